@@ -1,0 +1,102 @@
+// Command recommend prints back-care advice for a profile.
+//
+// Usage:
+//
+//	go run ./examples/recommend [-rules DIR] [-format text|json] [FILE|-]
+//
+// It reads a profile, as JSON or YAML, from FILE, or from standard input
+// when FILE is "-" or missing, and prints the advice of the rule set in DIR
+// (the embedded default rules when -rules is not given).
+//
+// Exit status: 0 on success; 1 with "error: ..." on standard error for an
+// invalid profile or rule set; 2 for a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// errUsage marks usage errors, which exit with status 2.
+var errUsage = errors.New("usage")
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := recommendMain(args, stdin, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "%v\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
+	}
+}
+
+func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
+	format := fs.String("format", "text", "output format: text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json] [FILE|-]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("%w: -format must be text or json, not %q", errUsage, *format)
+	}
+	if fs.NArg() > 1 {
+		return fmt.Errorf("%w: give at most one profile file", errUsage)
+	}
+
+	in := stdin
+	if name := fs.Arg(0); name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	profile, err := recommend.DecodeProfile(in)
+	if err != nil {
+		return err
+	}
+
+	var eng *recommend.Engine
+	if *rulesDir != "" {
+		eng, err = recommend.Load(os.DirFS(*rulesDir))
+	} else {
+		eng, err = recommend.Default()
+	}
+	if err != nil {
+		return err
+	}
+	res, err := eng.Recommend(context.Background(), profile)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		return recommend.WriteJSON(stdout, res)
+	}
+	return recommend.WriteText(stdout, res)
+}

@@ -1,0 +1,388 @@
+package recommend
+
+// Stage 2, compile: positioned declarations in, an Engine out. This stage
+// checks every cross-reference, compiles and type-checks each CEL condition
+// once, and resolves effect selectors to movement indexes, so that the
+// evaluate and resolve stages do no lookups by name.
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+)
+
+// movementKinds are the allowed movement kinds.
+var movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
+
+var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
+
+// compiler holds the state of one compile.
+type compiler struct {
+	doc *document
+	iss *issueList
+	e   *Engine
+	env *cel.Env
+
+	movementIdx map[string]int
+	tagIdx      map[string][]int
+	ruleFirst   map[string]position
+}
+
+func compile(doc *document, iss *issueList) (*Engine, error) {
+	env, err := newCELEnv()
+	if err != nil {
+		return nil, fmt.Errorf("create CEL environment: %w", err)
+	}
+	c := &compiler{
+		doc: doc, iss: iss, env: env,
+		e:           &Engine{sourceIdx: map[string]int{}},
+		movementIdx: map[string]int{},
+		tagIdx:      map[string][]int{},
+		ruleFirst:   map[string]position{},
+	}
+	c.sources()
+	c.vocabulary()
+	c.movements()
+	c.rules()
+	if err := iss.err(); err != nil {
+		return nil, err
+	}
+	return c.e, nil
+}
+
+// duplicate reports t as a duplicate when its id was seen before, and
+// records it otherwise.
+func (c *compiler) duplicate(seen map[string]position, what string, t text) bool {
+	if first, ok := seen[t.s]; ok {
+		c.iss.add(t.pos, "duplicate %s id %q (first declared at %s)", what, t.s, first)
+		return true
+	}
+	seen[t.s] = t.pos
+	return false
+}
+
+func (c *compiler) sources() {
+	seen := map[string]position{}
+	for _, s := range c.doc.sources {
+		if c.duplicate(seen, "source", s.id) {
+			continue
+		}
+		c.e.sourceIdx[s.id.s] = len(c.e.sources)
+		c.e.sources = append(c.e.sources, Source{
+			ID: s.id.s, Title: s.title, Publisher: s.publisher, Author: s.author, URL: s.url, Kind: s.kind,
+		})
+	}
+}
+
+func (c *compiler) vocabulary() {
+	var seen [numListFields]map[string]position
+	for i := range c.e.vocab {
+		c.e.vocab[i].byID = map[string]int{}
+		seen[i] = map[string]position{}
+	}
+	for _, v := range c.doc.vocab {
+		if c.duplicate(seen[v.field], "vocabulary."+listFields[v.field].name, v.id) {
+			continue
+		}
+		voc := &c.e.vocab[v.field]
+		voc.byID[v.id.s] = len(voc.entries)
+		voc.entries = append(voc.entries, vocabEntry{v.id.s, v.label})
+	}
+}
+
+func (c *compiler) movements() {
+	seen := map[string]position{}
+	equipment := &c.e.vocab[fieldEquipment]
+	for _, m := range c.doc.movements {
+		if c.duplicate(seen, "movement", m.id) {
+			continue
+		}
+		mv := movement{id: m.id.s, name: m.name, kind: m.kind.s, how: m.how, dose: m.dose}
+		if m.kind.s != "" && !slices.Contains(movementKinds, m.kind.s) {
+			c.unknown(m.kind, "movement kind", movementKinds)
+		}
+		for _, eq := range m.equipment {
+			i := equipment.index(eq.s)
+			if i < 0 {
+				c.unknown(eq, "equipment (not in vocabulary.equipment)", equipment.ids())
+				continue
+			}
+			if !slices.Contains(mv.equipment, i) {
+				mv.equipment = append(mv.equipment, i)
+			}
+		}
+		idx := len(c.e.movements)
+		for _, t := range m.tags {
+			if !slices.Contains(mv.tags, t.s) {
+				mv.tags = append(mv.tags, t.s)
+				c.tagIdx[t.s] = append(c.tagIdx[t.s], idx)
+			}
+		}
+		c.movementIdx[m.id.s] = idx
+		c.e.movements = append(c.e.movements, mv)
+	}
+}
+
+// unknown reports a reference to something that does not exist, with the
+// closest known name when one is close.
+func (c *compiler) unknown(t text, what string, known []string) {
+	msg := fmt.Sprintf("unknown %s %q", what, t.s)
+	if s := suggest(t.s, known); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	c.iss.add(t.pos, "%s", msg)
+}
+
+func (c *compiler) rules() {
+	for _, r := range c.doc.rules {
+		if c.duplicate(c.ruleFirst, "rule", r.id) {
+			continue
+		}
+		cr := rule{id: r.id.s, description: r.description, because: r.because, when: r.when, pos: r.id.pos}
+		if r.whenNode != nil {
+			cr.prg = c.condition(r)
+		}
+		for e, sel := range r.effects {
+			if sel != nil {
+				cr.effects[e] = c.selector(sel)
+			}
+		}
+		if r.refer != nil {
+			cr.refer = &compiledReferral{urgency: Urgency(r.refer.urgency.s), message: r.refer.message, withhold: r.refer.withhold}
+			if r.refer.urgency.s != "" && !slices.Contains(urgencies, r.refer.urgency.s) {
+				c.unknown(r.refer.urgency, "referral urgency", urgencies)
+			}
+		}
+		for _, ct := range r.cite {
+			si, ok := c.e.sourceIdx[ct.source.s]
+			if !ok {
+				c.unknown(ct.source, "source", c.sourceIDs())
+				continue
+			}
+			s := c.e.sources[si]
+			cr.cites = append(cr.cites, Citation{Source: s.ID, Title: s.Title, URL: s.URL, Locator: ct.locator, Claim: ct.claim})
+		}
+		c.e.rules = append(c.e.rules, cr)
+	}
+}
+
+func (c *compiler) sourceIDs() []string {
+	out := make([]string, len(c.e.sources))
+	for i, s := range c.e.sources {
+		out[i] = s.ID
+	}
+	return out
+}
+
+// selector resolves an effect's movements, tags and kinds to movement
+// indexes, in ascending order without repeats.
+func (c *compiler) selector(s *selectorDecl) []int {
+	var out []int
+	for _, m := range s.movements {
+		i, ok := c.movementIdx[m.s]
+		if !ok {
+			c.unknown(m, "movement", slices.Sorted(mapKeys(c.movementIdx)))
+			continue
+		}
+		out = append(out, i)
+	}
+	for _, t := range s.tags {
+		ms, ok := c.tagIdx[t.s]
+		if !ok {
+			c.unknown(t, "tag (no movement has it)", slices.Sorted(mapKeys(c.tagIdx)))
+			continue
+		}
+		out = append(out, ms...)
+	}
+	for _, k := range s.kinds {
+		if !slices.Contains(movementKinds, k.s) {
+			c.unknown(k, "movement kind", movementKinds)
+			continue
+		}
+		for i, m := range c.e.movements {
+			if m.kind == k.s {
+				out = append(out, i)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+var undefinedField = regexp.MustCompile(`^undefined field '([^']*)'$`)
+
+// condition compiles a rule's when expression, reporting every CEL error at
+// its place in the rule file.
+func (c *compiler) condition(r *ruleDecl) cel.Program {
+	src := c.doc.files[r.id.pos.file]
+	at := func(offset int) position {
+		line, col := valuePosition(src, r.whenNode, offset)
+		return position{r.id.pos.file, line, col}
+	}
+	checked, issues := c.env.Compile(r.when)
+	if issues != nil && issues.Err() != nil {
+		exprSrc := common.NewTextSource(r.when)
+		for _, e := range issues.Errors() {
+			off := 0
+			if e.Location.Line() > 0 {
+				if o, ok := exprSrc.LocationOffset(e.Location); ok {
+					off = int(o)
+				}
+			}
+			msg := e.Message
+			if m := undefinedField.FindStringSubmatch(msg); m != nil {
+				if s := suggest(m[1], fieldNames()); s != "" {
+					msg += fmt.Sprintf(" (did you mean '%s'?)", s)
+				}
+			}
+			c.iss.add(at(off), "in when: %s", msg)
+		}
+		return nil
+	}
+	if !checked.OutputType().IsExactType(cel.BoolType) {
+		c.iss.add(at(0), "the when condition must give true or false (bool), but it gives %s", checked.OutputType())
+		return nil
+	}
+	if !c.checkLiterals(checked, at) {
+		return nil
+	}
+	prg, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		c.iss.add(at(0), "in when: %v", err)
+		return nil
+	}
+	return prg
+}
+
+func fieldNames() []string {
+	var out []string
+	for _, f := range listFields {
+		out = append(out, f.name)
+	}
+	for _, f := range numberFields {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+// checkLiterals reports string literals that are compared with a
+// vocabulary field but are not in the vocabulary: 'x' in profile.F, and
+// x == 'y' or x in ['y'] inside a comprehension over profile.F.
+func (c *compiler) checkLiterals(checked *cel.Ast, at func(int) position) bool {
+	a := checked.NativeRep()
+	info := a.SourceInfo()
+	ok := true
+	check := func(lit ast.Expr, field int) {
+		if lit.Kind() != ast.LiteralKind {
+			return
+		}
+		s, isStr := lit.AsLiteral().Value().(string)
+		if !isStr {
+			return
+		}
+		voc := &c.e.vocab[field]
+		if voc.index(s) >= 0 {
+			return
+		}
+		off := 0
+		if r, found := info.GetOffsetRange(lit.ID()); found {
+			off = int(r.Start)
+		}
+		msg := fmt.Sprintf("in when: %q is not in vocabulary.%s", s, listFields[field].name)
+		if sug := suggest(s, voc.ids()); sug != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", sug)
+		}
+		c.iss.add(at(off), "%s", msg)
+		ok = false
+	}
+	checkAll := func(e ast.Expr, field int) {
+		if e.Kind() == ast.ListKind {
+			for _, el := range e.AsList().Elements() {
+				check(el, field)
+			}
+			return
+		}
+		check(e, field)
+	}
+	root := ast.NavigateAST(a)
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+		call := n.AsCall()
+		if call.FunctionName() == operators.In && len(call.Args()) == 2 {
+			if f := vocabField(call.Args()[1]); f >= 0 {
+				check(call.Args()[0], f)
+			}
+		}
+	}
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
+		comp := n.AsComprehension()
+		f := vocabField(comp.IterRange())
+		if f < 0 {
+			continue
+		}
+		iter := comp.IterVar()
+		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
+		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
+			call := m.AsCall()
+			args := call.Args()
+			if len(args) != 2 {
+				continue
+			}
+			switch call.FunctionName() {
+			case operators.Equals, operators.NotEquals:
+				if isIter(args[0]) {
+					check(args[1], f)
+				} else if isIter(args[1]) {
+					check(args[0], f)
+				}
+			case operators.In:
+				if isIter(args[0]) {
+					checkAll(args[1], f)
+				}
+			}
+		}
+	}
+	return ok
+}
+
+// vocabField returns the list field e selects, as in profile.conditions, or
+// -1.
+func vocabField(e ast.Expr) int {
+	if e.Kind() != ast.SelectKind {
+		return -1
+	}
+	sel := e.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
+		return -1
+	}
+	for i, f := range listFields {
+		if f.name == sel.FieldName() {
+			return i
+		}
+	}
+	return -1
+}
+
+// labelOf returns the human label of a vocabulary id, or the id itself.
+func (e *Engine) labelOf(field int, id string) string {
+	v := &e.vocab[field]
+	if i := v.index(id); i >= 0 && v.entries[i].label != "" {
+		return v.entries[i].label
+	}
+	return strings.ReplaceAll(id, "_", " ")
+}

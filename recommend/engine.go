@@ -1,0 +1,188 @@
+package recommend
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/backrules/backrules/rules"
+	"github.com/google/cel-go/cel"
+)
+
+// Engine holds a compiled rule set. It is immutable once built and safe for
+// concurrent use by any number of goroutines.
+type Engine struct {
+	sources   []Source
+	sourceIdx map[string]int
+	vocab     [numListFields]vocabulary
+	movements []movement
+	rules     []rule
+}
+
+// Source describes a document that rules cite.
+type Source struct {
+	ID        string
+	Title     string
+	Publisher string
+	Author    string
+	URL       string
+	Kind      string
+}
+
+type vocabulary struct {
+	entries []vocabEntry
+	byID    map[string]int
+}
+
+type vocabEntry struct{ id, label string }
+
+func (v *vocabulary) index(id string) int {
+	if i, ok := v.byID[id]; ok {
+		return i
+	}
+	return -1
+}
+
+func (v *vocabulary) ids() []string {
+	out := make([]string, len(v.entries))
+	for i, e := range v.entries {
+		out[i] = e.id
+	}
+	return out
+}
+
+type movement struct {
+	id, name, kind, how, dose string
+	tags                      []string
+	equipment                 []int // indexes into the equipment vocabulary
+}
+
+type rule struct {
+	id, description, because string
+	when                     string
+	pos                      position
+	prg                      cel.Program
+	effects                  [numEffects][]int // movement indexes, ascending
+	refer                    *compiledReferral
+	cites                    []Citation
+}
+
+type compiledReferral struct {
+	urgency  Urgency
+	message  string
+	withhold bool
+}
+
+// DefaultMaxFileSize is the largest rule file Load accepts unless
+// WithMaxFileSize says otherwise.
+const DefaultMaxFileSize = 1 << 20
+
+// Option configures Load.
+type Option func(*loadConfig)
+
+type loadConfig struct {
+	maxFileSize int64
+}
+
+// WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
+// The default is DefaultMaxFileSize.
+func WithMaxFileSize(n int64) Option {
+	return func(c *loadConfig) { c.maxFileSize = n }
+}
+
+// Load reads every rule file under the root of fsys, compiles it, and
+// returns the engine. Rule files are the files named *.yaml or *.yml, in any
+// folder, except *_test.yaml and *_test.yml, which hold test cases; they are
+// read in lexical path order, and that order is the rule set's order.
+//
+// Load reports every problem it finds, not just the first: the error is a
+// *LoadError, which matches ErrInvalidRules, and lists each problem with its
+// file, line and column.
+func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
+	cfg := loadConfig{maxFileSize: DefaultMaxFileSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	doc := &document{files: map[string][]byte{}}
+	iss := &issueList{files: doc.files}
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !isRuleFile(name) {
+			return nil
+		}
+		names = append(names, name)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("load rules: no rule files (*.yaml) found")
+	}
+	for _, name := range names {
+		src, err := readLimited(fsys, name, cfg.maxFileSize)
+		if err != nil {
+			iss.add(position{file: name}, "%v", err)
+			continue
+		}
+		src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+		doc.files[name] = src
+		parseFile(name, src, doc, iss)
+	}
+	e, err := compile(doc, iss)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func isRuleFile(name string) bool {
+	ext := path.Ext(name)
+	if ext != ".yaml" && ext != ".yml" {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimSuffix(name, ext), "_test")
+}
+
+func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > limit {
+		return nil, fmt.Errorf("file is %d bytes, over the limit of %d bytes", st.Size(), limit)
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
+	}
+	return buf.Bytes(), nil
+}
+
+var defaultEngine = sync.OnceValues(func() (*Engine, error) {
+	return Load(rules.FS)
+})
+
+// Default returns the engine for the default rule set embedded in package
+// github.com/backrules/backrules/rules. It compiles the rules on first use
+// and returns the same engine after that.
+func Default() (*Engine, error) {
+	return defaultEngine()
+}
+
+// Sources returns the sources the rule set declares, in declaration order.
+func (e *Engine) Sources() []Source {
+	return append([]Source(nil), e.sources...)
+}

@@ -1,0 +1,68 @@
+package recommend
+
+// Stage 3, evaluate: one profile in, the set of matched rules out. The
+// profile is converted to CEL values once per call; each rule's compiled
+// program then runs against the same activation, and no strings are built
+// unless a rule fails.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/cel-go/common/types"
+)
+
+// EvalError reports a rule whose condition failed to evaluate. Recommend
+// then returns no result at all: a skipped avoid rule could let a harmful
+// movement through.
+type EvalError struct {
+	// Rule is the id of the rule that failed.
+	Rule string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("evaluate rule %q: %v", e.Rule, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// evaluate runs every rule's condition and reports which matched.
+func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
+	act := &activation{v: profileVal{newCELProfile(p)}}
+	matched := make([]bool, len(e.rules))
+	for i := range e.rules {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("recommend: %w", err)
+		}
+		r := &e.rules[i]
+		out, _, err := r.prg.Eval(act)
+		if err != nil {
+			return nil, &EvalError{Rule: r.id, Err: err}
+		}
+		b, ok := out.(types.Bool)
+		if !ok {
+			return nil, &EvalError{Rule: r.id, Err: fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())}
+		}
+		matched[i] = bool(b)
+	}
+	return matched, nil
+}
+
+// Recommend evaluates every rule against p and returns the advice, resolved
+// by the safety policy described in the package documentation.
+//
+// Recommend first validates p, and returns a *ProfileError if it is
+// invalid. If any rule fails to evaluate it returns an *EvalError naming the
+// rule and no result. If ctx is done it returns ctx.Err(), wrapped.
+func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
+	if err := e.Validate(p); err != nil {
+		return nil, err
+	}
+	matched, err := e.evaluate(ctx, &p)
+	if err != nil {
+		return nil, err
+	}
+	return e.resolve(&p, matched), nil
+}

@@ -1,0 +1,687 @@
+package recommend
+
+// Stage 1, parse: YAML rule files in, positioned declarations out. Nothing
+// here knows about CEL or about other files; cross-references are checked by
+// the compile stage.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// text is a string from a rule file with the position it came from.
+type text struct {
+	s   string
+	pos position
+}
+
+type sourceDecl struct {
+	id                                   text
+	title, publisher, author, url, kind string
+}
+
+type vocabDecl struct {
+	field int // index into listFields
+	id    text
+	label string
+}
+
+type movementDecl struct {
+	id        text
+	name      string
+	kind      text
+	tags      []text
+	equipment []text
+	how, dose string
+}
+
+// selectorDecl picks movements by id, tag or kind.
+type selectorDecl struct {
+	movements, tags, kinds []text
+}
+
+type referDecl struct {
+	urgency  text
+	message  string
+	withhold bool
+}
+
+type citeDecl struct {
+	source  text
+	locator string
+	claim   string
+}
+
+// Effect kinds, in the order they appear in a rule.
+const (
+	effectRecommend = iota
+	effectAvoid
+	effectCaution
+	numEffects
+)
+
+var effectNames = [numEffects]string{"recommend", "avoid", "caution"}
+
+type ruleDecl struct {
+	id          text
+	description string
+	when        string
+	whenNode    *yaml.Node
+	effects     [numEffects]*selectorDecl
+	refer       *referDecl
+	because     string
+	cite        []citeDecl
+}
+
+// document is what the parse stage makes of a whole rule set.
+type document struct {
+	sources   []*sourceDecl
+	vocab     []*vocabDecl
+	movements []*movementDecl
+	rules     []*ruleDecl
+	// files maps each file name to its contents, for the CEL position mapping.
+	files map[string][]byte
+}
+
+// Schemas: the keys each mapping allows, with the required ones first.
+var (
+	topKeys      = []string{"sources", "vocabulary", "movements", "rules"}
+	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
+	vocabKeys    = []string{"id", "label"}
+	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
+	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer"}
+	selectorKeys = []string{"movements", "tags", "kinds"}
+	referKeys    = []string{"urgency", "message", "withhold"}
+	citeKeys     = []string{"source", "locator", "claim"}
+)
+
+const (
+	nSourceRequired   = 4
+	nVocabRequired    = 2
+	nMovementRequired = 5
+	nRuleRequired     = 4
+	nReferRequired    = 2
+	nCiteRequired     = 3
+)
+
+var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// fileParser parses one rule file into a document.
+type fileParser struct {
+	file string
+	src  []byte
+	iss  *issueList
+	doc  *document
+}
+
+// parseFile adds the declarations in src to doc, and any problems to iss.
+func parseFile(name string, src []byte, doc *document, iss *issueList) {
+	p := &fileParser{file: name, src: src, iss: iss, doc: doc}
+	if !utf8.Valid(src) {
+		line, col := invalidUTF8Position(src)
+		iss.add(position{name, line, col}, "file is not valid UTF-8: save it with UTF-8 encoding")
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			iss.add(position{name, 1, 1}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+			return
+		}
+		p.yamlError(err)
+		return
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.yamlError(err)
+		return
+	default:
+		iss.add(p.docPos(&next), "a rule file holds a single YAML document: move this document to a file of its own")
+		return
+	}
+	if len(root.Content) == 0 {
+		iss.add(position{name, 1, 1}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+		return
+	}
+	top := root.Content[0]
+	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
+		iss.add(p.pos(top), "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+		return
+	}
+	f, ok := p.mapping(top, "a rule file", topKeys, 0)
+	if !ok {
+		return
+	}
+	if n := f["sources"]; n != nil {
+		for _, item := range p.sequence(n, "sources") {
+			p.source(item)
+		}
+	}
+	if n := f["vocabulary"]; n != nil {
+		p.vocabulary(n)
+	}
+	if n := f["movements"]; n != nil {
+		for _, item := range p.sequence(n, "movements") {
+			p.movement(item)
+		}
+	}
+	if n := f["rules"]; n != nil {
+		for _, item := range p.sequence(n, "rules") {
+			p.rule(item)
+		}
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError reports a YAML syntax error, at the line yaml.v3 names.
+func (p *fileParser) yamlError(err error) {
+	msg := err.Error()
+	line := 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if strings.Contains(msg, "found character that cannot start any token") && bytes.Contains(p.src, []byte("\t")) {
+		msg += " (YAML does not allow tabs for indentation: use spaces)"
+	}
+	col := 1
+	if s := lineOf(p.src, line); s != "" {
+		col = len(s) - len(strings.TrimLeft(s, " \t")) + 1
+	}
+	p.iss.add(position{p.file, line, col}, "invalid YAML: %s", msg)
+}
+
+func (p *fileParser) docPos(n *yaml.Node) position {
+	if len(n.Content) > 0 {
+		return p.pos(n.Content[0])
+	}
+	return p.pos(n)
+}
+
+func (p *fileParser) pos(n *yaml.Node) position {
+	return position{p.file, n.Line, n.Column}
+}
+
+// describe names what a node holds, for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch n.Tag {
+	case "!!str":
+		return fmt.Sprintf("the text %q", n.Value)
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	case "!!null":
+		return "nothing"
+	}
+	return fmt.Sprintf("a value tagged %s", n.Tag)
+}
+
+// checkAnchor reports anchors and aliases, which rule files do not support:
+// they make a file harder to read and are the vehicle of "billion laughs"
+// attacks.
+func (p *fileParser) checkAnchor(n *yaml.Node) bool {
+	switch {
+	case n.Kind == yaml.AliasNode:
+		p.iss.add(p.pos(n), "aliases (*%s) are not supported in rule files: write the value out", n.Value)
+		return false
+	case n.Anchor != "":
+		p.iss.add(p.pos(n), "anchors (&%s) are not supported in rule files: write each value out", n.Anchor)
+		return false
+	}
+	return true
+}
+
+// mapping checks that n is a mapping whose keys are all in keys, and that
+// the first nRequired of keys are present. It returns the values by key.
+func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired int) (map[string]*yaml.Node, bool) {
+	if !p.checkAnchor(n) {
+		return nil, false
+	}
+	if n.Kind != yaml.MappingNode {
+		p.iss.add(p.pos(n), "%s must be a mapping of keys to values, found %s", what, describe(n))
+		return nil, false
+	}
+	out := make(map[string]*yaml.Node, len(n.Content)/2)
+	keyLine := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !p.checkAnchor(k) {
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			p.iss.add(p.pos(k), "a key in %s must be plain text, found %s", what, describe(k))
+			continue
+		}
+		switch {
+		case keyLine[k.Value] != 0:
+			p.iss.add(p.pos(k), "duplicate key %q in %s (first at line %d)", k.Value, what, keyLine[k.Value])
+		case !contains(keys, k.Value):
+			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
+			if s := suggest(k.Value, keys); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += fmt.Sprintf(" (allowed: %s)", strings.Join(keys, ", "))
+			}
+			p.iss.add(p.pos(k), "%s", msg)
+		default:
+			keyLine[k.Value] = k.Line
+			out[k.Value] = v
+		}
+	}
+	for _, k := range keys[:nRequired] {
+		if _, ok := out[k]; !ok && keyLine[k] == 0 {
+			p.iss.add(p.pos(n), "%s is missing the required key %q", what, k)
+		}
+	}
+	return out, true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sequence checks that n is a list and returns its items.
+func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
+	if !p.checkAnchor(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.iss.add(p.pos(n), "%s must be a list, found %s", what, describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// str returns the text of a string scalar. A missing node gives "".
+func (p *fileParser) str(n *yaml.Node, what string) string {
+	t, _ := p.text(n, what)
+	return t.s
+}
+
+// text returns a string scalar with its position. It reports nodes that are
+// not strings and strings that are blank.
+func (p *fileParser) text(n *yaml.Node, what string) (text, bool) {
+	if n == nil || !p.checkAnchor(n) {
+		return text{}, false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			hint = " (put it in quotes if you meant it as text)"
+		}
+		p.iss.add(p.pos(n), "%s must be text, found %s%s", what, describe(n), hint)
+		return text{}, false
+	}
+	if strings.TrimSpace(n.Value) == "" {
+		p.iss.add(p.pos(n), "%s must not be empty", what)
+		return text{}, false
+	}
+	return text{n.Value, p.pos(n)}, true
+}
+
+// id returns an identifier, checking its spelling.
+func (p *fileParser) id(n *yaml.Node, what string) (text, bool) {
+	t, ok := p.text(n, what)
+	if ok && !idPattern.MatchString(t.s) {
+		p.iss.add(t.pos, "%s %q must start with a lowercase letter and use only lowercase letters, digits, '_' and '-'", what, t.s)
+		return t, false
+	}
+	return t, ok
+}
+
+// ids returns a list of identifiers.
+func (p *fileParser) ids(n *yaml.Node, what string) []text {
+	var out []text
+	for _, item := range p.sequence(n, what) {
+		if t, ok := p.id(item, "an entry of "+what); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (p *fileParser) boolean(n *yaml.Node, what string) bool {
+	if n == nil || !p.checkAnchor(n) {
+		return false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		p.iss.add(p.pos(n), "%s must be true or false, found %s", what, describe(n))
+		return false
+	}
+	b, _ := strconv.ParseBool(n.Value)
+	return b || n.Value == "True" || n.Value == "TRUE"
+}
+
+func (p *fileParser) source(n *yaml.Node) {
+	f, ok := p.mapping(n, "a source", sourceKeys, nSourceRequired)
+	if !ok {
+		return
+	}
+	s := &sourceDecl{
+		title:     p.str(f["title"], "the source title"),
+		publisher: p.str(f["publisher"], "the source publisher"),
+		kind:      p.str(f["kind"], "the source kind"),
+	}
+	if n := f["author"]; n != nil {
+		s.author = p.str(n, "the source author")
+	}
+	if n := f["url"]; n != nil {
+		s.url = p.str(n, "the source url")
+	}
+	id, ok := p.id(f["id"], "the source id")
+	if !ok {
+		return
+	}
+	s.id = id
+	p.doc.sources = append(p.doc.sources, s)
+}
+
+func (p *fileParser) vocabulary(n *yaml.Node) {
+	names := make([]string, numListFields)
+	for i, lf := range listFields {
+		names[i] = lf.name
+	}
+	f, ok := p.mapping(n, "the vocabulary", names, 0)
+	if !ok {
+		return
+	}
+	for fi, lf := range listFields {
+		list := f[lf.name]
+		if list == nil {
+			continue
+		}
+		what := "vocabulary." + lf.name
+		for _, item := range p.sequence(list, what) {
+			m, ok := p.mapping(item, "an entry of "+what, vocabKeys, nVocabRequired)
+			if !ok {
+				continue
+			}
+			label := p.str(m["label"], "the label")
+			if id, ok := p.id(m["id"], "the "+lf.label+" id"); ok {
+				p.doc.vocab = append(p.doc.vocab, &vocabDecl{field: fi, id: id, label: label})
+			}
+		}
+	}
+}
+
+func (p *fileParser) movement(n *yaml.Node) {
+	f, ok := p.mapping(n, "a movement", movementKeys, nMovementRequired)
+	if !ok {
+		return
+	}
+	m := &movementDecl{
+		name: p.str(f["name"], "the movement name"),
+		how:  p.str(f["how"], "the movement's how"),
+		dose: p.str(f["dose"], "the movement's dose"),
+	}
+	m.kind, _ = p.id(f["kind"], "the movement kind")
+	if n := f["tags"]; n != nil {
+		m.tags = p.ids(n, "tags")
+	}
+	if n := f["equipment"]; n != nil {
+		m.equipment = p.ids(n, "equipment")
+	}
+	id, ok := p.id(f["id"], "the movement id")
+	if !ok {
+		return
+	}
+	m.id = id
+	p.doc.movements = append(p.doc.movements, m)
+}
+
+func (p *fileParser) rule(n *yaml.Node) {
+	f, ok := p.mapping(n, "a rule", ruleKeys, nRuleRequired)
+	if !ok {
+		return
+	}
+	r := &ruleDecl{
+		because: p.str(f["because"], "the rule's because"),
+	}
+	if n := f["description"]; n != nil {
+		r.description = p.str(n, "the rule description")
+	}
+	if w, ok := p.text(f["when"], "the rule's when"); ok {
+		r.when, r.whenNode = w.s, f["when"]
+	}
+	hasEffect := false
+	for e, name := range effectNames {
+		if n := f[name]; n != nil {
+			r.effects[e] = p.selector(n, name)
+			hasEffect = true
+		}
+	}
+	if n := f["refer"]; n != nil {
+		r.refer = p.refer(n)
+		hasEffect = true
+	}
+	if n := f["cite"]; n != nil {
+		items := p.sequence(n, "cite")
+		if items != nil && len(items) == 0 {
+			p.iss.add(p.pos(n), "cite must list at least one citation: every rule needs a source")
+		}
+		for _, item := range items {
+			if c, ok := p.citation(item); ok {
+				r.cite = append(r.cite, c)
+			}
+		}
+	}
+	id, ok := p.id(f["id"], "the rule id")
+	if !ok {
+		return
+	}
+	r.id = id
+	if !hasEffect {
+		p.iss.add(p.pos(n), "rule %q has no effect: add recommend, avoid, caution or refer", id.s)
+	}
+	p.doc.rules = append(p.doc.rules, r)
+}
+
+// selector parses an effect: a list of movement ids, or a mapping of
+// movements, tags and kinds.
+func (p *fileParser) selector(n *yaml.Node, name string) *selectorDecl {
+	s := &selectorDecl{}
+	if n.Kind == yaml.SequenceNode {
+		s.movements = p.ids(n, name)
+	} else {
+		f, ok := p.mapping(n, name, selectorKeys, 0)
+		if !ok {
+			return s
+		}
+		if n := f["movements"]; n != nil {
+			s.movements = p.ids(n, name+".movements")
+		}
+		if n := f["tags"]; n != nil {
+			s.tags = p.ids(n, name+".tags")
+		}
+		if n := f["kinds"]; n != nil {
+			s.kinds = p.ids(n, name+".kinds")
+		}
+	}
+	if len(s.movements)+len(s.tags)+len(s.kinds) == 0 && len(n.Content) == 0 {
+		p.iss.add(p.pos(n), "%s selects nothing: list movement ids, or give movements, tags or kinds", name)
+	}
+	return s
+}
+
+func (p *fileParser) refer(n *yaml.Node) *referDecl {
+	f, ok := p.mapping(n, "refer", referKeys, nReferRequired)
+	if !ok {
+		return &referDecl{}
+	}
+	r := &referDecl{message: p.str(f["message"], "the referral message")}
+	r.urgency, _ = p.id(f["urgency"], "the referral urgency")
+	if n := f["withhold"]; n != nil {
+		r.withhold = p.boolean(n, "withhold")
+	}
+	return r
+}
+
+func (p *fileParser) citation(n *yaml.Node) (citeDecl, bool) {
+	f, ok := p.mapping(n, "a citation", citeKeys, nCiteRequired)
+	if !ok {
+		return citeDecl{}, false
+	}
+	c := citeDecl{
+		locator: p.str(f["locator"], "the citation locator"),
+		claim:   p.str(f["claim"], "the citation claim"),
+	}
+	c.source, ok = p.id(f["source"], "the citation source")
+	return c, ok
+}
+
+// invalidUTF8Position returns the 1-based line and column of the first byte
+// of src that is not valid UTF-8.
+func invalidUTF8Position(src []byte) (line, col int) {
+	line, col = 1, 1
+	for len(src) > 0 {
+		r, size := utf8.DecodeRune(src)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		src = src[size:]
+	}
+	return line, col
+}
+
+// valuePosition maps an offset, in characters, inside the value of scalar n
+// back to a 1-based line and column in src, the file n was parsed from.
+//
+// YAML changes a scalar's text on the way to its value: quotes and escapes
+// are removed, block scalars (| and >) start on the line after their
+// indicator and lose their indentation, and folded and plain scalars turn
+// line breaks into spaces. valuePosition walks the value and the source side
+// by side, skipping the characters YAML dropped, so a CEL error at offset
+// off lands on the character the author wrote.
+func valuePosition(src []byte, n *yaml.Node, off int) (line, col int) {
+	line, col = n.Line, n.Column
+	// Find where the scalar's content starts in src.
+	start := lineStart(src, n.Line)
+	if start < 0 {
+		return line, col
+	}
+	s := []rune(string(src[start:]))
+	j := 0 // index into s
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// Content starts on the line after the | or > header.
+		for j < len(s) && s[j] != '\n' {
+			j++
+		}
+		j++
+	default:
+		j = n.Column - 1
+		if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+			j++ // skip the opening quote
+		}
+	}
+	v := []rune(n.Value)
+	off = min(max(off, 0), len(v))
+	isSpace := func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
+	for i := 0; i < off && j < len(s); {
+		switch {
+		case n.Style == yaml.DoubleQuotedStyle && s[j] == '\\':
+			if j+1 < len(s) && s[j+1] == '\n' {
+				j += 2 // an escaped line break adds nothing to the value
+				continue
+			}
+			j += escapeLen(s[j:])
+			i++
+		case n.Style == yaml.SingleQuotedStyle && s[j] == '\'' && j+1 < len(s) && s[j+1] == '\'':
+			j += 2
+			i++
+		case s[j] == v[i]:
+			i, j = i+1, j+1
+		case isSpace(s[j]) || (isSpace(v[i]) && s[j] != v[i]):
+			// Indentation or a folded line break in the source, or a
+			// space the value gained from folding.
+			if isSpace(v[i]) && s[j] == '\n' {
+				i++
+			}
+			j++
+		default:
+			j++
+		}
+	}
+	// Land on the character at off itself, not on whitespace before it.
+	if off < len(v) {
+		for j < len(s) && s[j] != v[off] && isSpace(s[j]) {
+			j++
+		}
+	}
+	// Convert j back to a line and column.
+	line, col = n.Line, 1
+	for _, r := range s[:min(j, len(s))] {
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// escapeLen is the length of the escape sequence at the start of s, which
+// begins with a backslash, in a double-quoted YAML scalar.
+func escapeLen(s []rune) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch s[1] {
+	case 'x':
+		return min(4, len(s))
+	case 'u':
+		return min(6, len(s))
+	case 'U':
+		return min(10, len(s))
+	}
+	return 2
+}
+
+// lineStart returns the byte offset of the start of line n (1-based) in src,
+// or -1.
+func lineStart(src []byte, n int) int {
+	off := 0
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(src[off:], '\n')
+		if j < 0 {
+			return -1
+		}
+		off += j + 1
+	}
+	return off
+}

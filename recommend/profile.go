@@ -1,0 +1,237 @@
+package recommend
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Profile describes the person asking for advice. The list fields take values
+// from the rule set's vocabulary; the number fields have fixed ranges, checked
+// by [Engine.Validate].
+//
+// Rule conditions see a Profile as the CEL variable profile, with the same
+// snake_case field names as its JSON form: profile.conditions,
+// profile.pain_level and so on.
+type Profile struct {
+	// Conditions are diagnosed or suspected back conditions, such as
+	// "disc_herniation".
+	Conditions []string `json:"conditions,omitempty" yaml:"conditions,omitempty"`
+	// RedFlags are warning signs that call for a clinician, such as
+	// "saddle_numbness".
+	RedFlags []string `json:"red_flags,omitempty" yaml:"red_flags,omitempty"`
+	// AggravatedBy lists what makes the symptoms worse, such as
+	// "bending_forward".
+	AggravatedBy []string `json:"aggravated_by,omitempty" yaml:"aggravated_by,omitempty"`
+	// Equipment lists what the person has at hand, such as "foam_roller".
+	Equipment []string `json:"equipment,omitempty" yaml:"equipment,omitempty"`
+	// PainLevel is the current pain on a 0 to 10 scale.
+	PainLevel int `json:"pain_level,omitempty" yaml:"pain_level,omitempty"`
+	// DaysSinceOnset counts the days since the current episode began.
+	DaysSinceOnset int `json:"days_since_onset,omitempty" yaml:"days_since_onset,omitempty"`
+	// SittingHours is the typical number of hours spent sitting per day,
+	// from 0 to 24.
+	SittingHours float64 `json:"sitting_hours,omitempty" yaml:"sitting_hours,omitempty"`
+	// Age is the person's age in years; 0 means unknown.
+	Age int `json:"age,omitempty" yaml:"age,omitempty"`
+}
+
+// Limits on profiles, checked by [Engine.Validate] and [DecodeProfile].
+const (
+	// MaxListLen is the most entries a profile list field may hold.
+	MaxListLen = 64
+	// MaxProfileBytes is the largest encoded profile DecodeProfile reads.
+	MaxProfileBytes = 64 << 10
+	// MaxDaysSinceOnset is the largest accepted DaysSinceOnset (about 100 years).
+	MaxDaysSinceOnset = 36500
+	// MaxAge is the largest accepted Age.
+	MaxAge = 130
+)
+
+// listField describes one list field of Profile. The table drives
+// validation, the CEL declaration and the conversion to CEL values, so the
+// three cannot drift apart.
+type listField struct {
+	name  string // snake_case name, as in JSON and CEL
+	label string // singular noun for messages
+	get   func(*Profile) []string
+}
+
+var listFields = [...]listField{
+	{"conditions", "condition", func(p *Profile) []string { return p.Conditions }},
+	{"red_flags", "red flag", func(p *Profile) []string { return p.RedFlags }},
+	{"aggravated_by", "aggravating activity", func(p *Profile) []string { return p.AggravatedBy }},
+	{"equipment", "piece of equipment", func(p *Profile) []string { return p.Equipment }},
+}
+
+// Indexes into listFields.
+const (
+	fieldConditions = iota
+	fieldRedFlags
+	fieldAggravatedBy
+	fieldEquipment
+	numListFields
+)
+
+// numberField describes one numeric field of Profile.
+type numberField struct {
+	name     string
+	min, max float64
+	isDouble bool
+	get      func(*Profile) float64
+}
+
+var numberFields = [...]numberField{
+	{"pain_level", 0, 10, false, func(p *Profile) float64 { return float64(p.PainLevel) }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }},
+	{"sitting_hours", 0, 24, true, func(p *Profile) float64 { return p.SittingHours }},
+	{"age", 0, MaxAge, false, func(p *Profile) float64 { return float64(p.Age) }},
+}
+
+// ErrInvalidProfile is matched by every *ProfileError, so callers can test
+// errors.Is(err, ErrInvalidProfile).
+var ErrInvalidProfile = errors.New("invalid profile")
+
+// ProfileError reports every problem found in a profile.
+type ProfileError struct {
+	Problems []FieldProblem
+}
+
+// FieldProblem is one problem with one profile field.
+type FieldProblem struct {
+	// Field names the field, with an index for list entries: "conditions[1]".
+	Field string
+	// Value is the offending value as text.
+	Value string
+	// Message says what is wrong and, where it can, what was meant.
+	Message string
+}
+
+// String formats the problem as "field value: message".
+func (p FieldProblem) String() string {
+	return fmt.Sprintf("%s %s: %s", p.Field, p.Value, p.Message)
+}
+
+// Error returns all problems on one line.
+func (e *ProfileError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "invalid profile: " + strings.Join(parts, "; ")
+}
+
+// Is reports whether target is ErrInvalidProfile.
+func (e *ProfileError) Is(target error) bool { return target == ErrInvalidProfile }
+
+// Validate checks a profile against the engine's vocabulary and the numeric
+// ranges, and returns a *ProfileError listing every problem, or nil.
+//
+// A list entry must be a non-empty vocabulary id, listed once; a duplicate is
+// an error rather than silently merged, because it usually means a bug in the
+// caller. A list holds at most MaxListLen entries. Numbers must be finite and
+// within range: pain_level 0 to 10, days_since_onset 0 to MaxDaysSinceOnset,
+// sitting_hours 0 to 24, age 0 (unknown) to MaxAge.
+func (e *Engine) Validate(p Profile) error {
+	var probs []FieldProblem
+	for fi, f := range listFields {
+		vals := f.get(&p)
+		if len(vals) > MaxListLen {
+			probs = append(probs, FieldProblem{f.name, fmt.Sprintf("(%d entries)", len(vals)),
+				fmt.Sprintf("too many entries, the most is %d", MaxListLen)})
+			continue
+		}
+		vocab := e.vocab[fi]
+		for i, v := range vals {
+			field := fmt.Sprintf("%s[%d]", f.name, i)
+			switch {
+			case strings.TrimSpace(v) == "":
+				probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v), "empty value"})
+			case vocab.index(v) < 0:
+				msg := fmt.Sprintf("unknown %s", f.label)
+				if s := suggest(v, vocab.ids()); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v), msg})
+			default:
+				for j := 0; j < i; j++ {
+					if vals[j] == v {
+						probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v),
+							fmt.Sprintf("duplicate entry, already at %s[%d]", f.name, j)})
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, f := range numberFields {
+		v := f.get(&p)
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			probs = append(probs, FieldProblem{f.name, fmt.Sprint(v), "not a finite number"})
+		case v < f.min || v > f.max:
+			probs = append(probs, FieldProblem{f.name, fmt.Sprint(v),
+				fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
+		}
+	}
+	if len(probs) > 0 {
+		return &ProfileError{Problems: probs}
+	}
+	return nil
+}
+
+// DecodeProfile reads one profile, as JSON or YAML, from r. Input whose first
+// non-blank byte is '{' is read as JSON, anything else as YAML. Unknown
+// fields, wrong types, trailing data and input over MaxProfileBytes are
+// errors. DecodeProfile does not check values against a vocabulary: use
+// [Engine.Validate] for that.
+func DecodeProfile(r io.Reader) (Profile, error) {
+	var p Profile
+	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
+	if err != nil {
+		return p, fmt.Errorf("read profile: %w", err)
+	}
+	if len(data) > MaxProfileBytes {
+		return p, fmt.Errorf("decode profile: input is larger than %d bytes", MaxProfileBytes)
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return p, errors.New("decode profile: input is empty")
+	}
+	if trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
+			return Profile{}, fmt.Errorf("decode profile as JSON: %s", oneLine(err))
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return Profile{}, errors.New("decode profile as JSON: unexpected data after the profile")
+		}
+		return p, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		if err == io.EOF {
+			return Profile{}, errors.New("decode profile as YAML: input holds no profile")
+		}
+		return Profile{}, fmt.Errorf("decode profile as YAML: %s", oneLine(err))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return Profile{}, errors.New("decode profile as YAML: unexpected data after the profile (more than one document)")
+	}
+	return p, nil
+}
+
+// oneLine flattens a multi-line decoder message.
+func oneLine(err error) string {
+	fields := strings.Fields(err.Error())
+	return strings.Join(fields, " ")
+}

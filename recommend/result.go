@@ -1,0 +1,159 @@
+package recommend
+
+// Result is the advice for one profile. Every list is sorted as documented
+// on its field, so that the same profile and rule set always give the same
+// Result and byte-identical JSON. Lists are never nil.
+type Result struct {
+	// Referrals are the matched referral rules, most urgent first; ties keep
+	// the order of the rules in the rule set. Rules with the same urgency and
+	// message merge into one referral.
+	Referrals []Referral `json:"referrals"`
+	// Withheld is true when a matched referral withholds all movement
+	// advice. Recommended and NeedsEquipment are then empty; Avoided stays.
+	Withheld bool `json:"withheld"`
+	// WithheldReason says why advice was withheld, or is "".
+	WithheldReason string `json:"withheld_reason,omitempty"`
+	// Recommended are the movements to do, in the order the rule set
+	// declares its movements.
+	Recommended []Item `json:"recommended"`
+	// Avoided are the movements to stay away from, in declaration order.
+	Avoided []Item `json:"avoided"`
+	// Conflicts are movements that one matched rule recommends and another
+	// avoids or cautions against, in declaration order.
+	Conflicts []Conflict `json:"conflicts"`
+	// NeedsEquipment are the movements left out only because the profile
+	// lacks their equipment, in declaration order.
+	NeedsEquipment []EquipmentNeed `json:"needs_equipment"`
+	// Trace lists every rule, in rule-set order, and whether it matched.
+	Trace []TraceEntry `json:"trace"`
+	// Disclaimer reminds the reader what this advice is and is not.
+	Disclaimer string `json:"disclaimer"`
+}
+
+// Disclaimer is the text every Result carries.
+const Disclaimer = "General information for self-care, not a diagnosis or a treatment plan. " +
+	"A referral is advice to get assessed by a clinician, not a diagnosis. " +
+	"Stop any movement that makes symptoms worse or spreads pain into the leg."
+
+// Urgency ranks a referral.
+type Urgency string
+
+// The urgencies, from most to least urgent.
+const (
+	// Emergency means go to an emergency department now.
+	Emergency Urgency = "emergency"
+	// Urgent means see a doctor the same or the next day.
+	Urgent Urgency = "urgent"
+	// Routine means book an appointment with a clinician.
+	Routine Urgency = "routine"
+)
+
+// rank orders urgencies: higher is more urgent, 0 is unknown.
+func (u Urgency) rank() int {
+	switch u {
+	case Emergency:
+		return 3
+	case Urgent:
+		return 2
+	case Routine:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether u is as urgent as v or more.
+func (u Urgency) AtLeast(v Urgency) bool { return u.rank() >= v.rank() }
+
+// Referral is advice to get assessed by a clinician.
+type Referral struct {
+	Urgency Urgency `json:"urgency"`
+	// Message says what to do, in plain words.
+	Message string `json:"message"`
+	// Withhold is true when this referral withholds all movement advice.
+	Withhold  bool       `json:"withhold"`
+	Citations []Citation `json:"citations"`
+	// Rules are the ids of the rules that produced the referral.
+	Rules []string `json:"rules"`
+}
+
+// Item is one recommended or avoided movement.
+type Item struct {
+	// Movement is the movement id.
+	Movement string `json:"movement"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	How      string `json:"how"`
+	Dose     string `json:"dose"`
+	// Reasons say why the movement is recommended or avoided, one per rule.
+	Reasons []Note `json:"reasons"`
+	// Cautions are attached by caution rules to a recommended movement.
+	Cautions []Note `json:"cautions"`
+	// Citations are the sources behind the reasons and cautions, in rule
+	// order, without repeats.
+	Citations []Citation `json:"citations"`
+	// Rules are the ids of the rules that produced the item, in rule order.
+	Rules []string `json:"rules"`
+}
+
+// Note is a reason or a caution, with the rule it comes from.
+type Note struct {
+	Rule string `json:"rule"`
+	Text string `json:"text"`
+}
+
+// Resolution says how the safety policy settled a conflict.
+type Resolution string
+
+const (
+	// Avoided means an avoid rule won: the movement is not recommended.
+	Avoided Resolution = "avoided"
+	// Cautioned means the movement stays recommended with the caution
+	// attached.
+	Cautioned Resolution = "cautioned"
+)
+
+// Conflict is a movement that matched rules disagree about.
+type Conflict struct {
+	Movement   string     `json:"movement"`
+	Name       string     `json:"name"`
+	Resolution Resolution `json:"resolution"`
+	// For is the side that recommends the movement.
+	For Side `json:"for"`
+	// Against is the side that avoids or cautions against it.
+	Against Side `json:"against"`
+}
+
+// Side is one side of a conflict: its rules and their citations.
+type Side struct {
+	Rules     []string   `json:"rules"`
+	Citations []Citation `json:"citations"`
+}
+
+// EquipmentNeed is a movement left out because the profile lacks equipment.
+type EquipmentNeed struct {
+	Movement string `json:"movement"`
+	Name     string `json:"name"`
+	// Missing lists the equipment ids the profile does not have.
+	Missing []string `json:"missing"`
+	// Rules are the ids of the rules that would have recommended it.
+	Rules []string `json:"rules"`
+}
+
+// TraceEntry records whether one rule matched.
+type TraceEntry struct {
+	Rule    string `json:"rule"`
+	Matched bool   `json:"matched"`
+}
+
+// Citation points at the passage of a source that justifies advice.
+type Citation struct {
+	// Source is the source id.
+	Source string `json:"source"`
+	Title  string `json:"title"`
+	// URL is the source's address, or "" when it is not known.
+	URL string `json:"url"`
+	// Locator is a section heading of the source, or "paragraph N".
+	Locator string `json:"locator"`
+	// Claim is what the source says there, in the rule author's words.
+	Claim string `json:"claim"`
+}
