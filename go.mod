@@ -1,9 +1,10 @@
 module github.com/backrules/backrules
 
-go 1.26.8
+go 1.24.0
 
 require (
 	github.com/google/cel-go v0.31.0
+	github.com/google/go-cmp v0.7.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

@@ -110,7 +110,7 @@ func (c *compiler) movements() {
 		for _, eq := range m.equipment {
 			i := equipment.index(eq.s)
 			if i < 0 {
-				c.unknown(eq, "equipment (not in vocabulary.equipment)", equipment.ids())
+				c.unknownWhy(eq, "equipment", "it is not in vocabulary.equipment", equipment.ids())
 				continue
 			}
 			if !slices.Contains(mv.equipment, i) {
@@ -132,7 +132,15 @@ func (c *compiler) movements() {
 // unknown reports a reference to something that does not exist, with the
 // closest known name when one is close.
 func (c *compiler) unknown(t text, what string, known []string) {
+	c.unknownWhy(t, what, "", known)
+}
+
+// unknownWhy is unknown with a note on why the name is unknown.
+func (c *compiler) unknownWhy(t text, what, why string, known []string) {
 	msg := fmt.Sprintf("unknown %s %q", what, t.s)
+	if why != "" {
+		msg += ": " + why
+	}
 	if s := suggest(t.s, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
@@ -195,7 +203,7 @@ func (c *compiler) selector(s *selectorDecl) []int {
 	for _, t := range s.tags {
 		ms, ok := c.tagIdx[t.s]
 		if !ok {
-			c.unknown(t, "tag (no movement has it)", slices.Sorted(mapKeys(c.tagIdx)))
+			c.unknownWhy(t, "tag", "no movement has it", slices.Sorted(mapKeys(c.tagIdx)))
 			continue
 		}
 		out = append(out, ms...)

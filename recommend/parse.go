@@ -120,6 +120,9 @@ type fileParser struct {
 	src  []byte
 	iss  *issueList
 	doc  *document
+	// unknownKeys counts unknown keys reported so far, so that a rule with
+	// a misspelled effect is not also reported as having no effect.
+	unknownKeys int
 }
 
 // parseFile adds the declarations in src to doc, and any problems to iss.
@@ -288,15 +291,25 @@ func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired
 				msg += fmt.Sprintf(" (allowed: %s)", strings.Join(keys, ", "))
 			}
 			p.iss.add(p.pos(k), "%s", msg)
+			p.unknownKeys++
 		default:
 			keyLine[k.Value] = k.Line
 			out[k.Value] = v
 		}
 	}
+	var missing []string
 	for _, k := range keys[:nRequired] {
 		if _, ok := out[k]; !ok && keyLine[k] == 0 {
-			p.iss.add(p.pos(n), "%s is missing the required key %q", what, k)
+			missing = append(missing, fmt.Sprintf("%q", k))
 		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		p.iss.add(p.pos(n), "%s is missing the required key %s", what, missing[0])
+	default:
+		p.iss.add(p.pos(n), "%s is missing the required keys %s and %s", what,
+			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
 	}
 	return out, true
 }
@@ -460,6 +473,7 @@ func (p *fileParser) movement(n *yaml.Node) {
 }
 
 func (p *fileParser) rule(n *yaml.Node) {
+	unknownBefore := p.unknownKeys
 	f, ok := p.mapping(n, "a rule", ruleKeys, nRuleRequired)
 	if !ok {
 		return
@@ -486,7 +500,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 	}
 	if n := f["cite"]; n != nil {
 		items := p.sequence(n, "cite")
-		if items != nil && len(items) == 0 {
+		if n.Kind == yaml.SequenceNode && len(items) == 0 {
 			p.iss.add(p.pos(n), "cite must list at least one citation: every rule needs a source")
 		}
 		for _, item := range items {
@@ -500,7 +514,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 		return
 	}
 	r.id = id
-	if !hasEffect {
+	if !hasEffect && p.unknownKeys == unknownBefore {
 		p.iss.add(p.pos(n), "rule %q has no effect: add recommend, avoid, caution or refer", id.s)
 	}
 	p.doc.rules = append(p.doc.rules, r)

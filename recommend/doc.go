@@ -1,0 +1,80 @@
+/*
+Package recommend turns back-care guidance, written as YAML rules with CEL
+conditions, into safe, explainable, cited advice for one person.
+
+# Rules, profiles and results
+
+A rule set is a tree of YAML files (see the README for the format). It
+declares the sources the rules cite, the vocabulary of profile values, the
+movements that can be advised, and the rules themselves. Each rule has a
+CEL condition over the variable profile, one or more effects (recommend,
+avoid or caution movements, or refer the person to a clinician), a reason,
+and at least one citation.
+
+A [Profile] describes the person: conditions, red flags, what makes the
+symptoms worse, equipment at hand, pain level, days since onset, sitting
+hours and age. [Engine.Recommend] evaluates every rule against it and
+returns a [Result]: referrals, recommended and avoided movements, the
+conflicts between rules, the movements that need equipment, and a trace of
+every rule. Every item carries the citations that justify it.
+
+# Stages
+
+Loading and recommending run through five stages, each in its own file:
+
+  - parse.go: YAML files to positioned declarations, checking the schema.
+  - compile.go: cross-references checked, CEL conditions type-checked and
+    compiled once, effect selectors resolved to movements.
+  - evaluate.go: one profile converted to CEL values once, every compiled
+    condition run against it.
+  - resolve.go: the safety policy turns matched rules into a Result.
+  - present.go: a Result written as JSON or text.
+
+# Safety policy
+
+The resolve stage applies these rules, in this order of precedence:
+
+ 1. A movement that any matched rule avoids is never recommended. If another
+    matched rule recommends it, the disagreement is listed in
+    Result.Conflicts with resolution "avoided" and both sides cited.
+ 2. A caution keeps a recommended movement, attaches the caution rule's
+    reason and citations to it, and lists the disagreement in Conflicts with
+    resolution "cautioned".
+ 3. Several rules recommending one movement merge into one item that keeps
+    every reason and citation.
+ 4. Referrals are sorted emergency, then urgent, then routine. A matched
+    referral with withhold set empties Recommended and NeedsEquipment;
+    Avoided stays, and Withheld and WithheldReason say why.
+ 5. A movement whose required equipment the profile lacks is never
+    recommended; it is listed in NeedsEquipment instead.
+ 6. If any rule fails to evaluate, Recommend returns an error naming the
+    rule and no result, because a skipped avoid rule could let a harmful
+    movement through.
+
+A referral is advice to get assessed, not a diagnosis; every Result carries
+the [Disclaimer].
+
+# Order
+
+Results are deterministic: the same profile and rule set give the same
+Result and byte-identical JSON. Rule files are read in lexical path order,
+and declarations keep their order within a file. Movements in Recommended,
+Avoided, Conflicts and NeedsEquipment follow movement declaration order;
+referrals follow urgency, then rule order; reasons, cautions, rules and
+citations within an item follow rule order, without repeats; the trace
+follows rule order.
+
+# Errors
+
+[Load] reports every problem in a rule set at once, as a [*LoadError] whose
+[Issue] values carry file, line and column, including positions inside CEL
+conditions written as block scalars. [Engine.Validate] and Recommend report
+every problem with a profile as a [*ProfileError]. Evaluation failures are
+[*EvalError] values. All of them work with errors.Is and errors.As.
+
+# Concurrency
+
+An [Engine] is immutable once loaded. Its methods may be called from any
+number of goroutines at once.
+*/
+package recommend
