@@ -88,8 +88,8 @@ func newProfileProvider() (*profileProvider, error) {
 	isSet := func(any) bool { return true }
 	for i, f := range listFields {
 		p.fields[f.name] = &types.FieldType{
-			Type:    types.NewListType(types.StringType),
-			IsSet:   isSet,
+			Type:  types.NewListType(types.StringType),
+			IsSet: isSet,
 			GetFrom: func(obj any) (any, error) {
 				c, err := asProfile(obj)
 				if err != nil {
@@ -106,8 +106,8 @@ func newProfileProvider() (*profileProvider, error) {
 			t = types.DoubleType
 		}
 		p.fields[f.name] = &types.FieldType{
-			Type:    t,
-			IsSet:   isSet,
+			Type:  t,
+			IsSet: isSet,
 			GetFrom: func(obj any) (any, error) {
 				c, err := asProfile(obj)
 				if err != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common"
@@ -255,6 +254,10 @@ func (c *compiler) condition(r *ruleDecl) cel.Program {
 			}
 			msg := e.Message
 			if m := undefinedField.FindStringSubmatch(msg); m != nil {
+				// CEL points at the dot; point at the misspelled name.
+				if r := []rune(r.when); off < len(r) && r[off] == '.' {
+					off++
+				}
 				if s := suggest(m[1], fieldNames()); s != "" {
 					msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 				}
@@ -384,13 +387,4 @@ func vocabField(e ast.Expr) int {
 		}
 	}
 	return -1
-}
-
-// labelOf returns the human label of a vocabulary id, or the id itself.
-func (e *Engine) labelOf(field int, id string) string {
-	v := &e.vocab[field]
-	if i := v.index(id); i >= 0 && v.entries[i].label != "" {
-		return v.entries[i].label
-	}
-	return strings.ReplaceAll(id, "_", " ")
 }

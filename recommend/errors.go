@@ -58,9 +58,9 @@ func (i Issue) Error() string {
 // Long returns the issue with its source line and a caret under the column,
 // in the style of CEL's own errors:
 //
-//	rules/disc.yaml:7:30: undefined field 'conditons'
-//	 |   when: "'disc_herniation' in profile.conditons"
-//	 | .............................^
+//	disc.yaml:3:41: in when: undefined field 'conditons' (did you mean 'conditions'?)
+//	 |     when: "'disc_herniation' in profile.conditons"
+//	 | ........................................^
 func (i Issue) Long() string {
 	if i.Snippet == "" || i.Column < 1 {
 		return i.Error()

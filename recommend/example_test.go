@@ -87,9 +87,9 @@ rules:
 		fmt.Println(le.Issues[0].Long())
 	}
 	// Output:
-	// typo.yaml:4:40: in when: undefined field 'conditons' (did you mean 'conditions'?)
+	// typo.yaml:4:41: in when: undefined field 'conditons' (did you mean 'conditions'?)
 	//  |     when: "'disc_herniation' in profile.conditons"
-	//  | .......................................^
+	//  | ........................................^
 }
 
 func ExampleEngine_Recommend() {

@@ -24,7 +24,7 @@ type text struct {
 }
 
 type sourceDecl struct {
-	id                                   text
+	id                                  text
 	title, publisher, author, url, kind string
 }
 

@@ -149,20 +149,20 @@ func (e *Engine) Validate(p Profile) error {
 		}
 		vocab := e.vocab[fi]
 		for i, v := range vals {
-			field := fmt.Sprintf("%s[%d]", f.name, i)
+			field := func() string { return fmt.Sprintf("%s[%d]", f.name, i) }
 			switch {
 			case strings.TrimSpace(v) == "":
-				probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v), "empty value"})
+				probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v), "empty value"})
 			case vocab.index(v) < 0:
 				msg := fmt.Sprintf("unknown %s", f.label)
 				if s := suggest(v, vocab.ids()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v), msg})
+				probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v), msg})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
-						probs = append(probs, FieldProblem{field, fmt.Sprintf("%q", v),
+						probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v),
 							fmt.Sprintf("duplicate entry, already at %s[%d]", f.name, j)})
 						break
 					}

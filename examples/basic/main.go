@@ -1,0 +1,31 @@
+// Command basic is the smallest program that uses backrules: it asks the
+// embedded default rules for advice for one profile and prints the report.
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+func main() {
+	eng, err := recommend.Default()
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{
+		Conditions:   []string{"chronic_stiffness"},
+		AggravatedBy: []string{"sitting"},
+		Equipment:    []string{"foam_roller", "exercise_mat"},
+		PainLevel:    3,
+		SittingHours: 9,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := recommend.WriteText(os.Stdout, res); err != nil {
+		log.Fatal(err)
+	}
+}

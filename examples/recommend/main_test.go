@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestGolden runs the CLI and compares its output with the golden files in
+// testdata/golden. Run with -update to rewrite them.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+	}{
+		{"semantics-json", []string{"-rules", "../../testdata/semantics", "-format", "json"}, `{"conditions":["cond_a","cond_c"],"aggravated_by":["agg"],"red_flags":["flag_routine"]}`},
+		{"semantics-text", []string{"-rules", "../../testdata/semantics"}, "conditions: [cond_a, cond_c]\naggravated_by: [agg]\nred_flags: [flag_routine]\n"},
+		{"default-disc-json", []string{"-format", "json", "-"}, `{"conditions":["disc_herniation"]}`},
+		{"default-profile-text", []string{"../../testdata/profiles/disc-herniation.yaml"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+			}
+			path := filepath.Join("..", "..", "testdata", "golden", tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
+				t.Errorf("output mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	typoRules := t.TempDir()
+	data, err := os.ReadFile("../../testdata/semantics/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), `when: "'cond_b' in profile.conditions"`, `when: "'cond_b' in profile.conditons"`, 1)
+	if err := os.WriteFile(filepath.Join(typoRules, "rules.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		wantCode   int
+		wantStderr string
+	}{
+		{"ok", nil, `{}`, 0, ""},
+		{"invalid profile value", nil, `{"conditions":["disc_hernation"]}`, 1,
+			"error: invalid profile: conditions[0] \"disc_hernation\": unknown condition (did you mean \"disc_herniation\"?)\n"},
+		{"unknown profile field", nil, `{"conditons":["disc_herniation"]}`, 1,
+			"error: decode profile as JSON: json: unknown field \"conditons\"\n"},
+		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
+		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
+			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},
+		{"bad format", []string{"-format", "xml"}, `{}`, 2,
+			"usage: -format must be text or json, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n"},
+		{"two files", []string{"a", "b"}, "", 2,
+			"usage: give at most one profile file\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d", code, tt.wantCode)
+			}
+			if diff := cmp.Diff(tt.wantStderr, stderr.String()); diff != "" {
+				t.Errorf("stderr mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
