@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -21,99 +22,109 @@ func WriteJSON(w io.Writer, r *Result) error {
 }
 
 // WriteText writes r as a plain-text report for people: referrals first,
-// then what to do, what to avoid, where the sources disagree, what needs
-// equipment, and the disclaimer. Each item names its rules and sources.
+// then what to do, what to avoid, where the sources disagree and what needs
+// equipment. Items point at numbered sources, listed at the end with the
+// claim each supports, followed by the disclaimer.
 func WriteText(w io.Writer, r *Result) error {
-	b := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	t := &textWriter{b: bufio.NewWriter(w)}
+	t.write(r)
+	return t.b.Flush()
+}
 
-	if len(r.Referrals) > 0 {
-		p("SEE A CLINICIAN\n")
-		for _, ref := range r.Referrals {
-			p("  [%s] %s\n", strings.ToUpper(string(ref.Urgency)), ref.Message)
-			writeCitations(b, "      ", ref.Rules, ref.Citations)
+type textWriter struct {
+	b     *bufio.Writer
+	notes []Citation // numbered sources, in order of first mention
+}
+
+func (t *textWriter) p(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
+
+// refs numbers cites and returns their references, such as "[1] [2]".
+func (t *textWriter) refs(cites []Citation) string {
+	parts := make([]string, 0, len(cites))
+	for _, c := range cites {
+		i := slices.Index(t.notes, c)
+		if i < 0 {
+			t.notes = append(t.notes, c)
+			i = len(t.notes) - 1
 		}
-		p("\n")
+		parts = append(parts, fmt.Sprintf("[%d]", i+1))
+	}
+	return strings.Join(parts, " ")
+}
+
+func kindLabel(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
+
+func (t *textWriter) write(r *Result) {
+	if len(r.Referrals) > 0 {
+		t.p("SEE A CLINICIAN\n")
+		for _, ref := range r.Referrals {
+			t.p("  [%s] %s\n", strings.ToUpper(string(ref.Urgency)), ref.Message)
+			t.p("      Sources: %s  (rules: %s)\n", t.refs(ref.Citations), strings.Join(ref.Rules, ", "))
+		}
+		t.p("\n")
 	}
 	if r.Withheld {
-		p("MOVEMENT ADVICE WITHHELD\n  %s\n\n", r.WithheldReason)
+		t.p("MOVEMENT ADVICE WITHHELD\n  %s\n\n", r.WithheldReason)
 	}
-	if len(r.Recommended) > 0 {
-		p("RECOMMENDED\n")
+	switch {
+	case len(r.Recommended) > 0:
+		t.p("RECOMMENDED\n")
 		for i, it := range r.Recommended {
-			p("  %d. %s (%s)\n", i+1, it.Name, strings.ReplaceAll(it.Kind, "_", " "))
-			p("     How:  %s\n", it.How)
-			p("     Dose: %s\n", it.Dose)
+			t.p("  %d. %s (%s)\n", i+1, it.Name, kindLabel(it.Kind))
+			t.p("     How:  %s\n", it.How)
+			t.p("     Dose: %s\n", it.Dose)
 			for _, n := range it.Reasons {
-				p("     Why:  %s\n", n.Text)
+				t.p("     Why:  %s\n", n.Text)
 			}
 			for _, n := range it.Cautions {
-				p("     Caution: %s\n", n.Text)
+				t.p("     Caution: %s\n", n.Text)
 			}
-			writeCitations(b, "     ", it.Rules, it.Citations)
+			t.p("     Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules, ", "))
 		}
-		p("\n")
-	} else if !r.Withheld {
-		p("RECOMMENDED\n  No movement matched this profile.\n\n")
+		t.p("\n")
+	case !r.Withheld:
+		t.p("RECOMMENDED\n  No movement matched this profile.\n\n")
 	}
 	if len(r.Avoided) > 0 {
-		p("AVOID\n")
+		t.p("AVOID\n")
 		for _, it := range r.Avoided {
-			p("  - %s (%s)\n", it.Name, strings.ReplaceAll(it.Kind, "_", " "))
+			t.p("  - %s (%s)\n", it.Name, kindLabel(it.Kind))
 			for _, n := range it.Reasons {
-				p("      Why: %s\n", n.Text)
+				t.p("      Why: %s\n", n.Text)
 			}
-			writeCitations(b, "      ", it.Rules, it.Citations)
+			t.p("      Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules, ", "))
 		}
-		p("\n")
+		t.p("\n")
 	}
 	if len(r.Conflicts) > 0 {
-		p("WHERE THE SOURCES DISAGREE\n")
+		t.p("WHERE THE SOURCES DISAGREE\n")
 		for _, c := range r.Conflicts {
-			p("  - %s: recommended by %s (%s); ", c.Name, strings.Join(c.For.Rules, ", "), sourceList(c.For.Citations))
-			switch c.Resolution {
-			case Avoided:
-				p("avoided by %s (%s).\n      Resolved: avoided, because an avoid rule always wins.\n",
-					strings.Join(c.Against.Rules, ", "), sourceList(c.Against.Citations))
-			default:
-				p("cautioned by %s (%s).\n      Resolved: kept, with the caution attached.\n",
-					strings.Join(c.Against.Rules, ", "), sourceList(c.Against.Citations))
+			verb, outcome := "cautioned against", "kept, with the caution attached"
+			if c.Resolution == Avoided {
+				verb, outcome = "avoided", "avoided, because an avoid rule always wins"
 			}
+			t.p("  - %s: recommended by %s %s; %s by %s %s.\n      Resolved: %s.\n",
+				c.Name, strings.Join(c.For.Rules, ", "), t.refs(c.For.Citations),
+				verb, strings.Join(c.Against.Rules, ", "), t.refs(c.Against.Citations), outcome)
 		}
-		p("\n")
+		t.p("\n")
 	}
 	if len(r.NeedsEquipment) > 0 {
-		p("WOULD BE RECOMMENDED WITH EQUIPMENT\n")
+		t.p("WOULD BE RECOMMENDED WITH EQUIPMENT\n")
 		for _, n := range r.NeedsEquipment {
-			p("  - %s: needs %s\n", n.Name, strings.Join(n.Missing, ", "))
+			t.p("  - %s: needs %s\n", n.Name, strings.Join(n.Missing, ", "))
 		}
-		p("\n")
+		t.p("\n")
 	}
-	p("%s\n", r.Disclaimer)
-	return b.Flush()
-}
-
-func writeCitations(b *bufio.Writer, indent string, rules []string, cites []Citation) {
-	fmt.Fprintf(b, "%sRules: %s\n", indent, strings.Join(rules, ", "))
-	for _, c := range cites {
-		fmt.Fprintf(b, "%sSource: %s, %q: %s\n", indent, c.Title, c.Locator, c.Claim)
-	}
-}
-
-// sourceList names the distinct sources of cites.
-func sourceList(cites []Citation) string {
-	var ids []string
-	for _, c := range cites {
-		found := false
-		for _, id := range ids {
-			if id == c.Source {
-				found = true
-				break
+	if len(t.notes) > 0 {
+		t.p("SOURCES\n")
+		for i, c := range t.notes {
+			t.p("  [%d] %s, %q: %s\n", i+1, c.Title, c.Locator, c.Claim)
+			if c.URL != "" {
+				t.p("      %s\n", c.URL)
 			}
 		}
-		if !found {
-			ids = append(ids, c.Source)
-		}
+		t.p("\n")
 	}
-	return strings.Join(ids, ", ")
+	t.p("%s\n", r.Disclaimer)
 }
