@@ -323,9 +323,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// sequence checks that n is a list and returns its items.
+// sequence checks that n is a list and returns its items. A missing node
+// gives no items.
 func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
-	if !p.checkAnchor(n) {
+	if n == nil || !p.checkAnchor(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -335,7 +336,8 @@ func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
 	return n.Content
 }
 
-// str returns the text of a string scalar. A missing node gives "".
+// str returns the text of a string scalar. A missing node gives "" and no
+// issue: required keys are checked by mapping.
 func (p *fileParser) str(n *yaml.Node, what string) string {
 	t, _ := p.text(n, what)
 	return t.s
@@ -404,12 +406,8 @@ func (p *fileParser) source(n *yaml.Node) {
 		title:     p.str(f["title"], "the source title"),
 		publisher: p.str(f["publisher"], "the source publisher"),
 		kind:      p.str(f["kind"], "the source kind"),
-	}
-	if n := f["author"]; n != nil {
-		s.author = p.str(n, "the source author")
-	}
-	if n := f["url"]; n != nil {
-		s.url = p.str(n, "the source url")
+		author:    p.str(f["author"], "the source author"),
+		url:       p.str(f["url"], "the source url"),
 	}
 	id, ok := p.id(f["id"], "the source id")
 	if !ok {
@@ -458,12 +456,8 @@ func (p *fileParser) movement(n *yaml.Node) {
 		dose: p.str(f["dose"], "the movement's dose"),
 	}
 	m.kind, _ = p.id(f["kind"], "the movement kind")
-	if n := f["tags"]; n != nil {
-		m.tags = p.ids(n, "tags")
-	}
-	if n := f["equipment"]; n != nil {
-		m.equipment = p.ids(n, "equipment")
-	}
+	m.tags = p.ids(f["tags"], "tags")
+	m.equipment = p.ids(f["equipment"], "equipment")
 	id, ok := p.id(f["id"], "the movement id")
 	if !ok {
 		return
@@ -481,9 +475,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 	r := &ruleDecl{
 		because: p.str(f["because"], "the rule's because"),
 	}
-	if n := f["description"]; n != nil {
-		r.description = p.str(n, "the rule description")
-	}
+	r.description = p.str(f["description"], "the rule description")
 	if w, ok := p.text(f["when"], "the rule's when"); ok {
 		r.when, r.whenNode = w.s, f["when"]
 	}
@@ -531,15 +523,9 @@ func (p *fileParser) selector(n *yaml.Node, name string) *selectorDecl {
 		if !ok {
 			return s
 		}
-		if n := f["movements"]; n != nil {
-			s.movements = p.ids(n, name+".movements")
-		}
-		if n := f["tags"]; n != nil {
-			s.tags = p.ids(n, name+".tags")
-		}
-		if n := f["kinds"]; n != nil {
-			s.kinds = p.ids(n, name+".kinds")
-		}
+		s.movements = p.ids(f["movements"], name+".movements")
+		s.tags = p.ids(f["tags"], name+".tags")
+		s.kinds = p.ids(f["kinds"], name+".kinds")
 	}
 	if len(s.movements)+len(s.tags)+len(s.kinds) == 0 && len(n.Content) == 0 {
 		p.iss.add(p.pos(n), "%s selects nothing: list movement ids, or give movements, tags or kinds", name)
