@@ -39,6 +39,21 @@ func BenchmarkRecommend(b *testing.B) {
 	}
 }
 
+// BenchmarkRecommendCancellable is BenchmarkRecommend with a context that
+// can be cancelled, as a server's request context can: conditions with
+// comprehensions then run with interrupt checks.
+func BenchmarkRecommendCancellable(b *testing.B) {
+	eng := benchEngine(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := eng.Recommend(ctx, benchProfile); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkEvaluate is the evaluate stage alone: the profile converted to
 // CEL values once, then every compiled condition.
 func BenchmarkEvaluate(b *testing.B) {

@@ -6,8 +6,10 @@ package recommend
 import (
 	"errors"
 	"reflect"
+	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
@@ -163,7 +165,43 @@ func (p *profileProvider) NewValue(name string, fields map[string]ref.Val) ref.V
 	return p.Registry.NewValue(name, fields)
 }
 
-// newCELEnv returns the environment every rule condition is compiled in.
+// Limits on rule conditions, checked when a rule set is loaded. They keep
+// every condition cheap to evaluate whatever the profile, so that no rule
+// set can make Recommend slow, and no input can make a condition run away.
+const (
+	// MaxWhenLength is the longest when condition, in characters.
+	MaxWhenLength = 4096
+	// MaxWhenDepth is the deepest nesting of a when condition: each pair
+	// of parentheses, and each operator, call or field selection inside
+	// another, adds about one level, so a chain of 30 additions (a + b +
+	// ...) is near the limit. Chains of && and || do not nest, however
+	// long.
+	MaxWhenDepth = 32
+	// MaxRuleCost is the budget of one condition, in CEL cost units (about
+	// one unit per operation, and one per list entry or character a
+	// membership test, comprehension or string function visits). Load
+	// estimates each condition's worst case for a valid profile, with every
+	// list at MaxListLen entries of MaxEntryLen bytes, and rejects a
+	// condition over the budget. For scale: 'sitting' in
+	// profile.aggravated_by costs at most 66, and
+	// profile.conditions.exists(c, c in ['a', 'b']) 1,091, while a
+	// comprehension over one profile list nested in another over a second
+	// costs about 54,000. Recommend also stops a condition with a
+	// comprehension whose actual cost passes the budget, as a second line
+	// of defence, and fails with ErrCostLimit.
+	MaxRuleCost = 10_000
+)
+
+// interruptCheckFrequency is how many comprehension iterations run between
+// two checks of the Recommend context, in conditions that loop.
+const interruptCheckFrequency = 16
+
+// sharedCELEnv returns the environment every rule condition is compiled
+// in, built once: a cel.Env is safe for concurrent use, and building one
+// takes longer than compiling a small rule set.
+var sharedCELEnv = sync.OnceValues(newCELEnv)
+
+// newCELEnv returns a new environment for rule conditions.
 func newCELEnv() (*cel.Env, error) {
 	prov, err := newProfileProvider()
 	if err != nil {
@@ -173,5 +211,56 @@ func newCELEnv() (*cel.Env, error) {
 		cel.CustomTypeProvider(prov),
 		cel.Variable("profile", profileType),
 		cel.CrossTypeNumericComparisons(true),
+		cel.ParserRecursionLimit(MaxWhenDepth),
+		cel.ParserExpressionSizeLimit(MaxWhenLength),
 	)
+}
+
+// programOptions are the options of a compiled condition: constant folding
+// for all, and for a condition that loops, the runtime cost limit and
+// interrupt checks inside comprehensions, so that a cancelled context stops
+// a long loop. A condition without comprehensions does a bounded amount of
+// work, set by its length and MaxListLen, which its cost estimate already
+// checked; it skips cost tracking, which would make it several times
+// slower.
+func programOptions(loops bool, costLimit uint64) []cel.ProgramOption {
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if loops {
+		opts = append(opts, cel.CostLimit(costLimit), cel.InterruptCheckFrequency(interruptCheckFrequency))
+	}
+	return opts
+}
+
+// profileSizes tells CEL's cost estimator how large the parts of a valid
+// profile can be: Validate caps every list at MaxListLen entries and every
+// entry at MaxEntryLen bytes (so at most as many characters).
+type profileSizes struct{}
+
+func (profileSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	path := n.Path()
+	if len(path) < 2 || path[0] != "profile" || listFieldIndex(path[1]) < 0 {
+		return nil
+	}
+	switch {
+	case len(path) == 2:
+		return &checker.SizeEstimate{Min: 0, Max: MaxListLen}
+	case len(path) == 3 && path[2] == "@items":
+		return &checker.SizeEstimate{Min: 0, Max: MaxEntryLen}
+	}
+	return nil
+}
+
+func (profileSizes) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// listFieldIndex returns the index in listFields of the field named name,
+// or -1.
+func listFieldIndex(name string) int {
+	for i, f := range listFields {
+		if f.name == name {
+			return i
+		}
+	}
+	return -1
 }

@@ -7,8 +7,11 @@ package recommend
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common"
@@ -31,10 +34,14 @@ type compiler struct {
 	movementIdx map[string]int
 	tagIdx      map[string][]int
 	ruleFirst   map[string]position
+
+	// budget is the most a condition's estimated cost may be, and
+	// costLimit the most its actual cost may be when it runs.
+	budget, costLimit uint64
 }
 
-func compile(doc *document, iss *issueList) (*Engine, error) {
-	env, err := newCELEnv()
+func compile(doc *document, iss *issueList, cfg *loadConfig) (*Engine, error) {
+	env, err := sharedCELEnv()
 	if err != nil {
 		return nil, fmt.Errorf("create CEL environment: %w", err)
 	}
@@ -44,6 +51,8 @@ func compile(doc *document, iss *issueList) (*Engine, error) {
 		movementIdx: map[string]int{},
 		tagIdx:      map[string][]int{},
 		ruleFirst:   map[string]position{},
+		budget:      MaxRuleCost,
+		costLimit:   cfg.costLimit,
 	}
 	c.sources()
 	c.vocabulary()
@@ -55,11 +64,12 @@ func compile(doc *document, iss *issueList) (*Engine, error) {
 	return c.e, nil
 }
 
-// duplicate reports t as a duplicate when its id was seen before, and
-// records it otherwise.
+// duplicate reports t as a duplicate when its id was seen before, at both
+// places, and records it otherwise.
 func (c *compiler) duplicate(seen map[string]position, what string, t text) bool {
 	if first, ok := seen[t.s]; ok {
 		c.iss.add(t.pos, "duplicate %s id %q (first declared at %s)", what, t.s, first)
+		c.iss.add(first, "%s id %q is declared again at %s: ids must be unique across the rule set", what, t.s, t.pos)
 		return true
 	}
 	seen[t.s] = t.pos
@@ -104,7 +114,7 @@ func (c *compiler) movements() {
 		}
 		mv := movement{id: m.id.s, name: m.name, kind: m.kind.s, how: m.how, dose: m.dose}
 		if m.kind.s != "" && !slices.Contains(movementKinds, m.kind.s) {
-			c.unknown(m.kind, "movement kind", movementKinds)
+			c.unknownOf(m.kind, "movement kind", movementKinds)
 		}
 		for _, eq := range m.equipment {
 			i := equipment.index(eq.s)
@@ -134,7 +144,20 @@ func (c *compiler) unknown(t text, what string, known []string) {
 	c.unknownWhy(t, what, "", known)
 }
 
-// unknownWhy is unknown with a note on why the name is unknown.
+// unknownOf reports a value outside a fixed set, with the closest value
+// when one is close, and the whole set otherwise.
+func (c *compiler) unknownOf(t text, what string, allowed []string) {
+	msg := fmt.Sprintf("unknown %s %q", what, t.s)
+	if s := suggest(t.s, allowed); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else {
+		msg += fmt.Sprintf(" (allowed: %s)", strings.Join(allowed, ", "))
+	}
+	c.iss.add(t.pos, "%s", msg)
+}
+
+// unknownWhy is unknown with a note on why the name is unknown. When no
+// known name is close, a short list of known names is given instead.
 func (c *compiler) unknownWhy(t text, what, why string, known []string) {
 	msg := fmt.Sprintf("unknown %s %q", what, t.s)
 	if why != "" {
@@ -142,8 +165,22 @@ func (c *compiler) unknownWhy(t text, what, why string, known []string) {
 	}
 	if s := suggest(t.s, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else if len(known) == 0 {
+		msg += fmt.Sprintf(" (the rule set declares no %s)", plural(what))
+	} else if len(known) <= maxListedNames {
+		msg += fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
 	}
 	c.iss.add(t.pos, "%s", msg)
+}
+
+// maxListedNames is the most known names an unknown-name message lists.
+const maxListedNames = 8
+
+func plural(noun string) string {
+	if noun == "equipment" {
+		return noun
+	}
+	return noun + "s"
 }
 
 func (c *compiler) rules() {
@@ -153,7 +190,7 @@ func (c *compiler) rules() {
 		}
 		cr := rule{id: r.id.s, description: r.description, because: r.because, when: r.when, pos: r.id.pos}
 		if r.whenNode != nil {
-			cr.prg = c.condition(r)
+			cr.prg, cr.loops = c.condition(r)
 		}
 		for e, sel := range r.effects {
 			if sel != nil {
@@ -163,7 +200,7 @@ func (c *compiler) rules() {
 		if r.refer != nil {
 			cr.refer = &compiledReferral{urgency: Urgency(r.refer.urgency.s), message: r.refer.message, withhold: r.refer.withhold}
 			if r.refer.urgency.s != "" && !slices.Contains(urgencies, r.refer.urgency.s) {
-				c.unknown(r.refer.urgency, "referral urgency", urgencies)
+				c.unknownOf(r.refer.urgency, "referral urgency", urgencies)
 			}
 		}
 		for _, ct := range r.cite {
@@ -209,7 +246,7 @@ func (c *compiler) selector(s *selectorDecl) []int {
 	}
 	for _, k := range s.kinds {
 		if !slices.Contains(movementKinds, k.s) {
-			c.unknown(k, "movement kind", movementKinds)
+			c.unknownOf(k, "movement kind", movementKinds)
 			continue
 		}
 		for i, m := range c.e.movements {
@@ -232,19 +269,90 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-var undefinedField = regexp.MustCompile(`^undefined field '([^']*)'$`)
+// CEL messages that the compile stage rewrites for rule authors.
+var (
+	undefinedField     = regexp.MustCompile(`^undefined field '([^']*)'$`)
+	undeclaredRef      = regexp.MustCompile(`^undeclared reference to '([^']*)' \(in container '[^']*'\)$`)
+	noOverload         = regexp.MustCompile(`^found no matching overload for '([^']*)' applied to '\((.*)\)'$`)
+	noMethodOverload   = regexp.MustCompile(`^found no matching overload for '([^']*)' applied to '(.*)\.\((.*)\)'$`)
+	syntaxExpectingSet = regexp.MustCompile(`^(Syntax error: .*?) expecting \{[^}]*,[^}]*\}$`)
+)
+
+// operatorNames maps CEL's internal operator function names to the
+// operators a rule author writes.
+var operatorNames = map[string]string{
+	operators.Add: "+", operators.Subtract: "-", operators.Multiply: "*", operators.Divide: "/",
+	operators.Modulo: "%", operators.Negate: "-", operators.LogicalNot: "!",
+	operators.LogicalAnd: "&&", operators.LogicalOr: "||", operators.Conditional: "?:",
+	operators.Equals: "==", operators.NotEquals: "!=", operators.Less: "<", operators.LessEquals: "<=",
+	operators.Greater: ">", operators.GreaterEquals: ">=", operators.In: "in", operators.Index: "[]",
+}
+
+// celMessage rewrites a CEL compile error for a rule author: operators as
+// written, a did-you-mean for misspelled fields and variables, and no CEL
+// internals. It also returns how far to move the error's offset, for
+// errors CEL places one character early.
+func celMessage(msg string, when []rune, off int) (string, int) {
+	if m := undefinedField.FindStringSubmatch(msg); m != nil {
+		if s := suggest(m[1], fieldNames()); s != "" {
+			msg += fmt.Sprintf(" (did you mean '%s'?)", s)
+		}
+		// CEL points at the dot; point at the misspelled name.
+		if off < len(when) && when[off] == '.' {
+			off++
+		}
+		return msg, off
+	}
+	if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("undeclared reference to '%s'", m[1])
+		if slices.Contains(fieldNames(), m[1]) {
+			msg += fmt.Sprintf(" (did you mean 'profile.%s'?)", m[1])
+		} else if s := suggest(m[1], []string{"profile"}); s != "" {
+			msg += " (did you mean 'profile'?)"
+		} else {
+			msg += ": conditions can only use the variable 'profile'"
+		}
+		return msg, off
+	}
+	if m := noMethodOverload.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("'%s' cannot be called on %s", m[1], m[2])
+		if m[3] != "" {
+			msg += fmt.Sprintf(" with (%s)", m[3])
+		}
+		return msg, off
+	}
+	if m := noOverload.FindStringSubmatch(msg); m != nil {
+		fn := m[1]
+		if op, ok := operatorNames[fn]; ok {
+			fn = op
+		}
+		return fmt.Sprintf("'%s' cannot be applied to (%s)", fn, m[2]), off
+	}
+	if m := syntaxExpectingSet.FindStringSubmatch(msg); m != nil {
+		msg = m[1]
+	}
+	if rest, ok := strings.CutPrefix(msg, "Syntax error: "); ok {
+		msg = "syntax error: " + rest
+	}
+	return msg, off
+}
 
 // condition compiles a rule's when expression, reporting every CEL error at
-// its place in the rule file.
-func (c *compiler) condition(r *ruleDecl) cel.Program {
+// its place in the rule file. It returns nil when the condition is invalid.
+func (c *compiler) condition(r *ruleDecl) (prg cel.Program, loops bool) {
 	src := c.doc.files[r.id.pos.file]
 	at := func(offset int) position {
 		line, col := valuePosition(src, r.whenNode, offset)
 		return position{r.id.pos.file, line, col}
 	}
+	if n := utf8.RuneCountInString(r.when); n > MaxWhenLength {
+		c.iss.add(at(0), "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
+		return nil, false
+	}
 	checked, issues := c.env.Compile(r.when)
 	if issues != nil && issues.Err() != nil {
 		exprSrc := common.NewTextSource(r.when)
+		when := []rune(r.when)
 		for _, e := range issues.Errors() {
 			off := 0
 			if e.Location.Line() > 0 {
@@ -253,32 +361,51 @@ func (c *compiler) condition(r *ruleDecl) cel.Program {
 				}
 			}
 			msg := e.Message
-			if m := undefinedField.FindStringSubmatch(msg); m != nil {
-				// CEL points at the dot; point at the misspelled name.
-				if r := []rune(r.when); off < len(r) && r[off] == '.' {
-					off++
-				}
-				if s := suggest(m[1], fieldNames()); s != "" {
-					msg += fmt.Sprintf(" (did you mean '%s'?)", s)
-				}
+			if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
+				msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
+			} else {
+				msg, off = celMessage(msg, when, off)
 			}
 			c.iss.add(at(off), "in when: %s", msg)
 		}
-		return nil
+		return nil, false
 	}
 	if !checked.OutputType().IsExactType(cel.BoolType) {
 		c.iss.add(at(0), "the when condition must give true or false (bool), but it gives %s", checked.OutputType())
-		return nil
+		return nil, false
 	}
 	if !c.checkLiterals(checked, at) {
-		return nil
+		return nil, false
 	}
-	prg, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	est, err := c.env.EstimateCost(checked, profileSizes{})
+	if err != nil {
+		c.iss.add(at(0), "in when: cannot estimate the cost of the condition: %v", err)
+		return nil, false
+	}
+	if est.Max > c.budget {
+		cost := "has no upper bound"
+		if est.Max != math.MaxUint64 {
+			cost = fmt.Sprintf("can reach %d", est.Max)
+		}
+		c.iss.add(at(0), "the when condition's worst-case cost %s, over the budget of %d: "+
+			"avoid nesting comprehensions (exists, all, filter, map) over profile lists", cost, c.budget)
+		return nil, false
+	}
+	loops = hasComprehension(checked)
+	prg, err = c.env.Program(checked, programOptions(loops, c.costLimit)...)
 	if err != nil {
 		c.iss.add(at(0), "in when: %v", err)
-		return nil
+		return nil, false
 	}
-	return prg
+	return prg, loops
+}
+
+// hasComprehension reports whether a checked condition loops: only
+// comprehensions can take long enough to need the context checked while
+// they run.
+func hasComprehension(checked *cel.Ast) bool {
+	root := ast.NavigateAST(checked.NativeRep())
+	return len(ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind))) > 0
 }
 
 func fieldNames() []string {

@@ -72,6 +72,21 @@ conditions written as block scalars. [Engine.Validate] and Recommend report
 every problem with a profile as a [*ProfileError]. Evaluation failures are
 [*EvalError] values. All of them work with errors.Is and errors.As.
 
+# Limits
+
+Rule files and profiles may come from people who make mistakes, or from
+untrusted callers; neither can make Load or Recommend panic, run away or
+pass something unsafe. Load accepts rule files of at most
+DefaultMaxFileSize bytes (see [WithMaxFileSize]), in UTF-8, without YAML
+anchors or aliases, and conditions of at most [MaxWhenLength] characters,
+nested at most [MaxWhenDepth] levels, whose estimated worst-case cost, over
+any valid profile, is within [MaxRuleCost]. [Engine.Validate] holds
+profiles to [MaxListLen] entries a list and [MaxEntryLen] bytes an entry,
+which is what makes that estimate a bound; [DecodeProfile] reads at most
+[MaxProfileBytes]. When Recommend runs, conditions that loop also stop at
+the runtime cost limit ([ErrCostLimit]) and when the context is cancelled,
+in the middle of a comprehension.
+
 # Concurrency
 
 An [Engine] is immutable once loaded. Its methods may be called from any

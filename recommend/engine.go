@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,6 +67,7 @@ type rule struct {
 	when                     string
 	pos                      position
 	prg                      cel.Program
+	loops                    bool              // the condition has a comprehension
 	effects                  [numEffects][]int // movement indexes, ascending
 	refer                    *compiledReferral
 	cites                    []Citation
@@ -86,6 +88,9 @@ type Option func(*loadConfig)
 
 type loadConfig struct {
 	maxFileSize int64
+	// costLimit is the runtime cost limit of each condition; tests lower
+	// it to prove that the limit applies.
+	costLimit uint64
 }
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
@@ -96,14 +101,23 @@ func WithMaxFileSize(n int64) Option {
 
 // Load reads every rule file under the root of fsys, compiles it, and
 // returns the engine. Rule files are the files named *.yaml or *.yml, in any
-// folder, except *_test.yaml and *_test.yml, which hold test cases; they are
-// read in lexical path order, and that order is the rule set's order.
+// folder, except the files that hold test cases: *_test.yaml, *_test.yml,
+// and any file in a folder named tests. They are read in lexical path
+// order, and that order is the rule set's order.
+//
+// Rule files must be UTF-8, as one YAML document without anchors or
+// aliases, of at most DefaultMaxFileSize bytes (see WithMaxFileSize). A
+// UTF-8 byte order mark at the start of a file, which some Windows editors
+// add, is accepted and skipped, so that columns match what the editor
+// shows. Each when condition must be at most MaxWhenLength characters,
+// nest at most MaxWhenDepth levels, and have an estimated cost within
+// MaxRuleCost.
 //
 // Load reports every problem it finds, not just the first: the error is a
 // *LoadError, which matches ErrInvalidRules, and lists each problem with its
 // file, line and column.
 func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
-	cfg := loadConfig{maxFileSize: DefaultMaxFileSize}
+	cfg := loadConfig{maxFileSize: DefaultMaxFileSize, costLimit: MaxRuleCost}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -132,23 +146,29 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 			iss.add(position{file: name}, "%v", err)
 			continue
 		}
-		src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+		src = normalizeLineBreaks(bytes.TrimPrefix(src, []byte("\uFEFF")))
 		doc.files[name] = src
 		parseFile(name, src, doc, iss)
 	}
-	e, err := compile(doc, iss)
+	e, err := compile(doc, iss, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
+// isRuleFile reports whether name, a slash-separated path, is a rule file:
+// a YAML file that is not a test-case file (*_test.yaml, or any file in a
+// folder named tests).
 func isRuleFile(name string) bool {
 	ext := path.Ext(name)
 	if ext != ".yaml" && ext != ".yml" {
 		return false
 	}
-	return !strings.HasSuffix(strings.TrimSuffix(name, ext), "_test")
+	if strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {
+		return false
+	}
+	return !slices.Contains(strings.Split(path.Dir(name), "/"), "tests")
 }
 
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
@@ -158,7 +178,7 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Size() > limit {
-		return nil, fmt.Errorf("file is %d bytes, over the limit of %d bytes", st.Size(), limit)
+		return nil, fmt.Errorf("file is %d bytes, over the limit of %d bytes: split it into smaller files", st.Size(), limit)
 	}
 	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(f, limit+1))
@@ -166,7 +186,7 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > limit {
-		return nil, fmt.Errorf("file is over the limit of %d bytes", limit)
+		return nil, fmt.Errorf("file is over the limit of %d bytes: split it into smaller files", limit)
 	}
 	return buf.Bytes(), nil
 }
@@ -185,4 +205,34 @@ func Default() (*Engine, error) {
 // Sources returns the sources the rule set declares, in declaration order.
 func (e *Engine) Sources() []Source {
 	return append([]Source(nil), e.sources...)
+}
+
+// RuleInfo says where a rule is declared, for tools such as a coverage
+// report.
+type RuleInfo struct {
+	// ID is the rule id.
+	ID string
+	// File is the path of the rule file within the loaded fs.FS, and Line
+	// the line of the rule's id in it.
+	File string
+	Line int
+}
+
+// Rules returns every rule, in rule-set order: the order of Result.Trace.
+func (e *Engine) Rules() []RuleInfo {
+	out := make([]RuleInfo, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = RuleInfo{ID: r.id, File: r.pos.file, Line: r.pos.line}
+	}
+	return out
+}
+
+// MovementIDs returns the ids of the movements the rule set declares, in
+// declaration order.
+func (e *Engine) MovementIDs() []string {
+	out := make([]string, len(e.movements))
+	for i, m := range e.movements {
+		out[i] = m.id
+	}
+	return out
 }

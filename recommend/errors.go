@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrInvalidRules is matched by every *LoadError, so callers can test
@@ -61,29 +63,42 @@ func (i Issue) Error() string {
 //	disc.yaml:3:41: in when: undefined field 'conditons' (did you mean 'conditions'?)
 //	 |     when: "'disc_herniation' in profile.conditons"
 //	 | ........................................^
+//
+// A line longer than 200 characters is cut to the 160 around the column,
+// with "..." marking the cuts.
 func (i Issue) Long() string {
 	if i.Snippet == "" || i.Column < 1 {
 		return i.Error()
 	}
+	const longLine, window = 200, 160
+	line := []rune(i.Snippet)
+	caret := i.Column - 1 // index into line
+	var prefix, suffix string
+	if len(line) > longLine {
+		start := max(0, min(caret-window/2, len(line)-window))
+		end := start + window
+		if start > 0 {
+			prefix = "..."
+		}
+		if end < len(line) {
+			suffix = "..."
+		}
+		line, caret = line[start:end], caret-start
+	}
 	var b strings.Builder
 	b.WriteString(i.Error())
 	b.WriteString("\n | ")
-	b.WriteString(i.Snippet)
+	b.WriteString(prefix)
+	b.WriteString(string(line))
+	b.WriteString(suffix)
 	b.WriteString("\n | ")
-	n := 0
-	for _, r := range i.Snippet {
-		if n >= i.Column-1 {
-			break
-		}
-		if r == '\t' {
+	b.WriteString(strings.Repeat(".", len(prefix)))
+	for n := 0; n < caret; n++ {
+		if n < len(line) && line[n] == '\t' {
 			b.WriteByte('\t')
 		} else {
 			b.WriteByte('.')
 		}
-		n++
-	}
-	for ; n < i.Column-1; n++ {
-		b.WriteByte('.')
 	}
 	b.WriteByte('^')
 	return b.String()
@@ -105,6 +120,19 @@ type issueList struct {
 }
 
 func (l *issueList) add(p position, format string, args ...any) {
+	if src, ok := l.files[p.file]; ok && p.line > 0 {
+		// YAML places some empty values past the end of the file, or past
+		// the end of their line: point at the end instead.
+		endLine, endCol := endOfFile(src)
+		switch {
+		case p.line > endLine:
+			p.line, p.col = endLine, endCol
+		case p.col < 1:
+			p.col = 1
+		default:
+			p.col = min(p.col, utf8.RuneCountInString(lineOf(src, p.line))+1)
+		}
+	}
 	l.issues = append(l.issues, Issue{
 		File:    p.file,
 		Line:    p.line,
@@ -126,7 +154,8 @@ func (l *issueList) err() error {
 }
 
 // lineOf returns line n (1-based) of src without its line ending, with
-// invalid UTF-8 replaced so that it prints safely, or "" when out of range.
+// invalid UTF-8 and control characters other than tab replaced by U+FFFD so
+// that it prints safely, or "" when out of range.
 func lineOf(src []byte, n int) string {
 	if n < 1 {
 		return ""
@@ -142,7 +171,13 @@ func lineOf(src []byte, n int) string {
 		src = src[:j]
 	}
 	s := strings.TrimSuffix(string(src), "\r")
-	return strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r != '\t' && unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // suggest returns the candidate closest to s by edit distance, or "" when

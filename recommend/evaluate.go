@@ -7,10 +7,19 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
 )
+
+// ErrCostLimit is matched (through an *EvalError) when a condition's
+// evaluation passed the runtime cost limit, MaxRuleCost. Load rejects
+// conditions whose estimated cost is over that budget, so this only
+// happens if the estimate was wrong: it is a second line of defence.
+var ErrCostLimit = errors.New("condition over the runtime cost limit")
 
 // EvalError reports a rule whose condition failed to evaluate. Recommend
 // then returns no result at all: a skipped avoid rule could let a harmful
@@ -26,19 +35,39 @@ func (e *EvalError) Error() string {
 	return fmt.Sprintf("evaluate rule %q: %v", e.Rule, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *EvalError) Unwrap() error { return e.Err }
 
 // evaluate runs every rule's condition and reports which matched.
+//
+// The context is checked before each rule. A condition that loops runs
+// with the context too, when it can be cancelled, so that cancelling stops
+// a long comprehension part way; conditions without loops are bounded by
+// the size of the expression, and skip that per-call setup.
 func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 	act := &activation{v: profileVal{newCELProfile(p)}}
 	matched := make([]bool, len(e.rules))
+	cancellable := ctx.Done() != nil
 	for i := range e.rules {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("recommend: %w", err)
 		}
 		r := &e.rules[i]
-		out, _, err := r.prg.Eval(act)
+		var out ref.Val
+		var err error
+		if r.loops && cancellable {
+			out, _, err = r.prg.ContextEval(ctx, act)
+		} else {
+			out, _, err = r.prg.Eval(act)
+		}
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, fmt.Errorf("recommend: %w", cerr)
+			}
+			var cancelled interpreter.EvalCancelledError
+			if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
+				err = ErrCostLimit
+			}
 			return nil, &EvalError{Rule: r.id, Err: err}
 		}
 		b, ok := out.(types.Bool)

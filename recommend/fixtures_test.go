@@ -85,7 +85,7 @@ func (a *archive) set(name string, data []byte) {
 }
 
 // dirFS copies the files of a directory on disk into a MapFS, under prefix.
-func dirFS(t *testing.T, dir, prefix string, m fstest.MapFS) {
+func dirFS(t testing.TB, dir, prefix string, m fstest.MapFS) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -22,6 +24,13 @@ func TestMinimalRulesLoad(t *testing.T) {
 // valid rule set in testdata/minimal (under base/), and compares the whole
 // error text, positions and carets included, with the scenario's want
 // section. Run with -update to rewrite the want sections.
+//
+// A scenario may have an options section, one option a line:
+//
+//	max-file-size N   load with recommend.WithMaxFileSize(N)
+//	escapes           in the rule file sections, \xNN stands for the byte
+//	                  with hex value NN, so that a fixture can hold bytes
+//	                  that are not UTF-8 and still be a text file
 func TestLoadErrors(t *testing.T) {
 	paths, err := filepath.Glob("../testdata/invalid/*.txtar")
 	if err != nil {
@@ -38,14 +47,8 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := parseArchive(data)
-			fsys := fstest.MapFS{}
-			dirFS(t, "../testdata/minimal", "base/", fsys)
-			for _, f := range a.files {
-				if f.name != "want" {
-					fsys[f.name] = &fstest.MapFile{Data: f.data}
-				}
-			}
-			_, err = recommend.Load(fsys)
+			fsys, opts := fixtureFS(t, a)
+			_, err = recommend.Load(fsys, opts...)
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
@@ -69,5 +72,125 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("Load error mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// fixtureFS builds the file system of an invalid-rules scenario: the
+// minimal rule set under base/, and the scenario's files, with the Load
+// options its options section asks for.
+func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	dirFS(t, "../testdata/minimal", "base/", fsys)
+	var opts []recommend.Option
+	escapes := false
+	if o, ok := a.get("options"); ok {
+		for _, line := range strings.Split(string(o), "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) == 0:
+			case f[0] == "escapes" && len(f) == 1:
+				escapes = true
+			case f[0] == "max-file-size" && len(f) == 2:
+				n, err := strconv.ParseInt(f[1], 10, 64)
+				if err != nil {
+					t.Fatalf("options: %v", err)
+				}
+				opts = append(opts, recommend.WithMaxFileSize(n))
+			default:
+				t.Fatalf("options: unknown option %q", line)
+			}
+		}
+	}
+	for _, f := range a.files {
+		if f.name == "want" || f.name == "options" {
+			continue
+		}
+		data := f.data
+		if escapes {
+			data = unescape(t, data)
+		}
+		fsys[f.name] = &fstest.MapFile{Data: data}
+	}
+	return fsys, opts
+}
+
+var hexEscape = regexp.MustCompile(`\\x[0-9a-fA-F]{2}`)
+
+// unescape replaces each \xNN in data with the byte NN.
+func unescape(t testing.TB, data []byte) []byte {
+	t.Helper()
+	return hexEscape.ReplaceAllFunc(data, func(m []byte) []byte {
+		b, err := strconv.ParseUint(string(m[2:]), 16, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []byte{byte(b)}
+	})
+}
+
+// TestLoadEncodings checks the byte-level forms a rule file may take: a
+// UTF-8 byte order mark, which editors on Windows add, is accepted and
+// skipped, so columns on the first line match what the editor shows; and
+// Windows line endings keep every position right, inside block scalars too.
+func TestLoadEncodings(t *testing.T) {
+	const bom = "\uFEFF"
+	rule := "rules:\n  - id: r\n    when: |\n      'sitting' in profile.aggravated_by &&\n        profile.pain_levl > 3\n" +
+		"    avoid: [knee_to_chest]\n    because: Test.\n    cite: [{source: src-a, locator: Section 1, claim: Something.}]\n"
+	tests := []struct {
+		name string
+		src  string
+		want string // the first issue, or "" for no error
+	}{
+		{name: "byte order mark", src: bom + strings.ReplaceAll(rule, "pain_levl", "pain_level")},
+		{name: "byte order mark keeps first-line columns", src: bom + "rulez: []\n",
+			want: `bad.yaml:1:1: unknown key "rulez" in a rule file (did you mean "rules"?)`},
+		{name: "windows line endings", src: strings.ReplaceAll(strings.ReplaceAll(rule, "pain_levl", "pain_level"), "\n", "\r\n")},
+		{name: "windows line endings keep positions in block scalars", src: strings.ReplaceAll(rule, "\n", "\r\n"),
+			want: "bad.yaml:5:17: in when: undefined field 'pain_levl' (did you mean 'pain_level'?)"},
+		{name: "byte order mark and windows line endings", src: bom + strings.ReplaceAll(rule, "\n", "\r\n"),
+			want: "bad.yaml:5:17: in when: undefined field 'pain_levl' (did you mean 'pain_level'?)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"bad.yaml": {Data: []byte(tt.src)}}
+			dirFS(t, "../testdata/minimal", "base/", fsys)
+			_, err := recommend.Load(fsys)
+			got := ""
+			if err != nil {
+				var le *recommend.LoadError
+				if !errors.As(err, &le) {
+					t.Fatalf("Load error is %T, want *recommend.LoadError: %v", err, err)
+				}
+				got = le.Issues[0].Error()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Load first issue mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLoadSkipsCaseFiles checks that test-case files beside the rules,
+// *_test.yaml and files in a tests folder, are not read as rules.
+func TestLoadSkipsCaseFiles(t *testing.T) {
+	notRules := []byte("cases:\n  - name: x\n    profile: {}\n")
+	fsys := fstest.MapFS{
+		"disc_test.yaml":        {Data: notRules},
+		"disc_test.yml":         {Data: notRules},
+		"tests/disc.yaml":       {Data: notRules},
+		"more/tests/other.yaml": {Data: notRules},
+	}
+	dirFS(t, "../testdata/minimal", "", fsys)
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.RuleInfo{{ID: "disc-avoid", File: "rules.yaml", Line: 2}}
+	if diff := cmp.Diff(want, eng.Rules()); diff != "" {
+		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"towel_stretch", "knee_to_chest"}, eng.MovementIDs()); diff != "" {
+		t.Errorf("MovementIDs() mismatch (-want +got):\n%s", diff)
 	}
 }

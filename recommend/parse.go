@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -129,8 +130,7 @@ type fileParser struct {
 func parseFile(name string, src []byte, doc *document, iss *issueList) {
 	p := &fileParser{file: name, src: src, iss: iss, doc: doc}
 	if !utf8.Valid(src) {
-		line, col := invalidUTF8Position(src)
-		iss.add(position{name, line, col}, "file is not valid UTF-8: save it with UTF-8 encoding")
+		p.invalidUTF8()
 		return
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -149,17 +149,23 @@ func parseFile(name string, src []byte, doc *document, iss *issueList) {
 	case err != nil:
 		p.yamlError(err)
 		return
+	case len(next.Content) == 0 || isNull(next.Content[0]):
+		iss.add(p.pos(&next), "a rule file holds a single YAML document: delete this --- line, which starts an empty second one")
+		return
 	default:
-		iss.add(p.docPos(&next), "a rule file holds a single YAML document: move this document to a file of its own")
+		iss.add(p.pos(&next), "a rule file holds a single YAML document: move the document that starts here to a file of its own")
 		return
 	}
-	if len(root.Content) == 0 {
+	if len(root.Content) == 0 || isNull(root.Content[0]) {
 		iss.add(position{name, 1, 1}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
 		return
 	}
+	if !p.noAnchors(&root) {
+		return
+	}
 	top := root.Content[0]
-	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
-		iss.add(p.pos(top), "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+	if top.Kind == yaml.MappingNode && len(top.Content) > 0 && top.Content[0].Value == "cases" {
+		p.iss.add(p.pos(top.Content[0]), "this is a test-case file, not rules: name it *_test.yaml or move it to a folder named tests")
 		return
 	}
 	f, ok := p.mapping(top, "a rule file", topKeys, 0)
@@ -188,7 +194,7 @@ func parseFile(name string, src []byte, doc *document, iss *issueList) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlError reports a YAML syntax error, at the line yaml.v3 names.
+// yamlError reports a YAML syntax error, at the line with the mistake.
 func (p *fileParser) yamlError(err error) {
 	msg := err.Error()
 	line := 1
@@ -198,21 +204,152 @@ func (p *fileParser) yamlError(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	if strings.Contains(msg, "found character that cannot start any token") && bytes.Contains(p.src, []byte("\t")) {
+	line = yamlErrorLine(p.src, msg, line)
+	s := lineOf(p.src, line)
+	col := len([]rune(s)) - len([]rune(strings.TrimLeft(s, " "))) + 1
+	switch {
+	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(s, "\t"):
 		msg += " (YAML does not allow tabs for indentation: use spaces)"
-	}
-	col := 1
-	if s := lineOf(p.src, line); s != "" {
-		col = len(s) - len(strings.TrimLeft(s, " \t")) + 1
+		col = len([]rune(s[:strings.IndexByte(s, '\t')])) + 1
+	case strings.Contains(msg, "found unexpected end of stream"):
+		msg += " (is a quote or a bracket left open?)"
+		if i := strings.IndexAny(s, "\"'[{"); i >= 0 {
+			col = len([]rune(s[:i])) + 1 // the likely opening quote or bracket
+		}
+	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"),
+		strings.Contains(msg, "mapping values are not allowed in this context"):
+		msg += " (check the indentation of this line against the lines above)"
+	case strings.Contains(msg, "exceeded max depth"):
+		msg += " (lists or mappings nest far too deep)"
 	}
 	p.iss.add(position{p.file, line, col}, "invalid YAML: %s", msg)
 }
 
-func (p *fileParser) docPos(n *yaml.Node) position {
-	if len(n.Content) > 0 {
-		return p.pos(n.Content[0])
+// yamlErrorLine returns the line of a YAML syntax error with message msg,
+// which yaml.v3 reported at line reported. yaml.v3 often reports the line
+// where the enclosing collection starts, or the line before the mistake, so
+// this looks for the shortest run of whole lines from the top of the file
+// that fails with the same message: its last line is where the mistake is,
+// or where the quote or bracket it leaves open starts.
+func yamlErrorLine(src []byte, msg string, reported int) int {
+	fails := func(lines int) bool {
+		end := lineStart(src, lines+1)
+		if end < 0 {
+			end = len(src)
+		}
+		err := decodeAll(src[:end])
+		if err == nil {
+			return false
+		}
+		got := err.Error()
+		if m := yamlLine.FindStringSubmatch(got); m != nil {
+			got = m[2]
+		} else {
+			got = strings.TrimPrefix(got, "yaml: ")
+		}
+		return got == msg
 	}
-	return p.pos(n)
+	n := bytes.Count(src, []byte("\n")) + 1
+	if !fails(n) {
+		return max(reported, 1)
+	}
+	lo, hi := 1, n // fails(hi) holds
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	// A mistake on the last line of a file without a final line break
+	// shows only once the whole file is read; a trailing empty line is
+	// never the place of the mistake.
+	if hi == n && hi > 1 && lineOf(src, hi) == "" {
+		hi--
+	}
+	return hi
+}
+
+// decodeAll decodes every YAML document in src, and returns the first error
+// other than the end of the input.
+func decodeAll(src []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// invalidUTF8 reports a file that is not UTF-8, at the first bad byte.
+func (p *fileParser) invalidUTF8() {
+	if bytes.HasPrefix(p.src, []byte{0xFF, 0xFE}) || bytes.HasPrefix(p.src, []byte{0xFE, 0xFF}) {
+		p.iss.add(position{file: p.file}, "file is UTF-16 encoded: save it with UTF-8 encoding")
+		return
+	}
+	line, col, b := invalidUTF8Position(p.src)
+	p.iss.add(position{p.file, line, col}, "file is not valid UTF-8 (byte 0x%02x here): save it with UTF-8 encoding", b)
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// noAnchors reports the first anchor or alias in the document, and how many
+// there are, and returns false if there are any. Rule files do not support
+// them: they make a file harder to read, and they are the vehicle of
+// "billion laughs" attacks. The walk does not follow aliases, so it takes
+// time in proportion to the file's size, however the aliases nest.
+func (p *fileParser) noAnchors(root *yaml.Node) bool {
+	var first *yaml.Node
+	anchors, aliases := 0, 0
+	stack := []*yaml.Node{root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.Anchor != "" || n.Kind == yaml.AliasNode {
+			if first == nil {
+				first = n
+			}
+			if n.Kind == yaml.AliasNode {
+				aliases++
+			} else {
+				anchors++
+			}
+		}
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, n.Content[i])
+		}
+	}
+	if first == nil {
+		return true
+	}
+	what := "anchor &" + first.Anchor
+	if first.Kind == yaml.AliasNode {
+		what = "alias *" + first.Value
+	}
+	msg := what + ": rule files do not support YAML anchors and aliases: write each value out"
+	if anchors+aliases > 1 {
+		msg += fmt.Sprintf(" (this file has %s and %s)", count(anchors, "anchor"), count(aliases, "alias"))
+	}
+	p.iss.add(p.pos(first), "%s", msg)
+	return false
+}
+
+// count returns "1 thing" or "n things".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (p *fileParser) pos(n *yaml.Node) position {
@@ -244,38 +381,18 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("a value tagged %s", n.Tag)
 }
 
-// checkAnchor reports anchors and aliases, which rule files do not support:
-// they make a file harder to read and are the vehicle of "billion laughs"
-// attacks.
-func (p *fileParser) checkAnchor(n *yaml.Node) bool {
-	switch {
-	case n.Kind == yaml.AliasNode:
-		p.iss.add(p.pos(n), "aliases (*%s) are not supported in rule files: write the value out", n.Value)
-		return false
-	case n.Anchor != "":
-		p.iss.add(p.pos(n), "anchors (&%s) are not supported in rule files: write each value out", n.Anchor)
-		return false
-	}
-	return true
-}
-
 // mapping checks that n is a mapping whose keys are all in keys, and that
 // the first nRequired of keys are present. It returns the values by key.
 func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired int) (map[string]*yaml.Node, bool) {
-	if !p.checkAnchor(n) {
-		return nil, false
-	}
 	if n.Kind != yaml.MappingNode {
 		p.iss.add(p.pos(n), "%s must be a mapping of keys to values, found %s", what, describe(n))
 		return nil, false
 	}
 	out := make(map[string]*yaml.Node, len(n.Content)/2)
 	keyLine := make(map[string]int, len(n.Content)/2)
+	suggested := map[string]bool{} // keys a misspelled key was taken for
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if !p.checkAnchor(k) {
-			continue
-		}
 		if k.Kind != yaml.ScalarNode {
 			p.iss.add(p.pos(k), "a key in %s must be plain text, found %s", what, describe(k))
 			continue
@@ -287,6 +404,7 @@ func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired
 			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
 			if s := suggest(k.Value, keys); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+				suggested[s] = true
 			} else {
 				msg += fmt.Sprintf(" (allowed: %s)", strings.Join(keys, ", "))
 			}
@@ -299,7 +417,7 @@ func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired
 	}
 	var missing []string
 	for _, k := range keys[:nRequired] {
-		if _, ok := out[k]; !ok && keyLine[k] == 0 {
+		if _, ok := out[k]; !ok && keyLine[k] == 0 && !suggested[k] {
 			missing = append(missing, fmt.Sprintf("%q", k))
 		}
 	}
@@ -326,7 +444,7 @@ func contains(list []string, s string) bool {
 // sequence checks that n is a list and returns its items. A missing node
 // gives no items.
 func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
-	if n == nil || !p.checkAnchor(n) {
+	if n == nil {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -346,12 +464,16 @@ func (p *fileParser) str(n *yaml.Node, what string) string {
 // text returns a string scalar with its position. It reports nodes that are
 // not strings and strings that are blank.
 func (p *fileParser) text(n *yaml.Node, what string) (text, bool) {
-	if n == nil || !p.checkAnchor(n) {
+	if n == nil {
+		return text{}, false
+	}
+	if isNull(n) {
+		p.iss.add(p.pos(n), "%s must not be empty", what)
 		return text{}, false
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 		hint := ""
-		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		if n.Kind == yaml.ScalarNode {
 			hint = " (put it in quotes if you meant it as text)"
 		}
 		p.iss.add(p.pos(n), "%s must be text, found %s%s", what, describe(n), hint)
@@ -368,7 +490,7 @@ func (p *fileParser) text(n *yaml.Node, what string) (text, bool) {
 func (p *fileParser) id(n *yaml.Node, what string) (text, bool) {
 	t, ok := p.text(n, what)
 	if ok && !idPattern.MatchString(t.s) {
-		p.iss.add(t.pos, "%s %q must start with a lowercase letter and use only lowercase letters, digits, '_' and '-'", what, t.s)
+		p.iss.add(t.pos, "%s %q is not valid: %s", what, t.s, idRule(t.s))
 		return t, false
 	}
 	return t, ok
@@ -378,15 +500,31 @@ func (p *fileParser) id(n *yaml.Node, what string) (text, bool) {
 func (p *fileParser) ids(n *yaml.Node, what string) []text {
 	var out []text
 	for _, item := range p.sequence(n, what) {
-		if t, ok := p.id(item, "an entry of "+what); ok {
+		t, ok := p.text(item, "an entry of "+what)
+		if ok && !idPattern.MatchString(t.s) {
+			p.iss.add(t.pos, "%q in %s is not a valid id: %s", t.s, what, idRule(t.s))
+			ok = false
+		}
+		if ok {
 			out = append(out, t)
 		}
 	}
 	return out
 }
 
+// idRule explains what an id looks like, with a corrected id for s when
+// lowercasing it and joining its words with '_' gives one.
+func idRule(s string) string {
+	msg := "an id starts with a lowercase letter and uses only lowercase letters, digits, '_' and '-'"
+	fixed := strings.Join(strings.Fields(strings.ToLower(s)), "_")
+	if fixed != s && idPattern.MatchString(fixed) {
+		msg += fmt.Sprintf(" (did you mean %q?)", fixed)
+	}
+	return msg
+}
+
 func (p *fileParser) boolean(n *yaml.Node, what string) bool {
-	if n == nil || !p.checkAnchor(n) {
+	if n == nil {
 		return false
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
@@ -438,7 +576,12 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 				continue
 			}
 			label := p.str(m["label"], "the label")
-			if id, ok := p.id(m["id"], "the "+lf.label+" id"); ok {
+			id, ok := p.id(m["id"], "the "+lf.label+" id")
+			if ok && len(id.s) > MaxEntryLen {
+				p.iss.add(id.pos, "the %s id is %d bytes long, over the limit of %d: profiles cannot hold a longer value", lf.label, len(id.s), MaxEntryLen)
+				ok = false
+			}
+			if ok {
 				p.doc.vocab = append(p.doc.vocab, &vocabDecl{field: fi, id: id, label: label})
 			}
 		}
@@ -476,7 +619,9 @@ func (p *fileParser) rule(n *yaml.Node) {
 		because: p.str(f["because"], "the rule's because"),
 	}
 	r.description = p.str(f["description"], "the rule description")
-	if w, ok := p.text(f["when"], "the rule's when"); ok {
+	if w := f["when"]; w != nil && w.Kind == yaml.ScalarNode && (isNull(w) || w.Tag == "!!str" && strings.TrimSpace(w.Value) == "") {
+		p.iss.add(p.pos(w), "the rule's when must not be empty: write a CEL condition, or \"true\" for a rule that always applies")
+	} else if w, ok := p.text(f["when"], "the rule's when"); ok {
 		r.when, r.whenNode = w.s, f["when"]
 	}
 	hasEffect := false
@@ -516,9 +661,17 @@ func (p *fileParser) rule(n *yaml.Node) {
 // movements, tags and kinds.
 func (p *fileParser) selector(n *yaml.Node, name string) *selectorDecl {
 	s := &selectorDecl{}
-	if n.Kind == yaml.SequenceNode {
+	switch n.Kind {
+	case yaml.SequenceNode:
 		s.movements = p.ids(n, name)
-	} else {
+	case yaml.ScalarNode:
+		msg := fmt.Sprintf("%s must be a list of movement ids, or a mapping of movements, tags and kinds; found %s", name, describe(n))
+		if n.Tag == "!!str" && idPattern.MatchString(n.Value) {
+			msg += fmt.Sprintf(" (write [%s])", n.Value)
+		}
+		p.iss.add(p.pos(n), "%s", msg)
+		return s
+	default:
 		f, ok := p.mapping(n, name, selectorKeys, 0)
 		if !ok {
 			return s
@@ -559,14 +712,38 @@ func (p *fileParser) citation(n *yaml.Node) (citeDecl, bool) {
 	return c, ok
 }
 
+// normalizeLineBreaks turns every line break YAML knows other than \n and
+// \r\n (a lone \r, and the Unicode NEL, LS and PS) into \n, so that YAML's
+// line numbers and this package's agree. Files without them, nearly all,
+// are returned as they are.
+func normalizeLineBreaks(src []byte) []byte {
+	if !bytes.ContainsAny(src, "\r\u0085\u2028\u2029") {
+		return src
+	}
+	out := make([]byte, 0, len(src))
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		switch {
+		case r == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			out = append(out, '\r')
+		case r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			out = append(out, '\n')
+		default:
+			out = append(out, src[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
 // invalidUTF8Position returns the 1-based line and column of the first byte
-// of src that is not valid UTF-8.
-func invalidUTF8Position(src []byte) (line, col int) {
+// of src that is not valid UTF-8, and the byte.
+func invalidUTF8Position(src []byte) (line, col int, b byte) {
 	line, col = 1, 1
 	for len(src) > 0 {
 		r, size := utf8.DecodeRune(src)
 		if r == utf8.RuneError && size <= 1 {
-			return line, col
+			return line, col, src[0]
 		}
 		if r == '\n' {
 			line, col = line+1, 1
@@ -575,7 +752,7 @@ func invalidUTF8Position(src []byte) (line, col int) {
 		}
 		src = src[size:]
 	}
-	return line, col
+	return line, col, 0
 }
 
 // valuePosition maps an offset, in characters, inside the value of scalar n
@@ -585,27 +762,34 @@ func invalidUTF8Position(src []byte) (line, col int) {
 // are removed, block scalars (| and >) start on the line after their
 // indicator and lose their indentation, and folded and plain scalars turn
 // line breaks into spaces. valuePosition walks the value and the source side
-// by side, skipping the characters YAML dropped, so a CEL error at offset
-// off lands on the character the author wrote.
+// by side, skipping the characters YAML dropped (and a tag or anchor before
+// the scalar), so a CEL error at offset off lands on the character the
+// author wrote. The result is always inside src, whose line breaks must be
+// \n or \r\n (see normalizeLineBreaks).
 func valuePosition(src []byte, n *yaml.Node, off int) (line, col int) {
-	line, col = n.Line, n.Column
 	// Find where the scalar's content starts in src.
 	start := lineStart(src, n.Line)
 	if start < 0 {
-		return line, col
+		// YAML places some empty values past the end of the file.
+		return endOfFile(src)
 	}
 	s := []rune(string(src[start:]))
 	j := 0 // index into s
-	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Content starts on the line after the | or > header.
+	// Style is a set of bits: TaggedStyle may come with any other.
+	double := n.Style&yaml.DoubleQuotedStyle != 0
+	single := n.Style&yaml.SingleQuotedStyle != 0
+	switch {
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		// Content starts on the line after the | or > header, which may
+		// come on a later line than a tag.
+		j = skipProperties(s, n.Column-1)
 		for j < len(s) && s[j] != '\n' {
 			j++
 		}
 		j++
 	default:
-		j = n.Column - 1
-		if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+		j = skipProperties(s, n.Column-1)
+		if double || single {
 			j++ // skip the opening quote
 		}
 	}
@@ -614,14 +798,14 @@ func valuePosition(src []byte, n *yaml.Node, off int) (line, col int) {
 	isSpace := func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
 	for i := 0; i < off && j < len(s); {
 		switch {
-		case n.Style == yaml.DoubleQuotedStyle && s[j] == '\\':
+		case double && s[j] == '\\':
 			if j+1 < len(s) && s[j+1] == '\n' {
 				j += 2 // an escaped line break adds nothing to the value
 				continue
 			}
 			j += escapeLen(s[j:])
 			i++
-		case n.Style == yaml.SingleQuotedStyle && s[j] == '\'' && j+1 < len(s) && s[j+1] == '\'':
+		case single && s[j] == '\'' && j+1 < len(s) && s[j+1] == '\'':
 			j += 2
 			i++
 		case s[j] == v[i]:
@@ -655,6 +839,40 @@ func valuePosition(src []byte, n *yaml.Node, off int) (line, col int) {
 	return line, col
 }
 
+// skipProperties skips the tag (!name) and anchor (&name) that may come
+// before a scalar, from index j of s, with the space and comments after
+// them, and returns the index of the scalar itself.
+func skipProperties(s []rune, j int) int {
+	for j < len(s) && (s[j] == '!' || s[j] == '&') {
+		if s[j] == '&' {
+			// An anchor name is letters, digits, '_' and '-'.
+			j++
+			for j < len(s) && (s[j] < utf8.RuneSelf && (unicode.IsLetter(s[j]) || unicode.IsDigit(s[j])) || s[j] == '_' || s[j] == '-') {
+				j++
+			}
+		} else {
+			// A tag runs to the next space.
+			for j < len(s) && !unicode.IsSpace(s[j]) {
+				j++
+			}
+		}
+		for j < len(s) {
+			switch {
+			case unicode.IsSpace(s[j]):
+				j++
+				continue
+			case s[j] == '#':
+				for j < len(s) && s[j] != '\n' {
+					j++
+				}
+				continue
+			}
+			break
+		}
+	}
+	return j
+}
+
 // escapeLen is the length of the escape sequence at the start of s, which
 // begins with a backslash, in a double-quoted YAML scalar.
 func escapeLen(s []rune) int {
@@ -670,6 +888,14 @@ func escapeLen(s []rune) int {
 		return min(10, len(s))
 	}
 	return 2
+}
+
+// endOfFile returns the line and column just after the last character of
+// src.
+func endOfFile(src []byte) (line, col int) {
+	line = bytes.Count(src, []byte("\n")) + 1
+	last := src[bytes.LastIndexByte(src, '\n')+1:]
+	return line, utf8.RuneCount(bytes.TrimSuffix(last, []byte("\r"))) + 1
 }
 
 // lineStart returns the byte offset of the start of line n (1-based) in src,

@@ -1,7 +1,11 @@
 package recommend
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
@@ -53,4 +57,75 @@ func TestValuePosition(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValuePosition maps offsets in every scalar of an arbitrary YAML
+// document back to the source. valuePosition must not panic, must return a
+// position inside the file, and, for a plain character the author typed
+// as is, must return that character's position.
+func FuzzValuePosition(f *testing.F) {
+	paths, err := filepath.Glob("../testdata/fuzz/FuzzValuePosition/*")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data), 0)
+		f.Add(string(data), len(data)/2)
+	}
+	f.Add("when: \"'\\x41' == x\"\n", -1)
+	f.Add("when: |\n  a &&\n    bcd\n", 1<<30)
+	f.Fuzz(func(t *testing.T, src string, off int) {
+		// Load rejects files that are not UTF-8, and strips a byte order
+		// mark and normalizes line breaks before it parses.
+		if !utf8.ValidString(src) {
+			return
+		}
+		src = string(normalizeLineBreaks([]byte(strings.TrimPrefix(src, "\uFEFF"))))
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+			return
+		}
+		lines := strings.Split(src, "\n")
+		check := func(n *yaml.Node, off int) {
+			line, col := valuePosition([]byte(src), n, off)
+			if line < 1 || line > len(lines) {
+				t.Fatalf("valuePosition(%q, off %d) = line %d, outside the %d lines", n.Value, off, line, len(lines))
+			}
+			text := []rune(lines[line-1])
+			if col < 1 || col > len(text)+1 {
+				t.Fatalf("valuePosition(%q, off %d) = %d:%d, outside line %q", n.Value, off, line, col, lines[line-1])
+			}
+			v := []rune(n.Value)
+			if off >= 0 && off < len(v) && plainChar(v[off]) && n.Style&yaml.DoubleQuotedStyle == 0 &&
+				(col > len(text) || text[col-1] != v[off]) {
+				t.Fatalf("valuePosition(%q, off %d) = %d:%d, which is not %q in line %q", n.Value, off, line, col, v[off], lines[line-1])
+			}
+		}
+		stack := []*yaml.Node{&doc}
+		// Check the first 32 scalars, so that a large input stays quick.
+		for scalars := 0; len(stack) > 0 && scalars < 32; {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			stack = append(stack, n.Content...)
+			if n.Kind != yaml.ScalarNode {
+				continue
+			}
+			scalars++
+			check(n, off)
+			for i := range min(len([]rune(n.Value)), 64) + 1 {
+				check(n, i)
+			}
+		}
+	})
+}
+
+// plainChar reports whether YAML keeps r as written in every scalar style
+// but double-quoted: a printable ASCII character that is not a space or a
+// quote.
+func plainChar(r rune) bool {
+	return r > ' ' && r < 0x7f && r != '\'' && r != '"'
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -46,6 +48,9 @@ type Profile struct {
 const (
 	// MaxListLen is the most entries a profile list field may hold.
 	MaxListLen = 64
+	// MaxEntryLen is the longest profile list entry, in bytes. Vocabulary
+	// ids are held to the same limit when a rule set is loaded.
+	MaxEntryLen = 64
 	// MaxProfileBytes is the largest encoded profile DecodeProfile reads.
 	MaxProfileBytes = 64 << 10
 	// MaxDaysSinceOnset is the largest accepted DaysSinceOnset (about 100 years).
@@ -133,9 +138,10 @@ func (e *ProfileError) Is(target error) bool { return target == ErrInvalidProfil
 // Validate checks a profile against the engine's vocabulary and the numeric
 // ranges, and returns a *ProfileError listing every problem, or nil.
 //
-// A list entry must be a non-empty vocabulary id, listed once; a duplicate is
-// an error rather than silently merged, because it usually means a bug in the
-// caller. A list holds at most MaxListLen entries. Numbers must be finite and
+// A list entry must be a non-empty vocabulary id of at most MaxEntryLen
+// bytes, listed once; a duplicate is an error rather than silently merged,
+// because it usually means a bug in the caller. A list holds at most
+// MaxListLen entries. Values are quoted in messages, cut short when long. Numbers must be finite and
 // within range: pain_level 0 to 10, days_since_onset 0 to MaxDaysSinceOnset,
 // sitting_hours 0 to 24, age 0 (unknown) to MaxAge.
 func (e *Engine) Validate(p Profile) error {
@@ -152,17 +158,20 @@ func (e *Engine) Validate(p Profile) error {
 			field := func() string { return fmt.Sprintf("%s[%d]", f.name, i) }
 			switch {
 			case strings.TrimSpace(v) == "":
-				probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v), "empty value"})
+				probs = append(probs, FieldProblem{field(), quoteValue(v), "empty value"})
+			case len(v) > MaxEntryLen:
+				probs = append(probs, FieldProblem{field(), quoteValue(v),
+					fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
 			case vocab.index(v) < 0:
 				msg := fmt.Sprintf("unknown %s", f.label)
 				if s := suggest(v, vocab.ids()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v), msg})
+				probs = append(probs, FieldProblem{field(), quoteValue(v), msg})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
-						probs = append(probs, FieldProblem{field(), fmt.Sprintf("%q", v),
+						probs = append(probs, FieldProblem{field(), quoteValue(v),
 							fmt.Sprintf("duplicate entry, already at %s[%d]", f.name, j)})
 						break
 					}
@@ -184,6 +193,20 @@ func (e *Engine) Validate(p Profile) error {
 		return &ProfileError{Problems: probs}
 	}
 	return nil
+}
+
+// quoteValue quotes a profile value for a message, cutting it short after
+// MaxEntryLen bytes, on a character boundary, so that a hostile value cannot
+// make the message huge.
+func quoteValue(v string) string {
+	if len(v) <= MaxEntryLen {
+		return strconv.Quote(v)
+	}
+	cut := MaxEntryLen
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return strconv.Quote(v[:cut]) + "..."
 }
 
 // DecodeProfile reads one profile, as JSON or YAML, from r. Input whose first

@@ -49,6 +49,17 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name:    "too long an entry, quoted short",
+			profile: recommend.Profile{Conditions: []string{strings.Repeat("é", 40)}},
+			want: []recommend.FieldProblem{{Field: "conditions[0]", Value: `"` + strings.Repeat("é", 32) + `"...`,
+				Message: "too long (80 bytes), the most is 64"}},
+		},
+		{
+			name:    "infinite numbers",
+			profile: recommend.Profile{SittingHours: math.Inf(-1)},
+			want:    []recommend.FieldProblem{{Field: "sitting_hours", Value: "-Inf", Message: "not a finite number"}},
+		},
+		{
 			name:    "NaN sitting hours",
 			profile: recommend.Profile{SittingHours: math.NaN()},
 			want:    []recommend.FieldProblem{{Field: "sitting_hours", Value: "NaN", Message: "not a finite number"}},

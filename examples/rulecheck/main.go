@@ -1,0 +1,270 @@
+// Command rulecheck checks a rule set the way a rule author needs: it loads
+// the rules and lists every problem, runs the test cases stored beside
+// them, and reports which rules no case makes fire.
+//
+// Usage:
+//
+//	go run ./examples/rulecheck [-v] [-cases DIR] DIR
+//
+// DIR is a rule directory, as recommend.Load reads it. The test cases are
+// the files named *_test.yaml (or *_test.yml) under DIR and the YAML files
+// in any folder of DIR named tests, in the case format of package
+// internal/casefile; -cases adds every YAML file under another directory,
+// such as testdata/cases for the default rules. With -v, rulecheck also
+// lists the rules each case makes fire and how many cases fire each rule.
+//
+// Exit status: 0 when the rules load and every case passes; 1 when the
+// rules have a problem, a case file cannot be read, or a case fails; 2 for
+// a usage error. Rules that no case makes fire are reported, not failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = "usage: rulecheck [-v] [-cases DIR] DIR"
+
+// errFailed marks a check that ran and found problems or failures; its
+// details are already printed.
+var errFailed = errors.New("check failed")
+
+// errUsage marks usage errors, which exit with status 2.
+var errUsage = errors.New("usage")
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := check(args, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "%v\n%s\n", err, usage)
+		return 2
+	case errors.Is(err, errFailed):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
+	}
+}
+
+func check(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rulecheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("v", false, "list the rules each case fires and the cases that fire each rule")
+	casesDir := fs.String("cases", "", "another directory of case files to run (every YAML file in it)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: give one rule directory", errUsage)
+	}
+	dir := fs.Arg(0)
+	for _, d := range []string{dir, *casesDir} {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(d); err != nil {
+			return err
+		}
+	}
+
+	eng, err := recommend.Load(os.DirFS(dir))
+	if err != nil {
+		var le *recommend.LoadError
+		if !errors.As(err, &le) {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		for _, is := range le.Issues {
+			is.File = filepath.Join(dir, is.File)
+			fmt.Fprintln(stdout, is.Long())
+		}
+		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", count(len(le.Issues), "problem"), dir)
+		return errFailed
+	}
+	rules := eng.Rules()
+	fmt.Fprintf(stdout, "ok    rules: %s in %s\n", count(len(rules), "rule"), dir)
+
+	cases, err := loadCases(dir, *casesDir)
+	if err != nil {
+		return err
+	}
+	if len(cases) == 0 {
+		fmt.Fprintf(stdout, "no test cases, so no coverage: add *_test.yaml files or a tests folder to %s, or give -cases\n", dir)
+	}
+
+	c := &checker{eng: eng, out: stdout, verbose: *verbose, fired: make([]int, len(rules))}
+	for _, tc := range cases {
+		c.run(tc)
+	}
+	if len(cases) > 0 {
+		fmt.Fprintf(stdout, "cases: %d passed, %d failed\n", len(cases)-c.failed, c.failed)
+	}
+	if len(cases) > 0 {
+		c.coverage(dir, rules)
+	}
+	if c.failed > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// loadCases reads the case files beside the rules in dir and, when
+// extraDir is not "", every YAML file under extraDir. Each case's File is
+// its path as the user would open it.
+func loadCases(dir, extraDir string) ([]casefile.Case, error) {
+	cases, err := casefile.LoadFS(os.DirFS(dir), ".", false)
+	if err != nil {
+		return nil, fmt.Errorf("read test cases in %s: %w", dir, err)
+	}
+	for i := range cases {
+		cases[i].File = filepath.Join(dir, cases[i].File)
+	}
+	if extraDir == "" {
+		return cases, nil
+	}
+	extra, err := casefile.LoadFS(os.DirFS(extraDir), ".", true)
+	if err != nil {
+		return nil, fmt.Errorf("read test cases in %s: %w", extraDir, err)
+	}
+	for i := range extra {
+		extra[i].File = filepath.Join(extraDir, extra[i].File)
+	}
+	return append(cases, extra...), nil
+}
+
+// checker runs cases against one engine and keeps the tally.
+type checker struct {
+	eng     *recommend.Engine
+	out     io.Writer
+	verbose bool
+	failed  int
+	fired   []int // cases that fire each rule, by rule index
+}
+
+// run runs one case and prints PASS or FAIL with what went wrong.
+func (c *checker) run(tc casefile.Case) {
+	where := fmt.Sprintf("%s:%d", tc.File, tc.Line)
+	problems := c.unknownMovements(tc.Expect)
+	res, err := c.eng.Recommend(context.Background(), tc.Profile)
+	if err != nil {
+		problems = append(problems, err.Error())
+	} else if diff := cmp.Diff(tc.Expect, casefile.Observe(tc.Expect, res)); diff != "" {
+		// go-cmp varies its indentation between spaces and no-break
+		// spaces from run to run; print plain spaces.
+		diff = strings.ReplaceAll(diff, "\u00a0", " ")
+		problems = append(problems, "expectations not met (-want +got):\n"+strings.TrimRight(diff, "\n"))
+	}
+	var fired []string
+	if res != nil {
+		for i, t := range res.Trace {
+			if t.Matched {
+				c.fired[i]++
+				fired = append(fired, t.Rule)
+			}
+		}
+	}
+	status := "PASS"
+	if len(problems) > 0 {
+		status = "FAIL"
+		c.failed++
+	}
+	fmt.Fprintf(c.out, "%s  %s (%s)\n", status, tc.Name, where)
+	for _, p := range problems {
+		fmt.Fprintln(c.out, indent(p, "      "))
+	}
+	if c.verbose && res != nil {
+		fmt.Fprintf(c.out, "      fires: %s\n", orNone(fired))
+	}
+}
+
+// unknownMovements reports movement ids in the expectations that the rule
+// set does not declare: such a typo would make a not_recommended
+// expectation pass whatever the rules do.
+func (c *checker) unknownMovements(e casefile.Expect) []string {
+	known := map[string]bool{}
+	for _, id := range c.eng.MovementIDs() {
+		known[id] = true
+	}
+	var out []string
+	for _, list := range []struct {
+		name string
+		ids  []string
+	}{
+		{"recommended", e.Recommended}, {"not_recommended", e.NotRecommended}, {"avoided", e.Avoided},
+		{"conflicts", e.Conflicts}, {"needs_equipment", e.NeedsEquipment},
+	} {
+		for _, id := range list.ids {
+			if !known[id] {
+				out = append(out, fmt.Sprintf("expect.%s names %q, which is not a movement of the rule set", list.name, id))
+			}
+		}
+	}
+	return out
+}
+
+// coverage reports the rules that no case makes fire, and with -v how many
+// cases fire each rule.
+func (c *checker) coverage(dir string, rules []recommend.RuleInfo) {
+	var cold []recommend.RuleInfo
+	for i, r := range rules {
+		if c.fired[i] == 0 {
+			cold = append(cold, r)
+		}
+	}
+	fmt.Fprintf(c.out, "coverage: %d of %d rules fire in at least one case", len(rules)-len(cold), len(rules))
+	if len(cold) == 0 {
+		fmt.Fprintln(c.out)
+	} else {
+		fmt.Fprintln(c.out, "; no case makes these fire:")
+		for _, r := range cold {
+			fmt.Fprintf(c.out, "  %s:%d: %s\n", filepath.Join(dir, r.File), r.Line, r.ID)
+		}
+	}
+	if c.verbose {
+		fmt.Fprintln(c.out, "cases that fire each rule:")
+		for i, r := range rules {
+			fmt.Fprintf(c.out, "  %4d  %s\n", c.fired[i], r.ID)
+		}
+	}
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func orNone(ids []string) string {
+	if len(ids) == 0 {
+		return "(none)"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// indent puts prefix before every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,116 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+)
+
+// withCostLimit sets the runtime cost limit of every condition, which is
+// otherwise MaxRuleCost. Only tests change it.
+func withCostLimit(n uint64) Option {
+	return func(c *loadConfig) { c.costLimit = n }
+}
+
+// loadOneRule loads a rule set with a single rule whose condition is when.
+func loadOneRule(t *testing.T, when string, opts ...Option) *Engine {
+	t.Helper()
+	fsys := fstest.MapFS{"rules.yaml": {Data: []byte(`
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  conditions:
+    - {id: cond_a, label: Condition A}
+    - {id: cond_b, label: Condition B}
+    - {id: cond_c, label: Condition C}
+movements:
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+rules:
+  - id: loops
+    when: "` + when + `"
+    avoid: [m1]
+    because: Test.
+    cite: [{source: src, locator: Part 1, claim: Test.}]
+`)}}
+	eng, err := Load(fsys, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// hugeList is a list far longer than Validate allows, which only a test
+// that calls evaluate directly can pass to a condition.
+func hugeList(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "cond_a"
+	}
+	return out
+}
+
+// TestRuntimeCostLimit proves that the runtime cost limit stops a costly
+// evaluation on the cel-go version in go.mod: once through the public API,
+// with the limit lowered below what a valid profile costs, and once with
+// the real limit and a list that Validate would never let through.
+// Without the limit, both evaluations would finish and match.
+func TestRuntimeCostLimit(t *testing.T) {
+	const when = "profile.conditions.all(c, c.startsWith('cond'))"
+	t.Run("lowered limit, valid profile", func(t *testing.T) {
+		eng := loadOneRule(t, when, withCostLimit(10))
+		res, err := eng.Recommend(context.Background(), Profile{Conditions: []string{"cond_a", "cond_b", "cond_c"}})
+		var ee *EvalError
+		if res != nil || !errors.As(err, &ee) || ee.Rule != "loops" || !errors.Is(err, ErrCostLimit) {
+			t.Fatalf("Recommend = %v, %v; want no result and an *EvalError for rule loops matching ErrCostLimit", res, err)
+		}
+	})
+	t.Run("real limit, oversized list", func(t *testing.T) {
+		eng := loadOneRule(t, when)
+		p := Profile{Conditions: hugeList(100_000)}
+		matched, err := eng.evaluate(context.Background(), &p)
+		if matched != nil || !errors.Is(err, ErrCostLimit) {
+			t.Fatalf("evaluate = %v, %v; want ErrCostLimit", matched, err)
+		}
+	})
+	t.Run("within the limit", func(t *testing.T) {
+		eng := loadOneRule(t, when)
+		p := Profile{Conditions: hugeList(MaxListLen)}
+		matched, err := eng.evaluate(context.Background(), &p)
+		if err != nil || len(matched) != 1 || !matched[0] {
+			t.Fatalf("evaluate = %v, %v; want [true], nil", matched, err)
+		}
+	})
+}
+
+// lateCancel is a cancelled context that reports itself live to the first
+// Err call, so that evaluate's check before the first rule passes and the
+// cancellation can only be seen inside the rule's comprehension.
+type lateCancel struct {
+	context.Context
+	calls atomic.Int32
+}
+
+func (c *lateCancel) Err() error {
+	if c.calls.Add(1) == 1 {
+		return nil
+	}
+	return c.Context.Err()
+}
+
+// TestCancelStopsComprehension proves that a cancelled context stops a
+// condition inside its comprehension. The list is long enough that, if the
+// interrupt check did not work, the one rule would finish and match (the
+// cost limit is lifted, so only the interrupt can stop it).
+func TestCancelStopsComprehension(t *testing.T) {
+	eng := loadOneRule(t, "profile.conditions.all(c, c.startsWith('cond'))", withCostLimit(math.MaxUint64))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := Profile{Conditions: hugeList(20_000)}
+	matched, err := eng.evaluate(&lateCancel{Context: ctx}, &p)
+	if matched != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("evaluate = %v, %v; want no result and context.Canceled", matched, err)
+	}
+}
