@@ -34,6 +34,7 @@ type compiler struct {
 	movementIdx map[string]int
 	tagIdx      map[string][]int
 	ruleFirst   map[string]position
+	citeIdx     map[Citation]int
 
 	// budget is the most a condition's estimated cost may be, and
 	// costLimit the most its actual cost may be when it runs.
@@ -51,6 +52,7 @@ func compile(doc *document, iss *issueList, cfg *loadConfig) (*Engine, error) {
 		movementIdx: map[string]int{},
 		tagIdx:      map[string][]int{},
 		ruleFirst:   map[string]position{},
+		citeIdx:     map[Citation]int{},
 		budget:      MaxRuleCost,
 		costLimit:   cfg.costLimit,
 	}
@@ -210,10 +212,23 @@ func (c *compiler) rules() {
 				continue
 			}
 			s := c.e.sources[si]
-			cr.cites = append(cr.cites, Citation{Source: s.ID, Title: s.Title, URL: s.URL, Locator: ct.locator, Claim: ct.claim})
+			cr.cites = append(cr.cites, c.citation(Citation{Source: s.ID, Title: s.Title, URL: s.URL, Locator: ct.locator, Claim: ct.claim}))
 		}
 		c.e.rules = append(c.e.rules, cr)
 	}
+}
+
+// citation returns the index of ct in the engine's citation table, adding
+// it when no rule cited it before. Identical citations share an index, so
+// the resolve stage can merge them by comparing ints.
+func (c *compiler) citation(ct Citation) int {
+	if i, ok := c.citeIdx[ct]; ok {
+		return i
+	}
+	i := len(c.e.citations)
+	c.citeIdx[ct] = i
+	c.e.citations = append(c.e.citations, ct)
+	return i
 }
 
 func (c *compiler) sourceIDs() []string {

@@ -22,6 +22,8 @@ type Engine struct {
 	vocab     [numListFields]vocabulary
 	movements []movement
 	rules     []rule
+	// citations holds every distinct citation of the rule set once.
+	citations []Citation
 }
 
 // Source describes a document that rules cite.
@@ -70,7 +72,7 @@ type rule struct {
 	loops                    bool              // the condition has a comprehension
 	effects                  [numEffects][]int // movement indexes, ascending
 	refer                    *compiledReferral
-	cites                    []Citation
+	cites                    []int // indexes into Engine.citations
 }
 
 type compiledReferral struct {

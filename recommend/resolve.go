@@ -11,9 +11,15 @@ import (
 	"strings"
 )
 
-// movementState gathers, for one movement, the matched rules of each effect.
-type movementState struct {
-	by [numEffects][]int // rule indexes, in rule order
+// resolver holds the scratch state of one resolve.
+type resolver struct {
+	e *Engine
+	// by[(mi*numEffects)+eff] lists the matched rules, in rule order, that
+	// apply effect eff to movement mi. All lists share one backing array.
+	by [][]int
+	// seen marks citations already taken while building one list; it is
+	// cleared after each list.
+	seen []bool
 }
 
 func (e *Engine) resolve(p *Profile, matched []bool) *Result {
@@ -26,21 +32,15 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 		Trace:          make([]TraceEntry, len(e.rules)),
 		Disclaimer:     Disclaimer,
 	}
-	states := make([]movementState, len(e.movements))
+	rs := &resolver{e: e, seen: make([]bool, len(e.citations))}
+	rs.collect(matched)
+
 	var withholdRules []int
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		res.Trace[ri] = TraceEntry{Rule: r.id, Matched: matched[ri]}
-		if !matched[ri] {
-			continue
-		}
-		for eff, ms := range r.effects {
-			for _, mi := range ms {
-				states[mi].by[eff] = append(states[mi].by[eff], ri)
-			}
-		}
-		if r.refer != nil {
-			res.Referrals = e.addReferral(res.Referrals, ri)
+		if matched[ri] && r.refer != nil {
+			res.Referrals = rs.addReferral(res.Referrals, ri)
 			if r.refer.withhold {
 				withholdRules = append(withholdRules, ri)
 			}
@@ -50,19 +50,21 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
 	})
 
-	have := make(map[string]bool, len(p.Equipment))
+	have := make([]bool, len(e.vocab[fieldEquipment].entries))
 	for _, eq := range p.Equipment {
-		have[eq] = true
+		if i := e.vocab[fieldEquipment].index(eq); i >= 0 {
+			have[i] = true
+		}
 	}
 	for mi := range e.movements {
-		st := &states[mi]
-		rec, avoid, caution := st.by[effectRecommend], st.by[effectAvoid], st.by[effectCaution]
+		base := mi * numEffects
+		rec, avoid, caution := rs.by[base+effectRecommend], rs.by[base+effectAvoid], rs.by[base+effectCaution]
 		switch {
 		case len(avoid) > 0:
 			// Policy 1: an avoid always wins.
-			res.Avoided = append(res.Avoided, e.item(mi, avoid, nil))
+			res.Avoided = append(res.Avoided, rs.item(mi, avoid, nil))
 			if len(rec) > 0 {
-				res.Conflicts = append(res.Conflicts, e.conflict(mi, Avoided, rec, mergeRules(avoid, caution)))
+				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Avoided, rec, mergeRules(avoid, caution)))
 			}
 		case len(rec) > 0:
 			if missing := e.missingEquipment(mi, have); len(missing) > 0 {
@@ -74,9 +76,9 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 				continue
 			}
 			// Policies 2 and 3: merge every reason, attach every caution.
-			res.Recommended = append(res.Recommended, e.item(mi, rec, caution))
+			res.Recommended = append(res.Recommended, rs.item(mi, rec, caution))
 			if len(caution) > 0 {
-				res.Conflicts = append(res.Conflicts, e.conflict(mi, Cautioned, rec, caution))
+				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Cautioned, rec, caution))
 			}
 		}
 	}
@@ -91,15 +93,85 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 	return res
 }
 
+// collect fills rs.by from the matched rules, counting first so that every
+// list is carved from a single allocation.
+func (rs *resolver) collect(matched []bool) {
+	e := rs.e
+	counts := make([]int, len(e.movements)*numEffects)
+	total := 0
+	for ri := range e.rules {
+		if !matched[ri] {
+			continue
+		}
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				counts[mi*numEffects+eff]++
+				total++
+			}
+		}
+	}
+	backing := make([]int, total)
+	rs.by = make([][]int, len(counts))
+	off := 0
+	for i, n := range counts {
+		rs.by[i] = backing[off : off : off+n]
+		off += n
+	}
+	for ri := range e.rules {
+		if !matched[ri] {
+			continue
+		}
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				k := mi*numEffects + eff
+				rs.by[k] = append(rs.by[k], ri)
+			}
+		}
+	}
+}
+
+// citations returns the distinct citations of rules, in rule order.
+func (rs *resolver) citations(rules []int) []Citation {
+	n := 0
+	for _, ri := range rules {
+		n += len(rs.e.rules[ri].cites)
+	}
+	out := make([]Citation, 0, n)
+	return rs.appendCitations(out, rules)
+}
+
+// appendCitations appends the citations of rules that dst does not hold.
+// dst must hold only citations taken through rs since the last clear.
+func (rs *resolver) appendCitations(dst []Citation, rules []int) []Citation {
+	for _, ri := range rules {
+		for _, ci := range rs.e.rules[ri].cites {
+			if !rs.seen[ci] {
+				rs.seen[ci] = true
+				dst = append(dst, rs.e.citations[ci])
+			}
+		}
+	}
+	for _, ri := range rules {
+		for _, ci := range rs.e.rules[ri].cites {
+			rs.seen[ci] = false
+		}
+	}
+	return dst
+}
+
 // addReferral adds rule ri's referral, merged into an earlier one with the
 // same urgency and message.
-func (e *Engine) addReferral(refs []Referral, ri int) []Referral {
-	r := &e.rules[ri]
+func (rs *resolver) addReferral(refs []Referral, ri int) []Referral {
+	r := &rs.e.rules[ri]
 	for i := range refs {
 		if refs[i].Urgency == r.refer.urgency && refs[i].Message == r.refer.message {
 			refs[i].Withhold = refs[i].Withhold || r.refer.withhold
 			refs[i].Rules = append(refs[i].Rules, r.id)
-			refs[i].Citations = appendCitations(refs[i].Citations, r.cites)
+			for _, ci := range r.cites {
+				if c := rs.e.citations[ci]; !slices.Contains(refs[i].Citations, c) {
+					refs[i].Citations = append(refs[i].Citations, c)
+				}
+			}
 			return refs
 		}
 	}
@@ -107,61 +179,51 @@ func (e *Engine) addReferral(refs []Referral, ri int) []Referral {
 		Urgency:   r.refer.urgency,
 		Message:   r.refer.message,
 		Withhold:  r.refer.withhold,
-		Citations: appendCitations(nil, r.cites),
+		Citations: rs.citations([]int{ri}),
 		Rules:     []string{r.id},
 	})
 }
 
 // item builds a recommended or avoided item from the rules that give its
 // reasons and those that attach cautions.
-func (e *Engine) item(mi int, reasons, cautions []int) Item {
+func (rs *resolver) item(mi int, reasons, cautions []int) Item {
+	e := rs.e
 	m := &e.movements[mi]
+	notes := make([]Note, len(reasons)+len(cautions))
 	it := Item{
 		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
-		Reasons:   make([]Note, 0, len(reasons)),
-		Cautions:  make([]Note, 0, len(cautions)),
-		Citations: []Citation{},
+		Reasons:  notes[:len(reasons):len(reasons)],
+		Cautions: notes[len(reasons):],
 	}
-	for _, ri := range reasons {
-		r := &e.rules[ri]
-		it.Reasons = append(it.Reasons, Note{Rule: r.id, Text: r.because})
+	for i, ri := range reasons {
+		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because}
 	}
-	for _, ri := range cautions {
-		r := &e.rules[ri]
-		it.Cautions = append(it.Cautions, Note{Rule: r.id, Text: r.because})
+	for i, ri := range cautions {
+		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because}
 	}
 	all := mergeRules(reasons, cautions)
 	it.Rules = e.ruleIDs(all)
-	for _, ri := range all {
-		it.Citations = appendCitations(it.Citations, e.rules[ri].cites)
-	}
+	it.Citations = rs.citations(all)
 	return it
 }
 
-func (e *Engine) conflict(mi int, res Resolution, forRules, against []int) Conflict {
+func (rs *resolver) conflict(mi int, res Resolution, forRules, against []int) Conflict {
 	return Conflict{
-		Movement:   e.movements[mi].id,
-		Name:       e.movements[mi].name,
+		Movement:   rs.e.movements[mi].id,
+		Name:       rs.e.movements[mi].name,
 		Resolution: res,
-		For:        e.side(forRules),
-		Against:    e.side(against),
+		For:        Side{Rules: rs.e.ruleIDs(forRules), Citations: rs.citations(forRules)},
+		Against:    Side{Rules: rs.e.ruleIDs(against), Citations: rs.citations(against)},
 	}
 }
 
-func (e *Engine) side(rules []int) Side {
-	s := Side{Rules: e.ruleIDs(rules), Citations: []Citation{}}
-	for _, ri := range rules {
-		s.Citations = appendCitations(s.Citations, e.rules[ri].cites)
-	}
-	return s
-}
-
-func (e *Engine) missingEquipment(mi int, have map[string]bool) []string {
+// missingEquipment lists the equipment movement mi needs that the profile
+// does not have.
+func (e *Engine) missingEquipment(mi int, have []bool) []string {
 	var missing []string
 	for _, eq := range e.movements[mi].equipment {
-		id := e.vocab[fieldEquipment].entries[eq].id
-		if !have[id] {
-			missing = append(missing, id)
+		if !have[eq] {
+			missing = append(missing, e.vocab[fieldEquipment].entries[eq].id)
 		}
 	}
 	return missing
@@ -183,14 +245,4 @@ func mergeRules(a, b []int) []int {
 	out := append(slices.Clone(a), b...)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// appendCitations appends the citations of add that dst does not hold yet.
-func appendCitations(dst, add []Citation) []Citation {
-	for _, c := range add {
-		if !slices.Contains(dst, c) {
-			dst = append(dst, c)
-		}
-	}
-	return dst
 }
