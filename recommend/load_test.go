@@ -1,6 +1,7 @@
 package recommend_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -192,5 +193,34 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"towel_stretch", "knee_to_chest"}, eng.MovementIDs()); diff != "" {
 		t.Errorf("MovementIDs() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWhenPlainBool checks that a plain YAML true is read as the CEL
+// condition "true", so a rule that always applies needs no quotes.
+func TestWhenPlainBool(t *testing.T) {
+	fsys := fstest.MapFS{}
+	dirFS(t, "../testdata/minimal", "base/", fsys)
+	fsys["always.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: always
+    when: true
+    avoid: [knee_to_chest]
+    because: Always.
+    cite: [{source: src-a, locator: Section 1, claim: Something.}]
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var avoided []string
+	for _, it := range res.Avoided {
+		avoided = append(avoided, it.Movement)
+	}
+	if diff := cmp.Diff([]string{"knee_to_chest"}, avoided); diff != "" {
+		t.Errorf("avoided mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -621,6 +621,10 @@ func (p *fileParser) rule(n *yaml.Node) {
 	r.description = p.str(f["description"], "the rule description")
 	if w := f["when"]; w != nil && w.Kind == yaml.ScalarNode && (isNull(w) || w.Tag == "!!str" && strings.TrimSpace(w.Value) == "") {
 		p.iss.add(p.pos(w), "the rule's when must not be empty: write a CEL condition, or \"true\" for a rule that always applies")
+	} else if w != nil && w.Kind == yaml.ScalarNode && w.Anchor == "" && (w.Tag == "!!bool" || w.Tag == "!!int" || w.Tag == "!!float") {
+		// A plain true, false or number is CEL source too: when: true is
+		// how a rule that always applies is written.
+		r.when, r.whenNode = w.Value, w
 	} else if w, ok := p.text(f["when"], "the rule's when"); ok {
 		r.when, r.whenNode = w.s, f["when"]
 	}
