@@ -56,6 +56,18 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 			have[i] = true
 		}
 	}
+	// Size the lists once: an item is large, and growing a list copies it.
+	nRec, nAvoid := 0, 0
+	for mi := range e.movements {
+		switch base := mi * numEffects; {
+		case len(rs.by[base+effectAvoid]) > 0:
+			nAvoid++
+		case len(rs.by[base+effectRecommend]) > 0:
+			nRec++
+		}
+	}
+	res.Recommended = make([]Item, 0, nRec)
+	res.Avoided = make([]Item, 0, nAvoid)
 	for mi := range e.movements {
 		base := mi * numEffects
 		rec, avoid, caution := rs.by[base+effectRecommend], rs.by[base+effectAvoid], rs.by[base+effectCaution]
