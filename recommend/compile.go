@@ -6,7 +6,9 @@ package recommend
 // evaluate and resolve stages do no lookups by name.
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"github.com/google/cel-go/common"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/interpreter"
 )
 
 // movementKinds are the allowed movement kinds.
@@ -35,6 +38,7 @@ type compiler struct {
 	tagIdx      map[string][]int
 	ruleFirst   map[string]position
 	citeIdx     map[Citation]int
+	smoke       []smokeProfile
 
 	// budget is the most a condition's estimated cost may be, and
 	// costLimit the most its actual cost may be when it runs.
@@ -246,7 +250,7 @@ func (c *compiler) selector(s *selectorDecl) []int {
 	for _, m := range s.movements {
 		i, ok := c.movementIdx[m.s]
 		if !ok {
-			c.unknown(m, "movement", slices.Sorted(mapKeys(c.movementIdx)))
+			c.unknown(m, "movement", slices.Sorted(maps.Keys(c.movementIdx)))
 			continue
 		}
 		out = append(out, i)
@@ -254,7 +258,7 @@ func (c *compiler) selector(s *selectorDecl) []int {
 	for _, t := range s.tags {
 		ms, ok := c.tagIdx[t.s]
 		if !ok {
-			c.unknownWhy(t, "tag", "no movement has it", slices.Sorted(mapKeys(c.tagIdx)))
+			c.unknownWhy(t, "tag", "no movement has it", slices.Sorted(maps.Keys(c.tagIdx)))
 			continue
 		}
 		out = append(out, ms...)
@@ -272,16 +276,6 @@ func (c *compiler) selector(s *selectorDecl) []int {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // CEL messages that the compile stage rewrites for rule authors.
@@ -357,6 +351,10 @@ func celMessage(msg string, when []rune, off int) (string, int) {
 func (c *compiler) condition(r *ruleDecl) (prg cel.Program, loops bool) {
 	src := c.doc.files[r.id.pos.file]
 	at := func(offset int) position {
+		if c.iss.full(r.id.pos.file) {
+			// The issue will only be counted: skip the mapping.
+			return position{file: r.id.pos.file}
+		}
 		line, col := valuePosition(src, r.whenNode, offset)
 		return position{r.id.pos.file, line, col}
 	}
@@ -397,6 +395,12 @@ func (c *compiler) condition(r *ruleDecl) (prg cel.Program, loops bool) {
 		c.iss.add(at(0), "in when: cannot estimate the cost of the condition: %v", err)
 		return nil, false
 	}
+	loops = hasComprehension(checked)
+	if est.Max > c.budget && !loops {
+		c.iss.add(at(0), "the when condition uses the profile as a whole value (for example with dyn() or ==), "+
+			"which is not supported: test its fields, such as profile.conditions")
+		return nil, false
+	}
 	if est.Max > c.budget {
 		cost := "has no upper bound"
 		if est.Max != math.MaxUint64 {
@@ -406,13 +410,51 @@ func (c *compiler) condition(r *ruleDecl) (prg cel.Program, loops bool) {
 			"avoid nesting comprehensions (exists, all, filter, map) over profile lists", cost, c.budget)
 		return nil, false
 	}
-	loops = hasComprehension(checked)
 	prg, err = c.env.Program(checked, programOptions(loops, c.costLimit)...)
 	if err != nil {
 		c.iss.add(at(0), "in when: %v", err)
 		return nil, false
 	}
+	for _, sp := range c.smokeProfiles() {
+		_, _, err := prg.Eval(&activation{v: profileVal{sp.p}})
+		var cancelled interpreter.EvalCancelledError
+		if errors.As(err, &cancelled) {
+			// The runtime limits are checked when Recommend runs; the
+			// estimate above already bounds the cost.
+			err = nil
+		}
+		if err != nil {
+			c.iss.add(at(0), "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
+			return nil, false
+		}
+	}
 	return prg, loops
+}
+
+type smokeProfile struct {
+	name string
+	p    *celProfile
+}
+
+// smokeProfiles returns the profiles every condition is tried on at load:
+// an empty one, and one holding every vocabulary value and the largest
+// numbers. A condition that fails on either, such as one that indexes a
+// list that may be empty, would fail Recommend for real people, so it is a
+// load error instead.
+func (c *compiler) smokeProfiles() []smokeProfile {
+	if c.smoke == nil {
+		full := Profile{PainLevel: 10, DaysSinceOnset: MaxDaysSinceOnset, SittingHours: 24, Age: MaxAge}
+		lists := [numListFields]*[]string{&full.Conditions, &full.RedFlags, &full.AggravatedBy, &full.Equipment}
+		for i, l := range lists {
+			ids := c.e.vocab[i].ids()
+			*l = ids[:min(len(ids), MaxListLen)]
+		}
+		c.smoke = []smokeProfile{
+			{"an empty profile", newCELProfile(&Profile{})},
+			{"a profile with every vocabulary value and the largest numbers", newCELProfile(&full)},
+		}
+	}
+	return c.smoke
 }
 
 // hasComprehension reports whether a checked condition loops: only

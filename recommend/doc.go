@@ -43,8 +43,10 @@ The resolve stage applies these rules, in this order of precedence:
  3. Several rules recommending one movement merge into one item that keeps
     every reason and citation.
  4. Referrals are sorted emergency, then urgent, then routine. A matched
-    referral with withhold set empties Recommended and NeedsEquipment;
-    Avoided stays, and Withheld and WithheldReason say why.
+    referral with withhold set empties Recommended and NeedsEquipment, and
+    drops the cautioned conflicts, which were about recommended movements;
+    Avoided and the avoided conflicts stay, and Withheld and WithheldReason
+    say why.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.
  6. If any rule fails to evaluate, Recommend returns an error naming the

@@ -2,9 +2,11 @@ package recommend
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -96,9 +98,18 @@ type loadConfig struct {
 }
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
-// The default is DefaultMaxFileSize.
+// The default is DefaultMaxFileSize, which a value of 0 or less also selects.
 func WithMaxFileSize(n int64) Option {
-	return func(c *loadConfig) { c.maxFileSize = n }
+	return func(c *loadConfig) {
+		switch {
+		case n <= 0:
+			c.maxFileSize = DefaultMaxFileSize
+		case n > math.MaxInt64-1:
+			c.maxFileSize = math.MaxInt64 - 1
+		default:
+			c.maxFileSize = n
+		}
+	}
 }
 
 // Load reads every rule file under the root of fsys, compiles it, and
@@ -133,14 +144,28 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		if d.IsDir() || !isRuleFile(name) {
 			return nil
 		}
+		if !d.Type().IsRegular() {
+			// A link is followed; a pipe or device is refused, since
+			// reading it could block forever.
+			if info, err := fs.Stat(fsys, name); err != nil || !info.Mode().IsRegular() {
+				iss.add(position{file: name}, "not a regular file: rule files must be plain files")
+				return nil
+			}
+		}
 		names = append(names, name)
 		return nil
 	})
+	// WalkDir visits a folder's entries in name order, which puts a/x.yaml
+	// before a-b.yaml; sort the whole paths so the order is lexical.
+	slices.Sort(names)
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("load rules: no rule files (*.yaml) found")
+		if err := iss.err(); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("load rules: no rule files (*.yaml or *.yml) found")
 	}
 	for _, name := range names {
 		src, err := readLimited(fsys, name, cfg.maxFileSize)
@@ -164,7 +189,7 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 // folder named tests).
 func isRuleFile(name string) bool {
 	ext := path.Ext(name)
-	if ext != ".yaml" && ext != ".yml" {
+	if e := strings.ToLower(ext); e != ".yaml" && e != ".yml" {
 		return false
 	}
 	if strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {

@@ -115,11 +115,29 @@ func (p position) String() string { return fmt.Sprintf("%s:%d:%d", p.file, p.lin
 // issueList collects issues from every stage of loading, so that a rule
 // author sees all of them at once.
 type issueList struct {
-	files  map[string][]byte // file contents, for snippets
-	issues []Issue
+	perFile map[string]int    // issues added per file, reported or not
+	files   map[string][]byte // file contents, for snippets
+	issues  []Issue
+}
+
+// maxIssuesPerFile is the most issues reported for one file; the rest are
+// counted and summed up in one line, so a badly broken file neither floods
+// the author nor makes Load slow.
+const maxIssuesPerFile = 50
+
+// full reports whether file already has as many issues as are reported.
+func (l *issueList) full(file string) bool {
+	return l.perFile[file] >= maxIssuesPerFile
 }
 
 func (l *issueList) add(p position, format string, args ...any) {
+	if l.perFile == nil {
+		l.perFile = map[string]int{}
+	}
+	l.perFile[p.file]++
+	if l.perFile[p.file] > maxIssuesPerFile {
+		return
+	}
 	if src, ok := l.files[p.file]; ok && p.line > 0 {
 		// YAML places some empty values past the end of the file, or past
 		// the end of their line: point at the end instead.
@@ -150,7 +168,18 @@ func (l *issueList) err() error {
 	slices.SortStableFunc(issues, func(a, b Issue) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	return &LoadError{Issues: slices.Compact(issues)}
+	issues = slices.Compact(issues)
+	// Close each file that had too many issues with a line that counts the
+	// rest.
+	for i := 0; i < len(issues); i++ {
+		file := issues[i].File
+		if n := l.perFile[file]; n > maxIssuesPerFile && (i+1 == len(issues) || issues[i+1].File != file) {
+			more := Issue{File: file, Message: fmt.Sprintf("... and %d more problems in this file, not shown: fix the ones above first", n-maxIssuesPerFile)}
+			issues = slices.Insert(issues, i+1, more)
+			i++
+		}
+	}
+	return &LoadError{Issues: issues}
 }
 
 // lineOf returns line n (1-based) of src without its line ending, with

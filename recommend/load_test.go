@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -222,5 +223,66 @@ func TestWhenPlainBool(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"knee_to_chest"}, avoided); diff != "" {
 		t.Errorf("avoided mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadOrder checks that rule files are read in lexical order of their
+// whole paths, which is the documented rule order.
+func TestLoadOrder(t *testing.T) {
+	fsys := fstest.MapFS{}
+	dirFS(t, "../testdata/minimal", "base/", fsys)
+	for _, name := range []string{"a/x.yaml", "a-b.yaml", "a.yaml"} {
+		id := strings.NewReplacer("/", "-", ".", "-").Replace(name)
+		fsys[name] = &fstest.MapFile{Data: []byte(`rules:
+  - id: ` + id + `
+    when: "true"
+    avoid: [knee_to_chest]
+    because: Order.
+    cite: [{source: src-a, locator: Section 1, claim: Something.}]
+`)}
+	}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range eng.Rules() {
+		got = append(got, r.ID)
+	}
+	want := []string{"a-b-yaml", "a-yaml", "a-x-yaml", "disc-avoid"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rule order mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestIssueCap checks that a file with very many problems reports the
+// first ones and counts the rest.
+func TestIssueCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("movements:\n")
+	for range 60 {
+		b.WriteString("  - 1\n")
+	}
+	fsys := fstest.MapFS{"bad.yaml": {Data: []byte(b.String())}}
+	_, err := recommend.Load(fsys)
+	var le *recommend.LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("Load error = %v, want a *LoadError", err)
+	}
+	if got, want := len(le.Issues), 51; got != want {
+		t.Fatalf("got %d issues, want %d", got, want)
+	}
+	last := le.Issues[len(le.Issues)-1]
+	if want := "bad.yaml: ... and 10 more problems in this file, not shown: fix the ones above first"; last.Error() != want {
+		t.Errorf("last issue = %q, want %q", last.Error(), want)
+	}
+}
+
+// TestMaxFileSizeOption checks the edges of WithMaxFileSize.
+func TestMaxFileSizeOption(t *testing.T) {
+	for _, n := range []int64{0, -5, math.MaxInt64} {
+		if _, err := recommend.Load(os.DirFS("../testdata/minimal"), recommend.WithMaxFileSize(n)); err != nil {
+			t.Errorf("WithMaxFileSize(%d): %v", n, err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -400,7 +401,7 @@ func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired
 		switch {
 		case keyLine[k.Value] != 0:
 			p.iss.add(p.pos(k), "duplicate key %q in %s (first at line %d)", k.Value, what, keyLine[k.Value])
-		case !contains(keys, k.Value):
+		case !slices.Contains(keys, k.Value):
 			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
 			if s := suggest(k.Value, keys); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -430,15 +431,6 @@ func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired
 			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
 	}
 	return out, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sequence checks that n is a list and returns its items. A missing node
@@ -531,8 +523,15 @@ func (p *fileParser) boolean(n *yaml.Node, what string) bool {
 		p.iss.add(p.pos(n), "%s must be true or false, found %s", what, describe(n))
 		return false
 	}
-	b, _ := strconv.ParseBool(n.Value)
-	return b || n.Value == "True" || n.Value == "TRUE"
+	switch strings.ToLower(n.Value) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	// An explicit !!bool tag on another spelling, such as !!bool yes.
+	p.iss.add(p.pos(n), "%s must be true or false, found %q", what, n.Value)
+	return false
 }
 
 func (p *fileParser) source(n *yaml.Node) {
@@ -625,6 +624,9 @@ func (p *fileParser) rule(n *yaml.Node) {
 		// A plain true, false or number is CEL source too: when: true is
 		// how a rule that always applies is written.
 		r.when, r.whenNode = w.Value, w
+		if w.Tag == "!!bool" {
+			r.when = strings.ToLower(w.Value) // YAML's True is CEL's true
+		}
 	} else if w, ok := p.text(f["when"], "the rule's when"); ok {
 		r.when, r.whenNode = w.s, f["when"]
 	}

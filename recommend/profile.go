@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -183,9 +184,9 @@ func (e *Engine) Validate(p Profile) error {
 		v := f.get(&p)
 		switch {
 		case math.IsNaN(v) || math.IsInf(v, 0):
-			probs = append(probs, FieldProblem{f.name, fmt.Sprint(v), "not a finite number"})
+			probs = append(probs, FieldProblem{f.name, strconv.FormatFloat(v, 'f', -1, 64), "not a finite number"})
 		case v < f.min || v > f.max:
-			probs = append(probs, FieldProblem{f.name, fmt.Sprint(v),
+			probs = append(probs, FieldProblem{f.name, strconv.FormatFloat(v, 'f', -1, 64),
 				fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
 		}
 	}
@@ -236,6 +237,9 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 		if _, err := dec.Token(); err != io.EOF {
 			return Profile{}, errors.New("decode profile as JSON: unexpected data after the profile")
 		}
+		if err := checkJSONKeys(data); err != nil {
+			return Profile{}, fmt.Errorf("decode profile as JSON: %w", err)
+		}
 		return p, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -250,7 +254,74 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 	if err := dec.Decode(&extra); err != io.EOF {
 		return Profile{}, errors.New("decode profile as YAML: unexpected data after the profile (more than one document)")
 	}
+	if err := checkYAMLWholeNumbers(data); err != nil {
+		return Profile{}, fmt.Errorf("decode profile as YAML: %w", err)
+	}
 	return p, nil
+}
+
+// profileFieldNames returns the profile's field names, as JSON spells them.
+func profileFieldNames() []string {
+	var out []string
+	for _, f := range listFields {
+		out = append(out, f.name)
+	}
+	for _, f := range numberFields {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+// checkJSONKeys rejects what encoding/json lets through: keys that match a
+// field only when case is ignored, and keys given twice.
+func checkJSONKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return err
+	}
+	names := profileFieldNames()
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		switch {
+		case !slices.Contains(names, key):
+			return fmt.Errorf("unknown field %q (field names are lowercase: did you mean %q?)", key, strings.ToLower(key))
+		case seen[key]:
+			return fmt.Errorf("field %q is given twice", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkYAMLWholeNumbers rejects a fraction in an integer field, which
+// yaml.v3 would silently truncate: pain_level: 7.9 is not 7.
+func checkYAMLWholeNumbers(data []byte) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
+		return err
+	}
+	m := root.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		for _, f := range numberFields {
+			if !f.isDouble && k.Value == f.name && v.Kind == yaml.ScalarNode && v.Tag == "!!float" {
+				return fmt.Errorf("line %d: %s must be a whole number, found %s", v.Line, f.name, v.Value)
+			}
+		}
+	}
+	return nil
 }
 
 // oneLine flattens a multi-line decoder message.

@@ -105,6 +105,10 @@ func TestDecodeProfile(t *testing.T) {
 		{name: "json trailing data", in: `{} {}`, wantErr: "decode profile as JSON: unexpected data after the profile"},
 		{name: "yaml two documents", in: "age: 3\n---\nage: 4\n", wantErr: "decode profile as YAML: unexpected data after the profile (more than one document)"},
 		{name: "empty", in: " \n", wantErr: "decode profile: input is empty"},
+		{name: "json key in other case", in: `{"Pain_Level":3}`, wantErr: `decode profile as JSON: unknown field "Pain_Level" (field names are lowercase: did you mean "pain_level"?)`},
+		{name: "json key twice", in: `{"age":30,"age":40}`, wantErr: `decode profile as JSON: field "age" is given twice`},
+		{name: "yaml fraction in an int field", in: "pain_level: 7.9\n", wantErr: "decode profile as YAML: line 1: pain_level must be a whole number, found 7.9"},
+		{name: "yaml fraction in sitting hours", in: "sitting_hours: 7.5\n", want: recommend.Profile{SittingHours: 7.5}},
 		{name: "too large", in: "{" + strings.Repeat(" ", recommend.MaxProfileBytes) + "}", wantErr: "decode profile: input is larger than 65536 bytes"},
 	}
 	for _, tt := range tests {

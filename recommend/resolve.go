@@ -101,6 +101,9 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 			strings.Join(e.ruleIDs(withholdRules), ", ") + "."
 		res.Recommended = []Item{}
 		res.NeedsEquipment = []EquipmentNeed{}
+		// A cautioned conflict is about a movement that stayed
+		// recommended; with nothing recommended it no longer applies.
+		res.Conflicts = slices.DeleteFunc(res.Conflicts, func(c Conflict) bool { return c.Resolution == Cautioned })
 	}
 	return res
 }

@@ -9,7 +9,8 @@ type Result struct {
 	// message merge into one referral.
 	Referrals []Referral `json:"referrals"`
 	// Withheld is true when a matched referral withholds all movement
-	// advice. Recommended and NeedsEquipment are then empty; Avoided stays.
+	// advice. Recommended and NeedsEquipment are then empty, and Conflicts
+	// keeps only the avoided ones; Avoided stays.
 	Withheld bool `json:"withheld"`
 	// WithheldReason says why advice was withheld, or is "".
 	WithheldReason string `json:"withheld_reason,omitempty"`

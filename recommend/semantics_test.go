@@ -126,6 +126,18 @@ func TestSafetyPolicy(t *testing.T) {
 			},
 		},
 		{
+			name:    "4 withhold drops cautioned conflicts but keeps avoided ones",
+			profile: recommend.Profile{Conditions: []string{"cond_a", "cond_c"}, AggravatedBy: []string{"agg"}, RedFlags: []string{"flag_emergency"}},
+			want: summary{
+				Avoided:   []string{"m2", "m3"},
+				Conflicts: []string{"m2:avoided:rec-a:avoid-flex"},
+				Referrals: []string{"emergency:refer-emergency"},
+				Withheld:  true,
+				Reasons:   map[string][]string{},
+				Cautions:  map[string][]string{},
+			},
+		},
+		{
 			name:    "4 a referral without withhold keeps the advice",
 			profile: recommend.Profile{Conditions: []string{"cond_b"}, RedFlags: []string{"flag_routine"}},
 			want: summary{

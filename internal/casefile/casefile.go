@@ -23,6 +23,7 @@ package casefile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -70,7 +71,14 @@ func Parse(name string, r io.Reader) ([]Case, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: no cases: the file is empty", name)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: a case file holds a single YAML document: put every case under one cases: list", name)
 	}
 	var out []Case
 	seen := map[string]int{}
@@ -112,7 +120,7 @@ func decodeStrict(n *yaml.Node, v any) error {
 // *_test.yml, or any YAML file in a folder named tests.
 func IsCaseFile(name string) bool {
 	ext := path.Ext(name)
-	if ext != ".yaml" && ext != ".yml" {
+	if e := strings.ToLower(ext); e != ".yaml" && e != ".yml" {
 		return false
 	}
 	if strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {
@@ -124,28 +132,35 @@ func IsCaseFile(name string) bool {
 // LoadFS reads every case file under root in fsys (as IsCaseFile decides,
 // or every YAML file when all is true), in lexical order.
 func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
-	var out []Case
+	var names []string
 	err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		ext := path.Ext(name)
+		ext := strings.ToLower(path.Ext(name))
 		if d.IsDir() || (ext != ".yaml" && ext != ".yml") || (!all && !IsCaseFile(name)) {
 			return nil
 		}
-		f, err := fsys.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		cs, err := Parse(name, f)
-		if err != nil {
-			return err
-		}
-		out = append(out, cs...)
+		names = append(names, name)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names) // lexical order of whole paths, as the rule loader uses
+	var out []Case
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		cs, err := Parse(name, bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
 }
 
 // Observe returns what res shows for each expectation in want, in the same
