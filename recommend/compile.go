@@ -303,7 +303,7 @@ var operatorNames = map[string]string{
 // errors CEL places one character early.
 func celMessage(msg string, when []rune, off int) (string, int) {
 	if m := undefinedField.FindStringSubmatch(msg); m != nil {
-		if s := suggest(m[1], fieldNames()); s != "" {
+		if s := suggest(m[1], profileFieldNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 		}
 		// CEL points at the dot; point at the misspelled name.
@@ -314,7 +314,7 @@ func celMessage(msg string, when []rune, off int) (string, int) {
 	}
 	if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("undeclared reference to '%s'", m[1])
-		if slices.Contains(fieldNames(), m[1]) {
+		if slices.Contains(profileFieldNames(), m[1]) {
 			msg += fmt.Sprintf(" (did you mean 'profile.%s'?)", m[1])
 		} else if s := suggest(m[1], []string{"profile"}); s != "" {
 			msg += " (did you mean 'profile'?)"
@@ -463,17 +463,6 @@ func (c *compiler) smokeProfiles() []smokeProfile {
 func hasComprehension(checked *cel.Ast) bool {
 	root := ast.NavigateAST(checked.NativeRep())
 	return len(ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind))) > 0
-}
-
-func fieldNames() []string {
-	var out []string
-	for _, f := range listFields {
-		out = append(out, f.name)
-	}
-	for _, f := range numberFields {
-		out = append(out, f.name)
-	}
-	return out
 }
 
 // checkLiterals reports string literals that are compared with a
