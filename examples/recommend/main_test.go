@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -33,19 +34,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 			}
 			path := filepath.Join("..", "..", "testdata", "golden", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
-				t.Errorf("output mismatch (-want +got):\n%s", diff)
-			}
+			golden.Check(t, path, stdout.Bytes(), *update)
 		})
 	}
 }

@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/backrules/backrules/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -39,19 +39,7 @@ func TestRulecheck(t *testing.T) {
 				t.Errorf("unexpected output on standard error:\n%s", stderr.String())
 			}
 			path := filepath.Join("..", "..", "testdata", "golden", "rulecheck-"+tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
-				t.Errorf("output mismatch (-want +got):\n%s", diff)
-			}
+			golden.Check(t, path, stdout.Bytes(), *update)
 		})
 	}
 }
