@@ -554,10 +554,5 @@ func vocabField(e ast.Expr) int {
 	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
 		return -1
 	}
-	for i, f := range listFields {
-		if f.name == sel.FieldName() {
-			return i
-		}
-	}
-	return -1
+	return listFieldIndex(sel.FieldName())
 }
