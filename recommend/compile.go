@@ -6,6 +6,7 @@ package recommend
 // evaluate and resolve stages do no lookups by name.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -26,6 +27,13 @@ import (
 var movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
 
 var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
+
+// sourceKinds are the allowed source kinds, from the strongest kind of
+// evidence to the weakest; Source.Kind documents each.
+var sourceKinds = []string{
+	"guideline", "systematic-review", "trial", "reference",
+	"clinic-article", "practitioner-article", "general-health-article", "personal-account",
+}
 
 // compiler holds the state of one compile.
 type compiler struct {
@@ -88,9 +96,12 @@ func (c *compiler) sources() {
 		if c.duplicate(seen, "source", s.id) {
 			continue
 		}
+		if s.kind.s != "" && !slices.Contains(sourceKinds, s.kind.s) {
+			c.unknownOf(s.kind, "source kind", sourceKinds)
+		}
 		c.e.sourceIdx[s.id.s] = len(c.e.sources)
 		c.e.sources = append(c.e.sources, Source{
-			ID: s.id.s, Title: s.title, Publisher: s.publisher, Author: s.author, URL: s.url, Kind: s.kind,
+			ID: s.id.s, Title: s.title, Publisher: s.publisher, Author: s.author, URL: s.url, Kind: s.kind.s,
 		})
 	}
 }
@@ -194,13 +205,17 @@ func (c *compiler) rules() {
 		if c.duplicate(c.ruleFirst, "rule", r.id) {
 			continue
 		}
-		cr := rule{id: r.id.s, description: r.description, because: r.because, when: r.when, pos: r.id.pos}
+		cr := rule{id: r.id.s, description: r.description, reason: r.because, when: r.when, pos: r.id.pos}
 		if r.whenNode != nil {
 			cr.prg, cr.loops = c.condition(r)
 		}
 		for e, sel := range r.effects {
 			if sel != nil {
 				cr.effects[e] = c.selector(sel)
+				cr.selectors[e] = &effectSelector{
+					movements: texts(sel.movements), tags: texts(sel.tags), kinds: texts(sel.kinds),
+				}
+				cr.because[e] = cmp.Or(sel.because, r.because)
 			}
 		}
 		if r.refer != nil {
@@ -216,7 +231,7 @@ func (c *compiler) rules() {
 				continue
 			}
 			s := c.e.sources[si]
-			cr.cites = append(cr.cites, c.citation(Citation{Source: s.ID, Title: s.Title, URL: s.URL, Locator: ct.locator, Claim: ct.claim}))
+			cr.cites = append(cr.cites, c.citation(Citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.locator, Claim: ct.claim}))
 		}
 		c.e.rules = append(c.e.rules, cr)
 	}
@@ -444,7 +459,7 @@ type smokeProfile struct {
 func (c *compiler) smokeProfiles() []smokeProfile {
 	if c.smoke == nil {
 		full := Profile{PainLevel: 10, DaysSinceOnset: MaxDaysSinceOnset, SittingHours: 24, Age: MaxAge}
-		lists := [numListFields]*[]string{&full.Conditions, &full.RedFlags, &full.AggravatedBy, &full.Equipment}
+		lists := [numListFields]*[]string{&full.Conditions, &full.RedFlags, &full.AggravatedBy, &full.EasedBy, &full.Equipment}
 		for i, l := range lists {
 			ids := c.e.vocab[i].ids()
 			*l = ids[:min(len(ids), MaxListLen)]

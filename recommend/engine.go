@@ -67,14 +67,26 @@ type movement struct {
 }
 
 type rule struct {
-	id, description, because string
-	when                     string
-	pos                      position
-	prg                      cel.Program
-	loops                    bool              // the condition has a comprehension
-	effects                  [numEffects][]int // movement indexes, ascending
-	refer                    *compiledReferral
-	cites                    []int // indexes into Engine.citations
+	id, description string
+	// reason is the rule's own because; because holds, per effect, the
+	// reason shown on the items it produces: the effect's own, or reason.
+	reason  string
+	because [numEffects]string
+	when    string
+	pos     position
+	prg     cel.Program
+	loops   bool              // the condition has a comprehension
+	effects [numEffects][]int // movement indexes, ascending
+	// selectors are the effects as written, for Engine.Rules; nil where
+	// the rule has no such effect.
+	selectors [numEffects]*effectSelector
+	refer     *compiledReferral
+	cites     []int // indexes into Engine.citations
+}
+
+// effectSelector is an effect's selector as the rule file writes it.
+type effectSelector struct {
+	movements, tags, kinds []string
 }
 
 type compiledReferral struct {
@@ -227,39 +239,4 @@ var defaultEngine = sync.OnceValues(func() (*Engine, error) {
 // and returns the same engine after that.
 func Default() (*Engine, error) {
 	return defaultEngine()
-}
-
-// Sources returns the sources the rule set declares, in declaration order.
-func (e *Engine) Sources() []Source {
-	return append([]Source(nil), e.sources...)
-}
-
-// RuleInfo says where a rule is declared, for tools such as a coverage
-// report.
-type RuleInfo struct {
-	// ID is the rule id.
-	ID string
-	// File is the path of the rule file within the loaded fs.FS, and Line
-	// the line of the rule's id in it.
-	File string
-	Line int
-}
-
-// Rules returns every rule, in rule-set order: the order of Result.Trace.
-func (e *Engine) Rules() []RuleInfo {
-	out := make([]RuleInfo, len(e.rules))
-	for i, r := range e.rules {
-		out[i] = RuleInfo{ID: r.id, File: r.pos.file, Line: r.pos.line}
-	}
-	return out
-}
-
-// MovementIDs returns the ids of the movements the rule set declares, in
-// declaration order.
-func (e *Engine) MovementIDs() []string {
-	out := make([]string, len(e.movements))
-	for i, m := range e.movements {
-		out[i] = m.id
-	}
-	return out
 }

@@ -188,12 +188,83 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []recommend.RuleInfo{{ID: "disc-avoid", File: "rules.yaml", Line: 2}}
-	if diff := cmp.Diff(want, eng.Rules()); diff != "" {
+	var ids []string
+	for _, r := range eng.Rules() {
+		ids = append(ids, r.ID)
+	}
+	if diff := cmp.Diff([]string{"disc-avoid"}, ids); diff != "" {
+		t.Errorf("Rules() ids mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestViews checks every field of the read-only views on the minimal rule
+// set, and that changing a view does not change the engine.
+func TestViews(t *testing.T) {
+	fsys := fstest.MapFS{}
+	dirFS(t, "../testdata/minimal", "", fsys)
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantVocab := recommend.Vocabulary{
+		Conditions:   []recommend.Term{{ID: "disc_herniation", Label: "Disc herniation"}, {ID: "acute_strain", Label: "Acute strain"}},
+		RedFlags:     []recommend.Term{{ID: "saddle_numbness", Label: "Saddle numbness"}},
+		AggravatedBy: []recommend.Term{{ID: "sitting", Label: "Sitting"}},
+		EasedBy:      []recommend.Term{},
+		Equipment:    []recommend.Term{{ID: "towel", Label: "Towel"}},
+	}
+	if diff := cmp.Diff(wantVocab, eng.Vocabulary()); diff != "" {
+		t.Errorf("Vocabulary() mismatch (-want +got):\n%s", diff)
+	}
+	if got := eng.Vocabulary().Label("red_flags", "saddle_numbness"); got != "Saddle numbness" {
+		t.Errorf("Label(red_flags, saddle_numbness) = %q, want %q", got, "Saddle numbness")
+	}
+	if got := eng.Vocabulary().Label("conditions", "saddle_numbness"); got != "" {
+		t.Errorf("Label(conditions, saddle_numbness) = %q, want \"\"", got)
+	}
+	wantMovements := []recommend.Movement{
+		{ID: "towel_stretch", Name: "Towel stretch", Kind: "decompression", How: "Lie on a rolled towel.", Dose: "3 minutes.",
+			Tags: []string{"decompression"}, Equipment: []string{"towel"}},
+		{ID: "knee_to_chest", Name: "Knee to chest", Kind: "stretch", How: "Hug one knee.", Dose: "20 seconds.",
+			Tags: []string{"lumbar_flexion"}, Equipment: []string{}},
+	}
+	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
+		t.Errorf("Movements() mismatch (-want +got):\n%s", diff)
+	}
+	cite := recommend.Citation{Source: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article",
+		Locator: "Section 1", Claim: "Rounding hurts discs."}
+	wantRules := []recommend.Rule{{
+		ID: "disc-avoid", When: "'disc_herniation' in profile.conditions", Because: "It rounds the back.",
+		File: "rules.yaml", Line: 2,
+		Effects: []recommend.Effect{{
+			Kind: recommend.EffectAvoid, Movements: []string{"knee_to_chest"}, Tags: []string{}, Kinds: []string{},
+			Selected: []string{"knee_to_chest"}, Because: "It rounds the back.",
+		}},
+		Citations: []recommend.Citation{cite},
+	}}
+	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"towel_stretch", "knee_to_chest"}, eng.MovementIDs()); diff != "" {
-		t.Errorf("MovementIDs() mismatch (-want +got):\n%s", diff)
+	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}}
+	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
+		t.Errorf("Sources() mismatch (-want +got):\n%s", diff)
+	}
+	// Views are copies.
+	eng.Movements()[0].Tags[0] = "changed"
+	eng.Rules()[0].Effects[0].Selected[0] = "changed"
+	eng.Vocabulary().Conditions[0].ID = "changed"
+	eng.Sources()[0].Title = "changed"
+	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
+		t.Errorf("Movements() changed through a view (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
+		t.Errorf("Rules() changed through a view (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantVocab, eng.Vocabulary()); diff != "" {
+		t.Errorf("Vocabulary() changed through a view (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
+		t.Errorf("Sources() changed through a view (-want +got):\n%s", diff)
 	}
 }
 

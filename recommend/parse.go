@@ -27,7 +27,8 @@ type text struct {
 
 type sourceDecl struct {
 	id                                  text
-	title, publisher, author, url, kind string
+	title, publisher, author, url string
+	kind                          text
 }
 
 type vocabDecl struct {
@@ -45,9 +46,11 @@ type movementDecl struct {
 	how, dose string
 }
 
-// selectorDecl picks movements by id, tag or kind.
+// selectorDecl picks movements by id, tag or kind. because, when set,
+// replaces the rule's reason on the items this effect produces.
 type selectorDecl struct {
 	movements, tags, kinds []text
+	because                string
 }
 
 type referDecl struct {
@@ -100,7 +103,7 @@ var (
 	vocabKeys    = []string{"id", "label"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer"}
-	selectorKeys = []string{"movements", "tags", "kinds"}
+	selectorKeys = []string{"movements", "tags", "kinds", "because"}
 	referKeys    = []string{"urgency", "message", "withhold"}
 	citeKeys     = []string{"source", "locator", "claim"}
 )
@@ -542,10 +545,10 @@ func (p *fileParser) source(n *yaml.Node) {
 	s := &sourceDecl{
 		title:     p.str(f["title"], "the source title"),
 		publisher: p.str(f["publisher"], "the source publisher"),
-		kind:      p.str(f["kind"], "the source kind"),
 		author:    p.str(f["author"], "the source author"),
 		url:       p.str(f["url"], "the source url"),
 	}
+	s.kind, _ = p.id(f["kind"], "the source kind")
 	id, ok := p.id(f["id"], "the source id")
 	if !ok {
 		return
@@ -667,6 +670,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 // movements, tags and kinds.
 func (p *fileParser) selector(n *yaml.Node, name string) *selectorDecl {
 	s := &selectorDecl{}
+	unknownBefore := p.unknownKeys
 	switch n.Kind {
 	case yaml.SequenceNode:
 		s.movements = p.ids(n, name)
@@ -685,6 +689,10 @@ func (p *fileParser) selector(n *yaml.Node, name string) *selectorDecl {
 		s.movements = p.ids(f["movements"], name+".movements")
 		s.tags = p.ids(f["tags"], name+".tags")
 		s.kinds = p.ids(f["kinds"], name+".kinds")
+		s.because = p.str(f["because"], name+".because")
+		if f["movements"] == nil && f["tags"] == nil && f["kinds"] == nil && len(n.Content) > 0 && p.unknownKeys == unknownBefore {
+			p.iss.add(p.pos(n), "%s selects nothing: give movements, tags or kinds beside its because", name)
+		}
 	}
 	if len(s.movements)+len(s.tags)+len(s.kinds) == 0 && len(n.Content) == 0 {
 		p.iss.add(p.pos(n), "%s selects nothing: list movement ids, or give movements, tags or kinds", name)

@@ -52,7 +52,23 @@ func (t *textWriter) refs(cites []Citation) string {
 	return strings.Join(parts, " ")
 }
 
-func kindLabel(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
+// kindLabel spells a movement or source kind for people: "self massage",
+// "clinic article".
+func kindLabel(kind string) string {
+	return strings.NewReplacer("_", " ", "-", " ").Replace(kind)
+}
+
+// kindsOf names the kinds of sources behind citations, without repeats, in
+// order: "guideline, clinic article".
+func kindsOf(cites []Citation) string {
+	var kinds []string
+	for _, c := range cites {
+		if k := kindLabel(c.Kind); k != "" && !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return strings.Join(kinds, ", ")
+}
 
 func (t *textWriter) write(r *Result) {
 	if len(r.Referrals) > 0 {
@@ -99,13 +115,19 @@ func (t *textWriter) write(r *Result) {
 	if len(r.Conflicts) > 0 {
 		t.p("WHERE THE SOURCES DISAGREE\n")
 		for _, c := range r.Conflicts {
-			verb, outcome := "cautioned against", "kept, with the caution attached"
+			outcome := "kept, with the caution attached"
 			if c.Resolution == Avoided {
-				verb, outcome = "avoided", "avoided, because an avoid rule always wins"
+				outcome = "avoided, because an avoid rule always wins"
 			}
-			t.p("  - %s: recommended by %s %s; %s by %s %s.\n      Resolved: %s.\n",
-				c.Name, strings.Join(c.For.Rules, ", "), t.refs(c.For.Citations),
-				verb, strings.Join(c.Against.Rules, ", "), t.refs(c.Against.Citations), outcome)
+			t.p("  - %s: recommended by %s %s (%s)", c.Name, strings.Join(c.For.Rules, ", "),
+				t.refs(c.For.Citations), kindsOf(c.For.Citations))
+			if len(c.AvoidRules) > 0 {
+				t.p("; avoided by %s", strings.Join(c.AvoidRules, ", "))
+			}
+			if len(c.CautionRules) > 0 {
+				t.p("; cautioned against by %s", strings.Join(c.CautionRules, ", "))
+			}
+			t.p(" %s (%s).\n      Resolved: %s.\n", t.refs(c.Against.Citations), kindsOf(c.Against.Citations), outcome)
 		}
 		t.p("\n")
 	}
@@ -119,7 +141,7 @@ func (t *textWriter) write(r *Result) {
 	if len(t.notes) > 0 {
 		t.p("SOURCES\n")
 		for i, c := range t.notes {
-			t.p("  [%d] %s, %q: %s\n", i+1, c.Title, c.Locator, c.Claim)
+			t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title, kindLabel(c.Kind), c.Locator, c.Claim)
 			if c.URL != "" {
 				t.p("      %s\n", c.URL)
 			}

@@ -32,6 +32,12 @@ type Profile struct {
 	// AggravatedBy lists what makes the symptoms worse, such as
 	// "bending_forward".
 	AggravatedBy []string `json:"aggravated_by,omitempty" yaml:"aggravated_by,omitempty"`
+	// EasedBy lists what makes the symptoms better, such as
+	// "bending_forward" or "sitting". It tells the direction a back
+	// prefers: with spinal stenosis, for example, positions that arch the
+	// back are advised only when the person reports that arching eases
+	// the symptoms.
+	EasedBy []string `json:"eased_by,omitempty" yaml:"eased_by,omitempty"`
 	// Equipment lists what the person has at hand, such as "foam_roller".
 	Equipment []string `json:"equipment,omitempty" yaml:"equipment,omitempty"`
 	// PainLevel is the current pain on a 0 to 10 scale.
@@ -73,6 +79,7 @@ var listFields = [...]listField{
 	{"conditions", "condition", func(p *Profile) []string { return p.Conditions }},
 	{"red_flags", "red flag", func(p *Profile) []string { return p.RedFlags }},
 	{"aggravated_by", "aggravating activity", func(p *Profile) []string { return p.AggravatedBy }},
+	{"eased_by", "easing activity", func(p *Profile) []string { return p.EasedBy }},
 	{"equipment", "piece of equipment", func(p *Profile) []string { return p.Equipment }},
 }
 
@@ -81,6 +88,7 @@ const (
 	fieldConditions = iota
 	fieldRedFlags
 	fieldAggravatedBy
+	fieldEasedBy
 	fieldEquipment
 	numListFields
 )

@@ -74,9 +74,9 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 		switch {
 		case len(avoid) > 0:
 			// Policy 1: an avoid always wins.
-			res.Avoided = append(res.Avoided, rs.item(mi, avoid, nil))
+			res.Avoided = append(res.Avoided, rs.item(mi, effectAvoid, avoid, nil))
 			if len(rec) > 0 {
-				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Avoided, rec, mergeRules(avoid, caution)))
+				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Avoided, rec, avoid, caution))
 			}
 		case len(rec) > 0:
 			if missing := e.missingEquipment(mi, have); len(missing) > 0 {
@@ -88,9 +88,9 @@ func (e *Engine) resolve(p *Profile, matched []bool) *Result {
 				continue
 			}
 			// Policies 2 and 3: merge every reason, attach every caution.
-			res.Recommended = append(res.Recommended, rs.item(mi, rec, caution))
+			res.Recommended = append(res.Recommended, rs.item(mi, effectRecommend, rec, caution))
 			if len(caution) > 0 {
-				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Cautioned, rec, caution))
+				res.Conflicts = append(res.Conflicts, rs.conflict(mi, Cautioned, rec, nil, caution))
 			}
 		}
 	}
@@ -199,9 +199,10 @@ func (rs *resolver) addReferral(refs []Referral, ri int) []Referral {
 	})
 }
 
-// item builds a recommended or avoided item from the rules that give its
-// reasons and those that attach cautions.
-func (rs *resolver) item(mi int, reasons, cautions []int) Item {
+// item builds a recommended or avoided item from the rules whose effect eff
+// gives its reasons and those that attach cautions. Each note is the
+// reason of the effect that named the movement.
+func (rs *resolver) item(mi, eff int, reasons, cautions []int) Item {
 	e := rs.e
 	m := &e.movements[mi]
 	notes := make([]Note, len(reasons)+len(cautions))
@@ -211,10 +212,10 @@ func (rs *resolver) item(mi int, reasons, cautions []int) Item {
 		Cautions: notes[len(reasons):],
 	}
 	for i, ri := range reasons {
-		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because}
+		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[eff]}
 	}
 	for i, ri := range cautions {
-		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because}
+		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
 	}
 	all := mergeRules(reasons, cautions)
 	it.Rules = e.ruleIDs(all)
@@ -222,13 +223,18 @@ func (rs *resolver) item(mi int, reasons, cautions []int) Item {
 	return it
 }
 
-func (rs *resolver) conflict(mi int, res Resolution, forRules, against []int) Conflict {
+// conflict records a disagreement over movement mi: the rules for it, and
+// those that avoid it or caution against it.
+func (rs *resolver) conflict(mi int, res Resolution, forRules, avoid, caution []int) Conflict {
+	against := mergeRules(avoid, caution)
 	return Conflict{
-		Movement:   rs.e.movements[mi].id,
-		Name:       rs.e.movements[mi].name,
-		Resolution: res,
-		For:        Side{Rules: rs.e.ruleIDs(forRules), Citations: rs.citations(forRules)},
-		Against:    Side{Rules: rs.e.ruleIDs(against), Citations: rs.citations(against)},
+		Movement:     rs.e.movements[mi].id,
+		Name:         rs.e.movements[mi].name,
+		Resolution:   res,
+		For:          Side{Rules: rs.e.ruleIDs(forRules), Citations: rs.citations(forRules)},
+		Against:      Side{Rules: rs.e.ruleIDs(against), Citations: rs.citations(against)},
+		AvoidRules:   rs.e.ruleIDs(avoid),
+		CautionRules: rs.e.ruleIDs(caution),
 	}
 }
 

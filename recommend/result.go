@@ -120,8 +120,14 @@ type Conflict struct {
 	Resolution Resolution `json:"resolution"`
 	// For is the side that recommends the movement.
 	For Side `json:"for"`
-	// Against is the side that avoids or cautions against it.
+	// Against is the side that avoids or cautions against it: the rules
+	// of AvoidRules and CautionRules together, in rule order, with their
+	// citations.
 	Against Side `json:"against"`
+	// AvoidRules are the rules of Against that avoid the movement.
+	AvoidRules []string `json:"avoid_rules"`
+	// CautionRules are the rules of Against that caution against it.
+	CautionRules []string `json:"caution_rules"`
 }
 
 // Side is one side of a conflict: its rules and their citations.
@@ -150,7 +156,13 @@ type TraceEntry struct {
 type Citation struct {
 	// Source is the source id.
 	Source string `json:"source"`
-	Title  string `json:"title"`
+	// Title is the source's title.
+	Title string `json:"title"`
+	// Publisher is who published the source.
+	Publisher string `json:"publisher"`
+	// Kind is the source's kind, one of the values Source.Kind documents,
+	// so that a reader can tell a guideline from a web article.
+	Kind string `json:"kind"`
 	// URL is the source's address, or "" when it is not known.
 	URL string `json:"url"`
 	// Locator is a section heading of the source, or "paragraph N".

@@ -204,7 +204,8 @@ func (c *checker) run(tc casefile.Case) {
 // expectation pass whatever the rules do.
 func (c *checker) unknownMovements(e casefile.Expect) []string {
 	known := map[string]bool{}
-	for _, id := range c.eng.MovementIDs() {
+	for _, m := range c.eng.Movements() {
+		id := m.ID
 		known[id] = true
 	}
 	var out []string
@@ -226,8 +227,8 @@ func (c *checker) unknownMovements(e casefile.Expect) []string {
 
 // coverage reports the rules that no case makes fire, and with -v how many
 // cases fire each rule.
-func (c *checker) coverage(dir string, rules []recommend.RuleInfo) {
-	var cold []recommend.RuleInfo
+func (c *checker) coverage(dir string, rules []recommend.Rule) {
+	var cold []recommend.Rule
 	for i, r := range rules {
 		if c.fired[i] == 0 {
 			cold = append(cold, r)

@@ -1,0 +1,224 @@
+package recommend
+
+// Read-only views of a compiled rule set, for tools: documentation, test
+// runners, editors, forms. Every view is a fresh copy; changing it does not
+// change the Engine.
+
+// Term is one allowed value of a profile list field.
+type Term struct {
+	// ID is the value a profile holds, such as "disc_herniation".
+	ID string `json:"id"`
+	// Label names the value for people, such as "Disc herniation".
+	Label string `json:"label"`
+}
+
+// Vocabulary lists the allowed values of each profile list field, in
+// declaration order. Its fields match the list fields of [Profile].
+type Vocabulary struct {
+	Conditions   []Term `json:"conditions"`
+	RedFlags     []Term `json:"red_flags"`
+	AggravatedBy []Term `json:"aggravated_by"`
+	EasedBy      []Term `json:"eased_by"`
+	Equipment    []Term `json:"equipment"`
+}
+
+// Label returns the label of value id in the profile list field named
+// field (its JSON name, such as "red_flags"), or "" when there is none.
+func (v Vocabulary) Label(field, id string) string {
+	for _, t := range v.field(field) {
+		if t.ID == id {
+			return t.Label
+		}
+	}
+	return ""
+}
+
+func (v Vocabulary) field(name string) []Term {
+	switch listFieldIndex(name) {
+	case fieldConditions:
+		return v.Conditions
+	case fieldRedFlags:
+		return v.RedFlags
+	case fieldAggravatedBy:
+		return v.AggravatedBy
+	case fieldEasedBy:
+		return v.EasedBy
+	case fieldEquipment:
+		return v.Equipment
+	}
+	return nil
+}
+
+// Vocabulary returns the rule set's vocabulary.
+func (e *Engine) Vocabulary() Vocabulary {
+	var lists [numListFields][]Term
+	for fi := range lists {
+		entries := e.vocab[fi].entries
+		lists[fi] = make([]Term, len(entries))
+		for i, en := range entries {
+			lists[fi][i] = Term{ID: en.id, Label: en.label}
+		}
+	}
+	return Vocabulary{
+		Conditions:   lists[fieldConditions],
+		RedFlags:     lists[fieldRedFlags],
+		AggravatedBy: lists[fieldAggravatedBy],
+		EasedBy:      lists[fieldEasedBy],
+		Equipment:    lists[fieldEquipment],
+	}
+}
+
+// Movement is a movement the rule set declares.
+type Movement struct {
+	// ID identifies the movement in rules and results.
+	ID string `json:"id"`
+	// Name is what people call it.
+	Name string `json:"name"`
+	// Kind is one of stretch, mobility, decompression, strengthening,
+	// self_massage and lifestyle.
+	Kind string `json:"kind"`
+	// How says how to do it, and Dose how long or how often.
+	How  string `json:"how"`
+	Dose string `json:"dose"`
+	// Tags are free-form labels that rules select movements by.
+	Tags []string `json:"tags"`
+	// Equipment lists the vocabulary.equipment ids the movement needs;
+	// all of them are required.
+	Equipment []string `json:"equipment"`
+}
+
+// Movements returns the movements the rule set declares, in declaration
+// order: the order of the movement lists of a Result.
+func (e *Engine) Movements() []Movement {
+	out := make([]Movement, len(e.movements))
+	for i, m := range e.movements {
+		eq := make([]string, len(m.equipment))
+		for j, x := range m.equipment {
+			eq[j] = e.vocab[fieldEquipment].entries[x].id
+		}
+		out[i] = Movement{
+			ID: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
+			Tags: append([]string{}, m.tags...), Equipment: eq,
+		}
+	}
+	return out
+}
+
+// Sources returns the sources the rule set declares, in declaration order.
+func (e *Engine) Sources() []Source {
+	return append([]Source(nil), e.sources...)
+}
+
+// EffectKind names what an effect does to the movements it selects.
+type EffectKind string
+
+// The effect kinds, in the order a rule's effects are listed.
+const (
+	// EffectRecommend recommends the movements.
+	EffectRecommend EffectKind = "recommend"
+	// EffectAvoid advises against them; an avoid always wins.
+	EffectAvoid EffectKind = "avoid"
+	// EffectCaution keeps them recommended with the reason attached.
+	EffectCaution EffectKind = "caution"
+)
+
+// Rule is a compiled rule, as its file declares it.
+type Rule struct {
+	// ID identifies the rule in results.
+	ID string `json:"id"`
+	// Description says what the rule is for, or is "".
+	Description string `json:"description"`
+	// When is the rule's CEL condition, as written.
+	When string `json:"when"`
+	// Because is the rule's reason; an effect may have its own.
+	Because string `json:"because"`
+	// File is the path of the rule file within the loaded fs.FS, and Line
+	// the line of the rule's id in it.
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Effects are the rule's movement effects: recommend, avoid and
+	// caution, in that order, each only when the rule has it.
+	Effects []Effect `json:"effects"`
+	// Referral is the rule's referral, or nil when it has none.
+	Referral *RuleReferral `json:"referral,omitempty"`
+	// Citations are the rule's citations, in the order written.
+	Citations []Citation `json:"citations"`
+}
+
+// Effect is what a rule does to a set of movements when it matches.
+type Effect struct {
+	// Kind says what the effect does.
+	Kind EffectKind `json:"kind"`
+	// Movements, Tags and Kinds are the selector as written: movement
+	// ids, tags, and movement kinds. A movement that has any of them is
+	// selected.
+	Movements []string `json:"movements"`
+	Tags      []string `json:"tags"`
+	Kinds     []string `json:"kinds"`
+	// Selected are the ids of the movements the effect applies to, in
+	// declaration order.
+	Selected []string `json:"selected"`
+	// Because is the reason shown on the items the effect produces: the
+	// effect's own, or else the rule's.
+	Because string `json:"because"`
+}
+
+// RuleReferral is the referral a rule makes when it matches.
+type RuleReferral struct {
+	// Urgency says how soon to be assessed.
+	Urgency Urgency `json:"urgency"`
+	// Message says what to do, in plain words.
+	Message string `json:"message"`
+	// Withhold is true when the referral withholds all movement advice.
+	Withhold bool `json:"withhold"`
+}
+
+var effectKinds = [numEffects]EffectKind{EffectRecommend, EffectAvoid, EffectCaution}
+
+// Rules returns every rule, in rule-set order: the order of Result.Trace.
+func (e *Engine) Rules() []Rule {
+	out := make([]Rule, len(e.rules))
+	for i := range e.rules {
+		r := &e.rules[i]
+		v := Rule{
+			ID: r.id, Description: r.description, When: r.when, Because: r.reason,
+			File: r.pos.file, Line: r.pos.line,
+			Effects:   []Effect{},
+			Citations: make([]Citation, len(r.cites)),
+		}
+		for eff, sel := range r.selectors {
+			if sel == nil {
+				continue
+			}
+			ids := make([]string, len(r.effects[eff]))
+			for j, mi := range r.effects[eff] {
+				ids[j] = e.movements[mi].id
+			}
+			v.Effects = append(v.Effects, Effect{
+				Kind:      effectKinds[eff],
+				Movements: append([]string{}, sel.movements...),
+				Tags:      append([]string{}, sel.tags...),
+				Kinds:     append([]string{}, sel.kinds...),
+				Selected:  ids,
+				Because:   r.because[eff],
+			})
+		}
+		if r.refer != nil {
+			v.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+		}
+		for j, ci := range r.cites {
+			v.Citations[j] = e.citations[ci]
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// texts returns the strings of ts.
+func texts(ts []text) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.s
+	}
+	return out
+}
