@@ -26,7 +26,7 @@ type text struct {
 }
 
 type sourceDecl struct {
-	id                                  text
+	id                            text
 	title, publisher, author, url string
 	kind                          text
 }
