@@ -1,16 +1,15 @@
 package recommend_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"hash/fnv"
-	"io"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
 )
 
 // variedProfiles builds profiles that exercise every condition, flag and
@@ -63,104 +62,31 @@ func semanticsProfiles() []recommend.Profile {
 		recommend.Profile{Equipment: []string{"roller", "roller"}, PainLevel: 11})
 }
 
-// fingerprint hashes everything a Recommend call returns: every field of
-// the Result, or the error text. It is much cheaper than encoding JSON, so
-// that checking every call stays quick under the race detector.
-func fingerprint(res *recommend.Result, err error) uint64 {
-	h := fnv.New64a()
-	str := func(s string) {
-		io.WriteString(h, strconv.Itoa(len(s)))
-		io.WriteString(h, ":")
-		io.WriteString(h, s)
-	}
-	strs := func(ss []string) {
-		str(strconv.Itoa(len(ss)))
-		for _, s := range ss {
-			str(s)
-		}
-	}
-	cites := func(cs []recommend.Citation) {
-		str(strconv.Itoa(len(cs)))
-		for _, c := range cs {
-			str(c.Source)
-			str(c.Title)
-			str(c.URL)
-			str(c.Locator)
-			str(c.Claim)
-		}
-	}
-	notes := func(ns []recommend.Note) {
-		str(strconv.Itoa(len(ns)))
-		for _, n := range ns {
-			str(n.Rule)
-			str(n.Text)
-		}
-	}
-	items := func(its []recommend.Item) {
-		str(strconv.Itoa(len(its)))
-		for _, it := range its {
-			str(it.Movement)
-			str(it.Name)
-			str(it.Kind)
-			str(it.How)
-			str(it.Dose)
-			notes(it.Reasons)
-			notes(it.Cautions)
-			cites(it.Citations)
-			strs(it.Rules)
-		}
-	}
+// callOutcome is everything a Recommend call returns, as bytes: the Result as
+// WriteJSON writes it, which covers every field, present and future, or
+// the error's type and text.
+func callOutcome(buf *bytes.Buffer, res *recommend.Result, err error) []byte {
+	buf.Reset()
 	if err != nil {
-		str("error")
-		str(err.Error())
-		return h.Sum64()
+		fmt.Fprintf(buf, "error %T: %v", err, err)
+		return buf.Bytes()
 	}
-	str(strconv.Itoa(len(res.Referrals)))
-	for _, r := range res.Referrals {
-		str(string(r.Urgency))
-		str(r.Message)
-		str(strconv.FormatBool(r.Withhold))
-		cites(r.Citations)
-		strs(r.Rules)
+	if werr := recommend.WriteJSON(buf, res); werr != nil {
+		fmt.Fprintf(buf, "WriteJSON error: %v", werr)
 	}
-	str(strconv.FormatBool(res.Withheld))
-	str(res.WithheldReason)
-	items(res.Recommended)
-	items(res.Avoided)
-	str(strconv.Itoa(len(res.Conflicts)))
-	for _, c := range res.Conflicts {
-		str(c.Movement)
-		str(c.Name)
-		str(string(c.Resolution))
-		strs(c.For.Rules)
-		cites(c.For.Citations)
-		strs(c.Against.Rules)
-		cites(c.Against.Citations)
-	}
-	str(strconv.Itoa(len(res.NeedsEquipment)))
-	for _, n := range res.NeedsEquipment {
-		str(n.Movement)
-		str(n.Name)
-		strs(n.Missing)
-		strs(n.Rules)
-	}
-	str(strconv.Itoa(len(res.Trace)))
-	for _, t := range res.Trace {
-		str(t.Rule)
-		str(strconv.FormatBool(t.Matched))
-	}
-	str(res.Disclaimer)
-	return h.Sum64()
+	return buf.Bytes()
 }
 
 // TestConcurrentRecommend calls one engine from 16 goroutines at once and
-// checks every result, or error, against a sequential run over the same
-// profiles. Run it with -race. The small semantics rule set, whose
-// profiles cover every policy rule, a failing rule and invalid profiles,
-// takes the full 16 × 10,000 calls; the larger default rule set takes
-// fewer, since each call costs far more under the race detector. Half the
-// goroutines pass a context that can be cancelled, so that conditions with
-// comprehensions take their interruptible path.
+// checks every outcome, the whole JSON of the result or the error, against
+// a sequential run over the same profiles. Run it with -race. The small
+// semantics rule set, whose profiles cover every policy rule, a failing
+// rule and invalid profiles, takes 16 × 2,500 calls; the larger default
+// rule set, whose results are ten times the size, takes 16 × 150. Encoding
+// every result costs more than the call itself, so these counts keep the
+// test near 20 s under the race detector on two cores, and -short divides
+// them by ten. Half the goroutines pass a context that can be cancelled,
+// so that conditions with comprehensions take their interruptible path.
 func TestConcurrentRecommend(t *testing.T) {
 	semantics, err := recommend.Load(os.DirFS("../testdata/semantics"))
 	if err != nil {
@@ -176,8 +102,8 @@ func TestConcurrentRecommend(t *testing.T) {
 		profiles []recommend.Profile
 		calls    int // per goroutine
 	}{
-		{"semantics rules", semantics, semanticsProfiles(), 10_000},
-		{"default rules", def, variedProfiles(), 500},
+		{"semantics rules", semantics, semanticsProfiles(), 2_500},
+		{"default rules", def, variedProfiles(), 150},
 	}
 	const goroutines = 16
 	for _, tt := range tests {
@@ -187,11 +113,11 @@ func TestConcurrentRecommend(t *testing.T) {
 				calls /= 10
 			}
 			ctx := context.Background()
-			want := make([]uint64, len(tt.profiles))
+			want := make([][]byte, len(tt.profiles))
 			outcomes := map[string]int{}
 			for i, p := range tt.profiles {
 				res, err := tt.eng.Recommend(ctx, p)
-				want[i] = fingerprint(res, err)
+				want[i] = bytes.Clone(callOutcome(new(bytes.Buffer), res, err))
 				switch {
 				case err == nil:
 					outcomes["result"]++
@@ -215,12 +141,14 @@ func TestConcurrentRecommend(t *testing.T) {
 						defer cancel()
 						ctx = c
 					}
+					var buf bytes.Buffer
 					for n := range calls {
 						// Each goroutine walks the profiles in its own order.
 						i := (g*7919 + n*(2*g+1)) % len(tt.profiles)
 						res, err := tt.eng.Recommend(ctx, tt.profiles[i])
-						if got := fingerprint(res, err); got != want[i] {
-							errs <- fmt.Errorf("goroutine %d, call %d, profile %d: result differs from the sequential run", g, n, i)
+						if got := callOutcome(&buf, res, err); !bytes.Equal(got, want[i]) {
+							errs <- fmt.Errorf("goroutine %d, call %d, profile %d: outcome differs from the sequential run:\n%s",
+								g, n, i, cmp.Diff(string(want[i]), string(got)))
 							return
 						}
 					}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/cel"
 )
@@ -26,16 +27,55 @@ type Engine struct {
 	rules     []rule
 	// citations holds every distinct citation of the rule set once.
 	citations []Citation
+	ruleSet   RuleSet
 }
+
+// RuleSet identifies the rule set an Engine was loaded from, so that a
+// stored Result can be traced back to the exact rules that produced it.
+type RuleSet struct {
+	// Version is the version the rule set declares with a top-level
+	// version key in one of its files, or "".
+	Version string `json:"version,omitempty"`
+	// Digest is "sha256:" followed by the hex SHA-256 of every rule file,
+	// in rule-set order: each file's path, a NUL byte, its length in
+	// decimal, a NUL byte and its contents (after a leading byte order
+	// mark is dropped and line breaks are made \n or \r\n). The same
+	// files always give the same digest; any change to a rule file
+	// changes it.
+	Digest string `json:"digest"`
+}
+
+// RuleSet returns the version and digest of the engine's rule set.
+func (e *Engine) RuleSet() RuleSet {
+	if e == nil {
+		return RuleSet{}
+	}
+	return e.ruleSet
+}
+
+// errNilEngine is returned by the methods of a nil *Engine that return an
+// error; its views are empty.
+var errNilEngine = errors.New("recommend: nil *Engine: create one with Load or Default")
 
 // Source describes a document that rules cite.
 type Source struct {
-	ID        string
+	// ID identifies the source in citations.
+	ID string
+	// Title is the document's title, and Publisher who published it.
 	Title     string
 	Publisher string
-	Author    string
-	URL       string
-	Kind      string
+	// Author is the document's author, or "" when not known.
+	Author string
+	// URL is the document's address, or "" when not known.
+	URL string
+	// Kind says what sort of document it is, from the strongest kind of
+	// evidence to the weakest: "guideline" (a published clinical
+	// guideline), "systematic-review", "trial", "reference" (a medical
+	// reference page), "clinic-article", "practitioner-article",
+	// "general-health-article" or "personal-account". Conflicts show the
+	// kind of each side's sources; the rules, not the engine, decide
+	// which side wins (see the package documentation).
+	Kind string
 }
 
 type vocabulary struct {
@@ -73,7 +113,10 @@ type rule struct {
 	reason  string
 	because [numEffects]string
 	when    string
-	pos     position
+	pos     parse.FilePos
+	// ast is the checked condition, kept so that an explanation can
+	// evaluate it again with its state tracked.
+	ast     *cel.Ast
 	prg     cel.Program
 	loops   bool              // the condition has a comprehension
 	effects [numEffects][]int // movement indexes, ascending
@@ -83,6 +126,15 @@ type rule struct {
 	refer     *compiledReferral
 	cites     []int // indexes into Engine.citations
 }
+
+// Effect kinds, in the order they appear in a rule, as the parse stage
+// numbers them.
+const (
+	effectRecommend = parse.Recommend
+	effectAvoid     = parse.Avoid
+	effectCaution   = parse.Caution
+	numEffects      = parse.NumEffects
+)
 
 // effectSelector is an effect's selector as the rule file writes it.
 type effectSelector struct {
@@ -142,25 +194,33 @@ func WithMaxFileSize(n int64) Option {
 // *LoadError, which matches ErrInvalidRules, and lists each problem with its
 // file, line and column.
 func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
+	if fsys == nil {
+		return nil, errors.New("load rules: the file system is nil")
+	}
 	cfg := loadConfig{maxFileSize: DefaultMaxFileSize, costLimit: MaxRuleCost}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
-	doc := &document{files: map[string][]byte{}}
-	iss := &issueList{files: doc.files}
+	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
+	for _, f := range listFields {
+		rs.Fields = append(rs.Fields, parse.Field{Name: f.name, Label: f.label})
+	}
+	iss := &parse.Issues{}
 	var names []string
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !isRuleFile(name) {
+		if d.IsDir() || !parse.IsRuleFile(name) {
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			// A link is followed; a pipe or device is refused, since
-			// reading it could block forever.
-			if info, err := fs.Stat(fsys, name); err != nil || !info.Mode().IsRegular() {
-				iss.add(position{file: name}, "not a regular file: rule files must be plain files")
+			// A link to a file is followed; anything else is refused, a
+			// pipe or a device since reading it could block forever.
+			if msg := notRuleFile(fsys, name, d.Type()); msg != "" {
+				iss.Add(parse.FilePos{File: name}, "%s", msg)
 				return nil
 			}
 		}
@@ -171,29 +231,23 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 	// before a-b.yaml; sort the whole paths so the order is lexical.
 	slices.Sort(names)
 	if err != nil {
-		return nil, fmt.Errorf("load rules: %w", err)
+		return nil, &walkError{err}
 	}
-	if len(names) == 0 {
-		if err := iss.err(); err != nil {
-			return nil, err
-		}
-		return nil, errors.New("load rules: no rule files (*.yaml or *.yml) found")
+	if len(names) == 0 && iss.Len() == 0 {
+		iss.Add(parse.FilePos{File: "."}, "no rule files (*.yaml or *.yml) found: a rule set needs at least one")
 	}
 	for _, name := range names {
 		src, err := readLimited(fsys, name, cfg.maxFileSize)
 		if err != nil {
-			iss.add(position{file: name}, "%v", err)
+			iss.AddError(parse.FilePos{File: name}, err)
 			continue
 		}
-		src = normalizeLineBreaks(bytes.TrimPrefix(src, []byte("\uFEFF")))
-		doc.files[name] = src
-		parseFile(name, src, doc, iss)
+		rs.Add(name, parse.NormalizeLineBreaks(bytes.TrimPrefix(src, []byte("\uFEFF"))), iss)
 	}
-	e, err := compile(doc, iss, &cfg)
-	if err != nil {
-		return nil, err
+	if iss.Len() > 0 && len(rs.Files) == 0 {
+		return nil, loadError(iss)
 	}
-	return e, nil
+	return compile(rs, iss, &cfg)
 }
 
 // isRuleFile reports whether name, a slash-separated path, is a rule file:
@@ -210,10 +264,66 @@ func isRuleFile(name string) bool {
 	return !slices.Contains(strings.Split(path.Dir(name), "/"), "tests")
 }
 
+// pathless returns the cause of a *fs.PathError, without the operation and
+// path it names, or err itself.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// walkError is a failure to list the rule files. Its text is escaped like
+// that of a LoadError, since it holds a path.
+type walkError struct{ err error }
+
+func (e *walkError) Error() string { return "load rules: " + escapeText(e.err.Error()) }
+func (e *walkError) Unwrap() error { return e.err }
+
+// notRuleFile says why name, a directory entry of type typ that is not a
+// regular file, cannot be read as a rule file, or returns "" when it is a
+// link to a regular file.
+func notRuleFile(fsys fs.FS, name string, typ fs.FileMode) string {
+	const fix = "point it at a rule file, or delete it"
+	if typ&fs.ModeSymlink == 0 {
+		return fileKind(typ) + ", not a regular file: rule files must be plain files"
+	}
+	info, err := fs.Stat(fsys, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "broken symlink: its target does not exist: " + fix
+	case isSymlinkLoop(err):
+		return "symlink loop: following the link leads back to it: " + fix
+	case err != nil:
+		return fmt.Sprintf("symlink that cannot be followed: %v: %s", err, fix)
+	case info.IsDir():
+		return "symlink to a folder: Load does not follow links to folders, and a name ending in .yaml or .yml is read as a rule file: rename the link, or link the rule files one by one"
+	case !info.Mode().IsRegular():
+		return "symlink to " + fileKind(info.Mode()) + ", not to a regular file: rule files must be plain files"
+	}
+	return ""
+}
+
+// fileKind names the kind of file a mode describes, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+// readLimited reads the rule file name, refusing one over limit bytes. Its
+// errors do not repeat the file name, which the issue reporting them shows.
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot open the file: %w", pathless(err))
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Size() > limit {
@@ -222,7 +332,7 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	if n > limit {
 		return nil, fmt.Errorf("file is over the limit of %d bytes: split it into smaller files", limit)

@@ -1,14 +1,14 @@
 package recommend
 
 import (
-	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // ErrInvalidRules is matched by every *LoadError, so callers can test
@@ -17,6 +17,13 @@ var ErrInvalidRules = errors.New("invalid rule set")
 
 // LoadError reports every problem found while loading a rule set, sorted by
 // file, line and column. Use errors.As to reach it.
+//
+// Rule files, their names and profiles may come from anyone, so the error
+// texts of this package ([LoadError], [Issue], [EvalError]) never carry a
+// control character, an invalid UTF-8 byte or another invisible character
+// that could act on a terminal: each is written as a Go escape, such as
+// \x1b or \u202e, while printable text, including letters of any script,
+// is kept as it is. An Issue's fields hold the text as it was found.
 type LoadError struct {
 	Issues []Issue
 }
@@ -36,6 +43,18 @@ func (e *LoadError) Error() string {
 // Is reports whether target is ErrInvalidRules.
 func (e *LoadError) Is(target error) bool { return target == ErrInvalidRules }
 
+// Unwrap returns the errors behind the issues that have one, such as a
+// file that could not be read.
+func (e *LoadError) Unwrap() []error {
+	var errs []error
+	for _, is := range e.Issues {
+		if is.Err != nil {
+			errs = append(errs, is.Err)
+		}
+	}
+	return errs
+}
+
 // Issue is one problem in a rule set, with the position it points at.
 type Issue struct {
 	// File is the path of the rule file within the loaded fs.FS.
@@ -47,14 +66,20 @@ type Issue struct {
 	Message string
 	// Snippet is the text of the offending line, or "".
 	Snippet string
+	// Err is the error behind the issue, such as a failure to read the
+	// file, or nil. LoadError's Unwrap returns it, so that
+	// errors.Is(err, fs.ErrNotExist) works on a *LoadError.
+	Err error
 }
 
-// Error returns the issue on one line: "file:line:col: message".
+// Error returns the issue on one line: "file:line:col: message". Characters
+// of the file name and the message that could act on a terminal are
+// escaped (see [LoadError]).
 func (i Issue) Error() string {
 	if i.Line == 0 {
-		return fmt.Sprintf("%s: %s", i.File, i.Message)
+		return escapeText(i.File) + ": " + escapeText(i.Message)
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", i.File, i.Line, i.Column, i.Message)
+	return fmt.Sprintf("%s:%d:%d: %s", escapeText(i.File), i.Line, i.Column, escapeText(i.Message))
 }
 
 // Long returns the issue with its source line and a caret under the column,
@@ -89,7 +114,7 @@ func (i Issue) Long() string {
 	b.WriteString(i.Error())
 	b.WriteString("\n | ")
 	b.WriteString(prefix)
-	b.WriteString(string(line))
+	b.WriteString(safeLine(string(line)))
 	b.WriteString(suffix)
 	b.WriteString("\n | ")
 	b.WriteString(strings.Repeat(".", len(prefix)))
@@ -104,153 +129,102 @@ func (i Issue) Long() string {
 	return b.String()
 }
 
-// position is a place in a rule file.
-type position struct {
-	file      string
-	line, col int
-}
-
-func (p position) String() string { return fmt.Sprintf("%s:%d:%d", p.file, p.line, p.col) }
-
-// issueList collects issues from every stage of loading, so that a rule
-// author sees all of them at once.
-type issueList struct {
-	perFile map[string]int    // issues added per file, reported or not
-	files   map[string][]byte // file contents, for snippets
-	issues  []Issue
-}
-
-// maxIssuesPerFile is the most issues reported for one file; the rest are
-// counted and summed up in one line, so a badly broken file neither floods
-// the author nor makes Load slow.
-const maxIssuesPerFile = 50
-
-// full reports whether file already has as many issues as are reported.
-func (l *issueList) full(file string) bool {
-	return l.perFile[file] >= maxIssuesPerFile
-}
-
-func (l *issueList) add(p position, format string, args ...any) {
-	if l.perFile == nil {
-		l.perFile = map[string]int{}
-	}
-	l.perFile[p.file]++
-	if l.perFile[p.file] > maxIssuesPerFile {
-		return
-	}
-	if src, ok := l.files[p.file]; ok && p.line > 0 {
-		// YAML places some empty values past the end of the file, or past
-		// the end of their line: point at the end instead.
-		endLine, endCol := endOfFile(src)
-		switch {
-		case p.line > endLine:
-			p.line, p.col = endLine, endCol
-		case p.col < 1:
-			p.col = 1
-		default:
-			p.col = min(p.col, utf8.RuneCountInString(lineOf(src, p.line))+1)
+// loadError turns the problems the parse and compile stages found into a
+// *LoadError, each with the line it points at.
+func loadError(iss *parse.Issues) error {
+	list := iss.List()
+	out := make([]Issue, len(list))
+	for i, is := range list {
+		out[i] = Issue{
+			File: is.File, Line: is.Line, Column: is.Column, Message: is.Message,
+			Snippet: safeLine(parse.Line(iss.Source(is.File), is.Line)),
+			Err:     is.Err,
 		}
 	}
-	l.issues = append(l.issues, Issue{
-		File:    p.file,
-		Line:    p.line,
-		Column:  p.col,
-		Message: fmt.Sprintf(format, args...),
-		Snippet: lineOf(l.files[p.file], p.line),
-	})
+	return &LoadError{Issues: out}
 }
 
-func (l *issueList) err() error {
-	if len(l.issues) == 0 {
-		return nil
+// safeLine returns a line of a rule file with each invalid UTF-8 byte, and
+// each character other than tab that is not graphic (control characters,
+// and invisible format characters such as the bidirectional overrides),
+// replaced by U+FFFD, so that it prints safely. Each replaced byte or
+// character stays one character, so columns still line up with the caret.
+func safeLine(s string) string {
+	if isSafeLine(s) {
+		return s
 	}
-	issues := slices.Clone(l.issues)
-	slices.SortStableFunc(issues, func(a, b Issue) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-	})
-	issues = slices.Compact(issues)
-	// Close each file that had too many issues with a line that counts the
-	// rest.
-	for i := 0; i < len(issues); i++ {
-		file := issues[i].File
-		if n := l.perFile[file]; n > maxIssuesPerFile && (i+1 == len(issues) || issues[i+1].File != file) {
-			more := Issue{File: file, Message: fmt.Sprintf("... and %d more problems in this file, not shown: fix the ones above first", n-maxIssuesPerFile)}
-			issues = slices.Insert(issues, i+1, more)
-			i++
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r != '\t' && !unicode.IsGraphic(r) {
+			r = utf8.RuneError
 		}
+		b.WriteRune(r)
+		i += size
 	}
-	return &LoadError{Issues: issues}
+	return b.String()
 }
 
-// lineOf returns line n (1-based) of src without its line ending, with
-// invalid UTF-8 and control characters other than tab replaced by U+FFFD so
-// that it prints safely, or "" when out of range.
-func lineOf(src []byte, n int) string {
-	if n < 1 {
-		return ""
-	}
-	for i := 1; i < n; i++ {
-		j := bytes.IndexByte(src, '\n')
-		if j < 0 {
-			return ""
-		}
-		src = src[j+1:]
-	}
-	if j := bytes.IndexByte(src, '\n'); j >= 0 {
-		src = src[:j]
-	}
-	s := strings.TrimSuffix(string(src), "\r")
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if r != '\t' && unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-// suggest returns the candidate closest to s by edit distance, or "" when
-// none is close enough to be a likely typo.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", -1
-	for _, c := range candidates {
-		d := editDistance(s, c)
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := max(2, len(s)/3)
-	if bestD < 0 || bestD > limit {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes. Inputs
-// are capped at 64 bytes so that hostile input cannot make it slow.
-func editDistance(a, b string) int {
-	const capLen = 64
-	if len(a) > capLen {
-		a = a[:capLen]
-	}
-	if len(b) > capLen {
-		b = b[:capLen]
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
+// isSafeLine reports whether safeLine would return s unchanged, as it does
+// for nearly every line, without building a copy.
+func isSafeLine(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return false
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			i++
+			continue
 		}
-		prev, cur = cur, prev
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !unicode.IsGraphic(r) {
+			return false
+		}
+		i += size
 	}
-	return prev[len(b)]
+	return true
+}
+
+// escapeText returns s with each invalid UTF-8 byte and each character
+// that strconv.IsPrint rejects (control characters, line breaks and tabs,
+// invisible format characters such as the bidirectional overrides, and
+// spaces other than U+0020) written as a Go escape: \x1b, \a, \n, \u202e.
+// Printable text, letters of any script included, is kept as it is, and so
+// are backslashes, so escaping twice changes nothing.
+func escapeText(s string) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= ' ' && c < 0x7f {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !strconv.IsPrint(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case strconv.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		default:
+			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
 }

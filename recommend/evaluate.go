@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
@@ -27,12 +28,24 @@ var ErrCostLimit = errors.New("condition over the runtime cost limit")
 type EvalError struct {
 	// Rule is the id of the rule that failed.
 	Rule string
+	// File is the path of the rule's file within the loaded fs.FS, and
+	// Line the line of the rule's id in it, as in [Engine.Rules].
+	File string
+	Line int
 	// Err is the underlying error.
 	Err error
 }
 
+// Error returns "file:line: rule "id" failed to evaluate: cause", with a
+// hint for the rule's author. Characters of the cause that could act on a
+// terminal, which a condition can take from its own literals, are escaped
+// (see [LoadError]).
 func (e *EvalError) Error() string {
-	return fmt.Sprintf("evaluate rule %q: %v", e.Rule, e.Err)
+	msg := fmt.Sprintf("rule %q failed to evaluate: %v: fix its when condition so that it works for every valid profile", e.Rule, e.Err)
+	if e.File != "" {
+		msg = fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	}
+	return escapeText(msg)
 }
 
 // Unwrap returns the underlying error.
@@ -40,17 +53,19 @@ func (e *EvalError) Unwrap() error { return e.Err }
 
 // evaluate runs every rule's condition and reports which matched.
 //
-// The context is checked before each rule. A condition that loops runs
-// with the context too, when it can be cancelled, so that cancelling stops
-// a long comprehension part way; conditions without loops are bounded by
-// the size of the expression, and skip that per-call setup.
+// The context is checked before each rule, its deadline against the clock
+// (see ctxDone). A condition that loops runs with the context too, when it
+// can be cancelled, so that cancelling stops a long comprehension part way;
+// conditions without loops are bounded by the size of the expression, and
+// skip that per-call setup.
 func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 	act := &activation{v: profileVal{newCELProfile(p)}}
 	matched := make([]bool, len(e.rules))
 	cancellable := ctx.Done() != nil
+	deadline, hasDeadline := ctx.Deadline()
 	for i := range e.rules {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("recommend: %w", err)
+		if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
+			return nil, err
 		}
 		r := &e.rules[i]
 		var out ref.Val
@@ -68,24 +83,58 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 			if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
 				err = ErrCostLimit
 			}
-			return nil, &EvalError{Rule: r.id, Err: err}
+			return nil, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 		}
 		b, ok := out.(types.Bool)
 		if !ok {
-			return nil, &EvalError{Rule: r.id, Err: fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())}
+			err := fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())
+			return nil, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 		}
 		matched[i] = bool(b)
 	}
 	return matched, nil
 }
 
+// ctxDone returns the reason to stop, wrapped, when ctx is done or its
+// deadline has passed. A context's Err changes only once its timer fires,
+// which can be well after the deadline; comparing the deadline with the
+// clock honours it on time.
+func ctxDone(ctx context.Context, deadline time.Time, hasDeadline bool) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recommend: %w", err)
+	}
+	if hasDeadline && !time.Now().Before(deadline) {
+		return fmt.Errorf("recommend: %w", context.DeadlineExceeded)
+	}
+	return nil
+}
+
 // Recommend evaluates every rule against p and returns the advice, resolved
 // by the safety policy described in the package documentation.
 //
-// Recommend first validates p, and returns a *ProfileError if it is
-// invalid. If any rule fails to evaluate it returns an *EvalError naming the
-// rule and no result. If ctx is done it returns ctx.Err(), wrapped.
+// Recommend first checks ctx, then validates p, and returns a *ProfileError
+// if it is invalid. If any rule fails to evaluate it returns an *EvalError
+// naming the rule and no result.
+//
+// If ctx is done, or its deadline has passed, when Recommend starts or
+// before any rule is evaluated, Recommend returns no result and an error
+// wrapping ctx.Err(), or context.DeadlineExceeded for a deadline that has
+// passed even if the context's timer has not fired yet: an expired deadline
+// is honoured however short it was. A cancelled context also stops a
+// condition inside a comprehension.
+//
+// A nil ctx or a nil *Engine is an error, not a panic.
 func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
+	switch {
+	case e == nil:
+		return nil, errNilEngine
+	case ctx == nil:
+		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
+		return nil, err
+	}
 	if err := e.Validate(p); err != nil {
 		return nil, err
 	}
@@ -93,5 +142,5 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.resolve(&p, matched), nil
+	return e.build(e.resolve(&p, matched)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,11 +51,14 @@ var baseProfiles = []recommend.Profile{
 	{Conditions: []string{"acute_strain"}, PainLevel: 3, SittingHours: 7.5, Age: 40},
 }
 
-// FuzzLoad loads a rule file laid over testdata/minimal. Load must not
-// panic; a failure must be a *LoadError whose every issue points inside
-// its file and prints as valid UTF-8; a rule set that loads must evaluate
-// valid profiles without passing the runtime cost limit, since the load-time
-// estimate is meant to be an upper bound.
+// FuzzLoad loads a rule file laid over testdata/minimal and a worst-case
+// vocabulary (see WorstCaseVocabulary). Load must not panic; a failure must be a
+// *LoadError whose every issue points inside its file and prints as valid
+// UTF-8; a rule set that loads must evaluate valid profiles without
+// passing the runtime cost limit, since the load-time estimate is meant to
+// be an upper bound. The profiles include the worst-case ones, whose every
+// list holds MaxListLen entries of MaxEntryLen bytes, where the estimate
+// is tight.
 func FuzzLoad(f *testing.F) {
 	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzLoad/*", "../testdata/minimal/*.yaml",
 		"../testdata/semantics/*.yaml", "../rules/*.yaml") {
@@ -69,6 +73,8 @@ func FuzzLoad(f *testing.F) {
 	}
 	base := fstest.MapFS{}
 	dirFS(f, "../testdata/minimal", "base/", base)
+	base["base/worst-case.yaml"] = &fstest.MapFile{Data: []byte(recommend.WorstCaseVocabulary())}
+	profiles := append(slices.Clone(baseProfiles), recommend.WorstCaseProfiles(rand.New(rand.NewPCG(1, 2)))...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{"fuzz.yaml": {Data: data}}
 		for name, file := range base {
@@ -79,13 +85,13 @@ func FuzzLoad(f *testing.F) {
 			checkLoadError(t, fsys, err)
 			return
 		}
-		for _, p := range baseProfiles {
+		for _, p := range profiles {
 			_, err := eng.Recommend(context.Background(), p)
 			var ee *recommend.EvalError
 			switch {
 			case err == nil:
 			case errors.Is(err, recommend.ErrCostLimit):
-				t.Fatalf("a rule passed the load-time cost estimate but not the runtime limit: %v", err)
+				t.Fatalf("a rule passed the load-time cost estimate but not the runtime limit: %v\nrule file:\n%s", err, data)
 			case !errors.As(err, &ee):
 				t.Fatalf("Recommend(%+v) error is %T, want nil or *EvalError: %v", p, err, err)
 			}

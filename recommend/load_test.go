@@ -349,11 +349,55 @@ func TestIssueCap(t *testing.T) {
 	}
 }
 
-// TestMaxFileSizeOption checks the edges of WithMaxFileSize.
+// TestMaxFileSizeOption checks that WithMaxFileSize sets the limit that
+// Load applies to each rule file: a file at the limit loads and one byte
+// more is refused with the exact message, both when the file system reports
+// the file's size and when it does not (the file is then read up to one
+// byte past the limit). A limit of 0 or less selects DefaultMaxFileSize,
+// and math.MaxInt64 lifts the limit.
 func TestMaxFileSizeOption(t *testing.T) {
-	for _, n := range []int64{0, -5, math.MaxInt64} {
-		if _, err := recommend.Load(os.DirFS("../testdata/minimal"), recommend.WithMaxFileSize(n)); err != nil {
-			t.Errorf("WithMaxFileSize(%d): %v", n, err)
-		}
+	tests := []struct {
+		name     string
+		opts     []recommend.Option
+		size     int  // of pad.yaml, in bytes
+		hideSize bool // pad.yaml's Stat reports 0 bytes
+		wantErr  string
+	}{
+		{name: "at the limit", opts: sizeOpts(recommend.WithMaxFileSize(1024)), size: 1024},
+		{name: "one byte over", opts: sizeOpts(recommend.WithMaxFileSize(1024)), size: 1025,
+			wantErr: overLimitMessage(1025, 1024)},
+		{name: "at the limit, size not reported", opts: sizeOpts(recommend.WithMaxFileSize(1024)), size: 1024, hideSize: true},
+		{name: "one byte over, size not reported", opts: sizeOpts(recommend.WithMaxFileSize(1024)), size: 1025, hideSize: true,
+			wantErr: "pad.yaml: file is over the limit of 1024 bytes: split it into smaller files"},
+		{name: "no option, at the default", size: recommend.DefaultMaxFileSize},
+		{name: "no option, over the default", size: recommend.DefaultMaxFileSize + 1,
+			wantErr: overLimitMessage(recommend.DefaultMaxFileSize+1, recommend.DefaultMaxFileSize)},
+		{name: "0 is the default, at it", opts: sizeOpts(recommend.WithMaxFileSize(0)), size: recommend.DefaultMaxFileSize},
+		{name: "0 is the default, over it", opts: sizeOpts(recommend.WithMaxFileSize(0)), size: recommend.DefaultMaxFileSize + 1,
+			wantErr: overLimitMessage(recommend.DefaultMaxFileSize+1, recommend.DefaultMaxFileSize)},
+		{name: "negative is the default, at it", opts: sizeOpts(recommend.WithMaxFileSize(-5)), size: recommend.DefaultMaxFileSize},
+		{name: "negative is the default, over it", opts: sizeOpts(recommend.WithMaxFileSize(-5)), size: recommend.DefaultMaxFileSize + 1,
+			wantErr: overLimitMessage(recommend.DefaultMaxFileSize+1, recommend.DefaultMaxFileSize)},
+		{name: "the last option wins", opts: sizeOpts(recommend.WithMaxFileSize(1024), recommend.WithMaxFileSize(2048)), size: 2048},
+		{name: "math.MaxInt64 lifts the limit", opts: sizeOpts(recommend.WithMaxFileSize(math.MaxInt64)), size: recommend.DefaultMaxFileSize + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mapFS := fstest.MapFS{"pad.yaml": {Data: padFile(tt.size)}}
+			dirFS(t, "../testdata/minimal", "", mapFS)
+			_, err := recommend.Load(hideSizes(mapFS, tt.hideSize), tt.opts...)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, recommend.ErrInvalidRules) {
+				t.Fatalf("Load error = %v, want one matching ErrInvalidRules", err)
+			}
+			if diff := cmp.Diff(tt.wantErr, err.Error()); diff != "" {
+				t.Errorf("Load error mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ package recommend
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -13,8 +14,11 @@ import (
 )
 
 // WriteJSON writes r as indented JSON followed by a newline. The same Result
-// always gives the same bytes.
+// always gives the same bytes. A nil r is an error.
 func WriteJSON(w io.Writer, r *Result) error {
+	if r == nil {
+		return errNilResult
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -24,12 +28,19 @@ func WriteJSON(w io.Writer, r *Result) error {
 // WriteText writes r as a plain-text report for people: referrals first,
 // then what to do, what to avoid, where the sources disagree and what needs
 // equipment. Items point at numbered sources, listed at the end with the
-// claim each supports, followed by the disclaimer.
+// claim each supports, followed by the disclaimer and the rule set's
+// version and digest. A nil r is an error.
 func WriteText(w io.Writer, r *Result) error {
+	if r == nil {
+		return errNilResult
+	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.write(r)
 	return t.b.Flush()
 }
+
+// errNilResult is returned by the writers for a nil *Result.
+var errNilResult = errors.New("recommend: nil *Result")
 
 type textWriter struct {
 	b     *bufio.Writer
@@ -149,4 +160,11 @@ func (t *textWriter) write(r *Result) {
 		t.p("\n")
 	}
 	t.p("%s\n", r.Disclaimer)
+	if r.RuleSet.Digest != "" {
+		version := r.RuleSet.Version
+		if version == "" {
+			version = "no version"
+		}
+		t.p("\nRule set: %s, %s\n", version, r.RuleSet.Digest)
+	}
 }

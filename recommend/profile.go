@@ -1,18 +1,15 @@
 package recommend
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 )
 
 // Profile describes the person asking for advice. The list fields take values
@@ -120,16 +117,26 @@ type ProfileError struct {
 // FieldProblem is one problem with one profile field.
 type FieldProblem struct {
 	// Field names the field, with an index for list entries: "conditions[1]".
+	// It is "" for a problem with the whole profile, or with a key that
+	// names no field (Value then holds the key).
 	Field string
-	// Value is the offending value as text.
+	// Value is the offending value as text: quoted for a string, as written
+	// for a number read by DecodeProfile; "" when there is none.
 	Value string
 	// Message says what is wrong and, where it can, what was meant.
 	Message string
+	// Line and Column locate the problem in the text DecodeProfile read:
+	// 1-based, the column counted in characters, a leading byte order mark
+	// left out. They are 0 when the position is not known, as for every
+	// problem Engine.Validate finds.
+	Line, Column int
 }
 
-// String formats the problem as "field value: message".
+// String formats the problem as "field value: message", preceded by
+// "line L col C: " when the position is known; an empty Field or Value is
+// left out.
 func (p FieldProblem) String() string {
-	return fmt.Sprintf("%s %s: %s", p.Field, p.Value, p.Message)
+	return parse.Format(parse.Pos{Line: p.Line, Column: p.Column}, p.Field, p.Value, p.Message)
 }
 
 // Error returns all problems on one line.
@@ -154,12 +161,15 @@ func (e *ProfileError) Is(target error) bool { return target == ErrInvalidProfil
 // within range: pain_level 0 to 10, days_since_onset 0 to MaxDaysSinceOnset,
 // sitting_hours 0 to 24, age 0 (unknown) to MaxAge.
 func (e *Engine) Validate(p Profile) error {
+	if e == nil {
+		return errNilEngine
+	}
 	var probs []FieldProblem
 	for fi, f := range listFields {
 		vals := f.get(&p)
 		if len(vals) > MaxListLen {
-			probs = append(probs, FieldProblem{f.name, fmt.Sprintf("(%d entries)", len(vals)),
-				fmt.Sprintf("too many entries, the most is %d", MaxListLen)})
+			probs = append(probs, FieldProblem{Field: f.name, Value: fmt.Sprintf("(%d entries)", len(vals)),
+				Message: fmt.Sprintf("too many entries, the most is %d", MaxListLen)})
 			continue
 		}
 		vocab := e.vocab[fi]
@@ -167,21 +177,18 @@ func (e *Engine) Validate(p Profile) error {
 			field := func() string { return fmt.Sprintf("%s[%d]", f.name, i) }
 			switch {
 			case strings.TrimSpace(v) == "":
-				probs = append(probs, FieldProblem{field(), quoteValue(v), "empty value"})
+				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v), Message: "empty value"})
 			case len(v) > MaxEntryLen:
-				probs = append(probs, FieldProblem{field(), quoteValue(v),
-					fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
+				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
+					Message: fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
 			case vocab.index(v) < 0:
-				msg := fmt.Sprintf("unknown %s", f.label)
-				if s := suggest(v, vocab.ids()); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				probs = append(probs, FieldProblem{field(), quoteValue(v), msg})
+				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
+					Message: "unknown " + f.label + words.DidYouMean(v, vocab.ids())})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
-						probs = append(probs, FieldProblem{field(), quoteValue(v),
-							fmt.Sprintf("duplicate entry, already at %s[%d]", f.name, j)})
+						probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
+							Message: fmt.Sprintf("duplicate entry, already at %s[%d]", f.name, j)})
 						break
 					}
 				}
@@ -192,10 +199,10 @@ func (e *Engine) Validate(p Profile) error {
 		v := f.get(&p)
 		switch {
 		case math.IsNaN(v) || math.IsInf(v, 0):
-			probs = append(probs, FieldProblem{f.name, strconv.FormatFloat(v, 'f', -1, 64), "not a finite number"})
+			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64), Message: "not a finite number"})
 		case v < f.min || v > f.max:
-			probs = append(probs, FieldProblem{f.name, strconv.FormatFloat(v, 'f', -1, 64),
-				fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
+			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64),
+				Message: fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
 		}
 	}
 	if len(probs) > 0 {
@@ -218,56 +225,6 @@ func quoteValue(v string) string {
 	return strconv.Quote(v[:cut]) + "..."
 }
 
-// DecodeProfile reads one profile, as JSON or YAML, from r. Input whose first
-// non-blank byte is '{' is read as JSON, anything else as YAML. Unknown
-// fields, wrong types, trailing data and input over MaxProfileBytes are
-// errors. DecodeProfile does not check values against a vocabulary: use
-// [Engine.Validate] for that.
-func DecodeProfile(r io.Reader) (Profile, error) {
-	var p Profile
-	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
-	if err != nil {
-		return p, fmt.Errorf("read profile: %w", err)
-	}
-	if len(data) > MaxProfileBytes {
-		return p, fmt.Errorf("decode profile: input is larger than %d bytes", MaxProfileBytes)
-	}
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 {
-		return p, errors.New("decode profile: input is empty")
-	}
-	if trimmed[0] == '{' {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&p); err != nil {
-			return Profile{}, fmt.Errorf("decode profile as JSON: %s", oneLine(err))
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return Profile{}, errors.New("decode profile as JSON: unexpected data after the profile")
-		}
-		if err := checkJSONKeys(data); err != nil {
-			return Profile{}, fmt.Errorf("decode profile as JSON: %w", err)
-		}
-		return p, nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		if err == io.EOF {
-			return Profile{}, errors.New("decode profile as YAML: input holds no profile")
-		}
-		return Profile{}, fmt.Errorf("decode profile as YAML: %s", oneLine(err))
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		return Profile{}, errors.New("decode profile as YAML: unexpected data after the profile (more than one document)")
-	}
-	if err := checkYAMLWholeNumbers(data); err != nil {
-		return Profile{}, fmt.Errorf("decode profile as YAML: %w", err)
-	}
-	return p, nil
-}
-
 // profileFieldNames returns the profile's field names, as JSON spells them.
 func profileFieldNames() []string {
 	var out []string
@@ -278,62 +235,4 @@ func profileFieldNames() []string {
 		out = append(out, f.name)
 	}
 	return out
-}
-
-// checkJSONKeys rejects what encoding/json lets through: keys that match a
-// field only when case is ignored, and keys given twice.
-func checkJSONKeys(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // the opening brace
-		return err
-	}
-	names := profileFieldNames()
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		switch {
-		case !slices.Contains(names, key):
-			return fmt.Errorf("unknown field %q (field names are lowercase: did you mean %q?)", key, strings.ToLower(key))
-		case seen[key]:
-			return fmt.Errorf("field %q is given twice", key)
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkYAMLWholeNumbers rejects a fraction in an integer field, which
-// yaml.v3 would silently truncate: pain_level: 7.9 is not 7.
-func checkYAMLWholeNumbers(data []byte) error {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
-		return err
-	}
-	m := root.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		for _, f := range numberFields {
-			if !f.isDouble && k.Value == f.name && v.Kind == yaml.ScalarNode && v.Tag == "!!float" {
-				return fmt.Errorf("line %d: %s must be a whole number, found %s", v.Line, f.name, v.Value)
-			}
-		}
-	}
-	return nil
-}
-
-// oneLine flattens a multi-line decoder message.
-func oneLine(err error) string {
-	fields := strings.Fields(err.Error())
-	return strings.Join(fields, " ")
 }

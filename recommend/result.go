@@ -27,6 +27,9 @@ type Result struct {
 	NeedsEquipment []EquipmentNeed `json:"needs_equipment"`
 	// Trace lists every rule, in rule-set order, and whether it matched.
 	Trace []TraceEntry `json:"trace"`
+	// RuleSet names the rule set that produced the Result: its declared
+	// version and its digest.
+	RuleSet RuleSet `json:"rule_set"`
 	// Disclaimer reminds the reader what this advice is and is not.
 	Disclaimer string `json:"disclaimer"`
 }
@@ -67,11 +70,14 @@ func (u Urgency) AtLeast(v Urgency) bool { return u.rank() >= v.rank() }
 
 // Referral is advice to get assessed by a clinician.
 type Referral struct {
+	// Urgency says how soon to be assessed.
 	Urgency Urgency `json:"urgency"`
 	// Message says what to do, in plain words.
 	Message string `json:"message"`
 	// Withhold is true when this referral withholds all movement advice.
-	Withhold  bool       `json:"withhold"`
+	Withhold bool `json:"withhold"`
+	// Citations are the sources behind the referral, in rule order,
+	// without repeats.
 	Citations []Citation `json:"citations"`
 	// Rules are the ids of the rules that produced the referral.
 	Rules []string `json:"rules"`
@@ -81,10 +87,15 @@ type Referral struct {
 type Item struct {
 	// Movement is the movement id.
 	Movement string `json:"movement"`
-	Name     string `json:"name"`
-	Kind     string `json:"kind"`
-	How      string `json:"how"`
-	Dose     string `json:"dose"`
+	// Name is what people call the movement.
+	Name string `json:"name"`
+	// Kind is one of stretch, mobility, decompression, strengthening,
+	// self_massage and lifestyle.
+	Kind string `json:"kind"`
+	// How says how to do the movement.
+	How string `json:"how"`
+	// Dose says how long or how often.
+	Dose string `json:"dose"`
 	// Reasons say why the movement is recommended or avoided, one per rule.
 	Reasons []Note `json:"reasons"`
 	// Cautions are attached by caution rules to a recommended movement.
@@ -98,7 +109,9 @@ type Item struct {
 
 // Note is a reason or a caution, with the rule it comes from.
 type Note struct {
+	// Rule is the id of the rule whose effect gave the note.
 	Rule string `json:"rule"`
+	// Text is the reason: the effect's own because, or else the rule's.
 	Text string `json:"text"`
 }
 
@@ -115,8 +128,10 @@ const (
 
 // Conflict is a movement that matched rules disagree about.
 type Conflict struct {
-	Movement   string     `json:"movement"`
-	Name       string     `json:"name"`
+	// Movement is the movement id, and Name what people call it.
+	Movement string `json:"movement"`
+	Name     string `json:"name"`
+	// Resolution says how the safety policy settled the conflict.
 	Resolution Resolution `json:"resolution"`
 	// For is the side that recommends the movement.
 	For Side `json:"for"`
@@ -132,12 +147,17 @@ type Conflict struct {
 
 // Side is one side of a conflict: its rules and their citations.
 type Side struct {
-	Rules     []string   `json:"rules"`
+	// Rules are the ids of the side's rules, in rule order.
+	Rules []string `json:"rules"`
+	// Citations are their sources, in rule order, without repeats. Each
+	// carries its source's Kind, so a reader can see which side a
+	// guideline is on.
 	Citations []Citation `json:"citations"`
 }
 
 // EquipmentNeed is a movement left out because the profile lacks equipment.
 type EquipmentNeed struct {
+	// Movement is the movement id, and Name what people call it.
 	Movement string `json:"movement"`
 	Name     string `json:"name"`
 	// Missing lists the equipment ids the profile does not have.
@@ -148,8 +168,10 @@ type EquipmentNeed struct {
 
 // TraceEntry records whether one rule matched.
 type TraceEntry struct {
-	Rule    string `json:"rule"`
-	Matched bool   `json:"matched"`
+	// Rule is the rule id.
+	Rule string `json:"rule"`
+	// Matched is true when the rule's condition held for the profile.
+	Matched bool `json:"matched"`
 }
 
 // Citation points at the passage of a source that justifies advice.

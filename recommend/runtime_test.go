@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // withCostLimit sets the runtime cost limit of every condition, which is
@@ -112,5 +113,47 @@ func TestCancelStopsComprehension(t *testing.T) {
 	matched, err := eng.evaluate(&lateCancel{Context: ctx}, &p)
 	if matched != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("evaluate = %v, %v; want no result and context.Canceled", matched, err)
+	}
+}
+
+// pastDeadline is a context whose deadline has passed but whose timer has
+// not fired yet: Err is nil and Done is never closed. It is what a real
+// context with a very short deadline looks like for a while, made
+// deterministic.
+type pastDeadline struct{ context.Context }
+
+func (pastDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// TestExpiredDeadline checks that a deadline that has passed is honoured
+// even before the context's timer fires: by Recommend when it starts, and
+// by evaluate before each rule. A deadline still ahead, or none, gives a
+// result.
+func TestExpiredDeadline(t *testing.T) {
+	eng := loadOneRule(t, "profile.conditions.all(c, c.startsWith('cond'))")
+	p := Profile{Conditions: []string{"cond_a"}}
+	ahead, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Hour))
+	defer cancel()
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		wantErr error // nil: want a result
+	}{
+		{"deadline passed, timer not fired", pastDeadline{context.Background()}, context.DeadlineExceeded},
+		{"deadline ahead", ahead, nil},
+		{"no deadline", context.Background(), nil},
+	}
+	for _, tt := range tests {
+		t.Run("Recommend/"+tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(tt.ctx, p)
+			if !errors.Is(err, tt.wantErr) || (res == nil) != (tt.wantErr != nil) {
+				t.Fatalf("Recommend = %v, %v; want a result, or no result and %v", res, err, tt.wantErr)
+			}
+		})
+		t.Run("evaluate/"+tt.name, func(t *testing.T) {
+			matched, err := eng.evaluate(tt.ctx, &p)
+			if !errors.Is(err, tt.wantErr) || (matched == nil) != (tt.wantErr != nil) {
+				t.Fatalf("evaluate = %v, %v; want a result, or no result and %v", matched, err, tt.wantErr)
+			}
+		})
 	}
 }

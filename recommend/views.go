@@ -1,8 +1,10 @@
 package recommend
 
+import "github.com/backrules/backrules/internal/parse"
+
 // Read-only views of a compiled rule set, for tools: documentation, test
 // runners, editors, forms. Every view is a fresh copy; changing it does not
-// change the Engine.
+// change the Engine. The views of a nil *Engine are empty.
 
 // Term is one allowed value of a profile list field.
 type Term struct {
@@ -51,6 +53,9 @@ func (v Vocabulary) field(name string) []Term {
 
 // Vocabulary returns the rule set's vocabulary.
 func (e *Engine) Vocabulary() Vocabulary {
+	if e == nil {
+		return Vocabulary{}
+	}
 	var lists [numListFields][]Term
 	for fi := range lists {
 		entries := e.vocab[fi].entries
@@ -90,6 +95,9 @@ type Movement struct {
 // Movements returns the movements the rule set declares, in declaration
 // order: the order of the movement lists of a Result.
 func (e *Engine) Movements() []Movement {
+	if e == nil {
+		return nil
+	}
 	out := make([]Movement, len(e.movements))
 	for i, m := range e.movements {
 		eq := make([]string, len(m.equipment))
@@ -106,6 +114,9 @@ func (e *Engine) Movements() []Movement {
 
 // Sources returns the sources the rule set declares, in declaration order.
 func (e *Engine) Sources() []Source {
+	if e == nil {
+		return nil
+	}
 	return append([]Source(nil), e.sources...)
 }
 
@@ -177,12 +188,15 @@ var effectKinds = [numEffects]EffectKind{EffectRecommend, EffectAvoid, EffectCau
 
 // Rules returns every rule, in rule-set order: the order of Result.Trace.
 func (e *Engine) Rules() []Rule {
+	if e == nil {
+		return nil
+	}
 	out := make([]Rule, len(e.rules))
 	for i := range e.rules {
 		r := &e.rules[i]
 		v := Rule{
 			ID: r.id, Description: r.description, When: r.when, Because: r.reason,
-			File: r.pos.file, Line: r.pos.line,
+			File: r.pos.File, Line: r.pos.Line,
 			Effects:   []Effect{},
 			Citations: make([]Citation, len(r.cites)),
 		}
@@ -215,10 +229,10 @@ func (e *Engine) Rules() []Rule {
 }
 
 // texts returns the strings of ts.
-func texts(ts []text) []string {
+func texts(ts []parse.Text) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
-		out[i] = t.s
+		out[i] = t.S
 	}
 	return out
 }

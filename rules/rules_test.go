@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
+	"maps"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -14,11 +13,13 @@ import (
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
-	"github.com/backrules/backrules/rules"
 	"github.com/backrules/backrules/rules/internal/guidedoc"
 	"github.com/google/go-cmp/cmp"
-	"gopkg.in/yaml.v3"
 )
+
+// The tests learn what the default rule set holds only from the engine's
+// read-only views (Vocabulary, Movements, Sources, Rules), never by reading
+// the rule files, so that they see the rule set exactly as the engine does.
 
 func defaultEngine(t testing.TB) *recommend.Engine {
 	t.Helper()
@@ -54,50 +55,62 @@ func TestCases(t *testing.T) {
 	}
 }
 
-// movementInfo is what the invariants need to know about a movement beyond
-// what a Result item says.
-type movementInfo struct {
-	ID        string   `yaml:"id"`
-	Kind      string   `yaml:"kind"`
-	Tags      []string `yaml:"tags"`
-	Equipment []string `yaml:"equipment"`
+// ruleSet is what the invariants need to know about the rule set beyond
+// what a Result says, taken from the engine's views.
+type ruleSet struct {
+	vocab     recommend.Vocabulary
+	movements []recommend.Movement          // declaration order
+	movement  map[string]recommend.Movement // by id
+	sources   map[string]recommend.Source   // by id
 }
 
-// loadMovements reads the movements declared in the default rule files.
-func loadMovements(t testing.TB) map[string]movementInfo {
+func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
 	t.Helper()
-	out := map[string]movementInfo{}
-	err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(name) != ".yaml" {
-			return err
-		}
-		data, err := fs.ReadFile(rules.FS, name)
-		if err != nil {
-			return err
-		}
-		var f struct {
-			Movements []movementInfo `yaml:"movements"`
-		}
-		if err := yaml.Unmarshal(data, &f); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		for _, m := range f.Movements {
-			out[m.ID] = m
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	rs := &ruleSet{
+		vocab:     eng.Vocabulary(),
+		movements: eng.Movements(),
+		movement:  map[string]recommend.Movement{},
+		sources:   map[string]recommend.Source{},
 	}
-	if len(out) == 0 {
-		t.Fatal("no movements found in the default rules")
+	for _, m := range rs.movements {
+		rs.movement[m.ID] = m
+	}
+	for _, s := range eng.Sources() {
+		rs.sources[s.ID] = s
+	}
+	if len(rs.movements) == 0 || len(rs.vocab.Conditions) == 0 || len(rs.sources) == 0 {
+		t.Fatalf("the default rules declare %d movements, %d conditions and %d sources; want some of each",
+			len(rs.movements), len(rs.vocab.Conditions), len(rs.sources))
+	}
+	return rs
+}
+
+func termIDs(ts []recommend.Term) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
 	}
 	return out
 }
 
-// aggravates maps each aggravated_by value to the movements it rules out, by
-// tag or kind, as personalisation.yaml does. lifting rules nothing out: no
-// movement loads the back the way lifting does.
+// The safety requirements below are clinical, not a copy of the rules: the
+// rules must meet them whatever else they say. TestSafetySpec checks that
+// every id they name still exists, so that a renamed flag, condition, tag
+// or kind fails loudly instead of making an invariant pass vacuously.
+var (
+	// emergencyFlags are the signs of cauda equina syndrome: each must
+	// always give an emergency referral that withholds movement advice.
+	emergencyFlags = []string{"bladder_bowel_dysfunction", "saddle_numbness"}
+	// discConditions must never be recommended a flexionTag movement
+	// without a caution.
+	discConditions = []string{"disc_herniation", "degenerative_disc_disease"}
+	flexionTag     = "lumbar_flexion"
+)
+
+// aggravates maps each aggravated_by value to the movements it must rule
+// out, by tag, kind or id. lifting rules nothing out: no movement loads the
+// back the way lifting does. An aggravated_by value not listed here is
+// still covered by the aggravator monotonicity invariant.
 var aggravates = map[string]struct{ tag, kind, movement string }{
 	"stretching":       {kind: "stretch"},
 	"bending_forward":  {tag: "lumbar_flexion"},
@@ -106,81 +119,241 @@ var aggravates = map[string]struct{ tag, kind, movement string }{
 	"foam_rolling":     {kind: "self_massage"},
 	"sitting":          {movement: "sofa_decompression"},
 	"standing":         {tag: "prolonged_standing"},
+	"lifting":          {},
+}
+
+// TestSafetySpec checks that the ids the safety requirements name are in
+// the rule set's vocabulary and movements.
+func TestSafetySpec(t *testing.T) {
+	rs := viewsOf(t, defaultEngine(t))
+	var ids, tags, kinds []string
+	for _, m := range rs.movements {
+		ids = append(ids, m.ID)
+		tags = append(tags, m.Tags...)
+		kinds = append(kinds, m.Kind)
+	}
+	type check struct {
+		what, id string
+		known    []string
+	}
+	checks := []check{{"tag", flexionTag, tags}}
+	for _, f := range emergencyFlags {
+		checks = append(checks, check{"red flag", f, termIDs(rs.vocab.RedFlags)})
+	}
+	for _, c := range discConditions {
+		checks = append(checks, check{"condition", c, termIDs(rs.vocab.Conditions)})
+	}
+	for a, sel := range aggravates {
+		checks = append(checks, check{"aggravated_by value", a, termIDs(rs.vocab.AggravatedBy)})
+		if sel.tag != "" {
+			checks = append(checks, check{"tag", sel.tag, tags})
+		}
+		if sel.kind != "" {
+			checks = append(checks, check{"movement kind", sel.kind, kinds})
+		}
+		if sel.movement != "" {
+			checks = append(checks, check{"movement", sel.movement, ids})
+		}
+	}
+	for _, c := range checks {
+		t.Run(c.what+" "+c.id, func(t *testing.T) {
+			if !slices.Contains(c.known, c.id) {
+				t.Errorf("the safety requirements in rules_test.go name %s %q, which the default rules no longer have; update the requirement with the rules", c.what, c.id)
+			}
+		})
+	}
+	for _, a := range rs.vocab.AggravatedBy {
+		if _, ok := aggravates[a.ID]; !ok {
+			t.Logf("aggravated_by %q has no entry in aggravates; only the monotonicity invariant covers it", a.ID)
+		}
+	}
+}
+
+// profileSets are the samples of each profile field that invariantProfiles
+// combines, all drawn from the rule set's vocabulary.
+type profileSets struct {
+	conditions, redFlags, aggravatedBy, easedBy, equipment [][]string
+}
+
+// samples returns nil, each value alone, each two neighbours if pairs is
+// set, and all values together.
+func samples(ids []string, pairs bool) [][]string {
+	out := [][]string{nil}
+	for _, id := range ids {
+		out = append(out, []string{id})
+	}
+	if pairs {
+		for i := 0; i+1 < len(ids); i++ {
+			out = append(out, []string{ids[i], ids[i+1]})
+		}
+	}
+	if len(ids) > 1 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+// subsets returns every subset of ids with at most max members: the empty
+// set first, then each subset followed by those that extend it.
+func subsets(ids []string, max int) [][]string {
+	out := [][]string{nil}
+	var grow func(start int, cur []string)
+	grow = func(start int, cur []string) {
+		if len(cur) == max {
+			return
+		}
+		for i := start; i < len(ids); i++ {
+			next := append(slices.Clip(cur), ids[i])
+			out = append(out, next)
+			grow(i+1, next)
+		}
+	}
+	grow(0, nil)
+	return out
+}
+
+// binomial returns n choose k.
+func binomial(n, k int) int {
+	r := 1
+	for i := range k {
+		r = r * (n - i) / (i + 1)
+	}
+	return r
+}
+
+// maxProfiles bounds the number of invariant profiles, so that the test
+// stays fast as the vocabulary grows: with more conditions, the condition
+// sets hold fewer conditions each, down to pairs, plus all of them at once.
+const maxProfiles = 60_000
+
+func newProfileSets(voc recommend.Vocabulary) profileSets {
+	equipment := termIDs(voc.Equipment)
+	var even, odd []string
+	for i, e := range equipment {
+		if i%2 == 0 {
+			even = append(even, e)
+		} else {
+			odd = append(odd, e)
+		}
+	}
+	s := profileSets{
+		redFlags:     samples(termIDs(voc.RedFlags), true),
+		aggravatedBy: samples(termIDs(voc.AggravatedBy), true),
+		easedBy:      samples(termIDs(voc.EasedBy), false),
+		equipment:    [][]string{nil, even, odd, equipment},
+	}
+	conds := termIDs(voc.Conditions)
+	rest := len(s.redFlags) * len(s.aggravatedBy)
+	maxConds, n := 0, 1
+	for k := 1; k <= len(conds); k++ {
+		next := n + binomial(len(conds), k)
+		if k > 2 && next*rest > maxProfiles {
+			break
+		}
+		maxConds, n = k, next
+	}
+	s.conditions = subsets(conds, maxConds)
+	if maxConds < len(conds) {
+		s.conditions = append(s.conditions, conds)
+	}
+	return s
 }
 
 var (
-	allConditions  = []string{"disc_herniation", "acute_strain", "chronic_stiffness", "sciatica", "spinal_stenosis", "degenerative_disc_disease"}
-	emergencyFlags = []string{"bladder_bowel_dysfunction", "saddle_numbness"}
-	redFlagSets    = [][]string{
-		nil,
-		{"bladder_bowel_dysfunction"},
-		{"saddle_numbness"},
-		{"leg_weakness"},
-		{"severe_pain_after_injury"},
-		{"pain_below_knee", "leg_numbness_or_tingling"},
-		{"no_improvement_with_self_care"},
-		{"night_pain", "fever_or_chills", "unexplained_weight_loss"},
-	}
-	aggravatorSets = [][]string{
-		nil,
-		{"stretching"}, {"bending_forward"}, {"bending_backward"}, {"twisting"},
-		{"sitting"}, {"standing"}, {"lifting"}, {"foam_rolling"},
-		{"bending_forward", "twisting"},
-		{"bending_backward", "standing"},
-		{"stretching", "foam_rolling", "sitting", "lifting"},
-	}
-	equipmentSets = [][]string{
-		nil,
-		{"towel", "bed", "sofa", "foam_roller", "standing_desk"},
-		{"foam_roller", "massage_ball", "towel", "bed", "sofa", "inversion_table", "back_stretcher", "standing_desk", "resistance_band", "exercise_mat"},
-	}
-	painLevels   = []int{0, 3, 8}
-	sittingHours = []float64{0, 9.5}
+	painLevels     = []int{0, 3, 8}
+	sittingHours   = []float64{0, 4, 9.5}
+	daysSinceOnset = []int{0, 5, 90}
+	ages           = []int{0, 35, 78}
 )
 
-// invariantProfiles builds every subset of the conditions crossed with the
-// samples of red flags, aggravators and equipment; pain level and sitting
-// hours vary from profile to profile.
-func invariantProfiles() []recommend.Profile {
+// pick chooses element i of n for profile number k and field f, spread so
+// that fields do not move in step with each other or with the loops.
+func pick(k, f, n int) int {
+	h := uint32(k)*2654435761 ^ uint32(f)*0x9e3779b9
+	h ^= h >> 15
+	h *= 0x85ebca6b
+	h ^= h >> 13
+	return int(h % uint32(n))
+}
+
+// invariantProfiles builds the condition sets crossed with the samples of
+// red flags and aggravators; the equipment, what eases the symptoms, pain
+// level, sitting hours, days since onset and age vary from profile to
+// profile.
+func invariantProfiles(s profileSets) []recommend.Profile {
 	var out []recommend.Profile
-	for mask := 0; mask < 1<<len(allConditions); mask++ {
-		var conds []string
-		for i, c := range allConditions {
-			if mask&(1<<i) != 0 {
-				conds = append(conds, c)
-			}
-		}
-		for _, rf := range redFlagSets {
-			for _, ag := range aggravatorSets {
-				for _, eq := range equipmentSets {
-					n := len(out)
-					out = append(out, recommend.Profile{
-						Conditions:   conds,
-						RedFlags:     rf,
-						AggravatedBy: ag,
-						Equipment:    eq,
-						PainLevel:    painLevels[n%len(painLevels)],
-						SittingHours: sittingHours[(n/len(painLevels))%len(sittingHours)],
-					})
-				}
+	for _, conds := range s.conditions {
+		for _, rf := range s.redFlags {
+			for _, ag := range s.aggravatedBy {
+				k := len(out)
+				out = append(out, recommend.Profile{
+					Conditions:     conds,
+					RedFlags:       rf,
+					AggravatedBy:   ag,
+					EasedBy:        s.easedBy[pick(k, 0, len(s.easedBy))],
+					Equipment:      s.equipment[pick(k, 5, len(s.equipment))],
+					PainLevel:      painLevels[pick(k, 1, len(painLevels))],
+					SittingHours:   sittingHours[pick(k, 2, len(sittingHours))],
+					DaysSinceOnset: daysSinceOnset[pick(k, 3, len(daysSinceOnset))],
+					Age:            ages[pick(k, 4, len(ages))],
+				})
 			}
 		}
 	}
 	return out
 }
 
+// baselines holds what single-value profiles get, for the monotonicity
+// invariants: adding to a profile never lowers the urgency or lifts the
+// withholding a red flag gets alone, and never brings back a movement an
+// aggravator alone rules out.
+type baselines struct {
+	redFlag    map[string]*recommend.Result
+	aggravated map[string][]string // movements the value alone avoids beyond the advice for everyone
+}
+
+func newBaselines(t testing.TB, eng *recommend.Engine, voc recommend.Vocabulary) baselines {
+	t.Helper()
+	ctx := context.Background()
+	all := termIDs(voc.Equipment)
+	b := baselines{redFlag: map[string]*recommend.Result{}, aggravated: map[string][]string{}}
+	base, err := eng.Recommend(ctx, recommend.Profile{Equipment: all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range voc.RedFlags {
+		res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{f.ID}, Equipment: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.redFlag[f.ID] = res
+	}
+	for _, a := range voc.AggravatedBy {
+		res, err := eng.Recommend(ctx, recommend.Profile{AggravatedBy: []string{a.ID}, Equipment: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Avoided {
+			if !slices.ContainsFunc(base.Avoided, func(b recommend.Item) bool { return b.Movement == it.Movement }) {
+				b.aggravated[a.ID] = append(b.aggravated[a.ID], it.Movement)
+			}
+		}
+	}
+	return b
+}
+
+type reportFunc func(p recommend.Profile, invariant, format string, args ...any)
+
 // TestInvariants checks the safety properties of the default rules over
-// thousands of profiles.
+// tens of thousands of profiles.
 func TestInvariants(t *testing.T) {
 	eng := defaultEngine(t)
-	movements := loadMovements(t)
-	sources := map[string]bool{}
-	for _, s := range eng.Sources() {
-		sources[s.ID] = true
-	}
-	profiles := invariantProfiles()
-	t.Logf("checking invariants over %d profiles (%d condition subsets x %d red flag sets x %d aggravator sets x %d equipment sets)",
-		len(profiles), 1<<len(allConditions), len(redFlagSets), len(aggravatorSets), len(equipmentSets))
+	rs := viewsOf(t, eng)
+	sets := newProfileSets(rs.vocab)
+	base := newBaselines(t, eng, rs.vocab)
+	profiles := invariantProfiles(sets)
+	t.Logf("checking invariants over %d profiles (%d condition sets x %d red flag sets x %d aggravator sets; %d equipment sets and %d eased_by sets in turn)",
+		len(profiles), len(sets.conditions), len(sets.redFlags), len(sets.aggravatedBy), len(sets.equipment), len(sets.easedBy))
 
 	// Check in parallel; report at most a few failures per invariant.
 	const workers = 4
@@ -208,37 +381,43 @@ func TestInvariants(t *testing.T) {
 					report(p, "evaluates", "%v", err)
 					continue
 				}
-				checkResult(p, res, movements, sources, report)
+				checkResult(p, res, rs, base, report)
 			}
 		}()
 	}
 	wg.Wait()
-	for inv, n := range failures {
-		t.Errorf("invariant %q failed for %d of %d profiles", inv, n, len(profiles))
+	for _, inv := range slices.Sorted(maps.Keys(failures)) {
+		t.Errorf("invariant %q failed for %d of %d profiles", inv, failures[inv], len(profiles))
 	}
 }
 
-func checkResult(p recommend.Profile, res *recommend.Result, movements map[string]movementInfo, sources map[string]bool,
-	report func(p recommend.Profile, invariant, format string, args ...any)) {
+func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base baselines, report reportFunc) {
 	// No movement is both recommended and avoided.
 	avoided := map[string]bool{}
 	for _, it := range res.Avoided {
 		avoided[it.Movement] = true
 	}
+	recommended := map[string]bool{}
 	for _, it := range res.Recommended {
+		recommended[it.Movement] = true
 		if avoided[it.Movement] {
 			report(p, "recommended and avoided", "%s is both", it.Movement)
 		}
 	}
 
-	// Every item is cited, and every cited source exists.
+	// Every item is cited, every cited source exists, and every citation
+	// carries its source's kind.
 	checkCites := func(what string, cites []recommend.Citation) {
 		if len(cites) == 0 {
 			report(p, "cited", "%s has no citation", what)
 		}
 		for _, c := range cites {
-			if !sources[c.Source] {
+			src, ok := rs.sources[c.Source]
+			switch {
+			case !ok:
 				report(p, "cited", "%s cites unknown source %q", what, c.Source)
+			case c.Kind == "" || c.Kind != src.Kind:
+				report(p, "citation kind", "%s cites %s with kind %q, want the source's kind %q", what, c.Source, c.Kind, src.Kind)
 			}
 		}
 	}
@@ -256,6 +435,17 @@ func checkResult(p recommend.Profile, res *recommend.Result, movements map[strin
 		checkCites("conflict "+c.Movement+" (against)", c.Against.Citations)
 	}
 
+	// A conflict's resolution matches its sides: avoided when a rule
+	// avoids the movement, which is then avoided; cautioned otherwise.
+	for _, c := range res.Conflicts {
+		switch {
+		case len(c.AvoidRules) > 0 && (c.Resolution != recommend.Avoided || !avoided[c.Movement]):
+			report(p, "conflict", "%s is avoided by %v but resolved %q (avoided: %v)", c.Movement, c.AvoidRules, c.Resolution, avoided[c.Movement])
+		case len(c.AvoidRules) == 0 && (c.Resolution != recommend.Cautioned || len(c.CautionRules) == 0):
+			report(p, "conflict", "%s has no avoiding rule but is resolved %q with caution rules %v", c.Movement, c.Resolution, c.CautionRules)
+		}
+	}
+
 	// An emergency red flag always gives an emergency referral with nothing
 	// recommended.
 	if slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(emergencyFlags, f) }) {
@@ -270,11 +460,27 @@ func checkResult(p recommend.Profile, res *recommend.Result, movements map[strin
 		report(p, "withheld", "withheld but %d recommended", len(res.Recommended))
 	}
 
-	// No lumbar-flexion movement is recommended with a disc herniation
+	// A red flag gets at least the urgency, and the withholding, it gets
+	// alone, whatever else the profile holds.
+	for _, f := range p.RedFlags {
+		alone := base.redFlag[f]
+		if alone == nil || len(alone.Referrals) == 0 {
+			continue
+		}
+		want := alone.Referrals[0].Urgency
+		if len(res.Referrals) == 0 || !res.Referrals[0].Urgency.AtLeast(want) {
+			report(p, "red flag monotone", "%s alone gives a %s referral, but this profile's referrals are %+v", f, want, res.Referrals)
+		}
+		if alone.Withheld && !res.Withheld {
+			report(p, "red flag monotone", "%s alone withholds advice, but this profile's advice is not withheld", f)
+		}
+	}
+
+	// No lumbar-flexion movement is recommended with a disc condition
 	// unless a rule cautions it.
-	if slices.Contains(p.Conditions, "disc_herniation") || slices.Contains(p.Conditions, "degenerative_disc_disease") {
+	if slices.ContainsFunc(p.Conditions, func(c string) bool { return slices.Contains(discConditions, c) }) {
 		for _, it := range res.Recommended {
-			if slices.Contains(movements[it.Movement].Tags, "lumbar_flexion") && len(it.Cautions) == 0 {
+			if slices.Contains(rs.movement[it.Movement].Tags, flexionTag) && len(it.Cautions) == 0 {
 				report(p, "disc flexion", "%s rounds the lower back and is recommended without a caution", it.Movement)
 			}
 		}
@@ -282,9 +488,9 @@ func checkResult(p recommend.Profile, res *recommend.Result, movements map[strin
 
 	// Nothing is recommended without its equipment.
 	for _, it := range res.Recommended {
-		m, ok := movements[it.Movement]
+		m, ok := rs.movement[it.Movement]
 		if !ok {
-			report(p, "known movement", "%s is not in movements.yaml", it.Movement)
+			report(p, "known movement", "%s is not a movement of the rule set", it.Movement)
 			continue
 		}
 		for _, eq := range m.Equipment {
@@ -294,14 +500,21 @@ func checkResult(p recommend.Profile, res *recommend.Result, movements map[strin
 		}
 	}
 
-	// Nothing the person reports as aggravating is recommended.
+	// Nothing the person reports as aggravating is recommended: neither
+	// what the safety requirements say it rules out, nor what it rules
+	// out on its own.
 	for _, a := range p.AggravatedBy {
+		for _, id := range base.aggravated[a] {
+			if recommended[id] {
+				report(p, "aggravator monotone", "%s is recommended although %s alone avoids it", id, a)
+			}
+		}
 		sel, ok := aggravates[a]
 		if !ok {
 			continue
 		}
 		for _, it := range res.Recommended {
-			m := movements[it.Movement]
+			m := rs.movement[it.Movement]
 			if (sel.tag != "" && slices.Contains(m.Tags, sel.tag)) ||
 				(sel.kind != "" && m.Kind == sel.kind) ||
 				(sel.movement != "" && it.Movement == sel.movement) {
@@ -311,15 +524,15 @@ func checkResult(p recommend.Profile, res *recommend.Result, movements map[strin
 	}
 }
 
-// TestEveryMovementReachable checks that each movement in movements.yaml
-// is recommended or avoided by some single-condition profile, or is the
-// subject of a rule, so that no movement is dead weight.
+// TestEveryMovementReachable checks that each movement of the rule set is
+// recommended or avoided by some profile with at most two conditions and
+// no red flag, so that no movement is dead weight.
 func TestEveryMovementReachable(t *testing.T) {
 	eng := defaultEngine(t)
-	movements := loadMovements(t)
+	rs := viewsOf(t, eng)
 	seen := map[string]bool{}
-	all := equipmentSets[len(equipmentSets)-1]
-	for _, p := range invariantProfiles() {
+	all := termIDs(rs.vocab.Equipment)
+	for _, p := range invariantProfiles(newProfileSets(rs.vocab)) {
 		if len(p.RedFlags) > 0 || len(p.Conditions) > 2 {
 			continue
 		}
@@ -335,9 +548,9 @@ func TestEveryMovementReachable(t *testing.T) {
 			seen[it.Movement] = true
 		}
 	}
-	for id := range movements {
-		if !seen[id] {
-			t.Errorf("movement %s is never recommended or avoided", id)
+	for _, m := range rs.movements {
+		if !seen[m.ID] {
+			t.Errorf("movement %s is never recommended or avoided", m.ID)
 		}
 	}
 }
@@ -346,11 +559,11 @@ func TestEveryMovementReachable(t *testing.T) {
 // the committed file.
 func TestGuidanceUpToDate(t *testing.T) {
 	eng := defaultEngine(t)
-	want, err := guidedoc.Generate(context.Background(), eng, rules.FS)
+	want, err := guidedoc.Generate(context.Background(), eng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := guidedoc.Generate(context.Background(), eng, rules.FS)
+	again, err := guidedoc.Generate(context.Background(), eng)
 	if err != nil {
 		t.Fatal(err)
 	}

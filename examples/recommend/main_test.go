@@ -60,7 +60,7 @@ func TestExitCodes(t *testing.T) {
 		{"invalid profile value", nil, `{"conditions":["disc_hernation"]}`, 1,
 			"error: invalid profile: conditions[0] \"disc_hernation\": unknown condition (did you mean \"disc_herniation\"?)\n"},
 		{"unknown profile field", nil, `{"conditons":["disc_herniation"]}`, 1,
-			"error: decode profile as JSON: json: unknown field \"conditons\"\n"},
+			"error: invalid profile: line 1 col 2: \"conditons\": unknown field (did you mean \"conditions\"?)\n"},
 		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},

@@ -26,7 +26,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
@@ -47,6 +49,9 @@ var errFailed = errors.New("check failed")
 var errUsage = errors.New("usage")
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// Rule files, case files and their names may hold characters that act
+	// on a terminal; everything printed goes through terminalSafe.
+	stdout, stderr = safeWriter{stdout}, safeWriter{stderr}
 	err := check(args, stdout, stderr)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -131,27 +136,39 @@ func check(args []string, stdout, stderr io.Writer) error {
 }
 
 // loadCases reads the case files beside the rules in dir and, when
-// extraDir is not "", every YAML file under extraDir. Each case's File is
-// its path as the user would open it.
+// extraDir is not "", every YAML file under extraDir. Each case's File, and
+// the file an error names, is its path as the user would open it.
 func loadCases(dir, extraDir string) ([]casefile.Case, error) {
 	cases, err := casefile.LoadFS(os.DirFS(dir), ".", false)
 	if err != nil {
-		return nil, fmt.Errorf("read test cases in %s: %w", dir, err)
+		return nil, caseFileError(dir, err)
 	}
 	for i := range cases {
-		cases[i].File = filepath.Join(dir, cases[i].File)
+		cases[i].File = filepath.Join(dir, filepath.FromSlash(cases[i].File))
 	}
 	if extraDir == "" {
 		return cases, nil
 	}
 	extra, err := casefile.LoadFS(os.DirFS(extraDir), ".", true)
 	if err != nil {
-		return nil, fmt.Errorf("read test cases in %s: %w", extraDir, err)
+		return nil, caseFileError(extraDir, err)
 	}
 	for i := range extra {
-		extra[i].File = filepath.Join(extraDir, extra[i].File)
+		extra[i].File = filepath.Join(extraDir, filepath.FromSlash(extra[i].File))
 	}
 	return append(cases, extra...), nil
+}
+
+// caseFileError reports a failure to read the case files under dir, with
+// the path of the file at fault as the user would open it:
+// "read test cases: dir/x_test.yaml:4:18: ...".
+func caseFileError(dir string, err error) error {
+	var ce *casefile.Error
+	if errors.As(err, &ce) {
+		ce.File = filepath.Join(dir, filepath.FromSlash(ce.File))
+		return fmt.Errorf("read test cases: %w", ce)
+	}
+	return fmt.Errorf("read test cases in %s: %w", dir, err)
 }
 
 // checker runs cases against one engine and keeps the tally.
@@ -268,4 +285,38 @@ func orNone(ids []string) string {
 // indent puts prefix before every line of s.
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// safeWriter writes through terminalSafe. Every write to it must hold
+// whole characters, as those of the fmt functions do.
+type safeWriter struct{ w io.Writer }
+
+func (s safeWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, terminalSafe(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// terminalSafe returns s with each invalid UTF-8 byte, and each character
+// other than line feed and tab that is not printable, written as a Go
+// escape (\x1b, \a, \u202e), so that text from a rule file, a case file or
+// a file name cannot act on the terminal. Printable text, letters of any
+// script included, is kept as it is.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t' || strconv.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
 }

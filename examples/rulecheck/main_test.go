@@ -57,7 +57,15 @@ func TestUsageAndErrors(t *testing.T) {
 		{"missing cases directory", []string{"-cases", "no-such-dir", "../../testdata/rulecheck/passing"}, 1,
 			"error: stat no-such-dir: no such file or directory\n"},
 		{"bad case file", []string{"-cases", "../../testdata/rulecheck/passing", "../../testdata/rulecheck/passing"}, 1,
-			"error: read test cases in ../../testdata/rulecheck/passing: rules.yaml: yaml: unmarshal errors:\n  line 3: field sources not found in type casefile.file\n  line 5: field vocabulary not found in type casefile.file\n  line 13: field movements not found in type casefile.file\n  line 17: field rules not found in type casefile.file\n"},
+			"error: read test cases: ../../testdata/rulecheck/passing/rules.yaml:3:1: unknown key \"sources\" in a case file: a case file holds only a cases: list\n"},
+		{"case profile with a fraction", []string{"-cases", "../../testdata/rulecheck/bad-cases/fraction", "../../testdata/rulecheck/passing"}, 1,
+			"error: read test cases: ../../testdata/rulecheck/bad-cases/fraction/cases.yaml:4:58: invalid profile: pain_level 7.9: must be a whole number\n"},
+		{"case alias to another case", []string{"-cases", "../../testdata/rulecheck/bad-cases/alias", "../../testdata/rulecheck/passing"}, 1,
+			"error: read test cases: ../../testdata/rulecheck/bad-cases/alias/cases.yaml:4:14: cases[0].profile: anchor &disc: a case file cannot use YAML anchors and aliases: write each value out\n"},
+		{"case profile with a null entry", []string{"-cases", "../../testdata/rulecheck/bad-cases/null-entry", "../../testdata/rulecheck/passing"}, 1,
+			"error: read test cases: ../../testdata/rulecheck/bad-cases/null-entry/cases.yaml:7:10: invalid profile: conditions[1]: null is not a value: give one, or leave the entry out\n"},
+		{"case profile with a merge key", []string{"-cases", "../../testdata/rulecheck/bad-cases/merge", "../../testdata/rulecheck/passing"}, 1,
+			"error: read test cases: ../../testdata/rulecheck/bad-cases/merge/cases.yaml:5:7: cases[0].profile: merge key <<: a case file cannot use YAML merge keys: write each key out\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

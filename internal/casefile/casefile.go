@@ -17,8 +17,18 @@
 //	      no_referral: true                # there is no referral at all
 //	      withheld: false                  # advice is (or is not) withheld
 //
-// Every expectation is optional; a case with none only checks that the
-// profile is valid and evaluates.
+// Every case has a name, unique in its file, and a profile ({} for the
+// empty profile). Every expectation is optional; a case with none only
+// checks that the profile is valid and evaluates.
+//
+// A case file is held to the limits of a rule file: a regular file (a link
+// to one is followed; a pipe or a device is refused without being opened)
+// of at most MaxFileSize bytes, in UTF-8, one YAML document without
+// anchors, aliases, merge keys or unusual tags (see package
+// internal/parse). A profile is decoded by recommend.DecodeProfile, as the
+// command-line tool decodes one, so a profile a case accepts is one the
+// tool accepts. Every problem is an *Error with the file, line and column
+// of the offending node.
 package casefile
 
 import (
@@ -31,106 +41,335 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
 	"gopkg.in/yaml.v3"
 )
 
+// MaxFileSize is the largest case file, in bytes: the rule loader's default
+// limit for a rule file.
+const MaxFileSize = recommend.DefaultMaxFileSize
+
 // Case is one named profile with its expectations.
 type Case struct {
-	Name    string            `yaml:"name"`
-	Profile recommend.Profile `yaml:"profile"`
-	Expect  Expect            `yaml:"expect"`
+	Name    string
+	Profile recommend.Profile
+	Expect  Expect
 	// File and Line say where the case is written.
-	File string `yaml:"-"`
-	Line int    `yaml:"-"`
+	File string
+	Line int
 }
 
 // Expect is what a case requires of the advice.
 type Expect struct {
-	Recommended    []string          `yaml:"recommended,omitempty"`
-	NotRecommended []string          `yaml:"not_recommended,omitempty"`
-	Avoided        []string          `yaml:"avoided,omitempty"`
-	Conflicts      []string          `yaml:"conflicts,omitempty"`
-	NeedsEquipment []string          `yaml:"needs_equipment,omitempty"`
-	MinUrgency     recommend.Urgency `yaml:"min_urgency,omitempty"`
-	NoReferral     bool              `yaml:"no_referral,omitempty"`
-	Withheld       *bool             `yaml:"withheld,omitempty"`
+	Recommended    []string
+	NotRecommended []string
+	Avoided        []string
+	Conflicts      []string
+	NeedsEquipment []string
+	MinUrgency     recommend.Urgency
+	NoReferral     bool
+	Withheld       *bool
 }
 
-type file struct {
-	Cases []yaml.Node `yaml:"cases"`
+// Error is a problem with a case file.
+type Error struct {
+	// File is the file's name, as given to Parse or found by LoadFS.
+	File string
+	// Line and Column locate the offending node: 1-based, the column
+	// counted in characters. They are 0 for a problem with the whole file.
+	Line, Column int
+	// Message says what is wrong.
+	Message string
+	// Err is the underlying error, when there is one: a
+	// *recommend.ProfileError for an invalid profile (its problems
+	// positioned in the case file), or a read error.
+	Err error
 }
 
-// Parse reads the cases in one case file. Unknown keys are errors.
+// Error returns the problem on one line: "file:line:col: message", or
+// "file: message" when there is no position.
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Message)
+}
+
+// Unwrap returns the underlying error, or nil.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Keys of a case file.
+var (
+	caseKeys   = []string{"name", "profile", "expect"}
+	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "needs_equipment",
+		"min_urgency", "no_referral", "withheld"}
+)
+
+// Parse reads the cases in one case file, of at most MaxFileSize bytes.
+// name is the file's name, for messages. The error is an *Error.
 func Parse(name string, r io.Reader) ([]Case, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, &Error{File: name, Message: fmt.Sprintf("cannot read the file: %v", err), Err: err}
 	}
-	var f file
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: no cases: the file is empty", name)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(name)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: a case file holds a single YAML document: put every case under one cases: list", name)
+	p := &fileParser{file: name}
+	return p.parse(data)
+}
+
+func tooLarge(name string) *Error {
+	return &Error{File: name, Message: fmt.Sprintf("file is over the limit of %d bytes: split it into smaller files", MaxFileSize)}
+}
+
+// fileParser reads one case file.
+type fileParser struct {
+	file string
+}
+
+// errorAt returns an *Error at node n.
+func (p *fileParser) errorAt(n *yaml.Node, format string, args ...any) *Error {
+	return &Error{File: p.file, Line: n.Line, Column: n.Column, Message: fmt.Sprintf(format, args...)}
+}
+
+func (p *fileParser) parse(data []byte) ([]Case, error) {
+	top, err := parse.Document(data, "a case file")
+	if errors.Is(err, parse.ErrNoDocument) {
+		return nil, &Error{File: p.file, Message: "no cases: the file is empty"}
+	}
+	if err != nil {
+		return nil, p.parseError(err)
+	}
+	keys, err := p.mapping(top, "a case file", []string{"cases"}, "a case file holds only a cases: list")
+	if err != nil {
+		return nil, err
+	}
+	list := keys["cases"]
+	if list == nil {
+		return nil, p.errorAt(top, "no cases: key: a case file holds a cases: list")
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, p.errorAt(list, "cases: want a list of cases, found %s", parse.Kind(list))
 	}
 	var out []Case
 	seen := map[string]int{}
-	for i := range f.Cases {
-		n := &f.Cases[i]
-		var c Case
-		if err := decodeStrict(n, &c); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, n.Line, err)
-		}
-		if strings.TrimSpace(c.Name) == "" {
-			return nil, fmt.Errorf("%s:%d: case has no name", name, n.Line)
+	for i, n := range list.Content {
+		c, err := p.caseAt(n, fmt.Sprintf("cases[%d]", i))
+		if err != nil {
+			return nil, err
 		}
 		if line, ok := seen[c.Name]; ok {
-			return nil, fmt.Errorf("%s:%d: duplicate case name %q (first at line %d)", name, n.Line, c.Name, line)
-		}
-		if u := c.Expect.MinUrgency; u != "" && u != recommend.Emergency && u != recommend.Urgent && u != recommend.Routine {
-			return nil, fmt.Errorf("%s:%d: min_urgency %q must be emergency, urgent or routine", name, n.Line, u)
+			return nil, p.errorAt(n, "duplicate case name %s (first at line %d)", parse.Quote(c.Name), line)
 		}
 		seen[c.Name] = n.Line
-		c.File, c.Line = name, n.Line
 		out = append(out, c)
 	}
 	return out, nil
 }
 
-// decodeStrict decodes a node, rejecting unknown keys, by re-encoding it
-// through a decoder with KnownFields set.
-func decodeStrict(n *yaml.Node, v any) error {
-	data, err := yaml.Marshal(n)
-	if err != nil {
-		return err
+// parseError turns an error of package parse into an *Error.
+func (p *fileParser) parseError(err error) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return &Error{File: p.file, Message: err.Error(), Err: err}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	return dec.Decode(v)
+	return &Error{File: p.file, Line: pe.Pos.Line, Column: pe.Pos.Column,
+		Message: parse.Format(parse.Pos{}, pe.Path, pe.Value, pe.Message)}
 }
 
-// IsCaseFile reports whether name is a case file: *_test.yaml or
-// *_test.yml, or any YAML file in a folder named tests.
+// mapping checks that n is a mapping whose keys are among keys, each given
+// once, and returns the value of each key. what names n for messages; hint
+// follows the message about an unknown key.
+func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, hint string) (map[string]*yaml.Node, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errorAt(n, "%s is a mapping, found %s", what, parse.Kind(n))
+	}
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case !slices.Contains(keys, k.Value):
+			return nil, p.errorAt(k, "unknown key %s in %s: %s", parse.Quote(k.Value), what, hint)
+		case out[k.Value] != nil:
+			return nil, p.errorAt(k, "key %s is given twice in %s", parse.Quote(k.Value), what)
+		}
+		out[k.Value] = v
+	}
+	return out, nil
+}
+
+// caseAt reads the case at node n, whose path is at.
+func (p *fileParser) caseAt(n *yaml.Node, at string) (Case, error) {
+	keys, err := p.mapping(n, "a case", caseKeys, "the keys are name, profile and expect")
+	if err != nil {
+		return Case{}, err
+	}
+	c := Case{File: p.file, Line: n.Line}
+	name := keys["name"]
+	switch {
+	case name == nil:
+		return Case{}, p.errorAt(n, "%s has no name", at)
+	case !parse.IsString(name):
+		return Case{}, p.errorAt(name, "name: want a string, found %s", parse.Kind(name))
+	case strings.TrimSpace(name.Value) == "":
+		return Case{}, p.errorAt(name, "%s has an empty name", at)
+	}
+	c.Name = name.Value
+	prof := keys["profile"]
+	if prof == nil {
+		return Case{}, p.errorAt(n, "case %s has no profile: write profile: {} for the empty profile", parse.Quote(c.Name))
+	}
+	if c.Profile, err = p.profile(prof); err != nil {
+		return Case{}, err
+	}
+	if e := keys["expect"]; e != nil {
+		if c.Expect, err = p.expect(e); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// profile decodes a case's profile through recommend.DecodeProfile, as
+// JSON, and places its problems in the case file.
+func (p *fileParser) profile(n *yaml.Node) (recommend.Profile, error) {
+	j, err := parse.ToJSON(n)
+	if err != nil {
+		var pe *parse.Error
+		if errors.As(err, &pe) {
+			fp := recommend.FieldProblem{Field: pe.Path, Value: pe.Value, Message: pe.Message, Line: pe.Pos.Line, Column: pe.Pos.Column}
+			return recommend.Profile{}, p.profileError(n, &recommend.ProfileError{Problems: []recommend.FieldProblem{fp}})
+		}
+		return recommend.Profile{}, p.errorAt(n, "profile: %v", err)
+	}
+	prof, err := recommend.DecodeProfile(bytes.NewReader(j.Text))
+	if err != nil {
+		var pe *recommend.ProfileError
+		if !errors.As(err, &pe) {
+			return recommend.Profile{}, &Error{File: p.file, Line: n.Line, Column: n.Column, Message: "profile: " + err.Error(), Err: err}
+		}
+		probs := slices.Clone(pe.Problems)
+		for i := range probs {
+			pos := j.Pos(probs[i].Line)
+			if pos.Line == 0 {
+				pos = parse.Pos{Line: n.Line, Column: n.Column}
+			}
+			probs[i].Line, probs[i].Column = pos.Line, pos.Column
+		}
+		return recommend.Profile{}, p.profileError(n, &recommend.ProfileError{Problems: probs})
+	}
+	return prof, nil
+}
+
+// profileError reports an invalid profile at its first problem, or at n
+// when that has no position.
+func (p *fileParser) profileError(n *yaml.Node, pe *recommend.ProfileError) *Error {
+	e := &Error{File: p.file, Line: n.Line, Column: n.Column, Err: pe}
+	parts := make([]string, len(pe.Problems))
+	for i, fp := range pe.Problems {
+		if i == 0 && fp.Line > 0 {
+			e.Line, e.Column = fp.Line, fp.Column
+			fp.Line, fp.Column = 0, 0 // the error's own position
+		}
+		parts[i] = fp.String()
+	}
+	e.Message = "invalid profile: " + strings.Join(parts, "; ")
+	return e
+}
+
+// expect reads a case's expectations.
+func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
+	keys, err := p.mapping(n, "expect", expectKeys, "the keys are "+strings.Join(expectKeys, ", "))
+	if err != nil {
+		return Expect{}, err
+	}
+	var e Expect
+	for _, l := range []struct {
+		key string
+		ids *[]string
+	}{
+		{"recommended", &e.Recommended}, {"not_recommended", &e.NotRecommended}, {"avoided", &e.Avoided},
+		{"conflicts", &e.Conflicts}, {"needs_equipment", &e.NeedsEquipment},
+	} {
+		if v := keys[l.key]; v != nil {
+			if *l.ids, err = p.ids(v, l.key); err != nil {
+				return Expect{}, err
+			}
+		}
+	}
+	if v := keys["min_urgency"]; v != nil {
+		u := recommend.Urgency(v.Value)
+		if !parse.IsString(v) || u != recommend.Emergency && u != recommend.Urgent && u != recommend.Routine {
+			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine", value(v))
+		}
+		e.MinUrgency = u
+	}
+	if v := keys["no_referral"]; v != nil {
+		if e.NoReferral, err = p.boolean(v, "no_referral"); err != nil {
+			return Expect{}, err
+		}
+	}
+	if v := keys["withheld"]; v != nil {
+		w, err := p.boolean(v, "withheld")
+		if err != nil {
+			return Expect{}, err
+		}
+		e.Withheld = &w
+	}
+	return e, nil
+}
+
+// ids reads a list of movement ids.
+func (p *fileParser) ids(n *yaml.Node, key string) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.errorAt(n, "%s: want a list of movement ids, found %s", key, parse.Kind(n))
+	}
+	out := []string{}
+	for i, c := range n.Content {
+		if !parse.IsString(c) {
+			return nil, p.errorAt(c, "%s[%d]: want a movement id, found %s", key, i, parse.Kind(c))
+		}
+		out = append(out, c.Value)
+	}
+	return out, nil
+}
+
+// boolean reads true or false.
+func (p *fileParser) boolean(n *yaml.Node, key string) (bool, error) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
+		switch n.Value {
+		case "true", "True", "TRUE":
+			return true, nil
+		case "false", "False", "FALSE":
+			return false, nil
+		}
+	}
+	return false, p.errorAt(n, "%s %s: want true or false, found %s", key, value(n), parse.Kind(n))
+}
+
+// value returns a scalar's text for a message, quoted.
+func value(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return "(" + parse.Kind(n) + ")"
+	}
+	return parse.Quote(n.Value)
+}
+
+// IsCaseFile reports whether name, a slash-separated path, is a case file:
+// *_test.yaml or *_test.yml, or any YAML file in a folder named tests. The
+// rule loader skips exactly these files.
 func IsCaseFile(name string) bool {
-	ext := path.Ext(name)
-	if e := strings.ToLower(ext); e != ".yaml" && e != ".yml" {
-		return false
-	}
-	if strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {
-		return true
-	}
-	return slices.Contains(strings.Split(path.Dir(name), "/"), "tests")
+	return parse.IsCaseFile(name)
 }
 
 // LoadFS reads every case file under root in fsys (as IsCaseFile decides,
-// or every YAML file when all is true), in lexical order.
+// or every YAML file when all is true), in lexical order. A file that is
+// not a regular file, or a link to one, is refused without being opened,
+// since reading a pipe or a device could block forever or never end. The
+// first problem is returned, as an *Error, or as the error of listing the
+// folders.
 func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 	var names []string
 	err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
@@ -141,6 +380,11 @@ func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 		if d.IsDir() || (ext != ".yaml" && ext != ".yml") || (!all && !IsCaseFile(name)) {
 			return nil
 		}
+		if !d.Type().IsRegular() {
+			if msg := notCaseFile(fsys, name, d.Type()); msg != "" {
+				return &Error{File: name, Message: msg}
+			}
+		}
 		names = append(names, name)
 		return nil
 	})
@@ -150,17 +394,89 @@ func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 	slices.Sort(names) // lexical order of whole paths, as the rule loader uses
 	var out []Case
 	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
+		data, err := readFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		cs, err := Parse(name, bytes.NewReader(data))
+		p := &fileParser{file: name}
+		cs, err := p.parse(data)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, cs...)
 	}
 	return out, nil
+}
+
+// notCaseFile says why name, a directory entry of type typ that is not a
+// regular file, cannot be read as a case file, or returns "" when it is a
+// link to a regular file.
+func notCaseFile(fsys fs.FS, name string, typ fs.FileMode) string {
+	const plain = "case files must be plain files"
+	if typ&fs.ModeSymlink == 0 {
+		return fileKind(typ) + ", not a regular file: " + plain
+	}
+	info, err := fs.Stat(fsys, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "broken symlink: its target does not exist: point it at a case file, or delete it"
+	case err != nil:
+		return fmt.Sprintf("symlink that cannot be followed: %v", unwrapPath(err))
+	case info.IsDir():
+		return "symlink to a folder, named like a case file: " + plain
+	case !info.Mode().IsRegular():
+		return "symlink to " + fileKind(info.Mode()) + ", not to a regular file: " + plain
+	}
+	return ""
+}
+
+// fileKind names the kind of file a mode describes, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+// unwrapPath returns the cause of a *fs.PathError, without the operation
+// and path it names, or err itself.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readFile reads the case file name, refusing one over MaxFileSize bytes
+// or one that is no longer a regular file once opened.
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, &Error{File: name, Message: fmt.Sprintf("cannot open the file: %v", unwrapPath(err)), Err: err}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		if !st.Mode().IsRegular() {
+			return nil, &Error{File: name, Message: fileKind(st.Mode()) + ", not a regular file: case files must be plain files"}
+		}
+		if st.Size() > MaxFileSize {
+			return nil, tooLarge(name)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
+		return nil, &Error{File: name, Message: fmt.Sprintf("cannot read the file: %v", unwrapPath(err)), Err: err}
+	}
+	if buf.Len() > MaxFileSize {
+		return nil, tooLarge(name)
+	}
+	return buf.Bytes(), nil
 }
 
 // Observe returns what res shows for each expectation in want, in the same

@@ -16,7 +16,6 @@ import (
 	"os"
 
 	"github.com/backrules/backrules/recommend"
-	"github.com/backrules/backrules/rules"
 	"github.com/backrules/backrules/rules/internal/guidedoc"
 )
 
@@ -34,7 +33,7 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	doc, err := guidedoc.Generate(context.Background(), eng, rules.FS)
+	doc, err := guidedoc.Generate(context.Background(), eng)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 // Package guidedoc writes rules/GUIDANCE.md, a readable summary of what the
 // default rule set advises, by evaluating the engine rather than by reading
 // the rules: every table shows what a person with that profile would be told.
+// Everything it knows about the rule set comes from the engine's read-only
+// views (Vocabulary, Movements, Rules, Sources and RuleSet), so it reads the
+// rule set exactly as the engine does.
 //
 // The command in rules/internal/guidance runs it, through go generate
 // ./rules; a test in package rules fails when the committed file is stale.
@@ -10,66 +13,230 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/backrules/backrules/recommend"
-	"gopkg.in/yaml.v3"
 )
 
-// Entry is one vocabulary value with its label.
-type Entry struct {
-	ID    string `yaml:"id"`
-	Label string `yaml:"label"`
+// Source kinds, from the strongest kind of evidence to the weakest, as
+// [recommend.Source] documents them.
+var kindOrder = []string{
+	"guideline", "systematic-review", "trial", "reference",
+	"clinic-article", "practitioner-article", "general-health-article", "personal-account",
 }
 
-// Vocabulary is the rule set's vocabulary, by profile field.
-type Vocabulary struct {
-	Conditions   []Entry `yaml:"conditions"`
-	RedFlags     []Entry `yaml:"red_flags"`
-	AggravatedBy []Entry `yaml:"aggravated_by"`
-	Equipment    []Entry `yaml:"equipment"`
+// evidenceKinds are the kinds that count as a clinical guideline or
+// research evidence, and articleKinds those that count as a web article or
+// a personal account, for telling a guideline-versus-article conflict.
+// "reference" (a medical reference page) is neither.
+var (
+	evidenceKinds = []string{"guideline", "systematic-review", "trial"}
+	articleKinds  = []string{"clinic-article", "practitioner-article", "general-health-article", "personal-account"}
+)
+
+// kindRank orders source kinds: the position in kindOrder, unknown kinds
+// last.
+func kindRank(kind string) int {
+	if i := slices.Index(kindOrder, kind); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
 }
 
-// ReadVocabulary reads the vocabulary declared in the rule files of fsys
-// (every *.yaml or *.yml file except *_test.yaml, in lexical order, as the
-// engine reads them). The engine does not export its vocabulary, so the
-// generator reads it from the same files.
-func ReadVocabulary(fsys fs.FS) (Vocabulary, error) {
-	var v Vocabulary
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// kinds returns the distinct source kinds of cites, strongest first; kinds
+// outside the documented set come last, in the order first cited.
+func kinds(cites []recommend.Citation) []string {
+	var out []string
+	for _, c := range cites {
+		if !slices.Contains(out, c.Kind) {
+			out = append(out, c.Kind)
 		}
-		ext := path.Ext(name)
-		if d.IsDir() || (ext != ".yaml" && ext != ".yml") || strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {
-			return nil
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return kindRank(a) - kindRank(b) })
+	return out
+}
+
+// sideName names a side of a conflict.
+type sideName string
+
+// The sides of a conflict, and none.
+const (
+	// noSide means the conflict is not between a guideline and an article.
+	noSide sideName = ""
+	// forSide is the side that recommends the movement.
+	forSide sideName = "for"
+	// againstSide is the side that avoids or cautions against it.
+	againstSide sideName = "against"
+)
+
+// guidelineSide reports whether c is a guideline-versus-article conflict:
+// one side cites a guideline, systematic review or trial, and the other
+// cites only web articles and personal accounts. It returns the side that
+// holds the guideline, or [noSide] when c is not such a conflict.
+func guidelineSide(c recommend.Conflict) sideName {
+	forKinds, againstKinds := kinds(c.For.Citations), kinds(c.Against.Citations)
+	switch {
+	case hasAny(forKinds, evidenceKinds) && onlyOf(againstKinds, articleKinds):
+		return forSide
+	case hasAny(againstKinds, evidenceKinds) && onlyOf(forKinds, articleKinds):
+		return againstSide
+	}
+	return noSide
+}
+
+func hasAny(kinds, of []string) bool {
+	return slices.ContainsFunc(kinds, func(k string) bool { return slices.Contains(of, k) })
+}
+
+// onlyOf reports whether kinds is not empty and every kind is in of.
+func onlyOf(kinds, of []string) bool {
+	return len(kinds) > 0 && !slices.ContainsFunc(kinds, func(k string) bool { return !slices.Contains(of, k) })
+}
+
+// profile is a profile the generator evaluates, with a short name for it.
+type profile struct {
+	Name    string
+	Profile recommend.Profile
+}
+
+// conflictProfiles returns the profiles whose conflicts GUIDANCE.md tables:
+// no condition and each condition alone, each of them alone and with one
+// modifier (one aggravated_by value, one eased_by value, one red flag,
+// pain level 9, 10 hours of sitting a day, 90 days since onset, or age 70),
+// then each pair of conditions. Every profile has all the equipment in the
+// vocabulary.
+func conflictProfiles(voc recommend.Vocabulary) []profile {
+	equipment := ids(voc.Equipment)
+	type modifier struct {
+		name  string
+		apply func(*recommend.Profile)
+	}
+	mods := []modifier{{"", func(*recommend.Profile) {}}}
+	for _, t := range voc.AggravatedBy {
+		mods = append(mods, modifier{"aggravated by " + t.ID, func(p *recommend.Profile) { p.AggravatedBy = []string{t.ID} }})
+	}
+	for _, t := range voc.EasedBy {
+		mods = append(mods, modifier{"eased by " + t.ID, func(p *recommend.Profile) { p.EasedBy = []string{t.ID} }})
+	}
+	for _, t := range voc.RedFlags {
+		mods = append(mods, modifier{"red flag " + t.ID, func(p *recommend.Profile) { p.RedFlags = []string{t.ID} }})
+	}
+	mods = append(mods,
+		modifier{"pain level 9", func(p *recommend.Profile) { p.PainLevel = 9 }},
+		modifier{"sitting 10 hours a day", func(p *recommend.Profile) { p.SittingHours = 10 }},
+		modifier{"90 days since onset", func(p *recommend.Profile) { p.DaysSinceOnset = 90 }},
+		modifier{"age 70", func(p *recommend.Profile) { p.Age = 70 }},
+	)
+	singles := [][]string{nil}
+	for _, c := range voc.Conditions {
+		singles = append(singles, []string{c.ID})
+	}
+	var out []profile
+	for _, conds := range singles {
+		for _, m := range mods {
+			p := recommend.Profile{Conditions: conds, Equipment: equipment}
+			m.apply(&p)
+			var name []string
+			if len(conds) > 0 {
+				name = append(name, conds[0])
+			}
+			if m.name != "" {
+				name = append(name, m.name)
+			}
+			if len(name) == 0 {
+				name = []string{"everyone"}
+			}
+			out = append(out, profile{Name: strings.Join(name, ", "), Profile: p})
 		}
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
+	}
+	for i, c1 := range voc.Conditions {
+		for _, c2 := range voc.Conditions[i+1:] {
+			out = append(out, profile{
+				Name:    c1.ID + " + " + c2.ID,
+				Profile: recommend.Profile{Conditions: []string{c1.ID, c2.ID}, Equipment: equipment},
+			})
 		}
-		var f struct {
-			Vocabulary Vocabulary `yaml:"vocabulary"`
+	}
+	return out
+}
+
+// conflictRow is one row of the conflict table: a disagreement between a
+// set of recommending rules and a set of avoiding or cautioning rules about
+// one movement, with the first profile it was seen in.
+type conflictRow struct {
+	Profile  string
+	Conflict recommend.Conflict
+}
+
+// key identifies a row: the movement, the rules for it and the rules
+// against it.
+func (r conflictRow) key() string {
+	return r.Conflict.Movement + "\x00" + strings.Join(r.Conflict.For.Rules, ",") + "\x00" + strings.Join(r.Conflict.Against.Rules, ",")
+}
+
+// conflictTable collects distinct conflicts, one row per key, in the order
+// first seen.
+type conflictTable struct {
+	rows []conflictRow
+	seen map[string]bool
+}
+
+func (t *conflictTable) add(profile string, res *recommend.Result) {
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	for _, c := range res.Conflicts {
+		r := conflictRow{Profile: profile, Conflict: c}
+		if k := r.key(); !t.seen[k] {
+			t.seen[k] = true
+			t.rows = append(t.rows, r)
 		}
-		if err := yaml.Unmarshal(data, &f); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		v.Conditions = append(v.Conditions, f.Vocabulary.Conditions...)
-		v.RedFlags = append(v.RedFlags, f.Vocabulary.RedFlags...)
-		v.AggravatedBy = append(v.AggravatedBy, f.Vocabulary.AggravatedBy...)
-		v.Equipment = append(v.Equipment, f.Vocabulary.Equipment...)
-		return nil
+	}
+}
+
+// sorted returns the rows by movement declaration order, then in the order
+// first seen.
+func (t *conflictTable) sorted(movements []recommend.Movement) []conflictRow {
+	index := map[string]int{}
+	for i, m := range movements {
+		index[m.ID] = i
+	}
+	out := slices.Clone(t.rows)
+	slices.SortStableFunc(out, func(a, b conflictRow) int {
+		return index[a.Conflict.Movement] - index[b.Conflict.Movement]
 	})
-	return v, err
+	return out
 }
 
-func ids(es []Entry) []string {
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.ID
+// collectConflicts evaluates every profile of [conflictProfiles] and
+// returns the distinct conflicts they produce, one row per movement,
+// recommending rules and opposing rules, sorted by movement declaration
+// order and then by the order first seen.
+func collectConflicts(ctx context.Context, eng *recommend.Engine) ([]conflictRow, error) {
+	var t conflictTable
+	for _, p := range conflictProfiles(eng.Vocabulary()) {
+		res, err := recommendFor(ctx, eng, p.Profile)
+		if err != nil {
+			return nil, err
+		}
+		t.add(p.Name, res)
+	}
+	return t.sorted(eng.Movements()), nil
+}
+
+func recommendFor(ctx context.Context, eng *recommend.Engine, p recommend.Profile) (*recommend.Result, error) {
+	res, err := eng.Recommend(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("profile %+v: %w", p, err)
+	}
+	return res, nil
+}
+
+func ids(ts []recommend.Term) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
 	}
 	return out
 }
@@ -86,20 +253,15 @@ func (r row) key() string {
 }
 
 // Generate evaluates eng and returns the contents of GUIDANCE.md. The
-// vocabulary comes from the rule files in fsys (see [ReadVocabulary]). The
 // output depends only on the rule set, so it is the same on every run.
-func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, error) {
-	voc, err := ReadVocabulary(fsys)
-	if err != nil {
-		return nil, err
-	}
+func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
+	voc := eng.Vocabulary()
 	allEquipment := ids(voc.Equipment)
-	run := func(p recommend.Profile) (*recommend.Result, error) {
-		res, err := eng.Recommend(ctx, p)
-		if err != nil {
-			return nil, fmt.Errorf("profile %+v: %w", p, err)
-		}
-		return res, nil
+	run := func(p recommend.Profile) (*recommend.Result, error) { return recommendFor(ctx, eng, p) }
+	rs := eng.RuleSet()
+	version := "none declared"
+	if rs.Version != "" {
+		version = "`" + cell(rs.Version) + "`"
 	}
 
 	var b bytes.Buffer
@@ -107,16 +269,20 @@ func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, e
 	p("<!-- Code generated by go run ./rules/internal/guidance; DO NOT EDIT. -->\n")
 	p("<!-- Regenerate with: go generate ./rules -->\n\n")
 	p("# What the default rules advise\n\n")
+	p("- Rule set version: %s\n", version)
+	p("- Rule set digest: `%s`\n\n", cell(rs.Digest))
 	p("This file is generated by evaluating the default rule set, so it shows what a\n")
-	p("person with each profile is actually told. Each profile below holds one\n")
-	p("condition, or one red flag, and all the equipment in the vocabulary. Sources\n")
-	p("are given as `source id` § locator; see `sources.yaml` for the full titles.\n")
-	p("Everything here is general information for self-care, not a diagnosis, and a\n")
-	p("referral is advice to get assessed.\n\n")
+	p("person with each profile is actually told. Each profile of the advice and\n")
+	p("red flag tables holds one condition, or one red flag, and all the equipment\n")
+	p("in the vocabulary; the conflict table covers more profiles. Sources are\n")
+	p("given as `source id` § locator; [Sources](#sources) lists them with their\n")
+	p("titles and kinds. Everything here is general information for self-care,\n")
+	p("not a diagnosis, and a referral is advice to get assessed.\n\n")
 	p("- [Advice for everyone](#advice-for-everyone)\n")
 	p("- [Advice by condition](#advice-by-condition)\n")
 	p("- [Red flags](#red-flags)\n")
-	p("- [Where the sources disagree](#where-the-sources-disagree)\n\n")
+	p("- [How conflicts between sources are resolved](#how-conflicts-between-sources-are-resolved)\n")
+	p("- [Sources](#sources)\n\n")
 
 	base, err := run(recommend.Profile{Equipment: allEquipment})
 	if err != nil {
@@ -129,26 +295,6 @@ func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, e
 	p("changes.\n\n")
 	writeTable(&b, baseRows)
 
-	type conflictAt struct {
-		profile string
-		c       recommend.Conflict
-	}
-	var conflicts []conflictAt
-	seen := map[string]bool{}
-	addConflicts := func(profile string, res *recommend.Result) {
-		for _, c := range res.Conflicts {
-			// One row per movement, resolution and opposing rules: the
-			// same disagreement seen again in a combined profile adds
-			// nothing.
-			k := c.Movement + "\x00" + string(c.Resolution) + "\x00" + strings.Join(c.Against.Rules, ",")
-			if !seen[k] {
-				seen[k] = true
-				conflicts = append(conflicts, conflictAt{profile, c})
-			}
-		}
-	}
-	addConflicts("everyone", base)
-
 	p("## Advice by condition\n\n")
 	inBase := map[string]bool{}
 	for _, r := range baseRows {
@@ -159,7 +305,7 @@ func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, e
 		if err != nil {
 			return nil, err
 		}
-		p("### %s (`%s`)\n\n", c.Label, c.ID)
+		p("### %s (`%s`)\n\n", cell(c.Label), c.ID)
 		var extra []row
 		for _, r := range rows(res) {
 			if !inBase[r.key()] {
@@ -167,25 +313,12 @@ func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, e
 			}
 		}
 		if len(res.Referrals) > 0 {
-			p("Referral: **%s**. %s\n\n", res.Referrals[0].Urgency, res.Referrals[0].Message)
+			p("Referral: **%s**. %s\n\n", res.Referrals[0].Urgency, cell(res.Referrals[0].Message))
 		}
 		if len(extra) == 0 {
 			p("Nothing beyond the advice for everyone.\n\n")
 		} else {
 			writeTable(&b, extra)
-		}
-		addConflicts(c.ID, res)
-	}
-
-	// Pairs of conditions show the disagreements that need two conditions,
-	// such as a stretch one condition recommends and another avoids.
-	for i, c1 := range voc.Conditions {
-		for _, c2 := range voc.Conditions[i+1:] {
-			res, err := run(recommend.Profile{Conditions: []string{c1.ID, c2.ID}, Equipment: allEquipment})
-			if err != nil {
-				return nil, err
-			}
-			addConflicts(c1.ID+" + "+c2.ID, res)
 		}
 	}
 
@@ -210,20 +343,126 @@ func Generate(ctx context.Context, eng *recommend.Engine, fsys fs.FS) ([]byte, e
 	}
 	p("\n")
 
-	p("## Where the sources disagree\n\n")
-	p("A conflict is a movement that one matched rule recommends while another\n")
-	p("avoids it (the avoid always wins) or cautions against it (the movement stays,\n")
-	p("with the caution attached). Both sides are cited. The profiles are each\n")
-	p("condition alone, then each pair of conditions, all with every piece of\n")
-	p("equipment; the first profile in which a disagreement appears is named. What\n")
-	p("a person reports as aggravating adds more (see personalisation.yaml).\n\n")
-	p("| Movement | Profile | Resolution | For | Against |\n")
-	p("|---|---|---|---|---|\n")
-	for _, c := range conflicts {
-		p("| %s (`%s`) | %s | %s | %s | %s |\n", cell(c.c.Name), c.c.Movement, c.profile, c.c.Resolution,
-			side(c.c.For.Rules, c.c.For.Citations), side(c.c.Against.Rules, c.c.Against.Citations))
+	if err := writeconflicts(ctx, &b, eng); err != nil {
+		return nil, err
 	}
+	writeSources(&b, eng)
 	return b.Bytes(), nil
+}
+
+// writeConflicts writes the section on conflicts: the fixed explanation of
+// the safety policy, then the table of every conflict the profiles of
+// [conflictProfiles] produce.
+func writeconflicts(ctx context.Context, b *bytes.Buffer, eng *recommend.Engine) error {
+	conflicts, err := collectConflicts(ctx, eng)
+	if err != nil {
+		return err
+	}
+	nProfiles := len(conflictProfiles(eng.Vocabulary()))
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("## How conflicts between sources are resolved\n\n")
+	p("A conflict is a movement that one matched rule recommends while another\n")
+	p("avoids it or cautions against it. The safety policy settles every conflict\n")
+	p("the same way:\n\n")
+	p("- An **avoid always wins**: the movement is not recommended, whatever\n")
+	p("  recommends it (resolution `avoided`).\n")
+	p("- A **caution keeps the movement** and attaches the caution, with its\n")
+	p("  reason and citations (resolution `cautioned`).\n")
+	p("- Where a **clinical guideline and a web article disagree, the safer side\n")
+	p("  wins**: the rules write the safer advice as the avoid or the caution, so\n")
+	p("  it wins whichever side the guideline is on. The result does not hide the\n")
+	p("  disagreement: it lists the conflict with the citations of both sides.\n")
+	p("- Every source has a **kind**, from the strongest evidence to the weakest:\n")
+	p("  %s.\n", code(kindOrder))
+	p("  The kind is shown with every citation, so a reader can see which side a\n")
+	p("  guideline is on.\n\n")
+	p("The table lists every conflict that %d profiles produce: no condition and\n", nProfiles)
+	p("each condition alone, each of them alone and with one of an `aggravated_by`\n")
+	p("value, an `eased_by` value, a red flag, pain level 9, 10 hours of sitting a\n")
+	p("day, 90 days since onset or age 70; then each pair of conditions; all with\n")
+	p("every piece of equipment. There is one row for each movement, set of\n")
+	p("recommending rules and set of opposing rules, with the first profile that\n")
+	p("shows it and the sources of each side by id (the advice tables above give\n")
+	p("their locators). *Guideline vs article* is **yes** when one side cites a\n")
+	p("guideline, systematic review or trial and the other only articles or\n")
+	p("personal accounts, and names the side with the guideline; rows where the\n")
+	p("guideline recommends and only articles oppose are worth a clinician's\n")
+	p("review.\n\n")
+	if len(conflicts) == 0 {
+		p("No profile produces a conflict.\n\n")
+		return nil
+	}
+	p("| Movement | First seen in | Resolution | For | Kinds for | Against | Kinds against | Guideline vs article |\n")
+	p("|---|---|---|---|---|---|---|---|\n")
+	gva := 0
+	for _, r := range conflicts {
+		c := r.Conflict
+		verdict := "no"
+		if s := guidelineSide(c); s != noSide {
+			gva++
+			verdict = "**yes**, guideline " + string(s)
+		}
+		p("| %s (`%s`) | %s | %s | %s | %s | %s | %s | %s |\n", cell(c.Name), c.Movement, cell(r.Profile), c.Resolution,
+			code(c.For.Rules)+": "+code(sourceIDs(c.For.Citations)), strings.Join(kinds(c.For.Citations), ", "),
+			against(c), strings.Join(kinds(c.Against.Citations), ", "), verdict)
+	}
+	p("\n%d conflicts, %d of them between a guideline and an article.\n\n", len(conflicts), gva)
+	return nil
+}
+
+// against formats the opposing side of a conflict: the avoiding rules, the
+// cautioning rules, and their sources.
+func against(c recommend.Conflict) string {
+	var parts []string
+	if len(c.AvoidRules) > 0 {
+		parts = append(parts, "avoid "+code(c.AvoidRules))
+	}
+	if len(c.CautionRules) > 0 {
+		parts = append(parts, "caution "+code(c.CautionRules))
+	}
+	return strings.Join(parts, "; ") + ": " + code(sourceIDs(c.Against.Citations))
+}
+
+// sourceIDs lists the distinct source ids of cites, in order.
+func sourceIDs(cites []recommend.Citation) []string {
+	var out []string
+	for _, c := range cites {
+		if !slices.Contains(out, c.Source) {
+			out = append(out, c.Source)
+		}
+	}
+	return out
+}
+
+// writeSources writes the sources of the rule set, strongest kind first,
+// then in declaration order, with how many rules cite each.
+func writeSources(b *bytes.Buffer, eng *recommend.Engine) {
+	cited := map[string]int{}
+	for _, r := range eng.Rules() {
+		var seen []string
+		for _, c := range r.Citations {
+			if !slices.Contains(seen, c.Source) {
+				seen = append(seen, c.Source)
+				cited[c.Source]++
+			}
+		}
+	}
+	sources := eng.Sources()
+	slices.SortStableFunc(sources, func(a, b recommend.Source) int { return kindRank(a.Kind) - kindRank(b.Kind) })
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("## Sources\n\n")
+	p("The documents the rules cite, strongest kind of evidence first, with the\n")
+	p("number of rules that cite each.\n\n")
+	p("| Kind | Source | Title | Publisher | Rules citing it |\n")
+	p("|---|---|---|---|---|\n")
+	for _, s := range sources {
+		title := cell(s.Title)
+		if s.URL != "" {
+			title = "[" + linkText(title) + "](" + linkURL(s.URL) + ")"
+		}
+		p("| %s | `%s` | %s | %s | %d |\n", s.Kind, s.ID, title, cell(s.Publisher), cited[s.ID])
+	}
+	p("\n")
 }
 
 // rows turns a result into table rows: recommended items (cautioned ones
@@ -294,6 +533,18 @@ func code(ids []string) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// linkText escapes the brackets of text that has been through cell, for
+// use as the text of a markdown link.
+func linkText(s string) string {
+	return strings.NewReplacer("[", `\[`, "]", `\]`).Replace(s)
+}
+
+// linkURL makes a URL safe as the target of a markdown link in a table
+// cell.
+func linkURL(s string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "|", "%7C", "<", "%3C", ">", "%3E").Replace(s)
 }
 
 func yesNo(b bool) string {

@@ -1,4 +1,4 @@
-package recommend
+package parse
 
 import (
 	"os"
@@ -11,9 +11,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TestValuePosition maps offsets in a scalar's value back to the file, for
+// TestOffsets maps offsets in a scalar's value back to the file, for
 // every scalar style YAML has.
-func TestValuePosition(t *testing.T) {
+func TestOffsets(t *testing.T) {
 	tests := []struct {
 		name   string
 		src    string
@@ -51,20 +51,20 @@ func TestValuePosition(t *testing.T) {
 			if off < 0 {
 				t.Fatalf("%q not in value %q", tt.target, n.Value)
 			}
-			line, col := valuePosition([]byte(tt.src), n, off)
-			if diff := cmp.Diff(tt.want, [2]int{line, col}); diff != "" {
-				t.Errorf("valuePosition(%q) mismatch (-want +got):\n%s", tt.target, diff)
+			got := newOffsets("f.yaml", []byte(tt.src), n).Pos(off)
+			if diff := cmp.Diff(FilePos{"f.yaml", Pos{tt.want[0], tt.want[1]}}, got); diff != "" {
+				t.Errorf("Offsets.Pos(%q) mismatch (-want +got):\n%s", tt.target, diff)
 			}
 		})
 	}
 }
 
 // FuzzValuePosition maps offsets in every scalar of an arbitrary YAML
-// document back to the source. valuePosition must not panic, must return a
+// document back to the source. Offsets.Pos must not panic, must return a
 // position inside the file, and, for a plain character the author typed
 // as is, must return that character's position.
 func FuzzValuePosition(f *testing.F) {
-	paths, err := filepath.Glob("../testdata/fuzz/FuzzValuePosition/*")
+	paths, err := filepath.Glob("../../testdata/fuzz/FuzzValuePosition/*")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -91,7 +91,8 @@ func FuzzValuePosition(f *testing.F) {
 		}
 		lines := strings.Split(src, "\n")
 		check := func(n *yaml.Node, off int) {
-			line, col := valuePosition([]byte(src), n, off)
+			p := newOffsets("f.yaml", []byte(src), n).Pos(off)
+			line, col := p.Line, p.Column
 			if line < 1 || line > len(lines) {
 				t.Fatalf("valuePosition(%q, off %d) = line %d, outside the %d lines", n.Value, off, line, len(lines))
 			}

@@ -1,0 +1,634 @@
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	slashpath "path"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/internal/words"
+	"gopkg.in/yaml.v3"
+)
+
+// The rule-file parse stage: YAML rule files in, positioned declarations
+// out. Nothing here knows about CEL or about other files; cross-references
+// are checked by the compile stage, which reads the declarations and never
+// the YAML.
+
+// FilePos is a position in a named file. A zero Line means the file as a
+// whole.
+type FilePos struct {
+	File string
+	Pos
+}
+
+// String returns "file:line:col", or just the file when there is no line.
+func (p FilePos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// Text is a string from a rule file with the position it came from.
+type Text struct {
+	S   string
+	Pos FilePos
+}
+
+// Source declares a document that rules cite.
+type Source struct {
+	ID                            Text
+	Title, Publisher, Author, URL string
+	Kind                          Text
+}
+
+// Term declares one allowed value of a profile list field.
+type Term struct {
+	// Field is the index of the field in RuleSet.Fields.
+	Field int
+	ID    Text
+	Label string
+}
+
+// Movement declares a movement that rules can advise.
+type Movement struct {
+	ID              Text
+	Name            string
+	Kind            Text
+	Tags, Equipment []Text
+	How, Dose       string
+}
+
+// Selector is an effect of a rule: it picks movements by id, tag or kind.
+// Because, when set, replaces the rule's reason on the items the effect
+// produces.
+type Selector struct {
+	Movements, Tags, Kinds []Text
+	Because                string
+}
+
+// Referral declares a rule's referral to a clinician.
+type Referral struct {
+	Urgency  Text
+	Message  string
+	Withhold bool
+}
+
+// Citation declares the passage of a source that justifies a rule.
+type Citation struct {
+	Source         Text
+	Locator, Claim string
+}
+
+// The effects a rule can have on movements, in the order they appear in a
+// rule.
+const (
+	Recommend = iota
+	Avoid
+	Caution
+	NumEffects
+)
+
+// EffectNames are the keys of the effects in a rule, by effect.
+var EffectNames = [NumEffects]string{"recommend", "avoid", "caution"}
+
+// Rule declares a rule. WhenAt maps offsets in When back to the rule file;
+// it is nil when the rule has no usable when.
+type Rule struct {
+	ID          Text
+	Description string
+	When        string
+	WhenAt      *Offsets
+	Effects     [NumEffects]*Selector
+	Refer       *Referral
+	Because     string
+	Cite        []Citation
+}
+
+// File is one rule file as read, after a leading byte order mark is
+// dropped and line breaks are made \n or \r\n.
+type File struct {
+	Name string
+	Src  []byte
+}
+
+// Field describes a profile list field, whose allowed values a rule set
+// declares under vocabulary.
+type Field struct {
+	// Name is the field's key, such as "red_flags", and Label a singular
+	// noun for messages, such as "red flag".
+	Name, Label string
+}
+
+// RuleSet is what the parse stage makes of a whole rule set: every
+// declaration of every file, in file order, then in order within a file.
+// Set Fields and MaxIDLen before the first call to Add.
+type RuleSet struct {
+	// Fields are the profile list fields a vocabulary may declare values
+	// for, and MaxIDLen the longest value a profile can hold.
+	Fields   []Field
+	MaxIDLen int
+
+	Files     []File
+	Version   []Text
+	Sources   []*Source
+	Vocab     []*Term
+	Movements []*Movement
+	Rules     []*Rule
+}
+
+// Add parses one rule file, src, named name, adding its declarations to rs
+// and its problems to iss. Line breaks in src must already be normalized
+// (see NormalizeLineBreaks).
+func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
+	parseFile(name, src, rs, iss)
+}
+
+// Schemas: the keys each mapping allows, with the required ones first.
+var (
+	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
+	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
+	vocabKeys    = []string{"id", "label"}
+	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
+	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer"}
+	selectorKeys = []string{"movements", "tags", "kinds", "because"}
+	referKeys    = []string{"urgency", "message", "withhold"}
+	citeKeys     = []string{"source", "locator", "claim"}
+)
+
+const (
+	nSourceRequired   = 4
+	nVocabRequired    = 2
+	nMovementRequired = 5
+	nRuleRequired     = 4
+	nReferRequired    = 2
+	nCiteRequired     = 3
+)
+
+var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// fileParser parses one rule file into a document.
+type fileParser struct {
+	file string
+	src  []byte
+	iss  *Issues
+	doc  *RuleSet
+	// unknownKeys counts unknown keys reported so far, so that a rule with
+	// a misspelled effect is not also reported as having no effect.
+	unknownKeys int
+}
+
+// parseFile adds the declarations in src to doc, and any problems to iss.
+func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
+	p := &fileParser{file: name, src: src, iss: iss, doc: doc}
+	doc.Files = append(doc.Files, File{Name: name, Src: src})
+	if iss.files == nil {
+		iss.files = map[string][]byte{}
+	}
+	iss.files[name] = src
+	if !utf8.Valid(src) {
+		p.invalidUTF8()
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			iss.Add(FilePos{name, Pos{1, 1}}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+			return
+		}
+		p.yamlError(err)
+		return
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.yamlError(err)
+		return
+	case len(next.Content) == 0 || isNull(next.Content[0]):
+		iss.Add(p.pos(&next), "a rule file holds a single YAML document: delete this --- line, which starts an empty second one")
+		return
+	default:
+		iss.Add(p.pos(&next), "a rule file holds a single YAML document: move the document that starts here to a file of its own")
+		return
+	}
+	if len(root.Content) == 0 || isNull(root.Content[0]) {
+		iss.Add(FilePos{name, Pos{1, 1}}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
+		return
+	}
+	if !p.noAnchors(&root) {
+		return
+	}
+	top := root.Content[0]
+	if top.Kind == yaml.MappingNode && len(top.Content) > 0 && top.Content[0].Value == "cases" {
+		p.iss.Add(p.pos(top.Content[0]), "this is a test-case file, not rules: name it *_test.yaml or move it to a folder named tests")
+		return
+	}
+	f, ok := p.mapping(top, "a rule file", topKeys, 0)
+	if !ok {
+		return
+	}
+	if n := f["version"]; n != nil {
+		if v, ok := p.text(n, "the rule set version"); ok {
+			p.doc.Version = append(p.doc.Version, v)
+		}
+	}
+	if n := f["sources"]; n != nil {
+		for _, item := range p.sequence(n, "sources") {
+			p.source(item)
+		}
+	}
+	if n := f["vocabulary"]; n != nil {
+		p.vocabulary(n)
+	}
+	if n := f["movements"]; n != nil {
+		for _, item := range p.sequence(n, "movements") {
+			p.movement(item)
+		}
+	}
+	if n := f["rules"]; n != nil {
+		for _, item := range p.sequence(n, "rules") {
+			p.rule(item)
+		}
+	}
+}
+
+func (p *fileParser) pos(n *yaml.Node) FilePos {
+	return FilePos{p.file, Pos{n.Line, n.Column}}
+}
+
+// mapping checks that n is a mapping whose keys are all in keys, and that
+// the first nRequired of keys are present. It returns the values by key.
+func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, nRequired int) (map[string]*yaml.Node, bool) {
+	if n.Kind != yaml.MappingNode {
+		p.iss.Add(p.pos(n), "%s must be a mapping of keys to values, found %s", what, describe(n))
+		return nil, false
+	}
+	out := make(map[string]*yaml.Node, len(n.Content)/2)
+	keyLine := make(map[string]int, len(n.Content)/2)
+	suggested := map[string]bool{} // keys a misspelled key was taken for
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.iss.Add(p.pos(k), "a key in %s must be plain text, found %s", what, describe(k))
+			continue
+		}
+		switch {
+		case keyLine[k.Value] != 0:
+			p.iss.Add(p.pos(k), "duplicate key %q in %s (first at line %d)", k.Value, what, keyLine[k.Value])
+		case !slices.Contains(keys, k.Value):
+			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
+			if s := words.Closest(k.Value, keys); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+				suggested[s] = true
+			} else {
+				msg += fmt.Sprintf(" (allowed: %s)", strings.Join(keys, ", "))
+			}
+			p.iss.Add(p.pos(k), "%s", msg)
+			p.unknownKeys++
+		default:
+			keyLine[k.Value] = k.Line
+			out[k.Value] = v
+		}
+	}
+	var missing []string
+	for _, k := range keys[:nRequired] {
+		if _, ok := out[k]; !ok && keyLine[k] == 0 && !suggested[k] {
+			missing = append(missing, fmt.Sprintf("%q", k))
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		p.iss.Add(p.pos(n), "%s is missing the required key %s", what, missing[0])
+	default:
+		p.iss.Add(p.pos(n), "%s is missing the required keys %s and %s", what,
+			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
+	}
+	return out, true
+}
+
+// sequence checks that n is a list and returns its items. A missing node
+// gives no items.
+func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.iss.Add(p.pos(n), "%s must be a list, found %s", what, describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// str returns the text of a string scalar. A missing node gives "" and no
+// issue: required keys are checked by mapping.
+func (p *fileParser) str(n *yaml.Node, what string) string {
+	t, _ := p.text(n, what)
+	return t.S
+}
+
+// text returns a string scalar with its Pos. It reports nodes that are
+// not strings and strings that are blank.
+func (p *fileParser) text(n *yaml.Node, what string) (Text, bool) {
+	if n == nil {
+		return Text{}, false
+	}
+	if isNull(n) {
+		p.iss.Add(p.pos(n), "%s must not be empty", what)
+		return Text{}, false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		hint := ""
+		if n.Kind == yaml.ScalarNode {
+			hint = " (put it in quotes if you meant it as text)"
+		}
+		p.iss.Add(p.pos(n), "%s must be text, found %s%s", what, describe(n), hint)
+		return Text{}, false
+	}
+	if strings.TrimSpace(n.Value) == "" {
+		p.iss.Add(p.pos(n), "%s must not be empty", what)
+		return Text{}, false
+	}
+	return Text{n.Value, p.pos(n)}, true
+}
+
+// id returns an identifier, checking its spelling.
+func (p *fileParser) id(n *yaml.Node, what string) (Text, bool) {
+	t, ok := p.text(n, what)
+	if ok && !idPattern.MatchString(t.S) {
+		p.iss.Add(t.Pos, "%s %q is not valid: %s", what, t.S, idRule(t.S))
+		return t, false
+	}
+	return t, ok
+}
+
+// ids returns a list of identifiers.
+func (p *fileParser) ids(n *yaml.Node, what string) []Text {
+	var out []Text
+	for _, item := range p.sequence(n, what) {
+		t, ok := p.text(item, "an entry of "+what)
+		if ok && !idPattern.MatchString(t.S) {
+			p.iss.Add(t.Pos, "%q in %s is not a valid id: %s", t.S, what, idRule(t.S))
+			ok = false
+		}
+		if ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// idRule explains what an id looks like, with a corrected id for s when
+// lowercasing it and joining its words with '_' gives one.
+func idRule(s string) string {
+	msg := "an id starts with a lowercase letter and uses only lowercase letters, digits, '_' and '-'"
+	fixed := strings.Join(strings.Fields(strings.ToLower(s)), "_")
+	if fixed != s && idPattern.MatchString(fixed) {
+		msg += fmt.Sprintf(" (did you mean %q?)", fixed)
+	}
+	return msg
+}
+
+func (p *fileParser) boolean(n *yaml.Node, what string) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		p.iss.Add(p.pos(n), "%s must be true or false, found %s", what, describe(n))
+		return false
+	}
+	switch strings.ToLower(n.Value) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	// An explicit !!bool tag on another spelling, such as !!bool yes.
+	p.iss.Add(p.pos(n), "%s must be true or false, found %q", what, n.Value)
+	return false
+}
+
+func (p *fileParser) source(n *yaml.Node) {
+	f, ok := p.mapping(n, "a source", sourceKeys, nSourceRequired)
+	if !ok {
+		return
+	}
+	s := &Source{
+		Title:     p.str(f["title"], "the source title"),
+		Publisher: p.str(f["publisher"], "the source publisher"),
+		Author:    p.str(f["author"], "the source author"),
+		URL:       p.str(f["url"], "the source url"),
+	}
+	s.Kind, _ = p.id(f["kind"], "the source kind")
+	id, ok := p.id(f["id"], "the source id")
+	if !ok {
+		return
+	}
+	s.ID = id
+	p.doc.Sources = append(p.doc.Sources, s)
+}
+
+func (p *fileParser) vocabulary(n *yaml.Node) {
+	names := make([]string, len(p.doc.Fields))
+	for i, f := range p.doc.Fields {
+		names[i] = f.Name
+	}
+	f, ok := p.mapping(n, "the vocabulary", names, 0)
+	if !ok {
+		return
+	}
+	for fi, field := range p.doc.Fields {
+		list := f[field.Name]
+		if list == nil {
+			continue
+		}
+		what := "vocabulary." + field.Name
+		for _, item := range p.sequence(list, what) {
+			m, ok := p.mapping(item, "an entry of "+what, vocabKeys, nVocabRequired)
+			if !ok {
+				continue
+			}
+			label := p.str(m["label"], "the label")
+			id, ok := p.id(m["id"], "the "+field.Label+" id")
+			if ok && len(id.S) > p.doc.MaxIDLen {
+				p.iss.Add(id.Pos, "the %s id is %d bytes long, over the limit of %d: profiles cannot hold a longer value", field.Label, len(id.S), p.doc.MaxIDLen)
+				ok = false
+			}
+			if ok {
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label})
+			}
+		}
+	}
+}
+
+func (p *fileParser) movement(n *yaml.Node) {
+	f, ok := p.mapping(n, "a movement", movementKeys, nMovementRequired)
+	if !ok {
+		return
+	}
+	m := &Movement{
+		Name: p.str(f["name"], "the movement name"),
+		How:  p.str(f["how"], "the movement's how"),
+		Dose: p.str(f["dose"], "the movement's dose"),
+	}
+	m.Kind, _ = p.id(f["kind"], "the movement kind")
+	m.Tags = p.ids(f["tags"], "tags")
+	m.Equipment = p.ids(f["equipment"], "equipment")
+	id, ok := p.id(f["id"], "the movement id")
+	if !ok {
+		return
+	}
+	m.ID = id
+	p.doc.Movements = append(p.doc.Movements, m)
+}
+
+func (p *fileParser) rule(n *yaml.Node) {
+	unknownBefore := p.unknownKeys
+	f, ok := p.mapping(n, "a rule", ruleKeys, nRuleRequired)
+	if !ok {
+		return
+	}
+	var whenNode *yaml.Node
+	r := &Rule{
+		Because: p.str(f["because"], "the rule's because"),
+	}
+	r.Description = p.str(f["description"], "the rule description")
+	if w := f["when"]; w != nil && w.Kind == yaml.ScalarNode && (isNull(w) || w.Tag == "!!str" && strings.TrimSpace(w.Value) == "") {
+		p.iss.Add(p.pos(w), "the rule's when must not be empty: write a CEL condition, or \"true\" for a rule that always applies")
+	} else if w != nil && w.Kind == yaml.ScalarNode && w.Anchor == "" && (w.Tag == "!!bool" || w.Tag == "!!int" || w.Tag == "!!float") {
+		// A plain true, false or number is CEL source too: when: true is
+		// how a rule that always applies is written.
+		r.When, whenNode = w.Value, w
+		if w.Tag == "!!bool" {
+			r.When = strings.ToLower(w.Value) // YAML's True is CEL's true
+		}
+	} else if w, ok := p.text(f["when"], "the rule's when"); ok {
+		r.When, whenNode = w.S, f["when"]
+	}
+	hasEffect := false
+	for e, name := range EffectNames {
+		if n := f[name]; n != nil {
+			r.Effects[e] = p.selector(n, name)
+			hasEffect = true
+		}
+	}
+	if n := f["refer"]; n != nil {
+		r.Refer = p.refer(n)
+		hasEffect = true
+	}
+	if n := f["cite"]; n != nil {
+		items := p.sequence(n, "cite")
+		if n.Kind == yaml.SequenceNode && len(items) == 0 {
+			p.iss.Add(p.pos(n), "cite must list at least one citation: every rule needs a source")
+		}
+		for _, item := range items {
+			if c, ok := p.citation(item); ok {
+				r.Cite = append(r.Cite, c)
+			}
+		}
+	}
+	id, ok := p.id(f["id"], "the rule id")
+	if !ok {
+		return
+	}
+	r.ID = id
+	if !hasEffect && p.unknownKeys == unknownBefore {
+		p.iss.Add(p.pos(n), "rule %q has no effect: add recommend, avoid, caution or refer", id.S)
+	}
+	if whenNode != nil {
+		r.WhenAt = newOffsets(p.file, p.src, whenNode)
+	}
+	p.doc.Rules = append(p.doc.Rules, r)
+}
+
+// selector parses an effect: a list of movement ids, or a mapping of
+// movements, tags and kinds.
+func (p *fileParser) selector(n *yaml.Node, name string) *Selector {
+	s := &Selector{}
+	unknownBefore := p.unknownKeys
+	switch n.Kind {
+	case yaml.SequenceNode:
+		s.Movements = p.ids(n, name)
+	case yaml.ScalarNode:
+		msg := fmt.Sprintf("%s must be a list of movement ids, or a mapping of movements, tags and kinds; found %s", name, describe(n))
+		if n.Tag == "!!str" && idPattern.MatchString(n.Value) {
+			msg += fmt.Sprintf(" (write [%s])", n.Value)
+		}
+		p.iss.Add(p.pos(n), "%s", msg)
+		return s
+	default:
+		f, ok := p.mapping(n, name, selectorKeys, 0)
+		if !ok {
+			return s
+		}
+		s.Movements = p.ids(f["movements"], name+".movements")
+		s.Tags = p.ids(f["tags"], name+".tags")
+		s.Kinds = p.ids(f["kinds"], name+".kinds")
+		s.Because = p.str(f["because"], name+".because")
+		if f["movements"] == nil && f["tags"] == nil && f["kinds"] == nil && len(n.Content) > 0 && p.unknownKeys == unknownBefore {
+			p.iss.Add(p.pos(n), "%s selects nothing: give movements, tags or kinds beside its because", name)
+		}
+	}
+	if len(s.Movements)+len(s.Tags)+len(s.Kinds) == 0 && len(n.Content) == 0 {
+		p.iss.Add(p.pos(n), "%s selects nothing: list movement ids, or give movements, tags or kinds", name)
+	}
+	return s
+}
+
+func (p *fileParser) refer(n *yaml.Node) *Referral {
+	f, ok := p.mapping(n, "refer", referKeys, nReferRequired)
+	if !ok {
+		return &Referral{}
+	}
+	r := &Referral{Message: p.str(f["message"], "the referral message")}
+	r.Urgency, _ = p.id(f["urgency"], "the referral urgency")
+	if n := f["withhold"]; n != nil {
+		r.Withhold = p.boolean(n, "withhold")
+	}
+	return r
+}
+
+func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {
+	f, ok := p.mapping(n, "a citation", citeKeys, nCiteRequired)
+	if !ok {
+		return Citation{}, false
+	}
+	c := Citation{
+		Locator: p.str(f["locator"], "the citation locator"),
+		Claim:   p.str(f["claim"], "the citation claim"),
+	}
+	c.Source, ok = p.id(f["source"], "the citation source")
+	return c, ok
+}
+
+// IsRuleFile reports whether name, a slash-separated path, is a rule file:
+// a YAML file (*.yaml or *.yml) that is not a case file.
+func IsRuleFile(name string) bool {
+	return isYAML(name) && !IsCaseFile(name)
+}
+
+// IsCaseFile reports whether name, a slash-separated path, is a test-case
+// file: *_test.yaml or *_test.yml, or any YAML file in a folder named
+// tests.
+func IsCaseFile(name string) bool {
+	if !isYAML(name) {
+		return false
+	}
+	if strings.HasSuffix(strings.TrimSuffix(name, slashpath.Ext(name)), "_test") {
+		return true
+	}
+	return slices.Contains(strings.Split(slashpath.Dir(name), "/"), "tests")
+}
+
+func isYAML(name string) bool {
+	e := strings.ToLower(slashpath.Ext(name))
+	return e == ".yaml" || e == ".yml"
+}

@@ -1,0 +1,166 @@
+package recommend
+
+// Checks of a compiled condition that CEL's type checker cannot make: run
+// by cel-go as an AST validator, so that their errors are placed and
+// reported like CEL's own.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/internal/words"
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+)
+
+// vocabularyValidator is the cel.ASTValidator that checks what CEL's type
+// checker cannot know about a condition (see Validate).
+type vocabularyValidator struct{ vocab *[numListFields]vocabulary }
+
+// Name names the validator for cel-go.
+func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
+
+// Validate reports string literals that are compared with a vocabulary
+// field but are not in the vocabulary: 'x' in profile.F, and x == 'y' or x
+// in ['y'] inside a comprehension over profile.F. A blank literal, as in
+// the guard c != "", is not a vocabulary typo: no profile holds a blank
+// entry, so it is left alone.
+//
+// It also reports the profile used other than through one of its fields,
+// as in dyn(profile).pain_level or profile == profile: field reads work
+// only on the profile's declared type, so such a condition would fail
+// for every profile. And it reports fields selected from a map written in
+// the condition ({'a': x}.a) or from a value of type dyn: CEL's cost
+// estimate counts such a selection as free while it has a cost at run
+// time, so a condition made of many of them could pass the estimate and
+// then the runtime cost limit.
+func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.AST, iss *cel.Issues) {
+	report := func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) }
+	check := func(lit ast.Expr, field int) {
+		if lit.Kind() != ast.LiteralKind {
+			return
+		}
+		s, isStr := lit.AsLiteral().Value().(string)
+		if !isStr || strings.TrimSpace(s) == "" {
+			return
+		}
+		voc := &v.vocab[field]
+		if voc.index(s) >= 0 {
+			return
+		}
+		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, listFields[field].name, words.DidYouMean(s, voc.ids())))
+	}
+	checkAll := func(e ast.Expr, field int) {
+		if e.Kind() == ast.ListKind {
+			for _, el := range e.AsList().Elements() {
+				check(el, field)
+			}
+			return
+		}
+		check(e, field)
+	}
+	root := ast.NavigateAST(a)
+	var reported []string
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.IdentKind)) {
+		if msg := wholeProfile(n); msg != "" && !slices.Contains(reported, msg) {
+			report(n, msg)
+			reported = append(reported, msg)
+		}
+	}
+	if len(reported) == 0 {
+		for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.SelectKind)) {
+			if msg := unboundedSelect(a, n); msg != "" {
+				report(n, msg)
+			}
+		}
+	}
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+		call := n.AsCall()
+		if call.FunctionName() == operators.In && len(call.Args()) == 2 {
+			if f := vocabField(call.Args()[1]); f >= 0 {
+				check(call.Args()[0], f)
+			}
+		}
+	}
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
+		comp := n.AsComprehension()
+		f := vocabField(comp.IterRange())
+		if f < 0 {
+			continue
+		}
+		iter := comp.IterVar()
+		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
+		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
+			call := m.AsCall()
+			args := call.Args()
+			if len(args) != 2 {
+				continue
+			}
+			switch call.FunctionName() {
+			case operators.Equals, operators.NotEquals:
+				if isIter(args[0]) {
+					check(args[1], f)
+				} else if isIter(args[1]) {
+					check(args[0], f)
+				}
+			case operators.In:
+				if isIter(args[0]) {
+					checkAll(args[1], f)
+				}
+			}
+		}
+	}
+}
+
+// wholeProfile explains why ident, an identifier in a checked condition,
+// cannot be used there, or returns "" when it can: the profile can only be
+// the operand of a field selection, as in profile.pain_level.
+func wholeProfile(ident ast.NavigableExpr) string {
+	if ident.Type().TypeName() != profileTypeName {
+		return ""
+	}
+	parent, ok := ident.Parent()
+	if ok && parent.Kind() == ast.SelectKind && parent.AsSelect().Operand().ID() == ident.ID() {
+		return ""
+	}
+	if ok && parent.Kind() == ast.CallKind && parent.AsCall().FunctionName() == "dyn" {
+		if gp, ok := parent.Parent(); ok && gp.Kind() == ast.SelectKind {
+			return fmt.Sprintf("the profile's fields cannot be read through dyn(): write profile.%s, without dyn()", gp.AsSelect().FieldName())
+		}
+		return "the profile cannot be used through dyn(): use its fields directly, such as profile.pain_level"
+	}
+	return "the profile can only be used through its fields, such as profile.pain_level, not as a whole value"
+}
+
+// unboundedSelect explains why sel, a field selection in a checked
+// condition, is not supported, or returns "": a selection from a map
+// literal or from a value of type dyn, which CEL's cost estimate counts as
+// free though it costs at run time.
+func unboundedSelect(a *ast.AST, sel ast.Expr) string {
+	s := sel.AsSelect()
+	op := s.Operand()
+	field := s.FieldName()
+	switch {
+	case op.Kind() == ast.MapKind || op.Kind() == ast.StructKind:
+		return fmt.Sprintf("reading the field %s of a map written in the condition is not supported: write the value itself", field)
+	case a.GetType(op.ID()).Kind() == types.DynKind:
+		return fmt.Sprintf("reading the field %s of a value of type dyn is not supported, because its cost cannot be bounded when the rules load: index it instead, as in ['%s']", field, field)
+	}
+	return ""
+}
+
+// vocabField returns the list field e selects, as in profile.conditions, or
+// -1.
+func vocabField(e ast.Expr) int {
+	if e.Kind() != ast.SelectKind {
+		return -1
+	}
+	sel := e.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
+		return -1
+	}
+	return listFieldIndex(sel.FieldName())
+}

@@ -1,0 +1,226 @@
+package recommend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// countdownCtx is a context that is cancelled right after its Err method
+// has been called k times: the first k calls report nil, and the k-th
+// closes Done, so that every later call reports context.Canceled. Recommend
+// checks its context between rules, so a countdown cancels it part way,
+// between two chosen checks, without any timing. It has no deadline and no
+// values.
+type countdownCtx struct {
+	context.Context
+	k    int
+	done chan struct{}
+
+	mu    sync.Mutex
+	calls int
+}
+
+func newCountdownCtx(k int) *countdownCtx {
+	return &countdownCtx{Context: context.Background(), k: k, done: make(chan struct{})}
+}
+
+func (c *countdownCtx) Done() <-chan struct{} { return c.done }
+
+func (c *countdownCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	switch {
+	case c.calls < c.k:
+		return nil
+	case c.calls == c.k:
+		close(c.done)
+		return nil
+	}
+	return context.Canceled
+}
+
+// cancelled reports whether the countdown reached zero.
+func (c *countdownCtx) cancelled() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// countdownRules has two plain conditions and, last, one with a
+// comprehension over the 20 conditions of the profile below: long enough
+// for the engine's interrupt check inside the loop to run. Every rule
+// matches that profile.
+func countdownRules() fstest.MapFS {
+	var vocab strings.Builder
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&vocab, "    - {id: c%02d, label: Condition %d}\n", i, i)
+	}
+	return fstest.MapFS{"rules.yaml": {Data: []byte(`sources:
+  - {id: s, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  conditions:
+` + vocab.String() + `movements:
+  - {id: m1, name: One, kind: mobility, how: Do one., dose: Once.}
+  - {id: m2, name: Two, kind: stretch, how: Do two., dose: Twice.}
+rules:
+  - id: plain-one
+    when: "'c01' in profile.conditions"
+    recommend: [m1]
+    because: One.
+    cite: [{source: s, locator: Part 1, claim: One helps.}]
+  - id: plain-two
+    when: "profile.pain_level < 5"
+    recommend: [m2]
+    because: Two.
+    cite: [{source: s, locator: Part 2, claim: Two helps.}]
+  - id: loops
+    when: "profile.conditions.all(c, c.startsWith('c'))"
+    avoid: [m2]
+    because: Loops.
+    cite: [{source: s, locator: Part 3, claim: Loops.}]
+`)}}
+}
+
+func countdownProfile() recommend.Profile {
+	p := recommend.Profile{PainLevel: 2}
+	for i := 1; i <= 20; i++ {
+		p.Conditions = append(p.Conditions, fmt.Sprintf("c%02d", i))
+	}
+	return p
+}
+
+// TestCancelPartWay cancels Recommend after each of its context checks in
+// turn, k = 1, 2, ..., until the countdown outlasts the call. Whenever the
+// context was cancelled during the call, the call must return no result
+// and an error that matches context.Canceled and is not an *EvalError: a
+// condition stopped by the cancellation has not failed, and reporting it
+// as a broken rule would send its author looking for a bug that is not
+// there. The rule with the comprehension is last, so a cancellation after
+// the final check is seen only inside it: that case fails if a looping
+// condition ignores the context. Once the countdown outlasts the call, the
+// result must be the uncancelled one, byte for byte.
+func TestCancelPartWay(t *testing.T) {
+	eng, err := recommend.Load(countdownRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := countdownProfile()
+	want := resultJSON(t, eng, context.Background(), p)
+	for k := 1; ; k++ {
+		if k > 100 {
+			t.Fatal("Recommend checked its context more than 100 times for 3 rules")
+		}
+		ctx := newCountdownCtx(k)
+		res, err := eng.Recommend(ctx, p)
+		if !ctx.cancelled() {
+			if err != nil {
+				t.Fatalf("k=%d, never cancelled: Recommend error %v", k, err)
+			}
+			var b bytes.Buffer
+			if err := recommend.WriteJSON(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, b.String()); diff != "" {
+				t.Fatalf("k=%d, never cancelled: result differs from the uncancelled one (-want +got):\n%s", k, diff)
+			}
+			if k < 4 {
+				t.Errorf("Recommend made %d context checks, want at least one before each of the 3 rules", k-1)
+			}
+			return
+		}
+		var ee *recommend.EvalError
+		switch {
+		case res != nil:
+			t.Errorf("k=%d: cancelled during the call, but Recommend returned a result", k)
+		case !errors.Is(err, context.Canceled):
+			t.Errorf("k=%d: Recommend error = %v, want one matching context.Canceled", k, err)
+		case errors.As(err, &ee):
+			t.Errorf("k=%d: Recommend error is an *EvalError for rule %q, want the context's error: %v", k, ee.Rule, err)
+		}
+	}
+}
+
+// TestCancelledBeforeValidation checks that a context that is already done
+// wins over an invalid profile: Recommend returns the context's error, not
+// a *ProfileError, so that a caller that gave up is not told to fix its
+// input.
+func TestCancelledBeforeValidation(t *testing.T) {
+	eng, err := recommend.Load(countdownRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := eng.Recommend(ctx, recommend.Profile{Conditions: []string{"no_such_condition"}})
+	var pe *recommend.ProfileError
+	if res != nil || !errors.Is(err, context.Canceled) || errors.As(err, &pe) {
+		t.Fatalf("Recommend = %v, %v; want no result and context.Canceled", res, err)
+	}
+}
+
+// staleDeadlineCtx has a deadline in the past, but its Err still reports
+// nil and its Done is open, as a real context's do until its timer fires,
+// which may be well after the deadline.
+type staleDeadlineCtx struct{ context.Context }
+
+func (staleDeadlineCtx) Deadline() (time.Time, bool) { return time.Unix(1, 0), true }
+func (staleDeadlineCtx) Done() <-chan struct{}       { return make(chan struct{}) }
+func (staleDeadlineCtx) Err() error                  { return nil }
+
+// farDeadlineCtx has a deadline far in the future.
+type farDeadlineCtx struct{ context.Context }
+
+func (farDeadlineCtx) Deadline() (time.Time, bool) { return time.Now().AddDate(100, 0, 0), true }
+
+// TestDeadline checks that Recommend honours a deadline that has passed
+// even before the context's own timer has fired, and that a deadline still
+// ahead does not stop it. Neither depends on how fast the machine is.
+func TestDeadline(t *testing.T) {
+	eng, err := recommend.Load(countdownRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := countdownProfile()
+	t.Run("passed, timer not fired", func(t *testing.T) {
+		res, err := eng.Recommend(staleDeadlineCtx{context.Background()}, p)
+		var ee *recommend.EvalError
+		if res != nil || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) {
+			t.Fatalf("Recommend = %v, %v; want no result and context.DeadlineExceeded", res, err)
+		}
+	})
+	t.Run("far ahead", func(t *testing.T) {
+		want := resultJSON(t, eng, context.Background(), p)
+		if diff := cmp.Diff(want, resultJSON(t, eng, farDeadlineCtx{context.Background()}, p)); diff != "" {
+			t.Errorf("result with a deadline far ahead differs (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// resultJSON returns the JSON of Recommend(ctx, p), failing the test on an
+// error.
+func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p recommend.Profile) string {
+	t.Helper()
+	res, err := eng.Recommend(ctx, p)
+	if err != nil {
+		t.Fatalf("Recommend: %v", err)
+	}
+	var b bytes.Buffer
+	if err := recommend.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

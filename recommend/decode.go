@@ -1,0 +1,504 @@
+package recommend
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
+)
+
+// DecodeProfile reads one profile, as JSON or YAML, from r, reading at
+// most MaxProfileBytes+1 bytes. Input whose first non-blank byte is '{' is
+// read as JSON, anything else as YAML; a leading UTF-8 byte order mark is
+// skipped. A YAML profile is converted to JSON and both go through one
+// strict JSON decoder, so that they accept the same profiles and, YAML
+// syntax aside, refuse the rest with the same messages:
+//
+//   - the profile is a mapping of the fields of [Profile], by their JSON
+//     names, each given at most once; an unknown field is an error, with a
+//     did-you-mean;
+//   - a list field holds strings; a number field holds a number: a whole
+//     number for pain_level, days_since_onset and age (7, 7.0 and 7e0 are
+//     the same; 7.5 is an error), within the field's range (see
+//     [Engine.Validate]), quoted in messages exactly as written;
+//   - null is not a value: a null field, list entry (in YAML also ~ or an
+//     empty "- " entry) or profile is an error, and so is an input with no
+//     profile in it ({} is the empty profile);
+//   - in YAML, the input is one document without anchors, aliases, merge
+//     keys (<<) or tags other than !!str, !!int, !!float, !!bool, !!null,
+//     !!seq and !!map; numbers are written as JSON writes them (7, 7.5,
+//     -2, 1e3; not .inf, .nan, 0x1F, 017, +7 or 1_000); keys are strings;
+//   - in JSON, nothing but blanks follows the profile, and a \u escape of
+//     half a surrogate pair is an error, as it is in YAML;
+//   - the text is UTF-8.
+//
+// An empty list is the same as a missing one: the field stays nil.
+//
+// A problem with the content, including input over MaxProfileBytes, is
+// reported as a *ProfileError (which matches ErrInvalidProfile) listing up
+// to ten problems in the order of the input, each with the line and column
+// of the offending text when the decoder knows them (every problem but
+// "input holds no profile" and "input is larger than ..."). A failure to
+// read r is returned wrapped, and is not a *ProfileError. DecodeProfile
+// does not check list values against a vocabulary, nor the lengths of
+// lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
+func DecodeProfile(r io.Reader) (Profile, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
+	if err != nil {
+		return Profile{}, fmt.Errorf("read profile: %w", err)
+	}
+	if len(data) > MaxProfileBytes {
+		return Profile{}, &ProfileError{Problems: []FieldProblem{{
+			Message: fmt.Sprintf("input is larger than %d bytes", MaxProfileBytes)}}}
+	}
+	data = parse.TrimBOM(data)
+	noProfile := &ProfileError{Problems: []FieldProblem{{Message: "input holds no profile: write {} for an empty profile"}}}
+	switch trimmed := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(trimmed) == 0:
+		return Profile{}, noProfile
+	case trimmed[0] == '{':
+		if err := parse.CheckUTF8(data); err != nil {
+			return Profile{}, parseProblem(err)
+		}
+		return decodeJSON(data, nil)
+	}
+	top, err := parse.Document(data, "a profile")
+	if errors.Is(err, parse.ErrNoDocument) {
+		return Profile{}, noProfile
+	}
+	if err != nil {
+		return Profile{}, parseProblem(err)
+	}
+	j, err := parse.ToJSON(top)
+	if err != nil {
+		return Profile{}, parseProblem(err)
+	}
+	return decodeJSON(j.Text, j)
+}
+
+// parseProblem turns an error of package parse into a *ProfileError.
+func parseProblem(err error) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("decode profile: %w", err)
+	}
+	return &ProfileError{Problems: []FieldProblem{{Field: pe.Path, Value: pe.Value, Message: pe.Message,
+		Line: pe.Pos.Line, Column: pe.Pos.Column}}}
+}
+
+// maxDecodeProblems is the most problems DecodeProfile reports.
+const maxDecodeProblems = 10
+
+// errStop stops decoding once enough problems are found.
+var errStop = errors.New("too many problems")
+
+// profileFieldIndex maps each field's JSON name to its index in Profile.
+var profileFieldIndex = sync.OnceValue(func() map[string]int {
+	t := reflect.TypeFor[Profile]()
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = i
+	}
+	return m
+})
+
+// profileReader decodes the JSON form of a profile.
+type profileReader struct {
+	data []byte
+	dec  *json.Decoder
+	// yaml, when the JSON was converted from YAML, maps positions in data
+	// to positions in the YAML.
+	yaml  *parse.JSON
+	probs []FieldProblem
+	p     Profile
+}
+
+// decodeJSON decodes data, the JSON form of a profile. yaml is the YAML
+// the JSON came from, or nil.
+func decodeJSON(data []byte, yaml *parse.JSON) (Profile, error) {
+	r := &profileReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), yaml: yaml}
+	r.dec.UseNumber()
+	if err := r.profile(); err != nil && !errors.Is(err, errStop) {
+		r.syntaxError(err)
+	}
+	if len(r.probs) > 0 {
+		return Profile{}, &ProfileError{Problems: r.probs}
+	}
+	return r.p, nil
+}
+
+// syntaxError reports the first syntax error in the data, which the
+// decoder met as err. The decoder's own error does not say where it is in
+// the input, so the data is scanned again, as a whole.
+func (r *profileReader) syntaxError(err error) {
+	var raw json.RawMessage
+	var se *json.SyntaxError
+	switch verr := json.Unmarshal(r.data, &raw); {
+	case errors.As(verr, &se) && se.Error() == "unexpected end of JSON input":
+		r.add(len(r.data), FieldProblem{Message: "invalid JSON: unexpected end of input"})
+	case errors.As(verr, &se) && strings.HasSuffix(se.Error(), "exceeded max depth"):
+		r.add(int(se.Offset)-1, FieldProblem{Message: "invalid JSON: lists or mappings nest too deeply (exceeded max depth of 10000)"})
+	case errors.As(verr, &se):
+		r.add(int(se.Offset)-1, FieldProblem{Message: "invalid JSON: " + se.Error()})
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		r.add(len(r.data), FieldProblem{Message: "invalid JSON: unexpected end of input"})
+	default:
+		r.add(int(r.dec.InputOffset()), FieldProblem{Message: "invalid JSON: " + err.Error()})
+	}
+}
+
+// add records a problem at byte offset off of the data, and returns errStop
+// once there are enough.
+func (r *profileReader) add(off int, fp FieldProblem) error {
+	pos := parse.PosAt(r.data, off)
+	if r.yaml != nil {
+		pos = r.yaml.Pos(pos.Line)
+	}
+	fp.Line, fp.Column = pos.Line, pos.Column
+	r.probs = append(r.probs, fp)
+	if len(r.probs) >= maxDecodeProblems {
+		return errStop
+	}
+	return nil
+}
+
+// next returns the next token and the offset where it starts.
+func (r *profileReader) next() (json.Token, int, error) {
+	off := skipBlanks(r.data, int(r.dec.InputOffset()))
+	if off < len(r.data) && (r.data[off] == ',' || r.data[off] == ':') {
+		off = skipBlanks(r.data, off+1)
+	}
+	tok, err := r.dec.Token()
+	return tok, off, err
+}
+
+func skipBlanks(data []byte, off int) int {
+	for off < len(data) && (data[off] == ' ' || data[off] == '\t' || data[off] == '\n' || data[off] == '\r') {
+		off++
+	}
+	return off
+}
+
+func (r *profileReader) profile() error {
+	tok, off, err := r.next()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return r.add(off, FieldProblem{Message: "the profile is null: write {} for an empty profile"})
+	}
+	if tok != json.Delim('{') {
+		return r.wrongType(tok, off, FieldProblem{}, "a profile is a mapping of fields", "")
+	}
+	seen := map[string]bool{}
+	index := profileFieldIndex()
+	for r.dec.More() {
+		tok, off, err := r.next()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		fi, known := index[key]
+		var err2 error
+		switch {
+		case seen[key]:
+			fp := FieldProblem{Field: key, Message: "given twice"}
+			if !known {
+				fp = FieldProblem{Value: quoteValue(key), Message: "given twice"}
+			}
+			if err2 = r.add(off, fp); err2 == nil {
+				err2 = r.skipValue()
+			}
+		case !known:
+			if err2 = r.add(off, FieldProblem{Value: quoteValue(key), Message: unknownField(key)}); err2 == nil {
+				err2 = r.skipValue()
+			}
+		default:
+			err2 = r.field(key, reflect.ValueOf(&r.p).Elem().Field(fi))
+		}
+		seen[key] = true
+		if err2 != nil {
+			return err2
+		}
+	}
+	if _, _, err := r.next(); err != nil { // the closing brace
+		return err
+	}
+	if off := skipBlanks(r.data, int(r.dec.InputOffset())); off < len(r.data) {
+		return r.add(off, FieldProblem{Message: "unexpected data after the profile"})
+	}
+	return nil
+}
+
+// unknownField is the message for an unknown key.
+func unknownField(key string) string {
+	names := profileFieldNames()
+	if lower := strings.ToLower(key); lower != key {
+		if _, ok := profileFieldIndex()[lower]; ok {
+			return fmt.Sprintf("unknown field (field names are lowercase: did you mean %q?)", lower)
+		}
+	}
+	if s := words.DidYouMean(key, names); s != "" {
+		return "unknown field" + s
+	}
+	return "unknown field (the fields are " + strings.Join(names, ", ") + ")"
+}
+
+// field decodes the value of one known field into v.
+func (r *profileReader) field(name string, v reflect.Value) error {
+	tok, off, err := r.next()
+	if err != nil {
+		return err
+	}
+	if v.Kind() == reflect.Slice {
+		return r.list(name, v, tok, off)
+	}
+	num, ok := tok.(json.Number)
+	if !ok {
+		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a number", "field")
+	}
+	for _, f := range numberFields {
+		if f.name == name {
+			x, msg := numberValue(string(num), f)
+			if msg != "" {
+				return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
+			}
+			if v.Kind() == reflect.Float64 {
+				v.SetFloat(x)
+			} else {
+				v.SetInt(int64(x))
+			}
+			return nil
+		}
+	}
+	return r.add(off, FieldProblem{Field: name, Message: "no number field of this name"}) // unreachable: the tables agree
+}
+
+// list decodes a list of strings whose first token, tok, starts at off.
+func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off int) error {
+	if tok != json.Delim('[') {
+		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a list of strings", "field")
+	}
+	var vals []string
+	for i := 0; r.dec.More(); i++ {
+		tok, off, err := r.next()
+		if err != nil {
+			return err
+		}
+		s, ok := tok.(string)
+		if !ok {
+			if err := r.wrongType(tok, off, FieldProblem{Field: fmt.Sprintf("%s[%d]", name, i)}, "want a string", "entry"); err != nil {
+				return err
+			}
+			continue
+		}
+		if raw := r.data[off:r.dec.InputOffset()]; strings.ContainsRune(s, utf8.RuneError) && loneSurrogate(raw) {
+			// encoding/json would put U+FFFD in its place; YAML refuses it.
+			if err := r.add(off, FieldProblem{Field: fmt.Sprintf("%s[%d]", name, i), Value: numberText(string(raw)),
+				Message: "a \\u escape is half of a UTF-16 surrogate pair: write the character itself"}); err != nil {
+				return err
+			}
+			continue
+		}
+		vals = append(vals, s)
+	}
+	if _, _, err := r.next(); err != nil { // the closing bracket
+		return err
+	}
+	if len(vals) > 0 {
+		v.Set(reflect.ValueOf(vals))
+	}
+	return nil
+}
+
+// loneSurrogate reports whether raw, a JSON string as written, holds a \u
+// escape of half a UTF-16 surrogate pair without the other half.
+func loneSurrogate(raw []byte) bool {
+	escape := func(i int) (rune, bool) { // the \uXXXX escape at raw[i:], if any
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := escape(i)
+		switch {
+		case !ok:
+			i++ // another escape, such as \\: skip its second byte
+		case r >= 0xD800 && r < 0xDC00:
+			if low, ok := escape(i + 6); ok && low >= 0xDC00 && low < 0xE000 {
+				i += 11
+				continue
+			}
+			return true
+		case r >= 0xDC00 && r < 0xE000:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// wrongType reports a value of the wrong kind, whose first token, tok,
+// starts at off, and skips the rest of it. want says what was expected;
+// what is "field" or "entry", for the message about null.
+func (r *profileReader) wrongType(tok json.Token, off int, fp FieldProblem, want, what string) error {
+	var kind string
+	switch t := tok.(type) {
+	case nil:
+		if what == "" {
+			fp.Message = "the profile is null: write {} for an empty profile"
+		} else {
+			fp.Message = fmt.Sprintf("null is not a value: give one, or leave the %s out", what)
+		}
+		return r.add(off, fp)
+	case bool:
+		kind, fp.Value = "a boolean", strconv.FormatBool(t)
+	case json.Number:
+		kind, fp.Value = "a number", numberText(string(t))
+	case string:
+		kind, fp.Value = "a string", quoteValue(t)
+	case json.Delim:
+		kind = "a list"
+		if t == '{' {
+			kind = "a mapping"
+		}
+	}
+	fp.Message = want + ", found " + kind
+	if err := r.add(off, fp); err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); ok {
+		return r.skipRest(d)
+	}
+	return nil
+}
+
+// skipValue skips the next value.
+func (r *profileReader) skipValue() error {
+	tok, _, err := r.next()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); ok {
+		return r.skipRest(d)
+	}
+	return nil
+}
+
+// skipRest skips the rest of the list or mapping that the delimiter open
+// starts, however deeply it nests, without recursion.
+func (r *profileReader) skipRest(open json.Delim) error {
+	if open != '[' && open != '{' {
+		return nil
+	}
+	for depth := 1; depth > 0; {
+		tok, err := r.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+	return nil
+}
+
+// numberText returns a number, or other JSON text, as written, cut short
+// when long.
+func numberText(s string) string {
+	if len(s) <= MaxEntryLen {
+		return s
+	}
+	cut := MaxEntryLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// numberValue checks s, a number in JSON syntax, against field f, and
+// returns its value, or a message saying what is wrong. It works on the
+// digits as written, so that a number too large for any Go type is out of
+// range rather than a parse failure.
+func numberValue(s string, f numberField) (float64, string) {
+	rangeMsg := fmt.Sprintf("out of range, want %g to %g", f.min, f.max)
+	if f.isDouble {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil && (math.IsInf(x, 0) || !errors.Is(err, strconv.ErrRange)) {
+			return 0, rangeMsg
+		}
+		if x < f.min || x > f.max {
+			return 0, rangeMsg
+		}
+		return x + 0, "" // + 0 turns -0 into 0
+	}
+	x, whole, fits := wholeValue(s)
+	switch {
+	case !whole:
+		return 0, "must be a whole number"
+	case !fits || float64(x) < f.min || float64(x) > f.max:
+		return 0, rangeMsg
+	}
+	return float64(x), ""
+}
+
+// maxWholeDigits is the most digits wholeValue computes a value for; the
+// integer fields' ranges are far smaller.
+const maxWholeDigits = 9
+
+// wholeValue reads s, a number in JSON syntax. whole reports whether it is
+// a whole number (7, 7.0, 7e0, 70e-1), and fits whether it has at most
+// maxWholeDigits digits, in which case x is its value.
+func wholeValue(s string) (x int64, whole, fits bool) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, expText, _ := strings.Cut(strings.ToLower(s), "e")
+	intPart, frac, _ := strings.Cut(mant, ".")
+	exp := 0
+	expNeg := strings.HasPrefix(expText, "-")
+	for _, c := range strings.TrimLeft(expText, "+-") {
+		exp = min(exp*10+int(c-'0'), 1<<30) // beyond any number of digits the input can hold
+	}
+	if expNeg {
+		exp = -exp
+	}
+	digits := strings.TrimLeft(intPart+frac, "0")
+	exp -= len(frac)
+	if digits == "" {
+		return 0, true, true
+	}
+	trimmed := strings.TrimRight(digits, "0")
+	exp += len(digits) - len(trimmed)
+	digits = trimmed
+	if exp < 0 {
+		return 0, false, false
+	}
+	if len(digits)+exp > maxWholeDigits {
+		return 0, true, false
+	}
+	x, _ = strconv.ParseInt(digits+strings.Repeat("0", exp), 10, 64)
+	if neg {
+		x = -x
+	}
+	return x, true, true
+}

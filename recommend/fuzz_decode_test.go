@@ -1,0 +1,156 @@
+package recommend_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"gopkg.in/yaml.v3"
+)
+
+// FuzzDecodeProfileJSON decodes profiles written as JSON. DecodeProfile
+// must not panic; a refusal must be a one-line *ProfileError whose problems
+// lie inside the input; an accepted profile must agree with what
+// encoding/json reads from the same text, and write back to JSON that
+// decodes to the same Profile.
+func FuzzDecodeProfileJSON(f *testing.F) {
+	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzDecodeProfileJSON/*", "../testdata/fuzz/FuzzRecommend/*.json") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, ok := checkDecode(t, data)
+		if !ok || !isJSONInput(data) {
+			return
+		}
+		// encoding/json, reading the same text loosely, sees the same
+		// fields and values.
+		var loose map[string]any
+		if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\uFEFF")), &loose); err != nil {
+			t.Fatalf("DecodeProfile accepted %q, which encoding/json refuses: %v", data, err)
+		}
+		for k, v := range loose { // as omitempty leaves them out
+			if l, ok := v.([]any); ok && len(l) == 0 || v == 0.0 {
+				delete(loose, k)
+			}
+		}
+		if diff := cmp.Diff(loose, profileMap(t, p)); diff != "" {
+			t.Fatalf("DecodeProfile(%q) disagrees with encoding/json (-json +DecodeProfile):\n%s", data, diff)
+		}
+	})
+}
+
+// FuzzDecodeProfileYAML decodes profiles written as YAML. DecodeProfile
+// must not panic; a refusal must be a one-line *ProfileError whose problems
+// lie inside the input; an accepted profile must agree with what yaml.v3
+// reads into a Profile, and write back to JSON that decodes to the same
+// Profile.
+func FuzzDecodeProfileYAML(f *testing.F) {
+	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzDecodeProfileYAML/*", "../testdata/fuzz/FuzzRecommend/*.yaml",
+		"../testdata/profiles/*") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, ok := checkDecode(t, data)
+		if !ok || isJSONInput(data) {
+			return
+		}
+		// yaml.v3 reads the same profile, once its line breaks are the
+		// ones DecodeProfile reads (it turns U+2028 and the like into
+		// line feeds, as the rule loader does).
+		var loose recommend.Profile
+		if err := yaml.Unmarshal([]byte(lineBreaks.Replace(string(data))), &loose); err != nil {
+			t.Fatalf("DecodeProfile accepted %q, which yaml.v3 refuses: %v", data, err)
+		}
+		if diff := cmp.Diff(loose, p, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("DecodeProfile(%q) disagrees with yaml.v3 (-yaml.v3 +DecodeProfile):\n%s", data, diff)
+		}
+	})
+}
+
+// isJSONInput reports whether DecodeProfile reads data as JSON.
+func isJSONInput(data []byte) bool {
+	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\uFEFF")), " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
+}
+
+// checkDecode decodes data and checks what any decoding must keep to. It
+// returns the profile and whether it was accepted.
+func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
+	t.Helper()
+	p, err := recommend.DecodeProfile(bytes.NewReader(data))
+	if err != nil {
+		var pe *recommend.ProfileError
+		if !errors.As(err, &pe) || !errors.Is(err, recommend.ErrInvalidProfile) {
+			t.Fatalf("DecodeProfile error is %T, want a *ProfileError: %v", err, err)
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\n\r") || !utf8.ValidString(msg) {
+			t.Fatalf("DecodeProfile error is not one line of UTF-8: %q", msg)
+		}
+		if len(pe.Problems) == 0 || len(pe.Problems) > 10 {
+			t.Fatalf("DecodeProfile reported %d problems, want 1 to 10: %v", len(pe.Problems), err)
+		}
+		for _, fp := range pe.Problems {
+			checkInside(t, data, fp)
+		}
+		if diff := cmp.Diff(recommend.Profile{}, p); diff != "" {
+			t.Fatalf("DecodeProfile returned an error and a profile (-want +got):\n%s", diff)
+		}
+		return p, false
+	}
+	again, err := json.Marshal(p)
+	if err != nil {
+		t.Fatalf("json.Marshal(%+v): %v", p, err)
+	}
+	back, err := recommend.DecodeProfile(bytes.NewReader(again))
+	if err != nil {
+		t.Fatalf("DecodeProfile(%q) gave %+v, whose JSON %s does not decode: %v", data, p, again, err)
+	}
+	if diff := cmp.Diff(p, back); diff != "" {
+		t.Fatalf("DecodeProfile(%q) gave %+v; its JSON %s decodes to another profile (-first +again):\n%s", data, p, again, diff)
+	}
+	return p, true
+}
+
+// checkInside checks that a problem with a position points inside the
+// input: at a line it has, and at most one column past that line's end.
+func checkInside(t *testing.T, data []byte, fp recommend.FieldProblem) {
+	t.Helper()
+	if fp.Line == 0 && fp.Column == 0 {
+		return
+	}
+	src := string(bytes.TrimPrefix(data, []byte("\uFEFF")))
+	var lines []string
+	if isJSONInput(data) {
+		lines = strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(src), "\n")
+	} else {
+		lines = strings.Split(lineBreaks.Replace(src), "\n")
+	}
+	if fp.Line < 1 || fp.Line > len(lines) {
+		t.Fatalf("problem %q: line %d is outside the input's %d lines", fp.String(), fp.Line, len(lines))
+	}
+	if width := utf8.RuneCountInString(lines[fp.Line-1]); fp.Column < 1 || fp.Column > width+1 {
+		t.Fatalf("problem %q: column %d is outside line %d, %d characters wide", fp.String(), fp.Column, fp.Line, width)
+	}
+}
+
+// profileMap returns p as encoding/json reads its JSON into a map: the
+// fields that are set, numbers as float64.
+func profileMap(t *testing.T, p recommend.Profile) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -1,0 +1,455 @@
+package rules_test
+
+// Clinical safety invariants of the default rules (issue 7), checked over
+// an enumerated profile space with the engine's read-only views. The
+// identifiers here carry a "clinical" prefix so that they cannot clash with
+// those of rules_test.go, which shares the package.
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// The dimensions of the profile space. Conditions, red flags, aggravators,
+// easing directions and equipment are crossed; age, days since onset, pain,
+// sitting hours and the health conditions rotate from profile to profile,
+// with periods chosen so that every red flag set meets every age and onset.
+var (
+	clinicalBackConditions = []string{
+		"disc_herniation", "acute_strain", "chronic_stiffness",
+		"sciatica", "spinal_stenosis", "degenerative_disc_disease",
+	}
+	// Every red flag alone, and the pairs whose combination the rules
+	// treat differently from either flag alone.
+	clinicalRedFlagSets = [][]string{
+		nil,
+		{"bladder_bowel_dysfunction"}, {"saddle_numbness"}, {"sexual_dysfunction"}, {"symptoms_in_both_legs"},
+		{"leg_weakness"}, {"fever_or_chills"}, {"severe_pain_after_injury"}, {"history_of_cancer"},
+		{"unexplained_weight_loss"}, {"night_pain"}, {"no_improvement_with_self_care"},
+		{"pain_below_knee"}, {"leg_numbness_or_tingling"},
+		{"immunosuppression"}, {"long_term_steroids"}, {"recent_fall"},
+		{"severe_pain_after_injury", "leg_weakness"},
+		{"recent_fall", "leg_numbness_or_tingling"},
+		{"unexplained_weight_loss", "night_pain"},
+		{"night_pain", "no_improvement_with_self_care"},
+		{"recent_fall", "long_term_steroids"},
+		{"pain_below_knee", "leg_numbness_or_tingling"},
+		{"immunosuppression", "fever_or_chills"},
+	}
+	clinicalAggravatorSets = [][]string{
+		nil,
+		{"stretching"}, {"bending_forward"}, {"bending_backward"}, {"twisting"},
+		{"sitting"}, {"standing"}, {"lifting"}, {"foam_rolling"},
+		{"bending_forward", "twisting"},
+		{"bending_backward", "standing"},
+		{"stretching", "foam_rolling", "sitting", "lifting"},
+	}
+	clinicalEasedBySets = [][]string{
+		nil,
+		{"bending_backward"},
+		{"sitting", "bending_forward"},
+	}
+	clinicalEquipmentSets = [][]string{
+		nil,
+		{"foam_roller", "massage_ball", "towel", "bed", "sofa", "inversion_table", "back_stretcher", "standing_desk", "resistance_band", "exercise_mat"},
+	}
+	// Rotating values, each list holding the edges of the rules' thresholds.
+	clinicalAges          = []int{0, 10, 15, 16, 35, 50, 51, 64, 65, 80, 33}
+	clinicalDays          = []int{0, 3, 27, 28, 56, 84, 85, 200}
+	clinicalHealthSets    = [][]string{nil, {"osteoporosis"}, {"high_blood_pressure"}, {"pregnancy", "glaucoma"}, {"heart_disease"}}
+	clinicalPainLevels    = []int{0, 4, 8}
+	clinicalSittingHours  = []float64{0, 9.5}
+	clinicalLegSymptoms   = []string{"pain_below_knee", "leg_numbness_or_tingling"}
+	clinicalCaudaEquina   = []string{"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "symptoms_in_both_legs"}
+	clinicalInversionFrom = []string{"disc_herniation", "degenerative_disc_disease", "spinal_stenosis"}
+)
+
+// clinicalProfiles enumerates the profile space.
+func clinicalProfiles() []recommend.Profile {
+	var out []recommend.Profile
+	for mask := 0; mask < 1<<len(clinicalBackConditions); mask++ {
+		var back []string
+		for i, c := range clinicalBackConditions {
+			if mask&(1<<i) != 0 {
+				back = append(back, c)
+			}
+		}
+		for _, rf := range clinicalRedFlagSets {
+			for _, ag := range clinicalAggravatorSets {
+				for _, eased := range clinicalEasedBySets {
+					for _, eq := range clinicalEquipmentSets {
+						n := len(out)
+						conds := append(slices.Clip(back), clinicalHealthSets[(n/7)%len(clinicalHealthSets)]...)
+						out = append(out, recommend.Profile{
+							Conditions:     conds,
+							RedFlags:       rf,
+							AggravatedBy:   ag,
+							EasedBy:        eased,
+							Equipment:      eq,
+							Age:            clinicalAges[n%len(clinicalAges)],
+							DaysSinceOnset: clinicalDays[(n/len(clinicalAges))%len(clinicalDays)],
+							PainLevel:      clinicalPainLevels[(n/5)%len(clinicalPainLevels)],
+							SittingHours:   clinicalSittingHours[(n/3)%len(clinicalSittingHours)],
+						})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// clinicalAdvice is what the red-flag policy of red_flags.yaml requires for
+// a profile: the most urgent referral ("" for none) and whether movement
+// advice is withheld. It restates the policy table at the top of
+// red_flags.yaml independently of the rules, so that a rule that stops
+// firing, or fires too widely, fails the test.
+type clinicalAdvice struct {
+	Top      recommend.Urgency
+	Withheld bool
+}
+
+func clinicalExpect(p recommend.Profile) clinicalAdvice {
+	flag := func(f string) bool { return slices.Contains(p.RedFlags, f) }
+	anyFlag := func(fs []string) bool { return slices.ContainsFunc(fs, flag) }
+	injury, fall := flag("severe_pain_after_injury"), flag("recent_fall")
+	nerve := flag("leg_weakness") || flag("leg_numbness_or_tingling")
+	fragile := p.Age >= 65 || slices.Contains(p.Conditions, "osteoporosis") || flag("long_term_steroids")
+	cancerSigns := 0
+	for _, on := range []bool{
+		p.Age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
+		flag("no_improvement_with_self_care") && p.DaysSinceOnset >= 28,
+	} {
+		if on {
+			cancerSigns++
+		}
+	}
+	under16 := p.Age > 0 && p.Age < 16
+
+	switch {
+	case anyFlag(clinicalCaudaEquina), (injury || fall) && nerve, injury && fragile:
+		return clinicalAdvice{Top: recommend.Emergency, Withheld: true}
+	case injury, fall && fragile, flag("leg_weakness"), flag("fever_or_chills"),
+		flag("history_of_cancer"), cancerSigns >= 2:
+		return clinicalAdvice{Top: recommend.Urgent, Withheld: true}
+	case flag("unexplained_weight_loss"), flag("night_pain"),
+		flag("immunosuppression"), flag("long_term_steroids"):
+		return clinicalAdvice{Top: recommend.Urgent, Withheld: under16}
+	case under16:
+		return clinicalAdvice{Top: recommend.Routine, Withheld: true}
+	case anyFlag(clinicalLegSymptoms), flag("no_improvement_with_self_care"):
+		return clinicalAdvice{Top: recommend.Routine}
+	}
+	return clinicalAdvice{}
+}
+
+// clinicalReasons indexes the rule views: for each rule, effect kind and
+// selected movement, the reason that effect shows on its items.
+type clinicalReasons map[string]map[recommend.EffectKind]map[string]string
+
+func clinicalReasonIndex(eng *recommend.Engine) clinicalReasons {
+	idx := clinicalReasons{}
+	for _, r := range eng.Rules() {
+		byKind := map[recommend.EffectKind]map[string]string{}
+		for _, e := range r.Effects {
+			m := map[string]string{}
+			for _, id := range e.Selected {
+				m[id] = e.Because
+			}
+			byKind[e.Kind] = m
+		}
+		idx[r.ID] = byKind
+	}
+	return idx
+}
+
+// notes returns the notes an item must carry: one per rule of rules that
+// has an effect of kind naming movement, with that effect's reason.
+func (idx clinicalReasons) notes(rules []string, kind recommend.EffectKind, movement string) []recommend.Note {
+	out := []recommend.Note{}
+	for _, id := range rules {
+		if text, ok := idx[id][kind][movement]; ok {
+			out = append(out, recommend.Note{Rule: id, Text: text})
+		}
+	}
+	return out
+}
+
+// TestClinicalInvariants checks the clinical safety properties of the
+// default rules over every profile of clinicalProfiles.
+func TestClinicalInvariants(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatalf("load the default rules: %v", err)
+	}
+	reasons := clinicalReasonIndex(eng)
+	extension := map[string]bool{}
+	for _, m := range eng.Movements() {
+		if slices.Contains(m.Tags, "lumbar_extension") {
+			extension[m.ID] = true
+		}
+	}
+	if len(extension) == 0 {
+		t.Fatal("no movement is tagged lumbar_extension: the stenosis invariant would check nothing")
+	}
+
+	profiles := clinicalProfiles()
+	start := time.Now()
+	var (
+		mu       sync.Mutex
+		failures = map[string]int{}
+		wg       sync.WaitGroup
+	)
+	report := func(p recommend.Profile, invariant, format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		failures[invariant]++
+		if failures[invariant] <= 3 {
+			t.Errorf("%s: profile %+v:\n%s", invariant, p, fmt.Sprintf(format, args...))
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(profiles); i += workers {
+				p := profiles[i]
+				res, err := eng.Recommend(context.Background(), p)
+				if err != nil {
+					report(p, "evaluates", "%v", err)
+					continue
+				}
+				clinicalCheck(p, res, reasons, extension, report)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("checked %d profiles in %v", len(profiles), time.Since(start).Round(time.Millisecond))
+	for inv, n := range failures {
+		t.Errorf("invariant %q failed for %d of %d profiles", inv, n, len(profiles))
+	}
+}
+
+func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalReasons, extension map[string]bool,
+	report func(p recommend.Profile, invariant, format string, args ...any)) {
+	rec := map[string]recommend.Item{}
+	for _, it := range res.Recommended {
+		rec[it.Movement] = it
+	}
+
+	// Possible serious disease withholds movement advice, at the urgency
+	// the policy sets.
+	var top recommend.Urgency
+	if len(res.Referrals) > 0 {
+		top = res.Referrals[0].Urgency
+	}
+	if want, got := clinicalExpect(p), (clinicalAdvice{Top: top, Withheld: res.Withheld}); want != got {
+		report(p, "red-flag policy", "(-want +got):\n%s", cmp.Diff(want, got))
+	}
+
+	// No movement is recommended while a withholding referral stands.
+	withholding := slices.ContainsFunc(res.Referrals, func(r recommend.Referral) bool { return r.Withhold })
+	if withholding && (len(res.Recommended) != 0 || len(res.NeedsEquipment) != 0 || !res.Withheld) {
+		report(p, "withheld", "a referral withholds advice, yet withheld=%v with %d recommended and %d waiting for equipment",
+			res.Withheld, len(res.Recommended), len(res.NeedsEquipment))
+	}
+
+	// Every reason and caution on an item comes from an effect of the
+	// matching kind that names the item, and shows that effect's reason.
+	// (slices.Equal first: cmp.Diff only to explain a mismatch.)
+	for _, it := range res.Recommended {
+		if want := reasons.notes(it.Rules, recommend.EffectRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
+			report(p, "reasons", "recommended %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
+		}
+		if want := reasons.notes(it.Rules, recommend.EffectCaution, it.Movement); !slices.Equal(want, it.Cautions) {
+			report(p, "reasons", "recommended %s: cautions (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Cautions))
+		}
+	}
+	for _, it := range res.Avoided {
+		if want := reasons.notes(it.Rules, recommend.EffectAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
+			report(p, "reasons", "avoided %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
+		}
+		if len(it.Cautions) != 0 {
+			report(p, "reasons", "avoided %s carries cautions %v", it.Movement, it.Cautions)
+		}
+	}
+
+	// The inversion table (traction, which NICE NG59 advises against) is
+	// never recommended, nor listed as worth buying; where a rule
+	// recommends it, the conflict shows both sides' citations.
+	if _, ok := rec["inversion_table"]; ok {
+		report(p, "no inversion", "the inversion table is recommended")
+	}
+	for _, n := range res.NeedsEquipment {
+		if n.Movement == "inversion_table" {
+			report(p, "no inversion", "the inversion table is listed as needing equipment")
+		}
+	}
+	if slices.ContainsFunc(p.Conditions, func(c string) bool { return slices.Contains(clinicalInversionFrom, c) }) {
+		i := slices.IndexFunc(res.Conflicts, func(c recommend.Conflict) bool { return c.Movement == "inversion_table" })
+		if i < 0 {
+			report(p, "inversion conflict", "no conflict is listed for the inversion table")
+		} else {
+			c := res.Conflicts[i]
+			type sides struct {
+				Resolution recommend.Resolution
+				// ForCitesClinic: back-in-shape recommends it; AgainstCitesNICE:
+				// NG59 advises against traction.
+				ForCitesClinic, AgainstCitesNICE bool
+			}
+			want := sides{recommend.Avoided, true, true}
+			got := sides{c.Resolution, clinicalCites(c.For.Citations, "back-in-shape-stretches"), clinicalCites(c.Against.Citations, "nice-ng59")}
+			if want != got {
+				report(p, "inversion conflict", "(-want +got):\n%s", cmp.Diff(want, got))
+			}
+		}
+	}
+
+	// With stenosis, nothing extension-biased is recommended, nor listed
+	// as worth getting equipment for, unless bending backward eases it.
+	if slices.Contains(p.Conditions, "spinal_stenosis") && !slices.Contains(p.EasedBy, "bending_backward") {
+		for id := range rec {
+			if extension[id] {
+				report(p, "stenosis extension", "%s is extension-biased and recommended", id)
+			}
+		}
+		for _, n := range res.NeedsEquipment {
+			if extension[n.Movement] {
+				report(p, "stenosis extension", "%s is extension-biased and listed as needing equipment", n.Movement)
+			}
+		}
+	}
+
+	// Sciatica: staying active is always advised when advice is given, and
+	// with leg symptoms the hamstring stretch is never uncautioned.
+	if !res.Withheld {
+		if _, ok := rec["walking"]; !ok {
+			report(p, "stay active", "walking is not recommended")
+		}
+	}
+	legs := slices.Contains(p.Conditions, "sciatica") ||
+		slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(clinicalLegSymptoms, f) })
+	if it, ok := rec["hamstring_stretch"]; ok && legs &&
+		!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
+		report(p, "hamstring caution", "hamstring_stretch is recommended with leg symptoms without the nerve caution: %v", it.Cautions)
+	}
+}
+
+// clinicalCites reports whether cites include one of source.
+func clinicalCites(cites []recommend.Citation, source string) bool {
+	return slices.ContainsFunc(cites, func(c recommend.Citation) bool { return c.Source == source })
+}
+
+// TestClinicalSourceKinds pins the kind of each source the issue names, so
+// that a trial or a reference page is not presented as a guideline.
+func TestClinicalSourceKinds(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatalf("load the default rules: %v", err)
+	}
+	want := map[string]string{
+		"kadalyst-strained-lower-back":     "practitioner-article",
+		"back-in-shape-stretches":          "clinic-article",
+		"blog-stop-stretching":             "personal-account",
+		"fitro-release-your-back":          "general-health-article",
+		"nice-ng59":                        "guideline",
+		"nice-ng41":                        "guideline",
+		"ifompt-red-flags-2020":            "guideline",
+		"girft-cauda-equina-2023":          "guideline",
+		"acp-2017":                         "guideline",
+		"nass-stenosis-2013":               "guideline",
+		"ahcpr-1994":                       "guideline",
+		"henschke-2013-cochrane":           "systematic-review",
+		"dahm-2010-cochrane":               "systematic-review",
+		"long-2004-directional-preference": "trial",
+		"bmj-cauda-equina":                 "reference",
+		"mayo-inversion-therapy":           "reference",
+	}
+	got := map[string]string{}
+	for _, s := range eng.Sources() {
+		if _, ok := want[s.ID]; ok {
+			got[s.ID] = s.Kind
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("source kinds (-want +got):\n%s", diff)
+	}
+}
+
+// TestClinicalReferralMessages checks what every referral says: that it is
+// advice to get assessed and not a diagnosis, and that it promotes no
+// clinic's decompression (traction) service.
+func TestClinicalReferralMessages(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatalf("load the default rules: %v", err)
+	}
+	type problem struct{ Rule, Problem string }
+	var got []problem
+	n := 0
+	for _, r := range eng.Rules() {
+		if r.Referral == nil {
+			continue
+		}
+		n++
+		msg := strings.ToLower(r.Referral.Message)
+		if !strings.Contains(msg, "not a diagnosis") {
+			got = append(got, problem{r.ID, "does not say it is not a diagnosis"})
+		}
+		if strings.Contains(msg, "decompression") {
+			got = append(got, problem{r.ID, "mentions decompression treatment"})
+		}
+		if r.Referral.Withhold && !strings.Contains(msg, "exercis") {
+			got = append(got, problem{r.ID, "withholds advice without saying to hold off exercise"})
+		}
+	}
+	if n == 0 {
+		t.Fatal("no referral rules found")
+	}
+	if diff := cmp.Diff([]problem(nil), got); diff != "" {
+		t.Errorf("referral messages (-want +got):\n%s", diff)
+	}
+}
+
+// TestClinicalReasonsNameOnlyTheirItems checks, as far as a test can, that
+// every reason is about the items it is shown on: an effect's reason may
+// not name a movement the effect does not select, by its name or its id
+// written as words (so a reason about the sofa decompression cannot be
+// shown on walking).
+func TestClinicalReasonsNameOnlyTheirItems(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatalf("load the default rules: %v", err)
+	}
+	movements := eng.Movements()
+	type problem struct{ Rule, Effect, Names string }
+	var got []problem
+	for _, r := range eng.Rules() {
+		for _, e := range r.Effects {
+			because := strings.ToLower(e.Because)
+			for _, m := range movements {
+				if slices.Contains(e.Selected, m.ID) {
+					continue
+				}
+				for _, name := range []string{m.Name, strings.ReplaceAll(m.ID, "_", " ")} {
+					if strings.Contains(because, strings.ToLower(name)) {
+						got = append(got, problem{r.ID, string(e.Kind), name})
+					}
+				}
+			}
+		}
+	}
+	if diff := cmp.Diff([]problem(nil), got); diff != "" {
+		t.Errorf("reasons that name a movement their effect does not select (-want +got):\n%s", diff)
+	}
+}
