@@ -9,26 +9,40 @@ declares the sources the rules cite, the vocabulary of profile values, the
 movements that can be advised, and the rules themselves. Each rule has a
 CEL condition over the variable profile, one or more effects (recommend,
 avoid or caution movements, or refer the person to a clinician), a reason,
-and at least one citation.
+and at least one citation. An effect may carry its own reason, shown on
+the items it produces in place of the rule's.
 
 A [Profile] describes the person: conditions, red flags, what makes the
-symptoms worse, equipment at hand, pain level, days since onset, sitting
-hours and age. [Engine.Recommend] evaluates every rule against it and
-returns a [Result]: referrals, recommended and avoided movements, the
-conflicts between rules, the movements that need equipment, and a trace of
-every rule. Every item carries the citations that justify it.
+symptoms worse and what eases them, equipment at hand, pain level, days
+since onset, sitting hours and age. [Engine.Recommend] evaluates every rule
+against it and returns a [Result]: referrals, recommended and avoided
+movements, the conflicts between rules, the movements that need equipment,
+a trace of every rule, and the [RuleSet] (version and digest) that produced
+it. Every item carries the citations that justify it, and every citation
+its source's kind.
+
+An [Engine] also offers read-only views of what it loaded, so that tools
+never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],
+[Engine.Rules] and [Engine.Sources].
 
 # Stages
 
-Loading and recommending run through five stages, each in its own file:
+Loading and recommending run through five stages, each with one home:
 
-  - parse.go: YAML files to positioned declarations, checking the schema.
-  - compile.go: cross-references checked, CEL conditions type-checked and
-    compiled once, effect selectors resolved to movements.
-  - evaluate.go: one profile converted to CEL values once, every compiled
-    condition run against it.
-  - resolve.go: the safety policy turns matched rules into a Result.
-  - present.go: a Result written as JSON or text.
+  - parse (package internal/parse, the only reader of YAML): rule files to
+    positioned declarations, checking the schema; each condition comes with
+    a map from offsets in its text back to the file.
+  - compile (compile.go; condition.go, astcheck.go and celmessage.go for
+    CEL): cross-references checked, each condition type-checked, validated
+    against the vocabulary and compiled once, its checked AST kept, effect
+    selectors resolved to movements.
+  - evaluate (evaluate.go): one profile converted to CEL values once, every
+    compiled condition run against it.
+  - resolve (resolve.go): the safety policy turns the matched rules into a
+    decision record: per movement, who recommends, avoids and cautions it,
+    the equipment it lacks, and the outcome; and the referrals, with those
+    that withhold advice. build.go makes the Result from that record.
+  - present (present.go): a Result written as JSON or text.
 
 # Safety policy
 
@@ -39,7 +53,8 @@ The resolve stage applies these rules, in this order of precedence:
     Result.Conflicts with resolution "avoided" and both sides cited.
  2. A caution keeps a recommended movement, attaches the caution rule's
     reason and citations to it, and lists the disagreement in Conflicts with
-    resolution "cautioned".
+    resolution "cautioned". A conflict names its avoiding and its cautioning
+    rules apart (AvoidRules, CautionRules).
  3. Several rules recommending one movement merge into one item that keeps
     every reason and citation.
  4. Referrals are sorted emergency, then urgent, then routine. A matched
@@ -52,6 +67,18 @@ The resolve stage applies these rules, in this order of precedence:
  6. If any rule fails to evaluate, Recommend returns an error naming the
     rule and no result, because a skipped avoid rule could let a harmful
     movement through.
+
+Where a clinical guideline and a web article disagree, the safer side wins
+and the conflict is shown with both citations. The engine does not rank
+evidence itself: the rules encode the guideline's side as an avoid or a
+caution, and rule 1 makes the safer side win whatever the article says.
+Every citation carries its source's kind (guideline, systematic-review,
+trial, reference, clinic-article, practitioner-article,
+general-health-article or personal-account; see [Source]), so a reader of
+a conflict sees which side a guideline is on. Keeping the judgement in the
+rules keeps it reviewable by clinicians, next to its citations, and lets a
+rule set say where an article's advice is kept with a caution rather than
+dropped.
 
 A referral is advice to get assessed, not a diagnosis; every Result carries
 the [Disclaimer].
@@ -70,9 +97,17 @@ follows rule order.
 
 [Load] reports every problem in a rule set at once, as a [*LoadError] whose
 [Issue] values carry file, line and column, including positions inside CEL
-conditions written as block scalars. [Engine.Validate] and Recommend report
-every problem with a profile as a [*ProfileError]. Evaluation failures are
-[*EvalError] values. All of them work with errors.Is and errors.As.
+conditions written as block scalars; it unwraps to the errors behind them,
+such as a file that could not be read, so errors.Is(err, fs.ErrNotExist)
+works. [DecodeProfile], [Engine.Validate] and Recommend report every problem
+with a profile as a [*ProfileError], with a line and column where the
+decoder knows one. Evaluation failures are [*EvalError] values that name
+the rule and its file and line. All of them work with errors.Is and
+errors.As. Their texts escape control characters, so a hostile rule file,
+file name or profile cannot act on a terminal.
+
+Nil inputs are errors, not panics: a nil *Engine, a nil context, a nil
+option or a nil *Result given to a writer.
 
 # Limits
 
@@ -87,11 +122,13 @@ profiles to [MaxListLen] entries a list and [MaxEntryLen] bytes an entry,
 which is what makes that estimate a bound; [DecodeProfile] reads at most
 [MaxProfileBytes]. When Recommend runs, conditions that loop also stop at
 the runtime cost limit ([ErrCostLimit]) and when the context is cancelled,
-in the middle of a comprehension.
+in the middle of a comprehension; a deadline that has passed is honoured
+even before the context's timer fires.
 
 # Concurrency
 
 An [Engine] is immutable once loaded. Its methods may be called from any
-number of goroutines at once.
+number of goroutines at once. A Result belongs to its caller: changing it
+does not change the Engine or any other Result.
 */
 package recommend

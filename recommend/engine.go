@@ -3,13 +3,9 @@ package recommend
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"math"
-	"path"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -219,7 +215,7 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		if !d.Type().IsRegular() {
 			// A link to a file is followed; anything else is refused, a
 			// pipe or a device since reading it could block forever.
-			if msg := notRuleFile(fsys, name, d.Type()); msg != "" {
+			if msg := parse.Irregular(fsys, name, d.Type(), "rule file"); msg != "" {
 				iss.Add(parse.FilePos{File: name}, "%s", msg)
 				return nil
 			}
@@ -237,7 +233,7 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		iss.Add(parse.FilePos{File: "."}, "no rule files (*.yaml or *.yml) found: a rule set needs at least one")
 	}
 	for _, name := range names {
-		src, err := readLimited(fsys, name, cfg.maxFileSize)
+		src, err := parse.ReadFile(fsys, name, cfg.maxFileSize, "rule file")
 		if err != nil {
 			iss.AddError(parse.FilePos{File: name}, err)
 			continue
@@ -250,95 +246,12 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 	return compile(rs, iss, &cfg)
 }
 
-// isRuleFile reports whether name, a slash-separated path, is a rule file:
-// a YAML file that is not a test-case file (*_test.yaml, or any file in a
-// folder named tests).
-func isRuleFile(name string) bool {
-	ext := path.Ext(name)
-	if e := strings.ToLower(ext); e != ".yaml" && e != ".yml" {
-		return false
-	}
-	if strings.HasSuffix(strings.TrimSuffix(name, ext), "_test") {
-		return false
-	}
-	return !slices.Contains(strings.Split(path.Dir(name), "/"), "tests")
-}
-
-// pathless returns the cause of a *fs.PathError, without the operation and
-// path it names, or err itself.
-func pathless(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // walkError is a failure to list the rule files. Its text is escaped like
 // that of a LoadError, since it holds a path.
 type walkError struct{ err error }
 
 func (e *walkError) Error() string { return "load rules: " + escapeText(e.err.Error()) }
 func (e *walkError) Unwrap() error { return e.err }
-
-// notRuleFile says why name, a directory entry of type typ that is not a
-// regular file, cannot be read as a rule file, or returns "" when it is a
-// link to a regular file.
-func notRuleFile(fsys fs.FS, name string, typ fs.FileMode) string {
-	const fix = "point it at a rule file, or delete it"
-	if typ&fs.ModeSymlink == 0 {
-		return fileKind(typ) + ", not a regular file: rule files must be plain files"
-	}
-	info, err := fs.Stat(fsys, name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "broken symlink: its target does not exist: " + fix
-	case isSymlinkLoop(err):
-		return "symlink loop: following the link leads back to it: " + fix
-	case err != nil:
-		return fmt.Sprintf("symlink that cannot be followed: %v: %s", err, fix)
-	case info.IsDir():
-		return "symlink to a folder: Load does not follow links to folders, and a name ending in .yaml or .yml is read as a rule file: rename the link, or link the rule files one by one"
-	case !info.Mode().IsRegular():
-		return "symlink to " + fileKind(info.Mode()) + ", not to a regular file: rule files must be plain files"
-	}
-	return ""
-}
-
-// fileKind names the kind of file a mode describes, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}
-
-// readLimited reads the rule file name, refusing one over limit bytes. Its
-// errors do not repeat the file name, which the issue reporting them shows.
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the file: %w", pathless(err))
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > limit {
-		return nil, fmt.Errorf("file is %d bytes, over the limit of %d bytes: split it into smaller files", st.Size(), limit)
-	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the file: %w", pathless(err))
-	}
-	if n > limit {
-		return nil, fmt.Errorf("file is over the limit of %d bytes: split it into smaller files", limit)
-	}
-	return buf.Bytes(), nil
-}
 
 var defaultEngine = sync.OnceValues(func() (*Engine, error) {
 	return Load(rules.FS)

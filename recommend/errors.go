@@ -3,12 +3,12 @@ package recommend
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/termsafe"
 )
 
 // ErrInvalidRules is matched by every *LoadError, so callers can test
@@ -187,44 +187,6 @@ func isSafeLine(s string) bool {
 	return true
 }
 
-// escapeText returns s with each invalid UTF-8 byte and each character
-// that strconv.IsPrint rejects (control characters, line breaks and tabs,
-// invisible format characters such as the bidirectional overrides, and
-// spaces other than U+0020) written as a Go escape: \x1b, \a, \n, \u202e.
-// Printable text, letters of any script included, is kept as it is, and so
-// are backslashes, so escaping twice changes nothing.
-func escapeText(s string) string {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if c >= ' ' && c < 0x7f {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || !strconv.IsPrint(r) {
-			break
-		}
-		i += size
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case strconv.IsPrint(r):
-			b.WriteString(s[i : i+size])
-		default:
-			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
-			b.WriteString(q[1 : len(q)-1])
-		}
-		i += size
-	}
-	return b.String()
-}
+// escapeText returns s as one line safe for a terminal (see
+// termsafe.Line).
+func escapeText(s string) string { return termsafe.Line(s) }

@@ -200,7 +200,7 @@ func TestSymlinkMessages(t *testing.T) {
 		"b-one.yaml: symlink loop: following the link leads back to it: point it at a rule file, or delete it",
 		"b-two.yaml: symlink loop: following the link leads back to it: point it at a rule file, or delete it",
 		"c-dangling.yaml: broken symlink: its target does not exist: point it at a rule file, or delete it",
-		"d-folder.yaml: symlink to a folder: Load does not follow links to folders, and a name ending in .yaml or .yml is read as a rule file: rename the link, or link the rule files one by one",
+		"d-folder.yaml: symlink to a folder, named like a rule file: links to folders are not followed: rename the link, or link the files one by one",
 		// e-good.yaml, a link to a rule file, is read without a problem.
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

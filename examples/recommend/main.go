@@ -19,10 +19,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -41,36 +40,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n", terminalSafe(err.Error()))
+		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n", termsafe.Text(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "error: %s\n", terminalSafe(err.Error()))
+		fmt.Fprintf(stderr, "error: %s\n", termsafe.Text(err.Error()))
 		return 1
 	}
 }
 
-// terminalSafe returns s with each invalid UTF-8 byte, and each character
-// other than line feed and tab that is not printable, written as a Go
-// escape (\x1b, \a, \u202e), so that text from a rule file, a profile or a
-// file name cannot act on the terminal. Printable text, letters of any
-// script included, is kept as it is.
-func terminalSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == '\t' || strconv.IsPrint(r):
-			b.WriteString(s[i : i+size])
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		i += size
-	}
-	return b.String()
-}
 
 func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
@@ -130,6 +107,6 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	if err := recommend.WriteText(&text, res); err != nil {
 		return err
 	}
-	_, err = io.WriteString(stdout, terminalSafe(text.String()))
+	_, err = io.WriteString(stdout, termsafe.Text(text.String()))
 	return err
 }

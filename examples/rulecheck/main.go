@@ -26,11 +26,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/internal/termsafe"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -105,11 +105,11 @@ func check(args []string, stdout, stderr io.Writer) error {
 			is.File = filepath.Join(dir, is.File)
 			fmt.Fprintln(stdout, is.Long())
 		}
-		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", count(len(le.Issues), "problem"), dir)
+		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(len(le.Issues), "problem"), dir)
 		return errFailed
 	}
 	rules := eng.Rules()
-	fmt.Fprintf(stdout, "ok    rules: %s in %s\n", count(len(rules), "rule"), dir)
+	fmt.Fprintf(stdout, "ok    rules: %s in %s\n", words.Count(len(rules), "rule"), dir)
 
 	cases, err := loadCases(dir, *casesDir)
 	if err != nil {
@@ -268,12 +268,6 @@ func (c *checker) coverage(dir string, rules []recommend.Rule) {
 	}
 }
 
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
 
 func orNone(ids []string) string {
 	if len(ids) == 0 {
@@ -292,31 +286,9 @@ func indent(s, prefix string) string {
 type safeWriter struct{ w io.Writer }
 
 func (s safeWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(s.w, terminalSafe(string(p))); err != nil {
+	if _, err := io.WriteString(s.w, termsafe.Text(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
 
-// terminalSafe returns s with each invalid UTF-8 byte, and each character
-// other than line feed and tab that is not printable, written as a Go
-// escape (\x1b, \a, \u202e), so that text from a rule file, a case file or
-// a file name cannot act on the terminal. Printable text, letters of any
-// script included, is kept as it is.
-func terminalSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == '\t' || strconv.IsPrint(r):
-			b.WriteString(s[i : i+size])
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		i += size
-	}
-	return b.String()
-}

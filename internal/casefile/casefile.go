@@ -381,7 +381,7 @@ func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			if msg := notCaseFile(fsys, name, d.Type()); msg != "" {
+			if msg := parse.Irregular(fsys, name, d.Type(), "case file"); msg != "" {
 				return &Error{File: name, Message: msg}
 			}
 		}
@@ -408,75 +408,18 @@ func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 	return out, nil
 }
 
-// notCaseFile says why name, a directory entry of type typ that is not a
-// regular file, cannot be read as a case file, or returns "" when it is a
-// link to a regular file.
-func notCaseFile(fsys fs.FS, name string, typ fs.FileMode) string {
-	const plain = "case files must be plain files"
-	if typ&fs.ModeSymlink == 0 {
-		return fileKind(typ) + ", not a regular file: " + plain
-	}
-	info, err := fs.Stat(fsys, name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "broken symlink: its target does not exist: point it at a case file, or delete it"
-	case err != nil:
-		return fmt.Sprintf("symlink that cannot be followed: %v", unwrapPath(err))
-	case info.IsDir():
-		return "symlink to a folder, named like a case file: " + plain
-	case !info.Mode().IsRegular():
-		return "symlink to " + fileKind(info.Mode()) + ", not to a regular file: " + plain
-	}
-	return ""
-}
-
-// fileKind names the kind of file a mode describes, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}
-
-// unwrapPath returns the cause of a *fs.PathError, without the operation
-// and path it names, or err itself.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-// readFile reads the case file name, refusing one over MaxFileSize bytes
-// or one that is no longer a regular file once opened.
+// readFile reads the case file name, with the rule files' protections (see
+// parse.ReadFile).
 func readFile(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
+	data, err := parse.ReadFile(fsys, name, MaxFileSize, "case file")
 	if err != nil {
-		return nil, &Error{File: name, Message: fmt.Sprintf("cannot open the file: %v", unwrapPath(err)), Err: err}
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil {
-		if !st.Mode().IsRegular() {
-			return nil, &Error{File: name, Message: fileKind(st.Mode()) + ", not a regular file: case files must be plain files"}
+		var perr error
+		if errors.Unwrap(err) != nil {
+			perr = err
 		}
-		if st.Size() > MaxFileSize {
-			return nil, tooLarge(name)
-		}
+		return nil, &Error{File: name, Message: err.Error(), Err: perr}
 	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
-		return nil, &Error{File: name, Message: fmt.Sprintf("cannot read the file: %v", unwrapPath(err)), Err: err}
-	}
-	if buf.Len() > MaxFileSize {
-		return nil, tooLarge(name)
-	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // Observe returns what res shows for each expectation in want, in the same

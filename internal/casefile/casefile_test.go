@@ -252,7 +252,7 @@ func TestLoadFS(t *testing.T) {
 			wantNames: []string{"a", "b"}},
 		{name: "a file over the limit", all: true,
 			fsys:    fstest.MapFS{"big.yaml": {Data: make([]byte, casefile.MaxFileSize+1)}},
-			wantErr: "big.yaml: file is over the limit of 1048576 bytes: split it into smaller files"},
+			wantErr: "big.yaml: file is 1048577 bytes, over the limit of 1048576 bytes: split it into smaller files"},
 		{name: "a named pipe", all: true,
 			fsys:    fstest.MapFS{"pipe.yaml": {Mode: 0o644 | fs.ModeNamedPipe}},
 			wantErr: "pipe.yaml: a named pipe, not a regular file: case files must be plain files"},

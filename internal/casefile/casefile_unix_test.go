@@ -46,7 +46,7 @@ func TestLoadFSSpecialFiles(t *testing.T) {
 			make: func(t *testing.T, dir string) {
 				link(t, "nowhere.yaml", filepath.Join(dir, "x_test.yaml"))
 			}},
-		{name: "link to a folder", wantErr: "x_test.yaml: symlink to a folder, named like a case file: case files must be plain files",
+		{name: "link to a folder", wantErr: "x_test.yaml: symlink to a folder, named like a case file: links to folders are not followed: rename the link, or link the files one by one",
 			make: func(t *testing.T, dir string) {
 				if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
 					t.Fatal(err)

@@ -145,17 +145,11 @@ func (p *fileParser) noAnchors(root *yaml.Node) bool {
 	return false
 }
 
-// describe names what a node holds, for messages.
+// describe names what a node holds, for messages: a collection by its
+// kind (see Kind), and a scalar with its value, "the number 5".
 func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.DocumentNode:
-		return "a document"
+	if n.Kind != yaml.ScalarNode {
+		return Kind(n)
 	}
 	switch n.Tag {
 	case "!!str":

@@ -1,4 +1,4 @@
-package recommend
+package parse
 
 // isSymlinkLoop reports whether err says that a chain of symbolic links
 // leads back to itself. Plan 9 has no symbolic links.

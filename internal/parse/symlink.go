@@ -1,6 +1,6 @@
 //go:build !plan9
 
-package recommend
+package parse
 
 import (
 	"errors"
