@@ -268,7 +268,6 @@ func (c *checker) coverage(dir string, rules []recommend.Rule) {
 	}
 }
 
-
 func orNone(ids []string) string {
 	if len(ids) == 0 {
 		return "(none)"
@@ -291,4 +290,3 @@ func (s safeWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
