@@ -77,6 +77,8 @@ func (e *Engine) build(d *decisions) *Result {
 			}
 		}
 	}
+	res.Messages = b.messages(d)
+	res.Plan = b.plan(d)
 	if len(d.withholding) > 0 {
 		res.Withheld = true
 		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +

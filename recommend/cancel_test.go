@@ -224,3 +224,36 @@ func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p reco
 	}
 	return b.String()
 }
+
+// TestRecommendNilArguments checks the errors for a nil *Engine and a nil
+// context, word for word. A nil engine is reported first, even with a
+// context that is already done, since no context makes it usable.
+func TestRecommendNilArguments(t *testing.T) {
+	eng, err := recommend.Load(countdownRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		eng  *recommend.Engine
+		ctx  context.Context
+		want string
+	}{
+		{"nil engine", nil, context.Background(), "recommend: nil *Engine: create one with Load or Default"},
+		{"nil engine, context done", nil, done, "recommend: nil *Engine: create one with Load or Default"},
+		{"nil context", eng, nil, "recommend: nil context: pass context.Background() or a request's context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.eng.Recommend(tt.ctx, countdownProfile())
+			if res != nil || err == nil {
+				t.Fatalf("Recommend = %v, %v; want no result and an error", res, err)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -10,6 +10,9 @@ import (
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
@@ -250,8 +253,40 @@ func (profileSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
 	return nil
 }
 
+// EstimateCallCost corrects CEL's estimate where it is below the cost at
+// run time, so that the estimate stays a bound:
+//
+//   - converting an int, uint, double or bool to a string gives at most 24
+//     characters ("-1.7976931348623157e+308"), which CEL leaves unbounded;
+//   - indexing a computed value ([c][0], {'k': c}['k'], dyn(l)[0]) costs 2
+//     at run time, the value being read as an attribute and then indexed,
+//     where CEL estimates 1.
 func (profileSizes) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	switch overloadID {
+	case overloads.IntToString, overloads.UintToString, overloads.DoubleToString, overloads.BoolToString:
+		return &checker.CallEstimate{CostEstimate: checker.CostEstimate{Min: 1, Max: 1},
+			ResultSize: &checker.SizeEstimate{Min: 1, Max: 24}}
+	case overloads.IndexList, overloads.IndexMap, overloads.IndexMessage:
+		if len(args) == 2 && !isAttribute(args[0].Expr()) {
+			return &checker.CallEstimate{CostEstimate: checker.CostEstimate{Min: 2, Max: 2}}
+		}
+	}
 	return nil
+}
+
+// isAttribute reports whether CEL reads e as an attribute: an identifier,
+// a field read, an index or a conditional.
+func isAttribute(e ast.Expr) bool {
+	switch e.Kind() {
+	case ast.IdentKind, ast.SelectKind:
+		return true
+	case ast.CallKind:
+		switch e.AsCall().FunctionName() {
+		case operators.Index, operators.OptIndex, operators.Conditional:
+			return true
+		}
+	}
+	return false
 }
 
 // listFieldIndex returns the index in listFields of the field named name,

@@ -236,6 +236,14 @@ func (c *compiler) rules() {
 				cr.because[e] = cmp.Or(sel.Because, r.Because)
 			}
 		}
+		// Key messages and plan priorities: see plan.go.
+		if sel := r.Effects[effectRecommend]; sel != nil && sel.Priority > 0 {
+			cr.priority = sel.Priority
+			cr.offers = c.offers(sel, cr.effects[effectRecommend])
+		}
+		if r.Say != nil {
+			cr.say = c.message(r.Say)
+		}
 		if r.Refer != nil {
 			cr.refer = &compiledReferral{urgency: Urgency(r.Refer.Urgency.S), message: r.Refer.Message, withhold: r.Refer.Withhold}
 			if r.Refer.Urgency.S != "" && !slices.Contains(urgencies, r.Refer.Urgency.S) {

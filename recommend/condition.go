@@ -66,18 +66,16 @@ func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, 
 		return nil, nil, false
 	}
 	loops = hasComprehension(checked)
-	if est.Max > c.budget && !loops {
-		c.iss.Add(at(0), "the when condition uses the profile as a whole value (for example with dyn() or ==), "+
-			"which is not supported: test its fields, such as profile.conditions")
-		return nil, nil, false
-	}
 	if est.Max > c.budget {
 		cost := "has no upper bound"
 		if est.Max != math.MaxUint64 {
 			cost = fmt.Sprintf("can reach %d", est.Max)
 		}
-		c.iss.Add(at(0), "the when condition's worst-case cost %s, over the budget of %d: "+
-			"avoid nesting comprehensions (exists, all, filter, map) over profile lists", cost, c.budget)
+		hint := "avoid nesting comprehensions (exists, all, filter, map) over profile lists"
+		if !loops {
+			hint = "simplify it, or split the rule into simpler ones"
+		}
+		c.iss.Add(at(0), "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
 		return nil, nil, false
 	}
 	prg, err = c.env.Program(checked, programOptions(loops, c.costLimit)...)

@@ -121,6 +121,14 @@ type rule struct {
 	selectors [numEffects]*effectSelector
 	refer     *compiledReferral
 	cites     []int // indexes into Engine.citations
+	// priority is the recommend effect's priority, 1 first, or 0 when it
+	// offers no movement for the plan; offers are the movement indexes of
+	// that effect in the order it prefers them: the movements as written,
+	// then those its tags and kinds select, in declaration order.
+	priority int
+	offers   []int
+	// say is the rule's key message, or nil.
+	say *compiledMessage
 }
 
 // Effect kinds, in the order they appear in a rule, as the parse stage

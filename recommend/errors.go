@@ -25,6 +25,7 @@ var ErrInvalidRules = errors.New("invalid rule set")
 // \x1b or \u202e, while printable text, including letters of any script,
 // is kept as it is. An Issue's fields hold the text as it was found.
 type LoadError struct {
+	// Issues are the problems, sorted by file, line and column.
 	Issues []Issue
 }
 

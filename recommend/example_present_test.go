@@ -12,7 +12,7 @@ import (
 	"github.com/backrules/backrules/recommend"
 )
 
-func ExampleWriteText() {
+func ExampleWriteDetailedText() {
 	rules := `
 version: "2026.1"
 sources:
@@ -55,7 +55,7 @@ rules:
 		fmt.Println(err)
 		return
 	}
-	if err := recommend.WriteText(os.Stdout, res); err != nil {
+	if err := recommend.WriteDetailedText(os.Stdout, res); err != nil {
 		fmt.Println(err)
 	}
 	// Output:

@@ -101,10 +101,13 @@ const (
 	claimStop      = "Stop exercising when numbness appears."
 	claimNight     = "Pain at night needs an assessment."
 	claimNightSeen = "Night pain is worth a visit."
+	claimInjury    = "Back injuries are worth checking."
+	claimSevere    = "Severe pain after an injury needs a prompt check."
 )
 
 // TestReferralMerging checks that referrals merge only when both their
-// urgency and their message are the same, and that a merged referral keeps
+// urgency and their message are the same (two referrals with the same
+// words but different urgencies stay apart, most urgent first), and that a merged referral keeps
 // the withhold flag of either rule, every rule, and every citation once,
 // in rule order. It also checks that the withheld reason names every
 // withholding rule.
@@ -138,6 +141,7 @@ func TestReferralMerging(t *testing.T) {
 	tests := []struct {
 		name  string
 		flags []string
+		pain  int
 		want  referrals
 	}{
 		{
@@ -148,6 +152,21 @@ func TestReferralMerging(t *testing.T) {
 				{
 					Urgency: recommend.Urgent, Message: weaknessMsg,
 					Citations: f.cite(t, claimWeakness), Rules: []string{"refer-weakness"},
+				},
+			}},
+		},
+		{
+			name:  "same message, different urgencies stay apart",
+			flags: []string{"injury"},
+			pain:  9,
+			want: referrals{Referrals: []recommend.Referral{
+				{
+					Urgency: recommend.Urgent, Message: "Have a clinician check your back.",
+					Citations: f.cite(t, claimSevere), Rules: []string{"injury-severe"},
+				},
+				{
+					Urgency: recommend.Routine, Message: "Have a clinician check your back.",
+					Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
 				},
 			}},
 		},
@@ -181,7 +200,7 @@ func TestReferralMerging(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := f.recommend(t, recommend.Profile{RedFlags: tt.flags})
+			res := f.recommend(t, recommend.Profile{RedFlags: tt.flags, PainLevel: tt.pain})
 			got := referrals{Referrals: res.Referrals, Withheld: res.Withheld, WithheldReason: res.WithheldReason}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("referrals for red flags %v mismatch (-want +got):\n%s", tt.flags, diff)

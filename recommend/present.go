@@ -25,12 +25,15 @@ func WriteJSON(w io.Writer, r *Result) error {
 	return enc.Encode(r)
 }
 
-// WriteText writes r as a plain-text report for people: referrals first,
-// then what to do, what to avoid, where the sources disagree and what needs
-// equipment. Items point at numbered sources, listed at the end with the
-// claim each supports, followed by the disclaimer and the rule set's
-// version and digest. A nil r is an error.
-func WriteText(w io.Writer, r *Result) error {
+// WriteDetailedText writes r as the complete plain-text report, for
+// clinicians and rule authors: referrals first, then the key messages and
+// the plan, every recommended movement with all its reasons and cautions,
+// what to avoid, where the sources disagree and what needs equipment. Every
+// item names the rules behind it and points at numbered citations, listed
+// at the end with the claim each supports, followed by the disclaimer and
+// the rule set's version and digest. WriteText writes the short report for
+// people. A nil r is an error.
+func WriteDetailedText(w io.Writer, r *Result) error {
 	if r == nil {
 		return errNilResult
 	}
@@ -92,6 +95,21 @@ func (t *textWriter) write(r *Result) {
 	}
 	if r.Withheld {
 		t.p("MOVEMENT ADVICE WITHHELD\n  %s\n\n", r.WithheldReason)
+	}
+	if len(r.Messages) > 0 {
+		t.p("KEY MESSAGES\n")
+		for _, m := range r.Messages {
+			t.p("  [%s] %s\n", strings.ToUpper(kindLabel(string(m.Kind))), m.Text)
+			t.p("      Sources: %s  (rules: %s)\n", t.refs(m.Citations), strings.Join(m.Rules, ", "))
+		}
+		t.p("\n")
+	}
+	if len(r.Plan) > 0 {
+		t.p("START WITH\n")
+		for i, s := range r.Plan {
+			t.p("  %d. %s (priority %d, rule: %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule)
+		}
+		t.p("\n")
 	}
 	switch {
 	case len(r.Recommended) > 0:

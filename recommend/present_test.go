@@ -39,7 +39,7 @@ func TestWriteTextGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := f.recommend(t, tt.profile)
 			var b bytes.Buffer
-			if err := recommend.WriteText(&b, res); err != nil {
+			if err := recommend.WriteDetailedText(&b, res); err != nil {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("..", "testdata", "golden", "policy-"+tt.name+"-text.golden"), b.Bytes(), *update)

@@ -111,6 +111,8 @@ var ErrInvalidProfile = errors.New("invalid profile")
 
 // ProfileError reports every problem found in a profile.
 type ProfileError struct {
+	// Problems are the problems, in the order of the fields, or of the
+	// input when decoding found them.
 	Problems []FieldProblem
 }
 

@@ -86,6 +86,9 @@ func (e *Engine) resolve(p *Profile, matched []bool) *decisions {
 				// attached.
 				m.outcome = outcomeRecommended
 			}
+		default:
+			// Only cautions, or nothing, name it: no advice either way.
+			m.outcome = outcomeNone
 		}
 	}
 	return d

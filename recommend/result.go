@@ -14,6 +14,22 @@ type Result struct {
 	Withheld bool `json:"withheld"`
 	// WithheldReason says why advice was withheld, or is "".
 	WithheldReason string `json:"withheld_reason,omitempty"`
+	// Messages are the key messages of the matched rules: what to know
+	// besides the movements, such as reassurance and when to get help.
+	// Safety nets come first, then reassurance, staying active and
+	// pacing, each kind in rule order; rules with the same kind and text
+	// merge into one message. When advice is withheld, only the safety
+	// nets stay.
+	Messages []Message `json:"messages"`
+	// Plan names the recommended movements to start with, at most MaxPlan,
+	// in the order to take them up. Each matched rule whose recommend
+	// effect has a priority offers one movement, the first of its
+	// movements in the order written that is in Recommended; a movement
+	// offered by several rules takes the best (lowest) priority; the plan
+	// lists them by priority, then in declaration order. The rest of
+	// Recommended is also helpful. The plan is empty when advice is
+	// withheld or no matched rule gives a priority.
+	Plan []PlanStep `json:"plan"`
 	// Recommended are the movements to do, in the order the rule set
 	// declares its movements.
 	Recommended []Item `json:"recommended"`

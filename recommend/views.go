@@ -17,11 +17,17 @@ type Term struct {
 // Vocabulary lists the allowed values of each profile list field, in
 // declaration order. Its fields match the list fields of [Profile].
 type Vocabulary struct {
-	Conditions   []Term `json:"conditions"`
-	RedFlags     []Term `json:"red_flags"`
+	// Conditions are the values of Profile.Conditions.
+	Conditions []Term `json:"conditions"`
+	// RedFlags are the values of Profile.RedFlags.
+	RedFlags []Term `json:"red_flags"`
+	// AggravatedBy are the values of Profile.AggravatedBy.
 	AggravatedBy []Term `json:"aggravated_by"`
-	EasedBy      []Term `json:"eased_by"`
-	Equipment    []Term `json:"equipment"`
+	// EasedBy are the values of Profile.EasedBy.
+	EasedBy []Term `json:"eased_by"`
+	// Equipment are the values of Profile.Equipment, and what
+	// Movement.Equipment names.
+	Equipment []Term `json:"equipment"`
 }
 
 // Label returns the label of value id in the profile list field named
@@ -152,6 +158,8 @@ type Rule struct {
 	Effects []Effect `json:"effects"`
 	// Referral is the rule's referral, or nil when it has none.
 	Referral *RuleReferral `json:"referral,omitempty"`
+	// Message is the rule's key message, or nil when it has none.
+	Message *RuleMessage `json:"message,omitempty"`
 	// Citations are the rule's citations, in the order written.
 	Citations []Citation `json:"citations"`
 }
@@ -172,6 +180,19 @@ type Effect struct {
 	// Because is the reason shown on the items the effect produces: the
 	// effect's own, or else the rule's.
 	Because string `json:"because"`
+	// Priority is the priority of a recommend effect that offers a
+	// movement for the plan, 1 first; 0 for an effect without one, and
+	// for every avoid and caution effect. The effect offers the first of
+	// Movements, then of the rest of Selected, that a result recommends.
+	Priority int `json:"priority,omitempty"`
+}
+
+// RuleMessage is the key message a rule gives when it matches.
+type RuleMessage struct {
+	// Kind says what the message is about.
+	Kind MessageKind `json:"kind"`
+	// Text is the message.
+	Text string `json:"text"`
 }
 
 // RuleReferral is the referral a rule makes when it matches.
@@ -216,9 +237,15 @@ func (e *Engine) Rules() []Rule {
 				Selected:  ids,
 				Because:   r.because[eff],
 			})
+			if eff == effectRecommend {
+				v.Effects[len(v.Effects)-1].Priority = r.priority
+			}
 		}
 		if r.refer != nil {
 			v.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+		}
+		if r.say != nil {
+			v.Message = &RuleMessage{Kind: r.say.kind, Text: r.say.text}
 		}
 		for j, ci := range r.cites {
 			v.Citations[j] = e.citations[ci]

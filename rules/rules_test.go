@@ -460,6 +460,38 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 		report(p, "withheld", "withheld but %d recommended", len(res.Recommended))
 	}
 
+	// The plan names at most MaxPlan recommended movements, each once, by
+	// priority; a withheld result has no plan and keeps only its safety
+	// nets; messages come safety nets first.
+	if len(res.Plan) > recommend.MaxPlan {
+		report(p, "plan", "%d steps, more than %d", len(res.Plan), recommend.MaxPlan)
+	}
+	inPlan := map[string]bool{}
+	for i, s := range res.Plan {
+		if !recommended[s.Movement] || inPlan[s.Movement] {
+			report(p, "plan", "step %s is not recommended, or is listed twice", s.Movement)
+		}
+		inPlan[s.Movement] = true
+		if i > 0 && res.Plan[i-1].Priority > s.Priority {
+			report(p, "plan", "step %s (priority %d) comes after priority %d", s.Movement, s.Priority, res.Plan[i-1].Priority)
+		}
+	}
+	for i, m := range res.Messages {
+		if res.Withheld && m.Kind != recommend.SafetyNet {
+			report(p, "messages", "advice is withheld but the %s message %q is kept", m.Kind, m.Text)
+		}
+		if i > 0 && m.Kind == recommend.SafetyNet && res.Messages[i-1].Kind != recommend.SafetyNet {
+			report(p, "messages", "the safety net %q comes after a %s message", m.Text, res.Messages[i-1].Kind)
+		}
+		checkCites("message "+m.Text, m.Citations)
+	}
+	if res.Withheld && len(res.Plan) != 0 {
+		report(p, "plan", "withheld but the plan has %d steps", len(res.Plan))
+	}
+	if !res.Withheld && len(res.Recommended) > 0 && len(res.Plan) == 0 {
+		report(p, "plan", "%d movements recommended but no plan", len(res.Recommended))
+	}
+
 	// A red flag gets at least the urgency, and the withholding, it gets
 	// alone, whatever else the profile holds.
 	for _, f := range p.RedFlags {

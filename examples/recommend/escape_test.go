@@ -53,6 +53,7 @@ func TestTerminalEscapes(t *testing.T) {
 	tests := []struct {
 		name       string
 		files      map[string]string
+		args       []string
 		stdin      string
 		wantCode   int
 		wantStdout string // a line the output must hold, or ""
@@ -87,17 +88,34 @@ func TestTerminalEscapes(t *testing.T) {
 			wantStderr: `error: rt.yaml:2: rule "esc" failed to evaluate: no such key: \x1b]0;PWNED\a: fix its when condition so that it works for every valid profile` + "\n",
 		},
 		{
+			// Rule files may not hold control characters in prose, but
+			// a line separator (YAML's \L) is not one, and a terminal
+			// must not get it raw either.
 			name:       "text report",
-			files:      map[string]string{"because.yaml": rule("true", `Keeps the back \e[2Jstraight, señal.`)},
+			files:      map[string]string{"because.yaml": rule("true", `Keeps the back\Lstraight, señal.`)},
 			stdin:      `{}`,
-			wantStdout: `      Why: Keeps the back \x1b[2Jstraight, señal.`,
+			wantStdout: `  - Knee to chest: Keeps the back\u2028straight, señal. [1]`,
+		},
+		{
+			name:       "detailed text report",
+			files:      map[string]string{"because.yaml": rule("true", `Keeps the back\Lstraight, señal.`)},
+			args:       []string{"-detail"},
+			stdin:      `{}`,
+			wantStdout: `      Why: Keeps the back\u2028straight, señal.`,
+		},
+		{
+			name:       "markdown report",
+			files:      map[string]string{"because.yaml": rule("true", `Keeps the back\Lstraight, señal.`)},
+			args:       []string{"-format", "markdown"},
+			stdin:      `{}`,
+			wantStdout: `- Knee to chest: Keeps the back straight, señal. \[1\]`, // Markdown lines fold white space
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := ruleDir(t, tt.files)
 			var stdout, stderr bytes.Buffer
-			code := run([]string{"-rules", dir}, strings.NewReader(tt.stdin), &stdout, &stderr)
+			code := run(append([]string{"-rules", dir}, tt.args...), strings.NewReader(tt.stdin), &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
 			}

@@ -2,11 +2,20 @@
 //
 // Usage:
 //
-//	go run ./examples/recommend [-rules DIR] [-format text|json] [FILE|-]
+//	go run ./examples/recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]
 //
 // It reads a profile, as JSON or YAML, from FILE, or from standard input
 // when FILE is "-" or missing, and prints the advice of the rule set in DIR
 // (the embedded default rules when -rules is not given).
+//
+// The default output is the short report for people (recommend.WriteText):
+// referrals, key messages, the movements to start with, the others in one
+// line each, what to avoid, where the sources disagree, and the sources.
+// -detail prints the complete report for clinicians instead, with rule ids
+// and every reason and citation (recommend.WriteDetailedText). -format json
+// prints the whole Result for programs, and -format markdown the short
+// report as Markdown, for apps and chat front ends; -detail goes with text
+// only.
 //
 // Exit status: 0 on success; 1 with "error: ..." on standard error for an
 // invalid profile or rule set; 2 for a usage error.
@@ -40,7 +49,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n", termsafe.Text(err.Error()))
+		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n", termsafe.Text(err.Error()))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "error: %s\n", termsafe.Text(err.Error()))
@@ -52,9 +61,10 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
-	format := fs.String("format", "text", "output format: text or json")
+	format := fs.String("format", "text", "output format: text (for people), json (for programs) or markdown (for apps and chat)")
+	detail := fs.Bool("detail", false, "with -format text, print the complete report for clinicians: rule ids, every reason and citation")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json] [FILE|-]")
+		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -63,8 +73,11 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: -format must be text or json, not %q", errUsage, *format)
+	switch {
+	case *format != "text" && *format != "json" && *format != "markdown":
+		return fmt.Errorf("%w: -format must be text, json or markdown, not %q", errUsage, *format)
+	case *detail && *format != "text":
+		return fmt.Errorf("%w: -detail goes with -format text: the JSON always holds every field", errUsage)
 	}
 	if fs.NArg() > 1 {
 		return fmt.Errorf("%w: give at most one profile file", errUsage)
@@ -102,8 +115,15 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		// below U+0020 itself; its strings are not rewritten.
 		return recommend.WriteJSON(stdout, res)
 	}
+	write := recommend.WriteText
+	switch {
+	case *detail:
+		write = recommend.WriteDetailedText
+	case *format == "markdown":
+		write = recommend.WriteMarkdown
+	}
 	var text strings.Builder
-	if err := recommend.WriteText(&text, res); err != nil {
+	if err := write(&text, res); err != nil {
 		return err
 	}
 	_, err = io.WriteString(stdout, termsafe.Text(text.String()))

@@ -26,6 +26,25 @@ func TestGolden(t *testing.T) {
 		{"semantics-text", []string{"-rules", "../../testdata/semantics"}, "conditions: [cond_a, cond_c]\naggravated_by: [agg]\nred_flags: [flag_routine]\n"},
 		{"default-disc-json", []string{"-format", "json", "-"}, `{"conditions":["disc_herniation"]}`},
 		{"default-profile-text", []string{"../../testdata/profiles/disc-herniation.yaml"}, ""},
+		{"default-profile-detail", []string{"-detail", "../../testdata/profiles/disc-herniation.yaml"}, ""},
+		{"default-profile-markdown", []string{"-format", "markdown", "../../testdata/profiles/disc-herniation.yaml"}, ""},
+	}
+	// The five profiles of issue 10, in the short report and the detailed
+	// one: report-NAME.golden and report-NAME-detail.golden.
+	for _, name := range reportProfiles {
+		path := "../../testdata/profiles/" + name + ".yaml"
+		tests = append(tests,
+			struct {
+				name  string
+				args  []string
+				stdin string
+			}{"report-" + name, []string{path}, ""},
+			struct {
+				name  string
+				args  []string
+				stdin string
+			}{"report-" + name + "-detail", []string{"-detail", path}, ""},
+		)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,9 +84,11 @@ func TestExitCodes(t *testing.T) {
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},
 		{"bad format", []string{"-format", "xml"}, `{}`, 2,
-			"usage: -format must be text or json, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n"},
+			"usage: -format must be text, json or markdown, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
+		{"detail with json", []string{"-detail", "-format", "json"}, `{}`, 2,
+			"usage: -detail goes with -format text: the JSON always holds every field\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
 		{"two files", []string{"a", "b"}, "", 2,
-			"usage: give at most one profile file\nusage: recommend [-rules DIR] [-format text|json] [FILE|-]\n"},
+			"usage: give at most one profile file\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,3 +103,7 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// reportProfiles are the five profiles of issue 10 whose reports must stay
+// short, in testdata/profiles.
+var reportProfiles = []string{"chronic-stiffness", "disc-sciatica", "acute-strain", "spinal-stenosis", "saddle-numbness"}

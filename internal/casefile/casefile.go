@@ -16,6 +16,13 @@
 //	      min_urgency: urgent              # the top referral is at least this urgent
 //	      no_referral: true                # there is no referral at all
 //	      withheld: false                  # advice is (or is not) withheld
+//	      plan: [towel_stretch, walking]   # the plan is exactly this, in order
+//	      messages: [safety_net, pacing]   # the key messages' kinds, exactly, in order
+//
+// plan and messages compare the whole list, in order: plan: [] asserts
+// that there is no plan, and messages: [safety_net] that the safety net is
+// the only message. A messages entry is a message kind: safety_net,
+// reassurance, stay_active or pacing.
 //
 // Every case has a name, unique in its file, and a profile ({} for the
 // empty profile). Every expectation is optional; a case with none only
@@ -70,6 +77,12 @@ type Expect struct {
 	MinUrgency     recommend.Urgency
 	NoReferral     bool
 	Withheld       *bool
+	// Plan, when not nil, is the whole plan, in order: the movement ids
+	// of Result.Plan.
+	Plan []string
+	// Messages, when not nil, are the kinds of all the key messages, in
+	// order.
+	Messages []recommend.MessageKind
 }
 
 // Error is a problem with a case file.
@@ -103,7 +116,7 @@ func (e *Error) Unwrap() error { return e.Err }
 var (
 	caseKeys   = []string{"name", "profile", "expect"}
 	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "needs_equipment",
-		"min_urgency", "no_referral", "withheld"}
+		"min_urgency", "no_referral", "withheld", "plan", "messages"}
 )
 
 // Parse reads the cases in one case file, of at most MaxFileSize bytes.
@@ -291,7 +304,7 @@ func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
 		ids *[]string
 	}{
 		{"recommended", &e.Recommended}, {"not_recommended", &e.NotRecommended}, {"avoided", &e.Avoided},
-		{"conflicts", &e.Conflicts}, {"needs_equipment", &e.NeedsEquipment},
+		{"conflicts", &e.Conflicts}, {"needs_equipment", &e.NeedsEquipment}, {"plan", &e.Plan},
 	} {
 		if v := keys[l.key]; v != nil {
 			if *l.ids, err = p.ids(v, l.key); err != nil {
@@ -318,7 +331,32 @@ func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
 		}
 		e.Withheld = &w
 	}
+	if v := keys["messages"]; v != nil {
+		if e.Messages, err = p.messageKinds(v); err != nil {
+			return Expect{}, err
+		}
+	}
 	return e, nil
+}
+
+// allMessageKinds are the kinds a messages expectation may name, in the order
+// a Result lists them.
+var allMessageKinds = []recommend.MessageKind{recommend.SafetyNet, recommend.Reassurance, recommend.StayActive, recommend.Pacing}
+
+// messageKinds reads a list of message kinds.
+func (p *fileParser) messageKinds(n *yaml.Node) ([]recommend.MessageKind, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.errorAt(n, "messages: want a list of message kinds, found %s", parse.Kind(n))
+	}
+	out := []recommend.MessageKind{}
+	for i, c := range n.Content {
+		k := recommend.MessageKind(c.Value)
+		if !parse.IsString(c) || !slices.Contains(allMessageKinds, k) {
+			return nil, p.errorAt(c, "messages[%d] %s: want a message kind: safety_net, reassurance, stay_active or pacing", i, value(c))
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // ids reads a list of movement ids.
@@ -427,7 +465,8 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 // expectation. A test can then report cmp.Diff(want, Observe(want, res)).
 //
 // Lists keep only the wanted ids that hold (for not_recommended, those that
-// are indeed not recommended), so a missing id shows as a removal. For
+// are indeed not recommended), so a missing id shows as a removal; plan and
+// messages are observed whole, as the result has them. For
 // min_urgency the observation is want's value when the top referral is at
 // least that urgent, and otherwise the top referral's urgency ("" for none).
 func Observe(want Expect, res *recommend.Result) Expect {
@@ -459,6 +498,18 @@ func Observe(want Expect, res *recommend.Result) Expect {
 	if want.Withheld != nil {
 		w := res.Withheld
 		got.Withheld = &w
+	}
+	if want.Plan != nil {
+		got.Plan = []string{}
+		for _, s := range res.Plan {
+			got.Plan = append(got.Plan, s.Movement)
+		}
+	}
+	if want.Messages != nil {
+		got.Messages = []recommend.MessageKind{}
+		for _, m := range res.Messages {
+			got.Messages = append(got.Messages, m.Kind)
+		}
 	}
 	return got
 }

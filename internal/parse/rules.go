@@ -8,7 +8,9 @@ import (
 	slashpath "path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/words"
@@ -67,10 +69,24 @@ type Movement struct {
 
 // Selector is an effect of a rule: it picks movements by id, tag or kind.
 // Because, when set, replaces the rule's reason on the items the effect
-// produces.
+// produces. Priority, from 1 to MaxPriority, is set only on a recommend
+// effect that offers a movement for the plan, and is 0 otherwise.
 type Selector struct {
 	Movements, Tags, Kinds []Text
 	Because                string
+	Priority               int
+}
+
+// MaxPriority is the largest priority a recommend effect may have; 1 is
+// the first to start with.
+const MaxPriority = 9
+
+// Message declares a rule's key message: a short piece of advice that is
+// not a movement. Kind is checked against the closed set of kinds by the
+// compile stage.
+type Message struct {
+	Kind Text
+	Text string
 }
 
 // Referral declares a rule's referral to a clinician.
@@ -107,6 +123,7 @@ type Rule struct {
 	WhenAt      *Offsets
 	Effects     [NumEffects]*Selector
 	Refer       *Referral
+	Say         *Message
 	Because     string
 	Cite        []Citation
 }
@@ -156,9 +173,10 @@ var (
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
 	vocabKeys    = []string{"id", "label"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
-	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer"}
-	selectorKeys = []string{"movements", "tags", "kinds", "because"}
+	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
+	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "withhold"}
+	sayKeys      = []string{"kind", "message"}
 	citeKeys     = []string{"source", "locator", "claim"}
 )
 
@@ -168,6 +186,7 @@ const (
 	nMovementRequired = 5
 	nRuleRequired     = 4
 	nReferRequired    = 2
+	nSayRequired      = 2
 	nCiteRequired     = 3
 )
 
@@ -330,8 +349,21 @@ func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
 
 // str returns the text of a string scalar. A missing node gives "" and no
 // issue: required keys are checked by mapping.
+//
+// Prose is shown to people, on terminals among other places, so it may not
+// hold control characters other than line feeds and tabs, nor invisible
+// format characters such as the bidirectional overrides; YAML lets them
+// in through escapes in double-quoted text ("\e").
 func (p *fileParser) str(n *yaml.Node, what string) string {
-	t, _ := p.text(n, what)
+	t, ok := p.text(n, what)
+	if ok {
+		for _, r := range t.S {
+			if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+				p.iss.Add(t.Pos, "%s holds the invisible character %U: remove it", what, r)
+				return ""
+			}
+		}
+	}
 	return t.S
 }
 
@@ -524,6 +556,10 @@ func (p *fileParser) rule(n *yaml.Node) {
 		r.Refer = p.refer(n)
 		hasEffect = true
 	}
+	if n := f["say"]; n != nil {
+		r.Say = p.say(n)
+		hasEffect = true
+	}
 	if n := f["cite"]; n != nil {
 		items := p.sequence(n, "cite")
 		if n.Kind == yaml.SequenceNode && len(items) == 0 {
@@ -541,7 +577,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 	}
 	r.ID = id
 	if !hasEffect && p.unknownKeys == unknownBefore {
-		p.iss.Add(p.pos(n), "rule %q has no effect: add recommend, avoid, caution or refer", id.S)
+		p.iss.Add(p.pos(n), "rule %q has no effect: add recommend, avoid, caution, refer or say", id.S)
 	}
 	if whenNode != nil {
 		r.WhenAt = newOffsets(p.file, p.src, whenNode)
@@ -573,6 +609,9 @@ func (p *fileParser) selector(n *yaml.Node, name string) *Selector {
 		s.Tags = p.ids(f["tags"], name+".tags")
 		s.Kinds = p.ids(f["kinds"], name+".kinds")
 		s.Because = p.str(f["because"], name+".because")
+		if n := f["priority"]; n != nil {
+			s.Priority = p.priority(n, name)
+		}
 		if f["movements"] == nil && f["tags"] == nil && f["kinds"] == nil && len(n.Content) > 0 && p.unknownKeys == unknownBefore {
 			p.iss.Add(p.pos(n), "%s selects nothing: give movements, tags or kinds beside its because", name)
 		}
@@ -581,6 +620,42 @@ func (p *fileParser) selector(n *yaml.Node, name string) *Selector {
 		p.iss.Add(p.pos(n), "%s selects nothing: list movement ids, or give movements, tags or kinds", name)
 	}
 	return s
+}
+
+// priority reads the priority of an effect: a whole number from 1 to
+// MaxPriority, on a recommend effect only. It returns 0 after reporting a
+// problem.
+func (p *fileParser) priority(n *yaml.Node, effect string) int {
+	if effect != EffectNames[Recommend] {
+		p.iss.Add(p.pos(n), "%s.priority: only a recommend effect has a priority, which places its movement in the plan; move it to the rule that recommends the movement", effect)
+		return 0
+	}
+	what := effect + ".priority"
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+			hint = " (write it without quotes)"
+		}
+		p.iss.Add(p.pos(n), "%s must be a whole number from 1 (start first) to %d, found %s%s", what, MaxPriority, describe(n), hint)
+		return 0
+	}
+	v, err := strconv.ParseInt(n.Value, 0, 64)
+	if err != nil || v < 1 || v > MaxPriority {
+		p.iss.Add(p.pos(n), "%s must be a whole number from 1 (start first) to %d, found %s", what, MaxPriority, n.Value)
+		return 0
+	}
+	return int(v)
+}
+
+// say parses a rule's key message.
+func (p *fileParser) say(n *yaml.Node) *Message {
+	f, ok := p.mapping(n, "say", sayKeys, nSayRequired)
+	if !ok {
+		return &Message{}
+	}
+	m := &Message{Text: p.str(f["message"], "say.message")}
+	m.Kind, _ = p.id(f["kind"], "the message kind")
+	return m
 }
 
 func (p *fileParser) refer(n *yaml.Node) *Referral {

@@ -28,6 +28,8 @@
 //     continue, an if, or a return that is not a function's last statement,
 //     removed; break and continue swapped; ++ and -- swapped; a return at the
 //     start of a function without results;
+//   - calls: a call with one argument, other than to a builtin, replaced by
+//     its argument (slices.Compact(out) to out);
 //   - constants: 0 to 1, 1 to 0, another integer n to n+1, true and false
 //     swapped, a non-empty string to "".
 //
@@ -281,8 +283,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	wg.Wait()
 	var stale []string
 	if only == nil {
+		// An entry for one of these files that matched no mutant is stale.
+		bases := map[string]bool{}
+		for _, f := range files {
+			bases[filepath.Base(f)] = true
+		}
 		for k := range equiv {
-			if !matchedEquiv[k] && strings.HasPrefix(k, fileKeyPrefixes(files)) {
+			if file, _, _ := strings.Cut(k, ":"); bases[file] && !matchedEquiv[k] {
 				stale = append(stale, k)
 			}
 		}
@@ -341,15 +348,6 @@ func snapshot(cwd, dst string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(dst, rel), nil
-}
-
-// fileKeyPrefixes is a prefix that every key of files starts with, or ""
-// when the files differ in name; it is only used to find stale entries.
-func fileKeyPrefixes(files []string) string {
-	if len(files) == 1 {
-		return filepath.Base(files[0]) + ":"
-	}
-	return ""
 }
 
 func printSummary(w io.Writer, counts map[status]int, survivors []*mutant, equiv map[string]string, stale []string, took time.Duration) {
@@ -648,8 +646,13 @@ func isComparison(e ast.Expr) bool {
 
 // body walks a function body and records its mutants.
 func (g *generator) body(body *ast.BlockStmt) {
+	discarded := map[*ast.CallExpr]bool{} // calls whose result is not used
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.ExprStmt:
+			if call, ok := n.X.(*ast.CallExpr); ok {
+				discarded[call] = true
+			}
 		case *ast.FuncLit:
 			// Walked as part of the enclosing function.
 		case *ast.BinaryExpr:
@@ -693,6 +696,14 @@ func (g *generator) body(body *ast.BlockStmt) {
 				}
 				g.add(n.Pos(), g.off(n.Pos()), g.off(n.End()), to.String(), n.Tok.String()+" -> "+to.String())
 			}
+		case *ast.CallExpr:
+			// A call that filters or transforms its one argument, such as
+			// slices.Compact(out), replaced by that argument. Calls to
+			// builtins are left alone; conversions and calls whose result
+			// has another type do not compile, and are not counted.
+			if len(n.Args) == 1 && n.Ellipsis == token.NoPos && !isBuiltin(n.Fun) && !discarded[n] {
+				g.add(n.Pos(), g.off(n.Pos()), g.off(n.End()), g.text(n.Args[0]), "call -> its argument")
+			}
 		case *ast.BasicLit:
 			g.literal(n)
 		case *ast.Ident:
@@ -703,6 +714,17 @@ func (g *generator) body(body *ast.BlockStmt) {
 		}
 		return true
 	})
+}
+
+var builtins = map[string]bool{
+	"append": true, "cap": true, "clear": true, "close": true, "complex": true, "copy": true,
+	"delete": true, "imag": true, "len": true, "make": true, "max": true, "min": true,
+	"new": true, "panic": true, "print": true, "println": true, "real": true, "recover": true,
+}
+
+func isBuiltin(fun ast.Expr) bool {
+	id, ok := fun.(*ast.Ident)
+	return ok && builtins[id.Name]
 }
 
 // isStringConcat reports whether b adds string literals, which only

@@ -281,6 +281,8 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("- [Advice for everyone](#advice-for-everyone)\n")
 	p("- [Advice by condition](#advice-by-condition)\n")
 	p("- [Red flags](#red-flags)\n")
+	p("- [How the plan is chosen](#how-the-plan-is-chosen)\n")
+	p("- [Key messages](#key-messages)\n")
 	p("- [How conflicts between sources are resolved](#how-conflicts-between-sources-are-resolved)\n")
 	p("- [Sources](#sources)\n\n")
 
@@ -292,7 +294,16 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("## Advice for everyone\n\n")
 	p("With no condition, no red flag and all equipment, every profile gets this\n")
 	p("advice. The condition tables below list only what a condition adds or\n")
-	p("changes.\n\n")
+	p("changes; each condition's plan (the movements to start with, see\n")
+	p("[How the plan is chosen](#how-the-plan-is-chosen)) is given in full.\n\n")
+	p("%s\n\n", planLine(base))
+	baseMessages := map[string]bool{}
+	if line := messageLine(base, nil); line != "" {
+		p("%s\n\n", line)
+	}
+	for _, m := range base.Messages {
+		baseMessages[messageKey(m)] = true
+	}
 	writeTable(&b, baseRows)
 
 	p("## Advice by condition\n\n")
@@ -315,6 +326,10 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 		if len(res.Referrals) > 0 {
 			p("Referral: **%s**. %s\n\n", res.Referrals[0].Urgency, cell(res.Referrals[0].Message))
 		}
+		p("%s\n\n", planLine(res))
+		if line := messageLine(res, baseMessages); line != "" {
+			p("%s (beyond those for everyone)\n\n", strings.TrimSuffix(line, "."))
+		}
 		if len(extra) == 0 {
 			p("Nothing beyond the advice for everyone.\n\n")
 		} else {
@@ -326,23 +341,25 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("Each red flag on its own, with no condition. An emergency or a withholding\n")
 	p("referral empties the recommendations until a clinician has assessed the\n")
 	p("person; movements to avoid are still listed.\n\n")
-	p("| Red flag | Urgency | Advice withheld | What to do | Rules and sources |\n")
-	p("|---|---|---|---|---|\n")
+	p("| Red flag | Urgency | Advice withheld | What to do | Rules and sources | Start with |\n")
+	p("|---|---|---|---|---|---|\n")
 	for _, f := range voc.RedFlags {
 		res, err := run(recommend.Profile{RedFlags: []string{f.ID}, Equipment: allEquipment})
 		if err != nil {
 			return nil, err
 		}
 		if len(res.Referrals) == 0 {
-			p("| %s (`%s`) | none | %s | | |\n", cell(f.Label), f.ID, yesNo(res.Withheld))
+			p("| %s (`%s`) | none | %s | | | %s |\n", cell(f.Label), f.ID, yesNo(res.Withheld), planCell(res))
 			continue
 		}
 		top := res.Referrals[0]
-		p("| %s (`%s`) | **%s** | %s | %s | %s |\n", cell(f.Label), f.ID, top.Urgency, yesNo(res.Withheld),
-			cell(top.Message), side(top.Rules, top.Citations))
+		p("| %s (`%s`) | **%s** | %s | %s | %s | %s |\n", cell(f.Label), f.ID, top.Urgency, yesNo(res.Withheld),
+			cell(top.Message), side(top.Rules, top.Citations), planCell(res))
 	}
 	p("\n")
 
+	writePlanSection(&b, eng)
+	writeMessagesSection(&b, eng)
 	if err := writeconflicts(ctx, &b, eng); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,205 @@
+package recommend_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+func writeShort(t *testing.T, res *recommend.Result) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := recommend.WriteText(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestShortReportSharedText checks that a reason or caution shared by
+// several movements is printed once and referred back to, that lines that
+// would read the same are merged, and that references number sources, not
+// citations.
+func TestShortReportSharedText(t *testing.T) {
+	guide := func(locator string) recommend.Citation {
+		return recommend.Citation{Source: "guide", Title: "Guide", Kind: "guideline", Locator: locator, Claim: "C."}
+	}
+	blog := recommend.Citation{Source: "blog", Title: "Blog", Kind: "personal-account", Locator: "paragraph 1", Claim: "C."}
+	careful := recommend.Note{Rule: "c", Text: "Go gently."}
+	res := &recommend.Result{
+		Plan: []recommend.PlanStep{
+			{Movement: "a", Name: "A", Priority: 1, Reason: recommend.Note{Rule: "r", Text: "Same reason."}},
+			{Movement: "b", Name: "B", Priority: 1, Reason: recommend.Note{Rule: "r", Text: "Same reason."}},
+		},
+		Recommended: []recommend.Item{
+			{Movement: "a", Name: "A", How: "How A.", Dose: "Dose A.", Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{guide("1"), guide("2")}},
+			{Movement: "b", Name: "B", How: "How B.", Dose: "Dose B.", Citations: []recommend.Citation{guide("1")}},
+			{Movement: "c", Name: "C", How: "How C.", Dose: "Twice.", Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{blog}},
+			{Movement: "d", Name: "D", How: "How D.", Dose: "Once.", Citations: []recommend.Citation{guide("3")}},
+			{Movement: "e", Name: "E", How: "How E.", Dose: "Once.", Citations: []recommend.Citation{guide("3")}},
+		},
+		Avoided: []recommend.Item{
+			{Movement: "x", Name: "X", Reasons: []recommend.Note{{Rule: "v", Text: "It hurts."}, {Rule: "w", Text: "Other."}}, Citations: []recommend.Citation{blog}},
+			{Movement: "y", Name: "Y", Reasons: []recommend.Note{{Rule: "v", Text: "It hurts."}}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "z", Name: "Z", Reasons: []recommend.Note{{Rule: "w", Text: "Other."}}, Citations: []recommend.Citation{guide("4")}},
+		},
+		Disclaimer: "Disclaimer.",
+	}
+	want := `START WITH
+  1. A
+     How: How A.
+     Dose: Dose A.
+     Why: Same reason. [1]
+     Take care: Go gently.
+  2. B
+     How: How B.
+     Dose: Dose B.
+     Why: As for A. [1]
+
+ALSO HELPFUL
+  - C: Twice. Take care: As for A. [2]
+  - D and E: Once. [1]
+
+AVOID FOR NOW
+  - X and Y: It hurts. [1,2]
+  - Z: Other. [1]
+
+SOURCES
+  [1] Guide (guideline)
+  [2] Blog (personal account)
+
+Disclaimer.
+`
+	if diff := cmp.Diff(want, writeShort(t, res)); diff != "" {
+		t.Errorf("short report (-want +got):\n%s", diff)
+	}
+}
+
+// TestShortReportOddResults checks that the short writers take any Result,
+// including ones a caller built or edited by hand, without panicking, and
+// always end with the disclaimer.
+func TestShortReportOddResults(t *testing.T) {
+	tests := []struct {
+		name string
+		res  *recommend.Result
+		want []string // lines the text report must hold
+	}{
+		{"zero", &recommend.Result{}, []string{"  - No movement matched this profile."}},
+		{"plan step not recommended", &recommend.Result{Plan: []recommend.PlanStep{{Movement: "ghost", Name: "Ghost"}}}, []string{"  1. Ghost"}},
+		{"urgency unknown or empty", &recommend.Result{Referrals: []recommend.Referral{{Message: "Go."}, {Urgency: "ñoño", Message: "Now."}}},
+			[]string{"  - : Go.", "  - Ñoño: Now."}},
+		{"unknown kinds", &recommend.Result{
+			Messages:  []recommend.Message{{Kind: "gossip", Text: "Hi."}},
+			Conflicts: []recommend.Conflict{{Movement: "m", Name: "M", Resolution: "odd"}},
+		}, []string{"  - Hi.", "  - M: a source suggests it ; a source urges care ."}},
+		{"withheld", &recommend.Result{Withheld: true}, []string{"MOVEMENT ADVICE ON HOLD"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.res.Disclaimer = "The disclaimer."
+			text := writeShort(t, tt.res)
+			lines := strings.Split(text, "\n")
+			for _, w := range append(tt.want, "The disclaimer.") {
+				found := false
+				for _, l := range lines {
+					found = found || l == w
+				}
+				if !found {
+					t.Errorf("report has no line %q:\n%s", w, text)
+				}
+			}
+			var md bytes.Buffer
+			if err := recommend.WriteMarkdown(&md, tt.res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(md.String(), "*The disclaimer.*\n") {
+				t.Errorf("Markdown does not end with the disclaimer:\n%s", md.String())
+			}
+		})
+	}
+}
+
+// TestMarkdownEscapes checks that text from the rules cannot add Markdown
+// markup, links or HTML, and that only web addresses become links.
+func TestMarkdownEscapes(t *testing.T) {
+	res := &recommend.Result{
+		Messages: []recommend.Message{{Kind: recommend.SafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
+			Citations: []recommend.Citation{{Source: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}}}},
+		Avoided: []recommend.Item{{Movement: "m", Name: "M\nline", Reasons: []recommend.Note{{Text: "Why\n\n# heading"}},
+			Citations: []recommend.Citation{{Source: "w", Title: "Web", Kind: "clinic-article", URL: "https://example.org/a b<c>"}}}},
+		Disclaimer: "Note.",
+	}
+	var b bytes.Buffer
+	if err := recommend.WriteMarkdown(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	want := "## Key messages\n\n" +
+		"- **Click \\[here\\](javascript:alert(1)) \\<script\\>x\\</script\\> \\*now\\* \\# \\_a\\_ \\`b\\` \\[1\\]**\n\n" +
+		"## Recommended\n\n- No movement matched this profile.\n\n" +
+		"## Avoid for now\n\n" +
+		"- M line: Why \\# heading \\[2\\]\n\n" +
+		"## Sources\n\n" +
+		"1. T\\|itle (guideline) javascript:alert(1)\n" +
+		"2. Web (clinic article) <https://example.org/a%20b%3Cc%3E>\n\n" +
+		"*Note.*\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("Markdown (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzReport decodes a profile, runs it through the default rules, and
+// writes the result in every text form. No writer may fail or panic; the
+// short report keeps every referral and avoided movement, never names a
+// rule of the trace, and has no plan when advice is withheld. Its seeds are
+// those of FuzzRecommend.
+func FuzzReport(f *testing.F) {
+	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzRecommend/*", "../testdata/profiles/*") {
+		f.Add(s)
+	}
+	eng, err := recommend.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := recommend.DecodeProfile(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		res, err := eng.Recommend(t.Context(), p)
+		if err != nil {
+			return
+		}
+		var short, detail, md bytes.Buffer
+		for _, w := range []struct {
+			b     *bytes.Buffer
+			write func(*bytes.Buffer, *recommend.Result) error
+		}{
+			{&short, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteText(b, r) }},
+			{&detail, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteDetailedText(b, r) }},
+			{&md, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteMarkdown(b, r) }},
+		} {
+			if err := w.write(w.b, res); err != nil {
+				t.Fatal(err)
+			}
+		}
+		text := short.String()
+		for _, r := range res.Referrals {
+			if !strings.Contains(text, r.Message) {
+				t.Fatalf("the short report drops the referral %q", r.Message)
+			}
+		}
+		for _, it := range res.Avoided {
+			if !strings.Contains(text, it.Name) {
+				t.Fatalf("the short report drops the avoided movement %q", it.Name)
+			}
+		}
+		if res.Withheld && (len(res.Plan) > 0 || strings.Contains(text, "START WITH")) {
+			t.Fatal("advice is withheld but there is a plan")
+		}
+		if strings.Contains(text, "(rules: ") {
+			t.Fatal("the short report names rules")
+		}
+	})
+}

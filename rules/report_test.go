@@ -1,0 +1,132 @@
+package rules_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/recommend"
+)
+
+// The short report for people (issue 10): at most reportMaxLines lines and
+// reportMaxWords words for each of the profiles in reportProfiles, and,
+// for every profile, nothing dropped that matters: every referral, key
+// message, avoided movement and recommended movement is in it.
+
+const (
+	reportMaxLines = 100
+	reportMaxWords = 1000
+)
+
+// reportProfiles are the profiles in testdata/profiles whose short reports
+// must stay within the limits; their reports are golden files of the
+// command-line tool (examples/recommend).
+var reportProfiles = []string{"chronic-stiffness", "disc-sciatica", "acute-strain", "spinal-stenosis", "saddle-numbness"}
+
+func shortReport(t *testing.T, res *recommend.Result) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := recommend.WriteText(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestReportLength checks the length of the short report of each profile
+// in reportProfiles, and logs the length of the detailed one.
+func TestReportLength(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, name := range reportProfiles {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open("../testdata/profiles/" + name + ".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p, err := recommend.DecodeProfile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := shortReport(t, res)
+			lines, words := strings.Count(text, "\n"), len(strings.Fields(text))
+			var detail bytes.Buffer
+			if err := recommend.WriteDetailedText(&detail, res); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("short report: %d lines, %d words; detailed report: %d lines, %d words",
+				lines, words, strings.Count(detail.String(), "\n"), len(strings.Fields(detail.String())))
+			if lines > reportMaxLines || words > reportMaxWords {
+				t.Errorf("the short report has %d lines and %d words, want at most %d and %d", lines, words, reportMaxLines, reportMaxWords)
+			}
+			checkReportKeepsAll(t, res, text)
+		})
+	}
+}
+
+// TestReportKeepsEverything checks, for the profile of every case in
+// testdata/cases, that the short report drops no referral, key message,
+// avoided or recommended movement, and puts the safety nets before the
+// movements.
+func TestReportKeepsEverything(t *testing.T) {
+	eng := defaultEngine(t)
+	cases, err := casefile.LoadFS(os.DirFS("../testdata/cases"), ".", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), c.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReportKeepsAll(t, res, shortReport(t, res))
+		})
+	}
+}
+
+func checkReportKeepsAll(t *testing.T, res *recommend.Result, text string) {
+	t.Helper()
+	missing := func(what, s string) {
+		if !strings.Contains(text, s) {
+			t.Errorf("the short report drops %s %q", what, s)
+		}
+	}
+	for _, r := range res.Referrals {
+		missing("the referral", r.Message)
+	}
+	for _, m := range res.Messages {
+		missing("the key message", m.Text)
+	}
+	for _, it := range res.Avoided {
+		missing("the avoided movement", it.Name)
+	}
+	for _, it := range res.Recommended {
+		missing("the recommended movement", it.Name)
+	}
+	moves := strings.Index(text, "START WITH")
+	if moves < 0 {
+		moves = strings.Index(text, "RECOMMENDED")
+	}
+	for _, m := range res.Messages {
+		if i := strings.Index(text, m.Text); m.Kind == recommend.SafetyNet && moves >= 0 && i > moves {
+			t.Errorf("the safety net %q comes after the movements", m.Text)
+		}
+	}
+	for _, id := range []string{"rules:", "rule set", "sha256:"} {
+		if strings.Contains(text, id) {
+			t.Errorf("the short report holds %q, which is for the detailed report", id)
+		}
+	}
+	for _, r := range res.Trace {
+		if r.Matched && strings.Contains(text, " "+r.Rule+" ") {
+			t.Errorf("the short report names rule %s", r.Rule)
+		}
+	}
+}
