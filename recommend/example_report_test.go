@@ -102,6 +102,8 @@ func ExampleWriteText() {
 	//   [2] My back pain story (personal account)
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
+	//
+	// Rule set: no version, sha256:ce34e3c81b5104e41d427d5f99c1735ea3c0969e0c602a33830b4a4a6bbbe1ae
 }
 
 // The short report in Markdown, for apps and chat front ends.
@@ -149,6 +151,8 @@ func ExampleWriteMarkdown() {
 	// 2. My back pain story (personal account)
 	//
 	// *General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.*
+	//
+	// *Rule set: no version, sha256:ce34e3c81b5104e41d427d5f99c1735ea3c0969e0c602a33830b4a4a6bbbe1ae*
 }
 
 // A Result names the movements to start with, in order, and the key

@@ -107,10 +107,10 @@ const (
 
 // TestReferralMerging checks that referrals merge only when both their
 // urgency and their message are the same (two referrals with the same
-// words but different urgencies stay apart, most urgent first), and that a merged referral keeps
-// the withhold flag of either rule, every rule, and every citation once,
-// in rule order. It also checks that the withheld reason names every
-// withholding rule.
+// words but different urgencies stay apart, most urgent first), and that a
+// merged referral keeps the withhold flag of either rule, every rule, and
+// every citation once, in rule order. It also checks that the withheld
+// reason names every withholding rule.
 func TestReferralMerging(t *testing.T) {
 	f := loadPolicy(t)
 	const (

@@ -178,11 +178,7 @@ func (t *textWriter) write(r *Result) {
 		t.p("\n")
 	}
 	t.p("%s\n", r.Disclaimer)
-	if r.RuleSet.Digest != "" {
-		version := r.RuleSet.Version
-		if version == "" {
-			version = "no version"
-		}
-		t.p("\nRule set: %s, %s\n", version, r.RuleSet.Digest)
+	if line := ruleSetLine(r.RuleSet); line != "" {
+		t.p("\n%s\n", line)
 	}
 }

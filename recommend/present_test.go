@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"path/filepath"
 	"testing"
 
@@ -10,17 +11,18 @@ import (
 	"github.com/backrules/backrules/recommend"
 )
 
-// TestWriteTextGolden writes the text report of profiles on the rule set in
-// testdata/policy and compares it with the golden files
-// testdata/golden/policy-*-text.golden. Between them they show every
-// section of the report: referrals, merged and not, withheld advice,
-// recommended items with reasons and cautions, avoided items, both kinds
-// of conflict, equipment needs, sources with and without an address, a
-// report with nothing to recommend, and the rule set line. Run with
-// -update to rewrite them.
+// TestWriteTextGolden writes the reports of profiles on the rule set in
+// testdata/policy, in each format for people, and compares them with the
+// golden files testdata/golden/policy-PROFILE-FORMAT.golden: "text" is
+// WriteText, the short report; "detailed" is WriteDetailedText; "markdown"
+// is WriteMarkdown. Between them the profiles reach every section:
+// referrals, merged and not, withheld advice, recommended items with
+// reasons and cautions, avoided items, both kinds of conflict, equipment
+// needs, sources with and without an address, a result with nothing to
+// recommend, and the rule set line. Run with -update to rewrite them.
 func TestWriteTextGolden(t *testing.T) {
 	f := loadPolicy(t)
-	tests := []struct {
+	profiles := []struct {
 		name    string
 		profile recommend.Profile
 	}{
@@ -35,15 +37,26 @@ func TestWriteTextGolden(t *testing.T) {
 		}},
 		{"nothing-matched", recommend.Profile{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := f.recommend(t, tt.profile)
-			var b bytes.Buffer
-			if err := recommend.WriteDetailedText(&b, res); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, filepath.Join("..", "testdata", "golden", "policy-"+tt.name+"-text.golden"), b.Bytes(), *update)
-		})
+	formats := []struct {
+		name  string
+		write func(io.Writer, *recommend.Result) error
+	}{
+		{"text", recommend.WriteText},
+		{"detailed", recommend.WriteDetailedText},
+		{"markdown", recommend.WriteMarkdown},
+	}
+	for _, p := range profiles {
+		res := f.recommend(t, p.profile)
+		for _, format := range formats {
+			name := p.name + "-" + format.name
+			t.Run(name, func(t *testing.T) {
+				var b bytes.Buffer
+				if err := format.write(&b, res); err != nil {
+					t.Fatal(err)
+				}
+				golden.Check(t, filepath.Join("..", "testdata", "golden", "policy-"+name+".golden"), b.Bytes(), *update)
+			})
+		}
 	}
 }
 
@@ -52,21 +65,23 @@ type failingWriter struct{ err error }
 
 func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 
-// TestWriteErrors checks that both presenters return the writer's error.
+// TestWriteErrors checks that every presenter returns the writer's error.
 func TestWriteErrors(t *testing.T) {
 	f := loadPolicy(t)
 	res := f.recommend(t, recommend.Profile{Conditions: []string{"stiff"}})
 	errFull := errors.New("disk full")
 	tests := []struct {
 		name  string
-		write func(w failingWriter) error
+		write func(io.Writer, *recommend.Result) error
 	}{
-		{"WriteText", func(w failingWriter) error { return recommend.WriteText(w, res) }},
-		{"WriteJSON", func(w failingWriter) error { return recommend.WriteJSON(w, res) }},
+		{"WriteText", recommend.WriteText},
+		{"WriteDetailedText", recommend.WriteDetailedText},
+		{"WriteMarkdown", recommend.WriteMarkdown},
+		{"WriteJSON", recommend.WriteJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.write(failingWriter{errFull}); !errors.Is(err, errFull) {
+			if err := tt.write(failingWriter{errFull}, res); !errors.Is(err, errFull) {
 				t.Errorf("%s to a failing writer = %v, want its error", tt.name, err)
 			}
 		})

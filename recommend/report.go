@@ -40,9 +40,9 @@ import (
 // A reason or a caution shared by several movements is printed in full
 // once; later movements refer back to the first ("As for Walking.").
 // References such as [2] number sources, not citations, in order of first
-// mention. Rule ids, movement kinds, the movements that wait for equipment
-// and the rule set's version and digest are left out: WriteDetailedText
-// has them, with every reason and citation. When a result has recommended
+// mention. Rule ids, movement kinds and the movements that wait for
+// equipment are left out: WriteDetailedText has them, with every reason
+// and citation. The last line names the rule set's version and digest. When a result has recommended
 // movements but no plan (its rules give no priorities), every recommended
 // movement is shown in full under "RECOMMENDED" instead of sections 3 and
 // 4. A nil r is an error.
@@ -73,6 +73,7 @@ type outline struct {
 	sections []section
 	sources  []Citation // one citation per numbered source, in order
 	footer   string
+	ruleSet  string // the rule set's line, for audit, or ""
 }
 
 // section is a titled part of the report.
@@ -122,6 +123,7 @@ func newOutline(r *Result) outline {
 	add(o.conflicts(r))
 	out.sources = o.sources
 	out.footer = r.Disclaimer
+	out.ruleSet = ruleSetLine(r.RuleSet)
 	return out
 }
 
@@ -497,6 +499,23 @@ func writeOutline(w *bufio.Writer, o outline, st style) {
 		st.sectionEnd(w)
 	}
 	st.footer(w, o.footer)
+	if o.ruleSet != "" {
+		fmt.Fprintln(w)
+		st.footer(w, o.ruleSet)
+	}
+}
+
+// ruleSetLine names the rule set that produced a result, in one line, or
+// returns "" when the result does not say.
+func ruleSetLine(rs RuleSet) string {
+	if rs.Digest == "" {
+		return ""
+	}
+	version := rs.Version
+	if version == "" {
+		version = "no version"
+	}
+	return "Rule set: " + version + ", " + rs.Digest
 }
 
 // withRefs appends references to text, after a space.

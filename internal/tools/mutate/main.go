@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command mutate is a small mutation tester. It makes one small change (a
 // mutant) at a time to the Go files it is given, runs a package's tests
 // against each, and reports which mutants the tests kill and which survive:
@@ -13,8 +15,11 @@
 //
 // No source file is ever written: each mutant is a copy of one file in a
 // temporary folder, laid over the original with go test -overlay, so an
-// interrupted run leaves the tree as it was. The temporary folder is
-// removed on exit, and on an interrupt.
+// interrupted run leaves the tree as it was. By default the run also works
+// on a snapshot, a copy of the module made when it starts, so that edits to
+// the tree while it runs cannot change its results. The temporary folder
+// is removed on exit, and on an interrupt. It runs on Unix systems, where
+// it can stop a test run with all its processes.
 //
 // The mutations, each inside function bodies only:
 //
@@ -455,8 +460,10 @@ func runTests(ctx context.Context, cfg *config, overlay string) outcome {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
+		// go test runs in its own process group: kill it with the test
+		// binary it started.
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = <-done
+		<-done
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return outcome{status: timedOut, detail: "killed after " + (cfg.timeout + time.Minute).String(), output: out.String()}
 		}
