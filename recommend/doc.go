@@ -42,7 +42,9 @@ Loading and recommending run through five stages, each with one home:
     decision record: per movement, who recommends, avoids and cautions it,
     the equipment it lacks, and the outcome; and the referrals, with those
     that withhold advice. build.go makes the Result from that record.
-  - present (present.go): a Result written as JSON or text.
+  - present (present.go, report.go): a Result as JSON, the short report
+    for people (WriteText, WriteMarkdown) or the detailed report
+    (WriteDetailedText).
 
 # Safety policy
 
@@ -82,6 +84,17 @@ dropped.
 
 A referral is advice to get assessed, not a diagnosis; every Result carries
 the [Disclaimer].
+
+# Key messages and the plan
+
+A rule's say effect gives a key message (kind safety_net, reassurance,
+stay_active or pacing). Result.Messages lists safety nets first, then the
+other kinds in that order; a withheld result keeps only the safety nets.
+A recommend effect with a priority (1 to 9) offers one movement for
+Result.Plan: the first of its movements, in the order written, that is
+recommended. The plan lists offered movements by their best priority, then
+declaration order, at most [MaxPlan], and is empty when advice is withheld.
+The plan only orders what the safety policy recommended (see plan.go).
 
 # Order
 
