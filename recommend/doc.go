@@ -25,6 +25,12 @@ An [Engine] also offers read-only views of what it loaded, so that tools
 never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],
 [Engine.Rules] and [Engine.Sources].
 
+[Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
+movement, or of the referrals, from the same decision record Recommend
+uses, and for each rule that names it, whether it matched and which
+clauses of its condition decided that, read from cel-go's tracked
+evaluation state and worded with the vocabulary's labels.
+
 # Stages
 
 Loading and recommending run through five stages, each with one home:

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/fuzzseed"
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"gopkg.in/yaml.v3"
 )
 
 // FuzzDecodeProfileJSON decodes profiles written as JSON. DecodeProfile
@@ -20,7 +21,7 @@ import (
 // encoding/json reads from the same text, and write back to JSON that
 // decodes to the same Profile.
 func FuzzDecodeProfileJSON(f *testing.F) {
-	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzDecodeProfileJSON/*", "../testdata/fuzz/FuzzRecommend/*.json") {
+	for _, s := range fuzzseed.Files(f, "../testdata/fuzz/FuzzDecodeProfileJSON/*", "../testdata/fuzz/FuzzRecommend/*.json") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -51,7 +52,7 @@ func FuzzDecodeProfileJSON(f *testing.F) {
 // reads into a Profile, and write back to JSON that decodes to the same
 // Profile.
 func FuzzDecodeProfileYAML(f *testing.F) {
-	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzDecodeProfileYAML/*", "../testdata/fuzz/FuzzRecommend/*.yaml",
+	for _, s := range fuzzseed.Files(f, "../testdata/fuzz/FuzzDecodeProfileYAML/*", "../testdata/fuzz/FuzzRecommend/*.yaml",
 		"../testdata/profiles/*") {
 		f.Add(s)
 	}
@@ -64,7 +65,7 @@ func FuzzDecodeProfileYAML(f *testing.F) {
 		// ones DecodeProfile reads (it turns U+2028 and the like into
 		// line feeds, as the rule loader does).
 		var loose recommend.Profile
-		if err := yaml.Unmarshal([]byte(lineBreaks.Replace(string(data))), &loose); err != nil {
+		if err := parse.Unmarshal([]byte(lineBreaks.Replace(string(data))), &loose); err != nil {
 			t.Fatalf("DecodeProfile accepted %q, which yaml.v3 refuses: %v", data, err)
 		}
 		if diff := cmp.Diff(loose, p, cmpopts.EquateEmpty()); diff != "" {

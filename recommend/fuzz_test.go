@@ -5,14 +5,13 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/fuzzseed"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -21,26 +20,6 @@ import (
 // `go test ./...` runs every seed as a normal test. Inputs the fuzzer finds
 // interesting go to recommend/testdata/fuzz/NAME, Go's own corpus folder;
 // copy a crasher to testdata/fuzz/NAME once it is fixed.
-
-// seedFiles returns the contents of the files matching each pattern.
-func seedFiles(f *testing.F, patterns ...string) [][]byte {
-	f.Helper()
-	var out [][]byte
-	for _, pat := range patterns {
-		paths, err := filepath.Glob(pat)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, p := range paths {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, data)
-		}
-	}
-	return out
-}
 
 // baseProfiles are valid profiles over the vocabulary of testdata/minimal.
 var baseProfiles = []recommend.Profile{
@@ -60,11 +39,11 @@ var baseProfiles = []recommend.Profile{
 // list holds MaxListLen entries of MaxEntryLen bytes, where the estimate
 // is tight.
 func FuzzLoad(f *testing.F) {
-	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzLoad/*", "../testdata/minimal/*.yaml",
+	for _, s := range fuzzseed.Files(f, "../testdata/fuzz/FuzzLoad/*", "../testdata/minimal/*.yaml",
 		"../testdata/semantics/*.yaml", "../rules/*.yaml") {
 		f.Add(s)
 	}
-	for _, s := range seedFiles(f, "../testdata/invalid/*.txtar") {
+	for _, s := range fuzzseed.Files(f, "../testdata/invalid/*.txtar") {
 		for _, file := range parseArchive(s).files {
 			if file.name != "want" && file.name != "options" {
 				f.Add(file.data)
@@ -136,18 +115,27 @@ func checkLoadError(t *testing.T, fsys fstest.MapFS, err error) {
 	}
 }
 
-// FuzzRecommend decodes a profile and runs it through the default rules.
-// Neither may panic; a decoding error is one line; Recommend either
-// rejects the profile with a *ProfileError or gives a Result that keeps the
-// safety policy's invariants, the same every time.
-func FuzzRecommend(f *testing.F) {
-	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzRecommend/*", "../testdata/profiles/*") {
+// seedProfiles adds the seeds of FuzzRecommend to f, the profiles in
+// testdata/fuzz/FuzzRecommend and testdata/profiles, and returns the
+// default rules, which the targets that read profiles run them through.
+func seedProfiles(f *testing.F) *recommend.Engine {
+	f.Helper()
+	for _, s := range fuzzseed.Files(f, "../testdata/fuzz/FuzzRecommend/*", "../testdata/profiles/*") {
 		f.Add(s)
 	}
 	eng, err := recommend.Default()
 	if err != nil {
 		f.Fatal(err)
 	}
+	return eng
+}
+
+// FuzzRecommend decodes a profile and runs it through the default rules.
+// Neither may panic; a decoding error is one line; Recommend either
+// rejects the profile with a *ProfileError or gives a Result that keeps the
+// safety policy's invariants, the same every time.
+func FuzzRecommend(f *testing.F) {
+	eng := seedProfiles(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := recommend.DecodeProfile(bytes.NewReader(data))
 		if err != nil {

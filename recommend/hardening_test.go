@@ -186,26 +186,14 @@ func TestSymlinkMessages(t *testing.T) {
 			t.Skipf("cannot make symbolic links here: %v", err)
 		}
 	}
-	_, err := recommend.Load(os.DirFS(filepath.Join(dir, "rules")))
-	var le *recommend.LoadError
-	if !errors.As(err, &le) {
-		t.Fatalf("Load error = %v, want a *LoadError", err)
-	}
-	var got []string
-	for _, is := range le.Issues {
-		got = append(got, is.Error())
-	}
-	want := []string{
+	checkLoadIssues(t, os.DirFS(filepath.Join(dir, "rules")), []string{
 		"a-loop.yaml: symlink loop: following the link leads back to it: point it at a rule file, or delete it",
 		"b-one.yaml: symlink loop: following the link leads back to it: point it at a rule file, or delete it",
 		"b-two.yaml: symlink loop: following the link leads back to it: point it at a rule file, or delete it",
 		"c-dangling.yaml: broken symlink: its target does not exist: point it at a rule file, or delete it",
 		"d-folder.yaml: symlink to a folder, named like a rule file: links to folders are not followed: rename the link, or link the files one by one",
 		// e-good.yaml, a link to a rule file, is read without a problem.
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("issues mismatch (-want +got):\n%s", diff)
-	}
+	})
 }
 
 // TestBlankLiteralsAreNotVocabulary checks that comparing a profile list
@@ -261,6 +249,18 @@ func TestSpecialFileMessages(t *testing.T) {
 	} {
 		fsys[name] = &fstest.MapFile{Mode: mode}
 	}
+	checkLoadIssues(t, fsys, []string{
+		"device.yaml: a device, not a regular file: rule files must be plain files",
+		"other.yaml: a special file, not a regular file: rule files must be plain files",
+		"pipe.yaml: a named pipe, not a regular file: rule files must be plain files",
+		"socket.yaml: a socket, not a regular file: rule files must be plain files",
+	})
+}
+
+// checkLoadIssues checks that loading the rule files in fsys fails with a
+// *LoadError whose issues read want.
+func checkLoadIssues(t *testing.T, fsys fs.FS, want []string) {
+	t.Helper()
 	_, err := recommend.Load(fsys)
 	var le *recommend.LoadError
 	if !errors.As(err, &le) {
@@ -269,12 +269,6 @@ func TestSpecialFileMessages(t *testing.T) {
 	var got []string
 	for _, is := range le.Issues {
 		got = append(got, is.Error())
-	}
-	want := []string{
-		"device.yaml: a device, not a regular file: rule files must be plain files",
-		"other.yaml: a special file, not a regular file: rule files must be plain files",
-		"pipe.yaml: a named pipe, not a regular file: rule files must be plain files",
-		"socket.yaml: a socket, not a regular file: rule files must be plain files",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("issues mismatch (-want +got):\n%s", diff)

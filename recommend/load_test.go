@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -184,10 +185,7 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 		"more/tests/other.yaml": {Data: notRules},
 	}
 	dirFS(t, "../testdata/minimal", "", fsys)
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := mustLoad(t, fsys)
 	var ids []string
 	for _, r := range eng.Rules() {
 		ids = append(ids, r.ID)
@@ -202,10 +200,7 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 func TestViews(t *testing.T) {
 	fsys := fstest.MapFS{}
 	dirFS(t, "../testdata/minimal", "", fsys)
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := mustLoad(t, fsys)
 	wantVocab := recommend.Vocabulary{
 		Conditions:   []recommend.Term{{ID: "disc_herniation", Label: "Disc herniation"}, {ID: "acute_strain", Label: "Acute strain"}},
 		RedFlags:     []recommend.Term{{ID: "saddle_numbness", Label: "Saddle numbness"}},
@@ -280,10 +275,7 @@ func TestWhenPlainBool(t *testing.T) {
     because: Always.
     cite: [{source: src-a, locator: Section 1, claim: Something.}]
 `)}
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := mustLoad(t, fsys)
 	res, err := eng.Recommend(context.Background(), recommend.Profile{})
 	if err != nil {
 		t.Fatal(err)
@@ -312,10 +304,7 @@ func TestLoadOrder(t *testing.T) {
     cite: [{source: src-a, locator: Section 1, claim: Something.}]
 `)}
 	}
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := mustLoad(t, fsys)
 	var got []string
 	for _, r := range eng.Rules() {
 		got = append(got, r.ID)
@@ -400,4 +389,14 @@ func TestMaxFileSizeOption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustLoad loads the rule files in fsys, which must load.
+func mustLoad(t *testing.T, fsys fs.FS) *recommend.Engine {
+	t.Helper()
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }

@@ -63,7 +63,9 @@ func (f *policyFixture) cite(t testing.TB, claims ...string) []recommend.Citatio
 	return out
 }
 
-// item is the Item the rule set gives for movement id.
+// item builds an expected Item for movement id: its name, kind, how and
+// dose from the rule set, and the given reasons, cautions (nil for none),
+// citations and rules.
 func (f *policyFixture) item(t testing.TB, id string, reasons, cautions []recommend.Note, cites []recommend.Citation, rules ...string) recommend.Item {
 	t.Helper()
 	m, ok := f.movements[id]

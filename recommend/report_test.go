@@ -155,13 +155,7 @@ func TestMarkdownEscapes(t *testing.T) {
 // rule of the trace, and has no plan when advice is withheld. Its seeds are
 // those of FuzzRecommend.
 func FuzzReport(f *testing.F) {
-	for _, s := range seedFiles(f, "../testdata/fuzz/FuzzRecommend/*", "../testdata/profiles/*") {
-		f.Add(s)
-	}
-	eng, err := recommend.Default()
-	if err != nil {
-		f.Fatal(err)
-	}
+	eng := seedProfiles(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := recommend.DecodeProfile(bytes.NewReader(data))
 		if err != nil {

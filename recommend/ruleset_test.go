@@ -33,10 +33,7 @@ func TestRuleSetDigest(t *testing.T) {
 	}
 	load := func(fsys fstest.MapFS) recommend.RuleSet {
 		t.Helper()
-		eng, err := recommend.Load(fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng := mustLoad(t, fsys)
 		res, err := eng.Recommend(context.Background(), recommend.Profile{})
 		if err != nil {
 			t.Fatal(err)

@@ -6,12 +6,8 @@ package rules_test
 // those of rules_test.go, which shares the package.
 
 import (
-	"context"
-	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -204,44 +200,13 @@ func TestClinicalInvariants(t *testing.T) {
 
 	profiles := clinicalProfiles()
 	start := time.Now()
-	var (
-		mu       sync.Mutex
-		failures = map[string]int{}
-		wg       sync.WaitGroup
-	)
-	report := func(p recommend.Profile, invariant, format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		failures[invariant]++
-		if failures[invariant] <= 3 {
-			t.Errorf("%s: profile %+v:\n%s", invariant, p, fmt.Sprintf(format, args...))
-		}
-	}
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(profiles); i += workers {
-				p := profiles[i]
-				res, err := eng.Recommend(context.Background(), p)
-				if err != nil {
-					report(p, "evaluates", "%v", err)
-					continue
-				}
-				clinicalCheck(p, res, reasons, extension, report)
-			}
-		}()
-	}
-	wg.Wait()
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		clinicalCheck(p, res, reasons, extension, report)
+	})
 	t.Logf("checked %d profiles in %v", len(profiles), time.Since(start).Round(time.Millisecond))
-	for inv, n := range failures {
-		t.Errorf("invariant %q failed for %d of %d profiles", inv, n, len(profiles))
-	}
 }
 
-func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalReasons, extension map[string]bool,
-	report func(p recommend.Profile, invariant, format string, args ...any)) {
+func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalReasons, extension map[string]bool, report reportFunc) {
 	rec := map[string]recommend.Item{}
 	for _, it := range res.Recommended {
 		rec[it.Movement] = it

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -355,8 +356,18 @@ func TestInvariants(t *testing.T) {
 	t.Logf("checking invariants over %d profiles (%d condition sets x %d red flag sets x %d aggravator sets; %d equipment sets and %d eased_by sets in turn)",
 		len(profiles), len(sets.conditions), len(sets.redFlags), len(sets.aggravatedBy), len(sets.equipment), len(sets.easedBy))
 
-	// Check in parallel; report at most a few failures per invariant.
-	const workers = 4
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		checkResult(p, res, rs, base, report)
+	})
+}
+
+// checkProfiles recommends for each of profiles, in parallel, and hands
+// each result to check, which reports what breaks an invariant through
+// report. It shows the first three failures of each invariant in full,
+// then how many profiles failed each.
+func checkProfiles(t *testing.T, eng *recommend.Engine, profiles []recommend.Profile,
+	check func(p recommend.Profile, res *recommend.Result, report reportFunc)) {
+	t.Helper()
 	var (
 		mu       sync.Mutex
 		failures = map[string]int{}
@@ -367,9 +378,10 @@ func TestInvariants(t *testing.T) {
 		defer mu.Unlock()
 		failures[invariant]++
 		if failures[invariant] <= 3 {
-			t.Errorf("%s: profile %+v: %s", invariant, p, fmt.Sprintf(format, args...))
+			t.Errorf("%s: profile %+v:\n%s", invariant, p, fmt.Sprintf(format, args...))
 		}
 	}
+	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -381,7 +393,7 @@ func TestInvariants(t *testing.T) {
 					report(p, "evaluates", "%v", err)
 					continue
 				}
-				checkResult(p, res, rs, base, report)
+				check(p, res, report)
 			}
 		}()
 	}

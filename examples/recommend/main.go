@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	go run ./examples/recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]
+//	go run ./examples/recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]
 //
 // It reads a profile, as JSON or YAML, from FILE, or from standard input
 // when FILE is "-" or missing, and prints the advice of the rule set in DIR
@@ -16,6 +16,15 @@
 // prints the whole Result for programs, and -format markdown the short
 // report as Markdown, for apps and chat front ends; -detail goes with text
 // only.
+//
+// -explain MOVEMENT prints, instead of the advice, why that movement has
+// its outcome for the profile: recommended (and its place in the plan),
+// avoided, cautioned, left out for missing equipment or withheld by a
+// referral, and for each rule that names it, whether it matched and which
+// clauses of its condition decided that (recommend.Engine.Explain).
+// -explain referral explains every referral rule instead
+// (recommend.Engine.ExplainReferrals). Both print text, or JSON with
+// -format json; an unknown movement is an error with a did-you-mean.
 //
 // Exit status: 0 on success; 1 with "error: ..." on standard error for an
 // invalid profile or rule set; 2 for a usage error.
@@ -49,7 +58,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n", termsafe.Text(err.Error()))
+		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n", termsafe.Text(err.Error()))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "error: %s\n", termsafe.Text(err.Error()))
@@ -63,8 +72,9 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
 	format := fs.String("format", "text", "output format: text (for people), json (for programs) or markdown (for apps and chat)")
 	detail := fs.Bool("detail", false, "with -format text, print the complete report for clinicians: rule ids, every reason and citation")
+	explain := fs.String("explain", "", "explain one movement's outcome (a movement id), or the referrals (\"referral\"), instead of printing the advice")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]")
+		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +88,10 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: -format must be text, json or markdown, not %q", errUsage, *format)
 	case *detail && *format != "text":
 		return fmt.Errorf("%w: -detail goes with -format text: the JSON always holds every field", errUsage)
+	case *explain != "" && *format == "markdown":
+		return fmt.Errorf("%w: -explain goes with -format text or json", errUsage)
+	case *explain != "" && *detail:
+		return fmt.Errorf("%w: -explain goes without -detail: an explanation is always complete", errUsage)
 	}
 	if fs.NArg() > 1 {
 		return fmt.Errorf("%w: give at most one profile file", errUsage)
@@ -106,6 +120,9 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if *explain != "" {
+		return explainMain(eng, profile, *explain, *format, stdout)
+	}
 	res, err := eng.Recommend(context.Background(), profile)
 	if err != nil {
 		return err
@@ -127,5 +144,37 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		return err
 	}
 	_, err = io.WriteString(stdout, termsafe.Text(text.String()))
+	return err
+}
+
+// explainMain prints the explanation of one movement, or of the referrals
+// when target is "referral", as text or JSON.
+func explainMain(eng *recommend.Engine, profile recommend.Profile, target, format string, stdout io.Writer) error {
+	ctx := context.Background()
+	var text strings.Builder
+	if target == "referral" {
+		x, err := eng.ExplainReferrals(ctx, profile)
+		if err != nil {
+			return err
+		}
+		if format == "json" {
+			return recommend.WriteReferralExplanationJSON(stdout, x)
+		}
+		if err := recommend.WriteReferralExplanation(&text, x); err != nil {
+			return err
+		}
+	} else {
+		x, err := eng.Explain(ctx, profile, target)
+		if err != nil {
+			return err
+		}
+		if format == "json" {
+			return recommend.WriteExplanationJSON(stdout, x)
+		}
+		if err := recommend.WriteExplanation(&text, x); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(stdout, termsafe.Text(text.String()))
 	return err
 }

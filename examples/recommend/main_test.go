@@ -84,11 +84,19 @@ func TestExitCodes(t *testing.T) {
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},
 		{"bad format", []string{"-format", "xml"}, `{}`, 2,
-			"usage: -format must be text, json or markdown, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
+			"usage: -format must be text, json or markdown, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"detail with json", []string{"-detail", "-format", "json"}, `{}`, 2,
-			"usage: -detail goes with -format text: the JSON always holds every field\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
+			"usage: -detail goes with -format text: the JSON always holds every field\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n"},
+		{"explain unknown movement", []string{"-explain", "towel_strech"}, `{}`, 1,
+			"error: explain: unknown movement \"towel_strech\" (did you mean \"towel_stretch\"?)\n"},
+		{"explain invalid profile", []string{"-explain", "walking"}, `{"pain_level":11}`, 1,
+			"error: invalid profile: line 1 col 15: pain_level 11: out of range, want 0 to 10\n"},
+		{"explain markdown", []string{"-explain", "walking", "-format", "markdown"}, `{}`, 2,
+			"usage: -explain goes with -format text or json\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n"},
+		{"explain detail", []string{"-explain", "referral", "-detail"}, `{}`, 2,
+			"usage: -explain goes without -detail: an explanation is always complete\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"two files", []string{"a", "b"}, "", 2,
-			"usage: give at most one profile file\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [FILE|-]\n"},
+			"usage: give at most one profile file\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,3 +115,48 @@ func TestExitCodes(t *testing.T) {
 // reportProfiles are the five profiles of issue 10 whose reports must stay
 // short, in testdata/profiles.
 var reportProfiles = []string{"chronic-stiffness", "disc-sciatica", "acute-strain", "spinal-stenosis", "saddle-numbness"}
+
+// TestExplainGolden runs the CLI with -explain on the profiles of the
+// three main conditions (disc herniation, acute strain, chronic
+// stiffness) and on a red flag, and compares the output with the golden
+// files testdata/golden/explain-*.golden: a recommended movement in the
+// plan, an avoided one, a cautioned one, two why-nots, two left out for
+// missing equipment, one withheld by a referral, and the referrals, as
+// text and as JSON. Run with -update to rewrite them.
+func TestExplainGolden(t *testing.T) {
+	tests := []struct {
+		name, profile, target string
+		json                  bool
+	}{
+		{"disc-towel-stretch", "disc-herniation", "towel_stretch", true},
+		{"disc-knee-to-chest", "disc-herniation", "knee_to_chest", false},
+		{"disc-back-stretcher", "disc-herniation", "back_stretcher", true},
+		{"strain-towel-stretch", "acute-strain", "towel_stretch", true},
+		{"strain-cat-cow", "acute-strain", "cat_cow", false},
+		{"stiffness-bed-decompression", "chronic-stiffness", "bed_decompression", false},
+		{"stiffness-foam-roll-glutes", "chronic-stiffness", "foam_roll_glutes", false},
+		{"saddle-walking", "saddle-numbness", "walking", true},
+		{"referral-saddle", "saddle-numbness", "referral", true},
+		{"referral-stiffness", "chronic-stiffness", "referral", false},
+	}
+	for _, tt := range tests {
+		formats := []string{"text"}
+		if tt.json {
+			formats = append(formats, "json")
+		}
+		for _, format := range formats {
+			name := "explain-" + tt.name
+			if format == "json" {
+				name += "-json"
+			}
+			t.Run(name, func(t *testing.T) {
+				args := []string{"-explain", tt.target, "-format", format, "../../testdata/profiles/" + tt.profile + ".yaml"}
+				var stdout, stderr bytes.Buffer
+				if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+					t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+				}
+				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", name+".golden"), stdout.Bytes(), *update)
+			})
+		}
+	}
+}

@@ -1,10 +1,14 @@
 // Command rulecheck checks a rule set the way a rule author needs: it loads
 // the rules and lists every problem, runs the test cases stored beside
-// them, and reports which rules no case makes fire.
+// them, and reports which rules no case makes fire. With -analyze it
+// analyses the rule set instead, and with -schema it prints a JSON Schema
+// for its rule files.
 //
 // Usage:
 //
 //	go run ./examples/rulecheck [-v] [-cases DIR] DIR
+//	go run ./examples/rulecheck -analyze [-json] [-cases DIR] DIR
+//	go run ./examples/rulecheck -schema DIR > schema.json
 //
 // DIR is a rule directory, as recommend.Load reads it. The test cases are
 // the files named *_test.yaml (or *_test.yml) under DIR and the YAML files
@@ -13,9 +17,20 @@
 // such as testdata/cases for the default rules. With -v, rulecheck also
 // lists the rules each case makes fire and how many cases fire each rule.
 //
-// Exit status: 0 when the rules load and every case passes; 1 when the
-// rules have a problem, a case file cannot be read, or a case fails; 2 for
-// a usage error. Rules that no case makes fire are reported, not failed.
+// -analyze runs recommend.Engine.Analyze over the rule set, with the
+// profiles of the test cases for clause coverage, and prints the report
+// for people, or as JSON with -json (see the README for how to read it).
+// It fails on a dead rule, a gap or an unresolved conflict.
+//
+// -schema prints a JSON Schema for the rule files, specialised to the rule
+// set in DIR: its movement ids, tags, sources and vocabulary are enums, so
+// an editor can validate and complete a rule file as it is typed.
+//
+// Exit status: 0 when the rules load and every case passes (with -analyze,
+// when the analysis finds nothing that fails); 1 when the rules have a
+// problem, a case file cannot be read, a case fails or the analysis fails;
+// 2 for a usage error. Rules that no case makes fire are reported, not
+// failed.
 package main
 
 import (
@@ -39,7 +54,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = "usage: rulecheck [-v] [-cases DIR] DIR"
+const usage = "usage: rulecheck [-v] [-cases DIR] [-analyze [-json]] [-schema] DIR"
 
 // errFailed marks a check that ran and found problems or failures; its
 // details are already printed.
@@ -72,6 +87,9 @@ func check(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "list the rules each case fires and the cases that fire each rule")
 	casesDir := fs.String("cases", "", "another directory of case files to run (every YAML file in it)")
+	doAnalyze := fs.Bool("analyze", false, "analyse the rule set over its profile space instead of running the cases")
+	asJSON := fs.Bool("json", false, "with -analyze, print the analysis as JSON")
+	doSchema := fs.Bool("schema", false, "print a JSON Schema for the rule files of the rule set")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, usage)
 		fs.PrintDefaults()
@@ -84,6 +102,14 @@ func check(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: give one rule directory", errUsage)
+	}
+	switch {
+	case *doAnalyze && *doSchema:
+		return fmt.Errorf("%w: give -analyze or -schema, not both", errUsage)
+	case *asJSON && !*doAnalyze:
+		return fmt.Errorf("%w: -json goes with -analyze", errUsage)
+	case *verbose && (*doAnalyze || *doSchema):
+		return fmt.Errorf("%w: -v does not go with -analyze or -schema", errUsage)
 	}
 	dir := fs.Arg(0)
 	for _, d := range []string{dir, *casesDir} {
@@ -108,12 +134,24 @@ func check(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(len(le.Issues), "problem"), dir)
 		return errFailed
 	}
+	if *doSchema {
+		return writeSchema(eng, stdout)
+	}
 	rules := eng.Rules()
-	fmt.Fprintf(stdout, "ok    rules: %s in %s\n", words.Count(len(rules), "rule"), dir)
+	if !*doAnalyze {
+		fmt.Fprintf(stdout, "ok    rules: %s in %s\n", words.Count(len(rules), "rule"), dir)
+	}
 
 	cases, err := loadCases(dir, *casesDir)
 	if err != nil {
 		return err
+	}
+	if *doAnalyze {
+		var profiles []recommend.Profile
+		for _, tc := range cases {
+			profiles = append(profiles, tc.Profile)
+		}
+		return analyze(eng, dir, profiles, *asJSON, stdout)
 	}
 	if len(cases) == 0 {
 		fmt.Fprintf(stdout, "no test cases, so no coverage: add *_test.yaml files or a tests folder to %s, or give -cases\n", dir)

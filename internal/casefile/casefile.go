@@ -32,10 +32,12 @@
 // to one is followed; a pipe or a device is refused without being opened)
 // of at most MaxFileSize bytes, in UTF-8, one YAML document without
 // anchors, aliases, merge keys or unusual tags (see package
-// internal/parse). A profile is decoded by recommend.DecodeProfile, as the
-// command-line tool decodes one, so a profile a case accepts is one the
-// tool accepts. Every problem is an *Error with the file, line and column
-// of the offending node.
+// internal/parse), whose numbers are written as JSON writes them (7, 7.5,
+// -2, 1e3; see parse.ToJSON). The file is read in its JSON form, and a
+// profile is decoded by recommend.DecodeProfile, as the command-line tool
+// decodes one, so a profile a case accepts is one the tool accepts. Every
+// problem is an *Error with the file, line and column of the offending
+// node.
 package casefile
 
 import (
@@ -45,12 +47,12 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
-	"gopkg.in/yaml.v3"
 )
 
 // MaxFileSize is the largest case file, in bytes: the rule loader's default
@@ -59,24 +61,38 @@ const MaxFileSize = recommend.DefaultMaxFileSize
 
 // Case is one named profile with its expectations.
 type Case struct {
-	Name    string
+	// Name is the case's name, unique in its file.
+	Name string
+	// Profile is the case's profile, as recommend.DecodeProfile reads it.
 	Profile recommend.Profile
-	Expect  Expect
-	// File and Line say where the case is written.
+	// Expect is what the advice for Profile must show.
+	Expect Expect
+	// File is the name of the file the case is written in.
 	File string
+	// Line is the line where the case starts.
 	Line int
 }
 
 // Expect is what a case requires of the advice.
 type Expect struct {
-	Recommended    []string
+	// Recommended are movement ids that must each be recommended.
+	Recommended []string
+	// NotRecommended are movement ids none of which may be recommended.
 	NotRecommended []string
-	Avoided        []string
-	Conflicts      []string
+	// Avoided are movement ids that must each be avoided.
+	Avoided []string
+	// Conflicts are movement ids that must each be listed as a conflict.
+	Conflicts []string
+	// NeedsEquipment are movement ids that must each be listed as needing
+	// equipment the profile lacks.
 	NeedsEquipment []string
-	MinUrgency     recommend.Urgency
-	NoReferral     bool
-	Withheld       *bool
+	// MinUrgency, when not "", is the least urgency the top referral may
+	// have.
+	MinUrgency recommend.Urgency
+	// NoReferral, when true, requires that there be no referral at all.
+	NoReferral bool
+	// Withheld, when not nil, is whether the advice must be withheld.
+	Withheld *bool
 	// Plan, when not nil, is the whole plan, in order: the movement ids
 	// of Result.Plan.
 	Plan []string
@@ -140,21 +156,35 @@ func tooLarge(name string) *Error {
 // fileParser reads one case file.
 type fileParser struct {
 	file string
+	json *parse.JSON // the file as JSON, with the position of each line
 }
 
 // errorAt returns an *Error at node n.
-func (p *fileParser) errorAt(n *yaml.Node, format string, args ...any) *Error {
-	return &Error{File: p.file, Line: n.Line, Column: n.Column, Message: fmt.Sprintf(format, args...)}
+func (p *fileParser) errorAt(n *node, format string, args ...any) *Error {
+	return &Error{File: p.file, Line: n.pos.Line, Column: n.pos.Column, Message: fmt.Sprintf(format, args...)}
 }
 
+// inProfile matches the path of a value inside a case's profile, and
+// captures the profile's own path.
+var inProfile = regexp.MustCompile(`^(cases\[[0-9]+\]\.profile)(?:$|[.\[])`)
+
 func (p *fileParser) parse(data []byte) ([]Case, error) {
-	top, err := parse.Document(data, "a case file")
+	doc, err := parse.Document(data, "a case file")
 	if errors.Is(err, parse.ErrNoDocument) {
 		return nil, &Error{File: p.file, Message: "no cases: the file is empty"}
 	}
 	if err != nil {
 		return nil, p.parseError(err)
 	}
+	j, err := parse.ToJSON(doc)
+	if err != nil {
+		return nil, p.jsonError(err)
+	}
+	top, err := readTree(j)
+	if err != nil {
+		return nil, &Error{File: p.file, Message: "cannot read the file as JSON: " + err.Error(), Err: err}
+	}
+	p.json = j
 	keys, err := p.mapping(top, "a case file", []string{"cases"}, "a case file holds only a cases: list")
 	if err != nil {
 		return nil, err
@@ -163,12 +193,12 @@ func (p *fileParser) parse(data []byte) ([]Case, error) {
 	if list == nil {
 		return nil, p.errorAt(top, "no cases: key: a case file holds a cases: list")
 	}
-	if list.Kind != yaml.SequenceNode {
-		return nil, p.errorAt(list, "cases: want a list of cases, found %s", parse.Kind(list))
+	if list.kind != kindList {
+		return nil, p.errorAt(list, "cases: want a list of cases, found %s", list.kind)
 	}
 	var out []Case
 	seen := map[string]int{}
-	for i, n := range list.Content {
+	for i, n := range list.items {
 		c, err := p.caseAt(n, fmt.Sprintf("cases[%d]", i))
 		if err != nil {
 			return nil, err
@@ -176,7 +206,7 @@ func (p *fileParser) parse(data []byte) ([]Case, error) {
 		if line, ok := seen[c.Name]; ok {
 			return nil, p.errorAt(n, "duplicate case name %s (first at line %d)", parse.Quote(c.Name), line)
 		}
-		seen[c.Name] = n.Line
+		seen[c.Name] = n.pos.Line
 		out = append(out, c)
 	}
 	return out, nil
@@ -192,44 +222,61 @@ func (p *fileParser) parseError(err error) error {
 		Message: parse.Format(parse.Pos{}, pe.Path, pe.Value, pe.Message)}
 }
 
+// jsonError turns an error of parse.ToJSON into an *Error: a value JSON
+// cannot hold is a problem of the profile it is in, as DecodeProfile
+// reports it, or of the file.
+func (p *fileParser) jsonError(err error) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return p.parseError(err)
+	}
+	m := inProfile.FindStringSubmatch(pe.Path)
+	if m == nil {
+		return p.parseError(err)
+	}
+	fp := recommend.FieldProblem{Field: strings.TrimPrefix(strings.TrimPrefix(pe.Path, m[1]), "."),
+		Value: pe.Value, Message: pe.Message, Line: pe.Pos.Line, Column: pe.Pos.Column}
+	return p.profileError(pe.Pos, &recommend.ProfileError{Problems: []recommend.FieldProblem{fp}})
+}
+
 // mapping checks that n is a mapping whose keys are among keys, each given
 // once, and returns the value of each key. what names n for messages; hint
 // follows the message about an unknown key.
-func (p *fileParser) mapping(n *yaml.Node, what string, keys []string, hint string) (map[string]*yaml.Node, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, p.errorAt(n, "%s is a mapping, found %s", what, parse.Kind(n))
+func (p *fileParser) mapping(n *node, what string, keys []string, hint string) (map[string]*node, error) {
+	if n.kind != kindMapping {
+		return nil, p.errorAt(n, "%s is a mapping, found %s", what, n.kind)
 	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	out := map[string]*node{}
+	for i := 0; i+1 < len(n.items); i += 2 {
+		k, v := n.items[i], n.items[i+1]
 		switch {
-		case !slices.Contains(keys, k.Value):
-			return nil, p.errorAt(k, "unknown key %s in %s: %s", parse.Quote(k.Value), what, hint)
-		case out[k.Value] != nil:
-			return nil, p.errorAt(k, "key %s is given twice in %s", parse.Quote(k.Value), what)
+		case !slices.Contains(keys, k.text):
+			return nil, p.errorAt(k, "unknown key %s in %s: %s", parse.Quote(k.text), what, hint)
+		case out[k.text] != nil:
+			return nil, p.errorAt(k, "key %s is given twice in %s", parse.Quote(k.text), what)
 		}
-		out[k.Value] = v
+		out[k.text] = v
 	}
 	return out, nil
 }
 
 // caseAt reads the case at node n, whose path is at.
-func (p *fileParser) caseAt(n *yaml.Node, at string) (Case, error) {
+func (p *fileParser) caseAt(n *node, at string) (Case, error) {
 	keys, err := p.mapping(n, "a case", caseKeys, "the keys are name, profile and expect")
 	if err != nil {
 		return Case{}, err
 	}
-	c := Case{File: p.file, Line: n.Line}
+	c := Case{File: p.file, Line: n.pos.Line}
 	name := keys["name"]
 	switch {
 	case name == nil:
 		return Case{}, p.errorAt(n, "%s has no name", at)
-	case !parse.IsString(name):
-		return Case{}, p.errorAt(name, "name: want a string, found %s", parse.Kind(name))
-	case strings.TrimSpace(name.Value) == "":
+	case name.kind != kindString:
+		return Case{}, p.errorAt(name, "name: want a string, found %s", name.kind)
+	case strings.TrimSpace(name.text) == "":
 		return Case{}, p.errorAt(name, "%s has an empty name", at)
 	}
-	c.Name = name.Value
+	c.Name = name.text
 	prof := keys["profile"]
 	if prof == nil {
 		return Case{}, p.errorAt(n, "case %s has no profile: write profile: {} for the empty profile", parse.Quote(c.Name))
@@ -245,41 +292,36 @@ func (p *fileParser) caseAt(n *yaml.Node, at string) (Case, error) {
 	return c, nil
 }
 
-// profile decodes a case's profile through recommend.DecodeProfile, as
-// JSON, and places its problems in the case file.
-func (p *fileParser) profile(n *yaml.Node) (recommend.Profile, error) {
-	j, err := parse.ToJSON(n)
-	if err != nil {
-		var pe *parse.Error
-		if errors.As(err, &pe) {
-			fp := recommend.FieldProblem{Field: pe.Path, Value: pe.Value, Message: pe.Message, Line: pe.Pos.Line, Column: pe.Pos.Column}
-			return recommend.Profile{}, p.profileError(n, &recommend.ProfileError{Problems: []recommend.FieldProblem{fp}})
-		}
-		return recommend.Profile{}, p.errorAt(n, "profile: %v", err)
-	}
-	prof, err := recommend.DecodeProfile(bytes.NewReader(j.Text))
+// profile decodes a case's profile, whose JSON is n's text in the file's
+// JSON, through recommend.DecodeProfile, and places its problems in the
+// case file.
+func (p *fileParser) profile(n *node) (recommend.Profile, error) {
+	prof, err := recommend.DecodeProfile(bytes.NewReader(p.json.Text[n.start:n.end]))
 	if err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
-			return recommend.Profile{}, &Error{File: p.file, Line: n.Line, Column: n.Column, Message: "profile: " + err.Error(), Err: err}
+			return recommend.Profile{}, &Error{File: p.file, Line: n.pos.Line, Column: n.pos.Column, Message: "profile: " + err.Error(), Err: err}
 		}
 		probs := slices.Clone(pe.Problems)
 		for i := range probs {
-			pos := j.Pos(probs[i].Line)
+			pos := parse.Pos{}
+			if probs[i].Line > 0 {
+				pos = p.json.Pos(n.line + probs[i].Line - 1)
+			}
 			if pos.Line == 0 {
-				pos = parse.Pos{Line: n.Line, Column: n.Column}
+				pos = n.pos
 			}
 			probs[i].Line, probs[i].Column = pos.Line, pos.Column
 		}
-		return recommend.Profile{}, p.profileError(n, &recommend.ProfileError{Problems: probs})
+		return recommend.Profile{}, p.profileError(n.pos, &recommend.ProfileError{Problems: probs})
 	}
 	return prof, nil
 }
 
-// profileError reports an invalid profile at its first problem, or at n
+// profileError reports an invalid profile at its first problem, or at pos
 // when that has no position.
-func (p *fileParser) profileError(n *yaml.Node, pe *recommend.ProfileError) *Error {
-	e := &Error{File: p.file, Line: n.Line, Column: n.Column, Err: pe}
+func (p *fileParser) profileError(pos parse.Pos, pe *recommend.ProfileError) *Error {
+	e := &Error{File: p.file, Line: pos.Line, Column: pos.Column, Err: pe}
 	parts := make([]string, len(pe.Problems))
 	for i, fp := range pe.Problems {
 		if i == 0 && fp.Line > 0 {
@@ -293,7 +335,7 @@ func (p *fileParser) profileError(n *yaml.Node, pe *recommend.ProfileError) *Err
 }
 
 // expect reads a case's expectations.
-func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
+func (p *fileParser) expect(n *node) (Expect, error) {
 	keys, err := p.mapping(n, "expect", expectKeys, "the keys are "+strings.Join(expectKeys, ", "))
 	if err != nil {
 		return Expect{}, err
@@ -313,9 +355,9 @@ func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
 		}
 	}
 	if v := keys["min_urgency"]; v != nil {
-		u := recommend.Urgency(v.Value)
-		if !parse.IsString(v) || u != recommend.Emergency && u != recommend.Urgent && u != recommend.Routine {
-			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine", value(v))
+		u := recommend.Urgency(v.text)
+		if v.kind != kindString || u != recommend.Emergency && u != recommend.Urgent && u != recommend.Routine {
+			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine", v.value())
 		}
 		e.MinUrgency = u
 	}
@@ -344,15 +386,15 @@ func (p *fileParser) expect(n *yaml.Node) (Expect, error) {
 var allMessageKinds = []recommend.MessageKind{recommend.SafetyNet, recommend.Reassurance, recommend.StayActive, recommend.Pacing}
 
 // messageKinds reads a list of message kinds.
-func (p *fileParser) messageKinds(n *yaml.Node) ([]recommend.MessageKind, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, p.errorAt(n, "messages: want a list of message kinds, found %s", parse.Kind(n))
+func (p *fileParser) messageKinds(n *node) ([]recommend.MessageKind, error) {
+	if n.kind != kindList {
+		return nil, p.errorAt(n, "messages: want a list of message kinds, found %s", n.kind)
 	}
 	out := []recommend.MessageKind{}
-	for i, c := range n.Content {
-		k := recommend.MessageKind(c.Value)
-		if !parse.IsString(c) || !slices.Contains(allMessageKinds, k) {
-			return nil, p.errorAt(c, "messages[%d] %s: want a message kind: safety_net, reassurance, stay_active or pacing", i, value(c))
+	for i, c := range n.items {
+		k := recommend.MessageKind(c.text)
+		if c.kind != kindString || !slices.Contains(allMessageKinds, k) {
+			return nil, p.errorAt(c, "messages[%d] %s: want a message kind: safety_net, reassurance, stay_active or pacing", i, c.value())
 		}
 		out = append(out, k)
 	}
@@ -360,39 +402,26 @@ func (p *fileParser) messageKinds(n *yaml.Node) ([]recommend.MessageKind, error)
 }
 
 // ids reads a list of movement ids.
-func (p *fileParser) ids(n *yaml.Node, key string) ([]string, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, p.errorAt(n, "%s: want a list of movement ids, found %s", key, parse.Kind(n))
+func (p *fileParser) ids(n *node, key string) ([]string, error) {
+	if n.kind != kindList {
+		return nil, p.errorAt(n, "%s: want a list of movement ids, found %s", key, n.kind)
 	}
 	out := []string{}
-	for i, c := range n.Content {
-		if !parse.IsString(c) {
-			return nil, p.errorAt(c, "%s[%d]: want a movement id, found %s", key, i, parse.Kind(c))
+	for i, c := range n.items {
+		if c.kind != kindString {
+			return nil, p.errorAt(c, "%s[%d]: want a movement id, found %s", key, i, c.kind)
 		}
-		out = append(out, c.Value)
+		out = append(out, c.text)
 	}
 	return out, nil
 }
 
 // boolean reads true or false.
-func (p *fileParser) boolean(n *yaml.Node, key string) (bool, error) {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
-		switch n.Value {
-		case "true", "True", "TRUE":
-			return true, nil
-		case "false", "False", "FALSE":
-			return false, nil
-		}
+func (p *fileParser) boolean(n *node, key string) (bool, error) {
+	if n.kind == kindBoolean {
+		return n.text == "true", nil
 	}
-	return false, p.errorAt(n, "%s %s: want true or false, found %s", key, value(n), parse.Kind(n))
-}
-
-// value returns a scalar's text for a message, quoted.
-func value(n *yaml.Node) string {
-	if n.Kind != yaml.ScalarNode {
-		return "(" + parse.Kind(n) + ")"
-	}
-	return parse.Quote(n.Value)
+	return false, p.errorAt(n, "%s %s: want true or false, found %s", key, n.value(), n.kind)
 }
 
 // IsCaseFile reports whether name, a slash-separated path, is a case file:

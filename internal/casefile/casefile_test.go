@@ -82,6 +82,9 @@ func TestParseErrors(t *testing.T) {
 		{name: "profile that is a list", wantProfileError: true,
 			in:   "cases:\n  - name: a\n    profile: [a]\n",
 			want: "cases.yaml:3:14: invalid profile: a profile is a mapping of fields, found a list"},
+		{name: "unsupported number in a profile list", wantProfileError: true,
+			in:   "cases:\n  - name: a\n    profile: {conditions: [0x1F]}\n",
+			want: "cases.yaml:3:28: invalid profile: conditions[0] 0x1F: unsupported number format: write numbers like 7, 7.5 or -2"},
 		{name: "no profile",
 			in:   "cases:\n  - name: a\n",
 			want: `cases.yaml:2:5: case "a" has no profile: write profile: {} for the empty profile`},
@@ -113,6 +116,12 @@ func TestParseErrors(t *testing.T) {
 		{name: "withheld not a boolean",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {withheld: yes}\n",
 			want: `cases.yaml:4:24: withheld "yes": want true or false, found a string`},
+		{name: "null urgency",
+			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {min_urgency: ~}\n",
+			want: `cases.yaml:4:27: min_urgency "null" must be emergency, urgent or routine`},
+		{name: "unsupported number outside a profile",
+			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {avoided: [a, +7]}\n",
+			want: "cases.yaml:4:27: cases[0].expect.avoided[1] +7: unsupported number format: write numbers like 7, 7.5 or -2"},
 		{name: "movement id not a string",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {avoided: [a, 7]}\n",
 			want: "cases.yaml:4:27: avoided[1]: want a movement id, found a number"},
@@ -262,22 +271,29 @@ func TestLoadFS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cases, err := casefile.LoadFS(tt.fsys, ".", tt.all)
-			gotErr := ""
-			if err != nil {
-				gotErr = err.Error()
-			}
-			if diff := cmp.Diff(tt.wantErr, gotErr); diff != "" {
-				t.Fatalf("LoadFS error mismatch (-want +got):\n%s", diff)
-			}
-			var names []string
-			for _, c := range cases {
-				names = append(names, c.Name)
-			}
-			if diff := cmp.Diff(tt.wantNames, names); diff != "" {
-				t.Errorf("cases mismatch (-want +got):\n%s", diff)
-			}
+			checkLoadFS(t, tt.fsys, tt.all, tt.wantNames, tt.wantErr)
 		})
+	}
+}
+
+// checkLoadFS checks that LoadFS(fsys, ".", all) gives the cases named
+// wantNames, in order, and the error wantErr ("" for none).
+func checkLoadFS(t *testing.T, fsys fs.FS, all bool, wantNames []string, wantErr string) {
+	t.Helper()
+	cases, err := casefile.LoadFS(fsys, ".", all)
+	gotErr := ""
+	if err != nil {
+		gotErr = err.Error()
+	}
+	if diff := cmp.Diff(wantErr, gotErr); diff != "" {
+		t.Fatalf("LoadFS error mismatch (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, c := range cases {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("cases mismatch (-want +got):\n%s", diff)
 	}
 }
 

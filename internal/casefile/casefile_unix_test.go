@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-
-	"github.com/backrules/backrules/internal/casefile"
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestLoadFSSpecialFiles checks that LoadFS follows a link to a regular
@@ -58,21 +55,7 @@ func TestLoadFSSpecialFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			tt.make(t, dir)
-			cases, err := casefile.LoadFS(os.DirFS(dir), ".", false)
-			gotErr := ""
-			if err != nil {
-				gotErr = err.Error()
-			}
-			if diff := cmp.Diff(tt.wantErr, gotErr); diff != "" {
-				t.Fatalf("LoadFS error mismatch (-want +got):\n%s", diff)
-			}
-			var names []string
-			for _, c := range cases {
-				names = append(names, c.Name)
-			}
-			if diff := cmp.Diff(tt.want, names); diff != "" {
-				t.Errorf("cases mismatch (-want +got):\n%s", diff)
-			}
+			checkLoadFS(t, os.DirFS(dir), false, tt.want, tt.wantErr)
 		})
 	}
 }

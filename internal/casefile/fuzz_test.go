@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/internal/fuzzseed"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -26,19 +25,9 @@ const maxErrorLen = 4096
 // Seeds come from testdata/fuzz/FuzzCaseFile and every case file in
 // testdata.
 func FuzzCaseFile(f *testing.F) {
-	for _, pat := range []string{"../../testdata/fuzz/FuzzCaseFile/*", "../../testdata/cases/*.yaml",
-		"../../testdata/rulecheck/*/*_test.yaml", "../../testdata/rulecheck/*/tests/*.yaml", "../../testdata/rulecheck/bad-cases/*/*.yaml"} {
-		paths, err := filepath.Glob(pat)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, p := range paths {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
+	for _, data := range fuzzseed.Files(f, "../../testdata/fuzz/FuzzCaseFile/*", "../../testdata/cases/*.yaml",
+		"../../testdata/rulecheck/*/*_test.yaml", "../../testdata/rulecheck/*/tests/*.yaml", "../../testdata/rulecheck/bad-cases/*/*.yaml") {
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cases, err := casefile.Parse("f.yaml", bytes.NewReader(data))

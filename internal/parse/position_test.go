@@ -1,12 +1,11 @@
 package parse
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/fuzzseed"
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 )
@@ -64,15 +63,7 @@ func TestOffsets(t *testing.T) {
 // position inside the file, and, for a plain character the author typed
 // as is, must return that character's position.
 func FuzzValuePosition(f *testing.F) {
-	paths, err := filepath.Glob("../../testdata/fuzz/FuzzValuePosition/*")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range fuzzseed.Files(f, "../../testdata/fuzz/FuzzValuePosition/*") {
 		f.Add(string(data), 0)
 		f.Add(string(data), len(data)/2)
 	}

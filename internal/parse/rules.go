@@ -25,7 +25,9 @@ import (
 // FilePos is a position in a named file. A zero Line means the file as a
 // whole.
 type FilePos struct {
+	// File is the file's name, slash-separated, as the rule set names it.
 	File string
+	// Pos is the position in the file.
 	Pos
 }
 
@@ -39,32 +41,49 @@ func (p FilePos) String() string {
 
 // Text is a string from a rule file with the position it came from.
 type Text struct {
-	S   string
+	// S is the string, as the YAML reads it.
+	S string
+	// Pos is where its node starts.
 	Pos FilePos
 }
 
 // Source declares a document that rules cite.
 type Source struct {
-	ID                            Text
+	// ID is the id that citations name the source by.
+	ID Text
+	// Title, Publisher, Author and URL describe the document; one the
+	// file leaves out is "".
 	Title, Publisher, Author, URL string
-	Kind                          Text
+	// Kind is the kind of document, such as "guideline"; the compile
+	// stage checks it against the closed set of kinds.
+	Kind Text
 }
 
 // Term declares one allowed value of a profile list field.
 type Term struct {
 	// Field is the index of the field in RuleSet.Fields.
 	Field int
-	ID    Text
+	// ID is the value a profile gives, such as "sciatica".
+	ID Text
+	// Label is the value's name for people.
 	Label string
 }
 
 // Movement declares a movement that rules can advise.
 type Movement struct {
-	ID              Text
-	Name            string
-	Kind            Text
+	// ID is the id that rules and results name the movement by.
+	ID Text
+	// Name is the movement's name for people.
+	Name string
+	// Kind is the kind of movement, such as "stretch", which selectors
+	// may pick by.
+	Kind Text
+	// Tags are the movement's tags, which selectors may pick by, and
+	// Equipment the ids of the equipment it needs.
 	Tags, Equipment []Text
-	How, Dose       string
+	// How says how to do the movement and Dose how much; one the file
+	// leaves out is "".
+	How, Dose string
 }
 
 // Selector is an effect of a rule: it picks movements by id, tag or kind.
@@ -72,9 +91,14 @@ type Movement struct {
 // produces. Priority, from 1 to MaxPriority, is set only on a recommend
 // effect that offers a movement for the plan, and is 0 otherwise.
 type Selector struct {
+	// Movements, Tags and Kinds are the movement ids, tags and kinds the
+	// effect picks, as written.
 	Movements, Tags, Kinds []Text
-	Because                string
-	Priority               int
+	// Because is the effect's own reason, or "".
+	Because string
+	// Priority orders the effect's movements in the plan, 1 first; 0 when
+	// the effect offers none.
+	Priority int
 }
 
 // MaxPriority is the largest priority a recommend effect may have; 1 is
@@ -85,20 +109,30 @@ const MaxPriority = 9
 // not a movement. Kind is checked against the closed set of kinds by the
 // compile stage.
 type Message struct {
+	// Kind is the message's kind, such as "pacing".
 	Kind Text
+	// Text is the message shown to the person.
 	Text string
 }
 
 // Referral declares a rule's referral to a clinician.
 type Referral struct {
-	Urgency  Text
-	Message  string
+	// Urgency is how soon to see the clinician: "emergency", "urgent" or
+	// "routine", which the compile stage checks.
+	Urgency Text
+	// Message says whom to see and why.
+	Message string
+	// Withhold reports whether the referral withholds the movement
+	// advice until the person has been seen.
 	Withhold bool
 }
 
 // Citation declares the passage of a source that justifies a rule.
 type Citation struct {
-	Source         Text
+	// Source is the id of the cited source.
+	Source Text
+	// Locator says where in the source the passage is, such as a section
+	// or a page, and Claim what the passage says.
 	Locator, Claim string
 }
 
@@ -117,22 +151,36 @@ var EffectNames = [NumEffects]string{"recommend", "avoid", "caution"}
 // Rule declares a rule. WhenAt maps offsets in When back to the rule file;
 // it is nil when the rule has no usable when.
 type Rule struct {
-	ID          Text
+	// ID is the rule's id.
+	ID Text
+	// Description says what the rule is about, for people.
 	Description string
-	When        string
-	WhenAt      *Offsets
-	Effects     [NumEffects]*Selector
-	Refer       *Referral
-	Say         *Message
-	Because     string
-	Cite        []Citation
+	// When is the rule's condition, a CEL expression over the profile.
+	When string
+	// WhenAt maps offsets in When back to the rule file.
+	WhenAt *Offsets
+	// Effects are the rule's effects on movements, indexed by Recommend,
+	// Avoid and Caution; an entry is nil when the rule does not have that
+	// effect.
+	Effects [NumEffects]*Selector
+	// Refer is the rule's referral, or nil.
+	Refer *Referral
+	// Say is the rule's key message, or nil.
+	Say *Message
+	// Because is the rule's rationale, the reason its items carry unless
+	// an effect gives its own.
+	Because string
+	// Cite are the passages that justify the rule.
+	Cite []Citation
 }
 
 // File is one rule file as read, after a leading byte order mark is
 // dropped and line breaks are made \n or \r\n.
 type File struct {
+	// Name is the file's slash-separated path in the rule set.
 	Name string
-	Src  []byte
+	// Src is the file's contents.
+	Src []byte
 }
 
 // Field describes a profile list field, whose allowed values a rule set
@@ -148,16 +196,24 @@ type Field struct {
 // Set Fields and MaxIDLen before the first call to Add.
 type RuleSet struct {
 	// Fields are the profile list fields a vocabulary may declare values
-	// for, and MaxIDLen the longest value a profile can hold.
-	Fields   []Field
+	// for.
+	Fields []Field
+	// MaxIDLen is the longest value, in bytes, a profile can hold.
 	MaxIDLen int
 
-	Files     []File
-	Version   []Text
-	Sources   []*Source
-	Vocab     []*Term
+	// Files are the rule files added, in order.
+	Files []File
+	// Version holds each version the files declare; a rule set declares
+	// at most one, which the compile stage checks.
+	Version []Text
+	// Sources are the sources every file declares, in order.
+	Sources []*Source
+	// Vocab are the vocabulary terms every file declares, in order.
+	Vocab []*Term
+	// Movements are the movements every file declares, in order.
 	Movements []*Movement
-	Rules     []*Rule
+	// Rules are the rules every file declares, in order.
+	Rules []*Rule
 }
 
 // Add parses one rule file, src, named name, adding its declarations to rs

@@ -17,6 +17,8 @@ import (
 // in characters, as an editor shows them. The zero Pos means that the
 // position is not known.
 type Pos struct {
+	// Line is the 1-based line, and Column the 1-based column, in
+	// characters.
 	Line, Column int
 }
 
@@ -411,15 +413,10 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // position is where the shortest failing start of src ends: the place where
 // the parser gives up, or the quote or bracket left open.
 func syntaxError(src []byte, err error, subject string) *Error {
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	line, msg := yamlMessage(err, true)
 	reported := Pos{1, 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil {
-			reported = Pos{n, 1}
-		}
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	if line > 0 {
+		reported = Pos{line, 1}
 	}
 	pos := reported
 	if end := shortestFailing(src, msg); end > 0 {
@@ -435,26 +432,36 @@ func syntaxError(src []byte, err error, subject string) *Error {
 	return &Error{Pos: pos, Message: "invalid YAML: " + msg}
 }
 
-// shortestFailing returns the length of the shortest start of src that
-// fails to parse with message msg, or 0 if src itself does not.
-func shortestFailing(src []byte, msg string) int {
-	fails := func(n int) bool {
-		err := parseAll(src[:n])
-		if err == nil {
-			return false
-		}
-		got := strings.Join(strings.Fields(err.Error()), " ")
-		if m := yamlLine.FindStringSubmatch(got); m != nil {
-			got = m[2]
-		} else {
-			got = strings.TrimPrefix(got, "yaml: ")
-		}
-		return got == msg
+// yamlMessage splits the text of a yaml.v3 error into the line it reports,
+// or 0, and the message after "yaml: line N: " or "yaml: ". fold makes
+// every run of white space in the text one space.
+func yamlMessage(err error, fold bool) (line int, msg string) {
+	msg = err.Error()
+	if fold {
+		msg = strings.Join(strings.Fields(msg), " ")
 	}
-	if !fails(len(src)) {
-		return 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return max(line, 0), m[2]
 	}
-	lo, hi := 1, len(src) // fails(hi) holds
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// failsWith reports whether src fails to parse with message msg, as
+// yamlMessage(err, fold) gives it.
+func failsWith(src []byte, msg string, fold bool) bool {
+	err := parseAll(src)
+	if err == nil {
+		return false
+	}
+	_, got := yamlMessage(err, fold)
+	return got == msg
+}
+
+// shortest returns the least n from 1 to hi for which fails(n) holds,
+// given that fails(hi) does and that fails(n) implies fails(n+1).
+func shortest(hi int, fails func(n int) bool) int {
+	lo := 1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		if fails(mid) {
@@ -464,6 +471,16 @@ func shortestFailing(src []byte, msg string) int {
 		}
 	}
 	return hi
+}
+
+// shortestFailing returns the length of the shortest start of src that
+// fails to parse with message msg, or 0 if src itself does not.
+func shortestFailing(src []byte, msg string) int {
+	fails := func(n int) bool { return failsWith(src[:n], msg, true) }
+	if !fails(len(src)) {
+		return 0
+	}
+	return shortest(len(src), fails)
 }
 
 // parseAll parses every document in src and returns the first error other

@@ -52,13 +52,7 @@ func TestDocumentErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parse.Document([]byte(tt.in), "a test file")
-			var got *parse.Error
-			if !errors.As(err, &got) {
-				t.Fatalf("Document error is %T (%v), want a *parse.Error", err, err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Document error mismatch (-want +got):\n%s", diff)
-			}
+			checkError(t, "Document", err, tt.want)
 		})
 	}
 }
@@ -136,13 +130,7 @@ func TestToJSONErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = parse.ToJSON(top)
-			var got *parse.Error
-			if !errors.As(err, &got) {
-				t.Fatalf("ToJSON error is %T (%v), want a *parse.Error", err, err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ToJSON error mismatch (-want +got):\n%s", diff)
-			}
+			checkError(t, "ToJSON", err, tt.want)
 		})
 	}
 }
@@ -213,5 +201,18 @@ func TestPosAtInsideACharacter(t *testing.T) {
 		if got := parse.PosAt([]byte(tt.src), tt.off); got != tt.want {
 			t.Errorf("PosAt(%q, %d) = %v, want %v", tt.src, tt.off, got, tt.want)
 		}
+	}
+}
+
+// checkError checks that err, returned by the function named fn, is the
+// *parse.Error want.
+func checkError(t *testing.T, fn string, err error, want *parse.Error) {
+	t.Helper()
+	var got *parse.Error
+	if !errors.As(err, &got) {
+		t.Fatalf("%s error is %T (%v), want a *parse.Error", fn, err, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s error mismatch (-want +got):\n%s", fn, diff)
 	}
 }

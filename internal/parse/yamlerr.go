@@ -6,7 +6,6 @@ package parse
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/backrules/backrules/internal/words"
@@ -15,14 +14,7 @@ import (
 
 // yamlError reports a YAML syntax error, at the line with the mistake.
 func (p *fileParser) yamlError(err error) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
+	line, msg := yamlMessage(err, false)
 	line = yamlErrorLine(p.src, msg, line)
 	s := Line(p.src, line)
 	col := len([]rune(s)) - len([]rune(strings.TrimLeft(s, " "))) + 1
@@ -56,31 +48,13 @@ func yamlErrorLine(src []byte, msg string, reported int) int {
 		if end < 0 {
 			end = len(src)
 		}
-		err := parseAll(src[:end])
-		if err == nil {
-			return false
-		}
-		got := err.Error()
-		if m := yamlLine.FindStringSubmatch(got); m != nil {
-			got = m[2]
-		} else {
-			got = strings.TrimPrefix(got, "yaml: ")
-		}
-		return got == msg
+		return failsWith(src[:end], msg, false)
 	}
 	n := bytes.Count(src, []byte("\n")) + 1
 	if !fails(n) {
 		return max(reported, 1)
 	}
-	lo, hi := 1, n // fails(hi) holds
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if fails(mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
+	hi := shortest(n, fails)
 	// A mistake on the last line of a file without a final line break
 	// shows only once the whole file is read; a trailing empty line is
 	// never the place of the mistake.

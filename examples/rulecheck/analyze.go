@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/backrules/backrules/internal/schema"
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// analyze runs recommend's analysis of the rule set in dir, with the
+// profiles of cases for clause coverage, and prints the report as text or
+// JSON. It returns errFailed when the analysis finds a dead rule, a gap
+// or an unresolved conflict.
+func analyze(eng *recommend.Engine, dir string, cases []recommend.Profile, asJSON bool, stdout io.Writer) error {
+	var opts []recommend.AnalyzeOption
+	if cases != nil {
+		opts = append(opts, recommend.WithCaseProfiles(cases))
+	}
+	a, err := eng.Analyze(context.Background(), opts...)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(a); err != nil {
+			return err
+		}
+	} else {
+		writeAnalysis(stdout, dir, a)
+	}
+	if a.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+// writeAnalysis prints an analysis for people: a summary, then one
+// section per kind of finding, those that fail first.
+func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
+	s := a.Summary
+	fmt.Fprintf(w, "analysis of %s: %s and %s, %s explored in %s\n", dir,
+		words.Count(s.Rules, "rule"), words.Count(s.Movements, "movement"),
+		words.Count(s.Profiles, "profile"), s.Elapsed.Round(time.Millisecond))
+	var review int
+	for _, c := range a.Conflicts {
+		if c.Review {
+			review++
+		}
+	}
+	fmt.Fprintf(w, "fails on: %s, %s, %s\n",
+		words.Count(len(a.DeadRules), "dead rule"), words.Count(len(a.Gaps), "gap"),
+		words.Count(s.UnresolvedConflicts, "unresolved conflict"))
+	fmt.Fprintf(w, "to review: %s, %s, %s referred only in combination, %s never recommended, %s resolved by the policy (%d worth a clinician's review)",
+		words.Count(len(a.AlwaysTrue), "always-true condition"), words.Count(len(a.Redundant), "redundant rule"),
+		words.Count(len(a.FlagsReferredInCombination), "red flag"),
+		words.Count(len(a.NeverRecommended), "movement"),
+		words.Count(len(a.Conflicts)-s.UnresolvedConflicts, "conflict"), review)
+	if a.Coverage != nil {
+		fmt.Fprintf(w, ", %s not seen both true and false in the cases", words.Count(len(a.Coverage.Uncovered), "clause"))
+	}
+	fmt.Fprintln(w)
+	var bounds []string
+	for _, f := range []string{"pain_level", "days_since_onset", "sitting_hours", "age"} {
+		if vs, ok := s.Boundaries[f]; ok {
+			nums := make([]string, len(vs))
+			for i, v := range vs {
+				nums[i] = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			bounds = append(bounds, f+" "+strings.Join(nums, " "))
+		}
+	}
+	if len(bounds) > 0 {
+		fmt.Fprintf(w, "boundaries: %s\n", strings.Join(bounds, "; "))
+	}
+	at := func(file string, line int) string { return fmt.Sprintf("%s:%d", filepath.Join(dir, file), line) }
+
+	section(w, "FAIL", "dead rules: match no explored profile", len(a.DeadRules))
+	for _, r := range a.DeadRules {
+		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, oneLine(r.When))
+	}
+	section(w, "FAIL", "gaps", len(a.Gaps))
+	for _, g := range a.Gaps {
+		fmt.Fprintf(w, "  %s: %s\n", gapText(g.Kind), profileJSON(g.Profile))
+	}
+	unresolved := 0
+	section(w, "FAIL", "unresolved conflicts: an author must decide", s.UnresolvedConflicts)
+	for _, c := range a.Conflicts {
+		if !c.Resolved {
+			unresolved++
+			writeConflict(w, c)
+		}
+	}
+	section(w, "", "always-true conditions, outside rules written when: true", len(a.AlwaysTrue))
+	for _, r := range a.AlwaysTrue {
+		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, oneLine(r.When))
+	}
+	section(w, "", "redundant rules: matches a subset of another rule's, same effects", len(a.Redundant))
+	for _, r := range a.Redundant {
+		rel := "matches only where"
+		if r.Equivalent {
+			rel = "matches exactly where"
+		}
+		fmt.Fprintf(w, "  %s: %s %s %s does\n", at(r.File, r.Line), r.Rule, rel, r.CoveredBy)
+	}
+	section(w, "", "red flags referred only together with something else, never alone", len(a.FlagsReferredInCombination))
+	for _, f := range a.FlagsReferredInCombination {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	section(w, "", "movements never recommended", len(a.NeverRecommended))
+	for _, m := range a.NeverRecommended {
+		if len(m.RecommendedBy) == 0 {
+			fmt.Fprintf(w, "  %s: no rule recommends it\n", m.Movement)
+		} else {
+			fmt.Fprintf(w, "  %s: recommended by %s, but those never match or an avoid or a withholding referral always wins\n", m.Movement, strings.Join(m.RecommendedBy, ", "))
+		}
+	}
+	section(w, "", "conflicts resolved by the safety policy", len(a.Conflicts)-unresolved)
+	for _, c := range a.Conflicts {
+		if c.Resolved {
+			writeConflict(w, c)
+		}
+	}
+	if cov := a.Coverage; cov != nil {
+		section(w, "", fmt.Sprintf("clause coverage: %d of %d clauses seen both true and false in %s",
+			cov.Covered, cov.Clauses, words.Count(cov.Cases, "case")), len(cov.Uncovered))
+		for _, c := range cov.Uncovered {
+			seen := "never evaluated"
+			switch {
+			case c.SeenTrue:
+				seen = "only true"
+			case c.SeenFalse:
+				seen = "only false"
+			}
+			fmt.Fprintf(w, "  %s: %s: %s: %s\n", at(c.File, c.Line), c.Rule, seen, c.Expr)
+		}
+	}
+}
+
+// section prints a section heading with its count, marked FAIL when it
+// has findings that fail the check.
+func section(w io.Writer, fail, title string, n int) {
+	mark := "    "
+	if n > 0 && fail != "" {
+		mark = fail
+	}
+	fmt.Fprintf(w, "\n%s  %s (%d)\n", mark, title, n)
+}
+
+func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
+	verb := "avoids"
+	if c.Effect == recommend.EffectCaution {
+		verb = "cautions against"
+	}
+	fmt.Fprintf(w, "  %s: %s recommends, %s %s it\n", strings.Join(c.Movements, ", "), c.Recommend, c.Against, verb)
+	fmt.Fprintf(w, "      resolution: %s", c.Resolution)
+	if !c.Resolved {
+		fmt.Fprint(w, ", unresolved")
+	}
+	fmt.Fprintf(w, "; sources for: %s; against: %s", orNone(c.ForKinds), orNone(c.AgainstKinds))
+	switch c.GuidelineVsArticle {
+	case "guideline-for":
+		fmt.Fprint(w, "; guideline vs article, the guideline recommends")
+	case "guideline-against":
+		fmt.Fprint(w, "; guideline vs article, the guideline opposes")
+	}
+	fmt.Fprintln(w)
+	if c.Reason != "" {
+		fmt.Fprintf(w, "      %s\n", c.Reason)
+	}
+	fmt.Fprintf(w, "      example: %s\n", profileJSON(c.Example))
+}
+
+func gapText(k recommend.GapKind) string {
+	switch k {
+	case recommend.GapNoAdvice:
+		return "no recommendation and no referral"
+	case recommend.GapFlagNoReferral:
+		return "a red flag without a referral"
+	case recommend.GapNothingToAvoid:
+		return "a condition with nothing to avoid"
+	}
+	return string(k)
+}
+
+// profileJSON is a profile as one line of JSON, ready for the recommend
+// command.
+func profileJSON(p recommend.Profile) string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Sprintf("%+v", p)
+	}
+	return string(b)
+}
+
+// oneLine joins the lines of a condition written as a block.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// writeSchema prints the JSON Schema for the rule files of eng's rule set.
+func writeSchema(eng *recommend.Engine, stdout io.Writer) error {
+	out, err := schema.Generate(eng)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}

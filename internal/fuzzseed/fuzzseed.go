@@ -1,0 +1,31 @@
+// Package fuzzseed loads the seed inputs of the fuzz targets from files, so
+// that every target reads its seeds the same way.
+package fuzzseed
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Files returns the contents of the files matching each pattern (see
+// filepath.Glob), pattern by pattern, each pattern's files in lexical
+// order. A bad pattern or a file that cannot be read fails tb.
+func Files(tb testing.TB, patterns ...string) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, pat := range patterns {
+		paths, err := filepath.Glob(pat)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, data)
+		}
+	}
+	return out
+}

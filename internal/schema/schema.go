@@ -1,0 +1,203 @@
+// Package schema generates a JSON Schema (draft 2020-12) for rule files,
+// so that an editor using the YAML language server can validate a rule file
+// and complete it as an author types.
+//
+// The schema checks what a schema can: the keys of every mapping, which
+// are required, the types of values, the closed sets (source, movement and
+// message kinds, urgencies, priorities), the shape of ids, and that a rule
+// has an effect. Generated for a rule set ([Generate] with an engine), it
+// also lists the rule set's movement ids, tags, source ids and equipment
+// ids as enums where a rule file refers to them, and names every vocabulary
+// id in the description of when. What needs the whole rule set, such as
+// duplicate ids, CEL conditions and the vocabulary in them, is left to
+// recommend.Load.
+package schema
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// idPattern is the shape of every id, as the parse stage checks it.
+const idPattern = "^[a-z][a-z0-9_-]*$"
+
+// Fixed sets of values, as recommend checks them.
+var (
+	sourceKinds = []string{
+		"guideline", "systematic-review", "trial", "reference",
+		"clinic-article", "practitioner-article", "general-health-article", "personal-account",
+	}
+	movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
+	urgencies     = []string{string(recommend.Emergency), string(recommend.Urgent), string(recommend.Routine)}
+	messageKinds  = []string{
+		string(recommend.SafetyNet), string(recommend.Reassurance), string(recommend.StayActive), string(recommend.Pacing),
+	}
+	vocabularyFields = []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"}
+)
+
+// maxPriority is the largest priority of a recommend effect.
+const maxPriority = 9
+
+type object = map[string]any
+
+// Generate returns the schema as indented JSON. With a nil engine the
+// schema is generic: references are checked for their shape only. With an
+// engine, the ids it declares become enums.
+func Generate(eng *recommend.Engine) ([]byte, error) {
+	movementRef := idRef("a movement id")
+	tagRef := idRef("a movement tag")
+	sourceRef := idRef("a source id")
+	equipmentRef := idRef("an equipment id from vocabulary.equipment")
+	whenDesc := "A CEL condition over the variable profile, such as 'sciatica' in profile.conditions or profile.pain_level >= 7; true applies to everyone. It must give a bool."
+	title := "backrules rule file"
+	if eng != nil {
+		title += " (generated for one rule set)"
+		var movements, tags, sources []string
+		for _, m := range eng.Movements() {
+			movements = append(movements, m.ID)
+			for _, t := range m.Tags {
+				if !slices.Contains(tags, t) {
+					tags = append(tags, t)
+				}
+			}
+		}
+		slices.Sort(tags)
+		for _, s := range eng.Sources() {
+			sources = append(sources, s.ID)
+		}
+		v := eng.Vocabulary()
+		movementRef = enumRef("a movement id", movements)
+		tagRef = enumRef("a movement tag", tags)
+		sourceRef = enumRef("a source id", sources)
+		equipmentRef = enumRef("an equipment id from vocabulary.equipment", termIDs(v.Equipment))
+		var b strings.Builder
+		b.WriteString(whenDesc + " Vocabulary:")
+		for _, f := range []struct {
+			name  string
+			terms []recommend.Term
+		}{
+			{"conditions", v.Conditions}, {"red_flags", v.RedFlags}, {"aggravated_by", v.AggravatedBy},
+			{"eased_by", v.EasedBy}, {"equipment", v.Equipment},
+		} {
+			b.WriteString(" profile." + f.name + ": " + strings.Join(termIDs(f.terms), ", ") + ".")
+		}
+		whenDesc = b.String()
+	}
+	text := object{"type": "string", "minLength": 1}
+	id := object{"type": "string", "pattern": idPattern}
+	ids := func(item object) object { return object{"type": "array", "items": item} }
+	closed := func(kind string, props object, required ...string) object {
+		o := object{"type": "object", "description": kind, "additionalProperties": false, "properties": props}
+		if len(required) > 0 {
+			o["required"] = required
+		}
+		return o
+	}
+	selector := func(effect string, priority bool) object {
+		props := object{
+			"movements": ids(object{"$ref": "#/$defs/movementRef"}),
+			"tags":      ids(object{"$ref": "#/$defs/tagRef"}),
+			"kinds":     ids(object{"enum": movementKinds}),
+			"because":   text,
+		}
+		if priority {
+			props["priority"] = object{"type": "integer", "minimum": 1, "maximum": maxPriority,
+				"description": "Places the effect's first recommended movement in the plan: 1 starts first."}
+		}
+		mapping := closed("The movements to "+effect+", and the effect's own reason.", props)
+		mapping["anyOf"] = []any{
+			object{"required": []string{"movements"}}, object{"required": []string{"tags"}}, object{"required": []string{"kinds"}},
+		}
+		return object{"oneOf": []any{
+			object{"type": "array", "minItems": 1, "items": object{"$ref": "#/$defs/movementRef"},
+				"description": "The ids of the movements to " + effect + "."},
+			mapping,
+		}}
+	}
+	vocabEntry := closed("An allowed value of a profile list field.", object{"id": id, "label": text}, "id", "label")
+	vocabProps := object{}
+	for _, f := range vocabularyFields {
+		vocabProps[f] = ids(vocabEntry)
+	}
+	schema := object{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  "https://github.com/backrules/backrules/rule-file.schema.json",
+		"title":                title,
+		"description":          "A backrules rule file: sources, vocabulary, movements and rules, any of them. Generated by rulecheck -schema.",
+		"type":                 "object",
+		"additionalProperties": false,
+		"properties": object{
+			"version": object{"type": "string", "minLength": 1, "description": "The rule set's version; declare it in one file only."},
+			"sources": ids(closed("A document that rules cite.", object{
+				"id": id, "title": text, "publisher": text, "kind": object{"enum": sourceKinds},
+				"author": object{"type": "string"}, "url": object{"type": "string"},
+			}, "id", "title", "publisher", "kind")),
+			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
+			"movements": ids(closed("A movement that rules can advise.", object{
+				"id": id, "name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
+				"tags":      ids(id),
+				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
+			}, "id", "name", "kind", "how", "dose")),
+			"rules": ids(object{"$ref": "#/$defs/rule"}),
+		},
+		"$defs": object{
+			"movementRef":  movementRef,
+			"tagRef":       tagRef,
+			"sourceRef":    sourceRef,
+			"equipmentRef": equipmentRef,
+			"rule": func() object {
+				r := closed("A rule: when its condition holds, its effects apply.", object{
+					"id":          id,
+					"description": object{"type": "string"},
+					"when": object{"description": whenDesc, "anyOf": []any{
+						object{"type": "string", "minLength": 1}, object{"type": "boolean"},
+					}},
+					"because":   text,
+					"recommend": selector("recommend", true),
+					"avoid":     selector("avoid", false),
+					"caution":   selector("caution against", false),
+					"refer": closed("A referral to a clinician.", object{
+						"urgency": object{"enum": urgencies}, "message": text, "withhold": object{"type": "boolean"},
+					}, "urgency", "message"),
+					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
+					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
+						"source": object{"$ref": "#/$defs/sourceRef"}, "locator": text, "claim": text,
+					}, "source", "locator", "claim")},
+				}, "id", "when", "because", "cite")
+				r["anyOf"] = []any{
+					object{"required": []string{"recommend"}}, object{"required": []string{"avoid"}},
+					object{"required": []string{"caution"}}, object{"required": []string{"refer"}},
+					object{"required": []string{"say"}},
+				}
+				return r
+			}(),
+		},
+	}
+	out, err := json.MarshalIndent(schema, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+func idRef(desc string) object {
+	return object{"type": "string", "pattern": idPattern, "description": desc}
+}
+
+func enumRef(desc string, values []string) object {
+	if values == nil {
+		values = []string{}
+	}
+	return object{"enum": values, "description": desc}
+}
+
+func termIDs(ts []recommend.Term) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
+}

@@ -1,0 +1,716 @@
+package recommend
+
+// Analysing a rule set: every rule evaluated against a bounded, documented
+// space of profiles (see Engine.Analyze), and the findings an author needs:
+// dead rules, movements never recommended, conditions that always hold,
+// redundant rules, conflicts with an example profile, gaps, and the clause
+// coverage of the rule set's test cases (analyze_coverage.go). The space is
+// built from the vocabulary and from the numbers the conditions compare
+// with (analyze_space.go). Outcomes come from the same evaluate stage and
+// the same policy facts as Recommend: an avoid always wins, a caution keeps
+// the movement, and a withholding referral empties the recommendations.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/bits"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AnalyzeOption configures Engine.Analyze.
+type AnalyzeOption func(*analyzeConfig)
+
+type analyzeConfig struct {
+	cases []Profile
+}
+
+// WithCaseProfiles gives Analyze the profiles of the rule set's test cases,
+// for clause coverage. Without it, Analysis.Coverage is nil.
+func WithCaseProfiles(profiles []Profile) AnalyzeOption {
+	return func(c *analyzeConfig) {
+		c.cases = append(c.cases, profiles...)
+		if c.cases == nil {
+			c.cases = []Profile{}
+		}
+	}
+}
+
+// Analysis is what Engine.Analyze found. Every list is in a fixed order,
+// documented on its field, and never nil.
+type Analysis struct {
+	// Summary counts what was explored and found.
+	Summary AnalysisSummary `json:"summary"`
+	// DeadRules are the rules that match no explored profile, in rule
+	// order.
+	DeadRules []RuleFinding `json:"dead_rules"`
+	// NeverRecommended are the movements that no explored profile gets
+	// recommended, in declaration order.
+	NeverRecommended []MovementFinding `json:"never_recommended"`
+	// AlwaysTrue are the rules whose condition holds for every explored
+	// profile though it is not written as the literal true, in rule order.
+	AlwaysTrue []RuleFinding `json:"always_true"`
+	// Redundant are the rules whose matches are a subset of another
+	// rule's with the same effects, in rule order.
+	Redundant []Redundancy `json:"redundant"`
+	// Conflicts are the rule pairs where one recommends a movement and the
+	// other avoids it or cautions against it, and both match some
+	// explored profile; by recommending rule, then opposing rule, in rule
+	// order, avoid before caution.
+	Conflicts []AnalysisConflict `json:"conflicts"`
+	// Gaps are profiles the rules leave without advice they should get,
+	// in the order of GapKind's constants, then of the vocabulary.
+	Gaps []Gap `json:"gaps"`
+	// FlagsReferredInCombination are the red flags that get a referral
+	// only together with something else (another red flag, a condition
+	// or a number), never alone, in vocabulary order: for review, since
+	// a rule set may mean a weak flag to count only in combination.
+	FlagsReferredInCombination []string `json:"flags_referred_in_combination"`
+	// Coverage is the clause coverage of the case profiles given with
+	// WithCaseProfiles, or nil without them.
+	Coverage *ClauseCoverage `json:"coverage,omitempty"`
+}
+
+// AnalysisSummary counts what Analyze explored and found.
+type AnalysisSummary struct {
+	// Profiles is the number of profiles explored.
+	Profiles int `json:"profiles"`
+	// Rules and Movements count the rule set's rules and movements.
+	Rules     int `json:"rules"`
+	Movements int `json:"movements"`
+	// Findings counts the findings of each kind, by the JSON name of
+	// their list: dead_rules, never_recommended, always_true, redundant,
+	// conflicts, gaps, flags_referred_in_combination and
+	// uncovered_clauses.
+	Findings map[string]int `json:"findings"`
+	// UnresolvedConflicts counts the conflicts an author must decide.
+	UnresolvedConflicts int `json:"unresolved_conflicts"`
+	// Boundaries are the numbers explored for each number field, from
+	// the comparisons in the conditions: pain_level >= 7 gives 6 and 7.
+	Boundaries map[string][]float64 `json:"boundaries"`
+	// Elapsed is how long the analysis took. It varies from run to run.
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// Failed reports whether the analysis found a dead rule, a gap or a
+// conflict that the safety policy does not resolve: the findings CI fails
+// on. The other findings are for an author to review.
+func (a *Analysis) Failed() bool {
+	return a != nil && (len(a.DeadRules) > 0 || len(a.Gaps) > 0 || a.Summary.UnresolvedConflicts > 0)
+}
+
+// RuleFinding names a rule.
+type RuleFinding struct {
+	// Rule is the rule's id; File and Line where it is declared.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// When is its condition, as written.
+	When string `json:"when"`
+}
+
+// MovementFinding names a movement that is never recommended.
+type MovementFinding struct {
+	// Movement is the movement id.
+	Movement string `json:"movement"`
+	// RecommendedBy are the rules that recommend it, in rule order: empty
+	// when no rule does; otherwise an avoid or a withholding referral
+	// matched every explored profile where one of them did.
+	RecommendedBy []string `json:"recommended_by"`
+}
+
+// Redundancy is a rule that adds nothing: every explored profile it
+// matches, another rule with the same effects matches too.
+type Redundancy struct {
+	// Rule is the redundant rule, with its file and line.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// CoveredBy is the rule whose matches include Rule's, the first in
+	// rule order.
+	CoveredBy string `json:"covered_by"`
+	// Equivalent is true when both rules match exactly the same profiles;
+	// then the later of the two is reported.
+	Equivalent bool `json:"equivalent"`
+}
+
+// AnalysisConflict is a pair of rules that disagree about movements.
+type AnalysisConflict struct {
+	// Recommend is the rule that recommends the movements, and Against
+	// the rule that avoids them or cautions against them.
+	Recommend string `json:"recommend"`
+	Against   string `json:"against"`
+	// Effect is Against's effect: EffectAvoid or EffectCaution.
+	Effect EffectKind `json:"effect"`
+	// Movements are the movements they disagree about, in declaration
+	// order.
+	Movements []string `json:"movements"`
+	// Resolution is how the safety policy settles the pair: Avoided for
+	// an avoid, Cautioned for a caution.
+	Resolution Resolution `json:"resolution"`
+	// Resolved is false when the safety policy cannot settle the pair
+	// and an author must decide: the rule that recommends the movements
+	// also avoids or cautions against them.
+	Resolved bool `json:"resolved"`
+	// Review is true when the policy settles the pair against a
+	// guideline: an avoid, citing only articles or personal accounts,
+	// drops a movement that a guideline, systematic review or trial
+	// recommends. It does not fail an analysis.
+	Review bool `json:"review,omitempty"`
+	// Reason says why the pair is unresolved or worth a review, or is "".
+	Reason string `json:"reason,omitempty"`
+	// ForKinds and AgainstKinds are the kinds of the sources each side
+	// cites, strongest first.
+	ForKinds     []string `json:"for_kinds"`
+	AgainstKinds []string `json:"against_kinds"`
+	// GuidelineVsArticle is "guideline-for" or "guideline-against" when
+	// one side cites a guideline, systematic review or trial and the
+	// other only articles or personal accounts, naming the guideline's
+	// side; "" otherwise.
+	GuidelineVsArticle string `json:"guideline_vs_article,omitempty"`
+	// Example is a smallest explored profile where both rules match (and,
+	// for a caution, advice is not withheld, so the Result shows it).
+	Example Profile `json:"example"`
+}
+
+// GapKind names a kind of gap.
+type GapKind string
+
+// The kinds of gap, in the order Analysis.Gaps lists them.
+const (
+	// GapNoAdvice: a set of conditions, alone, gets no recommendation and
+	// no referral.
+	GapNoAdvice GapKind = "no-advice"
+	// GapFlagNoReferral: a red flag gets no referral, alone or in any
+	// explored profile.
+	GapFlagNoReferral GapKind = "red-flag-without-referral"
+	// GapNothingToAvoid: a condition, alone, matches no rule that avoids
+	// a movement: its Result avoids nothing.
+	GapNothingToAvoid GapKind = "condition-without-avoid"
+)
+
+// Gap is a profile the rules leave without advice it should get.
+type Gap struct {
+	// Kind says what is missing.
+	Kind GapKind `json:"kind"`
+	// Profile is the profile that shows it.
+	Profile Profile `json:"profile"`
+}
+
+// ruleFinding returns the finding of rule ri.
+func (e *Engine) ruleFinding(ri int) RuleFinding {
+	r := &e.rules[ri]
+	return RuleFinding{Rule: r.id, File: r.pos.File, Line: r.pos.Line, When: r.when}
+}
+
+// bitset is a set of profile indexes.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int)   { b[i/64] |= 1 << (i % 64) }
+func (b bitset) subsetOf(o bitset) bool {
+	for i, w := range b {
+		if w&^o[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// conflictPair is a recommending rule and a rule that opposes it on some
+// movements; found from the effects alone, before any profile is run.
+type conflictPair struct {
+	rec, against int
+	eff          int // effectAvoid or effectCaution
+	movements    []int
+	example      int // index of the best example profile, or -1
+}
+
+// Analyze explores the profile space of the rule set and reports what a
+// rule author should know about it. It evaluates every rule against every
+// profile of this space, where C are the subsets of at most three of
+// vocabulary.conditions (the empty set included), and F the red-flag
+// selections (none, each red flag alone, each pair of red flags):
+//
+//   - every set in C crossed with every selection in F;
+//   - every set in C with one aggravated_by value, with one eased_by value,
+//     with one equipment id that a condition tests, or with one number
+//     field at one of its boundaries;
+//   - every selection in F but none, with one number field at one of its
+//     boundaries.
+//
+// The boundaries of a number field are the numbers around each comparison
+// of the field with a constant in a condition (pain_level >= 7 gives 6 and
+// 7; for sitting_hours, a double, >= 6 gives 5.5 and 6), within the field's
+// range; a field is 0 elsewhere. A movement's outcome assumes its equipment
+// is at hand: missing equipment only moves a movement to NeedsEquipment.
+//
+// Analyze honours ctx between profiles. Its findings are documented on
+// Analysis; Analysis.Failed says whether CI should fail.
+func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis, error) {
+	switch {
+	case e == nil:
+		return nil, errNilEngine
+	case ctx == nil:
+		return nil, errors.New("analyze: nil context: pass context.Background()")
+	}
+	start := time.Now()
+	var cfg analyzeConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	sp := e.space()
+	n := len(sp.profiles)
+	pairs := e.conflictPairs()
+	sc, err := e.scan(ctx, sp, pairs)
+	if err != nil {
+		return nil, err
+	}
+	matches, recommended := sc.matches, sc.recommended
+	a := &Analysis{
+		DeadRules:        []RuleFinding{},
+		NeverRecommended: []MovementFinding{},
+		AlwaysTrue:       []RuleFinding{},
+		Redundant:        []Redundancy{},
+		Conflicts:        []AnalysisConflict{},
+		Gaps:             []Gap{},
+
+		FlagsReferredInCombination: []string{},
+	}
+	for ri := range e.rules {
+		switch c := matches[ri].count(); {
+		case c == 0:
+			a.DeadRules = append(a.DeadRules, e.ruleFinding(ri))
+		case c == n && strings.TrimSpace(e.rules[ri].when) != "true":
+			a.AlwaysTrue = append(a.AlwaysTrue, e.ruleFinding(ri))
+		}
+	}
+	for mi := range e.movements {
+		if recommended[mi] {
+			continue
+		}
+		by := []string{}
+		for ri := range e.rules {
+			if slices.Contains(e.rules[ri].effects[effectRecommend], mi) {
+				by = append(by, e.rules[ri].id)
+			}
+		}
+		a.NeverRecommended = append(a.NeverRecommended, MovementFinding{Movement: e.movements[mi].id, RecommendedBy: by})
+	}
+	a.Redundant = e.redundant(matches)
+	for _, p := range pairs {
+		if p.example >= 0 {
+			a.Conflicts = append(a.Conflicts, e.analysisConflict(p, sp.profiles[p.example]))
+		}
+	}
+	gaps, combined, err := e.gaps(sp, sc.referred)
+	if err != nil {
+		return nil, err
+	}
+	a.Gaps, a.FlagsReferredInCombination = gaps, combined
+	if cfg.cases != nil {
+		cov, err := e.clauseCoverage(ctx, cfg.cases)
+		if err != nil {
+			return nil, err
+		}
+		a.Coverage = cov
+	}
+	a.Summary = AnalysisSummary{
+		Profiles: n, Rules: len(e.rules), Movements: len(e.movements),
+		Findings: map[string]int{
+			"dead_rules":                    len(a.DeadRules),
+			"never_recommended":             len(a.NeverRecommended),
+			"always_true":                   len(a.AlwaysTrue),
+			"redundant":                     len(a.Redundant),
+			"conflicts":                     len(a.Conflicts),
+			"gaps":                          len(a.Gaps),
+			"flags_referred_in_combination": len(a.FlagsReferredInCombination),
+		},
+		Boundaries: sp.boundaries,
+	}
+	if a.Coverage != nil {
+		a.Summary.Findings["uncovered_clauses"] = len(a.Coverage.Uncovered)
+	}
+	for _, c := range a.Conflicts {
+		if !c.Resolved {
+			a.Summary.UnresolvedConflicts++
+		}
+	}
+	a.Summary.Elapsed = time.Since(start)
+	return a, nil
+}
+
+// scanBlock is how many consecutive profiles one worker takes at a time:
+// one word of a bitset, so that no two workers write the same word.
+const scanBlock = 64
+
+// scan evaluates every rule for every profile of sp, on as many goroutines
+// as GOMAXPROCS allows. It returns the profiles each rule matches, whether
+// each movement is recommended by some profile, and it sets the example of
+// each pair of pairs: its smallest profile, the first of those in order.
+func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*scanResult, error) {
+	n := len(sp.profiles)
+	matches := make([]bitset, len(e.rules))
+	for ri := range matches {
+		matches[ri] = newBitset(n)
+	}
+	withholds := make([]bool, len(e.rules))
+	for ri := range e.rules {
+		withholds[ri] = e.rules[ri].refer != nil && e.rules[ri].refer.withhold
+	}
+	flagReferrals := e.flagReferrals()
+	workers := max(1, min(runtime.GOMAXPROCS(0), (n+scanBlock-1)/scanBlock))
+	type result struct {
+		recommended []bool
+		referred    []bool // by red flag index
+		examples    []int
+		err         error
+	}
+	results := make([]result, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := &results[w]
+			res.recommended = make([]bool, len(e.movements))
+			res.referred = make([]bool, len(e.vocab[fieldRedFlags].entries))
+			res.examples = make([]int, len(pairs))
+			for i := range res.examples {
+				res.examples[i] = -1
+			}
+			avoided := make([]bool, len(e.movements))
+			recNow := make([]bool, len(e.movements))
+			for b := w * scanBlock; b < n; b += workers * scanBlock {
+				if err := ctx.Err(); err != nil {
+					res.err = fmt.Errorf("analyze: %w", err)
+					return
+				}
+				for pi := b; pi < min(b+scanBlock, n); pi++ {
+					matched, err := e.evaluate(context.Background(), &sp.profiles[pi])
+					if err != nil {
+						res.err = fmt.Errorf("analyze: %w", err)
+						return
+					}
+					withheld := false
+					clear(avoided)
+					clear(recNow)
+					for ri, m := range matched {
+						if !m {
+							continue
+						}
+						matches[ri].set(pi)
+						withheld = withheld || withholds[ri]
+						for _, mi := range e.rules[ri].effects[effectAvoid] {
+							avoided[mi] = true
+						}
+						for _, mi := range e.rules[ri].effects[effectRecommend] {
+							recNow[mi] = true
+						}
+					}
+					for _, f := range sp.profiles[pi].RedFlags {
+						fi := e.vocab[fieldRedFlags].index(f)
+						for _, ri := range flagReferrals[fi] {
+							res.referred[fi] = res.referred[fi] || matched[ri]
+						}
+					}
+					if !withheld {
+						for mi, r := range recNow {
+							if r && !avoided[mi] {
+								res.recommended[mi] = true
+							}
+						}
+					}
+					for i := range pairs {
+						p := &pairs[i]
+						if !matched[p.rec] || !matched[p.against] || (p.eff == effectCaution && withheld) {
+							continue
+						}
+						if ex := res.examples[i]; ex < 0 || sp.size[pi] < sp.size[ex] {
+							res.examples[i] = pi
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := &scanResult{
+		matches:     matches,
+		recommended: make([]bool, len(e.movements)),
+		referred:    make([]bool, len(e.vocab[fieldRedFlags].entries)),
+	}
+	for _, res := range results {
+		if res.err != nil {
+			return nil, res.err
+		}
+		for mi, r := range res.recommended {
+			out.recommended[mi] = out.recommended[mi] || r
+		}
+		for fi, r := range res.referred {
+			out.referred[fi] = out.referred[fi] || r
+		}
+		for i, ex := range res.examples {
+			best := pairs[i].example
+			if ex >= 0 && (best < 0 || sp.size[ex] < sp.size[best] || (sp.size[ex] == sp.size[best] && ex < best)) {
+				pairs[i].example = ex
+			}
+		}
+	}
+	return out, nil
+}
+
+// flagReferrals returns, for each red flag, the referral rules whose
+// condition names it: the rules that can refer because of it.
+func (e *Engine) flagReferrals() [][]int {
+	out := make([][]int, len(e.vocab[fieldRedFlags].entries))
+	for ri := range e.rules {
+		if e.rules[ri].refer == nil || e.rules[ri].ast == nil {
+			continue
+		}
+		for _, lit := range stringLiterals(e.rules[ri].ast) {
+			if fi := e.vocab[fieldRedFlags].index(lit); fi >= 0 && !slices.Contains(out[fi], ri) {
+				out[fi] = append(out[fi], ri)
+			}
+		}
+	}
+	return out
+}
+
+// scanResult is what scan found.
+type scanResult struct {
+	// matches are the profiles each rule matches.
+	matches []bitset
+	// recommended marks the movements some profile gets recommended.
+	recommended []bool
+	// referred marks the red flags that some profile holding them gets a
+	// referral for, from a rule whose condition names the flag.
+	referred []bool
+}
+
+// conflictPairs returns every pair of a recommending rule and a rule that
+// avoids or cautions against one of its movements, in rule order.
+func (e *Engine) conflictPairs() []conflictPair {
+	var out []conflictPair
+	for ri := range e.rules {
+		rec := e.rules[ri].effects[effectRecommend]
+		if len(rec) == 0 {
+			continue
+		}
+		for ai := range e.rules {
+			for _, eff := range []int{effectAvoid, effectCaution} {
+				var common []int
+				for _, mi := range e.rules[ai].effects[eff] {
+					if _, ok := slices.BinarySearch(rec, mi); ok {
+						common = append(common, mi)
+					}
+				}
+				if len(common) > 0 {
+					out = append(out, conflictPair{rec: ri, against: ai, eff: eff, movements: common, example: -1})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Evidence classes of source kinds, for labelling conflicts.
+var (
+	guidelineKinds = []string{"guideline", "systematic-review", "trial"}
+	articleKinds   = []string{"clinic-article", "practitioner-article", "general-health-article", "personal-account"}
+)
+
+// sourceKindsOf returns the distinct kinds of the sources rule ri cites, in
+// the order of sourceKinds, strongest first.
+func (e *Engine) sourceKindsOf(ri int) []string {
+	out := []string{}
+	for _, k := range sourceKinds {
+		for _, ci := range e.rules[ri].cites {
+			if e.citations[ci].Kind == k {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// onlyIn reports whether every kind is in class, and there is one.
+func onlyIn(kinds, class []string) bool {
+	if len(kinds) == 0 {
+		return false
+	}
+	for _, k := range kinds {
+		if !slices.Contains(class, k) {
+			return false
+		}
+	}
+	return true
+}
+
+func anyIn(kinds, class []string) bool {
+	return slices.ContainsFunc(kinds, func(k string) bool { return slices.Contains(class, k) })
+}
+
+// analysisConflict describes pair p with its example profile. The safety
+// policy settles a pair of two rules by itself, an avoid by dropping the
+// movement and a caution by keeping it with the caution attached; it
+// cannot settle a rule that disagrees with itself, recommending a movement
+// it also avoids or cautions against, so an author must decide that one.
+// An avoid that drops a movement which a guideline, systematic review or
+// trial recommends, on the word of articles or personal accounts alone, is
+// settled but marked for a clinician's review.
+func (e *Engine) analysisConflict(p conflictPair, example Profile) AnalysisConflict {
+	c := AnalysisConflict{
+		Recommend: e.rules[p.rec].id, Against: e.rules[p.against].id,
+		Effect: effectKinds[p.eff], Movements: make([]string, len(p.movements)),
+		Resolution: Cautioned, Resolved: true,
+		ForKinds: e.sourceKindsOf(p.rec), AgainstKinds: e.sourceKindsOf(p.against),
+		Example: example,
+	}
+	if p.eff == effectAvoid {
+		c.Resolution = Avoided
+	}
+	for i, mi := range p.movements {
+		c.Movements[i] = e.movements[mi].id
+	}
+	switch {
+	case anyIn(c.ForKinds, guidelineKinds) && onlyIn(c.AgainstKinds, articleKinds):
+		c.GuidelineVsArticle = "guideline-for"
+	case anyIn(c.AgainstKinds, guidelineKinds) && onlyIn(c.ForKinds, articleKinds):
+		c.GuidelineVsArticle = "guideline-against"
+	}
+	switch {
+	case p.rec == p.against:
+		c.Resolved = false
+		c.Reason = fmt.Sprintf("the rule both recommends and %ss the same movements: an author must decide which it means", c.Effect)
+	case p.eff == effectAvoid && c.GuidelineVsArticle == "guideline-for":
+		c.Review = true
+		c.Reason = "the avoid drops advice a guideline backs on the word of articles alone: worth a clinician's review"
+	}
+	return c
+}
+
+// effectKey describes everything a rule does when it matches, so that
+// rules with the same key have the same effects.
+func (e *Engine) effectKey(ri int) string {
+	r := &e.rules[ri]
+	var b strings.Builder
+	for eff := range numEffects {
+		fmt.Fprintf(&b, "%d:%v;", eff, r.effects[eff])
+	}
+	if r.refer != nil {
+		fmt.Fprintf(&b, "refer:%s:%t:%q;", r.refer.urgency, r.refer.withhold, r.refer.message)
+	}
+	if r.say != nil {
+		fmt.Fprintf(&b, "say:%s:%q;", r.say.kind, r.say.text)
+	}
+	return b.String()
+}
+
+// redundant finds the rules whose matches are a subset of another rule's
+// with the same effects. Dead rules are reported as dead, not here.
+func (e *Engine) redundant(matches []bitset) []Redundancy {
+	out := []Redundancy{}
+	keys := make([]string, len(e.rules))
+	for ri := range e.rules {
+		keys[ri] = e.effectKey(ri)
+	}
+	for ri := range e.rules {
+		if matches[ri].count() == 0 {
+			continue
+		}
+		for oi := range e.rules {
+			if oi == ri || keys[oi] != keys[ri] || !matches[ri].subsetOf(matches[oi]) {
+				continue
+			}
+			equal := matches[oi].subsetOf(matches[ri])
+			if equal && oi > ri {
+				// The later of two equivalent rules is the redundant one.
+				continue
+			}
+			r := &e.rules[ri]
+			out = append(out, Redundancy{Rule: r.id, File: r.pos.File, Line: r.pos.Line, CoveredBy: e.rules[oi].id, Equivalent: equal})
+			break
+		}
+	}
+	return out
+}
+
+// gaps checks the condition sets of the space alone (no-advice), each red
+// flag (red-flag-without-referral when no explored profile with it gets a
+// referral; listed in the second result when only profiles that add
+// something to it do) and each condition alone (condition-without-avoid). As in the rest of the analysis, a movement's
+// equipment is taken to be at hand.
+func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
+	out, combined := []Gap{}, []string{}
+	eval := func(p *Profile) ([]bool, error) {
+		m, err := e.evaluate(context.Background(), p)
+		if err != nil {
+			return nil, fmt.Errorf("analyze: %w", err)
+		}
+		return m, nil
+	}
+	for _, cs := range sp.conditionSets {
+		p := Profile{Conditions: cs}
+		m, err := eval(&p)
+		if err != nil {
+			return nil, nil, err
+		}
+		advice := false
+		for ri, ok := range m {
+			if ok && (e.rules[ri].refer != nil || len(e.rules[ri].effects[effectRecommend]) > 0) {
+				advice = true
+				break
+			}
+		}
+		if !advice {
+			out = append(out, Gap{Kind: GapNoAdvice, Profile: p})
+		}
+	}
+	for fi, f := range e.vocab[fieldRedFlags].entries {
+		p := Profile{RedFlags: []string{f.id}}
+		m, err := eval(&p)
+		if err != nil {
+			return nil, nil, err
+		}
+		alone := false
+		for ri, ok := range m {
+			alone = alone || (ok && e.rules[ri].refer != nil)
+		}
+		switch {
+		case !referred[fi]:
+			out = append(out, Gap{Kind: GapFlagNoReferral, Profile: p})
+		case !alone:
+			combined = append(combined, f.id)
+		}
+	}
+	for _, c := range e.vocab[fieldConditions].entries {
+		p := Profile{Conditions: []string{c.id}}
+		m, err := eval(&p)
+		if err != nil {
+			return nil, nil, err
+		}
+		avoids := false
+		for ri, ok := range m {
+			avoids = avoids || (ok && len(e.rules[ri].effects[effectAvoid]) > 0)
+		}
+		if !avoids {
+			out = append(out, Gap{Kind: GapNothingToAvoid, Profile: p})
+		}
+	}
+	return out, combined, nil
+}

@@ -1,0 +1,266 @@
+package recommend
+
+// The profile space Analyze explores (see Engine.Analyze for the exact
+// definition), and the numeric boundaries and equipment ids it takes from
+// the checked ASTs of the conditions.
+
+import (
+	"math"
+	"slices"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+)
+
+// space is the explored profiles, in the order they are explored.
+type space struct {
+	profiles []Profile
+	// size is each profile's size: its list entries and its non-zero
+	// numbers. A smaller profile makes a better example.
+	size []int
+	// conditionSets are the condition sets explored, the empty set first.
+	conditionSets [][]string
+	// boundaries are the numbers explored per number field, by name.
+	boundaries map[string][]float64
+}
+
+// maxConditionSet is the largest set of conditions explored together.
+const maxConditionSet = 3
+
+// numberPoint is one number field at one boundary.
+type numberPoint struct {
+	field int
+	value float64
+}
+
+// space builds the profile space of the rule set.
+func (e *Engine) space() *space {
+	sp := &space{boundaries: map[string][]float64{}}
+	conds := e.vocab[fieldConditions].ids()
+	sp.conditionSets = subsets(conds, maxConditionSet)
+	flags := e.vocab[fieldRedFlags].ids()
+	flagSets := subsets(flags, 2)
+	points := e.numberPoints()
+	for _, pt := range points {
+		name := numberFields[pt.field].name
+		sp.boundaries[name] = append(sp.boundaries[name], pt.value)
+	}
+	equipment := e.testedEquipment()
+
+	add := func(p Profile) {
+		n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
+		for _, f := range numberFields {
+			if f.get(&p) != 0 {
+				n++
+			}
+		}
+		sp.profiles = append(sp.profiles, p)
+		sp.size = append(sp.size, n)
+	}
+	for _, cs := range sp.conditionSets {
+		for _, fs := range flagSets {
+			add(Profile{Conditions: cs, RedFlags: fs})
+		}
+	}
+	for _, cs := range sp.conditionSets {
+		for _, a := range e.vocab[fieldAggravatedBy].ids() {
+			add(Profile{Conditions: cs, AggravatedBy: []string{a}})
+		}
+		for _, a := range e.vocab[fieldEasedBy].ids() {
+			add(Profile{Conditions: cs, EasedBy: []string{a}})
+		}
+		for _, q := range equipment {
+			add(Profile{Conditions: cs, Equipment: []string{q}})
+		}
+		for _, pt := range points {
+			add(withNumber(Profile{Conditions: cs}, pt))
+		}
+	}
+	for _, fs := range flagSets[1:] {
+		for _, pt := range points {
+			add(withNumber(Profile{RedFlags: fs}, pt))
+		}
+	}
+	return sp
+}
+
+// withNumber returns p with one number field set.
+func withNumber(p Profile, pt numberPoint) Profile {
+	switch numberFields[pt.field].name {
+	case "pain_level":
+		p.PainLevel = int(pt.value)
+	case "days_since_onset":
+		p.DaysSinceOnset = int(pt.value)
+	case "sitting_hours":
+		p.SittingHours = pt.value
+	case "age":
+		p.Age = int(pt.value)
+	}
+	return p
+}
+
+// subsets returns every subset of ids of at most k elements, smallest
+// first, each in the order of ids; the empty set first, as nil.
+func subsets(ids []string, k int) [][]string {
+	out := [][]string{nil}
+	var rec func(start int, cur []string, size int)
+	rec = func(start int, cur []string, size int) {
+		if len(cur) == size {
+			out = append(out, slices.Clone(cur))
+			return
+		}
+		for i := start; i < len(ids); i++ {
+			rec(i+1, append(cur, ids[i]), size)
+		}
+	}
+	for size := 1; size <= k && size <= len(ids); size++ {
+		rec(0, nil, size)
+	}
+	return out
+}
+
+// numberPoints returns the boundaries of every number field that a
+// condition compares with a constant, by field, then ascending; 0, every
+// field's value elsewhere, is left out.
+func (e *Engine) numberPoints() []numberPoint {
+	vals := make([][]float64, len(numberFields))
+	for ri := range e.rules {
+		if e.rules[ri].ast == nil {
+			continue
+		}
+		for _, c := range numberComparisons(e.rules[ri].ast) {
+			vals[c.field] = append(vals[c.field], c.points()...)
+		}
+	}
+	var out []numberPoint
+	for fi, vs := range vals {
+		f := numberFields[fi]
+		slices.Sort(vs)
+		for _, v := range slices.Compact(vs) {
+			if v != 0 && v >= f.min && v <= f.max {
+				out = append(out, numberPoint{fi, v})
+			}
+		}
+	}
+	return out
+}
+
+// comparison is a number field compared with a constant: field op k.
+type comparison struct {
+	field int
+	op    string
+	k     float64
+}
+
+// points returns the numbers on either side of the comparison's boundary:
+// for an int field the last that fails and the first that holds (or the
+// other way round), for a double field the boundary and half a unit off.
+func (c comparison) points() []float64 {
+	step := 1.0
+	if numberFields[c.field].isDouble {
+		step = 0.5
+	} else if c.k != math.Trunc(c.k) {
+		return []float64{math.Floor(c.k), math.Ceil(c.k)}
+	}
+	switch c.op {
+	case operators.Less, operators.GreaterEquals:
+		return []float64{c.k - step, c.k}
+	case operators.Greater, operators.LessEquals:
+		return []float64{c.k, c.k + step}
+	}
+	return []float64{c.k - step, c.k, c.k + step}
+}
+
+// flipped maps a comparison to the one with its operands swapped.
+var flipped = map[string]string{
+	operators.Less: operators.Greater, operators.Greater: operators.Less,
+	operators.LessEquals: operators.GreaterEquals, operators.GreaterEquals: operators.LessEquals,
+	operators.Equals: operators.Equals, operators.NotEquals: operators.NotEquals,
+}
+
+// numberComparisons finds the comparisons of a number field with a constant in a
+// checked condition, such as profile.pain_level >= 7 or 50 < profile.age.
+func numberComparisons(checked *cel.Ast) []comparison {
+	var out []comparison
+	root := ast.NavigateAST(checked.NativeRep())
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+		call := n.AsCall()
+		op, ok := flipped[call.FunctionName()]
+		if !ok || len(call.Args()) != 2 {
+			continue
+		}
+		l, r := call.Args()[0], call.Args()[1]
+		if f, k, ok := fieldAndConstant(l, r); ok {
+			out = append(out, comparison{f, call.FunctionName(), k})
+		} else if f, k, ok := fieldAndConstant(r, l); ok {
+			out = append(out, comparison{f, op, k})
+		}
+	}
+	return out
+}
+
+// fieldAndConstant reports whether f selects a number field of the profile
+// and k is a number constant, with the field's index and the number.
+func fieldAndConstant(f, k ast.Expr) (int, float64, bool) {
+	if f.Kind() != ast.SelectKind || k.Kind() != ast.LiteralKind {
+		return 0, 0, false
+	}
+	sel := f.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
+		return 0, 0, false
+	}
+	fi := slices.IndexFunc(numberFields[:], func(nf numberField) bool { return nf.name == sel.FieldName() })
+	if fi < 0 {
+		return 0, 0, false
+	}
+	var v float64
+	switch x := k.AsLiteral().(type) {
+	case types.Int:
+		v = float64(x)
+	case types.Uint:
+		v = float64(x)
+	case types.Double:
+		v = float64(x)
+	default:
+		return 0, 0, false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, 0, false
+	}
+	return fi, v, true
+}
+
+// stringLiterals returns the string constants of a checked condition.
+func stringLiterals(checked *cel.Ast) []string {
+	var out []string
+	root := ast.NavigateAST(checked.NativeRep())
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.LiteralKind)) {
+		if s, ok := n.AsLiteral().(types.String); ok {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// testedEquipment returns the equipment ids that appear as string
+// constants in some condition, in vocabulary order.
+func (e *Engine) testedEquipment() []string {
+	seen := map[string]bool{}
+	for ri := range e.rules {
+		if e.rules[ri].ast == nil {
+			continue
+		}
+		for _, s := range stringLiterals(e.rules[ri].ast) {
+			seen[s] = true
+		}
+	}
+	var out []string
+	for _, id := range e.vocab[fieldEquipment].ids() {
+		if seen[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
