@@ -89,6 +89,14 @@ type AnalysisSummary struct {
 	Findings map[string]int `json:"findings"`
 	// UnresolvedConflicts counts the conflicts an author must decide.
 	UnresolvedConflicts int `json:"unresolved_conflicts"`
+	// ConditionSetSize and RedFlagSetSize are the largest sets of
+	// conditions and of red flags explored together: 3 and 2 unless the
+	// space would hold more than MaxAnalyzeProfiles profiles. Truncated is
+	// true when even the smallest sets gave too many, and the space was
+	// cut.
+	ConditionSetSize int  `json:"condition_set_size"`
+	RedFlagSetSize   int  `json:"red_flag_set_size"`
+	Truncated        bool `json:"truncated,omitempty"`
 	// Boundaries are the numbers explored for each number field, from
 	// the comparisons in the conditions: pain_level >= 7 gives 6 and 7.
 	Boundaries map[string][]float64 `json:"boundaries"`
@@ -118,8 +126,8 @@ type MovementFinding struct {
 	// Movement is the movement id.
 	Movement string `json:"movement"`
 	// RecommendedBy are the rules that recommend it, in rule order: empty
-	// when no rule does; otherwise an avoid or a withholding referral
-	// matched every explored profile where one of them did.
+	// when no rule does; otherwise they never match, or an avoid or a
+	// withholding referral matched every explored profile where they did.
 	RecommendedBy []string `json:"recommended_by"`
 }
 
@@ -241,7 +249,8 @@ type conflictPair struct {
 // rule author should know about it. It evaluates every rule against every
 // profile of this space, where C are the subsets of at most three of
 // vocabulary.conditions (the empty set included), and F the red-flag
-// selections (none, each red flag alone, each pair of red flags):
+// selections (none, each red flag alone, each pair of red flags); smaller
+// sets when the space would pass MaxAnalyzeProfiles:
 //
 //   - every set in C crossed with every selection in F;
 //   - every set in C with one aggravated_by value, with one eased_by value,
@@ -256,7 +265,7 @@ type conflictPair struct {
 // range; a field is 0 elsewhere. A movement's outcome assumes its equipment
 // is at hand: missing equipment only moves a movement to NeedsEquipment.
 //
-// Analyze honours ctx between profiles. Its findings are documented on
+// Analyze honours ctx between blocks of 64 profiles. Its findings are documented on
 // Analysis; Analysis.Failed says whether CI should fail.
 func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis, error) {
 	switch {
@@ -339,7 +348,8 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			"gaps":                          len(a.Gaps),
 			"flags_referred_in_combination": len(a.FlagsReferredInCombination),
 		},
-		Boundaries: sp.boundaries,
+		Boundaries:       sp.boundaries,
+		ConditionSetSize: sp.conditionSetSize, RedFlagSetSize: sp.flagSetSize, Truncated: sp.truncated,
 	}
 	if a.Coverage != nil {
 		a.Summary.Findings["uncovered_clauses"] = len(a.Coverage.Uncovered)

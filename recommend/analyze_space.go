@@ -24,10 +24,23 @@ type space struct {
 	conditionSets [][]string
 	// boundaries are the numbers explored per number field, by name.
 	boundaries map[string][]float64
+	// conditionSetSize and flagSetSize are the largest sets explored;
+	// truncated is true when the space was cut at MaxAnalyzeProfiles.
+	conditionSetSize, flagSetSize int
+	truncated                     bool
 }
 
-// maxConditionSet is the largest set of conditions explored together.
-const maxConditionSet = 3
+// setSizes are the sizes of the sets of conditions and of red flags
+// explored together, largest first: Analyze takes the first whose space
+// holds at most MaxAnalyzeProfiles profiles.
+var setSizes = [][2]int{{3, 2}, {2, 2}, {1, 2}, {3, 1}, {2, 1}, {1, 1}}
+
+// MaxAnalyzeProfiles bounds the profile space of Engine.Analyze. When the
+// space with sets of up to three conditions and two red flags would be
+// larger, Analyze explores smaller sets (two conditions, then one; then one
+// red flag at a time), and if even that is too large, the first
+// MaxAnalyzeProfiles profiles; AnalysisSummary says which.
+const MaxAnalyzeProfiles = 200_000
 
 // numberPoint is one number field at one boundary.
 type numberPoint struct {
@@ -39,17 +52,31 @@ type numberPoint struct {
 func (e *Engine) space() *space {
 	sp := &space{boundaries: map[string][]float64{}}
 	conds := e.vocab[fieldConditions].ids()
-	sp.conditionSets = subsets(conds, maxConditionSet)
 	flags := e.vocab[fieldRedFlags].ids()
-	flagSets := subsets(flags, 2)
 	points := e.numberPoints()
 	for _, pt := range points {
 		name := numberFields[pt.field].name
 		sp.boundaries[name] = append(sp.boundaries[name], pt.value)
 	}
 	equipment := e.testedEquipment()
+	// Choose the largest sets whose space fits in MaxAnalyzeProfiles.
+	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points))
+	sp.conditionSetSize, sp.flagSetSize = 1, 1
+	for _, sizes := range setSizes {
+		c, f := countSubsets(len(conds), sizes[0]), countSubsets(len(flags), sizes[1])
+		if c*f+c*others+(f-1)*float64(len(points)) <= MaxAnalyzeProfiles {
+			sp.conditionSetSize, sp.flagSetSize = sizes[0], sizes[1]
+			break
+		}
+	}
+	sp.conditionSets = subsets(conds, sp.conditionSetSize)
+	flagSets := subsets(flags, sp.flagSetSize)
 
 	add := func(p Profile) {
+		if len(sp.profiles) >= MaxAnalyzeProfiles {
+			sp.truncated = true
+			return
+		}
 		n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
 		for _, f := range numberFields {
 			if f.get(&p) != 0 {
@@ -99,6 +126,16 @@ func withNumber(p Profile, pt numberPoint) Profile {
 		p.Age = int(pt.value)
 	}
 	return p
+}
+
+// countSubsets returns the number of subsets of at most k of n elements.
+func countSubsets(n, k int) float64 {
+	total, c := 1.0, 1.0
+	for i := 1; i <= k && i <= n; i++ {
+		c = c * float64(n-i+1) / float64(i)
+		total += c
+	}
+	return total
 }
 
 // subsets returns every subset of ids of at most k elements, smallest

@@ -3,7 +3,9 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -50,6 +52,7 @@ func TestAnalyzeFindings(t *testing.T) {
 				"conflicts": 4, "gaps": 2, "flags_referred_in_combination": 1, "uncovered_clauses": 15,
 			},
 			UnresolvedConflicts: 1,
+			ConditionSetSize:    3, RedFlagSetSize: 2,
 			Boundaries: map[string][]float64{
 				"pain_level":    {2, 3, 6, 7, 8, 9},
 				"sitting_hours": {6, 6.5},
@@ -143,6 +146,7 @@ func TestAnalyzeGaps(t *testing.T) {
 				"dead_rules": 0, "never_recommended": 1, "always_true": 0, "redundant": 0,
 				"conflicts": 0, "gaps": 4, "flags_referred_in_combination": 0,
 			},
+			ConditionSetSize: 3, RedFlagSetSize: 2,
 			Boundaries: map[string][]float64{},
 		},
 		DeadRules:        []recommend.RuleFinding{},
@@ -247,6 +251,45 @@ func TestAnalyzeDefaultRules(t *testing.T) {
 	}
 	if a.Coverage != nil {
 		t.Errorf("Coverage = %+v without case profiles, want nil", a.Coverage)
+	}
+}
+
+// TestAnalyzeBounded checks that a large vocabulary shrinks the sets
+// explored instead of the space growing past MaxAnalyzeProfiles: with 64
+// conditions and 64 red flags, sets of three conditions and two flags
+// would make 95 million profiles; one condition at a time with pairs of
+// flags makes 65*2,081.
+func TestAnalyzeBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("sources: [{id: s, title: T, publisher: P, kind: guideline}]\nvocabulary:\n  conditions:\n")
+	for i := range 64 {
+		fmt.Fprintf(&b, "    - {id: c%d, label: C}\n", i)
+	}
+	b.WriteString("  red_flags:\n")
+	for i := range 64 {
+		fmt.Fprintf(&b, "    - {id: f%d, label: F}\n", i)
+	}
+	b.WriteString(`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily.}]
+rules:
+  - {id: r, when: "'c1' in profile.conditions", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+`)
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(b.String())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [4]int{a.Summary.ConditionSetSize, a.Summary.RedFlagSetSize, a.Summary.Profiles, len(a.Gaps)}
+	// 64 condition-without-avoid gaps and 64 red flags without referral;
+	// every condition set but {c1} gets no advice, so 64 more.
+	want := [4]int{1, 2, 65 * 2081, 64 + 64 + 64}
+	if got != want {
+		t.Errorf("condition set size, red flag set size, profiles, gaps = %v, want %v", got, want)
+	}
+	if a.Summary.Profiles > recommend.MaxAnalyzeProfiles || a.Summary.Truncated {
+		t.Errorf("profiles = %d, truncated = %t: over the bound", a.Summary.Profiles, a.Summary.Truncated)
 	}
 }
 

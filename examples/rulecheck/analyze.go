@@ -56,6 +56,11 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 			review++
 		}
 	}
+	fmt.Fprintf(w, "space: sets of up to %s and %s", words.Count(s.ConditionSetSize, "condition"), words.Count(s.RedFlagSetSize, "red flag"))
+	if s.Truncated {
+		fmt.Fprintf(w, ", cut at %d profiles", recommend.MaxAnalyzeProfiles)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "fails on: %s, %s, %s\n",
 		words.Count(len(a.DeadRules), "dead rule"), words.Count(len(a.Gaps), "gap"),
 		words.Count(s.UnresolvedConflicts, "unresolved conflict"))
