@@ -31,6 +31,10 @@ uses, and for each rule that names it, whether it matched and which
 clauses of its condition decided that, read from cel-go's tracked
 evaluation state and worded with the vocabulary's labels.
 
+[Engine.Analyze] explores a bounded space of profiles and reports dead
+rules, gaps, conflicts with example profiles, redundant and always-true
+rules, and with [WithCaseProfiles] the clause coverage of test cases.
+
 # Stages
 
 Loading and recommending run through five stages, each with one home:

@@ -209,7 +209,8 @@ func (t *conflictTable) sorted(movements []recommend.Movement) []conflictRow {
 	return out
 }
 
-// collectConflicts evaluates every profile of [conflictProfiles] and
+// collectConflicts evaluates every profile of [conflictProfiles], then the
+// example profile of every conflict [recommend.Engine.Analyze] finds, and
 // returns the distinct conflicts they produce, one row per movement,
 // recommending rules and opposing rules, sorted by movement declaration
 // order and then by the order first seen.
@@ -222,7 +223,57 @@ func collectConflicts(ctx context.Context, eng *recommend.Engine) ([]conflictRow
 		}
 		t.add(p.Name, res)
 	}
+	// Then the example profile of every conflict the analysis of the whole
+	// profile space finds, so that the table misses none of them.
+	an, err := eng.Analyze(ctx)
+	if err != nil {
+		return nil, err
+	}
+	equipment := ids(eng.Vocabulary().Equipment)
+	for _, c := range an.Conflicts {
+		// The analysis takes equipment to be at hand; so does the table.
+		ex := c.Example
+		ex.Equipment = equipment
+		res, err := recommendFor(ctx, eng, ex)
+		if err != nil {
+			return nil, err
+		}
+		t.add(profileName(ex), res)
+	}
 	return t.sorted(eng.Movements()), nil
+}
+
+// profileName names an example profile by what it holds: "sciatica +
+// spinal_stenosis, eased by bending_backward".
+func profileName(p recommend.Profile) string {
+	var parts []string
+	if len(p.Conditions) > 0 {
+		parts = append(parts, strings.Join(p.Conditions, " + "))
+	}
+	for _, f := range []struct {
+		what string
+		ids  []string
+	}{{"red flag", p.RedFlags}, {"aggravated by", p.AggravatedBy}, {"eased by", p.EasedBy}} {
+		if len(f.ids) > 0 {
+			parts = append(parts, f.what+" "+strings.Join(f.ids, ", "))
+		}
+	}
+	if p.PainLevel > 0 {
+		parts = append(parts, fmt.Sprintf("pain level %d", p.PainLevel))
+	}
+	if p.DaysSinceOnset > 0 {
+		parts = append(parts, fmt.Sprintf("%d days since onset", p.DaysSinceOnset))
+	}
+	if p.SittingHours > 0 {
+		parts = append(parts, fmt.Sprintf("sitting %g hours a day", p.SittingHours))
+	}
+	if p.Age > 0 {
+		parts = append(parts, fmt.Sprintf("age %d", p.Age))
+	}
+	if len(parts) == 0 {
+		return "everyone"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func recommendFor(ctx context.Context, eng *recommend.Engine, p recommend.Profile) (*recommend.Result, error) {
@@ -397,7 +448,9 @@ func writeconflicts(ctx context.Context, b *bytes.Buffer, eng *recommend.Engine)
 	p("each condition alone, each of them alone and with one of an `aggravated_by`\n")
 	p("value, an `eased_by` value, a red flag, pain level 9, 10 hours of sitting a\n")
 	p("day, 90 days since onset or age 70; then each pair of conditions; all with\n")
-	p("every piece of equipment. There is one row for each movement, set of\n")
+	p("every piece of equipment; and then the example profile of every conflicting\n")
+	p("pair of rules that `rulecheck -analyze` finds in the whole profile space, so\n")
+	p("the table lists every conflict the rules can produce. There is one row for each movement, set of\n")
 	p("recommending rules and set of opposing rules, with the first profile that\n")
 	p("shows it and the sources of each side by id (the advice tables above give\n")
 	p("their locators). *Guideline vs article* is **yes** when one side cites a\n")

@@ -1,6 +1,8 @@
 package guidedoc
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,5 +103,45 @@ func TestConflictTable(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("conflict rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestConflictTableCoversAnalysis checks that the conflict table lists
+// every conflicting pair of rules that the analysis of the whole profile
+// space finds, for every movement they disagree about.
+func TestConflictTableCoversAnalysis(t *testing.T) {
+	ctx := context.Background()
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := collectConflicts(ctx, eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := eng.Analyze(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(an.Conflicts) == 0 {
+		t.Fatal("the analysis finds no conflict: the test checks nothing")
+	}
+	var missing []string
+	for _, c := range an.Conflicts {
+		for _, m := range c.Movements {
+			found := false
+			for _, r := range rows {
+				if r.Conflict.Movement == m && slices.Contains(r.Conflict.For.Rules, c.Recommend) && slices.Contains(r.Conflict.Against.Rules, c.Against) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				missing = append(missing, m+": "+c.Recommend+" vs "+c.Against)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("GUIDANCE.md's conflict table misses %d conflicts the analysis finds:\n%s", len(missing), strings.Join(missing, "\n"))
 	}
 }
