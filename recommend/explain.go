@@ -1071,22 +1071,9 @@ func (t *textWriter) rule(n int, r RuleExplanation, more func()) {
 
 // sources writes the numbered sources and the rule set.
 func (t *textWriter) sources(rs RuleSet) {
-	if len(t.notes) > 0 {
-		t.p("SOURCES\n")
-		for i, c := range t.notes {
-			t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title, kindLabel(c.Kind), c.Locator, c.Claim)
-			if c.URL != "" {
-				t.p("      %s\n", c.URL)
-			}
-		}
-		t.p("\n")
-	}
+	t.sourceList()
 	t.p("%s\n", Disclaimer)
-	if rs.Digest != "" {
-		version := rs.Version
-		if version == "" {
-			version = "no version"
-		}
-		t.p("Rule set: %s, %s\n", version, rs.Digest)
+	if line := ruleSetLine(rs); line != "" {
+		t.p("%s\n", line)
 	}
 }

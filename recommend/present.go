@@ -167,18 +167,25 @@ func (t *textWriter) write(r *Result) {
 		}
 		t.p("\n")
 	}
-	if len(t.notes) > 0 {
-		t.p("SOURCES\n")
-		for i, c := range t.notes {
-			t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title, kindLabel(c.Kind), c.Locator, c.Claim)
-			if c.URL != "" {
-				t.p("      %s\n", c.URL)
-			}
-		}
-		t.p("\n")
-	}
+	t.sourceList()
 	t.p("%s\n", r.Disclaimer)
 	if line := ruleSetLine(r.RuleSet); line != "" {
 		t.p("\n%s\n", line)
 	}
+}
+
+// sourceList writes the numbered sources, each with the claim it supports,
+// if any were referred to.
+func (t *textWriter) sourceList() {
+	if len(t.notes) == 0 {
+		return
+	}
+	t.p("SOURCES\n")
+	for i, c := range t.notes {
+		t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title, kindLabel(c.Kind), c.Locator, c.Claim)
+		if c.URL != "" {
+			t.p("      %s\n", c.URL)
+		}
+	}
+	t.p("\n")
 }
