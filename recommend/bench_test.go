@@ -2,9 +2,12 @@ package recommend
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/ext"
+	"github.com/google/cel-go/interpreter"
 )
 
 var benchProfile = Profile{
@@ -67,20 +70,76 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// BenchmarkPlainCELLoop is the baseline: the same conditions, compiled with
-// profile declared as a map, and evaluated the plain way, building the
-// input map for every rule.
-func BenchmarkPlainCELLoop(b *testing.B) {
+// benchProfiles are the profiles the Recommend and condition benchmarks
+// run on: three ordinary ones and an emergency.
+var benchProfiles = []struct {
+	name string
+	p    Profile
+}{
+	{"disc", Profile{
+		Conditions: []string{"disc_herniation"}, AggravatedBy: []string{"sitting", "bending_forward"},
+		Equipment: []string{"towel", "bed", "foam_roller"}, PainLevel: 4, DaysSinceOnset: 30, SittingHours: 8, Age: 45,
+	}},
+	{"acute", Profile{Conditions: []string{"acute_strain"}, PainLevel: 6, DaysSinceOnset: 2, Age: 30}},
+	{"stiffness", Profile{
+		Conditions: []string{"chronic_stiffness"}, AggravatedBy: []string{"sitting", "lifting", "twisting"},
+		EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52,
+	}},
+	{"emergency", Profile{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60}},
+}
+
+// BenchmarkRecommendProfiles is the whole call on each of benchProfiles.
+func BenchmarkRecommendProfiles(b *testing.B) {
 	eng := benchEngine(b)
-	env, err := cel.NewEnv(cel.Variable("profile", cel.MapType(cel.StringType, cel.DynType)))
+	ctx := context.Background()
+	for _, bp := range benchProfiles {
+		b.Run(bp.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := eng.Recommend(ctx, bp.p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkConditions is our evaluation of every rule's condition alone,
+// on each of benchProfiles: the counterpart of BenchmarkNaiveCEL.
+func BenchmarkConditions(b *testing.B) {
+	eng := benchEngine(b)
+	ctx := context.Background()
+	for _, bp := range benchProfiles {
+		b.Run(bp.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := eng.evaluate(ctx, &bp.p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNaiveCEL is the baseline: what a competent developer writes with
+// cel-go alone. The profile type is declared once through ext.NativeTypes,
+// one program is compiled per rule, and every program runs against one
+// activation per call.
+func BenchmarkNaiveCEL(b *testing.B) {
+	eng := benchEngine(b)
+	env, err := cel.NewEnv(
+		ext.NativeTypes(reflect.TypeOf(Profile{}), ext.ParseStructTag("json")),
+		cel.Variable("profile", cel.ObjectType("recommend.Profile")),
+		cel.CrossTypeNumericComparisons(true),
+	)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var prgs []cel.Program
-	for _, r := range eng.rules {
-		ast, iss := env.Compile(r.when)
+	for _, r := range eng.Rules() {
+		ast, iss := env.Compile(r.When)
 		if iss.Err() != nil {
-			b.Fatal(iss.Err())
+			b.Fatalf("rule %s: %v", r.ID, iss.Err())
 		}
 		prg, err := env.Program(ast)
 		if err != nil {
@@ -88,18 +147,22 @@ func BenchmarkPlainCELLoop(b *testing.B) {
 		}
 		prgs = append(prgs, prg)
 	}
-	p := benchProfile
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, prg := range prgs {
-			in := map[string]any{"profile": map[string]any{
-				"conditions": p.Conditions, "red_flags": p.RedFlags, "aggravated_by": p.AggravatedBy,
-				"equipment": p.Equipment, "pain_level": p.PainLevel, "days_since_onset": p.DaysSinceOnset,
-				"sitting_hours": p.SittingHours, "age": p.Age,
-			}}
-			if _, _, err := prg.Eval(in); err != nil {
-				b.Fatal(err)
+	for _, bp := range benchProfiles {
+		b.Run(bp.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				act, err := interpreter.NewActivation(map[string]any{"profile": bp.p})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, prg := range prgs {
+					out, _, err := prg.Eval(act)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_ = out
+				}
 			}
-		}
+		})
 	}
 }

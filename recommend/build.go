@@ -16,6 +16,31 @@ type builder struct {
 	// seen marks citations already taken while building one list; it is
 	// cleared after each list.
 	seen []bool
+	// cites, ids and notes are slabs the Result's short lists are cut
+	// from, so that a Result takes a few allocations, not one per list.
+	// Each list is cut with its capacity at its length, so that appending
+	// to it copies it rather than writing over the next one. The slabs
+	// belong to one Result: nothing in a Result is shared with another.
+	cites []Citation
+	ids   []string
+	notes []Note
+}
+
+// Sizes of the slabs' chunks: a new chunk is allocated when a list does
+// not fit in what is left of the current one.
+const (
+	citeChunk = 32
+	idChunk   = 32
+	noteChunk = 16
+)
+
+// slab returns s with room for n more elements, in a new chunk of at least
+// chunk elements when s has too little. The result is never nil.
+func slab[T any](s []T, n, chunk int) []T {
+	if s == nil || cap(s)-len(s) < n {
+		return make([]T, 0, max(n, chunk))
+	}
+	return s
 }
 
 // build turns the decision record into a Result.
@@ -41,17 +66,37 @@ func (e *Engine) build(d *decisions) *Result {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
 	})
 	// Size the lists once: an item is large, and growing a list copies it.
-	nRec, nAvoid := 0, 0
+	// The citation slab is sized for the items and conflicts exactly, and
+	// the id and note slabs for at most as many entries as they need.
+	nRec, nAvoid, nCites, nIDs, nNotes := 0, 0, 0, 0, 0
 	for _, m := range d.movements {
+		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
 		switch m.outcome {
 		case outcomeAvoided:
 			nAvoid++
+			nCites += b.countCitations(avoid, nil)
+			nIDs += len(avoid)
+			nNotes += len(avoid)
+			if len(rec) > 0 {
+				nCites += b.countCitations(rec, nil) + b.countCitations(avoid, caution)
+				nIDs += 2 * (len(rec) + len(avoid) + len(caution))
+			}
 		case outcomeRecommended:
 			nRec++
+			nCites += b.countCitations(rec, caution)
+			nIDs += len(rec) + len(caution)
+			nNotes += len(rec) + len(caution)
+			if len(caution) > 0 {
+				nCites += b.countCitations(rec, nil) + b.countCitations(caution, nil)
+				nIDs += len(rec) + 2*len(caution)
+			}
 		}
 	}
 	res.Recommended = make([]Item, 0, nRec)
 	res.Avoided = make([]Item, 0, nAvoid)
+	b.cites = make([]Citation, 0, nCites)
+	b.ids = make([]string, 0, nIDs)
+	b.notes = make([]Note, 0, nNotes)
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
@@ -62,13 +107,15 @@ func (e *Engine) build(d *decisions) *Result {
 				res.Conflicts = append(res.Conflicts, b.conflict(mi, Avoided, rec, avoid, caution))
 			}
 		case outcomeNeedsEquipment:
-			missing := make([]string, len(m.missing))
-			for i, eq := range m.missing {
-				missing[i] = e.vocab[fieldEquipment].entries[eq].id
+			b.ids = slab(b.ids, len(m.missing), idChunk)
+			start := len(b.ids)
+			for _, eq := range m.missing {
+				b.ids = append(b.ids, e.vocab[fieldEquipment].entries[eq].id)
 			}
+			missing := b.ids[start:len(b.ids):len(b.ids)]
 			res.NeedsEquipment = append(res.NeedsEquipment, EquipmentNeed{
 				Movement: e.movements[mi].id, Name: e.movements[mi].name,
-				Missing: missing, Rules: e.ruleIDs(rec),
+				Missing: missing, Rules: b.ruleIDs(rec),
 			})
 		case outcomeRecommended:
 			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
@@ -87,27 +134,64 @@ func (e *Engine) build(d *decisions) *Result {
 	return res
 }
 
-// citations returns the distinct citations of rules, in rule order.
+// citations returns the distinct citations of rules, in rule order, cut
+// from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
+	// Count the distinct citations, then copy each at its first place.
 	n := 0
-	for _, ri := range rules {
-		n += len(b.e.rules[ri].cites)
-	}
-	out := make([]Citation, 0, n)
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
 			if !b.seen[ci] {
 				b.seen[ci] = true
-				out = append(out, b.e.citations[ci])
+				n++
 			}
 		}
 	}
+	b.cites = slab(b.cites, n, citeChunk)
+	start := len(b.cites)
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
-			b.seen[ci] = false
+			if b.seen[ci] {
+				b.seen[ci] = false
+				b.cites = append(b.cites, b.e.citations[ci])
+			}
 		}
 	}
-	return out
+	return b.cites[start:len(b.cites):len(b.cites)]
+}
+
+// countCitations returns how many distinct citations the rules of a and b
+// have together: the length of citations(mergeRules(a, b)).
+func (b *builder) countCitations(a, c []int) int {
+	n := 0
+	for _, rules := range [2][]int{a, c} {
+		for _, ri := range rules {
+			for _, ci := range b.e.rules[ri].cites {
+				if !b.seen[ci] {
+					b.seen[ci] = true
+					n++
+				}
+			}
+		}
+	}
+	for _, rules := range [2][]int{a, c} {
+		for _, ri := range rules {
+			for _, ci := range b.e.rules[ri].cites {
+				b.seen[ci] = false
+			}
+		}
+	}
+	return n
+}
+
+// ruleIDs returns the ids of rules, cut from the builder's slab.
+func (b *builder) ruleIDs(rules []int) []string {
+	b.ids = slab(b.ids, len(rules), idChunk)
+	start := len(b.ids)
+	for _, ri := range rules {
+		b.ids = append(b.ids, b.e.rules[ri].id)
+	}
+	return b.ids[start:len(b.ids):len(b.ids)]
 }
 
 // addReferral adds rule ri's referral, merged into an earlier one with the
@@ -141,7 +225,11 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	e := b.e
 	m := &e.movements[mi]
-	notes := make([]Note, len(reasons)+len(cautions))
+	n := len(reasons) + len(cautions)
+	b.notes = slab(b.notes, n, noteChunk)
+	start := len(b.notes)
+	b.notes = b.notes[:start+n]
+	notes := b.notes[start : start+n : start+n]
 	it := Item{
 		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
 		Reasons:  notes[:len(reasons):len(reasons)],
@@ -154,7 +242,7 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
 	}
 	all := mergeRules(reasons, cautions)
-	it.Rules = e.ruleIDs(all)
+	it.Rules = b.ruleIDs(all)
 	it.Citations = b.citations(all)
 	return it
 }
@@ -167,10 +255,10 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 		Movement:     b.e.movements[mi].id,
 		Name:         b.e.movements[mi].name,
 		Resolution:   res,
-		For:          Side{Rules: b.e.ruleIDs(forRules), Citations: b.citations(forRules)},
-		Against:      Side{Rules: b.e.ruleIDs(against), Citations: b.citations(against)},
-		AvoidRules:   b.e.ruleIDs(avoid),
-		CautionRules: b.e.ruleIDs(caution),
+		For:          Side{Rules: b.ruleIDs(forRules), Citations: b.citations(forRules)},
+		Against:      Side{Rules: b.ruleIDs(against), Citations: b.citations(against)},
+		AvoidRules:   b.ruleIDs(avoid),
+		CautionRules: b.ruleIDs(caution),
 	}
 }
 

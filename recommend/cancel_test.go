@@ -28,6 +28,7 @@ type countdownCtx struct {
 
 	mu    sync.Mutex
 	calls int
+	seen  int // calls that reported the cancellation
 }
 
 func newCountdownCtx(k int) *countdownCtx {
@@ -47,6 +48,7 @@ func (c *countdownCtx) Err() error {
 		close(c.done)
 		return nil
 	}
+	c.seen++
 	return context.Canceled
 }
 
@@ -60,16 +62,24 @@ func (c *countdownCtx) cancelled() bool {
 	}
 }
 
-// countdownRules has two plain conditions and, last, one with a
-// comprehension over the 20 conditions of the profile below: long enough
-// for the engine's interrupt check inside the loop to run. Every rule
-// matches that profile.
-func countdownRules() fstest.MapFS {
+// observed reports whether Err was called after the countdown reached zero,
+// and so reported the cancellation.
+func (c *countdownCtx) observed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen > 0
+}
+
+// countdownRules has two plain conditions and, when loops is true, last, one
+// with a comprehension over the 20 conditions of the profile below: long
+// enough for the engine's interrupt check inside the loop to run. Every
+// rule matches that profile.
+func countdownRules(loops bool) fstest.MapFS {
 	var vocab strings.Builder
 	for i := 1; i <= 20; i++ {
 		fmt.Fprintf(&vocab, "    - {id: c%02d, label: Condition %d}\n", i, i)
 	}
-	return fstest.MapFS{"rules.yaml": {Data: []byte(`sources:
+	rules := `sources:
   - {id: s, title: Source, publisher: Publisher, kind: guideline}
 vocabulary:
   conditions:
@@ -87,12 +97,16 @@ rules:
     recommend: [m2]
     because: Two.
     cite: [{source: s, locator: Part 2, claim: Two helps.}]
-  - id: loops
+`
+	if loops {
+		rules += `  - id: loops
     when: "profile.conditions.all(c, c.startsWith('c'))"
     avoid: [m2]
     because: Loops.
     cite: [{source: s, locator: Part 3, claim: Loops.}]
-`)}}
+`
+	}
+	return fstest.MapFS{"rules.yaml": {Data: []byte(rules)}}
 }
 
 func countdownProfile() recommend.Profile {
@@ -104,53 +118,65 @@ func countdownProfile() recommend.Profile {
 }
 
 // TestCancelPartWay cancels Recommend after each of its context checks in
-// turn, k = 1, 2, ..., until the countdown outlasts the call. Whenever the
-// context was cancelled during the call, the call must return no result
-// and an error that matches context.Canceled and is not an *EvalError: a
-// condition stopped by the cancellation has not failed, and reporting it
-// as a broken rule would send its author looking for a bug that is not
-// there. The rule with the comprehension is last, so a cancellation after
-// the final check is seen only inside it: that case fails if a looping
-// condition ignores the context. Once the countdown outlasts the call, the
-// result must be the uncancelled one, byte for byte.
+// turn, k = 1, 2, ..., until the countdown outlasts the call, on two rule
+// sets: plain conditions only, and the same with a looping condition last.
+//
+// Whenever the engine (or CEL, for it) asked the context and learned of the
+// cancellation, the call must return no result and an error that matches
+// context.Canceled and is not an *EvalError: a condition stopped by the
+// cancellation has not failed, and reporting it as a broken rule would send
+// its author looking for a bug that is not there. Otherwise the result must
+// be the uncancelled one, byte for byte: the only cancellation that may go
+// unseen is one after the final check.
+//
+// With the looping condition last, even that one must be seen, inside the
+// comprehension: that case fails if a looping condition ignores the
+// context.
 func TestCancelPartWay(t *testing.T) {
-	eng, err := recommend.Load(countdownRules())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := countdownProfile()
-	want := resultJSON(t, eng, context.Background(), p)
-	for k := 1; ; k++ {
-		if k > 100 {
-			t.Fatal("Recommend checked its context more than 100 times for 3 rules")
-		}
-		ctx := newCountdownCtx(k)
-		res, err := eng.Recommend(ctx, p)
-		if !ctx.cancelled() {
+	for _, loops := range []bool{false, true} {
+		t.Run(fmt.Sprintf("looping rule %v", loops), func(t *testing.T) {
+			eng, err := recommend.Load(countdownRules(loops))
 			if err != nil {
-				t.Fatalf("k=%d, never cancelled: Recommend error %v", k, err)
-			}
-			var b bytes.Buffer
-			if err := recommend.WriteJSON(&b, res); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want, b.String()); diff != "" {
-				t.Fatalf("k=%d, never cancelled: result differs from the uncancelled one (-want +got):\n%s", k, diff)
+			rules := len(eng.Rules())
+			want := resultJSON(t, eng, context.Background(), p)
+			for k := 1; ; k++ {
+				if k > 100 {
+					t.Fatalf("Recommend checked its context more than 100 times for %d rules", rules)
+				}
+				ctx := newCountdownCtx(k)
+				res, err := eng.Recommend(ctx, p)
+				if !ctx.observed() {
+					if err != nil {
+						t.Fatalf("k=%d, cancellation not seen: Recommend error %v", k, err)
+					}
+					if got := encodeResult(t, res); got != want {
+						t.Fatalf("k=%d, cancellation not seen: result differs from the uncancelled one (-want +got):\n%s", k, cmp.Diff(want, got))
+					}
+					if loops && ctx.cancelled() {
+						t.Errorf("k=%d: cancelled before the looping rule ran, but it did not stop", k)
+					}
+					if !ctx.cancelled() {
+						if k <= rules {
+							t.Errorf("Recommend made %d context checks, want at least one before each of the %d rules", k-1, rules)
+						}
+						return
+					}
+					continue
+				}
+				var ee *recommend.EvalError
+				switch {
+				case res != nil:
+					t.Errorf("k=%d: the cancellation was seen, but Recommend returned a result", k)
+				case !errors.Is(err, context.Canceled):
+					t.Errorf("k=%d: Recommend error = %v, want one matching context.Canceled", k, err)
+				case errors.As(err, &ee):
+					t.Errorf("k=%d: Recommend error is an *EvalError for rule %q, want the context's error: %v", k, ee.Rule, err)
+				}
 			}
-			if k < 4 {
-				t.Errorf("Recommend made %d context checks, want at least one before each of the 3 rules", k-1)
-			}
-			return
-		}
-		var ee *recommend.EvalError
-		switch {
-		case res != nil:
-			t.Errorf("k=%d: cancelled during the call, but Recommend returned a result", k)
-		case !errors.Is(err, context.Canceled):
-			t.Errorf("k=%d: Recommend error = %v, want one matching context.Canceled", k, err)
-		case errors.As(err, &ee):
-			t.Errorf("k=%d: Recommend error is an *EvalError for rule %q, want the context's error: %v", k, ee.Rule, err)
-		}
+		})
 	}
 }
 
@@ -159,7 +185,7 @@ func TestCancelPartWay(t *testing.T) {
 // a *ProfileError, so that a caller that gave up is not told to fix its
 // input.
 func TestCancelledBeforeValidation(t *testing.T) {
-	eng, err := recommend.Load(countdownRules())
+	eng, err := recommend.Load(countdownRules(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +216,7 @@ func (farDeadlineCtx) Deadline() (time.Time, bool) { return time.Now().AddDate(1
 // even before the context's own timer has fired, and that a deadline still
 // ahead does not stop it. Neither depends on how fast the machine is.
 func TestDeadline(t *testing.T) {
-	eng, err := recommend.Load(countdownRules())
+	eng, err := recommend.Load(countdownRules(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +244,12 @@ func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p reco
 	if err != nil {
 		t.Fatalf("Recommend: %v", err)
 	}
+	return encodeResult(t, res)
+}
+
+// encodeResult returns res as WriteJSON writes it.
+func encodeResult(t testing.TB, res *recommend.Result) string {
+	t.Helper()
 	var b bytes.Buffer
 	if err := recommend.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
@@ -229,7 +261,7 @@ func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p reco
 // context, word for word. A nil engine is reported first, even with a
 // context that is already done, since no context makes it usable.
 func TestRecommendNilArguments(t *testing.T) {
-	eng, err := recommend.Load(countdownRules())
+	eng, err := recommend.Load(countdownRules(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package recommend
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/google/cel-go/cel"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -33,7 +35,7 @@ type celProfile struct {
 func newCELProfile(p *Profile) *celProfile {
 	c := &celProfile{}
 	for i, f := range listFields {
-		c.lists[i] = types.NewStringList(types.DefaultTypeAdapter, f.get(p))
+		c.lists[i] = newStringList(f.get(p))
 	}
 	for i, f := range numberFields {
 		if f.isDouble {
@@ -43,6 +45,30 @@ func newCELProfile(p *Profile) *celProfile {
 		}
 	}
 	return c
+}
+
+// stringList is a profile list as a CEL list. Its elements are converted
+// to CEL strings once, where types.NewStringList converts each one again
+// on every read, and its membership test compares strings directly.
+type stringList struct {
+	traits.Lister
+	elems []string
+}
+
+func newStringList(elems []string) stringList {
+	vals := make([]ref.Val, len(elems))
+	for i, s := range elems {
+		vals[i] = types.String(s)
+	}
+	return stringList{Lister: types.NewRefValList(types.DefaultTypeAdapter, vals), elems: elems}
+}
+
+// Contains reports whether the list holds v.
+func (l stringList) Contains(v ref.Val) ref.Val {
+	if s, ok := v.(types.String); ok {
+		return types.Bool(slices.Contains(l.elems, string(s)))
+	}
+	return l.Lister.Contains(v)
 }
 
 // profileVal wraps a celProfile as a CEL value, for the rare expression that
@@ -189,9 +215,8 @@ const (
 	// profile.aggravated_by costs at most 66, and
 	// profile.conditions.exists(c, c in ['a', 'b']) 1,091, while a
 	// comprehension over one profile list nested in another over a second
-	// costs about 54,000. Recommend also stops a condition with a
-	// comprehension whose actual cost passes the budget, as a second line
-	// of defence, and fails with ErrCostLimit.
+	// costs about 54,000. Because the estimate bounds the actual cost,
+	// Recommend does not track the cost of a condition as it runs.
 	MaxRuleCost = 10_000
 )
 
@@ -230,6 +255,25 @@ func programOptions(loops bool, costLimit uint64) []cel.ProgramOption {
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
 	if loops {
 		opts = append(opts, cel.CostLimit(costLimit), cel.InterruptCheckFrequency(interruptCheckFrequency))
+	}
+	return opts
+}
+
+// conditionOptions are the options of a rule's compiled condition, whose
+// estimated worst-case cost, for any valid profile, is estMax. Where the
+// estimate is within the runtime cost limit, it already proves the bound
+// (TestCostEstimateBoundsRuntime checks that it does), and the
+// condition skips cost tracking, which makes a loop about three times
+// slower; it keeps the interrupt checks, so that a cancelled context still
+// stops a long comprehension. A limit below the estimate, which only tests
+// set, is tracked.
+func conditionOptions(loops bool, estMax, costLimit uint64) []cel.ProgramOption {
+	if estMax > costLimit {
+		return programOptions(loops, costLimit)
+	}
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if loops {
+		opts = append(opts, cel.InterruptCheckFrequency(interruptCheckFrequency))
 	}
 	return opts
 }

@@ -226,6 +226,7 @@ func (c *compiler) rules() {
 		cr := rule{id: r.ID.S, description: r.Description, reason: r.Because, when: r.When, pos: r.ID.Pos}
 		if r.WhenAt != nil {
 			cr.ast, cr.prg, cr.loops = c.condition(r)
+			cr.direct = directCondition(cr.ast)
 		}
 		for e, sel := range r.Effects {
 			if sel != nil {

@@ -78,7 +78,7 @@ func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, 
 		c.iss.Add(at(0), "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
 		return nil, nil, false
 	}
-	prg, err = c.env.Program(checked, programOptions(loops, c.costLimit)...)
+	prg, err = c.env.Program(checked, conditionOptions(loops, est.Max, c.costLimit)...)
 	if err != nil {
 		c.iss.Add(at(0), "in when: %v", err)
 		return nil, nil, false

@@ -143,10 +143,9 @@ nested at most [MaxWhenDepth] levels, whose estimated worst-case cost, over
 any valid profile, is within [MaxRuleCost]. [Engine.Validate] holds
 profiles to [MaxListLen] entries a list and [MaxEntryLen] bytes an entry,
 which is what makes that estimate a bound; [DecodeProfile] reads at most
-[MaxProfileBytes]. When Recommend runs, conditions that loop also stop at
-the runtime cost limit ([ErrCostLimit]) and when the context is cancelled,
-in the middle of a comprehension; a deadline that has passed is honoured
-even before the context's timer fires.
+[MaxProfileBytes]. When Recommend runs, conditions that loop stop when the
+context is cancelled, in the middle of a comprehension; a deadline that has
+passed is honoured even before the context's timer fires.
 
 # Concurrency
 

@@ -115,6 +115,7 @@ type rule struct {
 	ast     *cel.Ast
 	prg     cel.Program
 	loops   bool              // the condition has a comprehension
+	direct  directCheck       // the condition as Go (directcheck.go), or nil
 	effects [numEffects][]int // movement indexes, ascending
 	// selectors are the effects as written, for Engine.Rules; nil where
 	// the rule has no such effect.

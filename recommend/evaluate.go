@@ -1,9 +1,10 @@
 package recommend
 
-// Stage 3, evaluate: one profile in, the set of matched rules out. The
-// profile is converted to CEL values once per call; each rule's compiled
-// program then runs against the same activation, and no strings are built
-// unless a rule fails.
+// Stage 3, evaluate: one profile in, the set of matched rules out. A
+// condition compiled to a direct check (directcheck.go) reads the profile
+// itself; for the others, the profile is converted to CEL values once per
+// call, and each rule's compiled program runs against the same activation.
+// No strings are built unless a rule fails.
 
 import (
 	"context"
@@ -17,9 +18,10 @@ import (
 )
 
 // ErrCostLimit is matched (through an *EvalError) when a condition's
-// evaluation passed the runtime cost limit, MaxRuleCost. Load rejects
-// conditions whose estimated cost is over that budget, so this only
-// happens if the estimate was wrong: it is a second line of defence.
+// evaluation passed its runtime cost limit. Load rejects conditions whose
+// estimated cost is over MaxRuleCost, and the estimate bounds the actual
+// cost for every valid profile, so conditions run without cost tracking
+// and Recommend does not return this error; it is kept for compatibility.
 var ErrCostLimit = errors.New("condition over the runtime cost limit")
 
 // EvalError reports a rule whose condition failed to evaluate. Recommend
@@ -59,7 +61,8 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // conditions without loops are bounded by the size of the expression, and
 // skip that per-call setup.
 func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
-	act := &activation{v: profileVal{newCELProfile(p)}}
+	// The CEL view of p is made only if a condition runs as CEL.
+	var act *activation
 	matched := make([]bool, len(e.rules))
 	cancellable := ctx.Done() != nil
 	deadline, hasDeadline := ctx.Deadline()
@@ -68,6 +71,13 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 			return nil, err
 		}
 		r := &e.rules[i]
+		if r.direct != nil {
+			matched[i] = r.direct(p)
+			continue
+		}
+		if act == nil {
+			act = &activation{v: profileVal{newCELProfile(p)}}
+		}
 		var out ref.Val
 		var err error
 		if r.loops && cancellable {

@@ -368,6 +368,8 @@ func TestMaxFileSizeOption(t *testing.T) {
 		{name: "negative is the default, over it", opts: sizeOpts(recommend.WithMaxFileSize(-5)), size: recommend.DefaultMaxFileSize + 1,
 			wantErr: overLimitMessage(recommend.DefaultMaxFileSize+1, recommend.DefaultMaxFileSize)},
 		{name: "the last option wins", opts: sizeOpts(recommend.WithMaxFileSize(1024), recommend.WithMaxFileSize(2048)), size: 2048},
+		{name: "0 after another limit restores the default", opts: sizeOpts(recommend.WithMaxFileSize(1024), recommend.WithMaxFileSize(0)),
+			size: recommend.DefaultMaxFileSize},
 		{name: "math.MaxInt64 lifts the limit", opts: sizeOpts(recommend.WithMaxFileSize(math.MaxInt64)), size: recommend.DefaultMaxFileSize + 1},
 	}
 	for _, tt := range tests {

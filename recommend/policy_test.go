@@ -212,11 +212,12 @@ func TestReferralMerging(t *testing.T) {
 }
 
 // TestItemsAndConflicts checks every field of the items, conflicts and
-// equipment needs of two profiles: reasons and cautions, one per rule and
+// equipment needs of three profiles: reasons and cautions, one per rule and
 // effect, with the effect's own reason where it has one; rules and
 // citations in rule order, each once, when rules share a citation or when
-// one rule both recommends and cautions a movement; and a caution rule
-// declared before the rule it cautions listed first.
+// one rule both recommends and cautions a movement; a caution rule
+// declared before the rule it cautions listed first; and no conflict for a
+// movement that is avoided but that no rule recommends.
 func TestItemsAndConflicts(t *testing.T) {
 	f := loadPolicy(t)
 	type advice struct {
@@ -299,6 +300,18 @@ func TestItemsAndConflicts(t *testing.T) {
 						CautionRules: rules("early-caution"),
 					},
 				},
+				NeedsEquipment: []recommend.EquipmentNeed{},
+			},
+		},
+		{
+			name:    "avoided with no rule for it is not a conflict",
+			profile: recommend.Profile{Conditions: []string{"sensitive"}},
+			want: advice{
+				Recommended: []recommend.Item{},
+				Avoided: []recommend.Item{
+					f.item(t, "knee_hug", notes(noFlex), nil, f.cite(t, claimFlexion), "no-flexion"),
+				},
+				Conflicts:      []recommend.Conflict{},
 				NeedsEquipment: []recommend.EquipmentNeed{},
 			},
 		},
