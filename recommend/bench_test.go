@@ -20,7 +20,7 @@ var benchProfile = Profile{
 	Age:            45,
 }
 
-func benchEngine(b *testing.B) *Engine {
+func benchEngine(b testing.TB) *Engine {
 	b.Helper()
 	eng, err := Default()
 	if err != nil {

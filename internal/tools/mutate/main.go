@@ -49,7 +49,10 @@
 // Lines starting with # are comments. A key names the file, the function,
 // the trimmed source line, the column within it and the mutation, so it
 // survives edits elsewhere in the file; a key that no longer matches a
-// mutant is reported as stale.
+// mutant is reported as stale. A key that ends in "*" covers every mutant
+// whose key starts with the text before it: a whole line, such as
+// `build.go:*Engine.build: "nRec++"*`, or a whole function, such as
+// `build.go:slab: *`.
 package main
 
 import (
@@ -258,9 +261,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 130
 		}
 		st := o.status
-		reason, isEquiv := equiv[m.key]
+		entry, reason, isEquiv := lookupEquivalent(equiv, m.key)
 		if isEquiv {
-			matchedEquiv[m.key] = true
+			matchedEquiv[entry] = true
 			if st == survived {
 				st = equivalent
 			}
@@ -376,6 +379,22 @@ func printSummary(w io.Writer, counts map[status]int, survivors []*mutant, equiv
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// lookupEquivalent returns the entry of equiv that covers the mutant with
+// key, and its reason: the entry equal to key, or else the longest entry
+// ending in "*" whose text before the "*" starts key.
+func lookupEquivalent(equiv map[string]string, key string) (entry, reason string, ok bool) {
+	if reason, ok := equiv[key]; ok {
+		return key, reason, true
+	}
+	for k, r := range equiv {
+		prefix, isPrefix := strings.CutSuffix(k, "*")
+		if isPrefix && strings.HasPrefix(key, prefix) && len(k) > len(entry) {
+			entry, reason, ok = k, r, true
+		}
+	}
+	return entry, reason, ok
 }
 
 // readEquivalent reads a file of "key -- reason" lines.

@@ -1,0 +1,32 @@
+package recommend
+
+import (
+	"context"
+	"testing"
+)
+
+// TestRecommendAllocs pins how many allocations Recommend makes on the
+// benchmark profiles. Allocation counts, unlike times, do not depend on the
+// machine: a change that stops sizing the Result's slabs up front, or that
+// copies per item again, shows here as more allocations. When a deliberate
+// change moves a count, update the table with the numbers the failure
+// prints.
+func TestRecommendAllocs(t *testing.T) {
+	if raceBuild {
+		t.Skip("the race detector changes allocation counts")
+	}
+	eng := benchEngine(t)
+	ctx := context.Background()
+	want := map[string]float64{"disc": 35, "acute": 39, "stiffness": 54, "emergency": 28}
+	for _, bp := range benchProfiles {
+		p := bp.p
+		got := testing.AllocsPerRun(20, func() {
+			if _, err := eng.Recommend(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got != want[bp.name] {
+			t.Errorf("Recommend(%s) made %.0f allocations, want %.0f", bp.name, got, want[bp.name])
+		}
+	}
+}
