@@ -84,9 +84,10 @@ func callOutcome(buf *bytes.Buffer, res *recommend.Result, err error) []byte {
 // rule and invalid profiles, takes 16 × 2,500 calls; the larger default
 // rule set, whose results are ten times the size, takes 16 × 150. Encoding
 // every result costs more than the call itself, so these counts keep the
-// test near 20 s under the race detector on two cores, and -short divides
-// them by ten. Half the goroutines pass a context that can be cancelled,
-// so that conditions with comprehensions take their interruptible path.
+// test under half a minute with the race detector on two cores; -short
+// divides them by ten. Half the goroutines pass a context that can be
+// cancelled, so that conditions with comprehensions take their
+// interruptible path.
 func TestConcurrentRecommend(t *testing.T) {
 	semantics, err := recommend.Load(os.DirFS("../testdata/semantics"))
 	if err != nil {
