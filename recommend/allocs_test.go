@@ -17,7 +17,7 @@ func TestRecommendAllocs(t *testing.T) {
 	}
 	eng := benchEngine(t)
 	ctx := context.Background()
-	want := map[string]float64{"disc": 35, "acute": 39, "stiffness": 54, "emergency": 28}
+	want := map[string]float64{"disc": 13, "acute": 13, "stiffness": 13, "emergency": 13}
 	for _, bp := range benchProfiles {
 		p := bp.p
 		got := testing.AllocsPerRun(20, func() {

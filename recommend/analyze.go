@@ -549,7 +549,7 @@ func (e *Engine) sourceKindsOf(ri int) []string {
 	out := []string{}
 	for _, k := range sourceKinds {
 		for _, ci := range e.rules[ri].cites {
-			if e.citations[ci].Kind == k {
+			if e.citations[ci].Kind() == k {
 				out = append(out, k)
 				break
 			}

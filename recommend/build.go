@@ -24,6 +24,19 @@ type builder struct {
 	cites []Citation
 	ids   []string
 	notes []Note
+	// merged is merge's result, reused by each call.
+	merged []int
+}
+
+// merge returns the ascending rule indexes of a and c together, without
+// repeats, in memory that the next call reuses.
+func (b *builder) merge(a, c []int) []int {
+	if len(c) == 0 {
+		return a
+	}
+	b.merged = append(append(b.merged[:0], a...), c...)
+	slices.Sort(b.merged)
+	return slices.Compact(b.merged)
 }
 
 // Sizes of the slabs' chunks: a new chunk is allocated when a list does
@@ -45,7 +58,7 @@ func slab[T any](s []T, n, chunk int) []T {
 
 // build turns the decision record into a Result.
 func (e *Engine) build(d *decisions) *Result {
-	b := &builder{e: e, seen: make([]bool, len(e.citations))}
+	b := &builder{e: e, seen: d.seen, merged: d.merged[:0]}
 	res := &Result{
 		Referrals:      make([]Referral, 0, len(d.referrals)),
 		Recommended:    []Item{},
@@ -68,7 +81,7 @@ func (e *Engine) build(d *decisions) *Result {
 	// Size the lists once: an item is large, and growing a list copies it.
 	// The citation slab is sized for the items and conflicts exactly, and
 	// the id and note slabs for at most as many entries as they need.
-	nRec, nAvoid, nCites, nIDs, nNotes := 0, 0, 0, 0, 0
+	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
 	for _, m := range d.movements {
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
 		switch m.outcome {
@@ -78,22 +91,37 @@ func (e *Engine) build(d *decisions) *Result {
 			nIDs += len(avoid)
 			nNotes += len(avoid)
 			if len(rec) > 0 {
+				nConf++
 				nCites += b.countCitations(rec, nil) + b.countCitations(avoid, caution)
 				nIDs += 2 * (len(rec) + len(avoid) + len(caution))
 			}
+		case outcomeNeedsEquipment:
+			nNeed++
+			nIDs += len(m.missing) + len(rec)
 		case outcomeRecommended:
 			nRec++
 			nCites += b.countCitations(rec, caution)
 			nIDs += len(rec) + len(caution)
 			nNotes += len(rec) + len(caution)
 			if len(caution) > 0 {
+				nConf++
 				nCites += b.countCitations(rec, nil) + b.countCitations(caution, nil)
 				nIDs += len(rec) + 2*len(caution)
 			}
 		}
 	}
+	// Messages and the plan take at most one id and the citations of each
+	// rule that gives them.
+	for ri := range e.rules {
+		if r := &e.rules[ri]; d.matched[ri] && (r.say != nil || r.priority != 0) {
+			nIDs++
+			nCites += len(r.cites)
+		}
+	}
 	res.Recommended = make([]Item, 0, nRec)
 	res.Avoided = make([]Item, 0, nAvoid)
+	res.Conflicts = make([]Conflict, 0, nConf)
+	res.NeedsEquipment = make([]EquipmentNeed, 0, nNeed)
 	b.cites = make([]Citation, 0, nCites)
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
@@ -126,6 +154,7 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	res.Messages = b.messages(d)
 	res.Plan = b.plan(d)
+	d.merged = b.merged[:0]
 	if len(d.withholding) > 0 {
 		res.Withheld = true
 		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +
@@ -161,7 +190,7 @@ func (b *builder) citations(rules []int) []Citation {
 }
 
 // countCitations returns how many distinct citations the rules of a and b
-// have together: the length of citations(mergeRules(a, b)).
+// have together: the length of citations(b.merge(a, c)).
 func (b *builder) countCitations(a, c []int) int {
 	n := 0
 	for _, rules := range [2][]int{a, c} {
@@ -241,7 +270,7 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	for i, ri := range cautions {
 		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
 	}
-	all := mergeRules(reasons, cautions)
+	all := b.merge(reasons, cautions)
 	it.Rules = b.ruleIDs(all)
 	it.Citations = b.citations(all)
 	return it
@@ -250,7 +279,7 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 // conflict records a disagreement over movement mi: the rules for it, and
 // those that avoid it or caution against it.
 func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) Conflict {
-	against := mergeRules(avoid, caution)
+	against := b.merge(avoid, caution)
 	return Conflict{
 		Movement:     b.e.movements[mi].id,
 		Name:         b.e.movements[mi].name,

@@ -42,7 +42,7 @@ type compiler struct {
 	movementIdx map[string]int
 	tagIdx      map[string][]int
 	ruleFirst   map[string]parse.FilePos
-	citeIdx     map[Citation]int
+	citeIdx     map[citation]int
 	smoke       []smokeProfile
 
 	// budget is the most a condition's estimated cost may be, and
@@ -68,7 +68,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 		movementIdx: map[string]int{},
 		tagIdx:      map[string][]int{},
 		ruleFirst:   map[string]parse.FilePos{},
-		citeIdx:     map[Citation]int{},
+		citeIdx:     map[citation]int{},
 		budget:      MaxRuleCost,
 		costLimit:   cfg.costLimit,
 	}
@@ -143,7 +143,7 @@ func (c *compiler) vocabulary() {
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
-		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label})
+		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes)})
 	}
 }
 
@@ -258,7 +258,7 @@ func (c *compiler) rules() {
 				continue
 			}
 			s := c.e.sources[si]
-			cr.cites = append(cr.cites, c.citation(Citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.Locator, Claim: ct.Claim}))
+			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.Locator, Claim: ct.Claim}))
 		}
 		c.e.rules = append(c.e.rules, cr)
 	}
@@ -267,13 +267,13 @@ func (c *compiler) rules() {
 // citation returns the index of ct in the engine's citation table, adding
 // it when no rule cited it before. Identical citations share an index, so
 // the resolve stage can merge them by comparing ints.
-func (c *compiler) citation(ct Citation) int {
+func (c *compiler) citation(ct citation) int {
 	if i, ok := c.citeIdx[ct]; ok {
 		return i
 	}
 	i := len(c.e.citations)
 	c.citeIdx[ct] = i
-	c.e.citations = append(c.e.citations, ct)
+	c.e.citations = append(c.e.citations, Citation{&ct})
 	return i
 }
 

@@ -82,7 +82,7 @@ func TestEffectReasonsAndConflictSides(t *testing.T) {
 	kinds := func(cs []recommend.Citation) []string {
 		var out []string
 		for _, c := range cs {
-			out = append(out, c.Kind)
+			out = append(out, c.Kind())
 		}
 		return out
 	}

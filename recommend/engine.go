@@ -24,6 +24,8 @@ type Engine struct {
 	// citations holds every distinct citation of the rule set once.
 	citations []Citation
 	ruleSet   RuleSet
+	// scratch holds *decisions free for reuse by Recommend.
+	scratch sync.Pool
 }
 
 // RuleSet identifies the rule set an Engine was loaded from, so that a
@@ -79,7 +81,10 @@ type vocabulary struct {
 	byID    map[string]int
 }
 
-type vocabEntry struct{ id, label string }
+type vocabEntry struct {
+	id, label string
+	codes     []Code // see views.go
+}
 
 func (v *vocabulary) index(id string) int {
 	if i, ok := v.byID[id]; ok {

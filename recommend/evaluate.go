@@ -61,14 +61,23 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // conditions without loops are bounded by the size of the expression, and
 // skip that per-call setup.
 func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
+	matched := make([]bool, len(e.rules))
+	if err := e.evaluateInto(ctx, p, matched); err != nil {
+		return nil, err
+	}
+	return matched, nil
+}
+
+// evaluateInto is evaluate with the flags written into matched, which has
+// one element per rule.
+func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
 	// The CEL view of p is made only if a condition runs as CEL.
 	var act *activation
-	matched := make([]bool, len(e.rules))
 	cancellable := ctx.Done() != nil
 	deadline, hasDeadline := ctx.Deadline()
 	for i := range e.rules {
 		if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
-			return nil, err
+			return err
 		}
 		r := &e.rules[i]
 		if r.direct != nil {
@@ -87,22 +96,22 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 		}
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return nil, fmt.Errorf("recommend: %w", cerr)
+				return fmt.Errorf("recommend: %w", cerr)
 			}
 			var cancelled interpreter.EvalCancelledError
 			if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
 				err = ErrCostLimit
 			}
-			return nil, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+			return &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 		}
 		b, ok := out.(types.Bool)
 		if !ok {
 			err := fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())
-			return nil, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+			return &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 		}
 		matched[i] = bool(b)
 	}
-	return matched, nil
+	return nil
 }
 
 // ctxDone returns the reason to stop, wrapped, when ctx is done or its
@@ -148,9 +157,11 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	if err := e.Validate(p); err != nil {
 		return nil, err
 	}
-	matched, err := e.evaluate(ctx, &p)
-	if err != nil {
+	d := e.getDecisions()
+	defer e.putDecisions(d)
+	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
 		return nil, err
 	}
-	return e.build(e.resolve(&p, matched)), nil
+	e.resolveInto(d, &p)
+	return e.build(d), nil
 }

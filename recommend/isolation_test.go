@@ -91,3 +91,53 @@ func TestResultsShareNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestLaterCallsLeaveResultsAlone checks that a Result stays as it was
+// while the engine serves other profiles, one after another and at the
+// same time: Recommend reuses its working memory between calls, and no
+// Result may point into it.
+func TestLaterCallsLeaveResultsAlone(t *testing.T) {
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	kept := make([]*Result, len(benchProfiles))
+	want := make([]string, len(benchProfiles))
+	for i, bp := range benchProfiles {
+		if kept[i], err = eng.Recommend(ctx, bp.p); err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(kept[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = string(b)
+	}
+	done := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for n := range 50 {
+				if _, err := eng.Recommend(ctx, benchProfiles[(g+n)%len(benchProfiles)].p); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, bp := range benchProfiles {
+		got, err := json.Marshal(kept[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want[i], string(got)); diff != "" {
+			t.Errorf("%s: the Result changed after later calls (-want +got):\n%s", bp.name, diff)
+		}
+	}
+}

@@ -121,8 +121,14 @@ func (c *compiler) offers(s *parse.Selector, selected []int) []int {
 // When advice is withheld, only the safety nets are kept: the other kinds
 // encourage self-care, which a withholding referral puts on hold.
 func (b *builder) messages(d *decisions) []Message {
-	out := []Message{}
 	withheld := len(d.withholding) > 0
+	n := 0
+	for ri := range b.e.rules {
+		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && (!withheld || r.say.kind == SafetyNet) {
+			n++
+		}
+	}
+	out := make([]Message, 0, n)
 	for ri := range b.e.rules {
 		r := &b.e.rules[ri]
 		if !d.matched[ri] || r.say == nil || (withheld && r.say.kind != SafetyNet) {
@@ -130,7 +136,7 @@ func (b *builder) messages(d *decisions) []Message {
 		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
 		if i < 0 {
-			out = append(out, Message{Kind: r.say.kind, Text: r.say.text, Citations: b.citations([]int{ri}), Rules: []string{r.id}})
+			out = append(out, Message{Kind: r.say.kind, Text: r.say.text, Citations: b.citations([]int{ri}), Rules: b.ruleIDs([]int{ri})})
 			continue
 		}
 		out[i].Rules = append(out[i].Rules, r.id)
@@ -156,7 +162,8 @@ func (b *builder) messages(d *decisions) []Message {
 func (b *builder) plan(d *decisions) []PlanStep {
 	e := b.e
 	type offer struct{ mi, priority, rule int }
-	var best []offer
+	var buf [2 * MaxPlan]offer
+	best := buf[:0]
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		if !d.matched[ri] || r.priority == 0 {

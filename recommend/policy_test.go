@@ -40,7 +40,7 @@ func loadPolicy(t testing.TB) *policyFixture {
 	f := &policyFixture{eng: eng, cites: map[string]recommend.Citation{}, movements: map[string]recommend.Movement{}}
 	for _, r := range eng.Rules() {
 		for _, c := range r.Citations {
-			f.cites[c.Claim] = c
+			f.cites[c.Claim()] = c
 		}
 	}
 	for _, m := range eng.Movements() {

@@ -77,7 +77,7 @@ func kindLabel(kind string) string {
 func kindsOf(cites []Citation) string {
 	var kinds []string
 	for _, c := range cites {
-		if k := kindLabel(c.Kind); k != "" && !slices.Contains(kinds, k) {
+		if k := kindLabel(c.Kind()); k != "" && !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -182,9 +182,9 @@ func (t *textWriter) sourceList() {
 	}
 	t.p("SOURCES\n")
 	for i, c := range t.notes {
-		t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title, kindLabel(c.Kind), c.Locator, c.Claim)
-		if c.URL != "" {
-			t.p("      %s\n", c.URL)
+		t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title(), kindLabel(c.Kind()), c.Locator(), c.Claim())
+		if c.URL() != "" {
+			t.p("      %s\n", c.URL())
 		}
 	}
 	t.p("\n")

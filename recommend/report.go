@@ -132,11 +132,11 @@ func newOutline(r *Result) outline {
 func (o *outliner) refs(cites []Citation) string {
 	var nums []int
 	for _, c := range cites {
-		n, ok := o.sourceNum[c.Source]
+		n, ok := o.sourceNum[c.Source()]
 		if !ok {
 			o.sources = append(o.sources, c)
 			n = len(o.sources)
-			o.sourceNum[c.Source] = n
+			o.sourceNum[c.Source()] = n
 		}
 		if !slices.Contains(nums, n) {
 			nums = append(nums, n)
@@ -380,8 +380,8 @@ func capital(s string) string {
 func countSources(cites []Citation) int {
 	var ids []string
 	for _, c := range cites {
-		if !slices.Contains(ids, c.Source) {
-			ids = append(ids, c.Source)
+		if !slices.Contains(ids, c.Source()) {
+			ids = append(ids, c.Source())
 		}
 	}
 	return len(ids)
@@ -414,11 +414,11 @@ func kindNames(cites []Citation) string {
 	var kinds []string
 	count := map[string][]string{}
 	for _, c := range cites {
-		if !slices.Contains(kinds, c.Kind) {
-			kinds = append(kinds, c.Kind)
+		if !slices.Contains(kinds, c.Kind()) {
+			kinds = append(kinds, c.Kind())
 		}
-		if !slices.Contains(count[c.Kind], c.Source) {
-			count[c.Kind] = append(count[c.Kind], c.Source)
+		if !slices.Contains(count[c.Kind()], c.Source()) {
+			count[c.Kind()] = append(count[c.Kind()], c.Source())
 		}
 	}
 	names := make([]string, len(kinds))
@@ -537,9 +537,9 @@ var textStyle = style{
 	},
 	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },
 	source: func(w *bufio.Writer, n int, c Citation) {
-		fmt.Fprintf(w, "  [%d] %s (%s)", n, c.Title, kindNoun(c.Kind))
-		if c.URL != "" {
-			fmt.Fprintf(w, " %s", c.URL)
+		fmt.Fprintf(w, "  [%d] %s (%s)", n, c.Title(), kindNoun(c.Kind()))
+		if c.URL() != "" {
+			fmt.Fprintf(w, " %s", c.URL())
 		}
 		fmt.Fprintln(w)
 	},
@@ -593,8 +593,8 @@ var markdownStyle = style{
 	},
 	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },
 	source: func(w *bufio.Writer, n int, c Citation) {
-		fmt.Fprintf(w, "%d. %s (%s)", n, md(c.Title), md(kindNoun(c.Kind)))
-		if u := c.URL; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		fmt.Fprintf(w, "%d. %s (%s)", n, md(c.Title()), md(kindNoun(c.Kind())))
+		if u := c.URL(); strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
 			fmt.Fprintf(w, " <%s>", strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20").Replace(u))
 		} else if u != "" {
 			fmt.Fprintf(w, " %s", md(u))

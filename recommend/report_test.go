@@ -24,9 +24,9 @@ func writeShort(t *testing.T, res *recommend.Result) string {
 // citations.
 func TestShortReportSharedText(t *testing.T) {
 	guide := func(locator string) recommend.Citation {
-		return recommend.Citation{Source: "guide", Title: "Guide", Kind: "guideline", Locator: locator, Claim: "C."}
+		return recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Kind: "guideline"}, locator, "C.")
 	}
-	blog := recommend.Citation{Source: "blog", Title: "Blog", Kind: "personal-account", Locator: "paragraph 1", Claim: "C."}
+	blog := recommend.CitationOf(recommend.Source{ID: "blog", Title: "Blog", Kind: "personal-account"}, "paragraph 1", "C.")
 	careful := recommend.Note{Rule: "c", Text: "Go gently."}
 	res := &recommend.Result{
 		Plan: []recommend.PlanStep{
@@ -126,9 +126,9 @@ func TestShortReportOddResults(t *testing.T) {
 func TestMarkdownEscapes(t *testing.T) {
 	res := &recommend.Result{
 		Messages: []recommend.Message{{Kind: recommend.SafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
-			Citations: []recommend.Citation{{Source: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}}}},
+			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}, "", "")}}},
 		Avoided: []recommend.Item{{Movement: "m", Name: "M\nline", Reasons: []recommend.Note{{Text: "Why\n\n# heading"}},
-			Citations: []recommend.Citation{{Source: "w", Title: "Web", Kind: "clinic-article", URL: "https://example.org/a b<c>"}}}},
+			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic-article", URL: "https://example.org/a b<c>"}, "", "")}}},
 		Disclaimer: "Note.",
 	}
 	var b bytes.Buffer

@@ -7,8 +7,6 @@ package recommend
 // decided what, per movement, so that a Result, and an explanation of it,
 // are both built from the same decisions (see build.go).
 
-import "slices"
-
 // Outcome is what the safety policy decided for one movement.
 type outcome uint8
 
@@ -36,6 +34,10 @@ type decision struct {
 }
 
 // decisions is the decision record of one profile.
+//
+// Recommend reuses decision records through Engine.scratch, so a record
+// also keeps the working memory it was built with, and nothing in a Result
+// may point into it: build copies what it takes.
 type decisions struct {
 	matched []bool
 	// movements holds one decision per movement, in declaration order.
@@ -43,11 +45,50 @@ type decisions struct {
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+
+	// Working memory, kept for reuse. counts and backing are collect's;
+	// have marks the profile's equipment; seen and merged are the builder's,
+	// seen all false between uses.
+	counts, backing, merged []int
+	have, seen              []bool
 }
 
-// resolve applies the safety policy to the matched rules of profile p.
+// newDecisions returns an empty decision record sized for e.
+func (e *Engine) newDecisions() *decisions {
+	return &decisions{
+		matched:   make([]bool, len(e.rules)),
+		movements: make([]decision, len(e.movements)),
+		counts:    make([]int, len(e.movements)*numEffects),
+		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
+		seen:      make([]bool, len(e.citations)),
+	}
+}
+
+// getDecisions returns a decision record for one Recommend call, reused
+// from an earlier call when one is free; putDecisions gives it back.
+func (e *Engine) getDecisions() *decisions {
+	if d, ok := e.scratch.Get().(*decisions); ok {
+		return d
+	}
+	return e.newDecisions()
+}
+
+func (e *Engine) putDecisions(d *decisions) { e.scratch.Put(d) }
+
+// resolve applies the safety policy to the matched rules of profile p, in
+// a new decision record.
 func (e *Engine) resolve(p *Profile, matched []bool) *decisions {
-	d := &decisions{matched: matched, movements: make([]decision, len(e.movements))}
+	d := e.newDecisions()
+	copy(d.matched, matched)
+	e.resolveInto(d, p)
+	return d
+}
+
+// resolveInto applies the safety policy to the rules d.matched marks, for
+// profile p, overwriting the rest of d.
+func (e *Engine) resolveInto(d *decisions, p *Profile) {
+	matched := d.matched
+	d.referrals, d.withholding = d.referrals[:0], d.withholding[:0]
 	d.collect(e)
 	for ri := range e.rules {
 		if matched[ri] && e.rules[ri].refer != nil {
@@ -60,13 +101,14 @@ func (e *Engine) resolve(p *Profile, matched []bool) *decisions {
 	var have []bool
 	for mi := range d.movements {
 		m := &d.movements[mi]
+		m.missing = m.missing[:0]
 		switch {
 		case len(m.by[effectAvoid]) > 0:
 			// Policy 1: an avoid always wins.
 			m.outcome = outcomeAvoided
 		case len(m.by[effectRecommend]) > 0:
 			if have == nil {
-				have = e.equipmentSet(p)
+				have = e.equipmentSet(d.have, p)
 			}
 			for _, eq := range e.movements[mi].equipment {
 				if !have[eq] {
@@ -91,13 +133,13 @@ func (e *Engine) resolve(p *Profile, matched []bool) *decisions {
 			m.outcome = outcomeNone
 		}
 	}
-	return d
 }
 
 // collect fills each decision's rule lists from the matched rules, counting
 // first so that every list is carved from a single allocation.
 func (d *decisions) collect(e *Engine) {
-	counts := make([]int, len(e.movements)*numEffects)
+	counts := d.counts
+	clear(counts)
 	total := 0
 	for ri := range e.rules {
 		if d.matched[ri] {
@@ -109,7 +151,10 @@ func (d *decisions) collect(e *Engine) {
 			}
 		}
 	}
-	backing := make([]int, total)
+	if cap(d.backing) < total {
+		d.backing = make([]int, total)
+	}
+	backing := d.backing[:total]
 	off := 0
 	for mi := range d.movements {
 		for eff := range numEffects {
@@ -130,23 +175,14 @@ func (d *decisions) collect(e *Engine) {
 	}
 }
 
-// equipmentSet marks the equipment vocabulary entries profile p has.
-func (e *Engine) equipmentSet(p *Profile) []bool {
-	have := make([]bool, len(e.vocab[fieldEquipment].entries))
+// equipmentSet marks in have, one flag per equipment vocabulary entry,
+// the equipment profile p has, and returns it.
+func (e *Engine) equipmentSet(have []bool, p *Profile) []bool {
+	clear(have)
 	for _, eq := range p.Equipment {
 		if i := e.vocab[fieldEquipment].index(eq); i >= 0 {
 			have[i] = true
 		}
 	}
 	return have
-}
-
-// mergeRules merges two ascending lists of rule indexes, without repeats.
-func mergeRules(a, b []int) []int {
-	if len(b) == 0 {
-		return a
-	}
-	out := append(slices.Clone(a), b...)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

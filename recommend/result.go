@@ -1,5 +1,7 @@
 package recommend
 
+import "encoding/json"
+
 // Result is the advice for one profile. Every list is sorted as documented
 // on its field, so that the same profile and rule set always give the same
 // Result and byte-identical JSON. Lists are never nil.
@@ -190,21 +192,103 @@ type TraceEntry struct {
 	Matched bool `json:"matched"`
 }
 
-// Citation points at the passage of a source that justifies advice.
+// Citation points at the passage of a source that justifies advice: the
+// source, a locator inside it and the claim the rule author makes of it.
+//
+// A Citation is a small immutable value, like [net/netip.Addr]: it is read
+// through its methods, and copying one copies a reference to text that
+// never changes. A Result can therefore carry citations without copying
+// their text, and a caller that changes a Result (replacing a citation in a
+// list, say) cannot affect another Result. The zero Citation has every
+// field "". Compare citations with [Citation.Equal], not ==: == compares
+// identity, and two engines loaded from the same rules have equal
+// citations that are not identical.
+//
+// A Citation encodes to JSON as an object with the keys source, title,
+// publisher, kind, url, locator and claim, and decodes from the same.
 type Citation struct {
-	// Source is the source id.
-	Source string `json:"source"`
-	// Title is the source's title.
-	Title string `json:"title"`
-	// Publisher is who published the source.
+	c *citation
+}
+
+// citation is the text of a Citation. It is never modified once made.
+type citation struct {
+	Source    string `json:"source"`
+	Title     string `json:"title"`
 	Publisher string `json:"publisher"`
-	// Kind is the source's kind, one of the values Source.Kind documents,
-	// so that a reader can tell a guideline from a web article.
-	Kind string `json:"kind"`
-	// URL is the source's address, or "" when it is not known.
-	URL string `json:"url"`
-	// Locator is a section heading of the source, or "paragraph N".
-	Locator string `json:"locator"`
-	// Claim is what the source says there, in the rule author's words.
-	Claim string `json:"claim"`
+	Kind      string `json:"kind"`
+	URL       string `json:"url"`
+	Locator   string `json:"locator"`
+	Claim     string `json:"claim"`
+}
+
+// zeroCitation is what the methods of the zero Citation read.
+var zeroCitation citation
+
+// CitationOf returns the citation of the passage of src at locator, with
+// the claim the rule author makes of it.
+func CitationOf(src Source, locator, claim string) Citation {
+	return Citation{&citation{
+		Source: src.ID, Title: src.Title, Publisher: src.Publisher, Kind: src.Kind,
+		URL: src.URL, Locator: locator, Claim: claim,
+	}}
+}
+
+func (c Citation) text() *citation {
+	if c.c == nil {
+		return &zeroCitation
+	}
+	return c.c
+}
+
+// Source returns the id of the cited source.
+func (c Citation) Source() string { return c.text().Source }
+
+// Title returns the cited source's title.
+func (c Citation) Title() string { return c.text().Title }
+
+// Publisher returns who published the cited source.
+func (c Citation) Publisher() string { return c.text().Publisher }
+
+// Kind returns the cited source's kind, one of the values [Source].Kind
+// documents, so that a reader can tell a guideline from a web article.
+func (c Citation) Kind() string { return c.text().Kind }
+
+// URL returns the cited source's address, or "" when it is not known.
+func (c Citation) URL() string { return c.text().URL }
+
+// Locator returns where in the source the passage is: a section heading
+// or "paragraph N".
+func (c Citation) Locator() string { return c.text().Locator }
+
+// Claim returns what the source says there, in the rule author's words.
+func (c Citation) Claim() string { return c.text().Claim }
+
+// IsZero reports whether c is the zero Citation, or equal to it.
+func (c Citation) IsZero() bool { return *c.text() == zeroCitation }
+
+// Equal reports whether c and d cite the same passage with the same text:
+// whether every one of their methods returns the same.
+func (c Citation) Equal(d Citation) bool { return c.c == d.c || *c.text() == *d.text() }
+
+// String returns the source id and the locator, as in "nice-ng59 (1.2.1)".
+func (c Citation) String() string {
+	t := c.text()
+	if t.Locator == "" {
+		return t.Source
+	}
+	return t.Source + " (" + t.Locator + ")"
+}
+
+// MarshalJSON encodes c as a JSON object; see [Citation].
+func (c Citation) MarshalJSON() ([]byte, error) { return json.Marshal(c.text()) }
+
+// UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into c.
+// Keys it does not know are ignored, as [encoding/json] does for structs.
+func (c *Citation) UnmarshalJSON(data []byte) error {
+	t := new(citation)
+	if err := json.Unmarshal(data, t); err != nil {
+		return err
+	}
+	c.c = t
+	return nil
 }

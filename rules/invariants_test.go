@@ -312,7 +312,7 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 
 // clinicalCites reports whether cites include one of source.
 func clinicalCites(cites []recommend.Citation, source string) bool {
-	return slices.ContainsFunc(cites, func(c recommend.Citation) bool { return c.Source == source })
+	return slices.ContainsFunc(cites, func(c recommend.Citation) bool { return c.Source() == source })
 }
 
 // TestClinicalSourceKinds pins the kind of each source the issue names, so

@@ -424,12 +424,12 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 			report(p, "cited", "%s has no citation", what)
 		}
 		for _, c := range cites {
-			src, ok := rs.sources[c.Source]
+			src, ok := rs.sources[c.Source()]
 			switch {
 			case !ok:
-				report(p, "cited", "%s cites unknown source %q", what, c.Source)
-			case c.Kind == "" || c.Kind != src.Kind:
-				report(p, "citation kind", "%s cites %s with kind %q, want the source's kind %q", what, c.Source, c.Kind, src.Kind)
+				report(p, "cited", "%s cites unknown source %q", what, c.Source())
+			case c.Kind() == "" || c.Kind() != src.Kind:
+				report(p, "citation kind", "%s cites %s with kind %q, want the source's kind %q", what, c.Source(), c.Kind(), src.Kind)
 			}
 		}
 	}

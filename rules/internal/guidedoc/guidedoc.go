@@ -49,8 +49,8 @@ func kindRank(kind string) int {
 func kinds(cites []recommend.Citation) []string {
 	var out []string
 	for _, c := range cites {
-		if !slices.Contains(out, c.Kind) {
-			out = append(out, c.Kind)
+		if !slices.Contains(out, c.Kind()) {
+			out = append(out, c.Kind())
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int { return kindRank(a) - kindRank(b) })
@@ -497,8 +497,8 @@ func against(c recommend.Conflict) string {
 func sourceIDs(cites []recommend.Citation) []string {
 	var out []string
 	for _, c := range cites {
-		if !slices.Contains(out, c.Source) {
-			out = append(out, c.Source)
+		if !slices.Contains(out, c.Source()) {
+			out = append(out, c.Source())
 		}
 	}
 	return out
@@ -511,9 +511,9 @@ func writeSources(b *bytes.Buffer, eng *recommend.Engine) {
 	for _, r := range eng.Rules() {
 		var seen []string
 		for _, c := range r.Citations {
-			if !slices.Contains(seen, c.Source) {
-				seen = append(seen, c.Source)
-				cited[c.Source]++
+			if !slices.Contains(seen, c.Source()) {
+				seen = append(seen, c.Source())
+				cited[c.Source()]++
 			}
 		}
 	}
@@ -583,7 +583,7 @@ func side(rules []string, cites []recommend.Citation) string {
 func sourceRefs(cites []recommend.Citation) []string {
 	var out []string
 	for _, c := range cites {
-		s := fmt.Sprintf("`%s` § %s", c.Source, cell(c.Locator))
+		s := fmt.Sprintf("`%s` § %s", c.Source(), cell(c.Locator()))
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}

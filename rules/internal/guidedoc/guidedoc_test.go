@@ -13,7 +13,7 @@ import (
 func cites(kinds ...string) []recommend.Citation {
 	out := make([]recommend.Citation, len(kinds))
 	for i, k := range kinds {
-		out[i] = recommend.Citation{Source: "s-" + k, Kind: k}
+		out[i] = recommend.CitationOf(recommend.Source{ID: "s-" + k, Kind: k}, "", "")
 	}
 	return out
 }
