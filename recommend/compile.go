@@ -43,7 +43,11 @@ type compiler struct {
 	tagIdx      map[string][]int
 	ruleFirst   map[string]parse.FilePos
 	citeIdx     map[citation]int
-	smoke       []smokeProfile
+	// conds holds each when text compiled without error so far: rules
+	// with the same condition share its AST and program, which are
+	// immutable and safe for concurrent use.
+	conds map[string]compiledCondition
+	smoke []smokeProfile
 
 	// budget is the most a condition's estimated cost may be, and
 	// costLimit the most its actual cost may be when it runs.
@@ -69,6 +73,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 		tagIdx:      map[string][]int{},
 		ruleFirst:   map[string]parse.FilePos{},
 		citeIdx:     map[citation]int{},
+		conds:       map[string]compiledCondition{},
 		budget:      MaxRuleCost,
 		costLimit:   cfg.costLimit,
 	}
@@ -218,6 +223,15 @@ func (c *compiler) unknownWhy(t parse.Text, what, why string, known []string) {
 // maxListedNames is the most known names an unknown-name message lists.
 const maxListedNames = 8
 
+// compiledCondition is a when condition compiled by condition, with its
+// direct check (directcheck.go) when it has one.
+type compiledCondition struct {
+	ast    *cel.Ast
+	prg    cel.Program
+	loops  bool
+	direct directCheck
+}
+
 func (c *compiler) rules() {
 	for _, r := range c.doc.Rules {
 		if c.duplicate(c.ruleFirst, "rule", r.ID) {
@@ -225,8 +239,15 @@ func (c *compiler) rules() {
 		}
 		cr := rule{id: r.ID.S, description: r.Description, reason: r.Because, when: r.When, pos: r.ID.Pos}
 		if r.WhenAt != nil {
-			cr.ast, cr.prg, cr.loops = c.condition(r)
-			cr.direct = directCondition(cr.ast)
+			cc, ok := c.conds[r.When]
+			if !ok {
+				cc.ast, cc.prg, cc.loops = c.condition(r)
+				if cc.prg != nil {
+					cc.direct = directCondition(cc.ast)
+					c.conds[r.When] = cc
+				}
+			}
+			cr.ast, cr.prg, cr.loops, cr.direct = cc.ast, cc.prg, cc.loops, cc.direct
 		}
 		for e, sel := range r.Effects {
 			if sel != nil {
