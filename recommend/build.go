@@ -72,12 +72,6 @@ func (e *Engine) build(d *decisions) *Result {
 	for ri := range e.rules {
 		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
 	}
-	for _, ri := range d.referrals {
-		res.Referrals = b.addReferral(res.Referrals, ri)
-	}
-	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
-		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
-	})
 	// Size the lists once: an item is large, and growing a list copies it.
 	// The citation slab is sized for the items and conflicts exactly, and
 	// the id and note slabs for at most as many entries as they need.
@@ -87,12 +81,12 @@ func (e *Engine) build(d *decisions) *Result {
 		switch m.outcome {
 		case outcomeAvoided:
 			nAvoid++
-			nCites += b.countCitations(avoid, nil)
+			nCites += b.countCitations(avoid)
 			nIDs += len(avoid)
 			nNotes += len(avoid)
 			if len(rec) > 0 {
 				nConf++
-				nCites += b.countCitations(rec, nil) + b.countCitations(avoid, caution)
+				nCites += b.countCitations(rec) + b.countCitations(avoid) + b.countCitations(caution)
 				nIDs += 2 * (len(rec) + len(avoid) + len(caution))
 			}
 		case outcomeNeedsEquipment:
@@ -100,22 +94,28 @@ func (e *Engine) build(d *decisions) *Result {
 			nIDs += len(m.missing) + len(rec)
 		case outcomeRecommended:
 			nRec++
-			nCites += b.countCitations(rec, caution)
+			nCites += b.countCitations(rec) + b.countCitations(caution)
 			nIDs += len(rec) + len(caution)
 			nNotes += len(rec) + len(caution)
 			if len(caution) > 0 {
 				nConf++
-				nCites += b.countCitations(rec, nil) + b.countCitations(caution, nil)
+				nCites += b.countCitations(rec) + b.countCitations(caution)
 				nIDs += len(rec) + 2*len(caution)
 			}
 		}
 	}
-	// Messages and the plan take at most one id and the citations of each
-	// rule that gives them.
+	// Referrals, messages and the plan take at most one id and the
+	// citations of each rule that gives them.
 	for ri := range e.rules {
-		if r := &e.rules[ri]; d.matched[ri] && (r.say != nil || r.priority != 0) {
-			nIDs++
-			nCites += len(r.cites)
+		r := &e.rules[ri]
+		if !d.matched[ri] {
+			continue
+		}
+		for _, gives := range [...]bool{r.refer != nil, r.say != nil, r.priority != 0} {
+			if gives {
+				nIDs++
+				nCites += len(r.cites)
+			}
 		}
 	}
 	res.Recommended = make([]Item, 0, nRec)
@@ -125,6 +125,12 @@ func (e *Engine) build(d *decisions) *Result {
 	b.cites = make([]Citation, 0, nCites)
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
+	for _, ri := range d.referrals {
+		res.Referrals = b.addReferral(res.Referrals, ri)
+	}
+	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
+		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
+	})
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
@@ -189,26 +195,13 @@ func (b *builder) citations(rules []int) []Citation {
 	return b.cites[start:len(b.cites):len(b.cites)]
 }
 
-// countCitations returns how many distinct citations the rules of a and b
-// have together: the length of citations(b.merge(a, c)).
-func (b *builder) countCitations(a, c []int) int {
+// countCitations returns how many citations the rules have, repeats
+// included: at least as many as citations(rules) takes. A citation is one
+// word, so a little spare room costs less than counting the distinct ones.
+func (b *builder) countCitations(rules []int) int {
 	n := 0
-	for _, rules := range [2][]int{a, c} {
-		for _, ri := range rules {
-			for _, ci := range b.e.rules[ri].cites {
-				if !b.seen[ci] {
-					b.seen[ci] = true
-					n++
-				}
-			}
-		}
-	}
-	for _, rules := range [2][]int{a, c} {
-		for _, ri := range rules {
-			for _, ci := range b.e.rules[ri].cites {
-				b.seen[ci] = false
-			}
-		}
+	for _, ri := range rules {
+		n += len(b.e.rules[ri].cites)
 	}
 	return n
 }
@@ -244,7 +237,7 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 		Message:   r.refer.message,
 		Withhold:  r.refer.withhold,
 		Citations: b.citations([]int{ri}),
-		Rules:     []string{r.id},
+		Rules:     b.ruleIDs([]int{ri}),
 	})
 }
 
