@@ -12,6 +12,34 @@ type Term struct {
 	ID string `json:"id"`
 	// Label names the value for people, such as "Disc herniation".
 	Label string `json:"label"`
+	// Codes are the codes of clinical terminologies that stand for the
+	// value, as the vocabulary entry lists them; empty when it gives none.
+	// A code stands for one value in the whole vocabulary, so a program
+	// can map coded data, such as a FHIR Condition, to profile values.
+	Codes []Code `json:"codes,omitempty"`
+}
+
+// Code is a code of a clinical terminology, as FHIR writes one in a
+// Coding: the code system's URI and the code. For example SNOMED CT
+// (System "http://snomed.info/sct") code "23056005", sciatica, or
+// ICD-10-CM ("http://hl7.org/fhir/sid/icd-10-cm") code "M54.30".
+type Code struct {
+	// System is the absolute URI of the code system.
+	System string `json:"system"`
+	// Code is the code in that system, as written.
+	Code string `json:"code"`
+}
+
+// codes converts the parse stage's codes; nil for none.
+func codes(cs []parse.Code) []Code {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]Code, len(cs))
+	for i, c := range cs {
+		out[i] = Code{System: c.System.S, Code: c.Code.S}
+	}
+	return out
 }
 
 // Vocabulary lists the allowed values of each profile list field, in
@@ -67,7 +95,7 @@ func (e *Engine) Vocabulary() Vocabulary {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
 		for i, en := range entries {
-			lists[fi][i] = Term{ID: en.id, Label: en.label}
+			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...)}
 		}
 	}
 	return Vocabulary{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	slashpath "path"
 	"regexp"
 	"slices"
@@ -67,6 +68,18 @@ type Term struct {
 	ID Text
 	// Label is the value's name for people.
 	Label string
+	// Codes are the codes of clinical terminologies, such as SNOMED CT or
+	// ICD-10, that stand for the value, in the order written; nil when
+	// the entry gives none.
+	Codes []Code
+}
+
+// Code is a code of a clinical terminology: a code system, named by an
+// absolute URI such as http://snomed.info/sct, and a code in it. A code
+// stands for one vocabulary term in the whole rule set.
+type Code struct {
+	// System is the code system's URI, and Code the code in it.
+	System, Code Text
 }
 
 // Movement declares a movement that rules can advise.
@@ -214,6 +227,18 @@ type RuleSet struct {
 	Movements []*Movement
 	// Rules are the rules every file declares, in order.
 	Rules []*Rule
+
+	// codeAt holds, for each system and code a vocabulary term gives,
+	// the term and where the code is written, to report a code given
+	// twice.
+	codeAt map[[2]string]codeUse
+}
+
+// codeUse is a vocabulary term's use of a code.
+type codeUse struct {
+	field int
+	id    string
+	pos   FilePos
 }
 
 // Add parses one rule file, src, named name, adding its declarations to rs
@@ -227,7 +252,8 @@ func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
 var (
 	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
-	vocabKeys    = []string{"id", "label"}
+	vocabKeys    = []string{"id", "label", "codes"}
+	codeKeys     = []string{"system", "code"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
@@ -239,6 +265,7 @@ var (
 const (
 	nSourceRequired   = 4
 	nVocabRequired    = 2
+	nCodeRequired     = 2
 	nMovementRequired = 5
 	nRuleRequired     = 4
 	nReferRequired    = 2
@@ -550,11 +577,83 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 				p.iss.Add(id.Pos, "the %s id is %d bytes long, over the limit of %d: profiles cannot hold a longer value", field.Label, len(id.S), p.doc.MaxIDLen)
 				ok = false
 			}
+			var codes []Code
+			if n := m["codes"]; n != nil {
+				codes = p.codes(n, fi, id.S)
+			}
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes})
 			}
 		}
 	}
+}
+
+// codes parses the codes of the vocabulary term id of field fi: a list of
+// mappings of a system URI and a code. A code already given to a term is
+// reported, wherever in the rule set that term is.
+func (p *fileParser) codes(n *yaml.Node, fi int, id string) []Code {
+	items := p.sequence(n, "codes")
+	if n.Kind == yaml.SequenceNode && len(items) == 0 {
+		p.iss.Add(p.pos(n), "codes must list at least one code: give {system, code} entries, or remove the key")
+	}
+	var out []Code
+	for _, item := range items {
+		m, ok := p.mapping(item, "a code", codeKeys, nCodeRequired)
+		if !ok {
+			continue
+		}
+		sys, sysOK := p.codeText(m["system"], "the code system")
+		if sysOK && !absoluteURI(sys.S) {
+			p.iss.Add(sys.Pos, "the code system %q is not an absolute URI: name it by its URI, such as http://snomed.info/sct or http://hl7.org/fhir/sid/icd-10-cm", sys.S)
+			sysOK = false
+		}
+		code, codeOK := p.codeText(m["code"], "the code")
+		if !sysOK || !codeOK {
+			continue
+		}
+		key := [2]string{sys.S, code.S}
+		if p.doc.codeAt == nil {
+			p.doc.codeAt = map[[2]string]codeUse{}
+		}
+		if first, dup := p.doc.codeAt[key]; dup {
+			p.iss.Add(code.Pos, "code %q of %s is given twice: %s %q has it at %s; a code stands for one term",
+				code.S, sys.S, p.doc.Fields[first.field].Label, first.id, first.pos)
+			continue
+		}
+		p.doc.codeAt[key] = codeUse{field: fi, id: id, pos: code.Pos}
+		out = append(out, Code{System: sys, Code: code})
+	}
+	return out
+}
+
+// codeText reads a code system or a code: text without white space or
+// invisible characters, which no code system uses and which would make
+// two spellings of one code differ.
+func (p *fileParser) codeText(n *yaml.Node, what string) (Text, bool) {
+	t, ok := p.text(n, what)
+	if !ok {
+		return t, false
+	}
+	for _, r := range t.S {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			p.iss.Add(t.Pos, "%s %s holds the character %U: write it without spaces or invisible characters", what, Quote(t.S), r)
+			return t, false
+		}
+	}
+	return t, true
+}
+
+// absoluteURI reports whether s is an absolute URI: a scheme, and for a
+// hierarchical URI such as http://..., a host.
+func absoluteURI(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return false
+	}
+	if u.Opaque != "" {
+		return true // urn:oid:2.16.840.1.113883.6.96 and the like
+	}
+	return u.Host != ""
 }
 
 func (p *fileParser) movement(n *yaml.Node) {

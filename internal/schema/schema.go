@@ -117,7 +117,15 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			mapping,
 		}}
 	}
-	vocabEntry := closed("An allowed value of a profile list field.", object{"id": id, "label": text}, "id", "label")
+	code := closed("A code of a clinical terminology that stands for the value; a system and code may be given to one value only.", object{
+		"system": object{"type": "string", "format": "uri", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$",
+			"description": "The code system's absolute URI, such as http://snomed.info/sct (SNOMED CT), http://hl7.org/fhir/sid/icd-10 (ICD-10) or http://hl7.org/fhir/sid/icd-10-cm (ICD-10-CM)."},
+		"code": object{"type": "string", "pattern": "^[^\\s]+$", "description": "The code in that system, written as text: quote a code of digits only."},
+	}, "system", "code")
+	vocabEntry := closed("An allowed value of a profile list field.", object{
+		"id": id, "label": text,
+		"codes": object{"type": "array", "minItems": 1, "items": code},
+	}, "id", "label")
 	vocabProps := object{}
 	for _, f := range vocabularyFields {
 		vocabProps[f] = ids(vocabEntry)

@@ -133,6 +133,7 @@ var schemaLevel = []string{
 	"unknown-key-every-level",
 	"unknown-key-rule",
 	"unknown-key-top",
+	"vocabulary-codes-mistakes",
 	"wrong-scalar-types",
 	"yaml-top-level-list",
 }

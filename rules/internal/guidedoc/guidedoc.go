@@ -368,6 +368,9 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 			return nil, err
 		}
 		p("### %s (`%s`)\n\n", cell(c.Label), c.ID)
+		if codes := codeList(c.Codes); codes != "" {
+			p("Codes: %s.\n\n", codes)
+		}
 		var extra []row
 		for _, r := range rows(res) {
 			if !inBase[r.key()] {
@@ -399,12 +402,16 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		id := "`" + f.ID + "`"
+		if codes := codeList(f.Codes); codes != "" {
+			id += "; " + codes
+		}
 		if len(res.Referrals) == 0 {
-			p("| %s (`%s`) | none | %s | | | %s |\n", cell(f.Label), f.ID, yesNo(res.Withheld), planCell(res))
+			p("| %s (%s) | none | %s | | | %s |\n", cell(f.Label), id, yesNo(res.Withheld), planCell(res))
 			continue
 		}
 		top := res.Referrals[0]
-		p("| %s (`%s`) | **%s** | %s | %s | %s | %s |\n", cell(f.Label), f.ID, top.Urgency, yesNo(res.Withheld),
+		p("| %s (%s) | **%s** | %s | %s | %s | %s |\n", cell(f.Label), id, top.Urgency, yesNo(res.Withheld),
 			cell(top.Message), side(top.Rules, top.Citations), planCell(res))
 	}
 	p("\n")
@@ -622,4 +629,25 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// systemNames are the names of the code systems the vocabulary uses.
+var systemNames = map[string]string{
+	"http://snomed.info/sct":            "SNOMED CT",
+	"http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+	"http://hl7.org/fhir/sid/icd-10":    "ICD-10",
+}
+
+// codeList lists a term's codes, "SNOMED CT 23056005, ICD-10-CM M54.30",
+// or gives "" when it has none.
+func codeList(codes []recommend.Code) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		name := systemNames[c.System]
+		if name == "" {
+			name = c.System
+		}
+		parts[i] = cell(name) + " `" + c.Code + "`"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,555 @@
+package cdshooks
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// Indicator is a card's urgency, one of the values CDS Hooks allows.
+type Indicator string
+
+// The indicators, in order of increasing urgency.
+const (
+	// Info is for the plan, key messages and other recommendations, and
+	// for routine referrals.
+	Info Indicator = "info"
+	// Warning is for urgent referrals and the movements to avoid.
+	Warning Indicator = "warning"
+	// Critical is for emergency referrals.
+	Critical Indicator = "critical"
+)
+
+// MaxSummary is the most characters a card's summary has: CDS Hooks asks
+// for fewer than 140.
+const MaxSummary = 139
+
+// Card is a CDS Hooks card, with the specification's field names.
+type Card struct {
+	// UUID identifies the card: a name-based (version 5) UUID of the
+	// rule set's digest and the card's content, so the same Result
+	// always gives the same UUIDs.
+	UUID string `json:"uuid"`
+	// Summary is one sentence of at most MaxSummary characters.
+	Summary string `json:"summary"`
+	// Detail is GitHub-flavoured markdown: how, dose, reasons, cautions
+	// and every source.
+	Detail string `json:"detail,omitempty"`
+	// Indicator is the card's urgency.
+	Indicator Indicator `json:"indicator"`
+	// Source is the primary source of the card's guidance: its first
+	// citation of the strongest kind of evidence.
+	Source Source `json:"source"`
+	// Links point at the card's other cited sources that have an
+	// address; omitted when there are none.
+	Links []Link `json:"links,omitempty"`
+}
+
+// Source is the source of a card's guidance.
+type Source struct {
+	// Label names the source: its title, and its publisher after " — ".
+	Label string `json:"label"`
+	// URL is the source's address, omitted when it is not known.
+	URL string `json:"url,omitempty"`
+}
+
+// Link is a link to more information, shown on a card.
+type Link struct {
+	// Label is the link's text: the cited source's title.
+	Label string `json:"label"`
+	// URL is the source's absolute address.
+	URL string `json:"url"`
+	// Type is always "absolute": the links are web pages, not SMART apps.
+	Type string `json:"type"`
+}
+
+// Cards turns a Result into CDS Hooks cards, in this order:
+//
+//   - one card per referral, most urgent first: critical for an
+//     emergency, warning when urgent, info when routine;
+//   - one info card with the key messages, when there are any;
+//   - one info card per plan step, with how, dose and why;
+//   - one info card "Also helpful" with the other recommended movements
+//     (titled "Recommended" when there is no plan);
+//   - one warning card "Avoid for now" with the movements to avoid, and
+//     where the sources disagree about them.
+//
+// When advice is withheld, the Result recommends nothing, so there are no
+// plan or "Also helpful" cards, and the referral card says that exercises
+// are on hold. Every card has a source: its first citation of the
+// strongest kind of evidence (a guideline before a review, a trial, a
+// reference, a clinic, practitioner or health article, or a personal
+// account; the first in rule order among equals). Every citation of the
+// card is listed in its detail, the source first; the others with an
+// address are also links. A nil Result is an error.
+func Cards(res *recommend.Result) ([]Card, error) {
+	if res == nil {
+		return nil, errors.New("cdshooks: nil *recommend.Result")
+	}
+	b := builder{res: res}
+	for _, ref := range res.Referrals {
+		b.referral(ref)
+	}
+	b.messages()
+	for i, step := range res.Plan {
+		b.planStep(i, step)
+	}
+	b.alsoHelpful()
+	b.avoid()
+	return b.cards, nil
+}
+
+// builder makes the cards of one Result.
+type builder struct {
+	res   *recommend.Result
+	cards []Card
+}
+
+// add finishes a card: its source and links from cites, its detail with
+// the list of sources, and its UUID.
+func (b *builder) add(ind Indicator, summary string, body []string, cites []recommend.Citation) {
+	cites = strongestFirst(distinct(cites))
+	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites)}
+	if len(cites) > 0 {
+		body = append(body, sourcesSection(cites))
+		seen := map[string]bool{c.Source.URL: true}
+		for _, ci := range cites[1:] {
+			if u := webURL(ci.URL()); u != "" && !seen[u] {
+				seen[u] = true
+				c.Links = append(c.Links, Link{Label: oneLine(ci.Title()), URL: u, Type: "absolute"})
+			}
+		}
+	}
+	c.Detail = strings.Join(body, "\n\n")
+	c.UUID = cardUUID(b.res.RuleSet.Digest, c)
+	b.cards = append(b.cards, c)
+}
+
+// source is the card's source: the first citation, or the rule set when
+// there is none (every rule cites a source, so only an edited Result has
+// none).
+func (b *builder) source(cites []recommend.Citation) Source {
+	if len(cites) == 0 {
+		label := "backrules rule set"
+		if v := b.res.RuleSet.Version; v != "" {
+			label += " " + oneLine(v)
+		}
+		return Source{Label: label}
+	}
+	c := cites[0]
+	label := oneLine(c.Title())
+	if p := oneLine(c.Publisher()); p != "" {
+		if label == "" {
+			label = p
+		} else {
+			label += " — " + p
+		}
+	}
+	if label == "" {
+		label = oneLine(c.Source())
+	}
+	if label == "" {
+		label = "backrules rule set"
+	}
+	return Source{Label: label, URL: webURL(c.URL())}
+}
+
+var urgencyWord = map[recommend.Urgency]string{
+	recommend.Emergency: "Emergency",
+	recommend.Urgent:    "Urgent",
+	recommend.Routine:   "Routine",
+}
+
+func (b *builder) referral(ref recommend.Referral) {
+	ind := Info
+	switch ref.Urgency {
+	case recommend.Emergency:
+		ind = Critical
+	case recommend.Urgent:
+		ind = Warning
+	}
+	word := urgencyWord[ref.Urgency]
+	if word == "" {
+		word = "Referral"
+	}
+	body := []string{"**" + word + " referral.** " + md(ref.Message)}
+	if ref.Withhold {
+		body = append(body, "**Exercise advice is on hold:** no exercises or stretches until a clinician has assessed the patient.")
+	}
+	if !strings.Contains(ref.Message, "not a diagnosis") {
+		body = append(body, "A referral is advice to get assessed, not a diagnosis.")
+	}
+	b.add(ind, word+": "+oneLine(ref.Message), body, ref.Citations)
+}
+
+func (b *builder) messages() {
+	if len(b.res.Messages) == 0 {
+		return
+	}
+	var lines []string
+	var cites []recommend.Citation
+	for _, m := range b.res.Messages {
+		prefix := "- "
+		if m.Kind == recommend.SafetyNet {
+			prefix = "- **Safety net:** "
+		}
+		lines = append(lines, prefix+md(m.Text))
+		cites = append(cites, m.Citations...)
+	}
+	b.add(Info, "Key messages: "+oneLine(b.res.Messages[0].Text), []string{strings.Join(lines, "\n")}, cites)
+}
+
+// item returns the recommended item of a movement.
+func (b *builder) item(movement string) (recommend.Item, bool) {
+	for _, it := range b.res.Recommended {
+		if it.Movement == movement {
+			return it, true
+		}
+	}
+	return recommend.Item{}, false
+}
+
+func (b *builder) planStep(i int, step recommend.PlanStep) {
+	it, _ := b.item(step.Movement)
+	name := step.Name
+	if name == "" {
+		name = it.Name
+	}
+	summary := fmt.Sprintf("Plan step %d: %s", i+1, oneLine(name))
+	if it.Dose != "" {
+		summary += " — " + oneLine(it.Dose)
+	}
+	var body []string
+	if it.How != "" {
+		body = append(body, "**How:** "+md(it.How))
+	}
+	if it.Dose != "" {
+		body = append(body, "**Dose:** "+md(it.Dose))
+	}
+	if step.Reason.Text != "" {
+		body = append(body, "**Why:** "+md(step.Reason.Text))
+	}
+	for _, c := range distinctNotes(it.Cautions) {
+		body = append(body, "**Take care:** "+md(c))
+	}
+	cites := step.Citations
+	if len(cites) == 0 {
+		cites = it.Citations
+	}
+	b.add(Info, summary, body, cites)
+}
+
+// inPlan reports whether a movement is a plan step.
+func (b *builder) inPlan(movement string) bool {
+	for _, s := range b.res.Plan {
+		if s.Movement == movement {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) alsoHelpful() {
+	var items []recommend.Item
+	for _, it := range b.res.Recommended {
+		if !b.inPlan(it.Movement) {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	title := "Also helpful"
+	if len(b.res.Plan) == 0 {
+		title = "Recommended"
+	}
+	var lines []string
+	var cites []recommend.Citation
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = oneLine(it.Name)
+		line := "- **" + md(it.Name) + "**"
+		if it.Dose != "" {
+			line += ": " + md(it.Dose)
+		}
+		if len(it.Reasons) > 0 {
+			line += " " + md(it.Reasons[0].Text)
+		}
+		for _, c := range distinctNotes(it.Cautions) {
+			line += " *Take care:* " + md(c)
+		}
+		lines = append(lines, line)
+		cites = append(cites, it.Citations...)
+	}
+	b.add(Info, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
+}
+
+func (b *builder) avoid() {
+	items := b.res.Avoided
+	if len(items) == 0 {
+		return
+	}
+	var lines []string
+	var cites []recommend.Citation
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = oneLine(it.Name)
+		line := "- **" + md(it.Name) + "**"
+		if len(it.Reasons) > 0 {
+			line += ": " + md(it.Reasons[0].Text)
+		}
+		if d := b.disagreement(it.Movement); d != "" {
+			line += " " + d
+		}
+		lines = append(lines, line)
+		cites = append(cites, it.Citations...)
+	}
+	b.add(Warning, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
+}
+
+// disagreement says, for an avoided movement that a rule also recommends,
+// which kinds of source are on each side.
+func (b *builder) disagreement(movement string) string {
+	for _, c := range b.res.Conflicts {
+		if c.Movement != movement || c.Resolution != recommend.Avoided {
+			continue
+		}
+		return "*Sources disagree:* suggested by " + kinds(c.For.Citations) +
+			"; advised against by " + kinds(c.Against.Citations) + ", so it is avoided."
+	}
+	return ""
+}
+
+// kinds names the kinds of the cited sources: "a guideline and a clinic
+// article".
+func kinds(cites []recommend.Citation) string {
+	var out []string
+	for _, c := range distinct(cites) {
+		k := strings.ReplaceAll(c.Kind(), "-", " ")
+		if k == "" {
+			k = "source"
+		}
+		k = article(k) + " " + k
+		if !contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return "a rule"
+	case 1:
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+func article(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listSummary is "Title: A, B and C", or "Title: A, B and 4 more" when the
+// names do not fit in a summary.
+func listSummary(title string, names []string) string {
+	for n := len(names); n > 0; n-- {
+		var s string
+		switch {
+		case n == len(names) && n == 1:
+			s = names[0]
+		case n == len(names):
+			s = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+		default:
+			s = strings.Join(names[:n], ", ") + " and " + strconv.Itoa(len(names)-n) + " more"
+		}
+		if out := title + ": " + s + "."; utf8.RuneCountInString(out) <= MaxSummary {
+			return out
+		}
+	}
+	return title + ": " + strconv.Itoa(len(names)) + " movements."
+}
+
+// sourcesSection lists the citations as a numbered markdown list.
+func sourcesSection(cites []recommend.Citation) string {
+	var b strings.Builder
+	b.WriteString("**Sources**\n")
+	for i, c := range cites {
+		fmt.Fprintf(&b, "\n%d. ", i+1)
+		title := md(c.Title())
+		if title == "" {
+			title = md(c.Source())
+		}
+		if u := webURL(c.URL()); u != "" {
+			fmt.Fprintf(&b, "[%s](<%s>)", title, u)
+		} else {
+			b.WriteString(title)
+		}
+		var about []string
+		if p := c.Publisher(); p != "" {
+			about = append(about, md(p))
+		}
+		if k := c.Kind(); k != "" {
+			about = append(about, md(strings.ReplaceAll(k, "-", " ")))
+		}
+		if len(about) > 0 {
+			b.WriteString(" (" + strings.Join(about, ", ") + ")")
+		}
+		if l := c.Locator(); l != "" {
+			b.WriteString(", " + md(l))
+		}
+		if cl := c.Claim(); cl != "" {
+			b.WriteString(": " + md(cl))
+		}
+	}
+	return b.String()
+}
+
+// kindRank orders the kinds of source from the strongest evidence to the
+// weakest, as recommend.Source documents them.
+var kindRank = map[string]int{
+	"guideline": 1, "systematic-review": 2, "trial": 3, "reference": 4,
+	"clinic-article": 5, "practitioner-article": 6, "general-health-article": 7, "personal-account": 8,
+}
+
+// strongestFirst moves the first citation of the strongest kind of source
+// to the front, to be the card's source; the others keep their order.
+func strongestFirst(cites []recommend.Citation) []recommend.Citation {
+	best := 0
+	rank := func(c recommend.Citation) int {
+		if r, ok := kindRank[c.Kind()]; ok {
+			return r
+		}
+		return len(kindRank) + 1
+	}
+	for i, c := range cites {
+		if rank(c) < rank(cites[best]) {
+			best = i
+		}
+	}
+	if best == 0 {
+		return cites
+	}
+	out := make([]recommend.Citation, 0, len(cites))
+	out = append(out, cites[best])
+	out = append(out, cites[:best]...)
+	return append(out, cites[best+1:]...)
+}
+
+// webURL returns u when it is an absolute http or https URL with a host
+// and nothing a markdown link destination would misread, and "" otherwise:
+// a rule file's url is shown to clinicians as a link, so it may not be a
+// javascript: or data: URL, or a relative one.
+func webURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" ||
+		strings.ContainsAny(u, "<> \t\n\r\\\"`") {
+		return ""
+	}
+	return u
+}
+
+// distinct returns cites without repeats, in order.
+func distinct(cites []recommend.Citation) []recommend.Citation {
+	var out []recommend.Citation
+next:
+	for _, c := range cites {
+		for _, d := range out {
+			if c.Equal(d) {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// distinctNotes returns the texts of notes without repeats.
+func distinctNotes(notes []recommend.Note) []string {
+	var out []string
+	for _, n := range notes {
+		if n.Text != "" && !contains(out, n.Text) {
+			out = append(out, n.Text)
+		}
+	}
+	return out
+}
+
+// oneLine folds the white space of s, line breaks included, into single
+// spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// mdEscaper escapes the characters that would make rule text act as
+// markdown or HTML: emphasis, code, links, images, tables and tags.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "#", `\#`,
+)
+
+// md returns rule text as markdown text: on one line, with the characters
+// markdown would act on escaped, so a rule file cannot add links, images
+// or HTML to a card.
+func md(s string) string {
+	return mdEscaper.Replace(oneLine(s))
+}
+
+// shorten cuts s to at most n characters, at a word boundary when it can,
+// ending it with "…" when it cut.
+func shorten(s string, n int) string {
+	s = oneLine(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := string([]rune(s)[:n-1])
+	if i := strings.LastIndex(cut+" ", ". "); i > len(cut)/2 {
+		return cut[:i+1] // whole sentences
+	}
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:—-") + "…"
+}
+
+// uuidNamespace is the namespace of the cards' name-based UUIDs, itself a
+// random UUID chosen once: 0b9c1a6e-5b0f-4a55-9d0e-1f3c6d2a7e41.
+var uuidNamespace = [16]byte{0x0b, 0x9c, 0x1a, 0x6e, 0x5b, 0x0f, 0x4a, 0x55, 0x9d, 0x0e, 0x1f, 0x3c, 0x6d, 0x2a, 0x7e, 0x41}
+
+// cardUUID returns the version 5 UUID (RFC 9562, SHA-1 name-based) of the
+// rule set's digest and the card's content.
+func cardUUID(digest string, c Card) string {
+	c.UUID = ""
+	content, err := json.Marshal(c)
+	if err != nil {
+		// A Card holds only strings; it always encodes.
+		content = []byte(c.Summary + "\x00" + c.Detail)
+	}
+	h := sha1.New()
+	h.Write(uuidNamespace[:])
+	h.Write([]byte(digest))
+	h.Write([]byte{0})
+	h.Write(content)
+	sum := h.Sum(nil)
+	sum[6] = sum[6]&0x0f | 0x50
+	sum[8] = sum[8]&0x3f | 0x80
+	x := hex.EncodeToString(sum[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}

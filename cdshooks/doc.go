@@ -1,0 +1,93 @@
+/*
+Package cdshooks serves backrules advice as a CDS Hooks 2.0 service
+(HL7 CDS Hooks v2.0.1), so that a clinical system can show it as cards
+when a clinician opens a patient's record.
+
+# Endpoints
+
+[Service] is an http.Handler for two endpoints:
+
+  - GET /cds-services, discovery: one service, id "backrules", for the
+    patient-view hook, with two prefetch templates: patient
+    (Patient/{{context.patientId}}) and conditions
+    (Condition?patient={{context.patientId}}&clinical-status=active).
+  - POST /cds-services/backrules: a request with hook, hookInstance,
+    context and prefetch in; {"cards": [...]} out.
+
+Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
+a body that is not a valid request (malformed JSON, with the line and
+column; a value of the wrong type, with its path; a hook other than
+patient-view; a patient or Condition subject that is not the patient in
+context), 412 for a missing prefetch, 413 for a body over the limit
+([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
+for another path, and 503 when no engine is loaded.
+
+# From FHIR to a profile
+
+[MapRequest] reads the request as follows (FHIR R4):
+
+  - The prefetch keys patient and conditions are both required. A key that
+    is missing is a 412: without the conditions the service cannot tell a
+    red flag from none, and it does not guess. An OperationOutcome in
+    place of the data (the client could not fetch it) is a 412 too, and
+    so is a conditions Bundle with a next link, since the service cannot
+    fetch the other pages. A key whose value is JSON null, which CDS
+    Hooks uses for "no data", means no birth date, or no conditions.
+  - Patient.birthDate gives the profile's age on the service's date
+    ([WithClock]): the age the patient has certainly reached, so "1961"
+    counts as born on 31 December 1961. A patient under one year old has
+    age 0, which a profile reads as unknown. A birth date in the future,
+    or one that gives an age over 130, is a 400.
+  - A Condition counts when its clinicalStatus has the code active,
+    recurrence or relapse of
+    http://terminology.hl7.org/CodeSystem/condition-clinical, and its
+    verificationStatus is not refuted or entered-in-error. Others are
+    skipped.
+  - Each coding (system and code) of a counted Condition's code is looked
+    up in the codes of the rule set's vocabulary (recommend.Term.Codes,
+    written in rules/vocabulary.yaml): a code of a conditions term adds
+    that term to the profile's conditions, one of a red_flags term to its
+    red_flags. A term is added once, and the lists follow vocabulary
+    order. A code stands for one term in the whole vocabulary; the parse
+    stage checks that.
+    Codes of terms of the other vocabulary fields are not looked up, and
+    resources other than Condition in the Bundle are ignored.
+  - The other profile fields (pain level, days since onset, sitting hours,
+    what aggravates or eases the pain, equipment) are not in the prefetch
+    data and stay unset, so the advice is what the rules give for the
+    conditions, red flags and age alone.
+
+# Unknown codes
+
+Codes of counted Conditions that no vocabulary term has are ignored for
+the advice, and reported in the response's extension object, which CDS
+Hooks reserves for this kind of use, under the key
+com.github.backrules.unknown-codes ([ExtensionUnknownCodes]): a list of
+codings (system, code, display) without repeats, in the order met. The
+extension is left out when every code was known. Codes are reported
+there rather than in a card, so that a clinician's screen is not filled
+with a card about data the service could not use.
+
+# Cards
+
+[Cards] turns a recommend.Result into cards with the specification's
+field names: one card per referral (critical for an emergency, warning
+when urgent, info when routine), one info card with the key messages,
+one info card per plan step with how, dose and why, one info card "Also
+helpful" with the other recommended movements, and one warning card
+"Avoid for now" with the movements to avoid and where the sources
+disagree. When advice is withheld there are no exercise cards, and the
+referral card says that exercises are on hold.
+
+Every card has a summary of at most 139 characters, a detail in
+GitHub-flavoured markdown (rule text is escaped, so a rule file cannot
+add links or HTML), and a source: the title and publisher of its first
+citation of the strongest kind of evidence (a guideline before a review,
+a review before a trial, and so on to a personal account), with its URL
+when known. Every citation of the card is listed in its detail, the
+source first; the others with an address are also links of type
+absolute. A card's uuid is a version 5 (name-based) UUID of the rule
+set's digest and the card's content, so the same advice from the same
+rules always has the same uuid.
+*/
+package cdshooks

@@ -1,0 +1,62 @@
+package cdshooks_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/internal/fuzzseed"
+)
+
+// FuzzDecodeRequest decodes arbitrary request bodies and maps them to
+// profiles. Neither may panic; every problem must be a *RequestError with
+// a 400 or a 412; a request that maps must give a profile the engine
+// accepts, and cards that meet the specification.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, data := range fuzzseed.Files(f, requestsDir+"/*.json", "../testdata/fuzz/FuzzDecodeRequest/*") {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":{"resourceType":"Patient","birthDate":"1000"},"conditions":{"resourceType":"Bundle","entry":[{"resource":null},{"resource":{"resourceType":"Condition","code":{"coding":[{}]}}}]}}}`))
+	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":{"resourceType":"OperationOutcome"},"conditions":[]}}`))
+	f.Add([]byte("\xff"))
+	eng := defaultEngine(f)
+	vocab := eng.Vocabulary()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := cdshooks.DecodeRequest(data)
+		if err != nil {
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) || re.Status != http.StatusBadRequest || re.Error() == "" {
+				t.Fatalf("DecodeRequest error %T %v, want a 400 *RequestError", err, err)
+			}
+			return
+		}
+		m, err := cdshooks.MapRequest(req, vocab, today)
+		if err != nil {
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) || (re.Status != http.StatusBadRequest && re.Status != http.StatusPreconditionFailed) {
+				t.Fatalf("MapRequest error %T %v, want a 400 or 412 *RequestError", err, err)
+			}
+			return
+		}
+		if err := eng.Validate(m.Profile); err != nil {
+			t.Fatalf("mapped profile %+v is invalid: %v", m.Profile, err)
+		}
+		res, err := eng.Recommend(t.Context(), m.Profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards, err := cdshooks.Cards(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(cdshooks.Response{Cards: cards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs := checkResponse(body); len(probs) > 0 {
+			t.Fatalf("cards break the specification: %v", probs)
+		}
+	})
+}

@@ -1,0 +1,263 @@
+package cdshooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// ServiceID is the service's id: it answers at /cds-services/backrules.
+const ServiceID = "backrules"
+
+// DefaultMaxBodyBytes is the largest request body the service reads unless
+// WithMaxBodyBytes says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// ExtensionUnknownCodes is the key, in the response's extension object,
+// of the codes of active conditions that the vocabulary does not know.
+const ExtensionUnknownCodes = "com.github.backrules.unknown-codes"
+
+// Response is the body of a successful service call.
+type Response struct {
+	// Cards are the cards, never nil: an empty list when there is no
+	// advice.
+	Cards []Card `json:"cards"`
+	// Extension reports what the service could not use: the codes it
+	// does not know, under ExtensionUnknownCodes. It is omitted when
+	// there is nothing to report.
+	Extension map[string][]Coding `json:"extension,omitempty"`
+}
+
+// Discovery is the body of GET /cds-services.
+type Discovery struct {
+	// Services describes the one service.
+	Services []ServiceDescription `json:"services"`
+}
+
+// ServiceDescription describes a CDS service, with the specification's
+// field names.
+type ServiceDescription struct {
+	// Hook is the hook the service answers: "patient-view".
+	Hook string `json:"hook"`
+	// ID is the service's id, the last part of its URL.
+	ID string `json:"id"`
+	// Title and Description say what the service does, for people.
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// Prefetch holds the FHIR queries the client is asked to run before
+	// each call, by prefetch key.
+	Prefetch map[string]string `json:"prefetch"`
+}
+
+// description is what discovery says of the service.
+var description = ServiceDescription{
+	Hook:  "patient-view",
+	ID:    ServiceID,
+	Title: "backrules back-care advice",
+	Description: "Cited self-care advice for lower back pain from the patient's active conditions and age: " +
+		"referrals for red flags, the exercises to start with, other helpful movements and the movements to avoid. " +
+		"General information, not a diagnosis.",
+	Prefetch: map[string]string{
+		PrefetchPatient:    "Patient/{{context.patientId}}",
+		PrefetchConditions: "Condition?patient={{context.patientId}}&clinical-status=active",
+	},
+}
+
+// Service is the CDS Hooks service: an http.Handler for GET /cds-services
+// and POST /cds-services/backrules. Mount it at both paths:
+//
+//	mux.Handle("/cds-services", svc)
+//	mux.Handle("/cds-services/", svc)
+//
+// It answers other methods with 405 and an Allow header, other paths under
+// /cds-services/ with 404, and every error with a JSON body
+// {"status": N, "error": "...", "field": "..."}.
+type Service struct {
+	engine  func() *recommend.Engine
+	now     func() time.Time
+	maxBody int64
+	mux     *http.ServeMux
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock that gives today's date, from which a birth
+// date gives an age. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithMaxBodyBytes sets the largest request body the service reads; a
+// larger one is answered with 413. n <= 0 keeps the default.
+func WithMaxBodyBytes(n int64) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.maxBody = n
+		}
+	}
+}
+
+// NewService returns the service. engine is called once per request, so
+// the engine can be swapped while the service runs; a nil engine, or one
+// that returns nil, is answered with 503. Nil options are skipped.
+func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
+	s := &Service{engine: engine, now: time.Now, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /cds-services", s.discovery)
+	mux.HandleFunc("/cds-services", methodNotAllowed("GET, HEAD"))
+	mux.HandleFunc("POST /cds-services/"+ServiceID, s.call)
+	mux.HandleFunc("/cds-services/"+ServiceID, methodNotAllowed("POST"))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{Status: http.StatusNotFound,
+			Error: "not found: this server offers GET /cds-services and POST /cds-services/" + ServiceID})
+	})
+	s.mux = mux
+	return s
+}
+
+// ServeHTTP answers discovery and service calls.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, Discovery{Services: []ServiceDescription{description}})
+}
+
+// apiError is the JSON body of an error.
+type apiError struct {
+	// Status repeats the HTTP status.
+	Status int `json:"status"`
+	// Error says what is wrong.
+	Error string `json:"error"`
+	// Field is the JSON path of the value at fault, if one is.
+	Field string `json:"field,omitempty"`
+	// Line and Column locate a JSON syntax error in the body.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, &apiError{Status: http.StatusMethodNotAllowed,
+			Error: "method " + r.Method + " not allowed: use " + allow})
+	}
+}
+
+func (s *Service) call(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
+				Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+			return
+		}
+		writeError(w, &apiError{Status: http.StatusBadRequest, Error: "could not read the body"})
+		return
+	}
+	req, err := DecodeRequest(body)
+	if err != nil {
+		writeRequestError(w, err)
+		return
+	}
+	if req.Hook != description.Hook {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Field: "hook",
+			Error: "hook " + quote(req.Hook) + ": this service answers patient-view only"})
+		return
+	}
+	var eng *recommend.Engine
+	if s.engine != nil {
+		eng = s.engine()
+	}
+	if eng == nil {
+		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
+		return
+	}
+	m, err := MapRequest(req, eng.Vocabulary(), s.now())
+	if err != nil {
+		writeRequestError(w, err)
+		return
+	}
+	res, err := eng.Recommend(r.Context(), m.Profile)
+	if err != nil {
+		var pe *recommend.ProfileError
+		switch {
+		case errors.As(err, &pe):
+			// Only the age can be out of range: the lists come from the
+			// vocabulary.
+			writeError(w, &apiError{Status: http.StatusBadRequest, Field: "prefetch.patient.birthDate", Error: err.Error()})
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "the request was cancelled or timed out"})
+		default:
+			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
+		}
+		return
+	}
+	cards, err := Cards(res)
+	if err != nil {
+		writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
+		return
+	}
+	resp := Response{Cards: cards}
+	if resp.Cards == nil {
+		resp.Cards = []Card{}
+	}
+	if len(m.Unknown) > 0 {
+		resp.Extension = map[string][]Coding{ExtensionUnknownCodes: m.Unknown}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// writeRequestError answers a *RequestError with its status.
+func writeRequestError(w http.ResponseWriter, err error) {
+	var re *RequestError
+	if !errors.As(err, &re) {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Error: err.Error()})
+		return
+	}
+	writeError(w, &apiError{Status: re.Status, Error: re.Message, Field: re.Field, Line: re.Line, Column: re.Column})
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.Status, e)
+}
+
+// writeJSON writes v as indented JSON. Responses carry health data, so
+// they are never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"status":500,"error":"internal error: encode response"}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,550 @@
+package cdshooks_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// serve sends a request to a service on the default rules.
+func serve(t *testing.T, method, target, body string, opts ...cdshooks.Option) *httptest.ResponseRecorder {
+	t.Helper()
+	eng := defaultEngine(t)
+	svc := cdshooks.NewService(func() *recommend.Engine { return eng }, append([]cdshooks.Option{cdshooks.WithClock(clock)}, opts...)...)
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	rec := httptest.NewRecorder()
+	svc.ServeHTTP(rec, req)
+	return rec
+}
+
+// errorBody is the JSON body of an error answer.
+type errorBody struct {
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+	Field  string `json:"field,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+func decodeError(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
+	t.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var e errorBody
+	dec := json.NewDecoder(rec.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("error body is not the JSON error: %v", err)
+	}
+	return e
+}
+
+func TestDiscovery(t *testing.T) {
+	rec := serve(t, http.MethodGet, "/cds-services", "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d, want 200", rec.Code)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"services": []any{map[string]any{
+		"hook":        "patient-view",
+		"id":          "backrules",
+		"title":       "backrules back-care advice",
+		"description": "Cited self-care advice for lower back pain from the patient's active conditions and age: referrals for red flags, the exercises to start with, other helpful movements and the movements to avoid. General information, not a diagnosis.",
+		"prefetch": map[string]any{
+			"patient":    "Patient/{{context.patientId}}",
+			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+		},
+	}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("discovery mismatch (-want +got):\n%s", diff)
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+}
+
+// TestErrors checks every error answer: status, Allow header and the JSON
+// error naming what is wrong.
+func TestErrors(t *testing.T) {
+	valid, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(valid, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		out, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	prefetch := func(m map[string]any) map[string]any { return m["prefetch"].(map[string]any) }
+	tests := []struct {
+		name, method, target, body string
+		opts                       []cdshooks.Option
+		want                       errorBody
+		allow                      string
+	}{
+		{name: "POST to discovery", method: http.MethodPost, target: "/cds-services",
+			want: errorBody{Status: 405, Error: "method POST not allowed: use GET, HEAD"}, allow: "GET, HEAD"},
+		{name: "GET of the service", method: http.MethodGet, target: "/cds-services/backrules",
+			want: errorBody{Status: 405, Error: "method GET not allowed: use POST"}, allow: "POST"},
+		{name: "DELETE of the service", method: http.MethodDelete, target: "/cds-services/backrules",
+			want: errorBody{Status: 405, Error: "method DELETE not allowed: use POST"}, allow: "POST"},
+		{name: "unknown service", method: http.MethodPost, target: "/cds-services/other", body: string(valid),
+			want: errorBody{Status: 404, Error: "not found: this server offers GET /cds-services and POST /cds-services/backrules"}},
+		{name: "feedback is not offered", method: http.MethodPost, target: "/cds-services/backrules/feedback", body: "{}",
+			want: errorBody{Status: 404, Error: "not found: this server offers GET /cds-services and POST /cds-services/backrules"}},
+		{name: "empty body", method: http.MethodPost, target: "/cds-services/backrules",
+			want: errorBody{Status: 400, Error: "the body is empty: send a CDS Hooks request as JSON"}},
+		{name: "syntax error", method: http.MethodPost, target: "/cds-services/backrules", body: "{\n  \"hook\": patient-view\n}",
+			want: errorBody{Status: 400, Error: "invalid JSON: invalid character 'p' looking for beginning of value", Line: 2, Column: 11}},
+		{name: "truncated", method: http.MethodPost, target: "/cds-services/backrules", body: "{\"hook\": \"patient-view\",",
+			want: errorBody{Status: 400, Error: "invalid JSON: the text ends before the JSON value does", Line: 1, Column: 24}},
+		{name: "trailing data", method: http.MethodPost, target: "/cds-services/backrules", body: string(valid) + "{}",
+			want: errorBody{Status: 400, Error: "invalid JSON: invalid character '{' after top-level value",
+				Line: strings.Count(string(valid), "\n") + 1, Column: 1}},
+		{name: "not an object", method: http.MethodPost, target: "/cds-services/backrules", body: "[]",
+			want: errorBody{Status: 400, Error: "must be an object, found an array"}},
+		{name: "hook a number", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { m["hook"] = 7 }),
+			want: errorBody{Status: 400, Field: "hook", Error: "must be a string, found a number"}},
+		{name: "hookInstance missing", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { delete(m, "hookInstance") }),
+			want: errorBody{Status: 400, Field: "hookInstance", Error: "missing: a CDS Hooks request needs hook, hookInstance and context"}},
+		{name: "context missing", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { delete(m, "context") }),
+			want: errorBody{Status: 400, Field: "context", Error: "missing: a CDS Hooks request needs hook, hookInstance and context"}},
+		{name: "other hook", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { m["hook"] = "order-sign" }),
+			want: errorBody{Status: 400, Field: "hook", Error: `hook "order-sign": this service answers patient-view only`}},
+		{name: "patientId missing", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { m["context"] = map[string]any{"userId": "Practitioner/1"} }),
+			want: errorBody{Status: 400, Field: "context.patientId", Error: "missing: patient-view gives the id of the patient in view"}},
+		{name: "prefetch missing", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { delete(m, "prefetch") }),
+			want: errorBody{Status: 412, Field: "prefetch.patient", Error: "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data"}},
+		{name: "patient prefetch missing", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { delete(prefetch(m), "patient") }),
+			want: errorBody{Status: 412, Field: "prefetch.patient", Error: "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data"}},
+		{name: "conditions an OperationOutcome", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) {
+				prefetch(m)["conditions"] = map[string]any{"resourceType": "OperationOutcome", "issue": []any{}}
+			}),
+			want: errorBody{Status: 412, Field: "prefetch.conditions", Error: "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it"}},
+		{name: "conditions not a Bundle", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["conditions"] = map[string]any{"resourceType": "Condition"} }),
+			want: errorBody{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "Condition"`}},
+		{name: "coding of the wrong type", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) {
+				e := prefetch(m)["conditions"].(map[string]any)["entry"].([]any)[1].(map[string]any)["resource"].(map[string]any)
+				e["code"] = map[string]any{"coding": "23056005"}
+			}),
+			want: errorBody{Status: 400, Field: "prefetch.conditions.entry[1].resource.code.coding", Error: "must be an array, found a string"}},
+		{name: "condition of another patient", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) {
+				e := prefetch(m)["conditions"].(map[string]any)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+				e["subject"] = map[string]any{"reference": "Patient/42"}
+			}),
+			want: errorBody{Status: 400, Field: "prefetch.conditions.entry[0].resource.subject.reference", Error: `"Patient/42" is not the patient in context (Patient/1288992)`}},
+		{name: "birth date in the future", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = "2027-01-01" }),
+			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: `"2027-01-01" is after today (2026-11-24)`}},
+		{name: "birth date not a date", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = "1980-02-30" }),
+			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: `"1980-02-30" is not a day of the calendar`}},
+		{name: "body over the limit", method: http.MethodPost, target: "/cds-services/backrules", body: string(valid),
+			opts: []cdshooks.Option{cdshooks.WithMaxBodyBytes(100)},
+			want: errorBody{Status: 413, Error: "the body is over 100 bytes"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(t, tt.method, tt.target, tt.body, tt.opts...)
+			if rec.Code != tt.want.Status {
+				t.Errorf("status = %d, want %d", rec.Code, tt.want.Status)
+			}
+			if got := rec.Header().Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+			if diff := cmp.Diff(tt.want, decodeError(t, rec)); diff != "" {
+				t.Errorf("error body mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRequestErrorsMatch checks that request errors work with errors.Is
+// and errors.As.
+func TestRequestErrorsMatch(t *testing.T) {
+	req, err := cdshooks.DecodeRequest([]byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "1"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cdshooks.MapRequest(req, defaultEngine(t).Vocabulary(), today)
+	var re *cdshooks.RequestError
+	if !errors.As(err, &re) || !errors.Is(err, cdshooks.ErrMissingPrefetch) || errors.Is(err, cdshooks.ErrInvalidRequest) {
+		t.Fatalf("MapRequest without prefetch = %v, want a *RequestError matching ErrMissingPrefetch only", err)
+	}
+	if re.Status != http.StatusPreconditionFailed || re.Field != "prefetch.patient" {
+		t.Errorf("status %d field %q, want 412 prefetch.patient", re.Status, re.Field)
+	}
+	_, err = cdshooks.DecodeRequest([]byte(`{`))
+	if !errors.As(err, &re) || !errors.Is(err, cdshooks.ErrInvalidRequest) {
+		t.Fatalf("DecodeRequest({) = %v, want a *RequestError matching ErrInvalidRequest", err)
+	}
+	if _, err := cdshooks.MapRequest(nil, recommend.Vocabulary{}, today); !errors.Is(err, cdshooks.ErrInvalidRequest) {
+		t.Errorf("MapRequest(nil) = %v, want ErrInvalidRequest", err)
+	}
+	if _, err := cdshooks.Cards(nil); err == nil {
+		t.Error("Cards(nil) succeeded, want an error")
+	}
+}
+
+// TestNoEngine answers 503 when there is no engine to ask.
+func TestNoEngine(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, engine := range map[string]func() *recommend.Engine{
+		"nil func":   nil,
+		"nil engine": func() *recommend.Engine { return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := post(t, cdshooks.NewService(engine, nil), body)
+			want := errorBody{Status: 503, Error: "no rules are loaded"}
+			if diff := cmp.Diff(want, decodeError(t, rec)); diff != "" || rec.Code != 503 {
+				t.Errorf("status %d, body mismatch (-want +got):\n%s", rec.Code, diff)
+			}
+		})
+	}
+}
+
+// TestEngineCalledPerRequest checks that the service asks for the engine
+// on every call and never keeps it, so a server can swap it.
+func TestEngineCalledPerRequest(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(requestsDir, "emergency-red-flag.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	engines := []*recommend.Engine{defaultEngine(t), testEngine(t)}
+	svc := cdshooks.NewService(func() *recommend.Engine {
+		return engines[(calls.Add(1)-1)%2]
+	}, cdshooks.WithClock(clock))
+	var critical []bool
+	for range 4 {
+		rec := post(t, svc, body)
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		critical = append(critical, len(resp.Cards) > 0 && resp.Cards[0].Indicator == cdshooks.Critical)
+	}
+	// The default rules do not know the test-only code; the test engine
+	// maps it to saddle numbness, an emergency.
+	if diff := cmp.Diff([]bool{false, true, false, true}, critical); diff != "" {
+		t.Errorf("critical first card per call (-want +got):\n%s", diff)
+	}
+	if n := calls.Load(); n != 4 {
+		t.Errorf("engine called %d times for 4 requests", n)
+	}
+}
+
+// TestAge maps birth dates of every precision to the age the patient has
+// certainly reached on the clock's date, 2026-11-24.
+func TestAge(t *testing.T) {
+	tests := []struct {
+		birth string
+		want  int
+	}{
+		{"1980-11-24", 46}, // birthday today
+		{"1980-11-25", 45}, // tomorrow
+		{"1980-02-29", 46},
+		{"1980", 45},    // 31 December 1980 at the latest
+		{"1980-11", 45}, // 30 November 1980 at the latest
+		{"1980-10", 46},
+		{"2026", 0},    // born this year: under one, unknown
+		{"2026-11", 0}, // born this month
+		{"2026-03-01", 0},
+		{"1896-11-24", 130},
+	}
+	for _, tt := range tests {
+		t.Run(tt.birth, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, recommend.Vocabulary{}, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Profile.Age != tt.want {
+				t.Errorf("age = %d, want %d", m.Profile.Age, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"1895-11-23", "80-01-01", "1980-13", "1980-1-1", "1980-01-01T00:00:00Z", "2026-12"} {
+		t.Run("invalid "+bad, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + bad + `"}, "conditions": null}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cdshooks.MapRequest(req, recommend.Vocabulary{}, today)
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) || re.Field != "prefetch.patient.birthDate" || re.Status != http.StatusBadRequest {
+				t.Errorf("MapRequest = %v, want a 400 naming prefetch.patient.birthDate", err)
+			}
+		})
+	}
+}
+
+// TestConditionStatus counts a Condition only when it is active and not
+// refuted or entered in error.
+func TestConditionStatus(t *testing.T) {
+	const clinical = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	const ver = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	tests := []struct {
+		name, condition string
+		want            []string
+	}{
+		{"active", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "active"}]}`, []string{"sciatica"}},
+		{"recurrence", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "recurrence"}]}`, []string{"sciatica"}},
+		{"relapse", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "relapse"}]}`, []string{"sciatica"}},
+		{"resolved", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "resolved"}]}`, nil},
+		{"remission", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "remission"}]}`, nil},
+		{"no clinical status", `"verificationStatus": {"coding": [{"system": "` + ver + `", "code": "confirmed"}]}`, nil},
+		{"active code of another system", `"clinicalStatus": {"coding": [{"system": "http://example.org", "code": "active"}]}`, nil},
+		{"refuted", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "active"}]},
+			"verificationStatus": {"coding": [{"system": "` + ver + `", "code": "refuted"}]}`, nil},
+		{"provisional", `"clinicalStatus": {"coding": [{"system": "` + clinical + `", "code": "active"}]},
+			"verificationStatus": {"coding": [{"system": "` + ver + `", "code": "provisional"}]}`, []string{"sciatica"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [
+					{"resource": {"resourceType": "Condition", ` + tt.condition + `,
+						"code": {"coding": [{"system": "http://snomed.info/sct", "code": "23056005"}]},
+						"subject": {"reference": "https://ehr.example.org/fhir/Patient/p"}}}]}}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, defaultEngine(t).Vocabulary(), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Profile.Conditions); diff != "" {
+				t.Errorf("conditions mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCardsStable checks that the same input gives the same cards, UUIDs
+// included, and that the UUIDs change with the rule set.
+func TestCardsStable(t *testing.T) {
+	eng := defaultEngine(t)
+	res, err := eng.Recommend(t.Context(), recommend.Profile{Conditions: []string{"disc_herniation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cdshooks.Cards(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := eng.Recommend(t.Context(), recommend.Profile{Conditions: []string{"disc_herniation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cdshooks.Cards(res2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("cards differ for the same input (-want +got):\n%s", diff)
+	}
+	res2.RuleSet.Digest = "sha256:other"
+	c, err := cdshooks.Cards(res2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if a[i].UUID == c[i].UUID {
+			t.Errorf("card %d keeps uuid %s under another rule set", i, a[i].UUID)
+		}
+	}
+}
+
+// TestCardsEscapeMarkdown checks that rule text cannot add links, images
+// or HTML to a card, and that summaries stay short.
+func TestCardsEscapeMarkdown(t *testing.T) {
+	res := &recommend.Result{
+		Referrals: []recommend.Referral{{Urgency: recommend.Urgent,
+			Message: strings.Repeat("See a doctor soon <script>x</script> [click](https://evil.example) ![img](x) ", 5)}},
+		RuleSet: recommend.RuleSet{Digest: "sha256:x"},
+	}
+	cards, err := cdshooks.Cards(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) != 1 {
+		t.Fatalf("%d cards, want 1", len(cards))
+	}
+	c := cards[0]
+	for _, raw := range []string{"<script>", "[click](", "![img]"} {
+		if strings.Contains(c.Detail, raw) {
+			t.Errorf("detail holds %q unescaped:\n%s", raw, c.Detail)
+		}
+	}
+	if n := len([]rune(c.Summary)); n > cdshooks.MaxSummary {
+		t.Errorf("summary has %d characters", n)
+	}
+	// A Result without citations still gets a source.
+	if c.Source.Label != "backrules rule set" || c.Indicator != cdshooks.Warning {
+		t.Errorf("source %+v, indicator %s; want the rule set as source, warning", c.Source, c.Indicator)
+	}
+	body, err := json.Marshal(cdshooks.Response{Cards: cards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range checkResponse(body) {
+		t.Error(p)
+	}
+}
+
+// TestServiceConcurrent serves the sample requests from many goroutines at
+// once, as a server does, and checks that every answer is the one a single
+// call gives.
+func TestServiceConcurrent(t *testing.T) {
+	eng := defaultEngine(t)
+	svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(func() time.Time { return today }))
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := post(t, svc, body).Body.Bytes()
+	errs := make(chan string, 16)
+	for range 16 {
+		go func() {
+			rec := httptest.NewRecorder()
+			svc.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/cds-services/backrules", bytes.NewReader(body)))
+			if !bytes.Equal(rec.Body.Bytes(), want) {
+				errs <- "a concurrent answer differs"
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 16 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
+
+// TestVocabularyCodesView checks the codes the default rules give through
+// Engine.Vocabulary, and that the view is a copy.
+func TestVocabularyCodesView(t *testing.T) {
+	eng := defaultEngine(t)
+	v := eng.Vocabulary()
+	codes := map[string][]recommend.Code{}
+	for _, term := range append(append([]recommend.Term{}, v.Conditions...), v.RedFlags...) {
+		if len(term.Codes) > 0 {
+			codes[term.ID] = term.Codes
+		}
+	}
+	const sct, cm = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm"
+	want := map[string][]recommend.Code{
+		"disc_herniation":    {{System: cm, Code: "M51.26"}},
+		"acute_strain":       {{System: cm, Code: "S39.012A"}},
+		"sciatica":           {{System: sct, Code: "23056005"}, {System: cm, Code: "M54.30"}, {System: cm, Code: "M54.31"}, {System: cm, Code: "M54.32"}},
+		"spinal_stenosis":    {{System: sct, Code: "18347007"}, {System: cm, Code: "M48.061"}, {System: cm, Code: "M48.062"}},
+		"osteoporosis":       {{System: sct, Code: "64859006"}},
+		"pregnancy":          {{System: sct, Code: "77386006"}},
+		"history_of_cancer":  {{System: cm, Code: "Z85.9"}},
+		"long_term_steroids": {{System: cm, Code: "Z79.52"}},
+	}
+	if diff := cmp.Diff(want, codes); diff != "" {
+		t.Errorf("vocabulary codes mismatch (-want +got):\n%s", diff)
+	}
+	v.Conditions[0].Codes[0].Code = "changed"
+	if got := eng.Vocabulary().Conditions[0].Codes[0].Code; got != "M51.26" {
+		t.Errorf("changing a view changed the engine: code %q", got)
+	}
+}
+
+// TestCardsOnlyWebLinks checks that a citation's url becomes the source's
+// url, a link and a markdown link only when it is an absolute http or
+// https URL.
+func TestCardsOnlyWebLinks(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string // the card's source url, "" for none
+	}{
+		{"https://www.nice.org.uk/guidance/ng59", "https://www.nice.org.uk/guidance/ng59"},
+		{"http://example.org/a?b=c#d", "http://example.org/a?b=c#d"},
+		{"javascript:alert(1)", ""},
+		{"data:text/html,hi", ""},
+		{"/relative/page", ""},
+		{"https://example.org/a b", ""},
+		{"https://example.org/>x", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			src := recommend.Source{ID: "s", Title: "T", Publisher: "P", Kind: "guideline", URL: tt.url}
+			other := recommend.Source{ID: "o", Title: "O", Publisher: "P", Kind: "trial", URL: tt.url + "/o"}
+			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.Routine, Message: "See a physio.",
+				Citations: []recommend.Citation{recommend.CitationOf(src, "1", "c"), recommend.CitationOf(other, "2", "d")}}}}
+			cards, err := cdshooks.Cards(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cards[0]
+			var links []cdshooks.Link
+			if tt.want != "" {
+				links = []cdshooks.Link{{Label: "O", URL: tt.want + "/o", Type: "absolute"}}
+			}
+			got := struct {
+				URL   string
+				Links []cdshooks.Link
+			}{c.Source.URL, c.Links}
+			want := struct {
+				URL   string
+				Links []cdshooks.Link
+			}{tt.want, links}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("source url and links mismatch (-want +got):\n%s", diff)
+			}
+			if tt.want == "" && tt.url != "" && strings.Contains(c.Detail, "](") {
+				t.Errorf("detail links to %q:\n%s", tt.url, c.Detail)
+			}
+		})
+	}
+}
