@@ -1,0 +1,496 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// Body size limits. A profile is at most recommend.MaxProfileBytes; an
+// explain request adds its envelope and a movement id.
+const (
+	maxRecommendBody = recommend.MaxProfileBytes
+	maxExplainBody   = recommend.MaxProfileBytes + 1024
+	// maxBody bounds every other request body, such as a CDS Hooks
+	// request with its FHIR prefetch, before the handler's own limit.
+	maxBody = 1 << 20
+)
+
+// openAPI is the OpenAPI 3.1 document of the JSON endpoints, served at
+// GET /openapi.json.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// route is one pattern of the server's ServeMux.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// buildHandler registers every route and wraps the mux.
+func (s *Server) buildHandler() error {
+	s.routes = []route{
+		{"POST /recommend", http.HandlerFunc(s.handleRecommend)},
+		{"/recommend", methodNotAllowed("POST")},
+		{"POST /explain", http.HandlerFunc(s.handleExplain)},
+		{"/explain", methodNotAllowed("POST")},
+		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
+		{"/healthz", methodNotAllowed("GET, HEAD")},
+		{"GET /openapi.json", http.HandlerFunc(handleOpenAPI)},
+		{"/openapi.json", methodNotAllowed("GET, HEAD")},
+	}
+	mounts, err := s.mounts()
+	if err != nil {
+		return err
+	}
+	s.routes = append(s.routes, mounts...)
+	mux := http.NewServeMux()
+	for _, r := range s.routes {
+		mux.Handle(r.pattern, r.handler)
+	}
+	s.handler = s.logRequests(limitBody(mux))
+	return nil
+}
+
+// limitBody caps every request body at maxBody; handlers set lower limits.
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the JSON body of every error response of the JSON
+// endpoints.
+type apiError struct {
+	// Status repeats the HTTP status code.
+	Status int `json:"status"`
+	// Error says what is wrong in one line.
+	Error string `json:"error"`
+	// Problems name the fields at fault, for a 400.
+	Problems []problem `json:"problems,omitempty"`
+}
+
+// problem is one problem with one field of the request.
+type problem struct {
+	// Field names the field: "conditions[1]" in a /recommend profile,
+	// "profile.conditions[1]" or "movement" in an /explain request; ""
+	// for the body as a whole.
+	Field   string `json:"field,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+	// Line and Column locate the problem in the request body, 1-based,
+	// the column in characters; omitted when unknown.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+}
+
+// writeJSON writes v as indented JSON with status; responses are never
+// cached, since they carry a person's health data.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		// Every value written here encodes; say so if one does not.
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"status":500,"error":"internal error: encode response"}` + "\n")
+	}
+	writeBody(w, status, buf.Bytes())
+}
+
+// writeBody writes a JSON body with its headers.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // a client that went away is not an error here
+}
+
+// writeError writes an apiError.
+func writeError(w http.ResponseWriter, status int, msg string, probs ...problem) {
+	writeJSON(w, status, apiError{Status: status, Error: msg, Problems: probs})
+}
+
+// methodNotAllowed answers 405 with the allowed methods.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed: use %s", safeMethod(r.Method), allow))
+	})
+}
+
+// notFound answers 404 in JSON.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	writeError(w, http.StatusNotFound, "no such endpoint: see /openapi.json")
+}
+
+// safeMethod returns the request method for a message: a token of at
+// most 16 printable ASCII characters, or "(other)".
+func safeMethod(m string) string {
+	if len(m) == 0 || len(m) > 16 {
+		return "(other)"
+	}
+	for i := 0; i < len(m); i++ {
+		if m[i] <= ' ' || m[i] >= 0x7f || m[i] == '"' {
+			return "(other)"
+		}
+	}
+	return m
+}
+
+// readBody reads the whole body, at most limit bytes. It writes the error
+// response itself and returns false when it could not.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "could not read the request body")
+		return nil, false
+	}
+	return body, true
+}
+
+// startsObject reports whether data, after a byte order mark and blanks,
+// starts with '{'.
+func startsObject(data []byte) bool {
+	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\uFEFF")), " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
+}
+
+// handleRecommend answers POST /recommend: a profile as a JSON object in,
+// the Result as JSON out, exactly as recommend.WriteJSON writes it.
+func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
+	eng := s.engineFor(r)
+	body, ok := readBody(w, r, maxRecommendBody)
+	if !ok {
+		return
+	}
+	if !startsObject(body) {
+		writeError(w, http.StatusBadRequest, "invalid profile",
+			problem{Message: `the request body must be a JSON object, a profile such as {"conditions":["disc_herniation"]}`})
+		return
+	}
+	p, err := recommend.DecodeProfile(bytes.NewReader(body))
+	if err != nil {
+		s.writeEngineError(w, r, err, "", nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	res, err := eng.Recommend(ctx, p)
+	if err != nil {
+		s.writeEngineError(w, r, err, "", nil)
+		return
+	}
+	var buf bytes.Buffer
+	if err := recommend.WriteJSON(&buf, res); err != nil {
+		s.writeEngineError(w, r, err, "", nil)
+		return
+	}
+	writeBody(w, http.StatusOK, buf.Bytes())
+}
+
+// explainRequest is the body of POST /explain.
+type explainRequest struct {
+	// Profile is the profile, as for /recommend.
+	Profile recommend.Profile
+	// Movement is a movement id, or "referral" for the referral rules.
+	Movement string
+}
+
+// referralTarget is the movement value of /explain that asks for the
+// referral rules.
+const referralTarget = "referral"
+
+// handleExplain answers POST /explain: {"profile": {...}, "movement":
+// "knee_to_chest"} gets the explanation of one movement's outcome
+// (recommend.Engine.Explain), and "movement": "referral" that of every
+// referral rule (recommend.Engine.ExplainReferrals), as
+// recommend.WriteExplanationJSON and WriteReferralExplanationJSON write
+// them.
+func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
+	eng := s.engineFor(r)
+	body, ok := readBody(w, r, maxExplainBody)
+	if !ok {
+		return
+	}
+	req, at, probs := decodeExplain(body)
+	if len(probs) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid explain request", probs...)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	var buf bytes.Buffer
+	if req.Movement == referralTarget {
+		x, err := eng.ExplainReferrals(ctx, req.Profile)
+		if err == nil {
+			err = recommend.WriteReferralExplanationJSON(&buf, x)
+		}
+		if err != nil {
+			s.writeEngineError(w, r, err, "profile.", at)
+			return
+		}
+	} else {
+		x, err := eng.Explain(ctx, req.Profile, req.Movement)
+		if err == nil {
+			err = recommend.WriteExplanationJSON(&buf, x)
+		}
+		if errors.Is(err, recommend.ErrUnknownMovement) {
+			msg := strings.TrimPrefix(err.Error(), "explain: ")
+			writeError(w, http.StatusBadRequest, msg, problem{Field: "movement", Value: strconv.Quote(cut(req.Movement)), Message: msg})
+			return
+		}
+		if err != nil {
+			s.writeEngineError(w, r, err, "profile.", at)
+			return
+		}
+	}
+	writeBody(w, http.StatusOK, buf.Bytes())
+}
+
+// decodeExplain reads an explain request strictly: a JSON object with
+// exactly the keys profile (an object, read by recommend.DecodeProfile)
+// and movement (a non-empty string), each once, and nothing after it. It
+// returns the position of the profile in the body, to place the
+// profile's problems, and the problems found.
+func decodeExplain(body []byte) (explainRequest, *textPos, []problem) {
+	var req explainRequest
+	if !utf8.Valid(body) {
+		return req, nil, []problem{{Message: "the request body is not valid UTF-8"}}
+	}
+	body = bytes.TrimPrefix(body, []byte("\uFEFF"))
+	if !startsObject(body) {
+		return req, nil, []problem{{Message: `the request body must be a JSON object: {"profile": {...}, "movement": "knee_to_chest"}`}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	syntax := func(err error) []problem {
+		// The offsets of a Decoder's syntax errors are not always
+		// from the start of the input; Unmarshal's are.
+		var v any
+		if uerr := json.Unmarshal(body, &v); uerr != nil {
+			err = uerr
+		}
+		p := problem{Message: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off := int(se.Offset)
+			if off > 0 && off <= len(body) && !strings.Contains(se.Error(), "unexpected end") {
+				off-- // the offending byte, not the one after it
+			}
+			pos := positionOf(body, off)
+			p.Line, p.Column = pos.line, pos.column
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			p.Message = "malformed JSON: unexpected end of the body"
+		}
+		return []problem{p}
+	}
+	if _, err := dec.Token(); err != nil { // the '{'
+		return req, nil, syntax(err)
+	}
+	var probs []problem
+	var at *textPos
+	var rawProfile []byte
+	seen := map[string]bool{}
+	for dec.More() {
+		keyPos := positionOf(body, skip(body, int(dec.InputOffset()), " \t\r\n,"))
+		tok, err := dec.Token()
+		if err != nil {
+			return req, nil, syntax(err)
+		}
+		key, _ := tok.(string) // an object key is always a string
+		keyEnd := int(dec.InputOffset())
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return req, nil, syntax(err)
+		}
+		pos := positionOf(body, skip(body, keyEnd, " \t\r\n:"))
+		if seen[key] {
+			probs = append(probs, problem{Field: cut(key), Message: "given more than once", Line: keyPos.line, Column: keyPos.column})
+			continue
+		}
+		seen[key] = true
+		switch key {
+		case "profile":
+			if len(raw) == 0 || raw[0] != '{' {
+				probs = append(probs, problem{Field: "profile", Value: cut(string(raw)),
+					Message: "must be a JSON object, a profile such as {\"conditions\":[\"disc_herniation\"]}", Line: pos.line, Column: pos.column})
+				continue
+			}
+			rawProfile, at = raw, &pos
+		case "movement":
+			var m string
+			if err := json.Unmarshal(raw, &m); err != nil || m == "" {
+				probs = append(probs, problem{Field: "movement", Value: cut(string(raw)),
+					Message: `must be a movement id, such as "knee_to_chest", or "referral"`, Line: pos.line, Column: pos.column})
+				continue
+			}
+			req.Movement = m
+		default:
+			probs = append(probs, problem{Field: cut(key),
+				Message: `unknown field: an explain request has only "profile" and "movement"`, Line: keyPos.line, Column: keyPos.column})
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the '}'
+		return req, nil, syntax(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		pos := positionOf(body, int(dec.InputOffset()))
+		probs = append(probs, problem{Message: "unexpected data after the request object", Line: pos.line, Column: pos.column})
+	}
+	for _, k := range []string{"profile", "movement"} {
+		if !seen[k] {
+			probs = append(probs, problem{Field: k, Message: "missing"})
+		}
+	}
+	if rawProfile != nil {
+		p, err := recommend.DecodeProfile(bytes.NewReader(rawProfile))
+		if err != nil {
+			probs = append(probs, profileProblems(err, "profile.", at)...)
+		}
+		req.Profile = p
+	}
+	if len(probs) > 0 {
+		return req, nil, probs
+	}
+	return req, at, nil
+}
+
+// skip returns the offset of the first byte at or after off that is not
+// in set.
+func skip(body []byte, off int, set string) int {
+	for off < len(body) && strings.IndexByte(set, body[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// textPos is a 1-based line and column, the column in characters.
+type textPos struct{ line, column int }
+
+// positionOf returns the position of byte offset off in data.
+func positionOf(data []byte, off int) textPos {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	return textPos{line: line, column: utf8.RuneCount(before[lineStart:]) + 1}
+}
+
+// shift moves a position within a value that starts at at to a position
+// in the whole body.
+func (at *textPos) shift(line, column int) (int, int) {
+	if at == nil || line == 0 {
+		return line, column
+	}
+	if line == 1 {
+		return at.line, at.column + column - 1
+	}
+	return at.line + line - 1, column
+}
+
+// cut shortens a value quoted in a message.
+func cut(s string) string {
+	const most = 64
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	return string([]rune(s)[:most]) + "..."
+}
+
+// profileProblems turns a *recommend.ProfileError into problems, with
+// prefix before each field and positions moved by at; nil for any other
+// error.
+func profileProblems(err error, prefix string, at *textPos) []problem {
+	var pe *recommend.ProfileError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	probs := make([]problem, 0, len(pe.Problems))
+	for _, fp := range pe.Problems {
+		field := fp.Field
+		switch {
+		case field != "":
+			field = prefix + field
+		case fp.Value != "":
+			// A key that names no field: Value holds the key, which
+			// is the field a client needs to see.
+			key, err := strconv.Unquote(fp.Value)
+			if err != nil {
+				key = fp.Value
+			}
+			field = prefix + key
+		case prefix != "":
+			field = strings.TrimSuffix(prefix, ".")
+		}
+		line, col := at.shift(fp.Line, fp.Column)
+		probs = append(probs, problem{Field: field, Value: fp.Value, Message: fp.Message, Line: line, Column: col})
+	}
+	return probs
+}
+
+// writeEngineError answers an error of the recommend package: 400 for an
+// invalid profile, 503 for a request that ran out
+// of time, 500 for a rule that failed to evaluate and anything else. It
+// logs a 500 with the rule's id and place, never the profile.
+func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err error, prefix string, at *textPos) {
+	var evalErr *recommend.EvalError
+	switch {
+	case errors.Is(err, recommend.ErrInvalidProfile):
+		writeError(w, http.StatusBadRequest, "invalid profile", profileProblems(err, prefix, at)...)
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusServiceUnavailable, "the request took too long: try again later")
+	case errors.Is(err, context.Canceled):
+		writeError(w, http.StatusServiceUnavailable, "the request was cancelled")
+	case errors.As(err, &evalErr):
+		s.log.LogAttrs(r.Context(), slog.LevelError, "rule failed to evaluate",
+			slog.String("rule", evalErr.Rule), slog.String("file", evalErr.File), slog.Int("line", evalErr.Line))
+		writeError(w, http.StatusInternalServerError,
+			fmt.Sprintf("rule %q failed to evaluate: the rule set needs fixing", evalErr.Rule))
+	default:
+		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("error", err.Error()))
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// handleHealth answers GET /healthz.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	s.engineFor(r)
+	writeJSON(w, http.StatusOK, s.health())
+}
+
+// handleOpenAPI serves the OpenAPI document.
+func handleOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(openAPI)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(openAPI)
+}

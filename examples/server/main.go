@@ -1,0 +1,203 @@
+// Command server serves backrules over HTTP: advice and explanations as
+// JSON, CDS Hooks cards for clinical systems, and a web page for people.
+//
+// Usage:
+//
+//	go run ./examples/server [-addr localhost:8080] [-rules DIR [-watch [-poll 1s]]] [-log text|json]
+//
+// It serves the rule set in DIR, or the embedded default rules when -rules
+// is not given, on -addr (default localhost:8080):
+//
+//	POST /recommend           a profile as JSON in, the Result as JSON out
+//	POST /explain             {"profile": {...}, "movement": "knee_to_chest"}
+//	                          in, the movement's explanation out; "movement":
+//	                          "referral" explains the referral rules
+//	GET  /healthz             status, the rule set's version and digest, and
+//	                          the last failed reload
+//	GET  /openapi.json        the OpenAPI 3.1 document of the JSON endpoints
+//	GET  /cds-services        CDS Hooks discovery
+//	POST /cds-services/backrules
+//	                          CDS Hooks patient-view: cards from FHIR data
+//	GET  /, POST /            the web page
+//
+// Bad input gets 400 with a JSON body whose problems name each field at
+// fault ("conditions[0]", "profile.pain_level", "movement"); a body over the
+// limit (64 KiB for a profile) gets 413; a wrong method gets 405 with Allow;
+// an unknown path 404. openapi.json documents every body.
+//
+// With -watch, the server checks the rule files in DIR every -poll
+// interval (their names, modes and contents, hashed) and on a
+// change loads the rule set again and swaps it in atomically; requests in
+// flight finish with the rules they started with. A reload that fails
+// keeps the running rules, logs the error, and /healthz reports "degraded"
+// with the error until a later load succeeds.
+//
+// It logs to standard error with log/slog, one line per request with the
+// method, the route pattern, the status, the duration, the response size
+// and the rule set's digest. It logs no request body, query, header or
+// client address: requests carry health data. (net/http's own error log,
+// for connection-level failures, is passed through at level WARN.)
+//
+// SIGINT or SIGTERM stops it gracefully: it stops accepting connections
+// and waits up to 10 seconds for requests in flight. Exit status: 0 after
+// a graceful stop, 1 for an invalid rule set or a failure to listen or
+// serve, 2 for a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/backrules/backrules/internal/termsafe"
+)
+
+// Server timeouts: a slow or stalled client cannot hold a connection.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	// shutdownTimeout is how long a graceful stop waits for requests in
+	// flight.
+	shutdownTimeout = 10 * time.Second
+)
+
+func main() {
+	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stderr, nil), os.Stderr))
+}
+
+// errUsage marks usage errors, which exit with status 2.
+var errUsage = errors.New("usage")
+
+const usage = "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json]"
+
+// exitCode reports err on stderr and returns the exit status.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "%s\n%s\n", termsafe.Text(err.Error()), usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "error: %s\n", termsafe.Text(err.Error()))
+		return 1
+	}
+}
+
+// run serves until ctx is done, SIGINT or SIGTERM arrives, or serving
+// fails. It calls ready, when not nil, with the address it listens on,
+// once it accepts connections.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "localhost:8080", "address to listen on, HOST:PORT")
+	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
+	watch := fs.Bool("watch", false, "with -rules, reload the rules when their files change")
+	poll := fs.Duration("poll", time.Second, "with -watch, how often to check the rule files")
+	logFormat := fs.String("log", "text", "log format: text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	case *watch && *rulesDir == "":
+		return fmt.Errorf("%w: -watch needs -rules DIR: the embedded rules never change", errUsage)
+	case *poll <= 0:
+		return fmt.Errorf("%w: -poll must be positive, not %v", errUsage, *poll)
+	case *logFormat != "text" && *logFormat != "json":
+		return fmt.Errorf("%w: -log must be text or json, not %q", errUsage, *logFormat)
+	}
+
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(h)
+	cfg := Config{Logger: logger}
+	if *rulesDir != "" {
+		cfg.Rules = os.DirFS(*rulesDir)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *watch {
+		ticker := time.NewTicker(*poll)
+		defer ticker.Stop()
+		go s.Watch(ctx, ticker.C)
+	}
+	rs := s.Engine().RuleSet()
+	logger.Info("serving", slog.String("addr", ln.Addr().String()),
+		slog.String("rule_set", rs.Digest), slog.String("version", rs.Version), slog.Bool("watch", *watch))
+	return serveGracefully(ctx, stop, ln, s.Handler(), logger, func() {
+		if ready != nil {
+			ready(ln.Addr())
+		}
+	})
+}
+
+// serveGracefully serves h on ln until ctx is done, then stops
+// gracefully: it calls stopSignals, so that a second signal ends the
+// process at once, stops accepting connections and waits up to
+// shutdownTimeout for the requests in flight. It calls serving once the
+// server accepts connections.
+func serveGracefully(ctx context.Context, stopSignals func(), ln net.Listener, h http.Handler, logger *slog.Logger, serving func()) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	serving()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stopSignals()
+	logger.Info("shutting down", slog.Duration("grace", shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/examples/server/web"
+)
+
+// mounts returns the routes of the other packages the server serves: the
+// CDS Hooks service (package cdshooks), which answers its own errors in
+// JSON, and the web page (package web). Both take the engine through
+// s.Engine once per request, so a reload reaches them too.
+//
+// The page is mounted at exactly "/" ("/{$}"), rather than at the
+// catch-all "/", so that any other path gets the server's JSON 404
+// instead of the page's plain-text one. (The page has no other paths; a
+// future /static/ would be mounted beside it.)
+func (s *Server) mounts() ([]route, error) {
+	page, err := web.New(s.Engine)
+	if err != nil {
+		return nil, err
+	}
+	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now))
+	return []route{
+		{"/cds-services", cds},
+		{"/cds-services/", cds},
+		{"/{$}", page},
+		{"/", http.HandlerFunc(notFound)},
+	}, nil
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// cdsRequest reads a sample request of testdata/cdshooks/requests.
+func cdsRequest(t *testing.T, name string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("../../testdata/cdshooks/requests", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(src)
+}
+
+// directCDS answers a request with package cdshooks alone, for eng, on
+// the test clock: what the server must pass through unchanged.
+func directCDS(eng *recommend.Engine, method, target, body string) *httptest.ResponseRecorder {
+	svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(func() time.Time { return fixedNow }))
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	svc.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestCDSHooks checks that the CDS Hooks endpoints are mounted and pass
+// every answer of package cdshooks through unchanged, errors included
+// (400, 405, 412, 413), and that the answers match openapi.json.
+func TestCDSHooks(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+	}{
+		{"discovery", "GET", "/cds-services", "", 200},
+		{"cards", "POST", "/cds-services/backrules", cdsRequest(t, "disc-herniation"), 200},
+		{"emergency", "POST", "/cds-services/backrules", cdsRequest(t, "emergency-red-flag"), 200},
+		{"unknown codes", "POST", "/cds-services/backrules", cdsRequest(t, "unknown-codes"), 200},
+		{"missing prefetch is 412", "POST", "/cds-services/backrules", cdsRequest(t, "missing-prefetch"), 412},
+		{"paged conditions is 412", "POST", "/cds-services/backrules", cdsRequest(t, "paged-conditions"), 412},
+		{"malformed is 400", "POST", "/cds-services/backrules", cdsRequest(t, "malformed"), 400},
+		{"wrong patient is 400", "POST", "/cds-services/backrules", cdsRequest(t, "wrong-patient"), 400},
+		{"too large is 413", "POST", "/cds-services/backrules", `{"hook": "` + strings.Repeat("x", maxBody) + `"}`, 413},
+		{"wrong method on discovery", "POST", "/cds-services", "{}", 405},
+		{"wrong method on the service", "GET", "/cds-services/backrules", "", 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := do(t, s.Handler(), tt.method, tt.path, tt.body)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status %d, want %d: %s", rec.Code, tt.wantStatus, cut(rec.Body.String()))
+			}
+			method := tt.method
+			if rec.Code == http.StatusMethodNotAllowed {
+				method = ""
+			}
+			checkDoc(t, method, tt.path, rec)
+			want := directCDS(s.Engine(), tt.method, tt.path, tt.body)
+			if diff := cmp.Diff(want.Body.String(), rec.Body.String()); diff != "" {
+				t.Errorf("body differs from package cdshooks' (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want.Header().Get("Allow"), rec.Header().Get("Allow")); diff != "" {
+				t.Errorf("Allow (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPage checks that the page is mounted at exactly "/": the form, a
+// posted form, and the page's own 405; any other path is the server's
+// JSON 404.
+func TestPage(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	get := do(t, s.Handler(), "GET", "/", "")
+	checkDoc(t, "GET", "/", get)
+	if get.Code != http.StatusOK || !strings.Contains(get.Body.String(), `name="conditions"`) {
+		t.Errorf("GET /: status %d; want 200 and the form:\n%s", get.Code, cut(get.Body.String()))
+	}
+
+	req := httptest.NewRequest("POST", "/", strings.NewReader("conditions=disc_herniation"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post := httptest.NewRecorder()
+	s.Handler().ServeHTTP(post, req)
+	checkDoc(t, "POST", "/", post)
+	if post.Code != http.StatusOK || !strings.Contains(post.Body.String(), "Knee to chest") {
+		t.Errorf("POST /: status %d; want 200 and the advice:\n%s", post.Code, cut(post.Body.String()))
+	}
+
+	put := do(t, s.Handler(), "PUT", "/", "")
+	if put.Code != http.StatusMethodNotAllowed || put.Header().Get("Allow") == "" {
+		t.Errorf("PUT /: status %d, Allow %q; want 405 with Allow", put.Code, put.Header().Get("Allow"))
+	}
+
+	nf := do(t, s.Handler(), "GET", "/index.html", "")
+	checkDoc(t, "GET", "/", nf)
+	want := errorShape{Status: 404, Error: "no such endpoint: see /openapi.json"}
+	if diff := cmp.Diff(want, decodeError(t, nf.Body.Bytes())); diff != "" {
+		t.Errorf("GET /index.html (-want +got):\n%s", diff)
+	}
+}
+
+// TestMountsFollowReload checks that the page and the CDS Hooks service
+// answer with the engine a reload swapped in.
+func TestMountsFollowReload(t *testing.T) {
+	dir := t.TempDir()
+	writeRules(t, dir, "mount-1")
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	writeRules(t, dir, "mount-2")
+	if changed, err := s.Reload(); !changed || err != nil {
+		t.Fatalf("Reload = %v, %v; want true, nil", changed, err)
+	}
+	v2 := s.Engine()
+
+	body := cdsRequest(t, "disc-herniation")
+	rec := do(t, s.Handler(), "POST", "/cds-services/backrules", body)
+	if diff := cmp.Diff(directCDS(v2, "POST", "/cds-services/backrules", body).Body.String(), rec.Body.String()); diff != "" {
+		t.Errorf("cards after reload differ from version 2's (-want +got):\n%s", diff)
+	}
+	var cards struct{ Cards []json.RawMessage }
+	if err := json.Unmarshal(rec.Body.Bytes(), &cards); err != nil || len(cards.Cards) == 0 {
+		t.Errorf("cards after reload: %v, %d cards", err, len(cards.Cards))
+	}
+
+	req := httptest.NewRequest("POST", "/", strings.NewReader("conditions=disc_herniation"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	page := httptest.NewRecorder()
+	s.Handler().ServeHTTP(page, req)
+	if want := "mount-2, " + v2.RuleSet().Digest; !strings.Contains(page.Body.String(), want) {
+		t.Errorf("the page after reload does not name rule set %q", want)
+	}
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// The OpenAPI document's schemas are JSON Schema 2020-12 (OpenAPI 3.1),
+// compiled with a complete validator. Schemas are compiled by their JSON
+// pointer in the document, so that a response is checked against exactly
+// the schema the document gives for its path, method, status and media
+// type.
+var doc struct {
+	once     sync.Once
+	err      error
+	parsed   map[string]any
+	mu       sync.Mutex
+	compiler *jsonschema.Compiler
+	schemas  map[string]*jsonschema.Schema
+}
+
+const docURL = "openapi.json"
+
+// loadDoc parses the document and prepares its compiler.
+func loadDoc(t testing.TB) map[string]any {
+	t.Helper()
+	doc.once.Do(func() {
+		if err := json.Unmarshal(openAPI, &doc.parsed); err != nil {
+			doc.err = err
+			return
+		}
+		res, err := jsonschema.UnmarshalJSON(bytes.NewReader(openAPI))
+		if err != nil {
+			doc.err = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft2020)
+		c.AssertFormat()
+		doc.err = c.AddResource(docURL, res)
+		doc.compiler = c
+		doc.schemas = map[string]*jsonschema.Schema{}
+	})
+	if doc.err != nil {
+		t.Fatalf("openapi.json: %v", doc.err)
+	}
+	return doc.parsed
+}
+
+// schemaAt compiles the schema at a JSON pointer of the document.
+func schemaAt(t testing.TB, pointer string) *jsonschema.Schema {
+	t.Helper()
+	loadDoc(t)
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	if s, ok := doc.schemas[pointer]; ok {
+		return s
+	}
+	s, err := doc.compiler.Compile(docURL + "#" + pointer)
+	if err != nil {
+		t.Fatalf("compile %s: %v", pointer, err)
+	}
+	doc.schemas[pointer] = s
+	return s
+}
+
+// escape escapes a JSON pointer token.
+func escape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// obj returns m[key] as an object, or nil.
+func obj(m map[string]any, key string) map[string]any {
+	v, _ := m[key].(map[string]any)
+	return v
+}
+
+// checkDoc checks a response of the path's operation with method against
+// the document: the status must be documented for the operation, the
+// Content-Type must be the documented one, and the body must validate
+// against its schema. An empty method means any operation of the path
+// that documents the status, as for a 405.
+func checkDoc(t testing.TB, method, path string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	d := loadDoc(t)
+	item := obj(obj(d, "paths"), path)
+	if item == nil {
+		t.Errorf("openapi.json does not document path %s", path)
+		return
+	}
+	status := strconv.Itoa(rec.Code)
+	var op string
+	if method != "" {
+		op = strings.ToLower(method)
+	} else {
+		for _, m := range []string{"get", "post", "put", "delete"} {
+			if obj(obj(obj(item, m), "responses"), status) != nil {
+				op = m
+				break
+			}
+		}
+	}
+	resp := obj(obj(obj(item, op), "responses"), status)
+	if resp == nil {
+		t.Errorf("openapi.json does not document status %s for %s %s", status, strings.ToUpper(op), path)
+		return
+	}
+	content := obj(resp, "content")
+	if len(content) == 0 {
+		if rec.Body.Len() > 0 {
+			t.Errorf("%s %s %s: openapi.json documents no body, got %d bytes", op, path, status, rec.Body.Len())
+		}
+		return
+	}
+	mt, _, err := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+	if err != nil || obj(content, mt) == nil {
+		t.Errorf("%s %s %s: Content-Type %q is not documented", op, path, status, rec.Header().Get("Content-Type"))
+		return
+	}
+	if mt != "application/json" {
+		return
+	}
+	pointer := "/paths/" + escape(path) + "/" + op + "/responses/" + status + "/content/" + escape(mt) + "/schema"
+	validate(t, schemaAt(t, pointer), rec.Body.Bytes())
+}
+
+// checkErrorBody checks that a JSON body is an Error of the document.
+func checkErrorBody(t testing.TB, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type")); mt != "application/json" {
+		return // the page answers in HTML
+	}
+	validate(t, schemaAt(t, "/components/schemas/Error"), rec.Body.Bytes())
+}
+
+// validate checks body against s.
+func validate(t testing.TB, s *jsonschema.Schema, body []byte) {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Errorf("body is not JSON: %v\n%s", err, body)
+		return
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("body does not match openapi.json: %v", err)
+	}
+}
+
+// TestOpenAPIDocumentsRoutes checks that every route the server registers
+// is in the document: a "METHOD /path" pattern as that operation, a
+// method-less pattern as a path, and a subtree pattern ("/x/") as at least
+// one path under it.
+func TestOpenAPIDocumentsRoutes(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	paths := obj(loadDoc(t), "paths")
+	var missing []string
+	for _, r := range s.routes {
+		method, path, ok := strings.Cut(r.pattern, " ")
+		if !ok {
+			method, path = "", r.pattern
+		}
+		path = strings.TrimSuffix(path, "{$}") // "/{$}" is exactly "/"
+		switch {
+		case method != "":
+			if obj(obj(paths, path), strings.ToLower(method)) == nil {
+				missing = append(missing, r.pattern)
+			}
+		case obj(paths, path) != nil:
+		case strings.HasSuffix(path, "/") && path != "/":
+			found := false
+			for p := range paths {
+				found = found || strings.HasPrefix(p, path)
+			}
+			if !found {
+				missing = append(missing, r.pattern)
+			}
+		default:
+			missing = append(missing, r.pattern)
+		}
+	}
+	if diff := cmp.Diff([]string(nil), missing); diff != "" {
+		t.Errorf("routes not in openapi.json (-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenAPISchemasCompile compiles every schema of the document, and
+// checks the examples of the request bodies against their schemas and
+// against the server, which must answer them with 200.
+func TestOpenAPISchemasCompile(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	d := loadDoc(t)
+	for name := range obj(obj(d, "components"), "schemas") {
+		schemaAt(t, "/components/schemas/"+escape(name))
+	}
+	for path, item := range obj(d, "paths") {
+		for method, op := range item.(map[string]any) {
+			content := obj(obj(op.(map[string]any), "requestBody"), "content")
+			for mt, media := range content {
+				ex, ok := media.(map[string]any)["example"]
+				if !ok {
+					continue
+				}
+				t.Run(method+" "+path, func(t *testing.T) {
+					body, _ := json.Marshal(ex)
+					validate(t, schemaAt(t, "/paths/"+escape(path)+"/"+method+"/requestBody/content/"+escape(mt)+"/schema"), body)
+					rec := do(t, s.Handler(), strings.ToUpper(method), path, string(body))
+					checkDoc(t, strings.ToUpper(method), path, rec)
+					if rec.Code != 200 {
+						t.Errorf("the example gets status %d, want 200: %s", rec.Code, rec.Body)
+					}
+				})
+			}
+		}
+	}
+}

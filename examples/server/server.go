@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// Config configures a Server. The zero Config serves the embedded default
+// rules and logs nothing.
+type Config struct {
+	// Rules is the rule set's file system, such as os.DirFS(dir); nil
+	// serves the embedded default rules (recommend.Default), which never
+	// change, so Reload and Check then do nothing.
+	Rules fs.FS
+	// Logger receives one line per request and one per reload; nil
+	// discards them.
+	Logger *slog.Logger
+	// Now tells the time of loads and failed reloads, as /healthz reports
+	// them; nil means time.Now. Request durations always use the real
+	// clock.
+	Now func() time.Time
+	// RequestTimeout bounds the work of one /recommend or /explain
+	// request; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+}
+
+// DefaultRequestTimeout is the default of Config.RequestTimeout.
+const DefaultRequestTimeout = 10 * time.Second
+
+// Server is the HTTP service. It holds the engine in use in an
+// atomic.Pointer, so that a reload swaps it without stopping requests:
+// each request takes the engine once and uses it to the end.
+type Server struct {
+	engine  atomic.Pointer[recommend.Engine]
+	rules   fs.FS
+	log     *slog.Logger
+	now     func() time.Time
+	timeout time.Duration
+	handler http.Handler
+	routes  []route
+
+	// reloadMu serializes Reload and Check; fingerprint is the rule
+	// files' fingerprint at the last load attempt.
+	reloadMu    sync.Mutex
+	fingerprint string
+
+	// statusMu guards status, which /healthz reports.
+	statusMu sync.Mutex
+	status   loadStatus
+}
+
+// loadStatus is what /healthz says about loading.
+type loadStatus struct {
+	loadedAt  time.Time
+	lastError string
+	errorAt   time.Time
+}
+
+// New loads the rule set of cfg and returns a Server for it. An invalid
+// rule set is an error (a *recommend.LoadError, wrapped): the server never
+// starts without rules.
+func New(cfg Config) (*Server, error) {
+	s := &Server{rules: cfg.Rules, log: cfg.Logger, now: cfg.Now, timeout: cfg.RequestTimeout}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
+	}
+	var eng *recommend.Engine
+	var err error
+	if s.rules == nil {
+		eng, err = recommend.Default()
+	} else {
+		s.fingerprint = fingerprint(s.rules)
+		eng, err = recommend.Load(s.rules)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	s.engine.Store(eng)
+	s.status.loadedAt = s.now()
+	if err := s.buildHandler(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Engine returns the engine in use. Call it once per request and keep
+// the result only for that request: a reload may swap it at any time.
+func (s *Server) Engine() *recommend.Engine { return s.engine.Load() }
+
+// Handler returns the server's HTTP handler: every route, with request
+// logging, panic recovery and a body size limit around them.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Reload loads the rule set again, now, whether or not its files changed.
+// When it loads and its digest differs from the running one, it swaps the
+// new engine in and reports true. When it fails, the running rules stay,
+// the failure is logged and reported on /healthz until a later load
+// succeeds, and the error (wrapping the *recommend.LoadError) is returned.
+// A Server of the embedded rules has nothing to reload: it returns false
+// and nil.
+func (s *Server) Reload() (bool, error) {
+	if s.rules == nil {
+		return false, nil
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.reloadLocked(fingerprint(s.rules))
+}
+
+// Check reloads the rule set if its rule files (their names, modes and
+// contents) changed since the last load attempt, and reports as Reload
+// does. A failed load is not tried again until the
+// files change again.
+func (s *Server) Check() (bool, error) {
+	if s.rules == nil {
+		return false, nil
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	fp := fingerprint(s.rules)
+	if fp == s.fingerprint {
+		return false, nil
+	}
+	return s.reloadLocked(fp)
+}
+
+// reloadLocked loads the rules, whose files had fingerprint fp just
+// before, and swaps the engine. s.reloadMu is held.
+func (s *Server) reloadLocked(fp string) (bool, error) {
+	s.fingerprint = fp
+	old := s.engine.Load().RuleSet()
+	eng, err := recommend.Load(s.rules)
+	now := s.now()
+	if err != nil {
+		s.statusMu.Lock()
+		s.status.lastError = err.Error()
+		s.status.errorAt = now
+		s.statusMu.Unlock()
+		s.log.Error("reload failed: keeping the running rules",
+			slog.String("rule_set", old.Digest), slog.String("version", old.Version), slog.String("error", err.Error()))
+		return false, fmt.Errorf("reload rules: %w", err)
+	}
+	rs := eng.RuleSet()
+	s.statusMu.Lock()
+	hadError := s.status.lastError != ""
+	s.status.lastError, s.status.errorAt = "", time.Time{}
+	changed := rs != old
+	if changed {
+		s.status.loadedAt = now
+		s.engine.Store(eng)
+	}
+	s.statusMu.Unlock()
+	switch {
+	case changed:
+		s.log.Info("rules reloaded",
+			slog.String("rule_set", rs.Digest), slog.String("version", rs.Version), slog.String("previous", old.Digest))
+	case hadError:
+		s.log.Info("rules load again: the running rules are unchanged",
+			slog.String("rule_set", rs.Digest), slog.String("version", rs.Version))
+	}
+	return changed, nil
+}
+
+// Watch calls Check each time ticks delivers, until ctx is done; main
+// passes a time.Ticker's channel. Failures are logged by Check and
+// reported on /healthz, and the loop goes on. Check runs between two
+// receives, so a test that sends two ticks knows the first check is done.
+func (s *Server) Watch(ctx context.Context, ticks <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			_, _ = s.Check() // logged and reported on /healthz
+		}
+	}
+}
+
+// health is the body of GET /healthz.
+type health struct {
+	// Status is "ok", or "degraded" when the last reload failed and the
+	// server still serves the rules it had.
+	Status   string            `json:"status"`
+	RuleSet  recommend.RuleSet `json:"rule_set"`
+	LoadedAt time.Time         `json:"loaded_at"`
+	// ReloadError is the last failed reload, while no later load has
+	// succeeded.
+	ReloadError *reloadError `json:"reload_error,omitempty"`
+}
+
+// reloadError is a failed reload, as /healthz reports it.
+type reloadError struct {
+	At      time.Time `json:"at"`
+	Message string    `json:"message"`
+}
+
+// health reports the engine in use and the load status.
+func (s *Server) health() health {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	h := health{Status: "ok", RuleSet: s.engine.Load().RuleSet(), LoadedAt: s.status.loadedAt.UTC()}
+	if s.status.lastError != "" {
+		h.Status = "degraded"
+		h.ReloadError = &reloadError{At: s.status.errorAt.UTC(), Message: s.status.lastError}
+	}
+	return h
+}

@@ -1,0 +1,438 @@
+package web
+
+// The end-to-end test: the page in a real browser, Debian's headless
+// Chromium driven with chromedp. It needs the chromium package; without it
+// the test is skipped, unless the CI environment variable is set, and then
+// it fails, so that CI cannot pass without running it.
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"flag"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+var (
+	screenshot  = flag.String("screenshot", "", "write a PNG of the result page for a disc herniation to this `file`, for the README")
+	screenshots = flag.String("screenshots", "", "save the browser test's screenshots in this `dir`, not in the test's temporary directory")
+)
+
+// chromium returns the path of the Chromium binary, or skips the test when
+// there is none and CI is not set.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI is set and Chromium is missing: install Debian's chromium package (.ci/run does)")
+	}
+	t.Skip("skipping the browser test: Chromium is not installed (apt-get install chromium); with CI set, this test fails instead")
+	return ""
+}
+
+// newBrowser starts headless Chromium with the flags this machine needs and
+// returns a tab's context, ended when the test ends.
+func newBrowser(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	// Chromium's child processes can still write to the profile for a
+	// moment after it stops, which would fail t.TempDir's cleanup; this
+	// directory is removed with retries instead.
+	dir, err := os.MkdirTemp("", "backrules-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove %s", dir)
+	})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1000, 1200),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+	})
+	// The first action starts the browser.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return tab
+}
+
+// submit clicks the form's button and waits for the page it loads.
+func submit(tab context.Context) error {
+	_, err := chromedp.Run(tab, chromedp.WaitEvent(cdppage.LoadEventFired, nil,
+		chromedp.Click(chromedp.CSS(`form button[type="submit"]`))))
+	return err
+}
+
+// saveScreenshot writes a PNG of the viewport to a file in dir and logs
+// its path.
+func saveScreenshot(t *testing.T, tab context.Context, path string) []byte {
+	t.Helper()
+	buf, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return buf
+}
+
+// avoidEntry is an entry of the avoid list, as the browser shows it.
+type avoidEntry struct {
+	Label string `json:"label"`
+	// Links are the entry's source links: their text, their address and,
+	// for a link within the page, the text of what it points at.
+	Links []struct {
+		Text   string `json:"text"`
+		Href   string `json:"href"`
+		Target string `json:"target"`
+	} `json:"links"`
+	InPlan bool `json:"inPlan"`
+}
+
+func TestBrowser(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := httpServer(t)
+	tab := newBrowser(t, ctx)
+	shots := *screenshots
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("disc herniation", func(t *testing.T) {
+		steps := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(srv),
+			chromedp.WaitVisible(chromedp.CSS("form")),
+		}
+		for _, id := range []string{
+			"conditions-disc_herniation", "aggravated_by-bending_forward", "aggravated_by-sitting",
+			"equipment-towel", "equipment-bed", "equipment-sofa", "equipment-exercise_mat",
+		} {
+			steps = append(steps, chromedp.Click(chromedp.ID(id)))
+		}
+		for id, v := range map[string]string{"pain_level": "4", "days_since_onset": "21", "sitting_hours": "8", "age": "42"} {
+			steps = append(steps, chromedp.SendKeys(chromedp.ID(id), v))
+		}
+		if err := chromedp.Do(tab, steps...); err != nil {
+			t.Fatal(err)
+		}
+		if err := submit(tab); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(tab, chromedp.Evaluate[*avoidEntry](`(() => {
+			const li = document.querySelector('#avoid li.item[data-movements~="knee_to_chest"]');
+			if (!li) return null;
+			return {
+				label: li.querySelector('.label').innerText,
+				links: [...li.querySelectorAll('ul.cites > li > a')].map(a => {
+					const href = a.getAttribute('href');
+					const target = href.startsWith('#') ? document.querySelector(href) : null;
+					return {text: a.innerText, href: href, target: target ? target.innerText : ''};
+				}),
+				inPlan: !!document.querySelector('#plan [data-movements~="knee_to_chest"], #also-helpful [data-movements~="knee_to_chest"]'),
+			};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saveScreenshot(t, tab, filepath.Join(shots, "disc-herniation.png"))
+		if got == nil {
+			t.Fatal("knee to chest is not listed under avoid")
+		}
+		if !strings.Contains(got.Label, "Knee to chest") {
+			t.Errorf("the avoid entry reads %q, want it to name Knee to chest", got.Label)
+		}
+		if got.InPlan {
+			t.Error("knee to chest is also recommended")
+		}
+		if len(got.Links) == 0 {
+			t.Fatal("knee to chest has no source link under avoid")
+		}
+		for _, l := range got.Links {
+			switch {
+			case l.Text == "":
+				t.Errorf("source link %s has no text", l.Href)
+			case strings.HasPrefix(l.Href, "#") && !strings.Contains(l.Target, l.Text):
+				t.Errorf("source link %q points at %s, which reads %q", l.Text, l.Href, l.Target)
+			case !strings.HasPrefix(l.Href, "#") && !strings.HasPrefix(l.Href, "https://") && !strings.HasPrefix(l.Href, "http://"):
+				t.Errorf("source link %q has address %q", l.Text, l.Href)
+			}
+		}
+
+		// The why toggle opens from the keyboard.
+		summary := chromedp.CSS(`#avoid li.item[data-movements~="knee_to_chest"] details > summary`)
+		if err := chromedp.Do(tab, chromedp.Focus(summary), chromedp.KeyEvent("\r")); err != nil {
+			t.Fatal(err)
+		}
+		why, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+			const d = document.querySelector('#avoid li.item[data-movements~="knee_to_chest"] details');
+			return d.open ? d.innerText : '';
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(why, "Knee to chest: Avoided, by ") {
+			t.Errorf("the why toggle did not open on Enter, or does not explain knee to chest; it reads:\n%s", why)
+		}
+
+		if *screenshot != "" {
+			writeReadmeScreenshot(t, tab, *screenshot)
+		}
+	})
+
+	t.Run("emergency", func(t *testing.T) {
+		// Only the keyboard: tick the box with the space bar, type the
+		// pain level, and send the form with Enter.
+		if err := chromedp.Do(tab,
+			chromedp.Navigate(srv),
+			chromedp.WaitVisible(chromedp.CSS("form")),
+			chromedp.Focus(chromedp.ID("red_flags-bladder_bowel_dysfunction")),
+			chromedp.KeyEvent(" "),
+			chromedp.Focus(chromedp.ID("conditions-disc_herniation")),
+			chromedp.KeyEvent(" "),
+			chromedp.Focus(chromedp.ID("pain_level")),
+			chromedp.KeyEvent("6"),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(tab, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.KeyEvent("\r"))); err != nil {
+			t.Fatal(err)
+		}
+		type view struct {
+			Alert      string `json:"alert"`
+			Background string `json:"background"`
+			OnHold     bool   `json:"onHold"`
+			Plan       bool   `json:"plan"`
+			Also       bool   `json:"also"`
+			Text       string `json:"text"`
+		}
+		got, err := chromedp.Run(tab, chromedp.Evaluate[view](`(() => {
+			const alert = document.querySelector('#referrals [role="alert"]');
+			return {
+				alert: alert ? alert.innerText : '',
+				background: alert ? getComputedStyle(alert).backgroundColor : '',
+				onHold: !!document.querySelector('#on-hold'),
+				plan: !!document.querySelector('#plan'),
+				also: !!document.querySelector('#also-helpful'),
+				text: document.querySelector('#result').innerText,
+			};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saveScreenshot(t, tab, filepath.Join(shots, "emergency.png"))
+		if !strings.Contains(got.Alert, "EMERGENCY: GET HELP NOW") || !strings.Contains(got.Alert, "emergency department") {
+			t.Errorf("no emergency alert; the alert reads %q", got.Alert)
+		}
+		if got.Background != "rgb(253, 231, 233)" {
+			t.Errorf("the emergency alert's background is %s, want the red tint rgb(253, 231, 233)", got.Background)
+		}
+		if !got.OnHold {
+			t.Error("movement advice is not shown on hold")
+		}
+		if got.Plan || got.Also || strings.Contains(got.Text, "How:") || strings.Contains(got.Text, "Dose:") {
+			t.Errorf("an emergency shows exercises:\n%s", got.Text)
+		}
+	})
+
+	t.Run("without JavaScript", func(t *testing.T) {
+		if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+				t.Error(err)
+			}
+		}()
+		if err := chromedp.Do(tab,
+			chromedp.Navigate(srv),
+			chromedp.WaitVisible(chromedp.CSS("form")),
+			chromedp.Click(chromedp.ID("conditions-disc_herniation")),
+			chromedp.Click(chromedp.ID("aggravated_by-bending_forward")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if err := submit(tab); err != nil {
+			t.Fatal(err)
+		}
+		avoid, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("avoid")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(avoid, "Knee to chest") {
+			t.Errorf("with JavaScript off, knee to chest is not under avoid:\n%s", avoid)
+		}
+	})
+
+	t.Run("problems", func(t *testing.T) {
+		if err := chromedp.Do(tab,
+			chromedp.Navigate(srv),
+			chromedp.WaitVisible(chromedp.CSS("form")),
+			chromedp.Click(chromedp.ID("conditions-sciatica")),
+			chromedp.SendKeys(chromedp.ID("pain_level"), "11"),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if err := submit(tab); err != nil {
+			t.Fatal(err)
+		}
+		// The summary's link takes the keyboard to the field, which
+		// kept what was typed, as did the ticked box.
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`.error-summary a[href="#pain_level"]`))); err != nil {
+			t.Fatal(err)
+		}
+		type view struct {
+			Focused string `json:"focused"`
+			Value   string `json:"value"`
+			Checked bool   `json:"checked"`
+			Error   string `json:"error"`
+		}
+		got, err := chromedp.Run(tab, chromedp.Evaluate[view](`({
+			focused: document.activeElement.id,
+			value: document.getElementById('pain_level').value,
+			checked: document.getElementById('conditions-sciatica').checked,
+			error: document.getElementById('pain_level-error').textContent.trim().replace(/\s+/g, ' '),
+		})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saveScreenshot(t, tab, filepath.Join(shots, "problems.png"))
+		want := view{Focused: "pain_level", Value: "11", Checked: true, Error: "Error: Enter a whole number from 0 to 10."}
+		if got != want {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+	})
+}
+
+// httpServer serves the page with the default rules and returns its URL.
+func httpServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(newHandler(t, defaultEngine(t)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// writeReadmeScreenshot writes the README's picture of the result page:
+// 1000 by 1100 pixels from the top: the disclaimer, the key messages and
+// the start of the plan, as a PNG of at most 256 colours.
+func writeReadmeScreenshot(t *testing.T, tab context.Context, path string) {
+	t.Helper()
+	if err := chromedp.Do(tab,
+		chromedp.EmulateViewport(1000, 1100),
+		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(buf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 1000 {
+		t.Errorf("the screenshot is %v, want 1000 pixels wide", b)
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, paletted(img)); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() > 200<<10 {
+		t.Errorf("the screenshot has %d bytes, want at most 200 KiB", out.Len())
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("README screenshot: %s (%d bytes)", path, out.Len())
+}
+
+// paletted returns img with its 256 most used colours, each pixel in the
+// nearest of them: a page of text has few colours besides the shades at
+// the edges of letters, so it loses little and its PNG shrinks by half.
+func paletted(img image.Image) *image.Paletted {
+	b := img.Bounds()
+	count := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			count[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	colors := make([]color.RGBA, 0, len(count))
+	for c := range count {
+		colors = append(colors, c)
+	}
+	slices.SortFunc(colors, func(a, b color.RGBA) int {
+		if n := cmp.Compare(count[b], count[a]); n != 0 {
+			return n
+		}
+		return cmp.Compare(uint32(a.R)<<24|uint32(a.G)<<16|uint32(a.B)<<8|uint32(a.A), uint32(b.R)<<24|uint32(b.G)<<16|uint32(b.B)<<8|uint32(b.A))
+	})
+	pal := make(color.Palette, 0, 256)
+	for _, c := range colors[:min(len(colors), 256)] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(b, pal)
+	index := map[color.RGBA]uint8{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			i, ok := index[c]
+			if !ok {
+				i = uint8(pal.Index(c))
+				index[c] = i
+			}
+			out.SetColorIndex(x, y, i)
+		}
+	}
+	return out
+}

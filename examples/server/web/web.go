@@ -1,0 +1,469 @@
+// Package web serves backrules as one web page: a form for a profile and,
+// when it is posted, the advice for it, in the order of the short text
+// report (recommend.WriteText): referrals first, key messages, the plan,
+// the other recommended movements, what to avoid and where the sources
+// disagree. Each item shows its sources as links with their claims, and a
+// "Why?" toggle with the engine's explanation.
+//
+// The page is plain HTML from html/template with a little inline CSS and
+// no script: the form posts to the page, so it works with JavaScript
+// disabled. The form is built from the engine's vocabulary view, so a new
+// vocabulary entry appears on the page with no Go change.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+//go:embed templates/page.html templates/style.css
+var files embed.FS
+
+// MaxFormBytes is the largest form body the page reads; a larger POST
+// gets 413.
+const MaxFormBytes = 64 << 10
+
+// Handler serves the page. It is safe for concurrent use.
+type Handler struct {
+	engine func() *recommend.Engine
+	tmpl   *template.Template
+	css    template.CSS
+	csp    string
+}
+
+// New returns a Handler that asks engine for the engine to use, once per
+// request, so that a server can swap engines while it runs. It fails only
+// when the embedded templates do not parse, or engine is nil.
+func New(engine func() *recommend.Engine) (*Handler, error) {
+	if engine == nil {
+		return nil, errors.New("web: nil engine function")
+	}
+	css, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	tmpl, err := template.New("page.html").Funcs(template.FuncMap{
+		"kind":    kindNoun,
+		"httpURL": httpURL,
+		"lower":   strings.ToLower,
+	}).ParseFS(files, "templates/page.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	return &Handler{engine: engine, tmpl: tmpl, css: template.CSS(css), csp: csp}, nil
+}
+
+// ServeHTTP serves GET (and HEAD) / with the empty form, and POST / with
+// the advice for the posted profile, or the form with its problems marked.
+// Other paths get 404 and other methods 405.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		h.get(w, r)
+	case http.MethodPost:
+		h.post(w, r)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	eng := h.engine()
+	if eng == nil {
+		h.unavailable(w)
+		return
+	}
+	h.render(w, http.StatusOK, h.newPage(eng.Vocabulary(), newEntries()))
+}
+
+func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+			http.Error(w, "the form must be sent as application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
+			return
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			http.Error(w, fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "the form could not be read", http.StatusBadRequest)
+		return
+	}
+	eng := h.engine()
+	if eng == nil {
+		h.unavailable(w)
+		return
+	}
+	voc := eng.Vocabulary()
+	in := readEntries(r)
+	// The numbers that could not be read are 0 in p, so Validate finds
+	// the other problems, and the page shows them all at once.
+	p, probs := in.profile()
+	if err := eng.Validate(p); err != nil {
+		var pe *recommend.ProfileError
+		if !errors.As(err, &pe) {
+			h.failed(w, r, err)
+			return
+		}
+		probs = append(probs, fromProfileError(pe)...)
+	}
+	if len(probs) > 0 {
+		pg := h.newPage(voc, in)
+		pg.setProblems(probs)
+		h.render(w, http.StatusBadRequest, pg)
+		return
+	}
+	res, err := eng.Recommend(r.Context(), p)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	rv, err := newResultView(r.Context(), eng, p, res)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	pg := h.newPage(voc, in)
+	pg.Result = rv
+	pg.Title = "Your advice"
+	if rv.Emergency {
+		pg.Title = "Emergency: get help now"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	h.render(w, http.StatusOK, pg)
+}
+
+// failed answers a request the engine could not serve: a cancelled or
+// timed-out request with 503, and a rule that failed to evaluate with 500
+// and the error in the log. The page does not show the error.
+func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		http.Error(w, "the request was cancelled or took too long", http.StatusServiceUnavailable)
+		return
+	}
+	slog.ErrorContext(r.Context(), "web: recommend failed", "err", err)
+	http.Error(w, "the advice could not be worked out; please try again later", http.StatusInternalServerError)
+}
+
+func (h *Handler) unavailable(w http.ResponseWriter) {
+	http.Error(w, "no rules are loaded; please try again later", http.StatusServiceUnavailable)
+}
+
+// render executes the page into a buffer first, so a template error never
+// sends half a page.
+func (h *Handler) render(w http.ResponseWriter, status int, pg *page) {
+	var buf bytes.Buffer
+	if err := h.tmpl.Execute(&buf, pg); err != nil {
+		slog.Error("web: render failed", "err", err)
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", h.csp)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// The form.
+
+// listFields are the profile's list fields, in the order of the form,
+// with the words around their checkboxes.
+var listFields = []struct {
+	name, legend, hint string
+	terms              func(recommend.Vocabulary) []recommend.Term
+}{
+	{"conditions", "Conditions", "What you have been told you have, or may have.",
+		func(v recommend.Vocabulary) []recommend.Term { return v.Conditions }},
+	{"red_flags", "Warning signs", "Tick any you have now. Some of them need a doctor straight away.",
+		func(v recommend.Vocabulary) []recommend.Term { return v.RedFlags }},
+	{"aggravated_by", "What makes it worse", "",
+		func(v recommend.Vocabulary) []recommend.Term { return v.AggravatedBy }},
+	{"eased_by", "What makes it better", "",
+		func(v recommend.Vocabulary) []recommend.Term { return v.EasedBy }},
+	{"equipment", "What you have at hand", "",
+		func(v recommend.Vocabulary) []recommend.Term { return v.Equipment }},
+}
+
+// numberFields are the profile's number fields, in the order of the form,
+// with their ranges as recommend.Engine.Validate checks them.
+var numberFields = []struct {
+	name, label, hint string
+	max               float64
+	whole             bool
+}{
+	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine.", 10, true},
+	{"days_since_onset", "Days since this episode began", "0 if it began today.", recommend.MaxDaysSinceOnset, true},
+	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
+	{"age", "Age in years", "Leave empty if you would rather not say.", recommend.MaxAge, true},
+}
+
+// entries is what the user entered, kept to show it again.
+type entries struct {
+	lists   map[string][]string
+	numbers map[string][]string
+}
+
+func newEntries() entries {
+	return entries{lists: map[string][]string{}, numbers: map[string][]string{}}
+}
+
+func readEntries(r *http.Request) entries {
+	in := newEntries()
+	for _, f := range listFields {
+		in.lists[f.name] = r.PostForm[f.name]
+	}
+	for _, f := range numberFields {
+		in.numbers[f.name] = r.PostForm[f.name]
+	}
+	return in
+}
+
+// problem is one problem with one field of the form.
+type problem struct {
+	field, message string
+}
+
+// profile turns the entries into a profile, and reports the numbers that
+// are not numbers or are out of range; those are left 0 in the profile.
+// The list fields are left to Engine.Validate.
+func (in entries) profile() (recommend.Profile, []problem) {
+	p := recommend.Profile{
+		Conditions:   in.lists["conditions"],
+		RedFlags:     in.lists["red_flags"],
+		AggravatedBy: in.lists["aggravated_by"],
+		EasedBy:      in.lists["eased_by"],
+		Equipment:    in.lists["equipment"],
+	}
+	var probs []problem
+	for _, f := range numberFields {
+		vals := in.numbers[f.name]
+		if len(vals) == 0 || strings.TrimSpace(vals[0]) == "" {
+			continue
+		}
+		if len(vals) > 1 {
+			probs = append(probs, problem{f.name, "Enter one number."})
+			continue
+		}
+		want := fmt.Sprintf("a number from 0 to %g", f.max)
+		if f.whole {
+			want = fmt.Sprintf("a whole number from 0 to %g", f.max)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > f.max || (f.whole && v != math.Trunc(v)) {
+			probs = append(probs, problem{f.name, "Enter " + want + "."})
+			continue
+		}
+		switch f.name {
+		case "pain_level":
+			p.PainLevel = int(v)
+		case "days_since_onset":
+			p.DaysSinceOnset = int(v)
+		case "sitting_hours":
+			p.SittingHours = v
+		case "age":
+			p.Age = int(v)
+		}
+	}
+	return p, probs
+}
+
+// fromProfileError turns the problems Engine.Validate found into problems
+// of the form's fields: "conditions[1]" is a problem of "conditions".
+func fromProfileError(pe *recommend.ProfileError) []problem {
+	var out []problem
+	for _, fp := range pe.Problems {
+		field, _, _ := strings.Cut(fp.Field, "[")
+		msg := capital(fp.Message)
+		if fp.Value != "" {
+			msg = fp.Value + ": " + fp.Message
+		}
+		if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
+			msg += "."
+		}
+		out = append(out, problem{field, msg})
+	}
+	return out
+}
+
+// page is what the template shows.
+type page struct {
+	Title      string
+	CSS        template.CSS
+	Disclaimer string
+	Groups     []group
+	Numbers    []number
+	// Problems are every problem, for the summary above the form.
+	Problems []summaryProblem
+	Result   *resultView
+}
+
+type group struct {
+	Name, Legend, Hint string
+	Terms              []checkbox
+	Problems           []string
+}
+
+// DescribedBy returns the ids of the group's hint and problems, for
+// aria-describedby.
+func (g group) DescribedBy() string { return describedBy(g.Name, g.Hint != "", len(g.Problems) > 0) }
+
+// DescribedBy returns the ids of the field's hint and problems, for
+// aria-describedby.
+func (n number) DescribedBy() string { return describedBy(n.Name, n.Hint != "", len(n.Problems) > 0) }
+
+func describedBy(name string, hint, problems bool) string {
+	var ids []string
+	if hint {
+		ids = append(ids, name+"-hint")
+	}
+	if problems {
+		ids = append(ids, name+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+type checkbox struct {
+	ID, Value, Label string
+	Checked          bool
+}
+
+type number struct {
+	Name, Label, Hint, Value, Max, Step, InputMode string
+	Problems                                       []string
+}
+
+type summaryProblem struct {
+	Target, Label, Message string
+}
+
+func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
+	pg := &page{Title: "Back-care advice", CSS: h.css, Disclaimer: recommend.Disclaimer}
+	for _, f := range listFields {
+		terms := f.terms(voc)
+		if len(terms) == 0 {
+			continue
+		}
+		g := group{Name: f.name, Legend: f.legend, Hint: f.hint}
+		for _, t := range terms {
+			g.Terms = append(g.Terms, checkbox{
+				ID: f.name + "-" + t.ID, Value: t.ID, Label: t.Label,
+				Checked: slices.Contains(in.lists[f.name], t.ID),
+			})
+		}
+		pg.Groups = append(pg.Groups, g)
+	}
+	for _, f := range numberFields {
+		n := number{Name: f.name, Label: f.label, Hint: f.hint, Max: strconv.FormatFloat(f.max, 'f', -1, 64), Step: "1", InputMode: "numeric"}
+		if !f.whole {
+			n.Step, n.InputMode = "any", "decimal"
+		}
+		if vals := in.numbers[f.name]; len(vals) > 0 {
+			n.Value = vals[0]
+		}
+		pg.Numbers = append(pg.Numbers, n)
+	}
+	return pg
+}
+
+// setProblems marks the problems on their fields and lists them for the
+// summary, in the order of the form.
+func (pg *page) setProblems(probs []problem) {
+	for i := range pg.Groups {
+		g := &pg.Groups[i]
+		for _, p := range probs {
+			if p.field == g.Name {
+				g.Problems = append(g.Problems, p.message)
+				pg.Problems = append(pg.Problems, summaryProblem{Target: g.Terms[0].ID, Label: g.Legend, Message: p.message})
+			}
+		}
+	}
+	for i := range pg.Numbers {
+		n := &pg.Numbers[i]
+		for _, p := range probs {
+			if p.field == n.Name {
+				n.Problems = append(n.Problems, p.message)
+				pg.Problems = append(pg.Problems, summaryProblem{Target: n.Name, Label: n.Label, Message: p.message})
+			}
+		}
+	}
+	// A problem with no field of the form, such as one with a field the
+	// vocabulary has no terms for, still goes in the summary.
+	for _, p := range probs {
+		known := slices.ContainsFunc(pg.Groups, func(g group) bool { return g.Name == p.field }) ||
+			slices.ContainsFunc(pg.Numbers, func(n number) bool { return n.Name == p.field })
+		if !known {
+			pg.Problems = append(pg.Problems, summaryProblem{Label: p.field, Message: p.message})
+		}
+	}
+	pg.Title = "Error: " + pg.Title
+}
+
+// capital returns s with its first letter in upper case.
+func capital(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// httpURL returns u when it is an http or https address, and "" otherwise,
+// so that only web addresses become links.
+func httpURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+// kindNouns name source kinds for people, as the text report does.
+var kindNouns = map[string]string{
+	"guideline":              "guideline",
+	"systematic-review":      "research review",
+	"trial":                  "trial",
+	"reference":              "medical reference",
+	"clinic-article":         "clinic article",
+	"practitioner-article":   "practitioner's article",
+	"general-health-article": "health website",
+	"personal-account":       "personal account",
+}
+
+// kindNoun names a source kind: "health website".
+func kindNoun(kind string) string {
+	if n, ok := kindNouns[kind]; ok {
+		return n
+	}
+	return strings.ReplaceAll(kind, "-", " ")
+}

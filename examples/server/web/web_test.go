@@ -1,0 +1,590 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	"html"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+
+	"github.com/backrules/backrules/internal/golden"
+	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// defaultEngine returns the engine of the default rules.
+func defaultEngine(t testing.TB) *recommend.Engine {
+	t.Helper()
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func newHandler(t testing.TB, eng *recommend.Engine) *Handler {
+	t.Helper()
+	h, err := New(func() *recommend.Engine { return eng })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// post posts form to h and returns the response.
+func post(h http.Handler, form url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func get(h http.Handler, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
+}
+
+// The profiles of testdata/profiles, as the form posts them.
+var (
+	discForm = url.Values{
+		"conditions":       {"disc_herniation"},
+		"aggravated_by":    {"bending_forward", "sitting"},
+		"equipment":        {"towel", "bed", "sofa", "exercise_mat"},
+		"pain_level":       {"4"},
+		"days_since_onset": {"21"},
+		"sitting_hours":    {"8"},
+		"age":              {"42"},
+	}
+	saddleForm = url.Values{
+		"conditions":       {"disc_herniation", "sciatica"},
+		"red_flags":        {"saddle_numbness"},
+		"aggravated_by":    {"bending_forward"},
+		"equipment":        {"towel"},
+		"pain_level":       {"6"},
+		"days_since_onset": {"10"},
+		"age":              {"50"},
+	}
+)
+
+func TestGolden(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name   string
+		form   url.Values // nil for GET
+		status int
+	}{
+		{"form", nil, http.StatusOK},
+		{"disc-herniation", discForm, http.StatusOK},
+		{"saddle-numbness", saddleForm, http.StatusOK},
+		{"problems", url.Values{
+			"conditions":    {"disc_herniation", "slipped_disk"},
+			"red_flags":     {"night_pain"},
+			"pain_level":    {"11"},
+			"sitting_hours": {"7.5"},
+			"age":           {"forty <b>"},
+		}, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec *httptest.ResponseRecorder
+			if tt.form == nil {
+				rec = get(h, "/")
+			} else {
+				rec = post(h, tt.form)
+			}
+			if rec.Code != tt.status {
+				t.Errorf("status = %d, want %d", rec.Code, tt.status)
+			}
+			golden.Check(t, filepath.Join("testdata", "golden", tt.name+".html"), rec.Body.Bytes(), *update)
+		})
+	}
+}
+
+func TestProfileFromForm(t *testing.T) {
+	tests := []struct {
+		name  string
+		form  url.Values
+		want  recommend.Profile
+		probs []problem
+	}{
+		{name: "empty", form: url.Values{}, want: recommend.Profile{}},
+		{name: "empty numbers", form: url.Values{"pain_level": {""}, "age": {"  "}}, want: recommend.Profile{}},
+		{
+			name: "disc herniation", form: discForm,
+			want: recommend.Profile{
+				Conditions: []string{"disc_herniation"}, AggravatedBy: []string{"bending_forward", "sitting"},
+				Equipment: []string{"towel", "bed", "sofa", "exercise_mat"},
+				PainLevel: 4, DaysSinceOnset: 21, SittingHours: 8, Age: 42,
+			},
+		},
+		{
+			name: "every list and number",
+			form: url.Values{
+				"conditions": {"sciatica"}, "red_flags": {"night_pain"}, "aggravated_by": {"sitting"},
+				"eased_by": {"lying_down", "bending_backward"}, "equipment": {"towel"},
+				"pain_level": {"10"}, "days_since_onset": {" 36500 "}, "sitting_hours": {"7.25"}, "age": {"130"},
+				"unknown_field": {"ignored"},
+			},
+			want: recommend.Profile{
+				Conditions: []string{"sciatica"}, RedFlags: []string{"night_pain"}, AggravatedBy: []string{"sitting"},
+				EasedBy: []string{"lying_down", "bending_backward"}, Equipment: []string{"towel"},
+				PainLevel: 10, DaysSinceOnset: 36500, SittingHours: 7.25, Age: 130,
+			},
+		},
+		{name: "whole number written with a point", form: url.Values{"pain_level": {"7.0"}}, want: recommend.Profile{PainLevel: 7}},
+		{
+			name: "bad numbers",
+			form: url.Values{
+				"pain_level": {"7.5"}, "days_since_onset": {"-1"}, "sitting_hours": {"24.5"}, "age": {"NaN"},
+			},
+			want: recommend.Profile{},
+			probs: []problem{
+				{"pain_level", "Enter a whole number from 0 to 10."},
+				{"days_since_onset", "Enter a whole number from 0 to 36500."},
+				{"sitting_hours", "Enter a number from 0 to 24."},
+				{"age", "Enter a whole number from 0 to 130."},
+			},
+		},
+		{
+			name: "huge and infinite numbers",
+			form: url.Values{"pain_level": {"1e300"}, "sitting_hours": {"Inf"}, "age": {"99999999999999999999"}},
+			want: recommend.Profile{},
+			probs: []problem{
+				{"pain_level", "Enter a whole number from 0 to 10."},
+				{"sitting_hours", "Enter a number from 0 to 24."},
+				{"age", "Enter a whole number from 0 to 130."},
+			},
+		},
+		{
+			name: "a number twice", form: url.Values{"pain_level": {"3", "4"}},
+			want: recommend.Profile{}, probs: []problem{{"pain_level", "Enter one number."}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if err := req.ParseForm(); err != nil {
+				t.Fatal(err)
+			}
+			got, probs := readEntries(req).profile()
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("profile mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.probs, probs, cmp.AllowUnexported(problem{})); diff != "" {
+				t.Errorf("problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProblemsShownWithTheForm(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	rec := post(h, url.Values{
+		"conditions":    {"disc_herniation", "disc_hernation"},
+		"equipment":     {"towel"},
+		"pain_level":    {"11"},
+		"sitting_hours": {"6.5"},
+	})
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		// The summary, announced, with links to the fields.
+		`<div class="error-summary" role="alert"`,
+		`<a href="#pain_level">Pain level now: Enter a whole number from 0 to 10.</a>`,
+		`<a href="#conditions-disc_herniation">Conditions: &#34;disc_hernation&#34;: unknown condition (did you mean &#34;disc_herniation&#34;?).</a>`,
+		// Each problem next to its field, and tied to it.
+		`<ul class="error" id="pain_level-error">`,
+		`aria-describedby="pain_level-hint pain_level-error" aria-invalid="true"`,
+		`<fieldset id="conditions" class="invalid" aria-describedby="conditions-hint conditions-error">`,
+		// What the user entered, kept.
+		`name="pain_level" min="0" max="10" step="1" inputmode="numeric" value="11"`,
+		`name="sitting_hours" min="0" max="24" step="any" inputmode="decimal" value="6.5"`,
+		`id="conditions-disc_herniation" name="conditions" value="disc_herniation" checked>`,
+		`id="equipment-towel" name="equipment" value="towel" checked>`,
+		`<title>Error: Back-care advice · backrules</title>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{`id="result"`, `value="disc_hernation"`, `id="equipment-bed" name="equipment" value="bed" checked`} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("page has %s", unwanted)
+		}
+	}
+}
+
+// section returns the HTML of the section with the id, or "".
+func section(body, id string) string {
+	start := strings.Index(body, `<section id="`+id+`"`)
+	if start < 0 {
+		return ""
+	}
+	end := strings.Index(body[start:], "</section>")
+	if end < 0 {
+		return body[start:]
+	}
+	return body[start : start+end]
+}
+
+func TestReferrals(t *testing.T) {
+	eng := defaultEngine(t)
+	h := newHandler(t, eng)
+	tests := []struct {
+		name      string
+		form      url.Values
+		emergency bool
+		withheld  bool
+	}{
+		{"saddle numbness", saddleForm, true, true},
+		{"bladder and bowel", url.Values{"red_flags": {"bladder_bowel_dysfunction"}}, true, true},
+		{"leg weakness", url.Values{"conditions": {"disc_herniation"}, "red_flags": {"leg_weakness"}}, false, true},
+		{"night pain", url.Values{"conditions": {"acute_strain"}, "red_flags": {"night_pain"}}, false, false},
+		{"no referral", discForm, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", rec.Code)
+			}
+			body := rec.Body.String()
+			p, probs := readEntries(&http.Request{PostForm: tt.form}).profile()
+			if len(probs) > 0 {
+				t.Fatal(probs)
+			}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Withheld != tt.withheld {
+				t.Fatalf("the rules changed: Withheld = %v, want %v", res.Withheld, tt.withheld)
+			}
+			refs := section(body, "referrals")
+			if (refs != "") != (len(res.Referrals) > 0) {
+				t.Errorf("referrals section shown = %v, want %v", refs != "", len(res.Referrals) > 0)
+			}
+			for _, r := range res.Referrals {
+				if !strings.Contains(refs, html.EscapeString(r.Message)) {
+					t.Errorf("referral %q not shown", r.Message)
+				}
+			}
+			alert := strings.Contains(refs, `<div class="referral emergency" role="alert">`)
+			if alert != tt.emergency {
+				t.Errorf("emergency alert shown = %v, want %v", alert, tt.emergency)
+			}
+			if title := strings.Contains(body, "<title>Emergency: get help now · backrules</title>"); title != tt.emergency {
+				t.Errorf("emergency title = %v, want %v", title, tt.emergency)
+			}
+			if got := strings.Count(body, `role="alert"`); tt.emergency && got != 1 || !tt.emergency && got != 0 {
+				t.Errorf("%d alerts, want one for an emergency and none otherwise", got)
+			}
+			onHold := section(body, "on-hold") != ""
+			if onHold != tt.withheld {
+				t.Errorf("on-hold section shown = %v, want %v", onHold, tt.withheld)
+			}
+			for _, id := range []string{"plan", "also-helpful"} {
+				if shown := section(body, id) != ""; shown == tt.withheld {
+					t.Errorf("section %s shown = %v with withheld = %v", id, shown, tt.withheld)
+				}
+			}
+			if tt.withheld && strings.Contains(body, "How:") {
+				t.Error("a withheld result shows how to do a movement")
+			}
+			if tt.withheld && !strings.Contains(section(body, "messages"), "Important:") {
+				t.Error("a withheld result lost its safety net")
+			}
+		})
+	}
+}
+
+// TestResultOrder checks that the sections come in the order of the text
+// report, and that every movement of the Result is on the page, in its
+// section, with a source and a why.
+func TestResultOrder(t *testing.T) {
+	eng := defaultEngine(t)
+	body := post(newHandler(t, eng), discForm).Body.String()
+	ids := []string{"messages", "plan", "also-helpful", "avoid", "conflicts", "sources"}
+	last := -1
+	for _, id := range ids {
+		i := strings.Index(body, `<section id="`+id+`"`)
+		if i < 0 {
+			t.Fatalf("no section %s", id)
+		}
+		if i < last {
+			t.Errorf("section %s is out of order", id)
+		}
+		last = i
+	}
+	if form := strings.Index(body, "<form"); form < last {
+		t.Error("the form comes before the result")
+	}
+	p, _ := readEntries(&http.Request{PostForm: discForm}).profile()
+	res, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range res.Avoided {
+		li := itemOf(section(body, "avoid"), it.Name)
+		if li == "" {
+			t.Errorf("%s is not under avoid", it.Name)
+			continue
+		}
+		if !strings.Contains(li, `<ul class="cites" aria-label="Sources">`) || !strings.Contains(li, "<summary>Why?</summary>") {
+			t.Errorf("%s under avoid has no sources or no why:\n%s", it.Name, li)
+		}
+		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name)+":</span> Avoided, by ") {
+			t.Errorf("%s under avoid lacks its explanation", it.Name)
+		}
+	}
+	for _, s := range res.Plan {
+		if !strings.Contains(section(body, "plan"), "<h4>"+html.EscapeString(s.Name)+"</h4>") {
+			t.Errorf("plan step %s is not in the plan", s.Name)
+		}
+	}
+	for _, it := range res.Recommended {
+		if itemOf(section(body, "plan"), it.Name) == "" && itemOf(section(body, "also-helpful"), it.Name) == "" {
+			t.Errorf("recommended %s is not shown", it.Name)
+		}
+	}
+	for _, c := range res.Conflicts {
+		if itemOf(section(body, "conflicts"), c.Name) == "" {
+			t.Errorf("conflict over %s is not shown", c.Name)
+		}
+	}
+	if !strings.Contains(body, html.EscapeString(recommend.Disclaimer)) {
+		t.Error("no disclaimer")
+	}
+}
+
+// itemOf returns the list item of sec whose names include name, or "".
+func itemOf(sec, name string) string {
+	for _, li := range strings.Split(sec, `<li class="item`)[1:] {
+		head, _, _ := strings.Cut(li, "<ul")
+		if strings.Contains(head, ">"+html.EscapeString(name)) || strings.Contains(head, " "+html.EscapeString(name)) {
+			return li
+		}
+	}
+	return ""
+}
+
+// withExtraTerms returns the default rule files with one more term in
+// every vocabulary list, each with a label that needs escaping.
+func withExtraTerms(t *testing.T) fs.FS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(rules.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(rules.FS, path)
+		m[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := string(m["vocabulary.yaml"].Data)
+	for _, field := range []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"} {
+		head := "\n  " + field + ":\n"
+		if !strings.Contains(voc, head) {
+			t.Fatalf("vocabulary.yaml has no %q", head)
+		}
+		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""}`+"\n", 1)
+	}
+	m["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(voc)}
+	return m
+}
+
+var (
+	checkboxRE = regexp.MustCompile(`<input type="checkbox" id="([^"]*)" name="([^"]*)" value="([^"]*)"( checked)?>`)
+	labelRE    = regexp.MustCompile(`<label for="([^"]*)">([^<]*)</label>`)
+)
+
+// TestEveryTermIsALabelledCheckbox checks that every vocabulary term, a
+// new one too, is a checkbox in its field's fieldset, with its label, and
+// that labels are escaped.
+func TestEveryTermIsALabelledCheckbox(t *testing.T) {
+	eng, err := recommend.Load(withExtraTerms(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(newHandler(t, eng), "/").Body.String()
+	voc := eng.Vocabulary()
+	fields := []struct {
+		name  string
+		terms []recommend.Term
+	}{
+		{"conditions", voc.Conditions}, {"red_flags", voc.RedFlags}, {"aggravated_by", voc.AggravatedBy},
+		{"eased_by", voc.EasedBy}, {"equipment", voc.Equipment},
+	}
+	ids := map[string]bool{}
+	for _, f := range fields {
+		t.Run(f.name, func(t *testing.T) {
+			start := strings.Index(body, `<fieldset id="`+f.name+`"`)
+			if start < 0 {
+				t.Fatal("no fieldset")
+			}
+			fieldset := body[start:]
+			fieldset = fieldset[:strings.Index(fieldset, "</fieldset>")]
+			if !strings.Contains(fieldset, "<legend>") {
+				t.Error("fieldset without a legend")
+			}
+			labels := map[string]string{}
+			for _, m := range labelRE.FindAllStringSubmatch(fieldset, -1) {
+				labels[m[1]] = html.UnescapeString(m[2])
+			}
+			// A checkbox shows a term's id and label, whatever else
+			// a term carries.
+			type term struct{ ID, Label string }
+			var want, got []term
+			for _, tm := range f.terms {
+				want = append(want, term{tm.ID, tm.Label})
+			}
+			for _, m := range checkboxRE.FindAllStringSubmatch(fieldset, -1) {
+				if m[2] != f.name {
+					t.Errorf("checkbox %s has name %q", m[1], m[2])
+				}
+				if ids[m[1]] {
+					t.Errorf("id %s is used twice", m[1])
+				}
+				ids[m[1]] = true
+				label, ok := labels[m[1]]
+				if !ok {
+					t.Errorf("checkbox %s has no label", m[1])
+				}
+				got = append(got, term{html.UnescapeString(m[3]), label})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("checkboxes mismatch (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(fieldset, "new_"+f.name) {
+				t.Error("the new term is missing")
+			}
+			if strings.Contains(fieldset, "<b>") {
+				t.Error("a label is not escaped")
+			}
+		})
+	}
+}
+
+func TestEngineAskedPerRequest(t *testing.T) {
+	def := defaultEngine(t)
+	extra, err := recommend.Load(withExtraTerms(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var current atomic.Pointer[recommend.Engine]
+	var calls atomic.Int32
+	current.Store(def)
+	h, err := New(func() *recommend.Engine { calls.Add(1); return current.Load() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(get(h, "/").Body.String(), "new_conditions") {
+		t.Error("the default rules show the new term")
+	}
+	current.Store(extra)
+	if !strings.Contains(get(h, "/").Body.String(), "new_conditions") {
+		t.Error("the page did not follow the new engine")
+	}
+	rec := post(h, url.Values{"conditions": {"new_conditions"}})
+	if rec.Code != http.StatusOK {
+		t.Errorf("posting the new term: status %d, want 200", rec.Code)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("engine called %d times for 3 requests, want 3", got)
+	}
+	current.Store(nil)
+	if rec := get(h, "/"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("no engine: status %d, want 503", rec.Code)
+	}
+}
+
+func TestRequests(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	big := strings.Repeat("x", MaxFormBytes+1)
+	tests := []struct {
+		name, method, path, contentType, body string
+		status                                int
+		header, value                         string
+	}{
+		{name: "get", method: http.MethodGet, path: "/", status: http.StatusOK, header: "Content-Type", value: "text/html; charset=utf-8"},
+		{name: "head", method: http.MethodHead, path: "/", status: http.StatusOK},
+		{name: "get with query", method: http.MethodGet, path: "/?pain_level=3", status: http.StatusOK},
+		{name: "post", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=sciatica", status: http.StatusOK, header: "Cache-Control", value: "no-store"},
+		{name: "post with charset", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded; charset=utf-8", body: "", status: http.StatusOK},
+		{name: "put", method: http.MethodPut, path: "/", status: http.StatusMethodNotAllowed, header: "Allow", value: "GET, HEAD, POST"},
+		{name: "delete", method: http.MethodDelete, path: "/", status: http.StatusMethodNotAllowed},
+		{name: "other path", method: http.MethodGet, path: "/favicon.ico", status: http.StatusNotFound},
+		{name: "static", method: http.MethodGet, path: "/static/style.css", status: http.StatusNotFound},
+		{name: "json", method: http.MethodPost, path: "/", contentType: "application/json", body: `{}`, status: http.StatusUnsupportedMediaType},
+		{name: "bad content type", method: http.MethodPost, path: "/", contentType: "a/b; ;", body: ``, status: http.StatusUnsupportedMediaType},
+		{name: "too large", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=" + big, status: http.StatusRequestEntityTooLarge},
+		{name: "bad encoding", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=%zz", status: http.StatusBadRequest},
+		{name: "too many entries", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: strings.Repeat("equipment=towel&", 65), status: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Errorf("status = %d, want %d; body:\n%.500s", rec.Code, tt.status, rec.Body.String())
+			}
+			if tt.header != "" {
+				if got := rec.Header().Get(tt.header); got != tt.value {
+					t.Errorf("%s = %q, want %q", tt.header, got, tt.value)
+				}
+			}
+		})
+	}
+}
+
+// TestContentSecurityPolicy checks that the policy allows the page's own
+// style and nothing else: a browser drops a style whose hash is not in it.
+func TestContentSecurityPolicy(t *testing.T) {
+	rec := get(newHandler(t, defaultEngine(t)), "/")
+	body := rec.Body.String()
+	_, style, ok := strings.Cut(body, "<style>")
+	style, _, ok2 := strings.Cut(style, "</style>")
+	if !ok || !ok2 {
+		t.Fatal("no style element")
+	}
+	sum := sha256.Sum256([]byte(style))
+	want := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	if diff := cmp.Diff(want, rec.Header().Get("Content-Security-Policy")); diff != "" {
+		t.Errorf("policy mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(body, "<script") {
+		t.Error("the page has a script")
+	}
+}
+
+func TestNew(t *testing.T) {
+	if _, err := New(nil); err == nil {
+		t.Error("New(nil) gave no error")
+	}
+}
