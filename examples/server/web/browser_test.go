@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	gocmp "github.com/google/go-cmp/cmp"
 )
 
 var (
@@ -316,11 +317,35 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("form")),
 			chromedp.Click(chromedp.ID("conditions-sciatica")),
 			chromedp.SendKeys(chromedp.ID("pain_level"), "11"),
+			// An input of type number would send "" for this, and
+			// the page would drop the answer without a word.
+			chromedp.SendKeys(chromedp.ID("age"), "forty"),
 		); err != nil {
 			t.Fatal(err)
 		}
 		if err := submit(tab); err != nil {
 			t.Fatal(err)
+		}
+		// The page opens with the keyboard on the summary, which
+		// lists both problems. A browser moves focus to an autofocus
+		// element when it next renders the page, after the load event,
+		// so this reads the focus in the second animation frame.
+		type loaded struct {
+			Focused string   `json:"focused"`
+			Links   []string `json:"links"`
+			Age     string   `json:"age"`
+		}
+		first, err := chromedp.Run(tab, chromedp.Evaluate[loaded](`new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve({
+			focused: document.activeElement.className,
+			links: [...document.querySelectorAll('.error-summary a')].map(a => a.getAttribute('href')),
+			age: document.getElementById('age').value,
+		}))))`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFirst := loaded{Focused: "error-summary", Links: []string{"#pain_level", "#age"}, Age: "forty"}
+		if diff := gocmp.Diff(wantFirst, first); diff != "" {
+			t.Errorf("the page with problems mismatch (-want +got):\n%s", diff)
 		}
 		// The summary's link takes the keyboard to the field, which
 		// kept what was typed, as did the ticked box.

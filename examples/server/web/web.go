@@ -63,6 +63,7 @@ func New(engine func() *recommend.Engine) (*Handler, error) {
 		"kind":    kindNoun,
 		"httpURL": httpURL,
 		"lower":   strings.ToLower,
+		"whyFor":  whyFor,
 	}).ParseFS(files, "templates/page.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -102,6 +103,9 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
+	// Every answer to a post, the form with its problems too, shows what
+	// the person said of their health: no cache may keep it.
+	w.Header().Set("Cache-Control", "no-store")
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
 			http.Error(w, "the form must be sent as application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
@@ -157,7 +161,6 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	if rv.Emergency {
 		pg.Title = "Emergency: get help now"
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, http.StatusOK, pg)
 }
 
@@ -359,9 +362,13 @@ type checkbox struct {
 	Checked          bool
 }
 
+// number is a number field. It is a text field with an input mode, not
+// an input of type number: a browser sends an empty value for what such an
+// input cannot read ("ten", "1e"), and the page could not tell the person
+// that it had ignored their answer.
 type number struct {
-	Name, Label, Hint, Value, Max, Step, InputMode string
-	Problems                                       []string
+	Name, Label, Hint, Value, InputMode string
+	Problems                            []string
 }
 
 type summaryProblem struct {
@@ -385,9 +392,9 @@ func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
 		pg.Groups = append(pg.Groups, g)
 	}
 	for _, f := range numberFields {
-		n := number{Name: f.name, Label: f.label, Hint: f.hint, Max: strconv.FormatFloat(f.max, 'f', -1, 64), Step: "1", InputMode: "numeric"}
+		n := number{Name: f.name, Label: f.label, Hint: f.hint, InputMode: "numeric"}
 		if !f.whole {
-			n.Step, n.InputMode = "any", "decimal"
+			n.InputMode = "decimal"
 		}
 		if vals := in.numbers[f.name]; len(vals) > 0 {
 			n.Value = vals[0]
@@ -428,6 +435,18 @@ func (pg *page) setProblems(probs []problem) {
 		}
 	}
 	pg.Title = "Error: " + pg.Title
+}
+
+// whyFor names what explanations explain, "Cat-cow and Pelvic tilt", so
+// that each "Why?" toggle has a name of its own for a screen reader.
+func whyFor(explanations []whyView) string {
+	names := make([]string, 0, len(explanations))
+	for _, x := range explanations {
+		if x.Name != "" {
+			names = append(names, x.Name)
+		}
+	}
+	return joinNames(names)
 }
 
 // capital returns s with its first letter in upper case.

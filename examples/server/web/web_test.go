@@ -207,7 +207,7 @@ func TestProblemsShownWithTheForm(t *testing.T) {
 	body := rec.Body.String()
 	for _, want := range []string{
 		// The summary, announced, with links to the fields.
-		`<div class="error-summary" role="alert"`,
+		`<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus>`,
 		`<a href="#pain_level">Pain level now: Enter a whole number from 0 to 10.</a>`,
 		`<a href="#conditions-disc_herniation">Conditions: &#34;disc_hernation&#34;: unknown condition (did you mean &#34;disc_herniation&#34;?).</a>`,
 		// Each problem next to its field, and tied to it.
@@ -215,8 +215,8 @@ func TestProblemsShownWithTheForm(t *testing.T) {
 		`aria-describedby="pain_level-hint pain_level-error" aria-invalid="true"`,
 		`<fieldset id="conditions" class="invalid" aria-describedby="conditions-hint conditions-error">`,
 		// What the user entered, kept.
-		`name="pain_level" min="0" max="10" step="1" inputmode="numeric" value="11"`,
-		`name="sitting_hours" min="0" max="24" step="any" inputmode="decimal" value="6.5"`,
+		`<input type="text" id="pain_level" name="pain_level" inputmode="numeric" autocomplete="off" value="11"`,
+		`<input type="text" id="sitting_hours" name="sitting_hours" inputmode="decimal" autocomplete="off" value="6.5"`,
 		`id="conditions-disc_herniation" name="conditions" value="disc_herniation" checked>`,
 		`id="equipment-towel" name="equipment" value="towel" checked>`,
 		`<title>Error: Back-care advice · backrules</title>`,
@@ -348,7 +348,7 @@ func TestResultOrder(t *testing.T) {
 			t.Errorf("%s is not under avoid", it.Name)
 			continue
 		}
-		if !strings.Contains(li, `<ul class="cites" aria-label="Sources">`) || !strings.Contains(li, "<summary>Why?</summary>") {
+		if !strings.Contains(li, `<ul class="cites" aria-label="Sources">`) || !strings.Contains(li, "<summary>Why?") {
 			t.Errorf("%s under avoid has no sources or no why:\n%s", it.Name, li)
 		}
 		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name)+":</span> Avoided, by ") {
@@ -532,6 +532,8 @@ func TestRequests(t *testing.T) {
 		{name: "get with query", method: http.MethodGet, path: "/?pain_level=3", status: http.StatusOK},
 		{name: "post", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=sciatica", status: http.StatusOK, header: "Cache-Control", value: "no-store"},
 		{name: "post with charset", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded; charset=utf-8", body: "", status: http.StatusOK},
+		{name: "post with problems", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "red_flags=saddle_numbness&pain_level=11", status: http.StatusBadRequest, header: "Cache-Control", value: "no-store"},
+		{name: "post too large", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=" + big, status: http.StatusRequestEntityTooLarge, header: "Cache-Control", value: "no-store"},
 		{name: "put", method: http.MethodPut, path: "/", status: http.StatusMethodNotAllowed, header: "Allow", value: "GET, HEAD, POST"},
 		{name: "delete", method: http.MethodDelete, path: "/", status: http.StatusMethodNotAllowed},
 		{name: "other path", method: http.MethodGet, path: "/favicon.ico", status: http.StatusNotFound},
@@ -586,5 +588,73 @@ func TestContentSecurityPolicy(t *testing.T) {
 func TestNew(t *testing.T) {
 	if _, err := New(nil); err == nil {
 		t.Error("New(nil) gave no error")
+	}
+}
+
+var (
+	summaryRE = regexp.MustCompile(`<summary>(.*?)</summary>`)
+	tagRE     = regexp.MustCompile(`<[^>]*>`)
+	claimRE   = regexp.MustCompile(`(?s)<ul class="claims">(.*?)</ul>`)
+	claimLiRE = regexp.MustCompile(`<li>(.*?)</li>`)
+)
+
+// TestWhyTogglesHaveNames checks that each "Why?" toggle names what it
+// explains, so that a screen reader's list of controls does not read
+// "Why?" twenty times over.
+func TestWhyTogglesHaveNames(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name string
+		form url.Values
+		// want are the names of some of the toggles.
+		want []string
+	}{
+		{"disc herniation", discForm, []string{"Why? (Walking)", "Why? (Hamstring stretch and Piriformis stretch)", "Why? (Cat-cow, Pelvic tilt and Gentle yoga)"}},
+		{"saddle numbness", saddleForm, []string{"Why? (referral)", "Why? (Inversion table)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := post(h, tt.form).Body.String()
+			seen := map[string]bool{}
+			for _, m := range summaryRE.FindAllStringSubmatch(body, -1) {
+				name := html.UnescapeString(tagRE.ReplaceAllString(m[1], ""))
+				if seen[name] {
+					t.Errorf("two toggles are named %q", name)
+				}
+				seen[name] = true
+			}
+			if len(seen) < 2 {
+				t.Fatalf("%d toggles, want several", len(seen))
+			}
+			var got []string
+			for _, w := range tt.want {
+				if seen[w] {
+					got = append(got, w)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("toggles mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestClaimsAreParaphrased checks that each claim under a source says it
+// is the rule author's words: a claim is a paraphrase, and shown after its
+// locator in quotation marks it would read as a quotation of the source.
+func TestClaimsAreParaphrased(t *testing.T) {
+	body := post(newHandler(t, defaultEngine(t)), saddleForm).Body.String()
+	lead := regexp.MustCompile(`^<span class="locator">(At “[^”<]+”, paraphrased|Paraphrased):</span> [^“”<]+$`)
+	n := 0
+	for _, list := range claimRE.FindAllStringSubmatch(body, -1) {
+		for _, li := range claimLiRE.FindAllStringSubmatch(list[1], -1) {
+			n++
+			if !lead.MatchString(li[1]) {
+				t.Errorf("claim not marked as a paraphrase: %s", li[1])
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no claims on the page")
 	}
 }
