@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"math"
 	"testing"
 )
 
@@ -20,11 +21,17 @@ func TestRecommendAllocs(t *testing.T) {
 	want := map[string]float64{"disc": 13, "acute": 13, "stiffness": 13, "emergency": 11}
 	for _, bp := range benchProfiles {
 		p := bp.p
-		got := testing.AllocsPerRun(20, func() {
-			if _, err := eng.Recommend(ctx, p); err != nil {
-				t.Fatal(err)
-			}
-		})
+		// AllocsPerRun counts every allocation in the process, so a
+		// goroutine left running by another test can add some; the least
+		// of three measurements is the call's own count.
+		got := math.Inf(1)
+		for range 3 {
+			got = min(got, testing.AllocsPerRun(20, func() {
+				if _, err := eng.Recommend(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}))
+		}
 		if got != want[bp.name] {
 			t.Errorf("Recommend(%s) made %.0f allocations, want %.0f", bp.name, got, want[bp.name])
 		}
