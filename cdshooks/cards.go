@@ -63,7 +63,8 @@ type Source struct {
 
 // Link is a link to more information, shown on a card.
 type Link struct {
-	// Label is the link's text: the cited source's title.
+	// Label is the link's text: the cited source's title, or else its
+	// publisher, its id or its address, never empty.
 	Label string `json:"label"`
 	// URL is the source's absolute address.
 	URL string `json:"url"`
@@ -124,7 +125,7 @@ func (b *builder) add(ind Indicator, summary string, body []string, cites []reco
 		for _, ci := range cites[1:] {
 			if u := webURL(ci.URL()); u != "" && !seen[u] {
 				seen[u] = true
-				c.Links = append(c.Links, Link{Label: oneLine(ci.Title()), URL: u, Type: "absolute"})
+				c.Links = append(c.Links, Link{Label: citeName(ci), URL: u, Type: "absolute"})
 			}
 		}
 	}
@@ -187,7 +188,7 @@ func (b *builder) referral(ref recommend.Referral) {
 	if !strings.Contains(ref.Message, "not a diagnosis") {
 		body = append(body, "A referral is advice to get assessed, not a diagnosis.")
 	}
-	b.add(ind, word+": "+oneLine(ref.Message), body, ref.Citations)
+	b.add(ind, word+": "+firstSentence(ref.Message), body, ref.Citations)
 }
 
 func (b *builder) messages() {
@@ -204,7 +205,7 @@ func (b *builder) messages() {
 		lines = append(lines, prefix+md(m.Text))
 		cites = append(cites, m.Citations...)
 	}
-	b.add(Info, "Key messages: "+oneLine(b.res.Messages[0].Text), []string{strings.Join(lines, "\n")}, cites)
+	b.add(Info, "Key messages: "+firstSentence(b.res.Messages[0].Text), []string{strings.Join(lines, "\n")}, cites)
 }
 
 // item returns the recommended item of a movement.
@@ -225,7 +226,7 @@ func (b *builder) planStep(i int, step recommend.PlanStep) {
 	}
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, oneLine(name))
 	if it.Dose != "" {
-		summary += " — " + oneLine(it.Dose)
+		summary += " — " + firstSentence(it.Dose)
 	}
 	var body []string
 	if it.How != "" {
@@ -393,10 +394,7 @@ func sourcesSection(cites []recommend.Citation) string {
 	b.WriteString("**Sources**\n")
 	for i, c := range cites {
 		fmt.Fprintf(&b, "\n%d. ", i+1)
-		title := md(c.Title())
-		if title == "" {
-			title = md(c.Source())
-		}
+		title := md(citeName(c))
 		if u := webURL(c.URL()); u != "" {
 			fmt.Fprintf(&b, "[%s](<%s>)", title, u)
 		} else {
@@ -420,6 +418,18 @@ func sourcesSection(cites []recommend.Citation) string {
 		}
 	}
 	return b.String()
+}
+
+// citeName names a citation for people: its title, or else its
+// publisher, its source id or its address, so that a link always has the
+// label CDS Hooks requires.
+func citeName(c recommend.Citation) string {
+	for _, s := range []string{c.Title(), c.Publisher(), c.Source(), webURL(c.URL())} {
+		if s = oneLine(s); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // kindRank orders the kinds of source from the strongest evidence to the
@@ -496,6 +506,19 @@ func distinctNotes(notes []recommend.Note) []string {
 // spaces.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// firstSentence returns the first sentence of s, on one line: up to the
+// first '.', '!' or '?' that a space follows, since CDS Hooks asks for a
+// one-sentence summary. The whole text is in the card's detail.
+func firstSentence(s string) string {
+	s = oneLine(s)
+	for i := 0; i+1 < len(s); i++ {
+		if strings.IndexByte(".!?", s[i]) >= 0 && s[i+1] == ' ' {
+			return s[:i+1]
+		}
+	}
+	return s
 }
 
 // mdEscaper escapes the characters that would make rule text act as

@@ -20,7 +20,8 @@ column; a value of the wrong type, with its path; a hook other than
 patient-view; a patient or Condition subject that is not the patient in
 context), 412 for a missing prefetch, 413 for a body over the limit
 ([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
-for another path, and 503 when no engine is loaded.
+for another path, and 503 when no engine is loaded or the rules run out
+of time ([WithTimeout]).
 
 # From FHIR to a profile
 
@@ -31,7 +32,9 @@ for another path, and 503 when no engine is loaded.
     red flag from none, and it does not guess. An OperationOutcome in
     place of the data (the client could not fetch it) is a 412 too, and
     so is a conditions Bundle with a next link, since the service cannot
-    fetch the other pages. A key whose value is JSON null, which CDS
+    fetch the other pages, or with an OperationOutcome entry of severity
+    error or fatal (the search failed in part; one that only warns or
+    informs is ignored). A key whose value is JSON null, which CDS
     Hooks uses for "no data", means no birth date, or no conditions.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
@@ -79,15 +82,17 @@ helpful" with the other recommended movements, and one warning card
 disagree. When advice is withheld there are no exercise cards, and the
 referral card says that exercises are on hold.
 
-Every card has a summary of at most 139 characters, a detail in
-GitHub-flavoured markdown (rule text is escaped, so a rule file cannot
-add links or HTML), and a source: the title and publisher of its first
-citation of the strongest kind of evidence (a guideline before a review,
-a review before a trial, and so on to a personal account), with its URL
-when known. Every citation of the card is listed in its detail, the
-source first; the others with an address are also links of type
-absolute. A card's uuid is a version 5 (name-based) UUID of the rule
-set's digest and the card's content, so the same advice from the same
-rules always has the same uuid.
+Every card has a summary of one sentence and at most 139 characters (of
+a referral or the key messages, the first sentence; the whole text is in
+the detail), a detail in GitHub-flavoured markdown (rule text is escaped,
+so a rule file cannot add links or HTML), and a source: the title and
+publisher of its first citation of the strongest kind of evidence (a
+guideline before a review, a review before a trial, and so on to a
+personal account), with its URL when known. Every citation of the card
+is listed in its detail, the source first; the others with an address
+are also links of type absolute, labelled with their title (or, lacking
+one, their publisher, id or address). A card's uuid is a version 5
+(name-based) UUID of the rule set's digest and the card's content, so
+the same advice from the same rules always has the same uuid.
 */
 package cdshooks

@@ -56,7 +56,7 @@ func ExampleNewService() {
 	fmt.Println("unknown:", resp.Extension[cdshooks.ExtensionUnknownCodes])
 	// Output:
 	// 200
-	// info    Key messages: Stop an exercise if it sends pain down your leg or brings on numbness, tingling or weakness. See a doctor if that lasts.
+	// info    Key messages: Stop an exercise if it sends pain down your leg or brings on numbness, tingling or weakness.
 	// info    Plan step 1: Walking — Short walks once or more a day, a little longer every few days.
 	// info    Plan step 2: Bird dog — 6 to 10 slow repeats each side, holding each for a few seconds.
 	// info    Also helpful: Hamstring stretch, Piriformis stretch, Warm-up, Plank, Dead bug, Glute bridge, Movement breaks, Desk setup and 3 more.

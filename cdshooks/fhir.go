@@ -46,6 +46,11 @@ type (
 	fhirResource struct {
 		ResourceType string `json:"resourceType"`
 	}
+	fhirOutcome struct {
+		Issue []struct {
+			Severity string `json:"severity"`
+		} `json:"issue"`
+	}
 	fhirPatient struct {
 		ResourceType string `json:"resourceType"`
 		ID           string `json:"id"`
@@ -102,12 +107,15 @@ type term struct {
 //     verificationStatus is not refuted or entered-in-error; each coding
 //     of its code that a vocabulary term of conditions or red_flags has
 //     adds that term; every other coding is listed in Mapping.Unknown;
-//   - a Bundle with a next link is only a page of the conditions, which is
-//     a 412, since the service cannot fetch the rest;
+//   - a Bundle with a next link is only a page of the conditions, and one
+//     with an OperationOutcome entry of severity error or fatal says the
+//     search failed in part: both are a 412, since the service cannot
+//     fetch the rest;
 //   - a patient or a Condition subject that is not the patient in context
 //     is a 400, and so is a value of the wrong type, naming its path.
 //
-// Other resources in the Bundle are ignored. Problems are *RequestError
+// Other resources in the Bundle, and OperationOutcome entries that only
+// warn or inform, are ignored. Problems are *RequestError
 // values.
 func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mapping, error) {
 	if req == nil {
@@ -284,8 +292,16 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx map[[2]string]
 		if err := decodeAt(e.Resource, path, &r); err != nil {
 			return err
 		}
+		if r.ResourceType == "OperationOutcome" {
+			// The search's own outcome: a warning or a note is fine, but
+			// an error means the client could not fetch every condition.
+			if err := failedSearch(e.Resource, path); err != nil {
+				return err
+			}
+			continue
+		}
 		if r.ResourceType != "Condition" {
-			continue // an OperationOutcome of the search, an included resource
+			continue // an included resource
 		}
 		var c fhirCondition
 		if err := decodeAt(e.Resource, path, &c); err != nil {
@@ -331,9 +347,29 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx map[[2]string]
 	return nil
 }
 
-// refersTo reports whether a reference, relative or absolute, is to
-// Patient/pid.
+// failedSearch returns a 412 when the OperationOutcome raw, found at
+// path in the conditions Bundle, has an issue of severity error or fatal:
+// the search did not return every condition, and a red flag may be among
+// those it missed.
+func failedSearch(raw json.RawMessage, path string) error {
+	var oo fhirOutcome
+	if err := decodeAt(raw, path, &oo); err != nil {
+		return err
+	}
+	for _, is := range oo.Issue {
+		if is.Severity == "error" || is.Severity == "fatal" {
+			return missingPrefetch(path, "an OperationOutcome of severity %s: the client could not fetch every active condition, and the service does not guess without them", is.Severity)
+		}
+	}
+	return nil
+}
+
+// refersTo reports whether a reference, relative or absolute, and with or
+// without a version ("Patient/p/_history/2"), is to Patient/pid.
 func refersTo(ref, pid string) bool {
+	if i := strings.LastIndex(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
 	want := "Patient/" + pid
 	return ref == want || strings.HasSuffix(ref, "/"+want)
 }

@@ -83,6 +83,7 @@ type Service struct {
 	engine  func() *recommend.Engine
 	now     func() time.Time
 	maxBody int64
+	timeout time.Duration
 	mux     *http.ServeMux
 }
 
@@ -105,6 +106,17 @@ func WithMaxBodyBytes(n int64) Option {
 	return func(s *Service) {
 		if n > 0 {
 			s.maxBody = n
+		}
+	}
+}
+
+// WithTimeout bounds the time the rules may take for one call; a call
+// that runs out of time is answered with 503. d <= 0, the default, sets
+// no bound beyond the request's own context.
+func WithTimeout(d time.Duration) Option {
+	return func(s *Service) {
+		if d > 0 {
+			s.timeout = d
 		}
 	}
 }
@@ -197,7 +209,13 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
-	res, err := eng.Recommend(r.Context(), m.Profile)
+	ctx := r.Context()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	res, err := eng.Recommend(ctx, m.Profile)
 	if err != nil {
 		var pe *recommend.ProfileError
 		switch {

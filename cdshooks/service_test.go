@@ -152,6 +152,16 @@ func TestErrors(t *testing.T) {
 				prefetch(m)["conditions"] = map[string]any{"resourceType": "OperationOutcome", "issue": []any{}}
 			}),
 			want: errorBody{Status: 412, Field: "prefetch.conditions", Error: "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it"}},
+		{name: "conditions search failed in part", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) {
+				b := prefetch(m)["conditions"].(map[string]any)
+				b["entry"] = append(b["entry"].([]any), map[string]any{"search": map[string]any{"mode": "outcome"},
+					"resource": map[string]any{"resourceType": "OperationOutcome", "issue": []any{
+						map[string]any{"severity": "warning", "code": "informational"},
+						map[string]any{"severity": "error", "code": "timeout"}}}})
+			}),
+			want: errorBody{Status: 412, Field: "prefetch.conditions.entry[4].resource",
+				Error: "an OperationOutcome of severity error: the client could not fetch every active condition, and the service does not guess without them"}},
 		{name: "conditions not a Bundle", method: http.MethodPost, target: "/cds-services/backrules",
 			body: edit(func(m map[string]any) { prefetch(m)["conditions"] = map[string]any{"resourceType": "Condition"} }),
 			want: errorBody{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "Condition"`}},
@@ -235,6 +245,42 @@ func TestNoEngine(t *testing.T) {
 			want := errorBody{Status: 503, Error: "no rules are loaded"}
 			if diff := cmp.Diff(want, decodeError(t, rec)); diff != "" || rec.Code != 503 {
 				t.Errorf("status %d, body mismatch (-want +got):\n%s", rec.Code, diff)
+			}
+		})
+	}
+}
+
+// TestTimeout checks that WithTimeout bounds the rules' work: a call that
+// runs out of time is a 503, and no bound (the default, or d <= 0) leaves
+// the call to the request's own context.
+func TestTimeout(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := defaultEngine(t)
+	tests := []struct {
+		name string
+		opts []cdshooks.Option
+		want int
+	}{
+		{"no bound", nil, http.StatusOK},
+		{"zero is no bound", []cdshooks.Option{cdshooks.WithTimeout(0)}, http.StatusOK},
+		{"a generous bound", []cdshooks.Option{cdshooks.WithTimeout(time.Hour)}, http.StatusOK},
+		{"run out", []cdshooks.Option{cdshooks.WithTimeout(time.Nanosecond)}, http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, append(tt.opts, cdshooks.WithClock(clock))...)
+			rec := post(t, svc, body)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want != http.StatusOK {
+				want := errorBody{Status: tt.want, Error: "the request was cancelled or timed out"}
+				if diff := cmp.Diff(want, decodeError(t, rec)); diff != "" {
+					t.Errorf("error body mismatch (-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
@@ -356,6 +402,75 @@ func TestConditionStatus(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := cdshooks.MapRequest(req, defaultEngine(t).Vocabulary(), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Profile.Conditions); diff != "" {
+				t.Errorf("conditions mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestConditionsBundle checks how the entries of the conditions Bundle
+// other than Conditions, and the references to the patient, are read: an
+// OperationOutcome of the search that reports an error or a fatal issue
+// is a 412, one that only warns or informs is ignored, and a versioned
+// reference to the patient in context is that patient.
+func TestConditionsBundle(t *testing.T) {
+	const condition = `{"resource": {"resourceType": "Condition",
+		"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+		"code": {"coding": [{"system": "http://snomed.info/sct", "code": "23056005"}]},
+		"subject": {"reference": "SUBJECT"}}}`
+	outcome := func(severity string) string {
+		return `{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome",
+			"issue": [{"severity": "` + severity + `", "code": "processing"}]}}`
+	}
+	patient := strings.NewReplacer("SUBJECT", "Patient/p")
+	tests := []struct {
+		name    string
+		entries []string
+		want    []string // the profile's conditions, when wantErr is ""
+		wantErr string   // the field of the *RequestError, if one
+		status  int      // its status
+	}{
+		{name: "information", entries: []string{patient.Replace(condition), outcome("information")}, want: []string{"sciatica"}},
+		{name: "warning", entries: []string{outcome("warning"), patient.Replace(condition)}, want: []string{"sciatica"}},
+		{name: "error", entries: []string{patient.Replace(condition), outcome("error")},
+			wantErr: "prefetch.conditions.entry[1].resource", status: http.StatusPreconditionFailed},
+		{name: "fatal", entries: []string{outcome("fatal"), patient.Replace(condition)},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed},
+		{name: "issue of the wrong type", entries: []string{`{"resource": {"resourceType": "OperationOutcome", "issue": {}}}`},
+			wantErr: "prefetch.conditions.entry[0].resource.issue", status: http.StatusBadRequest},
+		{name: "versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "Patient/p/_history/3", 1)},
+			want: []string{"sciatica"}},
+		{name: "absolute versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "https://ehr.example.org/fhir/Patient/p/_history/3", 1)},
+			want: []string{"sciatica"}},
+		{name: "another patient, versioned", entries: []string{strings.Replace(condition, "SUBJECT", "Patient/q/_history/3", 1)},
+			wantErr: "prefetch.conditions.entry[0].resource.subject.reference", status: http.StatusBadRequest},
+		{name: "another patient whose id ends like p", entries: []string{strings.Replace(condition, "SUBJECT", "Patient/xp", 1)},
+			wantErr: "prefetch.conditions.entry[0].resource.subject.reference", status: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset",
+					"entry": [` + strings.Join(tt.entries, ", ") + `]}}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, defaultEngine(t).Vocabulary(), today)
+			if tt.wantErr != "" {
+				var re *cdshooks.RequestError
+				if !errors.As(err, &re) {
+					t.Fatalf("MapRequest = %v, want a *RequestError at %s", err, tt.wantErr)
+				}
+				if diff := cmp.Diff([]any{tt.status, tt.wantErr}, []any{re.Status, re.Field}); diff != "" {
+					t.Errorf("status and field (-want +got):\n%s", diff)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -544,6 +659,49 @@ func TestCardsOnlyWebLinks(t *testing.T) {
 			}
 			if tt.want == "" && tt.url != "" && strings.Contains(c.Detail, "](") {
 				t.Errorf("detail links to %q:\n%s", tt.url, c.Detail)
+			}
+		})
+	}
+}
+
+// TestCardsLinkLabels checks that every link has a label, as CDS Hooks
+// requires, when a cited source lacks a title: its publisher, its id or
+// its address stands in.
+func TestCardsLinkLabels(t *testing.T) {
+	const u = "https://example.org/other"
+	tests := []struct {
+		name string
+		src  recommend.Source
+		want string
+	}{
+		{"title", recommend.Source{ID: "o", Title: "Other  title", Publisher: "P", URL: u}, "Other title"},
+		{"publisher", recommend.Source{ID: "o", Publisher: "Other publisher", URL: u}, "Other publisher"},
+		{"id", recommend.Source{ID: "other-source", URL: u}, "other-source"},
+		{"address", recommend.Source{URL: u}, u},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := recommend.Source{ID: "s", Title: "T", Publisher: "P", Kind: "guideline", URL: "https://example.org/first"}
+			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.Routine, Message: "See a physio.",
+				Citations: []recommend.Citation{recommend.CitationOf(first, "1", "c"), recommend.CitationOf(tt.src, "2", "d")}}},
+				RuleSet: recommend.RuleSet{Digest: "sha256:x"}}
+			cards, err := cdshooks.Cards(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []cdshooks.Link{{Label: tt.want, URL: u, Type: "absolute"}}
+			if diff := cmp.Diff(want, cards[0].Links); diff != "" {
+				t.Errorf("links mismatch (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(cards[0].Detail, "2. [") || strings.Contains(cards[0].Detail, "[](") {
+				t.Errorf("detail does not name the second source in its link:\n%s", cards[0].Detail)
+			}
+			body, err := json.Marshal(cdshooks.Response{Cards: cards})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range checkResponse(body) {
+				t.Error(p)
 			}
 		})
 	}

@@ -48,7 +48,9 @@ var (
 	sourceKeys = set("label", "url", "icon", "topic", "extension")
 	linkKeys   = set("label", "url", "type", "appContext", "autolaunchable", "extension")
 	indicators = set("info", "warning", "critical")
-	uuidRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// sentenceEnd finds the end of a sentence that more text follows.
+	sentenceEnd = regexp.MustCompile(`[.!?] +\S`)
+	uuidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 func set(keys ...string) map[string]bool {
@@ -98,6 +100,8 @@ func checkResponse(body []byte) []string {
 			bad("%s.summary is REQUIRED and must be a string", at)
 		} else if n := utf8.RuneCountInString(s); n >= 140 {
 			bad("%s.summary has %d characters; it must have fewer than 140", at, n)
+		} else if sentenceEnd.MatchString(s) {
+			bad("%s.summary %q has more than one sentence", at, s)
 		}
 		if ind, ok := card["indicator"].(string); !ok || !indicators[ind] {
 			bad("%s.indicator is REQUIRED and must be info, warning or critical, found %v", at, card["indicator"])
@@ -262,6 +266,8 @@ func TestSpecCheckCatches(t *testing.T) {
 			[]string{"cards[0].summary is REQUIRED and must be a string"}},
 		{"summary of 140 characters", `{"cards": [{"summary": ` + long + `, "indicator": "info", "source": {"label": "L"}}]}`,
 			[]string{"cards[0].summary has 140 characters; it must have fewer than 140"}},
+		{"summary of two sentences", `{"cards": [{"summary": "Rest. Then walk.", "indicator": "info", "source": {"label": "L"}}]}`,
+			[]string{`cards[0].summary "Rest. Then walk." has more than one sentence`}},
 		{"indicator not allowed", `{"cards": [{"summary": "S", "indicator": "hard-stop", "source": {"label": "L"}}]}`,
 			[]string{"cards[0].indicator is REQUIRED and must be info, warning or critical, found hard-stop"}},
 		{"source missing", `{"cards": [{"summary": "S", "indicator": "info"}]}`,

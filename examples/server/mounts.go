@@ -21,7 +21,7 @@ func (s *Server) mounts() ([]route, error) {
 	if err != nil {
 		return nil, err
 	}
-	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now))
+	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout))
 	return []route{
 		{"/cds-services", cds},
 		{"/cds-services/", cds},

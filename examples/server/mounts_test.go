@@ -51,6 +51,7 @@ func TestCDSHooks(t *testing.T) {
 		{"unknown codes", "POST", "/cds-services/backrules", cdsRequest(t, "unknown-codes"), 200},
 		{"missing prefetch is 412", "POST", "/cds-services/backrules", cdsRequest(t, "missing-prefetch"), 412},
 		{"paged conditions is 412", "POST", "/cds-services/backrules", cdsRequest(t, "paged-conditions"), 412},
+		{"failed search is 412", "POST", "/cds-services/backrules", cdsRequest(t, "failed-search"), 412},
 		{"malformed is 400", "POST", "/cds-services/backrules", cdsRequest(t, "malformed"), 400},
 		{"wrong patient is 400", "POST", "/cds-services/backrules", cdsRequest(t, "wrong-patient"), 400},
 		{"too large is 413", "POST", "/cds-services/backrules", `{"hook": "` + strings.Repeat("x", maxBody) + `"}`, 413},

@@ -27,8 +27,8 @@ type Config struct {
 	// them; nil means time.Now. Request durations always use the real
 	// clock.
 	Now func() time.Time
-	// RequestTimeout bounds the work of one /recommend or /explain
-	// request; 0 means DefaultRequestTimeout.
+	// RequestTimeout bounds the work of one /recommend, /explain or CDS
+	// Hooks service request; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 }
 

@@ -510,17 +510,20 @@ func TestPanicRecovered(t *testing.T) {
 	}
 }
 
-// TestRequestTimeout checks that a request whose time runs out is a 503.
+// TestRequestTimeout checks that a request whose time runs out is a 503,
+// on every endpoint that runs the rules.
 func TestRequestTimeout(t *testing.T) {
 	s, _ := newServer(t, Config{RequestTimeout: time.Nanosecond})
-	for _, tt := range []struct{ path, body string }{
-		{"/recommend", `{"conditions":["sciatica"]}`},
-		{"/explain", `{"profile":{},"movement":"walking"}`},
+	const tooLong = "the request took too long: try again later"
+	for _, tt := range []struct{ path, body, wantErr string }{
+		{"/recommend", `{"conditions":["sciatica"]}`, tooLong},
+		{"/explain", `{"profile":{},"movement":"walking"}`, tooLong},
+		{"/cds-services/backrules", cdsRequest(t, "disc-herniation"), "the request was cancelled or timed out"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			rec := do(t, s.Handler(), "POST", tt.path, tt.body)
 			checkDoc(t, "POST", tt.path, rec)
-			want := errorShape{Status: 503, Error: "the request took too long: try again later"}
+			want := errorShape{Status: 503, Error: tt.wantErr}
 			if diff := cmp.Diff(want, decodeError(t, rec.Body.Bytes())); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
