@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -343,13 +345,10 @@ func kinds(cites []recommend.Citation) string {
 			out = append(out, k)
 		}
 	}
-	switch len(out) {
-	case 0:
+	if len(out) == 0 {
 		return "a rule"
-	case 1:
-		return out[0]
 	}
-	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+	return words.List(out)
 }
 
 func article(s string) string {
@@ -374,12 +373,10 @@ func listSummary(title string, names []string) string {
 	for n := len(names); n > 0; n-- {
 		var s string
 		switch {
-		case n == len(names) && n == 1:
-			s = names[0]
 		case n == len(names):
-			s = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+			s = words.List(names)
 		default:
-			s = strings.Join(names[:n], ", ") + " and " + strconv.Itoa(len(names)-n) + " more"
+			s = words.List(append(slices.Clip(names[:n]), strconv.Itoa(len(names)-n)+" more"))
 		}
 		if out := title + ": " + s + "."; utf8.RuneCountInString(out) <= MaxSummary {
 			return out

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/backrules/backrules/internal/words"
 )
 
 // WriteText writes r as a short plain-text report for people, the report
@@ -263,7 +265,7 @@ func (o *outliner) alsoHelpful(r *Result) section {
 	}
 	for _, l := range lines {
 		first := l.items[0]
-		head := joinNames(l.names) + ": " + first.Dose
+		head := words.List(l.names) + ": " + first.Dose
 		for _, c := range distinctNotes(first.Cautions) {
 			head += " Take care: " + o.once("care", c, first.Name)
 		}
@@ -301,7 +303,7 @@ func (o *outliner) avoid(r *Result) section {
 	}
 	s := section{title: "AVOID FOR NOW"}
 	for _, g := range groups {
-		head := joinNames(g.names)
+		head := words.List(g.names)
 		if g.reason != "" {
 			head += ": " + g.reason
 		}
@@ -351,7 +353,7 @@ func (o *outliner) conflicts(r *Result) section {
 				outcome = ", so they are left out"
 			}
 		}
-		head := fmt.Sprintf("%s: %s %s %s %s; %s %s %s%s.", joinNames(g.names),
+		head := fmt.Sprintf("%s: %s %s %s %s; %s %s %s%s.", words.List(g.names),
 			kindNames(g.c.For.Citations), verb(g.c.For.Citations, "suggests", "suggest"), it, o.refs(g.c.For.Citations),
 			kindNames(g.c.Against.Citations), against, o.refs(g.c.Against.Citations), outcome)
 		s.entries = append(s.entries, entry{marker: "-", head: strings.Join(strings.Fields(head), " ")})
@@ -435,18 +437,7 @@ func kindNames(cites []Citation) string {
 	if len(names) == 0 {
 		return "a source"
 	}
-	return joinNames(names)
-}
-
-// joinNames joins names as "a, b and c".
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return words.List(names)
 }
 
 // distinctNotes returns the distinct texts of notes, in order.

@@ -1,6 +1,6 @@
 // Package words is the one home of the wording that backrules' messages
-// share: "did you mean" suggestions for misspelled names, and counted
-// nouns. The rule loader, the profile checks and the tools all use it, so a
+// share: "did you mean" suggestions for misspelled names, counted nouns,
+// and lists in a sentence ("a, b and c"). The rule loader, the profile checks and the tools all use it, so a
 // suggestion reads the same wherever it appears.
 package words
 
@@ -88,4 +88,16 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// List joins items as a list in a sentence: "a", "a and b", "a, b and c";
+// "" for none.
+func List(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

@@ -40,6 +40,7 @@ func TestPhrases(t *testing.T) {
 		Count(0, "case"), Count(1, "case"), Count(2, "case"),
 		Count(1, "alias"), Count(3, "alias"), Count(2, "equipment"),
 		Plural("rule"), Plural("alias"), Plural("equipment"),
+		List(nil), List([]string{"a"}), List([]string{"a", "b"}), List([]string{"a", "b", "c"}),
 	}
 	want := []string{
 		` (did you mean "towel"?)`,
@@ -48,6 +49,7 @@ func TestPhrases(t *testing.T) {
 		"0 cases", "1 case", "2 cases",
 		"1 alias", "3 aliases", "2 equipment",
 		"rules", "aliases", "equipment",
+		"", "a", "a and b", "a, b and c",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("phrases mismatch (-want +got):\n%s", diff)

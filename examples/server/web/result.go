@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -191,7 +192,7 @@ func selectedBy(by []string) string {
 			parts[i] = "by its " + b
 		}
 	}
-	return joinNames(parts)
+	return words.List(parts)
 }
 
 // effectVerb says what an effect does: "Avoids".
@@ -337,7 +338,7 @@ func (b *builder) group(items []recommend.Item) (itemView, error) {
 		iv.Movements = append(iv.Movements, it.Movement)
 		cites = appendCitations(cites, it.Citations)
 	}
-	iv.Names = joinNames(names)
+	iv.Names = words.List(names)
 	iv.Citations = b.src.cites(cites)
 	why, err := b.ex.explain(items)
 	if err != nil {
@@ -379,7 +380,7 @@ func (b *builder) conflicts(res *recommend.Result) {
 		if len(e.names) > 1 {
 			it = "them"
 		}
-		v := conflictView{Names: joinNames(e.names), ForLabel: "Suggest " + it, For: b.src.cites(e.pro), Against: b.src.cites(e.against),
+		v := conflictView{Names: words.List(e.names), ForLabel: "Suggest " + it, For: b.src.cites(e.pro), Against: b.src.cites(e.against),
 			AgainstLabel: "Urge care", Outcome: "Kept, with care."}
 		if e.res == recommend.Avoided {
 			v.AgainstLabel, v.Outcome = "Advise against "+it, "Left out, because advice against a movement always wins."
@@ -422,17 +423,6 @@ func distinctNotes(notes []recommend.Note) []string {
 		}
 	}
 	return out
-}
-
-// joinNames joins names as "a, b and c".
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // ruleSetLine names the rule set, as the text report does, or returns ""

@@ -30,6 +30,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -446,7 +447,7 @@ func whyFor(explanations []whyView) string {
 			names = append(names, x.Name)
 		}
 	}
-	return joinNames(names)
+	return words.List(names)
 }
 
 // capital returns s with its first letter in upper case.
