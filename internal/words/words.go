@@ -1,7 +1,8 @@
 // Package words is the one home of the wording that backrules' messages
 // share: "did you mean" suggestions for misspelled names, counted nouns,
-// and lists in a sentence ("a, b and c"). The rule loader, the profile checks and the tools all use it, so a
-// suggestion reads the same wherever it appears.
+// and lists in a sentence ("a, b and c"). The rule loader, the profile
+// checks, the reports and the tools all use it, so a phrase reads the same
+// wherever it appears.
 package words
 
 import (
