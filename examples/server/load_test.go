@@ -43,7 +43,7 @@ type loadCase struct {
 // what Reload must return, and the rule set and status it leaves.
 type reloadStep struct {
 	name        string
-	change      func(t *testing.T)
+	change      func() error // runs on the reloader goroutine: no t.Fatal
 	wantChanged bool
 	wantErr     bool
 	version     string // the version in use after the step
@@ -72,25 +72,18 @@ func TestLoad(t *testing.T) {
 
 	cases := loadCases(t, engines)
 	broken := filepath.Join(dir, "zz-broken.yaml")
-	writeBroken := func(t *testing.T) {
-		if err := os.WriteFile(broken, []byte(brokenRule), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	removeBroken := func(t *testing.T) {
-		if err := os.Remove(broken); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeBroken := func() error { return os.WriteFile(broken, []byte(brokenRule), 0o644) }
+	removeBroken := func() error { return os.Remove(broken) }
+	version := func(v string) func() error { return func() error { return writeRulesVersion(dir, v) } }
 	steps := []reloadStep{
-		{"to version 2", func(t *testing.T) { writeRules(t, dir, "load-2") }, true, false, "load-2", "ok"},
-		{"to version 1", func(t *testing.T) { writeRules(t, dir, "load-1") }, true, false, "load-1", "ok"},
+		{"to version 2", version("load-2"), true, false, "load-2", "ok"},
+		{"to version 1", version("load-1"), true, false, "load-1", "ok"},
 		{"broken", writeBroken, false, true, "load-1", "degraded"},
-		{"repaired, to version 2", func(t *testing.T) { removeBroken(t); writeRules(t, dir, "load-2") }, true, false, "load-2", "ok"},
-		{"to version 1 again", func(t *testing.T) { writeRules(t, dir, "load-1") }, true, false, "load-1", "ok"},
+		{"repaired, to version 2", func() error { return errors.Join(removeBroken(), writeRulesVersion(dir, "load-2")) }, true, false, "load-2", "ok"},
+		{"to version 1 again", version("load-1"), true, false, "load-1", "ok"},
 		{"broken again", writeBroken, false, true, "load-1", "degraded"},
 		{"repaired, unchanged", removeBroken, false, false, "load-1", "ok"},
-		{"to version 2 again", func(t *testing.T) { writeRules(t, dir, "load-2") }, true, false, "load-2", "ok"},
+		{"to version 2 again", version("load-2"), true, false, "load-2", "ok"},
 	}
 
 	// gens[g] is the digest and status in use after step g (0: at start).
@@ -137,7 +130,9 @@ func TestLoad(t *testing.T) {
 			case <-allParked:
 			}
 			started.Add(1)
-			st.change(t)
+			if err := st.change(); err != nil {
+				fail("step %q: %v", st.name, err)
+			}
 			changed, err := s.Reload()
 			if changed != st.wantChanged || (err != nil) != st.wantErr {
 				fail("step %q: Reload = %v, %v; want changed %v, error %v", st.name, changed, err, st.wantChanged, st.wantErr)

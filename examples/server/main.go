@@ -55,6 +55,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -149,9 +150,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	if *watch {
+		// The watcher stops when run returns, and run waits for it, so
+		// that no reload is still under way once run has returned.
+		watchCtx, stopWatch := context.WithCancel(ctx)
 		ticker := time.NewTicker(*poll)
-		defer ticker.Stop()
-		go s.Watch(ctx, ticker.C)
+		var wg sync.WaitGroup
+		wg.Go(func() { s.Watch(watchCtx, ticker.C) })
+		defer func() {
+			stopWatch()
+			ticker.Stop()
+			wg.Wait()
+		}()
 	}
 	rs := s.Engine().RuleSet()
 	logger.Info("serving", slog.String("addr", ln.Addr().String()),

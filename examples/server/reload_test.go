@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,6 +24,14 @@ var versionLine = regexp.MustCompile(`(?m)^version: ".*"$`)
 // writeRules writes the default rule files to dir, declaring version.
 func writeRules(t testing.TB, dir, version string) {
 	t.Helper()
+	if err := writeRulesVersion(dir, version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeRulesVersion is writeRules for a goroutine other than the test's,
+// which must not call t.Fatal: it returns the error instead.
+func writeRulesVersion(dir, version string) error {
 	err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !parse.IsRuleFile(name) {
 			return err
@@ -33,7 +42,7 @@ func writeRules(t testing.TB, dir, version string) {
 		}
 		if name == "sources.yaml" {
 			if !versionLine.Match(src) {
-				t.Fatalf("rules/sources.yaml has no version line")
+				return errors.New("rules/sources.yaml has no version line")
 			}
 			src = versionLine.ReplaceAll(src, []byte(`version: "`+version+`"`))
 		}
@@ -44,8 +53,9 @@ func writeRules(t testing.TB, dir, version string) {
 		return os.WriteFile(path, src, 0o644)
 	})
 	if err != nil {
-		t.Fatalf("write rules: %v", err)
+		return fmt.Errorf("write rules: %w", err)
 	}
+	return nil
 }
 
 // brokenRule is a rule file that fails to load: its condition names a
