@@ -53,37 +53,75 @@ import (
 // does not check list values against a vocabulary, nor the lengths of
 // lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
 func DecodeProfile(r io.Reader) (Profile, error) {
+	p, _, err := decodeProfile(r, false)
+	return p, err
+}
+
+// DecodeProfile reads one profile from r as the function [DecodeProfile]
+// does, then checks it with [Engine.Validate], so that a value the
+// vocabulary lacks, a duplicate entry or a list too long is reported with
+// the line and column where the input gives it, as the decoding problems
+// are. It returns the profile, or a *ProfileError listing the problems of
+// the first check that finds any: decoding, then validation. Programs that
+// read profiles from people, such as a command-line tool or a service,
+// should use it rather than the function, for the positions.
+func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
+	if e == nil {
+		return Profile{}, errNilEngine
+	}
+	p, pr, err := decodeProfile(r, true)
+	if err != nil {
+		return Profile{}, err
+	}
+	err = e.Validate(p)
+	var perr *ProfileError
+	if !errors.As(err, &perr) {
+		return p, err
+	}
+	for i := range perr.Problems {
+		fp := &perr.Problems[i]
+		if off, ok := pr.at[fp.Field]; ok && fp.Line == 0 {
+			pos := pr.pos(off)
+			fp.Line, fp.Column = pos.Line, pos.Column
+		}
+	}
+	return Profile{}, perr
+}
+
+// decodeProfile is DecodeProfile. With record, the reader it returns, on
+// success, knows where each field and list entry starts in the input.
+func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
 	if err != nil {
-		return Profile{}, fmt.Errorf("read profile: %w", err)
+		return Profile{}, nil, fmt.Errorf("read profile: %w", err)
 	}
 	if len(data) > MaxProfileBytes {
-		return Profile{}, &ProfileError{Problems: []FieldProblem{{
+		return Profile{}, nil, &ProfileError{Problems: []FieldProblem{{
 			Message: fmt.Sprintf("input is larger than %d bytes", MaxProfileBytes)}}}
 	}
 	data = parse.TrimBOM(data)
 	noProfile := &ProfileError{Problems: []FieldProblem{{Message: "input holds no profile: write {} for an empty profile"}}}
 	switch trimmed := bytes.TrimLeft(data, " \t\r\n"); {
 	case len(trimmed) == 0:
-		return Profile{}, noProfile
+		return Profile{}, nil, noProfile
 	case trimmed[0] == '{':
 		if err := parse.CheckUTF8(data); err != nil {
-			return Profile{}, parseProblem(err)
+			return Profile{}, nil, parseProblem(err)
 		}
-		return decodeJSON(data, nil)
+		return decodeJSON(data, nil, record)
 	}
 	top, err := parse.Document(data, "a profile")
 	if errors.Is(err, parse.ErrNoDocument) {
-		return Profile{}, noProfile
+		return Profile{}, nil, noProfile
 	}
 	if err != nil {
-		return Profile{}, parseProblem(err)
+		return Profile{}, nil, parseProblem(err)
 	}
 	j, err := parse.ToJSON(top)
 	if err != nil {
-		return Profile{}, parseProblem(err)
+		return Profile{}, nil, parseProblem(err)
 	}
-	return decodeJSON(j.Text, j)
+	return decodeJSON(j.Text, j, record)
 }
 
 // parseProblem turns an error of package parse into a *ProfileError.
@@ -122,20 +160,27 @@ type profileReader struct {
 	yaml  *parse.JSON
 	probs []FieldProblem
 	p     Profile
+	// at, when not nil, maps each field's name and each list entry's path
+	// ("conditions[0]") to the offset in data where its value starts.
+	at map[string]int
 }
 
 // decodeJSON decodes data, the JSON form of a profile. yaml is the YAML
-// the JSON came from, or nil.
-func decodeJSON(data []byte, yaml *parse.JSON) (Profile, error) {
+// the JSON came from, or nil. With record, the reader notes where each
+// value starts.
+func decodeJSON(data []byte, yaml *parse.JSON, record bool) (Profile, *profileReader, error) {
 	r := &profileReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), yaml: yaml}
+	if record {
+		r.at = map[string]int{}
+	}
 	r.dec.UseNumber()
 	if err := r.profile(); err != nil && !errors.Is(err, errStop) {
 		r.syntaxError(err)
 	}
 	if len(r.probs) > 0 {
-		return Profile{}, &ProfileError{Problems: r.probs}
+		return Profile{}, nil, &ProfileError{Problems: r.probs}
 	}
-	return r.p, nil
+	return r.p, r, nil
 }
 
 // syntaxError reports the first syntax error in the data, which the
@@ -161,16 +206,30 @@ func (r *profileReader) syntaxError(err error) {
 // add records a problem at byte offset off of the data, and returns errStop
 // once there are enough.
 func (r *profileReader) add(off int, fp FieldProblem) error {
-	pos := parse.PosAt(r.data, off)
-	if r.yaml != nil {
-		pos = r.yaml.Pos(pos.Line)
-	}
+	pos := r.pos(off)
 	fp.Line, fp.Column = pos.Line, pos.Column
 	r.probs = append(r.probs, fp)
 	if len(r.probs) >= maxDecodeProblems {
 		return errStop
 	}
 	return nil
+}
+
+// pos returns the position in the input of byte offset off of the data.
+func (r *profileReader) pos(off int) parse.Pos {
+	pos := parse.PosAt(r.data, off)
+	if r.yaml != nil {
+		pos = r.yaml.Pos(pos.Line)
+	}
+	return pos
+}
+
+// note records that the value at path starts at offset off, when the
+// reader records positions.
+func (r *profileReader) note(path string, off int) {
+	if r.at != nil {
+		r.at[path] = off
+	}
 }
 
 // next returns the next token and the offset where it starts.
@@ -261,6 +320,7 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 	if err != nil {
 		return err
 	}
+	r.note(name, off)
 	if v.Kind() == reflect.Slice {
 		return r.list(name, v, tok, off)
 	}
@@ -310,6 +370,9 @@ func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off i
 				return err
 			}
 			continue
+		}
+		if r.at != nil {
+			r.note(fmt.Sprintf("%s[%d]", name, i), off)
 		}
 		vals = append(vals, s)
 	}

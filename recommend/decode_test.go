@@ -310,3 +310,64 @@ func TestFieldProblemString(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineDecodeProfile checks that the Engine's DecodeProfile reports
+// what Validate finds, with the position of the value in the input, JSON
+// or YAML, and passes decoding problems and valid profiles through.
+func TestEngineDecodeProfile(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   string
+		want recommend.Profile
+		// wantProblems are the problems of the *ProfileError, when one is
+		// wanted.
+		wantProblems []recommend.FieldProblem
+	}{
+		{name: "valid json", in: `{"conditions":["sciatica"],"pain_level":3}`,
+			want: recommend.Profile{Conditions: []string{"sciatica"}, PainLevel: 3}},
+		{name: "unknown value in json", in: "{\"conditions\": [\"sciatica\",\n  \"disc_hernation\"],\n \"red_flags\": [\"night_pain\", \"night_pain\"]}",
+			wantProblems: []recommend.FieldProblem{
+				{Field: "conditions[1]", Value: `"disc_hernation"`, Message: `unknown condition (did you mean "disc_herniation"?)`, Line: 2, Column: 3},
+				{Field: "red_flags[1]", Value: `"night_pain"`, Message: "duplicate entry, already at red_flags[0]", Line: 3, Column: 30},
+			}},
+		{name: "unknown value in yaml", in: "pain_level: 4\nequipment:\n  - towel\n  - tovel\n",
+			wantProblems: []recommend.FieldProblem{
+				{Field: "equipment[1]", Value: `"tovel"`, Message: `unknown piece of equipment (did you mean "towel"?)`, Line: 4, Column: 5},
+			}},
+		{name: "decoding problems come first", in: `{"conditions":["disc_hernation"],"pain_level":14}`,
+			wantProblems: []recommend.FieldProblem{
+				{Field: "pain_level", Value: "14", Message: "out of range, want 0 to 10", Line: 1, Column: 47},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			var perr *recommend.ProfileError
+			switch {
+			case tt.wantProblems == nil && err != nil:
+				t.Fatalf("DecodeProfile: %v", err)
+			case tt.wantProblems != nil && !errors.As(err, &perr):
+				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+			case tt.wantProblems != nil:
+				if diff := cmp.Diff(tt.wantProblems, perr.Problems); diff != "" {
+					t.Errorf("problems (-want +got):\n%s", diff)
+				}
+				if !errors.Is(err, recommend.ErrInvalidProfile) {
+					t.Errorf("error does not match ErrInvalidProfile: %v", err)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("profile (-want +got):\n%s", diff)
+			}
+		})
+	}
+	var nilEngine *recommend.Engine
+	if _, err := nilEngine.DecodeProfile(strings.NewReader("{}")); err == nil {
+		t.Error("DecodeProfile on a nil *Engine: no error")
+	}
+}

@@ -122,9 +122,10 @@ follows rule order.
 [Issue] values carry file, line and column, including positions inside CEL
 conditions written as block scalars; it unwraps to the errors behind them,
 such as a file that could not be read, so errors.Is(err, fs.ErrNotExist)
-works. [DecodeProfile], [Engine.Validate] and Recommend report every problem
-with a profile as a [*ProfileError], with a line and column where the
-decoder knows one. Evaluation failures are [*EvalError] values that name
+works. [DecodeProfile], [Engine.DecodeProfile], [Engine.Validate] and
+Recommend report every problem with a profile as a [*ProfileError], with a
+line and column where the input is known: Engine.DecodeProfile places the
+vocabulary problems too. Evaluation failures are [*EvalError] values that name
 the rule and its file and line. All of them work with errors.Is and
 errors.As. Their texts escape control characters, so a hostile rule file,
 file name or profile cannot act on a terminal.

@@ -106,17 +106,19 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		defer f.Close()
 		in = f
 	}
-	profile, err := recommend.DecodeProfile(in)
-	if err != nil {
-		return err
-	}
-
 	var eng *recommend.Engine
+	var err error
 	if *rulesDir != "" {
 		eng, err = recommend.Load(os.DirFS(*rulesDir))
 	} else {
 		eng, err = recommend.Default()
 	}
+	if err != nil {
+		return err
+	}
+	// The engine's DecodeProfile checks the values against the rules'
+	// vocabulary too, and says where in the file each problem is.
+	profile, err := eng.DecodeProfile(in)
 	if err != nil {
 		return err
 	}

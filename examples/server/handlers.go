@@ -193,7 +193,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 			problem{Message: `the request body must be a JSON object, a profile such as {"conditions":["disc_herniation"]}`})
 		return
 	}
-	p, err := recommend.DecodeProfile(bytes.NewReader(body))
+	p, err := decodeProfile(eng, body)
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
@@ -237,7 +237,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, at, probs := decodeExplain(body)
+	req, at, probs := decodeExplain(body, eng)
 	if len(probs) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid explain request", probs...)
 		return
@@ -272,12 +272,24 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	writeBody(w, http.StatusOK, buf.Bytes())
 }
 
+// decodeProfile reads a profile with eng's DecodeProfile, which places
+// the values the vocabulary lacks in the body too; without an engine, it
+// only decodes, and the caller's Recommend or Explain reports the missing
+// engine.
+func decodeProfile(eng *recommend.Engine, body []byte) (recommend.Profile, error) {
+	if eng == nil {
+		return recommend.DecodeProfile(bytes.NewReader(body))
+	}
+	return eng.DecodeProfile(bytes.NewReader(body))
+}
+
 // decodeExplain reads an explain request strictly: a JSON object with
-// exactly the keys profile (an object, read by recommend.DecodeProfile)
-// and movement (a non-empty string), each once, and nothing after it. It
+// exactly the keys profile (an object, read by eng's DecodeProfile, so
+// that its problems, vocabulary ones included, have positions) and
+// movement (a non-empty string), each once, and nothing after it. It
 // returns the position of the profile in the body, to place the
 // profile's problems, and the problems found.
-func decodeExplain(body []byte) (explainRequest, *textPos, []problem) {
+func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos, []problem) {
 	var req explainRequest
 	if !utf8.Valid(body) {
 		return req, nil, []problem{{Message: "the request body is not valid UTF-8"}}
@@ -369,7 +381,7 @@ func decodeExplain(body []byte) (explainRequest, *textPos, []problem) {
 		}
 	}
 	if rawProfile != nil {
-		p, err := recommend.DecodeProfile(bytes.NewReader(rawProfile))
+		p, err := decodeProfile(eng, rawProfile)
 		if err != nil {
 			probs = append(probs, profileProblems(err, "profile.", at)...)
 		}

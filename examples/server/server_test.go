@@ -216,7 +216,7 @@ func TestRecommendErrors(t *testing.T) {
 		want       errorShape
 	}{
 		{"unknown condition", `{"conditions":["disc_herniaton"]}`,
-			errorShape{400, "invalid profile", []problemAt{{"conditions[0]", `"disc_herniaton"`, 0, 0}}}},
+			errorShape{400, "invalid profile", []problemAt{{"conditions[0]", `"disc_herniaton"`, 1, 16}}}},
 		{"out of range", `{"pain_level": 11}`,
 			errorShape{400, "invalid profile", []problemAt{{"pain_level", "11", 1, 16}}}},
 		{"not a whole number", "{\n  \"age\": 40.5\n}",
@@ -224,7 +224,7 @@ func TestRecommendErrors(t *testing.T) {
 		{"unknown field", `{"pain": 3}`,
 			errorShape{400, "invalid profile", []problemAt{{"pain", `"pain"`, 1, 2}}}},
 		{"duplicate entry", `{"conditions":["sciatica","sciatica"]}`,
-			errorShape{400, "invalid profile", []problemAt{{"conditions[1]", `"sciatica"`, 0, 0}}}},
+			errorShape{400, "invalid profile", []problemAt{{"conditions[1]", `"sciatica"`, 1, 27}}}},
 		{"null", `{"conditions": null}`,
 			errorShape{400, "invalid profile", []problemAt{{"conditions", "", 1, 16}}}},
 		{"malformed", `{"conditions": [`,
@@ -298,7 +298,7 @@ func TestExplainErrors(t *testing.T) {
 		{"profile problem on a later line", "{\"movement\": \"walking\", \"profile\": {\n  \"age\": -1}}",
 			errorShape{400, bad, []problemAt{{"profile.age", "-1", 2, 10}}}},
 		{"vocabulary problem", `{"movement": "walking", "profile": {"red_flags": ["saddle_numbness", "saddle_numbnes"]}}`,
-			errorShape{400, "invalid profile", []problemAt{{"profile.red_flags[1]", `"saddle_numbnes"`, 0, 0}}}},
+			errorShape{400, bad, []problemAt{{"profile.red_flags[1]", `"saddle_numbnes"`, 1, 70}}}},
 		{"unknown profile field", `{"movement": "walking", "profile": {"pain": 1}}`,
 			errorShape{400, bad, []problemAt{{"profile.pain", `"pain"`, 1, 37}}}},
 		{"missing movement", `{"profile": {}}`,
