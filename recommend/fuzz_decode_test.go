@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -105,6 +106,7 @@ func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
 		}
 		return p, false
 	}
+	checkEngineDecode(t, data, p)
 	again, err := json.Marshal(p)
 	if err != nil {
 		t.Fatalf("json.Marshal(%+v): %v", p, err)
@@ -117,6 +119,50 @@ func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
 		t.Fatalf("DecodeProfile(%q) gave %+v; its JSON %s decodes to another profile (-first +again):\n%s", data, p, again, diff)
 	}
 	return p, true
+}
+
+// fuzzEngine is the engine the decode fuzz targets check
+// Engine.DecodeProfile with.
+var fuzzEngine = sync.OnceValues(recommend.Default)
+
+// checkEngineDecode checks Engine.DecodeProfile on input that the function
+// DecodeProfile accepted as p: it gives p when Validate accepts p, and
+// otherwise Validate's problems, in order, each placed inside the input
+// when it names a list entry.
+func checkEngineDecode(t *testing.T, data []byte, p recommend.Profile) {
+	t.Helper()
+	eng, err := fuzzEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := eng.DecodeProfile(bytes.NewReader(data))
+	verr := eng.Validate(p)
+	if verr == nil {
+		if err != nil {
+			t.Fatalf("Engine.DecodeProfile(%q): %v; Validate accepts the profile", data, err)
+		}
+		if diff := cmp.Diff(p, got); diff != "" {
+			t.Fatalf("Engine.DecodeProfile(%q) differs from DecodeProfile (-want +got):\n%s", data, diff)
+		}
+		return
+	}
+	var pe, want *recommend.ProfileError
+	if !errors.As(err, &pe) || !errors.As(verr, &want) {
+		t.Fatalf("Engine.DecodeProfile(%q) error is %v, want a *ProfileError like Validate's %v", data, err, verr)
+	}
+	if len(pe.Problems) != len(want.Problems) {
+		t.Fatalf("Engine.DecodeProfile(%q) gave %d problems, Validate %d", data, len(pe.Problems), len(want.Problems))
+	}
+	for i, fp := range pe.Problems {
+		w := want.Problems[i]
+		if fp.Field != w.Field || fp.Value != w.Value || fp.Message != w.Message {
+			t.Fatalf("Engine.DecodeProfile(%q) problem %d is %+v, Validate's %+v", data, i, fp, w)
+		}
+		if strings.HasSuffix(fp.Field, "]") && fp.Line == 0 {
+			t.Fatalf("Engine.DecodeProfile(%q) gave no position for %s", data, fp.Field)
+		}
+		checkInside(t, data, fp)
+	}
 }
 
 // checkInside checks that a problem with a position points inside the

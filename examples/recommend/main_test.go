@@ -77,7 +77,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"ok", nil, `{}`, 0, ""},
 		{"invalid profile value", nil, `{"conditions":["disc_hernation"]}`, 1,
-			"error: invalid profile: conditions[0] \"disc_hernation\": unknown condition (did you mean \"disc_herniation\"?)\n"},
+			"error: invalid profile: line 1 col 16: conditions[0] \"disc_hernation\": unknown condition (did you mean \"disc_herniation\"?)\n"},
 		{"unknown profile field", nil, `{"conditons":["disc_herniation"]}`, 1,
 			"error: invalid profile: line 1 col 2: \"conditons\": unknown field (did you mean \"conditions\"?)\n"},
 		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
