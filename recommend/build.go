@@ -73,8 +73,10 @@ func (e *Engine) build(d *decisions) *Result {
 		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
 	}
 	// Size the lists once: an item is large, and growing a list copies it.
-	// The citation slab is sized for the items and conflicts exactly, and
-	// the id and note slabs for at most as many entries as they need.
+	// The counts are upper bounds (citations with repeats, a conflict's ids
+	// twice, one id and the citations of each rule that refers, gives a
+	// message or offers a plan step), so that no slab needs a second chunk;
+	// the note slab is sized exactly.
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
 	for _, m := range d.movements {
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]

@@ -1,10 +1,13 @@
 package recommend_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -44,6 +47,9 @@ func TestCitation(t *testing.T) {
 			if got := tt.d.Equal(c); got != tt.want {
 				t.Errorf("Equal, the other way round, = %v, want %v", got, tt.want)
 			}
+			if got := c == tt.d; got != tt.want {
+				t.Errorf("== gives %v, want %v, as Equal", got, tt.want)
+			}
 		})
 	}
 }
@@ -64,8 +70,8 @@ func TestCitationJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if !back.Equal(c) {
-		t.Errorf("Unmarshal gave %v, want %v", back, c)
+	if back != c {
+		t.Errorf("Unmarshal gave %v, want %v (==)", back, c)
 	}
 	if err := json.Unmarshal([]byte(`["not", "an", "object"]`), &back); err == nil {
 		t.Error("Unmarshal of an array: no error")
@@ -89,5 +95,70 @@ func TestCitationJSON(t *testing.T) {
 	}
 	if diff := cmp.Diff(res, &decoded); diff != "" {
 		t.Errorf("Result after a JSON round trip (-want +got):\n%s", diff)
+	}
+}
+
+// TestCitationJSONLikeAStruct checks that a Citation encodes as the struct
+// of strings it was before it had methods, whether or not the encoder
+// escapes HTML (WriteJSON does not: a URL keeps its &), and that null
+// leaves a decoded Citation as it is, as it leaves a struct.
+func TestCitationJSONLikeAStruct(t *testing.T) {
+	type plain struct {
+		Source    string `json:"source"`
+		Title     string `json:"title"`
+		Publisher string `json:"publisher"`
+		Kind      string `json:"kind"`
+		URL       string `json:"url"`
+		Locator   string `json:"locator"`
+		Claim     string `json:"claim"`
+	}
+	src := recommend.Source{ID: "s", Title: "Back & <neck> pain", Publisher: "P", Kind: "trial", URL: "https://example.org/?a=1&b=2"}
+	c := recommend.CitationOf(src, "L\u2028", "C > D.")
+	p := plain{src.ID, src.Title, src.Publisher, src.Kind, src.URL, "L\u2028", "C > D."}
+	encode := func(escapeHTML bool, v any) string {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(escapeHTML)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	for _, escapeHTML := range []bool{true, false} {
+		t.Run(fmt.Sprintf("escapeHTML=%v", escapeHTML), func(t *testing.T) {
+			want := encode(escapeHTML, []plain{p})
+			if diff := cmp.Diff(want, encode(escapeHTML, []recommend.Citation{c})); diff != "" {
+				t.Errorf("encoding (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	kept := struct{ C recommend.Citation }{c}
+	if err := json.Unmarshal([]byte(`{"C":null}`), &kept); err != nil {
+		t.Fatal(err)
+	}
+	if !kept.C.Equal(c) {
+		t.Errorf("after decoding null, the Citation is %v, want it unchanged, %v", kept.C, c)
+	}
+}
+
+// TestCitationsOfTwoEnginesAreEqual checks that == compares citations by
+// their text, not by the engine that made them.
+func TestCitationsOfTwoEnginesAreEqual(t *testing.T) {
+	a, err := recommend.Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := recommend.Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := a.Rules(), b.Rules()
+	for i := range ra {
+		for j, c := range ra[i].Citations {
+			if d := rb[i].Citations[j]; c != d {
+				t.Fatalf("rule %s citation %d: %v != %v from another engine loaded from the same rules", ra[i].ID, j, c, d)
+			}
+		}
 	}
 }

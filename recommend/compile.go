@@ -294,7 +294,7 @@ func (c *compiler) citation(ct citation) int {
 	}
 	i := len(c.e.citations)
 	c.citeIdx[ct] = i
-	c.e.citations = append(c.e.citations, Citation{&ct})
+	c.e.citations = append(c.e.citations, makeCitation(ct))
 	return i
 }
 

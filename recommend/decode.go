@@ -52,6 +52,7 @@ import (
 // read r is returned wrapped, and is not a *ProfileError. DecodeProfile
 // does not check list values against a vocabulary, nor the lengths of
 // lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
+// [Engine.DecodeProfile] does both, with positions for every problem.
 func DecodeProfile(r io.Reader) (Profile, error) {
 	p, _, err := decodeProfile(r, false)
 	return p, err
@@ -74,9 +75,12 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 		return Profile{}, err
 	}
 	err = e.Validate(p)
+	if err == nil {
+		return p, nil
+	}
 	var perr *ProfileError
 	if !errors.As(err, &perr) {
-		return p, err
+		return Profile{}, err
 	}
 	for i := range perr.Problems {
 		fp := &perr.Problems[i]

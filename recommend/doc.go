@@ -151,7 +151,9 @@ passed is honoured even before the context's timer fires.
 # Concurrency
 
 An [Engine] is immutable once loaded. Its methods may be called from any
-number of goroutines at once. A Result belongs to its caller: changing it
-does not change the Engine or any other Result.
+number of goroutines at once. It keeps working memory that Recommend calls
+reuse, one call at a time each, so use an Engine through its pointer, as
+Load and Default return it (go vet reports a copy). A Result belongs to its
+caller: changing it does not change the Engine or any other Result.
 */
 package recommend

@@ -1,6 +1,10 @@
 package recommend
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"unique"
+)
 
 // Result is the advice for one profile. Every list is sorted as documented
 // on its field, so that the same profile and rule set always give the same
@@ -196,21 +200,22 @@ type TraceEntry struct {
 // source, a locator inside it and the claim the rule author makes of it.
 //
 // A Citation is a small immutable value, like [net/netip.Addr]: it is read
-// through its methods, and copying one copies a reference to text that
-// never changes. A Result can therefore carry citations without copying
-// their text, and a caller that changes a Result (replacing a citation in a
-// list, say) cannot affect another Result. The zero Citation has every
-// field "". Compare citations with [Citation.Equal], not ==: == compares
-// identity, and two engines loaded from the same rules have equal
-// citations that are not identical.
+// through its methods, and it holds a handle to interned text (see
+// [unique.Handle]) rather than the text itself. A Result can therefore
+// carry citations without copying their text, and a caller that changes a
+// Result (replacing a citation in a list, say) cannot affect another
+// Result. Two citations are == exactly when every one of their methods
+// returns the same, whichever engine or decoder made them, so a Citation
+// works as a map key and with [slices.Contains]; [Citation.Equal] says the
+// same, for go-cmp. The zero Citation has every field "".
 //
 // A Citation encodes to JSON as an object with the keys source, title,
 // publisher, kind, url, locator and claim, and decodes from the same.
 type Citation struct {
-	c *citation
+	h unique.Handle[citation]
 }
 
-// citation is the text of a Citation. It is never modified once made.
+// citation is the text of a Citation.
 type citation struct {
 	Source    string `json:"source"`
 	Title     string `json:"title"`
@@ -221,23 +226,29 @@ type citation struct {
 	Claim     string `json:"claim"`
 }
 
-// zeroCitation is what the methods of the zero Citation read.
-var zeroCitation citation
+// makeCitation interns t. The empty text gives the zero Citation, so that
+// == holds between it and every other empty citation.
+func makeCitation(t citation) Citation {
+	if t == (citation{}) {
+		return Citation{}
+	}
+	return Citation{unique.Make(t)}
+}
 
 // CitationOf returns the citation of the passage of src at locator, with
 // the claim the rule author makes of it.
 func CitationOf(src Source, locator, claim string) Citation {
-	return Citation{&citation{
+	return makeCitation(citation{
 		Source: src.ID, Title: src.Title, Publisher: src.Publisher, Kind: src.Kind,
 		URL: src.URL, Locator: locator, Claim: claim,
-	}}
+	})
 }
 
-func (c Citation) text() *citation {
-	if c.c == nil {
-		return &zeroCitation
+func (c Citation) text() citation {
+	if c.IsZero() {
+		return citation{}
 	}
-	return c.c
+	return c.h.Value()
 }
 
 // Source returns the id of the cited source.
@@ -263,12 +274,13 @@ func (c Citation) Locator() string { return c.text().Locator }
 // Claim returns what the source says there, in the rule author's words.
 func (c Citation) Claim() string { return c.text().Claim }
 
-// IsZero reports whether c is the zero Citation, or equal to it.
-func (c Citation) IsZero() bool { return *c.text() == zeroCitation }
+// IsZero reports whether c is the zero Citation: whether every one of its
+// methods returns "".
+func (c Citation) IsZero() bool { return c == Citation{} }
 
 // Equal reports whether c and d cite the same passage with the same text:
-// whether every one of their methods returns the same.
-func (c Citation) Equal(d Citation) bool { return c.c == d.c || *c.text() == *d.text() }
+// whether every one of their methods returns the same. It is c == d.
+func (c Citation) Equal(d Citation) bool { return c == d }
 
 // String returns the source id and the locator, as in "nice-ng59 (1.2.1)".
 func (c Citation) String() string {
@@ -279,16 +291,30 @@ func (c Citation) String() string {
 	return t.Source + " (" + t.Locator + ")"
 }
 
-// MarshalJSON encodes c as a JSON object; see [Citation].
-func (c Citation) MarshalJSON() ([]byte, error) { return json.Marshal(c.text()) }
+// MarshalJSON encodes c as a JSON object; see [Citation]. It leaves <, >
+// and & as they are, so that the encoder that calls it escapes them only
+// when it escapes HTML, as it does for a struct's strings.
+func (c Citation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c.text()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
 
 // UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into c.
-// Keys it does not know are ignored, as [encoding/json] does for structs.
+// Keys it does not know are ignored, as [encoding/json] does for structs,
+// and JSON null leaves c as it is, as it leaves a struct.
 func (c *Citation) UnmarshalJSON(data []byte) error {
-	t := new(citation)
-	if err := json.Unmarshal(data, t); err != nil {
+	if string(data) == "null" {
+		return nil
+	}
+	var t citation
+	if err := json.Unmarshal(data, &t); err != nil {
 		return err
 	}
-	c.c = t
+	*c = makeCitation(t)
 	return nil
 }
