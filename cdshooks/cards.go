@@ -430,11 +430,14 @@ func citeName(c recommend.Citation) string {
 }
 
 // kindRank orders the kinds of source from the strongest evidence to the
-// weakest, as recommend.Source documents them.
-var kindRank = map[string]int{
-	"guideline": 1, "systematic-review": 2, "trial": 3, "reference": 4,
-	"clinic-article": 5, "practitioner-article": 6, "general-health-article": 7, "personal-account": 8,
-}
+// weakest, as recommend.SourceKinds lists them: 1 is the strongest.
+var kindRank = func() map[string]int {
+	m := map[string]int{}
+	for i, k := range recommend.SourceKinds() {
+		m[k.ID] = i + 1
+	}
+	return m
+}()
 
 // strongestFirst moves the first citation of the strongest kind of source
 // to the front, to be the card's source; the others keep their order.

@@ -539,8 +539,8 @@ func (e *Engine) conflictPairs() []conflictPair {
 
 // Evidence classes of source kinds, for labelling conflicts.
 var (
-	guidelineKinds = []string{"guideline", "systematic-review", "trial"}
-	articleKinds   = []string{"clinic-article", "practitioner-article", "general-health-article", "personal-account"}
+	guidelineKinds = sourceKindIDs("evidence")
+	articleKinds   = sourceKindIDs("article")
 )
 
 // sourceKindsOf returns the distinct kinds of the sources rule ri cites, in

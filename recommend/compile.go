@@ -26,11 +26,8 @@ var movementKinds = []string{"stretch", "mobility", "decompression", "strengthen
 var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
 
 // sourceKinds are the allowed source kinds, from the strongest kind of
-// evidence to the weakest; Source.Kind documents each.
-var sourceKinds = []string{
-	"guideline", "systematic-review", "trial", "reference",
-	"clinic-article", "practitioner-article", "general-health-article", "personal-account",
-}
+// evidence to the weakest (see SourceKinds).
+var sourceKinds = sourceKindIDs("")
 
 // compiler holds the state of one compile.
 type compiler struct {

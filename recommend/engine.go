@@ -70,7 +70,8 @@ type Source struct {
 	// evidence to the weakest: "guideline" (a published clinical
 	// guideline), "systematic-review", "trial", "reference" (a medical
 	// reference page), "clinic-article", "practitioner-article",
-	// "general-health-article" or "personal-account". Conflicts show the
+	// "general-health-article" or "personal-account" ([SourceKinds] lists
+	// them with their names for people). Conflicts show the
 	// kind of each side's sources; the rules, not the engine, decide
 	// which side wins (see the package documentation).
 	Kind string

@@ -389,22 +389,10 @@ func countSources(cites []Citation) int {
 	return len(ids)
 }
 
-// kindNouns name source kinds for people: with "a", alone, and plural.
-var kindNouns = map[string][3]string{
-	"guideline":              {"a guideline", "guideline", "guidelines"},
-	"systematic-review":      {"a research review", "research review", "research reviews"},
-	"trial":                  {"a trial", "trial", "trials"},
-	"reference":              {"a medical reference", "medical reference", "medical references"},
-	"clinic-article":         {"a clinic article", "clinic article", "clinic articles"},
-	"practitioner-article":   {"a practitioner's article", "practitioner's article", "practitioners' articles"},
-	"general-health-article": {"a health website", "health website", "health websites"},
-	"personal-account":       {"a personal account", "personal account", "personal accounts"},
-}
-
 // kindNoun names a source kind alone: "health website".
 func kindNoun(kind string) string {
-	if n, ok := kindNouns[kind]; ok {
-		return n[1]
+	if k, ok := sourceKind(kind); ok {
+		return k.Name
 	}
 	return kindLabel(kind)
 }
@@ -425,13 +413,13 @@ func kindNames(cites []Citation) string {
 	}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
-		nouns, ok := kindNouns[k]
+		kind, ok := sourceKind(k)
 		if !ok {
-			nouns = [3]string{"a source", "source", "sources"}
+			kind = SourceKind{Name: "source", Plural: "sources"}
 		}
-		names[i] = nouns[0]
+		names[i] = "a " + kind.Name
 		if len(count[k]) > 1 {
-			names[i] = nouns[2]
+			names[i] = kind.Plural
 		}
 	}
 	if len(names) == 0 {

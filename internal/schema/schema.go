@@ -26,10 +26,7 @@ const idPattern = "^[a-z][a-z0-9_-]*$"
 
 // Fixed sets of values, as recommend checks them.
 var (
-	sourceKinds = []string{
-		"guideline", "systematic-review", "trial", "reference",
-		"clinic-article", "practitioner-article", "general-health-article", "personal-account",
-	}
+	sourceKinds   = kindIDs()
 	movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
 	urgencies     = []string{string(recommend.Emergency), string(recommend.Urgent), string(recommend.Routine)}
 	messageKinds  = []string{
@@ -206,6 +203,15 @@ func termIDs(ts []recommend.Term) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = t.ID
+	}
+	return out
+}
+
+// kindIDs returns the ids of recommend.SourceKinds, in order.
+func kindIDs() []string {
+	var out []string
+	for _, k := range recommend.SourceKinds() {
+		out = append(out, k.ID)
 	}
 	return out
 }

@@ -469,16 +469,13 @@ func httpURL(u string) string {
 }
 
 // kindNouns name source kinds for people, as the text report does.
-var kindNouns = map[string]string{
-	"guideline":              "guideline",
-	"systematic-review":      "research review",
-	"trial":                  "trial",
-	"reference":              "medical reference",
-	"clinic-article":         "clinic article",
-	"practitioner-article":   "practitioner's article",
-	"general-health-article": "health website",
-	"personal-account":       "personal account",
-}
+var kindNouns = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range recommend.SourceKinds() {
+		m[k.ID] = k.Name
+	}
+	return m
+}()
 
 // kindNoun names a source kind: "health website".
 func kindNoun(kind string) string {

@@ -20,20 +20,29 @@ import (
 )
 
 // Source kinds, from the strongest kind of evidence to the weakest, as
-// [recommend.Source] documents them.
-var kindOrder = []string{
-	"guideline", "systematic-review", "trial", "reference",
-	"clinic-article", "practitioner-article", "general-health-article", "personal-account",
-}
+// [recommend.SourceKinds] lists them.
+var kindOrder = kindIDs("")
 
 // evidenceKinds are the kinds that count as a clinical guideline or
 // research evidence, and articleKinds those that count as a web article or
 // a personal account, for telling a guideline-versus-article conflict.
 // "reference" (a medical reference page) is neither.
 var (
-	evidenceKinds = []string{"guideline", "systematic-review", "trial"}
-	articleKinds  = []string{"clinic-article", "practitioner-article", "general-health-article", "personal-account"}
+	evidenceKinds = kindIDs("evidence")
+	articleKinds  = kindIDs("article")
 )
+
+// kindIDs returns the ids of the source kinds of class, or of every kind
+// when class is "", strongest first.
+func kindIDs(class string) []string {
+	var out []string
+	for _, k := range recommend.SourceKinds() {
+		if class == "" || k.Class == class {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
 
 // kindRank orders source kinds: the position in kindOrder, unknown kinds
 // last.
