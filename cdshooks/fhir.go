@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,20 +160,51 @@ func patientID(req *Request) (string, error) {
 	return pid, nil
 }
 
-// codeIndex maps each code of a condition or red flag to its term.
-func codeIndex(v recommend.Vocabulary) map[[2]string]term {
-	idx := map[[2]string]term{}
-	for i, t := range v.Conditions {
-		for _, c := range t.Codes {
-			idx[[2]string{c.System, c.Code}] = term{index: i}
+// codes finds the term a coding stands for: exactly, or as a subcode of a
+// category given with subcodes: true, the longest such category first.
+type codes struct {
+	exact      map[[2]string]term
+	categories []category // longest code first
+}
+
+// category is a code given with subcodes: true.
+type category struct {
+	system, code string
+	term         term
+}
+
+// codeIndex indexes the codes of the conditions and red flags.
+func codeIndex(v recommend.Vocabulary) *codes {
+	idx := &codes{exact: map[[2]string]term{}}
+	add := func(ts []recommend.Term, redFlag bool) {
+		for i, t := range ts {
+			for _, c := range t.Codes {
+				tm := term{redFlag: redFlag, index: i}
+				idx.exact[[2]string{c.System, c.Code}] = tm
+				if c.Subcodes {
+					idx.categories = append(idx.categories, category{c.System, c.Code, tm})
+				}
+			}
 		}
 	}
-	for i, t := range v.RedFlags {
-		for _, c := range t.Codes {
-			idx[[2]string{c.System, c.Code}] = term{redFlag: true, index: i}
-		}
-	}
+	add(v.Conditions, false)
+	add(v.RedFlags, true)
+	slices.SortStableFunc(idx.categories, func(a, b category) int { return len(b.code) - len(a.code) })
 	return idx
+}
+
+// lookup returns the term system and code stand for, and whether there is
+// one.
+func (idx *codes) lookup(system, code string) (term, bool) {
+	if t, ok := idx.exact[[2]string{system, code}]; ok {
+		return t, true
+	}
+	for _, c := range idx.categories {
+		if c.system == system && strings.HasPrefix(code, c.code) {
+			return c.term, true
+		}
+	}
+	return term{}, false
 }
 
 // unavailable is the 412 for a prefetch key holding an OperationOutcome.
@@ -258,7 +290,7 @@ func daysIn(year int, month time.Month) int {
 }
 
 // conditions reads the conditions prefetch into the profile.
-func (m *Mapping) conditions(raw json.RawMessage, pid string, idx map[[2]string]term, vocab recommend.Vocabulary) error {
+func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab recommend.Vocabulary) error {
 	const at = "prefetch." + PrefetchConditions
 	if isNull(raw) {
 		return nil
@@ -319,7 +351,7 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx map[[2]string]
 		}
 		for _, cd := range c.Code.Coding {
 			key := [2]string{cd.System, cd.Code}
-			if t, ok := idx[key]; ok {
+			if t, ok := idx.lookup(cd.System, cd.Code); ok {
 				if t.redFlag {
 					flags[t.index] = true
 				} else {

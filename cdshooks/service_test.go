@@ -605,10 +605,11 @@ func TestVocabularyCodesView(t *testing.T) {
 		"history_of_cancer":  {{System: cm, Code: "Z85.9"}},
 		"long_term_steroids": {{System: cm, Code: "Z79.52"}},
 		"known_serious_spinal_condition": {
-			{System: cm, Code: "G83.4"}, {System: cm, Code: "S32.009A"}, {System: cm, Code: "M80.08XA"},
-			{System: cm, Code: "M46.20"}, {System: cm, Code: "M46.26"}, {System: cm, Code: "M46.27"},
-			{System: cm, Code: "M46.36"}, {System: cm, Code: "M46.37"}, {System: cm, Code: "M46.40"},
-			{System: cm, Code: "M46.46"}, {System: cm, Code: "M46.47"}, {System: cm, Code: "C41.2"},
+			{System: cm, Code: "G83.4"},
+			{System: cm, Code: "S32.0", Subcodes: true}, {System: cm, Code: "S22.0", Subcodes: true},
+			{System: cm, Code: "M80.08", Subcodes: true}, {System: cm, Code: "M46.2", Subcodes: true},
+			{System: cm, Code: "M46.3", Subcodes: true}, {System: cm, Code: "M46.4", Subcodes: true},
+			{System: cm, Code: "C41.2"},
 		},
 	}
 	if diff := cmp.Diff(want, codes); diff != "" {

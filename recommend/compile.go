@@ -147,6 +147,36 @@ func (c *compiler) vocabulary() {
 		voc.byID[v.ID.S] = len(voc.entries)
 		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes)})
 	}
+	c.codeCategories()
+}
+
+// codeCategories reports a code that lies inside a category (a code given
+// with subcodes: true) of another term: the code would stand for two
+// terms. A code inside a category of its own term is allowed.
+func (c *compiler) codeCategories() {
+	type category struct {
+		term *parse.Term
+		code parse.Code
+	}
+	var cats []category
+	for _, v := range c.doc.Vocab {
+		for _, cd := range v.Codes {
+			if cd.Subcodes {
+				cats = append(cats, category{v, cd})
+			}
+		}
+	}
+	for _, v := range c.doc.Vocab {
+		for _, cd := range v.Codes {
+			for _, cat := range cats {
+				if cat.term != v && cat.code.System.S == cd.System.S && cd.Code.S != cat.code.Code.S &&
+					strings.HasPrefix(cd.Code.S, cat.code.Code.S) {
+					c.iss.Add(cd.Code.Pos, "code %q of %s lies inside category %q, which %s %q gives with subcodes: true at %s; a code stands for one term",
+						cd.Code.S, cd.System.S, cat.code.Code.S, listFields[cat.term.Field].label, cat.term.ID.S, cat.code.Code.Pos)
+				}
+			}
+		}
+	}
 }
 
 func (c *compiler) movements() {

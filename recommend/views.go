@@ -28,6 +28,10 @@ type Code struct {
 	System string `json:"system"`
 	// Code is the code in that system, as written.
 	Code string `json:"code"`
+	// Subcodes is true when Code is a category of a code system whose
+	// codes nest by prefix (ICD-10, ICD-10-CM): every code of the system
+	// that starts with Code stands for the term too.
+	Subcodes bool `json:"subcodes,omitempty"`
 }
 
 // codes converts the parse stage's codes; nil for none.
@@ -37,7 +41,7 @@ func codes(cs []parse.Code) []Code {
 	}
 	out := make([]Code, len(cs))
 	for i, c := range cs {
-		out[i] = Code{System: c.System.S, Code: c.Code.S}
+		out[i] = Code{System: c.System.S, Code: c.Code.S, Subcodes: c.Subcodes}
 	}
 	return out
 }

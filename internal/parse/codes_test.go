@@ -43,9 +43,9 @@ func TestVocabularyCodes(t *testing.T) {
 				"        - {system: http://hl7.org/fhir/sid/icd-10-cm, code: M54.30}\n" +
 				"        - {system: \"urn:oid:2.16.840.1.113883.6.96\", code: \"1\"}\n"},
 			codes: [][]Code{{
-				{Text{"http://snomed.info/sct", FilePos{"a.yaml", Pos{6, 20}}}, Text{"23056005", FilePos{"a.yaml", Pos{6, 50}}}},
-				{Text{"http://hl7.org/fhir/sid/icd-10-cm", FilePos{"a.yaml", Pos{7, 20}}}, Text{"M54.30", FilePos{"a.yaml", Pos{7, 61}}}},
-				{Text{"urn:oid:2.16.840.1.113883.6.96", FilePos{"a.yaml", Pos{8, 20}}}, Text{"1", FilePos{"a.yaml", Pos{8, 60}}}},
+				{Text{"http://snomed.info/sct", FilePos{"a.yaml", Pos{6, 20}}}, Text{"23056005", FilePos{"a.yaml", Pos{6, 50}}}, false},
+				{Text{"http://hl7.org/fhir/sid/icd-10-cm", FilePos{"a.yaml", Pos{7, 20}}}, Text{"M54.30", FilePos{"a.yaml", Pos{7, 61}}}, false},
+				{Text{"urn:oid:2.16.840.1.113883.6.96", FilePos{"a.yaml", Pos{8, 20}}}, Text{"1", FilePos{"a.yaml", Pos{8, 60}}}, false},
 			}},
 		},
 		{
@@ -56,7 +56,7 @@ func TestVocabularyCodes(t *testing.T) {
 		{
 			name:  "unknown key",
 			files: []string{entry + "        - {system: http://snomed.info/sct, code: \"1\", display: Sciatica}\n"},
-			want:  []string{`a.yaml:6:55: unknown key "display" in a code (allowed: system, code)`},
+			want:  []string{`a.yaml:6:55: unknown key "display" in a code (allowed: system, code, subcodes)`},
 		},
 		{
 			name:  "misspelled key is not also missing",
@@ -121,12 +121,32 @@ func TestVocabularyCodes(t *testing.T) {
 			want:  []string{`a.yaml:7:50: code "1" of http://snomed.info/sct is given twice: condition "sciatica" has it at a.yaml:6:50; a code stands for one term`},
 		},
 		{
+			name: "a category of ICD-10-CM with its subcodes",
+			files: []string{entry + "        - {system: http://hl7.org/fhir/sid/icd-10-cm, code: S32.0, subcodes: true}\n" +
+				"        - {system: http://hl7.org/fhir/sid/icd-10, code: M46.2, subcodes: false}\n"},
+			codes: [][]Code{{
+				{Text{"http://hl7.org/fhir/sid/icd-10-cm", FilePos{"a.yaml", Pos{6, 20}}}, Text{"S32.0", FilePos{"a.yaml", Pos{6, 61}}}, true},
+				{Text{"http://hl7.org/fhir/sid/icd-10", FilePos{"a.yaml", Pos{7, 20}}}, Text{"M46.2", FilePos{"a.yaml", Pos{7, 58}}}, false},
+			}},
+		},
+		{
+			name:  "subcodes only where codes nest by prefix",
+			files: []string{entry + "        - {system: http://snomed.info/sct, code: \"1\", subcodes: true}\n"},
+			want: []string{`a.yaml:6:65: subcodes: true is for code systems whose codes nest by prefix ` +
+				`(http://hl7.org/fhir/sid/icd-10, http://hl7.org/fhir/sid/icd-10-cm), not http://snomed.info/sct: list each code instead`},
+		},
+		{
+			name:  "subcodes is true or false",
+			files: []string{entry + "        - {system: http://hl7.org/fhir/sid/icd-10-cm, code: S32.0, subcodes: yes please}\n"},
+			want:  []string{`a.yaml:6:78: subcodes must be true or false, found the text "yes please"`},
+		},
+		{
 			name: "same code in another system is not a duplicate",
 			files: []string{entry + "        - {system: http://snomed.info/sct, code: \"1\"}\n" +
 				"        - {system: http://hl7.org/fhir/sid/icd-10, code: \"1\"}\n"},
 			codes: [][]Code{{
-				{Text{"http://snomed.info/sct", FilePos{"a.yaml", Pos{6, 20}}}, Text{"1", FilePos{"a.yaml", Pos{6, 50}}}},
-				{Text{"http://hl7.org/fhir/sid/icd-10", FilePos{"a.yaml", Pos{7, 20}}}, Text{"1", FilePos{"a.yaml", Pos{7, 58}}}},
+				{Text{"http://snomed.info/sct", FilePos{"a.yaml", Pos{6, 20}}}, Text{"1", FilePos{"a.yaml", Pos{6, 50}}}, false},
+				{Text{"http://hl7.org/fhir/sid/icd-10", FilePos{"a.yaml", Pos{7, 20}}}, Text{"1", FilePos{"a.yaml", Pos{7, 58}}}, false},
 			}},
 		},
 		{

@@ -80,7 +80,15 @@ type Term struct {
 type Code struct {
 	// System is the code system's URI, and Code the code in it.
 	System, Code Text
+	// Subcodes is true when the code is a category of a code system whose
+	// codes nest by prefix (ICD-10, ICD-10-CM): every code that starts
+	// with it stands for the term too.
+	Subcodes bool
 }
+
+// PrefixSystems are the code systems whose codes nest by prefix, so that a
+// code may be given with subcodes: true.
+var PrefixSystems = []string{"http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"}
 
 // Movement declares a movement that rules can advise.
 type Movement struct {
@@ -253,7 +261,7 @@ var (
 	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
 	vocabKeys    = []string{"id", "label", "codes"}
-	codeKeys     = []string{"system", "code"}
+	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
@@ -608,6 +616,15 @@ func (p *fileParser) codes(n *yaml.Node, fi int, id string) []Code {
 			sysOK = false
 		}
 		code, codeOK := p.codeText(m["code"], "the code")
+		subcodes := false
+		if n := m["subcodes"]; n != nil {
+			subcodes = p.boolean(n, "subcodes")
+			if subcodes && sysOK && !slices.Contains(PrefixSystems, sys.S) {
+				p.iss.Add(p.pos(n), "subcodes: true is for code systems whose codes nest by prefix (%s), not %s: list each code instead",
+					strings.Join(PrefixSystems, ", "), sys.S)
+				subcodes = false
+			}
+		}
 		if !sysOK || !codeOK {
 			continue
 		}
@@ -621,7 +638,7 @@ func (p *fileParser) codes(n *yaml.Node, fi int, id string) []Code {
 			continue
 		}
 		p.doc.codeAt[key] = codeUse{field: fi, id: id, pos: code.Pos}
-		out = append(out, Code{System: sys, Code: code})
+		out = append(out, Code{System: sys, Code: code, Subcodes: subcodes})
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -118,6 +119,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 		"system": object{"type": "string", "format": "uri", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$",
 			"description": "The code system's absolute URI, such as http://snomed.info/sct (SNOMED CT), http://hl7.org/fhir/sid/icd-10 (ICD-10) or http://hl7.org/fhir/sid/icd-10-cm (ICD-10-CM)."},
 		"code": object{"type": "string", "pattern": "^[^\\s]+$", "description": "The code in that system, written as text: quote a code of digits only."},
+		"subcodes": object{"type": "boolean", "description": "true when the code is a category of a code system whose codes nest by prefix (" +
+			strings.Join(parse.PrefixSystems, ", ") + "): every code that starts with it stands for the value too."},
 	}, "system", "code")
 	vocabEntry := closed("An allowed value of a profile list field.", object{
 		"id": id, "label": text,

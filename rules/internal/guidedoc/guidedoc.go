@@ -657,6 +657,9 @@ func codeList(codes []recommend.Code) string {
 			name = c.System
 		}
 		parts[i] = cell(name) + " `" + c.Code + "`"
+		if c.Subcodes {
+			parts[i] += " and its subcodes"
+		}
 	}
 	return strings.Join(parts, ", ")
 }
