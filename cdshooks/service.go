@@ -1,15 +1,14 @@
 package cdshooks
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -150,7 +149,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, Discovery{Services: []ServiceDescription{description}})
+	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{description}})
 }
 
 // apiError is the JSON body of an error.
@@ -242,7 +241,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	if len(m.Unknown) > 0 {
 		resp.Extension = map[string][]Coding{ExtensionUnknownCodes: m.Unknown}
 	}
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, resp)
 }
 
 // writeRequestError answers a *RequestError with its status.
@@ -256,26 +255,5 @@ func writeRequestError(w http.ResponseWriter, err error) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.Status, e)
-}
-
-// writeJSON writes v as indented JSON. Responses carry health data, so
-// they are never cached.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"status":500,"error":"internal error: encode response"}` + "\n")
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	httpjson.Write(w, e.Status, e)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -97,36 +98,9 @@ type problem struct {
 	Column int `json:"column,omitempty"`
 }
 
-// writeJSON writes v as indented JSON with status; responses are never
-// cached, since they carry a person's health data.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		// Every value written here encodes; say so if one does not.
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"status":500,"error":"internal error: encode response"}` + "\n")
-	}
-	writeBody(w, status, buf.Bytes())
-}
-
-// writeBody writes a JSON body with its headers.
-func writeBody(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // a client that went away is not an error here
-}
-
 // writeError writes an apiError.
 func writeError(w http.ResponseWriter, status int, msg string, probs ...problem) {
-	writeJSON(w, status, apiError{Status: status, Error: msg, Problems: probs})
+	httpjson.Write(w, status, apiError{Status: status, Error: msg, Problems: probs})
 }
 
 // methodNotAllowed answers 405 with the allowed methods.
@@ -210,7 +184,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	writeBody(w, http.StatusOK, buf.Bytes())
+	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
 }
 
 // explainRequest is the body of POST /explain.
@@ -269,7 +243,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeBody(w, http.StatusOK, buf.Bytes())
+	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
 }
 
 // decodeProfile reads a profile with eng's DecodeProfile, which places
@@ -493,7 +467,7 @@ func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err er
 // handleHealth answers GET /healthz.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	s.engineFor(r)
-	writeJSON(w, http.StatusOK, s.health())
+	httpjson.Write(w, http.StatusOK, s.health())
 }
 
 // handleOpenAPI serves the OpenAPI document.
