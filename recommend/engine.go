@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io/fs"
 	"math"
@@ -41,6 +42,16 @@ type RuleSet struct {
 	// files always give the same digest; any change to a rule file
 	// changes it.
 	Digest string `json:"digest"`
+}
+
+// String names the rule set in one line, as the reports end with it:
+// "2026.11.2, sha256:...", or "no version, sha256:..." when it declares
+// none. It is "" for a RuleSet without a digest, such as the zero one.
+func (rs RuleSet) String() string {
+	if rs.Digest == "" {
+		return ""
+	}
+	return cmp.Or(rs.Version, "no version") + ", " + rs.Digest
 }
 
 // RuleSet returns the version and digest of the engine's rule set.

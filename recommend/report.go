@@ -487,14 +487,10 @@ func writeOutline(w *bufio.Writer, o outline, st style) {
 // ruleSetLine names the rule set that produced a result, in one line, or
 // returns "" when the result does not say.
 func ruleSetLine(rs RuleSet) string {
-	if rs.Digest == "" {
-		return ""
+	if s := rs.String(); s != "" {
+		return "Rule set: " + s
 	}
-	version := rs.Version
-	if version == "" {
-		version = "no version"
-	}
-	return "Rule set: " + version + ", " + rs.Digest
+	return ""
 }
 
 // withRefs appends references to text, after a space.

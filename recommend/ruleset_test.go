@@ -64,3 +64,19 @@ func TestRuleSetDigest(t *testing.T) {
 		t.Errorf("digest did not change with the files: %v", digests)
 	}
 }
+
+func TestRuleSetString(t *testing.T) {
+	for _, tt := range []struct {
+		rs   recommend.RuleSet
+		want string
+	}{
+		{recommend.RuleSet{Version: "2026.11.2", Digest: "sha256:ab"}, "2026.11.2, sha256:ab"},
+		{recommend.RuleSet{Digest: "sha256:ab"}, "no version, sha256:ab"},
+		{recommend.RuleSet{Version: "1"}, ""},
+		{recommend.RuleSet{}, ""},
+	} {
+		if got := tt.rs.String(); got != tt.want {
+			t.Errorf("%#v.String() = %q, want %q", tt.rs, got, tt.want)
+		}
+	}
+}

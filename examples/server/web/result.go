@@ -428,12 +428,8 @@ func distinctNotes(notes []recommend.Note) []string {
 // ruleSetLine names the rule set, as the text report does, or returns ""
 // when the result does not say.
 func ruleSetLine(rs recommend.RuleSet) string {
-	if rs.Digest == "" {
-		return ""
+	if s := rs.String(); s != "" {
+		return "Rule set: " + s
 	}
-	version := rs.Version
-	if version == "" {
-		version = "no version"
-	}
-	return "Rule set: " + version + ", " + rs.Digest
+	return ""
 }
