@@ -59,12 +59,13 @@ func (e *Engine) space() *space {
 		sp.boundaries[name] = append(sp.boundaries[name], pt.value)
 	}
 	equipment := e.testedEquipment()
+	choices := e.choicePoints()
 	// Choose the largest sets whose space fits in MaxAnalyzeProfiles.
-	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points))
+	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points) + len(choices))
 	sp.conditionSetSize, sp.flagSetSize = 1, 1
 	for _, sizes := range setSizes {
 		c, f := countSubsets(len(conds), sizes[0]), countSubsets(len(flags), sizes[1])
-		if c*f+c*others+(f-1)*float64(len(points)) <= MaxAnalyzeProfiles {
+		if c*f+c*others+(f-1)*float64(len(points)+len(choices)) <= MaxAnalyzeProfiles {
 			sp.conditionSetSize, sp.flagSetSize = sizes[0], sizes[1]
 			break
 		}
@@ -80,6 +81,11 @@ func (e *Engine) space() *space {
 		n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
 		for _, f := range numberFields {
 			if f.get(&p) != 0 {
+				n++
+			}
+		}
+		for _, f := range choiceFields {
+			if f.get(&p) != "" {
 				n++
 			}
 		}
@@ -104,13 +110,43 @@ func (e *Engine) space() *space {
 		for _, pt := range points {
 			add(withNumber(Profile{Conditions: cs}, pt))
 		}
+		for _, ch := range choices {
+			add(withChoice(Profile{Conditions: cs}, ch))
+		}
 	}
 	for _, fs := range flagSets[1:] {
 		for _, pt := range points {
 			add(withNumber(Profile{RedFlags: fs}, pt))
 		}
+		for _, ch := range choices {
+			add(withChoice(Profile{RedFlags: fs}, ch))
+		}
 	}
 	return sp
+}
+
+// choicePoint is one choice field at one of its values.
+type choicePoint struct {
+	field int // index into choiceFields
+	value string
+}
+
+// choicePoints returns every value of every choice field, by field, then
+// in vocabulary order.
+func (e *Engine) choicePoints() []choicePoint {
+	var out []choicePoint
+	for ci := range choiceFields {
+		for _, id := range e.vocab[numListFields+ci].ids() {
+			out = append(out, choicePoint{ci, id})
+		}
+	}
+	return out
+}
+
+// withChoice returns p with one choice field set.
+func withChoice(p Profile, ch choicePoint) Profile {
+	choiceFields[ch.field].set(&p, ch.value)
+	return p
 }
 
 // withNumber returns p with one number field set.
@@ -124,6 +160,8 @@ func withNumber(p Profile, pt numberPoint) Profile {
 		p.SittingHours = pt.value
 	case "age":
 		p.Age = int(pt.value)
+	case "pregnancy_week":
+		p.PregnancyWeek = int(pt.value)
 	}
 	return p
 }

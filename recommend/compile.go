@@ -134,14 +134,17 @@ func (c *compiler) sources() {
 }
 
 func (c *compiler) vocabulary() {
-	var seen [numListFields]map[string]parse.FilePos
+	var seen [numVocabFields]map[string]parse.FilePos
 	for i := range c.e.vocab {
 		c.e.vocab[i].byID = map[string]int{}
 		seen[i] = map[string]parse.FilePos{}
 	}
 	for _, v := range c.doc.Vocab {
-		if c.duplicate(seen[v.Field], "vocabulary."+listFields[v.Field].name, v.ID) {
+		if c.duplicate(seen[v.Field], "vocabulary."+vocabFieldName(v.Field), v.ID) {
 			continue
+		}
+		if v.Field >= numListFields && len(v.Codes) > 0 {
+			c.iss.Add(v.Codes[0].System.Pos, "codes are for the values of list fields, which coded data such as FHIR Conditions fill; vocabulary.%s takes none: remove them", vocabFieldName(v.Field))
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
@@ -172,7 +175,7 @@ func (c *compiler) codeCategories() {
 				if cat.term != v && cat.code.System.S == cd.System.S && cd.Code.S != cat.code.Code.S &&
 					strings.HasPrefix(cd.Code.S, cat.code.Code.S) {
 					c.iss.Add(cd.Code.Pos, "code %q of %s lies inside category %q, which %s %q gives with subcodes: true at %s; a code stands for one term",
-						cd.Code.S, cd.System.S, cat.code.Code.S, listFields[cat.term.Field].label, cat.term.ID.S, cat.code.Code.Pos)
+						cd.Code.S, cd.System.S, cat.code.Code.S, vocabFieldLabel(cat.term.Field), cat.term.ID.S, cat.code.Code.Pos)
 				}
 			}
 		}

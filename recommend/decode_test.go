@@ -271,6 +271,8 @@ func TestDecodeProfileEveryField(t *testing.T) {
 			f.SetInt(int64(i + 1))
 		case reflect.Float64:
 			f.SetFloat(float64(i) + 0.5)
+		case reflect.String:
+			f.SetString("x" + v.Type().Field(i).Name)
 		default:
 			t.Fatalf("field %s has kind %s, which this test does not fill", v.Type().Field(i).Name, f.Kind())
 		}

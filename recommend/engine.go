@@ -19,7 +19,7 @@ import (
 type Engine struct {
 	sources   []Source
 	sourceIdx map[string]int
-	vocab     [numListFields]vocabulary
+	vocab     [numVocabFields]vocabulary
 	movements []movement
 	rules     []rule
 	// citations holds every distinct citation of the rule set once.
@@ -226,8 +226,8 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		}
 	}
 	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
-	for _, f := range listFields {
-		rs.Fields = append(rs.Fields, parse.Field{Name: f.name, Label: f.label})
+	for fi := range numVocabFields {
+		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi)})
 	}
 	iss := &parse.Issues{}
 	var names []string

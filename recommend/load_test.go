@@ -207,6 +207,8 @@ func TestViews(t *testing.T) {
 		AggravatedBy: []recommend.Term{{ID: "sitting", Label: "Sitting"}},
 		EasedBy:      []recommend.Term{},
 		Equipment:    []recommend.Term{{ID: "towel", Label: "Towel"}},
+		Sex:          []recommend.Term{},
+		Episode:      []recommend.Term{},
 	}
 	if diff := cmp.Diff(wantVocab, eng.Vocabulary()); diff != "" {
 		t.Errorf("Vocabulary() mismatch (-want +got):\n%s", diff)

@@ -46,8 +46,9 @@ func codes(cs []parse.Code) []Code {
 	return out
 }
 
-// Vocabulary lists the allowed values of each profile list field, in
-// declaration order. Its fields match the list fields of [Profile].
+// Vocabulary lists the allowed values of each profile list field and each
+// choice field (sex, episode), in declaration order. Its fields match the
+// list and choice fields of [Profile].
 type Vocabulary struct {
 	// Conditions are the values of Profile.Conditions.
 	Conditions []Term `json:"conditions"`
@@ -60,10 +61,17 @@ type Vocabulary struct {
 	// Equipment are the values of Profile.Equipment, and what
 	// Movement.Equipment names.
 	Equipment []Term `json:"equipment"`
+	// Sex are the values of Profile.Sex; empty when the rule set declares
+	// none, and then a profile cannot state one.
+	Sex []Term `json:"sex"`
+	// Episode are the values of Profile.Episode; empty when the rule set
+	// declares none.
+	Episode []Term `json:"episode"`
 }
 
-// Label returns the label of value id in the profile list field named
-// field (its JSON name, such as "red_flags"), or "" when there is none.
+// Label returns the label of value id in the profile list or choice field
+// named field (its JSON name, such as "red_flags" or "sex"), or "" when
+// there is none.
 func (v Vocabulary) Label(field, id string) string {
 	for _, t := range v.field(field) {
 		if t.ID == id {
@@ -74,6 +82,12 @@ func (v Vocabulary) Label(field, id string) string {
 }
 
 func (v Vocabulary) field(name string) []Term {
+	switch name {
+	case "sex":
+		return v.Sex
+	case "episode":
+		return v.Episode
+	}
 	switch listFieldIndex(name) {
 	case fieldConditions:
 		return v.Conditions
@@ -94,7 +108,7 @@ func (e *Engine) Vocabulary() Vocabulary {
 	if e == nil {
 		return Vocabulary{}
 	}
-	var lists [numListFields][]Term
+	var lists [numVocabFields][]Term
 	for fi := range lists {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
@@ -108,6 +122,8 @@ func (e *Engine) Vocabulary() Vocabulary {
 		AggravatedBy: lists[fieldAggravatedBy],
 		EasedBy:      lists[fieldEasedBy],
 		Equipment:    lists[fieldEquipment],
+		Sex:          lists[numListFields+choiceFieldIndex("sex")],
+		Episode:      lists[numListFields+choiceFieldIndex("episode")],
 	}
 }
 

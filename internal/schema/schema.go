@@ -34,6 +34,9 @@ var (
 		string(recommend.SafetyNet), string(recommend.Reassurance), string(recommend.StayActive), string(recommend.Pacing),
 	}
 	vocabularyFields = []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"}
+	// choiceFields are the single-value profile fields whose values the
+	// vocabulary declares; their entries take no codes.
+	choiceFields = []string{"sex", "episode"}
 )
 
 // maxPriority is the largest priority of a recommend effect.
@@ -78,7 +81,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			terms []recommend.Term
 		}{
 			{"conditions", v.Conditions}, {"red_flags", v.RedFlags}, {"aggravated_by", v.AggravatedBy},
-			{"eased_by", v.EasedBy}, {"equipment", v.Equipment},
+			{"eased_by", v.EasedBy}, {"equipment", v.Equipment}, {"sex", v.Sex}, {"episode", v.Episode},
 		} {
 			b.WriteString(" profile." + f.name + ": " + strings.Join(termIDs(f.terms), ", ") + ".")
 		}
@@ -126,9 +129,15 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 		"id": id, "label": text,
 		"codes": object{"type": "array", "minItems": 1, "items": code},
 	}, "id", "label")
+	choiceEntry := closed("An allowed value of a single-value profile field, read in conditions as profile.<field> == 'id'; it takes no codes.", object{
+		"id": id, "label": text,
+	}, "id", "label")
 	vocabProps := object{}
 	for _, f := range vocabularyFields {
 		vocabProps[f] = ids(vocabEntry)
+	}
+	for _, f := range choiceFields {
+		vocabProps[f] = ids(choiceEntry)
 	}
 	schema := object{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
