@@ -181,9 +181,9 @@ func TestProfileFromForm(t *testing.T) {
 		},
 		{name: "no answer to a choice", form: url.Values{"sex": {""}, "episode": {""}}, want: recommend.Profile{}},
 		{
-			name: "two answers to a choice, and a week out of range",
-			form: url.Values{"sex": {"female", "male"}, "pregnancy_week": {"43"}},
-			want: recommend.Profile{},
+			name:  "two answers to a choice, and a week out of range",
+			form:  url.Values{"sex": {"female", "male"}, "pregnancy_week": {"43"}},
+			want:  recommend.Profile{},
 			probs: []problem{{"sex", "Choose one answer."}, {"pregnancy_week", "Enter a whole number from 0 to 42."}},
 		},
 	}
