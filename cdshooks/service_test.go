@@ -369,6 +369,43 @@ func TestAge(t *testing.T) {
 	}
 }
 
+// TestSex maps the patient's administrative gender to the profile's sex,
+// only to a value the vocabulary declares.
+func TestSex(t *testing.T) {
+	withSex := recommend.Vocabulary{Sex: []recommend.Term{{ID: "female", Label: "Female"}, {ID: "male", Label: "Male"}, {ID: "not_stated", Label: "Prefer not to say"}}}
+	tests := []struct {
+		name, patient string
+		vocab         recommend.Vocabulary
+		want          string
+	}{
+		{"female", `{"resourceType": "Patient", "gender": "female"}`, withSex, "female"},
+		{"male", `{"resourceType": "Patient", "gender": "male"}`, withSex, "male"},
+		{"other", `{"resourceType": "Patient", "gender": "other"}`, withSex, ""},
+		{"unknown", `{"resourceType": "Patient", "gender": "unknown"}`, withSex, ""},
+		{"no gender", `{"resourceType": "Patient"}`, withSex, ""},
+		{"no patient", `null`, withSex, ""},
+		{"not_stated is not a FHIR gender", `{"resourceType": "Patient", "gender": "not_stated"}`, withSex, ""},
+		{"vocabulary without sex", `{"resourceType": "Patient", "gender": "female"}`, recommend.Vocabulary{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + tt.patient + `, "conditions": null}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, tt.vocab, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Profile.Sex != tt.want {
+				t.Errorf("sex = %q, want %q", m.Profile.Sex, tt.want)
+			}
+		})
+	}
+}
+
 // TestConditionStatus counts a Condition only when it is active and not
 // refuted or entered in error.
 func TestConditionStatus(t *testing.T) {

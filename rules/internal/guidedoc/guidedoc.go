@@ -279,6 +279,15 @@ func profileName(p recommend.Profile) string {
 	if p.Age > 0 {
 		parts = append(parts, fmt.Sprintf("age %d", p.Age))
 	}
+	if p.Sex != "" {
+		parts = append(parts, "sex "+p.Sex)
+	}
+	if p.Episode != "" {
+		parts = append(parts, "episode "+p.Episode)
+	}
+	if p.PregnancyWeek > 0 {
+		parts = append(parts, fmt.Sprintf("week %d of pregnancy", p.PregnancyWeek))
+	}
 	if len(parts) == 0 {
 		return "everyone"
 	}
