@@ -96,6 +96,9 @@ type vocabulary struct {
 type vocabEntry struct {
 	id, label string
 	codes     []Code // see views.go
+	// floor is the red flag's safety floor (see Floor), or nil for the
+	// entries of other fields.
+	floor *Floor
 }
 
 func (v *vocabulary) index(id string) int {
@@ -227,7 +230,7 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 	}
 	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
 	for fi := range numVocabFields {
-		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi)})
+		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi), Floors: fi == fieldRedFlags})
 	}
 	iss := &parse.Issues{}
 	var names []string
