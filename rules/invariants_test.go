@@ -40,6 +40,18 @@ var (
 		{"recent_fall", "long_term_steroids"},
 		{"pain_below_knee", "leg_numbness_or_tingling"},
 		{"immunosuppression", "fever_or_chills"},
+		// Issue 17: the pathways and the new vocabulary.
+		{"progressive_leg_weakness"}, {"difficulty_walking"}, {"thoracic_pain"},
+		{"history_of_cancer", "leg_numbness_or_tingling"}, {"history_of_cancer", "pain_below_knee"},
+		{"history_of_cancer", "difficulty_walking"}, {"history_of_cancer", "thoracic_pain"},
+		{"history_of_cancer", "night_pain"},
+		{"known_serious_spinal_condition", "leg_weakness"},
+		{"injecting_drug_use"}, {"recent_spinal_procedure", "feeling_unwell"},
+		{"constant_unchanging_pain"}, {"anticoagulants_or_bleeding_disorder", "recent_fall"},
+		{"anticoagulants_or_bleeding_disorder", "leg_weakness"},
+		{"abdominal_pain_or_pulsation"}, {"urinary_pain_with_flank_pain"},
+		{"morning_stiffness", "waking_second_half_of_night"},
+		{"night_pain", "long_term_steroids"},
 	}
 	clinicalAggravatorSets = [][]string{
 		nil,
@@ -59,9 +71,11 @@ var (
 		{"foam_roller", "massage_ball", "towel", "bed", "sofa", "inversion_table", "back_stretcher", "standing_desk", "resistance_band", "exercise_mat"},
 	}
 	// Rotating values, each list holding the edges of the rules' thresholds.
-	clinicalAges          = []int{0, 10, 15, 16, 35, 50, 51, 64, 65, 80, 33}
+	clinicalAges          = []int{0, 10, 15, 16, 35, 50, 51, 64, 65, 80, 33, 19, 70, 75}
 	clinicalDays          = []int{0, 3, 27, 28, 56, 84, 85, 200}
 	clinicalHealthSets    = [][]string{nil, {"osteoporosis"}, {"high_blood_pressure"}, {"pregnancy", "glaucoma"}, {"heart_disease"}}
+	clinicalSexes         = []string{"", "male", "female"}
+	clinicalEpisodes      = []string{"", "long_standing_stable", "new"}
 	clinicalPainLevels    = []int{0, 4, 8}
 	clinicalSittingHours  = []float64{0, 9.5}
 	clinicalLegSymptoms   = []string{"pain_below_knee", "leg_numbness_or_tingling"}
@@ -95,6 +109,8 @@ func clinicalProfiles() []recommend.Profile {
 							DaysSinceOnset: clinicalDays[(n/len(clinicalAges))%len(clinicalDays)],
 							PainLevel:      clinicalPainLevels[(n/5)%len(clinicalPainLevels)],
 							SittingHours:   clinicalSittingHours[(n/3)%len(clinicalSittingHours)],
+							Sex:            clinicalSexes[(n/11)%len(clinicalSexes)],
+							Episode:        clinicalEpisodes[(n/13)%len(clinicalEpisodes)],
 						})
 					}
 				}
@@ -116,33 +132,74 @@ type clinicalAdvice struct {
 
 func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	flag := func(f string) bool { return slices.Contains(p.RedFlags, f) }
-	anyFlag := func(fs []string) bool { return slices.ContainsFunc(fs, flag) }
+	anyFlag := func(fs ...string) bool { return slices.ContainsFunc(fs, flag) }
+	cond := func(c string) bool { return slices.Contains(p.Conditions, c) }
+	days, age, pain := p.DaysSinceOnset, p.Age, p.PainLevel
 	injury, fall := flag("severe_pain_after_injury"), flag("recent_fall")
-	nerve := flag("leg_weakness") || flag("leg_numbness_or_tingling")
-	fragile := p.Age >= 65 || slices.Contains(p.Conditions, "osteoporosis") || flag("long_term_steroids")
+	nerve := anyFlag("leg_weakness", "leg_numbness_or_tingling")
+	fragile := age >= 65 || cond("osteoporosis") || flag("long_term_steroids")
+	cancer := flag("history_of_cancer")
+	// NG234: any nerve symptom after a cancer is an emergency; severe,
+	// constant, thoracic or night pain is urgent within a day.
+	cancerNerve := anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
+		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness")
+	// Long-standing: stated as stable, or more than 12 weeks (ACP 2017).
+	long := p.Episode == "long_standing_stable" || days > 84
 	cancerSigns := 0
 	for _, on := range []bool{
-		p.Age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
-		flag("no_improvement_with_self_care") && p.DaysSinceOnset >= 28,
+		age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
+		flag("constant_unchanging_pain"), flag("feeling_unwell"),
+		flag("no_improvement_with_self_care") && days >= 28 && days <= 84 && p.Episode != "long_standing_stable",
 	} {
 		if on {
 			cancerSigns++
 		}
 	}
-	under16 := p.Age > 0 && p.Age < 16
+	strongSign := anyFlag("unexplained_weight_loss", "constant_unchanging_pain", "feeling_unwell")
+	infectionRisk := anyFlag("injecting_drug_use", "recent_bacterial_infection", "recent_spinal_procedure")
+	illness := anyFlag("fever_or_chills", "feeling_unwell", "constant_unchanging_pain")
+	bleeding := flag("anticoagulants_or_bleeding_disorder")
+	abdominal := flag("abdominal_pain_or_pulsation")
+	aneurysmAge := age >= 70 || (age >= 65 && p.Sex != "female")
+	under16 := age > 0 && age < 16
+	onsetAge := age*365 - days // in days of life
+	inflammatory := 0
+	for _, on := range []bool{flag("morning_stiffness"), flag("waking_second_half_of_night"),
+		slices.Contains(p.EasedBy, "moving_about"), onsetAge < 35*365} {
+		if on {
+			inflammatory++
+		}
+	}
 
 	switch {
-	case anyFlag(clinicalCaudaEquina), (injury || fall) && nerve, injury && fragile:
+	case anyFlag(clinicalCaudaEquina...), flag("progressive_leg_weakness"),
+		(injury || fall) && nerve, injury && fragile,
+		cancer && cancerNerve,
+		flag("known_serious_spinal_condition") && anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
+			"bladder_bowel_dysfunction", "saddle_numbness", "fever_or_chills"),
+		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
+		abdominal && aneurysmAge:
 		return clinicalAdvice{Top: recommend.Emergency, Withheld: true}
-	case injury, fall && fragile, flag("leg_weakness"), flag("fever_or_chills"),
-		flag("history_of_cancer"), cancerSigns >= 2:
+	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
+		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
+		(infectionRisk || flag("immunosuppression")) && illness,
+		bleeding && fall, abdominal, flag("urinary_pain_with_flank_pain"),
+		pain >= 7 && days <= 28 && p.Episode != "long_standing_stable" && (cond("osteoporosis") || flag("long_term_steroids")):
 		return clinicalAdvice{Top: recommend.Urgent, Withheld: true}
-	case flag("unexplained_weight_loss"), flag("night_pain"),
-		flag("immunosuppression"), flag("long_term_steroids"):
+	case flag("unexplained_weight_loss"), flag("night_pain") && !long,
+		flag("immunosuppression"), flag("long_term_steroids"), infectionRisk,
+		anyFlag("constant_unchanging_pain", "feeling_unwell"),
+		age >= 75 && pain >= 7 && days <= 42 && p.Episode != "long_standing_stable":
 		return clinicalAdvice{Top: recommend.Urgent, Withheld: under16}
 	case under16:
 		return clinicalAdvice{Top: recommend.Routine, Withheld: true}
-	case anyFlag(clinicalLegSymptoms), flag("no_improvement_with_self_care"):
+	case anyFlag(clinicalLegSymptoms...), flag("no_improvement_with_self_care"),
+		flag("night_pain") && long, flag("thoracic_pain"),
+		pain >= 4 && days >= 56,
+		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
+		age > 0 && days > 90 && onsetAge < 45*365 && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.Routine}
 	}
 	return clinicalAdvice{}
@@ -295,6 +352,39 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 		}
 	}
 
+	// No referral message says "if you get X" for an X the person
+	// reported.
+	for _, r := range res.Referrals {
+		for _, clause := range clinicalIfClauses(r.Message) {
+			for _, f := range p.RedFlags {
+				for _, w := range clinicalConditional[f] {
+					if strings.Contains(clause, w) {
+						report(p, "if you get", "%v: %q says what to do if %q comes, but %s is reported", r.Rules, r.Message, w, f)
+					}
+				}
+			}
+		}
+	}
+
+	// With osteoporosis no end-range lumbar flexion is recommended.
+	if slices.Contains(p.Conditions, "osteoporosis") {
+		for _, id := range clinicalEndRangeFlexion {
+			if _, ok := rec[id]; ok {
+				report(p, "osteoporosis flexion", "%s is recommended with osteoporosis", id)
+			}
+		}
+	}
+
+	// No weak-flag combination withholds advice in long-standing stable
+	// pain: age over 50 with night pain or with no improvement.
+	if p.Episode == "long_standing_stable" || p.DaysSinceOnset > 84 {
+		weak := []string{"night_pain", "no_improvement_with_self_care"}
+		if len(p.RedFlags) > 0 && !slices.ContainsFunc(p.RedFlags, func(f string) bool { return !slices.Contains(weak, f) }) &&
+			!(p.Age > 0 && p.Age < 16) && res.Withheld {
+			report(p, "long-standing weak flags", "weak flags %v withhold advice in long-standing pain", p.RedFlags)
+		}
+	}
+
 	// Sciatica: staying active is always advised when advice is given, and
 	// with leg symptoms the hamstring stretch is never uncautioned.
 	if !res.Withheld {
@@ -304,11 +394,52 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	}
 	legs := slices.Contains(p.Conditions, "sciatica") ||
 		slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(clinicalLegSymptoms, f) })
-	if it, ok := rec["hamstring_stretch"]; ok && legs &&
-		!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
-		report(p, "hamstring caution", "hamstring_stretch is recommended with leg symptoms without the nerve caution: %v", it.Cautions)
+	for _, id := range []string{"hamstring_stretch", "piriformis_stretch"} {
+		if it, ok := rec[id]; ok && legs &&
+			!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
+			report(p, "hamstring caution", "%s is recommended with leg symptoms without the nerve caution: %v", id, it.Cautions)
+		}
 	}
 }
+
+// clinicalConditional holds, for each red flag, words that a referral's
+// "if ..." clause would use to tell the person what to do should they get
+// that flag. A message may not say so for a flag the person has reported:
+// it must be written for what they have (issue 17).
+var clinicalConditional = map[string][]string{
+	"leg_weakness":              {"weakness"},
+	"progressive_leg_weakness":  {"weakness", "gets worse"},
+	"leg_numbness_or_tingling":  {"tingling"},
+	"saddle_numbness":           {"groin"},
+	"bladder_bowel_dysfunction": {"bladder", "bowel"},
+	"symptoms_in_both_legs":     {"both legs"},
+	"fever_or_chills":           {"fever"},
+	"difficulty_walking":        {"walking"},
+	"feeling_unwell":            {"unwell"},
+	"constant_unchanging_pain":  {"constant"},
+}
+
+// clinicalIfClauses returns the lowercased text after each " if " of msg,
+// up to the end of its sentence.
+func clinicalIfClauses(msg string) []string {
+	var out []string
+	for _, sentence := range strings.Split(strings.ToLower(msg), ". ") {
+		words := " " + sentence + " "
+		for {
+			i := strings.Index(words, " if ")
+			if i < 0 {
+				break
+			}
+			words = words[i+len(" if "):]
+			out = append(out, words)
+		}
+	}
+	return out
+}
+
+// clinicalEndRangeFlexion are the end-range lumbar flexion positions the
+// Royal Osteoporosis Society's advice rules out with osteoporosis.
+var clinicalEndRangeFlexion = []string{"knee_to_chest", "double_knee_to_chest", "childs_pose", "happy_baby"}
 
 // clinicalCites reports whether cites include one of source.
 func clinicalCites(cites []recommend.Citation, source string) bool {

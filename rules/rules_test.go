@@ -306,28 +306,34 @@ func invariantProfiles(s profileSets) []recommend.Profile {
 
 // baselines holds what single-value profiles get, for the monotonicity
 // invariants: adding to a profile never lowers the urgency or lifts the
-// withholding a red flag gets alone, and never brings back a movement an
-// aggravator alone rules out.
+// withholding a red flag gets alone in the same episode, and never brings
+// back a movement an aggravator alone rules out. A red flag's baseline is
+// kept for each daysSinceOnset value: a weak sign such as night pain means
+// less in long-standing pain than in a new episode (issue 17), so "alone"
+// means alone in an episode of the same length.
 type baselines struct {
-	redFlag    map[string]*recommend.Result
-	aggravated map[string][]string // movements the value alone avoids beyond the advice for everyone
+	redFlag    map[string]map[int]*recommend.Result // by flag, then days since onset
+	aggravated map[string][]string                  // movements the value alone avoids beyond the advice for everyone
 }
 
 func newBaselines(t testing.TB, eng *recommend.Engine, voc recommend.Vocabulary) baselines {
 	t.Helper()
 	ctx := context.Background()
 	all := termIDs(voc.Equipment)
-	b := baselines{redFlag: map[string]*recommend.Result{}, aggravated: map[string][]string{}}
+	b := baselines{redFlag: map[string]map[int]*recommend.Result{}, aggravated: map[string][]string{}}
 	base, err := eng.Recommend(ctx, recommend.Profile{Equipment: all})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range voc.RedFlags {
-		res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{f.ID}, Equipment: all})
-		if err != nil {
-			t.Fatal(err)
+		b.redFlag[f.ID] = map[int]*recommend.Result{}
+		for _, days := range daysSinceOnset {
+			res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{f.ID}, DaysSinceOnset: days, Equipment: all})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.redFlag[f.ID][days] = res
 		}
-		b.redFlag[f.ID] = res
 	}
 	for _, a := range voc.AggravatedBy {
 		res, err := eng.Recommend(ctx, recommend.Profile{AggravatedBy: []string{a.ID}, Equipment: all})
@@ -505,9 +511,10 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	}
 
 	// A red flag gets at least the urgency, and the withholding, it gets
-	// alone, whatever else the profile holds.
+	// alone in an episode of the same length, whatever else the profile
+	// holds.
 	for _, f := range p.RedFlags {
-		alone := base.redFlag[f]
+		alone := base.redFlag[f][p.DaysSinceOnset]
 		if alone == nil || len(alone.Referrals) == 0 {
 			continue
 		}
