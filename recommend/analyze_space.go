@@ -60,12 +60,15 @@ func (e *Engine) space() *space {
 	}
 	equipment := e.testedEquipment()
 	choices := e.choicePoints()
+	pairs := numberPairs(points)
+	singles := singleValues(e)
 	// Choose the largest sets whose space fits in MaxAnalyzeProfiles.
 	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points) + len(choices))
+	paired := float64(len(pairs) * (1 + len(singles)))
 	sp.conditionSetSize, sp.flagSetSize = 1, 1
 	for _, sizes := range setSizes {
 		c, f := countSubsets(len(conds), sizes[0]), countSubsets(len(flags), sizes[1])
-		if c*f+c*others+(f-1)*float64(len(points)+len(choices)) <= MaxAnalyzeProfiles {
+		if c*f+c*others+(f-1)*float64(len(points)+len(choices))+paired <= MaxAnalyzeProfiles {
 			sp.conditionSetSize, sp.flagSetSize = sizes[0], sizes[1]
 			break
 		}
@@ -122,7 +125,49 @@ func (e *Engine) space() *space {
 			add(withChoice(Profile{RedFlags: fs}, ch))
 		}
 	}
+	// Two numbers at once, for rules that compare two number fields (age
+	// with days since onset, pain with age): on the empty profile and on
+	// each single list value.
+	for _, pr := range pairs {
+		add(withNumber(withNumber(Profile{}, pr[0]), pr[1]))
+		for _, p := range singles {
+			add(withNumber(withNumber(p, pr[0]), pr[1]))
+		}
+	}
 	return sp
+}
+
+// numberPairs returns every pair of number points of two different
+// fields, in the order of points.
+func numberPairs(points []numberPoint) [][2]numberPoint {
+	var out [][2]numberPoint
+	for i, a := range points {
+		for _, b := range points[i+1:] {
+			if a.field != b.field {
+				out = append(out, [2]numberPoint{a, b})
+			}
+		}
+	}
+	return out
+}
+
+// singleValues returns a profile for each single value of conditions,
+// red_flags, aggravated_by and eased_by, in that order.
+func singleValues(e *Engine) []Profile {
+	var out []Profile
+	for _, id := range e.vocab[fieldConditions].ids() {
+		out = append(out, Profile{Conditions: []string{id}})
+	}
+	for _, id := range e.vocab[fieldRedFlags].ids() {
+		out = append(out, Profile{RedFlags: []string{id}})
+	}
+	for _, id := range e.vocab[fieldAggravatedBy].ids() {
+		out = append(out, Profile{AggravatedBy: []string{id}})
+	}
+	for _, id := range e.vocab[fieldEasedBy].ids() {
+		out = append(out, Profile{EasedBy: []string{id}})
+	}
+	return out
 }
 
 // choicePoint is one choice field at one of its values.
