@@ -60,14 +60,15 @@ func slab[T any](s []T, n, chunk int) []T {
 func (e *Engine) build(d *decisions) *Result {
 	b := &builder{e: e, seen: d.seen, merged: d.merged[:0]}
 	res := &Result{
-		Referrals:      make([]Referral, 0, len(d.referrals)),
-		Recommended:    []Item{},
-		Avoided:        []Item{},
-		Conflicts:      []Conflict{},
-		NeedsEquipment: []EquipmentNeed{},
-		Trace:          make([]TraceEntry, len(e.rules)),
-		RuleSet:        e.ruleSet,
-		Disclaimer:     Disclaimer,
+		Referrals:       make([]Referral, 0, len(d.referrals)),
+		FoldedReferrals: []FoldedReferral{},
+		Recommended:     []Item{},
+		Avoided:         []Item{},
+		Conflicts:       []Conflict{},
+		NeedsEquipment:  []EquipmentNeed{},
+		Trace:           make([]TraceEntry, len(e.rules)),
+		RuleSet:         e.ruleSet,
+		Disclaimer:      Disclaimer,
 	}
 	for ri := range e.rules {
 		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
@@ -127,12 +128,15 @@ func (e *Engine) build(d *decisions) *Result {
 	b.cites = make([]Citation, 0, nCites)
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
-	for _, ri := range d.referrals {
-		res.Referrals = b.addReferral(res.Referrals, ri)
+	for _, f := range d.story {
+		if f.into < 0 {
+			res.Referrals = b.addReferral(res.Referrals, f.rule)
+		}
 	}
 	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
 	})
+	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]

@@ -327,7 +327,7 @@ func (c *compiler) rules() {
 			cr.say = c.message(r.Say)
 		}
 		if r.Refer != nil {
-			cr.refer = &compiledReferral{urgency: Urgency(r.Refer.Urgency.S), message: r.Refer.Message, withhold: r.Refer.Withhold}
+			cr.refer = c.referral(r.Refer, cr.ast)
 			if r.Refer.Urgency.S != "" && !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}

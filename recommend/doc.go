@@ -73,7 +73,13 @@ The resolve stage applies these rules, in this order of precedence:
     referral with withhold set empties Recommended and NeedsEquipment, and
     drops the cautioned conflicts, which were about recommended movements;
     Avoided and the avoided conflicts stay, and Withheld and WithheldReason
-    say why.
+    say why. The referral story (referral.go) makes several referrals one
+    plan: the most urgent leads, and a referral of its pathway, one whose
+    rule names a reported red flag that a more urgent referral's rule names
+    too, or one that invites activity beside a more urgent referral or
+    withheld advice, is folded into it: Result.FoldedReferrals keeps it,
+    and a folded referral that withholds still withholds. When every
+    withholding referral says keep_active, the stay_active messages stay.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.
  6. If any rule fails to evaluate, Recommend returns an error naming the

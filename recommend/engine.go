@@ -170,6 +170,14 @@ type compiledReferral struct {
 	urgency  Urgency
 	message  string
 	withhold bool
+	// The referral story (referral.go): the pathway, or ""; whether the
+	// message invites activity; whether a withholding referral keeps the
+	// stay-active messages; and the red flags, as indexes into the
+	// red-flag vocabulary, that the rule's condition names.
+	pathway         string
+	invitesActivity bool
+	keepActive      bool
+	flags           []int
 }
 
 // DefaultMaxFileSize is the largest rule file Load accepts unless

@@ -128,6 +128,10 @@ type RuleExplanation struct {
 	Effects []NamingEffect `json:"effects"`
 	// Referral is the rule's referral, or nil when it has none.
 	Referral *RuleReferral `json:"referral,omitempty"`
+	// Folded, in a referral explanation, says that the rule matched but
+	// its referral was folded into another (see Result.FoldedReferrals);
+	// nil otherwise.
+	Folded *ReferralFold `json:"folded,omitempty"`
 	// Because is the rule's reason.
 	Because string `json:"because"`
 	// Citations are the rule's citations, in the order written.
@@ -266,7 +270,9 @@ func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExpl
 	ex := e.newExplainer(ctx, &p)
 	for ri := range e.rules {
 		if e.rules[ri].refer != nil {
-			x.Rules = append(x.Rules, ex.rule(ri, d.matched[ri]))
+			re := ex.rule(ri, d.matched[ri])
+			re.Folded = foldOf(res, e.rules[ri].id)
+			x.Rules = append(x.Rules, re)
 		}
 	}
 	switch {
@@ -278,6 +284,10 @@ func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExpl
 	default:
 		x.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
 			capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
+	}
+	if n := len(res.FoldedReferrals); n > 0 {
+		x.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
+			capital(words.Count(n, "referral")))
 	}
 	return x, nil
 }
@@ -441,7 +451,7 @@ func (x *explainer) rule(ri int, matched bool) RuleExplanation {
 		re.Citations[j] = e.citations[ci]
 	}
 	if r.refer != nil {
-		re.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+		re.Referral = r.refer.view()
 	}
 	re.Clauses = x.clauses(r, matched)
 	says := make([]string, 0, len(re.Clauses))
@@ -987,6 +997,9 @@ func WriteReferralExplanation(w io.Writer, x *ReferralExplanation) error {
 				}
 				t.p("     %s referral; %s.\n", capital(string(r.Referral.Urgency)), hold)
 				t.p("     Tells you: %s\n", r.Referral.Message)
+				if r.Folded != nil {
+					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
+				}
 			})
 		}
 	}

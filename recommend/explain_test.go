@@ -407,6 +407,9 @@ func TestExplainAgreesWithRecommend(t *testing.T) {
 		for _, ref := range res.Referrals {
 			referring = append(referring, ref.Rules...)
 		}
+		for _, ref := range res.FoldedReferrals {
+			referring = append(referring, ref.Rules...)
+		}
 		slices.Sort(matched)
 		slices.Sort(referring)
 		if diff := cmp.Diff(referring, matched); diff != "" {

@@ -123,6 +123,7 @@ func TestReferralMerging(t *testing.T) {
 	)
 	type referrals struct {
 		Referrals      []recommend.Referral
+		Folded         []recommend.FoldedReferral
 		Withheld       bool
 		WithheldReason string
 	}
@@ -158,19 +159,24 @@ func TestReferralMerging(t *testing.T) {
 			}},
 		},
 		{
-			name:  "same message, different urgencies stay apart",
+			// They do not merge; the referral story folds the routine one
+			// into the urgent one, since both name the reported flag.
+			name:  "same message, different urgencies do not merge",
 			flags: []string{"injury"},
 			pain:  9,
-			want: referrals{Referrals: []recommend.Referral{
-				{
+			want: referrals{
+				Referrals: []recommend.Referral{{
 					Urgency: recommend.Urgent, Message: "Have a clinician check your back.",
 					Citations: f.cite(t, claimSevere), Rules: []string{"injury-severe"},
-				},
-				{
-					Urgency: recommend.Routine, Message: "Have a clinician check your back.",
-					Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
-				},
-			}},
+				}},
+				Folded: []recommend.FoldedReferral{{
+					Referral: recommend.Referral{
+						Urgency: recommend.Routine, Message: "Have a clinician check your back.",
+						Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
+					},
+					Into: []string{"injury-severe"}, Because: recommend.FoldRedFlag, RedFlags: []string{"injury"},
+				}},
+			},
 		},
 		{
 			name:  "same urgency and message merge, withhold from the second rule",
@@ -204,6 +210,9 @@ func TestReferralMerging(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := f.recommend(t, recommend.Profile{RedFlags: tt.flags, PainLevel: tt.pain})
 			got := referrals{Referrals: res.Referrals, Withheld: res.Withheld, WithheldReason: res.WithheldReason}
+			if len(res.FoldedReferrals) > 0 {
+				got.Folded = res.FoldedReferrals
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("referrals for red flags %v mismatch (-want +got):\n%s", tt.flags, diff)
 			}

@@ -45,6 +45,9 @@ type decisions struct {
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+	// story is the referral story's decision for each of referrals, most
+	// urgent first (see referral.go).
+	story []referralFold
 
 	// Working memory, kept for reuse. counts and backing are collect's;
 	// have marks the profile's equipment; seen and merged are the builder's,
@@ -98,6 +101,7 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 			}
 		}
 	}
+	e.foldReferrals(d, p)
 	var have []bool
 	for mi := range d.movements {
 		m := &d.movements[mi]

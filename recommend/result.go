@@ -12,10 +12,19 @@ import (
 type Result struct {
 	// Referrals are the matched referral rules, most urgent first; ties keep
 	// the order of the rules in the rule set. Rules with the same urgency and
-	// message merge into one referral.
+	// message merge into one referral. The referral story leaves out those
+	// folded into another (see FoldedReferrals): these are the referrals a
+	// short report shows, and the first leads.
 	Referrals []Referral `json:"referrals"`
-	// Withheld is true when a matched referral withholds all movement
-	// advice. Recommended and NeedsEquipment are then empty, and Conflicts
+	// FoldedReferrals are the matched referrals the referral story folded
+	// into one of Referrals, because they belong to its pathway, name a
+	// reported red flag it names at a lower urgency, or invite activity
+	// beside it or beside withheld advice; most urgent first. A short
+	// report leaves them out; a detailed report and an explanation show
+	// them. A folded referral that withholds advice still withholds it.
+	FoldedReferrals []FoldedReferral `json:"folded_referrals"`
+	// Withheld is true when a matched referral, shown or folded, withholds
+	// all movement advice. Recommended and NeedsEquipment are then empty, and Conflicts
 	// keeps only the avoided ones; Avoided stays.
 	Withheld bool `json:"withheld"`
 	// WithheldReason says why advice was withheld, or is "".

@@ -251,6 +251,12 @@ type RuleReferral struct {
 	Message string `json:"message"`
 	// Withhold is true when the referral withholds all movement advice.
 	Withhold bool `json:"withhold"`
+	// Pathway, InvitesActivity and KeepActive are the referral story's
+	// data (refer.pathway, refer.invites_activity, refer.keep_active):
+	// see Result.FoldedReferrals.
+	Pathway         string `json:"pathway,omitempty"`
+	InvitesActivity bool   `json:"invites_activity,omitempty"`
+	KeepActive      bool   `json:"keep_active,omitempty"`
 }
 
 var effectKinds = [numEffects]EffectKind{EffectRecommend, EffectAvoid, EffectCaution}
@@ -290,7 +296,7 @@ func (e *Engine) Rules() []Rule {
 			}
 		}
 		if r.refer != nil {
-			v.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+			v.Referral = r.refer.view()
 		}
 		if r.say != nil {
 			v.Message = &RuleMessage{Kind: r.say.kind, Text: r.say.text}

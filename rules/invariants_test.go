@@ -255,10 +255,16 @@ func TestClinicalInvariants(t *testing.T) {
 		t.Fatal("no movement is tagged lumbar_extension: the stenosis invariant would check nothing")
 	}
 
+	rules := map[string]recommend.Rule{}
+	for _, r := range eng.Rules() {
+		rules[r.ID] = r
+	}
+
 	profiles := clinicalProfiles()
 	start := time.Now()
 	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
 		clinicalCheck(p, res, reasons, extension, report)
+		clinicalStoryCheck(p, res, rules, report)
 	})
 	t.Logf("checked %d profiles in %v", len(profiles), time.Since(start).Round(time.Millisecond))
 }
@@ -440,6 +446,69 @@ func clinicalIfClauses(msg string) []string {
 // clinicalEndRangeFlexion are the end-range lumbar flexion positions the
 // Royal Osteoporosis Society's advice rules out with osteoporosis.
 var clinicalEndRangeFlexion = []string{"knee_to_chest", "double_knee_to_chest", "childs_pose", "happy_baby"}
+
+// clinicalStructural are the pathways whose withholding referrals do not
+// keep "stay gently active": a possible fracture or unstable spine, a
+// known serious spine condition, and a nerve deficit. Every other
+// non-emergency reason to withhold advice keeps it (issue 17; NG59 and
+// Dahm 2010: bed rest does not help). red-flag-cancer-spinal-pain (pain
+// that may come from cancer in the spine) is structural too.
+var clinicalStructural = []string{"fracture", "known_condition", "nerve_root"}
+
+// clinicalStoryCheck checks the referral story the person reads: one
+// symptom is never given two urgencies, withheld advice never sits beside
+// a referral that invites activity, and advice withheld for a reason that
+// is neither an emergency nor structural keeps "stay gently active".
+func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[string]recommend.Rule, report reportFunc) {
+	for _, f := range p.RedFlags {
+		urgencies := map[recommend.Urgency][]string{}
+		for _, r := range res.Referrals {
+			for _, id := range r.Rules {
+				if strings.Contains(rules[id].When, "'"+f+"'") {
+					urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+				}
+			}
+		}
+		if len(urgencies) > 1 {
+			report(p, "one urgency a symptom", "%s is given several urgencies: %v", f, urgencies)
+		}
+	}
+	if res.Withheld {
+		for _, r := range res.Referrals {
+			for _, id := range r.Rules {
+				if ref := rules[id].Referral; ref != nil && ref.InvitesActivity {
+					report(p, "withheld beside an invitation", "advice is withheld, yet %s invites activity: %q", id, r.Message)
+				}
+			}
+		}
+	}
+	all := append(slices.Clone(res.Referrals), func() []recommend.Referral {
+		var out []recommend.Referral
+		for _, f := range res.FoldedReferrals {
+			out = append(out, f.Referral)
+		}
+		return out
+	}()...)
+	keep := res.Withheld
+	for _, r := range all {
+		if r.Urgency == recommend.Emergency {
+			keep = false
+		}
+		if !r.Withhold {
+			continue
+		}
+		for _, id := range r.Rules {
+			ref := rules[id].Referral
+			if ref == nil || slices.Contains(clinicalStructural, ref.Pathway) || id == "red-flag-cancer-spinal-pain" {
+				keep = false
+			}
+		}
+	}
+	stayActive := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.StayActive })
+	if keep && !stayActive {
+		report(p, "stay gently active", "advice is withheld for a non-emergency, non-structural reason, but stay gently active is not said")
+	}
+}
 
 // clinicalCites reports whether cites include one of source.
 func clinicalCites(cites []recommend.Citation, source string) bool {

@@ -63,6 +63,8 @@ type ruleSet struct {
 	movements []recommend.Movement          // declaration order
 	movement  map[string]recommend.Movement // by id
 	sources   map[string]recommend.Source   // by id
+	// keepActive marks the referral rules with keep_active.
+	keepActive map[string]bool
 }
 
 func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
@@ -78,6 +80,12 @@ func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
 	}
 	for _, s := range eng.Sources() {
 		rs.sources[s.ID] = s
+	}
+	rs.keepActive = map[string]bool{}
+	for _, r := range eng.Rules() {
+		if r.Referral != nil && r.Referral.KeepActive {
+			rs.keepActive[r.ID] = true
+		}
 	}
 	if len(rs.movements) == 0 || len(rs.vocab.Conditions) == 0 || len(rs.sources) == 0 {
 		t.Fatalf("the default rules declare %d movements, %d conditions and %d sources; want some of each",
@@ -494,8 +502,17 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 			report(p, "plan", "step %s (priority %d) comes after priority %d", s.Movement, s.Priority, res.Plan[i-1].Priority)
 		}
 	}
+	// Withheld advice keeps the safety nets, and the stay-active messages
+	// only when every withholding referral, shown or folded, keeps them.
+	keepActive := res.Withheld
+	for _, ref := range res.Referrals {
+		keepActive = keepActive && (!ref.Withhold || !slices.ContainsFunc(ref.Rules, func(id string) bool { return !rs.keepActive[id] }))
+	}
+	for _, ref := range res.FoldedReferrals {
+		keepActive = keepActive && (!ref.Withhold || !slices.ContainsFunc(ref.Rules, func(id string) bool { return !rs.keepActive[id] }))
+	}
 	for i, m := range res.Messages {
-		if res.Withheld && m.Kind != recommend.SafetyNet {
+		if res.Withheld && m.Kind != recommend.SafetyNet && !(keepActive && m.Kind == recommend.StayActive) {
 			report(p, "messages", "advice is withheld but the %s message %q is kept", m.Kind, m.Text)
 		}
 		if i > 0 && m.Kind == recommend.SafetyNet && res.Messages[i-1].Kind != recommend.SafetyNet {

@@ -161,6 +161,20 @@ type Referral struct {
 	// Withhold reports whether the referral withholds the movement
 	// advice until the person has been seen.
 	Withhold bool
+	// Pathway names the clinical pathway the referral belongs to, such as
+	// "suspected_mscc", or is empty: referrals of one pathway tell one
+	// story, led by the most urgent.
+	Pathway Text
+	// InvitesActivity reports that the message invites the person to
+	// exercise or keep active ("a plan of exercises comes first").
+	InvitesActivity bool
+	// KeepActive reports that, when this referral withholds movement
+	// advice, the person is still told to stay gently active.
+	KeepActive bool
+	// KeepActivePos is where keep_active is written, for messages.
+	KeepActivePos FilePos
+	// InvitesActivityPos is where invites_activity is written.
+	InvitesActivityPos FilePos
 }
 
 // Citation declares the passage of a source that justifies a rule.
@@ -285,7 +299,7 @@ var (
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
-	referKeys    = []string{"urgency", "message", "withhold"}
+	referKeys    = []string{"urgency", "message", "withhold", "pathway", "invites_activity", "keep_active"}
 	sayKeys      = []string{"kind", "message"}
 	citeKeys     = []string{"source", "locator", "claim"}
 )
@@ -895,6 +909,17 @@ func (p *fileParser) refer(n *yaml.Node) *Referral {
 	r.Urgency, _ = p.id(f["urgency"], "the referral urgency")
 	if n := f["withhold"]; n != nil {
 		r.Withhold = p.boolean(n, "withhold")
+	}
+	if n := f["pathway"]; n != nil {
+		r.Pathway, _ = p.id(n, "the referral pathway")
+	}
+	if n := f["invites_activity"]; n != nil {
+		r.InvitesActivity = p.boolean(n, "invites_activity")
+		r.InvitesActivityPos = p.pos(n)
+	}
+	if n := f["keep_active"]; n != nil {
+		r.KeepActive = p.boolean(n, "keep_active")
+		r.KeepActivePos = p.pos(n)
 	}
 	return r
 }

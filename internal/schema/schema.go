@@ -186,6 +186,12 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 					"caution":   selector("caution against", false),
 					"refer": closed("A referral to a clinician.", object{
 						"urgency": object{"enum": urgencies}, "message": text, "withhold": object{"type": "boolean"},
+						"pathway": object{"type": "string", "pattern": idPattern,
+							"description": "The clinical pathway the referral belongs to: matched referrals of one pathway tell one story, led by the most urgent; the others are folded into it."},
+						"invites_activity": object{"type": "boolean",
+							"description": "true when the message invites exercise or activity; the referral is then folded into a more urgent one, or into any when advice is withheld. Not with withhold."},
+						"keep_active": object{"type": "boolean",
+							"description": "true when, though this referral withholds advice, the person is still told to stay gently active (the stay_active messages). Needs withhold: true; not for an emergency."},
 					}, "urgency", "message"),
 					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
 					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
