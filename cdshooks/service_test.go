@@ -2,6 +2,7 @@ package cdshooks_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -749,4 +750,45 @@ func TestCardsLinkLabels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCardsFollowTheReferralStory checks that the cards show the referrals
+// the referral story shows, and not those it folded into them.
+func TestCardsFollowTheReferralStory(t *testing.T) {
+	eng := defaultEngine(t)
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"saddle_numbness", "leg_weakness"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.FoldedReferrals) == 0 {
+		t.Fatal("no referral is folded: the profile no longer tests the story")
+	}
+	cards, err := cdshooks.Cards(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, c := range cards {
+		text.WriteString(c.Summary + "\n" + c.Detail + "\n")
+	}
+	for _, r := range res.Referrals {
+		if !strings.Contains(text.String(), firstWords(r.Message)) {
+			t.Errorf("the cards do not show the referral %v", r.Rules)
+		}
+	}
+	for _, f := range res.FoldedReferrals {
+		if strings.Contains(text.String(), firstWords(f.Message)) {
+			t.Errorf("the cards show the folded referral %v", f.Rules)
+		}
+	}
+}
+
+// firstWords returns the message's second sentence, or its first when it
+// has one: the sentence that tells referrals apart.
+func firstWords(msg string) string {
+	parts := strings.SplitAfter(msg, ". ")
+	if len(parts) > 1 {
+		return strings.TrimSpace(parts[1])
+	}
+	return msg
 }

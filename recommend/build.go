@@ -128,9 +128,9 @@ func (e *Engine) build(d *decisions) *Result {
 	b.cites = make([]Citation, 0, nCites)
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
-	for _, f := range d.story {
-		if f.into < 0 {
-			res.Referrals = b.addReferral(res.Referrals, f.rule)
+	for _, ri := range d.referrals {
+		if d.shown(ri) {
+			res.Referrals = b.addReferral(res.Referrals, ri)
 		}
 	}
 	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {

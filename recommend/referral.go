@@ -92,9 +92,10 @@ type referralFold struct {
 }
 
 // foldReferrals applies the referral story to the matched referral rules
-// d.referrals, for profile p, filling d.story in the order the referrals
-// are shown: most urgent first, ties in rule order. Taking each referral
-// in that order, it is folded into the first shown referral, if any, that
+// d.referrals, for profile p, filling d.story: most urgent first, and
+// within an urgency those that invite activity last, ties in rule order.
+// Taking each referral in that order, it is folded into the first shown
+// referral, if any, that
 //
 //  1. is more urgent and has the same pathway (FoldPathway);
 //  2. is more urgent, and whose rule's condition names a red flag that
@@ -112,24 +113,14 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 	for _, ri := range d.referrals {
 		d.story = append(d.story, referralFold{rule: ri, into: -1})
 	}
-	withheld := len(d.withholding) > 0
-	// Most urgent first; when advice is withheld, a referral that invites
-	// activity comes after the others of its urgency, so that it never
-	// leads beside withheld advice (a withholding referral, which cannot
-	// invite activity, leads instead).
 	slices.SortStableFunc(d.story, func(a, b referralFold) int {
 		ra, rb := e.rules[a.rule].refer, e.rules[b.rule].refer
-		if c := cmp.Compare(rb.urgency.rank(), ra.urgency.rank()); c != 0 || !withheld {
-			return c
-		}
-		return cmp.Compare(boolRank(ra.invitesActivity), boolRank(rb.invitesActivity))
+		return cmp.Or(cmp.Compare(rb.urgency.rank(), ra.urgency.rank()),
+			cmp.Compare(boolRank(ra.invitesActivity), boolRank(rb.invitesActivity)))
 	})
-	var reported []int
-	for _, f := range p.RedFlags {
-		if fi := e.vocab[fieldRedFlags].index(f); fi >= 0 {
-			reported = append(reported, fi)
-		}
-	}
+	withheld := len(d.withholding) > 0
+	flags := e.vocab[fieldRedFlags].entries
+	reported := func(fi int) bool { return slices.Contains(p.RedFlags, flags[fi].id) }
 	first := -1 // the index in d.story of the first shown referral
 	for i := range d.story {
 		f := &d.story[i]
@@ -163,20 +154,12 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 	}
 }
 
-// boolRank orders false before true.
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // sharedFlags returns the red flags in both a and b, ascending lists of
 // red-flag indexes, that are also reported; nil when there are none.
-func sharedFlags(a, b, reported []int) []int {
+func sharedFlags(a, b []int, reported func(int) bool) []int {
 	var out []int
 	for _, fi := range a {
-		if slices.Contains(b, fi) && slices.Contains(reported, fi) {
+		if slices.Contains(b, fi) && reported(fi) {
 			out = append(out, fi)
 		}
 	}
@@ -188,8 +171,18 @@ func sharedFlags(a, b, reported []int) []int {
 // urgency and message folded into the same referral for the same reason.
 // shown are the Result's Referrals.
 func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferral {
+	if !slices.ContainsFunc(d.story, func(f referralFold) bool { return f.into >= 0 }) {
+		return []FoldedReferral{}
+	}
 	var out []FoldedReferral
-	for _, f := range d.story {
+	// d.story in the order of the Result: most urgent first, then rule
+	// order.
+	story := slices.Clone(d.story)
+	slices.SortStableFunc(story, func(a, c referralFold) int {
+		return cmp.Or(cmp.Compare(b.e.rules[c.rule].refer.urgency.rank(), b.e.rules[a.rule].refer.urgency.rank()),
+			cmp.Compare(a.rule, c.rule))
+	})
+	for _, f := range story {
 		if f.into < 0 {
 			continue
 		}
@@ -264,4 +257,22 @@ func foldOf(res *Result, id string) *ReferralFold {
 		}
 	}
 	return nil
+}
+
+// boolRank is 1 for true and 0 for false, for sorting.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// shown reports whether the story shows the referral of rule ri.
+func (d *decisions) shown(ri int) bool {
+	for _, f := range d.story {
+		if f.rule == ri {
+			return f.into < 0
+		}
+	}
+	return false
 }

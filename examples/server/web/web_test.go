@@ -270,6 +270,7 @@ func TestReferrals(t *testing.T) {
 		{"bladder and bowel", url.Values{"red_flags": {"bladder_bowel_dysfunction"}}, true, true},
 		{"leg weakness", url.Values{"conditions": {"disc_herniation"}, "red_flags": {"leg_weakness"}}, false, true},
 		{"night pain", url.Values{"conditions": {"acute_strain"}, "red_flags": {"night_pain"}}, false, false},
+		{"saddle numbness and leg weakness, folded into one", url.Values{"red_flags": {"saddle_numbness", "leg_weakness"}}, true, true},
 		{"no referral", discForm, false, false},
 	}
 	for _, tt := range tests {
@@ -297,6 +298,19 @@ func TestReferrals(t *testing.T) {
 			for _, r := range res.Referrals {
 				if !strings.Contains(refs, html.EscapeString(r.Message)) {
 					t.Errorf("referral %q not shown", r.Message)
+				}
+			}
+			// The page follows the referral story: a folded referral is
+			// not shown, and its Why says where it went.
+			if strings.Contains(tt.name, "folded") && len(res.FoldedReferrals) == 0 {
+				t.Fatal("the rules changed: no referral is folded")
+			}
+			for _, f := range res.FoldedReferrals {
+				if strings.Contains(body, html.EscapeString(f.Message)) {
+					t.Errorf("folded referral %q shown", f.Message)
+				}
+				if !strings.Contains(refs, html.EscapeString("Folded into the referral of "+strings.Join(f.Into, ", "))) {
+					t.Errorf("the Why of the referrals does not say that %v was folded", f.Rules)
 				}
 			}
 			alert := strings.Contains(refs, `<div class="referral emergency" role="alert">`)
