@@ -123,10 +123,11 @@ func (c *compiler) offers(s *parse.Selector, selected []int) []int {
 // every withholding referral, shown or folded, says keep_active (which no
 // emergency referral may), the stay_active messages are kept too.
 func (b *builder) messages(d *decisions) []Message {
-	withheld := len(d.withholding) > 0
+	withheld := len(d.withholding) > 0 || d.incomplete
 	// keepActive: every withholding referral keeps the stay-active
-	// messages (refer.keep_active, never an emergency).
-	keepActive := withheld && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
+	// messages (refer.keep_active, never an emergency); an incomplete
+	// result keeps only the safety nets.
+	keepActive := withheld && !d.incomplete && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
 	kept := func(k MessageKind) bool {
 		return !withheld || k == SafetyNet || (keepActive && k == StayActive)
 	}

@@ -48,6 +48,9 @@ type decisions struct {
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go).
 	story []referralFold
+	// incomplete is true when only the referral rules were evaluated
+	// (see PartialError): every movement is then withheld.
+	incomplete bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
 	// have marks the profile's equipment; seen and merged are the builder's,
@@ -120,9 +123,10 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				}
 			}
 			switch {
-			case len(d.withholding) > 0:
+			case len(d.withholding) > 0 || d.incomplete:
 				// Policy 4: a withholding referral empties the
-				// recommendations.
+				// recommendations; so does a failure to evaluate
+				// every rule (policy 6).
 				m.outcome = outcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.
