@@ -162,10 +162,14 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	abdominal := flag("abdominal_pain_or_pulsation")
 	aneurysmAge := age >= 70 || (age >= 65 && p.Sex != "female")
 	under16 := age > 0 && age < 16
-	onsetAge := age*365 - days // in days of life
+	// Onset before 45 (or 35): the rule's bands, which take the age and
+	// the years of pain without arithmetic on the profile.
+	onsetBefore := func(limit int) bool {
+		return age < limit || (age < limit+5 && days >= 1825) || (age < limit+10 && days >= 3650) || (age < limit+20 && days >= 7300)
+	}
 	inflammatory := 0
 	for _, on := range []bool{flag("morning_stiffness"), flag("waking_second_half_of_night"),
-		slices.Contains(p.EasedBy, "moving_about"), onsetAge < 35*365} {
+		slices.Contains(p.EasedBy, "moving_about"), onsetBefore(35)} {
 		if on {
 			inflammatory++
 		}
@@ -199,7 +203,7 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		flag("night_pain") && long, flag("thoracic_pain"),
 		pain >= 5 && days >= 56,
 		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
-		age > 0 && days > 90 && onsetAge < 45*365 && inflammatory >= 2:
+		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.Routine}
 	}
 	return clinicalAdvice{}
