@@ -756,7 +756,7 @@ func TestCardsLinkLabels(t *testing.T) {
 // the referral story shows, and not those it folded into them.
 func TestCardsFollowTheReferralStory(t *testing.T) {
 	eng := defaultEngine(t)
-	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"saddle_numbness", "leg_weakness"}})
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"history_of_cancer", "leg_numbness_or_tingling"}})
 	if err != nil {
 		t.Fatal(err)
 	}
