@@ -287,3 +287,47 @@ func TestPartialErrorText(t *testing.T) {
 		})
 	}
 }
+
+// TestDefaultFloorsMatchEachFlagAlone checks that every default red flag
+// declares a floor, and that each floor is exactly what the flag alone
+// leads to: the most urgent referral, and whether advice is withheld. A
+// floor set lower than that would let a rule change lower the screen
+// unnoticed.
+func TestDefaultFloorsMatchEachFlagAlone(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	floors := eng.Floors()
+	var ids []string
+	for _, f := range floors {
+		ids = append(ids, f.RedFlag)
+	}
+	var flags []string
+	for _, term := range eng.Vocabulary().RedFlags {
+		flags = append(flags, term.ID)
+	}
+	if diff := cmp.Diff(flags, ids); diff != "" {
+		t.Fatalf("Floors() red flags differ from the vocabulary's, in order (-want +got):\n%s", diff)
+	}
+	for _, f := range floors {
+		res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{f.RedFlag}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := recommend.Floor{RedFlag: f.RedFlag, Withhold: res.Withheld, File: f.File, Line: f.Line, Column: f.Column}
+		if len(res.Referrals) > 0 {
+			got.Urgency = res.Referrals[0].Urgency
+		}
+		if diff := cmp.Diff(f, got); diff != "" {
+			t.Errorf("red flag %s alone (-floor +result):\n%s", f.RedFlag, diff)
+		}
+		if f.File != "vocabulary.yaml" || f.Line == 0 || f.Column == 0 {
+			t.Errorf("floor of %s at %s:%d:%d, want a position in vocabulary.yaml", f.RedFlag, f.File, f.Line, f.Column)
+		}
+	}
+	var nilEngine *recommend.Engine
+	if got := nilEngine.Floors(); got != nil {
+		t.Errorf("nil engine Floors() = %v, want nil", got)
+	}
+}
