@@ -270,7 +270,7 @@ func TestReferrals(t *testing.T) {
 		{"bladder and bowel", url.Values{"red_flags": {"bladder_bowel_dysfunction"}}, true, true},
 		{"leg weakness", url.Values{"conditions": {"disc_herniation"}, "red_flags": {"leg_weakness"}}, false, true},
 		{"night pain", url.Values{"conditions": {"acute_strain"}, "red_flags": {"night_pain"}}, false, false},
-		{"saddle numbness and leg weakness, folded into one", url.Values{"red_flags": {"saddle_numbness", "leg_weakness"}}, true, true},
+		{"a history of cancer and leg numbness, folded into one", url.Values{"red_flags": {"history_of_cancer", "leg_numbness_or_tingling"}}, true, true},
 		{"no referral", discForm, false, false},
 	}
 	for _, tt := range tests {
@@ -434,7 +434,11 @@ func withExtraTerms(t *testing.T) fs.FS {
 		if !strings.Contains(voc, head) {
 			t.Fatalf("vocabulary.yaml has no %q", head)
 		}
-		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""}`+"\n", 1)
+		floor := ""
+		if field == "red_flags" {
+			floor = ", floor: {urgency: none, withhold: false}"
+		}
+		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""`+floor+`}`+"\n", 1)
 	}
 	m["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(voc)}
 	return m
