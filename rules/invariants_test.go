@@ -385,6 +385,36 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 		}
 	}
 
+	// Directional preference (Long 2004): a disc problem that bending
+	// forward (and not backward) eases gets nothing extension-biased.
+	if slices.ContainsFunc(p.Conditions, func(c string) bool {
+		return slices.Contains([]string{"disc_herniation", "degenerative_disc_disease", "sciatica"}, c)
+	}) && slices.Contains(p.EasedBy, "bending_forward") && !slices.Contains(p.EasedBy, "bending_backward") {
+		for id := range rec {
+			if extension[id] {
+				report(p, "directional preference", "%s is extension-biased and recommended, though bending forward eases the disc problem", id)
+			}
+		}
+	}
+
+	// Pregnancy: no long spells lying on the back from about 20 weeks (or
+	// an unknown week), and not the "most back pain gets better in a few
+	// weeks" message, since pregnancy-related pain often lasts longer.
+	if slices.Contains(p.Conditions, "pregnancy") {
+		if p.PregnancyWeek == 0 || p.PregnancyWeek >= 20 {
+			for _, id := range []string{"towel_stretch", "back_stretcher"} {
+				if _, ok := rec[id]; ok {
+					report(p, "pregnancy", "%s (long on the back) is recommended in pregnancy", id)
+				}
+			}
+		}
+		for _, m := range res.Messages {
+			if slices.Contains(m.Rules, "message-most-recover") {
+				report(p, "pregnancy", "the message %q is shown in pregnancy", m.Text)
+			}
+		}
+	}
+
 	// No weak-flag combination withholds advice in long-standing stable
 	// pain: age over 50 with night pain or with no improvement.
 	if p.Episode == "long_standing_stable" || p.DaysSinceOnset > 84 {
