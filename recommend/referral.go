@@ -169,7 +169,8 @@ func sharedFlags(a, b []int, reported func(int) bool) []int {
 // foldedReferrals builds Result.FoldedReferrals from the story: each folded
 // referral rule, most urgent first, merged with an earlier one of the same
 // urgency and message folded into the same referral for the same reason.
-// shown are the Result's Referrals.
+// shown are the Result's Referrals; one that a withholding referral is
+// folded into is marked as withholding.
 func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferral {
 	if !slices.ContainsFunc(d.story, func(f referralFold) bool { return f.into >= 0 }) {
 		return []FoldedReferral{}
@@ -191,6 +192,12 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 		var into []string
 		if k >= 0 {
 			into = slices.Clone(shown[k].Rules)
+			// The referral that leads carries the withholding of those
+			// folded into it, so that whoever reads only the shown
+			// referrals still learns that advice is on hold.
+			if b.e.rules[f.rule].refer.withhold {
+				shown[k].Withhold = true
+			}
 		}
 		var flags []string
 		for _, fi := range f.flags {

@@ -164,10 +164,10 @@ func TestReferralStory(t *testing.T) {
 			},
 		},
 		{
-			name:    "a folded withholding referral still withholds, and keeps no stay-active message",
+			name:    "a folded withholding referral still withholds, marks its lead, and keeps no stay-active message",
 			profile: recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"night"}},
 			want: storyOutcome{
-				Shown: []storyShown{{recommend.Urgent, []string{"night"}, false}},
+				Shown: []storyShown{{recommend.Urgent, []string{"night"}, true}},
 				Folded: []storyFolded{
 					{[]string{"exercise-plan"}, []string{"night"}, recommend.FoldInvitesActivity, nil},
 					{[]string{"night-disc"}, []string{"night"}, recommend.FoldRedFlag, []string{"night"}},
