@@ -203,3 +203,40 @@ func TestAnalyzeExploresChoiceFields(t *testing.T) {
 		t.Errorf("pregnancy_week boundaries = %v, want [19 20]", got)
 	}
 }
+
+// TestChoiceFieldsExplained checks that an explanation words a clause on
+// a choice field with the vocabulary's labels.
+func TestChoiceFieldsExplained(t *testing.T) {
+	eng := choiceEngine(t)
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    []string
+	}{
+		{"matched", recommend.Profile{Episode: "flare"},
+			[]string{"your kind of episode is a flare-up", "your sex is not stated, which is anything but male"}},
+		{"not matched by episode", recommend.Profile{Episode: "new"},
+			[]string{"your kind of episode is a new episode, the rule needs long-standing and unchanged or a flare-up"}},
+		{"not matched by sex", recommend.Profile{Episode: "flare", Sex: "male"},
+			[]string{"your sex is male, the rule needs anything but male"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, err := eng.Explain(context.Background(), tt.profile, "towel_stretch")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range x.Rules {
+				if r.Rule == "stable-episode" {
+					for _, c := range r.Clauses {
+						got = append(got, c.Says)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("clauses (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -593,6 +593,9 @@ func (w *explainWalker) leaf(e ast.Expr) (ClauseExplanation, bool) {
 	case ast.CallKind:
 		call := e.AsCall()
 		args := call.Args()
+		if c, ok := w.choiceClause(c, call.FunctionName(), args); ok {
+			return c, true
+		}
 		if call.FunctionName() == operators.In && len(args) == 2 {
 			id, ok := explainString(args[0])
 			fi := explainListField(args[1])
@@ -690,6 +693,87 @@ func (w *explainWalker) labels(fi int, ids []string) []string {
 	return out
 }
 
+// choiceClause explains a choice field compared with values: profile.C ==
+// 'x' or != 'x', either way round, or profile.C in ['x', 'y']: "your kind
+// of episode is a flare-up ..., the rule needs a new episode".
+func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.Expr) (ClauseExplanation, bool) {
+	if len(args) != 2 {
+		return ClauseExplanation{}, false
+	}
+	field, other := args[0], args[1]
+	ci := explainChoiceField(field)
+	if ci < 0 && fn != operators.In {
+		field, other = args[1], args[0]
+		ci = explainChoiceField(field)
+	}
+	if ci < 0 {
+		return ClauseExplanation{}, false
+	}
+	var ids []string
+	switch {
+	case fn == operators.In && other.Kind() == ast.ListKind:
+		for _, el := range other.AsList().Elements() {
+			id, ok := explainString(el)
+			if !ok {
+				return ClauseExplanation{}, false
+			}
+			ids = append(ids, id)
+		}
+	case fn == operators.Equals || fn == operators.NotEquals:
+		id, ok := explainString(other)
+		if !ok {
+			return ClauseExplanation{}, false
+		}
+		ids = []string{id}
+	default:
+		return ClauseExplanation{}, false
+	}
+	f := choiceFields[ci]
+	have := f.get(w.x.p)
+	c.Field, c.Values = f.name, []string{have}
+	label := func(id string) string {
+		if id == "" {
+			return "not stated"
+		}
+		voc := &w.x.e.vocab[numListFields+ci]
+		if j := voc.index(id); j >= 0 && voc.entries[j].label != "" {
+			return explainLowerFirst(voc.entries[j].label)
+		}
+		return id
+	}
+	labels := make([]string, len(ids))
+	for i, id := range ids {
+		labels[i] = label(id)
+	}
+	fact := fmt.Sprintf("your %s is %s", f.label, label(have))
+	if have == "" {
+		fact = fmt.Sprintf("your %s is not stated", f.label)
+	}
+	need := explainJoin(labels, "or")
+	if fn == operators.NotEquals {
+		need = "anything but " + need
+	}
+	if c.Value {
+		c.Says = fmt.Sprintf("%s, which is %s", fact, need)
+		if fn == operators.Equals || fn == operators.In {
+			c.Says = fact
+		}
+	} else {
+		c.Says = fmt.Sprintf("%s, the rule needs %s", fact, need)
+	}
+	return c, true
+}
+
+// explainChoiceField returns the index in choiceFields of the field e
+// reads, profile.C, or -1.
+func explainChoiceField(e ast.Expr) int {
+	name, ok := explainProfileField(e)
+	if !ok {
+		return -1
+	}
+	return choiceFieldIndex(name)
+}
+
 // explainNumberPhrases say what the profile's number fields hold, in
 // sentences, with %s for the number.
 var explainNumberPhrases = map[string]string{
@@ -697,6 +781,7 @@ var explainNumberPhrases = map[string]string{
 	"days_since_onset": "your pain began %s days ago",
 	"sitting_hours":    "you sit %s hours a day",
 	"age":              "your age is %s",
+	"pregnancy_week":   "your week of pregnancy is %s",
 }
 
 // comparison explains a profile number compared with a number literal,
@@ -743,7 +828,7 @@ func (w *explainWalker) comparison(c ClauseExplanation, fn string, a, b ast.Expr
 		if phrase == "" {
 			phrase = "your " + strings.ReplaceAll(f.name, "_", " ") + " is %s"
 		}
-		if f.name == "age" && f.get(w.x.p) == 0 {
+		if (f.name == "age" || f.name == "pregnancy_week") && f.get(w.x.p) == 0 {
 			have = "not given"
 		}
 		fact = fmt.Sprintf(phrase, have)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
 )
 
 // FoldReason says why a referral was folded into another.
@@ -70,7 +72,7 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 	}
 	if checked != nil {
 		flags := &c.e.vocab[fieldRedFlags]
-		for _, lit := range stringLiterals(checked) {
+		for _, lit := range redFlagLiterals(checked) {
 			if fi := flags.index(lit); fi >= 0 && !slices.Contains(cr.flags, fi) {
 				cr.flags = append(cr.flags, fi)
 			}
@@ -78,6 +80,64 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 		slices.Sort(cr.flags)
 	}
 	return cr
+}
+
+// redFlagLiterals returns the string literals a checked condition tests
+// profile.red_flags for: 'x' in profile.red_flags, and inside a
+// comprehension over profile.red_flags, the literals its variable is
+// compared with or looked up in (v == 'x', v in ['x', 'y']).
+func redFlagLiterals(checked *cel.Ast) []string {
+	var out []string
+	add := func(e ast.Expr) {
+		if s, ok := stringLiteral(e); ok {
+			out = append(out, s)
+		}
+	}
+	addAll := func(e ast.Expr) {
+		if e.Kind() == ast.ListKind {
+			for _, el := range e.AsList().Elements() {
+				add(el)
+			}
+			return
+		}
+		add(e)
+	}
+	a := checked.NativeRep()
+	root := ast.NavigateAST(a)
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+		call := n.AsCall()
+		if call.FunctionName() == operators.In && len(call.Args()) == 2 && vocabField(call.Args()[1]) == fieldRedFlags {
+			add(call.Args()[0])
+		}
+	}
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
+		comp := n.AsComprehension()
+		if vocabField(comp.IterRange()) != fieldRedFlags {
+			continue
+		}
+		iter := comp.IterVar()
+		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
+		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
+			call := m.AsCall()
+			args := call.Args()
+			if len(args) != 2 {
+				continue
+			}
+			switch call.FunctionName() {
+			case operators.Equals, operators.NotEquals:
+				if isIter(args[0]) {
+					add(args[1])
+				} else if isIter(args[1]) {
+					add(args[0])
+				}
+			case operators.In:
+				if isIter(args[0]) {
+					addAll(args[1])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // referralFold is the story's decision for one matched referral rule.
@@ -169,7 +229,8 @@ func sharedFlags(a, b []int, reported func(int) bool) []int {
 // foldedReferrals builds Result.FoldedReferrals from the story: each folded
 // referral rule, most urgent first, merged with an earlier one of the same
 // urgency and message folded into the same referral for the same reason.
-// shown are the Result's Referrals.
+// shown are the Result's Referrals; one that a withholding referral is
+// folded into is marked as withholding.
 func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferral {
 	if !slices.ContainsFunc(d.story, func(f referralFold) bool { return f.into >= 0 }) {
 		return []FoldedReferral{}
@@ -191,6 +252,12 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 		var into []string
 		if k >= 0 {
 			into = slices.Clone(shown[k].Rules)
+			// The referral that leads carries the withholding of those
+			// folded into it, so that whoever reads only the shown
+			// referrals still learns that advice is on hold.
+			if b.e.rules[f.rule].refer.withhold {
+				shown[k].Withhold = true
+			}
 		}
 		var flags []string
 		for _, fi := range f.flags {

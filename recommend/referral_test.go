@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
@@ -164,10 +165,10 @@ func TestReferralStory(t *testing.T) {
 			},
 		},
 		{
-			name:    "a folded withholding referral still withholds, and keeps no stay-active message",
+			name:    "a folded withholding referral still withholds, marks its lead, and keeps no stay-active message",
 			profile: recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"night"}},
 			want: storyOutcome{
-				Shown: []storyShown{{recommend.Urgent, []string{"night"}, false}},
+				Shown: []storyShown{{recommend.Urgent, []string{"night"}, true}},
 				Folded: []storyFolded{
 					{[]string{"exercise-plan"}, []string{"night"}, recommend.FoldInvitesActivity, nil},
 					{[]string{"night-disc"}, []string{"night"}, recommend.FoldRedFlag, []string{"night"}},
@@ -250,5 +251,64 @@ func TestReferralStoryShown(t *testing.T) {
 	}
 	if !strings.Contains(x.Summary, "1 referral folded") {
 		t.Errorf("summary %q does not count the folded referral", x.Summary)
+	}
+}
+
+// TestReferralStoryReadsRedFlagTests checks which red flags a rule is
+// taken to name for the one-symptom-one-urgency fold: those its condition
+// tests profile.red_flags for, directly or in a comprehension, and not a
+// literal that only happens to spell a red flag's id elsewhere.
+func TestReferralStoryReadsRedFlagTests(t *testing.T) {
+	rules := `
+sources:
+  - {id: guide, title: A guideline, publisher: A health body, kind: guideline}
+vocabulary:
+  conditions:
+    - {id: night, label: A condition that spells a red flag's id}
+  red_flags:
+    - {id: night, label: Night pain}
+    - {id: fever, label: Fever}
+rules:
+  - id: lead
+    when: "'night' in profile.red_flags || 'fever' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor soon.}
+    because: Lead.
+    cite: [{source: guide, locator: A, claim: A.}]
+  - id: by-comprehension
+    when: "profile.red_flags.exists(f, f in ['night'])"
+    refer: {urgency: routine, message: Book a check for the night pain.}
+    because: Night.
+    cite: [{source: guide, locator: A, claim: A.}]
+  - id: by-condition
+    when: "'night' in profile.conditions"
+    refer: {urgency: routine, message: Book a check for the condition.}
+    because: Condition.
+    cite: [{source: guide, locator: A, claim: A.}]
+`
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    []storyFolded
+	}{
+		{"a comprehension names its flag", recommend.Profile{RedFlags: []string{"night"}},
+			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldRedFlag, []string{"night"}}}},
+		{"a condition's literal names no flag", recommend.Profile{Conditions: []string{"night"}, RedFlags: []string{"fever"}}, nil},
+		{"a condition's literal names no flag, though the flag is reported", recommend.Profile{Conditions: []string{"night"}, RedFlags: []string{"night"}},
+			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldRedFlag, []string{"night"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, storyOf(res).Folded); diff != "" {
+				t.Errorf("folded (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -21,7 +21,8 @@ type Result struct {
 	// reported red flag it names at a lower urgency, or invite activity
 	// beside it or beside withheld advice; most urgent first. A short
 	// report leaves them out; a detailed report and an explanation show
-	// them. A folded referral that withholds advice still withholds it.
+	// them. A folded referral that withholds advice still withholds it,
+	// and the shown referral it is folded into is marked Withhold.
 	FoldedReferrals []FoldedReferral `json:"folded_referrals"`
 	// Withheld is true when a matched referral, shown or folded, withholds
 	// all movement advice. Recommended and NeedsEquipment are then empty, and Conflicts

@@ -6,6 +6,8 @@ package rules_test
 // those of rules_test.go, which shares the package.
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -651,4 +653,408 @@ func TestClinicalReasonsNameOnlyTheirItems(t *testing.T) {
 	if diff := cmp.Diff([]problem(nil), got); diff != "" {
 		t.Errorf("reasons that name a movement their effect does not select (-want +got):\n%s", diff)
 	}
+}
+
+// Invariants of issue 17 (clinical safety III): triage by pathway and one
+// coherent referral story. Each has its own test and profile space, built
+// from the engine's views, so that a value the rules add (a red flag, an
+// episode kind) is explored without a change here.
+
+// clinical3Words lower-cases s and splits it into words.
+func clinical3Words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_')
+	})
+}
+
+// clinical3NeuroWords mark a red flag as a neurological sign, by its id or
+// label: limb weakness, numbness or tingling, difficulty walking or an
+// unsteady gait, bladder or bowel change, saddle numbness, symptoms in both
+// legs, and pain spreading down the leg (radiating nerve pain): the signs
+// NICE NG234 lists with a history of cancer (see ../shared/references.md,
+// "Added 2026-12-05").
+var clinical3NeuroWords = []string{"weakness", "numb", "tingl", "walk", "gait", "bladder", "bowel", "saddle", "groin", "both_legs", "below_knee"}
+
+// clinical3Neuro returns the red flags that are neurological signs.
+func clinical3Neuro(voc recommend.Vocabulary) []string {
+	var out []string
+	for _, f := range voc.RedFlags {
+		text := f.ID + " " + strings.ToLower(f.Label)
+		if slices.ContainsFunc(clinical3NeuroWords, func(w string) bool { return strings.Contains(text, w) }) {
+			out = append(out, f.ID)
+		}
+	}
+	return out
+}
+
+// clinical3Episodes returns "" and every episode value the vocabulary
+// declares.
+func clinical3Episodes(voc recommend.Vocabulary) []string {
+	out := []string{""}
+	for _, t := range voc.Episode {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
+// TestClinicalCancerWithNeuroSignIsEmergency: a history of cancer with any
+// neurological sign is suspected spinal cord compression, an emergency
+// (NICE NG234), whatever else the profile holds.
+func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	neuro := clinical3Neuro(voc)
+	for _, want := range []string{"leg_weakness", "leg_numbness_or_tingling", "bladder_bowel_dysfunction", "saddle_numbness", "symptoms_in_both_legs"} {
+		if !slices.Contains(neuro, want) {
+			t.Fatalf("neurological signs %v miss %s: the words that find them are out of date", neuro, want)
+		}
+	}
+	var profiles []recommend.Profile
+	episodes := clinical3Episodes(voc)
+	for _, n := range neuro {
+		for ci, conds := range [][]string{nil, {"sciatica"}, {"chronic_stiffness"}, {"osteoporosis"}, {"disc_herniation", "spinal_stenosis"}} {
+			for ai, age := range []int{0, 35, 55, 80} {
+				for ei, ep := range episodes {
+					profiles = append(profiles, recommend.Profile{
+						Conditions: conds, RedFlags: []string{"history_of_cancer", n}, Age: age, Episode: ep,
+						DaysSinceOnset: []int{0, 5, 40, 3650}[(ci+ai+ei)%4], PainLevel: []int{0, 4, 9}[(ai+ei)%3],
+					})
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.Emergency || !res.Withheld {
+			report(p, "cancer with a neurological sign", "want an emergency that withholds advice; got %s, withheld %v", clinical3Top(res), res.Withheld)
+		}
+	})
+	t.Logf("checked %d profiles, neurological signs %v", len(profiles), neuro)
+}
+
+// clinical3Top describes the referrals a short report shows.
+func clinical3Top(res *recommend.Result) string {
+	if len(res.Referrals) == 0 {
+		return "no referral"
+	}
+	var parts []string
+	for _, r := range res.Referrals {
+		parts = append(parts, fmt.Sprintf("%s %v", r.Urgency, r.Rules))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TestClinicalWeakSignsInStablePainKeepAdvice: in long-standing stable pain
+// (episode long_standing_stable, or an episode that began ten years ago,
+// whatever is stated), the weak signs (age over 50, night pain, no
+// improvement), alone or together, never withhold movement advice
+// (Henschke 2013; issue 17).
+func TestClinicalWeakSignsInStablePainKeepAdvice(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(eng.Vocabulary().Episode, func(t recommend.Term) bool { return t.ID == "long_standing_stable" }) {
+		t.Fatal("vocabulary.episode has no long_standing_stable")
+	}
+	weak := [][]string{nil, {"night_pain"}, {"no_improvement_with_self_care"}, {"night_pain", "no_improvement_with_self_care"}}
+	type stable struct {
+		episode string
+		days    int
+	}
+	var profiles []recommend.Profile
+	for _, st := range []stable{{"long_standing_stable", 0}, {"long_standing_stable", 200}, {"long_standing_stable", 3650}, {"", 3650}} {
+		for _, flags := range weak {
+			for _, conds := range [][]string{nil, {"chronic_stiffness"}, {"degenerative_disc_disease"}, {"spinal_stenosis"}, {"disc_herniation"}} {
+				for _, age := range []int{0, 45, 55, 70, 85} {
+					for _, pain := range []int{0, 3, 6} {
+						profiles = append(profiles, recommend.Profile{
+							Conditions: conds, RedFlags: flags, Age: age, PainLevel: pain,
+							Episode: st.episode, DaysSinceOnset: st.days,
+						})
+					}
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		if res.Withheld {
+			report(p, "weak signs in stable pain", "advice is withheld: %s", res.WithheldReason)
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
+}
+
+// clinical3EndRangeFlexion are the end-range or loaded lumbar flexion
+// movements the Royal Osteoporosis Society's guidance advises against:
+// those the issue names, and any movement tagged end_range_flexion.
+func clinical3EndRangeFlexion(eng *recommend.Engine) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range eng.Movements() {
+		if slices.Contains([]string{"knee_to_chest", "double_knee_to_chest", "childs_pose", "happy_baby"}, m.ID) ||
+			slices.Contains(m.Tags, "end_range_flexion") {
+			out[m.ID] = true
+		}
+	}
+	return out
+}
+
+// TestClinicalOsteoporosisNoEndRangeFlexion: with osteoporosis, no
+// end-range lumbar flexion is recommended, whatever else the profile holds.
+func TestClinicalOsteoporosisNoEndRangeFlexion(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flexion := clinical3EndRangeFlexion(eng)
+	if len(flexion) < 4 {
+		t.Fatalf("end-range flexion movements %v: want at least the four the issue names", flexion)
+	}
+	voc := eng.Vocabulary()
+	var profiles []recommend.Profile
+	for mask := 0; mask < 1<<len(clinicalBackConditions); mask++ {
+		conds := []string{"osteoporosis"}
+		for i, c := range clinicalBackConditions {
+			if mask&(1<<i) != 0 {
+				conds = append(conds, c)
+			}
+		}
+		for ai, agg := range [][]string{nil, {"bending_backward"}, {"bending_forward"}, {"standing"}} {
+			for ei, eased := range [][]string{nil, {"bending_forward"}, {"bending_backward"}, {"lying_down"}} {
+				for epi, ep := range clinical3Episodes(voc) {
+					profiles = append(profiles, recommend.Profile{
+						Conditions: conds, AggravatedBy: agg, EasedBy: eased, Episode: ep,
+						Equipment: clinicalEquipmentSets[1],
+						Age:       []int{0, 45, 70, 85}[(ai+ei+epi)%4], DaysSinceOnset: []int{0, 10, 100, 3650}[(ei+epi)%4],
+						PainLevel: []int{0, 5}[epi%2],
+					})
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, it := range res.Recommended {
+			if flexion[it.Movement] {
+				report(p, "osteoporosis flexion", "%s is recommended", it.Movement)
+			}
+		}
+	})
+	t.Logf("checked %d profiles; end-range flexion: %v", len(profiles), slices.Sorted(maps.Keys(flexion)))
+}
+
+// clinical3Space is the profile space of the referral-story invariants:
+// no red flag, each red flag alone and every pair, crossed with a few
+// condition sets and every episode kind, with age, onset, pain and sex
+// rotating.
+func clinical3Space(voc recommend.Vocabulary) []recommend.Profile {
+	flags := [][]string{nil}
+	for i, a := range voc.RedFlags {
+		flags = append(flags, []string{a.ID})
+		for _, b := range voc.RedFlags[i+1:] {
+			flags = append(flags, []string{a.ID, b.ID})
+		}
+	}
+	sexes := []string{""}
+	for _, t := range voc.Sex {
+		sexes = append(sexes, t.ID)
+	}
+	var out []recommend.Profile
+	for _, fs := range flags {
+		for _, conds := range [][]string{nil, {"disc_herniation"}, {"sciatica", "spinal_stenosis"}, {"chronic_stiffness", "osteoporosis"}} {
+			for _, ep := range clinical3Episodes(voc) {
+				n := len(out)
+				out = append(out, recommend.Profile{
+					Conditions: conds, RedFlags: fs, Episode: ep,
+					Age:            []int{0, 12, 17, 35, 55, 70, 90}[n%7],
+					DaysSinceOnset: []int{0, 3, 30, 60, 120, 3650}[(n/7)%6],
+					PainLevel:      []int{0, 4, 8}[(n/3)%3],
+					Sex:            sexes[(n/5)%len(sexes)],
+				})
+			}
+		}
+	}
+	return out
+}
+
+// clinical3Names indexes, for each rule with a referral, the red flags its
+// condition names (as quoted ids) and whether it invites activity.
+type clinical3Rule struct {
+	flags   []string
+	invites bool
+}
+
+func clinical3Rules(eng *recommend.Engine) map[string]clinical3Rule {
+	voc := eng.Vocabulary()
+	out := map[string]clinical3Rule{}
+	for _, r := range eng.Rules() {
+		if r.Referral == nil {
+			continue
+		}
+		var cr clinical3Rule
+		for _, f := range voc.RedFlags {
+			if strings.Contains(r.When, "'"+f.ID+"'") || strings.Contains(r.When, `"`+f.ID+`"`) {
+				cr.flags = append(cr.flags, f.ID)
+			}
+		}
+		cr.invites = r.Referral.InvitesActivity
+		out[r.ID] = cr
+	}
+	return out
+}
+
+// clinical3Generic are words of red-flag labels that do not tell one
+// symptom from another.
+var clinical3Generic = []string{
+	"with", "from", "that", "your", "have", "after", "before", "even", "such", "one", "small",
+	"new", "worse", "pain", "back", "legs", "leg", "feet", "foot", "both", "the", "and", "you",
+	"its", "any", "inner", "began", "loss", "control", "problems", "such", "feeling", "system",
+	"illness", "treatment", "months", "taking", "there", "this", "been", "diagnosed", "problem",
+	"explanation", "wakes", "sudden", "weak", "self", "care", "days", "few", "for", "not", "can",
+	"get", "has", "was", "are", "had",
+}
+
+// clinical3Keywords returns, for each red flag, the words of its label
+// that name the symptom: "Weakness in a leg or foot" gives "weakness".
+func clinical3Keywords(voc recommend.Vocabulary) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range voc.RedFlags {
+		for _, w := range clinical3Words(f.Label) {
+			if len(w) >= 3 && !slices.Contains(clinical3Generic, w) {
+				out[f.ID] = append(out[f.ID], w)
+			}
+		}
+	}
+	return out
+}
+
+// clinical3IfYouGet finds the clauses of a message that tell the person to
+// act if a symptom comes: "if you get ...", "if you develop ...", "if you
+// notice ...", "if you start ...", "if there is ...", "if any ...
+// appears"; each up to the end of its sentence.
+func clinical3IfYouGet(msg string) []string {
+	var out []string
+	lower := strings.ToLower(msg)
+	for _, sentence := range strings.Split(lower, ". ") {
+		for _, lead := range []string{"if you get ", "if you develop ", "if you notice ", "if you start ", "if there is ", "if there are ", "if any "} {
+			if i := strings.Index(sentence, lead); i >= 0 {
+				out = append(out, sentence[i+len(lead):])
+			}
+		}
+	}
+	return out
+}
+
+// clinical3Named returns the red flags each item of clause names, where
+// the items are the parts of the clause between commas, "or" and "and":
+// those with the most keywords in the item (a word of the item that starts
+// with a keyword, or that a keyword starts with, "weak" and "weakness"),
+// so that "groin numbness" names saddle numbness and not numbness in the
+// legs, and "numbness in your legs" names every flag with numbness.
+func clinical3Named(clause string, keywords map[string][]string) []string {
+	var out []string
+	items := strings.FieldsFunc(strings.NewReplacer(" or ", ",", " and ", ",").Replace(clause), func(r rune) bool { return r == ',' })
+	for _, item := range items {
+		words := clinical3Words(item)
+		best, named := 0, []string(nil)
+		for _, f := range slices.Sorted(maps.Keys(keywords)) {
+			n := 0
+			for _, k := range keywords[f] {
+				if slices.ContainsFunc(words, func(w string) bool {
+					return len(w) >= 3 && (strings.HasPrefix(w, k) || strings.HasPrefix(k, w))
+				}) {
+					n++
+				}
+			}
+			switch {
+			case n > best:
+				best, named = n, []string{f}
+			case n == best && n > 0:
+				named = append(named, f)
+			}
+		}
+		for _, f := range named {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// clinical3InvitesExercise are phrases of a message that invite exercise
+// or activity; a message that says to hold off on exercise does not use
+// them.
+var clinical3InvitesExercise = []string{
+	"keep doing what you can", "plan of exercises", "exercises made for you", "exercises come first",
+	"keep exercising", "keep up your exercises", "start the exercises", "carry on exercising",
+}
+
+// TestClinicalReferralStory checks, over clinical3Space, what the short
+// report's referrals say together:
+//
+//   - no referral message says "if you get X" for an X the person
+//     reported (X from the words of the red flag's label);
+//   - one reported red flag never gets two urgencies: two shown referrals
+//     whose rules' conditions both name a reported red flag have one
+//     urgency;
+//   - withheld advice never sits beside an invitation to exercise: no
+//     shown referral invites activity (refer.invites_activity, or a phrase
+//     that invites exercise), and no pacing or reassurance message is
+//     kept.
+func TestClinicalReferralStory(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	rules := clinical3Rules(eng)
+	keywords := clinical3Keywords(voc)
+	for _, f := range voc.RedFlags {
+		if len(keywords[f.ID]) == 0 {
+			t.Errorf("red flag %s: no word of its label %q names the symptom", f.ID, f.Label)
+		}
+	}
+	profiles := clinical3Space(voc)
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, r := range res.Referrals {
+			for _, clause := range clinical3IfYouGet(r.Message) {
+				for _, f := range clinical3Named(clause, keywords) {
+					if slices.Contains(p.RedFlags, f) {
+						report(p, "if you get X for a reported X", "referral %v says %q, but %s is reported", r.Rules, "if ..."+clause, f)
+					}
+				}
+			}
+		}
+		for _, f := range p.RedFlags {
+			urgencies := map[recommend.Urgency][]string{}
+			for _, r := range res.Referrals {
+				for _, id := range r.Rules {
+					if slices.Contains(rules[id].flags, f) {
+						urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+					}
+				}
+			}
+			if len(urgencies) > 1 {
+				report(p, "one symptom, one urgency", "%s is named by shown referrals of %d urgencies: %v", f, len(urgencies), urgencies)
+			}
+		}
+		if res.Withheld {
+			for _, r := range res.Referrals {
+				msg := strings.ToLower(r.Message)
+				invites := slices.ContainsFunc(r.Rules, func(id string) bool { return rules[id].invites }) ||
+					slices.ContainsFunc(clinical3InvitesExercise, func(ph string) bool { return strings.Contains(msg, ph) })
+				if invites {
+					report(p, "withheld beside an invitation", "advice is withheld, but referral %v invites activity: %q", r.Rules, r.Message)
+				}
+			}
+			for _, m := range res.Messages {
+				if m.Kind == recommend.Pacing || m.Kind == recommend.Reassurance {
+					report(p, "withheld beside an invitation", "advice is withheld, but the %s message %q is kept", m.Kind, m.Text)
+				}
+			}
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
 }

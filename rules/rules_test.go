@@ -63,8 +63,9 @@ type ruleSet struct {
 	movements []recommend.Movement          // declaration order
 	movement  map[string]recommend.Movement // by id
 	sources   map[string]recommend.Source   // by id
-	// keepActive marks the referral rules with keep_active.
-	keepActive map[string]bool
+	// keepActive and withhold mark the referral rules with keep_active
+	// and with withhold.
+	keepActive, withhold map[string]bool
 }
 
 func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
@@ -81,10 +82,11 @@ func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
 	for _, s := range eng.Sources() {
 		rs.sources[s.ID] = s
 	}
-	rs.keepActive = map[string]bool{}
+	rs.keepActive, rs.withhold = map[string]bool{}, map[string]bool{}
 	for _, r := range eng.Rules() {
-		if r.Referral != nil && r.Referral.KeepActive {
-			rs.keepActive[r.ID] = true
+		if r.Referral != nil {
+			rs.keepActive[r.ID] = r.Referral.KeepActive
+			rs.withhold[r.ID] = r.Referral.Withhold
 		}
 	}
 	if len(rs.movements) == 0 || len(rs.vocab.Conditions) == 0 || len(rs.sources) == 0 {
@@ -505,11 +507,12 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	// Withheld advice keeps the safety nets, and the stay-active messages
 	// only when every withholding referral, shown or folded, keeps them.
 	keepActive := res.Withheld
+	withholdingLacksKeep := func(id string) bool { return rs.withhold[id] && !rs.keepActive[id] }
 	for _, ref := range res.Referrals {
-		keepActive = keepActive && (!ref.Withhold || !slices.ContainsFunc(ref.Rules, func(id string) bool { return !rs.keepActive[id] }))
+		keepActive = keepActive && !slices.ContainsFunc(ref.Rules, withholdingLacksKeep)
 	}
 	for _, ref := range res.FoldedReferrals {
-		keepActive = keepActive && (!ref.Withhold || !slices.ContainsFunc(ref.Rules, func(id string) bool { return !rs.keepActive[id] }))
+		keepActive = keepActive && !slices.ContainsFunc(ref.Rules, withholdingLacksKeep)
 	}
 	for i, m := range res.Messages {
 		if res.Withheld && m.Kind != recommend.SafetyNet && !(keepActive && m.Kind == recommend.StayActive) {

@@ -350,6 +350,7 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("- [Advice for everyone](#advice-for-everyone)\n")
 	p("- [Advice by condition](#advice-by-condition)\n")
 	p("- [Red flags](#red-flags)\n")
+	p("- [When several referrals match](#when-several-referrals-match)\n")
 	p("- [How the plan is chosen](#how-the-plan-is-chosen)\n")
 	p("- [Key messages](#key-messages)\n")
 	p("- [How conflicts between sources are resolved](#how-conflicts-between-sources-are-resolved)\n")
@@ -452,6 +453,9 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	}
 	p("\n")
 
+	if err := writeStorySection(ctx, &b, eng); err != nil {
+		return nil, err
+	}
 	writePlanSection(&b, eng)
 	writeMessagesSection(&b, eng)
 	if err := writeconflicts(ctx, &b, eng); err != nil {
