@@ -40,7 +40,8 @@ type Result struct {
 	// Safety nets come first, then reassurance, staying active and
 	// pacing, each kind in rule order; rules with the same kind and text
 	// merge into one message. When advice is withheld, only the safety
-	// nets stay.
+	// nets stay, and the stay_active messages when every withholding
+	// referral says keep_active.
 	Messages []Message `json:"messages"`
 	// Plan names the recommended movements to start with, at most MaxPlan,
 	// in the order to take them up. Each matched rule whose recommend

@@ -912,7 +912,8 @@ var clinical3Generic = []string{
 	"its", "any", "inner", "began", "loss", "control", "problems", "such", "feeling", "system",
 	"illness", "treatment", "months", "taking", "there", "this", "been", "diagnosed", "problem",
 	"explanation", "wakes", "sudden", "weak", "self", "care", "days", "few", "for", "not", "can",
-	"get", "has", "was", "are", "had",
+	"get", "has", "was", "are", "had", "getting", "recent", "spine", "when", "position", "movement",
+	"change", "changes", "generally", "lasts", "more", "than", "half", "hour", "second", "because",
 }
 
 // clinical3Keywords returns, for each red flag, the words of its label
