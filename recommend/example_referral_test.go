@@ -19,8 +19,8 @@ vocabulary:
   conditions:
     - {id: disc, label: Disc problem}
   red_flags:
-    - {id: cancer, label: History of cancer}
-    - {id: weakness, label: Leg weakness}
+    - {id: cancer, label: History of cancer, floor: {urgency: urgent, withhold: true}}
+    - {id: weakness, label: Leg weakness, floor: {urgency: none, withhold: false}}
 rules:
   - id: compression
     when: "'cancer' in profile.red_flags && 'weakness' in profile.red_flags"

@@ -266,8 +266,8 @@ vocabulary:
   conditions:
     - {id: night, label: A condition that spells a red flag's id}
   red_flags:
-    - {id: night, label: Night pain}
-    - {id: fever, label: Fever}
+    - {id: night, label: Night pain, floor: {urgency: urgent, withhold: false}}
+    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: false}}
 rules:
   - id: lead
     when: "'night' in profile.red_flags || 'fever' in profile.red_flags"
