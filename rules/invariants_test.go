@@ -203,7 +203,7 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		return clinicalAdvice{Top: recommend.Routine, Withheld: true}
 	case anyFlag(clinicalLegSymptoms...), flag("no_improvement_with_self_care"),
 		flag("night_pain") && long, flag("thoracic_pain"),
-		pain >= 5 && days >= 56,
+		pain >= 4 && days >= 56,
 		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
 		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.Routine}
