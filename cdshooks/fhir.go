@@ -103,6 +103,9 @@ type term struct {
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year;
+//   - the patient's gender gives the profile's sex when it is "female" or
+//     "male" and the vocabulary declares that value under sex; any other
+//     gender ("other", "unknown", none) leaves sex not stated;
 //   - each Condition in the conditions Bundle counts when its
 //     clinicalStatus is active, recurrence or relapse and its
 //     verificationStatus is not refuted or entered-in-error; each coding
@@ -138,6 +141,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if m.Profile.Age, err = patientAge(rawPatient, pid, now); err != nil {
 		return nil, err
 	}
+	m.Profile.Sex = patientSex(rawPatient, vocab)
 	if err := m.conditions(rawConditions, pid, codeIndex(vocab), vocab); err != nil {
 		return nil, err
 	}
@@ -240,6 +244,23 @@ func patientAge(raw json.RawMessage, pid string, now time.Time) (int, error) {
 		return 0, badRequest(at+".birthDate", "%s", err)
 	}
 	return age, nil
+}
+
+// patientSex reads the profile's sex from the patient prefetch, which
+// patientAge has already checked: FHIR's administrative gender "female" or
+// "male", when the vocabulary declares that value; "" (not stated)
+// otherwise.
+func patientSex(raw json.RawMessage, vocab recommend.Vocabulary) string {
+	var p struct {
+		Gender string `json:"gender"`
+	}
+	if isNull(raw) || json.Unmarshal(raw, &p) != nil {
+		return ""
+	}
+	if (p.Gender == "female" || p.Gender == "male") && vocab.Label("sex", p.Gender) != "" {
+		return p.Gender
+	}
+	return ""
 }
 
 // fhirDate is a FHIR date: a year, a year and month, or a full date.

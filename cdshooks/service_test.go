@@ -2,6 +2,7 @@ package cdshooks_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -369,6 +370,43 @@ func TestAge(t *testing.T) {
 	}
 }
 
+// TestSex maps the patient's administrative gender to the profile's sex,
+// only to a value the vocabulary declares.
+func TestSex(t *testing.T) {
+	withSex := recommend.Vocabulary{Sex: []recommend.Term{{ID: "female", Label: "Female"}, {ID: "male", Label: "Male"}, {ID: "not_stated", Label: "Prefer not to say"}}}
+	tests := []struct {
+		name, patient string
+		vocab         recommend.Vocabulary
+		want          string
+	}{
+		{"female", `{"resourceType": "Patient", "gender": "female"}`, withSex, "female"},
+		{"male", `{"resourceType": "Patient", "gender": "male"}`, withSex, "male"},
+		{"other", `{"resourceType": "Patient", "gender": "other"}`, withSex, ""},
+		{"unknown", `{"resourceType": "Patient", "gender": "unknown"}`, withSex, ""},
+		{"no gender", `{"resourceType": "Patient"}`, withSex, ""},
+		{"no patient", `null`, withSex, ""},
+		{"not_stated is not a FHIR gender", `{"resourceType": "Patient", "gender": "not_stated"}`, withSex, ""},
+		{"vocabulary without sex", `{"resourceType": "Patient", "gender": "female"}`, recommend.Vocabulary{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + tt.patient + `, "conditions": null}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, tt.vocab, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Profile.Sex != tt.want {
+				t.Errorf("sex = %q, want %q", m.Profile.Sex, tt.want)
+			}
+		})
+	}
+}
+
 // TestConditionStatus counts a Condition only when it is active and not
 // refuted or entered in error.
 func TestConditionStatus(t *testing.T) {
@@ -712,4 +750,45 @@ func TestCardsLinkLabels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCardsFollowTheReferralStory checks that the cards show the referrals
+// the referral story shows, and not those it folded into them.
+func TestCardsFollowTheReferralStory(t *testing.T) {
+	eng := defaultEngine(t)
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"history_of_cancer", "leg_numbness_or_tingling"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.FoldedReferrals) == 0 {
+		t.Fatal("no referral is folded: the profile no longer tests the story")
+	}
+	cards, err := cdshooks.Cards(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, c := range cards {
+		text.WriteString(c.Summary + "\n" + c.Detail + "\n")
+	}
+	for _, r := range res.Referrals {
+		if !strings.Contains(text.String(), firstWords(r.Message)) {
+			t.Errorf("the cards do not show the referral %v", r.Rules)
+		}
+	}
+	for _, f := range res.FoldedReferrals {
+		if strings.Contains(text.String(), firstWords(f.Message)) {
+			t.Errorf("the cards show the folded referral %v", f.Rules)
+		}
+	}
+}
+
+// firstWords returns the message's second sentence, or its first when it
+// has one: the sentence that tells referrals apart.
+func firstWords(msg string) string {
+	parts := strings.SplitAfter(msg, ". ")
+	if len(parts) > 1 {
+		return strings.TrimSpace(parts[1])
+	}
+	return msg
 }

@@ -254,10 +254,15 @@ type conflictPair struct {
 //
 //   - every set in C crossed with every selection in F;
 //   - every set in C with one aggravated_by value, with one eased_by value,
-//     with one equipment id that a condition tests, or with one number
-//     field at one of its boundaries;
+//     with one equipment id that a condition tests, with one number field
+//     at one of its boundaries, or with one choice field (sex, episode) at
+//     one of its vocabulary values;
 //   - every selection in F but none, with one number field at one of its
-//     boundaries.
+//     boundaries, or with one choice field at one of its values;
+//   - the empty profile, and each profile of one condition, one red flag,
+//     one aggravated_by or one eased_by value, with two number fields at
+//     one of their boundaries each, so that a rule comparing two numbers
+//     (age with days since onset, pain with age) is explored.
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and

@@ -48,8 +48,10 @@ type numberPoint struct {
 	value float64
 }
 
-// space builds the profile space of the rule set.
-func (e *Engine) space() *space {
+// spaceShape returns the shape of the profile space, without its
+// profiles: the sets of conditions, the size of the sets of red flags,
+// the numeric boundaries, and the number points and equipment explored.
+func (e *Engine) spaceShape() (*space, []numberPoint, []string) {
 	sp := &space{boundaries: map[string][]float64{}}
 	conds := e.vocab[fieldConditions].ids()
 	flags := e.vocab[fieldRedFlags].ids()
@@ -59,18 +61,32 @@ func (e *Engine) space() *space {
 		sp.boundaries[name] = append(sp.boundaries[name], pt.value)
 	}
 	equipment := e.testedEquipment()
+	choices := e.choicePoints()
+	pairs := numberPairs(points)
+	singles := singleValues(e)
 	// Choose the largest sets whose space fits in MaxAnalyzeProfiles.
-	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points))
+	others := float64(len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(equipment) + len(points) + len(choices))
+	paired := float64(len(pairs) * (1 + len(singles)))
 	sp.conditionSetSize, sp.flagSetSize = 1, 1
 	for _, sizes := range setSizes {
 		c, f := countSubsets(len(conds), sizes[0]), countSubsets(len(flags), sizes[1])
-		if c*f+c*others+(f-1)*float64(len(points)) <= MaxAnalyzeProfiles {
+		if c*f+c*others+(f-1)*float64(len(points)+len(choices))+paired <= MaxAnalyzeProfiles {
 			sp.conditionSetSize, sp.flagSetSize = sizes[0], sizes[1]
 			break
 		}
 	}
 	sp.conditionSets = subsets(conds, sp.conditionSetSize)
+	return sp, points, equipment
+}
+
+// space builds the profile space of the rule set.
+func (e *Engine) space() *space {
+	sp, points, equipment := e.spaceShape()
+	flags := e.vocab[fieldRedFlags].ids()
 	flagSets := subsets(flags, sp.flagSetSize)
+	choices := e.choicePoints()
+	pairs := numberPairs(points)
+	singles := singleValues(e)
 
 	add := func(p Profile) {
 		if len(sp.profiles) >= MaxAnalyzeProfiles {
@@ -80,6 +96,11 @@ func (e *Engine) space() *space {
 		n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
 		for _, f := range numberFields {
 			if f.get(&p) != 0 {
+				n++
+			}
+		}
+		for _, f := range choiceFields {
+			if f.get(&p) != "" {
 				n++
 			}
 		}
@@ -104,13 +125,85 @@ func (e *Engine) space() *space {
 		for _, pt := range points {
 			add(withNumber(Profile{Conditions: cs}, pt))
 		}
+		for _, ch := range choices {
+			add(withChoice(Profile{Conditions: cs}, ch))
+		}
 	}
 	for _, fs := range flagSets[1:] {
 		for _, pt := range points {
 			add(withNumber(Profile{RedFlags: fs}, pt))
 		}
+		for _, ch := range choices {
+			add(withChoice(Profile{RedFlags: fs}, ch))
+		}
+	}
+	// Two numbers at once, for rules that compare two number fields (age
+	// with days since onset, pain with age): on the empty profile and on
+	// each single list value.
+	for _, pr := range pairs {
+		add(withNumber(withNumber(Profile{}, pr[0]), pr[1]))
+		for _, p := range singles {
+			add(withNumber(withNumber(p, pr[0]), pr[1]))
+		}
 	}
 	return sp
+}
+
+// numberPairs returns every pair of number points of two different
+// fields, in the order of points.
+func numberPairs(points []numberPoint) [][2]numberPoint {
+	var out [][2]numberPoint
+	for i, a := range points {
+		for _, b := range points[i+1:] {
+			if a.field != b.field {
+				out = append(out, [2]numberPoint{a, b})
+			}
+		}
+	}
+	return out
+}
+
+// singleValues returns a profile for each single value of conditions,
+// red_flags, aggravated_by and eased_by, in that order.
+func singleValues(e *Engine) []Profile {
+	var out []Profile
+	for _, id := range e.vocab[fieldConditions].ids() {
+		out = append(out, Profile{Conditions: []string{id}})
+	}
+	for _, id := range e.vocab[fieldRedFlags].ids() {
+		out = append(out, Profile{RedFlags: []string{id}})
+	}
+	for _, id := range e.vocab[fieldAggravatedBy].ids() {
+		out = append(out, Profile{AggravatedBy: []string{id}})
+	}
+	for _, id := range e.vocab[fieldEasedBy].ids() {
+		out = append(out, Profile{EasedBy: []string{id}})
+	}
+	return out
+}
+
+// choicePoint is one choice field at one of its values.
+type choicePoint struct {
+	field int // index into choiceFields
+	value string
+}
+
+// choicePoints returns every value of every choice field, by field, then
+// in vocabulary order.
+func (e *Engine) choicePoints() []choicePoint {
+	var out []choicePoint
+	for ci := range choiceFields {
+		for _, id := range e.vocab[numListFields+ci].ids() {
+			out = append(out, choicePoint{ci, id})
+		}
+	}
+	return out
+}
+
+// withChoice returns p with one choice field set.
+func withChoice(p Profile, ch choicePoint) Profile {
+	choiceFields[ch.field].set(&p, ch.value)
+	return p
 }
 
 // withNumber returns p with one number field set.
@@ -124,6 +217,8 @@ func withNumber(p Profile, pt numberPoint) Profile {
 		p.SittingHours = pt.value
 	case "age":
 		p.Age = int(pt.value)
+	case "pregnancy_week":
+		p.PregnancyWeek = int(pt.value)
 	}
 	return p
 }

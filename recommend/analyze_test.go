@@ -46,7 +46,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			// 3 conditions give 8 sets of at most 3 (the empty set
 			// included), 2 red flags 4 selections, and the conditions 10
 			// boundaries: 8*4 + 8*(1 aggravator + 10 boundaries) + 3*10.
-			Profiles: 150, Rules: 10, Movements: 6,
+			Profiles: 346, Rules: 10, Movements: 6,
 			Findings: map[string]int{
 				"dead_rules": 1, "never_recommended": 1, "always_true": 1, "redundant": 1,
 				"conflicts": 4, "gaps": 2, "flags_referred_in_combination": 1, "uncovered_clauses": 15,
@@ -243,7 +243,7 @@ func TestAnalyzeDefaultRules(t *testing.T) {
 	if diff := cmp.Diff([]recommend.Gap{}, a.Gaps); diff != "" {
 		t.Errorf("gaps (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"recent_fall"}, a.FlagsReferredInCombination); diff != "" {
+	if diff := cmp.Diff([]string{"recent_fall", "anticoagulants_or_bleeding_disorder", "morning_stiffness", "waking_second_half_of_night"}, a.FlagsReferredInCombination); diff != "" {
 		t.Errorf("flags referred in combination (-want +got):\n%s", diff)
 	}
 	if a.Failed() {
@@ -267,7 +267,7 @@ func TestAnalyzeBounded(t *testing.T) {
 	}
 	b.WriteString("  red_flags:\n")
 	for i := range 64 {
-		fmt.Fprintf(&b, "    - {id: f%d, label: F}\n", i)
+		fmt.Fprintf(&b, "    - {id: f%d, label: F, floor: {urgency: none, withhold: false}}\n", i)
 	}
 	b.WriteString(`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily.}]
 rules:

@@ -18,7 +18,7 @@ import (
 
 // vocabularyValidator is the cel.ASTValidator that checks what CEL's type
 // checker cannot know about a condition (see Validate).
-type vocabularyValidator struct{ vocab *[numListFields]vocabulary }
+type vocabularyValidator struct{ vocab *[numVocabFields]vocabulary }
 
 // Name names the validator for cel-go.
 func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
@@ -28,6 +28,9 @@ func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
 // in ['y'] inside a comprehension over profile.F. A blank literal, as in
 // the guard c != "", is not a vocabulary typo: no profile holds a blank
 // entry, so it is left alone.
+//
+// It reports, the same way, literals compared with a choice field that its
+// vocabulary lacks: profile.C == 'x', profile.C != 'x', profile.C in ['x'].
 //
 // It also reports the profile used other than through one of its fields,
 // as in dyn(profile).pain_level or profile == profile: field reads work
@@ -51,7 +54,7 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 		if voc.index(s) >= 0 {
 			return
 		}
-		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, listFields[field].name, words.DidYouMean(s, voc.ids())))
+		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
 	}
 	checkAll := func(e ast.Expr, field int) {
 		if e.Kind() == ast.ListKind {
@@ -79,9 +82,23 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 	}
 	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
 		call := n.AsCall()
-		if call.FunctionName() == operators.In && len(call.Args()) == 2 {
-			if f := vocabField(call.Args()[1]); f >= 0 {
-				check(call.Args()[0], f)
+		args := call.Args()
+		if len(args) != 2 {
+			continue
+		}
+		switch call.FunctionName() {
+		case operators.In:
+			if f := vocabField(args[1]); f >= 0 {
+				check(args[0], f)
+			}
+			if f := choiceVocabField(args[0]); f >= 0 {
+				checkAll(args[1], f)
+			}
+		case operators.Equals, operators.NotEquals:
+			if f := choiceVocabField(args[0]); f >= 0 {
+				check(args[1], f)
+			} else if f := choiceVocabField(args[1]); f >= 0 {
+				check(args[0], f)
 			}
 		}
 	}
@@ -163,4 +180,20 @@ func vocabField(e ast.Expr) int {
 		return -1
 	}
 	return listFieldIndex(sel.FieldName())
+}
+
+// choiceVocabField returns the vocabulary index of the choice field e
+// selects, as in profile.sex, or -1.
+func choiceVocabField(e ast.Expr) int {
+	if e.Kind() != ast.SelectKind {
+		return -1
+	}
+	sel := e.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
+		return -1
+	}
+	if ci := choiceFieldIndex(sel.FieldName()); ci >= 0 {
+		return numListFields + ci
+	}
+	return -1
 }

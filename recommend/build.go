@@ -60,14 +60,15 @@ func slab[T any](s []T, n, chunk int) []T {
 func (e *Engine) build(d *decisions) *Result {
 	b := &builder{e: e, seen: d.seen, merged: d.merged[:0]}
 	res := &Result{
-		Referrals:      make([]Referral, 0, len(d.referrals)),
-		Recommended:    []Item{},
-		Avoided:        []Item{},
-		Conflicts:      []Conflict{},
-		NeedsEquipment: []EquipmentNeed{},
-		Trace:          make([]TraceEntry, len(e.rules)),
-		RuleSet:        e.ruleSet,
-		Disclaimer:     Disclaimer,
+		Referrals:       make([]Referral, 0, len(d.referrals)),
+		FoldedReferrals: []FoldedReferral{},
+		Recommended:     []Item{},
+		Avoided:         []Item{},
+		Conflicts:       []Conflict{},
+		NeedsEquipment:  []EquipmentNeed{},
+		Trace:           make([]TraceEntry, len(e.rules)),
+		RuleSet:         e.ruleSet,
+		Disclaimer:      Disclaimer,
 	}
 	for ri := range e.rules {
 		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
@@ -128,11 +129,14 @@ func (e *Engine) build(d *decisions) *Result {
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
 	for _, ri := range d.referrals {
-		res.Referrals = b.addReferral(res.Referrals, ri)
+		if d.shown(ri) {
+			res.Referrals = b.addReferral(res.Referrals, ri)
+		}
 	}
 	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
 	})
+	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
@@ -167,6 +171,10 @@ func (e *Engine) build(d *decisions) *Result {
 		res.Withheld = true
 		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +
 			strings.Join(e.ruleIDs(d.withholding), ", ") + "."
+	}
+	if d.incomplete {
+		res.Withheld, res.Incomplete = true, true
+		res.WithheldReason = strings.TrimPrefix(res.WithheldReason+" "+IncompleteReason, " ")
 	}
 	return res
 }

@@ -30,6 +30,7 @@ var profileType = types.NewObjectType(profileTypeName)
 type celProfile struct {
 	lists   [numListFields]ref.Val
 	numbers [len(numberFields)]ref.Val
+	choices [numChoiceFields]ref.Val
 }
 
 func newCELProfile(p *Profile) *celProfile {
@@ -43,6 +44,9 @@ func newCELProfile(p *Profile) *celProfile {
 		} else {
 			c.numbers[i] = types.Int(int64(f.get(p)))
 		}
+	}
+	for i, f := range choiceFields {
+		c.choices[i] = types.String(f.get(p))
 	}
 	return c
 }
@@ -145,6 +149,20 @@ func newProfileProvider() (*profileProvider, error) {
 					return nil, err
 				}
 				return c.numbers[i], nil
+			},
+		}
+		p.names = append(p.names, f.name)
+	}
+	for i, f := range choiceFields {
+		p.fields[f.name] = &types.FieldType{
+			Type:  types.StringType,
+			IsSet: isSet,
+			GetFrom: func(obj any) (any, error) {
+				c, err := asProfile(obj)
+				if err != nil {
+					return nil, err
+				}
+				return c.choices[i], nil
 			},
 		}
 		p.names = append(p.names, f.name)
@@ -280,11 +298,15 @@ func conditionOptions(loops bool, estMax, costLimit uint64) []cel.ProgramOption 
 
 // profileSizes tells CEL's cost estimator how large the parts of a valid
 // profile can be: Validate caps every list at MaxListLen entries and every
-// entry at MaxEntryLen bytes (so at most as many characters).
+// entry, and every choice field, at MaxEntryLen bytes (so at most as many
+// characters).
 type profileSizes struct{}
 
 func (profileSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
 	path := n.Path()
+	if len(path) == 2 && path[0] == "profile" && choiceFieldIndex(path[1]) >= 0 {
+		return &checker.SizeEstimate{Min: 0, Max: MaxEntryLen}
+	}
 	if len(path) < 2 || path[0] != "profile" || listFieldIndex(path[1]) < 0 {
 		return nil
 	}

@@ -25,6 +25,12 @@ var movementKinds = []string{"stretch", "mobility", "decompression", "strengthen
 
 var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
 
+// floorNone is the floor urgency of a red flag that needs no referral on
+// its own, and floorUrgencies the urgencies a floor may give.
+const floorNone = "none"
+
+var floorUrgencies = append(slices.Clone(urgencies), floorNone)
+
 // sourceKinds are the allowed source kinds, from the strongest kind of
 // evidence to the weakest (see SourceKinds).
 var sourceKinds = sourceKindIDs("")
@@ -45,6 +51,14 @@ type compiler struct {
 	// immutable and safe for concurrent use.
 	conds map[string]compiledCondition
 	smoke []smokeProfile
+	// parsed holds the declaration of each rule of e.rules; explored is
+	// the profile space Analyze explores and shape its shape alone, each
+	// made on first use by the load-time proofs (see space and
+	// spaceShape).
+	parsed          []*parse.Rule
+	explored, shape *space
+	// runtimeEvals counts the evaluations of the runtime check.
+	runtimeEvals int
 
 	// budget is the most a condition's estimated cost may be, and
 	// costLimit the most its actual cost may be when it runs.
@@ -79,6 +93,19 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.vocabulary()
 	c.movements()
 	c.rules()
+	c.e.evaluationOrder()
+	if iss.Len() == 0 {
+		c.checkRuleCount()
+	}
+	if !cfg.noRuntimeCheck {
+		// Each condition that compiled is searched for runtime errors
+		// (runtimecheck.go); the floors are proved on a rule set without
+		// other problems, whose every rule is in place (floors.go).
+		c.runtimeEvals = c.runtimeCheck(c.parsed)
+	}
+	if iss.Len() == 0 {
+		c.proveFloors()
+	}
 	if iss.Len() > 0 {
 		return nil, loadError(iss)
 	}
@@ -134,20 +161,47 @@ func (c *compiler) sources() {
 }
 
 func (c *compiler) vocabulary() {
-	var seen [numListFields]map[string]parse.FilePos
+	var seen [numVocabFields]map[string]parse.FilePos
 	for i := range c.e.vocab {
 		c.e.vocab[i].byID = map[string]int{}
 		seen[i] = map[string]parse.FilePos{}
 	}
 	for _, v := range c.doc.Vocab {
-		if c.duplicate(seen[v.Field], "vocabulary."+listFields[v.Field].name, v.ID) {
+		if c.duplicate(seen[v.Field], "vocabulary."+vocabFieldName(v.Field), v.ID) {
 			continue
+		}
+		if v.Field >= numListFields && len(v.Codes) > 0 {
+			c.iss.Add(v.Codes[0].System.Pos, "codes are for the values of list fields, which coded data such as FHIR Conditions fill; vocabulary.%s takes none: remove them", vocabFieldName(v.Field))
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
-		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes)})
+		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes), c.floor(v)})
 	}
 	c.codeCategories()
+}
+
+// floor returns the safety floor of vocabulary term v, checking its
+// urgency, or nil when it has none: the parse stage reported a red flag
+// without one.
+func (c *compiler) floor(v *parse.Term) *Floor {
+	if v.Floor == nil {
+		return nil
+	}
+	u := v.Floor.Urgency.S
+	switch {
+	case !slices.Contains(floorUrgencies, u):
+		c.unknownOf(v.Floor.Urgency, "floor urgency", floorUrgencies)
+		return nil
+	case u == floorNone && v.Floor.Withhold:
+		c.iss.Add(v.Floor.Pos, "a floor that withholds advice needs a referral to say why: give an urgency (emergency, urgent or routine), or withhold: false")
+		return nil
+	case u == floorNone:
+		u = ""
+	}
+	return &Floor{
+		RedFlag: v.ID.S, Urgency: Urgency(u), Withhold: v.Floor.Withhold,
+		File: v.Floor.Pos.File, Line: v.Floor.Pos.Line, Column: v.Floor.Pos.Column,
+	}
 }
 
 // codeCategories reports a code that lies inside a category (a code given
@@ -172,7 +226,7 @@ func (c *compiler) codeCategories() {
 				if cat.term != v && cat.code.System.S == cd.System.S && cd.Code.S != cat.code.Code.S &&
 					strings.HasPrefix(cd.Code.S, cat.code.Code.S) {
 					c.iss.Add(cd.Code.Pos, "code %q of %s lies inside category %q, which %s %q gives with subcodes: true at %s; a code stands for one term",
-						cd.Code.S, cd.System.S, cat.code.Code.S, listFields[cat.term.Field].label, cat.term.ID.S, cat.code.Code.Pos)
+						cd.Code.S, cd.System.S, cat.code.Code.S, vocabFieldLabel(cat.term.Field), cat.term.ID.S, cat.code.Code.Pos)
 				}
 			}
 		}
@@ -294,7 +348,7 @@ func (c *compiler) rules() {
 			cr.say = c.message(r.Say)
 		}
 		if r.Refer != nil {
-			cr.refer = &compiledReferral{urgency: Urgency(r.Refer.Urgency.S), message: r.Refer.Message, withhold: r.Refer.Withhold}
+			cr.refer = c.referral(r.Refer, cr.ast)
 			if r.Refer.Urgency.S != "" && !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
@@ -309,7 +363,29 @@ func (c *compiler) rules() {
 			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.Locator, Claim: ct.Claim}))
 		}
 		c.e.rules = append(c.e.rules, cr)
+		c.parsed = append(c.parsed, r)
 	}
+}
+
+// space returns the profile space Analyze explores for the rule set,
+// made on first use.
+func (c *compiler) space() *space {
+	if c.explored == nil {
+		c.explored = c.e.space()
+	}
+	return c.explored
+}
+
+// spaceShape returns the shape of that space, without its profiles (see
+// Engine.spaceShape), made on first use.
+func (c *compiler) spaceShape() *space {
+	switch {
+	case c.explored != nil:
+		return c.explored
+	case c.shape == nil:
+		c.shape, _, _ = c.e.spaceShape()
+	}
+	return c.shape
 }
 
 // citation returns the index of ct in the engine's citation table, adding

@@ -105,17 +105,22 @@ type smokeProfile struct {
 }
 
 // smokeProfiles returns the profiles every condition is tried on at load:
-// an empty one, and one holding every vocabulary value and the largest
-// numbers. A condition that fails on either, such as one that indexes a
+// an empty one, and one holding every vocabulary value (the last, for a
+// choice field) and the largest numbers. A condition that fails on either, such as one that indexes a
 // list that may be empty, would fail Recommend for real people, so it is a
 // load error instead.
 func (c *compiler) smokeProfiles() []smokeProfile {
 	if c.smoke == nil {
-		full := Profile{PainLevel: 10, DaysSinceOnset: MaxDaysSinceOnset, SittingHours: 24, Age: MaxAge}
+		full := Profile{PainLevel: 10, DaysSinceOnset: MaxDaysSinceOnset, SittingHours: 24, Age: MaxAge, PregnancyWeek: MaxPregnancyWeek}
 		lists := [numListFields]*[]string{&full.Conditions, &full.RedFlags, &full.AggravatedBy, &full.EasedBy, &full.Equipment}
 		for i, l := range lists {
 			ids := c.e.vocab[i].ids()
 			*l = ids[:min(len(ids), MaxListLen)]
+		}
+		for ci, f := range choiceFields {
+			if ids := c.e.vocab[numListFields+ci].ids(); len(ids) > 0 {
+				f.set(&full, ids[len(ids)-1])
+			}
 		}
 		c.smoke = []smokeProfile{
 			{"an empty profile", newCELProfile(&Profile{})},

@@ -27,10 +27,11 @@ import (
 //   - the profile is a mapping of the fields of [Profile], by their JSON
 //     names, each given at most once; an unknown field is an error, with a
 //     did-you-mean;
-//   - a list field holds strings; a number field holds a number: a whole
-//     number for pain_level, days_since_onset and age (7, 7.0 and 7e0 are
-//     the same; 7.5 is an error), within the field's range (see
-//     [Engine.Validate]), quoted in messages exactly as written;
+//   - a list field holds strings; a choice field (sex, episode) holds a
+//     string, "" meaning not stated; a number field holds a number: a whole
+//     number for pain_level, days_since_onset, age and pregnancy_week (7,
+//     7.0 and 7e0 are the same; 7.5 is an error), within the field's range
+//     (see [Engine.Validate]), quoted in messages exactly as written;
 //   - null is not a value: a null field, list entry (in YAML also ~ or an
 //     empty "- " entry) or profile is an error, and so is an input with no
 //     profile in it ({} is the empty profile);
@@ -50,8 +51,8 @@ import (
 // of the offending text when the decoder knows them (every problem but
 // "input holds no profile" and "input is larger than ..."). A failure to
 // read r is returned wrapped, and is not a *ProfileError. DecodeProfile
-// does not check list values against a vocabulary, nor the lengths of
-// lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
+// does not check list and choice values against a vocabulary, nor the
+// lengths of lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
 // [Engine.DecodeProfile] does both, with positions for every problem.
 func DecodeProfile(r io.Reader) (Profile, error) {
 	p, _, err := decodeProfile(r, false)
@@ -113,6 +114,11 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 			return Profile{}, nil, parseProblem(err)
 		}
 		return decodeJSON(data, nil, record)
+	}
+	// A cheap first pass refuses nesting far deeper than a profile needs,
+	// before the YAML decoder builds every level.
+	if err := parse.CheckNesting(data, "a profile"); err != nil {
+		return Profile{}, nil, parseProblem(err)
 	}
 	top, err := parse.Document(data, "a profile")
 	if errors.Is(err, parse.ErrNoDocument) {
@@ -327,6 +333,18 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 	r.note(name, off)
 	if v.Kind() == reflect.Slice {
 		return r.list(name, v, tok, off)
+	}
+	if v.Kind() == reflect.String {
+		s, ok := tok.(string)
+		if !ok {
+			return r.wrongType(tok, off, FieldProblem{Field: name}, "want a string", "field")
+		}
+		if raw := r.data[off:r.dec.InputOffset()]; strings.ContainsRune(s, utf8.RuneError) && loneSurrogate(raw) {
+			return r.add(off, FieldProblem{Field: name, Value: numberText(string(raw)),
+				Message: "a \\u escape is half of a UTF-16 surrogate pair: write the character itself"})
+		}
+		v.SetString(s)
+		return nil
 	}
 	num, ok := tok.(json.Number)
 	if !ok {

@@ -7,12 +7,14 @@ package recommend
 //	'x' in profile.F
 //	profile.F.exists(v, v in ['x', 'y', ...])
 //	profile.N op literal, literal op profile.N    (op: < <= > >= == !=)
+//	profile.C == 'x', 'x' == profile.C, and the same with !=
+//	profile.C in ['x', 'y', ...]
 //	i op j, where i and j are int sums (+, -) of int literals, int fields
 //	and conditionals (c ? i : j) whose condition is a direct check
 //	true, false
 //	a && b, a || b, !a, (a), of the above
 //
-// where F is a list field and N a number field. None of them can fail, so
+// where F is a list field, N a number field and C a choice field. None of them can fail, so
 // Go's short-circuit && and || give CEL's result, whose commutative
 // handling of errors never comes into play. TestDirectChecksMatchCEL
 // proves the two equal over generated conditions and profiles.
@@ -82,6 +84,9 @@ func direct(e ast.Expr) directCheck {
 			if len(args) != 2 {
 				return nil
 			}
+			if c := directChoiceIn(args[0], args[1]); c != nil {
+				return c
+			}
 			s, ok := stringLiteral(args[0])
 			f := profileField(args[1])
 			if !ok || f < 0 || f >= len(listFields) {
@@ -95,6 +100,9 @@ func direct(e ast.Expr) directCheck {
 				return nil
 			}
 			if c := directCompare(fn, args[0], args[1]); c != nil {
+				return c
+			}
+			if c := directChoiceCompare(fn, args[0], args[1]); c != nil {
 				return c
 			}
 			return directIntCompare(fn, args[0], args[1])
@@ -346,4 +354,61 @@ func directInt(e ast.Expr) func(*Profile) int64 {
 		}
 	}
 	return nil
+}
+
+// choiceFieldOf returns the index in choiceFields of the field e reads,
+// profile.C, or -1.
+func choiceFieldOf(e ast.Expr) int {
+	if e.Kind() != ast.SelectKind {
+		return -1
+	}
+	sel := e.AsSelect()
+	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
+		return -1
+	}
+	return choiceFieldIndex(sel.FieldName())
+}
+
+// directChoiceCompare compiles profile.C == 'x' or != 'x', in either
+// order.
+func directChoiceCompare(op string, l, r ast.Expr) directCheck {
+	if op != operators.Equals && op != operators.NotEquals {
+		return nil
+	}
+	f := choiceFieldOf(l)
+	lit := r
+	if f < 0 {
+		f, lit = choiceFieldOf(r), l
+	}
+	s, ok := stringLiteral(lit)
+	if f < 0 || !ok {
+		return nil
+	}
+	get := choiceFields[f].get
+	if op == operators.Equals {
+		return func(p *Profile) bool { return get(p) == s }
+	}
+	return func(p *Profile) bool { return get(p) != s }
+}
+
+// directChoiceIn compiles profile.C in ['x', 'y', ...].
+func directChoiceIn(l, r ast.Expr) directCheck {
+	f := choiceFieldOf(l)
+	if f < 0 || r.Kind() != ast.ListKind {
+		return nil
+	}
+	list := r.AsList()
+	if len(list.OptionalIndices()) > 0 || list.Size() > maxDirectLiterals {
+		return nil
+	}
+	set := make([]string, 0, list.Size())
+	for _, el := range list.Elements() {
+		s, ok := stringLiteral(el)
+		if !ok {
+			return nil
+		}
+		set = append(set, s)
+	}
+	get := choiceFields[f].get
+	return func(p *Profile) bool { return slices.Contains(set, get(p)) }
 }

@@ -20,7 +20,7 @@ type directGen struct {
 
 var directWords = []string{"a", "b", "c", "d", "e"}
 
-var directIntFields = []string{"pain_level", "days_since_onset", "age"}
+var directIntFields = []string{"pain_level", "days_since_onset", "age", "pregnancy_week"}
 
 func (g *directGen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
 
@@ -54,9 +54,12 @@ func (g *directGen) intExpr(depth int) string {
 var directCompareOps = []string{"<", "<=", ">", ">=", "==", "!="}
 
 func (g *directGen) cond(depth int) string {
-	n := g.r.IntN(9)
+	n := g.r.IntN(10)
 	if depth <= 0 {
 		n = g.r.IntN(5)
+		if n == 4 && g.r.IntN(2) == 0 {
+			n = 9
+		}
 	}
 	switch n {
 	case 0:
@@ -103,6 +106,17 @@ func (g *directGen) cond(depth int) string {
 		return fmt.Sprintf("(%s && %s)", g.cond(depth-1), g.cond(depth-1))
 	case 7:
 		return fmt.Sprintf("(%s || %s)", g.cond(depth-1), g.cond(depth-1))
+	case 9:
+		// A choice field against a literal or a list of literals.
+		f := "profile." + choiceFields[g.r.IntN(len(choiceFields))].name
+		lit := "'" + g.pick(append([]string{""}, directWords...)) + "'"
+		switch g.r.IntN(3) {
+		case 0:
+			return fmt.Sprintf("%s %s %s", f, g.pick([]string{"==", "!="}), lit)
+		case 1:
+			return fmt.Sprintf("%s %s %s", lit, g.pick([]string{"==", "!="}), f)
+		}
+		return fmt.Sprintf("%s in [%s, '%s']", f, lit, g.pick(directWords))
 	default:
 		return fmt.Sprintf("%s %s %s", g.intExpr(depth-1), g.pick(directCompareOps), g.intExpr(depth-1))
 	}
@@ -125,6 +139,9 @@ func directProfile(r *rand.Rand) Profile {
 		DaysSinceOnset: []int{0, 1, 28, 84, 85, MaxDaysSinceOnset, r.IntN(400)}[r.IntN(7)],
 		SittingHours:   hours[r.IntN(len(hours))],
 		Age:            []int{0, 15, 16, 50, 51, MaxAge, r.IntN(MaxAge + 1)}[r.IntN(7)],
+		Sex:            []string{"", "a", "b"}[r.IntN(3)],
+		Episode:        []string{"", "c", "d"}[r.IntN(3)],
+		PregnancyWeek:  []int{0, 19, 20, 42}[r.IntN(4)],
 	}
 }
 

@@ -73,12 +73,26 @@ The resolve stage applies these rules, in this order of precedence:
     referral with withhold set empties Recommended and NeedsEquipment, and
     drops the cautioned conflicts, which were about recommended movements;
     Avoided and the avoided conflicts stay, and Withheld and WithheldReason
-    say why.
+    say why. The referral story (referral.go) makes several referrals one
+    plan: the most urgent leads, and a referral of its pathway, one whose
+    rule names a reported red flag that a more urgent referral's rule names
+    too, or one that invites activity beside a more urgent referral or
+    withheld advice, is folded into it: Result.FoldedReferrals keeps it,
+    and a folded referral that withholds still withholds. When every
+    withholding referral says keep_active, the stay_active messages stay.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.
- 6. If any rule fails to evaluate, Recommend returns an error naming the
-    rule and no result, because a skipped avoid rule could let a harmful
-    movement through.
+ 6. No failure hides a referral. Load refuses a rule set with no rules,
+    proves each red flag's floor (see [Floor]) and searches every condition
+    for runtime errors, each refused at file:line:col. The rules that refer
+    to a clinician are evaluated first, all of them, whatever the context
+    says (every condition's cost is bounded at load). If a rule still fails
+    to evaluate, or the context is done before every rule has run,
+    Recommend gives no movement advice, because a skipped avoid rule could
+    let a harmful movement through: it returns a *PartialError naming the
+    cause, whose Result holds the referrals with the rest withheld and
+    Incomplete set. A referral rule that fails counts as matched, so that it
+    errs toward a clinician.
 
 Where a clinical guideline and a web article disagree, the safer side wins
 and the conflict is shown with both citations. The engine does not rank
@@ -99,7 +113,9 @@ the [Disclaimer].
 
 A rule's say effect gives a key message (kind safety_net, reassurance,
 stay_active or pacing). Result.Messages lists safety nets first, then the
-other kinds in that order; a withheld result keeps only the safety nets.
+other kinds in that order; a withheld result keeps only the safety nets,
+and the stay_active messages when every withholding referral says
+keep_active.
 A recommend effect with a priority (1 to 9) offers one movement for
 Result.Plan: the first of its movements, in the order written, that is
 recommended. The plan lists offered movements by their best priority, then

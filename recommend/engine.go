@@ -19,9 +19,14 @@ import (
 type Engine struct {
 	sources   []Source
 	sourceIdx map[string]int
-	vocab     [numListFields]vocabulary
+	vocab     [numVocabFields]vocabulary
 	movements []movement
 	rules     []rule
+	// order is the order rules are evaluated in: the referral rules,
+	// then the others, each in rule-set order.
+	order []int
+	// nRefer is how many rules refer: order[:nRefer] are they.
+	nRefer int
 	// citations holds every distinct citation of the rule set once.
 	citations []Citation
 	ruleSet   RuleSet
@@ -96,6 +101,9 @@ type vocabulary struct {
 type vocabEntry struct {
 	id, label string
 	codes     []Code // see views.go
+	// floor is the red flag's safety floor (see Floor), or nil for the
+	// entries of other fields.
+	floor *Floor
 }
 
 func (v *vocabulary) index(id string) int {
@@ -167,6 +175,14 @@ type compiledReferral struct {
 	urgency  Urgency
 	message  string
 	withhold bool
+	// The referral story (referral.go): the pathway, or ""; whether the
+	// message invites activity; whether a withholding referral keeps the
+	// stay-active messages; and the red flags, as indexes into the
+	// red-flag vocabulary, that the rule's condition names.
+	pathway         string
+	invitesActivity bool
+	keepActive      bool
+	flags           []int
 }
 
 // DefaultMaxFileSize is the largest rule file Load accepts unless
@@ -181,6 +197,10 @@ type loadConfig struct {
 	// costLimit is the runtime cost limit of each condition; tests lower
 	// it to prove that the limit applies.
 	costLimit uint64
+	// noRuntimeCheck skips the load-time search for runtime errors
+	// (runtimecheck.go); only tests set it, to reach Recommend with
+	// conditions that the check would refuse.
+	noRuntimeCheck bool
 }
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
@@ -226,8 +246,8 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		}
 	}
 	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
-	for _, f := range listFields {
-		rs.Fields = append(rs.Fields, parse.Field{Name: f.name, Label: f.label})
+	for fi := range numVocabFields {
+		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi), Floors: fi == fieldRedFlags})
 	}
 	iss := &parse.Issues{}
 	var names []string

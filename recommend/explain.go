@@ -128,6 +128,10 @@ type RuleExplanation struct {
 	Effects []NamingEffect `json:"effects"`
 	// Referral is the rule's referral, or nil when it has none.
 	Referral *RuleReferral `json:"referral,omitempty"`
+	// Folded, in a referral explanation, says that the rule matched but
+	// its referral was folded into another (see Result.FoldedReferrals);
+	// nil otherwise.
+	Folded *ReferralFold `json:"folded,omitempty"`
 	// Because is the rule's reason.
 	Because string `json:"because"`
 	// Citations are the rule's citations, in the order written.
@@ -167,11 +171,13 @@ type ClauseExplanation struct {
 // and citations. The outcome comes from the same decision record as the
 // Result of Recommend, so the two always agree.
 //
-// Explain checks ctx, then the movement id (an unknown id is an error
-// matching ErrUnknownMovement, with a did-you-mean), then p (an invalid
-// profile is a *ProfileError). It evaluates every rule as Recommend does,
-// and fails as Recommend fails. It then runs the conditions of the rules
-// it explains again with their evaluation state tracked: explaining costs
+// Explain checks the movement id (an unknown id is an error matching
+// ErrUnknownMovement, with a did-you-mean), then p (an invalid profile is
+// a *ProfileError). It evaluates every rule as Recommend does, and fails
+// as Recommend fails: when a rule fails, or ctx is done, before every rule
+// has run, it returns a nil *Explanation and a *PartialError whose Result
+// holds the referrals. It then runs the conditions of the rules it
+// explains again with their evaluation state tracked: explaining costs
 // more than recommending, and only Explain pays for it. A nil ctx or a nil
 // *Engine is an error.
 func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Explanation, error) {
@@ -266,7 +272,9 @@ func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExpl
 	ex := e.newExplainer(ctx, &p)
 	for ri := range e.rules {
 		if e.rules[ri].refer != nil {
-			x.Rules = append(x.Rules, ex.rule(ri, d.matched[ri]))
+			re := ex.rule(ri, d.matched[ri])
+			re.Folded = foldOf(res, e.rules[ri].id)
+			x.Rules = append(x.Rules, re)
 		}
 	}
 	switch {
@@ -279,6 +287,10 @@ func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExpl
 		x.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
 			capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
 	}
+	if n := len(res.FoldedReferrals); n > 0 {
+		x.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
+			capital(words.Count(n, "referral")))
+	}
 	return x, nil
 }
 
@@ -289,9 +301,9 @@ type explainError struct{ err error }
 func (e *explainError) Error() string { return escapeText(e.err.Error()) }
 func (e *explainError) Unwrap() error { return e.err }
 
-// explainSetup checks the inputs as Recommend does, with check run after
-// the context and before the profile, and returns the decision record and
-// the Result built from it.
+// explainSetup checks the inputs as Recommend does, with check run before
+// the profile, and returns the decision record and the Result built from
+// it, or a *PartialError as Recommend does.
 func (e *Engine) explainSetup(ctx context.Context, p Profile, check func() error) (*decisions, *Result, error) {
 	switch {
 	case e == nil:
@@ -299,23 +311,22 @@ func (e *Engine) explainSetup(ctx context.Context, p Profile, check func() error
 	case ctx == nil:
 		return nil, nil, errors.New("explain: nil context: pass context.Background() or a request's context")
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
-		return nil, nil, err
-	}
 	if check != nil {
 		if err := check(); err != nil {
 			return nil, nil, err
 		}
 	}
 	if err := e.Validate(p); err != nil {
+		if cerr := ctxDone(ctx); cerr != nil {
+			return nil, nil, cerr
+		}
 		return nil, nil, err
 	}
-	matched, err := e.evaluate(ctx, &p)
-	if err != nil {
-		return nil, nil, err
+	d := e.newDecisions()
+	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
+		return nil, nil, &PartialError{Result: e.partial(d, &p), Err: err}
 	}
-	d := e.resolve(&p, matched)
+	e.resolveInto(d, &p)
 	return d, e.build(d), nil
 }
 
@@ -441,7 +452,7 @@ func (x *explainer) rule(ri int, matched bool) RuleExplanation {
 		re.Citations[j] = e.citations[ci]
 	}
 	if r.refer != nil {
-		re.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+		re.Referral = r.refer.view()
 	}
 	re.Clauses = x.clauses(r, matched)
 	says := make([]string, 0, len(re.Clauses))
@@ -582,6 +593,9 @@ func (w *explainWalker) leaf(e ast.Expr) (ClauseExplanation, bool) {
 	case ast.CallKind:
 		call := e.AsCall()
 		args := call.Args()
+		if c, ok := w.choiceClause(c, call.FunctionName(), args); ok {
+			return c, true
+		}
 		if call.FunctionName() == operators.In && len(args) == 2 {
 			id, ok := explainString(args[0])
 			fi := explainListField(args[1])
@@ -679,6 +693,87 @@ func (w *explainWalker) labels(fi int, ids []string) []string {
 	return out
 }
 
+// choiceClause explains a choice field compared with values: profile.C ==
+// 'x' or != 'x', either way round, or profile.C in ['x', 'y']: "your kind
+// of episode is a flare-up ..., the rule needs a new episode".
+func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.Expr) (ClauseExplanation, bool) {
+	if len(args) != 2 {
+		return ClauseExplanation{}, false
+	}
+	field, other := args[0], args[1]
+	ci := explainChoiceField(field)
+	if ci < 0 && fn != operators.In {
+		field, other = args[1], args[0]
+		ci = explainChoiceField(field)
+	}
+	if ci < 0 {
+		return ClauseExplanation{}, false
+	}
+	var ids []string
+	switch {
+	case fn == operators.In && other.Kind() == ast.ListKind:
+		for _, el := range other.AsList().Elements() {
+			id, ok := explainString(el)
+			if !ok {
+				return ClauseExplanation{}, false
+			}
+			ids = append(ids, id)
+		}
+	case fn == operators.Equals || fn == operators.NotEquals:
+		id, ok := explainString(other)
+		if !ok {
+			return ClauseExplanation{}, false
+		}
+		ids = []string{id}
+	default:
+		return ClauseExplanation{}, false
+	}
+	f := choiceFields[ci]
+	have := f.get(w.x.p)
+	c.Field, c.Values = f.name, []string{have}
+	label := func(id string) string {
+		if id == "" {
+			return "not stated"
+		}
+		voc := &w.x.e.vocab[numListFields+ci]
+		if j := voc.index(id); j >= 0 && voc.entries[j].label != "" {
+			return explainLowerFirst(voc.entries[j].label)
+		}
+		return id
+	}
+	labels := make([]string, len(ids))
+	for i, id := range ids {
+		labels[i] = label(id)
+	}
+	fact := fmt.Sprintf("your %s is %s", f.label, label(have))
+	if have == "" {
+		fact = fmt.Sprintf("your %s is not stated", f.label)
+	}
+	need := explainJoin(labels, "or")
+	if fn == operators.NotEquals {
+		need = "anything but " + need
+	}
+	if c.Value {
+		c.Says = fmt.Sprintf("%s, which is %s", fact, need)
+		if fn == operators.Equals || fn == operators.In {
+			c.Says = fact
+		}
+	} else {
+		c.Says = fmt.Sprintf("%s, the rule needs %s", fact, need)
+	}
+	return c, true
+}
+
+// explainChoiceField returns the index in choiceFields of the field e
+// reads, profile.C, or -1.
+func explainChoiceField(e ast.Expr) int {
+	name, ok := explainProfileField(e)
+	if !ok {
+		return -1
+	}
+	return choiceFieldIndex(name)
+}
+
 // explainNumberPhrases say what the profile's number fields hold, in
 // sentences, with %s for the number.
 var explainNumberPhrases = map[string]string{
@@ -686,6 +781,7 @@ var explainNumberPhrases = map[string]string{
 	"days_since_onset": "your pain began %s days ago",
 	"sitting_hours":    "you sit %s hours a day",
 	"age":              "your age is %s",
+	"pregnancy_week":   "your week of pregnancy is %s",
 }
 
 // comparison explains a profile number compared with a number literal,
@@ -732,7 +828,7 @@ func (w *explainWalker) comparison(c ClauseExplanation, fn string, a, b ast.Expr
 		if phrase == "" {
 			phrase = "your " + strings.ReplaceAll(f.name, "_", " ") + " is %s"
 		}
-		if f.name == "age" && f.get(w.x.p) == 0 {
+		if (f.name == "age" || f.name == "pregnancy_week") && f.get(w.x.p) == 0 {
 			have = "not given"
 		}
 		fact = fmt.Sprintf(phrase, have)
@@ -987,6 +1083,9 @@ func WriteReferralExplanation(w io.Writer, x *ReferralExplanation) error {
 				}
 				t.p("     %s referral; %s.\n", capital(string(r.Referral.Urgency)), hold)
 				t.p("     Tells you: %s\n", r.Referral.Message)
+				if r.Folded != nil {
+					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
+				}
 			})
 		}
 	}

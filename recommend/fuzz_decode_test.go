@@ -37,7 +37,7 @@ func FuzzDecodeProfileJSON(f *testing.F) {
 			t.Fatalf("DecodeProfile accepted %q, which encoding/json refuses: %v", data, err)
 		}
 		for k, v := range loose { // as omitempty leaves them out
-			if l, ok := v.([]any); ok && len(l) == 0 || v == 0.0 {
+			if l, ok := v.([]any); ok && len(l) == 0 || v == 0.0 || v == "" {
 				delete(loose, k)
 			}
 		}

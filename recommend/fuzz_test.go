@@ -195,4 +195,14 @@ func checkInvariants(t *testing.T, res *recommend.Result) {
 			t.Fatalf("referrals out of order: %s before %s", res.Referrals[i-1].Urgency, res.Referrals[i].Urgency)
 		}
 	}
+	// The referral story folds a referral only into one at least as
+	// urgent, so the most urgent referral is always shown.
+	for _, f := range res.FoldedReferrals {
+		if len(res.Referrals) == 0 || !res.Referrals[0].Urgency.AtLeast(f.Urgency) {
+			t.Fatalf("folded referral %v (%s) is more urgent than every shown one", f.Rules, f.Urgency)
+		}
+		if f.Withhold && !res.Withheld {
+			t.Fatalf("folded referral %v withholds, but advice is not withheld", f.Rules)
+		}
+	}
 }

@@ -31,6 +31,8 @@ func TestMinimalRulesLoad(t *testing.T) {
 // A scenario may have an options section, one option a line:
 //
 //	max-file-size N   load with recommend.WithMaxFileSize(N)
+//	no-base           load the scenario's files alone, without the minimal
+//	                  rule set under base/
 //	escapes           in the rule file sections, \xNN stands for the byte
 //	                  with hex value NN, so that a fixture can hold bytes
 //	                  that are not UTF-8 and still be a text file
@@ -84,9 +86,8 @@ func TestLoadErrors(t *testing.T) {
 func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	dirFS(t, "../testdata/minimal", "base/", fsys)
 	var opts []recommend.Option
-	escapes := false
+	escapes, base := false, true
 	if o, ok := a.get("options"); ok {
 		for _, line := range strings.Split(string(o), "\n") {
 			f := strings.Fields(line)
@@ -94,6 +95,8 @@ func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 			case len(f) == 0:
 			case f[0] == "escapes" && len(f) == 1:
 				escapes = true
+			case f[0] == "no-base" && len(f) == 1:
+				base = false
 			case f[0] == "max-file-size" && len(f) == 2:
 				n, err := strconv.ParseInt(f[1], 10, 64)
 				if err != nil {
@@ -104,6 +107,9 @@ func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 				t.Fatalf("options: unknown option %q", line)
 			}
 		}
+	}
+	if base {
+		dirFS(t, "../testdata/minimal", "base/", fsys)
 	}
 	for _, f := range a.files {
 		if f.name == "want" || f.name == "options" {
@@ -190,7 +196,7 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 	for _, r := range eng.Rules() {
 		ids = append(ids, r.ID)
 	}
-	if diff := cmp.Diff([]string{"disc-avoid"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"disc-avoid", "saddle-refer"}, ids); diff != "" {
 		t.Errorf("Rules() ids mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -207,6 +213,8 @@ func TestViews(t *testing.T) {
 		AggravatedBy: []recommend.Term{{ID: "sitting", Label: "Sitting"}},
 		EasedBy:      []recommend.Term{},
 		Equipment:    []recommend.Term{{ID: "towel", Label: "Towel"}},
+		Sex:          []recommend.Term{},
+		Episode:      []recommend.Term{},
 	}
 	if diff := cmp.Diff(wantVocab, eng.Vocabulary()); diff != "" {
 		t.Errorf("Vocabulary() mismatch (-want +got):\n%s", diff)
@@ -235,9 +243,18 @@ func TestViews(t *testing.T) {
 			Selected: []string{"knee_to_chest"}, Because: "It rounds the back.",
 		}},
 		Citations: []recommend.Citation{cite},
+	}, {
+		ID: "saddle-refer", When: "'saddle_numbness' in profile.red_flags", Because: "Saddle numbness needs an emergency check.",
+		File: "rules.yaml", Line: 8, Effects: []recommend.Effect{},
+		Referral:  &recommend.RuleReferral{Urgency: recommend.Emergency, Message: "Get help now.", Withhold: true},
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.")},
 	}}
 	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
+	}
+	wantFloors := []recommend.Floor{{RedFlag: "saddle_numbness", Urgency: recommend.Emergency, Withhold: true, File: "vocabulary.yaml", Line: 6, Column: 60}}
+	if diff := cmp.Diff(wantFloors, eng.Floors()); diff != "" {
+		t.Errorf("Floors() mismatch (-want +got):\n%s", diff)
 	}
 	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}}
 	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
@@ -308,7 +325,7 @@ func TestLoadOrder(t *testing.T) {
 	for _, r := range eng.Rules() {
 		got = append(got, r.ID)
 	}
-	want := []string{"a-b-yaml", "a-yaml", "a-x-yaml", "disc-avoid"}
+	want := []string{"a-b-yaml", "a-yaml", "a-x-yaml", "disc-avoid", "saddle-refer"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rule order mismatch (-want +got):\n%s", diff)
 	}

@@ -119,19 +119,28 @@ func (c *compiler) offers(s *parse.Selector, selected []int) []int {
 // first, then reassurance, staying active and pacing, each kind in rule
 // order. Rules that give the same kind and text merge into one message.
 // When advice is withheld, only the safety nets are kept: the other kinds
-// encourage self-care, which a withholding referral puts on hold.
+// encourage self-care, which a withholding referral puts on hold; but when
+// every withholding referral, shown or folded, says keep_active (which no
+// emergency referral may), the stay_active messages are kept too.
 func (b *builder) messages(d *decisions) []Message {
-	withheld := len(d.withholding) > 0
+	withheld := len(d.withholding) > 0 || d.incomplete
+	// keepActive: every withholding referral keeps the stay-active
+	// messages (refer.keep_active, never an emergency); an incomplete
+	// result keeps only the safety nets.
+	keepActive := withheld && !d.incomplete && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
+	kept := func(k MessageKind) bool {
+		return !withheld || k == SafetyNet || (keepActive && k == StayActive)
+	}
 	n := 0
 	for ri := range b.e.rules {
-		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && (!withheld || r.say.kind == SafetyNet) {
+		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && kept(r.say.kind) {
 			n++
 		}
 	}
 	out := make([]Message, 0, n)
 	for ri := range b.e.rules {
 		r := &b.e.rules[ri]
-		if !d.matched[ri] || r.say == nil || (withheld && r.say.kind != SafetyNet) {
+		if !d.matched[ri] || r.say == nil || !kept(r.say.kind) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })

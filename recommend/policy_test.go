@@ -123,6 +123,7 @@ func TestReferralMerging(t *testing.T) {
 	)
 	type referrals struct {
 		Referrals      []recommend.Referral
+		Folded         []recommend.FoldedReferral
 		Withheld       bool
 		WithheldReason string
 	}
@@ -158,19 +159,24 @@ func TestReferralMerging(t *testing.T) {
 			}},
 		},
 		{
-			name:  "same message, different urgencies stay apart",
+			// They do not merge; the referral story folds the routine one
+			// into the urgent one, since both name the reported flag.
+			name:  "same message, different urgencies do not merge",
 			flags: []string{"injury"},
 			pain:  9,
-			want: referrals{Referrals: []recommend.Referral{
-				{
+			want: referrals{
+				Referrals: []recommend.Referral{{
 					Urgency: recommend.Urgent, Message: "Have a clinician check your back.",
 					Citations: f.cite(t, claimSevere), Rules: []string{"injury-severe"},
-				},
-				{
-					Urgency: recommend.Routine, Message: "Have a clinician check your back.",
-					Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
-				},
-			}},
+				}},
+				Folded: []recommend.FoldedReferral{{
+					Referral: recommend.Referral{
+						Urgency: recommend.Routine, Message: "Have a clinician check your back.",
+						Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
+					},
+					Into: []string{"injury-severe"}, Because: recommend.FoldRedFlag, RedFlags: []string{"injury"},
+				}},
+			},
 		},
 		{
 			name:  "same urgency and message merge, withhold from the second rule",
@@ -204,6 +210,9 @@ func TestReferralMerging(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := f.recommend(t, recommend.Profile{RedFlags: tt.flags, PainLevel: tt.pain})
 			got := referrals{Referrals: res.Referrals, Withheld: res.Withheld, WithheldReason: res.WithheldReason}
+			if len(res.FoldedReferrals) > 0 {
+				got.Folded = res.FoldedReferrals
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("referrals for red flags %v mismatch (-want +got):\n%s", tt.flags, diff)
 			}
@@ -413,7 +422,7 @@ rules:
     because: Fine.
     cite: [{source: s, locator: Part 1, claim: Fine.}]
   - id: out-of-range
-    when: "profile.pain_level == 9 && [1, 2][profile.age] == 1"
+    when: "profile.pain_level == 9 && 36 / (profile.age - 20 - 20) < 0"
     recommend: [m]
     because: Fails at pain 9 for most ages.
     cite: [{source: s, locator: Part 1, claim: Fails.}]
@@ -434,7 +443,7 @@ rules:
 	}
 	want := evalError{
 		Rule: "out-of-range", File: "sub/fails.yaml", Line: 11,
-		Message: `sub/fails.yaml:11: rule "out-of-range" failed to evaluate: index out of bounds: 40: fix its when condition so that it works for every valid profile`,
+		Message: `sub/fails.yaml:11: rule "out-of-range" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)`,
 	}
 	got := evalError{Rule: ee.Rule, File: ee.File, Line: ee.Line, Message: err.Error()}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -26,7 +26,9 @@ func WriteJSON(w io.Writer, r *Result) error {
 }
 
 // WriteDetailedText writes r as the complete plain-text report, for
-// clinicians and rule authors: referrals first, then the key messages and
+// clinicians and rule authors: referrals first, then those the referral
+// story folded into them, each saying into which and why, then the key
+// messages and
 // the plan, every recommended movement with all its reasons and cautions,
 // what to avoid, where the sources disagree and what needs equipment. Every
 // item names the rules behind it and points at numbered citations, listed
@@ -89,6 +91,15 @@ func (t *textWriter) write(r *Result) {
 		t.p("SEE A CLINICIAN\n")
 		for _, ref := range r.Referrals {
 			t.p("  [%s] %s\n", strings.ToUpper(string(ref.Urgency)), ref.Message)
+			t.p("      Sources: %s  (rules: %s)\n", t.refs(ref.Citations), strings.Join(ref.Rules, ", "))
+		}
+		t.p("\n")
+	}
+	if len(r.FoldedReferrals) > 0 {
+		t.p("FOLDED INTO THE REFERRALS ABOVE (left out of the short report)\n")
+		for _, ref := range r.FoldedReferrals {
+			t.p("  [%s] %s\n", strings.ToUpper(string(ref.Urgency)), ref.Message)
+			t.p("      Folded into the referral of %s: %s.\n", strings.Join(ref.Into, ", "), foldWhy(ref))
 			t.p("      Sources: %s  (rules: %s)\n", t.refs(ref.Citations), strings.Join(ref.Rules, ", "))
 		}
 		t.p("\n")

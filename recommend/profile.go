@@ -46,6 +46,19 @@ type Profile struct {
 	SittingHours float64 `json:"sitting_hours,omitempty" yaml:"sitting_hours,omitempty"`
 	// Age is the person's age in years; 0 means unknown.
 	Age int `json:"age,omitempty" yaml:"age,omitempty"`
+	// Sex is the person's sex, one of the values the rule set's
+	// vocabulary declares under sex (the default rules: "female", "male",
+	// "not_stated"); "" means not stated.
+	Sex string `json:"sex,omitempty" yaml:"sex,omitempty"`
+	// Episode says what kind of episode of back pain this is, one of the
+	// values the vocabulary declares under episode (the default rules:
+	// "new", a new episode; "flare", a flare of long-standing pain;
+	// "long_standing_stable", long-standing pain that is unchanged); ""
+	// means not stated.
+	Episode string `json:"episode,omitempty" yaml:"episode,omitempty"`
+	// PregnancyWeek is the week of pregnancy, from 1 to 42; 0 means
+	// unknown or not pregnant.
+	PregnancyWeek int `json:"pregnancy_week,omitempty" yaml:"pregnancy_week,omitempty"`
 }
 
 // Limits on profiles, checked by [Engine.Validate] and [DecodeProfile].
@@ -61,6 +74,8 @@ const (
 	MaxDaysSinceOnset = 36500
 	// MaxAge is the largest accepted Age.
 	MaxAge = 130
+	// MaxPregnancyWeek is the largest accepted PregnancyWeek.
+	MaxPregnancyWeek = 42
 )
 
 // listField describes one list field of Profile. The table drives
@@ -90,6 +105,56 @@ const (
 	numListFields
 )
 
+// choiceField describes one field of Profile that holds a single value
+// from the vocabulary, or "" for not stated. Like listFields, the table
+// drives validation, decoding, the CEL declaration and Analyze.
+type choiceField struct {
+	name  string // snake_case name, as in JSON and CEL
+	label string // noun for messages
+	get   func(*Profile) string
+	set   func(*Profile, string)
+}
+
+var choiceFields = [...]choiceField{
+	{"sex", "sex", func(p *Profile) string { return p.Sex }, func(p *Profile, v string) { p.Sex = v }},
+	{"episode", "kind of episode", func(p *Profile) string { return p.Episode }, func(p *Profile, v string) { p.Episode = v }},
+}
+
+// numChoiceFields is the number of choice fields. The vocabulary of choice
+// field i is vocabulary numListFields+i: the vocabulary fields are the
+// list fields, then the choice fields.
+const (
+	numChoiceFields = len(choiceFields)
+	numVocabFields  = numListFields + numChoiceFields
+)
+
+// vocabFieldName and vocabFieldLabel return the name and label of
+// vocabulary field fi: a list field, or a choice field after them.
+func vocabFieldName(fi int) string {
+	if fi < numListFields {
+		return listFields[fi].name
+	}
+	return choiceFields[fi-numListFields].name
+}
+
+func vocabFieldLabel(fi int) string {
+	if fi < numListFields {
+		return listFields[fi].label
+	}
+	return choiceFields[fi-numListFields].label
+}
+
+// choiceFieldIndex returns the index in choiceFields of the field named
+// name, or -1.
+func choiceFieldIndex(name string) int {
+	for i, f := range choiceFields {
+		if f.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // numberField describes one numeric field of Profile.
 type numberField struct {
 	name     string
@@ -103,6 +168,7 @@ var numberFields = [...]numberField{
 	{"days_since_onset", 0, MaxDaysSinceOnset, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }},
 	{"sitting_hours", 0, 24, true, func(p *Profile) float64 { return p.SittingHours }},
 	{"age", 0, MaxAge, false, func(p *Profile) float64 { return float64(p.Age) }},
+	{"pregnancy_week", 0, MaxPregnancyWeek, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }},
 }
 
 // ErrInvalidProfile is matched by every *ProfileError, so callers can test
@@ -161,7 +227,9 @@ func (e *ProfileError) Is(target error) bool { return target == ErrInvalidProfil
 // because it usually means a bug in the caller. A list holds at most
 // MaxListLen entries. Values are quoted in messages, cut short when long. Numbers must be finite and
 // within range: pain_level 0 to 10, days_since_onset 0 to MaxDaysSinceOnset,
-// sitting_hours 0 to 24, age 0 (unknown) to MaxAge.
+// sitting_hours 0 to 24, age 0 (unknown) to MaxAge, pregnancy_week 0
+// (unknown or not pregnant) to MaxPregnancyWeek. A choice field (sex,
+// episode) is "" (not stated) or a value its vocabulary declares.
 func (e *Engine) Validate(p Profile) error {
 	if e == nil {
 		return errNilEngine
@@ -195,6 +263,25 @@ func (e *Engine) Validate(p Profile) error {
 					}
 				}
 			}
+		}
+	}
+	for ci, f := range choiceFields {
+		v := f.get(&p)
+		vocab := e.vocab[numListFields+ci]
+		switch {
+		case v == "":
+		case len(v) > MaxEntryLen:
+			probs = append(probs, FieldProblem{Field: f.name, Value: quoteValue(v),
+				Message: fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
+		case len(vocab.entries) == 0:
+			probs = append(probs, FieldProblem{Field: f.name, Value: quoteValue(v),
+				Message: "this rule set declares no values for " + f.name + " in its vocabulary: leave the field out"})
+		case vocab.index(v) < 0:
+			msg := words.DidYouMean(v, vocab.ids())
+			if msg == "" {
+				msg = " (the values are " + strings.Join(vocab.ids(), ", ") + ")"
+			}
+			probs = append(probs, FieldProblem{Field: f.name, Value: quoteValue(v), Message: "unknown " + f.label + msg})
 		}
 	}
 	for _, f := range numberFields {
@@ -234,6 +321,9 @@ func profileFieldNames() []string {
 		out = append(out, f.name)
 	}
 	for _, f := range numberFields {
+		out = append(out, f.name)
+	}
+	for _, f := range choiceFields {
 		out = append(out, f.name)
 	}
 	return out

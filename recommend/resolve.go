@@ -45,6 +45,12 @@ type decisions struct {
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+	// story is the referral story's decision for each of referrals, most
+	// urgent first (see referral.go).
+	story []referralFold
+	// incomplete is true when only the referral rules were evaluated
+	// (see PartialError): every movement is then withheld.
+	incomplete bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
 	// have marks the profile's equipment; seen and merged are the builder's,
@@ -98,6 +104,7 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 			}
 		}
 	}
+	e.foldReferrals(d, p)
 	var have []bool
 	for mi := range d.movements {
 		m := &d.movements[mi]
@@ -116,9 +123,10 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				}
 			}
 			switch {
-			case len(d.withholding) > 0:
+			case len(d.withholding) > 0 || d.incomplete:
 				// Policy 4: a withholding referral empties the
-				// recommendations.
+				// recommendations; so does a failure to evaluate
+				// every rule (policy 6).
 				m.outcome = outcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.

@@ -12,20 +12,36 @@ import (
 type Result struct {
 	// Referrals are the matched referral rules, most urgent first; ties keep
 	// the order of the rules in the rule set. Rules with the same urgency and
-	// message merge into one referral.
+	// message merge into one referral. The referral story leaves out those
+	// folded into another (see FoldedReferrals): these are the referrals a
+	// short report shows, and the first leads.
 	Referrals []Referral `json:"referrals"`
-	// Withheld is true when a matched referral withholds all movement
-	// advice. Recommended and NeedsEquipment are then empty, and Conflicts
+	// FoldedReferrals are the matched referrals the referral story folded
+	// into one of Referrals, because they belong to its pathway, name a
+	// reported red flag it names at a lower urgency, or invite activity
+	// beside it or beside withheld advice; most urgent first. A short
+	// report leaves them out; a detailed report and an explanation show
+	// them. A folded referral that withholds advice still withholds it,
+	// and the shown referral it is folded into is marked Withhold.
+	FoldedReferrals []FoldedReferral `json:"folded_referrals"`
+	// Withheld is true when a matched referral, shown or folded, withholds
+	// all movement advice. Recommended and NeedsEquipment are then empty, and Conflicts
 	// keeps only the avoided ones; Avoided stays.
 	Withheld bool `json:"withheld"`
 	// WithheldReason says why advice was withheld, or is "".
 	WithheldReason string `json:"withheld_reason,omitempty"`
+	// Incomplete is true when not every rule could be evaluated: the
+	// Result came with a *PartialError and holds the referrals only,
+	// with the rest of the advice withheld. A complete Result has it
+	// false, and its JSON leaves it out.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// Messages are the key messages of the matched rules: what to know
 	// besides the movements, such as reassurance and when to get help.
 	// Safety nets come first, then reassurance, staying active and
 	// pacing, each kind in rule order; rules with the same kind and text
 	// merge into one message. When advice is withheld, only the safety
-	// nets stay.
+	// nets stay, and the stay_active messages when every withholding
+	// referral says keep_active.
 	Messages []Message `json:"messages"`
 	// Plan names the recommended movements to start with, at most MaxPlan,
 	// in the order to take them up. Each matched rule whose recommend
@@ -47,7 +63,9 @@ type Result struct {
 	// NeedsEquipment are the movements left out only because the profile
 	// lacks their equipment, in declaration order.
 	NeedsEquipment []EquipmentNeed `json:"needs_equipment"`
-	// Trace lists every rule, in rule-set order, and whether it matched.
+	// Trace lists every rule, in rule-set order, and whether it matched;
+	// in an Incomplete Result, only the rules that refer, the ones that
+	// were evaluated (a referral rule that failed shows as matched).
 	Trace []TraceEntry `json:"trace"`
 	// RuleSet names the rule set that produced the Result: its declared
 	// version and its digest.

@@ -46,8 +46,9 @@ func codes(cs []parse.Code) []Code {
 	return out
 }
 
-// Vocabulary lists the allowed values of each profile list field, in
-// declaration order. Its fields match the list fields of [Profile].
+// Vocabulary lists the allowed values of each profile list field and each
+// choice field (sex, episode), in declaration order. Its fields match the
+// list and choice fields of [Profile].
 type Vocabulary struct {
 	// Conditions are the values of Profile.Conditions.
 	Conditions []Term `json:"conditions"`
@@ -60,10 +61,17 @@ type Vocabulary struct {
 	// Equipment are the values of Profile.Equipment, and what
 	// Movement.Equipment names.
 	Equipment []Term `json:"equipment"`
+	// Sex are the values of Profile.Sex; empty when the rule set declares
+	// none, and then a profile cannot state one.
+	Sex []Term `json:"sex"`
+	// Episode are the values of Profile.Episode; empty when the rule set
+	// declares none.
+	Episode []Term `json:"episode"`
 }
 
-// Label returns the label of value id in the profile list field named
-// field (its JSON name, such as "red_flags"), or "" when there is none.
+// Label returns the label of value id in the profile list or choice field
+// named field (its JSON name, such as "red_flags" or "sex"), or "" when
+// there is none.
 func (v Vocabulary) Label(field, id string) string {
 	for _, t := range v.field(field) {
 		if t.ID == id {
@@ -74,6 +82,12 @@ func (v Vocabulary) Label(field, id string) string {
 }
 
 func (v Vocabulary) field(name string) []Term {
+	switch name {
+	case "sex":
+		return v.Sex
+	case "episode":
+		return v.Episode
+	}
 	switch listFieldIndex(name) {
 	case fieldConditions:
 		return v.Conditions
@@ -94,7 +108,7 @@ func (e *Engine) Vocabulary() Vocabulary {
 	if e == nil {
 		return Vocabulary{}
 	}
-	var lists [numListFields][]Term
+	var lists [numVocabFields][]Term
 	for fi := range lists {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
@@ -108,6 +122,8 @@ func (e *Engine) Vocabulary() Vocabulary {
 		AggravatedBy: lists[fieldAggravatedBy],
 		EasedBy:      lists[fieldEasedBy],
 		Equipment:    lists[fieldEquipment],
+		Sex:          lists[numListFields+choiceFieldIndex("sex")],
+		Episode:      lists[numListFields+choiceFieldIndex("episode")],
 	}
 }
 
@@ -235,6 +251,12 @@ type RuleReferral struct {
 	Message string `json:"message"`
 	// Withhold is true when the referral withholds all movement advice.
 	Withhold bool `json:"withhold"`
+	// Pathway, InvitesActivity and KeepActive are the referral story's
+	// data (refer.pathway, refer.invites_activity, refer.keep_active):
+	// see Result.FoldedReferrals.
+	Pathway         string `json:"pathway,omitempty"`
+	InvitesActivity bool   `json:"invites_activity,omitempty"`
+	KeepActive      bool   `json:"keep_active,omitempty"`
 }
 
 var effectKinds = [numEffects]EffectKind{EffectRecommend, EffectAvoid, EffectCaution}
@@ -274,7 +296,7 @@ func (e *Engine) Rules() []Rule {
 			}
 		}
 		if r.refer != nil {
-			v.Referral = &RuleReferral{Urgency: r.refer.urgency, Message: r.refer.message, Withhold: r.refer.withhold}
+			v.Referral = r.refer.view()
 		}
 		if r.say != nil {
 			v.Message = &RuleMessage{Kind: r.say.kind, Text: r.say.text}
@@ -292,6 +314,48 @@ func texts(ts []parse.Text) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = t.S
+	}
+	return out
+}
+
+// Floor is a red flag's safety floor, as the vocabulary declares it next to
+// the flag: the least that flag must lead to on its own. Load proves every
+// floor over the profiles Analyze explores that hold the flag (the flag
+// alone and with the other inputs): each gets a referral at least as
+// urgent as Urgency, and advice withheld when Withhold is true. A rule set
+// that misses a floor does not load, so a loaded engine meets all of
+// them.
+//
+// A program that reloads rules can compare the floors of the old and new
+// engines to refuse a change that removes a red flag or lowers its floor.
+type Floor struct {
+	// RedFlag is the id of the red flag.
+	RedFlag string `json:"red_flag"`
+	// Urgency is the least urgency of the referral the flag leads to,
+	// or "" when the flag alone needs no referral (the rule file writes
+	// urgency: none); Urgency.AtLeast ranks "" below Routine.
+	Urgency Urgency `json:"urgency"`
+	// Withhold is true when the flag must withhold movement advice.
+	Withhold bool `json:"withhold"`
+	// File, Line and Column are where the floor is declared, as in
+	// [Issue]: the file's path within the loaded fs.FS, 1-based.
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// Floors returns the safety floor of every red flag, in vocabulary order.
+// Every red flag of a loaded engine has one. A nil engine has none.
+func (e *Engine) Floors() []Floor {
+	if e == nil {
+		return nil
+	}
+	entries := e.vocab[fieldRedFlags].entries
+	out := make([]Floor, 0, len(entries))
+	for _, en := range entries {
+		if en.floor != nil {
+			out = append(out, *en.floor)
+		}
 	}
 	return out
 }

@@ -6,6 +6,8 @@ package rules_test
 // those of rules_test.go, which shares the package.
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +42,18 @@ var (
 		{"recent_fall", "long_term_steroids"},
 		{"pain_below_knee", "leg_numbness_or_tingling"},
 		{"immunosuppression", "fever_or_chills"},
+		// Issue 17: the pathways and the new vocabulary.
+		{"progressive_leg_weakness"}, {"difficulty_walking"}, {"thoracic_pain"},
+		{"history_of_cancer", "leg_numbness_or_tingling"}, {"history_of_cancer", "pain_below_knee"},
+		{"history_of_cancer", "difficulty_walking"}, {"history_of_cancer", "thoracic_pain"},
+		{"history_of_cancer", "night_pain"},
+		{"known_serious_spinal_condition", "leg_weakness"},
+		{"injecting_drug_use"}, {"recent_spinal_procedure", "feeling_unwell"},
+		{"constant_unchanging_pain"}, {"anticoagulants_or_bleeding_disorder", "recent_fall"},
+		{"anticoagulants_or_bleeding_disorder", "leg_weakness"},
+		{"abdominal_pain_or_pulsation"}, {"urinary_pain_with_flank_pain"},
+		{"morning_stiffness", "waking_second_half_of_night"},
+		{"night_pain", "long_term_steroids"},
 	}
 	clinicalAggravatorSets = [][]string{
 		nil,
@@ -59,9 +73,11 @@ var (
 		{"foam_roller", "massage_ball", "towel", "bed", "sofa", "inversion_table", "back_stretcher", "standing_desk", "resistance_band", "exercise_mat"},
 	}
 	// Rotating values, each list holding the edges of the rules' thresholds.
-	clinicalAges          = []int{0, 10, 15, 16, 35, 50, 51, 64, 65, 80, 33}
+	clinicalAges          = []int{0, 10, 15, 16, 35, 50, 51, 64, 65, 80, 33, 19, 70, 75}
 	clinicalDays          = []int{0, 3, 27, 28, 56, 84, 85, 200}
 	clinicalHealthSets    = [][]string{nil, {"osteoporosis"}, {"high_blood_pressure"}, {"pregnancy", "glaucoma"}, {"heart_disease"}}
+	clinicalSexes         = []string{"", "male", "female"}
+	clinicalEpisodes      = []string{"", "long_standing_stable", "new"}
 	clinicalPainLevels    = []int{0, 4, 8}
 	clinicalSittingHours  = []float64{0, 9.5}
 	clinicalLegSymptoms   = []string{"pain_below_knee", "leg_numbness_or_tingling"}
@@ -95,6 +111,8 @@ func clinicalProfiles() []recommend.Profile {
 							DaysSinceOnset: clinicalDays[(n/len(clinicalAges))%len(clinicalDays)],
 							PainLevel:      clinicalPainLevels[(n/5)%len(clinicalPainLevels)],
 							SittingHours:   clinicalSittingHours[(n/3)%len(clinicalSittingHours)],
+							Sex:            clinicalSexes[(n/11)%len(clinicalSexes)],
+							Episode:        clinicalEpisodes[(n/13)%len(clinicalEpisodes)],
 						})
 					}
 				}
@@ -116,33 +134,78 @@ type clinicalAdvice struct {
 
 func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	flag := func(f string) bool { return slices.Contains(p.RedFlags, f) }
-	anyFlag := func(fs []string) bool { return slices.ContainsFunc(fs, flag) }
+	anyFlag := func(fs ...string) bool { return slices.ContainsFunc(fs, flag) }
+	cond := func(c string) bool { return slices.Contains(p.Conditions, c) }
+	days, age, pain := p.DaysSinceOnset, p.Age, p.PainLevel
 	injury, fall := flag("severe_pain_after_injury"), flag("recent_fall")
-	nerve := flag("leg_weakness") || flag("leg_numbness_or_tingling")
-	fragile := p.Age >= 65 || slices.Contains(p.Conditions, "osteoporosis") || flag("long_term_steroids")
+	nerve := anyFlag("leg_weakness", "leg_numbness_or_tingling")
+	fragile := age >= 65 || cond("osteoporosis") || flag("long_term_steroids")
+	cancer := flag("history_of_cancer")
+	// NG234: any nerve symptom after a cancer is an emergency; severe,
+	// constant, thoracic or night pain is urgent within a day.
+	cancerNerve := anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
+		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness")
+	// Long-standing: stated as stable, or more than 12 weeks (ACP 2017).
+	long := p.Episode == "long_standing_stable" || days > 84
 	cancerSigns := 0
 	for _, on := range []bool{
-		p.Age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
-		flag("no_improvement_with_self_care") && p.DaysSinceOnset >= 28,
+		age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
+		flag("constant_unchanging_pain"), flag("feeling_unwell"),
+		flag("no_improvement_with_self_care") && days >= 28 && days <= 84 && p.Episode != "long_standing_stable",
 	} {
 		if on {
 			cancerSigns++
 		}
 	}
-	under16 := p.Age > 0 && p.Age < 16
+	strongSign := anyFlag("unexplained_weight_loss", "constant_unchanging_pain", "feeling_unwell")
+	infectionRisk := anyFlag("injecting_drug_use", "recent_bacterial_infection", "recent_spinal_procedure")
+	illness := anyFlag("fever_or_chills", "feeling_unwell", "constant_unchanging_pain")
+	bleeding := flag("anticoagulants_or_bleeding_disorder")
+	abdominal := flag("abdominal_pain_or_pulsation")
+	aneurysmAge := age >= 70 || (age >= 65 && p.Sex != "female")
+	under16 := age > 0 && age < 16
+	// Onset before 45 (or 35): the rule's bands, which take the age and
+	// the years of pain without arithmetic on the profile.
+	onsetBefore := func(limit int) bool {
+		return age < limit || (age < limit+5 && days >= 1825) || (age < limit+10 && days >= 3650) || (age < limit+20 && days >= 7300)
+	}
+	inflammatory := 0
+	for _, on := range []bool{flag("morning_stiffness"), flag("waking_second_half_of_night"),
+		slices.Contains(p.EasedBy, "moving_about"), onsetBefore(35)} {
+		if on {
+			inflammatory++
+		}
+	}
 
 	switch {
-	case anyFlag(clinicalCaudaEquina), (injury || fall) && nerve, injury && fragile:
+	case anyFlag(clinicalCaudaEquina...), flag("progressive_leg_weakness"),
+		(injury || fall) && nerve, injury && fragile,
+		cancer && cancerNerve,
+		flag("known_serious_spinal_condition") && anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
+			"bladder_bowel_dysfunction", "saddle_numbness", "fever_or_chills"),
+		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
+		abdominal && aneurysmAge:
 		return clinicalAdvice{Top: recommend.Emergency, Withheld: true}
-	case injury, fall && fragile, flag("leg_weakness"), flag("fever_or_chills"),
-		flag("history_of_cancer"), cancerSigns >= 2:
+	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
+		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
+		(infectionRisk || flag("immunosuppression")) && illness,
+		bleeding && fall, abdominal, flag("urinary_pain_with_flank_pain"),
+		pain >= 7 && days <= 28 && p.Episode != "long_standing_stable" && (cond("osteoporosis") || flag("long_term_steroids")):
 		return clinicalAdvice{Top: recommend.Urgent, Withheld: true}
-	case flag("unexplained_weight_loss"), flag("night_pain"),
-		flag("immunosuppression"), flag("long_term_steroids"):
+	case flag("unexplained_weight_loss"), flag("night_pain") && !long,
+		flag("immunosuppression"), flag("long_term_steroids"), infectionRisk,
+		anyFlag("constant_unchanging_pain", "feeling_unwell"),
+		age >= 75 && pain >= 7 && days <= 42 && p.Episode != "long_standing_stable":
 		return clinicalAdvice{Top: recommend.Urgent, Withheld: under16}
 	case under16:
 		return clinicalAdvice{Top: recommend.Routine, Withheld: true}
-	case anyFlag(clinicalLegSymptoms), flag("no_improvement_with_self_care"):
+	case anyFlag(clinicalLegSymptoms...), flag("no_improvement_with_self_care"),
+		flag("night_pain") && long, flag("thoracic_pain"),
+		pain >= 4 && days >= 56,
+		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
+		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.Routine}
 	}
 	return clinicalAdvice{}
@@ -198,10 +261,16 @@ func TestClinicalInvariants(t *testing.T) {
 		t.Fatal("no movement is tagged lumbar_extension: the stenosis invariant would check nothing")
 	}
 
+	rules := map[string]recommend.Rule{}
+	for _, r := range eng.Rules() {
+		rules[r.ID] = r
+	}
+
 	profiles := clinicalProfiles()
 	start := time.Now()
 	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
 		clinicalCheck(p, res, reasons, extension, report)
+		clinicalStoryCheck(p, res, rules, report)
 	})
 	t.Logf("checked %d profiles in %v", len(profiles), time.Since(start).Round(time.Millisecond))
 }
@@ -295,6 +364,69 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 		}
 	}
 
+	// No referral message says "if you get X" for an X the person
+	// reported.
+	for _, r := range res.Referrals {
+		for _, clause := range clinicalIfClauses(r.Message) {
+			for _, f := range p.RedFlags {
+				for _, w := range clinicalConditional[f] {
+					if strings.Contains(clause, w) {
+						report(p, "if you get", "%v: %q says what to do if %q comes, but %s is reported", r.Rules, r.Message, w, f)
+					}
+				}
+			}
+		}
+	}
+
+	// With osteoporosis no end-range lumbar flexion is recommended.
+	if slices.Contains(p.Conditions, "osteoporosis") {
+		for _, id := range clinicalEndRangeFlexion {
+			if _, ok := rec[id]; ok {
+				report(p, "osteoporosis flexion", "%s is recommended with osteoporosis", id)
+			}
+		}
+	}
+
+	// Directional preference (Long 2004): a disc problem that bending
+	// forward (and not backward) eases gets nothing extension-biased.
+	if slices.ContainsFunc(p.Conditions, func(c string) bool {
+		return slices.Contains([]string{"disc_herniation", "degenerative_disc_disease", "sciatica"}, c)
+	}) && slices.Contains(p.EasedBy, "bending_forward") && !slices.Contains(p.EasedBy, "bending_backward") {
+		for id := range rec {
+			if extension[id] {
+				report(p, "directional preference", "%s is extension-biased and recommended, though bending forward eases the disc problem", id)
+			}
+		}
+	}
+
+	// Pregnancy: no long spells lying on the back from about 20 weeks (or
+	// an unknown week), and not the "most back pain gets better in a few
+	// weeks" message, since pregnancy-related pain often lasts longer.
+	if slices.Contains(p.Conditions, "pregnancy") {
+		if p.PregnancyWeek == 0 || p.PregnancyWeek >= 20 {
+			for _, id := range []string{"towel_stretch", "back_stretcher"} {
+				if _, ok := rec[id]; ok {
+					report(p, "pregnancy", "%s (long on the back) is recommended in pregnancy", id)
+				}
+			}
+		}
+		for _, m := range res.Messages {
+			if slices.Contains(m.Rules, "message-most-recover") {
+				report(p, "pregnancy", "the message %q is shown in pregnancy", m.Text)
+			}
+		}
+	}
+
+	// No weak-flag combination withholds advice in long-standing stable
+	// pain: age over 50 with night pain or with no improvement.
+	if p.Episode == "long_standing_stable" || p.DaysSinceOnset > 84 {
+		weak := []string{"night_pain", "no_improvement_with_self_care"}
+		if len(p.RedFlags) > 0 && !slices.ContainsFunc(p.RedFlags, func(f string) bool { return !slices.Contains(weak, f) }) &&
+			!(p.Age > 0 && p.Age < 16) && res.Withheld {
+			report(p, "long-standing weak flags", "weak flags %v withhold advice in long-standing pain", p.RedFlags)
+		}
+	}
+
 	// Sciatica: staying active is always advised when advice is given, and
 	// with leg symptoms the hamstring stretch is never uncautioned.
 	if !res.Withheld {
@@ -304,9 +436,113 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	}
 	legs := slices.Contains(p.Conditions, "sciatica") ||
 		slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(clinicalLegSymptoms, f) })
-	if it, ok := rec["hamstring_stretch"]; ok && legs &&
-		!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
-		report(p, "hamstring caution", "hamstring_stretch is recommended with leg symptoms without the nerve caution: %v", it.Cautions)
+	for _, id := range []string{"hamstring_stretch", "piriformis_stretch"} {
+		if it, ok := rec[id]; ok && legs &&
+			!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
+			report(p, "hamstring caution", "%s is recommended with leg symptoms without the nerve caution: %v", id, it.Cautions)
+		}
+	}
+}
+
+// clinicalConditional holds, for each red flag, words that a referral's
+// "if ..." clause would use to tell the person what to do should they get
+// that flag. A message may not say so for a flag the person has reported:
+// it must be written for what they have (issue 17).
+var clinicalConditional = map[string][]string{
+	"leg_weakness":              {"weakness"},
+	"progressive_leg_weakness":  {"weakness", "gets worse"},
+	"leg_numbness_or_tingling":  {"tingling"},
+	"saddle_numbness":           {"groin"},
+	"bladder_bowel_dysfunction": {"bladder", "bowel"},
+	"symptoms_in_both_legs":     {"both legs"},
+	"fever_or_chills":           {"fever"},
+	"difficulty_walking":        {"walking"},
+	"feeling_unwell":            {"unwell"},
+	"constant_unchanging_pain":  {"constant"},
+}
+
+// clinicalIfClauses returns the lowercased text after each " if " of msg,
+// up to the end of its sentence.
+func clinicalIfClauses(msg string) []string {
+	var out []string
+	for _, sentence := range strings.Split(strings.ToLower(msg), ". ") {
+		words := " " + sentence + " "
+		for {
+			i := strings.Index(words, " if ")
+			if i < 0 {
+				break
+			}
+			words = words[i+len(" if "):]
+			out = append(out, words)
+		}
+	}
+	return out
+}
+
+// clinicalEndRangeFlexion are the end-range lumbar flexion positions the
+// Royal Osteoporosis Society's advice rules out with osteoporosis.
+var clinicalEndRangeFlexion = []string{"knee_to_chest", "double_knee_to_chest", "childs_pose", "happy_baby"}
+
+// clinicalStructural are the pathways whose withholding referrals do not
+// keep "stay gently active": a possible fracture or unstable spine, a
+// known serious spine condition, and a nerve deficit. Every other
+// non-emergency reason to withhold advice keeps it (issue 17; NG59 and
+// Dahm 2010: bed rest does not help). red-flag-cancer-spinal-pain (pain
+// that may come from cancer in the spine) is structural too.
+var clinicalStructural = []string{"fracture", "known_condition", "nerve_root"}
+
+// clinicalStoryCheck checks the referral story the person reads: one
+// symptom is never given two urgencies, withheld advice never sits beside
+// a referral that invites activity, and advice withheld for a reason that
+// is neither an emergency nor structural keeps "stay gently active".
+func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[string]recommend.Rule, report reportFunc) {
+	for _, f := range p.RedFlags {
+		urgencies := map[recommend.Urgency][]string{}
+		for _, r := range res.Referrals {
+			for _, id := range r.Rules {
+				if strings.Contains(rules[id].When, "'"+f+"'") {
+					urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+				}
+			}
+		}
+		if len(urgencies) > 1 {
+			report(p, "one urgency a symptom", "%s is given several urgencies: %v", f, urgencies)
+		}
+	}
+	if res.Withheld {
+		for _, r := range res.Referrals {
+			for _, id := range r.Rules {
+				if ref := rules[id].Referral; ref != nil && ref.InvitesActivity {
+					report(p, "withheld beside an invitation", "advice is withheld, yet %s invites activity: %q", id, r.Message)
+				}
+			}
+		}
+	}
+	all := append(slices.Clone(res.Referrals), func() []recommend.Referral {
+		var out []recommend.Referral
+		for _, f := range res.FoldedReferrals {
+			out = append(out, f.Referral)
+		}
+		return out
+	}()...)
+	keep := res.Withheld
+	for _, r := range all {
+		if r.Urgency == recommend.Emergency {
+			keep = false
+		}
+		if !r.Withhold {
+			continue
+		}
+		for _, id := range r.Rules {
+			ref := rules[id].Referral
+			if ref == nil || slices.Contains(clinicalStructural, ref.Pathway) || id == "red-flag-cancer-spinal-pain" {
+				keep = false
+			}
+		}
+	}
+	stayActive := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.StayActive })
+	if keep && !stayActive {
+		report(p, "stay gently active", "advice is withheld for a non-emergency, non-structural reason, but stay gently active is not said")
 	}
 }
 
@@ -417,4 +653,409 @@ func TestClinicalReasonsNameOnlyTheirItems(t *testing.T) {
 	if diff := cmp.Diff([]problem(nil), got); diff != "" {
 		t.Errorf("reasons that name a movement their effect does not select (-want +got):\n%s", diff)
 	}
+}
+
+// Invariants of issue 17 (clinical safety III): triage by pathway and one
+// coherent referral story. Each has its own test and profile space, built
+// from the engine's views, so that a value the rules add (a red flag, an
+// episode kind) is explored without a change here.
+
+// clinical3Words lower-cases s and splits it into words.
+func clinical3Words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_')
+	})
+}
+
+// clinical3NeuroWords mark a red flag as a neurological sign, by its id or
+// label: limb weakness, numbness or tingling, difficulty walking or an
+// unsteady gait, bladder or bowel change, saddle numbness, symptoms in both
+// legs, and pain spreading down the leg (radiating nerve pain): the signs
+// NICE NG234 lists with a history of cancer (see ../shared/references.md,
+// "Added 2026-12-05").
+var clinical3NeuroWords = []string{"weakness", "numb", "tingl", "walk", "gait", "bladder", "bowel", "saddle", "groin", "both_legs", "below_knee"}
+
+// clinical3Neuro returns the red flags that are neurological signs.
+func clinical3Neuro(voc recommend.Vocabulary) []string {
+	var out []string
+	for _, f := range voc.RedFlags {
+		text := f.ID + " " + strings.ToLower(f.Label)
+		if slices.ContainsFunc(clinical3NeuroWords, func(w string) bool { return strings.Contains(text, w) }) {
+			out = append(out, f.ID)
+		}
+	}
+	return out
+}
+
+// clinical3Episodes returns "" and every episode value the vocabulary
+// declares.
+func clinical3Episodes(voc recommend.Vocabulary) []string {
+	out := []string{""}
+	for _, t := range voc.Episode {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
+// TestClinicalCancerWithNeuroSignIsEmergency: a history of cancer with any
+// neurological sign is suspected spinal cord compression, an emergency
+// (NICE NG234), whatever else the profile holds.
+func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	neuro := clinical3Neuro(voc)
+	for _, want := range []string{"leg_weakness", "leg_numbness_or_tingling", "bladder_bowel_dysfunction", "saddle_numbness", "symptoms_in_both_legs"} {
+		if !slices.Contains(neuro, want) {
+			t.Fatalf("neurological signs %v miss %s: the words that find them are out of date", neuro, want)
+		}
+	}
+	var profiles []recommend.Profile
+	episodes := clinical3Episodes(voc)
+	for _, n := range neuro {
+		for ci, conds := range [][]string{nil, {"sciatica"}, {"chronic_stiffness"}, {"osteoporosis"}, {"disc_herniation", "spinal_stenosis"}} {
+			for ai, age := range []int{0, 35, 55, 80} {
+				for ei, ep := range episodes {
+					profiles = append(profiles, recommend.Profile{
+						Conditions: conds, RedFlags: []string{"history_of_cancer", n}, Age: age, Episode: ep,
+						DaysSinceOnset: []int{0, 5, 40, 3650}[(ci+ai+ei)%4], PainLevel: []int{0, 4, 9}[(ai+ei)%3],
+					})
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.Emergency || !res.Withheld {
+			report(p, "cancer with a neurological sign", "want an emergency that withholds advice; got %s, withheld %v", clinical3Top(res), res.Withheld)
+		}
+	})
+	t.Logf("checked %d profiles, neurological signs %v", len(profiles), neuro)
+}
+
+// clinical3Top describes the referrals a short report shows.
+func clinical3Top(res *recommend.Result) string {
+	if len(res.Referrals) == 0 {
+		return "no referral"
+	}
+	var parts []string
+	for _, r := range res.Referrals {
+		parts = append(parts, fmt.Sprintf("%s %v", r.Urgency, r.Rules))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TestClinicalWeakSignsInStablePainKeepAdvice: in long-standing stable pain
+// (episode long_standing_stable, or an episode that began ten years ago,
+// whatever is stated), the weak signs (age over 50, night pain, no
+// improvement), alone or together, never withhold movement advice
+// (Henschke 2013; issue 17).
+func TestClinicalWeakSignsInStablePainKeepAdvice(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(eng.Vocabulary().Episode, func(t recommend.Term) bool { return t.ID == "long_standing_stable" }) {
+		t.Fatal("vocabulary.episode has no long_standing_stable")
+	}
+	weak := [][]string{nil, {"night_pain"}, {"no_improvement_with_self_care"}, {"night_pain", "no_improvement_with_self_care"}}
+	type stable struct {
+		episode string
+		days    int
+	}
+	var profiles []recommend.Profile
+	for _, st := range []stable{{"long_standing_stable", 0}, {"long_standing_stable", 200}, {"long_standing_stable", 3650}, {"", 3650}} {
+		for _, flags := range weak {
+			for _, conds := range [][]string{nil, {"chronic_stiffness"}, {"degenerative_disc_disease"}, {"spinal_stenosis"}, {"disc_herniation"}} {
+				for _, age := range []int{0, 45, 55, 70, 85} {
+					for _, pain := range []int{0, 3, 6} {
+						profiles = append(profiles, recommend.Profile{
+							Conditions: conds, RedFlags: flags, Age: age, PainLevel: pain,
+							Episode: st.episode, DaysSinceOnset: st.days,
+						})
+					}
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		if res.Withheld {
+			report(p, "weak signs in stable pain", "advice is withheld: %s", res.WithheldReason)
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
+}
+
+// clinical3EndRangeFlexion are the end-range or loaded lumbar flexion
+// movements the Royal Osteoporosis Society's guidance advises against:
+// those the issue names, and any movement tagged end_range_flexion.
+func clinical3EndRangeFlexion(eng *recommend.Engine) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range eng.Movements() {
+		if slices.Contains([]string{"knee_to_chest", "double_knee_to_chest", "childs_pose", "happy_baby"}, m.ID) ||
+			slices.Contains(m.Tags, "end_range_flexion") {
+			out[m.ID] = true
+		}
+	}
+	return out
+}
+
+// TestClinicalOsteoporosisNoEndRangeFlexion: with osteoporosis, no
+// end-range lumbar flexion is recommended, whatever else the profile holds.
+func TestClinicalOsteoporosisNoEndRangeFlexion(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flexion := clinical3EndRangeFlexion(eng)
+	if len(flexion) < 4 {
+		t.Fatalf("end-range flexion movements %v: want at least the four the issue names", flexion)
+	}
+	voc := eng.Vocabulary()
+	var profiles []recommend.Profile
+	for mask := 0; mask < 1<<len(clinicalBackConditions); mask++ {
+		conds := []string{"osteoporosis"}
+		for i, c := range clinicalBackConditions {
+			if mask&(1<<i) != 0 {
+				conds = append(conds, c)
+			}
+		}
+		for ai, agg := range [][]string{nil, {"bending_backward"}, {"bending_forward"}, {"standing"}} {
+			for ei, eased := range [][]string{nil, {"bending_forward"}, {"bending_backward"}, {"lying_down"}} {
+				for epi, ep := range clinical3Episodes(voc) {
+					profiles = append(profiles, recommend.Profile{
+						Conditions: conds, AggravatedBy: agg, EasedBy: eased, Episode: ep,
+						Equipment: clinicalEquipmentSets[1],
+						Age:       []int{0, 45, 70, 85}[(ai+ei+epi)%4], DaysSinceOnset: []int{0, 10, 100, 3650}[(ei+epi)%4],
+						PainLevel: []int{0, 5}[epi%2],
+					})
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, it := range res.Recommended {
+			if flexion[it.Movement] {
+				report(p, "osteoporosis flexion", "%s is recommended", it.Movement)
+			}
+		}
+	})
+	t.Logf("checked %d profiles; end-range flexion: %v", len(profiles), slices.Sorted(maps.Keys(flexion)))
+}
+
+// clinical3Space is the profile space of the referral-story invariants:
+// no red flag, each red flag alone and every pair, crossed with a few
+// condition sets and every episode kind, with age, onset, pain and sex
+// rotating.
+func clinical3Space(voc recommend.Vocabulary) []recommend.Profile {
+	flags := [][]string{nil}
+	for i, a := range voc.RedFlags {
+		flags = append(flags, []string{a.ID})
+		for _, b := range voc.RedFlags[i+1:] {
+			flags = append(flags, []string{a.ID, b.ID})
+		}
+	}
+	sexes := []string{""}
+	for _, t := range voc.Sex {
+		sexes = append(sexes, t.ID)
+	}
+	var out []recommend.Profile
+	for _, fs := range flags {
+		for _, conds := range [][]string{nil, {"disc_herniation"}, {"sciatica", "spinal_stenosis"}, {"chronic_stiffness", "osteoporosis"}} {
+			for _, ep := range clinical3Episodes(voc) {
+				n := len(out)
+				out = append(out, recommend.Profile{
+					Conditions: conds, RedFlags: fs, Episode: ep,
+					Age:            []int{0, 12, 17, 35, 55, 70, 90}[n%7],
+					DaysSinceOnset: []int{0, 3, 30, 60, 120, 3650}[(n/7)%6],
+					PainLevel:      []int{0, 4, 8}[(n/3)%3],
+					Sex:            sexes[(n/5)%len(sexes)],
+				})
+			}
+		}
+	}
+	return out
+}
+
+// clinical3Names indexes, for each rule with a referral, the red flags its
+// condition names (as quoted ids) and whether it invites activity.
+type clinical3Rule struct {
+	flags   []string
+	invites bool
+}
+
+func clinical3Rules(eng *recommend.Engine) map[string]clinical3Rule {
+	voc := eng.Vocabulary()
+	out := map[string]clinical3Rule{}
+	for _, r := range eng.Rules() {
+		if r.Referral == nil {
+			continue
+		}
+		var cr clinical3Rule
+		for _, f := range voc.RedFlags {
+			if strings.Contains(r.When, "'"+f.ID+"'") || strings.Contains(r.When, `"`+f.ID+`"`) {
+				cr.flags = append(cr.flags, f.ID)
+			}
+		}
+		cr.invites = r.Referral.InvitesActivity
+		out[r.ID] = cr
+	}
+	return out
+}
+
+// clinical3Generic are words of red-flag labels that do not tell one
+// symptom from another.
+var clinical3Generic = []string{
+	"with", "from", "that", "your", "have", "after", "before", "even", "such", "one", "small",
+	"new", "worse", "pain", "back", "legs", "leg", "feet", "foot", "both", "the", "and", "you",
+	"its", "any", "inner", "began", "loss", "control", "problems", "such", "feeling", "system",
+	"illness", "treatment", "months", "taking", "there", "this", "been", "diagnosed", "problem",
+	"explanation", "wakes", "sudden", "weak", "self", "care", "days", "few", "for", "not", "can",
+	"get", "has", "was", "are", "had", "getting", "recent", "spine", "when", "position", "movement",
+	"change", "changes", "generally", "lasts", "more", "than", "half", "hour", "second", "because",
+}
+
+// clinical3Keywords returns, for each red flag, the words of its label
+// that name the symptom: "Weakness in a leg or foot" gives "weakness".
+func clinical3Keywords(voc recommend.Vocabulary) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range voc.RedFlags {
+		for _, w := range clinical3Words(f.Label) {
+			if len(w) >= 3 && !slices.Contains(clinical3Generic, w) {
+				out[f.ID] = append(out[f.ID], w)
+			}
+		}
+	}
+	return out
+}
+
+// clinical3IfYouGet finds the clauses of a message that tell the person to
+// act if a symptom comes: "if you get ...", "if you develop ...", "if you
+// notice ...", "if you start ...", "if there is ...", "if any ...
+// appears"; each up to the end of its sentence.
+func clinical3IfYouGet(msg string) []string {
+	var out []string
+	lower := strings.ToLower(msg)
+	for _, sentence := range strings.Split(lower, ". ") {
+		for _, lead := range []string{"if you get ", "if you develop ", "if you notice ", "if you start ", "if there is ", "if there are ", "if any "} {
+			if i := strings.Index(sentence, lead); i >= 0 {
+				out = append(out, sentence[i+len(lead):])
+			}
+		}
+	}
+	return out
+}
+
+// clinical3Named returns the red flags each item of clause names, where
+// the items are the parts of the clause between commas, "or" and "and":
+// those with the most keywords in the item (a word of the item that starts
+// with a keyword, or that a keyword starts with, "weak" and "weakness"),
+// so that "groin numbness" names saddle numbness and not numbness in the
+// legs, and "numbness in your legs" names every flag with numbness.
+func clinical3Named(clause string, keywords map[string][]string) []string {
+	var out []string
+	items := strings.FieldsFunc(strings.NewReplacer(" or ", ",", " and ", ",").Replace(clause), func(r rune) bool { return r == ',' })
+	for _, item := range items {
+		words := clinical3Words(item)
+		best, named := 0, []string(nil)
+		for _, f := range slices.Sorted(maps.Keys(keywords)) {
+			n := 0
+			for _, k := range keywords[f] {
+				if slices.ContainsFunc(words, func(w string) bool {
+					return len(w) >= 3 && (strings.HasPrefix(w, k) || strings.HasPrefix(k, w))
+				}) {
+					n++
+				}
+			}
+			switch {
+			case n > best:
+				best, named = n, []string{f}
+			case n == best && n > 0:
+				named = append(named, f)
+			}
+		}
+		for _, f := range named {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// clinical3InvitesExercise are phrases of a message that invite exercise
+// or activity; a message that says to hold off on exercise does not use
+// them.
+var clinical3InvitesExercise = []string{
+	"keep doing what you can", "plan of exercises", "exercises made for you", "exercises come first",
+	"keep exercising", "keep up your exercises", "start the exercises", "carry on exercising",
+}
+
+// TestClinicalReferralStory checks, over clinical3Space, what the short
+// report's referrals say together:
+//
+//   - no referral message says "if you get X" for an X the person
+//     reported (X from the words of the red flag's label);
+//   - one reported red flag never gets two urgencies: two shown referrals
+//     whose rules' conditions both name a reported red flag have one
+//     urgency;
+//   - withheld advice never sits beside an invitation to exercise: no
+//     shown referral invites activity (refer.invites_activity, or a phrase
+//     that invites exercise), and no pacing or reassurance message is
+//     kept.
+func TestClinicalReferralStory(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	rules := clinical3Rules(eng)
+	keywords := clinical3Keywords(voc)
+	for _, f := range voc.RedFlags {
+		if len(keywords[f.ID]) == 0 {
+			t.Errorf("red flag %s: no word of its label %q names the symptom", f.ID, f.Label)
+		}
+	}
+	profiles := clinical3Space(voc)
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, r := range res.Referrals {
+			for _, clause := range clinical3IfYouGet(r.Message) {
+				for _, f := range clinical3Named(clause, keywords) {
+					if slices.Contains(p.RedFlags, f) {
+						report(p, "if you get X for a reported X", "referral %v says %q, but %s is reported", r.Rules, "if ..."+clause, f)
+					}
+				}
+			}
+		}
+		for _, f := range p.RedFlags {
+			urgencies := map[recommend.Urgency][]string{}
+			for _, r := range res.Referrals {
+				for _, id := range r.Rules {
+					if slices.Contains(rules[id].flags, f) {
+						urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+					}
+				}
+			}
+			if len(urgencies) > 1 {
+				report(p, "one symptom, one urgency", "%s is named by shown referrals of %d urgencies: %v", f, len(urgencies), urgencies)
+			}
+		}
+		if res.Withheld {
+			for _, r := range res.Referrals {
+				msg := strings.ToLower(r.Message)
+				invites := slices.ContainsFunc(r.Rules, func(id string) bool { return rules[id].invites }) ||
+					slices.ContainsFunc(clinical3InvitesExercise, func(ph string) bool { return strings.Contains(msg, ph) })
+				if invites {
+					report(p, "withheld beside an invitation", "advice is withheld, but referral %v invites activity: %q", r.Rules, r.Message)
+				}
+			}
+			for _, m := range res.Messages {
+				if m.Kind == recommend.Pacing || m.Kind == recommend.Reassurance {
+					report(p, "withheld beside an invitation", "advice is withheld, but the %s message %q is kept", m.Kind, m.Text)
+				}
+			}
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
 }

@@ -63,6 +63,9 @@ type ruleSet struct {
 	movements []recommend.Movement          // declaration order
 	movement  map[string]recommend.Movement // by id
 	sources   map[string]recommend.Source   // by id
+	// keepActive and withhold mark the referral rules with keep_active
+	// and with withhold.
+	keepActive, withhold map[string]bool
 }
 
 func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
@@ -78,6 +81,13 @@ func viewsOf(t testing.TB, eng *recommend.Engine) *ruleSet {
 	}
 	for _, s := range eng.Sources() {
 		rs.sources[s.ID] = s
+	}
+	rs.keepActive, rs.withhold = map[string]bool{}, map[string]bool{}
+	for _, r := range eng.Rules() {
+		if r.Referral != nil {
+			rs.keepActive[r.ID] = r.Referral.KeepActive
+			rs.withhold[r.ID] = r.Referral.Withhold
+		}
 	}
 	if len(rs.movements) == 0 || len(rs.vocab.Conditions) == 0 || len(rs.sources) == 0 {
 		t.Fatalf("the default rules declare %d movements, %d conditions and %d sources; want some of each",
@@ -306,28 +316,34 @@ func invariantProfiles(s profileSets) []recommend.Profile {
 
 // baselines holds what single-value profiles get, for the monotonicity
 // invariants: adding to a profile never lowers the urgency or lifts the
-// withholding a red flag gets alone, and never brings back a movement an
-// aggravator alone rules out.
+// withholding a red flag gets alone in the same episode, and never brings
+// back a movement an aggravator alone rules out. A red flag's baseline is
+// kept for each daysSinceOnset value: a weak sign such as night pain means
+// less in long-standing pain than in a new episode (issue 17), so "alone"
+// means alone in an episode of the same length.
 type baselines struct {
-	redFlag    map[string]*recommend.Result
-	aggravated map[string][]string // movements the value alone avoids beyond the advice for everyone
+	redFlag    map[string]map[int]*recommend.Result // by flag, then days since onset
+	aggravated map[string][]string                  // movements the value alone avoids beyond the advice for everyone
 }
 
 func newBaselines(t testing.TB, eng *recommend.Engine, voc recommend.Vocabulary) baselines {
 	t.Helper()
 	ctx := context.Background()
 	all := termIDs(voc.Equipment)
-	b := baselines{redFlag: map[string]*recommend.Result{}, aggravated: map[string][]string{}}
+	b := baselines{redFlag: map[string]map[int]*recommend.Result{}, aggravated: map[string][]string{}}
 	base, err := eng.Recommend(ctx, recommend.Profile{Equipment: all})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range voc.RedFlags {
-		res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{f.ID}, Equipment: all})
-		if err != nil {
-			t.Fatal(err)
+		b.redFlag[f.ID] = map[int]*recommend.Result{}
+		for _, days := range daysSinceOnset {
+			res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{f.ID}, DaysSinceOnset: days, Equipment: all})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.redFlag[f.ID][days] = res
 		}
-		b.redFlag[f.ID] = res
 	}
 	for _, a := range voc.AggravatedBy {
 		res, err := eng.Recommend(ctx, recommend.Profile{AggravatedBy: []string{a.ID}, Equipment: all})
@@ -488,8 +504,18 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 			report(p, "plan", "step %s (priority %d) comes after priority %d", s.Movement, s.Priority, res.Plan[i-1].Priority)
 		}
 	}
+	// Withheld advice keeps the safety nets, and the stay-active messages
+	// only when every withholding referral, shown or folded, keeps them.
+	keepActive := res.Withheld
+	withholdingLacksKeep := func(id string) bool { return rs.withhold[id] && !rs.keepActive[id] }
+	for _, ref := range res.Referrals {
+		keepActive = keepActive && !slices.ContainsFunc(ref.Rules, withholdingLacksKeep)
+	}
+	for _, ref := range res.FoldedReferrals {
+		keepActive = keepActive && !slices.ContainsFunc(ref.Rules, withholdingLacksKeep)
+	}
 	for i, m := range res.Messages {
-		if res.Withheld && m.Kind != recommend.SafetyNet {
+		if res.Withheld && m.Kind != recommend.SafetyNet && !(keepActive && m.Kind == recommend.StayActive) {
 			report(p, "messages", "advice is withheld but the %s message %q is kept", m.Kind, m.Text)
 		}
 		if i > 0 && m.Kind == recommend.SafetyNet && res.Messages[i-1].Kind != recommend.SafetyNet {
@@ -505,9 +531,10 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	}
 
 	// A red flag gets at least the urgency, and the withholding, it gets
-	// alone, whatever else the profile holds.
+	// alone in an episode of the same length, whatever else the profile
+	// holds.
 	for _, f := range p.RedFlags {
-		alone := base.redFlag[f]
+		alone := base.redFlag[f][p.DaysSinceOnset]
 		if alone == nil || len(alone.Referrals) == 0 {
 			continue
 		}

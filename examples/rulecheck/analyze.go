@@ -74,7 +74,7 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 	}
 	fmt.Fprintln(w)
 	var bounds []string
-	for _, f := range []string{"pain_level", "days_since_onset", "sitting_hours", "age"} {
+	for _, f := range []string{"pain_level", "days_since_onset", "sitting_hours", "age", "pregnancy_week"} {
 		if vs, ok := s.Boundaries[f]; ok {
 			nums := make([]string, len(vs))
 			for i, v := range vs {

@@ -34,6 +34,9 @@ var (
 		string(recommend.SafetyNet), string(recommend.Reassurance), string(recommend.StayActive), string(recommend.Pacing),
 	}
 	vocabularyFields = []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"}
+	// choiceFields are the single-value profile fields whose values the
+	// vocabulary declares; their entries take no codes.
+	choiceFields = []string{"sex", "episode"}
 )
 
 // maxPriority is the largest priority of a recommend effect.
@@ -78,7 +81,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			terms []recommend.Term
 		}{
 			{"conditions", v.Conditions}, {"red_flags", v.RedFlags}, {"aggravated_by", v.AggravatedBy},
-			{"eased_by", v.EasedBy}, {"equipment", v.Equipment},
+			{"eased_by", v.EasedBy}, {"equipment", v.Equipment}, {"sex", v.Sex}, {"episode", v.Episode},
 		} {
 			b.WriteString(" profile." + f.name + ": " + strings.Join(termIDs(f.terms), ", ") + ".")
 		}
@@ -126,10 +129,24 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 		"id": id, "label": text,
 		"codes": object{"type": "array", "minItems": 1, "items": code},
 	}, "id", "label")
+	choiceEntry := closed("An allowed value of a single-value profile field, read in conditions as profile.<field> == 'id'; it takes no codes.", object{
+		"id": id, "label": text,
+	}, "id", "label")
 	vocabProps := object{}
 	for _, f := range vocabularyFields {
 		vocabProps[f] = ids(vocabEntry)
 	}
+	for _, f := range choiceFields {
+		vocabProps[f] = ids(choiceEntry)
+	}
+	vocabProps["red_flags"] = ids(closed("A red flag: a warning sign that needs a clinician, with its safety floor.", object{
+		"id": id, "label": text,
+		"codes": object{"type": "array", "minItems": 1, "items": code},
+		"floor": closed("The least this red flag must lead to on its own, whatever else the profile holds; Load proves it.", object{
+			"urgency":  object{"enum": append(slices.Clone(urgencies), "none"), "description": "The least urgency of the referral; none when the flag alone needs no referral."},
+			"withhold": object{"type": "boolean", "description": "true when the flag must withhold movement advice."},
+		}, "urgency", "withhold"),
+	}, "id", "label", "floor"))
 	schema := object{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"$id":                  "https://github.com/backrules/backrules/rule-file.schema.json",
@@ -141,7 +158,9 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			"version": object{"type": "string", "minLength": 1, "description": "The rule set's version; declare it in one file only."},
 			"sources": ids(closed("A document that rules cite.", object{
 				"id": id, "title": text, "publisher": text, "kind": object{"enum": sourceKinds},
-				"author": object{"type": "string"}, "url": object{"type": "string"},
+				"author": object{"type": "string"},
+				"url": object{"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/@?#]+([/?#]\\S*)?$",
+					"description": "The document's web address: an absolute http or https URL."},
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
@@ -169,6 +188,12 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 					"caution":   selector("caution against", false),
 					"refer": closed("A referral to a clinician.", object{
 						"urgency": object{"enum": urgencies}, "message": text, "withhold": object{"type": "boolean"},
+						"pathway": object{"type": "string", "pattern": idPattern,
+							"description": "The clinical pathway the referral belongs to: matched referrals of one pathway tell one story, led by the most urgent; the others are folded into it."},
+						"invites_activity": object{"type": "boolean",
+							"description": "true when the message invites exercise or activity; the referral is then folded into a more urgent one, or into any when advice is withheld. Not with withhold."},
+						"keep_active": object{"type": "boolean",
+							"description": "true when, though this referral withholds advice, the person is still told to stay gently active (the stay_active messages). Needs withhold: true; not for an emergency."},
 					}, "urgency", "message"),
 					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
 					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{

@@ -152,8 +152,12 @@ func (b *builder) referrals(res *recommend.Result) error {
 	why := &whyView{Summary: x.Summary}
 	for _, re := range x.Rules {
 		if re.Matched && re.Referral != nil {
-			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule, Matched: true,
-				Does: "Refers you: " + string(re.Referral.Urgency), Summary: capital(re.Summary)})
+			does := "Refers you: " + string(re.Referral.Urgency)
+			if re.Folded != nil {
+				// The referral story left it out of the list above.
+				does = "Folded into the referral of " + strings.Join(re.Folded.Into, ", ") + ": " + re.Folded.Summary
+			}
+			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule, Matched: true, Does: does, Summary: capital(re.Summary)})
 		}
 	}
 	rv.ReferralWhy = why

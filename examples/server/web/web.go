@@ -220,6 +220,22 @@ var listFields = []struct {
 		func(v recommend.Vocabulary) []recommend.Term { return v.Equipment }},
 }
 
+// choiceFields are the profile's single-value fields, in the order of the
+// form, after the list fields, with the words around their radio buttons.
+// Each group starts with a button for "not stated", whose value is empty.
+var choiceFields = []struct {
+	name, legend, hint string
+	terms              func(recommend.Vocabulary) []recommend.Term
+}{
+	{"sex", "Sex", "Some causes of back pain are more common in one sex.",
+		func(v recommend.Vocabulary) []recommend.Term { return v.Sex }},
+	{"episode", "How long you have had this back pain", "",
+		func(v recommend.Vocabulary) []recommend.Term { return v.Episode }},
+}
+
+// notStated labels the radio button that leaves a choice field out.
+const notStated = "No answer"
+
 // numberFields are the profile's number fields, in the order of the form,
 // with their ranges as recommend.Engine.Validate checks them.
 var numberFields = []struct {
@@ -231,6 +247,7 @@ var numberFields = []struct {
 	{"days_since_onset", "Days since this episode began", "0 if it began today.", recommend.MaxDaysSinceOnset, true},
 	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
 	{"age", "Age in years", "Leave empty if you would rather not say.", recommend.MaxAge, true},
+	{"pregnancy_week", "Week of pregnancy", "Leave empty if you are not pregnant or do not know.", recommend.MaxPregnancyWeek, true},
 }
 
 // entries is what the user entered, kept to show it again.
@@ -246,6 +263,9 @@ func newEntries() entries {
 func readEntries(r *http.Request) entries {
 	in := newEntries()
 	for _, f := range listFields {
+		in.lists[f.name] = r.PostForm[f.name]
+	}
+	for _, f := range choiceFields {
 		in.lists[f.name] = r.PostForm[f.name]
 	}
 	for _, f := range numberFields {
@@ -271,6 +291,16 @@ func (in entries) profile() (recommend.Profile, []problem) {
 		Equipment:    in.lists["equipment"],
 	}
 	var probs []problem
+	for _, f := range choiceFields {
+		switch vals := in.lists[f.name]; {
+		case len(vals) > 1:
+			probs = append(probs, problem{f.name, "Choose one answer."})
+		case len(vals) == 1 && f.name == "sex":
+			p.Sex = vals[0]
+		case len(vals) == 1 && f.name == "episode":
+			p.Episode = vals[0]
+		}
+	}
 	for _, f := range numberFields {
 		vals := in.numbers[f.name]
 		if len(vals) == 0 || strings.TrimSpace(vals[0]) == "" {
@@ -298,6 +328,8 @@ func (in entries) profile() (recommend.Profile, []problem) {
 			p.SittingHours = v
 		case "age":
 			p.Age = int(v)
+		case "pregnancy_week":
+			p.PregnancyWeek = int(v)
 		}
 	}
 	return p, probs
@@ -335,8 +367,11 @@ type page struct {
 
 type group struct {
 	Name, Legend, Hint string
-	Terms              []checkbox
-	Problems           []string
+	// Input is the type of the group's inputs: "checkbox" for a list
+	// field, "radio" for a choice field.
+	Input    string
+	Terms    []checkbox
+	Problems []string
 }
 
 // DescribedBy returns the ids of the group's hint and problems, for
@@ -383,11 +418,28 @@ func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
 		if len(terms) == 0 {
 			continue
 		}
-		g := group{Name: f.name, Legend: f.legend, Hint: f.hint}
+		g := group{Name: f.name, Legend: f.legend, Hint: f.hint, Input: "checkbox"}
 		for _, t := range terms {
 			g.Terms = append(g.Terms, checkbox{
 				ID: f.name + "-" + t.ID, Value: t.ID, Label: t.Label,
 				Checked: slices.Contains(in.lists[f.name], t.ID),
+			})
+		}
+		pg.Groups = append(pg.Groups, g)
+	}
+	for _, f := range choiceFields {
+		terms := f.terms(voc)
+		if len(terms) == 0 {
+			continue
+		}
+		chosen := in.lists[f.name]
+		g := group{Name: f.name, Legend: f.legend, Hint: f.hint, Input: "radio"}
+		g.Terms = append(g.Terms, checkbox{ID: f.name + "-none", Label: notStated,
+			Checked: len(chosen) == 0 || slices.Contains(chosen, "")})
+		for _, t := range terms {
+			g.Terms = append(g.Terms, checkbox{
+				ID: f.name + "-" + t.ID, Value: t.ID, Label: t.Label,
+				Checked: slices.Contains(chosen, t.ID),
 			})
 		}
 		pg.Groups = append(pg.Groups, g)

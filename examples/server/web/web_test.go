@@ -174,6 +174,18 @@ func TestProfileFromForm(t *testing.T) {
 			name: "a number twice", form: url.Values{"pain_level": {"3", "4"}},
 			want: recommend.Profile{}, probs: []problem{{"pain_level", "Enter one number."}},
 		},
+		{
+			name: "choice fields and the week of pregnancy",
+			form: url.Values{"sex": {"female"}, "episode": {"flare"}, "pregnancy_week": {"24"}},
+			want: recommend.Profile{Sex: "female", Episode: "flare", PregnancyWeek: 24},
+		},
+		{name: "no answer to a choice", form: url.Values{"sex": {""}, "episode": {""}}, want: recommend.Profile{}},
+		{
+			name:  "two answers to a choice, and a week out of range",
+			form:  url.Values{"sex": {"female", "male"}, "pregnancy_week": {"43"}},
+			want:  recommend.Profile{},
+			probs: []problem{{"sex", "Choose one answer."}, {"pregnancy_week", "Enter a whole number from 0 to 42."}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,6 +270,7 @@ func TestReferrals(t *testing.T) {
 		{"bladder and bowel", url.Values{"red_flags": {"bladder_bowel_dysfunction"}}, true, true},
 		{"leg weakness", url.Values{"conditions": {"disc_herniation"}, "red_flags": {"leg_weakness"}}, false, true},
 		{"night pain", url.Values{"conditions": {"acute_strain"}, "red_flags": {"night_pain"}}, false, false},
+		{"a history of cancer and leg numbness, folded into one", url.Values{"red_flags": {"history_of_cancer", "leg_numbness_or_tingling"}}, true, true},
 		{"no referral", discForm, false, false},
 	}
 	for _, tt := range tests {
@@ -285,6 +298,19 @@ func TestReferrals(t *testing.T) {
 			for _, r := range res.Referrals {
 				if !strings.Contains(refs, html.EscapeString(r.Message)) {
 					t.Errorf("referral %q not shown", r.Message)
+				}
+			}
+			// The page follows the referral story: a folded referral is
+			// not shown, and its Why says where it went.
+			if strings.Contains(tt.name, "folded") && len(res.FoldedReferrals) == 0 {
+				t.Fatal("the rules changed: no referral is folded")
+			}
+			for _, f := range res.FoldedReferrals {
+				if strings.Contains(body, html.EscapeString(f.Message)) {
+					t.Errorf("folded referral %q shown", f.Message)
+				}
+				if !strings.Contains(refs, html.EscapeString("Folded into the referral of "+strings.Join(f.Into, ", "))) {
+					t.Errorf("the Why of the referrals does not say that %v was folded", f.Rules)
 				}
 			}
 			alert := strings.Contains(refs, `<div class="referral emergency" role="alert">`)
@@ -408,7 +434,11 @@ func withExtraTerms(t *testing.T) fs.FS {
 		if !strings.Contains(voc, head) {
 			t.Fatalf("vocabulary.yaml has no %q", head)
 		}
-		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""}`+"\n", 1)
+		floor := ""
+		if field == "red_flags" {
+			floor = ", floor: {urgency: none, withhold: false}"
+		}
+		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""`+floor+`}`+"\n", 1)
 	}
 	m["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(voc)}
 	return m
@@ -481,6 +511,54 @@ func TestEveryTermIsALabelledCheckbox(t *testing.T) {
 			}
 			if strings.Contains(fieldset, "<b>") {
 				t.Error("a label is not escaped")
+			}
+		})
+	}
+}
+
+// TestChoiceFieldsAreLabelledRadios checks that each choice field is a
+// group of labelled radio buttons: one to leave it unanswered, checked
+// unless the person chose, then one per vocabulary value.
+func TestChoiceFieldsAreLabelledRadios(t *testing.T) {
+	eng := defaultEngine(t)
+	voc := eng.Vocabulary()
+	body := get(newHandler(t, eng), "/").Body.String()
+	radioRE := regexp.MustCompile(`<input type="radio" id="([^"]*)" name="([^"]*)" value="([^"]*)"( checked)?>`)
+	for _, f := range []struct {
+		name  string
+		terms []recommend.Term
+	}{{"sex", voc.Sex}, {"episode", voc.Episode}} {
+		t.Run(f.name, func(t *testing.T) {
+			if len(f.terms) == 0 {
+				t.Fatal("the default vocabulary declares no values")
+			}
+			start := strings.Index(body, `<fieldset id="`+f.name+`"`)
+			if start < 0 {
+				t.Fatal("no fieldset")
+			}
+			fieldset := body[start:]
+			fieldset = fieldset[:strings.Index(fieldset, "</fieldset>")]
+			labels := map[string]string{}
+			for _, m := range labelRE.FindAllStringSubmatch(fieldset, -1) {
+				labels[m[1]] = html.UnescapeString(m[2])
+			}
+			type radio struct {
+				Value, Label string
+				Checked      bool
+			}
+			want := []radio{{"", notStated, true}}
+			for _, tm := range f.terms {
+				want = append(want, radio{tm.ID, tm.Label, false})
+			}
+			var got []radio
+			for _, m := range radioRE.FindAllStringSubmatch(fieldset, -1) {
+				if m[2] != f.name {
+					t.Errorf("radio %s has name %q", m[1], m[2])
+				}
+				got = append(got, radio{m[3], labels[m[1]], m[4] != ""})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("radios (-want +got):\n%s", diff)
 			}
 		})
 	}

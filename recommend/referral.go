@@ -1,0 +1,345 @@
+package recommend
+
+// The referral story: when several referral rules match, the person reads
+// one plan. This file holds the data a referral carries for it (compiled
+// here) and the policy the resolve stage applies (foldReferrals): the most
+// urgent referral leads, and a referral that would contradict it, or give
+// one reported symptom a second urgency, is folded into it. A folded
+// referral leaves the short report (Result.Referrals) for
+// Result.FoldedReferrals, where the detailed report, ExplainReferrals, the
+// page and the CDS cards can still show it; it still counts toward
+// Result.Withheld, so folding never loosens the advice.
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/internal/parse"
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+)
+
+// FoldReason says why a referral was folded into another.
+type FoldReason string
+
+// The reasons a referral is folded, in the order the policy tries them.
+const (
+	// FoldPathway: both referrals belong to one pathway (refer.pathway),
+	// and the other is more urgent.
+	FoldPathway FoldReason = "pathway"
+	// FoldRedFlag: both rules' conditions name a red flag the person
+	// reported, and the other is more urgent: one symptom is never given
+	// two urgencies.
+	FoldRedFlag FoldReason = "red_flag"
+	// FoldInvitesActivity: the referral's message invites activity
+	// (refer.invites_activity), and either advice is withheld, or the
+	// other referral is more urgent.
+	FoldInvitesActivity FoldReason = "invites_activity"
+)
+
+// FoldedReferral is a referral the referral story folded into another: it
+// is left out of the short report, and kept here so that a detailed
+// report or an explanation can still show it.
+type FoldedReferral struct {
+	Referral
+	// Into are the rules of the referral, in Result.Referrals, that this
+	// one is folded into: that referral's Rules.
+	Into []string `json:"into"`
+	// Because says why it was folded.
+	Because FoldReason `json:"because"`
+	// RedFlags, for FoldRedFlag, are the reported red flags that both
+	// rules' conditions name, in vocabulary order.
+	RedFlags []string `json:"red_flags,omitempty"`
+}
+
+// referral compiles a rule's referral, checking that its story data agree
+// with one another; checked is the rule's condition, or nil.
+func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferral {
+	cr := &compiledReferral{
+		urgency: Urgency(r.Urgency.S), message: r.Message, withhold: r.Withhold,
+		pathway: r.Pathway.S, invitesActivity: r.InvitesActivity, keepActive: r.KeepActive,
+	}
+	if r.KeepActive && !r.Withhold {
+		c.iss.Add(r.KeepActivePos, "keep_active is for a referral that withholds advice (withhold: true); without withhold the person keeps every message already: remove it")
+	}
+	if r.KeepActive && cr.urgency == Emergency {
+		c.iss.Add(r.KeepActivePos, "keep_active cannot be given to an emergency referral: in an emergency the person is not told to stay active")
+	}
+	if r.InvitesActivity && r.Withhold {
+		c.iss.Add(r.InvitesActivityPos, "a referral that withholds advice cannot invite activity: its message would contradict its withholding; remove invites_activity or withhold")
+	}
+	if checked != nil {
+		flags := &c.e.vocab[fieldRedFlags]
+		for _, lit := range redFlagLiterals(checked) {
+			if fi := flags.index(lit); fi >= 0 && !slices.Contains(cr.flags, fi) {
+				cr.flags = append(cr.flags, fi)
+			}
+		}
+		slices.Sort(cr.flags)
+	}
+	return cr
+}
+
+// redFlagLiterals returns the string literals a checked condition tests
+// profile.red_flags for: 'x' in profile.red_flags, and inside a
+// comprehension over profile.red_flags, the literals its variable is
+// compared with or looked up in (v == 'x', v in ['x', 'y']).
+func redFlagLiterals(checked *cel.Ast) []string {
+	var out []string
+	add := func(e ast.Expr) {
+		if s, ok := stringLiteral(e); ok {
+			out = append(out, s)
+		}
+	}
+	addAll := func(e ast.Expr) {
+		if e.Kind() == ast.ListKind {
+			for _, el := range e.AsList().Elements() {
+				add(el)
+			}
+			return
+		}
+		add(e)
+	}
+	a := checked.NativeRep()
+	root := ast.NavigateAST(a)
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+		call := n.AsCall()
+		if call.FunctionName() == operators.In && len(call.Args()) == 2 && vocabField(call.Args()[1]) == fieldRedFlags {
+			add(call.Args()[0])
+		}
+	}
+	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
+		comp := n.AsComprehension()
+		if vocabField(comp.IterRange()) != fieldRedFlags {
+			continue
+		}
+		iter := comp.IterVar()
+		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
+		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
+			call := m.AsCall()
+			args := call.Args()
+			if len(args) != 2 {
+				continue
+			}
+			switch call.FunctionName() {
+			case operators.Equals, operators.NotEquals:
+				if isIter(args[0]) {
+					add(args[1])
+				} else if isIter(args[1]) {
+					add(args[0])
+				}
+			case operators.In:
+				if isIter(args[0]) {
+					addAll(args[1])
+				}
+			}
+		}
+	}
+	return out
+}
+
+// referralFold is the story's decision for one matched referral rule.
+type referralFold struct {
+	rule int // the referral rule
+	// into is the rule of the shown referral it is folded into, or -1
+	// when it is shown.
+	into int
+	why  FoldReason
+	// flags are the shared reported red flags, for FoldRedFlag.
+	flags []int
+}
+
+// foldReferrals applies the referral story to the matched referral rules
+// d.referrals, for profile p, filling d.story: most urgent first, and
+// within an urgency those that invite activity last, ties in rule order.
+// Taking each referral in that order, it is folded into the first shown
+// referral, if any, that
+//
+//  1. is more urgent and has the same pathway (FoldPathway);
+//  2. is more urgent, and whose rule's condition names a red flag that
+//     this rule's names too and the person reported (FoldRedFlag);
+//  3. when this referral invites activity: is the most urgent shown
+//     referral, if advice is withheld (FoldInvitesActivity), or if it is
+//     more urgent than this one.
+//
+// Otherwise it is shown. Referrals of one urgency are never folded into
+// each other for 1 and 2: each keeps its own words. A referral is only ever
+// folded into one at least as urgent, so the most urgent referral is always
+// shown and leads.
+func (e *Engine) foldReferrals(d *decisions, p *Profile) {
+	d.story = d.story[:0]
+	for _, ri := range d.referrals {
+		d.story = append(d.story, referralFold{rule: ri, into: -1})
+	}
+	slices.SortStableFunc(d.story, func(a, b referralFold) int {
+		ra, rb := e.rules[a.rule].refer, e.rules[b.rule].refer
+		return cmp.Or(cmp.Compare(rb.urgency.rank(), ra.urgency.rank()),
+			cmp.Compare(boolRank(ra.invitesActivity), boolRank(rb.invitesActivity)))
+	})
+	withheld := len(d.withholding) > 0
+	flags := e.vocab[fieldRedFlags].entries
+	reported := func(fi int) bool { return slices.Contains(p.RedFlags, flags[fi].id) }
+	first := -1 // the index in d.story of the first shown referral
+	for i := range d.story {
+		f := &d.story[i]
+		r := e.rules[f.rule].refer
+		for j := range i {
+			s := &d.story[j]
+			if s.into >= 0 {
+				continue
+			}
+			lead := e.rules[s.rule].refer
+			if lead.urgency.rank() <= r.urgency.rank() {
+				continue
+			}
+			if r.pathway != "" && lead.pathway == r.pathway {
+				f.into, f.why = s.rule, FoldPathway
+				break
+			}
+			if shared := sharedFlags(lead.flags, r.flags, reported); len(shared) > 0 {
+				f.into, f.why, f.flags = s.rule, FoldRedFlag, shared
+				break
+			}
+		}
+		if f.into < 0 && r.invitesActivity && first >= 0 {
+			if lead := &d.story[first]; withheld || e.rules[lead.rule].refer.urgency.rank() > r.urgency.rank() {
+				f.into, f.why = lead.rule, FoldInvitesActivity
+			}
+		}
+		if f.into < 0 && first < 0 {
+			first = i
+		}
+	}
+}
+
+// sharedFlags returns the red flags in both a and b, ascending lists of
+// red-flag indexes, that are also reported; nil when there are none.
+func sharedFlags(a, b []int, reported func(int) bool) []int {
+	var out []int
+	for _, fi := range a {
+		if slices.Contains(b, fi) && reported(fi) {
+			out = append(out, fi)
+		}
+	}
+	return out
+}
+
+// foldedReferrals builds Result.FoldedReferrals from the story: each folded
+// referral rule, most urgent first, merged with an earlier one of the same
+// urgency and message folded into the same referral for the same reason.
+// shown are the Result's Referrals; one that a withholding referral is
+// folded into is marked as withholding.
+func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferral {
+	if !slices.ContainsFunc(d.story, func(f referralFold) bool { return f.into >= 0 }) {
+		return []FoldedReferral{}
+	}
+	var out []FoldedReferral
+	// d.story in the order of the Result: most urgent first, then rule
+	// order.
+	story := slices.Clone(d.story)
+	slices.SortStableFunc(story, func(a, c referralFold) int {
+		return cmp.Or(cmp.Compare(b.e.rules[c.rule].refer.urgency.rank(), b.e.rules[a.rule].refer.urgency.rank()),
+			cmp.Compare(a.rule, c.rule))
+	})
+	for _, f := range story {
+		if f.into < 0 {
+			continue
+		}
+		lead := b.e.rules[f.into].id
+		k := slices.IndexFunc(shown, func(r Referral) bool { return slices.Contains(r.Rules, lead) })
+		var into []string
+		if k >= 0 {
+			into = slices.Clone(shown[k].Rules)
+			// The referral that leads carries the withholding of those
+			// folded into it, so that whoever reads only the shown
+			// referrals still learns that advice is on hold.
+			if b.e.rules[f.rule].refer.withhold {
+				shown[k].Withhold = true
+			}
+		}
+		var flags []string
+		for _, fi := range f.flags {
+			flags = append(flags, b.e.vocab[fieldRedFlags].entries[fi].id)
+		}
+		r := b.e.rules[f.rule].refer
+		i := slices.IndexFunc(out, func(o FoldedReferral) bool {
+			return o.Urgency == r.urgency && o.Message == r.message && o.Because == f.why && slices.Equal(o.Into, into) && slices.Equal(o.RedFlags, flags)
+		})
+		if i >= 0 {
+			out[i].Referral = b.addReferral([]Referral{out[i].Referral}, f.rule)[0]
+			continue
+		}
+		out = append(out, FoldedReferral{
+			Referral: b.addReferral(nil, f.rule)[0],
+			Into:     into, Because: f.why, RedFlags: flags,
+		})
+	}
+	if out == nil {
+		return []FoldedReferral{}
+	}
+	return out
+}
+
+// view returns the referral as Engine.Rules and the explanations show it.
+func (r *compiledReferral) view() *RuleReferral {
+	return &RuleReferral{
+		Urgency: r.urgency, Message: r.message, Withhold: r.withhold,
+		Pathway: r.pathway, InvitesActivity: r.invitesActivity, KeepActive: r.keepActive,
+	}
+}
+
+// foldWhy says in words why a referral was folded, for the detailed
+// report and the explanations.
+func foldWhy(f FoldedReferral) string {
+	switch f.Because {
+	case FoldPathway:
+		return "a more urgent referral of the same pathway leads"
+	case FoldRedFlag:
+		return "a more urgent referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency"
+	case FoldInvitesActivity:
+		return "its message invites activity, which would contradict the more urgent referral or the withheld advice"
+	}
+	return string(f.Because)
+}
+
+// ReferralFold says that a matched referral was folded into another, in
+// a referral explanation.
+type ReferralFold struct {
+	// Into, Because and RedFlags are as in FoldedReferral.
+	Into     []string   `json:"into"`
+	Because  FoldReason `json:"because"`
+	RedFlags []string   `json:"red_flags,omitempty"`
+	// Summary says why in words.
+	Summary string `json:"summary"`
+}
+
+// foldOf returns how the referral of rule id was folded in res, or nil
+// when it was not.
+func foldOf(res *Result, id string) *ReferralFold {
+	for _, f := range res.FoldedReferrals {
+		if slices.Contains(f.Rules, id) {
+			return &ReferralFold{Into: slices.Clone(f.Into), Because: f.Because, RedFlags: slices.Clone(f.RedFlags), Summary: foldWhy(f)}
+		}
+	}
+	return nil
+}
+
+// boolRank is 1 for true and 0 for false, for sorting.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// shown reports whether the story shows the referral of rule ri.
+func (d *decisions) shown(ri int) bool {
+	for _, f := range d.story {
+		if f.rule == ri {
+			return f.into < 0
+		}
+	}
+	return false
+}
