@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -44,15 +45,31 @@ const MaxFormBytes = 64 << 10
 // Handler serves the page. It is safe for concurrent use.
 type Handler struct {
 	engine func() *recommend.Engine
+	log    *slog.Logger
 	tmpl   *template.Template
 	css    template.CSS
 	csp    string
 }
 
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger of the page's errors: a rule that failed to
+// evaluate, with its id, file and line, and a page that could not be
+// rendered. The default is slog.Default(). A nil logger keeps it.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Handler) {
+		if l != nil {
+			h.log = l
+		}
+	}
+}
+
 // New returns a Handler that asks engine for the engine to use, once per
 // request, so that a server can swap engines while it runs. It fails only
-// when the embedded templates do not parse, or engine is nil.
-func New(engine func() *recommend.Engine) (*Handler, error) {
+// when the embedded templates do not parse, or engine is nil. Nil
+// options are skipped.
+func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 	if engine == nil {
 		return nil, errors.New("web: nil engine function")
 	}
@@ -72,7 +89,13 @@ func New(engine func() *recommend.Engine) (*Handler, error) {
 	sum := sha256.Sum256(css)
 	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-	return &Handler{engine: engine, tmpl: tmpl, css: template.CSS(css), csp: csp}, nil
+	h := &Handler{engine: engine, log: slog.Default(), tmpl: tmpl, css: template.CSS(css), csp: csp}
+	for _, o := range opts {
+		if o != nil {
+			o(h)
+		}
+	}
+	return h, nil
 }
 
 // ServeHTTP serves GET (and HEAD) / with the empty form, and POST / with
@@ -132,6 +155,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// The numbers that could not be read are 0 in p, so Validate finds
 	// the other problems, and the page shows them all at once.
 	p, probs := in.profile()
+	probs = append(probs, unknownFields(r)...)
 	if err := eng.Validate(p); err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
@@ -173,8 +197,21 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "the request was cancelled or took too long", http.StatusServiceUnavailable)
 		return
 	}
-	slog.ErrorContext(r.Context(), "web: recommend failed", "err", err)
+	h.logError(r.Context(), err)
 	http.Error(w, "the advice could not be worked out; please try again later", http.StatusInternalServerError)
+}
+
+// logError logs an error of the engine: a rule that failed to evaluate
+// with its id, file and line; anything else with its text, which never
+// holds the profile.
+func (h *Handler) logError(ctx context.Context, err error) {
+	var ee *recommend.EvalError
+	if errors.As(err, &ee) {
+		h.log.LogAttrs(ctx, slog.LevelError, "web: rule failed to evaluate",
+			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelError, "web: recommend failed", slog.String("error", err.Error()))
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter) {
@@ -186,7 +223,7 @@ func (h *Handler) unavailable(w http.ResponseWriter) {
 func (h *Handler) render(w http.ResponseWriter, status int, pg *page) {
 	var buf bytes.Buffer
 	if err := h.tmpl.Execute(&buf, pg); err != nil {
-		slog.Error("web: render failed", "err", err)
+		h.log.Error("web: render failed", slog.String("error", err.Error()))
 		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
 		return
 	}
@@ -252,6 +289,39 @@ func readEntries(r *http.Request) entries {
 		in.numbers[f.name] = r.PostForm[f.name]
 	}
 	return in
+}
+
+// unknownFields reports every field of a post that the form does not
+// have, such as red_flag for red_flags, and every value sent in the
+// address rather than the body: the page reads neither, and ignoring a
+// red flag without a word could cost someone an emergency referral.
+func unknownFields(r *http.Request) []problem {
+	known := map[string]bool{}
+	for _, f := range listFields {
+		known[f.name] = true
+	}
+	for _, f := range numberFields {
+		known[f.name] = true
+	}
+	var probs []problem
+	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
+		if !known[k] {
+			probs = append(probs, problem{k, fmt.Sprintf("This form has no field %q, so nothing it says could be used: send the fields the form shows.", cutField(k))})
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
+		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+	}
+	return probs
+}
+
+// cutField shortens a field name quoted in a problem.
+func cutField(s string) string {
+	const most = 40
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	return string([]rune(s)[:most]) + "..."
 }
 
 // problem is one problem with one field of the form.
@@ -432,7 +502,7 @@ func (pg *page) setProblems(probs []problem) {
 		known := slices.ContainsFunc(pg.Groups, func(g group) bool { return g.Name == p.field }) ||
 			slices.ContainsFunc(pg.Numbers, func(n number) bool { return n.Name == p.field })
 		if !known {
-			pg.Problems = append(pg.Problems, summaryProblem{Label: p.field, Message: p.message})
+			pg.Problems = append(pg.Problems, summaryProblem{Label: cutField(p.field), Message: p.message})
 		}
 	}
 	pg.Title = "Error: " + pg.Title
