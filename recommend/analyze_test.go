@@ -267,7 +267,7 @@ func TestAnalyzeBounded(t *testing.T) {
 	}
 	b.WriteString("  red_flags:\n")
 	for i := range 64 {
-		fmt.Fprintf(&b, "    - {id: f%d, label: F}\n", i)
+		fmt.Fprintf(&b, "    - {id: f%d, label: F, floor: {urgency: none, withhold: false}}\n", i)
 	}
 	b.WriteString(`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily.}]
 rules:

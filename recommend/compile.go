@@ -25,6 +25,12 @@ var movementKinds = []string{"stretch", "mobility", "decompression", "strengthen
 
 var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
 
+// floorNone is the floor urgency of a red flag that needs no referral on
+// its own, and floorUrgencies the urgencies a floor may give.
+const floorNone = "none"
+
+var floorUrgencies = append(slices.Clone(urgencies), floorNone)
+
 // sourceKinds are the allowed source kinds, from the strongest kind of
 // evidence to the weakest (see SourceKinds).
 var sourceKinds = sourceKindIDs("")
@@ -145,9 +151,33 @@ func (c *compiler) vocabulary() {
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
-		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes)})
+		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes), c.floor(v)})
 	}
 	c.codeCategories()
+}
+
+// floor returns the safety floor of vocabulary term v, checking its
+// urgency, or nil when it has none: the parse stage reported a red flag
+// without one.
+func (c *compiler) floor(v *parse.Term) *Floor {
+	if v.Floor == nil {
+		return nil
+	}
+	u := v.Floor.Urgency.S
+	switch {
+	case !slices.Contains(floorUrgencies, u):
+		c.unknownOf(v.Floor.Urgency, "floor urgency", floorUrgencies)
+		return nil
+	case u == floorNone && v.Floor.Withhold:
+		c.iss.Add(v.Floor.Pos, "a floor that withholds advice needs a referral to say why: give an urgency (emergency, urgent or routine), or withhold: false")
+		return nil
+	case u == floorNone:
+		u = ""
+	}
+	return &Floor{
+		RedFlag: v.ID.S, Urgency: Urgency(u), Withhold: v.Floor.Withhold,
+		File: v.Floor.Pos.File, Line: v.Floor.Pos.Line, Column: v.Floor.Pos.Column,
+	}
 }
 
 // codeCategories reports a code that lies inside a category (a code given

@@ -96,6 +96,9 @@ type vocabulary struct {
 type vocabEntry struct {
 	id, label string
 	codes     []Code // see views.go
+	// floor is the red flag's safety floor (see Floor), or nil for the
+	// entries of other fields.
+	floor *Floor
 }
 
 func (v *vocabulary) index(id string) int {
@@ -226,8 +229,8 @@ func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
 		}
 	}
 	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
-	for _, f := range listFields {
-		rs.Fields = append(rs.Fields, parse.Field{Name: f.name, Label: f.label})
+	for i, f := range listFields {
+		rs.Fields = append(rs.Fields, parse.Field{Name: f.name, Label: f.label, Floors: i == fieldRedFlags})
 	}
 	iss := &parse.Issues{}
 	var names []string

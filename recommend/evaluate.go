@@ -53,6 +53,48 @@ func (e *EvalError) Error() string {
 // Unwrap returns the underlying error.
 func (e *EvalError) Unwrap() error { return e.Err }
 
+// IncompleteReason is the WithheldReason of a Result that could not be
+// worked out in full (see PartialError).
+const IncompleteReason = "The rest of the advice could not be worked out. See a clinician."
+
+// PartialError is returned, with a nil *Result, when Recommend could
+// evaluate every referral rule but not the rest: a rule without a referral
+// failed (Err is then its *EvalError), or ctx was done or past its
+// deadline (Err then wraps ctx.Err() or context.DeadlineExceeded).
+//
+// Result holds what is safe to act on: the referrals the profile matched,
+// with every movement withheld, WithheldReason set to IncompleteReason
+// (unless a matched referral withholds advice itself) and Incomplete
+// true. A caller that stops at err != nil finds the referrals, an
+// emergency among them, with errors.As:
+//
+//	res, err := eng.Recommend(ctx, p)
+//	var pe *recommend.PartialError
+//	if errors.As(err, &pe) {
+//		res = pe.Result // the referrals; the rest is withheld
+//	}
+//
+// A referral rule that fails to evaluate is counted as matched, so that it
+// errs toward a clinician, and is reported the same way.
+type PartialError struct {
+	// Result holds the referrals, with the rest of the advice withheld.
+	Result *Result
+	// Err is why the rest could not be worked out.
+	Err error
+}
+
+// Error returns the text of Err, with a note that the referrals stand.
+func (e *PartialError) Error() string {
+	if e.Err == nil {
+		return "recommend: only the referrals could be worked out"
+	}
+	return "recommend: only the referrals could be worked out: " + e.Err.Error()
+}
+
+// Unwrap returns Err, so that errors.As finds an *EvalError and errors.Is
+// finds context.Canceled or context.DeadlineExceeded.
+func (e *PartialError) Unwrap() error { return e.Err }
+
 // evaluate runs every rule's condition and reports which matched.
 //
 // The context is checked before each rule, its deadline against the clock

@@ -21,7 +21,7 @@ vocabulary:
   conditions:
     - {id: sciatica, label: Sciatica}
   red_flags:
-    - {id: leg_weakness, label: Leg weakness}
+    - {id: leg_weakness, label: Leg weakness, floor: {urgency: urgent, withhold: false}}
 movements:
   - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day.}
   - {id: toe_touch, name: Toe touch, kind: stretch, how: Reach for the toes with straight legs., dose: 20 seconds.}
@@ -89,7 +89,7 @@ rules:
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
 	//
-	// Rule set: 2026.1, sha256:105557921b91ac539a672586d4b73ff6957637146c6d296f335c8721993609e7
+	// Rule set: 2026.1, sha256:e06190fb5dab987ff22755de60789f580caf0098fceab9beba24bd35d8330cd5
 }
 
 func ExampleDecodeProfile() {

@@ -28,8 +28,8 @@ vocabulary:
     - {id: many, label: Many}
     - {id: plain, label: Plain}
   red_flags:
-    - {id: stop, label: Stop}
-    - {id: check, label: Check}
+    - {id: stop, label: Stop, floor: {urgency: none, withhold: false}}
+    - {id: check, label: Check, floor: {urgency: none, withhold: false}}
   equipment:
     - {id: towel, label: Towel}
 movements:

@@ -295,3 +295,45 @@ func texts(ts []parse.Text) []string {
 	}
 	return out
 }
+
+// Floor is a red flag's safety floor, as the vocabulary declares it next to
+// the flag: the least that flag must lead to on its own. Load proves every
+// floor over the profiles Analyze explores that hold the flag (the flag
+// alone and with the other inputs): each gets a referral at least as
+// urgent as Urgency, and advice withheld when Withhold is true. A rule set
+// that misses a floor does not load, so a loaded engine meets all of
+// them.
+//
+// A program that reloads rules can compare the floors of the old and new
+// engines to refuse a change that removes a red flag or lowers its floor.
+type Floor struct {
+	// RedFlag is the id of the red flag.
+	RedFlag string `json:"red_flag"`
+	// Urgency is the least urgency of the referral the flag leads to,
+	// or "" when the flag alone needs no referral (the rule file writes
+	// urgency: none); Urgency.AtLeast ranks "" below Routine.
+	Urgency Urgency `json:"urgency"`
+	// Withhold is true when the flag must withhold movement advice.
+	Withhold bool `json:"withhold"`
+	// File, Line and Column are where the floor is declared, as in
+	// [Issue]: the file's path within the loaded fs.FS, 1-based.
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// Floors returns the safety floor of every red flag, in vocabulary order.
+// Every red flag of a loaded engine has one. A nil engine has none.
+func (e *Engine) Floors() []Floor {
+	if e == nil {
+		return nil
+	}
+	entries := e.vocab[fieldRedFlags].entries
+	out := make([]Floor, 0, len(entries))
+	for _, en := range entries {
+		if en.floor != nil {
+			out = append(out, *en.floor)
+		}
+	}
+	return out
+}

@@ -41,7 +41,11 @@ func newWorstCase() *worstCase {
 			id := fmt.Sprintf("w_%s_%02d_", name, j)
 			id += strings.Repeat("x", MaxEntryLen-len(id))
 			w.ids[name] = append(w.ids[name], id)
-			fmt.Fprintf(&b, "    - {id: %s, label: Entry %d}\n", id, j)
+			floor := ""
+			if name == "red_flags" {
+				floor = ", floor: {urgency: none, withhold: false}"
+			}
+			fmt.Fprintf(&b, "    - {id: %s, label: Entry %d%s}\n", id, j, floor)
 		}
 	}
 	w.yaml = b.String()

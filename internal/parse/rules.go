@@ -72,6 +72,21 @@ type Term struct {
 	// ICD-10, that stand for the value, in the order written; nil when
 	// the entry gives none.
 	Codes []Code
+	// Floor is the entry's safety floor, or nil; only the entries of a
+	// field with Floors set have one.
+	Floor *Floor
+}
+
+// Floor declares the least a red flag must lead to on its own: a referral
+// at least as urgent as Urgency, and movement advice withheld when
+// Withhold is true. The compile stage checks Urgency and proves the floor.
+type Floor struct {
+	// Urgency is "emergency", "urgent" or "routine", as written.
+	Urgency Text
+	// Withhold reports whether advice must be withheld.
+	Withhold bool
+	// Pos is where the floor's mapping starts.
+	Pos FilePos
 }
 
 // Code is a code of a clinical terminology: a code system, named by an
@@ -210,6 +225,9 @@ type Field struct {
 	// Name is the field's key, such as "red_flags", and Label a singular
 	// noun for messages, such as "red flag".
 	Name, Label string
+	// Floors is true when every entry of the field must declare a safety
+	// floor (see Floor), as red flags do.
+	Floors bool
 }
 
 // RuleSet is what the parse stage makes of a whole rule set: every
@@ -261,6 +279,8 @@ var (
 	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
 	vocabKeys    = []string{"id", "label", "codes"}
+	floorVocab   = []string{"id", "label", "codes", "floor"}
+	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
@@ -274,6 +294,7 @@ const (
 	nSourceRequired   = 4
 	nVocabRequired    = 2
 	nCodeRequired     = 2
+	nFloorRequired    = 2
 	nMovementRequired = 5
 	nRuleRequired     = 4
 	nReferRequired    = 2
@@ -574,8 +595,12 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 			continue
 		}
 		what := "vocabulary." + field.Name
+		keys := vocabKeys
+		if field.Floors {
+			keys = floorVocab
+		}
 		for _, item := range p.sequence(list, what) {
-			m, ok := p.mapping(item, "an entry of "+what, vocabKeys, nVocabRequired)
+			m, ok := p.mapping(item, "an entry of "+what, keys, nVocabRequired)
 			if !ok {
 				continue
 			}
@@ -589,11 +614,42 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 			if n := m["codes"]; n != nil {
 				codes = p.codes(n, fi, id.S)
 			}
+			var floor *Floor
+			if field.Floors {
+				floor = p.floor(m["floor"], item, field.Label, id.S)
+			}
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor})
 			}
 		}
 	}
+}
+
+// floor parses the safety floor n of the vocabulary entry at entry, a
+// label such as "red flag" with the id id. A missing floor is reported at
+// the entry, since every such entry must declare one.
+func (p *fileParser) floor(n, entry *yaml.Node, label, id string) *Floor {
+	if n == nil {
+		name := label
+		if id != "" {
+			name = fmt.Sprintf("%s %q", label, id)
+		}
+		p.iss.Add(p.pos(entry), "%s declares no floor: add floor: {urgency: emergency, urgent, routine or none, withhold: true or false}, the least this %s alone must lead to", name, label)
+		return nil
+	}
+	f, ok := p.mapping(n, "floor", floorKeys, nFloorRequired)
+	if !ok {
+		return nil
+	}
+	fl := &Floor{Pos: p.pos(n)}
+	fl.Urgency, _ = p.id(f["urgency"], "the floor urgency")
+	if w := f["withhold"]; w != nil {
+		fl.Withhold = p.boolean(w, "floor.withhold")
+	}
+	if fl.Urgency.S == "" || f["withhold"] == nil {
+		return nil
+	}
+	return fl
 }
 
 // codes parses the codes of the vocabulary term id of field fi: a list of

@@ -130,6 +130,14 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 	for _, f := range vocabularyFields {
 		vocabProps[f] = ids(vocabEntry)
 	}
+	vocabProps["red_flags"] = ids(closed("A red flag: a warning sign that needs a clinician, with its safety floor.", object{
+		"id": id, "label": text,
+		"codes": object{"type": "array", "minItems": 1, "items": code},
+		"floor": closed("The least this red flag must lead to on its own, whatever else the profile holds; Load proves it.", object{
+			"urgency":  object{"enum": append(slices.Clone(urgencies), "none"), "description": "The least urgency of the referral; none when the flag alone needs no referral."},
+			"withhold": object{"type": "boolean", "description": "true when the flag must withhold movement advice."},
+		}, "urgency", "withhold"),
+	}, "id", "label", "floor"))
 	schema := object{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
 		"$id":                  "https://github.com/backrules/backrules/rule-file.schema.json",
