@@ -72,7 +72,7 @@ func testEngine(t testing.TB) *recommend.Engine {
 				return err
 			}
 			if name == "vocabulary.yaml" {
-				const entry = `    - {id: saddle_numbness, label: "Numbness in the groin, genitals or inner thighs"}`
+				const entry = `    - {id: saddle_numbness, label: "Numbness in the groin, genitals or inner thighs", floor: {urgency: emergency, withhold: true}}`
 				if !bytes.Contains(data, []byte(entry)) {
 					return fmt.Errorf("vocabulary.yaml has no line %q", entry)
 				}

@@ -228,6 +228,13 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	res, err := eng.Recommend(ctx, m.Profile)
+	var pe *recommend.PartialError
+	if errors.As(err, &pe) && pe.Result != nil {
+		// The referrals stand: answer with their cards and a card
+		// saying the rest is unavailable (see Cards).
+		s.logError(r.Context(), err)
+		res, err = pe.Result, nil
+	}
 	if err != nil {
 		var pe *recommend.ProfileError
 		switch {
@@ -261,13 +268,20 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 // logError logs an error of the engine: a rule that failed to evaluate
 // with its id, file and line; anything else with its text.
 func (s *Service) logError(ctx context.Context, err error) {
-	var ee *recommend.EvalError
-	if errors.As(err, &ee) {
-		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: rule failed to evaluate",
-			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
-		return
+	partial := ""
+	if errors.As(err, new(*recommend.PartialError)) {
+		partial = ": answered with the referrals only"
 	}
-	s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: recommend failed", slog.String("error", err.Error()))
+	var ee *recommend.EvalError
+	switch {
+	case errors.As(err, &ee):
+		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: rule failed to evaluate"+partial,
+			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		s.log.LogAttrs(ctx, slog.LevelWarn, "cdshooks: the request ran out of time"+partial)
+	default:
+		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: recommend failed"+partial, slog.String("error", err.Error()))
+	}
 }
 
 // writeRequestError answers a *RequestError with its status.

@@ -171,6 +171,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := eng.Recommend(r.Context(), p)
+	var pe *recommend.PartialError
+	if errors.As(err, &pe) && pe.Result != nil {
+		// Only the referrals could be worked out: show them, an
+		// emergency among them, and say the rest could not be.
+		h.logError(r.Context(), err)
+		res, err = pe.Result, nil
+	}
 	if err != nil {
 		h.failed(w, r, err)
 		return
@@ -191,7 +198,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 
 // failed answers a request the engine could not serve: a cancelled or
 // timed-out request with 503, and a rule that failed to evaluate with 500
-// and the error in the log. The page does not show the error.
+// and the error in the log. The page does not show the error. (When the
+// referrals could be worked out, Recommend returns a
+// *recommend.PartialError, and post shows them instead, with a note that
+// the rest of the advice could not be worked out, with status 200: a
+// proxy may replace the body of a 5xx with its own page, and the
+// emergency box with it.)
 func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		http.Error(w, "the request was cancelled or took too long", http.StatusServiceUnavailable)
@@ -205,13 +217,20 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 // with its id, file and line; anything else with its text, which never
 // holds the profile.
 func (h *Handler) logError(ctx context.Context, err error) {
-	var ee *recommend.EvalError
-	if errors.As(err, &ee) {
-		h.log.LogAttrs(ctx, slog.LevelError, "web: rule failed to evaluate",
-			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
-		return
+	partial := ""
+	if errors.As(err, new(*recommend.PartialError)) {
+		partial = ": showed the referrals only"
 	}
-	h.log.LogAttrs(ctx, slog.LevelError, "web: recommend failed", slog.String("error", err.Error()))
+	var ee *recommend.EvalError
+	switch {
+	case errors.As(err, &ee):
+		h.log.LogAttrs(ctx, slog.LevelError, "web: rule failed to evaluate"+partial,
+			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		h.log.LogAttrs(ctx, slog.LevelWarn, "web: the request ran out of time"+partial)
+	default:
+		h.log.LogAttrs(ctx, slog.LevelError, "web: recommend failed"+partial, slog.String("error", err.Error()))
+	}
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter) {

@@ -408,7 +408,11 @@ func withExtraTerms(t *testing.T) fs.FS {
 		if !strings.Contains(voc, head) {
 			t.Fatalf("vocabulary.yaml has no %q", head)
 		}
-		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""}`+"\n", 1)
+		floor := ""
+		if field == "red_flags" {
+			floor = ", floor: {urgency: none, withhold: false}" // every red flag declares one
+		}
+		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""`+floor+`}`+"\n", 1)
 	}
 	m["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(voc)}
 	return m
