@@ -249,3 +249,137 @@ func TestCheckWaitsForStableFiles(t *testing.T) {
 		t.Errorf("health %+v; want ok with version stable-2, and no refused reload on the way", h)
 	}
 }
+
+// copyDir copies the files of src, a folder of testdata, to a new
+// temporary folder and returns it.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(src, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no rule files in %s: %v", src, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// edit replaces old with new in the file name of dir, once, failing the
+// test if old is not there.
+func edit(t *testing.T, dir, name, old, new string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// floorOf returns the floor of a red flag of eng.
+func floorOf(t *testing.T, eng *recommend.Engine, flag string) recommend.Floor {
+	t.Helper()
+	for _, f := range eng.Floors() {
+		if f.RedFlag == flag {
+			return f
+		}
+	}
+	t.Fatalf("no floor for red flag %s", flag)
+	return recommend.Floor{}
+}
+
+// TestReloadKeepsFloors checks that a reload that removes a red flag or
+// lowers its safety floor is refused, though the new rules load and
+// pass the analysis, with the place of the floor; that one that raises a
+// floor is taken; and that a restart takes a removal, deliberately.
+func TestReloadKeepsFloors(t *testing.T) {
+	const fixture = "testdata/floors"
+	const fever = `    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: false}}` + "\n"
+	const saddle = `floor: {urgency: emergency, withhold: true}`
+	const feverRule = `  - id: fever
+    when: "'fever' in profile.red_flags"
+    refer: {urgency: urgent, message: "See a doctor today. This is advice to get assessed, not a diagnosis."}
+    because: A sign of infection.
+    cite: [{source: src-a, locator: Section 2, claim: Fever with back pain needs a check.}]
+`
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// want returns the problems expected of the old and new engines,
+		// or nil when the reload must be taken.
+		want func(t *testing.T, old, new *recommend.Engine) []ruleProblem
+	}{
+		{"red flag removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", fever, "")
+			edit(t, dir, "rules.yaml", feverRule, "")
+		}, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
+			f := floorOf(t, old, "fever")
+			return []ruleProblem{{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"}}
+		}},
+		{"urgency lowered", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", saddle, `floor: {urgency: urgent, withhold: true}`)
+		}, func(t *testing.T, _, new *recommend.Engine) []ruleProblem {
+			f := floorOf(t, new, "saddle_numbness")
+			return []ruleProblem{{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: "red flag saddle_numbness: floor lowered from emergency, advice withheld to urgent, advice withheld"}}
+		}},
+		{"withhold dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", saddle, `floor: {urgency: emergency, withhold: false}`)
+		}, func(t *testing.T, _, new *recommend.Engine) []ruleProblem {
+			f := floorOf(t, new, "saddle_numbness")
+			return []ruleProblem{{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: "red flag saddle_numbness: floor lowered from emergency, advice withheld to emergency"}}
+		}},
+		{"floor raised", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", fever, strings.Replace(fever, "urgent", "emergency", 1))
+			edit(t, dir, "rules.yaml", feverRule, strings.Replace(feverRule, "urgency: urgent", "urgency: emergency", 1))
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, fixture)
+			s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+			old := s.Engine()
+			tt.change(t, dir)
+			// The new rules load and pass the analysis: only the floors
+			// can refuse them.
+			eng := loadDir(t, dir)
+			if r := analyze(t.Context(), eng); r != nil {
+				t.Fatalf("the changed fixture fails the analysis: %v", r)
+			}
+			changed, err := s.Reload()
+			if tt.want == nil {
+				if !changed || err != nil {
+					t.Fatalf("Reload = %v, %v; want true, nil", changed, err)
+				}
+				return
+			}
+			if changed || err == nil || s.Engine() != old {
+				t.Fatalf("Reload = %v, %v; want the reload refused and the running rules kept", changed, err)
+			}
+			h := healthOf(t, s)
+			if h.Status != "degraded" || h.ReloadError == nil {
+				t.Fatalf("health %+v, want degraded", h)
+			}
+			if diff := cmp.Diff(tt.want(t, old, eng), h.ReloadError.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			// A restart is the deliberate way to make the change.
+			if _, err := New(Config{Rules: os.DirFS(dir)}); err != nil {
+				t.Errorf("restart with the changed rules: %v", err)
+			}
+		})
+	}
+}

@@ -211,22 +211,43 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 }
 
 // keepsFloors refuses a reload that would lower safety: one that removes
-// a red flag of the running rules from the vocabulary. Such a change
-// may be meant, but it is made by restarting the server, deliberately,
-// never by a file that went missing or was caught half-written.
+// a red flag of the running rules, or lowers its safety floor (the least
+// urgency it leads to on its own, and whether it withholds advice; see
+// recommend.Floor). Such a change may be meant, but it is made by
+// restarting the server, deliberately, never by a file that went missing
+// or was caught half-written. A removed flag is placed where the running
+// rules declared its floor; a lowered floor where the new rules do.
 func keepsFloors(old, eng *recommend.Engine) *refusal {
-	have := map[string]bool{}
-	for _, t := range eng.Vocabulary().RedFlags {
-		have[t.ID] = true
+	floors := map[string]recommend.Floor{}
+	for _, f := range eng.Floors() {
+		floors[f.RedFlag] = f
 	}
 	r := &refusal{summary: "the new rules would lower safety: restart the server to make such a change deliberately"}
-	for _, t := range old.Vocabulary().RedFlags {
-		if !have[t.ID] {
-			r.add(ruleProblem{Problem: fmt.Sprintf("red flag %s is gone", t.ID)})
+	for _, was := range old.Floors() {
+		now, ok := floors[was.RedFlag]
+		switch {
+		case !ok:
+			r.add(ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
+				Problem: fmt.Sprintf("red flag %s is gone (its floor was declared here)", was.RedFlag)})
+		case !now.Urgency.AtLeast(was.Urgency) || (was.Withhold && !now.Withhold):
+			r.add(ruleProblem{File: now.File, Line: now.Line, Column: now.Column,
+				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorText(was), floorText(now))})
 		}
 	}
 	if len(r.problems) == 0 {
 		return nil
 	}
 	return r
+}
+
+// floorText says what a floor asks for: "emergency, advice withheld".
+func floorText(f recommend.Floor) string {
+	u := string(f.Urgency)
+	if u == "" {
+		u = "no referral"
+	}
+	if f.Withhold {
+		return u + ", advice withheld"
+	}
+	return u
 }
