@@ -187,6 +187,13 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 }
 
 func (s *Service) call(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > s.maxBody {
+		// Answered before reading, so that a client that sent Expect:
+		// 100-continue gets the 413 rather than a reset connection.
+		writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
+			Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError

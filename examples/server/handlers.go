@@ -43,9 +43,9 @@ type route struct {
 // buildHandler registers every route and wraps the mux.
 func (s *Server) buildHandler() error {
 	s.routes = []route{
-		{"POST /recommend", http.HandlerFunc(s.handleRecommend)},
+		{"POST /recommend", jsonBody(maxRecommendBody, http.HandlerFunc(s.handleRecommend))},
 		{"/recommend", methodNotAllowed("POST")},
-		{"POST /explain", http.HandlerFunc(s.handleExplain)},
+		{"POST /explain", jsonBody(maxExplainBody, http.HandlerFunc(s.handleExplain))},
 		{"/explain", methodNotAllowed("POST")},
 		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
 		{"/healthz", methodNotAllowed("GET, HEAD")},
@@ -61,16 +61,8 @@ func (s *Server) buildHandler() error {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	s.handler = s.logRequests(limitBody(mux))
+	s.handler = s.logRequests(capBody(maxBody, mux))
 	return nil
-}
-
-// limitBody caps every request body at maxBody; handlers set lower limits.
-func limitBody(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		h.ServeHTTP(w, r)
-	})
 }
 
 // apiError is the JSON body of every error response of the JSON
@@ -133,7 +125,7 @@ func safeMethod(m string) string {
 // readBody reads the whole body, at most limit bytes. It writes the error
 // response itself and returns false when it could not.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(rawWriter(r, w), r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):

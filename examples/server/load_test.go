@@ -263,6 +263,7 @@ func send(client *http.Client, base string, lc loadCase, engines map[string]*rec
 	if err != nil {
 		return "", "", err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", err

@@ -9,7 +9,9 @@ import (
 
 // mounts returns the routes of the other packages the server serves: the
 // CDS Hooks service (package cdshooks), which answers its own errors in
-// JSON, and the web page (package web). Both take the engine through
+// JSON, and the web page (package web). Each reads its body through
+// capBody, so that net/http learns of a body over the limit; a service
+// call not sent as application/json gets the server's 415. Both take the engine through
 // s.Engine once per request, so a reload reaches them too.
 //
 // Both log through the server's logger. The page is wrapped in
@@ -29,8 +31,9 @@ func (s *Server) mounts() ([]route, error) {
 	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout), cdshooks.WithLogger(s.log))
 	return []route{
 		{"/cds-services", cds},
+		{"POST /cds-services/" + cdshooks.ServiceID, requireJSON(capBody(maxBody, cds))},
 		{"/cds-services/", cds},
-		{"/{$}", http.NewCrossOriginProtection().Handler(page)},
+		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
 		{"/", http.HandlerFunc(notFound)},
 	}, nil
 }

@@ -452,6 +452,7 @@ func TestRequestLog(t *testing.T) {
 	} {
 		req := httptest.NewRequest(r.method, r.target, strings.NewReader(r.body))
 		req.RemoteAddr = "203.0.113.77:4242"
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "jane-doe-agent")
 		s.Handler().ServeHTTP(httptest.NewRecorder(), req)
 	}

@@ -136,6 +136,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.ContentLength > MaxFormBytes {
+		// Answered before reading, so that a client that sent Expect:
+		// 100-continue gets the 413 rather than a reset connection.
+		http.Error(w, fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
