@@ -2,12 +2,14 @@ package cdshooks_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -709,6 +711,67 @@ func TestCardsLinkLabels(t *testing.T) {
 			}
 			for _, p := range checkResponse(body) {
 				t.Error(p)
+			}
+		})
+	}
+}
+
+// TestCardsIncomplete checks the cards of an incomplete Result, the one
+// a *recommend.PartialError holds: the referral cards first, then one
+// info card saying the rest is unavailable, and no exercise cards; and
+// that a complete Result has no such card.
+func TestCardsIncomplete(t *testing.T) {
+	const unavailable = "info: The rest of the advice is unavailable: see a clinician before exercises"
+	eng := defaultEngine(t)
+	tests := []struct {
+		name       string
+		profile    recommend.Profile
+		incomplete bool
+		want       []string // the first cards, "indicator: summary" prefixes
+	}{
+		{"emergency, incomplete", recommend.Profile{RedFlags: []string{"saddle_numbness"}}, true,
+			[]string{"critical: Emergency", unavailable}},
+		{"no referral, incomplete", recommend.Profile{}, true, []string{unavailable}},
+		{"emergency, complete", recommend.Profile{RedFlags: []string{"saddle_numbness"}}, false, []string{"critical: Emergency"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.incomplete {
+				// What a PartialError's Result holds: the referrals
+				// only.
+				res.Incomplete, res.Withheld = true, true
+				res.Recommended, res.Avoided, res.Plan = []recommend.Item{}, []recommend.Item{}, []recommend.PlanStep{}
+				res.Messages = []recommend.Message{}
+			}
+			cards, err := cdshooks.Cards(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range cards {
+				got = append(got, string(c.Indicator)+": "+c.Summary)
+			}
+			for i, w := range tt.want {
+				if i >= len(got) || !strings.HasPrefix(got[i], w) {
+					t.Fatalf("cards %q; want them to begin with %q", got, tt.want)
+				}
+			}
+			if !tt.incomplete && slices.Contains(got, unavailable) {
+				t.Errorf("a complete Result has the card %q", unavailable)
+			}
+			if tt.incomplete {
+				if n := len(got) - len(tt.want); n > 0 && tt.profile.RedFlags == nil {
+					t.Errorf("cards %q; want only the card of the incomplete advice", got)
+				}
+				for _, c := range cards {
+					if c.Summary == strings.TrimPrefix(unavailable, "info: ") && (c.Detail == "" || c.Source.Label == "") {
+						t.Errorf("card %+v has no detail or source", c)
+					}
+				}
 			}
 		})
 	}
