@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/rules"
@@ -381,5 +383,61 @@ func TestReloadKeepsFloors(t *testing.T) {
 				t.Errorf("restart with the changed rules: %v", err)
 			}
 		})
+	}
+}
+
+// shiftingFS serves the rule files of base, but sources.yaml changes from
+// version "shift-1" to "shift-2" after its first two opens: the Stat and
+// the read of the fingerprint taken before a load.
+type shiftingFS struct {
+	base  fstest.MapFS
+	opens atomic.Int64
+}
+
+func (f *shiftingFS) Open(name string) (fs.File, error) {
+	if name == "sources.yaml" && f.opens.Add(1) > 2 {
+		m := fstest.MapFS{name: &fstest.MapFile{Data: versionLine.ReplaceAll(f.base[name].Data, []byte(`version: "shift-2"`)), Mode: 0o644}}
+		return m.Open(name)
+	}
+	return f.base.Open(name)
+}
+
+// TestReloadFilesChangingWhileLoaded checks that rules whose files
+// change while they are loaded are not swapped in, nor reported as a
+// refused reload: the next reload loads them once they hold still.
+func TestReloadFilesChangingWhileLoaded(t *testing.T) {
+	dir := t.TempDir()
+	writeRules(t, dir, "shift-1")
+	base := fstest.MapFS{}
+	err := fs.WalkDir(os.DirFS(dir), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		base[name] = &fstest.MapFile{Data: b, Mode: 0o644}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, logs := newServer(t, Config{Rules: base})
+	// The server's own fingerprint and load are done: serve the shifting
+	// files from now on.
+	shifting := &shiftingFS{base: base}
+	s.rules = shifting
+	v1 := s.Engine()
+	changed, err := s.Reload()
+	if changed || !errors.Is(err, errChanging) || s.Engine() != v1 {
+		t.Fatalf("Reload = %v, %v; want false and errChanging, the running rules kept", changed, err)
+	}
+	if h := healthOf(t, s); h.Status != "ok" {
+		t.Errorf("health %+v; want ok: files that change are not a refused reload", h)
+	}
+	if !strings.Contains(logs.String(), "reload postponed") {
+		t.Errorf("log: no postponed reload:\n%s", logs)
+	}
+	changed, err = s.Reload()
+	if !changed || err != nil || s.Engine().RuleSet().Version != "shift-2" {
+		t.Fatalf("second Reload = %v, %v, version %q; want the new rules", changed, err, s.Engine().RuleSet().Version)
 	}
 }
