@@ -48,8 +48,10 @@ type numberPoint struct {
 	value float64
 }
 
-// space builds the profile space of the rule set.
-func (e *Engine) space() *space {
+// spaceShape returns the shape of the profile space, without its
+// profiles: the sets of conditions, the size of the sets of red flags,
+// the numeric boundaries, and the number points and equipment explored.
+func (e *Engine) spaceShape() (*space, []numberPoint, []string) {
 	sp := &space{boundaries: map[string][]float64{}}
 	conds := e.vocab[fieldConditions].ids()
 	flags := e.vocab[fieldRedFlags].ids()
@@ -70,6 +72,13 @@ func (e *Engine) space() *space {
 		}
 	}
 	sp.conditionSets = subsets(conds, sp.conditionSetSize)
+	return sp, points, equipment
+}
+
+// space builds the profile space of the rule set.
+func (e *Engine) space() *space {
+	sp, points, equipment := e.spaceShape()
+	flags := e.vocab[fieldRedFlags].ids()
 	flagSets := subsets(flags, sp.flagSetSize)
 
 	add := func(p Profile) {

@@ -168,6 +168,10 @@ func (e *Engine) build(d *decisions) *Result {
 		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +
 			strings.Join(e.ruleIDs(d.withholding), ", ") + "."
 	}
+	if d.incomplete {
+		res.Withheld, res.Incomplete = true, true
+		res.WithheldReason = strings.TrimPrefix(res.WithheldReason+" "+IncompleteReason, " ")
+	}
 	return res
 }
 

@@ -51,6 +51,14 @@ type compiler struct {
 	// immutable and safe for concurrent use.
 	conds map[string]compiledCondition
 	smoke []smokeProfile
+	// parsed holds the declaration of each rule of e.rules; explored is
+	// the profile space Analyze explores and shape its shape alone, each
+	// made on first use by the load-time proofs (see space and
+	// spaceShape).
+	parsed          []*parse.Rule
+	explored, shape *space
+	// runtimeEvals counts the evaluations of the runtime check.
+	runtimeEvals int
 
 	// budget is the most a condition's estimated cost may be, and
 	// costLimit the most its actual cost may be when it runs.
@@ -85,6 +93,18 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.vocabulary()
 	c.movements()
 	c.rules()
+	c.e.evaluationOrder()
+	if iss.Len() == 0 {
+		c.checkRuleCount()
+	}
+	if iss.Len() == 0 && !cfg.noRuntimeCheck {
+		// The proofs run on a rule set that compiled, over the profiles
+		// Analyze explores (see runtimecheck.go and floors.go).
+		c.runtimeEvals = c.runtimeCheck(c.parsed)
+	}
+	if iss.Len() == 0 {
+		c.proveFloors()
+	}
 	if iss.Len() > 0 {
 		return nil, loadError(iss)
 	}
@@ -339,7 +359,29 @@ func (c *compiler) rules() {
 			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.Locator, Claim: ct.Claim}))
 		}
 		c.e.rules = append(c.e.rules, cr)
+		c.parsed = append(c.parsed, r)
 	}
+}
+
+// space returns the profile space Analyze explores for the rule set,
+// made on first use.
+func (c *compiler) space() *space {
+	if c.explored == nil {
+		c.explored = c.e.space()
+	}
+	return c.explored
+}
+
+// spaceShape returns the shape of that space, without its profiles (see
+// Engine.spaceShape), made on first use.
+func (c *compiler) spaceShape() *space {
+	switch {
+	case c.explored != nil:
+		return c.explored
+	case c.shape == nil:
+		c.shape, _, _ = c.e.spaceShape()
+	}
+	return c.shape
 }
 
 // citation returns the index of ct in the engine's citation table, adding

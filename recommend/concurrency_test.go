@@ -37,7 +37,7 @@ func variedProfiles() []recommend.Profile {
 func semanticsProfiles() []recommend.Profile {
 	conds := []string{"cond_a", "cond_b", "cond_c"}
 	flagSets := [][]string{nil, {"flag_routine"}, {"flag_urgent"}, {"flag_emergency"}, {"flag_urgent", "flag_routine"}}
-	painAge := [][2]int{{0, 0}, {9, 0}, {9, 5}}
+	painAge := [][2]int{{0, 0}, {9, 0}, {9, 40}, {9, 50}}
 	var out []recommend.Profile
 	for mask := range 1 << len(conds) {
 		var cs []string

@@ -22,6 +22,11 @@ type Engine struct {
 	vocab     [numListFields]vocabulary
 	movements []movement
 	rules     []rule
+	// order is the order rules are evaluated in: the referral rules,
+	// then the others, each in rule-set order.
+	order []int
+	// nRefer is how many rules refer: order[:nRefer] are they.
+	nRefer int
 	// citations holds every distinct citation of the rule set once.
 	citations []Citation
 	ruleSet   RuleSet
@@ -184,6 +189,10 @@ type loadConfig struct {
 	// costLimit is the runtime cost limit of each condition; tests lower
 	// it to prove that the limit applies.
 	costLimit uint64
+	// noRuntimeCheck skips the load-time search for runtime errors
+	// (runtimecheck.go); only tests set it, to reach Recommend with
+	// conditions that the check would refuse.
+	noRuntimeCheck bool
 }
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.

@@ -25,8 +25,9 @@ import (
 var ErrCostLimit = errors.New("condition over the runtime cost limit")
 
 // EvalError reports a rule whose condition failed to evaluate. Recommend
-// then returns no result at all: a skipped avoid rule could let a harmful
-// movement through.
+// then gives no movement advice at all, since a skipped avoid rule could
+// let a harmful movement through: it returns a *PartialError, with the
+// EvalError as its Err, whose Result holds the referrals only.
 type EvalError struct {
 	// Rule is the id of the rule that failed.
 	Rule string
@@ -83,25 +84,40 @@ type PartialError struct {
 	Err error
 }
 
-// Error returns the text of Err, with a note that the referrals stand.
+// Error returns the text of Err, with a note that the referrals were
+// worked out.
 func (e *PartialError) Error() string {
+	const note = "only the referrals were worked out"
 	if e.Err == nil {
-		return "recommend: only the referrals could be worked out"
+		return "recommend: " + note
 	}
-	return "recommend: only the referrals could be worked out: " + e.Err.Error()
+	return e.Err.Error() + " (" + note + ")"
 }
 
 // Unwrap returns Err, so that errors.As finds an *EvalError and errors.Is
 // finds context.Canceled or context.DeadlineExceeded.
 func (e *PartialError) Unwrap() error { return e.Err }
 
-// evaluate runs every rule's condition and reports which matched.
-//
-// The context is checked before each rule, its deadline against the clock
-// (see ctxDone). A condition that loops runs with the context too, when it
-// can be cancelled, so that cancelling stops a long comprehension part way;
-// conditions without loops are bounded by the size of the expression, and
-// skip that per-call setup.
+// evaluationOrder sets the order the rules are evaluated in: the rules
+// that refer first, so that a rule that fails or a context that is done
+// cannot hide a referral, then the rest, each in rule-set order.
+func (e *Engine) evaluationOrder() {
+	e.order = make([]int, 0, len(e.rules))
+	for ri := range e.rules {
+		if e.rules[ri].refer != nil {
+			e.order = append(e.order, ri)
+		}
+	}
+	e.nRefer = len(e.order)
+	for ri := range e.rules {
+		if e.rules[ri].refer == nil {
+			e.order = append(e.order, ri)
+		}
+	}
+}
+
+// evaluate runs every rule's condition and reports which matched, or the
+// first failure (see evaluateInto).
 func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 	matched := make([]bool, len(e.rules))
 	if err := e.evaluateInto(ctx, p, matched); err != nil {
@@ -110,57 +126,125 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 	return matched, nil
 }
 
-// evaluateInto is evaluate with the flags written into matched, which has
-// one element per rule.
+// evaluateInto runs the rules' conditions against p and writes which
+// matched into matched, which has one element per rule.
+//
+// The referral rules run first, every one of them, whatever ctx says:
+// Load bounds the cost of every condition (MaxRuleCost), and a done
+// context must not hide an emergency. A referral rule that fails is marked
+// matched, so that it errs toward a clinician. Then, unless a referral
+// rule failed, the other rules run, the context checked before each, its
+// deadline against the clock (see ctxDone); a condition that loops runs
+// with the context too, when it can be cancelled, so that cancelling stops
+// a long comprehension part way.
+//
+// A nil error means every rule ran. Otherwise the error is the first
+// failure (an *EvalError) or the context's error, wrapped, and only the
+// flags of the referral rules are complete: the caller must treat the
+// rest of the advice as unknown (see PartialError).
 func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
 	// The CEL view of p is made only if a condition runs as CEL.
 	var act *activation
-	cancellable := ctx.Done() != nil
+	var failed error
+	for _, ri := range e.order[:e.nRefer] {
+		m, err := e.evalRule(nil, ri, p, &act)
+		if err != nil {
+			m = true
+			if failed == nil {
+				failed = err
+			}
+		}
+		matched[ri] = m
+	}
+	if failed != nil {
+		return failed
+	}
+	var loopCtx context.Context
+	if ctx.Done() != nil {
+		loopCtx = ctx
+	}
 	deadline, hasDeadline := ctx.Deadline()
-	for i := range e.rules {
-		if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
+	for _, ri := range e.order[e.nRefer:] {
+		if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 			return err
 		}
-		r := &e.rules[i]
-		if r.direct != nil {
-			matched[i] = r.direct(p)
-			continue
-		}
-		if act == nil {
-			act = &activation{v: profileVal{newCELProfile(p)}}
-		}
-		var out ref.Val
-		var err error
-		if r.loops && cancellable {
-			out, _, err = r.prg.ContextEval(ctx, act)
-		} else {
-			out, _, err = r.prg.Eval(act)
-		}
+		m, err := e.evalRule(loopCtx, ri, p, &act)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return fmt.Errorf("recommend: %w", cerr)
 			}
-			var cancelled interpreter.EvalCancelledError
-			if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
-				err = ErrCostLimit
-			}
-			return &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+			return err
 		}
-		b, ok := out.(types.Bool)
-		if !ok {
-			err := fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())
-			return &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
-		}
-		matched[i] = bool(b)
+		matched[ri] = m
 	}
 	return nil
+}
+
+// evalRule runs the condition of rule ri against p. A condition with a
+// comprehension runs with ctx when ctx is not nil. act is the CEL view of
+// p, made on first use.
+func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activation) (bool, error) {
+	r := &e.rules[ri]
+	if r.direct != nil {
+		return r.direct(p), nil
+	}
+	if *act == nil {
+		*act = &activation{v: profileVal{newCELProfile(p)}}
+	}
+	var out ref.Val
+	var err error
+	if r.loops && ctx != nil {
+		out, _, err = r.prg.ContextEval(ctx, *act)
+	} else {
+		out, _, err = r.prg.Eval(*act)
+	}
+	if err != nil {
+		var cancelled interpreter.EvalCancelledError
+		if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
+			err = ErrCostLimit
+		}
+		return false, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		err := fmt.Errorf("condition gave %s, not a bool", out.Type().TypeName())
+		return false, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+	}
+	return bool(b), nil
+}
+
+// partial turns the decision record d, whose referral flags evaluateInto
+// completed before it stopped, into the Result of a PartialError: the
+// referrals only, with every movement withheld.
+func (e *Engine) partial(d *decisions, p *Profile) *Result {
+	for _, ri := range e.order[e.nRefer:] {
+		d.matched[ri] = false
+	}
+	d.incomplete = true
+	e.resolveInto(d, p)
+	res := e.build(d)
+	// The trace lists the rules that were evaluated: those that refer.
+	trace := res.Trace[:0]
+	for ri, t := range res.Trace {
+		if e.rules[ri].refer != nil {
+			trace = append(trace, t)
+		}
+	}
+	res.Trace = trace
+	return res
 }
 
 // ctxDone returns the reason to stop, wrapped, when ctx is done or its
 // deadline has passed. A context's Err changes only once its timer fires,
 // which can be well after the deadline; comparing the deadline with the
 // clock honours it on time.
-func ctxDone(ctx context.Context, deadline time.Time, hasDeadline bool) error {
+func ctxDone(ctx context.Context) error {
+	deadline, hasDeadline := ctx.Deadline()
+	return ctxDoneBy(ctx, deadline, hasDeadline)
+}
+
+// ctxDoneBy is ctxDone with ctx's deadline already read.
+func ctxDoneBy(ctx context.Context, deadline time.Time, hasDeadline bool) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recommend: %w", err)
 	}
@@ -173,16 +257,21 @@ func ctxDone(ctx context.Context, deadline time.Time, hasDeadline bool) error {
 // Recommend evaluates every rule against p and returns the advice, resolved
 // by the safety policy described in the package documentation.
 //
-// Recommend first checks ctx, then validates p, and returns a *ProfileError
-// if it is invalid. If any rule fails to evaluate it returns an *EvalError
-// naming the rule and no result.
+// Recommend validates p first, and returns a *ProfileError if it is
+// invalid. It then evaluates the rules that refer to a clinician, every
+// one of them, and then the rest.
 //
-// If ctx is done, or its deadline has passed, when Recommend starts or
-// before any rule is evaluated, Recommend returns no result and an error
-// wrapping ctx.Err(), or context.DeadlineExceeded for a deadline that has
-// passed even if the context's timer has not fired yet: an expired deadline
-// is honoured however short it was. A cancelled context also stops a
-// condition inside a comprehension.
+// If a rule fails to evaluate, or ctx is done or its deadline has passed
+// before every rule has run, Recommend returns a nil *Result and a
+// *PartialError. Its Result holds the referrals the profile matched, with
+// the rest of the advice withheld, and its Err is the rule's *EvalError
+// (naming the rule, its file and line) or wraps ctx.Err() (or
+// context.DeadlineExceeded for a deadline that has passed even if the
+// context's timer has not fired yet: an expired deadline is honoured
+// however short it was). The referral rules run even then: the cost of
+// every condition is bounded at load, and a done context must not hide an
+// emergency. A referral rule that fails counts as matched. A cancelled
+// context also stops a condition inside a comprehension.
 //
 // A nil ctx or a nil *Engine is an error, not a panic.
 func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
@@ -192,18 +281,19 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	case ctx == nil:
 		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
-		return nil, err
-	}
 	if err := e.Validate(p); err != nil {
+		// A caller that gave up is not told to fix its input.
+		if cerr := ctxDone(ctx); cerr != nil {
+			return nil, cerr
+		}
 		return nil, err
 	}
 	d := e.getDecisions()
 	defer e.putDecisions(d)
 	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, err
+		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
 	}
+	d.incomplete = false
 	e.resolveInto(d, &p)
 	return e.build(d), nil
 }

@@ -167,11 +167,13 @@ type ClauseExplanation struct {
 // and citations. The outcome comes from the same decision record as the
 // Result of Recommend, so the two always agree.
 //
-// Explain checks ctx, then the movement id (an unknown id is an error
-// matching ErrUnknownMovement, with a did-you-mean), then p (an invalid
-// profile is a *ProfileError). It evaluates every rule as Recommend does,
-// and fails as Recommend fails. It then runs the conditions of the rules
-// it explains again with their evaluation state tracked: explaining costs
+// Explain checks the movement id (an unknown id is an error matching
+// ErrUnknownMovement, with a did-you-mean), then p (an invalid profile is
+// a *ProfileError). It evaluates every rule as Recommend does, and fails
+// as Recommend fails: when a rule fails, or ctx is done, before every rule
+// has run, it returns a nil *Explanation and a *PartialError whose Result
+// holds the referrals. It then runs the conditions of the rules it
+// explains again with their evaluation state tracked: explaining costs
 // more than recommending, and only Explain pays for it. A nil ctx or a nil
 // *Engine is an error.
 func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Explanation, error) {
@@ -289,9 +291,9 @@ type explainError struct{ err error }
 func (e *explainError) Error() string { return escapeText(e.err.Error()) }
 func (e *explainError) Unwrap() error { return e.err }
 
-// explainSetup checks the inputs as Recommend does, with check run after
-// the context and before the profile, and returns the decision record and
-// the Result built from it.
+// explainSetup checks the inputs as Recommend does, with check run before
+// the profile, and returns the decision record and the Result built from
+// it, or a *PartialError as Recommend does.
 func (e *Engine) explainSetup(ctx context.Context, p Profile, check func() error) (*decisions, *Result, error) {
 	switch {
 	case e == nil:
@@ -299,23 +301,22 @@ func (e *Engine) explainSetup(ctx context.Context, p Profile, check func() error
 	case ctx == nil:
 		return nil, nil, errors.New("explain: nil context: pass context.Background() or a request's context")
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	if err := ctxDone(ctx, deadline, hasDeadline); err != nil {
-		return nil, nil, err
-	}
 	if check != nil {
 		if err := check(); err != nil {
 			return nil, nil, err
 		}
 	}
 	if err := e.Validate(p); err != nil {
+		if cerr := ctxDone(ctx); cerr != nil {
+			return nil, nil, cerr
+		}
 		return nil, nil, err
 	}
-	matched, err := e.evaluate(ctx, &p)
-	if err != nil {
-		return nil, nil, err
+	d := e.newDecisions()
+	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
+		return nil, nil, &PartialError{Result: e.partial(d, &p), Err: err}
 	}
-	d := e.resolve(&p, matched)
+	e.resolveInto(d, &p)
 	return d, e.build(d), nil
 }
 

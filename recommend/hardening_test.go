@@ -38,10 +38,15 @@ func oneRule(id, when string) string {
 `
 }
 
-// runtimeKeyRule fails to evaluate only for a profile with exactly one
-// condition, so it passes the load-time checks, and its error names a key
-// that holds terminal escape sequences.
-var runtimeKeyRule = oneRule("runtime-key", `size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]`)
+// runtimeKeyRule fails to evaluate only for a profile of age 40, a value
+// the load-time checks do not try (they try the numbers written in the
+// condition and their neighbours, not their sums), so it loads, and its
+// error names a key that holds terminal escape sequences.
+var runtimeKeyRule = oneRule("runtime-key", `profile.age - 20 - 20 == 0 && {'a': true}[\"\e]0;PWNED\a\"]`)
+
+// loadTimeKeyRule fails to evaluate for a profile with exactly one
+// condition, which the load-time checks try, so it is a load error.
+var loadTimeKeyRule = oneRule("runtime-key", `size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]`)
 
 // TestErrorsAreTerminalSafe checks the text of each error type for input
 // that holds characters that act on a terminal: a file name, a runtime
@@ -87,10 +92,19 @@ func TestErrorsAreTerminalSafe(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"acute_strain"}})
+				_, err = eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"acute_strain"}, Age: 40})
 				return err
 			},
-			want: `rt.yaml:2: rule "runtime-key" failed to evaluate: no such key: \x1b]0;PWNED\a: fix its when condition so that it works for every valid profile`,
+			want: `rt.yaml:2: rule "runtime-key" failed to evaluate: no such key: \x1b]0;PWNED\a: fix its when condition so that it works for every valid profile (only the referrals were worked out)`,
+		},
+		{
+			name: "runtime error found at load",
+			err: func(t *testing.T) error {
+				return loadErr(t, map[string]string{"rt.yaml": loadTimeKeyRule})
+			},
+			want: `rt.yaml:3:12: the when condition fails to evaluate for the profile {"conditions":["disc_herniation"]}: no such key: \x1b]0;PWNED\a: ` +
+				`guard it so that it works for every valid profile, for example by testing a number before dividing by it or a list's size before indexing it` +
+				"\n |     when: \"size(profile.conditions) == 1 && {'a': true}[\\\"\\e]0;PWNED\\a\\\"]\"\n | ...........^",
 		},
 		{
 			name: "profile value",
@@ -133,7 +147,7 @@ func TestEvalErrorPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"disc_herniation"}})
+	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"disc_herniation"}, Age: 40})
 	var ee *recommend.EvalError
 	if res != nil || !errors.As(err, &ee) {
 		t.Fatalf("Recommend = %v, %v; want no result and an *EvalError", res, err)

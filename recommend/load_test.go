@@ -190,7 +190,7 @@ func TestLoadSkipsCaseFiles(t *testing.T) {
 	for _, r := range eng.Rules() {
 		ids = append(ids, r.ID)
 	}
-	if diff := cmp.Diff([]string{"disc-avoid"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"disc-avoid", "saddle-refer"}, ids); diff != "" {
 		t.Errorf("Rules() ids mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -235,9 +235,18 @@ func TestViews(t *testing.T) {
 			Selected: []string{"knee_to_chest"}, Because: "It rounds the back.",
 		}},
 		Citations: []recommend.Citation{cite},
+	}, {
+		ID: "saddle-refer", When: "'saddle_numbness' in profile.red_flags", Because: "Saddle numbness needs an emergency check.",
+		File: "rules.yaml", Line: 8, Effects: []recommend.Effect{},
+		Referral:  &recommend.RuleReferral{Urgency: recommend.Emergency, Message: "Get help now.", Withhold: true},
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.")},
 	}}
 	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
+	}
+	wantFloors := []recommend.Floor{{RedFlag: "saddle_numbness", Urgency: recommend.Emergency, Withhold: true, File: "vocabulary.yaml", Line: 6, Column: 60}}
+	if diff := cmp.Diff(wantFloors, eng.Floors()); diff != "" {
+		t.Errorf("Floors() mismatch (-want +got):\n%s", diff)
 	}
 	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}}
 	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
@@ -308,7 +317,7 @@ func TestLoadOrder(t *testing.T) {
 	for _, r := range eng.Rules() {
 		got = append(got, r.ID)
 	}
-	want := []string{"a-b-yaml", "a-yaml", "a-x-yaml", "disc-avoid"}
+	want := []string{"a-b-yaml", "a-yaml", "a-x-yaml", "disc-avoid", "saddle-refer"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rule order mismatch (-want +got):\n%s", diff)
 	}

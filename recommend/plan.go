@@ -121,7 +121,7 @@ func (c *compiler) offers(s *parse.Selector, selected []int) []int {
 // When advice is withheld, only the safety nets are kept: the other kinds
 // encourage self-care, which a withholding referral puts on hold.
 func (b *builder) messages(d *decisions) []Message {
-	withheld := len(d.withholding) > 0
+	withheld := len(d.withholding) > 0 || d.incomplete
 	n := 0
 	for ri := range b.e.rules {
 		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && (!withheld || r.say.kind == SafetyNet) {

@@ -413,7 +413,7 @@ rules:
     because: Fine.
     cite: [{source: s, locator: Part 1, claim: Fine.}]
   - id: out-of-range
-    when: "profile.pain_level == 9 && [1, 2][profile.age] == 1"
+    when: "profile.pain_level == 9 && 36 / (profile.age - 20 - 20) < 0"
     recommend: [m]
     because: Fails at pain 9 for most ages.
     cite: [{source: s, locator: Part 1, claim: Fails.}]
@@ -434,7 +434,7 @@ rules:
 	}
 	want := evalError{
 		Rule: "out-of-range", File: "sub/fails.yaml", Line: 11,
-		Message: `sub/fails.yaml:11: rule "out-of-range" failed to evaluate: index out of bounds: 40: fix its when condition so that it works for every valid profile`,
+		Message: `sub/fails.yaml:11: rule "out-of-range" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)`,
 	}
 	got := evalError{Rule: ee.Rule, File: ee.File, Line: ee.Line, Message: err.Error()}
 	if diff := cmp.Diff(want, got); diff != "" {

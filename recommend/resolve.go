@@ -45,6 +45,9 @@ type decisions struct {
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+	// incomplete is true when only the referral rules were evaluated
+	// (see PartialError): every movement is then withheld.
+	incomplete bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
 	// have marks the profile's equipment; seen and merged are the builder's,
@@ -116,9 +119,10 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				}
 			}
 			switch {
-			case len(d.withholding) > 0:
+			case len(d.withholding) > 0 || d.incomplete:
 				// Policy 4: a withholding referral empties the
-				// recommendations.
+				// recommendations; so does a failure to evaluate
+				// every rule (policy 6).
 				m.outcome = outcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.

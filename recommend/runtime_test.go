@@ -16,6 +16,12 @@ func withCostLimit(n uint64) Option {
 	return func(c *loadConfig) { c.costLimit = n }
 }
 
+// withoutRuntimeCheck skips the load-time search for runtime errors, so
+// that a test can run conditions that it would refuse.
+func withoutRuntimeCheck() Option {
+	return func(c *loadConfig) { c.noRuntimeCheck = true }
+}
+
 // loadOneRule loads a rule set with a single rule whose condition is when.
 func loadOneRule(t *testing.T, when string, opts ...Option) *Engine {
 	t.Helper()

@@ -171,26 +171,37 @@ func TestSafetyPolicy(t *testing.T) {
 	}
 }
 
-// TestEvalErrorFailsTheCall is policy 6: one failing rule fails the call.
+// TestEvalErrorFailsTheCall is policy 6: one failing rule fails the
+// call, which gives no advice but the referrals, through a *PartialError.
 func TestEvalErrorFailsTheCall(t *testing.T) {
 	eng := semanticsEngine(t)
-	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"cond_a"}, PainLevel: 9, Age: 5})
+	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"cond_a"}, PainLevel: 9, Age: 40})
 	if res != nil {
-		t.Errorf("Recommend returned a partial result: %+v", res)
+		t.Errorf("Recommend returned a result with its error: %+v", res)
 	}
 	var ee *recommend.EvalError
 	if !errors.As(err, &ee) || ee.Rule != "fails-at-nine" {
 		t.Fatalf("Recommend error = %v, want an *EvalError for rule fails-at-nine", err)
 	}
+	var pe *recommend.PartialError
+	if !errors.As(err, &pe) || pe.Result == nil || !pe.Result.Incomplete || !pe.Result.Withheld || len(pe.Result.Recommended) != 0 {
+		t.Fatalf("Recommend error = %#v, want a *PartialError with an incomplete, withheld Result", err)
+	}
 }
 
+// TestCancelledContext checks that a done context gives the referrals,
+// through a *PartialError that matches context.Canceled.
 func TestCancelledContext(t *testing.T) {
 	eng := semanticsEngine(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := eng.Recommend(ctx, recommend.Profile{})
-	if res != nil || !errors.Is(err, context.Canceled) {
-		t.Fatalf("Recommend(cancelled) = %v, %v; want nil, context.Canceled", res, err)
+	res, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{"flag_emergency"}})
+	var pe *recommend.PartialError
+	if res != nil || !errors.Is(err, context.Canceled) || !errors.As(err, &pe) {
+		t.Fatalf("Recommend(cancelled) = %v, %v; want nil and a *PartialError matching context.Canceled", res, err)
+	}
+	if len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.Emergency {
+		t.Errorf("Recommend(cancelled) referrals = %+v, want the emergency", pe.Result.Referrals)
 	}
 }
 
