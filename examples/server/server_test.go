@@ -549,7 +549,9 @@ func TestRequestTimeout(t *testing.T) {
 
 	rec = do(t, s.Handler(), "POST", "/cds-services/backrules", cdsRequest(t, "disc-herniation"))
 	checkDoc(t, "POST", "/cds-services/backrules", rec)
-	var cards struct{ Cards []struct{ Summary, Indicator string } }
+	var cards struct {
+		Cards []struct{ Summary, Indicator string }
+	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &cards); err != nil {
 		t.Fatal(err)
 	}
