@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -256,5 +257,54 @@ func TestCDSHooksPartial(t *testing.T) {
 	}
 	if !logHasRule(logs.String(), "cdshooks: rule failed to evaluate") {
 		t.Errorf("the server's log does not name the rule, file and line:\n%s", logs)
+	}
+}
+
+// slipReferral is a referral rule that fails at runtime at the age of 31
+// for a profile with a condition: a failing referral rule counts as
+// matched, so that it errs toward a clinician.
+const slipReferral = `rules:
+  - id: slips-referral
+    description: Fails at runtime at the age of 31, which no check at load explores.
+    when: "'saddle_numbness' in profile.red_flags || (profile.age * 7 == 217 && size(profile.conditions) > 0 && int(profile.conditions[0]) > 0)"
+    refer:
+      urgency: emergency
+      message: "Go to an emergency department now. This is advice to get assessed, not a diagnosis."
+      withhold: true
+    because: Fails on purpose.
+    cite:
+      - source: nice-ng59
+        locator: Non-invasive treatments for low back pain and sciatica
+        claim: People with low back pain should be encouraged to carry on with normal activities.
+`
+
+// TestRecommendFailingReferralRule checks that a referral rule that
+// fails at runtime errs toward a clinician on /recommend: its referral
+// is given, with the rest withheld, and the rule is named.
+func TestRecommendFailingReferralRule(t *testing.T) {
+	dir := t.TempDir()
+	writeRules(t, dir, "slip-referral")
+	if err := os.WriteFile(filepath.Join(dir, "slip_referral.yaml"), []byte(slipReferral), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, logs := newServer(t, Config{Rules: os.DirFS(dir)})
+	rec := do(t, s.Handler(), "POST", "/recommend", `{"conditions":["disc_herniation"],"age":31}`)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200: %s", rec.Code, cut(rec.Body.String()))
+	}
+	checkDoc(t, "POST", "/recommend", rec)
+	var got incompleteBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var fromRule bool
+	for _, r := range got.Referrals {
+		fromRule = fromRule || (r.Urgency == recommend.Emergency && slices.Contains(r.Rules, "slips-referral"))
+	}
+	if !fromRule || !got.Incomplete || !got.Withheld || len(got.Recommended) != 0 || got.Error.Rule != "slips-referral" {
+		t.Errorf("body %s; want the failing rule's emergency, incomplete and withheld, and the rule named", cut(rec.Body.String()))
+	}
+	if !strings.Contains(logs.String(), `"rule":"slips-referral","file":"slip_referral.yaml","line":2`) {
+		t.Errorf("the log does not name the rule, file and line:\n%s", logs)
 	}
 }
