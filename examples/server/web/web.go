@@ -321,18 +321,23 @@ func readEntries(r *http.Request) entries {
 // address rather than the body: the page reads neither, and ignoring a
 // red flag without a word could cost someone an emergency referral.
 func unknownFields(r *http.Request) []problem {
-	known := map[string]bool{}
+	var names []string
 	for _, f := range listFields {
-		known[f.name] = true
+		names = append(names, f.name)
 	}
 	for _, f := range numberFields {
-		known[f.name] = true
+		names = append(names, f.name)
 	}
 	var probs []problem
 	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
-		if !known[k] {
-			probs = append(probs, problem{k, fmt.Sprintf("This form has no field %q, so nothing it says could be used: send the fields the form shows.", cutField(k))})
+		if slices.Contains(names, k) {
+			continue
 		}
+		msg := fmt.Sprintf("This form has no field %q, so nothing it says could be used", cutField(k))
+		if c := words.Closest(strings.ToLower(k), names); c != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		probs = append(probs, problem{k, msg + ": send the fields the form shows."})
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
 		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})

@@ -674,11 +674,11 @@ func TestUnrenderedFieldsRefused(t *testing.T) {
 		want              []string
 	}{
 		{"singular red flag", "", "red_flag=saddle_numbness",
-			[]string{`red_flag: This form has no field &#34;red_flag&#34;`}},
+			[]string{`red_flag: This form has no field &#34;red_flag&#34;, so nothing it says could be used (did you mean &#34;red_flags&#34;?): send the fields the form shows.`}},
 		{"beside a known field", "", "red_flags=night_pain&red_flag=saddle_numbness&pain_level=3",
 			[]string{`red_flag: This form has no field &#34;red_flag&#34;`}},
 		{"wrong case", "", "Red_Flags=saddle_numbness",
-			[]string{`Red_Flags: This form has no field &#34;Red_Flags&#34;`}},
+			[]string{`Red_Flags: This form has no field &#34;Red_Flags&#34;, so nothing it says could be used (did you mean &#34;red_flags&#34;?)`}},
 		{"two unknown, in order", "", "zz=1&aa=2",
 			[]string{`aa: This form has no field &#34;aa&#34;`, `zz: This form has no field &#34;zz&#34;`}},
 		{"in the address", "?red_flags=saddle_numbness", "pain_level=2",
