@@ -97,9 +97,10 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	if iss.Len() == 0 {
 		c.checkRuleCount()
 	}
-	if iss.Len() == 0 && !cfg.noRuntimeCheck {
-		// The proofs run on a rule set that compiled, over the profiles
-		// Analyze explores (see runtimecheck.go and floors.go).
+	if !cfg.noRuntimeCheck {
+		// Each condition that compiled is searched for runtime errors
+		// (runtimecheck.go); the floors are proved on a rule set without
+		// other problems, whose every rule is in place (floors.go).
 		c.runtimeEvals = c.runtimeCheck(c.parsed)
 	}
 	if iss.Len() == 0 {

@@ -97,10 +97,8 @@ func floorMessage(f *Floor, p Profile, m floorMiss) string {
 	if m.rank > 0 && f.Withhold && !m.withheld {
 		got += ", with movement advice not withheld"
 	}
-	want := "a referral at least " + string(f.Urgency)
-	if f.Urgency == "" {
-		want = "advice withheld"
-	} else if f.Withhold {
+	want := map[Urgency]string{Emergency: "an emergency referral", Urgent: "an urgent or emergency referral", Routine: "a referral"}[f.Urgency]
+	if f.Withhold {
 		want += " that withholds movement advice"
 	}
 	fix := fmt.Sprintf("add or fix a referral rule that matches every profile with it, such as when: \"'%s' in profile.red_flags\"", f.RedFlag)

@@ -31,6 +31,8 @@ func TestMinimalRulesLoad(t *testing.T) {
 // A scenario may have an options section, one option a line:
 //
 //	max-file-size N   load with recommend.WithMaxFileSize(N)
+//	no-base           load the scenario's files alone, without the minimal
+//	                  rule set under base/
 //	escapes           in the rule file sections, \xNN stands for the byte
 //	                  with hex value NN, so that a fixture can hold bytes
 //	                  that are not UTF-8 and still be a text file
@@ -84,9 +86,8 @@ func TestLoadErrors(t *testing.T) {
 func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	dirFS(t, "../testdata/minimal", "base/", fsys)
 	var opts []recommend.Option
-	escapes := false
+	escapes, base := false, true
 	if o, ok := a.get("options"); ok {
 		for _, line := range strings.Split(string(o), "\n") {
 			f := strings.Fields(line)
@@ -94,6 +95,8 @@ func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 			case len(f) == 0:
 			case f[0] == "escapes" && len(f) == 1:
 				escapes = true
+			case f[0] == "no-base" && len(f) == 1:
+				base = false
 			case f[0] == "max-file-size" && len(f) == 2:
 				n, err := strconv.ParseInt(f[1], 10, 64)
 				if err != nil {
@@ -104,6 +107,9 @@ func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
 				t.Fatalf("options: unknown option %q", line)
 			}
 		}
+	}
+	if base {
+		dirFS(t, "../testdata/minimal", "base/", fsys)
 	}
 	for _, f := range a.files {
 		if f.name == "want" || f.name == "options" {

@@ -571,6 +571,10 @@ func (p *fileParser) source(n *yaml.Node) {
 		Author:    p.str(f["author"], "the source author"),
 		URL:       p.str(f["url"], "the source url"),
 	}
+	if s.URL != "" && !webURL(s.URL) {
+		p.iss.Add(p.pos(f["url"]), "the source url %s is not an absolute http or https URL: give the document's web address, such as https://example.org/guideline, or leave url out", Quote(s.URL))
+		s.URL = ""
+	}
 	s.Kind, _ = p.id(f["kind"], "the source kind")
 	id, ok := p.id(f["id"], "the source id")
 	if !ok {
@@ -714,6 +718,17 @@ func (p *fileParser) codeText(n *yaml.Node, what string) (Text, bool) {
 		}
 	}
 	return t, true
+}
+
+// webURL reports whether s is an absolute http or https URL with a host,
+// and no user information, which a link shown to people has no need of.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return (scheme == "http" || scheme == "https") && strings.TrimSpace(s) == s
 }
 
 // absoluteURI reports whether s is an absolute URI: a scheme, and for a

@@ -149,7 +149,9 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			"version": object{"type": "string", "minLength": 1, "description": "The rule set's version; declare it in one file only."},
 			"sources": ids(closed("A document that rules cite.", object{
 				"id": id, "title": text, "publisher": text, "kind": object{"enum": sourceKinds},
-				"author": object{"type": "string"}, "url": object{"type": "string"},
+				"author": object{"type": "string"},
+				"url": object{"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/@?#]+([/?#]\\S*)?$",
+					"description": "The document's web address: an absolute http or https URL."},
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
