@@ -9,12 +9,11 @@ import (
 
 // mounts returns the routes of the other packages the server serves: the
 // CDS Hooks service (package cdshooks), which answers its own errors in
-// JSON, and the web page (package web). Each reads its body through
-// capBody, so that net/http learns of a body over the limit; a service
-// call not sent as application/json gets the server's 415. Both take the engine through
-// s.Engine once per request, so a reload reaches them too.
-//
-// Both log through the server's logger. The page is wrapped in
+// JSON, and the web page (package web). Both take the engine through
+// s.Engine once per request, so a reload reaches them too, and log
+// through the server's logger. Each reads its body through capBody, so
+// that net/http learns of a body over the limit; a service call not sent
+// as application/json gets the server's 415. The page is wrapped in
 // http.CrossOriginProtection: a browser's cross-site POST, as its
 // Sec-Fetch-Site or Origin header tells, gets 403, so another site cannot
 // post a profile in the user's name.
