@@ -70,10 +70,10 @@ func (c *countdownCtx) observed() bool {
 	return c.seen > 0
 }
 
-// countdownRules has two plain conditions and, when loops is true, last, one
-// with a comprehension over the 20 conditions of the profile below: long
-// enough for the engine's interrupt check inside the loop to run. Every
-// rule matches that profile.
+// countdownRules has a referral rule, two plain conditions and, when loops
+// is true, last, one with a comprehension over the 20 conditions of the
+// profile below: long enough for the engine's interrupt check inside the
+// loop to run. Every rule matches that profile.
 func countdownRules(loops bool) fstest.MapFS {
 	var vocab strings.Builder
 	for i := 1; i <= 20; i++ {
@@ -82,11 +82,18 @@ func countdownRules(loops bool) fstest.MapFS {
 	rules := `sources:
   - {id: s, title: Source, publisher: Publisher, kind: guideline}
 vocabulary:
+  red_flags:
+    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
   conditions:
 ` + vocab.String() + `movements:
   - {id: m1, name: One, kind: mobility, how: Do one., dose: Once.}
   - {id: m2, name: Two, kind: stretch, how: Do two., dose: Twice.}
 rules:
+  - id: refer-flag
+    when: "'flag' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor today.}
+    because: Flag.
+    cite: [{source: s, locator: Part 0, claim: Flag.}]
   - id: plain-one
     when: "'c01' in profile.conditions"
     recommend: [m1]
@@ -110,7 +117,7 @@ rules:
 }
 
 func countdownProfile() recommend.Profile {
-	p := recommend.Profile{PainLevel: 2}
+	p := recommend.Profile{PainLevel: 2, RedFlags: []string{"flag"}}
 	for i := 1; i <= 20; i++ {
 		p.Conditions = append(p.Conditions, fmt.Sprintf("c%02d", i))
 	}
@@ -122,12 +129,14 @@ func countdownProfile() recommend.Profile {
 // sets: plain conditions only, and the same with a looping condition last.
 //
 // Whenever the engine (or CEL, for it) asked the context and learned of the
-// cancellation, the call must return no result and an error that matches
-// context.Canceled and is not an *EvalError: a condition stopped by the
-// cancellation has not failed, and reporting it as a broken rule would send
-// its author looking for a bug that is not there. Otherwise the result must
-// be the uncancelled one, byte for byte: the only cancellation that may go
-// unseen is one after the final check.
+// cancellation, the call must return no result and a *PartialError that
+// matches context.Canceled and is not an *EvalError (a condition stopped by
+// the cancellation has not failed, and reporting it as a broken rule would
+// send its author looking for a bug that is not there), whose Result holds
+// the referral: the referral rules run before the context is first
+// checked. Otherwise the result must be the uncancelled one, byte for
+// byte: the only cancellation that may go unseen is one after the final
+// check.
 //
 // With the looping condition last, even that one must be seen, inside the
 // comprehension: that case fails if a looping condition ignores the
@@ -140,7 +149,12 @@ func TestCancelPartWay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules := len(eng.Rules())
+			rules := 0 // the rules the context is checked before
+			for _, r := range eng.Rules() {
+				if r.Referral == nil {
+					rules++
+				}
+			}
 			want := resultJSON(t, eng, context.Background(), p)
 			for k := 1; ; k++ {
 				if k > 100 {
@@ -167,6 +181,7 @@ func TestCancelPartWay(t *testing.T) {
 					continue
 				}
 				var ee *recommend.EvalError
+				var pe *recommend.PartialError
 				switch {
 				case res != nil:
 					t.Errorf("k=%d: the cancellation was seen, but Recommend returned a result", k)
@@ -174,6 +189,10 @@ func TestCancelPartWay(t *testing.T) {
 					t.Errorf("k=%d: Recommend error = %v, want one matching context.Canceled", k, err)
 				case errors.As(err, &ee):
 					t.Errorf("k=%d: Recommend error is an *EvalError for rule %q, want the context's error: %v", k, ee.Rule, err)
+				case !errors.As(err, &pe):
+					t.Errorf("k=%d: Recommend error is %T, want a *PartialError: %v", k, err, err)
+				case len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.Urgent || !pe.Result.Incomplete:
+					t.Errorf("k=%d: PartialError result = %+v, want the urgent referral, incomplete", k, pe.Result)
 				}
 			}
 		})
@@ -224,8 +243,12 @@ func TestDeadline(t *testing.T) {
 	t.Run("passed, timer not fired", func(t *testing.T) {
 		res, err := eng.Recommend(staleDeadlineCtx{context.Background()}, p)
 		var ee *recommend.EvalError
-		if res != nil || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) {
-			t.Fatalf("Recommend = %v, %v; want no result and context.DeadlineExceeded", res, err)
+		var pe *recommend.PartialError
+		if res != nil || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) || !errors.As(err, &pe) {
+			t.Fatalf("Recommend = %v, %v; want no result and a *PartialError matching context.DeadlineExceeded", res, err)
+		}
+		if len(pe.Result.Referrals) != 1 {
+			t.Errorf("PartialError referrals = %+v, want the one the profile matches", pe.Result.Referrals)
 		}
 	})
 	t.Run("far ahead", func(t *testing.T) {

@@ -114,6 +114,11 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 		}
 		return decodeJSON(data, nil, record)
 	}
+	// A cheap first pass refuses nesting far deeper than a profile needs,
+	// before the YAML decoder builds every level.
+	if err := parse.CheckNesting(data, "a profile"); err != nil {
+		return Profile{}, nil, parseProblem(err)
+	}
 	top, err := parse.Document(data, "a profile")
 	if errors.Is(err, parse.ErrNoDocument) {
 		return Profile{}, nil, noProfile

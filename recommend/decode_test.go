@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -102,8 +104,20 @@ func TestDecodeProfile(t *testing.T) {
 			wantErr: "invalid profile: line 1 col 9: age 300: out of range, want 0 to 130"},
 		{name: "yaml with a byte order mark and a problem", in: "\uFEFFconditions: [sciatica]\nage: 300\n", wantPos: [2]int{2, 6},
 			wantErr: "invalid profile: line 2 col 6: age 300: out of range, want 0 to 130"},
-		{name: "yaml nested 20000 deep", in: "conditions: " + strings.Repeat("[", 20000), wantPos: [2]int{1, 10013},
-			wantErr: "invalid profile: line 1 col 10013: invalid YAML: lists or mappings nest too deeply (exceeded max depth of 10000)"},
+		{name: "yaml nested 20000 deep", in: "conditions: " + strings.Repeat("[", 20000), wantPos: [2]int{1, 77},
+			wantErr: "invalid profile: line 1 col 77: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
+		{name: "yaml block indicators 20000 deep", in: "conditions:\n" + strings.Repeat("- ", 20000) + "a\n", wantPos: [2]int{2, 9},
+			wantErr: "invalid profile: line 2 col 9: lists or mappings may nest far deeper than a profile can need: a line starts with more than 4 block indicators (- or ?)"},
+		{name: "yaml indentation 17 deep", in: func() string {
+			var b strings.Builder
+			for i := range 17 {
+				b.WriteString(strings.Repeat(" ", i) + "a:\n")
+			}
+			return b.String()
+		}(), wantPos: [2]int{17, 17},
+			wantErr: "invalid profile: line 17 col 17: lists or mappings may nest far deeper than a profile can need: more than 16 levels of indentation are open"},
+		{name: "yaml nested mappings in a comment", in: "# " + strings.Repeat("{", 65) + "\nage: 30\n", wantPos: [2]int{1, 67},
+			wantErr: "invalid profile: line 1 col 67: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
 		{name: "json nested 20000 deep", in: `{"conditions":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}", wantPos: [2]int{1, 16},
 			wantErr: "invalid profile: line 1 col 16: conditions[0]: want a string, found a list"},
 		// encoding/json allows 10000 levels: the 10000th bracket is the
@@ -369,5 +383,48 @@ func TestEngineDecodeProfile(t *testing.T) {
 	var nilEngine *recommend.Engine
 	if _, err := nilEngine.DecodeProfile(strings.NewReader("{}")); err == nil {
 		t.Error("DecodeProfile on a nil *Engine: no error")
+	}
+}
+
+// TestDeepYAMLIsRefusedCheaply checks that 40 KB of nesting, in flow lists,
+// flow mappings or block indicators, is refused by the first pass, before
+// the YAML decoder builds every level (91 MiB and 160,000 allocations for
+// the flow lists without it). It counts bytes and allocations, which do
+// not depend on the machine, not time; the input itself is read into
+// memory once, which is most of the bytes.
+func TestDeepYAMLIsRefusedCheaply(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	inputs := map[string]string{
+		"flow lists":       "conditions: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
+		"flow mappings":    "conditions: " + strings.Repeat("{a: ", 10000) + strings.Repeat("}", 10000),
+		"block indicators": "conditions:\n" + strings.Repeat("- ", 20000) + "a\n",
+	}
+	const maxBytes, maxAllocs = 256 << 10, 64
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			var err error
+			// MemStats counts every allocation in the process, so a
+			// goroutine left running by another test can add some; the
+			// least of three measurements is the call's own.
+			bytes, allocs := uint64(math.MaxUint64), uint64(math.MaxUint64)
+			for range 3 {
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
+				_, err = recommend.DecodeProfile(strings.NewReader(in))
+				runtime.ReadMemStats(&m1)
+				bytes, allocs = min(bytes, m1.TotalAlloc-m0.TotalAlloc), min(allocs, m1.Mallocs-m0.Mallocs)
+			}
+			var pe *recommend.ProfileError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), "nest far deeper than a profile can need") {
+				t.Fatalf("DecodeProfile error = %v, want the first pass's refusal", err)
+			}
+			t.Logf("%d bytes of input: %d bytes and %d allocations a call", len(in), bytes, allocs)
+			if bytes > maxBytes || allocs > maxAllocs {
+				t.Errorf("refusing %d bytes took %d bytes and %d allocations, want at most %d and %d",
+					len(in), bytes, allocs, maxBytes, maxAllocs)
+			}
+		})
 	}
 }

@@ -76,9 +76,17 @@ The resolve stage applies these rules, in this order of precedence:
     say why.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.
- 6. If any rule fails to evaluate, Recommend returns an error naming the
-    rule and no result, because a skipped avoid rule could let a harmful
-    movement through.
+ 6. No failure hides a referral. Load refuses a rule set with no rules,
+    proves each red flag's floor (see [Floor]) and searches every condition
+    for runtime errors, each refused at file:line:col. The rules that refer
+    to a clinician are evaluated first, all of them, whatever the context
+    says (every condition's cost is bounded at load). If a rule still fails
+    to evaluate, or the context is done before every rule has run,
+    Recommend gives no movement advice, because a skipped avoid rule could
+    let a harmful movement through: it returns a *PartialError naming the
+    cause, whose Result holds the referrals with the rest withheld and
+    Incomplete set. A referral rule that fails counts as matched, so that it
+    errs toward a clinician.
 
 Where a clinical guideline and a web article disagree, the safer side wins
 and the conflict is shown with both citations. The engine does not rank

@@ -58,16 +58,19 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // worked out in full (see PartialError).
 const IncompleteReason = "The rest of the advice could not be worked out. See a clinician."
 
-// PartialError is returned, with a nil *Result, when Recommend could
-// evaluate every referral rule but not the rest: a rule without a referral
+// PartialError is returned, with a nil *Result, when Recommend (or
+// Explain, or ExplainReferrals) could not evaluate every rule: a rule
 // failed (Err is then its *EvalError), or ctx was done or past its
-// deadline (Err then wraps ctx.Err() or context.DeadlineExceeded).
+// deadline (Err then wraps ctx.Err() or context.DeadlineExceeded). The
+// rules that refer to a clinician are evaluated first, all of them,
+// whatever the context says, so their referrals are always known.
 //
 // Result holds what is safe to act on: the referrals the profile matched,
-// with every movement withheld, WithheldReason set to IncompleteReason
-// (unless a matched referral withholds advice itself) and Incomplete
-// true. A caller that stops at err != nil finds the referrals, an
-// emergency among them, with errors.As:
+// every movement withheld, WithheldReason ending with IncompleteReason
+// (after the usual reason when a matched referral withholds advice
+// itself), Incomplete true, and a Trace of the referral rules only. A
+// caller that stops at err != nil finds the referrals, an emergency among
+// them, with errors.As:
 //
 //	res, err := eng.Recommend(ctx, p)
 //	var pe *recommend.PartialError
@@ -76,7 +79,9 @@ const IncompleteReason = "The rest of the advice could not be worked out. See a 
 //	}
 //
 // A referral rule that fails to evaluate is counted as matched, so that it
-// errs toward a clinician, and is reported the same way.
+// errs toward a clinician, and is reported the same way. Load searches
+// every condition for runtime errors, so a PartialError from a rule is
+// rare; it is still handled, since the search cannot try every profile.
 type PartialError struct {
 	// Result holds the referrals, with the rest of the advice withheld.
 	Result *Result

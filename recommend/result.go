@@ -52,7 +52,9 @@ type Result struct {
 	// NeedsEquipment are the movements left out only because the profile
 	// lacks their equipment, in declaration order.
 	NeedsEquipment []EquipmentNeed `json:"needs_equipment"`
-	// Trace lists every rule, in rule-set order, and whether it matched.
+	// Trace lists every rule, in rule-set order, and whether it matched;
+	// in an Incomplete Result, only the rules that refer, the ones that
+	// were evaluated (a referral rule that failed shows as matched).
 	Trace []TraceEntry `json:"trace"`
 	// RuleSet names the rule set that produced the Result: its declared
 	// version and its digest.

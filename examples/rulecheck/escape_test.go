@@ -57,10 +57,11 @@ func TestTerminalEscapes(t *testing.T) {
 			name:     "case name and case file name",
 			files:    map[string]string{"\x1b]0;x\a_test.yaml": caseFile},
 			wantCode: 0,
-			wantStdout: "ok    rules: 1 rule in DIR\n" +
+			wantStdout: "ok    rules: 2 rules in DIR\n" +
 				`PASS  flexion \x1b[2J is avoided, señal (DIR/\x1b]0;x\a_test.yaml:2)` + "\n" +
 				"cases: 1 passed, 0 failed\n" +
-				"coverage: 1 of 1 rules fire in at least one case\n",
+				"coverage: 1 of 2 rules fire in at least one case; no case makes these fire:\n" +
+				"  DIR/rules.yaml:8: saddle-refer\n",
 		},
 	}
 	for _, tt := range tests {

@@ -10,7 +10,12 @@
 //	go run ./examples/rulecheck -analyze [-json] [-cases DIR] DIR
 //	go run ./examples/rulecheck -schema DIR > schema.json
 //
-// DIR is a rule directory, as recommend.Load reads it. The test cases are
+// DIR is a rule directory, as recommend.Load reads it. Loading proves each
+// red flag's safety floor and tries each condition on the profiles that
+// matter to it, so a red flag that no longer gets the referral its floor
+// declares, and a condition that can fail at run time (such as one that
+// divides by the pain level), are problems reported at file:line:col like
+// any other, with a profile that shows them. The test cases are
 // the files named *_test.yaml (or *_test.yml) under DIR and the YAML files
 // in any folder of DIR named tests, in the case format of package
 // internal/casefile; -cases adds every YAML file under another directory,

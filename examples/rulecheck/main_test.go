@@ -26,6 +26,8 @@ func TestRulecheck(t *testing.T) {
 		{"passing-verbose-extra-cases", []string{"-v", "-cases", dir + "extra", dir + "passing"}, 0},
 		{"failing", []string{dir + "failing"}, 1},
 		{"broken", []string{dir + "broken"}, 1},
+		{"missed-floor", []string{dir + "missed-floor"}, 1},
+		{"runtime-error", []string{dir + "runtime-error"}, 1},
 		{"no-cases", []string{"../../testdata/semantics"}, 0},
 	}
 	for _, tt := range tests {

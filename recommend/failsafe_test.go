@@ -1,0 +1,333 @@
+package recommend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// latentRules has a rule with a latent runtime error that the load-time
+// search does not find: 36 / (profile.age - 20 - 20) fails at age 40 only,
+// and the search tries the numbers written in a condition and their
+// neighbours, not their sums. The referral rule for saddle numbness meets
+// its floor.
+const latentRules = `
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+rules:
+  - id: saddle-emergency
+    when: "'saddle_numbness' in profile.red_flags"
+    refer: {urgency: emergency, message: Go to an emergency department now., withhold: true}
+    because: Saddle numbness can mean the nerves at the base of the spine are squeezed.
+    cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
+  - id: walk-latent
+    when: "36 / (profile.age - 20 - 20) < 0"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: src, locator: Activity, claim: Walking helps.}]
+`
+
+// A caller that stops at err != nil still finds the emergency: the error
+// is a *PartialError whose Result holds the referrals, with the rest of
+// the advice withheld.
+func ExamplePartialError() {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(latentRules)}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 40})
+	if err != nil {
+		var pe *recommend.PartialError
+		if !errors.As(err, &pe) {
+			fmt.Println("no advice:", err)
+			return
+		}
+		fmt.Println("error:", err)
+		res = pe.Result // the referrals; the rest of the advice is withheld
+	}
+	for _, r := range res.Referrals {
+		fmt.Printf("[%s] %s\n", r.Urgency, r.Message)
+	}
+	fmt.Println("incomplete:", res.Incomplete, "withheld:", res.Withheld)
+	fmt.Println(res.WithheldReason)
+	// Output:
+	// error: rules.yaml:15: rule "walk-latent" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)
+	// [emergency] Go to an emergency department now.
+	// incomplete: true withheld: true
+	// Movement advice is withheld until a clinician has assessed you, because of: saddle-emergency. The rest of the advice could not be worked out. See a clinician.
+}
+
+// partialSummary is what a test checks of a *PartialError.
+type partialSummary struct {
+	Referrals      []string // urgency: rules
+	Withheld       bool
+	Incomplete     bool
+	WithheldReason string
+	Recommended    int
+	Plan           int
+	Trace          []recommend.TraceEntry
+	EvalRule       string // the failing rule, or ""
+	Cause          error  // context.Canceled, context.DeadlineExceeded or nil
+}
+
+func summarizePartial(t *testing.T, res *recommend.Result, err error) partialSummary {
+	t.Helper()
+	var pe *recommend.PartialError
+	if res != nil || !errors.As(err, &pe) || pe.Result == nil {
+		t.Fatalf("got %v, %v; want no result and a *PartialError with a Result", res, err)
+	}
+	s := partialSummary{
+		Withheld: pe.Result.Withheld, Incomplete: pe.Result.Incomplete, WithheldReason: pe.Result.WithheldReason,
+		Recommended: len(pe.Result.Recommended) + len(pe.Result.NeedsEquipment), Plan: len(pe.Result.Plan),
+		Trace: pe.Result.Trace, Referrals: []string{},
+	}
+	for _, r := range pe.Result.Referrals {
+		s.Referrals = append(s.Referrals, fmt.Sprintf("%s: %s", r.Urgency, strings.Join(r.Rules, ",")))
+	}
+	var ee *recommend.EvalError
+	if errors.As(err, &ee) {
+		s.EvalRule = fmt.Sprintf("%s %s:%d", ee.Rule, ee.File, ee.Line)
+	}
+	for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, cause) {
+			s.Cause = cause
+		}
+	}
+	return s
+}
+
+// TestPartialResult checks what Recommend returns when a rule fails or the
+// context is done: the referrals the profile matched, every movement
+// withheld with the plain note, the trace of the referral rules, and the
+// cause, on the semantics rule set (whose rule fails-at-nine fails at
+// pain 9 and age 40).
+func TestPartialResult(t *testing.T) {
+	eng := semanticsEngine(t)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(1, 0))
+	defer cancel2()
+	referralTrace := func(matched ...string) []recommend.TraceEntry {
+		var out []recommend.TraceEntry
+		for _, id := range []string{"refer-routine", "refer-urgent", "refer-emergency"} {
+			out = append(out, recommend.TraceEntry{Rule: id, Matched: strings.Contains(strings.Join(matched, " "), id)})
+		}
+		return out
+	}
+	withheldBy := "Movement advice is withheld until a clinician has assessed you, because of: refer-emergency. "
+	failing := recommend.Profile{Conditions: []string{"cond_a"}, Equipment: []string{"roller"}, PainLevel: 9, Age: 40}
+	withFlags := func(p recommend.Profile, flags ...string) recommend.Profile { p.RedFlags = flags; return p }
+	tests := []struct {
+		name string
+		ctx  context.Context
+		p    recommend.Profile
+		want partialSummary
+	}{
+		{"failing rule, emergency", context.Background(), withFlags(failing, "flag_emergency", "flag_routine"), partialSummary{
+			Referrals: []string{"emergency: refer-emergency", "routine: refer-routine"},
+			Withheld:  true, Incomplete: true, WithheldReason: withheldBy + recommend.IncompleteReason,
+			Trace:    referralTrace("refer-routine", "refer-emergency"),
+			EvalRule: "fails-at-nine rules.yaml:60",
+		}},
+		{"failing rule, no red flag", context.Background(), failing, partialSummary{
+			Referrals: []string{}, Withheld: true, Incomplete: true, WithheldReason: recommend.IncompleteReason,
+			Trace: referralTrace(), EvalRule: "fails-at-nine rules.yaml:60",
+		}},
+		{"failing rule, urgent without withholding", context.Background(), withFlags(failing, "flag_urgent"), partialSummary{
+			Referrals: []string{"urgent: refer-urgent"}, Withheld: true, Incomplete: true, WithheldReason: recommend.IncompleteReason,
+			Trace: referralTrace("refer-urgent"), EvalRule: "fails-at-nine rules.yaml:60",
+		}},
+		{"cancelled, emergency", cancelled, withFlags(recommend.Profile{Conditions: []string{"cond_a"}}, "flag_emergency"), partialSummary{
+			Referrals: []string{"emergency: refer-emergency"}, Withheld: true, Incomplete: true,
+			WithheldReason: withheldBy + recommend.IncompleteReason, Trace: referralTrace("refer-emergency"), Cause: context.Canceled,
+		}},
+		{"deadline passed, urgent", expired, withFlags(recommend.Profile{Conditions: []string{"cond_a"}}, "flag_urgent"), partialSummary{
+			Referrals: []string{"urgent: refer-urgent"}, Withheld: true, Incomplete: true,
+			WithheldReason: recommend.IncompleteReason, Trace: referralTrace("refer-urgent"), Cause: context.DeadlineExceeded,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(tt.ctx, tt.p)
+			got := summarizePartial(t, res, err)
+			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+				t.Errorf("Recommend partial result mismatch (-want +got):\n%s", diff)
+			}
+			// The same profile explained fails the same way.
+			x, err := eng.ExplainReferrals(tt.ctx, tt.p)
+			if x != nil {
+				t.Fatalf("ExplainReferrals = %+v, want no explanation", x)
+			}
+			if diff := cmp.Diff(tt.want, summarizePartial(t, nil, err), cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+				t.Errorf("ExplainReferrals partial result mismatch (-want +got):\n%s", diff)
+			}
+			mx, err := eng.Explain(tt.ctx, tt.p, "m1")
+			if mx != nil {
+				t.Fatalf("Explain = %+v, want no explanation", mx)
+			}
+			if diff := cmp.Diff(tt.want, summarizePartial(t, nil, err), cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+				t.Errorf("Explain partial result mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPartialResultJSON checks that an incomplete Result says so in its
+// JSON, and that a complete one leaves the key out.
+func TestPartialResultJSON(t *testing.T) {
+	eng := semanticsEngine(t)
+	_, err := eng.Recommend(context.Background(), recommend.Profile{PainLevel: 9, Age: 40})
+	var pe *recommend.PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Recommend error = %v, want a *PartialError", err)
+	}
+	var b bytes.Buffer
+	if err := recommend.WriteJSON(&b, pe.Result); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"incomplete": true`) {
+		t.Errorf("JSON of an incomplete Result has no \"incomplete\": true:\n%s", b.String())
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{PainLevel: 9, Age: 41})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := recommend.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "incomplete") {
+		t.Errorf("JSON of a complete Result mentions incomplete:\n%s", b.String())
+	}
+}
+
+// TestFailingReferralRuleCountsAsMatched checks that a referral rule that
+// fails to evaluate errs toward a clinician: it counts as matched, every
+// other referral rule still runs, and the error names it.
+func TestFailingReferralRuleCountsAsMatched(t *testing.T) {
+	rules := `
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
+    - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+rules:
+  - id: saddle-or-latent
+    when: "'saddle_numbness' in profile.red_flags || 36 / (profile.age - 20 - 20) < 0"
+    refer: {urgency: emergency, message: Go to an emergency department now., withhold: true}
+    because: Saddle numbness.
+    cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
+  - id: night-pain
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    because: Night pain.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
+  - id: walk
+    when: "true"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: src, locator: Activity, claim: Walking helps.}]
+`
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 40})
+	got := summarizePartial(t, res, err)
+	want := partialSummary{
+		Referrals: []string{"emergency: saddle-or-latent", "routine: night-pain"},
+		Withheld:  true, Incomplete: true,
+		WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: saddle-or-latent. " + recommend.IncompleteReason,
+		Trace:          []recommend.TraceEntry{{Rule: "saddle-or-latent", Matched: true}, {Rule: "night-pain", Matched: true}},
+		EvalRule:       "saddle-or-latent rules.yaml:11",
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("partial result mismatch (-want +got):\n%s", diff)
+	}
+	// At any other age the rule evaluates, and the advice is complete.
+	if res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 41}); err != nil || len(res.Referrals) != 1 || res.Incomplete {
+		t.Errorf("Recommend at age 41 = %+v, %v; want the routine referral alone, complete", res, err)
+	}
+}
+
+func TestPartialErrorText(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *recommend.PartialError
+		want string
+	}{
+		{"nil Err", &recommend.PartialError{}, "recommend: only the referrals were worked out"},
+		{"context", &recommend.PartialError{Err: fmt.Errorf("recommend: %w", context.Canceled)}, "recommend: context canceled (only the referrals were worked out)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, tt.err.Error()); diff != "" {
+				t.Errorf("Error() mismatch (-want +got):\n%s", diff)
+			}
+			if !errors.Is(tt.err, tt.err.Err) && tt.err.Err != nil {
+				t.Errorf("errors.Is(err, Err) = false")
+			}
+		})
+	}
+}
+
+// TestDefaultFloorsMatchEachFlagAlone checks that every default red flag
+// declares a floor, and that each floor is exactly what the flag alone
+// leads to: the most urgent referral, and whether advice is withheld. A
+// floor set lower than that would let a rule change lower the screen
+// unnoticed.
+func TestDefaultFloorsMatchEachFlagAlone(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	floors := eng.Floors()
+	var ids []string
+	for _, f := range floors {
+		ids = append(ids, f.RedFlag)
+	}
+	var flags []string
+	for _, term := range eng.Vocabulary().RedFlags {
+		flags = append(flags, term.ID)
+	}
+	if diff := cmp.Diff(flags, ids); diff != "" {
+		t.Fatalf("Floors() red flags differ from the vocabulary's, in order (-want +got):\n%s", diff)
+	}
+	for _, f := range floors {
+		res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{f.RedFlag}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := recommend.Floor{RedFlag: f.RedFlag, Withhold: res.Withheld, File: f.File, Line: f.Line, Column: f.Column}
+		if len(res.Referrals) > 0 {
+			got.Urgency = res.Referrals[0].Urgency
+		}
+		if diff := cmp.Diff(f, got); diff != "" {
+			t.Errorf("red flag %s alone (-floor +result):\n%s", f.RedFlag, diff)
+		}
+		if f.File != "vocabulary.yaml" || f.Line == 0 || f.Column == 0 {
+			t.Errorf("floor of %s at %s:%d:%d, want a position in vocabulary.yaml", f.RedFlag, f.File, f.Line, f.Column)
+		}
+	}
+	var nilEngine *recommend.Engine
+	if got := nilEngine.Floors(); got != nil {
+		t.Errorf("nil engine Floors() = %v, want nil", got)
+	}
+}
