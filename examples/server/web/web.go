@@ -130,7 +130,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// Every answer to a post, the form with its problems too, shows what
 	// the person said of their health: no cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// A body without a Content-Type would not be read as a form, and
+	// what it says, a red flag too, would be dropped without a word.
+	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
 			http.Error(w, "the form must be sent as application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
 			return

@@ -544,6 +544,8 @@ func TestRequests(t *testing.T) {
 		{name: "static", method: http.MethodGet, path: "/static/style.css", status: http.StatusNotFound},
 		{name: "json", method: http.MethodPost, path: "/", contentType: "application/json", body: `{}`, status: http.StatusUnsupportedMediaType},
 		{name: "bad content type", method: http.MethodPost, path: "/", contentType: "a/b; ;", body: ``, status: http.StatusUnsupportedMediaType},
+		{name: "a body without a content type", method: http.MethodPost, path: "/", body: "red_flags=saddle_numbness", status: http.StatusUnsupportedMediaType},
+		{name: "no body, no content type", method: http.MethodPost, path: "/", status: http.StatusOK},
 		{name: "too large", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=" + big, status: http.StatusRequestEntityTooLarge},
 		{name: "bad encoding", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: "conditions=%zz", status: http.StatusBadRequest},
 		{name: "too many entries", method: http.MethodPost, path: "/", contentType: "application/x-www-form-urlencoded", body: strings.Repeat("equipment=towel&", 65), status: http.StatusBadRequest},
