@@ -27,7 +27,7 @@ vocabulary:
     - {id: sciatica, label: Sciatica}
     - {id: acute_strain, label: Acute strain}
   red_flags:
-    - {id: leg_weakness, label: Weakness in a leg, floor: {urgency: none, withhold: false}}
+    - {id: leg_weakness, label: Weakness in a leg, floor: {urgency: urgent, withhold: true}}
   aggravated_by:
     - {id: sitting, label: Sitting}
   eased_by:

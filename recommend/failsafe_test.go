@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -329,5 +330,27 @@ func TestDefaultFloorsMatchEachFlagAlone(t *testing.T) {
 	var nilEngine *recommend.Engine
 	if got := nilEngine.Floors(); got != nil {
 		t.Errorf("nil engine Floors() = %v, want nil", got)
+	}
+}
+
+// TestPartialResultReports checks that every report of an incomplete
+// Result says that the rest of the advice could not be worked out.
+func TestPartialResultReports(t *testing.T) {
+	eng := semanticsEngine(t)
+	_, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"flag_emergency"}, PainLevel: 9, Age: 40})
+	var pe *recommend.PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Recommend error = %v, want a *PartialError", err)
+	}
+	for name, write := range map[string]func(io.Writer, *recommend.Result) error{
+		"WriteText": recommend.WriteText, "WriteMarkdown": recommend.WriteMarkdown, "WriteDetailedText": recommend.WriteDetailedText,
+	} {
+		var b bytes.Buffer
+		if err := write(&b, pe.Result); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), recommend.IncompleteReason) || !strings.Contains(b.String(), "Go to the emergency department now.") {
+			t.Errorf("%s of an incomplete Result lacks the emergency or %q:\n%s", name, recommend.IncompleteReason, b.String())
+		}
 	}
 }

@@ -28,8 +28,8 @@ vocabulary:
     - {id: many, label: Many}
     - {id: plain, label: Plain}
   red_flags:
-    - {id: stop, label: Stop, floor: {urgency: none, withhold: false}}
-    - {id: check, label: Check, floor: {urgency: none, withhold: false}}
+    - {id: stop, label: Stop, floor: {urgency: urgent, withhold: true}}
+    - {id: check, label: Check, floor: {urgency: routine, withhold: false}}
   equipment:
     - {id: towel, label: Towel}
 movements:

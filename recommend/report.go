@@ -22,7 +22,8 @@ import (
 // the command-line tool prints by default, in this order:
 //
 //  1. "SEE A CLINICIAN": every referral, most urgent first, and, when a
-//     referral withholds advice, a line that movement advice is on hold;
+//     referral withholds advice, a line that movement advice is on hold
+//     (with IncompleteReason for an Incomplete Result);
 //  2. "KEY MESSAGES": safety nets first, marked "!", then the others;
 //  3. "START WITH": the movements of the plan, in order, each with how to
 //     do it, the dose, one reason (that of the rule that placed it) and
@@ -115,8 +116,12 @@ func newOutline(r *Result) outline {
 	}
 	add(o.referrals(r))
 	if r.Withheld {
-		add(section{"MOVEMENT ADVICE ON HOLD", []entry{{marker: "-",
-			head: "Do not start any exercises or stretches until a clinician has checked you."}}})
+		hold := section{"MOVEMENT ADVICE ON HOLD", []entry{{marker: "-",
+			head: "Do not start any exercises or stretches until a clinician has checked you."}}}
+		if r.Incomplete {
+			hold.entries = append(hold.entries, entry{marker: "-", head: IncompleteReason})
+		}
+		add(hold)
 	}
 	add(o.messages(r))
 	add(o.start(r))

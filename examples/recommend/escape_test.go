@@ -81,11 +81,23 @@ func TestTerminalEscapes(t *testing.T) {
 				" | .....................^\n",
 		},
 		{
+			name:     "runtime error found at load",
+			files:    map[string]string{"rt.yaml": rule(`size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]`, "Test.")},
+			stdin:    `{"conditions": ["acute_strain"]}`,
+			wantCode: 1,
+			wantStderr: `error: rt.yaml:3:12: the when condition fails to evaluate for the profile {"conditions":["disc_herniation"]}: no such key: \x1b]0;PWNED\a: ` +
+				`guard it so that it works for every valid profile, for example by testing a number before dividing by it or a list's size before indexing it` + "\n" +
+				` |     when: "size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]"` + "\n" +
+				" | ...........^\n",
+		},
+		{
+			// Age 40 is a value the load-time search does not try.
 			name:       "runtime error",
-			files:      map[string]string{"rt.yaml": rule(`size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]`, "Test.")},
-			stdin:      `{"conditions": ["acute_strain"]}`,
+			files:      map[string]string{"rt.yaml": rule(`profile.age - 20 - 20 == 0 && {'a': true}[\"\e]0;PWNED\a\"]`, "Test.")},
+			stdin:      `{"conditions": ["acute_strain"], "age": 40}`,
 			wantCode:   1,
-			wantStderr: `error: rt.yaml:2: rule "esc" failed to evaluate: no such key: \x1b]0;PWNED\a: fix its when condition so that it works for every valid profile` + "\n",
+			wantStdout: "  - The rest of the advice could not be worked out. See a clinician.", // the referrals are printed first
+			wantStderr: `error: rt.yaml:2: rule "esc" failed to evaluate: no such key: \x1b]0;PWNED\a: fix its when condition so that it works for every valid profile (only the referrals were worked out)` + "\n",
 		},
 		{
 			// Rule files may not hold control characters in prose, but

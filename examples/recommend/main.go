@@ -27,7 +27,9 @@
 // -format json; an unknown movement is an error with a did-you-mean.
 //
 // Exit status: 0 on success; 1 with "error: ..." on standard error for an
-// invalid profile or rule set; 2 for a usage error.
+// invalid profile or rule set, or for a rule that fails to evaluate (the
+// referrals are then printed first, with the rest of the advice withheld);
+// 2 for a usage error.
 package main
 
 import (
@@ -66,7 +68,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (rerr error) {
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
@@ -127,7 +129,18 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	}
 	res, err := eng.Recommend(context.Background(), profile)
 	if err != nil {
-		return err
+		// When a rule fails, the referrals are still known: print them,
+		// with the rest of the advice withheld, and fail after.
+		var partial *recommend.PartialError
+		if !errors.As(err, &partial) {
+			return err
+		}
+		res = partial.Result
+		defer func(failed error) {
+			if rerr == nil {
+				rerr = failed
+			}
+		}(err)
 	}
 	if *format == "json" {
 		// JSON is for programs, and escapes the control characters

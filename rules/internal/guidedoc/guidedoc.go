@@ -403,9 +403,27 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("## Red flags\n\n")
 	p("Each red flag on its own, with no condition. An emergency or a withholding\n")
 	p("referral empties the recommendations until a clinician has assessed the\n")
-	p("person; movements to avoid are still listed.\n\n")
-	p("| Red flag | Urgency | Advice withheld | What to do | Rules and sources | Start with |\n")
-	p("|---|---|---|---|---|---|\n")
+	p("person; movements to avoid are still listed. The floor is what the\n")
+	p("vocabulary declares the flag must lead to whatever else the profile holds:\n")
+	p("a referral at least that urgent, with advice withheld where it says so.\n")
+	p("Loading the rules proves every floor, so a rule change that lowers one is\n")
+	p("refused.\n\n")
+	floors := map[string]recommend.Floor{}
+	for _, f := range eng.Floors() {
+		floors[f.RedFlag] = f
+	}
+	floorCell := func(id string) string {
+		f, ok := floors[id]
+		switch {
+		case !ok || f.Urgency == "" && !f.Withhold:
+			return "none"
+		case f.Withhold:
+			return string(f.Urgency) + ", withheld"
+		}
+		return string(f.Urgency)
+	}
+	p("| Red flag | Floor | Urgency | Advice withheld | What to do | Rules and sources | Start with |\n")
+	p("|---|---|---|---|---|---|---|\n")
 	for _, f := range voc.RedFlags {
 		res, err := run(recommend.Profile{RedFlags: []string{f.ID}, Equipment: allEquipment})
 		if err != nil {
@@ -416,11 +434,11 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 			id += "; " + codes
 		}
 		if len(res.Referrals) == 0 {
-			p("| %s (%s) | none | %s | | | %s |\n", cell(f.Label), id, yesNo(res.Withheld), planCell(res))
+			p("| %s (%s) | %s | none | %s | | | %s |\n", cell(f.Label), id, floorCell(f.ID), yesNo(res.Withheld), planCell(res))
 			continue
 		}
 		top := res.Referrals[0]
-		p("| %s (%s) | **%s** | %s | %s | %s | %s |\n", cell(f.Label), id, top.Urgency, yesNo(res.Withheld),
+		p("| %s (%s) | %s | **%s** | %s | %s | %s | %s |\n", cell(f.Label), id, floorCell(f.ID), top.Urgency, yesNo(res.Withheld),
 			cell(top.Message), side(top.Rules, top.Citations), planCell(res))
 	}
 	p("\n")
