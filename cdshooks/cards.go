@@ -85,6 +85,10 @@ type Link struct {
 //   - one warning card "Avoid for now" with the movements to avoid, and
 //     where the sources disagree about them.
 //
+// When the Result is incomplete (it came with a *recommend.PartialError:
+// only the referral rules could be evaluated), an info card "The rest of
+// the advice is unavailable" follows the referral cards.
+//
 // When advice is withheld, the Result recommends nothing, so there are no
 // plan or "Also helpful" cards, and the referral card says that exercises
 // are on hold. Every card has a source: its first citation of the
@@ -101,6 +105,7 @@ func Cards(res *recommend.Result) ([]Card, error) {
 	for _, ref := range res.Referrals {
 		b.referral(ref)
 	}
+	b.incomplete()
 	b.messages()
 	for i, step := range res.Plan {
 		b.planStep(i, step)
@@ -191,6 +196,20 @@ func (b *builder) referral(ref recommend.Referral) {
 		body = append(body, "A referral is advice to get assessed, not a diagnosis.")
 	}
 	b.add(ind, word+": "+firstSentence(ref.Message), body, ref.Citations)
+}
+
+// incomplete adds the card of an incomplete Result: the referrals stand,
+// and the rest of the advice could not be worked out.
+func (b *builder) incomplete() {
+	if !b.res.Incomplete {
+		return
+	}
+	body := []string{"**Only the referrals could be worked out.** A rule failed to evaluate, or the service ran out of time, " +
+		"so no exercise or movement advice is given for this patient. See a clinician before starting any exercises or stretches."}
+	if len(b.res.Referrals) > 0 {
+		body = append(body, "Act on the referral cards: they were worked out in full.")
+	}
+	b.add(Info, "The rest of the advice is unavailable: see a clinician before exercises", body, nil)
 }
 
 func (b *builder) messages() {

@@ -82,6 +82,13 @@ helpful" with the other recommended movements, and one warning card
 disagree. When advice is withheld there are no exercise cards, and the
 referral card says that exercises are on hold.
 
+When only the referrals could be worked out (Recommend returned a
+*recommend.PartialError: a rule failed at runtime, or the call ran out of
+time after the referral rules ran), the service answers 200 with the
+cards of the partial Result: the referral cards, then an info card "The
+rest of the advice is unavailable". It logs the failing rule's id, file
+and line (see WithLogger), never the patient's data.
+
 Every card has a summary of one sentence and at most 139 characters (of
 a referral or the key messages, the first sentence; the whole text is in
 the detail), a detail in GitHub-flavoured markdown (rule text is escaped,

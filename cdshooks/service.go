@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -80,6 +81,7 @@ var description = ServiceDescription{
 // {"status": N, "error": "...", "field": "..."}.
 type Service struct {
 	engine  func() *recommend.Engine
+	log     *slog.Logger
 	now     func() time.Time
 	maxBody int64
 	timeout time.Duration
@@ -95,6 +97,17 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Service) {
 		if now != nil {
 			s.now = now
+		}
+	}
+}
+
+// WithLogger sets the logger of the service's errors: a rule that failed
+// to evaluate is logged with its id, file and line, never with the
+// patient's data. The default is slog.Default(); a nil logger keeps it.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Service) {
+		if l != nil {
+			s.log = l
 		}
 	}
 }
@@ -124,7 +137,7 @@ func WithTimeout(d time.Duration) Option {
 // the engine can be swapped while the service runs; a nil engine, or one
 // that returns nil, is answered with 503. Nil options are skipped.
 func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
-	s := &Service{engine: engine, now: time.Now, maxBody: DefaultMaxBodyBytes}
+	s := &Service{engine: engine, log: slog.Default(), now: time.Now, maxBody: DefaultMaxBodyBytes}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -174,6 +187,13 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 }
 
 func (s *Service) call(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > s.maxBody {
+		// Answered before reading, so that a client that sent Expect:
+		// 100-continue gets the 413 rather than a reset connection.
+		writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
+			Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -215,6 +235,13 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	res, err := eng.Recommend(ctx, m.Profile)
+	var pe *recommend.PartialError
+	if errors.As(err, &pe) && pe.Result != nil {
+		// The referrals stand: answer with their cards and a card
+		// saying the rest is unavailable (see Cards).
+		s.logError(r.Context(), err)
+		res, err = pe.Result, nil
+	}
 	if err != nil {
 		var pe *recommend.ProfileError
 		switch {
@@ -225,6 +252,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "the request was cancelled or timed out"})
 		default:
+			s.logError(r.Context(), err)
 			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
 		}
 		return
@@ -242,6 +270,25 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		resp.Extension = map[string][]Coding{ExtensionUnknownCodes: m.Unknown}
 	}
 	httpjson.Write(w, http.StatusOK, resp)
+}
+
+// logError logs an error of the engine: a rule that failed to evaluate
+// with its id, file and line; anything else with its text.
+func (s *Service) logError(ctx context.Context, err error) {
+	partial := ""
+	if errors.As(err, new(*recommend.PartialError)) {
+		partial = ": answered with the referrals only"
+	}
+	var ee *recommend.EvalError
+	switch {
+	case errors.As(err, &ee):
+		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: rule failed to evaluate"+partial,
+			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		s.log.LogAttrs(ctx, slog.LevelWarn, "cdshooks: the request ran out of time"+partial)
+	default:
+		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: recommend failed"+partial, slog.String("error", err.Error()))
+	}
 }
 
 // writeRequestError answers a *RequestError with its status.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -252,8 +254,10 @@ func TestNoEngine(t *testing.T) {
 }
 
 // TestTimeout checks that WithTimeout bounds the rules' work: a call that
-// runs out of time is a 503, and no bound (the default, or d <= 0) leaves
-// the call to the request's own context.
+// runs out of time after the referral rules ran gets their cards and the
+// info card saying the rest is unavailable, logged through WithLogger;
+// no bound (the default, or d <= 0) leaves the call to the request's own
+// context.
 func TestTimeout(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
 	if err != nil {
@@ -261,27 +265,38 @@ func TestTimeout(t *testing.T) {
 	}
 	eng := defaultEngine(t)
 	tests := []struct {
-		name string
-		opts []cdshooks.Option
-		want int
+		name    string
+		opts    []cdshooks.Option
+		runsOut bool
 	}{
-		{"no bound", nil, http.StatusOK},
-		{"zero is no bound", []cdshooks.Option{cdshooks.WithTimeout(0)}, http.StatusOK},
-		{"a generous bound", []cdshooks.Option{cdshooks.WithTimeout(time.Hour)}, http.StatusOK},
-		{"run out", []cdshooks.Option{cdshooks.WithTimeout(time.Nanosecond)}, http.StatusServiceUnavailable},
+		{"no bound", nil, false},
+		{"zero is no bound", []cdshooks.Option{cdshooks.WithTimeout(0)}, false},
+		{"a generous bound", []cdshooks.Option{cdshooks.WithTimeout(time.Hour)}, false},
+		{"run out", []cdshooks.Option{cdshooks.WithTimeout(time.Nanosecond)}, true},
 	}
+	const unavailable = "The rest of the advice is unavailable: see a clinician before exercises"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, append(tt.opts, cdshooks.WithClock(clock))...)
+			var logs bytes.Buffer
+			opts := append(tt.opts, cdshooks.WithClock(clock), cdshooks.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, opts...)
 			rec := post(t, svc, body)
-			if rec.Code != tt.want {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
 			}
-			if tt.want != http.StatusOK {
-				want := errorBody{Status: tt.want, Error: "the request was cancelled or timed out"}
-				if diff := cmp.Diff(want, decodeError(t, rec)); diff != "" {
-					t.Errorf("error body mismatch (-want +got):\n%s", diff)
-				}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var summaries []string
+			for _, c := range resp.Cards {
+				summaries = append(summaries, c.Summary)
+			}
+			if got := slices.Contains(summaries, unavailable); got != tt.runsOut {
+				t.Errorf("cards %q: the card %q is there: %v, want %v", summaries, unavailable, got, tt.runsOut)
+			}
+			if tt.runsOut && (len(summaries) != 1 || !strings.Contains(logs.String(), "ran out of time")) {
+				t.Errorf("cards %q, log %q; want only the card of the incomplete advice, and a log line", summaries, logs.String())
 			}
 		})
 	}
@@ -791,4 +806,65 @@ func firstWords(msg string) string {
 		return strings.TrimSpace(parts[1])
 	}
 	return msg
+}
+
+// TestCardsIncomplete checks the cards of an incomplete Result, the one
+// a *recommend.PartialError holds: the referral cards first, then one
+// info card saying the rest is unavailable, and no exercise cards; and
+// that a complete Result has no such card.
+func TestCardsIncomplete(t *testing.T) {
+	const unavailable = "info: The rest of the advice is unavailable: see a clinician before exercises"
+	eng := defaultEngine(t)
+	tests := []struct {
+		name       string
+		profile    recommend.Profile
+		incomplete bool
+		want       []string // the first cards, "indicator: summary" prefixes
+	}{
+		{"emergency, incomplete", recommend.Profile{RedFlags: []string{"saddle_numbness"}}, true,
+			[]string{"critical: Emergency", unavailable}},
+		{"no referral, incomplete", recommend.Profile{}, true, []string{unavailable}},
+		{"emergency, complete", recommend.Profile{RedFlags: []string{"saddle_numbness"}}, false, []string{"critical: Emergency"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.incomplete {
+				// What a PartialError's Result holds: the referrals
+				// only.
+				res.Incomplete, res.Withheld = true, true
+				res.Recommended, res.Avoided, res.Plan = []recommend.Item{}, []recommend.Item{}, []recommend.PlanStep{}
+				res.Messages = []recommend.Message{}
+			}
+			cards, err := cdshooks.Cards(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range cards {
+				got = append(got, string(c.Indicator)+": "+c.Summary)
+			}
+			for i, w := range tt.want {
+				if i >= len(got) || !strings.HasPrefix(got[i], w) {
+					t.Fatalf("cards %q; want them to begin with %q", got, tt.want)
+				}
+			}
+			if !tt.incomplete && slices.Contains(got, unavailable) {
+				t.Errorf("a complete Result has the card %q", unavailable)
+			}
+			if tt.incomplete {
+				if n := len(got) - len(tt.want); n > 0 && tt.profile.RedFlags == nil {
+					t.Errorf("cards %q; want only the card of the incomplete advice", got)
+				}
+				for _, c := range cards {
+					if c.Summary == strings.TrimPrefix(unavailable, "info: ") && (c.Detail == "" || c.Source.Label == "") {
+						t.Errorf("card %+v has no detail or source", c)
+					}
+				}
+			}
+		})
+	}
 }

@@ -43,9 +43,9 @@ type route struct {
 // buildHandler registers every route and wraps the mux.
 func (s *Server) buildHandler() error {
 	s.routes = []route{
-		{"POST /recommend", http.HandlerFunc(s.handleRecommend)},
+		{"POST /recommend", jsonBody(maxRecommendBody, http.HandlerFunc(s.handleRecommend))},
 		{"/recommend", methodNotAllowed("POST")},
-		{"POST /explain", http.HandlerFunc(s.handleExplain)},
+		{"POST /explain", jsonBody(maxExplainBody, http.HandlerFunc(s.handleExplain))},
 		{"/explain", methodNotAllowed("POST")},
 		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
 		{"/healthz", methodNotAllowed("GET, HEAD")},
@@ -61,16 +61,8 @@ func (s *Server) buildHandler() error {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	s.handler = s.logRequests(limitBody(mux))
+	s.handler = s.logRequests(capBody(maxBody, mux))
 	return nil
-}
-
-// limitBody caps every request body at maxBody; handlers set lower limits.
-func limitBody(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		h.ServeHTTP(w, r)
-	})
 }
 
 // apiError is the JSON body of every error response of the JSON
@@ -133,7 +125,7 @@ func safeMethod(m string) string {
 // readBody reads the whole body, at most limit bytes. It writes the error
 // response itself and returns false when it could not.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(rawWriter(r, w), r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -175,6 +167,11 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	res, err := eng.Recommend(ctx, p)
+	var pe *recommend.PartialError
+	if errors.As(err, &pe) && pe.Result != nil {
+		s.writePartial(w, r, pe)
+		return
+	}
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
@@ -185,6 +182,84 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+}
+
+// partialResult is the body of /recommend when only the referrals could
+// be worked out (a *recommend.PartialError): the Result as WriteJSON
+// writes it, with incomplete true, withheld true and the referrals, and
+// an "error" member that says what failed.
+//
+// It is a 200, not a 500 or a 503: a client that treats any other status
+// as a failure, or a proxy that replaces the body of a 5xx with its own
+// page, would drop the referrals with it, an emergency among them. A
+// client that reads the body as a Result and ignores "incomplete" and
+// "error" still shows the referrals and gives no movement advice, since
+// the Result withholds it.
+type partialResult struct {
+	*recommend.Result
+	Error partialFailure `json:"error"`
+}
+
+// partialFailure says why a Result is incomplete.
+type partialFailure struct {
+	// Error says what failed, in one line.
+	Error string `json:"error"`
+	// Rule is the id of the rule that failed to evaluate, or "" when the
+	// request ran out of time.
+	Rule string `json:"rule,omitempty"`
+}
+
+// partialFailureOf logs why pe's Result is incomplete, with the failing
+// rule's id, file and line, and returns it for the response.
+func (s *Server) partialFailureOf(r *http.Request, pe *recommend.PartialError) partialFailure {
+	var ee *recommend.EvalError
+	switch {
+	case errors.As(pe, &ee):
+		s.log.LogAttrs(r.Context(), slog.LevelError, "rule failed to evaluate: answered with the referrals only",
+			slog.String("route", r.Pattern), slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+		return partialFailure{Rule: ee.Rule,
+			Error: fmt.Sprintf("rule %q failed to evaluate: only the referrals were worked out, and the rest of the advice is withheld; the rule set needs fixing", ee.Rule)}
+	case errors.Is(pe, context.DeadlineExceeded) || errors.Is(pe, context.Canceled):
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "request ran out of time: answered with the referrals only",
+			slog.String("route", r.Pattern))
+		return partialFailure{Error: "the request took too long: only the referrals were worked out, and the rest of the advice is withheld"}
+	default:
+		s.log.LogAttrs(r.Context(), slog.LevelError, "recommend failed: answered with the referrals only",
+			slog.String("route", r.Pattern), slog.String("error", pe.Error()))
+		return partialFailure{Error: "only the referrals were worked out, and the rest of the advice is withheld"}
+	}
+}
+
+// writePartial answers /recommend with the referrals of a PartialError,
+// as partialResult documents.
+func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recommend.PartialError) {
+	httpjson.Write(w, http.StatusOK, partialResult{Result: pe.Result, Error: s.partialFailureOf(r, pe)})
+}
+
+// partialExplainError is the error body of /explain when only the
+// referrals could be worked out: an explanation needs every rule, so the
+// status is that of the failure (500 for a rule that failed to evaluate,
+// 503 for a request that ran out of time), and the body carries the
+// Result with the referrals, so that a client that shows errors can still
+// show an emergency.
+type partialExplainError struct {
+	apiError
+	Rule   string            `json:"rule,omitempty"`
+	Result *recommend.Result `json:"result"`
+}
+
+// writePartialExplain answers /explain for a PartialError, as
+// partialExplainError documents.
+func (s *Server) writePartialExplain(w http.ResponseWriter, r *http.Request, pe *recommend.PartialError) {
+	f := s.partialFailureOf(r, pe)
+	status := http.StatusInternalServerError
+	if f.Rule == "" && (errors.Is(pe, context.DeadlineExceeded) || errors.Is(pe, context.Canceled)) {
+		status = http.StatusServiceUnavailable
+	}
+	httpjson.Write(w, status, partialExplainError{
+		apiError: apiError{Status: status, Error: "no explanation: " + f.Error},
+		Rule:     f.Rule, Result: pe.Result,
+	})
 }
 
 // explainRequest is the body of POST /explain.
@@ -219,10 +294,15 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	var buf bytes.Buffer
+	var pe *recommend.PartialError
 	if req.Movement == referralTarget {
 		x, err := eng.ExplainReferrals(ctx, req.Profile)
 		if err == nil {
 			err = recommend.WriteReferralExplanationJSON(&buf, x)
+		}
+		if errors.As(err, &pe) && pe.Result != nil {
+			s.writePartialExplain(w, r, pe)
+			return
 		}
 		if err != nil {
 			s.writeEngineError(w, r, err, "profile.", at)
@@ -232,6 +312,10 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		x, err := eng.Explain(ctx, req.Profile, req.Movement)
 		if err == nil {
 			err = recommend.WriteExplanationJSON(&buf, x)
+		}
+		if errors.As(err, &pe) && pe.Result != nil {
+			s.writePartialExplain(w, r, pe)
+			return
 		}
 		if errors.Is(err, recommend.ErrUnknownMovement) {
 			msg := strings.TrimPrefix(err.Error(), "explain: ")

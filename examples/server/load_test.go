@@ -60,6 +60,11 @@ type reloadStep struct {
 // the clients hold their last request until every step is done, so every
 // step happens under load.
 func TestLoad(t *testing.T) {
+	// -short runs a smaller load: the same steps, fewer requests.
+	clients, requests, perGen := loadClients, loadRequests, pinnedPerGen
+	if testing.Short() {
+		clients, requests, perGen = 10, 60, 30
+	}
 	dir := t.TempDir()
 	writeRules(t, dir, "load-1")
 	v1 := loadDir(t, dir)
@@ -108,7 +113,7 @@ func TestLoad(t *testing.T) {
 
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	defer client.CloseIdleConnections()
 
 	var failures atomic.Int64
@@ -143,13 +148,13 @@ func TestLoad(t *testing.T) {
 			finished.Add(1)
 		}
 	}()
-	for c := range loadClients {
+	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range loadRequests {
-				if j == loadRequests-1 {
-					if parked.Add(1) == loadClients {
+			for j := range requests {
+				if j == requests-1 {
+					if parked.Add(1) == int64(clients) {
 						close(allParked)
 					}
 					<-stepsDone
@@ -171,7 +176,7 @@ func TestLoad(t *testing.T) {
 						fail("client %d request %d %s: rule set %s, status %q during generation %d; want %s, %q",
 							c, j, lc.path, digest, status, g0, want.digest, want.status)
 					}
-					if pinned[g0].Add(1) == pinnedPerGen {
+					if pinned[g0].Add(1) == int64(perGen) {
 						close(enough[g0])
 					}
 				}
@@ -186,15 +191,15 @@ func TestLoad(t *testing.T) {
 	for _, n := range seen {
 		total += n
 	}
-	if total+int(failures.Load()) < loadClients*loadRequests && failures.Load() == 0 {
-		t.Errorf("%d answers checked, want %d", total, loadClients*loadRequests)
+	if total+int(failures.Load()) < clients*requests && failures.Load() == 0 {
+		t.Errorf("%d answers checked, want %d", total, clients*requests)
 	}
-	var perGen []int64
+	var byGen []int64
 	for i := range pinned {
-		perGen = append(perGen, pinned[i].Load())
+		byGen = append(byGen, pinned[i].Load())
 	}
 	t.Logf("%d requests from %d clients in %v (%.0f requests/s), %d reload steps; answers by rule set: %v; requests pinned to one generation, by generation: %v",
-		total, loadClients, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), len(steps), seen, perGen)
+		total, clients, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), len(steps), seen, byGen)
 	if len(seen) != 2 {
 		t.Errorf("answers came from %d rule sets, want both: %v", len(seen), seen)
 	}
@@ -258,6 +263,7 @@ func send(client *http.Client, base string, lc loadCase, engines map[string]*rec
 	if err != nil {
 		return "", "", err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", err

@@ -14,6 +14,9 @@ import (
 type requestInfo struct {
 	ruleSet recommend.RuleSet
 	set     bool
+	// raw is the ResponseWriter net/http gave the request, for
+	// http.MaxBytesReader (see rawWriter).
+	raw http.ResponseWriter
 }
 
 type requestInfoKey struct{}
@@ -40,7 +43,7 @@ func (s *Server) engineFor(r *http.Request) *recommend.Engine {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
+		info := &requestInfo{raw: w}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

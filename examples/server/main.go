@@ -21,16 +21,26 @@
 //	GET  /, POST /            the web page
 //
 // Bad input gets 400 with a JSON body whose problems name each field at
-// fault ("conditions[0]", "profile.pain_level", "movement"); a body over the
-// limit (64 KiB for a profile) gets 413; a wrong method gets 405 with Allow;
-// an unknown path 404. openapi.json documents every body.
+// fault ("conditions[0]", "profile.pain_level", "movement"); a body not
+// sent as application/json gets 415; a body over the limit (64 KiB for a
+// profile) gets 413, also with Expect: 100-continue; a wrong method gets
+// 405 with Allow; an unknown path 404. openapi.json documents every body.
+// When only the referrals could be worked out (a rule failed at runtime,
+// or the request ran out of time after the referral rules), /recommend
+// answers 200 with them, "incomplete": true and an "error" object, so
+// that no client drops an emergency; see the README.
 //
 // With -watch, the server checks the rule files in DIR every -poll
-// interval (their names, modes and contents, hashed) and on a
-// change loads the rule set again and swaps it in atomically; requests in
-// flight finish with the rules they started with. A reload that fails
-// keeps the running rules, logs the error, and /healthz reports "degraded"
-// with the error until a later load succeeds.
+// interval (their names, modes and contents, hashed) and, once they have
+// changed and stayed the same for two more checks, loads the rule set
+// again and swaps it in atomically; requests in flight finish with the
+// rules they started with. The new rules are swapped in only when they
+// load, pass the analysis of rulecheck -analyze, and keep every red flag
+// with a safety floor at least as high; removing a red flag or lowering
+// its floor takes a restart. A refused reload keeps the running rules,
+// logs where the problems are, and /healthz reports "degraded" with them,
+// by file, line and column and never a file's text, until a later load
+// succeeds. The server refuses to start on rules that fail the analysis.
 //
 // It logs to standard error with log/slog, one line per request with the
 // method, the route pattern, the status, the duration, the response size

@@ -10,22 +10,29 @@ import (
 // mounts returns the routes of the other packages the server serves: the
 // CDS Hooks service (package cdshooks), which answers its own errors in
 // JSON, and the web page (package web). Both take the engine through
-// s.Engine once per request, so a reload reaches them too.
+// s.Engine once per request, so a reload reaches them too, and log
+// through the server's logger. Each reads its body through capBody, so
+// that net/http learns of a body over the limit; a service call not sent
+// as application/json gets the server's 415. The page is wrapped in
+// http.CrossOriginProtection: a browser's cross-site POST, as its
+// Sec-Fetch-Site or Origin header tells, gets 403, so another site cannot
+// post a profile in the user's name.
 //
 // The page is mounted at exactly "/" ("/{$}"), rather than at the
 // catch-all "/", so that any other path gets the server's JSON 404
 // instead of the page's plain-text one. (The page has no other paths; a
 // future /static/ would be mounted beside it.)
 func (s *Server) mounts() ([]route, error) {
-	page, err := web.New(s.Engine)
+	page, err := web.New(s.Engine, web.WithLogger(s.log))
 	if err != nil {
 		return nil, err
 	}
-	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout))
+	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout), cdshooks.WithLogger(s.log))
 	return []route{
 		{"/cds-services", cds},
+		{"POST /cds-services/" + cdshooks.ServiceID, requireJSON(capBody(maxBody, cds))},
 		{"/cds-services/", cds},
-		{"/{$}", page},
+		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
 		{"/", http.HandlerFunc(notFound)},
 	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
@@ -150,16 +151,23 @@ func TestReload(t *testing.T) {
 		t.Errorf("Reload error %v: want a *LoadError about broken.yaml", err)
 	}
 	t3 := fixedNow.Add(2 * time.Minute)
+	// Each issue's place, never its message, which may quote the file.
+	var wantProblems []ruleProblem
+	for _, is := range le.Issues {
+		wantProblems = append(wantProblems, ruleProblem{File: is.File, Line: is.Line, Column: is.Column, Problem: "does not load"})
+	}
 	wantDegraded := health{Status: "degraded", RuleSet: v2, LoadedAt: t2,
-		ReloadError: &reloadError{At: t3, Message: le.Error()}}
+		ReloadError: &reloadError{At: t3,
+			Message:  fmt.Sprintf("the rule files do not load (%s): run rulecheck on the folder for the details", words.Count(len(le.Issues), "problem")),
+			Problems: wantProblems}}
 	if diff := cmp.Diff(wantDegraded, healthOf(t, s)); diff != "" {
 		t.Errorf("health after a failed reload (-want +got):\n%s", diff)
 	}
 	if s.Engine().RuleSet() != v2 {
 		t.Errorf("engine %v after a failed reload, want %v", s.Engine().RuleSet(), v2)
 	}
-	if !strings.Contains(logs.String(), `"msg":"reload failed: keeping the running rules"`) ||
-		!strings.Contains(logs.String(), "broken.yaml") {
+	if !strings.Contains(logs.String(), `"msg":"reload refused: keeping the running rules"`) ||
+		!strings.Contains(logs.String(), "broken.yaml:4:27") {
 		t.Errorf("log: want the failed reload with its error:\n%s", logs)
 	}
 
@@ -175,6 +183,20 @@ func TestReload(t *testing.T) {
 	if diff := cmp.Diff(health{Status: "ok", RuleSet: v2, LoadedAt: t2}, healthOf(t, s)); diff != "" {
 		t.Errorf("health after the repair (-want +got):\n%s", diff)
 	}
+}
+
+// settle calls Check until the rule files have been seen unchanged for
+// stablePolls checks, failing the test if an earlier check loads, and
+// returns what the last check returned.
+func settle(t *testing.T, s *Server) (bool, error) {
+	t.Helper()
+	for i := range stablePolls {
+		before := s.Engine()
+		if changed, err := s.Check(); changed || err != nil || s.Engine() != before {
+			t.Fatalf("check %d of %d: Check = %v, %v, or the engine changed; want no load before the files are stable", i+1, stablePolls+1, changed, err)
+		}
+	}
+	return s.Check()
 }
 
 // TestCheck checks that Check reloads only when the rule files change,
@@ -216,7 +238,7 @@ func TestCheck(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			st.change(t)
-			changed, err := s.Check()
+			changed, err := settle(t, s)
 			if changed != st.wantChanged || (err != nil) != st.wantErr {
 				t.Fatalf("Check = %v, %v; want changed %v, error %v", changed, err, st.wantChanged, st.wantErr)
 			}
@@ -246,7 +268,13 @@ func TestWatch(t *testing.T) {
 		s.Watch(ctx, ticks)
 		close(done)
 	}()
-	tick := func() { ticks <- fixedNow; ticks <- fixedNow }
+	// stablePolls+1 checks load a change; one more tick makes sure the
+	// last check is done.
+	tick := func() {
+		for range stablePolls + 2 {
+			ticks <- fixedNow
+		}
+	}
 
 	writeRules(t, dir, "two")
 	tick()
@@ -282,11 +310,26 @@ func TestNewInvalidRules(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "r.yaml"), []byte(brokenRule), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for name, dir := range map[string]string{"broken": dir, "missing": filepath.Join(dir, "nope"), "empty": t.TempDir()} {
+	// Rules that load but fail the analysis: red flags without referrals.
+	noFlagRules := t.TempDir()
+	writeRules(t, noFlagRules, "no-flag-rules")
+	if err := os.Remove(filepath.Join(noFlagRules, "red_flags.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recommend.Load(os.DirFS(noFlagRules)); err != nil {
+		t.Logf("without red_flags.yaml the rules do not even load: %v", err)
+	}
+	for name, dir := range map[string]string{"broken": dir, "missing": filepath.Join(dir, "nope"), "empty": t.TempDir(), "no red-flag rules": noFlagRules} {
 		t.Run(name, func(t *testing.T) {
 			_, err := New(Config{Rules: os.DirFS(dir)})
 			if err == nil {
 				t.Fatal("New succeeded, want an error")
+			}
+			if name == "no red-flag rules" {
+				if !strings.Contains(err.Error(), "red-flag-without-referral") && !errors.Is(err, recommend.ErrInvalidRules) {
+					t.Errorf("error %v, want a failed analysis or an invalid rule set", err)
+				}
+				return
 			}
 			if name != "missing" && !errors.Is(err, recommend.ErrInvalidRules) {
 				t.Errorf("error %v, want one matching ErrInvalidRules", err)

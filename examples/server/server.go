@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -48,9 +49,13 @@ type Server struct {
 	routes  []route
 
 	// reloadMu serializes Reload and Check; fingerprint is the rule
-	// files' fingerprint at the last load attempt.
+	// files' fingerprint at the last load attempt, pending one that
+	// differs from it, seen by Check, and pendingSeen how many checks
+	// since have seen it unchanged.
 	reloadMu    sync.Mutex
 	fingerprint string
+	pending     string
+	pendingSeen int
 
 	// statusMu guards status, which /healthz reports.
 	statusMu sync.Mutex
@@ -61,12 +66,15 @@ type Server struct {
 type loadStatus struct {
 	loadedAt  time.Time
 	lastError string
+	problems  []ruleProblem
 	errorAt   time.Time
 }
 
 // New loads the rule set of cfg and returns a Server for it. An invalid
 // rule set is an error (a *recommend.LoadError, wrapped): the server never
-// starts without rules.
+// starts without rules. A rule set of cfg.Rules must also pass the
+// analysis that `rulecheck -analyze` runs (see vet); the embedded rules
+// pass it in CI.
 func New(cfg Config) (*Server, error) {
 	s := &Server{rules: cfg.Rules, log: cfg.Logger, now: cfg.Now, timeout: cfg.RequestTimeout}
 	if s.log == nil {
@@ -85,6 +93,11 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.fingerprint = fingerprint(s.rules)
 		eng, err = recommend.Load(s.rules)
+		if err == nil {
+			if r := vet(context.Background(), nil, eng); r != nil {
+				err = r
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
@@ -105,26 +118,45 @@ func (s *Server) Engine() *recommend.Engine { return s.engine.Load() }
 // logging, panic recovery and a body size limit around them.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// errChanging reports rule files that changed while they were loaded:
+// nothing was swapped, and the next check tries again.
+var errChanging = errors.New("reload rules: the rule files changed while they were loaded; nothing was swapped")
+
 // Reload loads the rule set again, now, whether or not its files changed.
-// When it loads and its digest differs from the running one, it swaps the
-// new engine in and reports true. When it fails, the running rules stay,
-// the failure is logged and reported on /healthz until a later load
-// succeeds, and the error (wrapping the *recommend.LoadError) is returned.
-// A Server of the embedded rules has nothing to reload: it returns false
-// and nil.
+// The new rule set is swapped in only when it is safe to serve: it loads,
+// passes the analysis `rulecheck -analyze` runs, keeps every red flag of
+// the running rules with a safety floor at least as high (see
+// keepsFloors), and its files did not change while they were read.
+// When it is swapped in and its digest differs from the running one,
+// Reload reports true. When it is refused, the running rules stay, the
+// refusal is logged and reported on /healthz, by file and line and never
+// with a file's text, until a later load succeeds, and the error is
+// returned: it wraps the *recommend.LoadError or *recommend.EvalError
+// behind the refusal, if any. Files that changed while they were read
+// give errChanging and leave /healthz as it was. A Server of the embedded
+// rules has nothing to reload: it returns false and nil.
 func (s *Server) Reload() (bool, error) {
 	if s.rules == nil {
 		return false, nil
 	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	s.pending, s.pendingSeen = "", 0
 	return s.reloadLocked(fingerprint(s.rules))
 }
 
-// Check reloads the rule set if its rule files (their names, modes and
-// contents) changed since the last load attempt, and reports as Reload
-// does. A failed load is not tried again until the
-// files change again.
+// stablePolls is how many checks in a row after the one that sees a
+// change must find the rule files unchanged before Check loads them: a
+// deploy that writes file after file, or an editor that saves in
+// several steps, is not caught half-way.
+const stablePolls = 2
+
+// Check reloads the rule set, as Reload does, once its rule files (their
+// names, modes and contents) differ from those of the last load attempt
+// and have stayed the same for stablePolls checks after the one that saw
+// them change: with Watch polling every second, a change is loaded two
+// to three seconds after it is written. A failed load is not tried again
+// until the files change again.
 func (s *Server) Check() (bool, error) {
 	if s.rules == nil {
 		return false, nil
@@ -132,32 +164,54 @@ func (s *Server) Check() (bool, error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	fp := fingerprint(s.rules)
-	if fp == s.fingerprint {
+	switch {
+	case fp == s.fingerprint:
+		s.pending, s.pendingSeen = "", 0
+		return false, nil
+	case fp != s.pending:
+		s.pending, s.pendingSeen = fp, 0
+		return false, nil
+	case s.pendingSeen+1 < stablePolls:
+		s.pendingSeen++
 		return false, nil
 	}
+	s.pending, s.pendingSeen = "", 0
 	return s.reloadLocked(fp)
 }
 
 // reloadLocked loads the rules, whose files had fingerprint fp just
-// before, and swaps the engine. s.reloadMu is held.
+// before, vets them and swaps the engine. s.reloadMu is held.
 func (s *Server) reloadLocked(fp string) (bool, error) {
-	s.fingerprint = fp
-	old := s.engine.Load().RuleSet()
+	oldEng := s.engine.Load()
+	old := oldEng.RuleSet()
 	eng, err := recommend.Load(s.rules)
-	now := s.now()
+	if fingerprint(s.rules) != fp {
+		// Not recorded as attempted: Check sees the change again.
+		s.log.Warn("reload postponed: the rule files changed while they were loaded",
+			slog.String("rule_set", old.Digest), slog.String("version", old.Version))
+		return false, errChanging
+	}
+	s.fingerprint = fp
+	var ref *refusal
 	if err != nil {
+		ref = loadRefusal(err)
+	} else {
+		ref = vet(context.Background(), oldEng, eng)
+	}
+	now := s.now()
+	if ref != nil {
 		s.statusMu.Lock()
-		s.status.lastError = err.Error()
+		s.status.lastError = ref.summary
+		s.status.problems = ref.problems
 		s.status.errorAt = now
 		s.statusMu.Unlock()
-		s.log.Error("reload failed: keeping the running rules",
-			slog.String("rule_set", old.Digest), slog.String("version", old.Version), slog.String("error", err.Error()))
-		return false, fmt.Errorf("reload rules: %w", err)
+		logRefusal(s.log, "reload refused: keeping the running rules", old, ref)
+		return false, fmt.Errorf("reload rules: %w", ref)
 	}
 	rs := eng.RuleSet()
 	s.statusMu.Lock()
 	hadError := s.status.lastError != ""
-	s.status.lastError, s.status.errorAt = "", time.Time{}
+	s.status.lastError, s.status.problems, s.status.errorAt = "", nil, time.Time{}
 	changed := rs != old
 	if changed {
 		s.status.loadedAt = now
@@ -202,10 +256,14 @@ type health struct {
 	ReloadError *reloadError `json:"reload_error,omitempty"`
 }
 
-// reloadError is a failed reload, as /healthz reports it.
+// reloadError is a refused reload, as /healthz reports it: why, in the
+// server's words, and where, never a rule file's text.
 type reloadError struct {
 	At      time.Time `json:"at"`
 	Message string    `json:"message"`
+	// Problems place the refusal in the rule folder, at most
+	// maxProblems of them.
+	Problems []ruleProblem `json:"problems,omitempty"`
 }
 
 // health reports the engine in use and the load status.
@@ -215,7 +273,7 @@ func (s *Server) health() health {
 	h := health{Status: "ok", RuleSet: s.engine.Load().RuleSet(), LoadedAt: s.status.loadedAt.UTC()}
 	if s.status.lastError != "" {
 		h.Status = "degraded"
-		h.ReloadError = &reloadError{At: s.status.errorAt.UTC(), Message: s.status.lastError}
+		h.ReloadError = &reloadError{At: s.status.errorAt.UTC(), Message: s.status.lastError, Problems: s.status.problems}
 	}
 	return h
 }

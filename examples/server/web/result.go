@@ -16,6 +16,11 @@ type resultView struct {
 	// Emergency is true when a referral is an emergency.
 	Emergency bool
 	Withheld  bool
+	// Incomplete is true when only the referrals could be worked out
+	// (the Result came with a *recommend.PartialError): the page says
+	// that the rest of the advice could not be, and explains nothing,
+	// since an explanation needs every rule.
+	Incomplete bool
 	// ReferralWhy explains the referrals, when there are any.
 	ReferralWhy *whyView
 	Messages    []messageView
@@ -98,8 +103,8 @@ type ruleWhy struct {
 }
 
 func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result) (*resultView, error) {
-	rv := &resultView{Withheld: res.Withheld, Disclaimer: res.Disclaimer, RuleSet: ruleSetLine(res.RuleSet)}
-	b := &builder{rv: rv, ex: explainer{ctx: ctx, eng: eng, p: p}}
+	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Disclaimer: res.Disclaimer, RuleSet: ruleSetLine(res.RuleSet)}
+	b := &builder{rv: rv, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete}}
 	if err := b.referrals(res); err != nil {
 		return nil, err
 	}
@@ -129,6 +134,9 @@ type explainer struct {
 	ctx context.Context
 	eng *recommend.Engine
 	p   recommend.Profile
+	// none is true when nothing is to be explained: the Result is
+	// incomplete.
+	none bool
 }
 
 func (b *builder) referrals(res *recommend.Result) error {
@@ -142,7 +150,7 @@ func (b *builder) referrals(res *recommend.Result) error {
 			rv.Emergency = true
 		}
 	}
-	if len(res.Referrals) == 0 {
+	if len(res.Referrals) == 0 || b.ex.none {
 		return nil
 	}
 	x, err := b.ex.eng.ExplainReferrals(b.ex.ctx, b.ex.p)
@@ -166,6 +174,9 @@ func (b *builder) referrals(res *recommend.Result) error {
 
 // explain explains each of items.
 func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
+	if ex.none {
+		return nil, nil
+	}
 	out := make([]whyView, 0, len(items))
 	for _, it := range items {
 		x, err := ex.eng.Explain(ex.ctx, ex.p, it.Movement)

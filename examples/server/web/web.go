@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -44,15 +45,31 @@ const MaxFormBytes = 64 << 10
 // Handler serves the page. It is safe for concurrent use.
 type Handler struct {
 	engine func() *recommend.Engine
+	log    *slog.Logger
 	tmpl   *template.Template
 	css    template.CSS
 	csp    string
 }
 
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger of the page's errors: a rule that failed to
+// evaluate, with its id, file and line, and a page that could not be
+// rendered. The default is slog.Default(). A nil logger keeps it.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Handler) {
+		if l != nil {
+			h.log = l
+		}
+	}
+}
+
 // New returns a Handler that asks engine for the engine to use, once per
 // request, so that a server can swap engines while it runs. It fails only
-// when the embedded templates do not parse, or engine is nil.
-func New(engine func() *recommend.Engine) (*Handler, error) {
+// when the embedded templates do not parse, or engine is nil. Nil
+// options are skipped.
+func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 	if engine == nil {
 		return nil, errors.New("web: nil engine function")
 	}
@@ -72,7 +89,13 @@ func New(engine func() *recommend.Engine) (*Handler, error) {
 	sum := sha256.Sum256(css)
 	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-	return &Handler{engine: engine, tmpl: tmpl, css: template.CSS(css), csp: csp}, nil
+	h := &Handler{engine: engine, log: slog.Default(), tmpl: tmpl, css: template.CSS(css), csp: csp}
+	for _, o := range opts {
+		if o != nil {
+			o(h)
+		}
+	}
+	return h, nil
 }
 
 // ServeHTTP serves GET (and HEAD) / with the empty form, and POST / with
@@ -107,11 +130,19 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// Every answer to a post, the form with its problems too, shows what
 	// the person said of their health: no cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// A body without a Content-Type would not be read as a form, and
+	// what it says, a red flag too, would be dropped without a word.
+	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
 			http.Error(w, "the form must be sent as application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
 			return
 		}
+	}
+	if r.ContentLength > MaxFormBytes {
+		// Answered before reading, so that a client that sent Expect:
+		// 100-continue gets the 413 rather than a reset connection.
+		http.Error(w, fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes), http.StatusRequestEntityTooLarge)
+		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
@@ -132,6 +163,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// The numbers that could not be read are 0 in p, so Validate finds
 	// the other problems, and the page shows them all at once.
 	p, probs := in.profile()
+	probs = append(probs, unknownFields(r)...)
 	if err := eng.Validate(p); err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
@@ -147,6 +179,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := eng.Recommend(r.Context(), p)
+	var pe *recommend.PartialError
+	if errors.As(err, &pe) && pe.Result != nil {
+		// Only the referrals could be worked out: show them, an
+		// emergency among them, and say the rest could not be.
+		h.logError(r.Context(), err)
+		res, err = pe.Result, nil
+	}
 	if err != nil {
 		h.failed(w, r, err)
 		return
@@ -167,14 +206,39 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 
 // failed answers a request the engine could not serve: a cancelled or
 // timed-out request with 503, and a rule that failed to evaluate with 500
-// and the error in the log. The page does not show the error.
+// and the error in the log. The page does not show the error. (When the
+// referrals could be worked out, Recommend returns a
+// *recommend.PartialError, and post shows them instead, with a note that
+// the rest of the advice could not be worked out, with status 200: a
+// proxy may replace the body of a 5xx with its own page, and the
+// emergency box with it.)
 func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		http.Error(w, "the request was cancelled or took too long", http.StatusServiceUnavailable)
 		return
 	}
-	slog.ErrorContext(r.Context(), "web: recommend failed", "err", err)
+	h.logError(r.Context(), err)
 	http.Error(w, "the advice could not be worked out; please try again later", http.StatusInternalServerError)
+}
+
+// logError logs an error of the engine: a rule that failed to evaluate
+// with its id, file and line; anything else with its text, which never
+// holds the profile.
+func (h *Handler) logError(ctx context.Context, err error) {
+	partial := ""
+	if errors.As(err, new(*recommend.PartialError)) {
+		partial = ": showed the referrals only"
+	}
+	var ee *recommend.EvalError
+	switch {
+	case errors.As(err, &ee):
+		h.log.LogAttrs(ctx, slog.LevelError, "web: rule failed to evaluate"+partial,
+			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		h.log.LogAttrs(ctx, slog.LevelWarn, "web: the request ran out of time"+partial)
+	default:
+		h.log.LogAttrs(ctx, slog.LevelError, "web: recommend failed"+partial, slog.String("error", err.Error()))
+	}
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter) {
@@ -186,7 +250,7 @@ func (h *Handler) unavailable(w http.ResponseWriter) {
 func (h *Handler) render(w http.ResponseWriter, status int, pg *page) {
 	var buf bytes.Buffer
 	if err := h.tmpl.Execute(&buf, pg); err != nil {
-		slog.Error("web: render failed", "err", err)
+		h.log.Error("web: render failed", slog.String("error", err.Error()))
 		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
 		return
 	}
@@ -272,6 +336,44 @@ func readEntries(r *http.Request) entries {
 		in.numbers[f.name] = r.PostForm[f.name]
 	}
 	return in
+}
+
+// unknownFields reports every field of a post that the form does not
+// have, such as red_flag for red_flags, and every value sent in the
+// address rather than the body: the page reads neither, and ignoring a
+// red flag without a word could cost someone an emergency referral.
+func unknownFields(r *http.Request) []problem {
+	var names []string
+	for _, f := range listFields {
+		names = append(names, f.name)
+	}
+	for _, f := range numberFields {
+		names = append(names, f.name)
+	}
+	var probs []problem
+	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
+		if slices.Contains(names, k) {
+			continue
+		}
+		msg := fmt.Sprintf("This form has no field %q, so nothing it says could be used", cutField(k))
+		if c := words.Closest(strings.ToLower(k), names); c != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		probs = append(probs, problem{k, msg + ": send the fields the form shows."})
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
+		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+	}
+	return probs
+}
+
+// cutField shortens a field name quoted in a problem.
+func cutField(s string) string {
+	const most = 40
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	return string([]rune(s)[:most]) + "..."
 }
 
 // problem is one problem with one field of the form.
@@ -484,7 +586,7 @@ func (pg *page) setProblems(probs []problem) {
 		known := slices.ContainsFunc(pg.Groups, func(g group) bool { return g.Name == p.field }) ||
 			slices.ContainsFunc(pg.Numbers, func(n number) bool { return n.Name == p.field })
 		if !known {
-			pg.Problems = append(pg.Problems, summaryProblem{Label: p.field, Message: p.message})
+			pg.Problems = append(pg.Problems, summaryProblem{Label: cutField(p.field), Message: p.message})
 		}
 	}
 	pg.Title = "Error: " + pg.Title

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// Request bodies reach the handlers through these wrappers, which keep a
+// body over its limit a 413 every time, also for a client that sends
+// Expect: 100-continue:
+//
+//   - A body whose Content-Length is over the limit is answered at once,
+//     before any of it is read; net/http then sends no 100 Continue, and
+//     a client that waits for one sends nothing more.
+//   - net/http is told that the body is over the limit (see
+//     signalTooLarge), so that it closes the connection gracefully after
+//     the 413: it stops sending, then waits a moment before closing, so
+//     that a client that sent its body without waiting for the 100
+//     Continue reads the 413 instead of a reset connection.
+//   - A body read past the limit (one sent chunked, without a length)
+//     stops at an http.MaxBytesReader made with the connection's own
+//     ResponseWriter, not the request log's wrapper, which would hide
+//     from net/http that the limit was hit.
+
+// rawWriter returns the ResponseWriter that net/http gave the request,
+// which logRequests wrapped, or w when there is none.
+func rawWriter(r *http.Request, w http.ResponseWriter) http.ResponseWriter {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok && info.raw != nil {
+		return info.raw
+	}
+	return w
+}
+
+// signalTooLarge tells net/http, through the connection's own
+// ResponseWriter raw, that the request body is over its limit, as an
+// http.MaxBytesReader does when it is read past its limit: the response
+// gets Connection: close, and the connection is closed gracefully after
+// it. It reads nothing of the request body.
+func signalTooLarge(raw http.ResponseWriter) {
+	over := http.MaxBytesReader(raw, io.NopCloser(strings.NewReader("x")), 0)
+	_, _ = over.Read(make([]byte, 1))
+}
+
+// capBody caps a request body at limit bytes, read through an
+// http.MaxBytesReader that net/http learns from (see rawWriter). A body
+// whose Content-Length is over limit is signalled at once
+// (signalTooLarge); the handler answers it, from Content-Length, before
+// reading.
+func capBody(limit int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := rawWriter(r, w)
+		if r.ContentLength > limit {
+			signalTooLarge(raw)
+		}
+		r.Body = http.MaxBytesReader(raw, r.Body, limit)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requireJSON answers 415 to a request whose body is not sent as
+// application/json.
+func requireJSON(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isJSON(r.Header.Get("Content-Type")) {
+			writeError(w, http.StatusUnsupportedMediaType,
+				"the request body must be sent as Content-Type: application/json")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// jsonBody wraps a route of the server that reads a JSON body: 415 for a
+// body not sent as application/json, 413 for one whose Content-Length is
+// over limit, before reading, and the body capped at limit (capBody).
+func jsonBody(limit int64, h http.Handler) http.Handler {
+	return requireJSON(capBody(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", limit))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})))
+}
+
+// isJSON reports whether a Content-Type is application/json, with any
+// parameters, and a charset, if any, of UTF-8, the only encoding of JSON.
+func isJSON(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || cs == "utf-8" || cs == "UTF-8" || cs == "utf8"
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// analyzeTimeout bounds the analysis of a rule set before it is served.
+// The default rules take well under a second.
+const analyzeTimeout = 30 * time.Second
+
+// ruleProblem is one reason a rule set was refused, as /healthz and the
+// log report it: where, and what kind of problem, in the server's own
+// words. It never quotes a rule file: the files a folder holds are not
+// always rule files (a link to /etc/passwd is one), and /healthz is read
+// by monitors that need not see them. `rulecheck DIR` prints the details.
+type ruleProblem struct {
+	// File, Line and Column place the problem in the rule folder; File
+	// is "" for a problem of the rule set as a whole, and Line and
+	// Column are 0 when unknown.
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	// Problem says what is wrong, in the server's words: rule, red flag
+	// and vocabulary ids, never other text of a file.
+	Problem string `json:"problem"`
+}
+
+// String returns the problem as "file:line:col: problem".
+func (p ruleProblem) String() string {
+	switch {
+	case p.File == "":
+		return p.Problem
+	case p.Line == 0:
+		return p.File + ": " + p.Problem
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Problem)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Problem)
+}
+
+// refusal is a rule set the server would not serve: the problems found
+// and the error behind them.
+type refusal struct {
+	// summary says in one line why, in the server's words.
+	summary  string
+	problems []ruleProblem
+	// err is the error behind the refusal (a *recommend.LoadError, a
+	// *recommend.EvalError), or nil.
+	err error
+}
+
+// Error returns the summary and each problem, one a line.
+func (r *refusal) Error() string {
+	var b strings.Builder
+	b.WriteString(r.summary)
+	for _, p := range r.problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns the error behind the refusal.
+func (r *refusal) Unwrap() error { return r.err }
+
+// maxProblems is the most problems a refusal lists; the rest are
+// counted.
+const maxProblems = 20
+
+// add appends a problem, up to maxProblems.
+func (r *refusal) add(p ruleProblem) {
+	if len(r.problems) < maxProblems {
+		r.problems = append(r.problems, p)
+	}
+}
+
+// loadRefusal turns an error of recommend.Load into a refusal: each
+// issue's position, never its message, which may quote the file.
+func loadRefusal(err error) *refusal {
+	var le *recommend.LoadError
+	if !errors.As(err, &le) {
+		return &refusal{summary: "the rule folder could not be read: run rulecheck on it for the details", err: err}
+	}
+	r := &refusal{summary: fmt.Sprintf("the rule files do not load (%s): run rulecheck on the folder for the details",
+		words.Count(len(le.Issues), "problem")), err: err}
+	for _, is := range le.Issues {
+		r.add(ruleProblem{File: is.File, Line: is.Line, Column: is.Column, Problem: "does not load"})
+	}
+	return r
+}
+
+// vet runs the checks a rule set must pass before the server serves it,
+// beyond loading: the analysis that `rulecheck -analyze` runs in CI (no
+// dead rule, no gap, no unresolved conflict, and no rule that fails to
+// evaluate on an explored profile), and, when old is not nil, that
+// every red flag of old is still there with a safety floor at least as
+// high (see keepsFloors). It returns nil when eng may be served.
+func vet(ctx context.Context, old, eng *recommend.Engine) *refusal {
+	if r := analyze(ctx, eng); r != nil {
+		return r
+	}
+	if old != nil {
+		return keepsFloors(old, eng)
+	}
+	return nil
+}
+
+// analyze runs eng.Analyze and refuses a rule set it fails, as
+// rulecheck -analyze does.
+func analyze(ctx context.Context, eng *recommend.Engine) *refusal {
+	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
+	defer cancel()
+	a, err := eng.Analyze(ctx)
+	if err != nil {
+		var ee *recommend.EvalError
+		if errors.As(err, &ee) {
+			r := &refusal{summary: "a rule fails to evaluate on a profile the analysis explores: run rulecheck -analyze on the folder", err: err}
+			r.add(ruleProblem{File: ee.File, Line: ee.Line, Problem: fmt.Sprintf("rule %s fails to evaluate", ee.Rule)})
+			return r
+		}
+		return &refusal{summary: "the rule set could not be analysed: " + errorKind(err), err: err}
+	}
+	if !a.Failed() {
+		return nil
+	}
+	r := &refusal{summary: fmt.Sprintf("the analysis fails (%s, %s, %s): run rulecheck -analyze on the folder",
+		words.Count(len(a.DeadRules), "dead rule"), words.Count(len(a.Gaps), "gap"),
+		words.Count(a.Summary.UnresolvedConflicts, "unresolved conflict"))}
+	for _, d := range a.DeadRules {
+		r.add(ruleProblem{File: d.File, Line: d.Line, Problem: fmt.Sprintf("rule %s matches no profile", d.Rule)})
+	}
+	for _, g := range a.Gaps {
+		r.add(ruleProblem{Problem: fmt.Sprintf("gap %s for the profile %s", g.Kind, profileIDs(g.Profile))})
+	}
+	rules := map[string]recommend.Rule{}
+	for _, ru := range eng.Rules() {
+		rules[ru.ID] = ru
+	}
+	for _, c := range a.Conflicts {
+		if c.Resolved {
+			continue
+		}
+		ru := rules[c.Recommend]
+		r.add(ruleProblem{File: ru.File, Line: ru.Line,
+			Problem: fmt.Sprintf("unresolved conflict: rule %s recommends what rule %s opposes", c.Recommend, c.Against)})
+	}
+	return r
+}
+
+// errorKind names an error of Analyze without its text.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("it took over %v", analyzeTimeout)
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "internal error"
+}
+
+// profileIDs lists a gap's profile by its ids, which the vocabulary
+// holds to [a-z][a-z0-9_-]*, and its numbers.
+func profileIDs(p recommend.Profile) string {
+	var parts []string
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{
+		{"conditions", p.Conditions}, {"red_flags", p.RedFlags}, {"aggravated_by", p.AggravatedBy},
+		{"eased_by", p.EasedBy}, {"equipment", p.Equipment},
+	} {
+		if len(l.ids) > 0 {
+			parts = append(parts, l.name+" "+strings.Join(l.ids, ","))
+		}
+	}
+	for _, n := range []struct {
+		name string
+		v    float64
+	}{
+		{"pain_level", float64(p.PainLevel)}, {"days_since_onset", float64(p.DaysSinceOnset)},
+		{"sitting_hours", p.SittingHours}, {"age", float64(p.Age)},
+	} {
+		if n.v != 0 {
+			parts = append(parts, fmt.Sprintf("%s %g", n.name, n.v))
+		}
+	}
+	if len(parts) == 0 {
+		return "{}"
+	}
+	return "{" + strings.Join(parts, "; ") + "}"
+}
+
+// logRefusal logs a refused rule set: its summary and each problem's
+// place, never a file's text.
+func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refusal) {
+	probs := make([]string, len(r.problems))
+	for i, p := range r.problems {
+		probs[i] = p.String()
+	}
+	log.Error(msg,
+		slog.String("rule_set", running.Digest), slog.String("version", running.Version),
+		slog.String("reason", r.summary), slog.Any("problems", probs))
+}
+
+// keepsFloors refuses a reload that would lower safety: one that removes
+// a red flag of the running rules, or lowers its safety floor (the least
+// urgency it leads to on its own, and whether it withholds advice; see
+// recommend.Floor). Such a change may be meant, but it is made by
+// restarting the server, deliberately, never by a file that went missing
+// or was caught half-written. A removed flag is placed where the running
+// rules declared its floor; a lowered floor where the new rules do.
+func keepsFloors(old, eng *recommend.Engine) *refusal {
+	floors := map[string]recommend.Floor{}
+	for _, f := range eng.Floors() {
+		floors[f.RedFlag] = f
+	}
+	r := &refusal{summary: "the new rules would lower safety: restart the server to make such a change deliberately"}
+	for _, was := range old.Floors() {
+		now, ok := floors[was.RedFlag]
+		switch {
+		case !ok:
+			r.add(ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
+				Problem: fmt.Sprintf("red flag %s is gone (its floor was declared here)", was.RedFlag)})
+		case !now.Urgency.AtLeast(was.Urgency) || (was.Withhold && !now.Withhold):
+			r.add(ruleProblem{File: now.File, Line: now.Line, Column: now.Column,
+				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorText(was), floorText(now))})
+		}
+	}
+	if len(r.problems) == 0 {
+		return nil
+	}
+	return r
+}
+
+// floorText says what a floor asks for: "emergency, advice withheld".
+func floorText(f recommend.Floor) string {
+	u := string(f.Urgency)
+	if u == "" {
+		u = "no referral"
+	}
+	if f.Withhold {
+		return u + ", advice withheld"
+	}
+	return u
+}
