@@ -3,6 +3,7 @@ package recommend
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"unique"
 )
 
@@ -186,6 +187,24 @@ type Conflict struct {
 	Conditional []Citation `json:"conditional"`
 }
 
+// Opposing splits the citations of c.Against by what their sources say:
+// against holds those of the sources that advise against the movement (a
+// citation with position against), care those of the sources that only
+// advise care with it. Each keeps the order of c.Against.Citations.
+func (c Conflict) Opposing() (against, care []Citation) {
+	for _, ct := range c.Against.Citations {
+		if ct.Position() == PositionAgainst {
+			against = append(against, ct)
+		}
+	}
+	for _, ct := range c.Against.Citations {
+		if ct.Position() != PositionAgainst && !slices.ContainsFunc(against, func(a Citation) bool { return a.Source() == ct.Source() }) {
+			care = append(care, ct)
+		}
+	}
+	return against, care
+}
+
 // Side is one side of a conflict: its rules and their citations.
 type Side struct {
 	// Rules are the ids of the rules whose citations make the side, in
@@ -245,7 +264,7 @@ type citation struct {
 	URL       string `json:"url"`
 	Locator   string `json:"locator"`
 	Claim     string `json:"claim"`
-	Position  string `json:"position"`
+	Position  string `json:"position,omitempty"`
 }
 
 // Position says where a cited source stands on the advice of the rule
