@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"unique"
+
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // Result is the advice for one profile. Every list is sorted as documented
@@ -281,18 +283,18 @@ type Position string
 const (
 	// PositionSupports: the passage recommends what the rule recommends,
 	// or backs its referral or message.
-	PositionSupports Position = "supports"
+	PositionSupports Position = parse.Supports
 	// PositionAgainst: the passage advises against what the rule avoids
 	// or cautions against (a rule may be milder than its source).
-	PositionAgainst Position = "against"
+	PositionAgainst Position = parse.Against
 	// PositionCaution: the passage advises care with what the rule
 	// cautions against or avoids.
-	PositionCaution Position = "caution"
+	PositionCaution Position = parse.CautionPos
 	// PositionBackground: the passage gives a fact the rule builds on and
 	// takes no side on its advice; the rule's own reasoning, in its
 	// because, does the rest. A background citation is never on a side of
 	// a Conflict.
-	PositionBackground Position = "background"
+	PositionBackground Position = parse.Background
 )
 
 // positions are the positions, in the order documented.

@@ -34,6 +34,7 @@ var (
 		string(recommend.SafetyNet), string(recommend.Reassurance), string(recommend.StayActive), string(recommend.Pacing),
 	}
 	vocabularyFields = []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"}
+	positions        = parse.Positions
 )
 
 // maxPriority is the largest priority of a recommend effect.
@@ -142,6 +143,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			"sources": ids(closed("A document that rules cite.", object{
 				"id": id, "title": text, "publisher": text, "kind": object{"enum": sourceKinds},
 				"author": object{"type": "string"}, "url": object{"type": "string"},
+				"sections": object{"type": "array", "minItems": 1, "items": text,
+					"description": "The headings of the source that citations may point at; when given, every citation's locator must be one of them."},
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
@@ -173,6 +176,11 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
 					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
 						"source": object{"$ref": "#/$defs/sourceRef"}, "locator": text, "claim": text,
+						"position": object{"enum": positions,
+							"description": "Where the source stands on the rule's advice: supports (recommends what the rule recommends, or backs its referral or message), " +
+								"against (advises against what it avoids or cautions against), caution (advises care with it) or background (a fact the rule builds on; takes no side). " +
+								"Left out, it follows from the rule's effect: supports under recommend, against under avoid, caution under caution, background under refer or say; " +
+								"a rule with several effects on movements must give it."},
 					}, "source", "locator", "claim")},
 				}, "id", "when", "because", "cite")
 				r["anyOf"] = []any{
