@@ -900,7 +900,9 @@ func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {
 		c.LocatorPos = p.pos(n)
 	}
 	if n := f["position"]; n != nil {
-		c.Position, _ = p.id(n, "the citation position")
+		if t, ok := p.id(n, "the citation position"); ok {
+			c.Position = t
+		}
 	}
 	c.Source, ok = p.id(f["source"], "the citation source")
 	return c, ok
