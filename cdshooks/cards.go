@@ -433,6 +433,9 @@ func sourcesSection(cites []recommend.Citation) string {
 		if cl := c.Claim(); cl != "" {
 			b.WriteString(": " + md(cl))
 		}
+		if l := c.Position().Label(); l != "" {
+			b.WriteString(" (" + l + ")")
+		}
 	}
 	return b.String()
 }

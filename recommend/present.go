@@ -199,18 +199,10 @@ func (t *textWriter) write(r *Result) {
 
 // sourceList writes the numbered sources, each with the claim it supports,
 // if any were referred to.
-// positionNote says where a citation's source stands, after its claim:
-// " (supports the advice)"; "" for a citation that states no position.
+// positionNote is " (" + p.Label() + ")", or "" when p is "".
 func positionNote(p Position) string {
-	switch p {
-	case PositionSupports:
-		return " (supports the advice)"
-	case PositionAgainst:
-		return " (advises against)"
-	case PositionCaution:
-		return " (advises care)"
-	case PositionBackground:
-		return " (background to the advice)"
+	if l := p.Label(); l != "" {
+		return " (" + l + ")"
 	}
 	return ""
 }

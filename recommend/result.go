@@ -297,6 +297,24 @@ const (
 	PositionBackground Position = parse.Background
 )
 
+// Label says p in words for people, as the reports, the page and the
+// cards show it beside a claim: "supports the advice", "advises against",
+// "advises care" or "background to the advice"; "" for "" or a position
+// outside the set.
+func (p Position) Label() string {
+	switch p {
+	case PositionSupports:
+		return "supports the advice"
+	case PositionAgainst:
+		return "advises against"
+	case PositionCaution:
+		return "advises care"
+	case PositionBackground:
+		return "background to the advice"
+	}
+	return ""
+}
+
 // positions are the positions, in the order documented.
 var positions = []Position{PositionSupports, PositionAgainst, PositionCaution, PositionBackground}
 
