@@ -178,7 +178,7 @@ func (e *Engine) build(d *decisions) *Result {
 // citations returns the distinct citations of rules, in rule order, cut
 // from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
-	return b.citationsWhere(rules, func(int, Citation) bool { return true })
+	return b.citationsWhere(rules, func(Citation) bool { return true })
 }
 
 // countCitations returns how many citations the rules have, repeats
@@ -261,13 +261,8 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 // it or caution against it (see [Conflict]). ok is false when no source
 // supports the movement or none, once the supporting sources are left out,
 // advises against it or care with it.
-func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (c Conflict, ok bool) {
-	supports := func(ri int, ct Citation) bool { return ct.Position() == PositionSupports }
-	// opposes reports whether citation ct, of a rule that avoids the
-	// movement or cautions against it, takes the side against.
-	opposes := func(_ int, ct Citation) bool {
-		return ct.Position() == PositionAgainst || ct.Position() == PositionCaution
-	}
+func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
+	supports := func(ct Citation) bool { return ct.Position() == PositionSupports }
 	pro := b.citationsWhere(forRules, supports)
 	if len(pro) == 0 {
 		return Conflict{}, false
@@ -275,34 +270,40 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 	isPro := func(ct Citation) bool {
 		return slices.ContainsFunc(pro, func(p Citation) bool { return p.Source() == ct.Source() })
 	}
+	opposing := func(ct Citation) bool {
+		return ct.Position() == PositionAgainst || ct.Position() == PositionCaution
+	}
+	// Of the citations of the rules that avoid the movement or caution
+	// against it, opposes accepts those on the side against: their source
+	// advises against it or care with it and does not support it;
+	// conditions accepts a supporting source's own conditions.
+	opposes := func(ct Citation) bool { return opposing(ct) && !isPro(ct) }
+	conditions := func(ct Citation) bool { return opposing(ct) && isPro(ct) }
 	against := b.merge(avoid, caution)
-	con := b.citationsWhere(against, func(ri int, ct Citation) bool { return opposes(ri, ct) && !isPro(ct) })
+	con := b.citationsWhere(against, opposes)
 	if len(con) == 0 {
 		return Conflict{}, false
 	}
-	cond := b.citationsWhere(against, func(ri int, ct Citation) bool { return opposes(ri, ct) && isPro(ct) })
-	forSide := b.rulesWhere(forRules, supports)
-	againstSide := b.rulesWhere(against, func(ri int, ct Citation) bool { return opposes(ri, ct) && !isPro(ct) })
+	againstSide := b.rulesWhere(against, opposes)
 	return Conflict{
 		Movement:     b.e.movements[mi].id,
 		Name:         b.e.movements[mi].name,
 		Resolution:   res,
-		For:          Side{Rules: forSide, Citations: pro},
+		For:          Side{Rules: b.rulesWhere(forRules, supports), Citations: pro},
 		Against:      Side{Rules: againstSide, Citations: con},
 		AvoidRules:   b.subset(againstSide, avoid),
 		CautionRules: b.subset(againstSide, caution),
-		Conditional:  cond,
+		Conditional:  b.citationsWhere(against, conditions),
 	}, true
 }
 
 // citationsWhere returns the distinct citations of rules that keep
-// accepts, in rule order, cut from the builder's slab. A citation that
-// several rules cite is kept when keep accepts it for one of them.
-func (b *builder) citationsWhere(rules []int, keep func(ri int, c Citation) bool) []Citation {
+// accepts, in rule order, cut from the builder's slab.
+func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citation {
 	n := 0
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] && keep(ri, b.e.citations[ci]) {
+			if !b.seen[ci] && keep(b.e.citations[ci]) {
 				b.seen[ci] = true
 				n++
 			}
@@ -323,11 +324,11 @@ func (b *builder) citationsWhere(rules []int, keep func(ri int, c Citation) bool
 
 // rulesWhere returns the ids of the rules of rules that have a citation
 // keep accepts, cut from the builder's slab.
-func (b *builder) rulesWhere(rules []int, keep func(ri int, c Citation) bool) []string {
+func (b *builder) rulesWhere(rules []int, keep func(Citation) bool) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		if slices.ContainsFunc(b.e.rules[ri].cites, func(ci int) bool { return keep(ri, b.e.citations[ci]) }) {
+		if slices.ContainsFunc(b.e.rules[ri].cites, func(ci int) bool { return keep(b.e.citations[ci]) }) {
 			b.ids = append(b.ids, b.e.rules[ri].id)
 		}
 	}

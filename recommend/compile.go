@@ -385,7 +385,7 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 	if ct.Position.S == "" {
 		if len(has) > 1 {
 			c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements, so write position: %s (%s)",
-				ct.Source.S, r.ID.S, words.List(has), orList(c.fitting(fits)), positionHelp(c.fitting(fits)))
+				ct.Source.S, r.ID.S, words.List(has), orList(fitting(fits)), positionHelp(fitting(fits)))
 			return PositionBackground
 		}
 		return implied
@@ -401,7 +401,7 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 			does = words.List(has) + " movements"
 		}
 		c.iss.Add(ct.Position.Pos, "citation position %q does not fit rule %q, which %s: write position: %s (%s)",
-			p, r.ID.S, does, orList(c.fitting(fits)), positionHelp(c.fitting(fits)))
+			p, r.ID.S, does, orList(fitting(fits)), positionHelp(fitting(fits)))
 		return PositionBackground
 	}
 	return p
@@ -411,7 +411,7 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 var positionMeaning = map[string]string{
 	string(PositionSupports):   "the passage recommends what the rule advises",
 	string(PositionAgainst):    "it advises against what the rule avoids or cautions against",
-	string(PositionCaution):    "it advises care with it",
+	string(PositionCaution):    "it advises care with what the rule cautions against or avoids",
 	string(PositionBackground): "it gives a fact the rule builds on and takes no side",
 }
 
@@ -433,7 +433,7 @@ func orList(items []string) string {
 }
 
 // fitting returns the positions fits accepts, in documentation order.
-func (c *compiler) fitting(fits func(Position) bool) []string {
+func fitting(fits func(Position) bool) []string {
 	var out []string
 	for _, p := range positions {
 		if fits(p) {
