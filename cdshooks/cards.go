@@ -262,6 +262,9 @@ func (b *builder) planStep(i int, step recommend.PlanStep) {
 	for _, c := range distinctNotes(it.Cautions) {
 		body = append(body, "**Take care:** "+md(c))
 	}
+	if d := b.disagreement(it.Movement); d != "" {
+		body = append(body, d)
+	}
 	cites := step.Citations
 	if len(cites) == 0 {
 		cites = it.Citations
@@ -308,6 +311,9 @@ func (b *builder) alsoHelpful() {
 		for _, c := range distinctNotes(it.Cautions) {
 			line += " *Take care:* " + md(c)
 		}
+		if d := b.disagreement(it.Movement); d != "" {
+			line += " " + d
+		}
 		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
@@ -337,15 +343,29 @@ func (b *builder) avoid() {
 	b.add(Warning, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
 }
 
-// disagreement says, for an avoided movement that a rule also recommends,
-// which kinds of source are on each side.
+// disagreement says, for a movement the sources disagree about, which
+// kinds of source are on each side and how it was settled, as the page
+// and the text report do; "" when they do not disagree about it.
 func (b *builder) disagreement(movement string) string {
 	for _, c := range b.res.Conflicts {
-		if c.Movement != movement || c.Resolution != recommend.Avoided {
+		if c.Movement != movement {
 			continue
 		}
-		return "*Sources disagree:* suggested by " + kinds(c.For.Citations) +
-			"; advised against by " + kinds(c.Against.Citations) + ", so it is avoided."
+		against, care := c.Opposing()
+		s := "*Sources disagree:* suggested by " + kinds(c.For.Citations)
+		if len(c.Conditional) > 0 {
+			s += " (with conditions)"
+		}
+		if len(against) > 0 {
+			s += "; advised against by " + kinds(against)
+		}
+		if len(care) > 0 {
+			s += "; care urged by " + kinds(care)
+		}
+		if c.Resolution == recommend.Avoided {
+			return s + ", so it is avoided."
+		}
+		return s + ", so it is kept, with care."
 	}
 	return ""
 }
@@ -431,6 +451,9 @@ func sourcesSection(cites []recommend.Citation) string {
 		}
 		if cl := c.Claim(); cl != "" {
 			b.WriteString(": " + md(cl))
+		}
+		if l := c.Position().Label(); l != "" {
+			b.WriteString(" (" + l + ")")
 		}
 	}
 	return b.String()

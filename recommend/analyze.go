@@ -172,7 +172,9 @@ type AnalysisConflict struct {
 	// Reason says why the pair is unresolved or worth a review, or is "".
 	Reason string `json:"reason,omitempty"`
 	// ForKinds and AgainstKinds are the kinds of the sources each side
-	// cites, strongest first.
+	// cites, strongest first: the sources whose citations support the
+	// movement, and those whose citations advise against it or care
+	// with it; background citations take no side.
 	ForKinds     []string `json:"for_kinds"`
 	AgainstKinds []string `json:"against_kinds"`
 	// GuidelineVsArticle is "guideline-for" or "guideline-against" when
@@ -548,13 +550,22 @@ var (
 	articleKinds   = sourceKindIDs("article")
 )
 
-// sourceKindsOf returns the distinct kinds of the sources rule ri cites, in
-// the order of sourceKinds, strongest first.
-func (e *Engine) sourceKindsOf(ri int) []string {
+// sourceKindsOf returns the kinds of the sources rule ri cites on one
+// side of a conflict, strongest first: those whose citations advise
+// against or care (position against or caution) when against is true,
+// those that support (position supports) otherwise. Background citations
+// take no side.
+func (e *Engine) sourceKindsOf(ri int, against bool) []string {
+	onSide := func(c Citation) bool {
+		if against {
+			return c.Position() == PositionAgainst || c.Position() == PositionCaution
+		}
+		return c.Position() == PositionSupports
+	}
 	out := []string{}
 	for _, k := range sourceKinds {
 		for _, ci := range e.rules[ri].cites {
-			if e.citations[ci].Kind() == k {
+			if c := e.citations[ci]; c.Kind() == k && onSide(c) {
 				out = append(out, k)
 				break
 			}
@@ -593,7 +604,7 @@ func (e *Engine) analysisConflict(p conflictPair, example Profile) AnalysisConfl
 		Recommend: e.rules[p.rec].id, Against: e.rules[p.against].id,
 		Effect: effectKinds[p.eff], Movements: make([]string, len(p.movements)),
 		Resolution: Cautioned, Resolved: true,
-		ForKinds: e.sourceKindsOf(p.rec), AgainstKinds: e.sourceKindsOf(p.against),
+		ForKinds: e.sourceKindsOf(p.rec, false), AgainstKinds: e.sourceKindsOf(p.against, true),
 		Example: example,
 	}
 	if p.eff == effectAvoid {

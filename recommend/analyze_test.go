@@ -73,7 +73,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			{
 				Recommend: "always", Against: "sore-bridge-care", Effect: recommend.EffectCaution,
 				Movements: []string{"bridge"}, Resolution: recommend.Cautioned, Resolved: true,
-				ForKinds: []string{"personal-account"}, AgainstKinds: []string{"personal-account"},
+				ForKinds: []string{"personal-account"}, AgainstKinds: []string{},
 				Example: recommend.Profile{Conditions: []string{"sore"}},
 			},
 			{
@@ -95,7 +95,7 @@ func TestAnalyzeFindings(t *testing.T) {
 				Recommend: "sore-bridge-care", Against: "sore-bridge-care", Effect: recommend.EffectCaution,
 				Movements: []string{"bridge"}, Resolution: recommend.Cautioned, Resolved: false,
 				Reason:   "the rule both recommends and cautions the same movements: an author must decide which it means",
-				ForKinds: []string{"personal-account"}, AgainstKinds: []string{"personal-account"},
+				ForKinds: []string{"personal-account"}, AgainstKinds: []string{},
 				Example: recommend.Profile{Conditions: []string{"sore"}},
 			},
 		},

@@ -90,7 +90,7 @@ func (e *Engine) build(d *decisions) *Result {
 			if len(rec) > 0 {
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(avoid) + b.countCitations(caution)
-				nIDs += 2 * (len(rec) + len(avoid) + len(caution))
+				nIDs += 2 * (len(rec) + 2*(len(avoid)+len(caution)))
 			}
 		case outcomeNeedsEquipment:
 			nNeed++
@@ -103,7 +103,7 @@ func (e *Engine) build(d *decisions) *Result {
 			if len(caution) > 0 {
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(caution)
-				nIDs += len(rec) + 2*len(caution)
+				nIDs += len(rec) + 3*len(caution)
 			}
 		}
 	}
@@ -144,7 +144,9 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeAvoided:
 			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
 			if len(rec) > 0 {
-				res.Conflicts = append(res.Conflicts, b.conflict(mi, Avoided, rec, avoid, caution))
+				if c, ok := b.conflict(mi, Avoided, rec, avoid, caution); ok {
+					res.Conflicts = append(res.Conflicts, c)
+				}
 			}
 		case outcomeNeedsEquipment:
 			b.ids = slab(b.ids, len(m.missing), idChunk)
@@ -160,7 +162,9 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeRecommended:
 			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
 			if len(caution) > 0 {
-				res.Conflicts = append(res.Conflicts, b.conflict(mi, Cautioned, rec, nil, caution))
+				if c, ok := b.conflict(mi, Cautioned, rec, nil, caution); ok {
+					res.Conflicts = append(res.Conflicts, c)
+				}
 			}
 		}
 	}
@@ -182,27 +186,7 @@ func (e *Engine) build(d *decisions) *Result {
 // citations returns the distinct citations of rules, in rule order, cut
 // from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
-	// Count the distinct citations, then copy each at its first place.
-	n := 0
-	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] {
-				b.seen[ci] = true
-				n++
-			}
-		}
-	}
-	b.cites = slab(b.cites, n, citeChunk)
-	start := len(b.cites)
-	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
-			if b.seen[ci] {
-				b.seen[ci] = false
-				b.cites = append(b.cites, b.e.citations[ci])
-			}
-		}
-	}
-	return b.cites[start:len(b.cites):len(b.cites)]
+	return b.citationsWhere(rules, func(Citation) bool { return true })
 }
 
 // countCitations returns how many citations the rules have, repeats
@@ -279,19 +263,97 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	return it
 }
 
-// conflict records a disagreement over movement mi: the rules for it, and
-// those that avoid it or caution against it.
-func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) Conflict {
+// conflict records the disagreement between sources over movement mi, if
+// there is one: the citations that support it, from the rules for it, and
+// those that advise against it or care with it, from the rules that avoid
+// it or caution against it (see [Conflict]). ok is false when no source
+// supports the movement or none, once the supporting sources are left out,
+// advises against it or care with it.
+func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
+	supports := func(ct Citation) bool { return ct.Position() == PositionSupports }
+	pro := b.citationsWhere(forRules, supports)
+	if len(pro) == 0 {
+		return Conflict{}, false
+	}
+	isPro := func(ct Citation) bool {
+		return slices.ContainsFunc(pro, func(p Citation) bool { return p.Source() == ct.Source() })
+	}
+	opposing := func(ct Citation) bool {
+		return ct.Position() == PositionAgainst || ct.Position() == PositionCaution
+	}
+	// Of the citations of the rules that avoid the movement or caution
+	// against it, opposes accepts those on the side against: their source
+	// advises against it or care with it and does not support it;
+	// conditions accepts a supporting source's own conditions.
+	opposes := func(ct Citation) bool { return opposing(ct) && !isPro(ct) }
+	conditions := func(ct Citation) bool { return opposing(ct) && isPro(ct) }
 	against := b.merge(avoid, caution)
+	con := b.citationsWhere(against, opposes)
+	if len(con) == 0 {
+		return Conflict{}, false
+	}
+	againstSide := b.rulesWhere(against, opposes)
 	return Conflict{
 		Movement:     b.e.movements[mi].id,
 		Name:         b.e.movements[mi].name,
 		Resolution:   res,
-		For:          Side{Rules: b.ruleIDs(forRules), Citations: b.citations(forRules)},
-		Against:      Side{Rules: b.ruleIDs(against), Citations: b.citations(against)},
-		AvoidRules:   b.ruleIDs(avoid),
-		CautionRules: b.ruleIDs(caution),
+		For:          Side{Rules: b.rulesWhere(forRules, supports), Citations: pro},
+		Against:      Side{Rules: againstSide, Citations: con},
+		AvoidRules:   b.subset(againstSide, avoid),
+		CautionRules: b.subset(againstSide, caution),
+		Conditional:  b.citationsWhere(against, conditions),
+	}, true
+}
+
+// citationsWhere returns the distinct citations of rules that keep
+// accepts, in rule order, cut from the builder's slab.
+func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citation {
+	n := 0
+	for _, ri := range rules {
+		for _, ci := range b.e.rules[ri].cites {
+			if !b.seen[ci] && keep(b.e.citations[ci]) {
+				b.seen[ci] = true
+				n++
+			}
+		}
 	}
+	b.cites = slab(b.cites, n, citeChunk)
+	start := len(b.cites)
+	for _, ri := range rules {
+		for _, ci := range b.e.rules[ri].cites {
+			if b.seen[ci] {
+				b.seen[ci] = false
+				b.cites = append(b.cites, b.e.citations[ci])
+			}
+		}
+	}
+	return b.cites[start:len(b.cites):len(b.cites)]
+}
+
+// rulesWhere returns the ids of the rules of rules that have a citation
+// keep accepts, cut from the builder's slab.
+func (b *builder) rulesWhere(rules []int, keep func(Citation) bool) []string {
+	b.ids = slab(b.ids, len(rules), idChunk)
+	start := len(b.ids)
+	for _, ri := range rules {
+		if slices.ContainsFunc(b.e.rules[ri].cites, func(ci int) bool { return keep(b.e.citations[ci]) }) {
+			b.ids = append(b.ids, b.e.rules[ri].id)
+		}
+	}
+	return b.ids[start:len(b.ids):len(b.ids)]
+}
+
+// subset returns the ids of ids that belong to rules, cut from the
+// builder's slab.
+func (b *builder) subset(ids []string, rules []int) []string {
+	b.ids = slab(b.ids, len(ids), idChunk)
+	start := len(b.ids)
+	for _, id := range ids {
+		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.rules[ri].id == id }) {
+			b.ids = append(b.ids, id)
+		}
+	}
+	return b.ids[start:len(b.ids):len(b.ids)]
 }
 
 func (e *Engine) ruleIDs(rules []int) []string {

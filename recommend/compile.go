@@ -156,6 +156,7 @@ func (c *compiler) sources() {
 		c.e.sourceIdx[s.ID.S] = len(c.e.sources)
 		c.e.sources = append(c.e.sources, Source{
 			ID: s.ID.S, Title: s.Title, Publisher: s.Publisher, Author: s.Author, URL: s.URL, Kind: s.Kind.S,
+			Sections: sectionNames(s.Sections),
 		})
 	}
 }
@@ -360,7 +361,10 @@ func (c *compiler) rules() {
 				continue
 			}
 			s := c.e.sources[si]
-			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL, Locator: ct.Locator, Claim: ct.Claim}))
+			c.locator(s, ct)
+			pos := c.position(r, ct)
+			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
+				Locator: ct.Locator, Claim: ct.Claim, Position: string(pos)}))
 		}
 		c.e.rules = append(c.e.rules, cr)
 		c.parsed = append(c.parsed, r)
@@ -386,6 +390,133 @@ func (c *compiler) spaceShape() *space {
 		c.shape, _, _ = c.e.spaceShape()
 	}
 	return c.shape
+}
+
+// sectionNames returns the texts of sections, or nil for nil.
+func sectionNames(sections []parse.Text) []string {
+	if sections == nil {
+		return nil
+	}
+	out := make([]string, 0, len(sections))
+	for _, t := range sections {
+		if !slices.Contains(out, t.S) {
+			out = append(out, t.S)
+		}
+	}
+	return out
+}
+
+// locator checks that citation ct points at one of the sections source s
+// lists, when it lists any.
+func (c *compiler) locator(s Source, ct parse.Citation) {
+	if s.Sections == nil || ct.Locator == "" || slices.Contains(s.Sections, ct.Locator) {
+		return
+	}
+	c.unknownWhy(parse.Text{S: ct.Locator, Pos: ct.LocatorPos}, "section",
+		fmt.Sprintf("source %q lists its sections, and a locator must name one of them; add a section to the source only once its published text has been checked", s.ID),
+		s.Sections)
+}
+
+// positionEffects pairs each position a citation can take on movements
+// with the effect it takes a side on.
+var positionEffects = [...]struct {
+	pos    Position
+	effect int
+	does   string
+}{
+	{PositionSupports, effectRecommend, "recommends"},
+	{PositionAgainst, effectAvoid, "avoids"},
+	{PositionCaution, effectCaution, "cautions against"},
+}
+
+// position returns the position citation ct of rule r states: the one it
+// writes, checked against the rule's effects, or the one that follows
+// from them. A rule with one effect on movements gives that effect's
+// position; a rule that only refers or gives a message gives background;
+// a rule with several effects on movements needs the position written.
+func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
+	var has []string
+	implied := PositionBackground
+	for _, pe := range positionEffects {
+		if r.Effects[pe.effect] != nil {
+			has = append(has, pe.does)
+			implied = pe.pos
+		}
+	}
+	fits := func(p Position) bool {
+		switch p {
+		case PositionBackground:
+			return true
+		case PositionSupports:
+			return r.Effects[effectRecommend] != nil || r.Refer != nil || r.Say != nil
+		case PositionAgainst, PositionCaution:
+			// A rule may be milder than its source (a caution citing
+			// advice against), or firmer (an avoid citing advice to take
+			// care, as the safety policy prefers); each citation shows
+			// which its source says.
+			return r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
+		}
+		return false
+	}
+	if ct.Position.S == "" {
+		if len(has) > 1 {
+			c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements, so write position: %s (%s)",
+				ct.Source.S, r.ID.S, words.List(has), orList(fitting(fits)), positionHelp(fitting(fits)))
+			return PositionBackground
+		}
+		return implied
+	}
+	p := Position(ct.Position.S)
+	if !slices.Contains(positions, p) {
+		c.unknownOf(ct.Position, "citation position", positionStrings())
+		return PositionBackground
+	}
+	if !fits(p) {
+		does := "only refers or gives a message"
+		if len(has) > 0 {
+			does = words.List(has) + " movements"
+		}
+		c.iss.Add(ct.Position.Pos, "citation position %q does not fit rule %q, which %s: write position: %s (%s)",
+			p, r.ID.S, does, orList(fitting(fits)), positionHelp(fitting(fits)))
+		return PositionBackground
+	}
+	return p
+}
+
+// positionMeaning says what each position means, for load errors.
+var positionMeaning = map[string]string{
+	string(PositionSupports):   "the passage recommends what the rule advises",
+	string(PositionAgainst):    "it advises against what the rule avoids or cautions against",
+	string(PositionCaution):    "it advises care with what the rule cautions against or avoids",
+	string(PositionBackground): "it gives a fact the rule builds on and takes no side",
+}
+
+// positionHelp says what each of ps means.
+func positionHelp(ps []string) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p + ": " + positionMeaning[p]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// orList joins items as "a, b or c".
+func orList(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// fitting returns the positions fits accepts, in documentation order.
+func fitting(fits func(Position) bool) []string {
+	var out []string
+	for _, p := range positions {
+		if fits(p) {
+			out = append(out, string(p))
+		}
+	}
+	return out
 }
 
 // citation returns the index of ct in the engine's citation table, adding

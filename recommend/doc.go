@@ -62,11 +62,20 @@ The resolve stage applies these rules, in this order of precedence:
 
  1. A movement that any matched rule avoids is never recommended. If another
     matched rule recommends it, the disagreement is listed in
-    Result.Conflicts with resolution "avoided" and both sides cited.
+    Result.Conflicts with resolution "avoided", if the sources disagree.
  2. A caution keeps a recommended movement, attaches the caution rule's
     reason and citations to it, and lists the disagreement in Conflicts with
-    resolution "cautioned". A conflict names its avoiding and its cautioning
-    rules apart (AvoidRules, CautionRules).
+    resolution "cautioned", if the sources disagree. A conflict names its
+    avoiding and its cautioning rules apart (AvoidRules, CautionRules).
+
+A conflict is a disagreement between sources, not between rules: every
+citation states its source's Position on the rule's advice, and a Conflict
+has a side for (citations that support the movement) and a side against
+(citations that advise against it or care with it), and exists only when
+both hold a source. Background citations, and the cautions a rule author
+adds on their own reasoning, are on no side; a source that supports the
+movement is never on the side against, and its own cautions are listed as
+Conflict.Conditional.
  3. Several rules recommending one movement merge into one item that keeps
     every reason and citation.
  4. Referrals are sorted emergency, then urgent, then routine. A matched

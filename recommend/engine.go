@@ -91,6 +91,11 @@ type Source struct {
 	// kind of each side's sources; the rules, not the engine, decide
 	// which side wins (see the package documentation).
 	Kind string
+	// Sections are the headings of the document that citations may point
+	// at, as the rule file lists them; the loader refuses a citation of
+	// the source whose locator is not one of them. Nil when the rule file
+	// lists none, and then locators are not checked.
+	Sections []string
 }
 
 type vocabulary struct {

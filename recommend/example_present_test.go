@@ -75,16 +75,12 @@ rules:
 	//       Why: Stretching with straight legs pulls on an irritated nerve.
 	//       Sources: [3]  (rules: sciatica-no-nerve-stretch)
 	//
-	// WHERE THE SOURCES DISAGREE
-	//   - Toe touch: recommended by sciatica-walk [2] (guideline); avoided by sciatica-no-nerve-stretch [3] (guideline).
-	//       Resolved: avoided, because an avoid rule always wins.
-	//
 	// SOURCES
-	//   [1] Back pain guideline (guideline), "Red flags": Leg weakness needs a doctor.
+	//   [1] Back pain guideline (guideline), "Red flags": Leg weakness needs a doctor. (background to the advice)
 	//       https://example.org/guide
-	//   [2] Back pain guideline (guideline), "Staying active": Activity helps sciatica.
+	//   [2] Back pain guideline (guideline), "Staying active": Activity helps sciatica. (supports the advice)
 	//       https://example.org/guide
-	//   [3] Back pain guideline (guideline), "Stretching": Avoid tensioning an irritated nerve.
+	//   [3] Back pain guideline (guideline), "Stretching": Avoid tensioning an irritated nerve. (advises against)
 	//       https://example.org/guide
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.

@@ -234,7 +234,7 @@ func TestViews(t *testing.T) {
 	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
 		t.Errorf("Movements() mismatch (-want +got):\n%s", diff)
 	}
-	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 1", "Rounding hurts discs.")
+	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 1", "Rounding hurts discs.").WithPosition(recommend.PositionAgainst)
 	wantRules := []recommend.Rule{{
 		ID: "disc-avoid", When: "'disc_herniation' in profile.conditions", Because: "It rounds the back.",
 		File: "rules.yaml", Line: 2,

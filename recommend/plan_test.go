@@ -89,7 +89,7 @@ func planEngine(t testing.TB) *recommend.Engine {
 // cites the guide at locator A.
 func step(movement, name string, priority int, rule, reason string) recommend.PlanStep {
 	return recommend.PlanStep{Movement: movement, Name: name, Priority: priority, Reason: recommend.Note{Rule: rule, Text: reason},
-		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Publisher: "A health body", Kind: "guideline"}, "A", "A.")}}
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Publisher: "A health body", Kind: "guideline"}, "A", "A.").WithPosition(recommend.PositionSupports)}}
 }
 
 // TestPlan checks how the plan is chosen: by priority, then declaration
@@ -158,7 +158,9 @@ func containsItem(items []recommend.Item, movement string) bool {
 func TestMessages(t *testing.T) {
 	eng := planEngine(t)
 	cite := func(source, kind, title, publisher, locator string) recommend.Citation {
-		return recommend.CitationOf(recommend.Source{ID: source, Title: title, Publisher: publisher, Kind: kind}, locator, locator+".")
+		// A rule that only gives a message takes no side on movements:
+		// its citations are background.
+		return recommend.CitationOf(recommend.Source{ID: source, Title: title, Publisher: publisher, Kind: kind}, locator, locator+".").WithPosition(recommend.PositionBackground)
 	}
 	guide := func(locator string) recommend.Citation {
 		return cite("guide", "guideline", "Guide", "A health body", locator)

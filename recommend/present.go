@@ -159,15 +159,38 @@ func (t *textWriter) write(r *Result) {
 			if c.Resolution == Avoided {
 				outcome = "avoided, because an avoid rule always wins"
 			}
-			t.p("  - %s: recommended by %s %s (%s)", c.Name, strings.Join(c.For.Rules, ", "),
-				t.refs(c.For.Citations), kindsOf(c.For.Citations))
+			t.p("  - %s: suggested by %s (%s), cited by %s", c.Name,
+				t.refs(c.For.Citations), kindsOf(c.For.Citations), strings.Join(c.For.Rules, ", "))
+			if len(c.Conditional) > 0 {
+				t.p(", with conditions %s", t.refs(c.Conditional))
+			}
+			against, care := c.Opposing()
+			if len(against) > 0 {
+				t.p("; advised against by %s (%s)", t.refs(against), kindsOf(against))
+			}
+			if len(care) > 0 {
+				t.p("; care urged by %s (%s)", t.refs(care), kindsOf(care))
+			}
 			if len(c.AvoidRules) > 0 {
-				t.p("; avoided by %s", strings.Join(c.AvoidRules, ", "))
+				t.p(", cited by %s, which avoid", strings.Join(c.AvoidRules, ", "))
+				if len(c.AvoidRules) == 1 {
+					t.p("s")
+				}
+				t.p(" it")
 			}
 			if len(c.CautionRules) > 0 {
-				t.p("; cautioned against by %s", strings.Join(c.CautionRules, ", "))
+				if len(c.AvoidRules) > 0 {
+					t.p(" and")
+				} else {
+					t.p(", cited by")
+				}
+				t.p(" %s, which caution", strings.Join(c.CautionRules, ", "))
+				if len(c.CautionRules) == 1 {
+					t.p("s")
+				}
+				t.p(" against it")
 			}
-			t.p(" %s (%s).\n      Resolved: %s.\n", t.refs(c.Against.Citations), kindsOf(c.Against.Citations), outcome)
+			t.p(".\n      Resolved: %s.\n", outcome)
 		}
 		t.p("\n")
 	}
@@ -187,13 +210,21 @@ func (t *textWriter) write(r *Result) {
 
 // sourceList writes the numbered sources, each with the claim it supports,
 // if any were referred to.
+// positionNote is " (" + p.Label() + ")", or "" when p is "".
+func positionNote(p Position) string {
+	if l := p.Label(); l != "" {
+		return " (" + l + ")"
+	}
+	return ""
+}
+
 func (t *textWriter) sourceList() {
 	if len(t.notes) == 0 {
 		return
 	}
 	t.p("SOURCES\n")
 	for i, c := range t.notes {
-		t.p("  [%d] %s (%s), %q: %s\n", i+1, c.Title(), kindLabel(c.Kind()), c.Locator(), c.Claim())
+		t.p("  [%d] %s (%s), %q: %s%s\n", i+1, c.Title(), kindLabel(c.Kind()), c.Locator(), c.Claim(), positionNote(c.Position()))
 		if c.URL() != "" {
 			t.p("      %s\n", c.URL())
 		}

@@ -328,16 +328,9 @@ func (o *outliner) conflicts(r *Result) section {
 	}
 	var groups []*group
 	for _, c := range r.Conflicts {
-		if c.Resolution == Avoided {
-			// The side against an avoided movement is shown by the
-			// sources of the rules that avoid it, as on its avoided
-			// item; rules that only caution it do not advise against it.
-			if it, ok := findItem(r.Avoided, c.Movement); ok {
-				c.Against.Citations = it.Citations
-			}
-		}
-		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s", c.Resolution,
-			kindNames(c.For.Citations), o.refs(c.For.Citations), kindNames(c.Against.Citations), o.refs(c.Against.Citations))
+		against, care := c.Opposing()
+		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s", c.Resolution,
+			o.refs(c.For.Citations), o.refs(c.Conditional), o.refs(against), o.refs(care), kindNames(c.Against.Citations))
 		if i := slices.IndexFunc(groups, func(g *group) bool { return g.key == key }); i >= 0 {
 			groups[i].names = append(groups[i].names, c.Name)
 			continue
@@ -350,17 +343,27 @@ func (o *outliner) conflicts(r *Result) section {
 		if len(g.names) > 1 {
 			it = "them"
 		}
-		against, outcome := verb(g.c.Against.Citations, "urges care", "urge care"), ""
+		against, care := g.c.Opposing()
+		parts := []string{fmt.Sprintf("%s %s %s %s", kindNames(g.c.For.Citations),
+			verb(g.c.For.Citations, "suggests", "suggest"), it, o.refs(g.c.For.Citations))}
+		if len(g.c.Conditional) > 0 {
+			parts[0] += fmt.Sprintf(" (with conditions %s)", o.refs(g.c.Conditional))
+		}
+		if len(against) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s %s %s", kindNames(against),
+				verb(against, "advises against", "advise against"), it, o.refs(against)))
+		}
+		if len(care) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s %s", kindNames(care), verb(care, "urges care", "urge care"), o.refs(care)))
+		}
+		outcome := ""
 		if g.c.Resolution == Avoided {
-			against = verb(g.c.Against.Citations, "advises against ", "advise against ") + it
 			outcome = ", so it is left out"
 			if len(g.names) > 1 {
 				outcome = ", so they are left out"
 			}
 		}
-		head := fmt.Sprintf("%s: %s %s %s %s; %s %s %s%s.", words.List(g.names),
-			kindNames(g.c.For.Citations), verb(g.c.For.Citations, "suggests", "suggest"), it, o.refs(g.c.For.Citations),
-			kindNames(g.c.Against.Citations), against, o.refs(g.c.Against.Citations), outcome)
+		head := words.List(g.names) + ": " + strings.Join(parts, "; ") + outcome + "."
 		s.entries = append(s.entries, entry{marker: "-", head: strings.Join(strings.Fields(head), " ")})
 	}
 	return s

@@ -93,7 +93,7 @@ func TestShortReportOddResults(t *testing.T) {
 		{"unknown kinds", &recommend.Result{
 			Messages:  []recommend.Message{{Kind: "gossip", Text: "Hi."}},
 			Conflicts: []recommend.Conflict{{Movement: "m", Name: "M", Resolution: "odd"}},
-		}, []string{"  - Hi.", "  - M: a source suggests it ; a source urges care ."}},
+		}, []string{"  - Hi.", "  - M: a source suggests it ."}},
 		{"withheld", &recommend.Result{Withheld: true}, []string{"MOVEMENT ADVICE ON HOLD"}},
 	}
 	for _, tt := range tests {

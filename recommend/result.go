@@ -3,7 +3,10 @@ package recommend
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"unique"
+
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // Result is the advice for one profile. Every list is sorted as documented
@@ -166,32 +169,70 @@ const (
 	Cautioned Resolution = "cautioned"
 )
 
-// Conflict is a movement that matched rules disagree about.
+// Conflict is a movement that the sources disagree about: one source's
+// passage supports it and another's advises against it or care with it.
+// The sides are made of citations by their Position, not of rules: a
+// matched rule recommends the movement citing a source that supports it,
+// and another avoids it citing a source against it, or cautions against it
+// citing a source that advises care. A rule's background citations, and
+// the cautions and avoids a rule author adds on their own reasoning (such
+// as pacing when pain is high), are on no side: they stay on the item,
+// with their reasons. There is a Conflict only when both sides hold a
+// source, and no source is on both sides.
 type Conflict struct {
 	// Movement is the movement id, and Name what people call it.
 	Movement string `json:"movement"`
 	Name     string `json:"name"`
 	// Resolution says how the safety policy settled the conflict.
 	Resolution Resolution `json:"resolution"`
-	// For is the side that recommends the movement.
+	// For is the side that supports the movement: the recommending rules
+	// that cite a source in support, and those citations (position
+	// supports).
 	For Side `json:"for"`
-	// Against is the side that avoids or cautions against it: the rules
-	// of AvoidRules and CautionRules together, in rule order, with their
-	// citations.
+	// Against is the side that advises against the movement or care with
+	// it: the citations with position against of the rules that avoid it,
+	// and those with position caution of the rules that caution against
+	// it, leaving out every source of For (see Conditional); and the rules
+	// that cite them. Each citation's Position tells advice against from
+	// advice to take care.
 	Against Side `json:"against"`
 	// AvoidRules are the rules of Against that avoid the movement.
 	AvoidRules []string `json:"avoid_rules"`
 	// CautionRules are the rules of Against that caution against it.
 	CautionRules []string `json:"caution_rules"`
+	// Conditional are the citations, with position against or caution,
+	// in which a source of For limits its own support ("do it, but
+	// gently"): its recommendation is conditional, not a disagreement, so
+	// the source is not on the side against. Empty for most conflicts.
+	Conditional []Citation `json:"conditional"`
+}
+
+// Opposing splits the citations of c.Against by what their sources say:
+// against holds those of the sources that advise against the movement (a
+// citation with position against), care those of the sources that only
+// advise care with it. Each keeps the order of c.Against.Citations.
+func (c Conflict) Opposing() (against, care []Citation) {
+	for _, ct := range c.Against.Citations {
+		if ct.Position() == PositionAgainst {
+			against = append(against, ct)
+		}
+	}
+	for _, ct := range c.Against.Citations {
+		if ct.Position() != PositionAgainst && !slices.ContainsFunc(against, func(a Citation) bool { return a.Source() == ct.Source() }) {
+			care = append(care, ct)
+		}
+	}
+	return against, care
 }
 
 // Side is one side of a conflict: its rules and their citations.
 type Side struct {
-	// Rules are the ids of the side's rules, in rule order.
+	// Rules are the ids of the rules whose citations make the side, in
+	// rule order.
 	Rules []string `json:"rules"`
-	// Citations are their sources, in rule order, without repeats. Each
-	// carries its source's Kind, so a reader can see which side a
-	// guideline is on.
+	// Citations are the side's citations, in rule order, without repeats.
+	// Each carries its source's Kind, so a reader can see which side a
+	// guideline is on, and its Position.
 	Citations []Citation `json:"citations"`
 }
 
@@ -228,7 +269,8 @@ type TraceEntry struct {
 // same, for go-cmp. The zero Citation has every field "".
 //
 // A Citation encodes to JSON as an object with the keys source, title,
-// publisher, kind, url, locator and claim, and decodes from the same.
+// publisher, kind, url, locator, claim and position, and decodes from the
+// same.
 type Citation struct {
 	h unique.Handle[citation]
 }
@@ -242,6 +284,65 @@ type citation struct {
 	URL       string `json:"url"`
 	Locator   string `json:"locator"`
 	Claim     string `json:"claim"`
+	Position  string `json:"position,omitempty"`
+}
+
+// Position says where a cited source stands on the advice of the rule
+// that cites it. A rule file states it on each citation (position:), or
+// leaves it to follow from the rule's effect: supports under recommend,
+// against under avoid, caution under caution, background under refer or
+// say; a rule with several effects on movements states it. The loader
+// refuses a position the rule's effects do not fit: supports needs a
+// recommend, refer or say; against and caution need an avoid or a
+// caution; background fits every rule.
+type Position string
+
+// The positions a citation can state.
+const (
+	// PositionSupports: the passage recommends what the rule recommends,
+	// or backs its referral or message.
+	PositionSupports Position = parse.Supports
+	// PositionAgainst: the passage advises against what the rule avoids
+	// or cautions against (a rule may be milder than its source).
+	PositionAgainst Position = parse.Against
+	// PositionCaution: the passage advises care with what the rule
+	// cautions against or avoids.
+	PositionCaution Position = parse.CautionPos
+	// PositionBackground: the passage gives a fact the rule builds on and
+	// takes no side on its advice; the rule's own reasoning, in its
+	// because, does the rest. A background citation is never on a side of
+	// a Conflict.
+	PositionBackground Position = parse.Background
+)
+
+// Label says p in words for people, as the reports, the page and the
+// cards show it beside a claim: "supports the advice", "advises against",
+// "advises care" or "background to the advice"; "" for "" or a position
+// outside the set.
+func (p Position) Label() string {
+	switch p {
+	case PositionSupports:
+		return "supports the advice"
+	case PositionAgainst:
+		return "advises against"
+	case PositionCaution:
+		return "advises care"
+	case PositionBackground:
+		return "background to the advice"
+	}
+	return ""
+}
+
+// positions are the positions, in the order documented.
+var positions = []Position{PositionSupports, PositionAgainst, PositionCaution, PositionBackground}
+
+// positionStrings returns the positions as strings, for messages.
+func positionStrings() []string {
+	out := make([]string, len(positions))
+	for i, p := range positions {
+		out[i] = string(p)
+	}
+	return out
 }
 
 // makeCitation interns t. The empty text gives the zero Citation, so that
@@ -254,13 +355,25 @@ func makeCitation(t citation) Citation {
 }
 
 // CitationOf returns the citation of the passage of src at locator, with
-// the claim the rule author makes of it.
+// the claim the rule author makes of it, stating no position; see
+// [Citation.WithPosition].
 func CitationOf(src Source, locator, claim string) Citation {
 	return makeCitation(citation{
 		Source: src.ID, Title: src.Title, Publisher: src.Publisher, Kind: src.Kind,
 		URL: src.URL, Locator: locator, Claim: claim,
 	})
 }
+
+// WithPosition returns c stating position p.
+func (c Citation) WithPosition(p Position) Citation {
+	t := c.text()
+	t.Position = string(p)
+	return makeCitation(t)
+}
+
+// Position returns where the cited source stands on the advice of the
+// rule that cites it, or "" for a citation made without one.
+func (c Citation) Position() Position { return Position(c.text().Position) }
 
 func (c Citation) text() citation {
 	if c.IsZero() {

@@ -1,6 +1,10 @@
 package recommend
 
-import "github.com/backrules/backrules/internal/parse"
+import (
+	"slices"
+
+	"github.com/backrules/backrules/internal/parse"
+)
 
 // Read-only views of a compiled rule set, for tools: documentation, test
 // runners, editors, forms. Every view is a fresh copy; changing it does not
@@ -171,7 +175,11 @@ func (e *Engine) Sources() []Source {
 	if e == nil {
 		return nil
 	}
-	return append([]Source(nil), e.sources...)
+	out := append([]Source(nil), e.sources...)
+	for i := range out {
+		out[i].Sections = slices.Clone(out[i].Sections)
+	}
+	return out
 }
 
 // EffectKind names what an effect does to the movements it selects.

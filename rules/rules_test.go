@@ -467,11 +467,12 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	// avoids the movement, which is then avoided; cautioned otherwise.
 	for _, c := range res.Conflicts {
 		switch {
-		case len(c.AvoidRules) > 0 && (c.Resolution != recommend.Avoided || !avoided[c.Movement]):
-			report(p, "conflict", "%s is avoided by %v but resolved %q (avoided: %v)", c.Movement, c.AvoidRules, c.Resolution, avoided[c.Movement])
-		case len(c.AvoidRules) == 0 && (c.Resolution != recommend.Cautioned || len(c.CautionRules) == 0):
-			report(p, "conflict", "%s has no avoiding rule but is resolved %q with caution rules %v", c.Movement, c.Resolution, c.CautionRules)
+		case avoided[c.Movement] != (c.Resolution == recommend.Avoided):
+			report(p, "conflict", "%s is resolved %q but avoided is %v", c.Movement, c.Resolution, avoided[c.Movement])
+		case c.Resolution == recommend.Cautioned && (len(c.AvoidRules) > 0 || len(c.CautionRules) == 0):
+			report(p, "conflict", "%s is cautioned with avoid rules %v and caution rules %v", c.Movement, c.AvoidRules, c.CautionRules)
 		}
+		checkConflictSides(p, c, report)
 	}
 
 	// An emergency red flag always gives an emergency referral with nothing
@@ -648,5 +649,34 @@ func TestGuidanceUpToDate(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("rules/GUIDANCE.md is stale: run go generate ./rules\n(-file +generated):\n%s",
 			cmp.Diff(strings.Split(string(got), "\n"), strings.Split(string(want), "\n")))
+	}
+}
+
+// checkConflictSides reports a conflict that is not a disagreement between
+// sources: a side without a source, a citation on a side whose position is
+// not that side's, or a source on both sides.
+func checkConflictSides(p recommend.Profile, c recommend.Conflict, report reportFunc) {
+	if len(c.For.Citations) == 0 || len(c.Against.Citations) == 0 {
+		report(p, "conflict sides", "%s: a side holds no source (for %v, against %v)", c.Movement, c.For.Citations, c.Against.Citations)
+	}
+	pro := map[string]bool{}
+	for _, ct := range c.For.Citations {
+		pro[ct.Source()] = true
+		if ct.Position() != recommend.PositionSupports {
+			report(p, "conflict sides", "%s: %v is on the side for with position %q", c.Movement, ct, ct.Position())
+		}
+	}
+	for _, ct := range c.Against.Citations {
+		if pro[ct.Source()] {
+			report(p, "conflict sides", "%s: source %s is on both sides", c.Movement, ct.Source())
+		}
+		if ct.Position() != recommend.PositionAgainst && ct.Position() != recommend.PositionCaution {
+			report(p, "conflict sides", "%s: %v is on the side against with position %q", c.Movement, ct, ct.Position())
+		}
+	}
+	for _, ct := range c.Conditional {
+		if !pro[ct.Source()] {
+			report(p, "conflict sides", "%s: conditional citation %v is not from a source of the side for", c.Movement, ct)
+		}
 	}
 }

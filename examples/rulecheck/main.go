@@ -274,7 +274,7 @@ func (c *checker) unknownMovements(e casefile.Expect) []string {
 		ids  []string
 	}{
 		{"recommended", e.Recommended}, {"not_recommended", e.NotRecommended}, {"avoided", e.Avoided},
-		{"conflicts", e.Conflicts}, {"needs_equipment", e.NeedsEquipment}, {"plan", e.Plan},
+		{"conflicts", e.Conflicts}, {"cautioned", e.Cautioned}, {"needs_equipment", e.NeedsEquipment}, {"plan", e.Plan},
 	} {
 		for _, id := range list.ids {
 			if !known[id] {

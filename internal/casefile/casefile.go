@@ -12,6 +12,7 @@
 //	      not_recommended: [knee_to_chest] # none may be recommended
 //	      avoided: [knee_to_chest]         # each must be avoided
 //	      conflicts: [childs_pose]         # each must be listed as a conflict
+//	      cautioned: [hamstring_stretch]   # each must be recommended with a caution
 //	      needs_equipment: [inversion_table]
 //	      min_urgency: urgent              # the top referral is at least this urgent
 //	      no_referral: true                # there is no referral at all
@@ -83,6 +84,9 @@ type Expect struct {
 	Avoided []string
 	// Conflicts are movement ids that must each be listed as a conflict.
 	Conflicts []string
+	// Cautioned are movement ids that must each be recommended with at
+	// least one caution attached: a caution rule's or a source's care.
+	Cautioned []string
 	// NeedsEquipment are movement ids that must each be listed as needing
 	// equipment the profile lacks.
 	NeedsEquipment []string
@@ -131,7 +135,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Keys of a case file.
 var (
 	caseKeys   = []string{"name", "profile", "expect"}
-	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "needs_equipment",
+	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "cautioned", "needs_equipment",
 		"min_urgency", "no_referral", "withheld", "plan", "messages"}
 )
 
@@ -346,7 +350,7 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 		ids *[]string
 	}{
 		{"recommended", &e.Recommended}, {"not_recommended", &e.NotRecommended}, {"avoided", &e.Avoided},
-		{"conflicts", &e.Conflicts}, {"needs_equipment", &e.NeedsEquipment}, {"plan", &e.Plan},
+		{"conflicts", &e.Conflicts}, {"cautioned", &e.Cautioned}, {"needs_equipment", &e.NeedsEquipment}, {"plan", &e.Plan},
 	} {
 		if v := keys[l.key]; v != nil {
 			if *l.ids, err = p.ids(v, l.key); err != nil {
@@ -511,6 +515,13 @@ func Observe(want Expect, res *recommend.Result) Expect {
 		conflicts = append(conflicts, c.Movement)
 	}
 	got.Conflicts = keep(want.Conflicts, conflicts, true)
+	var cautioned []string
+	for _, it := range res.Recommended {
+		if len(it.Cautions) > 0 {
+			cautioned = append(cautioned, it.Movement)
+		}
+	}
+	got.Cautioned = keep(want.Cautioned, cautioned, true)
 	var top recommend.Urgency
 	if len(res.Referrals) > 0 {
 		top = res.Referrals[0].Urgency

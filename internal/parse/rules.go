@@ -58,6 +58,10 @@ type Source struct {
 	// Kind is the kind of document, such as "guideline"; the compile
 	// stage checks it against the closed set of kinds.
 	Kind Text
+	// Sections are the headings of the document that citations may point
+	// at, in the order written; nil when the file lists none, and then the
+	// compile stage does not check the locators of the source's citations.
+	Sections []Text
 }
 
 // Term declares one allowed value of a profile list field.
@@ -184,7 +188,35 @@ type Citation struct {
 	// Locator says where in the source the passage is, such as a section
 	// or a page, and Claim what the passage says.
 	Locator, Claim string
+	// LocatorPos is where the locator is written.
+	LocatorPos FilePos
+	// Position is where the source stands on the rule's advice, one of
+	// Positions, or has an empty S when the citation does not say; the
+	// compile stage checks it against the rule's effects and fills in the
+	// one that follows from them.
+	Position Text
 }
+
+// The positions a citation can state: where its source stands on the
+// advice of the rule that cites it.
+const (
+	// Supports: the passage recommends what the rule recommends, or
+	// backs its referral or message.
+	Supports = "supports"
+	// Against: the passage advises against what the rule avoids or
+	// cautions against.
+	Against = "against"
+	// CautionPos: the passage advises care with what the rule cautions
+	// against or avoids.
+	CautionPos = "caution"
+	// Background: the passage gives a fact the rule builds on and takes
+	// no side on the advice; the rule's own reasoning does the rest.
+	Background = "background"
+)
+
+// Positions are the positions a citation can state, in the order the
+// documentation lists them.
+var Positions = []string{Supports, Against, CautionPos, Background}
 
 // The effects a rule can have on movements, in the order they appear in a
 // rule.
@@ -291,7 +323,7 @@ func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
 // Schemas: the keys each mapping allows, with the required ones first.
 var (
 	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
-	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url"}
+	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
 	floorKeys    = []string{"urgency", "withhold"}
@@ -301,7 +333,7 @@ var (
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "withhold", "pathway", "invites_activity", "keep_active"}
 	sayKeys      = []string{"kind", "message"}
-	citeKeys     = []string{"source", "locator", "claim"}
+	citeKeys     = []string{"source", "locator", "claim", "position"}
 )
 
 const (
@@ -590,6 +622,18 @@ func (p *fileParser) source(n *yaml.Node) {
 		s.URL = ""
 	}
 	s.Kind, _ = p.id(f["kind"], "the source kind")
+	if n := f["sections"]; n != nil {
+		items := p.sequence(n, "sections")
+		if n.Kind == yaml.SequenceNode && len(items) == 0 {
+			p.iss.Add(p.pos(n), "sections must list at least one heading of the source, or be left out")
+		}
+		s.Sections = []Text{}
+		for _, item := range items {
+			if t, ok := p.text(item, "a section of the source"); ok {
+				s.Sections = append(s.Sections, t)
+			}
+		}
+	}
 	id, ok := p.id(f["id"], "the source id")
 	if !ok {
 		return
@@ -947,6 +991,14 @@ func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {
 	c := Citation{
 		Locator: p.str(f["locator"], "the citation locator"),
 		Claim:   p.str(f["claim"], "the citation claim"),
+	}
+	if n := f["locator"]; n != nil {
+		c.LocatorPos = p.pos(n)
+	}
+	if n := f["position"]; n != nil {
+		if t, ok := p.id(n, "the citation position"); ok {
+			c.Position = t
+		}
 	}
 	c.Source, ok = p.id(f["source"], "the citation source")
 	return c, ok

@@ -37,6 +37,7 @@ var (
 	// choiceFields are the single-value profile fields whose values the
 	// vocabulary declares; their entries take no codes.
 	choiceFields = []string{"sex", "episode"}
+	positions    = parse.Positions
 )
 
 // maxPriority is the largest priority of a recommend effect.
@@ -161,6 +162,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 				"author": object{"type": "string"},
 				"url": object{"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/@?#]+([/?#]\\S*)?$",
 					"description": "The document's web address: an absolute http or https URL."},
+				"sections": object{"type": "array", "minItems": 1, "items": text,
+					"description": "The headings of the source that citations may point at; when given, every citation's locator must be one of them."},
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
@@ -198,6 +201,11 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
 					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
 						"source": object{"$ref": "#/$defs/sourceRef"}, "locator": text, "claim": text,
+						"position": object{"enum": positions,
+							"description": "Where the source stands on the rule's advice: supports (recommends what the rule recommends, or backs its referral or message), " +
+								"against (advises against what it avoids or cautions against), caution (advises care with it) or background (a fact the rule builds on; takes no side). " +
+								"Left out, it follows from the rule's effect: supports under recommend, against under avoid, caution under caution, background under refer or say; " +
+								"a rule with several effects on movements must give it."},
 					}, "source", "locator", "claim")},
 				}, "id", "when", "because", "cite")
 				r["anyOf"] = []any{

@@ -22,9 +22,10 @@ type cite struct {
 	Claims []claim
 }
 
-// claim is what a source says at a place in it.
+// claim is what a source says at a place in it, and Position where it
+// stands on the advice, in words ("advises against"), or "".
 type claim struct {
-	Locator, Text string
+	Locator, Text, Position string
 }
 
 // source is one entry of the page's list of sources: the first citation
@@ -65,7 +66,7 @@ func (s *sources) cites(cs []recommend.Citation) []cite {
 			i = len(out) - 1
 		}
 		if c.Claim() != "" || c.Locator() != "" {
-			out[i].Claims = append(out[i].Claims, claim{Locator: c.Locator(), Text: c.Claim()})
+			out[i].Claims = append(out[i].Claims, claim{Locator: c.Locator(), Text: c.Claim(), Position: c.Position().Label()})
 		}
 	}
 	return out

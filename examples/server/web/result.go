@@ -79,11 +79,18 @@ type conflictView struct {
 	// ForLabel says what the side for does: "Suggest it".
 	ForLabel string
 	For      []cite
-	Against  []cite
-	// AgainstLabel says what the side against does: "Advise against it"
-	// or "Urge care"; Outcome says how the conflict was settled.
+	// Conditional are the passages where a source for it sets
+	// conditions on its support ("do it, but gently").
+	Conditional []cite
+	// AgainstLabel is "Advise against it" over Against, the sources that
+	// advise against the movement; CareLabel is "Urge care" over Care,
+	// the sources that only advise care with it. Either may be empty.
 	AgainstLabel string
-	Outcome      string
+	Against      []cite
+	CareLabel    string
+	Care         []cite
+	// Outcome says how the conflict was settled.
+	Outcome string
 }
 
 // whyView is an explanation: a summary and the rules behind it.
@@ -363,42 +370,44 @@ func (b *builder) group(items []recommend.Item) (itemView, error) {
 	return iv, nil
 }
 
-// conflicts lists where the sources disagree. Conflicts with the same
-// sources on each side and the same resolution share an entry. The side
-// against an avoided movement is shown by the sources of the rules that
-// avoid it, as on its avoided item, as the text report does.
+// conflicts lists where the sources disagree, as the text report does.
+// Conflicts with the same citations on each side and the same resolution
+// share an entry.
 func (b *builder) conflicts(res *recommend.Result) {
 	type entry struct {
-		names        []string
-		pro, against []recommend.Citation
-		res          recommend.Resolution
+		names                    []string
+		pro, cond, against, care []recommend.Citation
+		res                      recommend.Resolution
 	}
 	var entries []*entry
 	for _, c := range res.Conflicts {
-		against := c.Against.Citations
-		if c.Resolution == recommend.Avoided {
-			if it, ok := findItem(res.Avoided, c.Movement); ok {
-				against = it.Citations
-			}
-		}
+		against, care := c.Opposing()
 		i := slices.IndexFunc(entries, func(e *entry) bool {
-			return e.res == c.Resolution && sameCitations(e.pro, c.For.Citations) && sameCitations(e.against, against)
+			return e.res == c.Resolution && sameCitations(e.pro, c.For.Citations) && sameCitations(e.cond, c.Conditional) &&
+				sameCitations(e.against, against) && sameCitations(e.care, care)
 		})
 		if i >= 0 {
 			entries[i].names = append(entries[i].names, c.Name)
 			continue
 		}
-		entries = append(entries, &entry{names: []string{c.Name}, pro: c.For.Citations, against: against, res: c.Resolution})
+		entries = append(entries, &entry{names: []string{c.Name}, pro: c.For.Citations, cond: c.Conditional,
+			against: against, care: care, res: c.Resolution})
 	}
 	for _, e := range entries {
 		it := "it"
 		if len(e.names) > 1 {
 			it = "them"
 		}
-		v := conflictView{Names: words.List(e.names), ForLabel: "Suggest " + it, For: b.src.cites(e.pro), Against: b.src.cites(e.against),
-			AgainstLabel: "Urge care", Outcome: "Kept, with care."}
+		v := conflictView{Names: words.List(e.names), ForLabel: "Suggest " + it, For: b.src.cites(e.pro),
+			Conditional: b.src.cites(e.cond), Against: b.src.cites(e.against), Care: b.src.cites(e.care), Outcome: "Kept, with care."}
+		if len(e.against) > 0 {
+			v.AgainstLabel = "Advise against " + it
+		}
+		if len(e.care) > 0 {
+			v.CareLabel = "Urge care"
+		}
 		if e.res == recommend.Avoided {
-			v.AgainstLabel, v.Outcome = "Advise against "+it, "Left out, because advice against a movement always wins."
+			v.Outcome = "Left out, because advice against a movement always wins."
 		}
 		b.rv.Conflicts = append(b.rv.Conflicts, v)
 	}

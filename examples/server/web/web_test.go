@@ -722,7 +722,7 @@ func TestWhyTogglesHaveNames(t *testing.T) {
 // locator in quotation marks it would read as a quotation of the source.
 func TestClaimsAreParaphrased(t *testing.T) {
 	body := post(newHandler(t, defaultEngine(t)), saddleForm).Body.String()
-	lead := regexp.MustCompile(`^<span class="locator">(At “[^”<]+”, paraphrased|Paraphrased):</span> [^“”<]+$`)
+	lead := regexp.MustCompile(`^<span class="locator">(At “[^”<]+”, paraphrased|Paraphrased):</span> [^“”<]+( <span class="position">\([a-z ]+\)</span>)?$`)
 	n := 0
 	for _, list := range claimRE.FindAllStringSubmatch(body, -1) {
 		for _, li := range claimLiRE.FindAllStringSubmatch(list[1], -1) {

@@ -126,8 +126,69 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 	if len(an.Conflicts) == 0 {
 		t.Fatal("the analysis finds no conflict: the test checks nothing")
 	}
+	// A Result lists a conflict only where the sources disagree: the
+	// recommending rule cites a source in support, and the other rule a
+	// different source against the movement or urging care. Pairs of
+	// rules whose sources do not disagree (an author's own caution, say)
+	// have no row.
+	cites := map[string][]recommend.Citation{}
+	byID := map[string]recommend.Rule{}
+	for _, r := range eng.Rules() {
+		cites[r.ID] = r.Citations
+		byID[r.ID] = r
+	}
+	// conditional reports whether, in the Result for p, every source the
+	// rule against cites against movement m also supports m through a
+	// matched rule that recommends it: its advice is then a condition on
+	// its own support, and there is no disagreement to list.
+	conditional := func(p recommend.Profile, m, against string) bool {
+		res, err := eng.Recommend(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pro []string
+		for _, tr := range res.Trace {
+			if !tr.Matched {
+				continue
+			}
+			for _, e := range byID[tr.Rule].Effects {
+				if e.Kind == recommend.EffectRecommend && slices.Contains(e.Selected, m) {
+					for _, c := range cites[tr.Rule] {
+						if c.Position() == recommend.PositionSupports {
+							pro = append(pro, c.Source())
+						}
+					}
+				}
+			}
+		}
+		for _, c := range cites[against] {
+			if (c.Position() == recommend.PositionAgainst || c.Position() == recommend.PositionCaution) && !slices.Contains(pro, c.Source()) {
+				return false
+			}
+		}
+		return true
+	}
+	disagree := func(rec, against string) bool {
+		var pro []string
+		for _, c := range cites[rec] {
+			if c.Position() == recommend.PositionSupports {
+				pro = append(pro, c.Source())
+			}
+		}
+		for _, c := range cites[against] {
+			if (c.Position() == recommend.PositionAgainst || c.Position() == recommend.PositionCaution) && len(pro) > 0 && !slices.Contains(pro, c.Source()) {
+				return true
+			}
+		}
+		return false
+	}
 	var missing []string
+	checked := 0
 	for _, c := range an.Conflicts {
+		if !disagree(c.Recommend, c.Against) {
+			continue
+		}
+		checked++
 		for _, m := range c.Movements {
 			found := false
 			for _, r := range rows {
@@ -136,10 +197,13 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 					break
 				}
 			}
-			if !found {
+			if !found && !conditional(c.Example, m, c.Against) {
 				missing = append(missing, m+": "+c.Recommend+" vs "+c.Against)
 			}
 		}
+	}
+	if checked == 0 {
+		t.Fatal("the analysis finds no pair of rules whose sources disagree: the test checks nothing")
 	}
 	if len(missing) > 0 {
 		t.Errorf("GUIDANCE.md's conflict table misses %d conflicts the analysis finds:\n%s", len(missing), strings.Join(missing, "\n"))

@@ -1,0 +1,74 @@
+package recommend_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// TestCitationPositions loads one rule, laid over the minimal rule set,
+// with each combination of effects and written position, and checks which
+// the loader refuses and, for the rest, the position the citation takes.
+func TestCitationPositions(t *testing.T) {
+	const refused = "refused"
+	effects := map[string]string{
+		"recommend":         "recommend: [towel_stretch]",
+		"avoid":             "avoid: [knee_to_chest]",
+		"caution":           "caution: [knee_to_chest]",
+		"refer":             "refer: {urgency: routine, message: See a physiotherapist.}",
+		"say":               "say: {kind: pacing, message: Build up slowly.}",
+		"recommend+say":     "recommend: [towel_stretch]\n    say: {kind: pacing, message: Build up slowly.}",
+		"recommend+avoid":   "recommend: [towel_stretch]\n    avoid: [knee_to_chest]",
+		"recommend+caution": "recommend: [towel_stretch]\n    caution: [knee_to_chest]",
+		"avoid+caution":     "avoid: [towel_stretch]\n    caution: [knee_to_chest]",
+	}
+	// want[effect] lists, for the positions "", supports, against, caution
+	// and background in turn, the position taken or refused.
+	positions := []string{"", "supports", "against", "caution", "background"}
+	want := map[string][5]string{
+		"recommend":         {"supports", "supports", refused, refused, "background"},
+		"avoid":             {"against", refused, "against", "caution", "background"},
+		"caution":           {"caution", refused, "against", "caution", "background"},
+		"refer":             {"background", "supports", refused, refused, "background"},
+		"say":               {"background", "supports", refused, refused, "background"},
+		"recommend+say":     {"supports", "supports", refused, refused, "background"},
+		"recommend+avoid":   {refused, "supports", "against", "caution", "background"},
+		"recommend+caution": {refused, "supports", "against", "caution", "background"},
+		"avoid+caution":     {refused, refused, "against", "caution", "background"},
+	}
+	for effect, yaml := range effects {
+		for i, pos := range positions {
+			t.Run(fmt.Sprintf("%s/%q", effect, pos), func(t *testing.T) {
+				fsys := fstest.MapFS{}
+				dirFS(t, "../testdata/minimal", "base/", fsys)
+				field := ""
+				if pos != "" {
+					field = "position: " + pos + ", "
+				}
+				rule := fmt.Sprintf("rules:\n  - id: r\n    when: \"true\"\n    %s\n    because: Because.\n    cite:\n      - {source: src-a, %slocator: L, claim: C.}\n", yaml, field)
+				fsys["r.yaml"] = &fstest.MapFile{Data: []byte(rule)}
+				eng, err := recommend.Load(fsys)
+				got := ""
+				switch {
+				case errors.Is(err, recommend.ErrInvalidRules) && strings.Contains(err.Error(), "r.yaml:"):
+					got = refused
+				case err != nil:
+					t.Fatalf("Load: %v", err)
+				default:
+					for _, r := range eng.Rules() {
+						if r.ID == "r" {
+							got = string(r.Citations[0].Position())
+						}
+					}
+				}
+				if got != want[effect][i] {
+					t.Errorf("position %q on a rule with %s: got %s, want %s (error: %v)", pos, effect, got, want[effect][i], err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package rules_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDisagreementsOfNamedProfiles checks the profiles issue 19 names: the
+// conflicts each shows are only the places where the sources disagree, no
+// source is on both sides, and every source on a side has a passage with
+// that side's position. An acute strain on day 2 with pain 8/10 (and a
+// roller, so that rolling the lower back comes up) shows the two things the
+// sources disagree about, rolling the lower back and stretching a strained
+// back (cat-cow), and not the author's own pacing caution.
+func TestDisagreementsOfNamedProfiles(t *testing.T) {
+	eng := defaultEngine(t)
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    []string
+	}{
+		{"acute strain, day 2, pain 8", recommend.Profile{Conditions: []string{"acute_strain"}, PainLevel: 8, DaysSinceOnset: 2,
+			Age: 35, Equipment: []string{"foam_roller"}}, []string{"cat_cow", "foam_roll_lumbar"}},
+		{"stenosis at 73", recommend.Profile{Conditions: []string{"spinal_stenosis"}, Age: 73, PainLevel: 4}, []string{"inversion_table"}},
+		{"disc problem worse bending forward and sitting", recommend.Profile{Conditions: []string{"disc_herniation"},
+			AggravatedBy: []string{"bending_forward", "sitting"}, Age: 40, PainLevel: 5}, []string{"inversion_table"}},
+		{"chronic stiffness", recommend.Profile{Conditions: []string{"chronic_stiffness"}, Age: 45, PainLevel: 3},
+			[]string{"cat_cow", "childs_pose", "knee_to_chest", "supine_twist", "yoga"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range res.Conflicts {
+				got = append(got, c.Movement)
+				checkSides(t, c)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("conflicts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// checkSides fails t when a source of c is on both sides or a citation on
+// a side does not take that side.
+func checkSides(t *testing.T, c recommend.Conflict) {
+	t.Helper()
+	var pro []string
+	for _, ct := range c.For.Citations {
+		pro = append(pro, ct.Source())
+		if ct.Position() != recommend.PositionSupports {
+			t.Errorf("%s: %v is on the side for with position %q", c.Movement, ct, ct.Position())
+		}
+	}
+	for _, ct := range c.Against.Citations {
+		if slices.Contains(pro, ct.Source()) {
+			t.Errorf("%s: %s is on both sides", c.Movement, ct.Source())
+		}
+		if ct.Position() != recommend.PositionAgainst && ct.Position() != recommend.PositionCaution {
+			t.Errorf("%s: %v is on the side against with position %q", c.Movement, ct, ct.Position())
+		}
+	}
+	if len(c.For.Citations) == 0 || len(c.Against.Citations) == 0 {
+		t.Errorf("%s: a side holds no source", c.Movement)
+	}
+}
+
+// TestGuidelineAttributions checks the attributions issue 19 corrected:
+// NASS 2013 prescribes no exercise and Long 2004 studied directional
+// exercise, not positions such as towel or bed decompression, so neither
+// takes a side on any movement: every citation of them is background.
+// The strain's pacing caution is the rule author's, so its citations are
+// background too.
+func TestGuidelineAttributions(t *testing.T) {
+	eng := defaultEngine(t)
+	backgroundOnly := []string{"nass-stenosis-2013", "long-2004-directional-preference"}
+	for _, r := range eng.Rules() {
+		for _, c := range r.Citations {
+			if slices.Contains(backgroundOnly, c.Source()) && c.Position() != recommend.PositionBackground {
+				t.Errorf("rule %s cites %s with position %q: it may only give background", r.ID, c, c.Position())
+			}
+			if r.ID == "high-pain-gentle-range" && c.Position() != recommend.PositionBackground {
+				t.Errorf("rule %s is the author's pacing caution, but cites %s with position %q", r.ID, c, c.Position())
+			}
+		}
+	}
+}
+
+// TestPublishedSourcesListSections checks that every source other than the
+// four seed documents, which check-citations checks, lists its sections,
+// so that the loader checks the locators of its citations.
+func TestPublishedSourcesListSections(t *testing.T) {
+	seeds := []string{"kadalyst-strained-lower-back", "back-in-shape-stretches", "blog-stop-stretching", "fitro-release-your-back"}
+	for _, s := range defaultEngine(t).Sources() {
+		if !slices.Contains(seeds, s.ID) && len(s.Sections) == 0 {
+			t.Errorf("source %s lists no sections: list the headings its citations point at, checked against the published text", s.ID)
+		}
+	}
+}
