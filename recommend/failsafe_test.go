@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -352,5 +354,70 @@ func TestPartialResultReports(t *testing.T) {
 		if !strings.Contains(b.String(), recommend.IncompleteReason) || !strings.Contains(b.String(), "Go to the emergency department now.") {
 			t.Errorf("%s of an incomplete Result lacks the emergency or %q:\n%s", name, recommend.IncompleteReason, b.String())
 		}
+	}
+}
+
+// TestDefaultRulesWithoutTheirRedFlagRules checks that the default rules do
+// not load when their red-flag rules are lost: red_flags.yaml deleted (an
+// rsync --delete, a checkout), caught half-written at a rule boundary, or
+// emptied. Each floor the loss breaks is named at its place in
+// vocabulary.yaml.
+func TestDefaultRulesWithoutTheirRedFlagRules(t *testing.T) {
+	full, err := fs.ReadFile(rules.FS, "red_flags.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second rule starts at its "  - id:" line; cutting there keeps
+	// only the cauda equina rule, a valid file.
+	first := bytes.Index(full, []byte("\n  - id: "))
+	second := bytes.Index(full[first+1:], []byte("\n  - id: "))
+	if first < 0 || second < 0 {
+		t.Fatal("red_flags.yaml has fewer than two rules")
+	}
+	tests := []struct {
+		name      string
+		redFlags  []byte // nil: the file is deleted
+		wantFlags []string
+	}{
+		{"deleted", nil, []string{"bladder_bowel_dysfunction", "saddle_numbness", "leg_weakness", "history_of_cancer", "known_serious_spinal_condition"}},
+		{"cut after the first rule", full[:first+1+second+1], []string{"leg_weakness", "history_of_cancer", "known_serious_spinal_condition"}},
+		{"no rules left", []byte("rules: []\n"), []string{"bladder_bowel_dysfunction", "saddle_numbness", "leg_weakness"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := fs.ReadFile(rules.FS, name)
+				fsys[name] = &fstest.MapFile{Data: data}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(fsys, "red_flags.yaml")
+			if tt.redFlags != nil {
+				fsys["red_flags.yaml"] = &fstest.MapFile{Data: tt.redFlags}
+			}
+			_, err = recommend.Load(fsys)
+			var le *recommend.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("Load error = %v, want a *LoadError", err)
+			}
+			missed := map[string]bool{}
+			for _, is := range le.Issues {
+				var flag string
+				if _, err := fmt.Sscanf(is.Message, "red flag %q misses its floor", &flag); err == nil && is.File == "vocabulary.yaml" && is.Line > 0 {
+					missed[flag] = true
+				}
+			}
+			for _, f := range tt.wantFlags {
+				if !missed[f] {
+					t.Errorf("no missed floor reported for %s in:\n%v", f, err)
+				}
+			}
+		})
 	}
 }
