@@ -6,6 +6,7 @@ package recommend
 // screen without a load error that says where.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -54,7 +55,7 @@ func (c *compiler) proveFloors() {
 		act = nil
 		rank, withheld := 0, false
 		for _, ri := range e.order[:e.nRefer] {
-			m, err := e.evalRule(nil, ri, p, &act)
+			m, err := e.evalRule(context.Background(), ri, p, &act)
 			if !m && err == nil {
 				continue
 			}
