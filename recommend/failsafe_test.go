@@ -81,6 +81,8 @@ type partialSummary struct {
 	Incomplete     bool
 	WithheldReason string
 	Recommended    int
+	Avoided        int
+	Messages       int
 	Plan           int
 	Trace          []recommend.TraceEntry
 	EvalRule       string // the failing rule, or ""
@@ -96,6 +98,7 @@ func summarizePartial(t *testing.T, res *recommend.Result, err error) partialSum
 	s := partialSummary{
 		Withheld: pe.Result.Withheld, Incomplete: pe.Result.Incomplete, WithheldReason: pe.Result.WithheldReason,
 		Recommended: len(pe.Result.Recommended) + len(pe.Result.NeedsEquipment), Plan: len(pe.Result.Plan),
+		Avoided: len(pe.Result.Avoided), Messages: len(pe.Result.Messages),
 		Trace: pe.Result.Trace, Referrals: []string{},
 	}
 	for _, r := range pe.Result.Referrals {
