@@ -28,6 +28,7 @@ sources:
 vocabulary:
   red_flags:
     - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
+    - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
 rules:
@@ -41,6 +42,12 @@ rules:
     recommend: [walk]
     because: Walking helps.
     cite: [{source: src, locator: Activity, claim: Walking helps.}]
+  - id: night-pain-walk
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    recommend: [walk]
+    because: Night pain is worth a check; walking is fine meanwhile.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
 `
 
 // A caller that stops at err != nil still finds the emergency: the error
@@ -68,7 +75,7 @@ func ExamplePartialError() {
 	fmt.Println("incomplete:", res.Incomplete, "withheld:", res.Withheld)
 	fmt.Println(res.WithheldReason)
 	// Output:
-	// error: rules.yaml:15: rule "walk-latent" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)
+	// error: rules.yaml:16: rule "walk-latent" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)
 	// [emergency] Go to an emergency department now.
 	// incomplete: true withheld: true
 	// Movement advice is withheld until a clinician has assessed you, because of: saddle-emergency. The rest of the advice could not be worked out. See a clinician.
@@ -223,7 +230,9 @@ func TestPartialResultJSON(t *testing.T) {
 
 // TestFailingReferralRuleCountsAsMatched checks that a referral rule that
 // fails to evaluate errs toward a clinician: it counts as matched, every
-// other referral rule still runs, and the error names it.
+// other referral rule still runs, and the error names it. The movement a
+// matched referral rule recommends is withheld too: an incomplete Result
+// recommends nothing.
 func TestFailingReferralRuleCountsAsMatched(t *testing.T) {
 	rules := `
 sources:
@@ -243,6 +252,7 @@ rules:
   - id: night-pain
     when: "'night_pain' in profile.red_flags"
     refer: {urgency: routine, message: Book a visit.}
+    recommend: [walk]
     because: Night pain.
     cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
   - id: walk
@@ -422,5 +432,28 @@ func TestDefaultRulesWithoutTheirRedFlagRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIncompleteWithholdsEveryMovement checks that an incomplete Result
+// recommends nothing, even a movement that a matched referral rule that
+// does not withhold advice recommends.
+func TestIncompleteWithholdsEveryMovement(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(latentRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 41}); err != nil || len(res.Recommended) != 1 {
+		t.Fatalf("Recommend at age 41 = %+v, %v; want walking recommended", res, err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 40})
+	got := summarizePartial(t, res, err)
+	want := partialSummary{
+		Referrals: []string{"routine: night-pain-walk"}, Withheld: true, Incomplete: true, WithheldReason: recommend.IncompleteReason,
+		Trace:    []recommend.TraceEntry{{Rule: "saddle-emergency"}, {Rule: "night-pain-walk", Matched: true}},
+		EvalRule: "walk-latent rules.yaml:16",
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("partial result mismatch (-want +got):\n%s", diff)
 	}
 }
