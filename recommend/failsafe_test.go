@@ -457,3 +457,53 @@ func TestIncompleteWithholdsEveryMovement(t *testing.T) {
 		t.Errorf("partial result mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestRuntimeCheckFindsCombinedFailures checks the load-time search for
+// runtime errors on the default vocabulary, where the product of every
+// value of every field a condition reads is too large to try, so the
+// search cuts the lists to what the condition names: a failure that needs
+// a condition, a red flag, a pain level and an age together is still
+// found, with the profile that shows it.
+func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
+	tests := []struct {
+		when, want string
+	}{
+		{"'sciatica' in profile.conditions && 'leg_weakness' in profile.red_flags && profile.pain_level > 2 && 10 / (profile.age - 3) > 0",
+			`{"conditions":["sciatica"],"red_flags":["leg_weakness"],"pain_level":3,"age":3}`},
+		{"size(profile.eased_by) > 0 && profile.sitting_hours > 0.5 && 1 / (profile.days_since_onset - 7) > 0",
+			`{"eased_by":["bending_backward"],"days_since_onset":7,"sitting_hours":1}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := fs.ReadFile(rules.FS, name)
+				fsys[name] = &fstest.MapFile{Data: data}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys["zz.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: latent
+    when: "` + tt.when + `"
+    recommend: [walking]
+    because: Test.
+    cite: [{source: nice-ng59, locator: Recommendation 1.2.1, claim: Test.}]
+`)}
+			_, err = recommend.Load(fsys)
+			var le *recommend.LoadError
+			if !errors.As(err, &le) || len(le.Issues) != 1 {
+				t.Fatalf("Load error = %v, want one issue", err)
+			}
+			is := le.Issues[0]
+			want := "the when condition fails to evaluate for the profile " + tt.want + ": "
+			if is.File != "zz.yaml" || is.Line != 3 || !strings.HasPrefix(is.Message, want) {
+				t.Errorf("issue = %s:%d: %s, want zz.yaml:3: %s...", is.File, is.Line, is.Message, want)
+			}
+		})
+	}
+}
