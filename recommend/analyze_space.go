@@ -24,6 +24,10 @@ type space struct {
 	conditionSets [][]string
 	// boundaries are the numbers explored per number field, by name.
 	boundaries map[string][]float64
+	// points and equipment are the number points and the equipment ids
+	// explored, each with one condition set at a time.
+	points    []numberPoint
+	equipment []string
 	// conditionSetSize and flagSetSize are the largest sets explored;
 	// truncated is true when the space was cut at MaxAnalyzeProfiles.
 	conditionSetSize, flagSetSize int
@@ -51,7 +55,9 @@ type numberPoint struct {
 // spaceShape returns the shape of the profile space, without its
 // profiles: the sets of conditions, the size of the sets of red flags,
 // the numeric boundaries, and the number points and equipment explored.
-func (e *Engine) spaceShape() (*space, []numberPoint, []string) {
+// Load uses it to prove the floors and search for runtime errors without
+// building the space.
+func (e *Engine) spaceShape() *space {
 	sp := &space{boundaries: map[string][]float64{}}
 	conds := e.vocab[fieldConditions].ids()
 	flags := e.vocab[fieldRedFlags].ids()
@@ -76,12 +82,14 @@ func (e *Engine) spaceShape() (*space, []numberPoint, []string) {
 		}
 	}
 	sp.conditionSets = subsets(conds, sp.conditionSetSize)
-	return sp, points, equipment
+	sp.points, sp.equipment = points, equipment
+	return sp
 }
 
 // space builds the profile space of the rule set.
 func (e *Engine) space() *space {
-	sp, points, equipment := e.spaceShape()
+	sp := e.spaceShape()
+	points, equipment := sp.points, sp.equipment
 	flags := e.vocab[fieldRedFlags].ids()
 	flagSets := subsets(flags, sp.flagSetSize)
 	choices := e.choicePoints()

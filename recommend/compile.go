@@ -51,12 +51,11 @@ type compiler struct {
 	// immutable and safe for concurrent use.
 	conds map[string]compiledCondition
 	smoke []smokeProfile
-	// parsed holds the declaration of each rule of e.rules; explored is
-	// the profile space Analyze explores and shape its shape alone, each
-	// made on first use by the load-time proofs (see space and
-	// spaceShape).
-	parsed          []*parse.Rule
-	explored, shape *space
+	// parsed holds the declaration of each rule of e.rules, and shape
+	// the shape of the profile space Analyze explores, made on first use
+	// by the load-time proofs (see spaceShape).
+	parsed []*parse.Rule
+	shape  *space
 	// runtimeEvals counts the evaluations of the runtime check.
 	runtimeEvals int
 
@@ -371,23 +370,11 @@ func (c *compiler) rules() {
 	}
 }
 
-// space returns the profile space Analyze explores for the rule set,
-// made on first use.
-func (c *compiler) space() *space {
-	if c.explored == nil {
-		c.explored = c.e.space()
-	}
-	return c.explored
-}
-
-// spaceShape returns the shape of that space, without its profiles (see
-// Engine.spaceShape), made on first use.
+// spaceShape returns the shape of the profile space Analyze explores,
+// without its profiles (see Engine.spaceShape), made on first use.
 func (c *compiler) spaceShape() *space {
-	switch {
-	case c.explored != nil:
-		return c.explored
-	case c.shape == nil:
-		c.shape, _, _ = c.e.spaceShape()
+	if c.shape == nil {
+		c.shape = c.e.spaceShape()
 	}
 	return c.shape
 }

@@ -45,9 +45,11 @@ Loading and recommending run through five stages, each with one home:
   - compile (compile.go; condition.go, astcheck.go and celmessage.go for
     CEL): cross-references checked, each condition type-checked, validated
     against the vocabulary and compiled once, its checked AST kept, effect
-    selectors resolved to movements.
+    selectors resolved to movements; then each condition that runs as CEL
+    searched for runtime errors (runtimecheck.go) and each red flag's
+    floor proved (floors.go).
   - evaluate (evaluate.go): one profile converted to CEL values once, every
-    compiled condition run against it.
+    compiled condition run against it, the referral rules first.
   - resolve (resolve.go): the safety policy turns the matched rules into a
     decision record: per movement, who recommends, avoids and cautions it,
     the equipment it lacks, and the outcome; and the referrals, with those

@@ -152,7 +152,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	var act *activation
 	var failed error
 	for _, ri := range e.order[:e.nRefer] {
-		m, err := e.evalRule(nil, ri, p, &act)
+		m, err := e.evalRule(context.Background(), ri, p, &act)
 		if err != nil {
 			m = true
 			if failed == nil {
@@ -164,16 +164,12 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	if failed != nil {
 		return failed
 	}
-	var loopCtx context.Context
-	if ctx.Done() != nil {
-		loopCtx = ctx
-	}
 	deadline, hasDeadline := ctx.Deadline()
 	for _, ri := range e.order[e.nRefer:] {
 		if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 			return err
 		}
-		m, err := e.evalRule(loopCtx, ri, p, &act)
+		m, err := e.evalRule(ctx, ri, p, &act)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return fmt.Errorf("recommend: %w", cerr)
@@ -186,8 +182,9 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 }
 
 // evalRule runs the condition of rule ri against p. A condition with a
-// comprehension runs with ctx when ctx is not nil. act is the CEL view of
-// p, made on first use.
+// comprehension runs with ctx when ctx can be cancelled; the others are
+// bounded by the size of the expression, and skip that per-call setup.
+// act is the CEL view of p, made on first use.
 func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activation) (bool, error) {
 	r := &e.rules[ri]
 	if r.direct != nil {
@@ -198,7 +195,7 @@ func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activat
 	}
 	var out ref.Val
 	var err error
-	if r.loops && ctx != nil {
+	if r.loops && ctx.Done() != nil {
 		out, _, err = r.prg.ContextEval(ctx, *act)
 	} else {
 		out, _, err = r.prg.Eval(*act)

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -26,6 +28,7 @@ sources:
 vocabulary:
   red_flags:
     - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
+    - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
 rules:
@@ -39,6 +42,12 @@ rules:
     recommend: [walk]
     because: Walking helps.
     cite: [{source: src, locator: Activity, claim: Walking helps.}]
+  - id: night-pain-walk
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    recommend: [walk]
+    because: Night pain is worth a check; walking is fine meanwhile.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
 `
 
 // A caller that stops at err != nil still finds the emergency: the error
@@ -66,7 +75,7 @@ func ExamplePartialError() {
 	fmt.Println("incomplete:", res.Incomplete, "withheld:", res.Withheld)
 	fmt.Println(res.WithheldReason)
 	// Output:
-	// error: rules.yaml:15: rule "walk-latent" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)
+	// error: rules.yaml:16: rule "walk-latent" failed to evaluate: division by zero: fix its when condition so that it works for every valid profile (only the referrals were worked out)
 	// [emergency] Go to an emergency department now.
 	// incomplete: true withheld: true
 	// Movement advice is withheld until a clinician has assessed you, because of: saddle-emergency. The rest of the advice could not be worked out. See a clinician.
@@ -79,6 +88,8 @@ type partialSummary struct {
 	Incomplete     bool
 	WithheldReason string
 	Recommended    int
+	Avoided        int
+	Messages       int
 	Plan           int
 	Trace          []recommend.TraceEntry
 	EvalRule       string // the failing rule, or ""
@@ -94,6 +105,7 @@ func summarizePartial(t *testing.T, res *recommend.Result, err error) partialSum
 	s := partialSummary{
 		Withheld: pe.Result.Withheld, Incomplete: pe.Result.Incomplete, WithheldReason: pe.Result.WithheldReason,
 		Recommended: len(pe.Result.Recommended) + len(pe.Result.NeedsEquipment), Plan: len(pe.Result.Plan),
+		Avoided: len(pe.Result.Avoided), Messages: len(pe.Result.Messages),
 		Trace: pe.Result.Trace, Referrals: []string{},
 	}
 	for _, r := range pe.Result.Referrals {
@@ -218,7 +230,9 @@ func TestPartialResultJSON(t *testing.T) {
 
 // TestFailingReferralRuleCountsAsMatched checks that a referral rule that
 // fails to evaluate errs toward a clinician: it counts as matched, every
-// other referral rule still runs, and the error names it.
+// other referral rule still runs, and the error names it. The movement a
+// matched referral rule recommends is withheld too: an incomplete Result
+// recommends nothing.
 func TestFailingReferralRuleCountsAsMatched(t *testing.T) {
 	rules := `
 sources:
@@ -238,6 +252,7 @@ rules:
   - id: night-pain
     when: "'night_pain' in profile.red_flags"
     refer: {urgency: routine, message: Book a visit.}
+    recommend: [walk]
     because: Night pain.
     cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
   - id: walk
@@ -364,5 +379,143 @@ func TestPartialResultReports(t *testing.T) {
 		if !strings.Contains(b.String(), recommend.IncompleteReason) || !strings.Contains(b.String(), "Go to the emergency department now.") {
 			t.Errorf("%s of an incomplete Result lacks the emergency or %q:\n%s", name, recommend.IncompleteReason, b.String())
 		}
+	}
+}
+
+// TestDefaultRulesWithoutTheirRedFlagRules checks that the default rules do
+// not load when their red-flag rules are lost: red_flags.yaml deleted (an
+// rsync --delete, a checkout), caught half-written at a rule boundary, or
+// emptied. Each floor the loss breaks is named at its place in
+// vocabulary.yaml.
+func TestDefaultRulesWithoutTheirRedFlagRules(t *testing.T) {
+	full, err := fs.ReadFile(rules.FS, "red_flags.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second rule starts at its "  - id:" line; cutting there keeps
+	// only the cauda equina rule, a valid file.
+	first := bytes.Index(full, []byte("\n  - id: "))
+	second := bytes.Index(full[first+1:], []byte("\n  - id: "))
+	if first < 0 || second < 0 {
+		t.Fatal("red_flags.yaml has fewer than two rules")
+	}
+	tests := []struct {
+		name      string
+		redFlags  []byte // nil: the file is deleted
+		wantFlags []string
+	}{
+		{"deleted", nil, []string{"bladder_bowel_dysfunction", "saddle_numbness", "leg_weakness", "history_of_cancer", "known_serious_spinal_condition"}},
+		{"cut after the first rule", full[:first+1+second+1], []string{"leg_weakness", "history_of_cancer", "known_serious_spinal_condition"}},
+		{"no rules left", []byte("rules: []\n"), []string{"bladder_bowel_dysfunction", "saddle_numbness", "leg_weakness"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := fs.ReadFile(rules.FS, name)
+				fsys[name] = &fstest.MapFile{Data: data}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(fsys, "red_flags.yaml")
+			if tt.redFlags != nil {
+				fsys["red_flags.yaml"] = &fstest.MapFile{Data: tt.redFlags}
+			}
+			_, err = recommend.Load(fsys)
+			var le *recommend.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("Load error = %v, want a *LoadError", err)
+			}
+			missed := map[string]bool{}
+			for _, is := range le.Issues {
+				var flag string
+				if _, err := fmt.Sscanf(is.Message, "red flag %q misses its floor", &flag); err == nil && is.File == "vocabulary.yaml" && is.Line > 0 {
+					missed[flag] = true
+				}
+			}
+			for _, f := range tt.wantFlags {
+				if !missed[f] {
+					t.Errorf("no missed floor reported for %s in:\n%v", f, err)
+				}
+			}
+		})
+	}
+}
+
+// TestIncompleteWithholdsEveryMovement checks that an incomplete Result
+// recommends nothing, even a movement that a matched referral rule that
+// does not withhold advice recommends.
+func TestIncompleteWithholdsEveryMovement(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(latentRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 41}); err != nil || len(res.Recommended) != 1 {
+		t.Fatalf("Recommend at age 41 = %+v, %v; want walking recommended", res, err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: []string{"night_pain"}, Age: 40})
+	got := summarizePartial(t, res, err)
+	want := partialSummary{
+		Referrals: []string{"routine: night-pain-walk"}, Withheld: true, Incomplete: true, WithheldReason: recommend.IncompleteReason,
+		Trace:    []recommend.TraceEntry{{Rule: "saddle-emergency"}, {Rule: "night-pain-walk", Matched: true}},
+		EvalRule: "walk-latent rules.yaml:16",
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("partial result mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRuntimeCheckFindsCombinedFailures checks the load-time search for
+// runtime errors on the default vocabulary, where the product of every
+// value of every field a condition reads is too large to try, so the
+// search cuts the lists to what the condition names: a failure that needs
+// a condition, a red flag, a pain level and an age together is still
+// found, with the profile that shows it.
+func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
+	tests := []struct {
+		when, want string
+	}{
+		{"'sciatica' in profile.conditions && 'leg_weakness' in profile.red_flags && profile.pain_level > 2 && 10 / (profile.age - 3) > 0",
+			`{"conditions":["sciatica"],"red_flags":["leg_weakness"],"pain_level":3,"age":3}`},
+		{"size(profile.eased_by) > 0 && profile.sitting_hours > 0.5 && 1 / (profile.days_since_onset - 7) > 0",
+			`{"eased_by":["bending_backward"],"days_since_onset":7,"sitting_hours":1}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := fs.ReadFile(rules.FS, name)
+				fsys[name] = &fstest.MapFile{Data: data}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys["zz.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: latent
+    when: "` + tt.when + `"
+    recommend: [walking]
+    because: Test.
+    cite: [{source: nice-ng59, locator: Recommendation 1.2.1, claim: Test.}]
+`)}
+			_, err = recommend.Load(fsys)
+			var le *recommend.LoadError
+			if !errors.As(err, &le) || len(le.Issues) != 1 {
+				t.Fatalf("Load error = %v, want one issue", err)
+			}
+			is := le.Issues[0]
+			want := "the when condition fails to evaluate for the profile " + tt.want + ": "
+			if is.File != "zz.yaml" || is.Line != 3 || !strings.HasPrefix(is.Message, want) {
+				t.Errorf("issue = %s:%d: %s, want zz.yaml:3: %s...", is.File, is.Line, is.Message, want)
+			}
+		})
 	}
 }

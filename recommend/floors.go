@@ -6,6 +6,7 @@ package recommend
 // screen without a load error that says where.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -13,9 +14,11 @@ import (
 )
 
 // floorMiss is the smallest explored profile that misses a floor, with
-// what it got.
+// its size and what it got.
 type floorMiss struct {
-	profile  int // index into the space, or -1 for none
+	found    bool
+	profile  Profile
+	size     int
 	rank     int // the urgency rank of its most urgent referral, 0 for none
 	withheld bool
 }
@@ -29,18 +32,17 @@ func (c *compiler) checkRuleCount() {
 }
 
 // proveFloors checks every red flag's floor over the profiles Analyze
-// explores that hold the flag: each must match referral rules that give a referral at
-// least as urgent as the floor, and that withhold advice when the floor
-// withholds it. A referral rule that fails to evaluate counts as matched,
-// as it does in Recommend. A missed floor is reported at the floor, with
-// the smallest profile that misses it.
+// explores that hold the flag: each must match referral rules that give a
+// referral at least as urgent as the floor, and that withhold advice when
+// the floor withholds it. A referral rule that fails to evaluate counts as
+// matched, as it does in Recommend. A missed floor is reported at the
+// floor, with the smallest profile that misses it.
 func (c *compiler) proveFloors() {
 	e := c.e
 	entries := e.vocab[fieldRedFlags].entries
 	misses := make([]floorMiss, len(entries))
 	needed := false
-	for i := range misses {
-		misses[i].profile = -1
+	for i := range entries {
 		if f := entries[i].floor; f != nil && (f.Urgency.rank() > 0 || f.Withhold) {
 			needed = true
 		}
@@ -48,17 +50,12 @@ func (c *compiler) proveFloors() {
 	if !needed {
 		return
 	}
-	sp := c.space()
 	var act *activation
-	for pi := range sp.profiles {
-		p := &sp.profiles[pi]
-		if len(p.RedFlags) == 0 {
-			continue
-		}
+	e.eachFlagProfile(c.spaceShape(), func(p *Profile, size int) {
 		act = nil
 		rank, withheld := 0, false
 		for _, ri := range e.order[:e.nRefer] {
-			m, err := e.evalRule(nil, ri, p, &act)
+			m, err := e.evalRule(context.Background(), ri, p, &act)
 			if !m && err == nil {
 				continue
 			}
@@ -72,26 +69,62 @@ func (c *compiler) proveFloors() {
 			if f == nil || rank >= f.Urgency.rank() && (withheld || !f.Withhold) {
 				continue
 			}
-			if m := &misses[fi]; m.profile < 0 || sp.size[pi] < sp.size[m.profile] {
-				*m = floorMiss{pi, rank, withheld}
+			if m := &misses[fi]; !m.found || size < m.size {
+				*m = floorMiss{found: true, profile: *p, size: size, rank: rank, withheld: withheld}
 			}
 		}
-	}
+	})
 	for fi, m := range misses {
-		if m.profile < 0 {
+		if !m.found {
 			continue
 		}
 		f := entries[fi].floor
-		c.iss.Add(parse.FilePos{File: f.File, Pos: parse.Pos{Line: f.Line, Column: f.Column}}, "%s", floorMessage(f, sp.profiles[m.profile], m))
+		c.iss.Add(parse.FilePos{File: f.File, Pos: parse.Pos{Line: f.Line, Column: f.Column}}, "%s", floorMessage(f, m))
+	}
+}
+
+// eachFlagProfile calls fn with each profile of the space Analyze
+// explores (see Engine.space, whose shape sp is) that holds a red flag, in
+// the space's order and within its bound, with the profile's size, without
+// building the space: fn gets the same *Profile each time, and copies it
+// to keep it.
+func (e *Engine) eachFlagProfile(sp *space, fn func(p *Profile, size int)) {
+	flagSets := subsets(e.vocab[fieldRedFlags].ids(), sp.flagSetSize)
+	points := sp.points
+	n := 0 // the profile's index in the space
+	var p Profile
+	for _, cs := range sp.conditionSets {
+		for _, fs := range flagSets {
+			if n >= MaxAnalyzeProfiles {
+				return
+			}
+			n++
+			if len(fs) > 0 {
+				p = Profile{Conditions: cs, RedFlags: fs}
+				fn(&p, len(cs)+len(fs))
+			}
+		}
+	}
+	// The profiles of one condition set and one other input come next.
+	n += len(sp.conditionSets) * (len(e.vocab[fieldAggravatedBy].entries) + len(e.vocab[fieldEasedBy].entries) + len(sp.equipment) + len(points))
+	for _, fs := range flagSets[1:] {
+		for _, pt := range points {
+			if n >= MaxAnalyzeProfiles {
+				return
+			}
+			n++
+			p = withNumber(Profile{RedFlags: fs}, pt)
+			fn(&p, len(fs)+1)
+		}
 	}
 }
 
 // floorMessage says how a floor is missed, with the profile that misses
 // it and what to do.
-func floorMessage(f *Floor, p Profile, m floorMiss) string {
-	example, err := json.Marshal(p)
+func floorMessage(f *Floor, m floorMiss) string {
+	example, err := json.Marshal(m.profile)
 	if err != nil {
-		example = []byte(fmt.Sprint(p))
+		example = []byte(fmt.Sprint(m.profile))
 	}
 	got := [...]string{"no referral", "only a routine referral", "only an urgent referral", "an emergency referral"}[m.rank]
 	if m.rank > 0 && f.Withhold && !m.withheld {

@@ -81,15 +81,6 @@ func (e *Engine) getDecisions() *decisions {
 
 func (e *Engine) putDecisions(d *decisions) { e.scratch.Put(d) }
 
-// resolve applies the safety policy to the matched rules of profile p, in
-// a new decision record.
-func (e *Engine) resolve(p *Profile, matched []bool) *decisions {
-	d := e.newDecisions()
-	copy(d.matched, matched)
-	e.resolveInto(d, p)
-	return d
-}
-
 // resolveInto applies the safety policy to the rules d.matched marks, for
 // profile p, overwriting the rest of d.
 func (e *Engine) resolveInto(d *decisions, p *Profile) {

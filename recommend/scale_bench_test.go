@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"testing"
 	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 )
 
@@ -46,6 +48,19 @@ func syntheticRules(tb testing.TB, n int) fstest.MapFS {
 			"cite":                  []any{map[string]any{"source": "src", "locator": "Part 1", "claim": "A claim."}},
 		})
 	}
+	// The vocabulary as the engine has it, each red flag with a floor that
+	// the synthetic rules, which do not refer, meet.
+	vocab := map[string]any{}
+	data, err := json.Marshal(def.Vocabulary())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &vocab); err != nil {
+		tb.Fatal(err)
+	}
+	for _, f := range vocab["red_flags"].([]any) {
+		f.(map[string]any)["floor"] = map[string]any{"urgency": "none", "withhold": false}
+	}
 	fsys := fstest.MapFS{}
 	add := func(name string, doc map[string]any) {
 		data, err := json.Marshal(doc)
@@ -56,7 +71,7 @@ func syntheticRules(tb testing.TB, n int) fstest.MapFS {
 	}
 	add("base.yaml", map[string]any{
 		"sources":    []any{map[string]any{"id": "src", "title": "Source", "publisher": "Publisher", "kind": "guideline"}},
-		"vocabulary": def.Vocabulary(),
+		"vocabulary": vocab,
 		"movements":  movements,
 	})
 	// Files of 1,000 rules, well under DefaultMaxFileSize.
@@ -161,5 +176,77 @@ rules:
 		if _, err := eng.evaluate(ctx, &p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// celRules returns the synthetic rule set of n rules with every condition
+// wrapped so that it runs as CEL, not as a direct check: the rule set the
+// load-time search for runtime errors works hardest on.
+func celRules(tb testing.TB, n int) fstest.MapFS {
+	fsys := syntheticRules(tb, n)
+	for name, f := range fsys {
+		if name == "base.yaml" {
+			continue
+		}
+		var doc map[string][]map[string]any
+		if err := json.Unmarshal(f.Data, &doc); err != nil {
+			tb.Fatal(err)
+		}
+		for _, r := range doc["rules"] {
+			r["when"] = "size(profile.conditions) >= 0 && (" + r["when"].(string) + ")"
+		}
+		data, err := json.Marshal(doc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: data}
+	}
+	return fsys
+}
+
+// BenchmarkLoadChecks measures what each load-time proof costs: a whole
+// Load, then the floor proof and the search for runtime errors alone, on
+// the default rules (whose conditions all run as direct checks, which
+// cannot fail, so the search has nothing to do) and on 100 rules whose
+// conditions all run as CEL.
+func BenchmarkLoadChecks(b *testing.B) {
+	for _, set := range []struct {
+		name string
+		fsys fs.FS
+	}{{"default", rules.FS}, {"cel-100", celRules(b, 100)}} {
+		eng, err := Load(set.fsys)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(set.name+"/load", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Load(set.fsys); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(set.name+"/floors", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c := &compiler{e: eng, iss: &parse.Issues{}}
+				c.proveFloors()
+				if c.iss.Len() > 0 {
+					b.Fatal("floors missed")
+				}
+			}
+		})
+		b.Run(set.name+"/runtime-check", func(b *testing.B) {
+			b.ReportAllocs()
+			evals := 0
+			for b.Loop() {
+				c := &compiler{e: eng, iss: &parse.Issues{}}
+				evals = c.runtimeCheck(make([]*parse.Rule, len(eng.rules)))
+				if c.iss.Len() > 0 {
+					b.Fatal("runtime errors found")
+				}
+			}
+			b.ReportMetric(float64(evals), "evals/op")
+		})
 	}
 }
