@@ -395,7 +395,7 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			continue
 		}
 		var r fhirResource
-		if err := decodeAt(e.Resource, path, &r); err != nil {
+		if err := decodePart(e.Resource, path, &r); err != nil {
 			return err
 		}
 		switch r.ResourceType {
@@ -417,7 +417,7 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			matches++
 		}
 		var c fhirCondition
-		if err := decodeAt(e.Resource, path, &c); err != nil {
+		if err := decodePart(e.Resource, path, &c); err != nil {
 			return err
 		}
 		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {
@@ -501,7 +501,7 @@ func resourceType(rt, path string) error {
 // those it missed.
 func failedSearch(raw json.RawMessage, path string) error {
 	var oo fhirOutcome
-	if err := decodeAt(raw, path, &oo); err != nil {
+	if err := decodePart(raw, path, &oo); err != nil {
 		return err
 	}
 	for _, is := range oo.Issue {

@@ -100,14 +100,15 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // DecodeRequest reads a CDS Hooks request from JSON. It checks the JSON
 // and the fields every hook has: hook and hookInstance, non-empty
 // strings, and context, an object. Fields it does not know are ignored,
-// as CDS Hooks allows, but JSON is read strictly, everywhere in the body,
-// the prefetch included: a key given twice in one object is an error
-// (encoding/json would keep the last value, so a second "clinicalStatus"
+// as CDS Hooks allows, but the JSON is read strictly: a key given twice
+// in the request, its context or its prefetch object is an error
+// (encoding/json would keep the last value, so a second "conditions"
 // could silently replace the first), and so is a key that differs only in
 // case from a field of the request ("Prefetch" is not "prefetch": CDS
-// Hooks and FHIR JSON are case-sensitive). A problem is a *RequestError
-// matching ErrInvalidRequest that names the field, or the line and column
-// of a syntax error or a repeated key.
+// Hooks and FHIR JSON are case-sensitive). [MapRequest] reads the
+// prefetch data as strictly. A problem is a *RequestError matching
+// ErrInvalidRequest that names the field, and the line and column of a
+// syntax error or a key at fault.
 func DecodeRequest(data []byte) (*Request, error) {
 	if !utf8.Valid(data) {
 		return nil, badRequest("", "the body is not valid UTF-8 JSON")
@@ -116,7 +117,8 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, badRequest("", "the body is empty: send a CDS Hooks request as JSON")
 	}
 	var req Request
-	if err := decodeAt(data, "", &req); err != nil {
+	// The prefetch values are read, and checked, by MapRequest.
+	if err := decodePart(data, "", &req); err != nil {
 		return nil, err
 	}
 	var top map[string]json.RawMessage
@@ -219,7 +221,17 @@ func decodeAt(raw json.RawMessage, path string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return jsonError(raw, path, err)
 	}
-	return checkKeys(raw, path, reflect.TypeOf(v))
+	return checkKeys(raw, path, reflect.TypeOf(v), true)
+}
+
+// decodePart decodes raw, a part of a value that decodeAt has read, as
+// decodeAt does, but checks only the keys of v's own fields: the repeated
+// keys of the parts v does not describe are checked already.
+func decodePart(raw json.RawMessage, path string, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return jsonError(raw, path, err)
+	}
+	return checkKeys(raw, path, reflect.TypeOf(v), false)
 }
 
 // checkKeys walks the JSON value data, found at path at ("" for the
@@ -228,34 +240,43 @@ func decodeAt(raw json.RawMessage, path string, v any) error {
 // data must not: a key given twice in one object, anywhere in the value
 // (encoding/json keeps the last one), and a key that matches a field of
 // t only when case is ignored (encoding/json would read it as the field).
-// Objects that t does not describe, such as a json.RawMessage, are
-// checked for repeated keys only. The error is a *RequestError naming the
-// key's path, with its line and column when at is "".
-func checkKeys(data []byte, at string, t reflect.Type) error {
-	k := &keyChecker{data: data, body: at == "", dec: json.NewDecoder(bytes.NewReader(data))}
+// Values that t does not describe, such as a json.RawMessage, are checked
+// for repeated keys only, and only when whole is true. The error is a
+// *RequestError naming the key's path, with its line and column when at
+// is "".
+func checkKeys(data []byte, at string, t reflect.Type, whole bool) error {
+	k := &keyChecker{data: data, body: at == "", whole: whole, dec: json.NewDecoder(bytes.NewReader(data))}
 	k.dec.UseNumber()
 	return k.value(t, at)
 }
 
 // keyChecker is the state of checkKeys.
 type keyChecker struct {
-	data []byte
-	body bool
-	dec  *json.Decoder
+	data  []byte
+	body  bool
+	whole bool // check the values t does not describe too
+	dec   *json.Decoder
 }
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
 
 func (k *keyChecker) value(t reflect.Type, at string) error {
-	tok, err := k.dec.Token()
-	if err != nil {
-		return jsonError(k.data, at, err)
-	}
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t == rawMessageType {
 		t = nil
+	}
+	if t == nil && !k.whole {
+		var skip json.RawMessage
+		if err := k.dec.Decode(&skip); err != nil {
+			return jsonError(k.data, at, err)
+		}
+		return nil
+	}
+	tok, err := k.dec.Token()
+	if err != nil {
+		return jsonError(k.data, at, err)
 	}
 	switch tok {
 	case json.Delim('{'):
