@@ -208,7 +208,7 @@ func wrongCase(obj map[string]json.RawMessage, at string, names ...string) error
 	for _, name := range names {
 		for _, k := range keys {
 			if k != name && strings.EqualFold(k, name) {
-				return badRequest(at+"."+parse.PathKey(k), "wrong case: JSON keys are case-sensitive, so this is not %s; write %s", quote(name), quote(name))
+				return badRequest(at+"."+parse.PathKey(k), "wrong case: JSON keys are case-sensitive; write %s", quote(name))
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/recommend"
@@ -431,10 +432,10 @@ func TestStrictBody(t *testing.T) {
 				Error: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"}},
 		{"Prefetch", `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "Prefetch": {}}`,
 			errorBody{Status: 400, Field: "Prefetch", Line: 1, Column: 78,
-				Error: `wrong case: JSON keys are case-sensitive, so this is not "prefetch"; write "prefetch"`}},
+				Error: `wrong case: JSON keys are case-sensitive; write "prefetch"`}},
 		{"HOOK", `{"HOOK": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}}`,
 			errorBody{Status: 400, Field: "HOOK", Line: 1, Column: 2,
-				Error: `wrong case: JSON keys are case-sensitive, so this is not "hook"; write "hook"`}},
+				Error: `wrong case: JSON keys are case-sensitive; write "hook"`}},
 		{"a key with a quote", `{"hook": "patient-view", "hookInstance": "x", "context": {"a\"b": 1, "a\"b": 2}}`,
 			errorBody{Status: 400, Field: `context."a\"b"`, Line: 1, Column: 70,
 				Error: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"}},
@@ -551,4 +552,149 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPatientAndContext checks every problem with context.patientId and
+// the patient prefetch, with its status, path and whole message.
+func TestPatientAndContext(t *testing.T) {
+	body := func(context, patient string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": ` + context +
+			`, "prefetch": {"patient": ` + patient + `, "conditions": null}}`
+	}
+	const ctx = `{"patientId": "p"}`
+	tests := []struct {
+		name, body string
+		want       cdshooks.RequestError
+	}{
+		{"patientId missing", body(`{"userId": "u"}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "missing: patient-view gives the id of the patient in view"}},
+		{"patientId null", body(`{"patientId": null}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "missing: patient-view gives the id of the patient in view"}},
+		{"patientId empty", body(`{"patientId": ""}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must not be empty"}},
+		{"patientId blank", body(`{"patientId": " \t"}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must not be empty"}},
+		{"patientId a number", body(`{"patientId": 7}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found a number"}},
+		{"patientId an object", body(`{"patientId": {"a": 1}}`, "null"),
+			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found an object"}},
+		{"patient an OperationOutcome", body(ctx, `{"resourceType": "OperationOutcome", "issue": []}`),
+			cdshooks.RequestError{Status: 412, Field: "prefetch.patient", Message: "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it"}},
+		{"patient a Group", body(ctx, `{"resourceType": "Group", "id": "p"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: `must be "Patient", found "Group"`}},
+		{"patient without a resourceType", body(ctx, `{"id": "p"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: `must be "Patient", found ""`}},
+		{"patient of another id", body(ctx, `{"resourceType": "Patient", "id": "q"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.id", Message: `"q" is not the patient in context (context.patientId "p")`}},
+		{"patient a list", body(ctx, `[]`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient", Message: "must be an object, found an array"}},
+		{"patient with a key twice", body(ctx, `{"resourceType": "Patient", "birthDate": "1950", "birthDate": "2020"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"}},
+		{"birth date not a date", body(ctx, `{"resourceType": "Patient", "birthDate": "1980-1-1"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: `"1980-1-1" is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)`}},
+		{"birth date not a day", body(ctx, `{"resourceType": "Patient", "birthDate": "1981-02-29"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: `"1981-02-29" is not a day of the calendar`}},
+		{"birth date too long ago", body(ctx, `{"resourceType": "Patient", "birthDate": "1895-11-23"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: `"1895-11-23" gives an age of 131, over 130`}},
+		{"birth date tomorrow", body(ctx, `{"resourceType": "Patient", "birthDate": "2026-11-25"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: `"2026-11-25" is after today (2026-11-24)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := mapBody(t, tt.body)
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("MapRequest = %+v, %v; want %v", m, err, &tt.want)
+			}
+			if diff := cmp.Diff(tt.want, *re); diff != "" {
+				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("no request", func(t *testing.T) {
+		_, err := cdshooks.MapRequest(nil, recommend.Vocabulary{}, today)
+		if err == nil || err.Error() != "no request" {
+			t.Errorf("MapRequest(nil) = %v, want no request", err)
+		}
+	})
+	t.Run("no birth date", func(t *testing.T) {
+		m, err := mapBody(t, body(ctx, `{"resourceType": "Patient", "id": "p", "gender": "female"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Profile.Age != 0 {
+			t.Errorf("age = %d, want 0 (unknown)", m.Profile.Age)
+		}
+	})
+}
+
+// TestAgeOnDates checks the age from a birth date, whole or partial, on
+// days around the ends of months and years.
+func TestAgeOnDates(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		birth string
+		now   time.Time
+		want  int
+	}{
+		{"1961", day(2026, time.December, 31), 65},
+		{"1961", day(2026, time.December, 30), 64},
+		{"1961", day(2026, time.January, 1), 64},
+		{"1961-12", day(2026, time.December, 31), 65},
+		{"1961-12", day(2026, time.December, 30), 64},
+		{"1961-02", day(2026, time.February, 28), 65},
+		{"1960-02", day(2026, time.February, 28), 65}, // February 1960 had 29 days, 2026's has 28
+		{"1960-02", day(2028, time.February, 28), 67},
+		{"1960-02", day(2028, time.February, 29), 68},
+		{"1961-06-15", day(2026, time.June, 14), 64},
+		{"1961-06-15", day(2026, time.June, 15), 65},
+		{"1961-06-15", day(2026, time.May, 20), 64},
+		{"1961-06-15", day(2026, time.July, 1), 65},
+		{"2025-12", day(2026, time.January, 5), 0},
+		{"2025", day(2026, time.December, 31), 1},
+		{"1896", day(2026, time.December, 31), 130},
+		{"1896-12-31", day(2026, time.December, 31), 130},
+		{"2026-01-01", day(2026, time.December, 31), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.birth+" on "+tt.now.Format(time.DateOnly), func(t *testing.T) {
+			req, err := cdshooks.DecodeRequest([]byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, recommend.Vocabulary{}, tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Profile.Age != tt.want {
+				t.Errorf("age = %d, want %d", m.Profile.Age, tt.want)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		birth string
+		now   time.Time
+		msg   string
+	}{
+		{"2026-12", day(2026, time.November, 30), `"2026-12" is after today (2026-11-30)`},
+		{"2027", day(2026, time.December, 31), `"2027" is after today (2026-12-31)`},
+		{"2026-12-01", day(2026, time.November, 30), `"2026-12-01" is after today (2026-11-30)`},
+		{"1895", day(2026, time.December, 31), `"1895" gives an age of 131, over 130`},
+		{"1961-04-31", day(2026, time.December, 31), `"1961-04-31" is not a day of the calendar`},
+		{"1961-00", day(2026, time.December, 31), `"1961-00" is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)`},
+	} {
+		t.Run("invalid "+tt.birth, func(t *testing.T) {
+			req, err := cdshooks.DecodeRequest([]byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cdshooks.MapRequest(req, recommend.Vocabulary{}, tt.now)
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) || re.Message != tt.msg || re.Field != "prefetch.patient.birthDate" {
+				t.Errorf("MapRequest = %v, want %s", err, tt.msg)
+			}
+		})
+	}
 }

@@ -312,7 +312,7 @@ func (k *keyChecker) value(t reflect.Type, at string) error {
 					break
 				}
 				if strings.EqualFold(f.name, key) {
-					return k.fail(kat, start, "wrong case: JSON keys are case-sensitive, so this is not %s; write %s", quote(f.name), quote(f.name))
+					return k.fail(kat, start, "wrong case: JSON keys are case-sensitive; write %s", quote(f.name))
 				}
 			}
 			if err := k.value(vt, kat); err != nil {
