@@ -237,6 +237,8 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		{name: "an unknown coding of the same code", entries: []string{condition(active, unknownCode, saddleCode)}, unknown: 1},
 		{name: "an unknown coding met before, of the same code", entries: []string{condition(active, unknownCode), condition(active, unknownCode, saddleCode)}, unknown: 1},
 		{name: "an empty coding of the same code", entries: []string{condition(active, `{"system": "http://snomed.info/sct"}`, saddleCode)}},
+		{name: "a Condition whose subject has no reference", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"display": "Jo"}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag}, conds: []string{"sciatica"}},
+		{name: "a Condition whose subject reference is empty", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"reference": ""}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag}, conds: []string{"sciatica"}},
 		{name: "a known coding of the same code", entries: []string{condition(active, sciaticaCode, saddleCode)}, conds: []string{"sciatica"}},
 	}
 	for _, tt := range tests {
@@ -344,6 +346,8 @@ func TestMapRefuses(t *testing.T) {
 		{"total counting an included resource", request(`"total": 2`, redFlag, `{"search": {"mode": "include"}, "resource": {"resourceType": "Patient"}}`),
 			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
 		{"total counting an included Condition", request(`"total": 2`, redFlag, `{"search": {"mode": "include"}, "resource": `+strings.TrimPrefix(redFlag, `{"resource": `)),
+			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
+		{"total counting a Condition of mode outcome", request(`"total": 2`, redFlag, `{"search": {"mode": "outcome"}, "resource": `+strings.TrimPrefix(redFlag, `{"resource": `)),
 			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
 		{"total counting an outcome", request(`"total": 2`, redFlag, `{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome", "issue": []}}`),
 			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
@@ -654,7 +658,17 @@ func TestAgeOnDates(t *testing.T) {
 		{"2025", day(2026, time.December, 31), 1},
 		{"1896", day(2026, time.December, 31), 130},
 		{"1896-12-31", day(2026, time.December, 31), 130},
+		{"1895-11-25", day(2026, time.November, 24), 130},
 		{"2026-01-01", day(2026, time.December, 31), 0},
+		{"2026-11-24", day(2026, time.November, 24), 0},
+		{"2026-11-01", day(2026, time.November, 24), 0},
+		{"2026-10-31", day(2026, time.November, 24), 0},
+		{"2025-11-25", day(2026, time.November, 24), 0},
+		{"2025-11-24", day(2026, time.November, 24), 1},
+		{"2025-12-01", day(2026, time.November, 24), 0},
+		{"2025-10-30", day(2026, time.November, 24), 1},
+		{"2025-11", day(2026, time.November, 24), 0},
+		{"2025-10", day(2026, time.November, 24), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.birth+" on "+tt.now.Format(time.DateOnly), func(t *testing.T) {
@@ -680,6 +694,11 @@ func TestAgeOnDates(t *testing.T) {
 		{"2026-12", day(2026, time.November, 30), `"2026-12" is after today (2026-11-30)`},
 		{"2027", day(2026, time.December, 31), `"2027" is after today (2026-12-31)`},
 		{"2026-12-01", day(2026, time.November, 30), `"2026-12-01" is after today (2026-11-30)`},
+		{"2026-11-25", day(2026, time.November, 24), `"2026-11-25" is after today (2026-11-24)`},
+		{"2026-11-30", day(2026, time.November, 1), `"2026-11-30" is after today (2026-11-01)`},
+		{"2027-01-01", day(2026, time.December, 31), `"2027-01-01" is after today (2026-12-31)`},
+		{"2027-11", day(2026, time.November, 24), `"2027-11" is after today (2026-11-24)`},
+		{"1895-11-24", day(2026, time.November, 24), `"1895-11-24" gives an age of 131, over 130`},
 		{"1895", day(2026, time.December, 31), `"1895" gives an age of 131, over 130`},
 		{"1961-04-31", day(2026, time.December, 31), `"1961-04-31" is not a day of the calendar`},
 		{"1961-00", day(2026, time.December, 31), `"1961-00" is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)`},
