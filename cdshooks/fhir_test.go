@@ -283,6 +283,10 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.entry[0].resource.resourceType", `"CONDITION" is not a FHIR resource type`},
 		{"resourceType operationOutcome", request("", `{"resource": {"resourceType": "operationOutcome", "issue": [{"severity": "error"}]}}`, redFlag),
 			400, "prefetch.conditions.entry[0].resource.resourceType", `"operationOutcome" is not a FHIR resource type`},
+		{"resourceType Operationoutcome", request("", `{"resource": {"resourceType": "Operationoutcome", "issue": [{"severity": "error"}]}}`, redFlag),
+			400, "prefetch.conditions.entry[0].resource.resourceType", `"Operationoutcome" is not a FHIR resource type`},
+		{"resourceType ConDition", request("", strings.Replace(redFlag, `"Condition"`, `"ConDition"`, 1)),
+			400, "prefetch.conditions.entry[0].resource.resourceType", `"ConDition" is not a FHIR resource type`},
 		{"resourceType observation", request("", `{"resource": {"resourceType": "observation"}}`, redFlag),
 			400, "prefetch.conditions.entry[0].resource.resourceType", `"observation" is not a FHIR resource type`},
 		{"resourceType with a blank", request("", `{"resource": {"resourceType": "Condition "}}`, redFlag),
@@ -532,6 +536,17 @@ func TestResponseReportsConditions(t *testing.T) {
 		}
 		if !strings.Contains(rec.Body.String(), cdshooks.ExtensionSkippedConditions) || strings.Contains(rec.Body.String(), cdshooks.ExtensionAssumedActive) {
 			t.Errorf("extension does not list the skipped Condition alone: %s", rec.Body)
+		}
+	})
+	t.Run("a long hookInstance", func(t *testing.T) {
+		logs.Reset()
+		long := strings.Repeat("h", 65)
+		rec := post(t, svc, []byte(strings.Replace(request("", condition("", saddleCode)), `"hookInstance": "x"`, `"hookInstance": "`+long+`"`, 1)))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if want := `"hook_instance":"` + long[:64] + `"`; !strings.Contains(logs.String(), want) {
+			t.Errorf("log %q does not hold %s", logs.String(), want)
 		}
 	})
 	t.Run("nothing to report", func(t *testing.T) {
