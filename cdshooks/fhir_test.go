@@ -372,6 +372,8 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.entry[0].resource.subject.reference", `is not the patient in context`},
 		{"subject a versioned Group", request("", strings.Replace(redFlag, `"Patient/p"`, `"Group/p/_history/2"`, 1)),
 			400, "prefetch.conditions.entry[0].resource.subject.reference", `is not the patient in context`},
+		{"subject a reference that only ends like the patient's", request("", strings.Replace(redFlag, `"Patient/p"`, `"/_history/1/Patient/p"`, 1)),
+			400, "prefetch.conditions.entry[0].resource.subject.reference", `is not the patient in context`},
 		{"subject the bare id", request("", strings.Replace(redFlag, `"Patient/p"`, `"p"`, 1)),
 			400, "prefetch.conditions.entry[0].resource.subject.reference", `is not the patient in context`},
 		{"subject a Patient whose type ends like Patient", request("", strings.Replace(redFlag, `"Patient/p"`, `"XPatient/p"`, 1)),
