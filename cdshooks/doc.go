@@ -16,9 +16,10 @@ when a clinician opens a patient's record.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
-column; a value of the wrong type, with its path; a hook other than
-patient-view; a patient or Condition subject that is not the patient in
-context), 412 for a missing prefetch, 413 for a body over the limit
+column; a value of the wrong type, a key given twice or in the wrong
+case, or a Bundle entry without its resourceType, with its path; a hook
+other than patient-view; a patient or Condition subject that is not the
+patient in context), 412 for a missing or incomplete prefetch, 413 for a body over the limit
 ([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
 for another path, and 503 when no engine is loaded or the rules run out
 of time ([WithTimeout]).
