@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,6 +34,9 @@ const (
 var today = time.Date(2026, time.November, 24, 9, 30, 0, 0, time.UTC)
 
 func clock() time.Time { return today }
+
+// quiet is the option that keeps a test's service from logging.
+var quiet = cdshooks.WithLogger(slog.New(slog.DiscardHandler))
 
 var (
 	defaultOnce sync.Once
@@ -169,7 +173,7 @@ func TestServiceGolden(t *testing.T) {
 	for name, data := range sampleRequests(t) {
 		t.Run(name, func(t *testing.T) {
 			eng := engineFor(t, name)
-			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock))
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
 			rec := post(t, svc, data)
 			if rec.Code == http.StatusOK {
 				for _, p := range checkResponse(rec.Body.Bytes()) {

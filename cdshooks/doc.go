@@ -16,9 +16,10 @@ when a clinician opens a patient's record.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
-column; a value of the wrong type, with its path; a hook other than
-patient-view; a patient or Condition subject that is not the patient in
-context), 412 for a missing prefetch, 413 for a body over the limit
+column; a value of the wrong type, a key given twice or in the wrong
+case, or a Bundle entry without its resourceType, with its path; a hook
+other than patient-view; a patient or Condition subject that is not the
+patient in context), 412 for a missing or incomplete prefetch, 413 for a body over the limit
 ([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
 for another path, and 503 when no engine is loaded or the rules run out
 of time ([WithTimeout]).
@@ -41,11 +42,27 @@ of time ([WithTimeout]).
     counts as born on 31 December 1961. A patient under one year old has
     age 0, which a profile reads as unknown. A birth date in the future,
     or one that gives an age over 130, is a 400.
-  - A Condition counts when its clinicalStatus has the code active,
-    recurrence or relapse of
-    http://terminology.hl7.org/CodeSystem/condition-clinical, and its
-    verificationStatus is not refuted or entered-in-error. Others are
-    skipped.
+  - The JSON is read strictly: a key given twice in one object, anywhere
+    in the body, is a 400 (encoding/json would keep the last value, so a
+    second clinicalStatus could replace the first without a word), and
+    so is a key that differs only in case from one the service reads
+    ("ClinicalStatus", "Conditions"): JSON keys are case-sensitive.
+  - Every entry's resource has a resourceType: one that is missing, or
+    is not spelled as FHIR spells resource types ("condition"), is a 400
+    naming the path, since the resource could be a Condition. A Bundle
+    whose total is greater than the Conditions it holds (search mode
+    match) is a 412, like a next link.
+  - A Condition is skipped when its verificationStatus is refuted or
+    entered-in-error, or its clinicalStatus is inactive, remission or
+    resolved, each of its R4 code system
+    (http://terminology.hl7.org/CodeSystem/condition-ver-status,
+    http://terminology.hl7.org/CodeSystem/condition-clinical). It counts
+    when its clinicalStatus is active, recurrence or relapse. When its
+    status cannot be read (a clinicalStatus that is missing, has no
+    system, is of another system such as STU3's
+    http://hl7.org/fhir/condition-clinical, or has a code the system does
+    not define, or two that disagree; or the same of a verificationStatus),
+    it counts too: the service errs toward a referral, and reports it.
   - Each coding (system and code) of a counted Condition's code is looked
     up in the codes of the rule set's vocabulary (recommend.Term.Codes,
     written in rules/vocabulary.yaml): a code of a conditions term adds
@@ -60,16 +77,28 @@ of time ([WithTimeout]).
     data and stay unset, so the advice is what the rules give for the
     conditions, red flags and age alone.
 
-# Unknown codes
+# What the service could not use
 
 Codes of counted Conditions that no vocabulary term has are ignored for
-the advice, and reported in the response's extension object, which CDS
-Hooks reserves for this kind of use, under the key
-com.github.backrules.unknown-codes ([ExtensionUnknownCodes]): a list of
-codings (system, code, display) without repeats, in the order met. The
-extension is left out when every code was known. Codes are reported
-there rather than in a card, so that a clinician's screen is not filled
-with a card about data the service could not use.
+the advice. They, and the Conditions the service skipped or counted
+without reading their status, are reported in the response's extension
+object, which CDS Hooks reserves for this kind of use ([Extension]):
+
+  - com.github.backrules.unknown-codes ([ExtensionUnknownCodes]): a list
+    of codings (system, code, display) without repeats, in the order met;
+  - com.github.backrules.skipped-conditions
+    ([ExtensionSkippedConditions]): the Conditions left out, each with
+    its entry (the JSON path in the request), id, codes and reason;
+  - com.github.backrules.assumed-active-conditions
+    ([ExtensionAssumedActive]): the Conditions counted as active although
+    their status could not be read, in the same form.
+
+Each list is left out when empty, and the extension when all are. They
+are reported there rather than in a card, so that a clinician's screen
+is not filled with cards about data the service could not use. The
+skipped and assumed Conditions are also logged ([WithLogger]), on one
+line per call with the entry and reason of each (no ids or codes): a
+warning when any was assumed active.
 
 # Cards
 

@@ -53,7 +53,7 @@ func ExampleNewService() {
 	for _, c := range resp.Cards {
 		fmt.Printf("%-7s %s\n", c.Indicator, c.Summary)
 	}
-	fmt.Println("unknown:", resp.Extension[cdshooks.ExtensionUnknownCodes])
+	fmt.Println("unknown:", resp.Extension.UnknownCodes)
 	// Output:
 	// 200
 	// info    Key messages: Stop an exercise if it sends pain down your leg or brings on numbness, tingling or weakness.

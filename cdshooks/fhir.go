@@ -1,14 +1,18 @@
 package cdshooks
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -37,9 +41,32 @@ type Mapping struct {
 	// Unknown are the codes of active conditions that no vocabulary
 	// term has, without repeats, in the order met.
 	Unknown []Coding `json:"unknown_codes"`
-	// Skipped counts the Condition resources left out because they are
-	// not active, or are refuted or entered in error.
-	Skipped int `json:"skipped_conditions"`
+	// Skipped are the Condition resources left out of the profile, and
+	// why, in the order met: those that are not active (inactive,
+	// remission or resolved), refuted or entered in error, and those
+	// whose code has no coding to look up.
+	Skipped []ConditionNote `json:"skipped_conditions"`
+	// Assumed are the Condition resources counted as active although
+	// their status could not be read (a clinicalStatus missing, without a
+	// system, of another code system, or with a code that system does not
+	// have; a verificationStatus that cannot be read), and why, in the
+	// order met. Counting them errs toward a referral.
+	Assumed []ConditionNote `json:"assumed_active"`
+}
+
+// ConditionNote is a Condition of the conditions Bundle that the service
+// left out, or counted without being able to read its status.
+type ConditionNote struct {
+	// Entry is the JSON path of the Condition in the request, such as
+	// "prefetch.conditions.entry[2].resource".
+	Entry string `json:"entry"`
+	// ID is the Condition's id, if it has one.
+	ID string `json:"id,omitempty"`
+	// Codes are the codings of the Condition's code, as sent.
+	Codes []Coding `json:"codes,omitempty"`
+	// Reason says why the Condition was left out, or why its status
+	// could not be read.
+	Reason string `json:"reason"`
 }
 
 // The FHIR R4 resources, as far as the service reads them.
@@ -59,11 +86,15 @@ type (
 	}
 	fhirBundle struct {
 		ResourceType string `json:"resourceType"`
+		Total        *int   `json:"total"`
 		Link         []struct {
 			Relation string `json:"relation"`
 		} `json:"link"`
 		Entry []struct {
 			Resource json.RawMessage `json:"resource"`
+			Search   *struct {
+				Mode string `json:"mode"`
+			} `json:"search"`
 		} `json:"entry"`
 	}
 	fhirConcept struct {
@@ -71,6 +102,7 @@ type (
 	}
 	fhirCondition struct {
 		ResourceType       string       `json:"resourceType"`
+		ID                 string       `json:"id"`
 		ClinicalStatus     *fhirConcept `json:"clinicalStatus"`
 		VerificationStatus *fhirConcept `json:"verificationStatus"`
 		Code               *fhirConcept `json:"code"`
@@ -80,10 +112,13 @@ type (
 	}
 )
 
-// The code systems of Condition.clinicalStatus and verificationStatus.
+// The code systems of Condition.clinicalStatus and verificationStatus in
+// FHIR R4, and the ones FHIR STU3 used, which R4 replaced.
 const (
-	clinicalSystem     = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-	verificationSystem = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	clinicalSystem        = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	verificationSystem    = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	oldClinicalSystem     = "http://hl7.org/fhir/condition-clinical"
+	oldVerificationSystem = "http://hl7.org/fhir/condition-ver-status"
 )
 
 // term is a vocabulary term a code stands for.
@@ -100,30 +135,51 @@ type term struct {
 //     missing, or an OperationOutcome in its place, is a *RequestError
 //     matching ErrMissingPrefetch (412); JSON null, which CDS Hooks uses
 //     for "no data", means no birth date or no conditions;
+//   - the JSON is read strictly, as [DecodeRequest] reads the body: a key
+//     given twice in one object, or one that differs only in case from a
+//     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year;
 //   - the patient's gender gives the profile's sex when it is "female" or
 //     "male" and the vocabulary declares that value under sex; any other
 //     gender ("other", "unknown", none) leaves sex not stated;
-//   - each Condition in the conditions Bundle counts when its
-//     clinicalStatus is active, recurrence or relapse and its
-//     verificationStatus is not refuted or entered-in-error; each coding
-//     of its code that a vocabulary term of conditions or red_flags has
-//     adds that term; every other coding is listed in Mapping.Unknown;
-//   - a Bundle with a next link is only a page of the conditions, and one
-//     with an OperationOutcome entry of severity error or fatal says the
-//     search failed in part: both are a 412, since the service cannot
+//   - every entry's resource has a resourceType: one that is missing, or
+//     is not a resource type as FHIR spells them ("condition"), is a 400,
+//     since the entry could be a Condition; other resources are ignored;
+//   - a Condition is left out, and listed in Mapping.Skipped with why,
+//     when its verificationStatus is refuted or entered-in-error, or its
+//     clinicalStatus is inactive, remission or resolved, each of the R4
+//     code system; it counts when its clinicalStatus is active,
+//     recurrence or relapse; and when its status cannot be read (a
+//     clinicalStatus missing, without a system, of another system, such
+//     as STU3's http://hl7.org/fhir/condition-clinical, or with a code
+//     the system does not have; or the same of a verificationStatus), it
+//     counts too, erring toward a referral, and is listed in
+//     Mapping.Assumed with why;
+//   - each coding of a counted Condition's code that a vocabulary term of
+//     conditions or red_flags has adds that term; every other coding is
+//     listed in Mapping.Unknown; a counted Condition whose code has no
+//     coding with a code is listed in Mapping.Skipped;
+//   - a Bundle with a next link is only a page of the conditions, one whose
+//     total is greater than the Conditions it holds is missing some, and
+//     one with an OperationOutcome entry of severity error or fatal says
+//     the search failed in part: each is a 412, since the service cannot
 //     fetch the rest;
 //   - a patient or a Condition subject that is not the patient in context
 //     is a 400, and so is a value of the wrong type, naming its path.
 //
-// Other resources in the Bundle, and OperationOutcome entries that only
-// warn or inform, are ignored. Problems are *RequestError
-// values.
+// OperationOutcome entries that only warn or inform are ignored. Problems
+// are *RequestError values.
 func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mapping, error) {
 	if req == nil {
 		return nil, badRequest("", "no request")
+	}
+	if err := wrongCase(req.Context, "context", "patientId"); err != nil {
+		return nil, err
+	}
+	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions); err != nil {
+		return nil, err
 	}
 	pid, err := patientID(req)
 	if err != nil {
@@ -137,7 +193,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if !ok {
 		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active); without them it cannot tell a red flag from none")
 	}
-	m := &Mapping{Unknown: []Coding{}}
+	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
 	if m.Profile.Age, err = patientAge(rawPatient, pid, now); err != nil {
 		return nil, err
 	}
@@ -146,6 +202,21 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 		return nil, err
 	}
 	return m, nil
+}
+
+// wrongCase returns a 400 for a key of obj, found at path at, that is
+// one of names only when case is ignored: JSON keys are case-sensitive,
+// and the key the service reads would then seem to be missing.
+func wrongCase(obj map[string]json.RawMessage, at string, names ...string) error {
+	keys := slices.Sorted(maps.Keys(obj))
+	for _, name := range names {
+		for _, k := range keys {
+			if k != name && strings.EqualFold(k, name) {
+				return badRequest(at+"."+parse.PathKey(k), "wrong case: JSON keys are case-sensitive; write %s", quote(name))
+			}
+		}
+	}
+	return nil
 }
 
 // patientID returns context.patientId.
@@ -332,46 +403,67 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			return missingPrefetch(at, "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle")
 		}
 	}
-	var conds, flags []bool
-	conds = make([]bool, len(vocab.Conditions))
-	flags = make([]bool, len(vocab.RedFlags))
+	if b.Total != nil && *b.Total < 0 {
+		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
+	}
+	conds := make([]bool, len(vocab.Conditions))
+	flags := make([]bool, len(vocab.RedFlags))
 	seen := map[[2]string]bool{}
+	matches := 0 // the Conditions the search matched
 	for i, e := range b.Entry {
 		path := fmt.Sprintf("%s.entry[%d].resource", at, i)
 		if isNull(e.Resource) {
 			continue
 		}
 		var r fhirResource
-		if err := decodeAt(e.Resource, path, &r); err != nil {
+		if err := decodePart(e.Resource, path, &r); err != nil {
 			return err
 		}
-		if r.ResourceType == "OperationOutcome" {
+		switch r.ResourceType {
+		case "Condition":
+		case "OperationOutcome":
 			// The search's own outcome: a warning or a note is fine, but
 			// an error means the client could not fetch every condition.
 			if err := failedSearch(e.Resource, path); err != nil {
 				return err
 			}
 			continue
-		}
-		if r.ResourceType != "Condition" {
+		default:
+			if err := resourceType(r.ResourceType, path); err != nil {
+				return err
+			}
 			continue // an included resource
 		}
+		if e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome" {
+			matches++
+		}
 		var c fhirCondition
-		if err := decodeAt(e.Resource, path, &c); err != nil {
+		if err := decodePart(e.Resource, path, &c); err != nil {
 			return err
 		}
 		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {
 			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(c.Subject.Reference), pid)
 		}
-		if !active(c) {
-			m.Skipped++
+		note := ConditionNote{Entry: path, ID: c.ID}
+		if c.Code != nil {
+			note.Codes = c.Code.Coding
+		}
+		counts, doubt := status(c)
+		if !counts {
+			note.Reason = doubt
+			m.Skipped = append(m.Skipped, note)
 			continue
 		}
-		if c.Code == nil {
-			continue
+		if doubt != "" {
+			note.Reason = doubt + ": counted as active, erring toward a referral"
+			m.Assumed = append(m.Assumed, note)
 		}
-		for _, cd := range c.Code.Coding {
-			key := [2]string{cd.System, cd.Code}
+		coded := false
+		for _, cd := range note.Codes {
+			if cd.Code == "" {
+				continue
+			}
+			coded = true
 			if t, ok := idx.lookup(cd.System, cd.Code); ok {
 				if t.redFlag {
 					flags[t.index] = true
@@ -380,12 +472,20 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 				}
 				continue
 			}
-			if cd.Code == "" || seen[key] {
+			key := [2]string{cd.System, cd.Code}
+			if seen[key] {
 				continue
 			}
 			seen[key] = true
 			m.Unknown = append(m.Unknown, cd)
 		}
+		if !coded {
+			note.Reason = "its code has no coding with a code to look up in the vocabulary"
+			m.Skipped = append(m.Skipped, note)
+		}
+	}
+	if b.Total != nil && *b.Total > matches {
+		return missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle", *b.Total, matches)
 	}
 	for i, on := range conds {
 		if on {
@@ -400,13 +500,29 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	return nil
 }
 
+// resourceTypeName is how FHIR spells a resource type.
+var resourceTypeName = regexp.MustCompile(`^[A-Z][A-Za-z]*$`)
+
+// resourceType returns a 400 when rt, the resourceType of the entry's
+// resource at path, is missing or is not spelled as a FHIR resource type,
+// so that the resource could be a Condition; nil for another resource.
+func resourceType(rt, path string) error {
+	switch {
+	case rt == "":
+		return badRequest(path+".resourceType", "missing: every resource in the Bundle needs its resourceType, or the service cannot tell a Condition from another resource")
+	case strings.EqualFold(rt, "Condition") || strings.EqualFold(rt, "OperationOutcome") || !resourceTypeName.MatchString(rt):
+		return badRequest(path+".resourceType", "%s is not a FHIR resource type: resource types are case-sensitive and start with a capital letter, such as \"Condition\"", quote(rt))
+	}
+	return nil
+}
+
 // failedSearch returns a 412 when the OperationOutcome raw, found at
 // path in the conditions Bundle, has an issue of severity error or fatal:
 // the search did not return every condition, and a red flag may be among
 // those it missed.
 func failedSearch(raw json.RawMessage, path string) error {
 	var oo fhirOutcome
-	if err := decodeAt(raw, path, &oo); err != nil {
+	if err := decodePart(raw, path, &oo); err != nil {
 		return err
 	}
 	for _, is := range oo.Issue {
@@ -427,24 +543,95 @@ func refersTo(ref, pid string) bool {
 	return ref == want || strings.HasSuffix(ref, "/"+want)
 }
 
-// active reports whether a Condition counts: its clinical status is
-// active (or its kinds, recurrence and relapse), and its verification
-// status does not say it is refuted or entered in error.
-func active(c fhirCondition) bool {
-	if c.VerificationStatus != nil {
-		for _, cd := range c.VerificationStatus.Coding {
-			if cd.System == verificationSystem && (cd.Code == "refuted" || cd.Code == "entered-in-error") {
-				return false
-			}
+// status reports whether a Condition counts, and what about its status
+// could not be read: when it does not count, why not. A Condition does
+// not count when its verificationStatus is refuted or entered-in-error,
+// or its clinicalStatus inactive, remission or resolved, each of the R4
+// code system; it counts otherwise, and the status that could not be
+// read, if any, is the reason to report it.
+func status(c fhirCondition) (counts bool, why string) {
+	ver, verDoubt := statusCode(c.VerificationStatus, "verificationStatus", verificationSystem, oldVerificationSystem)
+	switch ver {
+	case "refuted", "entered-in-error":
+		return false, "verificationStatus is " + ver
+	case "unconfirmed", "provisional", "differential", "confirmed":
+		verDoubt = ""
+	}
+	if c.VerificationStatus == nil || len(c.VerificationStatus.Coding) == 0 {
+		verDoubt = "" // optional: a Condition without one is not in doubt
+	}
+	clin, clinDoubt := statusCode(c.ClinicalStatus, "clinicalStatus", clinicalSystem, oldClinicalSystem)
+	switch clin {
+	case "inactive", "remission", "resolved":
+		return false, "clinicalStatus is " + clin
+	case "active", "recurrence", "relapse":
+		clinDoubt = ""
+	}
+	switch {
+	case clinDoubt != "" && verDoubt != "":
+		return true, clinDoubt + "; " + verDoubt
+	case clinDoubt != "":
+		return true, clinDoubt
+	}
+	return true, verDoubt
+}
+
+// statusCode returns the code of system in the status concept cc, named
+// field, when it has exactly one; otherwise "" and why the status cannot
+// be read. A code of system that system does not define is returned with
+// that as the reason. older is the URL the code system had in FHIR STU3.
+func statusCode(cc *fhirConcept, field, system, older string) (string, string) {
+	if cc == nil || len(cc.Coding) == 0 {
+		return "", field + " is missing"
+	}
+	code, found := "", false
+	for _, cd := range cc.Coding {
+		if cd.System != system {
+			continue
 		}
-	}
-	if c.ClinicalStatus == nil {
-		return false
-	}
-	for _, cd := range c.ClinicalStatus.Coding {
-		if cd.System == clinicalSystem && (cd.Code == "active" || cd.Code == "recurrence" || cd.Code == "relapse") {
-			return true
+		if found && cd.Code != code {
+			return "", fmt.Sprintf("%s has two codes of %s, %s and %s", field, system, quote(code), quote(cd.Code))
 		}
+		code, found = cd.Code, true
 	}
-	return false
+	if found {
+		return code, fmt.Sprintf("%s %s is not a code of %s", field, quote(code), system)
+	}
+	cd := cc.Coding[0]
+	switch cd.System {
+	case "":
+		return "", fmt.Sprintf("%s %s has no system (R4 uses %s)", field, quote(cd.Code), system)
+	case older:
+		return "", fmt.Sprintf("%s %s is of %s, the code system of FHIR STU3 (R4 uses %s)", field, quote(cd.Code), older, system)
+	}
+	return "", fmt.Sprintf("%s %s is of %s, not of %s", field, quote(cd.Code), quote(cd.System), system)
+}
+
+// logConditions logs the Conditions of m that were skipped or counted
+// without their status read: one line, a warning when any was counted so,
+// with the entry and the reason of each (no ids or codes, which the
+// response carries).
+func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
+	if len(m.Skipped)+len(m.Assumed) == 0 {
+		return
+	}
+	level := slog.LevelInfo
+	if len(m.Assumed) > 0 {
+		level = slog.LevelWarn
+	}
+	notes := make([]string, 0, len(m.Assumed)+len(m.Skipped))
+	for _, n := range m.Assumed {
+		notes = append(notes, n.Entry+": "+n.Reason)
+	}
+	for _, n := range m.Skipped {
+		notes = append(notes, n.Entry+": skipped: "+n.Reason)
+	}
+	if len(hookInstance) > 64 {
+		hookInstance = hookInstance[:64]
+	}
+	log.LogAttrs(ctx, level, "conditions skipped or counted without their status",
+		slog.String("hook_instance", hookInstance),
+		slog.Int("assumed_active", len(m.Assumed)),
+		slog.Int("skipped", len(m.Skipped)),
+		slog.Any("conditions", notes))
 }

@@ -20,6 +20,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":{"resourceType":"Patient","birthDate":"1000"},"conditions":{"resourceType":"Bundle","entry":[{"resource":null},{"resource":{"resourceType":"Condition","code":{"coding":[{}]}}}]}}}`))
 	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":{"resourceType":"OperationOutcome"},"conditions":[]}}`))
+	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":null,"conditions":{"resourceType":"Bundle","total":2,"entry":[{"resource":{"resourceType":"Condition","clinicalStatus":{"coding":[{"system":"http://hl7.org/fhir/condition-clinical","code":"active"}]},"ClinicalStatus":{},"code":{"coding":[{"system":"http://snomed.info/sct","code":"23056005"}]}}},{"resource":{"resourceType":"condition","code":{}}}]}}}`))
+	f.Add([]byte(`{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"},"prefetch":{"patient":null,"conditions":{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Condition","verificationStatus":{"coding":[{"code":"refuted"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"23056005"},{"code":"x"}]},"code":null}}]}}}`))
 	f.Add([]byte("\xff"))
 	eng := defaultEngine(f)
 	vocab := eng.Vocabulary()

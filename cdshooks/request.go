@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // Request is a CDS Hooks service call, with the specification's field
@@ -96,9 +100,15 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // DecodeRequest reads a CDS Hooks request from JSON. It checks the JSON
 // and the fields every hook has: hook and hookInstance, non-empty
 // strings, and context, an object. Fields it does not know are ignored,
-// as CDS Hooks allows. A problem is a *RequestError matching
-// ErrInvalidRequest that names the field, or the line and column of a
-// syntax error.
+// as CDS Hooks allows, but the JSON is read strictly: a key given twice
+// in the request, its context or its prefetch object is an error
+// (encoding/json would keep the last value, so a second "conditions"
+// could silently replace the first), and so is a key that differs only in
+// case from a field of the request ("Prefetch" is not "prefetch": CDS
+// Hooks and FHIR JSON are case-sensitive). [MapRequest] reads the
+// prefetch data as strictly. A problem is a *RequestError matching
+// ErrInvalidRequest that names the field, and the line and column of a
+// syntax error or a key at fault.
 func DecodeRequest(data []byte) (*Request, error) {
 	if !utf8.Valid(data) {
 		return nil, badRequest("", "the body is not valid UTF-8 JSON")
@@ -107,8 +117,9 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, badRequest("", "the body is empty: send a CDS Hooks request as JSON")
 	}
 	var req Request
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, jsonError(data, "", err)
+	// The prefetch values are read, and checked, by MapRequest.
+	if err := decodePart(data, "", &req); err != nil {
+		return nil, err
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
@@ -204,12 +215,169 @@ func position(data []byte, off int) (line, col int) {
 	return line, max(col, 1)
 }
 
-// decodeAt decodes the JSON value raw, found at path, into v.
+// decodeAt decodes the JSON value raw, found at path ("" for the body),
+// into v, strictly: see checkKeys.
 func decodeAt(raw json.RawMessage, path string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return jsonError(raw, path, err)
 	}
+	return checkKeys(raw, path, reflect.TypeOf(v), true)
+}
+
+// decodePart decodes raw, a part of a value that decodeAt has read, as
+// decodeAt does, but checks only the keys of v's own fields: the repeated
+// keys of the parts v does not describe are checked already.
+func decodePart(raw json.RawMessage, path string, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return jsonError(raw, path, err)
+	}
+	return checkKeys(raw, path, reflect.TypeOf(v), false)
+}
+
+// checkKeys walks the JSON value data, found at path at ("" for the
+// body), which json.Unmarshal has read into a value of type t without an
+// error, and refuses what encoding/json lets through but JSON read as
+// data must not: a key given twice in one object, anywhere in the value
+// (encoding/json keeps the last one), and a key that matches a field of
+// t only when case is ignored (encoding/json would read it as the field).
+// Values that t does not describe, such as a json.RawMessage, are checked
+// for repeated keys only, and only when whole is true. The error is a
+// *RequestError naming the key's path, with its line and column when at
+// is "".
+func checkKeys(data []byte, at string, t reflect.Type, whole bool) error {
+	k := &keyChecker{data: data, body: at == "", whole: whole, dec: json.NewDecoder(bytes.NewReader(data))}
+	k.dec.UseNumber()
+	return k.value(t, at)
+}
+
+// keyChecker is the state of checkKeys.
+type keyChecker struct {
+	data  []byte
+	body  bool
+	whole bool // check the values t does not describe too
+	dec   *json.Decoder
+}
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+func (k *keyChecker) value(t reflect.Type, at string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == rawMessageType {
+		t = nil
+	}
+	if t == nil && !k.whole {
+		var skip json.RawMessage
+		if err := k.dec.Decode(&skip); err != nil {
+			return jsonError(k.data, at, err)
+		}
+		return nil
+	}
+	tok, err := k.dec.Token()
+	if err != nil {
+		return jsonError(k.data, at, err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		var fields []jsonField
+		var elem reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = fieldsOf(t)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
+		seen := map[string]bool{}
+		for k.dec.More() {
+			// Only blanks and a comma stand between the decoder and the key.
+			start := int(k.dec.InputOffset())
+			start += bytes.IndexByte(k.data[start:], '"')
+			tok, err := k.dec.Token()
+			if err != nil {
+				return jsonError(k.data, at, err)
+			}
+			key, _ := tok.(string)
+			kat := parse.PathKey(key)
+			if at != "" {
+				kat = at + "." + kat
+			}
+			if seen[key] {
+				return k.fail(kat, start, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant")
+			}
+			seen[key] = true
+			vt := elem
+			for _, f := range fields {
+				if f.name == key {
+					vt = f.typ
+					break
+				}
+				if strings.EqualFold(f.name, key) {
+					return k.fail(kat, start, "wrong case: JSON keys are case-sensitive; write %s", quote(f.name))
+				}
+			}
+			if err := k.value(vt, kat); err != nil {
+				return err
+			}
+		}
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; k.dec.More(); i++ {
+			if err := k.value(elem, at+"["+strconv.Itoa(i)+"]"); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil
+	}
+	if _, err := k.dec.Token(); err != nil { // the closing } or ]
+		return jsonError(k.data, at, err)
+	}
 	return nil
+}
+
+// fail returns the 400 for the key at path kat, which starts at byte
+// start of the data; in the body, with the key's line and column.
+func (k *keyChecker) fail(kat string, start int, format string, args ...any) error {
+	e := badRequest(kat, format, args...)
+	if k.body {
+		e.Line, e.Column = position(k.data, start+1)
+	}
+	return e
+}
+
+// jsonField is a field of a struct as encoding/json names it.
+type jsonField struct {
+	name string
+	typ  reflect.Type
+}
+
+var fieldCache sync.Map // reflect.Type → []jsonField
+
+// fieldsOf returns the JSON fields of the struct type t.
+func fieldsOf(t reflect.Type) []jsonField {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]jsonField)
+	}
+	var fs []jsonField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		fs = append(fs, jsonField{name, f.Type})
+	}
+	fieldCache.Store(t, fs)
+	return fs
 }
 
 // quote quotes s for a message, cut short after 64 bytes.

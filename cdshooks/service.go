@@ -24,15 +24,38 @@ const DefaultMaxBodyBytes = 1 << 20
 // of the codes of active conditions that the vocabulary does not know.
 const ExtensionUnknownCodes = "com.github.backrules.unknown-codes"
 
+// ExtensionSkippedConditions is the key, in the response's extension
+// object, of the Conditions the service left out, and why.
+const ExtensionSkippedConditions = "com.github.backrules.skipped-conditions"
+
+// ExtensionAssumedActive is the key, in the response's extension object,
+// of the Conditions the service counted as active although it could not
+// read their status, and why.
+const ExtensionAssumedActive = "com.github.backrules.assumed-active-conditions"
+
 // Response is the body of a successful service call.
 type Response struct {
 	// Cards are the cards, never nil: an empty list when there is no
 	// advice.
 	Cards []Card `json:"cards"`
-	// Extension reports what the service could not use: the codes it
-	// does not know, under ExtensionUnknownCodes. It is omitted when
-	// there is nothing to report.
-	Extension map[string][]Coding `json:"extension,omitempty"`
+	// Extension reports what the service could not use, or used with
+	// doubt. It is omitted when there is nothing to report.
+	Extension *Extension `json:"extension,omitempty"`
+}
+
+// Extension is the response's extension object. Each list is omitted
+// when empty.
+type Extension struct {
+	// UnknownCodes, under ExtensionUnknownCodes, are the codes of counted
+	// Conditions that the vocabulary does not know (Mapping.Unknown).
+	UnknownCodes []Coding `json:"com.github.backrules.unknown-codes,omitempty"`
+	// SkippedConditions, under ExtensionSkippedConditions, are the
+	// Conditions left out, and why (Mapping.Skipped).
+	SkippedConditions []ConditionNote `json:"com.github.backrules.skipped-conditions,omitempty"`
+	// AssumedActive, under ExtensionAssumedActive, are the Conditions
+	// counted as active although their status could not be read, and
+	// why (Mapping.Assumed).
+	AssumedActive []ConditionNote `json:"com.github.backrules.assumed-active-conditions,omitempty"`
 }
 
 // Discovery is the body of GET /cds-services.
@@ -101,9 +124,11 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithLogger sets the logger of the service's errors: a rule that failed
-// to evaluate is logged with its id, file and line, never with the
-// patient's data. The default is slog.Default(); a nil logger keeps it.
+// WithLogger sets the logger of the service's errors and notes: a rule
+// that failed to evaluate is logged with its id, file and line, and the
+// Conditions it skipped or counted without reading their status with why,
+// never with the patient's data. The default is slog.Default(); a nil
+// logger keeps it.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Service) {
 		if l != nil {
@@ -229,6 +254,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	logConditions(ctx, s.log, req.HookInstance, m)
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
@@ -266,8 +292,8 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	if resp.Cards == nil {
 		resp.Cards = []Card{}
 	}
-	if len(m.Unknown) > 0 {
-		resp.Extension = map[string][]Coding{ExtensionUnknownCodes: m.Unknown}
+	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed) > 0 {
+		resp.Extension = &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed}
 	}
 	httpjson.Write(w, http.StatusOK, resp)
 }
