@@ -504,7 +504,7 @@ func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
     when: "` + tt.when + `"
     recommend: [walking]
     because: Test.
-    cite: [{source: nice-ng59, locator: Recommendation 1.2.1, claim: Test.}]
+    cite: [{source: nice-ng59, locator: Recommendation 1.1.1, claim: Test.}]
 `)}
 			_, err = recommend.Load(fsys)
 			var le *recommend.LoadError

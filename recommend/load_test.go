@@ -247,7 +247,7 @@ func TestViews(t *testing.T) {
 		ID: "saddle-refer", When: "'saddle_numbness' in profile.red_flags", Because: "Saddle numbness needs an emergency check.",
 		File: "rules.yaml", Line: 8, Effects: []recommend.Effect{},
 		Referral:  &recommend.RuleReferral{Urgency: recommend.Emergency, Message: "Get help now.", Withhold: true},
-		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.")},
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.").WithPosition(recommend.PositionBackground)},
 	}}
 	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)

@@ -24,6 +24,7 @@ cases:
       not_recommended: [knee_to_chest]
       avoided: [knee_to_chest]
       conflicts: [childs_pose]
+      cautioned: [hamstring_stretch]
       needs_equipment: [inversion_table]
       min_urgency: urgent
       no_referral: true
@@ -39,9 +40,9 @@ cases:
 		{Name: "first", File: "cases.yaml", Line: 3,
 			Profile: recommend.Profile{Conditions: []string{"disc_herniation"}, PainLevel: 7},
 			Expect: casefile.Expect{Recommended: []string{"towel_stretch"}, NotRecommended: []string{"knee_to_chest"},
-				Avoided: []string{"knee_to_chest"}, Conflicts: []string{"childs_pose"}, NeedsEquipment: []string{"inversion_table"},
-				MinUrgency: recommend.Urgent, NoReferral: true, Withheld: &yes}},
-		{Name: "second", File: "cases.yaml", Line: 14},
+				Avoided: []string{"knee_to_chest"}, Conflicts: []string{"childs_pose"}, Cautioned: []string{"hamstring_stretch"},
+				NeedsEquipment: []string{"inversion_table"}, MinUrgency: recommend.Urgent, NoReferral: true, Withheld: &yes}},
+		{Name: "second", File: "cases.yaml", Line: 15},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Parse mismatch (-want +got):\n%s", diff)
@@ -109,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 			want: `cases.yaml:4:5: unknown key "expects" in a case: the keys are name, profile and expect`},
 		{name: "unknown expectation",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {recomended: []}\n",
-			want: `cases.yaml:4:14: unknown key "recomended" in expect: the keys are recommended, not_recommended, avoided, conflicts, needs_equipment, min_urgency, no_referral, withheld, plan, messages`},
+			want: `cases.yaml:4:14: unknown key "recomended" in expect: the keys are recommended, not_recommended, avoided, conflicts, cautioned, needs_equipment, min_urgency, no_referral, withheld, plan, messages`},
 		{name: "bad urgency",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {min_urgency: soon}\n",
 			want: `cases.yaml:4:27: min_urgency "soon" must be emergency, urgent or routine`},

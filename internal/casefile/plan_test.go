@@ -111,3 +111,35 @@ func TestObservePlanAndMessages(t *testing.T) {
 		t.Errorf("an empty plan and no messages do not meet plan: [] and messages: [] (-want +got):\n%s", diff)
 	}
 }
+
+// TestObserveCautioned checks that a cautioned expectation holds only for
+// a recommended movement that carries a caution.
+func TestObserveCautioned(t *testing.T) {
+	res := &recommend.Result{
+		Recommended: []recommend.Item{
+			{Movement: "hamstring_stretch", Cautions: []recommend.Note{{Text: "Keep it gentle."}}},
+			{Movement: "walking"},
+		},
+		Avoided: []recommend.Item{{Movement: "knee_to_chest", Cautions: []recommend.Note{{Text: "x"}}}},
+	}
+	tests := []struct {
+		name string
+		want []string
+		meet bool
+	}{
+		{"recommended with a caution", []string{"hamstring_stretch"}, true},
+		{"recommended without a caution", []string{"walking"}, false},
+		{"avoided, not recommended", []string{"knee_to_chest"}, false},
+		{"not in the result", []string{"plank"}, false},
+		{"one of two fails", []string{"hamstring_stretch", "walking"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := casefile.Expect{Cautioned: tt.want}
+			diff := cmp.Diff(want, casefile.Observe(want, res))
+			if (diff == "") != tt.meet {
+				t.Errorf("meets = %v, want %v; diff (-want +got):\n%s", diff == "", tt.meet, diff)
+			}
+		})
+	}
+}
