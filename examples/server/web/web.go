@@ -347,6 +347,9 @@ func unknownFields(r *http.Request) []problem {
 	for _, f := range listFields {
 		names = append(names, f.name)
 	}
+	for _, f := range choiceFields {
+		names = append(names, f.name)
+	}
 	for _, f := range numberFields {
 		names = append(names, f.name)
 	}

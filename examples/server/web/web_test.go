@@ -736,3 +736,33 @@ func TestClaimsAreParaphrased(t *testing.T) {
 		t.Fatal("no claims on the page")
 	}
 }
+
+// TestRenderedFieldsAccepted checks that every field the form renders is
+// one the page reads: a post of each name the form shows, with an empty
+// value, never meets "This form has no field". It guards the list of
+// known fields against a field added to the form alone.
+func TestRenderedFieldsAccepted(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<(?:input|select|textarea)[^>]*\sname="([^"]+)"`).FindAllStringSubmatch(rec.Body.String(), -1) {
+		names[m[1]] = true
+	}
+	for _, want := range []string{"conditions", "red_flags", "sex", "episode", "pain_level", "pregnancy_week"} {
+		if !names[want] {
+			t.Errorf("the form has no field %q", want)
+		}
+	}
+	for name := range names {
+		t.Run(name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(url.Values{name: {""}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if strings.Contains(rec.Body.String(), "This form has no field") {
+				t.Errorf("the page refuses the field %q that its own form renders", name)
+			}
+		})
+	}
+}
