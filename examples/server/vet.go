@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/backrules/backrules/internal/words"
@@ -114,8 +117,74 @@ func vet(ctx context.Context, old, eng *recommend.Engine) *refusal {
 }
 
 // analyze runs eng.Analyze and refuses a rule set it fails, as
-// rulecheck -analyze does.
+// rulecheck -analyze does. A rule set whose content the process has
+// already seen pass is not analysed again (see analysisKey).
 func analyze(ctx context.Context, eng *recommend.Engine) *refusal {
+	key, keyed := analysisKey(eng)
+	if keyed && passed.has(key) {
+		return nil
+	}
+	r := runAnalysis(ctx, eng)
+	if r == nil && keyed {
+		passed.add(key)
+	}
+	return r
+}
+
+// analysisKey returns a digest of everything the analysis reads: the
+// engine's rules (conditions, effects, referrals, citations), vocabulary,
+// movements, sources and floors, through its exported views. Two rule
+// sets with the same key analyse the same, whatever their files' bytes
+// elsewhere (a new version line, comments, spacing), so a reload that
+// changes only those is not analysed twice. ok is false if the views
+// cannot be encoded, and the rule set is then always analysed.
+func analysisKey(eng *recommend.Engine) (key [sha256.Size]byte, ok bool) {
+	b, err := json.Marshal(struct {
+		Rules      []recommend.Rule
+		Vocabulary recommend.Vocabulary
+		Movements  []recommend.Movement
+		Sources    []recommend.Source
+		Floors     []recommend.Floor
+	}{eng.Rules(), eng.Vocabulary(), eng.Movements(), eng.Sources(), eng.Floors()})
+	if err != nil {
+		return key, false
+	}
+	return sha256.Sum256(b), true
+}
+
+// passed remembers the analysis keys of rule sets that passed, the most
+// recent maxPassed of them, for the life of the process.
+var passed analysisMemo
+
+const maxPassed = 16
+
+type analysisMemo struct {
+	mu   sync.Mutex
+	keys [][sha256.Size]byte
+}
+
+func (m *analysisMemo) has(k [sha256.Size]byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *analysisMemo) add(k [sha256.Size]byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.keys) == maxPassed {
+		m.keys = m.keys[1:]
+	}
+	m.keys = append(m.keys, k)
+}
+
+// runAnalysis is analyze without the memory of rule sets that passed.
+func runAnalysis(ctx context.Context, eng *recommend.Engine) *refusal {
 	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
 	defer cancel()
 	a, err := eng.Analyze(ctx)
