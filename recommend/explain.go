@@ -22,6 +22,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
@@ -495,7 +496,7 @@ func (x *explainer) clauses(r *rule, matched bool) []ClauseExplanation {
 		return whole
 	}
 	na := r.ast.NativeRep()
-	w := &explainWalker{x: x, src: []rune(r.when), info: na.SourceInfo(), state: det.State()}
+	w := &explainWalker{x: x, src: celast.NewSource(na, r.when), state: det.State()}
 	root := na.Expr()
 	if v, ok := w.value(root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
@@ -511,8 +512,7 @@ func (x *explainer) clauses(r *rule, matched bool) []ClauseExplanation {
 // explainWalker walks a checked condition with its evaluation state.
 type explainWalker struct {
 	x     *explainer
-	src   []rune
-	info  *ast.SourceInfo
+	src   celast.Source
 	state interpreter.EvalState
 }
 
@@ -597,48 +597,24 @@ func (w *explainWalker) leaf(e ast.Expr) (ClauseExplanation, bool) {
 			return c, true
 		}
 		if call.FunctionName() == operators.In && len(args) == 2 {
-			id, ok := explainString(args[0])
-			fi := explainListField(args[1])
+			id, ok := celast.String(args[0])
+			name, _ := celast.Field(args[1])
+			fi := listFieldIndex(name)
 			if !ok || fi < 0 {
 				return ClauseExplanation{}, false
 			}
 			w.listClause(&c, fi, []string{id})
 			return c, true
 		}
-		if len(args) == 2 {
-			if c, ok := w.comparison(c, call.FunctionName(), args[0], args[1]); ok {
-				return c, true
-			}
+		if c, ok := w.comparison(c, e); ok {
+			return c, true
 		}
 	case ast.ComprehensionKind:
-		// profile.F.exists(v, v in ['a', 'b']), as the exists macro
-		// expands it: a loop over profile.F whose step is
-		// accu || (v in [...]).
-		comp := e.AsComprehension()
-		fi := explainListField(comp.IterRange())
-		step := comp.LoopStep()
-		if fi < 0 || step.Kind() != ast.CallKind || step.AsCall().FunctionName() != operators.LogicalOr {
+		// profile.F.exists(v, v in ['a', 'b']).
+		name, ids, ok := celast.ExistsIn(e)
+		fi := listFieldIndex(name)
+		if !ok || fi < 0 {
 			return ClauseExplanation{}, false
-		}
-		sargs := step.AsCall().Args()
-		if len(sargs) != 2 || sargs[0].Kind() != ast.IdentKind || sargs[0].AsIdent() != comp.AccuVar() {
-			return ClauseExplanation{}, false
-		}
-		pred := sargs[1]
-		if pred.Kind() != ast.CallKind || pred.AsCall().FunctionName() != operators.In {
-			return ClauseExplanation{}, false
-		}
-		pargs := pred.AsCall().Args()
-		if len(pargs) != 2 || pargs[0].Kind() != ast.IdentKind || pargs[0].AsIdent() != comp.IterVar() || pargs[1].Kind() != ast.ListKind {
-			return ClauseExplanation{}, false
-		}
-		var ids []string
-		for _, el := range pargs[1].AsList().Elements() {
-			id, ok := explainString(el)
-			if !ok {
-				return ClauseExplanation{}, false
-			}
-			ids = append(ids, id)
 		}
 		w.listClause(&c, fi, ids)
 		return c, true
@@ -701,26 +677,23 @@ func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.
 		return ClauseExplanation{}, false
 	}
 	field, other := args[0], args[1]
-	ci := explainChoiceField(field)
+	ci := choiceFieldOf(field)
 	if ci < 0 && fn != operators.In {
 		field, other = args[1], args[0]
-		ci = explainChoiceField(field)
+		ci = choiceFieldOf(field)
 	}
 	if ci < 0 {
 		return ClauseExplanation{}, false
 	}
 	var ids []string
 	switch {
-	case fn == operators.In && other.Kind() == ast.ListKind:
-		for _, el := range other.AsList().Elements() {
-			id, ok := explainString(el)
-			if !ok {
-				return ClauseExplanation{}, false
-			}
-			ids = append(ids, id)
+	case fn == operators.In:
+		var ok bool
+		if ids, ok = celast.Strings(other); !ok {
+			return ClauseExplanation{}, false
 		}
 	case fn == operators.Equals || fn == operators.NotEquals:
-		id, ok := explainString(other)
+		id, ok := celast.String(other)
 		if !ok {
 			return ClauseExplanation{}, false
 		}
@@ -764,16 +737,6 @@ func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.
 	return c, true
 }
 
-// explainChoiceField returns the index in choiceFields of the field e
-// reads, profile.C, or -1.
-func explainChoiceField(e ast.Expr) int {
-	name, ok := explainProfileField(e)
-	if !ok {
-		return -1
-	}
-	return choiceFieldIndex(name)
-}
-
 // explainNumberPhrases say what the profile's number fields hold, in
 // sentences, with %s for the number.
 var explainNumberPhrases = map[string]string{
@@ -786,23 +749,14 @@ var explainNumberPhrases = map[string]string{
 
 // comparison explains a profile number compared with a number literal,
 // on either side: "your pain level is 3; the rule needs 7 or more".
-func (w *explainWalker) comparison(c ClauseExplanation, fn string, a, b ast.Expr) (ClauseExplanation, bool) {
-	flip := map[string]string{
-		operators.Less: operators.Greater, operators.LessEquals: operators.GreaterEquals,
-		operators.Greater: operators.Less, operators.GreaterEquals: operators.LessEquals,
-		operators.Equals: operators.Equals, operators.NotEquals: operators.NotEquals,
-	}
-	if _, ok := flip[fn]; !ok {
+func (w *explainWalker) comparison(c ClauseExplanation, e ast.Expr) (ClauseExplanation, bool) {
+	cmp, ok := celast.Compare(e)
+	if !ok {
 		return ClauseExplanation{}, false
 	}
-	side, lit := a, b
-	if lit.Kind() != ast.LiteralKind {
-		side, lit, fn = b, a, flip[fn]
-	}
-	if lit.Kind() != ast.LiteralKind {
-		return ClauseExplanation{}, false
-	}
-	fi := explainNumberField(side)
+	fn, side, lit := cmp.Op, cmp.Side, cmp.Literal
+	name, _ := celast.Field(side)
+	fi := numberFieldIndex(name)
 	var n string
 	switch l := lit.AsLiteral().(type) {
 	case types.Int:
@@ -870,139 +824,8 @@ func (w *explainWalker) generic(e ast.Expr) ClauseExplanation {
 	return c
 }
 
-// text returns the source of e, on one line. The AST records a range for
-// each node (for a call, its operator); e spans the ranges of all its
-// nodes, extended past a field name at its end and to the brackets it
-// leaves open.
-func (w *explainWalker) text(e ast.Expr) string {
-	start, stop := -1, -1
-	ast.PreOrderVisit(e, ast.NewExprVisitor(func(n ast.Expr) {
-		r, ok := w.info.GetOffsetRange(n.ID())
-		if !ok || r.Start >= r.Stop {
-			return
-		}
-		if start < 0 || int(r.Start) < start {
-			start = int(r.Start)
-		}
-		if int(r.Stop) > stop {
-			stop = int(r.Stop)
-		}
-	}))
-	if start < 0 || stop > len(w.src) || start >= stop {
-		return ""
-	}
-	end := stop
-	for end < len(w.src) && (w.src[end] == '_' || unicode.IsLetter(w.src[end]) || unicode.IsDigit(w.src[end])) {
-		end++
-	}
-	// Close the brackets the span leaves open.
-	var open []rune
-	var quote rune
-	closing := map[rune]rune{'(': ')', '[': ']', '{': '}'}
-	for i := start; i < len(w.src); i++ {
-		ch := w.src[i]
-		if i >= end && len(open) == 0 && quote == 0 {
-			break
-		}
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case closing[ch] != 0:
-			open = append(open, closing[ch])
-		case len(open) > 0 && ch == open[len(open)-1]:
-			open = open[:len(open)-1]
-		}
-		end = max(end, i+1)
-	}
-	end = min(end, len(w.src))
-	// Take in the name of a function the span calls: size(...).
-	for start > 0 && (w.src[start-1] == '_' || unicode.IsLetter(w.src[start-1]) || unicode.IsDigit(w.src[start-1])) {
-		start--
-	}
-	// Open the brackets the span closes without opening, such as the
-	// parenthesis around (a ? 1 : 0) + b.
-	unopened, depth := 0, 0
-	quote = 0
-	for i := start; i < end; i++ {
-		ch := w.src[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case closing[ch] != 0:
-			depth++
-		case ch == ')' || ch == ']' || ch == '}':
-			if depth > 0 {
-				depth--
-			} else {
-				unopened++
-			}
-		}
-	}
-	for unopened > 0 && start > 0 {
-		start--
-		if closing[w.src[start]] != 0 {
-			unopened--
-		}
-	}
-	return explainOneLine(string(w.src[start:end]))
-}
-
-// explainString returns the string of a string literal.
-func explainString(e ast.Expr) (string, bool) {
-	if e.Kind() != ast.LiteralKind {
-		return "", false
-	}
-	s, ok := e.AsLiteral().(types.String)
-	return string(s), ok
-}
-
-// explainListField returns the list field index of profile.F, or -1.
-func explainListField(e ast.Expr) int {
-	name, ok := explainProfileField(e)
-	if !ok {
-		return -1
-	}
-	return listFieldIndex(name)
-}
-
-// explainNumberField returns the number field index of profile.F, or -1.
-func explainNumberField(e ast.Expr) int {
-	name, ok := explainProfileField(e)
-	if !ok {
-		return -1
-	}
-	for i, f := range numberFields {
-		if f.name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// explainProfileField returns F for the expression profile.F.
-func explainProfileField(e ast.Expr) (string, bool) {
-	if e.Kind() != ast.SelectKind {
-		return "", false
-	}
-	sel := e.AsSelect()
-	op := sel.Operand()
-	if sel.IsTestOnly() || op.Kind() != ast.IdentKind || op.AsIdent() != "profile" {
-		return "", false
-	}
-	return sel.FieldName(), true
-}
+// text returns the source of e, on one line, as every clause is shown.
+func (w *explainWalker) text(e ast.Expr) string { return w.src.Text(e) }
 
 // explainOneLine puts s on one line, with single spaces.
 func explainOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
