@@ -115,4 +115,3 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 	}
 	return cov, nil
 }
-
