@@ -51,8 +51,8 @@ func (s Source) Text(e ast.Expr) string { return s.Clause(e).Text }
 // Clauses returns the clauses of the condition that coverage tracks:
 // every sub-expression of type bool that is not a literal, outside the
 // bodies of comprehensions (whose evaluation state holds only the last
-// iteration), in the order of the text, an outer expression before an
-// inner one that starts at the same place.
+// iteration), in the order of the text; clauses that start at the same
+// place keep the order of cel-go's MatchDescendants, inner first.
 func (s Source) Clauses() []Clause {
 	var out []Clause
 	root := ast.NavigateAST(s.a)
