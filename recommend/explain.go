@@ -17,8 +17,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -166,6 +168,95 @@ type ClauseExplanation struct {
 	Values []string `json:"values"`
 }
 
+// Explainer answers why, for one profile: why each movement has its
+// outcome, and why each referral rule matched or not. It is made from one
+// evaluation of every rule, the same as Recommend's, so its answers agree
+// with the Result it holds, and any number of questions cost no further
+// evaluation: the conditions of the rules an answer needs are run again,
+// once each, with their evaluation state tracked, by programs built when
+// the rules loaded. Make one with Engine.NewExplainer.
+//
+// An Explainer is safe for concurrent use. The explanations it returns
+// share nothing with one another or with the Explainer.
+type Explainer struct {
+	e   *Engine
+	p   *Profile
+	act *activation
+	d   *decisions
+	res *Result
+
+	mu sync.Mutex
+	// rules holds each rule's explanation once made, without its
+	// effects or fold; made marks which are.
+	rules []RuleExplanation
+	made  []bool
+}
+
+// NewExplainer evaluates every rule for profile p, as Recommend does, and
+// returns an Explainer of the outcome. It checks p (an invalid profile is
+// a *ProfileError) and fails as Recommend fails: when a rule fails, or ctx
+// is done, before every rule has run, it returns a nil *Explainer and a
+// *PartialError whose Result holds the referrals. A nil ctx or a nil
+// *Engine is an error.
+func (e *Engine) NewExplainer(ctx context.Context, p Profile) (*Explainer, error) {
+	return e.newExplainer(ctx, p, nil)
+}
+
+// newExplainer checks the inputs as Recommend does, with check run before
+// the profile, and returns the Explainer of p's decision record, or a
+// *PartialError as Recommend does.
+func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error) (*Explainer, error) {
+	switch {
+	case e == nil:
+		return nil, errNilEngine
+	case ctx == nil:
+		return nil, errNilExplainContext
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.Validate(p); err != nil {
+		if cerr := ctxDone(ctx); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
+	}
+	d := e.newDecisions()
+	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
+		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
+	}
+	e.resolveInto(d, &p)
+	return &Explainer{
+		e: e, p: &p, act: &activation{v: profileVal{newCELProfile(&p)}},
+		d: d, res: e.build(d),
+		rules: make([]RuleExplanation, len(e.rules)), made: make([]bool, len(e.rules)),
+	}, nil
+}
+
+var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
+
+// Result returns the Result of the evaluation the Explainer explains: the
+// Result Recommend gives for the profile. Every call returns the same
+// Result: treat it as read-only.
+func (x *Explainer) Result() *Result { return x.res }
+
+// movementIndex returns the index of movement id, or an error matching
+// ErrUnknownMovement, with a did-you-mean.
+func (e *Engine) movementIndex(id string) (int, error) {
+	for i := range e.movements {
+		if e.movements[i].id == id {
+			return i, nil
+		}
+	}
+	ids := make([]string, len(e.movements))
+	for i, m := range e.movements {
+		ids[i] = m.id
+	}
+	return -1, &explainError{fmt.Errorf("explain: %w %q%s", ErrUnknownMovement, id, words.DidYouMean(id, ids))}
+}
+
 // Explain says why the movement with id movement has its outcome for
 // profile p: the outcome, each rule that names the movement (directly, by
 // tag or by kind) with whether it matched and why, and each rule's reason
@@ -180,67 +271,69 @@ type ClauseExplanation struct {
 // holds the referrals. It then runs the conditions of the rules it
 // explains again with their evaluation state tracked: explaining costs
 // more than recommending, and only Explain pays for it. A nil ctx or a nil
-// *Engine is an error.
+// *Engine is an error. To explain several movements of one profile, make
+// one Explainer (NewExplainer) and ask it each.
 func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Explanation, error) {
-	mi := -1
-	if e != nil {
-		for i := range e.movements {
-			if e.movements[i].id == movement {
-				mi = i
-				break
-			}
-		}
-	}
-	d, res, err := e.explainSetup(ctx, p, func() error {
-		if mi >= 0 {
-			return nil
-		}
-		ids := make([]string, len(e.movements))
-		for i, m := range e.movements {
-			ids[i] = m.id
-		}
-		return &explainError{fmt.Errorf("explain: %w %q%s", ErrUnknownMovement, movement, words.DidYouMean(movement, ids))}
+	x, err := e.newExplainer(ctx, p, func() error {
+		_, err := e.movementIndex(movement)
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return x.Explain(ctx, movement)
+}
+
+// Explain says why the movement with id movement has its outcome for the
+// Explainer's profile, as Engine.Explain does, from the Explainer's
+// evaluation. An unknown id is an error matching ErrUnknownMovement. ctx
+// bounds the conditions run again with their state tracked; when it is
+// done, a rule's clauses are its whole condition. A nil ctx is an error.
+func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation, error) {
+	if ctx == nil {
+		return nil, errNilExplainContext
+	}
+	e, d := x.e, x.d
+	mi, err := e.movementIndex(movement)
 	if err != nil {
 		return nil, err
 	}
 	m := &e.movements[mi]
 	dm := &d.movements[mi]
-	x := &Explanation{
+	ex := &Explanation{
 		Movement: m.id, Name: m.name, Kind: m.kind,
 		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []RuleExplanation{},
 		RuleSet: e.ruleSet,
 	}
 	switch dm.outcome {
 	case outcomeRecommended:
-		x.Outcome = OutcomeRecommended
+		ex.Outcome = OutcomeRecommended
 		for _, ri := range dm.by[effectCaution] {
-			x.Cautions = append(x.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
+			ex.Cautions = append(ex.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
 		}
-		for i, s := range res.Plan {
+		for i, s := range x.res.Plan {
 			if s.Movement == m.id {
-				x.PlanStep = i + 1
+				ex.PlanStep = i + 1
 			}
 		}
 	case outcomeAvoided:
-		x.Outcome = OutcomeAvoided
+		ex.Outcome = OutcomeAvoided
 	case outcomeNeedsEquipment:
-		x.Outcome = OutcomeNeedsEquipment
+		ex.Outcome = OutcomeNeedsEquipment
 	case outcomeWithheld:
-		x.Outcome = OutcomeWithheld
-		x.WithheldBy = e.ruleIDs(d.withholding)
+		ex.Outcome = OutcomeWithheld
+		ex.WithheldBy = e.ruleIDs(d.withholding)
 	default:
-		x.Outcome = OutcomeNotAdvised
+		ex.Outcome = OutcomeNotAdvised
 	}
 	if dm.outcome == outcomeNeedsEquipment || dm.outcome == outcomeWithheld {
 		for _, eq := range dm.missing {
 			en := e.vocab[fieldEquipment].entries[eq]
-			x.Missing = append(x.Missing, Term{ID: en.id, Label: en.label})
+			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	x.Summary = e.outcomeSummary(x, dm)
+	ex.Summary = e.outcomeSummary(ex, dm)
 
-	ex := e.newExplainer(ctx, &p)
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		var effs []NamingEffect
@@ -253,11 +346,11 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 		if len(effs) == 0 {
 			continue
 		}
-		re := ex.rule(ri, d.matched[ri])
+		re := x.rule(ctx, ri)
 		re.Effects = effs
-		x.Rules = append(x.Rules, re)
+		ex.Rules = append(ex.Rules, re)
 	}
-	return x, nil
+	return ex, nil
 }
 
 // ExplainReferrals says why each rule with a referral did or did not
@@ -265,34 +358,45 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 // movement advice, in rule order. It checks its inputs and fails as
 // Explain does; it needs no movement.
 func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExplanation, error) {
-	d, res, err := e.explainSetup(ctx, p, nil)
+	x, err := e.newExplainer(ctx, p, nil)
 	if err != nil {
 		return nil, err
 	}
-	x := &ReferralExplanation{Withheld: res.Withheld, Rules: []RuleExplanation{}, RuleSet: e.ruleSet}
-	ex := e.newExplainer(ctx, &p)
+	return x.Referrals(ctx)
+}
+
+// Referrals says why each rule with a referral did or did not match the
+// Explainer's profile, as Engine.ExplainReferrals does, from the
+// Explainer's evaluation. ctx is used as by Explain; a nil ctx is an
+// error.
+func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error) {
+	if ctx == nil {
+		return nil, errNilExplainContext
+	}
+	e, d, res := x.e, x.d, x.res
+	rx := &ReferralExplanation{Withheld: res.Withheld, Rules: []RuleExplanation{}, RuleSet: e.ruleSet}
 	for ri := range e.rules {
 		if e.rules[ri].refer != nil {
-			re := ex.rule(ri, d.matched[ri])
+			re := x.rule(ctx, ri)
 			re.Folded = foldOf(res, e.rules[ri].id)
-			x.Rules = append(x.Rules, re)
+			rx.Rules = append(rx.Rules, re)
 		}
 	}
 	switch {
 	case len(res.Referrals) == 0:
-		x.Summary = "No referral applies to this profile."
+		rx.Summary = "No referral applies to this profile."
 	case res.Withheld:
-		x.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
+		rx.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
 			res.Referrals[0].Urgency, strings.Join(e.ruleIDs(d.withholding), ", "))
 	default:
-		x.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
+		rx.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
 			capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
 	}
 	if n := len(res.FoldedReferrals); n > 0 {
-		x.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
+		rx.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
 			capital(words.Count(n, "referral")))
 	}
-	return x, nil
+	return rx, nil
 }
 
 // explainError is an error of Explain whose text holds input, escaped
@@ -301,35 +405,6 @@ type explainError struct{ err error }
 
 func (e *explainError) Error() string { return escapeText(e.err.Error()) }
 func (e *explainError) Unwrap() error { return e.err }
-
-// explainSetup checks the inputs as Recommend does, with check run before
-// the profile, and returns the decision record and the Result built from
-// it, or a *PartialError as Recommend does.
-func (e *Engine) explainSetup(ctx context.Context, p Profile, check func() error) (*decisions, *Result, error) {
-	switch {
-	case e == nil:
-		return nil, nil, errNilEngine
-	case ctx == nil:
-		return nil, nil, errors.New("explain: nil context: pass context.Background() or a request's context")
-	}
-	if check != nil {
-		if err := check(); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := e.Validate(p); err != nil {
-		if cerr := ctxDone(ctx); cerr != nil {
-			return nil, nil, cerr
-		}
-		return nil, nil, err
-	}
-	d := e.newDecisions()
-	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, nil, &PartialError{Result: e.partial(d, &p), Err: err}
-	}
-	e.resolveInto(d, &p)
-	return d, e.build(d), nil
-}
 
 // outcomeSummary says the outcome of a movement and who decided it.
 func (e *Engine) outcomeSummary(x *Explanation, dm *decision) string {
@@ -426,24 +501,31 @@ func explainSelectedBy(sel *effectSelector, m *movement) []string {
 	return out
 }
 
-// explainer explains the conditions of rules for one profile.
-type explainer struct {
-	e   *Engine
-	ctx context.Context
-	p   *Profile
-	act *activation
-	env *cel.Env
+// rule explains rule ri for the Explainer's profile, making its
+// explanation on first use. The explanation returned shares no slice with
+// the one kept.
+func (x *Explainer) rule(ctx context.Context, ri int) RuleExplanation {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.made[ri] {
+		x.rules[ri] = x.makeRule(ctx, ri)
+		x.made[ri] = true
+	}
+	re := x.rules[ri]
+	re.Clauses = slices.Clone(re.Clauses)
+	for i := range re.Clauses {
+		re.Clauses[i].Values = slices.Clone(re.Clauses[i].Values)
+	}
+	re.Citations = slices.Clone(re.Citations)
+	re.Effects = []NamingEffect{}
+	return re
 }
 
-func (e *Engine) newExplainer(ctx context.Context, p *Profile) *explainer {
-	env, _ := sharedCELEnv() // Load succeeded, so this did too
-	return &explainer{e: e, ctx: ctx, p: p, act: &activation{v: profileVal{newCELProfile(p)}}, env: env}
-}
-
-// rule explains rule ri, which matched or not.
-func (x *explainer) rule(ri int, matched bool) RuleExplanation {
+// makeRule explains rule ri, which matched or not.
+func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
 	e := x.e
 	r := &e.rules[ri]
+	matched := x.d.matched[ri]
 	re := RuleExplanation{
 		Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
 		Matched: matched, When: r.when, Because: r.reason,
@@ -455,7 +537,7 @@ func (x *explainer) rule(ri int, matched bool) RuleExplanation {
 	if r.refer != nil {
 		re.Referral = r.refer.view()
 	}
-	re.Clauses = x.clauses(r, matched)
+	re.Clauses = x.clauses(ctx, r, matched)
 	says := make([]string, 0, len(re.Clauses))
 	for _, c := range re.Clauses {
 		if c.Says != "" {
@@ -474,24 +556,28 @@ func (x *explainer) rule(ri int, matched bool) RuleExplanation {
 	return re
 }
 
+// trackedOptions are the options of the program an explanation runs a
+// condition with, built at load: every sub-expression's value tracked,
+// no short cut taken, and for a condition that loops, the runtime cost
+// limit and interrupt checks.
+func trackedOptions(loops bool) []cel.ProgramOption {
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptTrackState | cel.OptExhaustiveEval)}
+	if loops {
+		opts = append(opts, cel.CostLimit(MaxRuleCost), cel.InterruptCheckFrequency(interruptCheckFrequency))
+	}
+	return opts
+}
+
 // clauses runs rule r's condition again with its evaluation state tracked
 // and every branch evaluated, and returns the clauses that decided it. If
 // the condition cannot be run again, it returns the whole condition as one
 // clause, with the value Recommend found.
-func (x *explainer) clauses(r *rule, matched bool) []ClauseExplanation {
+func (x *Explainer) clauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
 	whole := []ClauseExplanation{{Text: explainOneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
-	if r.ast == nil || x.env == nil {
+	if r.ast == nil || r.tracked == nil {
 		return whole
 	}
-	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptTrackState | cel.OptExhaustiveEval)}
-	if r.loops {
-		opts = append(opts, cel.CostLimit(MaxRuleCost), cel.InterruptCheckFrequency(interruptCheckFrequency))
-	}
-	prg, err := x.env.Program(r.ast, opts...)
-	if err != nil {
-		return whole
-	}
-	_, det, err := prg.ContextEval(x.ctx, x.act)
+	_, det, err := r.tracked.ContextEval(ctx, x.act)
 	if err != nil || det == nil {
 		return whole
 	}
@@ -511,7 +597,7 @@ func (x *explainer) clauses(r *rule, matched bool) []ClauseExplanation {
 
 // explainWalker walks a checked condition with its evaluation state.
 type explainWalker struct {
-	x     *explainer
+	x     *Explainer
 	src   celast.Source
 	state interpreter.EvalState
 }
