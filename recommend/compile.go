@@ -307,7 +307,7 @@ const maxListedNames = 8
 // compiledCondition is a when condition compiled by condition, with its
 // direct check (directcheck.go) when it has one.
 type compiledCondition struct {
-	ast    *cel.Ast
+	ast     *cel.Ast
 	prg     cel.Program
 	tracked cel.Program // see trackedOptions
 	loops   bool
