@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
@@ -231,4 +233,58 @@ func BenchmarkFullWhyPerCall(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(ids)), "movements")
+}
+
+// TestClauseTextSameInExplainAndCoverage checks that a clause reads the
+// same in an explanation and in the clause coverage of Analyze: both take
+// its text from internal/celast.
+func TestClauseTextSameInExplainAndCoverage(t *testing.T) {
+	tests := []struct {
+		when    string
+		profile recommend.Profile
+	}{
+		{"(profile.age > 50 ? 1 : 0) + (profile.pain_level > 6 ? 1 : 0) >= 2 || size(profile.conditions) > 1", recommend.Profile{Age: 60, Conditions: []string{"sore"}}},
+		{"!(\n  'sore' in profile.conditions ||\n  'stiff' in profile.conditions) && profile.sitting_hours < 2.5", recommend.Profile{Conditions: []string{"stiff"}}},
+		{"profile.conditions.exists(c, c in ['sore', 'stiff']) && profile.age\n    >= 18", recommend.Profile{Age: 20}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			rules := `
+sources: [{id: g, title: G, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: sore, label: Sore}, {id: stiff, label: Stiff}]
+movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily.}]
+rules:
+  - id: r
+    when: ` + strconvQuote(tt.when) + `
+    recommend: [walk]
+    because: Because.
+    cite: [{source: g, locator: l, claim: c}]
+`
+			eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			x, err := eng.Explain(ctx, tt.profile, "walk")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// With one case, every clause is seen one way only, so
+			// every clause is uncovered.
+			a, err := eng.Analyze(ctx, recommend.WithCaseProfiles([]recommend.Profile{tt.profile}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var covered []string
+			for _, c := range a.Coverage.Uncovered {
+				covered = append(covered, c.Expr)
+			}
+			for _, c := range x.Rules[0].Clauses {
+				if !slices.Contains(covered, c.Text) {
+					t.Errorf("explanation's clause %q is not among coverage's %q", c.Text, covered)
+				}
+			}
+		})
+	}
 }
