@@ -215,9 +215,10 @@ func ExistsIn(e ast.Expr) (field string, values []string, ok bool) {
 //	inside a comprehension over profile.F, with v its variable:
 //	v == 'x', 'x' == v, v != 'x', v in ['x', 'y'] (each element)
 //
-// The literals are visited in the order above, each group in the order of
-// the AST; a literal may be of any type, and an element of a list that is
-// not a literal is visited too, for the caller to judge.
+// The first three forms are visited in the order of the AST, then those
+// inside comprehensions. What is visited may be a literal of any type, or
+// an element of a list that is not a literal at all: the caller judges
+// it, for example with String.
 func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 	visitAll := func(field string, e ast.Expr) {
 		if e.Kind() == ast.ListKind {
