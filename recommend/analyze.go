@@ -6,9 +6,10 @@ package recommend
 // redundant rules, conflicts with an example profile, gaps, and the clause
 // coverage of the rule set's test cases (analyze_coverage.go). The space is
 // built from the vocabulary and from the numbers the conditions compare
-// with (analyze_space.go). Outcomes come from the same evaluate stage and
-// the same policy facts as Recommend: an avoid always wins, a caution keeps
-// the movement, and a withholding referral empties the recommendations.
+// with (analyze_space.go). Each explored profile goes through the same
+// evaluate and resolve stages as Recommend (resolve.go holds the safety
+// policy), so that the outcomes Analyze reports are those Recommend gives;
+// TestAnalyzeAgreesWithRecommend checks it.
 
 import (
 	"context"
@@ -295,7 +296,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 	if err != nil {
 		return nil, err
 	}
-	matches, recommended := sc.matches, sc.recommended
+	matches := sc.matches
 	a := &Analysis{
 		DeadRules:        []RuleFinding{},
 		NeverRecommended: []MovementFinding{},
@@ -315,7 +316,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		}
 	}
 	for mi := range e.movements {
-		if recommended[mi] {
+		if sc.first[scanRecommended][mi] >= 0 {
 			continue
 		}
 		by := []string{}
@@ -374,27 +375,49 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 // one word of a bitset, so that no two workers write the same word.
 const scanBlock = 64
 
-// scan evaluates every rule for every profile of sp, on as many goroutines
-// as GOMAXPROCS allows. It returns the profiles each rule matches, whether
-// each movement is recommended by some profile, and it sets the example of
-// each pair of pairs: its smallest profile, the first of those in order.
+// The outcomes scan records for each movement, with the first profile
+// that gets it: recommended (equipment aside: a movement that needs
+// equipment counts as recommended, as the analysis takes equipment to be
+// at hand), avoided, and withheld.
+const (
+	scanRecommended = iota
+	scanAvoided
+	scanWithheld
+	numScanOutcomes
+)
+
+// scanOutcome maps the resolve stage's outcome to scan's, or -1.
+func scanOutcome(o outcome) int {
+	switch o {
+	case outcomeRecommended, outcomeNeedsEquipment:
+		return scanRecommended
+	case outcomeAvoided:
+		return scanAvoided
+	case outcomeWithheld:
+		return scanWithheld
+	}
+	return -1
+}
+
+// scan evaluates every rule for every profile of sp and resolves the
+// matches with the safety policy, as Recommend does, on as many
+// goroutines as GOMAXPROCS allows. It returns the profiles each rule
+// matches and the first profile that gets each movement recommended,
+// avoided or withheld, and it sets the example of each pair of pairs: its
+// smallest profile, the first of those in order.
 func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*scanResult, error) {
 	n := len(sp.profiles)
 	matches := make([]bitset, len(e.rules))
 	for ri := range matches {
 		matches[ri] = newBitset(n)
 	}
-	withholds := make([]bool, len(e.rules))
-	for ri := range e.rules {
-		withholds[ri] = e.rules[ri].refer != nil && e.rules[ri].refer.withhold
-	}
 	flagReferrals := e.flagReferrals()
 	workers := max(1, min(runtime.GOMAXPROCS(0), (n+scanBlock-1)/scanBlock))
 	type result struct {
-		recommended []bool
-		referred    []bool // by red flag index
-		examples    []int
-		err         error
+		first    [numScanOutcomes][]int // by movement: a profile index, or -1
+		referred []bool                 // by red flag index
+		examples []int
+		err      error
 	}
 	results := make([]result, workers)
 	var wg sync.WaitGroup
@@ -403,52 +426,46 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*sc
 		go func() {
 			defer wg.Done()
 			res := &results[w]
-			res.recommended = make([]bool, len(e.movements))
+			for o := range res.first {
+				res.first[o] = make([]int, len(e.movements))
+				for mi := range res.first[o] {
+					res.first[o][mi] = -1
+				}
+			}
 			res.referred = make([]bool, len(e.vocab[fieldRedFlags].entries))
 			res.examples = make([]int, len(pairs))
 			for i := range res.examples {
 				res.examples[i] = -1
 			}
-			avoided := make([]bool, len(e.movements))
-			recNow := make([]bool, len(e.movements))
+			d := e.newDecisions()
 			for b := w * scanBlock; b < n; b += workers * scanBlock {
 				if err := ctx.Err(); err != nil {
 					res.err = fmt.Errorf("analyze: %w", err)
 					return
 				}
 				for pi := b; pi < min(b+scanBlock, n); pi++ {
-					matched, err := e.evaluate(context.Background(), &sp.profiles[pi])
-					if err != nil {
+					p := &sp.profiles[pi]
+					if err := e.evaluateInto(context.Background(), p, d.matched); err != nil {
 						res.err = fmt.Errorf("analyze: %w", err)
 						return
 					}
-					withheld := false
-					clear(avoided)
-					clear(recNow)
+					e.resolveInto(d, p)
+					matched := d.matched
 					for ri, m := range matched {
-						if !m {
-							continue
-						}
-						matches[ri].set(pi)
-						withheld = withheld || withholds[ri]
-						for _, mi := range e.rules[ri].effects[effectAvoid] {
-							avoided[mi] = true
-						}
-						for _, mi := range e.rules[ri].effects[effectRecommend] {
-							recNow[mi] = true
+						if m {
+							matches[ri].set(pi)
 						}
 					}
+					withheld := len(d.withholding) > 0
 					for _, f := range sp.profiles[pi].RedFlags {
 						fi := e.vocab[fieldRedFlags].index(f)
 						for _, ri := range flagReferrals[fi] {
 							res.referred[fi] = res.referred[fi] || matched[ri]
 						}
 					}
-					if !withheld {
-						for mi, r := range recNow {
-							if r && !avoided[mi] {
-								res.recommended[mi] = true
-							}
+					for mi := range d.movements {
+						if o := scanOutcome(d.movements[mi].outcome); o >= 0 && res.first[o][mi] < 0 {
+							res.first[o][mi] = pi
 						}
 					}
 					for i := range pairs {
@@ -466,16 +483,25 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*sc
 	}
 	wg.Wait()
 	out := &scanResult{
-		matches:     matches,
-		recommended: make([]bool, len(e.movements)),
-		referred:    make([]bool, len(e.vocab[fieldRedFlags].entries)),
+		matches:  matches,
+		referred: make([]bool, len(e.vocab[fieldRedFlags].entries)),
+	}
+	for o := range out.first {
+		out.first[o] = make([]int, len(e.movements))
+		for mi := range out.first[o] {
+			out.first[o][mi] = -1
+		}
 	}
 	for _, res := range results {
 		if res.err != nil {
 			return nil, res.err
 		}
-		for mi, r := range res.recommended {
-			out.recommended[mi] = out.recommended[mi] || r
+		for o := range res.first {
+			for mi, pi := range res.first[o] {
+				if pi >= 0 && (out.first[o][mi] < 0 || pi < out.first[o][mi]) {
+					out.first[o][mi] = pi
+				}
+			}
 		}
 		for fi, r := range res.referred {
 			out.referred[fi] = out.referred[fi] || r
@@ -511,8 +537,10 @@ func (e *Engine) flagReferrals() [][]int {
 type scanResult struct {
 	// matches are the profiles each rule matches.
 	matches []bitset
-	// recommended marks the movements some profile gets recommended.
-	recommended []bool
+	// first holds, for each outcome (scanRecommended, scanAvoided,
+	// scanWithheld) and each movement, the index of the first profile
+	// that gets the movement with that outcome, or -1 when none does.
+	first [numScanOutcomes][]int
 	// referred marks the red flags that some profile holding them gets a
 	// referral for, from a rule whose condition names the flag.
 	referred []bool

@@ -8,10 +8,10 @@ import (
 	"math"
 	"slices"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
-	"github.com/google/cel-go/common/types"
 )
 
 // space is the explored profiles, in the order they are explored.
@@ -313,72 +313,32 @@ func (c comparison) points() []float64 {
 	return []float64{c.k - step, c.k, c.k + step}
 }
 
-// flipped maps a comparison to the one with its operands swapped.
-var flipped = map[string]string{
-	operators.Less: operators.Greater, operators.Greater: operators.Less,
-	operators.LessEquals: operators.GreaterEquals, operators.GreaterEquals: operators.LessEquals,
-	operators.Equals: operators.Equals, operators.NotEquals: operators.NotEquals,
-}
-
 // numberComparisons finds the comparisons of a number field with a constant in a
 // checked condition, such as profile.pain_level >= 7 or 50 < profile.age.
 func numberComparisons(checked *cel.Ast) []comparison {
 	var out []comparison
 	root := ast.NavigateAST(checked.NativeRep())
 	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
-		call := n.AsCall()
-		op, ok := flipped[call.FunctionName()]
-		if !ok || len(call.Args()) != 2 {
+		cmp, ok := celast.Compare(n)
+		if !ok {
 			continue
 		}
-		l, r := call.Args()[0], call.Args()[1]
-		if f, k, ok := fieldAndConstant(l, r); ok {
-			out = append(out, comparison{f, call.FunctionName(), k})
-		} else if f, k, ok := fieldAndConstant(r, l); ok {
-			out = append(out, comparison{f, op, k})
+		name, _ := celast.Field(cmp.Side)
+		fi := numberFieldIndex(name)
+		k, ok := celast.Number(cmp.Literal)
+		if fi >= 0 && ok {
+			out = append(out, comparison{fi, cmp.Op, k})
 		}
 	}
 	return out
 }
 
-// fieldAndConstant reports whether f selects a number field of the profile
-// and k is a number constant, with the field's index and the number.
-func fieldAndConstant(f, k ast.Expr) (int, float64, bool) {
-	if f.Kind() != ast.SelectKind || k.Kind() != ast.LiteralKind {
-		return 0, 0, false
-	}
-	sel := f.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
-		return 0, 0, false
-	}
-	fi := slices.IndexFunc(numberFields[:], func(nf numberField) bool { return nf.name == sel.FieldName() })
-	if fi < 0 {
-		return 0, 0, false
-	}
-	var v float64
-	switch x := k.AsLiteral().(type) {
-	case types.Int:
-		v = float64(x)
-	case types.Uint:
-		v = float64(x)
-	case types.Double:
-		v = float64(x)
-	default:
-		return 0, 0, false
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, 0, false
-	}
-	return fi, v, true
-}
-
 // stringLiterals returns the string constants of a checked condition.
 func stringLiterals(checked *cel.Ast) []string {
 	var out []string
-	root := ast.NavigateAST(checked.NativeRep())
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.LiteralKind)) {
-		if s, ok := n.AsLiteral().(types.String); ok {
-			out = append(out, string(s))
+	for _, lit := range celast.Literals(checked.NativeRep()) {
+		if s, ok := celast.String(lit); ok {
+			out = append(out, s)
 		}
 	}
 	return out

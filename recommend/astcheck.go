@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
-	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
 )
 
@@ -43,10 +43,7 @@ func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
 func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.AST, iss *cel.Issues) {
 	report := func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) }
 	check := func(lit ast.Expr, field int) {
-		if lit.Kind() != ast.LiteralKind {
-			return
-		}
-		s, isStr := lit.AsLiteral().Value().(string)
+		s, isStr := celast.String(lit)
 		if !isStr || strings.TrimSpace(s) == "" {
 			return
 		}
@@ -55,15 +52,6 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 			return
 		}
 		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
-	}
-	checkAll := func(e ast.Expr, field int) {
-		if e.Kind() == ast.ListKind {
-			for _, el := range e.AsList().Elements() {
-				check(el, field)
-			}
-			return
-		}
-		check(e, field)
 	}
 	root := ast.NavigateAST(a)
 	var reported []string
@@ -80,56 +68,11 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 			}
 		}
 	}
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
-		call := n.AsCall()
-		args := call.Args()
-		if len(args) != 2 {
-			continue
+	celast.ComparedLiterals(a, func(field string, lit ast.Expr) {
+		if f := vocabFieldIndex(field); f >= 0 {
+			check(lit, f)
 		}
-		switch call.FunctionName() {
-		case operators.In:
-			if f := vocabField(args[1]); f >= 0 {
-				check(args[0], f)
-			}
-			if f := choiceVocabField(args[0]); f >= 0 {
-				checkAll(args[1], f)
-			}
-		case operators.Equals, operators.NotEquals:
-			if f := choiceVocabField(args[0]); f >= 0 {
-				check(args[1], f)
-			} else if f := choiceVocabField(args[1]); f >= 0 {
-				check(args[0], f)
-			}
-		}
-	}
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
-		comp := n.AsComprehension()
-		f := vocabField(comp.IterRange())
-		if f < 0 {
-			continue
-		}
-		iter := comp.IterVar()
-		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
-		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
-			call := m.AsCall()
-			args := call.Args()
-			if len(args) != 2 {
-				continue
-			}
-			switch call.FunctionName() {
-			case operators.Equals, operators.NotEquals:
-				if isIter(args[0]) {
-					check(args[1], f)
-				} else if isIter(args[1]) {
-					check(args[0], f)
-				}
-			case operators.In:
-				if isIter(args[0]) {
-					checkAll(args[1], f)
-				}
-			}
-		}
-	}
+	})
 }
 
 // wholeProfile explains why ident, an identifier in a checked condition,
@@ -167,33 +110,4 @@ func unboundedSelect(a *ast.AST, sel ast.Expr) string {
 		return fmt.Sprintf("reading the field %s of a value of type dyn is not supported, because its cost cannot be bounded when the rules load: index it instead, as in ['%s']", field, field)
 	}
 	return ""
-}
-
-// vocabField returns the list field e selects, as in profile.conditions, or
-// -1.
-func vocabField(e ast.Expr) int {
-	if e.Kind() != ast.SelectKind {
-		return -1
-	}
-	sel := e.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
-		return -1
-	}
-	return listFieldIndex(sel.FieldName())
-}
-
-// choiceVocabField returns the vocabulary index of the choice field e
-// selects, as in profile.sex, or -1.
-func choiceVocabField(e ast.Expr) int {
-	if e.Kind() != ast.SelectKind {
-		return -1
-	}
-	sel := e.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
-		return -1
-	}
-	if ci := choiceFieldIndex(sel.FieldName()); ci >= 0 {
-		return numListFields + ci
-	}
-	return -1
 }

@@ -365,3 +365,14 @@ func listFieldIndex(name string) int {
 	}
 	return -1
 }
+
+// numberFieldIndex returns the index in numberFields of the field named
+// name, or -1.
+func numberFieldIndex(name string) int {
+	for i, f := range numberFields {
+		if f.name == name {
+			return i
+		}
+	}
+	return -1
+}

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common"
-	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -134,6 +134,5 @@ func (c *compiler) smokeProfiles() []smokeProfile {
 // comprehensions can take long enough to need the context checked while
 // they run.
 func hasComprehension(checked *cel.Ast) bool {
-	root := ast.NavigateAST(checked.NativeRep())
-	return len(ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind))) > 0
+	return celast.HasComprehension(checked.NativeRep())
 }

@@ -23,6 +23,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
@@ -48,19 +49,17 @@ func directCondition(checked *cel.Ast) directCheck {
 func direct(e ast.Expr) directCheck {
 	switch e.Kind() {
 	case ast.LiteralKind:
-		if b, ok := e.AsLiteral().(types.Bool); ok {
-			v := bool(b)
+		if v, ok := celast.Bool(e); ok {
 			return func(*Profile) bool { return v }
 		}
 	case ast.ComprehensionKind:
-		return directExists(e.AsComprehension())
+		return directExists(e)
 	case ast.CallKind:
-		call := e.AsCall()
-		if call.IsMemberFunction() {
+		fn, args, ok := celast.Call(e)
+		if !ok {
 			return nil
 		}
-		args := call.Args()
-		switch fn := call.FunctionName(); fn {
+		switch fn {
 		case operators.LogicalNot:
 			if len(args) != 1 {
 				return nil
@@ -87,9 +86,10 @@ func direct(e ast.Expr) directCheck {
 			if c := directChoiceIn(args[0], args[1]); c != nil {
 				return c
 			}
-			s, ok := stringLiteral(args[0])
-			f := profileField(args[1])
-			if !ok || f < 0 || f >= len(listFields) {
+			s, ok := celast.String(args[0])
+			name, _ := celast.Field(args[1])
+			f := listFieldIndex(name)
+			if !ok || f < 0 {
 				return nil
 			}
 			get := listFields[f].get
@@ -99,7 +99,7 @@ func direct(e ast.Expr) directCheck {
 			if len(args) != 2 {
 				return nil
 			}
-			if c := directCompare(fn, args[0], args[1]); c != nil {
+			if c := directCompare(e); c != nil {
 				return c
 			}
 			if c := directChoiceCompare(fn, args[0], args[1]); c != nil {
@@ -111,81 +111,13 @@ func direct(e ast.Expr) directCheck {
 	return nil
 }
 
-// profileField returns the index of the field e reads, profile.F, in
-// listFields, or len(listFields) plus its index in numberFields; or -1.
-func profileField(e ast.Expr) int {
-	if e.Kind() != ast.SelectKind {
-		return -1
-	}
-	sel := e.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
-		return -1
-	}
-	if i := listFieldIndex(sel.FieldName()); i >= 0 {
-		return i
-	}
-	for i, f := range numberFields {
-		if f.name == sel.FieldName() {
-			return len(listFields) + i
-		}
-	}
-	return -1
-}
-
-func stringLiteral(e ast.Expr) (string, bool) {
-	if e.Kind() != ast.LiteralKind {
-		return "", false
-	}
-	s, ok := e.AsLiteral().(types.String)
-	return string(s), ok
-}
-
-// directExists compiles profile.F.exists(v, v in ['x', ...]), as the
-// exists macro expands it: @result starts false, each step is
-// @result || (v in [...]), the loop runs while @result is not true, and
-// the result is @result.
-func directExists(c ast.ComprehensionExpr) directCheck {
-	f := profileField(c.IterRange())
-	if f < 0 || f >= len(listFields) || c.HasIterVar2() {
+// directExists compiles profile.F.exists(v, v in ['x', ...]) for a list
+// field F.
+func directExists(e ast.Expr) directCheck {
+	name, set, ok := celast.ExistsIn(e)
+	f := listFieldIndex(name)
+	if !ok || f < 0 || len(set) > maxDirectLiterals {
 		return nil
-	}
-	accu, v := c.AccuVar(), c.IterVar()
-	if !isIdent(c.Result(), accu) || !isBoolLiteral(c.AccuInit(), false) {
-		return nil
-	}
-	// The loop condition: @not_strictly_false(!@result).
-	cond := c.LoopCondition()
-	if cond.Kind() != ast.CallKind || cond.AsCall().FunctionName() != operators.NotStrictlyFalse ||
-		len(cond.AsCall().Args()) != 1 {
-		return nil
-	}
-	not := cond.AsCall().Args()[0]
-	if not.Kind() != ast.CallKind || not.AsCall().FunctionName() != operators.LogicalNot ||
-		len(not.AsCall().Args()) != 1 || !isIdent(not.AsCall().Args()[0], accu) {
-		return nil
-	}
-	// The step: @result || v in [literals].
-	step := c.LoopStep()
-	if step.Kind() != ast.CallKind || step.AsCall().FunctionName() != operators.LogicalOr ||
-		len(step.AsCall().Args()) != 2 || !isIdent(step.AsCall().Args()[0], accu) {
-		return nil
-	}
-	in := step.AsCall().Args()[1]
-	if in.Kind() != ast.CallKind || in.AsCall().FunctionName() != operators.In || len(in.AsCall().Args()) != 2 ||
-		!isIdent(in.AsCall().Args()[0], v) || in.AsCall().Args()[1].Kind() != ast.ListKind {
-		return nil
-	}
-	list := in.AsCall().Args()[1].AsList()
-	if len(list.OptionalIndices()) > 0 || list.Size() > maxDirectLiterals {
-		return nil
-	}
-	set := make([]string, 0, list.Size())
-	for _, el := range list.Elements() {
-		s, ok := stringLiteral(el)
-		if !ok {
-			return nil
-		}
-		set = append(set, s)
 	}
 	get := listFields[f].get
 	return func(p *Profile) bool {
@@ -198,37 +130,23 @@ func directExists(c ast.ComprehensionExpr) directCheck {
 	}
 }
 
-func isIdent(e ast.Expr, name string) bool {
-	return e.Kind() == ast.IdentKind && e.AsIdent() == name
-}
-
-func isBoolLiteral(e ast.Expr, v bool) bool {
-	if e.Kind() != ast.LiteralKind {
-		return false
-	}
-	b, ok := e.AsLiteral().(types.Bool)
-	return ok && bool(b) == v
-}
-
 // directCompare compiles a comparison of a number field with a number
 // literal, in either order. Every field value is a small integer or a
 // finite double in a small range, so comparing as float64 gives CEL's
 // cross-type numeric result exactly, provided the literal converts to
 // float64 exactly: a double, or an int of at most 2^53 in magnitude.
-func directCompare(op string, l, r ast.Expr) directCheck {
-	fieldLeft := true
-	f := profileField(l)
-	lit := r
-	if f < 0 {
-		fieldLeft = false
-		f = profileField(r)
-		lit = l
+func directCompare(e ast.Expr) directCheck {
+	cmp, ok := celast.Compare(e)
+	if !ok {
+		return nil
 	}
-	if f < len(listFields) || lit.Kind() != ast.LiteralKind {
+	name, _ := celast.Field(cmp.Side)
+	f := numberFieldIndex(name)
+	if f < 0 {
 		return nil
 	}
 	var c float64
-	switch v := lit.AsLiteral().(type) {
+	switch v := cmp.Literal.AsLiteral().(type) {
 	case types.Int:
 		if v > 1<<53 || v < -(1<<53) {
 			return nil
@@ -242,11 +160,8 @@ func directCompare(op string, l, r ast.Expr) directCheck {
 	default:
 		return nil
 	}
-	get := numberFields[f-len(listFields)].get
-	if !fieldLeft {
-		op = mirror[op]
-	}
-	switch op {
+	get := numberFields[f].get
+	switch cmp.Op {
 	case operators.Less:
 		return func(p *Profile) bool { return get(p) < c }
 	case operators.LessEquals:
@@ -261,14 +176,6 @@ func directCompare(op string, l, r ast.Expr) directCheck {
 		return func(p *Profile) bool { return get(p) != c }
 	}
 	return nil
-}
-
-// mirror gives the operator that compares the other way round: a < b is
-// b > a.
-var mirror = map[string]string{
-	operators.Less: operators.Greater, operators.LessEquals: operators.GreaterEquals,
-	operators.Greater: operators.Less, operators.GreaterEquals: operators.LessEquals,
-	operators.Equals: operators.Equals, operators.NotEquals: operators.NotEquals,
 }
 
 // maxDirectInt bounds the int literals of a direct int expression. A
@@ -312,19 +219,19 @@ func directInt(e ast.Expr) func(*Profile) int64 {
 		}
 		return func(*Profile) int64 { return int64(v) }
 	case ast.SelectKind:
-		f := profileField(e) - len(listFields)
+		name, _ := celast.Field(e)
+		f := numberFieldIndex(name)
 		if f < 0 || numberFields[f].isDouble {
 			return nil
 		}
 		get := numberFields[f].get
 		return func(p *Profile) int64 { return int64(get(p)) }
 	case ast.CallKind:
-		call := e.AsCall()
-		args := call.Args()
-		if call.IsMemberFunction() {
+		fn, args, ok := celast.Call(e)
+		if !ok {
 			return nil
 		}
-		switch call.FunctionName() {
+		switch fn {
 		case operators.Add, operators.Subtract:
 			if len(args) != 2 {
 				return nil
@@ -333,7 +240,7 @@ func directInt(e ast.Expr) func(*Profile) int64 {
 			if a == nil || b == nil {
 				return nil
 			}
-			if call.FunctionName() == operators.Add {
+			if fn == operators.Add {
 				return func(p *Profile) int64 { return a(p) + b(p) }
 			}
 			return func(p *Profile) int64 { return a(p) - b(p) }
@@ -359,14 +266,11 @@ func directInt(e ast.Expr) func(*Profile) int64 {
 // choiceFieldOf returns the index in choiceFields of the field e reads,
 // profile.C, or -1.
 func choiceFieldOf(e ast.Expr) int {
-	if e.Kind() != ast.SelectKind {
+	name, ok := celast.Field(e)
+	if !ok {
 		return -1
 	}
-	sel := e.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "profile" {
-		return -1
-	}
-	return choiceFieldIndex(sel.FieldName())
+	return choiceFieldIndex(name)
 }
 
 // directChoiceCompare compiles profile.C == 'x' or != 'x', in either
@@ -380,7 +284,7 @@ func directChoiceCompare(op string, l, r ast.Expr) directCheck {
 	if f < 0 {
 		f, lit = choiceFieldOf(r), l
 	}
-	s, ok := stringLiteral(lit)
+	s, ok := celast.String(lit)
 	if f < 0 || !ok {
 		return nil
 	}
@@ -394,20 +298,9 @@ func directChoiceCompare(op string, l, r ast.Expr) directCheck {
 // directChoiceIn compiles profile.C in ['x', 'y', ...].
 func directChoiceIn(l, r ast.Expr) directCheck {
 	f := choiceFieldOf(l)
-	if f < 0 || r.Kind() != ast.ListKind {
+	set, ok := celast.Strings(r)
+	if f < 0 || !ok || len(set) > maxDirectLiterals {
 		return nil
-	}
-	list := r.AsList()
-	if len(list.OptionalIndices()) > 0 || list.Size() > maxDirectLiterals {
-		return nil
-	}
-	set := make([]string, 0, list.Size())
-	for _, el := range list.Elements() {
-		s, ok := stringLiteral(el)
-		if !ok {
-			return nil
-		}
-		set = append(set, s)
 	}
 	get := choiceFields[f].get
 	return func(p *Profile) bool { return slices.Contains(set, get(p)) }

@@ -30,6 +30,9 @@ movement, or of the referrals, from the same decision record Recommend
 uses, and for each rule that names it, whether it matched and which
 clauses of its condition decided that, read from cel-go's tracked
 evaluation state and worded with the vocabulary's labels.
+To explain several movements of one profile, [Engine.NewExplainer]
+evaluates once and its [Explainer] answers every question; the programs
+that track the evaluation state are built when the rules load.
 
 [Engine.Analyze] explores a bounded space of profiles and reports dead
 rules, gaps, conflicts with example profiles, redundant and always-true

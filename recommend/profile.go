@@ -144,6 +144,18 @@ func vocabFieldLabel(fi int) string {
 	return choiceFields[fi-numListFields].label
 }
 
+// vocabFieldIndex returns the vocabulary field of the profile field named
+// name (see numVocabFields), or -1 for a number field or an unknown name.
+func vocabFieldIndex(name string) int {
+	if i := listFieldIndex(name); i >= 0 {
+		return i
+	}
+	if i := choiceFieldIndex(name); i >= 0 {
+		return numListFields + i
+	}
+	return -1
+}
+
 // choiceFieldIndex returns the index in choiceFields of the field named
 // name, or -1.
 func choiceFieldIndex(name string) int {

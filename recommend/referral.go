@@ -15,10 +15,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
-	"github.com/google/cel-go/common/operators"
 )
 
 // FoldReason says why a referral was folded into another.
@@ -88,55 +88,11 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 // compared with or looked up in (v == 'x', v in ['x', 'y']).
 func redFlagLiterals(checked *cel.Ast) []string {
 	var out []string
-	add := func(e ast.Expr) {
-		if s, ok := stringLiteral(e); ok {
+	celast.ComparedLiterals(checked.NativeRep(), func(field string, lit ast.Expr) {
+		if s, ok := celast.String(lit); ok && listFieldIndex(field) == fieldRedFlags {
 			out = append(out, s)
 		}
-	}
-	addAll := func(e ast.Expr) {
-		if e.Kind() == ast.ListKind {
-			for _, el := range e.AsList().Elements() {
-				add(el)
-			}
-			return
-		}
-		add(e)
-	}
-	a := checked.NativeRep()
-	root := ast.NavigateAST(a)
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
-		call := n.AsCall()
-		if call.FunctionName() == operators.In && len(call.Args()) == 2 && vocabField(call.Args()[1]) == fieldRedFlags {
-			add(call.Args()[0])
-		}
-	}
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
-		comp := n.AsComprehension()
-		if vocabField(comp.IterRange()) != fieldRedFlags {
-			continue
-		}
-		iter := comp.IterVar()
-		isIter := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == iter }
-		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
-			call := m.AsCall()
-			args := call.Args()
-			if len(args) != 2 {
-				continue
-			}
-			switch call.FunctionName() {
-			case operators.Equals, operators.NotEquals:
-				if isIter(args[0]) {
-					add(args[1])
-				} else if isIter(args[1]) {
-					add(args[0])
-				}
-			case operators.In:
-				if isIter(args[0]) {
-					addAll(args[1])
-				}
-			}
-		}
-	}
+	})
 	return out
 }
 

@@ -12,10 +12,9 @@ import (
 	"math"
 	"slices"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/ast"
-	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -155,7 +154,10 @@ const (
 // condition with its neighbours. Fields the condition does not read keep
 // their zero value.
 func (e *Engine) runtimeValues(checked *cel.Ast, sp *space, cut int) []fieldValues {
-	read := profileFieldsRead(checked)
+	read := map[string]bool{}
+	for _, name := range celast.FieldsRead(checked.NativeRep()) {
+		read[name] = true
+	}
 	literals := numberLiterals(checked)
 	var named map[string]bool
 	var out []fieldValues
@@ -226,38 +228,12 @@ func (e *Engine) runtimeValues(checked *cel.Ast, sp *space, cut int) []fieldValu
 	return out
 }
 
-// profileFieldsRead returns the names of the profile fields a checked
-// condition selects.
-func profileFieldsRead(checked *cel.Ast) map[string]bool {
-	out := map[string]bool{}
-	root := ast.NavigateAST(checked.NativeRep())
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.SelectKind)) {
-		sel := n.AsSelect()
-		if op := sel.Operand(); op.Kind() == ast.IdentKind && op.AsIdent() == "profile" {
-			out[sel.FieldName()] = true
-		}
-	}
-	return out
-}
-
 // numberLiterals returns the finite number constants of a checked
 // condition.
 func numberLiterals(checked *cel.Ast) []float64 {
 	var out []float64
-	root := ast.NavigateAST(checked.NativeRep())
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.LiteralKind)) {
-		var v float64
-		switch x := n.AsLiteral().(type) {
-		case types.Int:
-			v = float64(x)
-		case types.Uint:
-			v = float64(x)
-		case types.Double:
-			v = float64(x)
-		default:
-			continue
-		}
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+	for _, lit := range celast.Literals(checked.NativeRep()) {
+		if v, ok := celast.Number(lit); ok {
 			out = append(out, v)
 		}
 	}

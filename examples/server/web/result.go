@@ -136,7 +136,9 @@ type builder struct {
 	src sources
 }
 
-// explainer explains movements for one profile.
+// explainer explains movements for one profile, from one evaluation: its
+// recommend.Explainer is made on first use and answers every "Why?" of
+// the page.
 type explainer struct {
 	ctx context.Context
 	eng *recommend.Engine
@@ -144,6 +146,19 @@ type explainer struct {
 	// none is true when nothing is to be explained: the Result is
 	// incomplete.
 	none bool
+	x    *recommend.Explainer
+}
+
+// explainer returns the Explainer of the profile, made on first use.
+func (ex *explainer) explainer() (*recommend.Explainer, error) {
+	if ex.x == nil {
+		x, err := ex.eng.NewExplainer(ex.ctx, ex.p)
+		if err != nil {
+			return nil, err
+		}
+		ex.x = x
+	}
+	return ex.x, nil
 }
 
 func (b *builder) referrals(res *recommend.Result) error {
@@ -160,7 +175,11 @@ func (b *builder) referrals(res *recommend.Result) error {
 	if len(res.Referrals) == 0 || b.ex.none {
 		return nil
 	}
-	x, err := b.ex.eng.ExplainReferrals(b.ex.ctx, b.ex.p)
+	ex, err := b.ex.explainer()
+	if err != nil {
+		return err
+	}
+	x, err := ex.Referrals(b.ex.ctx)
 	if err != nil {
 		return err
 	}
@@ -184,9 +203,13 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 	if ex.none {
 		return nil, nil
 	}
+	xr, err := ex.explainer()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]whyView, 0, len(items))
 	for _, it := range items {
-		x, err := ex.eng.Explain(ex.ctx, ex.p, it.Movement)
+		x, err := xr.Explain(ex.ctx, it.Movement)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,290 @@
+package recommend_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestExplainerAgreesWithExplain checks that one Explainer gives, for
+// every movement and the referrals, what a separate Explain or
+// ExplainReferrals call gives, and that its Result is Recommend's, over
+// every fourth case profile (every twentieth with -short).
+func TestExplainerAgreesWithExplain(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := casefile.LoadFS(os.DirFS("../testdata/cases"), ".", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	every := 4
+	if testing.Short() {
+		every = 20
+	}
+	for i, c := range cases {
+		if i%every != 0 {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			x, err := eng.NewExplainer(ctx, c.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := eng.Recommend(ctx, c.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(res, x.Result()); diff != "" {
+				t.Errorf("Result() differs from Recommend (-Recommend +Result()):\n%s", diff)
+			}
+			for _, m := range eng.Movements() {
+				want, err := eng.Explain(ctx, c.Profile, m.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := x.Explain(ctx, m.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s (-Engine.Explain +Explainer.Explain):\n%s", m.ID, diff)
+				}
+			}
+			want, err := eng.ExplainReferrals(ctx, c.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := x.Referrals(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("referrals (-Engine.ExplainReferrals +Explainer.Referrals):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExplainerShares checks that changing an explanation changes
+// neither the Explainer nor the next explanation it gives, and that the
+// Explainer answers from several goroutines at once.
+func TestExplainerShares(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := recommend.Profile{Conditions: []string{"disc_herniation", "sciatica"}, Equipment: []string{"towel"}, PainLevel: 6, Age: 60}
+	x, err := eng.NewExplainer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := x.Explain(ctx, "towel_stretch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := eng.Explain(ctx, p, "towel_stretch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Rules) == 0 || len(first.Rules[0].Clauses) == 0 || len(first.Rules[0].Citations) == 0 {
+		t.Fatal("towel_stretch's first rule has no clauses or citations: choose another movement")
+	}
+	first.Rules[0].Clauses[0].Text = "changed"
+	first.Rules[0].Clauses[0].Values = append(first.Rules[0].Clauses[0].Values[:0], "changed")
+	first.Rules[0].Citations[0] = recommend.Citation{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			got, err := x.Explain(ctx, "towel_stretch")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("after changing an earlier explanation (-want +got):\n%s", diff)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestExplainerErrors(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var nilEngine *recommend.Engine
+	if _, err := nilEngine.NewExplainer(ctx, recommend.Profile{}); err == nil {
+		t.Error("NewExplainer on a nil *Engine: no error")
+	}
+	//lint:ignore SA1012 the nil context is what is tested
+	if _, err := eng.NewExplainer(nil, recommend.Profile{}); err == nil {
+		t.Error("NewExplainer with a nil context: no error")
+	}
+	if _, err := eng.NewExplainer(ctx, recommend.Profile{PainLevel: 11}); !errors.Is(err, recommend.ErrInvalidProfile) {
+		t.Errorf("NewExplainer(invalid profile) = %v, want ErrInvalidProfile", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	var pe *recommend.PartialError
+	if _, err := eng.NewExplainer(cancelled, recommend.Profile{}); !errors.As(err, &pe) {
+		t.Errorf("NewExplainer(cancelled) = %v, want a *PartialError", err)
+	}
+	x, err := eng.NewExplainer(ctx, recommend.Profile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Explain(ctx, "walkng"); !errors.Is(err, recommend.ErrUnknownMovement) {
+		t.Errorf("Explain(walkng) = %v, want ErrUnknownMovement", err)
+	}
+	//lint:ignore SA1012 the nil context is what is tested
+	if _, err := x.Referrals(nil); err == nil {
+		t.Error("Referrals(nil): no error")
+	}
+}
+
+// benchWhyProfile is a profile whose Result recommends, avoids and refers,
+// like one the web page shows.
+var benchWhyProfile = recommend.Profile{
+	Conditions: []string{"disc_herniation", "chronic_stiffness"}, AggravatedBy: []string{"sitting", "bending_forward"},
+	Equipment: []string{"towel", "bed", "foam_roller"}, PainLevel: 4, DaysSinceOnset: 30, SittingHours: 8, Age: 45,
+}
+
+// fullWhy returns the movements the page explains for res: every
+// recommended and avoided one.
+func fullWhy(res *recommend.Result) []string {
+	var ids []string
+	for _, it := range res.Recommended {
+		ids = append(ids, it.Movement)
+	}
+	for _, it := range res.Avoided {
+		ids = append(ids, it.Movement)
+	}
+	return ids
+}
+
+// BenchmarkFullWhy is the cost of every "Why?" of the web page for one
+// Result: one Explainer, each recommended and avoided movement explained,
+// and the referrals. Compare with BenchmarkRecommend (one Recommend) and
+// BenchmarkFullWhyPerCall (one Explain call per movement, as before the
+// Explainer).
+func BenchmarkFullWhy(b *testing.B) {
+	eng, err := recommend.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := eng.Recommend(ctx, benchWhyProfile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := fullWhy(res)
+	for b.Loop() {
+		x, err := eng.NewExplainer(ctx, benchWhyProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range ids {
+			if _, err := x.Explain(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := x.Referrals(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(ids)), "movements")
+}
+
+// BenchmarkFullWhyPerCall explains the same as BenchmarkFullWhy, with one
+// Engine.Explain call per movement and one ExplainReferrals.
+func BenchmarkFullWhyPerCall(b *testing.B) {
+	eng, err := recommend.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := eng.Recommend(ctx, benchWhyProfile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := fullWhy(res)
+	for b.Loop() {
+		for _, id := range ids {
+			if _, err := eng.Explain(ctx, benchWhyProfile, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := eng.ExplainReferrals(ctx, benchWhyProfile); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(ids)), "movements")
+}
+
+// TestClauseTextSameInExplainAndCoverage checks that a clause reads the
+// same in an explanation and in the clause coverage of Analyze: both take
+// its text from internal/celast.
+func TestClauseTextSameInExplainAndCoverage(t *testing.T) {
+	tests := []struct {
+		when    string
+		profile recommend.Profile
+	}{
+		{"(profile.age > 50 ? 1 : 0) + (profile.pain_level > 6 ? 1 : 0) >= 2 || size(profile.conditions) > 1", recommend.Profile{Age: 60, Conditions: []string{"sore"}}},
+		{"!(\n  'sore' in profile.conditions ||\n  'stiff' in profile.conditions) && profile.sitting_hours < 2.5", recommend.Profile{Conditions: []string{"stiff"}}},
+		{"profile.conditions.exists(c, c in ['sore', 'stiff']) && profile.age\n    >= 18", recommend.Profile{Age: 20}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			rules := `
+sources: [{id: g, title: G, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: sore, label: Sore}, {id: stiff, label: Stiff}]
+movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily.}]
+rules:
+  - id: r
+    when: ` + strconvQuote(tt.when) + `
+    recommend: [walk]
+    because: Because.
+    cite: [{source: g, locator: l, claim: c}]
+`
+			eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			x, err := eng.Explain(ctx, tt.profile, "walk")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// With one case, every clause is seen one way only, so
+			// every clause is uncovered.
+			a, err := eng.Analyze(ctx, recommend.WithCaseProfiles([]recommend.Profile{tt.profile}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var covered []string
+			for _, c := range a.Coverage.Uncovered {
+				covered = append(covered, c.Expr)
+			}
+			for _, c := range x.Rules[0].Clauses {
+				if !slices.Contains(covered, c.Text) {
+					t.Errorf("explanation's clause %q is not among coverage's %q", c.Text, covered)
+				}
+			}
+		})
+	}
+}
