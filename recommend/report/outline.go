@@ -55,6 +55,9 @@ type Outline struct {
 	RuleSet string
 
 	sourceNum map[string]int
+	// alsoItems and avoidItems are the movements of Also and Avoid, one
+	// by one, in the Result's order.
+	alsoItems, avoidItems []recommend.Item
 }
 
 // Step is a movement shown in full: how, dose, the reason it is there and
@@ -62,7 +65,8 @@ type Outline struct {
 type Step struct {
 	// Item is the recommended movement. Found is false when the Result
 	// does not recommend the movement a plan step names (only an edited
-	// Result does that): then Item holds only its id and name.
+	// Result does that): then Item holds only its id and name, and the
+	// step's citations are not numbered among Sources.
 	Item  recommend.Item
 	Found bool
 	// Name is the step's name: the plan step's, or the item's.
@@ -162,6 +166,16 @@ func (o *Outline) SourceNumber(c recommend.Citation) int {
 	return o.sourceNum[c.Source()]
 }
 
+// AlsoItems returns the movements of Also one by one, in the Result's
+// order, for a form that shows each on its own line (a group lists its
+// movements in that order too, but groups are in the order of their first
+// movement).
+func (o *Outline) AlsoItems() []recommend.Item { return o.alsoItems }
+
+// AvoidItems returns the movements of Avoid one by one, in the Result's
+// order.
+func (o *Outline) AvoidItems() []recommend.Item { return o.avoidItems }
+
 // Conflict returns the conflict about movement, and whether there is one.
 func (o *Outline) Conflict(movement string) (recommend.Conflict, bool) {
 	for _, d := range o.Disagreements {
@@ -176,7 +190,7 @@ func (o *Outline) Conflict(movement string) (recommend.Conflict, bool) {
 
 func (o *Outline) step(it recommend.Item, found bool, name, reason string, cites []recommend.Citation) Step {
 	o.number(cites)
-	return Step{Item: it, Found: found, Name: name, Reason: reason, Citations: cites, Cautions: distinctNotes(it.Cautions)}
+	return Step{Item: it, Found: found, Name: name, Reason: reason, Citations: cites, Cautions: Cautions(it)}
 }
 
 // start lays out the plan, or every recommended movement when there is no
@@ -199,7 +213,8 @@ func (o *Outline) start(r *recommend.Result) {
 		if !ok {
 			// A plan names recommended movements only; an edited Result
 			// may not, and then the step is shown by name.
-			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, Name: ps.Name}, Name: ps.Name})
+			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, Name: ps.Name}, Name: ps.Name,
+				Reason: ps.Reason.Text, Citations: ps.Citations})
 			continue
 		}
 		cites := ps.Citations
@@ -239,7 +254,8 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 		if slices.ContainsFunc(r.Plan, func(p recommend.PlanStep) bool { return p.Movement == it.Movement }) {
 			continue
 		}
-		key := it.Dose + "\x00" + strings.Join(distinctNotes(it.Cautions), "\x00")
+		o.alsoItems = append(o.alsoItems, it)
+		key := it.Dose + "\x00" + strings.Join(Cautions(it), "\x00")
 		if i := slices.Index(keys, key); i >= 0 {
 			groups[i] = append(groups[i], it)
 			continue
@@ -250,7 +266,7 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 	for _, items := range groups {
 		g := o.group(items)
 		g.Dose = items[0].Dose
-		g.Cautions = distinctNotes(items[0].Cautions)
+		g.Cautions = Cautions(items[0])
 		o.Also = append(o.Also, g)
 	}
 }
@@ -260,6 +276,7 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 func (o *Outline) avoid(r *recommend.Result) {
 	var reasons []string
 	var groups [][]recommend.Item
+	o.avoidItems = r.Avoided
 	for _, it := range r.Avoided {
 		reason := ""
 		if len(it.Reasons) > 0 {
@@ -322,11 +339,11 @@ func sourceSet(cites []recommend.Citation) string {
 	return strings.Join(slices.Compact(ids), "\x00")
 }
 
-// distinctNotes returns the distinct texts of notes, in order, without
-// empty ones.
-func distinctNotes(notes []recommend.Note) []string {
+// Cautions returns the texts of the cautions of it as the outline shows
+// them: in order, without repeats or empty ones.
+func Cautions(it recommend.Item) []string {
 	var out []string
-	for _, n := range notes {
+	for _, n := range it.Cautions {
 		if n.Text != "" && !slices.Contains(out, n.Text) {
 			out = append(out, n.Text)
 		}
