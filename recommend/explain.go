@@ -475,7 +475,7 @@ func (x *explainer) rule(ri int, matched bool) RuleExplanation {
 // the condition cannot be run again, it returns the whole condition as one
 // clause, with the value Recommend found.
 func (x *explainer) clauses(r *rule, matched bool) []ClauseExplanation {
-	whole := []ClauseExplanation{{Text: explainOneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
+	whole := []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
 	if r.ast == nil || x.env == nil {
 		return whole
 	}
@@ -953,7 +953,7 @@ func (w *explainWalker) text(e ast.Expr) string {
 			unopened--
 		}
 	}
-	return explainOneLine(string(w.src[start:end]))
+	return words.OneLine(string(w.src[start:end]))
 }
 
 // explainString returns the string of a string literal.
@@ -1000,9 +1000,6 @@ func explainProfileField(e ast.Expr) (string, bool) {
 	}
 	return sel.FieldName(), true
 }
-
-// explainOneLine puts s on one line, with single spaces.
-func explainOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // explainLowerFirst makes the first letter of s small, unless the next one is a
 // capital too, as in an acronym.
