@@ -333,15 +333,15 @@ func (b *builder) avoid() {
 func (b *builder) disagreement(movement string) string {
 	if c, ok := b.o.Conflict(movement); ok {
 		against, care := c.Opposing()
-		s := "*Sources disagree:* suggested by " + kinds(c.For.Citations)
+		s := "*Sources disagree:* suggested by " + report.KindNames(c.For.Citations)
 		if len(c.Conditional) > 0 {
 			s += " (with conditions)"
 		}
 		if len(against) > 0 {
-			s += "; advised against by " + kinds(against)
+			s += "; advised against by " + report.KindNames(against)
 		}
 		if len(care) > 0 {
-			s += "; care urged by " + kinds(care)
+			s += "; care urged by " + report.KindNames(care)
 		}
 		if c.Resolution == recommend.Avoided {
 			return s + ", so it is avoided."
@@ -351,40 +351,13 @@ func (b *builder) disagreement(movement string) string {
 	return ""
 }
 
-// kinds names the kinds of the cited sources: "a guideline and a clinic
-// article".
-func kinds(cites []recommend.Citation) string {
-	var out []string
-	for _, c := range distinct(cites) {
-		k := strings.ReplaceAll(c.Kind(), "-", " ")
-		if k == "" {
-			k = "source"
-		}
-		k = article(k) + " " + k
-		if !contains(out, k) {
-			out = append(out, k)
-		}
-	}
-	if len(out) == 0 {
-		return "a rule"
-	}
-	return words.List(out)
-}
-
+// article is "an" before a word that starts with a vowel, and "a"
+// otherwise.
 func article(s string) string {
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an"
 	}
 	return "a"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // listSummary is "Title: A, B and C", or "Title: A, B and 4 more" when the
@@ -422,7 +395,7 @@ func sourcesSection(cites []recommend.Citation) string {
 			about = append(about, mdsafe.Line(p))
 		}
 		if k := c.Kind(); k != "" {
-			about = append(about, mdsafe.Line(strings.ReplaceAll(k, "-", " ")))
+			about = append(about, mdsafe.Line(report.KindNoun(k)))
 		}
 		if len(about) > 0 {
 			b.WriteString(" (" + strings.Join(about, ", ") + ")")

@@ -46,10 +46,11 @@ func kindsOf(cites []recommend.Citation) string {
 	return strings.Join(out, ", ")
 }
 
-// kindNames names the kinds of the sources behind cites, in order of
-// first mention: "a guideline and 2 clinic articles" is written "a
-// guideline and clinic articles".
-func kindNames(cites []recommend.Citation) string {
+// KindNames names the kinds of the sources behind cites for people, in
+// order of first mention, with the names recommend.SourceKinds gives
+// them: a guideline and two clinic articles are "a guideline and clinic
+// articles". No citations are "a source".
+func KindNames(cites []recommend.Citation) string {
 	var order []string
 	count := map[string][]string{}
 	for _, c := range cites {

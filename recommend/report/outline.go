@@ -304,7 +304,7 @@ func (o *Outline) conflicts(r *recommend.Result) {
 	for _, c := range r.Conflicts {
 		against, care := c.Opposing()
 		key := strings.Join([]string{string(c.Resolution), sourceSet(c.For.Citations), sourceSet(c.Conditional),
-			sourceSet(against), sourceSet(care), kindNames(c.Against.Citations)}, "\x00")
+			sourceSet(against), sourceSet(care), KindNames(c.Against.Citations)}, "\x00")
 		if i := slices.Index(keys, key); i >= 0 {
 			d := &o.Disagreements[i]
 			d.Conflicts = append(d.Conflicts, c)

@@ -251,17 +251,17 @@ func (wr *writer) conflicts() section {
 		if len(d.Conflicts) > 1 {
 			it = "them"
 		}
-		parts := []string{fmt.Sprintf("%s %s %s %s", kindNames(d.For),
+		parts := []string{fmt.Sprintf("%s %s %s %s", KindNames(d.For),
 			verb(d.For, "suggests", "suggest"), it, wr.refs(d.For))}
 		if len(d.Conditional) > 0 {
 			parts[0] += fmt.Sprintf(" (with conditions %s)", wr.refs(d.Conditional))
 		}
 		if len(d.Against) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s %s %s", kindNames(d.Against),
+			parts = append(parts, fmt.Sprintf("%s %s %s %s", KindNames(d.Against),
 				verb(d.Against, "advises against", "advise against"), it, wr.refs(d.Against)))
 		}
 		if len(d.Care) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s %s", kindNames(d.Care), verb(d.Care, "urges care", "urge care"), wr.refs(d.Care)))
+			parts = append(parts, fmt.Sprintf("%s %s %s", KindNames(d.Care), verb(d.Care, "urges care", "urge care"), wr.refs(d.Care)))
 		}
 		outcome := ""
 		if d.Resolution == recommend.Avoided {
