@@ -205,7 +205,7 @@ func (t *textWriter) sourceList() {
 	}
 	t.p("SOURCES\n")
 	for i, c := range t.notes {
-		t.p("  [%d] %s (%s), %q: %s%s\n", i+1, c.Title(), kindLabel(c.Kind()), c.Locator(), c.Claim(), positionNote(c.Position()))
+		t.p("  [%d] %s (%s), %q: %s%s\n", i+1, c.Title(), KindNoun(c.Kind()), c.Locator(), c.Claim(), positionNote(c.Position()))
 		if c.URL() != "" {
 			t.p("      %s\n", c.URL())
 		}

@@ -28,18 +28,18 @@ func KindNoun(kind string) string {
 	return kindLabel(kind)
 }
 
-// kindLabel spells a movement or source kind for people: "self massage",
-// "clinic article".
+// kindLabel spells a kind for people: "self massage" for a movement's
+// "self_massage".
 func kindLabel(kind string) string {
 	return strings.NewReplacer("_", " ", "-", " ").Replace(kind)
 }
 
 // kindsOf names the kinds of sources behind citations, without repeats, in
-// order: "guideline, clinic article".
+// order: "guideline, health website".
 func kindsOf(cites []recommend.Citation) string {
 	var out []string
 	for _, c := range cites {
-		if k := kindLabel(c.Kind()); k != "" && !slices.Contains(out, k) {
+		if k := KindNoun(c.Kind()); k != "" && !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}
