@@ -82,7 +82,9 @@ func shapeOf(o *report.Outline) shape {
 // disagreements described the same way, and the sources numbered once
 // each in the order they are first cited.
 func TestNew(t *testing.T) {
-	src := func(id, kind string) recommend.Source { return recommend.Source{ID: id, Title: strings.ToUpper(id), Kind: kind} }
+	src := func(id, kind string) recommend.Source {
+		return recommend.Source{ID: id, Title: strings.ToUpper(id), Kind: kind}
+	}
 	cite := func(id, kind string, p recommend.Position) recommend.Citation {
 		return recommend.CitationOf(src(id, kind), "p. 1", "Claim.").WithPosition(p)
 	}
