@@ -39,7 +39,7 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 		for i, r := range x.Rules {
 			t.rule(i+1, r, func() {
 				for _, ef := range r.Effects {
-					t.p("     %s it%s.\n", words.Capital(effectVerbs[ef.Kind]), explainVia(ef.SelectedBy))
+					t.p("     %s.\n", EffectDoes(ef))
 					if ef.Because != r.Because {
 						t.p("     Reason on this movement: %s\n", ef.Because)
 					}
@@ -122,27 +122,34 @@ var outcomeLabels = map[recommend.Outcome]string{
 	recommend.OutcomeNotAdvised:     "not advised",
 }
 
+// effectVerbs say what each kind of effect does to a movement.
 var effectVerbs = map[recommend.EffectKind]string{
 	recommend.EffectRecommend: "recommends",
 	recommend.EffectAvoid:     "avoids",
 	recommend.EffectCaution:   "cautions against",
 }
 
-// explainVia says how an effect selects a movement: " by name", " by its
-// tag lumbar_flexion".
-func explainVia(by []string) string {
-	parts := make([]string, 0, len(by))
-	for _, b := range by {
+// EffectDoes says what an effect of a rule does to the movement it names,
+// and how it names it, as the explanation notes and the page's "Why?"
+// say it: "Avoids it by its tag lumbar_flexion", "Recommends it by name".
+func EffectDoes(e recommend.NamingEffect) string {
+	verb, ok := effectVerbs[e.Kind]
+	if !ok {
+		verb = string(e.Kind)
+	}
+	parts := make([]string, 0, len(e.SelectedBy))
+	for _, b := range e.SelectedBy {
 		if b == "movement" {
 			parts = append(parts, "by name")
 		} else {
 			parts = append(parts, "by its "+b)
 		}
 	}
-	if len(parts) == 0 {
-		return ""
+	s := words.Capital(verb) + " it"
+	if len(parts) > 0 {
+		s += " " + words.List(parts)
 	}
-	return " " + words.List(parts)
+	return s
 }
 
 // rule writes one rule of an explanation; more writes what it does.

@@ -224,3 +224,25 @@ func TestKindNames(t *testing.T) {
 		t.Errorf("KindNoun = %q", got)
 	}
 }
+
+// TestEffectDoes checks the words the explanation notes and the page
+// share for what an effect does to a movement.
+func TestEffectDoes(t *testing.T) {
+	tests := []struct {
+		name string
+		e    recommend.NamingEffect
+		want string
+	}{
+		{"by name", recommend.NamingEffect{Kind: recommend.EffectRecommend, SelectedBy: []string{"movement"}}, "Recommends it by name"},
+		{"by tag and kind", recommend.NamingEffect{Kind: recommend.EffectAvoid, SelectedBy: []string{"tag lumbar_flexion", "kind stretch"}}, "Avoids it by its tag lumbar_flexion and by its kind stretch"},
+		{"caution", recommend.NamingEffect{Kind: recommend.EffectCaution, SelectedBy: []string{"movement"}}, "Cautions against it by name"},
+		{"no selector", recommend.NamingEffect{Kind: recommend.EffectAvoid}, "Avoids it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, report.EffectDoes(tt.e)); diff != "" {
+				t.Errorf("EffectDoes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

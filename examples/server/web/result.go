@@ -199,40 +199,13 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 		for _, re := range x.Rules {
 			var does []string
 			for _, eff := range re.Effects {
-				does = append(does, effectVerb(eff.Kind)+" it "+selectedBy(eff.SelectedBy))
+				does = append(does, report.EffectDoes(eff))
 			}
 			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule, Matched: re.Matched, Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary)})
 		}
 		out = append(out, w)
 	}
 	return out, nil
-}
-
-// selectedBy says how an effect names a movement: "by name", "by its tag
-// lumbar_flexion".
-func selectedBy(by []string) string {
-	parts := make([]string, len(by))
-	for i, b := range by {
-		if b == "movement" {
-			parts[i] = "by name"
-		} else {
-			parts[i] = "by its " + b
-		}
-	}
-	return words.List(parts)
-}
-
-// effectVerb says what an effect does: "Avoids".
-func effectVerb(k recommend.EffectKind) string {
-	switch k {
-	case recommend.EffectRecommend:
-		return "Recommends"
-	case recommend.EffectAvoid:
-		return "Avoids"
-	case recommend.EffectCaution:
-		return "Cautions against"
-	}
-	return words.Capital(string(k))
 }
 
 // full is a movement shown with how, dose, a reason and its cautions.
