@@ -126,7 +126,8 @@ type Disagreement struct {
 	Resolution recommend.Resolution
 }
 
-// New lays out the short report of r. A nil r gives an empty Outline.
+// New lays out the short report of r. The Outline shares r's slices and
+// citations, and changes none of them. A nil r gives an empty Outline.
 func New(r *recommend.Result) *Outline {
 	o := &Outline{sourceNum: map[string]int{}}
 	if r == nil {
