@@ -1,9 +1,8 @@
 // Package web serves backrules as one web page: a form for a profile and,
 // when it is posted, the advice for it, laid out as the short report's
 // outline (package recommend/report, which report.WriteText writes too):
-// referrals first, key messages, the plan,
-// the other recommended movements, what to avoid and where the sources
-// disagree. Each item shows its sources as links with their claims, and a
+// referrals first, key messages, the plan, the other recommended
+// movements, what to avoid and where the sources disagree. Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
 // The page is plain HTML from html/template with a little inline CSS and
