@@ -12,8 +12,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // Indicator is a card's urgency, one of the values CDS Hooks allows.
@@ -101,23 +103,27 @@ func Cards(res *recommend.Result) ([]Card, error) {
 	if res == nil {
 		return nil, errors.New("cdshooks: nil *recommend.Result")
 	}
-	b := builder{res: res}
-	for _, ref := range res.Referrals {
+	b := builder{res: res, o: report.New(res)}
+	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
 	b.incomplete()
 	b.messages()
-	for i, step := range res.Plan {
-		b.planStep(i, step)
+	if b.o.Planned {
+		for i, st := range b.o.Plan {
+			b.planStep(i, st)
+		}
 	}
 	b.alsoHelpful()
 	b.avoid()
 	return b.cards, nil
 }
 
-// builder makes the cards of one Result.
+// builder makes the cards of one Result from its outline, the short
+// report's shape.
 type builder struct {
 	res   *recommend.Result
+	o     *report.Outline
 	cards []Card
 }
 
@@ -148,13 +154,13 @@ func (b *builder) source(cites []recommend.Citation) Source {
 	if len(cites) == 0 {
 		label := "backrules rule set"
 		if v := b.res.RuleSet.Version; v != "" {
-			label += " " + oneLine(v)
+			label += " " + words.OneLine(v)
 		}
 		return Source{Label: label}
 	}
 	c := cites[0]
-	label := oneLine(c.Title())
-	if p := oneLine(c.Publisher()); p != "" {
+	label := words.OneLine(c.Title())
+	if p := words.OneLine(c.Publisher()); p != "" {
 		if label == "" {
 			label = p
 		} else {
@@ -162,7 +168,7 @@ func (b *builder) source(cites []recommend.Citation) Source {
 		}
 	}
 	if label == "" {
-		label = oneLine(c.Source())
+		label = words.OneLine(c.Source())
 	}
 	if label == "" {
 		label = "backrules rule set"
@@ -188,7 +194,7 @@ func (b *builder) referral(ref recommend.Referral) {
 	if word == "" {
 		word = "Referral"
 	}
-	body := []string{"**" + word + " referral.** " + md(ref.Message)}
+	body := []string{"**" + word + " referral.** " + mdsafe.Line(ref.Message)}
 	if ref.Withhold {
 		body = append(body, "**Exercise advice is on hold:** no exercises or stretches until a clinician has assessed the patient.")
 	}
@@ -223,93 +229,70 @@ func (b *builder) messages() {
 		if m.Kind == recommend.SafetyNet {
 			prefix = "- **Safety net:** "
 		}
-		lines = append(lines, prefix+md(m.Text))
+		lines = append(lines, prefix+mdsafe.Line(m.Text))
 		cites = append(cites, m.Citations...)
 	}
 	b.add(Info, "Key messages: "+firstSentence(b.res.Messages[0].Text), []string{strings.Join(lines, "\n")}, cites)
 }
 
-// item returns the recommended item of a movement.
-func (b *builder) item(movement string) (recommend.Item, bool) {
-	for _, it := range b.res.Recommended {
-		if it.Movement == movement {
-			return it, true
-		}
-	}
-	return recommend.Item{}, false
-}
-
-func (b *builder) planStep(i int, step recommend.PlanStep) {
-	it, _ := b.item(step.Movement)
-	name := step.Name
+func (b *builder) planStep(i int, st report.Step) {
+	it := st.Item
+	name := st.Name
 	if name == "" {
 		name = it.Name
 	}
-	summary := fmt.Sprintf("Plan step %d: %s", i+1, oneLine(name))
+	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
 	if it.Dose != "" {
 		summary += " — " + firstSentence(it.Dose)
 	}
 	var body []string
 	if it.How != "" {
-		body = append(body, "**How:** "+md(it.How))
+		body = append(body, "**How:** "+mdsafe.Line(it.How))
 	}
 	if it.Dose != "" {
-		body = append(body, "**Dose:** "+md(it.Dose))
+		body = append(body, "**Dose:** "+mdsafe.Line(it.Dose))
 	}
-	if step.Reason.Text != "" {
-		body = append(body, "**Why:** "+md(step.Reason.Text))
+	if st.Reason != "" {
+		body = append(body, "**Why:** "+mdsafe.Line(st.Reason))
 	}
-	for _, c := range distinctNotes(it.Cautions) {
-		body = append(body, "**Take care:** "+md(c))
+	for _, c := range st.Cautions {
+		body = append(body, "**Take care:** "+mdsafe.Line(c))
 	}
 	if d := b.disagreement(it.Movement); d != "" {
 		body = append(body, d)
 	}
-	cites := step.Citations
-	if len(cites) == 0 {
-		cites = it.Citations
-	}
-	b.add(Info, summary, body, cites)
+	b.add(Info, summary, body, st.Citations)
 }
 
-// inPlan reports whether a movement is a plan step.
-func (b *builder) inPlan(movement string) bool {
-	for _, s := range b.res.Plan {
-		if s.Movement == movement {
-			return true
-		}
-	}
-	return false
-}
-
+// alsoHelpful adds the card of the recommended movements outside the
+// plan, or of every recommended movement when there is no plan: one line
+// for each movement.
 func (b *builder) alsoHelpful() {
-	var items []recommend.Item
-	for _, it := range b.res.Recommended {
-		if !b.inPlan(it.Movement) {
-			items = append(items, it)
+	items := b.o.AlsoItems()
+	title := "Also helpful"
+	if !b.o.Planned {
+		title = "Recommended"
+		for _, st := range b.o.Plan {
+			items = append(items, st.Item)
 		}
 	}
 	if len(items) == 0 {
 		return
 	}
-	title := "Also helpful"
-	if len(b.res.Plan) == 0 {
-		title = "Recommended"
-	}
 	var lines []string
 	var cites []recommend.Citation
 	names := make([]string, len(items))
 	for i, it := range items {
-		names[i] = oneLine(it.Name)
-		line := "- **" + md(it.Name) + "**"
+		names[i] = words.OneLine(it.Name)
+		line := "- **" + mdsafe.Line(it.Name) + "**"
 		if it.Dose != "" {
-			line += ": " + md(it.Dose)
+			line += ": " + mdsafe.Line(it.Dose)
 		}
 		if len(it.Reasons) > 0 {
-			line += " " + md(it.Reasons[0].Text)
+			line += " " + mdsafe.Line(it.Reasons[0].Text)
 		}
-		for _, c := range distinctNotes(it.Cautions) {
-			line += " *Take care:* " + md(c)
+		for _, c := range report.Cautions(it) {
+			line += " *Take care:* " + mdsafe.Line(c)
 		}
 		if d := b.disagreement(it.Movement); d != "" {
 			line += " " + d
@@ -320,8 +303,9 @@ func (b *builder) alsoHelpful() {
 	b.add(Info, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
 }
 
+// avoid adds the card of the movements to avoid: one line for each.
 func (b *builder) avoid() {
-	items := b.res.Avoided
+	items := b.o.AvoidItems()
 	if len(items) == 0 {
 		return
 	}
@@ -329,10 +313,10 @@ func (b *builder) avoid() {
 	var cites []recommend.Citation
 	names := make([]string, len(items))
 	for i, it := range items {
-		names[i] = oneLine(it.Name)
-		line := "- **" + md(it.Name) + "**"
+		names[i] = words.OneLine(it.Name)
+		line := "- **" + mdsafe.Line(it.Name) + "**"
 		if len(it.Reasons) > 0 {
-			line += ": " + md(it.Reasons[0].Text)
+			line += ": " + mdsafe.Line(it.Reasons[0].Text)
 		}
 		if d := b.disagreement(it.Movement); d != "" {
 			line += " " + d
@@ -347,20 +331,17 @@ func (b *builder) avoid() {
 // kinds of source are on each side and how it was settled, as the page
 // and the text report do; "" when they do not disagree about it.
 func (b *builder) disagreement(movement string) string {
-	for _, c := range b.res.Conflicts {
-		if c.Movement != movement {
-			continue
-		}
+	if c, ok := b.o.Conflict(movement); ok {
 		against, care := c.Opposing()
-		s := "*Sources disagree:* suggested by " + kinds(c.For.Citations)
+		s := "*Sources disagree:* suggested by " + report.KindNames(c.For.Citations)
 		if len(c.Conditional) > 0 {
 			s += " (with conditions)"
 		}
 		if len(against) > 0 {
-			s += "; advised against by " + kinds(against)
+			s += "; advised against by " + report.KindNames(against)
 		}
 		if len(care) > 0 {
-			s += "; care urged by " + kinds(care)
+			s += "; care urged by " + report.KindNames(care)
 		}
 		if c.Resolution == recommend.Avoided {
 			return s + ", so it is avoided."
@@ -370,40 +351,13 @@ func (b *builder) disagreement(movement string) string {
 	return ""
 }
 
-// kinds names the kinds of the cited sources: "a guideline and a clinic
-// article".
-func kinds(cites []recommend.Citation) string {
-	var out []string
-	for _, c := range distinct(cites) {
-		k := strings.ReplaceAll(c.Kind(), "-", " ")
-		if k == "" {
-			k = "source"
-		}
-		k = article(k) + " " + k
-		if !contains(out, k) {
-			out = append(out, k)
-		}
-	}
-	if len(out) == 0 {
-		return "a rule"
-	}
-	return words.List(out)
-}
-
+// article is "an" before a word that starts with a vowel, and "a"
+// otherwise.
 func article(s string) string {
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an"
 	}
 	return "a"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // listSummary is "Title: A, B and C", or "Title: A, B and 4 more" when the
@@ -430,7 +384,7 @@ func sourcesSection(cites []recommend.Citation) string {
 	b.WriteString("**Sources**\n")
 	for i, c := range cites {
 		fmt.Fprintf(&b, "\n%d. ", i+1)
-		title := md(citeName(c))
+		title := mdsafe.Line(citeName(c))
 		if u := webURL(c.URL()); u != "" {
 			fmt.Fprintf(&b, "[%s](<%s>)", title, u)
 		} else {
@@ -438,19 +392,19 @@ func sourcesSection(cites []recommend.Citation) string {
 		}
 		var about []string
 		if p := c.Publisher(); p != "" {
-			about = append(about, md(p))
+			about = append(about, mdsafe.Line(p))
 		}
 		if k := c.Kind(); k != "" {
-			about = append(about, md(strings.ReplaceAll(k, "-", " ")))
+			about = append(about, mdsafe.Line(report.KindNoun(k)))
 		}
 		if len(about) > 0 {
 			b.WriteString(" (" + strings.Join(about, ", ") + ")")
 		}
 		if l := c.Locator(); l != "" {
-			b.WriteString(", " + md(l))
+			b.WriteString(", " + mdsafe.Line(l))
 		}
 		if cl := c.Claim(); cl != "" {
-			b.WriteString(": " + md(cl))
+			b.WriteString(": " + mdsafe.Line(cl))
 		}
 		if l := c.Position().Label(); l != "" {
 			b.WriteString(" (" + l + ")")
@@ -464,7 +418,7 @@ func sourcesSection(cites []recommend.Citation) string {
 // label CDS Hooks requires.
 func citeName(c recommend.Citation) string {
 	for _, s := range []string{c.Title(), c.Publisher(), c.Source(), webURL(c.URL())} {
-		if s = oneLine(s); s != "" {
+		if s = words.OneLine(s); s != "" {
 			return s
 		}
 	}
@@ -533,28 +487,11 @@ next:
 	return out
 }
 
-// distinctNotes returns the texts of notes without repeats.
-func distinctNotes(notes []recommend.Note) []string {
-	var out []string
-	for _, n := range notes {
-		if n.Text != "" && !contains(out, n.Text) {
-			out = append(out, n.Text)
-		}
-	}
-	return out
-}
-
-// oneLine folds the white space of s, line breaks included, into single
-// spaces.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // firstSentence returns the first sentence of s, on one line: up to the
 // first '.', '!' or '?' that a space follows, since CDS Hooks asks for a
 // one-sentence summary. The whole text is in the card's detail.
 func firstSentence(s string) string {
-	s = oneLine(s)
+	s = words.OneLine(s)
 	for i := 0; i+1 < len(s); i++ {
 		if strings.IndexByte(".!?", s[i]) >= 0 && s[i+1] == ' ' {
 			return s[:i+1]
@@ -563,24 +500,10 @@ func firstSentence(s string) string {
 	return s
 }
 
-// mdEscaper escapes the characters that would make rule text act as
-// markdown or HTML: emphasis, code, links, images, tables and tags.
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "#", `\#`,
-)
-
-// md returns rule text as markdown text: on one line, with the characters
-// markdown would act on escaped, so a rule file cannot add links, images
-// or HTML to a card.
-func md(s string) string {
-	return mdEscaper.Replace(oneLine(s))
-}
-
 // shorten cuts s to at most n characters, at a word boundary when it can,
 // ending it with "…" when it cut.
 func shorten(s string, n int) string {
-	s = oneLine(s)
+	s = words.OneLine(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

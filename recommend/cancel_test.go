@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -274,7 +275,7 @@ func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p reco
 func encodeResult(t testing.TB, res *recommend.Result) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := recommend.WriteJSON(&b, res); err != nil {
+	if err := report.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

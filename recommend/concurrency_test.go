@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -71,7 +72,7 @@ func callOutcome(buf *bytes.Buffer, res *recommend.Result, err error) []byte {
 		fmt.Fprintf(buf, "error %T: %v", err, err)
 		return buf.Bytes()
 	}
-	if werr := recommend.WriteJSON(buf, res); werr != nil {
+	if werr := report.WriteJSON(buf, res); werr != nil {
 		fmt.Fprintf(buf, "WriteJSON error: %v", werr)
 	}
 	return buf.Bytes()

@@ -57,9 +57,13 @@ Loading and recommending run through five stages, each with one home:
     decision record: per movement, who recommends, avoids and cautions it,
     the equipment it lacks, and the outcome; and the referrals, with those
     that withhold advice. build.go makes the Result from that record.
-  - present (present.go, report.go): a Result as JSON, the short report
-    for people (WriteText, WriteMarkdown) or the detailed report
-    (WriteDetailedText).
+  - present (package recommend/report): a Result laid out as the short
+    report's outline (report.New), which the page of examples/server and
+    the CDS Hooks cards render too, and written as the short report for
+    people (report.WriteText, report.WriteMarkdown), the detailed report
+    (report.WriteDetailedText) or JSON (report.WriteJSON); explanations as
+    notes or JSON (report.WriteExplanation and its siblings). Package
+    recommend keeps the engine and its data types; it writes nothing.
 
 # Safety policy
 

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // ExampleEngine_Explain asks why the towel decompression is not advised
@@ -35,7 +36,7 @@ func ExampleEngine_Explain() {
 		fmt.Println(err)
 		return
 	}
-	if err := recommend.WriteExplanation(os.Stdout, x); err != nil {
+	if err := report.WriteExplanation(os.Stdout, x); err != nil {
 		fmt.Println(err)
 	}
 	// Output:

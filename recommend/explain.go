@@ -9,12 +9,9 @@ package recommend
 // explain_why.go.
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"unicode"
@@ -380,11 +377,11 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 			res.Referrals[0].Urgency, strings.Join(e.ruleIDs(d.withholding), ", "))
 	default:
 		rx.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
-			capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
+			words.Capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
 	}
 	if n := len(res.FoldedReferrals); n > 0 {
 		rx.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
-			capital(words.Count(n, "referral")))
+			words.Capital(words.Count(n, "referral")))
 	}
 	return rx, nil
 }
@@ -395,9 +392,6 @@ type explainError struct{ err error }
 
 func (e *explainError) Error() string { return escapeText(e.err.Error()) }
 func (e *explainError) Unwrap() error { return e.err }
-
-// explainOneLine puts s on one line, with single spaces.
-func explainOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // explainLowerFirst makes the first letter of s small, unless the next one is a
 // capital too, as in an acronym.
@@ -410,161 +404,4 @@ func explainLowerFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToLower(r)) + s[size:]
-}
-
-// WriteExplanation writes x as a plain-text note for clinicians and rule
-// authors: the movement and its outcome, then each rule that names it,
-// with what it does to the movement, whether it matched and why, its
-// condition and reason, and numbered sources, listed at the end with the
-// claim each supports, followed by the rule set's version and digest. A
-// nil x is an error.
-func WriteExplanation(w io.Writer, x *Explanation) error {
-	if x == nil {
-		return errNilExplanation
-	}
-	t := &textWriter{b: bufio.NewWriter(w)}
-	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
-	t.p("  Outcome: %s\n", outcomeLabels[x.Outcome])
-	t.p("  %s\n", x.Summary)
-	for _, n := range x.Cautions {
-		t.p("  Caution (%s): %s\n", n.Rule, n.Text)
-	}
-	t.p("\n")
-	if len(x.Rules) == 0 {
-		t.p("RULES THAT NAME IT\n  No rule names this movement.\n\n")
-	} else {
-		t.p("RULES THAT NAME IT\n")
-		for i, r := range x.Rules {
-			t.rule(i+1, r, func() {
-				for _, ef := range r.Effects {
-					t.p("     %s it%s.\n", capital(effectVerbs[ef.Kind]), explainVia(ef.SelectedBy))
-					if ef.Because != r.Because {
-						t.p("     Reason on this movement: %s\n", ef.Because)
-					}
-				}
-			})
-		}
-	}
-	t.sources(x.RuleSet)
-	return t.b.Flush()
-}
-
-// WriteReferralExplanation writes x as a plain-text note: what the
-// referrals come to, then every referral rule, matched or not, with its
-// urgency, whether it withholds advice, why it matched or not, its
-// message, reason and numbered sources, listed at the end. A nil x is an
-// error.
-func WriteReferralExplanation(w io.Writer, x *ReferralExplanation) error {
-	if x == nil {
-		return errNilExplanation
-	}
-	t := &textWriter{b: bufio.NewWriter(w)}
-	t.p("EXPLANATION: REFERRALS\n  %s\n\n", x.Summary)
-	if len(x.Rules) == 0 {
-		t.p("REFERRAL RULES\n  The rule set has no referral rules.\n\n")
-	} else {
-		t.p("REFERRAL RULES\n")
-		for i, r := range x.Rules {
-			t.rule(i+1, r, func() {
-				if r.Referral == nil {
-					return
-				}
-				hold := "does not withhold movement advice"
-				if r.Referral.Withhold {
-					hold = "withholds all movement advice"
-				}
-				t.p("     %s referral; %s.\n", capital(string(r.Referral.Urgency)), hold)
-				t.p("     Tells you: %s\n", r.Referral.Message)
-				if r.Folded != nil {
-					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
-				}
-			})
-		}
-	}
-	t.sources(x.RuleSet)
-	return t.b.Flush()
-}
-
-// WriteExplanationJSON writes x as indented JSON followed by a newline;
-// the same explanation always gives the same bytes. A nil x is an error.
-func WriteExplanationJSON(w io.Writer, x *Explanation) error {
-	if x == nil {
-		return errNilExplanation
-	}
-	return writeIndentedJSON(w, x)
-}
-
-// WriteReferralExplanationJSON writes x as indented JSON followed by a
-// newline. A nil x is an error.
-func WriteReferralExplanationJSON(w io.Writer, x *ReferralExplanation) error {
-	if x == nil {
-		return errNilExplanation
-	}
-	return writeIndentedJSON(w, x)
-}
-
-func writeIndentedJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-var errNilExplanation = errors.New("recommend: nil explanation")
-
-var outcomeLabels = map[Outcome]string{
-	OutcomeRecommended:    "recommended",
-	OutcomeAvoided:        "avoided",
-	OutcomeNeedsEquipment: "left out for missing equipment",
-	OutcomeWithheld:       "withheld",
-	OutcomeNotAdvised:     "not advised",
-}
-
-var effectVerbs = map[EffectKind]string{
-	EffectRecommend: "recommends",
-	EffectAvoid:     "avoids",
-	EffectCaution:   "cautions against",
-}
-
-// explainVia says how an effect selects a movement: " by name", " by its
-// tag lumbar_flexion".
-func explainVia(by []string) string {
-	parts := make([]string, 0, len(by))
-	for _, b := range by {
-		if b == "movement" {
-			parts = append(parts, "by name")
-		} else {
-			parts = append(parts, "by its "+b)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " " + explainJoin(parts, "and")
-}
-
-// rule writes one rule of an explanation; more writes what it does.
-func (t *textWriter) rule(n int, r RuleExplanation, more func()) {
-	verdict := "not matched"
-	if r.Matched {
-		verdict = "matched"
-	}
-	t.p("  %d. %s (%s:%d): %s\n", n, r.Rule, r.File, r.Line, verdict)
-	more()
-	t.p("     %s.\n", capital(r.Summary))
-	t.p("     Condition: %s\n", explainOneLine(r.When))
-	t.p("     Reason: %s\n", r.Because)
-	if len(r.Citations) > 0 {
-		t.p("     Sources: %s\n", t.refs(r.Citations))
-	}
-	t.p("\n")
-}
-
-// sources writes the numbered sources and the rule set.
-func (t *textWriter) sources(rs RuleSet) {
-	t.sourceList()
-	t.p("%s\n", Disclaimer)
-	if line := ruleSetLine(rs); line != "" {
-		t.p("%s\n", line)
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -326,23 +327,6 @@ func TestExplainErrors(t *testing.T) {
 	}
 }
 
-func TestWriteExplanationNil(t *testing.T) {
-	var b bytes.Buffer
-	for name, err := range map[string]error{
-		"WriteExplanation":             recommend.WriteExplanation(&b, nil),
-		"WriteExplanationJSON":         recommend.WriteExplanationJSON(&b, nil),
-		"WriteReferralExplanation":     recommend.WriteReferralExplanation(&b, nil),
-		"WriteReferralExplanationJSON": recommend.WriteReferralExplanationJSON(&b, nil),
-	} {
-		if err == nil {
-			t.Errorf("%s(nil) gave no error", name)
-		}
-	}
-	if b.Len() != 0 {
-		t.Errorf("writers wrote %q for a nil explanation", b.String())
-	}
-}
-
 // TestExplainAgreesWithRecommend explains every movement, and the
 // referrals, for the profile of every test case of the default rules, and
 // checks that each explanation says what the Result says.
@@ -520,10 +504,10 @@ func explainText(t *testing.T, eng *recommend.Engine, p recommend.Profile, movem
 		return ""
 	}
 	var b strings.Builder
-	if err := recommend.WriteExplanation(&b, x); err != nil {
+	if err := report.WriteExplanation(&b, x); err != nil {
 		t.Error(err)
 	}
-	if err := recommend.WriteExplanationJSON(&b, x); err != nil {
+	if err := report.WriteExplanationJSON(&b, x); err != nil {
 		t.Error(err)
 	}
 	return b.String()
@@ -574,7 +558,7 @@ func TestExplainOtherRuleSets(t *testing.T) {
 						}
 					}
 					var b bytes.Buffer
-					if err := recommend.WriteExplanation(&b, x); err != nil {
+					if err := report.WriteExplanation(&b, x); err != nil {
 						t.Error(err)
 					}
 				}
@@ -586,7 +570,7 @@ func TestExplainOtherRuleSets(t *testing.T) {
 					t.Errorf("profile %d: withheld = %v, result %v", pi, rx.Withheld, res.Withheld)
 				}
 				var b bytes.Buffer
-				if err := recommend.WriteReferralExplanation(&b, rx); err != nil {
+				if err := report.WriteReferralExplanation(&b, rx); err != nil {
 					t.Error(err)
 				}
 			}

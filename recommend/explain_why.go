@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/celast"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
@@ -192,7 +193,7 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 // the condition cannot be run again, it returns the whole condition as one
 // clause, with the value Recommend found.
 func (x *Explainer) clauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
-	whole := []ClauseExplanation{{Text: explainOneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
+	whole := []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
 	if r.ast == nil || r.tracked == nil {
 		return whole
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
@@ -209,7 +210,7 @@ func TestPartialResultJSON(t *testing.T) {
 		t.Fatalf("Recommend error = %v, want a *PartialError", err)
 	}
 	var b bytes.Buffer
-	if err := recommend.WriteJSON(&b, pe.Result); err != nil {
+	if err := report.WriteJSON(&b, pe.Result); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), `"incomplete": true`) {
@@ -220,7 +221,7 @@ func TestPartialResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Reset()
-	if err := recommend.WriteJSON(&b, res); err != nil {
+	if err := report.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "incomplete") {
@@ -370,7 +371,7 @@ func TestPartialResultReports(t *testing.T) {
 		t.Fatalf("Recommend error = %v, want a *PartialError", err)
 	}
 	for name, write := range map[string]func(io.Writer, *recommend.Result) error{
-		"WriteText": recommend.WriteText, "WriteMarkdown": recommend.WriteMarkdown, "WriteDetailedText": recommend.WriteDetailedText,
+		"WriteText": report.WriteText, "WriteMarkdown": report.WriteMarkdown, "WriteDetailedText": report.WriteDetailedText,
 	} {
 		var b bytes.Buffer
 		if err := write(&b, pe.Result); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/backrules/backrules/internal/fuzzseed"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // The fuzz targets take their seeds from the top-level testdata/fuzz/NAME
@@ -156,14 +157,14 @@ func FuzzRecommend(f *testing.F) {
 		}
 		checkInvariants(t, res)
 		var a, b bytes.Buffer
-		if err := recommend.WriteJSON(&a, res); err != nil {
+		if err := report.WriteJSON(&a, res); err != nil {
 			t.Fatal(err)
 		}
 		again, err := eng.Recommend(context.Background(), p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := recommend.WriteJSON(&b, again); err != nil {
+		if err := report.WriteJSON(&b, again); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {

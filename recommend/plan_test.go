@@ -3,13 +3,12 @@ package recommend_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -211,7 +210,7 @@ func TestMessagesAndPlanNeverNil(t *testing.T) {
 		t.Errorf("Messages = %#v, Plan = %#v; want empty lists, not nil", res.Messages, res.Plan)
 	}
 	var b bytes.Buffer
-	if err := recommend.WriteJSON(&b, res); err != nil {
+	if err := report.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"messages": []`, `"plan": []`} {
@@ -262,30 +261,6 @@ func TestPlanViews(t *testing.T) {
 		t.Run(tt.rule, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, viewOf(tt.rule)); diff != "" {
 				t.Errorf("view of %s (-want +got):\n%s", tt.rule, diff)
-			}
-		})
-	}
-}
-
-// TestNewWritersErrors checks that the short, detailed and Markdown
-// writers refuse a nil Result without writing, and return the writer's
-// error.
-func TestNewWritersErrors(t *testing.T) {
-	res, err := planEngine(t).Recommend(context.Background(), recommend.Profile{Conditions: []string{"order"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	errFull := errors.New("disk full")
-	for name, write := range map[string]func(io.Writer, *recommend.Result) error{
-		"WriteText": recommend.WriteText, "WriteDetailedText": recommend.WriteDetailedText, "WriteMarkdown": recommend.WriteMarkdown,
-	} {
-		t.Run(name, func(t *testing.T) {
-			var b bytes.Buffer
-			if err := write(&b, nil); err == nil || b.Len() != 0 {
-				t.Errorf("%s(nil) = %v with %d bytes, want an error and nothing written", name, err, b.Len())
-			}
-			if err := write(failingWriter{errFull}, res); !errors.Is(err, errFull) {
-				t.Errorf("%s to a failing writer = %v, want its error", name, err)
 			}
 		})
 	}

@@ -260,6 +260,11 @@ func foldWhy(f FoldedReferral) string {
 	return string(f.Because)
 }
 
+// Why says in words why the referral was folded, as the detailed report
+// and the referral explanation say it: "a more urgent referral of the
+// same pathway leads".
+func (f FoldedReferral) Why() string { return foldWhy(f) }
+
 // ReferralFold says that a matched referral was folded into another, in
 // a referral explanation.
 type ReferralFold struct {

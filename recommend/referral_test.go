@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -220,10 +221,10 @@ func TestReferralStoryShown(t *testing.T) {
 	}
 	const folded = "Book a check for the numbness"
 	var short, detail bytes.Buffer
-	if err := recommend.WriteText(&short, res); err != nil {
+	if err := report.WriteText(&short, res); err != nil {
 		t.Fatal(err)
 	}
-	if err := recommend.WriteDetailedText(&detail, res); err != nil {
+	if err := report.WriteDetailedText(&detail, res); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(short.String(), folded) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -242,7 +243,7 @@ func TestDeterministicJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := recommend.WriteJSON(&b, res); err != nil {
+		if err := report.WriteJSON(&b, res); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()

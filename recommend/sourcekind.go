@@ -47,13 +47,3 @@ func sourceKindIDs(class string) []string {
 	}
 	return out
 }
-
-// sourceKind returns the kind with id, and whether there is one.
-func sourceKind(id string) (SourceKind, bool) {
-	for _, k := range sourceKindTable {
-		if k.ID == id {
-			return k, true
-		}
-	}
-	return SourceKind{}, false
-}

@@ -1,10 +1,8 @@
 package recommend_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"testing"
 	"testing/fstest"
@@ -88,16 +86,6 @@ func TestErrorSurface(t *testing.T) {
 		//lint:ignore SA1012 the test checks that a nil context is an error, not a panic
 		if _, err := eng.Recommend(nil, recommend.Profile{}); err == nil { //nolint:staticcheck
 			t.Error("Recommend(nil context) succeeded")
-		}
-	})
-	t.Run("nil result", func(t *testing.T) {
-		for name, write := range map[string]func(io.Writer, *recommend.Result) error{
-			"WriteText": recommend.WriteText, "WriteJSON": recommend.WriteJSON,
-		} {
-			var b bytes.Buffer
-			if err := write(&b, nil); err == nil || b.Len() != 0 {
-				t.Errorf("%s(nil) = %v with %d bytes, want an error and nothing written", name, err, b.Len())
-			}
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // The short report for people (issue 10): at most reportMaxLines lines and
@@ -30,7 +31,7 @@ var reportProfiles = []string{"chronic-stiffness", "disc-sciatica", "acute-strai
 func shortReport(t *testing.T, res *recommend.Result) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := recommend.WriteText(&b, res); err != nil {
+	if err := report.WriteText(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -58,7 +59,7 @@ func TestReportLength(t *testing.T) {
 			text := shortReport(t, res)
 			lines, words := strings.Count(text, "\n"), len(strings.Fields(text))
 			var detail bytes.Buffer
-			if err := recommend.WriteDetailedText(&detail, res); err != nil {
+			if err := report.WriteDetailedText(&detail, res); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("short report: %d lines, %d words; detailed report: %d lines, %d words",

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 func main() {
@@ -25,7 +26,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := recommend.WriteText(os.Stdout, res); err != nil {
+	if err := report.WriteText(os.Stdout, res); err != nil {
 		log.Fatal(err)
 	}
 }

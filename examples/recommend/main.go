@@ -8,11 +8,11 @@
 // when FILE is "-" or missing, and prints the advice of the rule set in DIR
 // (the embedded default rules when -rules is not given).
 //
-// The default output is the short report for people (recommend.WriteText):
+// The default output is the short report for people (report.WriteText):
 // referrals, key messages, the movements to start with, the others in one
 // line each, what to avoid, where the sources disagree, and the sources.
 // -detail prints the complete report for clinicians instead, with rule ids
-// and every reason and citation (recommend.WriteDetailedText). -format json
+// and every reason and citation (report.WriteDetailedText). -format json
 // prints the whole Result for programs, and -format markdown the short
 // report as Markdown, for apps and chat front ends; -detail goes with text
 // only.
@@ -43,6 +43,7 @@ import (
 
 	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 func main() {
@@ -145,14 +146,14 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	if *format == "json" {
 		// JSON is for programs, and escapes the control characters
 		// below U+0020 itself; its strings are not rewritten.
-		return recommend.WriteJSON(stdout, res)
+		return report.WriteJSON(stdout, res)
 	}
-	write := recommend.WriteText
+	write := report.WriteText
 	switch {
 	case *detail:
-		write = recommend.WriteDetailedText
+		write = report.WriteDetailedText
 	case *format == "markdown":
-		write = recommend.WriteMarkdown
+		write = report.WriteMarkdown
 	}
 	var text strings.Builder
 	if err := write(&text, res); err != nil {
@@ -173,9 +174,9 @@ func explainMain(eng *recommend.Engine, profile recommend.Profile, target, forma
 			return err
 		}
 		if format == "json" {
-			return recommend.WriteReferralExplanationJSON(stdout, x)
+			return report.WriteReferralExplanationJSON(stdout, x)
 		}
-		if err := recommend.WriteReferralExplanation(&text, x); err != nil {
+		if err := report.WriteReferralExplanation(&text, x); err != nil {
 			return err
 		}
 	} else {
@@ -184,9 +185,9 @@ func explainMain(eng *recommend.Engine, profile recommend.Profile, target, forma
 			return err
 		}
 		if format == "json" {
-			return recommend.WriteExplanationJSON(stdout, x)
+			return report.WriteExplanationJSON(stdout, x)
 		}
-		if err := recommend.WriteExplanation(&text, x); err != nil {
+		if err := report.WriteExplanation(&text, x); err != nil {
 			return err
 		}
 	}

@@ -90,7 +90,7 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 
 	section(w, "FAIL", "dead rules: match no explored profile", len(a.DeadRules))
 	for _, r := range a.DeadRules {
-		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, oneLine(r.When))
+		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, words.OneLine(r.When))
 	}
 	section(w, "FAIL", "gaps", len(a.Gaps))
 	for _, g := range a.Gaps {
@@ -106,7 +106,7 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 	}
 	section(w, "", "always-true conditions, outside rules written when: true", len(a.AlwaysTrue))
 	for _, r := range a.AlwaysTrue {
-		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, oneLine(r.When))
+		fmt.Fprintf(w, "  %s: %s\n      when: %s\n", at(r.File, r.Line), r.Rule, words.OneLine(r.When))
 	}
 	section(w, "", "redundant rules: matches a subset of another rule's, same effects", len(a.Redundant))
 	for _, r := range a.Redundant {
@@ -204,11 +204,6 @@ func profileJSON(p recommend.Profile) string {
 		return fmt.Sprintf("%+v", p)
 	}
 	return string(b)
-}
-
-// oneLine joins the lines of a condition written as a block.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // writeSchema prints the JSON Schema for the rule files of eng's rule set.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // Body size limits. A profile is at most recommend.MaxProfileBytes; an
@@ -147,7 +148,7 @@ func startsObject(data []byte) bool {
 }
 
 // handleRecommend answers POST /recommend: a profile as a JSON object in,
-// the Result as JSON out, exactly as recommend.WriteJSON writes it.
+// the Result as JSON out, exactly as report.WriteJSON writes it.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
 	body, ok := readBody(w, r, maxRecommendBody)
@@ -177,7 +178,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := recommend.WriteJSON(&buf, res); err != nil {
+	if err := report.WriteJSON(&buf, res); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
@@ -278,7 +279,7 @@ const referralTarget = "referral"
 // "knee_to_chest"} gets the explanation of one movement's outcome
 // (recommend.Engine.Explain), and "movement": "referral" that of every
 // referral rule (recommend.Engine.ExplainReferrals), as
-// recommend.WriteExplanationJSON and WriteReferralExplanationJSON write
+// report.WriteExplanationJSON and WriteReferralExplanationJSON write
 // them.
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
@@ -298,7 +299,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if req.Movement == referralTarget {
 		x, err := eng.ExplainReferrals(ctx, req.Profile)
 		if err == nil {
-			err = recommend.WriteReferralExplanationJSON(&buf, x)
+			err = report.WriteReferralExplanationJSON(&buf, x)
 		}
 		if errors.As(err, &pe) && pe.Result != nil {
 			s.writePartialExplain(w, r, pe)
@@ -311,7 +312,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	} else {
 		x, err := eng.Explain(ctx, req.Profile, req.Movement)
 		if err == nil {
-			err = recommend.WriteExplanationJSON(&buf, x)
+			err = report.WriteExplanationJSON(&buf, x)
 		}
 		if errors.As(err, &pe) && pe.Result != nil {
 			s.writePartialExplain(w, r, pe)

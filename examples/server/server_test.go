@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -110,7 +111,7 @@ func wantResult(t testing.TB, eng *recommend.Engine, p recommend.Profile) string
 		t.Fatalf("Recommend: %v", err)
 	}
 	var b strings.Builder
-	if err := recommend.WriteJSON(&b, res); err != nil {
+	if err := report.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -127,7 +128,7 @@ func wantExplanation(t testing.TB, eng *recommend.Engine, p recommend.Profile, m
 		if err != nil {
 			t.Fatalf("ExplainReferrals: %v", err)
 		}
-		if err := recommend.WriteReferralExplanationJSON(&b, x); err != nil {
+		if err := report.WriteReferralExplanationJSON(&b, x); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -136,7 +137,7 @@ func wantExplanation(t testing.TB, eng *recommend.Engine, p recommend.Profile, m
 	if err != nil {
 		t.Fatalf("Explain: %v", err)
 	}
-	if err := recommend.WriteExplanationJSON(&b, x); err != nil {
+	if err := report.WriteExplanationJSON(&b, x); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

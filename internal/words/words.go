@@ -8,6 +8,8 @@ package words
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Closest returns the candidate closest to s by edit distance, or "" when
@@ -101,4 +103,20 @@ func List(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// Capital returns s with its first letter in upper case: "urgent" becomes
+// "Urgent".
+func Capital(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// OneLine folds the white space of s, line breaks included, into single
+// spaces, and trims it at both ends.
+func OneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -71,3 +71,26 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestCapitalAndOneLine(t *testing.T) {
+	tests := []struct {
+		name, in, capital, oneLine string
+	}{
+		{"empty", "", "", ""},
+		{"word", "urgent", "Urgent", "urgent"},
+		{"lines", " a\n\tb  c ", " a\n\tb  c ", "a b c"},
+		{"not a letter", "1 step", "1 step", "1 step"},
+		{"accent", "élan", "Élan", "élan"},
+		{"invalid", "\xffx", "\xffx", "\xffx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Capital(tt.in); got != tt.capital {
+				t.Errorf("Capital(%q) = %q, want %q", tt.in, got, tt.capital)
+			}
+			if got := OneLine(tt.in); got != tt.oneLine {
+				t.Errorf("OneLine(%q) = %q, want %q", tt.in, got, tt.oneLine)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // cite is one source of an item, as the page shows it: its first
@@ -35,27 +36,27 @@ type source struct {
 	N int
 }
 
-// sources numbers the sources of a result's citations in the order they
-// are first shown, as the text report does.
+// sources gives the citations of an outline as the page shows them,
+// numbered as the outline numbers their sources.
 type sources struct {
-	num  map[string]int
-	list []source
+	o *report.Outline
+}
+
+// list returns the page's list of sources: the outline's.
+func (s sources) list() []source {
+	out := make([]source, len(s.o.Sources))
+	for i, c := range s.o.Sources {
+		out[i] = source{Citation: c, N: i + 1}
+	}
+	return out
 }
 
 // cites returns the citations as the page shows them, one entry per
-// source in the order of first citation, numbering the sources.
-func (s *sources) cites(cs []recommend.Citation) []cite {
-	if s.num == nil {
-		s.num = map[string]int{}
-	}
+// source in the order of first citation.
+func (s sources) cites(cs []recommend.Citation) []cite {
 	var out []cite
 	for _, c := range cs {
-		n, ok := s.num[c.Source()]
-		if !ok {
-			s.list = append(s.list, source{Citation: c, N: len(s.list) + 1})
-			n = len(s.list)
-			s.num[c.Source()] = n
-		}
+		n := s.o.SourceNumber(c)
 		i := slices.IndexFunc(out, func(ct cite) bool { return ct.N == n })
 		if i < 0 {
 			href := httpURL(c.URL())

@@ -2,15 +2,16 @@ package web
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
-// resultView is a Result laid out as the short text report lays it out,
-// with an explanation for each movement and referral.
+// resultView is a Result's outline (report.Outline), the short report's
+// shape, as the page shows it, with an explanation for each movement and
+// referral.
 type resultView struct {
 	Referrals []referralView
 	// Emergency is true when a referral is an emergency.
@@ -109,29 +110,33 @@ type ruleWhy struct {
 	Summary string
 }
 
+// newResultView lays out res for the page: the short report's outline
+// (report.New), with an explanation of each movement and of the referrals.
 func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result) (*resultView, error) {
-	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Disclaimer: res.Disclaimer, RuleSet: ruleSetLine(res.RuleSet)}
-	b := &builder{rv: rv, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete}}
-	if err := b.referrals(res); err != nil {
+	o := report.New(res)
+	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
+	b := &builder{rv: rv, o: o, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete}, src: sources{o: o}}
+	if err := b.referrals(); err != nil {
 		return nil, err
 	}
-	for _, m := range res.Messages {
+	for _, m := range o.Messages {
 		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.SafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
 	}
-	for _, step := range []func(*recommend.Result) error{b.start, b.alsoHelpful, b.avoid} {
-		if err := step(res); err != nil {
+	for _, step := range []func() error{b.start, b.alsoHelpful, b.avoid} {
+		if err := step(); err != nil {
 			return nil, err
 		}
 	}
-	b.conflicts(res)
-	rv.Sources = b.src.list
+	b.conflicts()
+	rv.Sources = b.src.list()
 	return rv, nil
 }
 
-// builder builds a resultView, numbering sources in the order the page
-// shows them.
+// builder builds a resultView from an outline, with the sources numbered
+// as the outline numbers them.
 type builder struct {
 	rv  *resultView
+	o   *report.Outline
 	ex  explainer
 	src sources
 }
@@ -161,18 +166,18 @@ func (ex *explainer) explainer() (*recommend.Explainer, error) {
 	return ex.x, nil
 }
 
-func (b *builder) referrals(res *recommend.Result) error {
+func (b *builder) referrals() error {
 	rv := b.rv
-	for _, ref := range res.Referrals {
+	for _, ref := range b.o.Referrals {
 		rv.Referrals = append(rv.Referrals, referralView{
-			Urgency: capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.Emergency,
+			Urgency: words.Capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.Emergency,
 			Message: ref.Message, Citations: b.src.cites(ref.Citations),
 		})
 		if ref.Urgency == recommend.Emergency {
 			rv.Emergency = true
 		}
 	}
-	if len(res.Referrals) == 0 || b.ex.none {
+	if len(b.o.Referrals) == 0 || b.ex.none {
 		return nil
 	}
 	ex, err := b.ex.explainer()
@@ -191,7 +196,7 @@ func (b *builder) referrals(res *recommend.Result) error {
 				// The referral story left it out of the list above.
 				does = "Folded into the referral of " + strings.Join(re.Folded.Into, ", ") + ": " + re.Folded.Summary
 			}
-			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule, Matched: true, Does: does, Summary: capital(re.Summary)})
+			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule, Matched: true, Does: does, Summary: words.Capital(re.Summary)})
 		}
 	}
 	rv.ReferralWhy = why
@@ -217,175 +222,85 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 		for _, re := range x.Rules {
 			var does []string
 			for _, eff := range re.Effects {
-				does = append(does, effectVerb(eff.Kind)+" it "+selectedBy(eff.SelectedBy))
+				does = append(does, report.EffectDoes(eff))
 			}
-			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule, Matched: re.Matched, Does: strings.Join(does, "; "), Summary: capital(re.Summary)})
+			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule, Matched: re.Matched, Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary)})
 		}
 		out = append(out, w)
 	}
 	return out, nil
 }
 
-// selectedBy says how an effect names a movement: "by name", "by its tag
-// lumbar_flexion".
-func selectedBy(by []string) string {
-	parts := make([]string, len(by))
-	for i, b := range by {
-		if b == "movement" {
-			parts[i] = "by name"
-		} else {
-			parts[i] = "by its " + b
-		}
+// full is a movement shown with how, dose, a reason and its cautions.
+func (b *builder) full(st report.Step) (itemView, error) {
+	if !st.Found {
+		// A plan names recommended movements only; an edited Result may
+		// not, and then the step is shown by name.
+		return itemView{Names: st.Name, Movements: []string{st.Item.Movement}}, nil
 	}
-	return words.List(parts)
-}
-
-// effectVerb says what an effect does: "Avoids".
-func effectVerb(k recommend.EffectKind) string {
-	switch k {
-	case recommend.EffectRecommend:
-		return "Recommends"
-	case recommend.EffectAvoid:
-		return "Avoids"
-	case recommend.EffectCaution:
-		return "Cautions against"
-	}
-	return capital(string(k))
-}
-
-// full is a recommended movement shown with how, dose, a reason and its
-// cautions.
-func (b *builder) full(it recommend.Item, reason string, cites []recommend.Citation) (itemView, error) {
-	why, err := b.ex.explain([]recommend.Item{it})
+	why, err := b.ex.explain([]recommend.Item{st.Item})
 	if err != nil {
 		return itemView{}, err
 	}
 	return itemView{
-		Names: it.Name, Movements: []string{it.Movement}, How: it.How, Dose: it.Dose,
-		Why: reason, Cautions: distinctNotes(it.Cautions), Citations: b.src.cites(cites), Explanations: why,
+		Names: st.Item.Name, Movements: []string{st.Item.Movement}, How: st.Item.How, Dose: st.Item.Dose,
+		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
 	}, nil
 }
 
 // start lists the plan, or every recommended movement when there is no
-// plan, as the text report does.
-func (b *builder) start(res *recommend.Result) error {
+// plan.
+func (b *builder) start() error {
 	rv := b.rv
-	if len(res.Plan) == 0 {
-		rv.PlanTitle = "Recommended"
-		for _, it := range res.Recommended {
-			reason := ""
-			if len(it.Reasons) > 0 {
-				reason = it.Reasons[0].Text
-			}
-			iv, err := b.full(it, reason, it.Citations)
-			if err != nil {
-				return err
-			}
-			rv.Plan = append(rv.Plan, iv)
-		}
-		rv.NoMatch = len(rv.Plan) == 0 && !res.Withheld
-		return nil
+	rv.PlanTitle = "Recommended"
+	if b.o.Planned {
+		rv.PlanTitle = "Start with"
 	}
-	rv.PlanTitle = "Start with"
-	for _, step := range res.Plan {
-		it, ok := findItem(res.Recommended, step.Movement)
-		if !ok {
-			// A plan names recommended movements only; an edited
-			// Result may not, and then the step is shown by name.
-			rv.Plan = append(rv.Plan, itemView{Names: step.Name, Movements: []string{step.Movement}})
-			continue
-		}
-		cites := step.Citations
-		if len(cites) == 0 {
-			cites = it.Citations
-		}
-		iv, err := b.full(it, step.Reason.Text, cites)
+	for _, st := range b.o.Plan {
+		iv, err := b.full(st)
 		if err != nil {
 			return err
 		}
 		rv.Plan = append(rv.Plan, iv)
 	}
+	rv.NoMatch = b.o.NoMatch
 	return nil
 }
 
-// alsoHelpful lists the recommended movements outside the plan. Movements
-// with the same dose and cautions share an entry, as in the text report.
-func (b *builder) alsoHelpful(res *recommend.Result) error {
-	if len(res.Plan) == 0 {
-		return nil
-	}
-	type line struct {
-		key   string
-		items []recommend.Item
-	}
-	var lines []*line
-	for _, it := range res.Recommended {
-		if slices.ContainsFunc(res.Plan, func(p recommend.PlanStep) bool { return p.Movement == it.Movement }) {
-			continue
-		}
-		key := it.Dose + "\x00" + strings.Join(distinctNotes(it.Cautions), "\x00")
-		if i := slices.IndexFunc(lines, func(l *line) bool { return l.key == key }); i >= 0 {
-			lines[i].items = append(lines[i].items, it)
-			continue
-		}
-		lines = append(lines, &line{key: key, items: []recommend.Item{it}})
-	}
-	for _, l := range lines {
-		iv, err := b.group(l.items)
+// alsoHelpful lists the recommended movements outside the plan, one entry
+// for movements with the same dose and cautions.
+func (b *builder) alsoHelpful() error {
+	for _, g := range b.o.Also {
+		iv, err := b.group(g)
 		if err != nil {
 			return err
 		}
-		iv.Dose = l.items[0].Dose
-		iv.Cautions = distinctNotes(l.items[0].Cautions)
+		iv.Dose = g.Dose
+		iv.Cautions = g.Cautions
 		b.rv.Also = append(b.rv.Also, iv)
 	}
 	return nil
 }
 
-// avoid groups the avoided movements by the reason shown for each, the
-// first in rule order, as the text report does.
-func (b *builder) avoid(res *recommend.Result) error {
-	type line struct {
-		reason string
-		items  []recommend.Item
-	}
-	var lines []*line
-	for _, it := range res.Avoided {
-		reason := ""
-		if len(it.Reasons) > 0 {
-			reason = it.Reasons[0].Text
-		}
-		if i := slices.IndexFunc(lines, func(l *line) bool { return l.reason == reason }); i >= 0 {
-			lines[i].items = append(lines[i].items, it)
-			continue
-		}
-		lines = append(lines, &line{reason: reason, items: []recommend.Item{it}})
-	}
-	for _, l := range lines {
-		iv, err := b.group(l.items)
+// avoid lists the avoided movements, one entry for movements shown with
+// the same reason.
+func (b *builder) avoid() error {
+	for _, g := range b.o.Avoid {
+		iv, err := b.group(g)
 		if err != nil {
 			return err
 		}
-		iv.Why = l.reason
+		iv.Why = g.Reason
 		b.rv.Avoid = append(b.rv.Avoid, iv)
 	}
 	return nil
 }
 
-// group is one entry for several movements: their names, their citations
-// without repeats, and an explanation of each.
-func (b *builder) group(items []recommend.Item) (itemView, error) {
-	var iv itemView
-	names := make([]string, len(items))
-	var cites []recommend.Citation
-	for i, it := range items {
-		names[i] = it.Name
-		iv.Movements = append(iv.Movements, it.Movement)
-		cites = appendCitations(cites, it.Citations)
-	}
-	iv.Names = words.List(names)
-	iv.Citations = b.src.cites(cites)
-	why, err := b.ex.explain(items)
+// group is one entry for a group of movements: their names, their
+// citations and an explanation of each.
+func (b *builder) group(g report.Group) (itemView, error) {
+	iv := itemView{Names: g.Names, Movements: g.Movements(), Citations: b.src.cites(g.Citations)}
+	why, err := b.ex.explain(g.Items)
 	if err != nil {
 		return itemView{}, err
 	}
@@ -393,90 +308,24 @@ func (b *builder) group(items []recommend.Item) (itemView, error) {
 	return iv, nil
 }
 
-// conflicts lists where the sources disagree, as the text report does.
-// Conflicts with the same citations on each side and the same resolution
-// share an entry.
-func (b *builder) conflicts(res *recommend.Result) {
-	type entry struct {
-		names                    []string
-		pro, cond, against, care []recommend.Citation
-		res                      recommend.Resolution
-	}
-	var entries []*entry
-	for _, c := range res.Conflicts {
-		against, care := c.Opposing()
-		i := slices.IndexFunc(entries, func(e *entry) bool {
-			return e.res == c.Resolution && sameCitations(e.pro, c.For.Citations) && sameCitations(e.cond, c.Conditional) &&
-				sameCitations(e.against, against) && sameCitations(e.care, care)
-		})
-		if i >= 0 {
-			entries[i].names = append(entries[i].names, c.Name)
-			continue
-		}
-		entries = append(entries, &entry{names: []string{c.Name}, pro: c.For.Citations, cond: c.Conditional,
-			against: against, care: care, res: c.Resolution})
-	}
-	for _, e := range entries {
+// conflicts lists where the sources disagree.
+func (b *builder) conflicts() {
+	for _, d := range b.o.Disagreements {
 		it := "it"
-		if len(e.names) > 1 {
+		if len(d.Conflicts) > 1 {
 			it = "them"
 		}
-		v := conflictView{Names: words.List(e.names), ForLabel: "Suggest " + it, For: b.src.cites(e.pro),
-			Conditional: b.src.cites(e.cond), Against: b.src.cites(e.against), Care: b.src.cites(e.care), Outcome: "Kept, with care."}
-		if len(e.against) > 0 {
+		v := conflictView{Names: d.Names, ForLabel: "Suggest " + it, For: b.src.cites(d.For),
+			Conditional: b.src.cites(d.Conditional), Against: b.src.cites(d.Against), Care: b.src.cites(d.Care), Outcome: "Kept, with care."}
+		if len(d.Against) > 0 {
 			v.AgainstLabel = "Advise against " + it
 		}
-		if len(e.care) > 0 {
+		if len(d.Care) > 0 {
 			v.CareLabel = "Urge care"
 		}
-		if e.res == recommend.Avoided {
+		if d.Resolution == recommend.Avoided {
 			v.Outcome = "Left out, because advice against a movement always wins."
 		}
 		b.rv.Conflicts = append(b.rv.Conflicts, v)
 	}
-}
-
-// appendCitations appends to dst the citations of src it does not hold.
-func appendCitations(dst, src []recommend.Citation) []recommend.Citation {
-	for _, c := range src {
-		if !slices.ContainsFunc(dst, func(d recommend.Citation) bool { return d.Equal(c) }) {
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-// sameCitations reports whether a and b hold the same citations in the
-// same order.
-func sameCitations(a, b []recommend.Citation) bool {
-	return slices.EqualFunc(a, b, recommend.Citation.Equal)
-}
-
-func findItem(items []recommend.Item, movement string) (recommend.Item, bool) {
-	for _, it := range items {
-		if it.Movement == movement {
-			return it, true
-		}
-	}
-	return recommend.Item{}, false
-}
-
-// distinctNotes returns the distinct texts of notes, in order.
-func distinctNotes(notes []recommend.Note) []string {
-	var out []string
-	for _, n := range notes {
-		if !slices.Contains(out, n.Text) {
-			out = append(out, n.Text)
-		}
-	}
-	return out
-}
-
-// ruleSetLine names the rule set, as the text report does, or returns ""
-// when the result does not say.
-func ruleSetLine(rs recommend.RuleSet) string {
-	if s := rs.String(); s != "" {
-		return "Rule set: " + s
-	}
-	return ""
 }

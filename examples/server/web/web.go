@@ -1,8 +1,8 @@
 // Package web serves backrules as one web page: a form for a profile and,
-// when it is posted, the advice for it, in the order of the short text
-// report (recommend.WriteText): referrals first, key messages, the plan,
-// the other recommended movements, what to avoid and where the sources
-// disagree. Each item shows its sources as links with their claims, and a
+// when it is posted, the advice for it, laid out as the short report's
+// outline (package recommend/report, which report.WriteText writes too):
+// referrals first, key messages, the plan, the other recommended
+// movements, what to avoid and where the sources disagree. Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
 // The page is plain HTML from html/template with a little inline CSS and
@@ -28,11 +28,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 //go:embed templates/page.html templates/style.css
@@ -78,7 +78,7 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	tmpl, err := template.New("page.html").Funcs(template.FuncMap{
-		"kind":    kindNoun,
+		"kind":    report.KindNoun,
 		"httpURL": httpURL,
 		"lower":   strings.ToLower,
 		"whyFor":  whyFor,
@@ -446,7 +446,7 @@ func fromProfileError(pe *recommend.ProfileError) []problem {
 	var out []problem
 	for _, fp := range pe.Problems {
 		field, _, _ := strings.Cut(fp.Field, "[")
-		msg := capital(fp.Message)
+		msg := words.Capital(fp.Message)
 		if fp.Value != "" {
 			msg = fp.Value + ": " + fp.Message
 		}
@@ -607,15 +607,6 @@ func whyFor(explanations []whyView) string {
 	return words.List(names)
 }
 
-// capital returns s with its first letter in upper case.
-func capital(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if size == 0 || r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
 // httpURL returns u when it is an http or https address, and "" otherwise,
 // so that only web addresses become links.
 func httpURL(u string) string {
@@ -623,21 +614,4 @@ func httpURL(u string) string {
 		return u
 	}
 	return ""
-}
-
-// kindNouns name source kinds for people, as the text report does.
-var kindNouns = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range recommend.SourceKinds() {
-		m[k.ID] = k.Name
-	}
-	return m
-}()
-
-// kindNoun names a source kind: "health website".
-func kindNoun(kind string) string {
-	if n, ok := kindNouns[kind]; ok {
-		return n
-	}
-	return strings.ReplaceAll(kind, "-", " ")
 }

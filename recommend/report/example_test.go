@@ -1,12 +1,14 @@
-package recommend_test
+package report_test
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // reportRules is a small rule set with a key message and a plan, for the
@@ -70,7 +72,7 @@ func ExampleWriteText() {
 		fmt.Println(err)
 		return
 	}
-	if err := recommend.WriteText(os.Stdout, res); err != nil {
+	if err := report.WriteText(os.Stdout, res); err != nil {
 		fmt.Println(err)
 	}
 	// Output:
@@ -113,7 +115,7 @@ func ExampleWriteMarkdown() {
 		fmt.Println(err)
 		return
 	}
-	if err := recommend.WriteMarkdown(os.Stdout, res); err != nil {
+	if err := report.WriteMarkdown(os.Stdout, res); err != nil {
 		fmt.Println(err)
 	}
 	// Output:
@@ -155,23 +157,42 @@ func ExampleWriteMarkdown() {
 	// *Rule set: no version, sha256:ce34e3c81b5104e41d427d5f99c1735ea3c0969e0c602a33830b4a4a6bbbe1ae*
 }
 
-// A Result names the movements to start with, in order, and the key
-// messages, safety nets first.
-func ExampleResult_plan() {
+// An Outline is the short report before it is written: the page of
+// examples/server and the CDS Hooks cards render the same one. Movements
+// that read the same share a group, and sources are numbered once each.
+func ExampleNew() {
 	res, err := reportResult()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for i, s := range res.Plan {
-		fmt.Printf("%d. %s (priority %d, from rule %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule)
+	o := report.New(res)
+	for _, m := range o.Messages {
+		fmt.Printf("message (%s): %s\n", m.Kind, m.Text)
 	}
-	for _, m := range res.Messages {
-		fmt.Printf("%s: %s\n", m.Kind, m.Text)
+	for i, s := range o.Plan {
+		fmt.Printf("step %d: %s, because %s\n", i+1, s.Name, s.Reason)
+	}
+	for _, g := range o.Also {
+		fmt.Printf("also: %s (%s)\n", g.Names, strings.Join(g.Movements(), ", "))
+	}
+	for _, g := range o.Avoid {
+		fmt.Printf("avoid: %s, because %s\n", g.Names, g.Reason)
+	}
+	for _, d := range o.Disagreements {
+		fmt.Printf("disagreement: %s, %d for, %d against: %s\n", d.Names, len(d.For), len(d.Against), d.Resolution)
+	}
+	for i, c := range o.Sources {
+		fmt.Printf("[%d] %s\n", i+1, c.Title())
 	}
 	// Output:
-	// 1. Walking (priority 1, from rule stay-active)
-	// 2. Bird dog (priority 2, from rule core)
-	// safety_net: Stop and see a doctor if pain spreads down your leg.
-	// stay_active: Keep moving; bed rest does not help.
+	// message (safety_net): Stop and see a doctor if pain spreads down your leg.
+	// message (stay_active): Keep moving; bed rest does not help.
+	// step 1: Walking, because Walking keeps you active.
+	// step 2: Bird dog, because A strong trunk supports the back.
+	// also: Glute bridge (bridge)
+	// avoid: Toe touch, because Stretching with straight legs pulls on an irritated nerve.
+	// disagreement: Toe touch, 1 for, 1 against: avoided
+	// [1] Back pain guideline
+	// [2] My back pain story
 }

@@ -1,18 +1,20 @@
-package recommend_test
+package report_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/internal/fuzzseed"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
 func writeShort(t *testing.T, res *recommend.Result) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := recommend.WriteText(&b, res); err != nil {
+	if err := report.WriteText(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -111,7 +113,7 @@ func TestShortReportOddResults(t *testing.T) {
 				}
 			}
 			var md bytes.Buffer
-			if err := recommend.WriteMarkdown(&md, tt.res); err != nil {
+			if err := report.WriteMarkdown(&md, tt.res); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.HasSuffix(md.String(), "*The disclaimer.*\n") {
@@ -132,7 +134,7 @@ func TestMarkdownEscapes(t *testing.T) {
 		Disclaimer: "Note.",
 	}
 	var b bytes.Buffer
-	if err := recommend.WriteMarkdown(&b, res); err != nil {
+	if err := report.WriteMarkdown(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	want := "## Key messages\n\n" +
@@ -155,7 +157,13 @@ func TestMarkdownEscapes(t *testing.T) {
 // rule of the trace, and has no plan when advice is withheld. Its seeds are
 // those of FuzzRecommend.
 func FuzzReport(f *testing.F) {
-	eng := seedProfiles(f)
+	for _, s := range fuzzseed.Files(f, "../../testdata/fuzz/FuzzRecommend/*", "../../testdata/profiles/*") {
+		f.Add(s)
+	}
+	eng, err := recommend.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := recommend.DecodeProfile(bytes.NewReader(data))
 		if err != nil {
@@ -170,9 +178,9 @@ func FuzzReport(f *testing.F) {
 			b     *bytes.Buffer
 			write func(*bytes.Buffer, *recommend.Result) error
 		}{
-			{&short, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteText(b, r) }},
-			{&detail, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteDetailedText(b, r) }},
-			{&md, func(b *bytes.Buffer, r *recommend.Result) error { return recommend.WriteMarkdown(b, r) }},
+			{&short, func(b *bytes.Buffer, r *recommend.Result) error { return report.WriteText(b, r) }},
+			{&detail, func(b *bytes.Buffer, r *recommend.Result) error { return report.WriteDetailedText(b, r) }},
+			{&md, func(b *bytes.Buffer, r *recommend.Result) error { return report.WriteMarkdown(b, r) }},
 		} {
 			if err := w.write(w.b, res); err != nil {
 				t.Fatal(err)

@@ -1,15 +1,43 @@
-package recommend_test
+package report_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/backrules/backrules/internal/golden"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in ../../testdata/golden")
+
+// policy is the rule set in testdata/policy, which reaches every section
+// of the reports.
+type policy struct{ eng *recommend.Engine }
+
+func loadPolicy(t testing.TB) policy {
+	t.Helper()
+	eng, err := recommend.Load(os.DirFS("../../testdata/policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policy{eng}
+}
+
+func (f policy) recommend(t testing.TB, p recommend.Profile) *recommend.Result {
+	t.Helper()
+	res, err := f.eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Recommend(%+v): %v", p, err)
+	}
+	return res
+}
 
 // TestWriteTextGolden writes the reports of profiles on the rule set in
 // testdata/policy, in each format for people, and compares them with the
@@ -41,9 +69,9 @@ func TestWriteTextGolden(t *testing.T) {
 		name  string
 		write func(io.Writer, *recommend.Result) error
 	}{
-		{"text", recommend.WriteText},
-		{"detailed", recommend.WriteDetailedText},
-		{"markdown", recommend.WriteMarkdown},
+		{"text", report.WriteText},
+		{"detailed", report.WriteDetailedText},
+		{"markdown", report.WriteMarkdown},
 	}
 	for _, p := range profiles {
 		res := f.recommend(t, p.profile)
@@ -54,7 +82,7 @@ func TestWriteTextGolden(t *testing.T) {
 				if err := format.write(&b, res); err != nil {
 					t.Fatal(err)
 				}
-				golden.Check(t, filepath.Join("..", "testdata", "golden", "policy-"+name+".golden"), b.Bytes(), *update)
+				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "policy-"+name+".golden"), b.Bytes(), *update)
 			})
 		}
 	}
@@ -65,7 +93,8 @@ type failingWriter struct{ err error }
 
 func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 
-// TestWriteErrors checks that every presenter returns the writer's error.
+// TestWriteErrors checks that every writer of a Result returns the
+// writer's error, and refuses a nil Result without writing.
 func TestWriteErrors(t *testing.T) {
 	f := loadPolicy(t)
 	res := f.recommend(t, recommend.Profile{Conditions: []string{"stiff"}})
@@ -74,16 +103,39 @@ func TestWriteErrors(t *testing.T) {
 		name  string
 		write func(io.Writer, *recommend.Result) error
 	}{
-		{"WriteText", recommend.WriteText},
-		{"WriteDetailedText", recommend.WriteDetailedText},
-		{"WriteMarkdown", recommend.WriteMarkdown},
-		{"WriteJSON", recommend.WriteJSON},
+		{"WriteText", report.WriteText},
+		{"WriteDetailedText", report.WriteDetailedText},
+		{"WriteMarkdown", report.WriteMarkdown},
+		{"WriteJSON", report.WriteJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.write(failingWriter{errFull}, res); !errors.Is(err, errFull) {
 				t.Errorf("%s to a failing writer = %v, want its error", tt.name, err)
 			}
+			var b bytes.Buffer
+			if err := tt.write(&b, nil); err == nil || b.Len() != 0 {
+				t.Errorf("%s(nil) = %v with %d bytes, want an error and nothing written", tt.name, err, b.Len())
+			}
 		})
+	}
+}
+
+// TestWriteExplanationNil checks that the explanation writers refuse a nil
+// explanation and write nothing.
+func TestWriteExplanationNil(t *testing.T) {
+	var b bytes.Buffer
+	for name, err := range map[string]error{
+		"WriteExplanation":             report.WriteExplanation(&b, nil),
+		"WriteExplanationJSON":         report.WriteExplanationJSON(&b, nil),
+		"WriteReferralExplanation":     report.WriteReferralExplanation(&b, nil),
+		"WriteReferralExplanationJSON": report.WriteReferralExplanationJSON(&b, nil),
+	} {
+		if err == nil {
+			t.Errorf("%s(nil) gave no error", name)
+		}
+	}
+	if b.Len() != 0 {
+		t.Errorf("writers wrote %q for a nil explanation", b.String())
 	}
 }

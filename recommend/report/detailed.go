@@ -1,21 +1,23 @@
-package recommend
+package report
 
-// Stage 5, present: a Result in, text for people or JSON for programs out.
-// Presenters only format; they never decide what is advised.
+// The detailed report for clinicians and rule authors (WriteDetailedText)
+// and the JSON of a Result for programs (WriteJSON). Writers only format;
+// they never decide what is advised.
 
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/backrules/backrules/recommend"
 )
 
-// WriteJSON writes r as indented JSON followed by a newline. The same Result
+// WriteJSON writes r as indented JSON followed by a newline. The same recommend.Result
 // always gives the same bytes. A nil r is an error.
-func WriteJSON(w io.Writer, r *Result) error {
+func WriteJSON(w io.Writer, r *recommend.Result) error {
 	if r == nil {
 		return errNilResult
 	}
@@ -35,7 +37,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 // at the end with the claim each supports, followed by the disclaimer and
 // the rule set's version and digest. WriteText writes the short report for
 // people. A nil r is an error.
-func WriteDetailedText(w io.Writer, r *Result) error {
+func WriteDetailedText(w io.Writer, r *recommend.Result) error {
 	if r == nil {
 		return errNilResult
 	}
@@ -44,18 +46,15 @@ func WriteDetailedText(w io.Writer, r *Result) error {
 	return t.b.Flush()
 }
 
-// errNilResult is returned by the writers for a nil *Result.
-var errNilResult = errors.New("recommend: nil *Result")
-
 type textWriter struct {
 	b     *bufio.Writer
-	notes []Citation // numbered sources, in order of first mention
+	notes []recommend.Citation // numbered sources, in order of first mention
 }
 
 func (t *textWriter) p(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
 
 // refs numbers cites and returns their references, such as "[1] [2]".
-func (t *textWriter) refs(cites []Citation) string {
+func (t *textWriter) refs(cites []recommend.Citation) string {
 	parts := make([]string, 0, len(cites))
 	for _, c := range cites {
 		i := slices.Index(t.notes, c)
@@ -68,25 +67,7 @@ func (t *textWriter) refs(cites []Citation) string {
 	return strings.Join(parts, " ")
 }
 
-// kindLabel spells a movement or source kind for people: "self massage",
-// "clinic article".
-func kindLabel(kind string) string {
-	return strings.NewReplacer("_", " ", "-", " ").Replace(kind)
-}
-
-// kindsOf names the kinds of sources behind citations, without repeats, in
-// order: "guideline, clinic article".
-func kindsOf(cites []Citation) string {
-	var kinds []string
-	for _, c := range cites {
-		if k := kindLabel(c.Kind()); k != "" && !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	return strings.Join(kinds, ", ")
-}
-
-func (t *textWriter) write(r *Result) {
+func (t *textWriter) write(r *recommend.Result) {
 	if len(r.Referrals) > 0 {
 		t.p("SEE A CLINICIAN\n")
 		for _, ref := range r.Referrals {
@@ -99,7 +80,7 @@ func (t *textWriter) write(r *Result) {
 		t.p("FOLDED INTO THE REFERRALS ABOVE (left out of the short report)\n")
 		for _, ref := range r.FoldedReferrals {
 			t.p("  [%s] %s\n", strings.ToUpper(string(ref.Urgency)), ref.Message)
-			t.p("      Folded into the referral of %s: %s.\n", strings.Join(ref.Into, ", "), foldWhy(ref))
+			t.p("      Folded into the referral of %s: %s.\n", strings.Join(ref.Into, ", "), ref.Why())
 			t.p("      Sources: %s  (rules: %s)\n", t.refs(ref.Citations), strings.Join(ref.Rules, ", "))
 		}
 		t.p("\n")
@@ -156,7 +137,7 @@ func (t *textWriter) write(r *Result) {
 		t.p("WHERE THE SOURCES DISAGREE\n")
 		for _, c := range r.Conflicts {
 			outcome := "kept, with the caution attached"
-			if c.Resolution == Avoided {
+			if c.Resolution == recommend.Avoided {
 				outcome = "avoided, because an avoid rule always wins"
 			}
 			t.p("  - %s: suggested by %s (%s), cited by %s", c.Name,
@@ -208,23 +189,23 @@ func (t *textWriter) write(r *Result) {
 	}
 }
 
-// sourceList writes the numbered sources, each with the claim it supports,
-// if any were referred to.
 // positionNote is " (" + p.Label() + ")", or "" when p is "".
-func positionNote(p Position) string {
+func positionNote(p recommend.Position) string {
 	if l := p.Label(); l != "" {
 		return " (" + l + ")"
 	}
 	return ""
 }
 
+// sourceList writes the numbered sources, each with the claim it supports,
+// if any were referred to.
 func (t *textWriter) sourceList() {
 	if len(t.notes) == 0 {
 		return
 	}
 	t.p("SOURCES\n")
 	for i, c := range t.notes {
-		t.p("  [%d] %s (%s), %q: %s%s\n", i+1, c.Title(), kindLabel(c.Kind()), c.Locator(), c.Claim(), positionNote(c.Position()))
+		t.p("  [%d] %s (%s), %q: %s%s\n", i+1, c.Title(), KindNoun(c.Kind()), c.Locator(), c.Claim(), positionNote(c.Position()))
 		if c.URL() != "" {
 			t.p("      %s\n", c.URL())
 		}

@@ -1,0 +1,25 @@
+// Package mdsafe makes text from rule files safe to put in Markdown: the
+// one escaper of the reports, the web page's neighbours and the CDS Hooks
+// cards. Text from a rule file is data, never markup: escaped, it cannot
+// add emphasis, code, a link, an image, a table, a heading or HTML to what
+// a clinician or a patient reads. It sits beside package termsafe, which
+// does the same for terminals.
+package mdsafe
+
+import "strings"
+
+// escaper escapes the characters that could start Markdown markup, a link
+// or HTML: emphasis, code, links, images, tables, headings, quotes and
+// tags.
+var escaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`, "~", `\~`,
+)
+
+// Line returns s as Markdown text on one line: its runs of white space,
+// line breaks included, become single spaces, and every character that
+// Markdown would act on is escaped with a backslash, so that the text
+// shows as written and adds no markup, links or HTML.
+func Line(s string) string {
+	return escaper.Replace(strings.Join(strings.Fields(s), " "))
+}

@@ -1,0 +1,179 @@
+package report
+
+// The explanation writers: one movement's explanation, or the referrals',
+// as a plain-text note for clinicians and rule authors or as JSON.
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// WriteExplanation writes x as a plain-text note for clinicians and rule
+// authors: the movement and its outcome, then each rule that names it,
+// with what it does to the movement, whether it matched and why, its
+// condition and reason, and numbered sources, listed at the end with the
+// claim each supports, followed by the rule set's version and digest. A
+// nil x is an error.
+func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
+	if x == nil {
+		return errNilExplanation
+	}
+	t := &textWriter{b: bufio.NewWriter(w)}
+	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
+	t.p("  Outcome: %s\n", outcomeLabels[x.Outcome])
+	t.p("  %s\n", x.Summary)
+	for _, n := range x.Cautions {
+		t.p("  Caution (%s): %s\n", n.Rule, n.Text)
+	}
+	t.p("\n")
+	if len(x.Rules) == 0 {
+		t.p("RULES THAT NAME IT\n  No rule names this movement.\n\n")
+	} else {
+		t.p("RULES THAT NAME IT\n")
+		for i, r := range x.Rules {
+			t.rule(i+1, r, func() {
+				for _, ef := range r.Effects {
+					t.p("     %s.\n", EffectDoes(ef))
+					if ef.Because != r.Because {
+						t.p("     Reason on this movement: %s\n", ef.Because)
+					}
+				}
+			})
+		}
+	}
+	t.sources(x.RuleSet)
+	return t.b.Flush()
+}
+
+// WriteReferralExplanation writes x as a plain-text note: what the
+// referrals come to, then every referral rule, matched or not, with its
+// urgency, whether it withholds advice, why it matched or not, its
+// message, reason and numbered sources, listed at the end. A nil x is an
+// error.
+func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) error {
+	if x == nil {
+		return errNilExplanation
+	}
+	t := &textWriter{b: bufio.NewWriter(w)}
+	t.p("EXPLANATION: REFERRALS\n  %s\n\n", x.Summary)
+	if len(x.Rules) == 0 {
+		t.p("REFERRAL RULES\n  The rule set has no referral rules.\n\n")
+	} else {
+		t.p("REFERRAL RULES\n")
+		for i, r := range x.Rules {
+			t.rule(i+1, r, func() {
+				if r.Referral == nil {
+					return
+				}
+				hold := "does not withhold movement advice"
+				if r.Referral.Withhold {
+					hold = "withholds all movement advice"
+				}
+				t.p("     %s referral; %s.\n", words.Capital(string(r.Referral.Urgency)), hold)
+				t.p("     Tells you: %s\n", r.Referral.Message)
+				if r.Folded != nil {
+					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
+				}
+			})
+		}
+	}
+	t.sources(x.RuleSet)
+	return t.b.Flush()
+}
+
+// WriteExplanationJSON writes x as indented JSON followed by a newline;
+// the same explanation always gives the same bytes. A nil x is an error.
+func WriteExplanationJSON(w io.Writer, x *recommend.Explanation) error {
+	if x == nil {
+		return errNilExplanation
+	}
+	return writeIndentedJSON(w, x)
+}
+
+// WriteReferralExplanationJSON writes x as indented JSON followed by a
+// newline. A nil x is an error.
+func WriteReferralExplanationJSON(w io.Writer, x *recommend.ReferralExplanation) error {
+	if x == nil {
+		return errNilExplanation
+	}
+	return writeIndentedJSON(w, x)
+}
+
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var errNilExplanation = errors.New("report: nil explanation")
+
+var outcomeLabels = map[recommend.Outcome]string{
+	recommend.OutcomeRecommended:    "recommended",
+	recommend.OutcomeAvoided:        "avoided",
+	recommend.OutcomeNeedsEquipment: "left out for missing equipment",
+	recommend.OutcomeWithheld:       "withheld",
+	recommend.OutcomeNotAdvised:     "not advised",
+}
+
+// effectVerbs say what each kind of effect does to a movement.
+var effectVerbs = map[recommend.EffectKind]string{
+	recommend.EffectRecommend: "recommends",
+	recommend.EffectAvoid:     "avoids",
+	recommend.EffectCaution:   "cautions against",
+}
+
+// EffectDoes says what an effect of a rule does to the movement it names,
+// and how it names it, as the explanation notes and the page's "Why?"
+// say it: "Avoids it by its tag lumbar_flexion", "Recommends it by name".
+func EffectDoes(e recommend.NamingEffect) string {
+	verb, ok := effectVerbs[e.Kind]
+	if !ok {
+		verb = string(e.Kind)
+	}
+	parts := make([]string, 0, len(e.SelectedBy))
+	for _, b := range e.SelectedBy {
+		if b == "movement" {
+			parts = append(parts, "by name")
+		} else {
+			parts = append(parts, "by its "+b)
+		}
+	}
+	s := words.Capital(verb) + " it"
+	if len(parts) > 0 {
+		s += " " + words.List(parts)
+	}
+	return s
+}
+
+// rule writes one rule of an explanation; more writes what it does.
+func (t *textWriter) rule(n int, r recommend.RuleExplanation, more func()) {
+	verdict := "not matched"
+	if r.Matched {
+		verdict = "matched"
+	}
+	t.p("  %d. %s (%s:%d): %s\n", n, r.Rule, r.File, r.Line, verdict)
+	more()
+	t.p("     %s.\n", words.Capital(r.Summary))
+	t.p("     Condition: %s\n", words.OneLine(r.When))
+	t.p("     Reason: %s\n", r.Because)
+	if len(r.Citations) > 0 {
+		t.p("     Sources: %s\n", t.refs(r.Citations))
+	}
+	t.p("\n")
+}
+
+// sources writes the numbered sources and the rule set.
+func (t *textWriter) sources(rs recommend.RuleSet) {
+	t.sourceList()
+	t.p("%s\n", recommend.Disclaimer)
+	if line := ruleSetLine(rs); line != "" {
+		t.p("%s\n", line)
+	}
+}

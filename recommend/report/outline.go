@@ -1,0 +1,371 @@
+package report
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// Outline is the short report of a Result, laid out but not yet written:
+// what it shows and in which order, with movements that read the same
+// grouped and the cited sources numbered. WriteText and WriteMarkdown
+// write it; the web page of examples/server and the CDS Hooks cards
+// render it, so that every short form of a Result says the same things in
+// the same order. Build one with New.
+type Outline struct {
+	// Referrals are the Result's referrals, most urgent first. The
+	// referrals folded into them (Result.FoldedReferrals) are left out:
+	// the detailed report has them.
+	Referrals []recommend.Referral
+	// Withheld is true when a referral withholds movement advice, and
+	// Incomplete when only the referrals could be worked out (the Result
+	// came with a *recommend.PartialError), as in the Result.
+	Withheld, Incomplete bool
+	// Messages are the key messages, in the Result's order.
+	Messages []recommend.Message
+	// Planned is true when Plan holds the steps of the Result's plan, and
+	// false when the rules give no plan: then Plan holds every
+	// recommended movement, and Also is empty.
+	Planned bool
+	// Plan is what to start with: the plan's steps, in order, or every
+	// recommended movement when there is no plan.
+	Plan []Step
+	// NoMatch is true when nothing is recommended, there is no plan and
+	// advice is not withheld.
+	NoMatch bool
+	// Also are the recommended movements outside the plan; movements with
+	// the same dose and cautions share a group.
+	Also []Group
+	// Avoid are the avoided movements; movements shown with the same
+	// reason share a group.
+	Avoid []Group
+	// Disagreements are where the sources disagree; conflicts described
+	// the same way share one.
+	Disagreements []Disagreement
+	// Sources are the cited sources, one citation for each (the first
+	// cited), in the order the outline first cites them. A source's
+	// number is its index plus one (see SourceNumber).
+	Sources []recommend.Citation
+	// Disclaimer is the Result's disclaimer.
+	Disclaimer string
+	// RuleSet names the rule set that made the Result, "Rule set: NAME
+	// VERSION (sha256 DIGEST)", or is "" when the Result does not say.
+	RuleSet string
+
+	sourceNum map[string]int
+	// alsoItems and avoidItems are the movements of Also and Avoid, one
+	// by one, in the Result's order.
+	alsoItems, avoidItems []recommend.Item
+}
+
+// Step is a movement shown in full: how, dose, the reason it is there and
+// its cautions.
+type Step struct {
+	// Item is the recommended movement. Found is false when the Result
+	// does not recommend the movement a plan step names (only an edited
+	// Result does that): then Item holds only its id and name, and the
+	// step's citations are not numbered among Sources.
+	Item  recommend.Item
+	Found bool
+	// Name is the step's name: the plan step's, or the item's.
+	Name string
+	// Reason is the one reason shown: the reason of the rule that placed
+	// the step, or, without a plan, the movement's first reason.
+	Reason string
+	// Citations are the citations behind Reason: the plan step's, or the
+	// item's when the step has none.
+	Citations []recommend.Citation
+	// Cautions are the texts of the item's cautions, without repeats.
+	Cautions []string
+}
+
+// Group is one or more movements that share a line.
+type Group struct {
+	// Items are the movements, in the Result's order, and Names their
+	// names in a sentence: "Walking and Cat-cow".
+	Items []recommend.Item
+	Names string
+	// Dose and Cautions, in Also, are the dose and cautions the movements
+	// share.
+	Dose     string
+	Cautions []string
+	// Reason, in Avoid, is the reason shown for each movement: its first
+	// reason in rule order, or "".
+	Reason string
+	// Citations are the citations of the movements, without repeats, in
+	// order.
+	Citations []recommend.Citation
+}
+
+// Movements returns the ids of the group's movements, in order.
+func (g Group) Movements() []string {
+	ids := make([]string, len(g.Items))
+	for i, it := range g.Items {
+		ids[i] = it.Movement
+	}
+	return ids
+}
+
+// Disagreement is where the sources disagree about one or more movements,
+// each side with its sources and positions.
+type Disagreement struct {
+	// Conflicts are the conflicts described the same way (the same
+	// sources on each side and the same resolution), in the Result's
+	// order, and Names their movements' names in a sentence.
+	Conflicts []recommend.Conflict
+	Names     string
+	// For are the citations of the side for the movement, and
+	// Conditional those in which a source for it sets conditions on its
+	// support; Against are those that advise against it and Care those
+	// that only urge care (see recommend.Conflict.Opposing). All are the
+	// first conflict's.
+	For, Conditional, Against, Care []recommend.Citation
+	// Resolution says how the conflict was settled.
+	Resolution recommend.Resolution
+}
+
+// New lays out the short report of r. The Outline shares r's slices and
+// citations, and changes none of them. A nil r gives an empty Outline.
+func New(r *recommend.Result) *Outline {
+	o := &Outline{sourceNum: map[string]int{}}
+	if r == nil {
+		return o
+	}
+	o.Referrals = r.Referrals
+	o.Withheld, o.Incomplete = r.Withheld, r.Incomplete
+	o.Messages = r.Messages
+	o.Disclaimer = r.Disclaimer
+	o.RuleSet = ruleSetLine(r.RuleSet)
+	for _, ref := range r.Referrals {
+		o.number(ref.Citations)
+	}
+	for _, m := range r.Messages {
+		o.number(m.Citations)
+	}
+	o.start(r)
+	o.alsoHelpful(r)
+	o.avoid(r)
+	o.conflicts(r)
+	return o
+}
+
+// number numbers the sources of cites not numbered yet.
+func (o *Outline) number(cites []recommend.Citation) {
+	for _, c := range cites {
+		if _, ok := o.sourceNum[c.Source()]; !ok {
+			o.Sources = append(o.Sources, c)
+			o.sourceNum[c.Source()] = len(o.Sources)
+		}
+	}
+}
+
+// SourceNumber returns the number of the source of c in Sources, 1 for
+// the first, or 0 when the outline does not cite it.
+func (o *Outline) SourceNumber(c recommend.Citation) int {
+	return o.sourceNum[c.Source()]
+}
+
+// AlsoItems returns the movements of Also one by one, in the Result's
+// order, for a form that shows each on its own line (a group lists its
+// movements in that order too, but groups are in the order of their first
+// movement).
+func (o *Outline) AlsoItems() []recommend.Item { return o.alsoItems }
+
+// AvoidItems returns the movements of Avoid one by one, in the Result's
+// order.
+func (o *Outline) AvoidItems() []recommend.Item { return o.avoidItems }
+
+// Conflict returns the conflict about movement, and whether there is one.
+func (o *Outline) Conflict(movement string) (recommend.Conflict, bool) {
+	for _, d := range o.Disagreements {
+		for _, c := range d.Conflicts {
+			if c.Movement == movement {
+				return c, true
+			}
+		}
+	}
+	return recommend.Conflict{}, false
+}
+
+func (o *Outline) step(it recommend.Item, found bool, name, reason string, cites []recommend.Citation) Step {
+	o.number(cites)
+	return Step{Item: it, Found: found, Name: name, Reason: reason, Citations: cites, Cautions: Cautions(it)}
+}
+
+// start lays out the plan, or every recommended movement when there is no
+// plan.
+func (o *Outline) start(r *recommend.Result) {
+	if len(r.Plan) == 0 {
+		for _, it := range r.Recommended {
+			reason := ""
+			if len(it.Reasons) > 0 {
+				reason = it.Reasons[0].Text
+			}
+			o.Plan = append(o.Plan, o.step(it, true, it.Name, reason, it.Citations))
+		}
+		o.NoMatch = len(o.Plan) == 0 && !r.Withheld
+		return
+	}
+	o.Planned = true
+	for _, ps := range r.Plan {
+		it, ok := findItem(r.Recommended, ps.Movement)
+		if !ok {
+			// A plan names recommended movements only; an edited Result
+			// may not, and then the step is shown by name.
+			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, Name: ps.Name}, Name: ps.Name,
+				Reason: ps.Reason.Text, Citations: ps.Citations})
+			continue
+		}
+		cites := ps.Citations
+		if len(cites) == 0 {
+			cites = it.Citations
+		}
+		o.Plan = append(o.Plan, o.step(it, true, ps.Name, ps.Reason.Text, cites))
+	}
+}
+
+// group returns the group of items.
+func (o *Outline) group(items []recommend.Item) Group {
+	g := Group{Items: items}
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.Name
+		for _, c := range it.Citations {
+			if !slices.ContainsFunc(g.Citations, c.Equal) {
+				g.Citations = append(g.Citations, c)
+			}
+		}
+	}
+	g.Names = words.List(names)
+	o.number(g.Citations)
+	return g
+}
+
+// alsoHelpful groups the recommended movements outside the plan by their
+// dose and cautions, in the order of each group's first movement.
+func (o *Outline) alsoHelpful(r *recommend.Result) {
+	if len(r.Plan) == 0 {
+		return
+	}
+	var keys []string
+	var groups [][]recommend.Item
+	for _, it := range r.Recommended {
+		if slices.ContainsFunc(r.Plan, func(p recommend.PlanStep) bool { return p.Movement == it.Movement }) {
+			continue
+		}
+		o.alsoItems = append(o.alsoItems, it)
+		key := it.Dose + "\x00" + strings.Join(Cautions(it), "\x00")
+		if i := slices.Index(keys, key); i >= 0 {
+			groups[i] = append(groups[i], it)
+			continue
+		}
+		keys = append(keys, key)
+		groups = append(groups, []recommend.Item{it})
+	}
+	for _, items := range groups {
+		g := o.group(items)
+		g.Dose = items[0].Dose
+		g.Cautions = Cautions(items[0])
+		o.Also = append(o.Also, g)
+	}
+}
+
+// avoid groups the avoided movements by the reason shown for each, the
+// first in rule order, in the order of each group's first movement.
+func (o *Outline) avoid(r *recommend.Result) {
+	var reasons []string
+	var groups [][]recommend.Item
+	o.avoidItems = r.Avoided
+	for _, it := range r.Avoided {
+		reason := ""
+		if len(it.Reasons) > 0 {
+			reason = it.Reasons[0].Text
+		}
+		if i := slices.Index(reasons, reason); i >= 0 {
+			groups[i] = append(groups[i], it)
+			continue
+		}
+		reasons = append(reasons, reason)
+		groups = append(groups, []recommend.Item{it})
+	}
+	for i, items := range groups {
+		g := o.group(items)
+		g.Reason = reasons[i]
+		o.Avoid = append(o.Avoid, g)
+	}
+}
+
+// conflicts groups the conflicts described the same way: the same
+// resolution, the same sources on each side and the same kinds of source
+// against, in the order of each group's first movement.
+func (o *Outline) conflicts(r *recommend.Result) {
+	var keys []string
+	for _, c := range r.Conflicts {
+		against, care := c.Opposing()
+		key := strings.Join([]string{string(c.Resolution), sourceSet(c.For.Citations), sourceSet(c.Conditional),
+			sourceSet(against), sourceSet(care), KindNames(c.Against.Citations)}, "\x00")
+		if i := slices.Index(keys, key); i >= 0 {
+			d := &o.Disagreements[i]
+			d.Conflicts = append(d.Conflicts, c)
+			continue
+		}
+		keys = append(keys, key)
+		o.number(c.For.Citations)
+		o.number(c.Conditional)
+		o.number(against)
+		o.number(care)
+		o.Disagreements = append(o.Disagreements, Disagreement{Conflicts: []recommend.Conflict{c},
+			For: c.For.Citations, Conditional: c.Conditional, Against: against, Care: care, Resolution: c.Resolution})
+	}
+	for i := range o.Disagreements {
+		d := &o.Disagreements[i]
+		names := make([]string, len(d.Conflicts))
+		for j, c := range d.Conflicts {
+			names[j] = c.Name
+		}
+		d.Names = words.List(names)
+	}
+}
+
+// sourceSet names the sources of cites as a set: their ids, sorted,
+// without repeats.
+func sourceSet(cites []recommend.Citation) string {
+	ids := make([]string, 0, len(cites))
+	for _, c := range cites {
+		ids = append(ids, c.Source())
+	}
+	slices.Sort(ids)
+	return strings.Join(slices.Compact(ids), "\x00")
+}
+
+// Cautions returns the texts of the cautions of it as the outline shows
+// them: in order, without repeats or empty ones.
+func Cautions(it recommend.Item) []string {
+	var out []string
+	for _, n := range it.Cautions {
+		if n.Text != "" && !slices.Contains(out, n.Text) {
+			out = append(out, n.Text)
+		}
+	}
+	return out
+}
+
+// findItem returns the item of movement in items.
+func findItem(items []recommend.Item, movement string) (recommend.Item, bool) {
+	i := slices.IndexFunc(items, func(it recommend.Item) bool { return it.Movement == movement })
+	if i < 0 {
+		return recommend.Item{}, false
+	}
+	return items[i], true
+}
+
+// ruleSetLine names the rule set that produced a result, in one line, or
+// returns "" when the result does not say.
+func ruleSetLine(rs recommend.RuleSet) string {
+	if s := rs.String(); s != "" {
+		return "Rule set: " + s
+	}
+	return ""
+}

@@ -1,0 +1,387 @@
+package report
+
+// The short report for people, as plain text (WriteText) or Markdown
+// (WriteMarkdown). Both write one Outline, so they say the same thing in
+// the same order; WriteDetailedText (detailed.go) keeps everything, rule
+// ids included, for clinicians.
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// errNilResult is returned by the writers for a nil *Result.
+var errNilResult = errors.New("report: nil *recommend.Result")
+
+// WriteText writes r as a short plain-text report for people, the report
+// the command-line tool prints by default: its Outline, in this order:
+//
+//  1. "SEE A CLINICIAN": every referral, most urgent first, and, when a
+//     referral withholds advice, a line that movement advice is on hold
+//     (with recommend.IncompleteReason for an Incomplete Result);
+//  2. "KEY MESSAGES": safety nets first, marked "!", then the others;
+//  3. "START WITH": the movements of the plan, in order, each with how to
+//     do it, the dose, one reason (that of the rule that placed it) and
+//     its cautions ("Take care");
+//  4. "ALSO HELPFUL": the other recommended movements, one line each with
+//     the dose and cautions; movements whose lines would read the same
+//     share one;
+//  5. "AVOID FOR NOW": every avoided movement, with the first of its
+//     reasons in rule order; movements with the same reason share a line;
+//  6. "WHERE THE SOURCES DISAGREE": each conflict on one line, with the
+//     kinds of source on each side (the side against an avoided movement
+//     is the rules that avoid it); conflicts described the same way share
+//     a line;
+//  7. "SOURCES": each cited source once, with its kind and address, then
+//     the disclaimer.
+//
+// A reason or a caution shared by several movements is printed in full
+// once; later movements refer back to the first ("As for Walking.").
+// References such as [2] number sources, not citations, in order of first
+// mention. Rule ids, movement kinds, the referrals folded into others and
+// the movements that wait for equipment are left out: WriteDetailedText
+// has them, with every reason and citation. The last line names the rule
+// set's version and digest. When a result has recommended movements but
+// no plan (its rules give no priorities), every recommended movement is
+// shown in full under "RECOMMENDED" instead of sections 3 and 4. A nil r
+// is an error.
+func WriteText(w io.Writer, r *recommend.Result) error {
+	if r == nil {
+		return errNilResult
+	}
+	b := bufio.NewWriter(w)
+	writeSections(b, sectionsOf(New(r)), textStyle)
+	return b.Flush()
+}
+
+// WriteMarkdown writes r as the short report of WriteText in Markdown, for
+// apps and chat front ends: a heading per section, list items for the
+// entries, and text from the rules escaped so that it cannot add markup,
+// links or HTML. A nil r is an error.
+func WriteMarkdown(w io.Writer, r *recommend.Result) error {
+	if r == nil {
+		return errNilResult
+	}
+	b := bufio.NewWriter(w)
+	writeSections(b, sectionsOf(New(r)), markdownStyle)
+	return b.Flush()
+}
+
+// laidOut is an Outline in titled sections of entries, as WriteText and
+// WriteMarkdown write it.
+type laidOut struct {
+	sections []section
+	sources  []recommend.Citation
+	footer   string
+	ruleSet  string
+}
+
+// section is a titled part of the report.
+type section struct {
+	title   string
+	entries []entry
+}
+
+// entry is one item of a section: a marker ("1.", "-" or "!"), a head and
+// labelled lines below it. A head or line may end with references.
+type entry struct {
+	marker string
+	head   string
+	refs   string
+	lines  []labelled
+}
+
+type labelled struct {
+	label, text, refs string
+}
+
+// writer lays out an Outline, remembering which reasons and cautions it
+// has printed.
+type writer struct {
+	o       *Outline
+	printed map[string]string // text -> the name of the movement it was printed on
+}
+
+func sectionsOf(o *Outline) laidOut {
+	wr := &writer{o: o, printed: map[string]string{}}
+	out := laidOut{sources: o.Sources, footer: o.Disclaimer, ruleSet: o.RuleSet}
+	add := func(s section) {
+		if len(s.entries) > 0 {
+			out.sections = append(out.sections, s)
+		}
+	}
+	add(wr.referrals())
+	if o.Withheld {
+		hold := section{"MOVEMENT ADVICE ON HOLD", []entry{{marker: "-",
+			head: "Do not start any exercises or stretches until a clinician has checked you."}}}
+		if o.Incomplete {
+			hold.entries = append(hold.entries, entry{marker: "-", head: recommend.IncompleteReason})
+		}
+		add(hold)
+	}
+	add(wr.messages())
+	add(wr.start())
+	add(wr.alsoHelpful())
+	add(wr.avoid())
+	add(wr.conflicts())
+	return out
+}
+
+// refs returns the references of cites, such as "[1,4]", in ascending
+// order, or "" when there are none.
+func (wr *writer) refs(cites []recommend.Citation) string {
+	var nums []int
+	for _, c := range cites {
+		if n := wr.o.SourceNumber(c); n > 0 && !slices.Contains(nums, n) {
+			nums = append(nums, n)
+		}
+	}
+	if len(nums) == 0 {
+		return ""
+	}
+	slices.Sort(nums)
+	parts := make([]string, len(nums))
+	for i, n := range nums {
+		parts[i] = strconv.Itoa(n)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// once returns text the first time it is asked for text of a kind ("why"
+// or "care"), and "As for <name of the first movement>." after that.
+func (wr *writer) once(kind, text, name string) string {
+	key := kind + "\x00" + text
+	if first, ok := wr.printed[key]; ok {
+		return "As for " + first + "."
+	}
+	wr.printed[key] = name
+	return text
+}
+
+func (wr *writer) referrals() section {
+	s := section{title: "SEE A CLINICIAN"}
+	for _, ref := range wr.o.Referrals {
+		s.entries = append(s.entries, entry{marker: "-", head: words.Capital(string(ref.Urgency)) + ": " + ref.Message, refs: wr.refs(ref.Citations)})
+	}
+	return s
+}
+
+func (wr *writer) messages() section {
+	s := section{title: "KEY MESSAGES"}
+	for _, m := range wr.o.Messages {
+		marker := "-"
+		if m.Kind == recommend.SafetyNet {
+			marker = "!"
+		}
+		s.entries = append(s.entries, entry{marker: marker, head: m.Text, refs: wr.refs(m.Citations)})
+	}
+	return s
+}
+
+// start lists the plan, or every recommended movement when there is no
+// plan, each in full: how, dose, a reason with the citations behind it,
+// and its cautions.
+func (wr *writer) start() section {
+	s := section{title: "START WITH"}
+	if !wr.o.Planned {
+		s.title = "RECOMMENDED"
+		if wr.o.NoMatch {
+			s.entries = []entry{{marker: "-", head: "No movement matched this profile."}}
+		}
+	}
+	for i, st := range wr.o.Plan {
+		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name}
+		if st.Found {
+			e.lines = []labelled{{label: "How", text: st.Item.How}, {label: "Dose", text: st.Item.Dose}}
+			if st.Reason != "" {
+				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name), refs: wr.refs(st.Citations)})
+			}
+			for _, c := range st.Cautions {
+				e.lines = append(e.lines, labelled{label: "Take care", text: wr.once("care", c, st.Item.Name)})
+			}
+		}
+		s.entries = append(s.entries, e)
+	}
+	return s
+}
+
+// alsoHelpful lists the recommended movements outside the plan, one line
+// for each group with the dose and cautions.
+func (wr *writer) alsoHelpful() section {
+	s := section{title: "ALSO HELPFUL"}
+	for _, g := range wr.o.Also {
+		head := g.Names + ": " + g.Dose
+		for _, c := range g.Cautions {
+			head += " Take care: " + wr.once("care", c, g.Items[0].Name)
+		}
+		s.entries = append(s.entries, entry{marker: "-", head: head, refs: wr.refs(g.Citations)})
+	}
+	return s
+}
+
+// avoid lists the avoided movements, one line for each group with its
+// reason.
+func (wr *writer) avoid() section {
+	s := section{title: "AVOID FOR NOW"}
+	for _, g := range wr.o.Avoid {
+		head := g.Names
+		if g.Reason != "" {
+			head += ": " + g.Reason
+		}
+		s.entries = append(s.entries, entry{marker: "-", head: head, refs: wr.refs(g.Citations)})
+	}
+	return s
+}
+
+// conflicts describes each disagreement by the kinds of source on each
+// side and its resolution.
+func (wr *writer) conflicts() section {
+	s := section{title: "WHERE THE SOURCES DISAGREE"}
+	for _, d := range wr.o.Disagreements {
+		it := "it"
+		if len(d.Conflicts) > 1 {
+			it = "them"
+		}
+		parts := []string{fmt.Sprintf("%s %s %s %s", KindNames(d.For),
+			verb(d.For, "suggests", "suggest"), it, wr.refs(d.For))}
+		if len(d.Conditional) > 0 {
+			parts[0] += fmt.Sprintf(" (with conditions %s)", wr.refs(d.Conditional))
+		}
+		if len(d.Against) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s %s %s", KindNames(d.Against),
+				verb(d.Against, "advises against", "advise against"), it, wr.refs(d.Against)))
+		}
+		if len(d.Care) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s %s", KindNames(d.Care), verb(d.Care, "urges care", "urge care"), wr.refs(d.Care)))
+		}
+		outcome := ""
+		if d.Resolution == recommend.Avoided {
+			outcome = ", so it is left out"
+			if len(d.Conflicts) > 1 {
+				outcome = ", so they are left out"
+			}
+		}
+		head := d.Names + ": " + strings.Join(parts, "; ") + outcome + "."
+		s.entries = append(s.entries, entry{marker: "-", head: words.OneLine(head)})
+	}
+	return s
+}
+
+// style writes laid-out sections in one format.
+type style struct {
+	// section writes a section's title.
+	section func(w *bufio.Writer, title string)
+	// entry writes an entry.
+	entry func(w *bufio.Writer, e entry)
+	// sectionEnd ends a section.
+	sectionEnd func(w *bufio.Writer)
+	// source writes the numbered source n.
+	source func(w *bufio.Writer, n int, c recommend.Citation)
+	// footer writes the disclaimer.
+	footer func(w *bufio.Writer, text string)
+}
+
+func writeSections(w *bufio.Writer, o laidOut, st style) {
+	for _, s := range o.sections {
+		st.section(w, s.title)
+		for _, e := range s.entries {
+			st.entry(w, e)
+		}
+		st.sectionEnd(w)
+	}
+	if len(o.sources) > 0 {
+		st.section(w, "SOURCES")
+		for i, c := range o.sources {
+			st.source(w, i+1, c)
+		}
+		st.sectionEnd(w)
+	}
+	st.footer(w, o.footer)
+	if o.ruleSet != "" {
+		fmt.Fprintln(w)
+		st.footer(w, o.ruleSet)
+	}
+}
+
+// withRefs appends references to text, after a space.
+func withRefs(text, refs string) string {
+	if refs == "" {
+		return text
+	}
+	return text + " " + refs
+}
+
+var textStyle = style{
+	section: func(w *bufio.Writer, title string) { fmt.Fprintf(w, "%s\n", title) },
+	entry: func(w *bufio.Writer, e entry) {
+		fmt.Fprintf(w, "  %s %s\n", e.marker, withRefs(e.head, e.refs))
+		indent := strings.Repeat(" ", len(e.marker)+3)
+		for _, l := range e.lines {
+			fmt.Fprintf(w, "%s%s: %s\n", indent, l.label, withRefs(l.text, l.refs))
+		}
+	},
+	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },
+	source: func(w *bufio.Writer, n int, c recommend.Citation) {
+		fmt.Fprintf(w, "  [%d] %s (%s)", n, c.Title(), KindNoun(c.Kind()))
+		if c.URL() != "" {
+			fmt.Fprintf(w, " %s", c.URL())
+		}
+		fmt.Fprintln(w)
+	},
+	footer: func(w *bufio.Writer, text string) { fmt.Fprintf(w, "%s\n", text) },
+}
+
+// mdRefs writes text and its references, which are "[1,2]", escaped.
+func mdRefs(text, refs string) string {
+	return withRefs(mdsafe.Line(text), mdsafe.Line(refs))
+}
+
+// sectionTitle turns a section title in capitals into a sentence-case
+// Markdown heading: "START WITH" becomes "Start with".
+func sectionTitle(title string) string {
+	return words.Capital(strings.ToLower(title))
+}
+
+var markdownStyle = style{
+	section: func(w *bufio.Writer, title string) { fmt.Fprintf(w, "## %s\n\n", sectionTitle(title)) },
+	entry: func(w *bufio.Writer, e entry) {
+		marker := "-"
+		if strings.HasSuffix(e.marker, ".") {
+			marker = e.marker
+		}
+		head := mdRefs(e.head, e.refs)
+		if e.marker == "!" {
+			head = "**" + head + "**"
+		} else if len(e.lines) > 0 {
+			head = "**" + mdsafe.Line(e.head) + "**"
+			if e.refs != "" {
+				head += " " + mdsafe.Line(e.refs)
+			}
+		}
+		fmt.Fprintf(w, "%s %s\n", marker, head)
+		indent := strings.Repeat(" ", len(marker)+1)
+		for _, l := range e.lines {
+			fmt.Fprintf(w, "%s- %s: %s\n", indent, l.label, mdRefs(l.text, l.refs))
+		}
+	},
+	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },
+	source: func(w *bufio.Writer, n int, c recommend.Citation) {
+		fmt.Fprintf(w, "%d. %s (%s)", n, mdsafe.Line(c.Title()), mdsafe.Line(KindNoun(c.Kind())))
+		if u := c.URL(); strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+			fmt.Fprintf(w, " <%s>", strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20").Replace(u))
+		} else if u != "" {
+			fmt.Fprintf(w, " %s", mdsafe.Line(u))
+		}
+		fmt.Fprintln(w)
+	},
+	footer: func(w *bufio.Writer, text string) { fmt.Fprintf(w, "*%s*\n", mdsafe.Line(text)) },
+}
