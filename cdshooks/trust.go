@@ -158,12 +158,12 @@ func NewTrust(f TrustFile) (*Trust, error) {
 			}
 		}
 		if c.JWKSURI != "" {
-			if _, err := absURL(c.JWKSURI, at+".jwks_uri"); err != nil {
+			if _, err := absURL(c.JWKSURI, fmt.Sprintf("clients[%d].jwks_uri", i)); err != nil {
 				return nil, err
 			}
 		}
 		for j, s := range c.FHIRServers {
-			u, err := absURL(s, fmt.Sprintf("%s.fhir_servers[%d]", at, j))
+			u, err := absURL(s, fmt.Sprintf("clients[%d].fhir_servers[%d]", i, j))
 			if err != nil {
 				return nil, err
 			}
@@ -354,26 +354,28 @@ func (t *Trust) remember(key string, forget, now time.Time) bool {
 }
 
 // keys returns the client's keys that may have signed a token with kid:
-// those with that kid, or all when kid is empty; from the inline jwks and
-// from jwks_uri, fetched with a timeout and kept for jwksTTL (fetched
-// again sooner when no key has the kid, at most every jwksRefetch).
+// those with that kid, or all when kid is empty. The inline jwks come
+// first; jwks_uri is read only when they have no such key, with a
+// timeout, and its keys are kept for jwksTTL (read again sooner when none
+// has the kid, at most every jwksRefetch).
 func (t *Trust) keys(ctx context.Context, c *TrustedClient, kid string, now time.Time) ([]jose.JSONWebKey, error) {
-	var all []jose.JSONWebKey
-	if c.JWKS != nil {
-		all = append(all, c.JWKS.Keys...)
+	var out []jose.JSONWebKey
+	pick := func(keys []jose.JSONWebKey) {
+		for _, k := range keys {
+			if kid == "" || k.KeyID == kid {
+				out = append(out, k)
+			}
+		}
 	}
-	if c.JWKSURI != "" {
+	if c.JWKS != nil {
+		pick(c.JWKS.Keys)
+	}
+	if len(out) == 0 && c.JWKSURI != "" {
 		fetched, err := t.fetchedKeys(ctx, c.JWKSURI, kid, now)
-		if err != nil && len(all) == 0 {
+		if err != nil {
 			return nil, err
 		}
-		all = append(all, fetched...)
-	}
-	var out []jose.JSONWebKey
-	for _, k := range all {
-		if kid == "" || k.KeyID == kid {
-			out = append(out, k)
-		}
+		pick(fetched)
 	}
 	if len(out) == 0 {
 		return nil, unauthorized("no key of the client has the token's kid")
