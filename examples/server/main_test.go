@@ -38,7 +38,8 @@ func TestRunUsage(t *testing.T) {
 		{"unknown flag", []string{"-port", "80"}, 2, "flag provided but not defined: -port"},
 		{"broken rules", []string{"-rules", broken}, 1, "error: load rules: r.yaml:4:"},
 		{"bad address", []string{"-addr", "localhost:99999"}, 1, "error: listen tcp: address 99999: invalid port"},
-		{"help", []string{"-h"}, 0, "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json]"},
+		{"help", []string{"-h"}, 0, "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE]"},
+		{"missing trust file", []string{"-cds-trust", "/nonexistent/trust.json"}, 1, "error: -cds-trust: open /nonexistent/trust.json: no such file or directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
