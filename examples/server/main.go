@@ -102,6 +102,10 @@ func main() {
 	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stderr, nil), os.Stderr))
 }
 
+// unauthenticatedWarning is logged at start without -cds-trust.
+const unauthenticatedWarning = "the CDS Hooks service is unauthenticated: without -cds-trust anyone who can reach it can call it; " +
+	"run it behind something that authenticates the callers, or give -cds-trust FILE"
+
 // errUsage marks usage errors, which exit with status 2.
 var errUsage = errors.New("usage")
 
@@ -208,8 +212,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		}()
 	}
 	if cfg.CDSTrust == nil {
-		logger.Warn("the CDS Hooks service is unauthenticated: without -cds-trust anyone who can reach it can call it; " +
-			"run it behind something that authenticates the callers, or give -cds-trust FILE")
+		logger.Warn(unauthenticatedWarning)
 	}
 	rs := s.Engine().RuleSet()
 	logger.Info("serving", slog.String("addr", ln.Addr().String()),

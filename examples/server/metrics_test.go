@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/google/go-cmp/cmp"
+)
+
+const cdsRequests = "../../testdata/cdshooks/requests"
+
+// scrape GETs /metrics and parses the exposition.
+func scrape(t *testing.T, h http.Handler) map[string]*dto.MetricFamily {
+	t.Helper()
+	rec := do(t, h, "GET", "/metrics", "")
+	if rec.Code != 200 {
+		t.Fatalf("GET /metrics: status %d", rec.Code)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(rec.Body)
+	if err != nil {
+		t.Fatalf("the exposition does not parse: %v", err)
+	}
+	return fams
+}
+
+// sample returns the value of the counter, gauge, or histogram's count of
+// family name whose labels include labels; -1 when there is none.
+func sample(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
+	f, ok := fams[name]
+	if !ok {
+		return -1
+	}
+next:
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		for k, v := range labels {
+			if have[k] != v {
+				continue next
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		case m.Histogram != nil:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return -1
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestMetricsAndDecisionLog sends a /recommend, a CDS call with cards, one
+// without prefetch (412) and a feedback, then parses /metrics and the
+// decision log.
+func TestMetricsAndDecisionLog(t *testing.T) {
+	var dlog bytes.Buffer
+	s, _ := newServer(t, Config{DecisionLog: &dlog})
+	h := s.Handler()
+	_, bodies, _ := profiles(t)
+	if rec := do(t, h, "POST", "/recommend", bodies["disc-herniation"]); rec.Code != 200 {
+		t.Fatalf("/recommend: %d", rec.Code)
+	}
+	if rec := do(t, h, "POST", "/cds-services/backrules", readFile(t, filepath.Join(cdsRequests, "disc-herniation.json"))); rec.Code != 200 {
+		t.Fatalf("CDS call: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "POST", "/cds-services/backrules", readFile(t, filepath.Join(cdsRequests, "spec-patient-view.json"))); rec.Code != 412 {
+		t.Fatalf("CDS call without prefetch: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "POST", cdshooks.FeedbackPath, readFile(t, filepath.Join(cdsRequests, "feedback", "spec-override-reason.json"))); rec.Code != 200 {
+		t.Fatalf("feedback: %d %s", rec.Code, rec.Body)
+	}
+	rs := s.Engine().RuleSet()
+	fams := scrape(t, h)
+	tests := []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"backrules_http_requests_total", map[string]string{"route": "POST /recommend", "status": "200"}, 1},
+		{"backrules_http_requests_total", map[string]string{"route": "POST /cds-services/backrules", "status": "412"}, 1},
+		{"backrules_http_request_duration_seconds", map[string]string{"route": "POST /cds-services/backrules", "status": "200"}, 1},
+		{"backrules_http_request_duration_seconds", map[string]string{"route": "POST " + cdshooks.FeedbackPath, "status": "200"}, 1},
+		{"backrules_recommend_duration_seconds", map[string]string{"endpoint": "recommend"}, 1},
+		{"backrules_recommend_duration_seconds", map[string]string{"endpoint": "cds"}, 1},
+		{"backrules_cds_calls_total", map[string]string{"route": "service", "outcome": "cards"}, 1},
+		{"backrules_cds_calls_total", map[string]string{"route": "service", "outcome": "precondition_failed"}, 1},
+		{"backrules_cds_calls_total", map[string]string{"route": "feedback", "outcome": "feedback"}, 1},
+		{"backrules_rule_set_info", map[string]string{"version": rs.Version, "digest": rs.Digest}, 1},
+	}
+	for _, tt := range tests {
+		if got := sample(fams, tt.name, tt.labels); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
+	}
+
+	// The decision log: one line per CDS call, with what was decided and
+	// nothing from the request that identifies the patient.
+	type line struct {
+		Route     string   `json:"route"`
+		Outcome   string   `json:"outcome"`
+		RuleSet   string   `json:"rule_set_digest"`
+		Urgencies []string `json:"urgencies"`
+		HasRules  bool
+		HasCards  bool
+		Feedback  []struct {
+			Card           string `json:"card"`
+			Outcome        string `json:"outcome"`
+			OverrideReason *struct {
+				Code string `json:"code"`
+			} `json:"override_reason"`
+		} `json:"feedback"`
+	}
+	var got []string
+	sc := bufio.NewScanner(strings.NewReader(dlog.String()))
+	for sc.Scan() {
+		var raw map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
+			t.Fatalf("decision log line %q: %v", sc.Text(), err)
+		}
+		var l line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		_, l.HasRules = raw["rules"]
+		_, l.HasCards = raw["cards"]
+		_, hasTime := raw["time"]
+		if !hasTime {
+			t.Errorf("line without time: %s", sc.Text())
+		}
+		desc := l.Route + " " + l.Outcome
+		if l.RuleSet == rs.Digest {
+			desc += " digest"
+		}
+		if l.HasRules {
+			desc += " rules"
+		}
+		if l.HasCards {
+			desc += " cards"
+		}
+		for _, f := range l.Feedback {
+			desc += " feedback:" + f.Card + ":" + f.Outcome
+			if f.OverrideReason != nil {
+				desc += ":" + f.OverrideReason.Code
+			}
+		}
+		got = append(got, desc)
+		for _, personal := range []string{"1288992", "d1577c69", "Practitioner", "1980-05-02", "1925-12-23", "comment", "M51.26"} {
+			if strings.Contains(sc.Text(), personal) {
+				t.Errorf("the decision log holds %q: %s", personal, sc.Text())
+			}
+		}
+	}
+	want := []string{
+		"service cards digest rules cards",
+		"service precondition_failed digest",
+		"feedback feedback feedback:9368d37b-283f-44a0-93ea-547cebab93ed:overridden:d7ecf885",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decision log (-want +got):\n%s\nlog:\n%s", diff, dlog.String())
+	}
+}
+
+// TestServerTrust checks that a server given a trust file answers an
+// unsigned CDS call with 401 and counts it, and keeps discovery open.
+func TestServerTrust(t *testing.T) {
+	f, err := os.Open("../../testdata/cdshooks/trust/spec-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := cdshooks.ParseTrust(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newServer(t, Config{CDSTrust: tr})
+	h := s.Handler()
+	rec := do(t, h, "POST", "/cds-services/backrules", readFile(t, filepath.Join(cdsRequests, "disc-herniation.json")))
+	if rec.Code != 401 || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("unsigned call: status %d, WWW-Authenticate %q; want 401 with a Bearer challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+	if rec := do(t, h, "GET", "/cds-services", ""); rec.Code != 200 {
+		t.Errorf("discovery: status %d, want 200", rec.Code)
+	}
+	// A preflight reaches the service through the server's routes.
+	req := httptest.NewRequest(http.MethodOptions, "/cds-services/backrules", nil)
+	req.Header.Set("Origin", "https://sandbox.cds-hooks.org")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	pre := httptest.NewRecorder()
+	h.ServeHTTP(pre, req)
+	if pre.Code != 204 || pre.Header().Get("Access-Control-Allow-Headers") != "Authorization, Content-Type" {
+		t.Errorf("preflight: status %d, headers %v", pre.Code, pre.Header())
+	}
+	if got := sample(scrape(t, h), "backrules_cds_calls_total", map[string]string{"route": "service", "outcome": "unauthorized"}); got != 1 {
+		t.Errorf("unauthorized calls counted: %v, want 1", got)
+	}
+}
