@@ -93,8 +93,9 @@ var description = ServiceDescription{
 	},
 }
 
-// Service is the CDS Hooks service: an http.Handler for GET /cds-services
-// and POST /cds-services/backrules. Mount it at both paths:
+// Service is the CDS Hooks service: an http.Handler for GET /cds-services,
+// POST /cds-services/backrules and POST /cds-services/backrules/feedback,
+// with CORS preflights. Mount it at both paths:
 //
 //	mux.Handle("/cds-services", svc)
 //	mux.Handle("/cds-services/", svc)

@@ -354,7 +354,8 @@ func (t *Trust) remember(key string, forget, now time.Time) bool {
 }
 
 // keys returns the client's keys that may have signed a token with kid:
-// those with that kid, or all when kid is empty. The inline jwks come
+// those with that kid and those without a kid (all when kid is empty).
+// A key of another kid is never tried. The inline jwks come
 // first; jwks_uri is read only when they have no such key, with a
 // timeout, and its keys are kept for jwksTTL (read again sooner when none
 // has the kid, at most every jwksRefetch).
@@ -362,7 +363,7 @@ func (t *Trust) keys(ctx context.Context, c *TrustedClient, kid string, now time
 	var out []jose.JSONWebKey
 	pick := func(keys []jose.JSONWebKey) {
 		for _, k := range keys {
-			if kid == "" || k.KeyID == kid {
+			if kid == "" || k.KeyID == kid || k.KeyID == "" {
 				out = append(out, k)
 			}
 		}
