@@ -69,7 +69,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	if !hasPatient {
 		p, err := f.get(ctx, base+"/Patient/"+pid)
 		if err != nil {
-			return fetched, fmt.Errorf("Patient: %w", err)
+			return fetched, fmt.Errorf("reading the patient: %w", err)
 		}
 		req.Prefetch[PrefetchPatient] = p
 		fetched = true
@@ -77,7 +77,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	if !hasConditions {
 		b, err := f.conditions(ctx, base+"/Condition?patient="+url.QueryEscape(pid)+"&clinical-status=active")
 		if err != nil {
-			return fetched, fmt.Errorf("Condition search: %w", err)
+			return fetched, fmt.Errorf("searching the conditions: %w", err)
 		}
 		req.Prefetch[PrefetchConditions] = b
 		fetched = true

@@ -220,3 +220,34 @@ func TestServerTrust(t *testing.T) {
 		t.Errorf("unauthorized calls counted: %v, want 1", got)
 	}
 }
+
+// TestRunTrustAndDecisionLog runs the command with -cds-trust and
+// -decision-log: no warning that the service is unauthenticated, an
+// unsigned call refused, and its line in the decision log file.
+func TestRunTrustAndDecisionLog(t *testing.T) {
+	dlog := filepath.Join(t.TempDir(), "decisions.jsonl")
+	base, stop := serve(t, "-cds-trust", "../../testdata/cdshooks/trust/spec-example.json", "-decision-log", dlog)
+	resp, err := http.Post(base+"/cds-services/backrules", "application/json",
+		strings.NewReader(readFile(t, filepath.Join(cdsRequests, "disc-herniation.json"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned call: status %d, want 401", resp.StatusCode)
+	}
+	logs, err := stop()
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if strings.Contains(logs, unauthenticatedWarning) {
+		t.Errorf("warned that the service is unauthenticated although -cds-trust was given:\n%s", logs)
+	}
+	var line struct{ Route, Outcome string }
+	if err := json.Unmarshal([]byte(readFile(t, dlog)), &line); err != nil {
+		t.Fatalf("decision log: %v", err)
+	}
+	if diff := cmp.Diff(struct{ Route, Outcome string }{"service", "unauthorized"}, line); diff != "" {
+		t.Errorf("decision log line (-want +got):\n%s", diff)
+	}
+}
