@@ -172,9 +172,6 @@ func WithTrust(t *Trust) Option {
 	return func(s *Service) { s.trust = t }
 }
 
-// Authenticated reports whether the service checks its callers' JWTs.
-func (s *Service) Authenticated() bool { return s.trust != nil }
-
 // NewService returns the service. engine is called once per request, so
 // the engine can be swapped while the service runs; a nil engine, or one
 // that returns nil, is answered with 503. Nil options are skipped.
@@ -220,11 +217,15 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request, path stri
 	c, err := s.trust.Verify(r.Context(), r, path, s.now())
 	if err != nil {
 		var ae *AuthError
-		msg := "unauthorized"
+		msg, challenge := "unauthorized", `Bearer realm="cds-services"`
 		if errors.As(err, &ae) {
 			msg = ae.Reason
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="cds-services", error="invalid_token", error_description=`+strconv.Quote(msg))
+		if ae == nil || !ae.NoToken {
+			// RFC 6750: a request without credentials gets no error code.
+			challenge += `, error="invalid_token", error_description=` + strconv.Quote(msg)
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
 		writeError(w, &apiError{Status: http.StatusUnauthorized, Error: msg})
 		return nil, false
 	}

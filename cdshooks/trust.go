@@ -221,6 +221,8 @@ func checkKey(k jose.JSONWebKey) error {
 type AuthError struct {
 	// Reason says why, without the token.
 	Reason string
+	// NoToken is true when the call carried no Authorization header.
+	NoToken bool
 }
 
 // Error returns the reason.
@@ -248,7 +250,7 @@ type claims struct {
 func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now time.Time) (*TrustedClient, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return nil, unauthorized("no Authorization header: send a Bearer JWT signed by the client")
+		return nil, &AuthError{Reason: "no Authorization header: send a Bearer JWT signed by the client", NoToken: true}
 	}
 	scheme, raw, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {

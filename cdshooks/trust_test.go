@@ -272,6 +272,12 @@ func TestTrust(t *testing.T) {
 			if tt.status == 401 && !strings.HasPrefix(wa, "Bearer ") {
 				t.Errorf("WWW-Authenticate %q, want a Bearer challenge", wa)
 			}
+			switch {
+			case tt.auth() == "" && wa != `Bearer realm="cds-services"`:
+				t.Errorf("WWW-Authenticate %q without a token, want a bare challenge (RFC 6750 3.1)", wa)
+			case tt.status == 401 && tt.auth() != "" && !strings.Contains(wa, `error="invalid_token"`):
+				t.Errorf("WWW-Authenticate %q, want error=\"invalid_token\"", wa)
+			}
 			if tt.status == 200 && wa != "" {
 				t.Errorf("WWW-Authenticate %q on a 200", wa)
 			}
