@@ -11,6 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"crypto/rand"
+	"crypto/rsa"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -249,5 +255,48 @@ func TestRunTrustAndDecisionLog(t *testing.T) {
 	}
 	if diff := cmp.Diff(struct{ Route, Outcome string }{"service", "unauthorized"}, line); diff != "" {
 		t.Errorf("decision log line (-want +got):\n%s", diff)
+	}
+}
+
+// TestServerSignedCall sends a call signed as a CDS client would, RS384
+// with a key of a trust file in the issue's format, through the server's
+// routes: 200 with cards; the same token again is a replay, 401.
+func TestServerSignedCall(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := json.Marshal(jose.JSONWebKey{Key: &key.PublicKey, KeyID: "ehr-1", Algorithm: "RS384", Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := `{"base_url": "https://cds.example.org", "clients": [{"iss": "https://ehr.example.org", "jwks": {"keys": [` + string(pub) + `]},
+		"fhir_servers": ["https://fhir.example.org/r4"]}]}`
+	tr, err := cdshooks.ParseTrust(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newServer(t, Config{CDSTrust: tr})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS384, Key: key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "ehr-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Signed(signer).Claims(map[string]any{
+		"iss": "https://ehr.example.org", "aud": "https://cds.example.org/cds-services/backrules",
+		"iat": fixedNow.Unix(), "exp": fixedNow.Add(5 * time.Minute).Unix(), "jti": "a-unique-nonce",
+	}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readFile(t, filepath.Join(cdsRequests, "disc-herniation.json"))
+	for i, want := range []int{200, 401} {
+		req := httptest.NewRequest(http.MethodPost, "/cds-services/backrules", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("call %d: status %d, want %d: %s", i+1, rec.Code, want, rec.Body)
+		}
 	}
 }
