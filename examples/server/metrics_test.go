@@ -300,3 +300,41 @@ func TestServerSignedCall(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadMetrics checks the reload counter by outcome and that the
+// rule set info follows the swap.
+func TestReloadMetrics(t *testing.T) {
+	dir := t.TempDir()
+	writeRules(t, dir, "metrics-1")
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	if _, err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	writeRules(t, dir, "metrics-2")
+	if changed, err := s.Reload(); !changed || err != nil {
+		t.Fatalf("Reload = %v, %v", changed, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("rules: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reload(); err == nil {
+		t.Fatal("a broken rule file was not refused")
+	}
+	fams := scrape(t, s.Handler())
+	rs := s.Engine().RuleSet()
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"backrules_rule_reloads_total", map[string]string{"outcome": "unchanged"}, 1},
+		{"backrules_rule_reloads_total", map[string]string{"outcome": "swapped"}, 1},
+		{"backrules_rule_reloads_total", map[string]string{"outcome": "refused"}, 1},
+		{"backrules_rule_set_info", map[string]string{"version": "metrics-2", "digest": rs.Digest}, 1},
+		{"backrules_rule_set_info", map[string]string{"version": "metrics-1"}, -1},
+	} {
+		if got := sample(fams, tt.name, tt.labels); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
+	}
+}
