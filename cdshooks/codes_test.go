@@ -42,6 +42,15 @@ func TestCodeLookup(t *testing.T) {
 		{cm, "S32.1", "fracture_any"},    // only the shorter category holds it
 		{icd, "S32.019A", ""},            // another code system
 		{cm, "", ""},
+		// ICD-10-CM under its HL7 OID, and written without the dot.
+		{"urn:oid:2.16.840.1.113883.6.90", "M51.26", "disc"},
+		{"urn:oid:2.16.840.1.113883.6.90", "M5126", "disc"},
+		{cm, "M5126", "disc"},
+		{cm, "m5126", "disc"},
+		{cm, "S32019A", "lumbar_fracture"},
+		{cm, "M512", ""},                                // still a prefix without subcodes
+		{"urn:oid:2.16.840.1.113883.6.3", "M51.26", ""}, // the WHO's ICD-10 OID is another system
+		{icd, "M5126", ""},                              // only ICD-10-CM is rewritten
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

@@ -5,7 +5,7 @@ when a clinician opens a patient's record.
 
 # Endpoints
 
-[Service] is an http.Handler for two endpoints:
+[Service] is an http.Handler for three endpoints:
 
   - GET /cds-services, discovery: one service, id "backrules", for the
     patient-view hook, with two prefetch templates: patient
@@ -13,13 +13,37 @@ when a clinician opens a patient's record.
     (Condition?patient={{context.patientId}}&clinical-status=active).
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
+  - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
+    2.0 feedback on cards ([ParseFeedback]), answered with 200 and
+    reported through [WithEvents] without the user's comment.
+
+Each answers a CORS preflight (OPTIONS) with 204, allowing the
+Authorization and Content-Type headers: from any origin for discovery,
+and for the other two from the origins the trust file lists, or any when
+it lists none or there is no trust file.
+
+# Trust
+
+With [WithTrust] (a [Trust] from [ParseTrust], the JSON trust file), the
+service and feedback endpoints accept only calls carrying a JWT signed
+with RS384 or ES384 by a listed client, for the path called, unexpired,
+not issued in the future and not replayed (see [Trust.Verify]); any other
+call gets 401 with a WWW-Authenticate header. Discovery stays open.
+Without it the service authenticates no one and must sit behind
+something that does. When a trusted client's request lacks the patient or
+conditions prefetch, and its fhirServer is one the client listed in
+fhir_servers, the service reads Patient/{id} and the active Conditions
+(following next links on that server, at most [MaxConditionPages] pages)
+with the request's fhirAuthorization token, within timeouts and size
+limits; it never calls another host.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
 column; a value of the wrong type, a key given twice or in the wrong
 case, or a Bundle entry without its resourceType, with its path; a hook
 other than patient-view; a patient or Condition subject that is not the
-patient in context), 412 for a missing or incomplete prefetch, 413 for a body over the limit
+patient in context), 401 for a call the trust file does not admit, 412 for
+a missing or incomplete prefetch not read from fhirServer, 413 for a body over the limit
 ([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
 for another path, and 503 when no engine is loaded or the rules run out
 of time ([WithTimeout]).

@@ -271,6 +271,7 @@ func codeIndex(v recommend.Vocabulary) *codes {
 // lookup returns the term system and code stand for, and whether there is
 // one.
 func (idx *codes) lookup(system, code string) (term, bool) {
+	system, code = canonicalCode(system, code)
 	if t, ok := idx.exact[[2]string{system, code}]; ok {
 		return t, true
 	}
@@ -280,6 +281,33 @@ func (idx *codes) lookup(system, code string) (term, bool) {
 		}
 	}
 	return term{}, false
+}
+
+// The URIs of ICD-10-CM: the one FHIR R4 names, and its HL7 OID, which
+// clients that take their codes from CDA or v2 send instead.
+const (
+	icd10cmSystem = "http://hl7.org/fhir/sid/icd-10-cm"
+	icd10cmOID    = "urn:oid:2.16.840.1.113883.6.90"
+)
+
+// canonicalCode writes a coding as the vocabulary writes it: ICD-10-CM
+// under its FHIR URI rather than its OID, and its code in capitals with
+// the dot after the category's three characters ("M5126" is "M51.26").
+// ICD-10-CM codes are 3 to 7 characters, the first a letter, the dot only
+// ever after the third; a code of another shape is left as sent, and so
+// are the other systems' codes.
+func canonicalCode(system, code string) (string, string) {
+	if system == icd10cmOID {
+		system = icd10cmSystem
+	}
+	if system != icd10cmSystem {
+		return system, code
+	}
+	c := strings.ToUpper(strings.TrimSpace(code))
+	if len(c) > 3 && len(c) <= 7 && !strings.Contains(c, ".") && c[0] >= 'A' && c[0] <= 'Z' {
+		c = c[:3] + "." + c[3:]
+	}
+	return system, c
 }
 
 // unavailable is the 412 for a prefetch key holding an OperationOutcome.

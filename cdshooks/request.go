@@ -24,10 +24,13 @@ type Request struct {
 	// HookInstance identifies this call.
 	HookInstance string `json:"hookInstance"`
 	// FHIRServer is the base URL of the client's FHIR server, if given.
-	// The service never calls it.
+	// The service reads from it only to fill a missing patient or
+	// conditions prefetch, and only when the calling client is trusted
+	// and lists it (see WithTrust).
 	FHIRServer string `json:"fhirServer,omitempty"`
 	// FHIRAuthorization is the client's access token for FHIRServer, if
-	// given. The service never reads it.
+	// given: its access_token is sent to FHIRServer when the service reads
+	// from it, and never logged or kept.
 	FHIRAuthorization json.RawMessage `json:"fhirAuthorization,omitempty"`
 	// Context is the hook's context: for patient-view, patientId and
 	// userId.

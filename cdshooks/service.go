@@ -93,8 +93,9 @@ var description = ServiceDescription{
 	},
 }
 
-// Service is the CDS Hooks service: an http.Handler for GET /cds-services
-// and POST /cds-services/backrules. Mount it at both paths:
+// Service is the CDS Hooks service: an http.Handler for GET /cds-services,
+// POST /cds-services/backrules and POST /cds-services/backrules/feedback,
+// with CORS preflights. Mount it at both paths:
 //
 //	mux.Handle("/cds-services", svc)
 //	mux.Handle("/cds-services/", svc)
@@ -109,6 +110,8 @@ type Service struct {
 	maxBody int64
 	timeout time.Duration
 	mux     *http.ServeMux
+	trust   *Trust
+	events  func(context.Context, Event)
 }
 
 // Option configures a Service.
@@ -158,6 +161,17 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithTrust makes the service check every service and feedback call's
+// JWT against t (see Trust.Verify), answer a call it cannot trust with 401
+// and a WWW-Authenticate header, allow CORS from the origins t lists, and
+// read missing prefetch from the fhirServer of a client that listed it.
+// Discovery stays open. Without it (t nil, the default) anyone who can
+// reach the service can call it: it must then sit behind something that
+// authenticates the callers.
+func WithTrust(t *Trust) Option {
+	return func(s *Service) { s.trust = t }
+}
+
 // NewService returns the service. engine is called once per request, so
 // the engine can be swapped while the service runs; a nil engine, or one
 // that returns nil, is answered with 503. Nil options are skipped.
@@ -170,20 +184,77 @@ func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cds-services", s.discovery)
-	mux.HandleFunc("/cds-services", methodNotAllowed("GET, HEAD"))
+	mux.HandleFunc("OPTIONS /cds-services", s.preflight("GET, HEAD, OPTIONS"))
+	mux.HandleFunc("/cds-services", methodNotAllowed("GET, HEAD, OPTIONS"))
 	mux.HandleFunc("POST /cds-services/"+ServiceID, s.call)
-	mux.HandleFunc("/cds-services/"+ServiceID, methodNotAllowed("POST"))
+	mux.HandleFunc("OPTIONS /cds-services/"+ServiceID, s.preflight("POST, OPTIONS"))
+	mux.HandleFunc("/cds-services/"+ServiceID, methodNotAllowed("POST, OPTIONS"))
+	mux.HandleFunc("POST "+FeedbackPath, s.feedback)
+	mux.HandleFunc("OPTIONS "+FeedbackPath, s.preflight("POST, OPTIONS"))
+	mux.HandleFunc(FeedbackPath, methodNotAllowed("POST, OPTIONS"))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound,
-			Error: "not found: this server offers GET /cds-services and POST /cds-services/" + ServiceID})
+			Error: "not found: this server offers GET /cds-services, POST /cds-services/" + ServiceID + " and POST " + FeedbackPath})
 	})
 	s.mux = mux
 	return s
 }
 
-// ServeHTTP answers discovery and service calls.
+// ServeHTTP answers discovery, service and feedback calls, and CORS
+// preflights.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.cors(w, r)
 	s.mux.ServeHTTP(w, r)
+}
+
+// authenticate checks the call's JWT when the service has a trust file,
+// and answers 401 with WWW-Authenticate when it fails. It returns the
+// client (nil without a trust file) and notes it in ev.
+func (s *Service) authenticate(w http.ResponseWriter, r *http.Request, path string, ev *Event) (*TrustedClient, bool) {
+	if s.trust == nil {
+		return nil, true
+	}
+	c, err := s.trust.Verify(r.Context(), r, path, s.now())
+	if err != nil {
+		var ae *AuthError
+		msg, challenge := "unauthorized", `Bearer realm="cds-services"`
+		if errors.As(err, &ae) {
+			msg = ae.Reason
+		}
+		if ae == nil || !ae.NoToken {
+			// RFC 6750: a request without credentials gets no error code.
+			challenge += `, error="invalid_token", error_description=` + strconv.Quote(msg)
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		writeError(w, &apiError{Status: http.StatusUnauthorized, Error: msg})
+		return nil, false
+	}
+	ev.Client = c.Iss
+	return c, true
+}
+
+// readBody reads the body within the limit, answering 413 or 400 when it
+// cannot; raw is the writer net/http gave, for http.MaxBytesReader.
+func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.ContentLength > s.maxBody {
+		// Answered before reading, so that a client that sent Expect:
+		// 100-continue gets the 413 rather than a reset connection.
+		writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
+			Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(raw, r.Body, s.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
+				Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+			return nil, false
+		}
+		writeError(w, &apiError{Status: http.StatusBadRequest, Error: "could not read the body"})
+		return nil, false
+	}
+	return body, true
 }
 
 func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
@@ -212,22 +283,17 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 }
 
 func (s *Service) call(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > s.maxBody {
-		// Answered before reading, so that a client that sent Expect:
-		// 100-continue gets the 413 rather than a reset connection.
-		writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
-			Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
+	raw := w
+	sw := &statusRecorder{ResponseWriter: w}
+	w = sw
+	ev := Event{Route: RouteService}
+	defer func() { s.emit(r.Context(), &ev, sw.status) }()
+	client, ok := s.authenticate(w, r, "/cds-services/"+ServiceID, &ev)
+	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge,
-				Error: "the body is over " + strconv.FormatInt(s.maxBody, 10) + " bytes"})
-			return
-		}
-		writeError(w, &apiError{Status: http.StatusBadRequest, Error: "could not read the body"})
+	body, ok := s.readBody(w, raw, r)
+	if !ok {
 		return
 	}
 	req, err := DecodeRequest(body)
@@ -248,6 +314,14 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
 		return
 	}
+	if s.trust != nil {
+		fetched, ferr := s.fetchMissing(r.Context(), req, client)
+		ev.Fetched = fetched
+		if ferr != nil {
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: missing prefetch not read from fhirServer", slog.String("why", ferr.Error()))
+		}
+	}
+	ev.RuleSet = eng.RuleSet().Digest
 	m, err := MapRequest(req, eng.Vocabulary(), s.now())
 	if err != nil {
 		writeRequestError(w, err)
@@ -260,7 +334,9 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
+	start := time.Now()
 	res, err := eng.Recommend(ctx, m.Profile)
+	ev.Recommend = time.Since(start)
 	var pe *recommend.PartialError
 	if errors.As(err, &pe) && pe.Result != nil {
 		// The referrals stand: answer with their cards and a card
@@ -288,6 +364,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
 		return
 	}
+	noteResult(&ev, res, cards)
 	resp := Response{Cards: cards}
 	if resp.Cards == nil {
 		resp.Cards = []Card{}
@@ -329,4 +406,20 @@ func writeRequestError(w http.ResponseWriter, err error) {
 
 func writeError(w http.ResponseWriter, e *apiError) {
 	httpjson.Write(w, e.Status, e)
+}
+
+// noteResult puts what an Event keeps of a Result in ev: the rules that
+// matched, the referrals' urgencies and the cards' uuids.
+func noteResult(ev *Event, res *recommend.Result, cards []Card) {
+	for _, t := range res.Trace {
+		if t.Matched {
+			ev.Rules = append(ev.Rules, t.Rule)
+		}
+	}
+	for _, ref := range res.Referrals {
+		ev.Urgencies = append(ev.Urgencies, ref.Urgency)
+	}
+	for _, c := range cards {
+		ev.Cards = append(ev.Cards, c.UUID)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/httpjson"
@@ -52,6 +53,8 @@ func (s *Server) buildHandler() error {
 		{"/healthz", methodNotAllowed("GET, HEAD")},
 		{"GET /openapi.json", http.HandlerFunc(handleOpenAPI)},
 		{"/openapi.json", methodNotAllowed("GET, HEAD")},
+		{"GET /metrics", s.metrics.handler()},
+		{"/metrics", methodNotAllowed("GET, HEAD")},
 	}
 	mounts, err := s.mounts()
 	if err != nil {
@@ -167,7 +170,9 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
+	start := time.Now()
 	res, err := eng.Recommend(ctx, p)
+	s.metrics.recommend.WithLabelValues("recommend").Observe(time.Since(start).Seconds())
 	var pe *recommend.PartialError
 	if errors.As(err, &pe) && pe.Result != nil {
 		s.writePartial(w, r, pe)

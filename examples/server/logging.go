@@ -69,6 +69,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
+			s.metrics.request(r.Pattern, status, time.Since(start))
 			s.log.LogAttrs(r.Context(), level, "request",
 				slog.String("method", safeMethod(r.Method)),
 				slog.String("route", r.Pattern),

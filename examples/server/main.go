@@ -4,6 +4,7 @@
 // Usage:
 //
 //	go run ./examples/server [-addr localhost:8080] [-rules DIR [-watch [-poll 1s]]] [-log text|json]
+//	    [-cds-trust FILE] [-decision-log FILE]
 //
 // It serves the rule set in DIR, or the embedded default rules when -rules
 // is not given, on -addr (default localhost:8080):
@@ -18,6 +19,9 @@
 //	GET  /cds-services        CDS Hooks discovery
 //	POST /cds-services/backrules
 //	                          CDS Hooks patient-view: cards from FHIR data
+//	POST /cds-services/backrules/feedback
+//	                          CDS Hooks feedback on the cards
+//	GET  /metrics             Prometheus metrics
 //	GET  /, POST /            the web page
 //
 // Bad input gets 400 with a JSON body whose problems name each field at
@@ -48,6 +52,15 @@
 // client address: requests carry health data. (net/http's own error log,
 // for connection-level failures, is passed through at level WARN.)
 //
+// With -cds-trust FILE, the CDS Hooks service and its feedback endpoint
+// accept only calls that carry a JWT signed by a client FILE lists (see
+// cdshooks.ParseTrust for the format, and the README); other calls get
+// 401. Without it the service answers anyone, and the server logs a
+// warning at start: it must then sit behind something that authenticates
+// the callers. With -decision-log FILE, it appends one JSON line per CDS
+// Hooks service or feedback call to FILE: what was decided (rule set,
+// rules, urgencies, card uuids, feedback), never who it was about.
+//
 // SIGINT or SIGTERM stops it gracefully: it stops accepting connections
 // and waits up to 10 seconds for requests in flight. Exit status: 0 after
 // a graceful stop, 1 for an invalid rule set or a failure to listen or
@@ -69,6 +82,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/internal/termsafe"
 )
 
@@ -88,10 +102,14 @@ func main() {
 	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stderr, nil), os.Stderr))
 }
 
+// unauthenticatedWarning is logged at start without -cds-trust.
+const unauthenticatedWarning = "the CDS Hooks service is unauthenticated: without -cds-trust anyone who can reach it can call it; " +
+	"run it behind something that authenticates the callers, or give -cds-trust FILE"
+
 // errUsage marks usage errors, which exit with status 2.
 var errUsage = errors.New("usage")
 
-const usage = "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json]"
+const usage = "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE]"
 
 // exitCode reports err on stderr and returns the exit status.
 func exitCode(err error, stderr io.Writer) int {
@@ -118,6 +136,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	watch := fs.Bool("watch", false, "with -rules, reload the rules when their files change")
 	poll := fs.Duration("poll", time.Second, "with -watch, how often to check the rule files")
 	logFormat := fs.String("log", "text", "log format: text or json")
+	trustFile := fs.String("cds-trust", "", "JSON file of the CDS Hooks clients to trust (base_url, clients); without it the CDS Hooks service is unauthenticated")
+	decisionFile := fs.String("decision-log", "", "append one JSON line per CDS Hooks call to this file (decisions and feedback, no personal data)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, usage)
 		fs.PrintDefaults()
@@ -148,6 +168,25 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if *rulesDir != "" {
 		cfg.Rules = os.DirFS(*rulesDir)
 	}
+	if *trustFile != "" {
+		f, err := os.Open(*trustFile)
+		if err != nil {
+			return fmt.Errorf("-cds-trust: %w", err)
+		}
+		cfg.CDSTrust, err = cdshooks.ParseTrust(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("-cds-trust %s: %w", *trustFile, err)
+		}
+	}
+	if *decisionFile != "" {
+		f, err := os.OpenFile(*decisionFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("-decision-log: %w", err)
+		}
+		defer f.Close()
+		cfg.DecisionLog = f
+	}
 	s, err := New(cfg)
 	if err != nil {
 		return err
@@ -171,6 +210,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 			ticker.Stop()
 			wg.Wait()
 		}()
+	}
+	if cfg.CDSTrust == nil {
+		logger.Warn(unauthenticatedWarning)
 	}
 	rs := s.Engine().RuleSet()
 	logger.Info("serving", slog.String("addr", ln.Addr().String()),

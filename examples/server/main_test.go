@@ -38,7 +38,8 @@ func TestRunUsage(t *testing.T) {
 		{"unknown flag", []string{"-port", "80"}, 2, "flag provided but not defined: -port"},
 		{"broken rules", []string{"-rules", broken}, 1, "error: load rules: r.yaml:4:"},
 		{"bad address", []string{"-addr", "localhost:99999"}, 1, "error: listen tcp: address 99999: invalid port"},
-		{"help", []string{"-h"}, 0, "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json]"},
+		{"help", []string{"-h"}, 0, "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE]"},
+		{"missing trust file", []string{"-cds-trust", "/nonexistent/trust.json"}, 1, "error: -cds-trust: open /nonexistent/trust.json: no such file or directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,10 +133,12 @@ func TestRunServes(t *testing.T) {
 	// A request's line may come after "shutting down": the client can
 	// have the whole response before the handler returns and logs.
 	// Shutdown waits for the handlers, so "stopped" comes last.
-	want := []string{"serving", "request GET /healthz", "request POST /recommend", "request /{$}", "shutting down", "stopped"}
-	if len(msgs) > 0 && msgs[0] == "serving" && msgs[len(msgs)-1] == "stopped" {
-		slices.Sort(want[1 : len(want)-1])
-		slices.Sort(msgs[1 : len(msgs)-1])
+	// Without -cds-trust, the warning that the CDS Hooks service is
+	// unauthenticated comes first.
+	want := []string{unauthenticatedWarning, "serving", "request GET /healthz", "request POST /recommend", "request /{$}", "shutting down", "stopped"}
+	if len(msgs) > 1 && msgs[1] == "serving" && msgs[len(msgs)-1] == "stopped" {
+		slices.Sort(want[2 : len(want)-1])
+		slices.Sort(msgs[2 : len(msgs)-1])
 	}
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)

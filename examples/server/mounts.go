@@ -27,10 +27,12 @@ func (s *Server) mounts() ([]route, error) {
 	if err != nil {
 		return nil, err
 	}
-	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout), cdshooks.WithLogger(s.log))
+	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout), cdshooks.WithLogger(s.log),
+		cdshooks.WithTrust(s.trust), cdshooks.WithEvents(s.cdsEvent))
 	return []route{
 		{"/cds-services", cds},
 		{"POST /cds-services/" + cdshooks.ServiceID, requireJSON(capBody(maxBody, cds))},
+		{"POST " + cdshooks.FeedbackPath, requireJSON(capBody(maxBody, cds))},
 		{"/cds-services/", cds},
 		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
 		{"/", http.HandlerFunc(notFound)},

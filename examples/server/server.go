@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -31,6 +33,14 @@ type Config struct {
 	// RequestTimeout bounds the work of one /recommend, /explain or CDS
 	// Hooks service request; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// CDSTrust, when not nil, makes the CDS Hooks service check every
+	// call's JWT against it (see cdshooks.WithTrust); nil leaves the
+	// service unauthenticated.
+	CDSTrust *cdshooks.Trust
+	// DecisionLog, when not nil, receives one JSON line per CDS Hooks
+	// service or feedback call (see decisionLog): what was decided, and
+	// nothing that identifies a person.
+	DecisionLog io.Writer
 }
 
 // DefaultRequestTimeout is the default of Config.RequestTimeout.
@@ -47,6 +57,10 @@ type Server struct {
 	timeout time.Duration
 	handler http.Handler
 	routes  []route
+
+	trust     *cdshooks.Trust
+	metrics   *metrics
+	decisions *decisionLog
 
 	// reloadMu serializes Reload and Check; fingerprint is the rule
 	// files' fingerprint at the last load attempt, pending one that
@@ -76,9 +90,15 @@ type loadStatus struct {
 // analysis that `rulecheck -analyze` runs (see vet); the embedded rules
 // pass it in CI.
 func New(cfg Config) (*Server, error) {
-	s := &Server{rules: cfg.Rules, log: cfg.Logger, now: cfg.Now, timeout: cfg.RequestTimeout}
+	s := &Server{rules: cfg.Rules, log: cfg.Logger, now: cfg.Now, timeout: cfg.RequestTimeout,
+		trust: cfg.CDSTrust, metrics: newMetrics()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DecisionLog != nil {
+		s.decisions = newDecisionLog(cfg.DecisionLog, func(err error) {
+			s.log.Error("decision log: write failed; later failures are not logged", slog.String("error", err.Error()))
+		})
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -103,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
 	s.engine.Store(eng)
+	s.metrics.setRuleSet(eng.RuleSet())
 	s.status.loadedAt = s.now()
 	if err := s.buildHandler(); err != nil {
 		return nil, err
@@ -187,6 +208,7 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 	eng, err := recommend.Load(s.rules)
 	if fingerprint(s.rules) != fp {
 		// Not recorded as attempted: Check sees the change again.
+		s.metrics.reloads.WithLabelValues("postponed").Inc()
 		s.log.Warn("reload postponed: the rule files changed while they were loaded",
 			slog.String("rule_set", old.Digest), slog.String("version", old.Version))
 		return false, errChanging
@@ -206,6 +228,7 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 		s.status.errorAt = now
 		s.statusMu.Unlock()
 		logRefusal(s.log, "reload refused: keeping the running rules", old, ref)
+		s.metrics.reloads.WithLabelValues("refused").Inc()
 		return false, fmt.Errorf("reload rules: %w", ref)
 	}
 	rs := eng.RuleSet()
@@ -218,6 +241,12 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 		s.engine.Store(eng)
 	}
 	s.statusMu.Unlock()
+	if changed {
+		s.metrics.setRuleSet(rs)
+		s.metrics.reloads.WithLabelValues("swapped").Inc()
+	} else {
+		s.metrics.reloads.WithLabelValues("unchanged").Inc()
+	}
 	switch {
 	case changed:
 		s.log.Info("rules reloaded",

@@ -1,0 +1,134 @@
+package cdshooks
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// The routes an Event names.
+const (
+	RouteDiscovery = "discovery"
+	RouteService   = "service"
+	RouteFeedback  = "feedback"
+)
+
+// The outcomes of an Event.
+const (
+	OutcomeCards        = "cards"               // 200 with at least one card
+	OutcomeNoCards      = "no_cards"            // 200 with {"cards": []}
+	OutcomeFeedback     = "feedback"            // feedback recorded
+	OutcomeUnauthorized = "unauthorized"        // 401
+	OutcomePrecondition = "precondition_failed" // 412: prefetch missing and not fetched
+	OutcomeBadRequest   = "bad_request"         // 400, 413
+	OutcomeUnavailable  = "unavailable"         // 503
+	OutcomeError        = "error"               // 500
+)
+
+// Event is what the service tells of one service or feedback call, for
+// metrics and a decision log (see WithEvents). It holds nothing that
+// identifies a person: no patient, user, encounter or hook instance id,
+// no name, date of birth, code or free text.
+type Event struct {
+	// Time is when the call was answered.
+	Time time.Time `json:"time"`
+	// Route is RouteService or RouteFeedback.
+	Route string `json:"route"`
+	// Status is the HTTP status answered, and Outcome its meaning.
+	Status  int    `json:"status"`
+	Outcome string `json:"outcome"`
+	// Client is the iss of the trusted client that called, "" without a
+	// trust file.
+	Client string `json:"client,omitempty"`
+	// RuleSet is the digest of the rules that answered a service call.
+	RuleSet string `json:"rule_set,omitempty"`
+	// Rules are the ids of the rules that matched, in rule order.
+	Rules []string `json:"rules,omitempty"`
+	// Urgencies are the urgencies of the referrals, in order.
+	Urgencies []recommend.Urgency `json:"urgencies,omitempty"`
+	// Cards are the uuids of the cards answered.
+	Cards []string `json:"cards,omitempty"`
+	// Fetched is true when the data was read from the client's FHIR
+	// server rather than sent as prefetch.
+	Fetched bool `json:"fetched,omitempty"`
+	// Recommend is how long the rules took; 0 when they did not run.
+	Recommend time.Duration `json:"recommend_ns,omitempty"`
+	// Feedback is the feedback received, without userComment.
+	Feedback []FeedbackRecord `json:"feedback,omitempty"`
+}
+
+// FeedbackRecord is one feedback entry as an Event keeps it: the card,
+// the outcome, the override reason's coding and the accepted suggestions'
+// ids, and the time of the outcome. The user's free-text comment is
+// dropped.
+type FeedbackRecord struct {
+	Card                string    `json:"card"`
+	Outcome             string    `json:"outcome"`
+	OverrideReason      *Coding   `json:"override_reason,omitempty"`
+	AcceptedSuggestions []string  `json:"accepted_suggestions,omitempty"`
+	OutcomeTimestamp    time.Time `json:"outcome_timestamp"`
+}
+
+// WithEvents sets a function the service calls once per service or
+// feedback call, after answering, with what it decided. The server uses it
+// for its metrics and decision log. Discovery and preflight requests are
+// not reported.
+func WithEvents(f func(context.Context, Event)) Option {
+	return func(s *Service) { s.events = f }
+}
+
+// emit completes ev from the status and reports it.
+func (s *Service) emit(ctx context.Context, ev *Event, status int) {
+	if s.events == nil {
+		return
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	ev.Time, ev.Status = s.now().UTC(), status
+	switch {
+	case status == http.StatusOK && ev.Route == RouteFeedback:
+		ev.Outcome = OutcomeFeedback
+	case status == http.StatusOK && len(ev.Cards) > 0:
+		ev.Outcome = OutcomeCards
+	case status == http.StatusOK:
+		ev.Outcome = OutcomeNoCards
+	case status == http.StatusUnauthorized:
+		ev.Outcome = OutcomeUnauthorized
+	case status == http.StatusPreconditionFailed:
+		ev.Outcome = OutcomePrecondition
+	case status == http.StatusServiceUnavailable:
+		ev.Outcome = OutcomeUnavailable
+	case status >= 500:
+		ev.Outcome = OutcomeError
+	default:
+		ev.Outcome = OutcomeBadRequest
+	}
+	s.events(ctx, *ev)
+}
+
+// statusRecorder notes the status a handler answers with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController and http.MaxBytesReader reach the
+// writer below.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

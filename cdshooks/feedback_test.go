@@ -1,0 +1,127 @@
+package cdshooks_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestFeedback posts the specification's three feedback examples
+// (testdata/cdshooks/requests/feedback), each a 200 whose entries reach the
+// events without the user's comment, and invalid bodies, each a 400
+// naming the field.
+func TestFeedback(t *testing.T) {
+	ts := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	examples := []struct {
+		file string
+		want []cdshooks.FeedbackRecord
+	}{
+		{"spec-accepted.json", []cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "accepted",
+			AcceptedSuggestions: []string{"e56e1945-20b3-4393-8503-a1a20fd73152"}, OutcomeTimestamp: ts("2021-12-11T10:05:31Z")}}},
+		{"spec-overridden.json", []cdshooks.FeedbackRecord{{Card: "f6b95768-b1c8-40dc-8385-bf3504b82ffb", Outcome: "overridden",
+			OutcomeTimestamp: ts("2020-12-11T00:00:00Z")}}},
+		{"spec-override-reason.json", []cdshooks.FeedbackRecord{{Card: "9368d37b-283f-44a0-93ea-547cebab93ed", Outcome: "overridden",
+			OverrideReason:   &cdshooks.Coding{System: "https://example.com/cds-hooks/override-reason-system", Code: "d7ecf885"},
+			OutcomeTimestamp: ts("2020-12-11T00:00:00Z")}}},
+	}
+	for _, tt := range examples {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(requestsDir, "feedback", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var events []cdshooks.Event
+			svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			rec := callWith(t, svc, cdshooks.FeedbackPath, "", body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if len(events) != 1 || events[0].Route != cdshooks.RouteFeedback || events[0].Outcome != cdshooks.OutcomeFeedback {
+				t.Fatalf("events %+v", events)
+			}
+			if diff := cmp.Diff(tt.want, events[0].Feedback); diff != "" {
+				t.Errorf("feedback recorded (-want +got):\n%s", diff)
+			}
+			if strings.Contains(string(mustJSON(t, events[0])), "comment") {
+				t.Errorf("the event keeps the user's comment: %s", mustJSON(t, events[0]))
+			}
+		})
+	}
+
+	invalid := []struct {
+		name, body string
+		want       errorBody
+	}{
+		{"not JSON", `{`, errorBody{Status: 400, Error: "invalid feedback JSON: unexpected end of JSON input"}},
+		{"empty list", `{"feedback": []}`, errorBody{Status: 400, Field: "feedback", Error: `missing: send {"feedback": [...]} with one entry per card`}},
+		{"no card", `{"feedback": [{"outcome": "overridden", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].card", Error: "must be the card's uuid"}},
+		{"other outcome", `{"feedback": [{"card": "a", "outcome": "ignored", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcome", Error: `must be accepted or overridden, found "ignored"`}},
+		{"accepted without suggestions", `{"feedback": [{"card": "a", "outcome": "accepted", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].acceptedSuggestions", Error: "required when the outcome is accepted"}},
+		{"suggestion without id", `{"feedback": [{"card": "a", "outcome": "accepted", "acceptedSuggestions": [{}], "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].acceptedSuggestions[0].id", Error: "missing: the suggestion's uuid"}},
+		{"reason without system", `{"feedback": [{"card": "a", "outcome": "overridden", "overrideReason": {"reason": {"code": "x"}}, "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].overrideReason.reason", Error: "a Coding needs system and code"}},
+		{"empty overrideReason", `{"feedback": [{"card": "a", "outcome": "overridden", "overrideReason": {}, "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].overrideReason", Error: "give a reason, a userComment or both"}},
+		{"no timestamp", `{"feedback": [{"card": "a", "outcome": "overridden"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time in UTC, such as 2021-12-11T10:05:31Z, found ""`}},
+		{"a date only", `{"feedback": [{"card": "a", "outcome": "overridden", "outcomeTimestamp": "2020-12-11"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time in UTC, such as 2021-12-11T10:05:31Z, found "2020-12-11"`}},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := callWith(t, newService(t), cdshooks.FeedbackPath, "", []byte(tt.body))
+			if diff := cmp.Diff(tt.want, decodeError(t, rec)); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEventsKeepNoIdentifiers checks that the event of a service call
+// holds the rule set, the rules, the urgencies and the card uuids, and
+// none of the request's identifiers or dates.
+func TestEventsKeepNoIdentifiers(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []cdshooks.Event
+	svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+	rec := callWith(t, svc, servicePath, "", body)
+	if rec.Code != 200 || len(events) != 1 {
+		t.Fatalf("status %d, %d events", rec.Code, len(events))
+	}
+	e := events[0]
+	if e.Outcome != cdshooks.OutcomeCards || e.RuleSet != defaultEngine(t).RuleSet().Digest || len(e.Rules) == 0 || len(e.Cards) == 0 {
+		t.Errorf("event %+v: want cards, the rule set's digest, the matched rules and the card uuids", e)
+	}
+	out := string(mustJSON(t, e))
+	for _, id := range []string{"1288992", "d1577c69", "Practitioner", "1980-05-02", "M51.26"} {
+		if strings.Contains(out, id) {
+			t.Errorf("the event holds %q from the request: %s", id, out)
+		}
+	}
+	// A 412 is an event too.
+	events = nil
+	callWith(t, svc, servicePath, "", []byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "1"}}`))
+	if len(events) != 1 || events[0].Outcome != cdshooks.OutcomePrecondition || events[0].Status != 412 {
+		t.Errorf("events %+v: want one precondition_failed", events)
+	}
+}

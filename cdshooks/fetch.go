@@ -1,0 +1,192 @@
+package cdshooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Bounds on reading from a client's FHIR server.
+const (
+	// MaxConditionPages is the most pages of a Condition search the
+	// service follows; a search with more is a 412.
+	MaxConditionPages = 10
+	// maxFHIRBytes bounds one FHIR response, and maxFHIRTotal all the
+	// responses of one call.
+	maxFHIRBytes = 2 << 20
+	maxFHIRTotal = 8 << 20
+)
+
+// fhirID is the form of a FHIR resource id.
+var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// fhirAuthorization is the part of the request's fhirAuthorization the
+// service uses.
+type fhirAuthorization struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+}
+
+// fetchMissing fills the patient and conditions prefetch keys that the
+// request lacks by reading them from its fhirServer with its
+// fhirAuthorization token: Patient/{id}, and
+// Condition?patient={id}&clinical-status=active with its next pages (at
+// most MaxConditionPages, each on the same server). It does so only when
+// the calling client is trusted and listed fhirServer in its
+// fhir_servers: the service never calls another host. It reports whether
+// it read anything; a failure leaves the key missing, so the call is a
+// 412 as before, and is returned for the log.
+func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient) (bool, error) {
+	_, hasPatient := req.Prefetch[PrefetchPatient]
+	_, hasConditions := req.Prefetch[PrefetchConditions]
+	if hasPatient && hasConditions || req.FHIRServer == "" {
+		return false, nil
+	}
+	if s.trust == nil || !c.allowsFHIRServer(req.FHIRServer) {
+		return false, errors.New("fhirServer is not one of the calling client's fhir_servers: not fetched")
+	}
+	var auth fhirAuthorization
+	if len(req.FHIRAuthorization) == 0 || json.Unmarshal(req.FHIRAuthorization, &auth) != nil ||
+		auth.AccessToken == "" || !strings.EqualFold(auth.TokenType, "Bearer") {
+		return false, errors.New("no fhirAuthorization Bearer access_token: not fetched")
+	}
+	var pid string
+	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
+		return false, errors.New("context.patientId is not a FHIR id: not fetched")
+	}
+	base := strings.TrimSuffix(req.FHIRServer, "/")
+	f := &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken}
+	if req.Prefetch == nil {
+		req.Prefetch = map[string]json.RawMessage{}
+	}
+	fetched := false
+	if !hasPatient {
+		p, err := f.get(ctx, base+"/Patient/"+pid)
+		if err != nil {
+			return fetched, fmt.Errorf("reading the patient: %w", err)
+		}
+		req.Prefetch[PrefetchPatient] = p
+		fetched = true
+	}
+	if !hasConditions {
+		b, err := f.conditions(ctx, base+"/Condition?patient="+url.QueryEscape(pid)+"&clinical-status=active")
+		if err != nil {
+			return fetched, fmt.Errorf("searching the conditions: %w", err)
+		}
+		req.Prefetch[PrefetchConditions] = b
+		fetched = true
+	}
+	return fetched, nil
+}
+
+// fhirFetcher reads from one FHIR server.
+type fhirFetcher struct {
+	http  *http.Client
+	base  string
+	token string
+	read  int64
+}
+
+// get reads one resource as JSON, within the size limits.
+func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error) {
+	if u != f.base && !strings.HasPrefix(u, f.base+"/") && !strings.HasPrefix(u, f.base+"?") {
+		return nil, errors.New("a link to another server: not followed")
+	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	resp, err := f.http.Do(req)
+	if err != nil {
+		// Without the URL, which holds the patient's id.
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	limit := min(int64(maxFHIRBytes), maxFHIRTotal-f.read)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, errors.New("the response is over the size limit")
+	}
+	f.read += int64(len(body))
+	if !json.Valid(body) {
+		return nil, errors.New("the response is not JSON")
+	}
+	return body, nil
+}
+
+// conditions reads a Condition search and its next pages into one Bundle
+// with every entry and the first page's total. A page that is not a
+// Bundle (an OperationOutcome) is returned as it is, for MapRequest to
+// answer.
+func (f *fhirFetcher) conditions(ctx context.Context, u string) (json.RawMessage, error) {
+	type link struct {
+		Relation string `json:"relation"`
+		URL      string `json:"url"`
+	}
+	type page struct {
+		ResourceType string            `json:"resourceType"`
+		Total        *int              `json:"total,omitempty"`
+		Link         []link            `json:"link,omitempty"`
+		Entry        []json.RawMessage `json:"entry,omitempty"`
+	}
+	var all []json.RawMessage
+	var total *int
+	for n := 0; ; n++ {
+		if n == MaxConditionPages {
+			return nil, fmt.Errorf("more than %d pages", MaxConditionPages)
+		}
+		raw, err := f.get(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		var p page
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, errors.New("the search result is not a Bundle")
+		}
+		if p.ResourceType != "Bundle" {
+			return raw, nil
+		}
+		if n == 0 {
+			total = p.Total
+		}
+		all = append(all, p.Entry...)
+		next := ""
+		for _, l := range p.Link {
+			if l.Relation == "next" {
+				next = l.URL
+			}
+		}
+		if next == "" {
+			break
+		}
+		u = next
+	}
+	if all == nil {
+		all = []json.RawMessage{}
+	}
+	return json.Marshal(struct {
+		ResourceType string            `json:"resourceType"`
+		Type         string            `json:"type"`
+		Total        *int              `json:"total,omitempty"`
+		Entry        []json.RawMessage `json:"entry"`
+	}{"Bundle", "searchset", total, all})
+}

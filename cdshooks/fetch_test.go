@@ -1,0 +1,202 @@
+package cdshooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fhirServer is an in-process FHIR server holding patient 1288992 (born
+// 1925-12-23, as in the specification's example) with two active
+// Conditions on two pages: disc herniation (ICD-10-CM M51.26) and, on the
+// second page, a history of cancer (Z85.9 under the ICD-10-CM OID,
+// without the dot), a red flag. It checks the bearer token, and counts
+// the requests it gets.
+type fhirServer struct {
+	*httptest.Server
+	hits atomic.Int32
+	// nextTo, when set, is the next link of the first page.
+	nextTo string
+}
+
+const fhirToken = "some-opaque-fhir-access-token"
+
+func newFHIRServer(t *testing.T) *fhirServer {
+	t.Helper()
+	f := &fhirServer{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.hits.Add(1)
+		if r.Header.Get("Authorization") != "Bearer "+fhirToken {
+			http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/fhir+json")
+		base := "http://" + r.Host + "/r4"
+		cond := func(id, system, code string) string {
+			return fmt.Sprintf(`{"resource": {"resourceType": "Condition", "id": %q,
+				"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+				"code": {"coding": [{"system": %q, "code": %q}]},
+				"subject": {"reference": "Patient/1288992"}}, "search": {"mode": "match"}}`, id, system, code)
+		}
+		switch {
+		case r.URL.Path == "/r4/Patient/1288992":
+			fmt.Fprint(w, `{"resourceType": "Patient", "id": "1288992", "gender": "male", "birthDate": "1925-12-23"}`)
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "":
+			if r.URL.Query().Get("patient") != "1288992" || r.URL.Query().Get("clinical-status") != "active" {
+				http.Error(w, "bad query", http.StatusBadRequest)
+				return
+			}
+			next := f.nextTo
+			if next == "" {
+				next = base + "/Condition?patient=1288992&clinical-status=active&page=2"
+			}
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2,
+				"link": [{"relation": "next", "url": %q}], "entry": [%s]}`, next, cond("c1", "http://hl7.org/fhir/sid/icd-10-cm", "M51.26"))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "2":
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s]}`,
+				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "loop":
+			// A server whose pages never end.
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": %q}], "entry": []}`,
+				base+"/Condition?page=loop")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// specRequest is the specification's example patient-view request
+// (testdata/cdshooks/requests/spec-patient-view.json), with its
+// fhirServer pointed at server.
+func specRequest(t *testing.T, server string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(requestsDir, "spec-patient-view.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.Replace(string(data), "http://hooks.smarthealthit.org:9080", server, 1))
+}
+
+// TestFetchFromFHIRServer checks that the specification's example request,
+// which has no patient or conditions prefetch, gets cards from the data
+// read from its fhirServer when the calling client listed that server,
+// following the next link; and a 412 without a call to the server
+// otherwise: an unlisted server, no trust file, no access token, a next
+// link to another host, or more pages than the bound.
+func TestFetchFromFHIRServer(t *testing.T) {
+	listed := newFHIRServer(t)
+	unlisted := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4/"}
+	})
+	token := func() string {
+		return "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+	}
+	noAuth := func(b []byte) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "fhirAuthorization")
+		return mustJSON(t, m)
+	}
+
+	t.Run("listed server", func(t *testing.T) {
+		var events []cdshooks.Event
+		svc := trustedService(t, env, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+		before := listed.hits.Load()
+		rec := callWith(t, svc, servicePath, token(), specRequest(t, listed.URL+"/r4"))
+		if rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if got := listed.hits.Load() - before; got != 3 {
+			t.Errorf("the FHIR server got %d requests, want 3 (the Patient and two pages)", got)
+		}
+		if len(events) != 1 || !events[0].Fetched || events[0].Outcome != cdshooks.OutcomeCards {
+			t.Fatalf("events %+v: want one, fetched, with cards", events)
+		}
+		// The red flag on the second page, coded under the OID without
+		// the dot, gives an urgent referral.
+		if !slices.Contains(events[0].Urgencies, recommend.Urgent) || !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
+			t.Errorf("urgencies %v, rules %v: want the urgent referral of history_of_cancer", events[0].Urgencies, events[0].Rules)
+		}
+	})
+
+	refused := []struct {
+		name  string
+		svc   func() http.Handler
+		auth  func() string
+		body  func() []byte
+		fhir  *fhirServer
+		setup func()
+	}{
+		{name: "unlisted server", svc: func() http.Handler { return trustedService(t, env) }, auth: token,
+			body: func() []byte { return specRequest(t, unlisted.URL+"/r4") }, fhir: unlisted},
+		{name: "listed host, other base path", svc: func() http.Handler { return trustedService(t, env) }, auth: token,
+			body: func() []byte { return specRequest(t, listed.URL+"/other") }, fhir: listed},
+		{name: "no trust file", svc: func() http.Handler { return newService(t) }, auth: func() string { return "" },
+			body: func() []byte { return specRequest(t, listed.URL+"/r4") }, fhir: listed},
+		{name: "no fhirAuthorization", svc: func() http.Handler { return trustedService(t, env) }, auth: token,
+			body: func() []byte { return noAuth(specRequest(t, listed.URL+"/r4")) }, fhir: listed},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.fhir.hits.Load()
+			rec := callWith(t, tt.svc(), servicePath, tt.auth(), tt.body())
+			if rec.Code != http.StatusPreconditionFailed {
+				t.Errorf("status %d, want 412: %s", rec.Code, rec.Body)
+			}
+			if got := tt.fhir.hits.Load() - before; got != 0 {
+				t.Errorf("the FHIR server got %d requests, want none", got)
+			}
+		})
+	}
+
+	t.Run("next link to another host", func(t *testing.T) {
+		listed.nextTo = unlisted.URL + "/r4/Condition?page=2"
+		defer func() { listed.nextTo = "" }()
+		before := unlisted.hits.Load()
+		rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
+		if rec.Code != http.StatusPreconditionFailed {
+			t.Errorf("status %d, want 412: %s", rec.Code, rec.Body)
+		}
+		if got := unlisted.hits.Load() - before; got != 0 {
+			t.Errorf("the other host got %d requests, want none", got)
+		}
+	})
+
+	t.Run("pages without end", func(t *testing.T) {
+		listed.nextTo = listed.URL + "/r4/Condition?page=loop"
+		defer func() { listed.nextTo = "" }()
+		before := listed.hits.Load()
+		rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
+		if rec.Code != http.StatusPreconditionFailed {
+			t.Errorf("status %d, want 412: %s", rec.Code, rec.Body)
+		}
+		if diff := cmp.Diff(int32(1+cdshooks.MaxConditionPages), listed.hits.Load()-before); diff != "" {
+			t.Errorf("requests (the Patient and the bound of pages) (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// newService is a service of the default rules without a trust file.
+func newService(t *testing.T, opts ...cdshooks.Option) *cdshooks.Service {
+	eng := defaultEngine(t)
+	return cdshooks.NewService(func() *recommend.Engine { return eng }, append([]cdshooks.Option{cdshooks.WithClock(clock), quiet}, opts...)...)
+}

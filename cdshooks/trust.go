@@ -1,0 +1,460 @@
+package cdshooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// TrustFile is the JSON of a trust file (server -cds-trust FILE): the
+// service's public base URL and the CDS clients it trusts.
+//
+//	{"base_url": "https://cds.example.org",
+//	 "clients": [{"iss": "https://ehr.example.org",
+//	              "jwks": {"keys": [...]},
+//	              "jwks_uri": "https://ehr.example.org/.well-known/jwks.json",
+//	              "fhir_servers": ["https://fhir.example.org/r4"],
+//	              "origins": ["https://ehr.example.org"]}]}
+type TrustFile struct {
+	// BaseURL is the service's base URL as clients call it, without the
+	// /cds-services path: a token's aud must be BaseURL plus the path
+	// called.
+	BaseURL string `json:"base_url"`
+	// Clients are the trusted CDS clients, one per issuer.
+	Clients []TrustedClient `json:"clients"`
+}
+
+// TrustedClient is a CDS client the service trusts.
+type TrustedClient struct {
+	// Iss is the issuer its tokens carry in iss.
+	Iss string `json:"iss"`
+	// JWKS holds its public keys inline; JWKSURI is where it publishes
+	// them. A client has one or both; a token's jku header is honoured
+	// only when it equals JWKSURI.
+	JWKS    *jose.JSONWebKeySet `json:"jwks,omitempty"`
+	JWKSURI string              `json:"jwks_uri,omitempty"`
+	// FHIRServers are the FHIR base URLs the service may read from when
+	// this client sends fhirServer and fhirAuthorization without the
+	// prefetch it needs. The service never calls another host.
+	FHIRServers []string `json:"fhir_servers,omitempty"`
+	// Origins are the browser origins ("https://ehr.example.org") this
+	// client calls from, for CORS. When no client lists any, a browser
+	// of any origin may call the service: the token, not the origin,
+	// authenticates the call.
+	Origins []string `json:"origins,omitempty"`
+}
+
+// Token checks: the algorithms the service accepts, the clock leeway, and
+// the bounds on the replay cache and the key fetches.
+const (
+	// Leeway is the clock skew allowed on exp and iat.
+	Leeway = 60 * time.Second
+	// ReplayCacheSize bounds the jti values remembered.
+	ReplayCacheSize = 100000
+	// jwksTTL is how long keys fetched from a jwks_uri are kept, and
+	// jwksRefetch how soon an unknown kid may fetch them again.
+	jwksTTL      = 10 * time.Minute
+	jwksRefetch  = 30 * time.Second
+	jwksMaxBytes = 256 << 10
+	// fetchTimeout bounds each outbound call (a jwks_uri, a FHIR read).
+	fetchTimeout = 5 * time.Second
+)
+
+// acceptedAlgs are the signing algorithms CDS Hooks 2.0 recommends.
+var acceptedAlgs = []jose.SignatureAlgorithm{jose.RS384, jose.ES384}
+
+// ErrUnauthorized is matched by every error of Trust.Verify.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// Trust checks the JWTs of CDS clients against a trust file. It is safe
+// for concurrent use.
+type Trust struct {
+	baseURL   string
+	clients   map[string]*TrustedClient
+	http      *http.Client
+	anyOrigin bool
+	origins   map[string]bool
+
+	mu     sync.Mutex
+	seen   map[string]time.Time // iss + " " + jti -> when it may be forgotten
+	keySet map[string]*fetchedKeys
+}
+
+type fetchedKeys struct {
+	keys      []jose.JSONWebKey
+	fetchedAt time.Time
+}
+
+// ParseTrust reads a trust file. It checks that base_url is an absolute
+// http(s) URL, that there is at least one client, that each has a
+// distinct iss, public RSA or P-384 keys inline or an absolute jwks_uri,
+// absolute http(s) fhir_servers and origins of the form scheme://host.
+// Unknown fields are errors, so that a misspelt field does not switch a
+// check off.
+func ParseTrust(r io.Reader) (*Trust, error) {
+	var f TrustFile
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("trust file: %w", err)
+	}
+	return NewTrust(f)
+}
+
+// NewTrust checks a TrustFile, as ParseTrust does, and returns its Trust.
+func NewTrust(f TrustFile) (*Trust, error) {
+	base, err := absURL(f.BaseURL, "base_url")
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Clients) == 0 {
+		return nil, errors.New("trust file: clients: none listed: list the CDS clients to trust")
+	}
+	t := &Trust{
+		baseURL: strings.TrimSuffix(base, "/"),
+		clients: map[string]*TrustedClient{},
+		http: &http.Client{Timeout: fetchTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		anyOrigin: true,
+		origins:   map[string]bool{},
+		seen:      map[string]time.Time{},
+		keySet:    map[string]*fetchedKeys{},
+	}
+	for i, c := range f.Clients {
+		at := fmt.Sprintf("trust file: clients[%d]", i)
+		if c.Iss == "" {
+			return nil, fmt.Errorf("%s.iss: missing", at)
+		}
+		if _, dup := t.clients[c.Iss]; dup {
+			return nil, fmt.Errorf("%s.iss: %q is listed twice", at, c.Iss)
+		}
+		if c.JWKS == nil && c.JWKSURI == "" {
+			return nil, fmt.Errorf("%s: give jwks or jwks_uri", at)
+		}
+		if c.JWKS != nil {
+			if len(c.JWKS.Keys) == 0 {
+				return nil, fmt.Errorf("%s.jwks: no keys", at)
+			}
+			for j, k := range c.JWKS.Keys {
+				if err := checkKey(k); err != nil {
+					return nil, fmt.Errorf("%s.jwks.keys[%d]: %w", at, j, err)
+				}
+			}
+		}
+		if c.JWKSURI != "" {
+			if _, err := absURL(c.JWKSURI, fmt.Sprintf("clients[%d].jwks_uri", i)); err != nil {
+				return nil, err
+			}
+		}
+		for j, s := range c.FHIRServers {
+			u, err := absURL(s, fmt.Sprintf("clients[%d].fhir_servers[%d]", i, j))
+			if err != nil {
+				return nil, err
+			}
+			c.FHIRServers[j] = strings.TrimSuffix(u, "/")
+		}
+		for j, o := range c.Origins {
+			u, err := url.Parse(o)
+			if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+				return nil, fmt.Errorf("%s.origins[%d]: %q is not an origin (scheme://host[:port])", at, j, o)
+			}
+			t.origins[o] = true
+			t.anyOrigin = false
+		}
+		t.clients[c.Iss] = &c
+	}
+	return t, nil
+}
+
+// absURL checks that s is an absolute http or https URL without query or
+// fragment.
+func absURL(s, field string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("trust file: %s: %q is not an absolute http(s) URL without query", field, s)
+	}
+	return s, nil
+}
+
+// checkKey accepts a public RSA key of at least 2048 bits, or a public
+// P-384 key.
+func checkKey(k jose.JSONWebKey) error {
+	if !k.Valid() || !k.IsPublic() {
+		return errors.New("not a valid public key")
+	}
+	switch key := k.Key.(type) {
+	case *rsa.PublicKey:
+		if key.N.BitLen() < 2048 {
+			return fmt.Errorf("an RSA key of %d bits: at least 2048 are needed", key.N.BitLen())
+		}
+	case *ecdsa.PublicKey:
+		if key.Curve != elliptic.P384() {
+			return errors.New("an EC key not on P-384: ES384 signs with P-384")
+		}
+	default:
+		return fmt.Errorf("a %T key: only RSA (RS384) and EC P-384 (ES384) keys are accepted", k.Key)
+	}
+	if k.Algorithm != "" && !slices.Contains(acceptedAlgs, jose.SignatureAlgorithm(k.Algorithm)) {
+		return fmt.Errorf("alg %q: only RS384 and ES384 are accepted", k.Algorithm)
+	}
+	return nil
+}
+
+// AuthError is a call the service refused to trust: it is answered with
+// 401 and a WWW-Authenticate header.
+type AuthError struct {
+	// Reason says why, without the token.
+	Reason string
+	// NoToken is true when the call carried no Authorization header.
+	NoToken bool
+}
+
+// Error returns the reason.
+func (e *AuthError) Error() string { return "unauthorized: " + e.Reason }
+
+// Unwrap returns ErrUnauthorized.
+func (e *AuthError) Unwrap() error { return ErrUnauthorized }
+
+func unauthorized(format string, args ...any) *AuthError {
+	return &AuthError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// claims are the JWT claims CDS Hooks requires.
+type claims struct {
+	jwt.Claims
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Verify checks the request's Authorization header for a call to path
+// (such as "/cds-services/backrules") at now: a Bearer JWT signed with
+// RS384 or ES384 by a listed client's key, with iss that client, aud
+// base_url + path, exp after now and iat not after it (each with
+// Leeway), and a jti not seen before. It returns the client, or an
+// *AuthError.
+func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now time.Time) (*TrustedClient, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, &AuthError{Reason: "no Authorization header: send a Bearer JWT signed by the client", NoToken: true}
+	}
+	scheme, raw, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+		return nil, unauthorized("the Authorization header is not a Bearer token")
+	}
+	tok, err := jwt.ParseSigned(strings.TrimSpace(raw), acceptedAlgs)
+	if err != nil {
+		return nil, unauthorized("the token is not a JWT signed with RS384 or ES384")
+	}
+	if len(tok.Headers) != 1 {
+		return nil, unauthorized("the token has more than one signature")
+	}
+	hdr := tok.Headers[0]
+	var unverified claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return nil, unauthorized("the token's claims cannot be read")
+	}
+	c, ok := t.clients[unverified.Issuer]
+	if !ok {
+		return nil, unauthorized("iss is not a trusted client")
+	}
+	if jku, ok := hdr.ExtraHeaders["jku"]; ok {
+		s, _ := jku.(string)
+		if c.JWKSURI == "" || s != c.JWKSURI {
+			return nil, unauthorized("jku is not the client's configured jwks_uri")
+		}
+	}
+	keys, err := t.keys(ctx, c, hdr.KeyID, now)
+	if err != nil {
+		return nil, err
+	}
+	var cl claims
+	verified := false
+	for _, k := range keys {
+		if err := tok.Claims(k.Key, &cl); err == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return nil, unauthorized("the signature does not verify with the client's keys")
+	}
+	if cl.Issuer != c.Iss {
+		return nil, unauthorized("iss is not a trusted client")
+	}
+	want := t.baseURL + path
+	if !cl.Audience.Contains(want) {
+		return nil, unauthorized("aud must be %s", want)
+	}
+	if cl.Expiry == nil {
+		return nil, unauthorized("exp is missing")
+	}
+	if cl.IssuedAt == nil {
+		return nil, unauthorized("iat is missing")
+	}
+	if cl.ID == "" {
+		return nil, unauthorized("jti is missing")
+	}
+	exp := cl.Expiry.Time()
+	if now.Add(-Leeway).After(exp) {
+		return nil, unauthorized("the token has expired")
+	}
+	if cl.IssuedAt.Time().After(now.Add(Leeway)) {
+		return nil, unauthorized("iat is in the future")
+	}
+	if cl.NotBefore != nil && cl.NotBefore.Time().After(now.Add(Leeway)) {
+		return nil, unauthorized("the token is not valid yet (nbf)")
+	}
+	if !t.remember(c.Iss+" "+cl.ID, exp.Add(Leeway), now) {
+		return nil, unauthorized("jti has been used before")
+	}
+	return c, nil
+}
+
+// remember records a jti until forget, and reports whether it is new. The
+// cache holds at most ReplayCacheSize values: when full, expired ones go
+// first, then the one that expires soonest.
+func (t *Trust) remember(key string, forget, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if until, ok := t.seen[key]; ok && now.Before(until) {
+		return false
+	}
+	if len(t.seen) >= ReplayCacheSize {
+		for k, until := range t.seen {
+			if !now.Before(until) {
+				delete(t.seen, k)
+			}
+		}
+		for len(t.seen) >= ReplayCacheSize {
+			var oldest string
+			var at time.Time
+			for k, until := range t.seen {
+				if oldest == "" || until.Before(at) {
+					oldest, at = k, until
+				}
+			}
+			delete(t.seen, oldest)
+		}
+	}
+	t.seen[key] = forget
+	return true
+}
+
+// keys returns the client's keys that may have signed a token with kid:
+// those with that kid and those without a kid (all when kid is empty).
+// A key of another kid is never tried. The inline jwks come
+// first; jwks_uri is read only when they have no such key, with a
+// timeout, and its keys are kept for jwksTTL (read again sooner when none
+// has the kid, at most every jwksRefetch).
+func (t *Trust) keys(ctx context.Context, c *TrustedClient, kid string, now time.Time) ([]jose.JSONWebKey, error) {
+	var out []jose.JSONWebKey
+	pick := func(keys []jose.JSONWebKey) {
+		for _, k := range keys {
+			if kid == "" || k.KeyID == kid || k.KeyID == "" {
+				out = append(out, k)
+			}
+		}
+	}
+	if c.JWKS != nil {
+		pick(c.JWKS.Keys)
+	}
+	if len(out) == 0 && c.JWKSURI != "" {
+		fetched, err := t.fetchedKeys(ctx, c.JWKSURI, kid, now)
+		if err != nil {
+			return nil, err
+		}
+		pick(fetched)
+	}
+	if len(out) == 0 {
+		return nil, unauthorized("no key of the client has the token's kid")
+	}
+	return out, nil
+}
+
+func (t *Trust) fetchedKeys(ctx context.Context, uri, kid string, now time.Time) ([]jose.JSONWebKey, error) {
+	t.mu.Lock()
+	fk := t.keySet[uri]
+	t.mu.Unlock()
+	fresh := fk != nil && now.Sub(fk.fetchedAt) < jwksTTL
+	if fresh && (kid == "" || hasKid(fk.keys, kid) || now.Sub(fk.fetchedAt) < jwksRefetch) {
+		return fk.keys, nil
+	}
+	keys, err := t.fetchJWKS(ctx, uri)
+	if err != nil {
+		if fk != nil {
+			return fk.keys, nil // keep serving the keys we had
+		}
+		return nil, unauthorized("the client's jwks_uri could not be read")
+	}
+	t.mu.Lock()
+	t.keySet[uri] = &fetchedKeys{keys: keys, fetchedAt: now}
+	t.mu.Unlock()
+	return keys, nil
+}
+
+func hasKid(keys []jose.JSONWebKey, kid string) bool {
+	for _, k := range keys {
+		if k.KeyID == kid {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchJWKS reads a JWK Set, keeping its valid public RSA and P-384 keys.
+func (t *Trust) fetchJWKS(ctx context.Context, uri string) ([]jose.JSONWebKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("jwks_uri: status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, jwksMaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > jwksMaxBytes {
+		return nil, errors.New("jwks_uri: the key set is too large")
+	}
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&set); err != nil {
+		return nil, fmt.Errorf("jwks_uri: %w", err)
+	}
+	var keys []jose.JSONWebKey
+	for _, k := range set.Keys {
+		if checkKey(k) == nil {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+// allowsFHIRServer reports whether the client listed server (compared
+// without a trailing slash).
+func (c *TrustedClient) allowsFHIRServer(server string) bool {
+	return c != nil && slices.Contains(c.FHIRServers, strings.TrimSuffix(server, "/"))
+}

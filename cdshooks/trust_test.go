@@ -1,0 +1,387 @@
+package cdshooks_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	testBase    = "https://cds.example.org"
+	ehrIss      = "https://ehr.example.org"
+	remoteIss   = "https://remote-ehr.example.org"
+	servicePath = "/cds-services/backrules"
+)
+
+// keys are the test's signing keys, made once: RSA keys take a while.
+var keys = sync.OnceValue(func() (k struct {
+	rsa, otherRSA *rsa.PrivateKey
+	ec            *ecdsa.PrivateKey
+}) {
+	var err error
+	if k.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		panic(err)
+	}
+	if k.otherRSA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		panic(err)
+	}
+	if k.ec, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader); err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// trustEnv is a trust file with two clients: ehrIss with an inline RSA
+// key (kid "rsa-1"), and remoteIss whose P-384 key (kid "ec-1") is
+// served at a jwks_uri by an httptest server.
+type trustEnv struct {
+	trust      *cdshooks.Trust
+	jwksURI    string
+	jwksServed *atomic.Int32
+}
+
+func newTrustEnv(t *testing.T, extra func(*cdshooks.TrustFile)) trustEnv {
+	t.Helper()
+	k := keys()
+	served := new(atomic.Int32)
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.ec.PublicKey, KeyID: "ec-1", Algorithm: "ES384", Use: "sig"}}}
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(jwks.Close)
+	f := cdshooks.TrustFile{BaseURL: testBase, Clients: []cdshooks.TrustedClient{
+		{Iss: ehrIss, JWKS: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.rsa.PublicKey, KeyID: "rsa-1", Algorithm: "RS384", Use: "sig"}}}},
+		{Iss: remoteIss, JWKSURI: jwks.URL + "/jwks.json"},
+	}}
+	if extra != nil {
+		extra(&f)
+	}
+	// Through JSON, as a trust file is read.
+	data, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := cdshooks.ParseTrust(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trustEnv{trust: tr, jwksURI: jwks.URL + "/jwks.json", jwksServed: served}
+}
+
+// tokenSpec describes a JWT to sign.
+type tokenSpec struct {
+	alg     jose.SignatureAlgorithm
+	key     any
+	kid     string
+	headers map[jose.HeaderKey]any
+	claims  map[string]any
+}
+
+var jtiCount atomic.Int64
+
+// goodClaims are valid claims of iss for path at the test clock.
+func goodClaims(iss, path string) map[string]any {
+	return map[string]any{
+		"iss": iss, "aud": testBase + path,
+		"iat": today.Unix(), "exp": today.Add(5 * time.Minute).Unix(),
+		"jti": fmt.Sprintf("jti-%d", jtiCount.Add(1)),
+	}
+}
+
+func sign(t *testing.T, s tokenSpec) string {
+	t.Helper()
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	if s.kid != "" {
+		opts = opts.WithHeader("kid", s.kid)
+	}
+	for k, v := range s.headers {
+		opts = opts.WithHeader(k, v)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: s.alg, Key: s.key}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Signed(signer).Claims(s.claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// unsigned returns a JWT with alg none and no signature.
+func unsigned(t *testing.T, claims map[string]any) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none","typ":"JWT","kid":"rsa-1"}`)) + "." + enc(mustJSON(t, claims)) + "."
+}
+
+// trustedService is a service of the default rules with env's trust.
+func trustedService(t *testing.T, env trustEnv, opts ...cdshooks.Option) *cdshooks.Service {
+	eng := defaultEngine(t)
+	return cdshooks.NewService(func() *recommend.Engine { return eng },
+		append([]cdshooks.Option{cdshooks.WithClock(clock), quiet, cdshooks.WithTrust(env.trust)}, opts...)...)
+}
+
+func callWith(t *testing.T, h http.Handler, path, auth string, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestTrust checks every way a call's JWT can fail, each a 401 with
+// WWW-Authenticate, and the good tokens, each a 200.
+func TestTrust(t *testing.T) {
+	k := keys()
+	env := newTrustEnv(t, nil)
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedback, err := os.ReadFile(filepath.Join(requestsDir, "feedback", "spec-overridden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaGood := func(c map[string]any) tokenSpec {
+		return tokenSpec{alg: jose.RS384, key: k.rsa, kid: "rsa-1", claims: c}
+	}
+	with := func(c map[string]any, key string, v any) map[string]any {
+		c[key] = v
+		return c
+	}
+	without := func(c map[string]any, key string) map[string]any {
+		delete(c, key)
+		return c
+	}
+	replayed := goodClaims(ehrIss, servicePath)
+	tests := []struct {
+		name   string
+		path   string
+		auth   func() string // the Authorization header
+		status int
+	}{
+		{"no token", servicePath, func() string { return "" }, 401},
+		{"not Bearer", servicePath, func() string { return "Basic dXNlcjpwYXNz" }, 401},
+		{"garbage", servicePath, func() string { return "Bearer not.a.jwt" }, 401},
+		{"alg none", servicePath, func() string { return "Bearer " + unsigned(t, goodClaims(ehrIss, servicePath)) }, 401},
+		{"HS384, a shared secret", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.HS384, key: bytes.Repeat([]byte("k"), 48), kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+		}, 401},
+		{"RS256, not an accepted algorithm", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.RS256, key: k.rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+		}, 401},
+		{"wrong key", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: k.otherRSA, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+		}, 401},
+		{"unknown kid", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: k.rsa, kid: "rsa-9", claims: goodClaims(ehrIss, servicePath)})
+		}, 401},
+		{"expired", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(-2*time.Minute).Unix())))
+		}, 401},
+		{"iat in the future beyond the leeway", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "iat", today.Add(3*time.Minute).Unix())))
+		}, 401},
+		{"no exp", servicePath, func() string { return "Bearer " + sign(t, rsaGood(without(goodClaims(ehrIss, servicePath), "exp"))) }, 401},
+		{"no iat", servicePath, func() string { return "Bearer " + sign(t, rsaGood(without(goodClaims(ehrIss, servicePath), "iat"))) }, 401},
+		{"no jti", servicePath, func() string { return "Bearer " + sign(t, rsaGood(without(goodClaims(ehrIss, servicePath), "jti"))) }, 401},
+		{"wrong aud", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "aud", testBase+"/cds-services/other")))
+		}, 401},
+		{"aud of another host", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "aud", "https://other.example.org"+servicePath)))
+		}, 401},
+		{"aud of the feedback endpoint on the service", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, cdshooks.FeedbackPath)))
+		}, 401},
+		{"unknown iss", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(goodClaims("https://stranger.example.org", servicePath)))
+		}, 401},
+		{"iss of a client, key of another", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(ehrIss, servicePath)})
+		}, 401},
+		{"jku not the configured one", servicePath, func() string {
+			s := tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath),
+				headers: map[jose.HeaderKey]any{"jku": "https://attacker.example.net/jwks.json"}}
+			return "Bearer " + sign(t, s)
+		}, 401},
+		{"jku on a client without jwks_uri", servicePath, func() string {
+			s := rsaGood(goodClaims(ehrIss, servicePath))
+			s.headers = map[jose.HeaderKey]any{"jku": env.jwksURI}
+			return "Bearer " + sign(t, s)
+		}, 401},
+		{"good RS384, inline key", servicePath, func() string { return "Bearer " + sign(t, rsaGood(replayed)) }, 200},
+		{"replayed jti", servicePath, func() string { return "Bearer " + sign(t, rsaGood(replayed)) }, 401},
+		{"good with aud as an array and a lower-case scheme", servicePath, func() string {
+			return "bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "aud", []string{testBase + servicePath})))
+		}, 200},
+		{"good iat within the leeway", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "iat", today.Add(30*time.Second).Unix())))
+		}, 200},
+		{"good ES384, key from jwks_uri", servicePath, func() string {
+			return "Bearer " + sign(t, tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath)})
+		}, 200},
+		{"good ES384 with jku the configured jwks_uri", servicePath, func() string {
+			s := tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath),
+				headers: map[jose.HeaderKey]any{"jku": env.jwksURI}}
+			return "Bearer " + sign(t, s)
+		}, 200},
+		{"feedback with the service's aud", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, servicePath))) }, 401},
+		{"feedback, no token", cdshooks.FeedbackPath, func() string { return "" }, 401},
+		{"good feedback", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, cdshooks.FeedbackPath))) }, 200},
+	}
+	svc := trustedService(t, env)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := body
+			if tt.path == cdshooks.FeedbackPath {
+				b = feedback
+			}
+			rec := callWith(t, svc, tt.path, tt.auth(), b)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			wa := rec.Header().Get("WWW-Authenticate")
+			if tt.status == 401 && !strings.HasPrefix(wa, "Bearer ") {
+				t.Errorf("WWW-Authenticate %q, want a Bearer challenge", wa)
+			}
+			switch {
+			case tt.auth() == "" && wa != `Bearer realm="cds-services"`:
+				t.Errorf("WWW-Authenticate %q without a token, want a bare challenge (RFC 6750 3.1)", wa)
+			case tt.status == 401 && tt.auth() != "" && !strings.Contains(wa, `error="invalid_token"`):
+				t.Errorf("WWW-Authenticate %q, want error=\"invalid_token\"", wa)
+			}
+			if tt.status == 200 && wa != "" {
+				t.Errorf("WWW-Authenticate %q on a 200", wa)
+			}
+		})
+	}
+	if n := env.jwksServed.Load(); n != 1 {
+		t.Errorf("jwks_uri read %d times, want once (the keys are cached)", n)
+	}
+	// Discovery stays open.
+	rec := httptest.NewRecorder()
+	svc.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/cds-services", nil))
+	if rec.Code != 200 {
+		t.Errorf("discovery without a token: status %d, want 200", rec.Code)
+	}
+}
+
+// TestTrustSpecExample checks the specification's own example token
+// ("Trusting CDS Clients"), ES384 with the example JWK Set: it verifies
+// for the example's aud at a time between its iat and exp, and is refused
+// once expired and for another endpoint.
+func TestTrustSpecExample(t *testing.T) {
+	f, err := os.Open("../testdata/cdshooks/trust/spec-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := cdshooks.ParseTrust(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := os.ReadFile("../testdata/cdshooks/trust/spec-token.jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		now  time.Time
+		ok   bool
+	}{
+		{"valid then", "/cds-services/some-service", time.Unix(1400000000, 0), true},
+		{"expired now", "/cds-services/some-service", today, false},
+		{"another endpoint", servicePath, time.Unix(1400000001, 0), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, tt.path, nil)
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+			c, err := tr.Verify(context.Background(), req, tt.path, tt.now)
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("Verify: %v, want ok %v", err, tt.ok)
+			}
+			if tt.ok && c.Iss != "https://fhir-ehr.example.com/" {
+				t.Errorf("client %q", c.Iss)
+			}
+		})
+	}
+}
+
+// TestParseTrustErrors checks that a trust file that would switch a
+// check off, or that names no usable key, is refused.
+func TestParseTrustErrors(t *testing.T) {
+	k := keys()
+	pub, err := json.Marshal(jose.JSONWebKey{Key: &k.rsa.PublicKey, KeyID: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := json.Marshal(jose.JSONWebKey{Key: k.rsa, KeyID: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec256, err := json.Marshal(jose.JSONWebKey{Key: &p256.PublicKey, KeyID: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, want string
+	}{
+		{"no base_url", `{"clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`, `trust file: base_url: "" is not an absolute http(s) URL without query`},
+		{"relative base_url", `{"base_url": "cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`, `trust file: base_url: "cds.example.org" is not an absolute http(s) URL without query`},
+		{"no clients", `{"base_url": "https://c"}`, "trust file: clients: none listed: list the CDS clients to trust"},
+		{"misspelt field", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_url": "https://e/k"}]}`, `trust file: json: unknown field "jwks_url"`},
+		{"no keys", `{"base_url": "https://c", "clients": [{"iss": "x"}]}`, "trust file: clients[0]: give jwks or jwks_uri"},
+		{"no iss", `{"base_url": "https://c", "clients": [{"jwks_uri": "https://e/k"}]}`, "trust file: clients[0].iss: missing"},
+		{"iss twice", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}, {"iss": "x", "jwks_uri": "https://e/k"}]}`, `trust file: clients[1].iss: "x" is listed twice`},
+		{"private key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(priv) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: not a valid public key"},
+		{"P-256 key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(ec256) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: an EC key not on P-384: ES384 signs with P-384"},
+		{"fhir server not a URL", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["fhir.example.org"]}]}`, `trust file: clients[0].fhir_servers[0]: "fhir.example.org" is not an absolute http(s) URL without query`},
+		{"origin with a path", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://ehr.example.org/app"]}]}`, `trust file: clients[0].origins[0]: "https://ehr.example.org/app" is not an origin (scheme://host[:port])`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cdshooks.ParseTrust(strings.NewReader(tt.file))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
