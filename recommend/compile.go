@@ -339,7 +339,8 @@ func (c *compiler) rules() {
 				cr.because[e] = cmp.Or(sel.Because, r.Because)
 			}
 		}
-		// Key messages and plan priorities: see plan.go.
+		// Key messages and plan priorities: see message and offers below,
+		// and builder.messages and builder.plan in build.go.
 		if sel := r.Effects[effectRecommend]; sel != nil && sel.Priority > 0 {
 			cr.priority = sel.Priority
 			cr.offers = c.offers(sel, cr.effects[effectRecommend])
@@ -560,4 +561,36 @@ func (c *compiler) selector(s *parse.Selector) []int {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// compiledMessage is a rule's key message.
+type compiledMessage struct {
+	kind MessageKind
+	text string
+}
+
+// message checks and compiles a rule's key message.
+func (c *compiler) message(m *parse.Message) *compiledMessage {
+	if m.Kind.S != "" && !slices.Contains(messageKinds, m.Kind.S) {
+		c.unknownOf(m.Kind, "message kind", messageKinds)
+	}
+	return &compiledMessage{kind: MessageKind(m.Kind.S), text: m.Text}
+}
+
+// offers returns the movements a recommend effect offers for the plan, in
+// the order it prefers them: the movement ids as written, then the rest of
+// selected (the movements its tags and kinds select), in declaration order.
+func (c *compiler) offers(s *parse.Selector, selected []int) []int {
+	out := make([]int, 0, len(selected))
+	for _, m := range s.Movements {
+		if i, ok := c.movementIdx[m.S]; ok && !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	for _, i := range selected {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -50,6 +50,7 @@ Loading and recommending run through five stages, each with one home:
     floor proved (floors.go).
   - evaluate (evaluate.go): one profile converted to CEL values once, every
     compiled condition run against it, the referral rules first.
+    Engine.Recommend (engine.go) runs evaluate, resolve and build.
   - resolve (resolve.go): the safety policy turns the matched rules into a
     decision record: per movement, who recommends, avoids and cautions it,
     the equipment it lacks, and the outcome; and the referrals, with those
@@ -131,7 +132,7 @@ A recommend effect with a priority (1 to 9) offers one movement for
 Result.Plan: the first of its movements, in the order written, that is
 recommended. The plan lists offered movements by their best priority, then
 declaration order, at most [MaxPlan], and is empty when advice is withheld.
-The plan only orders what the safety policy recommended (see plan.go).
+The plan only orders what the safety policy recommended (see build.go).
 
 # Order
 

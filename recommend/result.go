@@ -449,3 +449,71 @@ func (c *Citation) UnmarshalJSON(data []byte) error {
 	*c = makeCitation(t)
 	return nil
 }
+
+// MessageKind says what a key message is about. The kinds are a closed
+// set; a rule file that names another is a load error.
+type MessageKind string
+
+// The message kinds, in the order Result.Messages lists them.
+const (
+	// SafetyNet says when to stop and get help: "stop and see a doctor if
+	// the pain spreads into the leg". It is listed first, and it is kept
+	// when movement advice is withheld.
+	SafetyNet MessageKind = "safety_net"
+	// Reassurance says what usually happens: "most back pain gets better
+	// within a few weeks".
+	Reassurance MessageKind = "reassurance"
+	// StayActive encourages normal activity rather than rest.
+	StayActive MessageKind = "stay_active"
+	// Pacing says how to build up: little and often, a steady routine,
+	// easing off after a flare-up.
+	Pacing MessageKind = "pacing"
+)
+
+// messageKinds are the allowed kinds, in the order of Result.Messages.
+var messageKinds = []string{string(SafetyNet), string(Reassurance), string(StayActive), string(Pacing)}
+
+// rank orders message kinds: the position in messageKinds.
+func (k MessageKind) rank() int {
+	if i := slices.Index(messageKinds, string(k)); i >= 0 {
+		return i
+	}
+	return len(messageKinds)
+}
+
+// Message is a key message: a short, cited piece of advice that is not a
+// movement, such as reassurance or when to get help.
+type Message struct {
+	// Kind says what the message is about.
+	Kind MessageKind `json:"kind"`
+	// Text is the message, in plain words.
+	Text string `json:"text"`
+	// Citations are the sources behind the message, in rule order,
+	// without repeats.
+	Citations []Citation `json:"citations"`
+	// Rules are the ids of the rules that give the message, in rule order.
+	Rules []string `json:"rules"`
+}
+
+// MaxPlan is the most steps a plan has.
+const MaxPlan = 5
+
+// PlanStep is one movement of the plan: a recommended movement to start
+// with.
+type PlanStep struct {
+	// Movement is the movement id, as in Result.Recommended, and Name
+	// what people call it.
+	Movement string `json:"movement"`
+	Name     string `json:"name"`
+	// Priority is the priority that placed the movement: 1 is the first
+	// to start with.
+	Priority int `json:"priority"`
+	// Reason is the reason of the recommend effect that placed the
+	// movement, with its rule: the first rule, in rule order, that offers
+	// the movement with that priority.
+	Reason Note `json:"reason"`
+	// Citations are the citations of that rule, the sources behind
+	// Reason. The movement's item in Result.Recommended has those of
+	// every rule that recommends it.
+	Citations []Citation `json:"citations"`
+}
