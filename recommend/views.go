@@ -185,14 +185,15 @@ func (e *Engine) Sources() []Source {
 // EffectKind names what an effect does to the movements it selects.
 type EffectKind string
 
-// The effect kinds, in the order a rule's effects are listed.
+// The effect kinds, in the order a rule's effects are listed: the keys
+// a rule file writes them with.
 const (
 	// EffectRecommend recommends the movements.
-	EffectRecommend EffectKind = "recommend"
+	EffectRecommend EffectKind = parse.RecommendKey
 	// EffectAvoid advises against them; an avoid always wins.
-	EffectAvoid EffectKind = "avoid"
+	EffectAvoid EffectKind = parse.AvoidKey
 	// EffectCaution keeps them recommended with the reason attached.
-	EffectCaution EffectKind = "caution"
+	EffectCaution EffectKind = parse.CautionKey
 )
 
 // Rule is a compiled rule, as its file declares it.

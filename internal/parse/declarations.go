@@ -1,6 +1,10 @@
 package parse
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+)
 
 // The declarations of a rule set: what the parse stage hands the compile
 // stage, each with its position in its file (see parser.go for the parser).
@@ -209,8 +213,16 @@ const (
 	NumEffects
 )
 
+// The keys of the effects in a rule: the one spelling of each effect kind,
+// which package recommend's EffectKind constants take.
+const (
+	RecommendKey = "recommend"
+	AvoidKey     = "avoid"
+	CautionKey   = "caution"
+)
+
 // EffectNames are the keys of the effects in a rule, by effect.
-var EffectNames = [NumEffects]string{"recommend", "avoid", "caution"}
+var EffectNames = [NumEffects]string{RecommendKey, AvoidKey, CautionKey}
 
 // Rule declares a rule. WhenAt maps offsets in When back to the rule file;
 // it is nil when the rule has no usable when.
@@ -293,4 +305,18 @@ type codeUse struct {
 	field int
 	id    string
 	pos   FilePos
+}
+
+// Digest returns the digest of a rule set made of files, in the order
+// given: "sha256:" and the hex SHA-256 of each file's name, length and
+// contents. It is the one recipe of a rule set's digest: the compile stage
+// records it as recommend.RuleSet.Digest, and the example server sums the
+// files it watches with it.
+func Digest(files []File) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Src))
+		h.Write(f.Src)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

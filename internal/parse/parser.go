@@ -39,7 +39,7 @@ var (
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
-	ruleKeys     = []string{"id", "when", "because", "cite", "description", "recommend", "avoid", "caution", "refer", "say"}
+	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "withhold", "pathway", "invites_activity", "keep_active"}
 	sayKeys      = []string{"kind", "message"}
