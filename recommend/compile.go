@@ -8,8 +8,6 @@ package recommend
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -113,7 +111,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 
 // ruleSet records the rule set's version, which at most one file
 // declares, and its digest: the SHA-256 of every rule file's path, length
-// and contents, in rule-set order.
+// and contents, in rule-set order (see parse.Digest).
 func (c *compiler) ruleSet() {
 	for i, v := range c.doc.Version {
 		if i == 0 {
@@ -123,12 +121,7 @@ func (c *compiler) ruleSet() {
 		first := c.doc.Version[0].Pos
 		c.iss.Add(v.Pos, "the rule set version is declared again (first at %s): declare it in one file only", first)
 	}
-	h := sha256.New()
-	for _, f := range c.doc.Files {
-		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Src))
-		h.Write(f.Src)
-	}
-	c.e.ruleSet.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	c.e.ruleSet.Digest = parse.Digest(c.doc.Files)
 }
 
 // duplicate reports t as a duplicate when its id was seen before, at both
