@@ -1,10 +1,8 @@
 package parse
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	slashpath "path"
 	"regexp"
@@ -12,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/words"
 	"gopkg.in/yaml.v3"
@@ -79,41 +76,29 @@ func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
 		iss.files = map[string][]byte{}
 	}
 	iss.files[name] = src
-	if !utf8.Valid(src) {
-		p.invalidUTF8()
+	// The strict reader of every YAML input (see Document): UTF-8, one
+	// document, no anchors, aliases, merge keys or custom tags, string
+	// keys.
+	top, err := Document(src, "a rule file")
+	var perr *Error
+	switch {
+	case errors.Is(err, ErrNoDocument):
+		iss.Add(FilePos{name, Pos{1, 1}}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
 		return
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			iss.Add(FilePos{name, Pos{1, 1}}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
-			return
+	case errors.As(err, &perr):
+		pos := FilePos{name, perr.Pos}
+		if isUTF16(src) {
+			pos.Pos = Pos{} // the file as a whole: its lines cannot be shown
 		}
-		p.yamlError(err)
+		iss.Add(pos, "%s", Format(Pos{}, perr.Path, perr.Value, perr.Message))
 		return
-	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
 	case err != nil:
-		p.yamlError(err)
+		iss.Add(FilePos{File: name}, "%s", err)
 		return
-	case len(next.Content) == 0 || isNull(next.Content[0]):
-		iss.Add(p.pos(&next), "a rule file holds a single YAML document: delete this --- line, which starts an empty second one")
-		return
-	default:
-		iss.Add(p.pos(&next), "a rule file holds a single YAML document: move the document that starts here to a file of its own")
-		return
-	}
-	if len(root.Content) == 0 || isNull(root.Content[0]) {
+	case isNull(top):
 		iss.Add(FilePos{name, Pos{1, 1}}, "file holds no YAML document: add sources, vocabulary, movements or rules, or delete the file")
 		return
 	}
-	if !p.noAnchors(&root) {
-		return
-	}
-	top := root.Content[0]
 	if top.Kind == yaml.MappingNode && len(top.Content) > 0 && top.Content[0].Value == "cases" {
 		p.iss.Add(p.pos(top.Content[0]), "this is a test-case file, not rules: name it *_test.yaml or move it to a folder named tests")
 		return
