@@ -171,17 +171,17 @@ func (b *builder) source(cites []recommend.Citation) Source {
 }
 
 var urgencyWord = map[recommend.Urgency]string{
-	recommend.Emergency: "Emergency",
-	recommend.Urgent:    "Urgent",
-	recommend.Routine:   "Routine",
+	recommend.UrgencyEmergency: "Emergency",
+	recommend.UrgencyUrgent:    "Urgent",
+	recommend.UrgencyRoutine:   "Routine",
 }
 
 func (b *builder) referral(ref recommend.Referral) {
 	ind := Info
 	switch ref.Urgency {
-	case recommend.Emergency:
+	case recommend.UrgencyEmergency:
 		ind = Critical
-	case recommend.Urgent:
+	case recommend.UrgencyUrgent:
 		ind = Warning
 	}
 	word := urgencyWord[ref.Urgency]
@@ -220,7 +220,7 @@ func (b *builder) messages() {
 	var cites []recommend.Citation
 	for _, m := range b.res.Messages {
 		prefix := "- "
-		if m.Kind == recommend.SafetyNet {
+		if m.Kind == recommend.MessageKindSafetyNet {
 			prefix = "- **Safety net:** "
 		}
 		lines = append(lines, prefix+md(m.Text))
@@ -362,7 +362,7 @@ func (b *builder) disagreement(movement string) string {
 		if len(care) > 0 {
 			s += "; care urged by " + kinds(care)
 		}
-		if c.Resolution == recommend.Avoided {
+		if c.Resolution == recommend.ResolutionAvoided {
 			return s + ", so it is avoided."
 		}
 		return s + ", so it is kept, with care."

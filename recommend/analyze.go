@@ -194,13 +194,13 @@ type GapKind string
 const (
 	// GapNoAdvice: a set of conditions, alone, gets no recommendation and
 	// no referral.
-	GapNoAdvice GapKind = "no-advice"
+	GapKindNoAdvice GapKind = "no-advice"
 	// GapFlagNoReferral: a red flag gets no referral, alone or in any
 	// explored profile.
-	GapFlagNoReferral GapKind = "red-flag-without-referral"
+	GapKindFlagNoReferral GapKind = "red-flag-without-referral"
 	// GapNothingToAvoid: a condition, alone, matches no rule that avoids
 	// a movement: its Result avoids nothing.
-	GapNothingToAvoid GapKind = "condition-without-avoid"
+	GapKindNothingToAvoid GapKind = "condition-without-avoid"
 )
 
 // Gap is a profile the rules leave without advice it should get.
@@ -603,12 +603,12 @@ func (e *Engine) analysisConflict(p conflictPair, example Profile) AnalysisConfl
 	c := AnalysisConflict{
 		Recommend: e.rules[p.rec].id, Against: e.rules[p.against].id,
 		Effect: effectKinds[p.eff], Movements: make([]string, len(p.movements)),
-		Resolution: Cautioned, Resolved: true,
+		Resolution: ResolutionCautioned, Resolved: true,
 		ForKinds: e.sourceKindsOf(p.rec, false), AgainstKinds: e.sourceKindsOf(p.against, true),
 		Example: example,
 	}
 	if p.eff == effectAvoid {
-		c.Resolution = Avoided
+		c.Resolution = ResolutionAvoided
 	}
 	for i, mi := range p.movements {
 		c.Movements[i] = e.movements[mi].id
@@ -704,7 +704,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			}
 		}
 		if !advice {
-			out = append(out, Gap{Kind: GapNoAdvice, Profile: p})
+			out = append(out, Gap{Kind: GapKindNoAdvice, Profile: p})
 		}
 	}
 	for fi, f := range e.vocab[fieldRedFlags].entries {
@@ -719,7 +719,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		}
 		switch {
 		case !referred[fi]:
-			out = append(out, Gap{Kind: GapFlagNoReferral, Profile: p})
+			out = append(out, Gap{Kind: GapKindFlagNoReferral, Profile: p})
 		case !alone:
 			combined = append(combined, f.id)
 		}
@@ -735,7 +735,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			avoids = avoids || (ok && len(e.rules[ri].effects[effectAvoid]) > 0)
 		}
 		if !avoids {
-			out = append(out, Gap{Kind: GapNothingToAvoid, Profile: p})
+			out = append(out, Gap{Kind: GapKindNothingToAvoid, Profile: p})
 		}
 	}
 	return out, combined, nil

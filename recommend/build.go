@@ -144,7 +144,7 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeAvoided:
 			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
 			if len(rec) > 0 {
-				if c, ok := b.conflict(mi, Avoided, rec, avoid, caution); ok {
+				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
 				}
 			}
@@ -162,7 +162,7 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeRecommended:
 			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
 			if len(caution) > 0 {
-				if c, ok := b.conflict(mi, Cautioned, rec, nil, caution); ok {
+				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
 				}
 			}
@@ -383,7 +383,7 @@ func (b *builder) messages(d *decisions) []Message {
 	// result keeps only the safety nets.
 	keepActive := withheld && !d.incomplete && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
 	kept := func(k MessageKind) bool {
-		return !withheld || k == SafetyNet || (keepActive && k == StayActive)
+		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
 	n := 0
 	for ri := range b.e.rules {

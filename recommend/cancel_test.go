@@ -190,7 +190,7 @@ func TestCancelPartWay(t *testing.T) {
 					t.Errorf("k=%d: Recommend error is an *EvalError for rule %q, want the context's error: %v", k, ee.Rule, err)
 				case !errors.As(err, &pe):
 					t.Errorf("k=%d: Recommend error is %T, want a *PartialError: %v", k, err, err)
-				case len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.Urgent || !pe.Result.Incomplete:
+				case len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.UrgencyUrgent || !pe.Result.Incomplete:
 					t.Errorf("k=%d: PartialError result = %+v, want the urgent referral, incomplete", k, pe.Result)
 				}
 			}

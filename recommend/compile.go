@@ -21,7 +21,7 @@ import (
 // movementKinds are the allowed movement kinds.
 var movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
 
-var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
+var urgencies = []string{string(UrgencyEmergency), string(UrgencyUrgent), string(UrgencyRoutine)}
 
 // floorNone is the floor urgency of a red flag that needs no referral on
 // its own, and floorUrgencies the urgencies a floor may give.

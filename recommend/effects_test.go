@@ -91,9 +91,9 @@ func TestEffectReasonsAndConflictSides(t *testing.T) {
 		gotSides[c.Movement] = side{c.Resolution, c.For.Rules, c.Against.Rules, c.AvoidRules, c.CautionRules, kinds(c.Against.Citations), kinds(c.For.Citations)}
 	}
 	wantSides := map[string]side{
-		"hang": {recommend.Avoided, []string{"mixed"}, []string{"no-traction", "careful"}, []string{"no-traction"}, []string{"careful"},
+		"hang": {recommend.ResolutionAvoided, []string{"mixed"}, []string{"no-traction", "careful"}, []string{"no-traction"}, []string{"careful"},
 			[]string{"guideline", "guideline"}, []string{"personal-account"}},
-		"hug": {recommend.Cautioned, []string{"mixed", "sitting-eases"}, []string{"careful"}, []string{}, []string{"careful"},
+		"hug": {recommend.ResolutionCautioned, []string{"mixed", "sitting-eases"}, []string{"careful"}, []string{}, []string{"careful"},
 			[]string{"guideline"}, []string{"personal-account", "personal-account"}},
 	}
 	if diff := cmp.Diff(wantSides, gotSides); diff != "" {

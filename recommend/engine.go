@@ -195,8 +195,8 @@ type compiledReferral struct {
 // WithMaxFileSize says otherwise.
 const DefaultMaxFileSize = 1 << 20
 
-// Option configures Load.
-type Option func(*loadConfig)
+// LoadOption configures Load.
+type LoadOption func(*loadConfig)
 
 type loadConfig struct {
 	maxFileSize int64
@@ -211,7 +211,7 @@ type loadConfig struct {
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
 // The default is DefaultMaxFileSize, which a value of 0 or less also selects.
-func WithMaxFileSize(n int64) Option {
+func WithMaxFileSize(n int64) LoadOption {
 	return func(c *loadConfig) {
 		switch {
 		case n <= 0:
@@ -241,7 +241,7 @@ func WithMaxFileSize(n int64) Option {
 // Load reports every problem it finds, not just the first: the error is a
 // *LoadError, which matches ErrInvalidRules, and lists each problem with its
 // file, line and column.
-func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
+func Load(fsys fs.FS, opts ...LoadOption) (*Engine, error) {
 	if fsys == nil {
 		return nil, errors.New("load rules: the file system is nil")
 	}

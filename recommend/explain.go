@@ -1129,9 +1129,9 @@ var outcomeLabels = map[Outcome]string{
 }
 
 var effectVerbs = map[EffectKind]string{
-	EffectRecommend: "recommends",
-	EffectAvoid:     "avoids",
-	EffectCaution:   "cautions against",
+	EffectKindRecommend: "recommends",
+	EffectKindAvoid:     "avoids",
+	EffectKindCaution:   "cautions against",
 }
 
 // explainVia says how an effect selects a movement: " by name", " by its

@@ -165,14 +165,14 @@ func TestMessages(t *testing.T) {
 	guide := func(locator string) recommend.Citation {
 		return cite("guide", "guideline", "Guide", "A health body", locator)
 	}
-	safety := recommend.Message{Kind: recommend.SafetyNet, Text: "Stop if it hurts.", Citations: []recommend.Citation{guide("N")}, Rules: []string{"msg-safety"}}
-	reassure := recommend.Message{Kind: recommend.Reassurance, Text: "It gets better.", Citations: []recommend.Citation{guide("R")}, Rules: []string{"msg-reassure"}}
-	active := recommend.Message{Kind: recommend.StayActive, Text: "Keep moving.", Citations: []recommend.Citation{guide("S")}, Rules: []string{"msg-active"}}
-	pacing := recommend.Message{Kind: recommend.Pacing, Text: "Build up slowly.", Citations: []recommend.Citation{guide("P")}, Rules: []string{"msg-pacing"}}
+	safety := recommend.Message{Kind: recommend.MessageKindSafetyNet, Text: "Stop if it hurts.", Citations: []recommend.Citation{guide("N")}, Rules: []string{"msg-safety"}}
+	reassure := recommend.Message{Kind: recommend.MessageKindReassurance, Text: "It gets better.", Citations: []recommend.Citation{guide("R")}, Rules: []string{"msg-reassure"}}
+	active := recommend.Message{Kind: recommend.MessageKindStayActive, Text: "Keep moving.", Citations: []recommend.Citation{guide("S")}, Rules: []string{"msg-active"}}
+	pacing := recommend.Message{Kind: recommend.MessageKindPacing, Text: "Build up slowly.", Citations: []recommend.Citation{guide("P")}, Rules: []string{"msg-pacing"}}
 	merged := safety
 	merged.Rules = []string{"msg-safety", "msg-safety-again"}
 	merged.Citations = []recommend.Citation{guide("N"), cite("blog", "personal-account", "Blog", "A blogger", "N")}
-	check := recommend.Message{Kind: recommend.SafetyNet, Text: "Get help if it spreads.", Citations: []recommend.Citation{guide("C")}, Rules: []string{"msg-safety-check"}}
+	check := recommend.Message{Kind: recommend.MessageKindSafetyNet, Text: "Get help if it spreads.", Citations: []recommend.Citation{guide("C")}, Rules: []string{"msg-safety-check"}}
 	tests := []struct {
 		name    string
 		profile recommend.Profile
@@ -256,7 +256,7 @@ func TestPlanViews(t *testing.T) {
 		{"order-m4", view{Priorities: []int{1}}},
 		{"order-m5", view{Priorities: []int{0}}},
 		{"offer-avoid", view{Priorities: []int{0}}},
-		{"msg-safety", view{Message: &recommend.RuleMessage{Kind: recommend.SafetyNet, Text: "Stop if it hurts."}}},
+		{"msg-safety", view{Message: &recommend.RuleMessage{Kind: recommend.MessageKindSafetyNet, Text: "Stop if it hurts."}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {

@@ -28,15 +28,15 @@ type FoldReason string
 const (
 	// FoldPathway: both referrals belong to one pathway (refer.pathway),
 	// and the other is more urgent.
-	FoldPathway FoldReason = "pathway"
+	FoldReasonPathway FoldReason = "pathway"
 	// FoldRedFlag: both rules' conditions name a red flag the person
 	// reported, and the other is more urgent: one symptom is never given
 	// two urgencies.
-	FoldRedFlag FoldReason = "red_flag"
+	FoldReasonRedFlag FoldReason = "red_flag"
 	// FoldInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
 	// other referral is more urgent.
-	FoldInvitesActivity FoldReason = "invites_activity"
+	FoldReasonInvitesActivity FoldReason = "invites_activity"
 )
 
 // FoldedReferral is a referral the referral story folded into another: it
@@ -64,7 +64,7 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 	if r.KeepActive && !r.Withhold {
 		c.iss.Add(r.KeepActivePos, "keep_active is for a referral that withholds advice (withhold: true); without withhold the person keeps every message already: remove it")
 	}
-	if r.KeepActive && cr.urgency == Emergency {
+	if r.KeepActive && cr.urgency == UrgencyEmergency {
 		c.iss.Add(r.KeepActivePos, "keep_active cannot be given to an emergency referral: in an emergency the person is not told to stay active")
 	}
 	if r.InvitesActivity && r.Withhold {
@@ -195,17 +195,17 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 				continue
 			}
 			if r.pathway != "" && lead.pathway == r.pathway {
-				f.into, f.why = s.rule, FoldPathway
+				f.into, f.why = s.rule, FoldReasonPathway
 				break
 			}
 			if shared := sharedFlags(lead.flags, r.flags, reported); len(shared) > 0 {
-				f.into, f.why, f.flags = s.rule, FoldRedFlag, shared
+				f.into, f.why, f.flags = s.rule, FoldReasonRedFlag, shared
 				break
 			}
 		}
 		if f.into < 0 && r.invitesActivity && first >= 0 {
 			if lead := &d.story[first]; withheld || e.rules[lead.rule].refer.urgency.rank() > r.urgency.rank() {
-				f.into, f.why = lead.rule, FoldInvitesActivity
+				f.into, f.why = lead.rule, FoldReasonInvitesActivity
 			}
 		}
 		if f.into < 0 && first < 0 {
@@ -294,11 +294,11 @@ func (r *compiledReferral) view() *RuleReferral {
 // report and the explanations.
 func foldWhy(f FoldedReferral) string {
 	switch f.Because {
-	case FoldPathway:
+	case FoldReasonPathway:
 		return "a more urgent referral of the same pathway leads"
-	case FoldRedFlag:
+	case FoldReasonRedFlag:
 		return "a more urgent referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency"
-	case FoldInvitesActivity:
+	case FoldReasonInvitesActivity:
 		return "its message invites activity, which would contradict the more urgent referral or the withheld advice"
 	}
 	return string(f.Because)

@@ -183,7 +183,7 @@ func (o *outliner) messages(r *Result) section {
 	s := section{title: "KEY MESSAGES"}
 	for _, m := range r.Messages {
 		marker := "-"
-		if m.Kind == SafetyNet {
+		if m.Kind == MessageKindSafetyNet {
 			marker = "!"
 		}
 		s.entries = append(s.entries, entry{marker: marker, head: m.Text, refs: o.refs(m.Citations)})
@@ -357,7 +357,7 @@ func (o *outliner) conflicts(r *Result) section {
 			parts = append(parts, fmt.Sprintf("%s %s %s", kindNames(care), verb(care, "urges care", "urge care"), o.refs(care)))
 		}
 		outcome := ""
-		if g.c.Resolution == Avoided {
+		if g.c.Resolution == ResolutionAvoided {
 			outcome = ", so it is left out"
 			if len(g.names) > 1 {
 				outcome = ", so they are left out"

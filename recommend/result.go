@@ -87,22 +87,22 @@ type Urgency string
 
 // The urgencies, from most to least urgent.
 const (
-	// Emergency means go to an emergency department now.
-	Emergency Urgency = "emergency"
-	// Urgent means see a doctor the same or the next day.
-	Urgent Urgency = "urgent"
-	// Routine means book an appointment with a clinician.
-	Routine Urgency = "routine"
+	// UrgencyEmergency means go to an emergency department now.
+	UrgencyEmergency Urgency = "emergency"
+	// UrgencyUrgent means see a doctor the same or the next day.
+	UrgencyUrgent Urgency = "urgent"
+	// UrgencyRoutine means book an appointment with a clinician.
+	UrgencyRoutine Urgency = "routine"
 )
 
 // rank orders urgencies: higher is more urgent, 0 is unknown.
 func (u Urgency) rank() int {
 	switch u {
-	case Emergency:
+	case UrgencyEmergency:
 		return 3
-	case Urgent:
+	case UrgencyUrgent:
 		return 2
-	case Routine:
+	case UrgencyRoutine:
 		return 1
 	}
 	return 0
@@ -162,11 +162,11 @@ type Note struct {
 type Resolution string
 
 const (
-	// Avoided means an avoid rule won: the movement is not recommended.
-	Avoided Resolution = "avoided"
-	// Cautioned means the movement stays recommended with the caution
+	// ResolutionAvoided means an avoid rule won: the movement is not recommended.
+	ResolutionAvoided Resolution = "avoided"
+	// ResolutionCautioned means the movement stays recommended with the caution
 	// attached.
-	Cautioned Resolution = "cautioned"
+	ResolutionCautioned Resolution = "cautioned"
 )
 
 // Conflict is a movement that the sources disagree about: one source's
@@ -456,22 +456,22 @@ type MessageKind string
 
 // The message kinds, in the order Result.Messages lists them.
 const (
-	// SafetyNet says when to stop and get help: "stop and see a doctor if
+	// MessageKindSafetyNet says when to stop and get help: "stop and see a doctor if
 	// the pain spreads into the leg". It is listed first, and it is kept
 	// when movement advice is withheld.
-	SafetyNet MessageKind = "safety_net"
-	// Reassurance says what usually happens: "most back pain gets better
+	MessageKindSafetyNet MessageKind = "safety_net"
+	// MessageKindReassurance says what usually happens: "most back pain gets better
 	// within a few weeks".
-	Reassurance MessageKind = "reassurance"
-	// StayActive encourages normal activity rather than rest.
-	StayActive MessageKind = "stay_active"
-	// Pacing says how to build up: little and often, a steady routine,
+	MessageKindReassurance MessageKind = "reassurance"
+	// MessageKindStayActive encourages normal activity rather than rest.
+	MessageKindStayActive MessageKind = "stay_active"
+	// MessageKindPacing says how to build up: little and often, a steady routine,
 	// easing off after a flare-up.
-	Pacing MessageKind = "pacing"
+	MessageKindPacing MessageKind = "pacing"
 )
 
 // messageKinds are the allowed kinds, in the order of Result.Messages.
-var messageKinds = []string{string(SafetyNet), string(Reassurance), string(StayActive), string(Pacing)}
+var messageKinds = []string{string(MessageKindSafetyNet), string(MessageKindReassurance), string(MessageKindStayActive), string(MessageKindPacing)}
 
 // rank orders message kinds: the position in messageKinds.
 func (k MessageKind) rank() int {

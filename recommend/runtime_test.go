@@ -14,18 +14,18 @@ import (
 
 // withCostLimit sets the runtime cost limit of every condition, which is
 // otherwise MaxRuleCost. Only tests change it.
-func withCostLimit(n uint64) Option {
+func withCostLimit(n uint64) LoadOption {
 	return func(c *loadConfig) { c.costLimit = n }
 }
 
 // withoutRuntimeCheck skips the load-time search for runtime errors, so
 // that a test can run conditions that it would refuse.
-func withoutRuntimeCheck() Option {
+func withoutRuntimeCheck() LoadOption {
 	return func(c *loadConfig) { c.noRuntimeCheck = true }
 }
 
 // loadOneRule loads a rule set with a single rule whose condition is when.
-func loadOneRule(t *testing.T, when string, opts ...Option) *Engine {
+func loadOneRule(t *testing.T, when string, opts ...LoadOption) *Engine {
 	t.Helper()
 	fsys := fstest.MapFS{"rules.yaml": {Data: []byte(`
 sources:

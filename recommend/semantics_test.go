@@ -200,7 +200,7 @@ func TestCancelledContext(t *testing.T) {
 	if res != nil || !errors.Is(err, context.Canceled) || !errors.As(err, &pe) {
 		t.Fatalf("Recommend(cancelled) = %v, %v; want nil and a *PartialError matching context.Canceled", res, err)
 	}
-	if len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.Emergency {
+	if len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.UrgencyEmergency {
 		t.Errorf("Recommend(cancelled) referrals = %+v, want the emergency", pe.Result.Referrals)
 	}
 }

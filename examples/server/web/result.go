@@ -116,7 +116,7 @@ func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 		return nil, err
 	}
 	for _, m := range res.Messages {
-		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.SafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
+		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.MessageKindSafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
 	}
 	for _, step := range []func(*recommend.Result) error{b.start, b.alsoHelpful, b.avoid} {
 		if err := step(res); err != nil {
@@ -150,10 +150,10 @@ func (b *builder) referrals(res *recommend.Result) error {
 	rv := b.rv
 	for _, ref := range res.Referrals {
 		rv.Referrals = append(rv.Referrals, referralView{
-			Urgency: capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.Emergency,
+			Urgency: capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.UrgencyEmergency,
 			Message: ref.Message, Citations: b.src.cites(ref.Citations),
 		})
-		if ref.Urgency == recommend.Emergency {
+		if ref.Urgency == recommend.UrgencyEmergency {
 			rv.Emergency = true
 		}
 	}
@@ -220,11 +220,11 @@ func selectedBy(by []string) string {
 // effectVerb says what an effect does: "Avoids".
 func effectVerb(k recommend.EffectKind) string {
 	switch k {
-	case recommend.EffectRecommend:
+	case recommend.EffectKindRecommend:
 		return "Recommends"
-	case recommend.EffectAvoid:
+	case recommend.EffectKindAvoid:
 		return "Avoids"
-	case recommend.EffectCaution:
+	case recommend.EffectKindCaution:
 		return "Cautions against"
 	}
 	return capital(string(k))
@@ -406,7 +406,7 @@ func (b *builder) conflicts(res *recommend.Result) {
 		if len(e.care) > 0 {
 			v.CareLabel = "Urge care"
 		}
-		if e.res == recommend.Avoided {
+		if e.res == recommend.ResolutionAvoided {
 			v.Outcome = "Left out, because advice against a movement always wins."
 		}
 		b.rv.Conflicts = append(b.rv.Conflicts, v)

@@ -152,7 +152,7 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 				continue
 			}
 			for _, e := range byID[tr.Rule].Effects {
-				if e.Kind == recommend.EffectRecommend && slices.Contains(e.Selected, m) {
+				if e.Kind == recommend.EffectKindRecommend && slices.Contains(e.Selected, m) {
 					for _, c := range cites[tr.Rule] {
 						if c.Position() == recommend.PositionSupports {
 							pro = append(pro, c.Source())
