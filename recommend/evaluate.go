@@ -17,12 +17,12 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// ErrCostLimit is matched (through an *EvalError) when a condition's
-// evaluation passed its runtime cost limit. Load rejects conditions whose
-// estimated cost is over MaxRuleCost, and the estimate bounds the actual
-// cost for every valid profile, so conditions run without cost tracking
-// and Recommend does not return this error; it is kept for compatibility.
-var ErrCostLimit = errors.New("condition over the runtime cost limit")
+// errCostLimit is the error of a condition whose evaluation passed its
+// runtime cost limit. Load rejects conditions whose estimated cost is over
+// MaxRuleCost, and the estimate bounds the actual cost for every valid
+// profile, so conditions run without cost tracking and Recommend cannot
+// return it; only a test that lowers the limit below the estimate sees it.
+var errCostLimit = errors.New("condition over the runtime cost limit")
 
 // EvalError reports a rule whose condition failed to evaluate. Recommend
 // then gives no movement advice at all, since a skipped avoid rule could
@@ -203,7 +203,7 @@ func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activat
 	if err != nil {
 		var cancelled interpreter.EvalCancelledError
 		if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
-			err = ErrCostLimit
+			err = errCostLimit
 		}
 		return false, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 	}

@@ -505,8 +505,12 @@ type PlanStep struct {
 	// what people call it.
 	Movement string `json:"movement"`
 	Name     string `json:"name"`
-	// Priority is the priority that placed the movement: 1 is the first
-	// to start with.
+	// Priority is the priority (1 to 9, lower first) of the recommend
+	// effect that placed the movement, as the rule file writes it: the
+	// key the plan is sorted by, not the step's number. Steps may share a
+	// priority, and the first step's need not be 1 (a plan can be 2, 2,
+	// 5); a step's place in the plan is its index in Result.Plan, which
+	// is what a reader numbers from 1.
 	Priority int `json:"priority"`
 	// Reason is the reason of the recommend effect that placed the
 	// movement, with its rule: the first rule, in rule order, that offers

@@ -72,8 +72,8 @@ func TestRuntimeCostLimit(t *testing.T) {
 		eng := loadOneRule(t, when, withCostLimit(10))
 		res, err := eng.Recommend(context.Background(), Profile{Conditions: []string{"cond_a", "cond_b", "cond_c"}})
 		var ee *EvalError
-		if res != nil || !errors.As(err, &ee) || ee.Rule != "loops" || !errors.Is(err, ErrCostLimit) {
-			t.Fatalf("Recommend = %v, %v; want no result and an *EvalError for rule loops matching ErrCostLimit", res, err)
+		if res != nil || !errors.As(err, &ee) || ee.Rule != "loops" || !errors.Is(err, errCostLimit) {
+			t.Fatalf("Recommend = %v, %v; want no result and an *EvalError for rule loops matching errCostLimit", res, err)
 		}
 	})
 	// With the real limit, the load-time estimate bounds the cost of
