@@ -110,9 +110,9 @@ Where a clinical guideline and a web article disagree, the safer side wins
 and the conflict is shown with both citations. The engine does not rank
 evidence itself: the rules encode the guideline's side as an avoid or a
 caution, and rule 1 makes the safer side win whatever the article says.
-Every citation carries its source's kind (guideline, systematic-review,
-trial, reference, clinic-article, practitioner-article,
-general-health-article or personal-account; see [Source]), so a reader of
+Every citation carries its source's kind (guideline, systematic_review,
+trial, reference, clinic_article, practitioner_article,
+general_health_article or personal_account; see [Source]), so a reader of
 a conflict sees which side a guideline is on. Keeping the judgement in the
 rules keeps it reviewable by clinicians, next to its citations, and lets a
 rule set say where an article's advice is kept with a caution rather than

@@ -85,9 +85,9 @@ type Source struct {
 	URL string
 	// Kind says what sort of document it is, from the strongest kind of
 	// evidence to the weakest: "guideline" (a published clinical
-	// guideline), "systematic-review", "trial", "reference" (a medical
-	// reference page), "clinic-article", "practitioner-article",
-	// "general-health-article" or "personal-account" ([SourceKinds] lists
+	// guideline), "systematic_review", "trial", "reference" (a medical
+	// reference page), "clinic_article", "practitioner_article",
+	// "general_health_article" or "personal_account" ([SourceKinds] lists
 	// them with their names for people). Conflicts show the
 	// kind of each side's sources; the rules, not the engine, decide
 	// which side wins (see the package documentation).

@@ -234,7 +234,7 @@ func TestViews(t *testing.T) {
 	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
 		t.Errorf("Movements() mismatch (-want +got):\n%s", diff)
 	}
-	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 1", "Rounding hurts discs.").WithPosition(recommend.PositionAgainst)
+	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}, "Section 1", "Rounding hurts discs.").WithPosition(recommend.PositionAgainst)
 	wantRules := []recommend.Rule{{
 		ID: "disc-avoid", When: "'disc_herniation' in profile.conditions", Because: "It rounds the back.",
 		File: "rules.yaml", Line: 2,
@@ -247,7 +247,7 @@ func TestViews(t *testing.T) {
 		ID: "saddle-refer", When: "'saddle_numbness' in profile.red_flags", Because: "Saddle numbness needs an emergency check.",
 		File: "rules.yaml", Line: 8, Effects: []recommend.Effect{},
 		Referral:  &recommend.RuleReferral{Urgency: recommend.UrgencyEmergency, Message: "Get help now.", Withhold: true},
-		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.").WithPosition(recommend.PositionBackground)},
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}, "Section 2", "Saddle numbness needs an emergency check.").WithPosition(recommend.PositionBackground)},
 	}}
 	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
@@ -256,7 +256,7 @@ func TestViews(t *testing.T) {
 	if diff := cmp.Diff(wantFloors, eng.Floors()); diff != "" {
 		t.Errorf("Floors() mismatch (-want +got):\n%s", diff)
 	}
-	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}}
+	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}}
 	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
 		t.Errorf("Sources() mismatch (-want +got):\n%s", diff)
 	}

@@ -19,7 +19,7 @@ import (
 const planRules = `
 sources:
   - {id: guide, title: Guide, publisher: A health body, kind: guideline}
-  - {id: blog, title: Blog, publisher: A blogger, kind: personal-account}
+  - {id: blog, title: Blog, publisher: A blogger, kind: personal_account}
 vocabulary:
   conditions:
     - {id: order, label: Order}
@@ -171,7 +171,7 @@ func TestMessages(t *testing.T) {
 	pacing := recommend.Message{Kind: recommend.MessageKindPacing, Text: "Build up slowly.", Citations: []recommend.Citation{guide("P")}, Rules: []string{"msg-pacing"}}
 	merged := safety
 	merged.Rules = []string{"msg-safety", "msg-safety-again"}
-	merged.Citations = []recommend.Citation{guide("N"), cite("blog", "personal-account", "Blog", "A blogger", "N")}
+	merged.Citations = []recommend.Citation{guide("N"), cite("blog", "personal_account", "Blog", "A blogger", "N")}
 	check := recommend.Message{Kind: recommend.MessageKindSafetyNet, Text: "Get help if it spreads.", Citations: []recommend.Citation{guide("C")}, Rules: []string{"msg-safety-check"}}
 	tests := []struct {
 		name    string

@@ -26,14 +26,14 @@ type FoldReason string
 
 // The reasons a referral is folded, in the order the policy tries them.
 const (
-	// FoldPathway: both referrals belong to one pathway (refer.pathway),
+	// FoldReasonPathway: both referrals belong to one pathway (refer.pathway),
 	// and the other is more urgent.
 	FoldReasonPathway FoldReason = "pathway"
-	// FoldRedFlag: both rules' conditions name a red flag the person
+	// FoldReasonRedFlag: both rules' conditions name a red flag the person
 	// reported, and the other is more urgent: one symptom is never given
 	// two urgencies.
 	FoldReasonRedFlag FoldReason = "red_flag"
-	// FoldInvitesActivity: the referral's message invites activity
+	// FoldReasonInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
 	// other referral is more urgent.
 	FoldReasonInvitesActivity FoldReason = "invites_activity"
@@ -49,7 +49,7 @@ type FoldedReferral struct {
 	Into []string `json:"into"`
 	// Because says why it was folded.
 	Because FoldReason `json:"because"`
-	// RedFlags, for FoldRedFlag, are the reported red flags that both
+	// RedFlags, for FoldReasonRedFlag, are the reported red flags that both
 	// rules' conditions name, in vocabulary order.
 	RedFlags []string `json:"red_flags,omitempty"`
 }
@@ -147,7 +147,7 @@ type referralFold struct {
 	// when it is shown.
 	into int
 	why  FoldReason
-	// flags are the shared reported red flags, for FoldRedFlag.
+	// flags are the shared reported red flags, for FoldReasonRedFlag.
 	flags []int
 }
 
@@ -157,11 +157,11 @@ type referralFold struct {
 // Taking each referral in that order, it is folded into the first shown
 // referral, if any, that
 //
-//  1. is more urgent and has the same pathway (FoldPathway);
+//  1. is more urgent and has the same pathway (FoldReasonPathway);
 //  2. is more urgent, and whose rule's condition names a red flag that
-//     this rule's names too and the person reported (FoldRedFlag);
+//     this rule's names too and the person reported (FoldReasonRedFlag);
 //  3. when this referral invites activity: is the most urgent shown
-//     referral, if advice is withheld (FoldInvitesActivity), or if it is
+//     referral, if advice is withheld (FoldReasonInvitesActivity), or if it is
 //     more urgent than this one.
 //
 // Otherwise it is shown. Referrals of one urgency are never folded into

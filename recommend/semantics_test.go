@@ -211,7 +211,7 @@ func TestCitationsCarrySourceDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-for", Title: "Source For", Publisher: "Pub", Kind: "clinic-article", URL: "https://example.org/for"}, "Part A", "A helps.").WithPosition(recommend.PositionSupports)}
+	want := []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-for", Title: "Source For", Publisher: "Pub", Kind: "clinic_article", URL: "https://example.org/for"}, "Part A", "A helps.").WithPosition(recommend.PositionSupports)}
 	if diff := cmp.Diff(want, res.Recommended[0].Citations); diff != "" {
 		t.Errorf("citations mismatch (-want +got):\n%s", diff)
 	}

@@ -559,10 +559,10 @@ func TestClinicalSourceKinds(t *testing.T) {
 		t.Fatalf("load the default rules: %v", err)
 	}
 	want := map[string]string{
-		"kadalyst-strained-lower-back":     "practitioner-article",
-		"back-in-shape-stretches":          "clinic-article",
-		"blog-stop-stretching":             "personal-account",
-		"fitro-release-your-back":          "general-health-article",
+		"kadalyst-strained-lower-back":     "practitioner_article",
+		"back-in-shape-stretches":          "clinic_article",
+		"blog-stop-stretching":             "personal_account",
+		"fitro-release-your-back":          "general_health_article",
 		"nice-ng59":                        "guideline",
 		"nice-ng41":                        "guideline",
 		"ifompt-red-flags-2020":            "guideline",
@@ -570,8 +570,8 @@ func TestClinicalSourceKinds(t *testing.T) {
 		"acp-2017":                         "guideline",
 		"nass-stenosis-2013":               "guideline",
 		"ahcpr-1994":                       "guideline",
-		"henschke-2013-cochrane":           "systematic-review",
-		"dahm-2010-cochrane":               "systematic-review",
+		"henschke-2013-cochrane":           "systematic_review",
+		"dahm-2010-cochrane":               "systematic_review",
 		"long-2004-directional-preference": "trial",
 		"bmj-cauda-equina":                 "reference",
 		"mayo-inversion-therapy":           "reference",

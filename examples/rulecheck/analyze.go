@@ -172,9 +172,9 @@ func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
 	}
 	fmt.Fprintf(w, "; sources for: %s; against: %s", orNone(c.ForKinds), orNone(c.AgainstKinds))
 	switch c.GuidelineVsArticle {
-	case "guideline-for":
+	case "guideline_for":
 		fmt.Fprint(w, "; guideline vs article, the guideline recommends")
-	case "guideline-against":
+	case "guideline_against":
 		fmt.Fprint(w, "; guideline vs article, the guideline opposes")
 	}
 	fmt.Fprintln(w)
