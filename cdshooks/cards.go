@@ -177,17 +177,17 @@ func (b *builder) source(cites []recommend.Citation) Source {
 }
 
 var urgencyWord = map[recommend.Urgency]string{
-	recommend.Emergency: "Emergency",
-	recommend.Urgent:    "Urgent",
-	recommend.Routine:   "Routine",
+	recommend.UrgencyEmergency: "Emergency",
+	recommend.UrgencyUrgent:    "Urgent",
+	recommend.UrgencyRoutine:   "Routine",
 }
 
 func (b *builder) referral(ref recommend.Referral) {
 	ind := Info
 	switch ref.Urgency {
-	case recommend.Emergency:
+	case recommend.UrgencyEmergency:
 		ind = Critical
-	case recommend.Urgent:
+	case recommend.UrgencyUrgent:
 		ind = Warning
 	}
 	word := urgencyWord[ref.Urgency]
@@ -226,7 +226,7 @@ func (b *builder) messages() {
 	var cites []recommend.Citation
 	for _, m := range b.res.Messages {
 		prefix := "- "
-		if m.Kind == recommend.SafetyNet {
+		if m.Kind == recommend.MessageKindSafetyNet {
 			prefix = "- **Safety net:** "
 		}
 		lines = append(lines, prefix+mdsafe.Line(m.Text))
@@ -343,7 +343,7 @@ func (b *builder) disagreement(movement string) string {
 		if len(care) > 0 {
 			s += "; care urged by " + report.KindNames(care)
 		}
-		if c.Resolution == recommend.Avoided {
+		if c.Resolution == recommend.ResolutionAvoided {
 			return s + ", so it is avoided."
 		}
 		return s + ", so it is kept, with care."

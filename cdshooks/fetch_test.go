@@ -133,7 +133,7 @@ func TestFetchFromFHIRServer(t *testing.T) {
 		}
 		// The red flag on the second page, coded under the OID without
 		// the dot, gives an urgent referral.
-		if !slices.Contains(events[0].Urgencies, recommend.Urgent) || !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
+		if !slices.Contains(events[0].Urgencies, recommend.UrgencyUrgent) || !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
 			t.Errorf("urgencies %v, rules %v: want the urgent referral of history_of_cancer", events[0].Urgencies, events[0].Rules)
 		}
 	})

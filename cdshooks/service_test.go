@@ -532,7 +532,7 @@ func TestCardsStable(t *testing.T) {
 // or HTML to a card, and that summaries stay short.
 func TestCardsEscapeMarkdown(t *testing.T) {
 	res := &recommend.Result{
-		Referrals: []recommend.Referral{{Urgency: recommend.Urgent,
+		Referrals: []recommend.Referral{{Urgency: recommend.UrgencyUrgent,
 			Message: strings.Repeat("See a doctor soon <script>x</script> [click](https://evil.example) ![img](x) ", 5)}},
 		RuleSet: recommend.RuleSet{Digest: "sha256:x"},
 	}
@@ -657,7 +657,7 @@ func TestCardsOnlyWebLinks(t *testing.T) {
 		t.Run(tt.url, func(t *testing.T) {
 			src := recommend.Source{ID: "s", Title: "T", Publisher: "P", Kind: "guideline", URL: tt.url}
 			other := recommend.Source{ID: "o", Title: "O", Publisher: "P", Kind: "trial", URL: tt.url + "/o"}
-			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.Routine, Message: "See a physio.",
+			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.UrgencyRoutine, Message: "See a physio.",
 				Citations: []recommend.Citation{recommend.CitationOf(src, "1", "c"), recommend.CitationOf(other, "2", "d")}}}}
 			cards, err := cdshooks.Cards(res)
 			if err != nil {
@@ -704,7 +704,7 @@ func TestCardsLinkLabels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			first := recommend.Source{ID: "s", Title: "T", Publisher: "P", Kind: "guideline", URL: "https://example.org/first"}
-			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.Routine, Message: "See a physio.",
+			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.UrgencyRoutine, Message: "See a physio.",
 				Citations: []recommend.Citation{recommend.CitationOf(first, "1", "c"), recommend.CitationOf(tt.src, "2", "d")}}},
 				RuleSet: recommend.RuleSet{Digest: "sha256:x"}}
 			cards, err := cdshooks.Cards(res)

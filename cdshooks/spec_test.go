@@ -348,7 +348,7 @@ func checkPromises(t *testing.T, res *recommend.Result, cards []cdshooks.Card) {
 	}
 	wantCritical := 0
 	for _, r := range res.Referrals {
-		if r.Urgency == recommend.Emergency {
+		if r.Urgency == recommend.UrgencyEmergency {
 			wantCritical++
 		}
 	}

@@ -153,13 +153,13 @@ type AnalysisConflict struct {
 	// the rule that avoids them or cautions against them.
 	Recommend string `json:"recommend"`
 	Against   string `json:"against"`
-	// Effect is Against's effect: EffectAvoid or EffectCaution.
+	// Effect is Against's effect: EffectKindAvoid or EffectKindCaution.
 	Effect EffectKind `json:"effect"`
 	// Movements are the movements they disagree about, in declaration
 	// order.
 	Movements []string `json:"movements"`
-	// Resolution is how the safety policy settles the pair: Avoided for
-	// an avoid, Cautioned for a caution.
+	// Resolution is how the safety policy settles the pair:
+	// ResolutionAvoided for an avoid, ResolutionCautioned for a caution.
 	Resolution Resolution `json:"resolution"`
 	// Resolved is false when the safety policy cannot settle the pair
 	// and an author must decide: the rule that recommends the movements
@@ -178,7 +178,7 @@ type AnalysisConflict struct {
 	// with it; background citations take no side.
 	ForKinds     []string `json:"for_kinds"`
 	AgainstKinds []string `json:"against_kinds"`
-	// GuidelineVsArticle is "guideline-for" or "guideline-against" when
+	// GuidelineVsArticle is "guideline_for" or "guideline_against" when
 	// one side cites a guideline, systematic review or trial and the
 	// other only articles or personal accounts, naming the guideline's
 	// side; "" otherwise.
@@ -193,15 +193,15 @@ type GapKind string
 
 // The kinds of gap, in the order Analysis.Gaps lists them.
 const (
-	// GapNoAdvice: a set of conditions, alone, gets no recommendation and
+	// GapKindNoAdvice: a set of conditions, alone, gets no recommendation and
 	// no referral.
-	GapNoAdvice GapKind = "no-advice"
-	// GapFlagNoReferral: a red flag gets no referral, alone or in any
+	GapKindNoAdvice GapKind = "no_advice"
+	// GapKindFlagNoReferral: a red flag gets no referral, alone or in any
 	// explored profile.
-	GapFlagNoReferral GapKind = "red-flag-without-referral"
-	// GapNothingToAvoid: a condition, alone, matches no rule that avoids
+	GapKindFlagNoReferral GapKind = "red_flag_without_referral"
+	// GapKindNothingToAvoid: a condition, alone, matches no rule that avoids
 	// a movement: its Result avoids nothing.
-	GapNothingToAvoid GapKind = "condition-without-avoid"
+	GapKindNothingToAvoid GapKind = "condition_without_avoid"
 )
 
 // Gap is a profile the rules leave without advice it should get.
@@ -631,27 +631,27 @@ func (e *Engine) analysisConflict(p conflictPair, example Profile) AnalysisConfl
 	c := AnalysisConflict{
 		Recommend: e.rules[p.rec].id, Against: e.rules[p.against].id,
 		Effect: effectKinds[p.eff], Movements: make([]string, len(p.movements)),
-		Resolution: Cautioned, Resolved: true,
+		Resolution: ResolutionCautioned, Resolved: true,
 		ForKinds: e.sourceKindsOf(p.rec, false), AgainstKinds: e.sourceKindsOf(p.against, true),
 		Example: example,
 	}
 	if p.eff == effectAvoid {
-		c.Resolution = Avoided
+		c.Resolution = ResolutionAvoided
 	}
 	for i, mi := range p.movements {
 		c.Movements[i] = e.movements[mi].id
 	}
 	switch {
 	case anyIn(c.ForKinds, guidelineKinds) && onlyIn(c.AgainstKinds, articleKinds):
-		c.GuidelineVsArticle = "guideline-for"
+		c.GuidelineVsArticle = "guideline_for"
 	case anyIn(c.AgainstKinds, guidelineKinds) && onlyIn(c.ForKinds, articleKinds):
-		c.GuidelineVsArticle = "guideline-against"
+		c.GuidelineVsArticle = "guideline_against"
 	}
 	switch {
 	case p.rec == p.against:
 		c.Resolved = false
 		c.Reason = fmt.Sprintf("the rule both recommends and %ss the same movements: an author must decide which it means", c.Effect)
-	case p.eff == effectAvoid && c.GuidelineVsArticle == "guideline-for":
+	case p.eff == effectAvoid && c.GuidelineVsArticle == "guideline_for":
 		c.Review = true
 		c.Reason = "the avoid drops advice a guideline backs on the word of articles alone: worth a clinician's review"
 	}
@@ -704,10 +704,10 @@ func (e *Engine) redundant(matches []bitset) []Redundancy {
 	return out
 }
 
-// gaps checks the condition sets of the space alone (no-advice), each red
-// flag (red-flag-without-referral when no explored profile with it gets a
+// gaps checks the condition sets of the space alone (no_advice), each red
+// flag (red_flag_without_referral when no explored profile with it gets a
 // referral; listed in the second result when only profiles that add
-// something to it do) and each condition alone (condition-without-avoid). As in the rest of the analysis, a movement's
+// something to it do) and each condition alone (condition_without_avoid). As in the rest of the analysis, a movement's
 // equipment is taken to be at hand.
 func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 	out, combined := []Gap{}, []string{}
@@ -732,7 +732,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			}
 		}
 		if !advice {
-			out = append(out, Gap{Kind: GapNoAdvice, Profile: p})
+			out = append(out, Gap{Kind: GapKindNoAdvice, Profile: p})
 		}
 	}
 	for fi, f := range e.vocab[fieldRedFlags].entries {
@@ -747,7 +747,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		}
 		switch {
 		case !referred[fi]:
-			out = append(out, Gap{Kind: GapFlagNoReferral, Profile: p})
+			out = append(out, Gap{Kind: GapKindFlagNoReferral, Profile: p})
 		case !alone:
 			combined = append(combined, f.id)
 		}
@@ -763,7 +763,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			avoids = avoids || (ok && len(e.rules[ri].effects[effectAvoid]) > 0)
 		}
 		if !avoids {
-			out = append(out, Gap{Kind: GapNothingToAvoid, Profile: p})
+			out = append(out, Gap{Kind: GapKindNothingToAvoid, Profile: p})
 		}
 	}
 	return out, combined, nil

@@ -71,37 +71,37 @@ func TestAnalyzeFindings(t *testing.T) {
 		},
 		Conflicts: []recommend.AnalysisConflict{
 			{
-				Recommend: "always", Against: "sore-bridge-care", Effect: recommend.EffectCaution,
-				Movements: []string{"bridge"}, Resolution: recommend.Cautioned, Resolved: true,
-				ForKinds: []string{"personal-account"}, AgainstKinds: []string{},
+				Recommend: "always", Against: "sore-bridge-care", Effect: recommend.EffectKindCaution,
+				Movements: []string{"bridge"}, Resolution: recommend.ResolutionCautioned, Resolved: true,
+				ForKinds: []string{"personal_account"}, AgainstKinds: []string{},
 				Example: recommend.Profile{Conditions: []string{"sore"}},
 			},
 			{
-				Recommend: "stiff-twists", Against: "disc-avoids-hugs", Effect: recommend.EffectAvoid,
-				Movements: []string{"knee_hug"}, Resolution: recommend.Avoided, Resolved: true, Review: true,
+				Recommend: "stiff-twists", Against: "disc-avoids-hugs", Effect: recommend.EffectKindAvoid,
+				Movements: []string{"knee_hug"}, Resolution: recommend.ResolutionAvoided, Resolved: true, Review: true,
 				Reason:   "the avoid drops advice a guideline backs on the word of articles alone: worth a clinician's review",
-				ForKinds: []string{"guideline"}, AgainstKinds: []string{"personal-account"},
-				GuidelineVsArticle: "guideline-for",
+				ForKinds: []string{"guideline"}, AgainstKinds: []string{"personal_account"},
+				GuidelineVsArticle: "guideline_for",
 				Example:            recommend.Profile{Conditions: []string{"stiff", "disc"}},
 			},
 			{
-				Recommend: "stiff-twists", Against: "sitting-cautions-twist", Effect: recommend.EffectCaution,
-				Movements: []string{"twist"}, Resolution: recommend.Cautioned, Resolved: true,
-				ForKinds: []string{"guideline"}, AgainstKinds: []string{"personal-account"},
-				GuidelineVsArticle: "guideline-for",
+				Recommend: "stiff-twists", Against: "sitting-cautions-twist", Effect: recommend.EffectKindCaution,
+				Movements: []string{"twist"}, Resolution: recommend.ResolutionCautioned, Resolved: true,
+				ForKinds: []string{"guideline"}, AgainstKinds: []string{"personal_account"},
+				GuidelineVsArticle: "guideline_for",
 				Example:            recommend.Profile{Conditions: []string{"stiff"}, AggravatedBy: []string{"sitting"}},
 			},
 			{
-				Recommend: "sore-bridge-care", Against: "sore-bridge-care", Effect: recommend.EffectCaution,
-				Movements: []string{"bridge"}, Resolution: recommend.Cautioned, Resolved: false,
+				Recommend: "sore-bridge-care", Against: "sore-bridge-care", Effect: recommend.EffectKindCaution,
+				Movements: []string{"bridge"}, Resolution: recommend.ResolutionCautioned, Resolved: false,
 				Reason:   "the rule both recommends and cautions the same movements: an author must decide which it means",
-				ForKinds: []string{"personal-account"}, AgainstKinds: []string{},
+				ForKinds: []string{"personal_account"}, AgainstKinds: []string{},
 				Example: recommend.Profile{Conditions: []string{"sore"}},
 			},
 		},
 		Gaps: []recommend.Gap{
-			{Kind: recommend.GapNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"stiff"}}},
-			{Kind: recommend.GapNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"sore"}}},
+			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"stiff"}}},
+			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"sore"}}},
 		},
 		FlagsReferredInCombination: []string{"fall"},
 		Coverage: &recommend.ClauseCoverage{
@@ -155,10 +155,10 @@ func TestAnalyzeGaps(t *testing.T) {
 		Redundant:        []recommend.Redundancy{},
 		Conflicts:        []recommend.AnalysisConflict{},
 		Gaps: []recommend.Gap{
-			{Kind: recommend.GapNoAdvice, Profile: recommend.Profile{}},
-			{Kind: recommend.GapNoAdvice, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
-			{Kind: recommend.GapFlagNoReferral, Profile: recommend.Profile{RedFlags: []string{"dizzy"}}},
-			{Kind: recommend.GapNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
+			{Kind: recommend.GapKindNoAdvice, Profile: recommend.Profile{}},
+			{Kind: recommend.GapKindNoAdvice, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
+			{Kind: recommend.GapKindFlagNoReferral, Profile: recommend.Profile{RedFlags: []string{"dizzy"}}},
+			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
 		},
 		FlagsReferredInCombination: []string{},
 	}
@@ -282,7 +282,7 @@ rules:
 		t.Fatal(err)
 	}
 	got := [4]int{a.Summary.ConditionSetSize, a.Summary.RedFlagSetSize, a.Summary.Profiles, len(a.Gaps)}
-	// 64 condition-without-avoid gaps and 64 red flags without referral;
+	// 64 condition_without_avoid gaps and 64 red flags without referral;
 	// every condition set but {c1} gets no advice, so 64 more.
 	want := [4]int{1, 2, 65 * 2081, 64 + 64 + 64}
 	if got != want {

@@ -144,7 +144,7 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeAvoided:
 			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
 			if len(rec) > 0 {
-				if c, ok := b.conflict(mi, Avoided, rec, avoid, caution); ok {
+				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
 				}
 			}
@@ -162,7 +162,7 @@ func (e *Engine) build(d *decisions) *Result {
 		case outcomeRecommended:
 			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
 			if len(caution) > 0 {
-				if c, ok := b.conflict(mi, Cautioned, rec, nil, caution); ok {
+				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
 				}
 			}
@@ -360,6 +360,103 @@ func (e *Engine) ruleIDs(rules []int) []string {
 	out := make([]string, len(rules))
 	for i, ri := range rules {
 		out[i] = e.rules[ri].id
+	}
+	return out
+}
+
+// Key messages and the plan. Rules declare both (a say effect, and a
+// priority on a recommend effect; compile.go checks them); neither changes
+// what is recommended or avoided: the plan only orders movements that the
+// safety policy has already recommended.
+
+// messages returns the key messages of the matched rules: safety nets
+// first, then reassurance, staying active and pacing, each kind in rule
+// order. Rules that give the same kind and text merge into one message.
+// When advice is withheld, only the safety nets are kept: the other kinds
+// encourage self-care, which a withholding referral puts on hold; but when
+// every withholding referral, shown or folded, says keep_active (which no
+// emergency referral may), the stay_active messages are kept too.
+func (b *builder) messages(d *decisions) []Message {
+	withheld := len(d.withholding) > 0 || d.incomplete
+	// keepActive: every withholding referral keeps the stay-active
+	// messages (refer.keep_active, never an emergency); an incomplete
+	// result keeps only the safety nets.
+	keepActive := withheld && !d.incomplete && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
+	kept := func(k MessageKind) bool {
+		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
+	}
+	n := 0
+	for ri := range b.e.rules {
+		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && kept(r.say.kind) {
+			n++
+		}
+	}
+	out := make([]Message, 0, n)
+	for ri := range b.e.rules {
+		r := &b.e.rules[ri]
+		if !d.matched[ri] || r.say == nil || !kept(r.say.kind) {
+			continue
+		}
+		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
+		if i < 0 {
+			out = append(out, Message{Kind: r.say.kind, Text: r.say.text, Citations: b.citations([]int{ri}), Rules: b.ruleIDs([]int{ri})})
+			continue
+		}
+		out[i].Rules = append(out[i].Rules, r.id)
+		for _, ci := range r.cites {
+			if ct := b.e.citations[ci]; !slices.Contains(out[i].Citations, ct) {
+				out[i].Citations = append(out[i].Citations, ct)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Message) int { return cmp.Compare(a.Kind.rank(), b.Kind.rank()) })
+	return out
+}
+
+// plan chooses the movements to start with. Each matched rule whose
+// recommend effect has a priority offers one movement: the first of its
+// offers that the safety policy recommends (not avoided, not waiting for
+// equipment, not withheld). A movement offered by several rules takes the
+// best (lowest) priority among them, and the reason of the first rule, in
+// rule order, that offers it with that priority. The plan lists the
+// offered movements by priority, then in declaration order, at most
+// MaxPlan of them. A withheld result recommends nothing, so its plan is
+// empty.
+func (b *builder) plan(d *decisions) []PlanStep {
+	e := b.e
+	type offer struct{ mi, priority, rule int }
+	var buf [2 * MaxPlan]offer
+	best := buf[:0]
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		if !d.matched[ri] || r.priority == 0 {
+			continue
+		}
+		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == outcomeRecommended })
+		if k < 0 {
+			continue
+		}
+		mi := r.offers[k]
+		switch i := slices.IndexFunc(best, func(o offer) bool { return o.mi == mi }); {
+		case i < 0:
+			best = append(best, offer{mi, r.priority, ri})
+		case r.priority < best[i].priority:
+			best[i] = offer{mi, r.priority, ri}
+		}
+	}
+	slices.SortFunc(best, func(a, b offer) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.mi, b.mi))
+	})
+	best = best[:min(len(best), MaxPlan)]
+	out := make([]PlanStep, len(best))
+	for i, o := range best {
+		m := &e.movements[o.mi]
+		r := &e.rules[o.rule]
+		out[i] = PlanStep{
+			Movement: m.id, Name: m.name, Priority: o.priority,
+			Reason:    Note{Rule: r.id, Text: r.because[effectRecommend]},
+			Citations: b.citations([]int{o.rule}),
+		}
 	}
 	return out
 }

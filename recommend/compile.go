@@ -8,8 +8,6 @@ package recommend
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -23,7 +21,7 @@ import (
 // movementKinds are the allowed movement kinds.
 var movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
 
-var urgencies = []string{string(Emergency), string(Urgent), string(Routine)}
+var urgencies = []string{string(UrgencyEmergency), string(UrgencyUrgent), string(UrgencyRoutine)}
 
 // floorNone is the floor urgency of a red flag that needs no referral on
 // its own, and floorUrgencies the urgencies a floor may give.
@@ -113,7 +111,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 
 // ruleSet records the rule set's version, which at most one file
 // declares, and its digest: the SHA-256 of every rule file's path, length
-// and contents, in rule-set order.
+// and contents, in rule-set order (see parse.Digest).
 func (c *compiler) ruleSet() {
 	for i, v := range c.doc.Version {
 		if i == 0 {
@@ -123,12 +121,7 @@ func (c *compiler) ruleSet() {
 		first := c.doc.Version[0].Pos
 		c.iss.Add(v.Pos, "the rule set version is declared again (first at %s): declare it in one file only", first)
 	}
-	h := sha256.New()
-	for _, f := range c.doc.Files {
-		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Src))
-		h.Write(f.Src)
-	}
-	c.e.ruleSet.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	c.e.ruleSet.Digest = parse.Digest(c.doc.Files)
 }
 
 // duplicate reports t as a duplicate when its id was seen before, at both
@@ -343,7 +336,8 @@ func (c *compiler) rules() {
 				cr.because[e] = cmp.Or(sel.Because, r.Because)
 			}
 		}
-		// Key messages and plan priorities: see plan.go.
+		// Key messages and plan priorities: see message and offers below,
+		// and builder.messages and builder.plan in build.go.
 		if sel := r.Effects[effectRecommend]; sel != nil && sel.Priority > 0 {
 			cr.priority = sel.Priority
 			cr.offers = c.offers(sel, cr.effects[effectRecommend])
@@ -564,4 +558,36 @@ func (c *compiler) selector(s *parse.Selector) []int {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// compiledMessage is a rule's key message.
+type compiledMessage struct {
+	kind MessageKind
+	text string
+}
+
+// message checks and compiles a rule's key message.
+func (c *compiler) message(m *parse.Message) *compiledMessage {
+	if m.Kind.S != "" && !slices.Contains(messageKinds, m.Kind.S) {
+		c.unknownOf(m.Kind, "message kind", messageKinds)
+	}
+	return &compiledMessage{kind: MessageKind(m.Kind.S), text: m.Text}
+}
+
+// offers returns the movements a recommend effect offers for the plan, in
+// the order it prefers them: the movement ids as written, then the rest of
+// selected (the movements its tags and kinds select), in declaration order.
+func (c *compiler) offers(s *parse.Selector, selected []int) []int {
+	out := make([]int, 0, len(selected))
+	for _, m := range s.Movements {
+		if i, ok := c.movementIdx[m.S]; ok && !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	for _, i := range selected {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	return out
 }

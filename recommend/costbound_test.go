@@ -363,7 +363,7 @@ movements:
 					t.Fatalf("Recommend error is %T, want nil or *EvalError: %v", err, err)
 				}
 				i, _ := strconv.Atoi(strings.TrimPrefix(ee.Rule, "r"))
-				if errors.Is(err, ErrCostLimit) {
+				if errors.Is(err, errCostLimit) {
 					t.Errorf("the estimate accepted a condition that passed the runtime cost limit:\n%s", conds[i])
 				} else {
 					st.otherEvalErrors++

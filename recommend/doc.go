@@ -53,6 +53,7 @@ Loading and recommending run through five stages, each with one home:
     floor proved (floors.go).
   - evaluate (evaluate.go): one profile converted to CEL values once, every
     compiled condition run against it, the referral rules first.
+    Engine.Recommend (engine.go) runs evaluate, resolve and build.
   - resolve (resolve.go): the safety policy turns the matched rules into a
     decision record: per movement, who recommends, avoids and cautions it,
     the equipment it lacks, and the outcome; and the referrals, with those
@@ -116,9 +117,9 @@ Where a clinical guideline and a web article disagree, the safer side wins
 and the conflict is shown with both citations. The engine does not rank
 evidence itself: the rules encode the guideline's side as an avoid or a
 caution, and rule 1 makes the safer side win whatever the article says.
-Every citation carries its source's kind (guideline, systematic-review,
-trial, reference, clinic-article, practitioner-article,
-general-health-article or personal-account; see [Source]), so a reader of
+Every citation carries its source's kind (guideline, systematic_review,
+trial, reference, clinic_article, practitioner_article,
+general_health_article or personal_account; see [Source]), so a reader of
 a conflict sees which side a guideline is on. Keeping the judgement in the
 rules keeps it reviewable by clinicians, next to its citations, and lets a
 rule set say where an article's advice is kept with a caution rather than
@@ -138,7 +139,7 @@ A recommend effect with a priority (1 to 9) offers one movement for
 Result.Plan: the first of its movements, in the order written, that is
 recommended. The plan lists offered movements by their best priority, then
 declaration order, at most [MaxPlan], and is empty when advice is withheld.
-The plan only orders what the safety policy recommended (see plan.go).
+The plan only orders what the safety policy recommended (see build.go).
 
 # Order
 

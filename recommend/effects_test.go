@@ -15,7 +15,7 @@ import (
 const effectRules = `
 sources:
   - {id: guide, title: Guide, publisher: Body, kind: guideline}
-  - {id: blog, title: Blog, publisher: Someone, kind: personal-account}
+  - {id: blog, title: Blog, publisher: Someone, kind: personal_account}
 vocabulary:
   conditions:
     - {id: sore, label: Sore back}
@@ -91,10 +91,10 @@ func TestEffectReasonsAndConflictSides(t *testing.T) {
 		gotSides[c.Movement] = side{c.Resolution, c.For.Rules, c.Against.Rules, c.AvoidRules, c.CautionRules, kinds(c.Against.Citations), kinds(c.For.Citations)}
 	}
 	wantSides := map[string]side{
-		"hang": {recommend.Avoided, []string{"mixed"}, []string{"no-traction", "careful"}, []string{"no-traction"}, []string{"careful"},
-			[]string{"guideline", "guideline"}, []string{"personal-account"}},
-		"hug": {recommend.Cautioned, []string{"mixed", "sitting-eases"}, []string{"careful"}, []string{}, []string{"careful"},
-			[]string{"guideline"}, []string{"personal-account", "personal-account"}},
+		"hang": {recommend.ResolutionAvoided, []string{"mixed"}, []string{"no-traction", "careful"}, []string{"no-traction"}, []string{"careful"},
+			[]string{"guideline", "guideline"}, []string{"personal_account"}},
+		"hug": {recommend.ResolutionCautioned, []string{"mixed", "sitting-eases"}, []string{"careful"}, []string{}, []string{"careful"},
+			[]string{"guideline"}, []string{"personal_account", "personal_account"}},
 	}
 	if diff := cmp.Diff(wantSides, gotSides); diff != "" {
 		t.Errorf("conflicts mismatch (-want +got):\n%s", diff)

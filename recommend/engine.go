@@ -3,6 +3,7 @@ package recommend
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io/fs"
 	"math"
@@ -84,9 +85,9 @@ type Source struct {
 	URL string
 	// Kind says what sort of document it is, from the strongest kind of
 	// evidence to the weakest: "guideline" (a published clinical
-	// guideline), "systematic-review", "trial", "reference" (a medical
-	// reference page), "clinic-article", "practitioner-article",
-	// "general-health-article" or "personal-account" ([SourceKinds] lists
+	// guideline), "systematic_review", "trial", "reference" (a medical
+	// reference page), "clinic_article", "practitioner_article",
+	// "general_health_article" or "personal_account" ([SourceKinds] lists
 	// them with their names for people). Conflicts show the
 	// kind of each side's sources; the rules, not the engine, decide
 	// which side wins (see the package documentation).
@@ -195,8 +196,8 @@ type compiledReferral struct {
 // WithMaxFileSize says otherwise.
 const DefaultMaxFileSize = 1 << 20
 
-// Option configures Load.
-type Option func(*loadConfig)
+// LoadOption configures Load.
+type LoadOption func(*loadConfig)
 
 type loadConfig struct {
 	maxFileSize int64
@@ -211,7 +212,7 @@ type loadConfig struct {
 
 // WithMaxFileSize sets the largest rule file, in bytes, that Load accepts.
 // The default is DefaultMaxFileSize, which a value of 0 or less also selects.
-func WithMaxFileSize(n int64) Option {
+func WithMaxFileSize(n int64) LoadOption {
 	return func(c *loadConfig) {
 		switch {
 		case n <= 0:
@@ -241,7 +242,7 @@ func WithMaxFileSize(n int64) Option {
 // Load reports every problem it finds, not just the first: the error is a
 // *LoadError, which matches ErrInvalidRules, and lists each problem with its
 // file, line and column.
-func Load(fsys fs.FS, opts ...Option) (*Engine, error) {
+func Load(fsys fs.FS, opts ...LoadOption) (*Engine, error) {
 	if fsys == nil {
 		return nil, errors.New("load rules: the file system is nil")
 	}
@@ -314,4 +315,48 @@ var defaultEngine = sync.OnceValues(func() (*Engine, error) {
 // and returns the same engine after that.
 func Default() (*Engine, error) {
 	return defaultEngine()
+}
+
+// Recommend evaluates every rule against p and returns the advice, resolved
+// by the safety policy described in the package documentation.
+//
+// Recommend validates p first, and returns a *ProfileError if it is
+// invalid. It then evaluates the rules that refer to a clinician, every
+// one of them, and then the rest.
+//
+// If a rule fails to evaluate, or ctx is done or its deadline has passed
+// before every rule has run, Recommend returns a nil *Result and a
+// *PartialError. Its Result holds the referrals the profile matched, with
+// the rest of the advice withheld, and its Err is the rule's *EvalError
+// (naming the rule, its file and line) or wraps ctx.Err() (or
+// context.DeadlineExceeded for a deadline that has passed even if the
+// context's timer has not fired yet: an expired deadline is honoured
+// however short it was). The referral rules run even then: the cost of
+// every condition is bounded at load, and a done context must not hide an
+// emergency. A referral rule that fails counts as matched. A cancelled
+// context also stops a condition inside a comprehension.
+//
+// A nil ctx or a nil *Engine is an error, not a panic.
+func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
+	switch {
+	case e == nil:
+		return nil, errNilEngine
+	case ctx == nil:
+		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
+	}
+	if err := e.Validate(p); err != nil {
+		// A caller that gave up is not told to fix its input.
+		if cerr := ctxDone(ctx); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
+	}
+	d := e.getDecisions()
+	defer e.putDecisions(d)
+	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
+		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
+	}
+	d.incomplete = false
+	e.resolveInto(d, &p)
+	return e.build(d), nil
 }

@@ -17,12 +17,12 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// ErrCostLimit is matched (through an *EvalError) when a condition's
-// evaluation passed its runtime cost limit. Load rejects conditions whose
-// estimated cost is over MaxRuleCost, and the estimate bounds the actual
-// cost for every valid profile, so conditions run without cost tracking
-// and Recommend does not return this error; it is kept for compatibility.
-var ErrCostLimit = errors.New("condition over the runtime cost limit")
+// errCostLimit is the error of a condition whose evaluation passed its
+// runtime cost limit. Load rejects conditions whose estimated cost is over
+// MaxRuleCost, and the estimate bounds the actual cost for every valid
+// profile, so conditions run without cost tracking and Recommend cannot
+// return it; only a test that lowers the limit below the estimate sees it.
+var errCostLimit = errors.New("condition over the runtime cost limit")
 
 // EvalError reports a rule whose condition failed to evaluate. Recommend
 // then gives no movement advice at all, since a skipped avoid rule could
@@ -203,7 +203,7 @@ func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activat
 	if err != nil {
 		var cancelled interpreter.EvalCancelledError
 		if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
-			err = ErrCostLimit
+			err = errCostLimit
 		}
 		return false, &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
 	}
@@ -254,48 +254,4 @@ func ctxDoneBy(ctx context.Context, deadline time.Time, hasDeadline bool) error 
 		return fmt.Errorf("recommend: %w", context.DeadlineExceeded)
 	}
 	return nil
-}
-
-// Recommend evaluates every rule against p and returns the advice, resolved
-// by the safety policy described in the package documentation.
-//
-// Recommend validates p first, and returns a *ProfileError if it is
-// invalid. It then evaluates the rules that refer to a clinician, every
-// one of them, and then the rest.
-//
-// If a rule fails to evaluate, or ctx is done or its deadline has passed
-// before every rule has run, Recommend returns a nil *Result and a
-// *PartialError. Its Result holds the referrals the profile matched, with
-// the rest of the advice withheld, and its Err is the rule's *EvalError
-// (naming the rule, its file and line) or wraps ctx.Err() (or
-// context.DeadlineExceeded for a deadline that has passed even if the
-// context's timer has not fired yet: an expired deadline is honoured
-// however short it was). The referral rules run even then: the cost of
-// every condition is bounded at load, and a done context must not hide an
-// emergency. A referral rule that fails counts as matched. A cancelled
-// context also stops a condition inside a comprehension.
-//
-// A nil ctx or a nil *Engine is an error, not a panic.
-func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
-	switch {
-	case e == nil:
-		return nil, errNilEngine
-	case ctx == nil:
-		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
-	}
-	if err := e.Validate(p); err != nil {
-		// A caller that gave up is not told to fix its input.
-		if cerr := ctxDone(ctx); cerr != nil {
-			return nil, cerr
-		}
-		return nil, err
-	}
-	d := e.getDecisions()
-	defer e.putDecisions(d)
-	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
-	}
-	d.incomplete = false
-	e.resolveInto(d, &p)
-	return e.build(d), nil
 }

@@ -60,5 +60,5 @@ func ExampleEngine_Explain() {
 	//   [1] Clinic notes (clinic article), "Decompression": Decompression in lordosis helps disc pain. (supports the advice)
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
-	// Rule set: no version, sha256:777a7f8181ae183bdf6369e043307456f7409d07c838e2331b8c118240a0ee45
+	// Rule set: no version, sha256:dfe9a9c5ce49b282700a03ee90c6f06b9ee31737b836686c78051f1708f8afb9
 }

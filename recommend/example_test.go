@@ -12,7 +12,7 @@ import (
 // ruleFile is a complete, tiny rule set in one file.
 const ruleFile = `
 sources:
-  - {id: clinic, title: Clinic notes, publisher: A clinic, kind: clinic-article}
+  - {id: clinic, title: Clinic notes, publisher: A clinic, kind: clinic_article}
 vocabulary:
   conditions:
     - {id: disc_herniation, label: Disc herniation}

@@ -270,7 +270,7 @@ func TestExplainClauseDetail(t *testing.T) {
 	if diff := cmp.Diff(want, x.Rules[i].Clauses); diff != "" {
 		t.Errorf("clauses mismatch (-want +got):\n%s", diff)
 	}
-	wantEffects := []recommend.NamingEffect{{Kind: recommend.EffectCaution, SelectedBy: []string{"kind decompression"}, Because: "Take care when it hurts a lot."}}
+	wantEffects := []recommend.NamingEffect{{Kind: recommend.EffectKindCaution, SelectedBy: []string{"kind decompression"}, Because: "Take care when it hurts a lot."}}
 	if diff := cmp.Diff(wantEffects, x.Rules[i].Effects); diff != "" {
 		t.Errorf("effects mismatch (-want +got):\n%s", diff)
 	}

@@ -130,7 +130,7 @@ func floorMessage(f *Floor, m floorMiss) string {
 	if m.rank > 0 && f.Withhold && !m.withheld {
 		got += ", with movement advice not withheld"
 	}
-	want := map[Urgency]string{Emergency: "an emergency referral", Urgent: "an urgent or emergency referral", Routine: "a referral"}[f.Urgency]
+	want := map[Urgency]string{UrgencyEmergency: "an emergency referral", UrgencyUrgent: "an urgent or emergency referral", UrgencyRoutine: "a referral"}[f.Urgency]
 	if f.Withhold {
 		want += " that withholds movement advice"
 	}

@@ -83,10 +83,10 @@ func TestLoadErrors(t *testing.T) {
 // fixtureFS builds the file system of an invalid-rules scenario: the
 // minimal rule set under base/, and the scenario's files, with the Load
 // options its options section asks for.
-func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.Option) {
+func fixtureFS(t testing.TB, a archive) (fstest.MapFS, []recommend.LoadOption) {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	var opts []recommend.Option
+	var opts []recommend.LoadOption
 	escapes, base := false, true
 	if o, ok := a.get("options"); ok {
 		for _, line := range strings.Split(string(o), "\n") {
@@ -234,29 +234,29 @@ func TestViews(t *testing.T) {
 	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
 		t.Errorf("Movements() mismatch (-want +got):\n%s", diff)
 	}
-	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 1", "Rounding hurts discs.").WithPosition(recommend.PositionAgainst)
+	cite := recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}, "Section 1", "Rounding hurts discs.").WithPosition(recommend.PositionAgainst)
 	wantRules := []recommend.Rule{{
 		ID: "disc-avoid", When: "'disc_herniation' in profile.conditions", Because: "It rounds the back.",
 		File: "rules.yaml", Line: 2,
 		Effects: []recommend.Effect{{
-			Kind: recommend.EffectAvoid, Movements: []string{"knee_to_chest"}, Tags: []string{}, Kinds: []string{},
+			Kind: recommend.EffectKindAvoid, Movements: []string{"knee_to_chest"}, Tags: []string{}, Kinds: []string{},
 			Selected: []string{"knee_to_chest"}, Because: "It rounds the back.",
 		}},
 		Citations: []recommend.Citation{cite},
 	}, {
 		ID: "saddle-refer", When: "'saddle_numbness' in profile.red_flags", Because: "Saddle numbness needs an emergency check.",
 		File: "rules.yaml", Line: 8, Effects: []recommend.Effect{},
-		Referral:  &recommend.RuleReferral{Urgency: recommend.Emergency, Message: "Get help now.", Withhold: true},
-		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}, "Section 2", "Saddle numbness needs an emergency check.").WithPosition(recommend.PositionBackground)},
+		Referral:  &recommend.RuleReferral{Urgency: recommend.UrgencyEmergency, Message: "Get help now.", Withhold: true},
+		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}, "Section 2", "Saddle numbness needs an emergency check.").WithPosition(recommend.PositionBackground)},
 	}}
 	if diff := cmp.Diff(wantRules, eng.Rules()); diff != "" {
 		t.Errorf("Rules() mismatch (-want +got):\n%s", diff)
 	}
-	wantFloors := []recommend.Floor{{RedFlag: "saddle_numbness", Urgency: recommend.Emergency, Withhold: true, File: "vocabulary.yaml", Line: 6, Column: 60}}
+	wantFloors := []recommend.Floor{{RedFlag: "saddle_numbness", Urgency: recommend.UrgencyEmergency, Withhold: true, File: "vocabulary.yaml", Line: 6, Column: 60}}
 	if diff := cmp.Diff(wantFloors, eng.Floors()); diff != "" {
 		t.Errorf("Floors() mismatch (-want +got):\n%s", diff)
 	}
-	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic-article"}}
+	wantSources := []recommend.Source{{ID: "src-a", Title: "Source A", Publisher: "Publisher A", Kind: "clinic_article"}}
 	if diff := cmp.Diff(wantSources, eng.Sources()); diff != "" {
 		t.Errorf("Sources() mismatch (-want +got):\n%s", diff)
 	}
@@ -363,7 +363,7 @@ func TestIssueCap(t *testing.T) {
 func TestMaxFileSizeOption(t *testing.T) {
 	tests := []struct {
 		name     string
-		opts     []recommend.Option
+		opts     []recommend.LoadOption
 		size     int  // of pad.yaml, in bytes
 		hideSize bool // pad.yaml's Stat reports 0 bytes
 		wantErr  string

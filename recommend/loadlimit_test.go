@@ -11,7 +11,7 @@ import (
 
 // Helpers of TestMaxFileSizeOption, in load_test.go.
 
-func sizeOpts(o ...recommend.Option) []recommend.Option { return o }
+func sizeOpts(o ...recommend.LoadOption) []recommend.LoadOption { return o }
 
 // overLimitMessage is the issue Load reports for pad.yaml, of size bytes,
 // over the limit of limit bytes.

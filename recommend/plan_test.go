@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -18,7 +19,7 @@ import (
 const planRules = `
 sources:
   - {id: guide, title: Guide, publisher: A health body, kind: guideline}
-  - {id: blog, title: Blog, publisher: A blogger, kind: personal-account}
+  - {id: blog, title: Blog, publisher: A blogger, kind: personal_account}
 vocabulary:
   conditions:
     - {id: order, label: Order}
@@ -26,6 +27,8 @@ vocabulary:
     - {id: offer, label: Offer}
     - {id: many, label: Many}
     - {id: plain, label: Plain}
+    - {id: blocked, label: Blocked}
+    - {id: same, label: Same}
   red_flags:
     - {id: stop, label: Stop, floor: {urgency: urgent, withhold: true}}
     - {id: check, label: Check, floor: {urgency: routine, withhold: false}}
@@ -61,6 +64,11 @@ rules:
   - {id: many-3, when: "'many' in profile.conditions", recommend: {movements: [m3], priority: 1}, because: Many., cite: [{source: guide, locator: A, claim: A.}]}
   - {id: many-2, when: "'many' in profile.conditions", recommend: {movements: [m2], priority: 9}, because: Many., cite: [{source: guide, locator: A, claim: A.}]}
   - {id: many-1, when: "'many' in profile.conditions", recommend: {movements: [m1], priority: 1}, because: Many., cite: [{source: guide, locator: A, claim: A.}]}
+  # blocked: a rule whose every offer is avoided gives way to the rules
+  # after it.
+  - {id: blocked-first, when: "'blocked' in profile.conditions", recommend: {movements: [m4], priority: 1}, because: Blocked., cite: [{source: guide, locator: A, claim: A.}]}
+  - {id: blocked-avoid, when: "'blocked' in profile.conditions", avoid: [m4], because: Not m4., cite: [{source: blog, locator: B, claim: B.}]}
+  - {id: blocked-next, when: "'blocked' in profile.conditions", recommend: {movements: [m5], priority: 2}, because: Next., cite: [{source: guide, locator: A, claim: A.}]}
   # plain: recommended, but no rule gives a priority.
   - {id: plain, when: "'plain' in profile.conditions", recommend: [m2, m3], because: Plain., cite: [{source: guide, locator: A, claim: A.}]}
   # Key messages, declared out of kind order.
@@ -70,6 +78,10 @@ rules:
   - {id: msg-reassure, when: "true", say: {kind: reassurance, message: It gets better.}, because: Reassure., cite: [{source: guide, locator: R, claim: R.}]}
   - {id: msg-safety-again, when: "'best' in profile.conditions", say: {kind: safety_net, message: Stop if it hurts.}, because: Safety too., cite: [{source: blog, locator: N, claim: N.}]}
   - {id: msg-safety-check, when: "'check' in profile.red_flags", say: {kind: safety_net, message: Get help if it spreads.}, because: Check., cite: [{source: guide, locator: C, claim: C.}]}
+  # same: the first message (pacing) given again merges into it; the same
+  # text of another kind is another message.
+  - {id: msg-pacing-again, when: "'same' in profile.conditions", say: {kind: pacing, message: Build up slowly.}, because: Pacing too., cite: [{source: blog, locator: Q, claim: Q.}]}
+  - {id: msg-same-text, when: "'same' in profile.conditions", say: {kind: reassurance, message: Build up slowly.}, because: Same text., cite: [{source: guide, locator: T, claim: T.}]}
   # Referrals: stop withholds advice, check does not.
   - {id: refer-stop, when: "'stop' in profile.red_flags", refer: {urgency: urgent, message: See a doctor., withhold: true}, because: Stop., cite: [{source: guide, locator: D, claim: D.}]}
   - {id: refer-check, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, because: Check., cite: [{source: guide, locator: D, claim: D.}]}
@@ -117,6 +129,8 @@ func TestPlan(t *testing.T) {
 		{"without a towel the next in line moves up", recommend.Profile{Conditions: []string{"many"}},
 			[]recommend.PlanStep{step("m3", "M three", 1, "many-3", "Many."), step("m5", "M five", 1, "many-5", "Many."),
 				step("m6", "M six", 1, "many-6", "Many."), step("m7", "M seven", 1, "many-7", "Many."), step("m4", "M four", 2, "many-4", "Many.")}},
+		{"an offer that is all avoided gives way to the next rule", recommend.Profile{Conditions: []string{"blocked"}},
+			[]recommend.PlanStep{step("m5", "M five", 2, "blocked-next", "Next.")}},
 		{"no priority, no plan", recommend.Profile{Conditions: []string{"plain"}}, []recommend.PlanStep{}},
 		{"nothing matched, no plan", recommend.Profile{}, []recommend.PlanStep{}},
 		{"withheld, no plan", recommend.Profile{Conditions: []string{"order", "many"}, RedFlags: []string{"stop"}}, []recommend.PlanStep{}},
@@ -164,14 +178,18 @@ func TestMessages(t *testing.T) {
 	guide := func(locator string) recommend.Citation {
 		return cite("guide", "guideline", "Guide", "A health body", locator)
 	}
-	safety := recommend.Message{Kind: recommend.SafetyNet, Text: "Stop if it hurts.", Citations: []recommend.Citation{guide("N")}, Rules: []string{"msg-safety"}}
-	reassure := recommend.Message{Kind: recommend.Reassurance, Text: "It gets better.", Citations: []recommend.Citation{guide("R")}, Rules: []string{"msg-reassure"}}
-	active := recommend.Message{Kind: recommend.StayActive, Text: "Keep moving.", Citations: []recommend.Citation{guide("S")}, Rules: []string{"msg-active"}}
-	pacing := recommend.Message{Kind: recommend.Pacing, Text: "Build up slowly.", Citations: []recommend.Citation{guide("P")}, Rules: []string{"msg-pacing"}}
+	safety := recommend.Message{Kind: recommend.MessageKindSafetyNet, Text: "Stop if it hurts.", Citations: []recommend.Citation{guide("N")}, Rules: []string{"msg-safety"}}
+	reassure := recommend.Message{Kind: recommend.MessageKindReassurance, Text: "It gets better.", Citations: []recommend.Citation{guide("R")}, Rules: []string{"msg-reassure"}}
+	active := recommend.Message{Kind: recommend.MessageKindStayActive, Text: "Keep moving.", Citations: []recommend.Citation{guide("S")}, Rules: []string{"msg-active"}}
+	pacing := recommend.Message{Kind: recommend.MessageKindPacing, Text: "Build up slowly.", Citations: []recommend.Citation{guide("P")}, Rules: []string{"msg-pacing"}}
 	merged := safety
 	merged.Rules = []string{"msg-safety", "msg-safety-again"}
-	merged.Citations = []recommend.Citation{guide("N"), cite("blog", "personal-account", "Blog", "A blogger", "N")}
-	check := recommend.Message{Kind: recommend.SafetyNet, Text: "Get help if it spreads.", Citations: []recommend.Citation{guide("C")}, Rules: []string{"msg-safety-check"}}
+	merged.Citations = []recommend.Citation{guide("N"), cite("blog", "personal_account", "Blog", "A blogger", "N")}
+	check := recommend.Message{Kind: recommend.MessageKindSafetyNet, Text: "Get help if it spreads.", Citations: []recommend.Citation{guide("C")}, Rules: []string{"msg-safety-check"}}
+	pacingTwice := pacing
+	pacingTwice.Rules = []string{"msg-pacing", "msg-pacing-again"}
+	pacingTwice.Citations = []recommend.Citation{guide("P"), cite("blog", "personal_account", "Blog", "A blogger", "Q")}
+	sameText := recommend.Message{Kind: recommend.MessageKindReassurance, Text: "Build up slowly.", Citations: []recommend.Citation{guide("T")}, Rules: []string{"msg-same-text"}}
 	tests := []struct {
 		name    string
 		profile recommend.Profile
@@ -180,6 +198,8 @@ func TestMessages(t *testing.T) {
 		{"kinds in order", recommend.Profile{}, []recommend.Message{safety, reassure, active, pacing}},
 		{"the same message merges", recommend.Profile{Conditions: []string{"best"}}, []recommend.Message{merged, reassure, active, pacing}},
 		{"safety nets in rule order", recommend.Profile{RedFlags: []string{"check"}}, []recommend.Message{safety, check, reassure, active, pacing}},
+		{"the first message merges; the same text of another kind does not", recommend.Profile{Conditions: []string{"same"}},
+			[]recommend.Message{safety, reassure, sameText, active, pacingTwice}},
 		{"withheld keeps only the safety nets", recommend.Profile{RedFlags: []string{"stop", "check"}}, []recommend.Message{safety, check}},
 	}
 	for _, tt := range tests {
@@ -255,7 +275,7 @@ func TestPlanViews(t *testing.T) {
 		{"order-m4", view{Priorities: []int{1}}},
 		{"order-m5", view{Priorities: []int{0}}},
 		{"offer-avoid", view{Priorities: []int{0}}},
-		{"msg-safety", view{Message: &recommend.RuleMessage{Kind: recommend.SafetyNet, Text: "Stop if it hurts."}}},
+		{"msg-safety", view{Message: &recommend.RuleMessage{Kind: recommend.MessageKindSafetyNet, Text: "Stop if it hurts."}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
@@ -263,5 +283,52 @@ func TestPlanViews(t *testing.T) {
 				t.Errorf("view of %s (-want +got):\n%s", tt.rule, diff)
 			}
 		})
+	}
+}
+
+// TestMessagesIncomplete checks the key messages of an incomplete Result,
+// whose referral rules alone were evaluated: only their safety nets are
+// kept, even when no referral withholds advice and a referral rule says
+// stay active, since the rules that could have withheld advice did not
+// all run.
+func TestMessagesIncomplete(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
+sources:
+  - {id: guide, title: Guide, publisher: A health body, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: check, label: Check, floor: {urgency: routine, withhold: false}}
+movements:
+  - {id: m1, name: M one, kind: lifestyle, how: How one., dose: Dose one.}
+rules:
+  - {id: refer-safety, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, say: {kind: safety_net, message: Get help if it spreads.}, because: Check., cite: [{source: guide, locator: C, claim: C.}]}
+  - {id: refer-active, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, say: {kind: stay_active, message: Keep moving.}, because: Check., cite: [{source: guide, locator: D, claim: D.}]}
+  - {id: refer-reassure, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, say: {kind: reassurance, message: It gets better.}, because: Check., cite: [{source: guide, locator: E, claim: E.}]}
+  - {id: plain, when: "true", recommend: [m1], because: One., cite: [{source: guide, locator: A, claim: A.}]}
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{RedFlags: []string{"check"}}
+	full, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Messages) != 3 {
+		t.Fatalf("complete Result messages = %+v, want all three", full.Messages)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := eng.Recommend(done, p)
+	var pe *recommend.PartialError
+	if res != nil || !errors.As(err, &pe) || !pe.Result.Incomplete {
+		t.Fatalf("Recommend with a done context = %v, %v; want a *PartialError with an incomplete Result", res, err)
+	}
+	var kinds []recommend.MessageKind
+	for _, m := range pe.Result.Messages {
+		kinds = append(kinds, m.Kind)
+	}
+	if diff := cmp.Diff([]recommend.MessageKind{recommend.MessageKindSafetyNet}, kinds); diff != "" {
+		t.Errorf("incomplete Result message kinds (-want +got):\n%s", diff)
 	}
 }

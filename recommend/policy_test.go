@@ -128,17 +128,17 @@ func TestReferralMerging(t *testing.T) {
 		WithheldReason string
 	}
 	emergency := recommend.Referral{
-		Urgency: recommend.Emergency, Message: emergencyMsg, Withhold: true,
+		Urgency: recommend.UrgencyEmergency, Message: emergencyMsg, Withhold: true,
 		Citations: f.cite(t, claimNumbness, claimStop),
 		Rules:     []string{"numbness-seek-care", "numbness-stop"},
 	}
 	routine := recommend.Referral{
-		Urgency: recommend.Routine, Message: routineMsg, Withhold: true,
+		Urgency: recommend.UrgencyRoutine, Message: routineMsg, Withhold: true,
 		Citations: f.cite(t, claimNight, claimNightSeen),
 		Rules:     []string{"night-stop", "night-check"},
 	}
 	fever := recommend.Referral{
-		Urgency: recommend.Urgent, Message: feverMsg,
+		Urgency: recommend.UrgencyUrgent, Message: feverMsg,
 		Citations: f.cite(t, claimFever), Rules: []string{"refer-fever"},
 	}
 	tests := []struct {
@@ -153,7 +153,7 @@ func TestReferralMerging(t *testing.T) {
 			want: referrals{Referrals: []recommend.Referral{
 				fever,
 				{
-					Urgency: recommend.Urgent, Message: weaknessMsg,
+					Urgency: recommend.UrgencyUrgent, Message: weaknessMsg,
 					Citations: f.cite(t, claimWeakness), Rules: []string{"refer-weakness"},
 				},
 			}},
@@ -166,15 +166,15 @@ func TestReferralMerging(t *testing.T) {
 			pain:  9,
 			want: referrals{
 				Referrals: []recommend.Referral{{
-					Urgency: recommend.Urgent, Message: "Have a clinician check your back.",
+					Urgency: recommend.UrgencyUrgent, Message: "Have a clinician check your back.",
 					Citations: f.cite(t, claimSevere), Rules: []string{"injury-severe"},
 				}},
 				Folded: []recommend.FoldedReferral{{
 					Referral: recommend.Referral{
-						Urgency: recommend.Routine, Message: "Have a clinician check your back.",
+						Urgency: recommend.UrgencyRoutine, Message: "Have a clinician check your back.",
 						Citations: f.cite(t, claimInjury), Rules: []string{"injury-check"},
 					},
-					Into: []string{"injury-severe"}, Because: recommend.FoldRedFlag, RedFlags: []string{"injury"},
+					Into: []string{"injury-severe"}, Because: recommend.FoldReasonRedFlag, RedFlags: []string{"injury"},
 				}},
 			},
 		},
@@ -286,7 +286,7 @@ func TestItemsAndConflicts(t *testing.T) {
 				},
 				Conflicts: []recommend.Conflict{
 					{
-						Movement: "cat_cow", Name: "Cat-cow", Resolution: recommend.Cautioned,
+						Movement: "cat_cow", Name: "Cat-cow", Resolution: recommend.ResolutionCautioned,
 						For:          recommend.Side{Rules: rules("keep-moving"), Citations: f.cite(t, claimActive)},
 						Against:      recommend.Side{Rules: rules("early-caution"), Citations: f.cite(t, claimTender)},
 						AvoidRules:   noRules,
@@ -294,7 +294,7 @@ func TestItemsAndConflicts(t *testing.T) {
 						Conditional:  []recommend.Citation{},
 					},
 					{
-						Movement: "knee_hug", Name: "Knee hug", Resolution: recommend.Avoided,
+						Movement: "knee_hug", Name: "Knee hug", Resolution: recommend.ResolutionAvoided,
 						For: recommend.Side{Rules: rules("keep-moving"), Citations: f.cite(t, claimActive)},
 						// The guide supports keeping moving and advises
 						// against flexion: its support is conditional, and

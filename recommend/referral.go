@@ -26,17 +26,17 @@ type FoldReason string
 
 // The reasons a referral is folded, in the order the policy tries them.
 const (
-	// FoldPathway: both referrals belong to one pathway (refer.pathway),
+	// FoldReasonPathway: both referrals belong to one pathway (refer.pathway),
 	// and the other is more urgent.
-	FoldPathway FoldReason = "pathway"
-	// FoldRedFlag: both rules' conditions name a red flag the person
+	FoldReasonPathway FoldReason = "pathway"
+	// FoldReasonRedFlag: both rules' conditions name a red flag the person
 	// reported, and the other is more urgent: one symptom is never given
 	// two urgencies.
-	FoldRedFlag FoldReason = "red_flag"
-	// FoldInvitesActivity: the referral's message invites activity
+	FoldReasonRedFlag FoldReason = "red_flag"
+	// FoldReasonInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
 	// other referral is more urgent.
-	FoldInvitesActivity FoldReason = "invites_activity"
+	FoldReasonInvitesActivity FoldReason = "invites_activity"
 )
 
 // FoldedReferral is a referral the referral story folded into another: it
@@ -49,7 +49,7 @@ type FoldedReferral struct {
 	Into []string `json:"into"`
 	// Because says why it was folded.
 	Because FoldReason `json:"because"`
-	// RedFlags, for FoldRedFlag, are the reported red flags that both
+	// RedFlags, for FoldReasonRedFlag, are the reported red flags that both
 	// rules' conditions name, in vocabulary order.
 	RedFlags []string `json:"red_flags,omitempty"`
 }
@@ -64,7 +64,7 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 	if r.KeepActive && !r.Withhold {
 		c.iss.Add(r.KeepActivePos, "keep_active is for a referral that withholds advice (withhold: true); without withhold the person keeps every message already: remove it")
 	}
-	if r.KeepActive && cr.urgency == Emergency {
+	if r.KeepActive && cr.urgency == UrgencyEmergency {
 		c.iss.Add(r.KeepActivePos, "keep_active cannot be given to an emergency referral: in an emergency the person is not told to stay active")
 	}
 	if r.InvitesActivity && r.Withhold {
@@ -103,7 +103,7 @@ type referralFold struct {
 	// when it is shown.
 	into int
 	why  FoldReason
-	// flags are the shared reported red flags, for FoldRedFlag.
+	// flags are the shared reported red flags, for FoldReasonRedFlag.
 	flags []int
 }
 
@@ -113,11 +113,11 @@ type referralFold struct {
 // Taking each referral in that order, it is folded into the first shown
 // referral, if any, that
 //
-//  1. is more urgent and has the same pathway (FoldPathway);
+//  1. is more urgent and has the same pathway (FoldReasonPathway);
 //  2. is more urgent, and whose rule's condition names a red flag that
-//     this rule's names too and the person reported (FoldRedFlag);
+//     this rule's names too and the person reported (FoldReasonRedFlag);
 //  3. when this referral invites activity: is the most urgent shown
-//     referral, if advice is withheld (FoldInvitesActivity), or if it is
+//     referral, if advice is withheld (FoldReasonInvitesActivity), or if it is
 //     more urgent than this one.
 //
 // Otherwise it is shown. Referrals of one urgency are never folded into
@@ -151,17 +151,17 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 				continue
 			}
 			if r.pathway != "" && lead.pathway == r.pathway {
-				f.into, f.why = s.rule, FoldPathway
+				f.into, f.why = s.rule, FoldReasonPathway
 				break
 			}
 			if shared := sharedFlags(lead.flags, r.flags, reported); len(shared) > 0 {
-				f.into, f.why, f.flags = s.rule, FoldRedFlag, shared
+				f.into, f.why, f.flags = s.rule, FoldReasonRedFlag, shared
 				break
 			}
 		}
 		if f.into < 0 && r.invitesActivity && first >= 0 {
 			if lead := &d.story[first]; withheld || e.rules[lead.rule].refer.urgency.rank() > r.urgency.rank() {
-				f.into, f.why = lead.rule, FoldInvitesActivity
+				f.into, f.why = lead.rule, FoldReasonInvitesActivity
 			}
 		}
 		if f.into < 0 && first < 0 {
@@ -250,11 +250,11 @@ func (r *compiledReferral) view() *RuleReferral {
 // report and the explanations.
 func foldWhy(f FoldedReferral) string {
 	switch f.Because {
-	case FoldPathway:
+	case FoldReasonPathway:
 		return "a more urgent referral of the same pathway leads"
-	case FoldRedFlag:
+	case FoldReasonRedFlag:
 		return "a more urgent referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency"
-	case FoldInvitesActivity:
+	case FoldReasonInvitesActivity:
 		return "its message invites activity, which would contradict the more urgent referral or the withheld advice"
 	}
 	return string(f.Because)

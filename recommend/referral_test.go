@@ -67,9 +67,9 @@ func storyOf(res *recommend.Result) storyOutcome {
 // referral still withholds; keep_active keeps the stay-active messages.
 func TestReferralStory(t *testing.T) {
 	eng := storyEngine(t)
-	all := []recommend.MessageKind{recommend.SafetyNet, recommend.StayActive, recommend.Pacing}
-	safetyOnly := []recommend.MessageKind{recommend.SafetyNet}
-	keepActive := []recommend.MessageKind{recommend.SafetyNet, recommend.StayActive}
+	all := []recommend.MessageKind{recommend.MessageKindSafetyNet, recommend.MessageKindStayActive, recommend.MessageKindPacing}
+	safetyOnly := []recommend.MessageKind{recommend.MessageKindSafetyNet}
+	keepActive := []recommend.MessageKind{recommend.MessageKindSafetyNet, recommend.MessageKindStayActive}
 	tests := []struct {
 		name    string
 		profile recommend.Profile
@@ -80,10 +80,10 @@ func TestReferralStory(t *testing.T) {
 			name:    "cancer with weakness is one emergency: both single-flag referrals fold into it",
 			profile: recommend.Profile{RedFlags: []string{"cancer", "weakness"}},
 			want: storyOutcome{
-				Shown: []storyShown{{recommend.Emergency, []string{"compression"}, true}},
+				Shown: []storyShown{{recommend.UrgencyEmergency, []string{"compression"}, true}},
 				Folded: []storyFolded{
-					{[]string{"cancer"}, []string{"compression"}, recommend.FoldRedFlag, []string{"cancer"}},
-					{[]string{"weakness"}, []string{"compression"}, recommend.FoldRedFlag, []string{"weakness"}},
+					{[]string{"cancer"}, []string{"compression"}, recommend.FoldReasonRedFlag, []string{"cancer"}},
+					{[]string{"weakness"}, []string{"compression"}, recommend.FoldReasonRedFlag, []string{"weakness"}},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -92,10 +92,10 @@ func TestReferralStory(t *testing.T) {
 			name:    "cancer with numbness: the routine numbness referral folds by its flag before its pathway",
 			profile: recommend.Profile{RedFlags: []string{"cancer", "numbness"}},
 			want: storyOutcome{
-				Shown: []storyShown{{recommend.Emergency, []string{"compression"}, true}},
+				Shown: []storyShown{{recommend.UrgencyEmergency, []string{"compression"}, true}},
 				Folded: []storyFolded{
-					{[]string{"cancer"}, []string{"compression"}, recommend.FoldRedFlag, []string{"cancer"}},
-					{[]string{"numbness"}, []string{"compression"}, recommend.FoldRedFlag, []string{"numbness"}},
+					{[]string{"cancer"}, []string{"compression"}, recommend.FoldReasonRedFlag, []string{"cancer"}},
+					{[]string{"numbness"}, []string{"compression"}, recommend.FoldReasonRedFlag, []string{"numbness"}},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -104,8 +104,8 @@ func TestReferralStory(t *testing.T) {
 			name:    "a pathway: the urgent weakness referral tells the numbness story",
 			profile: recommend.Profile{RedFlags: []string{"weakness", "numbness"}},
 			want: storyOutcome{
-				Shown:    []storyShown{{recommend.Urgent, []string{"weakness"}, true}},
-				Folded:   []storyFolded{{[]string{"numbness"}, []string{"weakness"}, recommend.FoldPathway, nil}},
+				Shown:    []storyShown{{recommend.UrgencyUrgent, []string{"weakness"}, true}},
+				Folded:   []storyFolded{{[]string{"numbness"}, []string{"weakness"}, recommend.FoldReasonPathway, nil}},
 				Withheld: true, Messages: safetyOnly,
 			},
 		},
@@ -113,7 +113,7 @@ func TestReferralStory(t *testing.T) {
 			name:    "numbness alone is shown",
 			profile: recommend.Profile{RedFlags: []string{"numbness"}},
 			want: storyOutcome{
-				Shown:    []storyShown{{recommend.Routine, []string{"numbness"}, false}},
+				Shown:    []storyShown{{recommend.UrgencyRoutine, []string{"numbness"}, false}},
 				Messages: all,
 			},
 		},
@@ -122,8 +122,8 @@ func TestReferralStory(t *testing.T) {
 			profile: recommend.Profile{RedFlags: []string{"fever", "night"}},
 			want: storyOutcome{
 				Shown: []storyShown{
-					{recommend.Urgent, []string{"fever"}, true},
-					{recommend.Urgent, []string{"night"}, false},
+					{recommend.UrgencyUrgent, []string{"fever"}, true},
+					{recommend.UrgencyUrgent, []string{"night"}, false},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -133,8 +133,8 @@ func TestReferralStory(t *testing.T) {
 			profile: recommend.Profile{RedFlags: []string{"night"}, Age: 60},
 			want: storyOutcome{
 				Shown: []storyShown{
-					{recommend.Urgent, []string{"night"}, false},
-					{recommend.Urgent, []string{"weak-signs"}, true},
+					{recommend.UrgencyUrgent, []string{"night"}, false},
+					{recommend.UrgencyUrgent, []string{"weak-signs"}, true},
 				},
 				Withheld: true, Messages: keepActive,
 			},
@@ -143,8 +143,8 @@ func TestReferralStory(t *testing.T) {
 			name:    "an invitation to exercise beside a more urgent referral folds into it",
 			profile: recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"fever"}},
 			want: storyOutcome{
-				Shown:    []storyShown{{recommend.Urgent, []string{"fever"}, true}},
-				Folded:   []storyFolded{{[]string{"exercise-plan"}, []string{"fever"}, recommend.FoldInvitesActivity, nil}},
+				Shown:    []storyShown{{recommend.UrgencyUrgent, []string{"fever"}, true}},
+				Folded:   []storyFolded{{[]string{"exercise-plan"}, []string{"fever"}, recommend.FoldReasonInvitesActivity, nil}},
 				Withheld: true, Messages: safetyOnly,
 			},
 		},
@@ -152,8 +152,8 @@ func TestReferralStory(t *testing.T) {
 			name:    "an invitation to exercise beside withheld advice of the same urgency folds into it",
 			profile: recommend.Profile{Conditions: []string{"disc"}, Age: 12},
 			want: storyOutcome{
-				Shown:    []storyShown{{recommend.Routine, []string{"young"}, true}},
-				Folded:   []storyFolded{{[]string{"exercise-plan"}, []string{"young"}, recommend.FoldInvitesActivity, nil}},
+				Shown:    []storyShown{{recommend.UrgencyRoutine, []string{"young"}, true}},
+				Folded:   []storyFolded{{[]string{"exercise-plan"}, []string{"young"}, recommend.FoldReasonInvitesActivity, nil}},
 				Withheld: true, Messages: keepActive,
 			},
 		},
@@ -161,7 +161,7 @@ func TestReferralStory(t *testing.T) {
 			name:    "an invitation to exercise alone is shown",
 			profile: recommend.Profile{Conditions: []string{"disc"}},
 			want: storyOutcome{
-				Shown:    []storyShown{{recommend.Routine, []string{"exercise-plan"}, false}},
+				Shown:    []storyShown{{recommend.UrgencyRoutine, []string{"exercise-plan"}, false}},
 				Messages: all,
 			},
 		},
@@ -169,10 +169,10 @@ func TestReferralStory(t *testing.T) {
 			name:    "a folded withholding referral still withholds, marks its lead, and keeps no stay-active message",
 			profile: recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"night"}},
 			want: storyOutcome{
-				Shown: []storyShown{{recommend.Urgent, []string{"night"}, true}},
+				Shown: []storyShown{{recommend.UrgencyUrgent, []string{"night"}, true}},
 				Folded: []storyFolded{
-					{[]string{"exercise-plan"}, []string{"night"}, recommend.FoldInvitesActivity, nil},
-					{[]string{"night-disc"}, []string{"night"}, recommend.FoldRedFlag, []string{"night"}},
+					{[]string{"exercise-plan"}, []string{"night"}, recommend.FoldReasonInvitesActivity, nil},
+					{[]string{"night-disc"}, []string{"night"}, recommend.FoldReasonRedFlag, []string{"night"}},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -182,9 +182,9 @@ func TestReferralStory(t *testing.T) {
 			profile: recommend.Profile{RedFlags: []string{"night", "fever"}, Age: 60},
 			want: storyOutcome{
 				Shown: []storyShown{
-					{recommend.Urgent, []string{"fever"}, true},
-					{recommend.Urgent, []string{"night"}, false},
-					{recommend.Urgent, []string{"weak-signs"}, true},
+					{recommend.UrgencyUrgent, []string{"fever"}, true},
+					{recommend.UrgencyUrgent, []string{"night"}, false},
+					{recommend.UrgencyUrgent, []string{"weak-signs"}, true},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -245,7 +245,7 @@ func TestReferralStoryShown(t *testing.T) {
 	}
 	want := map[string]*recommend.ReferralFold{
 		"weakness": nil,
-		"numbness": {Into: []string{"weakness"}, Because: recommend.FoldPathway, Summary: "a more urgent referral of the same pathway leads"},
+		"numbness": {Into: []string{"weakness"}, Because: recommend.FoldReasonPathway, Summary: "a more urgent referral of the same pathway leads"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("explanation's folds (-want +got):\n%s", diff)
@@ -296,10 +296,10 @@ rules:
 		want    []storyFolded
 	}{
 		{"a comprehension names its flag", recommend.Profile{RedFlags: []string{"night"}},
-			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldRedFlag, []string{"night"}}}},
+			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldReasonRedFlag, []string{"night"}}}},
 		{"a condition's literal names no flag", recommend.Profile{Conditions: []string{"night"}, RedFlags: []string{"fever"}}, nil},
 		{"a condition's literal names no flag, though the flag is reported", recommend.Profile{Conditions: []string{"night"}, RedFlags: []string{"night"}},
-			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldRedFlag, []string{"night"}}}},
+			[]storyFolded{{[]string{"by-comprehension"}, []string{"lead"}, recommend.FoldReasonRedFlag, []string{"night"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,22 +87,22 @@ type Urgency string
 
 // The urgencies, from most to least urgent.
 const (
-	// Emergency means go to an emergency department now.
-	Emergency Urgency = "emergency"
-	// Urgent means see a doctor the same or the next day.
-	Urgent Urgency = "urgent"
-	// Routine means book an appointment with a clinician.
-	Routine Urgency = "routine"
+	// UrgencyEmergency means go to an emergency department now.
+	UrgencyEmergency Urgency = "emergency"
+	// UrgencyUrgent means see a doctor the same or the next day.
+	UrgencyUrgent Urgency = "urgent"
+	// UrgencyRoutine means book an appointment with a clinician.
+	UrgencyRoutine Urgency = "routine"
 )
 
 // rank orders urgencies: higher is more urgent, 0 is unknown.
 func (u Urgency) rank() int {
 	switch u {
-	case Emergency:
+	case UrgencyEmergency:
 		return 3
-	case Urgent:
+	case UrgencyUrgent:
 		return 2
-	case Routine:
+	case UrgencyRoutine:
 		return 1
 	}
 	return 0
@@ -162,11 +162,11 @@ type Note struct {
 type Resolution string
 
 const (
-	// Avoided means an avoid rule won: the movement is not recommended.
-	Avoided Resolution = "avoided"
-	// Cautioned means the movement stays recommended with the caution
+	// ResolutionAvoided means an avoid rule won: the movement is not recommended.
+	ResolutionAvoided Resolution = "avoided"
+	// ResolutionCautioned means the movement stays recommended with the caution
 	// attached.
-	Cautioned Resolution = "cautioned"
+	ResolutionCautioned Resolution = "cautioned"
 )
 
 // Conflict is a movement that the sources disagree about: one source's
@@ -448,4 +448,76 @@ func (c *Citation) UnmarshalJSON(data []byte) error {
 	}
 	*c = makeCitation(t)
 	return nil
+}
+
+// MessageKind says what a key message is about. The kinds are a closed
+// set; a rule file that names another is a load error.
+type MessageKind string
+
+// The message kinds, in the order Result.Messages lists them.
+const (
+	// MessageKindSafetyNet says when to stop and get help: "stop and see a doctor if
+	// the pain spreads into the leg". It is listed first, and it is kept
+	// when movement advice is withheld.
+	MessageKindSafetyNet MessageKind = "safety_net"
+	// MessageKindReassurance says what usually happens: "most back pain gets better
+	// within a few weeks".
+	MessageKindReassurance MessageKind = "reassurance"
+	// MessageKindStayActive encourages normal activity rather than rest.
+	MessageKindStayActive MessageKind = "stay_active"
+	// MessageKindPacing says how to build up: little and often, a steady routine,
+	// easing off after a flare-up.
+	MessageKindPacing MessageKind = "pacing"
+)
+
+// messageKinds are the allowed kinds, in the order of Result.Messages.
+var messageKinds = []string{string(MessageKindSafetyNet), string(MessageKindReassurance), string(MessageKindStayActive), string(MessageKindPacing)}
+
+// rank orders message kinds: the position in messageKinds.
+func (k MessageKind) rank() int {
+	if i := slices.Index(messageKinds, string(k)); i >= 0 {
+		return i
+	}
+	return len(messageKinds)
+}
+
+// Message is a key message: a short, cited piece of advice that is not a
+// movement, such as reassurance or when to get help.
+type Message struct {
+	// Kind says what the message is about.
+	Kind MessageKind `json:"kind"`
+	// Text is the message, in plain words.
+	Text string `json:"text"`
+	// Citations are the sources behind the message, in rule order,
+	// without repeats.
+	Citations []Citation `json:"citations"`
+	// Rules are the ids of the rules that give the message, in rule order.
+	Rules []string `json:"rules"`
+}
+
+// MaxPlan is the most steps a plan has.
+const MaxPlan = 5
+
+// PlanStep is one movement of the plan: a recommended movement to start
+// with.
+type PlanStep struct {
+	// Movement is the movement id, as in Result.Recommended, and Name
+	// what people call it.
+	Movement string `json:"movement"`
+	Name     string `json:"name"`
+	// Priority is the priority (1 to 9, lower first) of the recommend
+	// effect that placed the movement, as the rule file writes it: the
+	// key the plan is sorted by, not the step's number. Steps may share a
+	// priority, and the first step's need not be 1 (a plan can be 2, 2,
+	// 5); a step's place in the plan is its index in Result.Plan, which
+	// is what a reader numbers from 1.
+	Priority int `json:"priority"`
+	// Reason is the reason of the recommend effect that placed the
+	// movement, with its rule: the first rule, in rule order, that offers
+	// the movement with that priority.
+	Reason Note `json:"reason"`
+	// Citations are the citations of that rule, the sources behind
+	// Reason. The movement's item in Result.Recommended has those of
+	// every rule that recommends it.
+	Citations []Citation `json:"citations"`
 }

@@ -8,22 +8,24 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // withCostLimit sets the runtime cost limit of every condition, which is
 // otherwise MaxRuleCost. Only tests change it.
-func withCostLimit(n uint64) Option {
+func withCostLimit(n uint64) LoadOption {
 	return func(c *loadConfig) { c.costLimit = n }
 }
 
 // withoutRuntimeCheck skips the load-time search for runtime errors, so
 // that a test can run conditions that it would refuse.
-func withoutRuntimeCheck() Option {
+func withoutRuntimeCheck() LoadOption {
 	return func(c *loadConfig) { c.noRuntimeCheck = true }
 }
 
 // loadOneRule loads a rule set with a single rule whose condition is when.
-func loadOneRule(t *testing.T, when string, opts ...Option) *Engine {
+func loadOneRule(t *testing.T, when string, opts ...LoadOption) *Engine {
 	t.Helper()
 	fsys := fstest.MapFS{"rules.yaml": {Data: []byte(`
 sources:
@@ -70,8 +72,8 @@ func TestRuntimeCostLimit(t *testing.T) {
 		eng := loadOneRule(t, when, withCostLimit(10))
 		res, err := eng.Recommend(context.Background(), Profile{Conditions: []string{"cond_a", "cond_b", "cond_c"}})
 		var ee *EvalError
-		if res != nil || !errors.As(err, &ee) || ee.Rule != "loops" || !errors.Is(err, ErrCostLimit) {
-			t.Fatalf("Recommend = %v, %v; want no result and an *EvalError for rule loops matching ErrCostLimit", res, err)
+		if res != nil || !errors.As(err, &ee) || ee.Rule != "loops" || !errors.Is(err, errCostLimit) {
+			t.Fatalf("Recommend = %v, %v; want no result and an *EvalError for rule loops matching errCostLimit", res, err)
 		}
 	})
 	// With the real limit, the load-time estimate bounds the cost of
@@ -124,43 +126,101 @@ func TestCancelStopsComprehension(t *testing.T) {
 	}
 }
 
-// pastDeadline is a context whose deadline has passed but whose timer has
-// not fired yet: Err is nil and Done is never closed. It is what a real
-// context with a very short deadline looks like for a while, made
-// deterministic.
-type pastDeadline struct{ context.Context }
+// pastDeadline is a context whose deadline has passed, at passed before
+// now, but whose timer has not fired yet: Err is nil and Done is never
+// closed. It is what a real context with a very short deadline looks like
+// for a while (which may be well after the deadline), made deterministic.
+type pastDeadline struct {
+	context.Context
+	passed time.Duration
+}
 
-func (pastDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+func (c pastDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-c.passed), true }
+func (pastDeadline) Done() <-chan struct{}         { return make(chan struct{}) }
+func (pastDeadline) Err() error                    { return nil }
 
-// TestExpiredDeadline checks that a deadline that has passed is honoured
-// even before the context's timer fires: by Recommend when it starts, and
-// by evaluate before each rule. A deadline still ahead, or none, gives a
-// result.
-func TestExpiredDeadline(t *testing.T) {
-	eng := loadOneRule(t, "profile.conditions.all(c, c.startsWith('cond'))")
-	p := Profile{Conditions: []string{"cond_a"}}
+// farDeadline has a deadline a hundred years ahead, and no timer.
+type farDeadline struct{ context.Context }
+
+func (farDeadline) Deadline() (time.Time, bool) { return time.Now().AddDate(100, 0, 0), true }
+
+// TestDeadline checks that a deadline that has passed is honoured even
+// before the context's timer fires: by Recommend, which then gives a
+// *PartialError with the referrals the profile matches, and by evaluate
+// before each rule. A deadline still ahead, or none, gives the result that
+// context.Background() gives. Nothing depends on how fast the machine is.
+func TestDeadline(t *testing.T) {
+	eng, err := Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
+  conditions:
+    - {id: cond_a, label: Condition A}
+movements:
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+rules:
+  - id: refer-flag
+    when: "'flag' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor today.}
+    because: Flag.
+    cite: [{source: src, locator: Part 0, claim: Flag.}]
+  - id: loops
+    when: "profile.conditions.all(c, c.startsWith('cond'))"
+    recommend: [m1]
+    because: Test.
+    cite: [{source: src, locator: Part 1, claim: Test.}]
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Profile{Conditions: []string{"cond_a"}, RedFlags: []string{"flag"}}
+	want, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Referrals) != 1 || len(want.Recommended) != 1 {
+		t.Fatalf("Recommend = %+v, want one referral and one movement", want)
+	}
 	ahead, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Hour))
 	defer cancel()
 	tests := []struct {
-		name    string
-		ctx     context.Context
-		wantErr error // nil: want a result
+		name   string
+		ctx    context.Context
+		passed bool
 	}{
-		{"deadline passed, timer not fired", pastDeadline{context.Background()}, context.DeadlineExceeded},
-		{"deadline ahead", ahead, nil},
-		{"no deadline", context.Background(), nil},
+		{"passed long ago, timer not fired", pastDeadline{context.Background(), time.Since(time.Unix(1, 0))}, true},
+		{"passed just now, timer not fired", pastDeadline{context.Background(), time.Millisecond}, true},
+		{"an hour ahead", ahead, false},
+		{"a hundred years ahead", farDeadline{context.Background()}, false},
+		{"no deadline", context.Background(), false},
 	}
 	for _, tt := range tests {
 		t.Run("Recommend/"+tt.name, func(t *testing.T) {
 			res, err := eng.Recommend(tt.ctx, p)
-			if !errors.Is(err, tt.wantErr) || (res == nil) != (tt.wantErr != nil) {
-				t.Fatalf("Recommend = %v, %v; want a result, or no result and %v", res, err, tt.wantErr)
+			if !tt.passed {
+				if err != nil {
+					t.Fatalf("Recommend: %v", err)
+				}
+				if diff := cmp.Diff(want, res, cmp.AllowUnexported(Citation{})); diff != "" {
+					t.Errorf("result differs from that of context.Background() (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var ee *EvalError
+			var pe *PartialError
+			if res != nil || !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ee) || !errors.As(err, &pe) {
+				t.Fatalf("Recommend = %v, %v; want no result and a *PartialError matching context.DeadlineExceeded", res, err)
+			}
+			if diff := cmp.Diff(want.Referrals, pe.Result.Referrals, cmp.AllowUnexported(Citation{})); diff != "" {
+				t.Errorf("PartialError referrals differ from the full result's (-want +got):\n%s", diff)
 			}
 		})
 		t.Run("evaluate/"+tt.name, func(t *testing.T) {
 			matched, err := eng.evaluate(tt.ctx, &p)
-			if !errors.Is(err, tt.wantErr) || (matched == nil) != (tt.wantErr != nil) {
-				t.Fatalf("evaluate = %v, %v; want a result, or no result and %v", matched, err, tt.wantErr)
+			if tt.passed != (err != nil) || tt.passed != (matched == nil) || tt.passed && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("evaluate = %v, %v; want a match, or none and context.DeadlineExceeded when the deadline passed", matched, err)
 			}
 		})
 	}

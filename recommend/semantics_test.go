@@ -201,7 +201,7 @@ func TestCancelledContext(t *testing.T) {
 	if res != nil || !errors.Is(err, context.Canceled) || !errors.As(err, &pe) {
 		t.Fatalf("Recommend(cancelled) = %v, %v; want nil and a *PartialError matching context.Canceled", res, err)
 	}
-	if len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.Emergency {
+	if len(pe.Result.Referrals) != 1 || pe.Result.Referrals[0].Urgency != recommend.UrgencyEmergency {
 		t.Errorf("Recommend(cancelled) referrals = %+v, want the emergency", pe.Result.Referrals)
 	}
 }
@@ -212,7 +212,7 @@ func TestCitationsCarrySourceDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-for", Title: "Source For", Publisher: "Pub", Kind: "clinic-article", URL: "https://example.org/for"}, "Part A", "A helps.").WithPosition(recommend.PositionSupports)}
+	want := []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "src-for", Title: "Source For", Publisher: "Pub", Kind: "clinic_article", URL: "https://example.org/for"}, "Part A", "A helps.").WithPosition(recommend.PositionSupports)}
 	if diff := cmp.Diff(want, res.Recommended[0].Citations); diff != "" {
 		t.Errorf("citations mismatch (-want +got):\n%s", diff)
 	}

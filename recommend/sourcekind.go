@@ -4,7 +4,7 @@ package recommend
 // closed set: a source of any other kind is a load error.
 type SourceKind struct {
 	// ID is the kind as rule files write it, and as [Source].Kind and
-	// [Citation.Kind] give it: "systematic-review".
+	// [Citation.Kind] give it: "systematic_review".
 	ID string
 	// Name is what a person calls the kind, and Plural the plural:
 	// "research review", "research reviews".
@@ -19,13 +19,13 @@ type SourceKind struct {
 // sourceKindTable is SourceKinds' answer, shared; SourceKinds copies it.
 var sourceKindTable = []SourceKind{
 	{"guideline", "guideline", "guidelines", "evidence"},
-	{"systematic-review", "research review", "research reviews", "evidence"},
+	{"systematic_review", "research review", "research reviews", "evidence"},
 	{"trial", "trial", "trials", "evidence"},
 	{"reference", "medical reference", "medical references", "reference"},
-	{"clinic-article", "clinic article", "clinic articles", "article"},
-	{"practitioner-article", "practitioner's article", "practitioners' articles", "article"},
-	{"general-health-article", "health website", "health websites", "article"},
-	{"personal-account", "personal account", "personal accounts", "article"},
+	{"clinic_article", "clinic article", "clinic articles", "article"},
+	{"practitioner_article", "practitioner's article", "practitioners' articles", "article"},
+	{"general_health_article", "health website", "health websites", "article"},
+	{"personal_account", "personal account", "personal accounts", "article"},
 }
 
 // SourceKinds returns every kind of source, from the strongest kind of

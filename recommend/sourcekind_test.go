@@ -24,8 +24,8 @@ func TestSourceKinds(t *testing.T) {
 			t.Errorf("kind %q has no name or plural: %+v", k.ID, k)
 		}
 	}
-	wantIDs := []string{"guideline", "systematic-review", "trial", "reference",
-		"clinic-article", "practitioner-article", "general-health-article", "personal-account"}
+	wantIDs := []string{"guideline", "systematic_review", "trial", "reference",
+		"clinic_article", "practitioner_article", "general_health_article", "personal_account"}
 	if diff := cmp.Diff(wantIDs, ids); diff != "" {
 		t.Errorf("ids, strongest first (-want +got):\n%s", diff)
 	}

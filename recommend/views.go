@@ -185,14 +185,15 @@ func (e *Engine) Sources() []Source {
 // EffectKind names what an effect does to the movements it selects.
 type EffectKind string
 
-// The effect kinds, in the order a rule's effects are listed.
+// The effect kinds, in the order a rule's effects are listed: the keys
+// a rule file writes them with.
 const (
-	// EffectRecommend recommends the movements.
-	EffectRecommend EffectKind = "recommend"
-	// EffectAvoid advises against them; an avoid always wins.
-	EffectAvoid EffectKind = "avoid"
-	// EffectCaution keeps them recommended with the reason attached.
-	EffectCaution EffectKind = "caution"
+	// EffectKindRecommend recommends the movements.
+	EffectKindRecommend EffectKind = parse.RecommendKey
+	// EffectKindAvoid advises against them; an avoid always wins.
+	EffectKindAvoid EffectKind = parse.AvoidKey
+	// EffectKindCaution keeps them recommended with the reason attached.
+	EffectKindCaution EffectKind = parse.CautionKey
 )
 
 // Rule is a compiled rule, as its file declares it.
@@ -267,7 +268,7 @@ type RuleReferral struct {
 	KeepActive      bool   `json:"keep_active,omitempty"`
 }
 
-var effectKinds = [numEffects]EffectKind{EffectRecommend, EffectAvoid, EffectCaution}
+var effectKinds = [numEffects]EffectKind{EffectKindRecommend, EffectKindAvoid, EffectKindCaution}
 
 // Rules returns every rule, in rule-set order: the order of Result.Trace.
 func (e *Engine) Rules() []Rule {

@@ -187,26 +187,26 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
 		abdominal && aneurysmAge:
-		return clinicalAdvice{Top: recommend.Emergency, Withheld: true}
+		return clinicalAdvice{Top: recommend.UrgencyEmergency, Withheld: true}
 	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
 		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
 		(infectionRisk || flag("immunosuppression")) && illness,
 		bleeding && fall, abdominal, flag("urinary_pain_with_flank_pain"),
 		pain >= 7 && days <= 28 && p.Episode != "long_standing_stable" && (cond("osteoporosis") || flag("long_term_steroids")):
-		return clinicalAdvice{Top: recommend.Urgent, Withheld: true}
+		return clinicalAdvice{Top: recommend.UrgencyUrgent, Withheld: true}
 	case flag("unexplained_weight_loss"), flag("night_pain") && !long,
 		flag("immunosuppression"), flag("long_term_steroids"), infectionRisk,
 		anyFlag("constant_unchanging_pain", "feeling_unwell"),
 		age >= 75 && pain >= 7 && days <= 42 && p.Episode != "long_standing_stable":
-		return clinicalAdvice{Top: recommend.Urgent, Withheld: under16}
+		return clinicalAdvice{Top: recommend.UrgencyUrgent, Withheld: under16}
 	case under16:
-		return clinicalAdvice{Top: recommend.Routine, Withheld: true}
+		return clinicalAdvice{Top: recommend.UrgencyRoutine, Withheld: true}
 	case anyFlag(clinicalLegSymptoms...), flag("no_improvement_with_self_care"),
 		flag("night_pain") && long, flag("thoracic_pain"),
 		pain >= 4 && days >= 56,
 		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
 		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
-		return clinicalAdvice{Top: recommend.Routine}
+		return clinicalAdvice{Top: recommend.UrgencyRoutine}
 	}
 	return clinicalAdvice{}
 }
@@ -302,15 +302,15 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	// matching kind that names the item, and shows that effect's reason.
 	// (slices.Equal first: cmp.Diff only to explain a mismatch.)
 	for _, it := range res.Recommended {
-		if want := reasons.notes(it.Rules, recommend.EffectRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(it.Rules, recommend.EffectKindRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "recommended %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
-		if want := reasons.notes(it.Rules, recommend.EffectCaution, it.Movement); !slices.Equal(want, it.Cautions) {
+		if want := reasons.notes(it.Rules, recommend.EffectKindCaution, it.Movement); !slices.Equal(want, it.Cautions) {
 			report(p, "reasons", "recommended %s: cautions (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Cautions))
 		}
 	}
 	for _, it := range res.Avoided {
-		if want := reasons.notes(it.Rules, recommend.EffectAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(it.Rules, recommend.EffectKindAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "avoided %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
 		if len(it.Cautions) != 0 {
@@ -341,7 +341,7 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 				// NG59 advises against traction.
 				ForCitesClinic, AgainstCitesNICE bool
 			}
-			want := sides{recommend.Avoided, true, true}
+			want := sides{recommend.ResolutionAvoided, true, true}
 			got := sides{c.Resolution, clinicalCites(c.For.Citations, "back-in-shape-stretches"), clinicalCites(c.Against.Citations, "nice-ng59")}
 			if want != got {
 				report(p, "inversion conflict", "(-want +got):\n%s", cmp.Diff(want, got))
@@ -527,7 +527,7 @@ func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[st
 	}()...)
 	keep := res.Withheld
 	for _, r := range all {
-		if r.Urgency == recommend.Emergency {
+		if r.Urgency == recommend.UrgencyEmergency {
 			keep = false
 		}
 		if !r.Withhold {
@@ -540,7 +540,7 @@ func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[st
 			}
 		}
 	}
-	stayActive := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.StayActive })
+	stayActive := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindStayActive })
 	if keep && !stayActive {
 		report(p, "stay gently active", "advice is withheld for a non-emergency, non-structural reason, but stay gently active is not said")
 	}
@@ -559,10 +559,10 @@ func TestClinicalSourceKinds(t *testing.T) {
 		t.Fatalf("load the default rules: %v", err)
 	}
 	want := map[string]string{
-		"kadalyst-strained-lower-back":     "practitioner-article",
-		"back-in-shape-stretches":          "clinic-article",
-		"blog-stop-stretching":             "personal-account",
-		"fitro-release-your-back":          "general-health-article",
+		"kadalyst-strained-lower-back":     "practitioner_article",
+		"back-in-shape-stretches":          "clinic_article",
+		"blog-stop-stretching":             "personal_account",
+		"fitro-release-your-back":          "general_health_article",
 		"nice-ng59":                        "guideline",
 		"nice-ng41":                        "guideline",
 		"ifompt-red-flags-2020":            "guideline",
@@ -570,8 +570,8 @@ func TestClinicalSourceKinds(t *testing.T) {
 		"acp-2017":                         "guideline",
 		"nass-stenosis-2013":               "guideline",
 		"ahcpr-1994":                       "guideline",
-		"henschke-2013-cochrane":           "systematic-review",
-		"dahm-2010-cochrane":               "systematic-review",
+		"henschke-2013-cochrane":           "systematic_review",
+		"dahm-2010-cochrane":               "systematic_review",
 		"long-2004-directional-preference": "trial",
 		"bmj-cauda-equina":                 "reference",
 		"mayo-inversion-therapy":           "reference",
@@ -727,7 +727,7 @@ func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
 		}
 	}
 	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
-		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.Emergency || !res.Withheld {
+		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.UrgencyEmergency || !res.Withheld {
 			report(p, "cancer with a neurological sign", "want an emergency that withholds advice; got %s, withheld %v", clinical3Top(res), res.Withheld)
 		}
 	})
@@ -1051,7 +1051,7 @@ func TestClinicalReferralStory(t *testing.T) {
 				}
 			}
 			for _, m := range res.Messages {
-				if m.Kind == recommend.Pacing || m.Kind == recommend.Reassurance {
+				if m.Kind == recommend.MessageKindPacing || m.Kind == recommend.MessageKindReassurance {
 					report(p, "withheld beside an invitation", "advice is withheld, but the %s message %q is kept", m.Kind, m.Text)
 				}
 			}

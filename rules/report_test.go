@@ -117,7 +117,7 @@ func checkReportKeepsAll(t *testing.T, res *recommend.Result, text string) {
 		moves = strings.Index(text, "RECOMMENDED")
 	}
 	for _, m := range res.Messages {
-		if i := strings.Index(text, m.Text); m.Kind == recommend.SafetyNet && moves >= 0 && i > moves {
+		if i := strings.Index(text, m.Text); m.Kind == recommend.MessageKindSafetyNet && moves >= 0 && i > moves {
 			t.Errorf("the safety net %q comes after the movements", m.Text)
 		}
 	}

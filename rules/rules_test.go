@@ -467,9 +467,9 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	// avoids the movement, which is then avoided; cautioned otherwise.
 	for _, c := range res.Conflicts {
 		switch {
-		case avoided[c.Movement] != (c.Resolution == recommend.Avoided):
+		case avoided[c.Movement] != (c.Resolution == recommend.ResolutionAvoided):
 			report(p, "conflict", "%s is resolved %q but avoided is %v", c.Movement, c.Resolution, avoided[c.Movement])
-		case c.Resolution == recommend.Cautioned && (len(c.AvoidRules) > 0 || len(c.CautionRules) == 0):
+		case c.Resolution == recommend.ResolutionCautioned && (len(c.AvoidRules) > 0 || len(c.CautionRules) == 0):
 			report(p, "conflict", "%s is cautioned with avoid rules %v and caution rules %v", c.Movement, c.AvoidRules, c.CautionRules)
 		}
 		checkConflictSides(p, c, report)
@@ -479,7 +479,7 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 	// recommended.
 	if slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(emergencyFlags, f) }) {
 		switch {
-		case len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.Emergency:
+		case len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.UrgencyEmergency:
 			report(p, "emergency", "top referral is not an emergency: %+v", res.Referrals)
 		case !res.Withheld || len(res.Recommended) != 0:
 			report(p, "emergency", "advice not withheld: withheld=%v, %d recommended", res.Withheld, len(res.Recommended))
@@ -516,10 +516,10 @@ func checkResult(p recommend.Profile, res *recommend.Result, rs *ruleSet, base b
 		keepActive = keepActive && !slices.ContainsFunc(ref.Rules, withholdingLacksKeep)
 	}
 	for i, m := range res.Messages {
-		if res.Withheld && m.Kind != recommend.SafetyNet && !(keepActive && m.Kind == recommend.StayActive) {
+		if res.Withheld && m.Kind != recommend.MessageKindSafetyNet && !(keepActive && m.Kind == recommend.MessageKindStayActive) {
 			report(p, "messages", "advice is withheld but the %s message %q is kept", m.Kind, m.Text)
 		}
-		if i > 0 && m.Kind == recommend.SafetyNet && res.Messages[i-1].Kind != recommend.SafetyNet {
+		if i > 0 && m.Kind == recommend.MessageKindSafetyNet && res.Messages[i-1].Kind != recommend.MessageKindSafetyNet {
 			report(p, "messages", "the safety net %q comes after a %s message", m.Text, res.Messages[i-1].Kind)
 		}
 		checkCites("message "+m.Text, m.Citations)

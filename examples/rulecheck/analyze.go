@@ -162,7 +162,7 @@ func section(w io.Writer, fail, title string, n int) {
 
 func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
 	verb := "avoids"
-	if c.Effect == recommend.EffectCaution {
+	if c.Effect == recommend.EffectKindCaution {
 		verb = "cautions against"
 	}
 	fmt.Fprintf(w, "  %s: %s recommends, %s %s it\n", strings.Join(c.Movements, ", "), c.Recommend, c.Against, verb)
@@ -172,9 +172,9 @@ func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
 	}
 	fmt.Fprintf(w, "; sources for: %s; against: %s", orNone(c.ForKinds), orNone(c.AgainstKinds))
 	switch c.GuidelineVsArticle {
-	case "guideline-for":
+	case "guideline_for":
 		fmt.Fprint(w, "; guideline vs article, the guideline recommends")
-	case "guideline-against":
+	case "guideline_against":
 		fmt.Fprint(w, "; guideline vs article, the guideline opposes")
 	}
 	fmt.Fprintln(w)
@@ -186,11 +186,11 @@ func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
 
 func gapText(k recommend.GapKind) string {
 	switch k {
-	case recommend.GapNoAdvice:
+	case recommend.GapKindNoAdvice:
 		return "no recommendation and no referral"
-	case recommend.GapFlagNoReferral:
+	case recommend.GapKindFlagNoReferral:
 		return "a red flag without a referral"
-	case recommend.GapNothingToAvoid:
+	case recommend.GapKindNothingToAvoid:
 		return "a condition with nothing to avoid"
 	}
 	return string(k)

@@ -66,7 +66,7 @@ func slipServer(t *testing.T) (*Server, *syncBuffer) {
 	if !errors.As(err, &pe) || pe.Result == nil || !errors.As(err, &ee) || ee.Rule != "slips-through" {
 		t.Fatalf("Recommend = %v; want a *PartialError with the *EvalError of slips-through", err)
 	}
-	if len(pe.Result.Referrals) == 0 || pe.Result.Referrals[0].Urgency != recommend.Emergency {
+	if len(pe.Result.Referrals) == 0 || pe.Result.Referrals[0].Urgency != recommend.UrgencyEmergency {
 		t.Fatalf("the partial Result has referrals %+v; want an emergency", pe.Result.Referrals)
 	}
 	return s, logs
@@ -118,7 +118,7 @@ func TestRecommendPartial(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Referrals) == 0 || got.Referrals[0].Urgency != recommend.Emergency {
+	if len(got.Referrals) == 0 || got.Referrals[0].Urgency != recommend.UrgencyEmergency {
 		t.Errorf("referrals %+v, want the emergency first", got.Referrals)
 	}
 	got.Referrals = nil
@@ -162,7 +162,7 @@ func TestExplainPartial(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Rule != "slips-through" || !got.Result.Incomplete || !got.Result.Withheld ||
-				len(got.Result.Referrals) == 0 || got.Result.Referrals[0].Urgency != recommend.Emergency {
+				len(got.Result.Referrals) == 0 || got.Result.Referrals[0].Urgency != recommend.UrgencyEmergency {
 				t.Errorf("body %s; want the rule and the Result with the emergency", cut(rec.Body.String()))
 			}
 		})
@@ -299,7 +299,7 @@ func TestRecommendFailingReferralRule(t *testing.T) {
 	}
 	var fromRule bool
 	for _, r := range got.Referrals {
-		fromRule = fromRule || (r.Urgency == recommend.Emergency && slices.Contains(r.Rules, "slips-referral"))
+		fromRule = fromRule || (r.Urgency == recommend.UrgencyEmergency && slices.Contains(r.Rules, "slips-referral"))
 	}
 	if !fromRule || !got.Incomplete || !got.Withheld || len(got.Recommended) != 0 || got.Error.Rule != "slips-referral" {
 		t.Errorf("body %s; want the failing rule's emergency, incomplete and withheld, and the rule named", cut(rec.Body.String()))

@@ -142,7 +142,7 @@ func TestReloadRefusesUnsafeRules(t *testing.T) {
 				u, w := referralsOf(t, s, recommend.Profile{RedFlags: []string{f.ID}})
 				before[f.ID] = outcome{u, w}
 			}
-			if want := (outcome{[]recommend.Urgency{recommend.Emergency}, true}); !cmp.Equal(want, before["saddle_numbness"]) {
+			if want := (outcome{[]recommend.Urgency{recommend.UrgencyEmergency}, true}); !cmp.Equal(want, before["saddle_numbness"]) {
 				t.Fatalf("saddle numbness alone gets %+v from the default rules, want %+v", before["saddle_numbness"], want)
 			}
 

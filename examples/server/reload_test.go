@@ -326,7 +326,7 @@ func TestNewInvalidRules(t *testing.T) {
 				t.Fatal("New succeeded, want an error")
 			}
 			if name == "no red-flag rules" {
-				if !strings.Contains(err.Error(), "red-flag-without-referral") && !errors.Is(err, recommend.ErrInvalidRules) {
+				if !strings.Contains(err.Error(), "red_flag_without_referral") && !errors.Is(err, recommend.ErrInvalidRules) {
 					t.Errorf("error %v, want a failed analysis or an invalid rule set", err)
 				}
 				return

@@ -529,7 +529,7 @@ func TestRequestTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rec.Code != http.StatusOK || !got.Incomplete || !got.Withheld || len(got.Referrals) == 0 ||
-		got.Referrals[0].Urgency != recommend.Emergency || got.Error != (partialFailure{Error: tooLong}) {
+		got.Referrals[0].Urgency != recommend.UrgencyEmergency || got.Error != (partialFailure{Error: tooLong}) {
 		t.Errorf("/recommend: status %d, %+v; want 200 with the emergency and %q", rec.Code, got, tooLong)
 	}
 
@@ -544,7 +544,7 @@ func TestRequestTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rec.Code != http.StatusServiceUnavailable || x.Error != "no explanation: "+tooLong ||
-		len(x.Result.Referrals) == 0 || x.Result.Referrals[0].Urgency != recommend.Emergency {
+		len(x.Result.Referrals) == 0 || x.Result.Referrals[0].Urgency != recommend.UrgencyEmergency {
 		t.Errorf("/explain: status %d, %s; want 503 with the emergency", rec.Code, cut(rec.Body.String()))
 	}
 

@@ -360,7 +360,7 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 	}
 	if v := keys["min_urgency"]; v != nil {
 		u := recommend.Urgency(v.text)
-		if v.kind != kindString || u != recommend.Emergency && u != recommend.Urgent && u != recommend.Routine {
+		if v.kind != kindString || u != recommend.UrgencyEmergency && u != recommend.UrgencyUrgent && u != recommend.UrgencyRoutine {
 			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine", v.value())
 		}
 		e.MinUrgency = u
@@ -387,7 +387,7 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 
 // allMessageKinds are the kinds a messages expectation may name, in the order
 // a Result lists them.
-var allMessageKinds = []recommend.MessageKind{recommend.SafetyNet, recommend.Reassurance, recommend.StayActive, recommend.Pacing}
+var allMessageKinds = []recommend.MessageKind{recommend.MessageKindSafetyNet, recommend.MessageKindReassurance, recommend.MessageKindStayActive, recommend.MessageKindPacing}
 
 // messageKinds reads a list of message kinds.
 func (p *fileParser) messageKinds(n *node) ([]recommend.MessageKind, error) {

@@ -41,7 +41,7 @@ cases:
 			Profile: recommend.Profile{Conditions: []string{"disc_herniation"}, PainLevel: 7},
 			Expect: casefile.Expect{Recommended: []string{"towel_stretch"}, NotRecommended: []string{"knee_to_chest"},
 				Avoided: []string{"knee_to_chest"}, Conflicts: []string{"childs_pose"}, Cautioned: []string{"hamstring_stretch"},
-				NeedsEquipment: []string{"inversion_table"}, MinUrgency: recommend.Urgent, NoReferral: true, Withheld: &yes}},
+				NeedsEquipment: []string{"inversion_table"}, MinUrgency: recommend.UrgencyUrgent, NoReferral: true, Withheld: &yes}},
 		{Name: "second", File: "cases.yaml", Line: 15},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -39,7 +39,7 @@ func TestParsePlanAndMessages(t *testing.T) {
 		gots = append(gots, got{c.Expect.Plan, c.Expect.Messages})
 	}
 	want := []got{
-		{[]string{"towel_stretch", "walking"}, []recommend.MessageKind{recommend.SafetyNet, recommend.Reassurance, recommend.StayActive, recommend.Pacing}},
+		{[]string{"towel_stretch", "walking"}, []recommend.MessageKind{recommend.MessageKindSafetyNet, recommend.MessageKindReassurance, recommend.MessageKindStayActive, recommend.MessageKindPacing}},
 		{[]string{}, []recommend.MessageKind{}},
 		{nil, nil},
 	}
@@ -81,7 +81,7 @@ func TestObservePlanAndMessages(t *testing.T) {
 	res := &recommend.Result{
 		Plan: []recommend.PlanStep{{Movement: "walking"}, {Movement: "bird_dog"}},
 		Messages: []recommend.Message{
-			{Kind: recommend.SafetyNet}, {Kind: recommend.StayActive}, {Kind: recommend.StayActive},
+			{Kind: recommend.MessageKindSafetyNet}, {Kind: recommend.MessageKindStayActive}, {Kind: recommend.MessageKindStayActive},
 		},
 	}
 	tests := []struct {

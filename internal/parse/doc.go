@@ -1,7 +1,7 @@
 // Package parse is backrules' parse stage and its only reader of YAML.
 //
-// Everything backrules reads as YAML (profiles, the test-case files, and in
-// time the rule files) goes through [Document], which holds a document to a
+// Everything backrules reads as YAML (rule files, profiles and the test-case
+// files) goes through [Document], which holds a document to a
 // strict subset of YAML, the same for every reader:
 //
 //   - UTF-8 text (a leading byte order mark is dropped), at most one

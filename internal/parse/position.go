@@ -12,25 +12,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// invalidUTF8Position returns the 1-based line and column of the first byte
-// of src that is not valid UTF-8, and the byte.
-func invalidUTF8Position(src []byte) (line, col int, b byte) {
-	line, col = 1, 1
-	for len(src) > 0 {
-		r, size := utf8.DecodeRune(src)
-		if r == utf8.RuneError && size <= 1 {
-			return line, col, src[0]
-		}
-		if r == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-		src = src[size:]
-	}
-	return line, col, 0
-}
-
 // Offsets maps character offsets in the value of a YAML scalar, such as a
 // rule's when condition, back to positions in the file it was written in.
 // It keeps what the mapping needs, the file's text and the scalar's

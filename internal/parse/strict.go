@@ -114,6 +114,9 @@ func Document(src []byte, subject string) (*yaml.Node, error) {
 	case errors.Is(err, io.EOF):
 	case err != nil:
 		return nil, syntaxError(src, err, subject)
+	case len(next.Content) == 0 || next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null":
+		return nil, &Error{Pos: clamp(Pos{next.Line, next.Column}, PosAt(src, len(src))),
+			Message: fmt.Sprintf("%s is a single YAML document: delete this --- line, which starts an empty second one", subject)}
 	default:
 		return nil, &Error{Pos: clamp(Pos{next.Line, next.Column}, PosAt(src, len(src))),
 			Message: fmt.Sprintf("%s is a single YAML document: a second one starts here; remove it", subject)}
@@ -340,7 +343,7 @@ func CheckUTF8(src []byte) error {
 	if utf8.Valid(src) {
 		return nil
 	}
-	if bytes.HasPrefix(src, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src, []byte{0xFE, 0xFF}) {
+	if isUTF16(src) {
 		return &Error{Pos: Pos{1, 1}, Message: "the text is UTF-16 encoded: save it as UTF-8"}
 	}
 	off := 0
@@ -353,6 +356,11 @@ func CheckUTF8(src []byte) error {
 	}
 	return &Error{Pos: PosAt(src, off),
 		Message: fmt.Sprintf("the text is not valid UTF-8 (byte 0x%02x here): save it as UTF-8", src[off])}
+}
+
+// isUTF16 reports whether src starts with a UTF-16 byte order mark.
+func isUTF16(src []byte) bool {
+	return bytes.HasPrefix(src, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src, []byte{0xFE, 0xFF})
 }
 
 // PosAt returns the position of byte offset off of src. A line ends at
@@ -413,7 +421,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // position is where the shortest failing start of src ends: the place where
 // the parser gives up, or the quote or bracket left open.
 func syntaxError(src []byte, err error, subject string) *Error {
-	line, msg := yamlMessage(err, true)
+	line, msg := yamlMessage(err)
 	reported := Pos{1, 1}
 	if line > 0 {
 		reported = Pos{line, 1}
@@ -423,23 +431,28 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		_, size := utf8.DecodeLastRune(src[:end])
 		pos = PosAt(src, end-size) // the last character read
 	}
+	text := Line(src, pos.Line)
 	switch {
 	case strings.HasPrefix(msg, "exceeded max depth"):
 		msg = "lists or mappings nest too deeply (" + msg + ")"
 	case strings.HasPrefix(msg, "unknown anchor"):
 		msg += fmt.Sprintf(" (%s cannot use YAML anchors and aliases: write each value out)", subject)
+	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(text, "\t"):
+		msg += " (YAML does not allow tabs for indentation: use spaces)"
+	case strings.Contains(msg, "found unexpected end of stream"):
+		msg += " (is a quote or a bracket left open?)"
+	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"),
+		strings.Contains(msg, "mapping values are not allowed in this context"):
+		msg += " (check the indentation of this line against the lines above)"
 	}
 	return &Error{Pos: pos, Message: "invalid YAML: " + msg}
 }
 
 // yamlMessage splits the text of a yaml.v3 error into the line it reports,
-// or 0, and the message after "yaml: line N: " or "yaml: ". fold makes
-// every run of white space in the text one space.
-func yamlMessage(err error, fold bool) (line int, msg string) {
-	msg = err.Error()
-	if fold {
-		msg = strings.Join(strings.Fields(msg), " ")
-	}
+// or 0, and the message after "yaml: line N: " or "yaml: ", with every run
+// of white space made one space.
+func yamlMessage(err error) (line int, msg string) {
+	msg = strings.Join(strings.Fields(err.Error()), " ")
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		return max(line, 0), m[2]
@@ -448,13 +461,13 @@ func yamlMessage(err error, fold bool) (line int, msg string) {
 }
 
 // failsWith reports whether src fails to parse with message msg, as
-// yamlMessage(err, fold) gives it.
-func failsWith(src []byte, msg string, fold bool) bool {
+// yamlMessage gives it.
+func failsWith(src []byte, msg string) bool {
 	err := parseAll(src)
 	if err == nil {
 		return false
 	}
-	_, got := yamlMessage(err, fold)
+	_, got := yamlMessage(err)
 	return got == msg
 }
 
@@ -476,7 +489,7 @@ func shortest(hi int, fails func(n int) bool) int {
 // shortestFailing returns the length of the shortest start of src that
 // fails to parse with message msg, or 0 if src itself does not.
 func shortestFailing(src []byte, msg string) int {
-	fails := func(n int) bool { return failsWith(src[:n], msg, true) }
+	fails := func(n int) bool { return failsWith(src[:n], msg) }
 	if !fails(len(src)) {
 		return 0
 	}

@@ -29,9 +29,9 @@ const idPattern = "^[a-z][a-z0-9_-]*$"
 var (
 	sourceKinds   = kindIDs()
 	movementKinds = []string{"stretch", "mobility", "decompression", "strengthening", "self_massage", "lifestyle"}
-	urgencies     = []string{string(recommend.Emergency), string(recommend.Urgent), string(recommend.Routine)}
+	urgencies     = []string{string(recommend.UrgencyEmergency), string(recommend.UrgencyUrgent), string(recommend.UrgencyRoutine)}
 	messageKinds  = []string{
-		string(recommend.SafetyNet), string(recommend.Reassurance), string(recommend.StayActive), string(recommend.Pacing),
+		string(recommend.MessageKindSafetyNet), string(recommend.MessageKindReassurance), string(recommend.MessageKindStayActive), string(recommend.MessageKindPacing),
 	}
 	vocabularyFields = []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"}
 	// choiceFields are the single-value profile fields whose values the

@@ -137,7 +137,7 @@ func (t *textWriter) write(r *recommend.Result) {
 		t.p("WHERE THE SOURCES DISAGREE\n")
 		for _, c := range r.Conflicts {
 			outcome := "kept, with the caution attached"
-			if c.Resolution == recommend.Avoided {
+			if c.Resolution == recommend.ResolutionAvoided {
 				outcome = "avoided, because an avoid rule always wins"
 			}
 			t.p("  - %s: suggested by %s (%s), cited by %s", c.Name,

@@ -16,7 +16,7 @@ import (
 const reportRules = `
 sources:
   - {id: guide, title: Back pain guideline, publisher: A health body, kind: guideline, url: "https://example.org/guide"}
-  - {id: blog, title: My back pain story, publisher: A blogger, kind: personal-account}
+  - {id: blog, title: My back pain story, publisher: A blogger, kind: personal_account}
 vocabulary:
   conditions:
     - {id: sciatica, label: Sciatica}
@@ -105,7 +105,7 @@ func ExampleWriteText() {
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
 	//
-	// Rule set: no version, sha256:ce34e3c81b5104e41d427d5f99c1735ea3c0969e0c602a33830b4a4a6bbbe1ae
+	// Rule set: no version, sha256:3057462b7054471cfd75bd94891eb798b7b00a38c4626edae4cda0b94869135e
 }
 
 // The short report in Markdown, for apps and chat front ends.
@@ -154,7 +154,7 @@ func ExampleWriteMarkdown() {
 	//
 	// *General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.*
 	//
-	// *Rule set: no version, sha256:ce34e3c81b5104e41d427d5f99c1735ea3c0969e0c602a33830b4a4a6bbbe1ae*
+	// *Rule set: no version, sha256:3057462b7054471cfd75bd94891eb798b7b00a38c4626edae4cda0b94869135e*
 }
 
 // An Outline is the short report before it is written: the page of

@@ -124,9 +124,9 @@ var outcomeLabels = map[recommend.Outcome]string{
 
 // effectVerbs say what each kind of effect does to a movement.
 var effectVerbs = map[recommend.EffectKind]string{
-	recommend.EffectRecommend: "recommends",
-	recommend.EffectAvoid:     "avoids",
-	recommend.EffectCaution:   "cautions against",
+	recommend.EffectKindRecommend: "recommends",
+	recommend.EffectKindAvoid:     "avoids",
+	recommend.EffectKindCaution:   "cautions against",
 }
 
 // EffectDoes says what an effect of a rule does to the movement it names,

@@ -19,7 +19,7 @@ var kinds = func() map[string]recommend.SourceKind {
 }()
 
 // KindNoun names a kind of source for people, alone: "health website" for
-// "general-health-article". A kind recommend.SourceKinds does not list is
+// "general_health_article". A kind recommend.SourceKinds does not list is
 // spelled with spaces for its dashes and underscores.
 func KindNoun(kind string) string {
 	if k, ok := kinds[kind]; ok {

@@ -106,10 +106,10 @@ func TestNew(t *testing.T) {
 			For: recommend.Side{Citations: pro}, Against: recommend.Side{Citations: against}}
 	}
 	full := &recommend.Result{
-		Referrals: []recommend.Referral{{Urgency: recommend.Urgent, Message: "See a doctor this week.", Citations: []recommend.Citation{emergency}}},
-		FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Urgency: recommend.Routine, Message: "Folded.",
+		Referrals: []recommend.Referral{{Urgency: recommend.UrgencyUrgent, Message: "See a doctor this week.", Citations: []recommend.Citation{emergency}}},
+		FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Urgency: recommend.UrgencyRoutine, Message: "Folded.",
 			Citations: []recommend.Citation{cite("folded", "guideline", recommend.PositionSupports)}}}},
-		Messages: []recommend.Message{{Kind: recommend.SafetyNet, Text: "Stop if it spreads.", Citations: []recommend.Citation{blog}}},
+		Messages: []recommend.Message{{Kind: recommend.MessageKindSafetyNet, Text: "Stop if it spreads.", Citations: []recommend.Citation{blog}}},
 		Plan: []recommend.PlanStep{
 			{Movement: "a", Name: "A", Priority: 1, Reason: note("Step reason."), Citations: []recommend.Citation{guide}},
 			{Movement: "gone", Name: "Gone", Priority: 2, Reason: note("Gone reason."), Citations: []recommend.Citation{cite("edited", "trial", "")}},
@@ -126,9 +126,9 @@ func TestNew(t *testing.T) {
 			item("z", "", []recommend.Citation{guideAgainst}),
 		},
 		Conflicts: []recommend.Conflict{
-			conflict("x", recommend.Avoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
-			conflict("c", recommend.Cautioned, []recommend.Citation{guide}, []recommend.Citation{blog}),
-			conflict("z", recommend.Avoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
+			conflict("x", recommend.ResolutionAvoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
+			conflict("c", recommend.ResolutionCautioned, []recommend.Citation{guide}, []recommend.Citation{blog}),
+			conflict("z", recommend.ResolutionAvoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
 		},
 		Disclaimer: "Disclaimer.",
 		RuleSet:    recommend.RuleSet{Version: "1", Digest: "abc"},
@@ -181,7 +181,7 @@ func TestOutlineLookups(t *testing.T) {
 	unseen := recommend.CitationOf(recommend.Source{ID: "c", Kind: "trial"}, "1", "C.")
 	o := report.New(&recommend.Result{
 		Avoided:   []recommend.Item{{Movement: "m", Name: "M", Citations: []recommend.Citation{b, a}}},
-		Conflicts: []recommend.Conflict{{Movement: "m", Name: "M", Resolution: recommend.Avoided, For: recommend.Side{Citations: []recommend.Citation{a}}, Against: recommend.Side{Citations: []recommend.Citation{b}}}},
+		Conflicts: []recommend.Conflict{{Movement: "m", Name: "M", Resolution: recommend.ResolutionAvoided, For: recommend.Side{Citations: []recommend.Citation{a}}, Against: recommend.Side{Citations: []recommend.Citation{b}}}},
 	})
 	got := map[string]int{"a": o.SourceNumber(a), "a at another place": o.SourceNumber(a2), "b": o.SourceNumber(b), "uncited": o.SourceNumber(unseen)}
 	want := map[string]int{"a": 2, "a at another place": 2, "b": 1, "uncited": 0}
@@ -209,8 +209,8 @@ func TestKindNames(t *testing.T) {
 	}{
 		{"none", nil, "a source"},
 		{"one", []recommend.Citation{c("g", "guideline")}, "a guideline"},
-		{"two of a kind", []recommend.Citation{c("g", "guideline"), c("h", "clinic-article"), c("i", "clinic-article")}, "a guideline and clinic articles"},
-		{"one source cited twice", []recommend.Citation{c("h", "general-health-article"), c("h", "general-health-article")}, "a health website"},
+		{"two of a kind", []recommend.Citation{c("g", "guideline"), c("h", "clinic_article"), c("i", "clinic_article")}, "a guideline and clinic articles"},
+		{"one source cited twice", []recommend.Citation{c("h", "general_health_article"), c("h", "general_health_article")}, "a health website"},
 		{"unknown kind", []recommend.Citation{c("x", "zine")}, "a source"},
 	}
 	for _, tt := range tests {
@@ -220,7 +220,7 @@ func TestKindNames(t *testing.T) {
 			}
 		})
 	}
-	if got := report.KindNoun("practitioner-article") + ", " + report.KindNoun("odd_kind-x"); got != "practitioner's article, odd kind x" {
+	if got := report.KindNoun("practitioner_article") + ", " + report.KindNoun("odd_kind-x"); got != "practitioner's article, odd kind x" {
 		t.Errorf("KindNoun = %q", got)
 	}
 }
@@ -233,10 +233,10 @@ func TestEffectDoes(t *testing.T) {
 		e    recommend.NamingEffect
 		want string
 	}{
-		{"by name", recommend.NamingEffect{Kind: recommend.EffectRecommend, SelectedBy: []string{"movement"}}, "Recommends it by name"},
-		{"by tag and kind", recommend.NamingEffect{Kind: recommend.EffectAvoid, SelectedBy: []string{"tag lumbar_flexion", "kind stretch"}}, "Avoids it by its tag lumbar_flexion and by its kind stretch"},
-		{"caution", recommend.NamingEffect{Kind: recommend.EffectCaution, SelectedBy: []string{"movement"}}, "Cautions against it by name"},
-		{"no selector", recommend.NamingEffect{Kind: recommend.EffectAvoid}, "Avoids it"},
+		{"by name", recommend.NamingEffect{Kind: recommend.EffectKindRecommend, SelectedBy: []string{"movement"}}, "Recommends it by name"},
+		{"by tag and kind", recommend.NamingEffect{Kind: recommend.EffectKindAvoid, SelectedBy: []string{"tag lumbar_flexion", "kind stretch"}}, "Avoids it by its tag lumbar_flexion and by its kind stretch"},
+		{"caution", recommend.NamingEffect{Kind: recommend.EffectKindCaution, SelectedBy: []string{"movement"}}, "Cautions against it by name"},
+		{"no selector", recommend.NamingEffect{Kind: recommend.EffectKindAvoid}, "Avoids it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -179,7 +179,7 @@ func (wr *writer) messages() section {
 	s := section{title: "KEY MESSAGES"}
 	for _, m := range wr.o.Messages {
 		marker := "-"
-		if m.Kind == recommend.SafetyNet {
+		if m.Kind == recommend.MessageKindSafetyNet {
 			marker = "!"
 		}
 		s.entries = append(s.entries, entry{marker: marker, head: m.Text, refs: wr.refs(m.Citations)})
@@ -264,7 +264,7 @@ func (wr *writer) conflicts() section {
 			parts = append(parts, fmt.Sprintf("%s %s %s", KindNames(d.Care), verb(d.Care, "urges care", "urge care"), wr.refs(d.Care)))
 		}
 		outcome := ""
-		if d.Resolution == recommend.Avoided {
+		if d.Resolution == recommend.ResolutionAvoided {
 			outcome = ", so it is left out"
 			if len(d.Conflicts) > 1 {
 				outcome = ", so they are left out"

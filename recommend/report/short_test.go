@@ -28,7 +28,7 @@ func TestShortReportSharedText(t *testing.T) {
 	guide := func(locator string) recommend.Citation {
 		return recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Kind: "guideline"}, locator, "C.")
 	}
-	blog := recommend.CitationOf(recommend.Source{ID: "blog", Title: "Blog", Kind: "personal-account"}, "paragraph 1", "C.")
+	blog := recommend.CitationOf(recommend.Source{ID: "blog", Title: "Blog", Kind: "personal_account"}, "paragraph 1", "C.")
 	careful := recommend.Note{Rule: "c", Text: "Go gently."}
 	res := &recommend.Result{
 		Plan: []recommend.PlanStep{
@@ -127,10 +127,10 @@ func TestShortReportOddResults(t *testing.T) {
 // markup, links or HTML, and that only web addresses become links.
 func TestMarkdownEscapes(t *testing.T) {
 	res := &recommend.Result{
-		Messages: []recommend.Message{{Kind: recommend.SafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
+		Messages: []recommend.Message{{Kind: recommend.MessageKindSafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}, "", "")}}},
 		Avoided: []recommend.Item{{Movement: "m", Name: "M\nline", Reasons: []recommend.Note{{Text: "Why\n\n# heading"}},
-			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic-article", URL: "https://example.org/a b<c>"}, "", "")}}},
+			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic_article", URL: "https://example.org/a b<c>"}, "", "")}}},
 		Disclaimer: "Note.",
 	}
 	var b bytes.Buffer

@@ -120,7 +120,7 @@ func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 		return nil, err
 	}
 	for _, m := range o.Messages {
-		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.SafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
+		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.MessageKindSafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
 	}
 	for _, step := range []func() error{b.start, b.alsoHelpful, b.avoid} {
 		if err := step(); err != nil {
@@ -170,10 +170,10 @@ func (b *builder) referrals() error {
 	rv := b.rv
 	for _, ref := range b.o.Referrals {
 		rv.Referrals = append(rv.Referrals, referralView{
-			Urgency: words.Capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.Emergency,
+			Urgency: words.Capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.UrgencyEmergency,
 			Message: ref.Message, Citations: b.src.cites(ref.Citations),
 		})
-		if ref.Urgency == recommend.Emergency {
+		if ref.Urgency == recommend.UrgencyEmergency {
 			rv.Emergency = true
 		}
 	}
@@ -323,7 +323,7 @@ func (b *builder) conflicts() {
 		if len(d.Care) > 0 {
 			v.CareLabel = "Urge care"
 		}
-		if d.Resolution == recommend.Avoided {
+		if d.Resolution == recommend.ResolutionAvoided {
 			v.Outcome = "Left out, because advice against a movement always wins."
 		}
 		b.rv.Conflicts = append(b.rv.Conflicts, v)

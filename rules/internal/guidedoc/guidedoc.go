@@ -613,7 +613,7 @@ func rows(res *recommend.Result) []row {
 	var out []row
 	for _, it := range res.Recommended {
 		r := row{movement: it.Movement, name: it.Name, advice: "recommended", by: side(it.Rules, it.Citations)}
-		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.Cautioned {
+		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.ResolutionCautioned {
 			r.advice = "recommended, with caution"
 			r.by = side(c.For.Rules, c.For.Citations)
 			r.other = "cautioned by " + side(c.Against.Rules, c.Against.Citations)
@@ -622,7 +622,7 @@ func rows(res *recommend.Result) []row {
 	}
 	for _, it := range res.Avoided {
 		r := row{movement: it.Movement, name: it.Name, advice: "avoided", by: side(it.Rules, it.Citations)}
-		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.Avoided {
+		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.ResolutionAvoided {
 			r.other = "recommended by " + side(c.For.Rules, c.For.Citations)
 		}
 		out = append(out, r)

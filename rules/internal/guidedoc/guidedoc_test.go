@@ -25,9 +25,9 @@ func TestKinds(t *testing.T) {
 		want  []string
 	}{
 		{"none", nil, nil},
-		{"strongest first", cites("personal-account", "guideline", "clinic-article"), []string{"guideline", "clinic-article", "personal-account"}},
+		{"strongest first", cites("personal_account", "guideline", "clinic_article"), []string{"guideline", "clinic_article", "personal_account"}},
 		{"no repeats", cites("trial", "trial", "reference"), []string{"trial", "reference"}},
-		{"unknown kinds last, in order cited", cites("zeta", "practitioner-article", "alpha"), []string{"practitioner-article", "zeta", "alpha"}},
+		{"unknown kinds last, in order cited", cites("zeta", "practitioner_article", "alpha"), []string{"practitioner_article", "zeta", "alpha"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,15 +45,15 @@ func TestGuidelineSide(t *testing.T) {
 		againstKinds []string
 		want         sideName
 	}{
-		{"guideline against an article", []string{"clinic-article"}, []string{"guideline"}, againstSide},
-		{"guideline for, articles against", []string{"guideline"}, []string{"personal-account", "general-health-article"}, forSide},
-		{"systematic review against a personal account", []string{"personal-account"}, []string{"systematic-review"}, againstSide},
-		{"trial and an article against an article", []string{"practitioner-article"}, []string{"trial", "general-health-article"}, againstSide},
-		{"guidelines on both sides", []string{"guideline"}, []string{"guideline", "clinic-article"}, noSide},
-		{"articles on both sides", []string{"clinic-article"}, []string{"personal-account"}, noSide},
+		{"guideline against an article", []string{"clinic_article"}, []string{"guideline"}, againstSide},
+		{"guideline for, articles against", []string{"guideline"}, []string{"personal_account", "general_health_article"}, forSide},
+		{"systematic review against a personal account", []string{"personal_account"}, []string{"systematic_review"}, againstSide},
+		{"trial and an article against an article", []string{"practitioner_article"}, []string{"trial", "general_health_article"}, againstSide},
+		{"guidelines on both sides", []string{"guideline"}, []string{"guideline", "clinic_article"}, noSide},
+		{"articles on both sides", []string{"clinic_article"}, []string{"personal_account"}, noSide},
 		{"a reference is not an article", []string{"reference"}, []string{"guideline"}, noSide},
-		{"a reference is not a guideline", []string{"reference"}, []string{"clinic-article"}, noSide},
-		{"an article with a reference is not only articles", []string{"clinic-article", "reference"}, []string{"guideline"}, noSide},
+		{"a reference is not a guideline", []string{"reference"}, []string{"clinic_article"}, noSide},
+		{"an article with a reference is not only articles", []string{"clinic_article", "reference"}, []string{"guideline"}, noSide},
 		{"a side without citations", nil, []string{"guideline"}, noSide},
 	}
 	for _, tt := range tests {
@@ -152,7 +152,7 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 				continue
 			}
 			for _, e := range byID[tr.Rule].Effects {
-				if e.Kind == recommend.EffectRecommend && slices.Contains(e.Selected, m) {
+				if e.Kind == recommend.EffectKindRecommend && slices.Contains(e.Selected, m) {
 					for _, c := range cites[tr.Rule] {
 						if c.Position() == recommend.PositionSupports {
 							pro = append(pro, c.Source())

@@ -85,7 +85,7 @@ func priorityRows(eng *recommend.Engine) []priorityRow {
 	var out []priorityRow
 	for _, r := range eng.Rules() {
 		for _, e := range r.Effects {
-			if e.Kind != recommend.EffectRecommend || e.Priority == 0 {
+			if e.Kind != recommend.EffectKindRecommend || e.Priority == 0 {
 				continue
 			}
 			row := priorityRow{rule: r, priority: e.Priority}
@@ -141,7 +141,7 @@ func writeMessagesSection(b *bytes.Buffer, eng *recommend.Engine) {
 		rule recommend.Rule
 		m    recommend.RuleMessage
 	}
-	order := map[recommend.MessageKind]int{recommend.SafetyNet: 0, recommend.Reassurance: 1, recommend.StayActive: 2, recommend.Pacing: 3}
+	order := map[recommend.MessageKind]int{recommend.MessageKindSafetyNet: 0, recommend.MessageKindReassurance: 1, recommend.MessageKindStayActive: 2, recommend.MessageKindPacing: 3}
 	var msgs []msg
 	for _, r := range eng.Rules() {
 		if r.Message != nil {
