@@ -32,6 +32,18 @@ func WriteJSONIndent(w io.Writer, r *recommend.Result, indent string) error {
 	if r == nil {
 		return errNilResult
 	}
+	if indent == "" {
+		bp := wireBufs.Get().(*[]byte)
+		b, err := appendWire((*bp)[:0], r)
+		if err == nil {
+			_, err = w.Write(b)
+		}
+		if cap(b) <= maxPooledWire {
+			*bp = b
+			wireBufs.Put(bp)
+		}
+		return err
+	}
 	v, err := wire(r)
 	if err != nil {
 		return err

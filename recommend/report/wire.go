@@ -128,22 +128,31 @@ type wireBuilder struct {
 // cites returns the wire form of cs: never nil, as the Result's lists are
 // never nil.
 func (b *wireBuilder) cites(cs []recommend.Citation) []wireCitation {
+	b.note(cs)
 	out := make([]wireCitation, len(cs))
 	for i, c := range cs {
 		out[i] = wireCitation{Source: c.Source(), Locator: c.Locator(), Claim: c.Claim(), Position: string(c.Position())}
-		s := wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}
-		j, ok := b.index[s.ID]
-		switch {
-		case !ok:
-			b.index[s.ID] = len(b.sources)
-			b.sources = append(b.sources, s)
-		case b.sources[j] != s && b.err == nil:
-			// One id, two descriptions: the wire cannot say both, and
-			// dropping one would misattribute a claim.
-			b.err = fmt.Errorf("report: source %q is cited with two different descriptions; the wire form lists a source once", s.ID)
-		}
 	}
 	return out
+}
+
+// note adds the sources of cs that are not yet listed.
+func (b *wireBuilder) note(cs []recommend.Citation) {
+	for _, c := range cs {
+		j, ok := b.index[c.Source()]
+		switch {
+		case !ok:
+			b.index[c.Source()] = len(b.sources)
+			b.sources = append(b.sources, wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()})
+		case b.err == nil:
+			s := wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}
+			if b.sources[j] != s {
+				// One id, two descriptions: the wire cannot say both, and
+				// dropping one would misattribute a claim.
+				b.err = fmt.Errorf("report: source %q is cited with two different descriptions; the wire form lists a source once", s.ID)
+			}
+		}
+	}
 }
 
 func (b *wireBuilder) referral(r recommend.Referral) wireReferral {
@@ -182,7 +191,7 @@ func wire(r *recommend.Result) (*wireResult, error) {
 		Messages:        make([]wireMessage, len(r.Messages)),
 		Plan:            make([]wirePlanStep, len(r.Plan)),
 		Conflicts:       make([]wireConflict, len(r.Conflicts)),
-		NeedsEquipment:  nonNil(r.NeedsEquipment),
+		NeedsEquipment:  make([]recommend.EquipmentNeed, len(r.NeedsEquipment)),
 		Trace:           nonNil(r.Trace),
 		RuleSet:         r.RuleSet,
 		Disclaimer:      r.Disclaimer,
@@ -198,6 +207,9 @@ func wire(r *recommend.Result) (*wireResult, error) {
 	}
 	for i, s := range r.Plan {
 		w.Plan[i] = wirePlanStep{Movement: s.Movement, Name: s.Name, Priority: s.Priority, Reason: s.Reason, Citations: b.cites(s.Citations)}
+	}
+	for i, n := range r.NeedsEquipment {
+		w.NeedsEquipment[i] = recommend.EquipmentNeed{Movement: n.Movement, Name: n.Name, Missing: nonNil(n.Missing), Rules: nonNil(n.Rules)}
 	}
 	w.Recommended = b.items(r.Recommended)
 	w.Avoided = b.items(r.Avoided)

@@ -311,3 +311,61 @@ func TestWireOneSourceTwoDescriptions(t *testing.T) {
 		t.Errorf("WriteJSON: error %v, want one naming source \"s\"", err)
 	}
 }
+
+// TestAppendWireMatches checks that WriteJSON's own encoder, with its
+// cached citations, gives the bytes encoding/json gives for the same wire
+// form (WriteJSONIndent's with no indent, compacted), on the default
+// rules, on hand-built Results with text that needs escaping, and twice
+// over, so that the second run reads the cached citations.
+func TestAppendWireMatches(t *testing.T) {
+	eng := defaultEngine(t)
+	var results []*recommend.Result
+	r := rand.New(rand.NewPCG(11, 11))
+	for i := range 60 {
+		p := discProfile
+		if i > 0 {
+			p = randomProfile(r, eng.Vocabulary())
+		}
+		res, err := eng.Recommend(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+	}
+	odd := "quote \" backslash \\ <tag> & ctl \x01\x1f\b\f\n\r\t bad \xff utf8 \u2028\u2029 é ☃"
+	c := recommend.CitationOf(recommend.Source{ID: odd, Title: odd, Publisher: odd, Kind: "guideline", URL: odd}, odd, odd).WithPosition(recommend.PositionSupports)
+	results = append(results,
+		&recommend.Result{},
+		&recommend.Result{
+			Referrals:       []recommend.Referral{{Urgency: recommend.UrgencyUrgent, Message: odd, Withhold: true, Citations: []recommend.Citation{c}, Rules: []string{odd}}},
+			FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Message: odd}, Into: []string{odd}, Because: "red_flag", RedFlags: []string{odd}}},
+			Withheld:        true, WithheldReason: odd, Incomplete: true,
+			Messages:       []recommend.Message{{Kind: recommend.MessageKindPacing, Text: odd, Citations: []recommend.Citation{c, {}}}},
+			Plan:           []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.Note{Rule: odd, Text: odd}}},
+			Recommended:    []recommend.Item{{Movement: odd, How: odd, Reasons: []recommend.Note{{Rule: odd, Text: odd}}}},
+			Conflicts:      []recommend.Conflict{{Movement: odd, For: recommend.Side{Citations: []recommend.Citation{c}}, Conditional: []recommend.Citation{c}}},
+			NeedsEquipment: []recommend.EquipmentNeed{{Movement: odd, Missing: []string{odd}}},
+			Trace:          []recommend.TraceEntry{{Rule: odd, Matched: true}},
+			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},
+			Disclaimer:     odd,
+		})
+	for pass := range 2 {
+		for i, res := range results {
+			var got, indented bytes.Buffer
+			if err := report.WriteJSON(&got, res); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.WriteJSONIndent(&indented, res, "\t"); err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if err := json.Compact(&want, indented.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteByte('\n')
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("pass %d, result %d: WriteJSON differs from encoding/json (-want +got):\n%s", pass, i, diff)
+			}
+		}
+	}
+}
