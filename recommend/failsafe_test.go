@@ -213,7 +213,7 @@ func TestPartialResultJSON(t *testing.T) {
 	if err := report.WriteJSON(&b, pe.Result); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), `"incomplete": true`) {
+	if !strings.Contains(b.String(), `"incomplete":true`) {
 		t.Errorf("JSON of an incomplete Result has no \"incomplete\": true:\n%s", b.String())
 	}
 	res, err := eng.Recommend(context.Background(), recommend.Profile{PainLevel: 9, Age: 41})

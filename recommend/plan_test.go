@@ -233,7 +233,7 @@ func TestMessagesAndPlanNeverNil(t *testing.T) {
 	if err := report.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"messages": []`, `"plan": []`} {
+	for _, want := range []string{`"messages":[]`, `"plan":[]`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("JSON has no %s:\n%s", want, b.String())
 		}

@@ -145,8 +145,9 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	}
 	if *format == "json" {
 		// JSON is for programs, and escapes the control characters
-		// below U+0020 itself; its strings are not rewritten.
-		return report.WriteJSON(stdout, res)
+		// below U+0020 itself; its strings are not rewritten. It is
+		// indented for people; the bytes are otherwise WriteJSON's.
+		return report.WriteJSONIndent(stdout, res, "  ")
 	}
 	write := report.WriteText
 	switch {

@@ -190,7 +190,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
 }
 
-// partialResult is the body of /recommend when only the referrals could
+// The body of /recommend when only the referrals could
 // be worked out (a *recommend.PartialError): the Result as WriteJSON
 // writes it, with incomplete true, withheld true and the referrals, and
 // an "error" member that says what failed.
@@ -201,10 +201,8 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 // client that reads the body as a Result and ignores "incomplete" and
 // "error" still shows the referrals and gives no movement advice, since
 // the Result withholds it.
-type partialResult struct {
-	*recommend.Result
-	Error partialFailure `json:"error"`
-}
+// partialBody builds it: WriteJSON's object with the "error" member
+// appended.
 
 // partialFailure says why a Result is incomplete.
 type partialFailure struct {
@@ -237,9 +235,43 @@ func (s *Server) partialFailureOf(r *http.Request, pe *recommend.PartialError) p
 }
 
 // writePartial answers /recommend with the referrals of a PartialError,
-// as partialResult documents.
+// as partialBody documents.
 func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recommend.PartialError) {
-	httpjson.Write(w, http.StatusOK, partialResult{Result: pe.Result, Error: s.partialFailureOf(r, pe)})
+	body, err := partialBody(pe.Result, s.partialFailureOf(r, pe))
+	if err != nil {
+		s.writeEngineError(w, r, err, "", nil)
+		return
+	}
+	httpjson.WriteBody(w, http.StatusOK, body)
+}
+
+// resultJSON returns res as report.WriteJSON writes it, without the
+// final newline.
+func resultJSON(res *recommend.Result) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, res); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// partialBody returns the body of a partial /recommend answer: res as WriteJSON
+// writes it, with an "error" member holding f added at the end.
+func partialBody(res *recommend.Result, f partialFailure) ([]byte, error) {
+	obj, err := resultJSON(res)
+	if err != nil {
+		return nil, err
+	}
+	fj, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	if len(obj) < 2 || obj[len(obj)-1] != '}' {
+		return nil, errors.New("server: the result is not a JSON object")
+	}
+	body := append(obj[:len(obj)-1:len(obj)-1], `,"error":`...)
+	body = append(body, fj...)
+	return append(body, "}\n"...), nil
 }
 
 // partialExplainError is the error body of /explain when only the
@@ -250,8 +282,9 @@ func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recomm
 // show an emergency.
 type partialExplainError struct {
 	apiError
-	Rule   string            `json:"rule,omitempty"`
-	Result *recommend.Result `json:"result"`
+	Rule string `json:"rule,omitempty"`
+	// Result is the Result as report.WriteJSON writes it.
+	Result json.RawMessage `json:"result"`
 }
 
 // writePartialExplain answers /explain for a PartialError, as
@@ -262,9 +295,14 @@ func (s *Server) writePartialExplain(w http.ResponseWriter, r *http.Request, pe 
 	if f.Rule == "" && (errors.Is(pe, context.DeadlineExceeded) || errors.Is(pe, context.Canceled)) {
 		status = http.StatusServiceUnavailable
 	}
+	res, err := resultJSON(pe.Result)
+	if err != nil {
+		s.writeEngineError(w, r, err, "", nil)
+		return
+	}
 	httpjson.Write(w, status, partialExplainError{
 		apiError: apiError{Status: status, Error: "no explanation: " + f.Error},
-		Rule:     f.Rule, Result: pe.Result,
+		Rule:     f.Rule, Result: res,
 	})
 }
 

@@ -291,8 +291,13 @@ func send(client *http.Client, base string, lc loadCase, engines map[string]*rec
 	}
 	// The body must be one engine's answer, byte for byte; the rule set
 	// it names (last in the JSON) says which.
-	const key = `"digest": "sha256:`
+	// /recommend answers are compact; /explain answers are indented.
+	key := `"digest":"sha256:`
 	i := bytes.LastIndex(body, []byte(key))
+	if i < 0 {
+		key = `"digest": "sha256:`
+		i = bytes.LastIndex(body, []byte(key))
+	}
 	if i < 0 || len(body) < i+len(key)+64 {
 		return "", "", fmt.Errorf("no rule set digest in the answer:\n%s", body)
 	}

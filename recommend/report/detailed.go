@@ -6,7 +6,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -15,16 +14,41 @@ import (
 	"github.com/backrules/backrules/recommend"
 )
 
-// WriteJSON writes r as indented JSON followed by a newline. The same recommend.Result
-// always gives the same bytes. A nil r is an error.
+// WriteJSON writes r as compact JSON followed by a newline, in the wire
+// form named by [Format]: the Result's fields under the names of its json
+// tags, with "format" first; each citation as its source id, locator,
+// claim and position; and each cited source's title, publisher, kind and
+// URL once, in "sources", in the order the sources are first cited. The
+// same recommend.Result always gives the same bytes. A nil r is an error,
+// and so is a Result that cites one source id with two different
+// descriptions, which the wire form cannot tell apart.
 func WriteJSON(w io.Writer, r *recommend.Result) error {
+	return WriteJSONIndent(w, r, "")
+}
+
+// WriteJSONIndent writes r as WriteJSON does, indented by indent (such as
+// "  ") for people; an indent of "" gives WriteJSON's compact bytes.
+func WriteJSONIndent(w io.Writer, r *recommend.Result, indent string) error {
 	if r == nil {
 		return errNilResult
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if indent == "" {
+		bp := wireBufs.Get().(*[]byte)
+		b, err := appendWire((*bp)[:0], r)
+		if err == nil {
+			_, err = w.Write(b)
+		}
+		if cap(b) <= maxPooledWire {
+			*bp = b
+			wireBufs.Put(bp)
+		}
+		return err
+	}
+	v, err := wire(r)
+	if err != nil {
+		return err
+	}
+	return encodeWire(w, v, indent)
 }
 
 // WriteDetailedText writes r as the complete plain-text report, for

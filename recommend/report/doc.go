@@ -32,7 +32,8 @@ here, and every form follows it.
 [WriteDetailedText] writes everything a clinician or a rule author needs:
 every referral, folded ones included, every reason, caution and citation
 with the rules behind it, and the movements that wait for equipment.
-[WriteJSON] writes the whole Result for programs, the same bytes for the
+[WriteJSON] writes the whole Result for programs, in the compact wire form
+named by [Format] (each cited source listed once), the same bytes for the
 same Result. [WriteExplanation] and [WriteReferralExplanation] write the
 answer of [recommend.Engine.Explain] and [recommend.Engine.ExplainReferrals]
 as a note; [WriteExplanationJSON] and [WriteReferralExplanationJSON] as

@@ -1,0 +1,318 @@
+package report
+
+// appendWire writes the compact wire form without encoding/json: the same
+// bytes as encoding/json gives for wireResult (TestAppendWireMatches
+// proves it), with each citation's encoding kept once per distinct
+// citation, since a citation never changes.
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// maxCachedCitations bounds the citations whose encoding is kept: an
+// engine's citations number in the hundreds, and a Result built by hand
+// or decoded from JSON must not grow the cache without end.
+const maxCachedCitations = 1 << 14
+
+var (
+	citationCache   sync.Map // recommend.Citation → []byte
+	citationsCached atomic.Int64
+)
+
+// encodedCitation returns c's wire encoding.
+func encodedCitation(c recommend.Citation) []byte {
+	if b, ok := citationCache.Load(c); ok {
+		return b.([]byte)
+	}
+	b := appendString(append(make([]byte, 0, 64), `{"source":`...), c.Source())
+	b = appendString(append(b, `,"locator":`...), c.Locator())
+	b = appendString(append(b, `,"claim":`...), c.Claim())
+	if p := c.Position(); p != "" {
+		b = appendString(append(b, `,"position":`...), string(p))
+	}
+	b = append(b, '}')
+	if citationsCached.Load() < maxCachedCitations {
+		if _, loaded := citationCache.LoadOrStore(c, b); !loaded {
+			citationsCached.Add(1)
+		}
+	}
+	return b
+}
+
+// wireBufs holds the buffers WriteJSON encodes into, so that a call does
+// not grow a new one from nothing; buffers above maxPooledWire are let go.
+var wireBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledWire = 1 << 20
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// with HTML escaping off.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
+
+// appendStrings appends ss as a JSON array; nil as [].
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+func appendNotes(b []byte, ns []recommend.Note) []byte {
+	b = append(b, '[')
+	for i, n := range ns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNote(b, n)
+	}
+	return append(b, ']')
+}
+
+func appendNote(b []byte, n recommend.Note) []byte {
+	b = appendString(append(b, `{"rule":`...), n.Rule)
+	b = appendString(append(b, `,"text":`...), n.Text)
+	return append(b, '}')
+}
+
+// appender writes a Result's wire form and collects its sources.
+type appender struct {
+	wireBuilder
+	b []byte
+}
+
+func (a *appender) cites(cs []recommend.Citation) {
+	a.wireBuilder.note(cs)
+	a.b = append(a.b, '[')
+	for i, c := range cs {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = append(a.b, encodedCitation(c)...)
+	}
+	a.b = append(a.b, ']')
+}
+
+func (a *appender) referral(r recommend.Referral) {
+	a.b = appendString(append(a.b, `{"urgency":`...), string(r.Urgency))
+	a.b = appendString(append(a.b, `,"message":`...), r.Message)
+	a.b = appendBool(append(a.b, `,"withhold":`...), r.Withhold)
+	a.b = append(a.b, `,"citations":`...)
+	a.cites(r.Citations)
+	a.b = appendStrings(append(a.b, `,"rules":`...), r.Rules)
+}
+
+func (a *appender) items(its []recommend.Item) {
+	a.b = append(a.b, '[')
+	for i, it := range its {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"movement":`...), it.Movement)
+		a.b = appendString(append(a.b, `,"name":`...), it.Name)
+		a.b = appendString(append(a.b, `,"kind":`...), it.Kind)
+		a.b = appendString(append(a.b, `,"how":`...), it.How)
+		a.b = appendString(append(a.b, `,"dose":`...), it.Dose)
+		a.b = appendNotes(append(a.b, `,"reasons":`...), it.Reasons)
+		a.b = appendNotes(append(a.b, `,"cautions":`...), it.Cautions)
+		a.b = append(a.b, `,"citations":`...)
+		a.cites(it.Citations)
+		a.b = appendStrings(append(a.b, `,"rules":`...), it.Rules)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, ']')
+}
+
+func (a *appender) side(s recommend.Side) {
+	a.b = appendStrings(append(a.b, `{"rules":`...), s.Rules)
+	a.b = append(a.b, `,"citations":`...)
+	a.cites(s.Citations)
+	a.b = append(a.b, '}')
+}
+
+// appendWire appends r's wire form, with a final newline, to b.
+func appendWire(b []byte, r *recommend.Result) ([]byte, error) {
+	a := &appender{wireBuilder: wireBuilder{index: map[string]int{}}, b: b}
+	a.b = append(a.b, `{"format":"`+Format+`","referrals":[`...)
+	for i, ref := range r.Referrals {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.referral(ref)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"folded_referrals":[`...)
+	for i, f := range r.FoldedReferrals {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.referral(f.Referral)
+		a.b = appendStrings(append(a.b, `,"into":`...), f.Into)
+		a.b = appendString(append(a.b, `,"because":`...), string(f.Because))
+		if len(f.RedFlags) > 0 {
+			a.b = appendStrings(append(a.b, `,"red_flags":`...), f.RedFlags)
+		}
+		a.b = append(a.b, '}')
+	}
+	a.b = appendBool(append(a.b, `],"withheld":`...), r.Withheld)
+	if r.WithheldReason != "" {
+		a.b = appendString(append(a.b, `,"withheld_reason":`...), r.WithheldReason)
+	}
+	if r.Incomplete {
+		a.b = append(a.b, `,"incomplete":true`...)
+	}
+	a.b = append(a.b, `,"messages":[`...)
+	for i, m := range r.Messages {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"kind":`...), string(m.Kind))
+		a.b = appendString(append(a.b, `,"text":`...), m.Text)
+		a.b = append(a.b, `,"citations":`...)
+		a.cites(m.Citations)
+		a.b = appendStrings(append(a.b, `,"rules":`...), m.Rules)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"plan":[`...)
+	for i, s := range r.Plan {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"movement":`...), s.Movement)
+		a.b = appendString(append(a.b, `,"name":`...), s.Name)
+		a.b = strconv.AppendInt(append(a.b, `,"priority":`...), int64(s.Priority), 10)
+		a.b = appendNote(append(a.b, `,"reason":`...), s.Reason)
+		a.b = append(a.b, `,"citations":`...)
+		a.cites(s.Citations)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"recommended":`...)
+	a.items(r.Recommended)
+	a.b = append(a.b, `,"avoided":`...)
+	a.items(r.Avoided)
+	a.b = append(a.b, `,"conflicts":[`...)
+	for i, c := range r.Conflicts {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"movement":`...), c.Movement)
+		a.b = appendString(append(a.b, `,"name":`...), c.Name)
+		a.b = appendString(append(a.b, `,"resolution":`...), string(c.Resolution))
+		a.b = append(a.b, `,"for":`...)
+		a.side(c.For)
+		a.b = append(a.b, `,"against":`...)
+		a.side(c.Against)
+		a.b = appendStrings(append(a.b, `,"avoid_rules":`...), c.AvoidRules)
+		a.b = appendStrings(append(a.b, `,"caution_rules":`...), c.CautionRules)
+		a.b = append(a.b, `,"conditional":`...)
+		a.cites(c.Conditional)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"needs_equipment":[`...)
+	for i, n := range r.NeedsEquipment {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"movement":`...), n.Movement)
+		a.b = appendString(append(a.b, `,"name":`...), n.Name)
+		a.b = appendStrings(append(a.b, `,"missing":`...), n.Missing)
+		a.b = appendStrings(append(a.b, `,"rules":`...), n.Rules)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"trace":[`...)
+	for i, e := range r.Trace {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"rule":`...), e.Rule)
+		a.b = appendBool(append(a.b, `,"matched":`...), e.Matched)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"sources":[`...)
+	for i, s := range a.sources {
+		if i > 0 {
+			a.b = append(a.b, ',')
+		}
+		a.b = appendString(append(a.b, `{"id":`...), s.ID)
+		a.b = appendString(append(a.b, `,"title":`...), s.Title)
+		a.b = appendString(append(a.b, `,"publisher":`...), s.Publisher)
+		a.b = appendString(append(a.b, `,"kind":`...), s.Kind)
+		a.b = appendString(append(a.b, `,"url":`...), s.URL)
+		a.b = append(a.b, '}')
+	}
+	a.b = append(a.b, `],"rule_set":{`...)
+	if r.RuleSet.Version != "" {
+		a.b = appendString(append(a.b, `"version":`...), r.RuleSet.Version)
+		a.b = append(a.b, ',')
+	}
+	a.b = appendString(append(a.b, `"digest":`...), r.RuleSet.Digest)
+	a.b = appendString(append(a.b, `},"disclaimer":`...), r.Disclaimer)
+	a.b = append(a.b, "}\n"...)
+	return a.b, a.err
+}
