@@ -1,0 +1,79 @@
+package cdshooks_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+)
+
+// conditionsBundle is a Bundle of active Conditions of patient p, one per
+// coding.
+func conditionsBundle(codings ...recommend.Code) string {
+	var entries []string
+	for _, c := range codings {
+		entries = append(entries, `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+			"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+			"code": {"coding": [{"system": "`+c.System+`", "code": "`+c.Code+`"}]}}}`)
+	}
+	return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + strings.Join(entries, ",") + `]}`
+}
+
+// TestRelevance answers {"cards": []} for a chart without a term of the
+// vocabulary, and cards for every red flag and condition the vocabulary
+// codes.
+func TestRelevance(t *testing.T) {
+	vocab := defaultEngine(t).Vocabulary()
+	type tc struct {
+		name       string
+		birth      string
+		conditions string
+		wantCards  bool
+	}
+	tests := []tc{
+		{"empty chart", "null", "null", false},
+		{"no patient data, empty bundle", `{"resourceType": "Patient"}`, `{"resourceType": "Bundle", "type": "searchset", "entry": []}`, false},
+		{"7-year-old without conditions", `{"resourceType": "Patient", "birthDate": "2019-05-01"}`, "null", false},
+		{"90-year-old without conditions", `{"resourceType": "Patient", "birthDate": "1936-05-01"}`, "null", false},
+		{"only unknown codes", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
+			conditionsBundle(recommend.Code{System: "http://snomed.info/sct", Code: "38341003999"}, recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z99.89"}), false},
+	}
+	for _, term := range vocab.RedFlags {
+		for _, c := range term.Codes {
+			tests = append(tests, tc{"red flag " + term.ID + " " + c.Code, `{"resourceType": "Patient", "birthDate": "1970-05-01"}`, conditionsBundle(c), true})
+			break
+		}
+	}
+	for _, term := range vocab.Conditions {
+		for _, c := range term.Codes {
+			tests = append(tests, tc{"condition " + term.ID + " " + c.Code, `{"resourceType": "Patient", "birthDate": "1970-05-01"}`, conditionsBundle(c), true})
+			break
+		}
+	}
+	if len(tests) < 10 {
+		t.Fatalf("only %d cases: the vocabulary has too few codes to test", len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + tt.birth + `, "conditions": ` + tt.conditions + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}
