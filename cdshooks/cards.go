@@ -236,7 +236,7 @@ func (b *builder) referral(ref recommend.Referral) {
 	summary := word + " referral: see the detail"
 	var body []string
 	if ref.Clinician != "" {
-		summary = word + ": " + words.OneLine(ref.Clinician)
+		summary = word + ": " + firstSentence(ref.Clinician)
 		body = append(body, "**"+word+" referral.** "+mdsafe.Line(ref.Clinician))
 	} else {
 		body = append(body, "**"+word+" referral.**")
@@ -290,10 +290,8 @@ func (b *builder) planStep(i int, st report.Step) {
 	if name == "" {
 		name = it.Name
 	}
+	// The dose is written to the patient: it is in the detail.
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
-	if it.Dose != "" {
-		summary += " — " + firstSentence(it.Dose)
-	}
 	var body []string
 	if it.How != "" {
 		body = append(body, "**How:** "+mdsafe.Line(it.How))

@@ -77,3 +77,41 @@ func TestRelevance(t *testing.T) {
 		})
 	}
 }
+
+// TestCardsSpeakToClinicians checks that no card summary, for any case of
+// the golden requests and the relevance cases, addresses the patient or
+// says "GP".
+func TestCardsSpeakToClinicians(t *testing.T) {
+	eng := defaultEngine(t)
+	vocab := eng.Vocabulary()
+	var terms []recommend.Term
+	terms = append(terms, vocab.RedFlags...)
+	terms = append(terms, vocab.Conditions...)
+	checked := 0
+	for _, term := range terms {
+		for _, c := range term.Codes {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1950-05-01"}, "conditions": ` + conditionsBundle(c) + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			for _, card := range resp.Cards {
+				checked++
+				for _, w := range strings.FieldsFunc(strings.ToLower(card.Summary), func(r rune) bool { return !('a' <= r && r <= 'z') }) {
+					if w == "you" || w == "your" || w == "gp" {
+						t.Errorf("%s %s: summary %q says %q", term.ID, c.Code, card.Summary, w)
+					}
+				}
+				if card.Indicator != cdshooks.Info && len(card.OverrideReasons) == 0 {
+					t.Errorf("%s: %s card %q offers no overrideReasons", term.ID, card.Indicator, card.Summary)
+				}
+			}
+			break
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d cards checked", checked)
+	}
+}
