@@ -114,7 +114,9 @@ type Link struct {
 // Cards turns a Result into CDS Hooks cards, in this order:
 //
 //   - one card per referral, most urgent first: critical for an
-//     emergency, warning when urgent, info when routine;
+//     emergency, warning when urgent, info when routine; its summary is
+//     the rule's text for clinicians (refer.clinician), its detail adds
+//     what the patient is told;
 //   - one info card with the key messages, when there are any;
 //   - one info card per plan step, with how, dose and why;
 //   - one info card "Also helpful" with the other recommended movements
@@ -123,8 +125,8 @@ type Link struct {
 //     where the sources disagree about them.
 //
 // When the Result is incomplete (it came with a *recommend.PartialError:
-// only the referral rules could be evaluated), an info card "The rest of
-// the advice is unavailable" follows the referral cards.
+// only the referral rules could be evaluated), an info card "Exercise
+// advice unavailable" follows the referral cards.
 //
 // When advice is withheld, the Result recommends nothing, so there are no
 // plan or "Also helpful" cards, and the referral card says that exercises
