@@ -55,7 +55,38 @@ type Card struct {
 	// Links point at the card's other cited sources that have an
 	// address; omitted when there are none.
 	Links []Link `json:"links,omitempty"`
+	// OverrideReasons are the reasons a clinician can give for not
+	// following a referral or avoid card, to send back as feedback;
+	// omitted on the other cards.
+	OverrideReasons []Coding `json:"overrideReasons,omitempty"`
 }
+
+// The code systems of the cards' codings: URIs of this project, not
+// addresses to fetch.
+const (
+	// OverrideReasonSystem is the system of the cards' overrideReasons.
+	OverrideReasonSystem = "https://github.com/backrules/backrules/cds/override-reason"
+	// TopicSystem is the system of the cards' source.topic.
+	TopicSystem = "https://github.com/backrules/backrules/cds/topic"
+)
+
+// overrideReasons are the reasons offered on referral and avoid cards.
+var overrideReasons = []Coding{
+	{System: OverrideReasonSystem, Code: "patient-already-assessed", Display: "Patient already assessed for this"},
+	{System: OverrideReasonSystem, Code: "already-referred", Display: "Referral already made or under way"},
+	{System: OverrideReasonSystem, Code: "not-applicable", Display: "Coded condition not current or not applicable"},
+	{System: OverrideReasonSystem, Code: "patient-declined", Display: "Patient declined"},
+	{System: OverrideReasonSystem, Code: "clinical-judgement", Display: "Clinical judgement differs"},
+}
+
+// The topics of the cards, under TopicSystem.
+var (
+	topicReferral   = Coding{System: TopicSystem, Code: "referral", Display: "Referral for assessment"}
+	topicMessages   = Coding{System: TopicSystem, Code: "key-messages", Display: "Key messages for the patient"}
+	topicPlan       = Coding{System: TopicSystem, Code: "exercise-plan", Display: "Exercise plan"}
+	topicAvoid      = Coding{System: TopicSystem, Code: "movements-to-avoid", Display: "Movements to avoid"}
+	topicIncomplete = Coding{System: TopicSystem, Code: "advice-unavailable", Display: "Advice unavailable"}
+)
 
 // Source is the source of a card's guidance.
 type Source struct {
@@ -63,6 +94,10 @@ type Source struct {
 	Label string `json:"label"`
 	// URL is the source's address, omitted when it is not known.
 	URL string `json:"url,omitempty"`
+	// Topic says what the card is about, under TopicSystem: a referral,
+	// the key messages, the exercise plan, the movements to avoid, or
+	// advice that is unavailable.
+	Topic *Coding `json:"topic,omitempty"`
 }
 
 // Link is a link to more information, shown on a card.
@@ -79,7 +114,9 @@ type Link struct {
 // Cards turns a Result into CDS Hooks cards, in this order:
 //
 //   - one card per referral, most urgent first: critical for an
-//     emergency, warning when urgent, info when routine;
+//     emergency, warning when urgent, info when routine; its summary is
+//     the rule's text for clinicians (refer.clinician), its detail adds
+//     what the patient is told;
 //   - one info card with the key messages, when there are any;
 //   - one info card per plan step, with how, dose and why;
 //   - one info card "Also helpful" with the other recommended movements
@@ -88,8 +125,8 @@ type Link struct {
 //     where the sources disagree about them.
 //
 // When the Result is incomplete (it came with a *recommend.PartialError:
-// only the referral rules could be evaluated), an info card "The rest of
-// the advice is unavailable" follows the referral cards.
+// only the referral rules could be evaluated), an info card "Exercise
+// advice unavailable" follows the referral cards.
 //
 // When advice is withheld, the Result recommends nothing, so there are no
 // plan or "Also helpful" cards, and the referral card says that exercises
@@ -129,9 +166,13 @@ type builder struct {
 
 // add finishes a card: its source and links from cites, its detail with
 // the list of sources, and its UUID.
-func (b *builder) add(ind Indicator, summary string, body []string, cites []recommend.Citation) {
+func (b *builder) add(ind Indicator, topic Coding, summary string, body []string, cites []recommend.Citation) {
 	cites = strongestFirst(distinct(cites))
 	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites)}
+	c.Source.Topic = &topic
+	if topic == topicReferral || topic == topicAvoid {
+		c.OverrideReasons = slices.Clone(overrideReasons)
+	}
 	if len(cites) > 0 {
 		body = append(body, sourcesSection(cites))
 		seen := map[string]bool{c.Source.URL: true}
@@ -194,14 +235,20 @@ func (b *builder) referral(ref recommend.Referral) {
 	if word == "" {
 		word = "Referral"
 	}
-	body := []string{"**" + word + " referral.** " + mdsafe.Line(ref.Message)}
+	summary := word + " referral: see the detail"
+	var body []string
+	if ref.Clinician != "" {
+		summary = word + ": " + firstSentence(ref.Clinician)
+		body = append(body, "**"+word+" referral.** "+mdsafe.Line(ref.Clinician))
+	} else {
+		body = append(body, "**"+word+" referral.**")
+	}
+	body = append(body, "**The patient is told:** "+mdsafe.Line(ref.Message))
 	if ref.Withhold {
 		body = append(body, "**Exercise advice is on hold:** no exercises or stretches until a clinician has assessed the patient.")
 	}
-	if !strings.Contains(ref.Message, "not a diagnosis") {
-		body = append(body, "A referral is advice to get assessed, not a diagnosis.")
-	}
-	b.add(ind, word+": "+firstSentence(ref.Message), body, ref.Citations)
+	body = append(body, "A referral is advice to assess, not a diagnosis. Rules: "+mdsafe.Line(strings.Join(ref.Rules, ", "))+".")
+	b.add(ind, topicReferral, summary, body, ref.Citations)
 }
 
 // incomplete adds the card of an incomplete Result: the referrals stand,
@@ -211,11 +258,11 @@ func (b *builder) incomplete() {
 		return
 	}
 	body := []string{"**Only the referrals could be worked out.** A rule failed to evaluate, or the service ran out of time, " +
-		"so no exercise or movement advice is given for this patient. See a clinician before starting any exercises or stretches."}
+		"so no exercise or movement advice is given for this patient. The patient should be assessed before starting any exercises or stretches."}
 	if len(b.res.Referrals) > 0 {
 		body = append(body, "Act on the referral cards: they were worked out in full.")
 	}
-	b.add(Info, "The rest of the advice is unavailable: see a clinician before exercises", body, nil)
+	b.add(Info, topicIncomplete, "Exercise advice unavailable: assess the patient before any exercises", body, nil)
 }
 
 func (b *builder) messages() {
@@ -232,7 +279,11 @@ func (b *builder) messages() {
 		lines = append(lines, prefix+mdsafe.Line(m.Text))
 		cites = append(cites, m.Citations...)
 	}
-	b.add(Info, "Key messages: "+firstSentence(b.res.Messages[0].Text), []string{strings.Join(lines, "\n")}, cites)
+	summary := "Key messages for the patient: 1 message, in the detail"
+	if n := len(b.res.Messages); n > 1 {
+		summary = fmt.Sprintf("Key messages for the patient: %d messages, in the detail", n)
+	}
+	b.add(Info, topicMessages, summary, []string{"**What the patient is told:**\n\n" + strings.Join(lines, "\n")}, cites)
 }
 
 func (b *builder) planStep(i int, st report.Step) {
@@ -241,10 +292,8 @@ func (b *builder) planStep(i int, st report.Step) {
 	if name == "" {
 		name = it.Name
 	}
+	// The dose is written to the patient: it is in the detail.
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
-	if it.Dose != "" {
-		summary += " — " + firstSentence(it.Dose)
-	}
 	var body []string
 	if it.How != "" {
 		body = append(body, "**How:** "+mdsafe.Line(it.How))
@@ -261,7 +310,7 @@ func (b *builder) planStep(i int, st report.Step) {
 	if d := b.disagreement(it.Movement); d != "" {
 		body = append(body, d)
 	}
-	b.add(Info, summary, body, st.Citations)
+	b.add(Info, topicPlan, summary, body, st.Citations)
 }
 
 // alsoHelpful adds the card of the recommended movements outside the
@@ -300,7 +349,7 @@ func (b *builder) alsoHelpful() {
 		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
-	b.add(Info, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
+	b.add(Info, topicPlan, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
 }
 
 // avoid adds the card of the movements to avoid: one line for each.
@@ -324,7 +373,7 @@ func (b *builder) avoid() {
 		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
-	b.add(Warning, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
+	b.add(Warning, topicAvoid, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
 }
 
 // disagreement says, for a movement the sources disagree about, which

@@ -138,13 +138,26 @@ referral card says that exercises are on hold.
 When only the referrals could be worked out (Recommend returned a
 *recommend.PartialError: a rule failed at runtime, or the call ran out of
 time after the referral rules ran), the service answers 200 with the
-cards of the partial Result: the referral cards, then an info card "The
-rest of the advice is unavailable". It logs the failing rule's id, file
+cards of the partial Result: the referral cards, then an info card "Exercise
+advice unavailable". It logs the failing rule's id, file
 and line (see WithLogger), never the patient's data.
 
-Every card has a summary of one sentence and at most 139 characters (of
-a referral or the key messages, the first sentence; the whole text is in
-the detail), a detail in GitHub-flavoured markdown (rule text is escaped,
+A chart gets cards only when it is relevant (Mapping.Relevant): when one
+of its active Conditions has a code of a vocabulary term under conditions
+or red_flags. Any other chart, such as an empty one or a child's without
+conditions, gets {"cards": []}, as CDS Hooks asks when there is nothing
+to say; age alone is not relevant.
+
+Cards are written for the clinician reading the chart. A referral card's
+summary is its urgency and the first sentence of the rule's
+refer.clinician (third person, locale-neutral); its detail adds what the
+patient is told. Key message cards give their count and the patient's
+words in the detail; plan cards name the step. Referral and avoid cards
+offer overrideReasons (OverrideReasonSystem), and every card's
+source.topic (TopicSystem) says what it is about.
+
+Every card has a summary of one sentence and at most 139 characters (the
+whole text is in the detail), a detail in GitHub-flavoured markdown (rule text is escaped,
 so a rule file cannot add links or HTML), and a source: the title and
 publisher of its first citation of the strongest kind of evidence (a
 guideline before a review, a review before a trial, and so on to a

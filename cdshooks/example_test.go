@@ -56,9 +56,9 @@ func ExampleNewService() {
 	fmt.Println("unknown:", resp.Extension.UnknownCodes)
 	// Output:
 	// 200
-	// info    Key messages: Stop an exercise if it sends pain down your leg or brings on numbness, tingling or weakness.
-	// info    Plan step 1: Walking — Short walks once or more a day, a little longer every few days.
-	// info    Plan step 2: Bird dog — 6 to 10 slow repeats each side, holding each for a few seconds.
+	// info    Key messages for the patient: 3 messages, in the detail
+	// info    Plan step 1: Walking
+	// info    Plan step 2: Bird dog
 	// info    Also helpful: Hamstring stretch, Piriformis stretch, Warm-up, Plank, Dead bug, Glute bridge, Movement breaks, Desk setup and 3 more.
 	// warning Avoid for now: Inversion table, Child's pose, Knee to chest, Double knee to chest, Happy baby and Foam roll the lower back.
 	// unknown: [{http://example.org/local 42 }]

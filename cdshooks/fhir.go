@@ -54,6 +54,19 @@ type Mapping struct {
 	Assumed []ConditionNote `json:"assumed_active"`
 }
 
+// Relevant reports whether the rule set has something to say about the
+// patient: whether a coded condition of the chart is a term of the rule
+// set's vocabulary, under conditions (a back condition, or a risk factor
+// such as osteoporosis or high blood pressure) or red_flags. What is
+// relevant is the vocabulary's data, not a list in the service: a code
+// added to a term makes the patients with it relevant. The age and sex
+// alone are not relevant (every chart has them), nor are codes no term
+// has (Unknown). A serious spinal condition and every red flag are terms,
+// so a patient with one is always relevant.
+func (m *Mapping) Relevant() bool {
+	return m != nil && len(m.Profile.Conditions)+len(m.Profile.RedFlags) > 0
+}
+
 // ConditionNote is a Condition of the conditions Bundle that the service
 // left out, or counted without being able to read its status.
 type ConditionNote struct {

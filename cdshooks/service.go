@@ -329,6 +329,12 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
+	if !m.Relevant() {
+		// Nothing the rule set knows is on the chart: CDS Hooks answers
+		// {"cards": []} when there is nothing to say.
+		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
+		return
+	}
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
@@ -369,10 +375,17 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	if resp.Cards == nil {
 		resp.Cards = []Card{}
 	}
-	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed) > 0 {
-		resp.Extension = &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed}
-	}
+	resp.Extension = m.extension()
 	httpjson.Write(w, http.StatusOK, resp)
+}
+
+// extension is the response's extension for m, or nil when there is
+// nothing to report.
+func (m *Mapping) extension() *Extension {
+	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed) == 0 {
+		return nil
+	}
+	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed}
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate

@@ -276,7 +276,7 @@ func TestTimeout(t *testing.T) {
 		{"a generous bound", []cdshooks.Option{cdshooks.WithTimeout(time.Hour)}, false},
 		{"run out", []cdshooks.Option{cdshooks.WithTimeout(time.Nanosecond)}, true},
 	}
-	const unavailable = "The rest of the advice is unavailable: see a clinician before exercises"
+	const unavailable = "Exercise advice unavailable: assess the patient before any exercises"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -775,7 +775,7 @@ func firstWords(msg string) string {
 // info card saying the rest is unavailable, and no exercise cards; and
 // that a complete Result has no such card.
 func TestCardsIncomplete(t *testing.T) {
-	const unavailable = "info: The rest of the advice is unavailable: see a clinician before exercises"
+	const unavailable = "info: Exercise advice unavailable: assess the patient before any exercises"
 	eng := defaultEngine(t)
 	tests := []struct {
 		name       string

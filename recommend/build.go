@@ -229,6 +229,7 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 	return append(refs, Referral{
 		Urgency:   r.refer.urgency,
 		Message:   r.refer.message,
+		Clinician: r.refer.clinician,
 		Withhold:  r.refer.withhold,
 		Citations: b.citations([]int{ri}),
 		Rules:     b.ruleIDs([]int{ri}),

@@ -182,6 +182,8 @@ type compiledReferral struct {
 	urgency  Urgency
 	message  string
 	withhold bool
+	// clinician is the text for a clinician reading the chart, or "".
+	clinician string
 	// The referral story (referral.go): the pathway, or ""; whether the
 	// message invites activity; whether a withholding referral keeps the
 	// stay-active messages; and the red flags, as indexes into the

@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
@@ -58,8 +59,11 @@ type FoldedReferral struct {
 // with one another; checked is the rule's condition, or nil.
 func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferral {
 	cr := &compiledReferral{
-		urgency: Urgency(r.Urgency.S), message: r.Message, withhold: r.Withhold,
+		urgency: Urgency(r.Urgency.S), message: r.Message, clinician: r.Clinician, withhold: r.Withhold,
 		pathway: r.Pathway.S, invitesActivity: r.InvitesActivity, keepActive: r.KeepActive,
+	}
+	if w := patientWord(r.Clinician); w != "" {
+		c.iss.Add(r.ClinicianPos, "refer.clinician is read by a clinician, not the patient: write it in the third person and locale-neutral, without %q", w)
 	}
 	if r.KeepActive && !r.Withhold {
 		c.iss.Add(r.KeepActivePos, "keep_active is for a referral that withholds advice (withhold: true); without withhold the person keeps every message already: remove it")
@@ -241,7 +245,7 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 // view returns the referral as Engine.Rules and the explanations show it.
 func (r *compiledReferral) view() *RuleReferral {
 	return &RuleReferral{
-		Urgency: r.urgency, Message: r.message, Withhold: r.withhold,
+		Urgency: r.urgency, Message: r.message, Clinician: r.clinician, Withhold: r.withhold,
 		Pathway: r.pathway, InvitesActivity: r.invitesActivity, KeepActive: r.keepActive,
 	}
 }
@@ -303,4 +307,21 @@ func (d *decisions) shown(ri int) bool {
 		}
 	}
 	return false
+}
+
+// patientWords are the words a clinician text may not hold: it is about
+// the patient, not to them ("you", "your"), and locale-neutral ("GP" is a
+// British term: "primary care" is understood everywhere).
+var patientWords = []string{"you", "your", "yours", "yourself", "gp", "gps"}
+
+// patientWord returns the first word of s that patientWords lists, as
+// written, or "".
+func patientWord(s string) string {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "'")
+		if slices.Contains(patientWords, strings.ToLower(w)) {
+			return w
+		}
+	}
+	return ""
 }

@@ -117,6 +117,10 @@ type Referral struct {
 	Urgency Urgency `json:"urgency"`
 	// Message says what to do, in plain words.
 	Message string `json:"message"`
+	// Clinician says what to do and how soon to a clinician reading the
+	// chart, in the third person (refer.clinician); empty when the rule
+	// does not write it. The CDS Hooks cards show it.
+	Clinician string `json:"clinician,omitempty"`
 	// Withhold is true when this referral withholds all movement advice.
 	Withhold bool `json:"withhold"`
 	// Citations are the sources behind the referral, in rule order,

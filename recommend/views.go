@@ -258,6 +258,8 @@ type RuleReferral struct {
 	Urgency Urgency `json:"urgency"`
 	// Message says what to do, in plain words.
 	Message string `json:"message"`
+	// Clinician is the text for a clinician (refer.clinician), or "".
+	Clinician string `json:"clinician,omitempty"`
 	// Withhold is true when the referral withholds all movement advice.
 	Withhold bool `json:"withhold"`
 	// Pathway, InvitesActivity and KeepActive are the referral story's

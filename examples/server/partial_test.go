@@ -247,7 +247,7 @@ func TestCDSHooksPartial(t *testing.T) {
 		summaries = append(summaries, c.Indicator+": "+c.Summary)
 	}
 	if len(got.Cards) < 2 || got.Cards[0].Indicator != "critical" ||
-		summaries[1] != "info: The rest of the advice is unavailable: see a clinician before exercises" {
+		summaries[1] != "info: Exercise advice unavailable: assess the patient before any exercises" {
 		t.Errorf("cards %q; want the critical card, then the info card", summaries)
 	}
 	for _, c := range got.Cards {

@@ -556,7 +556,7 @@ func TestRequestTimeout(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &cards); err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ Summary, Indicator string }{{"The rest of the advice is unavailable: see a clinician before exercises", "info"}}
+	want := []struct{ Summary, Indicator string }{{"Exercise advice unavailable: assess the patient before any exercises", "info"}}
 	if diff := cmp.Diff(want, cards.Cards); rec.Code != http.StatusOK || diff != "" {
 		t.Errorf("CDS Hooks: status %d; cards (-want +got):\n%s", rec.Code, diff)
 	}

@@ -148,6 +148,11 @@ type Referral struct {
 	Urgency Text
 	// Message says whom to see and why.
 	Message string
+	// Clinician says the same to a clinician reading the chart: what to
+	// do and how soon, in the third person; empty when not written.
+	Clinician string
+	// ClinicianPos is where refer.clinician is written, for messages.
+	ClinicianPos FilePos
 	// Withhold reports whether the referral withholds the movement
 	// advice until the person has been seen.
 	Withhold bool

@@ -38,7 +38,7 @@ var (
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
-	referKeys    = []string{"urgency", "message", "withhold", "pathway", "invites_activity", "keep_active"}
+	referKeys    = []string{"urgency", "message", "clinician", "withhold", "pathway", "invites_activity", "keep_active"}
 	sayKeys      = []string{"kind", "message"}
 	citeKeys     = []string{"source", "locator", "claim", "position"}
 )
@@ -661,6 +661,10 @@ func (p *fileParser) refer(n *yaml.Node) *Referral {
 	}
 	r := &Referral{Message: p.str(f["message"], "the referral message")}
 	r.Urgency, _ = p.id(f["urgency"], "the referral urgency")
+	if n := f["clinician"]; n != nil {
+		r.Clinician = p.str(n, "refer.clinician")
+		r.ClinicianPos = p.pos(n)
+	}
 	if n := f["withhold"]; n != nil {
 		r.Withhold = p.boolean(n, "withhold")
 	}

@@ -191,6 +191,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 					"caution":   selector("caution against", false),
 					"refer": closed("A referral to a clinician.", object{
 						"urgency": object{"enum": urgencies}, "message": text, "withhold": object{"type": "boolean"},
+						"clinician": object{"type": "string", "minLength": 1,
+							"description": "The referral for a clinician reading the chart (the CDS Hooks cards): the finding, what to do and how soon, in the third person and locale-neutral (no you, your or GP). Optional in the format; the default rule set writes it on every referral."},
 						"pathway": object{"type": "string", "pattern": idPattern,
 							"description": "The clinical pathway the referral belongs to: matched referrals of one pathway tell one story, led by the most urgent; the others are folded into it."},
 						"invites_activity": object{"type": "boolean",

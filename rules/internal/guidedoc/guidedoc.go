@@ -397,7 +397,7 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 			}
 		}
 		if len(res.Referrals) > 0 {
-			p("Referral: **%s**. %s\n\n", res.Referrals[0].Urgency, cell(res.Referrals[0].Message))
+			p("Referral: **%s**. %s%s\n\n", res.Referrals[0].Urgency, cell(res.Referrals[0].Message), clinicianCell(res.Referrals[0]))
 		}
 		p("%s\n\n", planLine(res))
 		if line := messageLine(res, baseMessages); line != "" {
@@ -449,7 +449,7 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 		}
 		top := res.Referrals[0]
 		p("| %s (%s) | %s | **%s** | %s | %s | %s | %s |\n", cell(f.Label), id, floorCell(f.ID), top.Urgency, yesNo(res.Withheld),
-			cell(top.Message), side(top.Rules, top.Citations), planCell(res))
+			cell(top.Message)+clinicianCell(top), side(top.Rules, top.Citations), planCell(res))
 	}
 	p("\n")
 
@@ -711,4 +711,13 @@ func codeList(codes []recommend.Code) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// clinicianCell is a referral's text for clinicians (refer.clinician), to
+// follow its message: " *Clinician card:* ...", or "" when it has none.
+func clinicianCell(r recommend.Referral) string {
+	if r.Clinician == "" {
+		return ""
+	}
+	return " *Clinician card:* " + cell(r.Clinician)
 }

@@ -1,0 +1,119 @@
+package cdshooks_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+)
+
+// conditionsBundle is a Bundle of active Conditions of patient p, one per
+// coding.
+func conditionsBundle(codings ...recommend.Code) string {
+	var entries []string
+	for _, c := range codings {
+		entries = append(entries, `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+			"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+			"code": {"coding": [{"system": "`+c.System+`", "code": "`+c.Code+`"}]}}}`)
+	}
+	return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + strings.Join(entries, ",") + `]}`
+}
+
+// TestRelevance answers {"cards": []} for a chart without a term of the
+// vocabulary, and cards for every red flag and condition the vocabulary
+// codes.
+func TestRelevance(t *testing.T) {
+	vocab := defaultEngine(t).Vocabulary()
+	type tc struct {
+		name       string
+		birth      string
+		conditions string
+		wantCards  bool
+	}
+	tests := []tc{
+		{"empty chart", "null", "null", false},
+		{"no patient data, empty bundle", `{"resourceType": "Patient"}`, `{"resourceType": "Bundle", "type": "searchset", "entry": []}`, false},
+		{"7-year-old without conditions", `{"resourceType": "Patient", "birthDate": "2019-05-01"}`, "null", false},
+		{"90-year-old without conditions", `{"resourceType": "Patient", "birthDate": "1936-05-01"}`, "null", false},
+		{"only unknown codes", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
+			conditionsBundle(recommend.Code{System: "http://snomed.info/sct", Code: "38341003999"}, recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z99.89"}), false},
+	}
+	for _, term := range vocab.RedFlags {
+		if len(term.Codes) > 0 {
+			c := term.Codes[0]
+			tests = append(tests, tc{"red flag " + term.ID + " " + c.Code, `{"resourceType": "Patient", "birthDate": "1970-05-01"}`, conditionsBundle(c), true})
+		}
+	}
+	for _, term := range vocab.Conditions {
+		if len(term.Codes) > 0 {
+			c := term.Codes[0]
+			tests = append(tests, tc{"condition " + term.ID + " " + c.Code, `{"resourceType": "Patient", "birthDate": "1970-05-01"}`, conditionsBundle(c), true})
+		}
+	}
+	if len(tests) < 10 {
+		t.Fatalf("only %d cases: the vocabulary has too few codes to test", len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + tt.birth + `, "conditions": ` + tt.conditions + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}
+
+// TestCardsSpeakToClinicians checks, for a 76-year-old with each coded
+// red flag and condition of the default vocabulary, that no card summary
+// addresses the patient or says "GP", and that every warning and critical
+// card offers overrideReasons.
+func TestCardsSpeakToClinicians(t *testing.T) {
+	eng := defaultEngine(t)
+	vocab := eng.Vocabulary()
+	var terms []recommend.Term
+	terms = append(terms, vocab.RedFlags...)
+	terms = append(terms, vocab.Conditions...)
+	checked := 0
+	for _, term := range terms {
+		if len(term.Codes) == 0 {
+			continue
+		}
+		c := term.Codes[0]
+		body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1950-05-01"}, "conditions": ` + conditionsBundle(c) + `}}`
+		rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		for _, card := range resp.Cards {
+			checked++
+			for _, w := range strings.FieldsFunc(strings.ToLower(card.Summary), func(r rune) bool { return !('a' <= r && r <= 'z') }) {
+				if w == "you" || w == "your" || w == "gp" {
+					t.Errorf("%s %s: summary %q says %q", term.ID, c.Code, card.Summary, w)
+				}
+			}
+			if card.Indicator != cdshooks.Info && len(card.OverrideReasons) == 0 {
+				t.Errorf("%s: %s card %q offers no overrideReasons", term.ID, card.Indicator, card.Summary)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d cards checked", checked)
+	}
+}
