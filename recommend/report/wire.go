@@ -62,6 +62,7 @@ type wireSource struct {
 type wireReferral struct {
 	Urgency   recommend.Urgency `json:"urgency"`
 	Message   string            `json:"message"`
+	Clinician string            `json:"clinician,omitempty"`
 	Withhold  bool              `json:"withhold"`
 	Citations []wireCitation    `json:"citations"`
 	Rules     []string          `json:"rules"`
@@ -156,7 +157,7 @@ func (b *wireBuilder) note(cs []recommend.Citation) {
 }
 
 func (b *wireBuilder) referral(r recommend.Referral) wireReferral {
-	return wireReferral{Urgency: r.Urgency, Message: r.Message, Withhold: r.Withhold,
+	return wireReferral{Urgency: r.Urgency, Message: r.Message, Clinician: r.Clinician, Withhold: r.Withhold,
 		Citations: b.cites(r.Citations), Rules: nonNil(r.Rules)}
 }
 

@@ -162,6 +162,9 @@ func (a *appender) cites(cs []recommend.Citation) {
 func (a *appender) referral(r recommend.Referral) {
 	a.b = appendString(append(a.b, `{"urgency":`...), string(r.Urgency))
 	a.b = appendString(append(a.b, `,"message":`...), r.Message)
+	if r.Clinician != "" {
+		a.b = appendString(append(a.b, `,"clinician":`...), r.Clinician)
+	}
 	a.b = appendBool(append(a.b, `,"withhold":`...), r.Withhold)
 	a.b = append(a.b, `,"citations":`...)
 	a.cites(r.Citations)
