@@ -18,11 +18,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -261,6 +263,25 @@ func TestBrowser(t *testing.T) {
 		}
 		if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
 			t.Fatal(err)
+		}
+
+		// The handout: printed to A4 PDF, the page fits on two pages.
+		pdf, err := chromedp.Run(tab, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			w, h, css := 8.27, 11.69, true
+			r, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: w, PaperHeight: h, PreferCSSPageSize: &css})
+			if err != nil {
+				return nil, err
+			}
+			return r.Data, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, "disc-herniation.pdf"), pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if pages := pdfPages(pdf); pages < 1 || pages > 2 {
+			t.Errorf("the printed handout has %d A4 pages, want 1 or 2", pages)
 		}
 
 		if *screenshot != "" {
@@ -505,4 +526,10 @@ func paletted(img image.Image) *image.Paletted {
 		}
 	}
 	return out
+}
+
+// pdfPages counts the page objects of a PDF: "/Type /Page" not followed
+// by "s" (which is the page tree).
+func pdfPages(pdf []byte) int {
+	return len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
 }
