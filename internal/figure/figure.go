@@ -60,30 +60,6 @@ type Pose struct {
 	Start, End Frame
 }
 
-// Check reports the first thing wrong with a pose, or nil.
-func Check(p Pose) error {
-	if !contains(Bases, p.Base) {
-		return fmt.Errorf("unknown base %q (want one of %s)", p.Base, strings.Join(Bases, ", "))
-	}
-	for _, pr := range p.Props {
-		if !contains(Props, pr) {
-			return fmt.Errorf("unknown prop %q (want one of %s)", pr, strings.Join(Props, ", "))
-		}
-	}
-	for _, f := range []Frame{p.Start, p.End} {
-		for k, v := range f {
-			j, ok := joint(k)
-			if !ok {
-				return fmt.Errorf("unknown angle %q", k)
-			}
-			if v < j.Min || v > j.Max || math.IsNaN(v) {
-				return fmt.Errorf("%s %g is outside %g to %g", k, v, j.Min, j.Max)
-			}
-		}
-	}
-	return nil
-}
-
 // CheckAngle reports whether name is a joint and v within its range.
 func CheckAngle(name string, v float64) error {
 	j, ok := joint(name)
