@@ -1,6 +1,9 @@
 package recommend
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestFlatBackPoses checks that no default movement whose how says the back
 // stays flat, straight, still or unarched is drawn with a bent spine in
@@ -28,5 +31,24 @@ func TestFlatBackPoses(t *testing.T) {
 	}
 	for id := range flat {
 		t.Errorf("flat-back movement %s is not in the default rule set", id)
+	}
+}
+
+// TestRoundedBackOnlyForFlexion checks that a pose rounds the back (trunk
+// above 0) only for a movement the rules tag lumbar_flexion, so that the
+// rules that keep flexion away from people it would hurt and the pictures
+// agree.
+func TestRoundedBackOnlyForFlexion(t *testing.T) {
+	e, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.movements {
+		if m.pose == nil || slices.Contains(m.tags, "lumbar_flexion") {
+			continue
+		}
+		if m.pose.Start["trunk"] > 0 || m.pose.End["trunk"] > 0 {
+			t.Errorf("%s draws a rounded back (trunk %g, %g) but is not tagged lumbar_flexion", m.id, m.pose.Start["trunk"], m.pose.End["trunk"])
+		}
 	}
 }
