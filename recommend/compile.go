@@ -233,7 +233,7 @@ func (c *compiler) movements() {
 		if c.duplicate(seen, "movement", m.ID) {
 			continue
 		}
-		mv := movement{id: m.ID.S, name: m.Name, kind: m.Kind.S, how: m.How, dose: m.Dose}
+		mv := movement{id: m.ID.S, name: m.Name, kind: m.Kind.S, how: m.How, dose: m.Dose, pose: m.Pose}
 		if m.Kind.S != "" && !slices.Contains(movementKinds, m.Kind.S) {
 			c.unknownOf(m.Kind, "movement kind", movementKinds)
 		}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/cel"
@@ -131,6 +132,7 @@ type movement struct {
 	id, name, kind, how, dose string
 	tags                      []string
 	equipment                 []int // indexes into the equipment vocabulary
+	pose                      *figure.Pose
 }
 
 type rule struct {

@@ -35,6 +35,7 @@ func (s *Server) mounts() ([]route, error) {
 		{"POST " + cdshooks.FeedbackPath, requireJSON(capBody(maxBody, cds))},
 		{"/cds-services/", cds},
 		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
+		{"GET /movements/{file}", http.HandlerFunc(page.ServePicture)},
 		{"/", http.HandlerFunc(notFound)},
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/backrules/backrules/internal/figure"
 )
 
 // The declarations of a rule set: what the parse stage hands the compile
@@ -110,6 +112,9 @@ type Movement struct {
 	// How says how to do the movement and Dose how much; one the file
 	// leaves out is "".
 	How, Dose string
+	// Pose is the movement's picture, checked; nil when the file gives
+	// none or it is wrong (then the issue is reported).
+	Pose *figure.Pose
 }
 
 // Selector is an effect of a rule: it picks movements by id, tag or kind.

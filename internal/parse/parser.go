@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/words"
 	"gopkg.in/yaml.v3"
 )
@@ -35,7 +36,8 @@ var (
 	floorVocab   = []string{"id", "label", "codes", "floor"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
-	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
+	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment"}
+	poseKeys     = []string{"base", "start", "end", "props", "under"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "clinician", "withhold", "pathway", "invites_activity", "keep_active"}
@@ -510,12 +512,93 @@ func (p *fileParser) movement(n *yaml.Node) {
 	m.Kind, _ = p.id(f["kind"], "the movement kind")
 	m.Tags = p.ids(f["tags"], "tags")
 	m.Equipment = p.ids(f["equipment"], "equipment")
+	if n := f["pose"]; n != nil {
+		m.Pose = p.pose(n)
+	}
 	id, ok := p.id(f["id"], "the movement id")
 	if !ok {
 		return
 	}
 	m.ID = id
 	p.doc.Movements = append(p.doc.Movements, m)
+}
+
+// pose reads a movement's pose and checks it against what figure can
+// draw and a body can do; it returns nil when anything is wrong.
+func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
+	f, ok := p.mapping(n, "a pose", poseKeys, 3)
+	if !ok {
+		return nil
+	}
+	good := true
+	out := &figure.Pose{}
+	if t, ok := p.id(f["base"], "the pose base"); ok {
+		if !slices.Contains(figure.Bases, t.S) {
+			p.iss.Add(t.Pos, "unknown pose base %q (allowed: %s)", t.S, strings.Join(figure.Bases, ", "))
+			good = false
+		}
+		out.Base = t.S
+	} else {
+		good = false
+	}
+	for _, t := range p.ids(f["props"], "props") {
+		if !slices.Contains(figure.Props, t.S) {
+			p.iss.Add(t.Pos, "unknown prop %q (allowed: %s)", t.S, strings.Join(figure.Props, ", "))
+			good = false
+			continue
+		}
+		out.Props = append(out.Props, t.S)
+	}
+	if u := f["under"]; u != nil {
+		x, err := strconv.ParseFloat(u.Value, 64)
+		if u.Kind != yaml.ScalarNode || (u.Tag != "!!int" && u.Tag != "!!float") || err != nil || !(x >= 0 && x <= 1) {
+			p.iss.Add(p.pos(u), "the pose's under must be a number from 0 (the pelvis) to 1 (the shoulders), found %s", describe(u))
+			good = false
+		}
+		out.Under = x
+	}
+	var okS, okE bool
+	out.Start, okS = p.frame(f["start"], "the pose's start")
+	out.End, okE = p.frame(f["end"], "the pose's end")
+	if !good || !okS || !okE {
+		return nil
+	}
+	return out
+}
+
+// frame reads a key frame: angles in degrees by joint name.
+func (p *fileParser) frame(n *yaml.Node, what string) (figure.Frame, bool) {
+	if n == nil {
+		return nil, false
+	}
+	names := make([]string, len(figure.Joints))
+	for i, j := range figure.Joints {
+		names[i] = j.Name
+	}
+	f, ok := p.mapping(n, what, names, 0)
+	if !ok {
+		return nil, false
+	}
+	out := figure.Frame{}
+	good := true
+	for k, v := range f {
+		if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") {
+			p.iss.Add(p.pos(v), "the %s angle in %s must be a number of degrees, found %s", k, what, describe(v))
+			good = false
+			continue
+		}
+		x, err := strconv.ParseFloat(v.Value, 64)
+		if err == nil {
+			err = figure.CheckAngle(k, x)
+		}
+		if err != nil {
+			p.iss.Add(p.pos(v), "the %s angle in %s: %v", k, what, err)
+			good = false
+			continue
+		}
+		out[k] = x
+	}
+	return out, good
 }
 
 func (p *fileParser) rule(n *yaml.Node) {

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/recommend"
 )
@@ -170,6 +171,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 				"id": id, "name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
 				"tags":      ids(id),
 				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
+				"pose":      poseSchema(closed),
 			}, "id", "name", "kind", "how", "dose")),
 			"rules": ids(object{"$ref": "#/$defs/rule"}),
 		},
@@ -252,4 +254,20 @@ func kindIDs() []string {
 		out = append(out, k.ID)
 	}
 	return out
+}
+
+// poseSchema is a movement's pose: what internal/figure draws.
+func poseSchema(closed func(string, object, ...string) object) object {
+	frame := object{}
+	for _, j := range figure.Joints {
+		frame[j.Name] = object{"type": "number", "minimum": j.Min, "maximum": j.Max, "description": "Degrees: " + j.Doc + "."}
+	}
+	fr := closed("A key frame: joint angles in degrees; one left out is 0.", frame)
+	return closed("The movement's picture: a side view of a line figure in a start (drawn faded) and an end position.", object{
+		"base":  object{"enum": figure.Bases, "description": "How the body meets the ground."},
+		"props": object{"type": "array", "items": object{"enum": figure.Props}, "description": "Things drawn beside the figure."},
+		"start": fr,
+		"end":   fr,
+		"under": object{"type": "number", "minimum": 0, "maximum": 1, "description": "Where along the spine a prop under the back sits: 0 the pelvis, 1 the shoulders (default 0.25)."},
+	}, "base", "start", "end")
 }

@@ -76,6 +76,31 @@ func WriteMarkdown(w io.Writer, r *recommend.Result) error {
 	return b.Flush()
 }
 
+// WriteMarkdownPictures writes the report of WriteMarkdown with, under
+// each plan step and each also-helpful movement, its picture as a
+// Markdown image: base + movement id + ".svg", with the movement's how as
+// the alt text. base is where the app hosts the pictures, such as
+// "https://example.org/movements/" or a relative "movements/" (the
+// example server serves them at GET /movements/{id}.svg); an app gets
+// each picture from [recommend.Engine.MovementSVG]. A nil r is an error.
+func WriteMarkdownPictures(w io.Writer, r *recommend.Result, base string) error {
+	if r == nil {
+		return errNilResult
+	}
+	o := sectionsOf(New(r))
+	for i := range o.sections {
+		for j := range o.sections[i].entries {
+			e := &o.sections[i].entries[j]
+			for k := range e.pictures {
+				e.pictures[k].src = base + e.pictures[k].id + ".svg"
+			}
+		}
+	}
+	b := bufio.NewWriter(w)
+	writeSections(b, o, markdownStyle)
+	return b.Flush()
+}
+
 // laidOut is an Outline in titled sections of entries, as WriteText and
 // WriteMarkdown write it.
 type laidOut struct {
@@ -98,6 +123,15 @@ type entry struct {
 	head   string
 	refs   string
 	lines  []labelled
+	// pictures are the entry's movements' pictures; only those with a
+	// src are written, and only in Markdown.
+	pictures []picture
+}
+
+// picture is a movement's picture: its id, its alt text (the how) and,
+// once WriteMarkdownPictures sets it, its address.
+type picture struct {
+	id, alt, src string
 }
 
 type labelled struct {
@@ -201,6 +235,7 @@ func (wr *writer) start() section {
 	for i, st := range wr.o.Plan {
 		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name}
 		if st.Found {
+			e.pictures = []picture{{id: st.Item.Movement, alt: st.Item.How}}
 			e.lines = []labelled{{label: "How", text: st.Item.How}, {label: "Dose", text: st.Item.Dose}}
 			if st.Reason != "" {
 				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name), refs: wr.refs(st.Citations)})
@@ -223,7 +258,11 @@ func (wr *writer) alsoHelpful() section {
 		for _, c := range g.Cautions {
 			head += " Take care: " + wr.once("care", c, g.Items[0].Name)
 		}
-		s.entries = append(s.entries, entry{marker: "-", head: head, refs: wr.refs(g.Citations)})
+		e := entry{marker: "-", head: head, refs: wr.refs(g.Citations)}
+		for _, it := range g.Items {
+			e.pictures = append(e.pictures, picture{id: it.Movement, alt: it.How})
+		}
+		s.entries = append(s.entries, e)
 	}
 	return s
 }
@@ -371,6 +410,11 @@ var markdownStyle = style{
 		indent := strings.Repeat(" ", len(marker)+1)
 		for _, l := range e.lines {
 			fmt.Fprintf(w, "%s- %s: %s\n", indent, l.label, mdRefs(l.text, l.refs))
+		}
+		for _, p := range e.pictures {
+			if p.src != "" {
+				fmt.Fprintf(w, "%s![%s](<%s>)\n", indent, mdsafe.Line(p.alt), strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20", "\n", "%0A").Replace(p.src))
+			}
 		}
 	},
 	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },

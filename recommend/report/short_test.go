@@ -205,3 +205,39 @@ func FuzzReport(f *testing.F) {
 		}
 	})
 }
+
+// TestMarkdownPictures checks that WriteMarkdownPictures puts each plan
+// step's and each also-helpful movement's picture under its entry, with
+// the how as alt text, and that WriteMarkdown has none.
+func TestMarkdownPictures(t *testing.T) {
+	res := &recommend.Result{
+		Recommended: []recommend.Item{
+			{Movement: "a", Name: "A", How: "Lie [down].", Dose: "Once."},
+			{Movement: "b", Name: "B", How: "Stand.", Dose: "Twice."},
+		},
+		Plan: []recommend.PlanStep{{Movement: "a", Name: "A", Priority: 1}},
+	}
+	var pics, plain bytes.Buffer
+	if err := report.WriteMarkdownPictures(&pics, res, "https://example.org/movements/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteMarkdown(&plain, res); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(pics.String(), "\n") {
+		if strings.Contains(l, "![") {
+			got = append(got, strings.TrimSpace(l))
+		}
+	}
+	want := []string{
+		`![Lie \[down\].](<https://example.org/movements/a.svg>)`,
+		`![Stand.](<https://example.org/movements/b.svg>)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pictures (-want +got):\n%s\n%s", diff, pics.String())
+	}
+	if strings.Contains(plain.String(), "![") {
+		t.Errorf("WriteMarkdown has pictures:\n%s", plain.String())
+	}
+}

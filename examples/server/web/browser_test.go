@@ -13,15 +13,18 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -174,7 +177,7 @@ func TestBrowser(t *testing.T) {
 				links: [...li.querySelectorAll('ul.cites > li > a')].map(a => {
 					const href = a.getAttribute('href');
 					const target = href.startsWith('#') ? document.querySelector(href) : null;
-					return {text: a.innerText, href: href, target: target ? target.innerText : ''};
+					return {text: a.textContent.trim(), href: href, target: target ? target.innerText : ''};
 				}),
 				inPlan: !!document.querySelector('#plan [data-movements~="knee_to_chest"], #also-helpful [data-movements~="knee_to_chest"]'),
 			};
@@ -207,12 +210,12 @@ func TestBrowser(t *testing.T) {
 		}
 
 		// The why toggle opens from the keyboard.
-		summary := chromedp.CSS(`#avoid li.item[data-movements~="knee_to_chest"] details > summary`)
+		summary := chromedp.CSS(`#avoid li.item[data-movements~="knee_to_chest"] details:not(.sources) > summary`)
 		if err := chromedp.Do(tab, chromedp.Focus(summary), chromedp.KeyEvent("\r")); err != nil {
 			t.Fatal(err)
 		}
 		why, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
-			const d = document.querySelector('#avoid li.item[data-movements~="knee_to_chest"] details');
+			const d = document.querySelector('#avoid li.item[data-movements~="knee_to_chest"] details:not(.sources)');
 			return d.open ? d.innerText : '';
 		})()`))
 		if err != nil {
@@ -220,6 +223,65 @@ func TestBrowser(t *testing.T) {
 		}
 		if !strings.Contains(why, "Knee to chest: Avoided, by ") {
 			t.Errorf("the why toggle did not open on Enter, or does not explain knee to chest; it reads:\n%s", why)
+		}
+
+		// On a phone the plan comes first: its first step starts within
+		// a screen and a half, and its picture has loaded and has alt text.
+		type phoneView struct {
+			ID     string  `json:"id"`
+			Top    float64 `json:"top"`
+			Alt    string  `json:"alt"`
+			Loaded bool    `json:"loaded"`
+		}
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
+			t.Fatal(err)
+		}
+		phone, err := chromedp.Run(tab, chromedp.Evaluate[phoneView](`(async () => {
+			window.scrollTo(0, 0);
+			const li = document.querySelector('#plan li.item');
+			const img = li && li.querySelector('img.picture');
+			if (img && !img.complete) await new Promise(r => { img.onload = img.onerror = r; });
+			return {
+				id: li ? li.dataset.movements : '',
+				top: li ? li.getBoundingClientRect().top + window.scrollY : 1e9,
+				alt: img ? img.alt : '',
+				loaded: !!img && img.naturalWidth > 0,
+			};
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saveScreenshot(t, tab, filepath.Join(shots, "disc-herniation-phone.png"))
+		if phone.Top > 1.5*844 {
+			t.Errorf("on a 390x844 phone the first plan step starts at %.0f px, want within %.0f", phone.Top, 1.5*844)
+		}
+		if want := defaultEngine(t).MovementAlt(phone.ID); want == "" || phone.Alt != want {
+			t.Errorf("the first plan step (%s) has a picture with alt text %q, want its how %q", phone.ID, phone.Alt, want)
+		}
+		if !phone.Loaded {
+			t.Error("the first plan step's picture did not load")
+		}
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
+			t.Fatal(err)
+		}
+
+		// The handout: printed to A4 PDF, the page fits on two pages.
+		pdf, err := chromedp.Run(tab, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			w, h, css := 8.27, 11.69, true
+			r, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: w, PaperHeight: h, PreferCSSPageSize: &css})
+			if err != nil {
+				return nil, err
+			}
+			return r.Data, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, "disc-herniation.pdf"), pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if pages := pdfPages(pdf); pages < 1 || pages > 2 {
+			t.Errorf("the printed handout has %d A4 pages, want 1 or 2", pages)
 		}
 
 		if *screenshot != "" {
@@ -378,7 +440,11 @@ func TestBrowser(t *testing.T) {
 // httpServer serves the page with the default rules and returns its URL.
 func httpServer(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(newHandler(t, defaultEngine(t)))
+	h := newHandler(t, defaultEngine(t))
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /movements/{file}", h.ServePicture)
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -460,4 +526,10 @@ func paletted(img image.Image) *image.Paletted {
 		}
 	}
 	return out
+}
+
+// pdfPages counts the page objects of a PDF: "/Type /Page" not followed
+// by "s" (which is the page tree).
+func pdfPages(pdf []byte) int {
+	return len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
 }

@@ -69,7 +69,30 @@ type itemView struct {
 	Citations []cite
 	// Explanations explain each movement of the entry.
 	Explanations []whyView
+	// Pictures are the drawings of the movements, for plan steps and
+	// the also-helpful list.
+	Pictures []picture
 }
+
+// picture is a movement's drawing on the page: the URL of its SVG,
+// relative to the page, and its alt text.
+type picture struct{ Src, Alt string }
+
+// pictures returns the drawings of the movements ids, skipping any the
+// rule set has no pose for.
+func pictures(eng *recommend.Engine, ids []string) []picture {
+	var out []picture
+	for _, id := range ids {
+		if alt := eng.MovementAlt(id); alt != "" {
+			out = append(out, picture{Src: PicturePath(id), Alt: alt})
+		}
+	}
+	return out
+}
+
+// PicturePath is the path, relative to the page, of the movement id's
+// picture, served by [Handler.ServePicture]: movements/{id}.svg.
+func PicturePath(id string) string { return "movements/" + id + ".svg" }
 
 // MovementIDs returns the ids of the entry's movements, separated by
 // spaces, for the data-movements attribute that tests select by.
@@ -245,6 +268,7 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	return itemView{
 		Names: st.Item.Name, Movements: []string{st.Item.Movement}, How: st.Item.How, Dose: st.Item.Dose,
 		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
+		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}),
 	}, nil
 }
 
@@ -277,6 +301,7 @@ func (b *builder) alsoHelpful() error {
 		}
 		iv.Dose = g.Dose
 		iv.Cautions = g.Cautions
+		iv.Pictures = pictures(b.ex.eng, iv.Movements)
 		b.rv.Also = append(b.rv.Also, iv)
 	}
 	return nil

@@ -82,13 +82,15 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 		"httpURL": httpURL,
 		"lower":   strings.ToLower,
 		"whyFor":  whyFor,
+		"named":   named,
+		"short":   short,
 	}).ParseFS(files, "templates/page.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	sum := sha256.Sum256(css)
 	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+		"'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	h := &Handler{engine: engine, log: slog.Default(), tmpl: tmpl, css: template.CSS(css), csp: csp}
 	for _, o := range opts {
 		if o != nil {
@@ -114,6 +116,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// ServePicture serves GET /movements/{id}.svg, the picture of a movement
+// ([recommend.Engine.MovementSVG]), for the <img> of each plan step and
+// also-helpful item. Mount it at "GET /movements/{file}" next to the page.
+// Pictures change only with the rule files, so they may be cached for a
+// day; an unknown movement, or one without a pose, is a 404.
+func (h *Handler) ServePicture(w http.ResponseWriter, r *http.Request) {
+	eng := h.engine()
+	if eng == nil {
+		h.unavailable(w)
+		return
+	}
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".svg")
+	var svg []byte
+	var err error
+	if ok {
+		svg, err = eng.MovementSVG(id)
+	}
+	if !ok || err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "image/svg+xml")
+	hd.Set("Cache-Control", "public, max-age=86400")
+	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.Itoa(len(svg)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(svg)
 	}
 }
 
@@ -605,6 +640,26 @@ func whyFor(explanations []whyView) string {
 		}
 	}
 	return words.List(names)
+}
+
+// namedCites are an item's citations with the item's name, for the
+// "sources" template: the name makes each "Sources" toggle's accessible
+// name unique.
+type namedCites struct {
+	Name  string
+	Cites []cite
+}
+
+func named(name string, cites []cite) namedCites { return namedCites{name, cites} }
+
+// short returns the first six words of s, with an ellipsis when there are
+// more.
+func short(s string) string {
+	w := strings.Fields(s)
+	if len(w) <= 6 {
+		return strings.Join(w, " ")
+	}
+	return strings.Join(w[:6], " ") + "…"
 }
 
 // httpURL returns u when it is an http or https address, and "" otherwise,

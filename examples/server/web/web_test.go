@@ -342,13 +342,13 @@ func TestReferrals(t *testing.T) {
 	}
 }
 
-// TestResultOrder checks that the sections come in the order of the text
-// report, and that every movement of the Result is on the page, in its
+// TestResultOrder checks that the sections come plan first, as a phone
+// reader needs them (the referrals, when any, before it), and that every movement of the Result is on the page, in its
 // section, with a source and a why.
 func TestResultOrder(t *testing.T) {
 	eng := defaultEngine(t)
 	body := post(newHandler(t, eng), discForm).Body.String()
-	ids := []string{"messages", "plan", "also-helpful", "avoid", "conflicts", "sources"}
+	ids := []string{"plan", "also-helpful", "messages", "avoid", "conflicts", "sources"}
 	last := -1
 	for _, id := range ids {
 		i := strings.Index(body, `<section id="`+id+`"`)
@@ -654,7 +654,7 @@ func TestContentSecurityPolicy(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(style))
 	want := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+		"'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	if diff := cmp.Diff(want, rec.Header().Get("Content-Security-Policy")); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
 	}
@@ -762,6 +762,57 @@ func TestRenderedFieldsAccepted(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			if strings.Contains(rec.Body.String(), "This form has no field") {
 				t.Errorf("the page refuses the field %q that its own form renders", name)
+			}
+		})
+	}
+}
+
+// TestPictures checks that each plan step and also-helpful item shows its
+// movement's picture with the how as alt text, and that the picture is
+// served as a cacheable SVG.
+func TestPictures(t *testing.T) {
+	eng := defaultEngine(t)
+	h := newHandler(t, eng)
+	body := post(h, discForm).Body.String()
+	for _, sec := range []string{"plan", "also-helpful"} {
+		items := strings.Split(section(body, sec), `<li class="item" data-movements="`)[1:]
+		if len(items) == 0 {
+			t.Fatalf("no items in %s", sec)
+		}
+		for _, it := range items {
+			id, _, _ := strings.Cut(it, `"`)
+			first, _, _ := strings.Cut(id, " ")
+			want := `<img class="picture" src="movements/` + first + `.svg" alt="` + html.EscapeString(eng.MovementAlt(first)) + `"`
+			if eng.MovementAlt(first) == "" || !strings.Contains(it, want) {
+				t.Errorf("%s item %s: no %s", sec, id, want)
+			}
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /movements/{file}", h.ServePicture)
+	tests := []struct {
+		path        string
+		status      int
+		contentType string
+	}{
+		{"/movements/glute_bridge.svg", http.StatusOK, "image/svg+xml"},
+		{"/movements/glute_bridge", http.StatusNotFound, ""},
+		{"/movements/no_such.svg", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d", rec.Code, tt.status)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			want, _ := eng.MovementSVG("glute_bridge")
+			got := []string{rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Body.String()}
+			if diff := cmp.Diff([]string{tt.contentType, "public, max-age=86400", string(want)}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
