@@ -3,6 +3,7 @@ package recommend
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/backrules/backrules/internal/parse"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -361,4 +362,41 @@ func (r *profileReader) stringValue(tok json.Token, off int, at string, dst *str
 	}
 	*dst = s
 	return nil
+}
+
+// MaxLevels is the most dose levels a movement may declare.
+const MaxLevels = 10
+
+// levels compiles the dose levels of movement m into mv. A movement
+// without levels has its dose as its one level; one with levels must
+// give its dose as one of them, the level a programme starts at.
+func (c *compiler) levels(mv *movement, m *parse.Movement) {
+	if len(m.Levels) == 0 {
+		mv.levels = []level{{dose: m.Dose, how: m.How}}
+		return
+	}
+	if len(m.Levels) > MaxLevels {
+		c.iss.Add(m.LevelsPos, "movement %q declares %d levels, the most is %d", m.ID.S, len(m.Levels), MaxLevels)
+		return
+	}
+	mv.start = -1
+	for i, l := range m.Levels {
+		for j := 0; j < i; j++ {
+			if m.Levels[j].Dose.S == l.Dose.S {
+				c.iss.Add(l.Dose.Pos, "level %d of movement %q repeats the dose of level %d: each level needs its own dose", i+1, m.ID.S, j+1)
+			}
+		}
+		how := l.How
+		if how == "" {
+			how = m.How
+		}
+		mv.levels = append(mv.levels, level{dose: l.Dose.S, how: how})
+		if l.Dose.S == m.Dose && mv.start < 0 {
+			mv.start = i
+		}
+	}
+	if mv.start < 0 {
+		c.iss.Add(m.LevelsPos, "the dose of movement %q is none of its levels: give it as one of them, the level a programme starts at", m.ID.S)
+		mv.start = 0
+	}
 }

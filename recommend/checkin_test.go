@@ -3,8 +3,11 @@ package recommend_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
@@ -123,4 +126,57 @@ func FuzzDecodeCheckIns(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadLevels(t *testing.T) {
+	const head = "movements:\n  - id: m\n    name: M\n    kind: mobility\n    how: Do it.\n    dose: Ten.\n"
+	tests := []struct {
+		name   string
+		levels string
+		want   []recommend.MovementLevel
+		start  int
+		err    string // a substring of the load error, "" for none
+	}{
+		{name: "none", want: []recommend.MovementLevel{{Dose: "Ten.", How: "Do it."}}, start: 1},
+		{name: "three", levels: "    levels:\n      - dose: Five.\n        how: Gently.\n      - dose: Ten.\n      - dose: Twenty.\n",
+			want: []recommend.MovementLevel{{Dose: "Five.", How: "Gently."}, {Dose: "Ten.", How: "Do it."}, {Dose: "Twenty.", How: "Do it."}}, start: 2},
+		{name: "dose not a level", levels: "    levels:\n      - dose: Five.\n", err: `m.yaml:8:7: the dose of movement "m" is none of its levels`},
+		{name: "repeated", levels: "    levels:\n      - dose: Ten.\n      - dose: Ten.\n", err: `m.yaml:9:15: level 2 of movement "m" repeats the dose of level 1`},
+		{name: "unknown key", levels: "    levels:\n      - dose: Ten.\n        reps: 3\n", err: `m.yaml:9:9: unknown key "reps" in a level`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"m.yaml": {Data: []byte(head + tt.levels)}}
+			files, _ := filepath.Glob("../rules/*.yaml")
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fsys[filepath.Base(f)] = &fstest.MapFile{Data: data}
+			}
+			eng, err := recommend.Load(fsys)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Load error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m recommend.Movement
+			for _, mv := range eng.Movements() {
+				if mv.ID == "m" {
+					m = mv
+				}
+			}
+			if diff := cmp.Diff(tt.want, m.Levels); diff != "" {
+				t.Errorf("levels (-want +got):\n%s", diff)
+			}
+			if m.StartLevel != tt.start {
+				t.Errorf("StartLevel = %d, want %d", m.StartLevel, tt.start)
+			}
+		})
+	}
 }

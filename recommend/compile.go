@@ -247,6 +247,7 @@ func (c *compiler) movements() {
 				mv.equipment = append(mv.equipment, i)
 			}
 		}
+		c.levels(&mv, m)
 		idx := len(c.e.movements)
 		for _, t := range m.Tags {
 			if !slices.Contains(mv.tags, t.S) {

@@ -131,7 +131,15 @@ type movement struct {
 	id, name, kind, how, dose string
 	tags                      []string
 	equipment                 []int // indexes into the equipment vocabulary
+	// levels are the dose levels, easiest first: those the file gives,
+	// or the movement's own dose as its one level. start indexes the
+	// level whose dose is the movement's dose.
+	levels []level
+	start  int
 }
+
+// level is one dose level of a movement.
+type level struct{ dose, how string }
 
 type rule struct {
 	id, description string

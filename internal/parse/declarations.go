@@ -110,6 +110,19 @@ type Movement struct {
 	// How says how to do the movement and Dose how much; one the file
 	// leaves out is "".
 	How, Dose string
+	// Levels are the movement's dose levels, easiest first, or nil when
+	// the file gives none; LevelsPos is where the list starts.
+	Levels    []Level
+	LevelsPos FilePos
+}
+
+// Level is one dose level of a movement.
+type Level struct {
+	// Dose says how much at this level.
+	Dose Text
+	// How, when not "", says how to do the movement at this level, in
+	// place of the movement's own how.
+	How string
 }
 
 // Selector is an effect of a rule: it picks movements by id, tag or kind.

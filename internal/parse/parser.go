@@ -35,7 +35,8 @@ var (
 	floorVocab   = []string{"id", "label", "codes", "floor"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
-	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment"}
+	movementKeys = []string{"id", "name", "kind", "how", "dose", "tags", "equipment", "levels"}
+	levelKeys    = []string{"dose", "how"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "withhold", "pathway", "invites_activity", "keep_active"}
@@ -49,6 +50,7 @@ const (
 	nCodeRequired     = 2
 	nFloorRequired    = 2
 	nMovementRequired = 5
+	nLevelRequired    = 1
 	nRuleRequired     = 4
 	nReferRequired    = 2
 	nSayRequired      = 2
@@ -510,6 +512,21 @@ func (p *fileParser) movement(n *yaml.Node) {
 	m.Kind, _ = p.id(f["kind"], "the movement kind")
 	m.Tags = p.ids(f["tags"], "tags")
 	m.Equipment = p.ids(f["equipment"], "equipment")
+	if ln := f["levels"]; ln != nil {
+		m.LevelsPos = p.pos(ln)
+		for _, item := range p.sequence(ln, "levels") {
+			lf, ok := p.mapping(item, "a level", levelKeys, nLevelRequired)
+			if !ok {
+				continue
+			}
+			dose, ok := p.text(lf["dose"], "the level's dose")
+			if !ok {
+				continue
+			}
+			m.Levels = append(m.Levels, Level{Dose: Text{S: p.str(lf["dose"], "the level's dose"), Pos: dose.Pos},
+				How: p.str(lf["how"], "the level's how")})
+		}
+	}
 	id, ok := p.id(f["id"], "the movement id")
 	if !ok {
 		return
