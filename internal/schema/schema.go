@@ -172,7 +172,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
 				"levels": object{"type": "array", "minItems": 1, "maxItems": recommend.MaxLevels,
 					"description": "Dose levels, easiest first; the movement's dose must be one of them, the level a programme starts at.",
-					"items": closed("One dose level.", object{"dose": text, "how": text}, "dose")},
+					"items":       closed("One dose level.", object{"dose": text, "how": text}, "dose")},
 			}, "id", "name", "kind", "how", "dose")),
 			"rules": ids(object{"$ref": "#/$defs/rule"}),
 		},
