@@ -90,6 +90,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.vocabulary()
 	c.movements()
 	c.rules()
+	c.progress()
 	c.e.evaluationOrder()
 	if iss.Len() == 0 {
 		c.checkRuleCount()

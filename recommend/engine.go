@@ -22,6 +22,8 @@ type Engine struct {
 	sourceIdx map[string]int
 	vocab     [numVocabFields]vocabulary
 	movements []movement
+	// progress are the progression rules, in order.
+	progress []progressRule
 	rules     []rule
 	// order is the order rules are evaluated in: the referral rules,
 	// then the others, each in rule-set order.
@@ -366,5 +368,15 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	}
 	d.incomplete = false
 	e.resolveInto(d, &p)
-	return e.build(d), nil
+	res := e.build(d)
+	if len(p.CheckIns) > 0 && !res.Withheld {
+		// A red flag that withholds advice overrides the programme.
+		pg, refs, err := e.programme(p.CheckIns)
+		if err != nil {
+			return nil, err
+		}
+		res.Programme = pg
+		res.Referrals = append(res.Referrals, refs...)
+	}
+	return res, nil
 }

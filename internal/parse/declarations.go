@@ -116,6 +116,22 @@ type Movement struct {
 	LevelsPos FilePos
 }
 
+// ProgressRule is a progression rule: a CEL condition over a programme's
+// check-ins that steps a movement (step) or calls for a review (refer).
+type ProgressRule struct {
+	// ID names the rule; When is its CEL condition, over the variables
+	// programme and move.
+	ID, When Text
+	// Step is the change it makes to a movement: start, progress, hold,
+	// regress or stop; "" for a rule that only refers.
+	Step Text
+	// Refer, when not nil, is the review the rule calls for.
+	Refer *Referral
+	// Because says why, and Cite the passages it rests on.
+	Because string
+	Cite    []Citation
+}
+
 // Level is one dose level of a movement.
 type Level struct {
 	// Dose says how much at this level.
@@ -306,6 +322,8 @@ type RuleSet struct {
 	Movements []*Movement
 	// Rules are the rules every file declares, in order.
 	Rules []*Rule
+	// Progress are the progression rules every file declares, in order.
+	Progress []*ProgressRule
 
 	// codeAt holds, for each system and code a vocabulary term gives,
 	// the term and where the code is written, to report a code given

@@ -29,7 +29,8 @@ func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
 
 // Schemas: the keys each mapping allows, with the required ones first.
 var (
-	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
+	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version", "progress"}
+	progressKeys = []string{"id", "when", "because", "cite", "step", "refer"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
@@ -132,6 +133,43 @@ func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
 			p.rule(item)
 		}
 	}
+	if n := f["progress"]; n != nil {
+		for _, item := range p.sequence(n, "progress") {
+			p.progress(item)
+		}
+	}
+}
+
+// progress parses a progression rule.
+func (p *fileParser) progress(n *yaml.Node) {
+	f, ok := p.mapping(n, "a progression rule", progressKeys, 4)
+	if !ok {
+		return
+	}
+	r := &ProgressRule{Because: p.str(f["because"], "the rule's because")}
+	if w, ok := p.text(f["when"], "the progression rule's when"); ok {
+		r.When = w
+	}
+	if s := f["step"]; s != nil {
+		r.Step, _ = p.id(s, "the progression rule's step")
+	}
+	if rn := f["refer"]; rn != nil {
+		r.Refer = p.refer(rn)
+	}
+	for _, item := range p.sequence(f["cite"], "cite") {
+		if c, ok := p.citation(item); ok {
+			r.Cite = append(r.Cite, c)
+		}
+	}
+	id, ok := p.id(f["id"], "the progression rule id")
+	if !ok {
+		return
+	}
+	r.ID = id
+	if r.Step.S == "" && r.Refer == nil {
+		p.iss.Add(p.pos(n), "progression rule %q has no effect: add step or refer", id.S)
+	}
+	p.doc.Progress = append(p.doc.Progress, r)
 }
 
 func (p *fileParser) pos(n *yaml.Node) FilePos {
