@@ -24,7 +24,7 @@ type Engine struct {
 	movements []movement
 	// progress are the progression rules, in order.
 	progress []progressRule
-	rules     []rule
+	rules    []rule
 	// order is the order rules are evaluated in: the referral rules,
 	// then the others, each in rule-set order.
 	order []int
