@@ -369,14 +369,36 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.incomplete = false
 	e.resolveInto(d, &p)
 	res := e.build(d)
-	if len(p.CheckIns) > 0 && !res.Withheld {
-		// A red flag that withholds advice overrides the programme.
-		pg, refs, err := e.programme(p.CheckIns)
-		if err != nil {
-			return nil, err
-		}
-		res.Programme = pg
-		res.Referrals = append(res.Referrals, refs...)
+	if err := e.addProgramme(res, p.CheckIns); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// addProgramme adds the programme of the check-ins cs, and the reviews it
+// calls for, to res. A referral that withholds advice overrides the
+// programme: res is left as it is.
+func (e *Engine) addProgramme(res *Result, cs []CheckIn) error {
+	if len(cs) == 0 || res.Withheld {
+		return nil
+	}
+	pg, refs, err := e.programme(cs)
+	if err != nil {
+		return err
+	}
+	// A movement the advice avoids is not progressed, whatever the
+	// check-ins say: it stops.
+	for i := range pg.Steps {
+		st := &pg.Steps[i]
+		for _, it := range res.Avoided {
+			if it.Movement == st.Movement {
+				st.Change, st.Rule, st.Citations = ChangeStop, "", append([]Citation{}, it.Citations...)
+				st.Because = "The advice for this profile says to avoid it for now."
+				st.Facts = append(st.Facts, "the rules avoid this movement for this profile")
+			}
+		}
+	}
+	res.Programme = pg
+	res.Referrals = append(res.Referrals, refs...)
+	return nil
 }

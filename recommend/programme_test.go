@@ -216,3 +216,50 @@ func TestProgrammeInvariants(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainProgrammeStep(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 8, "glute_bridge", "same")}}
+	ex, err := eng.Explain(context.Background(), p, "glute_bridge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Programme == nil {
+		t.Fatal("Explanation.Programme is nil")
+	}
+	want := []string{"day 7, week 2 of the programme", "reported same, 3 sessions since the previous check-in",
+		"pain 8, 6 at the previous check-in and 6 at the first", "a flare: pain up 2 points since the previous check-in", "at level 2 of 3"}
+	if diff := cmp.Diff(want, ex.Programme.Facts); diff != "" {
+		t.Errorf("facts (-want +got):\n%s", diff)
+	}
+	if ex.Programme.Change != "regress" || ex.Programme.Rule != "progress-regress-worse-or-flare" {
+		t.Errorf("step = %+v, want a regress by progress-regress-worse-or-flare", ex.Programme)
+	}
+}
+
+// TestProgrammeAvoidedStops checks that a movement the advice avoids is
+// stopped, however the check-ins report it.
+func TestProgrammeAvoidedStops(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"disc_herniation"},
+		CheckIns: []recommend.CheckIn{ci(0, 6, "knee_to_chest", "same"), ci(7, 4, "knee_to_chest", "easier")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	avoided := false
+	for _, it := range res.Avoided {
+		avoided = avoided || it.Movement == "knee_to_chest"
+	}
+	if !avoided {
+		t.Fatal("the disc rules no longer avoid knee_to_chest: pick another avoided movement")
+	}
+	if got := res.Programme.Steps[0].Change; got != recommend.ChangeStop {
+		t.Errorf("an avoided movement's change is %s, want stop", got)
+	}
+}
