@@ -90,6 +90,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.vocabulary()
 	c.movements()
 	c.rules()
+	c.progress()
 	c.e.evaluationOrder()
 	if iss.Len() == 0 {
 		c.checkRuleCount()
@@ -247,6 +248,7 @@ func (c *compiler) movements() {
 				mv.equipment = append(mv.equipment, i)
 			}
 		}
+		c.levels(&mv, m)
 		idx := len(c.e.movements)
 		for _, t := range m.Tags {
 			if !slices.Contains(mv.tags, t.S) {

@@ -312,7 +312,7 @@ func (r *profileReader) profile() error {
 
 // unknownField is the message for an unknown key.
 func unknownField(key string) string {
-	names := profileFieldNames()
+	names := append(profileFieldNames(), "check_ins")
 	if lower := strings.ToLower(key); lower != key {
 		if _, ok := profileFieldIndex()[lower]; ok {
 			return fmt.Sprintf("unknown field (field names are lowercase: did you mean %q?)", lower)
@@ -331,6 +331,9 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		return err
 	}
 	r.note(name, off)
+	if name == "check_ins" {
+		return r.checkIns(tok, off)
+	}
 	if v.Kind() == reflect.Slice {
 		return r.list(name, v, tok, off)
 	}

@@ -278,14 +278,17 @@ func TestDecodeProfileEveryField(t *testing.T) {
 	var want recommend.Profile
 	v := reflect.ValueOf(&want).Elem()
 	for i := range v.NumField() {
-		switch f := v.Field(i); f.Kind() {
-		case reflect.Slice:
+		switch f := v.Field(i); {
+		case f.Type() == reflect.TypeFor[[]recommend.CheckIn]():
+			f.Set(reflect.ValueOf([]recommend.CheckIn{{Day: i, PainLevel: 3, Function: new(int),
+				Done: []recommend.Done{{Movement: "x", Sessions: 2, Response: "y"}}}}))
+		case f.Kind() == reflect.Slice:
 			f.Set(reflect.ValueOf([]string{"x" + v.Type().Field(i).Name}))
-		case reflect.Int:
+		case f.Kind() == reflect.Int:
 			f.SetInt(int64(i + 1))
-		case reflect.Float64:
+		case f.Kind() == reflect.Float64:
 			f.SetFloat(float64(i) + 0.5)
-		case reflect.String:
+		case f.Kind() == reflect.String:
 			f.SetString("x" + v.Type().Field(i).Name)
 		default:
 			t.Fatalf("field %s has kind %s, which this test does not fill", v.Type().Field(i).Name, f.Kind())

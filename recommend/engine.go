@@ -23,7 +23,9 @@ type Engine struct {
 	sourceIdx map[string]int
 	vocab     [numVocabFields]vocabulary
 	movements []movement
-	rules     []rule
+	// progress are the progression rules, in order.
+	progress []progressRule
+	rules    []rule
 	// order is the order rules are evaluated in: the referral rules,
 	// then the others, each in rule-set order.
 	order []int
@@ -133,7 +135,15 @@ type movement struct {
 	tags                      []string
 	equipment                 []int // indexes into the equipment vocabulary
 	pose                      *figure.Pose
+	// levels are the dose levels, easiest first: those the file gives,
+	// or the movement's own dose as its one level. start indexes the
+	// level whose dose is the movement's dose.
+	levels []level
+	start  int
 }
+
+// level is one dose level of a movement.
+type level struct{ dose, how string }
 
 type rule struct {
 	id, description string
@@ -362,5 +372,37 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	}
 	d.incomplete = false
 	e.resolveInto(d, &p)
-	return e.build(d), nil
+	res := e.build(d)
+	if err := e.addProgramme(res, p.CheckIns); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// addProgramme adds the programme of the check-ins cs, and the reviews it
+// calls for, to res. A referral that withholds advice overrides the
+// programme: res is left as it is.
+func (e *Engine) addProgramme(res *Result, cs []CheckIn) error {
+	if len(cs) == 0 || res.Withheld {
+		return nil
+	}
+	pg, refs, err := e.programme(cs)
+	if err != nil {
+		return err
+	}
+	// A movement the advice avoids is not progressed, whatever the
+	// check-ins say: it stops.
+	for i := range pg.Steps {
+		st := &pg.Steps[i]
+		for _, it := range res.Avoided {
+			if it.Movement == st.Movement {
+				st.Change, st.Rule, st.Citations = ChangeStop, "", append([]Citation{}, it.Citations...)
+				st.Because = "The advice for this profile says to avoid it for now."
+				st.Facts = append(st.Facts, "the rules avoid this movement for this profile")
+			}
+		}
+	}
+	res.Programme = pg
+	res.Referrals = append(res.Referrals, refs...)
+	return nil
 }

@@ -74,6 +74,10 @@ type Explanation struct {
 	// Rules are the rules that name the movement, directly, by tag or by
 	// kind, matched or not.
 	Rules []RuleExplanation `json:"rules"`
+	// Programme, when the profile has check-ins and the programme has the
+	// movement, is its step this week: its change, why, and the check-in
+	// facts that decided it, in words.
+	Programme *Step `json:"programme,omitempty"`
 	// RuleSet identifies the rule set, as in a Result.
 	RuleSet RuleSet `json:"rule_set"`
 }
@@ -215,9 +219,13 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
 	}
 	e.resolveInto(d, &p)
+	res := e.build(d)
+	if err := e.addProgramme(res, p.CheckIns); err != nil {
+		return nil, err
+	}
 	return &Explainer{
 		e: e, p: &p, act: &activation{v: profileVal{newCELProfile(&p)}},
-		d: d, res: e.build(d),
+		d: d, res: res,
 		rules: make([]RuleExplanation, len(e.rules)), made: make([]bool, len(e.rules)),
 	}, nil
 }
@@ -320,6 +328,15 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 	ex.Summary = e.outcomeSummary(ex, dm)
+	if pg := x.res.Programme; pg != nil {
+		for _, st := range pg.Steps {
+			if st.Movement == m.id {
+				st.Facts = append([]string(nil), st.Facts...)
+				st.Citations = append([]Citation{}, st.Citations...)
+				ex.Programme = &st
+			}
+		}
+	}
 
 	for ri := range e.rules {
 		r := &e.rules[ri]

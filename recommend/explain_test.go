@@ -387,9 +387,20 @@ func TestExplainAgreesWithRecommend(t *testing.T) {
 				matched = append(matched, r.Rule)
 			}
 		}
+		// ExplainReferrals explains the rule set's referral rules
+		// (Engine.Rules); a review a programme of check-ins calls for
+		// comes from a progression rule, which it does not list.
+		isRule := map[string]bool{}
+		for _, r := range eng.Rules() {
+			isRule[r.ID] = true
+		}
 		var referring []string
 		for _, ref := range res.Referrals {
-			referring = append(referring, ref.Rules...)
+			for _, id := range ref.Rules {
+				if isRule[id] {
+					referring = append(referring, id)
+				}
+			}
 		}
 		for _, ref := range res.FoldedReferrals {
 			referring = append(referring, ref.Rules...)

@@ -36,6 +36,15 @@ func FuzzDecodeProfileJSON(f *testing.F) {
 		if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\uFEFF")), &loose); err != nil {
 			t.Fatalf("DecodeProfile accepted %q, which encoding/json refuses: %v", data, err)
 		}
+		if cs, ok := loose["check_ins"].([]any); ok { // an empty done list is left out too
+			for _, c := range cs {
+				if m, ok := c.(map[string]any); ok {
+					if d, ok := m["done"].([]any); ok && len(d) == 0 {
+						delete(m, "done")
+					}
+				}
+			}
+		}
 		for k, v := range loose { // as omitempty leaves them out
 			if l, ok := v.([]any); ok && len(l) == 0 || v == 0.0 || v == "" {
 				delete(loose, k)

@@ -227,9 +227,11 @@ func TestViews(t *testing.T) {
 	}
 	wantMovements := []recommend.Movement{
 		{ID: "towel_stretch", Name: "Towel stretch", Kind: "decompression", How: "Lie on a rolled towel.", Dose: "3 minutes.",
-			Tags: []string{"decompression"}, Equipment: []string{"towel"}},
+			Tags: []string{"decompression"}, Equipment: []string{"towel"},
+			Levels: []recommend.MovementLevel{{Dose: "3 minutes.", How: "Lie on a rolled towel."}}, StartLevel: 1},
 		{ID: "knee_to_chest", Name: "Knee to chest", Kind: "stretch", How: "Hug one knee.", Dose: "20 seconds.",
-			Tags: []string{"lumbar_flexion"}, Equipment: []string{}},
+			Tags: []string{"lumbar_flexion"}, Equipment: []string{},
+			Levels: []recommend.MovementLevel{{Dose: "20 seconds.", How: "Hug one knee."}}, StartLevel: 1},
 	}
 	if diff := cmp.Diff(wantMovements, eng.Movements()); diff != "" {
 		t.Errorf("Movements() mismatch (-want +got):\n%s", diff)

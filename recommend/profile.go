@@ -59,6 +59,9 @@ type Profile struct {
 	// PregnancyWeek is the week of pregnancy, from 1 to 42; 0 means
 	// unknown or not pregnant.
 	PregnancyWeek int `json:"pregnancy_week,omitempty" yaml:"pregnancy_week,omitempty"`
+	// CheckIns are the programme's check-ins, oldest first, at most
+	// MaxCheckIns (see [CheckIn]). Rule conditions do not see them.
+	CheckIns []CheckIn `json:"check_ins,omitempty" yaml:"check_ins,omitempty"`
 }
 
 // Limits on profiles, checked by [Engine.Validate] and [DecodeProfile].
@@ -306,6 +309,7 @@ func (e *Engine) Validate(p Profile) error {
 				Message: fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
 		}
 	}
+	probs = append(probs, e.validateCheckIns(p.CheckIns)...)
 	if len(probs) > 0 {
 		return &ProfileError{Problems: probs}
 	}

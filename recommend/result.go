@@ -19,6 +19,10 @@ type Result struct {
 	// folded into another (see FoldedReferrals): these are the referrals a
 	// short report shows, and the first leads.
 	Referrals []Referral `json:"referrals"`
+	// Programme, with check-ins in the profile, is what each movement of
+	// the programme does this week; nil without check-ins, or when a
+	// referral withholds movement advice.
+	Programme *Programme `json:"programme,omitempty"`
 	// FoldedReferrals are the matched referrals the referral story folded
 	// into one of Referrals, because they belong to its pathway, name a
 	// reported red flag it names at a lower urgency, or invite activity

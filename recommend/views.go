@@ -148,6 +148,19 @@ type Movement struct {
 	// Equipment lists the vocabulary.equipment ids the movement needs;
 	// all of them are required.
 	Equipment []string `json:"equipment"`
+	// Levels are the movement's dose levels, easiest first; a movement
+	// whose file gives none has its Dose as its one level.
+	Levels []MovementLevel `json:"levels"`
+	// StartLevel is the level, from 1, whose dose is Dose: where a
+	// programme starts.
+	StartLevel int `json:"start_level"`
+}
+
+// MovementLevel is one dose level of a movement.
+type MovementLevel struct {
+	// Dose says how much at this level, and How how to do it.
+	Dose string `json:"dose"`
+	How  string `json:"how"`
 }
 
 // Movements returns the movements the rule set declares, in declaration
@@ -162,9 +175,13 @@ func (e *Engine) Movements() []Movement {
 		for j, x := range m.equipment {
 			eq[j] = e.vocab[fieldEquipment].entries[x].id
 		}
+		lv := make([]MovementLevel, len(m.levels))
+		for j, l := range m.levels {
+			lv[j] = MovementLevel{Dose: l.dose, How: l.how}
+		}
 		out[i] = Movement{
 			ID: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
-			Tags: append([]string{}, m.tags...), Equipment: eq,
+			Tags: append([]string{}, m.tags...), Equipment: eq, Levels: lv, StartLevel: m.start + 1,
 		}
 	}
 	return out

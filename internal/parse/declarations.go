@@ -115,6 +115,35 @@ type Movement struct {
 	// Pose is the movement's picture, checked; nil when the file gives
 	// none or it is wrong (then the issue is reported).
 	Pose *figure.Pose
+	// Levels are the movement's dose levels, easiest first, or nil when
+	// the file gives none; LevelsPos is where the list starts.
+	Levels    []Level
+	LevelsPos FilePos
+}
+
+// ProgressRule is a progression rule: a CEL condition over a programme's
+// check-ins that steps a movement (step) or calls for a review (refer).
+type ProgressRule struct {
+	// ID names the rule; When is its CEL condition, over the variables
+	// programme and move.
+	ID, When Text
+	// Step is the change it makes to a movement: start, progress, hold,
+	// regress or stop; "" for a rule that only refers.
+	Step Text
+	// Refer, when not nil, is the review the rule calls for.
+	Refer *Referral
+	// Because says why, and Cite the passages it rests on.
+	Because string
+	Cite    []Citation
+}
+
+// Level is one dose level of a movement.
+type Level struct {
+	// Dose says how much at this level.
+	Dose Text
+	// How, when not "", says how to do the movement at this level, in
+	// place of the movement's own how.
+	How string
 }
 
 // Selector is an effect of a rule: it picks movements by id, tag or kind.
@@ -303,6 +332,8 @@ type RuleSet struct {
 	Movements []*Movement
 	// Rules are the rules every file declares, in order.
 	Rules []*Rule
+	// Progress are the progression rules every file declares, in order.
+	Progress []*ProgressRule
 
 	// codeAt holds, for each system and code a vocabulary term gives,
 	// the term and where the code is written, to report a code given

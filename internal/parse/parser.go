@@ -30,14 +30,16 @@ func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
 
 // Schemas: the keys each mapping allows, with the required ones first.
 var (
-	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version"}
+	topKeys      = []string{"sources", "vocabulary", "movements", "rules", "version", "progress"}
+	progressKeys = []string{"id", "when", "because", "cite", "step", "refer"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
-	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment"}
+	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment", "levels"}
 	poseKeys     = []string{"base", "start", "end", "props", "under"}
+	levelKeys    = []string{"dose", "how"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
 	referKeys    = []string{"urgency", "message", "clinician", "withhold", "pathway", "invites_activity", "keep_active"}
@@ -51,6 +53,7 @@ const (
 	nCodeRequired     = 2
 	nFloorRequired    = 2
 	nMovementRequired = 5
+	nLevelRequired    = 1
 	nRuleRequired     = 4
 	nReferRequired    = 2
 	nSayRequired      = 2
@@ -132,6 +135,43 @@ func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
 			p.rule(item)
 		}
 	}
+	if n := f["progress"]; n != nil {
+		for _, item := range p.sequence(n, "progress") {
+			p.progress(item)
+		}
+	}
+}
+
+// progress parses a progression rule.
+func (p *fileParser) progress(n *yaml.Node) {
+	f, ok := p.mapping(n, "a progression rule", progressKeys, 4)
+	if !ok {
+		return
+	}
+	r := &ProgressRule{Because: p.str(f["because"], "the rule's because")}
+	if w, ok := p.text(f["when"], "the progression rule's when"); ok {
+		r.When = w
+	}
+	if s := f["step"]; s != nil {
+		r.Step, _ = p.id(s, "the progression rule's step")
+	}
+	if rn := f["refer"]; rn != nil {
+		r.Refer = p.refer(rn)
+	}
+	for _, item := range p.sequence(f["cite"], "cite") {
+		if c, ok := p.citation(item); ok {
+			r.Cite = append(r.Cite, c)
+		}
+	}
+	id, ok := p.id(f["id"], "the progression rule id")
+	if !ok {
+		return
+	}
+	r.ID = id
+	if r.Step.S == "" && r.Refer == nil {
+		p.iss.Add(p.pos(n), "progression rule %q has no effect: add step or refer", id.S)
+	}
+	p.doc.Progress = append(p.doc.Progress, r)
 }
 
 func (p *fileParser) pos(n *yaml.Node) FilePos {
@@ -514,6 +554,21 @@ func (p *fileParser) movement(n *yaml.Node) {
 	m.Equipment = p.ids(f["equipment"], "equipment")
 	if n := f["pose"]; n != nil {
 		m.Pose = p.pose(n)
+	}
+	if ln := f["levels"]; ln != nil {
+		m.LevelsPos = p.pos(ln)
+		for _, item := range p.sequence(ln, "levels") {
+			lf, ok := p.mapping(item, "a level", levelKeys, nLevelRequired)
+			if !ok {
+				continue
+			}
+			dose, ok := p.text(lf["dose"], "the level's dose")
+			if !ok {
+				continue
+			}
+			m.Levels = append(m.Levels, Level{Dose: Text{S: p.str(lf["dose"], "the level's dose"), Pos: dose.Pos},
+				How: p.str(lf["how"], "the level's how")})
+		}
 	}
 	id, ok := p.id(f["id"], "the movement id")
 	if !ok {

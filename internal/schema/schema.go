@@ -172,8 +172,19 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 				"tags":      ids(id),
 				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
 				"pose":      poseSchema(closed),
+				"levels": object{"type": "array", "minItems": 1, "maxItems": recommend.MaxLevels,
+					"description": "Dose levels, easiest first; the movement's dose must be one of them, the level a programme starts at.",
+					"items":       closed("One dose level.", object{"dose": text, "how": text}, "dose")},
 			}, "id", "name", "kind", "how", "dose")),
 			"rules": ids(object{"$ref": "#/$defs/rule"}),
+			"progress": ids(closed("A progression rule: a CEL condition over the variables programme and move, with a step for the movement or a review referral.", object{
+				"id": id, "when": text, "because": text,
+				"step":  object{"enum": []string{"start", "progress", "hold", "regress", "stop"}},
+				"refer": closed("A review the programme calls for.", object{"urgency": object{"enum": urgencies}, "message": text}, "urgency", "message"),
+				"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
+					"source": object{"$ref": "#/$defs/sourceRef"}, "locator": text, "claim": text,
+					"position": object{"enum": positions}}, "source", "locator", "claim")},
+			}, "id", "when", "because", "cite")),
 		},
 		"$defs": object{
 			"movementRef":  movementRef,

@@ -32,6 +32,18 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 		t.p("  Caution (%s): %s\n", n.Rule, n.Text)
 	}
 	t.p("\n")
+	if st := x.Programme; st != nil {
+		t.p("THIS WEEK IN THE PROGRAMME\n  %s at level %d: %s\n", st.Change, st.Level, st.Because)
+		if st.Rule != "" {
+			t.p("  Decided by progression rule %s, on these check-in facts:\n", st.Rule)
+		} else {
+			t.p("  No progression rule matched these check-in facts:\n")
+		}
+		for _, f := range st.Facts {
+			t.p("  - %s\n", f)
+		}
+		t.p("\n")
+	}
 	if len(x.Rules) == 0 {
 		t.p("RULES THAT NAME IT\n  No rule names this movement.\n\n")
 	} else {

@@ -48,6 +48,10 @@ type Outline struct {
 	// cited), in the order the outline first cites them. A source's
 	// number is its index plus one (see SourceNumber).
 	Sources []recommend.Citation
+	// Programme is the Result's programme, or nil; Names maps each of
+	// its movements to its name, where the Result gives one.
+	Programme *recommend.Programme
+	Names     map[string]string
 	// Disclaimer is the Result's disclaimer.
 	Disclaimer string
 	// RuleSet names the rule set that made the Result, "Rule set: NAME
@@ -143,6 +147,18 @@ func New(r *recommend.Result) *Outline {
 	}
 	for _, m := range r.Messages {
 		o.number(m.Citations)
+	}
+	if r.Programme != nil {
+		o.Programme = r.Programme
+		o.Names = map[string]string{}
+		for _, list := range [][]recommend.Item{r.Recommended, r.Avoided} {
+			for _, it := range list {
+				o.Names[it.Movement] = it.Name
+			}
+		}
+		for _, st := range r.Programme.Steps {
+			o.number(st.Citations)
+		}
 	}
 	o.start(r)
 	o.alsoHelpful(r)
@@ -368,4 +384,17 @@ func ruleSetLine(rs recommend.RuleSet) string {
 		return "Rule set: " + s
 	}
 	return ""
+}
+
+// Sparkline draws pain levels 0 to 10 as one line of block characters,
+// one per check-in.
+func Sparkline(trend []recommend.TrendPoint) string {
+	const blocks = "▁▂▃▄▅▆▇█"
+	runes := []rune(blocks)
+	var b strings.Builder
+	for _, p := range trend {
+		i := min(max(p.PainLevel, 0), 10) * (len(runes) - 1) / 10
+		b.WriteRune(runes[i])
+	}
+	return b.String()
 }

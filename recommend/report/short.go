@@ -7,6 +7,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -163,6 +164,7 @@ func sectionsOf(o *Outline) laidOut {
 		add(hold)
 	}
 	add(wr.messages())
+	add(wr.thisWeek())
 	add(wr.start())
 	add(wr.alsoHelpful())
 	add(wr.avoid())
@@ -205,6 +207,31 @@ func (wr *writer) referrals() section {
 	s := section{title: "SEE A CLINICIAN"}
 	for _, ref := range wr.o.Referrals {
 		s.entries = append(s.entries, entry{marker: "-", head: words.Capital(string(ref.Urgency)) + ": " + ref.Message, refs: wr.refs(ref.Citations)})
+	}
+	return s
+}
+
+// thisWeek says what the programme changed at the latest check-in, and
+// why, under the pain trend.
+func (wr *writer) thisWeek() section {
+	pg := wr.o.Programme
+	s := section{title: "THIS WEEK"}
+	if pg == nil {
+		return s
+	}
+	first, last := pg.Trend[0].PainLevel, pg.Trend[len(pg.Trend)-1].PainLevel
+	s.entries = append(s.entries, entry{marker: "-", head: fmt.Sprintf("Week %d. Pain %s from %d to %d at the latest check-in; %d%% of the movements reported were done at least once.",
+		pg.Week, Sparkline(pg.Trend), first, last, int(pg.Adherence*100+0.5))})
+	verbs := map[string]string{recommend.ChangeStart: "start", recommend.ChangeProgress: "up a level",
+		recommend.ChangeHold: "stay at this level", recommend.ChangeRegress: "down a level", recommend.ChangeStop: "stop for now"}
+	for _, st := range pg.Steps {
+		name := cmp.Or(wr.o.Names[st.Movement], words.Capital(strings.ReplaceAll(st.Movement, "_", " ")))
+		e := entry{marker: "-", head: fmt.Sprintf("%s: %s (level %d).", name, verbs[st.Change], st.Level)}
+		if st.Change != recommend.ChangeStop {
+			e.lines = append(e.lines, labelled{label: "Dose", text: st.Dose})
+		}
+		e.lines = append(e.lines, labelled{label: "Why", text: st.Because, refs: wr.refs(st.Citations)})
+		s.entries = append(s.entries, e)
 	}
 	return s
 }

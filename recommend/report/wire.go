@@ -25,6 +25,7 @@ const Format = "backrules.result/2"
 type wireResult struct {
 	Format          string                    `json:"format"`
 	Referrals       []wireReferral            `json:"referrals"`
+	Programme       *wireProgramme            `json:"programme,omitempty"`
 	FoldedReferrals []wireFolded              `json:"folded_referrals"`
 	Withheld        bool                      `json:"withheld"`
 	WithheldReason  string                    `json:"withheld_reason,omitempty"`
@@ -66,6 +67,44 @@ type wireReferral struct {
 	Withhold  bool              `json:"withhold"`
 	Citations []wireCitation    `json:"citations"`
 	Rules     []string          `json:"rules"`
+}
+
+// wireProgramme is a programme on the wire: its steps' citations refer to
+// "sources" like every other citation.
+type wireProgramme struct {
+	Week      int                    `json:"week"`
+	Steps     []wireStep             `json:"steps"`
+	Trend     []recommend.TrendPoint `json:"trend"`
+	Adherence float64                `json:"adherence"`
+}
+
+type wireStep struct {
+	Movement  string         `json:"movement"`
+	Level     int            `json:"level"`
+	Dose      string         `json:"dose"`
+	Change    string         `json:"change"`
+	Because   string         `json:"because"`
+	Facts     []string       `json:"facts,omitempty"`
+	Rule      string         `json:"rule,omitempty"`
+	Citations []wireCitation `json:"citations"`
+}
+
+// programme returns the wire form of pg, which is not nil. Its lists keep
+// their nil-ness, as encoding/json writes the Result's.
+func (b *wireBuilder) programme(pg *recommend.Programme) *wireProgramme {
+	w := &wireProgramme{Week: pg.Week, Trend: pg.Trend, Adherence: pg.Adherence}
+	if pg.Steps != nil {
+		w.Steps = make([]wireStep, len(pg.Steps))
+	}
+	for i, st := range pg.Steps {
+		var cites []wireCitation
+		if st.Citations != nil {
+			cites = b.cites(st.Citations)
+		}
+		w.Steps[i] = wireStep{Movement: st.Movement, Level: st.Level, Dose: st.Dose, Change: st.Change,
+			Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: cites}
+	}
+	return w
 }
 
 type wireFolded struct {
@@ -199,6 +238,9 @@ func wire(r *recommend.Result) (*wireResult, error) {
 	}
 	for i, ref := range r.Referrals {
 		w.Referrals[i] = b.referral(ref)
+	}
+	if r.Programme != nil {
+		w.Programme = b.programme(r.Programme)
 	}
 	for i, f := range r.FoldedReferrals {
 		w.FoldedReferrals[i] = wireFolded{wireReferral: b.referral(f.Referral), Into: nonNil(f.Into), Because: f.Because, RedFlags: f.RedFlags}

@@ -6,6 +6,7 @@ package report
 // citation, since a citation never changes.
 
 import (
+	"bytes"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -210,7 +211,18 @@ func appendWire(b []byte, r *recommend.Result) ([]byte, error) {
 		a.referral(ref)
 		a.b = append(a.b, '}')
 	}
-	a.b = append(a.b, `],"folded_referrals":[`...)
+	a.b = append(a.b, ']')
+	if r.Programme != nil {
+		// Rare (only with check-ins): encoded as encoding/json would,
+		// its sources noted in the order they come.
+		var pb bytes.Buffer
+		if err := encodeWire(&pb, a.programme(r.Programme), ""); err != nil {
+			return nil, err
+		}
+		a.b = append(a.b, `,"programme":`...)
+		a.b = append(a.b, bytes.TrimSuffix(pb.Bytes(), []byte("\n"))...)
+	}
+	a.b = append(a.b, `,"folded_referrals":[`...)
 	for i, f := range r.FoldedReferrals {
 		if i > 0 {
 			a.b = append(a.b, ',')

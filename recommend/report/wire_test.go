@@ -348,7 +348,12 @@ func TestAppendWireMatches(t *testing.T) {
 			Trace:          []recommend.TraceEntry{{Rule: odd, Matched: true}},
 			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},
 			Disclaimer:     odd,
-		})
+		},
+		&recommend.Result{Programme: &recommend.Programme{Week: 3, Adherence: 0.9375,
+			Steps: []recommend.Step{{Movement: odd, Level: 2, Dose: odd, Change: "progress", Because: odd, Facts: []string{odd}, Rule: odd, Citations: []recommend.Citation{c}},
+				{Movement: "walking", Level: 1, Change: "hold"}},
+			Trend: []recommend.TrendPoint{{Day: 0, PainLevel: 6}, {Day: 14, PainLevel: 4}}}},
+	)
 	for pass := range 2 {
 		for i, res := range results {
 			var got, indented bytes.Buffer

@@ -1,0 +1,182 @@
+package recommend_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+func intp(n int) *int { return &n }
+
+func TestDecodeCheckIns(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		in    string
+		want  []recommend.CheckIn
+		probs []string // FieldProblem.String() of each problem
+	}{
+		{
+			name: "json",
+			in:   `{"check_ins": [{"day": 0, "pain_level": 6, "done": [{"movement": "cat_cow", "sessions": 3, "response": "easier"}]}, {"day": 7, "pain_level": 4, "function": 0}]}`,
+			want: []recommend.CheckIn{
+				{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "cat_cow", Sessions: 3, Response: "easier"}}},
+				{Day: 7, PainLevel: 4, Function: intp(0)},
+			},
+		},
+		{
+			name: "yaml",
+			in:   "check_ins:\n  - day: 0\n    pain_level: 6\n    done:\n      - movement: walking\n        sessions: 5\n        response: same\n",
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: "same"}}}},
+		},
+		{
+			name: "out of range and unknown key",
+			in:   "check_ins:\n  - day: 0\n    pain_level: 11\n    extra: 1\n",
+			probs: []string{
+				`line 3 col 17: check_ins[0].pain_level 11: out of range, want 0 to 10`,
+				`line 4 col 5: check_ins[0] "extra": unknown field (the fields are day, pain_level, function, done)`,
+			},
+		},
+		{
+			name:  "missing pain level",
+			in:    `{"check_ins": [{"day": 0}]}`,
+			probs: []string{`line 1 col 16: check_ins[0].pain_level: missing: a check-in needs pain_level`},
+		},
+		{
+			name: "unknown movement, bad response, day backwards",
+			in:   "check_ins:\n  - day: 7\n    pain_level: 4\n    done:\n      - {movement: cat_cowz, sessions: 1, response: easyer}\n  - day: 5\n    pain_level: 4\n",
+			probs: []string{
+				`line 5 col 20: check_ins[0].done[0].movement "cat_cowz": unknown movement (did you mean "cat_cow"?)`,
+				`line 5 col 53: check_ins[0].done[0].response "easyer": unknown response (the responses are easier, same, harder, worse)`,
+				`line 6 col 10: check_ins[1].day 5: goes backwards: check_ins[0] is day 7; list check-ins oldest first`,
+			},
+		},
+		{
+			name:  "too many",
+			in:    `{"check_ins": [` + strings.Repeat(`{"day": 0, "pain_level": 1},`, 52) + `{"day": 0, "pain_level": 1}]}`,
+			probs: []string{`line 1 col 1472: check_ins[52]: too many check-ins, the most is 52`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			var got []string
+			var pe *recommend.ProfileError
+			if errors.As(err, &pe) {
+				for _, fp := range pe.Problems {
+					got = append(got, fp.String())
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.probs, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, p.CheckIns); diff != "" {
+				t.Errorf("check-ins (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzDecodeCheckIns decodes profiles with check-ins, as JSON and YAML.
+// Beyond what checkDecode asks of every profile, a profile the engine
+// accepts holds at most MaxCheckIns check-ins, in day order, with
+// values in range.
+func FuzzDecodeCheckIns(f *testing.F) {
+	f.Add([]byte(`{"check_ins": [{"day": 0, "pain_level": 6, "done": [{"movement": "cat_cow", "sessions": 3, "response": "easier"}]}, {"day": 7, "pain_level": 4, "function": 2}]}`))
+	f.Add([]byte("check_ins:\n  - day: 0\n    pain_level: 6\n    done:\n      - movement: walking\n        sessions: 5\n        response: worse\n  - {day: 3, pain_level: 8}\n"))
+	f.Add([]byte(`{"check_ins": [{"day": 7, "pain_level": 4}, {"day": 2, "pain_level": 1, "done": [{"movement": "x", "sessions": -1, "response": "ok"}]}]}`))
+	f.Add([]byte(`{"check_ins": [{"day": 0, "pain_level": 4, "done": [], "done": null}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, ok := checkDecode(t, data)
+		if !ok {
+			return
+		}
+		eng, err := fuzzEngine()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := eng.DecodeProfile(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if diff := cmp.Diff(p, p2); diff != "" {
+			t.Fatalf("the engine's DecodeProfile disagrees (-function +engine):\n%s", diff)
+		}
+		if len(p.CheckIns) > recommend.MaxCheckIns {
+			t.Fatalf("accepted %d check-ins", len(p.CheckIns))
+		}
+		for i, c := range p.CheckIns {
+			if i > 0 && c.Day < p.CheckIns[i-1].Day {
+				t.Fatalf("accepted check-ins out of day order: %+v", p.CheckIns)
+			}
+			if c.PainLevel < 0 || c.PainLevel > 10 || c.Function != nil && (*c.Function < 0 || *c.Function > 10) {
+				t.Fatalf("accepted a value out of range: %+v", c)
+			}
+		}
+	})
+}
+
+func TestLoadLevels(t *testing.T) {
+	const head = "movements:\n  - id: m\n    name: M\n    kind: mobility\n    how: Do it.\n    dose: Ten.\n"
+	tests := []struct {
+		name   string
+		levels string
+		want   []recommend.MovementLevel
+		start  int
+		err    string // a substring of the load error, "" for none
+	}{
+		{name: "none", want: []recommend.MovementLevel{{Dose: "Ten.", How: "Do it."}}, start: 1},
+		{name: "three", levels: "    levels:\n      - dose: Five.\n        how: Gently.\n      - dose: Ten.\n      - dose: Twenty.\n",
+			want: []recommend.MovementLevel{{Dose: "Five.", How: "Gently."}, {Dose: "Ten.", How: "Do it."}, {Dose: "Twenty.", How: "Do it."}}, start: 2},
+		{name: "dose not a level", levels: "    levels:\n      - dose: Five.\n", err: `m.yaml:8:7: the dose of movement "m" is none of its levels`},
+		{name: "repeated", levels: "    levels:\n      - dose: Ten.\n      - dose: Ten.\n", err: `m.yaml:9:15: level 2 of movement "m" repeats the dose of level 1`},
+		{name: "unknown key", levels: "    levels:\n      - dose: Ten.\n        reps: 3\n", err: `m.yaml:9:9: unknown key "reps" in a level`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"m.yaml": {Data: []byte(head + tt.levels)}}
+			files, _ := filepath.Glob("../rules/*.yaml")
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fsys[filepath.Base(f)] = &fstest.MapFile{Data: data}
+			}
+			eng, err := recommend.Load(fsys)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Load error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m recommend.Movement
+			for _, mv := range eng.Movements() {
+				if mv.ID == "m" {
+					m = mv
+				}
+			}
+			if diff := cmp.Diff(tt.want, m.Levels); diff != "" {
+				t.Errorf("levels (-want +got):\n%s", diff)
+			}
+			if m.StartLevel != tt.start {
+				t.Errorf("StartLevel = %d, want %d", m.StartLevel, tt.start)
+			}
+		})
+	}
+}

@@ -1,0 +1,265 @@
+package recommend_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// ci builds a check-in; moves alternate movement id and response.
+func ci(day, pain int, moves ...string) recommend.CheckIn {
+	c := recommend.CheckIn{Day: day, PainLevel: pain}
+	for i := 0; i+1 < len(moves); i += 2 {
+		c.Done = append(c.Done, recommend.Done{Movement: moves[i], Sessions: 3, Response: moves[i+1]})
+	}
+	return c
+}
+
+type stepSummary struct {
+	Movement, Change, Rule string
+	Level                  int
+}
+
+func TestProgrammeTrajectories(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		redFlags  []string
+		checkIns  []recommend.CheckIn
+		want      []stepSummary
+		referRule string // a progression rule whose referral must be in the Result
+	}{
+		{
+			name:     "improving and easier moves up one level",
+			checkIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 5, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "progress", "progress-up-easier", 3}},
+		},
+		{
+			name:     "easier twice in one week moves up once",
+			checkIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(7, 5, "walking", "easier"), ci(10, 4, "walking", "easier")},
+			want:     []stepSummary{{"walking", "hold", "", 2}},
+		},
+		{
+			name:     "harder holds",
+			checkIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 5, "glute_bridge", "harder")},
+			want:     []stepSummary{{"glute_bridge", "hold", "progress-hold-harder", 2}},
+		},
+		{
+			name:     "worse steps back",
+			checkIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 6, "glute_bridge", "worse")},
+			want:     []stepSummary{{"glute_bridge", "regress", "progress-regress-worse-or-flare", 1}},
+		},
+		{
+			name: "flare steps back, walking keeps going",
+			checkIns: []recommend.CheckIn{ci(0, 4, "bird_dog", "same", "walking", "same"),
+				ci(7, 6, "bird_dog", "same", "walking", "same")},
+			want: []stepSummary{{"bird_dog", "regress", "progress-regress-worse-or-flare", 1}, {"walking", "hold", "", 1}},
+		},
+		{
+			name: "worse at the easiest level stops, stays stopped, restarts on improvement",
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "worse"), ci(7, 5, "pelvic_tilt", "worse"),
+				ci(14, 5, "pelvic_tilt", "easier")},
+			want: []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped", 1}},
+		},
+		{
+			name: "restarts when the pain eases",
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "worse"), ci(7, 5, "pelvic_tilt", "same"),
+				ci(14, 4, "pelvic_tilt", "same")},
+			want: []stepSummary{{"pelvic_tilt", "start", "progress-restart", 1}},
+		},
+		{
+			name: "plateau at six weeks calls for a routine review",
+			checkIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(14, 6, "walking", "same"), ci(28, 5, "walking", "same"),
+				ci(42, 5, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "", 1}},
+			referRule: "progress-review-not-improving",
+		},
+		{
+			name:      "worse at two check-ins in a row calls for an earlier review",
+			checkIns:  []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "", 1}},
+			referRule: "progress-review-worsening",
+		},
+		{
+			name:     "non-adherent: nothing done, nothing moves",
+			checkIns: []recommend.CheckIn{ci(0, 6), ci(7, 6), ci(14, 6)},
+			want:     nil,
+		},
+		{
+			name:     "a red flag overrides the programme",
+			redFlags: []string{"saddle_numbness"},
+			checkIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 5, "glute_bridge", "easier")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.redFlags, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tt.redFlags) > 0 {
+				if res.Programme != nil {
+					t.Fatalf("Programme = %+v with a red flag, want nil", res.Programme)
+				}
+				return
+			}
+			if res.Programme == nil {
+				t.Fatal("Programme is nil")
+			}
+			var got []stepSummary
+			for _, s := range res.Programme.Steps {
+				got = append(got, stepSummary{s.Movement, s.Change, s.Rule, s.Level})
+				if len(s.Facts) == 0 {
+					t.Errorf("step %s has no facts", s.Movement)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			found := false
+			for _, r := range res.Referrals {
+				for _, id := range r.Rules {
+					found = found || id == tt.referRule
+				}
+			}
+			if tt.referRule != "" && !found {
+				t.Errorf("no referral from %s in %+v", tt.referRule, res.Referrals)
+			}
+			if tt.referRule == "" {
+				for _, r := range res.Referrals {
+					for _, id := range r.Rules {
+						if len(id) > 9 && id[:9] == "progress-" {
+							t.Errorf("unexpected review %s", id)
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Run("no check-ins, no programme", func(t *testing.T) {
+		res, err := eng.Recommend(context.Background(), recommend.Profile{PainLevel: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Programme != nil {
+			t.Fatalf("Programme = %+v, want nil", res.Programme)
+		}
+	})
+}
+
+// TestProgrammeInvariants replays generated trajectories, one check-in
+// more at a time, and checks: a movement moves up at most one level per
+// check-in and at most once in seven days; a movement stopped stays
+// stopped until a check-in shows the pain easing; a red flag that
+// withholds advice leaves no programme.
+func TestProgrammeInvariants(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	moves := []string{"glute_bridge", "bird_dog", "walking", "pelvic_tilt", "cat_cow"}
+	responses := []string{"easier", "same", "harder", "worse"}
+	rng := rand.New(rand.NewPCG(23, 2026))
+	for trial := range 200 {
+		var cs []recommend.CheckIn
+		day, pain := 0, rng.IntN(11)
+		prevLevel := map[string]int{}
+		lastUp := map[string]int{}
+		stopped := map[string]bool{}
+		for k := range 8 {
+			c := recommend.CheckIn{Day: day, PainLevel: pain}
+			for _, m := range moves {
+				if rng.IntN(3) > 0 {
+					c.Done = append(c.Done, recommend.Done{Movement: m, Sessions: rng.IntN(5), Response: responses[rng.IntN(4)]})
+				}
+			}
+			cs = append(cs, c)
+			res, err := eng.Recommend(ctx, recommend.Profile{CheckIns: cs})
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+			improving := k > 0 && pain < cs[k-1].PainLevel
+			for _, s := range res.Programme.Steps {
+				if p, ok := prevLevel[s.Movement]; ok {
+					if s.Level > p+1 {
+						t.Fatalf("trial %d day %d: %s went from level %d to %d", trial, day, s.Movement, p, s.Level)
+					}
+					if s.Level > p {
+						if d, ok := lastUp[s.Movement]; ok && day-d < 7 {
+							t.Fatalf("trial %d day %d: %s moved up twice within %d days", trial, day, s.Movement, day-d)
+						}
+						lastUp[s.Movement] = day
+					}
+				}
+				if stopped[s.Movement] && !improving && s.Change != "stop" {
+					t.Fatalf("trial %d day %d: %s was stopped and, without improvement, is now %s", trial, day, s.Movement, s.Change)
+				}
+				prevLevel[s.Movement] = s.Level
+				stopped[s.Movement] = s.Change == "stop" || stopped[s.Movement] && !improving && s.Change == "stop"
+			}
+			withFlag, err := eng.Recommend(ctx, recommend.Profile{RedFlags: []string{"saddle_numbness"}, CheckIns: cs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if withFlag.Programme != nil || !withFlag.Withheld {
+				t.Fatalf("trial %d: a red flag left a programme", trial)
+			}
+			day += 1 + rng.IntN(10)
+			pain = min(10, max(0, pain+rng.IntN(5)-2))
+		}
+	}
+}
+
+func TestExplainProgrammeStep(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 8, "glute_bridge", "same")}}
+	ex, err := eng.Explain(context.Background(), p, "glute_bridge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Programme == nil {
+		t.Fatal("Explanation.Programme is nil")
+	}
+	want := []string{"day 7, week 2 of the programme", "reported same, 3 sessions since the previous check-in",
+		"pain 8, 6 at the previous check-in and 6 at the first", "a flare: pain up 2 points since the previous check-in", "at level 2 of 3"}
+	if diff := cmp.Diff(want, ex.Programme.Facts); diff != "" {
+		t.Errorf("facts (-want +got):\n%s", diff)
+	}
+	if ex.Programme.Change != "regress" || ex.Programme.Rule != "progress-regress-worse-or-flare" {
+		t.Errorf("step = %+v, want a regress by progress-regress-worse-or-flare", ex.Programme)
+	}
+}
+
+// TestProgrammeAvoidedStops checks that a movement the advice avoids is
+// stopped, however the check-ins report it.
+func TestProgrammeAvoidedStops(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"disc_herniation"},
+		CheckIns: []recommend.CheckIn{ci(0, 6, "knee_to_chest", "same"), ci(7, 4, "knee_to_chest", "easier")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	avoided := false
+	for _, it := range res.Avoided {
+		avoided = avoided || it.Movement == "knee_to_chest"
+	}
+	if !avoided {
+		t.Fatal("the disc rules no longer avoid knee_to_chest: pick another avoided movement")
+	}
+	if got := res.Programme.Steps[0].Change; got != recommend.ChangeStop {
+		t.Errorf("an avoided movement's change is %s, want stop", got)
+	}
+}

@@ -1,0 +1,375 @@
+package recommend
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/google/cel-go/cel"
+
+	"github.com/backrules/backrules/internal/parse"
+)
+
+// The changes a progression step makes to a movement.
+const (
+	// ChangeStart starts a movement at its start level, or restarts one
+	// that was stopped.
+	ChangeStart = "start"
+	// ChangeProgress moves a movement up one level.
+	ChangeProgress = "progress"
+	// ChangeHold keeps a movement at its level.
+	ChangeHold = "hold"
+	// ChangeRegress moves a movement down one level.
+	ChangeRegress = "regress"
+	// ChangeStop stops a movement until a check-in shows improvement.
+	ChangeStop = "stop"
+)
+
+var changes = []string{ChangeStart, ChangeProgress, ChangeHold, ChangeRegress, ChangeStop}
+
+// progressRule is a compiled progression rule.
+type progressRule struct {
+	id, because, step string
+	prg               cel.Program
+	refer             *Referral // Citations and Rules filled
+	cites             []int
+}
+
+// progressionEnv is the CEL environment of progression rules: programme,
+// the view of the check-ins, and move, the view of one movement.
+func progressionEnv() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("programme", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("move", cel.MapType(cel.StringType, cel.DynType)),
+	)
+}
+
+// progress compiles the progression rules. Each condition is checked to
+// be a boolean and run once on a sample view, so that a misspelled key is
+// an error at load, with the rule's position.
+func (c *compiler) progress() {
+	if len(c.doc.Progress) == 0 {
+		return
+	}
+	env, err := progressionEnv()
+	if err != nil {
+		c.iss.Add(c.doc.Progress[0].ID.Pos, "create the progression CEL environment: %v", err)
+		return
+	}
+	seen := map[string]parse.FilePos{}
+	sample := map[string]any{"programme": sampleProgrammeView(), "move": sampleMoveView()}
+	for _, r := range c.doc.Progress {
+		if c.duplicate(seen, "progression rule", r.ID) {
+			continue
+		}
+		pr := progressRule{id: r.ID.S, because: r.Because, step: r.Step.S}
+		if r.Step.S != "" && !slices.Contains(changes, r.Step.S) {
+			c.unknownOf(r.Step, "step", changes)
+		}
+		ast, iss := env.Compile(r.When.S)
+		switch {
+		case iss.Err() != nil:
+			c.iss.Add(r.When.Pos, "progression rule %q: %v", r.ID.S, iss.Err())
+			continue
+		case ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType:
+			c.iss.Add(r.When.Pos, "progression rule %q: the condition is %s, want a bool", r.ID.S, ast.OutputType())
+			continue
+		}
+		prg, err := env.Program(ast, cel.CostLimit(c.costLimit))
+		if err != nil {
+			c.iss.Add(r.When.Pos, "progression rule %q: %v", r.ID.S, err)
+			continue
+		}
+		if out, _, err := prg.Eval(sample); err != nil {
+			c.iss.Add(r.When.Pos, "progression rule %q: the condition fails on a sample programme: %v", r.ID.S, err)
+			continue
+		} else if _, ok := out.Value().(bool); !ok {
+			c.iss.Add(r.When.Pos, "progression rule %q: the condition gives %v, want a bool", r.ID.S, out.Type())
+			continue
+		}
+		pr.prg = prg
+		var cites []Citation
+		for _, ct := range r.Cite {
+			si, ok := c.e.sourceIdx[ct.Source.S]
+			if !ok {
+				c.unknown(ct.Source, "source", c.sourceIDs())
+				continue
+			}
+			s := c.e.sources[si]
+			c.locator(s, ct)
+			i := c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
+				Locator: ct.Locator, Claim: ct.Claim, Position: cmpOr(ct.Position.S, string(PositionBackground))})
+			pr.cites = append(pr.cites, i)
+			cites = append(cites, c.e.citations[i])
+		}
+		if len(r.Cite) == 0 {
+			c.iss.Add(r.ID.Pos, "progression rule %q cites nothing: every rule needs a source", r.ID.S)
+		}
+		if r.Refer != nil {
+			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
+				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
+			}
+			pr.refer = &Referral{Urgency: Urgency(r.Refer.Urgency.S), Message: r.Refer.Message, Citations: cites, Rules: []string{r.ID.S}}
+		}
+		c.e.progress = append(c.e.progress, pr)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// sampleProgrammeView and sampleMoveView are views with every key, for
+// the load-time check.
+func sampleProgrammeView() map[string]any {
+	return programmeView(programmeFacts{checkIns: 2, weeks: 1, first: 6, previous: 5, latest: 4, adherence: 1})
+}
+
+func sampleMoveView() map[string]any {
+	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2})
+}
+
+// programmeFacts are the facts of a programme at one check-in.
+type programmeFacts struct {
+	checkIns, weeks, day, first, previous, latest int
+	adherence                                     float64
+	worseTwice                                    bool
+}
+
+// change is the improvement from the first check-in as a share of the
+// first pain: 0.5 when pain halved, negative when it rose.
+func (f programmeFacts) change() float64 {
+	if f.first == 0 {
+		return 0
+	}
+	return float64(f.first-f.latest) / float64(f.first)
+}
+
+func (f programmeFacts) flare() bool { return f.checkIns > 1 && f.latest-f.previous >= 2 }
+
+func (f programmeFacts) improving() bool { return f.checkIns > 1 && f.latest < f.previous }
+
+func programmeView(f programmeFacts) map[string]any {
+	return map[string]any{
+		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
+		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest,
+		"change": f.change(), "change_points": f.first - f.latest,
+		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice,
+		"adherence": f.adherence,
+	}
+}
+
+// moveFacts are the facts of one movement at one check-in.
+type moveFacts struct {
+	id, response            string
+	level, levels, sessions int
+	stopped                 bool
+	daysSinceProgress       int
+}
+
+func moveView(f moveFacts) map[string]any {
+	return map[string]any{
+		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
+		"stopped": f.stopped, "days_since_progress": f.daysSinceProgress,
+	}
+}
+
+// Programme is a programme's state after its latest check-in: what each
+// movement does this week, and why.
+type Programme struct {
+	// Week is the week of the programme the latest check-in falls in,
+	// from 1.
+	Week int `json:"week"`
+	// Steps are the movements the check-ins report, in the order first
+	// reported, each with its level and change.
+	Steps []Step `json:"steps"`
+	// Trend is the pain at each check-in, oldest first.
+	Trend []TrendPoint `json:"trend"`
+	// Adherence is the share of reported movements done at least once
+	// since the previous check-in, over every check-in: 0 to 1.
+	Adherence float64 `json:"adherence"`
+}
+
+// Step is one movement of a programme this week.
+type Step struct {
+	// Movement is the movement id; Level its level, from 1 (the easiest),
+	// and Dose the dose at that level.
+	Movement string `json:"movement"`
+	Level    int    `json:"level"`
+	Dose     string `json:"dose"`
+	// Change is one of the Change constants.
+	Change string `json:"change"`
+	// Because says why, and Facts the check-in facts that decided the
+	// change, in words.
+	Because string   `json:"because"`
+	Facts   []string `json:"facts,omitempty"`
+	// Rule is the id of the progression rule that decided the change, or
+	// "" when none did.
+	Rule      string     `json:"rule,omitempty"`
+	Citations []Citation `json:"citations"`
+}
+
+// TrendPoint is the pain at one check-in.
+type TrendPoint struct {
+	Day       int `json:"day"`
+	PainLevel int `json:"pain_level"`
+}
+
+// moveState is a movement's state while the check-ins are replayed.
+type moveState struct {
+	mi, level    int // level indexes mv.levels
+	stopped      bool
+	lastProgress int // the day of the last progress, or -7
+	step         Step
+}
+
+// programme replays the check-ins through the progression rules. It
+// returns nil without check-ins, and the referrals the latest check-in
+// calls for.
+func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
+	if len(cs) == 0 {
+		return nil, nil, nil
+	}
+	pg := &Programme{Steps: []Step{}, Trend: make([]TrendPoint, len(cs))}
+	states := map[string]*moveState{}
+	var order []string
+	var reported, done int
+	var f programmeFacts
+	for i, c := range cs {
+		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
+		f = programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
+		if i > 0 {
+			f.previous = cs[i-1].PainLevel
+		}
+		f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
+		for _, d := range c.Done {
+			reported++
+			if d.Sessions > 0 {
+				done++
+			}
+		}
+		if reported > 0 {
+			f.adherence = float64(done) / float64(reported)
+		}
+		pv := programmeView(f)
+		for _, d := range c.Done {
+			st := states[d.Movement]
+			if st == nil {
+				mi := e.movementIdx(d.Movement)
+				if mi < 0 {
+					continue // Validate refuses it first
+				}
+				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7}
+				states[d.Movement] = st
+				order = append(order, d.Movement)
+				st.step = Step{Change: ChangeStart, Because: "It starts at the level its dose gives."}
+			} else {
+				st.step = Step{Change: ChangeHold, Because: "No progression rule changes it this week."}
+			}
+			mv := &e.movements[st.mi]
+			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
+				sessions: d.Sessions, stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress}
+			vars := map[string]any{"programme": pv, "move": moveView(mf)}
+			st.step.Facts = stepFacts(f, mf)
+			for _, r := range e.progress {
+				if r.step == "" || r.prg == nil {
+					continue
+				}
+				out, _, err := r.prg.Eval(vars)
+				if err != nil {
+					return nil, nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+				}
+				if b, _ := out.Value().(bool); !b {
+					continue
+				}
+				e.applyStep(st, r, c.Day, len(mv.levels))
+				st.step.Facts = stepFacts(f, mf)
+				if st.step.Change != r.step {
+					st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became "+st.step.Change+": a movement moves up at most one level in seven days, and not past its last level or while stopped")
+				}
+				break
+			}
+		}
+	}
+	pg.Week = cs[len(cs)-1].Day/7 + 1
+	pg.Adherence = f.adherence
+	for _, id := range order {
+		st := states[id]
+		s := st.step
+		s.Movement = id
+		s.Level = st.level + 1
+		s.Dose = e.movements[st.mi].levels[st.level].dose
+		if s.Citations == nil {
+			s.Citations = []Citation{}
+		}
+		pg.Steps = append(pg.Steps, s)
+	}
+	var refs []Referral
+	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
+	for _, r := range e.progress {
+		if r.refer == nil || r.prg == nil {
+			continue
+		}
+		out, _, err := r.prg.Eval(vars)
+		if err != nil {
+			return nil, nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+		}
+		if b, _ := out.Value().(bool); b {
+			refs = append(refs, *r.refer)
+		}
+	}
+	return pg, refs, nil
+}
+
+// applyStep applies rule r's step to a movement. It never moves a
+// movement up more than one level, nor up twice within seven days.
+func (e *Engine) applyStep(st *moveState, r progressRule, day, levels int) {
+	change := r.step
+	switch change {
+	case ChangeProgress:
+		if st.stopped || st.level+1 >= levels || day-st.lastProgress < 7 {
+			change = ChangeHold
+		} else {
+			st.level++
+			st.lastProgress = day
+		}
+	case ChangeRegress:
+		if st.level > 0 {
+			st.level--
+		} else {
+			change = ChangeStop
+			st.stopped = true
+		}
+	case ChangeStop:
+		st.stopped = true
+		st.level = 0
+	case ChangeStart:
+		st.stopped = false
+	}
+	cites := make([]Citation, len(r.cites))
+	for i, ci := range r.cites {
+		cites[i] = e.citations[ci]
+	}
+	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: cites}
+}
+
+// stepFacts says, in words, the check-in facts a step was decided on.
+func stepFacts(f programmeFacts, m moveFacts) []string {
+	out := []string{fmt.Sprintf("day %d, week %d of the programme", f.day, f.day/7+1)}
+	if m.response != "" {
+		out = append(out, fmt.Sprintf("reported %s, %d sessions since the previous check-in", m.response, m.sessions))
+	}
+	if f.checkIns > 1 {
+		out = append(out, fmt.Sprintf("pain %d, %d at the previous check-in and %d at the first", f.latest, f.previous, f.first))
+	}
+	if f.flare() {
+		out = append(out, fmt.Sprintf("a flare: pain up %d points since the previous check-in", f.latest-f.previous))
+	}
+	if m.stopped {
+		out = append(out, "it was stopped at an earlier check-in")
+	}
+	out = append(out, fmt.Sprintf("at level %d of %d", m.level, m.levels))
+	return out
+}
