@@ -387,13 +387,13 @@ const (
 )
 
 // scanOutcome maps the resolve stage's outcome to scan's, or -1.
-func scanOutcome(o outcome) int {
+func scanOutcome(o Outcome) int {
 	switch o {
-	case outcomeRecommended, outcomeNeedsEquipment:
+	case OutcomeRecommended, OutcomeNeedsEquipment:
 		return scanRecommended
-	case outcomeAvoided:
+	case OutcomeAvoided:
 		return scanAvoided
-	case outcomeWithheld:
+	case OutcomeWithheld:
 		return scanWithheld
 	}
 	return -1

@@ -82,7 +82,7 @@ func (e *Engine) build(d *decisions) *Result {
 	for _, m := range d.movements {
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
 		switch m.outcome {
-		case outcomeAvoided:
+		case OutcomeAvoided:
 			nAvoid++
 			nCites += b.countCitations(avoid)
 			nIDs += len(avoid)
@@ -92,10 +92,10 @@ func (e *Engine) build(d *decisions) *Result {
 				nCites += b.countCitations(rec) + b.countCitations(avoid) + b.countCitations(caution)
 				nIDs += 2 * (len(rec) + 2*(len(avoid)+len(caution)))
 			}
-		case outcomeNeedsEquipment:
+		case OutcomeNeedsEquipment:
 			nNeed++
 			nIDs += len(m.missing) + len(rec)
-		case outcomeRecommended:
+		case OutcomeRecommended:
 			nRec++
 			nCites += b.countCitations(rec) + b.countCitations(caution)
 			nIDs += len(rec) + len(caution)
@@ -141,14 +141,14 @@ func (e *Engine) build(d *decisions) *Result {
 		m := &d.movements[mi]
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
 		switch m.outcome {
-		case outcomeAvoided:
+		case OutcomeAvoided:
 			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
 			if len(rec) > 0 {
 				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
 				}
 			}
-		case outcomeNeedsEquipment:
+		case OutcomeNeedsEquipment:
 			b.ids = slab(b.ids, len(m.missing), idChunk)
 			start := len(b.ids)
 			for _, eq := range m.missing {
@@ -159,7 +159,7 @@ func (e *Engine) build(d *decisions) *Result {
 				Movement: e.movements[mi].id, Name: e.movements[mi].name,
 				Missing: missing, Rules: b.ruleIDs(rec),
 			})
-		case outcomeRecommended:
+		case OutcomeRecommended:
 			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
 			if len(caution) > 0 {
 				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
@@ -433,7 +433,7 @@ func (b *builder) plan(d *decisions) []PlanStep {
 		if !d.matched[ri] || r.priority == 0 {
 			continue
 		}
-		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == outcomeRecommended })
+		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
 		if k < 0 {
 			continue
 		}

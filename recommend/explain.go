@@ -300,9 +300,9 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []RuleExplanation{},
 		RuleSet: e.ruleSet,
 	}
+	ex.Outcome = dm.outcome
 	switch dm.outcome {
-	case outcomeRecommended:
-		ex.Outcome = OutcomeRecommended
+	case OutcomeRecommended:
 		for _, ri := range dm.by[effectCaution] {
 			ex.Cautions = append(ex.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
 		}
@@ -311,17 +311,10 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 				ex.PlanStep = i + 1
 			}
 		}
-	case outcomeAvoided:
-		ex.Outcome = OutcomeAvoided
-	case outcomeNeedsEquipment:
-		ex.Outcome = OutcomeNeedsEquipment
-	case outcomeWithheld:
-		ex.Outcome = OutcomeWithheld
+	case OutcomeWithheld:
 		ex.WithheldBy = e.ruleIDs(d.withholding)
-	default:
-		ex.Outcome = OutcomeNotAdvised
 	}
-	if dm.outcome == outcomeNeedsEquipment || dm.outcome == outcomeWithheld {
+	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
 		for _, eq := range dm.missing {
 			en := e.vocab[fieldEquipment].entries[eq]
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})

@@ -7,30 +7,13 @@ package recommend
 // decided what, per movement, so that a Result, and an explanation of it,
 // are both built from the same decisions (see build.go).
 
-// Outcome is what the safety policy decided for one movement.
-type outcome uint8
-
-const (
-	// outcomeNone: no matched rule names the movement.
-	outcomeNone outcome = iota
-	// outcomeRecommended: recommended, possibly with cautions.
-	outcomeRecommended
-	// outcomeAvoided: a matched rule avoids it; avoid always wins.
-	outcomeAvoided
-	// outcomeNeedsEquipment: recommended, but the profile lacks equipment.
-	outcomeNeedsEquipment
-	// outcomeWithheld: it would be recommended, or would wait for
-	// equipment, but a withholding referral stands.
-	outcomeWithheld
-)
-
 // decision is the policy's record for one movement: every matched rule that
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
 type decision struct {
 	by      [numEffects][]int // matched rules per effect, in rule order
 	missing []int             // equipment vocabulary indexes the profile lacks
-	outcome outcome
+	outcome Outcome           // one of the Outcome constants; OutcomeNotAdvised when no rule decides
 }
 
 // decisions is the decision record of one profile.
@@ -103,7 +86,7 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 		switch {
 		case len(m.by[effectAvoid]) > 0:
 			// Policy 1: an avoid always wins.
-			m.outcome = outcomeAvoided
+			m.outcome = OutcomeAvoided
 		case len(m.by[effectRecommend]) > 0:
 			if have == nil {
 				have = e.equipmentSet(d.have, p)
@@ -118,18 +101,18 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				// Policy 4: a withholding referral empties the
 				// recommendations; so does a failure to evaluate
 				// every rule (policy 6).
-				m.outcome = outcomeWithheld
+				m.outcome = OutcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.
-				m.outcome = outcomeNeedsEquipment
+				m.outcome = OutcomeNeedsEquipment
 			default:
 				// Policies 2 and 3: every reason merged, every caution
 				// attached.
-				m.outcome = outcomeRecommended
+				m.outcome = OutcomeRecommended
 			}
 		default:
 			// Only cautions, or nothing, name it: no advice either way.
-			m.outcome = outcomeNone
+			m.outcome = OutcomeNotAdvised
 		}
 	}
 }
