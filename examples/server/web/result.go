@@ -135,10 +135,13 @@ type ruleWhy struct {
 
 // newResultView lays out res for the page: the short report's outline
 // (report.New), with an explanation of each movement and of the referrals.
-func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result) (*resultView, error) {
+// x, when not nil, is the Explainer res came from (res == x.Result()), and
+// answers every "Why?" without evaluating the rules again; when nil, one
+// is made on first use.
+func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result, x *recommend.Explainer) (*resultView, error) {
 	o := report.New(res)
 	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
-	b := &builder{rv: rv, o: o, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete}, src: sources{o: o}}
+	b := &builder{rv: rv, o: o, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete, x: x}, src: sources{o: o}}
 	if err := b.referrals(); err != nil {
 		return nil, err
 	}

@@ -213,7 +213,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusBadRequest, pg)
 		return
 	}
-	res, err := eng.Recommend(r.Context(), p)
+	// One evaluation gives both the Result and the explanations of it:
+	// NewExplainer fails as Recommend fails.
+	var res *recommend.Result
+	x, err := eng.NewExplainer(r.Context(), p)
 	var pe *recommend.PartialError
 	if errors.As(err, &pe) && pe.Result != nil {
 		// Only the referrals could be worked out: show them, an
@@ -225,7 +228,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
-	rv, err := newResultView(r.Context(), eng, p, res)
+	if x != nil {
+		res = x.Result()
+	}
+	rv, err := newResultView(r.Context(), eng, p, res, x)
 	if err != nil {
 		h.failed(w, r, err)
 		return
