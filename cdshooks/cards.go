@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -513,9 +512,7 @@ func strongestFirst(cites []recommend.Citation) []recommend.Citation {
 // a rule file's url is shown to clinicians as a link, so it may not be a
 // javascript: or data: URL, or a relative one.
 func webURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" ||
-		strings.ContainsAny(u, "<> \t\n\r\\\"`") {
+	if !mdsafe.LinkURL(u) {
 		return ""
 	}
 	return u

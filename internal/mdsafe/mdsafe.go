@@ -6,7 +6,10 @@
 // does the same for terminals.
 package mdsafe
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // escaper escapes the characters that could start Markdown markup, a link
 // or HTML: emphasis, code, links, images, tables, headings, quotes and
@@ -22,4 +25,22 @@ var escaper = strings.NewReplacer(
 // shows as written and adds no markup, links or HTML.
 func Line(s string) string {
 	return escaper.Replace(strings.Join(strings.Fields(s), " "))
+}
+
+// LinkURL reports whether u may be shown as a link: the one check of the
+// loader (internal/parse), the reports' Markdown, the web page and the CDS
+// Hooks cards. It is true for an absolute http or https URL (the scheme in
+// any case) with a host and no user information, with no white space
+// around or in it, and none of the characters a Markdown link destination
+// or an HTML attribute would misread (< > \ " `), so that a rule file
+// cannot make a javascript:, data: or relative link.
+func LinkURL(u string) bool {
+	if strings.ContainsAny(u, "<> \t\n\r\\\"`") {
+		return false
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Opaque != "" || p.User != nil || p.Host == "" {
+		return false
+	}
+	return (p.Scheme == "http" || p.Scheme == "https") && strings.TrimSpace(u) == u
 }

@@ -23,3 +23,41 @@ func TestLine(t *testing.T) {
 		})
 	}
 }
+
+func TestLinkURL(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"https://www.nice.org.uk/guidance/ng59", true},
+		{"http://e.test/a?b=c#d", true},
+		{"HTTPS://E.TEST/x", true},
+		{"", false},
+		{"javascript:alert(1)", false},
+		{"data:text/html,<b>x</b>", false},
+		{"/relative/path", false},
+		{"//e.test/no-scheme", false},
+		{"ftp://e.test/x", false},
+		{"https:opaque", false},
+		{"https://", false},
+		{"https://user:pw@e.test/", false},
+		{" https://e.test/", false},
+		{"https://e.test/ ", false},
+		{"https://e.test/a b", false},
+		{"https://e.test/a\nb", false},
+		{"https://e.test/a\tb", false},
+		{"https://e.test/a>b", false},
+		{"https://e.test/<b>", false},
+		{`https://e.test/a"b`, false},
+		{"https://e.test/a`b", false},
+		{`https://e.test/a\b`, false},
+		{"https://e.test/%zz", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := LinkURL(tt.in); got != tt.want {
+				t.Errorf("LinkURL(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/backrules/backrules/internal/figure"
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/words"
 	"gopkg.in/yaml.v3"
 )
@@ -354,7 +355,7 @@ func (p *fileParser) source(n *yaml.Node) {
 		Author:    p.str(f["author"], "the source author"),
 		URL:       p.str(f["url"], "the source url"),
 	}
-	if s.URL != "" && !webURL(s.URL) {
+	if s.URL != "" && !mdsafe.LinkURL(s.URL) {
 		p.iss.Add(p.pos(f["url"]), "the source url %s is not an absolute http or https URL: give the document's web address, such as https://example.org/guideline, or leave url out", Quote(s.URL))
 		s.URL = ""
 	}
@@ -513,17 +514,6 @@ func (p *fileParser) codeText(n *yaml.Node, what string) (Text, bool) {
 		}
 	}
 	return t, true
-}
-
-// webURL reports whether s is an absolute http or https URL with a host,
-// and no user information, which a link shown to people has no need of.
-func webURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" {
-		return false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	return (scheme == "http" || scheme == "https") && strings.TrimSpace(s) == s
 }
 
 // absoluteURI reports whether s is an absolute URI: a scheme, and for a

@@ -447,8 +447,8 @@ var markdownStyle = style{
 	sectionEnd: func(w *bufio.Writer) { fmt.Fprintln(w) },
 	source: func(w *bufio.Writer, n int, c recommend.Citation) {
 		fmt.Fprintf(w, "%d. %s (%s)", n, mdsafe.Line(c.Title()), mdsafe.Line(KindNoun(c.Kind())))
-		if u := c.URL(); strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-			fmt.Fprintf(w, " <%s>", strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20").Replace(u))
+		if u := c.URL(); mdsafe.LinkURL(u) {
+			fmt.Fprintf(w, " <%s>", u) // LinkURL allows no < > or white space
 		} else if u != "" {
 			fmt.Fprintf(w, " %s", mdsafe.Line(u))
 		}

@@ -130,7 +130,8 @@ func TestMarkdownEscapes(t *testing.T) {
 		Messages: []recommend.Message{{Kind: recommend.MessageKindSafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}, "", "")}}},
 		Avoided: []recommend.Item{{Movement: "m", Name: "M\nline", Reasons: []recommend.Note{{Text: "Why\n\n# heading"}},
-			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic_article", URL: "https://example.org/a b<c>"}, "", "")}}},
+			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic_article", URL: "https://example.org/a b<c>"}, "", ""),
+				recommend.CitationOf(recommend.Source{ID: "ok", Title: "Link", Kind: "clinic_article", URL: "https://example.org/ok"}, "", "")}}},
 		Disclaimer: "Note.",
 	}
 	var b bytes.Buffer
@@ -141,10 +142,11 @@ func TestMarkdownEscapes(t *testing.T) {
 		"- **Click \\[here\\](javascript:alert(1)) \\<script\\>x\\</script\\> \\*now\\* \\# \\_a\\_ \\`b\\` \\[1\\]**\n\n" +
 		"## Recommended\n\n- No movement matched this profile.\n\n" +
 		"## Avoid for now\n\n" +
-		"- M line: Why \\# heading \\[2\\]\n\n" +
+		"- M line: Why \\# heading \\[2,3\\]\n\n" +
 		"## Sources\n\n" +
 		"1. T\\|itle (guideline) javascript:alert(1)\n" +
-		"2. Web (clinic article) <https://example.org/a%20b%3Cc%3E>\n\n" +
+		"2. Web (clinic article) https://example.org/a b\\<c\\>\n" +
+		"3. Link (clinic article) <https://example.org/ok>\n\n" +
 		"*Note.*\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("Markdown (-want +got):\n%s", diff)

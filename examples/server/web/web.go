@@ -30,6 +30,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -668,10 +669,10 @@ func short(s string) string {
 	return strings.Join(w[:6], " ") + "…"
 }
 
-// httpURL returns u when it is an http or https address, and "" otherwise,
-// so that only web addresses become links.
+// httpURL returns u when it may be a link (mdsafe.LinkURL), and ""
+// otherwise, so that only web addresses become links.
 func httpURL(u string) string {
-	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+	if mdsafe.LinkURL(u) {
 		return u
 	}
 	return ""
