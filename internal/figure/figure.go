@@ -107,6 +107,8 @@ const (
 	lThigh, lShin, lFoot = 40.0, 38.0, 10.0
 	lArm, lForearm       = 27.0, 25.0
 	bedHeight            = 40.0
+	armOffset            = 14.0 // degrees an arm is drawn forward, to show it
+	margin               = 8.0  // space kept clear at the frame's edges
 )
 
 // body is one frame's joint positions, y up, pelvis at the origin.
@@ -131,7 +133,13 @@ func pose(f Frame) body {
 	shin := thigh + f["knee"]
 	b.ankle = b.knee.add(dir(shin).scale(lShin))
 	b.toe = b.ankle.add(dir(shin - 90).scale(lFoot))
-	arm := b.chest + 180 - f["shoulder"]
+	// An arm hanging along the trunk would hide behind it in a side view,
+	// so every arm is drawn a little forward of its angle.
+	off := armOffset
+	if math.Abs(t) > 45 {
+		off /= 2 // lying or on all fours: enough to lift the arm off the trunk
+	}
+	arm := b.chest + 180 - f["shoulder"] - off
 	b.elbow = b.shoulder.add(dir(arm).scale(lArm))
 	b.hand = b.elbow.add(dir(arm - f["elbow"]).scale(lForearm))
 	return b
@@ -174,7 +182,30 @@ const (
 // SVG draws p with the start frame faded and the end frame solid, titled
 // with title (the movement's name) and described by desc (its how).
 func SVG(p Pose, title, desc string) []byte {
-	start, end := pose(p.Start), pose(p.End)
+	start, end := place(p)
+	under := p.Under
+	if under == 0 {
+		under = 0.25
+	}
+	k := fit(start, end)
+
+	var w bytes.Buffer
+	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-labelledby="t d">`, width, height, width, height)
+	fmt.Fprintf(&w, `<title id="t">%s</title><desc id="d">%s</desc>`, html.EscapeString(title), html.EscapeString(desc))
+	w.WriteString(`<rect width="100%" height="100%" fill="#fff"/>`)
+	fmt.Fprintf(&w, `<line x1="8" y1="%s" x2="%g" y2="%s" stroke="#999" stroke-width="2"/>`, f(Y(floorY)), width-8, f(Y(floorY)))
+	fmt.Fprintf(&w, `<g transform="translate(%s %s) scale(%.3f)">`, f(width/2*(1-k)), f(Y(floorY)*(1-k)), k)
+	props(&w, p, start, end, under)
+	w.WriteString(`<g fill="none" stroke-linecap="round" stroke-linejoin="round">`)
+	figure(&w, start, `stroke="#9db4c8" stroke-width="4" opacity="0.55"`, "#9db4c8")
+	figure(&w, end, `stroke="#1d4e89" stroke-width="5"`, "#1d4e89")
+	w.WriteString(`</g></g></svg>`)
+	return w.Bytes()
+}
+
+// place poses both frames on the ground, centred in the picture.
+func place(p Pose) (start, end body) {
+	start, end = pose(p.Start), pose(p.End)
 	ground := floorY
 	if has(p.Props, "bed") || has(p.Props, "table") && p.Base == "lying" {
 		ground += bedHeight
@@ -204,23 +235,25 @@ func SVG(p Pose, title, desc string) []byte {
 		sy, ey = ground+5, ground+5
 	}
 	cx := width/2 - (minX+maxX)/2
-	start, end = start.moved(pt{cx, sy}), end.moved(pt{cx, ey})
-	under := p.Under
-	if under == 0 {
-		under = 0.25
-	}
+	return start.moved(pt{cx, sy}), end.moved(pt{cx, ey})
+}
 
-	var w bytes.Buffer
-	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-labelledby="t d">`, width, height, width, height)
-	fmt.Fprintf(&w, `<title id="t">%s</title><desc id="d">%s</desc>`, html.EscapeString(title), html.EscapeString(desc))
-	w.WriteString(`<rect width="100%" height="100%" fill="#fff"/>`)
-	fmt.Fprintf(&w, `<line x1="8" y1="%s" x2="%g" y2="%s" stroke="#999" stroke-width="2"/>`, f(Y(floorY)), width-8, f(Y(floorY)))
-	props(&w, p, start, end, under)
-	w.WriteString(`<g fill="none" stroke-linecap="round" stroke-linejoin="round">`)
-	figure(&w, start, `stroke="#9db4c8" stroke-width="4" opacity="0.55"`, "#9db4c8")
-	figure(&w, end, `stroke="#1d4e89" stroke-width="5"`, "#1d4e89")
-	w.WriteString(`</g></svg>`)
-	return w.Bytes()
+// fit is the factor (at most 1) by which the figures are scaled, about the
+// middle of the floor line, so that both frames stay inside the picture's
+// margins.
+func fit(bs ...body) float64 {
+	k := 1.0
+	for _, b := range bs {
+		for _, q := range b.points() {
+			if up := q.y + rHead - floorY; up > height-margin-floorY {
+				k = math.Min(k, (height-margin-floorY)/up)
+			}
+			if dx := math.Abs(q.x-width/2) + rHead; dx > width/2-margin {
+				k = math.Min(k, (width/2-margin)/dx)
+			}
+		}
+	}
+	return k
 }
 
 // Y turns a height above the bottom into an SVG y.

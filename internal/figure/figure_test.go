@@ -52,3 +52,32 @@ func TestSVGEveryProp(t *testing.T) {
 		}
 	}
 }
+
+func TestFitKeepsFiguresInFrame(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Pose
+	}{
+		{"head-down on an inversion table", Pose{Base: "standing", Props: []string{"inversion_table"}, Start: Frame{"tilt": -20}, End: Frame{"tilt": -160, "shoulder": 170}}},
+		{"arms overhead standing", Pose{Base: "standing", Start: Frame{}, End: Frame{"shoulder": 180}}},
+		{"lying with legs and arms out", Pose{Base: "lying", Props: []string{"bed"}, Start: Frame{"tilt": -90, "shoulder": 180}, End: Frame{"tilt": -90, "hip": -30}}},
+		{"plain standing", Pose{Base: "standing", Start: Frame{}, End: Frame{"elbow": 90}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start, end := place(tt.p)
+			k := fit(start, end)
+			if k <= 0 || k > 1 {
+				t.Fatalf("fit = %g, want in (0, 1]", k)
+			}
+			for _, b := range []body{start, end} {
+				for _, q := range b.points() {
+					x, y := width/2+k*(q.x-width/2), floorY+k*(q.y-floorY)
+					if x < 0 || x > width || y > height {
+						t.Errorf("point (%.1f, %.1f) drawn at (%.1f, %.1f), outside the %gx%g frame", q.x, q.y, x, y, width, height)
+					}
+				}
+			}
+		})
+	}
+}
