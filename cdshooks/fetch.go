@@ -98,33 +98,17 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 	if u != f.base && !strings.HasPrefix(u, f.base+"/") && !strings.HasPrefix(u, f.base+"?") {
 		return nil, errors.New("a link to another server: not followed")
 	}
-	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/fhir+json")
-	req.Header.Set("Authorization", "Bearer "+f.token)
-	resp, err := f.http.Do(req)
-	if err != nil {
+	limit := min(int64(maxFHIRBytes), maxFHIRTotal-f.read)
+	body, err := getLimited(ctx, f.http, u, limit, "application/fhir+json", "Bearer "+f.token)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, errors.New("the response is over the size limit")
+	case err != nil:
 		// Without the URL, which holds the patient's id.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
 			err = ue.Err
 		}
 		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	limit := min(int64(maxFHIRBytes), maxFHIRTotal-f.read)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > limit {
-		return nil, errors.New("the response is over the size limit")
 	}
 	f.read += int64(len(body))
 	if !json.Valid(body) {
@@ -189,4 +173,46 @@ func (f *fhirFetcher) conditions(ctx context.Context, u string) (json.RawMessage
 		Total        *int              `json:"total,omitempty"`
 		Entry        []json.RawMessage `json:"entry"`
 	}{"Bundle", "searchset", total, all})
+}
+
+// statusError is getLimited's error for a status other than 200.
+type statusError int
+
+func (e statusError) Error() string { return fmt.Sprintf("status %d", int(e)) }
+
+// errTooLarge is getLimited's error for a body over its limit.
+var errTooLarge = errors.New("the body is over the size limit")
+
+// getLimited GETs u with the client c, within fetchTimeout, sending accept
+// and, when not "", auth as the Authorization header, and returns the
+// body. A status other than 200 is a statusError ("status N"), and so is a
+// body of more than limit bytes (errTooLarge). The FHIR reads and the
+// jwks_uri fetch share it.
+func getLimited(ctx context.Context, c *http.Client, u string, limit int64, accept, auth string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, statusError(resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, errTooLarge
+	}
+	return body, nil
 }

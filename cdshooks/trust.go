@@ -418,27 +418,14 @@ func hasKid(keys []jose.JSONWebKey, kid string) bool {
 
 // fetchJWKS reads a JWK Set, keeping its valid public RSA and P-384 keys.
 func (t *Trust) fetchJWKS(ctx context.Context, uri string) ([]jose.JSONWebKey, error) {
-	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := t.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("jwks_uri: status %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, jwksMaxBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > jwksMaxBytes {
+	body, err := getLimited(ctx, t.http, uri, jwksMaxBytes, "application/json", "")
+	switch {
+	case errors.Is(err, errTooLarge):
 		return nil, errors.New("jwks_uri: the key set is too large")
+	case errors.As(err, new(statusError)):
+		return nil, fmt.Errorf("jwks_uri: %w", err)
+	case err != nil:
+		return nil, err
 	}
 	var set jose.JSONWebKeySet
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&set); err != nil {
