@@ -116,49 +116,54 @@ func (s Source) span(e ast.Expr) (int, int) {
 
 func isNameRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// brackets follows the brackets of a condition's text outside its
+// string literals, one character at a time.
+type brackets struct {
+	open, unmatched int  // open brackets left open; closers without an opener
+	quote           rune // the quote of the string literal the scan is in, or 0
+}
+
+// scan takes in c and reports whether the next character is escaped
+// inside a string literal, and must be skipped.
+func (b *brackets) scan(c rune) (skip bool) {
+	switch {
+	case b.quote != 0:
+		if c == '\\' {
+			return true
+		}
+		if c == b.quote {
+			b.quote = 0
+		}
+	case c == '\'' || c == '"':
+		b.quote = c
+	case c == '(' || c == '[' || c == '{':
+		b.open++
+	case c == ')' || c == ']' || c == '}':
+		if b.open > 0 {
+			b.open--
+		} else {
+			b.unmatched++
+		}
+	}
+	return false
+}
+
 // balance widens src[start:stop] to the right and left until its brackets
 // outside string literals match, where src allows.
 func balance(src []rune, start, stop int) (int, int) {
-	open, unmatched := 0, 0 // open brackets left open; closers without an opener
-	var quote rune
+	var b brackets
 	for i := start; i < stop; i++ {
-		switch c := src[i]; {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
-			open++
-		case c == ')' || c == ']' || c == '}':
-			if open > 0 {
-				open--
-			} else {
-				unmatched++
-			}
+		if b.scan(src[i]) {
+			i++
 		}
 	}
-	for ; (open > 0 || quote != 0) && stop < len(src); stop++ {
-		switch c := src[stop]; {
-		case quote != 0:
-			if c == '\\' {
-				stop++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
-			open++
-		case c == ')' || c == ']' || c == '}':
-			open--
+	for ; (b.open > 0 || b.quote != 0) && stop < len(src); stop++ {
+		if b.scan(src[stop]) {
+			stop++
 		}
 	}
 	stop = min(stop, len(src))
-	for ; unmatched > 0 && start > 0; start-- {
+	for unmatched := b.unmatched; unmatched > 0 && start > 0; start-- {
 		switch src[start-1] {
 		case '(', '[', '{':
 			unmatched--
