@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/backrules/backrules/internal/enginelog"
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 )
@@ -391,20 +392,7 @@ func (m *Mapping) extension() *Extension {
 // logError logs an error of the engine: a rule that failed to evaluate
 // with its id, file and line; anything else with its text.
 func (s *Service) logError(ctx context.Context, err error) {
-	partial := ""
-	if errors.As(err, new(*recommend.PartialError)) {
-		partial = ": answered with the referrals only"
-	}
-	var ee *recommend.EvalError
-	switch {
-	case errors.As(err, &ee):
-		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: rule failed to evaluate"+partial,
-			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		s.log.LogAttrs(ctx, slog.LevelWarn, "cdshooks: the request ran out of time"+partial)
-	default:
-		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: recommend failed"+partial, slog.String("error", err.Error()))
-	}
+	enginelog.Log(ctx, s.log, "cdshooks", ": answered with the referrals only", err)
 }
 
 // writeRequestError answers a *RequestError with its status.

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/enginelog"
 	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
@@ -267,20 +268,7 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 // with its id, file and line; anything else with its text, which never
 // holds the profile.
 func (h *Handler) logError(ctx context.Context, err error) {
-	partial := ""
-	if errors.As(err, new(*recommend.PartialError)) {
-		partial = ": showed the referrals only"
-	}
-	var ee *recommend.EvalError
-	switch {
-	case errors.As(err, &ee):
-		h.log.LogAttrs(ctx, slog.LevelError, "web: rule failed to evaluate"+partial,
-			slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		h.log.LogAttrs(ctx, slog.LevelWarn, "web: the request ran out of time"+partial)
-	default:
-		h.log.LogAttrs(ctx, slog.LevelError, "web: recommend failed"+partial, slog.String("error", err.Error()))
-	}
+	enginelog.Log(ctx, h.log, "web", ": showed the referrals only", err)
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter) {
