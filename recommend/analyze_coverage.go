@@ -33,9 +33,9 @@ type Clause struct {
 	Rule string `json:"rule"`
 	File string `json:"file"`
 	Line int    `json:"line"`
-	// Expr is the sub-expression as written in the condition, on one
-	// line: the text an explanation shows for the same clause.
-	Expr string `json:"expr"`
+	// Text is the sub-expression as written in the condition, on one
+	// line: the same text as a ClauseExplanation's for the same clause.
+	Text string `json:"text"`
 	// SeenTrue and SeenFalse say whether some case made it true, or
 	// false.
 	SeenTrue  bool `json:"seen_true"`
@@ -109,7 +109,7 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 			}
 			cov.Uncovered = append(cov.Uncovered, Clause{
 				Rule: r.id, File: r.pos.File, Line: r.pos.Line,
-				Expr: n.Text, SeenTrue: n.true, SeenFalse: n.false,
+				Text: n.Text, SeenTrue: n.true, SeenFalse: n.false,
 			})
 		}
 	}

@@ -39,7 +39,7 @@ func TestAnalyzeFindings(t *testing.T) {
 	}
 	got := analyzeDir(t, "../testdata/analyze/findings", recommend.WithCaseProfiles(cases))
 	clause := func(rule string, line int, expr string, seenTrue, seenFalse bool) recommend.Clause {
-		return recommend.Clause{Rule: rule, File: "rules.yaml", Line: line, Expr: expr, SeenTrue: seenTrue, SeenFalse: seenFalse}
+		return recommend.Clause{Rule: rule, File: "rules.yaml", Line: line, Text: expr, SeenTrue: seenTrue, SeenFalse: seenFalse}
 	}
 	want := &recommend.Analysis{
 		Summary: recommend.AnalysisSummary{

@@ -278,7 +278,7 @@ rules:
 			}
 			var covered []string
 			for _, c := range a.Coverage.Uncovered {
-				covered = append(covered, c.Expr)
+				covered = append(covered, c.Text)
 			}
 			for _, c := range x.Rules[0].Clauses {
 				if !slices.Contains(covered, c.Text) {

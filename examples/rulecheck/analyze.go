@@ -145,7 +145,7 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 			case c.SeenFalse:
 				seen = "only false"
 			}
-			fmt.Fprintf(w, "  %s: %s: %s: %s\n", at(c.File, c.Line), c.Rule, seen, c.Expr)
+			fmt.Fprintf(w, "  %s: %s: %s: %s\n", at(c.File, c.Line), c.Rule, seen, c.Text)
 		}
 	}
 }

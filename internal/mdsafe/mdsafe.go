@@ -44,3 +44,21 @@ func LinkURL(u string) bool {
 	}
 	return (p.Scheme == "http" || p.Scheme == "https") && strings.TrimSpace(u) == u
 }
+
+// destEscaper percent-encodes what would end or break a link destination
+// written in angle brackets, or the table cell around it: the brackets,
+// white space, the backslash and the pipe.
+var destEscaper = strings.NewReplacer(
+	"<", "%3C", ">", "%3E", " ", "%20", "\t", "%09", "\n", "%0A", "\r", "%0D",
+	`\`, "%5C", "|", "%7C",
+)
+
+// Destination returns u as a Markdown link or image destination, in angle
+// brackets: "[text](" + Destination(u) + ")". The characters that would
+// end the destination early, break a table cell around it or add an
+// escape are percent-encoded, so that u stays one destination whatever it
+// holds. It does not judge where u points: a link a reader may follow is
+// first checked with LinkURL.
+func Destination(u string) string {
+	return "<" + destEscaper.Replace(u) + ">"
+}

@@ -1,6 +1,10 @@
 package mdsafe
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestLine(t *testing.T) {
 	tests := []struct {
@@ -57,6 +61,27 @@ func TestLinkURL(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			if got := LinkURL(tt.in); got != tt.want {
 				t.Errorf("LinkURL(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDestination(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "https://e.test/a.svg", "<https://e.test/a.svg>"},
+		{"relative", "movements/walking.svg", "<movements/walking.svg>"},
+		{"parentheses stay", "https://e.test/a_(b)", "<https://e.test/a_(b)>"},
+		{"brackets end nothing", "a>b<c", "<a%3Eb%3Cc>"},
+		{"white space", "a b\tc\nd\re", "<a%20b%09c%0Ad%0De>"},
+		{"table cell", "a|b", "<a%7Cb>"},
+		{"no escapes", `a\>b`, "<a%5C%3Eb>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Destination(tt.in)); diff != "" {
+				t.Errorf("Destination(%q) (-want +got):\n%s", tt.in, diff)
 			}
 		})
 	}

@@ -440,7 +440,7 @@ var markdownStyle = style{
 		}
 		for _, p := range e.pictures {
 			if p.src != "" {
-				fmt.Fprintf(w, "%s![%s](<%s>)\n", indent, mdsafe.Line(p.alt), strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20", "\n", "%0A").Replace(p.src))
+				fmt.Fprintf(w, "%s![%s](%s)\n", indent, mdsafe.Line(p.alt), mdsafe.Destination(p.src))
 			}
 		}
 	},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -25,7 +26,7 @@ func planLine(res *recommend.Result) string {
 	}
 	parts := make([]string, len(res.Plan))
 	for i, s := range res.Plan {
-		parts[i] = fmt.Sprintf("%d. %s (`%s`, priority %d)", i+1, cell(s.Name), s.Reason.Rule, s.Priority)
+		parts[i] = fmt.Sprintf("%d. %s (`%s`, priority %d)", i+1, mdsafe.Line(s.Name), s.Reason.Rule, s.Priority)
 	}
 	return "**Start with:** " + strings.Join(parts, "; ") + "."
 }
@@ -38,7 +39,7 @@ func planCell(res *recommend.Result) string {
 	}
 	names := make([]string, len(res.Plan))
 	for i, s := range res.Plan {
-		names[i] = cell(s.Name)
+		names[i] = mdsafe.Line(s.Name)
 	}
 	return strings.Join(names, ", ")
 }
@@ -98,7 +99,7 @@ func priorityRows(eng *recommend.Engine) []priorityRow {
 				}
 			}
 			for _, id := range ids {
-				row.offers = append(row.offers, fmt.Sprintf("%s (`%s`)", cell(names[id]), id))
+				row.offers = append(row.offers, fmt.Sprintf("%s (`%s`)", mdsafe.Line(names[id]), id))
 			}
 			out = append(out, row)
 		}
@@ -129,7 +130,7 @@ func writePlanSection(b *bytes.Buffer, eng *recommend.Engine) {
 	p("decides that first. Every priority in the rule set:\n\n")
 	p("| Priority | Rule | Offers, in order | When |\n|---|---|---|---|\n")
 	for _, r := range priorityRows(eng) {
-		p("| %d | `%s` | %s | %s |\n", r.priority, r.rule.ID, strings.Join(r.offers, ", "), cell(r.rule.Description))
+		p("| %d | `%s` | %s | %s |\n", r.priority, r.rule.ID, strings.Join(r.offers, ", "), mdsafe.Line(r.rule.Description))
 	}
 	p("\n")
 }
@@ -161,7 +162,7 @@ func writeMessagesSection(b *bytes.Buffer, eng *recommend.Engine) {
 	}
 	p("| Kind | Message | Rule | When | Sources |\n|---|---|---|---|---|\n")
 	for _, m := range msgs {
-		p("| %s | %s | `%s` | %s | %s |\n", kindLabel(m.m.Kind), cell(m.m.Text), m.rule.ID, cell(m.rule.Description),
+		p("| %s | %s | `%s` | %s | %s |\n", kindLabel(m.m.Kind), mdsafe.Line(m.m.Text), m.rule.ID, mdsafe.Line(m.rule.Description),
 			strings.Join(sourceRefs(m.rule.Citations), "; "))
 	}
 	p("\n")
