@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 	"github.com/backrules/backrules/rules"
@@ -411,23 +412,12 @@ func TestDefaultRulesWithoutTheirRedFlagRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := fstest.MapFS{}
-			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				data, err := fs.ReadFile(rules.FS, name)
-				fsys[name] = &fstest.MapFile{Data: data}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			fsys := testrules.Copy(t)
 			delete(fsys, "red_flags.yaml")
 			if tt.redFlags != nil {
 				fsys["red_flags.yaml"] = &fstest.MapFile{Data: tt.redFlags}
 			}
-			_, err = recommend.Load(fsys)
+			_, err := recommend.Load(fsys)
 			var le *recommend.LoadError
 			if !errors.As(err, &le) {
 				t.Fatalf("Load error = %v, want a *LoadError", err)
@@ -488,18 +478,7 @@ func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
-			fsys := fstest.MapFS{}
-			err := fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				data, err := fs.ReadFile(rules.FS, name)
-				fsys[name] = &fstest.MapFile{Data: data}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			fsys := testrules.Copy(t)
 			fsys["zz.yaml"] = &fstest.MapFile{Data: []byte(`rules:
   - id: latent
     when: "` + tt.when + `"
@@ -507,7 +486,7 @@ func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
     because: Test.
     cite: [{source: nice-ng59, locator: Recommendation 1.1.1, claim: Test.}]
 `)}
-			_, err = recommend.Load(fsys)
+			_, err := recommend.Load(fsys)
 			var le *recommend.LoadError
 			if !errors.As(err, &le) || len(le.Issues) != 1 {
 				t.Fatalf("Load error = %v, want one issue", err)

@@ -18,8 +18,8 @@ import (
 	"testing/fstest"
 
 	"github.com/backrules/backrules/internal/golden"
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
-	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -416,18 +416,7 @@ func itemOf(sec, name string) string {
 // every vocabulary list, each with a label that needs escaping.
 func withExtraTerms(t *testing.T) fs.FS {
 	t.Helper()
-	m := fstest.MapFS{}
-	err := fs.WalkDir(rules.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(rules.FS, path)
-		m[path] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testrules.Copy(t)
 	voc := string(m["vocabulary.yaml"].Data)
 	for _, field := range []string{"conditions", "red_flags", "aggravated_by", "eased_by", "equipment"} {
 		head := "\n  " + field + ":\n"
