@@ -100,7 +100,7 @@ func (b *builder) movementName(id string) string {
 const (
 	chartW, chartH                     = 320, 160
 	chartLeft, chartRight              = 36, 12
-	chartTop, chartBottom              = 12, 34
+	chartTop, chartBottom              = 24, 30
 	plotW                              = chartW - chartLeft - chartRight
 	plotH                              = chartH - chartTop - chartBottom
 	chartStroke, chartGrid, chartLabel = "#0b4fa3", "#c9c9c9", "#4a4a4a"
@@ -177,10 +177,16 @@ func trendSVG(trend []recommend.TrendPoint) template.HTML {
 	if last != first {
 		days = append(days, last)
 	}
-	for _, d := range days {
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="11" fill="%s">day %d</text>`, f(chartX(d, first, last)), chartH-chartBottom+16, chartLabel, d)
+	for i, d := range days {
+		// The first and last days' labels start and end at their dots,
+		// so that neither runs out of the frame.
+		anchor := "middle"
+		if len(days) > 1 {
+			anchor = []string{"start", "end"}[i]
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s" font-size="11" fill="%s">day %d</text>`, f(chartX(d, first, last)), chartH-chartBottom+16, anchor, chartLabel, d)
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="%s">pain</text>`, 2, chartTop+4, chartLabel)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="%s">pain, 0 to 10</text>`, 2, 12, chartLabel)
 	pts := make([]string, len(trend))
 	for i, p := range trend {
 		pts[i] = f(chartX(p.Day, first, last)) + "," + f(chartY(p.PainLevel))
@@ -194,6 +200,25 @@ func trendSVG(trend []recommend.TrendPoint) template.HTML {
 	b.WriteString(`</svg>`)
 	// Every value above is a number or text escaped for the page.
 	return template.HTML(b.String())
+}
+
+// thisWeek says, for a plan step, where the programme has its movement
+// this week, when the programme has moved it from where it starts: the
+// plan gives the dose it starts at.
+func (pv *programmeView) thisWeek(id string) string {
+	if pv == nil {
+		return ""
+	}
+	for _, st := range pv.Steps {
+		switch {
+		case st.Movement != id || st.Change == recommend.ChangeStart:
+		case st.Change == recommend.ChangeStop:
+			return "Stopped for now: see This week."
+		default:
+			return fmt.Sprintf("Level %d of %d (%s): %s", st.Level, max(st.Levels, st.Level), strings.ToLower(st.Does), st.Dose)
+		}
+	}
+	return ""
 }
 
 // stepStatus says where the programme has each of its movements, for the

@@ -66,6 +66,9 @@ type itemView struct {
 	// Movements are the ids of the movements.
 	Movements []string
 	How, Dose string
+	// ThisWeek says where the programme has the movement this week, for
+	// a plan step the programme has moved, or is "".
+	ThisWeek string
 	// Why is the reason shown, and Cautions the cautions.
 	Why       string
 	Cautions  []string
@@ -298,7 +301,7 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	return itemView{
 		Names: st.Item.Name, Movements: []string{st.Item.Movement}, How: st.Item.How, Dose: st.Item.Dose,
 		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
-		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}),
+		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}), ThisWeek: b.rv.Programme.thisWeek(st.Item.Movement),
 	}, nil
 }
 
