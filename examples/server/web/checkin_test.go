@@ -275,7 +275,9 @@ func TestCheckInFitsTheForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	form := withForm(discForm, url.Values{"check_in": enc})
-	if n := len(form.Encode()); n > MaxFormBytes {
+	n := len(form.Encode())
+	t.Logf("%d check-ins of %d movements: %d bytes", len(cs), len(ids), n)
+	if n > MaxFormBytes {
 		t.Fatalf("%d check-ins of %d movements take %d bytes, more than MaxFormBytes %d", len(cs), len(ids), n, MaxFormBytes)
 	}
 	rec := post(h, form)

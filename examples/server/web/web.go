@@ -5,6 +5,12 @@
 // movements, what to avoid and where the sources disagree. Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
+// After a result the form asks for a check-in and carries the earlier
+// check-ins in hidden fields, so that the server keeps nothing (see
+// checkin.go for the fields); with check-ins the page shows "This week",
+// the programme's steps and the pain trend as an inline SVG chart and a
+// table.
+//
 // The page is plain HTML from html/template with a little inline CSS and
 // no script: the form posts to the page, so it works with JavaScript
 // disabled. The form is built from the engine's vocabulary view, so a new
