@@ -108,6 +108,13 @@ func TestCheckInRoundTrip(t *testing.T) {
 	if m := ciDayRE.FindStringSubmatch(body); m == nil || m[1] != "14" {
 		t.Errorf("the next check-in's day is %v, want 14", m)
 	}
+	// Changing the answers alone, with the day the form fills in, adds
+	// no check-in and keeps both.
+	rec = post(h, withForm(discForm, url.Values{"check_in": carried(body), "ci_day": {"14"}, "ci_pain_level": {""},
+		"ci_movement": {"walking"}, "ci_sessions-walking": {""}, "sex": {"female"}}))
+	if got := carried(rec.Body.String()); rec.Code != http.StatusOK || len(got) != 2 {
+		t.Errorf("changing the answers: status %d, %d check-ins carried, want 200 and 2", rec.Code, len(got))
+	}
 	// This week comes after the referrals and before the plan.
 	if i, j := strings.Index(body, `id="this-week"`), strings.Index(body, `id="plan"`); i < 0 || j < i {
 		t.Errorf("this week at %d, the plan at %d: want this week first", i, j)
@@ -492,4 +499,33 @@ func TestCheckInFieldsAccepted(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// FuzzEarlierCheckIn feeds decodeEarlier any value: it never panics, and
+// a value it accepts encodes to a check-in that decodes the same.
+func FuzzEarlierCheckIn(f *testing.F) {
+	for _, s := range []string{`{"day":0,"pain_level":5}`, `{"day":7,"pain_level":4,"function":3,"done":[{"movement":"walking","sessions":6,"response":"easier"}]}`,
+		`{"day":0,"pain_level":5}],"red_flags":["x"],"check_ins":[{"day":1,"pain_level":1}`, `[]`, `{"day":1e1,"pain_level":7.0}`, ` {"day":0,"pain_level":5,"day":1} `} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, probs := decodeEarlier([]string{v})
+		if len(probs) > 0 {
+			if got != nil {
+				t.Fatalf("check-ins %v with problems %v", got, probs)
+			}
+			return
+		}
+		if len(got) != 1 {
+			t.Fatalf("%d check-ins from one value", len(got))
+		}
+		enc, err := encodeCheckIns(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, probs := decodeEarlier(enc)
+		if diff := cmp.Diff(got, again); diff != "" || len(probs) > 0 {
+			t.Fatalf("re-encoded %s: problems %v, (-first +again):\n%s", enc[0], probs, diff)
+		}
+	})
 }
