@@ -135,8 +135,10 @@ func wholeNumber(vals []string, max int) (v int, msg string) {
 }
 
 // newCheckIn returns the check-in the post adds, or nil when it adds none
-// or its fields have problems, and the ids of the movements it reports,
-// in the order of its Done list.
+// or its fields have problems, and those problems. The values of the
+// fields are checked here; what needs the rule set (a movement id, a
+// response) and the earlier check-ins (the day) is left to
+// Engine.Validate.
 func (c checkInEntries) newCheckIn() (*recommend.CheckIn, []problem) {
 	adds := !blank(c.pain) || !blank(c.function)
 	for _, id := range c.movements {
@@ -350,7 +352,7 @@ func (v *checkInView) DescribedBy() string {
 // Hint says what the check-in is for.
 func (v *checkInView) Hint() string {
 	if v.Count == 0 {
-		return "Come back after a week or so of the plan, and tell us how it went: the plan changes with your answers. Nothing is stored: the page keeps your check-ins in this form."
+		return "To follow the plan over weeks, check in today, day 0, with your pain now, then about once a week with how each movement went: the plan changes with your answers. Nothing is stored on the server: the page keeps your check-ins in this form."
 	}
 	return fmt.Sprintf("Tell us how the week went. This form carries your %d earlier %s; nothing is stored on the server.", v.Count, plural(v.Count, "check-in"))
 }
