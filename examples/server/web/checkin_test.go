@@ -529,3 +529,25 @@ func FuzzEarlierCheckIn(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckInReview checks that a review the programme calls for is shown
+// as a referral, before This week: six weeks without a meaningful fall in
+// pain.
+func TestCheckInReview(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	var earlier []string
+	for i := range 6 {
+		earlier = append(earlier, fmt.Sprintf(`{"day":%d,"pain_level":6,"done":[{"movement":"walking","sessions":5,"response":"same"}]}`, 7*i))
+	}
+	rec := post(h, withForm(discForm, url.Values{"check_in": earlier, "ci_day": {"42"}, "ci_pain_level": {"6"}}))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	body := rec.Body.String()
+	if !strings.Contains(section(body, "referrals"), "Six weeks in, your pain has not eased") {
+		t.Error("no review referral after six weeks without improvement")
+	}
+	if i, j := strings.Index(body, `id="referrals"`), strings.Index(body, `id="this-week"`); i < 0 || j < i {
+		t.Errorf("referrals at %d, this week at %d: want the referral first", i, j)
+	}
+}
