@@ -533,3 +533,100 @@ func paletted(img image.Image) *image.Paletted {
 func pdfPages(pdf []byte) int {
 	return len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
 }
+
+// TestBrowserCheckIn is the check-in round trip in the browser: a first
+// check-in from the result page, then a second from the page that comes
+// back, which carries the first in its form. The last page shows both in
+// the trend's table and chart, and walking, reported easier with the pain
+// falling, a level up.
+func TestBrowserCheckIn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := httpServer(t)
+	tab := newBrowser(t, ctx)
+	shots := *screenshots
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	checkIn := func(pain, sessions, response string) {
+		t.Helper()
+		if err := chromedp.Do(tab,
+			chromedp.WaitVisible(chromedp.ID("check-in")),
+			chromedp.SendKeys(chromedp.ID("ci_pain_level"), pain),
+			chromedp.SendKeys(chromedp.ID("ci_sessions-walking"), sessions),
+			chromedp.Click(chromedp.ID("ci_response-walking-"+response)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(tab, chromedp.WaitEvent(cdppage.LoadEventFired, nil,
+			chromedp.Click(chromedp.CSS(`#check-in button[type="submit"]`)))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("this-week"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type view struct {
+		Day     string     `json:"day"`
+		Carried int        `json:"carried"`
+		Rows    [][]string `json:"rows"`
+		Dots    int        `json:"dots"`
+		Chart   string     `json:"chart"`
+		Shown   bool       `json:"shown"`
+		Walking string     `json:"walking"`
+		Change  string     `json:"change"`
+	}
+	read := func() view {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Evaluate[view](`(() => {
+			const svg = document.querySelector('#this-week svg[role="img"]');
+			const step = document.querySelector('#this-week li.step[data-movement="walking"]');
+			return {
+				day: document.getElementById('ci_day').value,
+				carried: document.querySelectorAll('form input[type="hidden"][name="check_in"]').length,
+				rows: [...document.querySelectorAll('#trend-table tbody tr')].map(tr => [...tr.cells].map(td => td.textContent)),
+				dots: svg ? svg.querySelectorAll('circle').length : 0,
+				chart: svg ? document.getElementById(svg.getAttribute('aria-describedby')).textContent : '',
+				shown: !!svg && svg.getBoundingClientRect().width > 100,
+				walking: step ? step.querySelector('h4').innerText : '',
+				change: step ? step.dataset.change : '',
+			};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(srv),
+		chromedp.WaitVisible(chromedp.CSS("form")),
+		chromedp.Click(chromedp.ID("conditions-disc_herniation")),
+		chromedp.Click(chromedp.ID("aggravated_by-bending_forward")),
+		chromedp.SendKeys(chromedp.ID("pain_level"), "6"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(tab); err != nil {
+		t.Fatal(err)
+	}
+	checkIn("6", "5", "same")
+	first := read()
+	want := view{Day: "7", Carried: 1, Rows: [][]string{{"1", "0", "1", "6"}}, Dots: 1,
+		Chart: "One check-in so far: pain 6 on day 0.", Shown: true, Walking: "Walking: Start", Change: "start"}
+	if diff := gocmp.Diff(want, first); diff != "" {
+		t.Fatalf("after the first check-in (-want +got):\n%s", diff)
+	}
+
+	checkIn("4", "6", "easier")
+	saveScreenshot(t, tab, filepath.Join(shots, "check-in.png"))
+	second := read()
+	want = view{Day: "14", Carried: 2, Rows: [][]string{{"1", "0", "1", "6"}, {"2", "7", "2", "4"}}, Dots: 2,
+		Chart: "2 check-ins from day 0 to day 7: pain 6 at the first and 4 at the latest, 2 points lower than at the first; between 4 and 6 throughout.",
+		Shown: true, Walking: "Walking: Up a level", Change: "progress"}
+	if diff := gocmp.Diff(want, second); diff != "" {
+		t.Errorf("after the second check-in (-want +got):\n%s", diff)
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/backrules/backrules/internal/words"
@@ -35,6 +36,8 @@ type resultView struct {
 	Also      []itemView
 	Avoid     []itemView
 	Conflicts []conflictView
+	// Programme is the programme of the check-ins, or nil: "This week".
+	Programme *programmeView
 	// Sources are the sources cited on the page, numbered in the order
 	// they are first cited.
 	Sources []source
@@ -63,6 +66,9 @@ type itemView struct {
 	// Movements are the ids of the movements.
 	Movements []string
 	How, Dose string
+	// ThisWeek says where the programme has the movement this week, for
+	// a plan step the programme has moved, or is "".
+	ThisWeek string
 	// Why is the reason shown, and Cautions the cautions.
 	Why       string
 	Cautions  []string
@@ -93,6 +99,25 @@ func pictures(eng *recommend.Engine, ids []string) []picture {
 // PicturePath is the path, relative to the page, of the movement id's
 // picture, served by [Handler.ServePicture]: movements/{id}.svg.
 func PicturePath(id string) string { return "movements/" + id + ".svg" }
+
+// checkInMovements returns the movements a check-in asks about: the
+// programme's, then the plan's.
+func (rv *resultView) checkInMovements() []string {
+	var ids []string
+	if rv.Programme != nil {
+		for _, st := range rv.Programme.Steps {
+			ids = append(ids, st.Movement)
+		}
+	}
+	for _, it := range rv.Plan {
+		for _, id := range it.Movements {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
 
 // MovementIDs returns the ids of the entry's movements, separated by
 // spaces, for the data-movements attribute that tests select by.
@@ -147,6 +172,11 @@ func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 	}
 	for _, m := range o.Messages {
 		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.MessageKindSafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
+	}
+	if !rv.Withheld {
+		// Advice withheld has no programme (the engine gives none), and
+		// the page shows none.
+		b.programme()
 	}
 	for _, step := range []func() error{b.start, b.alsoHelpful, b.avoid} {
 		if err := step(); err != nil {
@@ -271,7 +301,7 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	return itemView{
 		Names: st.Item.Name, Movements: []string{st.Item.Movement}, How: st.Item.How, Dose: st.Item.Dose,
 		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
-		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}),
+		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}), ThisWeek: b.rv.Programme.thisWeek(st.Item.Movement),
 	}, nil
 }
 

@@ -5,6 +5,12 @@
 // movements, what to avoid and where the sources disagree. Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
+// After a result the form asks for a check-in and carries the earlier
+// check-ins in hidden fields, so that the server keeps nothing (see
+// checkin.go for the fields); with check-ins the page shows "This week",
+// the programme's steps and the pain trend as an inline SVG chart and a
+// table.
+//
 // The page is plain HTML from html/template with a little inline CSS and
 // no script: the form posts to the page, so it works with JavaScript
 // disabled. The form is built from the engine's vocabulary view, so a new
@@ -201,16 +207,37 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// the other problems, and the page shows them all at once.
 	p, probs := in.profile()
 	probs = append(probs, unknownFields(r)...)
+	// The earlier check-ins, and the one this post adds. When an earlier
+	// one cannot be read, the check-ins are left out of what Validate
+	// sees, since its problems would be numbered wrong.
+	earlier, eprobs := decodeEarlier(in.ci.earlier)
+	ci, cprobs := in.ci.newCheckIn()
+	probs = append(probs, eprobs...)
+	probs = append(probs, cprobs...)
+	if len(eprobs) == 0 {
+		p.CheckIns = earlier
+		if ci != nil {
+			p.CheckIns = append(p.CheckIns, *ci)
+		}
+	}
 	if err := eng.Validate(p); err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
 			h.failed(w, r, err)
 			return
 		}
-		probs = append(probs, fromProfileError(pe)...)
+		probs = append(probs, fromProfileError(pe, len(earlier), ci)...)
 	}
 	if len(probs) > 0 {
 		pg := h.newPage(voc, in)
+		pg.Earlier = in.ci.earlier
+		if in.ci.posted || len(in.ci.earlier) > 0 {
+			day := 0
+			if n := len(earlier); n > 0 {
+				day = min(earlier[n-1].Day+7, recommend.MaxCheckInDay)
+			}
+			pg.CheckIn = newCheckInView(eng, len(in.ci.earlier), day, in.ci, in.ci.movements, nil)
+		}
 		pg.setProblems(probs)
 		h.render(w, http.StatusBadRequest, pg)
 		return
@@ -241,6 +268,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	pg := h.newPage(voc, in)
 	pg.Result = rv
 	pg.Title = "Your advice"
+	if pg.Earlier, err = encodeCheckIns(p.CheckIns); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if !rv.Withheld {
+		day := 0
+		if n := len(p.CheckIns); n > 0 {
+			day = min(p.CheckIns[n-1].Day+7, recommend.MaxCheckInDay)
+		}
+		pg.CheckIn = newCheckInView(eng, len(p.CheckIns), day, checkInEntries{}, rv.checkInMovements(), stepStatus(rv.Programme))
+	}
 	if rv.Emergency {
 		pg.Title = "Emergency: get help now"
 	}
@@ -348,6 +386,7 @@ var numberFields = []struct {
 type entries struct {
 	lists   map[string][]string
 	numbers map[string][]string
+	ci      checkInEntries
 }
 
 func newEntries() entries {
@@ -365,6 +404,7 @@ func readEntries(r *http.Request) entries {
 	for _, f := range numberFields {
 		in.numbers[f.name] = r.PostForm[f.name]
 	}
+	in.ci = readCheckIns(r)
 	return in
 }
 
@@ -385,7 +425,7 @@ func unknownFields(r *http.Request) []problem {
 	}
 	var probs []problem
 	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
-		if slices.Contains(names, k) {
+		if slices.Contains(names, k) || isCheckInField(k) {
 			continue
 		}
 		msg := fmt.Sprintf("This form has no field %q, so nothing it says could be used", cutField(k))
@@ -472,9 +512,16 @@ func (in entries) profile() (recommend.Profile, []problem) {
 
 // fromProfileError turns the problems Engine.Validate found into problems
 // of the form's fields: "conditions[1]" is a problem of "conditions".
-func fromProfileError(pe *recommend.ProfileError) []problem {
+// A problem of the check-ins is one of the check-in's fields (see
+// checkInProblem), for a profile whose first n check-ins are the earlier
+// ones and whose last, if it has more, is ci.
+func fromProfileError(pe *recommend.ProfileError, n int, ci *recommend.CheckIn) []problem {
 	var out []problem
 	for _, fp := range pe.Problems {
+		if p, ok := checkInProblem(fp, n, ci); ok {
+			out = append(out, p)
+			continue
+		}
 		field, _, _ := strings.Cut(fp.Field, "[")
 		msg := words.Capital(fp.Message)
 		if fp.Value != "" {
@@ -498,6 +545,11 @@ type page struct {
 	// Problems are every problem, for the summary above the form.
 	Problems []summaryProblem
 	Result   *resultView
+	// Earlier are the earlier check-ins, the hidden check_in fields of
+	// the form, oldest first.
+	Earlier []string
+	// CheckIn is the check-in fieldset, or nil when the form has none.
+	CheckIn *checkInView
 }
 
 type group struct {
@@ -595,6 +647,9 @@ func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
 // setProblems marks the problems on their fields and lists them for the
 // summary, in the order of the form.
 func (pg *page) setProblems(probs []problem) {
+	if pg.CheckIn != nil {
+		pg.Problems = append(pg.Problems, pg.CheckIn.setProblems(probs)...)
+	}
 	for i := range pg.Groups {
 		g := &pg.Groups[i]
 		for _, p := range probs {
@@ -617,7 +672,8 @@ func (pg *page) setProblems(probs []problem) {
 	// vocabulary has no terms for, still goes in the summary.
 	for _, p := range probs {
 		known := slices.ContainsFunc(pg.Groups, func(g group) bool { return g.Name == p.field }) ||
-			slices.ContainsFunc(pg.Numbers, func(n number) bool { return n.Name == p.field })
+			slices.ContainsFunc(pg.Numbers, func(n number) bool { return n.Name == p.field }) ||
+			(pg.CheckIn != nil && pg.CheckIn.hasField(p))
 		if !known {
 			pg.Problems = append(pg.Problems, summaryProblem{Label: cutField(p.field), Message: p.message})
 		}

@@ -1,0 +1,240 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"html"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// programmeView is a Result's programme as the page shows it, under "This
+// week": what changed for each movement and why, and the pain trend as a
+// chart and a table.
+type programmeView struct {
+	Week    int
+	Summary string
+	Steps   []stepView
+	// Chart is the pain trend as an inline SVG (trendSVG).
+	Chart template.HTML
+	// Trend is the pain trend, for the table under the chart.
+	Trend []trendRow
+}
+
+// stepView is one movement of the programme this week.
+type stepView struct {
+	Movement, Name string
+	// Change is the step's change as the engine names it ("progress"),
+	// and Does the same in words ("Up a level").
+	Change, Does  string
+	Level, Levels int
+	Dose          string
+	Because       string
+	// Facts are the check-in facts that decided the change, in words.
+	Facts     []string
+	Rule      string
+	Citations []cite
+}
+
+// ThisWeek names the step in its toggles, apart from the plan's.
+func (s stepView) ThisWeek() string { return s.Name + ", this week" }
+
+// trendRow is one check-in of the pain trend.
+type trendRow struct{ N, Day, Week, Pain int }
+
+// changeDoes says what each change does, in the page's words.
+var changeDoes = map[string]string{
+	recommend.ChangeStart:    "Start",
+	recommend.ChangeProgress: "Up a level",
+	recommend.ChangeHold:     "Stay at this level",
+	recommend.ChangeRegress:  "Down a level",
+	recommend.ChangeStop:     "Stop for now",
+}
+
+// programme lays out the Result's programme, if it has one.
+func (b *builder) programme() {
+	pg := b.o.Programme
+	if pg == nil || len(pg.Trend) == 0 {
+		return
+	}
+	levels := map[string]int{}
+	for _, m := range b.ex.eng.Movements() {
+		levels[m.ID] = len(m.Levels)
+	}
+	first, last := pg.Trend[0], pg.Trend[len(pg.Trend)-1]
+	v := &programmeView{
+		Week: pg.Week,
+		Summary: fmt.Sprintf("Week %d. Pain %d at the first check-in and %d at the latest; %d%% of the movements reported were done at least once.",
+			pg.Week, first.PainLevel, last.PainLevel, int(pg.Adherence*100+0.5)),
+		Chart: trendSVG(pg.Trend),
+	}
+	for _, p := range pg.Trend {
+		v.Trend = append(v.Trend, trendRow{N: len(v.Trend) + 1, Day: p.Day, Week: p.Day/7 + 1, Pain: p.PainLevel})
+	}
+	for _, st := range pg.Steps {
+		v.Steps = append(v.Steps, stepView{
+			Movement: st.Movement, Name: cmp.Or(b.o.Names[st.Movement], b.movementName(st.Movement)),
+			Change: st.Change, Does: cmp.Or(changeDoes[st.Change], st.Change), Level: st.Level, Levels: levels[st.Movement],
+			Dose: st.Dose, Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: b.src.cites(st.Citations),
+		})
+	}
+	b.rv.Programme = v
+}
+
+// movementName returns the name the rule set gives movement id, or id.
+func (b *builder) movementName(id string) string {
+	for _, m := range b.ex.eng.Movements() {
+		if m.ID == id {
+			return m.Name
+		}
+	}
+	return id
+}
+
+// The trend chart's geometry: a viewBox of chartW by chartH, with the plot
+// inside the margins.
+const (
+	chartW, chartH                     = 320, 160
+	chartLeft, chartRight              = 36, 12
+	chartTop, chartBottom              = 24, 30
+	plotW                              = chartW - chartLeft - chartRight
+	plotH                              = chartH - chartTop - chartBottom
+	chartStroke, chartGrid, chartLabel = "#0b4fa3", "#c9c9c9", "#4a4a4a"
+)
+
+// chartX returns the x of day in a chart of the days first to last: the
+// middle when they are the same day.
+func chartX(day, first, last int) float64 {
+	if last <= first {
+		return chartLeft + plotW/2
+	}
+	return chartLeft + float64(day-first)/float64(last-first)*plotW
+}
+
+// chartY returns the y of a pain level 0 to 10, 10 at the top.
+func chartY(pain int) float64 {
+	return chartTop + float64(10-min(max(pain, 0), 10))/10*plotH
+}
+
+// trendSummary says what the trend did, in a sentence, for the chart's
+// description.
+func trendSummary(trend []recommend.TrendPoint) string {
+	if len(trend) == 0 {
+		return ""
+	}
+	first, last := trend[0], trend[len(trend)-1]
+	if len(trend) == 1 {
+		return fmt.Sprintf("One check-in so far: pain %d on day %d.", first.PainLevel, first.Day)
+	}
+	change := "the same as"
+	switch d := last.PainLevel - first.PainLevel; {
+	case d < 0:
+		change = fmt.Sprintf("%d %s lower than", -d, plural(-d, "point"))
+	case d > 0:
+		change = fmt.Sprintf("%d %s higher than", d, plural(d, "point"))
+	}
+	lo, hi := first.PainLevel, first.PainLevel
+	for _, p := range trend {
+		lo, hi = min(lo, p.PainLevel), max(hi, p.PainLevel)
+	}
+	return fmt.Sprintf("%d check-ins from day %d to day %d: pain %d at the first and %d at the latest, %s at the first; between %d and %d throughout.",
+		len(trend), first.Day, last.Day, first.PainLevel, last.PainLevel, change, lo, hi)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
+// trendSVG draws the pain trend as a small line chart: days across, pain
+// 0 to 10 up, a dot at each check-in. It is an image to assistive
+// technology, named by its title and described by a summary of the trend;
+// the page has a table of the same points. It uses presentation
+// attributes only, no style attribute, so the page's Content-Security-
+// Policy needs nothing for it.
+func trendSVG(trend []recommend.TrendPoint) template.HTML {
+	if len(trend) == 0 {
+		return ""
+	}
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+	first, last := trend[0].Day, trend[len(trend)-1].Day
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" role="img" aria-labelledby="trend-title" aria-describedby="trend-desc" viewBox="0 0 %d %d" width="%d" height="%d">`,
+		chartW, chartH, chartW, chartH)
+	fmt.Fprintf(&b, `<title id="trend-title">Pain at each check-in, 0 to 10</title><desc id="trend-desc">%s</desc>`, html.EscapeString(trendSummary(trend)))
+	for _, pain := range []int{0, 5, 10} {
+		y := f(chartY(pain))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="%s" stroke-width="1"/>`, chartLeft, y, chartW-chartRight, y, chartGrid)
+		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" font-size="11" fill="%s">%d</text>`, chartLeft-6, y, chartLabel, pain)
+	}
+	days := []int{first}
+	if last != first {
+		days = append(days, last)
+	}
+	for i, d := range days {
+		// The first and last days' labels start and end at their dots,
+		// so that neither runs out of the frame.
+		anchor := "middle"
+		if len(days) > 1 {
+			anchor = []string{"start", "end"}[i]
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s" font-size="11" fill="%s">day %d</text>`, f(chartX(d, first, last)), chartH-chartBottom+16, anchor, chartLabel, d)
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="%s">pain, 0 to 10</text>`, 2, 12, chartLabel)
+	pts := make([]string, len(trend))
+	for i, p := range trend {
+		pts[i] = f(chartX(p.Day, first, last)) + "," + f(chartY(p.PainLevel))
+	}
+	if len(trend) > 1 {
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`, strings.Join(pts, " "), chartStroke)
+	}
+	for _, p := range trend {
+		fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3.5" fill="%s"/>`, f(chartX(p.Day, first, last)), f(chartY(p.PainLevel)), chartStroke)
+	}
+	b.WriteString(`</svg>`)
+	// Every value above is a number or text escaped for the page.
+	return template.HTML(b.String())
+}
+
+// thisWeek says, for a plan step, where the programme has its movement
+// this week, when the programme has moved it from where it starts: the
+// plan gives the dose it starts at.
+func (pv *programmeView) thisWeek(id string) string {
+	if pv == nil {
+		return ""
+	}
+	for _, st := range pv.Steps {
+		switch {
+		case st.Movement != id || st.Change == recommend.ChangeStart:
+		case st.Change == recommend.ChangeStop:
+			return "Stopped for now: see This week."
+		default:
+			return fmt.Sprintf("Level %d of %d (%s): %s", st.Level, max(st.Levels, st.Level), strings.ToLower(st.Does), st.Dose)
+		}
+	}
+	return ""
+}
+
+// stepStatus says where the programme has each of its movements, for the
+// check-in form: "Level 2 of 3, up a level this week".
+func stepStatus(pv *programmeView) map[string]string {
+	out := map[string]string{}
+	if pv == nil {
+		return out
+	}
+	for _, st := range pv.Steps {
+		s := strings.ToLower(st.Does)
+		if st.Change == recommend.ChangeStop {
+			out[st.Movement] = words.Capital(s) + "."
+			continue
+		}
+		out[st.Movement] = fmt.Sprintf("Level %d of %d this week (%s).", st.Level, max(st.Levels, st.Level), s)
+	}
+	return out
+}
