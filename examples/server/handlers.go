@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -151,12 +152,26 @@ func startsObject(data []byte) bool {
 }
 
 // handleRecommend answers POST /recommend: a profile as a JSON object in,
-// the Result as JSON out, exactly as report.WriteJSON writes it.
+// the Result as JSON out, exactly as report.WriteJSON writes it. A
+// complete answer is kept in the answer cache, and an answer found there
+// is served without decoding (by the body key) or without Recommend and
+// the encoder (by the profile key); see answerCache.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
 	body, ok := readBody(w, r, maxRecommendBody)
 	if !ok {
 		return
+	}
+	cache := s.cache.Load().forEngine(eng)
+	var bodyKeyBuf, profileKeyBuf [512]byte
+	var bk, pk []byte
+	if cache != nil {
+		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
+		if ans, ok := cache.get(bk); ok {
+			s.metrics.cacheHit.Inc()
+			httpjson.WriteBody(w, http.StatusOK, ans)
+			return
+		}
 	}
 	if !startsObject(body) {
 		writeError(w, http.StatusBadRequest, "invalid profile",
@@ -167,6 +182,16 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
+	}
+	if cache != nil {
+		pk = appendProfileKey(profileKeyBuf[:0], r.URL.RawQuery, &p)
+		if ans, ok := cache.get(pk); ok {
+			cache.put(bk, ans)
+			s.metrics.cacheHit.Inc()
+			httpjson.WriteBody(w, http.StatusOK, ans)
+			return
+		}
+		s.metrics.cacheMiss.Inc()
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -182,12 +207,34 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	var buf bytes.Buffer
-	if err := report.WriteJSON(&buf, res); err != nil {
+	buf := answerBufs.Get().(*bytes.Buffer)
+	defer putAnswerBuf(buf)
+	buf.Reset()
+	if err := report.WriteJSON(buf, res); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+	ans := buf.Bytes()
+	if cache != nil && !res.Incomplete {
+		ans = bytes.Clone(ans)
+		cache.put(pk, ans)
+		cache.put(bk, ans)
+	}
+	httpjson.WriteBody(w, http.StatusOK, ans)
+}
+
+// answerBufs holds the buffers /recommend encodes its answers into, so
+// that a request does not grow one from nothing.
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer is the largest buffer answerBufs keeps.
+const maxPooledAnswer = 1 << 20
+
+// putAnswerBuf returns buf to answerBufs, unless it grew too large.
+func putAnswerBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledAnswer {
+		answerBufs.Put(buf)
+	}
 }
 
 // The body of /recommend when only the referrals could
