@@ -207,20 +207,38 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	buf := answerBufs.Get().(*bytes.Buffer)
-	defer putAnswerBuf(buf)
-	buf.Reset()
-	if err := report.WriteJSON(buf, res); err != nil {
+	if cache == nil || res.Incomplete {
+		// Not kept: encoded into a pooled buffer.
+		buf := answerBufs.Get().(*bytes.Buffer)
+		defer putAnswerBuf(buf)
+		buf.Reset()
+		if err := report.WriteJSON(buf, res); err != nil {
+			s.writeEngineError(w, r, err, "", nil)
+			return
+		}
+		httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+		return
+	}
+	// Kept: encoded straight into a slice of its own, which WriteJSON
+	// fills with one Write, rather than into a buffer and copied.
+	var ans ownedBytes
+	if err := report.WriteJSON(&ans, res); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	ans := buf.Bytes()
-	if cache != nil && !res.Incomplete {
-		ans = bytes.Clone(ans)
-		cache.put(pk, ans)
-		cache.put(bk, ans)
-	}
+	cache.put(pk, ans)
+	cache.put(bk, ans)
 	httpjson.WriteBody(w, http.StatusOK, ans)
+}
+
+// ownedBytes is an io.Writer that appends to itself: written to once, it
+// holds a copy of exactly what was written.
+type ownedBytes []byte
+
+// Write appends p.
+func (b *ownedBytes) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
 }
 
 // answerBufs holds the buffers /recommend encodes its answers into, so
