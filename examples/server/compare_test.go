@@ -224,9 +224,10 @@ func TestCompareCPU(t *testing.T) {
 //     answers after the first round;
 //   - answer cache off: a server with AnswerCacheBytes -1, which works
 //     out and encodes every answer;
-//   - every profile distinct: the default server, sent profiles that
-//     differ in days_since_onset from request to request, so that every
-//     request misses the cache and stores its answer.
+//   - distinct, cache on and off: the default server, and one without
+//     the cache, each sent the same sequence of profiles that differ in
+//     days_since_onset from request to request, so that every request
+//     misses the cache (and, with it on, stores its answer).
 func TestCompareThroughput(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
@@ -239,7 +240,8 @@ func TestCompareThroughput(t *testing.T) {
 	}
 	cached, _ := newServer(t, Config{Logger: logger})
 	uncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
-	distinct, _ := newServer(t, Config{Logger: logger})
+	distinctCached, _ := newServer(t, Config{Logger: logger})
+	distinctUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
 	trivial := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -266,19 +268,26 @@ func TestCompareThroughput(t *testing.T) {
 		}
 		distinctBodies[n] = b
 	}
-	var next, nextDistinct atomic.Int64
-	fixed := func() []byte { return bodies[next.Add(1)%int64(len(bodies))] }
-	fresh := func() []byte { return distinctBodies[(nextDistinct.Add(1)-1)%int64(len(distinctBodies))] }
+	// Each target takes the bodies in turn, from a counter of its own.
+	fixed := func() func() []byte {
+		var next atomic.Int64
+		return func() []byte { return bodies[(next.Add(1)-1)%int64(len(bodies))] }
+	}
+	distinct := func() func() []byte {
+		var next atomic.Int64
+		return func() []byte { return distinctBodies[(next.Add(1)-1)%int64(len(distinctBodies))] }
+	}
 	type target struct {
 		name string
 		url  string
 		body func() []byte
 	}
 	targets := []target{
-		{"trivial handler", trivial, fixed},
-		{"POST /recommend, answer cache warm", serve(cached.Handler()), fixed},
-		{"POST /recommend, answer cache off", serve(uncached.Handler()), fixed},
-		{"POST /recommend, every profile distinct", serve(distinct.Handler()), fresh},
+		{"trivial handler", trivial, fixed()},
+		{"POST /recommend, answer cache warm", serve(cached.Handler()), fixed()},
+		{"POST /recommend, answer cache off", serve(uncached.Handler()), fixed()},
+		{"POST /recommend, distinct, cache on", serve(distinctCached.Handler()), distinct()},
+		{"POST /recommend, distinct, cache off", serve(distinctUncached.Handler()), distinct()},
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	load := func(tg target) float64 {
@@ -330,6 +339,6 @@ func TestCompareThroughput(t *testing.T) {
 		t.Logf("%-40s %5.1f%% of the trivial handler's requests/s (median of %d rounds, range %.1f–%.1f%%); median %.0f requests/s",
 			tg.name, 100*shares[k][m], len(shares[k]), 100*shares[k][0], 100*shares[k][len(shares[k])-1], rates[k][m])
 	}
-	hits, misses := cacheCounts(t, distinct)
-	t.Logf("every profile distinct: %.0f cache hits, %.0f misses", hits, misses)
+	hits, misses := cacheCounts(t, distinctCached)
+	t.Logf("distinct profiles, cache on: %.0f cache hits, %.0f misses", hits, misses)
 }
