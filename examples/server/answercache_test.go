@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -399,4 +400,52 @@ func TestAnswerCacheBound(t *testing.T) {
 	if newAnswerCache(eng, 1).forEngine(eng) == nil || newAnswerCache(nil, 1).forEngine(eng) != nil {
 		t.Error("forEngine does not tell the engine")
 	}
+}
+
+// TestAnswerCacheConcurrentReload sends the same profile from several
+// goroutines while the rules are reloaded back and forth between two
+// versions: every answer must be one of the two versions' fresh answers,
+// and the first answer after each reload the new version's, whatever
+// requests of the old engine were still storing answers.
+func TestAnswerCacheConcurrentReload(t *testing.T) {
+	dir := t.TempDir()
+	writeRules(t, dir, "swap-a")
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	_, bodies, decoded := profiles(t)
+	body, p := bodies["disc-herniation"], decoded["disc-herniation"]
+	want := map[string]string{"swap-a": wantResult(t, s.Engine(), p)}
+	writeRules(t, dir, "swap-b")
+	want["swap-b"] = wantResult(t, loadDir(t, dir), p)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got := do(t, s.Handler(), "POST", "/recommend", body).Body.String()
+				if got != want["swap-a"] && got != want["swap-b"] {
+					t.Errorf("an answer of neither rule set: %s", cut(got))
+					return
+				}
+			}
+		})
+	}
+	for i := range 4 {
+		version := []string{"swap-b", "swap-a"}[i%2]
+		writeRules(t, dir, version)
+		if changed, err := s.Reload(); !changed || err != nil {
+			t.Errorf("Reload to %s = %v, %v; want true, nil", version, changed, err)
+			break
+		}
+		if got := do(t, s.Handler(), "POST", "/recommend", body).Body.String(); got != want[version] {
+			t.Errorf("after the reload to %s, the answer is not its own: %s", version, cut(got))
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
