@@ -211,6 +211,7 @@ func TestAnswerCacheMatchesFresh(t *testing.T) {
 	}
 	cached, _ := newServer(t, Config{AnswerCacheBytes: 256 << 20})
 	ps := cacheProfiles(t, cached.Engine(), 300)
+	t.Logf("%d profiles", len(ps))
 	seen := map[string]bool{}
 	var wantHits, wantMisses float64
 	for i, p := range ps {
