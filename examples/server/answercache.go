@@ -3,6 +3,7 @@ package main
 import (
 	"container/list"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"sync"
 
@@ -31,6 +32,12 @@ import (
 //     key: appendProfileKey), so that the same profile sent with other
 //     spacing or key order is answered from the cache too.
 //
+// An answer is kept only the second time its profile key is asked about
+// (a doorkeeper, as in TinyLFU): the first time, only the key's 64-bit
+// hash is noted, in a table of doorkeeperSlots slots where a later key
+// may overwrite it. A profile asked about once, as most are, then costs
+// no copy and no room, and is not kept in memory beyond its request.
+//
 // Only complete answers are kept: never an error, nor a partial answer
 // (a *recommend.PartialError: a rule failed, or time ran out), nor a
 // Result marked Incomplete. The cache is bounded by bytes: each entry is
@@ -49,6 +56,9 @@ const DefaultAnswerCacheBytes = 32 << 20
 // map slot, the list element and the entry itself.
 const entryOverhead = 160
 
+// doorkeeperSlots is the number of slots of a cache's doorkeeper.
+const doorkeeperSlots = 4096
+
 // Key kinds, the first byte of a key, so that a body key and a profile
 // key never collide.
 const (
@@ -62,10 +72,15 @@ type answerCache struct {
 	eng *recommend.Engine
 	max int64
 
+	seed maphash.Seed
+
 	mu      sync.Mutex
 	used    int64
 	entries map[string]*list.Element // of *cachedAnswer
 	lru     list.List                // most recently used first
+	// seen holds the hashes of profile keys asked about once, each at
+	// its hash modulo doorkeeperSlots; 0 is an empty slot.
+	seen [doorkeeperSlots]uint64
 }
 
 // cachedAnswer is one entry.
@@ -80,7 +95,7 @@ func newAnswerCache(eng *recommend.Engine, maxBytes int64) *answerCache {
 	if maxBytes <= 0 {
 		return nil
 	}
-	return &answerCache{eng: eng, max: maxBytes, entries: map[string]*list.Element{}}
+	return &answerCache{eng: eng, max: maxBytes, seed: maphash.MakeSeed(), entries: map[string]*list.Element{}}
 }
 
 // forEngine returns c when it caches eng's answers, nil otherwise.
@@ -105,6 +120,25 @@ func (c *answerCache) get(key []byte) ([]byte, bool) {
 	}
 	c.lru.MoveToFront(el)
 	return el.Value.(*cachedAnswer).body, true
+}
+
+// admit reports whether the answer of profile key, a miss, is to be
+// kept: whether key was asked about before, as the doorkeeper remembers.
+// When it was not, admit notes it.
+func (c *answerCache) admit(key []byte) bool {
+	if c == nil {
+		return false
+	}
+	h := max(maphash.Bytes(c.seed, key), 1)
+	slot := &c.seen[h%doorkeeperSlots]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *slot == h {
+		*slot = 0
+		return true
+	}
+	*slot = h
+	return false
 }
 
 // cost is what an entry of a key and a body of these lengths is charged.

@@ -155,7 +155,8 @@ func startsObject(data []byte) bool {
 // the Result as JSON out, exactly as report.WriteJSON writes it. A
 // complete answer is kept in the answer cache, and an answer found there
 // is served without decoding (by the body key) or without Recommend and
-// the encoder (by the profile key); see answerCache.
+// the encoder (by the profile key); see answerCache. An answer is kept
+// the second time its profile is asked about.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
 	body, ok := readBody(w, r, maxRecommendBody)
@@ -207,7 +208,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	if cache == nil || res.Incomplete {
+	if res.Incomplete || !cache.admit(pk) {
 		// Not kept: encoded into a pooled buffer.
 		buf := answerBufs.Get().(*bytes.Buffer)
 		defer putAnswerBuf(buf)
