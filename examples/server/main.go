@@ -65,7 +65,8 @@
 // -answer-cache-bytes (default 32 MiB; 0 turns the cache off), so that a
 // profile asked about again is answered without working it out again:
 // only complete answers, keyed by the rule set, the query and the profile,
-// and dropped when a reload swaps the rules. The cache holds the profiles
+// kept the second time a profile is asked about, and dropped when a
+// reload swaps the rules. The cache holds the profiles
 // it was asked about and their answers, in memory only.
 //
 // SIGINT or SIGTERM stops it gracefully: it stops accepting connections
