@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -152,8 +153,8 @@ func runCompare(t *testing.T, cs []contender, burst time.Duration) []float64 {
 
 // TestCompareCPU compares, by CPU time, the naive cel-go loop over the
 // default rules' conditions, Recommend, Recommend with WriteJSON, and
-// POST /recommend through the server's handler, each over the four
-// compareProfiles in turn.
+// POST /recommend through the server's handler, with the answer cache
+// off and warm, each over the four compareProfiles in turn.
 func TestCompareCPU(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
@@ -171,6 +172,8 @@ func TestCompareCPU(t *testing.T) {
 		bodies[i] = b
 	}
 	var sink bytes.Buffer
+	uncached, _ := newServer(t, Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AnswerCacheBytes: -1})
+	uncachedHandler := uncached.Handler()
 	cs := []contender{
 		{"naive cel-go loop (conditions)", naiveCEL(t, eng)},
 		{"Recommend", func(i int) error {
@@ -185,7 +188,7 @@ func TestCompareCPU(t *testing.T) {
 			sink.Reset()
 			return report.WriteJSON(&sink, res)
 		}},
-		{"POST /recommend (handler)", func(i int) error {
+		{"POST /recommend (handler), cache warm", func(i int) error {
 			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
@@ -195,41 +198,105 @@ func TestCompareCPU(t *testing.T) {
 			}
 			return nil
 		}},
+		{"POST /recommend (handler), cache off", func(i int) error {
+			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			uncachedHandler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
+			}
+			return nil
+		}},
 	}
 	runCompare(t, cs, 20*time.Millisecond)
 }
 
-// TestCompareThroughput loads POST /recommend and a trivial net/http
-// handler, each behind its own httptest server on 127.0.0.1, with the
-// same bounded client (8 workers, keep-alive), in interleaved rounds, and
-// logs the median over the rounds of /recommend's requests per second as
-// a share of the trivial handler's.
+// TestCompareThroughput loads a trivial net/http handler and POST
+// /recommend, each behind its own httptest server on 127.0.0.1, with the
+// same bounded client (8 workers, keep-alive), in interleaved rounds whose
+// order rotates, and logs for each /recommend contender the median over
+// the rounds of its requests per second as a share of the trivial
+// handler's in the same round. The /recommend contenders, each over the
+// four compareProfiles in turn:
+//
+//   - answer cache warm: the default server, whose cache holds the four
+//     answers after the first round;
+//   - answer cache off: a server with AnswerCacheBytes -1, which works
+//     out and encodes every answer;
+//   - distinct, cache on and off: the default server, and one without
+//     the cache, each sent the same sequence of profiles that differ in
+//     days_since_onset from request to request, so that every request
+//     misses the cache (and, with it on, stores its answer).
 func TestCompareThroughput(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
 	}
-	s, _ := newServer(t, Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	app := httptest.NewServer(s.Handler())
-	defer app.Close()
-	trivial := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	serve := func(h http.Handler) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	cached, _ := newServer(t, Config{Logger: logger})
+	uncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
+	distinctCached, _ := newServer(t, Config{Logger: logger})
+	distinctUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
+	trivial := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok":true}` + "\n"))
 	}))
-	defer trivial.Close()
-	body, err := json.Marshal(compareProfiles[0])
-	if err != nil {
-		t.Fatal(err)
+	const workers, perRound = 8, 800
+	bodies := make([][]byte, len(compareProfiles))
+	for i, p := range compareProfiles {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[i] = b
 	}
-	const workers, perRound = 8, 400
+	// The distinct profiles are encoded before the load, so that the
+	// client does the same work for every target.
+	distinctBodies := make([][]byte, (*compareRounds+2)*perRound)
+	for n := range distinctBodies {
+		p := compareProfiles[n%len(compareProfiles)]
+		p.DaysSinceOnset = 1 + n%recommend.MaxDaysSinceOnset
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		distinctBodies[n] = b
+	}
+	// Each target takes the bodies in turn, from a counter of its own.
+	fixed := func() func() []byte {
+		var next atomic.Int64
+		return func() []byte { return bodies[(next.Add(1)-1)%int64(len(bodies))] }
+	}
+	distinct := func() func() []byte {
+		var next atomic.Int64
+		return func() []byte { return distinctBodies[(next.Add(1)-1)%int64(len(distinctBodies))] }
+	}
+	type target struct {
+		name string
+		url  string
+		body func() []byte
+	}
+	targets := []target{
+		{"trivial handler", trivial, fixed()},
+		{"POST /recommend, answer cache warm", serve(cached.Handler()), fixed()},
+		{"POST /recommend, answer cache off", serve(uncached.Handler()), fixed()},
+		{"POST /recommend, distinct, cache on", serve(distinctCached.Handler()), distinct()},
+		{"POST /recommend, distinct, cache off", serve(distinctUncached.Handler()), distinct()},
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
-	load := func(url string) float64 {
+	load := func(tg target) float64 {
 		var wg sync.WaitGroup
 		start := time.Now()
 		for range workers {
 			wg.Go(func() {
 				for range perRound / workers {
-					resp, err := client.Post(url+"/recommend", "application/json", bytes.NewReader(body))
+					resp, err := client.Post(tg.url+"/recommend", "application/json", bytes.NewReader(tg.body()))
 					if err != nil {
 						t.Error(err)
 						return
@@ -237,7 +304,7 @@ func TestCompareThroughput(t *testing.T) {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
-						t.Errorf("%s: status %d", url, resp.StatusCode)
+						t.Errorf("%s: status %d", tg.name, resp.StatusCode)
 					}
 				}
 			})
@@ -245,22 +312,33 @@ func TestCompareThroughput(t *testing.T) {
 		wg.Wait()
 		return perRound / time.Since(start).Seconds()
 	}
-	load(app.URL)
-	load(trivial.URL)
-	var shares, appRates, trivialRates []float64
+	for _, tg := range targets {
+		load(tg) // warm up: connections, and the cache of the first
+	}
+	shares := make([][]float64, len(targets))
+	rates := make([][]float64, len(targets))
+	rate := make([]float64, len(targets))
 	for round := range *compareRounds {
-		var a, b float64
-		if round%2 == 0 {
-			a, b = load(app.URL), load(trivial.URL)
-		} else {
-			b, a = load(trivial.URL), load(app.URL)
+		for j := range targets {
+			k := (j + round) % len(targets)
+			rate[k] = load(targets[k])
 		}
-		shares, appRates, trivialRates = append(shares, a/b), append(appRates, a), append(trivialRates, b)
+		for k := range targets {
+			shares[k] = append(shares[k], rate[k]/rate[0])
+			rates[k] = append(rates[k], rate[k])
+		}
 	}
-	for _, l := range [][]float64{shares, appRates, trivialRates} {
-		slices.Sort(l)
+	for k, tg := range targets {
+		slices.Sort(shares[k])
+		slices.Sort(rates[k])
+		m := len(shares[k]) / 2
+		if k == 0 {
+			t.Logf("%-40s median %.0f requests/s, %d workers, %d requests a round, %d rounds", tg.name, rates[k][m], workers, perRound, len(rates[k]))
+			continue
+		}
+		t.Logf("%-40s %5.1f%% of the trivial handler's requests/s (median of %d rounds, range %.1f–%.1f%%); median %.0f requests/s",
+			tg.name, 100*shares[k][m], len(shares[k]), 100*shares[k][0], 100*shares[k][len(shares[k])-1], rates[k][m])
 	}
-	m := len(shares) / 2
-	t.Logf("POST /recommend: %.1f%% of the trivial handler's requests/s (median of %d rounds, range %.1f–%.1f%%); medians %.0f and %.0f requests/s, %d workers",
-		100*shares[m], len(shares), 100*shares[0], 100*shares[len(shares)-1], appRates[m], trivialRates[m], workers)
+	hits, misses := cacheCounts(t, distinctCached)
+	t.Logf("distinct profiles, cache on: %.0f cache hits, %.0f misses", hits, misses)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -151,12 +152,27 @@ func startsObject(data []byte) bool {
 }
 
 // handleRecommend answers POST /recommend: a profile as a JSON object in,
-// the Result as JSON out, exactly as report.WriteJSON writes it.
+// the Result as JSON out, exactly as report.WriteJSON writes it. A
+// complete answer is kept in the answer cache, and an answer found there
+// is served without decoding (by the body key) or without Recommend and
+// the encoder (by the profile key); see answerCache. An answer is kept
+// the second time its profile is asked about.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
 	body, ok := readBody(w, r, maxRecommendBody)
 	if !ok {
 		return
+	}
+	cache := s.cache.Load().forEngine(eng)
+	var bodyKeyBuf, profileKeyBuf [512]byte
+	var bk, pk []byte
+	if cache != nil {
+		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
+		if ans, ok := cache.get(bk); ok {
+			s.metrics.cacheHit.Inc()
+			httpjson.WriteBody(w, http.StatusOK, ans)
+			return
+		}
 	}
 	if !startsObject(body) {
 		writeError(w, http.StatusBadRequest, "invalid profile",
@@ -167,6 +183,16 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
+	}
+	if cache != nil {
+		pk = appendProfileKey(profileKeyBuf[:0], r.URL.RawQuery, &p)
+		if ans, ok := cache.get(pk); ok {
+			cache.put(bk, ans)
+			s.metrics.cacheHit.Inc()
+			httpjson.WriteBody(w, http.StatusOK, ans)
+			return
+		}
+		s.metrics.cacheMiss.Inc()
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -182,12 +208,52 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	var buf bytes.Buffer
-	if err := report.WriteJSON(&buf, res); err != nil {
+	if res.Incomplete || !cache.admit(pk) {
+		// Not kept: encoded into a pooled buffer.
+		buf := answerBufs.Get().(*bytes.Buffer)
+		defer putAnswerBuf(buf)
+		buf.Reset()
+		if err := report.WriteJSON(buf, res); err != nil {
+			s.writeEngineError(w, r, err, "", nil)
+			return
+		}
+		httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+		return
+	}
+	// Kept: encoded straight into a slice of its own, which WriteJSON
+	// fills with one Write, rather than into a buffer and copied.
+	var ans ownedBytes
+	if err := report.WriteJSON(&ans, res); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+	cache.put(pk, ans)
+	cache.put(bk, ans)
+	httpjson.WriteBody(w, http.StatusOK, ans)
+}
+
+// ownedBytes is an io.Writer that appends to itself: written to once, it
+// holds a copy of exactly what was written.
+type ownedBytes []byte
+
+// Write appends p.
+func (b *ownedBytes) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+// answerBufs holds the buffers /recommend encodes its answers into, so
+// that a request does not grow one from nothing.
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer is the largest buffer answerBufs keeps.
+const maxPooledAnswer = 1 << 20
+
+// putAnswerBuf returns buf to answerBufs, unless it grew too large.
+func putAnswerBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledAnswer {
+		answerBufs.Put(buf)
+	}
 }
 
 // The body of /recommend when only the referrals could

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	go run ./examples/server [-addr localhost:8080] [-rules DIR [-watch [-poll 1s]]] [-log text|json]
-//	    [-cds-trust FILE] [-decision-log FILE]
+//	    [-cds-trust FILE] [-decision-log FILE] [-answer-cache-bytes N]
 //
 // It serves the rule set in DIR, or the embedded default rules when -rules
 // is not given, on -addr (default localhost:8080):
@@ -61,6 +61,14 @@
 // Hooks service or feedback call to FILE: what was decided (rule set,
 // rules, urgencies, card uuids, feedback), never who it was about.
 //
+// It keeps the encoded answers of POST /recommend in memory, up to
+// -answer-cache-bytes (default 32 MiB; 0 turns the cache off), so that a
+// profile asked about again is answered without working it out again:
+// only complete answers, keyed by the rule set, the query and the profile,
+// kept the second time a profile is asked about, and dropped when a
+// reload swaps the rules. The cache holds the profiles
+// it was asked about and their answers, in memory only.
+//
 // SIGINT or SIGTERM stops it gracefully: it stops accepting connections
 // and waits up to 10 seconds for requests in flight. Exit status: 0 after
 // a graceful stop, 1 for an invalid rule set or a failure to listen or
@@ -109,7 +117,7 @@ const unauthenticatedWarning = "the CDS Hooks service is unauthenticated: withou
 // errUsage marks usage errors, which exit with status 2.
 var errUsage = errors.New("usage")
 
-const usage = "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE]"
+const usage = "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE] [-answer-cache-bytes N]"
 
 // exitCode reports err on stderr and returns the exit status.
 func exitCode(err error, stderr io.Writer) int {
@@ -138,6 +146,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	logFormat := fs.String("log", "text", "log format: text or json")
 	trustFile := fs.String("cds-trust", "", "JSON file of the CDS Hooks clients to trust (base_url, clients); without it the CDS Hooks service is unauthenticated")
 	decisionFile := fs.String("decision-log", "", "append one JSON line per CDS Hooks call to this file (decisions and feedback, no personal data)")
+	cacheBytes := fs.Int64("answer-cache-bytes", DefaultAnswerCacheBytes, "bytes of encoded /recommend answers to keep in memory; 0 turns the cache off")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, usage)
 		fs.PrintDefaults()
@@ -155,6 +164,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return fmt.Errorf("%w: -watch needs -rules DIR: the embedded rules never change", errUsage)
 	case *poll <= 0:
 		return fmt.Errorf("%w: -poll must be positive, not %v", errUsage, *poll)
+	case *cacheBytes < 0:
+		return fmt.Errorf("%w: -answer-cache-bytes must be 0 or more, not %d", errUsage, *cacheBytes)
 	case *logFormat != "text" && *logFormat != "json":
 		return fmt.Errorf("%w: -log must be text or json, not %q", errUsage, *logFormat)
 	}
@@ -164,7 +175,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	logger := slog.New(h)
-	cfg := Config{Logger: logger}
+	cfg := Config{Logger: logger, AnswerCacheBytes: *cacheBytes}
+	if *cacheBytes == 0 {
+		cfg.AnswerCacheBytes = -1 // off
+	}
 	if *rulesDir != "" {
 		cfg.Rules = os.DirFS(*rulesDir)
 	}

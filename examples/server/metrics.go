@@ -26,6 +26,10 @@ import (
 //     and the status;
 //   - backrules_recommend_duration_seconds{endpoint}: the time Recommend
 //     takes, for /recommend and for CDS Hooks service calls;
+//   - backrules_answer_cache_total{outcome} and
+//     backrules_answer_cache_bytes: /recommend answers served from the
+//     answer cache (hit) or worked out (miss), and the bytes the cache
+//     is charged (see answerCache);
 //   - backrules_rule_reloads_total{outcome}: reloads swapped, unchanged,
 //     refused or postponed;
 //   - backrules_cds_calls_total{route,outcome}: CDS Hooks service and
@@ -41,9 +45,14 @@ type metrics struct {
 	reloads   *prometheus.CounterVec
 	cdsCalls  *prometheus.CounterVec
 	ruleSet   *prometheus.GaugeVec
+	// cacheHit and cacheMiss are the two series of
+	// backrules_answer_cache_total.
+	cacheHit, cacheMiss prometheus.Counter
 }
 
-func newMetrics() *metrics {
+// newMetrics returns the metrics; cacheBytes tells the bytes the answer
+// cache in use is charged.
+func newMetrics(cacheBytes func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -67,7 +76,14 @@ func newMetrics() *metrics {
 			Name: "backrules_rule_set_info", Help: "The rule set in use: 1, with its version and digest as labels.",
 		}, []string{"version", "digest"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.recommend, m.reloads, m.cdsCalls, m.ruleSet,
+	cache := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backrules_answer_cache_total", Help: "POST /recommend answers served from the answer cache (hit) or worked out (miss).",
+	}, []string{"outcome"})
+	m.cacheHit, m.cacheMiss = cache.WithLabelValues("hit"), cache.WithLabelValues("miss")
+	cacheSize := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "backrules_answer_cache_bytes", Help: "Bytes the answer cache is charged: its keys, answers and overhead.",
+	}, cacheBytes)
+	m.reg.MustRegister(m.requests, m.duration, m.recommend, m.reloads, m.cdsCalls, m.ruleSet, cache, cacheSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// service or feedback call (see decisionLog): what was decided, and
 	// nothing that identifies a person.
 	DecisionLog io.Writer
+	// AnswerCacheBytes bounds the cache of encoded /recommend answers
+	// (see answerCache), in bytes; 0 means DefaultAnswerCacheBytes, and a
+	// negative value turns the cache off.
+	AnswerCacheBytes int64
 }
 
 // DefaultRequestTimeout is the default of Config.RequestTimeout.
@@ -57,6 +61,11 @@ type Server struct {
 	timeout time.Duration
 	handler http.Handler
 	routes  []route
+
+	// cache holds the encoded answers of the engine in use; a reload
+	// that swaps the engine swaps in a new, empty one (see answerCache).
+	cache      atomic.Pointer[answerCache]
+	cacheBytes int64
 
 	trust     *cdshooks.Trust
 	metrics   *metrics
@@ -91,7 +100,14 @@ type loadStatus struct {
 // pass it in CI.
 func New(cfg Config) (*Server, error) {
 	s := &Server{rules: cfg.Rules, log: cfg.Logger, now: cfg.Now, timeout: cfg.RequestTimeout,
-		trust: cfg.CDSTrust, metrics: newMetrics()}
+		trust: cfg.CDSTrust, cacheBytes: cfg.AnswerCacheBytes}
+	if s.cacheBytes == 0 {
+		s.cacheBytes = DefaultAnswerCacheBytes
+	}
+	s.metrics = newMetrics(func() float64 {
+		n, _ := s.cache.Load().size()
+		return float64(n)
+	})
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -123,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
 	s.engine.Store(eng)
+	s.cache.Store(newAnswerCache(eng, s.cacheBytes))
 	s.metrics.setRuleSet(eng.RuleSet())
 	s.status.loadedAt = s.now()
 	if err := s.buildHandler(); err != nil {
@@ -239,6 +256,10 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 	if changed {
 		s.status.loadedAt = now
 		s.engine.Store(eng)
+		// The old cache's answers are of the old rules: dropped. A
+		// request still running on the old engine finds the new cache
+		// is not its engine's, and stores nothing in it.
+		s.cache.Store(newAnswerCache(eng, s.cacheBytes))
 	}
 	s.statusMu.Unlock()
 	if changed {

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"container/list"
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"sync"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// The answer cache keeps the encoded bodies of POST /recommend answers,
+// so that a profile asked about again is answered without Recommend or
+// the encoder. A Result is a pure function of the profile and the rule
+// set, and its encoding a pure function of the Result and the encoding
+// options, so a body is kept under a key that holds everything that
+// decides it:
+//
+//   - the engine: each cache belongs to one engine (answerCache.eng), and
+//     a request uses the cache only when it belongs to the engine the
+//     request took; a reload that swaps the engine swaps in a new, empty
+//     cache, so an answer of the old rule set is never served, not even
+//     one that a request still running on the old engine stores after the
+//     swap;
+//   - the query, verbatim: every option of the answer comes from the
+//     query string, so two requests whose queries differ in any way never
+//     share an answer;
+//   - the profile: either the request body, byte for byte (a body key:
+//     DecodeProfile is a pure function of the body and the engine), or a
+//     canonical encoding of the decoded, validated profile (a profile
+//     key: appendProfileKey), so that the same profile sent with other
+//     spacing or key order is answered from the cache too.
+//
+// An answer is kept only the second time its profile key is asked about
+// (a doorkeeper, as in TinyLFU): the first time, only the key's 64-bit
+// hash is noted, in a table of doorkeeperSlots slots where a later key
+// may overwrite it. A profile asked about once, as most are, then costs
+// no copy and no room, and is not kept in memory beyond its request.
+//
+// Only complete answers are kept: never an error, nor a partial answer
+// (a *recommend.PartialError: a rule failed, or time ran out), nor a
+// Result marked Incomplete. The cache is bounded by bytes: each entry is
+// charged its key, its body and entryOverhead, the least recently used
+// entries are dropped to make room, and a body larger than an eighth of
+// the bound is not kept. A body stored under both a body key and a
+// profile key is charged twice, so the bound holds.
+//
+// The cache holds the profiles it was asked about (in its keys) and the
+// answers, in memory only, for as long as they stay in it.
+
+// DefaultAnswerCacheBytes is the default of Config.AnswerCacheBytes.
+const DefaultAnswerCacheBytes = 32 << 20
+
+// entryOverhead is what an entry is charged beyond its key and body: the
+// map slot, the list element and the entry itself.
+const entryOverhead = 160
+
+// doorkeeperSlots is the number of slots of a cache's doorkeeper.
+const doorkeeperSlots = 4096
+
+// Key kinds, the first byte of a key, so that a body key and a profile
+// key never collide.
+const (
+	bodyKey    = 'b'
+	profileKey = 'p'
+)
+
+// answerCache is a byte-bounded LRU cache of encoded answers of one
+// engine. A nil *answerCache caches nothing.
+type answerCache struct {
+	eng *recommend.Engine
+	max int64
+
+	seed maphash.Seed
+
+	mu      sync.Mutex
+	used    int64
+	entries map[string]*list.Element // of *cachedAnswer
+	lru     list.List                // most recently used first
+	// seen holds the hashes of profile keys asked about once, each at
+	// its hash modulo doorkeeperSlots; 0 is an empty slot.
+	seen [doorkeeperSlots]uint64
+}
+
+// cachedAnswer is one entry.
+type cachedAnswer struct {
+	key  string
+	body []byte
+}
+
+// newAnswerCache returns an empty cache for eng's answers, of at most
+// maxBytes bytes; nil when maxBytes is not positive.
+func newAnswerCache(eng *recommend.Engine, maxBytes int64) *answerCache {
+	if maxBytes <= 0 {
+		return nil
+	}
+	return &answerCache{eng: eng, max: maxBytes, seed: maphash.MakeSeed(), entries: map[string]*list.Element{}}
+}
+
+// forEngine returns c when it caches eng's answers, nil otherwise.
+func (c *answerCache) forEngine(eng *recommend.Engine) *answerCache {
+	if c == nil || c.eng != eng {
+		return nil
+	}
+	return c
+}
+
+// get returns the body stored under key. The body is shared: the caller
+// must not change it.
+func (c *answerCache) get(key []byte) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[string(key)]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*cachedAnswer).body, true
+}
+
+// admit reports whether the answer of profile key, a miss, is to be
+// kept: whether key was asked about before, as the doorkeeper remembers.
+// When it was not, admit notes it.
+func (c *answerCache) admit(key []byte) bool {
+	if c == nil {
+		return false
+	}
+	h := max(maphash.Bytes(c.seed, key), 1)
+	slot := &c.seen[h%doorkeeperSlots]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *slot == h {
+		*slot = 0
+		return true
+	}
+	*slot = h
+	return false
+}
+
+// cost is what an entry of a key and a body of these lengths is charged.
+func cost(keyLen, bodyLen int) int64 {
+	return int64(keyLen) + int64(bodyLen) + entryOverhead
+}
+
+// put stores body under key, which it copies; body is kept as it is and
+// must not be changed afterwards. A body over an eighth of the bound is
+// not stored.
+func (c *answerCache) put(key []byte, body []byte) {
+	if c == nil {
+		return
+	}
+	n := cost(len(key), len(body))
+	if n > c.max/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[string(key)]; ok {
+		return // another request stored the same answer first
+	}
+	for c.used+n > c.max {
+		last := c.lru.Back()
+		if last == nil {
+			break
+		}
+		e := c.lru.Remove(last).(*cachedAnswer)
+		delete(c.entries, e.key)
+		c.used -= cost(len(e.key), len(e.body))
+	}
+	e := &cachedAnswer{key: string(key), body: body}
+	c.entries[e.key] = c.lru.PushFront(e)
+	c.used += n
+}
+
+// size returns the bytes charged and the number of entries.
+func (c *answerCache) size() (int64, int) {
+	if c == nil {
+		return 0, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used, len(c.entries)
+}
+
+// appendKeyHead appends the kind of key and the query, length-prefixed.
+func appendKeyHead(b []byte, kind byte, query string) []byte {
+	b = append(b, kind)
+	return appendKeyString(b, query)
+}
+
+// appendBodyKey appends the body key of a request with query and body.
+func appendBodyKey(b []byte, query string, body []byte) []byte {
+	b = appendKeyHead(b, bodyKey, query)
+	return append(b, body...)
+}
+
+// appendProfileKey appends the profile key of a request with query and
+// the decoded, validated profile p: every field of p, in a fixed order,
+// each string and list length-prefixed, so that two profiles that differ
+// in any field, list order included, have different keys
+// (TestProfileKeyCoversEveryField checks that a change to any field of a
+// Profile, of its check-ins and of their movements changes the key).
+func appendProfileKey(b []byte, query string, p *recommend.Profile) []byte {
+	b = appendKeyHead(b, profileKey, query)
+	b = appendKeyList(b, p.Conditions)
+	b = appendKeyList(b, p.RedFlags)
+	b = appendKeyList(b, p.AggravatedBy)
+	b = appendKeyList(b, p.EasedBy)
+	b = appendKeyList(b, p.Equipment)
+	b = binary.AppendVarint(b, int64(p.PainLevel))
+	b = binary.AppendVarint(b, int64(p.DaysSinceOnset))
+	b = binary.AppendUvarint(b, math.Float64bits(p.SittingHours))
+	b = binary.AppendVarint(b, int64(p.Age))
+	b = appendKeyString(b, p.Sex)
+	b = appendKeyString(b, p.Episode)
+	b = binary.AppendVarint(b, int64(p.PregnancyWeek))
+	b = binary.AppendUvarint(b, uint64(len(p.CheckIns)))
+	for _, ci := range p.CheckIns {
+		b = binary.AppendVarint(b, int64(ci.Day))
+		b = binary.AppendVarint(b, int64(ci.PainLevel))
+		if ci.Function == nil {
+			b = append(b, 0)
+		} else {
+			b = binary.AppendVarint(append(b, 1), int64(*ci.Function))
+		}
+		b = binary.AppendUvarint(b, uint64(len(ci.Done)))
+		for _, d := range ci.Done {
+			b = appendKeyString(b, d.Movement)
+			b = binary.AppendVarint(b, int64(d.Sessions))
+			b = appendKeyString(b, d.Response)
+		}
+	}
+	return b
+}
+
+// appendKeyString appends s, length-prefixed.
+func appendKeyString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendKeyList appends l, length-prefixed.
+func appendKeyList(b []byte, l []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(l)))
+	for _, s := range l {
+		b = appendKeyString(b, s)
+	}
+	return b
+}
