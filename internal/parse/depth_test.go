@@ -18,6 +18,7 @@ func TestCheckNesting(t *testing.T) {
 		}
 		return b.String()
 	}
+	const deep = "lists or mappings may nest far deeper than a profile can need: more than 16 lists or mappings in '[' and '{' are open at once"
 	tests := []struct {
 		name string
 		in   string
@@ -27,11 +28,26 @@ func TestCheckNesting(t *testing.T) {
 		{"flow profile", "{conditions: [sciatica], red_flags: [], eased_by: [sitting]}\n", ""},
 		{"json-like, crlf", "{\r\n  \"conditions\": [\r\n    \"sciatica\"\r\n  ]\r\n}\r\n", ""},
 		{"document markers", "---\nage: 40\n...\n", ""},
-		{"64 brackets", strings.Repeat("[", 64), ""},
-		{"65 brackets", strings.Repeat("[", 65),
-			"line 1 col 65: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
-		{"65 braces over lines", strings.Repeat("{\n", 65),
-			"line 65 col 1: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
+		{"16 open", strings.Repeat("[", 16), ""},
+		{"17 open", strings.Repeat("[", 17),
+			"line 1 col 17: " + deep},
+		{"17 braces over lines", strings.Repeat("{\n", 17),
+			"line 17 col 1: " + deep},
+		{"17 brackets in a block comment", "# " + strings.Repeat("[", 17), "line 1 col 19: " + deep},
+		{"many closed in turn", strings.Repeat("[[[{a: 1}]]], ", 150), ""},
+		{"closed over lines with comments", strings.Repeat("- [a, # ] ]\n   {b: c}]\n", 20), ""},
+		{"52 flow check-ins", "check_ins: [" + strings.Repeat("{day: 0, pain_level: 5, done: [{movement: x, sessions: 3, response: same}]}, ", 52) + "]\n", ""},
+		{"a closer in a double-quoted scalar", `[` + strings.Repeat(`"]", [`, 16), "line 1 col 97: " + deep},
+		{"an escaped quote", `[` + strings.Repeat(`"\"]", [`, 16), "line 1 col 129: " + deep},
+		{"a closer in a single-quoted scalar", `[` + strings.Repeat(`'it''s ]', [`, 16), "line 1 col 193: " + deep},
+		{"a closer in a flow comment", strings.Repeat("[ # ]\n", 17), "line 17 col 1: " + deep},
+		{"a closer in a tag", strings.Repeat("[!a] ", 17), "line 1 col 81: " + deep},
+		{"a quote inside a plain scalar is no quote", `[a "b, ]` + strings.Repeat("[", 16), ""},
+		{"a quote after a tag is one", `[!t "]"` + strings.Repeat(",[", 16), "line 1 col 39: " + deep},
+		{"a closer in a multi-line quote", "[\"\n]\"\n" + strings.Repeat(",[", 16), "line 3 col 32: " + deep},
+		{"2048 brackets", strings.Repeat("[]", 2048), ""},
+		{"2049 brackets", strings.Repeat("[]", 2049),
+			"line 1 col 4097: lists or mappings may nest far deeper than a profile can need: it holds more than 2048 '[' and '{'"},
 		{"4 indicators", "- - - - a\n", ""},
 		{"5 indicators", "x:\n  - ? - -\t- a\n",
 			"line 2 col 11: lists or mappings may nest far deeper than a profile can need: a line starts with more than 4 block indicators (- or ?)"},
