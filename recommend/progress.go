@@ -87,18 +87,9 @@ func (c *compiler) progress() {
 			continue
 		}
 		pr.prg = prg
+		pr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.progressPosition(r, ct) })
 		var cites []Citation
-		for _, ct := range r.Cite {
-			si, ok := c.e.sourceIdx[ct.Source.S]
-			if !ok {
-				c.unknown(ct.Source, "source", c.sourceIDs())
-				continue
-			}
-			s := c.e.sources[si]
-			c.locator(s, ct)
-			i := c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
-				Locator: ct.Locator, Claim: ct.Claim, Position: cmpOr(ct.Position.S, string(PositionBackground))})
-			pr.cites = append(pr.cites, i)
+		for _, i := range pr.cites {
 			cites = append(cites, c.e.citations[i])
 		}
 		if len(r.Cite) == 0 {
@@ -114,11 +105,26 @@ func (c *compiler) progress() {
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+// progressPosition returns the position citation ct of progression rule
+// r states, background when it writes none. Its source may back the
+// rule's step or review (supports) or give a fact it builds on
+// (background); a source that advises care or against something fits a
+// rule that steps a movement back or stops it.
+func (c *compiler) progressPosition(r *parse.ProgressRule, ct parse.Citation) Position {
+	does := "only refers"
+	if r.Step.S != "" {
+		does = "steps a movement (" + r.Step.S + ")"
 	}
-	return b
+	fits := func(p Position) bool {
+		switch p {
+		case PositionBackground, PositionSupports:
+			return true
+		case PositionAgainst, PositionCaution:
+			return r.Step.S == ChangeRegress || r.Step.S == ChangeStop
+		}
+		return false
+	}
+	return c.statedPosition(ct, "progression rule", r.ID.S, does, PositionBackground, fits)
 }
 
 // sampleProgrammeView and sampleMoveView are views with every key, for
