@@ -99,7 +99,11 @@ func (c *compiler) progress() {
 			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
-			pr.refer = &Referral{Urgency: Urgency(r.Refer.Urgency.S), Message: r.Refer.Message, Citations: cites, Rules: []string{r.ID.S}}
+			if w := patientWord(r.Refer.Clinician); w != "" {
+				c.iss.Add(r.Refer.ClinicianPos, "refer.clinician is read by a clinician, not the patient: write it in the third person and locale-neutral, without %q", w)
+			}
+			pr.refer = &Referral{Urgency: Urgency(r.Refer.Urgency.S), Message: r.Refer.Message, Clinician: r.Refer.Clinician,
+				Citations: cites, Rules: []string{r.ID.S}}
 		}
 		c.e.progress = append(c.e.progress, pr)
 	}
