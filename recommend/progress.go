@@ -28,10 +28,56 @@ var changes = []string{ChangeStart, ChangeProgress, ChangeHold, ChangeRegress, C
 
 // progressRule is a compiled progression rule.
 type progressRule struct {
-	id, because, step string
-	prg               cel.Program
-	refer             *Referral // Citations and Rules filled
-	cites             []int
+	id, because, step, when string
+	pos                     parse.FilePos
+	prg                     cel.Program
+	refer                   *Referral // Citations and Rules filled
+	cites                   []int
+}
+
+// ProgressRule is a progression rule, as its file declares it: a CEL
+// condition over the check-ins that steps a movement or calls for a
+// review.
+type ProgressRule struct {
+	// ID names the rule; When is its CEL condition, over the variables
+	// programme and move, as written.
+	ID   string `json:"id"`
+	When string `json:"when"`
+	// Step is the change the rule makes to a movement (one of the Change
+	// constants), or "" for a rule that only calls for a review.
+	Step string `json:"step,omitempty"`
+	// Referral is the review the rule calls for, or nil.
+	Referral *RuleReferral `json:"referral,omitempty"`
+	// Because says why.
+	Because string `json:"because"`
+	// Citations are the rule's citations, in the order written.
+	Citations []Citation `json:"citations"`
+	// File is the path of the rule file within the loaded fs.FS, and Line
+	// the line of the rule's id in it.
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// ProgressRules returns the progression rules, in rule-set order: for
+// each movement at a check-in, the first whose step matches decides its
+// change. A nil engine has none.
+func (e *Engine) ProgressRules() []ProgressRule {
+	if e == nil {
+		return nil
+	}
+	out := make([]ProgressRule, len(e.progress))
+	for i, r := range e.progress {
+		v := ProgressRule{ID: r.id, When: r.when, Step: r.step, Because: r.because,
+			Citations: make([]Citation, len(r.cites)), File: r.pos.File, Line: r.pos.Line}
+		for j, ci := range r.cites {
+			v.Citations[j] = e.citations[ci]
+		}
+		if r.refer != nil {
+			v.Referral = &RuleReferral{Urgency: r.refer.Urgency, Message: r.refer.Message, Clinician: r.refer.Clinician}
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // progressionEnv is the CEL environment of progression rules: programme,
@@ -61,7 +107,7 @@ func (c *compiler) progress() {
 		if c.duplicate(seen, "progression rule", r.ID) {
 			continue
 		}
-		pr := progressRule{id: r.ID.S, because: r.Because, step: r.Step.S}
+		pr := progressRule{id: r.ID.S, because: r.Because, step: r.Step.S, when: r.When.S, pos: r.ID.Pos}
 		if r.Step.S != "" && !slices.Contains(changes, r.Step.S) {
 			c.unknownOf(r.Step, "step", changes)
 		}
