@@ -2,11 +2,13 @@ package recommend
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/google/cel-go/cel"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 )
 
 // The changes a progression step makes to a movement.
@@ -217,6 +219,132 @@ func programmeView(f programmeFacts) map[string]any {
 	}
 }
 
+// adherence counts the movements reported, and those done at least once,
+// over the check-ins so far.
+type adherence struct{ reported, done int }
+
+// facts returns the facts of the programme at check-in i of cs, after
+// the facts of every check-in before it: a's counts take in check-in i.
+func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
+	c := cs[i]
+	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
+	if i > 0 {
+		f.previous = cs[i-1].PainLevel
+	}
+	f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
+	for _, d := range c.Done {
+		a.reported++
+		if d.Sessions > 0 {
+			a.done++
+		}
+	}
+	if a.reported > 0 {
+		f.adherence = float64(a.done) / float64(a.reported)
+	}
+	return f
+}
+
+// latestFacts returns the facts of the programme at the latest of cs,
+// which is not empty.
+func latestFacts(cs []CheckIn) programmeFacts {
+	var a adherence
+	var f programmeFacts
+	for i := range cs {
+		f = a.facts(cs, i)
+	}
+	return f
+}
+
+// ReviewExplanation says why a progression rule with a review did or did
+// not call for it, from the facts of the latest check-in.
+type ReviewExplanation struct {
+	// Rule is the progression rule's id; File and Line locate it, and
+	// When is its condition as written.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	When string `json:"when"`
+	// Matched is true when the rule called for its review: the review is
+	// then among the Result's referrals.
+	Matched bool `json:"matched"`
+	// Summary says in plain words what the rule looks for and whether the
+	// check-ins showed it.
+	Summary string `json:"summary"`
+	// Facts are the check-in facts the rule reads, in words.
+	Facts []string `json:"facts"`
+	// Because is the rule's reason, and Referral its review.
+	Because  string        `json:"because"`
+	Referral *RuleReferral `json:"referral"`
+	// Citations are the rule's citations.
+	Citations []Citation `json:"citations"`
+}
+
+// reviews explains the progression rules with a review for the
+// check-ins cs, in rule order; nil without check-ins.
+func (e *Engine) reviews(cs []CheckIn) ([]ReviewExplanation, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	f := latestFacts(cs)
+	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
+	facts := reviewFacts(f)
+	var out []ReviewExplanation
+	for _, v := range e.ProgressRules() {
+		if v.Referral == nil {
+			continue
+		}
+		r := e.progressRule(v.ID)
+		matched := false
+		if r != nil && r.prg != nil {
+			o, _, err := r.prg.Eval(vars)
+			if err != nil {
+				return nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+			}
+			matched, _ = o.Value().(bool)
+		}
+		sum := "not matched: the check-ins do not call for this review"
+		if matched {
+			sum = fmt.Sprintf("matched: the check-ins call for a %s review", v.Referral.Urgency)
+		}
+		out = append(out, ReviewExplanation{Rule: v.ID, File: v.File, Line: v.Line, When: v.When, Matched: matched,
+			Summary: sum, Facts: facts, Because: v.Because, Referral: v.Referral, Citations: v.Citations})
+	}
+	return out, nil
+}
+
+// progressRule returns the progression rule with id id, or nil.
+func (e *Engine) progressRule(id string) *progressRule {
+	for i := range e.progress {
+		if e.progress[i].id == id {
+			return &e.progress[i]
+		}
+	}
+	return nil
+}
+
+// reviewFacts says, in words, the facts of the latest check-in that the
+// review rules read: how far in, the pain now and at the first, the
+// change, and whether the pain rose at each of the last two check-ins.
+func reviewFacts(f programmeFacts) []string {
+	out := []string{fmt.Sprintf("%s, day %d, %s in (week %d of the programme)",
+		words.Count(f.checkIns, "check-in"), f.day, words.Count(f.weeks, "full week"), f.day/7+1)}
+	switch pts := f.first - f.latest; {
+	case f.checkIns < 2:
+		out = append(out, fmt.Sprintf("pain %d at the only check-in", f.latest))
+	case pts > 0:
+		out = append(out, fmt.Sprintf("pain %d now, %d at the first check-in: down %s (%d%%)",
+			f.latest, f.first, words.Count(pts, "point"), int(math.Round(f.change()*100))))
+	case pts < 0:
+		out = append(out, fmt.Sprintf("pain %d now, %d at the first check-in: up %s", f.latest, f.first, words.Count(-pts, "point")))
+	default:
+		out = append(out, fmt.Sprintf("pain %d now, the same as at the first check-in", f.latest))
+	}
+	if f.worseTwice {
+		out = append(out, "pain rose at each of the last two check-ins")
+	}
+	return out
+}
+
 // moveFacts are the facts of one movement at one check-in.
 type moveFacts struct {
 	id, response            string
@@ -291,24 +419,11 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 	pg := &Programme{Steps: []Step{}, Trend: make([]TrendPoint, len(cs))}
 	states := map[string]*moveState{}
 	var order []string
-	var reported, done int
+	var a adherence
 	var f programmeFacts
 	for i, c := range cs {
 		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
-		f = programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
-		if i > 0 {
-			f.previous = cs[i-1].PainLevel
-		}
-		f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
-		for _, d := range c.Done {
-			reported++
-			if d.Sessions > 0 {
-				done++
-			}
-		}
-		if reported > 0 {
-			f.adherence = float64(done) / float64(reported)
-		}
+		f = a.facts(cs, i)
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]
