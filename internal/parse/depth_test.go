@@ -45,6 +45,12 @@ func TestCheckNesting(t *testing.T) {
 		{"a quote inside a plain scalar is no quote", `[a "b, ]` + strings.Repeat("[", 16), ""},
 		{"a quote after a tag is one", `[!t "]"` + strings.Repeat(",[", 16), "line 1 col 39: " + deep},
 		{"a closer in a multi-line quote", "[\"\n]\"\n" + strings.Repeat(",[", 16), "line 3 col 32: " + deep},
+		// A '[' in a block plain scalar, then a block scalar holding a
+		// quote, fool the reading of flow syntax (it sees a quoted scalar
+		// that yaml.v3 does not): the backstop still bounds the nesting.
+		{"fooled, within the backstop", "a: x [\nb: |\n  ,\"\nc: " + strings.Repeat("[", 2000), ""},
+		{"fooled, over the backstop", "a: x [\nb: |\n  ,\"\nc: " + strings.Repeat("[", 2048),
+			"line 4 col 2051: lists or mappings may nest far deeper than a profile can need: it holds more than 2048 '[' and '{'"},
 		{"2048 brackets", strings.Repeat("[]", 2048), ""},
 		{"2049 brackets", strings.Repeat("[]", 2049),
 			"line 1 col 4097: lists or mappings may nest far deeper than a profile can need: it holds more than 2048 '[' and '{'"},
