@@ -147,6 +147,18 @@ func (c *compiler) progress() {
 			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
+			// A review is an ordinary routine or urgent referral: the
+			// referral story's keys would be ignored, so they are refused.
+			switch rf := r.Refer; {
+			case rf.Withhold:
+				c.iss.Add(rf.Urgency.Pos, "progression rule %q: a programme review cannot withhold advice (withhold: true); a red flag rule withholds, and a programme only exists when advice is given", r.ID.S)
+			case rf.Pathway.S != "":
+				c.iss.Add(rf.Pathway.Pos, "progression rule %q: a programme review belongs to no referral pathway: remove pathway", r.ID.S)
+			case rf.KeepActive:
+				c.iss.Add(rf.KeepActivePos, "progression rule %q: keep_active is for a referral that withholds advice, which a programme review cannot: remove it", r.ID.S)
+			case rf.InvitesActivity:
+				c.iss.Add(rf.InvitesActivityPos, "progression rule %q: invites_activity is read by the referral story of the rule set's referrals, not by programme reviews: remove it", r.ID.S)
+			}
 			if w := patientWord(r.Refer.Clinician); w != "" {
 				c.iss.Add(r.Refer.ClinicianPos, "refer.clinician is read by a clinician, not the patient: write it in the third person and locale-neutral, without %q", w)
 			}
