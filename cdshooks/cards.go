@@ -277,7 +277,7 @@ func (b *builder) painTrend() {
 		return
 	}
 	first, last := pg.Trend[0], pg.Trend[len(pg.Trend)-1]
-	summary := fmt.Sprintf("Pain trend: %d to %d out of 10 over %d scores, week %d", first.PainLevel, last.PainLevel, len(pg.Trend), pg.Week)
+	summary := fmt.Sprintf("Pain trend: %d to %d out of 10 over %s, week %d", first.PainLevel, last.PainLevel, words.Count(len(pg.Trend), "score"), pg.Week)
 	points := make([]string, len(pg.Trend))
 	for i, t := range pg.Trend {
 		points[i] = fmt.Sprintf("day %d: %d", t.Day, t.PainLevel)
@@ -308,13 +308,14 @@ func painChange(a, b int) string {
 }
 
 // unreadPainScoresCard is the card of a call whose pain scores could not
-// all be read: the service used none, so the trend and the review point
-// were not assessed, and a clinician should look at them.
+// all be read: the trend and the review point were assessed without
+// them, or not at all, and a clinician should look at them.
 func unreadPainScoresCard(res *recommend.Result) Card {
 	b := builder{res: res}
-	b.add(Warning, topicPainTrend, "Pain scores could not be read: check the pain trend on the chart",
-		[]string{"**The pain trend was not assessed.** One or more pain scores (LOINC 72514-3) could not be read, so the service used none of them: " +
-			"it did not check whether the pain has eased by six weeks or keeps rising. Review the pain scores on the chart; " +
+	b.add(Warning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
+		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
+			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
+			"and a score left out may change that. Review the pain scores on the chart; " +
 			"the response's extension " + ExtensionUnreadPainScores + " says which could not be read, and why."}, nil)
 	return b.cards[0]
 }

@@ -180,7 +180,7 @@ func TestFetchFromFHIRServer(t *testing.T) {
 			}
 			want := []string{"Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."}
 			if fail {
-				want = append(want, "Pain scores could not be read: check the pain trend on the chart")
+				want = append(want, "Some pain scores could not be read: check the pain trend on the chart")
 			}
 			if got := resp.Extension != nil && len(resp.Extension.UnreadPainScores) > 0; got != fail {
 				t.Errorf("extension %+v: unread pain scores %v, want %v", resp.Extension, got, fail)

@@ -58,9 +58,9 @@ type Mapping struct {
 	// value for a stated reason, and those older than a programme holds.
 	SkippedPainScores []PainScoreNote `json:"skipped_pain_scores,omitempty"`
 	// UnreadPainScores are the Observations, or the Bundle, of the pain
-	// scores prefetch that could not be read, and why. When there are
-	// any, no pain score is used: the profile has no check-ins, and the
-	// service says it did not assess the pain trend.
+	// scores prefetch that could not be read, and why. The scores that
+	// could be read are still used; when there are any unread, the
+	// service says the pain trend is incomplete.
 	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
 }
 
@@ -193,8 +193,7 @@ type term struct {
 //     is a 400, and so is a value of the wrong type, naming its path;
 //   - prefetch.painScores, optional, gives the profile's check-ins, one a
 //     pain score (see PrefetchPainScores): a score that cannot be read is
-//     reported in Mapping.UnreadPainScores and then none is used, never
-//     one left out in silence.
+//     reported in Mapping.UnreadPainScores, never left out in silence.
 //
 // OperationOutcome entries that only warn or inform are ignored. Problems
 // are *RequestError values.

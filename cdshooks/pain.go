@@ -106,9 +106,10 @@ type painScore struct {
 //     read, an OperationOutcome in place of the Bundle or of severity
 //     error or fatal in it, a Bundle with a next link, and one whose
 //     total is more than the Observations it holds, are listed in
-//     Mapping.UnreadPainScores, and then no pain score is used: leaving
-//     one out could hide a worsening or a lack of improvement, so the
-//     service says instead that it did not assess the trend (see
+//     Mapping.UnreadPainScores. The scores that can be read are still
+//     used, so that every review they call for stands; since a score left
+//     out could hide a worsening or a lack of improvement, the service
+//     also says that the trend was assessed without some scores (see
 //     Service), and every other card stands.
 //
 // At most recommend.MaxCheckIns scores are used, the latest, over at most
@@ -196,7 +197,7 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 	if b.Total != nil && *b.Total > matches {
 		unread(at+".total", "", "the Bundle says the search matched %d Observations but holds %d: send every pain score in one Bundle", *b.Total, matches)
 	}
-	if len(m.UnreadPainScores) > 0 || len(scores) == 0 {
+	if len(scores) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(scores, func(a, b painScore) int { return a.date.Compare(b.date) })

@@ -1,10 +1,12 @@
 package cdshooks_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/recommend"
@@ -51,8 +53,7 @@ func painNotes(ns []cdshooks.PainScoreNote) []string {
 
 // TestPainScores reads the pain scores prefetch into check-ins: the
 // scores that can be read become check-ins, day 0 the first; those left
-// out and those that cannot be read are reported, and one that cannot be
-// read leaves none used.
+// out and those that cannot be read are reported.
 func TestPainScores(t *testing.T) {
 	const e = "prefetch.painScores.entry"
 	tests := []struct {
@@ -96,7 +97,7 @@ func TestPainScores(t *testing.T) {
 			},
 		},
 		{
-			name: "unreadable: none used",
+			name: "unreadable: the readable one used",
 			painScores: painBundle("",
 				painObs("2026-01-05", "6"),
 				painObs("2026-01-12", "11"),
@@ -111,6 +112,7 @@ func TestPainScores(t *testing.T) {
 				painObs("2026-01-18", "", `"status": "final", "valueQuantity": {"unit": "{score}"}`),
 				painObs("2026-01-19", "", `"status": "final", "valueInteger": 3, "valueQuantity": {"value": 3}`),
 				painObs("2026-01-20", "", `"status": "final", "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA6115-5"}]}`)),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}},
 			unread: []string{
 				e + "[1].resource: the value 11 is not a whole number from 0 to 10",
 				e + "[2].resource: the value -1 is not a whole number from 0 to 10",
@@ -134,11 +136,13 @@ func TestPainScores(t *testing.T) {
 		{
 			name:       "a page of several",
 			painScores: painBundle(`"link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]`, painObs("2026-01-05", "6")),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}},
 			unread:     []string{"prefetch.painScores: the Bundle is one page of several (it has a next link): send every pain score in one Bundle"},
 		},
 		{
 			name:       "a total over the entries",
 			painScores: painBundle(`"total": 3`, painObs("2026-01-05", "6"), painObs("2026-01-12", "6")),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 6}},
 			unread:     []string{"prefetch.painScores.total: the Bundle says the search matched 3 Observations but holds 2: send every pain score in one Bundle"},
 		},
 		{
@@ -146,6 +150,7 @@ func TestPainScores(t *testing.T) {
 			painScores: painBundle("", painObs("2026-01-05", "6"),
 				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning"}]}}`,
 				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "fatal"}]}}`),
+			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
 			unread: []string{e + "[2].resource: an OperationOutcome of severity error or fatal: the client could not fetch every pain score"},
 		},
 	}
@@ -241,5 +246,46 @@ func TestPainScoresRefused(t *testing.T) {
 				t.Errorf("error %q at %q, want %q at %q", re.Message, re.Field, tt.msg, tt.field)
 			}
 		})
+	}
+}
+
+// TestUnreadPainScoresKeepTheReview checks that a pain score that cannot
+// be read removes no referral: the scores that can be read still call
+// for the six-week review, and a warning card says the trend is
+// incomplete.
+func TestUnreadPainScoresKeepTheReview(t *testing.T) {
+	// Weekly from 2026-01-01: days 0 to 42, then one score of 11.
+	var entries []string
+	for i, pain := range []string{"6", "6", "5", "6", "5", "5", "5"} {
+		entries = append(entries, painObs(time.Date(2026, 1, 1+7*i, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), pain))
+	}
+	entries = append(entries, painObs("2026-02-13", "11"))
+	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+		"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
+		"painScores": ` + painBundle("", entries...) + `}}`
+	rec := post(t, newService(t), []byte(body))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range resp.Cards {
+		if c.Source.Topic != nil && (c.Source.Topic.Code == "referral" || c.Source.Topic.Code == "pain-trend") {
+			got = append(got, string(c.Indicator)+": "+c.Summary)
+		}
+	}
+	want := []string{
+		"info: Routine: Pain has not fallen by a meaningful amount after six weeks of the programme; review the plan and consider more intensive support.",
+		"warning: Some pain scores could not be read: check the pain trend on the chart",
+		"info: Pain trend: 6 to 5 out of 10 over 7 scores, week 7",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("referral and pain cards (-want +got):\n%s", diff)
+	}
+	if resp.Extension == nil || len(resp.Extension.UnreadPainScores) != 1 {
+		t.Errorf("extension %+v: want the one unread score", resp.Extension)
 	}
 }
