@@ -213,7 +213,8 @@ func (l *flowLexer) step(src []byte, i int) int {
 }
 
 // lineBreak reads a line break: it ends a comment, a tag or an anchor,
-// and is a blank in a plain scalar.
+// is a blank in a plain scalar, and is what a '\' at the end of a line
+// of a double-quoted scalar escapes.
 func (l *flowLexer) lineBreak() {
 	switch l.state {
 	case flowComment, flowWord:
@@ -222,6 +223,8 @@ func (l *flowLexer) lineBreak() {
 		l.state = flowBlank
 	case flowSingleQuote:
 		l.state = flowSingle
+	case flowEscape:
+		l.state = flowDouble
 	}
 }
 
