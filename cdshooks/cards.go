@@ -85,6 +85,7 @@ var (
 	topicPlan       = Coding{System: TopicSystem, Code: "exercise-plan", Display: "Exercise plan"}
 	topicAvoid      = Coding{System: TopicSystem, Code: "movements-to-avoid", Display: "Movements to avoid"}
 	topicIncomplete = Coding{System: TopicSystem, Code: "advice-unavailable", Display: "Advice unavailable"}
+	topicPainTrend  = Coding{System: TopicSystem, Code: "pain-trend", Display: "Pain trend"}
 )
 
 // Source is the source of a card's guidance.
@@ -125,7 +126,10 @@ type Link struct {
 //
 // When the Result is incomplete (it came with a *recommend.PartialError:
 // only the referral rules could be evaluated), an info card "Exercise
-// advice unavailable" follows the referral cards.
+// advice unavailable" follows the referral cards. When it has a programme
+// (the profile had check-ins, such as the pain scores of the CDS Hooks
+// prefetch), an info card "Pain trend" follows them, with the pain at each
+// check-in; a review the programme calls for is a referral card.
 //
 // When advice is withheld, the Result recommends nothing, so there are no
 // plan or "Also helpful" cards, and the referral card says that exercises
@@ -144,6 +148,7 @@ func Cards(res *recommend.Result) ([]Card, error) {
 		b.referral(ref)
 	}
 	b.incomplete()
+	b.painTrend()
 	b.messages()
 	if b.o.Planned {
 		for i, st := range b.o.Plan {
@@ -262,6 +267,57 @@ func (b *builder) incomplete() {
 		body = append(body, "Act on the referral cards: they were worked out in full.")
 	}
 	b.add(Info, topicIncomplete, "Exercise advice unavailable: assess the patient before any exercises", body, nil)
+}
+
+// painTrend adds the card of the programme's pain trend, when there is a
+// programme.
+func (b *builder) painTrend() {
+	pg := b.res.Programme
+	if pg == nil || len(pg.Trend) == 0 {
+		return
+	}
+	first, last := pg.Trend[0], pg.Trend[len(pg.Trend)-1]
+	summary := fmt.Sprintf("Pain trend: %d to %d out of 10 over %s, week %d", first.PainLevel, last.PainLevel, words.Count(len(pg.Trend), "score"), pg.Week)
+	points := make([]string, len(pg.Trend))
+	for i, t := range pg.Trend {
+		points[i] = fmt.Sprintf("day %d: %d", t.Day, t.PainLevel)
+	}
+	body := []string{"**Pain (0 to 10), oldest first:** " + strings.Join(points, "; ") + ".",
+		fmt.Sprintf("Day 0 is the first score; the latest falls in week %d. Change since the first: %s.", pg.Week, painChange(first.PainLevel, last.PainLevel))}
+	b.add(Info, topicPainTrend, summary, body, nil)
+}
+
+// painChange says the change from pain a to pain b in points and as a
+// share of a.
+func painChange(a, b int) string {
+	points := func(n int) string {
+		if n == 1 {
+			return "1 point"
+		}
+		return fmt.Sprintf("%d points", n)
+	}
+	switch {
+	case a == b:
+		return "none"
+	case a == 0:
+		return "up " + points(b-a)
+	case b < a:
+		return fmt.Sprintf("down %s (%d%%)", points(a-b), (a-b)*100/a)
+	}
+	return fmt.Sprintf("up %s (%d%%)", points(b-a), (b-a)*100/a)
+}
+
+// unreadPainScoresCard is the card of a call whose pain scores could not
+// all be read: the trend and the review point were assessed without
+// them, or not at all, and a clinician should look at them.
+func unreadPainScoresCard(res *recommend.Result) Card {
+	b := builder{res: res}
+	b.add(Warning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
+		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
+			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
+			"and a score left out may change that. Review the pain scores on the chart; " +
+			"the response's extension " + ExtensionUnreadPainScores + " says which could not be read, and why."}, nil)
+	return b.cards[0]
 }
 
 func (b *builder) messages() {

@@ -8,9 +8,14 @@ when a clinician opens a patient's record.
 [Service] is an http.Handler for three endpoints:
 
   - GET /cds-services, discovery: one service, id "backrules", for the
-    patient-view hook, with two prefetch templates: patient
-    (Patient/{{context.patientId}}) and conditions
-    (Condition?patient={{context.patientId}}&clinical-status=active).
+    patient-view hook, with three prefetch templates: patient
+    (Patient/{{context.patientId}}), conditions
+    (Condition?patient={{context.patientId}}&clinical-status=active) and,
+    optional, painScores
+    (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date):
+    the patient's pain scores, which become the profile's check-ins, so
+    that the programme's pain trend and review referrals reach the cards
+    (see [PrefetchPainScores] and [Mapping.UnreadPainScores]).
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks

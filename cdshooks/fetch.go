@@ -42,23 +42,39 @@ type fhirAuthorization struct {
 // fhir_servers: the service never calls another host. It reports whether
 // it read anything; a failure leaves the key missing, so the call is a
 // 412 as before, and is returned for the log.
+//
+// The pain scores, optional, are read the same way when they are missing
+// (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=date),
+// but only from a server the service may read from anyway; when that
+// read fails, an OperationOutcome takes their place, so that the call
+// reports them unread rather than leaving them out in silence.
 func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient) (bool, error) {
 	_, hasPatient := req.Prefetch[PrefetchPatient]
 	_, hasConditions := req.Prefetch[PrefetchConditions]
-	if hasPatient && hasConditions || req.FHIRServer == "" {
+	_, hasPain := req.Prefetch[PrefetchPainScores]
+	needed := !hasPatient || !hasConditions // without them the call is a 412
+	if !needed && hasPain || req.FHIRServer == "" {
 		return false, nil
 	}
+	// notFetched is the error when the server may not be read: for the
+	// pain scores alone, which are optional, none.
+	notFetched := func(why string) error {
+		if !needed {
+			return nil
+		}
+		return errors.New(why)
+	}
 	if s.trust == nil || !c.allowsFHIRServer(req.FHIRServer) {
-		return false, errors.New("fhirServer is not one of the calling client's fhir_servers: not fetched")
+		return false, notFetched("fhirServer is not one of the calling client's fhir_servers: not fetched")
 	}
 	var auth fhirAuthorization
 	if len(req.FHIRAuthorization) == 0 || json.Unmarshal(req.FHIRAuthorization, &auth) != nil ||
 		auth.AccessToken == "" || !strings.EqualFold(auth.TokenType, "Bearer") {
-		return false, errors.New("no fhirAuthorization Bearer access_token: not fetched")
+		return false, notFetched("no fhirAuthorization Bearer access_token: not fetched")
 	}
 	var pid string
 	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
-		return false, errors.New("context.patientId is not a FHIR id: not fetched")
+		return false, notFetched("context.patientId is not a FHIR id: not fetched")
 	}
 	base := strings.TrimSuffix(req.FHIRServer, "/")
 	f := &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken}
@@ -75,11 +91,20 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		fetched = true
 	}
 	if !hasConditions {
-		b, err := f.conditions(ctx, base+"/Condition?patient="+url.QueryEscape(pid)+"&clinical-status=active")
+		b, err := f.search(ctx, base+"/Condition?patient="+url.QueryEscape(pid)+"&clinical-status=active")
 		if err != nil {
 			return fetched, fmt.Errorf("searching the conditions: %w", err)
 		}
 		req.Prefetch[PrefetchConditions] = b
+		fetched = true
+	}
+	if !hasPain {
+		b, err := f.search(ctx, base+"/Observation?patient="+url.QueryEscape(pid)+"&code="+url.QueryEscape(loincSystem+"|"+loincPainCode)+"&_sort=date")
+		if err != nil {
+			req.Prefetch[PrefetchPainScores] = json.RawMessage(`{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`)
+			return fetched, fmt.Errorf("searching the pain scores: %w", err)
+		}
+		req.Prefetch[PrefetchPainScores] = b
 		fetched = true
 	}
 	return fetched, nil
@@ -117,11 +142,11 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 	return body, nil
 }
 
-// conditions reads a Condition search and its next pages into one Bundle
-// with every entry and the first page's total. A page that is not a
-// Bundle (an OperationOutcome) is returned as it is, for MapRequest to
-// answer.
-func (f *fhirFetcher) conditions(ctx context.Context, u string) (json.RawMessage, error) {
+// search reads a search (of Conditions, or of Observations) and its next
+// pages into one Bundle with every entry and the first page's total. A
+// page that is not a Bundle (an OperationOutcome) is returned as it is,
+// for MapRequest to answer.
+func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, error) {
 	type link struct {
 		Relation string `json:"relation"`
 		URL      string `json:"url"`

@@ -31,6 +31,8 @@ type fhirServer struct {
 	hits atomic.Int32
 	// nextTo, when set, is the next link of the first page.
 	nextTo string
+	// noPain, when set, makes the Observation search fail.
+	noPain bool
 }
 
 const fhirToken = "some-opaque-fhir-access-token"
@@ -69,6 +71,23 @@ func newFHIRServer(t *testing.T) *fhirServer {
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "2":
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s]}`,
 				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
+		case r.URL.Path == "/r4/Observation":
+			if r.URL.Query().Get("patient") != "1288992" || r.URL.Query().Get("code") != "http://loinc.org|72514-3" {
+				http.Error(w, "bad query", http.StatusBadRequest)
+				return
+			}
+			if f.noPain {
+				http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
+				return
+			}
+			score := func(date string, v int) string {
+				return fmt.Sprintf(`{"resource": {"resourceType": "Observation", "status": "final",
+					"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+					"subject": {"reference": "Patient/1288992"}, "effectiveDateTime": %q,
+					"valueInteger": %d}, "search": {"mode": "match"}}`, date, v)
+			}
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s, %s]}`,
+				score("2026-01-05T09:00:00Z", 6), score("2026-01-12", 5))
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "loop":
 			// A server whose pages never end.
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": %q}], "entry": []}`,
@@ -125,8 +144,8 @@ func TestFetchFromFHIRServer(t *testing.T) {
 		if rec.Code != 200 {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
-		if got := listed.hits.Load() - before; got != 3 {
-			t.Errorf("the FHIR server got %d requests, want 3 (the Patient and two pages)", got)
+		if got := listed.hits.Load() - before; got != 4 {
+			t.Errorf("the FHIR server got %d requests, want 4 (the Patient, two pages of Conditions and the pain scores)", got)
 		}
 		if len(events) != 1 || !events[0].Fetched || events[0].Outcome != cdshooks.OutcomeCards {
 			t.Fatalf("events %+v: want one, fetched, with cards", events)
@@ -137,6 +156,40 @@ func TestFetchFromFHIRServer(t *testing.T) {
 			t.Errorf("urgencies %v, rules %v: want the urgent referral of history_of_cancer", events[0].Urgencies, events[0].Rules)
 		}
 	})
+
+	// The pain scores read from the server are used (the red flag leaves
+	// no programme, so no trend card); when their search fails, a card
+	// says the trend was not assessed, and the referral stands.
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pain scores, search fails %v", fail), func(t *testing.T) {
+			listed.noPain = fail
+			defer func() { listed.noPain = false }()
+			rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
+			if rec.Code != 200 {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var summaries []string
+			for _, c := range resp.Cards {
+				if c.Source.Topic != nil && (c.Source.Topic.Code == "pain-trend" || c.Source.Topic.Code == "referral") {
+					summaries = append(summaries, c.Summary)
+				}
+			}
+			want := []string{"Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."}
+			if fail {
+				want = append(want, "Some pain scores could not be read: check the pain trend on the chart")
+			}
+			if got := resp.Extension != nil && len(resp.Extension.UnreadPainScores) > 0; got != fail {
+				t.Errorf("extension %+v: unread pain scores %v, want %v", resp.Extension, got, fail)
+			}
+			if diff := cmp.Diff(want, summaries); diff != "" {
+				t.Errorf("referral and pain cards (-want +got):\n%s", diff)
+			}
+		})
+	}
 
 	refused := []struct {
 		name  string

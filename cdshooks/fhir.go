@@ -52,6 +52,16 @@ type Mapping struct {
 	// have; a verificationStatus that cannot be read), and why, in the
 	// order met. Counting them errs toward a referral.
 	Assumed []ConditionNote `json:"assumed_active"`
+	// SkippedPainScores are the Observations of the pain scores prefetch
+	// left out, and why, in the order met: those entered in error,
+	// cancelled or only registered, those of another code, those with no
+	// value for a stated reason, and those older than a programme holds.
+	SkippedPainScores []PainScoreNote `json:"skipped_pain_scores,omitempty"`
+	// UnreadPainScores are the Observations, or the Bundle, of the pain
+	// scores prefetch that could not be read, and why. The scores that
+	// could be read are still used; when there are any unread, the
+	// service says the pain trend is incomplete.
+	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
 }
 
 // Relevant reports whether the rule set has something to say about the
@@ -180,7 +190,10 @@ type term struct {
 //     the search failed in part: each is a 412, since the service cannot
 //     fetch the rest;
 //   - a patient or a Condition subject that is not the patient in context
-//     is a 400, and so is a value of the wrong type, naming its path.
+//     is a 400, and so is a value of the wrong type, naming its path;
+//   - prefetch.painScores, optional, gives the profile's check-ins, one a
+//     pain score (see PrefetchPainScores): a score that cannot be read is
+//     reported in Mapping.UnreadPainScores, never left out in silence.
 //
 // OperationOutcome entries that only warn or inform are ignored. Problems
 // are *RequestError values.
@@ -191,7 +204,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if err := wrongCase(req.Context, "context", "patientId"); err != nil {
 		return nil, err
 	}
-	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions); err != nil {
+	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPainScores); err != nil {
 		return nil, err
 	}
 	pid, err := patientID(req)
@@ -212,6 +225,9 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	}
 	m.Profile.Sex = patientSex(rawPatient, vocab)
 	if err := m.conditions(rawConditions, pid, codeIndex(vocab), vocab); err != nil {
+		return nil, err
+	}
+	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,6 +35,15 @@ const ExtensionSkippedConditions = "com.github.backrules.skipped-conditions"
 // read their status, and why.
 const ExtensionAssumedActive = "com.github.backrules.assumed-active-conditions"
 
+// ExtensionSkippedPainScores is the key, in the response's extension
+// object, of the pain score Observations the service left out, and why.
+const ExtensionSkippedPainScores = "com.github.backrules.skipped-pain-scores"
+
+// ExtensionUnreadPainScores is the key, in the response's extension
+// object, of the pain score Observations the service could not read, and
+// why: with any, it used no pain score.
+const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
+
 // Response is the body of a successful service call.
 type Response struct {
 	// Cards are the cards, never nil: an empty list when there is no
@@ -57,6 +67,12 @@ type Extension struct {
 	// counted as active although their status could not be read, and
 	// why (Mapping.Assumed).
 	AssumedActive []ConditionNote `json:"com.github.backrules.assumed-active-conditions,omitempty"`
+	// SkippedPainScores, under ExtensionSkippedPainScores, are the pain
+	// scores left out, and why (Mapping.SkippedPainScores).
+	SkippedPainScores []PainScoreNote `json:"com.github.backrules.skipped-pain-scores,omitempty"`
+	// UnreadPainScores, under ExtensionUnreadPainScores, are the pain
+	// scores that could not be read, and why (Mapping.UnreadPainScores).
+	UnreadPainScores []PainScoreNote `json:"com.github.backrules.unread-pain-scores,omitempty"`
 }
 
 // Discovery is the body of GET /cds-services.
@@ -87,10 +103,12 @@ var description = ServiceDescription{
 	Title: "backrules back-care advice",
 	Description: "Cited self-care advice for lower back pain from the patient's active conditions and age: " +
 		"referrals for red flags, the exercises to start with, other helpful movements and the movements to avoid. " +
+		"With the patient's pain scores (LOINC 72514-3, optional), the pain trend and a review when the pain has not eased by six weeks or keeps rising. " +
 		"General information, not a diagnosis.",
 	Prefetch: map[string]string{
 		PrefetchPatient:    "Patient/{{context.patientId}}",
 		PrefetchConditions: "Condition?patient={{context.patientId}}&clinical-status=active",
+		PrefetchPainScores: painScoresQuery,
 	},
 }
 
@@ -330,6 +348,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
+	logPainScores(ctx, s.log, req.HookInstance, m)
 	if !m.Relevant() {
 		// Nothing the rule set knows is on the chart: CDS Hooks answers
 		// {"cards": []} when there is nothing to say.
@@ -372,6 +391,14 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteResult(&ev, res, cards)
+	if len(m.UnreadPainScores) > 0 {
+		// After the referral cards, before the advice.
+		i := 0
+		for i < len(cards) && cards[i].Source.Topic != nil && *cards[i].Source.Topic == topicReferral {
+			i++
+		}
+		cards = slices.Insert(cards, i, unreadPainScoresCard(res))
+	}
 	resp := Response{Cards: cards}
 	if resp.Cards == nil {
 		resp.Cards = []Card{}
@@ -383,10 +410,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 // extension is the response's extension for m, or nil when there is
 // nothing to report.
 func (m *Mapping) extension() *Extension {
-	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed) == 0 {
+	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores) == 0 {
 		return nil
 	}
-	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed}
+	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed,
+		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores}
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate

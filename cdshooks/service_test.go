@@ -65,13 +65,16 @@ func TestDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"services": []any{map[string]any{
-		"hook":        "patient-view",
-		"id":          "backrules",
-		"title":       "backrules back-care advice",
-		"description": "Cited self-care advice for lower back pain from the patient's active conditions and age: referrals for red flags, the exercises to start with, other helpful movements and the movements to avoid. General information, not a diagnosis.",
+		"hook":  "patient-view",
+		"id":    "backrules",
+		"title": "backrules back-care advice",
+		"description": "Cited self-care advice for lower back pain from the patient's active conditions and age: referrals for red flags, the exercises to start with, other helpful movements and the movements to avoid. " +
+			"With the patient's pain scores (LOINC 72514-3, optional), the pain trend and a review when the pain has not eased by six weeks or keeps rising. " +
+			"General information, not a diagnosis.",
 		"prefetch": map[string]any{
 			"patient":    "Patient/{{context.patientId}}",
 			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date",
 		},
 	}}}
 	if diff := cmp.Diff(want, got); diff != "" {

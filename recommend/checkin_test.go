@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -60,6 +61,17 @@ func TestDecodeCheckIns(t *testing.T) {
 				`line 5 col 53: check_ins[0].done[0].response "easyer": unknown response (the responses are easier, same, harder, worse)`,
 				`line 6 col 10: check_ins[1].day 5: goes backwards: check_ins[0] is day 7; list check-ins oldest first`,
 			},
+		},
+		{
+			// A compact YAML profile: every check-in and every movement done
+			// in flow style, 52 check-ins in one flow list.
+			name: "52 in yaml flow style",
+			in: "age: 40\ncheck_ins: [" + strings.Repeat("{day: 0, pain_level: 5, done: [{movement: cat_cow, sessions: 3, response: same}, {movement: walking, sessions: 5, response: 'easier'}]}, ", 51) +
+				`{day: 7, pain_level: 4, done: [{movement: cat_cow, sessions: 3, response: "harder"}]}]
+`,
+			want: append(slices.Repeat([]recommend.CheckIn{{Day: 0, PainLevel: 5, Done: []recommend.Done{
+				{Movement: "cat_cow", Sessions: 3, Response: "same"}, {Movement: "walking", Sessions: 5, Response: "easier"}}}}, 51),
+				recommend.CheckIn{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "cat_cow", Sessions: 3, Response: "harder"}}}),
 		},
 		{
 			name:  "too many",

@@ -353,18 +353,7 @@ func (c *compiler) rules() {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
 		}
-		for _, ct := range r.Cite {
-			si, ok := c.e.sourceIdx[ct.Source.S]
-			if !ok {
-				c.unknown(ct.Source, "source", c.sourceIDs())
-				continue
-			}
-			s := c.e.sources[si]
-			c.locator(s, ct)
-			pos := c.position(r, ct)
-			cr.cites = append(cr.cites, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
-				Locator: ct.Locator, Claim: ct.Claim, Position: string(pos)}))
-		}
+		cr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.position(r, ct) })
 		c.e.rules = append(c.e.rules, cr)
 		c.parsed = append(c.parsed, r)
 	}
@@ -389,6 +378,28 @@ func sectionNames(sections []parse.Text) []string {
 		if !slices.Contains(out, t.S) {
 			out = append(out, t.S)
 		}
+	}
+	return out
+}
+
+// cites checks citations cts and returns their indexes in the engine's
+// citation table: each source must exist, each locator name one of its
+// sections when it lists any, and position returns the position each
+// citation states, checked against the rule that cites it. Rules and
+// progression rules cite through it alike.
+func (c *compiler) cites(cts []parse.Citation, position func(parse.Citation) Position) []int {
+	var out []int
+	for _, ct := range cts {
+		si, ok := c.e.sourceIdx[ct.Source.S]
+		if !ok {
+			c.unknown(ct.Source, "source", c.sourceIDs())
+			continue
+		}
+		s := c.e.sources[si]
+		c.locator(s, ct)
+		pos := position(ct)
+		out = append(out, c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
+			Locator: ct.Locator, Claim: ct.Claim, Position: string(pos)}))
 	}
 	return out
 }
@@ -445,12 +456,25 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 		}
 		return false
 	}
+	if ct.Position.S == "" && len(has) > 1 {
+		c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements, so write position: %s (%s)",
+			ct.Source.S, r.ID.S, words.List(has), orList(fitting(fits)), positionHelp(fitting(fits)))
+		return PositionBackground
+	}
+	does := "only refers or gives a message"
+	if len(has) > 0 {
+		does = words.List(has) + " movements"
+	}
+	return c.statedPosition(ct, "rule", r.ID.S, does, implied, fits)
+}
+
+// statedPosition returns the position citation ct of a rule states: the
+// one it writes, when fits accepts it, or implied when it writes none. A
+// position outside the set, or one that does not fit the rule (what
+// rule id does, in words), is reported at the position and background
+// returned.
+func (c *compiler) statedPosition(ct parse.Citation, what, id, does string, implied Position, fits func(Position) bool) Position {
 	if ct.Position.S == "" {
-		if len(has) > 1 {
-			c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements, so write position: %s (%s)",
-				ct.Source.S, r.ID.S, words.List(has), orList(fitting(fits)), positionHelp(fitting(fits)))
-			return PositionBackground
-		}
 		return implied
 	}
 	p := Position(ct.Position.S)
@@ -459,12 +483,8 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 		return PositionBackground
 	}
 	if !fits(p) {
-		does := "only refers or gives a message"
-		if len(has) > 0 {
-			does = words.List(has) + " movements"
-		}
-		c.iss.Add(ct.Position.Pos, "citation position %q does not fit rule %q, which %s: write position: %s (%s)",
-			p, r.ID.S, does, orList(fitting(fits)), positionHelp(fitting(fits)))
+		c.iss.Add(ct.Position.Pos, "citation position %q does not fit %s %q, which %s: write position: %s (%s)",
+			p, what, id, does, orList(fitting(fits)), positionHelp(fitting(fits)))
 		return PositionBackground
 	}
 	return p

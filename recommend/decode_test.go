@@ -104,8 +104,8 @@ func TestDecodeProfile(t *testing.T) {
 			wantErr: "invalid profile: line 1 col 9: age 300: out of range, want 0 to 130"},
 		{name: "yaml with a byte order mark and a problem", in: "\uFEFFconditions: [sciatica]\nage: 300\n", wantPos: [2]int{2, 6},
 			wantErr: "invalid profile: line 2 col 6: age 300: out of range, want 0 to 130"},
-		{name: "yaml nested 20000 deep", in: "conditions: " + strings.Repeat("[", 20000), wantPos: [2]int{1, 77},
-			wantErr: "invalid profile: line 1 col 77: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
+		{name: "yaml nested 20000 deep", in: "conditions: " + strings.Repeat("[", 20000), wantPos: [2]int{1, 29},
+			wantErr: "invalid profile: line 1 col 29: lists or mappings may nest far deeper than a profile can need: more than 16 lists or mappings in '[' and '{' are open at once"},
 		{name: "yaml block indicators 20000 deep", in: "conditions:\n" + strings.Repeat("- ", 20000) + "a\n", wantPos: [2]int{2, 9},
 			wantErr: "invalid profile: line 2 col 9: lists or mappings may nest far deeper than a profile can need: a line starts with more than 4 block indicators (- or ?)"},
 		{name: "yaml indentation 17 deep", in: func() string {
@@ -116,8 +116,8 @@ func TestDecodeProfile(t *testing.T) {
 			return b.String()
 		}(), wantPos: [2]int{17, 17},
 			wantErr: "invalid profile: line 17 col 17: lists or mappings may nest far deeper than a profile can need: more than 16 levels of indentation are open"},
-		{name: "yaml nested mappings in a comment", in: "# " + strings.Repeat("{", 65) + "\nage: 30\n", wantPos: [2]int{1, 67},
-			wantErr: "invalid profile: line 1 col 67: lists or mappings may nest far deeper than a profile can need: it holds more than 64 '[' and '{'"},
+		{name: "yaml nested mappings in a comment", in: "# " + strings.Repeat("{", 65) + "\nage: 30\n", wantPos: [2]int{1, 19},
+			wantErr: "invalid profile: line 1 col 19: lists or mappings may nest far deeper than a profile can need: more than 16 lists or mappings in '[' and '{' are open at once"},
 		{name: "json nested 20000 deep", in: `{"conditions":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}", wantPos: [2]int{1, 16},
 			wantErr: "invalid profile: line 1 col 16: conditions[0]: want a string, found a list"},
 		// encoding/json allows 10000 levels: the 10000th bracket is the

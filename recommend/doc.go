@@ -23,13 +23,17 @@ its source's kind.
 
 An [Engine] also offers read-only views of what it loaded, so that tools
 never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],
-[Engine.Rules] and [Engine.Sources].
+[Engine.Rules] and [Engine.Sources]; [Engine.ProgressRules] lists the
+progression rules that move a programme on from one check-in to the next.
 
 [Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
 movement, or of the referrals, from the same decision record Recommend
 uses, and for each rule that names it, whether it matched and which
 clauses of its condition decided that, read from cel-go's tracked
 evaluation state and worded with the vocabulary's labels.
+With check-ins, ExplainReferrals also lists every progression rule with
+a review ([ReviewExplanation]), whether the check-ins called for it, and
+the check-in facts it read, in words.
 To explain several movements of one profile, [Engine.NewExplainer]
 evaluates once and its [Explainer] answers every question; the programs
 that track the evaluation state are built when the rules load.

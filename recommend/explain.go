@@ -92,6 +92,10 @@ type ReferralExplanation struct {
 	Summary string `json:"summary"`
 	// Rules are every rule with a referral, matched or not, in rule order.
 	Rules []RuleExplanation `json:"rules"`
+	// Reviews are, for a profile with check-ins whose advice is not
+	// withheld, every progression rule with a review, matched or not, in
+	// rule order, with the check-in facts it reads; nil otherwise.
+	Reviews []ReviewExplanation `json:"reviews,omitempty"`
 	// RuleSet identifies the rule set, as in a Result.
 	RuleSet RuleSet `json:"rule_set"`
 }
@@ -379,12 +383,21 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 			rx.Rules = append(rx.Rules, re)
 		}
 	}
+	if res.Programme != nil {
+		var err error
+		if rx.Reviews, err = e.reviews(x.p.CheckIns); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case len(res.Referrals) == 0:
 		rx.Summary = "No referral applies to this profile."
 	case res.Withheld:
 		rx.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
 			res.Referrals[0].Urgency, strings.Join(e.ruleIDs(d.withholding), ", "))
+	case len(d.referrals) == 0:
+		rx.Summary = fmt.Sprintf("No referral rule matched; the programme's most urgent review is %s. Movement advice is not withheld.",
+			res.Referrals[0].Urgency)
 	default:
 		rx.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
 			words.Capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
@@ -392,6 +405,15 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	if n := len(res.FoldedReferrals); n > 0 {
 		rx.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",
 			words.Capital(words.Count(n, "referral")))
+	}
+	var called []string
+	for _, r := range rx.Reviews {
+		if r.Matched {
+			called = append(called, r.Rule)
+		}
+	}
+	if len(called) > 0 {
+		rx.Summary += fmt.Sprintf(" The check-ins call for %s: %s.", words.Count(len(called), "programme review"), strings.Join(called, ", "))
 	}
 	return rx, nil
 }

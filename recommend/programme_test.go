@@ -3,6 +3,8 @@ package recommend_test
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
@@ -261,5 +263,93 @@ func TestProgrammeAvoidedStops(t *testing.T) {
 	}
 	if got := res.Programme.Steps[0].Change; got != recommend.ChangeStop {
 		t.Errorf("an avoided movement's change is %s, want stop", got)
+	}
+}
+
+// TestExplainReviews checks that ExplainReferrals lists every
+// progression rule with a review, with whether the check-ins called for
+// it and the facts it read; and none without check-ins or when a red
+// flag withholds the advice.
+func TestExplainReviews(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type review struct {
+		Rule    string
+		Matched bool
+		Facts   []string
+	}
+	tests := []struct {
+		name    string
+		p       recommend.Profile
+		want    []review
+		summary string // the end of the summary
+	}{
+		{
+			name: "plateau at six weeks",
+			p:    recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(21, 6, "walking", "same"), ci(42, 5, "walking", "same")}},
+			want: []review{
+				{"progress-review-not-improving", true, []string{"3 check-ins, day 42, 6 full weeks in (week 7 of the programme)", "pain 5 now, 6 at the first check-in: down 1 point (17%)"}},
+				{"progress-review-worsening", false, []string{"3 check-ins, day 42, 6 full weeks in (week 7 of the programme)", "pain 5 now, 6 at the first check-in: down 1 point (17%)"}},
+			},
+			summary: "No referral rule matched; the programme's most urgent review is routine. Movement advice is not withheld. The check-ins call for 1 programme review: progress-review-not-improving.",
+		},
+		{
+			name: "worse twice",
+			p:    recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 3), ci(7, 4), ci(14, 5)}},
+			want: []review{
+				{"progress-review-not-improving", false, []string{"3 check-ins, day 14, 2 full weeks in (week 3 of the programme)", "pain 5 now, 3 at the first check-in: up 2 points", "pain rose at each of the last two check-ins"}},
+				{"progress-review-worsening", true, []string{"3 check-ins, day 14, 2 full weeks in (week 3 of the programme)", "pain 5 now, 3 at the first check-in: up 2 points", "pain rose at each of the last two check-ins"}},
+			},
+			summary: "The check-ins call for 1 programme review: progress-review-worsening.",
+		},
+		{
+			name: "one check-in",
+			p:    recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 4)}},
+			want: []review{
+				{"progress-review-not-improving", false, []string{"1 check-in, day 0, 0 full weeks in (week 1 of the programme)", "pain 4 at the only check-in"}},
+				{"progress-review-worsening", false, []string{"1 check-in, day 0, 0 full weeks in (week 1 of the programme)", "pain 4 at the only check-in"}},
+			},
+			summary: "No referral applies to this profile.",
+		},
+		{name: "no check-ins", p: recommend.Profile{Conditions: []string{"acute_strain"}}},
+		{name: "a red flag withholds the advice", p: recommend.Profile{RedFlags: []string{"saddle_numbness"}, CheckIns: []recommend.CheckIn{ci(0, 3), ci(7, 4), ci(14, 5)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, err := eng.ExplainReferrals(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []review
+			for _, r := range x.Reviews {
+				got = append(got, review{r.Rule, r.Matched, r.Facts})
+				if r.Referral == nil || len(r.Citations) == 0 || r.File == "" || r.When == "" {
+					t.Errorf("review %s lacks its referral, citations or place: %+v", r.Rule, r)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("reviews (-want +got):\n%s", diff)
+			}
+			if !strings.HasSuffix(x.Summary, tt.summary) {
+				t.Errorf("summary %q, want it to end %q", x.Summary, tt.summary)
+			}
+			// A matched review is a referral of the Result, and the
+			// other way round.
+			res, err := eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range x.Reviews {
+				in := false
+				for _, ref := range res.Referrals {
+					in = in || slices.Contains(ref.Rules, r.Rule)
+				}
+				if in != r.Matched {
+					t.Errorf("review %s matched %v, but among the Result's referrals %v", r.Rule, r.Matched, in)
+				}
+			}
+		})
 	}
 }

@@ -2,11 +2,13 @@ package recommend
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/google/cel-go/cel"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 )
 
 // The changes a progression step makes to a movement.
@@ -28,10 +30,56 @@ var changes = []string{ChangeStart, ChangeProgress, ChangeHold, ChangeRegress, C
 
 // progressRule is a compiled progression rule.
 type progressRule struct {
-	id, because, step string
-	prg               cel.Program
-	refer             *Referral // Citations and Rules filled
-	cites             []int
+	id, because, step, when string
+	pos                     parse.FilePos
+	prg                     cel.Program
+	refer                   *Referral // Citations and Rules filled
+	cites                   []int
+}
+
+// ProgressRule is a progression rule, as its file declares it: a CEL
+// condition over the check-ins that steps a movement or calls for a
+// review.
+type ProgressRule struct {
+	// ID names the rule; When is its CEL condition, over the variables
+	// programme and move, as written.
+	ID   string `json:"id"`
+	When string `json:"when"`
+	// Step is the change the rule makes to a movement (one of the Change
+	// constants), or "" for a rule that only calls for a review.
+	Step string `json:"step,omitempty"`
+	// Referral is the review the rule calls for, or nil.
+	Referral *RuleReferral `json:"referral,omitempty"`
+	// Because says why.
+	Because string `json:"because"`
+	// Citations are the rule's citations, in the order written.
+	Citations []Citation `json:"citations"`
+	// File is the path of the rule file within the loaded fs.FS, and Line
+	// the line of the rule's id in it.
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// ProgressRules returns the progression rules, in rule-set order: for
+// each movement at a check-in, the first whose step matches decides its
+// change. A nil engine has none.
+func (e *Engine) ProgressRules() []ProgressRule {
+	if e == nil {
+		return nil
+	}
+	out := make([]ProgressRule, len(e.progress))
+	for i, r := range e.progress {
+		v := ProgressRule{ID: r.id, When: r.when, Step: r.step, Because: r.because,
+			Citations: make([]Citation, len(r.cites)), File: r.pos.File, Line: r.pos.Line}
+		for j, ci := range r.cites {
+			v.Citations[j] = e.citations[ci]
+		}
+		if r.refer != nil {
+			v.Referral = &RuleReferral{Urgency: r.refer.Urgency, Message: r.refer.Message, Clinician: r.refer.Clinician}
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // progressionEnv is the CEL environment of progression rules: programme,
@@ -61,7 +109,7 @@ func (c *compiler) progress() {
 		if c.duplicate(seen, "progression rule", r.ID) {
 			continue
 		}
-		pr := progressRule{id: r.ID.S, because: r.Because, step: r.Step.S}
+		pr := progressRule{id: r.ID.S, because: r.Because, step: r.Step.S, when: r.When.S, pos: r.ID.Pos}
 		if r.Step.S != "" && !slices.Contains(changes, r.Step.S) {
 			c.unknownOf(r.Step, "step", changes)
 		}
@@ -87,18 +135,9 @@ func (c *compiler) progress() {
 			continue
 		}
 		pr.prg = prg
+		pr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.progressPosition(r, ct) })
 		var cites []Citation
-		for _, ct := range r.Cite {
-			si, ok := c.e.sourceIdx[ct.Source.S]
-			if !ok {
-				c.unknown(ct.Source, "source", c.sourceIDs())
-				continue
-			}
-			s := c.e.sources[si]
-			c.locator(s, ct)
-			i := c.citation(citation{Source: s.ID, Title: s.Title, Publisher: s.Publisher, Kind: s.Kind, URL: s.URL,
-				Locator: ct.Locator, Claim: ct.Claim, Position: cmpOr(ct.Position.S, string(PositionBackground))})
-			pr.cites = append(pr.cites, i)
+		for _, i := range pr.cites {
 			cites = append(cites, c.e.citations[i])
 		}
 		if len(r.Cite) == 0 {
@@ -108,17 +147,48 @@ func (c *compiler) progress() {
 			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
-			pr.refer = &Referral{Urgency: Urgency(r.Refer.Urgency.S), Message: r.Refer.Message, Citations: cites, Rules: []string{r.ID.S}}
+			// A review is an ordinary routine or urgent referral: the
+			// referral story's keys would be ignored, so they are refused.
+			switch rf := r.Refer; {
+			case rf.Withhold:
+				c.iss.Add(rf.Urgency.Pos, "progression rule %q: a programme review cannot withhold advice (withhold: true); a red flag rule withholds, and a programme only exists when advice is given", r.ID.S)
+			case rf.Pathway.S != "":
+				c.iss.Add(rf.Pathway.Pos, "progression rule %q: a programme review belongs to no referral pathway: remove pathway", r.ID.S)
+			case rf.KeepActive:
+				c.iss.Add(rf.KeepActivePos, "progression rule %q: keep_active is for a referral that withholds advice, which a programme review cannot: remove it", r.ID.S)
+			case rf.InvitesActivity:
+				c.iss.Add(rf.InvitesActivityPos, "progression rule %q: invites_activity is read by the referral story of the rule set's referrals, not by programme reviews: remove it", r.ID.S)
+			}
+			if w := patientWord(r.Refer.Clinician); w != "" {
+				c.iss.Add(r.Refer.ClinicianPos, "refer.clinician is read by a clinician, not the patient: write it in the third person and locale-neutral, without %q", w)
+			}
+			pr.refer = &Referral{Urgency: Urgency(r.Refer.Urgency.S), Message: r.Refer.Message, Clinician: r.Refer.Clinician,
+				Citations: cites, Rules: []string{r.ID.S}}
 		}
 		c.e.progress = append(c.e.progress, pr)
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+// progressPosition returns the position citation ct of progression rule
+// r states, background when it writes none. Its source may back the
+// rule's step or review (supports) or give a fact it builds on
+// (background); a source that advises care or against something fits a
+// rule that steps a movement back or stops it.
+func (c *compiler) progressPosition(r *parse.ProgressRule, ct parse.Citation) Position {
+	does := "only refers"
+	if r.Step.S != "" {
+		does = "steps a movement (" + r.Step.S + ")"
 	}
-	return b
+	fits := func(p Position) bool {
+		switch p {
+		case PositionBackground, PositionSupports:
+			return true
+		case PositionAgainst, PositionCaution:
+			return r.Step.S == ChangeRegress || r.Step.S == ChangeStop
+		}
+		return false
+	}
+	return c.statedPosition(ct, "progression rule", r.ID.S, does, PositionBackground, fits)
 }
 
 // sampleProgrammeView and sampleMoveView are views with every key, for
@@ -159,6 +229,132 @@ func programmeView(f programmeFacts) map[string]any {
 		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice,
 		"adherence": f.adherence,
 	}
+}
+
+// adherence counts the movements reported, and those done at least once,
+// over the check-ins so far.
+type adherence struct{ reported, done int }
+
+// facts returns the facts of the programme at check-in i of cs, after
+// the facts of every check-in before it: a's counts take in check-in i.
+func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
+	c := cs[i]
+	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
+	if i > 0 {
+		f.previous = cs[i-1].PainLevel
+	}
+	f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
+	for _, d := range c.Done {
+		a.reported++
+		if d.Sessions > 0 {
+			a.done++
+		}
+	}
+	if a.reported > 0 {
+		f.adherence = float64(a.done) / float64(a.reported)
+	}
+	return f
+}
+
+// latestFacts returns the facts of the programme at the latest of cs,
+// which is not empty.
+func latestFacts(cs []CheckIn) programmeFacts {
+	var a adherence
+	var f programmeFacts
+	for i := range cs {
+		f = a.facts(cs, i)
+	}
+	return f
+}
+
+// ReviewExplanation says why a progression rule with a review did or did
+// not call for it, from the facts of the latest check-in.
+type ReviewExplanation struct {
+	// Rule is the progression rule's id; File and Line locate it, and
+	// When is its condition as written.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	When string `json:"when"`
+	// Matched is true when the rule called for its review: the review is
+	// then among the Result's referrals.
+	Matched bool `json:"matched"`
+	// Summary says in plain words what the rule looks for and whether the
+	// check-ins showed it.
+	Summary string `json:"summary"`
+	// Facts are the check-in facts the rule reads, in words.
+	Facts []string `json:"facts"`
+	// Because is the rule's reason, and Referral its review.
+	Because  string        `json:"because"`
+	Referral *RuleReferral `json:"referral"`
+	// Citations are the rule's citations.
+	Citations []Citation `json:"citations"`
+}
+
+// reviews explains the progression rules with a review for the
+// check-ins cs, in rule order; nil without check-ins.
+func (e *Engine) reviews(cs []CheckIn) ([]ReviewExplanation, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	f := latestFacts(cs)
+	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
+	facts := reviewFacts(f)
+	var out []ReviewExplanation
+	for _, v := range e.ProgressRules() {
+		if v.Referral == nil {
+			continue
+		}
+		r := e.progressRule(v.ID)
+		matched := false
+		if r != nil && r.prg != nil {
+			o, _, err := r.prg.Eval(vars)
+			if err != nil {
+				return nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+			}
+			matched, _ = o.Value().(bool)
+		}
+		sum := "not matched: the check-ins do not call for this review"
+		if matched {
+			sum = fmt.Sprintf("matched: the check-ins call for a %s review", v.Referral.Urgency)
+		}
+		out = append(out, ReviewExplanation{Rule: v.ID, File: v.File, Line: v.Line, When: v.When, Matched: matched,
+			Summary: sum, Facts: facts, Because: v.Because, Referral: v.Referral, Citations: v.Citations})
+	}
+	return out, nil
+}
+
+// progressRule returns the progression rule with id id, or nil.
+func (e *Engine) progressRule(id string) *progressRule {
+	for i := range e.progress {
+		if e.progress[i].id == id {
+			return &e.progress[i]
+		}
+	}
+	return nil
+}
+
+// reviewFacts says, in words, the facts of the latest check-in that the
+// review rules read: how far in, the pain now and at the first, the
+// change, and whether the pain rose at each of the last two check-ins.
+func reviewFacts(f programmeFacts) []string {
+	out := []string{fmt.Sprintf("%s, day %d, %s in (week %d of the programme)",
+		words.Count(f.checkIns, "check-in"), f.day, words.Count(f.weeks, "full week"), f.day/7+1)}
+	switch pts := f.first - f.latest; {
+	case f.checkIns < 2:
+		out = append(out, fmt.Sprintf("pain %d at the only check-in", f.latest))
+	case pts > 0:
+		out = append(out, fmt.Sprintf("pain %d now, %d at the first check-in: down %s (%d%%)",
+			f.latest, f.first, words.Count(pts, "point"), int(math.Round(f.change()*100))))
+	case pts < 0:
+		out = append(out, fmt.Sprintf("pain %d now, %d at the first check-in: up %s", f.latest, f.first, words.Count(-pts, "point")))
+	default:
+		out = append(out, fmt.Sprintf("pain %d now, the same as at the first check-in", f.latest))
+	}
+	if f.worseTwice {
+		out = append(out, "pain rose at each of the last two check-ins")
+	}
+	return out
 }
 
 // moveFacts are the facts of one movement at one check-in.
@@ -235,24 +431,11 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 	pg := &Programme{Steps: []Step{}, Trend: make([]TrendPoint, len(cs))}
 	states := map[string]*moveState{}
 	var order []string
-	var reported, done int
+	var a adherence
 	var f programmeFacts
 	for i, c := range cs {
 		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
-		f = programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
-		if i > 0 {
-			f.previous = cs[i-1].PainLevel
-		}
-		f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
-		for _, d := range c.Done {
-			reported++
-			if d.Sessions > 0 {
-				done++
-			}
-		}
-		if reported > 0 {
-			f.adherence = float64(done) / float64(reported)
-		}
+		f = a.facts(cs, i)
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]

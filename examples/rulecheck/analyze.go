@@ -36,6 +36,7 @@ func analyze(eng *recommend.Engine, dir string, cases []recommend.Profile, asJSO
 		}
 	} else {
 		writeAnalysis(stdout, dir, a)
+		writeProgressRules(stdout, dir, eng.ProgressRules())
 	}
 	if a.Failed() {
 		return errFailed
@@ -147,6 +148,27 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 			}
 			fmt.Fprintf(w, "  %s: %s: %s: %s\n", at(c.File, c.Line), c.Rule, seen, c.Text)
 		}
+	}
+}
+
+// writeProgressRules prints the progression rules, in the order they
+// are tried, each with its condition, what it does and its sources. The
+// analysis explores profiles, not check-ins, so it lists them for review;
+// the loader checks each at load, and the cases' steps and reviews test
+// them.
+func writeProgressRules(w io.Writer, dir string, rules []recommend.ProgressRule) {
+	section(w, "", "progression rules, in the order tried (checked at load and by the cases' steps and reviews, not explored here)", len(rules))
+	for _, r := range rules {
+		does := r.Step
+		if r.Referral != nil {
+			does = string(r.Referral.Urgency) + " review"
+		}
+		cites := make([]string, len(r.Citations))
+		for i, c := range r.Citations {
+			cites[i] = c.Source() + " § " + c.Locator()
+		}
+		fmt.Fprintf(w, "  %s:%d: %s: %s\n      when: %s\n      because: %s\n      sources: %s\n",
+			filepath.Join(dir, r.File), r.Line, r.ID, does, words.OneLine(r.When), words.OneLine(r.Because), strings.Join(cites, "; "))
 	}
 }
 

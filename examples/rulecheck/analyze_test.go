@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/internal/golden"
@@ -111,5 +113,36 @@ func TestSchema(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
 		t.Errorf("-schema output differs from rules/schema.json (-want +got):\n%s", diff)
+	}
+}
+
+// TestProgressRulesListed checks that the analysis text lists every
+// progression rule of the default rules, in order, with its place, what
+// it does and its sources.
+func TestProgressRulesListed(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	rules := eng.ProgressRules()
+	writeProgressRules(&b, "rules", rules)
+	out := b.String()
+	last := 0
+	for _, r := range rules {
+		does := r.Step
+		if r.Referral != nil {
+			does = string(r.Referral.Urgency) + " review"
+		}
+		line := filepath.Join("rules", r.File) + ":" + strconv.Itoa(r.Line) + ": " + r.ID + ": " + does + "\n"
+		at := strings.Index(out, line)
+		if at < last {
+			t.Errorf("progression rule %s missing or out of order: no %q after byte %d in\n%s", r.ID, line, last, out)
+			continue
+		}
+		last = at
+		if c := r.Citations[0]; !strings.Contains(out[at:], "sources: "+c.Source()+" § "+c.Locator()) {
+			t.Errorf("progression rule %s: its first source is not listed", r.ID)
+		}
 	}
 }

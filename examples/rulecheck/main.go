@@ -260,7 +260,8 @@ func (c *checker) run(tc casefile.Case) {
 }
 
 // unknownMovements reports movement ids in the expectations that the rule
-// set does not declare: such a typo would make a not_recommended
+// set does not declare, and review rule ids that are not its progression
+// rules with a review: such a typo would make a not_recommended
 // expectation pass whatever the rules do.
 func (c *checker) unknownMovements(e casefile.Expect) []string {
 	known := map[string]bool{}
@@ -280,6 +281,20 @@ func (c *checker) unknownMovements(e casefile.Expect) []string {
 			if !known[id] {
 				out = append(out, fmt.Sprintf("expect.%s names %q, which is not a movement of the rule set", list.name, id))
 			}
+		}
+	}
+	for i, st := range e.Steps {
+		if !known[st.Movement] {
+			out = append(out, fmt.Sprintf("expect.steps[%d] names %q, which is not a movement of the rule set", i, st.Movement))
+		}
+	}
+	reviews := map[string]bool{}
+	for _, r := range c.eng.ProgressRules() {
+		reviews[r.ID] = r.Referral != nil
+	}
+	for i, id := range e.Reviews {
+		if !reviews[id] {
+			out = append(out, fmt.Sprintf("expect.reviews[%d] names %q, which is not a progression rule of the rule set that calls for a review", i, id))
 		}
 	}
 	return out

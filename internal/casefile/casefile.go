@@ -19,6 +19,18 @@
 //	      withheld: false                  # advice is (or is not) withheld
 //	      plan: [towel_stretch, walking]   # the plan is exactly this, in order
 //	      messages: [safety_net, pacing]   # the key messages' kinds, exactly, in order
+//	      steps:                           # the programme's steps, exactly, in order
+//	        - {movement: glute_bridge, change: progress, level: 3}
+//	      reviews: [progress-review-not-improving] # the programme's review referrals' rules
+//
+// steps and reviews are for a profile with check_ins. steps compares the
+// whole of Result.Programme.Steps, in order (the order movements were
+// first reported): each step's movement, change (start, progress, hold,
+// regress or stop) and level (from 1). steps: [] asserts that there are
+// no steps, as for a profile without check-ins or one whose advice is
+// withheld. reviews compares the rule ids of the referrals the programme
+// calls for (those of progression rules: rules that are not in
+// Result.Trace), in order; reviews: [] asserts that it calls for none.
 //
 // plan and messages compare the whole list, in order: plan: [] asserts
 // that there is no plan, and messages: [safety_net] that the safety net is
@@ -50,6 +62,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -103,7 +116,24 @@ type Expect struct {
 	// Messages, when not nil, are the kinds of all the key messages, in
 	// order.
 	Messages []recommend.MessageKind
+	// Steps, when not nil, are the whole of the programme's steps, in
+	// order: each one's movement, change and level.
+	Steps []Step
+	// Reviews, when not nil, are the rule ids of the referrals the
+	// programme calls for, in order.
+	Reviews []string
 }
+
+// Step is a programme step a case expects: a movement with its change
+// this week and its level after it.
+type Step struct {
+	Movement string
+	Change   string
+	Level    int
+}
+
+// changes are the changes a step may make, as recommend names them.
+var changes = []string{recommend.ChangeStart, recommend.ChangeProgress, recommend.ChangeHold, recommend.ChangeRegress, recommend.ChangeStop}
 
 // Error is a problem with a case file.
 type Error struct {
@@ -136,7 +166,8 @@ func (e *Error) Unwrap() error { return e.Err }
 var (
 	caseKeys   = []string{"name", "profile", "expect"}
 	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "cautioned", "needs_equipment",
-		"min_urgency", "no_referral", "withheld", "plan", "messages"}
+		"min_urgency", "no_referral", "withheld", "plan", "messages", "steps", "reviews"}
+	stepKeys = []string{"movement", "change", "level"}
 )
 
 // Parse reads the cases in one case file, of at most MaxFileSize bytes.
@@ -382,7 +413,64 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 			return Expect{}, err
 		}
 	}
+	if v := keys["steps"]; v != nil {
+		if e.Steps, err = p.steps(v); err != nil {
+			return Expect{}, err
+		}
+	}
+	if v := keys["reviews"]; v != nil {
+		if v.kind != kindList {
+			return Expect{}, p.errorAt(v, "reviews: want a list of progression rule ids, found %s", v.kind)
+		}
+		e.Reviews = []string{}
+		for i, c := range v.items {
+			if c.kind != kindString || c.text == "" {
+				return Expect{}, p.errorAt(c, "reviews[%d] %s: want a progression rule id", i, c.value())
+			}
+			e.Reviews = append(e.Reviews, c.text)
+		}
+	}
 	return e, nil
+}
+
+// steps reads a list of programme steps, each {movement, change, level}.
+func (p *fileParser) steps(n *node) ([]Step, error) {
+	if n.kind != kindList {
+		return nil, p.errorAt(n, "steps: want a list of steps ({movement, change, level}), found %s", n.kind)
+	}
+	out := []Step{}
+	for i, c := range n.items {
+		at := fmt.Sprintf("steps[%d]", i)
+		keys, err := p.mapping(c, at, stepKeys, "the keys are movement, change and level")
+		if err != nil {
+			return nil, err
+		}
+		var st Step
+		for _, k := range stepKeys {
+			if keys[k] == nil {
+				return nil, p.errorAt(c, "%s has no %s: a step needs movement, change and level", at, k)
+			}
+		}
+		switch m := keys["movement"]; {
+		case m.kind != kindString || m.text == "":
+			return nil, p.errorAt(m, "%s.movement %s: want a movement id", at, m.value())
+		default:
+			st.Movement = m.text
+		}
+		ch := keys["change"]
+		if ch.kind != kindString || !slices.Contains(changes, ch.text) {
+			return nil, p.errorAt(ch, "%s.change %s: want start, progress, hold, regress or stop", at, ch.value())
+		}
+		st.Change = ch.text
+		lv := keys["level"]
+		level, err := strconv.Atoi(lv.text)
+		if lv.kind != kindNumber || err != nil || level < 1 || level > recommend.MaxLevels {
+			return nil, p.errorAt(lv, "%s.level %s: want a whole number from 1 to %d", at, lv.value(), recommend.MaxLevels)
+		}
+		st.Level = level
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 // allMessageKinds are the kinds a messages expectation may name, in the order
@@ -551,7 +639,36 @@ func Observe(want Expect, res *recommend.Result) Expect {
 			got.Messages = append(got.Messages, m.Kind)
 		}
 	}
+	if want.Steps != nil {
+		got.Steps = []Step{}
+		if res.Programme != nil {
+			for _, st := range res.Programme.Steps {
+				got.Steps = append(got.Steps, Step{Movement: st.Movement, Change: st.Change, Level: st.Level})
+			}
+		}
+	}
+	if want.Reviews != nil {
+		got.Reviews = reviews(res)
+	}
 	return got
+}
+
+// reviews returns the rule ids of the referrals of res that no rule of
+// its trace made: those the programme calls for, from progression rules.
+func reviews(res *recommend.Result) []string {
+	traced := map[string]bool{}
+	for _, t := range res.Trace {
+		traced[t.Rule] = true
+	}
+	out := []string{}
+	for _, ref := range res.Referrals {
+		for _, id := range ref.Rules {
+			if !traced[id] && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 func ids(items []recommend.Item) []string {

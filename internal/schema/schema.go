@@ -179,8 +179,9 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			"rules": ids(object{"$ref": "#/$defs/rule"}),
 			"progress": ids(closed("A progression rule: a CEL condition over the variables programme and move, with a step for the movement or a review referral.", object{
 				"id": id, "when": text, "because": text,
-				"step":  object{"enum": []string{"start", "progress", "hold", "regress", "stop"}},
-				"refer": closed("A review the programme calls for.", object{"urgency": object{"enum": urgencies}, "message": text}, "urgency", "message"),
+				"step": object{"enum": []string{"start", "progress", "hold", "regress", "stop"}},
+				"refer": closed("A review the programme calls for.", object{"urgency": object{"enum": urgencies}, "message": text,
+					"clinician": object{"type": "string", "minLength": 1, "description": "The review for a clinician reading the chart: finding, action and timing, in the third person."}}, "urgency", "message"),
 				"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
 					"source": object{"$ref": "#/$defs/sourceRef"}, "locator": text, "claim": text,
 					"position": object{"enum": positions}}, "source", "locator", "claim")},

@@ -66,8 +66,9 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 // WriteReferralExplanation writes x as a plain-text note: what the
 // referrals come to, then every referral rule, matched or not, with its
 // urgency, whether it withholds advice, why it matched or not, its
-// message, reason and numbered sources, listed at the end. A nil x is an
-// error.
+// message, reason and numbered sources, listed at the end; with
+// check-ins, then every programme review the same way, with the check-in
+// facts it was decided on. A nil x is an error.
 func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) error {
 	if x == nil {
 		return errNilExplanation
@@ -93,6 +94,28 @@ func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) err
 					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
 				}
 			})
+		}
+	}
+	if len(x.Reviews) > 0 {
+		t.p("PROGRAMME REVIEWS\n")
+		for i, r := range x.Reviews {
+			verdict := "not matched"
+			if r.Matched {
+				verdict = "matched"
+			}
+			t.p("  %d. %s (%s:%d): %s\n", i+1, r.Rule, r.File, r.Line, verdict)
+			if r.Referral != nil {
+				t.p("     %s referral; does not withhold movement advice.\n", words.Capital(string(r.Referral.Urgency)))
+				t.p("     Tells you: %s\n", r.Referral.Message)
+			}
+			t.p("     %s.\n", words.Capital(r.Summary))
+			t.p("     Check-ins: %s.\n", strings.Join(r.Facts, "; "))
+			t.p("     Condition: %s\n", words.OneLine(r.When))
+			t.p("     Reason: %s\n", r.Because)
+			if len(r.Citations) > 0 {
+				t.p("     Sources: %s\n", t.refs(r.Citations))
+			}
+			t.p("\n")
 		}
 	}
 	t.sources(x.RuleSet)

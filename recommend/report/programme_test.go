@@ -16,8 +16,8 @@ func TestThisWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := recommend.Profile{CheckIns: []recommend.CheckIn{
-		{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 3, Response: "same"}}},
-		{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 0, Response: "easier"}}},
+		{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 3, Response: "same"}, {Movement: "walking", Sessions: 0, Response: "same"}}},
+		{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 3, Response: "easier"}, {Movement: "walking", Sessions: 0, Response: "same"}}},
 	}}
 	res, err := eng.Recommend(context.Background(), p)
 	if err != nil {

@@ -354,6 +354,7 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("- [When several referrals match](#when-several-referrals-match)\n")
 	p("- [How the plan is chosen](#how-the-plan-is-chosen)\n")
 	p("- [Key messages](#key-messages)\n")
+	p("- [How a programme progresses](#how-a-programme-progresses)\n")
 	p("- [How conflicts between sources are resolved](#how-conflicts-between-sources-are-resolved)\n")
 	p("- [Sources](#sources)\n\n")
 
@@ -459,6 +460,9 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	}
 	writePlanSection(&b, eng)
 	writeMessagesSection(&b, eng)
+	if err := writeProgrammeSection(ctx, &b, eng); err != nil {
+		return nil, err
+	}
 	if err := writeconflicts(ctx, &b, eng); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package guidedoc
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -207,5 +209,51 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("GUIDANCE.md's conflict table misses %d conflicts the analysis finds:\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+}
+
+// TestProgrammeSection checks that the programme section lists every
+// progression rule, in order, with its condition, what it does and its
+// sources, and every movement with more than one level.
+func TestProgrammeSection(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := writeProgrammeSection(context.Background(), &b, eng); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	rules := eng.ProgressRules()
+	if len(rules) == 0 {
+		t.Fatal("the default rules have no progression rules")
+	}
+	last := 0
+	for i, r := range rules {
+		row := fmt.Sprintf("| %d | `%s` | `%s` |", i+1, r.ID, cell(r.When))
+		at := strings.Index(doc, row)
+		if at < last {
+			t.Errorf("progression rule %s is missing or out of order: no row %q after byte %d", r.ID, row, last)
+			continue
+		}
+		last = at
+		line := doc[at : at+strings.IndexByte(doc[at:], '\n')]
+		for _, ref := range sourceRefs(r.Citations) {
+			if !strings.Contains(line, ref) {
+				t.Errorf("the row of %s lacks the source %s: %s", r.ID, ref, line)
+			}
+		}
+		if r.Referral != nil && !strings.Contains(line, string(r.Referral.Urgency)+" review") || r.Referral == nil && !strings.Contains(line, "**"+r.Step+"**") {
+			t.Errorf("the row of %s does not say what it does: %s", r.ID, line)
+		}
+	}
+	for _, m := range eng.Movements() {
+		if len(m.Levels) > 1 && !strings.Contains(doc, "(`"+m.ID+"`) | 1: ") {
+			t.Errorf("the levels of %s are missing", m.ID)
+		}
+	}
+	if !strings.Contains(doc, "`progress-review-not-improving` |\n") {
+		t.Error("the worked programme does not reach its six-week review")
 	}
 }

@@ -1,0 +1,331 @@
+package cdshooks
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// PrefetchPainScores is the prefetch key of the patient's pain scores:
+// FHIR Observations of LOINC 72514-3, pain severity on a 0 to 10 verbal
+// numeric rating scale, as reported by the patient. The key is optional:
+// without it the service reads no pain scores and the profile has no
+// check-ins.
+const PrefetchPainScores = "painScores"
+
+// The LOINC code of a pain severity score, and its system.
+const (
+	loincSystem   = "http://loinc.org"
+	loincPainCode = "72514-3"
+)
+
+// painScoresQuery is the FHIR search of the pain scores prefetch, oldest
+// first.
+const painScoresQuery = "Observation?patient={{context.patientId}}&code=" + loincSystem + "|" + loincPainCode + "&_sort=date"
+
+// PainScoreNote is an entry of the pain scores prefetch that the service
+// left out, or could not read.
+type PainScoreNote struct {
+	// Entry is the JSON path of the Observation in the request, such as
+	// "prefetch.painScores.entry[2].resource", or of the prefetch itself
+	// when the whole Bundle could not be used.
+	Entry string `json:"entry"`
+	// ID is the Observation's id, if it has one.
+	ID string `json:"id,omitempty"`
+	// Reason says why.
+	Reason string `json:"reason"`
+}
+
+// fhirObservation is a FHIR R4 Observation, as far as the service reads
+// it.
+type fhirObservation struct {
+	ResourceType string       `json:"resourceType"`
+	ID           string       `json:"id"`
+	Status       string       `json:"status"`
+	Code         *fhirConcept `json:"code"`
+	Subject      *struct {
+		Reference string `json:"reference"`
+	} `json:"subject"`
+	EffectiveDateTime string `json:"effectiveDateTime"`
+	EffectiveInstant  string `json:"effectiveInstant"`
+	EffectivePeriod   *struct {
+		Start string `json:"start"`
+	} `json:"effectivePeriod"`
+	ValueQuantity *struct {
+		Value *float64 `json:"value"`
+	} `json:"valueQuantity"`
+	ValueInteger     *float64     `json:"valueInteger"`
+	DataAbsentReason *fhirConcept `json:"dataAbsentReason"`
+}
+
+// observationStatuses are the codes of Observation.status in FHIR R4, and
+// whether an Observation with each counts as a pain score.
+var observationStatuses = map[string]bool{
+	"registered": false, "preliminary": true, "final": true, "amended": true,
+	"corrected": true, "cancelled": false, "entered-in-error": false, "unknown": true,
+}
+
+// fhirDateTime is the date part of a FHIR dateTime or instant that gives
+// at least a day.
+var fhirDateTime = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T.*)?$`)
+
+// painScore is one pain score read from an Observation.
+type painScore struct {
+	date  time.Time
+	level int
+	entry int
+}
+
+// painScores reads the pain scores prefetch into the profile's check-ins:
+// one check-in a score, day 0 the date of the first (oldest) score used,
+// and pain_level the score, with no movements done. It follows the rules
+// of the conditions prefetch:
+//
+//   - JSON null, or no key, means no pain scores;
+//   - a value of the wrong type, a key given twice or in the wrong case,
+//     a resourceType that is missing or misspelled, and an Observation
+//     whose subject is not the patient in context are 400s;
+//   - an Observation that is entered-in-error, cancelled or only
+//     registered, one that is not of LOINC 72514-3, and one with a
+//     dataAbsentReason and no value is left out, and listed in
+//     Mapping.SkippedPainScores;
+//   - an Observation whose status, value (a whole number from 0 to 10, in
+//     valueQuantity.value or valueInteger) or date (effectiveDateTime,
+//     effectiveInstant or effectivePeriod.start, to the day) cannot be
+//     read, an OperationOutcome in place of the Bundle or of severity
+//     error or fatal in it, a Bundle with a next link, and one whose
+//     total is more than the Observations it holds, are listed in
+//     Mapping.UnreadPainScores. The scores that can be read are still
+//     used, so that every review they call for stands; since a score left
+//     out could hide a worsening or a lack of improvement, the service
+//     also says that the trend was assessed without some scores (see
+//     Service), and every other card stands.
+//
+// At most recommend.MaxCheckIns scores are used, the latest, over at most
+// recommend.MaxCheckInDay days before the latest; older ones are listed in
+// Mapping.SkippedPainScores.
+func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
+	const at = "prefetch." + PrefetchPainScores
+	if isNull(raw) {
+		return nil
+	}
+	var b fhirBundle
+	if err := decodeAt(raw, at, &b); err != nil {
+		return err
+	}
+	unread := func(entry, id, format string, args ...any) {
+		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: entry, ID: id, Reason: fmt.Sprintf(format, args...)})
+	}
+	switch b.ResourceType {
+	case "Bundle":
+	case "OperationOutcome":
+		unread(at, "", "an OperationOutcome in place of the pain scores: they could not be fetched")
+		return nil
+	default:
+		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
+	}
+	if b.Total != nil && *b.Total < 0 {
+		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
+	}
+	for _, l := range b.Link {
+		if l.Relation == "next" {
+			unread(at, "", "the Bundle is one page of several (it has a next link): send every pain score in one Bundle")
+		}
+	}
+	var scores []painScore
+	matches := 0
+	for i, e := range b.Entry {
+		path := fmt.Sprintf("%s.entry[%d].resource", at, i)
+		if isNull(e.Resource) {
+			continue
+		}
+		var r fhirResource
+		if err := decodePart(e.Resource, path, &r); err != nil {
+			return err
+		}
+		switch r.ResourceType {
+		case "Observation":
+		case "OperationOutcome":
+			if err := failedSearch(e.Resource, path); err != nil {
+				if !errors.Is(err, ErrMissingPrefetch) {
+					return err
+				}
+				unread(path, "", "an OperationOutcome of severity error or fatal: the client could not fetch every pain score")
+			}
+			continue
+		default:
+			if strings.EqualFold(r.ResourceType, "Observation") {
+				return badRequest(path+".resourceType", "%s is not a FHIR resource type: resource types are case-sensitive, such as \"Observation\"", quote(r.ResourceType))
+			}
+			if err := resourceType(r.ResourceType, path); err != nil {
+				return err
+			}
+			continue // an included resource
+		}
+		if e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome" {
+			matches++
+		}
+		var o fhirObservation
+		if err := decodePart(e.Resource, path, &o); err != nil {
+			return err
+		}
+		if o.Subject != nil && o.Subject.Reference != "" && !refersTo(o.Subject.Reference, pid) {
+			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(o.Subject.Reference), pid)
+		}
+		s, skip, why := readPainScore(o)
+		switch {
+		case skip:
+			m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: path, ID: o.ID, Reason: why})
+		case why != "":
+			unread(path, o.ID, "%s", why)
+		default:
+			s.entry = i
+			scores = append(scores, s)
+		}
+	}
+	if b.Total != nil && *b.Total > matches {
+		unread(at+".total", "", "the Bundle says the search matched %d Observations but holds %d: send every pain score in one Bundle", *b.Total, matches)
+	}
+	if len(scores) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(scores, func(a, b painScore) int { return a.date.Compare(b.date) })
+	latest := scores[len(scores)-1].date
+	first := max(0, len(scores)-recommend.MaxCheckIns)
+	for first < len(scores) && days(scores[first].date, latest) > recommend.MaxCheckInDay {
+		first++
+	}
+	for _, s := range scores[:first] {
+		m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: fmt.Sprintf("%s.entry[%d].resource", at, s.entry),
+			Reason: fmt.Sprintf("older than the %d latest pain scores over at most %d days that a programme holds", recommend.MaxCheckIns, recommend.MaxCheckInDay)})
+	}
+	slices.SortStableFunc(m.SkippedPainScores, func(a, b PainScoreNote) int { return cmp.Compare(entryIndex(a.Entry), entryIndex(b.Entry)) })
+	for _, s := range scores[first:] {
+		m.Profile.CheckIns = append(m.Profile.CheckIns, recommend.CheckIn{Day: days(scores[first].date, s.date), PainLevel: s.level})
+	}
+	return nil
+}
+
+// readPainScore reads a pain score from Observation o. It returns the
+// score, or whether to leave o out (skip), or why it cannot be read.
+func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
+	counts, known := observationStatuses[o.Status]
+	switch {
+	case o.Status == "":
+		return s, false, "status is missing"
+	case !known:
+		return s, false, fmt.Sprintf("status %s is not an Observation status of FHIR R4", quote(o.Status))
+	case !counts:
+		return s, true, "status is " + o.Status
+	}
+	pain := false
+	if o.Code != nil {
+		for _, cd := range o.Code.Coding {
+			pain = pain || cd.System == loincSystem && cd.Code == loincPainCode
+		}
+	}
+	if !pain {
+		return s, true, "its code has no coding of LOINC " + loincPainCode + " (pain severity, 0 to 10)"
+	}
+	var v *float64
+	switch {
+	case o.ValueQuantity != nil && o.ValueInteger != nil:
+		return s, false, "it has both valueQuantity and valueInteger: an Observation has one value"
+	case o.ValueQuantity != nil:
+		v = o.ValueQuantity.Value
+		if v == nil {
+			return s, false, "valueQuantity has no value"
+		}
+	case o.ValueInteger != nil:
+		v = o.ValueInteger
+	case o.DataAbsentReason != nil:
+		return s, true, "it has no value, and a dataAbsentReason"
+	default:
+		return s, false, "it has no valueQuantity or valueInteger: a pain score is a number from 0 to 10"
+	}
+	if *v != math.Trunc(*v) || *v < 0 || *v > 10 {
+		return s, false, fmt.Sprintf("the value %s is not a whole number from 0 to 10", strconv.FormatFloat(*v, 'g', -1, 64))
+	}
+	s.level = int(*v)
+	date, field := o.EffectiveDateTime, "effectiveDateTime"
+	switch {
+	case date != "":
+	case o.EffectiveInstant != "":
+		date, field = o.EffectiveInstant, "effectiveInstant"
+	case o.EffectivePeriod != nil && o.EffectivePeriod.Start != "":
+		date, field = o.EffectivePeriod.Start, "effectivePeriod.start"
+	default:
+		return s, false, "it has no effectiveDateTime, effectiveInstant or effectivePeriod.start: a pain score needs its date"
+	}
+	mm := fhirDateTime.FindStringSubmatch(date)
+	if mm == nil {
+		return s, false, fmt.Sprintf("%s %s does not give a day (YYYY-MM-DD)", field, quote(date))
+	}
+	y, _ := strconv.Atoi(mm[1])
+	mo, _ := strconv.Atoi(mm[2])
+	d, _ := strconv.Atoi(mm[3])
+	if d > daysIn(y, time.Month(mo)) {
+		return s, false, fmt.Sprintf("%s %s is not a day of the calendar", field, quote(date))
+	}
+	// The day as the client wrote it, in the patient's time zone.
+	s.date = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	return s, false, ""
+}
+
+// days returns the whole days from a to b, dates at midnight UTC.
+func days(a, b time.Time) int {
+	return int(b.Sub(a).Hours() / 24)
+}
+
+// entryIndex returns N of a path "...entry[N].resource", or -1.
+func entryIndex(path string) int {
+	var n int
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '[' {
+			if _, err := fmt.Sscanf(path[i:], "[%d]", &n); err == nil {
+				return n
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// logPainScores logs the pain scores that could not be read or were left
+// out: one line, a warning when any could not be read, with the entry and
+// the reason of each (no ids or values, which the response carries).
+func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
+	if len(m.SkippedPainScores)+len(m.UnreadPainScores) == 0 {
+		return
+	}
+	level := slog.LevelInfo
+	if len(m.UnreadPainScores) > 0 {
+		level = slog.LevelWarn
+	}
+	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.SkippedPainScores))
+	for _, n := range m.UnreadPainScores {
+		notes = append(notes, n.Entry+": unread: "+n.Reason)
+	}
+	for _, n := range m.SkippedPainScores {
+		notes = append(notes, n.Entry+": skipped: "+n.Reason)
+	}
+	if len(hookInstance) > 64 {
+		hookInstance = hookInstance[:64]
+	}
+	log.LogAttrs(ctx, level, "pain scores unread or skipped",
+		slog.String("hook_instance", hookInstance),
+		slog.Int("unread", len(m.UnreadPainScores)),
+		slog.Int("skipped", len(m.SkippedPainScores)),
+		slog.Any("pain_scores", notes))
+}

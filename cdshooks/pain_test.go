@@ -1,0 +1,291 @@
+package cdshooks_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// painLOINC is the coding of a pain severity score.
+const painLOINC = `{"system": "http://loinc.org", "code": "72514-3"}`
+
+// painObs is an entry of a final pain score Observation of patient p on
+// date with value, a JSON number; fields, when not "", replace the status
+// and value fields.
+func painObs(date, value string, fields ...string) string {
+	f := `"status": "final", "valueInteger": ` + value
+	if len(fields) > 0 {
+		f = strings.Join(fields, ", ")
+	}
+	return `{"resource": {"resourceType": "Observation", "code": {"coding": [` + painLOINC + `]},
+		"subject": {"reference": "Patient/p"}, "effectiveDateTime": "` + date + `", ` + f + `}}`
+}
+
+// painRequest is a patient-view request for patient p, with no conditions
+// and the pain scores Bundle painScores (JSON).
+func painRequest(painScores string) string {
+	return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+		"prefetch": {"patient": null, "conditions": null, "painScores": ` + painScores + `}}`
+}
+
+// painBundle is a searchset Bundle of entries; extra adds fields.
+func painBundle(extra string, entries ...string) string {
+	if extra != "" {
+		extra += ", "
+	}
+	return `{"resourceType": "Bundle", "type": "searchset", ` + extra + `"entry": [` + strings.Join(entries, ",\n") + `]}`
+}
+
+func painNotes(ns []cdshooks.PainScoreNote) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Entry+": "+n.Reason)
+	}
+	return out
+}
+
+// TestPainScores reads the pain scores prefetch into check-ins: the
+// scores that can be read become check-ins, day 0 the first; those left
+// out and those that cannot be read are reported.
+func TestPainScores(t *testing.T) {
+	const e = "prefetch.painScores.entry"
+	tests := []struct {
+		name            string
+		painScores      string // "" for no key
+		want            []recommend.CheckIn
+		skipped, unread []string
+	}{
+		{name: "no key"},
+		{name: "null", painScores: "null"},
+		{name: "empty Bundle", painScores: painBundle("")},
+		{
+			name: "weekly, out of order, every kind of value and date",
+			painScores: painBundle(`"total": 4`,
+				painObs("2026-01-12T10:00:00+01:00", "5"),
+				painObs("2026-01-05", "", `"status": "amended"`, `"valueQuantity": {"value": 6.0, "unit": "{score}"}`),
+				`{"resource": {"resourceType": "Observation", "status": "preliminary", "code": {"coding": [`+painLOINC+`]},
+					"effectivePeriod": {"start": "2026-01-19"}, "valueInteger": 4}}`,
+				`{"resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [`+painLOINC+`]},
+					"effectiveInstant": "2026-02-16T08:00:00Z", "valueInteger": 0}}`,
+				`{"resource": {"resourceType": "Patient", "id": "p"}, "search": {"mode": "include"}}`),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 5}, {Day: 14, PainLevel: 4}, {Day: 42, PainLevel: 0}},
+		},
+		{
+			name: "left out: entered in error, cancelled, registered, another code, no value for a reason",
+			painScores: painBundle("",
+				painObs("2026-01-05", "6"),
+				painObs("2026-01-06", "", `"status": "entered-in-error", "valueInteger": 9`),
+				painObs("2026-01-07", "", `"status": "cancelled"`),
+				painObs("2026-01-08", "", `"status": "registered"`),
+				strings.Replace(painObs("2026-01-09", "8"), "72514-3", "38208-5", 1),
+				painObs("2026-01-10", "", `"status": "final", "dataAbsentReason": {"coding": [{"code": "asked-declined"}]}`),
+				painObs("2026-01-12", "7")),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 7}},
+			skipped: []string{
+				e + "[1].resource: status is entered-in-error",
+				e + "[2].resource: status is cancelled",
+				e + "[3].resource: status is registered",
+				e + "[4].resource: its code has no coding of LOINC 72514-3 (pain severity, 0 to 10)",
+				e + "[5].resource: it has no value, and a dataAbsentReason",
+			},
+		},
+		{
+			name: "unreadable: the readable one used",
+			painScores: painBundle("",
+				painObs("2026-01-05", "6"),
+				painObs("2026-01-12", "11"),
+				painObs("2026-01-13", "-1"),
+				painObs("2026-01-14", "4.5"),
+				painObs("2026-01", "4"),
+				painObs("2026-02-30", "4"),
+				painObs("", "4"),
+				painObs("2026-01-15", "", `"valueInteger": 3`),
+				painObs("2026-01-16", "", `"status": "done", "valueInteger": 3`),
+				painObs("2026-01-17", "", `"status": "final"`),
+				painObs("2026-01-18", "", `"status": "final", "valueQuantity": {"unit": "{score}"}`),
+				painObs("2026-01-19", "", `"status": "final", "valueInteger": 3, "valueQuantity": {"value": 3}`),
+				painObs("2026-01-20", "", `"status": "final", "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA6115-5"}]}`)),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread: []string{
+				e + "[1].resource: the value 11 is not a whole number from 0 to 10",
+				e + "[2].resource: the value -1 is not a whole number from 0 to 10",
+				e + "[3].resource: the value 4.5 is not a whole number from 0 to 10",
+				e + `[4].resource: effectiveDateTime "2026-01" does not give a day (YYYY-MM-DD)`,
+				e + `[5].resource: effectiveDateTime "2026-02-30" is not a day of the calendar`,
+				e + "[6].resource: it has no effectiveDateTime, effectiveInstant or effectivePeriod.start: a pain score needs its date",
+				e + "[7].resource: status is missing",
+				e + `[8].resource: status "done" is not an Observation status of FHIR R4`,
+				e + "[9].resource: it has no valueQuantity or valueInteger: a pain score is a number from 0 to 10",
+				e + "[10].resource: valueQuantity has no value",
+				e + "[11].resource: it has both valueQuantity and valueInteger: an Observation has one value",
+				e + "[12].resource: it has no valueQuantity or valueInteger: a pain score is a number from 0 to 10",
+			},
+		},
+		{
+			name:       "an OperationOutcome in place of the Bundle",
+			painScores: `{"resourceType": "OperationOutcome", "issue": [{"severity": "error"}]}`,
+			unread:     []string{"prefetch.painScores: an OperationOutcome in place of the pain scores: they could not be fetched"},
+		},
+		{
+			name:       "a page of several",
+			painScores: painBundle(`"link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]`, painObs("2026-01-05", "6")),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread:     []string{"prefetch.painScores: the Bundle is one page of several (it has a next link): send every pain score in one Bundle"},
+		},
+		{
+			name:       "a total over the entries",
+			painScores: painBundle(`"total": 3`, painObs("2026-01-05", "6"), painObs("2026-01-12", "6")),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 6}},
+			unread:     []string{"prefetch.painScores.total: the Bundle says the search matched 3 Observations but holds 2: send every pain score in one Bundle"},
+		},
+		{
+			name: "a failed search, and one that only warns",
+			painScores: painBundle("", painObs("2026-01-05", "6"),
+				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning"}]}}`,
+				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "fatal"}]}}`),
+			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread: []string{e + "[2].resource: an OperationOutcome of severity error or fatal: the client could not fetch every pain score"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := request("")
+			if tt.painScores != "" {
+				body = painRequest(tt.painScores)
+			}
+			m, err := mapBody(t, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Profile.CheckIns); diff != "" {
+				t.Errorf("check-ins (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.skipped, painNotes(m.SkippedPainScores)); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.unread, painNotes(m.UnreadPainScores)); diff != "" {
+				t.Errorf("unread (-want +got):\n%s", diff)
+			}
+			if err := testEngine(t).Validate(m.Profile); err != nil {
+				t.Errorf("the mapped profile is invalid: %v", err)
+			}
+		})
+	}
+}
+
+// TestPainScoresWindow checks that at most MaxCheckIns scores, over at
+// most MaxCheckInDay days, are used: the latest; the older are reported.
+func TestPainScoresWindow(t *testing.T) {
+	var entries []string
+	for i := range recommend.MaxCheckIns + 2 {
+		entries = append(entries, painObs(fmt.Sprintf("20%02d-01-%02d", 10+i/28, 1+i%28), "5"))
+	}
+	entries = append([]string{painObs("1990-06-01", "9")}, entries...)
+	m, err := mapBody(t, painRequest(painBundle("", entries...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(m.Profile.CheckIns); got != recommend.MaxCheckIns {
+		t.Errorf("%d check-ins, want %d", got, recommend.MaxCheckIns)
+	}
+	want := []string{
+		"prefetch.painScores.entry[0].resource: older than the 52 latest pain scores over at most 3650 days that a programme holds",
+		"prefetch.painScores.entry[1].resource: older than the 52 latest pain scores over at most 3650 days that a programme holds",
+		"prefetch.painScores.entry[2].resource: older than the 52 latest pain scores over at most 3650 days that a programme holds",
+	}
+	if diff := cmp.Diff(want, painNotes(m.SkippedPainScores)); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	if err := testEngine(t).Validate(m.Profile); err != nil {
+		t.Errorf("the mapped profile is invalid: %v", err)
+	}
+	// Two scores ten years and more apart: the older is left out.
+	m, err = mapBody(t, painRequest(painBundle("", painObs("2010-01-01", "8"), painObs("2020-01-02", "4"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]recommend.CheckIn{{Day: 0, PainLevel: 4}}, m.Profile.CheckIns); diff != "" {
+		t.Errorf("check-ins over ten years (-want +got):\n%s", diff)
+	}
+}
+
+// TestPainScoresRefused checks the 400s of the pain scores prefetch,
+// which follow the conditions prefetch's.
+func TestPainScoresRefused(t *testing.T) {
+	tests := []struct {
+		name, body, field, msg string
+	}{
+		{"another patient", painRequest(painBundle("", strings.Replace(painObs("2026-01-05", "6"), "Patient/p", "Patient/q", 1))),
+			"prefetch.painScores.entry[0].resource.subject.reference", `"Patient/q" is not the patient in context`},
+		{"a Bundle of another type", painRequest(`{"resourceType": "Observation"}`), "prefetch.painScores.resourceType", `must be "Bundle"`},
+		{"a value as a string", painRequest(painBundle("", painObs("2026-01-05", `"6"`))),
+			"prefetch.painScores.entry[0].resource.valueInteger", "must be a number"},
+		{"resourceType in the wrong case", painRequest(painBundle("", strings.Replace(painObs("2026-01-05", "6"), `"Observation"`, `"OBSERVATION"`, 1))),
+			"prefetch.painScores.entry[0].resource.resourceType", `"OBSERVATION" is not a FHIR resource type`},
+		{"a key in the wrong case", strings.Replace(painRequest("null"), `"painScores"`, `"painscores"`, 1),
+			"prefetch.painscores", "wrong case"},
+		{"a key given twice", painRequest(painBundle("", strings.Replace(painObs("2026-01-05", "6"), `"status": "final"`, `"status": "final", "status": "final"`, 1))),
+			"prefetch.painScores.entry[0].resource.status", "given twice"},
+		{"a negative total", painRequest(painBundle(`"total": -1`)), "prefetch.painScores.total", "must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mapBody(t, tt.body)
+			var re *cdshooks.RequestError
+			if !errors.As(err, &re) || re.Status != 400 || !errors.Is(err, cdshooks.ErrInvalidRequest) {
+				t.Fatalf("error %v, want a 400 *RequestError", err)
+			}
+			if re.Field != tt.field || !strings.Contains(re.Message, tt.msg) {
+				t.Errorf("error %q at %q, want %q at %q", re.Message, re.Field, tt.msg, tt.field)
+			}
+		})
+	}
+}
+
+// TestUnreadPainScoresKeepTheReview checks that a pain score that cannot
+// be read removes no referral: the scores that can be read still call
+// for the six-week review, and a warning card says the trend is
+// incomplete.
+func TestUnreadPainScoresKeepTheReview(t *testing.T) {
+	// Weekly from 2026-01-01: days 0 to 42, then one score of 11.
+	var entries []string
+	for i, pain := range []string{"6", "6", "5", "6", "5", "5", "5"} {
+		entries = append(entries, painObs(time.Date(2026, 1, 1+7*i, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), pain))
+	}
+	entries = append(entries, painObs("2026-02-13", "11"))
+	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+		"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
+		"painScores": ` + painBundle("", entries...) + `}}`
+	rec := post(t, newService(t), []byte(body))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range resp.Cards {
+		if c.Source.Topic != nil && (c.Source.Topic.Code == "referral" || c.Source.Topic.Code == "pain-trend") {
+			got = append(got, string(c.Indicator)+": "+c.Summary)
+		}
+	}
+	want := []string{
+		"info: Routine: Pain has not fallen by a meaningful amount after six weeks of the programme; review the plan and consider more intensive support.",
+		"warning: Some pain scores could not be read: check the pain trend on the chart",
+		"info: Pain trend: 6 to 5 out of 10 over 7 scores, week 7",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("referral and pain cards (-want +got):\n%s", diff)
+	}
+	if resp.Extension == nil || len(resp.Extension.UnreadPainScores) != 1 {
+		t.Errorf("extension %+v: want the one unread score", resp.Extension)
+	}
+}
