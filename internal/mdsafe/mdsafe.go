@@ -62,3 +62,34 @@ var destEscaper = strings.NewReplacer(
 func Destination(u string) string {
 	return "<" + destEscaper.Replace(u) + ">"
 }
+
+// Code returns s as a Markdown code span on one line: its runs of white
+// space become single spaces, and it is fenced by one backtick more than
+// the longest run of backticks inside it, with a space of padding where s
+// starts or ends with a backtick, so that nothing in s can close the span.
+// Backslashes inside a code span are shown as written, so nothing else is
+// escaped. In a table cell, use CodeCell.
+func Code(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+// CodeCell is Code for a cell of a GitHub-flavoured Markdown table, where
+// a pipe ends the cell even inside a code span unless it is escaped: each
+// pipe is written as \|, which the table reads as a pipe in the span.
+func CodeCell(s string) string {
+	return strings.ReplaceAll(Code(s), "|", `\|`)
+}

@@ -86,3 +86,26 @@ func TestDestination(t *testing.T) {
 		})
 	}
 }
+
+func TestCode(t *testing.T) {
+	tests := []struct {
+		name, in, want, cell string
+	}{
+		{"plain", "profile.age > 50", "`profile.age > 50`", "`profile.age > 50`"},
+		{"one line", "a\n  && b", "`a && b`", "`a && b`"},
+		{"markup stays", `'x_y' in profile.f && *z* \ [l](u)`, "`'x_y' in profile.f && *z* \\ [l](u)`", "`'x_y' in profile.f && *z* \\ [l](u)`"},
+		{"pipes", "a || b", "`a || b`", "`a \\|\\| b`"},
+		{"backticks inside", "a `b` c", "``a `b` c``", "``a `b` c``"},
+		{"backtick at the edge", "`x``", "``` `x`` ```", "``` `x`` ```"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Code(tt.in)); diff != "" {
+				t.Errorf("Code(%q) (-want +got):\n%s", tt.in, diff)
+			}
+			if diff := cmp.Diff(tt.cell, CodeCell(tt.in)); diff != "" {
+				t.Errorf("CodeCell(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -231,7 +232,7 @@ func TestProgrammeSection(t *testing.T) {
 	}
 	last := 0
 	for i, r := range rules {
-		row := fmt.Sprintf("| %d | `%s` | `%s` |", i+1, r.ID, cell(r.When))
+		row := fmt.Sprintf("| %d | `%s` | %s |", i+1, r.ID, mdsafe.CodeCell(r.When))
 		at := strings.Index(doc, row)
 		if at < last {
 			t.Errorf("progression rule %s is missing or out of order: no row %q after byte %d", r.ID, row, last)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -51,9 +52,9 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 		}
 		levels := make([]string, len(m.Levels))
 		for i, l := range m.Levels {
-			levels[i] = fmt.Sprintf("%d: %s", i+1, cell(l.Dose))
+			levels[i] = fmt.Sprintf("%d: %s", i+1, mdsafe.Line(l.Dose))
 		}
-		p("| %s (`%s`) | %s | %d |\n", cell(m.Name), m.ID, strings.Join(levels, "; "), m.StartLevel)
+		p("| %s (`%s`) | %s | %d |\n", mdsafe.Line(m.Name), m.ID, strings.Join(levels, "; "), m.StartLevel)
 	}
 	p("\nEvery other movement has its dose as its one level.\n\n")
 
@@ -62,10 +63,10 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	for i, r := range eng.ProgressRules() {
 		does := "**" + r.Step + "**"
 		if r.Referral != nil {
-			does = fmt.Sprintf("**%s review**: %s%s", r.Referral.Urgency, cell(r.Referral.Message),
+			does = fmt.Sprintf("**%s review**: %s%s", r.Referral.Urgency, mdsafe.Line(r.Referral.Message),
 				clinicianCell(recommend.Referral{Clinician: r.Referral.Clinician}))
 		}
-		p("| %d | `%s` | `%s` | %s | %s | %s |\n", i+1, r.ID, cell(r.When), does, cell(r.Because), strings.Join(sourceRefs(r.Citations), "; "))
+		p("| %d | `%s` | %s | %s | %s | %s |\n", i+1, r.ID, mdsafe.CodeCell(r.When), does, mdsafe.Line(r.Because), strings.Join(sourceRefs(r.Citations), "; "))
 	}
 	p("\n")
 
