@@ -302,11 +302,11 @@ const maxListedNames = 8
 // compiledCondition is a when condition compiled by condition, with its
 // direct check (directcheck.go) when it has one.
 type compiledCondition struct {
-	ast     *cel.Ast
-	prg     cel.Program
-	tracked cel.Program // see trackedOptions
-	loops   bool
-	direct  directCheck
+	ast    *cel.Ast
+	prg    cel.Program
+	why    *conditionWhy // see explain_why.go
+	loops  bool
+	direct directCheck
 }
 
 func (c *compiler) rules() {
@@ -321,13 +321,11 @@ func (c *compiler) rules() {
 				cc.ast, cc.prg, cc.loops = c.condition(r)
 				if cc.prg != nil {
 					cc.direct = directCondition(cc.ast)
-					// An explanation falls back to the whole condition
-					// without it.
-					cc.tracked, _ = c.env.Program(cc.ast, trackedOptions(cc.loops)...)
+					cc.why = newConditionWhy(c.env, cc.ast, r.When, cc.loops, cc.direct)
 					c.conds[r.When] = cc
 				}
 			}
-			cr.ast, cr.prg, cr.tracked, cr.loops, cr.direct = cc.ast, cc.prg, cc.tracked, cc.loops, cc.direct
+			cr.ast, cr.prg, cr.why, cr.loops, cr.direct = cc.ast, cc.prg, cc.why, cc.loops, cc.direct
 		}
 		for e, sel := range r.Effects {
 			if sel != nil {

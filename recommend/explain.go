@@ -224,8 +224,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		return nil, err
 	}
 	return &Explainer{
-		e: e, p: &p, act: &activation{v: profileVal{newCELProfile(&p)}},
-		d: d, res: res,
+		e: e, p: &p, d: d, res: res,
 		rules: make([]RuleExplanation, len(e.rules)), made: make([]bool, len(e.rules)),
 	}, nil
 }
@@ -331,21 +330,25 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 
+	var naming []int
 	for ri := range e.rules {
+		for eff := range numEffects {
+			if explainContains(e.rules[ri].effects[eff], mi) {
+				naming = append(naming, ri)
+				break
+			}
+		}
+	}
+	ex.Rules = x.copyRules(ctx, naming)
+	for i, ri := range naming {
 		r := &e.rules[ri]
 		var effs []NamingEffect
 		for eff := range numEffects {
-			if !explainContains(r.effects[eff], mi) {
-				continue
+			if explainContains(r.effects[eff], mi) {
+				effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: explainSelectedBy(r.selectors[eff], m), Because: r.because[eff]})
 			}
-			effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: explainSelectedBy(r.selectors[eff], m), Because: r.because[eff]})
 		}
-		if len(effs) == 0 {
-			continue
-		}
-		re := x.rule(ctx, ri)
-		re.Effects = effs
-		ex.Rules = append(ex.Rules, re)
+		ex.Rules[i].Effects = effs
 	}
 	return ex, nil
 }
@@ -371,13 +374,16 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 		return nil, errNilExplainContext
 	}
 	e, d, res := x.e, x.d, x.res
-	rx := &ReferralExplanation{Withheld: res.Withheld, Rules: []RuleExplanation{}, RuleSet: e.ruleSet}
+	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
+	var referring []int
 	for ri := range e.rules {
 		if e.rules[ri].refer != nil {
-			re := x.rule(ctx, ri)
-			re.Folded = foldOf(res, e.rules[ri].id)
-			rx.Rules = append(rx.Rules, re)
+			referring = append(referring, ri)
 		}
+	}
+	rx.Rules = x.copyRules(ctx, referring)
+	for i, ri := range referring {
+		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)
 	}
 	switch {
 	case len(res.Referrals) == 0:

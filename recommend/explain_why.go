@@ -11,11 +11,12 @@ package recommend
 // shows. Only an Explainer pays for this; Recommend never does.
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
@@ -33,32 +34,32 @@ func (e *Engine) outcomeSummary(x *Explanation, dm *decision) string {
 	var s string
 	switch x.Outcome {
 	case OutcomeRecommended:
-		s = fmt.Sprintf("Recommended, by %s.", rules(rec))
+		s = "Recommended, by " + rules(rec) + "."
 		if x.PlanStep > 0 {
-			s += fmt.Sprintf(" It is step %d of the plan.", x.PlanStep)
+			s += " It is step " + strconv.Itoa(x.PlanStep) + " of the plan."
 		} else {
 			s += " It is not in the plan."
 		}
 		if len(caution) > 0 {
-			s += fmt.Sprintf(" It is cautioned by %s: the caution is attached, and the movement stays recommended.", rules(caution))
+			s += " It is cautioned by " + rules(caution) + ": the caution is attached, and the movement stays recommended."
 		}
 	case OutcomeAvoided:
-		s = fmt.Sprintf("Avoided, by %s.", rules(avoid))
+		s = "Avoided, by " + rules(avoid) + "."
 		if len(rec) > 0 {
-			s += fmt.Sprintf(" %s recommends it, but an avoid always wins.", rules(rec))
+			s += " " + rules(rec) + " recommends it, but an avoid always wins."
 		}
 	case OutcomeNeedsEquipment:
-		s = fmt.Sprintf("Left out because you do not have: %s. It would be recommended, by %s.", explainTermLabels(x.Missing, "and"), rules(rec))
+		s = "Left out because you do not have: " + explainTermLabels(x.Missing, "and") + ". It would be recommended, by " + rules(rec) + "."
 	case OutcomeWithheld:
-		s = fmt.Sprintf("Withheld: it would be recommended, by %s, but %s refers you to a clinician first and withholds all movement advice.",
-			rules(rec), strings.Join(x.WithheldBy, ", "))
+		s = "Withheld: it would be recommended, by " + rules(rec) + ", but " + strings.Join(x.WithheldBy, ", ") +
+			" refers you to a clinician first and withholds all movement advice."
 		if len(x.Missing) > 0 {
-			s += fmt.Sprintf(" It would also need: %s.", explainTermLabels(x.Missing, "and"))
+			s += " It would also need: " + explainTermLabels(x.Missing, "and") + "."
 		}
 	default:
 		s = "Not advised either way: no rule that matched recommends or avoids it."
 		if len(caution) > 0 {
-			s += fmt.Sprintf(" %s cautions against it, which only matters when it is recommended.", rules(caution))
+			s += " " + rules(caution) + " cautions against it, which only matters when it is recommended."
 		}
 	}
 	return s
@@ -121,24 +122,54 @@ func explainSelectedBy(sel *effectSelector, m *movement) []string {
 	return out
 }
 
-// rule explains rule ri for the Explainer's profile, making its
-// explanation on first use. The explanation returned shares no slice with
-// the one kept.
-func (x *Explainer) rule(ctx context.Context, ri int) RuleExplanation {
+// rule returns the explanation of rule ri for the Explainer's profile,
+// made on first use, without its effects or fold. The one returned is the
+// Explainer's own, never changed after it is made: copy it (copyRules)
+// before handing it out.
+func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if !x.made[ri] {
 		x.rules[ri] = x.makeRule(ctx, ri)
 		x.made[ri] = true
 	}
-	re := x.rules[ri]
-	re.Clauses = slices.Clone(re.Clauses)
-	for i := range re.Clauses {
-		re.Clauses[i].Values = slices.Clone(re.Clauses[i].Values)
+	return &x.rules[ri]
+}
+
+// copyRules returns a copy of the explanations of rules ris, in order,
+// that shares no slice with the Explainer or with any other copy, each
+// with an empty Effects. The clauses, their values and the citations of
+// all of them are each one allocation, cut into capped slices, so that
+// appending to one rule's list never reaches another's.
+func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
+	out := make([]RuleExplanation, len(ris))
+	nc, nv, nct := 0, 0, 0
+	for i, ri := range ris {
+		re := x.rule(ctx, ri)
+		out[i] = *re
+		nc += len(re.Clauses)
+		nct += len(re.Citations)
+		for _, c := range re.Clauses {
+			nv += len(c.Values)
+		}
 	}
-	re.Citations = slices.Clone(re.Citations)
-	re.Effects = []NamingEffect{}
-	return re
+	clauses := make([]ClauseExplanation, nc)
+	values := make([]string, nv)
+	cites := make([]Citation, nct)
+	for i := range out {
+		re := &out[i]
+		n := copy(clauses, re.Clauses)
+		re.Clauses, clauses = clauses[:n:n], clauses[n:]
+		for j := range re.Clauses {
+			c := &re.Clauses[j]
+			n := copy(values, c.Values)
+			c.Values, values = values[:n:n], values[n:]
+		}
+		n = copy(cites, re.Citations)
+		re.Citations, cites = cites[:n:n], cites[n:]
+		re.Effects = []NamingEffect{}
+	}
+	return out
 }
 
 // makeRule explains rule ri, which matched or not.
@@ -158,21 +189,28 @@ func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
 		re.Referral = r.refer.view()
 	}
 	re.Clauses = x.clauses(ctx, r, matched)
-	says := make([]string, 0, len(re.Clauses))
-	for _, c := range re.Clauses {
-		if c.Says != "" {
-			says = append(says, c.Says)
-		}
-	}
 	verdict := "not matched"
 	if matched {
 		verdict = "matched"
 	}
-	if len(says) == 0 {
-		re.Summary = verdict
-	} else {
-		re.Summary = verdict + ": " + strings.Join(says, "; ")
+	n := len(verdict)
+	for _, c := range re.Clauses {
+		if c.Says != "" {
+			n += len(c.Says) + 2
+		}
 	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(verdict)
+	sep := ": "
+	for _, c := range re.Clauses {
+		if c.Says != "" {
+			b.WriteString(sep)
+			b.WriteString(c.Says)
+			sep = "; "
+		}
+	}
+	re.Summary = b.String()
 	return re
 }
 
@@ -188,199 +226,294 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 	return opts
 }
 
-// clauses runs rule r's condition again with its evaluation state tracked
-// and every branch evaluated, and returns the clauses that decided it. If
-// the condition cannot be run again, it returns the whole condition as one
-// clause, with the value Recommend found.
+// clauses returns the clauses that decided rule r's condition for the
+// Explainer's profile. Their values come from the condition's direct
+// checks when it has them, which cannot fail and give CEL's values;
+// otherwise the condition is run again by its tracking program. If it
+// cannot be, it returns the whole condition as one clause, with the value
+// Recommend found.
 func (x *Explainer) clauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
-	whole := []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
-	if r.ast == nil || r.tracked == nil {
-		return whole
+	whole := func() []ClauseExplanation {
+		return []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
 	}
-	_, det, err := r.tracked.ContextEval(ctx, x.act)
-	if err != nil || det == nil {
-		return whole
+	if r.why == nil {
+		return whole()
 	}
-	na := r.ast.NativeRep()
-	w := &explainWalker{x: x, src: celast.NewSource(na, r.when), state: det.State()}
-	root := na.Expr()
-	if v, ok := w.value(root); !ok || v != matched {
+	pl := r.why.plan(x.e)
+	w := whyRun{e: x.e, p: x.p}
+	if !pl.direct {
+		if pl.tracked == nil {
+			return whole()
+		}
+		if x.act == nil {
+			x.act = &activation{v: profileVal{newCELProfile(x.p)}}
+		}
+		_, det, err := pl.tracked.ContextEval(ctx, x.act)
+		if err != nil || det == nil {
+			return whole()
+		}
+		w.state = det.State()
+	}
+	if v, ok := w.value(pl.root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
-		return whole
+		return whole()
 	}
-	out := w.why(root)
+	out := w.why(pl.root, make([]ClauseExplanation, 0, pl.leaves))
 	if len(out) == 0 {
-		return whole
+		return whole()
 	}
 	return out
 }
 
-// explainWalker walks a checked condition with its evaluation state.
-type explainWalker struct {
-	x     *Explainer
-	src   celast.Source
-	state interpreter.EvalState
+// conditionWhy is what explaining one condition needs: its checked AST
+// and text, the program that runs it with its state tracked (built at
+// load, for a condition without a direct check), and its plan, made on
+// the first explanation and shared by every Explainer of the engine.
+type conditionWhy struct {
+	env     *cel.Env
+	ast     *cel.Ast
+	when    string
+	loops   bool
+	tracked cel.Program
+	once    sync.Once
+	pl      *whyPlan
 }
 
-// value returns the bool that e gave, if it gave one.
-func (w *explainWalker) value(e ast.Expr) (bool, bool) {
-	v, ok := w.state.Value(e.ID())
-	if !ok {
-		return false, false
+// newConditionWhy returns the conditionWhy of a compiled condition: with
+// its tracking program unless it has a direct check (an explanation
+// reads its values from the direct checks then). An explanation falls
+// back to the whole condition if the program cannot be built.
+func newConditionWhy(env *cel.Env, checked *cel.Ast, when string, loops bool, direct directCheck) *conditionWhy {
+	cw := &conditionWhy{env: env, ast: checked, when: when, loops: loops}
+	if direct == nil {
+		cw.tracked, _ = env.Program(checked, trackedOptions(loops)...)
 	}
-	b, ok := v.(types.Bool)
-	return bool(b), ok
+	return cw
 }
 
-// why returns the clauses that made e give the value it gave: for an &&
-// that is false its false operands, for an || that is true its true
-// operands, and otherwise all of them; a ! is explained by its operand.
-func (w *explainWalker) why(e ast.Expr) []ClauseExplanation {
-	v, ok := w.value(e)
-	if !ok {
-		return []ClauseExplanation{w.generic(e)}
+// plan returns the condition's plan for engine e, made on first use.
+func (cw *conditionWhy) plan(e *Engine) *whyPlan {
+	cw.once.Do(func() {
+		cw.pl = newWhyPlan(e, cw.ast.NativeRep(), cw.when)
+		cw.pl.tracked = cw.tracked
+		if !cw.pl.direct && cw.pl.tracked == nil {
+			// A condition with a direct check whose walk still needs
+			// CEL's values.
+			cw.pl.tracked, _ = cw.env.Program(cw.ast, trackedOptions(cw.loops)...)
+		}
+	})
+	return cw.pl
+}
+
+// whyPlan is the part of explaining a condition that does not depend on
+// the profile: the tree of nodes the walk visits, from the condition's
+// root through its &&, || and !, each with its text and, for a clause the
+// walk words, what it says that does not depend on the profile.
+type whyPlan struct {
+	root *whyNode
+	// direct is true when every value the walk reads has a direct check:
+	// then no CEL program runs. tracked is the program that runs the
+	// condition with its state tracked, when direct is false.
+	direct  bool
+	tracked cel.Program
+	// leaves is the most clauses the walk can give, to size its list.
+	leaves int
+}
+
+// whyOp is how the walk treats a node.
+type whyOp int
+
+const (
+	whyOther whyOp = iota // a clause: worded by its leaf, or generically
+	whyAnd
+	whyOr
+	whyNot
+)
+
+// whyNode is a node of a condition the walk visits.
+type whyNode struct {
+	id   int64  // the node's id, which keys the evaluation state
+	text string // the node's text, on one line
+	op   whyOp
+	args []*whyNode // the operands of && and ||, or the operand of !
+	// check is the node's value as a direct check, or nil.
+	check directCheck
+	// leaf is how the clause is worded, or nil when it is worded
+	// generically.
+	leaf whyLeaf
+}
+
+// whyLeaf words a clause the walk understands, from the clause's value
+// and the profile; ok is false when it cannot, and the clause is worded
+// generically.
+type whyLeaf interface {
+	say(w *whyRun, c *ClauseExplanation) bool
+}
+
+// newWhyPlan makes the plan of a checked condition of engine e.
+func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
+	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
+	pl := &whyPlan{root: b.node(a.Expr())}
+	pl.direct, pl.leaves = b.direct, b.leaves
+	return pl
+}
+
+// planBuilder makes a whyPlan, noting whether every value the walk reads
+// has a direct check.
+type planBuilder struct {
+	e      *Engine
+	src    celast.Source
+	direct bool
+	leaves int
+}
+
+func (b *planBuilder) node(e ast.Expr) *whyNode {
+	n := &whyNode{id: e.ID(), text: b.src.Text(e), check: direct(e)}
+	if n.check == nil {
+		b.direct = false
 	}
 	if e.Kind() == ast.CallKind {
-		call := e.AsCall()
-		switch fn := call.FunctionName(); fn {
-		case operators.LogicalAnd, operators.LogicalOr:
-			// An && that is false is decided by its false operands, an
-			// || that is true by its true ones; otherwise every operand
-			// counts. An operand without a bool value (an error, which
-			// the other operands absorbed) is shown only when no
-			// operand decided.
-			var out []ClauseExplanation
-			decisive := fn == operators.LogicalAnd && !v || fn == operators.LogicalOr && v
-			for _, arg := range call.Args() {
-				if av, ok := w.value(arg); !decisive || ok && av == v {
-					out = append(out, w.why(arg)...)
-				}
+		fn, args := e.AsCall().FunctionName(), e.AsCall().Args()
+		switch {
+		case fn == operators.LogicalAnd || fn == operators.LogicalOr:
+			n.op = whyAnd
+			if fn == operators.LogicalOr {
+				n.op = whyOr
 			}
-			if len(out) == 0 {
-				for _, arg := range call.Args() {
-					out = append(out, w.why(arg)...)
-				}
+			for _, a := range args {
+				n.args = append(n.args, b.node(a))
 			}
-			return out
-		case operators.LogicalNot:
-			if len(call.Args()) == 1 {
-				arg := call.Args()[0]
-				if c, ok := w.leaf(arg); ok {
-					c.Text, c.Value = w.text(e), v
-					return []ClauseExplanation{c}
-				}
-				return w.why(arg)
-			}
+			return n
+		case fn == operators.LogicalNot && len(args) == 1:
+			n.op = whyNot
+			n.args = []*whyNode{b.node(args[0])}
+			// A ! of a clause the walk words is one clause.
+			b.leaves++
+			return n
 		}
 	}
-	if c, ok := w.leaf(e); ok {
-		return []ClauseExplanation{c}
-	}
-	return []ClauseExplanation{w.generic(e)}
+	n.leaf = b.leaf(e)
+	b.leaves++
+	return n
 }
 
-// leaf explains a clause the walker understands: a vocabulary value in a
-// profile list, a profile list that has one of several values, a profile
-// number compared with a number, or a constant.
-func (w *explainWalker) leaf(e ast.Expr) (ClauseExplanation, bool) {
-	v, ok := w.value(e)
-	if !ok {
-		return ClauseExplanation{}, false
-	}
-	c := ClauseExplanation{Text: w.text(e), Value: v, Values: []string{}}
+// leaf returns how clause e is worded, or nil when the walk words it
+// generically: a vocabulary value in a profile list, a profile list that
+// has one of several values, a choice field compared with values, a
+// profile number compared with a number, or a constant.
+func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 	switch e.Kind() {
 	case ast.LiteralKind:
-		if v {
-			c.Says = "it applies to everyone"
-		} else {
-			c.Says = "it applies to no one"
-		}
-		return c, true
+		return literalLeaf{}
 	case ast.CallKind:
 		call := e.AsCall()
-		args := call.Args()
-		if c, ok := w.choiceClause(c, call.FunctionName(), args); ok {
-			return c, true
+		fn, args := call.FunctionName(), call.Args()
+		if l := b.choiceLeaf(fn, args); l != nil {
+			return l
 		}
-		if call.FunctionName() == operators.In && len(args) == 2 {
+		if fn == operators.In && len(args) == 2 {
 			id, ok := celast.String(args[0])
 			name, _ := celast.Field(args[1])
-			fi := listFieldIndex(name)
-			if !ok || fi < 0 {
-				return ClauseExplanation{}, false
+			if fi := listFieldIndex(name); ok && fi >= 0 {
+				return b.listLeaf(fi, []string{id})
 			}
-			w.listClause(&c, fi, []string{id})
-			return c, true
+			return nil
 		}
-		if c, ok := w.comparison(c, e); ok {
-			return c, true
+		if l := b.comparisonLeaf(e); l != nil {
+			return l
 		}
 	case ast.ComprehensionKind:
 		// profile.F.exists(v, v in ['a', 'b']).
 		name, ids, ok := celast.ExistsIn(e)
-		fi := listFieldIndex(name)
-		if !ok || fi < 0 {
-			return ClauseExplanation{}, false
+		if fi := listFieldIndex(name); ok && fi >= 0 {
+			return b.listLeaf(fi, ids)
 		}
-		w.listClause(&c, fi, ids)
-		return c, true
 	}
-	return ClauseExplanation{}, false
+	return nil
 }
 
-// explainListPhrases say what a profile list holds or lacks, per list field:
-// with the labels it holds, and with those it lacks.
-var explainListPhrases = [numListFields][2]string{
-	fieldConditions:   {"you reported %s", "you did not report %s"},
-	fieldRedFlags:     {"you reported %s", "you did not report %s"},
-	fieldAggravatedBy: {"you said %s makes it worse", "you did not say that %s makes it worse"},
-	fieldEasedBy:      {"you said %s eases it", "you did not say that %s eases it"},
-	fieldEquipment:    {"you have %s", "you do not have %s"},
+// literalLeaf words true and false.
+type literalLeaf struct{}
+
+func (literalLeaf) say(_ *whyRun, c *ClauseExplanation) bool {
+	if c.Value {
+		c.Says = "it applies to everyone"
+	} else {
+		c.Says = "it applies to no one"
+	}
+	return true
 }
 
-// listClause fills c for a clause that asks whether profile list fi holds
-// any of ids: it names the ids the profile holds, or else all of them.
-func (w *explainWalker) listClause(c *ClauseExplanation, fi int, ids []string) {
-	have := listFields[fi].get(w.x.p)
-	c.Field = listFields[fi].name
+// explainListPhrases say what a profile list holds or lacks, per list
+// field: with the labels it holds, and with those it lacks, each the
+// words before and after the labels.
+var explainListPhrases = [numListFields][2][2]string{
+	fieldConditions:   {{"you reported ", ""}, {"you did not report ", ""}},
+	fieldRedFlags:     {{"you reported ", ""}, {"you did not report ", ""}},
+	fieldAggravatedBy: {{"you said ", " makes it worse"}, {"you did not say that ", " makes it worse"}},
+	fieldEasedBy:      {{"you said ", " eases it"}, {"you did not say that ", " eases it"}},
+	fieldEquipment:    {{"you have ", ""}, {"you do not have ", ""}},
+}
+
+// listLeaf words a clause that asks whether profile list fi holds any of
+// ids: it names the ids the profile holds, or else all of them.
+type listLeaf struct {
+	fi     int
+	ids    []string
+	labels []string // the label of each id, as in a sentence
+	none   string   // what the clause says when the list holds none
+}
+
+func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
+	l := &listLeaf{fi: fi, ids: ids, labels: explainLabels(&b.e.vocab[fi], ids)}
+	ph := explainListPhrases[fi][1]
+	l.none = ph[0] + explainJoin(l.labels, "or") + ph[1]
+	return l
+}
+
+func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
+	have := listFields[l.fi].get(w.p)
+	c.Field = listFields[l.fi].name
 	c.Values = append([]string{}, have...)
 	var held []string
-	for _, id := range ids {
-		for _, h := range have {
-			if h == id {
-				held = append(held, id)
-				break
-			}
+	for i, id := range l.ids {
+		if slices.Contains(have, id) {
+			held = append(held, l.labels[i])
 		}
 	}
-	if len(held) > 0 {
-		c.Says = fmt.Sprintf(explainListPhrases[fi][0], explainJoin(w.labels(fi, held), "and"))
-	} else {
-		c.Says = fmt.Sprintf(explainListPhrases[fi][1], explainJoin(w.labels(fi, ids), "or"))
+	if len(held) == 0 {
+		c.Says = l.none
+		return true
 	}
+	ph := explainListPhrases[l.fi][0]
+	c.Says = ph[0] + explainJoin(held, "and") + ph[1]
+	return true
 }
 
-// labels returns the vocabulary labels of ids in list field fi, each with
-// a small first letter to sit inside a sentence.
-func (w *explainWalker) labels(fi int, ids []string) []string {
-	voc := &w.x.e.vocab[fi]
+// explainLabels returns the labels of ids in voc, each with a small first
+// letter to sit inside a sentence; an id without a label stands for
+// itself.
+func explainLabels(voc *vocabulary, ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		label := id
-		if j := voc.index(id); j >= 0 && voc.entries[j].label != "" {
-			label = voc.entries[j].label
-		}
-		out[i] = explainLowerFirst(label)
+		out[i] = explainLowerFirst(cmp.Or(vocabLabel(voc, id), id))
 	}
 	return out
 }
 
-// choiceClause explains a choice field compared with values: profile.C ==
-// 'x' or != 'x', either way round, or profile.C in ['x', 'y']: "your kind
-// of episode is a flare-up ..., the rule needs a new episode".
-func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.Expr) (ClauseExplanation, bool) {
+// choiceLeaf words a choice field compared with values: profile.C == 'x'
+// or != 'x', either way round, or profile.C in ['x', 'y']: "your kind of
+// episode is a flare-up ..., the rule needs a new episode".
+type choiceLeaf struct {
+	ci int
+	// equal is true for == and in, whose true clause says only the fact.
+	equal bool
+	need  string // what the rule needs, in words
+}
+
+func (b *planBuilder) choiceLeaf(fn string, args []ast.Expr) *choiceLeaf {
 	if len(args) != 2 {
-		return ClauseExplanation{}, false
+		return nil
 	}
 	field, other := args[0], args[1]
 	ci := choiceFieldOf(field)
@@ -389,82 +522,101 @@ func (w *explainWalker) choiceClause(c ClauseExplanation, fn string, args []ast.
 		ci = choiceFieldOf(field)
 	}
 	if ci < 0 {
-		return ClauseExplanation{}, false
+		return nil
 	}
 	var ids []string
 	switch {
 	case fn == operators.In:
 		var ok bool
 		if ids, ok = celast.Strings(other); !ok {
-			return ClauseExplanation{}, false
+			return nil
 		}
 	case fn == operators.Equals || fn == operators.NotEquals:
 		id, ok := celast.String(other)
 		if !ok {
-			return ClauseExplanation{}, false
+			return nil
 		}
 		ids = []string{id}
 	default:
-		return ClauseExplanation{}, false
-	}
-	f := choiceFields[ci]
-	have := f.get(w.x.p)
-	c.Field, c.Values = f.name, []string{have}
-	label := func(id string) string {
-		if id == "" {
-			return "not stated"
-		}
-		voc := &w.x.e.vocab[numListFields+ci]
-		if j := voc.index(id); j >= 0 && voc.entries[j].label != "" {
-			return explainLowerFirst(voc.entries[j].label)
-		}
-		return id
+		return nil
 	}
 	labels := make([]string, len(ids))
 	for i, id := range ids {
-		labels[i] = label(id)
+		labels[i] = choiceLabel(b.e, ci, id)
 	}
-	fact := fmt.Sprintf("your %s is %s", f.label, label(have))
-	if have == "" {
-		fact = fmt.Sprintf("your %s is not stated", f.label)
-	}
-	need := explainJoin(labels, "or")
+	l := &choiceLeaf{ci: ci, equal: fn == operators.Equals || fn == operators.In, need: explainJoin(labels, "or")}
 	if fn == operators.NotEquals {
-		need = "anything but " + need
+		l.need = "anything but " + l.need
 	}
-	if c.Value {
-		c.Says = fmt.Sprintf("%s, which is %s", fact, need)
-		if fn == operators.Equals || fn == operators.In {
-			c.Says = fact
-		}
-	} else {
-		c.Says = fmt.Sprintf("%s, the rule needs %s", fact, need)
+	return l
+}
+
+// vocabLabel returns the label of id in voc, or "".
+func vocabLabel(voc *vocabulary, id string) string {
+	if j := voc.index(id); j >= 0 {
+		return voc.entries[j].label
 	}
-	return c, true
+	return ""
+}
+
+// choiceLabel returns the label of value id of choice field ci, as in a
+// sentence, or "not stated" for "".
+func choiceLabel(e *Engine, ci int, id string) string {
+	if id == "" {
+		return "not stated"
+	}
+	if label := vocabLabel(&e.vocab[numListFields+ci], id); label != "" {
+		return explainLowerFirst(label)
+	}
+	return id
+}
+
+func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
+	f := choiceFields[l.ci]
+	have := f.get(w.p)
+	c.Field, c.Values = f.name, []string{have}
+	fact := "your " + f.label + " is " + choiceLabel(w.e, l.ci, have)
+	switch {
+	case c.Value && l.equal:
+		c.Says = fact
+	case c.Value:
+		c.Says = fact + ", which is " + l.need
+	default:
+		c.Says = fact + ", the rule needs " + l.need
+	}
+	return true
 }
 
 // explainNumberPhrases say what the profile's number fields hold, in
-// sentences, with %s for the number.
-var explainNumberPhrases = map[string]string{
-	"pain_level":       "your pain level is %s",
-	"days_since_onset": "your pain began %s days ago",
-	"sitting_hours":    "you sit %s hours a day",
-	"age":              "your age is %s",
-	"pregnancy_week":   "your week of pregnancy is %s",
+// sentences: the words before the number.
+var explainNumberPhrases = map[string][2]string{
+	"pain_level":       {"your pain level is ", ""},
+	"days_since_onset": {"your pain began ", " days ago"},
+	"sitting_hours":    {"you sit ", " hours a day"},
+	"age":              {"your age is ", ""},
+	"pregnancy_week":   {"your week of pregnancy is ", ""},
 }
 
-// comparison explains a profile number compared with a number literal,
-// on either side: "your pain level is 3; the rule needs 7 or more".
-func (w *explainWalker) comparison(c ClauseExplanation, e ast.Expr) (ClauseExplanation, bool) {
+// comparisonLeaf words a profile number, or a number computed from the
+// profile, compared with a number literal on either side: "your pain
+// level is 3; the rule needs 7 or more".
+type comparisonLeaf struct {
+	need string // what the rule needs, in words
+	// fi is the number field compared, or -1 for a computed number:
+	// side is then its node, and sideInt its value as Go, or nil.
+	fi      int
+	phrase  [2]string
+	side    *whyNode
+	sideInt func(*Profile) int64
+}
+
+func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 	cmp, ok := celast.Compare(e)
 	if !ok {
-		return ClauseExplanation{}, false
+		return nil
 	}
-	fn, side, lit := cmp.Op, cmp.Side, cmp.Literal
-	name, _ := celast.Field(side)
-	fi := numberFieldIndex(name)
 	var n string
-	switch l := lit.AsLiteral().(type) {
+	switch l := cmp.Literal.AsLiteral().(type) {
 	case types.Int:
 		n = strconv.FormatInt(int64(l), 10)
 	case types.Double:
@@ -472,63 +624,173 @@ func (w *explainWalker) comparison(c ClauseExplanation, e ast.Expr) (ClauseExpla
 	case types.Uint:
 		n = strconv.FormatUint(uint64(l), 10)
 	default:
-		return ClauseExplanation{}, false
+		return nil
 	}
-	need := map[string]string{
+	l := &comparisonLeaf{}
+	l.need = map[string]string{
 		operators.Less: "less than " + n, operators.LessEquals: n + " or less",
 		operators.Greater: "more than " + n, operators.GreaterEquals: n + " or more",
 		operators.Equals: "exactly " + n, operators.NotEquals: "anything but " + n,
-	}[fn]
-	var fact string
-	if fi >= 0 {
-		f := numberFields[fi]
-		have := strconv.FormatFloat(f.get(w.x.p), 'g', -1, 64)
-		c.Field, c.Values = f.name, []string{have}
-		phrase := explainNumberPhrases[f.name]
-		if phrase == "" {
-			phrase = "your " + strings.ReplaceAll(f.name, "_", " ") + " is %s"
+	}[cmp.Op]
+	name, _ := celast.Field(cmp.Side)
+	if l.fi = numberFieldIndex(name); l.fi >= 0 {
+		var ok bool
+		if l.phrase, ok = explainNumberPhrases[name]; !ok {
+			l.phrase = [2]string{"your " + strings.ReplaceAll(name, "_", " ") + " is ", ""}
 		}
-		if (f.name == "age" || f.name == "pregnancy_week") && f.get(w.x.p) == 0 {
+		return l
+	}
+	// A computed number, such as a count of signs: the walk says what it
+	// came to.
+	l.side = &whyNode{id: cmp.Side.ID(), text: b.src.Text(cmp.Side)}
+	l.sideInt = directInt(cmp.Side)
+	if l.sideInt == nil {
+		b.direct = false
+	}
+	return l
+}
+
+func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
+	var fact string
+	if l.fi >= 0 {
+		f := numberFields[l.fi]
+		v := f.get(w.p)
+		have := strconv.FormatFloat(v, 'g', -1, 64)
+		c.Field, c.Values = f.name, []string{have}
+		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
 			have = "not given"
 		}
-		fact = fmt.Sprintf(phrase, have)
+		fact = l.phrase[0] + have + l.phrase[1]
 	} else {
-		// A computed number, such as a count of signs: say what it came
-		// to.
-		v, ok := w.state.Value(side.ID())
+		n, ok := w.number(l)
 		if !ok {
-			return ClauseExplanation{}, false
+			return false
 		}
-		switch n := v.(type) {
-		case types.Int:
-			fact = fmt.Sprintf("%s comes to %d", w.text(side), int64(n))
-		case types.Double:
-			fact = fmt.Sprintf("%s comes to %s", w.text(side), strconv.FormatFloat(float64(n), 'g', -1, 64))
-		default:
-			return ClauseExplanation{}, false
-		}
+		fact = l.side.text + " comes to " + n
 	}
 	if c.Value {
-		c.Says = fmt.Sprintf("%s, which is %s", fact, need)
+		c.Says = fact + ", which is " + l.need
 	} else {
-		c.Says = fmt.Sprintf("%s, the rule needs %s", fact, need)
+		c.Says = fact + ", the rule needs " + l.need
+	}
+	return true
+}
+
+// whyRun walks a condition's plan for one profile, with the values of
+// its nodes from their direct checks, or, when state is not nil, from
+// the state of a tracked run.
+type whyRun struct {
+	e     *Engine
+	p     *Profile
+	state interpreter.EvalState
+}
+
+// value returns the bool that n gave, if it gave one.
+func (w *whyRun) value(n *whyNode) (bool, bool) {
+	if w.state == nil {
+		if n.check == nil {
+			return false, false
+		}
+		return n.check(w.p), true
+	}
+	v, ok := w.state.Value(n.id)
+	if !ok {
+		return false, false
+	}
+	b, ok := v.(types.Bool)
+	return bool(b), ok
+}
+
+// number returns, in words, the number a comparison's computed side came
+// to, if it came to an int or a double.
+func (w *whyRun) number(l *comparisonLeaf) (string, bool) {
+	if w.state == nil {
+		if l.sideInt == nil {
+			return "", false
+		}
+		return strconv.FormatInt(l.sideInt(w.p), 10), true
+	}
+	v, ok := w.state.Value(l.side.id)
+	if !ok {
+		return "", false
+	}
+	switch n := v.(type) {
+	case types.Int:
+		return strconv.FormatInt(int64(n), 10), true
+	case types.Double:
+		return strconv.FormatFloat(float64(n), 'g', -1, 64), true
+	}
+	return "", false
+}
+
+// why appends to out the clauses that made n give the value it gave: for
+// an && that is false its false operands, for an || that is true its
+// true operands, and otherwise all of them; a ! is explained by its
+// operand.
+func (w *whyRun) why(n *whyNode, out []ClauseExplanation) []ClauseExplanation {
+	v, ok := w.value(n)
+	if !ok {
+		return append(out, w.generic(n))
+	}
+	switch n.op {
+	case whyAnd, whyOr:
+		// An && that is false is decided by its false operands, an ||
+		// that is true by its true ones; otherwise every operand counts.
+		// An operand without a bool value (an error, which the other
+		// operands absorbed) is shown only when no operand decided.
+		start := len(out)
+		decisive := n.op == whyAnd && !v || n.op == whyOr && v
+		for _, a := range n.args {
+			if av, ok := w.value(a); !decisive || ok && av == v {
+				out = w.why(a, out)
+			}
+		}
+		if len(out) == start {
+			for _, a := range n.args {
+				out = w.why(a, out)
+			}
+		}
+		return out
+	case whyNot:
+		a := n.args[0]
+		if c, ok := w.leaf(a); ok {
+			c.Text, c.Value = n.text, v
+			return append(out, c)
+		}
+		return w.why(a, out)
+	}
+	if c, ok := w.leaf(n); ok {
+		return append(out, c)
+	}
+	return append(out, w.generic(n))
+}
+
+// leaf words clause n, if the walk understands it and it gave a value.
+func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
+	if n.leaf == nil {
+		return ClauseExplanation{}, false
+	}
+	v, ok := w.value(n)
+	if !ok {
+		return ClauseExplanation{}, false
+	}
+	c := ClauseExplanation{Text: n.text, Value: v, Values: []string{}}
+	if !n.leaf.say(w, &c) {
+		return ClauseExplanation{}, false
 	}
 	return c, true
 }
 
-// generic explains a clause the walker does not understand by its text
-// and value.
-func (w *explainWalker) generic(e ast.Expr) ClauseExplanation {
-	c := ClauseExplanation{Text: w.text(e), Values: []string{}}
-	v, ok := w.value(e)
+// generic words a clause the walk does not understand by its text and
+// value.
+func (w *whyRun) generic(n *whyNode) ClauseExplanation {
+	c := ClauseExplanation{Text: n.text, Values: []string{}}
+	v, ok := w.value(n)
 	c.Value = v
 	if ok {
-		c.Says = fmt.Sprintf("%s is %t", c.Text, v)
+		c.Says = c.Text + " is " + strconv.FormatBool(v)
 	} else {
-		c.Says = fmt.Sprintf("%s gives no true or false answer", c.Text)
+		c.Says = c.Text + " gives no true or false answer"
 	}
 	return c
 }
-
-// text returns the source of e, on one line, as every clause is shown.
-func (w *explainWalker) text(e ast.Expr) string { return w.src.Text(e) }
