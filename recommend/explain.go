@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -177,10 +178,24 @@ type Explainer struct {
 	res *Result
 
 	mu sync.Mutex
-	// rules holds each rule's explanation once made, without its
-	// effects or fold; made marks which are.
-	rules []RuleExplanation
-	made  []bool
+	// made holds, for each rule, its explanation once made, or nil. An
+	// explanation has no effects, fold or citations, and is never
+	// changed once made; it is cut from rules, its clauses from clauses,
+	// and their values from values or the profile's lists, each a list
+	// that is replaced, never grown, when full. copyRules copies them
+	// out.
+	made    []*RuleExplanation
+	rules   []RuleExplanation
+	clauses []ClauseExplanation
+	values  []string
+	// memo is the walk's memo of node values (whyRun), reused.
+	memo []uint8
+	// selectors holds "tag NAME" and "kind NAME" once made, for
+	// NamingEffect.SelectedBy.
+	selectors map[string]string
+	// naming holds, for each movement, the rules that name it, in rule
+	// order, once needed.
+	naming [][]int
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -223,10 +238,27 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	if err := e.addProgramme(res, p.CheckIns); err != nil {
 		return nil, err
 	}
-	return &Explainer{
-		e: e, p: &p, d: d, res: res,
-		rules: make([]RuleExplanation, len(e.rules)), made: make([]bool, len(e.rules)),
-	}, nil
+	ownLists(&p)
+	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*RuleExplanation, len(e.rules))}, nil
+}
+
+// ownLists gives p lists of its own, one allocation for the five, so
+// that the explanations made later do not change when the caller changes
+// the lists of the profile it passed.
+func ownLists(p *Profile) {
+	lists := [numListFields]*[]string{&p.Conditions, &p.RedFlags, &p.AggravatedBy, &p.EasedBy, &p.Equipment}
+	n := 0
+	for _, l := range lists {
+		n += len(*l)
+	}
+	slab := make([]string, 0, n)
+	for _, l := range lists {
+		if len(*l) > 0 {
+			start := len(slab)
+			slab = append(slab, *l...)
+			*l = slab[start:len(slab):len(slab)]
+		}
+	}
 }
 
 var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
@@ -330,27 +362,72 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 
-	var naming []int
-	for ri := range e.rules {
+	naming := x.namingRules(mi)
+	ex.Rules = x.copyRules(ctx, naming)
+	// The effects of every rule, and how each names the movement, are
+	// cut from one list each.
+	neff := 0
+	for _, ri := range naming {
 		for eff := range numEffects {
 			if explainContains(e.rules[ri].effects[eff], mi) {
-				naming = append(naming, ri)
-				break
+				neff++
 			}
 		}
 	}
-	ex.Rules = x.copyRules(ctx, naming)
+	effs := make([]NamingEffect, neff)
+	by := make([]string, 0, neff)
+	x.mu.Lock()
+	k := 0
 	for i, ri := range naming {
 		r := &e.rules[ri]
-		var effs []NamingEffect
+		start := k
 		for eff := range numEffects {
 			if explainContains(r.effects[eff], mi) {
-				effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: explainSelectedBy(r.selectors[eff], m), Because: r.because[eff]})
+				n := len(by)
+				by = x.selectedBy(by, r.selectors[eff], m)
+				effs[k] = NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]}
+				k++
 			}
 		}
-		ex.Rules[i].Effects = effs
+		ex.Rules[i].Effects = effs[start:k:k]
 	}
+	x.mu.Unlock()
 	return ex, nil
+}
+
+// namingRules returns the rules that name movement mi, directly, by tag
+// or by kind, in rule order: from a list of every movement's, made on
+// first use in one pass over the rules.
+func (x *Explainer) namingRules(mi int) []int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.naming == nil {
+		e := x.e
+		counts := make([]int, len(e.movements))
+		each := func(fn func(ri, mi int)) {
+			for ri := range e.rules {
+				r := &e.rules[ri]
+				for eff := range numEffects {
+					for _, mj := range r.effects[eff] {
+						// Once per rule: skip a movement an earlier
+						// effect of the rule names.
+						if !slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
+							fn(ri, mj)
+						}
+					}
+				}
+			}
+		}
+		total := 0
+		each(func(_, mj int) { counts[mj]++; total++ })
+		slab := make([]int, total)
+		x.naming = make([][]int, len(e.movements))
+		for mj, n := range counts {
+			x.naming[mj], slab = slab[:0:n], slab[n:]
+		}
+		each(func(ri, mj int) { x.naming[mj] = append(x.naming[mj], ri) })
+	}
+	return x.naming[mi]
 }
 
 // ExplainReferrals says why each rule with a referral did or did not

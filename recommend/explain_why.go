@@ -94,53 +94,65 @@ func explainContains(s []int, v int) bool {
 	return false
 }
 
-// explainSelectedBy says how sel names movement m.
-func explainSelectedBy(sel *effectSelector, m *movement) []string {
-	out := []string{}
+// selectedBy appends to out how sel names movement m: "movement" for its
+// id, "tag NAME" for a tag, "kind NAME" for its kind. It is called with
+// x.mu held.
+func (x *Explainer) selectedBy(out []string, sel *effectSelector, m *movement) []string {
 	if sel == nil {
 		return out
 	}
-	for _, id := range sel.movements {
-		if id == m.id {
-			out = append(out, "movement")
-			break
-		}
+	if slices.Contains(sel.movements, m.id) {
+		out = append(out, "movement")
 	}
 	for _, t := range sel.tags {
-		for _, mt := range m.tags {
-			if t == mt {
-				out = append(out, "tag "+t)
-				break
-			}
+		if slices.Contains(m.tags, t) {
+			out = append(out, x.selectorName("tag ", t))
 		}
 	}
 	for _, k := range sel.kinds {
 		if k == m.kind {
-			out = append(out, "kind "+k)
+			out = append(out, x.selectorName("kind ", k))
 		}
 	}
 	return out
 }
 
+// selectorName returns what + name, made once per Explainer. It is
+// called with x.mu held.
+func (x *Explainer) selectorName(what, name string) string {
+	if s, ok := x.selectors[what+name]; ok {
+		return s
+	}
+	key := what + name
+	if x.selectors == nil {
+		x.selectors = map[string]string{}
+	}
+	x.selectors[key] = key
+	return key
+}
+
 // rule returns the explanation of rule ri for the Explainer's profile,
-// made on first use, without its effects or fold. The one returned is the
-// Explainer's own, never changed after it is made: copy it (copyRules)
-// before handing it out.
+// made on first use, without its effects, fold or citations. The one
+// returned is the Explainer's own, never changed after it is made: copy
+// it (copyRules) before handing it out.
 func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.made[ri] {
-		x.rules[ri] = x.makeRule(ctx, ri)
-		x.made[ri] = true
+	if x.made[ri] == nil {
+		if len(x.rules) == cap(x.rules) {
+			x.rules = make([]RuleExplanation, 0, 16)
+		}
+		x.rules = append(x.rules, x.makeRule(ctx, ri))
+		x.made[ri] = &x.rules[len(x.rules)-1]
 	}
-	return &x.rules[ri]
+	return x.made[ri]
 }
 
 // copyRules returns a copy of the explanations of rules ris, in order,
 // that shares no slice with the Explainer or with any other copy, each
-// with an empty Effects. The clauses, their values and the citations of
-// all of them are each one allocation, cut into capped slices, so that
-// appending to one rule's list never reaches another's.
+// with its citations and an empty Effects. The clauses, their values and
+// the citations of all of them are each one allocation, cut into capped
+// slices, so that appending to one rule's list never reaches another's.
 func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
 	out := make([]RuleExplanation, len(ris))
 	nc, nv, nct := 0, 0, 0
@@ -148,7 +160,7 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 		re := x.rule(ctx, ri)
 		out[i] = *re
 		nc += len(re.Clauses)
-		nct += len(re.Citations)
+		nct += len(x.e.rules[ri].cites)
 		for _, c := range re.Clauses {
 			nv += len(c.Values)
 		}
@@ -156,23 +168,29 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 	clauses := make([]ClauseExplanation, nc)
 	values := make([]string, nv)
 	cites := make([]Citation, nct)
-	for i := range out {
+	for i, ri := range ris {
 		re := &out[i]
 		n := copy(clauses, re.Clauses)
 		re.Clauses, clauses = clauses[:n:n], clauses[n:]
 		for j := range re.Clauses {
 			c := &re.Clauses[j]
-			n := copy(values, c.Values)
-			c.Values, values = values[:n:n], values[n:]
+			if len(c.Values) > 0 {
+				n := copy(values, c.Values)
+				c.Values, values = values[:n:n], values[n:]
+			}
 		}
-		n = copy(cites, re.Citations)
-		re.Citations, cites = cites[:n:n], cites[n:]
+		rc := x.e.rules[ri].cites
+		for j, ci := range rc {
+			cites[j] = x.e.citations[ci]
+		}
+		re.Citations, cites = cites[:len(rc):len(rc)], cites[len(rc):]
 		re.Effects = []NamingEffect{}
 	}
 	return out
 }
 
-// makeRule explains rule ri, which matched or not.
+// makeRule explains rule ri, which matched or not, without its
+// citations.
 func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
 	e := x.e
 	r := &e.rules[ri]
@@ -180,15 +198,11 @@ func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
 	re := RuleExplanation{
 		Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
 		Matched: matched, When: r.when, Because: r.reason,
-		Effects: []NamingEffect{}, Citations: make([]Citation, len(r.cites)),
-	}
-	for j, ci := range r.cites {
-		re.Citations[j] = e.citations[ci]
 	}
 	if r.refer != nil {
 		re.Referral = r.refer.view()
 	}
-	re.Clauses = x.clauses(ctx, r, matched)
+	re.Clauses = x.ruleClauses(ctx, r, matched)
 	verdict := "not matched"
 	if matched {
 		verdict = "matched"
@@ -226,43 +240,63 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 	return opts
 }
 
-// clauses returns the clauses that decided rule r's condition for the
-// Explainer's profile. Their values come from the condition's direct
-// checks when it has them, which cannot fail and give CEL's values;
-// otherwise the condition is run again by its tracking program. If it
-// cannot be, it returns the whole condition as one clause, with the value
-// Recommend found.
-func (x *Explainer) clauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
-	whole := func() []ClauseExplanation {
-		return []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}}}
+// ruleClauses returns the clauses that decided rule r's condition for the
+// Explainer's profile, cut from x.clauses. Their values come from the
+// condition's direct checks when it has them, which cannot fail and give
+// CEL's values; otherwise the condition is run again by its tracking
+// program. If it cannot be, it returns the whole condition as one clause,
+// with the value Recommend found.
+func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
+	// The walk gives at most one clause per node of the plan: make room
+	// for them, so that the list is never copied.
+	need := 1
+	if r.why != nil {
+		need = max(need, r.why.plan(x.e).nodes)
 	}
+	if cap(x.clauses)-len(x.clauses) < need {
+		x.clauses = make([]ClauseExplanation, 0, max(64, need))
+	}
+	start := len(x.clauses)
+	if out := x.walk(ctx, r, matched); out != nil {
+		x.clauses = out
+	}
+	if len(x.clauses) == start {
+		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}})
+	}
+	return x.clauses[start:len(x.clauses):len(x.clauses)]
+}
+
+// walk appends to x.clauses the clauses that decided rule r's condition,
+// and returns the result; or nil when it cannot run the condition again,
+// or the run disagrees with Recommend's.
+func (x *Explainer) walk(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
 	if r.why == nil {
-		return whole()
+		return nil
 	}
 	pl := r.why.plan(x.e)
-	w := whyRun{e: x.e, p: x.p}
+	if cap(x.memo) < pl.nodes {
+		x.memo = make([]uint8, max(pl.nodes, 32))
+	}
+	w := whyRun{e: x.e, p: x.p, values: &x.values, memo: x.memo[:pl.nodes]}
+	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
-			return whole()
+			return nil
 		}
 		if x.act == nil {
 			x.act = &activation{v: profileVal{newCELProfile(x.p)}}
 		}
 		_, det, err := pl.tracked.ContextEval(ctx, x.act)
 		if err != nil || det == nil {
-			return whole()
+			return nil
 		}
 		w.state = det.State()
 	}
 	if v, ok := w.value(pl.root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
-		return whole()
+		return nil
 	}
-	out := w.why(pl.root, make([]ClauseExplanation, 0, pl.leaves))
-	if len(out) == 0 {
-		return whole()
-	}
-	return out
+	return w.why(pl.root, x.clauses)
 }
 
 // conditionWhy is what explaining one condition needs: its checked AST
@@ -316,8 +350,8 @@ type whyPlan struct {
 	// condition with its state tracked, when direct is false.
 	direct  bool
 	tracked cel.Program
-	// leaves is the most clauses the walk can give, to size its list.
-	leaves int
+	// nodes is how many nodes the plan has.
+	nodes int
 }
 
 // whyOp is how the walk treats a node.
@@ -332,6 +366,7 @@ const (
 
 // whyNode is a node of a condition the walk visits.
 type whyNode struct {
+	ord  int    // the node's place in the plan, which keys a walk's memo
 	id   int64  // the node's id, which keys the evaluation state
 	text string // the node's text, on one line
 	op   whyOp
@@ -344,17 +379,16 @@ type whyNode struct {
 }
 
 // whyLeaf words a clause the walk understands, from the clause's value
-// and the profile; ok is false when it cannot, and the clause is worded
-// generically.
-type whyLeaf interface {
-	say(w *whyRun, c *ClauseExplanation) bool
-}
+// and the profile: a literalLeaf, *listLeaf, *choiceLeaf or
+// *comparisonLeaf, each with a method say that fills in c and reports
+// whether it could (when not, the clause is worded generically).
+type whyLeaf any
 
 // newWhyPlan makes the plan of a checked condition of engine e.
 func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
 	pl := &whyPlan{root: b.node(a.Expr())}
-	pl.direct, pl.leaves = b.direct, b.leaves
+	pl.direct, pl.nodes = b.direct, b.nodes
 	return pl
 }
 
@@ -364,11 +398,12 @@ type planBuilder struct {
 	e      *Engine
 	src    celast.Source
 	direct bool
-	leaves int
+	nodes  int
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
-	n := &whyNode{id: e.ID(), text: b.src.Text(e), check: direct(e)}
+	n := &whyNode{ord: b.nodes, id: e.ID(), text: b.src.Text(e), check: direct(e)}
+	b.nodes++
 	if n.check == nil {
 		b.direct = false
 	}
@@ -387,13 +422,10 @@ func (b *planBuilder) node(e ast.Expr) *whyNode {
 		case fn == operators.LogicalNot && len(args) == 1:
 			n.op = whyNot
 			n.args = []*whyNode{b.node(args[0])}
-			// A ! of a clause the walk words is one clause.
-			b.leaves++
 			return n
 		}
 	}
 	n.leaf = b.leaf(e)
-	b.leaves++
 	return n
 }
 
@@ -474,7 +506,11 @@ func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	have := listFields[l.fi].get(w.p)
 	c.Field = listFields[l.fi].name
-	c.Values = append([]string{}, have...)
+	// The Explainer's own list (ownLists): copyRules copies it out.
+	c.Values = have[:len(have):len(have)]
+	if len(have) == 0 {
+		c.Values = []string{}
+	}
 	var held []string
 	for i, id := range l.ids {
 		if slices.Contains(have, id) {
@@ -574,7 +610,7 @@ func choiceLabel(e *Engine, ci int, id string) string {
 func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	f := choiceFields[l.ci]
 	have := f.get(w.p)
-	c.Field, c.Values = f.name, []string{have}
+	c.Field, c.Values = f.name, w.one(have)
 	fact := "your " + f.label + " is " + choiceLabel(w.e, l.ci, have)
 	switch {
 	case c.Value && l.equal:
@@ -642,7 +678,7 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 	}
 	// A computed number, such as a count of signs: the walk says what it
 	// came to.
-	l.side = &whyNode{id: cmp.Side.ID(), text: b.src.Text(cmp.Side)}
+	l.side = &whyNode{ord: -1, id: cmp.Side.ID(), text: b.src.Text(cmp.Side)}
 	l.sideInt = directInt(cmp.Side)
 	if l.sideInt == nil {
 		b.direct = false
@@ -656,7 +692,7 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
 		have := strconv.FormatFloat(v, 'g', -1, 64)
-		c.Field, c.Values = f.name, []string{have}
+		c.Field, c.Values = f.name, w.one(have)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
 			have = "not given"
 		}
@@ -683,10 +719,43 @@ type whyRun struct {
 	e     *Engine
 	p     *Profile
 	state interpreter.EvalState
+	// values holds the Values of the clauses that hold one value, cut
+	// from it.
+	values *[]string
+	// memo holds the value of each node of the plan once read: 0 not
+	// yet, 1 false, 2 true, 3 none.
+	memo []uint8
+}
+
+// one returns a list of the one value v, cut from w.values.
+func (w *whyRun) one(v string) []string {
+	if len(*w.values) == cap(*w.values) {
+		*w.values = make([]string, 0, 64)
+	}
+	*w.values = append(*w.values, v)
+	n := len(*w.values)
+	return (*w.values)[n-1 : n : n]
 }
 
 // value returns the bool that n gave, if it gave one.
 func (w *whyRun) value(n *whyNode) (bool, bool) {
+	if m := w.memo[n.ord]; m != 0 {
+		return m == 2, m != 3
+	}
+	v, ok := w.read(n)
+	w.memo[n.ord] = 3
+	if ok {
+		w.memo[n.ord] = 1
+		if v {
+			w.memo[n.ord] = 2
+		}
+	}
+	return v, ok
+}
+
+// read returns the bool that n gave, from its direct check or the
+// evaluation state.
+func (w *whyRun) read(n *whyNode) (bool, bool) {
 	if w.state == nil {
 		if n.check == nil {
 			return false, false
@@ -775,7 +844,21 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 		return ClauseExplanation{}, false
 	}
 	c := ClauseExplanation{Text: n.text, Value: v, Values: []string{}}
-	if !n.leaf.say(w, &c) {
+	// A type switch, not an interface method, so that c and w stay on
+	// the stack.
+	switch l := n.leaf.(type) {
+	case literalLeaf:
+		ok = l.say(w, &c)
+	case *listLeaf:
+		ok = l.say(w, &c)
+	case *choiceLeaf:
+		ok = l.say(w, &c)
+	case *comparisonLeaf:
+		ok = l.say(w, &c)
+	default:
+		ok = false
+	}
+	if !ok {
 		return ClauseExplanation{}, false
 	}
 	return c, true
