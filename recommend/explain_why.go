@@ -134,10 +134,8 @@ func (x *Explainer) selectorName(what, name string) string {
 // rule returns the explanation of rule ri for the Explainer's profile,
 // made on first use, without its effects, fold or citations. The one
 // returned is the Explainer's own, never changed after it is made: copy
-// it (copyRules) before handing it out.
+// it (copyRules) before handing it out. It is called with x.mu held.
 func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.made[ri] == nil {
 		if len(x.rules) == cap(x.rules) {
 			x.rules = make([]RuleExplanation, 0, 16)
@@ -156,6 +154,7 @@ func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
 func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
 	out := make([]RuleExplanation, len(ris))
 	nc, nv, nct := 0, 0, 0
+	x.mu.Lock()
 	for i, ri := range ris {
 		re := x.rule(ctx, ri)
 		out[i] = *re
@@ -165,6 +164,7 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 			nv += len(c.Values)
 		}
 	}
+	x.mu.Unlock()
 	clauses := make([]ClauseExplanation, nc)
 	values := make([]string, nv)
 	cites := make([]Citation, nct)
@@ -611,14 +611,14 @@ func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	f := choiceFields[l.ci]
 	have := f.get(w.p)
 	c.Field, c.Values = f.name, w.one(have)
-	fact := "your " + f.label + " is " + choiceLabel(w.e, l.ci, have)
+	label := choiceLabel(w.e, l.ci, have)
 	switch {
 	case c.Value && l.equal:
-		c.Says = fact
+		c.Says = "your " + f.label + " is " + label
 	case c.Value:
-		c.Says = fact + ", which is " + l.need
+		c.Says = "your " + f.label + " is " + label + ", which is " + l.need
 	default:
-		c.Says = fact + ", the rule needs " + l.need
+		c.Says = "your " + f.label + " is " + label + ", the rule needs " + l.need
 	}
 	return true
 }
@@ -687,27 +687,29 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 }
 
 func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	var fact string
+	// The fact, as the words before and after a number, said in one
+	// concatenation with what the rule needs.
+	var before, number, after string
 	if l.fi >= 0 {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
-		have := strconv.FormatFloat(v, 'g', -1, 64)
-		c.Field, c.Values = f.name, w.one(have)
+		number = strconv.FormatFloat(v, 'g', -1, 64)
+		c.Field, c.Values = f.name, w.one(number)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
-			have = "not given"
+			number = "not given"
 		}
-		fact = l.phrase[0] + have + l.phrase[1]
+		before, after = l.phrase[0], l.phrase[1]
 	} else {
 		n, ok := w.number(l)
 		if !ok {
 			return false
 		}
-		fact = l.side.text + " comes to " + n
+		before, number = l.side.text+" comes to ", n
 	}
 	if c.Value {
-		c.Says = fact + ", which is " + l.need
+		c.Says = before + number + after + ", which is " + l.need
 	} else {
-		c.Says = fact + ", the rule needs " + l.need
+		c.Says = before + number + after + ", the rule needs " + l.need
 	}
 	return true
 }
