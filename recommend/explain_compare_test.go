@@ -49,7 +49,8 @@ func cpuTime(t testing.TB) time.Duration {
 // "Why?" of its Result, each over the four whyProfiles in turn: one
 // Explainer, every recommended and avoided movement explained (what the
 // web page's "Why?" shows) and the referrals; and the same for every
-// movement of the rule set. Each round runs each contender, in an order
+// movement of the rule set; and, to show what the evaluation alone
+// costs, NewExplainer alone. Each round runs each contender, in an order
 // that rotates, for a burst of about 20 ms of CPU time; the test logs the
 // median, over the rounds, of each one's cost per call divided by
 // Recommend's in the same round, with their range. It asserts no time.
@@ -95,6 +96,10 @@ func TestCompareFullWhy(t *testing.T) {
 	cs := []contender{
 		{"Recommend", func(i int) error {
 			_, err := eng.Recommend(ctx, whyProfiles[i])
+			return err
+		}},
+		{"NewExplainer alone", func(i int) error {
+			_, err := eng.NewExplainer(ctx, whyProfiles[i])
 			return err
 		}},
 		{"full Why (page: recommended, avoided, referrals)", func(i int) error { return why(i, page[i]) }},
