@@ -28,8 +28,9 @@ never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],
 [Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
 movement, or of the referrals, from the same decision record Recommend
 uses, and for each rule that names it, whether it matched and which
-clauses of its condition decided that, read from cel-go's tracked
-evaluation state and worded with the vocabulary's labels.
+clauses of its condition decided that, read from the condition's direct
+checks or cel-go's tracked evaluation state and worded with the
+vocabulary's labels.
 To explain several movements of one profile, [Engine.NewExplainer]
 evaluates once and its [Explainer] answers every question; the programs
 that track the evaluation state are built when the rules load.

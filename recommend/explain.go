@@ -164,9 +164,12 @@ type ClauseExplanation struct {
 // outcome, and why each referral rule matched or not. It is made from one
 // evaluation of every rule, the same as Recommend's, so its answers agree
 // with the Result it holds, and any number of questions cost no further
-// evaluation: the conditions of the rules an answer needs are run again,
-// once each, with their evaluation state tracked, by programs built when
-// the rules loaded. Make one with Engine.NewExplainer.
+// evaluation: the clauses of each rule an answer needs are found once, from
+// its condition's direct checks or, for a condition without them, by
+// running it again with its evaluation state tracked (a program built
+// when the rules loaded), and each rule's explanation is made once and
+// copied into every answer that needs it. Make one with
+// Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. The explanations it returns
 // share nothing with one another or with the Explainer.
@@ -294,9 +297,9 @@ func (e *Engine) movementIndex(id string) (int, error) {
 // a *ProfileError). It evaluates every rule as Recommend does, and fails
 // as Recommend fails: when a rule fails, or ctx is done, before every rule
 // has run, it returns a nil *Explanation and a *PartialError whose Result
-// holds the referrals. It then runs the conditions of the rules it
-// explains again with their evaluation state tracked: explaining costs
-// more than recommending, and only Explain pays for it. A nil ctx or a nil
+// holds the referrals. It then finds the clauses of the rules it explains
+// (see Explainer): explaining costs more than recommending, and only
+// Explain pays for it. A nil ctx or a nil
 // *Engine is an error. To explain several movements of one profile, make
 // one Explainer (NewExplainer) and ask it each.
 func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Explanation, error) {
@@ -314,7 +317,8 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 // Explainer's profile, as Engine.Explain does, from the Explainer's
 // evaluation. An unknown id is an error matching ErrUnknownMovement. ctx
 // bounds the conditions run again with their state tracked; when it is
-// done, a rule's clauses are its whole condition. A nil ctx is an error.
+// done, such a rule's clauses are its whole condition. A nil ctx is an
+// error.
 func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation, error) {
 	if ctx == nil {
 		return nil, errNilExplainContext

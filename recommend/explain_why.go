@@ -2,13 +2,19 @@ package recommend
 
 // The why of an explanation: the summary of a movement's outcome, and for
 // each rule, the clauses of its condition that decided whether it
-// matched. The clauses come from cel-go's evaluation state: the rule's
-// checked AST is run again by its tracking program (built at load, see
+// matched. A condition's plan (whyPlan), made on its first explanation and
+// shared by every Explainer of the engine, holds what does not depend on
+// the profile: the nodes the walk visits, each clause's text and the
+// words of the vocabulary it names. For a profile, the walk reads each
+// node's value and finds the clauses that decided the outcome. The values
+// come from the condition's direct checks (directcheck.go), which cannot
+// fail and give CEL's values (TestExplainDirectMatchesTracked); for a
+// condition without them, from cel-go's evaluation state: the checked AST
+// is run again by its tracking program (built at load, see
 // trackedOptions), with every sub-expression's value tracked and no short
-// cut taken, and the AST is walked to find the clauses that decided the
-// outcome. Conditions are read through internal/celast, which also gives
-// each clause its text, the same text the clause coverage of Analyze
-// shows. Only an Explainer pays for this; Recommend never does.
+// cut taken. Conditions are read through internal/celast, which also
+// gives each clause its text, the same text the clause coverage of
+// Analyze shows. Only an Explainer pays for this; Recommend never does.
 
 import (
 	"cmp"
