@@ -181,14 +181,13 @@ type Explainer struct {
 	res *Result
 
 	mu sync.Mutex
-	// made holds, for each rule, its explanation once made, or nil. An
-	// explanation has no effects, fold or citations, and is never
-	// changed once made; it is cut from rules, its clauses from clauses,
-	// and their values from values or the profile's lists, each a list
-	// that is replaced, never grown, when full. copyRules copies them
-	// out.
-	made    []*RuleExplanation
-	rules   []RuleExplanation
+	// made holds, for each rule, what the Explainer keeps of its
+	// explanation once made (ruleWhy), or nil; each is cut from rules,
+	// its clauses from clauses and their values from values or the
+	// profile's lists, each a list that is replaced, never grown, when
+	// full. copyRules copies them out.
+	made    []*ruleWhy
+	rules   []ruleWhy
 	clauses []ClauseExplanation
 	values  []string
 	// memo is the walk's memo of node values (whyRun), reused.
@@ -242,7 +241,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		return nil, err
 	}
 	ownLists(&p)
-	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*RuleExplanation, len(e.rules))}, nil
+	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}, nil
 }
 
 // ownLists gives p lists of its own, one allocation for the five, so

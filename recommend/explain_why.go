@@ -137,14 +137,22 @@ func (x *Explainer) selectorName(what, name string) string {
 	return key
 }
 
-// rule returns the explanation of rule ri for the Explainer's profile,
-// made on first use, without its effects, fold or citations. The one
-// returned is the Explainer's own, never changed after it is made: copy
-// it (copyRules) before handing it out. It is called with x.mu held.
-func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
+// ruleWhy is what an Explainer keeps of a rule's explanation, the part
+// that depends on the profile: its summary, its clauses (cut from
+// x.clauses, their values from x.values or the profile's lists) and its
+// referral. It is never changed once made.
+type ruleWhy struct {
+	summary  string
+	clauses  []ClauseExplanation
+	referral *RuleReferral
+}
+
+// rule returns what the Explainer keeps of rule ri's explanation, made
+// on first use. It is called with x.mu held.
+func (x *Explainer) rule(ctx context.Context, ri int) *ruleWhy {
 	if x.made[ri] == nil {
 		if len(x.rules) == cap(x.rules) {
-			x.rules = make([]RuleExplanation, 0, 16)
+			x.rules = make([]ruleWhy, 0, 32)
 		}
 		x.rules = append(x.rules, x.makeRule(ctx, ri))
 		x.made[ri] = &x.rules[len(x.rules)-1]
@@ -152,21 +160,27 @@ func (x *Explainer) rule(ctx context.Context, ri int) *RuleExplanation {
 	return x.made[ri]
 }
 
-// copyRules returns a copy of the explanations of rules ris, in order,
-// that shares no slice with the Explainer or with any other copy, each
-// with its citations and an empty Effects. The clauses, their values and
-// the citations of all of them are each one allocation, cut into capped
-// slices, so that appending to one rule's list never reaches another's.
+// copyRules returns the explanations of rules ris, in order, sharing no
+// slice with the Explainer or with one another, each with its citations
+// and an empty Effects. The clauses, their values and the citations of
+// all of them are each one allocation, cut into capped slices, so that
+// appending to one rule's list never reaches another's.
 func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
+	e := x.e
 	out := make([]RuleExplanation, len(ris))
 	nc, nv, nct := 0, 0, 0
 	x.mu.Lock()
 	for i, ri := range ris {
-		re := x.rule(ctx, ri)
-		out[i] = *re
-		nc += len(re.Clauses)
-		nct += len(x.e.rules[ri].cites)
-		for _, c := range re.Clauses {
+		r := &e.rules[ri]
+		rw := x.rule(ctx, ri)
+		out[i] = RuleExplanation{
+			Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
+			Matched: x.d.matched[ri], Summary: rw.summary, When: r.when, Clauses: rw.clauses,
+			Referral: rw.referral, Because: r.reason,
+		}
+		nc += len(rw.clauses)
+		nct += len(r.cites)
+		for _, c := range rw.clauses {
 			nv += len(c.Values)
 		}
 	}
@@ -185,9 +199,9 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 				c.Values, values = values[:n:n], values[n:]
 			}
 		}
-		rc := x.e.rules[ri].cites
+		rc := e.rules[ri].cites
 		for j, ci := range rc {
-			cites[j] = x.e.citations[ci]
+			cites[j] = e.citations[ci]
 		}
 		re.Citations, cites = cites[:len(rc):len(rc)], cites[len(rc):]
 		re.Effects = []NamingEffect{}
@@ -195,26 +209,22 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 	return out
 }
 
-// makeRule explains rule ri, which matched or not, without its
-// citations.
-func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
-	e := x.e
-	r := &e.rules[ri]
+// makeRule explains rule ri, which matched or not, for the Explainer to
+// keep.
+func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
+	r := &x.e.rules[ri]
 	matched := x.d.matched[ri]
-	re := RuleExplanation{
-		Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
-		Matched: matched, When: r.when, Because: r.reason,
-	}
+	var rw ruleWhy
 	if r.refer != nil {
-		re.Referral = r.refer.view()
+		rw.referral = r.refer.view()
 	}
-	re.Clauses = x.ruleClauses(ctx, r, matched)
+	rw.clauses = x.ruleClauses(ctx, r, matched)
 	verdict := "not matched"
 	if matched {
 		verdict = "matched"
 	}
 	n := len(verdict)
-	for _, c := range re.Clauses {
+	for _, c := range rw.clauses {
 		if c.Says != "" {
 			n += len(c.Says) + 2
 		}
@@ -223,15 +233,15 @@ func (x *Explainer) makeRule(ctx context.Context, ri int) RuleExplanation {
 	b.Grow(n)
 	b.WriteString(verdict)
 	sep := ": "
-	for _, c := range re.Clauses {
+	for _, c := range rw.clauses {
 		if c.Says != "" {
 			b.WriteString(sep)
 			b.WriteString(c.Says)
 			sep = "; "
 		}
 	}
-	re.Summary = b.String()
-	return re
+	rw.summary = b.String()
+	return rw
 }
 
 // trackedOptions are the options of the program an explanation runs a
