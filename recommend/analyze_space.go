@@ -317,8 +317,7 @@ func (c comparison) points() []float64 {
 // checked condition, such as profile.pain_level >= 7 or 50 < profile.age.
 func numberComparisons(checked *cel.Ast) []comparison {
 	var out []comparison
-	root := ast.NavigateAST(checked.NativeRep())
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+	for _, n := range celast.Matches(checked.NativeRep().Expr(), ast.CallKind) {
 		cmp, ok := celast.Compare(n)
 		if !ok {
 			continue

@@ -53,16 +53,19 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 		}
 		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
 	}
-	root := ast.NavigateAST(a)
 	var reported []string
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.IdentKind)) {
-		if msg := wholeProfile(n); msg != "" && !slices.Contains(reported, msg) {
-			report(n, msg)
-			reported = append(reported, msg)
+	// Nearly every condition reads the profile only through its fields,
+	// and needs no walk with the parents that wholeProfile reads.
+	if !profileOnlySelected(a) {
+		for _, n := range ast.MatchDescendants(ast.NavigateAST(a), ast.KindMatcher(ast.IdentKind)) {
+			if msg := wholeProfile(n); msg != "" && !slices.Contains(reported, msg) {
+				report(n, msg)
+				reported = append(reported, msg)
+			}
 		}
 	}
 	if len(reported) == 0 {
-		for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.SelectKind)) {
+		for _, n := range celast.Matches(a.Expr(), ast.SelectKind) {
 			if msg := unboundedSelect(a, n); msg != "" {
 				report(n, msg)
 			}
@@ -73,6 +76,22 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 			check(lit, f)
 		}
 	})
+}
+
+// profileOnlySelected reports whether every identifier of the profile's
+// type in a checked condition is the operand of a field selection, as in
+// profile.pain_level: then wholeProfile has nothing to report.
+func profileOnlySelected(a *ast.AST) bool {
+	selected := map[int64]bool{}
+	for _, n := range celast.Matches(a.Expr(), ast.SelectKind) {
+		selected[n.AsSelect().Operand().ID()] = true
+	}
+	for _, n := range celast.Matches(a.Expr(), ast.IdentKind) {
+		if a.GetType(n.ID()).TypeName() == profileTypeName && !selected[n.ID()] {
+			return false
+		}
+	}
+	return true
 }
 
 // wholeProfile explains why ident, an identifier in a checked condition,

@@ -46,9 +46,12 @@ type compiler struct {
 	citeIdx     map[citation]int
 	// conds holds each when text compiled without error so far: rules
 	// with the same condition share its AST and program, which are
-	// immutable and safe for concurrent use.
-	conds map[string]compiledCondition
-	smoke []smokeProfile
+	// immutable and safe for concurrent use. compiled holds every
+	// distinct when text compiled ahead of the rules, or is nil (see
+	// compileConditions).
+	conds    map[string]compiledCondition
+	compiled map[string]compiledCondition
+	smoke    []smokeProfile
 	// parsed holds the declaration of each rule of e.rules, and shape
 	// the shape of the profile space Analyze explores, made on first use
 	// by the load-time proofs (see spaceShape).
@@ -89,6 +92,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.sources()
 	c.vocabulary()
 	c.movements()
+	c.compileConditions()
 	c.rules()
 	c.progress()
 	c.e.evaluationOrder()
@@ -299,14 +303,16 @@ func (c *compiler) unknownWhy(t parse.Text, what, why string, known []string) {
 // maxListedNames is the most known names an unknown-name message lists.
 const maxListedNames = 8
 
-// compiledCondition is a when condition compiled by condition, with its
-// direct check (directcheck.go) when it has one.
+// compiledCondition is a when condition compiled by compileCondition:
+// its checked AST and, with a direct check (directcheck.go), that check,
+// or else its program; or, with a nil AST, the issues that it has.
 type compiledCondition struct {
-	ast     *cel.Ast
-	prg     cel.Program
-	tracked cel.Program // see trackedOptions
-	loops   bool
-	direct  directCheck
+	ast    *cel.Ast
+	prg    cel.Program
+	why    *conditionWhy // see explain_why.go
+	loops  bool
+	direct directCheck
+	issues []conditionIssue
 }
 
 func (c *compiler) rules() {
@@ -318,16 +324,12 @@ func (c *compiler) rules() {
 		if r.WhenAt != nil {
 			cc, ok := c.conds[r.When]
 			if !ok {
-				cc.ast, cc.prg, cc.loops = c.condition(r)
-				if cc.prg != nil {
-					cc.direct = directCondition(cc.ast)
-					// An explanation falls back to the whole condition
-					// without it.
-					cc.tracked, _ = c.env.Program(cc.ast, trackedOptions(cc.loops)...)
+				cc = c.condition(r)
+				if cc.ast != nil {
 					c.conds[r.When] = cc
 				}
 			}
-			cr.ast, cr.prg, cr.tracked, cr.loops, cr.direct = cc.ast, cc.prg, cc.tracked, cc.loops, cc.direct
+			cr.ast, cr.prg, cr.why, cr.loops, cr.direct = cc.ast, cc.prg, cc.why, cc.loops, cc.direct
 		}
 		for e, sel := range r.Effects {
 			if sel != nil {

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/celast"
@@ -19,27 +22,95 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// condition compiles a rule's when expression, reporting every CEL error at
-// its place in the rule file. It returns the checked AST, kept so that an
-// explanation can evaluate it again with its state tracked, the program,
-// and whether the condition loops; or nils when the condition is invalid.
-func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, loops bool) {
-	at := func(offset int) parse.FilePos {
-		if c.iss.Full(r.ID.Pos.File) {
-			// The issue will only be counted: skip the mapping.
-			return parse.FilePos{File: r.ID.Pos.File}
+// conditionIssue is a problem of a when condition, at offset (in runes)
+// in its text.
+type conditionIssue struct {
+	offset int
+	msg    string
+}
+
+// condition returns rule r's when condition compiled (by compileConditions
+// ahead of the rules, or now), and reports its problems at their places
+// in the rule file. A condition with problems has a nil AST.
+func (c *compiler) condition(r *parse.Rule) compiledCondition {
+	cc, ok := c.compiled[r.When]
+	if !ok {
+		cc = c.compileCondition(r.When)
+	}
+	for _, is := range cc.issues {
+		pos := parse.FilePos{File: r.ID.Pos.File}
+		if !c.iss.Full(r.ID.Pos.File) {
+			// Else the issue will only be counted: skip the mapping.
+			pos = r.WhenAt.Pos(is.offset)
 		}
-		return r.WhenAt.Pos(offset)
+		c.iss.Add(pos, "%s", is.msg)
 	}
-	if n := utf8.RuneCountInString(r.When); n > MaxWhenLength {
-		c.iss.Add(at(0), "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
-		return nil, nil, false
+	return cc
+}
+
+// minParallelConditions is the fewest distinct conditions that
+// compileConditions compiles on several goroutines.
+const minParallelConditions = 64
+
+// compileConditions compiles every distinct when condition of the rule
+// set ahead of the rules, on as many goroutines as GOMAXPROCS, for
+// condition to use: compileCondition changes nothing but its result, and
+// a cel.Env is safe for concurrent use. The results, and so the issues
+// reported, are the same as compiling each in turn.
+func (c *compiler) compileConditions() {
+	var whens []string
+	seen := map[string]bool{}
+	for _, r := range c.doc.Rules {
+		if r.WhenAt != nil && !seen[r.When] {
+			seen[r.When] = true
+			whens = append(whens, r.When)
+		}
 	}
-	checked, issues := c.env.Compile(r.When)
-	if issues != nil && issues.Err() != nil {
-		exprSrc := common.NewTextSource(r.When)
-		when := []rune(r.When)
-		for _, e := range issues.Errors() {
+	workers := min(runtime.GOMAXPROCS(0), len(whens)/minParallelConditions)
+	if workers < 2 {
+		return
+	}
+	c.smokeProfiles() // made once, before the goroutines read them
+	out := make([]compiledCondition, len(whens))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(whens) {
+					return
+				}
+				out[i] = c.compileCondition(whens[i])
+			}
+		})
+	}
+	wg.Wait()
+	c.compiled = make(map[string]compiledCondition, len(whens))
+	for i, w := range whens {
+		c.compiled[w] = out[i]
+	}
+}
+
+// compileCondition compiles a when expression: CEL parse, type check and
+// validators, the cost bound, and for a condition without a direct check
+// (directcheck.go) the program and a trial run on the smoke profiles; a
+// direct check cannot fail, and Recommend runs it instead of a program.
+// It returns the condition, or its issues, each CEL error at its offset.
+// It reads the compiler and changes nothing but its result.
+func (c *compiler) compileCondition(when string) compiledCondition {
+	var issues []conditionIssue
+	fail := func(off int, format string, args ...any) compiledCondition {
+		return compiledCondition{issues: append(issues, conditionIssue{off, fmt.Sprintf(format, args...)})}
+	}
+	if n := utf8.RuneCountInString(when); n > MaxWhenLength {
+		return fail(0, "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
+	}
+	checked, cerr := c.env.Compile(when)
+	if cerr != nil && cerr.Err() != nil {
+		exprSrc := common.NewTextSource(when)
+		runes := []rune(when)
+		for _, e := range cerr.Errors() {
 			off := 0
 			if e.Location.Line() > 0 {
 				if o, ok := exprSrc.LocationOffset(e.Location); ok {
@@ -50,22 +121,20 @@ func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, 
 			if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
 				msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
 			} else {
-				msg, off = celMessage(msg, when, off)
+				msg, off = celMessage(msg, runes, off)
 			}
-			c.iss.Add(at(off), "in when: %s", msg)
+			issues = append(issues, conditionIssue{off, "in when: " + msg})
 		}
-		return nil, nil, false
+		return compiledCondition{issues: issues}
 	}
 	if !checked.OutputType().IsExactType(cel.BoolType) {
-		c.iss.Add(at(0), "the when condition must give true or false (bool), but it gives %s", checked.OutputType())
-		return nil, nil, false
+		return fail(0, "the when condition must give true or false (bool), but it gives %s", checked.OutputType())
 	}
 	est, err := c.env.EstimateCost(checked, profileSizes{})
 	if err != nil {
-		c.iss.Add(at(0), "in when: cannot estimate the cost of the condition: %v", err)
-		return nil, nil, false
+		return fail(0, "in when: cannot estimate the cost of the condition: %v", err)
 	}
-	loops = hasComprehension(checked)
+	loops := hasComprehension(checked)
 	if est.Max > c.budget {
 		cost := "has no upper bound"
 		if est.Max != math.MaxUint64 {
@@ -75,13 +144,14 @@ func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, 
 		if !loops {
 			hint = "simplify it, or split the rule into simpler ones"
 		}
-		c.iss.Add(at(0), "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
-		return nil, nil, false
+		return fail(0, "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
 	}
-	prg, err = c.env.Program(checked, conditionOptions(loops, est.Max, c.costLimit)...)
+	if direct := directCondition(checked); direct != nil {
+		return compiledCondition{ast: checked, loops: loops, direct: direct, why: newConditionWhy(c.env, checked, when, loops, direct)}
+	}
+	prg, err := c.env.Program(checked, conditionOptions(loops, est.Max, c.costLimit)...)
 	if err != nil {
-		c.iss.Add(at(0), "in when: %v", err)
-		return nil, nil, false
+		return fail(0, "in when: %v", err)
 	}
 	for _, sp := range c.smokeProfiles() {
 		_, _, err := prg.Eval(&activation{v: profileVal{sp.p}})
@@ -92,11 +162,10 @@ func (c *compiler) condition(r *parse.Rule) (checked *cel.Ast, prg cel.Program, 
 			err = nil
 		}
 		if err != nil {
-			c.iss.Add(at(0), "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
-			return nil, nil, false
+			return fail(0, "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
 		}
 	}
-	return checked, prg, loops
+	return compiledCondition{ast: checked, prg: prg, loops: loops, why: newConditionWhy(c.env, checked, when, loops, nil)}
 }
 
 type smokeProfile struct {

@@ -29,8 +29,9 @@ progression rules that move a programme on from one check-in to the next.
 [Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
 movement, or of the referrals, from the same decision record Recommend
 uses, and for each rule that names it, whether it matched and which
-clauses of its condition decided that, read from cel-go's tracked
-evaluation state and worded with the vocabulary's labels.
+clauses of its condition decided that, read from the condition's direct
+checks or cel-go's tracked evaluation state and worded with the
+vocabulary's labels.
 With check-ins, ExplainReferrals also lists every progression rule with
 a review ([ReviewExplanation]), whether the check-ins called for it, and
 the check-in facts it read, in words.

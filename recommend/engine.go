@@ -157,7 +157,7 @@ type rule struct {
 	// evaluate it again with its state tracked.
 	ast     *cel.Ast
 	prg     cel.Program
-	tracked cel.Program       // the condition with its state tracked, for explanations
+	why     *conditionWhy     // how an explanation reads the condition (explain_why.go)
 	loops   bool              // the condition has a comprehension
 	direct  directCheck       // the condition as Go (directcheck.go), or nil
 	effects [numEffects][]int // movement indexes, ascending

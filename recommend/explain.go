@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -167,9 +168,12 @@ type ClauseExplanation struct {
 // outcome, and why each referral rule matched or not. It is made from one
 // evaluation of every rule, the same as Recommend's, so its answers agree
 // with the Result it holds, and any number of questions cost no further
-// evaluation: the conditions of the rules an answer needs are run again,
-// once each, with their evaluation state tracked, by programs built when
-// the rules loaded. Make one with Engine.NewExplainer.
+// evaluation: the clauses of each rule an answer needs are found once, from
+// its condition's direct checks or, for a condition without them, by
+// running it again with its evaluation state tracked (a program built
+// when the rules loaded), and each rule's explanation is made once and
+// copied into every answer that needs it. Make one with
+// Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. The explanations it returns
 // share nothing with one another or with the Explainer.
@@ -181,10 +185,23 @@ type Explainer struct {
 	res *Result
 
 	mu sync.Mutex
-	// rules holds each rule's explanation once made, without its
-	// effects or fold; made marks which are.
-	rules []RuleExplanation
-	made  []bool
+	// made holds, for each rule, what the Explainer keeps of its
+	// explanation once made (ruleWhy), or nil; each is cut from rules,
+	// its clauses from clauses and their values from values or the
+	// profile's lists, each a list that is replaced, never grown, when
+	// full. copyRules copies them out.
+	made    []*ruleWhy
+	rules   []ruleWhy
+	clauses []ClauseExplanation
+	values  []string
+	// memo is the walk's memo of node values (whyRun), reused.
+	memo []uint8
+	// selectors holds "tag NAME" and "kind NAME" once made, for
+	// NamingEffect.SelectedBy.
+	selectors map[string]string
+	// naming holds, for each movement, the rules that name it, in rule
+	// order, once needed.
+	naming [][]int
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -227,11 +244,27 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	if err := e.addProgramme(res, p.CheckIns); err != nil {
 		return nil, err
 	}
-	return &Explainer{
-		e: e, p: &p, act: &activation{v: profileVal{newCELProfile(&p)}},
-		d: d, res: res,
-		rules: make([]RuleExplanation, len(e.rules)), made: make([]bool, len(e.rules)),
-	}, nil
+	ownLists(&p)
+	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}, nil
+}
+
+// ownLists gives p lists of its own, one allocation for the five, so
+// that the explanations made later do not change when the caller changes
+// the lists of the profile it passed.
+func ownLists(p *Profile) {
+	lists := [numListFields]*[]string{&p.Conditions, &p.RedFlags, &p.AggravatedBy, &p.EasedBy, &p.Equipment}
+	n := 0
+	for _, l := range lists {
+		n += len(*l)
+	}
+	slab := make([]string, 0, n)
+	for _, l := range lists {
+		if len(*l) > 0 {
+			start := len(slab)
+			slab = append(slab, *l...)
+			*l = slab[start:len(slab):len(slab)]
+		}
+	}
 }
 
 var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
@@ -267,9 +300,9 @@ func (e *Engine) movementIndex(id string) (int, error) {
 // a *ProfileError). It evaluates every rule as Recommend does, and fails
 // as Recommend fails: when a rule fails, or ctx is done, before every rule
 // has run, it returns a nil *Explanation and a *PartialError whose Result
-// holds the referrals. It then runs the conditions of the rules it
-// explains again with their evaluation state tracked: explaining costs
-// more than recommending, and only Explain pays for it. A nil ctx or a nil
+// holds the referrals. It then finds the clauses of the rules it explains
+// (see Explainer): explaining costs more than recommending, and only
+// Explain pays for it. A nil ctx or a nil
 // *Engine is an error. To explain several movements of one profile, make
 // one Explainer (NewExplainer) and ask it each.
 func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Explanation, error) {
@@ -287,7 +320,8 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 // Explainer's profile, as Engine.Explain does, from the Explainer's
 // evaluation. An unknown id is an error matching ErrUnknownMovement. ctx
 // bounds the conditions run again with their state tracked; when it is
-// done, a rule's clauses are its whole condition. A nil ctx is an error.
+// done, such a rule's clauses are its whole condition. A nil ctx is an
+// error.
 func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation, error) {
 	if ctx == nil {
 		return nil, errNilExplainContext
@@ -335,23 +369,72 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		var effs []NamingEffect
+	naming := x.namingRules(mi)
+	ex.Rules = x.copyRules(ctx, naming)
+	// The effects of every rule, and how each names the movement, are
+	// cut from one list each.
+	neff := 0
+	for _, ri := range naming {
 		for eff := range numEffects {
-			if !explainContains(r.effects[eff], mi) {
-				continue
+			if explainContains(e.rules[ri].effects[eff], mi) {
+				neff++
 			}
-			effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: explainSelectedBy(r.selectors[eff], m), Because: r.because[eff]})
 		}
-		if len(effs) == 0 {
-			continue
-		}
-		re := x.rule(ctx, ri)
-		re.Effects = effs
-		ex.Rules = append(ex.Rules, re)
 	}
+	effs := make([]NamingEffect, neff)
+	by := make([]string, 0, neff)
+	x.mu.Lock()
+	k := 0
+	for i, ri := range naming {
+		r := &e.rules[ri]
+		start := k
+		for eff := range numEffects {
+			if explainContains(r.effects[eff], mi) {
+				n := len(by)
+				by = x.selectedBy(by, r.selectors[eff], m)
+				effs[k] = NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]}
+				k++
+			}
+		}
+		ex.Rules[i].Effects = effs[start:k:k]
+	}
+	x.mu.Unlock()
 	return ex, nil
+}
+
+// namingRules returns the rules that name movement mi, directly, by tag
+// or by kind, in rule order: from a list of every movement's, made on
+// first use in one pass over the rules.
+func (x *Explainer) namingRules(mi int) []int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.naming == nil {
+		e := x.e
+		counts := make([]int, len(e.movements))
+		each := func(fn func(ri, mi int)) {
+			for ri := range e.rules {
+				r := &e.rules[ri]
+				for eff := range numEffects {
+					for _, mj := range r.effects[eff] {
+						// Once per rule: skip a movement an earlier
+						// effect of the rule names.
+						if !slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
+							fn(ri, mj)
+						}
+					}
+				}
+			}
+		}
+		total := 0
+		each(func(_, mj int) { counts[mj]++; total++ })
+		slab := make([]int, total)
+		x.naming = make([][]int, len(e.movements))
+		for mj, n := range counts {
+			x.naming[mj], slab = slab[:0:n], slab[n:]
+		}
+		each(func(ri, mj int) { x.naming[mj] = append(x.naming[mj], ri) })
+	}
+	return x.naming[mi]
 }
 
 // ExplainReferrals says why each rule with a referral did or did not
@@ -375,13 +458,16 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 		return nil, errNilExplainContext
 	}
 	e, d, res := x.e, x.d, x.res
-	rx := &ReferralExplanation{Withheld: res.Withheld, Rules: []RuleExplanation{}, RuleSet: e.ruleSet}
+	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
+	var referring []int
 	for ri := range e.rules {
 		if e.rules[ri].refer != nil {
-			re := x.rule(ctx, ri)
-			re.Folded = foldOf(res, e.rules[ri].id)
-			rx.Rules = append(rx.Rules, re)
+			referring = append(referring, ri)
 		}
+	}
+	rx.Rules = x.copyRules(ctx, referring)
+	for i, ri := range referring {
+		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)
 	}
 	if res.Programme != nil {
 		var err error

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -12,56 +13,83 @@ import (
 	"github.com/backrules/backrules/rules"
 )
 
-// syntheticRules returns a rule set of n rules over the default rule set's
-// vocabulary and movements, whose conditions cycle through the default
-// rules' conditions, so that it has their mix of shapes, and whose effects
-// recommend, avoid or caution a few movements. JSON is YAML, so the file is
-// written with encoding/json.
+// syntheticRules returns a rule set of n rules: the default rule set as
+// it is (its sources, vocabulary with the red flags' floors, movements,
+// progressions and rules, referral rules included, so that Load proves the
+// floors as it does for the default set), and n minus its rules more. The
+// added rules cycle through the default rules' distinct conditions, so
+// that the set has their mix of shapes, each joined with a test of one
+// vocabulary value, "&& !('x' in profile.F)" or "|| 'x' in profile.F", that
+// makes it a condition no other rule has (Load compiles each distinct
+// condition once), about 30 characters longer than the condition it
+// comes from; its effect recommends, avoids or cautions a movement. JSON
+// is YAML, so the added files are written with encoding/json.
 func syntheticRules(tb testing.TB, n int) fstest.MapFS {
 	tb.Helper()
 	def, err := Default()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var movements []map[string]any
-	for _, m := range def.Movements() {
-		mv := map[string]any{"id": m.ID, "name": m.Name, "kind": m.Kind, "how": m.How, "dose": m.Dose}
-		if len(m.Tags) > 0 {
-			mv["tags"] = m.Tags
+	fsys := fstest.MapFS{}
+	err = fs.WalkDir(rules.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !parse.IsRuleFile(name) {
+			return err
 		}
-		if len(m.Equipment) > 0 {
-			mv["equipment"] = m.Equipment
-		}
-		movements = append(movements, mv)
-	}
-	defRules := def.Rules()
-	effects := []string{"recommend", "recommend", "avoid", "caution"}
-	var rs []map[string]any
-	for i := range n {
-		r := defRules[i%len(defRules)]
-		m := movements[(i*7)%len(movements)]["id"]
-		rs = append(rs, map[string]any{
-			"id":                    fmt.Sprintf("rule-%d", i),
-			"when":                  r.When,
-			effects[i%len(effects)]: []any{m},
-			"because":               "A reason.",
-			"cite":                  []any{map[string]any{"source": "src", "locator": "Part 1", "claim": "A claim."}},
-		})
-	}
-	// The vocabulary as the engine has it, each red flag with a floor that
-	// the synthetic rules, which do not refer, meet.
-	vocab := map[string]any{}
-	data, err := json.Marshal(def.Vocabulary())
+		data, err := fs.ReadFile(rules.FS, name)
+		fsys[name] = &fstest.MapFile{Data: data}
+		return err
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &vocab); err != nil {
-		tb.Fatal(err)
+	var movements []string
+	for _, m := range def.Movements() {
+		movements = append(movements, m.ID)
 	}
-	for _, f := range vocab["red_flags"].([]any) {
-		f.(map[string]any)["floor"] = map[string]any{"urgency": "none", "withhold": false}
+	// Every value of every profile list, as a test of the list.
+	voc := def.Vocabulary()
+	var tests []string
+	for _, f := range []struct {
+		name  string
+		terms []Term
+	}{{"conditions", voc.Conditions}, {"aggravated_by", voc.AggravatedBy}, {"eased_by", voc.EasedBy}, {"equipment", voc.Equipment}, {"red_flags", voc.RedFlags}} {
+		for _, t := range f.terms {
+			tests = append(tests, fmt.Sprintf("'%s' in profile.%s", t.ID, f.name))
+		}
 	}
-	fsys := fstest.MapFS{}
+	seen := map[string]bool{}
+	var whens []string
+	for _, r := range def.Rules() {
+		if !seen[r.When] {
+			whens = append(whens, r.When)
+		}
+		seen[r.When] = true
+	}
+	nDefault := len(def.Rules())
+	if most := 2 * len(tests) * len(whens); n-nDefault > most {
+		tb.Fatalf("the synthetic rules make at most %d distinct conditions, fewer than %d", most, n-nDefault)
+	}
+	effects := []string{"recommend", "recommend", "avoid", "caution"}
+	var rs []map[string]any
+	for i := range max(n-nDefault, 0) {
+		m := i / len(whens)
+		form := "(%s) && !(%s)"
+		if m >= len(tests) {
+			form = "(%s) || %s"
+		}
+		when := fmt.Sprintf(form, whens[i%len(whens)], tests[m%len(tests)])
+		if seen[when] {
+			tb.Fatalf("condition %q made twice", when)
+		}
+		seen[when] = true
+		rs = append(rs, map[string]any{
+			"id":                    fmt.Sprintf("synthetic-%d", i),
+			"when":                  when,
+			effects[i%len(effects)]: []any{movements[(i*7)%len(movements)]},
+			"because":               "A reason.",
+			"cite":                  []any{map[string]any{"source": "synthetic", "locator": "Part 1", "claim": "A claim."}},
+		})
+	}
 	add := func(name string, doc map[string]any) {
 		data, err := json.Marshal(doc)
 		if err != nil {
@@ -69,27 +97,29 @@ func syntheticRules(tb testing.TB, n int) fstest.MapFS {
 		}
 		fsys[name] = &fstest.MapFile{Data: data}
 	}
-	add("base.yaml", map[string]any{
-		"sources":    []any{map[string]any{"id": "src", "title": "Source", "publisher": "Publisher", "kind": "guideline"}},
-		"vocabulary": vocab,
-		"movements":  movements,
+	add("synthetic/sources.yaml", map[string]any{
+		"sources": []any{map[string]any{"id": "synthetic", "title": "Source", "publisher": "Publisher", "kind": "guideline"}},
 	})
 	// Files of 1,000 rules, well under DefaultMaxFileSize.
 	for i := 0; i < len(rs); i += 1000 {
-		add(fmt.Sprintf("rules-%03d.yaml", i/1000), map[string]any{"rules": rs[i:min(i+1000, len(rs))]})
+		add(fmt.Sprintf("synthetic/rules-%03d.yaml", i/1000), map[string]any{"rules": rs[i:min(i+1000, len(rs))]})
 	}
 	return fsys
 }
 
-// BenchmarkScale is Recommend on synthetic rule sets of growing size.
+// BenchmarkScale is Recommend on synthetic rule sets of growing size
+// (syntheticRules), with its cost per rule.
 func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	p := benchProfiles[0].p
-	for _, n := range []int{10, 100, 1000, 10000} {
+	for _, n := range []int{1000, 3000, 10000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			eng, err := Load(syntheticRules(b, n))
 			if err != nil {
 				b.Fatal(err)
+			}
+			if len(eng.rules) != n {
+				b.Fatalf("%d rules, want %d", len(eng.rules), n)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -97,18 +127,25 @@ func BenchmarkScale(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/rule")
 		})
 	}
 }
 
-// BenchmarkLoad is loading a synthetic rule set of 1,000 rules.
+// BenchmarkLoad is loading a synthetic rule set (syntheticRules) of 1,000
+// and of 10,000 rules, each with its own condition: everything Load does,
+// the floor proofs and the search for runtime errors included.
 func BenchmarkLoad(b *testing.B) {
-	fsys := syntheticRules(b, 1000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Load(fsys); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			fsys := syntheticRules(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Load(fsys); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -179,13 +216,18 @@ rules:
 	}
 }
 
-// celRules returns the synthetic rule set of n rules with every condition
-// wrapped so that it runs as CEL, not as a direct check: the rule set the
-// load-time search for runtime errors works hardest on.
+// celRules returns the default rule set with n synthetic rules added
+// (syntheticRules), each added condition wrapped so that it runs as CEL,
+// not as a direct check: the rule set the load-time search for runtime
+// errors works hardest on.
 func celRules(tb testing.TB, n int) fstest.MapFS {
-	fsys := syntheticRules(tb, n)
+	def, err := Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fsys := syntheticRules(tb, len(def.rules)+n)
 	for name, f := range fsys {
-		if name == "base.yaml" {
+		if !strings.HasPrefix(name, "synthetic/rules-") {
 			continue
 		}
 		var doc map[string][]map[string]any
@@ -207,8 +249,8 @@ func celRules(tb testing.TB, n int) fstest.MapFS {
 // BenchmarkLoadChecks measures what each load-time proof costs: a whole
 // Load, then the floor proof and the search for runtime errors alone, on
 // the default rules (whose conditions all run as direct checks, which
-// cannot fail, so the search has nothing to do) and on 100 rules whose
-// conditions all run as CEL.
+// cannot fail, so the search has nothing to do) and on the default rules
+// with 100 more whose conditions all run as CEL.
 func BenchmarkLoadChecks(b *testing.B) {
 	for _, set := range []struct {
 		name string

@@ -229,8 +229,8 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 		}
 		visit(field, e)
 	}
-	root := ast.NavigateAST(a)
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.CallKind)) {
+	root := a.Expr()
+	for _, n := range Matches(root, ast.CallKind) {
 		call := n.AsCall()
 		args := call.Args()
 		if len(args) != 2 {
@@ -252,14 +252,14 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 			}
 		}
 	}
-	for _, n := range ast.MatchDescendants(root, ast.KindMatcher(ast.ComprehensionKind)) {
+	for _, n := range Matches(root, ast.ComprehensionKind) {
 		comp := n.AsComprehension()
 		f, ok := Field(comp.IterRange())
 		if !ok {
 			continue
 		}
 		iter := comp.IterVar()
-		for _, m := range ast.MatchDescendants(ast.NavigateExpr(a, comp.LoopStep()), ast.KindMatcher(ast.CallKind)) {
+		for _, m := range Matches(comp.LoopStep(), ast.CallKind) {
 			call := m.AsCall()
 			args := call.Args()
 			if len(args) != 2 {
@@ -284,18 +284,14 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 // Literals returns the literals of a checked condition, in the order of
 // the AST.
 func Literals(a *ast.AST) []ast.Expr {
-	var out []ast.Expr
-	for _, n := range ast.MatchDescendants(ast.NavigateAST(a), ast.KindMatcher(ast.LiteralKind)) {
-		out = append(out, n)
-	}
-	return out
+	return Matches(a.Expr(), ast.LiteralKind)
 }
 
 // FieldsRead returns the names of the profile fields a checked condition
 // reads or tests the presence of, sorted.
 func FieldsRead(a *ast.AST) []string {
 	var out []string
-	for _, n := range ast.MatchDescendants(ast.NavigateAST(a), ast.KindMatcher(ast.SelectKind)) {
+	for _, n := range Matches(a.Expr(), ast.SelectKind) {
 		sel := n.AsSelect()
 		if IsIdent(sel.Operand(), Profile) && !slices.Contains(out, sel.FieldName()) {
 			out = append(out, sel.FieldName())
@@ -308,5 +304,19 @@ func FieldsRead(a *ast.AST) []string {
 // HasComprehension reports whether a checked condition loops: it holds a
 // comprehension (exists, all, filter, map, ...).
 func HasComprehension(a *ast.AST) bool {
-	return len(ast.MatchDescendants(ast.NavigateAST(a), ast.KindMatcher(ast.ComprehensionKind))) > 0
+	return len(Matches(a.Expr(), ast.ComprehensionKind)) > 0
+}
+
+// Matches returns the nodes of kind k among e and its descendants, in the
+// order of cel-go's ast.MatchDescendants (post-order), without making the
+// navigable nodes it makes: a condition is read this way several times
+// as it loads.
+func Matches(e ast.Expr, k ast.ExprKind) []ast.Expr {
+	var out []ast.Expr
+	ast.PostOrderVisit(e, ast.NewExprVisitor(func(n ast.Expr) {
+		if n.Kind() == k {
+			out = append(out, n)
+		}
+	}))
+	return out
 }
