@@ -66,13 +66,10 @@ func (e *Engine) build(d *decisions) *Result {
 		Avoided:         []Item{},
 		Conflicts:       []Conflict{},
 		NeedsEquipment:  []EquipmentNeed{},
-		Trace:           make([]TraceEntry, len(e.rules)),
 		RuleSet:         e.ruleSet,
 		Disclaimer:      Disclaimer,
 	}
-	for ri := range e.rules {
-		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
-	}
+	e.setTrace(res, d.matched)
 	// Size the lists once: an item is large, and growing a list copies it.
 	// The counts are upper bounds (citations with repeats, a conflict's ids
 	// twice, one id and the citations of each rule that refers, gives a

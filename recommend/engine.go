@@ -31,6 +31,8 @@ type Engine struct {
 	order []int
 	// nRefer is how many rules refer: order[:nRefer] are they.
 	nRefer int
+	// trace is what a Result's trace needs of the rules (trace.go).
+	trace *traceRules
 	// citations holds every distinct citation of the rule set once.
 	citations []Citation
 	ruleSet   RuleSet

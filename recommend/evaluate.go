@@ -119,6 +119,7 @@ func (e *Engine) evaluationOrder() {
 			e.order = append(e.order, ri)
 		}
 	}
+	e.trace = newTraceRules(e)
 }
 
 // evaluate runs every rule's condition and reports which matched, or the
@@ -224,16 +225,9 @@ func (e *Engine) partial(d *decisions, p *Profile) *Result {
 	}
 	d.incomplete = true
 	e.resolveInto(d, p)
-	res := e.build(d)
-	// The trace lists the rules that were evaluated: those that refer.
-	trace := res.Trace[:0]
-	for ri, t := range res.Trace {
-		if e.rules[ri].refer != nil {
-			trace = append(trace, t)
-		}
-	}
-	res.Trace = trace
-	return res
+	// The trace lists the rules that were evaluated, those that refer,
+	// since the Result is Incomplete.
+	return e.build(d)
 }
 
 // ctxDone returns the reason to stop, wrapped, when ctx is done or its
