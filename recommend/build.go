@@ -106,16 +106,10 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	// Referrals, messages and the plan take at most one id and the
 	// citations of each rule that gives them.
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		if !d.matched[ri] {
-			continue
-		}
-		for _, gives := range [...]bool{r.refer != nil, r.say != nil, r.priority != 0} {
-			if gives {
-				nIDs++
-				nCites += len(r.cites)
-			}
+	for _, s := range [...]int{stageRefer, stageSay, stagePlan} {
+		for _, ri := range d.hits[s] {
+			nIDs++
+			nCites += len(e.rules[ri].cites)
 		}
 	}
 	res.Recommended = make([]Item, 0, nRec)
@@ -384,15 +378,15 @@ func (b *builder) messages(d *decisions) []Message {
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
 	n := 0
-	for ri := range b.e.rules {
-		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && kept(r.say.kind) {
+	for _, ri := range d.hits[stageSay] {
+		if kept(b.e.rules[ri].say.kind) {
 			n++
 		}
 	}
 	out := make([]Message, 0, n)
-	for ri := range b.e.rules {
+	for _, ri := range d.hits[stageSay] {
 		r := &b.e.rules[ri]
-		if !d.matched[ri] || r.say == nil || !kept(r.say.kind) {
+		if !kept(r.say.kind) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
@@ -425,11 +419,8 @@ func (b *builder) plan(d *decisions) []PlanStep {
 	type offer struct{ mi, priority, rule int }
 	var buf [2 * MaxPlan]offer
 	best := buf[:0]
-	for ri := range e.rules {
+	for _, ri := range d.hits[stagePlan] {
 		r := &e.rules[ri]
-		if !d.matched[ri] || r.priority == 0 {
-			continue
-		}
 		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
 		if k < 0 {
 			continue

@@ -120,6 +120,7 @@ func (e *Engine) evaluationOrder() {
 		}
 	}
 	e.trace = newTraceRules(e)
+	e.stages = ruleStages(e.rules)
 }
 
 // evaluate runs every rule's condition and reports which matched, or the

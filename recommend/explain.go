@@ -208,7 +208,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 			return nil, err
 		}
 	}
-	if err := e.Validate(p); err != nil {
+	if err := e.validate(&p); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
 			return nil, cerr
 		}

@@ -22,12 +22,19 @@ type decision struct {
 // also keeps the working memory it was built with, and nothing in a Result
 // may point into it: build copies what it takes.
 type decisions struct {
+	// profile is the profile of the call, which Recommend copies here so
+	// that it needs no copy of its own; putDecisions clears it, so that a
+	// free record keeps no caller's lists alive.
+	profile Profile
 	matched []bool
 	// movements holds one decision per movement, in declaration order.
 	movements []decision
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+	// hits are the matched rules of each stage, in rule order (see
+	// gather): each stage walks its own, not every rule.
+	hits [numStages][]int
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go).
 	story []referralFold
@@ -62,20 +69,73 @@ func (e *Engine) getDecisions() *decisions {
 	return e.newDecisions()
 }
 
-func (e *Engine) putDecisions(d *decisions) { e.scratch.Put(d) }
+func (e *Engine) putDecisions(d *decisions) {
+	d.profile = Profile{}
+	e.scratch.Put(d)
+}
+
+// The stages that read the matched rules. A rule belongs to each stage
+// whose kind of effect it has; ruleStages works that out at load, and
+// gather sorts the matched rules of one call by stage, so that each stage
+// walks only its matched rules.
+const (
+	stageMovements = iota // an effect on movements: recommend, avoid or caution
+	stageRefer            // a referral
+	stageSay              // a key message
+	stagePlan             // a plan step: a recommend effect with a priority
+	numStages
+)
+
+// ruleStages returns, for each rule, a bit per stage it belongs to.
+func ruleStages(rules []rule) []uint8 {
+	out := make([]uint8, len(rules))
+	for ri := range rules {
+		r := &rules[ri]
+		for _, ms := range r.effects {
+			if len(ms) > 0 {
+				out[ri] |= 1 << stageMovements
+			}
+		}
+		if r.refer != nil {
+			out[ri] |= 1 << stageRefer
+		}
+		if r.say != nil {
+			out[ri] |= 1 << stageSay
+		}
+		if r.priority != 0 {
+			out[ri] |= 1 << stagePlan
+		}
+	}
+	return out
+}
+
+// gather fills d.hits from d.matched.
+func (d *decisions) gather(e *Engine) {
+	for s := range d.hits {
+		d.hits[s] = d.hits[s][:0]
+	}
+	for ri, m := range d.matched {
+		if !m {
+			continue
+		}
+		for s, st := 0, e.stages[ri]; st != 0; s, st = s+1, st>>1 {
+			if st&1 != 0 {
+				d.hits[s] = append(d.hits[s], ri)
+			}
+		}
+	}
+}
 
 // resolveInto applies the safety policy to the rules d.matched marks, for
 // profile p, overwriting the rest of d.
 func (e *Engine) resolveInto(d *decisions, p *Profile) {
-	matched := d.matched
 	d.referrals, d.withholding = d.referrals[:0], d.withholding[:0]
+	d.gather(e)
 	d.collect(e)
-	for ri := range e.rules {
-		if matched[ri] && e.rules[ri].refer != nil {
-			d.referrals = append(d.referrals, ri)
-			if e.rules[ri].refer.withhold {
-				d.withholding = append(d.withholding, ri)
-			}
+	for _, ri := range d.hits[stageRefer] {
+		d.referrals = append(d.referrals, ri)
+		if e.rules[ri].refer.withhold {
+			d.withholding = append(d.withholding, ri)
 		}
 	}
 	e.foldReferrals(d, p)
@@ -123,13 +183,11 @@ func (d *decisions) collect(e *Engine) {
 	counts := d.counts
 	clear(counts)
 	total := 0
-	for ri := range e.rules {
-		if d.matched[ri] {
-			for eff, ms := range e.rules[ri].effects {
-				for _, mi := range ms {
-					counts[mi*numEffects+eff]++
-					total++
-				}
+	for _, ri := range d.hits[stageMovements] {
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				counts[mi*numEffects+eff]++
+				total++
 			}
 		}
 	}
@@ -145,13 +203,11 @@ func (d *decisions) collect(e *Engine) {
 			off += n
 		}
 	}
-	for ri := range e.rules {
-		if d.matched[ri] {
-			for eff, ms := range e.rules[ri].effects {
-				for _, mi := range ms {
-					m := &d.movements[mi]
-					m.by[eff] = append(m.by[eff], ri)
-				}
+	for _, ri := range d.hits[stageMovements] {
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				m := &d.movements[mi]
+				m.by[eff] = append(m.by[eff], ri)
 			}
 		}
 	}
