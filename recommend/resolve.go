@@ -11,7 +11,7 @@ package recommend
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
 type decision struct {
-	by      [numEffects][]int // matched rules per effect, in rule order
+	by      [numEffects][]int // matched rules per effect, in rule order; nil for none
 	missing []int             // equipment vocabulary indexes the profile lacks
 	outcome Outcome           // one of the Outcome constants; OutcomeNotAdvised when no rule decides
 }
@@ -143,10 +143,11 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		m.missing = m.missing[:0]
+		var o Outcome
 		switch {
 		case len(m.by[effectAvoid]) > 0:
 			// Policy 1: an avoid always wins.
-			m.outcome = OutcomeAvoided
+			o = OutcomeAvoided
 		case len(m.by[effectRecommend]) > 0:
 			if have == nil {
 				have = e.equipmentSet(d.have, p)
@@ -161,32 +162,42 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				// Policy 4: a withholding referral empties the
 				// recommendations; so does a failure to evaluate
 				// every rule (policy 6).
-				m.outcome = OutcomeWithheld
+				o = OutcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.
-				m.outcome = OutcomeNeedsEquipment
+				o = OutcomeNeedsEquipment
 			default:
 				// Policies 2 and 3: every reason merged, every caution
 				// attached.
-				m.outcome = OutcomeRecommended
+				o = OutcomeRecommended
 			}
 		default:
 			// Only cautions, or nothing, name it: no advice either way.
-			m.outcome = OutcomeNotAdvised
+			o = OutcomeNotAdvised
+		}
+		// The record is reused, and most outcomes are what they were:
+		// writing only a change spares the collector's write barrier.
+		if m.outcome != o {
+			m.outcome = o
 		}
 	}
 }
 
 // collect fills each decision's rule lists from the matched rules, counting
-// first so that every list is carved from a single allocation.
+// first so that every list is carved from a single allocation. The lists
+// are filled through offsets and their slices set once each, and only
+// where they change, since each write of a slice into the reused record
+// costs a write barrier while the collector runs.
 func (d *decisions) collect(e *Engine) {
-	counts := d.counts
-	clear(counts)
+	// next[k], for k = mi*numEffects+eff, counts the entries of list k,
+	// then holds where its next entry goes, and ends as where it ends.
+	next := d.counts
+	clear(next)
 	total := 0
 	for _, ri := range d.hits[stageMovements] {
 		for eff, ms := range e.rules[ri].effects {
 			for _, mi := range ms {
-				counts[mi*numEffects+eff]++
+				next[mi*numEffects+eff]++
 				total++
 			}
 		}
@@ -196,19 +207,31 @@ func (d *decisions) collect(e *Engine) {
 	}
 	backing := d.backing[:total]
 	off := 0
-	for mi := range d.movements {
-		for eff := range numEffects {
-			n := counts[mi*numEffects+eff]
-			d.movements[mi].by[eff] = backing[off : off : off+n]
-			off += n
-		}
+	for k, n := range next {
+		next[k] = off
+		off += n
 	}
 	for _, ri := range d.hits[stageMovements] {
 		for eff, ms := range e.rules[ri].effects {
 			for _, mi := range ms {
-				m := &d.movements[mi]
-				m.by[eff] = append(m.by[eff], ri)
+				k := mi*numEffects + eff
+				backing[next[k]] = ri
+				next[k]++
 			}
+		}
+	}
+	start := 0
+	for mi := range d.movements {
+		m := &d.movements[mi]
+		for eff := range numEffects {
+			end := next[mi*numEffects+eff]
+			switch {
+			case end > start:
+				m.by[eff] = backing[start:end:end]
+			case m.by[eff] != nil:
+				m.by[eff] = nil
+			}
+			start = end
 		}
 	}
 }
