@@ -112,8 +112,11 @@ func (e *Engine) build(d *decisions) *Result {
 			nCites += len(e.rules[ri].cites)
 		}
 	}
-	res.Recommended = make([]Item, 0, nRec)
-	res.Avoided = make([]Item, 0, nAvoid)
+	// Recommended and Avoided share one allocation, each with its
+	// capacity at its final length, so that appending to one copies it.
+	items := make([]Item, 0, nRec+nAvoid)
+	res.Recommended = items[0:0:nRec]
+	res.Avoided = items[nRec:nRec:nRec+nAvoid]
 	res.Conflicts = make([]Conflict, 0, nConf)
 	res.NeedsEquipment = make([]EquipmentNeed, 0, nNeed)
 	b.cites = make([]Citation, 0, nCites)
@@ -133,7 +136,8 @@ func (e *Engine) build(d *decisions) *Result {
 		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
 		switch m.outcome {
 		case OutcomeAvoided:
-			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
+			res.Avoided = res.Avoided[:len(res.Avoided)+1]
+			b.item(&res.Avoided[len(res.Avoided)-1], mi, effectAvoid, avoid, nil)
 			if len(rec) > 0 {
 				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
@@ -151,7 +155,8 @@ func (e *Engine) build(d *decisions) *Result {
 				Missing: missing, Rules: b.ruleIDs(rec),
 			})
 		case OutcomeRecommended:
-			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
+			res.Recommended = res.Recommended[:len(res.Recommended)+1]
+			b.item(&res.Recommended[len(res.Recommended)-1], mi, effectRecommend, rec, caution)
 			if len(caution) > 0 {
 				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
@@ -175,9 +180,29 @@ func (e *Engine) build(d *decisions) *Result {
 }
 
 // citations returns the distinct citations of rules, in rule order, cut
-// from the builder's slab.
+// from the builder's slab: citationsWhere keeping every citation, without
+// a call per citation.
 func (b *builder) citations(rules []int) []Citation {
-	return b.citationsWhere(rules, func(Citation) bool { return true })
+	n := 0
+	for _, ri := range rules {
+		for _, ci := range b.e.rules[ri].cites {
+			if !b.seen[ci] {
+				b.seen[ci] = true
+				n++
+			}
+		}
+	}
+	b.cites = slab(b.cites, n, citeChunk)
+	start := len(b.cites)
+	for _, ri := range rules {
+		for _, ci := range b.e.rules[ri].cites {
+			if b.seen[ci] {
+				b.seen[ci] = false
+				b.cites = append(b.cites, b.e.citations[ci])
+			}
+		}
+	}
+	return b.cites[start:len(b.cites):len(b.cites)]
 }
 
 // countCitations returns how many citations the rules have, repeats
@@ -227,10 +252,11 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 	})
 }
 
-// item builds a recommended or avoided item from the rules whose effect eff
-// gives its reasons and those that attach cautions. Each note is the
-// reason of the effect that named the movement.
-func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
+// item builds, in it, a recommended or avoided item from the rules whose
+// effect eff gives its reasons and those that attach cautions. Each note
+// is the reason of the effect that named the movement. It writes the item
+// in place, in the list sized up front, rather than copying it there.
+func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	e := b.e
 	m := &e.movements[mi]
 	n := len(reasons) + len(cautions)
@@ -238,7 +264,7 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
-	it := Item{
+	*it = Item{
 		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
 		Reasons:  notes[:len(reasons):len(reasons)],
 		Cautions: notes[len(reasons):],
@@ -252,7 +278,6 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	all := b.merge(reasons, cautions)
 	it.Rules = b.ruleIDs(all)
 	it.Citations = b.citations(all)
-	return it
 }
 
 // conflict records the disagreement between sources over movement mi, if
@@ -262,23 +287,29 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 // supports the movement or none, once the supporting sources are left out,
 // advises against it or care with it.
 func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
-	supports := func(ct Citation) bool { return ct.Position() == PositionSupports }
+	info := b.e.citeInfo
+	supports := func(ci int) bool { return info[ci].supports }
 	pro := b.citationsWhere(forRules, supports)
 	if len(pro) == 0 {
 		return Conflict{}, false
 	}
-	isPro := func(ct Citation) bool {
-		return slices.ContainsFunc(pro, func(p Citation) bool { return p.Source() == ct.Source() })
-	}
-	opposing := func(ct Citation) bool {
-		return ct.Position() == PositionAgainst || ct.Position() == PositionCaution
+	// isPro: a rule for the movement cites ci's source in support.
+	isPro := func(ci int) bool {
+		for _, ri := range forRules {
+			for _, cj := range b.e.rules[ri].cites {
+				if info[cj].supports && info[cj].src == info[ci].src {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	// Of the citations of the rules that avoid the movement or caution
 	// against it, opposes accepts those on the side against: their source
 	// advises against it or care with it and does not support it;
 	// conditions accepts a supporting source's own conditions.
-	opposes := func(ct Citation) bool { return opposing(ct) && !isPro(ct) }
-	conditions := func(ct Citation) bool { return opposing(ct) && isPro(ct) }
+	opposes := func(ci int) bool { return info[ci].opposing && !isPro(ci) }
+	conditions := func(ci int) bool { return info[ci].opposing && isPro(ci) }
 	against := b.merge(avoid, caution)
 	con := b.citationsWhere(against, opposes)
 	if len(con) == 0 {
@@ -297,13 +328,14 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 	}, true
 }
 
-// citationsWhere returns the distinct citations of rules that keep
-// accepts, in rule order, cut from the builder's slab.
-func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citation {
+// citationsWhere returns the distinct citations of rules whose index in
+// Engine.citations keep accepts, in rule order, cut from the builder's
+// slab.
+func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
 	n := 0
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] && keep(b.e.citations[ci]) {
+			if !b.seen[ci] && keep(ci) {
 				b.seen[ci] = true
 				n++
 			}
@@ -324,11 +356,11 @@ func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citati
 
 // rulesWhere returns the ids of the rules of rules that have a citation
 // keep accepts, cut from the builder's slab.
-func (b *builder) rulesWhere(rules []int, keep func(Citation) bool) []string {
+func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		if slices.ContainsFunc(b.e.rules[ri].cites, func(ci int) bool { return keep(b.e.citations[ci]) }) {
+		if slices.ContainsFunc(b.e.rules[ri].cites, keep) {
 			b.ids = append(b.ids, b.e.rules[ri].id)
 		}
 	}

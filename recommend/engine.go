@@ -36,8 +36,10 @@ type Engine struct {
 	stages []uint8
 	// trace is what a Result's trace needs of the rules (trace.go).
 	trace *traceRules
-	// citations holds every distinct citation of the rule set once.
+	// citations holds every distinct citation of the rule set once, and
+	// citeInfo what the builder reads of each (prepare.go).
 	citations []Citation
+	citeInfo  []citeInfo
 	ruleSet   RuleSet
 	// scratch holds *decisions free for reuse by Recommend.
 	scratch sync.Pool

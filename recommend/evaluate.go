@@ -119,8 +119,6 @@ func (e *Engine) evaluationOrder() {
 			e.order = append(e.order, ri)
 		}
 	}
-	e.trace = newTraceRules(e)
-	e.stages = ruleStages(e.rules)
 }
 
 // evaluate runs every rule's condition and reports which matched, or the
@@ -167,9 +165,15 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 		return failed
 	}
 	deadline, hasDeadline := ctx.Deadline()
+	// A context with no Done channel and no deadline, such as
+	// context.Background(), is never done: it is not asked before each
+	// rule.
+	never := ctx.Done() == nil && !hasDeadline
 	for _, ri := range e.order[e.nRefer:] {
-		if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
-			return err
+		if !never {
+			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
+				return err
+			}
 		}
 		m, err := e.evalRule(ctx, ri, p, &act)
 		if err != nil {

@@ -1,0 +1,32 @@
+package recommend
+
+// What Recommend reads on every call, worked out once at load from the
+// compiled rules, so that a call neither walks every rule nor copies a
+// citation's text to read it.
+
+// prepare fills the engine's per-call lookups: the trace's view of the
+// rules, the stages of each rule and what the builder reads of each
+// citation. compile calls it once the rules and citations are final.
+func (e *Engine) prepare() {
+	e.trace = newTraceRules(e)
+	e.stages = ruleStages(e.rules)
+	e.citeInfo = make([]citeInfo, len(e.citations))
+	for ci, c := range e.citations {
+		t := c.text()
+		p := Position(t.Position)
+		e.citeInfo[ci] = citeInfo{
+			src:      t.Source,
+			supports: p == PositionSupports,
+			opposing: p == PositionAgainst || p == PositionCaution,
+		}
+	}
+}
+
+// citeInfo is what the builder reads of one citation of Engine.citations.
+type citeInfo struct {
+	// src is the id of the cited source.
+	src string
+	// supports is true for the position supports; opposing for against
+	// and caution.
+	supports, opposing bool
+}
