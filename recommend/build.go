@@ -76,8 +76,9 @@ func (e *Engine) build(d *decisions) *Result {
 	// message or offers a plan step), so that no slab needs a second chunk;
 	// the note slab is sized exactly.
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
-	for _, m := range d.movements {
-		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
+	for mi := range d.movements {
+		m := &d.movements[mi]
+		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
 			nAvoid++
@@ -133,7 +134,7 @@ func (e *Engine) build(d *decisions) *Result {
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
-		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
+		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
 			res.Avoided = res.Avoided[:len(res.Avoided)+1]

@@ -11,9 +11,23 @@ package recommend
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
 type decision struct {
-	by      [numEffects][]int // matched rules per effect, in rule order; nil for none
+	by      [numEffects]span  // matched rules per effect, in rule order: see decisions.rules
 	missing []int             // equipment vocabulary indexes the profile lacks
 	outcome Outcome           // one of the Outcome constants; OutcomeNotAdvised when no rule decides
+}
+
+// span is a list of matched rules: backing[start:end] of its decision
+// record. A decision holds spans, not slices, so that filling the reused
+// record writes no pointers, each of which costs a write barrier while the
+// collector runs.
+type span struct{ start, end int32 }
+
+// rules returns the matched rules of m, a decision of d, that have effect
+// eff on its movement, in rule order. The slice is d's memory: a Result
+// takes a copy.
+func (d *decisions) rules(m *decision, eff int) []int {
+	s := m.by[eff]
+	return d.backing[s.start:s.end:s.end]
 }
 
 // decisions is the decision record of one profile.
@@ -145,10 +159,10 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 		m.missing = m.missing[:0]
 		var o Outcome
 		switch {
-		case len(m.by[effectAvoid]) > 0:
+		case m.by[effectAvoid].end > m.by[effectAvoid].start:
 			// Policy 1: an avoid always wins.
 			o = OutcomeAvoided
-		case len(m.by[effectRecommend]) > 0:
+		case m.by[effectRecommend].end > m.by[effectRecommend].start:
 			if have == nil {
 				have = e.equipmentSet(d.have, p)
 			}
@@ -184,10 +198,7 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 }
 
 // collect fills each decision's rule lists from the matched rules, counting
-// first so that every list is carved from a single allocation. The lists
-// are filled through offsets and their slices set once each, and only
-// where they change, since each write of a slice into the reused record
-// costs a write barrier while the collector runs.
+// first so that every list is a span of one slice, d.backing.
 func (d *decisions) collect(e *Engine) {
 	// next[k], for k = mi*numEffects+eff, counts the entries of list k,
 	// then holds where its next entry goes, and ends as where it ends.
@@ -225,12 +236,7 @@ func (d *decisions) collect(e *Engine) {
 		m := &d.movements[mi]
 		for eff := range numEffects {
 			end := next[mi*numEffects+eff]
-			switch {
-			case end > start:
-				m.by[eff] = backing[start:end:end]
-			case m.by[eff] != nil:
-				m.by[eff] = nil
-			}
+			m.by[eff] = span{int32(start), int32(end)}
 			start = end
 		}
 	}
