@@ -69,7 +69,7 @@ func (e *Engine) build(d *decisions) *Result {
 		RuleSet:         e.ruleSet,
 		Disclaimer:      Disclaimer,
 	}
-	e.setTrace(res, d.matched)
+	e.setTrace(res, d.bits)
 	// Size the lists once: an item is large, and growing a list copies it.
 	// The counts are upper bounds (citations with repeats, a conflict's ids
 	// twice, one id and the citations of each rule that refers, gives a

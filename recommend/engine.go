@@ -34,6 +34,10 @@ type Engine struct {
 	// stages says, per rule, which stages read it when it matches
 	// (resolve.go).
 	stages []uint8
+	// lists holds, per rule, the decision lists it joins when it
+	// matches: mi*numEffects+eff for each movement mi its effect eff
+	// names (resolve.go).
+	lists [][]int32
 	// trace is what a Result's trace needs of the rules (trace.go).
 	trace *traceRules
 	// citations holds every distinct citation of the rule set once, and

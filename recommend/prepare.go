@@ -5,11 +5,19 @@ package recommend
 // citation's text to read it.
 
 // prepare fills the engine's per-call lookups: the trace's view of the
-// rules, the stages of each rule and what the builder reads of each
-// citation. compile calls it once the rules and citations are final.
+// rules, the stages of each rule, the decision lists each rule joins and
+// what the builder reads of each citation. compile calls it once the rules and citations are final.
 func (e *Engine) prepare() {
 	e.trace = newTraceRules(e)
 	e.stages = ruleStages(e.rules)
+	e.lists = make([][]int32, len(e.rules))
+	for ri := range e.rules {
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				e.lists[ri] = append(e.lists[ri], int32(mi*numEffects+eff))
+			}
+		}
+	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
 	for ci, c := range e.citations {
 		t := c.text()

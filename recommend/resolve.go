@@ -47,8 +47,10 @@ type decisions struct {
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
 	// hits are the matched rules of each stage, in rule order (see
-	// gather): each stage walks its own, not every rule.
+	// gather): each stage walks its own, not every rule. bits marks the
+	// matched rules, one bit per rule, for the trace.
 	hits [numStages][]int
+	bits []uint64
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go).
 	story []referralFold
@@ -67,6 +69,7 @@ type decisions struct {
 func (e *Engine) newDecisions() *decisions {
 	return &decisions{
 		matched:   make([]bool, len(e.rules)),
+		bits:      make([]uint64, bitWords(len(e.rules))),
 		movements: make([]decision, len(e.movements)),
 		counts:    make([]int, len(e.movements)*numEffects),
 		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
@@ -123,15 +126,17 @@ func ruleStages(rules []rule) []uint8 {
 	return out
 }
 
-// gather fills d.hits from d.matched.
+// gather fills d.hits and d.bits from d.matched.
 func (d *decisions) gather(e *Engine) {
 	for s := range d.hits {
 		d.hits[s] = d.hits[s][:0]
 	}
+	clear(d.bits)
 	for ri, m := range d.matched {
 		if !m {
 			continue
 		}
+		d.bits[ri/64] |= 1 << (ri % 64)
 		for s, st := 0, e.stages[ri]; st != 0; s, st = s+1, st>>1 {
 			if st&1 != 0 {
 				d.hits[s] = append(d.hits[s], ri)
@@ -206,12 +211,10 @@ func (d *decisions) collect(e *Engine) {
 	clear(next)
 	total := 0
 	for _, ri := range d.hits[stageMovements] {
-		for eff, ms := range e.rules[ri].effects {
-			for _, mi := range ms {
-				next[mi*numEffects+eff]++
-				total++
-			}
+		for _, k := range e.lists[ri] {
+			next[k]++
 		}
+		total += len(e.lists[ri])
 	}
 	if cap(d.backing) < total {
 		d.backing = make([]int, total)
@@ -223,12 +226,9 @@ func (d *decisions) collect(e *Engine) {
 		off += n
 	}
 	for _, ri := range d.hits[stageMovements] {
-		for eff, ms := range e.rules[ri].effects {
-			for _, mi := range ms {
-				k := mi*numEffects + eff
-				backing[next[k]] = ri
-				next[k]++
-			}
+		for _, k := range e.lists[ri] {
+			backing[next[k]] = ri
+			next[k]++
 		}
 	}
 	start := 0

@@ -44,20 +44,16 @@ func newTraceRules(e *Engine) *traceRules {
 	return t
 }
 
-// setTrace records in res which rules matched.
-func (e *Engine) setTrace(res *Result, matched []bool) {
+// setTrace records in res which rules matched: bits, one per rule.
+func (e *Engine) setTrace(res *Result, bits []uint64) {
 	t := &res.trace
 	t.rules = e.trace
-	if n := bitWords(len(matched)); n <= len(t.small) {
-		t.bits = t.small[:n]
+	if len(bits) <= len(t.small) {
+		t.bits = t.small[:len(bits)]
 	} else {
-		t.bits = make([]uint64, n)
+		t.bits = make([]uint64, len(bits))
 	}
-	for ri, m := range matched {
-		if m {
-			t.bits[ri/64] |= 1 << (ri % 64)
-		}
-	}
+	copy(t.bits, bits)
 }
 
 // Trace lists every rule, in rule-set order, and whether it matched; in
