@@ -117,7 +117,7 @@ func (e *Engine) build(d *decisions) *Result {
 	// capacity at its final length, so that appending to one copies it.
 	items := make([]Item, 0, nRec+nAvoid)
 	res.Recommended = items[0:0:nRec]
-	res.Avoided = items[nRec:nRec:nRec+nAvoid]
+	res.Avoided = items[nRec : nRec : nRec+nAvoid]
 	res.Conflicts = make([]Conflict, 0, nConf)
 	res.NeedsEquipment = make([]EquipmentNeed, 0, nNeed)
 	b.cites = make([]Citation, 0, nCites)

@@ -11,9 +11,9 @@ package recommend
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
 type decision struct {
-	by      [numEffects]span  // matched rules per effect, in rule order: see decisions.rules
-	missing []int             // equipment vocabulary indexes the profile lacks
-	outcome Outcome           // one of the Outcome constants; OutcomeNotAdvised when no rule decides
+	by      [numEffects]span // matched rules per effect, in rule order: see decisions.rules
+	missing []int            // equipment vocabulary indexes the profile lacks
+	outcome Outcome          // one of the Outcome constants; OutcomeNotAdvised when no rule decides
 }
 
 // span is a list of matched rules: backing[start:end] of its decision
