@@ -31,6 +31,10 @@ type Engine struct {
 	order []int
 	// nRefer is how many rules refer: order[:nRefer] are they.
 	nRefer int
+	// checks holds the direct check (directcheck.go) of each rule of
+	// order, at the same index, or nil for a rule that runs as CEL: the
+	// checks side by side, so that evaluating reads no rule.
+	checks []directCheck
 	// stages says, per rule, which stages read it when it matches
 	// (resolve.go).
 	stages []uint8

@@ -151,7 +151,11 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	// The CEL view of p is made only if a condition runs as CEL.
 	var act *activation
 	var failed error
-	for _, ri := range e.order[:e.nRefer] {
+	for i, ri := range e.order[:e.nRefer] {
+		if c := e.checks[i]; c != nil {
+			matched[ri] = c(p)
+			continue
+		}
 		m, err := e.evalRule(context.Background(), ri, p, &act)
 		if err != nil {
 			m = true
@@ -169,11 +173,15 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	// context.Background(), is never done: it is not asked before each
 	// rule.
 	never := ctx.Done() == nil && !hasDeadline
-	for _, ri := range e.order[e.nRefer:] {
+	for i, ri := range e.order[e.nRefer:] {
 		if !never {
 			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 				return err
 			}
+		}
+		if c := e.checks[e.nRefer+i]; c != nil {
+			matched[ri] = c(p)
+			continue
 		}
 		m, err := e.evalRule(ctx, ri, p, &act)
 		if err != nil {

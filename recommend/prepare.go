@@ -5,11 +5,15 @@ package recommend
 // citation's text to read it.
 
 // prepare fills the engine's per-call lookups: the trace's view of the
-// rules, the stages of each rule, the decision lists each rule joins and
+// rules, the direct checks in evaluation order, the stages of each rule, the decision lists each rule joins and
 // what the builder reads of each citation. compile calls it once the rules and citations are final.
 func (e *Engine) prepare() {
 	e.trace = newTraceRules(e)
 	e.stages = ruleStages(e.rules)
+	e.checks = make([]directCheck, len(e.order))
+	for i, ri := range e.order {
+		e.checks[i] = e.rules[ri].direct
+	}
 	e.lists = make([][]int32, len(e.rules))
 	for ri := range e.rules {
 		for eff, ms := range e.rules[ri].effects {
