@@ -35,6 +35,12 @@ type Engine struct {
 	// order, at the same index, or nil for a rule that runs as CEL: the
 	// checks side by side, so that evaluating reads no rule.
 	checks []directCheck
+	// same holds, at the index of each rule of order whose direct check
+	// has the condition text of an earlier one, that one's index; -1
+	// elsewhere. Rules that share a condition share its compiled check,
+	// and a check depends on the profile alone, so the earlier result is
+	// the rule's: Recommend runs each distinct condition once.
+	same []int
 	// stages says, per rule, which stages read it when it matches
 	// (resolve.go).
 	stages []uint8

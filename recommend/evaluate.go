@@ -152,6 +152,10 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	var act *activation
 	var failed error
 	for i, ri := range e.order[:e.nRefer] {
+		if j := e.same[i]; j >= 0 {
+			matched[ri] = matched[e.order[j]]
+			continue
+		}
 		if c := e.checks[i]; c != nil {
 			matched[ri] = c(p)
 			continue
@@ -178,6 +182,10 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 				return err
 			}
+		}
+		if j := e.same[e.nRefer+i]; j >= 0 {
+			matched[ri] = matched[e.order[j]]
+			continue
 		}
 		if c := e.checks[e.nRefer+i]; c != nil {
 			matched[ri] = c(p)
