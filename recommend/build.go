@@ -181,29 +181,9 @@ func (e *Engine) build(d *decisions) *Result {
 }
 
 // citations returns the distinct citations of rules, in rule order, cut
-// from the builder's slab: citationsWhere keeping every citation, without
-// a call per citation.
+// from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
-	n := 0
-	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] {
-				b.seen[ci] = true
-				n++
-			}
-		}
-	}
-	b.cites = slab(b.cites, n, citeChunk)
-	start := len(b.cites)
-	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
-			if b.seen[ci] {
-				b.seen[ci] = false
-				b.cites = append(b.cites, b.e.citations[ci])
-			}
-		}
-	}
-	return b.cites[start:len(b.cites):len(b.cites)]
+	return b.citationsWhere(rules, nil)
 }
 
 // countCitations returns how many citations the rules have, repeats
@@ -330,13 +310,13 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 }
 
 // citationsWhere returns the distinct citations of rules whose index in
-// Engine.citations keep accepts, in rule order, cut from the builder's
-// slab.
+// Engine.citations keep accepts, or all of them for a nil keep, in rule
+// order, cut from the builder's slab.
 func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
 	n := 0
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] && keep(ci) {
+			if !b.seen[ci] && (keep == nil || keep(ci)) {
 				b.seen[ci] = true
 				n++
 			}
