@@ -440,7 +440,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // noteResult puts what an Event keeps of a Result in ev: the rules that
 // matched, the referrals' urgencies and the cards' uuids.
 func noteResult(ev *Event, res *recommend.Result, cards []Card) {
-	for _, t := range res.Trace {
+	for _, t := range res.Trace() {
 		if t.Matched {
 			ev.Rules = append(ev.Rules, t.Rule)
 		}

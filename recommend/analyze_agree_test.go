@@ -59,7 +59,7 @@ func TestAnalyzeAgreesWithRecommend(t *testing.T) {
 					// recommends and none avoids.
 					rec := make([]bool, len(e.movements))
 					avoid := make([]bool, len(e.movements))
-					for ri, tr := range res.Trace {
+					for ri, tr := range res.Trace() {
 						if !tr.Matched {
 							continue
 						}

@@ -66,21 +66,19 @@ func (e *Engine) build(d *decisions) *Result {
 		Avoided:         []Item{},
 		Conflicts:       []Conflict{},
 		NeedsEquipment:  []EquipmentNeed{},
-		Trace:           make([]TraceEntry, len(e.rules)),
 		RuleSet:         e.ruleSet,
 		Disclaimer:      Disclaimer,
 	}
-	for ri := range e.rules {
-		res.Trace[ri] = TraceEntry{Rule: e.rules[ri].id, Matched: d.matched[ri]}
-	}
+	e.setTrace(res, d.bits)
 	// Size the lists once: an item is large, and growing a list copies it.
 	// The counts are upper bounds (citations with repeats, a conflict's ids
 	// twice, one id and the citations of each rule that refers, gives a
 	// message or offers a plan step), so that no slab needs a second chunk;
 	// the note slab is sized exactly.
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
-	for _, m := range d.movements {
-		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
+	for mi := range d.movements {
+		m := &d.movements[mi]
+		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
 			nAvoid++
@@ -109,20 +107,17 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	// Referrals, messages and the plan take at most one id and the
 	// citations of each rule that gives them.
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		if !d.matched[ri] {
-			continue
-		}
-		for _, gives := range [...]bool{r.refer != nil, r.say != nil, r.priority != 0} {
-			if gives {
-				nIDs++
-				nCites += len(r.cites)
-			}
+	for _, s := range [...]int{stageRefer, stageSay, stagePlan} {
+		for _, ri := range d.hits[s] {
+			nIDs++
+			nCites += len(e.rules[ri].cites)
 		}
 	}
-	res.Recommended = make([]Item, 0, nRec)
-	res.Avoided = make([]Item, 0, nAvoid)
+	// Recommended and Avoided share one allocation, each with its
+	// capacity at its final length, so that appending to one copies it.
+	items := make([]Item, 0, nRec+nAvoid)
+	res.Recommended = items[0:0:nRec]
+	res.Avoided = items[nRec : nRec : nRec+nAvoid]
 	res.Conflicts = make([]Conflict, 0, nConf)
 	res.NeedsEquipment = make([]EquipmentNeed, 0, nNeed)
 	b.cites = make([]Citation, 0, nCites)
@@ -139,10 +134,11 @@ func (e *Engine) build(d *decisions) *Result {
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
-		rec, avoid, caution := m.by[effectRecommend], m.by[effectAvoid], m.by[effectCaution]
+		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
-			res.Avoided = append(res.Avoided, b.item(mi, effectAvoid, avoid, nil))
+			res.Avoided = res.Avoided[:len(res.Avoided)+1]
+			b.item(&res.Avoided[len(res.Avoided)-1], mi, effectAvoid, avoid, nil)
 			if len(rec) > 0 {
 				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
@@ -160,7 +156,8 @@ func (e *Engine) build(d *decisions) *Result {
 				Missing: missing, Rules: b.ruleIDs(rec),
 			})
 		case OutcomeRecommended:
-			res.Recommended = append(res.Recommended, b.item(mi, effectRecommend, rec, caution))
+			res.Recommended = res.Recommended[:len(res.Recommended)+1]
+			b.item(&res.Recommended[len(res.Recommended)-1], mi, effectRecommend, rec, caution)
 			if len(caution) > 0 {
 				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
 					res.Conflicts = append(res.Conflicts, c)
@@ -186,7 +183,7 @@ func (e *Engine) build(d *decisions) *Result {
 // citations returns the distinct citations of rules, in rule order, cut
 // from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
-	return b.citationsWhere(rules, func(Citation) bool { return true })
+	return b.citationsWhere(rules, nil)
 }
 
 // countCitations returns how many citations the rules have, repeats
@@ -236,10 +233,11 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 	})
 }
 
-// item builds a recommended or avoided item from the rules whose effect eff
-// gives its reasons and those that attach cautions. Each note is the
-// reason of the effect that named the movement.
-func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
+// item builds, in it, a recommended or avoided item from the rules whose
+// effect eff gives its reasons and those that attach cautions. Each note
+// is the reason of the effect that named the movement. It writes the item
+// in place, in the list sized up front, rather than copying it there.
+func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	e := b.e
 	m := &e.movements[mi]
 	n := len(reasons) + len(cautions)
@@ -247,7 +245,7 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
-	it := Item{
+	*it = Item{
 		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
 		Reasons:  notes[:len(reasons):len(reasons)],
 		Cautions: notes[len(reasons):],
@@ -261,7 +259,6 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 	all := b.merge(reasons, cautions)
 	it.Rules = b.ruleIDs(all)
 	it.Citations = b.citations(all)
-	return it
 }
 
 // conflict records the disagreement between sources over movement mi, if
@@ -271,23 +268,29 @@ func (b *builder) item(mi, eff int, reasons, cautions []int) Item {
 // supports the movement or none, once the supporting sources are left out,
 // advises against it or care with it.
 func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
-	supports := func(ct Citation) bool { return ct.Position() == PositionSupports }
+	info := b.e.citeInfo
+	supports := func(ci int) bool { return info[ci].supports }
 	pro := b.citationsWhere(forRules, supports)
 	if len(pro) == 0 {
 		return Conflict{}, false
 	}
-	isPro := func(ct Citation) bool {
-		return slices.ContainsFunc(pro, func(p Citation) bool { return p.Source() == ct.Source() })
-	}
-	opposing := func(ct Citation) bool {
-		return ct.Position() == PositionAgainst || ct.Position() == PositionCaution
+	// isPro: a rule for the movement cites ci's source in support.
+	isPro := func(ci int) bool {
+		for _, ri := range forRules {
+			for _, cj := range b.e.rules[ri].cites {
+				if info[cj].supports && info[cj].src == info[ci].src {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	// Of the citations of the rules that avoid the movement or caution
 	// against it, opposes accepts those on the side against: their source
 	// advises against it or care with it and does not support it;
 	// conditions accepts a supporting source's own conditions.
-	opposes := func(ct Citation) bool { return opposing(ct) && !isPro(ct) }
-	conditions := func(ct Citation) bool { return opposing(ct) && isPro(ct) }
+	opposes := func(ci int) bool { return info[ci].opposing && !isPro(ci) }
+	conditions := func(ci int) bool { return info[ci].opposing && isPro(ci) }
 	against := b.merge(avoid, caution)
 	con := b.citationsWhere(against, opposes)
 	if len(con) == 0 {
@@ -306,13 +309,14 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 	}, true
 }
 
-// citationsWhere returns the distinct citations of rules that keep
-// accepts, in rule order, cut from the builder's slab.
-func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citation {
+// citationsWhere returns the distinct citations of rules whose index in
+// Engine.citations keep accepts, or all of them for a nil keep, in rule
+// order, cut from the builder's slab.
+func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
 	n := 0
 	for _, ri := range rules {
 		for _, ci := range b.e.rules[ri].cites {
-			if !b.seen[ci] && keep(b.e.citations[ci]) {
+			if !b.seen[ci] && (keep == nil || keep(ci)) {
 				b.seen[ci] = true
 				n++
 			}
@@ -333,11 +337,11 @@ func (b *builder) citationsWhere(rules []int, keep func(Citation) bool) []Citati
 
 // rulesWhere returns the ids of the rules of rules that have a citation
 // keep accepts, cut from the builder's slab.
-func (b *builder) rulesWhere(rules []int, keep func(Citation) bool) []string {
+func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		if slices.ContainsFunc(b.e.rules[ri].cites, func(ci int) bool { return keep(b.e.citations[ci]) }) {
+		if slices.ContainsFunc(b.e.rules[ri].cites, keep) {
 			b.ids = append(b.ids, b.e.rules[ri].id)
 		}
 	}
@@ -387,15 +391,15 @@ func (b *builder) messages(d *decisions) []Message {
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
 	n := 0
-	for ri := range b.e.rules {
-		if r := &b.e.rules[ri]; d.matched[ri] && r.say != nil && kept(r.say.kind) {
+	for _, ri := range d.hits[stageSay] {
+		if kept(b.e.rules[ri].say.kind) {
 			n++
 		}
 	}
 	out := make([]Message, 0, n)
-	for ri := range b.e.rules {
+	for _, ri := range d.hits[stageSay] {
 		r := &b.e.rules[ri]
-		if !d.matched[ri] || r.say == nil || !kept(r.say.kind) {
+		if !kept(r.say.kind) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
@@ -428,11 +432,8 @@ func (b *builder) plan(d *decisions) []PlanStep {
 	type offer struct{ mi, priority, rule int }
 	var buf [2 * MaxPlan]offer
 	best := buf[:0]
-	for ri := range e.rules {
+	for _, ri := range d.hits[stagePlan] {
 		r := &e.rules[ri]
-		if !d.matched[ri] || r.priority == 0 {
-			continue
-		}
 		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
 		if k < 0 {
 			continue

@@ -232,7 +232,7 @@ func resultJSON(t testing.TB, eng *recommend.Engine, ctx context.Context, p reco
 func encodeResult(t testing.TB, res *recommend.Result) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.WriteJSON(&b, res); err != nil {
+	if err := report.WriteJSONWith(&b, res, report.JSONOptions{Trace: true}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

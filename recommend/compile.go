@@ -96,6 +96,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c.rules()
 	c.progress()
 	c.e.evaluationOrder()
+	c.e.prepare()
 	if iss.Len() == 0 {
 		c.checkRuleCount()
 	}

@@ -92,8 +92,7 @@ func direct(e ast.Expr) directCheck {
 			if !ok || f < 0 {
 				return nil
 			}
-			get := listFields[f].get
-			return func(p *Profile) bool { return slices.Contains(get(p), s) }
+			return listContains(f, s)
 		case operators.Less, operators.LessEquals, operators.Greater, operators.GreaterEquals,
 			operators.Equals, operators.NotEquals:
 			if len(args) != 2 {
@@ -109,6 +108,23 @@ func direct(e ast.Expr) directCheck {
 		}
 	}
 	return nil
+}
+
+// listContains returns the check 's' in profile.F for the list field
+// with index f. It reads the common fields directly: a call through the
+// table's getter costs about as much as the check itself, and every
+// condition is made of such checks.
+func listContains(f int, s string) directCheck {
+	switch f {
+	case fieldConditions:
+		return func(p *Profile) bool { return slices.Contains(p.Conditions, s) }
+	case fieldRedFlags:
+		return func(p *Profile) bool { return slices.Contains(p.RedFlags, s) }
+	case fieldAggravatedBy:
+		return func(p *Profile) bool { return slices.Contains(p.AggravatedBy, s) }
+	}
+	get := listFields[f].get
+	return func(p *Profile) bool { return slices.Contains(get(p), s) }
 }
 
 // directExists compiles profile.F.exists(v, v in ['x', ...]) for a list

@@ -17,9 +17,9 @@ symptoms worse and what eases them, equipment at hand, pain level, days
 since onset, sitting hours and age. [Engine.Recommend] evaluates every rule
 against it and returns a [Result]: referrals, recommended and avoided
 movements, the conflicts between rules, the movements that need equipment,
-a trace of every rule, and the [RuleSet] (version and digest) that produced
-it. Every item carries the citations that justify it, and every citation
-its source's kind.
+a trace of every rule ([Result.Trace], built on request), and the [RuleSet]
+(version and digest) that produced it. Every item carries the citations
+that justify it, and every citation its source's kind.
 
 An [Engine] also offers read-only views of what it loaded, so that tools
 never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],

@@ -31,8 +31,29 @@ type Engine struct {
 	order []int
 	// nRefer is how many rules refer: order[:nRefer] are they.
 	nRefer int
-	// citations holds every distinct citation of the rule set once.
+	// checks holds the direct check (directcheck.go) of each rule of
+	// order, at the same index, or nil for a rule that runs as CEL: the
+	// checks side by side, so that evaluating reads no rule.
+	checks []directCheck
+	// same holds, at the index of each rule of order whose direct check
+	// has the condition text of an earlier one, that one's index; -1
+	// elsewhere. Rules that share a condition share its compiled check,
+	// and a check depends on the profile alone, so the earlier result is
+	// the rule's: Recommend runs each distinct condition once.
+	same []int
+	// stages says, per rule, which stages read it when it matches
+	// (resolve.go).
+	stages []uint8
+	// lists holds, per rule, the decision lists it joins when it
+	// matches: mi*numEffects+eff for each movement mi its effect eff
+	// names (resolve.go).
+	lists [][]int32
+	// trace is what a Result's trace needs of the rules (trace.go).
+	trace *traceRules
+	// citations holds every distinct citation of the rule set once, and
+	// citeInfo what the builder reads of each (prepare.go).
 	citations []Citation
+	citeInfo  []citeInfo
 	ruleSet   RuleSet
 	// scratch holds *decisions free for reuse by Recommend.
 	scratch sync.Pool
@@ -358,22 +379,26 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	case ctx == nil:
 		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
 	}
-	if err := e.Validate(p); err != nil {
+	// The profile is kept in the reused decision record, so that no
+	// call copies it to the heap.
+	d := e.getDecisions()
+	defer e.putDecisions(d)
+	d.profile = p
+	pp := &d.profile
+	if err := e.validate(pp); err != nil {
 		// A caller that gave up is not told to fix its input.
 		if cerr := ctxDone(ctx); cerr != nil {
 			return nil, cerr
 		}
 		return nil, err
 	}
-	d := e.getDecisions()
-	defer e.putDecisions(d)
-	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
+	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
+		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
 	d.incomplete = false
-	e.resolveInto(d, &p)
+	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, p.CheckIns); err != nil {
+	if err := e.addProgramme(res, pp.CheckIns); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -151,7 +151,15 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	// The CEL view of p is made only if a condition runs as CEL.
 	var act *activation
 	var failed error
-	for _, ri := range e.order[:e.nRefer] {
+	for i, ri := range e.order[:e.nRefer] {
+		if j := e.same[i]; j >= 0 {
+			matched[ri] = matched[e.order[j]]
+			continue
+		}
+		if c := e.checks[i]; c != nil {
+			matched[ri] = c(p)
+			continue
+		}
 		m, err := e.evalRule(context.Background(), ri, p, &act)
 		if err != nil {
 			m = true
@@ -165,9 +173,23 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 		return failed
 	}
 	deadline, hasDeadline := ctx.Deadline()
-	for _, ri := range e.order[e.nRefer:] {
-		if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
-			return err
+	// A context with no Done channel and no deadline, such as
+	// context.Background(), is never done: it is not asked before each
+	// rule.
+	never := ctx.Done() == nil && !hasDeadline
+	for i, ri := range e.order[e.nRefer:] {
+		if !never {
+			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
+				return err
+			}
+		}
+		if j := e.same[e.nRefer+i]; j >= 0 {
+			matched[ri] = matched[e.order[j]]
+			continue
+		}
+		if c := e.checks[e.nRefer+i]; c != nil {
+			matched[ri] = c(p)
+			continue
 		}
 		m, err := e.evalRule(ctx, ri, p, &act)
 		if err != nil {
@@ -224,16 +246,9 @@ func (e *Engine) partial(d *decisions, p *Profile) *Result {
 	}
 	d.incomplete = true
 	e.resolveInto(d, p)
-	res := e.build(d)
-	// The trace lists the rules that were evaluated: those that refer.
-	trace := res.Trace[:0]
-	for ri, t := range res.Trace {
-		if e.rules[ri].refer != nil {
-			trace = append(trace, t)
-		}
-	}
-	res.Trace = trace
-	return res
+	// The trace lists the rules that were evaluated, those that refer,
+	// since the Result is Incomplete.
+	return e.build(d)
 }
 
 // ctxDone returns the reason to stop, wrapped, when ctx is done or its

@@ -229,7 +229,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 			return nil, err
 		}
 	}
-	if err := e.Validate(p); err != nil {
+	if err := e.validate(&p); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
 			return nil, cerr
 		}
@@ -341,7 +341,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	ex.Outcome = dm.outcome
 	switch dm.outcome {
 	case OutcomeRecommended:
-		for _, ri := range dm.by[effectCaution] {
+		for _, ri := range d.rules(dm, effectCaution) {
 			ex.Cautions = append(ex.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
 		}
 		for i, s := range x.res.Plan {
@@ -358,7 +358,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	ex.Summary = e.outcomeSummary(ex, dm)
+	ex.Summary = e.outcomeSummary(ex, d, dm)
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
 			if st.Movement == m.id {

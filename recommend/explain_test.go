@@ -350,7 +350,7 @@ func TestExplainAgreesWithRecommend(t *testing.T) {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
 		trace := map[string]bool{}
-		for _, te := range res.Trace {
+		for _, te := range res.Trace() {
 			trace[te.Rule] = te.Matched
 		}
 		for _, m := range eng.Movements() {

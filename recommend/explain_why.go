@@ -34,9 +34,9 @@ import (
 )
 
 // outcomeSummary says the outcome of a movement and who decided it.
-func (e *Engine) outcomeSummary(x *Explanation, dm *decision) string {
+func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
 	rules := func(rs []int) string { return strings.Join(e.ruleIDs(rs), ", ") }
-	rec, avoid, caution := dm.by[effectRecommend], dm.by[effectAvoid], dm.by[effectCaution]
+	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
 	var s string
 	switch x.Outcome {
 	case OutcomeRecommended:

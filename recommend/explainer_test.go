@@ -12,6 +12,7 @@ import (
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestExplainerAgreesWithExplain checks that one Explainer gives, for
@@ -45,8 +46,11 @@ func TestExplainerAgreesWithExplain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(res, x.Result()); diff != "" {
+			if diff := cmp.Diff(res, x.Result(), cmpopts.IgnoreUnexported(recommend.Result{})); diff != "" {
 				t.Errorf("Result() differs from Recommend (-Recommend +Result()):\n%s", diff)
+			}
+			if diff := cmp.Diff(res.Trace(), x.Result().Trace()); diff != "" {
+				t.Errorf("Result().Trace() differs from Recommend's (-Recommend +Result()):\n%s", diff)
 			}
 			for _, m := range eng.Movements() {
 				want, err := eng.Explain(ctx, c.Profile, m.ID)

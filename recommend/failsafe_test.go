@@ -108,7 +108,7 @@ func summarizePartial(t *testing.T, res *recommend.Result, err error) partialSum
 		Withheld: pe.Result.Withheld, Incomplete: pe.Result.Incomplete, WithheldReason: pe.Result.WithheldReason,
 		Recommended: len(pe.Result.Recommended) + len(pe.Result.NeedsEquipment), Plan: len(pe.Result.Plan),
 		Avoided: len(pe.Result.Avoided), Messages: len(pe.Result.Messages),
-		Trace: pe.Result.Trace, Referrals: []string{},
+		Trace: pe.Result.Trace(), Referrals: []string{},
 	}
 	for _, r := range pe.Result.Referrals {
 		s.Referrals = append(s.Referrals, fmt.Sprintf("%s: %s", r.Urgency, strings.Join(r.Rules, ",")))

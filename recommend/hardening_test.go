@@ -239,7 +239,7 @@ func TestBlankLiteralsAreNotVocabulary(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got bool
-			for _, tr := range res.Trace {
+			for _, tr := range res.Trace() {
 				if tr.Rule == "blank" {
 					got = tr.Matched
 				}

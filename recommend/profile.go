@@ -249,9 +249,15 @@ func (e *Engine) Validate(p Profile) error {
 	if e == nil {
 		return errNilEngine
 	}
+	return e.validate(&p)
+}
+
+// validate is Validate of *p, which Recommend keeps in memory it reuses,
+// so that checking it copies nothing.
+func (e *Engine) validate(p *Profile) error {
 	var probs []FieldProblem
 	for fi, f := range listFields {
-		vals := f.get(&p)
+		vals := f.get(p)
 		if len(vals) > MaxListLen {
 			probs = append(probs, FieldProblem{Field: f.name, Value: fmt.Sprintf("(%d entries)", len(vals)),
 				Message: fmt.Sprintf("too many entries, the most is %d", MaxListLen)})
@@ -281,7 +287,7 @@ func (e *Engine) Validate(p Profile) error {
 		}
 	}
 	for ci, f := range choiceFields {
-		v := f.get(&p)
+		v := f.get(p)
 		vocab := e.vocab[numListFields+ci]
 		switch {
 		case v == "":
@@ -300,7 +306,7 @@ func (e *Engine) Validate(p Profile) error {
 		}
 	}
 	for _, f := range numberFields {
-		v := f.get(&p)
+		v := f.get(p)
 		switch {
 		case math.IsNaN(v) || math.IsInf(v, 0):
 			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64), Message: "not a finite number"})

@@ -11,9 +11,23 @@ package recommend
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
 type decision struct {
-	by      [numEffects][]int // matched rules per effect, in rule order
-	missing []int             // equipment vocabulary indexes the profile lacks
-	outcome Outcome           // one of the Outcome constants; OutcomeNotAdvised when no rule decides
+	by      [numEffects]span // matched rules per effect, in rule order: see decisions.rules
+	missing []int            // equipment vocabulary indexes the profile lacks
+	outcome Outcome          // one of the Outcome constants; OutcomeNotAdvised when no rule decides
+}
+
+// span is a list of matched rules: backing[start:end] of its decision
+// record. A decision holds spans, not slices, so that filling the reused
+// record writes no pointers, each of which costs a write barrier while the
+// collector runs.
+type span struct{ start, end int32 }
+
+// rules returns the matched rules of m, a decision of d, that have effect
+// eff on its movement, in rule order. The slice is d's memory: a Result
+// takes a copy.
+func (d *decisions) rules(m *decision, eff int) []int {
+	s := m.by[eff]
+	return d.backing[s.start:s.end:s.end]
 }
 
 // decisions is the decision record of one profile.
@@ -22,12 +36,21 @@ type decision struct {
 // also keeps the working memory it was built with, and nothing in a Result
 // may point into it: build copies what it takes.
 type decisions struct {
+	// profile is the profile of the call, which Recommend copies here so
+	// that it needs no copy of its own; putDecisions clears it, so that a
+	// free record keeps no caller's lists alive.
+	profile Profile
 	matched []bool
 	// movements holds one decision per movement, in declaration order.
 	movements []decision
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
+	// hits are the matched rules of each stage, in rule order (see
+	// gather): each stage walks its own, not every rule. bits marks the
+	// matched rules, one bit per rule, for the trace.
+	hits [numStages][]int
+	bits []uint64
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go).
 	story []referralFold
@@ -46,6 +69,7 @@ type decisions struct {
 func (e *Engine) newDecisions() *decisions {
 	return &decisions{
 		matched:   make([]bool, len(e.rules)),
+		bits:      make([]uint64, bitWords(len(e.rules))),
 		movements: make([]decision, len(e.movements)),
 		counts:    make([]int, len(e.movements)*numEffects),
 		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
@@ -62,20 +86,75 @@ func (e *Engine) getDecisions() *decisions {
 	return e.newDecisions()
 }
 
-func (e *Engine) putDecisions(d *decisions) { e.scratch.Put(d) }
+func (e *Engine) putDecisions(d *decisions) {
+	d.profile = Profile{}
+	e.scratch.Put(d)
+}
+
+// The stages that read the matched rules. A rule belongs to each stage
+// whose kind of effect it has; ruleStages works that out at load, and
+// gather sorts the matched rules of one call by stage, so that each stage
+// walks only its matched rules.
+const (
+	stageMovements = iota // an effect on movements: recommend, avoid or caution
+	stageRefer            // a referral
+	stageSay              // a key message
+	stagePlan             // a plan step: a recommend effect with a priority
+	numStages
+)
+
+// ruleStages returns, for each rule, a bit per stage it belongs to.
+func ruleStages(rules []rule) []uint8 {
+	out := make([]uint8, len(rules))
+	for ri := range rules {
+		r := &rules[ri]
+		for _, ms := range r.effects {
+			if len(ms) > 0 {
+				out[ri] |= 1 << stageMovements
+			}
+		}
+		if r.refer != nil {
+			out[ri] |= 1 << stageRefer
+		}
+		if r.say != nil {
+			out[ri] |= 1 << stageSay
+		}
+		if r.priority != 0 {
+			out[ri] |= 1 << stagePlan
+		}
+	}
+	return out
+}
+
+// gather fills d.hits and d.bits from d.matched.
+func (d *decisions) gather(e *Engine) {
+	for s := range d.hits {
+		d.hits[s] = d.hits[s][:0]
+	}
+	clear(d.bits)
+	for ri, m := range d.matched {
+		if !m {
+			continue
+		}
+		d.bits[ri/64] |= 1 << (ri % 64)
+		for s, st := 0, e.stages[ri]; st != 0; s, st = s+1, st>>1 {
+			if st&1 != 0 {
+				d.hits[s] = append(d.hits[s], ri)
+			}
+		}
+	}
+}
 
 // resolveInto applies the safety policy to the rules d.matched marks, for
 // profile p, overwriting the rest of d.
 func (e *Engine) resolveInto(d *decisions, p *Profile) {
-	matched := d.matched
 	d.referrals, d.withholding = d.referrals[:0], d.withholding[:0]
+	d.gather(e)
 	d.collect(e)
-	for ri := range e.rules {
-		if matched[ri] && e.rules[ri].refer != nil {
-			d.referrals = append(d.referrals, ri)
-			if e.rules[ri].refer.withhold {
-				d.withholding = append(d.withholding, ri)
-			}
+	for _, ri := range d.hits[stageRefer] {
+		d.referrals = append(d.referrals, ri)
+		if e.rules[ri].refer.withhold {
+			d.withholding = append(d.withholding, ri)
 		}
 	}
 	e.foldReferrals(d, p)
@@ -83,11 +162,12 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 	for mi := range d.movements {
 		m := &d.movements[mi]
 		m.missing = m.missing[:0]
+		var o Outcome
 		switch {
-		case len(m.by[effectAvoid]) > 0:
+		case m.by[effectAvoid].end > m.by[effectAvoid].start:
 			// Policy 1: an avoid always wins.
-			m.outcome = OutcomeAvoided
-		case len(m.by[effectRecommend]) > 0:
+			o = OutcomeAvoided
+		case m.by[effectRecommend].end > m.by[effectRecommend].start:
 			if have == nil {
 				have = e.equipmentSet(d.have, p)
 			}
@@ -101,58 +181,63 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				// Policy 4: a withholding referral empties the
 				// recommendations; so does a failure to evaluate
 				// every rule (policy 6).
-				m.outcome = OutcomeWithheld
+				o = OutcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.
-				m.outcome = OutcomeNeedsEquipment
+				o = OutcomeNeedsEquipment
 			default:
 				// Policies 2 and 3: every reason merged, every caution
 				// attached.
-				m.outcome = OutcomeRecommended
+				o = OutcomeRecommended
 			}
 		default:
 			// Only cautions, or nothing, name it: no advice either way.
-			m.outcome = OutcomeNotAdvised
+			o = OutcomeNotAdvised
+		}
+		// The record is reused, and most outcomes are what they were:
+		// writing only a change spares the collector's write barrier.
+		if m.outcome != o {
+			m.outcome = o
 		}
 	}
 }
 
 // collect fills each decision's rule lists from the matched rules, counting
-// first so that every list is carved from a single allocation.
+// first so that every list is a span of one slice, d.backing.
 func (d *decisions) collect(e *Engine) {
-	counts := d.counts
-	clear(counts)
+	// next[k], for k = mi*numEffects+eff, counts the entries of list k,
+	// then holds where its next entry goes, and ends as where it ends.
+	next := d.counts
+	clear(next)
 	total := 0
-	for ri := range e.rules {
-		if d.matched[ri] {
-			for eff, ms := range e.rules[ri].effects {
-				for _, mi := range ms {
-					counts[mi*numEffects+eff]++
-					total++
-				}
-			}
+	for _, ri := range d.hits[stageMovements] {
+		for _, k := range e.lists[ri] {
+			next[k]++
 		}
+		total += len(e.lists[ri])
 	}
 	if cap(d.backing) < total {
 		d.backing = make([]int, total)
 	}
 	backing := d.backing[:total]
 	off := 0
-	for mi := range d.movements {
-		for eff := range numEffects {
-			n := counts[mi*numEffects+eff]
-			d.movements[mi].by[eff] = backing[off : off : off+n]
-			off += n
+	for k, n := range next {
+		next[k] = off
+		off += n
+	}
+	for _, ri := range d.hits[stageMovements] {
+		for _, k := range e.lists[ri] {
+			backing[next[k]] = ri
+			next[k]++
 		}
 	}
-	for ri := range e.rules {
-		if d.matched[ri] {
-			for eff, ms := range e.rules[ri].effects {
-				for _, mi := range ms {
-					m := &d.movements[mi]
-					m.by[eff] = append(m.by[eff], ri)
-				}
-			}
+	start := 0
+	for mi := range d.movements {
+		m := &d.movements[mi]
+		for eff := range numEffects {
+			end := next[mi*numEffects+eff]
+			m.by[eff] = span{int32(start), int32(end)}
+			start = end
 		}
 	}
 }

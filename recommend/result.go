@@ -70,15 +70,13 @@ type Result struct {
 	// NeedsEquipment are the movements left out only because the profile
 	// lacks their equipment, in declaration order.
 	NeedsEquipment []EquipmentNeed `json:"needs_equipment"`
-	// Trace lists every rule, in rule-set order, and whether it matched;
-	// in an Incomplete Result, only the rules that refer, the ones that
-	// were evaluated (a referral rule that failed shows as matched).
-	Trace []TraceEntry `json:"trace"`
 	// RuleSet names the rule set that produced the Result: its declared
 	// version and its digest.
 	RuleSet RuleSet `json:"rule_set"`
 	// Disclaimer reminds the reader what this advice is and is not.
 	Disclaimer string `json:"disclaimer"`
+	// trace is which rules matched, one bit per rule; see Trace.
+	trace ruleTrace
 }
 
 // Disclaimer is the text every Result carries.

@@ -203,7 +203,7 @@ rules:
 				if err != nil {
 					t.Fatalf("Recommend: %v", err)
 				}
-				if diff := cmp.Diff(want, res, cmp.AllowUnexported(Citation{})); diff != "" {
+				if diff := cmp.Diff(want, res, resultCmp); diff != "" {
 					t.Errorf("result differs from that of context.Background() (-want +got):\n%s", diff)
 				}
 				return

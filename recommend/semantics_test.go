@@ -228,7 +228,7 @@ func TestTraceListsEveryRule(t *testing.T) {
 		{Rule: "rec-a"}, {Rule: "rec-b", Matched: true}, {Rule: "avoid-flex"}, {Rule: "caution-m1"},
 		{Rule: "refer-routine"}, {Rule: "refer-urgent"}, {Rule: "refer-emergency"}, {Rule: "fails-at-nine"},
 	}
-	if diff := cmp.Diff(want, res.Trace); diff != "" {
+	if diff := cmp.Diff(want, res.Trace()); diff != "" {
 		t.Errorf("trace mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -132,7 +132,7 @@ func checkReportKeepsAll(t *testing.T, res *recommend.Result, text string) {
 	if n := strings.Count(text, "sha256:"); n != 1 {
 		t.Errorf("the short report holds the digest %d times, want once, on its last line", n)
 	}
-	for _, r := range res.Trace {
+	for _, r := range res.Trace() {
 		if r.Matched && strings.Contains(text, " "+r.Rule+" ") {
 			t.Errorf("the short report names rule %s", r.Rule)
 		}

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	go run ./examples/recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]
+//	go run ./examples/recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]
 //
 // It reads a profile, as JSON or YAML, from FILE, or from standard input
 // when FILE is "-" or missing, and prints the advice of the rule set in DIR
@@ -15,7 +15,8 @@
 // and every reason and citation (report.WriteDetailedText). -format json
 // prints the whole Result for programs, and -format markdown the short
 // report as Markdown, for apps and chat front ends; -detail goes with text
-// only.
+// only. -trace, with -format json, adds the trace: every rule and whether
+// it matched.
 //
 // -explain MOVEMENT prints, instead of the advice, why that movement has
 // its outcome for the profile: recommended (and its place in the plan),
@@ -61,7 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]\n", termsafe.Text(err.Error()))
+		fmt.Fprintf(stderr, "%s\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n", termsafe.Text(err.Error()))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "error: %s\n", termsafe.Text(err.Error()))
@@ -75,9 +76,10 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
 	format := fs.String("format", "text", "output format: text (for people), json (for programs) or markdown (for apps and chat)")
 	detail := fs.Bool("detail", false, "with -format text, print the complete report for clinicians: rule ids, every reason and citation")
+	trace := fs.Bool("trace", false, "with -format json, add the trace: every rule and whether it matched")
 	explain := fs.String("explain", "", "explain one movement's outcome (a movement id), or the referrals (\"referral\"), instead of printing the advice")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-explain MOVEMENT|referral] [FILE|-]")
+		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -93,6 +95,8 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 		return fmt.Errorf("%w: -detail goes with -format text: the JSON always holds every field", errUsage)
 	case *explain != "" && *format == "markdown":
 		return fmt.Errorf("%w: -explain goes with -format text or json", errUsage)
+	case *trace && (*format != "json" || *explain != ""):
+		return fmt.Errorf("%w: -trace goes with -format json, without -explain: the trace is part of the JSON Result", errUsage)
 	case *explain != "" && *detail:
 		return fmt.Errorf("%w: -explain goes without -detail: an explanation is always complete", errUsage)
 	}
@@ -147,7 +151,7 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 		// JSON is for programs, and escapes the control characters
 		// below U+0020 itself; its strings are not rewritten. It is
 		// indented for people; the bytes are otherwise WriteJSON's.
-		return report.WriteJSONIndent(stdout, res, "  ")
+		return report.WriteJSONWith(stdout, res, report.JSONOptions{Indent: "  ", Trace: *trace})
 	}
 	write := report.WriteText
 	switch {

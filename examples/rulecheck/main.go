@@ -238,7 +238,7 @@ func (c *checker) run(tc casefile.Case) {
 	}
 	var fired []string
 	if res != nil {
-		for i, t := range res.Trace {
+		for i, t := range res.Trace() {
 			if t.Matched {
 				c.fired[i]++
 				fired = append(fired, t.Rule)

@@ -152,13 +152,19 @@ func startsObject(data []byte) bool {
 }
 
 // handleRecommend answers POST /recommend: a profile as a JSON object in,
-// the Result as JSON out, exactly as report.WriteJSON writes it. A
-// complete answer is kept in the answer cache, and an answer found there
-// is served without decoding (by the body key) or without Recommend and
-// the encoder (by the profile key); see answerCache. An answer is kept
-// the second time its profile is asked about.
+// the Result as JSON out, exactly as report.WriteJSON writes it; with the
+// query parameter trace=true, with the trace too. A complete answer is
+// kept in the answer cache, and an answer found there is served without
+// decoding (by the body key) or without Recommend and the encoder (by the
+// profile key); see answerCache. The keys hold the query, so an answer
+// with the trace is kept apart from one without. An answer is kept the
+// second time its profile is asked about.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
+	opts, ok := recommendOptions(w, r)
+	if !ok {
+		return
+	}
 	body, ok := readBody(w, r, maxRecommendBody)
 	if !ok {
 		return
@@ -201,7 +207,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	s.metrics.recommend.WithLabelValues("recommend").Observe(time.Since(start).Seconds())
 	var pe *recommend.PartialError
 	if errors.As(err, &pe) && pe.Result != nil {
-		s.writePartial(w, r, pe)
+		s.writePartial(w, r, pe, opts)
 		return
 	}
 	if err != nil {
@@ -213,7 +219,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		buf := answerBufs.Get().(*bytes.Buffer)
 		defer putAnswerBuf(buf)
 		buf.Reset()
-		if err := report.WriteJSON(buf, res); err != nil {
+		if err := report.WriteJSONWith(buf, res, opts); err != nil {
 			s.writeEngineError(w, r, err, "", nil)
 			return
 		}
@@ -223,7 +229,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	// Kept: encoded straight into a slice of its own, which WriteJSON
 	// fills with one Write, rather than into a buffer and copied.
 	var ans ownedBytes
-	if err := report.WriteJSON(&ans, res); err != nil {
+	if err := report.WriteJSONWith(&ans, res, opts); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
@@ -254,6 +260,22 @@ func putAnswerBuf(buf *bytes.Buffer) {
 	if buf.Cap() <= maxPooledAnswer {
 		answerBufs.Put(buf)
 	}
+}
+
+// recommendOptions reads the query parameters of POST /recommend: trace
+// (true or false, as strconv.ParseBool reads it; false when absent) asks
+// for the trace. Another value is a 400, answered here.
+func recommendOptions(w http.ResponseWriter, r *http.Request) (report.JSONOptions, bool) {
+	var o report.JSONOptions
+	if v := r.URL.Query().Get("trace"); v != "" {
+		trace, err := strconv.ParseBool(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid query", problem{Field: "trace", Message: "must be true or false"})
+			return o, false
+		}
+		o.Trace = trace
+	}
+	return o, true
 }
 
 // The body of /recommend when only the referrals could
@@ -302,8 +324,8 @@ func (s *Server) partialFailureOf(r *http.Request, pe *recommend.PartialError) p
 
 // writePartial answers /recommend with the referrals of a PartialError,
 // as partialBody documents.
-func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recommend.PartialError) {
-	body, err := partialBody(pe.Result, s.partialFailureOf(r, pe))
+func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recommend.PartialError, o report.JSONOptions) {
+	body, err := partialBody(pe.Result, s.partialFailureOf(r, pe), o)
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
@@ -311,20 +333,20 @@ func (s *Server) writePartial(w http.ResponseWriter, r *http.Request, pe *recomm
 	httpjson.WriteBody(w, http.StatusOK, body)
 }
 
-// resultJSON returns res as report.WriteJSON writes it, without the
-// final newline.
-func resultJSON(res *recommend.Result) (json.RawMessage, error) {
+// resultJSON returns res as report.WriteJSONWith writes it with o,
+// without the final newline.
+func resultJSON(res *recommend.Result, o report.JSONOptions) (json.RawMessage, error) {
 	var buf bytes.Buffer
-	if err := report.WriteJSON(&buf, res); err != nil {
+	if err := report.WriteJSONWith(&buf, res, o); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// partialBody returns the body of a partial /recommend answer: res as WriteJSON
-// writes it, with an "error" member holding f added at the end.
-func partialBody(res *recommend.Result, f partialFailure) ([]byte, error) {
-	obj, err := resultJSON(res)
+// partialBody returns the body of a partial /recommend answer: res as WriteJSONWith
+// writes it with o, with an "error" member holding f added at the end.
+func partialBody(res *recommend.Result, f partialFailure, o report.JSONOptions) ([]byte, error) {
+	obj, err := resultJSON(res, o)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +383,7 @@ func (s *Server) writePartialExplain(w http.ResponseWriter, r *http.Request, pe 
 	if f.Rule == "" && (errors.Is(pe, context.DeadlineExceeded) || errors.Is(pe, context.Canceled)) {
 		status = http.StatusServiceUnavailable
 	}
-	res, err := resultJSON(pe.Result)
+	res, err := resultJSON(pe.Result, report.JSONOptions{})
 	if err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return

@@ -143,6 +143,59 @@ func wantExplanation(t testing.TB, eng *recommend.Engine, p recommend.Profile, m
 	return b.String()
 }
 
+// TestRecommendTrace checks the trace query parameter of POST /recommend:
+// the trace is written when it is true, left out when it is false or
+// absent, and any other value is a 400 naming it.
+func TestRecommendTrace(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	_, bodies, decoded := profiles(t)
+	const name = "disc-herniation"
+	res, err := s.Engine().Recommend(context.Background(), decoded[name])
+	if err != nil {
+		t.Fatal(err)
+	}
+	withTrace := func(trace bool) string {
+		var b strings.Builder
+		if err := report.WriteJSONWith(&b, res, report.JSONOptions{Trace: trace}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		query  string
+		status int
+		want   string // the body, for a 200
+	}{
+		{"", http.StatusOK, withTrace(false)},
+		{"?trace=false", http.StatusOK, withTrace(false)},
+		{"?trace=true", http.StatusOK, withTrace(true)},
+		{"?trace=1", http.StatusOK, withTrace(true)},
+		{"?trace=yes", http.StatusBadRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			rec := do(t, s.Handler(), "POST", "/recommend"+tt.query, bodies[name])
+			checkDoc(t, "POST", "/recommend", rec)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != http.StatusOK {
+				var e struct{ Problems []struct{ Field string } }
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Problems) != 1 || e.Problems[0].Field != "trace" {
+					t.Errorf("body %s does not name the trace parameter", rec.Body)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, rec.Body.String()); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if !strings.Contains(withTrace(true), `"trace":[`) || strings.Contains(withTrace(false), `"trace"`) {
+		t.Error("the trace is not what tells the two answers apart: the test proves nothing")
+	}
+}
+
 // TestRecommend checks POST /recommend for every test profile against
 // the engine's own Result, and the headers, and the OpenAPI document.
 func TestRecommend(t *testing.T) {

@@ -19,22 +19,37 @@ import (
 // tags, with "format" first; each citation as its source id, locator,
 // claim and position; and each cited source's title, publisher, kind and
 // URL once, in "sources", in the order the sources are first cited. The
-// same recommend.Result always gives the same bytes. A nil r is an error,
-// and so is a Result that cites one source id with two different
-// descriptions, which the wire form cannot tell apart.
+// trace is left out ([JSONOptions] asks for it). The same
+// recommend.Result always gives the same bytes. A nil r is an error, and
+// so is a Result that cites one source id with two different
+// descriptions, which the wire form cannot tell apart. It is
+// WriteJSONWith with the zero JSONOptions.
 func WriteJSON(w io.Writer, r *recommend.Result) error {
-	return WriteJSONIndent(w, r, "")
+	return WriteJSONWith(w, r, JSONOptions{})
 }
 
-// WriteJSONIndent writes r as WriteJSON does, indented by indent (such as
-// "  ") for people; an indent of "" gives WriteJSON's compact bytes.
-func WriteJSONIndent(w io.Writer, r *recommend.Result, indent string) error {
+// JSONOptions says how WriteJSONWith writes a Result. The zero value
+// gives WriteJSON's compact form without the trace.
+type JSONOptions struct {
+	// Indent, when not "", indents the JSON by it (such as "  ") for
+	// people; "" gives compact bytes.
+	Indent string
+	// Trace adds "trace", after "needs_equipment": every rule, in
+	// rule-set order, and whether it matched (see
+	// [recommend.Result.Trace]). It is left out otherwise, since it lists
+	// every rule of the rule set and few readers need it.
+	Trace bool
+}
+
+// WriteJSONWith writes r as WriteJSON does, indented and with the trace
+// as o asks.
+func WriteJSONWith(w io.Writer, r *recommend.Result, o JSONOptions) error {
 	if r == nil {
 		return errNilResult
 	}
-	if indent == "" {
+	if o.Indent == "" {
 		bp := wireBufs.Get().(*[]byte)
-		b, err := appendWire((*bp)[:0], r)
+		b, err := appendWire((*bp)[:0], r, o.Trace)
 		if err == nil {
 			_, err = w.Write(b)
 		}
@@ -44,11 +59,11 @@ func WriteJSONIndent(w io.Writer, r *recommend.Result, indent string) error {
 		}
 		return err
 	}
-	v, err := wire(r)
+	v, err := wire(r, o.Trace)
 	if err != nil {
 		return err
 	}
-	return encodeWire(w, v, indent)
+	return encodeWire(w, v, o.Indent)
 }
 
 // WriteDetailedText writes r as the complete plain-text report, for

@@ -36,7 +36,7 @@ type wireResult struct {
 	Avoided         []wireItem                `json:"avoided"`
 	Conflicts       []wireConflict            `json:"conflicts"`
 	NeedsEquipment  []recommend.EquipmentNeed `json:"needs_equipment"`
-	Trace           []recommend.TraceEntry    `json:"trace"`
+	Trace           *[]recommend.TraceEntry   `json:"trace,omitempty"` // only when asked
 	Sources         []wireSource              `json:"sources"`
 	RuleSet         recommend.RuleSet         `json:"rule_set"`
 	Disclaimer      string                    `json:"disclaimer"`
@@ -218,8 +218,8 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// wire returns the wire form of r.
-func wire(r *recommend.Result) (*wireResult, error) {
+// wire returns the wire form of r, with its trace when trace is true.
+func wire(r *recommend.Result, trace bool) (*wireResult, error) {
 	b := &wireBuilder{index: map[string]int{}}
 	w := &wireResult{
 		Format:          Format,
@@ -232,7 +232,6 @@ func wire(r *recommend.Result) (*wireResult, error) {
 		Plan:            make([]wirePlanStep, len(r.Plan)),
 		Conflicts:       make([]wireConflict, len(r.Conflicts)),
 		NeedsEquipment:  make([]recommend.EquipmentNeed, len(r.NeedsEquipment)),
-		Trace:           nonNil(r.Trace),
 		RuleSet:         r.RuleSet,
 		Disclaimer:      r.Disclaimer,
 	}
@@ -264,6 +263,10 @@ func wire(r *recommend.Result) (*wireResult, error) {
 			CautionRules: nonNil(c.CautionRules),
 			Conditional:  b.cites(c.Conditional),
 		}
+	}
+	if trace {
+		tr := r.Trace()
+		w.Trace = &tr
 	}
 	w.Sources = nonNil(b.sources)
 	return w, b.err

@@ -200,8 +200,9 @@ func (a *appender) side(s recommend.Side) {
 	a.b = append(a.b, '}')
 }
 
-// appendWire appends r's wire form, with a final newline, to b.
-func appendWire(b []byte, r *recommend.Result) ([]byte, error) {
+// appendWire appends r's wire form, with a final newline, to b, with its
+// trace when trace is true.
+func appendWire(b []byte, r *recommend.Result, trace bool) ([]byte, error) {
 	a := &appender{wireBuilder: wireBuilder{index: map[string]int{}}, b: b}
 	a.b = append(a.b, `{"format":"`+Format+`","referrals":[`...)
 	for i, ref := range r.Referrals {
@@ -300,16 +301,20 @@ func appendWire(b []byte, r *recommend.Result) ([]byte, error) {
 		a.b = appendStrings(append(a.b, `,"rules":`...), n.Rules)
 		a.b = append(a.b, '}')
 	}
-	a.b = append(a.b, `],"trace":[`...)
-	for i, e := range r.Trace {
-		if i > 0 {
-			a.b = append(a.b, ',')
+	a.b = append(a.b, ']')
+	if trace {
+		a.b = append(a.b, `,"trace":[`...)
+		for i, e := range r.Trace() {
+			if i > 0 {
+				a.b = append(a.b, ',')
+			}
+			a.b = appendString(append(a.b, `{"rule":`...), e.Rule)
+			a.b = appendBool(append(a.b, `,"matched":`...), e.Matched)
+			a.b = append(a.b, '}')
 		}
-		a.b = appendString(append(a.b, `{"rule":`...), e.Rule)
-		a.b = appendBool(append(a.b, `,"matched":`...), e.Matched)
-		a.b = append(a.b, '}')
+		a.b = append(a.b, ']')
 	}
-	a.b = append(a.b, `],"sources":[`...)
+	a.b = append(a.b, `,"sources":[`...)
 	for i, s := range a.sources {
 		if i > 0 {
 			a.b = append(a.b, ',')

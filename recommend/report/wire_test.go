@@ -193,8 +193,18 @@ func TestWireLosesNothing(t *testing.T) {
 		if err := json.Unmarshal(full, &want); err != nil {
 			t.Fatal(err)
 		}
+		// The trace is a method of the Result, written when asked.
+		trace, err := json.Marshal(res.Trace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantTrace any
+		if err := json.Unmarshal(trace, &wantTrace); err != nil {
+			t.Fatal(err)
+		}
+		want["trace"] = wantTrace
 		var b bytes.Buffer
-		if err := report.WriteJSON(&b, res); err != nil {
+		if err := report.WriteJSONWith(&b, res, report.JSONOptions{Trace: true}); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal(b.Bytes(), &got); err != nil {
@@ -253,8 +263,8 @@ func TestWireLosesNothing(t *testing.T) {
 	}
 }
 
-// TestWireSchema checks WriteJSON's answers, and WriteJSONIndent's,
-// against result.schema.json.
+// TestWireSchema checks WriteJSON's answers, and WriteJSONWith's, indented
+// and with the trace, against result.schema.json.
 func TestWireSchema(t *testing.T) {
 	raw, err := os.ReadFile("result.schema.json")
 	if err != nil {
@@ -283,9 +293,9 @@ func TestWireSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, indent := range []string{"", "  "} {
+		for _, o := range []report.JSONOptions{{}, {Indent: "  "}, {Trace: true}} {
 			var b bytes.Buffer
-			if err := report.WriteJSONIndent(&b, res, indent); err != nil {
+			if err := report.WriteJSONWith(&b, res, o); err != nil {
 				t.Fatal(err)
 			}
 			v, err := jsonschema.UnmarshalJSON(&b)
@@ -293,7 +303,7 @@ func TestWireSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := sch.Validate(v); err != nil {
-				t.Errorf("profile %d, indent %q: %v", i, indent, err)
+				t.Errorf("profile %d, %+v: %v", i, o, err)
 			}
 		}
 	}
@@ -314,9 +324,10 @@ func TestWireOneSourceTwoDescriptions(t *testing.T) {
 
 // TestAppendWireMatches checks that WriteJSON's own encoder, with its
 // cached citations, gives the bytes encoding/json gives for the same wire
-// form (WriteJSONIndent's with no indent, compacted), on the default
-// rules, on hand-built Results with text that needs escaping, and twice
-// over, so that the second run reads the cached citations.
+// form (WriteJSONWith's indented, compacted), with the trace and without,
+// on the default rules, on hand-built Results with text that needs
+// escaping, and twice over, so that the second run reads the cached
+// citations.
 func TestAppendWireMatches(t *testing.T) {
 	eng := defaultEngine(t)
 	var results []*recommend.Result
@@ -345,7 +356,6 @@ func TestAppendWireMatches(t *testing.T) {
 			Recommended:    []recommend.Item{{Movement: odd, How: odd, Reasons: []recommend.Note{{Rule: odd, Text: odd}}}},
 			Conflicts:      []recommend.Conflict{{Movement: odd, For: recommend.Side{Citations: []recommend.Citation{c}}, Conditional: []recommend.Citation{c}}},
 			NeedsEquipment: []recommend.EquipmentNeed{{Movement: odd, Missing: []string{odd}}},
-			Trace:          []recommend.TraceEntry{{Rule: odd, Matched: true}},
 			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},
 			Disclaimer:     odd,
 		},
@@ -356,20 +366,25 @@ func TestAppendWireMatches(t *testing.T) {
 	)
 	for pass := range 2 {
 		for i, res := range results {
-			var got, indented bytes.Buffer
-			if err := report.WriteJSON(&got, res); err != nil {
-				t.Fatal(err)
-			}
-			if err := report.WriteJSONIndent(&indented, res, "\t"); err != nil {
-				t.Fatal(err)
-			}
-			var want bytes.Buffer
-			if err := json.Compact(&want, indented.Bytes()); err != nil {
-				t.Fatal(err)
-			}
-			want.WriteByte('\n')
-			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
-				t.Errorf("pass %d, result %d: WriteJSON differs from encoding/json (-want +got):\n%s", pass, i, diff)
+			for _, trace := range []bool{false, true} {
+				var got, indented bytes.Buffer
+				if err := report.WriteJSONWith(&got, res, report.JSONOptions{Trace: trace}); err != nil {
+					t.Fatal(err)
+				}
+				if err := report.WriteJSONWith(&indented, res, report.JSONOptions{Indent: "\t", Trace: trace}); err != nil {
+					t.Fatal(err)
+				}
+				var want bytes.Buffer
+				if err := json.Compact(&want, indented.Bytes()); err != nil {
+					t.Fatal(err)
+				}
+				want.WriteByte('\n')
+				if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+					t.Errorf("pass %d, result %d, trace %v: WriteJSON differs from encoding/json (-want +got):\n%s", pass, i, trace, diff)
+				}
+				if has := bytes.Contains(got.Bytes(), []byte(`"trace":`)); has != trace {
+					t.Errorf("pass %d, result %d: trace written %v, asked %v", pass, i, has, trace)
+				}
 			}
 		}
 	}

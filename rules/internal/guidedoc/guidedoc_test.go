@@ -150,7 +150,7 @@ func TestConflictTableCoversAnalysis(t *testing.T) {
 			t.Fatal(err)
 		}
 		var pro []string
-		for _, tr := range res.Trace {
+		for _, tr := range res.Trace() {
 			if !tr.Matched {
 				continue
 			}

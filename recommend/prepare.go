@@ -1,0 +1,56 @@
+package recommend
+
+// What Recommend reads on every call, worked out once at load from the
+// compiled rules, so that a call neither walks every rule nor copies a
+// citation's text to read it.
+
+// prepare fills the engine's per-call lookups: the trace's view of the
+// rules, the direct checks in evaluation order and which of them repeat an
+// earlier one, the stages of each rule, the decision lists each rule joins and
+// what the builder reads of each citation. compile calls it once the rules and citations are final.
+func (e *Engine) prepare() {
+	e.trace = newTraceRules(e)
+	e.stages = ruleStages(e.rules)
+	e.checks = make([]directCheck, len(e.order))
+	e.same = make([]int, len(e.order))
+	first := map[string]int{}
+	for i, ri := range e.order {
+		r := &e.rules[ri]
+		e.checks[i], e.same[i] = r.direct, -1
+		if r.direct == nil {
+			continue
+		}
+		if j, ok := first[r.when]; ok {
+			e.same[i] = j
+		} else {
+			first[r.when] = i
+		}
+	}
+	e.lists = make([][]int32, len(e.rules))
+	for ri := range e.rules {
+		for eff, ms := range e.rules[ri].effects {
+			for _, mi := range ms {
+				e.lists[ri] = append(e.lists[ri], int32(mi*numEffects+eff))
+			}
+		}
+	}
+	e.citeInfo = make([]citeInfo, len(e.citations))
+	for ci, c := range e.citations {
+		t := c.text()
+		p := Position(t.Position)
+		e.citeInfo[ci] = citeInfo{
+			src:      t.Source,
+			supports: p == PositionSupports,
+			opposing: p == PositionAgainst || p == PositionCaution,
+		}
+	}
+}
+
+// citeInfo is what the builder reads of one citation of Engine.citations.
+type citeInfo struct {
+	// src is the id of the cited source.
+	src string
+	// supports is true for the position supports; opposing for against
+	// and caution.
+	supports, opposing bool
+}
