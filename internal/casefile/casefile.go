@@ -657,7 +657,7 @@ func Observe(want Expect, res *recommend.Result) Expect {
 // its trace made: those the programme calls for, from progression rules.
 func reviews(res *recommend.Result) []string {
 	traced := map[string]bool{}
-	for _, t := range res.Trace {
+	for _, t := range res.Trace() {
 		traced[t.Rule] = true
 	}
 	out := []string{}
