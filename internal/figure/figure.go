@@ -56,6 +56,9 @@ type Pose struct {
 	// Under is where along the spine a prop under the back sits, from 0
 	// (the pelvis) to 1 (the shoulders); 0 means the default, 0.25.
 	Under float64
+	// Spine is the shape of the back the frames keep, one of Spines by
+	// name; "" takes it from the movement's tags (see SpineFor).
+	Spine string
 	// Start and End are the key frames.
 	Start, End Frame
 }

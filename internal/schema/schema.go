@@ -267,6 +267,15 @@ func kindIDs() []string {
 	return out
 }
 
+// spineDocs describes figure.Spines in one line.
+func spineDocs() string {
+	var parts []string
+	for _, s := range figure.Spines {
+		parts = append(parts, s.Name+": "+s.Doc)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // poseSchema is a movement's pose: what internal/figure draws.
 func poseSchema(closed func(string, object, ...string) object) object {
 	frame := object{}
@@ -280,5 +289,6 @@ func poseSchema(closed func(string, object, ...string) object) object {
 		"start": fr,
 		"end":   fr,
 		"under": object{"type": "number", "minimum": 0, "maximum": 1, "description": "Where along the spine a prop under the back sits: 0 the pelvis, 1 the shoulders (default 0.25)."},
+		"spine": object{"enum": figure.SpineNames(), "description": "The shape of the back every frame keeps (the trunk angle's bounds); left out, the movement's tags give it: " + spineDocs() + "."},
 	}, "base", "start", "end")
 }
