@@ -91,6 +91,9 @@ func TestPoseChecks(t *testing.T) {
 		{"angle not a number", "{base: lying, start: {hip: lots}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start must be a number of degrees"},
 		{"missing end", "{base: lying, start: {}}", `m.yaml:8:11: a pose is missing the required key "end"`},
 		{"under past the shoulders", "{base: lying, under: 2, start: {}, end: {}}", "m.yaml:8:32: the pose's under must be a number from 0"},
+		{"turn past the top", "{base: lying, turn: 120, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90"},
+		{"unknown anchor", "{base: standing, anchor: hands, start: {}, end: {}}", `m.yaml:8:36: unknown anchor "hands"`},
+		{"far knee bent backwards", "{base: lying, start: {}, end: {far_knee: -5}}", "m.yaml:8:52: the far_knee angle in the pose's end: far_knee -5 is outside"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

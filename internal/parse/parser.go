@@ -39,7 +39,7 @@ var (
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment", "levels"}
-	poseKeys     = []string{"base", "start", "end", "props", "under", "spine"}
+	poseKeys     = []string{"base", "start", "end", "props", "under", "spine", "turn", "anchor"}
 	levelKeys    = []string{"dose", "how"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
@@ -617,6 +617,23 @@ func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
 			good = false
 		}
 		out.Under = x
+	}
+	if u := f["turn"]; u != nil {
+		x, err := strconv.ParseFloat(u.Value, 64)
+		if u.Kind != yaml.ScalarNode || (u.Tag != "!!int" && u.Tag != "!!float") || err != nil || !(x >= 0 && x <= figure.MaxTurn) {
+			p.iss.Add(p.pos(u), "the pose's turn must be a number of degrees from 0 (a side view) to %g, found %s", figure.MaxTurn, describe(u))
+			good = false
+		}
+		out.Turn = x
+	}
+	if an := f["anchor"]; an != nil {
+		t, ok := p.id(an, "the pose's anchor")
+		if ok && !slices.Contains(figure.Anchors, t.S) {
+			p.iss.Add(t.Pos, "unknown anchor %q (allowed: %s)", t.S, strings.Join(figure.Anchors, ", "))
+			ok = false
+		}
+		good = good && ok
+		out.Anchor = t.S
 	}
 	// Without a spine, the movement's tags give the shape of the back.
 	if sn := f["spine"]; sn != nil {
