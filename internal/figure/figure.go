@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -447,7 +448,7 @@ func place(p Pose) (start, end body) {
 		// The spine lies a head's half-height above the floor, the
 		// body's thickness, so that both frames share it.
 		drop := math.Max(rHead, wShoulder*math.Sin(p.Turn*math.Pi/180))
-		low = func(b body) float64 { return b.lowestTrunk() - drop }
+		low = func(b body) float64 { return math.Min(b.lowestTrunk()-drop, b.head.y-rHead) }
 	}
 	sy, ey := ground-low(start)+lift, ground-low(end)+lift
 	if p.Base == "all_fours" {
@@ -526,26 +527,34 @@ func figure(w *bytes.Buffer, b body, ink, far string, joints bool) {
 	}
 }
 
-// arrow draws a curved arrow beside the point of the figure that moves
-// most from start to end, bowed away from the body; none when nothing
-// moves much.
+// arrow draws a curved arrow beside a point of the figure that moves from
+// start to end, bowed away from the body and never under the floor
+// (ground) nor across a head: the point that moves most, or the next
+// when its arrow would cross a head. It draws none when nothing moves
+// much.
 func arrow(w *bytes.Buffer, start, end body, ground float64) {
-	type track struct{ a, b pt }
-	var tracks []track
-	for i := range 2 {
-		tracks = append(tracks, track{start.legs[i].mid, end.legs[i].mid}, track{start.legs[i].end, end.legs[i].end},
-			track{start.arms[i].end, end.arms[i].end})
+	type track struct {
+		a, b pt
+		far  float64
 	}
-	tracks = append(tracks, track{start.head, end.head}, track{start.pelvis, end.pelvis}, track{start.shoulder, end.shoulder})
-	best, far := track{}, 0.0
-	for _, t := range tracks {
-		if d := t.b.sub(t.a).len(); d > far+1 {
-			best, far = t, d
+	var tracks []track
+	add := func(a, b pt) {
+		if d := b.sub(a).len(); d >= 10 {
+			tracks = append(tracks, track{a, b, d})
 		}
 	}
-	if far < 10 {
+	for i := range 2 {
+		add(start.legs[i].mid, end.legs[i].mid)
+		add(start.legs[i].end, end.legs[i].end)
+		add(start.arms[i].end, end.arms[i].end)
+	}
+	add(start.head, end.head)
+	add(start.pelvis, end.pelvis)
+	add(start.shoulder, end.shoulder)
+	if len(tracks) == 0 {
 		return
 	}
+	sort.SliceStable(tracks, func(i, j int) bool { return tracks[i].far > tracks[j].far+1 })
 	// Away from the end frame's middle, so that the arrow runs beside
 	// the limb rather than over it.
 	var c pt
@@ -554,39 +563,62 @@ func arrow(w *bytes.Buffer, start, end body, ground float64) {
 		c = c.add(q)
 	}
 	c = c.scale(1 / float64(len(ps)))
-	mid := lerp(best.a, best.b, 0.5)
-	d := best.b.sub(best.a).scale(1 / far)
-	n := pt{-d.y, d.x}
-	if n.x*(mid.x-c.x)+n.y*(mid.y-c.y) < 0 {
-		n = n.scale(-1)
+	type plan struct{ a, e, ctl pt }
+	planFor := func(t track) (plan, bool) {
+		mid := lerp(t.a, t.b, 0.5)
+		d := t.b.sub(t.a).scale(1 / t.far)
+		n := pt{-d.y, d.x}
+		if n.x*(mid.x-c.x)+n.y*(mid.y-c.y) < 0 {
+			n = n.scale(-1)
+		}
+		const gap, minArrow = 11.0, 26.0
+		// At least minArrow long, about the middle of the motion.
+		from, to := t.a.add(d.scale(4)), t.b.sub(d.scale(7))
+		if l := t.far - 11; l < minArrow {
+			from, to = from.sub(d.scale((minArrow-l)/2)), to.add(d.scale((minArrow-l)/2))
+		}
+		ends := func(n pt) plan {
+			a, e := from.add(n.scale(gap)), to.add(n.scale(gap))
+			return plan{a, e, lerp(a, e, 0.5).add(n.scale(math.Min(18, t.far*0.25)))}
+		}
+		at := func(p plan, u float64) pt { return lerp(lerp(p.a, p.ctl, u), lerp(p.ctl, p.e, u), u) }
+		clear := func(p plan) bool {
+			for k := 0; k <= 10; k++ {
+				q := at(p, float64(k)/10)
+				if q.y < ground+3 || q.sub(end.head).len() < rHead+4 || q.sub(start.head).len() < rHead+4 {
+					return false
+				}
+			}
+			return true
+		}
+		for _, p := range []plan{ends(n), ends(n.scale(-1))} {
+			if clear(p) {
+				return p, true
+			}
+		}
+		return ends(n), false
 	}
-	gap := 11.0
-	// At least minArrow long, about the middle of the motion.
-	const minArrow = 26.0
-	from, to := best.a.add(d.scale(4)), best.b.sub(d.scale(7))
-	if l := far - 11; l < minArrow {
-		from, to = from.sub(d.scale((minArrow-l)/2)), to.add(d.scale((minArrow-l)/2))
-	}
-	ends := func(n pt) (a, e, ctl pt) {
-		a = from.add(n.scale(gap))
-		e = to.add(n.scale(gap))
-		return a, e, lerp(a, e, 0.5).add(n.scale(math.Min(18, far*0.25)))
-	}
-	a, e, ctl := ends(n)
-	// Never under the floor: bow the other way.
-	if math.Min(math.Min(a.y, e.y), lerp(lerp(a, ctl, 0.5), lerp(ctl, e, 0.5), 0.5).y) < ground+3 {
-		a, e, ctl = ends(n.scale(-1))
+	var p plan
+	for i, t := range tracks {
+		q, ok := planFor(t)
+		if i == 0 {
+			p = q
+		}
+		if ok {
+			p = q
+			break
+		}
 	}
 	// The head along the curve's last tangent.
-	tan := e.sub(ctl)
+	tan := p.e.sub(p.ctl)
 	if l := tan.len(); l > 0 {
 		tan = tan.scale(1 / l)
 	}
 	nrm := pt{-tan.y, tan.x}
-	tip := e.add(tan.scale(6))
-	l, r := e.add(nrm.scale(5)), e.sub(nrm.scale(5))
+	tip := p.e.add(tan.scale(6))
+	l, r := p.e.add(nrm.scale(5)), p.e.sub(nrm.scale(5))
 	fmt.Fprintf(w, `<path d="M%s Q%s %s" fill="none" stroke="%s" stroke-width="2.5" stroke-linecap="round"/><path d="M%s L%s L%s Z" fill="%s"/>`,
-		xy(a), xy(ctl), xy(e), inkArrow, xy(tip), xy(l), xy(r), inkArrow)
+		xy(p.a), xy(p.ctl), xy(p.e), inkArrow, xy(tip), xy(l), xy(r), inkArrow)
 }
 
 // worn are the props drawn over the figure rather than behind it.
