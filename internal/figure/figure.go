@@ -585,7 +585,7 @@ func arrow(w *bytes.Buffer, start, end body, ground float64) {
 		clear := func(p plan) bool {
 			for k := 0; k <= 10; k++ {
 				q := at(p, float64(k)/10)
-				if q.y < ground+3 || q.sub(end.head).len() < rHead+4 || q.sub(start.head).len() < rHead+4 {
+				if q.y < ground+3 || q.sub(end.head).len() < rHead+2 || q.sub(start.head).len() < rHead+2 {
 					return false
 				}
 			}
