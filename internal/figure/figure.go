@@ -403,6 +403,15 @@ func SVG(p Pose, title, desc string) []byte {
 	return w.Bytes()
 }
 
+// underBack is how far a towel or back stretcher under the lower back
+// raises a body lying on it, so that the prop shows beneath the spine.
+func underBack(p Pose) float64 {
+	if p.Base == "lying" && (has(p.Props, "towel") || has(p.Props, "back_stretcher")) {
+		return 6
+	}
+	return 0
+}
+
 // aerial reports whether p is seen from above: a body lying on its back
 // or front with the view turned at least 60 degrees, where a floor line
 // would make no sense.
@@ -447,7 +456,7 @@ func place(p Pose) (start, end body) {
 		// the far shoulder lies lower than the spine.
 		// The spine lies a head's half-height above the floor, the
 		// body's thickness, so that both frames share it.
-		drop := math.Max(rHead, wShoulder*math.Sin(p.Turn*math.Pi/180))
+		drop := math.Max(rHead, wShoulder*math.Sin(p.Turn*math.Pi/180)) + underBack(p)
 		low = func(b body) float64 { return math.Min(b.lowestTrunk()-drop, b.head.y-rHead) }
 	}
 	sy, ey := ground-low(start)+lift, ground-low(end)+lift
@@ -678,7 +687,7 @@ func props(w *bytes.Buffer, p Pose, start, b body, under float64, over bool) {
 		case "towel", "back_stretcher", "pillow", "heat_pad":
 			// Between the back and the floor, which lies a head's
 			// half-height below the spine.
-			c := b.spineAt(under).add(b.backNormal().scale(rHead - 6))
+			c := b.spineAt(under).add(b.backNormal().scale(rHead + underBack(p) - 6))
 			if pr == "heat_pad" {
 				c = b.spineAt(under).add(b.backNormal().scale(7))
 			}
@@ -690,7 +699,7 @@ func props(w *bytes.Buffer, p Pose, start, b body, under float64, over bool) {
 				// An arched board under the lower back, on its feet.
 				n, t := b.backNormal(), dir(b.tilt).scale(18)
 				sp := b.spineAt(under)
-				base, apex := sp.add(n.scale(rHead)), sp.add(n.scale(1))
+				base, apex := sp.add(n.scale(rHead+underBack(p))), sp.add(n.scale(1))
 				ctl := apex.scale(2).sub(base)
 				fmt.Fprintf(w, `<path d="M%s Q%s %s Z" %s/>`, xy(base.sub(t)), xy(ctl), xy(base.add(t)), st)
 			case "towel":
