@@ -11,9 +11,10 @@ import (
 // set does not declare, or one whose rule file gives no pose.
 var ErrNoPicture = errors.New("no picture")
 
-// MovementSVG returns the picture of the movement id: a side view of a
-// line figure drawn from the movement's pose in the rule files, the start
-// position faded and the end position solid, titled with the movement's
+// MovementSVG returns the picture of the movement id: a line figure
+// (usually seen from the side) drawn from the movement's pose in the rule
+// files, the start position faded, the end position solid and an arrow
+// for the motion, titled with the movement's
 // name and described (the alt text) by its how. The SVG is a few
 // kilobytes, has no scripts and no external references, and is the same
 // for the same rule set, so it can be cached for long:

@@ -3,11 +3,15 @@ package recommend
 import (
 	"slices"
 	"testing"
+
+	"github.com/backrules/backrules/internal/figure"
 )
 
-// TestFlatBackPoses checks that no default movement whose how says the back
-// stays flat, straight, still or unarched is drawn with a bent spine in
-// either frame: a picture must not teach a rounded back the words forbid.
+// TestFlatBackPoses checks that every default movement whose how says the
+// back stays flat, straight, still or unarched declares spine: flat in its
+// pose, so that Load (figure.Check) keeps every frame's spine within 5
+// degrees of straight: a picture must not teach a rounded back the words
+// forbid.
 func TestFlatBackPoses(t *testing.T) {
 	e, err := Default()
 	if err != nil {
@@ -19,18 +23,51 @@ func TestFlatBackPoses(t *testing.T) {
 			continue
 		}
 		delete(flat, m.id)
-		if m.pose == nil {
-			t.Errorf("%s has no pose", m.id)
-			continue
-		}
-		for name, f := range map[string]map[string]float64{"start": m.pose.Start, "end": m.pose.End} {
-			if f["trunk"] != 0 {
-				t.Errorf("%s %s frame bends the spine %g degrees; the how keeps the back flat: %s", m.id, name, f["trunk"], m.how)
-			}
+		if m.pose == nil || m.pose.Spine != "flat" {
+			t.Errorf("%s does not declare spine: flat; the how keeps the back flat: %s", m.id, m.how)
 		}
 	}
 	for id := range flat {
 		t.Errorf("flat-back movement %s is not in the default rule set", id)
+	}
+}
+
+// TestPoseChecksPerMovement runs figure.Check on every default movement
+// (Load already does) and logs, with -v, the check each one got: the shape
+// of the back, where it comes from, the trunk angles drawn and the props
+// the equipment needs.
+func TestPoseChecksPerMovement(t *testing.T) {
+	e, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.movements {
+		if m.pose == nil {
+			t.Errorf("%s has no pose", m.id)
+			continue
+		}
+		sp, err := figure.SpineFor(*m.pose, m.tags)
+		if err != nil {
+			t.Errorf("%s: %v", m.id, err)
+		}
+		from := "tags"
+		if m.pose.Spine != "" {
+			from = "declared"
+		}
+		var props, equipment []string
+		for _, i := range m.equipment {
+			eq := e.vocab[fieldEquipment].entries[i].id
+			equipment = append(equipment, eq)
+			if p, ok := figure.PropFor(eq); ok {
+				props = append(props, eq+"→"+p)
+			}
+		}
+		problems := figure.Check(*m.pose, m.tags, equipment)
+		for _, p := range problems {
+			t.Errorf("%s: %s", m.id, p)
+		}
+		t.Logf("| %s | spine %s (%s), trunk %g to %g allowed | trunk %g → %g | props %v | %d problems |",
+			m.id, sp.Name, from, sp.Min, sp.Max, m.pose.Start["trunk"], m.pose.End["trunk"], props, len(problems))
 	}
 }
 

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
 )
 
 // TestMovementSVG checks every default movement's picture: distinct, under
@@ -88,6 +91,9 @@ func TestPoseChecks(t *testing.T) {
 		{"angle not a number", "{base: lying, start: {hip: lots}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start must be a number of degrees"},
 		{"missing end", "{base: lying, start: {}}", `m.yaml:8:11: a pose is missing the required key "end"`},
 		{"under past the shoulders", "{base: lying, under: 2, start: {}, end: {}}", "m.yaml:8:32: the pose's under must be a number from 0"},
+		{"turn past the top", "{base: lying, turn: 120, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90"},
+		{"unknown anchor", "{base: standing, anchor: hands, start: {}, end: {}}", `m.yaml:8:36: unknown anchor "hands"`},
+		{"far knee bent backwards", "{base: lying, start: {}, end: {far_knee: -5}}", "m.yaml:8:52: the far_knee angle in the pose's end: far_knee -5 is outside"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,4 +120,109 @@ func TestPoseChecks(t *testing.T) {
 			t.Errorf("MovementSVG: %v", err)
 		}
 	})
+}
+
+// TestPosePlausibility checks that Load refuses a picture that disagrees
+// with what the rules say the movement does: a rounded or arched back the
+// tags or the pose's spine do not allow, a spine that contradicts the
+// tags, or equipment left undrawn. Each case mutates one field of an
+// otherwise good movement.
+func TestPosePlausibility(t *testing.T) {
+	tests := []struct {
+		name, tags, equipment, pose, want string
+	}{
+		{"good flat back", "[core]", "[]", "{spine: flat, base: all_fours, start: {tilt: 90}, end: {tilt: 90, trunk: 5}}", ""},
+		{"rounded back on a flat-back movement", "[core]", "[]", "{spine: flat, base: all_fours, start: {tilt: 90}, end: {tilt: 90, trunk: 25}}",
+			"m.yaml:9:11: the pose: the end frame rounds the back (trunk 25), but the pose declares spine flat (trunk -5 to 5)"},
+		{"arched back on a flat-back movement", "[core]", "[]", "{spine: flat, base: lying, start: {tilt: -90, trunk: -8}, end: {tilt: -90}}",
+			"the start frame arches the back (trunk -8), but the pose declares spine flat"},
+		{"rounded back without the flexion tag", "[core]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90, trunk: 30}}",
+			"the end frame rounds the back (trunk 30), but the movement's tags give spine neutral (trunk -10 to 10)"},
+		{"rounded back with the flexion tag", "[lumbar_flexion]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90, trunk: 30}}", ""},
+		{"arched back with only the flexion tag", "[lumbar_flexion]", "[]", "{base: lying, start: {tilt: 90, trunk: -20}, end: {tilt: 90}}",
+			"the start frame arches the back (trunk -20), but the movement's tags give spine rounds"},
+		{"flat spine on a flexion movement", "[lumbar_flexion]", "[]", "{spine: flat, base: lying, start: {}, end: {}}",
+			`the pose's spine "flat" disagrees with the movement's tags`},
+		{"unknown spine", "[core]", "[]", "{spine: wobbly, base: lying, start: {}, end: {}}", `m.yaml:9:19: unknown spine "wobbly"`},
+		{"equipment not drawn", "[glutes]", "[towel]", "{base: lying, props: [mat], start: {}, end: {}}",
+			"the movement uses towel, but the pose does not draw the prop towel"},
+		{"equipment drawn", "[glutes]", "[towel]", "{base: lying, props: [mat, towel], start: {}, end: {}}", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			dirFS(t, "../testdata/minimal", "base/", fsys)
+			fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: posed\n    name: Posed\n    kind: stretch\n    how: Do it.\n    dose: Once.\n" +
+				"    tags: " + tt.tags + "\n    equipment: " + tt.equipment + "\n    pose: " + tt.pose + "\n")}
+			_, err := recommend.Load(fsys)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("Load: %v, want no error", err)
+				}
+				return
+			}
+			if !errors.Is(err, recommend.ErrInvalidRules) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load: %v\nwant an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDefaultPoseMutations draws a rounded or arched back, or leaves out a
+// prop, in one movement of the default rule files, and checks that Load
+// refuses the result at that movement's pose: the checks hold for the real
+// data, not only for small examples.
+func TestDefaultPoseMutations(t *testing.T) {
+	tests := []struct {
+		name, id, from, to, want string
+	}{
+		{"bird dog with a rounded back", "bird_dog", "end: {", "end: {trunk: 20, ", "the end frame rounds the back (trunk 20), but the pose declares spine flat"},
+		{"plank with a sagging back", "plank", "end: {", "end: {trunk: -15, ", "the end frame arches the back (trunk -15), but the pose declares spine flat"},
+		{"glute bridge arched", "glute_bridge", "end: {", "end: {trunk: -6, ", "the end frame arches the back (trunk -6), but the pose declares spine flat"},
+		{"walking hunched", "walking", "end: {", "end: {trunk: 15, ", "the end frame rounds the back (trunk 15), but the movement's tags give spine neutral"},
+		{"towel decompression rounded", "towel_stretch", "end: {", "end: {trunk: 12, ", "the end frame rounds the back (trunk 12), but the movement's tags give spine arches"},
+		{"band walk without its band", "band_walk", "props: [band]", "props: []", "the movement uses resistance_band, but the pose does not draw the prop band"},
+		{"foam roller not drawn", "foam_roll_glutes", "props: [mat, foam_roller]", "props: [mat]", "the movement uses foam_roller, but the pose does not draw the prop foam_roller"},
+	}
+	orig, err := fs.ReadFile(rules.FS, "movements.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := strings.Split(string(orig), "\n")
+			in, line := false, 0
+			for i, l := range lines {
+				if strings.HasPrefix(l, "  - id: ") {
+					in = l == "  - id: "+tt.id
+				}
+				if in && strings.HasPrefix(l, "    pose: ") && strings.Contains(l, tt.from) {
+					lines[i] = strings.Replace(l, tt.from, tt.to, 1)
+					line = i + 1
+					break
+				}
+			}
+			if line == 0 {
+				t.Fatalf("no pose of %s with %q in movements.yaml", tt.id, tt.from)
+			}
+			fsys := fstest.MapFS{}
+			entries, err := fs.ReadDir(rules.FS, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, de := range entries {
+				b, err := fs.ReadFile(rules.FS, de.Name())
+				if err != nil {
+					t.Fatal(err)
+				}
+				fsys[de.Name()] = &fstest.MapFile{Data: b}
+			}
+			fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Join(lines, "\n"))}
+			_, err = recommend.Load(fsys)
+			want := fmt.Sprintf("movements.yaml:%d:11: the pose: %s", line, tt.want)
+			if !errors.Is(err, recommend.ErrInvalidRules) || !strings.Contains(err.Error(), want) {
+				t.Errorf("Load: %v\nwant an error containing %q", err, want)
+			}
+		})
+	}
 }

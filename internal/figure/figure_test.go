@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"math"
 	"testing"
 )
 
@@ -62,6 +63,9 @@ func TestFitKeepsFiguresInFrame(t *testing.T) {
 		{"arms overhead standing", Pose{Base: "standing", Start: Frame{}, End: Frame{"shoulder": 180}}},
 		{"lying with legs and arms out", Pose{Base: "lying", Props: []string{"bed"}, Start: Frame{"tilt": -90, "shoulder": 180}, End: Frame{"tilt": -90, "hip": -30}}},
 		{"plain standing", Pose{Base: "standing", Start: Frame{}, End: Frame{"elbow": 90}}},
+		{"a clamshell from the front", Pose{Base: "side_lying", Turn: 70, Start: Frame{"tilt": -90, "hip": 45, "knee": 90, "far_shoulder": 180}, End: Frame{"tilt": -90, "hip": 45, "knee": 90, "open": 70, "far_shoulder": 180}}},
+		{"a twist from above", Pose{Base: "lying", Turn: 90, Props: []string{"mat"}, Start: Frame{"tilt": -90, "hip": 140, "knee": 0, "spread": 90}, End: Frame{"tilt": -90, "hip": 140, "roll": -90, "spread": 90}}},
+		{"stepping with anchored feet", Pose{Base: "standing", Anchor: "feet", Start: Frame{"hip": -30, "far_hip": 140, "far_knee": 0}, End: Frame{"hip": 140, "knee": 0, "far_hip": -30}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,5 +83,105 @@ func TestFitKeepsFiguresInFrame(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpineBendIsTrunk checks that the drawn spine (pelvis, control point,
+// shoulders) bends only with the trunk angle, and toward the side its sign
+// says, whatever the other angles: so Check, which bounds the trunk angle,
+// bounds the back the picture shows.
+func TestSpineBendIsTrunk(t *testing.T) {
+	for _, base := range Bases {
+		for _, tilt := range []float64{-120, -90, -20, 0, 45, 90} {
+			for _, trunk := range []float64{-30, -5, 0, 5, 30} {
+				fr := Frame{"tilt": tilt, "trunk": trunk, "hip": 80, "knee": 60, "shoulder": 120, "neck": 20, "roll": 30, "open": 20, "spread": 40}
+				b := pose(fr, base, 30)
+				// The side of the chord pelvis–shoulder the control point
+				// lies on: positive is the back's side (a rounded back
+				// bulges behind the chord), negative the front's.
+				ch, c := b.shoulder.sub(b.pelvis), b.ctrl.sub(b.pelvis)
+				cross := ch.x*c.y - ch.y*c.x
+				switch {
+				case trunk == 0 && math.Abs(cross) > 1e-6:
+					t.Errorf("%s tilt %g: a flat trunk is drawn bent (%g)", base, tilt, cross)
+				case trunk > 0 && cross <= 0, trunk < 0 && cross >= 0:
+					t.Errorf("%s tilt %g trunk %g: the spine bends the wrong way (%g)", base, tilt, trunk, cross)
+				}
+			}
+		}
+	}
+}
+
+func TestLimbsAndViews(t *testing.T) {
+	near := func(a, b pt) bool { return a.sub(b).len() < 1e-6 }
+	t.Run("far limbs follow the near ones", func(t *testing.T) {
+		b := pose(Frame{"hip": 70, "knee": 40, "shoulder": 30, "elbow": 60}, "standing", 0)
+		if !near(b.legs[0].end, b.legs[1].end) || !near(b.arms[0].end, b.arms[1].end) {
+			t.Errorf("far limbs %v %v, want the near ones %v %v", b.legs[1], b.arms[1], b.legs[0], b.arms[0])
+		}
+		b = pose(Frame{"hip": 70, "far_hip": 0}, "standing", 0)
+		if near(b.legs[0].mid, b.legs[1].mid) {
+			t.Error("far_hip does not move the far knee")
+		}
+	})
+	t.Run("a clamshell opens upward seen from the front", func(t *testing.T) {
+		fr := Frame{"tilt": -90, "hip": 45, "knee": 90}
+		shut := pose(fr, "side_lying", 70)
+		fr["open"] = 50
+		open := pose(fr, "side_lying", 70)
+		if rise := open.knee().y - shut.knee().y; rise < 15 {
+			t.Errorf("the top knee rises %.1f, want at least 15", rise)
+		}
+		if !near(open.ankle(), shut.ankle()) {
+			t.Error("the foot moves as the knee opens")
+		}
+		if open.legs[1].mid != shut.legs[1].mid {
+			t.Error("the bottom knee moves")
+		}
+	})
+	t.Run("knees drop to the far side seen from above", func(t *testing.T) {
+		fr := Frame{"tilt": -90, "hip": 50, "knee": 100}
+		up := pose(fr, "lying", 90)
+		fr["roll"] = -70
+		down := pose(fr, "lying", 90)
+		if drop := up.knee().y - down.knee().y; drop < 20 {
+			t.Errorf("the knee drops %.1f in the picture, want at least 20", drop)
+		}
+	})
+	t.Run("arms out to the sides seen from above", func(t *testing.T) {
+		b := pose(Frame{"tilt": -90, "spread": 90}, "lying", 90)
+		if d := b.arms[0].end.y - b.shoulder.y; math.Abs(d-(wShoulder+lArm+lForearm)) > 0.5 {
+			t.Errorf("the near hand is %.1f from the spine, want %.1f", d, wShoulder+lArm+lForearm)
+		}
+		if d := b.shoulder.y - b.arms[1].end.y; math.Abs(d-(wShoulder+lArm+lForearm)) > 0.5 {
+			t.Errorf("the far hand is %.1f from the spine, want %.1f", d, wShoulder+lArm+lForearm)
+		}
+	})
+	t.Run("anchored feet stay put", func(t *testing.T) {
+		start, end := place(Pose{Base: "standing", Anchor: "feet", Start: Frame{"hip": 90, "knee": 90}, End: Frame{}})
+		if math.Abs(start.legs[1].end.x-end.legs[1].end.x) > 1e-6 {
+			t.Errorf("the far foot moves from %.1f to %.1f", start.legs[1].end.x, end.legs[1].end.x)
+		}
+	})
+	t.Run("on all fours the knees are on the floor", func(t *testing.T) {
+		start, end := place(Pose{Base: "all_fours", Start: Frame{"tilt": 80, "hip": 80, "knee": 90, "shoulder": 53}, End: Frame{"tilt": 65, "trunk": 30, "hip": 65, "knee": 90, "shoulder": 88}})
+		for i, b := range []body{start, end} {
+			if d := b.knee().y - floorY; math.Abs(d) > 1 {
+				t.Errorf("frame %d: the knee is %.1f above the floor", i, d)
+			}
+		}
+	})
+}
+
+// TestMotionArrow checks that a pose whose frames differ draws an arrow
+// and one whose frames are the same does not.
+func TestMotionArrow(t *testing.T) {
+	moving := SVG(Pose{Base: "lying", Start: Frame{"tilt": -90, "hip": 50, "knee": 100}, End: Frame{"tilt": -90, "hip": 120, "knee": 120}}, "m", "d")
+	still := SVG(Pose{Base: "standing", Start: Frame{}, End: Frame{}}, "s", "d")
+	if !bytes.Contains(moving, []byte(`stroke="`+inkArrow+`"`)) {
+		t.Error("a moving pose has no arrow")
+	}
+	if bytes.Contains(still, []byte(inkArrow)) {
+		t.Error("a still pose has an arrow")
 	}
 }

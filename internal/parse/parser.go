@@ -39,7 +39,7 @@ var (
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment", "levels"}
-	poseKeys     = []string{"base", "start", "end", "props", "under"}
+	poseKeys     = []string{"base", "start", "end", "props", "under", "spine", "turn", "anchor"}
 	levelKeys    = []string{"dose", "how"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
@@ -544,6 +544,13 @@ func (p *fileParser) movement(n *yaml.Node) {
 	m.Equipment = p.ids(f["equipment"], "equipment")
 	if n := f["pose"]; n != nil {
 		m.Pose = p.pose(n)
+		if m.Pose != nil {
+			// The picture must agree with what the rules say the movement
+			// does to the back, and draw what it uses.
+			for _, msg := range figure.Check(*m.Pose, tokens(m.Tags), tokens(m.Equipment)) {
+				p.iss.Add(p.pos(n), "the pose: %s", msg)
+			}
+		}
 	}
 	if ln := f["levels"]; ln != nil {
 		m.LevelsPos = p.pos(ln)
@@ -566,6 +573,15 @@ func (p *fileParser) movement(n *yaml.Node) {
 	}
 	m.ID = id
 	p.doc.Movements = append(p.doc.Movements, m)
+}
+
+// tokens returns the strings of ts.
+func tokens(ts []Text) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.S
+	}
+	return out
 }
 
 // pose reads a movement's pose and checks it against what figure can
@@ -601,6 +617,33 @@ func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
 			good = false
 		}
 		out.Under = x
+	}
+	if u := f["turn"]; u != nil {
+		x, err := strconv.ParseFloat(u.Value, 64)
+		if u.Kind != yaml.ScalarNode || (u.Tag != "!!int" && u.Tag != "!!float") || err != nil || !(x >= 0 && x <= figure.MaxTurn) {
+			p.iss.Add(p.pos(u), "the pose's turn must be a number of degrees from 0 (a side view) to %g, found %s", figure.MaxTurn, describe(u))
+			good = false
+		}
+		out.Turn = x
+	}
+	if an := f["anchor"]; an != nil {
+		t, ok := p.id(an, "the pose's anchor")
+		if ok && !slices.Contains(figure.Anchors, t.S) {
+			p.iss.Add(t.Pos, "unknown anchor %q (allowed: %s)", t.S, strings.Join(figure.Anchors, ", "))
+			ok = false
+		}
+		good = good && ok
+		out.Anchor = t.S
+	}
+	// Without a spine, the movement's tags give the shape of the back.
+	if sn := f["spine"]; sn != nil {
+		t, ok := p.id(sn, "the pose's spine")
+		if ok && !slices.Contains(figure.SpineNames(), t.S) {
+			p.iss.Add(t.Pos, "unknown spine %q (allowed: %s)", t.S, strings.Join(figure.SpineNames(), ", "))
+			ok = false
+		}
+		good = good && ok
+		out.Spine = t.S
 	}
 	var okS, okE bool
 	out.Start, okS = p.frame(f["start"], "the pose's start")

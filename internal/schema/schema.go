@@ -268,18 +268,30 @@ func kindIDs() []string {
 	return out
 }
 
+// spineDocs describes figure.Spines in one line.
+func spineDocs() string {
+	var parts []string
+	for _, s := range figure.Spines {
+		parts = append(parts, s.Name+": "+s.Doc)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // poseSchema is a movement's pose: what internal/figure draws.
 func poseSchema(closed func(string, object, ...string) object) object {
 	frame := object{}
 	for _, j := range figure.Joints {
 		frame[j.Name] = object{"type": "number", "minimum": j.Min, "maximum": j.Max, "description": "Degrees: " + j.Doc + "."}
 	}
-	fr := closed("A key frame: joint angles in degrees; one left out is 0.", frame)
-	return closed("The movement's picture: a side view of a line figure in a start (drawn faded) and an end position.", object{
-		"base":  object{"enum": figure.Bases, "description": "How the body meets the ground."},
-		"props": object{"type": "array", "items": object{"enum": figure.Props}, "description": "Things drawn beside the figure."},
-		"start": fr,
-		"end":   fr,
-		"under": object{"type": "number", "minimum": 0, "maximum": 1, "description": "Where along the spine a prop under the back sits: 0 the pelvis, 1 the shoulders (default 0.25)."},
+	fr := closed("A key frame: joint angles in degrees; one left out is 0, a far limb's one the near limb's.", frame)
+	return closed("The movement's picture: a line figure, usually seen from the side, in a start (drawn faded) and an end position.", object{
+		"base":   object{"enum": figure.Bases, "description": "How the body meets the ground."},
+		"props":  object{"type": "array", "items": object{"enum": figure.Props}, "description": "Things drawn beside the figure."},
+		"start":  fr,
+		"end":    fr,
+		"under":  object{"type": "number", "minimum": 0, "maximum": 1, "description": "Where along the spine a prop under the back sits: 0 the pelvis, 1 the shoulders (default 0.25)."},
+		"turn":   object{"type": "number", "minimum": 0, "maximum": figure.MaxTurn, "description": "Degrees the view turns from the side (0) so that the near side faces up: 90 shows a body lying on its side from the front."},
+		"anchor": object{"enum": figure.Anchors, "description": "The part of the body that stays put from the start frame to the end: pelvis (the default) or feet (the far foot)."},
+		"spine":  object{"enum": figure.SpineNames(), "description": "The shape of the back every frame keeps (the trunk angle's bounds); left out, the movement's tags give it: " + spineDocs() + "."},
 	}, "base", "start", "end")
 }

@@ -630,3 +630,134 @@ func TestBrowserCheckIn(t *testing.T) {
 		t.Errorf("after the second check-in (-want +got):\n%s", diff)
 	}
 }
+
+// axeViolation is one rule axe-core found broken, with the elements that
+// break it.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []string `json:"target"`
+		Summary string   `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// TestAxe runs axe-core, the accessibility checker, on the result page in
+// Chromium: a normal result (a disc herniation), the same result on a
+// 390x844 phone, and an emergency. It fails on any violation. It is
+// opt-in, as axe-core is not vendored and not a Go module: set
+// BACKRULES_AXE to the path of axe.min.js from the npm package axe-core
+// (.ci/run downloads a pinned version).
+func TestAxe(t *testing.T) {
+	path := os.Getenv("BACKRULES_AXE")
+	if path == "" {
+		t.Skip("skipping the axe-core check: set BACKRULES_AXE to the path of axe-core's axe.min.js (npm pack axe-core)")
+	}
+	axe, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("BACKRULES_AXE: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := httpServer(t)
+	tab := newBrowser(t, ctx)
+
+	// fill opens the form, ticks the boxes with ids and fills the fields,
+	// and sends it.
+	fill := func(t *testing.T, ids []string, fields map[string]string) {
+		t.Helper()
+		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv), chromedp.WaitVisible(chromedp.CSS("form"))}
+		for _, id := range ids {
+			steps = append(steps, chromedp.Click(chromedp.ID(id)))
+		}
+		for id, v := range fields {
+			steps = append(steps, chromedp.SendKeys(chromedp.ID(id), v))
+		}
+		if err := chromedp.Do(tab, steps...); err != nil {
+			t.Fatal(err)
+		}
+		if err := submit(tab); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disc := []string{"conditions-disc_herniation", "conditions-sciatica", "red_flags-pain_below_knee", "aggravated_by-bending_forward",
+		"aggravated_by-sitting", "equipment-towel", "equipment-bed"}
+	discFields := map[string]string{"pain_level": "6", "days_since_onset": "21", "sitting_hours": "8", "age": "42"}
+	tests := []struct {
+		name          string
+		ids           []string
+		fields        map[string]string
+		width, height int64
+		// plant is script that breaks the page on purpose before the
+		// check, and want the rules axe-core must then find broken: the
+		// proof that the check runs and can fail.
+		plant string
+		want  []string
+	}{
+		{name: "the form", width: 1000, height: 1200},
+		{"disc herniation with sciatica", disc, discFields, 1000, 1200, "", nil},
+		{"disc herniation with sciatica on a phone", disc, discFields, 390, 844, "", nil},
+		{"emergency", []string{"red_flags-bladder_bowel_dysfunction", "conditions-disc_herniation"}, map[string]string{"pain_level": "6"}, 1000, 1200, "", nil},
+		{"emergency on a phone", []string{"red_flags-bladder_bowel_dysfunction", "conditions-disc_herniation"}, map[string]string{"pain_level": "6"}, 390, 844, "", nil},
+		{"a picture without alt text is found", disc, discFields, 390, 844,
+			`document.querySelector('#plan img.picture').removeAttribute('alt')`, []string{"image-alt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := chromedp.Do(tab, chromedp.EmulateViewport(tt.width, tt.height)); err != nil {
+				t.Fatal(err)
+			}
+			if tt.ids == nil {
+				if err := chromedp.Do(tab, chromedp.Navigate(srv), chromedp.WaitVisible(chromedp.CSS("form"))); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				fill(t, tt.ids, tt.fields)
+			}
+			if tt.plant != "" {
+				if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](tt.plant+";undefined")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The page's Content-Security-Policy allows no script of its
+			// own; the test's script comes in through the browser's
+			// debugging protocol, which the policy does not govern.
+			if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](string(axe)+"\n;undefined")); err != nil {
+				t.Fatalf("injecting axe-core: %v", err)
+			}
+			type report struct {
+				Version    string         `json:"version"`
+				Passes     int            `json:"passes"`
+				Violations []axeViolation `json:"violations"`
+			}
+			got, err := chromedp.Run(tab, chromedp.Evaluate[report](`axe.run(document, {resultTypes: ['violations']}).then(r => ({
+				version: r.testEngine.version,
+				passes: r.passes.length,
+				violations: r.violations,
+			}))`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("running axe-core: %v", err)
+			}
+			t.Logf("axe-core %s: %d rules passed, %d violated", got.Version, got.Passes, len(got.Violations))
+			var ids []string
+			for _, v := range got.Violations {
+				ids = append(ids, v.ID)
+			}
+			if tt.want != nil {
+				if diff := gocmp.Diff(tt.want, ids); diff != "" {
+					t.Errorf("violations found on the broken page (-want +got):\n%s", diff)
+				}
+				return
+			}
+			for _, v := range got.Violations {
+				for _, n := range v.Nodes {
+					t.Errorf("axe-core: %s (%s): %s at %v\n%s", v.ID, v.Impact, v.Help, n.Target, n.Summary)
+				}
+			}
+		})
+	}
+}

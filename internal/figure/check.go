@@ -1,0 +1,143 @@
+package figure
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Spine is a shape of the back a pose may declare (its spine key) or
+// take from its movement's tags: the trunk angles its frames may draw and
+// the tags the movement must carry (exactly those of FlexionTag and
+// ExtensionTag).
+type Spine struct {
+	// Name is the value of the pose's spine key.
+	Name string
+	// Min and Max bound every frame's trunk angle.
+	Min, Max float64
+	// Tags are the movement's tags this shape goes with, of FlexionTag
+	// and ExtensionTag.
+	Tags []string
+	// Doc says what the shape means.
+	Doc string
+}
+
+// The tags of the rule files that say a movement bends the lower back:
+// the shape of the back a pose may draw follows from them.
+const (
+	FlexionTag   = "lumbar_flexion"
+	ExtensionTag = "lumbar_extension"
+)
+
+// Spines are the shapes of the back. A pose that declares none gets the
+// one whose Tags are the movement's tags among FlexionTag and
+// ExtensionTag, other than flat: neutral for a movement with neither.
+var Spines = []Spine{
+	{"flat", -5, 5, nil, "the back stays flat in every frame (the how says so): the trunk bends at most 5 degrees either way"},
+	{"neutral", -10, 10, nil, "the back keeps its natural curve: the trunk bends at most 10 degrees either way; the default for a movement tagged neither " + FlexionTag + " nor " + ExtensionTag},
+	{"rounds", -10, 80, []string{FlexionTag}, "the back may round forward, and arch no more than 10 degrees; needs the tag " + FlexionTag},
+	{"arches", -40, 10, []string{ExtensionTag}, "the back may arch, and round no more than 10 degrees; needs the tag " + ExtensionTag},
+	{"moves", -40, 80, []string{FlexionTag, ExtensionTag}, "the back may round and arch; needs both tags"},
+}
+
+// SpineNames are the names of Spines, in order.
+func SpineNames() []string {
+	out := make([]string, len(Spines))
+	for i, s := range Spines {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// EquipmentProps names, for each equipment id of the rule files whose
+// prop has another name, the prop that draws it; every other equipment id
+// that is one of Props is drawn by the prop of the same name.
+var EquipmentProps = map[string]string{
+	"resistance_band": "band",
+	"massage_ball":    "ball",
+	"standing_desk":   "desk",
+	"lumbar_belt":     "belt",
+}
+
+// PropFor returns the prop that draws the equipment id, and whether there
+// is one.
+func PropFor(equipment string) (string, bool) {
+	if p, ok := EquipmentProps[equipment]; ok {
+		return p, true
+	}
+	return equipment, slices.Contains(Props, equipment)
+}
+
+// SpineFor returns the shape of the back p may draw for a movement with
+// tags: the one p declares, or the one the tags give. It reports an error
+// when p declares a shape that is unknown or disagrees with the tags.
+func SpineFor(p Pose, tags []string) (Spine, error) {
+	var bent []string
+	for _, t := range []string{FlexionTag, ExtensionTag} {
+		if slices.Contains(tags, t) {
+			bent = append(bent, t)
+		}
+	}
+	if p.Spine == "" {
+		for _, s := range Spines[1:] {
+			if slices.Equal(s.Tags, bent) {
+				return s, nil
+			}
+		}
+	}
+	for _, s := range Spines {
+		if s.Name != p.Spine {
+			continue
+		}
+		if !slices.Equal(s.Tags, bent) {
+			return s, fmt.Errorf("the pose's spine %q disagrees with the movement's tags: it goes with %s, and the movement has %s",
+				s.Name, tagList(s.Tags), tagList(bent))
+		}
+		return s, nil
+	}
+	return Spine{}, fmt.Errorf("unknown spine %q (allowed: %s)", p.Spine, strings.Join(SpineNames(), ", "))
+}
+
+func tagList(ts []string) string {
+	if len(ts) == 0 {
+		return "neither " + FlexionTag + " nor " + ExtensionTag
+	}
+	return strings.Join(ts, " and ")
+}
+
+// Check reports what in p a reader could take for an unsafe or wrong
+// picture of a movement with tags and equipment: a frame whose trunk
+// bends beyond what the shape of the back (SpineFor) allows, such as a
+// rounded back for a movement the rules keep flat, and equipment the
+// movement names that p does not draw. Each problem is one string.
+func Check(p Pose, tags, equipment []string) []string {
+	var out []string
+	s, err := SpineFor(p, tags)
+	if err != nil {
+		out = append(out, err.Error())
+	}
+	if err == nil || s.Name != "" {
+		from := "the movement's tags give"
+		if p.Spine != "" {
+			from = "the pose declares"
+		}
+		for _, fr := range []struct {
+			name string
+			f    Frame
+		}{{"start", p.Start}, {"end", p.End}} {
+			if tr := fr.f["trunk"]; tr < s.Min || tr > s.Max {
+				shape := "rounds"
+				if tr < 0 {
+					shape = "arches"
+				}
+				out = append(out, fmt.Sprintf("the %s frame %s the back (trunk %g), but %s spine %s (trunk %g to %g)", fr.name, shape, tr, from, s.Name, s.Min, s.Max))
+			}
+		}
+	}
+	for _, eq := range equipment {
+		if pr, ok := PropFor(eq); ok && !slices.Contains(p.Props, pr) {
+			out = append(out, fmt.Sprintf("the movement uses %s, but the pose does not draw the prop %s", eq, pr))
+		}
+	}
+	return out
+}
