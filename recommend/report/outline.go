@@ -83,6 +83,11 @@ type Step struct {
 	Citations []recommend.Citation
 	// Cautions are the texts of the item's cautions, without repeats.
 	Cautions []string
+	// Week is the programme's step for the movement, when the check-ins
+	// have moved it from where the plan starts it (any change but start):
+	// its level and dose this week stand in for the plan's dose. It is nil
+	// otherwise.
+	Week *recommend.Step
 }
 
 // Group is one or more movements that share a line.
@@ -161,6 +166,7 @@ func New(r *recommend.Result) *Outline {
 		}
 	}
 	o.start(r)
+	o.week(r.Programme)
 	o.alsoHelpful(r)
 	o.avoid(r)
 	o.conflicts(r)
@@ -240,6 +246,41 @@ func (o *Outline) start(r *recommend.Result) {
 		}
 		o.Plan = append(o.Plan, o.step(it, true, ps.Name, ps.Reason.Text, cites))
 	}
+}
+
+// week points each plan step whose movement the programme has moved at
+// its programme step.
+func (o *Outline) week(pg *recommend.Programme) {
+	if pg == nil {
+		return
+	}
+	for i := range o.Plan {
+		for j := range pg.Steps {
+			if st := &pg.Steps[j]; st.Movement == o.Plan[i].Item.Movement && st.Change != recommend.ChangeStart {
+				o.Plan[i].Week = st
+				break
+			}
+		}
+	}
+}
+
+// ChangeWords says what a programme step's change does, for people: "up a
+// level" for recommend.ChangeProgress. A change it does not know is
+// returned as it is.
+func ChangeWords(change string) string {
+	switch change {
+	case recommend.ChangeStart:
+		return "start"
+	case recommend.ChangeProgress:
+		return "up a level"
+	case recommend.ChangeHold:
+		return "stay at this level"
+	case recommend.ChangeRegress:
+		return "down a level"
+	case recommend.ChangeStop:
+		return "stop for now"
+	}
+	return change
 }
 
 // group returns the group of items.

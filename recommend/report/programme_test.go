@@ -47,3 +47,51 @@ func TestThisWeek(t *testing.T) {
 		t.Error("a Result without a programme has a This week section")
 	}
 }
+
+// TestPlanStepThisWeek checks that a plan step whose movement the
+// programme has moved shows its level and dose this week in place of the
+// plan's starting dose, in the outline and the text report, and that a
+// step the programme does not move keeps its dose.
+func TestPlanStepThisWeek(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := func(day, pain int, resp string) recommend.CheckIn {
+		return recommend.CheckIn{Day: day, PainLevel: pain, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: resp}}}
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{
+		Conditions: []string{"acute_strain"}, PainLevel: 4, DaysSinceOnset: 14, Age: 40,
+		CheckIns: []recommend.CheckIn{walk(0, 6, "same"), walk(7, 4, "easier")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := report.New(res)
+	var walking *report.Step
+	for i, st := range o.Plan {
+		switch {
+		case st.Item.Movement == "walking":
+			walking = &o.Plan[i]
+		case st.Week != nil:
+			t.Errorf("plan step %s has a week step %+v, but the programme does not report it", st.Item.Movement, st.Week)
+		}
+	}
+	if walking == nil || walking.Week == nil {
+		t.Fatalf("walking is not in the plan with a week step: %+v", o.Plan)
+	}
+	if walking.Week.Change != recommend.ChangeProgress || walking.Week.Level != 2 {
+		t.Fatalf("walking this week = %+v, want up a level to level 2", *walking.Week)
+	}
+	var text bytes.Buffer
+	if err := report.WriteText(&text, res); err != nil {
+		t.Fatal(err)
+	}
+	want := "This week: Level 2 (up a level): " + walking.Week.Dose
+	if !strings.Contains(text.String(), want) {
+		t.Errorf("text report lacks %q:\n%s", want, text.String())
+	}
+	if strings.Contains(text.String(), "Dose: "+walking.Item.Dose) {
+		t.Errorf("text report still gives walking's starting dose %q:\n%s", walking.Item.Dose, text.String())
+	}
+}

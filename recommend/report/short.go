@@ -222,11 +222,9 @@ func (wr *writer) thisWeek() section {
 	first, last := pg.Trend[0].PainLevel, pg.Trend[len(pg.Trend)-1].PainLevel
 	s.entries = append(s.entries, entry{marker: "-", head: fmt.Sprintf("Week %d. Pain %s from %d to %d at the latest check-in; %d%% of the movements reported were done at least once.",
 		pg.Week, Sparkline(pg.Trend), first, last, int(pg.Adherence*100+0.5))})
-	verbs := map[string]string{recommend.ChangeStart: "start", recommend.ChangeProgress: "up a level",
-		recommend.ChangeHold: "stay at this level", recommend.ChangeRegress: "down a level", recommend.ChangeStop: "stop for now"}
 	for _, st := range pg.Steps {
 		name := cmp.Or(wr.o.Names[st.Movement], words.Capital(strings.ReplaceAll(st.Movement, "_", " ")))
-		e := entry{marker: "-", head: fmt.Sprintf("%s: %s (level %d).", name, verbs[st.Change], st.Level)}
+		e := entry{marker: "-", head: fmt.Sprintf("%s: %s (level %d).", name, ChangeWords(st.Change), st.Level)}
 		if st.Change != recommend.ChangeStop {
 			e.lines = append(e.lines, labelled{label: "Dose", text: st.Dose})
 		}
@@ -264,6 +262,13 @@ func (wr *writer) start() section {
 		if st.Found {
 			e.pictures = []picture{{id: st.Item.Movement, alt: st.Item.How}}
 			e.lines = []labelled{{label: "How", text: st.Item.How}, {label: "Dose", text: st.Item.Dose}}
+			switch {
+			case st.Week == nil:
+			case st.Week.Change == recommend.ChangeStop:
+				e.lines[1] = labelled{label: "This week", text: "Stopped for now: see this week's changes above."}
+			default:
+				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", st.Week.Level, ChangeWords(st.Week.Change), st.Week.Dose)}
+			}
 			if st.Reason != "" {
 				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name), refs: wr.refs(st.Citations)})
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // programmeView is a Result's programme as the page shows it, under "This
@@ -46,15 +47,6 @@ func (s stepView) ThisWeek() string { return s.Name + ", this week" }
 // trendRow is one check-in of the pain trend.
 type trendRow struct{ N, Day, Week, Pain int }
 
-// changeDoes says what each change does, in the page's words.
-var changeDoes = map[string]string{
-	recommend.ChangeStart:    "Start",
-	recommend.ChangeProgress: "Up a level",
-	recommend.ChangeHold:     "Stay at this level",
-	recommend.ChangeRegress:  "Down a level",
-	recommend.ChangeStop:     "Stop for now",
-}
-
 // programme lays out the Result's programme, if it has one.
 func (b *builder) programme() {
 	pg := b.o.Programme
@@ -78,7 +70,7 @@ func (b *builder) programme() {
 	for _, st := range pg.Steps {
 		v.Steps = append(v.Steps, stepView{
 			Movement: st.Movement, Name: cmp.Or(b.o.Names[st.Movement], b.movementName(st.Movement)),
-			Change: st.Change, Does: cmp.Or(changeDoes[st.Change], st.Change), Level: st.Level, Levels: levels[st.Movement],
+			Change: st.Change, Does: words.Capital(report.ChangeWords(st.Change)), Level: st.Level, Levels: levels[st.Movement],
 			Dose: st.Dose, Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: b.src.cites(st.Citations),
 		})
 	}
@@ -203,22 +195,23 @@ func trendSVG(trend []recommend.TrendPoint) template.HTML {
 }
 
 // thisWeek says, for a plan step, where the programme has its movement
-// this week, when the programme has moved it from where it starts: the
-// plan gives the dose it starts at.
-func (pv *programmeView) thisWeek(id string) string {
-	if pv == nil {
+// this week, when the programme has moved it from where it starts (the
+// outline's Step.Week): the plan gives the dose it starts at.
+func (pv *programmeView) thisWeek(st report.Step) string {
+	switch w := st.Week; {
+	case pv == nil || w == nil:
 		return ""
-	}
-	for _, st := range pv.Steps {
-		switch {
-		case st.Movement != id || st.Change == recommend.ChangeStart:
-		case st.Change == recommend.ChangeStop:
-			return "Stopped for now: see This week."
-		default:
-			return fmt.Sprintf("Level %d of %d (%s): %s", st.Level, max(st.Levels, st.Level), strings.ToLower(st.Does), st.Dose)
+	case w.Change == recommend.ChangeStop:
+		return "Stopped for now: see This week."
+	default:
+		levels := 0
+		for _, v := range pv.Steps {
+			if v.Movement == w.Movement {
+				levels = v.Levels
+			}
 		}
+		return fmt.Sprintf("Level %d of %d (%s): %s", w.Level, max(levels, w.Level), report.ChangeWords(w.Change), w.Dose)
 	}
-	return ""
 }
 
 // stepStatus says where the programme has each of its movements, for the
