@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -97,7 +98,8 @@ type Group struct {
 	Items []recommend.Item
 	Names string
 	// Dose and Cautions, in Also, are the dose and cautions the movements
-	// share.
+	// share: the dose this week, where check-ins have moved a movement
+	// (see Step.Week), or else the item's.
 	Dose     string
 	Cautions []string
 	// Reason, in Avoid, is the reason shown for each movement: its first
@@ -264,6 +266,25 @@ func (o *Outline) week(pg *recommend.Programme) {
 	}
 }
 
+// doseThisWeek is the dose of an item shown in a group: the programme's
+// dose this week when check-ins have moved the movement, a pointer to the
+// week's changes when they stopped it, and otherwise the item's own.
+func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
+	if pg == nil {
+		return it.Dose
+	}
+	for _, st := range pg.Steps {
+		switch {
+		case st.Movement != it.Movement || st.Change == recommend.ChangeStart:
+		case st.Change == recommend.ChangeStop:
+			return "stopped for now: see this week's changes above"
+		default:
+			return fmt.Sprintf("this week, level %d (%s): %s", st.Level, ChangeWords(st.Change), st.Dose)
+		}
+	}
+	return it.Dose
+}
+
 // ChangeWords says what a programme step's change does, for people: "up a
 // level" for recommend.ChangeProgress. A change it does not know is
 // returned as it is.
@@ -306,24 +327,25 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 	if len(r.Plan) == 0 {
 		return
 	}
-	var keys []string
+	var keys, doses []string
 	var groups [][]recommend.Item
 	for _, it := range r.Recommended {
 		if slices.ContainsFunc(r.Plan, func(p recommend.PlanStep) bool { return p.Movement == it.Movement }) {
 			continue
 		}
 		o.alsoItems = append(o.alsoItems, it)
-		key := it.Dose + "\x00" + strings.Join(Cautions(it), "\x00")
+		dose := doseThisWeek(r.Programme, it)
+		key := dose + "\x00" + strings.Join(Cautions(it), "\x00")
 		if i := slices.Index(keys, key); i >= 0 {
 			groups[i] = append(groups[i], it)
 			continue
 		}
-		keys = append(keys, key)
+		keys, doses = append(keys, key), append(doses, dose)
 		groups = append(groups, []recommend.Item{it})
 	}
-	for _, items := range groups {
+	for i, items := range groups {
 		g := o.group(items)
-		g.Dose = items[0].Dose
+		g.Dose = doses[i]
 		g.Cautions = Cautions(items[0])
 		o.Also = append(o.Also, g)
 	}

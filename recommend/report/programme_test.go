@@ -58,10 +58,11 @@ func TestPlanStepThisWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	walk := func(day, pain int, resp string) recommend.CheckIn {
-		return recommend.CheckIn{Day: day, PainLevel: pain, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: resp}}}
+		return recommend.CheckIn{Day: day, PainLevel: pain, Done: []recommend.Done{
+			{Movement: "walking", Sessions: 5, Response: resp}, {Movement: "glute_bridge", Sessions: 3, Response: resp}}}
 	}
 	res, err := eng.Recommend(context.Background(), recommend.Profile{
-		Conditions: []string{"acute_strain"}, PainLevel: 4, DaysSinceOnset: 14, Age: 40,
+		Conditions: []string{"disc_herniation"}, PainLevel: 4, DaysSinceOnset: 14, Age: 40,
 		CheckIns: []recommend.CheckIn{walk(0, 6, "same"), walk(7, 4, "easier")},
 	})
 	if err != nil {
@@ -82,6 +83,22 @@ func TestPlanStepThisWeek(t *testing.T) {
 	}
 	if walking.Week.Change != recommend.ChangeProgress || walking.Week.Level != 2 {
 		t.Fatalf("walking this week = %+v, want up a level to level 2", *walking.Week)
+	}
+	moved := 0
+	for _, g := range o.Also {
+		for _, it := range g.Items {
+			for _, st := range res.Programme.Steps {
+				if st.Movement == it.Movement && st.Change != recommend.ChangeStart {
+					moved++
+					if !strings.Contains(g.Dose, st.Dose) || strings.Contains(g.Dose, it.Dose) && it.Dose != st.Dose {
+						t.Errorf("also helpful %s: dose %q, want this week's %q", it.Movement, g.Dose, st.Dose)
+					}
+				}
+			}
+		}
+	}
+	if moved == 0 {
+		t.Fatalf("no also-helpful movement is moved by the programme (%d groups)", len(o.Also))
 	}
 	var text bytes.Buffer
 	if err := report.WriteText(&text, res); err != nil {
