@@ -45,7 +45,7 @@ func TestProgrammeTrajectories(t *testing.T) {
 		{
 			name:     "easier twice in one week moves up once",
 			checkIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(7, 5, "walking", "easier"), ci(10, 4, "walking", "easier")},
-			want:     []stepSummary{{"walking", "hold", "", 2}},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-one-level-a-week", 2}},
 		},
 		{
 			name:     "harder holds",
@@ -61,7 +61,7 @@ func TestProgrammeTrajectories(t *testing.T) {
 			name: "flare steps back, walking keeps going",
 			checkIns: []recommend.CheckIn{ci(0, 4, "bird_dog", "same", "walking", "same"),
 				ci(7, 6, "bird_dog", "same", "walking", "same")},
-			want: []stepSummary{{"bird_dog", "regress", "progress-regress-worse-or-flare", 1}, {"walking", "hold", "", 1}},
+			want: []stepSummary{{"bird_dog", "regress", "progress-regress-worse-or-flare", 1}, {"walking", "hold", "progress-hold-same", 1}},
 		},
 		{
 			name: "worse at the easiest level stops, stays stopped, restarts on improvement",
@@ -79,13 +79,13 @@ func TestProgrammeTrajectories(t *testing.T) {
 			name: "plateau at six weeks calls for a routine review",
 			checkIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(14, 6, "walking", "same"), ci(28, 5, "walking", "same"),
 				ci(42, 5, "walking", "same")},
-			want:      []stepSummary{{"walking", "hold", "", 1}},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
 			referRule: "progress-review-not-improving",
 		},
 		{
 			name:      "worse at two check-ins in a row calls for an earlier review",
 			checkIns:  []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same")},
-			want:      []stepSummary{{"walking", "hold", "", 1}},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
 			referRule: "progress-review-worsening",
 		},
 		{
@@ -233,7 +233,7 @@ func TestExplainProgrammeStep(t *testing.T) {
 		t.Fatal("Explanation.Programme is nil")
 	}
 	want := []string{"day 7, week 2 of the programme", "reported same, 3 sessions since the previous check-in",
-		"pain 8, 6 at the previous check-in and 6 at the first", "a flare: pain up 2 points since the previous check-in", "at level 2 of 3"}
+		"pain 8, 6 at the previous check-in and 6 at the first", "a flare: pain up 2 points since the previous check-in", "at level 2 of 3 before this check-in"}
 	if diff := cmp.Diff(want, ex.Programme.Facts); diff != "" {
 		t.Errorf("facts (-want +got):\n%s", diff)
 	}

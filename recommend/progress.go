@@ -363,12 +363,14 @@ type moveFacts struct {
 	level, levels, sessions int
 	stopped                 bool
 	daysSinceProgress       int
+	// first is true at the check-in that first reports the movement.
+	first bool
 }
 
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
 		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
-		"stopped": f.stopped, "days_since_progress": f.daysSinceProgress,
+		"stopped": f.stopped, "days_since_progress": f.daysSinceProgress, "first": f.first,
 	}
 }
 
@@ -439,7 +441,8 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]
-			if st == nil {
+			first := st == nil
+			if first {
 				mi := e.movementIdx(d.Movement)
 				if mi < 0 {
 					continue // Validate refuses it first
@@ -453,7 +456,7 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			}
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
-				sessions: d.Sessions, stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress}
+				sessions: d.Sessions, stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress, first: first}
 			vars := map[string]any{"programme": pv, "move": moveView(mf)}
 			st.step.Facts = stepFacts(f, mf)
 			for _, r := range e.progress {
@@ -553,6 +556,9 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 	if m.stopped {
 		out = append(out, "it was stopped at an earlier check-in")
 	}
-	out = append(out, fmt.Sprintf("at level %d of %d", m.level, m.levels))
+	if m.first {
+		out = append(out, "first reported at this check-in")
+	}
+	out = append(out, fmt.Sprintf("at level %d of %d before this check-in", m.level, m.levels))
 	return out
 }

@@ -42,7 +42,7 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("`programme` (check_ins, weeks, day, first_pain, previous_pain,\n")
 	p("latest_pain, change as a share of the first pain, change_points, flare,\n")
 	p("improving, worse_twice, adherence) and `move` (id, response, level,\n")
-	p("levels, sessions, stopped, days_since_progress).\n\n")
+	p("levels, sessions, stopped, days_since_progress, first).\n\n")
 
 	p("| Movement | Levels, easiest first | Starts at |\n")
 	p("|---|---|---|\n")
