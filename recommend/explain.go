@@ -172,11 +172,16 @@ type ClauseExplanation struct {
 // its condition's direct checks or, for a condition without them, by
 // running it again with its evaluation state tracked (a program built
 // when the rules loaded), and each rule's explanation is made once and
-// copied into every answer that needs it. Make one with
+// shared by every answer that names the rule. Make one with
 // Engine.NewExplainer.
 //
-// An Explainer is safe for concurrent use. The explanations it returns
-// share nothing with one another or with the Explainer.
+// An Explainer is safe for concurrent use. The explanations an Explainer
+// returns may share their parts (rule explanations, clauses, citations)
+// with one another and with later answers of the same Explainer; treat
+// them as read-only, and copy what you need to change. They share nothing
+// a caller can change with the Engine, another Explainer or a Result of
+// Recommend: changing an explanation cannot change what Recommend or
+// another Explainer returns.
 type Explainer struct {
 	e   *Engine
 	p   *Profile
@@ -187,13 +192,19 @@ type Explainer struct {
 	mu sync.Mutex
 	// made holds, for each rule, what the Explainer keeps of its
 	// explanation once made (ruleWhy), or nil; each is cut from rules,
-	// its clauses from clauses and their values from values or the
-	// profile's lists, each a list that is replaced, never grown, when
-	// full. copyRules copies them out.
-	made    []*ruleWhy
-	rules   []ruleWhy
-	clauses []ClauseExplanation
-	values  []string
+	// its clauses from clauses, their values from values or the
+	// profile's lists, its citations from cites and its referral from
+	// referrals, each a list that is replaced, never grown, when full.
+	// Every answer that names the rule shares them.
+	made      []*ruleWhy
+	rules     []ruleWhy
+	clauses   []ClauseExplanation
+	values    []string
+	cites     []Citation
+	referrals []RuleReferral
+	// shown holds the Explainer's copy of each list field of the
+	// profile, which clauses show as their Values (ownLists).
+	shown [numListFields][]string
 	// memo is the walk's memo of node values (whyRun), reused.
 	memo []uint8
 	// selectors holds "tag NAME" and "kind NAME" once made, for
@@ -244,27 +255,34 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	if err := e.addProgramme(res, p.CheckIns); err != nil {
 		return nil, err
 	}
-	ownLists(&p)
-	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}, nil
+	x := &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}
+	x.shown = ownLists(&p)
+	return x, nil
 }
 
-// ownLists gives p lists of its own, one allocation for the five, so
-// that the explanations made later do not change when the caller changes
-// the lists of the profile it passed.
-func ownLists(p *Profile) {
+// ownLists gives p lists of its own, so that the explanations made later
+// do not change when the caller changes the lists of the profile it
+// passed, and returns a second copy of them, the lists that clauses show
+// as their Values: a caller who changes those cannot change p. Both are
+// cut, capped, from one allocation.
+func ownLists(p *Profile) (shown [numListFields][]string) {
 	lists := [numListFields]*[]string{&p.Conditions, &p.RedFlags, &p.AggravatedBy, &p.EasedBy, &p.Equipment}
 	n := 0
 	for _, l := range lists {
 		n += len(*l)
 	}
-	slab := make([]string, 0, n)
-	for _, l := range lists {
+	slab := make([]string, 0, 2*n)
+	for fi, l := range lists {
 		if len(*l) > 0 {
 			start := len(slab)
 			slab = append(slab, *l...)
 			*l = slab[start:len(slab):len(slab)]
+			shown[fi] = slab[n+start : n+len(slab) : n+len(slab)]
 		}
 	}
+	slab = slab[:2*n]
+	copy(slab[n:], slab[:n])
+	return shown
 }
 
 var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
@@ -370,7 +388,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	}
 
 	naming := x.namingRules(mi)
-	ex.Rules = x.copyRules(ctx, naming)
+	ex.Rules = x.ruleExplanations(ctx, naming)
 	// The effects of every rule, and how each names the movement, are
 	// cut from one list each.
 	neff := 0
@@ -465,7 +483,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 			referring = append(referring, ri)
 		}
 	}
-	rx.Rules = x.copyRules(ctx, referring)
+	rx.Rules = x.ruleExplanations(ctx, referring)
 	for i, ri := range referring {
 		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)
 	}

@@ -54,8 +54,10 @@ func TestExplainDirectMatchesTracked(t *testing.T) {
 				t.Fatalf("%s on %+v: %v", when, *p, err)
 			}
 			var values []string
-			fromCEL := whyRun{e: e, p: p, state: det.State(), values: &values, memo: make([]uint8, pl.nodes)}
-			fromGo := whyRun{e: e, p: p, values: &values, memo: make([]uint8, pl.nodes)}
+			q := *p
+			shown := ownLists(&q)
+			fromCEL := whyRun{e: e, p: p, state: det.State(), shown: &shown, values: &values, memo: make([]uint8, pl.nodes)}
+			fromGo := whyRun{e: e, p: p, shown: &shown, values: &values, memo: make([]uint8, pl.nodes)}
 			want := fromCEL.why(pl.root, nil)
 			if diff := cmp.Diff(want, fromGo.why(pl.root, nil)); diff != "" {
 				t.Errorf("%s on %+v (-tracked CEL +direct):\n%s", when, *p, diff)

@@ -137,13 +137,16 @@ func (x *Explainer) selectorName(what, name string) string {
 	return key
 }
 
-// ruleWhy is what an Explainer keeps of a rule's explanation, the part
-// that depends on the profile: its summary, its clauses (cut from
-// x.clauses, their values from x.values or the profile's lists) and its
-// referral. It is never changed once made.
+// ruleWhy is what an Explainer keeps of a rule's explanation, made once
+// and shared by every answer that names the rule: its summary, its
+// clauses (cut from x.clauses, their values from x.values or the
+// profile's lists), its citations (cut from x.cites) and its referral
+// (cut from x.referrals). Each list is capped, so that appending to it
+// never reaches another's. It is never changed once made.
 type ruleWhy struct {
 	summary  string
 	clauses  []ClauseExplanation
+	cites    []Citation
 	referral *RuleReferral
 }
 
@@ -160,53 +163,56 @@ func (x *Explainer) rule(ctx context.Context, ri int) *ruleWhy {
 	return x.made[ri]
 }
 
-// copyRules returns the explanations of rules ris, in order, sharing no
-// slice with the Explainer or with one another, each with its citations
-// and an empty Effects. The clauses, their values and the citations of
-// all of them are each one allocation, cut into capped slices, so that
-// appending to one rule's list never reaches another's.
-func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
+// ruleExplanations returns the explanations of rules ris, in order, each
+// with an empty Effects. Their clauses, citations and referrals are the
+// Explainer's, shared with every other answer that names the rule (see
+// Explainer); the list itself is the caller's.
+func (x *Explainer) ruleExplanations(ctx context.Context, ris []int) []RuleExplanation {
 	e := x.e
 	out := make([]RuleExplanation, len(ris))
-	nc, nv, nct := 0, 0, 0
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	for i, ri := range ris {
 		r := &e.rules[ri]
 		rw := x.rule(ctx, ri)
 		out[i] = RuleExplanation{
 			Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
 			Matched: x.d.matched[ri], Summary: rw.summary, When: r.when, Clauses: rw.clauses,
-			Referral: rw.referral, Because: r.reason,
+			Effects: []NamingEffect{}, Referral: rw.referral, Because: r.reason, Citations: rw.cites,
 		}
-		nc += len(rw.clauses)
-		nct += len(r.cites)
-		for _, c := range rw.clauses {
-			nv += len(c.Values)
-		}
-	}
-	x.mu.Unlock()
-	clauses := make([]ClauseExplanation, nc)
-	values := make([]string, nv)
-	cites := make([]Citation, nct)
-	for i, ri := range ris {
-		re := &out[i]
-		n := copy(clauses, re.Clauses)
-		re.Clauses, clauses = clauses[:n:n], clauses[n:]
-		for j := range re.Clauses {
-			c := &re.Clauses[j]
-			if len(c.Values) > 0 {
-				n := copy(values, c.Values)
-				c.Values, values = values[:n:n], values[n:]
-			}
-		}
-		rc := e.rules[ri].cites
-		for j, ci := range rc {
-			cites[j] = e.citations[ci]
-		}
-		re.Citations, cites = cites[:len(rc):len(rc)], cites[len(rc):]
-		re.Effects = []NamingEffect{}
 	}
 	return out
+}
+
+// ruleCites returns the citations of rule r, in the order written, cut
+// from x.cites: the Explainer's own copy, never the engine's list. It is
+// called with x.mu held.
+func (x *Explainer) ruleCites(r *rule) []Citation {
+	n := len(r.cites)
+	if n == 0 {
+		return []Citation{}
+	}
+	if cap(x.cites)-len(x.cites) < n {
+		x.cites = make([]Citation, 0, max(128, n))
+	}
+	start := len(x.cites)
+	for _, ci := range r.cites {
+		x.cites = append(x.cites, x.e.citations[ci])
+	}
+	return x.cites[start:len(x.cites):len(x.cites)]
+}
+
+// ruleReferral returns the referral of rule r as a view, cut from
+// x.referrals, or nil when it has none. It is called with x.mu held.
+func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
+	if r.refer == nil {
+		return nil
+	}
+	if len(x.referrals) == cap(x.referrals) {
+		x.referrals = make([]RuleReferral, 0, max(16, x.e.nRefer))
+	}
+	x.referrals = append(x.referrals, *r.refer.view())
+	return &x.referrals[len(x.referrals)-1]
 }
 
 // makeRule explains rule ri, which matched or not, for the Explainer to
@@ -214,10 +220,7 @@ func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation 
 func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
 	r := &x.e.rules[ri]
 	matched := x.d.matched[ri]
-	var rw ruleWhy
-	if r.refer != nil {
-		rw.referral = r.refer.view()
-	}
+	rw := ruleWhy{referral: x.ruleReferral(r), cites: x.ruleCites(r)}
 	rw.clauses = x.ruleClauses(ctx, r, matched)
 	verdict := "not matched"
 	if matched {
@@ -293,7 +296,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool) []ClauseExp
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	w := whyRun{e: x.e, p: x.p, values: &x.values, memo: x.memo[:pl.nodes]}
+	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes]}
 	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
@@ -522,8 +525,9 @@ func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	have := listFields[l.fi].get(w.p)
 	c.Field = listFields[l.fi].name
-	// The Explainer's own list (ownLists): copyRules copies it out.
-	c.Values = have[:len(have):len(have)]
+	// The Explainer's copy of the list to show (ownLists), capped,
+	// shared by every answer that names the rule.
+	c.Values = w.shown[l.fi]
 	if len(have) == 0 {
 		c.Values = []string{}
 	}
@@ -737,6 +741,9 @@ type whyRun struct {
 	e     *Engine
 	p     *Profile
 	state interpreter.EvalState
+	// shown holds the lists of the profile that clauses show as their
+	// Values (ownLists).
+	shown *[numListFields][]string
 	// values holds the Values of the clauses that hold one value, cut
 	// from it.
 	values *[]string
