@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -207,12 +206,6 @@ type Explainer struct {
 	shown [numListFields][]string
 	// memo is the walk's memo of node values (whyRun), reused.
 	memo []uint8
-	// selectors holds "tag NAME" and "kind NAME" once made, for
-	// NamingEffect.SelectedBy.
-	selectors map[string]string
-	// naming holds, for each movement, the rules that name it, in rule
-	// order, once needed.
-	naming [][]int
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -359,8 +352,11 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	ex.Outcome = dm.outcome
 	switch dm.outcome {
 	case OutcomeRecommended:
-		for _, ri := range d.rules(dm, effectCaution) {
-			ex.Cautions = append(ex.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
+		if cs := d.rules(dm, effectCaution); len(cs) > 0 {
+			ex.Cautions = make([]Note, len(cs))
+			for i, ri := range cs {
+				ex.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
+			}
 		}
 		for i, s := range x.res.Plan {
 			if s.Movement == m.id {
@@ -387,72 +383,10 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 
-	naming := x.namingRules(mi)
-	ex.Rules = x.ruleExplanations(ctx, naming)
-	// The effects of every rule, and how each names the movement, are
-	// cut from one list each.
-	neff := 0
-	for _, ri := range naming {
-		for eff := range numEffects {
-			if explainContains(e.rules[ri].effects[eff], mi) {
-				neff++
-			}
-		}
-	}
-	effs := make([]NamingEffect, neff)
-	by := make([]string, 0, neff)
-	x.mu.Lock()
-	k := 0
-	for i, ri := range naming {
-		r := &e.rules[ri]
-		start := k
-		for eff := range numEffects {
-			if explainContains(r.effects[eff], mi) {
-				n := len(by)
-				by = x.selectedBy(by, r.selectors[eff], m)
-				effs[k] = NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]}
-				k++
-			}
-		}
-		ex.Rules[i].Effects = effs[start:k:k]
-	}
-	x.mu.Unlock()
+	wm := e.whyMovement(mi)
+	ex.Rules = x.ruleExplanations(ctx, wm.rules)
+	wm.namingEffects(ex.Rules)
 	return ex, nil
-}
-
-// namingRules returns the rules that name movement mi, directly, by tag
-// or by kind, in rule order: from a list of every movement's, made on
-// first use in one pass over the rules.
-func (x *Explainer) namingRules(mi int) []int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.naming == nil {
-		e := x.e
-		counts := make([]int, len(e.movements))
-		each := func(fn func(ri, mi int)) {
-			for ri := range e.rules {
-				r := &e.rules[ri]
-				for eff := range numEffects {
-					for _, mj := range r.effects[eff] {
-						// Once per rule: skip a movement an earlier
-						// effect of the rule names.
-						if !slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
-							fn(ri, mj)
-						}
-					}
-				}
-			}
-		}
-		total := 0
-		each(func(_, mj int) { counts[mj]++; total++ })
-		slab := make([]int, total)
-		x.naming = make([][]int, len(e.movements))
-		for mj, n := range counts {
-			x.naming[mj], slab = slab[:0:n], slab[n:]
-		}
-		each(func(ri, mj int) { x.naming[mj] = append(x.naming[mj], ri) })
-	}
-	return x.naming[mi]
 }
 
 // ExplainReferrals says why each rule with a referral did or did not
@@ -477,12 +411,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	}
 	e, d, res := x.e, x.d, x.res
 	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
-	var referring []int
-	for ri := range e.rules {
-		if e.rules[ri].refer != nil {
-			referring = append(referring, ri)
-		}
-	}
+	referring := e.whyIndex().referring
 	rx.Rules = x.ruleExplanations(ctx, referring)
 	for i, ri := range referring {
 		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)

@@ -33,51 +33,103 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// outcomeSummary says the outcome of a movement and who decided it.
+// outcomeSummary says the outcome of a movement and who decided it, in
+// one string built in place.
 func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
-	rules := func(rs []int) string { return strings.Join(e.ruleIDs(rs), ", ") }
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
-	var s string
+	var b strings.Builder
+	// Room for the longest sentence below and every rule id.
+	n := 200
+	for _, rs := range [...][]int{rec, avoid, caution, d.withholding} {
+		for _, ri := range rs {
+			n += len(e.rules[ri].id) + 2
+		}
+	}
+	for _, t := range x.Missing {
+		n += len(t.Label) + 5
+	}
+	b.Grow(n)
+	rules := func(rs []int) {
+		for i, ri := range rs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.rules[ri].id)
+		}
+	}
 	switch x.Outcome {
 	case OutcomeRecommended:
-		s = "Recommended, by " + rules(rec) + "."
+		b.WriteString("Recommended, by ")
+		rules(rec)
 		if x.PlanStep > 0 {
-			s += " It is step " + strconv.Itoa(x.PlanStep) + " of the plan."
+			b.WriteString(". It is step ")
+			b.WriteString(strconv.Itoa(x.PlanStep))
+			b.WriteString(" of the plan.")
 		} else {
-			s += " It is not in the plan."
+			b.WriteString(". It is not in the plan.")
 		}
 		if len(caution) > 0 {
-			s += " It is cautioned by " + rules(caution) + ": the caution is attached, and the movement stays recommended."
+			b.WriteString(" It is cautioned by ")
+			rules(caution)
+			b.WriteString(": the caution is attached, and the movement stays recommended.")
 		}
 	case OutcomeAvoided:
-		s = "Avoided, by " + rules(avoid) + "."
+		b.WriteString("Avoided, by ")
+		rules(avoid)
+		b.WriteString(".")
 		if len(rec) > 0 {
-			s += " " + rules(rec) + " recommends it, but an avoid always wins."
+			b.WriteString(" ")
+			rules(rec)
+			b.WriteString(" recommends it, but an avoid always wins.")
 		}
 	case OutcomeNeedsEquipment:
-		s = "Left out because you do not have: " + explainTermLabels(x.Missing, "and") + ". It would be recommended, by " + rules(rec) + "."
+		b.WriteString("Left out because you do not have: ")
+		writeTermLabels(&b, x.Missing, "and")
+		b.WriteString(". It would be recommended, by ")
+		rules(rec)
+		b.WriteString(".")
 	case OutcomeWithheld:
-		s = "Withheld: it would be recommended, by " + rules(rec) + ", but " + strings.Join(x.WithheldBy, ", ") +
-			" refers you to a clinician first and withholds all movement advice."
+		b.WriteString("Withheld: it would be recommended, by ")
+		rules(rec)
+		b.WriteString(", but ")
+		for i, id := range x.WithheldBy {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(id)
+		}
+		b.WriteString(" refers you to a clinician first and withholds all movement advice.")
 		if len(x.Missing) > 0 {
-			s += " It would also need: " + explainTermLabels(x.Missing, "and") + "."
+			b.WriteString(" It would also need: ")
+			writeTermLabels(&b, x.Missing, "and")
+			b.WriteString(".")
 		}
 	default:
-		s = "Not advised either way: no rule that matched recommends or avoids it."
+		b.WriteString("Not advised either way: no rule that matched recommends or avoids it.")
 		if len(caution) > 0 {
-			s += " " + rules(caution) + " cautions against it, which only matters when it is recommended."
+			b.WriteString(" ")
+			rules(caution)
+			b.WriteString(" cautions against it, which only matters when it is recommended.")
 		}
 	}
-	return s
+	return b.String()
 }
 
-// explainTermLabels joins the labels of ts with conj: "Towel and Bed".
-func explainTermLabels(ts []Term, conj string) string {
-	labels := make([]string, len(ts))
+// writeTermLabels writes the labels of ts joined as explainJoin joins
+// them: "Towel, Bed and Sofa".
+func writeTermLabels(b *strings.Builder, ts []Term, conj string) {
 	for i, t := range ts {
-		labels[i] = t.Label
+		switch {
+		case i == 0:
+		case i == len(ts)-1:
+			b.WriteString(" ")
+			b.WriteString(conj)
+			b.WriteString(" ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(t.Label)
 	}
-	return explainJoin(labels, conj)
 }
 
 // explainJoin joins names as "a, b or c" with conj between the last two.
@@ -100,41 +152,115 @@ func explainContains(s []int, v int) bool {
 	return false
 }
 
-// selectedBy appends to out how sel names movement m: "movement" for its
-// id, "tag NAME" for a tag, "kind NAME" for its kind. It is called with
-// x.mu held.
-func (x *Explainer) selectedBy(out []string, sel *effectSelector, m *movement) []string {
-	if sel == nil {
-		return out
-	}
-	if slices.Contains(sel.movements, m.id) {
-		out = append(out, "movement")
-	}
-	for _, t := range sel.tags {
-		if slices.Contains(m.tags, t) {
-			out = append(out, x.selectorName("tag ", t))
-		}
-	}
-	for _, k := range sel.kinds {
-		if k == m.kind {
-			out = append(out, x.selectorName("kind ", k))
-		}
-	}
-	return out
+// whyIndex is what every Explainer of an engine reads of its movements,
+// made once, on the first explanation: for each movement, the rules that
+// name it and the effects by which they do. An Explainer copies the
+// effects into each answer; nothing of it is handed out.
+type whyIndex struct {
+	once      sync.Once
+	movements []whyMovement
+	// referring are the rules with a referral, in rule order.
+	referring []int
 }
 
-// selectorName returns what + name, made once per Explainer. It is
-// called with x.mu held.
-func (x *Explainer) selectorName(what, name string) string {
-	if s, ok := x.selectors[what+name]; ok {
-		return s
+// whyMovement is what explaining one movement reads of the rules that
+// name it.
+type whyMovement struct {
+	// rules are the rules that name the movement, directly, by tag or by
+	// kind, in rule order; the effects of rules[k] that name it are
+	// effects[ends[k-1]:ends[k]].
+	rules []int
+	ends  []int
+	// effects are those effects, each with its SelectedBy cut from by.
+	effects []NamingEffect
+	by      []string
+}
+
+// whyMovement returns what explaining movement mi reads of the rules,
+// made for every movement on first use.
+func (e *Engine) whyMovement(mi int) *whyMovement {
+	return &e.whyIndex().movements[mi]
+}
+
+// whyIndex returns the engine's whyIndex, made on first use.
+func (e *Engine) whyIndex() *whyIndex {
+	e.why.once.Do(func() {
+		ms := make([]whyMovement, len(e.movements))
+		// "tag NAME" and "kind NAME", each made once.
+		names := map[string]string{}
+		name := func(what, n string) string {
+			if s, ok := names[what+n]; ok {
+				return s
+			}
+			s := what + n
+			names[s] = s
+			return s
+		}
+		for ri := range e.rules {
+			r := &e.rules[ri]
+			for eff := range numEffects {
+				for _, mj := range r.effects[eff] {
+					// Once per rule: an earlier effect of the rule
+					// already added it.
+					if slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
+						continue
+					}
+					wm, m := &ms[mj], &e.movements[mj]
+					wm.rules = append(wm.rules, ri)
+					for eff := eff; eff < numEffects; eff++ {
+						if !explainContains(r.effects[eff], mj) {
+							continue
+						}
+						n := len(wm.by)
+						if sel := r.selectors[eff]; sel != nil {
+							if slices.Contains(sel.movements, m.id) {
+								wm.by = append(wm.by, "movement")
+							}
+							for _, t := range sel.tags {
+								if slices.Contains(m.tags, t) {
+									wm.by = append(wm.by, name("tag ", t))
+								}
+							}
+							for _, k := range sel.kinds {
+								if k == m.kind {
+									wm.by = append(wm.by, name("kind ", k))
+								}
+							}
+						}
+						wm.effects = append(wm.effects, NamingEffect{Kind: effectKinds[eff], SelectedBy: wm.by[n:len(wm.by):len(wm.by)], Because: r.because[eff]})
+					}
+					wm.ends = append(wm.ends, len(wm.effects))
+				}
+			}
+		}
+		e.why.movements = ms
+		for ri := range e.rules {
+			if e.rules[ri].refer != nil {
+				e.why.referring = append(e.why.referring, ri)
+			}
+		}
+	})
+	return &e.why
+}
+
+// namingEffects sets the Effects of rules, the explanations of wm.rules
+// in order, to copies of wm's effects, cut from one list of them and
+// one of their SelectedBy.
+func (wm *whyMovement) namingEffects(rules []RuleExplanation) {
+	effs := make([]NamingEffect, len(wm.effects))
+	by := make([]string, len(wm.by))
+	copy(by, wm.by)
+	off := 0
+	for j, f := range wm.effects {
+		n := off + len(f.SelectedBy)
+		effs[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
+		off = n
 	}
-	key := what + name
-	if x.selectors == nil {
-		x.selectors = map[string]string{}
+	start := 0
+	for k, end := range wm.ends {
+		rules[k].Effects = effs[start:end:end]
+		start = end
 	}
-	x.selectors[key] = key
-	return key
 }
 
 // ruleWhy is what an Explainer keeps of a rule's explanation, made once
