@@ -201,6 +201,9 @@ type Explainer struct {
 	values    []string
 	cites     []Citation
 	referrals []RuleReferral
+	// effects is the Explainer's copy of the effect lists of the
+	// engine's whyIndex, made on first use and shared by every answer.
+	effects []NamingEffect
 	// shown holds the Explainer's copy of each list field of the
 	// profile, which clauses show as their Values (ownLists).
 	shown [numListFields][]string
@@ -385,7 +388,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 
 	wm := e.whyMovement(mi)
 	ex.Rules = x.ruleExplanations(ctx, wm.rules)
-	wm.namingEffects(ex.Rules)
+	x.namingEffects(wm, ex.Rules)
 	return ex, nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestWriteTermLabels checks that the outcome summary joins labels as
+// TestAppendTermLabels checks that the outcome summary joins labels as
 // explainJoin does: "A", "A and B", "A, B and C".
-func TestWriteTermLabels(t *testing.T) {
+func TestAppendTermLabels(t *testing.T) {
 	all := []string{"Towel", "Bed", "Sofa", "Exercise mat"}
 	for n := range len(all) + 1 {
 		t.Run(strings.Join(all[:n], "+"), func(t *testing.T) {
@@ -17,10 +17,9 @@ func TestWriteTermLabels(t *testing.T) {
 			for i, l := range all[:n] {
 				ts[i] = Term{ID: strings.ToLower(l), Label: l}
 			}
-			var b strings.Builder
-			writeTermLabels(&b, ts, "and")
-			if diff := cmp.Diff(explainJoin(all[:n], "and"), b.String()); diff != "" {
-				t.Errorf("(-explainJoin +writeTermLabels):\n%s", diff)
+			got := string(appendTermLabels(nil, ts, "and"))
+			if diff := cmp.Diff(explainJoin(all[:n], "and"), got); diff != "" {
+				t.Errorf("(-explainJoin +appendTermLabels):\n%s", diff)
 			}
 		})
 	}

@@ -33,103 +33,95 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// outcomeSummary says the outcome of a movement and who decided it, in
-// one string built in place.
+// outcomeSummary says the outcome of a movement and who decided it,
+// built on the stack and allocated once, at its length.
 func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
-	var b strings.Builder
-	// Room for the longest sentence below and every rule id.
-	n := 200
-	for _, rs := range [...][]int{rec, avoid, caution, d.withholding} {
-		for _, ri := range rs {
-			n += len(e.rules[ri].id) + 2
-		}
-	}
-	for _, t := range x.Missing {
-		n += len(t.Label) + 5
-	}
-	b.Grow(n)
-	rules := func(rs []int) {
+	var buf [512]byte
+	b := buf[:0]
+	rules := func(b []byte, rs []int) []byte {
 		for i, ri := range rs {
 			if i > 0 {
-				b.WriteString(", ")
+				b = append(b, ", "...)
 			}
-			b.WriteString(e.rules[ri].id)
+			b = append(b, e.rules[ri].id...)
 		}
+		return b
 	}
 	switch x.Outcome {
 	case OutcomeRecommended:
-		b.WriteString("Recommended, by ")
-		rules(rec)
+		b = append(b, "Recommended, by "...)
+		b = rules(b, rec)
 		if x.PlanStep > 0 {
-			b.WriteString(". It is step ")
-			b.WriteString(strconv.Itoa(x.PlanStep))
-			b.WriteString(" of the plan.")
+			b = append(b, ". It is step "...)
+			b = strconv.AppendInt(b, int64(x.PlanStep), 10)
+			b = append(b, " of the plan."...)
 		} else {
-			b.WriteString(". It is not in the plan.")
+			b = append(b, ". It is not in the plan."...)
 		}
 		if len(caution) > 0 {
-			b.WriteString(" It is cautioned by ")
-			rules(caution)
-			b.WriteString(": the caution is attached, and the movement stays recommended.")
+			b = append(b, " It is cautioned by "...)
+			b = rules(b, caution)
+			b = append(b, ": the caution is attached, and the movement stays recommended."...)
 		}
 	case OutcomeAvoided:
-		b.WriteString("Avoided, by ")
-		rules(avoid)
-		b.WriteString(".")
+		b = append(b, "Avoided, by "...)
+		b = rules(b, avoid)
+		b = append(b, '.')
 		if len(rec) > 0 {
-			b.WriteString(" ")
-			rules(rec)
-			b.WriteString(" recommends it, but an avoid always wins.")
+			b = append(b, ' ')
+			b = rules(b, rec)
+			b = append(b, " recommends it, but an avoid always wins."...)
 		}
 	case OutcomeNeedsEquipment:
-		b.WriteString("Left out because you do not have: ")
-		writeTermLabels(&b, x.Missing, "and")
-		b.WriteString(". It would be recommended, by ")
-		rules(rec)
-		b.WriteString(".")
+		b = append(b, "Left out because you do not have: "...)
+		b = appendTermLabels(b, x.Missing, "and")
+		b = append(b, ". It would be recommended, by "...)
+		b = rules(b, rec)
+		b = append(b, '.')
 	case OutcomeWithheld:
-		b.WriteString("Withheld: it would be recommended, by ")
-		rules(rec)
-		b.WriteString(", but ")
+		b = append(b, "Withheld: it would be recommended, by "...)
+		b = rules(b, rec)
+		b = append(b, ", but "...)
 		for i, id := range x.WithheldBy {
 			if i > 0 {
-				b.WriteString(", ")
+				b = append(b, ", "...)
 			}
-			b.WriteString(id)
+			b = append(b, id...)
 		}
-		b.WriteString(" refers you to a clinician first and withholds all movement advice.")
+		b = append(b, " refers you to a clinician first and withholds all movement advice."...)
 		if len(x.Missing) > 0 {
-			b.WriteString(" It would also need: ")
-			writeTermLabels(&b, x.Missing, "and")
-			b.WriteString(".")
+			b = append(b, " It would also need: "...)
+			b = appendTermLabels(b, x.Missing, "and")
+			b = append(b, '.')
 		}
 	default:
-		b.WriteString("Not advised either way: no rule that matched recommends or avoids it.")
+		b = append(b, "Not advised either way: no rule that matched recommends or avoids it."...)
 		if len(caution) > 0 {
-			b.WriteString(" ")
-			rules(caution)
-			b.WriteString(" cautions against it, which only matters when it is recommended.")
+			b = append(b, ' ')
+			b = rules(b, caution)
+			b = append(b, " cautions against it, which only matters when it is recommended."...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
-// writeTermLabels writes the labels of ts joined as explainJoin joins
+// appendTermLabels appends the labels of ts joined as explainJoin joins
 // them: "Towel, Bed and Sofa".
-func writeTermLabels(b *strings.Builder, ts []Term, conj string) {
+func appendTermLabels(b []byte, ts []Term, conj string) []byte {
 	for i, t := range ts {
 		switch {
 		case i == 0:
 		case i == len(ts)-1:
-			b.WriteString(" ")
-			b.WriteString(conj)
-			b.WriteString(" ")
+			b = append(b, ' ')
+			b = append(b, conj...)
+			b = append(b, ' ')
 		default:
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(t.Label)
+		b = append(b, t.Label...)
 	}
+	return b
 }
 
 // explainJoin joins names as "a, b or c" with conj between the last two.
@@ -154,11 +146,17 @@ func explainContains(s []int, v int) bool {
 
 // whyIndex is what every Explainer of an engine reads of its movements,
 // made once, on the first explanation: for each movement, the rules that
-// name it and the effects by which they do. An Explainer copies the
-// effects into each answer; nothing of it is handed out.
+// name it and the effects by which they do. Nothing of it is handed out:
+// an Explainer copies the effects once, and its answers share the copy.
 type whyIndex struct {
 	once      sync.Once
 	movements []whyMovement
+	// effects are the distinct lists of the effects by which a rule
+	// names a movement: list c is effects[ends[c-1]:ends[c]], each
+	// effect's SelectedBy cut from by.
+	effects []NamingEffect
+	ends    []int
+	by      []string
 	// referring are the rules with a referral, in rule order.
 	referring []int
 }
@@ -168,98 +166,131 @@ type whyIndex struct {
 type whyMovement struct {
 	// rules are the rules that name the movement, directly, by tag or by
 	// kind, in rule order; the effects of rules[k] that name it are
-	// effects[ends[k-1]:ends[k]].
+	// effect list lists[k] of the whyIndex.
 	rules []int
-	ends  []int
-	// effects are those effects, each with its SelectedBy cut from by.
-	effects []NamingEffect
-	by      []string
+	lists []int
 }
 
-// whyMovement returns what explaining movement mi reads of the rules,
-// made for every movement on first use.
+// whyMovement returns what explaining movement mi reads of the rules.
 func (e *Engine) whyMovement(mi int) *whyMovement {
 	return &e.whyIndex().movements[mi]
 }
 
 // whyIndex returns the engine's whyIndex, made on first use.
 func (e *Engine) whyIndex() *whyIndex {
-	e.why.once.Do(func() {
-		ms := make([]whyMovement, len(e.movements))
-		// "tag NAME" and "kind NAME", each made once.
-		names := map[string]string{}
-		name := func(what, n string) string {
-			if s, ok := names[what+n]; ok {
-				return s
-			}
-			s := what + n
-			names[s] = s
-			return s
-		}
-		for ri := range e.rules {
-			r := &e.rules[ri]
-			for eff := range numEffects {
-				for _, mj := range r.effects[eff] {
-					// Once per rule: an earlier effect of the rule
-					// already added it.
-					if slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
-						continue
-					}
-					wm, m := &ms[mj], &e.movements[mj]
-					wm.rules = append(wm.rules, ri)
-					for eff := eff; eff < numEffects; eff++ {
-						if !explainContains(r.effects[eff], mj) {
-							continue
-						}
-						n := len(wm.by)
-						if sel := r.selectors[eff]; sel != nil {
-							if slices.Contains(sel.movements, m.id) {
-								wm.by = append(wm.by, "movement")
-							}
-							for _, t := range sel.tags {
-								if slices.Contains(m.tags, t) {
-									wm.by = append(wm.by, name("tag ", t))
-								}
-							}
-							for _, k := range sel.kinds {
-								if k == m.kind {
-									wm.by = append(wm.by, name("kind ", k))
-								}
-							}
-						}
-						wm.effects = append(wm.effects, NamingEffect{Kind: effectKinds[eff], SelectedBy: wm.by[n:len(wm.by):len(wm.by)], Because: r.because[eff]})
-					}
-					wm.ends = append(wm.ends, len(wm.effects))
-				}
-			}
-		}
-		e.why.movements = ms
-		for ri := range e.rules {
-			if e.rules[ri].refer != nil {
-				e.why.referring = append(e.why.referring, ri)
-			}
-		}
-	})
+	e.why.once.Do(e.makeWhyIndex)
 	return &e.why
 }
 
-// namingEffects sets the Effects of rules, the explanations of wm.rules
-// in order, to copies of wm's effects, cut from one list of them and
-// one of their SelectedBy.
-func (wm *whyMovement) namingEffects(rules []RuleExplanation) {
-	effs := make([]NamingEffect, len(wm.effects))
-	by := make([]string, len(wm.by))
-	copy(by, wm.by)
-	off := 0
-	for j, f := range wm.effects {
-		n := off + len(f.SelectedBy)
-		effs[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
-		off = n
+// makeWhyIndex makes e.why.
+func (e *Engine) makeWhyIndex() {
+	w := &e.why
+	w.movements = make([]whyMovement, len(e.movements))
+	// "tag NAME" and "kind NAME", each made once, and the effect lists
+	// by their text.
+	names := map[string]string{}
+	name := func(what, n string) string {
+		if s, ok := names[what+n]; ok {
+			return s
+		}
+		s := what + n
+		names[s] = s
+		return s
 	}
-	start := 0
-	for k, end := range wm.ends {
-		rules[k].Effects = effs[start:end:end]
-		start = end
+	lists := map[string]int{}
+	var key strings.Builder
+	var effs []NamingEffect
+	var by []string
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		for eff := range numEffects {
+			for _, mj := range r.effects[eff] {
+				// Once per rule: an earlier effect of the rule already
+				// added it.
+				if slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
+					continue
+				}
+				m := &e.movements[mj]
+				effs, by = effs[:0], by[:0]
+				key.Reset()
+				key.WriteString(strconv.Itoa(ri))
+				for eff := eff; eff < numEffects; eff++ {
+					if !explainContains(r.effects[eff], mj) {
+						continue
+					}
+					n := len(by)
+					if sel := r.selectors[eff]; sel != nil {
+						if slices.Contains(sel.movements, m.id) {
+							by = append(by, "movement")
+						}
+						for _, t := range sel.tags {
+							if slices.Contains(m.tags, t) {
+								by = append(by, name("tag ", t))
+							}
+						}
+						for _, k := range sel.kinds {
+							if k == m.kind {
+								by = append(by, name("kind ", k))
+							}
+						}
+					}
+					effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]})
+					key.WriteString("\x00" + strconv.Itoa(eff))
+					for _, s := range by[n:] {
+						key.WriteString("\x01" + s)
+					}
+				}
+				c, ok := lists[key.String()]
+				if !ok {
+					c = len(w.ends)
+					lists[key.String()] = c
+					for _, f := range effs {
+						start := len(w.by)
+						w.by = append(w.by, f.SelectedBy...)
+						f.SelectedBy = w.by[start:len(w.by):len(w.by)]
+						w.effects = append(w.effects, f)
+					}
+					w.ends = append(w.ends, len(w.effects))
+				}
+				wm := &w.movements[mj]
+				wm.rules = append(wm.rules, ri)
+				wm.lists = append(wm.lists, c)
+			}
+		}
+	}
+	for ri := range e.rules {
+		if e.rules[ri].refer != nil {
+			w.referring = append(w.referring, ri)
+		}
+	}
+}
+
+// namingEffects sets the Effects of rules, the explanations of wm.rules
+// in order, to the Explainer's copy of their effect lists, made on first
+// use: one list of every effect of the whyIndex and one of their
+// SelectedBy, which every answer shares.
+func (x *Explainer) namingEffects(wm *whyMovement, rules []RuleExplanation) {
+	w := &x.e.why
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.effects == nil {
+		x.effects = make([]NamingEffect, len(w.effects))
+		by := make([]string, len(w.by))
+		copy(by, w.by)
+		off := 0
+		for j, f := range w.effects {
+			n := off + len(f.SelectedBy)
+			x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
+			off = n
+		}
+	}
+	for k, c := range wm.lists {
+		start := 0
+		if c > 0 {
+			start = w.ends[c-1]
+		}
+		end := w.ends[c]
+		rules[k].Effects = x.effects[start:end:end]
 	}
 }
 
