@@ -207,8 +207,11 @@ type Explainer struct {
 	// shown holds the Explainer's copy of each list field of the
 	// profile, which clauses show as their Values (ownLists).
 	shown [numListFields][]string
-	// memo is the walk's memo of node values (whyRun), reused.
-	memo []uint8
+	// memo, says and spans are the walk's memo of node values and its
+	// summary as written (whyRun), reused.
+	memo  []uint8
+	says  []byte
+	spans []int
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,5 +23,16 @@ func TestAppendTermLabels(t *testing.T) {
 				t.Errorf("(-explainJoin +appendTermLabels):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestFormatNumber checks that formatNumber gives what
+// strconv.FormatFloat(v, 'g', -1, 64) gives, the way a clause's Values
+// have always shown a number.
+func TestFormatNumber(t *testing.T) {
+	for _, v := range []float64{0, 1, 7, 8.5, 42, 99, 99.5, 100, 365, 1e6, 1e21, -1, -0.5, 0.0001} {
+		if got, want := formatNumber(v), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+			t.Errorf("formatNumber(%v) = %q, want %q", v, got, want)
+		}
 	}
 }

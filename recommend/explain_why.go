@@ -376,31 +376,8 @@ func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
 // keep.
 func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
 	r := &x.e.rules[ri]
-	matched := x.d.matched[ri]
 	rw := ruleWhy{referral: x.ruleReferral(r), cites: x.ruleCites(r)}
-	rw.clauses = x.ruleClauses(ctx, r, matched)
-	verdict := "not matched"
-	if matched {
-		verdict = "matched"
-	}
-	n := len(verdict)
-	for _, c := range rw.clauses {
-		if c.Says != "" {
-			n += len(c.Says) + 2
-		}
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(verdict)
-	sep := ": "
-	for _, c := range rw.clauses {
-		if c.Says != "" {
-			b.WriteString(sep)
-			b.WriteString(c.Says)
-			sep = "; "
-		}
-	}
-	rw.summary = b.String()
+	rw.clauses, rw.summary = x.ruleClauses(ctx, r, x.d.matched[ri])
 	return rw
 }
 
@@ -417,12 +394,13 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 }
 
 // ruleClauses returns the clauses that decided rule r's condition for the
-// Explainer's profile, cut from x.clauses. Their values come from the
-// condition's direct checks when it has them, which cannot fail and give
-// CEL's values; otherwise the condition is run again by its tracking
-// program. If it cannot be, it returns the whole condition as one clause,
-// with the value Recommend found.
-func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
+// Explainer's profile, cut from x.clauses, and the rule's summary, whose
+// text holds each clause's Says. Their values come from the condition's
+// direct checks when it has them, which cannot fail and give CEL's
+// values; otherwise the condition is run again by its tracking program.
+// If it cannot be, it returns the whole condition as one clause, with the
+// value Recommend found.
+func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]ClauseExplanation, string) {
 	// The walk gives at most one clause per node of the plan: make room
 	// for them, so that the list is never copied.
 	need := 1
@@ -433,46 +411,57 @@ func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) []Cl
 		x.clauses = make([]ClauseExplanation, 0, max(64, need))
 	}
 	start := len(x.clauses)
-	if out := x.walk(ctx, r, matched); out != nil {
-		x.clauses = out
+	verdict := "not matched"
+	if matched {
+		verdict = "matched"
 	}
-	if len(x.clauses) == start {
-		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}})
+	summary, ok := x.walk(ctx, r, matched, verdict)
+	if !ok {
+		x.clauses = x.clauses[:start]
+		summary = verdict + ": the condition is " + strconv.FormatBool(matched)
+		says := summary[len(verdict)+2:]
+		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: says, Values: []string{}})
 	}
-	return x.clauses[start:len(x.clauses):len(x.clauses)]
+	return x.clauses[start:len(x.clauses):len(x.clauses)], summary
 }
 
 // walk appends to x.clauses the clauses that decided rule r's condition,
-// and returns the result; or nil when it cannot run the condition again,
-// or the run disagrees with Recommend's.
-func (x *Explainer) walk(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
+// and returns the rule's summary, verdict followed by what each clause
+// says; or false when it cannot run the condition again, or the run
+// disagrees with Recommend's.
+func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict string) (string, bool) {
 	if r.why == nil {
-		return nil
+		return "", false
 	}
 	pl := r.why.plan(x.e)
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes]}
+	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
+		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
 	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
-			return nil
+			return "", false
 		}
 		if x.act == nil {
 			x.act = &activation{v: profileVal{newCELProfile(x.p)}}
 		}
 		_, det, err := pl.tracked.ContextEval(ctx, x.act)
 		if err != nil || det == nil {
-			return nil
+			return "", false
 		}
 		w.state = det.State()
 	}
 	if v, ok := w.value(pl.root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
-		return nil
+		return "", false
 	}
-	return w.why(pl.root, x.clauses)
+	start := len(x.clauses)
+	x.clauses = w.why(pl.root, x.clauses)
+	summary := w.finish(x.clauses[start:])
+	x.says, x.spans = w.says, w.spans
+	return summary, true
 }
 
 // conditionWhy is what explaining one condition needs: its checked AST
@@ -643,11 +632,11 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 // literalLeaf words true and false.
 type literalLeaf struct{}
 
-func (literalLeaf) say(_ *whyRun, c *ClauseExplanation) bool {
+func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	if c.Value {
-		c.Says = "it applies to everyone"
+		w.says = append(w.says, "it applies to everyone"...)
 	} else {
-		c.Says = "it applies to no one"
+		w.says = append(w.says, "it applies to no one"...)
 	}
 	return true
 }
@@ -688,18 +677,35 @@ func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	if len(have) == 0 {
 		c.Values = []string{}
 	}
-	var held []string
-	for i, id := range l.ids {
+	held := 0
+	for _, id := range l.ids {
 		if slices.Contains(have, id) {
-			held = append(held, l.labels[i])
+			held++
 		}
 	}
-	if len(held) == 0 {
-		c.Says = l.none
+	if held == 0 {
+		w.says = append(w.says, l.none...)
 		return true
 	}
+	// The labels held, joined as explainJoin joins them.
 	ph := explainListPhrases[l.fi][0]
-	c.Says = ph[0] + explainJoin(held, "and") + ph[1]
+	w.says = append(w.says, ph[0]...)
+	k := 0
+	for i, id := range l.ids {
+		if !slices.Contains(have, id) {
+			continue
+		}
+		switch {
+		case k == 0:
+		case k == held-1:
+			w.says = append(w.says, " and "...)
+		default:
+			w.says = append(w.says, ", "...)
+		}
+		w.says = append(w.says, l.labels[i]...)
+		k++
+	}
+	w.says = append(w.says, ph[1]...)
 	return true
 }
 
@@ -788,14 +794,18 @@ func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	f := choiceFields[l.ci]
 	have := f.get(w.p)
 	c.Field, c.Values = f.name, w.one(have)
-	label := choiceLabel(w.e, l.ci, have)
+	w.says = append(w.says, "your "...)
+	w.says = append(w.says, f.label...)
+	w.says = append(w.says, " is "...)
+	w.says = append(w.says, choiceLabel(w.e, l.ci, have)...)
 	switch {
 	case c.Value && l.equal:
-		c.Says = "your " + f.label + " is " + label
 	case c.Value:
-		c.Says = "your " + f.label + " is " + label + ", which is " + l.need
+		w.says = append(w.says, ", which is "...)
+		w.says = append(w.says, l.need...)
 	default:
-		c.Says = "your " + f.label + " is " + label + ", the rule needs " + l.need
+		w.says = append(w.says, ", the rule needs "...)
+		w.says = append(w.says, l.need...)
 	}
 	return true
 }
@@ -864,31 +874,45 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 }
 
 func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	// The fact, as the words before and after a number, said in one
-	// concatenation with what the rule needs.
-	var before, number, after string
+	// The fact, as the words before and after a number, then what the
+	// rule needs.
+	var after string
 	if l.fi >= 0 {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
-		number = strconv.FormatFloat(v, 'g', -1, 64)
-		c.Field, c.Values = f.name, w.one(number)
+		c.Field, c.Values = f.name, w.one(formatNumber(v))
+		w.says = append(w.says, l.phrase[0]...)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
-			number = "not given"
+			w.says = append(w.says, "not given"...)
+		} else {
+			w.says = strconv.AppendFloat(w.says, v, 'g', -1, 64)
 		}
-		before, after = l.phrase[0], l.phrase[1]
+		after = l.phrase[1]
 	} else {
-		n, ok := w.number(l)
-		if !ok {
+		w.says = append(w.says, l.side.text...)
+		w.says = append(w.says, " comes to "...)
+		var ok bool
+		if w.says, ok = w.appendNumber(w.says, l); !ok {
 			return false
 		}
-		before, number = l.side.text+" comes to ", n
 	}
+	w.says = append(w.says, after...)
 	if c.Value {
-		c.Says = before + number + after + ", which is " + l.need
+		w.says = append(w.says, ", which is "...)
 	} else {
-		c.Says = before + number + after + ", the rule needs " + l.need
+		w.says = append(w.says, ", the rule needs "...)
 	}
+	w.says = append(w.says, l.need...)
 	return true
+}
+
+// formatNumber returns v as strconv.FormatFloat(v, 'g', -1, 64) does,
+// without allocating for a whole number from 0 to 99.
+func formatNumber(v float64) string {
+	if v >= 0 && v < 100 && v == float64(int(v)) {
+		return strconv.Itoa(int(v))
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // whyRun walks a condition's plan for one profile, with the values of
@@ -907,6 +931,34 @@ type whyRun struct {
 	// memo holds the value of each node of the plan once read: 0 not
 	// yet, 1 false, 2 true, 3 none.
 	memo []uint8
+	// says is the rule's summary as the walk writes it: the verdict,
+	// then what each clause says, after ": " for the first and "; " for
+	// the others; spans holds where each clause's words start and end in
+	// it, two numbers per clause, in the order of the clauses.
+	says  []byte
+	spans []int
+}
+
+// finish returns the summary the walk wrote, and sets the Says of
+// clauses, the clauses it gave, to their words in it.
+func (w *whyRun) finish(clauses []ClauseExplanation) string {
+	s := string(w.says)
+	for i := range clauses {
+		clauses[i].Says = s[w.spans[2*i]:w.spans[2*i+1]]
+	}
+	return s
+}
+
+// clause starts the words of a clause in w.says, and returns where they
+// start and the length of w.says before the separator, to cut back to.
+func (w *whyRun) clause() (start, mark int) {
+	mark = len(w.says)
+	if len(w.spans) == 0 {
+		w.says = append(w.says, ": "...)
+	} else {
+		w.says = append(w.says, "; "...)
+	}
+	return len(w.says), mark
 }
 
 // one returns a list of the one value v, cut from w.values.
@@ -952,26 +1004,26 @@ func (w *whyRun) read(n *whyNode) (bool, bool) {
 	return bool(b), ok
 }
 
-// number returns, in words, the number a comparison's computed side came
-// to, if it came to an int or a double.
-func (w *whyRun) number(l *comparisonLeaf) (string, bool) {
+// appendNumber appends to b, in words, the number a comparison's
+// computed side came to, if it came to an int or a double.
+func (w *whyRun) appendNumber(b []byte, l *comparisonLeaf) ([]byte, bool) {
 	if w.state == nil {
 		if l.sideInt == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(l.sideInt(w.p), 10), true
+		return strconv.AppendInt(b, l.sideInt(w.p), 10), true
 	}
 	v, ok := w.state.Value(l.side.id)
 	if !ok {
-		return "", false
+		return b, false
 	}
 	switch n := v.(type) {
 	case types.Int:
-		return strconv.FormatInt(int64(n), 10), true
+		return strconv.AppendInt(b, int64(n), 10), true
 	case types.Double:
-		return strconv.FormatFloat(float64(n), 'g', -1, 64), true
+		return strconv.AppendFloat(b, float64(n), 'g', -1, 64), true
 	}
-	return "", false
+	return b, false
 }
 
 // why appends to out the clauses that made n give the value it gave: for
@@ -1026,6 +1078,7 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 		return ClauseExplanation{}, false
 	}
 	c := ClauseExplanation{Text: n.text, Value: v, Values: []string{}}
+	start, mark := w.clause()
 	// A type switch, not an interface method, so that c and w stay on
 	// the stack.
 	switch l := n.leaf.(type) {
@@ -1041,8 +1094,10 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 		ok = false
 	}
 	if !ok {
+		w.says = w.says[:mark]
 		return ClauseExplanation{}, false
 	}
+	w.spans = append(w.spans, start, len(w.says))
 	return c, true
 }
 
@@ -1052,10 +1107,14 @@ func (w *whyRun) generic(n *whyNode) ClauseExplanation {
 	c := ClauseExplanation{Text: n.text, Values: []string{}}
 	v, ok := w.value(n)
 	c.Value = v
+	start, _ := w.clause()
+	w.says = append(w.says, c.Text...)
 	if ok {
-		c.Says = c.Text + " is " + strconv.FormatBool(v)
+		w.says = append(w.says, " is "...)
+		w.says = strconv.AppendBool(w.says, v)
 	} else {
-		c.Says = c.Text + " gives no true or false answer"
+		w.says = append(w.says, " gives no true or false answer"...)
 	}
+	w.spans = append(w.spans, start, len(w.says))
 	return c
 }
