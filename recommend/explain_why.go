@@ -437,6 +437,9 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
+	if x.says == nil {
+		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
+	}
 	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
 		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
 	clear(w.memo)
