@@ -55,6 +55,9 @@ type Engine struct {
 	citations []Citation
 	citeInfo  []citeInfo
 	ruleSet   RuleSet
+	// why is what every Explainer of the engine reads of the movements,
+	// made on first use (explain_why.go).
+	why whyIndex
 	// scratch holds *decisions free for reuse by Recommend.
 	scratch sync.Pool
 }

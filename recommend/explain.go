@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -172,11 +171,16 @@ type ClauseExplanation struct {
 // its condition's direct checks or, for a condition without them, by
 // running it again with its evaluation state tracked (a program built
 // when the rules loaded), and each rule's explanation is made once and
-// copied into every answer that needs it. Make one with
+// shared by every answer that names the rule. Make one with
 // Engine.NewExplainer.
 //
-// An Explainer is safe for concurrent use. The explanations it returns
-// share nothing with one another or with the Explainer.
+// An Explainer is safe for concurrent use. The explanations an Explainer
+// returns may share their parts (rule explanations, clauses, citations)
+// with one another and with later answers of the same Explainer; treat
+// them as read-only, and copy what you need to change. They share nothing
+// a caller can change with the Engine, another Explainer or a Result of
+// Recommend: changing an explanation cannot change what Recommend or
+// another Explainer returns.
 type Explainer struct {
 	e   *Engine
 	p   *Profile
@@ -187,21 +191,27 @@ type Explainer struct {
 	mu sync.Mutex
 	// made holds, for each rule, what the Explainer keeps of its
 	// explanation once made (ruleWhy), or nil; each is cut from rules,
-	// its clauses from clauses and their values from values or the
-	// profile's lists, each a list that is replaced, never grown, when
-	// full. copyRules copies them out.
-	made    []*ruleWhy
-	rules   []ruleWhy
-	clauses []ClauseExplanation
-	values  []string
-	// memo is the walk's memo of node values (whyRun), reused.
-	memo []uint8
-	// selectors holds "tag NAME" and "kind NAME" once made, for
-	// NamingEffect.SelectedBy.
-	selectors map[string]string
-	// naming holds, for each movement, the rules that name it, in rule
-	// order, once needed.
-	naming [][]int
+	// its clauses from clauses, their values from values or the
+	// profile's lists, its citations from cites and its referral from
+	// referrals, each a list that is replaced, never grown, when full.
+	// Every answer that names the rule shares them.
+	made      []*ruleWhy
+	rules     []ruleWhy
+	clauses   []ClauseExplanation
+	values    []string
+	cites     []Citation
+	referrals []RuleReferral
+	// effects is the Explainer's copy of the effect lists of the
+	// engine's whyIndex, made on first use and shared by every answer.
+	effects []NamingEffect
+	// shown holds the Explainer's copy of each list field of the
+	// profile, which clauses show as their Values (ownLists).
+	shown [numListFields][]string
+	// memo, says and spans are the walk's memo of node values and its
+	// summary as written (whyRun), reused.
+	memo  []uint8
+	says  []byte
+	spans []int
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -244,27 +254,34 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	if err := e.addProgramme(res, p.CheckIns); err != nil {
 		return nil, err
 	}
-	ownLists(&p)
-	return &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}, nil
+	x := &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}
+	x.shown = ownLists(&p)
+	return x, nil
 }
 
-// ownLists gives p lists of its own, one allocation for the five, so
-// that the explanations made later do not change when the caller changes
-// the lists of the profile it passed.
-func ownLists(p *Profile) {
+// ownLists gives p lists of its own, so that the explanations made later
+// do not change when the caller changes the lists of the profile it
+// passed, and returns a second copy of them, the lists that clauses show
+// as their Values: a caller who changes those cannot change p. Both are
+// cut, capped, from one allocation.
+func ownLists(p *Profile) (shown [numListFields][]string) {
 	lists := [numListFields]*[]string{&p.Conditions, &p.RedFlags, &p.AggravatedBy, &p.EasedBy, &p.Equipment}
 	n := 0
 	for _, l := range lists {
 		n += len(*l)
 	}
-	slab := make([]string, 0, n)
-	for _, l := range lists {
+	slab := make([]string, 0, 2*n)
+	for fi, l := range lists {
 		if len(*l) > 0 {
 			start := len(slab)
 			slab = append(slab, *l...)
 			*l = slab[start:len(slab):len(slab)]
+			shown[fi] = slab[n+start : n+len(slab) : n+len(slab)]
 		}
 	}
+	slab = slab[:2*n]
+	copy(slab[n:], slab[:n])
+	return shown
 }
 
 var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
@@ -341,8 +358,11 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	ex.Outcome = dm.outcome
 	switch dm.outcome {
 	case OutcomeRecommended:
-		for _, ri := range d.rules(dm, effectCaution) {
-			ex.Cautions = append(ex.Cautions, Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]})
+		if cs := d.rules(dm, effectCaution); len(cs) > 0 {
+			ex.Cautions = make([]Note, len(cs))
+			for i, ri := range cs {
+				ex.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
+			}
 		}
 		for i, s := range x.res.Plan {
 			if s.Movement == m.id {
@@ -369,72 +389,10 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		}
 	}
 
-	naming := x.namingRules(mi)
-	ex.Rules = x.copyRules(ctx, naming)
-	// The effects of every rule, and how each names the movement, are
-	// cut from one list each.
-	neff := 0
-	for _, ri := range naming {
-		for eff := range numEffects {
-			if explainContains(e.rules[ri].effects[eff], mi) {
-				neff++
-			}
-		}
-	}
-	effs := make([]NamingEffect, neff)
-	by := make([]string, 0, neff)
-	x.mu.Lock()
-	k := 0
-	for i, ri := range naming {
-		r := &e.rules[ri]
-		start := k
-		for eff := range numEffects {
-			if explainContains(r.effects[eff], mi) {
-				n := len(by)
-				by = x.selectedBy(by, r.selectors[eff], m)
-				effs[k] = NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]}
-				k++
-			}
-		}
-		ex.Rules[i].Effects = effs[start:k:k]
-	}
-	x.mu.Unlock()
+	wm := e.whyMovement(mi)
+	ex.Rules = x.ruleExplanations(ctx, wm.rules)
+	x.namingEffects(wm, ex.Rules)
 	return ex, nil
-}
-
-// namingRules returns the rules that name movement mi, directly, by tag
-// or by kind, in rule order: from a list of every movement's, made on
-// first use in one pass over the rules.
-func (x *Explainer) namingRules(mi int) []int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.naming == nil {
-		e := x.e
-		counts := make([]int, len(e.movements))
-		each := func(fn func(ri, mi int)) {
-			for ri := range e.rules {
-				r := &e.rules[ri]
-				for eff := range numEffects {
-					for _, mj := range r.effects[eff] {
-						// Once per rule: skip a movement an earlier
-						// effect of the rule names.
-						if !slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
-							fn(ri, mj)
-						}
-					}
-				}
-			}
-		}
-		total := 0
-		each(func(_, mj int) { counts[mj]++; total++ })
-		slab := make([]int, total)
-		x.naming = make([][]int, len(e.movements))
-		for mj, n := range counts {
-			x.naming[mj], slab = slab[:0:n], slab[n:]
-		}
-		each(func(ri, mj int) { x.naming[mj] = append(x.naming[mj], ri) })
-	}
-	return x.naming[mi]
 }
 
 // ExplainReferrals says why each rule with a referral did or did not
@@ -459,13 +417,8 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	}
 	e, d, res := x.e, x.d, x.res
 	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
-	var referring []int
-	for ri := range e.rules {
-		if e.rules[ri].refer != nil {
-			referring = append(referring, ri)
-		}
-	}
-	rx.Rules = x.copyRules(ctx, referring)
+	referring := e.whyIndex().referring
+	rx.Rules = x.ruleExplanations(ctx, referring)
 	for i, ri := range referring {
 		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)
 	}

@@ -54,11 +54,19 @@ func TestExplainDirectMatchesTracked(t *testing.T) {
 				t.Fatalf("%s on %+v: %v", when, *p, err)
 			}
 			var values []string
-			fromCEL := whyRun{e: e, p: p, state: det.State(), values: &values, memo: make([]uint8, pl.nodes)}
-			fromGo := whyRun{e: e, p: p, values: &values, memo: make([]uint8, pl.nodes)}
+			q := *p
+			shown := ownLists(&q)
+			fromCEL := whyRun{e: e, p: p, state: det.State(), shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
+			fromGo := whyRun{e: e, p: p, shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
 			want := fromCEL.why(pl.root, nil)
-			if diff := cmp.Diff(want, fromGo.why(pl.root, nil)); diff != "" {
+			wantSummary := fromCEL.finish(want)
+			got := fromGo.why(pl.root, nil)
+			gotSummary := fromGo.finish(got)
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s on %+v (-tracked CEL +direct):\n%s", when, *p, diff)
+			}
+			if diff := cmp.Diff(wantSummary, gotSummary); diff != "" {
+				t.Errorf("%s on %+v: summary (-tracked CEL +direct):\n%s", when, *p, diff)
 			}
 			compared++
 		}

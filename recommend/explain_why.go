@@ -33,51 +33,95 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// outcomeSummary says the outcome of a movement and who decided it.
+// outcomeSummary says the outcome of a movement and who decided it,
+// built on the stack and allocated once, at its length.
 func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
-	rules := func(rs []int) string { return strings.Join(e.ruleIDs(rs), ", ") }
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
-	var s string
+	var buf [512]byte
+	b := buf[:0]
+	rules := func(b []byte, rs []int) []byte {
+		for i, ri := range rs {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, e.rules[ri].id...)
+		}
+		return b
+	}
 	switch x.Outcome {
 	case OutcomeRecommended:
-		s = "Recommended, by " + rules(rec) + "."
+		b = append(b, "Recommended, by "...)
+		b = rules(b, rec)
 		if x.PlanStep > 0 {
-			s += " It is step " + strconv.Itoa(x.PlanStep) + " of the plan."
+			b = append(b, ". It is step "...)
+			b = strconv.AppendInt(b, int64(x.PlanStep), 10)
+			b = append(b, " of the plan."...)
 		} else {
-			s += " It is not in the plan."
+			b = append(b, ". It is not in the plan."...)
 		}
 		if len(caution) > 0 {
-			s += " It is cautioned by " + rules(caution) + ": the caution is attached, and the movement stays recommended."
+			b = append(b, " It is cautioned by "...)
+			b = rules(b, caution)
+			b = append(b, ": the caution is attached, and the movement stays recommended."...)
 		}
 	case OutcomeAvoided:
-		s = "Avoided, by " + rules(avoid) + "."
+		b = append(b, "Avoided, by "...)
+		b = rules(b, avoid)
+		b = append(b, '.')
 		if len(rec) > 0 {
-			s += " " + rules(rec) + " recommends it, but an avoid always wins."
+			b = append(b, ' ')
+			b = rules(b, rec)
+			b = append(b, " recommends it, but an avoid always wins."...)
 		}
 	case OutcomeNeedsEquipment:
-		s = "Left out because you do not have: " + explainTermLabels(x.Missing, "and") + ". It would be recommended, by " + rules(rec) + "."
+		b = append(b, "Left out because you do not have: "...)
+		b = appendTermLabels(b, x.Missing, "and")
+		b = append(b, ". It would be recommended, by "...)
+		b = rules(b, rec)
+		b = append(b, '.')
 	case OutcomeWithheld:
-		s = "Withheld: it would be recommended, by " + rules(rec) + ", but " + strings.Join(x.WithheldBy, ", ") +
-			" refers you to a clinician first and withholds all movement advice."
+		b = append(b, "Withheld: it would be recommended, by "...)
+		b = rules(b, rec)
+		b = append(b, ", but "...)
+		for i, id := range x.WithheldBy {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, id...)
+		}
+		b = append(b, " refers you to a clinician first and withholds all movement advice."...)
 		if len(x.Missing) > 0 {
-			s += " It would also need: " + explainTermLabels(x.Missing, "and") + "."
+			b = append(b, " It would also need: "...)
+			b = appendTermLabels(b, x.Missing, "and")
+			b = append(b, '.')
 		}
 	default:
-		s = "Not advised either way: no rule that matched recommends or avoids it."
+		b = append(b, "Not advised either way: no rule that matched recommends or avoids it."...)
 		if len(caution) > 0 {
-			s += " " + rules(caution) + " cautions against it, which only matters when it is recommended."
+			b = append(b, ' ')
+			b = rules(b, caution)
+			b = append(b, " cautions against it, which only matters when it is recommended."...)
 		}
 	}
-	return s
+	return string(b)
 }
 
-// explainTermLabels joins the labels of ts with conj: "Towel and Bed".
-func explainTermLabels(ts []Term, conj string) string {
-	labels := make([]string, len(ts))
+// appendTermLabels appends the labels of ts joined as explainJoin joins
+// them: "Towel, Bed and Sofa".
+func appendTermLabels(b []byte, ts []Term, conj string) []byte {
 	for i, t := range ts {
-		labels[i] = t.Label
+		switch {
+		case i == 0:
+		case i == len(ts)-1:
+			b = append(b, ' ')
+			b = append(b, conj...)
+			b = append(b, ' ')
+		default:
+			b = append(b, ", "...)
+		}
+		b = append(b, t.Label...)
 	}
-	return explainJoin(labels, conj)
+	return b
 }
 
 // explainJoin joins names as "a, b or c" with conj between the last two.
@@ -100,50 +144,166 @@ func explainContains(s []int, v int) bool {
 	return false
 }
 
-// selectedBy appends to out how sel names movement m: "movement" for its
-// id, "tag NAME" for a tag, "kind NAME" for its kind. It is called with
-// x.mu held.
-func (x *Explainer) selectedBy(out []string, sel *effectSelector, m *movement) []string {
-	if sel == nil {
-		return out
-	}
-	if slices.Contains(sel.movements, m.id) {
-		out = append(out, "movement")
-	}
-	for _, t := range sel.tags {
-		if slices.Contains(m.tags, t) {
-			out = append(out, x.selectorName("tag ", t))
-		}
-	}
-	for _, k := range sel.kinds {
-		if k == m.kind {
-			out = append(out, x.selectorName("kind ", k))
-		}
-	}
-	return out
+// whyIndex is what every Explainer of an engine reads of its movements,
+// made once, on the first explanation: for each movement, the rules that
+// name it and the effects by which they do. Nothing of it is handed out:
+// an Explainer copies the effects once, and its answers share the copy.
+type whyIndex struct {
+	once      sync.Once
+	movements []whyMovement
+	// effects are the distinct lists of the effects by which a rule
+	// names a movement: list c is effects[ends[c-1]:ends[c]], each
+	// effect's SelectedBy cut from by.
+	effects []NamingEffect
+	ends    []int
+	by      []string
+	// referring are the rules with a referral, in rule order.
+	referring []int
 }
 
-// selectorName returns what + name, made once per Explainer. It is
-// called with x.mu held.
-func (x *Explainer) selectorName(what, name string) string {
-	if s, ok := x.selectors[what+name]; ok {
+// whyMovement is what explaining one movement reads of the rules that
+// name it.
+type whyMovement struct {
+	// rules are the rules that name the movement, directly, by tag or by
+	// kind, in rule order; the effects of rules[k] that name it are
+	// effect list lists[k] of the whyIndex.
+	rules []int
+	lists []int
+}
+
+// whyMovement returns what explaining movement mi reads of the rules.
+func (e *Engine) whyMovement(mi int) *whyMovement {
+	return &e.whyIndex().movements[mi]
+}
+
+// whyIndex returns the engine's whyIndex, made on first use.
+func (e *Engine) whyIndex() *whyIndex {
+	e.why.once.Do(e.makeWhyIndex)
+	return &e.why
+}
+
+// makeWhyIndex makes e.why.
+func (e *Engine) makeWhyIndex() {
+	w := &e.why
+	w.movements = make([]whyMovement, len(e.movements))
+	// "tag NAME" and "kind NAME", each made once, and the effect lists
+	// by their text.
+	names := map[string]string{}
+	name := func(what, n string) string {
+		if s, ok := names[what+n]; ok {
+			return s
+		}
+		s := what + n
+		names[s] = s
 		return s
 	}
-	key := what + name
-	if x.selectors == nil {
-		x.selectors = map[string]string{}
+	lists := map[string]int{}
+	var key strings.Builder
+	var effs []NamingEffect
+	var by []string
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		for eff := range numEffects {
+			for _, mj := range r.effects[eff] {
+				// Once per rule: an earlier effect of the rule already
+				// added it.
+				if slices.ContainsFunc(r.effects[:eff], func(s []int) bool { return explainContains(s, mj) }) {
+					continue
+				}
+				m := &e.movements[mj]
+				effs, by = effs[:0], by[:0]
+				key.Reset()
+				key.WriteString(strconv.Itoa(ri))
+				for eff := eff; eff < numEffects; eff++ {
+					if !explainContains(r.effects[eff], mj) {
+						continue
+					}
+					n := len(by)
+					if sel := r.selectors[eff]; sel != nil {
+						if slices.Contains(sel.movements, m.id) {
+							by = append(by, "movement")
+						}
+						for _, t := range sel.tags {
+							if slices.Contains(m.tags, t) {
+								by = append(by, name("tag ", t))
+							}
+						}
+						for _, k := range sel.kinds {
+							if k == m.kind {
+								by = append(by, name("kind ", k))
+							}
+						}
+					}
+					effs = append(effs, NamingEffect{Kind: effectKinds[eff], SelectedBy: by[n:len(by):len(by)], Because: r.because[eff]})
+					key.WriteString("\x00" + strconv.Itoa(eff))
+					for _, s := range by[n:] {
+						key.WriteString("\x01" + s)
+					}
+				}
+				c, ok := lists[key.String()]
+				if !ok {
+					c = len(w.ends)
+					lists[key.String()] = c
+					for _, f := range effs {
+						start := len(w.by)
+						w.by = append(w.by, f.SelectedBy...)
+						f.SelectedBy = w.by[start:len(w.by):len(w.by)]
+						w.effects = append(w.effects, f)
+					}
+					w.ends = append(w.ends, len(w.effects))
+				}
+				wm := &w.movements[mj]
+				wm.rules = append(wm.rules, ri)
+				wm.lists = append(wm.lists, c)
+			}
+		}
 	}
-	x.selectors[key] = key
-	return key
+	for ri := range e.rules {
+		if e.rules[ri].refer != nil {
+			w.referring = append(w.referring, ri)
+		}
+	}
 }
 
-// ruleWhy is what an Explainer keeps of a rule's explanation, the part
-// that depends on the profile: its summary, its clauses (cut from
-// x.clauses, their values from x.values or the profile's lists) and its
-// referral. It is never changed once made.
+// namingEffects sets the Effects of rules, the explanations of wm.rules
+// in order, to the Explainer's copy of their effect lists, made on first
+// use: one list of every effect of the whyIndex and one of their
+// SelectedBy, which every answer shares.
+func (x *Explainer) namingEffects(wm *whyMovement, rules []RuleExplanation) {
+	w := &x.e.why
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.effects == nil {
+		x.effects = make([]NamingEffect, len(w.effects))
+		by := make([]string, len(w.by))
+		copy(by, w.by)
+		off := 0
+		for j, f := range w.effects {
+			n := off + len(f.SelectedBy)
+			x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
+			off = n
+		}
+	}
+	for k, c := range wm.lists {
+		start := 0
+		if c > 0 {
+			start = w.ends[c-1]
+		}
+		end := w.ends[c]
+		rules[k].Effects = x.effects[start:end:end]
+	}
+}
+
+// ruleWhy is what an Explainer keeps of a rule's explanation, made once
+// and shared by every answer that names the rule: its summary, its
+// clauses (cut from x.clauses, their values from x.values or the
+// profile's lists), its citations (cut from x.cites) and its referral
+// (cut from x.referrals). Each list is capped, so that appending to it
+// never reaches another's. It is never changed once made.
 type ruleWhy struct {
 	summary  string
 	clauses  []ClauseExplanation
+	cites    []Citation
 	referral *RuleReferral
 }
 
@@ -160,87 +320,64 @@ func (x *Explainer) rule(ctx context.Context, ri int) *ruleWhy {
 	return x.made[ri]
 }
 
-// copyRules returns the explanations of rules ris, in order, sharing no
-// slice with the Explainer or with one another, each with its citations
-// and an empty Effects. The clauses, their values and the citations of
-// all of them are each one allocation, cut into capped slices, so that
-// appending to one rule's list never reaches another's.
-func (x *Explainer) copyRules(ctx context.Context, ris []int) []RuleExplanation {
+// ruleExplanations returns the explanations of rules ris, in order, each
+// with an empty Effects. Their clauses, citations and referrals are the
+// Explainer's, shared with every other answer that names the rule (see
+// Explainer); the list itself is the caller's.
+func (x *Explainer) ruleExplanations(ctx context.Context, ris []int) []RuleExplanation {
 	e := x.e
 	out := make([]RuleExplanation, len(ris))
-	nc, nv, nct := 0, 0, 0
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	for i, ri := range ris {
 		r := &e.rules[ri]
 		rw := x.rule(ctx, ri)
 		out[i] = RuleExplanation{
 			Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
 			Matched: x.d.matched[ri], Summary: rw.summary, When: r.when, Clauses: rw.clauses,
-			Referral: rw.referral, Because: r.reason,
+			Effects: []NamingEffect{}, Referral: rw.referral, Because: r.reason, Citations: rw.cites,
 		}
-		nc += len(rw.clauses)
-		nct += len(r.cites)
-		for _, c := range rw.clauses {
-			nv += len(c.Values)
-		}
-	}
-	x.mu.Unlock()
-	clauses := make([]ClauseExplanation, nc)
-	values := make([]string, nv)
-	cites := make([]Citation, nct)
-	for i, ri := range ris {
-		re := &out[i]
-		n := copy(clauses, re.Clauses)
-		re.Clauses, clauses = clauses[:n:n], clauses[n:]
-		for j := range re.Clauses {
-			c := &re.Clauses[j]
-			if len(c.Values) > 0 {
-				n := copy(values, c.Values)
-				c.Values, values = values[:n:n], values[n:]
-			}
-		}
-		rc := e.rules[ri].cites
-		for j, ci := range rc {
-			cites[j] = e.citations[ci]
-		}
-		re.Citations, cites = cites[:len(rc):len(rc)], cites[len(rc):]
-		re.Effects = []NamingEffect{}
 	}
 	return out
+}
+
+// ruleCites returns the citations of rule r, in the order written, cut
+// from x.cites: the Explainer's own copy, never the engine's list. It is
+// called with x.mu held.
+func (x *Explainer) ruleCites(r *rule) []Citation {
+	n := len(r.cites)
+	if n == 0 {
+		return []Citation{}
+	}
+	if cap(x.cites)-len(x.cites) < n {
+		x.cites = make([]Citation, 0, max(128, n))
+	}
+	start := len(x.cites)
+	for _, ci := range r.cites {
+		x.cites = append(x.cites, x.e.citations[ci])
+	}
+	return x.cites[start:len(x.cites):len(x.cites)]
+}
+
+// ruleReferral returns the referral of rule r as a view, cut from
+// x.referrals, or nil when it has none. It is called with x.mu held.
+func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
+	if r.refer == nil {
+		return nil
+	}
+	if len(x.referrals) == cap(x.referrals) {
+		x.referrals = make([]RuleReferral, 0, max(16, x.e.nRefer))
+	}
+	x.referrals = append(x.referrals, *r.refer.view())
+	return &x.referrals[len(x.referrals)-1]
 }
 
 // makeRule explains rule ri, which matched or not, for the Explainer to
 // keep.
 func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
 	r := &x.e.rules[ri]
-	matched := x.d.matched[ri]
-	var rw ruleWhy
-	if r.refer != nil {
-		rw.referral = r.refer.view()
-	}
-	rw.clauses = x.ruleClauses(ctx, r, matched)
-	verdict := "not matched"
-	if matched {
-		verdict = "matched"
-	}
-	n := len(verdict)
-	for _, c := range rw.clauses {
-		if c.Says != "" {
-			n += len(c.Says) + 2
-		}
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(verdict)
-	sep := ": "
-	for _, c := range rw.clauses {
-		if c.Says != "" {
-			b.WriteString(sep)
-			b.WriteString(c.Says)
-			sep = "; "
-		}
-	}
-	rw.summary = b.String()
+	rw := ruleWhy{referral: x.ruleReferral(r), cites: x.ruleCites(r)}
+	rw.clauses, rw.summary = x.ruleClauses(ctx, r, x.d.matched[ri])
 	return rw
 }
 
@@ -257,12 +394,13 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 }
 
 // ruleClauses returns the clauses that decided rule r's condition for the
-// Explainer's profile, cut from x.clauses. Their values come from the
-// condition's direct checks when it has them, which cannot fail and give
-// CEL's values; otherwise the condition is run again by its tracking
-// program. If it cannot be, it returns the whole condition as one clause,
-// with the value Recommend found.
-func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
+// Explainer's profile, cut from x.clauses, and the rule's summary, whose
+// text holds each clause's Says. Their values come from the condition's
+// direct checks when it has them, which cannot fail and give CEL's
+// values; otherwise the condition is run again by its tracking program.
+// If it cannot be, it returns the whole condition as one clause, with the
+// value Recommend found.
+func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]ClauseExplanation, string) {
 	// The walk gives at most one clause per node of the plan: make room
 	// for them, so that the list is never copied.
 	need := 1
@@ -273,46 +411,60 @@ func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) []Cl
 		x.clauses = make([]ClauseExplanation, 0, max(64, need))
 	}
 	start := len(x.clauses)
-	if out := x.walk(ctx, r, matched); out != nil {
-		x.clauses = out
+	verdict := "not matched"
+	if matched {
+		verdict = "matched"
 	}
-	if len(x.clauses) == start {
-		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: "the condition is " + strconv.FormatBool(matched), Values: []string{}})
+	summary, ok := x.walk(ctx, r, matched, verdict)
+	if !ok {
+		x.clauses = x.clauses[:start]
+		summary = verdict + ": the condition is " + strconv.FormatBool(matched)
+		says := summary[len(verdict)+2:]
+		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: says, Values: []string{}})
 	}
-	return x.clauses[start:len(x.clauses):len(x.clauses)]
+	return x.clauses[start:len(x.clauses):len(x.clauses)], summary
 }
 
 // walk appends to x.clauses the clauses that decided rule r's condition,
-// and returns the result; or nil when it cannot run the condition again,
-// or the run disagrees with Recommend's.
-func (x *Explainer) walk(ctx context.Context, r *rule, matched bool) []ClauseExplanation {
+// and returns the rule's summary, verdict followed by what each clause
+// says; or false when it cannot run the condition again, or the run
+// disagrees with Recommend's.
+func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict string) (string, bool) {
 	if r.why == nil {
-		return nil
+		return "", false
 	}
 	pl := r.why.plan(x.e)
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	w := whyRun{e: x.e, p: x.p, values: &x.values, memo: x.memo[:pl.nodes]}
+	if x.says == nil {
+		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
+	}
+	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
+		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
 	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
-			return nil
+			return "", false
 		}
 		if x.act == nil {
 			x.act = &activation{v: profileVal{newCELProfile(x.p)}}
 		}
 		_, det, err := pl.tracked.ContextEval(ctx, x.act)
 		if err != nil || det == nil {
-			return nil
+			return "", false
 		}
 		w.state = det.State()
 	}
 	if v, ok := w.value(pl.root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
-		return nil
+		return "", false
 	}
-	return w.why(pl.root, x.clauses)
+	start := len(x.clauses)
+	x.clauses = w.why(pl.root, x.clauses)
+	summary := w.finish(x.clauses[start:])
+	x.says, x.spans = w.says, w.spans
+	return summary, true
 }
 
 // conditionWhy is what explaining one condition needs: its checked AST
@@ -483,11 +635,11 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 // literalLeaf words true and false.
 type literalLeaf struct{}
 
-func (literalLeaf) say(_ *whyRun, c *ClauseExplanation) bool {
+func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	if c.Value {
-		c.Says = "it applies to everyone"
+		w.says = append(w.says, "it applies to everyone"...)
 	} else {
-		c.Says = "it applies to no one"
+		w.says = append(w.says, "it applies to no one"...)
 	}
 	return true
 }
@@ -522,23 +674,41 @@ func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	have := listFields[l.fi].get(w.p)
 	c.Field = listFields[l.fi].name
-	// The Explainer's own list (ownLists): copyRules copies it out.
-	c.Values = have[:len(have):len(have)]
+	// The Explainer's copy of the list to show (ownLists), capped,
+	// shared by every answer that names the rule.
+	c.Values = w.shown[l.fi]
 	if len(have) == 0 {
 		c.Values = []string{}
 	}
-	var held []string
-	for i, id := range l.ids {
+	held := 0
+	for _, id := range l.ids {
 		if slices.Contains(have, id) {
-			held = append(held, l.labels[i])
+			held++
 		}
 	}
-	if len(held) == 0 {
-		c.Says = l.none
+	if held == 0 {
+		w.says = append(w.says, l.none...)
 		return true
 	}
+	// The labels held, joined as explainJoin joins them.
 	ph := explainListPhrases[l.fi][0]
-	c.Says = ph[0] + explainJoin(held, "and") + ph[1]
+	w.says = append(w.says, ph[0]...)
+	k := 0
+	for i, id := range l.ids {
+		if !slices.Contains(have, id) {
+			continue
+		}
+		switch {
+		case k == 0:
+		case k == held-1:
+			w.says = append(w.says, " and "...)
+		default:
+			w.says = append(w.says, ", "...)
+		}
+		w.says = append(w.says, l.labels[i]...)
+		k++
+	}
+	w.says = append(w.says, ph[1]...)
 	return true
 }
 
@@ -627,14 +797,18 @@ func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	f := choiceFields[l.ci]
 	have := f.get(w.p)
 	c.Field, c.Values = f.name, w.one(have)
-	label := choiceLabel(w.e, l.ci, have)
+	w.says = append(w.says, "your "...)
+	w.says = append(w.says, f.label...)
+	w.says = append(w.says, " is "...)
+	w.says = append(w.says, choiceLabel(w.e, l.ci, have)...)
 	switch {
 	case c.Value && l.equal:
-		c.Says = "your " + f.label + " is " + label
 	case c.Value:
-		c.Says = "your " + f.label + " is " + label + ", which is " + l.need
+		w.says = append(w.says, ", which is "...)
+		w.says = append(w.says, l.need...)
 	default:
-		c.Says = "your " + f.label + " is " + label + ", the rule needs " + l.need
+		w.says = append(w.says, ", the rule needs "...)
+		w.says = append(w.says, l.need...)
 	}
 	return true
 }
@@ -703,31 +877,45 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 }
 
 func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	// The fact, as the words before and after a number, said in one
-	// concatenation with what the rule needs.
-	var before, number, after string
+	// The fact, as the words before and after a number, then what the
+	// rule needs.
+	var after string
 	if l.fi >= 0 {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
-		number = strconv.FormatFloat(v, 'g', -1, 64)
-		c.Field, c.Values = f.name, w.one(number)
+		c.Field, c.Values = f.name, w.one(formatNumber(v))
+		w.says = append(w.says, l.phrase[0]...)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
-			number = "not given"
+			w.says = append(w.says, "not given"...)
+		} else {
+			w.says = strconv.AppendFloat(w.says, v, 'g', -1, 64)
 		}
-		before, after = l.phrase[0], l.phrase[1]
+		after = l.phrase[1]
 	} else {
-		n, ok := w.number(l)
-		if !ok {
+		w.says = append(w.says, l.side.text...)
+		w.says = append(w.says, " comes to "...)
+		var ok bool
+		if w.says, ok = w.appendNumber(w.says, l); !ok {
 			return false
 		}
-		before, number = l.side.text+" comes to ", n
 	}
+	w.says = append(w.says, after...)
 	if c.Value {
-		c.Says = before + number + after + ", which is " + l.need
+		w.says = append(w.says, ", which is "...)
 	} else {
-		c.Says = before + number + after + ", the rule needs " + l.need
+		w.says = append(w.says, ", the rule needs "...)
 	}
+	w.says = append(w.says, l.need...)
 	return true
+}
+
+// formatNumber returns v as strconv.FormatFloat(v, 'g', -1, 64) does,
+// without allocating for a whole number from 0 to 99.
+func formatNumber(v float64) string {
+	if v >= 0 && v < 100 && v == float64(int(v)) {
+		return strconv.Itoa(int(v))
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // whyRun walks a condition's plan for one profile, with the values of
@@ -737,12 +925,43 @@ type whyRun struct {
 	e     *Engine
 	p     *Profile
 	state interpreter.EvalState
+	// shown holds the lists of the profile that clauses show as their
+	// Values (ownLists).
+	shown *[numListFields][]string
 	// values holds the Values of the clauses that hold one value, cut
 	// from it.
 	values *[]string
 	// memo holds the value of each node of the plan once read: 0 not
 	// yet, 1 false, 2 true, 3 none.
 	memo []uint8
+	// says is the rule's summary as the walk writes it: the verdict,
+	// then what each clause says, after ": " for the first and "; " for
+	// the others; spans holds where each clause's words start and end in
+	// it, two numbers per clause, in the order of the clauses.
+	says  []byte
+	spans []int
+}
+
+// finish returns the summary the walk wrote, and sets the Says of
+// clauses, the clauses it gave, to their words in it.
+func (w *whyRun) finish(clauses []ClauseExplanation) string {
+	s := string(w.says)
+	for i := range clauses {
+		clauses[i].Says = s[w.spans[2*i]:w.spans[2*i+1]]
+	}
+	return s
+}
+
+// clause starts the words of a clause in w.says, and returns where they
+// start and the length of w.says before the separator, to cut back to.
+func (w *whyRun) clause() (start, mark int) {
+	mark = len(w.says)
+	if len(w.spans) == 0 {
+		w.says = append(w.says, ": "...)
+	} else {
+		w.says = append(w.says, "; "...)
+	}
+	return len(w.says), mark
 }
 
 // one returns a list of the one value v, cut from w.values.
@@ -788,26 +1007,26 @@ func (w *whyRun) read(n *whyNode) (bool, bool) {
 	return bool(b), ok
 }
 
-// number returns, in words, the number a comparison's computed side came
-// to, if it came to an int or a double.
-func (w *whyRun) number(l *comparisonLeaf) (string, bool) {
+// appendNumber appends to b, in words, the number a comparison's
+// computed side came to, if it came to an int or a double.
+func (w *whyRun) appendNumber(b []byte, l *comparisonLeaf) ([]byte, bool) {
 	if w.state == nil {
 		if l.sideInt == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(l.sideInt(w.p), 10), true
+		return strconv.AppendInt(b, l.sideInt(w.p), 10), true
 	}
 	v, ok := w.state.Value(l.side.id)
 	if !ok {
-		return "", false
+		return b, false
 	}
 	switch n := v.(type) {
 	case types.Int:
-		return strconv.FormatInt(int64(n), 10), true
+		return strconv.AppendInt(b, int64(n), 10), true
 	case types.Double:
-		return strconv.FormatFloat(float64(n), 'g', -1, 64), true
+		return strconv.AppendFloat(b, float64(n), 'g', -1, 64), true
 	}
-	return "", false
+	return b, false
 }
 
 // why appends to out the clauses that made n give the value it gave: for
@@ -862,6 +1081,7 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 		return ClauseExplanation{}, false
 	}
 	c := ClauseExplanation{Text: n.text, Value: v, Values: []string{}}
+	start, mark := w.clause()
 	// A type switch, not an interface method, so that c and w stay on
 	// the stack.
 	switch l := n.leaf.(type) {
@@ -877,8 +1097,10 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 		ok = false
 	}
 	if !ok {
+		w.says = w.says[:mark]
 		return ClauseExplanation{}, false
 	}
+	w.spans = append(w.spans, start, len(w.says))
 	return c, true
 }
 
@@ -888,10 +1110,14 @@ func (w *whyRun) generic(n *whyNode) ClauseExplanation {
 	c := ClauseExplanation{Text: n.text, Values: []string{}}
 	v, ok := w.value(n)
 	c.Value = v
+	start, _ := w.clause()
+	w.says = append(w.says, c.Text...)
 	if ok {
-		c.Says = c.Text + " is " + strconv.FormatBool(v)
+		w.says = append(w.says, " is "...)
+		w.says = strconv.AppendBool(w.says, v)
 	} else {
-		c.Says = c.Text + " gives no true or false answer"
+		w.says = append(w.says, " gives no true or false answer"...)
 	}
+	w.spans = append(w.spans, start, len(w.says))
 	return c
 }

@@ -80,9 +80,11 @@ func TestExplainerAgreesWithExplain(t *testing.T) {
 	}
 }
 
-// TestExplainerShares checks that changing an explanation changes
-// neither the Explainer nor the next explanation it gives, and that the
-// Explainer answers from several goroutines at once.
+// TestExplainerShares checks what an Explainer's answers may share: a
+// caller who changes an explanation changes neither another Explainer's
+// answers, earlier or later, nor Recommend's Result; and an Explainer
+// answers from several goroutines at once what Engine.Explain answers.
+// (TestExplanationsLeaveOthersAlone changes every part of every answer.)
 func TestExplainerShares(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -94,7 +96,15 @@ func TestExplainerShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	y, err := eng.NewExplainer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	first, err := x.Explain(ctx, "towel_stretch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := y.Explain(ctx, "towel_stretch")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,22 +112,38 @@ func TestExplainerShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first.Rules) == 0 || len(first.Rules[0].Clauses) == 0 || len(first.Rules[0].Citations) == 0 {
-		t.Fatal("towel_stretch's first rule has no clauses or citations: choose another movement")
+	res, err := eng.Recommend(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRes, err := eng.Recommend(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Rules) == 0 || len(first.Rules[0].Clauses) == 0 || len(first.Rules[0].Clauses[0].Values) == 0 || len(first.Rules[0].Citations) == 0 {
+		t.Fatal("towel_stretch's first rule has no clauses, values or citations: choose another movement")
 	}
 	first.Rules[0].Clauses[0].Text = "changed"
-	first.Rules[0].Clauses[0].Values = append(first.Rules[0].Clauses[0].Values[:0], "changed")
+	first.Rules[0].Clauses[0].Values[0] = "changed"
+	first.Rules[0].Clauses[0].Values = append(first.Rules[0].Clauses[0].Values, "changed")
 	first.Rules[0].Citations[0] = recommend.Citation{}
+	first.Rules[0].Citations = append(first.Rules[0].Citations, recommend.Citation{})
+	if diff := cmp.Diff(want, other); diff != "" {
+		t.Errorf("another Explainer's answer changed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRes, res, cmpopts.IgnoreUnexported(recommend.Result{})); diff != "" {
+		t.Errorf("Recommend's Result changed (-want +got):\n%s", diff)
+	}
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			got, err := x.Explain(ctx, "towel_stretch")
+			got, err := y.Explain(ctx, "towel_stretch")
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("after changing an earlier explanation (-want +got):\n%s", diff)
+				t.Errorf("after changing another Explainer's explanation (-want +got):\n%s", diff)
 			}
 		})
 	}
