@@ -245,11 +245,12 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
-	*it = Item{
-		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
-		Reasons:  notes[:len(reasons):len(reasons)],
-		Cautions: notes[len(reasons):],
-	}
+	// Field by field: the item is zero, in a list sized up front, and
+	// assigning a whole Item would copy it through a temporary, with a
+	// bulk write barrier over every word while the collector marks.
+	it.Movement, it.Name, it.Kind, it.How, it.Dose = m.id, m.name, m.kind, m.how, m.dose
+	it.Reasons = notes[:len(reasons):len(reasons)]
+	it.Cautions = notes[len(reasons):]
 	for i, ri := range reasons {
 		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[eff]}
 	}
