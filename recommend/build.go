@@ -140,9 +140,7 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Avoided = res.Avoided[:len(res.Avoided)+1]
 			b.item(&res.Avoided[len(res.Avoided)-1], mi, effectAvoid, avoid, nil)
 			if len(rec) > 0 {
-				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
-					res.Conflicts = append(res.Conflicts, c)
-				}
+				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionAvoided, rec, avoid, caution)
 			}
 		case OutcomeNeedsEquipment:
 			b.ids = slab(b.ids, len(m.missing), idChunk)
@@ -159,9 +157,7 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Recommended = res.Recommended[:len(res.Recommended)+1]
 			b.item(&res.Recommended[len(res.Recommended)-1], mi, effectRecommend, rec, caution)
 			if len(caution) > 0 {
-				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
-					res.Conflicts = append(res.Conflicts, c)
-				}
+				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionCautioned, rec, nil, caution)
 			}
 		}
 	}
@@ -267,13 +263,15 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 // those that advise against it or care with it, from the rules that avoid
 // it or caution against it (see [Conflict]). ok is false when no source
 // supports the movement or none, once the supporting sources are left out,
-// advises against it or care with it.
-func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
+// advises against it or care with it. It returns out with the conflict
+// added, written in place in out's spare capacity (the list is sized up
+// front), or out as it was when there is none.
+func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avoid, caution []int) []Conflict {
 	info := b.e.citeInfo
 	supports := func(ci int) bool { return info[ci].supports }
 	pro := b.citationsWhere(forRules, supports)
 	if len(pro) == 0 {
-		return Conflict{}, false
+		return out
 	}
 	// isPro: a rule for the movement cites ci's source in support.
 	isPro := func(ci int) bool {
@@ -295,19 +293,21 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 	against := b.merge(avoid, caution)
 	con := b.citationsWhere(against, opposes)
 	if len(con) == 0 {
-		return Conflict{}, false
+		return out
 	}
 	againstSide := b.rulesWhere(against, opposes)
-	return Conflict{
-		Movement:     b.e.movements[mi].id,
-		Name:         b.e.movements[mi].name,
-		Resolution:   res,
-		For:          Side{Rules: b.rulesWhere(forRules, supports), Citations: pro},
-		Against:      Side{Rules: againstSide, Citations: con},
-		AvoidRules:   b.subset(againstSide, avoid),
-		CautionRules: b.subset(againstSide, caution),
-		Conditional:  b.citationsWhere(against, conditions),
-	}, true
+	if len(out) == cap(out) {
+		out = append(out, Conflict{})[:len(out)]
+	}
+	out = out[:len(out)+1]
+	c := &out[len(out)-1]
+	c.Movement, c.Name, c.Resolution = b.e.movements[mi].id, b.e.movements[mi].name, res
+	c.For.Rules, c.For.Citations = b.rulesWhere(forRules, supports), pro
+	c.Against.Rules, c.Against.Citations = againstSide, con
+	c.AvoidRules = b.subset(againstSide, avoid)
+	c.CautionRules = b.subset(againstSide, caution)
+	c.Conditional = b.citationsWhere(against, conditions)
+	return out
 }
 
 // citationsWhere returns the distinct citations of rules whose index in
@@ -391,21 +391,26 @@ func (b *builder) messages(d *decisions) []Message {
 	kept := func(k MessageKind) bool {
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
-	n := 0
+	// The kept rules, ordered by kind, then in rule order: sorting rule
+	// indexes, not messages, moves no pointers.
+	order := d.says[:0]
 	for _, ri := range d.hits[stageSay] {
 		if kept(b.e.rules[ri].say.kind) {
-			n++
+			order = append(order, ri)
 		}
 	}
-	out := make([]Message, 0, n)
-	for _, ri := range d.hits[stageSay] {
+	rank := b.e.sayRank
+	slices.SortStableFunc(order, func(a, c int) int { return cmp.Compare(rank[a], rank[c]) })
+	d.says = order
+	out := make([]Message, 0, len(order))
+	for _, ri := range order {
 		r := &b.e.rules[ri]
-		if !kept(r.say.kind) {
-			continue
-		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
 		if i < 0 {
-			out = append(out, Message{Kind: r.say.kind, Text: r.say.text, Citations: b.citations([]int{ri}), Rules: b.ruleIDs([]int{ri})})
+			out = out[:len(out)+1]
+			m := &out[len(out)-1]
+			m.Kind, m.Text = r.say.kind, r.say.text
+			m.Citations, m.Rules = b.citations([]int{ri}), b.ruleIDs([]int{ri})
 			continue
 		}
 		out[i].Rules = append(out[i].Rules, r.id)
@@ -415,7 +420,6 @@ func (b *builder) messages(d *decisions) []Message {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Message) int { return cmp.Compare(a.Kind.rank(), b.Kind.rank()) })
 	return out
 }
 
@@ -455,11 +459,11 @@ func (b *builder) plan(d *decisions) []PlanStep {
 	for i, o := range best {
 		m := &e.movements[o.mi]
 		r := &e.rules[o.rule]
-		out[i] = PlanStep{
-			Movement: m.id, Name: m.name, Priority: o.priority,
-			Reason:    Note{Rule: r.id, Text: r.because[effectRecommend]},
-			Citations: b.citations([]int{o.rule}),
-		}
+		// Field by field, into the zeroed step: see item.
+		st := &out[i]
+		st.Movement, st.Name, st.Priority = m.id, m.name, o.priority
+		st.Reason.Rule, st.Reason.Text = r.id, r.because[effectRecommend]
+		st.Citations = b.citations([]int{o.rule})
 	}
 	return out
 }

@@ -48,6 +48,9 @@ type Engine struct {
 	// matches: mi*numEffects+eff for each movement mi its effect eff
 	// names (resolve.go).
 	lists [][]int32
+	// sayRank is, per rule, the rank of its message's kind (see
+	// MessageKind), or 0 for a rule without one (prepare.go).
+	sayRank []int
 	// trace is what a Result's trace needs of the rules (trace.go).
 	trace *traceRules
 	// citations holds every distinct citation of the rule set once, and

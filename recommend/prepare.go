@@ -37,6 +37,12 @@ func (e *Engine) prepare() {
 			}
 		}
 	}
+	e.sayRank = make([]int, len(e.rules))
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.say != nil {
+			e.sayRank[ri] = r.say.kind.rank()
+		}
+	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
 	for ci, c := range e.citations {
 		t := c.text()

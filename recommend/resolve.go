@@ -59,10 +59,13 @@ type decisions struct {
 	incomplete bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
-	// have marks the profile's equipment; seen and merged are the builder's,
+	// have marks the profile's equipment; seen, merged and says are the builder's,
 	// seen all false between uses.
 	counts, backing, merged []int
-	have, seen              []bool
+	// says is the builder's list of the messages' rules, in the order of
+	// the Result.
+	says       []int
+	have, seen []bool
 }
 
 // newDecisions returns an empty decision record sized for e.
