@@ -176,6 +176,9 @@ func (e *Engine) build(d *decisions) *Result {
 	return res
 }
 
+// noNotes backs every empty list of cautions.
+var noNotes [0]Note
+
 // citations returns the distinct citations of rules, in rule order, cut
 // from the builder's slab.
 func (b *builder) citations(rules []int) []Citation {
@@ -188,7 +191,7 @@ func (b *builder) citations(rules []int) []Citation {
 func (b *builder) countCitations(rules []int) int {
 	n := 0
 	for _, ri := range rules {
-		n += len(b.e.rules[ri].cites)
+		n += len(b.e.hot[ri].cites)
 	}
 	return n
 }
@@ -198,7 +201,7 @@ func (b *builder) ruleIDs(rules []int) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		b.ids = append(b.ids, b.e.rules[ri].id)
+		b.ids = append(b.ids, b.e.hot[ri].id)
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
 }
@@ -246,12 +249,21 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	// bulk write barrier over every word while the collector marks.
 	it.Movement, it.Name, it.Kind, it.How, it.Dose = m.id, m.name, m.kind, m.how, m.dose
 	it.Reasons = notes[:len(reasons):len(reasons)]
-	it.Cautions = notes[len(reasons):]
+	if len(cautions) == 0 {
+		// No memory of this Result's: an empty list of a global array
+		// has nothing a caller could change, and storing it needs no
+		// write barrier.
+		it.Cautions = noNotes[:]
+	} else {
+		it.Cautions = notes[len(reasons):]
+	}
 	for i, ri := range reasons {
-		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[eff]}
+		h := &e.hot[ri]
+		it.Reasons[i] = Note{Rule: h.id, Text: h.because[eff]}
 	}
 	for i, ri := range cautions {
-		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
+		h := &e.hot[ri]
+		it.Cautions[i] = Note{Rule: h.id, Text: h.because[effectCaution]}
 	}
 	all := b.merge(reasons, cautions)
 	it.Rules = b.ruleIDs(all)
@@ -276,7 +288,7 @@ func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avo
 	// isPro: a rule for the movement cites ci's source in support.
 	isPro := func(ci int) bool {
 		for _, ri := range forRules {
-			for _, cj := range b.e.rules[ri].cites {
+			for _, cj := range b.e.hot[ri].cites {
 				if info[cj].supports && info[cj].src == info[ci].src {
 					return true
 				}
@@ -314,9 +326,18 @@ func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avo
 // Engine.citations keep accepts, or all of them for a nil keep, in rule
 // order, cut from the builder's slab.
 func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
+	if len(rules) == 1 && keep == nil {
+		// One rule's citations, distinct already: copied as they are.
+		if vals := b.e.hot[rules[0]].citeVals; vals != nil {
+			b.cites = slab(b.cites, len(vals), citeChunk)
+			start := len(b.cites)
+			b.cites = append(b.cites, vals...)
+			return b.cites[start:len(b.cites):len(b.cites)]
+		}
+	}
 	n := 0
 	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
+		for _, ci := range b.e.hot[ri].cites {
 			if !b.seen[ci] && (keep == nil || keep(ci)) {
 				b.seen[ci] = true
 				n++
@@ -326,7 +347,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 	b.cites = slab(b.cites, n, citeChunk)
 	start := len(b.cites)
 	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
+		for _, ci := range b.e.hot[ri].cites {
 			if b.seen[ci] {
 				b.seen[ci] = false
 				b.cites = append(b.cites, b.e.citations[ci])
@@ -342,8 +363,8 @@ func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		if slices.ContainsFunc(b.e.rules[ri].cites, keep) {
-			b.ids = append(b.ids, b.e.rules[ri].id)
+		if slices.ContainsFunc(b.e.hot[ri].cites, keep) {
+			b.ids = append(b.ids, b.e.hot[ri].id)
 		}
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
@@ -355,7 +376,7 @@ func (b *builder) subset(ids []string, rules []int) []string {
 	b.ids = slab(b.ids, len(ids), idChunk)
 	start := len(b.ids)
 	for _, id := range ids {
-		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.rules[ri].id == id }) {
+		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id }) {
 			b.ids = append(b.ids, id)
 		}
 	}

@@ -48,6 +48,8 @@ type Engine struct {
 	// matches: mi*numEffects+eff for each movement mi its effect eff
 	// names (resolve.go).
 	lists [][]int32
+	// hot holds, per rule, what the builder reads of it (prepare.go).
+	hot []ruleHot
 	// sayRank is, per rule, the rank of its message's kind (see
 	// MessageKind), or 0 for a rule without one (prepare.go).
 	sayRank []int

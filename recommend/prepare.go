@@ -4,7 +4,10 @@ package recommend
 // compiled rules, so that a call neither walks every rule nor copies a
 // citation's text to read it.
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // prepare fills the engine's per-call lookups: the trace's view of the
 // rules, the direct checks in evaluation order and which of them repeat an
@@ -41,6 +44,18 @@ func (e *Engine) prepare() {
 	for ri := range e.rules {
 		if r := &e.rules[ri]; r.say != nil {
 			e.sayRank[ri] = r.say.kind.rank()
+		}
+	}
+	e.hot = make([]ruleHot, len(e.rules))
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		h := &e.hot[ri]
+		h.id, h.because, h.cites = r.id, r.because, r.cites
+		if !hasRepeat(r.cites) {
+			h.citeVals = make([]Citation, len(r.cites))
+			for i, ci := range r.cites {
+				h.citeVals[i] = e.citations[ci]
+			}
 		}
 	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
@@ -111,4 +126,27 @@ func (e *Engine) packTexts() {
 			*f = all[at[*f] : at[*f]+len(*f)]
 		}
 	}
+}
+
+// ruleHot is what the builder reads of a rule, side by side with the
+// other rules' in Engine.hot: a rule is several hundred bytes, and the
+// builder reads a few fields of each matched rule many times a call.
+type ruleHot struct {
+	id      string
+	because [numEffects]string
+	// cites are the rule's citations, as indexes into Engine.citations,
+	// and citeVals the citations themselves, in the same order, or nil
+	// when the rule cites one twice.
+	cites    []int
+	citeVals []Citation
+}
+
+// hasRepeat reports whether s holds a value twice.
+func hasRepeat(s []int) bool {
+	for i, v := range s {
+		if slices.Contains(s[:i], v) {
+			return true
+		}
+	}
+	return false
 }
