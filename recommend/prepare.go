@@ -4,17 +4,13 @@ package recommend
 // compiled rules, so that a call neither walks every rule nor copies a
 // citation's text to read it.
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // prepare fills the engine's per-call lookups: the trace's view of the
 // rules, the direct checks in evaluation order and which of them repeat an
 // earlier one, the stages of each rule, the decision lists each rule joins and
 // what the builder reads of each citation. compile calls it once the rules and citations are final.
 func (e *Engine) prepare() {
-	e.packTexts()
 	e.trace = newTraceRules(e)
 	e.stages = ruleStages(e.rules)
 	e.checks = make([]directCheck, len(e.order))
@@ -77,55 +73,6 @@ type citeInfo struct {
 	// supports is true for the position supports; opposing for against
 	// and caution.
 	supports, opposing bool
-}
-
-// packTexts moves the text a Result takes from the engine (rule ids,
-// reasons, messages, referral texts, movement names, how and dose, the
-// equipment ids and the rule set's name) into one block of memory, each
-// field a substring of it with the same value. A Result holds hundreds of
-// these strings; while the collector marks, every pointer written into a
-// new Result is shaded, and a pointer into one large, already marked
-// object is shaded at a fraction of the cost of one into one of thousands
-// of small ones. Strings are immutable, so Results still share nothing a
-// caller can change.
-func (e *Engine) packTexts() {
-	var fields []*string
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		fields = append(fields, &r.id)
-		for eff := range r.because {
-			fields = append(fields, &r.because[eff])
-		}
-		if r.say != nil {
-			fields = append(fields, &r.say.text)
-		}
-		if r.refer != nil {
-			fields = append(fields, &r.refer.message, &r.refer.clinician)
-		}
-	}
-	for mi := range e.movements {
-		m := &e.movements[mi]
-		fields = append(fields, &m.id, &m.name, &m.kind, &m.how, &m.dose)
-	}
-	eq := e.vocab[fieldEquipment].entries
-	for i := range eq {
-		fields = append(fields, &eq[i].id)
-	}
-	fields = append(fields, &e.ruleSet.Version, &e.ruleSet.Digest)
-	at := make(map[string]int, len(fields))
-	var block strings.Builder
-	for _, f := range fields {
-		if _, ok := at[*f]; !ok {
-			at[*f] = block.Len()
-			block.WriteString(*f)
-		}
-	}
-	all := block.String()
-	for _, f := range fields {
-		if *f != "" {
-			*f = all[at[*f] : at[*f]+len(*f)]
-		}
-	}
 }
 
 // ruleHot is what the builder reads of a rule, side by side with the
