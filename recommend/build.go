@@ -14,8 +14,8 @@ import (
 type builder struct {
 	e *Engine
 	// seen marks citations already taken while building one list; it is
-	// cleared after each list.
-	seen []bool
+	// cleared after each list. proSrc is conflict's (see decisions).
+	seen, proSrc []bool
 	// cites, ids and notes are slabs the Result's short lists are cut
 	// from, so that a Result takes a few allocations, not one per list.
 	// Each list is cut with its capacity at its length, so that appending
@@ -58,7 +58,7 @@ func slab[T any](s []T, n, chunk int) []T {
 
 // build turns the decision record into a Result.
 func (e *Engine) build(d *decisions) *Result {
-	b := &builder{e: e, seen: d.seen, merged: d.merged[:0]}
+	b := &builder{e: e, seen: d.seen, proSrc: d.proSrc, merged: d.merged[:0]}
 	res := &Result{
 		Referrals:       make([]Referral, 0, len(d.referrals)),
 		FoldedReferrals: []FoldedReferral{},
@@ -285,17 +285,18 @@ func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avo
 	if len(pro) == 0 {
 		return out
 	}
-	// isPro: a rule for the movement cites ci's source in support.
-	isPro := func(ci int) bool {
-		for _, ri := range forRules {
-			for _, cj := range b.e.hot[ri].cites {
-				if info[cj].supports && info[cj].src == info[ci].src {
-					return true
-				}
+	// isPro: a rule for the movement cites ci's source in support. The
+	// sources are marked once, and unmarked on the way out.
+	pros := b.proSrc
+	for _, ri := range forRules {
+		for _, cj := range b.e.hot[ri].cites {
+			if info[cj].supports {
+				pros[info[cj].src] = true
 			}
 		}
-		return false
 	}
+	defer clear(pros)
+	isPro := func(ci int) bool { return pros[info[ci].src] }
 	// Of the citations of the rules that avoid the movement or caution
 	// against it, opposes accepts those on the side against: their source
 	// advises against it or care with it and does not support it;

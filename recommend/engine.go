@@ -59,7 +59,9 @@ type Engine struct {
 	// citeInfo what the builder reads of each (prepare.go).
 	citations []Citation
 	citeInfo  []citeInfo
-	ruleSet   RuleSet
+	// nCitedSources is how many distinct sources the citations cite.
+	nCitedSources int
+	ruleSet       RuleSet
 	// scratch holds *decisions free for reuse by Recommend.
 	scratch sync.Pool
 }

@@ -55,21 +55,29 @@ func (e *Engine) prepare() {
 		}
 	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
+	srcs := map[string]int{}
 	for ci, c := range e.citations {
 		t := c.text()
 		p := Position(t.Position)
+		si, ok := srcs[t.Source]
+		if !ok {
+			si = len(srcs)
+			srcs[t.Source] = si
+		}
 		e.citeInfo[ci] = citeInfo{
-			src:      t.Source,
+			src:      si,
 			supports: p == PositionSupports,
 			opposing: p == PositionAgainst || p == PositionCaution,
 		}
 	}
+	e.nCitedSources = len(srcs)
 }
 
 // citeInfo is what the builder reads of one citation of Engine.citations.
 type citeInfo struct {
-	// src is the id of the cited source.
-	src string
+	// src numbers the cited source: citations of the same source have
+	// the same src, from 0 to Engine.nCitedSources-1.
+	src int
 	// supports is true for the position supports; opposing for against
 	// and caution.
 	supports, opposing bool

@@ -66,6 +66,10 @@ type decisions struct {
 	// the Result.
 	says       []int
 	have, seen []bool
+	// proSrc marks, while the builder works out one conflict, the
+	// sources a rule for the movement cites in support, by citeInfo.src;
+	// all false between uses.
+	proSrc []bool
 }
 
 // newDecisions returns an empty decision record sized for e.
@@ -77,6 +81,7 @@ func (e *Engine) newDecisions() *decisions {
 		counts:    make([]int, len(e.movements)*numEffects),
 		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
 		seen:      make([]bool, len(e.citations)),
+		proSrc:    make([]bool, e.nCitedSources),
 	}
 }
 
