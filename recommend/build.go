@@ -166,8 +166,7 @@ func (e *Engine) build(d *decisions) *Result {
 	d.merged = b.merged[:0]
 	if len(d.withholding) > 0 {
 		res.Withheld = true
-		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +
-			strings.Join(e.ruleIDs(d.withholding), ", ") + "."
+		res.WithheldReason = e.withheldReason(d.withholding)
 	}
 	if d.incomplete {
 		res.Withheld, res.Incomplete = true, true
@@ -382,6 +381,19 @@ func (b *builder) subset(ids []string, rules []int) []string {
 		}
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
+}
+
+// withheldPrefix begins the WithheldReason of a Result whose advice a
+// referral withholds; the ids of the withholding rules follow.
+const withheldPrefix = "Movement advice is withheld until a clinician has assessed you, because of: "
+
+// withheldReason returns the WithheldReason for the withholding rules,
+// made at load when one rule withholds (see prepare).
+func (e *Engine) withheldReason(rules []int) string {
+	if len(rules) == 1 {
+		return e.withheldBy[rules[0]]
+	}
+	return withheldPrefix + strings.Join(e.ruleIDs(rules), ", ") + "."
 }
 
 func (e *Engine) ruleIDs(rules []int) []string {

@@ -50,6 +50,9 @@ type Engine struct {
 	lists [][]int32
 	// hot holds, per rule, what the builder reads of it (prepare.go).
 	hot []ruleHot
+	// withheldBy is, per rule that withholds advice, the WithheldReason
+	// of a Result it alone withholds (prepare.go).
+	withheldBy []string
 	// sayRank is, per rule, the rank of its message's kind (see
 	// MessageKind), or 0 for a rule without one (prepare.go).
 	sayRank []int

@@ -36,6 +36,12 @@ func (e *Engine) prepare() {
 			}
 		}
 	}
+	e.withheldBy = make([]string, len(e.rules))
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.refer != nil && r.refer.withhold {
+			e.withheldBy[ri] = withheldPrefix + r.id + "."
+		}
+	}
 	e.sayRank = make([]int, len(e.rules))
 	for ri := range e.rules {
 		if r := &e.rules[ri]; r.say != nil {
