@@ -14,8 +14,8 @@ import (
 type builder struct {
 	e *Engine
 	// seen marks citations already taken while building one list; it is
-	// cleared after each list.
-	seen []bool
+	// cleared after each list. proSrc is conflict's (see decisions).
+	seen, proSrc []bool
 	// cites, ids and notes are slabs the Result's short lists are cut
 	// from, so that a Result takes a few allocations, not one per list.
 	// Each list is cut with its capacity at its length, so that appending
@@ -58,7 +58,7 @@ func slab[T any](s []T, n, chunk int) []T {
 
 // build turns the decision record into a Result.
 func (e *Engine) build(d *decisions) *Result {
-	b := &builder{e: e, seen: d.seen, merged: d.merged[:0]}
+	b := &builder{e: e, seen: d.seen, proSrc: d.proSrc, merged: d.merged[:0]}
 	res := &Result{
 		Referrals:       make([]Referral, 0, len(d.referrals)),
 		FoldedReferrals: []FoldedReferral{},
@@ -140,9 +140,7 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Avoided = res.Avoided[:len(res.Avoided)+1]
 			b.item(&res.Avoided[len(res.Avoided)-1], mi, effectAvoid, avoid, nil)
 			if len(rec) > 0 {
-				if c, ok := b.conflict(mi, ResolutionAvoided, rec, avoid, caution); ok {
-					res.Conflicts = append(res.Conflicts, c)
-				}
+				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionAvoided, rec, avoid, caution)
 			}
 		case OutcomeNeedsEquipment:
 			b.ids = slab(b.ids, len(m.missing), idChunk)
@@ -159,9 +157,7 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Recommended = res.Recommended[:len(res.Recommended)+1]
 			b.item(&res.Recommended[len(res.Recommended)-1], mi, effectRecommend, rec, caution)
 			if len(caution) > 0 {
-				if c, ok := b.conflict(mi, ResolutionCautioned, rec, nil, caution); ok {
-					res.Conflicts = append(res.Conflicts, c)
-				}
+				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionCautioned, rec, nil, caution)
 			}
 		}
 	}
@@ -170,8 +166,7 @@ func (e *Engine) build(d *decisions) *Result {
 	d.merged = b.merged[:0]
 	if len(d.withholding) > 0 {
 		res.Withheld = true
-		res.WithheldReason = "Movement advice is withheld until a clinician has assessed you, because of: " +
-			strings.Join(e.ruleIDs(d.withholding), ", ") + "."
+		res.WithheldReason = e.withheldReason(d.withholding)
 	}
 	if d.incomplete {
 		res.Withheld, res.Incomplete = true, true
@@ -179,6 +174,9 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	return res
 }
+
+// noNotes backs every empty list of cautions.
+var noNotes [0]Note
 
 // citations returns the distinct citations of rules, in rule order, cut
 // from the builder's slab.
@@ -192,7 +190,7 @@ func (b *builder) citations(rules []int) []Citation {
 func (b *builder) countCitations(rules []int) int {
 	n := 0
 	for _, ri := range rules {
-		n += len(b.e.rules[ri].cites)
+		n += len(b.e.hot[ri].cites)
 	}
 	return n
 }
@@ -202,7 +200,7 @@ func (b *builder) ruleIDs(rules []int) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		b.ids = append(b.ids, b.e.rules[ri].id)
+		b.ids = append(b.ids, b.e.hot[ri].id)
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
 }
@@ -245,16 +243,26 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
-	*it = Item{
-		Movement: m.id, Name: m.name, Kind: m.kind, How: m.how, Dose: m.dose,
-		Reasons:  notes[:len(reasons):len(reasons)],
-		Cautions: notes[len(reasons):],
+	// Field by field: the item is zero, in a list sized up front, and
+	// assigning a whole Item would copy it through a temporary, with a
+	// bulk write barrier over every word while the collector marks.
+	it.Movement, it.Name, it.Kind, it.How, it.Dose = m.id, m.name, m.kind, m.how, m.dose
+	it.Reasons = notes[:len(reasons):len(reasons)]
+	if len(cautions) == 0 {
+		// No memory of this Result's: an empty list of a global array
+		// has nothing a caller could change, and storing it needs no
+		// write barrier.
+		it.Cautions = noNotes[:]
+	} else {
+		it.Cautions = notes[len(reasons):]
 	}
 	for i, ri := range reasons {
-		it.Reasons[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[eff]}
+		h := &e.hot[ri]
+		it.Reasons[i] = Note{Rule: h.id, Text: h.because[eff]}
 	}
 	for i, ri := range cautions {
-		it.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
+		h := &e.hot[ri]
+		it.Cautions[i] = Note{Rule: h.id, Text: h.because[effectCaution]}
 	}
 	all := b.merge(reasons, cautions)
 	it.Rules = b.ruleIDs(all)
@@ -266,25 +274,28 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 // those that advise against it or care with it, from the rules that avoid
 // it or caution against it (see [Conflict]). ok is false when no source
 // supports the movement or none, once the supporting sources are left out,
-// advises against it or care with it.
-func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []int) (Conflict, bool) {
+// advises against it or care with it. It returns out with the conflict
+// added, written in place in out's spare capacity (the list is sized up
+// front), or out as it was when there is none.
+func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avoid, caution []int) []Conflict {
 	info := b.e.citeInfo
 	supports := func(ci int) bool { return info[ci].supports }
 	pro := b.citationsWhere(forRules, supports)
 	if len(pro) == 0 {
-		return Conflict{}, false
+		return out
 	}
-	// isPro: a rule for the movement cites ci's source in support.
-	isPro := func(ci int) bool {
-		for _, ri := range forRules {
-			for _, cj := range b.e.rules[ri].cites {
-				if info[cj].supports && info[cj].src == info[ci].src {
-					return true
-				}
+	// isPro: a rule for the movement cites ci's source in support. The
+	// sources are marked once, and unmarked on the way out.
+	pros := b.proSrc
+	for _, ri := range forRules {
+		for _, cj := range b.e.hot[ri].cites {
+			if info[cj].supports {
+				pros[info[cj].src] = true
 			}
 		}
-		return false
 	}
+	defer clear(pros)
+	isPro := func(ci int) bool { return pros[info[ci].src] }
 	// Of the citations of the rules that avoid the movement or caution
 	// against it, opposes accepts those on the side against: their source
 	// advises against it or care with it and does not support it;
@@ -294,28 +305,39 @@ func (b *builder) conflict(mi int, res Resolution, forRules, avoid, caution []in
 	against := b.merge(avoid, caution)
 	con := b.citationsWhere(against, opposes)
 	if len(con) == 0 {
-		return Conflict{}, false
+		return out
 	}
 	againstSide := b.rulesWhere(against, opposes)
-	return Conflict{
-		Movement:     b.e.movements[mi].id,
-		Name:         b.e.movements[mi].name,
-		Resolution:   res,
-		For:          Side{Rules: b.rulesWhere(forRules, supports), Citations: pro},
-		Against:      Side{Rules: againstSide, Citations: con},
-		AvoidRules:   b.subset(againstSide, avoid),
-		CautionRules: b.subset(againstSide, caution),
-		Conditional:  b.citationsWhere(against, conditions),
-	}, true
+	if len(out) == cap(out) {
+		out = append(out, Conflict{})[:len(out)]
+	}
+	out = out[:len(out)+1]
+	c := &out[len(out)-1]
+	c.Movement, c.Name, c.Resolution = b.e.movements[mi].id, b.e.movements[mi].name, res
+	c.For.Rules, c.For.Citations = b.rulesWhere(forRules, supports), pro
+	c.Against.Rules, c.Against.Citations = againstSide, con
+	c.AvoidRules = b.subset(againstSide, avoid)
+	c.CautionRules = b.subset(againstSide, caution)
+	c.Conditional = b.citationsWhere(against, conditions)
+	return out
 }
 
 // citationsWhere returns the distinct citations of rules whose index in
 // Engine.citations keep accepts, or all of them for a nil keep, in rule
 // order, cut from the builder's slab.
 func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
+	if len(rules) == 1 && keep == nil {
+		// One rule's citations, distinct already: copied as they are.
+		if vals := b.e.hot[rules[0]].citeVals; vals != nil {
+			b.cites = slab(b.cites, len(vals), citeChunk)
+			start := len(b.cites)
+			b.cites = append(b.cites, vals...)
+			return b.cites[start:len(b.cites):len(b.cites)]
+		}
+	}
 	n := 0
 	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
+		for _, ci := range b.e.hot[ri].cites {
 			if !b.seen[ci] && (keep == nil || keep(ci)) {
 				b.seen[ci] = true
 				n++
@@ -325,7 +347,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 	b.cites = slab(b.cites, n, citeChunk)
 	start := len(b.cites)
 	for _, ri := range rules {
-		for _, ci := range b.e.rules[ri].cites {
+		for _, ci := range b.e.hot[ri].cites {
 			if b.seen[ci] {
 				b.seen[ci] = false
 				b.cites = append(b.cites, b.e.citations[ci])
@@ -341,8 +363,8 @@ func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 	b.ids = slab(b.ids, len(rules), idChunk)
 	start := len(b.ids)
 	for _, ri := range rules {
-		if slices.ContainsFunc(b.e.rules[ri].cites, keep) {
-			b.ids = append(b.ids, b.e.rules[ri].id)
+		if slices.ContainsFunc(b.e.hot[ri].cites, keep) {
+			b.ids = append(b.ids, b.e.hot[ri].id)
 		}
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
@@ -354,11 +376,24 @@ func (b *builder) subset(ids []string, rules []int) []string {
 	b.ids = slab(b.ids, len(ids), idChunk)
 	start := len(b.ids)
 	for _, id := range ids {
-		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.rules[ri].id == id }) {
+		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id }) {
 			b.ids = append(b.ids, id)
 		}
 	}
 	return b.ids[start:len(b.ids):len(b.ids)]
+}
+
+// withheldPrefix begins the WithheldReason of a Result whose advice a
+// referral withholds; the ids of the withholding rules follow.
+const withheldPrefix = "Movement advice is withheld until a clinician has assessed you, because of: "
+
+// withheldReason returns the WithheldReason for the withholding rules,
+// made at load when one rule withholds (see prepare).
+func (e *Engine) withheldReason(rules []int) string {
+	if len(rules) == 1 {
+		return e.withheldBy[rules[0]]
+	}
+	return withheldPrefix + strings.Join(e.ruleIDs(rules), ", ") + "."
 }
 
 func (e *Engine) ruleIDs(rules []int) []string {
@@ -390,21 +425,26 @@ func (b *builder) messages(d *decisions) []Message {
 	kept := func(k MessageKind) bool {
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
-	n := 0
+	// The kept rules, ordered by kind, then in rule order: sorting rule
+	// indexes, not messages, moves no pointers.
+	order := d.says[:0]
 	for _, ri := range d.hits[stageSay] {
 		if kept(b.e.rules[ri].say.kind) {
-			n++
+			order = append(order, ri)
 		}
 	}
-	out := make([]Message, 0, n)
-	for _, ri := range d.hits[stageSay] {
+	rank := b.e.sayRank
+	slices.SortStableFunc(order, func(a, c int) int { return cmp.Compare(rank[a], rank[c]) })
+	d.says = order
+	out := make([]Message, 0, len(order))
+	for _, ri := range order {
 		r := &b.e.rules[ri]
-		if !kept(r.say.kind) {
-			continue
-		}
 		i := slices.IndexFunc(out, func(m Message) bool { return m.Kind == r.say.kind && m.Text == r.say.text })
 		if i < 0 {
-			out = append(out, Message{Kind: r.say.kind, Text: r.say.text, Citations: b.citations([]int{ri}), Rules: b.ruleIDs([]int{ri})})
+			out = out[:len(out)+1]
+			m := &out[len(out)-1]
+			m.Kind, m.Text = r.say.kind, r.say.text
+			m.Citations, m.Rules = b.citations([]int{ri}), b.ruleIDs([]int{ri})
 			continue
 		}
 		out[i].Rules = append(out[i].Rules, r.id)
@@ -414,7 +454,6 @@ func (b *builder) messages(d *decisions) []Message {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Message) int { return cmp.Compare(a.Kind.rank(), b.Kind.rank()) })
 	return out
 }
 
@@ -454,11 +493,11 @@ func (b *builder) plan(d *decisions) []PlanStep {
 	for i, o := range best {
 		m := &e.movements[o.mi]
 		r := &e.rules[o.rule]
-		out[i] = PlanStep{
-			Movement: m.id, Name: m.name, Priority: o.priority,
-			Reason:    Note{Rule: r.id, Text: r.because[effectRecommend]},
-			Citations: b.citations([]int{o.rule}),
-		}
+		// Field by field, into the zeroed step: see item.
+		st := &out[i]
+		st.Movement, st.Name, st.Priority = m.id, m.name, o.priority
+		st.Reason.Rule, st.Reason.Text = r.id, r.because[effectRecommend]
+		st.Citations = b.citations([]int{o.rule})
 	}
 	return out
 }

@@ -48,13 +48,23 @@ type Engine struct {
 	// matches: mi*numEffects+eff for each movement mi its effect eff
 	// names (resolve.go).
 	lists [][]int32
+	// hot holds, per rule, what the builder reads of it (prepare.go).
+	hot []ruleHot
+	// withheldBy is, per rule that withholds advice, the WithheldReason
+	// of a Result it alone withholds (prepare.go).
+	withheldBy []string
+	// sayRank is, per rule, the rank of its message's kind (see
+	// MessageKind), or 0 for a rule without one (prepare.go).
+	sayRank []int
 	// trace is what a Result's trace needs of the rules (trace.go).
 	trace *traceRules
 	// citations holds every distinct citation of the rule set once, and
 	// citeInfo what the builder reads of each (prepare.go).
 	citations []Citation
 	citeInfo  []citeInfo
-	ruleSet   RuleSet
+	// nCitedSources is how many distinct sources the citations cite.
+	nCitedSources int
+	ruleSet       RuleSet
 	// why is what every Explainer of the engine reads of the movements,
 	// made on first use (explain_why.go).
 	why whyIndex

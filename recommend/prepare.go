@@ -4,6 +4,8 @@ package recommend
 // compiled rules, so that a call neither walks every rule nor copies a
 // citation's text to read it.
 
+import "slices"
+
 // prepare fills the engine's per-call lookups: the trace's view of the
 // rules, the direct checks in evaluation order and which of them repeat an
 // earlier one, the stages of each rule, the decision lists each rule joins and
@@ -34,23 +36,78 @@ func (e *Engine) prepare() {
 			}
 		}
 	}
+	e.withheldBy = make([]string, len(e.rules))
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.refer != nil && r.refer.withhold {
+			e.withheldBy[ri] = withheldPrefix + r.id + "."
+		}
+	}
+	e.sayRank = make([]int, len(e.rules))
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.say != nil {
+			e.sayRank[ri] = r.say.kind.rank()
+		}
+	}
+	e.hot = make([]ruleHot, len(e.rules))
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		h := &e.hot[ri]
+		h.id, h.because, h.cites = r.id, r.because, r.cites
+		if !hasRepeat(r.cites) {
+			h.citeVals = make([]Citation, len(r.cites))
+			for i, ci := range r.cites {
+				h.citeVals[i] = e.citations[ci]
+			}
+		}
+	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
+	srcs := map[string]int{}
 	for ci, c := range e.citations {
 		t := c.text()
 		p := Position(t.Position)
+		si, ok := srcs[t.Source]
+		if !ok {
+			si = len(srcs)
+			srcs[t.Source] = si
+		}
 		e.citeInfo[ci] = citeInfo{
-			src:      t.Source,
+			src:      si,
 			supports: p == PositionSupports,
 			opposing: p == PositionAgainst || p == PositionCaution,
 		}
 	}
+	e.nCitedSources = len(srcs)
 }
 
 // citeInfo is what the builder reads of one citation of Engine.citations.
 type citeInfo struct {
-	// src is the id of the cited source.
-	src string
+	// src numbers the cited source: citations of the same source have
+	// the same src, from 0 to Engine.nCitedSources-1.
+	src int
 	// supports is true for the position supports; opposing for against
 	// and caution.
 	supports, opposing bool
+}
+
+// ruleHot is what the builder reads of a rule, side by side with the
+// other rules' in Engine.hot: a rule is several hundred bytes, and the
+// builder reads a few fields of each matched rule many times a call.
+type ruleHot struct {
+	id      string
+	because [numEffects]string
+	// cites are the rule's citations, as indexes into Engine.citations,
+	// and citeVals the citations themselves, in the same order, or nil
+	// when the rule cites one twice.
+	cites    []int
+	citeVals []Citation
+}
+
+// hasRepeat reports whether s holds a value twice.
+func hasRepeat(s []int) bool {
+	for i, v := range s {
+		if slices.Contains(s[:i], v) {
+			return true
+		}
+	}
+	return false
 }

@@ -59,10 +59,17 @@ type decisions struct {
 	incomplete bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
-	// have marks the profile's equipment; seen and merged are the builder's,
+	// have marks the profile's equipment; seen, merged and says are the builder's,
 	// seen all false between uses.
 	counts, backing, merged []int
-	have, seen              []bool
+	// says is the builder's list of the messages' rules, in the order of
+	// the Result.
+	says       []int
+	have, seen []bool
+	// proSrc marks, while the builder works out one conflict, the
+	// sources a rule for the movement cites in support, by citeInfo.src;
+	// all false between uses.
+	proSrc []bool
 }
 
 // newDecisions returns an empty decision record sized for e.
@@ -74,6 +81,7 @@ func (e *Engine) newDecisions() *decisions {
 		counts:    make([]int, len(e.movements)*numEffects),
 		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
 		seen:      make([]bool, len(e.citations)),
+		proSrc:    make([]bool, e.nCitedSources),
 	}
 }
 
