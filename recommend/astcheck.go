@@ -41,7 +41,20 @@ func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
 // time, so a condition made of many of them could pass the estimate and
 // then the runtime cost limit.
 func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.AST, iss *cel.Issues) {
-	report := func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) }
+	v.validate(a, func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) })
+}
+
+// vocabularyProblem reports whether the validator finds any problem in a
+// checked condition: the fast path of compiling (fastcompile.go) then
+// leaves the condition to cel-go, which reports it.
+func (c *compiler) vocabularyProblem(a *ast.AST) bool {
+	found := false
+	vocabularyValidator{&c.e.vocab}.validate(a, func(ast.Expr, string) { found = true })
+	return found
+}
+
+// validate is Validate, reporting each problem through report.
+func (v vocabularyValidator) validate(a *ast.AST, report func(e ast.Expr, msg string)) {
 	check := func(lit ast.Expr, field int) {
 		s, isStr := celast.String(lit)
 		if !isStr || strings.TrimSpace(s) == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 )
 
 // movementKinds are the allowed movement kinds.
@@ -308,7 +309,7 @@ const maxListedNames = 8
 // its checked AST and, with a direct check (directcheck.go), that check,
 // or else its program; or, with a nil AST, the issues that it has.
 type compiledCondition struct {
-	ast    *cel.Ast
+	ast    *ast.AST
 	prg    cel.Program
 	why    *conditionWhy // see explain_why.go
 	loops  bool

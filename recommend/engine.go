@@ -14,6 +14,7 @@ import (
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 )
 
 // Engine holds a compiled rule set. It is immutable once built and safe for
@@ -176,7 +177,7 @@ type rule struct {
 	pos     parse.FilePos
 	// ast is the checked condition, kept so that an explanation can
 	// evaluate it again with its state tracked.
-	ast     *cel.Ast
+	ast     *ast.AST
 	prg     cel.Program
 	why     *conditionWhy     // how an explanation reads the condition (explain_why.go)
 	loops   bool              // the condition has a comprehension
