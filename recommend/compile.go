@@ -318,6 +318,8 @@ type compiledCondition struct {
 }
 
 func (c *compiler) rules() {
+	c.e.rules = make([]rule, 0, len(c.doc.Rules))
+	c.parsed = make([]*parse.Rule, 0, len(c.doc.Rules))
 	for _, r := range c.doc.Rules {
 		if c.duplicate(c.ruleFirst, "rule", r.ID) {
 			continue

@@ -46,18 +46,27 @@ const (
 // cel-go's Compile gives, or ok false when when is not a condition the
 // fast path knows, or has any problem.
 func fastCompile(when string) (checked *ast.AST, ok bool) {
-	p := &fastParser{src: []rune(when), fac: ast.NewExprFactory(), nextID: 1}
+	p := &fastParser{when: when, ascii: isASCII(when), src: []rune(when), fac: ast.NewExprFactory(), nextID: 1}
 	p.info = ast.NewSourceInfo(common.NewTextSource(when))
 	p.next()
 	e := p.expr()
 	if p.failed || p.tok.kind != tokEOF || p.maxParens > fastMaxParens || fastDepth(e) > fastMaxDepth {
 		return nil, false
 	}
-	c := &fastChecker{types: map[int64]*types.Type{}, refs: map[int64]*ast.ReferenceInfo{}}
+	c := &fastChecker{types: make(map[int64]*types.Type, p.nextID), refs: make(map[int64]*ast.ReferenceInfo, p.nextID/2)}
 	if c.check(e) == nil {
 		return nil, false
 	}
 	return ast.NewCheckedAST(ast.NewAST(e, p.info), c.types, c.refs), true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 type tokKind int
@@ -88,15 +97,27 @@ type litVal struct {
 }
 
 type fastParser struct {
-	src  []rune
-	pos  int
-	tok  fastToken
-	fac  ast.ExprFactory
-	info *ast.SourceInfo
+	when string
+	// src is when as runes, and ascii whether when is all ASCII, so that
+	// rune offsets are byte offsets.
+	ascii bool
+	src   []rune
+	pos   int
+	tok   fastToken
+	fac   ast.ExprFactory
+	info  *ast.SourceInfo
 
 	nextID            int64
 	parens, maxParens int
 	failed            bool
+}
+
+// text returns the source from rune offset start to end.
+func (p *fastParser) text(start, end int) string {
+	if p.ascii {
+		return p.when[start:end]
+	}
+	return string(p.src[start:end])
 }
 
 // fail gives up, returning a placeholder expression.
@@ -155,7 +176,7 @@ func (p *fastParser) next() {
 			return
 		}
 		p.pos = end
-		p.tok = fastToken{kind: tokIdent, start: start, text: string(p.src[start:end])}
+		p.tok = fastToken{kind: tokIdent, start: start, text: p.text(start, end)}
 	case isDigit(r):
 		end := start
 		for end < len(p.src) && isDigit(p.src[end]) {
@@ -173,9 +194,8 @@ func (p *fastParser) next() {
 			p.fail() // exponents, hex, unsigned and the like
 			return
 		}
-		text := string(p.src[start:end])
 		p.pos = end
-		p.tok = fastToken{kind: kind, start: start, text: text}
+		p.tok = fastToken{kind: kind, start: start, text: p.text(start, end)}
 	case r == '\'' || r == '"':
 		if peek(start+1) == r && peek(start+2) == r {
 			p.fail() // a triple-quoted string
@@ -194,23 +214,50 @@ func (p *fastParser) next() {
 			return
 		}
 		p.pos = end + 1
-		p.tok = fastToken{kind: tokString, start: start, text: string(p.src[start : end+1]), val: litVal{s: string(p.src[start+1 : end])}}
+		p.tok = fastToken{kind: tokString, start: start, text: p.text(start, end+1), val: litVal{s: p.text(start+1, end)}}
 	default:
-		two := string([]rune{r, peek(start + 1)})
-		switch two {
-		case "&&", "||", "==", "!=", "<=", ">=":
-			p.pos = start + 2
-			p.tok = fastToken{kind: tokOp, start: start, text: two}
-			return
-		}
-		switch r {
-		case '<', '>', '!', '+', '-', '?', ':', '(', ')', '[', ']', ',', '.':
-			p.pos = start + 1
-			p.tok = fastToken{kind: tokOp, start: start, text: string(r)}
+		if op := fastOp(r, peek(start+1)); op != "" {
+			p.pos = start + len(op)
+			p.tok = fastToken{kind: tokOp, start: start, text: op}
 			return
 		}
 		p.fail()
 	}
+}
+
+// fastOps are the one-character operators, and fastEq the operators of
+// two that end in '='.
+var (
+	fastOps = map[rune]string{'!': "!", '<': "<", '>': ">", '+': "+", '-': "-", '?': "?", ':': ":",
+		'(': "(", ')': ")", '[': "[", ']': "]", ',': ",", '.': "."}
+	fastEq = map[rune]string{'!': "!=", '<': "<=", '>': ">="}
+)
+
+// fastOp returns the operator that starts with r, followed by next, or
+// "".
+func fastOp(r, next rune) string {
+	switch r {
+	case '&':
+		if next == '&' {
+			return "&&"
+		}
+	case '|':
+		if next == '|' {
+			return "||"
+		}
+	case '=':
+		if next == '=' {
+			return "=="
+		}
+	case '!', '<', '>':
+		if next == '=' {
+			return fastEq[r]
+		}
+		return fastOps[r]
+	case '+', '-', '?', ':', '(', ')', '[', ']', ',', '.':
+		return fastOps[r]
+	}
+	return ""
 }
 
 // is reports whether the current token is the operator op.
@@ -616,7 +663,10 @@ func (c *fastChecker) call(e ast.Expr) *types.Type {
 		return nil
 	}
 	args := call.Args()
-	ts := make([]*types.Type, len(args))
+	if len(args) > 3 {
+		return nil
+	}
+	var ts [3]*types.Type
 	for i, a := range args {
 		if ts[i] = c.check(a); ts[i] == nil {
 			return nil
@@ -648,11 +698,16 @@ func (c *fastChecker) call(e ast.Expr) *types.Type {
 	case fn == operators.NotEquals && ts[0] == ts[1] && isFastScalar(ts[0]):
 		return result(types.BoolType, overloads.NotEquals)
 	case fn == operators.Add || fn == operators.Subtract:
+		add := fn == operators.Add
 		switch {
+		case ts[0] == types.IntType && ts[1] == types.IntType && add:
+			return result(types.IntType, overloads.AddInt64)
 		case ts[0] == types.IntType && ts[1] == types.IntType:
-			return result(types.IntType, map[string]string{operators.Add: overloads.AddInt64, operators.Subtract: overloads.SubtractInt64}[fn])
+			return result(types.IntType, overloads.SubtractInt64)
+		case ts[0] == types.DoubleType && ts[1] == types.DoubleType && add:
+			return result(types.DoubleType, overloads.AddDouble)
 		case ts[0] == types.DoubleType && ts[1] == types.DoubleType:
-			return result(types.DoubleType, map[string]string{operators.Add: overloads.AddDouble, operators.Subtract: overloads.SubtractDouble}[fn])
+			return result(types.DoubleType, overloads.SubtractDouble)
 		}
 	default:
 		ids, ok := comparisonOverloads[fn]
