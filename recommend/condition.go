@@ -111,7 +111,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 	// common shapes, checked against the vocabulary as the validator
 	// does; it takes no condition cel-go would refuse.
 	checked, ok := fastCompile(when)
-	if ok && (!checked.GetType(checked.Expr().ID()).IsExactType(cel.BoolType) || c.vocabularyProblem(checked)) {
+	if ok && c.vocabularyProblem(checked) {
 		ok = false
 	}
 	if !ok {

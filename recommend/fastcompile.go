@@ -44,7 +44,7 @@ const (
 
 // fastCompile parses and type-checks when, giving the checked AST that
 // cel-go's Compile gives, or ok false when when is not a condition the
-// fast path knows, or has any problem.
+// fast path knows, or has any problem, or does not give a bool.
 func fastCompile(when string) (checked *ast.AST, ok bool) {
 	p := &fastParser{when: when, ascii: isASCII(when), src: []rune(when), fac: ast.NewExprFactory(), nextID: 1}
 	p.info = ast.NewSourceInfo(common.NewTextSource(when))
@@ -54,8 +54,8 @@ func fastCompile(when string) (checked *ast.AST, ok bool) {
 		return nil, false
 	}
 	c := &fastChecker{types: make(map[int64]*types.Type, p.nextID), refs: make(map[int64]*ast.ReferenceInfo, p.nextID/2)}
-	if c.check(e) == nil {
-		return nil, false
+	if c.check(e) != types.BoolType {
+		return nil, false // ill-typed, or not a condition
 	}
 	return ast.NewCheckedAST(ast.NewAST(e, p.info), c.types, c.refs), true
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -87,8 +88,9 @@ var fastCases = []string{
 // literals of other types, other operators, functions, stray tokens),
 // every condition the fast path accepts must compile in cel-go to the
 // same checked AST (expressions, ids, offsets, types and references),
-// with the same estimated cost, and its direct check, when it has one,
-// must give the program's result.
+// with the same estimated cost, read the profile only through its fields
+// (so that vocabularyProblem need check only its literals), and its
+// direct check, when it has one, must give the program's result.
 func TestFastCompileMatchesCEL(t *testing.T) {
 	env, err := sharedCELEnv()
 	if err != nil {
@@ -150,6 +152,15 @@ func TestFastCompileMatchesCEL(t *testing.T) {
 		gotCost, gerr := estimateCost(fast)
 		if diff := cmp.Diff(wantCost, gotCost); diff != "" || (werr == nil) != (gerr == nil) {
 			t.Errorf("%q: cost estimate differs from cel-go's (-want +got):\n%s%v %v", when, diff, werr, gerr)
+		}
+		// vocabularyProblem checks only the literals of such a condition.
+		if !profileOnlySelected(fast) {
+			t.Errorf("%q: the fast path accepts the profile used other than through its fields", when)
+		}
+		for _, n := range celast.Matches(fast.Expr(), ast.SelectKind) {
+			if msg := unboundedSelect(fast, n); msg != "" {
+				t.Errorf("%q: the fast path accepts %s", when, msg)
+			}
 		}
 		check := direct(fast.Expr())
 		if check == nil {
