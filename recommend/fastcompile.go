@@ -50,7 +50,7 @@ func fastCompile(when string) (checked *ast.AST, ok bool) {
 	p.info = ast.NewSourceInfo(common.NewTextSource(when))
 	p.next()
 	e := p.expr()
-	if p.failed || p.tok.kind != tokEOF || p.maxParens > fastMaxParens || fastDepth(e) > fastMaxDepth {
+	if p.failed || p.tok.kind != tokEOF || fastDepth(e) > fastMaxDepth {
 		return nil, false
 	}
 	c := &fastChecker{types: make(map[int64]*types.Type, p.nextID), refs: make(map[int64]*ast.ReferenceInfo, p.nextID/2)}
@@ -107,9 +107,9 @@ type fastParser struct {
 	fac   ast.ExprFactory
 	info  *ast.SourceInfo
 
-	nextID            int64
-	parens, maxParens int
-	failed            bool
+	nextID int64
+	parens int // the brackets open
+	failed bool
 }
 
 // text returns the source from rune offset start to end.
@@ -415,9 +415,7 @@ func (p *fastParser) exists(target ast.Expr) ast.Expr {
 	open := p.tok.start
 	callID := p.id(open, "(")
 	p.next()
-	p.parens++
-	p.maxParens = max(p.maxParens, p.parens)
-	if p.tok.kind != tokIdent || fastReserved[p.tok.text] {
+	if p.open() || p.tok.kind != tokIdent || fastReserved[p.tok.text] {
 		return p.fail()
 	}
 	v := p.tok.text
@@ -472,8 +470,9 @@ func (p *fastParser) primary() ast.Expr {
 		switch t.text {
 		case "(":
 			p.next()
-			p.parens++
-			p.maxParens = max(p.maxParens, p.parens)
+			if p.open() {
+				return p.fail()
+			}
 			e := p.expr()
 			p.expect(")")
 			p.parens--
@@ -481,8 +480,9 @@ func (p *fastParser) primary() ast.Expr {
 		case "[":
 			id := p.id(t.start, "[")
 			p.next()
-			p.parens++
-			p.maxParens = max(p.maxParens, p.parens)
+			if p.open() {
+				return p.fail()
+			}
 			elems := []ast.Expr{p.expr()}
 			for p.is(",") && !p.failed {
 				p.next()
@@ -515,6 +515,13 @@ func (p *fastParser) primary() ast.Expr {
 		return p.fac.NewIdent(p.id(t.start, t.text), t.text)
 	}
 	return p.fail()
+}
+
+// open counts one more level of brackets, and reports whether there are
+// more than the fast path takes.
+func (p *fastParser) open() bool {
+	p.parens++
+	return p.parens > fastMaxParens
 }
 
 // number reads the number literal of the current token, with sign

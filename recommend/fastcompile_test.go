@@ -188,3 +188,39 @@ func TestFastCompileMatchesCEL(t *testing.T) {
 	}
 	t.Logf("%d conditions: %d valid in cel-go, %d of them accepted by the fast path, %d left to cel-go", len(whens), valid, accepted, rejectedValid)
 }
+
+// FuzzFastCompile checks, for any text, that the fast path of compiling
+// accepts it only when cel-go does, with the same checked AST.
+func FuzzFastCompile(f *testing.F) {
+	for _, when := range fastCases {
+		f.Add(when)
+	}
+	env, err := sharedCELEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, when string) {
+		fast, ok := fastCompile(when)
+		if !ok {
+			return
+		}
+		checked, iss := env.Compile(when)
+		if iss.Err() != nil {
+			t.Fatalf("%q: the fast path accepts it, cel-go refuses it: %v", when, iss.Err())
+		}
+		want, err := ast.ToProto(checked.NativeRep())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ast.ToProto(fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+			t.Fatalf("%q: checked AST differs from cel-go's (-want +got):\n%s", when, diff)
+		}
+		if diff := cmp.Diff(checked.NativeRep().SourceInfo().OffsetRanges(), fast.SourceInfo().OffsetRanges()); diff != "" {
+			t.Fatalf("%q: offsets differ from cel-go's (-want +got):\n%s", when, diff)
+		}
+	})
+}
