@@ -1,8 +1,9 @@
 package recommend
 
 // Compiling one rule's when condition: CEL parse, type check and the
-// vocabulary validator (astcheck.go), the cost bound, the program, and a
-// trial run on the smoke profiles. Errors are placed in the rule file
+// vocabulary validator (astcheck.go), done by the fast path of
+// fastcompile.go for the common shapes and by cel-go otherwise, the cost
+// bound, the program, and a trial run on the smoke profiles. Errors are placed in the rule file
 // through the offset map the parse stage made for the condition.
 
 import (
@@ -94,7 +95,7 @@ func (c *compiler) compileConditions() {
 }
 
 // compileCondition compiles a when expression: CEL parse, type check and
-// validators, the cost bound, and for a condition without a direct check
+// validators (the fast path's, or cel-go's), the cost bound, and for a condition without a direct check
 // (directcheck.go) the program and a trial run on the smoke profiles; a
 // direct check cannot fail, and Recommend runs it instead of a program.
 // It returns the condition, or its issues, each CEL error at its offset.

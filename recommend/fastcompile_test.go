@@ -79,6 +79,10 @@ var fastCases = []string{
 	"profile.pain_level > 01", "profile.pain_level > 1.", "profile.pain_level > .5", "profile.pain_level > 1.5e3",
 	"'a\"b' in profile.conditions", `"a'b" in profile.conditions`, "'a' in profile.conditions ", " 'a' in profile.conditions",
 	"'日本' in profile.conditions && profile.pain_level > 1", "profile.conditions.exists(c, c in ['日本', 'b']) || true",
+	"['a', 'b'].exists(x, x == 'a')", "[profile.sex].exists(x, x == 'a')", "profile.conditions.exists(x, x == 'a') == true",
+	"has(profile.sex)", "profile.conditions.exists(x, x == 'a').exists(y, y)", "profile.conditions.exists(x, x == 'a') ? 1 < 2 : false",
+	"profile.age > 1 ? profile.age : 0 > 3", "profile.age > 1 ? 'a' : 'b' in ['a']", "!profile.conditions.exists(x, x == 'a')",
+	"profile.conditions.exists(x, x == 'a' && profile.conditions.exists(y, y == x) && 'b' in profile.red_flags)",
 }
 
 // TestFastCompileMatchesCEL proves that the fast path of compiling a
