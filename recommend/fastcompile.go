@@ -81,21 +81,16 @@ const (
 )
 
 // fastToken is a token: its kind, its offset in runes, its text as
-// written (for an operator or identifier) and, for a literal, its value.
+// written and, for a string literal, its value.
 type fastToken struct {
 	kind  tokKind
 	start int
 	text  string
-	val   litVal
+	str   string
 }
 
-// litVal is the value of a literal token.
-type litVal struct {
-	s string
-	i int64
-	f float64
-}
-
+// fastParser parses a condition as cel-go's parser does (see
+// fastCompile), giving up on anything it does not know.
 type fastParser struct {
 	when string
 	// src is when as runes, and ascii whether when is all ASCII, so that
@@ -214,7 +209,7 @@ func (p *fastParser) next() {
 			return
 		}
 		p.pos = end + 1
-		p.tok = fastToken{kind: tokString, start: start, text: p.text(start, end+1), val: litVal{s: p.text(start+1, end)}}
+		p.tok = fastToken{kind: tokString, start: start, text: p.text(start, end+1), str: p.text(start+1, end)}
 	default:
 		if op := fastOp(r, peek(start+1)); op != "" {
 			p.pos = start + len(op)
@@ -502,7 +497,7 @@ func (p *fastParser) primary() ast.Expr {
 		return p.number(t.start, "")
 	case tokString:
 		p.next()
-		return p.fac.NewLiteral(p.id(t.start, t.text), types.String(t.val.s))
+		return p.fac.NewLiteral(p.id(t.start, t.text), types.String(t.str))
 	case tokIdent:
 		p.next()
 		switch t.text {
