@@ -53,6 +53,9 @@ type compiler struct {
 	conds    map[string]compiledCondition
 	compiled map[string]compiledCondition
 	smoke    []smokeProfile
+	// costs holds the estimated costs of the parts of the conditions the
+	// fast path checks (see costCache).
+	costs costCache
 	// parsed holds the declaration of each rule of e.rules, and shape
 	// the shape of the profile space Analyze explores, made on first use
 	// by the load-time proofs (see spaceShape).

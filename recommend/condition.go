@@ -19,6 +19,7 @@ import (
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/interpreter"
@@ -144,7 +145,13 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 		}
 		checked = compiled.NativeRep()
 	}
-	est, err := estimateCost(checked)
+	var est checker.CostEstimate
+	var err error
+	if ok {
+		est, err = c.costs.fastCost(checked)
+	} else {
+		est, err = estimateCost(checked)
+	}
 	if err != nil {
 		return fail(0, "in when: cannot estimate the cost of the condition: %v", err)
 	}

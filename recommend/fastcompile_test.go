@@ -92,7 +92,8 @@ var fastCases = []string{
 // literals of other types, other operators, functions, stray tokens),
 // every condition the fast path accepts must compile in cel-go to the
 // same checked AST (expressions, ids, offsets, types and references),
-// with the same estimated cost, read the profile only through its fields
+// with the same estimated cost (estimated whole, and by fastCost), read
+// the profile only through its fields
 // (so that vocabularyProblem need check only its literals), and its
 // direct check, when it has one, must give the program's result.
 func TestFastCompileMatchesCEL(t *testing.T) {
@@ -119,6 +120,7 @@ func TestFastCompileMatchesCEL(t *testing.T) {
 		whens = append(whens, when, mutate(r, when), mutate(r, when))
 	}
 	var accepted, valid, rejectedValid int
+	var costs costCache
 	for _, when := range whens {
 		fast, ok := fastCompile(when)
 		checked, iss := env.Compile(when)
@@ -156,6 +158,11 @@ func TestFastCompileMatchesCEL(t *testing.T) {
 		gotCost, gerr := estimateCost(fast)
 		if diff := cmp.Diff(wantCost, gotCost); diff != "" || (werr == nil) != (gerr == nil) {
 			t.Errorf("%q: cost estimate differs from cel-go's (-want +got):\n%s%v %v", when, diff, werr, gerr)
+		}
+		// With the parts' costs shared between conditions, as Load does.
+		gotCost, gerr = costs.fastCost(fast)
+		if diff := cmp.Diff(wantCost, gotCost); diff != "" || (werr == nil) != (gerr == nil) {
+			t.Errorf("%q: fastCost differs from cel-go's estimate (-want +got):\n%s%v %v", when, diff, werr, gerr)
 		}
 		// vocabularyProblem checks only the literals of such a condition.
 		if !profileOnlySelected(fast) {
