@@ -201,7 +201,9 @@ func TestFastCompileMatchesCEL(t *testing.T) {
 }
 
 // FuzzFastCompile checks, for any text, that the fast path of compiling
-// accepts it only when cel-go does, with the same checked AST.
+// accepts it only when cel-go does, with the same checked AST and cost
+// estimate (the parts' costs shared between inputs, as Load shares them
+// between conditions).
 func FuzzFastCompile(f *testing.F) {
 	for _, when := range fastCases {
 		f.Add(when)
@@ -210,6 +212,7 @@ func FuzzFastCompile(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	var costs costCache
 	f.Fuzz(func(t *testing.T, when string) {
 		fast, ok := fastCompile(when)
 		if !ok {
@@ -232,6 +235,11 @@ func FuzzFastCompile(f *testing.F) {
 		}
 		if diff := cmp.Diff(checked.NativeRep().SourceInfo().OffsetRanges(), fast.SourceInfo().OffsetRanges()); diff != "" {
 			t.Fatalf("%q: offsets differ from cel-go's (-want +got):\n%s", when, diff)
+		}
+		want1, werr := env.EstimateCost(checked, profileSizes{})
+		got1, gerr := costs.fastCost(fast)
+		if diff := cmp.Diff(want1, got1); diff != "" || (werr == nil) != (gerr == nil) {
+			t.Fatalf("%q: fastCost differs from cel-go's estimate (-want +got):\n%s%v %v", when, diff, werr, gerr)
 		}
 	})
 }
