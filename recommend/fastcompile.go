@@ -62,6 +62,7 @@ func fastCompile(when string) (checked *ast.AST, ok bool) {
 	return ast.NewCheckedAST(ast.NewAST(e, p.info), c.types, c.refs), true
 }
 
+// isASCII reports whether s is all ASCII.
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -71,6 +72,7 @@ func isASCII(s string) bool {
 	return true
 }
 
+// tokKind is the kind of a token.
 type tokKind int
 
 const (
@@ -572,13 +574,17 @@ type fastChecker struct {
 	vars []fastVar
 }
 
+// fastVar is a variable exists binds, and its type.
 type fastVar struct {
 	name string
 	t    *types.Type
 }
 
+// listOfStrings is the type of the profile's lists and of list literals
+// of strings.
 var listOfStrings = types.NewListType(types.StringType)
 
+// set records the type of e.
 func (c *fastChecker) set(e ast.Expr, t *types.Type) *types.Type {
 	c.types[e.ID()] = t
 	return t
