@@ -64,7 +64,7 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 		if r.ast == nil {
 			continue
 		}
-		cs := celast.NewSource(r.ast.NativeRep(), r.when).Clauses()
+		cs := celast.NewSource(r.ast, r.when).Clauses()
 		if len(cs) == 0 {
 			continue
 		}
@@ -72,7 +72,7 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 		for i, c := range cs {
 			nodes[i].Clause = c
 		}
-		prg, err := env.Program(r.ast, cel.EvalOptions(cel.OptExhaustiveEval))
+		prg, err := env.PlanProgram(r.ast, cel.EvalOptions(cel.OptExhaustiveEval))
 		if err != nil {
 			return nil, fmt.Errorf("analyze: rule %q: %w", r.id, err)
 		}

@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/backrules/backrules/internal/celast"
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 )
@@ -315,9 +314,9 @@ func (c comparison) points() []float64 {
 
 // numberComparisons finds the comparisons of a number field with a constant in a
 // checked condition, such as profile.pain_level >= 7 or 50 < profile.age.
-func numberComparisons(checked *cel.Ast) []comparison {
+func numberComparisons(checked *ast.AST) []comparison {
 	var out []comparison
-	for _, n := range celast.Matches(checked.NativeRep().Expr(), ast.CallKind) {
+	for _, n := range celast.Matches(checked.Expr(), ast.CallKind) {
 		cmp, ok := celast.Compare(n)
 		if !ok {
 			continue
@@ -333,9 +332,9 @@ func numberComparisons(checked *cel.Ast) []comparison {
 }
 
 // stringLiterals returns the string constants of a checked condition.
-func stringLiterals(checked *cel.Ast) []string {
+func stringLiterals(checked *ast.AST) []string {
 	var out []string
-	for _, lit := range celast.Literals(checked.NativeRep()) {
+	for _, lit := range celast.Literals(checked) {
 		if s, ok := celast.String(lit); ok {
 			out = append(out, s)
 		}

@@ -41,18 +41,23 @@ func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
 // time, so a condition made of many of them could pass the estimate and
 // then the runtime cost limit.
 func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.AST, iss *cel.Issues) {
-	report := func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) }
-	check := func(lit ast.Expr, field int) {
-		s, isStr := celast.String(lit)
-		if !isStr || strings.TrimSpace(s) == "" {
-			return
-		}
-		voc := &v.vocab[field]
-		if voc.index(s) >= 0 {
-			return
-		}
-		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
-	}
+	v.validate(a, func(e ast.Expr, msg string) { iss.ReportErrorAtID(e.ID(), "%s", msg) })
+}
+
+// vocabularyProblem reports whether the validator would find any problem
+// in a condition the fast path of compiling (fastcompile.go) checked: the
+// fast path then leaves the condition to cel-go, which reports it. Such a
+// condition reads the profile variable only through its fields, and
+// selects fields of nothing else (TestFastCompileMatchesCEL checks it),
+// so only its literals need checking.
+func (c *compiler) vocabularyProblem(a *ast.AST) bool {
+	found := false
+	vocabularyValidator{&c.e.vocab}.literals(a, func(ast.Expr, string) { found = true })
+	return found
+}
+
+// validate is Validate, reporting each problem through report.
+func (v vocabularyValidator) validate(a *ast.AST, report func(e ast.Expr, msg string)) {
 	var reported []string
 	// Nearly every condition reads the profile only through its fields,
 	// and needs no walk with the parents that wholeProfile reads.
@@ -70,6 +75,23 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 				report(n, msg)
 			}
 		}
+	}
+	v.literals(a, report)
+}
+
+// literals reports the literals compared with a vocabulary or choice
+// field that its vocabulary lacks (see Validate).
+func (v vocabularyValidator) literals(a *ast.AST, report func(e ast.Expr, msg string)) {
+	check := func(lit ast.Expr, field int) {
+		s, isStr := celast.String(lit)
+		if !isStr || strings.TrimSpace(s) == "" {
+			return
+		}
+		voc := &v.vocab[field]
+		if voc.index(s) >= 0 {
+			return
+		}
+		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
 	}
 	celast.ComparedLiterals(a, func(field string, lit ast.Expr) {
 		if f := vocabFieldIndex(field); f >= 0 {

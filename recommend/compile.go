@@ -16,6 +16,7 @@ import (
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 )
 
 // movementKinds are the allowed movement kinds.
@@ -52,6 +53,9 @@ type compiler struct {
 	conds    map[string]compiledCondition
 	compiled map[string]compiledCondition
 	smoke    []smokeProfile
+	// costs holds the estimated costs of the parts of the conditions the
+	// fast path checks (see costCache).
+	costs costCache
 	// parsed holds the declaration of each rule of e.rules, and shape
 	// the shape of the profile space Analyze explores, made on first use
 	// by the load-time proofs (see spaceShape).
@@ -308,7 +312,7 @@ const maxListedNames = 8
 // its checked AST and, with a direct check (directcheck.go), that check,
 // or else its program; or, with a nil AST, the issues that it has.
 type compiledCondition struct {
-	ast    *cel.Ast
+	ast    *ast.AST
 	prg    cel.Program
 	why    *conditionWhy // see explain_why.go
 	loops  bool
@@ -317,6 +321,8 @@ type compiledCondition struct {
 }
 
 func (c *compiler) rules() {
+	c.e.rules = make([]rule, 0, len(c.doc.Rules))
+	c.parsed = make([]*parse.Rule, 0, len(c.doc.Rules))
 	for _, r := range c.doc.Rules {
 		if c.duplicate(c.ruleFirst, "rule", r.ID) {
 			continue

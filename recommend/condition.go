@@ -1,8 +1,9 @@
 package recommend
 
 // Compiling one rule's when condition: CEL parse, type check and the
-// vocabulary validator (astcheck.go), the cost bound, the program, and a
-// trial run on the smoke profiles. Errors are placed in the rule file
+// vocabulary validator (astcheck.go), done by the fast path of
+// fastcompile.go for the common shapes and by cel-go otherwise, the cost
+// bound, the program, and a trial run on the smoke profiles. Errors are placed in the rule file
 // through the offset map the parse stage made for the condition.
 
 import (
@@ -18,7 +19,9 @@ import (
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common"
+	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -93,7 +96,7 @@ func (c *compiler) compileConditions() {
 }
 
 // compileCondition compiles a when expression: CEL parse, type check and
-// validators, the cost bound, and for a condition without a direct check
+// validators (the fast path's, or cel-go's), the cost bound, and for a condition without a direct check
 // (directcheck.go) the program and a trial run on the smoke profiles; a
 // direct check cannot fail, and Recommend runs it instead of a program.
 // It returns the condition, or its issues, each CEL error at its offset.
@@ -106,31 +109,49 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 	if n := utf8.RuneCountInString(when); n > MaxWhenLength {
 		return fail(0, "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
 	}
-	checked, cerr := c.env.Compile(when)
-	if cerr != nil && cerr.Err() != nil {
-		exprSrc := common.NewTextSource(when)
-		runes := []rune(when)
-		for _, e := range cerr.Errors() {
-			off := 0
-			if e.Location.Line() > 0 {
-				if o, ok := exprSrc.LocationOffset(e.Location); ok {
-					off = int(o)
+	// The fast path (fastcompile.go) gives cel-go's checked AST for the
+	// common shapes, checked against the vocabulary as the validator
+	// does; it takes no condition cel-go would refuse.
+	checked, ok := fastCompile(when)
+	if ok && c.vocabularyProblem(checked) {
+		ok = false
+	}
+	if !ok {
+		// Anything the fast path does not take, or takes and finds a
+		// problem in, is compiled by cel-go, which reports it.
+		compiled, cerr := c.env.Compile(when)
+		if cerr != nil && cerr.Err() != nil {
+			exprSrc := common.NewTextSource(when)
+			runes := []rune(when)
+			for _, e := range cerr.Errors() {
+				off := 0
+				if e.Location.Line() > 0 {
+					if o, ok := exprSrc.LocationOffset(e.Location); ok {
+						off = int(o)
+					}
 				}
+				msg := e.Message
+				if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
+					msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
+				} else {
+					msg, off = celMessage(msg, runes, off)
+				}
+				issues = append(issues, conditionIssue{off, "in when: " + msg})
 			}
-			msg := e.Message
-			if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
-				msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
-			} else {
-				msg, off = celMessage(msg, runes, off)
-			}
-			issues = append(issues, conditionIssue{off, "in when: " + msg})
+			return compiledCondition{issues: issues}
 		}
-		return compiledCondition{issues: issues}
+		if !compiled.OutputType().IsExactType(cel.BoolType) {
+			return fail(0, "the when condition must give true or false (bool), but it gives %s", compiled.OutputType())
+		}
+		checked = compiled.NativeRep()
 	}
-	if !checked.OutputType().IsExactType(cel.BoolType) {
-		return fail(0, "the when condition must give true or false (bool), but it gives %s", checked.OutputType())
+	var est checker.CostEstimate
+	var err error
+	if ok {
+		est, err = c.costs.fastCost(checked)
+	} else {
+		est, err = estimateCost(checked)
 	}
-	est, err := c.env.EstimateCost(checked, profileSizes{})
 	if err != nil {
 		return fail(0, "in when: cannot estimate the cost of the condition: %v", err)
 	}
@@ -149,7 +170,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 	if direct := directCondition(checked); direct != nil {
 		return compiledCondition{ast: checked, loops: loops, direct: direct, why: newConditionWhy(c.env, checked, when, loops, direct)}
 	}
-	prg, err := c.env.Program(checked, conditionOptions(loops, est.Max, c.costLimit)...)
+	prg, err := c.env.PlanProgram(checked, conditionOptions(loops, est.Max, c.costLimit)...)
 	if err != nil {
 		return fail(0, "in when: %v", err)
 	}
@@ -202,6 +223,6 @@ func (c *compiler) smokeProfiles() []smokeProfile {
 // hasComprehension reports whether a checked condition loops: only
 // comprehensions can take long enough to need the context checked while
 // they run.
-func hasComprehension(checked *cel.Ast) bool {
-	return celast.HasComprehension(checked.NativeRep())
+func hasComprehension(checked *ast.AST) bool {
+	return celast.HasComprehension(checked)
 }

@@ -24,7 +24,6 @@ import (
 	"slices"
 
 	"github.com/backrules/backrules/internal/celast"
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
@@ -39,11 +38,11 @@ const maxDirectLiterals = 64
 
 // directCondition returns the direct check of a checked condition, or nil
 // when the condition has another shape.
-func directCondition(checked *cel.Ast) directCheck {
+func directCondition(checked *ast.AST) directCheck {
 	if checked == nil {
 		return nil
 	}
-	return direct(checked.NativeRep().Expr())
+	return direct(checked.Expr())
 }
 
 func direct(e ast.Expr) directCheck {

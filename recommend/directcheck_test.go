@@ -168,7 +168,7 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 		if iss.Err() != nil {
 			t.Fatalf("%s: %v", when, iss.Err())
 		}
-		check := directCondition(checked)
+		check := directCondition(checked.NativeRep())
 		if check == nil {
 			if g.covered {
 				t.Errorf("%s: no direct check, but every part of it has one", when)
@@ -176,7 +176,7 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 			continue
 		}
 		direct++
-		prg, err := env.Program(checked, programOptions(hasComprehension(checked), MaxRuleCost)...)
+		prg, err := env.Program(checked, programOptions(hasComprehension(checked.NativeRep()), MaxRuleCost)...)
 		if err != nil {
 			t.Fatal(err)
 		}

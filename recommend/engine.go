@@ -7,13 +7,16 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 )
 
 // Engine holds a compiled rule set. It is immutable once built and safe for
@@ -189,7 +192,7 @@ type rule struct {
 	pos     parse.FilePos
 	// ast is the checked condition, kept so that an explanation can
 	// evaluate it again with its state tracked.
-	ast     *cel.Ast
+	ast     *ast.AST
 	prg     cel.Program
 	why     *conditionWhy     // how an explanation reads the condition (explain_why.go)
 	loops   bool              // the condition has a comprehension
@@ -333,18 +336,62 @@ func Load(fsys fs.FS, opts ...LoadOption) (*Engine, error) {
 	if len(names) == 0 && iss.Len() == 0 {
 		iss.Add(parse.FilePos{File: "."}, "no rule files (*.yaml or *.yml) found: a rule set needs at least one")
 	}
+	// The files are read in order, decoded together, then added in order.
+	srcs := make([][]byte, 0, len(names))
+	read := make([]string, 0, len(names))
 	for _, name := range names {
 		src, err := parse.ReadFile(fsys, name, cfg.maxFileSize, "rule file")
 		if err != nil {
 			iss.AddError(parse.FilePos{File: name}, err)
 			continue
 		}
-		rs.Add(name, parse.NormalizeLineBreaks(bytes.TrimPrefix(src, []byte("\uFEFF"))), iss)
+		srcs = append(srcs, parse.NormalizeLineBreaks(bytes.TrimPrefix(src, []byte("\uFEFF"))))
+		read = append(read, name)
+	}
+	for i, d := range decodeFiles(srcs) {
+		rs.AddDecoded(read[i], srcs[i], d, iss)
 	}
 	if iss.Len() > 0 && len(rs.Files) == 0 {
 		return nil, loadError(iss)
 	}
 	return compile(rs, iss, &cfg)
+}
+
+// minParallelDecode is the fewest bytes of rule files that decodeFiles
+// decodes on several goroutines.
+const minParallelDecode = 256 << 10
+
+// decodeFiles decodes the YAML of each rule file of srcs, on as many goroutines as GOMAXPROCS when the files are large
+// enough for it to pay: the decoding reads nothing but its file, and the
+// files are then added in their order, so the result is the same.
+func decodeFiles(srcs [][]byte) []parse.Decoded {
+	out := make([]parse.Decoded, len(srcs))
+	size := 0
+	for _, src := range srcs {
+		size += len(src)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(srcs))
+	if size < minParallelDecode || workers < 2 {
+		for i, src := range srcs {
+			out[i] = parse.Decode(src)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(srcs) {
+					return
+				}
+				out[i] = parse.Decode(srcs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // walkError is a failure to list the rule files. Its text is escaped like

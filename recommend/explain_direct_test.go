@@ -36,14 +36,14 @@ func TestExplainDirectMatchesTracked(t *testing.T) {
 			t.Fatalf("%s: %v", when, iss.Err())
 		}
 		pl := newWhyPlan(e, checked.NativeRep(), when)
-		if pl.direct != (directCondition(checked) != nil) {
-			t.Errorf("%s: plan direct %v, but the condition's direct check is %v", when, pl.direct, directCondition(checked) != nil)
+		if pl.direct != (directCondition(checked.NativeRep()) != nil) {
+			t.Errorf("%s: plan direct %v, but the condition's direct check is %v", when, pl.direct, directCondition(checked.NativeRep()) != nil)
 		}
 		if !pl.direct {
 			continue
 		}
 		walked++
-		tracked, err := env.Program(checked, trackedOptions(hasComprehension(checked))...)
+		tracked, err := env.Program(checked, trackedOptions(hasComprehension(checked.NativeRep()))...)
 		if err != nil {
 			t.Fatal(err)
 		}

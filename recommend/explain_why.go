@@ -473,7 +473,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 // the first explanation and shared by every Explainer of the engine.
 type conditionWhy struct {
 	env     *cel.Env
-	ast     *cel.Ast
+	ast     *ast.AST
 	when    string
 	loops   bool
 	tracked cel.Program
@@ -485,10 +485,10 @@ type conditionWhy struct {
 // its tracking program unless it has a direct check (an explanation
 // reads its values from the direct checks then). An explanation falls
 // back to the whole condition if the program cannot be built.
-func newConditionWhy(env *cel.Env, checked *cel.Ast, when string, loops bool, direct directCheck) *conditionWhy {
+func newConditionWhy(env *cel.Env, checked *ast.AST, when string, loops bool, direct directCheck) *conditionWhy {
 	cw := &conditionWhy{env: env, ast: checked, when: when, loops: loops}
 	if direct == nil {
-		cw.tracked, _ = env.Program(checked, trackedOptions(loops)...)
+		cw.tracked, _ = env.PlanProgram(checked, trackedOptions(loops)...)
 	}
 	return cw
 }
@@ -496,12 +496,12 @@ func newConditionWhy(env *cel.Env, checked *cel.Ast, when string, loops bool, di
 // plan returns the condition's plan for engine e, made on first use.
 func (cw *conditionWhy) plan(e *Engine) *whyPlan {
 	cw.once.Do(func() {
-		cw.pl = newWhyPlan(e, cw.ast.NativeRep(), cw.when)
+		cw.pl = newWhyPlan(e, cw.ast, cw.when)
 		cw.pl.tracked = cw.tracked
 		if !cw.pl.direct && cw.pl.tracked == nil {
 			// A condition with a direct check whose walk still needs
 			// CEL's values.
-			cw.pl.tracked, _ = cw.env.Program(cw.ast, trackedOptions(cw.loops)...)
+			cw.pl.tracked, _ = cw.env.PlanProgram(cw.ast, trackedOptions(cw.loops)...)
 		}
 	})
 	return cw.pl

@@ -18,7 +18,6 @@ import (
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 )
 
@@ -57,7 +56,7 @@ type FoldedReferral struct {
 
 // referral compiles a rule's referral, checking that its story data agree
 // with one another; checked is the rule's condition, or nil.
-func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferral {
+func (c *compiler) referral(r *parse.Referral, checked *ast.AST) *compiledReferral {
 	cr := &compiledReferral{
 		urgency: Urgency(r.Urgency.S), message: r.Message, clinician: r.Clinician, withhold: r.Withhold,
 		pathway: r.Pathway.S, invitesActivity: r.InvitesActivity, keepActive: r.KeepActive,
@@ -90,9 +89,9 @@ func (c *compiler) referral(r *parse.Referral, checked *cel.Ast) *compiledReferr
 // profile.red_flags for: 'x' in profile.red_flags, and inside a
 // comprehension over profile.red_flags, the literals its variable is
 // compared with or looked up in (v == 'x', v in ['x', 'y']).
-func redFlagLiterals(checked *cel.Ast) []string {
+func redFlagLiterals(checked *ast.AST) []string {
 	var out []string
-	celast.ComparedLiterals(checked.NativeRep(), func(field string, lit ast.Expr) {
+	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
 		if s, ok := celast.String(lit); ok && listFieldIndex(field) == fieldRedFlags {
 			out = append(out, s)
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
-	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/interpreter"
 )
 
@@ -153,9 +153,9 @@ const (
 // the boundaries the analysis explores, and each number written in the
 // condition with its neighbours. Fields the condition does not read keep
 // their zero value.
-func (e *Engine) runtimeValues(checked *cel.Ast, sp *space, cut int) []fieldValues {
+func (e *Engine) runtimeValues(checked *ast.AST, sp *space, cut int) []fieldValues {
 	read := map[string]bool{}
-	for _, name := range celast.FieldsRead(checked.NativeRep()) {
+	for _, name := range celast.FieldsRead(checked) {
 		read[name] = true
 	}
 	literals := numberLiterals(checked)
@@ -230,9 +230,9 @@ func (e *Engine) runtimeValues(checked *cel.Ast, sp *space, cut int) []fieldValu
 
 // numberLiterals returns the finite number constants of a checked
 // condition.
-func numberLiterals(checked *cel.Ast) []float64 {
+func numberLiterals(checked *ast.AST) []float64 {
 	var out []float64
-	for _, lit := range celast.Literals(checked.NativeRep()) {
+	for _, lit := range celast.Literals(checked) {
 		if v, ok := celast.Number(lit); ok {
 			out = append(out, v)
 		}

@@ -26,7 +26,27 @@ import (
 // and its problems to iss. Line breaks in src must already be normalized
 // (see NormalizeLineBreaks).
 func (rs *RuleSet) Add(name string, src []byte, iss *Issues) {
-	parseFile(name, src, rs, iss)
+	rs.AddDecoded(name, src, Decode(src), iss)
+}
+
+// Decoded is a rule file's YAML read by Decode, or the problem reading
+// it, for AddDecoded.
+type Decoded struct {
+	top *yaml.Node
+	err error
+}
+
+// Decode reads rule file src as YAML, strictly (see Document). It reads
+// nothing else, so that the files of a rule set can be decoded at once
+// on several goroutines, and added in their order with AddDecoded.
+func Decode(src []byte) Decoded {
+	top, err := Document(src, "a rule file")
+	return Decoded{top, err}
+}
+
+// AddDecoded is Add for a file Decode has read: d must be Decode(src).
+func (rs *RuleSet) AddDecoded(name string, src []byte, d Decoded, iss *Issues) {
+	parseFile(name, src, d, rs, iss)
 }
 
 // Schemas: the keys each mapping allows, with the required ones first.
@@ -74,8 +94,9 @@ type fileParser struct {
 	unknownKeys int
 }
 
-// parseFile adds the declarations in src to doc, and any problems to iss.
-func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
+// parseFile adds the declarations in src, decoded as d, to doc, and any
+// problems to iss.
+func parseFile(name string, src []byte, d Decoded, doc *RuleSet, iss *Issues) {
 	p := &fileParser{file: name, src: src, iss: iss, doc: doc}
 	doc.Files = append(doc.Files, File{Name: name, Src: src})
 	if iss.files == nil {
@@ -85,7 +106,7 @@ func parseFile(name string, src []byte, doc *RuleSet, iss *Issues) {
 	// The strict reader of every YAML input (see Document): UTF-8, one
 	// document, no anchors, aliases, merge keys or custom tags, string
 	// keys.
-	top, err := Document(src, "a rule file")
+	top, err := d.top, d.err
 	var perr *Error
 	switch {
 	case errors.Is(err, ErrNoDocument):
