@@ -212,6 +212,37 @@ func TestCompareCPU(t *testing.T) {
 	runCompare(t, cs, 20*time.Millisecond)
 }
 
+// compareProfileNames name the compareProfiles, in order.
+var compareProfileNames = []string{"disc", "acute strain", "chronic stiffness", "emergency"}
+
+// TestCompareCPUPerProfile compares Recommend with the naive cel-go loop
+// on each of the four compareProfiles alone, interleaved as in
+// TestCompareCPU, and logs how many times faster Recommend is on each and
+// the median over the four (issue 21 states its target that way).
+func TestCompareCPUPerProfile(t *testing.T) {
+	if !*compare {
+		t.Skip("opt-in: -compare")
+	}
+	s, _ := newServer(t, Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	eng := s.Engine()
+	naive := naiveCEL(t, eng)
+	ctx := context.Background()
+	speedups := make([]float64, len(compareProfiles))
+	for p := range compareProfiles {
+		cs := []contender{
+			{"naive cel-go loop (" + compareProfileNames[p] + ")", func(int) error { return naive(p) }},
+			{"Recommend (" + compareProfileNames[p] + ")", func(int) error {
+				_, err := eng.Recommend(ctx, compareProfiles[p])
+				return err
+			}},
+		}
+		speedups[p] = 1 / runCompare(t, cs, 20*time.Millisecond)[1]
+	}
+	sorted := slices.Sorted(slices.Values(speedups))
+	t.Logf("Recommend is %.2f× faster than the naive cel-go loop, median over the four profiles (disc, acute strain, chronic stiffness, emergency: %.2f×, %.2f×, %.2f×, %.2f×)",
+		(sorted[1]+sorted[2])/2, speedups[0], speedups[1], speedups[2], speedups[3])
+}
+
 // TestCompareThroughput loads a trivial net/http handler and POST
 // /recommend, each behind its own httptest server on 127.0.0.1, with the
 // same bounded client (8 workers, keep-alive), in interleaved rounds whose
