@@ -669,13 +669,6 @@ func statusCode(cc *fhirConcept, field, system, older string) (string, string) {
 // with the entry and the reason of each (no ids or codes, which the
 // response carries).
 func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
-	if len(m.Skipped)+len(m.Assumed) == 0 {
-		return
-	}
-	level := slog.LevelInfo
-	if len(m.Assumed) > 0 {
-		level = slog.LevelWarn
-	}
 	notes := make([]string, 0, len(m.Assumed)+len(m.Skipped))
 	for _, n := range m.Assumed {
 		notes = append(notes, n.Entry+": "+n.Reason)
@@ -683,12 +676,26 @@ func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m
 	for _, n := range m.Skipped {
 		notes = append(notes, n.Entry+": skipped: "+n.Reason)
 	}
+	logEntries(ctx, log, hookInstance, "conditions skipped or counted without their status", len(m.Assumed) > 0,
+		"conditions", notes, slog.Int("assumed_active", len(m.Assumed)), slog.Int("skipped", len(m.Skipped)))
+}
+
+// logEntries logs, in one line, the FHIR entries a mapping left out or
+// read with a reason, each note an entry and its reason (no ids, codes or
+// values, which the response carries): a warning when warn is set, with
+// the hook instance cut to 64 bytes and the counts given. Without notes it
+// logs nothing.
+func logEntries(ctx context.Context, log *slog.Logger, hookInstance, msg string, warn bool, key string, notes []string, counts ...slog.Attr) {
+	if len(notes) == 0 {
+		return
+	}
+	level := slog.LevelInfo
+	if warn {
+		level = slog.LevelWarn
+	}
 	if len(hookInstance) > 64 {
 		hookInstance = hookInstance[:64]
 	}
-	log.LogAttrs(ctx, level, "conditions skipped or counted without their status",
-		slog.String("hook_instance", hookInstance),
-		slog.Int("assumed_active", len(m.Assumed)),
-		slog.Int("skipped", len(m.Skipped)),
-		slog.Any("conditions", notes))
+	attrs := append([]slog.Attr{slog.String("hook_instance", hookInstance)}, counts...)
+	log.LogAttrs(ctx, level, msg, append(attrs, slog.Any(key, notes))...)
 }

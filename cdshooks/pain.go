@@ -306,13 +306,6 @@ func entryIndex(path string) int {
 // out: one line, a warning when any could not be read, with the entry and
 // the reason of each (no ids or values, which the response carries).
 func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
-	if len(m.SkippedPainScores)+len(m.UnreadPainScores) == 0 {
-		return
-	}
-	level := slog.LevelInfo
-	if len(m.UnreadPainScores) > 0 {
-		level = slog.LevelWarn
-	}
 	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.SkippedPainScores))
 	for _, n := range m.UnreadPainScores {
 		notes = append(notes, n.Entry+": unread: "+n.Reason)
@@ -320,12 +313,6 @@ func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m
 	for _, n := range m.SkippedPainScores {
 		notes = append(notes, n.Entry+": skipped: "+n.Reason)
 	}
-	if len(hookInstance) > 64 {
-		hookInstance = hookInstance[:64]
-	}
-	log.LogAttrs(ctx, level, "pain scores unread or skipped",
-		slog.String("hook_instance", hookInstance),
-		slog.Int("unread", len(m.UnreadPainScores)),
-		slog.Int("skipped", len(m.SkippedPainScores)),
-		slog.Any("pain_scores", notes))
+	logEntries(ctx, log, hookInstance, "pain scores unread or skipped", len(m.UnreadPainScores) > 0,
+		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))
 }

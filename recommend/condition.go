@@ -12,8 +12,6 @@ import (
 	"math"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/celast"
@@ -75,20 +73,7 @@ func (c *compiler) compileConditions() {
 	}
 	c.smokeProfiles() // made once, before the goroutines read them
 	out := make([]compiledCondition, len(whens))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(whens) {
-					return
-				}
-				out[i] = c.compileCondition(whens[i])
-			}
-		})
-	}
-	wg.Wait()
+	parallelFor(workers, len(whens), func(i int) { out[i] = c.compileCondition(whens[i]) })
 	c.compiled = make(map[string]compiledCondition, len(whens))
 	for i, w := range whens {
 		c.compiled[w] = out[i]

@@ -377,21 +377,28 @@ func decodeFiles(srcs [][]byte) []parse.Decoded {
 		}
 		return out
 	}
+	parallelFor(workers, len(srcs), func(i int) { out[i] = parse.Decode(srcs[i]) })
+	return out
+}
+
+// parallelFor calls fn(i) for every i from 0 to n-1 on workers goroutines,
+// each taking the next i not yet taken, and returns when every call has
+// returned. fn must be safe to call concurrently for different i.
+func parallelFor(workers, n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(srcs) {
+				if i >= n {
 					return
 				}
-				out[i] = parse.Decode(srcs[i])
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // walkError is a failure to list the rule files. Its text is escaped like
