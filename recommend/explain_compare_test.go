@@ -12,11 +12,10 @@ package recommend_test
 import (
 	"context"
 	"flag"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/backrules/backrules/internal/interleave"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -34,15 +33,6 @@ var whyProfiles = []recommend.Profile{
 	{Conditions: []string{"chronic_stiffness"}, AggravatedBy: []string{"sitting", "lifting", "twisting"},
 		EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52},
 	{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60},
-}
-
-// cpuTime returns the CPU time, user and system, the process has used.
-func cpuTime(t testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestCompareFullWhy compares, by CPU time, Recommend with the full
@@ -89,54 +79,23 @@ func TestCompareFullWhy(t *testing.T) {
 		_, err = x.Referrals(ctx)
 		return err
 	}
-	type contender struct {
-		name string
-		op   func(i int) error
-	}
-	cs := []contender{
-		{"Recommend", func(i int) error {
-			_, err := eng.Recommend(ctx, whyProfiles[i])
+	cs := []interleave.Contender{
+		{Name: "Recommend", Op: func(i int) error {
+			_, err := eng.Recommend(ctx, whyProfiles[i%len(whyProfiles)])
 			return err
 		}},
-		{"NewExplainer alone", func(i int) error {
-			_, err := eng.NewExplainer(ctx, whyProfiles[i])
+		{Name: "NewExplainer alone", Op: func(i int) error {
+			_, err := eng.NewExplainer(ctx, whyProfiles[i%len(whyProfiles)])
 			return err
 		}},
-		{"full Why (page: recommended, avoided, referrals)", func(i int) error { return why(i, page[i]) }},
-		{"full Why (every movement, referrals)", func(i int) error { return why(i, all) }},
+		{Name: "full Why (page: recommended, avoided, referrals)", Op: func(i int) error { return why(i%len(whyProfiles), page[i%len(whyProfiles)]) }},
+		{Name: "full Why (every movement, referrals)", Op: func(i int) error { return why(i%len(whyProfiles), all) }},
 	}
-	const burst = 20 * time.Millisecond
-	n := make([]int, len(cs))
-	for k, c := range cs {
-		start, calls := cpuTime(t), 0
-		for cpuTime(t)-start < burst/4 || calls < 8 {
-			if err := c.op(calls % len(whyProfiles)); err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			calls++
-		}
-		n[k] = max(4*calls, 8)
+	ratios, err := interleave.Compare(cs, *compareWhyRounds, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ratios := make([][]float64, len(cs))
-	per := make([]float64, len(cs))
-	for round := range *compareWhyRounds {
-		for j := range cs {
-			k := (j + round) % len(cs)
-			start := cpuTime(t)
-			for i := range n[k] {
-				if err := cs[k].op(i % len(whyProfiles)); err != nil {
-					t.Fatalf("%s: %v", cs[k].name, err)
-				}
-			}
-			per[k] = float64(cpuTime(t)-start) / float64(n[k])
-		}
-		for k := range cs {
-			ratios[k] = append(ratios[k], per[k]/per[0])
-		}
-	}
-	for k, c := range cs {
-		slices.Sort(ratios[k])
-		t.Logf("%-50s %6.2f × Recommend (median of %d rounds; range %.2f–%.2f)", c.name,
-			ratios[k][len(ratios[k])/2], len(ratios[k]), ratios[k][0], ratios[k][len(ratios[k])-1])
+	for _, r := range ratios {
+		t.Log(r.Format("Recommend"))
 	}
 }

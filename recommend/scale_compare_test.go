@@ -14,31 +14,21 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"slices"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/backrules/backrules/internal/interleave"
 )
 
 var compareScale = flag.Bool("compare.scale", false, "run TestCompareScale, the interleaved comparison of Recommend's cost per rule at 1,000 and 10,000 rules, and Load's time")
 
-func scaleCPU(t testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+// cpuTime is interleave.CPU for a test.
+func cpuTime(t testing.TB) time.Duration {
+	d, err := interleave.CPU()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadAverage returns the first line of /proc/loadavg, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
+	return d
 }
 
 // TestCompareScale loads synthetic rule sets of 1,000 and 10,000 rules,
@@ -56,46 +46,31 @@ func TestCompareScale(t *testing.T) {
 	for k, n := range sizes {
 		fsys := syntheticRules(t, n)
 		for range 3 {
-			cpu, wall := scaleCPU(t), time.Now()
+			cpu, wall := cpuTime(t), time.Now()
 			eng, err := Load(fsys)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("Load, %d rules: %v wall, %v CPU (load average %s)", n, time.Since(wall).Round(time.Millisecond),
-				(scaleCPU(t) - cpu).Round(time.Millisecond), loadAverage())
+				(cpuTime(t) - cpu).Round(time.Millisecond), interleave.LoadAverage())
 			engines[k] = eng
 		}
 	}
 	ctx := context.Background()
-	op := func(k, i int) {
-		if _, err := engines[k].Recommend(ctx, benchProfiles[i%len(benchProfiles)].p); err != nil {
-			t.Fatal(err)
-		}
+	cs := make([]interleave.Contender, len(sizes))
+	for k, n := range sizes {
+		cs[k] = interleave.Contender{Name: fmt.Sprintf("Recommend, %d rules", n), Op: func(i int) error {
+			_, err := engines[k].Recommend(ctx, benchProfiles[i%len(benchProfiles)].p)
+			return err
+		}}
 	}
-	const burst = 50 * time.Millisecond
-	calls := make([]int, len(sizes))
-	for k := range sizes {
-		start := scaleCPU(t)
-		for calls[k] = 0; scaleCPU(t)-start < burst/4 || calls[k] < 4; calls[k]++ {
-			op(k, calls[k])
-		}
-		calls[k] *= 4
+	ratios, err := interleave.Compare(cs, 20, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ratios []float64
-	perRule := make([]float64, len(sizes))
-	for round := range 20 {
-		for j := range sizes {
-			k := (j + round) % len(sizes)
-			start := scaleCPU(t)
-			for i := range calls[k] {
-				op(k, i)
-			}
-			perRule[k] = float64(scaleCPU(t)-start) / float64(calls[k]) / float64(sizes[k])
-		}
-		ratios = append(ratios, perRule[1]/perRule[0])
-	}
-	slices.Sort(ratios)
-	t.Logf("Recommend's CPU time per rule, %d rules ÷ %d rules: median %.2f of %d rounds (range %.2f–%.2f); last round %s and %s per rule (load average %s)",
-		sizes[1], sizes[0], ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1],
-		fmt.Sprint(time.Duration(perRule[0])), fmt.Sprint(time.Duration(perRule[1])), loadAverage())
+	// The ratio of the costs per call over the ratio of the sizes is the
+	// ratio of the costs per rule.
+	r, scale := ratios[1], float64(sizes[1])/float64(sizes[0])
+	t.Logf("Recommend's CPU time per rule, %d rules ÷ %d rules: median %.2f of %d rounds (range %.2f–%.2f) (load average %s)",
+		sizes[1], sizes[0], r.Median/scale, r.Rounds, r.Min/scale, r.Max/scale, interleave.LoadAverage())
 }

@@ -22,7 +22,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
 
+	"github.com/backrules/backrules/internal/interleave"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -48,24 +48,6 @@ var compareProfiles = []recommend.Profile{
 	{Conditions: []string{"chronic_stiffness"}, AggravatedBy: []string{"sitting", "lifting", "twisting"},
 		EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52},
 	{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60},
-}
-
-// cpuNow returns the CPU time, user and system, the process has used:
-// every goroutine's, the collector's and, for the server path, the
-// handler's.
-func cpuNow(t testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// contender is one way of doing the work; op runs it once on the i-th
-// profile.
-type contender struct {
-	name string
-	op   func(i int) error
 }
 
 // naiveCEL returns the baseline the README defines: cel-go alone, the
@@ -106,47 +88,18 @@ func naiveCEL(t testing.TB, eng *recommend.Engine) func(i int) error {
 	}
 }
 
-// runCompare runs the contenders in rounds: each round runs each, in an
-// order that rotates, for a burst of about burst of CPU time, and records
-// its CPU time per call. It logs, for each contender, the median over the
-// rounds of its cost divided by the first contender's in the same round,
-// and returns those medians.
-func runCompare(t *testing.T, cs []contender, burst time.Duration) []float64 {
-	// Calibrate: calls per burst, from a short warm-up of each.
-	n := make([]int, len(cs))
-	for k, c := range cs {
-		start, calls := cpuNow(t), 0
-		for cpuNow(t)-start < burst/4 || calls < 10 {
-			if err := c.op(calls); err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
-			calls++
-		}
-		n[k] = max(4*calls, 8)
+// runCompare runs the contenders interleaved (see package
+// internal/interleave) for -compare.rounds rounds, logs each one's median
+// cost against the first's, and returns those medians.
+func runCompare(t *testing.T, cs []interleave.Contender, burst time.Duration) []float64 {
+	ratios, err := interleave.Compare(cs, *compareRounds, burst)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ratios := make([][]float64, len(cs))
-	per := make([]float64, len(cs))
-	for round := range *compareRounds {
-		for j := range cs {
-			k := (j + round) % len(cs)
-			start := cpuNow(t)
-			for i := range n[k] {
-				if err := cs[k].op(i); err != nil {
-					t.Fatalf("%s: %v", cs[k].name, err)
-				}
-			}
-			per[k] = float64(cpuNow(t)-start) / float64(n[k])
-		}
-		for k := range cs {
-			ratios[k] = append(ratios[k], per[k]/per[0])
-		}
-	}
-	medians := make([]float64, len(cs))
-	for k, c := range cs {
-		slices.Sort(ratios[k])
-		medians[k] = ratios[k][len(ratios[k])/2]
-		t.Logf("%-32s %6.3f × %s (median of %d rounds; range %.3f–%.3f)", c.name, medians[k], cs[0].name,
-			len(ratios[k]), ratios[k][0], ratios[k][len(ratios[k])-1])
+	medians := make([]float64, len(ratios))
+	for k, r := range ratios {
+		medians[k] = r.Median
+		t.Log(r.Format(cs[0].Name))
 	}
 	return medians
 }
@@ -174,13 +127,13 @@ func TestCompareCPU(t *testing.T) {
 	var sink bytes.Buffer
 	uncached, _ := newServer(t, Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AnswerCacheBytes: -1})
 	uncachedHandler := uncached.Handler()
-	cs := []contender{
-		{"naive cel-go loop (conditions)", naiveCEL(t, eng)},
-		{"Recommend", func(i int) error {
+	cs := []interleave.Contender{
+		{Name: "naive cel-go loop (conditions)", Op: naiveCEL(t, eng)},
+		{Name: "Recommend", Op: func(i int) error {
 			_, err := eng.Recommend(ctx, compareProfiles[i%len(compareProfiles)])
 			return err
 		}},
-		{"Recommend + WriteJSON", func(i int) error {
+		{Name: "Recommend + WriteJSON", Op: func(i int) error {
 			res, err := eng.Recommend(ctx, compareProfiles[i%len(compareProfiles)])
 			if err != nil {
 				return err
@@ -188,7 +141,7 @@ func TestCompareCPU(t *testing.T) {
 			sink.Reset()
 			return report.WriteJSON(&sink, res)
 		}},
-		{"POST /recommend (handler), cache warm", func(i int) error {
+		{Name: "POST /recommend (handler), cache warm", Op: func(i int) error {
 			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
@@ -198,7 +151,7 @@ func TestCompareCPU(t *testing.T) {
 			}
 			return nil
 		}},
-		{"POST /recommend (handler), cache off", func(i int) error {
+		{Name: "POST /recommend (handler), cache off", Op: func(i int) error {
 			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
@@ -229,9 +182,9 @@ func TestCompareCPUPerProfile(t *testing.T) {
 	ctx := context.Background()
 	speedups := make([]float64, len(compareProfiles))
 	for p := range compareProfiles {
-		cs := []contender{
-			{"naive cel-go loop (" + compareProfileNames[p] + ")", func(int) error { return naive(p) }},
-			{"Recommend (" + compareProfileNames[p] + ")", func(int) error {
+		cs := []interleave.Contender{
+			{Name: "naive cel-go loop (" + compareProfileNames[p] + ")", Op: func(int) error { return naive(p) }},
+			{Name: "Recommend (" + compareProfileNames[p] + ")", Op: func(int) error {
 				_, err := eng.Recommend(ctx, compareProfiles[p])
 				return err
 			}},
