@@ -83,6 +83,17 @@ func TestProgrammeTrajectories(t *testing.T) {
 			referRule: "progress-review-not-improving",
 		},
 		{
+			name:      "no pain at first and moderate pain at six weeks calls for a routine review",
+			checkIns:  []recommend.CheckIn{ci(0, 0, "walking", "same"), ci(42, 5, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			referRule: "progress-review-not-improving",
+		},
+		{
+			name:     "mild pain that stays mild at six weeks calls for no review",
+			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(21, 3, "walking", "same"), ci(42, 3, "walking", "same")},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
 			name:      "worse at two check-ins in a row calls for an earlier review",
 			checkIns:  []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same")},
 			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
