@@ -31,13 +31,26 @@ var operatorNames = map[string]string{
 	operators.Greater: ">", operators.GreaterEquals: ">=", operators.In: "in", operators.Index: "[]",
 }
 
+// condVars are the variables a kind of condition may use: a rule's
+// profile, with its fields, or a progression rule's programme and move.
+type condVars struct {
+	names  []string
+	fields []string // of names[0], for a did-you-mean; nil for maps
+}
+
+// ruleVars are the variables of a rule's when.
+func ruleVars() condVars { return condVars{names: []string{"profile"}, fields: profileFieldNames()} }
+
+// progressVars are the variables of a progression rule's when.
+var progressVars = condVars{names: []string{"programme", "move"}}
+
 // celMessage rewrites a CEL compile error for a rule author: operators as
-// written, a did-you-mean for misspelled fields and variables, and no CEL
-// internals. It also returns how far to move the error's offset, for
-// errors CEL places one character early.
-func celMessage(msg string, when []rune, off int) (string, int) {
+// written, a did-you-mean for misspelled fields and variables (those of
+// vars), and no CEL internals. It also returns how far to move the
+// error's offset, for errors CEL places one character early.
+func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 	if m := undefinedField.FindStringSubmatch(msg); m != nil {
-		if s := words.Closest(m[1], profileFieldNames()); s != "" {
+		if s := words.Closest(m[1], vars.fields); s != "" {
 			msg += words.Suggest("'" + s + "'")
 		}
 		// CEL points at the dot; point at the misspelled name.
@@ -48,12 +61,18 @@ func celMessage(msg string, when []rune, off int) (string, int) {
 	}
 	if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("undeclared reference to '%s'", m[1])
-		if slices.Contains(profileFieldNames(), m[1]) {
-			msg += words.Suggest("'profile." + m[1] + "'")
-		} else if s := words.Closest(m[1], []string{"profile"}); s != "" {
-			msg += words.Suggest("'profile'")
+		quoted := make([]string, len(vars.names))
+		for i, v := range vars.names {
+			quoted[i] = "'" + v + "'"
+		}
+		if slices.Contains(vars.fields, m[1]) {
+			msg += words.Suggest("'" + vars.names[0] + "." + m[1] + "'")
+		} else if s := words.Closest(m[1], vars.names); s != "" {
+			msg += words.Suggest("'" + s + "'")
+		} else if len(quoted) == 1 {
+			msg += ": conditions can only use the variable " + quoted[0]
 		} else {
-			msg += ": conditions can only use the variable 'profile'"
+			msg += ": conditions can only use the variables " + words.List(quoted)
 		}
 		return msg, off
 	}

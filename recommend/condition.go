@@ -30,6 +30,31 @@ type conditionIssue struct {
 	msg    string
 }
 
+// celIssues turns cel-go's problems with a condition over vars into
+// issues at offsets in its text, each worded for a rule author
+// (celMessage), a recursion limit as the nesting limit it is.
+func celIssues(cerr *cel.Issues, when string, vars condVars) []conditionIssue {
+	exprSrc := common.NewTextSource(when)
+	runes := []rune(when)
+	var out []conditionIssue
+	for _, e := range cerr.Errors() {
+		off := 0
+		if e.Location.Line() > 0 {
+			if o, ok := exprSrc.LocationOffset(e.Location); ok {
+				off = int(o)
+			}
+		}
+		msg := e.Message
+		if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
+			msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
+		} else {
+			msg, off = celMessage(msg, runes, off, vars)
+		}
+		out = append(out, conditionIssue{off, msg})
+	}
+	return out
+}
+
 // condition returns rule r's when condition compiled (by compileConditions
 // ahead of the rules, or now), and reports its problems at their places
 // in the rule file. A condition with problems has a nil AST.
@@ -106,22 +131,8 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 		// problem in, is compiled by cel-go, which reports it.
 		compiled, cerr := c.env.Compile(when)
 		if cerr != nil && cerr.Err() != nil {
-			exprSrc := common.NewTextSource(when)
-			runes := []rune(when)
-			for _, e := range cerr.Errors() {
-				off := 0
-				if e.Location.Line() > 0 {
-					if o, ok := exprSrc.LocationOffset(e.Location); ok {
-						off = int(o)
-					}
-				}
-				msg := e.Message
-				if strings.HasPrefix(msg, "expression recursion limit exceeded") || msg == "max recursion depth exceeded" {
-					msg = fmt.Sprintf("the condition nests more than %d levels deep: flatten it, or split the rule into simpler ones", MaxWhenDepth)
-				} else {
-					msg, off = celMessage(msg, runes, off)
-				}
-				issues = append(issues, conditionIssue{off, "in when: " + msg})
+			for _, is := range celIssues(cerr, when, ruleVars()) {
+				issues = append(issues, conditionIssue{is.offset, "in when: " + is.msg})
 			}
 			return compiledCondition{issues: issues}
 		}

@@ -116,7 +116,13 @@ func (c *compiler) progress() {
 		ast, iss := env.Compile(r.When.S)
 		switch {
 		case iss.Err() != nil:
-			c.iss.Add(r.When.Pos, "progression rule %q: %v", r.ID.S, iss.Err())
+			for _, is := range celIssues(iss, r.When.S, progressVars) {
+				pos := r.When.Pos
+				if r.WhenAt != nil {
+					pos = r.WhenAt.Pos(is.offset)
+				}
+				c.iss.Add(pos, "progression rule %q: in when: %s", r.ID.S, is.msg)
+			}
 			continue
 		case ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType:
 			c.iss.Add(r.When.Pos, "progression rule %q: the condition is %s, want a bool", r.ID.S, ast.OutputType())

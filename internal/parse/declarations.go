@@ -127,6 +127,9 @@ type ProgressRule struct {
 	// ID names the rule; When is its CEL condition, over the variables
 	// programme and move.
 	ID, When Text
+	// WhenAt maps offsets in When back to the rule file, as Rule.WhenAt
+	// does; nil without a when.
+	WhenAt *Offsets
 	// Step is the change it makes to a movement: start, progress, hold,
 	// regress or stop; "" for a rule that only refers.
 	Step Text

@@ -173,6 +173,7 @@ func (p *fileParser) progress(n *yaml.Node) {
 	r := &ProgressRule{Because: p.str(f["because"], "the rule's because")}
 	if w, ok := p.text(f["when"], "the progression rule's when"); ok {
 		r.When = w
+		r.WhenAt = newOffsets(p.file, p.src, f["when"])
 	}
 	if s := f["step"]; s != nil {
 		r.Step, _ = p.id(s, "the progression rule's step")
