@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -362,5 +364,91 @@ func TestExplainReviews(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProgressionLimitsHoldWhateverTheRules checks the limits the engine
+// keeps whatever the progression rules say (the default rules never ask
+// to break them, so only a rule set that does can show them): a movement
+// goes up at most one level in seven days, never past its last level, and
+// not while it is stopped.
+func TestProgressionLimitsHoldWhateverTheRules(t *testing.T) {
+	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]`
+	fsys := testrules.Copy(t)
+	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(`progress:
+  - id: stop-worse
+    when: move.response == 'worse'
+    step: stop
+    because: Stop.
+    ` + cite + `
+  - id: always-up
+    when: "true"
+    step: progress
+    because: Up.
+    ` + cite + `
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     stepSummary
+	}{
+		{"up at the first report", []recommend.CheckIn{ci(0, 5, "walking", "same")},
+			stepSummary{"walking", "progress", "always-up", 2}},
+		{"not again within seven days", []recommend.CheckIn{ci(0, 5, "walking", "same"), ci(3, 5, "walking", "same")},
+			stepSummary{"walking", "hold", "always-up", 2}},
+		{"again after seven days", []recommend.CheckIn{ci(0, 5, "walking", "same"), ci(3, 5, "walking", "same"), ci(7, 5, "walking", "same")},
+			stepSummary{"walking", "progress", "always-up", 3}},
+		{"never past the last level", []recommend.CheckIn{ci(0, 5, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 5, "walking", "same"), ci(21, 5, "walking", "same")},
+			stepSummary{"walking", "hold", "always-up", 3}},
+		{"not while stopped", []recommend.CheckIn{ci(0, 5, "walking", "worse"), ci(14, 5, "walking", "same")},
+			stepSummary{"walking", "stop", "always-up", 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Programme == nil || len(res.Programme.Steps) != 1 {
+				t.Fatalf("programme = %+v, want one step", res.Programme)
+			}
+			st := res.Programme.Steps[0]
+			got := stepSummary{st.Movement, st.Change, st.Rule, st.Level}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("step (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestProgrammeChangeFromNoPain checks the change a progression rule reads
+// when the first check-in reports no pain: 0 (no share of nothing), not
+// a division by zero, whatever the pain is since.
+func TestProgrammeChangeFromNoPain(t *testing.T) {
+	fsys := testrules.Copy(t)
+	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(`progress:
+  - id: no-change
+    when: programme.first_pain == 0 && programme.change == 0.0
+    step: stop
+    because: Stop.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, latest := range []int{0, 5} {
+		res, err := eng.Recommend(context.Background(), recommend.Profile{CheckIns: []recommend.CheckIn{
+			ci(0, 0, "walking", "same"), ci(7, latest, "walking", "same")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := res.Programme.Steps[0]; st.Change != recommend.ChangeStop {
+			t.Errorf("pain 0 then %d: change %s, want stop (the rule saw a change of 0)", latest, st.Change)
+		}
 	}
 }

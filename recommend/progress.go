@@ -478,7 +478,13 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 				}
 				e.applyStep(st, r, c.Day, len(mv.levels))
 				st.step.Facts = stepFacts(f, mf)
-				if st.step.Change != r.step {
+				switch {
+				case st.step.Change == r.step:
+				case st.step.Change == ChangeStop && r.step == ChangeRegress && !mf.stopped:
+					st.step.Facts = append(st.step.Facts, "the rule's regress became stop: the movement was at its easiest level")
+				case st.step.Change == ChangeStop:
+					st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became stop: a stopped movement stays stopped until a rule starts it again")
+				default:
 					st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became "+st.step.Change+": a movement moves up at most one level in seven days, and not past its last level or while stopped")
 				}
 				break
@@ -519,9 +525,14 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 // movement up more than one level, nor up twice within seven days.
 func (e *Engine) applyStep(st *moveState, r progressRule, day, levels int) {
 	change := r.step
+	if st.stopped && change != ChangeStart {
+		// A stopped movement stays stopped until a rule starts it again:
+		// a hold or a step up would tell the person to do it.
+		change = ChangeStop
+	}
 	switch change {
 	case ChangeProgress:
-		if st.stopped || st.level+1 >= levels || day-st.lastProgress < 7 {
+		if st.level+1 >= levels || day-st.lastProgress < 7 {
 			change = ChangeHold
 		} else {
 			st.level++
