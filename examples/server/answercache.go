@@ -40,11 +40,15 @@ import (
 //
 // Only complete answers are kept: never an error, nor a partial answer
 // (a *recommend.PartialError: a rule failed, or time ran out), nor a
-// Result marked Incomplete. The cache is bounded by bytes: each entry is
-// charged its key, its body and entryOverhead, the least recently used
-// entries are dropped to make room, and a body larger than an eighth of
-// the bound is not kept. A body stored under both a body key and a
-// profile key is charged twice, so the bound holds.
+// Result marked Incomplete. Each entry keeps the body twice: as it is,
+// and compressed with gzip (gzipBytes, once, when it is stored; none for
+// a body shorter than minGzipBytes), so that a client that accepts gzip
+// is answered from the cache without compression work. The cache is
+// bounded by bytes: each entry is charged its key, both forms of its body
+// and entryOverhead, the least recently used entries are dropped to make
+// room, and an entry larger than an eighth of the bound is not kept. A
+// body stored under both a body key and a profile key is charged twice,
+// so the bound holds.
 //
 // The cache holds the profiles it was asked about (in its keys) and the
 // answers, in memory only, for as long as they stay in it.
@@ -83,10 +87,12 @@ type answerCache struct {
 	seen [doorkeeperSlots]uint64
 }
 
-// cachedAnswer is one entry.
+// cachedAnswer is one entry: the body, and the same body compressed with
+// gzip (nil for a body shorter than minGzipBytes).
 type cachedAnswer struct {
 	key  string
 	body []byte
+	gz   []byte
 }
 
 // newAnswerCache returns an empty cache for eng's answers, of at most
@@ -106,9 +112,9 @@ func (c *answerCache) forEngine(eng *recommend.Engine) *answerCache {
 	return c
 }
 
-// get returns the body stored under key. The body is shared: the caller
-// must not change it.
-func (c *answerCache) get(key []byte) ([]byte, bool) {
+// get returns the entry stored under key. Its bodies are shared: the
+// caller must not change them.
+func (c *answerCache) get(key []byte) (*cachedAnswer, bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -119,7 +125,7 @@ func (c *answerCache) get(key []byte) ([]byte, bool) {
 		return nil, false
 	}
 	c.lru.MoveToFront(el)
-	return el.Value.(*cachedAnswer).body, true
+	return el.Value.(*cachedAnswer), true
 }
 
 // admit reports whether the answer of profile key, a miss, is to be
@@ -141,19 +147,31 @@ func (c *answerCache) admit(key []byte) bool {
 	return false
 }
 
-// cost is what an entry of a key and a body of these lengths is charged.
+// cost is what an entry of a key and bodies of these lengths (the body
+// and its compressed copy together) is charged.
 func cost(keyLen, bodyLen int) int64 {
 	return int64(keyLen) + int64(bodyLen) + entryOverhead
 }
 
-// put stores body under key, which it copies; body is kept as it is and
-// must not be changed afterwards. A body over an eighth of the bound is
-// not stored.
-func (c *answerCache) put(key []byte, body []byte) {
-	if c == nil {
+// newAnswer returns the entry of body, with its compressed copy: body is
+// kept as it is and must not be changed afterwards. The key is set by
+// put.
+func newAnswer(body []byte) *cachedAnswer {
+	a := &cachedAnswer{body: body}
+	if len(body) >= minGzipBytes {
+		a.gz = gzipBytes(body)
+	}
+	return a
+}
+
+// put stores the bodies of ans under key, which it copies; ans is not
+// changed (the same bodies may be stored under another key too). An
+// entry over an eighth of the bound is not stored.
+func (c *answerCache) put(key []byte, ans *cachedAnswer) {
+	if c == nil || ans == nil {
 		return
 	}
-	n := cost(len(key), len(body))
+	n := cost(len(key), len(ans.body)+len(ans.gz))
 	if n > c.max/8 {
 		return
 	}
@@ -169,9 +187,9 @@ func (c *answerCache) put(key []byte, body []byte) {
 		}
 		e := c.lru.Remove(last).(*cachedAnswer)
 		delete(c.entries, e.key)
-		c.used -= cost(len(e.key), len(e.body))
+		c.used -= cost(len(e.key), len(e.body)+len(e.gz))
 	}
-	e := &cachedAnswer{key: string(key), body: body}
+	e := &cachedAnswer{key: string(key), body: ans.body, gz: ans.gz}
 	c.entries[e.key] = c.lru.PushFront(e)
 	c.used += n
 }

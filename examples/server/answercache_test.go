@@ -379,14 +379,19 @@ func TestAnswerCacheAdmit(t *testing.T) {
 }
 
 // TestAnswerCacheBound checks the cache's accounting: it never holds more
-// than its bound, drops the least recently used entry first, refuses a
-// body over an eighth of the bound, and a nil cache holds nothing.
+// than its bound, drops the least recently used entry first, charges an
+// entry both its body and its compressed copy, refuses an entry over an
+// eighth of the bound, and a nil cache holds nothing.
 func TestAnswerCacheBound(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 1000)
+	ans := newAnswer(body)
+	if ans.gz != nil {
+		t.Fatalf("a body of %d bytes, under minGzipBytes, was compressed", len(body))
+	}
 	per := cost(2, len(body))
 	c := newAnswerCache(nil, 10*per)
 	for i := range 10 {
-		c.put([]byte(fmt.Sprintf("k%d", i)), body)
+		c.put([]byte(fmt.Sprintf("k%d", i)), ans)
 	}
 	if used, n := c.size(); used != 10*per || n != 10 {
 		t.Fatalf("size %d, %d entries; want %d, 10", used, n, 10*per)
@@ -394,24 +399,52 @@ func TestAnswerCacheBound(t *testing.T) {
 	if _, ok := c.get([]byte("k0")); !ok { // k0 is now the most recent
 		t.Fatal("k0 not found")
 	}
-	c.put([]byte("kA"), body)
+	c.put([]byte("kA"), ans)
 	if _, ok := c.get([]byte("k1")); ok {
 		t.Error("k1, the least recently used, was kept")
 	}
 	for _, k := range []string{"k0", "k2", "kA"} {
-		if got, ok := c.get([]byte(k)); !ok || !bytes.Equal(got, body) {
+		if got, ok := c.get([]byte(k)); !ok || !bytes.Equal(got.body, body) {
 			t.Errorf("%s: %v", k, ok)
 		}
 	}
 	if used, n := c.size(); used > 10*per || n != 10 {
 		t.Errorf("size %d, %d entries; want at most %d, 10", used, n, 10*per)
 	}
-	c.put([]byte("big"), bytes.Repeat([]byte("x"), int(2*per)))
+	c.put([]byte("big"), &cachedAnswer{body: bytes.Repeat([]byte("x"), int(2*per))})
 	if _, ok := c.get([]byte("big")); ok {
 		t.Error("a body over an eighth of the bound was kept")
 	}
+	// A body whose compressed copy takes it over an eighth of the bound
+	// is not kept either: both forms are charged.
+	half := int(c.max/8) / 2
+	c.put([]byte("both"), &cachedAnswer{body: bytes.Repeat([]byte("x"), half), gz: bytes.Repeat([]byte("z"), half)})
+	if _, ok := c.get([]byte("both")); ok {
+		t.Error("an entry whose two forms are over an eighth of the bound was kept")
+	}
+	// An entry with a compressed copy is charged both forms, and gives
+	// back both when it is dropped.
+	large := newAnswer(bytes.Repeat([]byte(`{"a":"b"}`), 200))
+	if large.gz == nil || len(large.gz) >= len(large.body) {
+		t.Fatalf("a body of %d bytes was not compressed (%d bytes)", len(large.body), len(large.gz))
+	}
+	c2 := newAnswerCache(nil, 1<<20)
+	c2.put([]byte("k"), large)
+	if used, _ := c2.size(); used != cost(1, len(large.body)+len(large.gz)) {
+		t.Errorf("an entry with a compressed copy is charged %d, want %d", used, cost(1, len(large.body)+len(large.gz)))
+	}
+	if got, ok := c2.get([]byte("k")); !ok || !bytes.Equal(got.body, large.body) || !bytes.Equal(got.gz, large.gz) {
+		t.Error("the entry's bodies are not those stored")
+	}
+	c3 := newAnswerCache(nil, 8*cost(1, len(large.body)+len(large.gz)))
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+		c3.put([]byte(k), large)
+	}
+	if used, n := c3.size(); n != 8 || used != 8*cost(1, len(large.body)+len(large.gz)) {
+		t.Errorf("after nine entries in room for eight: %d entries, %d bytes", n, used)
+	}
 	var none *answerCache
-	none.put([]byte("k"), body)
+	none.put([]byte("k"), ans)
 	if _, ok := none.get([]byte("k")); ok {
 		t.Error("a nil cache answered")
 	}

@@ -66,7 +66,7 @@ func (s *Server) buildHandler() error {
 	for _, r := range s.routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	s.handler = s.logRequests(capBody(maxBody, mux))
+	s.handler = s.logRequests(capBody(maxBody, compress(mux)))
 	return nil
 }
 
@@ -176,7 +176,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
 		if ans, ok := cache.get(bk); ok {
 			s.metrics.cacheHit.Inc()
-			httpjson.WriteBody(w, http.StatusOK, ans)
+			writeAnswer(w, r, ans)
 			return
 		}
 	}
@@ -195,7 +195,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		if ans, ok := cache.get(pk); ok {
 			cache.put(bk, ans)
 			s.metrics.cacheHit.Inc()
-			httpjson.WriteBody(w, http.StatusOK, ans)
+			writeAnswer(w, r, ans)
 			return
 		}
 		s.metrics.cacheMiss.Inc()
@@ -227,15 +227,29 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Kept: encoded straight into a slice of its own, which WriteJSON
-	// fills with one Write, rather than into a buffer and copied.
-	var ans ownedBytes
-	if err := report.WriteJSONWith(&ans, res, opts); err != nil {
+	// fills with one Write, rather than into a buffer and copied, and
+	// compressed once, here, for the clients that accept gzip.
+	var enc ownedBytes
+	if err := report.WriteJSONWith(&enc, res, opts); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
+	ans := newAnswer(enc)
 	cache.put(pk, ans)
 	cache.put(bk, ans)
-	httpjson.WriteBody(w, http.StatusOK, ans)
+	writeAnswer(w, r, ans)
+}
+
+// writeAnswer writes an answer of the cache: its compressed copy when
+// the request accepts gzip and there is one, the body as it is otherwise
+// (which compress then sends as it is: a body without a compressed copy
+// is shorter than minGzipBytes).
+func writeAnswer(w http.ResponseWriter, r *http.Request, ans *cachedAnswer) {
+	if ans.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		writeGzipBody(w, http.StatusOK, ans.gz)
+		return
+	}
+	httpjson.WriteBody(w, http.StatusOK, ans.body)
 }
 
 // ownedBytes is an io.Writer that appends to itself: written to once, it

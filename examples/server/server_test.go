@@ -216,6 +216,7 @@ func TestRecommend(t *testing.T) {
 				"Cache-Control":          {"no-store"},
 				"X-Content-Type-Options": {"nosniff"},
 				"Content-Length":         {rec.Header().Get("Content-Length")},
+				"Vary":                   {"Accept-Encoding"},
 			}
 			if diff := cmp.Diff(wantHeader, rec.Header()); diff != "" {
 				t.Errorf("headers (-want +got):\n%s", diff)

@@ -1,0 +1,578 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// doAccepting sends one request to h with the Accept-Encoding header ae
+// (none when ae is "-") and returns the recorded response.
+func doAccepting(t testing.TB, h http.Handler, method, target, body, ae string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if ae != "-" {
+		req.Header.Set("Accept-Encoding", ae)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// gunzip decompresses one layer of gzip, failing the test on an error,
+// and checks that what it gives is not gzip again.
+func gunzip(t testing.TB, gz []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	if bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Fatal("the body was compressed twice")
+	}
+	return b
+}
+
+// decoded returns the body of rec as the client reads it: decompressed
+// when its Content-Encoding is gzip. It checks that Content-Length, when
+// set, is the length of the body sent, and that there is no other
+// Content-Encoding.
+func decoded(t testing.TB, rec *httptest.ResponseRecorder) []byte {
+	t.Helper()
+	if cl := rec.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(rec.Body.Len()) {
+		t.Errorf("Content-Length %s, but %d bytes were sent", cl, rec.Body.Len())
+	}
+	switch ce := rec.Header().Get("Content-Encoding"); ce {
+	case "":
+		return rec.Body.Bytes()
+	case "gzip":
+		return gunzip(t, rec.Body.Bytes())
+	default:
+		t.Fatalf("Content-Encoding %q", ce)
+		return nil
+	}
+}
+
+// TestAcceptsGzip checks the reading of Accept-Encoding, q-values
+// included.
+func TestAcceptsGzip(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{""}, false},
+		{[]string{"gzip"}, true},
+		{[]string{"GZip"}, true},
+		{[]string{"x-gzip"}, true},
+		{[]string{"gzip, deflate, br"}, true},
+		{[]string{"br;q=1.0, gzip;q=0.8, *;q=0.1"}, true},
+		{[]string{" gzip ; q=0.5 "}, true},
+		{[]string{"gzip;Q=0.5"}, true},
+		{[]string{"gzip;q=0.001"}, true},
+		{[]string{"gzip;q=1"}, true},
+		{[]string{"gzip;q=1.000"}, true},
+		{[]string{"gzip;level=9"}, true}, // another parameter: ignored
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip;q=0."}, false},
+		{[]string{"gzip; q=0.000"}, false},
+		{[]string{"gzip;q=0, *"}, false},    // gzip listed: "*" does not apply
+		{[]string{"*, gzip;q=0"}, false},    // in any order
+		{[]string{"gzip, gzip;q=0"}, false}, // a refusal stands
+		{[]string{"gzip;q=0.2, gzip;q=0.9"}, true},
+		{[]string{"*"}, true},
+		{[]string{"*;q=0.3"}, true},
+		{[]string{"*;q=0"}, false},
+		{[]string{"identity"}, false},
+		{[]string{"identity;q=1, *;q=0"}, false},
+		{[]string{"deflate, br"}, false},
+		{[]string{"gzipped"}, false},
+		{[]string{"gzip;q=1.5"}, false}, // not a qvalue: not listed
+		{[]string{"gzip;q=0.0001"}, false},
+		{[]string{"gzip;q="}, false},
+		{[]string{"gzip;q=.5"}, false},
+		{[]string{"gzip;q=abc, *"}, true},   // the malformed element is not listed; "*" applies
+		{[]string{"deflate", "gzip"}, true}, // several header lines
+		{[]string{"gzip", "gzip;q=0"}, false},
+		{[]string{",,gzip,"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.values, " | "), func(t *testing.T) {
+			if got := acceptsGzip(tt.values); got != tt.want {
+				t.Errorf("acceptsGzip(%q) = %v, want %v", tt.values, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRecommendGzip sends the disc profile to POST /recommend, with the
+// answer cache off and on (a miss noted, a miss kept, then hits), with
+// each Accept-Encoding of the table: the answer is compressed exactly
+// when gzip is accepted, always has Vary: Accept-Encoding and the
+// Content-Length of what was sent, and reads, decompressed, as the
+// engine's own Result byte for byte.
+func TestRecommendGzip(t *testing.T) {
+	_, bodies, decodedProfiles := profiles(t)
+	body, p := bodies["disc-herniation"], decodedProfiles["disc-herniation"]
+	tests := []struct {
+		ae       string
+		wantGzip bool
+	}{
+		{"-", false},
+		{"", false},
+		{"gzip", true},
+		{"gzip, deflate, br, zstd", true},
+		{"gzip;q=0", false},
+		{"gzip;q=0, *", false},
+		{"*", true},
+		{"*;q=0", false},
+		{"identity", false},
+		{"br", false},
+		{"deflate;q=1, gzip;q=0.5", true},
+	}
+	for _, cacheBytes := range []int64{-1, 0} {
+		name := map[int64]string{-1: "cache off", 0: "cache on"}[cacheBytes]
+		t.Run(name, func(t *testing.T) {
+			s, _ := newServer(t, Config{AnswerCacheBytes: cacheBytes})
+			want := wantResult(t, s.Engine(), p)
+			for _, tt := range tests {
+				t.Run(tt.ae, func(t *testing.T) {
+					for i := range 4 {
+						rec := doAccepting(t, s.Handler(), "POST", "/recommend", body, tt.ae)
+						if rec.Code != http.StatusOK {
+							t.Fatalf("status %d: %s", rec.Code, cut(rec.Body.String()))
+						}
+						if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tt.wantGzip {
+							t.Errorf("request %d: Content-Encoding %q, want gzip %v", i, rec.Header().Get("Content-Encoding"), tt.wantGzip)
+						}
+						if diff := cmp.Diff([]string{"Accept-Encoding"}, rec.Header().Values("Vary")); diff != "" {
+							t.Errorf("request %d: Vary (-want +got):\n%s", i, diff)
+						}
+						if diff := cmp.Diff(want, string(decoded(t, rec))); diff != "" {
+							t.Errorf("request %d: body (-want +got):\n%s", i, diff)
+						}
+						if tt.wantGzip && rec.Body.Len() >= len(want)/2 {
+							t.Errorf("request %d: %d bytes compressed, from %d", i, rec.Body.Len(), len(want))
+						}
+					}
+				})
+			}
+			if cacheBytes == 0 {
+				if hits, _ := cacheCounts(t, s); hits == 0 {
+					t.Error("no answer came from the cache: the test proves nothing about it")
+				}
+			}
+		})
+	}
+}
+
+// TestAnswerCacheGzipMatchesFresh sends each of many profiles, asking for
+// gzip, to a server with the answer cache: three times (a miss noted, a
+// miss kept, a hit by the body key), then re-encoded (a hit by the
+// profile key), then without gzip (a hit). Every compressed answer must
+// decompress to exactly the bytes of a fresh encoding (a server without
+// the cache, not asked for gzip), and each answer from the cache must be
+// the compressed copy the cache holds, byte for byte: a warm gzip answer
+// costs no compression.
+func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
+	fresh, _ := newServer(t, Config{AnswerCacheBytes: -1})
+	cached, _ := newServer(t, Config{AnswerCacheBytes: 256 << 20})
+	ps := cacheProfiles(t, cached.Engine(), 120)
+	compressed := 0
+	for i, p := range ps {
+		body, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		other, err := json.MarshalIndent(m, "", "\t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := recommendBody(t, fresh.Handler(), "", body)
+		pk := appendProfileKey(nil, "", &p)
+		for step, req := range []struct {
+			body []byte
+			ae   string
+		}{{body, "gzip"}, {body, "gzip"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}} {
+			rec := doAccepting(t, cached.Handler(), "POST", "/recommend", string(req.body), req.ae)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("profile %d, step %d: status %d: %s", i, step, rec.Code, cut(rec.Body.String()))
+			}
+			if got := decoded(t, rec); !bytes.Equal(want, got) {
+				t.Fatalf("profile %d %+v, step %d: the answer differs from a fresh one (-fresh +cached):\n%s",
+					i, p, step, cmp.Diff(string(want), string(got)))
+			}
+			if step < 2 {
+				continue
+			}
+			ans, ok := cached.cache.Load().get(pk)
+			if !ok {
+				t.Fatalf("profile %d, step %d: not in the cache", i, step)
+			}
+			if !bytes.Equal(ans.body, want) {
+				t.Fatalf("profile %d: the cached body differs from a fresh one", i)
+			}
+			switch {
+			case len(want) < minGzipBytes:
+				if ans.gz != nil || rec.Header().Get("Content-Encoding") != "" {
+					t.Errorf("profile %d: an answer of %d bytes was compressed", i, len(want))
+				}
+			case req.ae == "gzip":
+				compressed++
+				if !bytes.Equal(rec.Body.Bytes(), ans.gz) {
+					t.Errorf("profile %d, step %d: the gzip answer is not the cache's compressed copy", i, step)
+				}
+				if !bytes.Equal(gunzip(t, ans.gz), want) {
+					t.Errorf("profile %d: the cache's compressed copy does not decompress to the fresh encoding", i)
+				}
+			default:
+				if rec.Header().Get("Content-Encoding") != "" {
+					t.Errorf("profile %d: compressed for a client that did not ask", i)
+				}
+			}
+		}
+	}
+	if compressed < len(ps) {
+		t.Errorf("only %d compressed answers from the cache over %d profiles: the test proves little", compressed, len(ps))
+	}
+}
+
+// TestGzipRoutes checks compression on the server's other routes, with
+// and without gzip accepted: the JSON ones (small bodies sent as they
+// are), the OpenAPI document (HEAD too), the page, a picture, the CDS
+// Hooks service and /metrics, which compresses itself (once).
+func TestGzipRoutes(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	disc := cdsRequest(t, "disc-herniation")
+	tests := []struct {
+		name, method, target, body string
+		wantStatus                 int
+		// wantGzip tells whether the body is compressed when gzip is
+		// accepted; wantVary whether Vary: Accept-Encoding is set.
+		wantGzip, wantVary bool
+		// want is the identity body, or "" to compare with the answer
+		// to a request that does not accept gzip.
+		want string
+	}{
+		{"health is small", "GET", "/healthz", "", 200, false, true, ""},
+		{"an error is small", "POST", "/recommend", `{"conditions":["no_such"]}`, 400, false, true, ""},
+		{"404 is small", "GET", "/nothing", "", 404, false, true, ""},
+		{"405 is small", "GET", "/recommend", "", 405, false, true, ""},
+		{"openapi", "GET", "/openapi.json", "", 200, true, true, string(openAPI)},
+		{"explain", "POST", "/explain", `{"profile":{"conditions":["disc_herniation"]},"movement":"knee_to_chest"}`, 200, true, true, ""},
+		{"page", "GET", "/", "", 200, true, true, ""},
+		{"cds discovery is small", "GET", "/cds-services", "", 200, false, true, ""},
+		{"cds call", "POST", "/cds-services/backrules", disc, 200, true, true, directCDS(s.Engine(), "POST", "/cds-services/backrules", disc).Body.String()},
+		{"picture", "GET", "/movements/knee_to_chest.svg", "", 200, true, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := doAccepting(t, s.Handler(), tt.method, tt.target, tt.body, "-")
+			zipped := doAccepting(t, s.Handler(), tt.method, tt.target, tt.body, "gzip")
+			for _, rec := range []*httptest.ResponseRecorder{plain, zipped} {
+				if rec.Code != tt.wantStatus {
+					t.Fatalf("status %d, want %d: %s", rec.Code, tt.wantStatus, cut(rec.Body.String()))
+				}
+				if got := rec.Header().Get("Vary") == "Accept-Encoding"; got != tt.wantVary {
+					t.Errorf("Vary %q, want Accept-Encoding: %v", rec.Header().Values("Vary"), tt.wantVary)
+				}
+			}
+			if ce := plain.Header().Get("Content-Encoding"); ce != "" {
+				t.Errorf("not asked for gzip: Content-Encoding %q", ce)
+			}
+			if got := zipped.Header().Get("Content-Encoding") == "gzip"; got != tt.wantGzip {
+				t.Errorf("Content-Encoding %q, want gzip %v (%d bytes as they are)", zipped.Header().Get("Content-Encoding"), tt.wantGzip, plain.Body.Len())
+			}
+			want := tt.want
+			if want == "" {
+				want = plain.Body.String()
+			} else if diff := cmp.Diff(want, plain.Body.String()); diff != "" {
+				t.Errorf("body not asked for gzip (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, string(decoded(t, zipped))); diff != "" {
+				t.Errorf("body asked for gzip, decompressed (-want +got):\n%s", diff)
+			}
+			decoded(t, plain)
+			if tt.wantGzip && zipped.Body.Len() >= plain.Body.Len() {
+				t.Errorf("compressed %d bytes into %d", plain.Body.Len(), zipped.Body.Len())
+			}
+			// Every other header is the same.
+			ph, zh := plain.Header().Clone(), zipped.Header().Clone()
+			for _, h := range []http.Header{ph, zh} {
+				h.Del("Content-Encoding")
+				h.Del("Content-Length")
+			}
+			if diff := cmp.Diff(ph, zh); diff != "" {
+				t.Errorf("other headers (-plain +gzip):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("HEAD", func(t *testing.T) {
+		get := doAccepting(t, s.Handler(), "GET", "/openapi.json", "", "gzip")
+		// httptest records what the handler writes; net/http drops the
+		// body of a HEAD on the wire, which TestGzipOverTheWire covers.
+		head := doAccepting(t, s.Handler(), "HEAD", "/openapi.json", "", "gzip")
+		for _, h := range []string{"Content-Encoding", "Content-Length", "Vary", "Content-Type"} {
+			if got, want := head.Header().Get(h), get.Header().Get(h); got != want {
+				t.Errorf("HEAD %s %q, GET's %q", h, got, want)
+			}
+		}
+	})
+
+	t.Run("metrics compress themselves", func(t *testing.T) {
+		rec := doAccepting(t, s.Handler(), "GET", "/metrics", "", "gzip")
+		if rec.Header().Get("Content-Encoding") != "gzip" {
+			t.Fatalf("Content-Encoding %q, want gzip (promhttp's)", rec.Header().Get("Content-Encoding"))
+		}
+		if got := decoded(t, rec); !bytes.Contains(got, []byte("# HELP backrules_http_requests_total")) {
+			t.Errorf("metrics, decompressed once, are not the exposition:\n%s", cut(string(got)))
+		}
+	})
+
+	t.Run("page form", func(t *testing.T) {
+		send := func(ae string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest("POST", "/", strings.NewReader("conditions=disc_herniation"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept-Encoding", ae)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			return rec
+		}
+		plain, zipped := send("identity"), send("gzip")
+		if zipped.Header().Get("Content-Encoding") != "gzip" {
+			t.Errorf("Content-Encoding %q, want gzip", zipped.Header().Get("Content-Encoding"))
+		}
+		got := decoded(t, zipped)
+		if !bytes.Equal(got, plain.Body.Bytes()) || !bytes.Contains(got, []byte("Knee to chest")) {
+			t.Errorf("the posted page, decompressed, is not the page:\n%s", cut(string(got)))
+		}
+	})
+}
+
+// TestGzipPartial checks that an answer with only the referrals, when a
+// rule fails, reaches a client that accepts gzip whole: /recommend's 200
+// with the emergency, /explain's 500 that carries the referrals, and the
+// CDS Hooks service's cards, each decompressed to the answer a client
+// that does not accept gzip gets.
+func TestGzipPartial(t *testing.T) {
+	s, _ := slipServer(t)
+	profile, err := json.Marshal(slipProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const icd = "http://hl7.org/fhir/sid/icd-10-cm"
+	tests := []struct {
+		name, target, body string
+		wantStatus         int
+		wantIn             string
+	}{
+		{"recommend", "/recommend", string(profile), 200, `"urgency":"emergency"`},
+		{"explain", "/explain", `{"profile":` + string(profile) + `,"movement":"referral"}`, 500, `"urgency": "emergency"`},
+		{"cds", "/cds-services/backrules", cdsCall("1995-05-02", [2]string{icd, "M51.26"}, [2]string{testOnlySystem, "saddle-numbness"}), 200, `"indicator": "critical"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := doAccepting(t, s.Handler(), "POST", tt.target, tt.body, "-")
+			for range 3 { // and again: nothing partial is cached
+				zipped := doAccepting(t, s.Handler(), "POST", tt.target, tt.body, "gzip")
+				if zipped.Code != tt.wantStatus || plain.Code != tt.wantStatus {
+					t.Fatalf("status %d and %d, want %d: %s", plain.Code, zipped.Code, tt.wantStatus, cut(plain.Body.String()))
+				}
+				got := decoded(t, zipped)
+				if !bytes.Contains(got, []byte(tt.wantIn)) {
+					t.Errorf("no %s in the answer:\n%s", tt.wantIn, cut(string(got)))
+				}
+				if diff := cmp.Diff(plain.Body.String(), string(got)); diff != "" {
+					t.Errorf("the gzip answer, decompressed (-identity +gzip):\n%s", diff)
+				}
+				if len(got) >= minGzipBytes && zipped.Header().Get("Content-Encoding") != "gzip" {
+					t.Errorf("%d bytes not compressed", len(got))
+				}
+			}
+		})
+	}
+}
+
+// TestGzipWriter checks the compressing writer on handlers of its own: a
+// body written in pieces, without Content-Length, is compressed once it
+// reaches minGzipBytes and sent as it is below; a handler that already
+// set Content-Encoding, or sends another type, or a 304, goes through
+// untouched; a flush holds a compressed body to the end; and a handler
+// that panics sends nothing, so that the request log's 500 is the whole
+// answer.
+func TestGzipWriter(t *testing.T) {
+	big := bytes.Repeat([]byte(`{"claim":"stay active"},`), 100)
+	pieces := func(ct string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			for len(body) > 0 {
+				n := min(len(body), 100)
+				_, _ = w.Write(body[:n])
+				body = body[n:]
+			}
+		}
+	}
+	tests := []struct {
+		name     string
+		h        http.HandlerFunc
+		wantGzip bool
+		wantVary bool
+		want     string
+	}{
+		{"large, in pieces", pieces("application/json", big), true, true, string(big)},
+		{"small, in pieces", pieces("application/json", big[:minGzipBytes-1]), false, true, string(big[:minGzipBytes-1])},
+		{"exactly the threshold", pieces("application/json", big[:minGzipBytes]), true, true, string(big[:minGzipBytes])},
+		{"html", pieces("text/html; charset=utf-8", big), true, true, string(big)},
+		{"plain text", pieces("text/plain", big), false, false, string(big)},
+		{"no type", pieces("", big), false, false, string(big)},
+		{"already encoded", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Encoding", "br")
+			_, _ = w.Write(big)
+		}, false, false, string(big)},
+		{"304", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotModified)
+		}, false, true, ""},
+		{"flushed", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(big[:2000])
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				t.Errorf("Flush: %v", err)
+			}
+			_, _ = w.Write(big[2000:])
+		}, true, true, string(big)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := doAccepting(t, compress(tt.h), "GET", "/", "", "gzip")
+			if rec.Header().Get("Content-Encoding") == "br" {
+				if rec.Body.String() != tt.want {
+					t.Error("an encoded body was changed")
+				}
+				return
+			}
+			if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tt.wantGzip {
+				t.Errorf("Content-Encoding %q, want gzip %v", rec.Header().Get("Content-Encoding"), tt.wantGzip)
+			}
+			if got := rec.Header().Get("Vary") == "Accept-Encoding"; got != tt.wantVary {
+				t.Errorf("Vary %q, want Accept-Encoding %v", rec.Header().Get("Vary"), tt.wantVary)
+			}
+			if tt.wantGzip && rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()) {
+				t.Errorf("Content-Length %q, %d bytes sent", rec.Header().Get("Content-Length"), rec.Body.Len())
+			}
+			if diff := cmp.Diff(tt.want, string(decoded(t, rec))); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("panic", func(t *testing.T) {
+		s, _ := newServer(t, Config{})
+		h := s.logRequests(compress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(big)
+			panic("boom")
+		})))
+		rec := doAccepting(t, h, "GET", "/", "", "gzip")
+		want := errorShape{Status: 500, Error: "internal error"}
+		if diff := cmp.Diff(want, decodeError(t, decoded(t, rec))); diff != "" {
+			t.Errorf("error (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestGzipOverTheWire checks a compressed answer through net/http on
+// 127.0.0.1: a client that sends Accept-Encoding: gzip itself reads the
+// compressed bytes, as many as Content-Length says, which decompress to
+// the engine's answer; Go's default client, which asks for gzip and
+// decompresses on its own, reads the answer; a HEAD gets the GET's
+// headers and no body.
+func TestGzipOverTheWire(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	_, bodies, decodedProfiles := profiles(t)
+	want := wantResult(t, s.Engine(), decodedProfiles["disc-herniation"])
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	t.Cleanup(raw.CloseIdleConnections)
+	for range 3 { // a miss noted, a miss kept, a hit
+		req, err := http.NewRequest("POST", srv.URL+"/recommend", strings.NewReader(bodies["disc-herniation"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Header.Get("Content-Encoding") != "gzip" || resp.ContentLength != int64(len(got)) {
+			t.Fatalf("Content-Encoding %q, Content-Length %d, %d bytes read", resp.Header.Get("Content-Encoding"), resp.ContentLength, len(got))
+		}
+		if diff := cmp.Diff(want, string(gunzip(t, got))); diff != "" {
+			t.Fatalf("body (-want +got):\n%s", diff)
+		}
+	}
+
+	resp, err := http.Post(srv.URL+"/recommend", "application/json", strings.NewReader(bodies["disc-herniation"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.Uncompressed || string(got) != want {
+		t.Errorf("the default client: decompressed %v, body equal %v", resp.Uncompressed, string(got) == want)
+	}
+
+	var lengths []int64
+	for _, method := range []string{"GET", "HEAD"} {
+		req, err := http.NewRequest(method, srv.URL+"/openapi.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: Content-Encoding %q", method, resp.Header.Get("Content-Encoding"))
+		}
+		if method == "HEAD" && len(b) != 0 {
+			t.Errorf("HEAD: %d bytes of body", len(b))
+		}
+		lengths = append(lengths, resp.ContentLength)
+	}
+	if lengths[0] <= 0 || lengths[0] != lengths[1] {
+		t.Errorf("Content-Length of GET and HEAD: %v, want the same", lengths)
+	}
+}
