@@ -11,15 +11,18 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -161,8 +164,108 @@ func TestCompareCPU(t *testing.T) {
 			}
 			return nil
 		}},
+		{Name: "POST /recommend (handler), gzip, cache warm", Op: func(i int) error {
+			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept-Encoding", "gzip")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
+			}
+			return nil
+		}},
+		{Name: "POST /recommend (handler), gzip, cache off", Op: func(i int) error {
+			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept-Encoding", "gzip")
+			rec := httptest.NewRecorder()
+			uncachedHandler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
+			}
+			return nil
+		}},
 	}
 	runCompare(t, cs, 20*time.Millisecond)
+}
+
+// compareLargest is the profile of the largest default answer that
+// recommend/report's TestWireSize finds (its search, when this was
+// written): ten conditions, seven red flags and nine pieces of
+// equipment.
+var compareLargest = recommend.Profile{
+	Conditions: []string{"acute_strain", "chronic_stiffness", "sciatica", "spinal_stenosis", "degenerative_disc_disease",
+		"osteoporosis", "heart_disease", "glaucoma", "pregnancy", "high_blood_pressure"},
+	RedFlags: []string{"leg_numbness_or_tingling", "pain_below_knee", "unexplained_weight_loss", "no_improvement_with_self_care",
+		"immunosuppression", "thoracic_pain", "injecting_drug_use"},
+	AggravatedBy: []string{"standing", "lifting", "foam_rolling", "walking"},
+	EasedBy:      []string{"bending_backward", "moving_about"},
+	Equipment: []string{"foam_roller", "bed", "sofa", "inversion_table", "back_stretcher", "standing_desk",
+		"resistance_band", "exercise_mat", "lumbar_belt"},
+	PainLevel: 10, DaysSinceOnset: 335, Age: 34,
+}
+
+// TestCompareGzipLevels compares, by CPU time, compressing the disc
+// answer and the largest answer (compareLargest), in turn, with
+// gzip.BestSpeed and with gzip.DefaultCompression, each with a writer
+// reused as the server's pool reuses them, against working the two
+// answers out and encoding them (Recommend + WriteJSON), and logs the
+// bytes of each: what gzipLevel was chosen on.
+func TestCompareGzipLevels(t *testing.T) {
+	if !*compare {
+		t.Skip("opt-in: -compare")
+	}
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := []recommend.Profile{compareProfiles[0], compareLargest}
+	answers := [][]byte{[]byte(wantResult(t, eng, both[0])), []byte(wantResult(t, eng, both[1]))}
+	var sink bytes.Buffer
+	cs := []interleave.Contender{{Name: "Recommend + WriteJSON (disc, largest)", Op: func(i int) error {
+		res, err := eng.Recommend(context.Background(), both[i%len(both)])
+		if err != nil {
+			return err
+		}
+		sink.Reset()
+		return report.WriteJSON(&sink, res)
+	}}}
+	levels := []struct {
+		name  string
+		level int
+	}{{"BestSpeed", gzip.BestSpeed}, {"DefaultCompression", gzip.DefaultCompression}}
+	for _, l := range levels {
+		var out bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&out, l.level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		squeeze := func(b []byte) (int, error) {
+			out.Reset()
+			zw.Reset(&out)
+			if _, err := zw.Write(b); err != nil {
+				return 0, err
+			}
+			err := zw.Close()
+			return out.Len(), err
+		}
+		var sizes []string
+		for k, a := range answers {
+			n, err := squeeze(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, fmt.Sprintf("%s %d → %d bytes (%.1f%%)", []string{"disc", "largest"}[k], len(a), n, 100*float64(n)/float64(len(a))))
+		}
+		t.Logf("gzip %-18s %s", l.name+":", strings.Join(sizes, "; "))
+		cs = append(cs, interleave.Contender{Name: "gzip " + l.name + " (disc, largest)", Op: func(i int) error {
+			_, err := squeeze(answers[i%len(answers)])
+			return err
+		}})
+	}
+	runCompare(t, cs, 20*time.Millisecond)
+	t.Logf("load average %s", interleave.LoadAverage())
 }
 
 // compareProfileNames name the compareProfiles, in order.
@@ -211,7 +314,10 @@ func TestCompareCPUPerProfile(t *testing.T) {
 //   - distinct, cache on and off: the default server, and one without
 //     the cache, each sent the same sequence of profiles that differ in
 //     days_since_onset from request to request, so that every request
-//     misses the cache (and, with it on, stores its answer).
+//     misses the cache (and, with it on, stores its answer);
+//   - gzip, cache warm and off: as the first two, with a client that
+//     sends Accept-Encoding: gzip and reads the compressed bytes (the
+//     other contenders' client asks for no compression).
 func TestCompareThroughput(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
@@ -226,6 +332,8 @@ func TestCompareThroughput(t *testing.T) {
 	uncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
 	distinctCached, _ := newServer(t, Config{Logger: logger})
 	distinctUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
+	gzipCached, _ := newServer(t, Config{Logger: logger})
+	gzipUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
 	trivial := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -265,30 +373,51 @@ func TestCompareThroughput(t *testing.T) {
 		name string
 		url  string
 		body func() []byte
+		gzip bool
 	}
 	targets := []target{
-		{"trivial handler", trivial, fixed()},
-		{"POST /recommend, answer cache warm", serve(cached.Handler()), fixed()},
-		{"POST /recommend, answer cache off", serve(uncached.Handler()), fixed()},
-		{"POST /recommend, distinct, cache on", serve(distinctCached.Handler()), distinct()},
-		{"POST /recommend, distinct, cache off", serve(distinctUncached.Handler()), distinct()},
+		{"trivial handler", trivial, fixed(), false},
+		{"POST /recommend, answer cache warm", serve(cached.Handler()), fixed(), false},
+		{"POST /recommend, answer cache off", serve(uncached.Handler()), fixed(), false},
+		{"POST /recommend, distinct, cache on", serve(distinctCached.Handler()), distinct(), false},
+		{"POST /recommend, distinct, cache off", serve(distinctUncached.Handler()), distinct(), false},
+		{"POST /recommend, gzip, cache warm", serve(gzipCached.Handler()), fixed(), true},
+		{"POST /recommend, gzip, cache off", serve(gzipUncached.Handler()), fixed(), true},
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	// DisableCompression: the client asks for gzip only where a target
+	// says so, and then reads the compressed bytes as they come.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, DisableCompression: true}}
+	var wireBytes [2]atomic.Int64 // bytes read by the gzip and the other /recommend targets
 	load := func(tg target) float64 {
 		var wg sync.WaitGroup
 		start := time.Now()
 		for range workers {
 			wg.Go(func() {
 				for range perRound / workers {
-					resp, err := client.Post(tg.url+"/recommend", "application/json", bytes.NewReader(tg.body()))
+					req, err := http.NewRequest(http.MethodPost, tg.url+"/recommend", bytes.NewReader(tg.body()))
 					if err != nil {
 						t.Error(err)
 						return
 					}
-					_, _ = io.Copy(io.Discard, resp.Body)
+					req.Header.Set("Content-Type", "application/json")
+					if tg.gzip {
+						req.Header.Set("Accept-Encoding", "gzip")
+					}
+					resp, err := client.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n, _ := io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						t.Errorf("%s: status %d", tg.name, resp.StatusCode)
+					}
+					if tg.gzip != (resp.Header.Get("Content-Encoding") == "gzip") {
+						t.Errorf("%s: Content-Encoding %q", tg.name, resp.Header.Get("Content-Encoding"))
+					}
+					if tg.url != trivial {
+						wireBytes[map[bool]int{true: 0, false: 1}[tg.gzip]].Add(n)
 					}
 				}
 			})
@@ -325,4 +454,7 @@ func TestCompareThroughput(t *testing.T) {
 	}
 	hits, misses := cacheCounts(t, distinctCached)
 	t.Logf("distinct profiles, cache on: %.0f cache hits, %.0f misses", hits, misses)
+	reqs := int64(len(rates[0])+1) * perRound
+	t.Logf("bytes read per answer, over the four profiles: %d with gzip, %d without", wireBytes[0].Load()/(2*reqs), wireBytes[1].Load()/(4*reqs))
+	t.Logf("load average %s", interleave.LoadAverage())
 }
