@@ -66,6 +66,26 @@ func decoded(t testing.TB, rec *httptest.ResponseRecorder) []byte {
 	}
 }
 
+// docPath returns the path of openapi.json that documents target.
+func docPath(target string) string {
+	switch {
+	case strings.HasPrefix(target, "/movements/"):
+		return "/movements/{file}"
+	case target == "/nothing":
+		return "/"
+	}
+	return target
+}
+
+// docMethod returns the method checkDoc takes for a response of status
+// to method: any for a 405.
+func docMethod(method string, status int) string {
+	if status == http.StatusMethodNotAllowed {
+		return ""
+	}
+	return method
+}
+
 // TestAcceptsGzip checks the reading of Accept-Encoding, q-values
 // included.
 func TestAcceptsGzip(t *testing.T) {
@@ -164,6 +184,7 @@ func TestRecommendGzip(t *testing.T) {
 						if diff := cmp.Diff(want, string(decoded(t, rec))); diff != "" {
 							t.Errorf("request %d: body (-want +got):\n%s", i, diff)
 						}
+						checkDoc(t, "POST", "/recommend", rec)
 						if tt.wantGzip && rec.Body.Len() >= len(want)/2 {
 							t.Errorf("request %d: %d bytes compressed, from %d", i, rec.Body.Len(), len(want))
 						}
@@ -290,6 +311,7 @@ func TestGzipRoutes(t *testing.T) {
 				if rec.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", rec.Code, tt.wantStatus, cut(rec.Body.String()))
 				}
+				checkDoc(t, docMethod(tt.method, rec.Code), docPath(tt.target), rec)
 				if got := rec.Header().Get("Vary") == "Accept-Encoding"; got != tt.wantVary {
 					t.Errorf("Vary %q, want Accept-Encoding: %v", rec.Header().Values("Vary"), tt.wantVary)
 				}
@@ -396,6 +418,7 @@ func TestGzipPartial(t *testing.T) {
 				if zipped.Code != tt.wantStatus || plain.Code != tt.wantStatus {
 					t.Fatalf("status %d and %d, want %d: %s", plain.Code, zipped.Code, tt.wantStatus, cut(plain.Body.String()))
 				}
+				checkDoc(t, "POST", tt.target, zipped)
 				got := decoded(t, zipped)
 				if !bytes.Contains(got, []byte(tt.wantIn)) {
 					t.Errorf("no %s in the answer:\n%s", tt.wantIn, cut(string(got)))

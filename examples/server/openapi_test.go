@@ -87,8 +87,10 @@ func obj(m map[string]any, key string) map[string]any {
 // checkDoc checks a response of the path's operation with method against
 // the document: the status must be documented for the operation, the
 // Content-Type must be the documented one, and the body must validate
-// against its schema. An empty method means any operation of the path
-// that documents the status, as for a 405.
+// against its schema. A response sent with Content-Encoding must be
+// documented with that header (see documentedHeader), and its body is
+// decompressed before it is checked. An empty method means any operation
+// of the path that documents the status, as for a 405.
 func checkDoc(t testing.TB, method, path string, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	d := loadDoc(t)
@@ -114,10 +116,21 @@ func checkDoc(t testing.TB, method, path string, rec *httptest.ResponseRecorder)
 		t.Errorf("openapi.json does not document status %s for %s %s", status, strings.ToUpper(op), path)
 		return
 	}
+	body := rec.Body.Bytes()
+	for _, h := range []string{"Content-Encoding", "Vary"} {
+		if rec.Header().Get(h) != "" && rec.Body.Len() >= minGzipBytes {
+			documentedHeader(t, d, resp, h, rec.Header().Get(h), op+" "+path+" "+status)
+		}
+	}
+	if ce := rec.Header().Get("Content-Encoding"); ce == "gzip" {
+		body = gunzip(t, body)
+	} else if ce != "" {
+		t.Errorf("%s %s %s: Content-Encoding %q", op, path, status, ce)
+	}
 	content := obj(resp, "content")
 	if len(content) == 0 {
-		if rec.Body.Len() > 0 {
-			t.Errorf("%s %s %s: openapi.json documents no body, got %d bytes", op, path, status, rec.Body.Len())
+		if len(body) > 0 {
+			t.Errorf("%s %s %s: openapi.json documents no body, got %d bytes", op, path, status, len(body))
 		}
 		return
 	}
@@ -130,7 +143,31 @@ func checkDoc(t testing.TB, method, path string, rec *httptest.ResponseRecorder)
 		return
 	}
 	pointer := "/paths/" + escape(path) + "/" + op + "/responses/" + status + "/content/" + escape(mt) + "/schema"
-	validate(t, schemaAt(t, pointer), rec.Body.Bytes())
+	validate(t, schemaAt(t, pointer), body)
+}
+
+// documentedHeader checks that the response object resp of the document
+// d documents the header name, by a $ref to components/headers that
+// resolves, and that the header's value in the response, value, is one
+// its schema allows.
+func documentedHeader(t testing.TB, d, resp map[string]any, name, value, where string) {
+	t.Helper()
+	h := obj(obj(resp, "headers"), name)
+	if h == nil {
+		t.Errorf("%s: the response has %s, which openapi.json does not document for it", where, name)
+		return
+	}
+	ref, _ := h["$ref"].(string)
+	comp, ok := strings.CutPrefix(ref, "#/components/headers/")
+	if !ok || obj(obj(obj(d, "components"), "headers"), comp) == nil {
+		t.Errorf("%s: header %s refers to %q, not a header of components", where, name, ref)
+		return
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, schemaAt(t, "/components/headers/"+escape(comp)+"/schema"), v)
 }
 
 // checkErrorBody checks that a JSON body is an Error of the document.
