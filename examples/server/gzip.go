@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -157,20 +156,13 @@ func weight(params string) (int, bool) {
 }
 
 // compressible reports whether a response of Content-Type ct is one the
-// server compresses: JSON, HTML or SVG.
+// server compresses: JSON, HTML or SVG, with any parameters. (It does not
+// parse ct with mime.ParseMediaType, which allocates, on every response.)
 func compressible(ct string) bool {
-	if ct == "" {
-		return false
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/json", "text/html", "image/svg+xml":
-		return true
-	}
-	return false
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "application/json") || strings.EqualFold(mt, "text/html") ||
+		strings.EqualFold(mt, "image/svg+xml")
 }
 
 // addVary adds Accept-Encoding to the Vary header of h, unless it is

@@ -599,3 +599,27 @@ func TestGzipOverTheWire(t *testing.T) {
 		t.Errorf("Content-Length of GET and HEAD: %v, want the same", lengths)
 	}
 }
+
+// TestCompressible checks which Content-Types are compressed.
+func TestCompressible(t *testing.T) {
+	tests := []struct {
+		ct   string
+		want bool
+	}{
+		{"application/json", true},
+		{"Application/JSON; charset=utf-8", true},
+		{"text/html; charset=utf-8", true},
+		{"image/svg+xml", true},
+		{" application/json ;x=y", true},
+		{"", false},
+		{"text/plain; charset=utf-8", false},
+		{"application/jsonx", false},
+		{"image/png", false},
+		{"application/octet-stream", false},
+	}
+	for _, tt := range tests {
+		if got := compressible(tt.ct); got != tt.want {
+			t.Errorf("compressible(%q) = %v, want %v", tt.ct, got, tt.want)
+		}
+	}
+}

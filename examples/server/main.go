@@ -34,6 +34,12 @@
 // answers 200 with them, "incomplete": true and an "error" object, so
 // that no client drops an emergency; see the README.
 //
+// JSON answers (the CDS Hooks service's too), the page and the pictures
+// are compressed with gzip when the request's Accept-Encoding allows it
+// and the body is 1 KiB or more, with Vary: Accept-Encoding on every
+// such response; /recommend sends the compressed copy its answer cache
+// keeps. The request log's response size is the bytes sent.
+//
 // With -watch, the server checks the rule files in DIR every -poll
 // interval (their names, modes and contents, hashed) and, once they have
 // changed and stayed the same for two more checks, loads the rule set
