@@ -700,13 +700,24 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, s.health())
 }
 
-// handleOpenAPI serves the OpenAPI document.
-func handleOpenAPI(w http.ResponseWriter, _ *http.Request) {
+// openAPIGzip is the OpenAPI document compressed, made the first time a
+// client that accepts gzip asks for it.
+var openAPIGzip = sync.OnceValue(func() []byte { return gzipBytes(openAPI) })
+
+// handleOpenAPI serves the OpenAPI document: compressed once and kept,
+// for the clients that accept gzip.
+func handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	h := w.Header()
+	body := openAPI
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		body = openAPIGzip()
+		h.Set("Content-Encoding", "gzip")
+	}
+	addVary(h)
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(openAPI)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(openAPI)
+	_, _ = w.Write(body)
 }
