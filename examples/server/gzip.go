@@ -42,8 +42,9 @@ import (
 // gzipLevel is the compression level. BestSpeed, measured against
 // gzip.DefaultCompression on the disc answer and on the largest default
 // answer (TestCompareGzipLevels: see the README's "Compression on the
-// wire"): its bodies are a few percent larger and it takes a fraction of
-// the CPU time.
+// wire"): its bodies are 2 KB (disc) to 7 KB (largest) larger than the
+// default's, still under issue 21's 20 KB and 40 KB, for about a third of
+// its CPU time, which is several times that of working the answer out.
 const gzipLevel = gzip.BestSpeed
 
 // minGzipBytes is the smallest body compressed. A smaller one fits in one
