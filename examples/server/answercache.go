@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/backrules/backrules/recommend"
 )
@@ -40,10 +41,12 @@ import (
 //
 // Only complete answers are kept: never an error, nor a partial answer
 // (a *recommend.PartialError: a rule failed, or time ran out), nor a
-// Result marked Incomplete. Each entry keeps the body twice: as it is,
-// and compressed with gzip (gzipBytes, once, when it is stored; none for
-// a body shorter than minGzipBytes), so that a client that accepts gzip
-// is answered from the cache without compression work. The cache is
+// Result marked Incomplete. Each entry keeps the body as it is and, once
+// a client that accepts gzip has asked for it, compressed with gzip
+// (gzipBytes, once: when it is stored for such a client, or at the first
+// such client's hit; never for a body shorter than minGzipBytes), so that
+// a client that accepts gzip is answered from the cache without
+// compression work, and an answer no such client asks for costs none. The cache is
 // bounded by bytes: each entry is charged its key, both forms of its body
 // and entryOverhead, the least recently used entries are dropped to make
 // room, and an entry larger than an eighth of the bound is not kept. A
@@ -88,11 +91,13 @@ type answerCache struct {
 }
 
 // cachedAnswer is one entry: the body, and the same body compressed with
-// gzip (nil for a body shorter than minGzipBytes).
+// gzip, once a client that accepts gzip has asked for it (never for a
+// body shorter than minGzipBytes). gz is set at most once, under the
+// cache's lock, and read without it.
 type cachedAnswer struct {
 	key  string
 	body []byte
-	gz   []byte
+	gz   atomic.Pointer[[]byte]
 }
 
 // newAnswerCache returns an empty cache for eng's answers, of at most
@@ -153,15 +158,66 @@ func cost(keyLen, bodyLen int) int64 {
 	return int64(keyLen) + int64(bodyLen) + entryOverhead
 }
 
-// newAnswer returns the entry of body, with its compressed copy: body is
-// kept as it is and must not be changed afterwards. The key is set by
-// put.
-func newAnswer(body []byte) *cachedAnswer {
+// newAnswer returns the entry of body, with its compressed copy when
+// compress is true (the client that asked accepts gzip) and body is long
+// enough: body is kept as it is and must not be changed afterwards. The
+// key is set by put. An answer asked for only by clients that do not
+// accept gzip is never compressed.
+func newAnswer(body []byte, compress bool) *cachedAnswer {
 	a := &cachedAnswer{body: body}
-	if len(body) >= minGzipBytes {
-		a.gz = gzipBytes(body)
+	if compress && len(body) >= minGzipBytes {
+		gz := gzipBytes(body)
+		a.gz.Store(&gz)
 	}
 	return a
+}
+
+// size is what the entry's bodies are charged.
+func (a *cachedAnswer) size() int {
+	n := len(a.body)
+	if gz := a.gz.Load(); gz != nil {
+		n += len(*gz)
+	}
+	return n
+}
+
+// gzipped returns ans's body compressed, compressing it now, once, if no
+// client that accepts gzip has asked for it before; ans is an entry of c
+// (or one about to be stored in it). The compressed copy is kept, and
+// charged to the cache, while the entry is in c.
+func (c *answerCache) gzipped(ans *cachedAnswer) []byte {
+	if gz := ans.gz.Load(); gz != nil {
+		return *gz
+	}
+	gz := gzipBytes(ans.body)
+	if c == nil {
+		return gz
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if have := ans.gz.Load(); have != nil {
+		return *have // another request compressed it first
+	}
+	if el, ok := c.entries[ans.key]; !ok || el.Value.(*cachedAnswer) != ans {
+		return gz // dropped meanwhile: not kept
+	}
+	ans.gz.Store(&gz)
+	c.used += int64(len(gz))
+	for c.used > c.max {
+		last := c.lru.Back()
+		if last == nil || last.Value.(*cachedAnswer) == ans {
+			break
+		}
+		c.remove(last)
+	}
+	return gz
+}
+
+// remove drops the entry of el; c.mu is held.
+func (c *answerCache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*cachedAnswer)
+	delete(c.entries, e.key)
+	c.used -= cost(len(e.key), e.size())
 }
 
 // put stores the bodies of ans under key, which it copies; ans is not
@@ -171,13 +227,17 @@ func (c *answerCache) put(key []byte, ans *cachedAnswer) {
 	if c == nil || ans == nil {
 		return
 	}
-	n := cost(len(key), len(ans.body)+len(ans.gz))
+	e := &cachedAnswer{key: string(key), body: ans.body}
+	if gz := ans.gz.Load(); gz != nil {
+		e.gz.Store(gz)
+	}
+	n := cost(len(key), e.size())
 	if n > c.max/8 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[string(key)]; ok {
+	if _, ok := c.entries[e.key]; ok {
 		return // another request stored the same answer first
 	}
 	for c.used+n > c.max {
@@ -185,11 +245,8 @@ func (c *answerCache) put(key []byte, ans *cachedAnswer) {
 		if last == nil {
 			break
 		}
-		e := c.lru.Remove(last).(*cachedAnswer)
-		delete(c.entries, e.key)
-		c.used -= cost(len(e.key), len(e.body)+len(e.gz))
+		c.remove(last)
 	}
-	e := &cachedAnswer{key: string(key), body: ans.body, gz: ans.gz}
 	c.entries[e.key] = c.lru.PushFront(e)
 	c.used += n
 }

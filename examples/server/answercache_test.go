@@ -384,8 +384,8 @@ func TestAnswerCacheAdmit(t *testing.T) {
 // eighth of the bound, and a nil cache holds nothing.
 func TestAnswerCacheBound(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 1000)
-	ans := newAnswer(body)
-	if ans.gz != nil {
+	ans := newAnswer(body, true)
+	if gzOf(ans) != nil {
 		t.Fatalf("a body of %d bytes, under minGzipBytes, was compressed", len(body))
 	}
 	per := cost(2, len(body))
@@ -418,29 +418,33 @@ func TestAnswerCacheBound(t *testing.T) {
 	// A body whose compressed copy takes it over an eighth of the bound
 	// is not kept either: both forms are charged.
 	half := int(c.max/8) / 2
-	c.put([]byte("both"), &cachedAnswer{body: bytes.Repeat([]byte("x"), half), gz: bytes.Repeat([]byte("z"), half)})
+	both := &cachedAnswer{body: bytes.Repeat([]byte("x"), half)}
+	zs := bytes.Repeat([]byte("z"), half)
+	both.gz.Store(&zs)
+	c.put([]byte("both"), both)
 	if _, ok := c.get([]byte("both")); ok {
 		t.Error("an entry whose two forms are over an eighth of the bound was kept")
 	}
 	// An entry with a compressed copy is charged both forms, and gives
 	// back both when it is dropped.
-	large := newAnswer(bytes.Repeat([]byte(`{"a":"b"}`), 200))
-	if large.gz == nil || len(large.gz) >= len(large.body) {
-		t.Fatalf("a body of %d bytes was not compressed (%d bytes)", len(large.body), len(large.gz))
+	large := newAnswer(bytes.Repeat([]byte(`{"a":"b"}`), 200), true)
+	largeGz := gzOf(large)
+	if largeGz == nil || len(largeGz) >= len(large.body) {
+		t.Fatalf("a body of %d bytes was not compressed (%d bytes)", len(large.body), len(largeGz))
 	}
 	c2 := newAnswerCache(nil, 1<<20)
 	c2.put([]byte("k"), large)
-	if used, _ := c2.size(); used != cost(1, len(large.body)+len(large.gz)) {
-		t.Errorf("an entry with a compressed copy is charged %d, want %d", used, cost(1, len(large.body)+len(large.gz)))
+	if used, _ := c2.size(); used != cost(1, len(large.body)+len(largeGz)) {
+		t.Errorf("an entry with a compressed copy is charged %d, want %d", used, cost(1, len(large.body)+len(largeGz)))
 	}
-	if got, ok := c2.get([]byte("k")); !ok || !bytes.Equal(got.body, large.body) || !bytes.Equal(got.gz, large.gz) {
+	if got, ok := c2.get([]byte("k")); !ok || !bytes.Equal(got.body, large.body) || !bytes.Equal(gzOf(got), largeGz) {
 		t.Error("the entry's bodies are not those stored")
 	}
-	c3 := newAnswerCache(nil, 8*cost(1, len(large.body)+len(large.gz)))
+	c3 := newAnswerCache(nil, 8*cost(1, len(large.body)+len(largeGz)))
 	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
 		c3.put([]byte(k), large)
 	}
-	if used, n := c3.size(); n != 8 || used != 8*cost(1, len(large.body)+len(large.gz)) {
+	if used, n := c3.size(); n != 8 || used != 8*cost(1, len(large.body)+len(largeGz)) {
 		t.Errorf("after nine entries in room for eight: %d entries, %d bytes", n, used)
 	}
 	var none *answerCache
@@ -506,4 +510,86 @@ func TestAnswerCacheConcurrentReload(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// gzOf returns the compressed copy a entry holds, or nil.
+func gzOf(a *cachedAnswer) []byte {
+	if gz := a.gz.Load(); gz != nil {
+		return *gz
+	}
+	return nil
+}
+
+// TestAnswerCacheGzipLazily checks that an answer is compressed only for
+// a client that accepts gzip: stored for one that does not, it holds no
+// compressed copy and is charged its body alone; the first hit of a
+// client that accepts gzip compresses it, once, keeps the copy in that
+// entry and charges it, and a later hit gets the same slice; an entry
+// dropped meanwhile keeps nothing; and compressing an entry past the
+// bound drops the least recently used entries, never the entry itself.
+func TestAnswerCacheGzipLazily(t *testing.T) {
+	body := bytes.Repeat([]byte(`{"a":"b"}`), 200)
+	plain := newAnswer(body, false)
+	if gzOf(plain) != nil {
+		t.Fatal("an answer for a client that does not accept gzip was compressed")
+	}
+	if small := newAnswer([]byte(`{}`), true); gzOf(small) != nil {
+		t.Fatal("a body under minGzipBytes was compressed")
+	}
+	c := newAnswerCache(nil, 1<<20)
+	c.put([]byte("k"), plain)
+	if used, _ := c.size(); used != cost(1, len(body)) {
+		t.Fatalf("charged %d before compression, want %d", used, cost(1, len(body)))
+	}
+	e, ok := c.get([]byte("k"))
+	if !ok {
+		t.Fatal("k not found")
+	}
+	gz := c.gzipped(e)
+	if !bytes.Equal(gunzip(t, gz), body) {
+		t.Fatal("the compressed copy does not decompress to the body")
+	}
+	if used, _ := c.size(); used != cost(1, len(body)+len(gz)) {
+		t.Errorf("charged %d after compression, want %d", used, cost(1, len(body)+len(gz)))
+	}
+	e2, _ := c.get([]byte("k"))
+	if again := c.gzipped(e2); len(again) == 0 || &again[0] != &gz[0] {
+		t.Error("a second gzip hit compressed the body again")
+	}
+	// An entry no longer in the cache is compressed for the request but
+	// not kept.
+	gone := &cachedAnswer{key: "gone", body: body}
+	if got := c.gzipped(gone); !bytes.Equal(gunzip(t, got), body) || gzOf(gone) != nil {
+		t.Error("an entry not in the cache kept a compressed copy")
+	}
+	if used, _ := c.size(); used != cost(1, len(body)+len(gz)) {
+		t.Errorf("charged %d after compressing an entry not in the cache, want %d", used, cost(1, len(body)+len(gz)))
+	}
+	// Room for eight plain entries and half a compressed copy:
+	// compressing the most recent drops the least recently used, not
+	// itself.
+	tight := newAnswerCache(nil, 8*cost(2, len(body))+int64(len(gz))/2)
+	for i := range 8 {
+		tight.put(fmt.Appendf(nil, "k%d", i), plain)
+	}
+	if _, n := tight.size(); n != 8 {
+		t.Fatalf("%d entries, want 8", n)
+	}
+	last, ok := tight.get([]byte("k7"))
+	if !ok {
+		t.Fatal("k7 not found")
+	}
+	tight.gzipped(last)
+	if _, ok := tight.get([]byte("k0")); ok {
+		t.Error("the least recently used entry was kept past the bound")
+	}
+	if got, ok := tight.get([]byte("k7")); !ok || gzOf(got) == nil {
+		t.Error("the entry compressed was dropped, or lost its copy")
+	}
+	if _, n := tight.size(); n != 7 {
+		t.Errorf("%d entries after compressing one, want 7", n)
+	}
+	if used, _ := tight.size(); used > tight.max {
+		t.Errorf("charged %d, over the bound %d", used, tight.max)
+	}
 }

@@ -11,7 +11,7 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
+	stdgzip "compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -31,6 +31,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/backrules/backrules/internal/interleave"
 	"github.com/backrules/backrules/recommend"
@@ -207,11 +208,13 @@ var compareLargest = recommend.Profile{
 }
 
 // TestCompareGzipLevels compares, by CPU time, compressing the disc
-// answer and the largest answer (compareLargest), in turn, with
-// gzip.BestSpeed and with gzip.DefaultCompression, each with a writer
-// reused as the server's pool reuses them, against working the two
-// answers out and encoding them (Recommend + WriteJSON), and logs the
-// bytes of each: what gzipLevel was chosen on.
+// answer and the largest answer (compareLargest), in turn, with the
+// server's compressor (gzipLevel of github.com/klauspost/compress/gzip),
+// with its stateless level, and with compress/gzip at
+// BestSpeed and at its default, each with a writer reused as the
+// server's pools reuse them, against working the two answers out and
+// encoding them (Recommend + WriteJSON), and logs the bytes of each:
+// what the levels were chosen on.
 func TestCompareGzipLevels(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
@@ -231,13 +234,31 @@ func TestCompareGzipLevels(t *testing.T) {
 		sink.Reset()
 		return report.WriteJSON(&sink, res)
 	}}}
+	// The server's (gzipLevel of github.com/klauspost/compress/gzip), its
+	// stateless one, and the standard library's.
+	type compressor interface {
+		Reset(io.Writer)
+		Write([]byte) (int, error)
+		Close() error
+	}
+	newStd := func(level int) func(io.Writer) (compressor, error) {
+		return func(w io.Writer) (compressor, error) { return stdgzip.NewWriterLevel(w, level) }
+	}
+	newK := func(level int) func(io.Writer) (compressor, error) {
+		return func(w io.Writer) (compressor, error) { return gzip.NewWriterLevel(w, level) }
+	}
 	levels := []struct {
-		name  string
-		level int
-	}{{"BestSpeed", gzip.BestSpeed}, {"DefaultCompression", gzip.DefaultCompression}}
+		name string
+		make func(io.Writer) (compressor, error)
+	}{
+		{"klauspost BestSpeed (the server's)", newK(gzipLevel)},
+		{"klauspost Stateless", newK(gzip.StatelessCompression)},
+		{"compress/gzip BestSpeed", newStd(stdgzip.BestSpeed)},
+		{"compress/gzip Default", newStd(stdgzip.DefaultCompression)},
+	}
 	for _, l := range levels {
 		var out bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&out, l.level)
+		zw, err := l.make(&out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,10 +277,13 @@ func TestCompareGzipLevels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got := gunzip(t, out.Bytes()); !bytes.Equal(got, a) {
+				t.Fatalf("%s: the compressed answer does not decompress to the answer", l.name)
+			}
 			sizes = append(sizes, fmt.Sprintf("%s %d → %d bytes (%.1f%%)", []string{"disc", "largest"}[k], len(a), n, 100*float64(n)/float64(len(a))))
 		}
-		t.Logf("gzip %-18s %s", l.name+":", strings.Join(sizes, "; "))
-		cs = append(cs, interleave.Contender{Name: "gzip " + l.name + " (disc, largest)", Op: func(i int) error {
+		t.Logf("gzip %-44s %s", l.name+":", strings.Join(sizes, "; "))
+		cs = append(cs, interleave.Contender{Name: "gzip " + l.name, Op: func(i int) error {
 			_, err := squeeze(answers[i%len(answers)])
 			return err
 		}})

@@ -200,10 +200,12 @@ func TestRecommendGzip(t *testing.T) {
 	}
 }
 
-// TestAnswerCacheGzipMatchesFresh sends each of many profiles, asking for
-// gzip, to a server with the answer cache: three times (a miss noted, a
-// miss kept, a hit by the body key), then re-encoded (a hit by the
-// profile key), then without gzip (a hit). Every compressed answer must
+// TestAnswerCacheGzipMatchesFresh sends each of many profiles to a server
+// with the answer cache: three times (a miss noted, a miss kept, a hit by
+// the body key), then re-encoded (a hit by the profile key), then without
+// gzip (a hit); the hits by body and profile key ask for gzip, and so do
+// the misses for half of the profiles (compressed when kept) but not for
+// the other half (compressed at the first hit). Every compressed answer must
 // decompress to exactly the bytes of a fresh encoding (a server without
 // the cache, not asked for gzip), and each answer from the cache must be
 // the compressed copy the cache holds, written from the cache's own
@@ -228,15 +230,26 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 		}
 		want := recommendBody(t, fresh.Handler(), "", body)
 		pk := appendProfileKey(nil, "", &p)
-		for step, req := range []struct {
+		type request struct {
 			body []byte
 			ae   string
-		}{{body, "gzip"}, {body, "gzip"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}} {
+		}
+		steps := []request{{body, "gzip"}, {body, "gzip"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}}
+		if i%2 == 1 {
+			// Kept for a client that does not accept gzip, so compressed
+			// at the first hit of one that does.
+			steps = []request{{body, "-"}, {body, "-"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}}
+		}
+		_, seen := cached.cache.Load().get(pk) // an earlier profile may be the same
+		for step, req := range steps {
 			httpReq := httptest.NewRequest("POST", "/recommend", bytes.NewReader(req.body))
 			httpReq.Header.Set("Content-Type", "application/json")
 			if req.ae != "-" {
 				httpReq.Header.Set("Accept-Encoding", req.ae)
 			}
+			// The entry of this body, if the cache has one already (an
+			// earlier profile may have sent the same bytes).
+			byBody, _ := cached.cache.Load().get(appendBodyKey(nil, "", req.body))
 			cw := &captureWriter{ResponseRecorder: httptest.NewRecorder()}
 			cached.Handler().ServeHTTP(cw, httpReq)
 			rec := cw.ResponseRecorder
@@ -248,6 +261,11 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 					i, p, step, cmp.Diff(string(want), string(got)))
 			}
 			if step < 2 {
+				if step == 1 && i%2 == 1 && !seen {
+					if kept, ok := cached.cache.Load().get(pk); ok && gzOf(kept) != nil {
+						t.Errorf("profile %d: an answer kept for a client that does not accept gzip was compressed", i)
+					}
+				}
 				continue
 			}
 			ans, ok := cached.cache.Load().get(pk)
@@ -259,17 +277,23 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 			}
 			switch {
 			case len(want) < minGzipBytes:
-				if ans.gz != nil || rec.Header().Get("Content-Encoding") != "" {
+				if gzOf(ans) != nil || rec.Header().Get("Content-Encoding") != "" {
 					t.Errorf("profile %d: an answer of %d bytes was compressed", i, len(want))
 				}
 			case req.ae == "gzip":
 				compressed++
 				// The very slice the cache holds was written: not a
 				// copy compressed again, which would be the same bytes.
-				if len(cw.writes) != 1 || len(cw.writes[0]) == 0 || &cw.writes[0][0] != &ans.gz[0] || !bytes.Equal(rec.Body.Bytes(), ans.gz) {
+				// A hit by the body key is answered from that key's
+				// entry, a hit by the profile key from this one.
+				gz := gzOf(ans)
+				if byBody != nil {
+					gz = gzOf(byBody)
+				}
+				if len(cw.writes) != 1 || len(cw.writes[0]) == 0 || len(gz) == 0 || &cw.writes[0][0] != &gz[0] || !bytes.Equal(rec.Body.Bytes(), gz) {
 					t.Errorf("profile %d, step %d: the gzip answer is not the cache's compressed copy", i, step)
 				}
-				if !bytes.Equal(gunzip(t, ans.gz), want) {
+				if !bytes.Equal(gunzip(t, gz), want) {
 					t.Errorf("profile %d: the cache's compressed copy does not decompress to the fresh encoding", i)
 				}
 			default:

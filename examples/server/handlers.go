@@ -176,7 +176,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
 		if ans, ok := cache.get(bk); ok {
 			s.metrics.cacheHit.Inc()
-			writeAnswer(w, r, ans)
+			cache.writeAnswer(w, r, ans)
 			return
 		}
 	}
@@ -195,7 +195,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		if ans, ok := cache.get(pk); ok {
 			cache.put(bk, ans)
 			s.metrics.cacheHit.Inc()
-			writeAnswer(w, r, ans)
+			cache.writeAnswer(w, r, ans)
 			return
 		}
 		s.metrics.cacheMiss.Inc()
@@ -223,30 +223,31 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 			s.writeEngineError(w, r, err, "", nil)
 			return
 		}
-		httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+		writeJSONBody(w, r, http.StatusOK, buf.Bytes())
 		return
 	}
 	// Kept: encoded straight into a slice of its own, which WriteJSON
 	// fills with one Write, rather than into a buffer and copied, and
-	// compressed once, here, for the clients that accept gzip.
+	// compressed once, here, if this client accepts gzip (later, at the
+	// first hit of one that does, otherwise).
 	var enc ownedBytes
 	if err := report.WriteJSONWith(&enc, res, opts); err != nil {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	ans := newAnswer(enc)
+	gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
+	ans := newAnswer(enc, gz)
 	cache.put(pk, ans)
 	cache.put(bk, ans)
-	writeAnswer(w, r, ans)
+	cache.writeAnswer(w, r, ans)
 }
 
-// writeAnswer writes an answer of the cache: its compressed copy when
-// the request accepts gzip and there is one, the body as it is otherwise
-// (which compress then sends as it is: a body without a compressed copy
-// is shorter than minGzipBytes).
-func writeAnswer(w http.ResponseWriter, r *http.Request, ans *cachedAnswer) {
-	if ans.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		writeGzipBody(w, http.StatusOK, ans.gz)
+// writeAnswer writes ans, an answer of c: compressed when the request
+// accepts gzip and the body is long enough (c.gzipped: compressed at
+// most once), as it is otherwise.
+func (c *answerCache) writeAnswer(w http.ResponseWriter, r *http.Request, ans *cachedAnswer) {
+	if len(ans.body) >= minGzipBytes && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		writeGzipBody(w, http.StatusOK, c.gzipped(ans))
 		return
 	}
 	httpjson.WriteBody(w, http.StatusOK, ans.body)

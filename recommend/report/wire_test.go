@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/backrules/backrules/recommend"
@@ -150,8 +150,9 @@ func largestProfile(t testing.TB, eng *recommend.Engine) (recommend.Profile, int
 	return best, size
 }
 
-// gzipLevel is the level the example server compresses its answers at
-// (examples/server's gzipLevel), when the client accepts gzip.
+// gzipLevel is the compressor and level the example server compresses
+// its answers with (examples/server's gzipLevel), when the client accepts
+// gzip.
 const gzipLevel = gzip.BestSpeed
 
 // gzipLen returns the length of b compressed with gzip at gzipLevel.
