@@ -265,80 +265,102 @@ func (e *Engine) makeWhyIndex() {
 	}
 }
 
-// namingEffects sets the Effects of rules, the explanations of wm.rules
-// in order, to the Explainer's copy of their effect lists, made on first
-// use: one list of every effect of the whyIndex and one of their
-// SelectedBy, which every answer shares.
-func (x *Explainer) namingEffects(wm *whyMovement, rules []RuleExplanation) {
+// ownEffects makes, on first use, the Explainer's copy of the effect
+// lists of the whyIndex: one list of every effect and one of their
+// SelectedBy, which every answer shares. It is called with x.mu held.
+func (x *Explainer) ownEffects() {
+	if x.effects != nil {
+		return
+	}
+	w := &x.e.why
+	x.effects = make([]NamingEffect, len(w.effects))
+	by := make([]string, len(w.by))
+	copy(by, w.by)
+	off := 0
+	for j, f := range w.effects {
+		n := off + len(f.SelectedBy)
+		x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
+		off = n
+	}
+	x.named = make([]*RuleExplanation, len(w.ends))
+}
+
+// movementRules returns the explanations of the rules that name a
+// movement, wm.rules in order, each with the effects by which it names
+// the movement. Each is made once per effect list: every answer that
+// names the rule by the same effects shares it (see Explainer); the list
+// itself is the caller's.
+func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []*RuleExplanation {
+	out := make([]*RuleExplanation, len(wm.rules))
 	w := &x.e.why
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.effects == nil {
-		x.effects = make([]NamingEffect, len(w.effects))
-		by := make([]string, len(w.by))
-		copy(by, w.by)
-		off := 0
-		for j, f := range w.effects {
-			n := off + len(f.SelectedBy)
-			x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
-			off = n
+	x.ownEffects()
+	for k, ri := range wm.rules {
+		c := wm.lists[k]
+		re := x.named[c]
+		if re == nil {
+			re = x.rule(ctx, ri, len(wm.rules)-k)
+			start, end := 0, w.ends[c]
+			if c > 0 {
+				start = w.ends[c-1]
+			}
+			re.Effects = x.effects[start:end:end]
+			x.named[c] = re
 		}
-	}
-	for k, c := range wm.lists {
-		start := 0
-		if c > 0 {
-			start = w.ends[c-1]
-		}
-		end := w.ends[c]
-		rules[k].Effects = x.effects[start:end:end]
-	}
-}
-
-// ruleWhy is what an Explainer keeps of a rule's explanation, made once
-// and shared by every answer that names the rule: its summary, its
-// clauses (cut from x.clauses, their values from x.values or the
-// profile's lists), its citations (cut from x.cites) and its referral
-// (cut from x.referrals). Each list is capped, so that appending to it
-// never reaches another's. It is never changed once made.
-type ruleWhy struct {
-	summary  string
-	clauses  []ClauseExplanation
-	cites    []Citation
-	referral *RuleReferral
-}
-
-// rule returns what the Explainer keeps of rule ri's explanation, made
-// on first use. It is called with x.mu held.
-func (x *Explainer) rule(ctx context.Context, ri int) *ruleWhy {
-	if x.made[ri] == nil {
-		if len(x.rules) == cap(x.rules) {
-			x.rules = make([]ruleWhy, 0, 32)
-		}
-		x.rules = append(x.rules, x.makeRule(ctx, ri))
-		x.made[ri] = &x.rules[len(x.rules)-1]
-	}
-	return x.made[ri]
-}
-
-// ruleExplanations returns the explanations of rules ris, in order, each
-// with an empty Effects. Their clauses, citations and referrals are the
-// Explainer's, shared with every other answer that names the rule (see
-// Explainer); the list itself is the caller's.
-func (x *Explainer) ruleExplanations(ctx context.Context, ris []int) []RuleExplanation {
-	e := x.e
-	out := make([]RuleExplanation, len(ris))
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for i, ri := range ris {
-		r := &e.rules[ri]
-		rw := x.rule(ctx, ri)
-		out[i] = RuleExplanation{
-			Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
-			Matched: x.d.matched[ri], Summary: rw.summary, When: r.when, Clauses: rw.clauses,
-			Effects: []NamingEffect{}, Referral: rw.referral, Because: r.reason, Citations: rw.cites,
-		}
+		out[k] = re
 	}
 	return out
+}
+
+// referralRules returns the explanations of the rules with a referral,
+// ris in order, each with no effects and with how its referral was
+// folded. Each is made once and shared by every referral explanation of
+// the Explainer; the list itself is the caller's.
+func (x *Explainer) referralRules(ctx context.Context, ris []int) []*RuleExplanation {
+	out := make([]*RuleExplanation, len(ris))
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.referring == nil {
+		x.referring = make([]*RuleExplanation, len(ris))
+	}
+	for i, ri := range ris {
+		re := x.referring[i]
+		if re == nil {
+			re = x.rule(ctx, ri, len(ris)-i)
+			re.Effects = []NamingEffect{}
+			re.Folded = foldOf(x.res, re.Rule)
+			x.referring[i] = re
+		}
+		out[i] = re
+	}
+	return out
+}
+
+// rule returns a new explanation of rule ri, with no effects and not
+// folded, cut from x.slab (made room for at least hint more when full).
+// The rule's summary, clauses, citations and referral are made on its
+// first explanation and shared by every later one. It is called with
+// x.mu held.
+func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation {
+	if len(x.slab) == cap(x.slab) {
+		x.slab = make([]RuleExplanation, 0, max(hint, 16))
+	}
+	x.slab = append(x.slab, RuleExplanation{})
+	re := &x.slab[len(x.slab)-1]
+	if first := x.made[ri]; first != nil {
+		*re = *first
+		return re
+	}
+	r := &x.e.rules[ri]
+	matched := x.d.matched[ri]
+	*re = RuleExplanation{
+		Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
+		Matched: matched, When: r.when, Referral: x.ruleReferral(r), Because: r.reason, Citations: x.ruleCites(r),
+	}
+	re.Clauses, re.Summary = x.ruleClauses(ctx, r, matched)
+	x.made[ri] = re
+	return re
 }
 
 // ruleCites returns the citations of rule r, in the order written, cut
@@ -370,15 +392,6 @@ func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
 	}
 	x.referrals = append(x.referrals, *r.refer.view())
 	return &x.referrals[len(x.referrals)-1]
-}
-
-// makeRule explains rule ri, which matched or not, for the Explainer to
-// keep.
-func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
-	r := &x.e.rules[ri]
-	rw := ruleWhy{referral: x.ruleReferral(r), cites: x.ruleCites(r)}
-	rw.clauses, rw.summary = x.ruleClauses(ctx, r, x.d.matched[ri])
-	return rw
 }
 
 // trackedOptions are the options of the program an explanation runs a

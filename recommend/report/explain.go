@@ -188,7 +188,7 @@ func EffectDoes(e recommend.NamingEffect) string {
 }
 
 // rule writes one rule of an explanation; more writes what it does.
-func (t *textWriter) rule(n int, r recommend.RuleExplanation, more func()) {
+func (t *textWriter) rule(n int, r *recommend.RuleExplanation, more func()) {
 	verdict := "not matched"
 	if r.Matched {
 		verdict = "matched"
