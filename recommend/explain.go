@@ -215,11 +215,14 @@ type Explainer struct {
 	// effects is the Explainer's copy of the effect lists of the
 	// engine's whyIndex, made on first use and shared by every answer.
 	effects []NamingEffect
+	// text holds the summaries of the rule explanations (keep).
+	text strings.Builder
 	// shown holds the Explainer's copy of each list field of the
 	// profile, which clauses show as their Values (ownLists).
 	shown [numListFields][]string
 	// memo, says and spans are the walk's memo of node values and its
-	// summary as written (whyRun), reused.
+	// summary as written (whyRun), reused; says also holds an answer's
+	// summary as written.
 	memo  []uint8
 	says  []byte
 	spans []int
@@ -389,7 +392,11 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	ex.Summary = e.outcomeSummary(ex, d, dm)
+	x.mu.Lock()
+	x.scratch()
+	x.says = e.appendOutcomeSummary(x.says[:0], ex, d, dm)
+	ex.Summary = x.keep(x.says)
+	x.mu.Unlock()
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
 			if st.Movement == m.id {

@@ -33,12 +33,10 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// outcomeSummary says the outcome of a movement and who decided it,
-// built on the stack and allocated once, at its length.
-func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
+// appendOutcomeSummary appends to b the summary of a movement's
+// outcome: what it is and who decided it.
+func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *decisions, dm *decision) []byte {
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
-	var buf [512]byte
-	b := buf[:0]
 	rules := func(b []byte, rs []int) []byte {
 		for i, ri := range rs {
 			if i > 0 {
@@ -103,7 +101,7 @@ func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) stri
 			b = append(b, " cautions against it, which only matters when it is recommended."...)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // appendTermLabels appends the labels of ts joined as explainJoin joins
@@ -363,6 +361,28 @@ func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation
 	return re
 }
 
+// scratch makes, on first use, the buffers a walk and an answer's
+// summary are written in. It is called with x.mu held.
+func (x *Explainer) scratch() {
+	if x.says == nil {
+		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
+	}
+}
+
+// keep returns b as a string cut from x.text, the Explainer's arena of
+// the summaries its rule explanations and their clauses share, started
+// anew when full. A strings.Builder only ever appends, so a string cut
+// from it never changes. It is called with x.mu held.
+func (x *Explainer) keep(b []byte) string {
+	if x.text.Cap()-x.text.Len() < len(b) {
+		x.text = strings.Builder{}
+		x.text.Grow(max(len(b), 4096))
+	}
+	start := x.text.Len()
+	x.text.Write(b)
+	return x.text.String()[start:]
+}
+
 // ruleCites returns the citations of rule r, in the order written, cut
 // from x.cites: the Explainer's own copy, never the engine's list. It is
 // called with x.mu held.
@@ -414,14 +434,14 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 // If it cannot be, it returns the whole condition as one clause, with the
 // value Recommend found.
 func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]ClauseExplanation, string) {
-	// The walk gives at most one clause per node of the plan: make room
-	// for them, so that the list is never copied.
+	// The walk gives at most one clause per clause of the plan: make
+	// room for them, so that the list is never copied.
 	need := 1
 	if r.why != nil {
-		need = max(need, r.why.plan(x.e).nodes)
+		need = max(need, r.why.plan(x.e).clauses)
 	}
 	if cap(x.clauses)-len(x.clauses) < need {
-		x.clauses = make([]ClauseExplanation, 0, max(64, need))
+		x.clauses = make([]ClauseExplanation, 0, max(32, need))
 	}
 	start := len(x.clauses)
 	verdict := "not matched"
@@ -450,9 +470,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	if x.says == nil {
-		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
-	}
+	x.scratch()
 	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
 		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
 	clear(w.memo)
@@ -475,7 +493,8 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	start := len(x.clauses)
 	x.clauses = w.why(pl.root, x.clauses)
-	summary := w.finish(x.clauses[start:])
+	summary := x.keep(w.says)
+	w.finish(summary, x.clauses[start:])
 	x.says, x.spans = w.says, w.spans
 	return summary, true
 }
@@ -531,8 +550,10 @@ type whyPlan struct {
 	// condition with its state tracked, when direct is false.
 	direct  bool
 	tracked cel.Program
-	// nodes is how many nodes the plan has.
-	nodes int
+	// nodes is how many nodes the plan has, and clauses how many of them
+	// are clauses (neither &&, || nor !): the most a walk can give.
+	nodes   int
+	clauses int
 }
 
 // whyOp is how the walk treats a node.
@@ -569,7 +590,7 @@ type whyLeaf any
 func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
 	pl := &whyPlan{root: b.node(a.Expr())}
-	pl.direct, pl.nodes = b.direct, b.nodes
+	pl.direct, pl.nodes, pl.clauses = b.direct, b.nodes, b.clauses
 	return pl
 }
 
@@ -578,8 +599,9 @@ func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 type planBuilder struct {
 	e      *Engine
 	src    celast.Source
-	direct bool
-	nodes  int
+	direct  bool
+	nodes   int
+	clauses int
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
@@ -607,6 +629,7 @@ func (b *planBuilder) node(e ast.Expr) *whyNode {
 		}
 	}
 	n.leaf = b.leaf(e)
+	b.clauses++
 	return n
 }
 
@@ -955,14 +978,12 @@ type whyRun struct {
 	spans []int
 }
 
-// finish returns the summary the walk wrote, and sets the Says of
-// clauses, the clauses it gave, to their words in it.
-func (w *whyRun) finish(clauses []ClauseExplanation) string {
-	s := string(w.says)
+// finish sets the Says of clauses, the clauses the walk gave, to their
+// words in s, the summary it wrote.
+func (w *whyRun) finish(s string, clauses []ClauseExplanation) {
 	for i := range clauses {
 		clauses[i].Says = s[w.spans[2*i]:w.spans[2*i+1]]
 	}
-	return s
 }
 
 // clause starts the words of a clause in w.says, and returns where they

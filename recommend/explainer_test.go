@@ -239,6 +239,35 @@ func BenchmarkFullWhy(b *testing.B) {
 	b.ReportMetric(float64(len(ids)), "movements")
 }
 
+// BenchmarkFullWhyEvery is BenchmarkFullWhy with every movement of the
+// rule set explained, not only the page's.
+func BenchmarkFullWhyEvery(b *testing.B) {
+	eng, err := recommend.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []string
+	for _, m := range eng.Movements() {
+		ids = append(ids, m.ID)
+	}
+	for b.Loop() {
+		x, err := eng.NewExplainer(ctx, benchWhyProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range ids {
+			if _, err := x.Explain(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := x.Referrals(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(ids)), "movements")
+}
+
 // BenchmarkFullWhyPerCall explains the same as BenchmarkFullWhy, with one
 // Engine.Explain call per movement and one ExplainReferrals.
 func BenchmarkFullWhyPerCall(b *testing.B) {
