@@ -597,8 +597,8 @@ func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 // planBuilder makes a whyPlan, noting whether every value the walk reads
 // has a direct check.
 type planBuilder struct {
-	e      *Engine
-	src    celast.Source
+	e       *Engine
+	src     celast.Source
 	direct  bool
 	nodes   int
 	clauses int
