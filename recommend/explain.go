@@ -187,11 +187,16 @@ type ClauseExplanation struct {
 // another Explainer or a Result of Recommend: changing an explanation
 // cannot change what Recommend or another Explainer returns.
 type Explainer struct {
-	e   *Engine
-	p   *Profile
-	act *activation
-	d   *decisions
-	res *Result
+	e *Engine
+	// p is the profile, kept in profile.
+	p       *Profile
+	profile Profile
+	act     *activation
+	d       *decisions
+	res     *Result
+	// withheldBy are the ids of the rules that withhold movement advice,
+	// shared by every answer's WithheldBy, or nil.
+	withheldBy []string
 
 	mu sync.Mutex
 	// made holds, for each rule, its first explanation, or nil: every
@@ -253,23 +258,30 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 			return nil, err
 		}
 	}
-	if err := e.validate(&p); err != nil {
+	// The profile is kept in the Explainer, so that it is not copied to
+	// the heap on its own.
+	x := &Explainer{e: e, profile: p}
+	pp := &x.profile
+	if err := e.validate(pp); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
 			return nil, cerr
 		}
 		return nil, err
 	}
 	d := e.newDecisions()
-	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
+	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
+		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
-	e.resolveInto(d, &p)
+	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, p.CheckIns); err != nil {
+	if err := e.addProgramme(res, pp.CheckIns); err != nil {
 		return nil, err
 	}
-	x := &Explainer{e: e, p: &p, d: d, res: res, made: make([]*RuleExplanation, len(e.rules))}
-	x.shown = ownLists(&p)
+	x.p, x.d, x.res, x.made = pp, d, res, make([]*RuleExplanation, len(e.rules))
+	x.shown = ownLists(pp)
+	if len(d.withholding) > 0 {
+		x.withheldBy = e.ruleIDs(d.withholding)
+	}
 	return x, nil
 }
 
@@ -384,7 +396,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			}
 		}
 	case OutcomeWithheld:
-		ex.WithheldBy = e.ruleIDs(d.withholding)
+		ex.WithheldBy = x.withheldBy
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
 		for _, eq := range dm.missing {
