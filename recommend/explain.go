@@ -207,6 +207,7 @@ type Explainer struct {
 	// when full.
 	made      []*RuleExplanation
 	slab      []RuleExplanation
+	nRules    int // how many explanations were cut from slabs
 	clauses   []ClauseExplanation
 	values    []string
 	cites     []Citation

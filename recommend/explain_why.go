@@ -336,15 +336,15 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []*RuleExplana
 }
 
 // rule returns a new explanation of rule ri, with no effects and not
-// folded, cut from x.slab (made room for at least hint more when full).
-// The rule's summary, clauses, citations and referral are made on its
-// first explanation and shared by every later one. It is called with
-// x.mu held.
+// folded, cut from x.slab. The rule's summary, clauses, citations and
+// referral are made on its first explanation and shared by every later
+// one. It is called with x.mu held.
 func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation {
 	if len(x.slab) == cap(x.slab) {
-		x.slab = make([]RuleExplanation, 0, max(hint, 16))
+		x.growSlab(hint)
 	}
-	x.slab = append(x.slab, RuleExplanation{})
+	x.slab = x.slab[:len(x.slab)+1]
+	x.nRules++
 	re := &x.slab[len(x.slab)-1]
 	if first := x.made[ri]; first != nil {
 		*re = *first
@@ -352,13 +352,22 @@ func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation
 	}
 	r := &x.e.rules[ri]
 	matched := x.d.matched[ri]
-	*re = RuleExplanation{
-		Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
-		Matched: matched, When: r.when, Referral: x.ruleReferral(r), Because: r.reason, Citations: x.ruleCites(r),
-	}
+	re.Rule, re.Description, re.File, re.Line = r.id, r.description, r.pos.File, r.pos.Line
+	re.Matched, re.When, re.Because = matched, r.when, r.reason
+	re.Referral, re.Citations = x.ruleReferral(r), x.ruleCites(r)
 	re.Clauses, re.Summary = x.ruleClauses(ctx, r, matched)
 	x.made[ri] = re
 	return re
+}
+
+// growSlab replaces the full x.slab with room for at least hint more
+// explanations (the rest of the answer being made): as many as were made
+// before, to grow as the answers do, and no more than the Explainer can
+// still make, one per effect list and one per rule with a referral.
+func (x *Explainer) growSlab(hint int) {
+	w := &x.e.why
+	left := len(w.ends) + len(w.referring) - x.nRules
+	x.slab = make([]RuleExplanation, 0, max(hint, min(max(16, x.nRules), left)))
 }
 
 // scratch makes, on first use, the buffers a walk and an answer's
