@@ -928,12 +928,13 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	if l.fi >= 0 {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
-		c.Field, c.Values = f.name, w.one(formatNumber(v))
+		n := formatNumber(v)
+		c.Field, c.Values = f.name, w.one(n)
 		w.says = append(w.says, l.phrase[0]...)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
 			w.says = append(w.says, "not given"...)
 		} else {
-			w.says = strconv.AppendFloat(w.says, v, 'g', -1, 64)
+			w.says = append(w.says, n...)
 		}
 		after = l.phrase[1]
 	} else {
