@@ -104,7 +104,10 @@ type ReferralExplanation struct {
 }
 
 // RuleExplanation is one rule of an explanation: what it does, whether it
-// matched, and which clauses of its condition decided that.
+// matched, and which clauses of its condition decided that. The answers of
+// one Explainer hold each of its RuleExplanations by pointer, shared with
+// its other answers: treat one as read-only, and copy it (re := *r) to
+// change it.
 type RuleExplanation struct {
 	// Rule is the rule id, and Description what it is for.
 	Rule        string `json:"rule"`
