@@ -106,8 +106,8 @@ type ReferralExplanation struct {
 // RuleExplanation is one rule of an explanation: what it does, whether it
 // matched, and which clauses of its condition decided that. The answers of
 // one Explainer hold each of its RuleExplanations by pointer, shared with
-// its other answers: treat one as read-only, and copy it (re := *r) to
-// change it.
+// its other answers: treat one as read-only, and copy what you change (a
+// copy re := *r still shares its lists).
 type RuleExplanation struct {
 	// Rule is the rule id, and Description what it is for.
 	Rule        string `json:"rule"`
