@@ -72,8 +72,9 @@ type Explanation struct {
 	// movement advice, when the outcome is OutcomeWithheld.
 	WithheldBy []string `json:"withheld_by"`
 	// Rules are the rules that name the movement, directly, by tag or by
-	// kind, matched or not.
-	Rules []RuleExplanation `json:"rules"`
+	// kind, matched or not. Each is the Explainer's, shared read-only with
+	// its other answers that name the rule the same way (see Explainer).
+	Rules []*RuleExplanation `json:"rules"`
 	// Programme, when the profile has check-ins and the programme has the
 	// movement, is its step this week: its change, why, and the check-in
 	// facts that decided it, in words.
@@ -91,7 +92,9 @@ type ReferralExplanation struct {
 	// Summary says in one sentence what the referrals come to.
 	Summary string `json:"summary"`
 	// Rules are every rule with a referral, matched or not, in rule order.
-	Rules []RuleExplanation `json:"rules"`
+	// Each is the Explainer's, shared read-only with its later referral
+	// explanations (see Explainer).
+	Rules []*RuleExplanation `json:"rules"`
 	// Reviews are, for a profile with check-ins whose advice is not
 	// withheld, every progression rule with a review, matched or not, in
 	// rule order, with the check-in facts it reads; nil otherwise.
@@ -101,7 +104,10 @@ type ReferralExplanation struct {
 }
 
 // RuleExplanation is one rule of an explanation: what it does, whether it
-// matched, and which clauses of its condition decided that.
+// matched, and which clauses of its condition decided that. The answers of
+// one Explainer hold each of its RuleExplanations by pointer, shared with
+// its other answers: treat one as read-only, and copy what you change (a
+// copy re := *r still shares its lists).
 type RuleExplanation struct {
 	// Rule is the rule id, and Description what it is for.
 	Rule        string `json:"rule"`
@@ -175,40 +181,57 @@ type ClauseExplanation struct {
 // Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. The explanations an Explainer
-// returns may share their parts (rule explanations, clauses, citations)
-// with one another and with later answers of the same Explainer; treat
-// them as read-only, and copy what you need to change. They share nothing
-// a caller can change with the Engine, another Explainer or a Result of
-// Recommend: changing an explanation cannot change what Recommend or
-// another Explainer returns.
+// returns share their parts with one another and with later answers of
+// the same Explainer: each *RuleExplanation in their Rules, with its
+// clauses, effects, citations and referral, is made once and held by
+// every answer that names the rule by the same effects (and by every
+// referral explanation). Treat them as read-only, and copy what you need
+// to change. They share nothing a caller can change with the Engine,
+// another Explainer or a Result of Recommend: changing an explanation
+// cannot change what Recommend or another Explainer returns.
 type Explainer struct {
-	e   *Engine
-	p   *Profile
-	act *activation
-	d   *decisions
-	res *Result
+	e *Engine
+	// p is the profile, kept in profile.
+	p       *Profile
+	profile Profile
+	act     *activation
+	d       *decisions
+	res     *Result
+	// withheldBy are the ids of the rules that withhold movement advice,
+	// shared by every answer's WithheldBy, or nil.
+	withheldBy []string
 
 	mu sync.Mutex
-	// made holds, for each rule, what the Explainer keeps of its
-	// explanation once made (ruleWhy), or nil; each is cut from rules,
-	// its clauses from clauses, their values from values or the
-	// profile's lists, its citations from cites and its referral from
-	// referrals, each a list that is replaced, never grown, when full.
-	// Every answer that names the rule shares them.
-	made      []*ruleWhy
-	rules     []ruleWhy
+	// made holds, for each rule, its first explanation, or nil: every
+	// later one copies its summary, clauses, citations and referral. Each
+	// explanation is cut from slab, its clauses from clauses, their values
+	// from values or the profile's lists, its citations from cites and its
+	// referral from referrals, each a list that is replaced, never grown,
+	// when full.
+	made      []*RuleExplanation
+	slab      []RuleExplanation
+	nRules    int // how many explanations were cut from slabs
 	clauses   []ClauseExplanation
 	values    []string
 	cites     []Citation
 	referrals []RuleReferral
+	// named holds, for each effect list of the engine's whyIndex (each
+	// belongs to one rule), the explanation of its rule with those
+	// effects, or nil; referring, for each rule with a referral, its
+	// explanation in Referrals, or nil. Every answer shares them.
+	named     []*RuleExplanation
+	referring []*RuleExplanation
 	// effects is the Explainer's copy of the effect lists of the
 	// engine's whyIndex, made on first use and shared by every answer.
 	effects []NamingEffect
+	// text holds the summaries of the rule explanations (keep).
+	text strings.Builder
 	// shown holds the Explainer's copy of each list field of the
 	// profile, which clauses show as their Values (ownLists).
 	shown [numListFields][]string
 	// memo, says and spans are the walk's memo of node values and its
-	// summary as written (whyRun), reused.
+	// summary as written (whyRun), reused; says also holds an answer's
+	// summary as written.
 	memo  []uint8
 	says  []byte
 	spans []int
@@ -239,23 +262,30 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 			return nil, err
 		}
 	}
-	if err := e.validate(&p); err != nil {
+	// The profile is kept in the Explainer, so that it is not copied to
+	// the heap on its own.
+	x := &Explainer{e: e, profile: p}
+	pp := &x.profile
+	if err := e.validate(pp); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
 			return nil, cerr
 		}
 		return nil, err
 	}
 	d := e.newDecisions()
-	if err := e.evaluateInto(ctx, &p, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, &p), Err: err}
+	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
+		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
-	e.resolveInto(d, &p)
+	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, p.CheckIns); err != nil {
+	if err := e.addProgramme(res, pp.CheckIns); err != nil {
 		return nil, err
 	}
-	x := &Explainer{e: e, p: &p, d: d, res: res, made: make([]*ruleWhy, len(e.rules))}
-	x.shown = ownLists(&p)
+	x.p, x.d, x.res, x.made = pp, d, res, make([]*RuleExplanation, len(e.rules))
+	x.shown = ownLists(pp)
+	if len(d.withholding) > 0 {
+		x.withheldBy = e.ruleIDs(d.withholding)
+	}
 	return x, nil
 }
 
@@ -352,7 +382,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	dm := &d.movements[mi]
 	ex := &Explanation{
 		Movement: m.id, Name: m.name, Kind: m.kind,
-		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []RuleExplanation{},
+		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []*RuleExplanation{},
 		RuleSet: e.ruleSet,
 	}
 	ex.Outcome = dm.outcome
@@ -370,7 +400,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			}
 		}
 	case OutcomeWithheld:
-		ex.WithheldBy = e.ruleIDs(d.withholding)
+		ex.WithheldBy = x.withheldBy
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
 		for _, eq := range dm.missing {
@@ -378,7 +408,11 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	ex.Summary = e.outcomeSummary(ex, d, dm)
+	x.mu.Lock()
+	x.scratch()
+	x.says = e.appendOutcomeSummary(x.says[:0], ex, d, dm)
+	ex.Summary = x.keep(x.says)
+	x.mu.Unlock()
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
 			if st.Movement == m.id {
@@ -390,8 +424,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	}
 
 	wm := e.whyMovement(mi)
-	ex.Rules = x.ruleExplanations(ctx, wm.rules)
-	x.namingEffects(wm, ex.Rules)
+	ex.Rules = x.movementRules(ctx, wm)
 	return ex, nil
 }
 
@@ -418,10 +451,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	e, d, res := x.e, x.d, x.res
 	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
 	referring := e.whyIndex().referring
-	rx.Rules = x.ruleExplanations(ctx, referring)
-	for i, ri := range referring {
-		rx.Rules[i].Folded = foldOf(res, e.rules[ri].id)
-	}
+	rx.Rules = x.referralRules(ctx, referring)
 	if res.Programme != nil {
 		var err error
 		if rx.Reviews, err = e.reviews(x.p.CheckIns); err != nil {

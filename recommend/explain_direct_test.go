@@ -59,9 +59,11 @@ func TestExplainDirectMatchesTracked(t *testing.T) {
 			fromCEL := whyRun{e: e, p: p, state: det.State(), shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
 			fromGo := whyRun{e: e, p: p, shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
 			want := fromCEL.why(pl.root, nil)
-			wantSummary := fromCEL.finish(want)
+			wantSummary := string(fromCEL.says)
+			fromCEL.finish(wantSummary, want)
 			got := fromGo.why(pl.root, nil)
-			gotSummary := fromGo.finish(got)
+			gotSummary := string(fromGo.says)
+			fromGo.finish(gotSummary, got)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s on %+v (-tracked CEL +direct):\n%s", when, *p, diff)
 			}

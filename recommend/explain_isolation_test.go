@@ -155,7 +155,9 @@ func TestExplanationsLeaveOthersAlone(t *testing.T) {
 
 // TestExplainerAnswersShareRules checks that an Explainer makes each
 // rule's explanation once: every answer that names a rule holds the same
-// clauses and citations, not a copy.
+// clauses and citations, not a copy, and every answer that names it by
+// the same effects (or every referral explanation) the same
+// *RuleExplanation.
 func TestExplainerAnswersShareRules(t *testing.T) {
 	eng, err := Default()
 	if err != nil {
@@ -166,10 +168,23 @@ func TestExplainerAnswersShareRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := answerAll(t, x)
-	seen := map[string]RuleExplanation{}
-	shared := 0
-	for _, ex := range append(a.Movements, &Explanation{Rules: a.Referrals.Rules}) {
+	again, err := x.Referrals(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]*RuleExplanation{}
+	same := map[string]*RuleExplanation{}
+	shared, reused := 0, 0
+	for _, ex := range append(a.Movements, &Explanation{Rules: a.Referrals.Rules}, &Explanation{Rules: again.Rules}) {
 		for _, re := range ex.Rules {
+			key := re.Rule + "\x00" + jsonOf(t, re.Effects)
+			if first, ok := same[key]; !ok {
+				same[key] = re
+			} else if first != re {
+				t.Errorf("%s: two answers hold copies of its explanation with effects %s", re.Rule, jsonOf(t, re.Effects))
+			} else {
+				reused++
+			}
 			first, ok := seen[re.Rule]
 			if !ok {
 				seen[re.Rule] = re
@@ -184,7 +199,7 @@ func TestExplainerAnswersShareRules(t *testing.T) {
 			shared++
 		}
 	}
-	if shared == 0 {
-		t.Fatal("no rule is named by two answers: the test proves nothing")
+	if shared == 0 || reused == 0 {
+		t.Fatalf("%d rules named by two answers, %d explanations held by two: the test proves nothing", shared, reused)
 	}
 }

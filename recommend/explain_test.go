@@ -258,7 +258,7 @@ func TestExplainClauseDetail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(x.Rules, func(r recommend.RuleExplanation) bool { return r.Rule == "pain-and-sitting" })
+	i := slices.IndexFunc(x.Rules, func(r *recommend.RuleExplanation) bool { return r.Rule == "pain-and-sitting" })
 	if i < 0 {
 		t.Fatal("rule pain-and-sitting not in the explanation")
 	}

@@ -33,12 +33,10 @@ import (
 	"github.com/google/cel-go/interpreter"
 )
 
-// outcomeSummary says the outcome of a movement and who decided it,
-// built on the stack and allocated once, at its length.
-func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) string {
+// appendOutcomeSummary appends to b the summary of a movement's
+// outcome: what it is and who decided it.
+func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *decisions, dm *decision) []byte {
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
-	var buf [512]byte
-	b := buf[:0]
 	rules := func(b []byte, rs []int) []byte {
 		for i, ri := range rs {
 			if i > 0 {
@@ -103,7 +101,7 @@ func (e *Engine) outcomeSummary(x *Explanation, d *decisions, dm *decision) stri
 			b = append(b, " cautions against it, which only matters when it is recommended."...)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // appendTermLabels appends the labels of ts joined as explainJoin joins
@@ -265,80 +263,133 @@ func (e *Engine) makeWhyIndex() {
 	}
 }
 
-// namingEffects sets the Effects of rules, the explanations of wm.rules
-// in order, to the Explainer's copy of their effect lists, made on first
-// use: one list of every effect of the whyIndex and one of their
-// SelectedBy, which every answer shares.
-func (x *Explainer) namingEffects(wm *whyMovement, rules []RuleExplanation) {
+// ownEffects makes, on first use, the Explainer's copy of the effect
+// lists of the whyIndex: one list of every effect and one of their
+// SelectedBy, which every answer shares. It is called with x.mu held.
+func (x *Explainer) ownEffects() {
+	if x.effects != nil {
+		return
+	}
+	w := &x.e.why
+	x.effects = make([]NamingEffect, len(w.effects))
+	by := make([]string, len(w.by))
+	copy(by, w.by)
+	off := 0
+	for j, f := range w.effects {
+		n := off + len(f.SelectedBy)
+		x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
+		off = n
+	}
+	x.named = make([]*RuleExplanation, len(w.ends))
+}
+
+// movementRules returns the explanations of the rules that name a
+// movement, wm.rules in order, each with the effects by which it names
+// the movement. Each is made once per effect list: every answer that
+// names the rule by the same effects shares it (see Explainer); the list
+// itself is the caller's.
+func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []*RuleExplanation {
+	out := make([]*RuleExplanation, len(wm.rules))
 	w := &x.e.why
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.effects == nil {
-		x.effects = make([]NamingEffect, len(w.effects))
-		by := make([]string, len(w.by))
-		copy(by, w.by)
-		off := 0
-		for j, f := range w.effects {
-			n := off + len(f.SelectedBy)
-			x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
-			off = n
+	x.ownEffects()
+	for k, ri := range wm.rules {
+		c := wm.lists[k]
+		re := x.named[c]
+		if re == nil {
+			re = x.rule(ctx, ri, len(wm.rules)-k)
+			start, end := 0, w.ends[c]
+			if c > 0 {
+				start = w.ends[c-1]
+			}
+			re.Effects = x.effects[start:end:end]
+			x.named[c] = re
 		}
-	}
-	for k, c := range wm.lists {
-		start := 0
-		if c > 0 {
-			start = w.ends[c-1]
-		}
-		end := w.ends[c]
-		rules[k].Effects = x.effects[start:end:end]
-	}
-}
-
-// ruleWhy is what an Explainer keeps of a rule's explanation, made once
-// and shared by every answer that names the rule: its summary, its
-// clauses (cut from x.clauses, their values from x.values or the
-// profile's lists), its citations (cut from x.cites) and its referral
-// (cut from x.referrals). Each list is capped, so that appending to it
-// never reaches another's. It is never changed once made.
-type ruleWhy struct {
-	summary  string
-	clauses  []ClauseExplanation
-	cites    []Citation
-	referral *RuleReferral
-}
-
-// rule returns what the Explainer keeps of rule ri's explanation, made
-// on first use. It is called with x.mu held.
-func (x *Explainer) rule(ctx context.Context, ri int) *ruleWhy {
-	if x.made[ri] == nil {
-		if len(x.rules) == cap(x.rules) {
-			x.rules = make([]ruleWhy, 0, 32)
-		}
-		x.rules = append(x.rules, x.makeRule(ctx, ri))
-		x.made[ri] = &x.rules[len(x.rules)-1]
-	}
-	return x.made[ri]
-}
-
-// ruleExplanations returns the explanations of rules ris, in order, each
-// with an empty Effects. Their clauses, citations and referrals are the
-// Explainer's, shared with every other answer that names the rule (see
-// Explainer); the list itself is the caller's.
-func (x *Explainer) ruleExplanations(ctx context.Context, ris []int) []RuleExplanation {
-	e := x.e
-	out := make([]RuleExplanation, len(ris))
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for i, ri := range ris {
-		r := &e.rules[ri]
-		rw := x.rule(ctx, ri)
-		out[i] = RuleExplanation{
-			Rule: r.id, Description: r.description, File: r.pos.File, Line: r.pos.Line,
-			Matched: x.d.matched[ri], Summary: rw.summary, When: r.when, Clauses: rw.clauses,
-			Effects: []NamingEffect{}, Referral: rw.referral, Because: r.reason, Citations: rw.cites,
-		}
+		out[k] = re
 	}
 	return out
+}
+
+// referralRules returns the explanations of the rules with a referral,
+// ris in order, each with no effects and with how its referral was
+// folded. Each is made once and shared by every referral explanation of
+// the Explainer; the list itself is the caller's.
+func (x *Explainer) referralRules(ctx context.Context, ris []int) []*RuleExplanation {
+	out := make([]*RuleExplanation, len(ris))
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.referring == nil {
+		x.referring = make([]*RuleExplanation, len(ris))
+	}
+	for i, ri := range ris {
+		re := x.referring[i]
+		if re == nil {
+			re = x.rule(ctx, ri, len(ris)-i)
+			re.Effects = []NamingEffect{}
+			re.Folded = foldOf(x.res, re.Rule)
+			x.referring[i] = re
+		}
+		out[i] = re
+	}
+	return out
+}
+
+// rule returns a new explanation of rule ri, with no effects and not
+// folded, cut from x.slab. The rule's summary, clauses, citations and
+// referral are made on its first explanation and shared by every later
+// one. It is called with x.mu held.
+func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation {
+	if len(x.slab) == cap(x.slab) {
+		x.growSlab(hint)
+	}
+	x.slab = x.slab[:len(x.slab)+1]
+	x.nRules++
+	re := &x.slab[len(x.slab)-1]
+	if first := x.made[ri]; first != nil {
+		*re = *first
+		return re
+	}
+	r := &x.e.rules[ri]
+	matched := x.d.matched[ri]
+	re.Rule, re.Description, re.File, re.Line = r.id, r.description, r.pos.File, r.pos.Line
+	re.Matched, re.When, re.Because = matched, r.when, r.reason
+	re.Referral, re.Citations = x.ruleReferral(r), x.ruleCites(r)
+	re.Clauses, re.Summary = x.ruleClauses(ctx, r, matched)
+	x.made[ri] = re
+	return re
+}
+
+// growSlab replaces the full x.slab with room for at least hint more
+// explanations (the rest of the answer being made): as many as were made
+// before, to grow as the answers do, and no more than the Explainer can
+// still make, one per effect list and one per rule with a referral.
+func (x *Explainer) growSlab(hint int) {
+	w := &x.e.why
+	left := len(w.ends) + len(w.referring) - x.nRules
+	x.slab = make([]RuleExplanation, 0, max(hint, min(max(16, x.nRules), left)))
+}
+
+// scratch makes, on first use, the buffers a walk and an answer's
+// summary are written in. It is called with x.mu held.
+func (x *Explainer) scratch() {
+	if x.says == nil {
+		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
+	}
+}
+
+// keep returns b as a string cut from x.text, the Explainer's arena of
+// the summaries its rule explanations and their clauses share, started
+// anew when full. A strings.Builder only ever appends, so a string cut
+// from it never changes. It is called with x.mu held.
+func (x *Explainer) keep(b []byte) string {
+	if x.text.Cap()-x.text.Len() < len(b) {
+		x.text = strings.Builder{}
+		x.text.Grow(max(len(b), 4096))
+	}
+	start := x.text.Len()
+	x.text.Write(b)
+	return x.text.String()[start:]
 }
 
 // ruleCites returns the citations of rule r, in the order written, cut
@@ -372,15 +423,6 @@ func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
 	return &x.referrals[len(x.referrals)-1]
 }
 
-// makeRule explains rule ri, which matched or not, for the Explainer to
-// keep.
-func (x *Explainer) makeRule(ctx context.Context, ri int) ruleWhy {
-	r := &x.e.rules[ri]
-	rw := ruleWhy{referral: x.ruleReferral(r), cites: x.ruleCites(r)}
-	rw.clauses, rw.summary = x.ruleClauses(ctx, r, x.d.matched[ri])
-	return rw
-}
-
 // trackedOptions are the options of the program an explanation runs a
 // condition with, built at load: every sub-expression's value tracked,
 // no short cut taken, and for a condition that loops, the runtime cost
@@ -401,14 +443,14 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 // If it cannot be, it returns the whole condition as one clause, with the
 // value Recommend found.
 func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]ClauseExplanation, string) {
-	// The walk gives at most one clause per node of the plan: make room
-	// for them, so that the list is never copied.
+	// The walk gives at most one clause per clause of the plan: make
+	// room for them, so that the list is never copied.
 	need := 1
 	if r.why != nil {
-		need = max(need, r.why.plan(x.e).nodes)
+		need = max(need, r.why.plan(x.e).clauses)
 	}
 	if cap(x.clauses)-len(x.clauses) < need {
-		x.clauses = make([]ClauseExplanation, 0, max(64, need))
+		x.clauses = make([]ClauseExplanation, 0, max(32, need))
 	}
 	start := len(x.clauses)
 	verdict := "not matched"
@@ -437,9 +479,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	if x.says == nil {
-		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
-	}
+	x.scratch()
 	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
 		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
 	clear(w.memo)
@@ -462,7 +502,8 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	start := len(x.clauses)
 	x.clauses = w.why(pl.root, x.clauses)
-	summary := w.finish(x.clauses[start:])
+	summary := x.keep(w.says)
+	w.finish(summary, x.clauses[start:])
 	x.says, x.spans = w.says, w.spans
 	return summary, true
 }
@@ -518,8 +559,10 @@ type whyPlan struct {
 	// condition with its state tracked, when direct is false.
 	direct  bool
 	tracked cel.Program
-	// nodes is how many nodes the plan has.
-	nodes int
+	// nodes is how many nodes the plan has, and clauses how many of them
+	// are clauses (neither &&, || nor !): the most a walk can give.
+	nodes   int
+	clauses int
 }
 
 // whyOp is how the walk treats a node.
@@ -556,17 +599,18 @@ type whyLeaf any
 func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
 	pl := &whyPlan{root: b.node(a.Expr())}
-	pl.direct, pl.nodes = b.direct, b.nodes
+	pl.direct, pl.nodes, pl.clauses = b.direct, b.nodes, b.clauses
 	return pl
 }
 
 // planBuilder makes a whyPlan, noting whether every value the walk reads
 // has a direct check.
 type planBuilder struct {
-	e      *Engine
-	src    celast.Source
-	direct bool
-	nodes  int
+	e       *Engine
+	src     celast.Source
+	direct  bool
+	nodes   int
+	clauses int
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
@@ -594,6 +638,7 @@ func (b *planBuilder) node(e ast.Expr) *whyNode {
 		}
 	}
 	n.leaf = b.leaf(e)
+	b.clauses++
 	return n
 }
 
@@ -883,12 +928,13 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	if l.fi >= 0 {
 		f := numberFields[l.fi]
 		v := f.get(w.p)
-		c.Field, c.Values = f.name, w.one(formatNumber(v))
+		n := formatNumber(v)
+		c.Field, c.Values = f.name, w.one(n)
 		w.says = append(w.says, l.phrase[0]...)
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
 			w.says = append(w.says, "not given"...)
 		} else {
-			w.says = strconv.AppendFloat(w.says, v, 'g', -1, 64)
+			w.says = append(w.says, n...)
 		}
 		after = l.phrase[1]
 	} else {
@@ -942,14 +988,12 @@ type whyRun struct {
 	spans []int
 }
 
-// finish returns the summary the walk wrote, and sets the Says of
-// clauses, the clauses it gave, to their words in it.
-func (w *whyRun) finish(clauses []ClauseExplanation) string {
-	s := string(w.says)
+// finish sets the Says of clauses, the clauses the walk gave, to their
+// words in s, the summary it wrote.
+func (w *whyRun) finish(s string, clauses []ClauseExplanation) {
 	for i := range clauses {
 		clauses[i].Says = s[w.spans[2*i]:w.spans[2*i+1]]
 	}
-	return s
 }
 
 // clause starts the words of a clause in w.says, and returns where they

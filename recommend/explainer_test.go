@@ -150,6 +150,73 @@ func TestExplainerShares(t *testing.T) {
 	wg.Wait()
 }
 
+// TestExplainerConcurrentAnswers checks that goroutines asking one
+// Explainer every question at once, each in its own order, so that they
+// race to make the rule explanations the answers share, get what one
+// asking alone gets.
+func TestExplainerConcurrentAnswers(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []string
+	for _, m := range eng.Movements() {
+		ids = append(ids, m.ID)
+	}
+	profiles := []recommend.Profile{benchWhyProfile,
+		{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60}}
+	for _, p := range profiles {
+		alone, err := eng.NewExplainer(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{}
+		for _, id := range ids {
+			if want[id], err = alone.Explain(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if want["referrals"], err = alone.Referrals(ctx); err != nil {
+			t.Fatal(err)
+		}
+		x, err := eng.NewExplainer(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				// Goroutine g starts g quarters of the way through the
+				// movements, and asks for the referrals first when odd.
+				order := append(slices.Clone(ids[g*len(ids)/4:]), ids[:g*len(ids)/4]...)
+				if g%2 == 1 {
+					order = append([]string{"referrals"}, order...)
+				} else {
+					order = append(order, "referrals")
+				}
+				for _, id := range order {
+					var got any
+					var err error
+					if id == "referrals" {
+						got, err = x.Referrals(ctx)
+					} else {
+						got, err = x.Explain(ctx, id)
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if diff := cmp.Diff(want[id], got); diff != "" {
+						t.Errorf("%s, asked at once: (-alone +at once):\n%s", id, diff)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
+
 func TestExplainerErrors(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -222,6 +289,35 @@ func BenchmarkFullWhy(b *testing.B) {
 		b.Fatal(err)
 	}
 	ids := fullWhy(res)
+	for b.Loop() {
+		x, err := eng.NewExplainer(ctx, benchWhyProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range ids {
+			if _, err := x.Explain(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := x.Referrals(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(ids)), "movements")
+}
+
+// BenchmarkFullWhyEvery is BenchmarkFullWhy with every movement of the
+// rule set explained, not only the page's.
+func BenchmarkFullWhyEvery(b *testing.B) {
+	eng, err := recommend.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []string
+	for _, m := range eng.Movements() {
+		ids = append(ids, m.ID)
+	}
 	for b.Loop() {
 		x, err := eng.NewExplainer(ctx, benchWhyProfile)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/backrules/backrules/internal/words"
@@ -19,10 +20,13 @@ import (
 // with what it does to the movement, whether it matched and why, its
 // condition and reason, and numbered sources, listed at the end with the
 // claim each supports, followed by the rule set's version and digest. A
-// nil x is an error.
+// nil x, or a nil rule in x.Rules, is an error.
 func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
-	if x == nil {
+	switch {
+	case x == nil:
 		return errNilExplanation
+	case slices.Contains(x.Rules, nil):
+		return errNilRuleExplanation
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
@@ -68,10 +72,14 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 // urgency, whether it withholds advice, why it matched or not, its
 // message, reason and numbered sources, listed at the end; with
 // check-ins, then every programme review the same way, with the check-in
-// facts it was decided on. A nil x is an error.
+// facts it was decided on. A nil x, or a nil rule in x.Rules, is an
+// error.
 func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) error {
-	if x == nil {
+	switch {
+	case x == nil:
 		return errNilExplanation
+	case slices.Contains(x.Rules, nil):
+		return errNilRuleExplanation
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: REFERRALS\n  %s\n\n", x.Summary)
@@ -147,7 +155,10 @@ func writeIndentedJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-var errNilExplanation = errors.New("report: nil explanation")
+var (
+	errNilExplanation     = errors.New("report: nil explanation")
+	errNilRuleExplanation = errors.New("report: nil rule in an explanation")
+)
 
 var outcomeLabels = map[recommend.Outcome]string{
 	recommend.OutcomeRecommended:    "recommended",
@@ -188,7 +199,7 @@ func EffectDoes(e recommend.NamingEffect) string {
 }
 
 // rule writes one rule of an explanation; more writes what it does.
-func (t *textWriter) rule(n int, r recommend.RuleExplanation, more func()) {
+func (t *textWriter) rule(n int, r *recommend.RuleExplanation, more func()) {
 	verdict := "not matched"
 	if r.Matched {
 		verdict = "matched"

@@ -121,6 +121,25 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
+// TestWriteExplanationNilRule checks that the text explanation writers
+// refuse an explanation with a nil rule, rather than panic, and write
+// nothing.
+func TestWriteExplanationNilRule(t *testing.T) {
+	rules := []*recommend.RuleExplanation{{Rule: "r", Clauses: []recommend.ClauseExplanation{}}, nil}
+	var b bytes.Buffer
+	for name, err := range map[string]error{
+		"WriteExplanation":         report.WriteExplanation(&b, &recommend.Explanation{Movement: "m", Rules: rules}),
+		"WriteReferralExplanation": report.WriteReferralExplanation(&b, &recommend.ReferralExplanation{Rules: rules}),
+	} {
+		if err == nil {
+			t.Errorf("%s with a nil rule gave no error", name)
+		}
+	}
+	if b.Len() != 0 {
+		t.Errorf("writers wrote %q for an explanation with a nil rule", b.String())
+	}
+}
+
 // TestWriteExplanationNil checks that the explanation writers refuse a nil
 // explanation and write nothing.
 func TestWriteExplanationNil(t *testing.T) {
