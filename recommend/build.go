@@ -86,9 +86,12 @@ func (e *Engine) build(d *decisions) *Result {
 			nIDs += len(avoid)
 			nNotes += len(avoid)
 			if len(rec) > 0 {
+				// A conflict's ids: its For rules, its Against rules,
+				// and those again split into AvoidRules and
+				// CautionRules.
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(avoid) + b.countCitations(caution)
-				nIDs += 2 * (len(rec) + 2*(len(avoid)+len(caution)))
+				nIDs += len(rec) + 2*(len(avoid)+len(caution))
 			}
 		case OutcomeNeedsEquipment:
 			nNeed++
@@ -101,17 +104,22 @@ func (e *Engine) build(d *decisions) *Result {
 			if len(caution) > 0 {
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(caution)
-				nIDs += len(rec) + 3*len(caution)
+				nIDs += len(rec) + 2*len(caution)
 			}
 		}
 	}
-	// Referrals, messages and the plan take at most one id and the
-	// citations of each rule that gives them.
-	for _, s := range [...]int{stageRefer, stageSay, stagePlan} {
+	// Referrals and messages take at most one id and the citations of
+	// each rule that gives them; a plan step, the citations of the rule
+	// that chose it.
+	for _, s := range [...]int{stageRefer, stageSay} {
 		for _, ri := range d.hits[s] {
 			nIDs++
-			nCites += len(e.rules[ri].cites)
+			nCites += len(e.hot[ri].cites)
 		}
+	}
+	steps := b.choosePlan(d)
+	for _, o := range steps {
+		nCites += len(e.hot[o.rule].cites)
 	}
 	// Recommended and Avoided share one allocation, each with its
 	// capacity at its final length, so that appending to one copies it.
@@ -162,7 +170,7 @@ func (e *Engine) build(d *decisions) *Result {
 		}
 	}
 	res.Messages = b.messages(d)
-	res.Plan = b.plan(d)
+	res.Plan = b.plan(steps)
 	d.merged = b.merged[:0]
 	if len(d.withholding) > 0 {
 		res.Withheld = true
@@ -373,10 +381,21 @@ func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 // subset returns the ids of ids that belong to rules, cut from the
 // builder's slab.
 func (b *builder) subset(ids []string, rules []int) []string {
-	b.ids = slab(b.ids, len(ids), idChunk)
+	in := func(id string) bool {
+		return slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id })
+	}
+	// Counted first, so that the slab needs room for these ids only:
+	// build sizes it for what the lists take, not for what they might.
+	n := 0
+	for _, id := range ids {
+		if in(id) {
+			n++
+		}
+	}
+	b.ids = slab(b.ids, n, idChunk)
 	start := len(b.ids)
 	for _, id := range ids {
-		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id }) {
+		if in(id) {
 			b.ids = append(b.ids, id)
 		}
 	}
@@ -457,40 +476,12 @@ func (b *builder) messages(d *decisions) []Message {
 	return out
 }
 
-// plan chooses the movements to start with. Each matched rule whose
-// recommend effect has a priority offers one movement: the first of its
-// offers that the safety policy recommends (not avoided, not waiting for
-// equipment, not withheld). A movement offered by several rules takes the
-// best (lowest) priority among them, and the reason of the first rule, in
-// rule order, that offers it with that priority. The plan lists the
-// offered movements by priority, then in declaration order, at most
-// MaxPlan of them. A withheld result recommends nothing, so its plan is
-// empty.
-func (b *builder) plan(d *decisions) []PlanStep {
+// plan returns the plan: the steps choosePlan chose, with their names,
+// reasons and citations.
+func (b *builder) plan(steps []planOffer) []PlanStep {
 	e := b.e
-	type offer struct{ mi, priority, rule int }
-	var buf [2 * MaxPlan]offer
-	best := buf[:0]
-	for _, ri := range d.hits[stagePlan] {
-		r := &e.rules[ri]
-		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
-		if k < 0 {
-			continue
-		}
-		mi := r.offers[k]
-		switch i := slices.IndexFunc(best, func(o offer) bool { return o.mi == mi }); {
-		case i < 0:
-			best = append(best, offer{mi, r.priority, ri})
-		case r.priority < best[i].priority:
-			best[i] = offer{mi, r.priority, ri}
-		}
-	}
-	slices.SortFunc(best, func(a, b offer) int {
-		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.mi, b.mi))
-	})
-	best = best[:min(len(best), MaxPlan)]
-	out := make([]PlanStep, len(best))
-	for i, o := range best {
+	out := make([]PlanStep, len(steps))
+	for i, o := range steps {
 		m := &e.movements[o.mi]
 		r := &e.rules[o.rule]
 		// Field by field, into the zeroed step: see item.
@@ -500,4 +491,41 @@ func (b *builder) plan(d *decisions) []PlanStep {
 		st.Citations = b.citations([]int{o.rule})
 	}
 	return out
+}
+
+// planOffer is a movement offered for the plan: its index, its priority
+// and the rule that offers it.
+type planOffer struct{ mi, priority, rule int }
+
+// choosePlan chooses the movements to start with. Each matched rule whose
+// recommend effect has a priority offers one movement: the first of its
+// offers that the safety policy recommends (not avoided, not waiting for
+// equipment, not withheld). A movement offered by several rules takes the
+// best (lowest) priority among them, and the reason of the first rule, in
+// rule order, that offers it with that priority. The plan lists the
+// offered movements by priority, then in declaration order, at most
+// MaxPlan of them; choosePlan returns them in that order, in d's memory.
+// A withheld result recommends nothing, so its plan is empty.
+func (b *builder) choosePlan(d *decisions) []planOffer {
+	e := b.e
+	best := d.offers[:0]
+	for _, ri := range d.hits[stagePlan] {
+		r := &e.rules[ri]
+		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
+		if k < 0 {
+			continue
+		}
+		mi := r.offers[k]
+		switch i := slices.IndexFunc(best, func(o planOffer) bool { return o.mi == mi }); {
+		case i < 0:
+			best = append(best, planOffer{mi, r.priority, ri})
+		case r.priority < best[i].priority:
+			best[i] = planOffer{mi, r.priority, ri}
+		}
+	}
+	slices.SortFunc(best, func(a, b planOffer) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.mi, b.mi))
+	})
+	d.offers = best
+	return best[:min(len(best), MaxPlan)]
 }
