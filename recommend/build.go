@@ -31,12 +31,31 @@ type builder struct {
 // merge returns the ascending rule indexes of a and c together, without
 // repeats, in memory that the next call reuses.
 func (b *builder) merge(a, c []int) []int {
-	if len(c) == 0 {
+	switch {
+	case len(c) == 0:
 		return a
+	case len(a) == 0:
+		return c
 	}
-	b.merged = append(append(b.merged[:0], a...), c...)
-	slices.Sort(b.merged)
-	return slices.Compact(b.merged)
+	// Both are ascending: merged in one pass.
+	out := b.merged[:0]
+	i, j := 0, 0
+	for i < len(a) && j < len(c) {
+		switch {
+		case a[i] < c[j]:
+			out = append(out, a[i])
+			i++
+		case c[j] < a[i]:
+			out = append(out, c[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	out = append(append(out, a[i:]...), c[j:]...)
+	b.merged = out
+	return out
 }
 
 // Sizes of the slabs' chunks: a new chunk is allocated when a list does
@@ -78,6 +97,9 @@ func (e *Engine) build(d *decisions) *Result {
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
 	for mi := range d.movements {
 		m := &d.movements[mi]
+		if m.outcome == OutcomeNotAdvised || m.outcome == OutcomeWithheld {
+			continue
+		}
 		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
@@ -142,6 +164,9 @@ func (e *Engine) build(d *decisions) *Result {
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
+		if m.outcome == OutcomeNotAdvised || m.outcome == OutcomeWithheld {
+			continue
+		}
 		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
