@@ -90,10 +90,12 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	e.setTrace(res, d.bits)
 	// Size the lists once: an item is large, and growing a list copies it.
-	// The counts are upper bounds (citations with repeats, a conflict's ids
-	// twice, one id and the citations of each rule that refers, gives a
-	// message or offers a plan step), so that no slab needs a second chunk;
-	// the note slab is sized exactly.
+	// The counts are upper bounds (citations with repeats, the rules of a
+	// conflict's sides before their citations are sorted, one id and the
+	// citations of each rule that refers or gives a message, the citations
+	// of each chosen plan step's rule), so that no slab needs a second
+	// chunk; the note slab is sized exactly. Every byte counts: a Result's
+	// bytes are most of what a call costs, in the collector's work.
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
 	for mi := range d.movements {
 		m := &d.movements[mi]
