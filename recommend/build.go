@@ -26,6 +26,9 @@ type builder struct {
 	notes []Note
 	// merged is merge's result, reused by each call.
 	merged []int
+	// spills counts the new chunks the slabs took: none, when build
+	// sized them right (see TestSlabsSizedUpFront).
+	spills int
 }
 
 // merge returns the ascending rule indexes of a and c together, without
@@ -67,9 +70,11 @@ const (
 )
 
 // slab returns s with room for n more elements, in a new chunk of at least
-// chunk elements when s has too little. The result is never nil.
-func slab[T any](s []T, n, chunk int) []T {
+// chunk elements when s has too little, counted in spills. The result is
+// never nil.
+func slab[T any](s []T, n, chunk int, spills *int) []T {
 	if s == nil || cap(s)-len(s) < n {
+		*spills++
 		return make([]T, 0, max(n, chunk))
 	}
 	return s
@@ -178,7 +183,7 @@ func (e *Engine) build(d *decisions) *Result {
 				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionAvoided, rec, avoid, caution)
 			}
 		case OutcomeNeedsEquipment:
-			b.ids = slab(b.ids, len(m.missing), idChunk)
+			b.ids = slab(b.ids, len(m.missing), idChunk, &b.spills)
 			start := len(b.ids)
 			for _, eq := range m.missing {
 				b.ids = append(b.ids, e.vocab[fieldEquipment].entries[eq].id)
@@ -198,7 +203,7 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	res.Messages = b.messages(d)
 	res.Plan = b.plan(steps)
-	d.merged = b.merged[:0]
+	d.merged, d.spills = b.merged[:0], b.spills
 	if len(d.withholding) > 0 {
 		res.Withheld = true
 		res.WithheldReason = e.withheldReason(d.withholding)
@@ -232,7 +237,7 @@ func (b *builder) countCitations(rules []int) int {
 
 // ruleIDs returns the ids of rules, cut from the builder's slab.
 func (b *builder) ruleIDs(rules []int) []string {
-	b.ids = slab(b.ids, len(rules), idChunk)
+	b.ids = slab(b.ids, len(rules), idChunk, &b.spills)
 	start := len(b.ids)
 	for _, ri := range rules {
 		b.ids = append(b.ids, b.e.hot[ri].id)
@@ -274,7 +279,7 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	e := b.e
 	m := &e.movements[mi]
 	n := len(reasons) + len(cautions)
-	b.notes = slab(b.notes, n, noteChunk)
+	b.notes = slab(b.notes, n, noteChunk, &b.spills)
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
@@ -364,7 +369,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 	if len(rules) == 1 && keep == nil {
 		// One rule's citations, distinct already: copied as they are.
 		if vals := b.e.hot[rules[0]].citeVals; vals != nil {
-			b.cites = slab(b.cites, len(vals), citeChunk)
+			b.cites = slab(b.cites, len(vals), citeChunk, &b.spills)
 			start := len(b.cites)
 			b.cites = append(b.cites, vals...)
 			return b.cites[start:len(b.cites):len(b.cites)]
@@ -379,7 +384,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 			}
 		}
 	}
-	b.cites = slab(b.cites, n, citeChunk)
+	b.cites = slab(b.cites, n, citeChunk, &b.spills)
 	start := len(b.cites)
 	for _, ri := range rules {
 		for _, ci := range b.e.hot[ri].cites {
@@ -395,7 +400,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 // rulesWhere returns the ids of the rules of rules that have a citation
 // keep accepts, cut from the builder's slab.
 func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
-	b.ids = slab(b.ids, len(rules), idChunk)
+	b.ids = slab(b.ids, len(rules), idChunk, &b.spills)
 	start := len(b.ids)
 	for _, ri := range rules {
 		if slices.ContainsFunc(b.e.hot[ri].cites, keep) {
@@ -419,7 +424,7 @@ func (b *builder) subset(ids []string, rules []int) []string {
 			n++
 		}
 	}
-	b.ids = slab(b.ids, n, idChunk)
+	b.ids = slab(b.ids, n, idChunk, &b.spills)
 	start := len(b.ids)
 	for _, id := range ids {
 		if in(id) {

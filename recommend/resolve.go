@@ -66,7 +66,10 @@ type decisions struct {
 	// the Result.
 	says []int
 	// offers are the builder's plan offers (see choosePlan).
-	offers     []planOffer
+	offers []planOffer
+	// spills is how many new chunks the last build's slabs took (see
+	// builder.spills).
+	spills     int
 	have, seen []bool
 	// proSrc marks, while the builder works out one conflict, the
 	// sources a rule for the movement cites in support, by citeInfo.src;
