@@ -26,17 +26,39 @@ type builder struct {
 	notes []Note
 	// merged is merge's result, reused by each call.
 	merged []int
+	// spills counts the new chunks the slabs took: none, when build
+	// sized them right (see TestSlabsSizedUpFront).
+	spills int
 }
 
 // merge returns the ascending rule indexes of a and c together, without
 // repeats, in memory that the next call reuses.
 func (b *builder) merge(a, c []int) []int {
-	if len(c) == 0 {
+	switch {
+	case len(c) == 0:
 		return a
+	case len(a) == 0:
+		return c
 	}
-	b.merged = append(append(b.merged[:0], a...), c...)
-	slices.Sort(b.merged)
-	return slices.Compact(b.merged)
+	// Both are ascending: merged in one pass.
+	out := b.merged[:0]
+	i, j := 0, 0
+	for i < len(a) && j < len(c) {
+		switch {
+		case a[i] < c[j]:
+			out = append(out, a[i])
+			i++
+		case c[j] < a[i]:
+			out = append(out, c[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	out = append(append(out, a[i:]...), c[j:]...)
+	b.merged = out
+	return out
 }
 
 // Sizes of the slabs' chunks: a new chunk is allocated when a list does
@@ -48,9 +70,11 @@ const (
 )
 
 // slab returns s with room for n more elements, in a new chunk of at least
-// chunk elements when s has too little. The result is never nil.
-func slab[T any](s []T, n, chunk int) []T {
+// chunk elements when s has too little, counted in spills. The result is
+// never nil.
+func slab[T any](s []T, n, chunk int, spills *int) []T {
 	if s == nil || cap(s)-len(s) < n {
+		*spills++
 		return make([]T, 0, max(n, chunk))
 	}
 	return s
@@ -71,13 +95,18 @@ func (e *Engine) build(d *decisions) *Result {
 	}
 	e.setTrace(res, d.bits)
 	// Size the lists once: an item is large, and growing a list copies it.
-	// The counts are upper bounds (citations with repeats, a conflict's ids
-	// twice, one id and the citations of each rule that refers, gives a
-	// message or offers a plan step), so that no slab needs a second chunk;
-	// the note slab is sized exactly.
+	// The counts are upper bounds (citations with repeats, the rules of a
+	// conflict's sides before their citations are sorted, one id and the
+	// citations of each rule that refers or gives a message, the citations
+	// of each chosen plan step's rule), so that no slab needs a second
+	// chunk; the note slab is sized exactly. Every byte counts: a Result's
+	// bytes are most of what a call costs, in the collector's work.
 	nRec, nAvoid, nConf, nNeed, nCites, nIDs, nNotes := 0, 0, 0, 0, 0, 0, 0
 	for mi := range d.movements {
 		m := &d.movements[mi]
+		if m.outcome == OutcomeNotAdvised || m.outcome == OutcomeWithheld {
+			continue
+		}
 		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
@@ -86,9 +115,12 @@ func (e *Engine) build(d *decisions) *Result {
 			nIDs += len(avoid)
 			nNotes += len(avoid)
 			if len(rec) > 0 {
+				// A conflict's ids: its For rules, its Against rules,
+				// and those again split into AvoidRules and
+				// CautionRules.
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(avoid) + b.countCitations(caution)
-				nIDs += 2 * (len(rec) + 2*(len(avoid)+len(caution)))
+				nIDs += len(rec) + 2*(len(avoid)+len(caution))
 			}
 		case OutcomeNeedsEquipment:
 			nNeed++
@@ -101,17 +133,22 @@ func (e *Engine) build(d *decisions) *Result {
 			if len(caution) > 0 {
 				nConf++
 				nCites += b.countCitations(rec) + b.countCitations(caution)
-				nIDs += len(rec) + 3*len(caution)
+				nIDs += len(rec) + 2*len(caution)
 			}
 		}
 	}
-	// Referrals, messages and the plan take at most one id and the
-	// citations of each rule that gives them.
-	for _, s := range [...]int{stageRefer, stageSay, stagePlan} {
+	// Referrals and messages take at most one id and the citations of
+	// each rule that gives them; a plan step, the citations of the rule
+	// that chose it.
+	for _, s := range [...]int{stageRefer, stageSay} {
 		for _, ri := range d.hits[s] {
 			nIDs++
-			nCites += len(e.rules[ri].cites)
+			nCites += len(e.hot[ri].cites)
 		}
+	}
+	steps := b.choosePlan(d)
+	for _, o := range steps {
+		nCites += len(e.hot[o.rule].cites)
 	}
 	// Recommended and Avoided share one allocation, each with its
 	// capacity at its final length, so that appending to one copies it.
@@ -134,6 +171,9 @@ func (e *Engine) build(d *decisions) *Result {
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
+		if m.outcome == OutcomeNotAdvised || m.outcome == OutcomeWithheld {
+			continue
+		}
 		rec, avoid, caution := d.rules(m, effectRecommend), d.rules(m, effectAvoid), d.rules(m, effectCaution)
 		switch m.outcome {
 		case OutcomeAvoided:
@@ -143,7 +183,7 @@ func (e *Engine) build(d *decisions) *Result {
 				res.Conflicts = b.conflict(res.Conflicts, mi, ResolutionAvoided, rec, avoid, caution)
 			}
 		case OutcomeNeedsEquipment:
-			b.ids = slab(b.ids, len(m.missing), idChunk)
+			b.ids = slab(b.ids, len(m.missing), idChunk, &b.spills)
 			start := len(b.ids)
 			for _, eq := range m.missing {
 				b.ids = append(b.ids, e.vocab[fieldEquipment].entries[eq].id)
@@ -162,8 +202,8 @@ func (e *Engine) build(d *decisions) *Result {
 		}
 	}
 	res.Messages = b.messages(d)
-	res.Plan = b.plan(d)
-	d.merged = b.merged[:0]
+	res.Plan = b.plan(steps)
+	d.merged, d.spills = b.merged[:0], b.spills
 	if len(d.withholding) > 0 {
 		res.Withheld = true
 		res.WithheldReason = e.withheldReason(d.withholding)
@@ -197,7 +237,7 @@ func (b *builder) countCitations(rules []int) int {
 
 // ruleIDs returns the ids of rules, cut from the builder's slab.
 func (b *builder) ruleIDs(rules []int) []string {
-	b.ids = slab(b.ids, len(rules), idChunk)
+	b.ids = slab(b.ids, len(rules), idChunk, &b.spills)
 	start := len(b.ids)
 	for _, ri := range rules {
 		b.ids = append(b.ids, b.e.hot[ri].id)
@@ -239,7 +279,7 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	e := b.e
 	m := &e.movements[mi]
 	n := len(reasons) + len(cautions)
-	b.notes = slab(b.notes, n, noteChunk)
+	b.notes = slab(b.notes, n, noteChunk, &b.spills)
 	start := len(b.notes)
 	b.notes = b.notes[:start+n]
 	notes := b.notes[start : start+n : start+n]
@@ -329,7 +369,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 	if len(rules) == 1 && keep == nil {
 		// One rule's citations, distinct already: copied as they are.
 		if vals := b.e.hot[rules[0]].citeVals; vals != nil {
-			b.cites = slab(b.cites, len(vals), citeChunk)
+			b.cites = slab(b.cites, len(vals), citeChunk, &b.spills)
 			start := len(b.cites)
 			b.cites = append(b.cites, vals...)
 			return b.cites[start:len(b.cites):len(b.cites)]
@@ -344,7 +384,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 			}
 		}
 	}
-	b.cites = slab(b.cites, n, citeChunk)
+	b.cites = slab(b.cites, n, citeChunk, &b.spills)
 	start := len(b.cites)
 	for _, ri := range rules {
 		for _, ci := range b.e.hot[ri].cites {
@@ -360,7 +400,7 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 // rulesWhere returns the ids of the rules of rules that have a citation
 // keep accepts, cut from the builder's slab.
 func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
-	b.ids = slab(b.ids, len(rules), idChunk)
+	b.ids = slab(b.ids, len(rules), idChunk, &b.spills)
 	start := len(b.ids)
 	for _, ri := range rules {
 		if slices.ContainsFunc(b.e.hot[ri].cites, keep) {
@@ -373,10 +413,21 @@ func (b *builder) rulesWhere(rules []int, keep func(ci int) bool) []string {
 // subset returns the ids of ids that belong to rules, cut from the
 // builder's slab.
 func (b *builder) subset(ids []string, rules []int) []string {
-	b.ids = slab(b.ids, len(ids), idChunk)
+	in := func(id string) bool {
+		return slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id })
+	}
+	// Counted first, so that the slab needs room for these ids only:
+	// build sizes it for what the lists take, not for what they might.
+	n := 0
+	for _, id := range ids {
+		if in(id) {
+			n++
+		}
+	}
+	b.ids = slab(b.ids, n, idChunk, &b.spills)
 	start := len(b.ids)
 	for _, id := range ids {
-		if slices.ContainsFunc(rules, func(ri int) bool { return b.e.hot[ri].id == id }) {
+		if in(id) {
 			b.ids = append(b.ids, id)
 		}
 	}
@@ -457,40 +508,12 @@ func (b *builder) messages(d *decisions) []Message {
 	return out
 }
 
-// plan chooses the movements to start with. Each matched rule whose
-// recommend effect has a priority offers one movement: the first of its
-// offers that the safety policy recommends (not avoided, not waiting for
-// equipment, not withheld). A movement offered by several rules takes the
-// best (lowest) priority among them, and the reason of the first rule, in
-// rule order, that offers it with that priority. The plan lists the
-// offered movements by priority, then in declaration order, at most
-// MaxPlan of them. A withheld result recommends nothing, so its plan is
-// empty.
-func (b *builder) plan(d *decisions) []PlanStep {
+// plan returns the plan: the steps choosePlan chose, with their names,
+// reasons and citations.
+func (b *builder) plan(steps []planOffer) []PlanStep {
 	e := b.e
-	type offer struct{ mi, priority, rule int }
-	var buf [2 * MaxPlan]offer
-	best := buf[:0]
-	for _, ri := range d.hits[stagePlan] {
-		r := &e.rules[ri]
-		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
-		if k < 0 {
-			continue
-		}
-		mi := r.offers[k]
-		switch i := slices.IndexFunc(best, func(o offer) bool { return o.mi == mi }); {
-		case i < 0:
-			best = append(best, offer{mi, r.priority, ri})
-		case r.priority < best[i].priority:
-			best[i] = offer{mi, r.priority, ri}
-		}
-	}
-	slices.SortFunc(best, func(a, b offer) int {
-		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.mi, b.mi))
-	})
-	best = best[:min(len(best), MaxPlan)]
-	out := make([]PlanStep, len(best))
-	for i, o := range best {
+	out := make([]PlanStep, len(steps))
+	for i, o := range steps {
 		m := &e.movements[o.mi]
 		r := &e.rules[o.rule]
 		// Field by field, into the zeroed step: see item.
@@ -500,4 +523,41 @@ func (b *builder) plan(d *decisions) []PlanStep {
 		st.Citations = b.citations([]int{o.rule})
 	}
 	return out
+}
+
+// planOffer is a movement offered for the plan: its index, its priority
+// and the rule that offers it.
+type planOffer struct{ mi, priority, rule int }
+
+// choosePlan chooses the movements to start with. Each matched rule whose
+// recommend effect has a priority offers one movement: the first of its
+// offers that the safety policy recommends (not avoided, not waiting for
+// equipment, not withheld). A movement offered by several rules takes the
+// best (lowest) priority among them, and the reason of the first rule, in
+// rule order, that offers it with that priority. The plan lists the
+// offered movements by priority, then in declaration order, at most
+// MaxPlan of them; choosePlan returns them in that order, in d's memory.
+// A withheld result recommends nothing, so its plan is empty.
+func (b *builder) choosePlan(d *decisions) []planOffer {
+	e := b.e
+	best := d.offers[:0]
+	for _, ri := range d.hits[stagePlan] {
+		r := &e.rules[ri]
+		k := slices.IndexFunc(r.offers, func(mi int) bool { return d.movements[mi].outcome == OutcomeRecommended })
+		if k < 0 {
+			continue
+		}
+		mi := r.offers[k]
+		switch i := slices.IndexFunc(best, func(o planOffer) bool { return o.mi == mi }); {
+		case i < 0:
+			best = append(best, planOffer{mi, r.priority, ri})
+		case r.priority < best[i].priority:
+			best[i] = planOffer{mi, r.priority, ri}
+		}
+	}
+	slices.SortFunc(best, func(a, b planOffer) int {
+		return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.mi, b.mi))
+	})
+	d.offers = best
+	return best[:min(len(best), MaxPlan)]
 }

@@ -64,7 +64,12 @@ type decisions struct {
 	counts, backing, merged []int
 	// says is the builder's list of the messages' rules, in the order of
 	// the Result.
-	says       []int
+	says []int
+	// offers are the builder's plan offers (see choosePlan).
+	offers []planOffer
+	// spills is how many new chunks the last build's slabs took (see
+	// builder.spills).
+	spills     int
 	have, seen []bool
 	// proSrc marks, while the builder works out one conflict, the
 	// sources a rule for the movement cites in support, by citeInfo.src;
