@@ -521,10 +521,14 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*sc
 func (e *Engine) flagReferrals() [][]int {
 	out := make([][]int, len(e.vocab[fieldRedFlags].entries))
 	for ri := range e.rules {
-		if e.rules[ri].refer == nil || e.rules[ri].ast == nil {
+		if e.rules[ri].refer == nil {
 			continue
 		}
-		for _, lit := range stringLiterals(e.rules[ri].ast) {
+		checked := e.rules[ri].checked()
+		if checked == nil {
+			continue
+		}
+		for _, lit := range stringLiterals(checked) {
 			if fi := e.vocab[fieldRedFlags].index(lit); fi >= 0 && !slices.Contains(out[fi], ri) {
 				out[fi] = append(out[fi], ri)
 			}

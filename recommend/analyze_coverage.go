@@ -61,10 +61,11 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 	}
 	for ri := range e.rules {
 		r := &e.rules[ri]
-		if r.ast == nil {
+		checked := r.checked()
+		if checked == nil {
 			continue
 		}
-		cs := celast.NewSource(r.ast, r.when).Clauses()
+		cs := celast.NewSource(checked, r.when).Clauses()
 		if len(cs) == 0 {
 			continue
 		}
@@ -72,7 +73,7 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 		for i, c := range cs {
 			nodes[i].Clause = c
 		}
-		prg, err := env.PlanProgram(r.ast, cel.EvalOptions(cel.OptExhaustiveEval))
+		prg, err := env.PlanProgram(checked, cel.EvalOptions(cel.OptExhaustiveEval))
 		if err != nil {
 			return nil, fmt.Errorf("analyze: rule %q: %w", r.id, err)
 		}

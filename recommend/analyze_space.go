@@ -266,10 +266,11 @@ func subsets(ids []string, k int) [][]string {
 func (e *Engine) numberPoints() []numberPoint {
 	vals := make([][]float64, len(numberFields))
 	for ri := range e.rules {
-		if e.rules[ri].ast == nil {
+		checked := e.rules[ri].checked()
+		if checked == nil {
 			continue
 		}
-		for _, c := range numberComparisons(e.rules[ri].ast) {
+		for _, c := range numberComparisons(checked) {
 			vals[c.field] = append(vals[c.field], c.points()...)
 		}
 	}
@@ -347,10 +348,11 @@ func stringLiterals(checked *ast.AST) []string {
 func (e *Engine) testedEquipment() []string {
 	seen := map[string]bool{}
 	for ri := range e.rules {
-		if e.rules[ri].ast == nil {
+		checked := e.rules[ri].checked()
+		if checked == nil {
 			continue
 		}
-		for _, s := range stringLiterals(e.rules[ri].ast) {
+		for _, s := range stringLiterals(checked) {
 			seen[s] = true
 		}
 	}

@@ -116,6 +116,11 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	if iss.Len() > 0 {
 		return nil, loadError(iss)
 	}
+	// The checked ASTs were for the checks above: the engine keeps the
+	// conditions' text (condsource.go).
+	for ri := range c.e.rules {
+		c.e.rules[ri].why.release()
+	}
 	return c.e, nil
 }
 
@@ -314,7 +319,7 @@ const maxListedNames = 8
 type compiledCondition struct {
 	ast    *ast.AST
 	prg    cel.Program
-	why    *conditionWhy // see explain_why.go
+	why    *condSource // see condsource.go
 	loops  bool
 	direct directCheck
 	issues []conditionIssue
@@ -336,7 +341,7 @@ func (c *compiler) rules() {
 					c.conds[r.When] = cc
 				}
 			}
-			cr.ast, cr.prg, cr.why, cr.loops, cr.direct = cc.ast, cc.prg, cc.why, cc.loops, cc.direct
+			cr.prg, cr.why, cr.loops, cr.direct = cc.prg, cc.why, cc.loops, cc.direct
 		}
 		for e, sel := range r.Effects {
 			if sel != nil {
@@ -357,7 +362,7 @@ func (c *compiler) rules() {
 			cr.say = c.message(r.Say)
 		}
 		if r.Refer != nil {
-			cr.refer = c.referral(r.Refer, cr.ast)
+			cr.refer = c.referral(r.Refer, cr.checked())
 			if r.Refer.Urgency.S != "" && !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}

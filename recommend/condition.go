@@ -164,7 +164,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 		return fail(0, "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
 	}
 	if direct := directCondition(checked); direct != nil {
-		return compiledCondition{ast: checked, loops: loops, direct: direct, why: newConditionWhy(c.env, checked, when, loops, direct)}
+		return compiledCondition{ast: checked, loops: loops, direct: direct, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
 	}
 	prg, err := c.env.PlanProgram(checked, conditionOptions(loops, est.Max, c.costLimit)...)
 	if err != nil {
@@ -182,7 +182,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 			return fail(0, "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
 		}
 	}
-	return compiledCondition{ast: checked, prg: prg, loops: loops, why: newConditionWhy(c.env, checked, when, loops, nil)}
+	return compiledCondition{ast: checked, prg: prg, loops: loops, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
 }
 
 type smokeProfile struct {

@@ -16,7 +16,6 @@ import (
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/ast"
 )
 
 // Engine holds a compiled rule set. It is immutable once built and safe for
@@ -190,11 +189,11 @@ type rule struct {
 	because [numEffects]string
 	when    string
 	pos     parse.FilePos
-	// ast is the checked condition, kept so that an explanation can
-	// evaluate it again with its state tracked.
-	ast     *ast.AST
 	prg     cel.Program
-	why     *conditionWhy     // how an explanation reads the condition (explain_why.go)
+	// why is the condition's source, from which an explanation and
+	// Analyze get its checked AST again (condsource.go), or nil for a
+	// condition that did not compile.
+	why     *condSource
 	loops   bool              // the condition has a comprehension
 	direct  directCheck       // the condition as Go (directcheck.go), or nil
 	effects [numEffects][]int // movement indexes, ascending

@@ -62,8 +62,9 @@ func (c *compiler) runtimeCheck(parsed []*parse.Rule) int {
 // many profiles it evaluated.
 func (e *Engine) conditionFailure(r *rule, sp *space) (string, int) {
 	var opts []fieldValues
+	checked := r.checked()
 	for cut := range numCuts {
-		opts = e.runtimeValues(r.ast, sp, cut)
+		opts = e.runtimeValues(checked, sp, cut)
 		if product(opts) <= maxRuntimeProfiles {
 			break
 		}
