@@ -41,6 +41,7 @@ type compiler struct {
 	e   *Engine
 	env *cel.Env
 
+	sourceIdx   map[string]int
 	movementIdx map[string]int
 	tagIdx      map[string][]int
 	ruleFirst   map[string]parse.FilePos
@@ -74,7 +75,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	if err != nil {
 		return nil, fmt.Errorf("create CEL environment: %w", err)
 	}
-	e := &Engine{sourceIdx: map[string]int{}}
+	e := &Engine{}
 	// The shared environment, with the validator that checks literals
 	// against this rule set's vocabulary.
 	env, err = env.Extend(cel.ASTValidators(vocabularyValidator{&e.vocab}))
@@ -84,6 +85,7 @@ func compile(doc *parse.RuleSet, iss *parse.Issues, cfg *loadConfig) (*Engine, e
 	c := &compiler{
 		doc: doc, iss: iss, env: env,
 		e:           e,
+		sourceIdx:   map[string]int{},
 		movementIdx: map[string]int{},
 		tagIdx:      map[string][]int{},
 		ruleFirst:   map[string]parse.FilePos{},
@@ -160,7 +162,7 @@ func (c *compiler) sources() {
 		if s.Kind.S != "" && !slices.Contains(sourceKinds, s.Kind.S) {
 			c.unknownOf(s.Kind, "source kind", sourceKinds)
 		}
-		c.e.sourceIdx[s.ID.S] = len(c.e.sources)
+		c.sourceIdx[s.ID.S] = len(c.e.sources)
 		c.e.sources = append(c.e.sources, Source{
 			ID: s.ID.S, Title: s.Title, Publisher: s.Publisher, Author: s.Author, URL: s.URL, Kind: s.Kind.S,
 			Sections: sectionNames(s.Sections),
@@ -404,7 +406,7 @@ func sectionNames(sections []parse.Text) []string {
 func (c *compiler) cites(cts []parse.Citation, position func(parse.Citation) Position) []int {
 	var out []int
 	for _, ct := range cts {
-		si, ok := c.e.sourceIdx[ct.Source.S]
+		si, ok := c.sourceIdx[ct.Source.S]
 		if !ok {
 			c.unknown(ct.Source, "source", c.sourceIDs())
 			continue

@@ -22,7 +22,6 @@ import (
 // concurrent use by any number of goroutines.
 type Engine struct {
 	sources   []Source
-	sourceIdx map[string]int
 	vocab     [numVocabFields]vocabulary
 	movements []movement
 	// progress are the progression rules, in order.

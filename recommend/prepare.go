@@ -28,12 +28,26 @@ func (e *Engine) prepare() {
 			first[r.when] = i
 		}
 	}
+	// The rules' lists, and their citations below, are cut from one
+	// slab each: the engine stays alive for the whole process, and the
+	// garbage collector marks each of its objects on every cycle.
+	n := 0
+	for ri := range e.rules {
+		for _, ms := range e.rules[ri].effects {
+			n += len(ms)
+		}
+	}
+	lists := make([]int32, 0, n)
 	e.lists = make([][]int32, len(e.rules))
 	for ri := range e.rules {
+		start := len(lists)
 		for eff, ms := range e.rules[ri].effects {
 			for _, mi := range ms {
-				e.lists[ri] = append(e.lists[ri], int32(mi*numEffects+eff))
+				lists = append(lists, int32(mi*numEffects+eff))
 			}
+		}
+		if len(lists) > start {
+			e.lists[ri] = lists[start:len(lists):len(lists)]
 		}
 	}
 	e.withheldBy = make([]string, len(e.rules))
@@ -49,15 +63,21 @@ func (e *Engine) prepare() {
 		}
 	}
 	e.hot = make([]ruleHot, len(e.rules))
+	n = 0
+	for ri := range e.rules {
+		n += len(e.rules[ri].cites)
+	}
+	vals := make([]Citation, 0, n)
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		h := &e.hot[ri]
 		h.id, h.because, h.cites = r.id, r.because, r.cites
 		if !hasRepeat(r.cites) {
-			h.citeVals = make([]Citation, len(r.cites))
-			for i, ci := range r.cites {
-				h.citeVals[i] = e.citations[ci]
+			start := len(vals)
+			for _, ci := range r.cites {
+				vals = append(vals, e.citations[ci])
 			}
+			h.citeVals = vals[start:len(vals):len(vals)]
 		}
 	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
