@@ -52,10 +52,12 @@ Loading and recommending run through five stages, each with one home:
     a map from offsets in its text back to the file.
   - compile (compile.go; condition.go, astcheck.go and celmessage.go for
     CEL): cross-references checked, each condition type-checked, validated
-    against the vocabulary and compiled once, its checked AST kept, effect
-    selectors resolved to movements; then each condition that runs as CEL
-    searched for runtime errors (runtimecheck.go) and each red flag's
-    floor proved (floors.go).
+    against the vocabulary and compiled once, effect selectors resolved to
+    movements; then each condition that runs as CEL searched for runtime
+    errors (runtimecheck.go) and each red flag's floor proved (floors.go).
+    The checked ASTs serve those checks and are then dropped: the engine
+    keeps each condition's text, and the Explainer (once per condition)
+    and Analyze (on each call) compile it again as Load did (condsource.go).
   - evaluate (evaluate.go): one profile converted to CEL values once, every
     compiled condition run against it, the referral rules first.
     Engine.Recommend (engine.go) runs evaluate, resolve and build.
