@@ -278,7 +278,21 @@ type TraceEntry struct {
 // publisher, kind, url, locator, claim and position, and decodes from the
 // same.
 type Citation struct {
-	h unique.Handle[citation]
+	h unique.Handle[citeKey]
+}
+
+// citeKey is what a Citation interns: its source's text, itself interned
+// (unique.Make copies every string it keeps, and a source's title,
+// publisher, kind and URL are the same on each of its citations), and the
+// citation's own text.
+type citeKey struct {
+	src                      unique.Handle[citeSource]
+	locator, claim, position string
+}
+
+// citeSource is the text a citation repeats of its source.
+type citeSource struct {
+	id, title, publisher, kind, url string
 }
 
 // citation is the text of a Citation.
@@ -357,7 +371,8 @@ func makeCitation(t citation) Citation {
 	if t == (citation{}) {
 		return Citation{}
 	}
-	return Citation{unique.Make(t)}
+	src := unique.Make(citeSource{id: t.Source, title: t.Title, publisher: t.Publisher, kind: t.Kind, url: t.URL})
+	return Citation{unique.Make(citeKey{src: src, locator: t.Locator, claim: t.Claim, position: t.Position})}
 }
 
 // CitationOf returns the citation of the passage of src at locator, with
@@ -385,7 +400,10 @@ func (c Citation) text() citation {
 	if c.IsZero() {
 		return citation{}
 	}
-	return c.h.Value()
+	k := c.h.Value()
+	src := k.src.Value()
+	return citation{Source: src.id, Title: src.title, Publisher: src.publisher, Kind: src.kind, URL: src.url,
+		Locator: k.locator, Claim: k.claim, Position: k.position}
 }
 
 // Source returns the id of the cited source.
