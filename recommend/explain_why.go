@@ -481,7 +481,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	x.scratch()
 	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
-		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
+		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched}
 	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
@@ -502,7 +502,13 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	start := len(x.clauses)
 	x.clauses = w.why(pl.root, x.clauses)
-	summary := x.keep(w.says)
+	// A summary of one clause whose words do not depend on the profile
+	// is made once, with the plan, and shared: most rules that do not
+	// match say only that a list lacks a value.
+	summary := w.fixed
+	if len(w.spans) != 2 || summary != string(w.says) {
+		summary = x.keep(w.says)
+	}
 	w.finish(summary, x.clauses[start:])
 	x.says, x.spans = w.says, w.spans
 	return summary, true
@@ -680,13 +686,29 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 // literalLeaf words true and false.
 type literalLeaf struct{}
 
-func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	if c.Value {
-		w.says = append(w.says, "it applies to everyone"...)
-	} else {
-		w.says = append(w.says, "it applies to no one"...)
+// literalSays are what a literal says, false then true, and
+// literalSummaries the summary of a rule decided by it alone, by whether
+// the rule matched, then the literal's value.
+var (
+	literalSays      = [2]string{"it applies to no one", "it applies to everyone"}
+	literalSummaries = [2][2]string{
+		{"not matched: " + literalSays[0], "not matched: " + literalSays[1]},
+		{"matched: " + literalSays[0], "matched: " + literalSays[1]},
 	}
+)
+
+func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
+	w.says = append(w.says, literalSays[b2i(c.Value)]...)
+	w.fix(literalSummaries[b2i(w.matched)][b2i(c.Value)])
 	return true
+}
+
+// b2i is 1 for true and 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // explainListPhrases say what a profile list holds or lacks, per list
@@ -707,12 +729,20 @@ type listLeaf struct {
 	ids    []string
 	labels []string // the label of each id, as in a sentence
 	none   string   // what the clause says when the list holds none
+	// noneSum and allSum are the summaries of a rule decided by this
+	// clause alone, when the list holds none of ids and when it holds
+	// all of them, by whether the rule matched.
+	noneSum, allSum [2]string
 }
 
 func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 	l := &listLeaf{fi: fi, ids: ids, labels: explainLabels(&b.e.vocab[fi], ids)}
 	ph := explainListPhrases[fi][1]
 	l.none = ph[0] + explainJoin(l.labels, "or") + ph[1]
+	all := explainListPhrases[fi][0][0] + explainJoin(l.labels, "and") + explainListPhrases[fi][0][1]
+	for v, verdict := range [2]string{"not matched: ", "matched: "} {
+		l.noneSum[v], l.allSum[v] = verdict+l.none, verdict+all
+	}
 	return l
 }
 
@@ -733,7 +763,11 @@ func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	}
 	if held == 0 {
 		w.says = append(w.says, l.none...)
+		w.fix(l.noneSum[b2i(w.matched)])
 		return true
+	}
+	if held == len(l.ids) {
+		w.fix(l.allSum[b2i(w.matched)])
 	}
 	// The labels held, joined as explainJoin joins them.
 	ph := explainListPhrases[l.fi][0]
@@ -986,6 +1020,20 @@ type whyRun struct {
 	// it, two numbers per clause, in the order of the clauses.
 	says  []byte
 	spans []int
+	// matched is whether the rule matched, and fixed, while the walk has
+	// given one clause, the summary it wrote if that clause's words do
+	// not depend on the profile, made with the plan; or "".
+	matched bool
+	fixed   string
+}
+
+// fix notes that the clause being worded, if it is the first, makes the
+// summary s, a string that does not depend on the profile (checked
+// against what the walk wrote before it is used).
+func (w *whyRun) fix(s string) {
+	if len(w.spans) == 0 {
+		w.fixed = s
+	}
 }
 
 // finish sets the Says of clauses, the clauses the walk gave, to their
