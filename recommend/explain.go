@@ -225,9 +225,17 @@ type Explainer struct {
 	// explanation in Referrals, or nil. Every answer shares them.
 	named     []*RuleExplanation
 	referring []*RuleExplanation
-	// effects is the Explainer's copy of the effect lists of the
-	// engine's whyIndex, made on first use and shared by every answer.
+	// effects and by hold the Explainer's copy of each effect list of
+	// the engine's whyIndex that an answer named, and of its effects'
+	// SelectedBy, made on first use and shared by every answer
+	// (ownEffects); lists holds the answers' Rules.
 	effects []NamingEffect
+	by      []string
+	lists   []*RuleExplanation
+	// How many effects, SelectedBy, answers' rules, citations and
+	// referrals were cut from their slabs: with the whyIndex's counts,
+	// how many more can be (see room).
+	nEffects, nBy, nLists, nCites, nReferrals int
 	// text holds the summaries of the rule explanations (keep).
 	text strings.Builder
 	// shown holds the Explainer's copy of each list field of the
@@ -440,10 +448,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 // many as were made before, and no more than the movements not yet
 // explained, if each is asked once. It is called with x.mu held.
 func (x *Explainer) answer() *Explanation {
-	if len(x.answers) == cap(x.answers) {
-		left := max(1, len(x.e.movements)-x.nAnswers)
-		x.answers = make([]Explanation, 0, min(max(4, x.nAnswers), left))
-	}
+	x.answers = room(x.answers, 1, max(4, x.nAnswers), len(x.e.movements)-x.nAnswers)
 	x.nAnswers++
 	x.answers = x.answers[:len(x.answers)+1]
 	return &x.answers[len(x.answers)-1]
