@@ -208,8 +208,12 @@ type Explainer struct {
 	// from values or the profile's lists, its citations from cites and its
 	// referral from referrals, each a list that is replaced, never grown,
 	// when full.
-	made      []*RuleExplanation
-	slab      []RuleExplanation
+	made []*RuleExplanation
+	slab []RuleExplanation
+	// answers are the Explanations the Explainer returns, each cut from
+	// it (answer), and nAnswers how many were.
+	answers   []Explanation
+	nAnswers  int
 	nRules    int // how many explanations were cut from slabs
 	clauses   []ClauseExplanation
 	values    []string
@@ -221,9 +225,17 @@ type Explainer struct {
 	// explanation in Referrals, or nil. Every answer shares them.
 	named     []*RuleExplanation
 	referring []*RuleExplanation
-	// effects is the Explainer's copy of the effect lists of the
-	// engine's whyIndex, made on first use and shared by every answer.
+	// effects and by hold the Explainer's copy of each effect list of
+	// the engine's whyIndex that an answer named, and of its effects'
+	// SelectedBy, made on first use and shared by every answer
+	// (ownEffects); lists holds the answers' Rules.
 	effects []NamingEffect
+	by      []string
+	lists   []*RuleExplanation
+	// How many effects, SelectedBy, answers' rules, citations and
+	// referrals were cut from their slabs: with the whyIndex's counts,
+	// how many more can be (see room).
+	nEffects, nBy, nLists, nCites, nReferrals int
 	// text holds the summaries of the rule explanations (keep).
 	text strings.Builder
 	// shown holds the Explainer's copy of each list field of the
@@ -380,7 +392,10 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	}
 	m := &e.movements[mi]
 	dm := &d.movements[mi]
-	ex := &Explanation{
+	x.mu.Lock()
+	ex := x.answer()
+	x.mu.Unlock()
+	*ex = Explanation{
 		Movement: m.id, Name: m.name, Kind: m.kind,
 		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []*RuleExplanation{},
 		RuleSet: e.ruleSet,
@@ -426,6 +441,17 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	wm := e.whyMovement(mi)
 	ex.Rules = x.movementRules(ctx, wm)
 	return ex, nil
+}
+
+// answer returns a new Explanation, zero, cut from x.answers: the first
+// few answers share one allocation, and each later allocation holds as
+// many as were made before, and no more than the movements not yet
+// explained, if each is asked once. It is called with x.mu held.
+func (x *Explainer) answer() *Explanation {
+	x.answers = room(x.answers, 1, max(4, x.nAnswers), len(x.e.movements)-x.nAnswers)
+	x.nAnswers++
+	x.answers = x.answers[:len(x.answers)+1]
+	return &x.answers[len(x.answers)-1]
 }
 
 // ExplainReferrals says why each rule with a referral did or did not

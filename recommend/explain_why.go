@@ -157,6 +157,10 @@ type whyIndex struct {
 	by      []string
 	// referring are the rules with a referral, in rule order.
 	referring []int
+	// pairs is how many (movement, rule that names it) there are, and
+	// cites how many citations the rules have: what the Explainer's
+	// slabs can hold at most.
+	pairs, cites int
 }
 
 // whyMovement is what explaining one movement reads of the rules that
@@ -260,27 +264,50 @@ func (e *Engine) makeWhyIndex() {
 		if e.rules[ri].refer != nil {
 			w.referring = append(w.referring, ri)
 		}
+		w.cites += len(e.rules[ri].cites)
+	}
+	for mi := range w.movements {
+		w.pairs += len(w.movements[mi].rules)
 	}
 }
 
-// ownEffects makes, on first use, the Explainer's copy of the effect
-// lists of the whyIndex: one list of every effect and one of their
-// SelectedBy, which every answer shares. It is called with x.mu held.
-func (x *Explainer) ownEffects() {
-	if x.effects != nil {
-		return
+// room returns s with room for n more elements: s itself when it has
+// it, or else a new empty list, with room for n, or for as many as made
+// (the elements cut before, so that the lists grow as the answers do)
+// but no more than left (as many as the Explainer can still cut),
+// whichever is more. Every slab of an Explainer is sized by it.
+func room[T any](s []T, n, made, left int) []T {
+	if cap(s)-len(s) >= n {
+		return s
 	}
+	return make([]T, 0, max(n, min(made, left)))
+}
+
+// ownEffects returns the Explainer's copy of effect list c of the
+// whyIndex, made on its first use, cut from x.effects and its SelectedBy
+// from x.by; every answer that names its rule shares it. It is called
+// with x.mu held.
+func (x *Explainer) ownEffects(c int) []NamingEffect {
 	w := &x.e.why
-	x.effects = make([]NamingEffect, len(w.effects))
-	by := make([]string, len(w.by))
-	copy(by, w.by)
-	off := 0
-	for j, f := range w.effects {
-		n := off + len(f.SelectedBy)
-		x.effects[j] = NamingEffect{Kind: f.Kind, SelectedBy: by[off:n:n], Because: f.Because}
-		off = n
+	start, end := 0, w.ends[c]
+	if c > 0 {
+		start = w.ends[c-1]
 	}
-	x.named = make([]*RuleExplanation, len(w.ends))
+	list := w.effects[start:end]
+	nBy := 0
+	for _, f := range list {
+		nBy += len(f.SelectedBy)
+	}
+	x.effects = room(x.effects, len(list), max(8, 2*cap(x.effects)), len(w.effects)-x.nEffects)
+	x.by = room(x.by, nBy, max(8, 2*cap(x.by)), len(w.by)-x.nBy)
+	x.nEffects, x.nBy = x.nEffects+len(list), x.nBy+nBy
+	first := len(x.effects)
+	for _, f := range list {
+		n := len(x.by)
+		x.by = append(x.by, f.SelectedBy...)
+		x.effects = append(x.effects, NamingEffect{Kind: f.Kind, SelectedBy: x.by[n:len(x.by):len(x.by)], Because: f.Because})
+	}
+	return x.effects[first:len(x.effects):len(x.effects)]
 }
 
 // movementRules returns the explanations of the rules that name a
@@ -289,26 +316,31 @@ func (x *Explainer) ownEffects() {
 // names the rule by the same effects shares it (see Explainer); the list
 // itself is the caller's.
 func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []*RuleExplanation {
-	out := make([]*RuleExplanation, len(wm.rules))
 	w := &x.e.why
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.ownEffects()
+	if x.named == nil {
+		x.named = make([]*RuleExplanation, len(w.ends))
+	}
+	n := len(wm.rules)
+	if n == 0 {
+		return []*RuleExplanation{}
+	}
+	// The list is cut from x.lists, capped: the caller's own.
+	x.lists = room(x.lists, n, max(16, 2*cap(x.lists)), w.pairs-x.nLists)
+	x.nLists += n
+	start := len(x.lists)
 	for k, ri := range wm.rules {
 		c := wm.lists[k]
 		re := x.named[c]
 		if re == nil {
 			re = x.rule(ctx, ri, len(wm.rules)-k)
-			start, end := 0, w.ends[c]
-			if c > 0 {
-				start = w.ends[c-1]
-			}
-			re.Effects = x.effects[start:end:end]
+			re.Effects = x.ownEffects(c)
 			x.named[c] = re
 		}
-		out[k] = re
+		x.lists = append(x.lists, re)
 	}
-	return out
+	return x.lists[start:len(x.lists):len(x.lists)]
 }
 
 // referralRules returns the explanations of the rules with a referral,
@@ -367,14 +399,14 @@ func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation
 func (x *Explainer) growSlab(hint int) {
 	w := &x.e.why
 	left := len(w.ends) + len(w.referring) - x.nRules
-	x.slab = make([]RuleExplanation, 0, max(hint, min(max(16, x.nRules), left)))
+	x.slab = room(x.slab, hint, max(4, x.nRules), left)
 }
 
 // scratch makes, on first use, the buffers a walk and an answer's
 // summary are written in. It is called with x.mu held.
 func (x *Explainer) scratch() {
 	if x.says == nil {
-		x.says, x.spans = make([]byte, 0, 512), make([]int, 0, 16)
+		x.says, x.spans = make([]byte, 0, 256), make([]int, 0, 16)
 	}
 }
 
@@ -384,8 +416,10 @@ func (x *Explainer) scratch() {
 // from it never changes. It is called with x.mu held.
 func (x *Explainer) keep(b []byte) string {
 	if x.text.Cap()-x.text.Len() < len(b) {
+		// Each new arena twice the last, from 512 bytes to 4 KiB.
+		n := min(max(512, 2*x.text.Cap()), 4096)
 		x.text = strings.Builder{}
-		x.text.Grow(max(len(b), 4096))
+		x.text.Grow(max(len(b), n))
 	}
 	start := x.text.Len()
 	x.text.Write(b)
@@ -400,9 +434,8 @@ func (x *Explainer) ruleCites(r *rule) []Citation {
 	if n == 0 {
 		return []Citation{}
 	}
-	if cap(x.cites)-len(x.cites) < n {
-		x.cites = make([]Citation, 0, max(128, n))
-	}
+	x.cites = room(x.cites, n, max(16, 2*cap(x.cites)), x.e.why.cites-x.nCites)
+	x.nCites += n
 	start := len(x.cites)
 	for _, ci := range r.cites {
 		x.cites = append(x.cites, x.e.citations[ci])
@@ -416,9 +449,8 @@ func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
 	if r.refer == nil {
 		return nil
 	}
-	if len(x.referrals) == cap(x.referrals) {
-		x.referrals = make([]RuleReferral, 0, max(16, x.e.nRefer))
-	}
+	x.referrals = room(x.referrals, 1, max(4, 2*cap(x.referrals)), x.e.nRefer-x.nReferrals)
+	x.nReferrals++
 	x.referrals = append(x.referrals, *r.refer.view())
 	return &x.referrals[len(x.referrals)-1]
 }
@@ -449,9 +481,8 @@ func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]C
 	if r.why != nil {
 		need = max(need, r.why.plan(x.e).clauses)
 	}
-	if cap(x.clauses)-len(x.clauses) < need {
-		x.clauses = make([]ClauseExplanation, 0, max(32, need))
-	}
+	// 8 for the first rule, then 32 at a time.
+	x.clauses = room(x.clauses, need, min(max(8, 4*cap(x.clauses)), 32), 32)
 	start := len(x.clauses)
 	verdict := "not matched"
 	if matched {
@@ -481,7 +512,7 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	x.scratch()
 	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
-		says: append(x.says[:0], verdict...), spans: x.spans[:0]}
+		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched}
 	clear(w.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
@@ -502,7 +533,13 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	}
 	start := len(x.clauses)
 	x.clauses = w.why(pl.root, x.clauses)
-	summary := x.keep(w.says)
+	// A summary of one clause whose words do not depend on the profile
+	// is made once, with the plan, and shared: most rules that do not
+	// match say only that a list lacks a value.
+	summary := w.fixed
+	if len(w.spans) != 2 || summary != string(w.says) {
+		summary = x.keep(w.says)
+	}
 	w.finish(summary, x.clauses[start:])
 	x.says, x.spans = w.says, w.spans
 	return summary, true
@@ -680,13 +717,29 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 // literalLeaf words true and false.
 type literalLeaf struct{}
 
-func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	if c.Value {
-		w.says = append(w.says, "it applies to everyone"...)
-	} else {
-		w.says = append(w.says, "it applies to no one"...)
+// literalSays are what a literal says, false then true, and
+// literalSummaries the summary of a rule decided by it alone, by whether
+// the rule matched, then the literal's value.
+var (
+	literalSays      = [2]string{"it applies to no one", "it applies to everyone"}
+	literalSummaries = [2][2]string{
+		{"not matched: " + literalSays[0], "not matched: " + literalSays[1]},
+		{"matched: " + literalSays[0], "matched: " + literalSays[1]},
 	}
+)
+
+func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
+	w.says = append(w.says, literalSays[b2i(c.Value)]...)
+	w.fix(literalSummaries[b2i(w.matched)][b2i(c.Value)])
 	return true
+}
+
+// b2i is 1 for true and 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // explainListPhrases say what a profile list holds or lacks, per list
@@ -707,12 +760,20 @@ type listLeaf struct {
 	ids    []string
 	labels []string // the label of each id, as in a sentence
 	none   string   // what the clause says when the list holds none
+	// noneSum and allSum are the summaries of a rule decided by this
+	// clause alone, when the list holds none of ids and when it holds
+	// all of them, by whether the rule matched.
+	noneSum, allSum [2]string
 }
 
 func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 	l := &listLeaf{fi: fi, ids: ids, labels: explainLabels(&b.e.vocab[fi], ids)}
 	ph := explainListPhrases[fi][1]
 	l.none = ph[0] + explainJoin(l.labels, "or") + ph[1]
+	all := explainListPhrases[fi][0][0] + explainJoin(l.labels, "and") + explainListPhrases[fi][0][1]
+	for v, verdict := range [2]string{"not matched: ", "matched: "} {
+		l.noneSum[v], l.allSum[v] = verdict+l.none, verdict+all
+	}
 	return l
 }
 
@@ -733,7 +794,11 @@ func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	}
 	if held == 0 {
 		w.says = append(w.says, l.none...)
+		w.fix(l.noneSum[b2i(w.matched)])
 		return true
+	}
+	if held == len(l.ids) {
+		w.fix(l.allSum[b2i(w.matched)])
 	}
 	// The labels held, joined as explainJoin joins them.
 	ph := explainListPhrases[l.fi][0]
@@ -986,6 +1051,20 @@ type whyRun struct {
 	// it, two numbers per clause, in the order of the clauses.
 	says  []byte
 	spans []int
+	// matched is whether the rule matched, and fixed, while the walk has
+	// given one clause, the summary it wrote if that clause's words do
+	// not depend on the profile, made with the plan; or "".
+	matched bool
+	fixed   string
+}
+
+// fix notes that the clause being worded, if it is the first, makes the
+// summary s, a string that does not depend on the profile (checked
+// against what the walk wrote before it is used).
+func (w *whyRun) fix(s string) {
+	if len(w.spans) == 0 {
+		w.fixed = s
+	}
 }
 
 // finish sets the Says of clauses, the clauses the walk gave, to their
@@ -1010,9 +1089,7 @@ func (w *whyRun) clause() (start, mark int) {
 
 // one returns a list of the one value v, cut from w.values.
 func (w *whyRun) one(v string) []string {
-	if len(*w.values) == cap(*w.values) {
-		*w.values = make([]string, 0, 64)
-	}
+	*w.values = room(*w.values, 1, max(8, 2*cap(*w.values)), 64)
 	*w.values = append(*w.values, v)
 	n := len(*w.values)
 	return (*w.values)[n-1 : n : n]
