@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -148,7 +149,10 @@ func directProfile(r *rand.Rand) Profile {
 // TestDirectChecksMatchCEL proves that the direct checks give CEL's result:
 // generated conditions of every shape directcheck.go compiles, and of some
 // it leaves to CEL, each on generated profiles. A condition made only of
-// compiled shapes must get a direct check.
+// compiled shapes must get a direct check. It checks both forms of a direct
+// check: the closure, and the program Recommend runs (directprog.go), the
+// generated conditions compiled together as the rules of one engine (see
+// checkDirectProgram).
 func TestDirectChecksMatchCEL(t *testing.T) {
 	env, err := sharedCELEnv()
 	if err != nil {
@@ -161,6 +165,8 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 	}
 	const conditions = 3000
 	direct, compared := 0, 0
+	var rules []rule
+	var want [][]bool // per rule, CEL's result on each profile
 	for range conditions {
 		g := &directGen{r: r, covered: true}
 		when := g.cond(1 + r.IntN(4))
@@ -169,46 +175,154 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 			t.Fatalf("%s: %v", when, iss.Err())
 		}
 		check := directCondition(checked.NativeRep())
-		if check == nil {
-			if g.covered {
-				t.Errorf("%s: no direct check, but every part of it has one", when)
-			}
-			continue
+		if check == nil && g.covered {
+			t.Errorf("%s: no direct check, but every part of it has one", when)
 		}
-		direct++
-		prg, err := env.Program(checked, programOptions(hasComprehension(checked.NativeRep()), MaxRuleCost)...)
+		loops := hasComprehension(checked.NativeRep())
+		prg, err := env.Program(checked, programOptions(loops, MaxRuleCost)...)
 		if err != nil {
 			t.Fatal(err)
 		}
+		results := make([]bool, len(profiles))
 		for i := range profiles {
 			p := &profiles[i]
 			out, _, err := prg.Eval(&activation{v: profileVal{newCELProfile(p)}})
 			if err != nil {
-				t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+				if check != nil {
+					t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+				}
+				// A condition left to CEL that fails (an int
+				// overflow) has no place in the engine below.
+				results = nil
+				break
 			}
-			if want, got := bool(out.(types.Bool)), check(p); want != got {
-				t.Errorf("%s on %+v: direct check gives %v, CEL %v", when, *p, got, want)
+			results[i] = bool(out.(types.Bool))
+			if check == nil {
+				continue
+			}
+			if got := check(p); results[i] != got {
+				t.Errorf("%s on %+v: direct check gives %v, CEL %v", when, *p, got, results[i])
 			}
 			compared++
+		}
+		if check != nil {
+			direct++
+		}
+		if results != nil {
+			rules = append(rules, rule{id: fmt.Sprintf("r%d", len(rules)), when: when, ast: checked.NativeRep(), prg: prg, loops: loops, direct: check})
+			want = append(want, results)
 		}
 	}
 	if direct < conditions/2 {
 		t.Errorf("only %d of %d generated conditions got a direct check", direct, conditions)
 	}
 	t.Logf("%d of %d conditions compiled to direct checks; %d evaluations compared", direct, conditions, compared)
+	checkDirectProgram(t, r, rules, want, profiles)
 }
 
-// TestDefaultRulesAreDirect checks that every default rule's condition
-// compiles to a direct check, so that Recommend runs no CEL program for
-// the default rules (see BenchmarkConditions).
-func TestDefaultRulesAreDirect(t *testing.T) {
-	eng, err := Default()
+// checkDirectProgram makes an engine of rules, each of which gives want[i]
+// on profiles[i] by CEL, in an order shuffled with r, every tenth rule
+// repeated (a rule with the text of an earlier one copies its result) and
+// a third of them first as if they referred, and checks that evaluateInto
+// gives CEL's result for every rule on every profile: with a context that
+// is never done (each run of direct checks in one go) and with one that
+// can be cancelled (each rule on its own). Every direct check must be
+// compiled into the program, not left to its closure.
+func checkDirectProgram(t *testing.T, r *rand.Rand, rules []rule, want [][]bool, profiles []Profile) {
+	t.Helper()
+	n := len(rules)
+	for i := 0; i < n; i += 10 {
+		rules = append(rules, rules[i])
+		want = append(want, want[i])
+	}
+	e := &Engine{rules: rules, order: r.Perm(len(rules)), nRefer: len(rules) / 3}
+	e.prog = newDirectProgram(e)
+	if len(e.prog.calls) > 0 {
+		t.Errorf("%d direct checks left to their closures", len(e.prog.calls))
+	}
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	compared := 0
+	for _, ctx := range []context.Context{context.Background(), cancellable} {
+		for pi := range profiles {
+			p := &profiles[pi]
+			matched := make([]bool, len(rules))
+			if err := e.evaluateInto(ctx, p, matched); err != nil {
+				t.Fatal(err)
+			}
+			for ri := range rules {
+				if matched[ri] != want[ri][pi] {
+					t.Errorf("%s on %+v: the program gives %v, CEL %v", rules[ri].when, *p, matched[ri], want[ri][pi])
+				}
+				compared++
+			}
+		}
+	}
+	t.Logf("the program: %d rules (%d with direct checks), %d instructions, %d atoms; %d evaluations compared",
+		len(rules), countDirect(rules), len(e.prog.code), e.prog.nAtoms(), compared)
+}
+
+func countDirect(rules []rule) int {
+	n := 0
+	for _, r := range rules {
+		if r.direct != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDirectProgramDeepInt checks the program's stack: an int expression
+// as deep as cel-go parses fits it, and one too deep for a smaller stack
+// runs as its closure, with CEL's result either way.
+func TestDirectProgramDeepInt(t *testing.T) {
+	env, err := sharedCELEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range eng.rules {
-		if r.direct == nil {
-			t.Errorf("rule %s: no direct check for %s", r.id, r.when)
+	// The most terms cel-go's recursion limit lets through.
+	most := 2
+	for {
+		if _, iss := env.Compile(deepSum(most + 1)); iss.Err() != nil {
+			break
 		}
+		most++
 	}
+	for _, tc := range []struct {
+		terms, stack int
+		calls        int
+	}{{most, progStack, 0}, {5, 5, 0}, {6, 5, 1}, {most, 5, 1}} {
+		t.Run(fmt.Sprintf("%d terms, stack %d", tc.terms, tc.stack), func(t *testing.T) {
+			when := deepSum(tc.terms)
+			checked, iss := env.Compile(when)
+			if iss.Err() != nil {
+				t.Fatal(iss.Err())
+			}
+			rs := []rule{{id: "deep", when: when, ast: checked.NativeRep(), direct: directCondition(checked.NativeRep())}}
+			if rs[0].direct == nil {
+				t.Fatal("no direct check")
+			}
+			e := &Engine{rules: rs, order: []int{0}}
+			e.prog = newDirectProgramStack(e, tc.stack)
+			if got := len(e.prog.calls); got != tc.calls {
+				t.Errorf("%d closures called, want %d", got, tc.calls)
+			}
+			for _, age := range []int{39, 40, 41} {
+				matched := []bool{false}
+				if err := e.evaluateInto(context.Background(), &Profile{Age: age}, matched); err != nil {
+					t.Fatal(err)
+				}
+				if want := age == 40; matched[0] != want {
+					t.Errorf("age %d: got %v, want %v", age, matched[0], want)
+				}
+			}
+		})
+	}
+}
+
+// deepSum returns profile.age + (1 + (1 + ...)) == 40 + terms - 1, with
+// terms terms nested to the right, so that each waits on the stack: true
+// for age 40 alone.
+func deepSum(terms int) string {
+	return "profile.age" + strings.Repeat(" + (1", terms-1) + strings.Repeat(")", terms-1) + fmt.Sprintf(" == %d", 40+terms-1)
 }
