@@ -19,7 +19,10 @@ type directGen struct {
 	covered bool
 }
 
-var directWords = []string{"a", "b", "c", "d", "e"}
+// directWords are the strings of the generated conditions and profiles:
+// enough that the direct program's atoms fill more than one word of its
+// bitset.
+var directWords = []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"}
 
 var directIntFields = []string{"pain_level", "days_since_onset", "age", "pregnancy_week"}
 
@@ -226,8 +229,9 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 // a third of them first as if they referred, and checks that evaluateInto
 // gives CEL's result for every rule on every profile: with a context that
 // is never done (each run of direct checks in one go) and with one that
-// can be cancelled (each rule on its own). Every direct check must be
-// compiled into the program, not left to its closure.
+// can be cancelled (each rule on its own), and with the atoms' bitset
+// taken from the pool. Every direct check must be compiled into the
+// program, not left to its closure.
 func checkDirectProgram(t *testing.T, r *rand.Rand, rules []rule, want [][]bool, profiles []Profile) {
 	t.Helper()
 	n := len(rules)
@@ -236,14 +240,22 @@ func checkDirectProgram(t *testing.T, r *rand.Rand, rules []rule, want [][]bool,
 		want = append(want, want[i])
 	}
 	e := &Engine{rules: rules, order: r.Perm(len(rules)), nRefer: len(rules) / 3}
-	e.prog = newDirectProgram(e)
-	if len(e.prog.calls) > 0 {
-		t.Errorf("%d direct checks left to their closures", len(e.prog.calls))
-	}
 	cancellable, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	compared := 0
-	for _, ctx := range []context.Context{context.Background(), cancellable} {
+	for k, ctx := range []context.Context{context.Background(), cancellable, context.Background()} {
+		// The bitset on the call's stack, then from the pool.
+		small := progSmallWords
+		if k == 2 {
+			small = 0
+		}
+		e.prog = newDirectProgramWith(e, progStack, small)
+		if len(e.prog.calls) > 0 {
+			t.Errorf("%d direct checks left to their closures", len(e.prog.calls))
+		}
+		if e.prog.words < 2 {
+			t.Errorf("the program's bitset has %d words, want 2 or more", e.prog.words)
+		}
 		for pi := range profiles {
 			p := &profiles[pi]
 			matched := make([]bool, len(rules))
@@ -303,7 +315,7 @@ func TestDirectProgramDeepInt(t *testing.T) {
 				t.Fatal("no direct check")
 			}
 			e := &Engine{rules: rs, order: []int{0}}
-			e.prog = newDirectProgramStack(e, tc.stack)
+			e.prog = newDirectProgramWith(e, tc.stack, progSmallWords)
 			if got := len(e.prog.calls); got != tc.calls {
 				t.Errorf("%d closures called, want %d", got, tc.calls)
 			}

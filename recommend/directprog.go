@@ -137,10 +137,11 @@ type directProgram struct {
 	// atoms numbers, per vocabulary field (the list fields, then the
 	// choice fields), each string the conditions test the field for.
 	atoms [numVocabFields]map[string]uint32
-	// words is the size of the bitset of the atoms.
-	words int
-	// pool holds bitsets of words words when words > progSmallWords.
-	pool sync.Pool
+	// words is the size of the bitset of the atoms. A call keeps a
+	// bitset of up to small words in its progState; pool holds larger
+	// ones.
+	words, small int
+	pool         sync.Pool
 	// sp is, while a condition compiles, how many ints the stack holds,
 	// and stack the most it may hold.
 	sp, stack int
@@ -158,13 +159,16 @@ type progState struct {
 // A rule whose condition has the text of an earlier rule's with a direct
 // check copies that rule's result.
 func newDirectProgram(e *Engine) *directProgram {
-	return newDirectProgramStack(e, progStack)
+	return newDirectProgramWith(e, progStack, progSmallWords)
 }
 
-// newDirectProgramStack is newDirectProgram with a stack of stack ints, at
-// most progStack, so that a test can reach the closures.
-func newDirectProgramStack(e *Engine, stack int) *directProgram {
-	pr := &directProgram{start: make([]int32, len(e.order)), run: make([]int32, len(e.order)), stack: min(stack, progStack)}
+// newDirectProgramWith is newDirectProgram with a stack of stack ints, at
+// most progStack, and the bitset taken from the pool when it has more than
+// small words, at most progSmallWords, so that a test can reach the
+// closures and the pool.
+func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
+	pr := &directProgram{start: make([]int32, len(e.order)), run: make([]int32, len(e.order)),
+		stack: min(stack, progStack), small: min(small, progSmallWords)}
 	first := map[string]int{}
 	for i, ri := range e.order {
 		r := &e.rules[ri]
@@ -191,7 +195,7 @@ func newDirectProgramStack(e *Engine, stack int) *directProgram {
 		}
 	}
 	pr.words = (pr.nAtoms() + 63) / 64
-	if pr.words > progSmallWords {
+	if pr.words > pr.small {
 		pr.pool.New = func() any { s := make([]uint64, pr.words); return &s }
 	}
 	return pr
@@ -489,7 +493,7 @@ func (pr *directProgram) push() bool {
 }
 
 // bigBits returns a zeroed bitset from the pool, for a rule set whose
-// atoms do not fit progState.small; the caller puts it back.
+// atoms need more than pr.small words; the caller puts it back.
 func (pr *directProgram) bigBits() *[]uint64 {
 	b := pr.pool.Get().(*[]uint64)
 	clear(*b)

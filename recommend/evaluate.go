@@ -154,8 +154,8 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	var failed error
 	pr := e.prog
 	var st progState
-	bits := st.small[:min(pr.words, progSmallWords)]
-	if pr.words > progSmallWords {
+	bits := st.small[:min(pr.words, pr.small)]
+	if pr.words > pr.small {
 		b := pr.bigBits()
 		defer pr.pool.Put(b)
 		bits = *b
