@@ -1,26 +1,33 @@
 package recommend
 
 // The direct checks (directcheck.go) in the form Recommend runs them: every
-// rule's check compiled, at load, into one flat array of small instructions,
-// in evaluation order, run by one loop. A closure per node of a condition
-// costs an indirect call and a pointer to follow each, scattered over the
-// heap; at thousands of rules they no longer fit the processor's caches.
-// The instructions of consecutive rules lie side by side, eight bytes each.
+// rule's check compiled, at load, into one flat array of small
+// instructions, in evaluation order, run by one loop. A closure per node of
+// a condition costs an indirect call and a pointer to follow each,
+// scattered over the heap; at thousands of rules they no longer fit the
+// processor's caches. The instructions of consecutive rules lie side by
+// side, eight bytes each.
 //
-// Each call first reads the profile once: every string a condition tests
-// a list or choice field for ('x' in profile.F, profile.F.exists(v, v in
-// [...]), profile.C == 'x', profile.C in [...]) is an atom, numbered at
-// load, and the atoms the profile's values name are set in a bitset, so
-// that a test is a bit test (or a few masks), and no string is compared
-// per rule. The number fields are read into an array.
+// Each call first reads the profile once into a bitset of atoms, numbered
+// at load: every string a condition tests a list or choice field for ('x'
+// in profile.F, profile.F.exists(v, v in [...]), profile.C == 'x',
+// profile.C in [...]) is an atom, set when the profile's values name it,
+// and so is every comparison of a number field with a literal, set when
+// it holds. A condition that is an && (or an ||) of such tests, with !
+// anywhere, the shape of most, is then one instruction that tests a few
+// masks of the bitset; others are a short run of tests and jumps, and int
+// expressions run on a small stack. No string is compared per rule.
 //
 // The closures stay: the Explainer and the load-time checks read them, and
 // a condition the program cannot hold (an int expression nested deeper
-// than its stack) calls its closure. TestDirectProgramMatchesCEL proves
-// the program gives cel-go's result over generated conditions and
-// profiles.
+// than its stack, or an && of more literals than an instruction counts)
+// calls its closure. TestDirectChecksMatchCEL proves the program gives
+// cel-go's result over generated conditions and profiles.
 
 import (
+	"cmp"
+	"encoding/binary"
+	"slices"
 	"sync"
 
 	"github.com/backrules/backrules/internal/celast"
@@ -30,24 +37,24 @@ import (
 )
 
 // dop is the operation of an instruction. acc is the program's boolean
-// register; ints its stack of int values.
+// register; ints its stack of int values. An instruction marked end is the
+// last its rule runs: after it, or, for a jump, when it jumps, acc is the
+// rule's result.
 type dop uint8
 
 const (
-	// opEnd stores acc as the result of rule a (matched[a]) and ends
-	// that rule's code.
-	opEnd dop = iota
 	// opCopy sets acc to the result of rule a, evaluated earlier.
-	opCopy
+	opCopy dop = iota
 	// opConst sets acc to a != 0.
 	opConst
-	// opBit sets acc to whether atom a is set; opNotBit to whether it
-	// is not.
-	opBit
-	opNotBit
-	// opAny sets acc to whether any bit of the n masks from masks[a]
-	// is set.
-	opAny
+	// opCNF sets acc to whether each of the n clauses from clauses[a]
+	// holds: a condition over atoms alone, in conjunctive normal form.
+	opCNF
+	// opAll and opSome are the common forms of opCNF whose atoms lie in
+	// one word of the bitset: every literal of terms[a] holds (clauses
+	// of one literal each), or one does (one clause).
+	opAll
+	opSome
 	// opNot negates acc.
 	opNot
 	// opJumpFalse and opJumpTrue jump to a when acc is false, or true;
@@ -64,15 +71,7 @@ const (
 	opSub
 	// opCall sets acc to the result of calls[a].
 	opCall
-	// opNumLess to opNumNotEqual set acc to number field n compared
-	// with floats[a], in the order of cmpOps.
-	opNumLess
-	opNumLessEquals
-	opNumGreater
-	opNumGreaterEquals
-	opNumEquals
-	opNumNotEquals
-	// opIntLess to opIntNotEqual pop two ints and set acc to their
+	// opIntLess to opIntNotEquals pop two ints and set acc to their
 	// comparison, in the order of cmpOps.
 	opIntLess
 	opIntLessEquals
@@ -82,8 +81,8 @@ const (
 	opIntNotEquals
 )
 
-// cmpOps are the comparison operators, in the order of opNumLess... and
-// opIntLess....
+// cmpOps are the comparison operators, in the order of opIntLess... and
+// of numAtom.op.
 var cmpOps = [...]string{operators.Less, operators.LessEquals, operators.Greater, operators.GreaterEquals,
 	operators.Equals, operators.NotEquals}
 
@@ -99,16 +98,39 @@ func cmpIndex(op string) int {
 
 // dinstr is one instruction: eight bytes.
 type dinstr struct {
-	op dop
-	_  uint8
-	n  uint16
-	a  uint32
+	op  dop
+	end bool
+	n   uint16
+	a   uint32
 }
 
-// wordMask is a set of atoms within one word of the bitset.
-type wordMask struct {
-	w uint32
-	m uint64
+// termMask is a set of literals within one word of the bitset: the atoms
+// of pos set, those of neg not.
+type termMask struct {
+	w        uint32
+	pos, neg uint64
+}
+
+// clause is an || of literals: the n terms from terms[t]. It holds when
+// one of them does.
+type clause struct {
+	t, n uint32
+}
+
+// Bounds of a condition in conjunctive normal form: an || of two
+// conditions multiplies their clauses, so a condition over more clauses,
+// or literals in a clause, runs as a sequence of instructions.
+const (
+	maxClauses       = 16
+	maxClauseLiteral = 64
+)
+
+// numAtom is an atom that is a comparison of number field f with the
+// constant c by cmpOps[op].
+type numAtom struct {
+	f, op uint8
+	c     float64
+	atom  uint32
 }
 
 // progStack is the most ints the program's stack holds; an int
@@ -123,20 +145,34 @@ const progSmallWords = 8
 // order (Engine.order).
 type directProgram struct {
 	code []dinstr
+	// rule is Engine.order: the rule whose result the i-th rule's code
+	// gives.
+	rule []int32
 	// start holds, for each rule of Engine.order, the index in code of
 	// its instructions, or -1 for a rule that runs as CEL; run the
 	// number of consecutive rules from there, within the same stage of
 	// evaluation (referral rules, the others), that have code.
 	start []int32
 	run   []int32
-	// floats, ints and masks are the operands of the instructions.
-	floats []float64
-	ints   []int64
-	masks  []wordMask
-	calls  []directCheck
+	// ints, clauses and terms are the operands of the instructions;
+	// clauseOf finds a clause already in terms, so that clauses repeated
+	// across rules are kept once.
+	ints     []int64
+	clauses  []clause
+	terms    []termMask
+	clauseOf map[string]clause
+	calls    []directCheck
 	// atoms numbers, per vocabulary field (the list fields, then the
-	// choice fields), each string the conditions test the field for.
+	// choice fields), each string the conditions test the field for;
+	// find holds them as one small hash table, for read.
 	atoms [numVocabFields]map[string]uint32
+	find  atomTable
+	// cmps are the atoms that compare a number field with a constant,
+	// and cmpAtom numbers them.
+	cmps    []numAtom
+	cmpAtom map[numAtom]uint32
+	// nAtom is how many atoms there are, of both kinds.
+	nAtom int
 	// words is the size of the bitset of the atoms. A call keeps a
 	// bitset of up to small words in its progState; pool holds larger
 	// ones.
@@ -155,6 +191,28 @@ type progState struct {
 	small [progSmallWords]uint64
 }
 
+// progMinRules is the fewest direct checks a rule set runs as a program.
+// With fewer, the closures and what they read stay in the processor's
+// caches, and cost no more than the program's instructions; the program
+// would add the reading of the profile, about a fifth of their cost for
+// the default rules.
+const progMinRules = 256
+
+// newDirectProgramFor returns the program of e's direct checks, or nil
+// when they are fewer than progMinRules.
+func newDirectProgramFor(e *Engine) *directProgram {
+	n := 0
+	for _, c := range e.checks {
+		if c != nil {
+			n++
+		}
+	}
+	if n < progMinRules {
+		return nil
+	}
+	return newDirectProgram(e)
+}
+
 // newDirectProgram compiles the direct checks of e's rules, in e.order.
 // A rule whose condition has the text of an earlier rule's with a direct
 // check copies that rule's result.
@@ -168,22 +226,37 @@ func newDirectProgram(e *Engine) *directProgram {
 // closures and the pool.
 func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 	pr := &directProgram{start: make([]int32, len(e.order)), run: make([]int32, len(e.order)),
-		stack: min(stack, progStack), small: min(small, progSmallWords)}
+		rule: make([]int32, len(e.order)), stack: min(stack, progStack), small: min(small, progSmallWords)}
 	first := map[string]int{}
 	for i, ri := range e.order {
 		r := &e.rules[ri]
-		pr.start[i] = -1
+		pr.rule[i], pr.start[i] = int32(ri), -1
 		if r.direct == nil {
 			continue
 		}
-		pr.start[i] = int32(len(pr.code))
+		at := len(pr.code)
+		pr.start[i] = int32(at)
 		if j, ok := first[r.when]; ok {
-			pr.emit(opCopy, 0, uint32(e.order[j]))
+			// A rule of one instruction is run again, which costs
+			// less than a copy in a run of such rules.
+			if c := pr.start[j]; pr.code[c].end && (pr.code[c].op == opCNF || pr.code[c].op == opAll || pr.code[c].op == opSome) {
+				pr.emit(pr.code[c].op, pr.code[c].n, pr.code[c].a)
+			} else {
+				pr.emit(opCopy, 0, uint32(e.order[j]))
+			}
 		} else {
 			first[r.when] = i
 			pr.compileCheck(r)
 		}
-		pr.emit(opEnd, 0, uint32(ri))
+		// The last instruction ends the rule, and so does every jump
+		// past it.
+		end := len(pr.code)
+		pr.code[end-1].end = true
+		for pc := at; pc < end; pc++ {
+			if pr.code[pc].a == uint32(end) && pr.isJump(pc) {
+				pr.code[pc].end = true
+			}
+		}
 	}
 	for i := len(e.order) - 1; i >= 0; i-- {
 		if pr.start[i] < 0 {
@@ -194,7 +267,8 @@ func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 			pr.run[i] += pr.run[i+1]
 		}
 	}
-	pr.words = (pr.nAtoms() + 63) / 64
+	pr.find = newAtomTable(&pr.atoms)
+	pr.words = (pr.nAtom + 63) / 64
 	if pr.words > pr.small {
 		pr.pool.New = func() any { s := make([]uint64, pr.words); return &s }
 	}
@@ -214,16 +288,25 @@ func (pr *directProgram) compileCheck(r *rule) {
 	pr.calls = append(pr.calls, r.direct)
 }
 
+// isJump reports whether the instruction at pc jumps.
+func (pr *directProgram) isJump(pc int) bool {
+	switch pr.code[pc].op {
+	case opJumpFalse, opJumpTrue, opJump:
+		return true
+	}
+	return false
+}
+
 // progMark is the length of each of a program's slices, to undo a
 // compilation that failed part way.
-type progMark struct{ code, floats, ints, masks int }
+type progMark struct{ code, ints, clauses int }
 
 func (pr *directProgram) mark() progMark {
-	return progMark{len(pr.code), len(pr.floats), len(pr.ints), len(pr.masks)}
+	return progMark{len(pr.code), len(pr.ints), len(pr.clauses)}
 }
 
 func (pr *directProgram) reset(m progMark) {
-	pr.code, pr.floats, pr.ints, pr.masks = pr.code[:m.code], pr.floats[:m.floats], pr.ints[:m.ints], pr.masks[:m.masks]
+	pr.code, pr.ints, pr.clauses = pr.code[:m.code], pr.ints[:m.ints], pr.clauses[:m.clauses]
 }
 
 func (pr *directProgram) emit(op dop, n uint16, a uint32) int {
@@ -234,13 +317,7 @@ func (pr *directProgram) emit(op dop, n uint16, a uint32) int {
 // patch makes the jump at pc go to the next instruction.
 func (pr *directProgram) patch(pc int) { pr.code[pc].a = uint32(len(pr.code)) }
 
-func (pr *directProgram) nAtoms() int {
-	n := 0
-	for _, m := range pr.atoms {
-		n += len(m)
-	}
-	return n
-}
+func (pr *directProgram) nAtoms() int { return pr.nAtom }
 
 // atom returns the number of the atom for string s in vocabulary field
 // f, numbering it if it is new.
@@ -250,176 +327,302 @@ func (pr *directProgram) atom(f int, s string) uint32 {
 	}
 	a, ok := pr.atoms[f][s]
 	if !ok {
-		a = uint32(pr.nAtoms())
+		a = uint32(pr.nAtom)
+		pr.nAtom++
 		pr.atoms[f][s] = a
 	}
 	return a
 }
 
-// anyOf appends the code that sets acc to whether any of the strings set
-// is in vocabulary field f.
-func (pr *directProgram) anyOf(f int, set []string) {
-	switch len(set) {
-	case 0:
-		pr.emit(opConst, 0, 0)
-		return
-	case 1:
-		pr.emit(opBit, 0, pr.atom(f, set[0]))
-		return
+// cmpAtomOf returns the number of the atom for number field f compared
+// with c by cmpOps[op], numbering it if it is new.
+func (pr *directProgram) cmpAtomOf(f, op int, c float64) uint32 {
+	k := numAtom{f: uint8(f), op: uint8(op), c: c}
+	if pr.cmpAtom == nil {
+		pr.cmpAtom = map[numAtom]uint32{}
 	}
-	at := len(pr.masks)
-	for _, s := range set {
-		a := pr.atom(f, s)
-		w, bit := a/64, uint64(1)<<(a%64)
-		k := at
-		for k < len(pr.masks) && pr.masks[k].w != w {
-			k++
-		}
-		if k == len(pr.masks) {
-			pr.masks = append(pr.masks, wordMask{w: w})
-		}
-		pr.masks[k].m |= bit
+	a, ok := pr.cmpAtom[k]
+	if !ok {
+		a = uint32(pr.nAtom)
+		pr.nAtom++
+		pr.cmpAtom[k] = a
+		k.atom = a
+		pr.cmps = append(pr.cmps, k)
 	}
-	pr.emit(opAny, uint16(len(pr.masks)-at), uint32(at))
+	return a
 }
 
-// bool appends the code that sets acc to the value of e, a condition of
-// the shapes direct compiles, and reports whether it could; it mirrors
-// direct, shape for shape.
-func (pr *directProgram) bool(e ast.Expr) bool {
+// literal is an atom, or with pos false its negation.
+type literal struct {
+	atom uint32
+	pos  bool
+}
+
+// leaf reads e as a test of atoms: the || of atoms, negated when neg is
+// true. Its shapes are those of direct that test one field: 'x' in
+// profile.F, profile.F.exists(v, v in [...]), profile.C == 'x' (either
+// way round, and !=), profile.C in [...], and a number field compared
+// with a number literal (directCompare).
+func (pr *directProgram) leaf(e ast.Expr) (atoms []uint32, neg, ok bool) {
 	switch e.Kind() {
-	case ast.LiteralKind:
-		if v, ok := celast.Bool(e); ok {
-			a := uint32(0)
-			if v {
-				a = 1
-			}
-			pr.emit(opConst, 0, a)
-			return true
-		}
 	case ast.ComprehensionKind:
 		name, set, ok := celast.ExistsIn(e)
 		f := listFieldIndex(name)
 		if !ok || f < 0 || len(set) > maxDirectLiterals {
-			return false
+			return nil, false, false
 		}
-		pr.anyOf(f, set)
-		return true
+		for _, s := range set {
+			atoms = append(atoms, pr.atom(f, s))
+		}
+		return atoms, false, true
 	case ast.CallKind:
 		fn, args, ok := celast.Call(e)
-		if !ok {
-			return false
+		if !ok || len(args) != 2 {
+			return nil, false, false
 		}
 		switch fn {
-		case operators.LogicalNot:
-			at := len(pr.code)
-			if len(args) != 1 || !pr.bool(args[0]) {
-				return false
-			}
-			// A test of one instruction, which no jump skips, is
-			// turned round in place.
-			if last := &pr.code[at]; len(pr.code) == at+1 && (last.op == opBit || last.op == opNotBit) {
-				last.op = opBit + opNotBit - last.op
-			} else {
-				pr.emit(opNot, 0, 0)
-			}
-			return true
-		case operators.LogicalAnd, operators.LogicalOr:
-			if len(args) != 2 || !pr.bool(args[0]) {
-				return false
-			}
-			jump := opJumpFalse
-			if fn == operators.LogicalOr {
-				jump = opJumpTrue
-			}
-			pc := pr.emit(jump, 0, 0)
-			if !pr.bool(args[1]) {
-				return false
-			}
-			pr.patch(pc)
-			return true
 		case operators.In:
-			if len(args) != 2 {
-				return false
-			}
 			if c := choiceFieldOf(args[0]); c >= 0 {
 				set, ok := celast.Strings(args[1])
 				if ok && len(set) <= maxDirectLiterals {
-					pr.anyOf(numListFields+c, set)
-					return true
+					for _, s := range set {
+						atoms = append(atoms, pr.atom(numListFields+c, s))
+					}
+					return atoms, false, true
 				}
 			}
 			s, ok := celast.String(args[0])
 			name, _ := celast.Field(args[1])
-			f := listFieldIndex(name)
-			if !ok || f < 0 {
-				return false
+			if f := listFieldIndex(name); ok && f >= 0 {
+				return []uint32{pr.atom(f, s)}, false, true
 			}
-			pr.emit(opBit, 0, pr.atom(f, s))
-			return true
 		case operators.Less, operators.LessEquals, operators.Greater, operators.GreaterEquals,
 			operators.Equals, operators.NotEquals:
-			if len(args) != 2 {
-				return false
+			if cmp, ok := celast.Compare(e); ok {
+				name, _ := celast.Field(cmp.Side)
+				f, k := numberFieldIndex(name), cmpIndex(cmp.Op)
+				if c, ok := directNumber(cmp.Literal); ok && f >= 0 && k >= 0 {
+					return []uint32{pr.cmpAtomOf(f, k, c)}, false, true
+				}
 			}
-			return pr.compare(e) || pr.choiceCompare(fn, args[0], args[1]) || pr.intCompare(fn, args[0], args[1])
+			if fn != operators.Equals && fn != operators.NotEquals {
+				return nil, false, false
+			}
+			f, lit := choiceFieldOf(args[0]), args[1]
+			if f < 0 {
+				f, lit = choiceFieldOf(args[1]), args[0]
+			}
+			if s, ok := celast.String(lit); ok && f >= 0 {
+				return []uint32{pr.atom(numListFields+f, s)}, fn == operators.NotEquals, true
+			}
 		}
 	}
+	return nil, false, false
+}
+
+// cnf returns e, negated when neg is true, in conjunctive normal form:
+// an && of clauses, each an || of literals. It reports false when e is not
+// made of leaves (see leaf), true and false, with !, && and ||, or when
+// its form passes maxClauses or maxClauseLiteral.
+func (pr *directProgram) cnf(e ast.Expr, neg bool) ([][]literal, bool) {
+	if atoms, lneg, ok := pr.leaf(e); ok {
+		// Not negated, the leaf is an || of its atoms: one clause;
+		// negated, an && of their negations: a clause for each.
+		if neg == lneg {
+			c := make([]literal, len(atoms))
+			for i, a := range atoms {
+				c[i] = literal{atom: a, pos: true}
+			}
+			return [][]literal{c}, len(c) <= maxClauseLiteral
+		}
+		out := make([][]literal, len(atoms))
+		for i, a := range atoms {
+			out[i] = []literal{{atom: a}}
+		}
+		return out, len(out) <= maxClauses
+	}
+	if v, ok := celast.Bool(e); ok {
+		if v != neg {
+			return nil, true // no clause: true
+		}
+		return [][]literal{{}}, true // an empty clause: false
+	}
+	fn, args, ok := celast.Call(e)
+	if !ok {
+		return nil, false
+	}
+	switch fn {
+	case operators.LogicalNot:
+		if len(args) != 1 {
+			return nil, false
+		}
+		return pr.cnf(args[0], !neg)
+	case operators.LogicalAnd, operators.LogicalOr:
+		if len(args) != 2 {
+			return nil, false
+		}
+		a, ok := pr.cnf(args[0], neg)
+		if !ok {
+			return nil, false
+		}
+		b, ok := pr.cnf(args[1], neg)
+		if !ok {
+			return nil, false
+		}
+		// Negated, an && is an || of negations, and the other way round.
+		if (fn == operators.LogicalAnd) != neg {
+			return append(a, b...), len(a)+len(b) <= maxClauses
+		}
+		if len(a)*len(b) > maxClauses {
+			return nil, false
+		}
+		out := make([][]literal, 0, len(a)*len(b))
+		for _, ca := range a {
+			for _, cb := range b {
+				if len(ca)+len(cb) > maxClauseLiteral {
+					return nil, false
+				}
+				out = append(out, append(append(make([]literal, 0, len(ca)+len(cb)), ca...), cb...))
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// cnfCode appends the code of e when cnf can read it: one instruction.
+func (pr *directProgram) cnfCode(e ast.Expr) bool {
+	cs, ok := pr.cnf(e, false)
+	if !ok {
+		return false
+	}
+	// One word, and either clauses of one literal or one clause.
+	units, word := true, -1
+	for _, c := range cs {
+		units = units && len(c) == 1
+		for _, l := range c {
+			if word >= 0 && int(l.atom/64) != word {
+				word = -2
+			}
+			if word != -2 {
+				word = int(l.atom / 64)
+			}
+		}
+	}
+	switch {
+	case len(cs) == 0:
+		pr.emit(opConst, 0, 1)
+		return true
+	case word >= 0 && (units || len(cs) == 1):
+		var lits []literal
+		for _, c := range cs {
+			lits = append(lits, c...)
+		}
+		op := opAll
+		if !units {
+			op = opSome
+		}
+		pr.emit(op, 0, pr.clause(lits).t)
+		return true
+	}
+	at := len(pr.clauses)
+	for _, c := range cs {
+		pr.clauses = append(pr.clauses, pr.clause(c))
+	}
+	pr.emit(opCNF, uint16(len(cs)), uint32(at))
+	return true
+}
+
+// clause returns the clause of the literals c, its terms appended to
+// pr.terms unless the same terms are there already.
+func (pr *directProgram) clause(c []literal) clause {
+	var ts []termMask
+	for _, l := range c {
+		w, bit := l.atom/64, uint64(1)<<(l.atom%64)
+		k := 0
+		for k < len(ts) && ts[k].w != w {
+			k++
+		}
+		if k == len(ts) {
+			ts = append(ts, termMask{w: w})
+		}
+		if l.pos {
+			ts[k].pos |= bit
+		} else {
+			ts[k].neg |= bit
+		}
+	}
+	slices.SortFunc(ts, func(a, b termMask) int { return cmp.Compare(a.w, b.w) })
+	key := make([]byte, 0, 20*len(ts))
+	for _, t := range ts {
+		key = binary.LittleEndian.AppendUint32(key, t.w)
+		key = binary.LittleEndian.AppendUint64(key, t.pos)
+		key = binary.LittleEndian.AppendUint64(key, t.neg)
+	}
+	if cl, ok := pr.clauseOf[string(key)]; ok {
+		return cl
+	}
+	cl := clause{t: uint32(len(pr.terms)), n: uint32(len(ts))}
+	pr.terms = append(pr.terms, ts...)
+	if pr.clauseOf == nil {
+		pr.clauseOf = map[string]clause{}
+	}
+	pr.clauseOf[string(key)] = cl
+	return cl
+}
+
+// bool appends the code that sets acc to the value of e, a condition of
+// the shapes direct compiles, and reports whether it could.
+func (pr *directProgram) bool(e ast.Expr) bool {
+	if pr.cnfCode(e) {
+		return true
+	}
+	if v, ok := celast.Bool(e); ok {
+		a := uint32(0)
+		if v {
+			a = 1
+		}
+		pr.emit(opConst, 0, a)
+		return true
+	}
+	fn, args, ok := celast.Call(e)
+	if !ok {
+		return false
+	}
+	switch fn {
+	case operators.LogicalNot:
+		if len(args) != 1 || !pr.bool(args[0]) {
+			return false
+		}
+		pr.emit(opNot, 0, 0)
+		return true
+	case operators.LogicalAnd, operators.LogicalOr:
+		if len(args) != 2 || !pr.bool(args[0]) {
+			return false
+		}
+		jump := opJumpFalse
+		if fn == operators.LogicalOr {
+			jump = opJumpTrue
+		}
+		pc := pr.emit(jump, 0, 0)
+		if !pr.bool(args[1]) {
+			return false
+		}
+		pr.patch(pc)
+		return true
+	case operators.Less, operators.LessEquals, operators.Greater, operators.GreaterEquals,
+		operators.Equals, operators.NotEquals:
+		// What is left of the comparisons: those of int expressions
+		// (directIntCompare).
+		k := cmpIndex(fn)
+		if len(args) != 2 || !pr.int(args[0]) || !pr.int(args[1]) {
+			return false
+		}
+		pr.emit(opIntLess+dop(k), 0, 0)
+		pr.sp -= 2
+		return true
+	}
 	return false
-}
-
-// compare is directCompare: a number field with a number literal.
-func (pr *directProgram) compare(e ast.Expr) bool {
-	cmp, ok := celast.Compare(e)
-	if !ok {
-		return false
-	}
-	name, _ := celast.Field(cmp.Side)
-	f := numberFieldIndex(name)
-	k := cmpIndex(cmp.Op)
-	if f < 0 || k < 0 {
-		return false
-	}
-	c, ok := directNumber(cmp.Literal)
-	if !ok {
-		return false
-	}
-	pr.emit(opNumLess+dop(k), uint16(f), uint32(len(pr.floats)))
-	pr.floats = append(pr.floats, c)
-	return true
-}
-
-// choiceCompare is directChoiceCompare: profile.C == 'x' or != 'x'.
-func (pr *directProgram) choiceCompare(op string, l, r ast.Expr) bool {
-	if op != operators.Equals && op != operators.NotEquals {
-		return false
-	}
-	f := choiceFieldOf(l)
-	lit := r
-	if f < 0 {
-		f, lit = choiceFieldOf(r), l
-	}
-	s, ok := celast.String(lit)
-	if f < 0 || !ok {
-		return false
-	}
-	bit := opBit
-	if op == operators.NotEquals {
-		bit = opNotBit
-	}
-	pr.emit(bit, 0, pr.atom(numListFields+f, s))
-	return true
-}
-
-// intCompare is directIntCompare: two int expressions compared.
-func (pr *directProgram) intCompare(op string, l, r ast.Expr) bool {
-	k := cmpIndex(op)
-	if k < 0 || !pr.int(l) || !pr.int(r) {
-		return false
-	}
-	pr.emit(opIntLess+dop(k), 0, 0)
-	pr.sp -= 2
-	return true
 }
 
 // int appends the code that pushes the value of e, an int expression of
@@ -501,36 +704,120 @@ func (pr *directProgram) bigBits() *[]uint64 {
 }
 
 // read reads p into st and bits: the number fields, and the atoms p's
-// list and choice values name.
+// values name or its numbers make true.
 func (pr *directProgram) read(p *Profile, st *progState, bits []uint64) {
 	for f := range numberFields {
 		st.nums[f] = numberFields[f].get(p)
 	}
+	for _, c := range pr.cmps {
+		v, holds := st.nums[c.f], false
+		switch c.op {
+		case 0:
+			holds = v < c.c
+		case 1:
+			holds = v <= c.c
+		case 2:
+			holds = v > c.c
+		case 3:
+			holds = v >= c.c
+		case 4:
+			holds = v == c.c
+		case 5:
+			holds = v != c.c
+		}
+		if holds {
+			bits[c.atom/64] |= 1 << (c.atom % 64)
+		}
+	}
 	for f := range listFields {
-		m := pr.atoms[f]
-		if len(m) == 0 {
+		if len(pr.atoms[f]) == 0 {
 			continue
 		}
 		for _, v := range listFields[f].get(p) {
-			if a, ok := m[v]; ok {
+			if a, ok := pr.find.lookup(f, v); ok {
 				bits[a/64] |= 1 << (a % 64)
 			}
 		}
 	}
 	for c := range choiceFields {
-		if m := pr.atoms[numListFields+c]; len(m) > 0 {
-			if a, ok := m[choiceFields[c].get(p)]; ok {
+		if f := numListFields + c; len(pr.atoms[f]) > 0 {
+			if a, ok := pr.find.lookup(f, choiceFields[c].get(p)); ok {
 				bits[a/64] |= 1 << (a % 64)
 			}
 		}
 	}
 }
 
-// exec runs the code from pc to the end of the n-th rule from there,
-// writing each rule's result to matched, and returns the index of the
-// next instruction. p, st and bits are the profile and what read made of
-// it.
-func (pr *directProgram) exec(pc, n int, p *Profile, st *progState, bits []uint64, matched []bool) int {
+// atomTable finds the atom of a string of a vocabulary field: an open
+// addressing hash table whose hash reads a few bytes of the string, so
+// that a lookup costs a few loads and one comparison of strings, several
+// times less than a map's.
+type atomTable struct {
+	slots []atomSlot
+	mask  uint32
+}
+
+type atomSlot struct {
+	s string
+	// f is the vocabulary field, and atom the atom plus one: 0 marks
+	// an empty slot.
+	f    uint8
+	atom uint32
+}
+
+// newAtomTable makes the table of atoms, by vocabulary field, at most
+// half full.
+func newAtomTable(atoms *[numVocabFields]map[string]uint32) atomTable {
+	n := 0
+	for _, m := range atoms {
+		n += len(m)
+	}
+	size := 8
+	for size < 2*n {
+		size *= 2
+	}
+	t := atomTable{slots: make([]atomSlot, size), mask: uint32(size - 1)}
+	for f, m := range atoms {
+		for s, a := range m {
+			i := atomHash(f, s) & t.mask
+			for t.slots[i].atom != 0 {
+				i = (i + 1) & t.mask
+			}
+			t.slots[i] = atomSlot{s: s, f: uint8(f), atom: a + 1}
+		}
+	}
+	return t
+}
+
+// atomHash hashes s, of vocabulary field f, from its length and its
+// first, middle and last bytes.
+func atomHash(f int, s string) uint32 {
+	h := uint32(len(s))*0x9e3779b1 ^ uint32(f)*0xc2b2ae35
+	if len(s) > 0 {
+		h ^= uint32(s[0]) | uint32(s[len(s)/2])<<8 | uint32(s[len(s)-1])<<16
+		h *= 0x85ebca6b
+	}
+	return h ^ h>>15
+}
+
+// lookup returns the atom of s in vocabulary field f, and whether there is
+// one.
+func (t *atomTable) lookup(f int, s string) (uint32, bool) {
+	for i := atomHash(f, s) & t.mask; ; i = (i + 1) & t.mask {
+		sl := &t.slots[i]
+		if sl.atom == 0 {
+			return 0, false
+		}
+		if int(sl.f) == f && sl.s == s {
+			return sl.atom - 1, true
+		}
+	}
+}
+
+// exec runs the code of the rules i to i+n-1 of Engine.order, from pc
+// (their first instruction), writing each rule's result to matched. p, st
+// and bits are the profile and what read made of it.
+func (pr *directProgram) exec(pc, i, n int, p *Profile, st *progState, bits []uint64, matched []bool) {
 	code := pr.code
 	acc := false
 	sp := 0
@@ -538,40 +825,48 @@ func (pr *directProgram) exec(pc, n int, p *Profile, st *progState, bits []uint6
 		in := code[pc]
 		pc++
 		switch in.op {
-		case opEnd:
-			matched[in.a] = acc
-			n--
-			if n == 0 {
-				return pc
-			}
 		case opCopy:
 			acc = matched[in.a]
 		case opConst:
 			acc = in.a != 0
-		case opBit:
-			acc = bits[in.a/64]&(1<<(in.a%64)) != 0
-		case opNotBit:
-			acc = bits[in.a/64]&(1<<(in.a%64)) == 0
-		case opAny:
-			acc = false
-			for _, m := range pr.masks[in.a : in.a+uint32(in.n)] {
-				if bits[m.w]&m.m != 0 {
-					acc = true
+		case opCNF:
+			acc = true
+			for _, c := range pr.clauses[in.a : in.a+uint32(in.n)] {
+				holds := false
+				for _, t := range pr.terms[c.t : c.t+c.n] {
+					if b := bits[t.w]; b&t.pos != 0 || ^b&t.neg != 0 {
+						holds = true
+						break
+					}
+				}
+				if !holds {
+					acc = false
 					break
 				}
 			}
+		case opAll:
+			t := &pr.terms[in.a]
+			b := bits[t.w]
+			acc = b&t.pos == t.pos && b&t.neg == 0
+		case opSome:
+			t := &pr.terms[in.a]
+			b := bits[t.w]
+			acc = b&t.pos != 0 || ^b&t.neg != 0
 		case opNot:
 			acc = !acc
 		case opJumpFalse:
-			if !acc {
-				pc = int(in.a)
-			}
-		case opJumpTrue:
 			if acc {
-				pc = int(in.a)
+				continue
 			}
+			pc = int(in.a)
+		case opJumpTrue:
+			if !acc {
+				continue
+			}
+			pc = int(in.a)
 		case opJump:
 			pc = int(in.a)
+			continue
 		case opPushInt:
 			st.ints[sp] = pr.ints[in.a]
 			sp++
@@ -586,18 +881,6 @@ func (pr *directProgram) exec(pc, n int, p *Profile, st *progState, bits []uint6
 			st.ints[sp-1] -= st.ints[sp]
 		case opCall:
 			acc = pr.calls[in.a](p)
-		case opNumLess:
-			acc = st.nums[in.n] < pr.floats[in.a]
-		case opNumLessEquals:
-			acc = st.nums[in.n] <= pr.floats[in.a]
-		case opNumGreater:
-			acc = st.nums[in.n] > pr.floats[in.a]
-		case opNumGreaterEquals:
-			acc = st.nums[in.n] >= pr.floats[in.a]
-		case opNumEquals:
-			acc = st.nums[in.n] == pr.floats[in.a]
-		case opNumNotEquals:
-			acc = st.nums[in.n] != pr.floats[in.a]
 		default:
 			// opIntLess to opIntNotEquals.
 			sp -= 2
@@ -615,6 +898,14 @@ func (pr *directProgram) exec(pc, n int, p *Profile, st *progState, bits []uint6
 				acc = a == b
 			case opIntNotEquals:
 				acc = a != b
+			}
+		}
+		if in.end {
+			matched[pr.rule[i]] = acc
+			i++
+			n--
+			if n == 0 {
+				return
 			}
 		}
 	}

@@ -34,10 +34,19 @@ type Engine struct {
 	order []int
 	// nRefer is how many rules refer: order[:nRefer] are they.
 	nRefer int
-	// prog holds the direct checks (directcheck.go) of the rules of
-	// order, compiled side by side into one program (directprog.go), so
-	// that evaluating reads no rule. Rules that share a condition's text
-	// share its result: Recommend runs each distinct condition once.
+	// checks holds the direct check (directcheck.go) of each rule of
+	// order, at the same index, or nil for a rule that runs as CEL: the
+	// checks side by side, so that evaluating reads no rule.
+	checks []directCheck
+	// same holds, at the index of each rule of order whose direct check
+	// has the condition text of an earlier one, that one's index; -1
+	// elsewhere. Rules that share a condition share its compiled check,
+	// and a check depends on the profile alone, so the earlier result is
+	// the rule's: Recommend runs each distinct condition once.
+	same []int
+	// prog holds the same checks compiled into one program
+	// (directprog.go), or nil for a rule set with fewer than
+	// progMinRules of them, which runs checks.
 	prog *directProgram
 	// stages says, per rule, which stages read it when it matches
 	// (resolve.go).

@@ -7,12 +7,28 @@ package recommend
 import "slices"
 
 // prepare fills the engine's per-call lookups: the trace's view of the
-// rules, the direct checks compiled in evaluation order (directprog.go), the stages of each rule, the decision lists each rule joins and
+// rules, the direct checks in evaluation order and which of them repeat an
+// earlier one, the stages of each rule, the decision lists each rule joins and
 // what the builder reads of each citation. compile calls it once the rules and citations are final.
 func (e *Engine) prepare() {
 	e.trace = newTraceRules(e)
 	e.stages = ruleStages(e.rules)
-	e.prog = newDirectProgram(e)
+	e.checks = make([]directCheck, len(e.order))
+	e.same = make([]int, len(e.order))
+	first := map[string]int{}
+	for i, ri := range e.order {
+		r := &e.rules[ri]
+		e.checks[i], e.same[i] = r.direct, -1
+		if r.direct == nil {
+			continue
+		}
+		if j, ok := first[r.when]; ok {
+			e.same[i] = j
+		} else {
+			first[r.when] = i
+		}
+	}
+	e.prog = newDirectProgramFor(e)
 	e.lists = make([][]int32, len(e.rules))
 	for ri := range e.rules {
 		for eff, ms := range e.rules[ri].effects {
