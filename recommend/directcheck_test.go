@@ -338,3 +338,108 @@ func TestDirectProgramDeepInt(t *testing.T) {
 func deepSum(terms int) string {
 	return "profile.age" + strings.Repeat(" + (1", terms-1) + strings.Repeat(")", terms-1) + fmt.Sprintf(" == %d", 40+terms-1)
 }
+
+// TestDirectProgramMatchesClosures loads synthetic rule sets (the default
+// rules' conditions, and variations of them: syntheticRules) and checks
+// that the engine runs its direct checks as a program when they are
+// progMinRules or more, and as closures otherwise, and that the program
+// gives the closures' result for every rule on profiles drawn from the
+// rule set's vocabulary, with numbers at and around the rules' bounds.
+func TestDirectProgramMatchesClosures(t *testing.T) {
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.prog != nil {
+		t.Errorf("the default rules (%d) run as a program, want closures below %d", len(def.rules), progMinRules)
+	}
+	eng, err := Load(syntheticRules(t, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng.prog == nil {
+		t.Fatal("1,000 rules run as closures, want a program")
+	}
+	voc := eng.Vocabulary()
+	r := rand.New(rand.NewPCG(21, 2026))
+	some := func(terms []Term) []string {
+		var out []string
+		for _, term := range terms {
+			if r.IntN(6) == 0 {
+				out = append(out, term.ID)
+			}
+		}
+		return out
+	}
+	one := func(terms []Term) string {
+		if len(terms) == 0 || r.IntN(3) == 0 {
+			return ""
+		}
+		return terms[r.IntN(len(terms))].ID
+	}
+	pick := func(xs ...int) int { return xs[r.IntN(len(xs))] }
+	prog := eng.prog
+	defer func() { eng.prog = prog }()
+	want := make([]bool, len(eng.rules))
+	got := make([]bool, len(eng.rules))
+	ctx := context.Background()
+	for range 500 {
+		p := Profile{
+			Conditions: some(voc.Conditions), RedFlags: some(voc.RedFlags), AggravatedBy: some(voc.AggravatedBy),
+			EasedBy: some(voc.EasedBy), Equipment: some(voc.Equipment), Sex: one(voc.Sex), Episode: one(voc.Episode),
+			PainLevel:      r.IntN(11),
+			DaysSinceOnset: pick(0, 1, 2, 41, 42, 43, 84, 85, r.IntN(400)),
+			SittingHours:   []float64{0, 5.5, 6, 8, 24}[r.IntN(5)],
+			Age:            pick(0, 15, 16, 17, 64, 65, r.IntN(MaxAge+1)),
+			PregnancyWeek:  pick(0, 19, 20, 21, r.IntN(MaxPregnancyWeek+1)),
+		}
+		eng.prog = nil
+		if err := eng.evaluateInto(ctx, &p, want); err != nil {
+			t.Fatal(err)
+		}
+		eng.prog = prog
+		if err := eng.evaluateInto(ctx, &p, got); err != nil {
+			t.Fatal(err)
+		}
+		for ri := range eng.rules {
+			if got[ri] != want[ri] {
+				t.Fatalf("rule %s (%s) on %+v: the program gives %v, the closures %v", eng.rules[ri].id, eng.rules[ri].when, p, got[ri], want[ri])
+			}
+		}
+	}
+}
+
+// TestAtomTable checks the program's table of string atoms: the same
+// strings in every vocabulary field, each its own atom, and strings that
+// are no atom, or an atom of another field only, found in none.
+func TestAtomTable(t *testing.T) {
+	var atoms [numVocabFields]map[string]uint32
+	strs := []string{"", "a", "b", "ab", "ba", "aba", "abc", "cba", "sitting", "sitting_", "bending_forward", "bending_backward"}
+	for i := range 40 {
+		strs = append(strs, fmt.Sprintf("term_%d", i), fmt.Sprintf("%d_term", i))
+	}
+	n := uint32(0)
+	for f := range atoms {
+		atoms[f] = map[string]uint32{}
+		for i, s := range strs {
+			// Field f holds every string but the f-th.
+			if i != f {
+				atoms[f][s] = n
+				n++
+			}
+		}
+	}
+	tab := newAtomTable(&atoms)
+	for f := range atoms {
+		for i, s := range strs {
+			a, ok := tab.lookup(f, s)
+			want, wantOK := atoms[f][s]
+			if a != want || ok != wantOK || (i == f) == ok {
+				t.Errorf("field %d, %q: got %d, %v, want %d, %v", f, s, a, ok, want, wantOK)
+			}
+		}
+		if _, ok := tab.lookup(f, "none"); ok {
+			t.Errorf("field %d: found %q", f, "none")
+		}
+	}
+}
