@@ -1,28 +1,33 @@
 package recommend
 
-// The direct checks (directcheck.go) in the form Recommend runs them: every
-// rule's check compiled, at load, into one flat array of small
-// instructions, in evaluation order, run by one loop. A closure per node of
-// a condition costs an indirect call and a pointer to follow each,
-// scattered over the heap; at thousands of rules they no longer fit the
-// processor's caches. The instructions of consecutive rules lie side by
-// side, eight bytes each.
+// The direct checks (directcheck.go) in the form Recommend runs them for a
+// large rule set: every rule's check compiled, at load, into one flat
+// array of small instructions, in evaluation order, run by one loop. A
+// closure per node of a condition costs an indirect call and a pointer to
+// follow each, scattered over the heap; at thousands of rules they no
+// longer fit the processor's caches. The instructions of consecutive rules
+// lie side by side, eight bytes each, and most rules are one.
 //
 // Each call first reads the profile once into a bitset of atoms, numbered
 // at load: every string a condition tests a list or choice field for ('x'
 // in profile.F, profile.F.exists(v, v in [...]), profile.C == 'x',
 // profile.C in [...]) is an atom, set when the profile's values name it,
 // and so is every comparison of a number field with a literal, set when
-// it holds. A condition that is an && (or an ||) of such tests, with !
-// anywhere, the shape of most, is then one instruction that tests a few
-// masks of the bitset; others are a short run of tests and jumps, and int
-// expressions run on a small stack. No string is compared per rule.
+// it holds. A condition made of such tests with !, && and || is read into
+// conjunctive normal form (an && of clauses, each an || of literals, a
+// literal an atom or its negation) and is one instruction: a mask test
+// when its atoms lie in one word of the bitset and it is one clause or
+// clauses of one literal, else a walk of its clauses, those of one literal
+// tested together first. Others (int expressions, or a form with more
+// clauses than maxClauses) are a short run of such tests, jumps and, for
+// int expressions, a small stack. No string is compared per rule.
 //
-// The closures stay: the Explainer and the load-time checks read them, and
-// a condition the program cannot hold (an int expression nested deeper
-// than its stack, or an && of more literals than an instruction counts)
-// calls its closure. TestDirectChecksMatchCEL proves the program gives
-// cel-go's result over generated conditions and profiles.
+// The closures stay: a rule set of fewer than progMinRules direct checks
+// runs them, and so do the Explainer and the load-time checks; an int
+// expression nested deeper than the program's stack calls its closure.
+// TestDirectChecksMatchCEL proves the program gives cel-go's result over
+// generated conditions and profiles, and TestDirectProgramMatchesClosures
+// that it gives the closures' on rules made from the default ones.
 
 import (
 	"cmp"
@@ -112,9 +117,11 @@ type termMask struct {
 }
 
 // clause is an || of literals: the n terms from terms[t]. It holds when
-// one of them does.
+// one of them does, or with all, when every one does (the clauses of one
+// literal of a condition, together).
 type clause struct {
 	t, n uint32
+	all  bool
 }
 
 // Bounds of a condition in conjunctive normal form: an || of two
@@ -525,11 +532,25 @@ func (pr *directProgram) cnfCode(e ast.Expr) bool {
 		pr.emit(op, 0, pr.clause(lits).t)
 		return true
 	}
+	// The clauses of one literal are tested together, first.
 	at := len(pr.clauses)
+	var unit []literal
 	for _, c := range cs {
-		pr.clauses = append(pr.clauses, pr.clause(c))
+		if len(c) == 1 {
+			unit = append(unit, c[0])
+		}
 	}
-	pr.emit(opCNF, uint16(len(cs)), uint32(at))
+	if len(unit) > 0 {
+		all := pr.clause(unit)
+		all.all = true
+		pr.clauses = append(pr.clauses, all)
+	}
+	for _, c := range cs {
+		if len(c) != 1 {
+			pr.clauses = append(pr.clauses, pr.clause(c))
+		}
+	}
+	pr.emit(opCNF, uint16(len(pr.clauses)-at), uint32(at))
 	return true
 }
 
@@ -831,7 +852,17 @@ func (pr *directProgram) exec(pc, i, n int, p *Profile, st *progState, bits []ui
 			acc = in.a != 0
 		case opCNF:
 			acc = true
+		clauses:
 			for _, c := range pr.clauses[in.a : in.a+uint32(in.n)] {
+				if c.all {
+					for _, t := range pr.terms[c.t : c.t+c.n] {
+						if b := bits[t.w]; b&t.pos != t.pos || b&t.neg != 0 {
+							acc = false
+							break clauses
+						}
+					}
+					continue
+				}
 				holds := false
 				for _, t := range pr.terms[c.t : c.t+c.n] {
 					if b := bits[t.w]; b&t.pos != 0 || ^b&t.neg != 0 {
