@@ -188,6 +188,11 @@ type directProgram struct {
 	// sp is, while a condition compiles, how many ints the stack holds,
 	// and stack the most it may hold.
 	sp, stack int
+	// scratchTerms and scratchKey are clause's working memory, and slab
+	// cnf's.
+	scratchTerms []termMask
+	scratchKey   []byte
+	slab         []literal
 }
 
 // progState is a call's reading of the profile, and the program's
@@ -436,7 +441,7 @@ func (pr *directProgram) cnf(e ast.Expr, neg bool) ([][]literal, bool) {
 		// Not negated, the leaf is an || of its atoms: one clause;
 		// negated, an && of their negations: a clause for each.
 		if neg == lneg {
-			c := make([]literal, len(atoms))
+			c := pr.newLiterals(len(atoms))
 			for i, a := range atoms {
 				c[i] = literal{atom: a, pos: true}
 			}
@@ -444,7 +449,8 @@ func (pr *directProgram) cnf(e ast.Expr, neg bool) ([][]literal, bool) {
 		}
 		out := make([][]literal, len(atoms))
 		for i, a := range atoms {
-			out[i] = []literal{{atom: a}}
+			out[i] = pr.newLiterals(1)
+			out[i][0] = literal{atom: a}
 		}
 		return out, len(out) <= maxClauses
 	}
@@ -489,12 +495,24 @@ func (pr *directProgram) cnf(e ast.Expr, neg bool) ([][]literal, bool) {
 				if len(ca)+len(cb) > maxClauseLiteral {
 					return nil, false
 				}
-				out = append(out, append(append(make([]literal, 0, len(ca)+len(cb)), ca...), cb...))
+				c := pr.newLiterals(len(ca) + len(cb))
+				copy(c[copy(c, ca):], cb)
+				out = append(out, c)
 			}
 		}
 		return out, true
 	}
 	return nil, false
+}
+
+// newLiterals returns room for n literals, cut from a slab, for cnf.
+func (pr *directProgram) newLiterals(n int) []literal {
+	if cap(pr.slab)-len(pr.slab) < n {
+		pr.slab = make([]literal, 0, max(1024, n))
+	}
+	at := len(pr.slab)
+	pr.slab = pr.slab[:at+n]
+	return pr.slab[at : at+n : at+n]
 }
 
 // cnfCode appends the code of e when cnf can read it: one instruction.
@@ -557,7 +575,8 @@ func (pr *directProgram) cnfCode(e ast.Expr) bool {
 // clause returns the clause of the literals c, its terms appended to
 // pr.terms unless the same terms are there already.
 func (pr *directProgram) clause(c []literal) clause {
-	var ts []termMask
+	ts := pr.scratchTerms[:0]
+	defer func() { pr.scratchTerms = ts[:0] }()
 	for _, l := range c {
 		w, bit := l.atom/64, uint64(1)<<(l.atom%64)
 		k := 0
@@ -574,7 +593,8 @@ func (pr *directProgram) clause(c []literal) clause {
 		}
 	}
 	slices.SortFunc(ts, func(a, b termMask) int { return cmp.Compare(a.w, b.w) })
-	key := make([]byte, 0, 20*len(ts))
+	key := pr.scratchKey[:0]
+	defer func() { pr.scratchKey = key[:0] }()
 	for _, t := range ts {
 		key = binary.LittleEndian.AppendUint32(key, t.w)
 		key = binary.LittleEndian.AppendUint64(key, t.pos)
