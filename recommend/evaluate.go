@@ -149,23 +149,39 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 // rest of the advice as unknown (see PartialError).
 func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
 	// The CEL view of p is made only if a condition runs as CEL; the
-	// program's reading of p, once per call.
+	// program's reading of p, when the engine has a program, once per
+	// call.
 	var act *activation
 	var failed error
-	d := directRun{e: e, p: p, matched: matched}
+	pr := e.prog
+	var st *progState
 	var bits []uint64
-	if pr := e.prog; pr != nil {
-		bits = d.st.small[:min(pr.words, pr.small)]
+	if pr != nil {
+		st = new(progState)
+		bits = st.small[:min(pr.words, pr.small)]
 		if pr.words > pr.small {
 			b := pr.bigBits()
 			defer pr.pool.Put(b)
 			bits = *b
 		}
-		pr.read(p, &d.st, bits)
+		pr.read(p, st, bits)
 	}
 	for i := 0; i < e.nRefer; {
-		if n := d.run(i, true, bits); n > 0 {
-			i += n
+		if pr != nil {
+			if pc := pr.start[i]; pc >= 0 {
+				// The run of direct checks from i, in one go.
+				n := int(pr.run[i])
+				pr.exec(int(pc), i, n, p, st, bits, matched)
+				i += n
+				continue
+			}
+		} else if j := e.same[i]; j >= 0 {
+			matched[e.order[i]] = matched[e.order[j]]
+			i++
+			continue
+		} else if c := e.checks[i]; c != nil {
+			matched[e.order[i]] = c(p)
+			i++
 			continue
 		}
 		ri := e.order[i]
@@ -185,7 +201,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	deadline, hasDeadline := ctx.Deadline()
 	// A context with no Done channel and no deadline, such as
 	// context.Background(), is never done: it is not asked before each
-	// rule, and a run of direct checks goes in one go.
+	// rule, and a run of direct checks in the program goes in one go.
 	never := ctx.Done() == nil && !hasDeadline
 	for i := e.nRefer; i < len(e.order); {
 		if !never {
@@ -193,8 +209,23 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 				return err
 			}
 		}
-		if n := d.run(i, never, bits); n > 0 {
-			i += n
+		if pr != nil {
+			if pc := pr.start[i]; pc >= 0 {
+				n := 1
+				if never {
+					n = int(pr.run[i])
+				}
+				pr.exec(int(pc), i, n, p, st, bits, matched)
+				i += n
+				continue
+			}
+		} else if j := e.same[i]; j >= 0 {
+			matched[e.order[i]] = matched[e.order[j]]
+			i++
+			continue
+		} else if c := e.checks[i]; c != nil {
+			matched[e.order[i]] = c(p)
+			i++
 			continue
 		}
 		ri := e.order[i]
@@ -209,45 +240,6 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 		i++
 	}
 	return nil
-}
-
-// directRun is evaluateInto's state for the direct checks: the profile,
-// and the program's reading of it when the engine has a program.
-type directRun struct {
-	e       *Engine
-	p       *Profile
-	matched []bool
-	st      progState
-}
-
-// run evaluates the direct check of rule i of e.order, and with batch the
-// run of direct checks that follows it in the same stage of evaluation
-// (referral rules, the others), and returns how many rules it evaluated: 0
-// when rule i runs as CEL. bits is the program's bitset of atoms.
-func (d *directRun) run(i int, batch bool, bits []uint64) int {
-	e := d.e
-	if pr := e.prog; pr != nil {
-		pc := pr.start[i]
-		if pc < 0 {
-			return 0
-		}
-		n := 1
-		if batch {
-			n = int(pr.run[i])
-		}
-		pr.exec(int(pc), i, n, d.p, &d.st, bits, d.matched)
-		return n
-	}
-	ri := e.order[i]
-	if j := e.same[i]; j >= 0 {
-		d.matched[ri] = d.matched[e.order[j]]
-		return 1
-	}
-	if c := e.checks[i]; c != nil {
-		d.matched[ri] = c(d.p)
-		return 1
-	}
-	return 0
 }
 
 // evalRule runs the condition of rule ri against p. A condition with a
