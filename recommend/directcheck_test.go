@@ -443,3 +443,59 @@ func TestAtomTable(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDirectProgram compiles a condition and, when it has a direct check,
+// runs it as a program of one rule against cel-go on a few profiles.
+func FuzzDirectProgram(f *testing.F) {
+	for _, s := range []string{
+		"'a' in profile.conditions && !(profile.pain_level >= 7 || profile.episode == 'c')",
+		"profile.conditions.exists(c, c in ['a', 'b']) || (profile.age > 15 && profile.sex != 'a')",
+		"(profile.days_since_onset > 42 ? 1 : 0) + (profile.pain_level >= 4 ? 1 : 0) >= 2",
+		"!(profile.sitting_hours >= 6.0) && profile.episode in ['', 'd']",
+		"true && !false",
+	} {
+		f.Add(s)
+	}
+	env, err := sharedCELEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 2026))
+	profiles := make([]Profile, 40)
+	for i := range profiles {
+		profiles[i] = directProfile(r)
+	}
+	f.Fuzz(func(t *testing.T, when string) {
+		if len(when) > MaxWhenLength {
+			return
+		}
+		checked, iss := env.Compile(when)
+		if iss.Err() != nil || !checked.OutputType().IsExactType(types.BoolType) {
+			return
+		}
+		check := directCondition(checked.NativeRep())
+		if check == nil {
+			return
+		}
+		prg, err := env.Program(checked, programOptions(hasComprehension(checked.NativeRep()), MaxRuleCost)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &Engine{rules: []rule{{id: "r", when: when, ast: checked.NativeRep(), direct: check}}, order: []int{0}}
+		e.prog = newDirectProgram(e)
+		for i := range profiles {
+			p := &profiles[i]
+			out, _, err := prg.Eval(&activation{v: profileVal{newCELProfile(p)}})
+			if err != nil {
+				t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+			}
+			matched := []bool{false}
+			if err := e.evaluateInto(context.Background(), p, matched); err != nil {
+				t.Fatal(err)
+			}
+			if want := bool(out.(types.Bool)); matched[0] != want {
+				t.Errorf("%s on %+v: the program gives %v, CEL %v", when, *p, matched[0], want)
+			}
+		}
+	})
+}
