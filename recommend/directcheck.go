@@ -160,19 +160,8 @@ func directCompare(e ast.Expr) directCheck {
 	if f < 0 {
 		return nil
 	}
-	var c float64
-	switch v := cmp.Literal.AsLiteral().(type) {
-	case types.Int:
-		if v > 1<<53 || v < -(1<<53) {
-			return nil
-		}
-		c = float64(v)
-	case types.Double:
-		c = float64(v)
-		if math.IsNaN(c) {
-			return nil
-		}
-	default:
+	c, ok := directNumber(cmp.Literal)
+	if !ok {
 		return nil
 	}
 	get := numberFields[f].get
@@ -191,6 +180,22 @@ func directCompare(e ast.Expr) directCheck {
 		return func(p *Profile) bool { return get(p) != c }
 	}
 	return nil
+}
+
+// directNumber returns the value of a number literal that converts to
+// float64 exactly (see directCompare), and whether it is one.
+func directNumber(lit ast.Expr) (float64, bool) {
+	switch v := lit.AsLiteral().(type) {
+	case types.Int:
+		if v > 1<<53 || v < -(1<<53) {
+			return 0, false
+		}
+		return float64(v), true
+	case types.Double:
+		c := float64(v)
+		return c, !math.IsNaN(c)
+	}
+	return 0, false
 }
 
 // maxDirectInt bounds the int literals of a direct int expression. A

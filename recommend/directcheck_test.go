@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -18,7 +19,10 @@ type directGen struct {
 	covered bool
 }
 
-var directWords = []string{"a", "b", "c", "d", "e"}
+// directWords are the strings of the generated conditions and profiles:
+// enough that the direct program's atoms fill more than one word of its
+// bitset.
+var directWords = []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"}
 
 var directIntFields = []string{"pain_level", "days_since_onset", "age", "pregnancy_week"}
 
@@ -148,7 +152,10 @@ func directProfile(r *rand.Rand) Profile {
 // TestDirectChecksMatchCEL proves that the direct checks give CEL's result:
 // generated conditions of every shape directcheck.go compiles, and of some
 // it leaves to CEL, each on generated profiles. A condition made only of
-// compiled shapes must get a direct check.
+// compiled shapes must get a direct check. It checks both forms of a direct
+// check: the closure, and the program Recommend runs (directprog.go), the
+// generated conditions compiled together as the rules of one engine (see
+// checkDirectProgram).
 func TestDirectChecksMatchCEL(t *testing.T) {
 	env, err := sharedCELEnv()
 	if err != nil {
@@ -161,6 +168,8 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 	}
 	const conditions = 3000
 	direct, compared := 0, 0
+	var rules []rule
+	var want [][]bool // per rule, CEL's result on each profile
 	for range conditions {
 		g := &directGen{r: r, covered: true}
 		when := g.cond(1 + r.IntN(4))
@@ -169,46 +178,324 @@ func TestDirectChecksMatchCEL(t *testing.T) {
 			t.Fatalf("%s: %v", when, iss.Err())
 		}
 		check := directCondition(checked.NativeRep())
-		if check == nil {
-			if g.covered {
-				t.Errorf("%s: no direct check, but every part of it has one", when)
-			}
-			continue
+		if check == nil && g.covered {
+			t.Errorf("%s: no direct check, but every part of it has one", when)
 		}
-		direct++
-		prg, err := env.Program(checked, programOptions(hasComprehension(checked.NativeRep()), MaxRuleCost)...)
+		loops := hasComprehension(checked.NativeRep())
+		prg, err := env.Program(checked, programOptions(loops, MaxRuleCost)...)
 		if err != nil {
 			t.Fatal(err)
 		}
+		results := make([]bool, len(profiles))
 		for i := range profiles {
 			p := &profiles[i]
 			out, _, err := prg.Eval(&activation{v: profileVal{newCELProfile(p)}})
 			if err != nil {
-				t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+				if check != nil {
+					t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+				}
+				// A condition left to CEL that fails (an int
+				// overflow) has no place in the engine below.
+				results = nil
+				break
 			}
-			if want, got := bool(out.(types.Bool)), check(p); want != got {
-				t.Errorf("%s on %+v: direct check gives %v, CEL %v", when, *p, got, want)
+			results[i] = bool(out.(types.Bool))
+			if check == nil {
+				continue
+			}
+			if got := check(p); results[i] != got {
+				t.Errorf("%s on %+v: direct check gives %v, CEL %v", when, *p, got, results[i])
 			}
 			compared++
+		}
+		if check != nil {
+			direct++
+		}
+		if results != nil {
+			rules = append(rules, rule{id: fmt.Sprintf("r%d", len(rules)), when: when, why: newCondSource(nil, nil, checked.NativeRep(), when, loops), prg: prg, loops: loops, direct: check})
+			want = append(want, results)
 		}
 	}
 	if direct < conditions/2 {
 		t.Errorf("only %d of %d generated conditions got a direct check", direct, conditions)
 	}
 	t.Logf("%d of %d conditions compiled to direct checks; %d evaluations compared", direct, conditions, compared)
+	checkDirectProgram(t, r, rules, want, profiles)
 }
 
-// TestDefaultRulesAreDirect checks that every default rule's condition
-// compiles to a direct check, so that Recommend runs no CEL program for
-// the default rules (see BenchmarkConditions).
-func TestDefaultRulesAreDirect(t *testing.T) {
-	eng, err := Default()
+// checkDirectProgram makes an engine of rules, each of which gives want[i]
+// on profiles[i] by CEL, in an order shuffled with r, every tenth rule
+// repeated (a rule with the text of an earlier one copies its result) and
+// a third of them first as if they referred, and checks that evaluateInto
+// gives CEL's result for every rule on every profile: with a context that
+// is never done (each run of direct checks in one go) and with one that
+// can be cancelled (each rule on its own), and with the atoms' bitset
+// taken from the pool. Every direct check must be compiled into the
+// program, not left to its closure.
+func checkDirectProgram(t *testing.T, r *rand.Rand, rules []rule, want [][]bool, profiles []Profile) {
+	t.Helper()
+	n := len(rules)
+	for i := 0; i < n; i += 10 {
+		rules = append(rules, rules[i])
+		want = append(want, want[i])
+	}
+	e := &Engine{rules: rules, order: r.Perm(len(rules)), nRefer: len(rules) / 3}
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	compared := 0
+	for k, ctx := range []context.Context{context.Background(), cancellable, context.Background()} {
+		// The bitset on the call's stack, then from the pool.
+		small := progSmallWords
+		if k == 2 {
+			small = 0
+		}
+		e.prog = newDirectProgramWith(e, progStack, small)
+		if len(e.prog.calls) > 0 {
+			t.Errorf("%d direct checks left to their closures", len(e.prog.calls))
+		}
+		if e.prog.words < 2 {
+			t.Errorf("the program's bitset has %d words, want 2 or more", e.prog.words)
+		}
+		for pi := range profiles {
+			p := &profiles[pi]
+			matched := make([]bool, len(rules))
+			if err := e.evaluateInto(ctx, p, matched); err != nil {
+				t.Fatal(err)
+			}
+			for ri := range rules {
+				if matched[ri] != want[ri][pi] {
+					t.Errorf("%s on %+v: the program gives %v, CEL %v", rules[ri].when, *p, matched[ri], want[ri][pi])
+				}
+				compared++
+			}
+		}
+	}
+	t.Logf("the program: %d rules (%d with direct checks), %d instructions, %d atoms; %d evaluations compared",
+		len(rules), countDirect(rules), len(e.prog.code), e.prog.nAtoms(), compared)
+}
+
+func countDirect(rules []rule) int {
+	n := 0
+	for _, r := range rules {
+		if r.direct != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDirectProgramDeepInt checks the program's stack: an int expression
+// as deep as cel-go parses fits it, and one too deep for a smaller stack
+// runs as its closure, with CEL's result either way.
+func TestDirectProgramDeepInt(t *testing.T) {
+	env, err := sharedCELEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range eng.rules {
-		if r.direct == nil {
-			t.Errorf("rule %s: no direct check for %s", r.id, r.when)
+	// The most terms cel-go's recursion limit lets through.
+	most := 2
+	for {
+		if _, iss := env.Compile(deepSum(most + 1)); iss.Err() != nil {
+			break
+		}
+		most++
+	}
+	for _, tc := range []struct {
+		terms, stack int
+		calls        int
+	}{{most, progStack, 0}, {5, 5, 0}, {6, 5, 1}, {most, 5, 1}} {
+		t.Run(fmt.Sprintf("%d terms, stack %d", tc.terms, tc.stack), func(t *testing.T) {
+			when := deepSum(tc.terms)
+			checked, iss := env.Compile(when)
+			if iss.Err() != nil {
+				t.Fatal(iss.Err())
+			}
+			rs := []rule{{id: "deep", when: when, why: newCondSource(nil, nil, checked.NativeRep(), when, false), direct: directCondition(checked.NativeRep())}}
+			if rs[0].direct == nil {
+				t.Fatal("no direct check")
+			}
+			e := &Engine{rules: rs, order: []int{0}}
+			e.prog = newDirectProgramWith(e, tc.stack, progSmallWords)
+			if got := len(e.prog.calls); got != tc.calls {
+				t.Errorf("%d closures called, want %d", got, tc.calls)
+			}
+			for _, age := range []int{39, 40, 41} {
+				matched := []bool{false}
+				if err := e.evaluateInto(context.Background(), &Profile{Age: age}, matched); err != nil {
+					t.Fatal(err)
+				}
+				if want := age == 40; matched[0] != want {
+					t.Errorf("age %d: got %v, want %v", age, matched[0], want)
+				}
+			}
+		})
+	}
+}
+
+// deepSum returns profile.age + (1 + (1 + ...)) == 40 + terms - 1, with
+// terms terms nested to the right, so that each waits on the stack: true
+// for age 40 alone.
+func deepSum(terms int) string {
+	return "profile.age" + strings.Repeat(" + (1", terms-1) + strings.Repeat(")", terms-1) + fmt.Sprintf(" == %d", 40+terms-1)
+}
+
+// TestDirectProgramMatchesClosures loads synthetic rule sets (the default
+// rules' conditions, and variations of them: syntheticRules) and checks
+// that the engine runs its direct checks as a program when they are
+// progMinRules or more, and as closures otherwise, and that the program
+// gives the closures' result for every rule on profiles drawn from the
+// rule set's vocabulary, with numbers at and around the rules' bounds.
+func TestDirectProgramMatchesClosures(t *testing.T) {
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.prog != nil {
+		t.Errorf("the default rules (%d) run as a program, want closures below %d", len(def.rules), progMinRules)
+	}
+	eng, err := Load(syntheticRules(t, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng.prog == nil {
+		t.Fatal("1,000 rules run as closures, want a program")
+	}
+	voc := eng.Vocabulary()
+	r := rand.New(rand.NewPCG(21, 2026))
+	some := func(terms []Term) []string {
+		var out []string
+		for _, term := range terms {
+			if r.IntN(6) == 0 {
+				out = append(out, term.ID)
+			}
+		}
+		return out
+	}
+	one := func(terms []Term) string {
+		if len(terms) == 0 || r.IntN(3) == 0 {
+			return ""
+		}
+		return terms[r.IntN(len(terms))].ID
+	}
+	pick := func(xs ...int) int { return xs[r.IntN(len(xs))] }
+	prog := eng.prog
+	defer func() { eng.prog = prog }()
+	want := make([]bool, len(eng.rules))
+	got := make([]bool, len(eng.rules))
+	ctx := context.Background()
+	for range 500 {
+		p := Profile{
+			Conditions: some(voc.Conditions), RedFlags: some(voc.RedFlags), AggravatedBy: some(voc.AggravatedBy),
+			EasedBy: some(voc.EasedBy), Equipment: some(voc.Equipment), Sex: one(voc.Sex), Episode: one(voc.Episode),
+			PainLevel:      r.IntN(11),
+			DaysSinceOnset: pick(0, 1, 2, 41, 42, 43, 84, 85, r.IntN(400)),
+			SittingHours:   []float64{0, 5.5, 6, 8, 24}[r.IntN(5)],
+			Age:            pick(0, 15, 16, 17, 64, 65, r.IntN(MaxAge+1)),
+			PregnancyWeek:  pick(0, 19, 20, 21, r.IntN(MaxPregnancyWeek+1)),
+		}
+		eng.prog = nil
+		if err := eng.evaluateInto(ctx, &p, want); err != nil {
+			t.Fatal(err)
+		}
+		eng.prog = prog
+		if err := eng.evaluateInto(ctx, &p, got); err != nil {
+			t.Fatal(err)
+		}
+		for ri := range eng.rules {
+			if got[ri] != want[ri] {
+				t.Fatalf("rule %s (%s) on %+v: the program gives %v, the closures %v", eng.rules[ri].id, eng.rules[ri].when, p, got[ri], want[ri])
+			}
 		}
 	}
+}
+
+// TestAtomTable checks the program's table of string atoms: the same
+// strings in every vocabulary field, each its own atom, and strings that
+// are no atom, or an atom of another field only, found in none.
+func TestAtomTable(t *testing.T) {
+	var atoms [numVocabFields]map[string]uint32
+	strs := []string{"", "a", "b", "ab", "ba", "aba", "abc", "cba", "sitting", "sitting_", "bending_forward", "bending_backward"}
+	for i := range 40 {
+		strs = append(strs, fmt.Sprintf("term_%d", i), fmt.Sprintf("%d_term", i))
+	}
+	n := uint32(0)
+	for f := range atoms {
+		atoms[f] = map[string]uint32{}
+		for i, s := range strs {
+			// Field f holds every string but the f-th.
+			if i != f {
+				atoms[f][s] = n
+				n++
+			}
+		}
+	}
+	tab := newAtomTable(&atoms)
+	for f := range atoms {
+		for i, s := range strs {
+			a, ok := tab.lookup(f, s)
+			want, wantOK := atoms[f][s]
+			if a != want || ok != wantOK || (i == f) == ok {
+				t.Errorf("field %d, %q: got %d, %v, want %d, %v", f, s, a, ok, want, wantOK)
+			}
+		}
+		if _, ok := tab.lookup(f, "none"); ok {
+			t.Errorf("field %d: found %q", f, "none")
+		}
+	}
+}
+
+// FuzzDirectProgram compiles a condition and, when it has a direct check,
+// runs it as a program of one rule against cel-go on a few profiles.
+func FuzzDirectProgram(f *testing.F) {
+	for _, s := range []string{
+		"'a' in profile.conditions && !(profile.pain_level >= 7 || profile.episode == 'c')",
+		"profile.conditions.exists(c, c in ['a', 'b']) || (profile.age > 15 && profile.sex != 'a')",
+		"(profile.days_since_onset > 42 ? 1 : 0) + (profile.pain_level >= 4 ? 1 : 0) >= 2",
+		"!(profile.sitting_hours >= 6.0) && profile.episode in ['', 'd']",
+		"true && !false",
+	} {
+		f.Add(s)
+	}
+	env, err := sharedCELEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 2026))
+	profiles := make([]Profile, 40)
+	for i := range profiles {
+		profiles[i] = directProfile(r)
+	}
+	f.Fuzz(func(t *testing.T, when string) {
+		if len(when) > MaxWhenLength {
+			return
+		}
+		checked, iss := env.Compile(when)
+		if iss.Err() != nil || !checked.OutputType().IsExactType(types.BoolType) {
+			return
+		}
+		check := directCondition(checked.NativeRep())
+		if check == nil {
+			return
+		}
+		prg, err := env.Program(checked, programOptions(hasComprehension(checked.NativeRep()), MaxRuleCost)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &Engine{rules: []rule{{id: "r", when: when, why: newCondSource(nil, nil, checked.NativeRep(), when, false), direct: check}}, order: []int{0}}
+		e.prog = newDirectProgram(e)
+		for i := range profiles {
+			p := &profiles[i]
+			out, _, err := prg.Eval(&activation{v: profileVal{newCELProfile(p)}})
+			if err != nil {
+				t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
+			}
+			matched := []bool{false}
+			if err := e.evaluateInto(context.Background(), p, matched); err != nil {
+				t.Fatal(err)
+			}
+			if want := bool(out.(types.Bool)); matched[0] != want {
+				t.Errorf("%s on %+v: the program gives %v, CEL %v", when, *p, matched[0], want)
+			}
+		}
+	})
 }

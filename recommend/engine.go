@@ -42,6 +42,10 @@ type Engine struct {
 	// and a check depends on the profile alone, so the earlier result is
 	// the rule's: Recommend runs each distinct condition once.
 	same []int
+	// prog holds the same checks compiled into one program
+	// (directprog.go), or nil for a rule set with fewer than
+	// progMinRules of them, which runs checks.
+	prog *directProgram
 	// stages says, per rule, which stages read it when it matches
 	// (resolve.go).
 	stages []uint8

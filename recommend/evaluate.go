@@ -148,18 +148,43 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 // flags of the referral rules are complete: the caller must treat the
 // rest of the advice as unknown (see PartialError).
 func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
-	// The CEL view of p is made only if a condition runs as CEL.
+	// The CEL view of p is made only if a condition runs as CEL; the
+	// program's reading of p, when the engine has a program, once per
+	// call.
 	var act *activation
 	var failed error
-	for i, ri := range e.order[:e.nRefer] {
-		if j := e.same[i]; j >= 0 {
-			matched[ri] = matched[e.order[j]]
+	pr := e.prog
+	var st *progState
+	var bits []uint64
+	if pr != nil {
+		st = new(progState)
+		bits = st.small[:min(pr.words, pr.small)]
+		if pr.words > pr.small {
+			b := pr.bigBits()
+			defer pr.pool.Put(b)
+			bits = *b
+		}
+		pr.read(p, st, bits)
+	}
+	for i := 0; i < e.nRefer; {
+		if pr != nil {
+			if pc := pr.start[i]; pc >= 0 {
+				// The run of direct checks from i, in one go.
+				n := int(pr.run[i])
+				pr.exec(int(pc), i, n, p, st, bits, matched)
+				i += n
+				continue
+			}
+		} else if j := e.same[i]; j >= 0 {
+			matched[e.order[i]] = matched[e.order[j]]
+			i++
+			continue
+		} else if c := e.checks[i]; c != nil {
+			matched[e.order[i]] = c(p)
+			i++
 			continue
 		}
-		if c := e.checks[i]; c != nil {
-			matched[ri] = c(p)
-			continue
-		}
+		ri := e.order[i]
 		m, err := e.evalRule(context.Background(), ri, p, &act)
 		if err != nil {
 			m = true
@@ -168,6 +193,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 			}
 		}
 		matched[ri] = m
+		i++
 	}
 	if failed != nil {
 		return failed
@@ -175,22 +201,34 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	deadline, hasDeadline := ctx.Deadline()
 	// A context with no Done channel and no deadline, such as
 	// context.Background(), is never done: it is not asked before each
-	// rule.
+	// rule, and a run of direct checks in the program goes in one go.
 	never := ctx.Done() == nil && !hasDeadline
-	for i, ri := range e.order[e.nRefer:] {
+	for i := e.nRefer; i < len(e.order); {
 		if !never {
 			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 				return err
 			}
 		}
-		if j := e.same[e.nRefer+i]; j >= 0 {
-			matched[ri] = matched[e.order[j]]
+		if pr != nil {
+			if pc := pr.start[i]; pc >= 0 {
+				n := 1
+				if never {
+					n = int(pr.run[i])
+				}
+				pr.exec(int(pc), i, n, p, st, bits, matched)
+				i += n
+				continue
+			}
+		} else if j := e.same[i]; j >= 0 {
+			matched[e.order[i]] = matched[e.order[j]]
+			i++
+			continue
+		} else if c := e.checks[i]; c != nil {
+			matched[e.order[i]] = c(p)
+			i++
 			continue
 		}
-		if c := e.checks[e.nRefer+i]; c != nil {
-			matched[ri] = c(p)
-			continue
-		}
+		ri := e.order[i]
 		m, err := e.evalRule(ctx, ri, p, &act)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
@@ -199,6 +237,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 			return err
 		}
 		matched[ri] = m
+		i++
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ func (e *Engine) prepare() {
 			first[r.when] = i
 		}
 	}
+	e.prog = newDirectProgramFor(e)
 	// The rules' lists, and their citations below, are cut from one
 	// slab each: the engine stays alive for the whole process, and the
 	// garbage collector marks each of its objects on every cycle.
