@@ -116,3 +116,52 @@ func TestBundleEntriesStop(t *testing.T) {
 		t.Errorf("types read (-want +got):\n%s", diff)
 	}
 }
+
+// TestCanonicalCode checks how a coding is written before it is looked
+// up: ICD-10-CM under its OID is read as under its FHIR URI, and its code
+// is trimmed, put in capitals and given the dot after the category's
+// three characters only when it has the shape of an ICD-10-CM code (4 to
+// 7 characters, no dot, a letter first); any other code, and every code
+// of another system, is left as the client wrote it but for the trim and
+// the capitals (ICD-10-CM) or untouched (other systems).
+func TestCanonicalCode(t *testing.T) {
+	const cm, oid = "http://hl7.org/fhir/sid/icd-10-cm", "urn:oid:2.16.840.1.113883.6.90"
+	type coding struct{ System, Code string }
+	tests := []struct {
+		name string
+		in   coding
+		want coding
+	}{
+		{"with its dot", coding{cm, "M51.26"}, coding{cm, "M51.26"}},
+		{"without its dot", coding{cm, "M5126"}, coding{cm, "M51.26"}},
+		{"under the OID", coding{oid, "M5126"}, coding{cm, "M51.26"}},
+		{"lower case", coding{cm, "m51.26"}, coding{cm, "M51.26"}},
+		{"spaces around", coding{cm, " m5126 "}, coding{cm, "M51.26"}},
+		{"spaces around a dotted code", coding{cm, "\tM51.26 "}, coding{cm, "M51.26"}},
+		// Length: a category alone has 3 characters, a full code 7.
+		{"3 characters: a category, no dot", coding{cm, "M51"}, coding{cm, "M51"}},
+		{"4 characters, the shortest to get a dot", coding{cm, "M512"}, coding{cm, "M51.2"}},
+		{"7 characters, the longest to get a dot", coding{cm, "S32019A"}, coding{cm, "S32.019A"}},
+		{"8 characters is no ICD-10-CM code", coding{cm, "S32019AB"}, coding{cm, "S32019AB"}},
+		// The first character: a letter from A to Z.
+		{"first letter A", coding{cm, "A0101"}, coding{cm, "A01.01"}},
+		{"first letter Z", coding{cm, "Z9981"}, coding{cm, "Z99.81"}},
+		{"a digit first", coding{cm, "12345"}, coding{cm, "12345"}},
+		{"the character before A first", coding{cm, "@1234"}, coding{cm, "@1234"}},
+		{"the character after Z first", coding{cm, "[1234"}, coding{cm, "[1234"}},
+		{"a letter first and a symbol after", coding{cm, "M_126"}, coding{cm, "M_1.26"}},
+		{"a dot elsewhere", coding{cm, "M5.126"}, coding{cm, "M5.126"}},
+		// Other systems, even the WHO's ICD-10.
+		{"ICD-10", coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}, coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}},
+		{"SNOMED CT", coding{"http://snomed.info/sct", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got coding
+			got.System, got.Code = canonicalCode(tt.in.System, tt.in.Code)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("canonicalCode(%q, %q) (-want +got):\n%s", tt.in.System, tt.in.Code, diff)
+			}
+		})
+	}
+}
