@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"log/slog"
 	"maps"
 	"regexp"
@@ -134,6 +135,49 @@ type (
 		} `json:"subject"`
 	}
 )
+
+// bundleEntry is an entry of a search Bundle that holds a resource, as
+// entries yields it.
+type bundleEntry struct {
+	// index is the entry's place in the Bundle's entry list; path is the
+	// JSON path of its resource, such as
+	// "prefetch.conditions.entry[2].resource".
+	index int
+	path  string
+	// typ is the resource's resourceType, as sent ("" when it has none).
+	typ      string
+	resource json.RawMessage
+	// match is whether the search matched the resource: every entry but
+	// those of search mode include or outcome, which only come with the
+	// matches.
+	match bool
+}
+
+// entries walks the entries of b, a prefetch Bundle found at path at, in
+// order: it passes over those whose resource is missing or null, and
+// yields each other one with its resourceType read. A resource that is
+// not a JSON object with a string resourceType, or whose keys are
+// repeated or in the wrong case, ends the walk with its *RequestError.
+// What each resource type means is the caller's to say.
+func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
+	return func(yield func(bundleEntry, error) bool) {
+		for i, e := range b.Entry {
+			path := fmt.Sprintf("%s.entry[%d].resource", at, i)
+			if isNull(e.Resource) {
+				continue
+			}
+			var r fhirResource
+			if err := decodePart(e.Resource, path, &r); err != nil {
+				yield(bundleEntry{}, err)
+				return
+			}
+			match := e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome"
+			if !yield(bundleEntry{index: i, path: path, typ: r.ResourceType, resource: e.Resource, match: match}, nil) {
+				return
+			}
+		}
+	}
+}
 
 // The code systems of Condition.clinicalStatus and verificationStatus in
 // FHIR R4, and the ones FHIR STU3 used, which R4 replaced.
@@ -467,35 +511,31 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	flags := make([]bool, len(vocab.RedFlags))
 	seen := map[[2]string]bool{}
 	matches := 0 // the Conditions the search matched
-	for i, e := range b.Entry {
-		path := fmt.Sprintf("%s.entry[%d].resource", at, i)
-		if isNull(e.Resource) {
-			continue
-		}
-		var r fhirResource
-		if err := decodePart(e.Resource, path, &r); err != nil {
+	for e, err := range b.entries(at) {
+		if err != nil {
 			return err
 		}
-		switch r.ResourceType {
+		path := e.path
+		switch e.typ {
 		case "Condition":
 		case "OperationOutcome":
 			// The search's own outcome: a warning or a note is fine, but
 			// an error means the client could not fetch every condition.
-			if err := failedSearch(e.Resource, path); err != nil {
+			if err := failedSearch(e.resource, path); err != nil {
 				return err
 			}
 			continue
 		default:
-			if err := resourceType(r.ResourceType, path); err != nil {
+			if err := resourceType(e.typ, path); err != nil {
 				return err
 			}
 			continue // an included resource
 		}
-		if e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome" {
+		if e.match {
 			matches++
 		}
 		var c fhirCondition
-		if err := decodePart(e.Resource, path, &c); err != nil {
+		if err := decodePart(e.resource, path, &c); err != nil {
 			return err
 		}
 		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {

@@ -145,19 +145,15 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 	}
 	var scores []painScore
 	matches := 0
-	for i, e := range b.Entry {
-		path := fmt.Sprintf("%s.entry[%d].resource", at, i)
-		if isNull(e.Resource) {
-			continue
-		}
-		var r fhirResource
-		if err := decodePart(e.Resource, path, &r); err != nil {
+	for e, err := range b.entries(at) {
+		if err != nil {
 			return err
 		}
-		switch r.ResourceType {
+		path := e.path
+		switch e.typ {
 		case "Observation":
 		case "OperationOutcome":
-			if err := failedSearch(e.Resource, path); err != nil {
+			if err := failedSearch(e.resource, path); err != nil {
 				if !errors.Is(err, ErrMissingPrefetch) {
 					return err
 				}
@@ -165,19 +161,19 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 			}
 			continue
 		default:
-			if strings.EqualFold(r.ResourceType, "Observation") {
-				return badRequest(path+".resourceType", "%s is not a FHIR resource type: resource types are case-sensitive, such as \"Observation\"", quote(r.ResourceType))
+			if strings.EqualFold(e.typ, "Observation") {
+				return badRequest(path+".resourceType", "%s is not a FHIR resource type: resource types are case-sensitive, such as \"Observation\"", quote(e.typ))
 			}
-			if err := resourceType(r.ResourceType, path); err != nil {
+			if err := resourceType(e.typ, path); err != nil {
 				return err
 			}
 			continue // an included resource
 		}
-		if e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome" {
+		if e.match {
 			matches++
 		}
 		var o fhirObservation
-		if err := decodePart(e.Resource, path, &o); err != nil {
+		if err := decodePart(e.resource, path, &o); err != nil {
 			return err
 		}
 		if o.Subject != nil && o.Subject.Reference != "" && !refersTo(o.Subject.Reference, pid) {
@@ -190,7 +186,7 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 		case why != "":
 			unread(path, o.ID, "%s", why)
 		default:
-			s.entry = i
+			s.entry = e.index
 			scores = append(scores, s)
 		}
 	}

@@ -78,6 +78,33 @@ func TestRelevance(t *testing.T) {
 	}
 }
 
+// TestMappingRelevant checks what makes a mapping relevant: a condition
+// or a red flag of the vocabulary, not the age, the sex or codes no term
+// has; and that no mapping at all (nil) is not relevant rather than a
+// panic.
+func TestMappingRelevant(t *testing.T) {
+	tests := []struct {
+		name string
+		m    *cdshooks.Mapping
+		want bool
+	}{
+		{"no mapping", nil, false},
+		{"empty", &cdshooks.Mapping{}, false},
+		{"age and sex only", &cdshooks.Mapping{Profile: recommend.Profile{Age: 70, Sex: "female"}}, false},
+		{"unknown codes only", &cdshooks.Mapping{Unknown: []cdshooks.Coding{{System: "http://snomed.info/sct", Code: "1"}}}, false},
+		{"a condition", &cdshooks.Mapping{Profile: recommend.Profile{Conditions: []string{"disc"}}}, true},
+		{"a red flag", &cdshooks.Mapping{Profile: recommend.Profile{RedFlags: []string{"cauda_equina"}}}, true},
+		{"both", &cdshooks.Mapping{Profile: recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"cauda_equina"}}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.m.Relevant(); got != tt.want {
+				t.Errorf("Relevant() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestCardsSpeakToClinicians checks, for a 76-year-old with each coded
 // red flag and condition of the default vocabulary, that no card summary
 // addresses the patient or says "GP", and that every warning and critical

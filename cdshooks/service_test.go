@@ -427,6 +427,41 @@ func TestSex(t *testing.T) {
 	}
 }
 
+// TestSexUnread checks that a gender the service cannot read whole never
+// becomes the profile's sex: a value of the wrong type, alone or beside a
+// readable one under a key that differs only in case. MapRequest's rules
+// make such a key or value a 400; the gender is read after the patient
+// is checked, so today these leave the sex not stated instead. Either is
+// safe; stating a sex is not.
+func TestSexUnread(t *testing.T) {
+	withSex := recommend.Vocabulary{Sex: []recommend.Term{{ID: "female", Label: "Female"}, {ID: "male", Label: "Male"}}}
+	for _, patient := range []string{
+		`{"resourceType": "Patient", "gender": 5}`,
+		`{"resourceType": "Patient", "gender": "female", "Gender": 5}`,
+		`{"resourceType": "Patient", "Gender": 5, "gender": "male"}`,
+	} {
+		t.Run(patient, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + patient + `, "conditions": null}}`
+			req, err := cdshooks.DecodeRequest([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, withSex, today)
+			if err != nil {
+				var re *cdshooks.RequestError
+				if !errors.As(err, &re) || re.Status != http.StatusBadRequest || !strings.HasPrefix(re.Field, "prefetch.patient") {
+					t.Errorf("MapRequest = %v, want a 400 naming prefetch.patient, or no sex", err)
+				}
+				return
+			}
+			if m.Profile.Sex != "" {
+				t.Errorf("sex = %q, want none stated", m.Profile.Sex)
+			}
+		})
+	}
+}
+
 // TestConditionsBundle checks how the entries of the conditions Bundle
 // other than Conditions, and the references to the patient, are read: an
 // OperationOutcome of the search that reports an error or a fatal issue

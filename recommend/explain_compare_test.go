@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/internal/interleave"
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -25,15 +26,9 @@ var (
 )
 
 // whyProfiles are four varied profiles: the disc profile of issue 21, an
-// acute strain, chronic stiffness, and sciatica with a red flag.
-var whyProfiles = []recommend.Profile{
-	{Conditions: []string{"disc_herniation"}, AggravatedBy: []string{"bending_forward", "sitting"},
-		Equipment: []string{"towel", "bed", "sofa", "exercise_mat"}, PainLevel: 4, DaysSinceOnset: 21, SittingHours: 8, Age: 42},
-	{Conditions: []string{"acute_strain"}, PainLevel: 6, DaysSinceOnset: 2, Age: 30},
-	{Conditions: []string{"chronic_stiffness"}, AggravatedBy: []string{"sitting", "lifting", "twisting"},
-		EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52},
-	{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60},
-}
+// acute strain, chronic stiffness, and sciatica with a red flag
+// (testrules.Profiles).
+var whyProfiles = testrules.Profiles()
 
 // TestCompareFullWhy compares, by CPU time, Recommend with the full
 // "Why?" of its Result, each over the four whyProfiles in turn: one

@@ -146,9 +146,6 @@ func (c *compiler) progress() {
 		for _, i := range pr.cites {
 			cites = append(cites, c.e.citations[i])
 		}
-		if len(r.Cite) == 0 {
-			c.iss.Add(r.ID.Pos, "progression rule %q cites nothing: every rule needs a source", r.ID.S)
-		}
 		if r.Refer != nil {
 			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)

@@ -34,6 +34,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/backrules/backrules/internal/interleave"
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -44,15 +45,8 @@ var (
 )
 
 // compareProfiles are four varied profiles: the disc profile of issue 21,
-// an acute strain, chronic stiffness and an emergency.
-var compareProfiles = []recommend.Profile{
-	{Conditions: []string{"disc_herniation"}, AggravatedBy: []string{"bending_forward", "sitting"},
-		Equipment: []string{"towel", "bed", "sofa", "exercise_mat"}, PainLevel: 4, DaysSinceOnset: 21, SittingHours: 8, Age: 42},
-	{Conditions: []string{"acute_strain"}, PainLevel: 6, DaysSinceOnset: 2, Age: 30},
-	{Conditions: []string{"chronic_stiffness"}, AggravatedBy: []string{"sitting", "lifting", "twisting"},
-		EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52},
-	{Conditions: []string{"sciatica"}, RedFlags: []string{"saddle_numbness"}, PainLevel: 8, DaysSinceOnset: 1, Age: 60},
-}
+// an acute strain, chronic stiffness and an emergency (testrules.Profiles).
+var compareProfiles = testrules.Profiles()
 
 // naiveCEL returns the baseline the README defines: cel-go alone, the
 // profile declared once through ext.NativeTypes, one program per rule,

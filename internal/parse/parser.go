@@ -181,11 +181,7 @@ func (p *fileParser) progress(n *yaml.Node) {
 	if rn := f["refer"]; rn != nil {
 		r.Refer = p.refer(rn)
 	}
-	for _, item := range p.sequence(f["cite"], "cite") {
-		if c, ok := p.citation(item); ok {
-			r.Cite = append(r.Cite, c)
-		}
-	}
+	r.Cite = p.cites(f["cite"])
 	id, ok := p.id(f["id"], "the progression rule id")
 	if !ok {
 		return
@@ -749,17 +745,7 @@ func (p *fileParser) rule(n *yaml.Node) {
 		r.Say = p.say(n)
 		hasEffect = true
 	}
-	if n := f["cite"]; n != nil {
-		items := p.sequence(n, "cite")
-		if n.Kind == yaml.SequenceNode && len(items) == 0 {
-			p.iss.Add(p.pos(n), "cite must list at least one citation: every rule needs a source")
-		}
-		for _, item := range items {
-			if c, ok := p.citation(item); ok {
-				r.Cite = append(r.Cite, c)
-			}
-		}
-	}
+	r.Cite = p.cites(f["cite"])
 	id, ok := p.id(f["id"], "the rule id")
 	if !ok {
 		return
@@ -873,6 +859,23 @@ func (p *fileParser) refer(n *yaml.Node) *Referral {
 		r.KeepActivePos = p.pos(n)
 	}
 	return r
+}
+
+// cites parses the cite list of a rule or a progression rule, n (nil when
+// the key is missing, which mapping reports): a list with no citation is
+// refused, since every rule needs a source.
+func (p *fileParser) cites(n *yaml.Node) []Citation {
+	items := p.sequence(n, "cite")
+	if n != nil && n.Kind == yaml.SequenceNode && len(items) == 0 {
+		p.iss.Add(p.pos(n), "cite must list at least one citation: every rule needs a source")
+	}
+	var out []Citation
+	for _, item := range items {
+		if c, ok := p.citation(item); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {

@@ -1,0 +1,167 @@
+package cdshooks
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestBundleEntries checks the walk of a prefetch Bundle's entries that
+// both the conditions and the pain scores read: entries without a
+// resource are passed over and the others keep their place in the list;
+// an entry matches the search unless its search mode is include or
+// outcome; and a resource that cannot be read ends the walk with its
+// error, the entries after it unread.
+func TestBundleEntries(t *testing.T) {
+	// entry is what the walk yields, without the resource's text.
+	type entry struct {
+		Index      int
+		Path, Type string
+		Match      bool
+	}
+	const at = "prefetch.x"
+	tests := []struct {
+		name    string
+		entries string // the Bundle's entry list
+		want    []entry
+		wantErr string // the error that ends the walk, "" for none
+	}{
+		{
+			name:    "no entries",
+			entries: `[]`,
+		},
+		{
+			name:    "entries without a resource are passed over",
+			entries: `[{"resource": null}, {}, {"resource": {"resourceType": "Condition"}}, {"resource": null}]`,
+			want:    []entry{{2, "prefetch.x.entry[2].resource", "Condition", true}},
+		},
+		{
+			name: "search modes",
+			entries: `[{"resource": {"resourceType": "Condition"}},
+				{"resource": {"resourceType": "Condition"}, "search": {"mode": "match"}},
+				{"resource": {"resourceType": "Patient"}, "search": {"mode": "include"}},
+				{"resource": {"resourceType": "OperationOutcome"}, "search": {"mode": "outcome"}},
+				{"resource": {"resourceType": "Condition"}, "search": {}}]`,
+			want: []entry{
+				{0, "prefetch.x.entry[0].resource", "Condition", true},
+				{1, "prefetch.x.entry[1].resource", "Condition", true},
+				{2, "prefetch.x.entry[2].resource", "Patient", false},
+				{3, "prefetch.x.entry[3].resource", "OperationOutcome", false},
+				{4, "prefetch.x.entry[4].resource", "Condition", true},
+			},
+		},
+		{
+			name:    "a resource without a resourceType is yielded for the caller to judge",
+			entries: `[{"resource": {"id": "a"}}]`,
+			want:    []entry{{0, "prefetch.x.entry[0].resource", "", true}},
+		},
+		{
+			name:    "a resource that is not an object ends the walk",
+			entries: `[{"resource": {"resourceType": "Condition"}}, {"resource": 5}, {"resource": {"resourceType": "Condition"}}]`,
+			want:    []entry{{0, "prefetch.x.entry[0].resource", "Condition", true}},
+			wantErr: "prefetch.x.entry[1].resource: ",
+		},
+		{
+			name:    "a resourceType in the wrong case ends the walk",
+			entries: `[{"resource": {"ResourceType": "Condition"}}, {"resource": {"resourceType": "Condition"}}]`,
+			wantErr: "prefetch.x.entry[0].resource.ResourceType: ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b fhirBundle
+			if err := json.Unmarshal([]byte(`{"resourceType": "Bundle", "entry": `+tt.entries+`}`), &b); err != nil {
+				t.Fatal(err)
+			}
+			var got []entry
+			gotErr := ""
+			for e, err := range b.entries(at) {
+				if err != nil {
+					gotErr = err.Error()
+					// Stop as the callers do; a walk that went on
+					// would panic.
+					break
+				}
+				got = append(got, entry{e.index, e.path, e.typ, e.match})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+			if tt.wantErr == "" && gotErr != "" || !strings.HasPrefix(gotErr, tt.wantErr) {
+				t.Errorf("error %q, want one starting %q", gotErr, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestBundleEntriesStop checks that the walk stops when its caller does:
+// a Bundle's later entries are not read, and the iterator does not call
+// on after the loop has ended (which would panic).
+func TestBundleEntriesStop(t *testing.T) {
+	var b fhirBundle
+	if err := json.Unmarshal([]byte(`{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition"}}, {"resource": {"resourceType": "Observation"}}]}`), &b); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range b.entries("prefetch.x") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.typ)
+		break
+	}
+	if diff := cmp.Diff([]string{"Condition"}, got); diff != "" {
+		t.Errorf("types read (-want +got):\n%s", diff)
+	}
+}
+
+// TestCanonicalCode checks how a coding is written before it is looked
+// up: ICD-10-CM under its OID is read as under its FHIR URI, and its code
+// is trimmed, put in capitals and given the dot after the category's
+// three characters only when it has the shape of an ICD-10-CM code (4 to
+// 7 characters, no dot, a letter first); any other code, and every code
+// of another system, is left as the client wrote it but for the trim and
+// the capitals (ICD-10-CM) or untouched (other systems).
+func TestCanonicalCode(t *testing.T) {
+	const cm, oid = "http://hl7.org/fhir/sid/icd-10-cm", "urn:oid:2.16.840.1.113883.6.90"
+	type coding struct{ System, Code string }
+	tests := []struct {
+		name string
+		in   coding
+		want coding
+	}{
+		{"with its dot", coding{cm, "M51.26"}, coding{cm, "M51.26"}},
+		{"without its dot", coding{cm, "M5126"}, coding{cm, "M51.26"}},
+		{"under the OID", coding{oid, "M5126"}, coding{cm, "M51.26"}},
+		{"lower case", coding{cm, "m51.26"}, coding{cm, "M51.26"}},
+		{"spaces around", coding{cm, " m5126 "}, coding{cm, "M51.26"}},
+		{"spaces around a dotted code", coding{cm, "\tM51.26 "}, coding{cm, "M51.26"}},
+		// Length: a category alone has 3 characters, a full code 7.
+		{"3 characters: a category, no dot", coding{cm, "M51"}, coding{cm, "M51"}},
+		{"4 characters, the shortest to get a dot", coding{cm, "M512"}, coding{cm, "M51.2"}},
+		{"7 characters, the longest to get a dot", coding{cm, "S32019A"}, coding{cm, "S32.019A"}},
+		{"8 characters is no ICD-10-CM code", coding{cm, "S32019AB"}, coding{cm, "S32019AB"}},
+		// The first character: a letter from A to Z.
+		{"first letter A", coding{cm, "A0101"}, coding{cm, "A01.01"}},
+		{"first letter Z", coding{cm, "Z9981"}, coding{cm, "Z99.81"}},
+		{"a digit first", coding{cm, "12345"}, coding{cm, "12345"}},
+		{"the character before A first", coding{cm, "@1234"}, coding{cm, "@1234"}},
+		{"the character after Z first", coding{cm, "[1234"}, coding{cm, "[1234"}},
+		{"a letter first and a symbol after", coding{cm, "M_126"}, coding{cm, "M_1.26"}},
+		{"a dot elsewhere", coding{cm, "M5.126"}, coding{cm, "M5.126"}},
+		// Other systems, even the WHO's ICD-10.
+		{"ICD-10", coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}, coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}},
+		{"SNOMED CT", coding{"http://snomed.info/sct", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got coding
+			got.System, got.Code = canonicalCode(tt.in.System, tt.in.Code)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("canonicalCode(%q, %q) (-want +got):\n%s", tt.in.System, tt.in.Code, diff)
+			}
+		})
+	}
+}
