@@ -107,6 +107,10 @@ type (
 		ResourceType string `json:"resourceType"`
 		ID           string `json:"id"`
 		BirthDate    string `json:"birthDate"`
+		// Gender is read by patientSex; it is here so that the strict
+		// decode checks it as it checks the rest: a gender of another
+		// type, or a "Gender" in the wrong case, is a 400, not dropped.
+		Gender string `json:"gender"`
 	}
 	fhirBundle struct {
 		ResourceType string `json:"resourceType"`
