@@ -371,8 +371,9 @@ const (
 // under its FHIR URI rather than its OID, and its code in capitals with
 // the dot after the category's three characters ("M5126" is "M51.26").
 // ICD-10-CM codes are 3 to 7 characters, the first a letter, the dot only
-// ever after the third; a code of another shape is left as sent, and so
-// are the other systems' codes.
+// ever after the third; an ICD-10-CM code of another shape gets no dot,
+// but is still trimmed and in capitals, and the other systems' codes are
+// left as sent.
 func canonicalCode(system, code string) (string, string) {
 	if system == icd10cmOID {
 		system = icd10cmSystem
