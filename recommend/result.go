@@ -394,40 +394,55 @@ func (c Citation) WithPosition(p Position) Citation {
 
 // Position returns where the cited source stands on the advice of the
 // rule that cites it, or "" for a citation made without one.
-func (c Citation) Position() Position { return Position(c.text().Position) }
+func (c Citation) Position() Position { return Position(c.key().position) }
+
+// key returns what c interns; the zero citeKey for the zero Citation.
+// Each accessor reads only the field it returns (the wire encoder reads
+// them for every citation it writes), not the whole text.
+func (c Citation) key() citeKey {
+	if c.IsZero() {
+		return citeKey{}
+	}
+	return c.h.Value()
+}
+
+// source returns the text c repeats of its source.
+func (c Citation) source() citeSource {
+	k := c.key()
+	if k.src == (unique.Handle[citeSource]{}) {
+		return citeSource{}
+	}
+	return k.src.Value()
+}
 
 func (c Citation) text() citation {
-	if c.IsZero() {
-		return citation{}
-	}
-	k := c.h.Value()
-	src := k.src.Value()
+	k, src := c.key(), c.source()
 	return citation{Source: src.id, Title: src.title, Publisher: src.publisher, Kind: src.kind, URL: src.url,
 		Locator: k.locator, Claim: k.claim, Position: k.position}
 }
 
 // Source returns the id of the cited source.
-func (c Citation) Source() string { return c.text().Source }
+func (c Citation) Source() string { return c.source().id }
 
 // Title returns the cited source's title.
-func (c Citation) Title() string { return c.text().Title }
+func (c Citation) Title() string { return c.source().title }
 
 // Publisher returns who published the cited source.
-func (c Citation) Publisher() string { return c.text().Publisher }
+func (c Citation) Publisher() string { return c.source().publisher }
 
 // Kind returns the cited source's kind, one of the values [Source].Kind
 // documents, so that a reader can tell a guideline from a web article.
-func (c Citation) Kind() string { return c.text().Kind }
+func (c Citation) Kind() string { return c.source().kind }
 
 // URL returns the cited source's address, or "" when it is not known.
-func (c Citation) URL() string { return c.text().URL }
+func (c Citation) URL() string { return c.source().url }
 
 // Locator returns where in the source the passage is: a section heading
 // or "paragraph N".
-func (c Citation) Locator() string { return c.text().Locator }
+func (c Citation) Locator() string { return c.key().locator }
 
 // Claim returns what the source says there, in the rule author's words.
-func (c Citation) Claim() string { return c.text().Claim }
+func (c Citation) Claim() string { return c.key().claim }
 
 // IsZero reports whether c is the zero Citation: whether every one of its
 // methods returns "".
