@@ -179,19 +179,22 @@ func (b *wireBuilder) cites(cs []recommend.Citation) []wireCitation {
 // note adds the sources of cs that are not yet listed.
 func (b *wireBuilder) note(cs []recommend.Citation) {
 	for _, c := range cs {
-		j, ok := b.index[c.Source()]
-		switch {
-		case !ok:
-			b.index[c.Source()] = len(b.sources)
-			b.sources = append(b.sources, wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()})
-		case b.err == nil:
-			s := wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}
-			if b.sources[j] != s {
-				// One id, two descriptions: the wire cannot say both, and
-				// dropping one would misattribute a claim.
-				b.err = fmt.Errorf("report: source %q is cited with two different descriptions; the wire form lists a source once", s.ID)
-			}
-		}
+		b.noteSource(citationOf(c).src)
+	}
+}
+
+// noteSource adds s to the sources if its id is not yet listed, and
+// records an error if it is, with another description.
+func (b *wireBuilder) noteSource(s wireSource) {
+	j, ok := b.index[s.ID]
+	switch {
+	case !ok:
+		b.index[s.ID] = len(b.sources)
+		b.sources = append(b.sources, s)
+	case b.err == nil && b.sources[j] != s:
+		// One id, two descriptions: the wire cannot say both, and
+		// dropping one would misattribute a claim.
+		b.err = fmt.Errorf("report: source %q is cited with two different descriptions; the wire form lists a source once", s.ID)
 	}
 }
 

@@ -21,14 +21,24 @@ import (
 const maxCachedCitations = 1 << 14
 
 var (
-	citationCache   sync.Map // recommend.Citation → []byte
+	citationCache   sync.Map // recommend.Citation → *wireCite
 	citationsCached atomic.Int64
 )
 
-// encodedCitation returns c's wire encoding.
-func encodedCitation(c recommend.Citation) []byte {
-	if b, ok := citationCache.Load(c); ok {
-		return b.([]byte)
+// wireCite is what the wire needs of a citation, worked out once per
+// distinct citation: its encoding, and its source as "sources" lists it.
+// (A Citation's accessors each read its interned text; reading them all
+// for every citation of every answer was a third of WriteJSON.)
+type wireCite struct {
+	enc []byte
+	src wireSource
+}
+
+// citationOf returns what the wire needs of c, from the cache when it is
+// there.
+func citationOf(c recommend.Citation) *wireCite {
+	if w, ok := citationCache.Load(c); ok {
+		return w.(*wireCite)
 	}
 	b := appendString(append(make([]byte, 0, 64), `{"source":`...), c.Source())
 	b = appendString(append(b, `,"locator":`...), c.Locator())
@@ -37,12 +47,13 @@ func encodedCitation(c recommend.Citation) []byte {
 		b = appendString(append(b, `,"position":`...), string(p))
 	}
 	b = append(b, '}')
+	w := &wireCite{enc: b, src: wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}}
 	if citationsCached.Load() < maxCachedCitations {
-		if _, loaded := citationCache.LoadOrStore(c, b); !loaded {
+		if _, loaded := citationCache.LoadOrStore(c, w); !loaded {
 			citationsCached.Add(1)
 		}
 	}
-	return b
+	return w
 }
 
 // wireBufs holds the buffers WriteJSON encodes into, so that a call does
@@ -53,12 +64,39 @@ const maxPooledWire = 1 << 20
 
 const hexDigits = "0123456789abcdef"
 
+// Masks of plainWord: a byte of each word, and each byte's top bit.
+const (
+	eachByte = 0x0101010101010101
+	topBits  = 0x8080808080808080
+)
+
+// plainWord reports whether the 8 bytes of s from i are all ASCII that a
+// JSON string holds as it is (no control byte, quote or backslash), by
+// testing the 8 at once as a word: no byte with its top bit set, none
+// below 0x20, none equal to '"' or '\\' (the tests of "Bit Twiddling
+// Hacks": a byte below n, for n at most 128, among bytes below 128; a
+// zero byte after an XOR with the byte sought). s must have 8 bytes from
+// i; the compiler makes the eight loads one.
+func plainWord(s string, i int) bool {
+	w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	quote := w ^ (eachByte * '"')
+	backslash := w ^ (eachByte * '\\')
+	bad := w | (w-eachByte*0x20)&^w | (quote-eachByte)&^quote | (backslash-eachByte)&^backslash
+	return bad&topBits == 0
+}
+
 // appendString appends s as a JSON string, escaped as encoding/json does
-// with HTML escaping off.
+// with HTML escaping off. Runs of plain ASCII are passed over 8 bytes at
+// a time (plainWord); the rest byte by byte.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainWord(s, i) {
+			i += 8
+			continue
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
@@ -149,13 +187,14 @@ type appender struct {
 }
 
 func (a *appender) cites(cs []recommend.Citation) {
-	a.wireBuilder.note(cs)
 	a.b = append(a.b, '[')
 	for i, c := range cs {
+		w := citationOf(c)
+		a.noteSource(w.src)
 		if i > 0 {
 			a.b = append(a.b, ',')
 		}
-		a.b = append(a.b, encodedCitation(c)...)
+		a.b = append(a.b, w.enc...)
 	}
 	a.b = append(a.b, ']')
 }

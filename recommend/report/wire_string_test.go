@@ -1,0 +1,79 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// stdString is s as encoding/json writes it with HTML escaping off, the
+// form appendString promises.
+func stdString(t testing.TB, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// TestAppendStringEveryByte puts each of the 256 byte values at each
+// place of the first and second 8-byte word of plain text (and in texts
+// of every length up to 20, so that the byte-by-byte tail is reached too)
+// and checks appendString against encoding/json: a byte that the word
+// test passes over wrongly would be written unescaped.
+func TestAppendStringEveryByte(t *testing.T) {
+	const plain = "abcdefghijklmnopqrstuvwx"
+	for n := 1; n <= 20; n++ {
+		for pos := range n {
+			for c := range 256 {
+				s := []byte(plain[:n])
+				s[pos] = byte(c)
+				want := stdString(t, string(s))
+				if got := string(appendString(nil, string(s))); got != want {
+					t.Fatalf("byte %#x at %d of %d: got %s, want %s", c, pos, n, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestPlainWord checks the word test on its own: plain for 8 bytes of
+// ASCII that JSON keeps as they are, not plain as soon as one byte is a
+// control byte, a quote, a backslash or not ASCII, wherever it is.
+func TestPlainWord(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			s := []byte("        ")
+			s[pos] = byte(c)
+			want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+			if got := plainWord(string(s), 0); got != want {
+				t.Errorf("byte %#x at %d: plainWord = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+	// Two bytes that are each plain but whose word arithmetic borrows
+	// across bytes: the test must not be fooled by a neighbour.
+	for _, s := range []string{"\x20\x21\x22\x23\x24\x25\x26\x27", "!!!!!!!\x1f", "\x1f!!!!!!!", "]]]]]]]\\", "#######\""} {
+		want := !strings.ContainsAny(s, "\"\\\x1f")
+		if got := plainWord(s, 0); got != want {
+			t.Errorf("%q: plainWord = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// FuzzAppendString checks appendString against encoding/json on any
+// text.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain text of some length", "quote \" backslash \\ ctl \x01\x1f\b\f\n\r\t", "bad \xff utf8 \u2028\u2029 é ☃", "12345678\"12345678\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), stdString(t, s); got != want {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
