@@ -198,11 +198,13 @@ func (c *answerCache) gzipped(ans *cachedAnswer) []byte {
 	if have := ans.gz.Load(); have != nil {
 		return *have // another request compressed it first
 	}
-	if el, ok := c.entries[ans.key]; !ok || el.Value.(*cachedAnswer) != ans {
+	el, ok := c.entries[ans.key]
+	if !ok || el.Value.(*cachedAnswer) != ans {
 		return gz // dropped meanwhile: not kept
 	}
 	ans.gz.Store(&gz)
 	c.used += int64(len(gz))
+	c.lru.MoveToFront(el) // so that only other entries make room
 	for c.used > c.max {
 		last := c.lru.Back()
 		if last == nil || last.Value.(*cachedAnswer) == ans {

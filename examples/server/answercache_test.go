@@ -589,6 +589,24 @@ func TestAnswerCacheGzipLazily(t *testing.T) {
 	if _, n := tight.size(); n != 7 {
 		t.Errorf("%d entries after compressing one, want 7", n)
 	}
+	// The entry being compressed has become the least recently used
+	// since it was found (other entries were asked for meanwhile): the
+	// bound still holds, and it is the others that make room.
+	lru := newAnswerCache(nil, 8*cost(2, len(body))+int64(len(gz))/2)
+	for i := range 8 {
+		lru.put(fmt.Appendf(nil, "k%d", i), plain)
+	}
+	first, _ := lru.get([]byte("k0"))
+	for i := 1; i < 8; i++ {
+		lru.get(fmt.Appendf(nil, "k%d", i))
+	}
+	lru.gzipped(first)
+	if used, _ := lru.size(); used > lru.max {
+		t.Errorf("charged %d, over the bound %d", used, lru.max)
+	}
+	if got, ok := lru.get([]byte("k0")); !ok || gzOf(got) == nil {
+		t.Error("the entry compressed was dropped, or lost its copy")
+	}
 	if used, _ := tight.size(); used > tight.max {
 		t.Errorf("charged %d, over the bound %d", used, tight.max)
 	}

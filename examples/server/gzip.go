@@ -35,8 +35,12 @@ import (
 //   - A compressed body is built in memory and sent with its own
 //     Content-Length, like every body of the server, so errors and
 //     partial answers (the referrals, when something failed) are sent
-//     whole, compressed or not, and a handler that panics still gets the
-//     request log's 500 in place of a half-sent body.
+//     whole, compressed or not. A handler that panics after writing its
+//     whole body (its Content-Length's worth) has it sent, as a client
+//     without gzip would; one that panics before gets the request log's
+//     500 in place of a half-sent body; one that returns having written
+//     another length than it declared is cut off, as net/http would. A
+//     HEAD gets a compressed GET's headers, less the Content-Length.
 //   - The gzip writers are pooled: a flate compressor is large, and
 //     making one per response would cost more than the compression.
 
@@ -88,10 +92,11 @@ func gzipBytes(body []byte) []byte {
 func gzipInto(buf *bytes.Buffer, body []byte) {
 	buf.Reset()
 	zw := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(zw)
 	zw.Reset(buf)
 	_, _ = zw.Write(body) // a bytes.Buffer does not fail
 	_ = zw.Close()
+	zw.Reset(io.Discard) // not to keep buf alive from the pool
+	gzipWriters.Put(zw)
 }
 
 // writeJSONBody writes body, a whole JSON body, as httpjson.WriteBody
@@ -217,7 +222,20 @@ func writeGzipBody(w http.ResponseWriter, status int, gz []byte) {
 // at the top of this file says.
 func compress(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cw := &gzipResponseWriter{rw: w, accept: acceptsGzip(r.Header.Values("Accept-Encoding"))}
+		cw := &gzipResponseWriter{rw: w, accept: acceptsGzip(r.Header.Values("Accept-Encoding")),
+			head: r.Method == http.MethodHead, declared: -1}
+		defer func() {
+			// A handler that panics after writing its whole body (as many
+			// bytes as its Content-Length) has its answer sent, as it
+			// would have been without compression; an incomplete one is
+			// dropped, for the request log's 500.
+			if v := recover(); v != nil {
+				if v != http.ErrAbortHandler && cw.complete() {
+					cw.finish()
+				}
+				panic(v)
+			}
+		}()
 		h.ServeHTTP(cw, r)
 		cw.finish()
 	})
@@ -237,8 +255,12 @@ const (
 type gzipResponseWriter struct {
 	rw     http.ResponseWriter
 	accept bool
+	head   bool // a HEAD request
 	state  int
 	status int
+	// declared is the Content-Length the handler set, or -1, and got the
+	// bytes of the body received while holding it.
+	declared, got int64
 	// raw holds the body while it is shorter than minGzipBytes; then zw,
 	// a pooled writer, compresses it, and what follows, into out.
 	raw []byte
@@ -275,15 +297,31 @@ func (w *gzipResponseWriter) WriteHeader(code int) {
 		w.pass(code)
 		return
 	}
+	if w.head {
+		// No body to compress: the headers a GET would get, less the
+		// Content-Length, which only compressing the body would give
+		// (RFC 9110, section 9.3.2, allows leaving it out).
+		h.Set("Content-Encoding", "gzip")
+		h.Del("Content-Length")
+		w.pass(code)
+		return
+	}
 	if cl := h.Get("Content-Length"); cl != "" {
 		n, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || n < minGzipBytes {
 			w.pass(code)
 			return
 		}
+		w.declared = n
 		w.start()
 	}
 	w.state, w.status = holding, code
+}
+
+// complete reports whether a held response has its whole body: as many
+// bytes as the Content-Length its handler set.
+func (w *gzipResponseWriter) complete() bool {
+	return w.state == holding && w.declared >= 0 && w.got == w.declared
 }
 
 // pass sends the headers with code, and lets the body through.
@@ -310,6 +348,7 @@ func (w *gzipResponseWriter) Write(p []byte) (int, error) {
 	if w.state == passing {
 		return w.rw.Write(p)
 	}
+	w.got += int64(len(p))
 	if w.zw == nil {
 		w.raw = append(w.raw, p...)
 		if len(w.raw) >= minGzipBytes {
@@ -341,6 +380,13 @@ func (w *gzipResponseWriter) finish() {
 	if w.state != holding {
 		return
 	}
+	w.state = passing // once
+	if w.declared >= 0 && w.got != w.declared {
+		// The handler wrote another length than it declared: net/http
+		// would cut the response off, and so does this, rather than send
+		// a well-formed body the client could not tell was short.
+		panic(http.ErrAbortHandler)
+	}
 	if w.zw == nil {
 		w.rw.WriteHeader(w.status)
 		if len(w.raw) > 0 {
@@ -349,6 +395,7 @@ func (w *gzipResponseWriter) finish() {
 		return
 	}
 	_ = w.zw.Close()
+	w.zw.Reset(io.Discard) // not to keep w.out alive from the pool
 	gzipWriters.Put(w.zw)
 	w.zw = nil
 	h := w.rw.Header()

@@ -668,3 +668,93 @@ func TestCompressible(t *testing.T) {
 		}
 	}
 }
+
+// serveRecovering serves req with compress(h) and returns the recorded
+// response and what the handler chain panicked with, if it did.
+func serveRecovering(h http.Handler, req *http.Request) (rec *httptest.ResponseRecorder, panicked any) {
+	rec = httptest.NewRecorder()
+	func() {
+		defer func() { panicked = recover() }()
+		compress(h).ServeHTTP(rec, req)
+	}()
+	return rec, panicked
+}
+
+// TestGzipHeldResponseEnds checks how a held (to be compressed) response
+// ends when its handler does not simply return: a handler that panics
+// after writing its whole body has it sent, compressed, as a client that
+// does not accept gzip would have had it (the panic still goes up, for
+// the request log); one that panics before its body is whole sends
+// nothing, for the request log's 500; one that returns having written
+// another length than it declared has the response cut off
+// (http.ErrAbortHandler), as net/http would; and a HEAD gets the headers
+// of a compressed GET without a Content-Length, since only compressing a
+// body would give it.
+func TestGzipHeldResponseEnds(t *testing.T) {
+	body := []byte(`{"referrals":[{"urgency":"emergency","message":"` + strings.Repeat("go now ", 300) + `"}]}`)
+	whole := func(n int, then func()) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			if r.Method != http.MethodHead {
+				_, _ = w.Write(body[:n])
+			}
+			then()
+		})
+	}
+	boom := func() { panic("boom") }
+	get := func() *http.Request {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		return req
+	}
+
+	t.Run("panic after the whole body", func(t *testing.T) {
+		rec, p := serveRecovering(whole(len(body), boom), get())
+		if p != "boom" {
+			t.Errorf("panic = %v, want it passed on", p)
+		}
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+			t.Fatalf("status %d, Content-Encoding %q; want 200, gzip", rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+		if got := gunzip(t, rec.Body.Bytes()); !bytes.Equal(got, body) {
+			t.Error("the answer sent is not the handler's body")
+		}
+		if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("Content-Length %s for %d bytes", cl, rec.Body.Len())
+		}
+	})
+	t.Run("panic before the body is whole", func(t *testing.T) {
+		rec, p := serveRecovering(whole(len(body)-1, boom), get())
+		if p != "boom" {
+			t.Errorf("panic = %v, want it passed on", p)
+		}
+		if rec.Body.Len() != 0 || rec.Header().Get("Content-Encoding") != "" {
+			t.Errorf("a part of the body was sent (%d bytes, Content-Encoding %q)", rec.Body.Len(), rec.Header().Get("Content-Encoding"))
+		}
+	})
+	t.Run("returns short of its Content-Length", func(t *testing.T) {
+		rec, p := serveRecovering(whole(len(body)-1, func() {}), get())
+		if p != http.ErrAbortHandler {
+			t.Errorf("panic = %v, want http.ErrAbortHandler", p)
+		}
+		if rec.Body.Len() != 0 {
+			t.Errorf("%d bytes of a short body were sent as if whole", rec.Body.Len())
+		}
+	})
+	t.Run("HEAD", func(t *testing.T) {
+		req := httptest.NewRequest("HEAD", "/x", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec, p := serveRecovering(whole(0, func() {}), req)
+		if p != nil {
+			t.Fatalf("panic: %v", p)
+		}
+		h := rec.Header()
+		if h.Get("Content-Encoding") != "gzip" || h.Get("Content-Length") != "" || h.Get("Vary") != "Accept-Encoding" || rec.Body.Len() != 0 {
+			t.Errorf("HEAD: Content-Encoding %q, Content-Length %q, Vary %q, %d body bytes; want gzip, none, Accept-Encoding, 0",
+				h.Get("Content-Encoding"), h.Get("Content-Length"), h.Get("Vary"), rec.Body.Len())
+		}
+	})
+}
