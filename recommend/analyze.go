@@ -289,6 +289,16 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			o(&cfg)
 		}
 	}
+	// The analysis reads each condition's AST, which the engine compiles
+	// again from its text (condsource.go). That cannot fail for a rule
+	// set that loaded; if it did, a rule (a red flag's referral among
+	// them) would be left out of the analysis without a word, so it is
+	// an error instead.
+	for ri := range e.rules {
+		if e.rules[ri].checked() == nil {
+			return nil, fmt.Errorf("analyze: rule %s (%s:%d): its condition no longer compiles", e.rules[ri].id, e.rules[ri].pos.File, e.rules[ri].pos.Line)
+		}
+	}
 	sp := e.space()
 	n := len(sp.profiles)
 	pairs := e.conflictPairs()

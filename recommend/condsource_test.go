@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 
@@ -132,5 +133,34 @@ func TestCondSourcePlanConcurrent(t *testing.T) {
 				t.Errorf("goroutine %d, profile %d, %s: explanation differs from the one made alone (-want +got):\n%s", g, j.p, j.mv, diff)
 			}
 		}
+	}
+}
+
+// TestAnalyzeRefusesAConditionThatNoLongerCompiles checks that Analyze,
+// which compiles each condition again from its text, fails with the rule
+// named when one does not compile, rather than leave the rule (here a
+// red flag's referral) out of the analysis without a word. It cannot
+// happen to a rule set that loaded; the text is changed behind Load's
+// back to make it happen.
+func TestAnalyzeRefusesAConditionThatNoLongerCompiles(t *testing.T) {
+	e, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri := -1
+	for i := range e.rules {
+		if e.rules[i].refer != nil && e.rules[i].why != nil {
+			ri = i
+			break
+		}
+	}
+	if ri < 0 {
+		t.Fatal("no referral rule with a condition")
+	}
+	w := e.rules[ri].why
+	e.rules[ri].why = newCondSource(w.env, w.vocab, nil, "profile.red_flags.exists(f, ", w.loops)
+	_, err = e.Analyze(context.Background())
+	if err == nil || !strings.Contains(err.Error(), e.rules[ri].id) {
+		t.Fatalf("Analyze = %v, want an error naming rule %s", err, e.rules[ri].id)
 	}
 }

@@ -918,8 +918,7 @@ func (pr *directProgram) exec(pc, i, n int, p *Profile, st *progState, bits []ui
 			}
 			pc = int(in.a)
 		case opJump:
-			pc = int(in.a)
-			continue
+			pc = int(in.a) // and ends the rule if it jumps to its end
 		case opPushInt:
 			st.ints[sp] = pr.ints[in.a]
 			sp++
