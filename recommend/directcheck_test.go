@@ -445,7 +445,9 @@ func TestAtomTable(t *testing.T) {
 }
 
 // FuzzDirectProgram compiles a condition and, when it has a direct check,
-// runs it as a program of one rule against cel-go on a few profiles.
+// runs it as a program of one rule against cel-go on a few profiles: the
+// program made from cel-go's AST, and the one made from the fast path's
+// when it takes the condition, as Load does.
 func FuzzDirectProgram(f *testing.F) {
 	for _, s := range []string{
 		"'a' in profile.conditions && !(profile.pain_level >= 7 || profile.episode == 'c')",
@@ -481,20 +483,31 @@ func FuzzDirectProgram(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &Engine{rules: []rule{{id: "r", when: when, why: newCondSource(nil, nil, checked.NativeRep(), when, false), direct: check}}, order: []int{0}}
-		e.prog = newDirectProgram(e)
+		engines := []*Engine{{rules: []rule{{id: "r", when: when, why: newCondSource(nil, nil, checked.NativeRep(), when, false), direct: check}}, order: []int{0}}}
+		// Load compiles with the fast path when it takes the condition
+		// (fastcompile.go): the program made from its AST too.
+		if fast, ok := fastCompile(when); ok {
+			if fc := directCondition(fast); fc != nil {
+				engines = append(engines, &Engine{rules: []rule{{id: "r", when: when, why: newCondSource(nil, nil, fast, when, false), direct: fc}}, order: []int{0}})
+			}
+		}
+		for _, e := range engines {
+			e.prog = newDirectProgram(e)
+		}
 		for i := range profiles {
 			p := &profiles[i]
 			out, _, err := prg.Eval(&activation{v: profileVal{newCELProfile(p)}})
 			if err != nil {
 				t.Fatalf("%s on %+v: CEL failed: %v", when, *p, err)
 			}
-			matched := []bool{false}
-			if err := e.evaluateInto(context.Background(), p, matched); err != nil {
-				t.Fatal(err)
-			}
-			if want := bool(out.(types.Bool)); matched[0] != want {
-				t.Errorf("%s on %+v: the program gives %v, CEL %v", when, *p, matched[0], want)
+			for k, e := range engines {
+				matched := []bool{false}
+				if err := e.evaluateInto(context.Background(), p, matched); err != nil {
+					t.Fatal(err)
+				}
+				if want := bool(out.(types.Bool)); matched[0] != want {
+					t.Errorf("%s on %+v: the program (from the %s AST) gives %v, CEL %v", when, *p, []string{"cel-go", "fast path"}[k], matched[0], want)
+				}
 			}
 		}
 	})
