@@ -79,17 +79,11 @@ func putGzipBuf(buf *bytes.Buffer) {
 	}
 }
 
-// gzipBytes returns body compressed with gzip at gzipLevel, in a
-// slice of its own.
+// gzipBytes returns body compressed with gzip at gzipLevel, in a slice
+// of its own.
 func gzipBytes(body []byte) []byte {
 	buf := gzipBufs.Get().(*bytes.Buffer)
 	defer putGzipBuf(buf)
-	gzipInto(buf, body)
-	return bytes.Clone(buf.Bytes())
-}
-
-// gzipInto sets buf to body compressed with gzip at gzipLevel.
-func gzipInto(buf *bytes.Buffer, body []byte) {
 	buf.Reset()
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(buf)
@@ -97,20 +91,7 @@ func gzipInto(buf *bytes.Buffer, body []byte) {
 	_ = zw.Close()
 	zw.Reset(io.Discard) // not to keep buf alive from the pool
 	gzipWriters.Put(zw)
-}
-
-// writeJSONBody writes body, a whole JSON body, as httpjson.WriteBody
-// does, compressed in one piece (at gzipLevel, in a pooled buffer)
-// when the request accepts gzip and body is at least minGzipBytes long.
-func writeJSONBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
-	if len(body) < minGzipBytes || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		httpjson.WriteBody(w, status, body)
-		return
-	}
-	buf := gzipBufs.Get().(*bytes.Buffer)
-	defer putGzipBuf(buf)
-	gzipInto(buf, body)
-	writeGzipBody(w, status, buf.Bytes())
+	return bytes.Clone(buf.Bytes())
 }
 
 // acceptsGzip reports whether a request's Accept-Encoding header values

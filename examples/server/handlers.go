@@ -223,7 +223,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 			s.writeEngineError(w, r, err, "", nil)
 			return
 		}
-		writeJSONBody(w, r, http.StatusOK, buf.Bytes())
+		httpjson.WriteBody(w, http.StatusOK, buf.Bytes()) // compressed by compress, if asked
 		return
 	}
 	// Kept: encoded straight into a slice of its own, which WriteJSON
