@@ -125,6 +125,23 @@ func TestCompareCPU(t *testing.T) {
 	var sink bytes.Buffer
 	uncached, _ := newServer(t, Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AnswerCacheBytes: -1})
 	uncachedHandler := uncached.Handler()
+	// post is a contender that posts the profiles in turn to handler, as
+	// a client that accepts gzip when gz is true.
+	post := func(name string, handler http.Handler, gz bool) interleave.Contender {
+		return interleave.Contender{Name: name, Op: func(i int) error {
+			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header.Set("Content-Type", "application/json")
+			if gz {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
+			}
+			return nil
+		}}
+	}
 	cs := []interleave.Contender{
 		{Name: "naive cel-go loop (conditions)", Op: naiveCEL(t, eng)},
 		{Name: "Recommend", Op: func(i int) error {
@@ -139,48 +156,10 @@ func TestCompareCPU(t *testing.T) {
 			sink.Reset()
 			return report.WriteJSON(&sink, res)
 		}},
-		{Name: "POST /recommend (handler), cache warm", Op: func(i int) error {
-			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
-			}
-			return nil
-		}},
-		{Name: "POST /recommend (handler), cache off", Op: func(i int) error {
-			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			uncachedHandler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
-			}
-			return nil
-		}},
-		{Name: "POST /recommend (handler), gzip, cache warm", Op: func(i int) error {
-			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept-Encoding", "gzip")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
-			}
-			return nil
-		}},
-		{Name: "POST /recommend (handler), gzip, cache off", Op: func(i int) error {
-			req := httptest.NewRequest(http.MethodPost, "/recommend", bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept-Encoding", "gzip")
-			rec := httptest.NewRecorder()
-			uncachedHandler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
-			}
-			return nil
-		}},
+		post("POST /recommend (handler), cache warm", h, false),
+		post("POST /recommend (handler), cache off", uncachedHandler, false),
+		post("POST /recommend (handler), gzip, cache warm", h, true),
+		post("POST /recommend (handler), gzip, cache off", uncachedHandler, true),
 	}
 	runCompare(t, cs, 20*time.Millisecond)
 }
