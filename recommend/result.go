@@ -407,8 +407,10 @@ func (c Citation) key() citeKey {
 }
 
 // source returns the text c repeats of its source.
-func (c Citation) source() citeSource {
-	k := c.key()
+func (c Citation) source() citeSource { return c.key().source() }
+
+// source returns the text k's citation repeats of its source.
+func (k citeKey) source() citeSource {
 	if k.src == (unique.Handle[citeSource]{}) {
 		return citeSource{}
 	}
@@ -416,7 +418,8 @@ func (c Citation) source() citeSource {
 }
 
 func (c Citation) text() citation {
-	k, src := c.key(), c.source()
+	k := c.key()
+	src := k.source()
 	return citation{Source: src.id, Title: src.title, Publisher: src.publisher, Kind: src.kind, URL: src.url,
 		Locator: k.locator, Claim: k.claim, Position: k.position}
 }
