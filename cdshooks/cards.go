@@ -345,16 +345,16 @@ func (b *builder) planStep(i int, st report.Step) {
 	it := st.Item
 	name := st.Name
 	if name == "" {
-		name = it.Name
+		name = it.Name()
 	}
 	// The dose is written to the patient: it is in the detail.
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
 	var body []string
-	if it.How != "" {
-		body = append(body, "**How:** "+mdsafe.Line(it.How))
+	if it.How() != "" {
+		body = append(body, "**How:** "+mdsafe.Line(it.How()))
 	}
-	if it.Dose != "" {
-		body = append(body, "**Dose:** "+mdsafe.Line(it.Dose))
+	if it.Dose() != "" {
+		body = append(body, "**Dose:** "+mdsafe.Line(it.Dose()))
 	}
 	if st.Reason != "" {
 		body = append(body, "**Why:** "+mdsafe.Line(st.Reason))
@@ -387,10 +387,10 @@ func (b *builder) alsoHelpful() {
 	var cites []recommend.Citation
 	names := make([]string, len(items))
 	for i, it := range items {
-		names[i] = words.OneLine(it.Name)
-		line := "- **" + mdsafe.Line(it.Name) + "**"
-		if it.Dose != "" {
-			line += ": " + mdsafe.Line(it.Dose)
+		names[i] = words.OneLine(it.Name())
+		line := "- **" + mdsafe.Line(it.Name()) + "**"
+		if it.Dose() != "" {
+			line += ": " + mdsafe.Line(it.Dose())
 		}
 		if len(it.Reasons) > 0 {
 			line += " " + mdsafe.Line(it.Reasons[0].Text)
@@ -417,8 +417,8 @@ func (b *builder) avoid() {
 	var cites []recommend.Citation
 	names := make([]string, len(items))
 	for i, it := range items {
-		names[i] = words.OneLine(it.Name)
-		line := "- **" + mdsafe.Line(it.Name) + "**"
+		names[i] = words.OneLine(it.Name())
+		line := "- **" + mdsafe.Line(it.Name()) + "**"
 		if len(it.Reasons) > 0 {
 			line += ": " + mdsafe.Line(it.Reasons[0].Text)
 		}

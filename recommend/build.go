@@ -112,7 +112,6 @@ func (e *Engine) build(d *decisions) *Result {
 		case OutcomeAvoided:
 			nAvoid++
 			nCites += b.countCitations(avoid)
-			nIDs += len(avoid)
 			nNotes += len(avoid)
 			if len(rec) > 0 {
 				// A conflict's ids: its For rules, its Against rules,
@@ -128,7 +127,6 @@ func (e *Engine) build(d *decisions) *Result {
 		case OutcomeRecommended:
 			nRec++
 			nCites += b.countCitations(rec) + b.countCitations(caution)
-			nIDs += len(rec) + len(caution)
 			nNotes += len(rec) + len(caution)
 			if len(caution) > 0 {
 				nConf++
@@ -286,7 +284,7 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	// Field by field: the item is zero, in a list sized up front, and
 	// assigning a whole Item would copy it through a temporary, with a
 	// bulk write barrier over every word while the collector marks.
-	it.Movement, it.Name, it.Kind, it.How, it.Dose = m.id, m.name, m.kind, m.how, m.dose
+	it.Movement, it.MovementText = m.id, m.text
 	it.Reasons = notes[:len(reasons):len(reasons)]
 	if len(cautions) == 0 {
 		// No memory of this Result's: an empty list of a global array
@@ -304,9 +302,7 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 		h := &e.hot[ri]
 		it.Cautions[i] = Note{Rule: h.id, Text: h.because[effectCaution]}
 	}
-	all := b.merge(reasons, cautions)
-	it.Rules = b.ruleIDs(all)
-	it.Citations = b.citations(all)
+	it.Citations = b.citations(b.merge(reasons, cautions))
 }
 
 // conflict records the disagreement between sources over movement mi, if

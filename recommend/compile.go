@@ -250,7 +250,8 @@ func (c *compiler) movements() {
 		if c.duplicate(seen, "movement", m.ID) {
 			continue
 		}
-		mv := movement{id: m.ID.S, name: m.Name, kind: m.Kind.S, how: m.How, dose: m.Dose, pose: m.Pose}
+		mv := movement{id: m.ID.S, name: m.Name, kind: m.Kind.S, how: m.How, dose: m.Dose, pose: m.Pose,
+			text: MovementTextOf(m.Name, m.Kind.S, m.How, m.Dose)}
 		if m.Kind.S != "" && !slices.Contains(movementKinds, m.Kind.S) {
 			c.unknownOf(m.Kind, "movement kind", movementKinds)
 		}

@@ -171,9 +171,12 @@ func (v *vocabulary) ids() []string {
 
 type movement struct {
 	id, name, kind, how, dose string
-	tags                      []string
-	equipment                 []int // indexes into the equipment vocabulary
-	pose                      *figure.Pose
+	// text is name, kind, how and dose, as every Item of the movement
+	// holds them.
+	text      MovementText
+	tags      []string
+	equipment []int // indexes into the equipment vocabulary
+	pose      *figure.Pose
 	// levels are the dose levels, easiest first: those the file gives,
 	// or the movement's own dose as its one level. start indexes the
 	// level whose dose is the movement's dose.

@@ -59,10 +59,10 @@ func ExampleLoad() {
 		return
 	}
 	for _, it := range res.Recommended {
-		fmt.Printf("do %s (%s, %s)\n", it.Name, it.Citations[0].Source(), it.Citations[0].Locator())
+		fmt.Printf("do %s (%s, %s)\n", it.Name(), it.Citations[0].Source(), it.Citations[0].Locator())
 	}
 	for _, it := range res.Avoided {
-		fmt.Printf("avoid %s: %s\n", it.Name, it.Reasons[0].Text)
+		fmt.Printf("avoid %s: %s\n", it.Name(), it.Reasons[0].Text)
 	}
 	// Output:
 	// do Towel decompression (clinic, Decompression)

@@ -75,10 +75,16 @@ func (f *policyFixture) item(t testing.TB, id string, reasons, cautions []recomm
 	if cautions == nil {
 		cautions = []recommend.Note{}
 	}
-	return recommend.Item{
-		Movement: m.ID, Name: m.Name, Kind: m.Kind, How: m.How, Dose: m.Dose,
-		Reasons: reasons, Cautions: cautions, Citations: cites, Rules: rules,
+	it := recommend.Item{
+		Movement: m.ID, MovementText: recommend.MovementTextOf(m.Name, m.Kind, m.How, m.Dose),
+		Reasons: reasons, Cautions: cautions, Citations: cites,
 	}
+	// The rules the fixture names are those its notes give: the
+	// reasons' rules, then the cautions' (see Item.Rules).
+	if diff := cmp.Diff(rules, it.Rules()); diff != "" {
+		t.Fatalf("item %q: rules the fixture names differ from its notes' (-named +notes):\n%s", id, diff)
+	}
+	return it
 }
 
 func (f *policyFixture) recommend(t testing.TB, p recommend.Profile) *recommend.Result {
@@ -278,7 +284,7 @@ func TestItemsAndConflicts(t *testing.T) {
 			want: advice{
 				Recommended: []recommend.Item{
 					f.item(t, "walk", notes(moving), nil, f.cite(t, claimActive), "keep-moving"),
-					f.item(t, "cat_cow", notes(moving), notes(tender), f.cite(t, claimTender, claimActive), "early-caution", "keep-moving"),
+					f.item(t, "cat_cow", notes(moving), notes(tender), f.cite(t, claimTender, claimActive), "keep-moving", "early-caution"),
 					f.item(t, "roll", notes(moving), nil, f.cite(t, claimActive), "keep-moving"),
 				},
 				Avoided: []recommend.Item{

@@ -133,28 +133,143 @@ type Referral struct {
 }
 
 // Item is one recommended or avoided movement.
+//
+// An Item holds its movement's text (name, kind, how and dose) as a
+// MovementText, a handle to the rule set's text rather than a copy of it,
+// so that a Result stays small: a Result's bytes are most of what a call
+// of Recommend costs, in the collector's work. Read them through the
+// methods MovementText gives an Item: it.Name(), it.Kind(), it.How() and
+// it.Dose(). The ids of the rules behind the item are its notes' (see
+// Item.Rules).
+//
+// An Item encodes to JSON as an object with the keys movement, name, kind,
+// how, dose, reasons, cautions, citations and rules, and decodes from the
+// same (rules, which its notes give, is ignored).
 type Item struct {
 	// Movement is the movement id.
-	Movement string `json:"movement"`
-	// Name is what people call the movement.
-	Name string `json:"name"`
-	// Kind is one of stretch, mobility, decompression, strengthening,
-	// self_massage and lifestyle.
-	Kind string `json:"kind"`
-	// How says how to do the movement.
-	How string `json:"how"`
-	// Dose says how long or how often.
-	Dose string `json:"dose"`
+	Movement string
+	// MovementText is the movement's name, kind, how and dose, as the
+	// rule set writes them.
+	MovementText
 	// Reasons say why the movement is recommended or avoided, one per rule.
-	Reasons []Note `json:"reasons"`
+	Reasons []Note
 	// Cautions are attached by caution rules to a recommended movement.
-	Cautions []Note `json:"cautions"`
+	Cautions []Note
 	// Citations are the sources behind the reasons and cautions, in rule
 	// order, without repeats.
-	Citations []Citation `json:"citations"`
-	// Rules are the ids of the rules that produced the item, in rule order.
-	Rules []string `json:"rules"`
+	Citations []Citation
 }
+
+// Rules returns the ids of the rules that produced the item: the rule of
+// each of its reasons, in rule order, then that of each caution whose rule
+// gives no reason, in rule order. It returns a new slice, never nil.
+func (it Item) Rules() []string {
+	out := make([]string, 0, len(it.Reasons)+len(it.Cautions))
+	for _, n := range it.Reasons {
+		out = append(out, n.Rule)
+	}
+	for _, n := range it.Cautions {
+		if !slices.Contains(out[:len(it.Reasons)], n.Rule) {
+			out = append(out, n.Rule)
+		}
+	}
+	return out
+}
+
+// itemJSON is the JSON form of an Item.
+type itemJSON struct {
+	Movement  string     `json:"movement"`
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"`
+	How       string     `json:"how"`
+	Dose      string     `json:"dose"`
+	Reasons   []Note     `json:"reasons"`
+	Cautions  []Note     `json:"cautions"`
+	Citations []Citation `json:"citations"`
+	Rules     []string   `json:"rules"`
+}
+
+// MarshalJSON encodes it as a JSON object; see [Item]. Like a struct's
+// strings, its text is HTML-escaped only when the encoder that calls it
+// escapes HTML.
+func (it Item) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(itemJSON{
+		Movement: it.Movement, Name: it.Name(), Kind: it.Kind(), How: it.How(), Dose: it.Dose(),
+		Reasons: it.Reasons, Cautions: it.Cautions, Citations: it.Citations, Rules: it.Rules(),
+	}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into
+// it. Keys it does not know, and rules, are ignored; JSON null leaves it
+// as it is.
+func (it *Item) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var j itemJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*it = Item{
+		Movement: j.Movement, MovementText: MovementTextOf(j.Name, j.Kind, j.How, j.Dose),
+		Reasons: j.Reasons, Cautions: j.Cautions, Citations: j.Citations,
+	}
+	return nil
+}
+
+// MovementText is what a rule set writes of a movement for the person
+// doing it: its name, its kind, how to do it and how much. Like a
+// Citation, it is a small immutable value read through its methods, a
+// handle to interned text: two MovementTexts are == exactly when each of
+// their methods returns the same. The zero MovementText has every field "".
+type MovementText struct {
+	h unique.Handle[movementText]
+}
+
+// movementText is the text a MovementText interns.
+type movementText struct{ name, kind, how, dose string }
+
+// MovementTextOf returns the MovementText with the name, kind, how and
+// dose given.
+func MovementTextOf(name, kind, how, dose string) MovementText {
+	t := movementText{name, kind, how, dose}
+	if t == (movementText{}) {
+		return MovementText{}
+	}
+	return MovementText{unique.Make(t)}
+}
+
+func (m MovementText) text() movementText {
+	if m.IsZero() {
+		return movementText{}
+	}
+	return m.h.Value()
+}
+
+// Name returns what people call the movement.
+func (m MovementText) Name() string { return m.text().name }
+
+// Kind returns the movement's kind: one of stretch, mobility,
+// decompression, strengthening, self_massage and lifestyle.
+func (m MovementText) Kind() string { return m.text().kind }
+
+// How returns how to do the movement.
+func (m MovementText) How() string { return m.text().how }
+
+// Dose returns how long or how often.
+func (m MovementText) Dose() string { return m.text().dose }
+
+// IsZero reports whether m is the zero MovementText.
+func (m MovementText) IsZero() bool { return m == MovementText{} }
+
+// Equal reports whether m and n hold the same text: m == n.
+func (m MovementText) Equal(n MovementText) bool { return m == n }
 
 // Note is a reason or a caution, with the rule it comes from.
 type Note struct {

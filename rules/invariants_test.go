@@ -302,15 +302,15 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	// matching kind that names the item, and shows that effect's reason.
 	// (slices.Equal first: cmp.Diff only to explain a mismatch.)
 	for _, it := range res.Recommended {
-		if want := reasons.notes(it.Rules, recommend.EffectKindRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(it.Rules(), recommend.EffectKindRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "recommended %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
-		if want := reasons.notes(it.Rules, recommend.EffectKindCaution, it.Movement); !slices.Equal(want, it.Cautions) {
+		if want := reasons.notes(it.Rules(), recommend.EffectKindCaution, it.Movement); !slices.Equal(want, it.Cautions) {
 			report(p, "reasons", "recommended %s: cautions (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Cautions))
 		}
 	}
 	for _, it := range res.Avoided {
-		if want := reasons.notes(it.Rules, recommend.EffectKindAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(it.Rules(), recommend.EffectKindAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "avoided %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
 		if len(it.Cautions) != 0 {

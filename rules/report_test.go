@@ -107,10 +107,10 @@ func checkReportKeepsAll(t *testing.T, res *recommend.Result, text string) {
 		missing("the key message", m.Text)
 	}
 	for _, it := range res.Avoided {
-		missing("the avoided movement", it.Name)
+		missing("the avoided movement", it.Name())
 	}
 	for _, it := range res.Recommended {
-		missing("the recommended movement", it.Name)
+		missing("the recommended movement", it.Name())
 	}
 	moves := strings.Index(text, "START WITH")
 	if moves < 0 {

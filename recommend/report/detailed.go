@@ -146,16 +146,16 @@ func (t *textWriter) write(r *recommend.Result) {
 	case len(r.Recommended) > 0:
 		t.p("RECOMMENDED\n")
 		for i, it := range r.Recommended {
-			t.p("  %d. %s (%s)\n", i+1, it.Name, kindLabel(it.Kind))
-			t.p("     How:  %s\n", it.How)
-			t.p("     Dose: %s\n", it.Dose)
+			t.p("  %d. %s (%s)\n", i+1, it.Name(), kindLabel(it.Kind()))
+			t.p("     How:  %s\n", it.How())
+			t.p("     Dose: %s\n", it.Dose())
 			for _, n := range it.Reasons {
 				t.p("     Why:  %s\n", n.Text)
 			}
 			for _, n := range it.Cautions {
 				t.p("     Caution: %s\n", n.Text)
 			}
-			t.p("     Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules, ", "))
+			t.p("     Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules(), ", "))
 		}
 		t.p("\n")
 	case !r.Withheld:
@@ -164,11 +164,11 @@ func (t *textWriter) write(r *recommend.Result) {
 	if len(r.Avoided) > 0 {
 		t.p("AVOID\n")
 		for _, it := range r.Avoided {
-			t.p("  - %s (%s)\n", it.Name, kindLabel(it.Kind))
+			t.p("  - %s (%s)\n", it.Name(), kindLabel(it.Kind()))
 			for _, n := range it.Reasons {
 				t.p("      Why: %s\n", n.Text)
 			}
-			t.p("      Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules, ", "))
+			t.p("      Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules(), ", "))
 		}
 		t.p("\n")
 	}

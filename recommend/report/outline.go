@@ -160,7 +160,7 @@ func New(r *recommend.Result) *Outline {
 		o.Names = map[string]string{}
 		for _, list := range [][]recommend.Item{r.Recommended, r.Avoided} {
 			for _, it := range list {
-				o.Names[it.Movement] = it.Name
+				o.Names[it.Movement] = it.Name()
 			}
 		}
 		for _, st := range r.Programme.Steps {
@@ -227,7 +227,7 @@ func (o *Outline) start(r *recommend.Result) {
 			if len(it.Reasons) > 0 {
 				reason = it.Reasons[0].Text
 			}
-			o.Plan = append(o.Plan, o.step(it, true, it.Name, reason, it.Citations))
+			o.Plan = append(o.Plan, o.step(it, true, it.Name(), reason, it.Citations))
 		}
 		o.NoMatch = len(o.Plan) == 0 && !r.Withheld
 		return
@@ -238,7 +238,7 @@ func (o *Outline) start(r *recommend.Result) {
 		if !ok {
 			// A plan names recommended movements only; an edited Result
 			// may not, and then the step is shown by name.
-			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, Name: ps.Name}, Name: ps.Name,
+			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, MovementText: recommend.MovementTextOf(ps.Name, "", "", "")}, Name: ps.Name,
 				Reason: ps.Reason.Text, Citations: ps.Citations})
 			continue
 		}
@@ -271,7 +271,7 @@ func (o *Outline) week(pg *recommend.Programme) {
 // week's changes when they stopped it, and otherwise the item's own.
 func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 	if pg == nil {
-		return it.Dose
+		return it.Dose()
 	}
 	for _, st := range pg.Steps {
 		switch {
@@ -282,7 +282,7 @@ func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 			return fmt.Sprintf("this week, level %d (%s): %s", st.Level, ChangeWords(st.Change), st.Dose)
 		}
 	}
-	return it.Dose
+	return it.Dose()
 }
 
 // ChangeWords says what a programme step's change does, for people: "up a
@@ -309,7 +309,7 @@ func (o *Outline) group(items []recommend.Item) Group {
 	g := Group{Items: items}
 	names := make([]string, len(items))
 	for i, it := range items {
-		names[i] = it.Name
+		names[i] = it.Name()
 		for _, c := range it.Citations {
 			if !slices.ContainsFunc(g.Citations, c.Equal) {
 				g.Citations = append(g.Citations, c)

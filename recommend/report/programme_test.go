@@ -90,7 +90,7 @@ func TestPlanStepThisWeek(t *testing.T) {
 			for _, st := range res.Programme.Steps {
 				if st.Movement == it.Movement && st.Change != recommend.ChangeStart {
 					moved++
-					if !strings.Contains(g.Dose, st.Dose) || strings.Contains(g.Dose, it.Dose) && it.Dose != st.Dose {
+					if !strings.Contains(g.Dose, st.Dose) || strings.Contains(g.Dose, it.Dose()) && it.Dose() != st.Dose {
 						t.Errorf("also helpful %s: dose %q, want this week's %q", it.Movement, g.Dose, st.Dose)
 					}
 				}
@@ -108,7 +108,7 @@ func TestPlanStepThisWeek(t *testing.T) {
 	if !strings.Contains(text.String(), want) {
 		t.Errorf("text report lacks %q:\n%s", want, text.String())
 	}
-	if strings.Contains(text.String(), "Dose: "+walking.Item.Dose) {
-		t.Errorf("text report still gives walking's starting dose %q:\n%s", walking.Item.Dose, text.String())
+	if strings.Contains(text.String(), "Dose: "+walking.Item.Dose()) {
+		t.Errorf("text report still gives walking's starting dose %q:\n%s", walking.Item.Dose(), text.String())
 	}
 }

@@ -258,10 +258,10 @@ func (wr *writer) start() section {
 		}
 	}
 	for i, st := range wr.o.Plan {
-		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name}
+		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name()}
 		if st.Found {
-			e.pictures = []picture{{id: st.Item.Movement, alt: st.Item.How}}
-			e.lines = []labelled{{label: "How", text: st.Item.How}, {label: "Dose", text: st.Item.Dose}}
+			e.pictures = []picture{{id: st.Item.Movement, alt: st.Item.How()}}
+			e.lines = []labelled{{label: "How", text: st.Item.How()}, {label: "Dose", text: st.Item.Dose()}}
 			switch {
 			case st.Week == nil:
 			case st.Week.Change == recommend.ChangeStop:
@@ -270,10 +270,10 @@ func (wr *writer) start() section {
 				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", st.Week.Level, ChangeWords(st.Week.Change), st.Week.Dose)}
 			}
 			if st.Reason != "" {
-				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name), refs: wr.refs(st.Citations)})
+				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name()), refs: wr.refs(st.Citations)})
 			}
 			for _, c := range st.Cautions {
-				e.lines = append(e.lines, labelled{label: "Take care", text: wr.once("care", c, st.Item.Name)})
+				e.lines = append(e.lines, labelled{label: "Take care", text: wr.once("care", c, st.Item.Name())})
 			}
 		}
 		s.entries = append(s.entries, e)
@@ -288,11 +288,11 @@ func (wr *writer) alsoHelpful() section {
 	for _, g := range wr.o.Also {
 		head := g.Names + ": " + g.Dose
 		for _, c := range g.Cautions {
-			head += " Take care: " + wr.once("care", c, g.Items[0].Name)
+			head += " Take care: " + wr.once("care", c, g.Items[0].Name())
 		}
 		e := entry{marker: "-", head: head, refs: wr.refs(g.Citations)}
 		for _, it := range g.Items {
-			e.pictures = append(e.pictures, picture{id: it.Movement, alt: it.How})
+			e.pictures = append(e.pictures, picture{id: it.Movement, alt: it.How()})
 		}
 		s.entries = append(s.entries, e)
 	}

@@ -206,8 +206,8 @@ func (b *wireBuilder) referral(r recommend.Referral) wireReferral {
 func (b *wireBuilder) items(its []recommend.Item) []wireItem {
 	out := make([]wireItem, len(its))
 	for i, it := range its {
-		out[i] = wireItem{Movement: it.Movement, Name: it.Name, Kind: it.Kind, How: it.How, Dose: it.Dose,
-			Reasons: nonNil(it.Reasons), Cautions: nonNil(it.Cautions), Citations: b.cites(it.Citations), Rules: nonNil(it.Rules)}
+		out[i] = wireItem{Movement: it.Movement, Name: it.Name(), Kind: it.Kind(), How: it.How(), Dose: it.Dose(),
+			Reasons: nonNil(it.Reasons), Cautions: nonNil(it.Cautions), Citations: b.cites(it.Citations), Rules: nonNil(it.Rules())}
 	}
 	return out
 }

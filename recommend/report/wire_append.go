@@ -7,6 +7,7 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,29 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
+// appendItemRules appends the JSON array of it.Rules() without making
+// the list: the reasons' rules, then each caution's whose rule gives no
+// reason.
+func appendItemRules(b []byte, it *recommend.Item) []byte {
+	b = append(b, '[')
+	for i, n := range it.Reasons {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, n.Rule)
+	}
+	for _, n := range it.Cautions {
+		if slices.ContainsFunc(it.Reasons, func(r recommend.Note) bool { return r.Rule == n.Rule }) {
+			continue
+		}
+		if len(b) > 0 && b[len(b)-1] != '[' {
+			b = append(b, ',')
+		}
+		b = appendString(b, n.Rule)
+	}
+	return append(b, ']')
+}
+
 func appendNotes(b []byte, ns []recommend.Note) []byte {
 	b = append(b, '[')
 	for i, n := range ns {
@@ -218,15 +242,15 @@ func (a *appender) items(its []recommend.Item) {
 			a.b = append(a.b, ',')
 		}
 		a.b = appendString(append(a.b, `{"movement":`...), it.Movement)
-		a.b = appendString(append(a.b, `,"name":`...), it.Name)
-		a.b = appendString(append(a.b, `,"kind":`...), it.Kind)
-		a.b = appendString(append(a.b, `,"how":`...), it.How)
-		a.b = appendString(append(a.b, `,"dose":`...), it.Dose)
+		a.b = appendString(append(a.b, `,"name":`...), it.Name())
+		a.b = appendString(append(a.b, `,"kind":`...), it.Kind())
+		a.b = appendString(append(a.b, `,"how":`...), it.How())
+		a.b = appendString(append(a.b, `,"dose":`...), it.Dose())
 		a.b = appendNotes(append(a.b, `,"reasons":`...), it.Reasons)
 		a.b = appendNotes(append(a.b, `,"cautions":`...), it.Cautions)
 		a.b = append(a.b, `,"citations":`...)
 		a.cites(it.Citations)
-		a.b = appendStrings(append(a.b, `,"rules":`...), it.Rules)
+		a.b = appendItemRules(append(a.b, `,"rules":`...), &it)
 		a.b = append(a.b, '}')
 	}
 	a.b = append(a.b, ']')

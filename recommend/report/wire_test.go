@@ -384,9 +384,13 @@ func TestAppendWireMatches(t *testing.T) {
 			Referrals:       []recommend.Referral{{Urgency: recommend.UrgencyUrgent, Message: odd, Withhold: true, Citations: []recommend.Citation{c}, Rules: []string{odd}}},
 			FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Message: odd}, Into: []string{odd}, Because: "red_flag", RedFlags: []string{odd}}},
 			Withheld:        true, WithheldReason: odd, Incomplete: true,
-			Messages:       []recommend.Message{{Kind: recommend.MessageKindPacing, Text: odd, Citations: []recommend.Citation{c, {}}}},
-			Plan:           []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.Note{Rule: odd, Text: odd}}},
-			Recommended:    []recommend.Item{{Movement: odd, How: odd, Reasons: []recommend.Note{{Rule: odd, Text: odd}}}},
+			Messages: []recommend.Message{{Kind: recommend.MessageKindPacing, Text: odd, Citations: []recommend.Citation{c, {}}}},
+			Plan:     []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.Note{Rule: odd, Text: odd}}},
+			Recommended: []recommend.Item{{Movement: odd, MovementText: recommend.MovementTextOf("", "", odd, ""), Reasons: []recommend.Note{{Rule: odd, Text: odd}}},
+				// Rules from both lists: a caution's rule that is also a
+				// reason's is written once; those of cautions alone, after.
+				{Movement: "m", Reasons: []recommend.Note{{Rule: "a"}, {Rule: "b"}}, Cautions: []recommend.Note{{Rule: "c"}, {Rule: "b"}, {Rule: "d"}}},
+				{Movement: "n", Cautions: []recommend.Note{{Rule: "c"}, {Rule: odd}}}},
 			Conflicts:      []recommend.Conflict{{Movement: odd, For: recommend.Side{Citations: []recommend.Citation{c}}, Conditional: []recommend.Citation{c}}},
 			NeedsEquipment: []recommend.EquipmentNeed{{Movement: odd, Missing: []string{odd}}},
 			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},

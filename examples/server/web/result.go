@@ -299,7 +299,7 @@ func (b *builder) full(st report.Step) (itemView, error) {
 		return itemView{}, err
 	}
 	return itemView{
-		Names: st.Item.Name, Movements: []string{st.Item.Movement}, How: st.Item.How, Dose: st.Item.Dose,
+		Names: st.Item.Name(), Movements: []string{st.Item.Movement}, How: st.Item.How(), Dose: st.Item.Dose(),
 		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
 		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}), ThisWeek: b.rv.Programme.thisWeek(st),
 	}, nil

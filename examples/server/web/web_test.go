@@ -369,16 +369,16 @@ func TestResultOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range res.Avoided {
-		li := itemOf(section(body, "avoid"), it.Name)
+		li := itemOf(section(body, "avoid"), it.Name())
 		if li == "" {
-			t.Errorf("%s is not under avoid", it.Name)
+			t.Errorf("%s is not under avoid", it.Name())
 			continue
 		}
 		if !strings.Contains(li, `<ul class="cites" aria-label="Sources">`) || !strings.Contains(li, "<summary>Why?") {
-			t.Errorf("%s under avoid has no sources or no why:\n%s", it.Name, li)
+			t.Errorf("%s under avoid has no sources or no why:\n%s", it.Name(), li)
 		}
-		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name)+":</span> Avoided, by ") {
-			t.Errorf("%s under avoid lacks its explanation", it.Name)
+		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name())+":</span> Avoided, by ") {
+			t.Errorf("%s under avoid lacks its explanation", it.Name())
 		}
 	}
 	for _, s := range res.Plan {
@@ -387,8 +387,8 @@ func TestResultOrder(t *testing.T) {
 		}
 	}
 	for _, it := range res.Recommended {
-		if itemOf(section(body, "plan"), it.Name) == "" && itemOf(section(body, "also-helpful"), it.Name) == "" {
-			t.Errorf("recommended %s is not shown", it.Name)
+		if itemOf(section(body, "plan"), it.Name()) == "" && itemOf(section(body, "also-helpful"), it.Name()) == "" {
+			t.Errorf("recommended %s is not shown", it.Name())
 		}
 	}
 	for _, c := range res.Conflicts {

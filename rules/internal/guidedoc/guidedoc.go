@@ -617,7 +617,7 @@ func rows(res *recommend.Result) []row {
 	}
 	var out []row
 	for _, it := range res.Recommended {
-		r := row{movement: it.Movement, name: it.Name, advice: "recommended", by: side(it.Rules, it.Citations)}
+		r := row{movement: it.Movement, name: it.Name(), advice: "recommended", by: side(it.Rules(), it.Citations)}
 		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.ResolutionCautioned {
 			r.advice = "recommended, with caution"
 			r.by = side(c.For.Rules, c.For.Citations)
@@ -626,7 +626,7 @@ func rows(res *recommend.Result) []row {
 		out = append(out, r)
 	}
 	for _, it := range res.Avoided {
-		r := row{movement: it.Movement, name: it.Name, advice: "avoided", by: side(it.Rules, it.Citations)}
+		r := row{movement: it.Movement, name: it.Name(), advice: "avoided", by: side(it.Rules(), it.Citations)}
 		if c, ok := conflicts[it.Movement]; ok && c.Resolution == recommend.ResolutionAvoided {
 			r.other = "recommended by " + side(c.For.Rules, c.For.Citations)
 		}

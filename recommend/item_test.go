@@ -1,0 +1,94 @@
+package recommend_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+func TestItemRules(t *testing.T) {
+	note := func(rule string) recommend.Note { return recommend.Note{Rule: rule, Text: "because " + rule} }
+	tests := []struct {
+		name              string
+		reasons, cautions []recommend.Note
+		want              []string
+	}{
+		{"none", nil, nil, []string{}},
+		{"reasons only", []recommend.Note{note("a"), note("b")}, nil, []string{"a", "b"}},
+		{"cautions only", nil, []recommend.Note{note("c")}, []string{"c"}},
+		{"reasons, then cautions", []recommend.Note{note("b")}, []recommend.Note{note("a"), note("c")}, []string{"b", "a", "c"}},
+		{"a rule that gives both is listed once", []recommend.Note{note("a"), note("b")}, []recommend.Note{note("b"), note("c")}, []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			it := recommend.Item{Movement: "m", Reasons: tt.reasons, Cautions: tt.cautions}
+			got := it.Rules()
+			if got == nil {
+				t.Fatal("Rules() is nil, want a list")
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Rules() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMovementText(t *testing.T) {
+	a := recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily & often.")
+	if got := [4]string{a.Name(), a.Kind(), a.How(), a.Dose()}; got != [4]string{"Walk", "lifestyle", "Walk <briskly>.", "Daily & often."} {
+		t.Errorf("methods give %q", got)
+	}
+	if b := recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily & often."); a != b || !a.Equal(b) {
+		t.Error("two MovementTexts of the same text differ")
+	}
+	if c := recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Weekly."); a == c || a.Equal(c) {
+		t.Error("MovementTexts of different doses are equal")
+	}
+	var zero recommend.MovementText
+	if !zero.IsZero() || zero.Name() != "" || zero.Dose() != "" || recommend.MovementTextOf("", "", "", "") != zero {
+		t.Error("the zero MovementText is not the empty text")
+	}
+	if a.IsZero() {
+		t.Error("a MovementText with text is zero")
+	}
+}
+
+// TestItemJSON checks an Item's JSON: the keys it has always had, with
+// its rules from its notes, and a round trip through encoding/json.
+func TestItemJSON(t *testing.T) {
+	src := recommend.Source{ID: "g", Title: "G", Publisher: "P", Kind: "guideline"}
+	it := recommend.Item{
+		Movement:     "walk",
+		MovementText: recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily."),
+		Reasons:      []recommend.Note{{Rule: "r2", Text: "Moving helps."}},
+		Cautions:     []recommend.Note{{Rule: "r1", Text: "Go gently."}},
+		Citations:    []recommend.Citation{recommend.CitationOf(src, "1.2", "Says so.")},
+	}
+	b, err := json.Marshal(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"movement":"walk","name":"Walk","kind":"lifestyle","how":"Walk \u003cbriskly\u003e.","dose":"Daily.",` +
+		`"reasons":[{"rule":"r2","text":"Moving helps."}],"cautions":[{"rule":"r1","text":"Go gently."}],` +
+		`"citations":[{"source":"g","title":"G","publisher":"P","kind":"guideline","url":"","locator":"1.2","claim":"Says so."}],` +
+		`"rules":["r2","r1"]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("json.Marshal (-want +got):\n%s", diff)
+	}
+	var back recommend.Item
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(it, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if err := json.Unmarshal([]byte("null"), &back); err != nil || back.Name() != "Walk" {
+		t.Errorf("null changed the item or failed: %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"name": 3}`), &back); err == nil {
+		t.Error("a number for name decoded without an error")
+	}
+}
