@@ -393,7 +393,7 @@ func (b *builder) alsoHelpful() {
 			line += ": " + mdsafe.Line(it.Dose())
 		}
 		if len(it.Reasons) > 0 {
-			line += " " + mdsafe.Line(it.Reasons[0].Text)
+			line += " " + mdsafe.Line(it.Reasons[0].Text())
 		}
 		for _, c := range report.Cautions(it) {
 			line += " *Take care:* " + mdsafe.Line(c)
@@ -420,7 +420,7 @@ func (b *builder) avoid() {
 		names[i] = words.OneLine(it.Name())
 		line := "- **" + mdsafe.Line(it.Name()) + "**"
 		if len(it.Reasons) > 0 {
-			line += ": " + mdsafe.Line(it.Reasons[0].Text)
+			line += ": " + mdsafe.Line(it.Reasons[0].Text())
 		}
 		if d := b.disagreement(it.Movement); d != "" {
 			line += " " + d

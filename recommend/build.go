@@ -296,11 +296,11 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	}
 	for i, ri := range reasons {
 		h := &e.hot[ri]
-		it.Reasons[i] = Note{Rule: h.id, Text: h.because[eff]}
+		it.Reasons[i] = h.notes[eff]
 	}
 	for i, ri := range cautions {
 		h := &e.hot[ri]
-		it.Cautions[i] = Note{Rule: h.id, Text: h.because[effectCaution]}
+		it.Cautions[i] = h.notes[effectCaution]
 	}
 	it.Citations = b.citations(b.merge(reasons, cautions))
 }
@@ -511,11 +511,10 @@ func (b *builder) plan(steps []planOffer) []PlanStep {
 	out := make([]PlanStep, len(steps))
 	for i, o := range steps {
 		m := &e.movements[o.mi]
-		r := &e.rules[o.rule]
 		// Field by field, into the zeroed step: see item.
 		st := &out[i]
 		st.Movement, st.Name, st.Priority = m.id, m.name, o.priority
-		st.Reason.Rule, st.Reason.Text = r.id, r.because[effectRecommend]
+		st.Reason = e.hot[o.rule].notes[effectRecommend]
 		st.Citations = b.citations([]int{o.rule})
 	}
 	return out

@@ -63,11 +63,11 @@ func TestEffectReasonsAndConflictSides(t *testing.T) {
 		got[it.Movement] = notes{it.Reasons, it.Cautions}
 	}
 	want := map[string]notes{
-		"walk": {Reasons: []recommend.Note{{Rule: "mixed", Text: "Moving helps."}}, Cautions: []recommend.Note{}},
-		"hang": {Reasons: []recommend.Note{{Rule: "no-traction", Text: "Traction is not advised."}}, Cautions: []recommend.Note{}},
+		"walk": {Reasons: []recommend.Note{recommend.NoteOf("mixed", "Moving helps.")}, Cautions: []recommend.Note{}},
+		"hang": {Reasons: []recommend.Note{recommend.NoteOf("no-traction", "Traction is not advised.")}, Cautions: []recommend.Note{}},
 		"hug": {
-			Reasons:  []recommend.Note{{Rule: "mixed", Text: "Moving helps."}, {Rule: "sitting-eases", Text: "Bending forward eases your back."}},
-			Cautions: []recommend.Note{{Rule: "careful", Text: "Go gently."}},
+			Reasons:  []recommend.Note{recommend.NoteOf("mixed", "Moving helps."), recommend.NoteOf("sitting-eases", "Bending forward eases your back.")},
+			Cautions: []recommend.Note{recommend.NoteOf("careful", "Go gently.")},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -48,7 +48,7 @@ func ExampleResult_plan() {
 		return
 	}
 	for i, s := range res.Plan {
-		fmt.Printf("%d. %s (priority %d, from rule %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule)
+		fmt.Printf("%d. %s (priority %d, from rule %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule())
 	}
 	for _, m := range res.Messages {
 		fmt.Printf("%s: %s\n", m.Kind, m.Text)

@@ -62,7 +62,7 @@ func ExampleLoad() {
 		fmt.Printf("do %s (%s, %s)\n", it.Name(), it.Citations[0].Source(), it.Citations[0].Locator())
 	}
 	for _, it := range res.Avoided {
-		fmt.Printf("avoid %s: %s\n", it.Name(), it.Reasons[0].Text)
+		fmt.Printf("avoid %s: %s\n", it.Name(), it.Reasons[0].Text())
 	}
 	// Output:
 	// do Towel decompression (clinic, Decompression)

@@ -406,7 +406,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		if cs := d.rules(dm, effectCaution); len(cs) > 0 {
 			ex.Cautions = make([]Note, len(cs))
 			for i, ri := range cs {
-				ex.Cautions[i] = Note{Rule: e.rules[ri].id, Text: e.rules[ri].because[effectCaution]}
+				ex.Cautions[i] = e.hot[ri].notes[effectCaution]
 			}
 		}
 		for i, s := range x.res.Plan {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestItemRules(t *testing.T) {
-	note := func(rule string) recommend.Note { return recommend.Note{Rule: rule, Text: "because " + rule} }
+	note := func(rule string) recommend.Note { return recommend.NoteOf(rule, "because "+rule) }
 	tests := []struct {
 		name              string
 		reasons, cautions []recommend.Note
@@ -63,8 +63,8 @@ func TestItemJSON(t *testing.T) {
 	it := recommend.Item{
 		Movement:     "walk",
 		MovementText: recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily."),
-		Reasons:      []recommend.Note{{Rule: "r2", Text: "Moving helps."}},
-		Cautions:     []recommend.Note{{Rule: "r1", Text: "Go gently."}},
+		Reasons:      []recommend.Note{recommend.NoteOf("r2", "Moving helps.")},
+		Cautions:     []recommend.Note{recommend.NoteOf("r1", "Go gently.")},
 		Citations:    []recommend.Citation{recommend.CitationOf(src, "1.2", "Says so.")},
 	}
 	b, err := json.Marshal(it)
@@ -90,5 +90,41 @@ func TestItemJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"name": 3}`), &back); err == nil {
 		t.Error("a number for name decoded without an error")
+	}
+}
+
+func TestNote(t *testing.T) {
+	n := recommend.NoteOf("r", "Go <gently> & slowly.")
+	if n.Rule() != "r" || n.Text() != "Go <gently> & slowly." || n.String() != "r: Go <gently> & slowly." {
+		t.Errorf("NoteOf gives rule %q, text %q, string %q", n.Rule(), n.Text(), n.String())
+	}
+	if m := recommend.NoteOf("r", "Go <gently> & slowly."); n != m || !n.Equal(m) {
+		t.Error("two Notes of the same rule and text differ")
+	}
+	for _, m := range []recommend.Note{recommend.NoteOf("s", n.Text()), recommend.NoteOf("r", "Go.")} {
+		if n == m || n.Equal(m) {
+			t.Errorf("%v equals %v", n, m)
+		}
+	}
+	var zero recommend.Note
+	if !zero.IsZero() || zero.Rule() != "" || zero.Text() != "" || recommend.NoteOf("", "") != zero || n.IsZero() {
+		t.Error("the zero Note is not the empty note, or a note is zero")
+	}
+	b, err := json.Marshal([]recommend.Note{n, zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"rule":"r","text":"Go \u003cgently\u003e \u0026 slowly."},{"rule":"","text":""}]`; string(b) != want {
+		t.Errorf("json.Marshal = %s, want %s", b, want)
+	}
+	var back []recommend.Note
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]recommend.Note{n, zero}, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if err := json.Unmarshal([]byte(`{"rule": ["x"]}`), &back[0]); err == nil {
+		t.Error("a list for rule decoded without an error")
 	}
 }

@@ -99,7 +99,7 @@ func planEngine(t testing.TB) *recommend.Engine {
 // step is a plan step of planRules, where every rule that recommends
 // cites the guide at locator A.
 func step(movement, name string, priority int, rule, reason string) recommend.PlanStep {
-	return recommend.PlanStep{Movement: movement, Name: name, Priority: priority, Reason: recommend.Note{Rule: rule, Text: reason},
+	return recommend.PlanStep{Movement: movement, Name: name, Priority: priority, Reason: recommend.NoteOf(rule, reason),
 		Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Publisher: "A health body", Kind: "guideline"}, "A", "A.").WithPosition(recommend.PositionSupports)}}
 }
 

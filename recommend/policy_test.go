@@ -241,7 +241,7 @@ func TestItemsAndConflicts(t *testing.T) {
 		Conflicts      []recommend.Conflict
 		NeedsEquipment []recommend.EquipmentNeed
 	}
-	note := func(rule, text string) recommend.Note { return recommend.Note{Rule: rule, Text: text} }
+	note := func(rule, text string) recommend.Note { return recommend.NoteOf(rule, text) }
 	notes := func(ns ...recommend.Note) []recommend.Note { return ns }
 	var (
 		moving  = note("keep-moving", "Moving eases stiffness.")

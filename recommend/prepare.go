@@ -73,6 +73,9 @@ func (e *Engine) prepare() {
 		r := &e.rules[ri]
 		h := &e.hot[ri]
 		h.id, h.because, h.cites = r.id, r.because, r.cites
+		for eff, because := range r.because {
+			h.notes[eff] = NoteOf(r.id, because)
+		}
 		if !hasRepeat(r.cites) {
 			start := len(vals)
 			for _, ci := range r.cites {
@@ -116,6 +119,9 @@ type citeInfo struct {
 type ruleHot struct {
 	id      string
 	because [numEffects]string
+	// notes are the rule's id with each of because, as an Item's
+	// reasons and cautions hold them.
+	notes [numEffects]Note
 	// cites are the rule's citations, as indexes into Engine.citations,
 	// and citeVals the citations themselves, in the same order, or nil
 	// when the rule cites one twice.

@@ -166,11 +166,11 @@ type Item struct {
 func (it Item) Rules() []string {
 	out := make([]string, 0, len(it.Reasons)+len(it.Cautions))
 	for _, n := range it.Reasons {
-		out = append(out, n.Rule)
+		out = append(out, n.Rule())
 	}
 	for _, n := range it.Cautions {
-		if !slices.Contains(out[:len(it.Reasons)], n.Rule) {
-			out = append(out, n.Rule)
+		if r := n.Rule(); !slices.Contains(out[:len(it.Reasons)], r) {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -271,12 +271,86 @@ func (m MovementText) IsZero() bool { return m == MovementText{} }
 // Equal reports whether m and n hold the same text: m == n.
 func (m MovementText) Equal(n MovementText) bool { return m == n }
 
-// Note is a reason or a caution, with the rule it comes from.
+// Note is a reason or a caution, with the rule it comes from. Like a
+// Citation, it is a small immutable value read through its methods, a
+// handle to interned text, so that a Result holds its notes without
+// copying their text: two Notes are == exactly when their Rule and Text
+// are. The zero Note has both "".
+//
+// A Note encodes to JSON as an object with the keys rule and text, and
+// decodes from the same.
 type Note struct {
-	// Rule is the id of the rule whose effect gave the note.
+	h unique.Handle[noteText]
+}
+
+// noteText is the text a Note interns.
+type noteText struct{ rule, text string }
+
+// NoteOf returns the Note of rule with text.
+func NoteOf(rule, text string) Note {
+	if rule == "" && text == "" {
+		return Note{}
+	}
+	return Note{unique.Make(noteText{rule, text})}
+}
+
+func (n Note) value() noteText {
+	if n.IsZero() {
+		return noteText{}
+	}
+	return n.h.Value()
+}
+
+// Rule returns the id of the rule whose effect gave the note.
+func (n Note) Rule() string { return n.value().rule }
+
+// Text returns the reason: the effect's own because, or else the rule's.
+func (n Note) Text() string { return n.value().text }
+
+// IsZero reports whether n is the zero Note.
+func (n Note) IsZero() bool { return n == Note{} }
+
+// Equal reports whether n and m have the same rule and text: n == m.
+func (n Note) Equal(m Note) bool { return n == m }
+
+// String returns the rule and the text, as in "rule-id: text".
+func (n Note) String() string {
+	v := n.value()
+	return v.rule + ": " + v.text
+}
+
+// noteJSON is the JSON form of a Note.
+type noteJSON struct {
 	Rule string `json:"rule"`
-	// Text is the reason: the effect's own because, or else the rule's.
 	Text string `json:"text"`
+}
+
+// MarshalJSON encodes n as a JSON object; see [Note]. Like a struct's
+// strings, its text is HTML-escaped only when the encoder that calls it
+// escapes HTML.
+func (n Note) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	v := n.value()
+	if err := enc.Encode(noteJSON{Rule: v.rule, Text: v.text}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into
+// n. Keys it does not know are ignored; JSON null leaves n as it is.
+func (n *Note) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var j noteJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*n = NoteOf(j.Rule, j.Text)
+	return nil
 }
 
 // Resolution says how the safety policy settled a conflict.

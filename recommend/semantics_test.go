@@ -29,10 +29,10 @@ func summarize(r *recommend.Result) summary {
 	for _, it := range r.Recommended {
 		s.Recommended = append(s.Recommended, it.Movement)
 		for _, n := range it.Reasons {
-			s.Reasons[it.Movement] = append(s.Reasons[it.Movement], n.Rule)
+			s.Reasons[it.Movement] = append(s.Reasons[it.Movement], n.Rule())
 		}
 		for _, n := range it.Cautions {
-			s.Cautions[it.Movement] = append(s.Cautions[it.Movement], n.Rule)
+			s.Cautions[it.Movement] = append(s.Cautions[it.Movement], n.Rule())
 		}
 	}
 	for _, it := range r.Avoided {

@@ -237,7 +237,7 @@ func (idx clinicalReasons) notes(rules []string, kind recommend.EffectKind, move
 	out := []recommend.Note{}
 	for _, id := range rules {
 		if text, ok := idx[id][kind][movement]; ok {
-			out = append(out, recommend.Note{Rule: id, Text: text})
+			out = append(out, recommend.NoteOf(id, text))
 		}
 	}
 	return out
@@ -438,7 +438,7 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 		slices.ContainsFunc(p.RedFlags, func(f string) bool { return slices.Contains(clinicalLegSymptoms, f) })
 	for _, id := range []string{"hamstring_stretch", "piriformis_stretch"} {
 		if it, ok := rec[id]; ok && legs &&
-			!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule == "sciatica-caution-hamstring-stretch" }) {
+			!slices.ContainsFunc(it.Cautions, func(n recommend.Note) bool { return n.Rule() == "sciatica-caution-hamstring-stretch" }) {
 			report(p, "hamstring caution", "%s is recommended with leg symptoms without the nerve caution: %v", id, it.Cautions)
 		}
 	}

@@ -117,10 +117,10 @@ func TestObservePlanAndMessages(t *testing.T) {
 func TestObserveCautioned(t *testing.T) {
 	res := &recommend.Result{
 		Recommended: []recommend.Item{
-			{Movement: "hamstring_stretch", Cautions: []recommend.Note{{Text: "Keep it gentle."}}},
+			{Movement: "hamstring_stretch", Cautions: []recommend.Note{recommend.NoteOf("", "Keep it gentle.")}},
 			{Movement: "walking"},
 		},
-		Avoided: []recommend.Item{{Movement: "knee_to_chest", Cautions: []recommend.Note{{Text: "x"}}}},
+		Avoided: []recommend.Item{{Movement: "knee_to_chest", Cautions: []recommend.Note{recommend.NoteOf("", "x")}}},
 	}
 	tests := []struct {
 		name string

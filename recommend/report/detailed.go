@@ -138,7 +138,7 @@ func (t *textWriter) write(r *recommend.Result) {
 	if len(r.Plan) > 0 {
 		t.p("START WITH\n")
 		for i, s := range r.Plan {
-			t.p("  %d. %s (priority %d, rule: %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule)
+			t.p("  %d. %s (priority %d, rule: %s)\n", i+1, s.Name, s.Priority, s.Reason.Rule())
 		}
 		t.p("\n")
 	}
@@ -150,10 +150,10 @@ func (t *textWriter) write(r *recommend.Result) {
 			t.p("     How:  %s\n", it.How())
 			t.p("     Dose: %s\n", it.Dose())
 			for _, n := range it.Reasons {
-				t.p("     Why:  %s\n", n.Text)
+				t.p("     Why:  %s\n", n.Text())
 			}
 			for _, n := range it.Cautions {
-				t.p("     Caution: %s\n", n.Text)
+				t.p("     Caution: %s\n", n.Text())
 			}
 			t.p("     Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules(), ", "))
 		}
@@ -166,7 +166,7 @@ func (t *textWriter) write(r *recommend.Result) {
 		for _, it := range r.Avoided {
 			t.p("  - %s (%s)\n", it.Name(), kindLabel(it.Kind()))
 			for _, n := range it.Reasons {
-				t.p("      Why: %s\n", n.Text)
+				t.p("      Why: %s\n", n.Text())
 			}
 			t.p("      Sources: %s  (rules: %s)\n", t.refs(it.Citations), strings.Join(it.Rules(), ", "))
 		}

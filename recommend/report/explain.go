@@ -33,7 +33,7 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 	t.p("  Outcome: %s\n", outcomeLabels[x.Outcome])
 	t.p("  %s\n", x.Summary)
 	for _, n := range x.Cautions {
-		t.p("  Caution (%s): %s\n", n.Rule, n.Text)
+		t.p("  Caution (%s): %s\n", n.Rule(), n.Text())
 	}
 	t.p("\n")
 	if st := x.Programme; st != nil {

@@ -225,7 +225,7 @@ func (o *Outline) start(r *recommend.Result) {
 		for _, it := range r.Recommended {
 			reason := ""
 			if len(it.Reasons) > 0 {
-				reason = it.Reasons[0].Text
+				reason = it.Reasons[0].Text()
 			}
 			o.Plan = append(o.Plan, o.step(it, true, it.Name(), reason, it.Citations))
 		}
@@ -239,14 +239,14 @@ func (o *Outline) start(r *recommend.Result) {
 			// A plan names recommended movements only; an edited Result
 			// may not, and then the step is shown by name.
 			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, MovementText: recommend.MovementTextOf(ps.Name, "", "", "")}, Name: ps.Name,
-				Reason: ps.Reason.Text, Citations: ps.Citations})
+				Reason: ps.Reason.Text(), Citations: ps.Citations})
 			continue
 		}
 		cites := ps.Citations
 		if len(cites) == 0 {
 			cites = it.Citations
 		}
-		o.Plan = append(o.Plan, o.step(it, true, ps.Name, ps.Reason.Text, cites))
+		o.Plan = append(o.Plan, o.step(it, true, ps.Name, ps.Reason.Text(), cites))
 	}
 }
 
@@ -360,7 +360,7 @@ func (o *Outline) avoid(r *recommend.Result) {
 	for _, it := range r.Avoided {
 		reason := ""
 		if len(it.Reasons) > 0 {
-			reason = it.Reasons[0].Text
+			reason = it.Reasons[0].Text()
 		}
 		if i := slices.Index(reasons, reason); i >= 0 {
 			groups[i] = append(groups[i], it)
@@ -424,8 +424,8 @@ func sourceSet(cites []recommend.Citation) string {
 func Cautions(it recommend.Item) []string {
 	var out []string
 	for _, n := range it.Cautions {
-		if n.Text != "" && !slices.Contains(out, n.Text) {
-			out = append(out, n.Text)
+		if n.Text() != "" && !slices.Contains(out, n.Text()) {
+			out = append(out, n.Text())
 		}
 	}
 	return out

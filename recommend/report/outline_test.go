@@ -93,7 +93,7 @@ func TestNew(t *testing.T) {
 	clinic := cite("clinic", "clinic-article", recommend.PositionSupports)
 	blog := cite("blog", "personal-account", recommend.PositionCaution)
 	emergency := cite("er", "reference", recommend.PositionSupports)
-	note := func(text string) recommend.Note { return recommend.Note{Rule: "r", Text: text} }
+	note := func(text string) recommend.Note { return recommend.NoteOf("r", text) }
 	item := func(id, dose string, cites []recommend.Citation, cautions ...string) recommend.Item {
 		it := recommend.Item{Movement: id, MovementText: recommend.MovementTextOf(strings.ToUpper(id), "", "How.", dose), Reasons: []recommend.Note{note("Reason " + id + ".")}, Citations: cites}
 		for _, c := range cautions {

@@ -29,11 +29,11 @@ func TestShortReportSharedText(t *testing.T) {
 		return recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Kind: "guideline"}, locator, "C.")
 	}
 	blog := recommend.CitationOf(recommend.Source{ID: "blog", Title: "Blog", Kind: "personal_account"}, "paragraph 1", "C.")
-	careful := recommend.Note{Rule: "c", Text: "Go gently."}
+	careful := recommend.NoteOf("c", "Go gently.")
 	res := &recommend.Result{
 		Plan: []recommend.PlanStep{
-			{Movement: "a", Name: "A", Priority: 1, Reason: recommend.Note{Rule: "r", Text: "Same reason."}},
-			{Movement: "b", Name: "B", Priority: 1, Reason: recommend.Note{Rule: "r", Text: "Same reason."}},
+			{Movement: "a", Name: "A", Priority: 1, Reason: recommend.NoteOf("r", "Same reason.")},
+			{Movement: "b", Name: "B", Priority: 1, Reason: recommend.NoteOf("r", "Same reason.")},
 		},
 		Recommended: []recommend.Item{
 			{Movement: "a", MovementText: recommend.MovementTextOf("A", "", "How A.", "Dose A."), Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{guide("1"), guide("2")}},
@@ -43,9 +43,9 @@ func TestShortReportSharedText(t *testing.T) {
 			{Movement: "e", MovementText: recommend.MovementTextOf("E", "", "How E.", "Once."), Citations: []recommend.Citation{guide("3")}},
 		},
 		Avoided: []recommend.Item{
-			{Movement: "x", MovementText: recommend.MovementTextOf("X", "", "", ""), Reasons: []recommend.Note{{Rule: "v", Text: "It hurts."}, {Rule: "w", Text: "Other."}}, Citations: []recommend.Citation{blog}},
-			{Movement: "y", MovementText: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{{Rule: "v", Text: "It hurts."}}, Citations: []recommend.Citation{guide("4")}},
-			{Movement: "z", MovementText: recommend.MovementTextOf("Z", "", "", ""), Reasons: []recommend.Note{{Rule: "w", Text: "Other."}}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "x", MovementText: recommend.MovementTextOf("X", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts."), recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{blog}},
+			{Movement: "y", MovementText: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts.")}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "z", MovementText: recommend.MovementTextOf("Z", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{guide("4")}},
 		},
 		Disclaimer: "Disclaimer.",
 	}
@@ -129,7 +129,7 @@ func TestMarkdownEscapes(t *testing.T) {
 	res := &recommend.Result{
 		Messages: []recommend.Message{{Kind: recommend.MessageKindSafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}, "", "")}}},
-		Avoided: []recommend.Item{{Movement: "m", MovementText: recommend.MovementTextOf("M\nline", "", "", ""), Reasons: []recommend.Note{{Text: "Why\n\n# heading"}},
+		Avoided: []recommend.Item{{Movement: "m", MovementText: recommend.MovementTextOf("M\nline", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("", "Why\n\n# heading")},
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic_article", URL: "https://example.org/a b<c>"}, "", ""),
 				recommend.CitationOf(recommend.Source{ID: "ok", Title: "Link", Kind: "clinic_article", URL: "https://example.org/ok"}, "", "")}}},
 		Disclaimer: "Note.",

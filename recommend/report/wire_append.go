@@ -173,16 +173,16 @@ func appendItemRules(b []byte, it *recommend.Item) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, n.Rule)
+		b = appendString(b, n.Rule())
 	}
 	for _, n := range it.Cautions {
-		if slices.ContainsFunc(it.Reasons, func(r recommend.Note) bool { return r.Rule == n.Rule }) {
+		if slices.ContainsFunc(it.Reasons, func(r recommend.Note) bool { return r.Rule() == n.Rule() }) {
 			continue
 		}
 		if len(b) > 0 && b[len(b)-1] != '[' {
 			b = append(b, ',')
 		}
-		b = appendString(b, n.Rule)
+		b = appendString(b, n.Rule())
 	}
 	return append(b, ']')
 }
@@ -199,8 +199,8 @@ func appendNotes(b []byte, ns []recommend.Note) []byte {
 }
 
 func appendNote(b []byte, n recommend.Note) []byte {
-	b = appendString(append(b, `{"rule":`...), n.Rule)
-	b = appendString(append(b, `,"text":`...), n.Text)
+	b = appendString(append(b, `{"rule":`...), n.Rule())
+	b = appendString(append(b, `,"text":`...), n.Text())
 	return append(b, '}')
 }
 

@@ -385,12 +385,12 @@ func TestAppendWireMatches(t *testing.T) {
 			FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Message: odd}, Into: []string{odd}, Because: "red_flag", RedFlags: []string{odd}}},
 			Withheld:        true, WithheldReason: odd, Incomplete: true,
 			Messages: []recommend.Message{{Kind: recommend.MessageKindPacing, Text: odd, Citations: []recommend.Citation{c, {}}}},
-			Plan:     []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.Note{Rule: odd, Text: odd}}},
-			Recommended: []recommend.Item{{Movement: odd, MovementText: recommend.MovementTextOf("", "", odd, ""), Reasons: []recommend.Note{{Rule: odd, Text: odd}}},
+			Plan:     []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.NoteOf(odd, odd)}},
+			Recommended: []recommend.Item{{Movement: odd, MovementText: recommend.MovementTextOf("", "", odd, ""), Reasons: []recommend.Note{recommend.NoteOf(odd, odd)}},
 				// Rules from both lists: a caution's rule that is also a
 				// reason's is written once; those of cautions alone, after.
-				{Movement: "m", Reasons: []recommend.Note{{Rule: "a"}, {Rule: "b"}}, Cautions: []recommend.Note{{Rule: "c"}, {Rule: "b"}, {Rule: "d"}}},
-				{Movement: "n", Cautions: []recommend.Note{{Rule: "c"}, {Rule: odd}}}},
+				{Movement: "m", Reasons: []recommend.Note{recommend.NoteOf("a", ""), recommend.NoteOf("b", "")}, Cautions: []recommend.Note{recommend.NoteOf("c", ""), recommend.NoteOf("b", ""), recommend.NoteOf("d", "")}},
+				{Movement: "n", Cautions: []recommend.Note{recommend.NoteOf("c", ""), recommend.NoteOf(odd, "")}}},
 			Conflicts:      []recommend.Conflict{{Movement: odd, For: recommend.Side{Citations: []recommend.Citation{c}}, Conditional: []recommend.Citation{c}}},
 			NeedsEquipment: []recommend.EquipmentNeed{{Movement: odd, Missing: []string{odd}}},
 			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},

@@ -26,7 +26,7 @@ func planLine(res *recommend.Result) string {
 	}
 	parts := make([]string, len(res.Plan))
 	for i, s := range res.Plan {
-		parts[i] = fmt.Sprintf("%d. %s (`%s`, priority %d)", i+1, mdsafe.Line(s.Name), s.Reason.Rule, s.Priority)
+		parts[i] = fmt.Sprintf("%d. %s (`%s`, priority %d)", i+1, mdsafe.Line(s.Name), s.Reason.Rule(), s.Priority)
 	}
 	return "**Start with:** " + strings.Join(parts, "; ") + "."
 }
