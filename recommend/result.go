@@ -193,13 +193,20 @@ type itemJSON struct {
 // strings, its text is HTML-escaped only when the encoder that calls it
 // escapes HTML.
 func (it Item) MarshalJSON() ([]byte, error) {
+	return marshalUnescaped(itemJSON{
+		Movement: it.Movement, Name: it.Name(), Kind: it.Kind(), How: it.How(), Dose: it.Dose(),
+		Reasons: it.Reasons, Cautions: it.Cautions, Citations: it.Citations, Rules: it.Rules(),
+	})
+}
+
+// marshalUnescaped encodes v as encoding/json does, without escaping <, >
+// and &: the encoder that calls a MarshalJSON method escapes them in its
+// output when it escapes HTML, as it does for a struct's strings.
+func marshalUnescaped(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(itemJSON{
-		Movement: it.Movement, Name: it.Name(), Kind: it.Kind(), How: it.How(), Dose: it.Dose(),
-		Reasons: it.Reasons, Cautions: it.Cautions, Citations: it.Citations, Rules: it.Rules(),
-	}); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
@@ -329,14 +336,8 @@ type noteJSON struct {
 // strings, its text is HTML-escaped only when the encoder that calls it
 // escapes HTML.
 func (n Note) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	v := n.value()
-	if err := enc.Encode(noteJSON{Rule: v.rule, Text: v.text}); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return marshalUnescaped(noteJSON{Rule: v.rule, Text: v.text})
 }
 
 // UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into
@@ -656,15 +657,7 @@ func (c Citation) String() string {
 // MarshalJSON encodes c as a JSON object; see [Citation]. It leaves <, >
 // and & as they are, so that the encoder that calls it escapes them only
 // when it escapes HTML, as it does for a struct's strings.
-func (c Citation) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c.text()); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func (c Citation) MarshalJSON() ([]byte, error) { return marshalUnescaped(c.text()) }
 
 // UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into c.
 // Keys it does not know are ignored, as [encoding/json] does for structs,
