@@ -179,7 +179,7 @@ func (b *wireBuilder) cites(cs []recommend.Citation) []wireCitation {
 // note adds the sources of cs that are not yet listed.
 func (b *wireBuilder) note(cs []recommend.Citation) {
 	for _, c := range cs {
-		b.noteSource(citationOf(c).src)
+		b.noteSource(*citationOf(c).src)
 	}
 }
 

@@ -16,14 +16,41 @@ import (
 	"github.com/backrules/backrules/recommend"
 )
 
-// maxCachedCitations bounds the citations whose encoding is kept: an
-// engine's citations number in the hundreds, and a Result built by hand
-// or decoded from JSON must not grow the cache without end.
-const maxCachedCitations = 1 << 14
+// maxCached bounds the values whose encoding each cache keeps: an
+// engine's citations, notes and movement texts number in the hundreds,
+// and a Result built by hand or decoded from JSON must not grow a cache
+// without end.
+const maxCached = 1 << 14
+
+// encodings keeps, for values that never change (a Citation, a Note, a
+// MovementText: each is a handle to interned text), what the wire writes
+// of them, made once per distinct value, for at most maxCached values.
+type encodings[K comparable, V any] struct {
+	m sync.Map // K → V
+	n atomic.Int64
+}
+
+// get returns what the cache keeps for k, made by mk when it is not kept.
+func (c *encodings[K, V]) get(k K, mk func(K) V) V {
+	if v, ok := c.m.Load(k); ok {
+		return v.(V)
+	}
+	v := mk(k)
+	if c.n.Load() < maxCached {
+		if _, loaded := c.m.LoadOrStore(k, v); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return v
+}
 
 var (
-	citationCache   sync.Map // recommend.Citation → *wireCite
-	citationsCached atomic.Int64
+	citationCache encodings[recommend.Citation, *wireCite]
+	noteCache     encodings[recommend.Note, []byte]
+	textCache     encodings[recommend.MovementText, []byte]
+	// sourceCache interns each source as the wire lists it, so that an
+	// answer tells the sources it has listed by pointer.
+	sourceCache encodings[wireSource, *wireSource]
 )
 
 // wireCite is what the wire needs of a citation, worked out once per
@@ -32,29 +59,43 @@ var (
 // for every citation of every answer was a third of WriteJSON.)
 type wireCite struct {
 	enc []byte
-	src wireSource
+	src *wireSource
 }
 
 // citationOf returns what the wire needs of c, from the cache when it is
 // there.
 func citationOf(c recommend.Citation) *wireCite {
-	if w, ok := citationCache.Load(c); ok {
-		return w.(*wireCite)
-	}
-	b := appendString(append(make([]byte, 0, 64), `{"source":`...), c.Source())
-	b = appendString(append(b, `,"locator":`...), c.Locator())
-	b = appendString(append(b, `,"claim":`...), c.Claim())
-	if p := c.Position(); p != "" {
-		b = appendString(append(b, `,"position":`...), string(p))
-	}
-	b = append(b, '}')
-	w := &wireCite{enc: b, src: wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}}
-	if citationsCached.Load() < maxCachedCitations {
-		if _, loaded := citationCache.LoadOrStore(c, w); !loaded {
-			citationsCached.Add(1)
+	return citationCache.get(c, func(c recommend.Citation) *wireCite {
+		b := appendString(append(make([]byte, 0, 64), `{"source":`...), c.Source())
+		b = appendString(append(b, `,"locator":`...), c.Locator())
+		b = appendString(append(b, `,"claim":`...), c.Claim())
+		if p := c.Position(); p != "" {
+			b = appendString(append(b, `,"position":`...), string(p))
 		}
-	}
-	return w
+		b = append(b, '}')
+		src := wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}
+		return &wireCite{enc: b, src: sourceCache.get(src, func(s wireSource) *wireSource { return &s })}
+	})
+}
+
+// noteEncoding returns n's encoding, {"rule":…,"text":…}.
+func noteEncoding(n recommend.Note) []byte {
+	return noteCache.get(n, func(n recommend.Note) []byte {
+		b := appendString(append(make([]byte, 0, 64), `{"rule":`...), n.Rule())
+		b = appendString(append(b, `,"text":`...), n.Text())
+		return append(b, '}')
+	})
+}
+
+// textEncoding returns the members of an item that m gives:
+// ,"name":…,"kind":…,"how":…,"dose":….
+func textEncoding(m recommend.MovementText) []byte {
+	return textCache.get(m, func(m recommend.MovementText) []byte {
+		b := appendString(append(make([]byte, 0, 128), `,"name":`...), m.Name())
+		b = appendString(append(b, `,"kind":`...), m.Kind())
+		b = appendString(append(b, `,"how":`...), m.How())
+		return appendString(append(b, `,"dose":`...), m.Dose())
+	})
 }
 
 // wireBufs holds the buffers WriteJSON encodes into, so that a call does
@@ -199,22 +240,31 @@ func appendNotes(b []byte, ns []recommend.Note) []byte {
 }
 
 func appendNote(b []byte, n recommend.Note) []byte {
-	b = appendString(append(b, `{"rule":`...), n.Rule())
-	b = appendString(append(b, `,"text":`...), n.Text())
-	return append(b, '}')
+	return append(b, noteEncoding(n)...)
 }
 
 // appender writes a Result's wire form and collects its sources.
 type appender struct {
 	wireBuilder
 	b []byte
+	// listed are the sources noted so far, by pointer (see sourceCache):
+	// a citation whose source is among them needs no further look.
+	listed []*wireSource
+}
+
+// noteSourceOf notes the source of w, unless it is listed already.
+func (a *appender) noteSourceOf(w *wireCite) {
+	if !slices.Contains(a.listed, w.src) {
+		a.listed = append(a.listed, w.src)
+		a.noteSource(*w.src)
+	}
 }
 
 func (a *appender) cites(cs []recommend.Citation) {
 	a.b = append(a.b, '[')
 	for i, c := range cs {
 		w := citationOf(c)
-		a.noteSource(w.src)
+		a.noteSourceOf(w)
 		if i > 0 {
 			a.b = append(a.b, ',')
 		}
@@ -242,10 +292,7 @@ func (a *appender) items(its []recommend.Item) {
 			a.b = append(a.b, ',')
 		}
 		a.b = appendString(append(a.b, `{"movement":`...), it.Movement)
-		a.b = appendString(append(a.b, `,"name":`...), it.Name())
-		a.b = appendString(append(a.b, `,"kind":`...), it.Kind())
-		a.b = appendString(append(a.b, `,"how":`...), it.How())
-		a.b = appendString(append(a.b, `,"dose":`...), it.Dose())
+		a.b = append(a.b, textEncoding(it.MovementText)...)
 		a.b = appendNotes(append(a.b, `,"reasons":`...), it.Reasons)
 		a.b = appendNotes(append(a.b, `,"cautions":`...), it.Cautions)
 		a.b = append(a.b, `,"citations":`...)

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -76,4 +77,33 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
+}
+
+// TestEncodingsBounded checks the encoding caches: a value is made once
+// while the cache has room, made again on each call once it is full, and
+// what get returns is always what mk makes.
+func TestEncodingsBounded(t *testing.T) {
+	var c encodings[int, string]
+	made := map[int]int{}
+	mk := func(k int) string { made[k]++; return strconv.Itoa(k) }
+	for round := range 2 {
+		for k := range maxCached + 10 {
+			if got := c.get(k, mk); got != strconv.Itoa(k) {
+				t.Fatalf("round %d: get(%d) = %q", round, k, got)
+			}
+		}
+	}
+	if n := c.n.Load(); n != maxCached {
+		t.Errorf("the cache holds %d values, want %d", n, maxCached)
+	}
+	for _, k := range []int{0, maxCached - 1} {
+		if made[k] != 1 {
+			t.Errorf("value %d, kept, was made %d times, want 1", k, made[k])
+		}
+	}
+	for _, k := range []int{maxCached, maxCached + 9} {
+		if made[k] != 2 {
+			t.Errorf("value %d, past the bound, was made %d times, want 2 (once a call)", k, made[k])
+		}
+	}
 }
