@@ -284,7 +284,7 @@ func (b *builder) item(it *Item, mi, eff int, reasons, cautions []int) {
 	// Field by field: the item is zero, in a list sized up front, and
 	// assigning a whole Item would copy it through a temporary, with a
 	// bulk write barrier over every word while the collector marks.
-	it.Movement, it.MovementText = m.id, m.text
+	it.Movement, it.Text = m.id, m.text
 	it.Reasons = notes[:len(reasons):len(reasons)]
 	if len(cautions) == 0 {
 		// No memory of this Result's: an empty list of a global array

@@ -154,9 +154,10 @@ Results are deterministic: the same profile and rule set give the same
 Result and byte-identical JSON. Rule files are read in lexical path order,
 and declarations keep their order within a file. Movements in Recommended,
 Avoided, Conflicts and NeedsEquipment follow movement declaration order;
-referrals follow urgency, then rule order; reasons, cautions, rules and
-citations within an item follow rule order, without repeats; the trace
-follows rule order.
+referrals follow urgency, then rule order; reasons, cautions and
+citations within an item follow rule order, without repeats, and its
+rules (Item.Rules) are its reasons' rules, then its cautions' that give
+no reason; the trace follows rule order.
 
 # Errors
 

@@ -1,7 +1,9 @@
 package recommend_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,6 +56,28 @@ func TestMovementText(t *testing.T) {
 	if a.IsZero() {
 		t.Error("a MovementText with text is zero")
 	}
+	if a.String() != "Walk" {
+		t.Errorf("String() = %q, want the name", a.String())
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"Walk","kind":"lifestyle","how":"Walk \u003cbriskly\u003e.","dose":"Daily \u0026 often."}`; string(b) != want {
+		t.Errorf("json.Marshal = %s, want %s", b, want)
+	}
+	var back recommend.MovementText
+	if err := json.Unmarshal(b, &back); err != nil || back != a {
+		t.Errorf("round trip gave %v, %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"how": 1}`), &back); err == nil {
+		t.Error("a number for how decoded without an error")
+	}
+	// An item reads its text through its own methods.
+	it := recommend.Item{Movement: "walk", Text: a}
+	if got := [4]string{it.Name(), it.Kind(), it.How(), it.Dose()}; got != [4]string{"Walk", "lifestyle", "Walk <briskly>.", "Daily & often."} {
+		t.Errorf("the item's methods give %q", got)
+	}
 }
 
 // TestItemJSON checks an Item's JSON: the keys it has always had, with
@@ -61,11 +85,11 @@ func TestMovementText(t *testing.T) {
 func TestItemJSON(t *testing.T) {
 	src := recommend.Source{ID: "g", Title: "G", Publisher: "P", Kind: "guideline"}
 	it := recommend.Item{
-		Movement:     "walk",
-		MovementText: recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily."),
-		Reasons:      []recommend.Note{recommend.NoteOf("r2", "Moving helps.")},
-		Cautions:     []recommend.Note{recommend.NoteOf("r1", "Go gently.")},
-		Citations:    []recommend.Citation{recommend.CitationOf(src, "1.2", "Says so.")},
+		Movement:  "walk",
+		Text:      recommend.MovementTextOf("Walk", "lifestyle", "Walk <briskly>.", "Daily."),
+		Reasons:   []recommend.Note{recommend.NoteOf("r2", "Moving helps.")},
+		Cautions:  []recommend.Note{recommend.NoteOf("r1", "Go gently.")},
+		Citations: []recommend.Citation{recommend.CitationOf(src, "1.2", "Says so.")},
 	}
 	b, err := json.Marshal(it)
 	if err != nil {
@@ -77,6 +101,17 @@ func TestItemJSON(t *testing.T) {
 		`"rules":["r2","r1"]}`
 	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("json.Marshal (-want +got):\n%s", diff)
+	}
+	// An encoder that does not escape HTML leaves <, > and & as they are,
+	// as it does for a struct's strings.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(it); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"how":"Walk <briskly>."`) {
+		t.Errorf("an encoder without HTML escaping wrote %s", buf.String())
 	}
 	var back recommend.Item
 	if err := json.Unmarshal(b, &back); err != nil {
@@ -109,6 +144,9 @@ func TestNote(t *testing.T) {
 	var zero recommend.Note
 	if !zero.IsZero() || zero.Rule() != "" || zero.Text() != "" || recommend.NoteOf("", "") != zero || n.IsZero() {
 		t.Error("the zero Note is not the empty note, or a note is zero")
+	}
+	if zero.String() != "" || recommend.NoteOf("", "Text.").String() != "Text." {
+		t.Errorf("String() of the zero note %q, of a note without a rule %q", zero.String(), recommend.NoteOf("", "Text.").String())
 	}
 	b, err := json.Marshal([]recommend.Note{n, zero})
 	if err != nil {

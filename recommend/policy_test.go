@@ -76,7 +76,7 @@ func (f *policyFixture) item(t testing.TB, id string, reasons, cautions []recomm
 		cautions = []recommend.Note{}
 	}
 	it := recommend.Item{
-		Movement: m.ID, MovementText: recommend.MovementTextOf(m.Name, m.Kind, m.How, m.Dose),
+		Movement: m.ID, Text: m.Text(),
 		Reasons: reasons, Cautions: cautions, Citations: cites,
 	}
 	// The rules the fixture names are those its notes give: the

@@ -135,12 +135,10 @@ type Referral struct {
 // Item is one recommended or avoided movement.
 //
 // An Item holds its movement's text (name, kind, how and dose) as a
-// MovementText, a handle to the rule set's text rather than a copy of it,
-// so that a Result stays small: a Result's bytes are most of what a call
-// of Recommend costs, in the collector's work. Read them through the
-// methods MovementText gives an Item: it.Name(), it.Kind(), it.How() and
-// it.Dose(). The ids of the rules behind the item are its notes' (see
-// Item.Rules).
+// [MovementText], a handle to the rule set's text rather than a copy of
+// it, so that a Result stays small: a Result's bytes are most of what a
+// call of Recommend costs, in the collector's work. The ids of the rules
+// behind the item are its notes' (see [Item.Rules]).
 //
 // An Item encodes to JSON as an object with the keys movement, name, kind,
 // how, dose, reasons, cautions, citations and rules, and decodes from the
@@ -148,9 +146,9 @@ type Referral struct {
 type Item struct {
 	// Movement is the movement id.
 	Movement string
-	// MovementText is the movement's name, kind, how and dose, as the
-	// rule set writes them.
-	MovementText
+	// Text is the movement's name, kind, how and dose, as the rule set
+	// writes them; the Item's methods of those names read it.
+	Text MovementText
 	// Reasons say why the movement is recommended or avoided, one per rule.
 	Reasons []Note
 	// Cautions are attached by caution rules to a recommended movement.
@@ -159,6 +157,18 @@ type Item struct {
 	// order, without repeats.
 	Citations []Citation
 }
+
+// Name returns what people call the movement: it.Text.Name().
+func (it Item) Name() string { return it.Text.Name() }
+
+// Kind returns the movement's kind: it.Text.Kind().
+func (it Item) Kind() string { return it.Text.Kind() }
+
+// How returns how to do the movement: it.Text.How().
+func (it Item) How() string { return it.Text.How() }
+
+// Dose returns how long or how often: it.Text.Dose().
+func (it Item) Dose() string { return it.Text.Dose() }
 
 // Rules returns the ids of the rules that produced the item: the rule of
 // each of its reasons, in rule order, then that of each caution whose rule
@@ -199,6 +209,20 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// unmarshalVia decodes data, a JSON object, into a J and gives it to set;
+// JSON null sets nothing, as encoding/json leaves a struct for null.
+func unmarshalVia[J any](data []byte, set func(J)) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var j J
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	set(j)
+	return nil
+}
+
 // marshalUnescaped encodes v as encoding/json does, without escaping <, >
 // and &: the encoder that calls a MarshalJSON method escapes them in its
 // output when it escapes HTML, as it does for a struct's strings.
@@ -216,25 +240,23 @@ func marshalUnescaped(v any) ([]byte, error) {
 // it. Keys it does not know, and rules, are ignored; JSON null leaves it
 // as it is.
 func (it *Item) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		return nil
-	}
-	var j itemJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*it = Item{
-		Movement: j.Movement, MovementText: MovementTextOf(j.Name, j.Kind, j.How, j.Dose),
-		Reasons: j.Reasons, Cautions: j.Cautions, Citations: j.Citations,
-	}
-	return nil
+	return unmarshalVia(data, func(j itemJSON) {
+		*it = Item{
+			Movement: j.Movement, Text: MovementTextOf(j.Name, j.Kind, j.How, j.Dose),
+			Reasons: j.Reasons, Cautions: j.Cautions, Citations: j.Citations,
+		}
+	})
 }
 
 // MovementText is what a rule set writes of a movement for the person
 // doing it: its name, its kind, how to do it and how much. Like a
-// Citation, it is a small immutable value read through its methods, a
+// [Citation], it is a small immutable value read through its methods, a
 // handle to interned text: two MovementTexts are == exactly when each of
-// their methods returns the same. The zero MovementText has every field "".
+// their methods returns the same, and [MovementText.Equal] says the same,
+// for go-cmp. The zero MovementText has every field "".
+//
+// A MovementText encodes to JSON as an object with the keys name, kind,
+// how and dose, and decodes from the same.
 type MovementText struct {
 	h unique.Handle[movementText]
 }
@@ -243,7 +265,7 @@ type MovementText struct {
 type movementText struct{ name, kind, how, dose string }
 
 // MovementTextOf returns the MovementText with the name, kind, how and
-// dose given.
+// dose given; [Movement.Text] gives a rule set's.
 func MovementTextOf(name, kind, how, dose string) MovementText {
 	t := movementText{name, kind, how, dose}
 	if t == (movementText{}) {
@@ -278,8 +300,33 @@ func (m MovementText) IsZero() bool { return m == MovementText{} }
 // Equal reports whether m and n hold the same text: m == n.
 func (m MovementText) Equal(n MovementText) bool { return m == n }
 
+// String returns the movement's name.
+func (m MovementText) String() string { return m.Name() }
+
+// movementTextJSON is the JSON form of a MovementText.
+type movementTextJSON struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	How  string `json:"how"`
+	Dose string `json:"dose"`
+}
+
+// MarshalJSON encodes m as a JSON object; see [MovementText].
+func (m MovementText) MarshalJSON() ([]byte, error) {
+	t := m.text()
+	return marshalUnescaped(movementTextJSON{Name: t.name, Kind: t.kind, How: t.how, Dose: t.dose})
+}
+
+// UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into
+// m. Keys it does not know are ignored; JSON null leaves m as it is.
+func (m *MovementText) UnmarshalJSON(data []byte) error {
+	return unmarshalVia(data, func(j movementTextJSON) {
+		*m = MovementTextOf(j.Name, j.Kind, j.How, j.Dose)
+	})
+}
+
 // Note is a reason or a caution, with the rule it comes from. Like a
-// Citation, it is a small immutable value read through its methods, a
+// [Citation], it is a small immutable value read through its methods, a
 // handle to interned text, so that a Result holds its notes without
 // copying their text: two Notes are == exactly when their Rule and Text
 // are. The zero Note has both "".
@@ -320,9 +367,13 @@ func (n Note) IsZero() bool { return n == Note{} }
 // Equal reports whether n and m have the same rule and text: n == m.
 func (n Note) Equal(m Note) bool { return n == m }
 
-// String returns the rule and the text, as in "rule-id: text".
+// String returns the rule and the text, as in "rule-id: text": the text
+// alone for a note of no rule, and "" for the zero Note.
 func (n Note) String() string {
 	v := n.value()
+	if v.rule == "" {
+		return v.text
+	}
 	return v.rule + ": " + v.text
 }
 
@@ -343,15 +394,9 @@ func (n Note) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a JSON object of the form MarshalJSON gives into
 // n. Keys it does not know are ignored; JSON null leaves n as it is.
 func (n *Note) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		return nil
-	}
-	var j noteJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*n = NoteOf(j.Rule, j.Text)
-	return nil
+	return unmarshalVia(data, func(j noteJSON) {
+		*n = NoteOf(j.Rule, j.Text)
+	})
 }
 
 // Resolution says how the safety policy settled a conflict.
@@ -663,15 +708,9 @@ func (c Citation) MarshalJSON() ([]byte, error) { return marshalUnescaped(c.text
 // Keys it does not know are ignored, as [encoding/json] does for structs,
 // and JSON null leaves c as it is, as it leaves a struct.
 func (c *Citation) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		return nil
-	}
-	var t citation
-	if err := json.Unmarshal(data, &t); err != nil {
-		return err
-	}
-	*c = makeCitation(t)
-	return nil
+	return unmarshalVia(data, func(t citation) {
+		*c = makeCitation(t)
+	})
 }
 
 // MessageKind says what a key message is about. The kinds are a closed

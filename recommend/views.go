@@ -156,6 +156,10 @@ type Movement struct {
 	StartLevel int `json:"start_level"`
 }
 
+// Text returns the movement's name, kind, how and dose as a
+// MovementText, as an Item of the movement holds them.
+func (m Movement) Text() MovementText { return MovementTextOf(m.Name, m.Kind, m.How, m.Dose) }
+
 // MovementLevel is one dose level of a movement.
 type MovementLevel struct {
 	// Dose says how much at this level, and How how to do it.

@@ -298,19 +298,26 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 			res.Withheld, len(res.Recommended), len(res.NeedsEquipment))
 	}
 
-	// Every reason and caution on an item comes from an effect of the
-	// matching kind that names the item, and shows that effect's reason.
-	// (slices.Equal first: cmp.Diff only to explain a mismatch.)
+	// The reasons and cautions on an item are those of the effects of the
+	// matching kind that name it, of every matched rule, in rule order,
+	// each showing its effect's reason. (slices.Equal first: cmp.Diff
+	// only to explain a mismatch.)
+	var matched []string
+	for _, e := range res.Trace() {
+		if e.Matched {
+			matched = append(matched, e.Rule)
+		}
+	}
 	for _, it := range res.Recommended {
-		if want := reasons.notes(it.Rules(), recommend.EffectKindRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(matched, recommend.EffectKindRecommend, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "recommended %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
-		if want := reasons.notes(it.Rules(), recommend.EffectKindCaution, it.Movement); !slices.Equal(want, it.Cautions) {
+		if want := reasons.notes(matched, recommend.EffectKindCaution, it.Movement); !slices.Equal(want, it.Cautions) {
 			report(p, "reasons", "recommended %s: cautions (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Cautions))
 		}
 	}
 	for _, it := range res.Avoided {
-		if want := reasons.notes(it.Rules(), recommend.EffectKindAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
+		if want := reasons.notes(matched, recommend.EffectKindAvoid, it.Movement); !slices.Equal(want, it.Reasons) {
 			report(p, "reasons", "avoided %s: reasons (-want +got):\n%s", it.Movement, cmp.Diff(want, it.Reasons))
 		}
 		if len(it.Cautions) != 0 {

@@ -238,7 +238,7 @@ func (o *Outline) start(r *recommend.Result) {
 		if !ok {
 			// A plan names recommended movements only; an edited Result
 			// may not, and then the step is shown by name.
-			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, MovementText: recommend.MovementTextOf(ps.Name, "", "", "")}, Name: ps.Name,
+			o.Plan = append(o.Plan, Step{Item: recommend.Item{Movement: ps.Movement, Text: recommend.MovementTextOf(ps.Name, "", "", "")}, Name: ps.Name,
 				Reason: ps.Reason.Text(), Citations: ps.Citations})
 			continue
 		}

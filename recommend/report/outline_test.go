@@ -95,7 +95,7 @@ func TestNew(t *testing.T) {
 	emergency := cite("er", "reference", recommend.PositionSupports)
 	note := func(text string) recommend.Note { return recommend.NoteOf("r", text) }
 	item := func(id, dose string, cites []recommend.Citation, cautions ...string) recommend.Item {
-		it := recommend.Item{Movement: id, MovementText: recommend.MovementTextOf(strings.ToUpper(id), "", "How.", dose), Reasons: []recommend.Note{note("Reason " + id + ".")}, Citations: cites}
+		it := recommend.Item{Movement: id, Text: recommend.MovementTextOf(strings.ToUpper(id), "", "How.", dose), Reasons: []recommend.Note{note("Reason " + id + ".")}, Citations: cites}
 		for _, c := range cautions {
 			it.Cautions = append(it.Cautions, note(c))
 		}
@@ -180,7 +180,7 @@ func TestOutlineLookups(t *testing.T) {
 	b := recommend.CitationOf(recommend.Source{ID: "b", Kind: "trial"}, "1", "B.").WithPosition(recommend.PositionAgainst)
 	unseen := recommend.CitationOf(recommend.Source{ID: "c", Kind: "trial"}, "1", "C.")
 	o := report.New(&recommend.Result{
-		Avoided:   []recommend.Item{{Movement: "m", MovementText: recommend.MovementTextOf("M", "", "", ""), Citations: []recommend.Citation{b, a}}},
+		Avoided:   []recommend.Item{{Movement: "m", Text: recommend.MovementTextOf("M", "", "", ""), Citations: []recommend.Citation{b, a}}},
 		Conflicts: []recommend.Conflict{{Movement: "m", Name: "M", Resolution: recommend.ResolutionAvoided, For: recommend.Side{Citations: []recommend.Citation{a}}, Against: recommend.Side{Citations: []recommend.Citation{b}}}},
 	})
 	got := map[string]int{"a": o.SourceNumber(a), "a at another place": o.SourceNumber(a2), "b": o.SourceNumber(b), "uncited": o.SourceNumber(unseen)}

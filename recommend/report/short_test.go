@@ -36,16 +36,16 @@ func TestShortReportSharedText(t *testing.T) {
 			{Movement: "b", Name: "B", Priority: 1, Reason: recommend.NoteOf("r", "Same reason.")},
 		},
 		Recommended: []recommend.Item{
-			{Movement: "a", MovementText: recommend.MovementTextOf("A", "", "How A.", "Dose A."), Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{guide("1"), guide("2")}},
-			{Movement: "b", MovementText: recommend.MovementTextOf("B", "", "How B.", "Dose B."), Citations: []recommend.Citation{guide("1")}},
-			{Movement: "c", MovementText: recommend.MovementTextOf("C", "", "How C.", "Twice."), Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{blog}},
-			{Movement: "d", MovementText: recommend.MovementTextOf("D", "", "How D.", "Once."), Citations: []recommend.Citation{guide("3")}},
-			{Movement: "e", MovementText: recommend.MovementTextOf("E", "", "How E.", "Once."), Citations: []recommend.Citation{guide("3")}},
+			{Movement: "a", Text: recommend.MovementTextOf("A", "", "How A.", "Dose A."), Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{guide("1"), guide("2")}},
+			{Movement: "b", Text: recommend.MovementTextOf("B", "", "How B.", "Dose B."), Citations: []recommend.Citation{guide("1")}},
+			{Movement: "c", Text: recommend.MovementTextOf("C", "", "How C.", "Twice."), Cautions: []recommend.Note{careful}, Citations: []recommend.Citation{blog}},
+			{Movement: "d", Text: recommend.MovementTextOf("D", "", "How D.", "Once."), Citations: []recommend.Citation{guide("3")}},
+			{Movement: "e", Text: recommend.MovementTextOf("E", "", "How E.", "Once."), Citations: []recommend.Citation{guide("3")}},
 		},
 		Avoided: []recommend.Item{
-			{Movement: "x", MovementText: recommend.MovementTextOf("X", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts."), recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{blog}},
-			{Movement: "y", MovementText: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts.")}, Citations: []recommend.Citation{guide("4")}},
-			{Movement: "z", MovementText: recommend.MovementTextOf("Z", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "x", Text: recommend.MovementTextOf("X", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts."), recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{blog}},
+			{Movement: "y", Text: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts.")}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "z", Text: recommend.MovementTextOf("Z", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{guide("4")}},
 		},
 		Disclaimer: "Disclaimer.",
 	}
@@ -129,7 +129,7 @@ func TestMarkdownEscapes(t *testing.T) {
 	res := &recommend.Result{
 		Messages: []recommend.Message{{Kind: recommend.MessageKindSafetyNet, Text: "Click [here](javascript:alert(1)) <script>x</script> *now* # _a_ `b`",
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "s", Title: "T|itle", Kind: "guideline", URL: "javascript:alert(1)"}, "", "")}}},
-		Avoided: []recommend.Item{{Movement: "m", MovementText: recommend.MovementTextOf("M\nline", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("", "Why\n\n# heading")},
+		Avoided: []recommend.Item{{Movement: "m", Text: recommend.MovementTextOf("M\nline", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("", "Why\n\n# heading")},
 			Citations: []recommend.Citation{recommend.CitationOf(recommend.Source{ID: "w", Title: "Web", Kind: "clinic_article", URL: "https://example.org/a b<c>"}, "", ""),
 				recommend.CitationOf(recommend.Source{ID: "ok", Title: "Link", Kind: "clinic_article", URL: "https://example.org/ok"}, "", "")}}},
 		Disclaimer: "Note.",
@@ -214,8 +214,8 @@ func FuzzReport(f *testing.F) {
 func TestMarkdownPictures(t *testing.T) {
 	res := &recommend.Result{
 		Recommended: []recommend.Item{
-			{Movement: "a", MovementText: recommend.MovementTextOf("A", "", "Lie [down].", "Once.")},
-			{Movement: "b", MovementText: recommend.MovementTextOf("B", "", "Stand.", "Twice.")},
+			{Movement: "a", Text: recommend.MovementTextOf("A", "", "Lie [down].", "Once.")},
+			{Movement: "b", Text: recommend.MovementTextOf("B", "", "Stand.", "Twice.")},
 		},
 		Plan: []recommend.PlanStep{{Movement: "a", Name: "A", Priority: 1}},
 	}

@@ -2,8 +2,8 @@ package report
 
 // appendWire writes the compact wire form without encoding/json: the same
 // bytes as encoding/json gives for wireResult (TestAppendWireMatches
-// proves it), with each citation's encoding kept once per distinct
-// citation, since a citation never changes.
+// proves it), with the encoding of each distinct citation, note and
+// movement text kept, since none of them ever changes.
 
 import (
 	"bytes"
@@ -22,9 +22,11 @@ import (
 // without end.
 const maxCached = 1 << 14
 
-// encodings keeps, for values that never change (a Citation, a Note, a
-// MovementText: each is a handle to interned text), what the wire writes
-// of them, made once per distinct value, for at most maxCached values.
+// encodings keeps, for values that never change (a Citation, a Note and a
+// MovementText are each a handle to interned text; a wireSource is
+// text), what the wire writes of them, made once per distinct value, for
+// about maxCached values (callers at the same moment may each add one
+// past it). What it keeps is shared by every caller: read only.
 type encodings[K comparable, V any] struct {
 	m sync.Map // K → V
 	n atomic.Int64
@@ -72,7 +74,7 @@ func citationOf(c recommend.Citation) *wireCite {
 		if p := c.Position(); p != "" {
 			b = appendString(append(b, `,"position":`...), string(p))
 		}
-		b = append(b, '}')
+		b = slices.Clip(append(b, '}'))
 		src := wireSource{ID: c.Source(), Title: c.Title(), Publisher: c.Publisher(), Kind: c.Kind(), URL: c.URL()}
 		return &wireCite{enc: b, src: sourceCache.get(src, func(s wireSource) *wireSource { return &s })}
 	})
@@ -83,7 +85,7 @@ func noteEncoding(n recommend.Note) []byte {
 	return noteCache.get(n, func(n recommend.Note) []byte {
 		b := appendString(append(make([]byte, 0, 64), `{"rule":`...), n.Rule())
 		b = appendString(append(b, `,"text":`...), n.Text())
-		return append(b, '}')
+		return slices.Clip(append(b, '}'))
 	})
 }
 
@@ -94,7 +96,7 @@ func textEncoding(m recommend.MovementText) []byte {
 		b := appendString(append(make([]byte, 0, 128), `,"name":`...), m.Name())
 		b = appendString(append(b, `,"kind":`...), m.Kind())
 		b = appendString(append(b, `,"how":`...), m.How())
-		return appendString(append(b, `,"dose":`...), m.Dose())
+		return slices.Clip(appendString(append(b, `,"dose":`...), m.Dose()))
 	})
 }
 
@@ -210,20 +212,21 @@ func appendStrings(b []byte, ss []string) []byte {
 // reason.
 func appendItemRules(b []byte, it *recommend.Item) []byte {
 	b = append(b, '[')
-	for i, n := range it.Reasons {
-		if i > 0 {
+	first := true
+	add := func(rule string) {
+		if !first {
 			b = append(b, ',')
 		}
-		b = appendString(b, n.Rule())
+		first = false
+		b = appendString(b, rule)
+	}
+	for _, n := range it.Reasons {
+		add(n.Rule())
 	}
 	for _, n := range it.Cautions {
-		if slices.ContainsFunc(it.Reasons, func(r recommend.Note) bool { return r.Rule() == n.Rule() }) {
-			continue
+		if r := n.Rule(); !slices.ContainsFunc(it.Reasons, func(m recommend.Note) bool { return m.Rule() == r }) {
+			add(r)
 		}
-		if len(b) > 0 && b[len(b)-1] != '[' {
-			b = append(b, ',')
-		}
-		b = appendString(b, n.Rule())
 	}
 	return append(b, ']')
 }
@@ -292,7 +295,7 @@ func (a *appender) items(its []recommend.Item) {
 			a.b = append(a.b, ',')
 		}
 		a.b = appendString(append(a.b, `{"movement":`...), it.Movement)
-		a.b = append(a.b, textEncoding(it.MovementText)...)
+		a.b = append(a.b, textEncoding(it.Text)...)
 		a.b = appendNotes(append(a.b, `,"reasons":`...), it.Reasons)
 		a.b = appendNotes(append(a.b, `,"cautions":`...), it.Cautions)
 		a.b = append(a.b, `,"citations":`...)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -105,5 +106,25 @@ func TestEncodingsBounded(t *testing.T) {
 		if made[k] != 2 {
 			t.Errorf("value %d, past the bound, was made %d times, want 2 (once a call)", k, made[k])
 		}
+	}
+}
+
+// TestEncodingsConcurrent has goroutines ask one cache for the same values
+// at once (run it with -race): each gets what mk makes.
+func TestEncodingsConcurrent(t *testing.T) {
+	var c encodings[int, string]
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for k := range 200 {
+				if got := c.get(k, strconv.Itoa); got != strconv.Itoa(k) {
+					t.Errorf("get(%d) = %q", k, got)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := c.n.Load(); n != 200 {
+		t.Errorf("the cache counts %d values, want 200", n)
 	}
 }

@@ -385,12 +385,14 @@ func TestAppendWireMatches(t *testing.T) {
 			FoldedReferrals: []recommend.FoldedReferral{{Referral: recommend.Referral{Message: odd}, Into: []string{odd}, Because: "red_flag", RedFlags: []string{odd}}},
 			Withheld:        true, WithheldReason: odd, Incomplete: true,
 			Messages: []recommend.Message{{Kind: recommend.MessageKindPacing, Text: odd, Citations: []recommend.Citation{c, {}}}},
-			Plan:     []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.NoteOf(odd, odd)}},
-			Recommended: []recommend.Item{{Movement: odd, MovementText: recommend.MovementTextOf("", "", odd, ""), Reasons: []recommend.Note{recommend.NoteOf(odd, odd)}},
+			Plan:     []recommend.PlanStep{{Movement: odd, Priority: -3, Reason: recommend.NoteOf(odd, odd)}, {}},
+			Recommended: []recommend.Item{{Movement: odd, Text: recommend.MovementTextOf("", "", odd, ""), Reasons: []recommend.Note{recommend.NoteOf(odd, odd)}},
 				// Rules from both lists: a caution's rule that is also a
 				// reason's is written once; those of cautions alone, after.
 				{Movement: "m", Reasons: []recommend.Note{recommend.NoteOf("a", ""), recommend.NoteOf("b", "")}, Cautions: []recommend.Note{recommend.NoteOf("c", ""), recommend.NoteOf("b", ""), recommend.NoteOf("d", "")}},
-				{Movement: "n", Cautions: []recommend.Note{recommend.NoteOf("c", ""), recommend.NoteOf(odd, "")}}},
+				{Movement: "n", Cautions: []recommend.Note{recommend.NoteOf("c", ""), recommend.NoteOf(odd, "")}},
+				// Zero values: a note and a movement text with no text.
+				{Reasons: []recommend.Note{{}}, Cautions: []recommend.Note{{}, recommend.NoteOf("", odd)}}},
 			Conflicts:      []recommend.Conflict{{Movement: odd, For: recommend.Side{Citations: []recommend.Citation{c}}, Conditional: []recommend.Citation{c}}},
 			NeedsEquipment: []recommend.EquipmentNeed{{Movement: odd, Missing: []string{odd}}},
 			RuleSet:        recommend.RuleSet{Version: odd, Digest: odd},
