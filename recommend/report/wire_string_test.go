@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/backrules/backrules/recommend"
 )
 
 // stdString is s as encoding/json writes it with HTML escaping off, the
@@ -126,5 +128,21 @@ func TestEncodingsConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := c.n.Load(); n != 200 {
 		t.Errorf("the cache counts %d values, want 200", n)
+	}
+}
+
+// TestCachedEncodingsClipped checks that the encodings the caches share
+// have no spare room: an append to one copies it, rather than writing
+// where another caller may be reading.
+func TestCachedEncodingsClipped(t *testing.T) {
+	src := recommend.Source{ID: "s", Title: "T", Kind: "guideline"}
+	for name, b := range map[string][]byte{
+		"citation": citationOf(recommend.CitationOf(src, "1", "claim")).enc,
+		"note":     noteEncoding(recommend.NoteOf("r", "text")),
+		"text":     textEncoding(recommend.MovementTextOf("Walk", "lifestyle", "How.", "Dose.")),
+	} {
+		if len(b) != cap(b) {
+			t.Errorf("%s: len %d, cap %d", name, len(b), cap(b))
+		}
 	}
 }
