@@ -102,6 +102,11 @@ func TestItemJSON(t *testing.T) {
 	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("json.Marshal (-want +got):\n%s", diff)
 	}
+	// MarshalJSON itself gives the value alone, with nothing after it.
+	direct, err := it.MarshalJSON()
+	if err != nil || !json.Valid(direct) || !bytes.HasSuffix(direct, []byte("}")) {
+		t.Errorf("MarshalJSON = %q, %v", direct, err)
+	}
 	// An encoder that does not escape HTML leaves <, > and & as they are,
 	// as it does for a struct's strings.
 	var buf bytes.Buffer
@@ -144,6 +149,9 @@ func TestNote(t *testing.T) {
 	var zero recommend.Note
 	if !zero.IsZero() || zero.Rule() != "" || zero.Text() != "" || recommend.NoteOf("", "") != zero || n.IsZero() {
 		t.Error("the zero Note is not the empty note, or a note is zero")
+	}
+	if r := recommend.NoteOf("r", ""); r.IsZero() || r.Rule() != "r" {
+		t.Errorf("a note of a rule with no text is zero or lost its rule: %q", r.Rule())
 	}
 	if zero.String() != "" || recommend.NoteOf("", "Text.").String() != "Text." {
 		t.Errorf("String() of the zero note %q, of a note without a rule %q", zero.String(), recommend.NoteOf("", "Text.").String())
