@@ -71,7 +71,7 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	if e == nil {
 		return Profile{}, errNilEngine
 	}
-	p, pr, err := decodeProfile(r, true)
+	p, pr, err := decodeProfile(r, false)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -82,6 +82,12 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	var perr *ProfileError
 	if !errors.As(err, &perr) {
 		return Profile{}, err
+	}
+	// Where each value starts is worked out only for a profile that has a
+	// problem to place: its input is decoded again, recording positions,
+	// as it decoded without a problem the first time.
+	if _, rec, rerr := decodeJSON(pr.data, pr.yaml, true); rerr == nil {
+		pr = rec
 	}
 	for i := range perr.Problems {
 		fp := &perr.Problems[i]
@@ -529,14 +535,13 @@ func numberText(s string) string {
 // digits as written, so that a number too large for any Go type is out of
 // range rather than a parse failure.
 func numberValue(s string, f numberField) (float64, string) {
-	rangeMsg := fmt.Sprintf("out of range, want %g to %g", f.min, f.max)
 	if f.isDouble {
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil && (math.IsInf(x, 0) || !errors.Is(err, strconv.ErrRange)) {
-			return 0, rangeMsg
+			return 0, f.rangeMessage()
 		}
 		if x < f.min || x > f.max {
-			return 0, rangeMsg
+			return 0, f.rangeMessage()
 		}
 		return x + 0, "" // + 0 turns -0 into 0
 	}
@@ -545,9 +550,14 @@ func numberValue(s string, f numberField) (float64, string) {
 	case !whole:
 		return 0, "must be a whole number"
 	case !fits || float64(x) < f.min || float64(x) > f.max:
-		return 0, rangeMsg
+		return 0, f.rangeMessage()
 	}
 	return float64(x), ""
+}
+
+// rangeMessage says that a value is outside f's range.
+func (f numberField) rangeMessage() string {
+	return fmt.Sprintf("out of range, want %g to %g", f.min, f.max)
 }
 
 // maxWholeDigits is the most digits wholeValue computes a value for; the
