@@ -72,7 +72,7 @@ func (e *Engine) prepare() {
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		h := &e.hot[ri]
-		h.id, h.because, h.cites = r.id, r.because, r.cites
+		h.id, h.cites = r.id, r.cites
 		for eff, because := range r.because {
 			h.notes[eff] = NoteOf(r.id, because)
 		}
@@ -117,10 +117,9 @@ type citeInfo struct {
 // other rules' in Engine.hot: a rule is several hundred bytes, and the
 // builder reads a few fields of each matched rule many times a call.
 type ruleHot struct {
-	id      string
-	because [numEffects]string
-	// notes are the rule's id with each of because, as an Item's
-	// reasons and cautions hold them.
+	id string
+	// notes are, per effect, the rule's id with the reason the effect
+	// shows (rule.because), as an Item's reasons and cautions hold them.
 	notes [numEffects]Note
 	// cites are the rule's citations, as indexes into Engine.citations,
 	// and citeVals the citations themselves, in the same order, or nil

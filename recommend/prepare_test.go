@@ -17,8 +17,13 @@ func TestBuilderTable(t *testing.T) {
 		r := &e.rules[ri]
 		t.Run(r.id, func(t *testing.T) {
 			h := e.hot[ri]
-			if h.id != r.id || h.because != r.because || !slices.Equal(h.cites, r.cites) {
-				t.Errorf("table: id %q, because %q, cites %v; want %q, %q, %v", h.id, h.because, h.cites, r.id, r.because, r.cites)
+			if h.id != r.id || !slices.Equal(h.cites, r.cites) {
+				t.Errorf("table: id %q, cites %v; want %q, %v", h.id, h.cites, r.id, r.cites)
+			}
+			for eff, because := range r.because {
+				if want := NoteOf(r.id, because); h.notes[eff] != want {
+					t.Errorf("table: note of effect %d %v, want %v", eff, h.notes[eff], want)
+				}
 			}
 			var want []Citation
 			for _, ci := range r.cites {
