@@ -8,6 +8,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/backrules/backrules/recommend"
 )
@@ -160,8 +161,9 @@ type wireConflict struct {
 // wireBuilder turns a Result into its wire form, collecting the sources
 // in the order they are first cited.
 type wireBuilder struct {
-	sources []wireSource
-	index   map[string]int // source id → index in sources
+	// sources are the sources listed, each as sourceCache interns it, so
+	// that a source already listed is found by pointer.
+	sources []*wireSource
 	err     error
 }
 
@@ -179,19 +181,23 @@ func (b *wireBuilder) cites(cs []recommend.Citation) []wireCitation {
 // note adds the sources of cs that are not yet listed.
 func (b *wireBuilder) note(cs []recommend.Citation) {
 	for _, c := range cs {
-		b.noteSource(*citationOf(c).src)
+		b.noteSource(citationOf(c).src)
 	}
 }
 
 // noteSource adds s to the sources if its id is not yet listed, and
-// records an error if it is, with another description.
-func (b *wireBuilder) noteSource(s wireSource) {
-	j, ok := b.index[s.ID]
+// records an error if it is, with another description. A source listed
+// already is most often the same pointer; a full sourceCache hands out a
+// new one, so the ids are compared before a source is added.
+func (b *wireBuilder) noteSource(s *wireSource) {
+	if slices.Contains(b.sources, s) {
+		return
+	}
+	i := slices.IndexFunc(b.sources, func(t *wireSource) bool { return t.ID == s.ID })
 	switch {
-	case !ok:
-		b.index[s.ID] = len(b.sources)
+	case i < 0:
 		b.sources = append(b.sources, s)
-	case b.err == nil && b.sources[j] != s:
+	case b.err == nil && *b.sources[i] != *s:
 		// One id, two descriptions: the wire cannot say both, and
 		// dropping one would misattribute a claim.
 		b.err = fmt.Errorf("report: source %q is cited with two different descriptions; the wire form lists a source once", s.ID)
@@ -223,7 +229,7 @@ func nonNil[T any](s []T) []T {
 
 // wire returns the wire form of r, with its trace when trace is true.
 func wire(r *recommend.Result, trace bool) (*wireResult, error) {
-	b := &wireBuilder{index: map[string]int{}}
+	b := &wireBuilder{}
 	w := &wireResult{
 		Format:          Format,
 		Referrals:       make([]wireReferral, len(r.Referrals)),
@@ -271,7 +277,10 @@ func wire(r *recommend.Result, trace bool) (*wireResult, error) {
 		tr := r.Trace()
 		w.Trace = &tr
 	}
-	w.Sources = nonNil(b.sources)
+	w.Sources = make([]wireSource, len(b.sources))
+	for i, src := range b.sources {
+		w.Sources[i] = *src
+	}
 	return w, b.err
 }
 

@@ -51,7 +51,7 @@ var (
 	noteCache     encodings[recommend.Note, []byte]
 	textCache     encodings[recommend.MovementText, []byte]
 	// sourceCache interns each source as the wire lists it, so that an
-	// answer tells the sources it has listed by pointer.
+	// answer tells the sources it has listed by pointer (noteSource).
 	sourceCache encodings[wireSource, *wireSource]
 )
 
@@ -250,24 +250,13 @@ func appendNote(b []byte, n recommend.Note) []byte {
 type appender struct {
 	wireBuilder
 	b []byte
-	// listed are the sources noted so far, by pointer (see sourceCache):
-	// a citation whose source is among them needs no further look.
-	listed []*wireSource
-}
-
-// noteSourceOf notes the source of w, unless it is listed already.
-func (a *appender) noteSourceOf(w *wireCite) {
-	if !slices.Contains(a.listed, w.src) {
-		a.listed = append(a.listed, w.src)
-		a.noteSource(*w.src)
-	}
 }
 
 func (a *appender) cites(cs []recommend.Citation) {
 	a.b = append(a.b, '[')
 	for i, c := range cs {
 		w := citationOf(c)
-		a.noteSourceOf(w)
+		a.noteSource(w.src)
 		if i > 0 {
 			a.b = append(a.b, ',')
 		}
@@ -316,7 +305,7 @@ func (a *appender) side(s recommend.Side) {
 // appendWire appends r's wire form, with a final newline, to b, with its
 // trace when trace is true.
 func appendWire(b []byte, r *recommend.Result, trace bool) ([]byte, error) {
-	a := &appender{wireBuilder: wireBuilder{index: map[string]int{}}, b: b}
+	a := &appender{b: b}
 	a.b = append(a.b, `{"format":"`+Format+`","referrals":[`...)
 	for i, ref := range r.Referrals {
 		if i > 0 {

@@ -146,3 +146,24 @@ func TestCachedEncodingsClipped(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteSource checks how a wireBuilder lists sources: once each, in
+// the order first noted, whether a source comes again as the same pointer
+// or, as a full sourceCache hands it out, as another pointer to the same
+// text; and the first id cited with two descriptions is the error.
+func TestNoteSource(t *testing.T) {
+	a, aAgain := &wireSource{ID: "a", Title: "A"}, &wireSource{ID: "a", Title: "A"}
+	b := &wireSource{ID: "b", Title: "B"}
+	var w wireBuilder
+	for _, s := range []*wireSource{a, b, a, aAgain} {
+		w.noteSource(s)
+	}
+	if w.err != nil || len(w.sources) != 2 || w.sources[0] != a || w.sources[1] != b {
+		t.Fatalf("sources %v, error %v; want a, then b, and no error", w.sources, w.err)
+	}
+	w.noteSource(&wireSource{ID: "b", Title: "Other"})
+	w.noteSource(&wireSource{ID: "a", Title: "Other"})
+	if w.err == nil || !strings.Contains(w.err.Error(), `"b"`) || len(w.sources) != 2 {
+		t.Errorf("after two ids with other descriptions: sources %v, error %v; want the two sources and an error naming b", w.sources, w.err)
+	}
+}
