@@ -379,7 +379,10 @@ func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation
 	x.nRules++
 	re := &x.slab[len(x.slab)-1]
 	if first := x.made[ri]; first != nil {
+		// The first one's summary, clauses, citations and referral;
+		// not its effects or its fold, which belong to its answer.
 		*re = *first
+		re.Effects, re.Folded = nil, nil
 		return re
 	}
 	r := &x.e.rules[ri]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -412,5 +413,70 @@ rules:
 				}
 			}
 		})
+	}
+}
+
+// TestExplainerFoldNotShared checks that a rule with a referral and an
+// effect on a movement is explained the same in the movement's answer
+// whether or not the referrals were asked about first: only the referral
+// explanation says how its referral was folded.
+func TestExplainerFoldNotShared(t *testing.T) {
+	story, err := os.ReadFile("../testdata/story/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// exercise-plan refers (and is folded beside a withholding referral)
+	// and, here, cautions against walking too.
+	const refer = "    refer: {urgency: routine, message: A physio will plan exercises for you., invites_activity: true}\n"
+	rules := strings.Replace(string(story), refer, refer+"    caution: [walk]\n", 1)
+	if rules == string(story) {
+		t.Fatal("testdata/story/rules.yaml no longer has exercise-plan's referral as this test expects")
+	}
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"fever"}}
+	explain := func(referralsFirst bool) (walk, referral *recommend.RuleExplanation) {
+		x, err := eng.NewExplainer(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refs *recommend.ReferralExplanation
+		if referralsFirst {
+			if refs, err = x.Referrals(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ex, err := x.Explain(ctx, "walk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !referralsFirst {
+			if refs, err = x.Referrals(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		find := func(rs []*recommend.RuleExplanation) *recommend.RuleExplanation {
+			i := slices.IndexFunc(rs, func(r *recommend.RuleExplanation) bool { return r.Rule == "exercise-plan" })
+			if i < 0 {
+				t.Fatalf("no explanation of exercise-plan among %d rules", len(rs))
+			}
+			return rs[i]
+		}
+		return find(ex.Rules), find(refs.Rules)
+	}
+	for _, first := range []bool{false, true} {
+		walk, referral := explain(first)
+		if walk.Folded != nil {
+			t.Errorf("referrals asked first %v: walk's explanation of exercise-plan says it was folded: %+v", first, walk.Folded)
+		}
+		if referral.Folded == nil {
+			t.Errorf("referrals asked first %v: the referral explanation of exercise-plan does not say it was folded", first)
+		}
+		if len(walk.Effects) == 0 || len(referral.Effects) != 0 {
+			t.Errorf("referrals asked first %v: effects %v in walk's answer, %v in the referrals'; want some, then none", first, walk.Effects, referral.Effects)
+		}
 	}
 }
