@@ -74,12 +74,13 @@ func (s *condSource) checked() *ast.AST {
 	return compiled.NativeRep()
 }
 
-// plan returns the condition's explanation plan for engine e (see
-// conditionWhy), made on first use from the AST checked returns: with
-// the program that runs the condition with its state tracked when it has
-// no direct check, as Load used to make it. If the AST could not be made
-// (see checked), the plan has no tracked program and no direct values,
-// and an explanation gives the whole condition with Recommend's value.
+// plan returns the condition's explanation plan for engine e, made on
+// first use from the AST checked returns and shared by every Explainer of
+// the engine: with the program that runs the condition with its state
+// tracked when the walk needs CEL's values (some value it reads has no
+// direct check). If the AST could not be made (see checked), the plan has
+// no tracked program and no direct values, and an explanation gives the
+// whole condition with Recommend's value.
 func (s *condSource) plan(e *Engine) *whyPlan {
 	s.once.Do(func() {
 		a := s.checked()
@@ -87,7 +88,11 @@ func (s *condSource) plan(e *Engine) *whyPlan {
 			s.pl = &whyPlan{}
 			return
 		}
-		s.pl = newConditionWhy(s.env, a, s.when, s.loops, directCondition(a)).plan(e)
+		pl := newWhyPlan(e, a, s.when)
+		if !pl.direct {
+			pl.tracked, _ = s.env.PlanProgram(a, trackedOptions(s.loops)...)
+		}
+		s.pl = pl
 	})
 	return s.pl
 }

@@ -489,7 +489,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 		rx.Summary = "No referral applies to this profile."
 	case res.Withheld:
 		rx.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
-			res.Referrals[0].Urgency, strings.Join(e.ruleIDs(d.withholding), ", "))
+			res.Referrals[0].Urgency, strings.Join(x.withheldBy, ", "))
 	case len(d.referrals) == 0:
 		rx.Summary = fmt.Sprintf("No referral rule matched; the programme's most urgent review is %s. Movement advice is not withheld.",
 			res.Referrals[0].Urgency)

@@ -459,7 +459,8 @@ func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
 }
 
 // trackedOptions are the options of the program an explanation runs a
-// condition with, built at load: every sub-expression's value tracked,
+// condition with, built on its first explanation (condSource.plan): every
+// sub-expression's value tracked,
 // no short cut taken, and for a condition that loops, the runtime cost
 // limit and interrupt checks.
 func trackedOptions(loops bool) []cel.ProgramOption {
@@ -546,46 +547,6 @@ func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict str
 	w.finish(summary, x.clauses[start:])
 	x.says, x.spans = w.says, w.spans
 	return summary, true
-}
-
-// conditionWhy is what explaining one condition needs: its checked AST
-// and text, the program that runs it with its state tracked (built at
-// load, for a condition without a direct check), and its plan, made on
-// the first explanation and shared by every Explainer of the engine.
-type conditionWhy struct {
-	env     *cel.Env
-	ast     *ast.AST
-	when    string
-	loops   bool
-	tracked cel.Program
-	once    sync.Once
-	pl      *whyPlan
-}
-
-// newConditionWhy returns the conditionWhy of a compiled condition: with
-// its tracking program unless it has a direct check (an explanation
-// reads its values from the direct checks then). An explanation falls
-// back to the whole condition if the program cannot be built.
-func newConditionWhy(env *cel.Env, checked *ast.AST, when string, loops bool, direct directCheck) *conditionWhy {
-	cw := &conditionWhy{env: env, ast: checked, when: when, loops: loops}
-	if direct == nil {
-		cw.tracked, _ = env.PlanProgram(checked, trackedOptions(loops)...)
-	}
-	return cw
-}
-
-// plan returns the condition's plan for engine e, made on first use.
-func (cw *conditionWhy) plan(e *Engine) *whyPlan {
-	cw.once.Do(func() {
-		cw.pl = newWhyPlan(e, cw.ast, cw.when)
-		cw.pl.tracked = cw.tracked
-		if !cw.pl.direct && cw.pl.tracked == nil {
-			// A condition with a direct check whose walk still needs
-			// CEL's values.
-			cw.pl.tracked, _ = cw.env.PlanProgram(cw.ast, trackedOptions(cw.loops)...)
-		}
-	})
-	return cw.pl
 }
 
 // whyPlan is the part of explaining a condition that does not depend on
@@ -732,17 +693,9 @@ var (
 )
 
 func (literalLeaf) say(w *whyRun, c *ClauseExplanation) bool {
-	w.says = append(w.says, literalSays[b2i(c.Value)]...)
-	w.fix(literalSummaries[b2i(w.matched)][b2i(c.Value)])
+	w.says = append(w.says, literalSays[boolRank(c.Value)]...)
+	w.fix(literalSummaries[boolRank(w.matched)][boolRank(c.Value)])
 	return true
-}
-
-// b2i is 1 for true and 0 for false.
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // explainListPhrases say what a profile list holds or lacks, per list
@@ -797,11 +750,11 @@ func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	}
 	if held == 0 {
 		w.says = append(w.says, l.none...)
-		w.fix(l.noneSum[b2i(w.matched)])
+		w.fix(l.noneSum[boolRank(w.matched)])
 		return true
 	}
 	if held == len(l.ids) {
-		w.fix(l.allSum[b2i(w.matched)])
+		w.fix(l.allSum[boolRank(w.matched)])
 	}
 	// The labels held, joined as explainJoin joins them.
 	ph := explainListPhrases[l.fi][0]
