@@ -50,12 +50,7 @@ func (v vocabularyValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.
 // condition reads the profile variable only through its fields, and
 // selects fields of nothing else (TestFastCompileMatchesCEL checks it),
 // so only its literals need checking.
-func (c *compiler) vocabularyProblem(a *ast.AST) bool {
-	return vocabularyProblemIn(&c.e.vocab, a)
-}
-
-// vocabularyProblemIn is vocabularyProblem against vocab.
-func vocabularyProblemIn(vocab *[numVocabFields]vocabulary, a *ast.AST) bool {
+func vocabularyProblem(vocab *[numVocabFields]vocabulary, a *ast.AST) bool {
 	found := false
 	vocabularyValidator{vocab}.literals(a, func(ast.Expr, string) { found = true })
 	return found

@@ -16,7 +16,6 @@ import (
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/ast"
 )
 
 // movementKinds are the allowed movement kinds.
@@ -317,12 +316,14 @@ func (c *compiler) unknownWhy(t parse.Text, what, why string, known []string) {
 const maxListedNames = 8
 
 // compiledCondition is a when condition compiled by compileCondition:
-// its checked AST and, with a direct check (directcheck.go), that check,
-// or else its program; or, with a nil AST, the issues that it has.
+// its source (holding its checked AST while the rules load) and, with a
+// direct check (directcheck.go), that check, or else its program; or,
+// with a nil source, the issues that it has.
 type compiledCondition struct {
-	ast    *ast.AST
-	prg    cel.Program
-	why    *condSource // see condsource.go
+	prg cel.Program
+	// why keeps the condition's text and, while the rules load, its
+	// checked AST (see condsource.go); nil when it did not compile.
+	why    *condSource
 	loops  bool
 	direct directCheck
 	issues []conditionIssue
@@ -340,7 +341,7 @@ func (c *compiler) rules() {
 			cc, ok := c.conds[r.When]
 			if !ok {
 				cc = c.condition(r)
-				if cc.ast != nil {
+				if cc.why != nil {
 					c.conds[r.When] = cc
 				}
 			}

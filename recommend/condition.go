@@ -119,17 +119,9 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 	if n := utf8.RuneCountInString(when); n > MaxWhenLength {
 		return fail(0, "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
 	}
-	// The fast path (fastcompile.go) gives cel-go's checked AST for the
-	// common shapes, checked against the vocabulary as the validator
-	// does; it takes no condition cel-go would refuse.
-	checked, ok := fastCompile(when)
-	if ok && c.vocabularyProblem(checked) {
-		ok = false
-	}
+	checked, compiled, cerr := compileWhen(c.env, &c.e.vocab, when)
+	ok := checked != nil
 	if !ok {
-		// Anything the fast path does not take, or takes and finds a
-		// problem in, is compiled by cel-go, which reports it.
-		compiled, cerr := c.env.Compile(when)
 		if cerr != nil && cerr.Err() != nil {
 			for _, is := range celIssues(cerr, when, ruleVars()) {
 				issues = append(issues, conditionIssue{is.offset, "in when: " + is.msg})
@@ -164,7 +156,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 		return fail(0, "the when condition's worst-case cost %s, over the budget of %d: %s", cost, c.budget, hint)
 	}
 	if direct := directCondition(checked); direct != nil {
-		return compiledCondition{ast: checked, loops: loops, direct: direct, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
+		return compiledCondition{loops: loops, direct: direct, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
 	}
 	prg, err := c.env.PlanProgram(checked, conditionOptions(loops, est.Max, c.costLimit)...)
 	if err != nil {
@@ -182,7 +174,22 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 			return fail(0, "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
 		}
 	}
-	return compiledCondition{ast: checked, prg: prg, loops: loops, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
+	return compiledCondition{prg: prg, loops: loops, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
+}
+
+// compileWhen compiles when in env, as Load does and as the tools that
+// compile a condition again after Load (condSource.checked) must, to get
+// the same AST: the fast path (fastcompile.go) gives cel-go's checked AST
+// for the common shapes, checked against vocab as the validator does, and
+// takes no condition cel-go would refuse; anything it does not take, or
+// takes and finds a problem in, is compiled by cel-go, which reports it.
+// It returns the fast path's AST, or else cel-go's result and issues.
+func compileWhen(env *cel.Env, vocab *[numVocabFields]vocabulary, when string) (fast *ast.AST, compiled *cel.Ast, iss *cel.Issues) {
+	if a, ok := fastCompile(when); ok && !vocabularyProblem(vocab, a) {
+		return a, nil, nil
+	}
+	compiled, iss = env.Compile(when)
+	return nil, compiled, iss
 }
 
 type smokeProfile struct {

@@ -64,11 +64,11 @@ func (s *condSource) checked() *ast.AST {
 	if s.ast != nil {
 		return s.ast
 	}
-	if a, ok := fastCompile(s.when); ok && !vocabularyProblemIn(s.vocab, a) {
-		return a
-	}
-	compiled, iss := s.env.Compile(s.when)
-	if iss != nil && iss.Err() != nil {
+	fast, compiled, iss := compileWhen(s.env, s.vocab, s.when)
+	switch {
+	case fast != nil:
+		return fast
+	case iss != nil && iss.Err() != nil:
 		return nil
 	}
 	return compiled.NativeRep()
