@@ -240,6 +240,7 @@ func checkDirectProgram(t *testing.T, r *rand.Rand, rules []rule, want [][]bool,
 		want = append(want, want[i])
 	}
 	e := &Engine{rules: rules, order: r.Perm(len(rules)), nRefer: len(rules) / 3}
+	e.orderChecks()
 	cancellable, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	compared := 0
@@ -315,6 +316,7 @@ func TestDirectProgramDeepInt(t *testing.T) {
 				t.Fatal("no direct check")
 			}
 			e := &Engine{rules: rs, order: []int{0}}
+			e.orderChecks()
 			e.prog = newDirectProgramWith(e, tc.stack, progSmallWords)
 			if got := len(e.prog.calls); got != tc.calls {
 				t.Errorf("%d closures called, want %d", got, tc.calls)
@@ -492,6 +494,7 @@ func FuzzDirectProgram(f *testing.F) {
 			}
 		}
 		for _, e := range engines {
+			e.orderChecks()
 			e.prog = newDirectProgram(e)
 		}
 		for i := range profiles {

@@ -162,20 +162,22 @@ type directProgram struct {
 	start []int32
 	run   []int32
 	// ints, clauses and terms are the operands of the instructions;
-	// clauseOf finds a clause already in terms, so that clauses repeated
-	// across rules are kept once.
+	// clauseOf finds, while the program compiles, a clause already in
+	// terms, so that clauses repeated across rules are kept once.
 	ints     []int64
 	clauses  []clause
 	terms    []termMask
 	clauseOf map[string]clause
 	calls    []directCheck
-	// atoms numbers, per vocabulary field (the list fields, then the
-	// choice fields), each string the conditions test the field for;
-	// find holds them as one small hash table, for read.
-	atoms [numVocabFields]map[string]uint32
-	find  atomTable
+	// atoms numbers, while the program compiles, per vocabulary field
+	// (the list fields, then the choice fields), each string the
+	// conditions test the field for; find holds them as one small hash
+	// table, for read, and tested says which fields have any.
+	atoms  [numVocabFields]map[string]uint32
+	find   atomTable
+	tested [numVocabFields]bool
 	// cmps are the atoms that compare a number field with a constant,
-	// and cmpAtom numbers them.
+	// and cmpAtom numbers them while the program compiles.
 	cmps    []numAtom
 	cmpAtom map[numAtom]uint32
 	// nAtom is how many atoms there are, of both kinds.
@@ -237,11 +239,10 @@ func newDirectProgram(e *Engine) *directProgram {
 // newDirectProgramWith is newDirectProgram with a stack of stack ints, at
 // most progStack, and the bitset taken from the pool when it has more than
 // small words, at most progSmallWords, so that a test can reach the
-// closures and the pool.
+// closures and the pool. It reads e.same (orderChecks).
 func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 	pr := &directProgram{start: make([]int32, len(e.order)), run: make([]int32, len(e.order)),
 		rule: make([]int32, len(e.order)), stack: min(stack, progStack), small: min(small, progSmallWords)}
-	first := map[string]int{}
 	for i, ri := range e.order {
 		r := &e.rules[ri]
 		pr.rule[i], pr.start[i] = int32(ri), -1
@@ -250,7 +251,7 @@ func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 		}
 		at := len(pr.code)
 		pr.start[i] = int32(at)
-		if j, ok := first[r.when]; ok {
+		if j := e.same[i]; j >= 0 {
 			// A rule of one instruction is run again, which costs
 			// less than a copy in a run of such rules.
 			if c := pr.start[j]; pr.code[c].end && (pr.code[c].op == opCNF || pr.code[c].op == opAll || pr.code[c].op == opSome) {
@@ -259,7 +260,6 @@ func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 				pr.emit(opCopy, 0, uint32(e.order[j]))
 			}
 		} else {
-			first[r.when] = i
 			pr.compileCheck(r)
 		}
 		// The last instruction ends the rule, and so does every jump
@@ -282,10 +282,17 @@ func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 		}
 	}
 	pr.find = newAtomTable(&pr.atoms)
+	for f, m := range pr.atoms {
+		pr.tested[f] = len(m) > 0
+	}
 	pr.words = (pr.nAtom + 63) / 64
 	if pr.words > pr.small {
 		pr.pool.New = func() any { s := make([]uint64, pr.words); return &s }
 	}
+	// What only compiling needs goes, so that the engine does not keep
+	// it alive (each collection marks what the engine keeps).
+	pr.atoms, pr.cmpAtom, pr.clauseOf = [numVocabFields]map[string]uint32{}, nil, nil
+	pr.scratchTerms, pr.scratchKey, pr.slab = nil, nil, nil
 	return pr
 }
 
@@ -773,7 +780,7 @@ func (pr *directProgram) read(p *Profile, st *progState, bits []uint64) {
 		}
 	}
 	for f := range listFields {
-		if len(pr.atoms[f]) == 0 {
+		if !pr.tested[f] {
 			continue
 		}
 		for _, v := range listFields[f].get(p) {
@@ -783,7 +790,7 @@ func (pr *directProgram) read(p *Profile, st *progState, bits []uint64) {
 		}
 	}
 	for c := range choiceFields {
-		if f := numListFields + c; len(pr.atoms[f]) > 0 {
+		if f := numListFields + c; pr.tested[f] {
 			if a, ok := pr.find.lookup(f, choiceFields[c].get(p)); ok {
 				bits[a/64] |= 1 << (a % 64)
 			}

@@ -13,21 +13,7 @@ import "slices"
 func (e *Engine) prepare() {
 	e.trace = newTraceRules(e)
 	e.stages = ruleStages(e.rules)
-	e.checks = make([]directCheck, len(e.order))
-	e.same = make([]int, len(e.order))
-	first := map[string]int{}
-	for i, ri := range e.order {
-		r := &e.rules[ri]
-		e.checks[i], e.same[i] = r.direct, -1
-		if r.direct == nil {
-			continue
-		}
-		if j, ok := first[r.when]; ok {
-			e.same[i] = j
-		} else {
-			first[r.when] = i
-		}
-	}
+	e.orderChecks()
 	e.prog = newDirectProgramFor(e)
 	// The rules' lists, and their citations below, are cut from one
 	// slab each: the engine stays alive for the whole process, and the
@@ -136,4 +122,26 @@ func hasRepeat(s []int) bool {
 		}
 	}
 	return false
+}
+
+// orderChecks sets e.checks, the direct checks of the rules in e.order,
+// and e.same, for each, the place in e.order of the first rule with a
+// direct check and the same condition text, or -1 for that first rule
+// and for a rule without a direct check.
+func (e *Engine) orderChecks() {
+	e.checks = make([]directCheck, len(e.order))
+	e.same = make([]int, len(e.order))
+	first := map[string]int{}
+	for i, ri := range e.order {
+		r := &e.rules[ri]
+		e.checks[i], e.same[i] = r.direct, -1
+		if r.direct == nil {
+			continue
+		}
+		if j, ok := first[r.when]; ok {
+			e.same[i] = j
+		} else {
+			first[r.when] = i
+		}
+	}
 }
