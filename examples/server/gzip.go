@@ -69,21 +69,11 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// gzipBufs pools the buffers compressed bodies are built in.
-var gzipBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// putGzipBuf returns buf to gzipBufs, unless it grew too large.
-func putGzipBuf(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledAnswer {
-		gzipBufs.Put(buf)
-	}
-}
-
 // gzipBytes returns body compressed with gzip at gzipLevel, in a slice
 // of its own.
 func gzipBytes(body []byte) []byte {
-	buf := gzipBufs.Get().(*bytes.Buffer)
-	defer putGzipBuf(buf)
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer putBodyBuf(buf)
 	buf.Reset()
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(buf)
@@ -313,7 +303,7 @@ func (w *gzipResponseWriter) pass(code int) {
 
 // start begins compressing: what raw holds first.
 func (w *gzipResponseWriter) start() {
-	w.out = gzipBufs.Get().(*bytes.Buffer)
+	w.out = bodyBufs.Get().(*bytes.Buffer)
 	w.out.Reset()
 	w.zw = gzipWriters.Get().(*gzip.Writer)
 	w.zw.Reset(w.out)
@@ -384,6 +374,6 @@ func (w *gzipResponseWriter) finish() {
 	h.Set("Content-Length", strconv.Itoa(w.out.Len()))
 	w.rw.WriteHeader(w.status)
 	_, _ = w.rw.Write(w.out.Bytes())
-	putGzipBuf(w.out)
+	putBodyBuf(w.out)
 	w.out = nil
 }

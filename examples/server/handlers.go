@@ -170,13 +170,15 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cache := s.cache.Load().forEngine(eng)
+	// gz: the client accepts gzip, so a kept answer is written compressed.
+	gz := cache != nil && acceptsGzip(r.Header.Values("Accept-Encoding"))
 	var bodyKeyBuf, profileKeyBuf [512]byte
 	var bk, pk []byte
 	if cache != nil {
 		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
 		if ans, ok := cache.get(bk); ok {
 			s.metrics.cacheHit.Inc()
-			cache.writeAnswer(w, r, ans)
+			cache.writeAnswer(w, ans, gz)
 			return
 		}
 	}
@@ -193,9 +195,12 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	if cache != nil {
 		pk = appendProfileKey(profileKeyBuf[:0], r.URL.RawQuery, &p)
 		if ans, ok := cache.get(pk); ok {
-			cache.put(bk, ans)
 			s.metrics.cacheHit.Inc()
-			cache.writeAnswer(w, r, ans)
+			// Written first, so that a copy compressed now is the one
+			// the body key stores too, not compressed again at its
+			// first hit.
+			cache.writeAnswer(w, ans, gz)
+			cache.put(bk, ans)
 			return
 		}
 		s.metrics.cacheMiss.Inc()
@@ -216,8 +221,8 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.Incomplete || !cache.admit(pk) {
 		// Not kept: encoded into a pooled buffer.
-		buf := answerBufs.Get().(*bytes.Buffer)
-		defer putAnswerBuf(buf)
+		buf := bodyBufs.Get().(*bytes.Buffer)
+		defer putBodyBuf(buf)
 		buf.Reset()
 		if err := report.WriteJSONWith(buf, res, opts); err != nil {
 			s.writeEngineError(w, r, err, "", nil)
@@ -235,18 +240,17 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
 	ans := newAnswer(enc, gz)
 	cache.put(pk, ans)
 	cache.put(bk, ans)
-	cache.writeAnswer(w, r, ans)
+	cache.writeAnswer(w, ans, gz)
 }
 
-// writeAnswer writes ans, an answer of c: compressed when the request
-// accepts gzip and the body is long enough (c.gzipped: compressed at
+// writeAnswer writes ans, an answer of c: compressed when gz (the client
+// accepts gzip) and the body is long enough (c.gzipped: compressed at
 // most once), as it is otherwise.
-func (c *answerCache) writeAnswer(w http.ResponseWriter, r *http.Request, ans *cachedAnswer) {
-	if len(ans.body) >= minGzipBytes && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+func (c *answerCache) writeAnswer(w http.ResponseWriter, ans *cachedAnswer, gz bool) {
+	if len(ans.body) >= minGzipBytes && gz {
 		writeGzipBody(w, http.StatusOK, c.gzipped(ans))
 		return
 	}
@@ -263,17 +267,18 @@ func (b *ownedBytes) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// answerBufs holds the buffers /recommend encodes its answers into, so
-// that a request does not grow one from nothing.
-var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bodyBufs holds the buffers response bodies are built in (the answers
+// of /recommend, and bodies compressed with gzip), so that a request does
+// not grow one from nothing.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// maxPooledAnswer is the largest buffer answerBufs keeps.
-const maxPooledAnswer = 1 << 20
+// maxPooledBody is the largest buffer bodyBufs keeps.
+const maxPooledBody = 1 << 20
 
-// putAnswerBuf returns buf to answerBufs, unless it grew too large.
-func putAnswerBuf(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledAnswer {
-		answerBufs.Put(buf)
+// putBodyBuf returns buf to bodyBufs, unless it grew too large.
+func putBodyBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		bodyBufs.Put(buf)
 	}
 }
 
