@@ -198,6 +198,30 @@ func cacheCounts(t *testing.T, s *Server) (hits, misses float64) {
 		max(0, sample(fams, "backrules_answer_cache_total", map[string]string{"outcome": "miss"}))
 }
 
+// reencoded returns p as JSON, and the same profile in other bytes (key
+// order, indentation and spacing), which the cache answers by its profile
+// key, not its body key.
+func reencoded(t testing.TB, p recommend.Profile) (body, other []byte) {
+	t.Helper()
+	body, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	other, err = json.MarshalIndent(m, " ", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other = append([]byte(" "), other...) // for {}
+	if bytes.Equal(other, body) {
+		t.Fatalf("profile %+v: the re-encoding is the same bytes", p)
+	}
+	return body, other
+}
+
 // TestAnswerCacheMatchesFresh sends each of several hundred profiles to
 // a server without the answer cache and to one with it: as JSON three
 // times (a miss noted by the doorkeeper, a miss kept, a hit by the body
@@ -217,22 +241,7 @@ func TestAnswerCacheMatchesFresh(t *testing.T) {
 	asked := map[string]int{} // by query and profile key
 	var wantHits, wantMisses float64
 	for i, p := range ps {
-		body, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			t.Fatal(err)
-		}
-		other, err := json.MarshalIndent(m, " ", "\t")
-		if err != nil {
-			t.Fatal(err)
-		}
-		other = append([]byte(" "), other...) // for {}
-		if bytes.Equal(other, body) {
-			t.Fatalf("profile %d: the re-encoding is the same bytes", i)
-		}
+		body, other := reencoded(t, p)
 		want := recommendBody(t, fresh.Handler(), "", body)
 		profileKey := string(appendProfileKey(nil, "", &p))
 		for _, step := range []struct {

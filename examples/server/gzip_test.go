@@ -216,18 +216,7 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 	ps := cacheProfiles(t, cached.Engine(), 120)
 	compressed := 0
 	for i, p := range ps {
-		body, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			t.Fatal(err)
-		}
-		other, err := json.MarshalIndent(m, "", "\t")
-		if err != nil {
-			t.Fatal(err)
-		}
+		body, other := reencoded(t, p)
 		want := recommendBody(t, fresh.Handler(), "", body)
 		pk := appendProfileKey(nil, "", &p)
 		type request struct {
@@ -295,6 +284,14 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 				}
 				if !bytes.Equal(gunzip(t, gz), want) {
 					t.Errorf("profile %d: the cache's compressed copy does not decompress to the fresh encoding", i)
+				}
+				// A hit by the profile key stores the answer under the
+				// body key too, with the compressed copy it was written
+				// from: that body's next hit compresses nothing.
+				if step == 3 {
+					if byOther, ok := cached.cache.Load().get(appendBodyKey(nil, "", other)); !ok || gzOf(byOther) == nil {
+						t.Errorf("profile %d: after a hit by the profile key, the body key's entry holds no compressed copy", i)
+					}
 				}
 			default:
 				if rec.Header().Get("Content-Encoding") != "" {

@@ -67,11 +67,7 @@ func newServer(t testing.TB, cfg Config) (*Server, *syncBuffer) {
 // do sends one request to h and returns the recorded response.
 func do(t testing.TB, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return doAccepting(t, h, method, target, body, "-")
 }
 
 // profiles returns the profiles of testdata/profiles, by file name, as
