@@ -284,27 +284,11 @@ func BenchmarkFullWhy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	res, err := eng.Recommend(ctx, benchWhyProfile)
+	res, err := eng.Recommend(context.Background(), benchWhyProfile)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := fullWhy(res)
-	for b.Loop() {
-		x, err := eng.NewExplainer(ctx, benchWhyProfile)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, id := range ids {
-			if _, err := x.Explain(ctx, id); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if _, err := x.Referrals(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(ids)), "movements")
+	benchFullWhy(b, eng, fullWhy(res))
 }
 
 // BenchmarkFullWhyEvery is BenchmarkFullWhy with every movement of the
@@ -314,11 +298,17 @@ func BenchmarkFullWhyEvery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
 	var ids []string
 	for _, m := range eng.Movements() {
 		ids = append(ids, m.ID)
 	}
+	benchFullWhy(b, eng, ids)
+}
+
+// benchFullWhy runs, for benchWhyProfile, one Explainer that explains
+// each movement of ids and the referrals.
+func benchFullWhy(b *testing.B, eng *recommend.Engine, ids []string) {
+	ctx := context.Background()
 	for b.Loop() {
 		x, err := eng.NewExplainer(ctx, benchWhyProfile)
 		if err != nil {
