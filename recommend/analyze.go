@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/cel-go/common/ast"
 )
 
 // AnalyzeOption configures Engine.Analyze.
@@ -294,15 +296,16 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 	// set that loaded; if it did, a rule (a red flag's referral among
 	// them) would be left out of the analysis without a word, so it is
 	// an error instead.
-	for ri := range e.rules {
-		if e.rules[ri].checked() == nil {
+	asts := e.conditionASTs()
+	for ri, a := range asts {
+		if a == nil {
 			return nil, fmt.Errorf("analyze: rule %s (%s:%d): its condition no longer compiles", e.rules[ri].id, e.rules[ri].pos.File, e.rules[ri].pos.Line)
 		}
 	}
-	sp := e.space()
+	sp := e.space(asts)
 	n := len(sp.profiles)
 	pairs := e.conflictPairs()
-	sc, err := e.scan(ctx, sp, pairs)
+	sc, err := e.scan(ctx, sp, pairs, asts)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +352,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 	}
 	a.Gaps, a.FlagsReferredInCombination = gaps, combined
 	if cfg.cases != nil {
-		cov, err := e.clauseCoverage(ctx, cfg.cases)
+		cov, err := e.clauseCoverage(ctx, cfg.cases, asts)
 		if err != nil {
 			return nil, err
 		}
@@ -415,13 +418,13 @@ func scanOutcome(o Outcome) int {
 // matches and the first profile that gets each movement recommended,
 // avoided or withheld, and it sets the example of each pair of pairs: its
 // smallest profile, the first of those in order.
-func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*scanResult, error) {
+func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair, asts []*ast.AST) (*scanResult, error) {
 	n := len(sp.profiles)
 	matches := make([]bitset, len(e.rules))
 	for ri := range matches {
 		matches[ri] = newBitset(n)
 	}
-	flagReferrals := e.flagReferrals()
+	flagReferrals := e.flagReferrals(asts)
 	workers := max(1, min(runtime.GOMAXPROCS(0), (n+scanBlock-1)/scanBlock))
 	type result struct {
 		first    [numScanOutcomes][]int // by movement: a profile index, or -1
@@ -527,15 +530,12 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair) (*sc
 }
 
 // flagReferrals returns, for each red flag, the referral rules whose
-// condition names it: the rules that can refer because of it.
-func (e *Engine) flagReferrals() [][]int {
+// condition, of asts (conditionASTs), names it: the rules that can refer
+// because of it.
+func (e *Engine) flagReferrals(asts []*ast.AST) [][]int {
 	out := make([][]int, len(e.vocab[fieldRedFlags].entries))
-	for ri := range e.rules {
-		if e.rules[ri].refer == nil {
-			continue
-		}
-		checked := e.rules[ri].checked()
-		if checked == nil {
+	for ri, checked := range asts {
+		if e.rules[ri].refer == nil || checked == nil {
 			continue
 		}
 		for _, lit := range stringLiterals(checked) {

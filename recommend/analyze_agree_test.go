@@ -28,8 +28,9 @@ func TestAnalyzeAgreesWithRecommend(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			sp := e.space()
-			sc, err := e.scan(ctx, sp, e.conflictPairs())
+			asts := e.conditionASTs()
+			sp := e.space(asts)
+			sc, err := e.scan(ctx, sp, e.conflictPairs(), asts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 )
 
@@ -48,8 +49,9 @@ type clauseNode struct {
 	true, false bool
 }
 
-// clauseCoverage evaluates every condition for every case profile.
-func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCoverage, error) {
+// clauseCoverage evaluates every condition, of asts (conditionASTs), for
+// every case profile.
+func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile, asts []*ast.AST) (*ClauseCoverage, error) {
 	env, err := sharedCELEnv()
 	if err != nil {
 		return nil, fmt.Errorf("analyze: create CEL environment: %w", err)
@@ -59,9 +61,8 @@ func (e *Engine) clauseCoverage(ctx context.Context, cases []Profile) (*ClauseCo
 	for i := range cases {
 		acts[i] = &activation{v: profileVal{newCELProfile(&cases[i])}}
 	}
-	for ri := range e.rules {
+	for ri, checked := range asts {
 		r := &e.rules[ri]
-		checked := r.checked()
 		if checked == nil {
 			continue
 		}

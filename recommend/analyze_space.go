@@ -56,16 +56,16 @@ type numberPoint struct {
 // the numeric boundaries, and the number points and equipment explored.
 // Load uses it to prove the floors and search for runtime errors without
 // building the space.
-func (e *Engine) spaceShape() *space {
+func (e *Engine) spaceShape(asts []*ast.AST) *space {
 	sp := &space{boundaries: map[string][]float64{}}
 	conds := e.vocab[fieldConditions].ids()
 	flags := e.vocab[fieldRedFlags].ids()
-	points := e.numberPoints()
+	points := e.numberPoints(asts)
 	for _, pt := range points {
 		name := numberFields[pt.field].name
 		sp.boundaries[name] = append(sp.boundaries[name], pt.value)
 	}
-	equipment := e.testedEquipment()
+	equipment := e.testedEquipment(asts)
 	choices := e.choicePoints()
 	pairs := numberPairs(points)
 	singles := singleValues(e)
@@ -85,9 +85,10 @@ func (e *Engine) spaceShape() *space {
 	return sp
 }
 
-// space builds the profile space of the rule set.
-func (e *Engine) space() *space {
-	sp := e.spaceShape()
+// space builds the profile space of the rule set, whose conditions are
+// asts (conditionASTs).
+func (e *Engine) space(asts []*ast.AST) *space {
+	sp := e.spaceShape(asts)
 	points, equipment := sp.points, sp.equipment
 	flags := e.vocab[fieldRedFlags].ids()
 	flagSets := subsets(flags, sp.flagSetSize)
@@ -263,10 +264,9 @@ func subsets(ids []string, k int) [][]string {
 // numberPoints returns the boundaries of every number field that a
 // condition compares with a constant, by field, then ascending; 0, every
 // field's value elsewhere, is left out.
-func (e *Engine) numberPoints() []numberPoint {
+func (e *Engine) numberPoints(asts []*ast.AST) []numberPoint {
 	vals := make([][]float64, len(numberFields))
-	for ri := range e.rules {
-		checked := e.rules[ri].checked()
+	for _, checked := range asts {
 		if checked == nil {
 			continue
 		}
@@ -345,10 +345,9 @@ func stringLiterals(checked *ast.AST) []string {
 
 // testedEquipment returns the equipment ids that appear as string
 // constants in some condition, in vocabulary order.
-func (e *Engine) testedEquipment() []string {
+func (e *Engine) testedEquipment(asts []*ast.AST) []string {
 	seen := map[string]bool{}
-	for ri := range e.rules {
-		checked := e.rules[ri].checked()
+	for _, checked := range asts {
 		if checked == nil {
 			continue
 		}

@@ -381,7 +381,7 @@ func (c *compiler) rules() {
 // without its profiles (see Engine.spaceShape), made on first use.
 func (c *compiler) spaceShape() *space {
 	if c.shape == nil {
-		c.shape = c.e.spaceShape()
+		c.shape = c.e.spaceShape(c.e.conditionASTs())
 	}
 	return c.shape
 }

@@ -100,3 +100,15 @@ func (s *condSource) plan(e *Engine) *whyPlan {
 // checked returns the checked AST of r's condition (see
 // condSource.checked), or nil for a rule whose condition did not compile.
 func (r *rule) checked() *ast.AST { return r.why.checked() }
+
+// conditionASTs returns each rule's checked condition (rule.checked), by
+// rule index, nil for a rule whose condition did not compile: for a pass
+// that reads them all (Analyze, and the profile space Load explores),
+// each compiled once, not once for each reading.
+func (e *Engine) conditionASTs() []*ast.AST {
+	out := make([]*ast.AST, len(e.rules))
+	for ri := range e.rules {
+		out[ri] = e.rules[ri].checked()
+	}
+	return out
+}
