@@ -431,8 +431,9 @@ func Default() (*Engine, error) {
 // invalid. It then evaluates the rules that refer to a clinician, every
 // one of them, and then the rest.
 //
-// If a rule fails to evaluate, or ctx is done or its deadline has passed
-// before every rule has run, Recommend returns a nil *Result and a
+// If a rule fails to evaluate (a progression rule on the check-ins too),
+// or ctx is done or its deadline has passed before every rule has run,
+// Recommend returns a nil *Result and a
 // *PartialError. Its Result holds the referrals the profile matched, with
 // the rest of the advice withheld, and its Err is the rule's *EvalError
 // (naming the rule, its file and line) or wraps ctx.Err() (or
@@ -471,7 +472,9 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	e.resolveInto(d, pp)
 	res := e.build(d)
 	if err := e.addProgramme(res, pp.CheckIns); err != nil {
-		return nil, err
+		// A progression rule failed: the referrals are known, so they
+		// still reach the person, with the rest of the advice withheld.
+		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
 	return res, nil
 }

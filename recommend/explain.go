@@ -291,7 +291,8 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	e.resolveInto(d, pp)
 	res := e.build(d)
 	if err := e.addProgramme(res, pp.CheckIns); err != nil {
-		return nil, err
+		// As in Recommend: the referrals still reach the person.
+		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
 	x.p, x.d, x.res, x.made = pp, d, res, make([]*RuleExplanation, len(e.rules))
 	x.shown = ownLists(pp)

@@ -17,6 +17,7 @@ import (
 	"github.com/backrules/backrules/recommend/report"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // latentRules has a rule with a latent runtime error that the load-time
@@ -495,6 +496,61 @@ func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
 			want := "the when condition fails to evaluate for the profile " + tt.want + ": "
 			if is.File != "zz.yaml" || is.Line != 3 || !strings.HasPrefix(is.Message, want) {
 				t.Errorf("issue = %s:%d: %s, want zz.yaml:3: %s...", is.File, is.Line, is.Message, want)
+			}
+		})
+	}
+}
+
+// TestProgressionFailureKeepsReferrals checks that a progression rule that
+// fails on the check-ins, which the load-time check cannot rule out (a
+// division by a pain of 0 here), fails Recommend, NewExplainer and
+// ExplainReferrals as any failing rule does: with a *PartialError that
+// places the rule and whose Result keeps the referrals, advice withheld.
+func TestProgressionFailureKeepsReferrals(t *testing.T) {
+	fsys := testrules.Copy(t)
+	progress := string(fsys["progress.yaml"].Data) + `
+  - id: progress-latent-ratio
+    when: programme.check_ins > 1 && 10 / programme.latest_pain > 5
+    refer: {urgency: routine, message: "Book a review. This is advice to get assessed, not a diagnosis."}
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`
+	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(progress)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{RedFlags: []string{"unexplained_weight_loss"}, Age: 45,
+		CheckIns: []recommend.CheckIn{ci(0, 5, "walking", "same"), ci(7, 0, "walking", "easier")}}
+	ctx := context.Background()
+	calls := []struct {
+		name string
+		call func() (*recommend.Result, error)
+	}{
+		{"Recommend", func() (*recommend.Result, error) { return eng.Recommend(ctx, p) }},
+		{"NewExplainer", func() (*recommend.Result, error) {
+			x, err := eng.NewExplainer(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return x.Result(), nil
+		}},
+		{"ExplainReferrals", func() (*recommend.Result, error) {
+			_, err := eng.ExplainReferrals(ctx, p)
+			return nil, err
+		}},
+	}
+	want := partialSummary{
+		Referrals: []string{"urgent: red-flag-weight-loss"}, Withheld: true, Incomplete: true,
+		EvalRule: "progress-latent-ratio progress.yaml:" + fmt.Sprint(strings.Count(progress[:strings.Index(progress, "- id: progress-latent-ratio")], "\n")+1),
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := c.call()
+			got := summarizePartial(t, res, err)
+			got.WithheldReason, got.Trace = "", nil
+			if diff := cmp.Diff(want, got, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("partial answer (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -37,6 +37,12 @@ type progressRule struct {
 	cites                   []int
 }
 
+// evalError is the error of r failing on the check-ins: an *EvalError
+// that places it, as a rule's.
+func (r *progressRule) evalError(err error) error {
+	return &EvalError{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Err: err}
+}
+
 // ProgressRule is a progression rule, as its file declares it: a CEL
 // condition over the check-ins that steps a movement or calls for a
 // review.
@@ -468,7 +474,7 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 				}
 				out, _, err := r.prg.Eval(vars)
 				if err != nil {
-					return nil, nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+					return nil, nil, r.evalError(err)
 				}
 				if b, _ := out.Value().(bool); !b {
 					continue
@@ -509,7 +515,7 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 		}
 		out, _, err := r.prg.Eval(vars)
 		if err != nil {
-			return nil, nil, fmt.Errorf("progression rule %s: %w", r.id, err)
+			return nil, nil, r.evalError(err)
 		}
 		if b, _ := out.Value().(bool); b {
 			refs = append(refs, *r.refer)
