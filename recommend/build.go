@@ -163,6 +163,9 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Referrals = b.addReferral(res.Referrals, ri)
 		}
 	}
+	for _, fi := range d.floors {
+		res.Referrals = append(res.Referrals, e.floorReferral(fi))
+	}
 	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
 	})
@@ -202,7 +205,11 @@ func (e *Engine) build(d *decisions) *Result {
 	res.Messages = b.messages(d)
 	res.Plan = b.plan(steps)
 	d.merged, d.spills = b.merged[:0], b.spills
-	if len(d.withholding) > 0 {
+	switch {
+	case d.floorWithhold:
+		res.Withheld = true
+		res.WithheldReason = withheldPrefix + strings.Join(e.withholdingIDs(d), ", ") + "."
+	case len(d.withholding) > 0:
 		res.Withheld = true
 		res.WithheldReason = e.withheldReason(d.withholding)
 	}
@@ -443,6 +450,61 @@ func (e *Engine) withheldReason(rules []int) string {
 	return withheldPrefix + strings.Join(e.ruleIDs(rules), ", ") + "."
 }
 
+// withholdingIDs returns the ids of what withholds advice in d: the
+// withholding referral rules, then "floor:" and the id of each red flag
+// whose missed floor withholds it (see guardFloors).
+func (e *Engine) withholdingIDs(d *decisions) []string {
+	ids := e.ruleIDs(d.withholding)
+	for _, fi := range d.floors {
+		if en := &e.vocab[fieldRedFlags].entries[fi]; en.floor.Withhold {
+			ids = append(ids, FloorRulePrefix+en.id)
+		}
+	}
+	return ids
+}
+
+// FloorRulePrefix begins the rule id, in Referral.Rules, of a referral
+// that a red flag's declared floor gave because no matched rule met it
+// (policy 7 in the package documentation): "floor:" and the flag's id.
+// Such a referral means the rule set has a gap for the profile: the
+// person still gets the floor's referral, and the rule set needs fixing.
+const FloorRulePrefix = "floor:"
+
+// floorWords are the first words of a floor's referral, by its urgency.
+var floorWords = map[Urgency]string{
+	UrgencyEmergency: "Go to an emergency department now, or call emergency services.",
+	UrgencyUrgent:    "See a doctor today or tomorrow.",
+	UrgencyRoutine:   "Book an appointment with a GP or physiotherapist.",
+}
+
+// floorReferral returns the referral of red flag fi's declared floor, for
+// a profile that reports the flag and whose matched referral rules miss
+// the floor (see guardFloors): the floor's urgency (routine at least) and
+// withholding, words made from the flag's label, no citation (the floor
+// is the rule set's own declaration, not a source's claim), and the rule
+// id FloorRulePrefix+flag, so that the gap shows wherever the referral
+// does. It is made anew for each Result, which owns it.
+func (e *Engine) floorReferral(fi int) Referral {
+	en := &e.vocab[fieldRedFlags].entries[fi]
+	f := en.floor
+	u := f.Urgency
+	if u.rank() == 0 {
+		u = UrgencyRoutine
+	}
+	msg := floorWords[u] + " You reported: " + en.label + ". This needs a clinician's check."
+	if f.Withhold {
+		msg += " Hold off on the exercises until then."
+	}
+	msg += " This is advice to get assessed, not a diagnosis."
+	clinician := "Red flag " + en.id + " reported; no rule gave the referral its declared floor requires (" + string(u)
+	if f.Withhold {
+		clinician += ", advice withheld"
+	}
+	clinician += "), so the floor gave it: the rule set has a gap to fix."
+	return Referral{Urgency: u, Message: msg, Clinician: clinician, Withhold: f.Withhold,
+		Citations: []Citation{}, Rules: []string{FloorRulePrefix + en.id}}
+}
+
 func (e *Engine) ruleIDs(rules []int) []string {
 	out := make([]string, len(rules))
 	for i, ri := range rules {
@@ -464,11 +526,11 @@ func (e *Engine) ruleIDs(rules []int) []string {
 // every withholding referral, shown or folded, says keep_active (which no
 // emergency referral may), the stay_active messages are kept too.
 func (b *builder) messages(d *decisions) []Message {
-	withheld := len(d.withholding) > 0 || d.incomplete
+	withheld := d.withheld()
 	// keepActive: every withholding referral keeps the stay-active
 	// messages (refer.keep_active, never an emergency); an incomplete
-	// result keeps only the safety nets.
-	keepActive := withheld && !d.incomplete && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
+	// result, or a floor that withholds, keeps only the safety nets.
+	keepActive := withheld && !d.incomplete && !d.floorWithhold && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
 	kept := func(k MessageKind) bool {
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}

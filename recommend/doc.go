@@ -119,6 +119,16 @@ Conflict.Conditional.
     cause, whose Result holds the referrals with the rest withheld and
     Incomplete set. A referral rule that fails counts as matched, so that it
     errs toward a clinician.
+ 7. Every red flag reaches its floor, whatever the conditions say. Load
+    proves the floors over the profiles it explores, but a condition can
+    miss a floor for a profile it did not explore; so each call also checks
+    every reported red flag against its floor, and where the matched
+    referral rules miss it (too low an urgency, or advice not withheld),
+    the Result holds the floor's own referral: its urgency and withholding,
+    words made from the flag's label, no citation, and the rule id
+    [FloorRulePrefix] and the flag's id, which marks a gap in the rule set
+    to fix. With the default rules it never fires (rules/invariants_test.go
+    checks it over the profile space).
 
 Where a clinical guideline and a web article disagree, the safer side wins
 and the conflict is shown with both citations. The engine does not rank

@@ -296,8 +296,8 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	x.p, x.d, x.res, x.made = pp, d, res, make([]*RuleExplanation, len(e.rules))
 	x.shown = ownLists(pp)
-	if len(d.withholding) > 0 {
-		x.withheldBy = e.ruleIDs(d.withholding)
+	if len(d.withholding) > 0 || d.floorWithhold {
+		x.withheldBy = e.withholdingIDs(d)
 	}
 	return x, nil
 }
@@ -490,7 +490,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 		rx.Summary = "No referral applies to this profile."
 	case res.Withheld:
 		rx.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
-			res.Referrals[0].Urgency, strings.Join(x.withheldBy, ", "))
+			res.Referrals[0].Urgency, strings.Join(e.withholdingIDs(d), ", "))
 	case len(d.referrals) == 0:
 		rx.Summary = fmt.Sprintf("No referral rule matched; the programme's most urgent review is %s. Movement advice is not withheld.",
 			res.Referrals[0].Urgency)

@@ -203,3 +203,39 @@ func TestExplainerAnswersShareRules(t *testing.T) {
 		t.Fatalf("%d rules named by two answers, %d explanations held by two: the test proves nothing", shared, reused)
 	}
 }
+
+// TestReferralSummaryOwnsItsWords checks that the referral explanation's
+// summary names the withholding rules from the Explainer's decisions, not
+// from the WithheldBy list its movement answers share: a caller that
+// changes an answer's WithheldBy cannot change which red-flag rules the
+// summary names.
+func TestReferralSummaryOwnsItsWords(t *testing.T) {
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	x, err := eng.NewExplainer(ctx, Profile{RedFlags: []string{"saddle_numbness"}, Conditions: []string{"acute_strain"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := x.Referrals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := x.Explain(ctx, "walking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.WithheldBy) == 0 {
+		t.Fatalf("walking: outcome %s with no WithheldBy; want it withheld", ex.Outcome)
+	}
+	ex.WithheldBy[0] = "scribbled"
+	after, err := x.Referrals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before.Summary, after.Summary); diff != "" {
+		t.Errorf("referral summary after a caller changed WithheldBy (-before +after):\n%s", diff)
+	}
+}

@@ -555,3 +555,110 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 		})
 	}
 }
+
+// gapRules has a referral rule for saddle numbness that meets its
+// emergency floor in every profile Load explores (at most two red flags
+// at a time) but not with three: a gap the load-time proof cannot see.
+const gapRules = `
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
+    - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
+    - {id: thoracic_pain, label: Upper back pain, floor: {urgency: none, withhold: false}}
+    - {id: weight_loss, label: Weight loss, floor: {urgency: urgent, withhold: false}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+rules:
+  - id: saddle-emergency
+    when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 3"
+    refer: {urgency: emergency, message: Go to an emergency department now., withhold: true}
+    because: Saddle numbness can mean the nerves at the base of the spine are squeezed.
+    cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
+  - id: night-pain
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    because: Night pain is worth a check.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
+  - id: weight-loss
+    when: "'weight_loss' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor this week.}
+    because: Weight loss is worth a prompt check.
+    cite: [{source: src, locator: Red flags, claim: Weight loss needs a prompt check.}]
+  - id: walk
+    when: "true"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: src, locator: Activity, claim: Walking helps.}]
+`
+
+// TestFloorsKeptAtRunTime checks policy 7: a red flag whose declared
+// floor the matched rules miss, for a profile the load-time proof did not
+// explore, still gets the floor's referral, with advice withheld when the
+// floor withholds it, the rule id "floor:" and the flag's id, and no
+// citation; a flag whose floor is met, or needs no referral, adds
+// nothing.
+func TestFloorsKeptAtRunTime(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(gapRules)}})
+	if err != nil {
+		t.Fatalf("the gap is not one Load can see, but Load refused it: %v", err)
+	}
+	type referral struct {
+		Urgency  recommend.Urgency
+		Withhold bool
+		Rules    string
+		Cites    int
+	}
+	type summary struct {
+		Referrals      []referral
+		Withheld       bool
+		WithheldReason string
+		Recommended    int
+	}
+	tests := []struct {
+		name  string
+		flags []string
+		want  summary
+	}{
+		{"the rules meet the floor", []string{"saddle_numbness", "night_pain"}, summary{
+			Referrals: []referral{{"emergency", true, "saddle-emergency", 1}, {"routine", false, "night-pain", 1}},
+			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: saddle-emergency."}},
+		{"the rules miss the floor", []string{"saddle_numbness", "night_pain", "thoracic_pain"}, summary{
+			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"routine", false, "night-pain", 1}},
+			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: floor:saddle_numbness."}},
+		{"an urgent rule does not meet an emergency floor", []string{"saddle_numbness", "weight_loss", "thoracic_pain"}, summary{
+			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"urgent", false, "weight-loss", 1}},
+			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: floor:saddle_numbness."}},
+		{"floors that the rules meet add nothing", []string{"night_pain", "thoracic_pain", "weight_loss"}, summary{
+			Referrals:   []referral{{"urgent", false, "weight-loss", 1}, {"routine", false, "night-pain", 1}},
+			Recommended: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := summary{Withheld: res.Withheld, WithheldReason: res.WithheldReason, Recommended: len(res.Recommended)}
+			for _, r := range res.Referrals {
+				got.Referrals = append(got.Referrals, referral{r.Urgency, r.Withhold, strings.Join(r.Rules, ","), len(r.Citations)})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+			// An Explainer agrees: every movement is withheld by the floor.
+			x, err := eng.NewExplainer(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex, err := x.Explain(context.Background(), "walk")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]recommend.Outcome{true: recommend.OutcomeWithheld, false: recommend.OutcomeRecommended}[tt.want.Withheld]; ex.Outcome != want {
+				t.Errorf("walk: outcome %s, want %s (%s)", ex.Outcome, want, ex.Summary)
+			}
+		})
+	}
+}

@@ -137,7 +137,7 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 		return cmp.Or(cmp.Compare(rb.urgency.rank(), ra.urgency.rank()),
 			cmp.Compare(boolRank(ra.invitesActivity), boolRank(rb.invitesActivity)))
 	})
-	withheld := len(d.withholding) > 0
+	withheld := len(d.withholding) > 0 || d.floorWithhold
 	flags := e.vocab[fieldRedFlags].entries
 	reported := func(fi int) bool { return slices.Contains(p.RedFlags, flags[fi].id) }
 	first := -1 // the index in d.story of the first shown referral

@@ -7,6 +7,8 @@ package recommend
 // decided what, per movement, so that a Result, and an explanation of it,
 // are both built from the same decisions (see build.go).
 
+import "slices"
+
 // decision is the policy's record for one movement: every matched rule that
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
@@ -57,6 +59,11 @@ type decisions struct {
 	// incomplete is true when only the referral rules were evaluated
 	// (see PartialError): every movement is then withheld.
 	incomplete bool
+	// floors are the reported red flags, by vocabulary index, whose
+	// declared floor the matched referral rules miss (see guardFloors),
+	// and floorWithhold is true when one of them withholds advice.
+	floors        []int
+	floorWithhold bool
 
 	// Working memory, kept for reuse. counts and backing are collect's;
 	// have marks the profile's equipment; seen, merged and says are the builder's,
@@ -170,6 +177,7 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 			d.withholding = append(d.withholding, ri)
 		}
 	}
+	e.guardFloors(d, p)
 	e.foldReferrals(d, p)
 	var have []bool
 	for mi := range d.movements {
@@ -190,10 +198,11 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 				}
 			}
 			switch {
-			case len(d.withholding) > 0 || d.incomplete:
+			case d.withheld():
 				// Policy 4: a withholding referral empties the
 				// recommendations; so does a failure to evaluate
-				// every rule (policy 6).
+				// every rule (policy 6), or a red flag's floor that
+				// withholds (policy 7).
 				o = OutcomeWithheld
 			case len(m.missing) > 0:
 				// Policy 5: no equipment, no recommendation.
@@ -212,6 +221,46 @@ func (e *Engine) resolveInto(d *decisions, p *Profile) {
 		if m.outcome != o {
 			m.outcome = o
 		}
+	}
+}
+
+// withheld reports whether movement advice is withheld: by a matched
+// referral rule, by a failure to evaluate every rule, or by a red flag's
+// floor that the rules missed.
+func (d *decisions) withheld() bool {
+	return len(d.withholding) > 0 || d.incomplete || d.floorWithhold
+}
+
+// guardFloors is policy 7, the red flags' floors kept at run time: it
+// records in d.floors each red flag of p whose declared floor the matched
+// referral rules miss, with too low an urgency, or without withholding
+// advice when the floor withholds it. Load proves the floors over the
+// profiles it explores, so with a rule set that loaded this finds
+// nothing for those; it is the net for any other profile, whatever a
+// condition says: the Result then holds the floor's own referral (see
+// floorReferral), and advice is withheld when the floor withholds it.
+func (e *Engine) guardFloors(d *decisions, p *Profile) {
+	d.floors, d.floorWithhold = d.floors[:0], false
+	if len(p.RedFlags) == 0 {
+		return
+	}
+	rank := 0
+	for _, ri := range d.referrals {
+		rank = max(rank, e.rules[ri].refer.urgency.rank())
+	}
+	withheld := len(d.withholding) > 0
+	voc := &e.vocab[fieldRedFlags]
+	for _, id := range p.RedFlags {
+		fi := voc.index(id)
+		if fi < 0 || slices.Contains(d.floors, fi) {
+			continue
+		}
+		f := voc.entries[fi].floor
+		if f == nil || (f.Urgency.rank() <= rank && (!f.Withhold || withheld)) {
+			continue
+		}
+		d.floors = append(d.floors, fi)
+		d.floorWithhold = d.floorWithhold || f.Withhold
 	}
 }
 

@@ -355,8 +355,10 @@ func texts(ts []parse.Text) []string {
 // floor over the profiles Analyze explores that hold the flag (the flag
 // alone and with the other inputs): each gets a referral at least as
 // urgent as Urgency, and advice withheld when Withhold is true. A rule set
-// that misses a floor does not load, so a loaded engine meets all of
-// them.
+// that misses a floor there does not load; for any other profile,
+// Recommend keeps the floor itself (policy 7 in the package
+// documentation): a profile that reports the flag always gets at least the
+// floor.
 //
 // A program that reloads rules can compare the floors of the old and new
 // engines to refuse a change that removes a red flag or lowers its floor.

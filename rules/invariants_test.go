@@ -291,6 +291,17 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 		report(p, "red-flag policy", "(-want +got):\n%s", cmp.Diff(want, got))
 	}
 
+	// The default rules meet every red flag's floor themselves: the
+	// floor's own referral (policy 7), the net for a gap in the rules,
+	// never has to stand in for them.
+	for _, r := range res.Referrals {
+		for _, id := range r.Rules {
+			if strings.HasPrefix(id, recommend.FloorRulePrefix) {
+				report(p, "floor", "the rules miss a floor: the referral %q came from %s", r.Message, id)
+			}
+		}
+	}
+
 	// No movement is recommended while a withholding referral stands.
 	withholding := slices.ContainsFunc(res.Referrals, func(r recommend.Referral) bool { return r.Withhold })
 	if withholding && (len(res.Recommended) != 0 || len(res.NeedsEquipment) != 0 || !res.Withheld) {
