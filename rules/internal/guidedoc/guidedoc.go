@@ -649,11 +649,16 @@ func side(rules []string, cites []recommend.Citation) string {
 }
 
 // sourceRefs lists the distinct source id and locator pairs of cites, in
-// order.
+// order, each marked with its position when it does not support the
+// advice ("(background)", "(against)"): a source cited for background
+// only must not read as advising for or against the movement.
 func sourceRefs(cites []recommend.Citation) []string {
 	var out []string
 	for _, c := range cites {
 		s := fmt.Sprintf("`%s` § %s", c.Source(), mdsafe.Line(c.Locator()))
+		if pos := c.Position(); pos != recommend.PositionSupports && pos != "" {
+			s += " (" + string(pos) + ")"
+		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
