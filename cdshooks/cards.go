@@ -37,9 +37,11 @@ const MaxSummary = 139
 
 // Card is a CDS Hooks card, with the specification's field names.
 type Card struct {
-	// UUID identifies the card: a name-based (version 5) UUID of the
-	// rule set's digest and the card's content, so the same Result
-	// always gives the same UUIDs.
+	// UUID identifies the card of one call, and is what feedback names:
+	// a name-based (version 5) UUID of the rule set's digest, the call's
+	// hookInstance, the card's place and its content, so that cards of
+	// other calls, or other patients, never share it, and the same
+	// request sent again gets the same UUIDs.
 	UUID string `json:"uuid"`
 	// Summary is one sentence of at most MaxSummary characters.
 	Summary string `json:"summary"`
@@ -138,12 +140,16 @@ type Link struct {
 // reference, a clinic, practitioner or health article, or a personal
 // account; the first in rule order among equals). Every citation of the
 // card is listed in its detail, the source first; the others with an
-// address are also links. A nil Result is an error.
-func Cards(res *recommend.Result) ([]Card, error) {
+// address are also links.
+//
+// hookInstance is the call's hookInstance: each card's uuid is derived
+// from it (see Card.UUID), so that it names the card of this call only.
+// A nil Result is an error.
+func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
 	if res == nil {
 		return nil, errors.New("cdshooks: nil *recommend.Result")
 	}
-	b := builder{res: res, o: report.New(res)}
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
@@ -163,9 +169,10 @@ func Cards(res *recommend.Result) ([]Card, error) {
 // builder makes the cards of one Result from its outline, the short
 // report's shape.
 type builder struct {
-	res   *recommend.Result
-	o     *report.Outline
-	cards []Card
+	res          *recommend.Result
+	o            *report.Outline
+	hookInstance string
+	cards        []Card
 }
 
 // add finishes a card: its source and links from cites, its detail with
@@ -188,7 +195,7 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 		}
 	}
 	c.Detail = strings.Join(body, "\n\n")
-	c.UUID = cardUUID(b.res.RuleSet.Digest, c)
+	c.UUID = cardUUID(b.res.RuleSet.Digest, b.hookInstance, len(b.cards), c)
 	b.cards = append(b.cards, c)
 }
 
@@ -309,9 +316,10 @@ func painChange(a, b int) string {
 
 // unreadPainScoresCard is the card of a call whose pain scores could not
 // all be read: the trend and the review point were assessed without
-// them, or not at all, and a clinician should look at them.
-func unreadPainScoresCard(res *recommend.Result) Card {
-	b := builder{res: res}
+// them, or not at all, and a clinician should look at them. Its uuid is
+// derived from hookInstance, as Cards' are.
+func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
+	b := builder{res: res, hookInstance: hookInstance}
 	b.add(Warning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
 		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
 			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
@@ -624,8 +632,10 @@ func shorten(s string, n int) string {
 var uuidNamespace = [16]byte{0x0b, 0x9c, 0x1a, 0x6e, 0x5b, 0x0f, 0x4a, 0x55, 0x9d, 0x0e, 0x1f, 0x3c, 0x6d, 0x2a, 0x7e, 0x41}
 
 // cardUUID returns the version 5 UUID (RFC 9562, SHA-1 name-based) of the
-// rule set's digest and the card's content.
-func cardUUID(digest string, c Card) string {
+// rule set's digest, the call's hookInstance, the card's place among the
+// cards of its builder and its content: unique to the card of one call,
+// and the same when the same request is answered again.
+func cardUUID(digest, hookInstance string, place int, c Card) string {
 	c.UUID = ""
 	content, err := json.Marshal(c)
 	if err != nil {
@@ -634,8 +644,11 @@ func cardUUID(digest string, c Card) string {
 	}
 	h := sha1.New()
 	h.Write(uuidNamespace[:])
-	h.Write([]byte(digest))
-	h.Write([]byte{0})
+	// Each part but the content is written with its length first, so
+	// that no two different lists of parts give the same name.
+	for _, part := range []string{digest, hookInstance, strconv.Itoa(place)} {
+		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
+	}
 	h.Write(content)
 	sum := h.Sum(nil)
 	sum[6] = sum[6]&0x0f | 0x50

@@ -30,6 +30,10 @@ const (
 	goldenDir   = "../testdata/cdshooks/golden"
 )
 
+// testHookInstance is the hookInstance of the cards the tests make
+// without a request: that of the specification's example request.
+const testHookInstance = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
+
 // today is the date the tests' clock gives.
 var today = time.Date(2026, time.November, 24, 9, 30, 0, 0, time.UTC)
 
@@ -210,7 +214,7 @@ func TestCardsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cards, err := cdshooks.Cards(res)
+			cards, err := cdshooks.Cards(res, testHookInstance)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,8 +1,10 @@
 package cdshooks_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/cdshooks"
@@ -70,5 +72,53 @@ func TestCORS(t *testing.T) {
 	if rec.Code != 401 || rec.Header().Get("Access-Control-Allow-Origin") != "https://ehr.example.org" ||
 		rec.Header().Get("Access-Control-Expose-Headers") != "WWW-Authenticate" {
 		t.Errorf("POST from a listed origin without a token: status %d, headers %v", rec.Code, rec.Header())
+	}
+}
+
+// TestRequireJSON checks WithRequireJSON: a service or feedback call not
+// sent as JSON is a 415 in the service's JSON error, with the CORS
+// headers of its other answers and an event like its other refusals; a
+// call sent as JSON goes on.
+func TestRequireJSON(t *testing.T) {
+	const origin = "https://sandbox.cds-hooks.org"
+	type answer struct {
+		Status      int
+		Error       string
+		AllowOrigin string
+		Outcome     string
+	}
+	tests := []struct {
+		name, path, contentType string
+		want                    answer
+	}{
+		{"service, text/plain", servicePath, "text/plain",
+			answer{415, "the request body must be sent as Content-Type: application/json", origin, cdshooks.OutcomeBadRequest}},
+		{"service, no Content-Type", servicePath, "",
+			answer{415, "the request body must be sent as Content-Type: application/json", origin, cdshooks.OutcomeBadRequest}},
+		{"feedback, a form", cdshooks.FeedbackPath, "application/x-www-form-urlencoded",
+			answer{415, "the request body must be sent as Content-Type: application/json", origin, cdshooks.OutcomeBadRequest}},
+		{"service, JSON with parameters", servicePath, "application/json; charset=utf-8",
+			answer{400, "invalid JSON: the text ends before the JSON value does", origin, cdshooks.OutcomeBadRequest}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := newService(t, cdshooks.WithRequireJSON(nil),
+				cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader("{"))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			req.Header.Set("Origin", origin)
+			rec := httptest.NewRecorder()
+			svc.ServeHTTP(rec, req)
+			got := answer{Status: rec.Code, Error: decodeError(t, rec).Error, AllowOrigin: rec.Header().Get("Access-Control-Allow-Origin")}
+			if len(events) == 1 {
+				got.Outcome = events[0].Outcome
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

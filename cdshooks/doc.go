@@ -10,7 +10,9 @@ when a clinician opens a patient's record.
   - GET /cds-services, discovery: one service, id "backrules", for the
     patient-view hook, with three prefetch templates: patient
     (Patient/{{context.patientId}}), conditions
-    (Condition?patient={{context.patientId}}&clinical-status=active) and,
+    (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse:
+    recurrence and relapse are active too, but FHIR R4 makes them
+    children of active, and a token search matches its code exactly) and,
     optional, painScores
     (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date):
     the patient's pain scores, which become the profile's check-ins, so
@@ -19,8 +21,10 @@ when a clinician opens a patient's record.
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
-    2.0 feedback on cards ([ParseFeedback]), answered with 200 and
-    reported through [WithEvents] without the user's comment.
+    2.0 feedback on cards, read as strictly as a service call, and with
+    no key the specification does not define ([ParseFeedback]), answered
+    with 200 and reported through [WithEvents] without the user's
+    comment.
 
 Each answers a CORS preflight (OPTIONS) with 204, allowing the
 Authorization and Content-Type headers: from any origin for discovery,
@@ -31,16 +35,22 @@ it lists none or there is no trust file.
 
 With [WithTrust] (a [Trust] from [ParseTrust], the JSON trust file), the
 service and feedback endpoints accept only calls carrying a JWT signed
-with RS384 or ES384 by a listed client, for the path called, unexpired,
+with RS384 or ES384 by a listed client, for the path called (for
+feedback, the feedback endpoint or the service's own), unexpired,
 not issued in the future and not replayed (see [Trust.Verify]); any other
 call gets 401 with a WWW-Authenticate header. Discovery stays open.
 Without it the service authenticates no one and must sit behind
 something that does. When a trusted client's request lacks the patient or
 conditions prefetch, and its fhirServer is one the client listed in
 fhir_servers, the service reads Patient/{id} and the active Conditions
-(following next links on that server, at most [MaxConditionPages] pages)
-with the request's fhirAuthorization token, within timeouts and size
-limits; it never calls another host.
+(following next links on that server, at most [MaxConditionPages] pages
+and [MaxSearchEntries] entries) with the request's fhirAuthorization
+token, within timeouts and size limits; it never calls another host.
+When the conditions prefetch it sent is one page of several (CDS Hooks
+lets a client page prefetch, and leaves the rest to the service), the
+service reads the other pages from that server the same way, and uses
+every page; a page it cannot read is a 412 that says why, never an
+answer from the pages it has.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
@@ -48,8 +58,10 @@ column; a value of the wrong type, a key given twice or in the wrong
 case, or a Bundle entry without its resourceType, with its path; a hook
 other than patient-view; a patient or Condition subject that is not the
 patient in context), 401 for a call the trust file does not admit, 412 for
-a missing or incomplete prefetch not read from fhirServer, 413 for a body over the limit
-([WithMaxBodyBytes]), 405 with an Allow header for another method, 404
+a missing or incomplete prefetch not read from fhirServer (or whose read
+failed), 413 for a body over the limit
+([WithMaxBodyBytes]), 415 for a body not sent as application/json
+([WithRequireJSON]), 405 with an Allow header for another method, 404
 for another path, and 503 when no engine is loaded or the rules run out
 of time ([WithTimeout]).
 
@@ -61,10 +73,10 @@ of time ([WithTimeout]).
     is missing is a 412: without the conditions the service cannot tell a
     red flag from none, and it does not guess. An OperationOutcome in
     place of the data (the client could not fetch it) is a 412 too, and
-    so is a conditions Bundle with a next link, since the service cannot
-    fetch the other pages, or with an OperationOutcome entry of severity
-    error or fatal (the search failed in part; one that only warns or
-    informs is ignored). A key whose value is JSON null, which CDS
+    so is a conditions Bundle with a next link that the service could
+    not complete from fhirServer (see Trust), or one with an
+    OperationOutcome entry of severity error or fatal (the search failed
+    in part; one that only warns or informs is ignored). A key whose value is JSON null, which CDS
     Hooks uses for "no data", means no birth date, or no conditions.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
@@ -80,7 +92,8 @@ of time ([WithTimeout]).
     is not spelled as FHIR spells resource types ("condition"), is a 400
     naming the path, since the resource could be a Condition. A Bundle
     whose total is greater than the Conditions it holds (search mode
-    match) is a 412, like a next link.
+    match) is a 412, like a next link, unless the service could run the
+    search again on fhirServer and get them all.
   - A Condition is skipped when its verificationStatus is refuted or
     entered-in-error, or its clinicalStatus is inactive, remission or
     resolved, each of its R4 code system
@@ -169,8 +182,11 @@ guideline before a review, a review before a trial, and so on to a
 personal account), with its URL when known. Every citation of the card
 is listed in its detail, the source first; the others with an address
 are also links of type absolute, labelled with their title (or, lacking
-one, their publisher, id or address). A card's uuid is a version 5
-(name-based) UUID of the rule set's digest and the card's content, so
-the same advice from the same rules always has the same uuid.
+one, their publisher, id or address). A card's uuid, which feedback
+names, identifies the card of one call: it is a version 5 (name-based)
+UUID of the rule set's digest, the request's hookInstance, the card's
+place and its content, so that no other call, for this patient or
+another, gets it, and the same request sent again gets the same uuids.
+The call's [Event] records the hookInstance beside the uuids.
 */
 package cdshooks

@@ -3,6 +3,7 @@ package cdshooks
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/backrules/backrules/recommend"
@@ -22,15 +23,18 @@ const (
 	OutcomeFeedback     = "feedback"            // feedback recorded
 	OutcomeUnauthorized = "unauthorized"        // 401
 	OutcomePrecondition = "precondition_failed" // 412: prefetch missing and not fetched
-	OutcomeBadRequest   = "bad_request"         // 400, 413
+	OutcomeBadRequest   = "bad_request"         // 400, 413, 415
 	OutcomeUnavailable  = "unavailable"         // 503
 	OutcomeError        = "error"               // 500
 )
 
 // Event is what the service tells of one service or feedback call, for
 // metrics and a decision log (see WithEvents). It holds nothing that
-// identifies a person: no patient, user, encounter or hook instance id,
-// no name, date of birth, code or free text.
+// identifies a person: no patient, user or encounter id, no name, date
+// of birth, code or free text. It keeps the call's hookInstance, a random
+// id of the call that only the client can tie to a patient (as it can the
+// card uuids derived from it), so that feedback on a card can be tied to
+// the call that showed it.
 type Event struct {
 	// Time is when the call was answered.
 	Time time.Time `json:"time"`
@@ -42,6 +46,11 @@ type Event struct {
 	// Client is the iss of the trusted client that called, "" without a
 	// trust file.
 	Client string `json:"client,omitempty"`
+	// HookInstance is the hookInstance of a service call, which its cards'
+	// uuids are derived from; feedback names those uuids. It is kept only
+	// when it has the form of a UUID, as CDS Hooks asks: another value
+	// could be anything, a patient's id among it, and is left out.
+	HookInstance string `json:"hook_instance,omitempty"`
 	// RuleSet is the digest of the rules that answered a service call.
 	RuleSet string `json:"rule_set,omitempty"`
 	// Rules are the ids of the rules that matched, in rule order.
@@ -132,3 +141,16 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController and http.MaxBytesReader reach the
 // writer below.
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// uuidForm is the form of a UUID: 32 hexadecimal digits in groups of 8,
+// 4, 4, 4 and 12.
+var uuidForm = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// eventHookInstance is what an Event keeps of a hookInstance: the value,
+// as sent, when it is a UUID, and "" otherwise.
+func eventHookInstance(h string) string {
+	if !uuidForm.MatchString(h) {
+		return ""
+	}
+	return h
+}

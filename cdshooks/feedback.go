@@ -17,6 +17,9 @@ const FeedbackPath = "/cds-services/" + ServiceID + "/feedback"
 type FeedbackRequest struct {
 	// Feedback holds one entry per card acted on.
 	Feedback []Feedback `json:"feedback"`
+	// Extension is the object CDS Hooks reserves for extensions, if any;
+	// it is not read.
+	Extension map[string]json.RawMessage `json:"extension,omitempty"`
 }
 
 // Feedback is what a user did with one card.
@@ -32,18 +35,30 @@ type Feedback struct {
 	OverrideReason *OverrideReason `json:"overrideReason,omitempty"`
 	// OutcomeTimestamp is when the user acted, an RFC 3339 date-time.
 	OutcomeTimestamp string `json:"outcomeTimestamp"`
+	// Extension is the object CDS Hooks reserves for extensions, if any;
+	// it is not read.
+	Extension map[string]json.RawMessage `json:"extension,omitempty"`
 }
 
 // AcceptedSuggestion names a suggestion accepted by its uuid.
 type AcceptedSuggestion struct {
+	// ID is the suggestion's uuid.
 	ID string `json:"id"`
+	// Extension is the object CDS Hooks reserves for extensions, if any;
+	// it is not read.
+	Extension map[string]json.RawMessage `json:"extension,omitempty"`
 }
 
 // OverrideReason is the reason a user gave for overriding a card: a
 // Coding chosen from the card's overrideReasons, and a free-text comment.
 type OverrideReason struct {
-	Reason      *Coding `json:"reason,omitempty"`
-	UserComment string  `json:"userComment,omitempty"`
+	// Reason is the Coding chosen from the card's overrideReasons.
+	Reason *Coding `json:"reason,omitempty"`
+	// UserComment is the user's free text; it is never recorded.
+	UserComment string `json:"userComment,omitempty"`
+	// Extension is the object CDS Hooks reserves for extensions, if any;
+	// it is not read.
+	Extension map[string]json.RawMessage `json:"extension,omitempty"`
 }
 
 // maxFeedback bounds the entries of one feedback call.
@@ -53,11 +68,24 @@ const maxFeedback = 100
 // each with a card uuid, an outcome of accepted (with at least one
 // accepted suggestion id) or overridden, an override reason whose reason,
 // when given, has a system and a code, and an RFC 3339 outcomeTimestamp.
-// A problem is a *RequestError matching ErrInvalidRequest.
+//
+// The JSON is read as strictly as a service call ([DecodeRequest]), and
+// more: a key given twice in one object, a key in the wrong case
+// ("Card"), and a key the specification does not define for its object
+// are refused, naming the key with its line and column, where
+// encoding/json would keep the last value, match it regardless of case or
+// ignore it. The extension objects CDS Hooks reserves are allowed on the
+// body, each entry, each accepted suggestion and the override reason.
+//
+// CDS Hooks asks for the outcomeTimestamp in UTC. An RFC 3339 date-time
+// with another offset ("2021-12-11T11:05:31+01:00") names the same
+// instant without doubt, so it is taken, and recorded in UTC; one without
+// an offset, or a date alone, is refused. A problem is a *RequestError
+// matching ErrInvalidRequest.
 func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 	var f FeedbackRequest
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, nil, badRequest("", "invalid feedback JSON: %v", err)
+	if err := decodeBody(data, &f, "the feedback", true, true); err != nil {
+		return nil, nil, err
 	}
 	if len(f.Feedback) == 0 {
 		return nil, nil, badRequest("feedback", "missing: send {\"feedback\": [...]} with one entry per card")
@@ -100,7 +128,7 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 		}
 		ts, err := time.Parse(time.RFC3339Nano, fb.OutcomeTimestamp)
 		if err != nil {
-			return nil, nil, badRequest(at+".outcomeTimestamp", "must be an RFC 3339 date-time in UTC, such as 2021-12-11T10:05:31Z, found %s", quote(fb.OutcomeTimestamp))
+			return nil, nil, badRequest(at+".outcomeTimestamp", "must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found %s", quote(fb.OutcomeTimestamp))
 		}
 		rec.OutcomeTimestamp = ts.UTC()
 		recs = append(recs, rec)

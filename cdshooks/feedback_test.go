@@ -65,7 +65,7 @@ func TestFeedback(t *testing.T) {
 		name, body string
 		want       errorBody
 	}{
-		{"not JSON", `{`, errorBody{Status: 400, Error: "invalid feedback JSON: unexpected end of JSON input"}},
+		{"not JSON", `{`, errorBody{Status: 400, Error: "invalid JSON: the text ends before the JSON value does", Line: 1, Column: 1}},
 		{"empty list", `{"feedback": []}`, errorBody{Status: 400, Field: "feedback", Error: `missing: send {"feedback": [...]} with one entry per card`}},
 		{"no card", `{"feedback": [{"outcome": "overridden", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
 			errorBody{Status: 400, Field: "feedback[0].card", Error: "must be the card's uuid"}},
@@ -80,9 +80,11 @@ func TestFeedback(t *testing.T) {
 		{"empty overrideReason", `{"feedback": [{"card": "a", "outcome": "overridden", "overrideReason": {}, "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
 			errorBody{Status: 400, Field: "feedback[0].overrideReason", Error: "give a reason, a userComment or both"}},
 		{"no timestamp", `{"feedback": [{"card": "a", "outcome": "overridden"}]}`,
-			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time in UTC, such as 2021-12-11T10:05:31Z, found ""`}},
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found ""`}},
 		{"a date only", `{"feedback": [{"card": "a", "outcome": "overridden", "outcomeTimestamp": "2020-12-11"}]}`,
-			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time in UTC, such as 2021-12-11T10:05:31Z, found "2020-12-11"`}},
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "2020-12-11"`}},
+		{"no offset", `{"feedback": [{"card": "a", "outcome": "overridden", "outcomeTimestamp": "2020-12-11T10:05:31"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "2020-12-11T10:05:31"`}},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,9 +96,111 @@ func TestFeedback(t *testing.T) {
 	}
 }
 
+// TestFeedbackStrict checks that a feedback body is read as strictly as a
+// service call: a key that is unknown, in the wrong case or given twice is
+// a 400 naming the key, with its line and column, where encoding/json
+// would ignore it, match it regardless of case or keep the last value.
+// The extension objects CDS Hooks reserves are taken, and an
+// outcomeTimestamp with an offset other than Z is taken and kept in UTC.
+func TestFeedbackStrict(t *testing.T) {
+	const entry = `"card": "a", "outcome": "overridden", "outcomeTimestamp": "2020-12-11T00:00:00Z"`
+	invalid := []struct {
+		name, body string
+		want       errorBody
+	}{
+		{"unknown key in the body", `{"feedback": [{` + entry + `}], "feedbak": []}`,
+			errorBody{Status: 400, Field: "feedbak", Error: "unknown key: the keys here are feedback and extension", Line: 1, Column: 100}},
+		{"unknown key in an entry", `{"feedback": [{` + entry + `, "outcom": "accepted"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcom",
+				Error: "unknown key: the keys here are card, outcome, acceptedSuggestions, overrideReason, outcomeTimestamp and extension", Line: 1, Column: 98}},
+		{"unknown key in an override reason", `{"feedback": [{` + entry + `, "overrideReason": {"reasons": {"system": "s", "code": "c"}}}]}`,
+			errorBody{Status: 400, Field: "feedback[0].overrideReason.reasons",
+				Error: "unknown key: the keys here are reason, userComment and extension", Line: 1, Column: 117}},
+		{"unknown key in a reason's Coding", `{"feedback": [{` + entry + `, "overrideReason": {"reason": {"system": "s", "code": "c", "version": "1"}}}]}`,
+			errorBody{Status: 400, Field: "feedback[0].overrideReason.reason.version",
+				Error: "unknown key: the keys here are system, code and display", Line: 1, Column: 156}},
+		{"key in the wrong case", `{"feedback": [{"Card": "a", "outcome": "overridden", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].Card", Error: `wrong case: JSON keys are case-sensitive; write "card"`, Line: 1, Column: 16}},
+		{"body key in the wrong case", `{"Feedback": [{` + entry + `}]}`,
+			errorBody{Status: 400, Field: "Feedback", Error: `wrong case: JSON keys are case-sensitive; write "feedback"`, Line: 1, Column: 2}},
+		{"outcome given twice", `{"feedback": [{` + entry + `, "outcome": "accepted"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcome",
+				Error: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant", Line: 1, Column: 98}},
+		{"feedback given twice", `{"feedback": [{` + entry + `}], "feedback": [{` + entry + `}]}`,
+			errorBody{Status: 400, Field: "feedback",
+				Error: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant", Line: 1, Column: 100}},
+		{"a key twice in an extension", `{"feedback": [{` + entry + `, "extension": {"com.example.a": 1, "com.example.a": 2}}]}`,
+			errorBody{Status: 400, Field: `feedback[0].extension."com.example.a"`,
+				Error: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant", Line: 1, Column: 132}},
+		{"an extension that is not an object", `{"feedback": [{` + entry + `}], "extension": "x"}`,
+			errorBody{Status: 400, Field: "extension", Error: "must be an object, found a string"}},
+		{"a list, not an object", `[]`, errorBody{Status: 400, Error: "must be an object, found an array"}},
+		{"not UTF-8", "{\"feedback\": \"\xff\"}", errorBody{Status: 400, Error: "the body is not valid UTF-8 JSON"}},
+		{"empty", " ", errorBody{Status: 400, Error: "the body is empty: send the feedback as JSON"}},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			rec := callWith(t, svc, cdshooks.FeedbackPath, "", []byte(tt.body))
+			if diff := cmp.Diff(tt.want, decodeError(t, rec)); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if len(events) != 1 || events[0].Outcome != cdshooks.OutcomeBadRequest || len(events[0].Feedback) != 0 {
+				t.Errorf("events %+v: want one bad_request without feedback", events)
+			}
+		})
+	}
+
+	ts := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UTC()
+	}
+	valid := []struct {
+		name, body string
+		want       []cdshooks.FeedbackRecord
+	}{
+		{"extensions where CDS Hooks reserves them",
+			`{"feedback": [{` + entry + `, "overrideReason": {"reason": {"system": "s", "code": "c", "display": "d"}, "extension": {"com.example.a": {}}},
+			"extension": {"com.example.b": [1]}}], "extension": {"com.example.c": "x"}}`,
+			[]cdshooks.FeedbackRecord{{Card: "a", Outcome: "overridden", OverrideReason: &cdshooks.Coding{System: "s", Code: "c"}, OutcomeTimestamp: ts("2020-12-11T00:00:00Z")}}},
+		{"an accepted suggestion with an extension",
+			`{"feedback": [{"card": "a", "outcome": "accepted", "acceptedSuggestions": [{"id": "s1", "extension": {}}], "outcomeTimestamp": "2020-12-11T00:00:00.52Z"}]}`,
+			[]cdshooks.FeedbackRecord{{Card: "a", Outcome: "accepted", AcceptedSuggestions: []string{"s1"}, OutcomeTimestamp: ts("2020-12-11T00:00:00.52Z")}}},
+		// CDS Hooks asks for UTC; an RFC 3339 offset names the same
+		// instant, so it is taken and the instant kept in UTC.
+		{"an offset other than Z",
+			`{"feedback": [{"card": "a", "outcome": "overridden", "outcomeTimestamp": "2021-12-11T11:05:31+01:00"}]}`,
+			[]cdshooks.FeedbackRecord{{Card: "a", Outcome: "overridden", OutcomeTimestamp: ts("2021-12-11T10:05:31Z")}}},
+	}
+	for _, tt := range valid {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			rec := callWith(t, svc, cdshooks.FeedbackPath, "", []byte(tt.body))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if len(events) != 1 {
+				t.Fatalf("%d events, want 1", len(events))
+			}
+			if diff := cmp.Diff(tt.want, events[0].Feedback); diff != "" {
+				t.Errorf("feedback recorded (-want +got):\n%s", diff)
+			}
+			if loc := events[0].Feedback[0].OutcomeTimestamp.Location(); loc != time.UTC {
+				t.Errorf("outcome time in %v, want UTC", loc)
+			}
+		})
+	}
+}
+
 // TestEventsKeepNoIdentifiers checks that the event of a service call
-// holds the rule set, the rules, the urgencies and the card uuids, and
-// none of the request's identifiers or dates.
+// holds the rule set, the rules, the urgencies, the card uuids and the
+// hookInstance they are derived from, and none of the request's other
+// identifiers or dates.
 func TestEventsKeepNoIdentifiers(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
 	if err != nil {
@@ -112,6 +216,10 @@ func TestEventsKeepNoIdentifiers(t *testing.T) {
 	if e.Outcome != cdshooks.OutcomeCards || e.RuleSet != defaultEngine(t).RuleSet().Digest || len(e.Rules) == 0 || len(e.Cards) == 0 {
 		t.Errorf("event %+v: want cards, the rule set's digest, the matched rules and the card uuids", e)
 	}
+	if diff := cmp.Diff("d1577c69-dfbe-44ad-ba6d-3e05e953b2ea", e.HookInstance); diff != "" {
+		t.Errorf("hookInstance (-want +got):\n%s", diff)
+	}
+	e.HookInstance = ""
 	out := string(mustJSON(t, e))
 	for _, id := range []string{"1288992", "d1577c69", "Practitioner", "1980-05-02", "M51.26"} {
 		if strings.Contains(out, id) {

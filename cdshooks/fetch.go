@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -17,6 +18,9 @@ const (
 	// MaxConditionPages is the most pages of a Condition search the
 	// service follows; a search with more is a 412.
 	MaxConditionPages = 10
+	// MaxSearchEntries is the most entries of one search, over all its
+	// pages, the service reads; a search with more is a 412.
+	MaxSearchEntries = 2000
 	// maxFHIRBytes bounds one FHIR response, and maxFHIRTotal all the
 	// responses of one call.
 	maxFHIRBytes = 2 << 20
@@ -33,15 +37,46 @@ type fhirAuthorization struct {
 	TokenType   string `json:"token_type"`
 }
 
+// conditionsQuery is the search of the patient's active Conditions, as
+// discovery's conditions prefetch template asks for it, for patient pid:
+// recurrence and relapse are active too, but FHIR R4 makes them children
+// of active, and a token search matches its code exactly.
+func conditionsQuery(base, pid string) string {
+	return base + "/Condition?patient=" + url.QueryEscape(pid) + "&clinical-status=active,recurrence,relapse"
+}
+
+// fhirAccess returns a reader of the request's fhirServer with its
+// fhirAuthorization token, and the patient's id, when the service may read
+// from that server for the calling client c: there is a trust file, c
+// listed fhirServer in its fhir_servers, the request gives a Bearer
+// access_token, and context.patientId is a FHIR id. Otherwise it returns
+// an error saying why not.
+func (s *Service) fhirAccess(req *Request, c *TrustedClient) (*fhirFetcher, string, error) {
+	if s.trust == nil || req.FHIRServer == "" || !c.allowsFHIRServer(req.FHIRServer) {
+		return nil, "", errors.New("fhirServer is not one of the calling client's fhir_servers")
+	}
+	var auth fhirAuthorization
+	if len(req.FHIRAuthorization) == 0 || json.Unmarshal(req.FHIRAuthorization, &auth) != nil ||
+		auth.AccessToken == "" || !strings.EqualFold(auth.TokenType, "Bearer") {
+		return nil, "", errors.New("no fhirAuthorization Bearer access_token")
+	}
+	var pid string
+	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
+		return nil, "", errors.New("context.patientId is not a FHIR id")
+	}
+	base := strings.TrimSuffix(req.FHIRServer, "/")
+	return &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken}, pid, nil
+}
+
 // fetchMissing fills the patient and conditions prefetch keys that the
 // request lacks by reading them from its fhirServer with its
 // fhirAuthorization token: Patient/{id}, and
-// Condition?patient={id}&clinical-status=active with its next pages (at
-// most MaxConditionPages, each on the same server). It does so only when
-// the calling client is trusted and listed fhirServer in its
-// fhir_servers: the service never calls another host. It reports whether
-// it read anything; a failure leaves the key missing, so the call is a
-// 412 as before, and is returned for the log.
+// Condition?patient={id}&clinical-status=active,recurrence,relapse with
+// its next pages (at most MaxConditionPages, each on the same server). It
+// does so only when the calling client is trusted and listed fhirServer
+// in its fhir_servers (see fhirAccess): the service never calls another
+// host. It reports whether it read anything; a failure leaves the key
+// missing, so the call is a 412 as before, and is returned for the log.
 //
 // The pain scores, optional, are read the same way when they are missing
 // (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=date),
@@ -56,28 +91,15 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	if !needed && hasPain || req.FHIRServer == "" {
 		return false, nil
 	}
-	// notFetched is the error when the server may not be read: for the
-	// pain scores alone, which are optional, none.
-	notFetched := func(why string) error {
+	f, pid, err := s.fhirAccess(req, c)
+	if err != nil {
 		if !needed {
-			return nil
+			// The pain scores alone are optional.
+			return false, nil
 		}
-		return errors.New(why)
+		return false, fmt.Errorf("%w: not fetched", err)
 	}
-	if s.trust == nil || !c.allowsFHIRServer(req.FHIRServer) {
-		return false, notFetched("fhirServer is not one of the calling client's fhir_servers: not fetched")
-	}
-	var auth fhirAuthorization
-	if len(req.FHIRAuthorization) == 0 || json.Unmarshal(req.FHIRAuthorization, &auth) != nil ||
-		auth.AccessToken == "" || !strings.EqualFold(auth.TokenType, "Bearer") {
-		return false, notFetched("no fhirAuthorization Bearer access_token: not fetched")
-	}
-	var pid string
-	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
-		return false, notFetched("context.patientId is not a FHIR id: not fetched")
-	}
-	base := strings.TrimSuffix(req.FHIRServer, "/")
-	f := &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken}
+	base := f.base
 	if req.Prefetch == nil {
 		req.Prefetch = map[string]json.RawMessage{}
 	}
@@ -91,7 +113,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		fetched = true
 	}
 	if !hasConditions {
-		b, err := f.search(ctx, base+"/Condition?patient="+url.QueryEscape(pid)+"&clinical-status=active")
+		b, err := f.search(ctx, conditionsQuery(base, pid))
 		if err != nil {
 			return fetched, fmt.Errorf("searching the conditions: %w", err)
 		}
@@ -110,6 +132,71 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	return fetched, nil
 }
 
+// fetchPages completes a prefetched conditions Bundle that is one page of
+// several, since CDS Hooks lets a client page prefetch and leaves it to
+// the service to read the rest: a Bundle with a next link, or one whose
+// total is greater than the Conditions it matched. When the service may
+// read from the request's fhirServer (see fhirAccess), it follows the
+// next links, each on that server, at most MaxConditionPages pages and
+// MaxSearchEntries entries in all, within the limits of fetchMissing,
+// and puts one Bundle with the entries of every page, and the first
+// page's total, in place of the prefetch; a Bundle with a total but no
+// next link is replaced by the search run again. It reports whether it
+// read anything.
+//
+// A Bundle the service may not complete is left as it is, for MapRequest
+// to answer with a 412, and the reason is returned for the log. When a
+// read fails, the error is a *RequestError of status 412 that says why:
+// a red flag may be on a page that could not be read, so the service
+// never answers from the pages it has. A prefetch that is not a complete
+// Bundle of valid JSON is left for MapRequest too, which reports it.
+func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient) (bool, error) {
+	const at = "prefetch." + PrefetchConditions
+	raw, ok := req.Prefetch[PrefetchConditions]
+	if !ok || isNull(raw) {
+		return false, nil
+	}
+	var b fhirBundle
+	if decodeAt(raw, at, &b) != nil || b.ResourceType != "Bundle" {
+		return false, nil
+	}
+	next := b.next()
+	matches := 0
+	for e, err := range b.entries(at) {
+		if err != nil {
+			return false, nil
+		}
+		if e.typ == "Condition" && e.match {
+			matches++
+		}
+	}
+	if next == "" && (b.Total == nil || *b.Total <= matches) {
+		return false, nil
+	}
+	f, pid, err := s.fhirAccess(req, c)
+	if err != nil {
+		return false, fmt.Errorf("the conditions Bundle is one page of several, and %w: not fetched", err)
+	}
+	var all json.RawMessage
+	if next == "" {
+		// No link to the rest: run the search again, whole.
+		all, err = f.search(ctx, conditionsQuery(f.base, pid))
+	} else {
+		var first struct {
+			Entry []json.RawMessage `json:"entry"`
+		}
+		if err = json.Unmarshal(raw, &first); err == nil {
+			all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
+		}
+	}
+	if err != nil {
+		return false, missingPrefetch(at, "the Bundle is one page of several, and the service could not read the rest from fhirServer: %s; "+
+			"a red flag may be on another page, so it does not answer from this one", err)
+	}
+	req.Prefetch[PrefetchConditions] = all
+	return true, nil
+}
+
 // fhirFetcher reads from one FHIR server.
 type fhirFetcher struct {
 	http  *http.Client
@@ -118,9 +205,22 @@ type fhirFetcher struct {
 	read  int64
 }
 
-// get reads one resource as JSON, within the size limits.
-func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error) {
+// onServer reports whether u is on the fetcher's server: its base URL, or
+// a path or query under it, with the same scheme and host and no user
+// information.
+func (f *fhirFetcher) onServer(u string) bool {
 	if u != f.base && !strings.HasPrefix(u, f.base+"/") && !strings.HasPrefix(u, f.base+"?") {
+		return false
+	}
+	pu, err1 := url.Parse(u)
+	pb, err2 := url.Parse(f.base)
+	return err1 == nil && err2 == nil && pu.User == nil && pu.Scheme == pb.Scheme && pu.Host == pb.Host
+}
+
+// get reads one resource as JSON from the fetcher's server, within the
+// size limits, and never from another server.
+func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error) {
+	if !f.onServer(u) {
 		return nil, errors.New("a link to another server: not followed")
 	}
 	limit := min(int64(maxFHIRBytes), maxFHIRTotal-f.read)
@@ -144,9 +244,23 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 
 // search reads a search (of Conditions, or of Observations) and its next
 // pages into one Bundle with every entry and the first page's total. A
-// page that is not a Bundle (an OperationOutcome) is returned as it is,
-// for MapRequest to answer.
+// first page that is not a Bundle (an OperationOutcome) is returned as it
+// is, for MapRequest to answer.
 func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, error) {
+	return f.pages(ctx, u, nil, nil, 0)
+}
+
+// pages reads the pages of a search from the page at u on, and joins them
+// into one Bundle with every entry and the first page's total. read is
+// the number of pages already had (0 for a new search); entries and total
+// are their entries and the first one's total. It follows the next links,
+// each on the fetcher's server (see get), and reads at most
+// MaxConditionPages pages, with at most MaxSearchEntries entries, in all,
+// counting those already had: a search with more is an error, never cut
+// short. When the first page of a new search is not a Bundle (an
+// OperationOutcome), that page is returned as it is; a later page that is
+// not a Bundle is an error.
+func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMessage, total *int, read int) (json.RawMessage, error) {
 	type link struct {
 		Relation string `json:"relation"`
 		URL      string `json:"url"`
@@ -157,9 +271,8 @@ func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, er
 		Link         []link            `json:"link,omitempty"`
 		Entry        []json.RawMessage `json:"entry,omitempty"`
 	}
-	var all []json.RawMessage
-	var total *int
-	for n := 0; ; n++ {
+	all := slices.Clip(entries)
+	for n := read; ; n++ {
 		if n == MaxConditionPages {
 			return nil, fmt.Errorf("more than %d pages", MaxConditionPages)
 		}
@@ -172,10 +285,16 @@ func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, er
 			return nil, errors.New("the search result is not a Bundle")
 		}
 		if p.ResourceType != "Bundle" {
-			return raw, nil
+			if n == 0 {
+				return raw, nil
+			}
+			return nil, fmt.Errorf("page %d of the search is not a Bundle", n+1)
 		}
 		if n == 0 {
 			total = p.Total
+		}
+		if len(all)+len(p.Entry) > MaxSearchEntries {
+			return nil, fmt.Errorf("more than %d entries", MaxSearchEntries)
 		}
 		all = append(all, p.Entry...)
 		next := ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,13 +59,15 @@ func newFHIRServer(t *testing.T) *fhirServer {
 		case r.URL.Path == "/r4/Patient/1288992":
 			fmt.Fprint(w, `{"resourceType": "Patient", "id": "1288992", "gender": "male", "birthDate": "1925-12-23"}`)
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "":
-			if r.URL.Query().Get("patient") != "1288992" || r.URL.Query().Get("clinical-status") != "active" {
+			// Recurrence and relapse are active too: in FHIR R4 they are
+			// children of active, and a token search matches exactly.
+			if r.URL.Query().Get("patient") != "1288992" || r.URL.Query().Get("clinical-status") != "active,recurrence,relapse" {
 				http.Error(w, "bad query", http.StatusBadRequest)
 				return
 			}
 			next := f.nextTo
 			if next == "" {
-				next = base + "/Condition?patient=1288992&clinical-status=active&page=2"
+				next = base + "/Condition?patient=1288992&clinical-status=active,recurrence,relapse&page=2"
 			}
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2,
 				"link": [{"relation": "next", "url": %q}], "entry": [%s]}`, next, cond("c1", "http://hl7.org/fhir/sid/icd-10-cm", "M51.26"))
@@ -88,6 +91,15 @@ func newFHIRServer(t *testing.T) *fhirServer {
 			}
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s, %s]}`,
 				score("2026-01-05T09:00:00Z", 6), score("2026-01-12", 5))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "fail":
+			http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "many":
+			// More entries than the service reads from one search.
+			entries := make([]string, cdshooks.MaxSearchEntries)
+			for i := range entries {
+				entries[i] = cond(fmt.Sprintf("m%d", i), "http://hl7.org/fhir/sid/icd-10-cm", "M51.26")
+			}
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "entry": [%s]}`, strings.Join(entries, ","))
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "loop":
 			// A server whose pages never end.
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": %q}], "entry": []}`,
@@ -252,4 +264,144 @@ func TestFetchFromFHIRServer(t *testing.T) {
 func newService(t *testing.T, opts ...cdshooks.Option) *cdshooks.Service {
 	eng := defaultEngine(t)
 	return cdshooks.NewService(func() *recommend.Engine { return eng }, append([]cdshooks.Option{cdshooks.WithClock(clock), quiet}, opts...)...)
+}
+
+// pagedRequest is a request whose conditions prefetch is the first page
+// of a search: disc herniation (M51.26), with next as its next link
+// (none when "") and total, when not 0, as its total. Its fhirServer is
+// server, with the FHIR access token fhirToken, and its painScores
+// prefetch is null, so that only the conditions may be read.
+func pagedRequest(t *testing.T, server, next string, total int) []byte {
+	t.Helper()
+	bundle := map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{map[string]any{
+		"resource": map[string]any{"resourceType": "Condition", "id": "c1",
+			"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}}},
+			"code":           map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}}},
+			"subject":        map[string]any{"reference": "Patient/1288992"}},
+		"search": map[string]any{"mode": "match"}}}}
+	if next != "" {
+		bundle["link"] = []any{map[string]any{"relation": "next", "url": next}}
+	}
+	if total != 0 {
+		bundle["total"] = total
+	}
+	return mustJSON(t, map[string]any{
+		"hook": "patient-view", "hookInstance": "5b1e0f3a-8c2d-4e6f-9a7b-1c2d3e4f5a6b",
+		"fhirServer":        server,
+		"fhirAuthorization": map[string]any{"access_token": fhirToken, "token_type": "Bearer", "expires_in": 300, "scope": "user/Condition.read", "subject": "backrules"},
+		"context":           map[string]any{"userId": "Practitioner/example", "patientId": "1288992"},
+		"prefetch": map[string]any{
+			"patient":    map[string]any{"resourceType": "Patient", "id": "1288992", "birthDate": "1980-05-02"},
+			"conditions": bundle,
+			"painScores": nil,
+		},
+	})
+}
+
+// TestFetchPrefetchPages checks that a prefetched conditions Bundle that
+// is one page of several (a next link, or a total greater than the
+// Conditions it holds) is completed from the request's fhirServer when
+// the calling client listed that server: every page is used, so that the
+// red flag on the second page gives its referral. When the service may
+// not read from the server it stays a 412 without a call to the server,
+// and when a read fails it is a 412 that says why: a list of conditions
+// that may lack a red flag is never read as complete. The FHIR access
+// token is never logged.
+func TestFetchPrefetchPages(t *testing.T) {
+	listed := newFHIRServer(t)
+	other := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	token := func() string {
+		return "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+	}
+	page2 := listed.URL + "/r4/Condition?patient=1288992&page=2"
+	const cannot = "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle"
+	failed := func(why string) string {
+		return "the Bundle is one page of several, and the service could not read the rest from fhirServer: " + why +
+			"; a red flag may be on another page, so it does not answer from this one"
+	}
+	type outcome struct {
+		Status  int
+		Error   string // of a 412
+		Hits    int32  // requests to the server read from
+		Urgent  bool   // the urgent referral of history_of_cancer, on the second page
+		Fetched bool   // the event says the data was read from the server
+	}
+	tests := []struct {
+		name    string
+		trusted bool
+		body    []byte
+		server  *fhirServer // the server whose requests are counted
+		want    outcome
+	}{
+		{name: "next link followed", trusted: true, body: pagedRequest(t, listed.URL+"/r4", page2, 2), server: listed,
+			want: outcome{Status: 200, Hits: 1, Urgent: true, Fetched: true}},
+		{name: "next link, no total", trusted: true, body: pagedRequest(t, listed.URL+"/r4/", page2, 0), server: listed,
+			want: outcome{Status: 200, Hits: 1, Urgent: true, Fetched: true}},
+		{name: "total greater than the entries, no next link: the search is run again", trusted: true,
+			body: pagedRequest(t, listed.URL+"/r4", "", 2), server: listed,
+			want: outcome{Status: 200, Hits: 2, Urgent: true, Fetched: true}},
+		{name: "no trust file", body: pagedRequest(t, listed.URL+"/r4", page2, 2), server: listed,
+			want: outcome{Status: 412, Error: cannot}},
+		{name: "server not listed", trusted: true, body: pagedRequest(t, other.URL+"/r4", other.URL+"/r4/Condition?page=2", 2), server: other,
+			want: outcome{Status: 412, Error: cannot}},
+		{name: "no fhirAuthorization", trusted: true, server: listed, body: func() []byte {
+			var m map[string]any
+			if err := json.Unmarshal(pagedRequest(t, listed.URL+"/r4", page2, 2), &m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, "fhirAuthorization")
+			return mustJSON(t, m)
+		}(), want: outcome{Status: 412, Error: cannot}},
+		{name: "next link to another host", trusted: true, body: pagedRequest(t, listed.URL+"/r4", other.URL+"/r4/Condition?page=2", 2), server: other,
+			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
+		{name: "next link outside the listed base", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4x/Condition?page=2", 2), server: listed,
+			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
+		{name: "next page fails", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=fail", 2), server: listed,
+			want: outcome{Status: 412, Error: failed("status 500"), Hits: 1}},
+		{name: "pages without end", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=loop", 0), server: listed,
+			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d pages", cdshooks.MaxConditionPages)), Hits: cdshooks.MaxConditionPages - 1}},
+		{name: "too many entries", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=many", 0), server: listed,
+			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d entries", cdshooks.MaxSearchEntries)), Hits: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs strings.Builder
+			var events []cdshooks.Event
+			opts := []cdshooks.Option{
+				cdshooks.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+				cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }),
+			}
+			var svc http.Handler
+			auth := ""
+			if tt.trusted {
+				svc, auth = trustedService(t, env, opts...), token()
+			} else {
+				svc = newService(t, opts...)
+			}
+			before := tt.server.hits.Load()
+			rec := callWith(t, svc, servicePath, auth, tt.body)
+			got := outcome{Status: rec.Code, Hits: tt.server.hits.Load() - before}
+			if rec.Code != http.StatusOK {
+				e := decodeError(t, rec)
+				got.Error = e.Error
+				if e.Field != "prefetch.conditions" {
+					t.Errorf("field %q, want prefetch.conditions", e.Field)
+				}
+			}
+			if len(events) != 1 {
+				t.Fatalf("%d events, want 1", len(events))
+			}
+			got.Urgent = slices.Contains(events[0].Urgencies, recommend.UrgencyUrgent) && slices.Contains(events[0].Rules, "red-flag-cancer-history")
+			got.Fetched = events[0].Fetched
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+			if strings.Contains(logs.String(), fhirToken) {
+				t.Errorf("the FHIR access token is logged:\n%s", logs.String())
+			}
+		})
+	}
 }

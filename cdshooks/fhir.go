@@ -117,6 +117,7 @@ type (
 		Total        *int   `json:"total"`
 		Link         []struct {
 			Relation string `json:"relation"`
+			URL      string `json:"url"`
 		} `json:"link"`
 		Entry []struct {
 			Resource json.RawMessage `json:"resource"`
@@ -139,6 +140,18 @@ type (
 		} `json:"subject"`
 	}
 )
+
+// next returns the URL of b's next link: "" when it has none, and the
+// last when it has several.
+func (b *fhirBundle) next() string {
+	next := ""
+	for _, l := range b.Link {
+		if l.Relation == "next" {
+			next = l.URL
+		}
+	}
+	return next
+}
 
 // bundleEntry is an entry of a search Bundle that holds a resource, as
 // entries yields it.
@@ -235,8 +248,9 @@ type term struct {
 //   - a Bundle with a next link is only a page of the conditions, one whose
 //     total is greater than the Conditions it holds is missing some, and
 //     one with an OperationOutcome entry of severity error or fatal says
-//     the search failed in part: each is a 412, since the service cannot
-//     fetch the rest;
+//     the search failed in part: each is a 412, since a red flag may be
+//     among those missing (MapRequest reads no FHIR server: the Service
+//     reads the other pages first, when the client lets it);
 //   - a patient or a Condition subject that is not the patient in context
 //     is a 400, and so is a value of the wrong type, naming its path;
 //   - prefetch.painScores, optional, gives the profile's check-ins, one a
@@ -265,7 +279,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	}
 	rawConditions, ok := req.Prefetch[PrefetchConditions]
 	if !ok {
-		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active); without them it cannot tell a red flag from none")
+		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
 	if m.Profile.Age, err = patientAge(rawPatient, pid, now); err != nil {

@@ -51,7 +51,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cards, err := cdshooks.Cards(res)
+		cards, err := cdshooks.Cards(res, testHookInstance)
 		if err != nil {
 			t.Fatal(err)
 		}

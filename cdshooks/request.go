@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 )
 
 // Request is a CDS Hooks service call, with the specification's field
@@ -113,15 +114,10 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // ErrInvalidRequest that names the field, and the line and column of a
 // syntax error or a key at fault.
 func DecodeRequest(data []byte) (*Request, error) {
-	if !utf8.Valid(data) {
-		return nil, badRequest("", "the body is not valid UTF-8 JSON")
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, badRequest("", "the body is empty: send a CDS Hooks request as JSON")
-	}
 	var req Request
-	// The prefetch values are read, and checked, by MapRequest.
-	if err := decodePart(data, "", &req); err != nil {
+	// The prefetch values are read, and checked, by MapRequest; CDS Hooks
+	// lets a request carry fields the service does not know.
+	if err := decodeBody(data, &req, "a CDS Hooks request", false, false); err != nil {
 		return nil, err
 	}
 	var top map[string]json.RawMessage
@@ -218,13 +214,34 @@ func position(data []byte, off int) (line, col int) {
 	return line, max(col, 1)
 }
 
+// decodeBody decodes data, the body of a service or feedback call (what
+// it should be, for the message of an empty one), into v, as strictly as
+// the service reads every body: valid UTF-8, not blank, and JSON whose
+// keys are neither given twice in one object nor in the wrong case (see
+// checkKeys). whole checks the parts of data that v does not describe
+// (json.RawMessage values) for repeated keys too; closed refuses a key
+// that no field of v's struct types names. A problem is a *RequestError
+// naming the key, with its line and column.
+func decodeBody(data []byte, v any, what string, whole, closed bool) error {
+	if !utf8.Valid(data) {
+		return badRequest("", "the body is not valid UTF-8 JSON")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return badRequest("", "the body is empty: send %s as JSON", what)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return jsonError(data, "", err)
+	}
+	return checkKeys(data, "", reflect.TypeOf(v), whole, closed)
+}
+
 // decodeAt decodes the JSON value raw, found at path ("" for the body),
 // into v, strictly: see checkKeys.
 func decodeAt(raw json.RawMessage, path string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return jsonError(raw, path, err)
 	}
-	return checkKeys(raw, path, reflect.TypeOf(v), true)
+	return checkKeys(raw, path, reflect.TypeOf(v), true, false)
 }
 
 // decodePart decodes raw, a part of a value that decodeAt has read, as
@@ -234,7 +251,7 @@ func decodePart(raw json.RawMessage, path string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return jsonError(raw, path, err)
 	}
-	return checkKeys(raw, path, reflect.TypeOf(v), false)
+	return checkKeys(raw, path, reflect.TypeOf(v), false, false)
 }
 
 // checkKeys walks the JSON value data, found at path at ("" for the
@@ -244,21 +261,24 @@ func decodePart(raw json.RawMessage, path string, v any) error {
 // (encoding/json keeps the last one), and a key that matches a field of
 // t only when case is ignored (encoding/json would read it as the field).
 // Values that t does not describe, such as a json.RawMessage, are checked
-// for repeated keys only, and only when whole is true. The error is a
+// for repeated keys only, and only when whole is true. With closed, a key
+// of an object read into a struct that names no field of the struct is
+// refused too (encoding/json would ignore it). The error is a
 // *RequestError naming the key's path, with its line and column when at
 // is "".
-func checkKeys(data []byte, at string, t reflect.Type, whole bool) error {
-	k := &keyChecker{data: data, body: at == "", whole: whole, dec: json.NewDecoder(bytes.NewReader(data))}
+func checkKeys(data []byte, at string, t reflect.Type, whole, closed bool) error {
+	k := &keyChecker{data: data, body: at == "", whole: whole, closed: closed, dec: json.NewDecoder(bytes.NewReader(data))}
 	k.dec.UseNumber()
 	return k.value(t, at)
 }
 
 // keyChecker is the state of checkKeys.
 type keyChecker struct {
-	data  []byte
-	body  bool
-	whole bool // check the values t does not describe too
-	dec   *json.Decoder
+	data   []byte
+	body   bool
+	whole  bool // check the values t does not describe too
+	closed bool // refuse the keys of a struct that name no field
+	dec    *json.Decoder
 }
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
@@ -285,7 +305,8 @@ func (k *keyChecker) value(t reflect.Type, at string) error {
 	case json.Delim('{'):
 		var fields []jsonField
 		var elem reflect.Type
-		if t != nil && t.Kind() == reflect.Struct {
+		isStruct := t != nil && t.Kind() == reflect.Struct
+		if isStruct {
 			fields = fieldsOf(t)
 		} else if t != nil && t.Kind() == reflect.Map {
 			elem = t.Elem()
@@ -308,15 +329,22 @@ func (k *keyChecker) value(t reflect.Type, at string) error {
 				return k.fail(kat, start, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant")
 			}
 			seen[key] = true
-			vt := elem
+			vt, known := elem, !isStruct
 			for _, f := range fields {
 				if f.name == key {
-					vt = f.typ
+					vt, known = f.typ, true
 					break
 				}
 				if strings.EqualFold(f.name, key) {
 					return k.fail(kat, start, "wrong case: JSON keys are case-sensitive; write %s", quote(f.name))
 				}
+			}
+			if !known && k.closed {
+				names := make([]string, len(fields))
+				for i, f := range fields {
+					names[i] = f.name
+				}
+				return k.fail(kat, start, "unknown key: the keys here are %s", words.List(names))
 			}
 			if err := k.value(vt, kat); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -107,7 +108,7 @@ var description = ServiceDescription{
 		"General information, not a diagnosis.",
 	Prefetch: map[string]string{
 		PrefetchPatient:    "Patient/{{context.patientId}}",
-		PrefetchConditions: "Condition?patient={{context.patientId}}&clinical-status=active",
+		PrefetchConditions: "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
 		PrefetchPainScores: painScoresQuery,
 	},
 }
@@ -131,6 +132,9 @@ type Service struct {
 	mux     *http.ServeMux
 	trust   *Trust
 	events  func(context.Context, Event)
+	// isJSON, when set, is the check of a call's Content-Type (see
+	// WithRequireJSON).
+	isJSON func(contentType string) bool
 }
 
 // Option configures a Service.
@@ -189,6 +193,27 @@ func WithTimeout(d time.Duration) Option {
 // authenticates the callers.
 func WithTrust(t *Trust) Option {
 	return func(s *Service) { s.trust = t }
+}
+
+// WithRequireJSON makes the service and feedback endpoints answer a call
+// whose Content-Type header isJSON refuses with 415 Unsupported Media
+// Type, in the service's JSON error, before reading its body (and after
+// checking its token, with WithTrust). The answer carries the service's
+// CORS headers, so that a browser-based client can read it, and is
+// reported as an Event with OutcomeBadRequest, as the service's other
+// refusals are. A nil isJSON accepts application/json with any
+// parameters. Without this option (the default) the Content-Type is not
+// checked.
+func WithRequireJSON(isJSON func(contentType string) bool) Option {
+	return func(s *Service) {
+		s.isJSON = isJSON
+		if s.isJSON == nil {
+			s.isJSON = func(ct string) bool {
+				mt, _, err := mime.ParseMediaType(ct)
+				return err == nil && mt == "application/json"
+			}
+		}
+	}
 }
 
 // NewService returns the service. engine is called once per request, so
@@ -253,8 +278,14 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request, path stri
 }
 
 // readBody reads the body within the limit, answering 413 or 400 when it
-// cannot; raw is the writer net/http gave, for http.MaxBytesReader.
+// cannot, and 415 when its Content-Type is refused (see WithRequireJSON);
+// raw is the writer net/http gave, for http.MaxBytesReader.
 func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if s.isJSON != nil && !s.isJSON(r.Header.Get("Content-Type")) {
+		writeError(w, &apiError{Status: http.StatusUnsupportedMediaType,
+			Error: "the request body must be sent as Content-Type: application/json"})
+		return nil, false
+	}
 	if r.ContentLength > s.maxBody {
 		// Answered before reading, so that a client that sent Expect:
 		// 100-continue gets the 413 rather than a reset connection.
@@ -320,6 +351,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
+	ev.HookInstance = eventHookInstance(req.HookInstance)
 	if req.Hook != description.Hook {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Field: "hook",
 			Error: "hook " + quote(req.Hook) + ": this service answers patient-view only"})
@@ -334,10 +366,25 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.trust != nil {
+		_, sentConditions := req.Prefetch[PrefetchConditions]
 		fetched, ferr := s.fetchMissing(r.Context(), req, client)
 		ev.Fetched = fetched
 		if ferr != nil {
 			s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: missing prefetch not read from fhirServer", slog.String("why", ferr.Error()))
+		}
+		if sentConditions {
+			// A page of the conditions: the service reads the rest, or
+			// answers 412, never from the one page.
+			fetched, ferr = s.fetchPages(r.Context(), req, client)
+			ev.Fetched = ev.Fetched || fetched
+			if ferr != nil {
+				s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: the other pages of the conditions not read from fhirServer", slog.String("why", ferr.Error()))
+				var re *RequestError
+				if errors.As(ferr, &re) {
+					writeRequestError(w, re)
+					return
+				}
+			}
 		}
 	}
 	ev.RuleSet = eng.RuleSet().Digest
@@ -385,7 +432,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	cards, err := Cards(res)
+	cards, err := Cards(res, req.HookInstance)
 	if err != nil {
 		writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
 		return
@@ -397,7 +444,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		for i < len(cards) && cards[i].Source.Topic != nil && *cards[i].Source.Topic == topicReferral {
 			i++
 		}
-		cards = slices.Insert(cards, i, unreadPainScoresCard(res))
+		cards = slices.Insert(cards, i, unreadPainScoresCard(res, req.HookInstance))
 	}
 	resp := Response{Cards: cards}
 	if resp.Cards == nil {

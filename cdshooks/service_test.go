@@ -73,7 +73,7 @@ func TestDiscovery(t *testing.T) {
 			"General information, not a diagnosis.",
 		"prefetch": map[string]any{
 			"patient":    "Patient/{{context.patientId}}",
-			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
 			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date",
 		},
 	}}}
@@ -233,7 +233,7 @@ func TestRequestErrorsMatch(t *testing.T) {
 	if _, err := cdshooks.MapRequest(nil, recommend.Vocabulary{}, today); !errors.Is(err, cdshooks.ErrInvalidRequest) {
 		t.Errorf("MapRequest(nil) = %v, want ErrInvalidRequest", err)
 	}
-	if _, err := cdshooks.Cards(nil); err == nil {
+	if _, err := cdshooks.Cards(nil, testHookInstance); err == nil {
 		t.Error("Cards(nil) succeeded, want an error")
 	}
 }
@@ -531,15 +531,117 @@ func TestConditionsBundle(t *testing.T) {
 	}
 }
 
-// TestCardsStable checks that the same input gives the same cards, UUIDs
-// included, and that the UUIDs change with the rule set.
+// TestCardUUIDsPerCall checks that a card's uuid identifies the card of
+// one call, as CDS Hooks asks (feedback names it): the same request sent
+// again gets the same uuids, another call (another hookInstance, or
+// another patient with the same conditions) gets other uuids, and no two
+// cards of one answer share one. The event of each call records its
+// hookInstance beside the uuids, so that feedback on a card can be tied
+// to the call that showed it.
+func TestCardUUIDsPerCall(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hook = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea" // the sample's hookInstance
+	with := func(hookInstance, patientID string) []byte {
+		out := strings.ReplaceAll(string(body), hook, hookInstance)
+		return []byte(strings.ReplaceAll(out, "1288992", patientID))
+	}
+	var events []cdshooks.Event
+	svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+	uuids := func(t *testing.T, req []byte) []string {
+		t.Helper()
+		rec := post(t, svc, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range resp.Cards {
+			out = append(out, c.UUID)
+		}
+		if len(out) < 2 {
+			t.Fatalf("%d cards, want several", len(out))
+		}
+		return out
+	}
+	first := uuids(t, with(hook, "1288992"))
+	tests := []struct {
+		name string
+		req  []byte
+		same bool // the uuids of first, or none of them
+	}{
+		{"the same request again", with(hook, "1288992"), true},
+		{"another hookInstance", with("7a2f4c1e-93b8-4d5a-8e6f-0b1c2d3e4f50", "1288992"), false},
+		{"another patient, another hookInstance", with("0c9e8d7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f", "4711"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := uuids(t, tt.req)
+			if tt.same {
+				if diff := cmp.Diff(first, got); diff != "" {
+					t.Errorf("uuids (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var shared []string
+			for _, u := range got {
+				if slices.Contains(first, u) {
+					shared = append(shared, u)
+				}
+			}
+			if diff := cmp.Diff([]string(nil), shared); diff != "" {
+				t.Errorf("uuids shared with the first call (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("unique in one answer", func(t *testing.T) {
+		got := uuids(t, with(hook, "1288992"))
+		if diff := cmp.Diff(len(got), len(slices.Compact(slices.Sorted(slices.Values(got))))); diff != "" {
+			t.Errorf("distinct uuids (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("events", func(t *testing.T) {
+		// Each event names its call's hookInstance and cards; one that is
+		// not a UUID could hold anything, and is not kept.
+		tests := []struct {
+			hookInstance, want string
+		}{
+			{hook, hook},
+			{"7A2F4C1E-93B8-4D5A-8E6F-0B1C2D3E4F50", "7A2F4C1E-93B8-4D5A-8E6F-0B1C2D3E4F50"},
+			{"patient-1288992-chart", ""},
+			{"urn:uuid:" + hook, ""},
+		}
+		for _, tt := range tests {
+			events = nil
+			got := uuids(t, with(tt.hookInstance, "1288992"))
+			if len(events) != 1 {
+				t.Fatalf("%d events, want 1", len(events))
+			}
+			if diff := cmp.Diff(tt.want, events[0].HookInstance); diff != "" {
+				t.Errorf("hookInstance %q: recorded (-want +got):\n%s", tt.hookInstance, diff)
+			}
+			if diff := cmp.Diff(got, events[0].Cards); diff != "" {
+				t.Errorf("hookInstance %q: cards recorded (-want +got):\n%s", tt.hookInstance, diff)
+			}
+		}
+	})
+}
+
+// TestCardsStable checks that the same Result and hookInstance give the
+// same cards, UUIDs included, and that the UUIDs change with the rule set
+// and with the hookInstance, and only they.
 func TestCardsStable(t *testing.T) {
 	eng := defaultEngine(t)
 	res, err := eng.Recommend(t.Context(), recommend.Profile{Conditions: []string{"disc_herniation"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := cdshooks.Cards(res)
+	a, err := cdshooks.Cards(res, testHookInstance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,22 +649,43 @@ func TestCardsStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := cdshooks.Cards(res2)
-	if err != nil {
-		t.Fatal(err)
+	otherRules := *res2
+	otherRules.RuleSet.Digest = "sha256:other"
+	tests := []struct {
+		name         string
+		res          *recommend.Result
+		hookInstance string
+		same         bool // the uuids of a, or none of them
+	}{
+		{"the same input", res2, testHookInstance, true},
+		{"another rule set", &otherRules, testHookInstance, false},
+		{"another hookInstance", res2, "f0e1d2c3-b4a5-4968-8776-655443322110", false},
 	}
-	if diff := cmp.Diff(a, b); diff != "" {
-		t.Errorf("cards differ for the same input (-want +got):\n%s", diff)
-	}
-	res2.RuleSet.Digest = "sha256:other"
-	c, err := cdshooks.Cards(res2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range a {
-		if a[i].UUID == c[i].UUID {
-			t.Errorf("card %d keeps uuid %s under another rule set", i, a[i].UUID)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := cdshooks.Cards(tt.res, tt.hookInstance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.same {
+				if diff := cmp.Diff(a, b); diff != "" {
+					t.Errorf("cards differ for the same input (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if len(b) != len(a) {
+				t.Fatalf("%d cards, want %d", len(b), len(a))
+			}
+			for i := range a {
+				if a[i].UUID == b[i].UUID {
+					t.Errorf("card %d keeps uuid %s", i, a[i].UUID)
+				}
+				b[i].UUID = a[i].UUID
+			}
+			if diff := cmp.Diff(a, b); diff != "" {
+				t.Errorf("cards differ beyond their uuids (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -574,7 +697,7 @@ func TestCardsEscapeMarkdown(t *testing.T) {
 			Message: strings.Repeat("See a doctor soon <script>x</script> [click](https://evil.example) ![img](x) ", 5)}},
 		RuleSet: recommend.RuleSet{Digest: "sha256:x"},
 	}
-	cards, err := cdshooks.Cards(res)
+	cards, err := cdshooks.Cards(res, testHookInstance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -697,7 +820,7 @@ func TestCardsOnlyWebLinks(t *testing.T) {
 			other := recommend.Source{ID: "o", Title: "O", Publisher: "P", Kind: "trial", URL: tt.url + "/o"}
 			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.UrgencyRoutine, Message: "See a physio.",
 				Citations: []recommend.Citation{recommend.CitationOf(src, "1", "c"), recommend.CitationOf(other, "2", "d")}}}}
-			cards, err := cdshooks.Cards(res)
+			cards, err := cdshooks.Cards(res, testHookInstance)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -745,7 +868,7 @@ func TestCardsLinkLabels(t *testing.T) {
 			res := &recommend.Result{Referrals: []recommend.Referral{{Urgency: recommend.UrgencyRoutine, Message: "See a physio.",
 				Citations: []recommend.Citation{recommend.CitationOf(first, "1", "c"), recommend.CitationOf(tt.src, "2", "d")}}},
 				RuleSet: recommend.RuleSet{Digest: "sha256:x"}}
-			cards, err := cdshooks.Cards(res)
+			cards, err := cdshooks.Cards(res, testHookInstance)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -778,7 +901,7 @@ func TestCardsFollowTheReferralStory(t *testing.T) {
 	if len(res.FoldedReferrals) == 0 {
 		t.Fatal("no referral is folded: the profile no longer tests the story")
 	}
-	cards, err := cdshooks.Cards(res)
+	cards, err := cdshooks.Cards(res, testHookInstance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -839,7 +962,7 @@ func TestCardsIncomplete(t *testing.T) {
 				res.Recommended, res.Avoided, res.Plan = []recommend.Item{}, []recommend.Item{}, []recommend.PlanStep{}
 				res.Messages = []recommend.Message{}
 			}
-			cards, err := cdshooks.Cards(res)
+			cards, err := cdshooks.Cards(res, testHookInstance)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -323,7 +323,7 @@ func TestCardsMeetSpecForCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cards, err := cdshooks.Cards(res)
+			cards, err := cdshooks.Cards(res, testHookInstance)
 			if err != nil {
 				t.Fatal(err)
 			}

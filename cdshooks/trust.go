@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -33,7 +34,8 @@ import (
 type TrustFile struct {
 	// BaseURL is the service's base URL as clients call it, without the
 	// /cds-services path: a token's aud must be BaseURL plus the path
-	// called.
+	// called. It, JWKSURI and FHIRServers must be https URLs (CDS Hooks
+	// requires TLS), or http ones of a loopback host.
 	BaseURL string `json:"base_url"`
 	// Clients are the trusted CDS clients, one per issuer.
 	Clients []TrustedClient `json:"clients"`
@@ -44,8 +46,10 @@ type TrustedClient struct {
 	// Iss is the issuer its tokens carry in iss.
 	Iss string `json:"iss"`
 	// JWKS holds its public keys inline; JWKSURI is where it publishes
-	// them. A client has one or both; a token's jku header is honoured
-	// only when it equals JWKSURI.
+	// them. A client has one or both. When it has a JWKSURI, a token's jku
+	// header must equal it; when it has inline keys only, a jku header is
+	// ignored (the token is verified with those keys) and never read. No
+	// key is ever fetched from a token's jku.
 	JWKS    *jose.JSONWebKeySet `json:"jwks,omitempty"`
 	JWKSURI string              `json:"jwks_uri,omitempty"`
 	// FHIRServers are the FHIR base URLs the service may read from when
@@ -101,9 +105,11 @@ type fetchedKeys struct {
 }
 
 // ParseTrust reads a trust file. It checks that base_url is an absolute
-// http(s) URL, that there is at least one client, that each has a
-// distinct iss, public RSA or P-384 keys inline or an absolute jwks_uri,
-// absolute http(s) fhir_servers and origins of the form scheme://host.
+// https URL, that there is at least one client, that each has a distinct
+// iss, public RSA or P-384 keys inline or an absolute https jwks_uri,
+// absolute https fhir_servers and origins of the form scheme://host. CDS
+// Hooks requires TLS: an http URL is refused unless its host is loopback
+// (localhost, 127.0.0.0/8, ::1).
 // Unknown fields are errors, so that a misspelt field does not switch a
 // check off.
 func ParseTrust(r io.Reader) (*Trust, error) {
@@ -182,14 +188,32 @@ func NewTrust(f TrustFile) (*Trust, error) {
 	return t, nil
 }
 
-// absURL checks that s is an absolute http or https URL without query or
-// fragment.
+// absURL checks that s, the trust file's field, is an absolute https URL
+// without query or fragment. CDS Hooks requires TLS for every exchange,
+// and the service sends a FHIR access token to a fhir_servers URL and
+// trusts the keys of a jwks_uri: http is allowed only for a loopback host
+// (localhost, 127.0.0.0/8, ::1), which never leaves the machine, as in
+// tests and a local setup.
 func absURL(s, field string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("trust file: %s: %q is not an absolute http(s) URL without query", field, s)
 	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return "", fmt.Errorf("trust file: %s: %q is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)", field, s)
+	}
 	return s, nil
+}
+
+// loopback reports whether host, a URL's host name without port or
+// brackets, is the machine itself: localhost, or an address of 127.0.0.0/8
+// or ::1.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // checkKey accepts a public RSA key of at least 2048 bits, or a public
@@ -247,6 +271,14 @@ type claims struct {
 // base_url + path, exp after now and iat not after it (each with
 // Leeway), and a jti not seen before. It returns the client, or an
 // *AuthError.
+//
+// For a call to a service's feedback endpoint
+// (/cds-services/{id}/feedback), aud may also be the endpoint of that
+// service (base_url + /cds-services/{id}): CDS Hooks asks for "the CDS
+// Service endpoint being invoked", and the feedback endpoint is that
+// service's, so a client may name either. No other aud is accepted: not
+// discovery, nor another service. The jti is remembered across paths, so
+// a token of a service call cannot be replayed as feedback.
 func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now time.Time) (*TrustedClient, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -272,9 +304,13 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 	if !ok {
 		return nil, unauthorized("iss is not a trusted client")
 	}
-	if jku, ok := hdr.ExtraHeaders["jku"]; ok {
-		s, _ := jku.(string)
-		if c.JWKSURI == "" || s != c.JWKSURI {
+	// CDS Hooks makes jku optional and lets client and service agree on
+	// the keys out of band. A client with a jwks_uri must name that one
+	// (the allowlist of jku URLs CDS Hooks asks for); for a client with
+	// inline keys only, jku is a hint the service does not need: the token
+	// is verified with those keys, and the jku is never read.
+	if jku, ok := hdr.ExtraHeaders["jku"]; ok && c.JWKSURI != "" {
+		if s, _ := jku.(string); s != c.JWKSURI {
 			return nil, unauthorized("jku is not the client's configured jwks_uri")
 		}
 	}
@@ -296,9 +332,9 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 	if cl.Issuer != c.Iss {
 		return nil, unauthorized("iss is not a trusted client")
 	}
-	want := t.baseURL + path
-	if !cl.Audience.Contains(want) {
-		return nil, unauthorized("aud must be %s", want)
+	auds := audiences(t.baseURL, path)
+	if !slices.ContainsFunc(auds, cl.Audience.Contains) {
+		return nil, unauthorized("aud must be %s", strings.Join(auds, " or "))
 	}
 	if cl.Expiry == nil {
 		return nil, unauthorized("exp is missing")
@@ -323,6 +359,19 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 		return nil, unauthorized("jti has been used before")
 	}
 	return c, nil
+}
+
+// audiences returns the aud values a token for a call to path may carry:
+// base + path, and for the feedback endpoint of a service
+// (/cds-services/{id}/feedback) base + the service's endpoint too.
+func audiences(base, path string) []string {
+	auds := []string{base + path}
+	if svc, ok := strings.CutSuffix(path, "/feedback"); ok {
+		if id, ok := strings.CutPrefix(svc, "/cds-services/"); ok && id != "" && !strings.Contains(id, "/") {
+			auds = append(auds, base+svc)
+		}
+	}
+	return auds
 }
 
 // remember records a jti until forget, and reports whether it is new. The

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -232,11 +233,11 @@ func TestTrust(t *testing.T) {
 				headers: map[jose.HeaderKey]any{"jku": "https://attacker.example.net/jwks.json"}}
 			return "Bearer " + sign(t, s)
 		}, 401},
-		{"jku on a client without jwks_uri", servicePath, func() string {
+		{"jku on a client without jwks_uri: its inline keys verify, the jku is not read", servicePath, func() string {
 			s := rsaGood(goodClaims(ehrIss, servicePath))
 			s.headers = map[jose.HeaderKey]any{"jku": env.jwksURI}
 			return "Bearer " + sign(t, s)
-		}, 401},
+		}, 200},
 		{"good RS384, inline key", servicePath, func() string { return "Bearer " + sign(t, rsaGood(replayed)) }, 200},
 		{"replayed jti", servicePath, func() string { return "Bearer " + sign(t, rsaGood(replayed)) }, 401},
 		{"good with aud as an array and a lower-case scheme", servicePath, func() string {
@@ -253,7 +254,24 @@ func TestTrust(t *testing.T) {
 				headers: map[jose.HeaderKey]any{"jku": env.jwksURI}}
 			return "Bearer " + sign(t, s)
 		}, 200},
-		{"feedback with the service's aud", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, servicePath))) }, 401},
+		// A feedback call's aud is the feedback endpoint, or the service
+		// it belongs to (an EHR that names the service it gives feedback
+		// on), and nothing else.
+		{"feedback with the service's aud", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, servicePath))) }, 200},
+		{"feedback with the service's aud in an array", cdshooks.FeedbackPath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "aud", []string{testBase + servicePath})))
+		}, 200},
+		{"feedback with the discovery aud", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, "/cds-services"))) }, 401},
+		{"feedback with another service's aud", cdshooks.FeedbackPath, func() string {
+			return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, "/cds-services/other")))
+		}, 401},
+		{"feedback with another service's feedback aud", cdshooks.FeedbackPath, func() string {
+			return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, "/cds-services/other/feedback")))
+		}, 401},
+		{"feedback with the base URL as aud", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, ""))) }, 401},
+		{"feedback with the service's aud on another host", cdshooks.FeedbackPath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "aud", "https://other.example.org"+servicePath)))
+		}, 401},
 		{"feedback, no token", cdshooks.FeedbackPath, func() string { return "" }, 401},
 		{"good feedback", cdshooks.FeedbackPath, func() string { return "Bearer " + sign(t, rsaGood(goodClaims(ehrIss, cdshooks.FeedbackPath))) }, 200},
 	}
@@ -371,6 +389,22 @@ func TestParseTrustErrors(t *testing.T) {
 		{"P-256 key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(ec256) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: an EC key not on P-384: ES384 signs with P-384"},
 		{"fhir server not a URL", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["fhir.example.org"]}]}`, `trust file: clients[0].fhir_servers[0]: "fhir.example.org" is not an absolute http(s) URL without query`},
 		{"origin with a path", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://ehr.example.org/app"]}]}`, `trust file: clients[0].origins[0]: "https://ehr.example.org/app" is not an origin (scheme://host[:port])`},
+		// CDS Hooks requires TLS: a FHIR access token or a key set must not
+		// travel over plain HTTP, except to the machine itself.
+		{"http base_url", `{"base_url": "http://cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,
+			`trust file: base_url: "http://cds.example.org" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
+		{"http fhir server", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["https://fhir.example.org/r4", "http://fhir.example.org/r4"]}]}`,
+			`trust file: clients[0].fhir_servers[1]: "http://fhir.example.org/r4" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
+		{"http jwks_uri", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}, {"iss": "y", "jwks_uri": "http://ehr.example.org/jwks.json"}]}`,
+			`trust file: clients[1].jwks_uri: "http://ehr.example.org/jwks.json" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
+		{"http to a host named like localhost", `{"base_url": "http://localhost.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,
+			`trust file: base_url: "http://localhost.example.org" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
+		{"http to a private address", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["http://10.0.0.8/r4"]}]}`,
+			`trust file: clients[0].fhir_servers[0]: "http://10.0.0.8/r4" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
+		{"another scheme", `{"base_url": "ftp://cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,
+			`trust file: base_url: "ftp://cds.example.org" is not an absolute http(s) URL without query`},
+		{"http to loopback hosts", `{"base_url": "http://localhost:8080", "clients": [{"iss": "x", "jwks_uri": "http://127.0.0.1:9000/jwks.json",
+			"fhir_servers": ["http://[::1]:8081/r4", "http://127.8.9.10/r4", "http://LocalHost/r4"]}]}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,6 +415,116 @@ func TestParseTrustErrors(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestVerifyAudience checks the aud a call's token may carry: the
+// endpoint called, and for the feedback endpoint the service it belongs
+// to as well; anything else is refused with a reason that names what is
+// accepted.
+func TestVerifyAudience(t *testing.T) {
+	env := newTrustEnv(t, nil)
+	const (
+		service  = testBase + servicePath
+		feedback = testBase + cdshooks.FeedbackPath
+	)
+	forService := "aud must be " + service
+	forFeedback := "aud must be " + feedback + " or " + service
+	tests := []struct {
+		name, path string
+		aud        any
+		want       string // the reason of the refusal; "" when accepted
+	}{
+		{"service call, service aud", servicePath, service, ""},
+		{"service call, feedback aud", servicePath, feedback, forService},
+		{"feedback, feedback aud", cdshooks.FeedbackPath, feedback, ""},
+		{"feedback, service aud", cdshooks.FeedbackPath, service, ""},
+		{"feedback, both in an array", cdshooks.FeedbackPath, []string{feedback, service}, ""},
+		{"feedback, service aud with a trailing slash", cdshooks.FeedbackPath, service + "/", forFeedback},
+		{"feedback, discovery aud", cdshooks.FeedbackPath, testBase + "/cds-services", forFeedback},
+		{"feedback, another service's aud", cdshooks.FeedbackPath, testBase + "/cds-services/other", forFeedback},
+		{"feedback, the base URL", cdshooks.FeedbackPath, testBase, forFeedback},
+		{"feedback, the service on another host", cdshooks.FeedbackPath, "https://other.example.org" + servicePath, forFeedback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := goodClaims(ehrIss, tt.path)
+			c["aud"] = tt.aud
+			req := httptest.NewRequest(http.MethodPost, tt.path, nil)
+			req.Header.Set("Authorization", "Bearer "+sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: c}))
+			_, err := env.trust.Verify(t.Context(), req, tt.path, today)
+			got := ""
+			if err != nil {
+				var ae *cdshooks.AuthError
+				if !errors.As(err, &ae) {
+					t.Fatalf("Verify: %v, want an *AuthError", err)
+				}
+				got = ae.Reason
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("refusal (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestJKUWithInlineKeys checks a token with a jku header from a client
+// the trust file gives inline keys only: CDS Hooks makes jku optional and
+// lets the keys be agreed out of band, so the token is verified with the
+// inline keys, and the jku URL is never read, whatever it holds. A
+// client with a jwks_uri still needs jku to be that URI.
+func TestJKUWithInlineKeys(t *testing.T) {
+	k := keys()
+	var hits atomic.Int32
+	// A key set an attacker serves: the other RSA key, under the inline
+	// key's kid.
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.otherRSA.PublicKey, KeyID: "rsa-1", Algorithm: "RS384", Use: "sig"}}})
+	}))
+	t.Cleanup(attacker.Close)
+	env := newTrustEnv(t, nil)
+	type outcome struct {
+		Reason string // of the refusal; "" when accepted
+		Hits   int32  // reads of the jku
+	}
+	tests := []struct {
+		name string
+		iss  string
+		alg  jose.SignatureAlgorithm
+		key  any
+		kid  string
+		jku  string
+		want outcome
+	}{
+		{"inline key, jku elsewhere", ehrIss, jose.RS384, k.rsa, "rsa-1", attacker.URL + "/jwks.json", outcome{}},
+		{"inline key, jku the client's own publishing URL", ehrIss, jose.RS384, k.rsa, "rsa-1", "https://ehr.example.org/.well-known/jwks.json", outcome{}},
+		{"the jku's key, not an inline one", ehrIss, jose.RS384, k.otherRSA, "rsa-1", attacker.URL + "/jwks.json",
+			outcome{Reason: "the signature does not verify with the client's keys"}},
+		{"client with a jwks_uri, another jku", remoteIss, jose.ES384, k.ec, "ec-1", attacker.URL + "/jwks.json",
+			outcome{Reason: "jku is not the client's configured jwks_uri"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := hits.Load()
+			tok := sign(t, tokenSpec{alg: tt.alg, key: tt.key, kid: tt.kid, claims: goodClaims(tt.iss, servicePath),
+				headers: map[jose.HeaderKey]any{"jku": tt.jku}})
+			req := httptest.NewRequest(http.MethodPost, servicePath, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			_, err := env.trust.Verify(t.Context(), req, servicePath, today)
+			var got outcome
+			if err != nil {
+				var ae *cdshooks.AuthError
+				if !errors.As(err, &ae) {
+					t.Fatalf("Verify: %v, want an *AuthError", err)
+				}
+				got.Reason = ae.Reason
+			}
+			got.Hits = hits.Load() - before
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
 			}
 		})
 	}

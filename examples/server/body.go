@@ -88,6 +88,8 @@ func jsonBody(limit int64, h http.Handler) http.Handler {
 
 // isJSON reports whether a Content-Type is application/json, with any
 // parameters, and a charset, if any, of UTF-8, the only encoding of JSON.
+// requireJSON checks the server's own routes with it, and the CDS Hooks
+// service its calls (cdshooks.WithRequireJSON), so that both agree.
 func isJSON(ct string) bool {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {

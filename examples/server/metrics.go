@@ -122,13 +122,17 @@ func (s *Server) cdsEvent(ctx context.Context, e cdshooks.Event) {
 
 // decisionLog writes one JSON line per CDS Hooks service or feedback
 // call: the time, the route, the status and outcome, the calling client's
-// iss, the rule set's digest, the ids of the rules that matched, the
-// referrals' urgencies, the cards' uuids, whether the data was read from
-// the client's FHIR server, the time Recommend took, and the feedback
-// (card uuid, outcome, override reason's coding, accepted suggestions'
-// ids, outcome time). It holds nothing that identifies a person: no
-// patient, user, encounter or hook instance id, no name, date of birth,
-// code or free text (the feedback's userComment is dropped).
+// iss, the service call's hookInstance (when it is a UUID), the rule
+// set's digest, the ids of the rules that matched, the referrals'
+// urgencies, the cards' uuids, whether the data was read from the
+// client's FHIR server, the time Recommend took, and the feedback (card
+// uuid, outcome, override reason's coding, accepted suggestions' ids,
+// outcome time); a feedback's card uuid ties it to the one service call
+// whose cards list it. It holds nothing that identifies a person: no
+// patient, user or encounter id, no name, date of birth, code or free
+// text (the feedback's userComment is dropped); the hookInstance is a
+// random id of the call that only the client can tie to a patient, as it
+// can the card uuids (see cdshooks.Event).
 type decisionLog struct {
 	mu  sync.Mutex
 	enc *json.Encoder

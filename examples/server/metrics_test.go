@@ -126,15 +126,18 @@ func TestMetricsAndDecisionLog(t *testing.T) {
 	}
 
 	// The decision log: one line per CDS call, with what was decided and
-	// nothing from the request that identifies the patient.
+	// nothing from the request that identifies the patient; a service
+	// call's line names its hookInstance, which the cards' uuids that
+	// feedback names are derived from.
 	type line struct {
-		Route     string   `json:"route"`
-		Outcome   string   `json:"outcome"`
-		RuleSet   string   `json:"rule_set_digest"`
-		Urgencies []string `json:"urgencies"`
-		HasRules  bool
-		HasCards  bool
-		Feedback  []struct {
+		Route        string   `json:"route"`
+		Outcome      string   `json:"outcome"`
+		RuleSet      string   `json:"rule_set_digest"`
+		HookInstance string   `json:"hook_instance"`
+		Urgencies    []string `json:"urgencies"`
+		HasRules     bool
+		HasCards     bool
+		Feedback     []struct {
 			Card           string `json:"card"`
 			Outcome        string `json:"outcome"`
 			OverrideReason *struct {
@@ -160,6 +163,9 @@ func TestMetricsAndDecisionLog(t *testing.T) {
 			t.Errorf("line without time: %s", sc.Text())
 		}
 		desc := l.Route + " " + l.Outcome
+		if l.HookInstance != "" {
+			desc += " hook:" + l.HookInstance
+		}
 		if l.RuleSet == rs.Digest {
 			desc += " digest"
 		}
@@ -176,15 +182,16 @@ func TestMetricsAndDecisionLog(t *testing.T) {
 			}
 		}
 		got = append(got, desc)
+		text := strings.ReplaceAll(sc.Text(), `"hook_instance":"`+l.HookInstance+`"`, "")
 		for _, personal := range []string{"1288992", "d1577c69", "Practitioner", "1980-05-02", "1925-12-23", "comment", "M51.26"} {
-			if strings.Contains(sc.Text(), personal) {
+			if strings.Contains(text, personal) {
 				t.Errorf("the decision log holds %q: %s", personal, sc.Text())
 			}
 		}
 	}
 	want := []string{
-		"service cards digest rules cards",
-		"service precondition_failed digest",
+		"service cards hook:d1577c69-dfbe-44ad-ba6d-3e05e953b2ea digest rules cards",
+		"service precondition_failed hook:d1577c69-dfbe-44ad-ba6d-3e05e953b2ea digest",
 		"feedback feedback feedback:9368d37b-283f-44a0-93ea-547cebab93ed:overridden:d7ecf885",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -12,8 +12,12 @@ import (
 // JSON, and the web page (package web). Both take the engine through
 // s.Engine once per request, so a reload reaches them too, and log
 // through the server's logger. Each reads its body through capBody, so
-// that net/http learns of a body over the limit; a service call not sent
-// as application/json gets the server's 415. The page is wrapped in
+// that net/http learns of a body over the limit. A service or feedback
+// call not sent as application/json gets 415 from the CDS Hooks service
+// itself (cdshooks.WithRequireJSON, with the server's isJSON), not from
+// the server's requireJSON: so it carries the service's CORS headers, for
+// a browser-based EHR to read it, and is counted and logged as the
+// service's other refusals are. The page is wrapped in
 // http.CrossOriginProtection: a browser's cross-site POST, as its
 // Sec-Fetch-Site or Origin header tells, gets 403, so another site cannot
 // post a profile in the user's name.
@@ -28,11 +32,11 @@ func (s *Server) mounts() ([]route, error) {
 		return nil, err
 	}
 	cds := cdshooks.NewService(s.Engine, cdshooks.WithClock(s.now), cdshooks.WithTimeout(s.timeout), cdshooks.WithLogger(s.log),
-		cdshooks.WithTrust(s.trust), cdshooks.WithEvents(s.cdsEvent))
+		cdshooks.WithTrust(s.trust), cdshooks.WithEvents(s.cdsEvent), cdshooks.WithRequireJSON(isJSON))
 	return []route{
 		{"/cds-services", cds},
-		{"POST /cds-services/" + cdshooks.ServiceID, requireJSON(capBody(maxBody, cds))},
-		{"POST " + cdshooks.FeedbackPath, requireJSON(capBody(maxBody, cds))},
+		{"POST /cds-services/" + cdshooks.ServiceID, capBody(maxBody, cds)},
+		{"POST " + cdshooks.FeedbackPath, capBody(maxBody, cds)},
 		{"/cds-services/", cds},
 		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
 		{"GET /movements/{file}", http.HandlerFunc(page.ServePicture)},

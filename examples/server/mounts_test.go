@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,5 +143,85 @@ func TestMountsFollowReload(t *testing.T) {
 	s.Handler().ServeHTTP(page, req)
 	if want := "mount-2, " + v2.RuleSet().Digest; !strings.Contains(page.Body.String(), want) {
 		t.Errorf("the page after reload does not name rule set %q", want)
+	}
+}
+
+// TestCDSRefusalsLikeTheService checks that a call the server refuses on
+// a CDS Hooks route, such as one not sent as application/json, is
+// answered as the service answers its own refusals: with the CORS headers
+// a browser-based EHR needs to read it, in the service's JSON error, and
+// counted in backrules_cds_calls_total and the decision log.
+func TestCDSRefusalsLikeTheService(t *testing.T) {
+	const origin = "https://sandbox.cds-hooks.org"
+	type answer struct {
+		Status      int
+		Error       string
+		AllowOrigin string
+		Expose      string
+		VaryOrigin  bool
+		Counted     float64 // backrules_cds_calls_total of the route's bad_request
+		Logged      string  // the decision log's line: route, status and outcome
+	}
+	tests := []struct {
+		name, path, contentType, body, route string
+		want                                 answer
+	}{
+		{"service call as text/plain", "/cds-services/backrules", "text/plain", cdsRequest(t, "disc-herniation"), "service",
+			answer{Status: 415, Error: "the request body must be sent as Content-Type: application/json",
+				AllowOrigin: origin, Expose: "WWW-Authenticate", VaryOrigin: true, Counted: 1, Logged: "service 415 bad_request"}},
+		{"service call without a Content-Type", "/cds-services/backrules", "", cdsRequest(t, "disc-herniation"), "service",
+			answer{Status: 415, Error: "the request body must be sent as Content-Type: application/json",
+				AllowOrigin: origin, Expose: "WWW-Authenticate", VaryOrigin: true, Counted: 1, Logged: "service 415 bad_request"}},
+		{"feedback as a form", cdshooks.FeedbackPath, "application/x-www-form-urlencoded", readFile(t, filepath.Join(cdsRequests, "feedback", "spec-overridden.json")), "feedback",
+			answer{Status: 415, Error: "the request body must be sent as Content-Type: application/json",
+				AllowOrigin: origin, Expose: "WWW-Authenticate", VaryOrigin: true, Counted: 1, Logged: "feedback 415 bad_request"}},
+		{"service call in latin1", "/cds-services/backrules", "application/json; charset=latin1", cdsRequest(t, "disc-herniation"), "service",
+			answer{Status: 415, Error: "the request body must be sent as Content-Type: application/json",
+				AllowOrigin: origin, Expose: "WWW-Authenticate", VaryOrigin: true, Counted: 1, Logged: "service 415 bad_request"}},
+		// The service's own refusal, for comparison.
+		{"malformed service call", "/cds-services/backrules", "application/json", `{`, "service",
+			answer{Status: 400, Error: "invalid JSON: the text ends before the JSON value does",
+				AllowOrigin: origin, Expose: "WWW-Authenticate", VaryOrigin: true, Counted: 1, Logged: "service 400 bad_request"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dlog bytes.Buffer
+			s, _ := newServer(t, Config{DecisionLog: &dlog})
+			h := s.Handler()
+			req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			req.Header.Set("Origin", origin)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			checkDoc(t, http.MethodPost, tt.path, rec)
+			var body struct {
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q: %v", rec.Body, err)
+			}
+			var line struct {
+				Route   string `json:"route"`
+				Status  int    `json:"status"`
+				Outcome string `json:"outcome"`
+			}
+			if dlog.Len() > 0 {
+				if err := json.Unmarshal(dlog.Bytes(), &line); err != nil {
+					t.Fatalf("decision log %q: %v", dlog.String(), err)
+				}
+			}
+			got := answer{Status: rec.Code, Error: body.Error,
+				AllowOrigin: rec.Header().Get("Access-Control-Allow-Origin"),
+				Expose:      rec.Header().Get("Access-Control-Expose-Headers"),
+				VaryOrigin:  strings.Contains(strings.Join(rec.Header().Values("Vary"), ", "), "Origin"),
+				Counted:     sample(scrape(t, h), "backrules_cds_calls_total", map[string]string{"route": tt.route, "outcome": "bad_request"}),
+				Logged:      strings.TrimSpace(fmt.Sprintf("%s %d %s", line.Route, line.Status, line.Outcome)),
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
