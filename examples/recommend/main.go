@@ -25,12 +25,15 @@
 // clauses of its condition decided that (recommend.Engine.Explain).
 // -explain referral explains every referral rule instead
 // (recommend.Engine.ExplainReferrals). Both print text, or JSON with
-// -format json; an unknown movement is an error with a did-you-mean.
+// -format json; an unknown movement is an error with a did-you-mean. An
+// explanation needs every rule: when a rule fails to evaluate, it prints
+// instead the referrals that are known, as the advice does (below).
 //
 // Exit status: 0 on success; 1 with "error: ..." on standard error for an
 // invalid profile or rule set, or for a rule that fails to evaluate (the
-// referrals are then printed first, with the rest of the advice withheld);
-// 2 for a usage error.
+// referrals are then printed first, with the rest of the advice withheld,
+// in the report or the JSON Result, with or without -explain); 2 for a
+// usage error.
 package main
 
 import (
@@ -137,7 +140,7 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 		// When a rule fails, the referrals are still known: print them,
 		// with the rest of the advice withheld, and fail after.
 		var partial *recommend.PartialError
-		if !errors.As(err, &partial) {
+		if !errors.As(err, &partial) || partial.Result == nil {
 			return err
 		}
 		res = partial.Result
@@ -147,30 +150,58 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 			}
 		}(err)
 	}
-	if *format == "json" {
+	return writeResult(stdout, res, *format, *detail, *trace)
+}
+
+// writeResult prints res as -format, -detail and -trace ask: the short
+// report for people, the detailed one, Markdown, or JSON. A Result of a
+// *recommend.PartialError prints its referrals with the note that the
+// rest of the advice could not be worked out.
+func writeResult(stdout io.Writer, res *recommend.Result, format string, detail, trace bool) error {
+	if format == "json" {
 		// JSON is for programs, and escapes the control characters
 		// below U+0020 itself; its strings are not rewritten. It is
 		// indented for people; the bytes are otherwise WriteJSON's.
-		return report.WriteJSONWith(stdout, res, report.JSONOptions{Indent: "  ", Trace: *trace})
+		return report.WriteJSONWith(stdout, res, report.JSONOptions{Indent: "  ", Trace: trace})
 	}
 	write := report.WriteText
 	switch {
-	case *detail:
+	case detail:
 		write = report.WriteDetailedText
-	case *format == "markdown":
+	case format == "markdown":
 		write = report.WriteMarkdown
 	}
 	var text strings.Builder
 	if err := write(&text, res); err != nil {
 		return err
 	}
-	_, err = io.WriteString(stdout, termsafe.Text(text.String()))
+	_, err := io.WriteString(stdout, termsafe.Text(text.String()))
 	return err
 }
 
 // explainMain prints the explanation of one movement, or of the referrals
-// when target is "referral", as text or JSON.
+// when target is "referral", as text or JSON. An explanation needs every
+// rule: when one fails, or the time runs out, after the referral rules
+// ran (a *recommend.PartialError), it prints instead the referrals that
+// are known, as the advice would print them, with the rest withheld, and
+// returns the error, "no explanation: ...", as the server's /explain
+// does.
 func explainMain(eng *recommend.Engine, profile recommend.Profile, target, format string, stdout io.Writer) error {
+	err := explainTo(eng, profile, target, format, stdout)
+	var partial *recommend.PartialError
+	if !errors.As(err, &partial) || partial.Result == nil {
+		return err
+	}
+	err = fmt.Errorf("no explanation: %w", err)
+	if werr := writeResult(stdout, partial.Result, format, false, false); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// explainTo writes the explanation explainMain asks for; it writes
+// nothing when the explanation fails.
+func explainTo(eng *recommend.Engine, profile recommend.Profile, target, format string, stdout io.Writer) error {
 	ctx := context.Background()
 	var text strings.Builder
 	if target == "referral" {

@@ -165,3 +165,65 @@ func TestExplainGolden(t *testing.T) {
 		}
 	}
 }
+
+// latentRule is a rule file whose rule loads but fails at runtime: it
+// divides by zero at age 17, a value the load-time search does not try.
+const latentRule = `rules:
+  - id: latent-division
+    when: "100 / (profile.age * 3 - 51) < 1000"
+    avoid: [knee_to_chest]
+    because: Fails on purpose at age 17.
+    cite: [{source: src-a, locator: Section 1, claim: Something.}]
+`
+
+// TestExplainPartial checks that -explain, of a movement or of the
+// referrals, as text or JSON, prints the referrals that are known when an
+// ordinary rule fails at runtime, exactly as the advice does (the
+// emergency, with the rest of the advice withheld and the note that it
+// could not be worked out), then exits 1 with the error on standard
+// error.
+func TestExplainPartial(t *testing.T) {
+	dir := ruleDir(t, map[string]string{"latent.yaml": latentRule})
+	const profile = `{"red_flags": ["saddle_numbness"], "age": 17}`
+	const wantStderr = `error: no explanation: latent.yaml:2: rule "latent-division" failed to evaluate: division by zero: ` +
+		`fix its when condition so that it works for every valid profile (only the referrals were worked out)` + "\n"
+	tests := []struct {
+		name   string
+		format string
+		target string
+		// want are strings the output must hold: the emergency and the
+		// note that the rest could not be worked out.
+		want []string
+	}{
+		{"movement text", "text", "knee_to_chest", []string{"  - Emergency: Get help now. [1]", "The rest of the advice could not be worked out. See a clinician."}},
+		{"referral text", "text", "referral", []string{"  - Emergency: Get help now. [1]", "The rest of the advice could not be worked out. See a clinician."}},
+		{"movement json", "json", "knee_to_chest", []string{`"urgency": "emergency"`, `"message": "Get help now."`, `"incomplete": true`, "The rest of the advice could not be worked out. See a clinician."}},
+		{"referral json", "json", "referral", []string{`"urgency": "emergency"`, `"message": "Get help now."`, `"incomplete": true`, "The rest of the advice could not be worked out. See a clinician."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The advice without -explain: the referrals, the rest
+			// withheld.
+			var advice, adviceErr bytes.Buffer
+			if code := run([]string{"-rules", dir, "-format", tt.format}, strings.NewReader(profile), &advice, &adviceErr); code != 1 {
+				t.Fatalf("without -explain: exit %d, want 1; stderr:\n%s", code, adviceErr.String())
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"-rules", dir, "-format", tt.format, "-explain", tt.target}, strings.NewReader(profile), &stdout, &stderr)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if diff := cmp.Diff(wantStderr, stderr.String()); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(advice.String(), stdout.String()); diff != "" {
+				t.Errorf("stdout is not the advice's (-want +got):\n%s", diff)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout has no %q:\n%s", w, stdout.String())
+				}
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,7 +155,10 @@ func startsObject(data []byte) bool {
 
 // handleRecommend answers POST /recommend: a profile as a JSON object in,
 // the Result as JSON out, exactly as report.WriteJSON writes it; with the
-// query parameter trace=true, with the trace too. A complete answer is
+// query parameter trace=true, with the trace too. Any other query
+// parameter is a 400 naming it (see queryParams), never ignored: a profile
+// field sent in the address must not be answered as if the profile
+// lacked it. A complete answer is
 // kept in the answer cache, and an answer found there is served without
 // decoding (by the body key) or without Recommend and the encoder (by the
 // profile key); see answerCache. The keys hold the query, so an answer
@@ -284,18 +289,77 @@ func putBodyBuf(buf *bytes.Buffer) {
 
 // recommendOptions reads the query parameters of POST /recommend: trace
 // (true or false, as strconv.ParseBool reads it; false when absent) asks
-// for the trace. Another value is a 400, answered here.
+// for the trace. Any other parameter, a repeated trace, or a trace that
+// is not true or false is a 400, answered here (see queryParams).
 func recommendOptions(w http.ResponseWriter, r *http.Request) (report.JSONOptions, bool) {
 	var o report.JSONOptions
-	if v := r.URL.Query().Get("trace"); v != "" {
+	q, ok := queryParams(w, r, "trace")
+	if !ok {
+		return o, false
+	}
+	if v, given := q["trace"]; given {
 		trace, err := strconv.ParseBool(v)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid query", problem{Field: "trace", Message: "must be true or false"})
+			writeError(w, http.StatusBadRequest, "invalid query", problem{Field: "trace", Value: strconv.Quote(cut(v)), Message: "must be true or false"})
 			return o, false
 		}
 		o.Trace = trace
 	}
 	return o, true
+}
+
+// queryParams reads the query of r, whose endpoint defines the parameters
+// named, each taken once, and returns each one given with its value. It
+// never drops a parameter without a word: one the endpoint does not
+// define (such as red_flags=saddle_numbness, a profile field sent in the
+// address of /recommend), one given twice, and one that cannot be read
+// (a malformed %-escape, or a semicolon, which is not a separator) are a
+// 400 naming each, answered here. Empty parts ("a=1&&b=2") are no
+// parameters.
+func queryParams(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
+	q := map[string]string{}
+	var probs []problem
+	route := r.Pattern
+	if route == "" {
+		route = "this endpoint"
+	}
+	takes := "takes no query parameters"
+	if len(names) > 0 {
+		takes = "takes only " + strings.Join(names, ", ")
+	}
+	for part := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if part == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(part, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		value, verr := url.QueryUnescape(rawValue)
+		if kerr != nil {
+			key = rawKey
+		}
+		switch {
+		case strings.Contains(part, ";"):
+			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(part)),
+				Message: "a semicolon does not separate query parameters: use &"})
+		case kerr != nil || verr != nil:
+			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(part)),
+				Message: "malformed query parameter: a % must start an escape such as %20"})
+		case !slices.Contains(names, key):
+			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(value)),
+				Message: fmt.Sprintf("unknown query parameter: %s %s; the profile goes in the body", route, takes)})
+		default:
+			if _, dup := q[key]; dup {
+				probs = append(probs, problem{Field: key, Message: "given more than once"})
+				continue
+			}
+			q[key] = value
+		}
+	}
+	if len(probs) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid query", probs...)
+		return nil, false
+	}
+	return q, true
 }
 
 // The body of /recommend when only the referrals could
@@ -431,9 +495,13 @@ const referralTarget = "referral"
 // (recommend.Engine.Explain), and "movement": "referral" that of every
 // referral rule (recommend.Engine.ExplainReferrals), as
 // report.WriteExplanationJSON and WriteReferralExplanationJSON write
-// them.
+// them. It takes no query parameters: any is a 400 naming it (see
+// queryParams).
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
+	if _, ok := queryParams(w, r); !ok {
+		return
+	}
 	body, ok := readBody(w, r, maxExplainBody)
 	if !ok {
 		return

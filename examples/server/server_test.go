@@ -495,6 +495,9 @@ func TestRequestLog(t *testing.T) {
 	digest := s.Engine().RuleSet().Digest
 	secret := `{"conditions":["sciatica"],"red_flags":["history_of_cancer"]}`
 	for _, r := range []struct{ method, target, body string }{
+		{"POST", "/recommend?trace=true", secret},
+		// Refused, with a 400 that names the parameter: the log must
+		// not.
 		{"POST", "/recommend?patient=jane-doe", secret},
 		{"POST", "/recommend", `{"conditions":["pregnancyy"]}`},
 		{"POST", "/explain", `{"profile":` + secret + `,"movement":"walking"}`},
@@ -532,6 +535,7 @@ func TestRequestLog(t *testing.T) {
 	}
 	want := []line{
 		{"INFO", "request", "POST", "POST /recommend", digest, 200, 0},
+		{"INFO", "request", "POST", "POST /recommend", digest, 400, 0},
 		{"INFO", "request", "POST", "POST /recommend", digest, 400, 0},
 		{"INFO", "request", "POST", "POST /explain", digest, 200, 0},
 		{"INFO", "request", "GET", "GET /healthz", digest, 200, 0},

@@ -106,7 +106,8 @@ func loadRefusal(err error) *refusal {
 // dead rule, no gap, no unresolved conflict, and no rule that fails to
 // evaluate on an explored profile), and, when old is not nil, that
 // every red flag of old is still there with a safety floor at least as
-// high (see keepsFloors). It returns nil when eng may be served.
+// high and every code that stood for it (see keepsFloors). It returns
+// nil when eng may be served.
 func vet(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	if r := analyze(ctx, eng); r != nil {
 		return r
@@ -281,22 +282,28 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 }
 
 // keepsFloors refuses a reload that would lower safety: one that removes
-// a red flag of the running rules, or lowers its safety floor (the least
+// a red flag of the running rules, lowers its safety floor (the least
 // urgency it leads to on its own, and whether it withholds advice; see
-// recommend.Floor). Such a change may be meant, but it is made by
-// restarting the server, deliberately, never by a file that went missing
-// or was caught half-written. A removed flag is placed where the running
-// rules declared its floor; a lowered floor where the new rules do.
+// recommend.Floor), or takes from it a code that stands for it (see
+// lostCodes), so that coded data such as a FHIR Condition no longer
+// raises it. Such a change may be meant, but it is made by restarting the
+// server, deliberately, never by a file that went missing or was caught
+// half-written. A removed flag is placed where the running rules declared
+// its floor; a lowered floor, and a flag's lost code, where the new rules
+// declare the flag's floor.
 func keepsFloors(old, eng *recommend.Engine) *refusal {
 	floors := map[string]recommend.Floor{}
 	for _, f := range eng.Floors() {
 		floors[f.RedFlag] = f
 	}
 	r := &refusal{summary: "the new rules would lower safety: restart the server to make such a change deliberately"}
+	// gone holds the red flags reported as gone, to report each once.
+	gone := map[string]bool{}
 	for _, was := range old.Floors() {
 		now, ok := floors[was.RedFlag]
 		switch {
 		case !ok:
+			gone[was.RedFlag] = true
 			r.add(ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
 				Problem: fmt.Sprintf("red flag %s is gone (its floor was declared here)", was.RedFlag)})
 		case !now.Urgency.AtLeast(was.Urgency) || (was.Withhold && !now.Withhold):
@@ -304,10 +311,64 @@ func keepsFloors(old, eng *recommend.Engine) *refusal {
 				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorText(was), floorText(now))})
 		}
 	}
+	flags := map[string]recommend.Term{}
+	for _, t := range eng.Vocabulary().RedFlags {
+		flags[t.ID] = t
+	}
+	for _, was := range old.Vocabulary().RedFlags {
+		now, ok := flags[was.ID]
+		if !ok {
+			// A loaded engine declares a floor for every red flag, so
+			// the loop above has reported it; this is in case not.
+			if !gone[was.ID] {
+				r.add(ruleProblem{Problem: fmt.Sprintf("red flag %s is gone", was.ID)})
+			}
+			continue
+		}
+		f := floors[was.ID] // the zero Floor, with no place, if none
+		for _, lost := range lostCodes(was.Codes, now.Codes) {
+			r.add(ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
+		}
+	}
 	if len(r.problems) == 0 {
 		return nil
 	}
 	return r
+}
+
+// lostCodes compares the codes of one red flag in the running rules,
+// was, with its codes in the new rules, now, and describes each code of
+// was that now does not cover in full: a code that is gone, or a
+// category (subcodes: true) that now stands for itself only. A code of
+// was is covered by the same system and code in now, given as a category
+// whenever it was one, or by a category in now, of the same system,
+// whose code it starts with, as ICD-10 codes nest. It returns nil when
+// every code is covered. The codes come from the running rules, which
+// loaded: a code and its system hold no spaces or invisible characters.
+func lostCodes(was, now []recommend.Code) []string {
+	var lost []string
+	for _, c := range was {
+		covered, narrowed := false, false
+		for _, n := range now {
+			if n.System != c.System {
+				continue
+			}
+			if (n.Subcodes && strings.HasPrefix(c.Code, n.Code)) || (n.Code == c.Code && !c.Subcodes) {
+				covered = true
+				break
+			}
+			narrowed = narrowed || n.Code == c.Code
+		}
+		switch {
+		case covered:
+		case narrowed:
+			lost = append(lost, fmt.Sprintf("code %q of %s no longer stands for its subcodes (subcodes: true was dropped)", c.Code, c.System))
+		default:
+			lost = append(lost, fmt.Sprintf("code %q of %s is gone", c.Code, c.System))
+		}
+	}
+	return lost
 }
 
 // floorText says what a floor asks for: "emergency, advice withheld".
