@@ -496,11 +496,11 @@ func (e *Engine) floorReferral(fi int) Referral {
 		msg += " Hold off on the exercises until then."
 	}
 	msg += " This is advice to get assessed, not a diagnosis."
-	clinician := "Red flag " + en.id + " reported; no rule gave the referral its declared floor requires (" + string(u)
+	clinician := en.label + " reported; " + string(u) + " assessment"
 	if f.Withhold {
-		clinician += ", advice withheld"
+		clinician += ", exercise advice withheld"
 	}
-	clinician += "), so the floor gave it: the rule set has a gap to fix."
+	clinician += ". From the red flag's declared floor: no rule met it, so the rule set has a gap to fix."
 	return Referral{Urgency: u, Message: msg, Clinician: clinician, Withhold: f.Withhold,
 		Citations: []Citation{}, Rules: []string{FloorRulePrefix + en.id}}
 }
