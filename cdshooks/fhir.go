@@ -168,24 +168,36 @@ type bundleEntry struct {
 	// those of search mode include or outcome, which only come with the
 	// matches.
 	match bool
+	// empty is true for an entry whose resource is missing or null: it
+	// has nothing to read, and the caller reports it.
+	empty bool
 }
 
 // entries walks the entries of b, a prefetch Bundle found at path at, in
-// order: it passes over those whose resource is missing or null, and
-// yields each other one with its resourceType read. A resource that is
-// not a JSON object with a string resourceType, or whose keys are
-// repeated or in the wrong case, ends the walk with its *RequestError.
-// What each resource type means is the caller's to say.
+// order, and yields each with its resourceType read; one whose resource is
+// missing or null is yielded empty, for the caller to report. A resource
+// that is not a JSON object with a string resourceType, whose keys are
+// repeated or in the wrong case, or that is itself a Bundle (a search
+// Bundle holds resources, not Bundles, and what a nested one holds would
+// go unread) ends the walk with its *RequestError. What each resource
+// type means is the caller's to say.
 func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
 	return func(yield func(bundleEntry, error) bool) {
 		for i, e := range b.Entry {
 			path := fmt.Sprintf("%s.entry[%d].resource", at, i)
 			if isNull(e.Resource) {
+				if !yield(bundleEntry{index: i, path: path, empty: true}, nil) {
+					return
+				}
 				continue
 			}
 			var r fhirResource
 			if err := decodePart(e.Resource, path, &r); err != nil {
 				yield(bundleEntry{}, err)
+				return
+			}
+			if r.ResourceType == "Bundle" {
+				yield(bundleEntry{}, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
 				return
 			}
 			match := e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome"
@@ -535,6 +547,10 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			return err
 		}
 		path := e.path
+		if e.empty {
+			m.Skipped = append(m.Skipped, ConditionNote{Entry: path, Reason: "the entry has no resource: nothing to read"})
+			continue
+		}
 		switch e.typ {
 		case "Condition":
 		case "OperationOutcome":

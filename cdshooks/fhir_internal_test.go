@@ -33,9 +33,20 @@ func TestBundleEntries(t *testing.T) {
 			entries: `[]`,
 		},
 		{
-			name:    "entries without a resource are passed over",
+			name:    "entries without a resource are yielded empty, for the caller to report",
 			entries: `[{"resource": null}, {}, {"resource": {"resourceType": "Condition"}}, {"resource": null}]`,
-			want:    []entry{{2, "prefetch.x.entry[2].resource", "Condition", true}},
+			want: []entry{
+				{0, "prefetch.x.entry[0].resource", "(empty)", false},
+				{1, "prefetch.x.entry[1].resource", "(empty)", false},
+				{2, "prefetch.x.entry[2].resource", "Condition", true},
+				{3, "prefetch.x.entry[3].resource", "(empty)", false},
+			},
+		},
+		{
+			name:    "a Bundle as a resource ends the walk: what it holds would go unread",
+			entries: `[{"resource": {"resourceType": "Condition"}}, {"resource": {"resourceType": "Bundle", "entry": []}}, {"resource": {"resourceType": "Condition"}}]`,
+			want:    []entry{{0, "prefetch.x.entry[0].resource", "Condition", true}},
+			wantErr: "prefetch.x.entry[1].resource.resourceType: ",
 		},
 		{
 			name: "search modes",
@@ -84,7 +95,11 @@ func TestBundleEntries(t *testing.T) {
 					// would panic.
 					break
 				}
-				got = append(got, entry{e.index, e.path, e.typ, e.match})
+				typ := e.typ
+				if e.empty {
+					typ = "(empty)"
+				}
+				got = append(got, entry{e.index, e.path, typ, e.match})
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("entries (-want +got):\n%s", diff)

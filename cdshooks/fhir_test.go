@@ -223,8 +223,8 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		assumed  int
 		noFlagOK bool
 	}{
-		{name: "a null resource", entries: []string{`{"resource": null}`, redFlag}},
-		{name: "an entry without a resource", entries: []string{`{"fullUrl": "urn:uuid:1"}`, redFlag}},
+		{name: "a null resource", entries: []string{`{"resource": null}`, redFlag}, skipped: 1},
+		{name: "an entry without a resource", entries: []string{`{"fullUrl": "urn:uuid:1"}`, redFlag}, skipped: 1},
 		{name: "an included resource", entries: []string{`{"search": {"mode": "include"}, "resource": {"resourceType": "Patient", "id": "p"}}`, redFlag}},
 		{name: "an informational OperationOutcome", entries: []string{`{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "information"}]}}`, redFlag}},
 		{name: "a Condition without a code", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `}}`, redFlag}, skipped: 1},
@@ -273,6 +273,8 @@ func TestMapRefuses(t *testing.T) {
 	}{
 		{"resourceType missing", request("", `{"resource": {"clinicalStatus": {}, "code": {"coding": [`+saddleCode+`]}}}`, redFlag),
 			400, "prefetch.conditions.entry[0].resource.resourceType", "missing"},
+		{"a Bundle inside the Bundle", request("", `{"resource": {"resourceType": "Bundle", "type": "searchset", "entry": [`+redFlag+`]}}`),
+			400, "prefetch.conditions.entry[0].resource.resourceType", "a Bundle inside the search Bundle"},
 		{"resourceType null", request("", `{"resource": {"resourceType": null}}`, redFlag),
 			400, "prefetch.conditions.entry[0].resource.resourceType", "missing"},
 		{"resourceType empty", request("", redFlag, `{"resource": {"resourceType": ""}}`),

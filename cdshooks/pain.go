@@ -150,6 +150,10 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 			return err
 		}
 		path := e.path
+		if e.empty {
+			unread(path, "", "the entry has no resource: nothing to read")
+			continue
+		}
 		switch e.typ {
 		case "Observation":
 		case "OperationOutcome":

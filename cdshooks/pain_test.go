@@ -153,6 +153,12 @@ func TestPainScores(t *testing.T) {
 			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
 			unread: []string{e + "[2].resource: an OperationOutcome of severity error or fatal: the client could not fetch every pain score"},
 		},
+		{
+			name:       "an entry with no resource",
+			painScores: painBundle("", painObs("2026-01-05", "6"), `{"fullUrl": "urn:uuid:1"}`),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread:     []string{e + "[1].resource: the entry has no resource: nothing to read"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
