@@ -479,7 +479,8 @@ var floorWords = map[Urgency]string{
 
 // floorReferral returns the referral of red flag fi's declared floor, for
 // a profile that reports the flag and whose matched referral rules miss
-// the floor (see guardFloors): the floor's urgency (routine at least) and
+// the floor (see guardFloors): the floor's urgency (never none: a floor
+// of none needs no referral and, as Load checks, withholds nothing) and
 // withholding, words made from the flag's label, no citation (the floor
 // is the rule set's own declaration, not a source's claim), and the rule
 // id FloorRulePrefix+flag, so that the gap shows wherever the referral
@@ -488,9 +489,6 @@ func (e *Engine) floorReferral(fi int) Referral {
 	en := &e.vocab[fieldRedFlags].entries[fi]
 	f := en.floor
 	u := f.Urgency
-	if u.rank() == 0 {
-		u = UrgencyRoutine
-	}
 	msg := floorWords[u] + " You reported: " + en.label + ". This needs a clinician's check."
 	if f.Withhold {
 		msg += " Hold off on the exercises until then."

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -556,9 +557,11 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 	}
 }
 
-// gapRules has a referral rule for saddle numbness that meets its
-// emergency floor in every profile Load explores (at most two red flags
-// at a time) but not with three: a gap the load-time proof cannot see.
+// gapRules has referral rules that meet their red flags' floors in every
+// profile Load explores but not in others: the saddle numbness rule misses
+// its emergency floor with three red flags (Load tries at most two at a
+// time), and the fever and night pain rules miss theirs at age 17 (Load
+// tries the numbers a condition names and their neighbours, not 17).
 const gapRules = `
 sources:
   - {id: src, title: Source, publisher: Publisher, kind: guideline}
@@ -568,6 +571,7 @@ vocabulary:
     - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
     - {id: thoracic_pain, label: Upper back pain, floor: {urgency: none, withhold: false}}
     - {id: weight_loss, label: Weight loss, floor: {urgency: urgent, withhold: false}}
+    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: true}}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
 rules:
@@ -577,7 +581,7 @@ rules:
     because: Saddle numbness can mean the nerves at the base of the spine are squeezed.
     cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
   - id: night-pain
-    when: "'night_pain' in profile.red_flags"
+    when: "'night_pain' in profile.red_flags && profile.age * 3 != 51"
     refer: {urgency: routine, message: Book a visit.}
     because: Night pain is worth a check.
     cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
@@ -586,19 +590,23 @@ rules:
     refer: {urgency: urgent, message: See a doctor this week.}
     because: Weight loss is worth a prompt check.
     cite: [{source: src, locator: Red flags, claim: Weight loss needs a prompt check.}]
+  - id: fever
+    when: "'fever' in profile.red_flags && profile.age * 3 != 51"
+    refer: {urgency: urgent, message: See a doctor today., withhold: true}
+    because: Fever with back pain can be an infection.
+    cite: [{source: src, locator: Red flags, claim: Fever needs a check the same day.}]
   - id: walk
     when: "true"
     recommend: [walk]
     because: Walking helps.
     cite: [{source: src, locator: Activity, claim: Walking helps.}]
+  - id: keep-moving
+    when: "true"
+    say: {kind: stay_active, message: Keep moving.}
+    because: Moving helps.
+    cite: [{source: src, locator: Activity, claim: Staying active helps.}]
 `
 
-// TestFloorsKeptAtRunTime checks policy 7: a red flag whose declared
-// floor the matched rules miss, for a profile the load-time proof did not
-// explore, still gets the floor's referral, with advice withheld when the
-// floor withholds it, the rule id "floor:" and the flag's id, and no
-// citation; a flag whose floor is met, or needs no referral, adds
-// nothing.
 func TestFloorsKeptAtRunTime(t *testing.T) {
 	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(gapRules)}})
 	if err != nil {
@@ -616,27 +624,45 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 		WithheldReason string
 		Recommended    int
 	}
+	const because = "Movement advice is withheld until a clinician has assessed you, because of: "
 	tests := []struct {
 		name  string
 		flags []string
+		age   int
 		want  summary
 	}{
-		{"the rules meet the floor", []string{"saddle_numbness", "night_pain"}, summary{
+		{"the rules meet the floor", []string{"saddle_numbness", "night_pain"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "saddle-emergency", 1}, {"routine", false, "night-pain", 1}},
-			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: saddle-emergency."}},
-		{"the rules miss the floor", []string{"saddle_numbness", "night_pain", "thoracic_pain"}, summary{
+			Withheld:  true, WithheldReason: because + "saddle-emergency."}},
+		{"the rules miss the floor", []string{"saddle_numbness", "night_pain", "thoracic_pain"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"routine", false, "night-pain", 1}},
-			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: floor:saddle_numbness."}},
-		{"an urgent rule does not meet an emergency floor", []string{"saddle_numbness", "weight_loss", "thoracic_pain"}, summary{
+			Withheld:  true, WithheldReason: because + "floor:saddle_numbness."}},
+		{"an urgent rule does not meet an emergency floor", []string{"saddle_numbness", "weight_loss", "thoracic_pain"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"urgent", false, "weight-loss", 1}},
-			Withheld:  true, WithheldReason: "Movement advice is withheld until a clinician has assessed you, because of: floor:saddle_numbness."}},
-		{"floors that the rules meet add nothing", []string{"night_pain", "thoracic_pain", "weight_loss"}, summary{
+			Withheld:  true, WithheldReason: because + "floor:saddle_numbness."}},
+		{"withholding does not make up for the urgency", []string{"saddle_numbness", "fever", "thoracic_pain"}, 30, summary{
+			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"urgent", true, "fever", 1}},
+			Withheld:  true, WithheldReason: because + "fever, floor:saddle_numbness."}},
+		{"one flag alone", []string{"fever"}, 17, summary{
+			Referrals: []referral{{"urgent", true, "floor:fever", 0}},
+			Withheld:  true, WithheldReason: because + "floor:fever."}},
+		{"a routine floor with no referral at all", []string{"night_pain"}, 17, summary{
+			Referrals:   []referral{{"routine", false, "floor:night_pain", 0}},
+			Recommended: 1}},
+		{"the urgency is met but not the withholding, after a flag whose floor is met", []string{"weight_loss", "fever"}, 17, summary{
+			Referrals: []referral{{"urgent", false, "weight-loss", 1}, {"urgent", true, "floor:fever", 0}},
+			Withheld:  true, WithheldReason: because + "floor:fever."}},
+		{"a floor that withholds, then one that does not", []string{"fever", "night_pain"}, 17, summary{
+			Referrals: []referral{{"urgent", true, "floor:fever", 0}, {"routine", false, "floor:night_pain", 0}},
+			Withheld:  true, WithheldReason: because + "floor:fever."}},
+		{"floors that the rules meet add nothing", []string{"night_pain", "thoracic_pain", "weight_loss"}, 30, summary{
 			Referrals:   []referral{{"urgent", false, "weight-loss", 1}, {"routine", false, "night-pain", 1}},
 			Recommended: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			p := recommend.Profile{RedFlags: tt.flags, Age: tt.age}
+			res, err := eng.Recommend(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -648,7 +674,7 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 				t.Errorf("result (-want +got):\n%s", diff)
 			}
 			// An Explainer agrees: every movement is withheld by the floor.
-			x, err := eng.NewExplainer(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			x, err := eng.NewExplainer(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -658,6 +684,54 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 			}
 			if want := map[bool]recommend.Outcome{true: recommend.OutcomeWithheld, false: recommend.OutcomeRecommended}[tt.want.Withheld]; ex.Outcome != want {
 				t.Errorf("walk: outcome %s, want %s (%s)", ex.Outcome, want, ex.Summary)
+			}
+		})
+	}
+}
+
+// TestFloorReferralWords checks the words of a floor's own referral: the
+// urgency's first words, the flag's label, the hold on exercise when the
+// floor withholds, the note that it is not a diagnosis, and a clinician
+// line that leads with the flag and the urgency and names the gap.
+func TestFloorReferralWords(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(gapRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		flags []string
+		want  recommend.Referral
+	}{
+		{[]string{"saddle_numbness", "night_pain", "thoracic_pain"}, recommend.Referral{
+			Urgency:   recommend.UrgencyEmergency,
+			Message:   "Go to an emergency department now, or call emergency services. You reported: Saddle numbness. This needs a clinician's check. Hold off on the exercises until then. This is advice to get assessed, not a diagnosis.",
+			Clinician: "Saddle numbness reported; emergency assessment, exercise advice withheld. From the red flag's declared floor: no rule met it, so the rule set has a gap to fix.",
+			Withhold:  true, Citations: []recommend.Citation{}, Rules: []string{"floor:saddle_numbness"}}},
+		{[]string{"fever"}, recommend.Referral{
+			Urgency:   recommend.UrgencyUrgent,
+			Message:   "See a doctor today or tomorrow. You reported: Fever. This needs a clinician's check. Hold off on the exercises until then. This is advice to get assessed, not a diagnosis.",
+			Clinician: "Fever reported; urgent assessment, exercise advice withheld. From the red flag's declared floor: no rule met it, so the rule set has a gap to fix.",
+			Withhold:  true, Citations: []recommend.Citation{}, Rules: []string{"floor:fever"}}},
+		{[]string{"night_pain"}, recommend.Referral{
+			Urgency:   recommend.UrgencyRoutine,
+			Message:   "Book an appointment with a GP or physiotherapist. You reported: Night pain. This needs a clinician's check. This is advice to get assessed, not a diagnosis.",
+			Clinician: "Night pain reported; routine assessment. From the red flag's declared floor: no rule met it, so the rule set has a gap to fix.",
+			Citations: []recommend.Citation{}, Rules: []string{"floor:night_pain"}}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.flags, ","), func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags, Age: 17})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, res.Referrals[0], cmpopts.EquateComparable(recommend.Citation{})); diff != "" {
+				t.Errorf("floor referral (-want +got):\n%s", diff)
+			}
+			// A floor that withholds keeps only the safety nets: no
+			// referral rule said keep_active.
+			stay := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindStayActive })
+			if stay == tt.want.Withhold {
+				t.Errorf("stay_active message kept: %v; want %v (withheld %v)", stay, !tt.want.Withhold, res.Withheld)
 			}
 		})
 	}

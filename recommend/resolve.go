@@ -7,8 +7,6 @@ package recommend
 // decided what, per movement, so that a Result, and an explanation of it,
 // are both built from the same decisions (see build.go).
 
-import "slices"
-
 // decision is the policy's record for one movement: every matched rule that
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
@@ -250,9 +248,12 @@ func (e *Engine) guardFloors(d *decisions, p *Profile) {
 	}
 	withheld := len(d.withholding) > 0
 	voc := &e.vocab[fieldRedFlags]
+	// The profile is valid: each flag is in the vocabulary, once, and
+	// Load gave each a floor; the checks below keep a broken invariant
+	// from becoming a panic.
 	for _, id := range p.RedFlags {
 		fi := voc.index(id)
-		if fi < 0 || slices.Contains(d.floors, fi) {
+		if fi < 0 {
 			continue
 		}
 		f := voc.entries[fi].floor
