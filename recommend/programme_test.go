@@ -63,7 +63,39 @@ func TestProgrammeTrajectories(t *testing.T) {
 			name: "flare steps back, walking keeps going",
 			checkIns: []recommend.CheckIn{ci(0, 4, "bird_dog", "same", "walking", "same"),
 				ci(7, 6, "bird_dog", "same", "walking", "same")},
-			want: []stepSummary{{"bird_dog", "regress", "progress-regress-worse-or-flare", 1}, {"walking", "hold", "progress-hold-same", 1}},
+			want: []stepSummary{{"bird_dog", "regress", "progress-regress-worse-or-flare", 1}, {"walking", "hold", "progress-walking-keep", 1}},
+		},
+		{
+			name: "a flare steps back a movement the check-in does not report",
+			checkIns: []recommend.CheckIn{ci(0, 4, "glute_bridge", "easier", "walking", "same"), ci(7, 4, "glute_bridge", "easier", "walking", "same"),
+				ci(14, 7, "walking", "same")},
+			want: []stepSummary{{"glute_bridge", "regress", "progress-regress-worse-or-flare", 2}, {"walking", "hold", "progress-walking-keep", 1}},
+		},
+		{
+			name:     "nothing reported at a flare steps back every movement but walking",
+			checkIns: []recommend.CheckIn{ci(0, 4, "glute_bridge", "easier", "walking", "same"), ci(7, 4, "glute_bridge", "easier", "walking", "same"), ci(14, 7)},
+			want:     []stepSummary{{"glute_bridge", "regress", "progress-regress-worse-or-flare", 2}, {"walking", "hold", "progress-walking-keep", 1}},
+		},
+		{
+			name: "walks that make the pain worse are shortened, never stopped",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "easier"), ci(7, 4, "walking", "easier"), ci(14, 4, "walking", "worse"),
+				ci(21, 4, "walking", "worse")},
+			want: []stepSummary{{"walking", "hold", "progress-walking-keep", 1}},
+		},
+		{
+			name:     "walks that make the pain worse step back a level",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "easier"), ci(7, 4, "walking", "easier"), ci(14, 4, "walking", "worse")},
+			want:     []stepSummary{{"walking", "regress", "progress-walking-less", 1}},
+		},
+		{
+			name:     "a stopped movement restarts when the pain eases at a check-in that does not report it",
+			checkIns: []recommend.CheckIn{ci(0, 6, "pelvic_tilt", "worse"), ci(7, 4, "walking", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "start", "progress-restart", 1}, {"walking", "start", "", 1}},
+		},
+		{
+			name:     "a movement not reported holds, with this check-in's reason",
+			checkIns: []recommend.CheckIn{ci(0, 4, "glute_bridge", "easier"), ci(7, 4, "glute_bridge", "easier"), ci(14, 4, "walking", "same")},
+			want:     []stepSummary{{"glute_bridge", "hold", "", 3}, {"walking", "start", "", 1}},
 		},
 		{
 			name: "worse at the easiest level stops, stays stopped, restarts on improvement",
@@ -87,7 +119,7 @@ func TestProgrammeTrajectories(t *testing.T) {
 		{
 			name:      "no pain at first and moderate pain at six weeks calls for a routine review",
 			checkIns:  []recommend.CheckIn{ci(0, 0, "walking", "same"), ci(42, 5, "walking", "same")},
-			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			want:      []stepSummary{{"walking", "hold", "progress-walking-keep", 1}},
 			referRule: "progress-review-not-improving",
 		},
 		{
@@ -100,6 +132,22 @@ func TestProgrammeTrajectories(t *testing.T) {
 			checkIns:  []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same")},
 			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
 			referRule: "progress-review-worsening",
+		},
+		{
+			name:      "the earlier review stands while the pain stays up",
+			checkIns:  []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			referRule: "progress-review-worsening",
+		},
+		{
+			name:     "the earlier review ends when the pain comes down",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 5, "walking", "same")},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
+			name:     "one check-in, however late, has nothing to compare: no six-week review",
+			checkIns: []recommend.CheckIn{ci(50, 6, "walking", "same")},
+			want:     []stepSummary{{"walking", "start", "", 1}},
 		},
 		{
 			name:     "non-adherent: nothing done, nothing moves",
@@ -450,5 +498,37 @@ func TestProgrammeChangeFromNoPain(t *testing.T) {
 		if st := res.Programme.Steps[0]; st.Change != recommend.ChangeStop {
 			t.Errorf("pain 0 then %d: change %s, want stop (the rule saw a change of 0)", latest, st.Change)
 		}
+	}
+}
+
+// TestProgressionKeysCheckedAtLoad checks that a key a progression
+// condition reads of programme or move, and the views do not have, is an
+// error at load with its position and a did-you-mean, wherever it stands
+// in the condition: the sample run at load never reaches one behind a
+// && that its sample values make false.
+func TestProgressionKeysCheckedAtLoad(t *testing.T) {
+	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]`
+	tests := []struct {
+		name, when string
+		want       string // a part of the error, "" for none
+	}{
+		{"a key behind a false operand", `move.response == 'easier' && programme.latest_pian < 3`,
+			`progress.yaml:3:51: progression rule "r": in when: programme has no key "latest_pian" (did you mean "latest_pain"?)`},
+		{"an index with a literal key", `move.response == 'easier' && move['levle'] > 1`,
+			`progress.yaml:3:46: progression rule "r": in when: move has no key "levle" (did you mean "level"?)`},
+		{"keys that exist", `move.response == 'easier' && programme['latest_pain'] < move.levels && programme.flare`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			fsys["progress.yaml"] = &fstest.MapFile{Data: []byte("progress:\n  - id: r\n    when: \"" + tt.when + "\"\n    step: hold\n    because: A test.\n    " + cite + "\n")}
+			_, err := recommend.Load(fsys)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Load: %v; want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Load: %v; want an error with %q", err, tt.want)
+			}
+		})
 	}
 }

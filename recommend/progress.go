@@ -2,10 +2,13 @@ package recommend
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
 	"github.com/google/cel-go/cel"
+	celexpr "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
 
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
@@ -134,6 +137,16 @@ func (c *compiler) progress() {
 			c.iss.Add(r.When.Pos, "progression rule %q: the condition is %s, want a bool", r.ID.S, ast.OutputType())
 			continue
 		}
+		if bad := unknownViewKeys(ast); len(bad) > 0 {
+			for _, k := range bad {
+				pos := r.When.Pos
+				if r.WhenAt != nil {
+					pos = r.WhenAt.Pos(k.offset)
+				}
+				c.iss.Add(pos, "progression rule %q: in when: %s has no key %q%s", r.ID.S, k.view, k.key, words.DidYouMean(k.key, k.keys))
+			}
+			continue
+		}
 		prg, err := env.Program(ast, cel.CostLimit(c.costLimit))
 		if err != nil {
 			c.iss.Add(r.When.Pos, "progression rule %q: %v", r.ID.S, err)
@@ -200,6 +213,55 @@ func (c *compiler) progressPosition(r *parse.ProgressRule, ct parse.Citation) Po
 	return c.statedPosition(ct, "progression rule", r.ID.S, does, PositionBackground, fits)
 }
 
+// viewKey is a key a progression condition reads of programme or move
+// that the view does not have, with where it is in the condition.
+type viewKey struct {
+	view, key string
+	keys      []string // the view's keys
+	offset    int
+}
+
+// unknownViewKeys returns the keys a progression condition reads of its
+// views, as programme.key, move.key or programme['key'], that the views do
+// not have: the sample run at load cannot see those behind a && or ||
+// that its sample values cut short, and a view is a map, so the type
+// checker cannot either.
+func unknownViewKeys(a *cel.Ast) []viewKey {
+	views := map[string][]string{"programme": slices.Sorted(maps.Keys(sampleProgrammeView())), "move": slices.Sorted(maps.Keys(sampleMoveView()))}
+	var out []viewKey
+	info := a.NativeRep().SourceInfo()
+	check := func(n celexpr.Expr, operand celexpr.Expr, key string) {
+		if operand.Kind() != celexpr.IdentKind {
+			return
+		}
+		keys, ok := views[operand.AsIdent()]
+		if !ok || slices.Contains(keys, key) {
+			return
+		}
+		off := 0
+		if r, ok := info.GetOffsetRange(n.ID()); ok {
+			off = int(r.Start) + 1 // past the "." or "[", at the key
+		}
+		out = append(out, viewKey{view: operand.AsIdent(), key: key, keys: keys, offset: off})
+	}
+	celexpr.PostOrderVisit(a.NativeRep().Expr(), celexpr.NewExprVisitor(func(n celexpr.Expr) {
+		switch n.Kind() {
+		case celexpr.SelectKind:
+			check(n, n.AsSelect().Operand(), n.AsSelect().FieldName())
+		case celexpr.CallKind:
+			call := n.AsCall()
+			if call.FunctionName() != operators.Index || len(call.Args()) != 2 || call.Args()[1].Kind() != celexpr.LiteralKind {
+				return
+			}
+			if k, ok := call.Args()[1].AsLiteral().Value().(string); ok {
+				check(n, call.Args()[0], k)
+			}
+		}
+	}))
+	slices.SortFunc(out, func(a, b viewKey) int { return a.offset - b.offset })
+	return out
+}
+
 // sampleProgrammeView and sampleMoveView are views with every key, for
 // the load-time check.
 func sampleProgrammeView() map[string]any {
@@ -215,6 +277,10 @@ type programmeFacts struct {
 	checkIns, weeks, day, first, previous, latest int
 	adherence                                     float64
 	worseTwice                                    bool
+	// worseStanding is true from a check-in where pain rose at each of
+	// the last two check-ins, for as long as it has not fallen below the
+	// pain it reached then.
+	worseStanding bool
 }
 
 // change is the improvement from the first check-in as a share of the
@@ -235,14 +301,15 @@ func programmeView(f programmeFacts) map[string]any {
 		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
 		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest,
 		"change": f.change(), "change_points": f.first - f.latest,
-		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice,
+		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice, "worse_standing": f.worseStanding,
 		"adherence": f.adherence,
 	}
 }
 
 // adherence counts the movements reported, and those done at least once,
-// over the check-ins so far.
-type adherence struct{ reported, done int }
+// over the check-ins so far, and keeps the pain a rise at two check-ins
+// in a row reached (worseAt, 0 when none stands).
+type adherence struct{ reported, done, worseAt int }
 
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
@@ -253,6 +320,13 @@ func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
 		f.previous = cs[i-1].PainLevel
 	}
 	f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
+	switch {
+	case f.worseTwice:
+		a.worseAt = c.PainLevel
+	case c.PainLevel < a.worseAt:
+		a.worseAt = 0
+	}
+	f.worseStanding = a.worseAt > 0
 	for _, d := range c.Done {
 		a.reported++
 		if d.Sessions > 0 {
@@ -362,6 +436,8 @@ func reviewFacts(f programmeFacts) []string {
 	}
 	if f.worseTwice {
 		out = append(out, "pain rose at each of the last two check-ins")
+	} else if f.worseStanding {
+		out = append(out, "pain rose at two check-ins in a row earlier, and has not come down since")
 	}
 	return out
 }
@@ -466,31 +542,28 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
 				sessions: d.Sessions, stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress, first: first}
-			vars := map[string]any{"programme": pv, "move": moveView(mf)}
-			st.step.Facts = stepFacts(f, mf)
-			for _, r := range e.progress {
-				if r.step == "" || r.prg == nil {
-					continue
-				}
-				out, _, err := r.prg.Eval(vars)
-				if err != nil {
-					return nil, nil, r.evalError(err)
-				}
-				if b, _ := out.Value().(bool); !b {
-					continue
-				}
-				e.applyStep(st, r, c.Day, len(mv.levels))
-				st.step.Facts = stepFacts(f, mf)
-				switch {
-				case st.step.Change == r.step:
-				case st.step.Change == ChangeStop && r.step == ChangeRegress && !mf.stopped:
-					st.step.Facts = append(st.step.Facts, "the rule's regress became stop: the movement was at its easiest level")
-				case st.step.Change == ChangeStop:
-					st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became stop: a stopped movement stays stopped until a rule starts it again")
-				default:
-					st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became "+st.step.Change+": a movement moves up at most one level in seven days, and not past its last level or while stopped")
-				}
-				break
+			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
+				return nil, nil, err
+			}
+		}
+		// A movement of the programme this check-in does not report is
+		// stepped too, with no response: a flare steps it back, and a
+		// stopped one starts again when the pain has eased; otherwise it
+		// holds. Its step is this check-in's, never an older one's.
+		for _, id := range order {
+			if slices.ContainsFunc(c.Done, func(d Done) bool { return d.Movement == id }) {
+				continue
+			}
+			st := states[id]
+			mv := &e.movements[st.mi]
+			st.step = Step{Change: ChangeHold, Because: "It was not reported at this check-in, so it stays at this level."}
+			if st.stopped {
+				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in."}
+			}
+			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
+				stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress}
+			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
@@ -522,6 +595,40 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 		}
 	}
 	return pg, refs, nil
+}
+
+// stepMovement runs the step rules for one movement at one check-in, on
+// facts mf, and applies the first that matches; st.step, set by the
+// caller, stays when none does.
+func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f programmeFacts, day int) error {
+	vars := map[string]any{"programme": pv, "move": moveView(mf)}
+	levels := len(e.movements[st.mi].levels)
+	st.step.Facts = stepFacts(f, mf)
+	for _, r := range e.progress {
+		if r.step == "" || r.prg == nil {
+			continue
+		}
+		out, _, err := r.prg.Eval(vars)
+		if err != nil {
+			return r.evalError(err)
+		}
+		if b, _ := out.Value().(bool); !b {
+			continue
+		}
+		e.applyStep(st, r, day, levels)
+		st.step.Facts = stepFacts(f, mf)
+		switch {
+		case st.step.Change == r.step:
+		case st.step.Change == ChangeStop && r.step == ChangeRegress && !mf.stopped:
+			st.step.Facts = append(st.step.Facts, "the rule's regress became stop: the movement was at its easiest level")
+		case st.step.Change == ChangeStop:
+			st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became stop: a stopped movement stays stopped until a rule starts it again")
+		default:
+			st.step.Facts = append(st.step.Facts, "the rule's "+r.step+" became "+st.step.Change+": a movement moves up at most one level in seven days, and not past its last level or while stopped")
+		}
+		return nil
+	}
+	return nil
 }
 
 // applyStep applies rule r's step to a movement. It never moves a
@@ -566,6 +673,8 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 	out := []string{fmt.Sprintf("day %d, week %d of the programme", f.day, f.day/7+1)}
 	if m.response != "" {
 		out = append(out, fmt.Sprintf("reported %s, %d sessions since the previous check-in", m.response, m.sessions))
+	} else if !m.first {
+		out = append(out, "not reported at this check-in")
 	}
 	if f.checkIns > 1 {
 		out = append(out, fmt.Sprintf("pain %d, %d at the previous check-in and %d at the first", f.latest, f.previous, f.first))

@@ -112,3 +112,23 @@ func TestPlanStepThisWeek(t *testing.T) {
 		t.Errorf("text report still gives walking's starting dose %q:\n%s", walking.Item.Dose(), text.String())
 	}
 }
+
+// TestThisWeekNothingReported checks that check-ins that report pain only
+// do not claim a share of movements done: there were none to count.
+func TestThisWeekNothingReported(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{CheckIns: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := report.WriteText(&text, res); err != nil {
+		t.Fatal(err)
+	}
+	if got := text.String(); !strings.Contains(got, "no movement reported yet.") || strings.Contains(got, "were done at least once") {
+		t.Errorf("THIS WEEK of pain-only check-ins:\n%s\nwant \"no movement reported yet\" and no share done", got)
+	}
+}
