@@ -468,7 +468,8 @@ func TestIncompleteWithholdsEveryMovement(t *testing.T) {
 // value of every field a condition reads is too large to try, so the
 // search cuts the lists to what the condition names: a failure that needs
 // a condition, a red flag, a pain level and an age together is still
-// found, with the profile that shows it.
+// found, with the profile that shows it; so is one behind a choice field
+// (sex, episode), or on a list of three.
 func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
 	tests := []struct {
 		when, want string
@@ -477,6 +478,12 @@ func TestRuntimeCheckFindsCombinedFailures(t *testing.T) {
 			`{"conditions":["sciatica"],"red_flags":["leg_weakness"],"pain_level":3,"age":3}`},
 		{"size(profile.eased_by) > 0 && profile.sitting_hours > 0.5 && 1 / (profile.days_since_onset - 7) > 0",
 			`{"eased_by":["bending_backward"],"days_since_onset":7,"sitting_hours":1}`},
+		// Choice fields, and a list's size beyond two values.
+		{"profile.sex == 'female' && 100 / profile.pain_level > 2", `{"sex":"female"}`},
+		{"profile.episode == 'new' && 100 / profile.days_since_onset > 1", `{"episode":"new"}`},
+		{"profile.sex == 'male' && profile.age >= 66 && 1000 / (profile.age - 66) > 1", `{"age":66,"sex":"male"}`},
+		{"size(profile.red_flags) > 0 && 100 / (size(profile.red_flags) - 3) < 1000",
+			`{"red_flags":["bladder_bowel_dysfunction","saddle_numbness","leg_weakness"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
@@ -559,9 +566,10 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 
 // gapRules has referral rules that meet their red flags' floors in every
 // profile Load explores but not in others: the saddle numbness rule misses
-// its emergency floor with three red flags (Load tries at most two at a
-// time), and the fever and night pain rules miss theirs at age 17 (Load
-// tries the numbers a condition names and their neighbours, not 17).
+// its emergency floor with four red flags (Load tries a flag alone, with
+// one other and with two others), and the fever and night pain rules miss
+// theirs at age 17 (Load tries the numbers a condition names and their
+// neighbours, not 17).
 const gapRules = `
 sources:
   - {id: src, title: Source, publisher: Publisher, kind: guideline}
@@ -572,11 +580,12 @@ vocabulary:
     - {id: thoracic_pain, label: Upper back pain, floor: {urgency: none, withhold: false}}
     - {id: weight_loss, label: Weight loss, floor: {urgency: urgent, withhold: false}}
     - {id: fever, label: Fever, floor: {urgency: urgent, withhold: true}}
+    - {id: ache, label: An ache, floor: {urgency: none, withhold: false}}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
 rules:
   - id: saddle-emergency
-    when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 3"
+    when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 4"
     refer: {urgency: emergency, message: Go to an emergency department now., withhold: true}
     because: Saddle numbness can mean the nerves at the base of the spine are squeezed.
     cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
@@ -634,13 +643,13 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 		{"the rules meet the floor", []string{"saddle_numbness", "night_pain"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "saddle-emergency", 1}, {"routine", false, "night-pain", 1}},
 			Withheld:  true, WithheldReason: because + "saddle-emergency."}},
-		{"the rules miss the floor", []string{"saddle_numbness", "night_pain", "thoracic_pain"}, 30, summary{
+		{"the rules miss the floor", []string{"saddle_numbness", "night_pain", "thoracic_pain", "ache"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"routine", false, "night-pain", 1}},
 			Withheld:  true, WithheldReason: because + "floor:saddle_numbness."}},
-		{"an urgent rule does not meet an emergency floor", []string{"saddle_numbness", "weight_loss", "thoracic_pain"}, 30, summary{
+		{"an urgent rule does not meet an emergency floor", []string{"saddle_numbness", "weight_loss", "thoracic_pain", "ache"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"urgent", false, "weight-loss", 1}},
 			Withheld:  true, WithheldReason: because + "floor:saddle_numbness."}},
-		{"withholding does not make up for the urgency", []string{"saddle_numbness", "fever", "thoracic_pain"}, 30, summary{
+		{"withholding does not make up for the urgency", []string{"saddle_numbness", "fever", "thoracic_pain", "ache"}, 30, summary{
 			Referrals: []referral{{"emergency", true, "floor:saddle_numbness", 0}, {"urgent", true, "fever", 1}},
 			Withheld:  true, WithheldReason: because + "fever, floor:saddle_numbness."}},
 		{"one flag alone", []string{"fever"}, 17, summary{
@@ -702,7 +711,7 @@ func TestFloorReferralWords(t *testing.T) {
 		flags []string
 		want  recommend.Referral
 	}{
-		{[]string{"saddle_numbness", "night_pain", "thoracic_pain"}, recommend.Referral{
+		{[]string{"saddle_numbness", "night_pain", "thoracic_pain", "ache"}, recommend.Referral{
 			Urgency:   recommend.UrgencyEmergency,
 			Message:   "Go to an emergency department now, or call emergency services. You reported: Saddle numbness. This needs a clinician's check. Hold off on the exercises until then. This is advice to get assessed, not a diagnosis.",
 			Clinician: "Saddle numbness reported; emergency assessment, exercise advice withheld. From the red flag's declared floor: no rule met it, so the rule set has a gap to fix.",
@@ -732,6 +741,34 @@ func TestFloorReferralWords(t *testing.T) {
 			stay := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindStayActive })
 			if stay == tt.want.Withhold {
 				t.Errorf("stay_active message kept: %v; want %v (withheld %v)", stay, !tt.want.Withhold, res.Withheld)
+			}
+		})
+	}
+}
+
+// TestFloorProofReachesVariants checks that Load's proof of the floors
+// tries each red flag with each value of sex and episode, with each value
+// of the other lists, and with two more red flags: a referral rule that
+// leaves its flag out for any of them is refused at the floor, with the
+// profile.
+func TestFloorProofReachesVariants(t *testing.T) {
+	const saddle = `when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 4"`
+	tests := []struct {
+		name, when, profile string
+	}{
+		{"a sex", `when: "'saddle_numbness' in profile.red_flags && profile.sex != 'female'"`, `{"red_flags":["saddle_numbness"],"sex":"female"}`},
+		{"an episode", `when: "'saddle_numbness' in profile.red_flags && profile.episode != 'flare'"`, `{"red_flags":["saddle_numbness"],"episode":"flare"}`},
+		{"a piece of equipment", `when: "'saddle_numbness' in profile.red_flags && !('towel' in profile.equipment)"`, `{"red_flags":["saddle_numbness"],"equipment":["towel"]}`},
+		{"three red flags", `when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 3"`, `{"red_flags":["night_pain","thoracic_pain","saddle_numbness"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rules := strings.Replace(gapRules, saddle, tt.when, 1)
+			rules = strings.Replace(rules, "  red_flags:\n", "  sex: [{id: female, label: Female}, {id: male, label: Male}]\n  episode: [{id: new, label: New}, {id: flare, label: Flare}]\n  equipment: [{id: towel, label: Towel}]\n  red_flags:\n", 1)
+			_, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+			want := `red flag "saddle_numbness" misses its floor: it must lead to an emergency referral that withholds movement advice, but the explored profile ` + tt.profile
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Load: %v\nwant an error with %s", err, want)
 			}
 		})
 	}

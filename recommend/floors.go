@@ -51,7 +51,7 @@ func (c *compiler) proveFloors() {
 		return
 	}
 	var act *activation
-	e.eachFlagProfile(c.spaceShape(), func(p *Profile, size int) {
+	prove := func(p *Profile, size int) {
 		act = nil
 		rank, withheld := 0, false
 		for _, ri := range e.order[:e.nRefer] {
@@ -73,7 +73,9 @@ func (c *compiler) proveFloors() {
 				*m = floorMiss{found: true, profile: *p, size: size, rank: rank, withheld: withheld}
 			}
 		}
-	})
+	}
+	e.eachFlagProfile(c.spaceShape(), prove)
+	e.eachFlagVariant(prove)
 	for fi, m := range misses {
 		if !m.found {
 			continue
@@ -115,6 +117,48 @@ func (e *Engine) eachFlagProfile(sp *space, fn func(p *Profile, size int)) {
 			n++
 			p = withNumber(Profile{RedFlags: fs}, pt)
 			fn(&p, len(fs)+1)
+		}
+	}
+}
+
+// eachFlagVariant calls fn with profiles beyond the space Analyze
+// explores, for each red flag alone: with each value of each choice field
+// (sex, episode), with each value of the other list fields (aggravated_by,
+// eased_by, equipment, and each condition), and with the first two other
+// red flags, so that a condition that leaves a flag's referral out for one
+// such input, or for three flags at once, misses its floor here. fn gets
+// the same *Profile each time, and copies it to keep it.
+func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
+	flags := e.vocab[fieldRedFlags].ids()
+	var p Profile
+	for fi, flag := range flags {
+		one := []string{flag}
+		for ci, cf := range choiceFields {
+			for _, v := range e.vocab[numListFields+ci].ids() {
+				p = Profile{RedFlags: one}
+				cf.set(&p, v)
+				fn(&p, 2)
+			}
+		}
+		for li := range listFields {
+			if li == fieldRedFlags {
+				continue
+			}
+			for _, v := range e.vocab[li].ids() {
+				p = Profile{RedFlags: one}
+				*listPtr(&p, li) = []string{v}
+				fn(&p, 2)
+			}
+		}
+		var three []string
+		for fj, other := range flags {
+			if fj != fi && len(three) < 2 {
+				three = append(three, other)
+			}
+		}
+		if len(three) == 2 {
+			p = Profile{RedFlags: append(three, flag)}
+			fn(&p, 3)
 		}
 	}
 }

@@ -105,28 +105,38 @@ func (e *Engine) conditionFailure(r *rule, sp *space) (string, int) {
 	return "", n
 }
 
-// fieldValues are the values one profile field takes in the runtime check.
+// fieldValues are the values one profile field takes in the runtime check:
+// a list field's (list >= 0), a choice field's (choice >= 0), or else a
+// number field's.
 type fieldValues struct {
-	list    int // the list field's index, or -1 for a number field
+	list    int // the list field's index, or -1
 	lists   [][]string
+	choice  int // the choice field's index, or -1
+	choices []string
 	number  int // the number field's index
 	numbers []float64
 }
 
 func (o fieldValues) len() int {
-	if o.list >= 0 {
+	switch {
+	case o.list >= 0:
 		return len(o.lists)
+	case o.choice >= 0:
+		return len(o.choices)
 	}
 	return len(o.numbers)
 }
 
 // set sets the field in p to its i-th value.
 func (o fieldValues) set(p *Profile, i int) {
-	if o.list >= 0 {
+	switch {
+	case o.list >= 0:
 		*listPtr(p, o.list) = o.lists[i]
-		return
+	case o.choice >= 0:
+		choiceFields[o.choice].set(p, o.choices[i])
+	default:
+		*p = withNumber(*p, numberPoint{o.number, o.numbers[i]})
 	}
-	*p = withNumber(*p, numberPoint{o.number, o.numbers[i]})
 }
 
 // product returns how many profiles the values make, as a float so that
@@ -150,10 +160,13 @@ const (
 
 // runtimeValues returns the values of each profile field the checked
 // condition reads: for a list field, the sets the analysis space gives it,
-// or fewer as cut says; for a number field 0, 1, the ends of its range,
-// the boundaries the analysis explores, and each number written in the
-// condition with its neighbours. Fields the condition does not read keep
-// their zero value.
+// or fewer as cut says, and, before the last cut, lists of 3, 4, 5 and as
+// many values as the field may hold (a condition can fail on a list's size
+// alone); for a
+// choice field (sex, episode), not stated and each of its values; for a
+// number field 0, 1, the ends of its range, the boundaries the analysis
+// explores, and each number written in the condition with its neighbours.
+// Fields the condition does not read keep their zero value.
 func (e *Engine) runtimeValues(checked *ast.AST, sp *space, cut int) []fieldValues {
 	read := map[string]bool{}
 	for _, name := range celast.FieldsRead(checked) {
@@ -199,7 +212,20 @@ func (e *Engine) runtimeValues(checked *ast.AST, sp *space, cut int) []fieldValu
 				sets = append(sets, all[:min(len(all), MaxListLen)])
 			}
 		}
-		out = append(out, fieldValues{list: fi, lists: sets})
+		// Longer lists, the first ids of the field, unless the cut is the
+		// last: a condition can fail on a list's size alone.
+		for _, n := range []int{3, 4, 5, min(len(ids), MaxListLen)} {
+			if cut < cutNamed && n <= len(ids) && n > 2 && !slices.ContainsFunc(sets, func(s []string) bool { return len(s) == n }) {
+				sets = append(sets, ids[:n:n])
+			}
+		}
+		out = append(out, fieldValues{list: fi, lists: sets, choice: -1})
+	}
+	for ci, f := range choiceFields {
+		if !read[f.name] {
+			continue
+		}
+		out = append(out, fieldValues{list: -1, choice: ci, choices: append([]string{""}, e.vocab[numListFields+ci].ids()...)})
 	}
 	for ni, f := range numberFields {
 		if !read[f.name] {
@@ -224,7 +250,7 @@ func (e *Engine) runtimeValues(checked *ast.AST, sp *space, cut int) []fieldValu
 			}
 		}
 		slices.Sort(ok)
-		out = append(out, fieldValues{list: -1, number: ni, numbers: slices.Compact(ok)})
+		out = append(out, fieldValues{list: -1, choice: -1, number: ni, numbers: slices.Compact(ok)})
 	}
 	return out
 }

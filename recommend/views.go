@@ -353,7 +353,9 @@ func texts(ts []parse.Text) []string {
 // Floor is a red flag's safety floor, as the vocabulary declares it next to
 // the flag: the least that flag must lead to on its own. Load proves every
 // floor over the profiles Analyze explores that hold the flag (the flag
-// alone and with the other inputs): each gets a referral at least as
+// alone and with the other inputs), and over the flag with each value of
+// sex and episode, with each value of the other lists, and with two more
+// flags: each gets a referral at least as
 // urgent as Urgency, and advice withheld when Withhold is true. A rule set
 // that misses a floor there does not load; for any other profile,
 // Recommend keeps the floor itself (policy 7 in the package
