@@ -57,7 +57,8 @@ type Profile struct {
 	// means not stated.
 	Episode string `json:"episode,omitempty" yaml:"episode,omitempty"`
 	// PregnancyWeek is the week of pregnancy, from 1 to 42; 0 means
-	// unknown or not pregnant.
+	// unknown or not pregnant. The default rules read a week given
+	// without the pregnancy condition as pregnancy.
 	PregnancyWeek int `json:"pregnancy_week,omitempty" yaml:"pregnancy_week,omitempty"`
 	// CheckIns are the programme's check-ins, oldest first, at most
 	// MaxCheckIns (see [CheckIn]). Rule conditions do not see them.
