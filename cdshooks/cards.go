@@ -186,8 +186,14 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	}
 	if len(cites) > 0 {
 		body = append(body, sourcesSection(cites))
+		// Every other citation with an address is a link: all of them
+		// when the card's source is the rule set.
 		seen := map[string]bool{c.Source.URL: true}
-		for _, ci := range cites[1:] {
+		rest := cites[1:]
+		if cites[0].Position() == recommend.PositionBackground {
+			rest = cites
+		}
+		for _, ci := range rest {
 			if u := webURL(ci.URL()); u != "" && !seen[u] {
 				seen[u] = true
 				c.Links = append(c.Links, Link{Label: citeName(ci), URL: u, Type: "absolute"})
@@ -201,9 +207,13 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 
 // source is the card's source: the first citation, or the rule set when
 // there is none (every rule cites a source, so only an edited Result has
-// none).
+// none) or when every citation is background.
 func (b *builder) source(cites []recommend.Citation) Source {
-	if len(cites) == 0 {
+	// A card whose citations are all background (strongestFirst puts one
+	// that takes a side first) rests on the rule set's own reasoning: its
+	// source is the rule set, and the background sources are listed in
+	// its detail.
+	if len(cites) == 0 || cites[0].Position() == recommend.PositionBackground {
 		label := "backrules rule set"
 		if v := b.res.RuleSet.Version; v != "" {
 			label += " " + words.OneLine(v)
@@ -548,14 +558,22 @@ var kindRank = func() map[string]int {
 }()
 
 // strongestFirst moves the first citation of the strongest kind of source
-// to the front, to be the card's source; the others keep their order.
+// that takes a side (supports, against or caution) to the front, to be the
+// card's source; the others keep their order. A source cited for
+// background only comes after every one that takes a side, whatever its
+// kind: a card's source is what the card's advice rests on, and a
+// guideline cited for a fact does not advise it.
 func strongestFirst(cites []recommend.Citation) []recommend.Citation {
 	best := 0
 	rank := func(c recommend.Citation) int {
-		if r, ok := kindRank[c.Kind()]; ok {
-			return r
+		r, ok := kindRank[c.Kind()]
+		if !ok {
+			r = len(kindRank) + 1
 		}
-		return len(kindRank) + 1
+		if c.Position() == recommend.PositionBackground {
+			r += len(kindRank) + 2
+		}
+		return r
 	}
 	for i, c := range cites {
 		if rank(c) < rank(cites[best]) {

@@ -144,3 +144,26 @@ func TestCardsSpeakToClinicians(t *testing.T) {
 		t.Fatalf("only %d cards checked", checked)
 	}
 }
+
+// TestCardSourceTakesASide checks that a card's source is a source that
+// takes a side on its advice: for spinal stenosis, every citation of NASS
+// 2013 is background (it names no exercise), so no card names it as its
+// source, though it is the strongest kind of source the cards cite.
+func TestCardSourceTakesASide(t *testing.T) {
+	res, err := defaultEngine(t).Recommend(t.Context(), recommend.Profile{Conditions: []string{"spinal_stenosis"}, Age: 73})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := cdshooks.Cards(res, "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) == 0 {
+		t.Fatal("no cards")
+	}
+	for _, c := range cards {
+		if strings.Contains(c.Source.Label, "North American Spine Society") {
+			t.Errorf("card %q names NASS as its source, which it cites for background only", c.Summary)
+		}
+	}
+}

@@ -464,7 +464,12 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 		case PositionBackground:
 			return true
 		case PositionSupports:
-			return r.Effects[effectRecommend] != nil || r.Refer != nil || r.Say != nil
+			// A rule that refers or gives a message may cite a source in
+			// support of that, unless it also avoids or cautions against
+			// movements: the citation would then read as support for
+			// what the rule keeps the person from.
+			moves := r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
+			return r.Effects[effectRecommend] != nil || (r.Refer != nil || r.Say != nil) && !moves
 		case PositionAgainst, PositionCaution:
 			// A rule may be milder than its source (a caution citing
 			// advice against), or firmer (an avoid citing advice to take

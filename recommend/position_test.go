@@ -25,6 +25,9 @@ func TestCitationPositions(t *testing.T) {
 		"recommend+avoid":   "recommend: [towel_stretch]\n    avoid: [knee_to_chest]",
 		"recommend+caution": "recommend: [towel_stretch]\n    caution: [knee_to_chest]",
 		"avoid+caution":     "avoid: [towel_stretch]\n    caution: [knee_to_chest]",
+		"avoid+say":         "avoid: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
+		"avoid+refer":       "avoid: [knee_to_chest]\n    refer: {urgency: routine, message: See a physiotherapist.}",
+		"caution+say":       "caution: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
 	}
 	// want[effect] lists, for the positions "", supports, against, caution
 	// and background in turn, the position taken or refused.
@@ -39,6 +42,11 @@ func TestCitationPositions(t *testing.T) {
 		"recommend+avoid":   {refused, "supports", "against", "caution", "background"},
 		"recommend+caution": {refused, "supports", "against", "caution", "background"},
 		"avoid+caution":     {refused, refused, "against", "caution", "background"},
+		// Supports on a rule that keeps the person from a movement would
+		// read as support for the movement, whatever else the rule does.
+		"avoid+say":   {"against", refused, "against", "caution", "background"},
+		"avoid+refer": {"against", refused, "against", "caution", "background"},
+		"caution+say": {"caution", refused, "against", "caution", "background"},
 	}
 	for effect, yaml := range effects {
 		for i, pos := range positions {

@@ -339,12 +339,17 @@ func (wr *writer) conflicts() section {
 		if len(d.Care) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s %s", KindNames(d.Care), verb(d.Care, "urges care", "urge care"), wr.refs(d.Care)))
 		}
+		// The outcome, as the page and the cards say it.
 		outcome := ""
-		if d.Resolution == recommend.ResolutionAvoided {
+		switch {
+		case d.Resolution == recommend.ResolutionAvoided && len(d.Conflicts) > 1:
+			outcome = ", so they are left out"
+		case d.Resolution == recommend.ResolutionAvoided:
 			outcome = ", so it is left out"
-			if len(d.Conflicts) > 1 {
-				outcome = ", so they are left out"
-			}
+		case d.Resolution == recommend.ResolutionCautioned && len(d.Conflicts) > 1:
+			outcome = ", so they are kept, with care"
+		case d.Resolution == recommend.ResolutionCautioned:
+			outcome = ", so it is kept, with care"
 		}
 		head := d.Names + ": " + strings.Join(parts, "; ") + outcome + "."
 		s.entries = append(s.entries, entry{marker: "-", head: words.OneLine(head)})

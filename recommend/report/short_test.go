@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -241,5 +242,40 @@ func TestMarkdownPictures(t *testing.T) {
 	}
 	if strings.Contains(plain.String(), "![") {
 		t.Errorf("WriteMarkdown has pictures:\n%s", plain.String())
+	}
+}
+
+// TestDisagreementOutcome checks that the text report says what became
+// of a disputed movement either way, as the page and the cards do: left
+// out when an avoid won, kept with care when a caution was attached.
+func TestDisagreementOutcome(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		p    recommend.Profile
+		want string
+	}{
+		{"cautioned", recommend.Profile{Conditions: []string{"chronic_stiffness"}, PainLevel: 3, DaysSinceOnset: 200, Age: 50},
+			"so they are kept, with care."},
+		{"avoided", recommend.Profile{Conditions: []string{"disc_herniation"}, Equipment: []string{"inversion_table"}, PainLevel: 4, DaysSinceOnset: 21, Age: 42},
+			"so it is left out."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := report.WriteText(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tt.want) {
+				t.Errorf("WHERE THE SOURCES DISAGREE has no %q:\n%s", tt.want, b.String())
+			}
+		})
 	}
 }
