@@ -22,13 +22,13 @@ type Indicator string
 
 // The indicators, in order of increasing urgency.
 const (
-	// Info is for the plan, key messages and other recommendations, and
+	// IndicatorInfo is for the plan, key messages and other recommendations, and
 	// for routine referrals.
-	Info Indicator = "info"
-	// Warning is for urgent referrals and the movements to avoid.
-	Warning Indicator = "warning"
-	// Critical is for emergency referrals.
-	Critical Indicator = "critical"
+	IndicatorInfo Indicator = "info"
+	// IndicatorWarning is for urgent referrals and the movements to avoid.
+	IndicatorWarning Indicator = "warning"
+	// IndicatorCritical is for emergency referrals.
+	IndicatorCritical Indicator = "critical"
 )
 
 // MaxSummary is the most characters a card's summary has: CDS Hooks asks
@@ -245,12 +245,12 @@ var urgencyWord = map[recommend.Urgency]string{
 }
 
 func (b *builder) referral(ref recommend.Referral) {
-	ind := Info
+	ind := IndicatorInfo
 	switch ref.Urgency {
 	case recommend.UrgencyEmergency:
-		ind = Critical
+		ind = IndicatorCritical
 	case recommend.UrgencyUrgent:
-		ind = Warning
+		ind = IndicatorWarning
 	}
 	word := urgencyWord[ref.Urgency]
 	if word == "" {
@@ -283,7 +283,7 @@ func (b *builder) incomplete() {
 	if len(b.res.Referrals) > 0 {
 		body = append(body, "Act on the referral cards: they were worked out in full.")
 	}
-	b.add(Info, topicIncomplete, "Exercise advice unavailable: assess the patient before any exercises", body, nil)
+	b.add(IndicatorInfo, topicIncomplete, "Exercise advice unavailable: assess the patient before any exercises", body, nil)
 }
 
 // painTrend adds the card of the programme's pain trend, when there is a
@@ -301,7 +301,7 @@ func (b *builder) painTrend() {
 	}
 	body := []string{"**Pain (0 to 10), oldest first:** " + strings.Join(points, "; ") + ".",
 		fmt.Sprintf("Day 0 is the first score; the latest falls in week %d. Change since the first: %s.", pg.Week, painChange(first.PainLevel, last.PainLevel))}
-	b.add(Info, topicPainTrend, summary, body, nil)
+	b.add(IndicatorInfo, topicPainTrend, summary, body, nil)
 }
 
 // painChange says the change from pain a to pain b in points and as a
@@ -330,7 +330,7 @@ func painChange(a, b int) string {
 // derived from hookInstance, as Cards' are.
 func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
 	b := builder{res: res, hookInstance: hookInstance}
-	b.add(Warning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
+	b.add(IndicatorWarning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
 		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
 			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
 			"and a score left out may change that. Review the pain scores on the chart; " +
@@ -356,7 +356,7 @@ func (b *builder) messages() {
 	if n := len(b.res.Messages); n > 1 {
 		summary = fmt.Sprintf("Key messages for the patient: %d messages, in the detail", n)
 	}
-	b.add(Info, topicMessages, summary, []string{"**What the patient is told:**\n\n" + strings.Join(lines, "\n")}, cites)
+	b.add(IndicatorInfo, topicMessages, summary, []string{"**What the patient is told:**\n\n" + strings.Join(lines, "\n")}, cites)
 }
 
 func (b *builder) planStep(i int, st report.Step) {
@@ -383,7 +383,7 @@ func (b *builder) planStep(i int, st report.Step) {
 	if d := b.disagreement(it.Movement); d != "" {
 		body = append(body, d)
 	}
-	b.add(Info, topicPlan, summary, body, st.Citations)
+	b.add(IndicatorInfo, topicPlan, summary, body, st.Citations)
 }
 
 // alsoHelpful adds the card of the recommended movements outside the
@@ -422,7 +422,7 @@ func (b *builder) alsoHelpful() {
 		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
-	b.add(Info, topicPlan, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
+	b.add(IndicatorInfo, topicPlan, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
 }
 
 // avoid adds the card of the movements to avoid: one line for each.
@@ -446,7 +446,7 @@ func (b *builder) avoid() {
 		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
-	b.add(Warning, topicAvoid, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
+	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
 }
 
 // disagreement says, for a movement the sources disagree about, which

@@ -498,7 +498,7 @@ func TestResponseReportsConditions(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Cards) == 0 || resp.Cards[0].Indicator != cdshooks.Critical {
+	if len(resp.Cards) == 0 || resp.Cards[0].Indicator != cdshooks.IndicatorCritical {
 		t.Errorf("the first card is not the emergency: %+v", resp.Cards)
 	}
 	var got map[string]any

@@ -135,7 +135,7 @@ func TestCardsSpeakToClinicians(t *testing.T) {
 					t.Errorf("%s %s: summary %q says %q", term.ID, c.Code, card.Summary, w)
 				}
 			}
-			if card.Indicator != cdshooks.Info && len(card.OverrideReasons) == 0 {
+			if card.Indicator != cdshooks.IndicatorInfo && len(card.OverrideReasons) == 0 {
 				t.Errorf("%s: %s card %q offers no overrideReasons", term.ID, card.Indicator, card.Summary)
 			}
 		}

@@ -326,7 +326,7 @@ func TestEngineCalledPerRequest(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatal(err)
 		}
-		critical = append(critical, len(resp.Cards) > 0 && resp.Cards[0].Indicator == cdshooks.Critical)
+		critical = append(critical, len(resp.Cards) > 0 && resp.Cards[0].Indicator == cdshooks.IndicatorCritical)
 	}
 	// The default rules do not know the test-only code; the test engine
 	// maps it to saddle numbness, an emergency.
@@ -714,7 +714,7 @@ func TestCardsEscapeMarkdown(t *testing.T) {
 		t.Errorf("summary has %d characters", n)
 	}
 	// A Result without citations still gets a source.
-	if c.Source.Label != "backrules rule set" || c.Indicator != cdshooks.Warning {
+	if c.Source.Label != "backrules rule set" || c.Indicator != cdshooks.IndicatorWarning {
 		t.Errorf("source %+v, indicator %s; want the rule set as source, warning", c.Source, c.Indicator)
 	}
 	body, err := json.Marshal(cdshooks.Response{Cards: cards})

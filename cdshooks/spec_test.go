@@ -352,10 +352,10 @@ func checkPromises(t *testing.T, res *recommend.Result, cards []cdshooks.Card) {
 			wantCritical++
 		}
 	}
-	if count[cdshooks.Critical] != wantCritical {
-		t.Errorf("%d critical cards for %d emergency referrals", count[cdshooks.Critical], wantCritical)
+	if count[cdshooks.IndicatorCritical] != wantCritical {
+		t.Errorf("%d critical cards for %d emergency referrals", count[cdshooks.IndicatorCritical], wantCritical)
 	}
-	if len(cards) > 0 && cards[0].Indicator != cdshooks.Critical && wantCritical > 0 {
+	if len(cards) > 0 && cards[0].Indicator != cdshooks.IndicatorCritical && wantCritical > 0 {
 		t.Errorf("the first card is %s, not the emergency", cards[0].Indicator)
 	}
 	exercise := 0
