@@ -2,6 +2,7 @@ package figure
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -47,6 +48,39 @@ func SpineNames() []string {
 		out[i] = s.Name
 	}
 	return out
+}
+
+// The tags of the rule files that say which way the body faces: a pose
+// for a movement with one must draw the body lying that way (Facings).
+const (
+	FaceDownTag = "lying_face_down"
+	OnBackTag   = "lying_on_back"
+	// ProlongedOnBackTag is a movement held lying on the back for
+	// minutes at a time: on the back, as OnBackTag.
+	ProlongedOnBackTag = "prolonged_lying_on_back"
+)
+
+// Facing is a way of lying that a movement's tags ask its picture to
+// show: the base the pose must have and the tilt every frame must keep.
+type Facing struct {
+	// Name says which way the body faces, for messages.
+	Name string
+	// Tags are the movement's tags that ask for this facing; any one
+	// does.
+	Tags []string
+	// Base is the pose's base it needs.
+	Base string
+	// MinTilt and MaxTilt bound each frame's tilt (inclusive).
+	MinTilt, MaxTilt float64
+}
+
+// Facings are the ways of lying the tags ask for: face down is a tilt
+// of 90 give or take 45 (a prone back extension, or a bed decompression
+// easing off the bed's end at 80), on the back -90 give or take 45 (a
+// glute bridge's raised end frame is -120).
+var Facings = []Facing{
+	{"face down", []string{FaceDownTag}, "lying", 45, 135},
+	{"on the back", []string{OnBackTag, ProlongedOnBackTag}, "lying", -135, -45},
 }
 
 // EquipmentProps names, for each equipment id of the rule files whose
@@ -108,8 +142,11 @@ func tagList(ts []string) string {
 // Check reports what in p a reader could take for an unsafe or wrong
 // picture of a movement with tags and equipment: a frame whose trunk
 // bends beyond what the shape of the back (SpineFor) allows, such as a
-// rounded back for a movement the rules keep flat, and equipment the
-// movement names that p does not draw. Each problem is one string.
+// rounded back for a movement the rules keep flat; a body that does not
+// lie the way the movement's tags say it faces (Facings), such as a
+// movement tagged lying_face_down drawn on its back or standing; and
+// equipment the movement names that p does not draw. Each problem is one
+// string.
 func Check(p Pose, tags, equipment []string) []string {
 	var out []string
 	s, err := SpineFor(p, tags)
@@ -134,10 +171,58 @@ func Check(p Pose, tags, equipment []string) []string {
 			}
 		}
 	}
+	out = append(out, checkFacing(p, tags)...)
 	for _, eq := range equipment {
 		if pr, ok := PropFor(eq); ok && !slices.Contains(p.Props, pr) {
 			out = append(out, fmt.Sprintf("the movement uses %s, but the pose does not draw the prop %s", eq, pr))
 		}
 	}
 	return out
+}
+
+// checkFacing reports where p does not lie the way tags say the movement
+// faces: a base other than the facing's, and each frame whose tilt is
+// outside its range.
+func checkFacing(p Pose, tags []string) []string {
+	var out []string
+	for _, f := range Facings {
+		var by []string
+		for _, t := range f.Tags {
+			if slices.Contains(tags, t) {
+				by = append(by, t)
+			}
+		}
+		if len(by) == 0 {
+			continue
+		}
+		tagged := "the movement is tagged " + strings.Join(by, " and ")
+		if p.Base != f.Base {
+			out = append(out, fmt.Sprintf("%s, but the pose's base is %q, not %q", tagged, p.Base, f.Base))
+		}
+		for _, fr := range []struct {
+			name string
+			f    Frame
+		}{{"start", p.Start}, {"end", p.End}} {
+			if t := fr.f["tilt"]; t < f.MinTilt || t > f.MaxTilt {
+				out = append(out, fmt.Sprintf("the %s frame is drawn %s (tilt %g), but %s: every frame must be %s (tilt %g to %g)",
+					fr.name, facing(t), t, tagged, f.Name, f.MinTilt, f.MaxTilt))
+			}
+		}
+	}
+	return out
+}
+
+// facing says which way a body at tilt faces, in the words of Joints'
+// tilt: upright, face down, on the back or head down.
+func facing(tilt float64) string {
+	switch {
+	case math.Abs(tilt) < 45:
+		return "upright"
+	case tilt >= 45 && tilt <= 135:
+		return "face down"
+	case tilt >= -135 && tilt <= -45:
+		return "on the back"
+	default:
+		return "head down"
+	}
 }

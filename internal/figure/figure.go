@@ -8,7 +8,8 @@
 // angles. Joints and Props name what a pose may hold and the range of
 // each angle, so that the rule parser can check poses with positions;
 // Check tells whether a pose agrees with what the rules say the movement
-// does to the back, and draws the equipment it uses.
+// does to the back and which way the body faces, and draws the equipment
+// it uses.
 package figure
 
 import (

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"flag"
 	"image"
 	"image/color"
@@ -24,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backrules/backrules/recommend"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
@@ -147,28 +149,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	t.Run("disc herniation", func(t *testing.T) {
-		steps := []chromedp.Action[chromedp.Void]{
-			chromedp.Navigate(srv),
-			chromedp.WaitVisible(chromedp.CSS("form")),
-		}
-		for _, id := range []string{
-			"conditions-disc_herniation", "aggravated_by-bending_forward", "aggravated_by-sitting",
-			"equipment-towel", "equipment-bed", "equipment-sofa", "equipment-exercise_mat",
-		} {
-			steps = append(steps, chromedp.Click(chromedp.ID(id)))
-		}
-		for id, v := range map[string]string{"pain_level": "4", "days_since_onset": "21", "sitting_hours": "8", "age": "42"} {
-			steps = append(steps, chromedp.SendKeys(chromedp.ID(id), v))
-		}
-		if err := chromedp.Do(tab, steps...); err != nil {
-			t.Fatal(err)
-		}
-		if err := submit(tab); err != nil {
-			t.Fatal(err)
-		}
-		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
-			t.Fatal(err)
-		}
+		fill(t, tab, srv, discProfile)
 		got, err := chromedp.Run(tab, chromedp.Evaluate[*avoidEntry](`(() => {
 			const li = document.querySelector('#avoid li.item[data-movements~="knee_to_chest"]');
 			if (!li) return null;
@@ -225,69 +206,24 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the why toggle did not open on Enter, or does not explain knee to chest; it reads:\n%s", why)
 		}
 
-		// On a phone the plan comes first: its first step starts within
-		// a screen and a half, and its picture has loaded and has alt text.
-		type phoneView struct {
-			ID     string  `json:"id"`
-			Top    float64 `json:"top"`
-			Alt    string  `json:"alt"`
-			Loaded bool    `json:"loaded"`
-		}
-		if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
-			t.Fatal(err)
-		}
-		phone, err := chromedp.Run(tab, chromedp.Evaluate[phoneView](`(async () => {
-			window.scrollTo(0, 0);
-			const li = document.querySelector('#plan li.item');
-			const img = li && li.querySelector('img.picture');
-			if (img && !img.complete) await new Promise(r => { img.onload = img.onerror = r; });
-			return {
-				id: li ? li.dataset.movements : '',
-				top: li ? li.getBoundingClientRect().top + window.scrollY : 1e9,
-				alt: img ? img.alt : '',
-				loaded: !!img && img.naturalWidth > 0,
-			};
-		})()`, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatal(err)
-		}
-		saveScreenshot(t, tab, filepath.Join(shots, "disc-herniation-phone.png"))
-		if phone.Top > 1.5*844 {
-			t.Errorf("on a 390x844 phone the first plan step starts at %.0f px, want within %.0f", phone.Top, 1.5*844)
-		}
-		if want := defaultEngine(t).MovementAlt(phone.ID); want == "" || phone.Alt != want {
-			t.Errorf("the first plan step (%s) has a picture with alt text %q, want its how %q", phone.ID, phone.Alt, want)
-		}
-		if !phone.Loaded {
-			t.Error("the first plan step's picture did not load")
-		}
-		if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
-			t.Fatal(err)
-		}
-
-		// The handout: printed to A4 PDF, the page fits on two pages.
-		pdf, err := chromedp.Run(tab, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
-			w, h, css := 8.27, 11.69, true
-			r, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: w, PaperHeight: h, PreferCSSPageSize: &css})
-			if err != nil {
-				return nil, err
-			}
-			return r.Data, nil
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, "disc-herniation.pdf"), pdf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if pages := pdfPages(pdf); pages < 1 || pages > 2 {
-			t.Errorf("the printed handout has %d A4 pages, want 1 or 2", pages)
-		}
+		checkPhone(t, tab, filepath.Join(shots, "disc-herniation-phone.png"))
+		checkHandout(t, tab, filepath.Join(shots, "disc-herniation.pdf"))
 
 		if *screenshot != "" {
 			writeReadmeScreenshot(t, tab, *screenshot)
 		}
 	})
+
+	// The longest pages the default rules give: each prints on at most
+	// two A4 pages, with what the handout must keep, and puts the plan
+	// first on a phone, with check-ins too (This week comes after it).
+	for _, p := range longProfiles(t) {
+		t.Run(p.name, func(t *testing.T) {
+			fill(t, tab, srv, p)
+			checkPhone(t, tab, filepath.Join(shots, p.name+"-phone.png"))
+			checkHandout(t, tab, filepath.Join(shots, p.name+".pdf"))
+		})
+	}
 
 	t.Run("emergency", func(t *testing.T) {
 		// Only the keyboard: tick the box with the space bar, type the
@@ -435,6 +371,254 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
+}
+
+// browserProfile is a profile as the browser test enters it in the form:
+// the ids of the boxes it ticks and the number fields' values by id.
+type browserProfile struct {
+	name   string
+	ids    []string
+	fields map[string]string
+	// checkIns are earlier check-ins the form carries, as its hidden
+	// check_in fields hold them.
+	checkIns []string
+}
+
+// discProfile is the profile of the issue that asked for the handout, a
+// disc herniation made worse by bending forward and sitting.
+var discProfile = browserProfile{
+	name: "disc herniation",
+	ids: []string{"conditions-disc_herniation", "aggravated_by-bending_forward", "aggravated_by-sitting",
+		"equipment-towel", "equipment-bed", "equipment-sofa", "equipment-exercise_mat"},
+	fields: map[string]string{"pain_level": "4", "days_since_onset": "21", "sitting_hours": "8", "age": "42"},
+}
+
+// threeReferrals is a disc herniation with sciatica and three red flags,
+// each with a routine referral that does not withhold advice: the first
+// is shown in full above the plan, the others behind a toggle.
+var threeReferrals = browserProfile{
+	name: "disc herniation with sciatica and three referrals",
+	ids: []string{"conditions-disc_herniation", "conditions-sciatica",
+		"red_flags-leg_numbness_or_tingling", "red_flags-pain_below_knee", "red_flags-thoracic_pain",
+		"aggravated_by-bending_forward", "aggravated_by-sitting", "equipment-towel", "equipment-bed"},
+	fields: map[string]string{"pain_level": "6", "days_since_onset": "21", "sitting_hours": "8", "age": "42"},
+}
+
+// longProfiles are profiles whose pages are among the longest the default
+// rules give: many recommended movements, each with a picture, or three
+// referrals above the plan.
+func longProfiles(t *testing.T) []browserProfile {
+	t.Helper()
+	voc := defaultEngine(t).Vocabulary()
+	// ids returns the ids of the form's boxes for terms of the field.
+	ids := func(field string, terms []recommend.Term) []string {
+		var out []string
+		for _, x := range terms {
+			out = append(out, field+"-"+x.ID)
+		}
+		return out
+	}
+	every := ids("equipment", voc.Equipment)
+	long := map[string]string{"pain_level": "3", "days_since_onset": "365", "sitting_hours": "7", "age": "45"}
+	return []browserProfile{
+		{"chronic stiffness", []string{"conditions-chronic_stiffness", "equipment-towel", "equipment-exercise_mat", "equipment-foam_roller",
+			"equipment-massage_ball", "equipment-resistance_band", "equipment-bed"}, long, nil},
+		{"chronic stiffness with every piece of equipment", append([]string{"conditions-chronic_stiffness"}, every...), long, nil},
+		{"pregnancy with every piece of equipment", append([]string{"conditions-pregnancy"}, every...),
+			map[string]string{"pregnancy_week": "24", "pain_level": "3", "days_since_onset": "365", "sitting_hours": "7", "age": "45"}, nil},
+		threeReferrals,
+		// The longest handout found among 2,000 random profiles: every
+		// condition, five warning signs that refer without withholding
+		// advice and eleven weekly check-ins, so a "This week" with a
+		// chart above the plan.
+		{"every condition with a programme", append(append(ids("conditions", voc.Conditions),
+			"red_flags-injecting_drug_use", "red_flags-long_term_steroids", "red_flags-unexplained_weight_loss",
+			"red_flags-anticoagulants_or_bleeding_disorder", "red_flags-immunosuppression",
+			"aggravated_by-stretching", "aggravated_by-lifting", "sex-female"), every...),
+			map[string]string{"pain_level": "10", "days_since_onset": "60", "sitting_hours": "9", "age": "45", "pregnancy_week": "24"},
+			weeklyCheckIns(t, 11, "pelvic_tilt", "walking", "bird_dog", "heat", "glute_bridge")},
+	}
+}
+
+// weeklyCheckIns returns n weekly check-ins of the movements, encoded as
+// the form carries them, with pain and responses that go up and down.
+func weeklyCheckIns(t *testing.T, n int, movements ...string) []string {
+	t.Helper()
+	responses := []string{recommend.ResponseSame, recommend.ResponseEasier, recommend.ResponseHarder, recommend.ResponseWorse}
+	cs := make([]recommend.CheckIn, n)
+	for i := range cs {
+		cs[i] = recommend.CheckIn{Day: 7 * i, PainLevel: (3 + 7*i) % 11}
+		for j, m := range movements {
+			cs[i].Done = append(cs[i].Done, recommend.Done{Movement: m, Sessions: 1 + (i+j)%7, Response: responses[(i*j+i)%len(responses)]})
+		}
+	}
+	enc, err := encodeCheckIns(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc
+}
+
+// fill opens the form at srv, ticks p's boxes, fills in its fields, sends
+// it and waits for the result.
+func fill(t *testing.T, tab context.Context, srv string, p browserProfile) {
+	t.Helper()
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv), chromedp.WaitVisible(chromedp.CSS("form"))}
+	for _, id := range p.ids {
+		steps = append(steps, chromedp.Click(chromedp.ID(id)))
+	}
+	for id, v := range p.fields {
+		steps = append(steps, chromedp.SendKeys(chromedp.ID(id), v))
+	}
+	if len(p.checkIns) > 0 {
+		// The form carries earlier check-ins as a result page's form
+		// does, in hidden fields.
+		cs, err := json.Marshal(p.checkIns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, chromedp.Evaluate[chromedp.Void](`(cs => {
+			const form = document.querySelector('form');
+			for (const c of cs) {
+				const in_ = document.createElement('input');
+				Object.assign(in_, {type: 'hidden', name: 'check_in', value: c});
+				form.append(in_);
+			}
+		})(`+string(cs)+`)`))
+	}
+	if err := chromedp.Do(tab, steps...); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(tab); err != nil {
+		t.Fatal(err)
+	}
+	// The page has loaded: a result, or the problems with the answers.
+	problems, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+		const summary = document.querySelector('.error-summary');
+		return summary ? summary.innerText : document.getElementById('result') ? '' : 'no result';
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems != "" {
+		t.Fatalf("the form for %s gives no result:\n%s", p.name, problems)
+	}
+}
+
+// checkPhone shows the result page on a 390x844 phone, saves a screenshot
+// at shot, and checks that the plan comes first: its first step starts
+// within a screen and a half, and its picture has loaded and has the
+// movement's how as its alt text. Every referral is shown, or one tap
+// away, behind a summary that is shown.
+func checkPhone(t *testing.T, tab context.Context, shot string) {
+	t.Helper()
+	type phoneView struct {
+		ID     string  `json:"id"`
+		Top    float64 `json:"top"`
+		Alt    string  `json:"alt"`
+		Loaded bool    `json:"loaded"`
+		// Hidden are the referrals neither shown nor behind a summary
+		// that is shown.
+		Hidden []string `json:"hidden"`
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	phone, err := chromedp.Run(tab, chromedp.Evaluate[phoneView](`(async () => {
+		window.scrollTo(0, 0);
+		const li = document.querySelector('#plan li.item');
+		const img = li && li.querySelector('img.picture');
+		if (img && !img.complete) await new Promise(r => { img.onload = img.onerror = r; });
+		return {
+			id: li ? li.dataset.movements : '',
+			top: li ? li.getBoundingClientRect().top + window.scrollY : 1e9,
+			alt: img ? img.alt : '',
+			loaded: !!img && img.naturalWidth > 0,
+			hidden: [...document.querySelectorAll('#referrals .referral')].filter(r => {
+				if (r.checkVisibility()) return false;
+				const s = r.closest('details')?.querySelector(':scope > summary');
+				return !s || !s.checkVisibility();
+			}).map(r => r.innerText.slice(0, 80)),
+		};
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, tab, shot)
+	t.Logf("on a 390x844 phone the first plan step starts at %.0f px", phone.Top)
+	if phone.Top > 1.5*844 {
+		t.Errorf("on a 390x844 phone the first plan step starts at %.0f px, want within %.0f", phone.Top, 1.5*844)
+	}
+	if want := defaultEngine(t).MovementAlt(phone.ID); want == "" || phone.Alt != want {
+		t.Errorf("the first plan step (%s) has a picture with alt text %q, want its how %q", phone.ID, phone.Alt, want)
+	}
+	if !phone.Loaded {
+		t.Error("the first plan step's picture did not load")
+	}
+	for _, r := range phone.Hidden {
+		t.Errorf("on a phone a referral cannot be reached: %q", r)
+	}
+}
+
+// checkHandout prints the result page to A4 PDF, saved at path, and
+// checks that it fits on one or two pages and that the print shows what
+// the handout must keep: every referral, the plan's steps with their
+// pictures and doses, the safety net and the sources' names.
+func checkHandout(t *testing.T, tab context.Context, path string) {
+	t.Helper()
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+		const missing = [];
+		const need = (sel, what, ok = el => el.checkVisibility()) => {
+			for (const el of document.querySelectorAll(sel)) {
+				if (!ok(el)) missing.push(what + ': ' + el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60));
+			}
+		};
+		need('#referrals .referral', 'a referral');
+		need('#plan li.item', 'a plan step');
+		need('#plan li.item img.picture', 'a plan step\'s picture', el => el.checkVisibility() && el.getBoundingClientRect().width >= 40);
+		need('#plan li.item > p', 'a plan step\'s line');
+		need('#messages li.safety-net', 'the safety net');
+		need('#sources li cite', 'a source\'s name');
+		if (document.querySelector('#plan li.item') && !document.querySelector('#plan li.item img.picture')) missing.push('the plan has no picture');
+		if (!document.querySelector('#messages li.safety-net')) missing.push('no safety net');
+		return missing;
+	})()`))
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range missing {
+		t.Errorf("the printed handout leaves out %s", m)
+	}
+	pdf, err := chromedp.Run(tab, chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		w, h, css := 8.27, 11.69, true
+		r, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: w, PaperHeight: h, PreferCSSPageSize: &css})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfPages(pdf)
+	t.Logf("the printed handout has %d A4 pages: %s", pages, path)
+	if pages < 1 || pages > 2 {
+		t.Errorf("the printed handout has %d A4 pages, want 1 or 2", pages)
+	}
 }
 
 // httpServer serves the page with the default rules and returns its URL.
@@ -663,27 +847,6 @@ func TestAxe(t *testing.T) {
 	srv := httpServer(t)
 	tab := newBrowser(t, ctx)
 
-	// fill opens the form, ticks the boxes with ids and fills the fields,
-	// and sends it.
-	fill := func(t *testing.T, ids []string, fields map[string]string) {
-		t.Helper()
-		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv), chromedp.WaitVisible(chromedp.CSS("form"))}
-		for _, id := range ids {
-			steps = append(steps, chromedp.Click(chromedp.ID(id)))
-		}
-		for id, v := range fields {
-			steps = append(steps, chromedp.SendKeys(chromedp.ID(id), v))
-		}
-		if err := chromedp.Do(tab, steps...); err != nil {
-			t.Fatal(err)
-		}
-		if err := submit(tab); err != nil {
-			t.Fatal(err)
-		}
-		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
-			t.Fatal(err)
-		}
-	}
 	disc := []string{"conditions-disc_herniation", "conditions-sciatica", "red_flags-pain_below_knee", "aggravated_by-bending_forward",
 		"aggravated_by-sitting", "equipment-towel", "equipment-bed"}
 	discFields := map[string]string{"pain_level": "6", "days_since_onset": "21", "sitting_hours": "8", "age": "42"}
@@ -692,9 +855,10 @@ func TestAxe(t *testing.T) {
 		ids           []string
 		fields        map[string]string
 		width, height int64
-		// plant is script that breaks the page on purpose before the
-		// check, and want the rules axe-core must then find broken: the
-		// proof that the check runs and can fail.
+		// plant is script run on the page before the check: one that
+		// opens a toggle, or one that breaks the page on purpose, and
+		// then want are the rules axe-core must find broken: the proof
+		// that the check runs and can fail.
 		plant string
 		want  []string
 	}{
@@ -703,6 +867,9 @@ func TestAxe(t *testing.T) {
 		{"disc herniation with sciatica on a phone", disc, discFields, 390, 844, "", nil},
 		{"emergency", []string{"red_flags-bladder_bowel_dysfunction", "conditions-disc_herniation"}, map[string]string{"pain_level": "6"}, 1000, 1200, "", nil},
 		{"emergency on a phone", []string{"red_flags-bladder_bowel_dysfunction", "conditions-disc_herniation"}, map[string]string{"pain_level": "6"}, 390, 844, "", nil},
+		{"three referrals, the others behind a toggle, on a phone", threeReferrals.ids, threeReferrals.fields, 390, 844, "", nil},
+		{"three referrals, the toggle open, on a phone", threeReferrals.ids, threeReferrals.fields, 390, 844,
+			`document.querySelector('#referrals details.more-referrals').open = true`, nil},
 		{"a picture without alt text is found", disc, discFields, 390, 844,
 			`document.querySelector('#plan img.picture').removeAttribute('alt')`, []string{"image-alt"}},
 	}
@@ -716,7 +883,7 @@ func TestAxe(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				fill(t, tt.ids, tt.fields)
+				fill(t, tab, srv, browserProfile{name: tt.name, ids: tt.ids, fields: tt.fields})
 			}
 			if tt.plant != "" {
 				if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](tt.plant+";undefined")); err != nil {

@@ -115,9 +115,10 @@ func TestCheckInRoundTrip(t *testing.T) {
 	if got := carried(rec.Body.String()); rec.Code != http.StatusOK || len(got) != 2 {
 		t.Errorf("changing the answers: status %d, %d check-ins carried, want 200 and 2", rec.Code, len(got))
 	}
-	// This week comes after the referrals and before the plan.
-	if i, j := strings.Index(body, `id="this-week"`), strings.Index(body, `id="plan"`); i < 0 || j < i {
-		t.Errorf("this week at %d, the plan at %d: want this week first", i, j)
+	// The plan comes first (its steps carry this week's doses), then
+	// This week with the trend.
+	if i, j := strings.Index(body, `id="this-week"`), strings.Index(body, `id="plan"`); i < 0 || j < 0 || i < j {
+		t.Errorf("this week at %d, the plan at %d: want the plan first", i, j)
 	}
 }
 

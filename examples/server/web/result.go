@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -14,7 +15,15 @@ import (
 // shape, as the page shows it, with an explanation for each movement and
 // referral.
 type resultView struct {
+	// Referrals are the referrals shown in full, above everything else,
+	// most urgent first: every one when advice is withheld, and otherwise
+	// the most urgent one and any emergency.
 	Referrals []referralView
+	// MoreReferrals are the other referrals, when advice is not withheld:
+	// shown in full behind one toggle whose summary says how many there
+	// are and how urgent (MoreReferralsSummary), so that on a phone the
+	// plan still starts near the top. Printed, they are shown in full.
+	MoreReferrals []referralView
 	// Emergency is true when a referral is an emergency.
 	Emergency bool
 	Withheld  bool
@@ -49,8 +58,32 @@ type resultView struct {
 type referralView struct {
 	Urgency   string
 	Emergency bool
+	// Withhold is true when the referral withholds movement advice.
+	Withhold  bool
 	Message   string
 	Citations []cite
+}
+
+// MoreReferralsSummary is the one line that stands for MoreReferrals
+// until it is opened: "2 more reasons to see a clinician (urgent or
+// routine)".
+func (rv *resultView) MoreReferralsSummary() string {
+	n := len(rv.MoreReferrals)
+	if n == 0 {
+		return ""
+	}
+	var urgencies []string
+	for _, r := range rv.MoreReferrals {
+		u := strings.ToLower(r.Urgency)
+		if !slices.Contains(urgencies, u) {
+			urgencies = append(urgencies, u)
+		}
+	}
+	reasons := "reasons"
+	if n == 1 {
+		reasons = "reason"
+	}
+	return fmt.Sprintf("%d more %s to see a clinician (%s)", n, reasons, strings.Join(urgencies, " or "))
 }
 
 type messageView struct {
@@ -222,15 +255,27 @@ func (ex *explainer) explainer() (*recommend.Explainer, error) {
 	return ex.x, nil
 }
 
+// referrals lays out the referrals, most urgent first as the outline
+// has them. When advice is withheld, each is shown in full: they are all
+// the page has to say. Otherwise the most urgent one is, with any
+// emergency or referral that withholds advice, and the others go behind
+// one toggle (MoreReferrals), each in full inside it: a page with three
+// routine referrals would otherwise push the plan two screens down on a
+// phone.
 func (b *builder) referrals() error {
 	rv := b.rv
-	for _, ref := range b.o.Referrals {
-		rv.Referrals = append(rv.Referrals, referralView{
+	for i, ref := range b.o.Referrals {
+		v := referralView{
 			Urgency: words.Capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.UrgencyEmergency,
-			Message: ref.Message, Citations: b.src.cites(ref.Citations),
-		})
-		if ref.Urgency == recommend.UrgencyEmergency {
+			Withhold: ref.Withhold, Message: ref.Message, Citations: b.src.cites(ref.Citations),
+		}
+		if v.Emergency {
 			rv.Emergency = true
+		}
+		if i == 0 || rv.Withheld || v.Emergency || v.Withhold {
+			rv.Referrals = append(rv.Referrals, v)
+		} else {
+			rv.MoreReferrals = append(rv.MoreReferrals, v)
 		}
 	}
 	if len(b.o.Referrals) == 0 || b.ex.none {

@@ -342,6 +342,77 @@ func TestReferrals(t *testing.T) {
 	}
 }
 
+// TestMoreReferrals checks which referrals the page shows in full above
+// the plan and which behind the toggle of more reasons to see a
+// clinician: when advice is not withheld, the most urgent in full and the
+// others behind it, each in full there, so that on a phone the plan stays
+// near the top; when advice is withheld, every one in full. Each
+// referral's message is on the page once.
+func TestMoreReferrals(t *testing.T) {
+	eng := defaultEngine(t)
+	h := newHandler(t, eng)
+	// shown is the urgency of each referral in full, and of each behind
+	// the toggle, with the toggle's summary.
+	type shown struct {
+		Full, More []string
+		Summary    string
+	}
+	sciatica := []string{"disc_herniation", "sciatica"}
+	tests := []struct {
+		name string
+		form url.Values
+		want shown
+	}{
+		{"one referral", url.Values{"red_flags": {"thoracic_pain"}}, shown{Full: []string{"Routine"}}},
+		{"three routine referrals", url.Values{"conditions": sciatica, "red_flags": {"leg_numbness_or_tingling", "pain_below_knee", "thoracic_pain"}},
+			shown{Full: []string{"Routine"}, More: []string{"Routine", "Routine"}, Summary: "2 more reasons to see a clinician (routine)"}},
+		{"urgent and routine referrals that do not withhold advice", url.Values{"red_flags": {"immunosuppression", "injecting_drug_use", "thoracic_pain"}},
+			shown{Full: []string{"Urgent"}, More: []string{"Urgent", "Routine"}, Summary: "2 more reasons to see a clinician (urgent or routine)"}},
+		{"advice withheld", url.Values{"conditions": sciatica, "red_flags": {"leg_weakness", "thoracic_pain", "night_pain"}},
+			shown{Full: []string{"Urgent", "Urgent", "Routine"}}},
+		{"an emergency", url.Values{"red_flags": {"saddle_numbness", "thoracic_pain", "night_pain"}},
+			shown{Full: []string{"Emergency", "Urgent", "Routine"}}},
+	}
+	urgency := regexp.MustCompile(`<div class="referral [^"]*"[^>]*>\n<p><strong class="urgency">(\w+)`)
+	summary := regexp.MustCompile(`^\n<summary>([^<]*)</summary>`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", rec.Code)
+			}
+			refs := section(rec.Body.String(), "referrals")
+			full, more, _ := strings.Cut(refs, `<details class="more-referrals">`)
+			var got shown
+			for _, m := range urgency.FindAllStringSubmatch(full, -1) {
+				got.Full = append(got.Full, m[1])
+			}
+			for _, m := range urgency.FindAllStringSubmatch(more, -1) {
+				got.More = append(got.More, m[1])
+			}
+			if m := summary.FindStringSubmatch(more); m != nil {
+				got.Summary = m[1]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("referrals (-want +got):\n%s", diff)
+			}
+			p, probs := readEntries(&http.Request{PostForm: tt.form}).profile()
+			if len(probs) > 0 {
+				t.Fatal(probs)
+			}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Referrals {
+				if n := strings.Count(refs, html.EscapeString(r.Message)); n != 1 {
+					t.Errorf("referral %q shown %d times, want once", r.Message, n)
+				}
+			}
+		})
+	}
+}
+
 // TestResultOrder checks that the sections come plan first, as a phone
 // reader needs them (the referrals, when any, before it), and that every movement of the Result is on the page, in its
 // section, with a source and a why.
