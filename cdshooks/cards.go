@@ -178,8 +178,13 @@ type builder struct {
 // add finishes a card: its source and links from cites, its detail with
 // the list of sources, and its UUID.
 func (b *builder) add(ind Indicator, topic Coding, summary string, body []string, cites []recommend.Citation) {
-	cites = strongestFirst(distinct(cites))
-	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites)}
+	// A card about movements (the plan, also helpful, avoid) rests on a
+	// source that takes a side on them; a referral, the key messages or
+	// the pain trend cite their sources for the facts they build on
+	// (background), and their strongest source leads.
+	sided := topic == topicPlan || topic == topicAvoid
+	cites = strongestFirst(distinct(cites), sided)
+	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites, sided)}
 	c.Source.Topic = &topic
 	if topic == topicReferral || topic == topicAvoid {
 		c.OverrideReasons = slices.Clone(overrideReasons)
@@ -190,7 +195,7 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 		// when the card's source is the rule set.
 		seen := map[string]bool{c.Source.URL: true}
 		rest := cites[1:]
-		if cites[0].Position() == recommend.PositionBackground {
+		if sided && cites[0].Position() == recommend.PositionBackground {
 			rest = cites
 		}
 		for _, ci := range rest {
@@ -207,13 +212,14 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 
 // source is the card's source: the first citation, or the rule set when
 // there is none (every rule cites a source, so only an edited Result has
-// none) or when every citation is background.
-func (b *builder) source(cites []recommend.Citation) Source {
-	// A card whose citations are all background (strongestFirst puts one
-	// that takes a side first) rests on the rule set's own reasoning: its
-	// source is the rule set, and the background sources are listed in
-	// its detail.
-	if len(cites) == 0 || cites[0].Position() == recommend.PositionBackground {
+// none) or when, on a card about movements (sided), every citation is
+// background.
+func (b *builder) source(cites []recommend.Citation, sided bool) Source {
+	// A card about movements whose citations are all background
+	// (strongestFirst puts one that takes a side first) rests on the rule
+	// set's own reasoning: its source is the rule set, and the background
+	// sources are listed in its detail.
+	if len(cites) == 0 || sided && cites[0].Position() == recommend.PositionBackground {
 		label := "backrules rule set"
 		if v := b.res.RuleSet.Version; v != "" {
 			label += " " + words.OneLine(v)
@@ -558,19 +564,19 @@ var kindRank = func() map[string]int {
 }()
 
 // strongestFirst moves the first citation of the strongest kind of source
-// that takes a side (supports, against or caution) to the front, to be the
-// card's source; the others keep their order. A source cited for
-// background only comes after every one that takes a side, whatever its
-// kind: a card's source is what the card's advice rests on, and a
-// guideline cited for a fact does not advise it.
-func strongestFirst(cites []recommend.Citation) []recommend.Citation {
+// to the front, to be the card's source; the others keep their order.
+// When sided (a card about movements), one that takes a side (supports,
+// against or caution) comes first, and a source cited for background only
+// after every one that does, whatever its kind: the card's source is what
+// its advice rests on, and a guideline cited for a fact does not advise it.
+func strongestFirst(cites []recommend.Citation, sided bool) []recommend.Citation {
 	best := 0
 	rank := func(c recommend.Citation) int {
 		r, ok := kindRank[c.Kind()]
 		if !ok {
 			r = len(kindRank) + 1
 		}
-		if c.Position() == recommend.PositionBackground {
+		if sided && c.Position() == recommend.PositionBackground {
 			r += len(kindRank) + 2
 		}
 		return r

@@ -51,7 +51,7 @@ func conditionsQuery(base, pid string) string {
 // listed fhirServer in its fhir_servers, the request gives a Bearer
 // access_token, and context.patientId is a FHIR id. Otherwise it returns
 // an error saying why not.
-func (s *Service) fhirAccess(req *Request, c *TrustedClient) (*fhirFetcher, string, error) {
+func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhirFetcher, string, error) {
 	if s.trust == nil || req.FHIRServer == "" || !c.allowsFHIRServer(req.FHIRServer) {
 		return nil, "", errors.New("fhirServer is not one of the calling client's fhir_servers")
 	}
@@ -65,7 +65,7 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient) (*fhirFetcher, stri
 		return nil, "", errors.New("context.patientId is not a FHIR id")
 	}
 	base := strings.TrimSuffix(req.FHIRServer, "/")
-	return &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken}, pid, nil
+	return &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken, read: read}, pid, nil
 }
 
 // fetchMissing fills the patient and conditions prefetch keys that the
@@ -83,7 +83,7 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient) (*fhirFetcher, stri
 // but only from a server the service may read from anyway; when that
 // read fails, an OperationOutcome takes their place, so that the call
 // reports them unread rather than leaving them out in silence.
-func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient) (bool, error) {
+func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, read *int64) (bool, error) {
 	_, hasPatient := req.Prefetch[PrefetchPatient]
 	_, hasConditions := req.Prefetch[PrefetchConditions]
 	_, hasPain := req.Prefetch[PrefetchPainScores]
@@ -91,7 +91,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	if !needed && hasPain || req.FHIRServer == "" {
 		return false, nil
 	}
-	f, pid, err := s.fhirAccess(req, c)
+	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
 		if !needed {
 			// The pain scores alone are optional.
@@ -141,8 +141,8 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 // MaxSearchEntries entries in all, within the limits of fetchMissing,
 // and puts one Bundle with the entries of every page, and the first
 // page's total, in place of the prefetch; a Bundle with a total but no
-// next link is replaced by the search run again. It reports whether it
-// read anything.
+// next link gets the entries of the search run again added to its own. It
+// reports whether it read anything.
 //
 // A Bundle the service may not complete is left as it is, for MapRequest
 // to answer with a 412, and the reason is returned for the log. When a
@@ -150,7 +150,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 // a red flag may be on a page that could not be read, so the service
 // never answers from the pages it has. A prefetch that is not a complete
 // Bundle of valid JSON is left for MapRequest too, which reports it.
-func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient) (bool, error) {
+func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, read *int64) (bool, error) {
 	const at = "prefetch." + PrefetchConditions
 	raw, ok := req.Prefetch[PrefetchConditions]
 	if !ok || isNull(raw) {
@@ -173,19 +173,22 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 	if next == "" && (b.Total == nil || *b.Total <= matches) {
 		return false, nil
 	}
-	f, pid, err := s.fhirAccess(req, c)
+	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
 		return false, fmt.Errorf("the conditions Bundle is one page of several, and %w: not fetched", err)
 	}
 	var all json.RawMessage
-	if next == "" {
-		// No link to the rest: run the search again, whole.
-		all, err = f.search(ctx, conditionsQuery(f.base, pid))
-	} else {
-		var first struct {
-			Entry []json.RawMessage `json:"entry"`
-		}
-		if err = json.Unmarshal(raw, &first); err == nil {
+	var first struct {
+		Entry []json.RawMessage `json:"entry"`
+	}
+	if err = json.Unmarshal(raw, &first); err == nil {
+		if next == "" {
+			// No link to the rest: run the search again, whole, and keep
+			// the client's entries beside its result, so that a Condition
+			// the client sent and the server's search leaves out (another
+			// query, a narrower token, not synced yet) still counts.
+			all, err = f.pages(ctx, conditionsQuery(f.base, pid), first.Entry, nil, 0)
+		} else {
 			all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
 		}
 	}
@@ -202,7 +205,9 @@ type fhirFetcher struct {
 	http  *http.Client
 	base  string
 	token string
-	read  int64
+	// read counts the bytes the call has read from the server, shared by
+	// every fetcher of one call: the 8 MiB bound is the call's.
+	read *int64
 }
 
 // onServer reports whether u is on the fetcher's server: its base URL, or
@@ -214,7 +219,17 @@ func (f *fhirFetcher) onServer(u string) bool {
 	}
 	pu, err1 := url.Parse(u)
 	pb, err2 := url.Parse(f.base)
-	return err1 == nil && err2 == nil && pu.User == nil && pu.Scheme == pb.Scheme && pu.Host == pb.Host
+	if err1 != nil || err2 != nil || pu.User != nil || pu.Scheme != pb.Scheme || pu.Host != pb.Host {
+		return false
+	}
+	// No dot segment, written plainly or escaped (Path is unescaped): a
+	// server may resolve one, and leave the listed base on the same host.
+	for _, seg := range strings.Split(pu.Path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // get reads one resource as JSON from the fetcher's server, within the
@@ -223,7 +238,7 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 	if !f.onServer(u) {
 		return nil, errors.New("a link to another server: not followed")
 	}
-	limit := min(int64(maxFHIRBytes), maxFHIRTotal-f.read)
+	limit := min(int64(maxFHIRBytes), maxFHIRTotal-*f.read)
 	body, err := getLimited(ctx, f.http, u, limit, "application/fhir+json", "Bearer "+f.token)
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -235,7 +250,7 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 		}
 		return nil, err
 	}
-	f.read += int64(len(body))
+	*f.read += int64(len(body))
 	if !json.Valid(body) {
 		return nil, errors.New("the response is not JSON")
 	}
@@ -253,7 +268,8 @@ func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, er
 // pages reads the pages of a search from the page at u on, and joins them
 // into one Bundle with every entry and the first page's total. read is
 // the number of pages already had (0 for a new search); entries and total
-// are their entries and the first one's total. It follows the next links,
+// are their entries and the first one's total (for a new search, entries
+// are kept before its own, and its total is the first page's). It follows the next links,
 // each on the fetcher's server (see get), and reads at most
 // MaxConditionPages pages, with at most MaxSearchEntries entries, in all,
 // counting those already had: a search with more is an error, never cut

@@ -1,6 +1,7 @@
 package cdshooks_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -359,6 +360,10 @@ func TestFetchPrefetchPages(t *testing.T) {
 			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
 		{name: "next link outside the listed base", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4x/Condition?page=2", 2), server: listed,
 			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
+		{name: "next link with dot segments", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/../admin/Condition?page=2", 2), server: listed,
+			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
+		{name: "next link with escaped dot segments", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/%2e%2e/admin/Condition?page=2", 2), server: listed,
+			want: outcome{Status: 412, Error: failed("a link to another server: not followed")}},
 		{name: "next page fails", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=fail", 2), server: listed,
 			want: outcome{Status: 412, Error: failed("status 500"), Hits: 1}},
 		{name: "pages without end", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=loop", 0), server: listed,
@@ -403,5 +408,30 @@ func TestFetchPrefetchPages(t *testing.T) {
 				t.Errorf("the FHIR access token is logged:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestFetchRerunKeepsClientEntries checks that when a conditions Bundle
+// says it matched more than it holds and has no next link, the search run
+// again on the client's FHIR server adds to the client's entries and does
+// not replace them: a red flag the client sent (cauda equina syndrome,
+// G83.4) that the server's search does not return still counts.
+func TestFetchRerunKeepsClientEntries(t *testing.T) {
+	listed := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	var events []cdshooks.Event
+	svc := trustedService(t, env, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+	body := bytes.Replace(pagedRequest(t, listed.URL+"/r4", "", 3), []byte(`"M51.26"`), []byte(`"G83.4"`), 1)
+	auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+	rec := callWith(t, svc, servicePath, auth, body)
+	if rec.Code != http.StatusOK || len(events) != 1 {
+		t.Fatalf("status %d, %d events; want 200 and 1:\n%s", rec.Code, len(events), rec.Body)
+	}
+	for _, rule := range []string{"red-flag-known-serious-spinal-condition", "red-flag-cancer-history"} {
+		if !slices.Contains(events[0].Rules, rule) {
+			t.Errorf("rules %v lack %s: the client's entry (G83.4) or the server's (Z85.9) was not read", events[0].Rules, rule)
+		}
 	}
 }

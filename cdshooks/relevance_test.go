@@ -167,3 +167,24 @@ func TestCardSourceTakesASide(t *testing.T) {
 		}
 	}
 }
+
+// TestReferralCardSource checks that a referral card names the strongest
+// source its rule cites, though a referral rule cites its sources for
+// background: the emergency card of saddle numbness rests on the GIRFT
+// cauda equina pathway, not on the rule set alone.
+func TestReferralCardSource(t *testing.T) {
+	res, err := defaultEngine(t).Recommend(t.Context(), recommend.Profile{RedFlags: []string{"bladder_bowel_dysfunction"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := cdshooks.Cards(res, "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) == 0 || cards[0].Indicator != cdshooks.IndicatorCritical {
+		t.Fatalf("cards %+v: want a critical card first", cards)
+	}
+	if got := cards[0].Source.Label; strings.HasPrefix(got, "backrules rule set") {
+		t.Errorf("the emergency card's source is %q; want the guideline its rule cites", got)
+	}
+}

@@ -367,7 +367,10 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.trust != nil {
 		_, sentConditions := req.Prefetch[PrefetchConditions]
-		fetched, ferr := s.fetchMissing(r.Context(), req, client)
+		// What the call reads from fhirServer, in all: one budget for
+		// the missing keys and the conditions' other pages.
+		var fhirRead int64
+		fetched, ferr := s.fetchMissing(r.Context(), req, client, &fhirRead)
 		ev.Fetched = fetched
 		if ferr != nil {
 			s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: missing prefetch not read from fhirServer", slog.String("why", ferr.Error()))
@@ -375,7 +378,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if sentConditions {
 			// A page of the conditions: the service reads the rest, or
 			// answers 412, never from the one page.
-			fetched, ferr = s.fetchPages(r.Context(), req, client)
+			fetched, ferr = s.fetchPages(r.Context(), req, client, &fhirRead)
 			ev.Fetched = ev.Fetched || fetched
 			if ferr != nil {
 				s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: the other pages of the conditions not read from fhirServer", slog.String("why", ferr.Error()))

@@ -84,7 +84,7 @@ func slab[T any](s []T, n, chunk int, spills *int) []T {
 func (e *Engine) build(d *decisions) *Result {
 	b := &builder{e: e, seen: d.seen, proSrc: d.proSrc, merged: d.merged[:0]}
 	res := &Result{
-		Referrals:       make([]Referral, 0, len(d.referrals)),
+		Referrals:       make([]Referral, 0, len(d.referrals)+len(d.floors)),
 		FoldedReferrals: []FoldedReferral{},
 		Recommended:     []Item{},
 		Avoided:         []Item{},
@@ -158,13 +158,17 @@ func (e *Engine) build(d *decisions) *Result {
 	b.cites = make([]Citation, 0, nCites)
 	b.ids = make([]string, 0, nIDs)
 	b.notes = make([]Note, 0, nNotes)
+	// A floor's own referral (policy 7) comes first among those of its
+	// urgency: it stands for a red flag the rules missed. The referral
+	// story does not fold other referrals into it; it marks a gap in the
+	// rule set, to be fixed there.
+	for _, fi := range d.floors {
+		res.Referrals = append(res.Referrals, e.floorReferral(fi))
+	}
 	for _, ri := range d.referrals {
 		if d.shown(ri) {
 			res.Referrals = b.addReferral(res.Referrals, ri)
 		}
-	}
-	for _, fi := range d.floors {
-		res.Referrals = append(res.Referrals, e.floorReferral(fi))
 	}
 	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
 		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())

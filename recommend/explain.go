@@ -491,12 +491,23 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	case res.Withheld:
 		rx.Summary = fmt.Sprintf("The most urgent referral is %s, and movement advice is withheld until a clinician has assessed you, because of: %s.",
 			res.Referrals[0].Urgency, strings.Join(e.withholdingIDs(d), ", "))
-	case len(d.referrals) == 0:
+	case len(d.referrals) == 0 && len(d.floors) == 0:
 		rx.Summary = fmt.Sprintf("No referral rule matched; the programme's most urgent review is %s. Movement advice is not withheld.",
+			res.Referrals[0].Urgency)
+	case len(d.referrals) == 0:
+		rx.Summary = fmt.Sprintf("No referral rule matched, but a red flag's floor gives a %s referral. Movement advice is not withheld.",
 			res.Referrals[0].Urgency)
 	default:
 		rx.Summary = fmt.Sprintf("%s matched; the most urgent referral is %s. Movement advice is not withheld.",
 			words.Capital(words.Count(len(d.referrals), "referral rule")), res.Referrals[0].Urgency)
+	}
+	if n := len(d.floors); n > 0 {
+		ids := make([]string, n)
+		for i, fi := range d.floors {
+			ids[i] = FloorRulePrefix + e.vocab[fieldRedFlags].entries[fi].id
+		}
+		rx.Summary += fmt.Sprintf(" The rules missed the floor of %s, so the floor gave its own referral (%s): the rule set has a gap to fix.",
+			words.Count(n, "red flag"), strings.Join(ids, ", "))
 	}
 	if n := len(res.FoldedReferrals); n > 0 {
 		rx.Summary += fmt.Sprintf(" %s folded into a more urgent or leading one, and left out of the short report.",

@@ -659,7 +659,7 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 			Referrals:   []referral{{"routine", false, "floor:night_pain", 0}},
 			Recommended: 1}},
 		{"the urgency is met but not the withholding, after a flag whose floor is met", []string{"weight_loss", "fever"}, 17, summary{
-			Referrals: []referral{{"urgent", false, "weight-loss", 1}, {"urgent", true, "floor:fever", 0}},
+			Referrals: []referral{{"urgent", true, "floor:fever", 0}, {"urgent", false, "weight-loss", 1}},
 			Withheld:  true, WithheldReason: because + "floor:fever."}},
 		{"a floor that withholds, then one that does not", []string{"fever", "night_pain"}, 17, summary{
 			Referrals: []referral{{"urgent", true, "floor:fever", 0}, {"routine", false, "floor:night_pain", 0}},
@@ -681,6 +681,15 @@ func TestFloorsKeptAtRunTime(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
+			}
+			// The referral explanation names the floors the rules missed.
+			rx, err := eng.ExplainReferrals(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			missed := strings.Contains(rx.Summary, "the floor gave its own referral")
+			if wantMissed := slices.ContainsFunc(tt.want.Referrals, func(r referral) bool { return strings.HasPrefix(r.Rules, "floor:") }); missed != wantMissed {
+				t.Errorf("referral summary %q: names a missed floor %v, want %v", rx.Summary, missed, wantMissed)
 			}
 			// An Explainer agrees: every movement is withheld by the floor.
 			x, err := eng.NewExplainer(context.Background(), p)

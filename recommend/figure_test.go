@@ -111,7 +111,7 @@ func TestPoseChecks(t *testing.T) {
 		fsys := fstest.MapFS{}
 		dirFS(t, "../testdata/minimal", "base/", fsys)
 		fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: posed\n    name: Posed\n    kind: stretch\n    how: Do it.\n    dose: Once.\n" +
-			"    pose: {base: lying, props: [mat], start: {tilt: -90}, end: {tilt: -90, hip: 90}}\n")}
+			"    tags: [lying_on_back]\n    pose: {base: lying, props: [mat], start: {tilt: -90}, end: {tilt: -90, hip: 90}}\n")}
 		e, err := recommend.Load(fsys)
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +138,11 @@ func TestPosePlausibility(t *testing.T) {
 			"the start frame arches the back (trunk -8), but the pose declares spine flat"},
 		{"rounded back without the flexion tag", "[core]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90, trunk: 30}}",
 			"the end frame rounds the back (trunk 30), but the movement's tags give spine neutral (trunk -10 to 10)"},
-		{"rounded back with the flexion tag", "[lumbar_flexion]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90, trunk: 30}}", ""},
+		{"rounded back with the flexion tag", "[lumbar_flexion, lying_on_back]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90, trunk: 30}}", ""},
+		{"on its back without the tag", "[core]", "[]", "{base: lying, start: {tilt: -90}, end: {tilt: -90}}",
+			"the start frame is drawn lying on the back (tilt -90), but the movement is not tagged lying_on_back or prolonged_lying_on_back"},
+		{"face down without the tag", "[lumbar_extension]", "[]", "{base: lying, start: {tilt: 90}, end: {tilt: 90, trunk: -15}}",
+			"the start frame is drawn lying face down (tilt 90), but the movement is not tagged lying_face_down"},
 		{"arched back with only the flexion tag", "[lumbar_flexion]", "[]", "{base: lying, start: {tilt: 90, trunk: -20}, end: {tilt: 90}}",
 			"the start frame arches the back (trunk -20), but the movement's tags give spine rounds"},
 		{"flat spine on a flexion movement", "[lumbar_flexion]", "[]", "{spine: flat, base: lying, start: {}, end: {}}",

@@ -140,6 +140,13 @@ func TestProgrammeTrajectories(t *testing.T) {
 			referRule: "progress-review-worsening",
 		},
 		{
+			name: "no step up while the earlier review stands",
+			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same"),
+				ci(21, 5, "walking", "easier")},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-pain-rising", 1}},
+			referRule: "progress-review-worsening",
+		},
+		{
 			name:     "the earlier review ends when the pain comes down",
 			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 5, "walking", "same")},
 			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},

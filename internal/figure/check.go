@@ -182,9 +182,14 @@ func Check(p Pose, tags, equipment []string) []string {
 
 // checkFacing reports where p does not lie the way tags say the movement
 // faces: a base other than the facing's, and each frame whose tilt is
-// outside its range.
+// outside its range; and, for a movement with no facing tag, a frame drawn
+// lying face down or on the back (the first such frame), which needs the
+// tag that says so.
 func checkFacing(p Pose, tags []string) []string {
 	var out []string
+	faces := slices.ContainsFunc(Facings, func(f Facing) bool {
+		return slices.ContainsFunc(f.Tags, func(t string) bool { return slices.Contains(tags, t) })
+	})
 	for _, f := range Facings {
 		var by []string
 		for _, t := range f.Tags {
@@ -193,6 +198,21 @@ func checkFacing(p Pose, tags []string) []string {
 			}
 		}
 		if len(by) == 0 {
+			// Drawn lying this way, it must say so: a rule that keeps
+			// people from lying this way (later pregnancy, say) selects
+			// movements by these tags.
+			if !faces && p.Base == f.Base {
+				for _, fr := range []struct {
+					name string
+					f    Frame
+				}{{"start", p.Start}, {"end", p.End}} {
+					if t := fr.f["tilt"]; t >= f.MinTilt && t <= f.MaxTilt {
+						out = append(out, fmt.Sprintf("the %s frame is drawn lying %s (tilt %g), but the movement is not tagged %s",
+							fr.name, f.Name, t, strings.Join(f.Tags, " or ")))
+						break
+					}
+				}
+			}
 			continue
 		}
 		tagged := "the movement is tagged " + strings.Join(by, " and ")

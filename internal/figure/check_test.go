@@ -29,6 +29,12 @@ func TestCheck(t *testing.T) {
 		equipment []string
 		want      []string
 	}{
+		{"no facing tag, drawn on its back", onBack, []string{"lumbar_extension"}, nil, []string{
+			"the start frame is drawn lying on the back (tilt -90), but the movement is not tagged lying_on_back or prolonged_lying_on_back",
+		}},
+		{"no facing tag, drawn face down", prone, []string{"lumbar_extension"}, nil, []string{
+			"the start frame is drawn lying face down (tilt 90), but the movement is not tagged lying_face_down",
+		}},
 		{"face down, drawn face down", prone, faceDown, nil, nil},
 		{"face down, easing off the end of a bed", with(prone, "lying", 90, 80), faceDown, nil, nil},
 		{"face down at the edges of the range", with(prone, "lying", 45, 135), faceDown, nil, nil},

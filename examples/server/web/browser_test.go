@@ -539,7 +539,7 @@ func checkPhone(t *testing.T, tab context.Context, shot string) {
 			top: li ? li.getBoundingClientRect().top + window.scrollY : 1e9,
 			alt: img ? img.alt : '',
 			loaded: !!img && img.naturalWidth > 0,
-			hidden: [...document.querySelectorAll('#referrals .referral')].filter(r => {
+			hidden: [...document.querySelectorAll('#referrals .referral')].filter(r => !r.closest('.more-referrals-print')).filter(r => {
 				if (r.checkVisibility()) return false;
 				const s = r.closest('details')?.querySelector(':scope > summary');
 				return !s || !s.checkVisibility();
@@ -581,7 +581,14 @@ func checkHandout(t *testing.T, tab context.Context, path string) {
 				if (!ok(el)) missing.push(what + ': ' + el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60));
 			}
 		};
-		need('#referrals .referral', 'a referral');
+		// Every referral prints: those behind the toggle from their
+		// print copy, whose words must be the same.
+		need('#referrals > .referral, #referrals .more-referrals-print .referral', 'a referral');
+		const words = el => el.querySelector('p').textContent.trim().replace(/\s+/g, ' ');
+		const copies = [...document.querySelectorAll('#referrals .more-referrals-print .referral')].map(words);
+		for (const el of document.querySelectorAll('#referrals details.more-referrals .referral')) {
+			if (!copies.includes(words(el))) missing.push('a referral behind the toggle: ' + words(el).slice(0, 60));
+		}
 		need('#plan li.item', 'a plan step');
 		need('#plan li.item img.picture', 'a plan step\'s picture', el => el.checkVisibility() && el.getBoundingClientRect().width >= 40);
 		need('#plan li.item > p', 'a plan step\'s line');

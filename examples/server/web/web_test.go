@@ -382,6 +382,9 @@ func TestMoreReferrals(t *testing.T) {
 				t.Fatalf("status = %d, want 200", rec.Code)
 			}
 			refs := section(rec.Body.String(), "referrals")
+			// The print copy of the referrals behind the toggle is checked
+			// on its own, below.
+			refs, printed, _ := strings.Cut(refs, `<div class="more-referrals-print">`)
 			full, more, _ := strings.Cut(refs, `<details class="more-referrals">`)
 			var got shown
 			for _, m := range urgency.FindAllStringSubmatch(full, -1) {
@@ -405,8 +408,12 @@ func TestMoreReferrals(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, r := range res.Referrals {
-				if n := strings.Count(refs, html.EscapeString(r.Message)); n != 1 {
+				msg := html.EscapeString(r.Message)
+				if n := strings.Count(refs, msg); n != 1 {
 					t.Errorf("referral %q shown %d times, want once", r.Message, n)
+				}
+				if m, n := strings.Count(more, msg), strings.Count(printed, msg); m != n {
+					t.Errorf("referral %q is %d times behind the toggle and %d times in its print copy, want the same", r.Message, m, n)
 				}
 			}
 		})
