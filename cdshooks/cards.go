@@ -138,7 +138,10 @@ type Link struct {
 // are on hold. Every card has a source: its first citation of the
 // strongest kind of evidence (a guideline before a review, a trial, a
 // reference, a clinic, practitioner or health article, or a personal
-// account; the first in rule order among equals). Every citation of the
+// account; the first in rule order among equals). On a card about
+// movements (the plan, also helpful, avoid) a citation that takes a side
+// on them comes before one cited for background only, and a card whose
+// citations are all background names the rule set as its source. Every citation of the
 // card is listed in its detail, the source first; the others with an
 // address are also links.
 //

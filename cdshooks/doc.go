@@ -179,7 +179,9 @@ whole text is in the detail), a detail in GitHub-flavoured markdown (rule text i
 so a rule file cannot add links or HTML), and a source: the title and
 publisher of its first citation of the strongest kind of evidence (a
 guideline before a review, a review before a trial, and so on to a
-personal account), with its URL when known. Every citation of the card
+personal account; on a card about movements, one that takes a side
+before one cited for background only, and the rule set when all are
+background), with its URL when known. Every citation of the card
 is listed in its detail, the source first; the others with an address
 are also links of type absolute, labelled with their title (or, lacking
 one, their publisher, id or address). A card's uuid, which feedback
