@@ -147,6 +147,11 @@ func TestProgrammeTrajectories(t *testing.T) {
 			referRule: "progress-review-worsening",
 		},
 		{
+			name:     "pain up once, then the same: no earlier review",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 5, "walking", "same")},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
 			name:     "the earlier review ends when the pain comes down",
 			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 5, "walking", "same")},
 			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
@@ -524,6 +529,7 @@ func TestProgressionKeysCheckedAtLoad(t *testing.T) {
 		{"an index with a literal key", `move.response == 'easier' && move['levle'] > 1`,
 			`progress.yaml:3:46: progression rule "r": in when: move has no key "levle" (did you mean "level"?)`},
 		{"keys that exist", `move.response == 'easier' && programme['latest_pain'] < move.levels && programme.flare`, ""},
+		{"a key that is not written out", `true || programme[move.id] == 1`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -258,7 +258,6 @@ func unknownViewKeys(a *cel.Ast) []viewKey {
 			}
 		}
 	}))
-	slices.SortFunc(out, func(a, b viewKey) int { return a.offset - b.offset })
 	return out
 }
 
