@@ -351,38 +351,50 @@ func TestReloadKeepsFloors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyDir(t, fixture)
-			s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
-			old := s.Engine()
-			tt.change(t, dir)
-			// The new rules load and pass the analysis: only the floors
-			// can refuse them.
-			eng := loadDir(t, dir)
-			if r := analyze(t.Context(), eng); r != nil {
-				t.Fatalf("the changed fixture fails the analysis: %v", r)
+			var want func(old, new *recommend.Engine) []ruleProblem
+			if tt.want != nil {
+				want = func(old, new *recommend.Engine) []ruleProblem { return tt.want(t, old, new) }
 			}
-			changed, err := s.Reload()
-			if tt.want == nil {
-				if !changed || err != nil {
-					t.Fatalf("Reload = %v, %v; want true, nil", changed, err)
-				}
-				return
-			}
-			if changed || err == nil || s.Engine() != old {
-				t.Fatalf("Reload = %v, %v; want the reload refused and the running rules kept", changed, err)
-			}
-			h := healthOf(t, s)
-			if h.Status != "degraded" || h.ReloadError == nil {
-				t.Fatalf("health %+v, want degraded", h)
-			}
-			if diff := cmp.Diff(tt.want(t, old, eng), h.ReloadError.Problems); diff != "" {
-				t.Errorf("problems (-want +got):\n%s", diff)
-			}
-			// A restart is the deliberate way to make the change.
-			if _, err := New(Config{Rules: os.DirFS(dir)}); err != nil {
-				t.Errorf("restart with the changed rules: %v", err)
-			}
+			checkReload(t, copyDir(t, fixture), tt.change, want)
 		})
+	}
+}
+
+// checkReload serves the rules in dir, makes change to them, checks that
+// the changed rules load and pass the analysis (so that only what the
+// reload compares can refuse them), and reloads. With want nil the reload
+// must take. Otherwise it must be refused with the running rules kept,
+// the health degraded with the problems want gives for the old and the
+// new engine, and a restart, the deliberate way to make the change, must
+// accept the changed rules.
+func checkReload(t *testing.T, dir string, change func(*testing.T, string), want func(old, new *recommend.Engine) []ruleProblem) {
+	t.Helper()
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	old := s.Engine()
+	change(t, dir)
+	eng := loadDir(t, dir)
+	if r := analyze(t.Context(), eng); r != nil {
+		t.Fatalf("the changed fixture fails the analysis: %v", r)
+	}
+	changed, err := s.Reload()
+	if want == nil {
+		if !changed || err != nil {
+			t.Fatalf("Reload = %v, %v; want true, nil", changed, err)
+		}
+		return
+	}
+	if changed || err == nil || s.Engine() != old {
+		t.Fatalf("Reload = %v, %v; want the reload refused and the running rules kept", changed, err)
+	}
+	h := healthOf(t, s)
+	if h.Status != "degraded" || h.ReloadError == nil {
+		t.Fatalf("health %+v, want degraded", h)
+	}
+	if diff := cmp.Diff(want(old, eng), h.ReloadError.Problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if _, err := New(Config{Rules: os.DirFS(dir)}); err != nil {
+		t.Errorf("restart with the changed rules: %v", err)
 	}
 }
 
