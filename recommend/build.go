@@ -460,8 +460,8 @@ func (e *Engine) withheldReason(rules []int) string {
 func (e *Engine) withholdingIDs(d *decisions) []string {
 	ids := e.ruleIDs(d.withholding)
 	for _, fi := range d.floors {
-		if en := &e.vocab[fieldRedFlags].entries[fi]; en.floor.Withhold {
-			ids = append(ids, FloorRulePrefix+en.id)
+		if e.vocab[fieldRedFlags].entries[fi].floor.Withhold {
+			ids = append(ids, e.floorRuleID(fi))
 		}
 	}
 	return ids
@@ -504,7 +504,7 @@ func (e *Engine) floorReferral(fi int) Referral {
 	}
 	clinician += ". From the red flag's declared floor: no rule met it, so the rule set has a gap to fix."
 	return Referral{Urgency: u, Message: msg, Clinician: clinician, Withhold: f.Withhold,
-		Citations: []Citation{}, Rules: []string{FloorRulePrefix + en.id}}
+		Citations: []Citation{}, Rules: []string{e.floorRuleID(fi)}}
 }
 
 func (e *Engine) ruleIDs(rules []int) []string {

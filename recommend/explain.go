@@ -504,7 +504,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	if n := len(d.floors); n > 0 {
 		ids := make([]string, n)
 		for i, fi := range d.floors {
-			ids[i] = FloorRulePrefix + e.vocab[fieldRedFlags].entries[fi].id
+			ids[i] = e.floorRuleID(fi)
 		}
 		rx.Summary += fmt.Sprintf(" The rules missed the floor of %s, so the floor gave its own referral (%s): the rule set has a gap to fix.",
 			words.Count(n, "red flag"), strings.Join(ids, ", "))

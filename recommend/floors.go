@@ -65,8 +65,7 @@ func (c *compiler) proveFloors() {
 		}
 		for _, id := range p.RedFlags {
 			fi := e.vocab[fieldRedFlags].index(id)
-			f := entries[fi].floor
-			if f == nil || rank >= f.Urgency.rank() && (withheld || !f.Withhold) {
+			if f := entries[fi].floor; f == nil || f.metBy(rank, withheld) {
 				continue
 			}
 			if m := &misses[fi]; !m.found || size < m.size {
@@ -83,6 +82,20 @@ func (c *compiler) proveFloors() {
 		f := entries[fi].floor
 		c.iss.Add(parse.FilePos{File: f.File, Pos: parse.Pos{Line: f.Line, Column: f.Column}}, "%s", floorMessage(f, m))
 	}
+}
+
+// metBy reports whether referrals whose most urgent one has urgency rank
+// rank, and which withhold advice when withheld is true, meet the floor:
+// the one test of a floor, at load (proveFloors) and on every call
+// (guardFloors).
+func (f *Floor) metBy(rank int, withheld bool) bool {
+	return f.Urgency.rank() <= rank && (!f.Withhold || withheld)
+}
+
+// floorRuleID is the rule id of red flag fi's own floor referral:
+// FloorRulePrefix and the flag's id.
+func (e *Engine) floorRuleID(fi int) string {
+	return FloorRulePrefix + e.vocab[fieldRedFlags].entries[fi].id
 }
 
 // eachFlagProfile calls fn with each profile of the space Analyze

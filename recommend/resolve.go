@@ -257,7 +257,7 @@ func (e *Engine) guardFloors(d *decisions, p *Profile) {
 			continue
 		}
 		f := voc.entries[fi].floor
-		if f == nil || (f.Urgency.rank() <= rank && (!f.Withhold || withheld)) {
+		if f == nil || f.metBy(rank, withheld) {
 			continue
 		}
 		d.floors = append(d.floors, fi)
