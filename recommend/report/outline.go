@@ -285,6 +285,16 @@ func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 	return it.Dose()
 }
 
+// AdherenceWords says, for people, how much of what the check-ins of pg
+// reported was done: "75% of the movements reported were done at least
+// once", or "no movement reported yet" when they reported pain only.
+func AdherenceWords(pg *recommend.Programme) string {
+	if len(pg.Steps) == 0 {
+		return "no movement reported yet"
+	}
+	return fmt.Sprintf("%d%% of the movements reported were done at least once", int(pg.Adherence*100+0.5))
+}
+
 // ChangeWords says what a programme step's change does, for people: "up a
 // level" for recommend.ChangeProgress. A change it does not know is
 // returned as it is.

@@ -220,13 +220,8 @@ func (wr *writer) thisWeek() section {
 		return s
 	}
 	first, last := pg.Trend[0].PainLevel, pg.Trend[len(pg.Trend)-1].PainLevel
-	head := fmt.Sprintf("Week %d. Pain %s from %d to %d at the latest check-in", pg.Week, Sparkline(pg.Trend), first, last)
-	if len(pg.Steps) > 0 {
-		head += fmt.Sprintf("; %d%% of the movements reported were done at least once", int(pg.Adherence*100+0.5))
-	} else {
-		head += "; no movement reported yet"
-	}
-	s.entries = append(s.entries, entry{marker: "-", head: head + "."})
+	s.entries = append(s.entries, entry{marker: "-", head: fmt.Sprintf("Week %d. Pain %s from %d to %d at the latest check-in; %s.",
+		pg.Week, Sparkline(pg.Trend), first, last, AdherenceWords(pg))})
 	for _, st := range pg.Steps {
 		name := cmp.Or(wr.o.Names[st.Movement], words.Capital(strings.ReplaceAll(st.Movement, "_", " ")))
 		e := entry{marker: "-", head: fmt.Sprintf("%s: %s (level %d).", name, ChangeWords(st.Change), st.Level)}

@@ -58,13 +58,8 @@ func (b *builder) programme() {
 		levels[m.ID] = len(m.Levels)
 	}
 	first, last := pg.Trend[0], pg.Trend[len(pg.Trend)-1]
-	summary := fmt.Sprintf("Week %d. Pain %d at the first check-in and %d at the latest", pg.Week, first.PainLevel, last.PainLevel)
-	if len(pg.Steps) > 0 {
-		summary += fmt.Sprintf("; %d%% of the movements reported were done at least once.", int(pg.Adherence*100+0.5))
-	} else {
-		summary += "; no movement reported yet."
-	}
-	v := &programmeView{Week: pg.Week, Summary: summary, Chart: trendSVG(pg.Trend)}
+	v := &programmeView{Week: pg.Week, Chart: trendSVG(pg.Trend),
+		Summary: fmt.Sprintf("Week %d. Pain %d at the first check-in and %d at the latest; %s.", pg.Week, first.PainLevel, last.PainLevel, report.AdherenceWords(pg))}
 	for _, p := range pg.Trend {
 		v.Trend = append(v.Trend, trendRow{N: len(v.Trend) + 1, Day: p.Day, Week: p.Day/7 + 1, Pain: p.PainLevel})
 	}

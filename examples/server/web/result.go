@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -79,11 +78,7 @@ func (rv *resultView) MoreReferralsSummary() string {
 			urgencies = append(urgencies, u)
 		}
 	}
-	reasons := "reasons"
-	if n == 1 {
-		reasons = "reason"
-	}
-	return fmt.Sprintf("%d more %s to see a clinician (%s)", n, reasons, strings.Join(urgencies, " or "))
+	return words.Count(n, "more reason") + " to see a clinician (" + strings.Join(urgencies, " or ") + ")"
 }
 
 type messageView struct {
