@@ -228,8 +228,8 @@ func TestChoiceFieldsExplained(t *testing.T) {
 			}
 			var got []string
 			for _, r := range x.Rules {
-				if r.Rule == "stable-episode" {
-					for _, c := range r.Clauses {
+				if r.Rule() == "stable-episode" {
+					for _, c := range r.Clauses() {
 						got = append(got, c.Says)
 					}
 				}

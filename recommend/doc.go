@@ -37,7 +37,10 @@ a review ([ReviewExplanation]), whether the check-ins called for it, and
 the check-in facts it read, in words.
 To explain several movements of one profile, [Engine.NewExplainer]
 evaluates once and its [Explainer] answers every question; the programs
-that track the evaluation state are built when the rules load.
+that track the evaluation state are built when the rules load. A rule's
+explanation ([RuleExplanation]) is a read-only view: the engine keeps,
+bounded, what explaining a condition found for what it read of the
+profile, and the next Explainer that reads the same shares it.
 
 [Engine.Analyze] explores a bounded space of profiles and reports dead
 rules, gaps, conflicts with example profiles, redundant and always-true

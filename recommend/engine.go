@@ -73,6 +73,10 @@ type Engine struct {
 	// why is what every Explainer of the engine reads of the movements,
 	// made on first use (explain_why.go).
 	why whyIndex
+	// whys keeps what explaining a rule found, for the next Explainer
+	// whose profile has the same values in the fields its condition reads
+	// (explain_view.go).
+	whys whyCache
 	// scratch holds *decisions free for reuse by Recommend.
 	scratch sync.Pool
 }

@@ -25,8 +25,8 @@ func ExampleEngine_Explain() {
 	}
 	fmt.Println("outcome:", x.Outcome)
 	for _, r := range x.Rules {
-		fmt.Printf("%s: %s\n", r.Rule, r.Summary)
-		for _, c := range r.Clauses {
+		fmt.Printf("%s: %s\n", r.Rule(), r.Summary())
+		for _, c := range r.Clauses() {
 			fmt.Printf("  %s is %v (%s: %q)\n", c.Text, c.Value, c.Field, c.Values)
 		}
 	}

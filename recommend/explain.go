@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -72,9 +73,8 @@ type Explanation struct {
 	// movement advice, when the outcome is OutcomeWithheld.
 	WithheldBy []string `json:"withheld_by"`
 	// Rules are the rules that name the movement, directly, by tag or by
-	// kind, matched or not. Each is the Explainer's, shared read-only with
-	// its other answers that name the rule the same way (see Explainer).
-	Rules []*RuleExplanation `json:"rules"`
+	// kind, matched or not.
+	Rules []RuleExplanation `json:"rules"`
 	// Programme, when the profile has check-ins and the programme has the
 	// movement, is its step this week: its change, why, and the check-in
 	// facts that decided it, in words.
@@ -92,9 +92,7 @@ type ReferralExplanation struct {
 	// Summary says in one sentence what the referrals come to.
 	Summary string `json:"summary"`
 	// Rules are every rule with a referral, matched or not, in rule order.
-	// Each is the Explainer's, shared read-only with its later referral
-	// explanations (see Explainer).
-	Rules []*RuleExplanation `json:"rules"`
+	Rules []RuleExplanation `json:"rules"`
 	// Reviews are, for a profile with check-ins whose advice is not
 	// withheld, every progression rule with a review, matched or not, in
 	// rule order, with the check-in facts it reads; nil otherwise.
@@ -104,42 +102,25 @@ type ReferralExplanation struct {
 }
 
 // RuleExplanation is one rule of an explanation: what it does, whether it
-// matched, and which clauses of its condition decided that. The answers of
-// one Explainer hold each of its RuleExplanations by pointer, shared with
-// its other answers: treat one as read-only, and copy what you change (a
-// copy re := *r still shares its lists).
+// matched, and which clauses of its condition decided that. It is a small
+// read-only view, to copy freely: what it shows is made once for what the
+// rule's condition reads of the profile (the values of its fields, or of
+// a list only whether it holds the ids the condition asks about), and
+// shared by every explanation of the rule, of any Explainer of the Engine,
+// for a profile that gives the same; a clause of a list shows the
+// explained profile's list. Its methods return copies of its lists:
+// changing what they return changes no explanation. It encodes to JSON as
+// an object of the fields its methods name, and go-cmp compares two by
+// their Equal method. The zero RuleExplanation explains no rule: its
+// methods return zero values.
 type RuleExplanation struct {
-	// Rule is the rule id, and Description what it is for.
-	Rule        string `json:"rule"`
-	Description string `json:"description"`
-	// File and Line locate the rule, as in [Rule].
-	File string `json:"file"`
-	Line int    `json:"line"`
-	// Matched is true when the rule's condition held for the profile, as
-	// in Result.Trace.
-	Matched bool `json:"matched"`
-	// Summary says in plain words why the rule matched or did not:
-	// "not matched: you did not report sciatica".
-	Summary string `json:"summary"`
-	// When is the rule's condition as written.
-	When string `json:"when"`
-	// Clauses are the parts of the condition that decided whether it
-	// matched: for a rule that did not match, the clauses that were
-	// false; for one that matched, those that were true.
-	Clauses []ClauseExplanation `json:"clauses"`
-	// Effects are the rule's effects that name the movement, in a
-	// movement's explanation; empty in a referral explanation.
-	Effects []NamingEffect `json:"effects"`
-	// Referral is the rule's referral, or nil when it has none.
-	Referral *RuleReferral `json:"referral,omitempty"`
-	// Folded, in a referral explanation, says that the rule matched but
-	// its referral was folded into another (see Result.FoldedReferrals);
-	// nil otherwise.
-	Folded *ReferralFold `json:"folded,omitempty"`
-	// Because is the rule's reason.
-	Because string `json:"because"`
-	// Citations are the rule's citations, in the order written.
-	Citations []Citation `json:"citations"`
+	w *ruleWhy
+	// p is the Explainer's profile, whose lists the clauses show.
+	p *Profile
+	// rule is the rule's index, and effects the whyIndex effect list of
+	// its effects that name the movement, plus one, or 0 in a referral
+	// explanation.
+	rule, effects int32
 }
 
 // NamingEffect is an effect of a rule that names a movement.
@@ -173,22 +154,18 @@ type ClauseExplanation struct {
 // outcome, and why each referral rule matched or not. It is made from one
 // evaluation of every rule, the same as Recommend's, so its answers agree
 // with the Result it holds, and any number of questions cost no further
-// evaluation: the clauses of each rule an answer needs are found once, from
-// its condition's direct checks or, for a condition without them, by
-// running it again with its evaluation state tracked (a program built
-// when the rules loaded), and each rule's explanation is made once and
-// shared by every answer that names the rule. Make one with
-// Engine.NewExplainer.
+// evaluation. What a rule's explanation shows (its summary and the
+// clauses that decided it) is found from its condition's direct checks
+// or, for a condition without them, by running it again with its
+// evaluation state tracked (a program built when the rules loaded); and
+// the Engine keeps what it found, about 4 MiB at most, for the next
+// Explainer whose profile gives the condition the same (see
+// RuleExplanation). Make one with Engine.NewExplainer.
 //
-// An Explainer is safe for concurrent use. The explanations an Explainer
-// returns share their parts with one another and with later answers of
-// the same Explainer: each *RuleExplanation in their Rules, with its
-// clauses, effects, citations and referral, is made once and held by
-// every answer that names the rule by the same effects (and by every
-// referral explanation). Treat them as read-only, and copy what you need
-// to change. They share nothing a caller can change with the Engine,
-// another Explainer or a Result of Recommend: changing an explanation
-// cannot change what Recommend or another Explainer returns.
+// An Explainer is safe for concurrent use. Its answers share nothing a
+// caller can change with one another, the Engine, another Explainer or a
+// Result of Recommend: a RuleExplanation is a read-only view whose
+// methods return copies, and the lists of an answer are its own.
 type Explainer struct {
 	e *Engine
 	// p is the profile, kept in profile.
@@ -198,55 +175,38 @@ type Explainer struct {
 	d       *decisions
 	res     *Result
 	// withheldBy are the ids of the rules that withhold movement advice,
-	// shared by every answer's WithheldBy, or nil.
+	// or nil; each answer's WithheldBy is a copy.
 	withheldBy []string
 
 	mu sync.Mutex
-	// made holds, for each rule, its first explanation, or nil: every
-	// later one copies its summary, clauses, citations and referral. Each
-	// explanation is cut from slab, its clauses from clauses, their values
-	// from values or the profile's lists, its citations from cites and its
-	// referral from referrals, each a list that is replaced, never grown,
-	// when full.
-	made []*RuleExplanation
-	slab []RuleExplanation
+	// own holds, by rule, what explaining a rule found that the Engine
+	// does not keep (Explainer.why), made on first use.
+	own map[int]*ruleWhy
+	// tables holds, by slot, the Engine's whyTable of each set of profile
+	// fields a condition read so far, prof the Engine's whyProfile of the
+	// profile's values, and key the bytes of the last values looked up
+	// (Explainer.table).
+	tables []*whyTable
+	prof   *whyProfile
+	key    []byte
 	// answers are the Explanations the Explainer returns, each cut from
-	// it (answer), and nAnswers how many were.
-	answers   []Explanation
-	nAnswers  int
-	nRules    int // how many explanations were cut from slabs
-	clauses   []ClauseExplanation
-	values    []string
-	cites     []Citation
-	referrals []RuleReferral
-	// named holds, for each effect list of the engine's whyIndex (each
-	// belongs to one rule), the explanation of its rule with those
-	// effects, or nil; referring, for each rule with a referral, its
-	// explanation in Referrals, or nil. Every answer shares them.
-	named     []*RuleExplanation
-	referring []*RuleExplanation
-	// effects and by hold the Explainer's copy of each effect list of
-	// the engine's whyIndex that an answer named, and of its effects'
-	// SelectedBy, made on first use and shared by every answer
-	// (ownEffects); lists holds the answers' Rules.
-	effects []NamingEffect
-	by      []string
-	lists   []*RuleExplanation
-	// How many effects, SelectedBy, answers' rules, citations and
-	// referrals were cut from their slabs: with the whyIndex's counts,
-	// how many more can be (see room).
-	nEffects, nBy, nLists, nCites, nReferrals int
-	// text holds the summaries of the rule explanations (keep).
+	// it (answer), and nAnswers how many were; views holds the answers'
+	// Rules, nViews how many were cut.
+	answers  []Explanation
+	nAnswers int
+	views    []RuleExplanation
+	nViews   int
+	// text holds the answers' summaries (keep).
 	text strings.Builder
-	// shown holds the Explainer's copy of each list field of the
-	// profile, which clauses show as their Values (ownLists).
-	shown [numListFields][]string
-	// memo, says and spans are the walk's memo of node values and its
-	// summary as written (whyRun), reused; says also holds an answer's
-	// summary as written.
-	memo  []uint8
-	says  []byte
-	spans []int
+	// memo, says, spans, clauses and vals are the walk's memo of node
+	// values, its summary as written (whyRun), the clauses it gave and
+	// their single values, reused; says also holds an answer's summary
+	// as written.
+	memo    []uint8
+	says    []byte
+	spans   []int
+	clauses []ClauseExplanation
+	vals    []string
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -284,47 +244,45 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		}
 		return nil, err
 	}
-	d := e.newDecisions()
+	// The evaluation works in a reused decision record, as Recommend's
+	// does; the Explainer keeps a copy of what it reads of it.
+	d := e.getDecisions()
+	defer e.putDecisions(d)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
+	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
 	if err := e.addProgramme(res, pp.CheckIns); err != nil {
 		// As in Recommend: the referrals still reach the person.
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
-	x.p, x.d, x.res, x.made = pp, d, res, make([]*RuleExplanation, len(e.rules))
-	x.shown = ownLists(pp)
-	if len(d.withholding) > 0 || d.floorWithhold {
-		x.withheldBy = e.withholdingIDs(d)
+	x.p, x.d, x.res = pp, d.explained(), res
+	ownLists(pp)
+	if len(x.d.withholding) > 0 || x.d.floorWithhold {
+		x.withheldBy = e.withholdingIDs(x.d)
 	}
 	return x, nil
 }
 
-// ownLists gives p lists of its own, so that the explanations made later
-// do not change when the caller changes the lists of the profile it
-// passed, and returns a second copy of them, the lists that clauses show
-// as their Values: a caller who changes those cannot change p. Both are
-// cut, capped, from one allocation.
-func ownLists(p *Profile) (shown [numListFields][]string) {
+// ownLists gives p lists of its own, cut, capped, from one allocation,
+// so that the explanations made later do not change when the caller
+// changes the lists of the profile it passed.
+func ownLists(p *Profile) {
 	lists := [numListFields]*[]string{&p.Conditions, &p.RedFlags, &p.AggravatedBy, &p.EasedBy, &p.Equipment}
 	n := 0
 	for _, l := range lists {
 		n += len(*l)
 	}
-	slab := make([]string, 0, 2*n)
-	for fi, l := range lists {
+	slab := make([]string, 0, n)
+	for _, l := range lists {
 		if len(*l) > 0 {
 			start := len(slab)
 			slab = append(slab, *l...)
 			*l = slab[start:len(slab):len(slab)]
-			shown[fi] = slab[n+start : n+len(slab) : n+len(slab)]
 		}
 	}
-	slab = slab[:2*n]
-	copy(slab[n:], slab[:n])
-	return shown
 }
 
 var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
@@ -394,13 +352,12 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	m := &e.movements[mi]
 	dm := &d.movements[mi]
 	x.mu.Lock()
+	defer x.mu.Unlock()
+	// The answer is zero: its fields are set one by one, which costs
+	// fewer write barriers than setting it whole.
 	ex := x.answer()
-	x.mu.Unlock()
-	*ex = Explanation{
-		Movement: m.id, Name: m.name, Kind: m.kind,
-		Cautions: []Note{}, Missing: []Term{}, WithheldBy: []string{}, Rules: []*RuleExplanation{},
-		RuleSet: e.ruleSet,
-	}
+	ex.Movement, ex.Name, ex.Kind, ex.RuleSet = m.id, m.name, m.kind, e.ruleSet
+	ex.Cautions, ex.Missing, ex.WithheldBy = []Note{}, []Term{}, []string{}
 	ex.Outcome = dm.outcome
 	switch dm.outcome {
 	case OutcomeRecommended:
@@ -416,7 +373,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			}
 		}
 	case OutcomeWithheld:
-		ex.WithheldBy = x.withheldBy
+		ex.WithheldBy = slices.Clone(x.withheldBy)
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
 		for _, eq := range dm.missing {
@@ -424,11 +381,12 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	x.mu.Lock()
 	x.scratch()
 	x.says = e.appendOutcomeSummary(x.says[:0], ex, d, dm)
-	ex.Summary = x.keep(x.says)
-	x.mu.Unlock()
+	ex.Summary = notAdvised
+	if string(x.says) != notAdvised {
+		ex.Summary = x.keep(x.says)
+	}
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
 			if st.Movement == m.id {

@@ -53,11 +53,8 @@ func TestExplainDirectMatchesTracked(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s on %+v: %v", when, *p, err)
 			}
-			var values []string
-			q := *p
-			shown := ownLists(&q)
-			fromCEL := whyRun{e: e, p: p, state: det.State(), shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
-			fromGo := whyRun{e: e, p: p, shown: &shown, values: &values, memo: make([]uint8, pl.nodes), says: []byte("v")}
+			fromCEL := whyRun{e: e, p: p, state: det.State(), memo: make([]uint8, pl.nodes), says: []byte("v")}
+			fromGo := whyRun{e: e, p: p, memo: make([]uint8, pl.nodes), says: []byte("v")}
 			want := fromCEL.why(pl.root, nil)
 			wantSummary := string(fromCEL.says)
 			fromCEL.finish(wantSummary, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -73,13 +74,28 @@ func clearCitations(v reflect.Value) {
 	}
 }
 
+// ruleParts returns what each RuleExplanation of a hands out, each a
+// copy (its clauses, effects, citations, referral and fold), for a
+// scribble.
+func ruleParts(a *whyAnswers) []any {
+	var parts []any
+	rules := a.Referrals.Rules
+	for _, ex := range a.Movements {
+		rules = append(rules, ex.Rules...)
+	}
+	for _, re := range rules {
+		parts = append(parts, re.Clauses(), re.Effects(), re.Citations(), re.Referral(), re.Folded())
+	}
+	return parts
+}
+
 // TestExplanationsLeaveOthersAlone checks the guarantee of Explainer's
-// answers: they may share their parts with one another, but a caller who
-// changes every part of every answer of one Explainer (each string,
-// number, bool and citation, and appends to each list) changes neither
-// the Results of Recommend, nor the answers another Explainer gave or
-// gives, nor the engine's views, for a profile that refers, one with
-// check-ins, and the benchmark profiles.
+// answers: a caller who changes every part of every answer of one
+// Explainer (each string, number, bool and citation, and appends to each
+// list), and every list and value its rule explanations hand out,
+// changes neither the Results of Recommend, nor the answers that
+// Explainer or another gave or gives, nor the engine's views, for a
+// profile that refers, one with check-ins, and the benchmark profiles.
 func TestExplanationsLeaveOthersAlone(t *testing.T) {
 	eng, err := Default()
 	if err != nil {
@@ -94,6 +110,7 @@ func TestExplanationsLeaveOthersAlone(t *testing.T) {
 			{Day: 0, PainLevel: 6, Done: []Done{{Movement: "glute_bridge", Sessions: 3, Response: ResponseSame}}},
 			{Day: 7, PainLevel: 4, Done: []Done{{Movement: "glute_bridge", Sessions: 3, Response: ResponseEasier}}},
 		}}},
+		{"folded", Profile{RedFlags: []string{"bladder_bowel_dysfunction", "no_improvement_with_self_care"}, Age: 60}},
 	}
 	profiles = append(profiles, benchProfiles...)
 	for _, tt := range profiles {
@@ -117,10 +134,17 @@ func TestExplanationsLeaveOthersAlone(t *testing.T) {
 			}
 			changed := answerAll(t, x)
 			before := jsonOf(t, changed)
-			clearCitations(reflect.ValueOf(changed))
-			scribble(reflect.ValueOf(changed))
-			if jsonOf(t, changed) == before {
+			parts := ruleParts(changed)
+			partsBefore := jsonOf(t, parts)
+			for _, v := range append(parts, changed) {
+				clearCitations(reflect.ValueOf(v))
+				scribble(reflect.ValueOf(v))
+			}
+			if jsonOf(t, changed) == before || jsonOf(t, parts) == partsBefore {
 				t.Fatal("the scribble changed nothing: the test proves nothing")
+			}
+			if tt.name == "folded" && !slices.ContainsFunc(parts, func(v any) bool { f, ok := v.(*ReferralFold); return ok && f != nil }) {
+				t.Fatal("no referral was folded: the test proves nothing of Folded")
 			}
 
 			if diff := cmp.Diff(wantRes, jsonOf(t, res)); diff != "" {
@@ -139,6 +163,12 @@ func TestExplanationsLeaveOthersAlone(t *testing.T) {
 			if diff := cmp.Diff(wantOther, jsonOf(t, answerAll(t, other))); diff != "" {
 				t.Errorf("another Explainer's later answers differ (-want +got):\n%s", diff)
 			}
+			if diff := cmp.Diff(wantOther, jsonOf(t, answerAll(t, x))); diff != "" {
+				t.Errorf("the same Explainer's later answers differ (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(partsBefore, jsonOf(t, ruleParts(answerAll(t, x)))); diff != "" {
+				t.Errorf("what the same Explainer's rule explanations hand out differs (-want +got):\n%s", diff)
+			}
 			fresh, err := eng.NewExplainer(ctx, tt.p)
 			if err != nil {
 				t.Fatal(err)
@@ -153,54 +183,77 @@ func TestExplanationsLeaveOthersAlone(t *testing.T) {
 	}
 }
 
-// TestExplainerAnswersShareRules checks that an Explainer makes each
-// rule's explanation once: every answer that names a rule holds the same
-// clauses and citations, not a copy, and every answer that names it by
-// the same effects (or every referral explanation) the same
-// *RuleExplanation.
+// fixedWhy reports whether w is an explanation of rule ri that does not
+// depend on the profile, made once for its condition's plan.
+func fixedWhy(eng *Engine, ri int, w *ruleWhy) bool {
+	pl := eng.rules[ri].why.plan(eng)
+	pl.fixedMu.Lock()
+	defer pl.fixedMu.Unlock()
+	for _, f := range pl.fixed {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}
+
+// TestExplainerAnswersShareRules checks that a rule is explained once for
+// the values of the fields its condition reads: every answer of one
+// Explainer that names a rule shows the same explanation, and so does an
+// Explainer of another profile with the same values in those fields,
+// from the engine's cache; a profile with other values there gets its own,
+// unless its explanation does not depend on the profile at all.
 func TestExplainerAnswersShareRules(t *testing.T) {
 	eng, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := eng.NewExplainer(context.Background(), benchProfiles[0].p)
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	explain := func(p Profile) map[string]*ruleWhy {
+		x, err := eng.NewExplainer(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := answerAll(t, x)
+		whys := map[string]*ruleWhy{}
+		for _, ex := range append(a.Movements, &Explanation{Rules: a.Referrals.Rules}) {
+			for _, re := range ex.Rules {
+				if re.Folded() != nil {
+					// A folded referral's explanation is a copy that
+					// holds its fold.
+					continue
+				}
+				if w, ok := whys[re.Rule()]; ok && w != re.w {
+					t.Errorf("%s: two answers of one Explainer hold two explanations", re.Rule())
+				}
+				whys[re.Rule()] = re.w
+			}
+		}
+		return whys
 	}
-	a := answerAll(t, x)
-	again, err := x.Referrals(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]*RuleExplanation{}
-	same := map[string]*RuleExplanation{}
-	shared, reused := 0, 0
-	for _, ex := range append(a.Movements, &Explanation{Rules: a.Referrals.Rules}, &Explanation{Rules: again.Rules}) {
-		for _, re := range ex.Rules {
-			key := re.Rule + "\x00" + jsonOf(t, re.Effects)
-			if first, ok := same[key]; !ok {
-				same[key] = re
-			} else if first != re {
-				t.Errorf("%s: two answers hold copies of its explanation with effects %s", re.Rule, jsonOf(t, re.Effects))
-			} else {
-				reused++
-			}
-			first, ok := seen[re.Rule]
-			if !ok {
-				seen[re.Rule] = re
-				continue
-			}
-			if len(re.Clauses) == 0 || len(re.Citations) == 0 {
-				continue
-			}
-			if &first.Clauses[0] != &re.Clauses[0] || &first.Citations[0] != &re.Citations[0] {
-				t.Errorf("%s: two answers hold copies of its clauses or citations", re.Rule)
-			}
-			shared++
+	p := benchProfiles[0].p
+	first := explain(p)
+	// The same profile but for its age, which only some conditions read.
+	q := p
+	q.Age++
+	second := explain(q)
+	same, own := 0, 0
+	for id, w := range first {
+		ri := slices.IndexFunc(eng.rules, func(r rule) bool { return r.id == id })
+		readsAge := eng.rules[ri].why.plan(eng).reads.fields&(1<<(numberFieldBit+numberFieldIndex("age"))) != 0
+		switch {
+		case readsAge && second[id] == w && !fixedWhy(eng, ri, w):
+			t.Errorf("%s reads the age, but a profile of another age was given its explanation", id)
+		case readsAge:
+			own++
+		case second[id] != w:
+			t.Errorf("%s does not read the age, but a profile of another age was not given its explanation", id)
+		default:
+			same++
 		}
 	}
-	if shared == 0 || reused == 0 {
-		t.Fatalf("%d rules named by two answers, %d explanations held by two: the test proves nothing", shared, reused)
+	if same == 0 || own == 0 {
+		t.Fatalf("%d explanations shared, %d not: the test proves nothing", same, own)
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unsafe"
 
+	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -43,13 +43,15 @@ func TestFormatNumber(t *testing.T) {
 // TestFixedSummariesShared checks that a rule decided by one clause
 // whose words do not depend on the profile (a literal, or a list that
 // holds none or all of the clause's ids) takes its summary from the
-// condition's plan: two Explainers hold the same string, not each a copy
-// from its own arena, and it reads as the walk writes it.
+// condition's plan: two Explainers of an engine without its cache of
+// explanations hold the same explanation, the plan's, and its summary
+// reads as the walk writes it.
 func TestFixedSummariesShared(t *testing.T) {
-	eng, err := Default()
+	eng, err := Load(rules.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ExplainCacheOff(eng)
 	for _, bp := range benchProfiles {
 		t.Run(bp.name, func(t *testing.T) {
 			xs := [2]*Explainer{}
@@ -60,11 +62,17 @@ func TestFixedSummariesShared(t *testing.T) {
 				answerAll(t, xs[i])
 			}
 			fixed := 0
-			for ri, re := range xs[0].made {
+			why := func(x *Explainer, ri int) *ruleWhy {
+				x.mu.Lock()
+				defer x.mu.Unlock()
+				return x.why(context.Background(), ri)
+			}
+			for ri := range eng.rules {
 				r := &eng.rules[ri]
-				if re == nil || r.why == nil {
+				if r.why == nil {
 					continue
 				}
+				re := why(xs[0], ri)
 				root := r.why.plan(eng).root
 				switch l := root.leaf.(type) {
 				case literalLeaf:
@@ -82,16 +90,15 @@ func TestFixedSummariesShared(t *testing.T) {
 					continue
 				}
 				fixed++
-				other := xs[1].made[ri]
-				if unsafe.StringData(re.Summary) != unsafe.StringData(other.Summary) {
-					t.Errorf("%s: two Explainers hold copies of its summary %q", r.id, re.Summary)
+				if other := why(xs[1], ri); other != re {
+					t.Errorf("%s: two Explainers hold each its own explanation %q", r.id, re.summary)
 				}
 				verdict := "not matched"
-				if re.Matched {
+				if re.matched {
 					verdict = "matched"
 				}
-				if len(re.Clauses) != 1 || re.Summary != verdict+": "+re.Clauses[0].Says {
-					t.Errorf("%s: summary %q, clauses %+v", r.id, re.Summary, re.Clauses)
+				if len(re.clauses) != 1 || re.summary != verdict+": "+re.clauses[0].Says {
+					t.Errorf("%s: summary %q, clauses %+v", r.id, re.summary, re.clauses)
 				}
 			}
 			if fixed == 0 {

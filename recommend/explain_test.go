@@ -107,7 +107,7 @@ func explainSummary(x *recommend.Explanation) explained {
 		out.Missing = append(out.Missing, m.ID)
 	}
 	for _, r := range x.Rules {
-		out.Rules[r.Rule] = r.Summary
+		out.Rules[r.Rule()] = r.Summary()
 	}
 	return out
 }
@@ -232,10 +232,10 @@ func TestExplainReferralClauses(t *testing.T) {
 			}
 			got := map[string]string{}
 			for _, r := range x.Rules {
-				if r.Referral == nil {
-					t.Errorf("rule %s: no referral in a referral explanation", r.Rule)
+				if r.Referral() == nil {
+					t.Errorf("rule %s: no referral in a referral explanation", r.Rule())
 				}
-				got[r.Rule] = r.Summary
+				got[r.Rule()] = r.Summary()
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("referral explanation mismatch (-want +got):\n%s", diff)
@@ -258,7 +258,7 @@ func TestExplainClauseDetail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(x.Rules, func(r *recommend.RuleExplanation) bool { return r.Rule == "pain-and-sitting" })
+	i := slices.IndexFunc(x.Rules, func(r recommend.RuleExplanation) bool { return r.Rule() == "pain-and-sitting" })
 	if i < 0 {
 		t.Fatal("rule pain-and-sitting not in the explanation")
 	}
@@ -267,11 +267,11 @@ func TestExplainClauseDetail(t *testing.T) {
 		Says:  "your pain level is 3, the rule needs 7 or more",
 		Field: "pain_level", Values: []string{"3"},
 	}}
-	if diff := cmp.Diff(want, x.Rules[i].Clauses); diff != "" {
+	if diff := cmp.Diff(want, x.Rules[i].Clauses()); diff != "" {
 		t.Errorf("clauses mismatch (-want +got):\n%s", diff)
 	}
 	wantEffects := []recommend.NamingEffect{{Kind: recommend.EffectKindCaution, SelectedBy: []string{"kind decompression"}, Because: "Take care when it hurts a lot."}}
-	if diff := cmp.Diff(wantEffects, x.Rules[i].Effects); diff != "" {
+	if diff := cmp.Diff(wantEffects, x.Rules[i].Effects()); diff != "" {
 		t.Errorf("effects mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -363,11 +363,11 @@ func TestExplainAgreesWithRecommend(t *testing.T) {
 				t.Errorf("%s (%s:%d): %s: explanation disagrees with the result (-result +explanation):\n%s", c.Name, c.File, c.Line, m.ID, diff)
 			}
 			for _, r := range x.Rules {
-				if r.Matched != trace[r.Rule] {
-					t.Errorf("%s: %s: rule %s matched = %v, trace says %v", c.Name, m.ID, r.Rule, r.Matched, trace[r.Rule])
+				if r.Matched() != trace[r.Rule()] {
+					t.Errorf("%s: %s: rule %s matched = %v, trace says %v", c.Name, m.ID, r.Rule(), r.Matched(), trace[r.Rule()])
 				}
-				if len(r.Clauses) == 0 {
-					t.Errorf("%s: %s: rule %s has no clauses", c.Name, m.ID, r.Rule)
+				if len(r.Clauses()) == 0 {
+					t.Errorf("%s: %s: rule %s has no clauses", c.Name, m.ID, r.Rule())
 				}
 			}
 		}
@@ -380,11 +380,11 @@ func TestExplainAgreesWithRecommend(t *testing.T) {
 		}
 		var matched []string
 		for _, r := range rx.Rules {
-			if r.Matched != trace[r.Rule] {
-				t.Errorf("%s: referral rule %s matched = %v, trace says %v", c.Name, r.Rule, r.Matched, trace[r.Rule])
+			if r.Matched() != trace[r.Rule()] {
+				t.Errorf("%s: referral rule %s matched = %v, trace says %v", c.Name, r.Rule(), r.Matched(), trace[r.Rule()])
 			}
-			if r.Matched {
-				matched = append(matched, r.Rule)
+			if r.Matched() {
+				matched = append(matched, r.Rule())
 			}
 		}
 		// ExplainReferrals explains the rule set's referral rules
@@ -564,8 +564,8 @@ func TestExplainOtherRuleSets(t *testing.T) {
 						t.Errorf("profile %d: %s: explanation disagrees with the result (-result +explanation):\n%s", pi, m.ID, diff)
 					}
 					for _, r := range x.Rules {
-						if len(r.Clauses) == 0 || r.Summary == "" {
-							t.Errorf("profile %d: %s: rule %s has no clauses or summary", pi, m.ID, r.Rule)
+						if len(r.Clauses()) == 0 || r.Summary() == "" {
+							t.Errorf("profile %d: %s: rule %s has no clauses or summary", pi, m.ID, r.Rule())
 						}
 					}
 					var b bytes.Buffer
@@ -637,7 +637,7 @@ rules:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, x.Rules[0].Summary); diff != "" {
+			if diff := cmp.Diff(tt.want, x.Rules[0].Summary()); diff != "" {
 				t.Errorf("summary mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
@@ -32,6 +33,11 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 )
+
+// notAdvised is the summary of a movement no matched rule recommends,
+// avoids or cautions against: the same for every such movement, and not
+// copied for each.
+const notAdvised = "Not advised either way: no rule that matched recommends or avoids it."
 
 // appendOutcomeSummary appends to b the summary of a movement's
 // outcome: what it is and who decided it.
@@ -94,7 +100,7 @@ func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *decisions, dm
 			b = append(b, '.')
 		}
 	default:
-		b = append(b, "Not advised either way: no rule that matched recommends or avoids it."...)
+		b = append(b, notAdvised...)
 		if len(caution) > 0 {
 			b = append(b, ' ')
 			b = rules(b, caution)
@@ -145,7 +151,7 @@ func explainContains(s []int, v int) bool {
 // whyIndex is what every Explainer of an engine reads of its movements,
 // made once, on the first explanation: for each movement, the rules that
 // name it and the effects by which they do. Nothing of it is handed out:
-// an Explainer copies the effects once, and its answers share the copy.
+// RuleExplanation.Effects copies an effect list.
 type whyIndex struct {
 	once      sync.Once
 	movements []whyMovement
@@ -157,10 +163,12 @@ type whyIndex struct {
 	by      []string
 	// referring are the rules with a referral, in rule order.
 	referring []int
-	// pairs is how many (movement, rule that names it) there are, and
-	// cites how many citations the rules have: what the Explainer's
-	// slabs can hold at most.
-	pairs, cites int
+	// pairs is how many (movement, rule that names it) there are: how
+	// many rule explanations the Explainer's answers hold at most.
+	pairs int
+	// plans holds each rule's explanation plan once an Explainer read it
+	// (Explainer.plan).
+	plans []atomic.Pointer[whyPlan]
 }
 
 // whyMovement is what explaining one movement reads of the rules that
@@ -188,6 +196,7 @@ func (e *Engine) whyIndex() *whyIndex {
 func (e *Engine) makeWhyIndex() {
 	w := &e.why
 	w.movements = make([]whyMovement, len(e.movements))
+	w.plans = make([]atomic.Pointer[whyPlan], len(e.rules))
 	// "tag NAME" and "kind NAME", each made once, and the effect lists
 	// by their text.
 	names := map[string]string{}
@@ -264,7 +273,6 @@ func (e *Engine) makeWhyIndex() {
 		if e.rules[ri].refer != nil {
 			w.referring = append(w.referring, ri)
 		}
-		w.cites += len(e.rules[ri].cites)
 	}
 	for mi := range w.movements {
 		w.pairs += len(w.movements[mi].rules)
@@ -283,126 +291,88 @@ func room[T any](s []T, n, made, left int) []T {
 	return make([]T, 0, max(n, min(made, left)))
 }
 
-// ownEffects returns the Explainer's copy of effect list c of the
-// whyIndex, made on its first use, cut from x.effects and its SelectedBy
-// from x.by; every answer that names its rule shares it. It is called
-// with x.mu held.
-func (x *Explainer) ownEffects(c int) []NamingEffect {
-	w := &x.e.why
-	start, end := 0, w.ends[c]
-	if c > 0 {
-		start = w.ends[c-1]
-	}
-	list := w.effects[start:end]
-	nBy := 0
-	for _, f := range list {
-		nBy += len(f.SelectedBy)
-	}
-	x.effects = room(x.effects, len(list), max(8, 2*cap(x.effects)), len(w.effects)-x.nEffects)
-	x.by = room(x.by, nBy, max(8, 2*cap(x.by)), len(w.by)-x.nBy)
-	x.nEffects, x.nBy = x.nEffects+len(list), x.nBy+nBy
-	first := len(x.effects)
-	for _, f := range list {
-		n := len(x.by)
-		x.by = append(x.by, f.SelectedBy...)
-		x.effects = append(x.effects, NamingEffect{Kind: f.Kind, SelectedBy: x.by[n:len(x.by):len(x.by)], Because: f.Because})
-	}
-	return x.effects[first:len(x.effects):len(x.effects)]
-}
-
 // movementRules returns the explanations of the rules that name a
 // movement, wm.rules in order, each with the effects by which it names
-// the movement. Each is made once per effect list: every answer that
-// names the rule by the same effects shares it (see Explainer); the list
-// itself is the caller's.
-func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []*RuleExplanation {
-	w := &x.e.why
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.named == nil {
-		x.named = make([]*RuleExplanation, len(w.ends))
-	}
+// the movement, cut from x.views: the caller's own list. It is called
+// with x.mu held.
+func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []RuleExplanation {
 	n := len(wm.rules)
 	if n == 0 {
-		return []*RuleExplanation{}
+		return []RuleExplanation{}
 	}
-	// The list is cut from x.lists, capped: the caller's own.
-	x.lists = room(x.lists, n, max(16, 2*cap(x.lists)), w.pairs-x.nLists)
-	x.nLists += n
-	start := len(x.lists)
+	// Each new slab holds as many as were cut before, as the answers
+	// grow, and no more than the movements' rules not yet cut.
+	x.views = room(x.views, n, max(16, x.nViews), x.e.why.pairs-x.nViews)
+	x.nViews += n
+	start := len(x.views)
 	for k, ri := range wm.rules {
-		c := wm.lists[k]
-		re := x.named[c]
-		if re == nil {
-			re = x.rule(ctx, ri, len(wm.rules)-k)
-			re.Effects = x.ownEffects(c)
-			x.named[c] = re
-		}
-		x.lists = append(x.lists, re)
+		x.views = append(x.views, RuleExplanation{w: x.why(ctx, ri), p: x.p, rule: int32(ri), effects: int32(wm.lists[k]) + 1})
 	}
-	return x.lists[start:len(x.lists):len(x.lists)]
+	return x.views[start:len(x.views):len(x.views)]
 }
 
 // referralRules returns the explanations of the rules with a referral,
-// ris in order, each with no effects and with how its referral was
-// folded. Each is made once and shared by every referral explanation of
-// the Explainer; the list itself is the caller's.
-func (x *Explainer) referralRules(ctx context.Context, ris []int) []*RuleExplanation {
-	out := make([]*RuleExplanation, len(ris))
+// ris in order, each with how its referral was folded, in a new list.
+func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanation {
+	out := make([]RuleExplanation, len(ris))
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.referring == nil {
-		x.referring = make([]*RuleExplanation, len(ris))
-	}
 	for i, ri := range ris {
-		re := x.referring[i]
-		if re == nil {
-			re = x.rule(ctx, ri, len(ris)-i)
-			re.Effects = []NamingEffect{}
-			re.Folded = foldOf(x.res, re.Rule)
-			x.referring[i] = re
+		w := x.why(ctx, ri)
+		if f := foldOf(x.res, x.e.rules[ri].id); f != nil {
+			// The fold is the Explainer's: a copy of the shared
+			// explanation holds it.
+			cp := *w
+			cp.folded = f
+			w = &cp
 		}
-		out[i] = re
+		out[i] = RuleExplanation{w: w, p: x.p, rule: int32(ri)}
 	}
 	return out
 }
 
-// rule returns a new explanation of rule ri, with no effects and not
-// folded, cut from x.slab. The rule's summary, clauses, citations and
-// referral are made on its first explanation and shared by every later
-// one. It is called with x.mu held.
-func (x *Explainer) rule(ctx context.Context, ri int, hint int) *RuleExplanation {
-	if len(x.slab) == cap(x.slab) {
-		x.growSlab(hint)
+// why returns what explaining rule ri found for the Explainer's profile:
+// found once per Explainer, and kept by the Engine for the values of the
+// profile fields the rule's condition reads (whyCache), for every rule
+// with the same condition. It is called with x.mu held.
+func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
+	e, matched := x.e, x.d.matched[ri]
+	pl := x.plan(ri)
+	var t *whyTable
+	if pl != nil {
+		if t = x.table(pl); pl.idx >= len(t.whys) {
+			// A plan made after the table: kept by the Explainer only.
+			t = nil
+		} else if w := t.whys[pl.idx].Load(); w != nil && w.matched == matched {
+			return w
+		}
 	}
-	x.slab = x.slab[:len(x.slab)+1]
-	x.nRules++
-	re := &x.slab[len(x.slab)-1]
-	if first := x.made[ri]; first != nil {
-		// The first one's summary, clauses, citations and referral;
-		// not its effects or its fold, which belong to its answer.
-		*re = *first
-		re.Effects, re.Folded = nil, nil
-		return re
+	if w := x.own[ri]; w != nil {
+		return w
 	}
-	r := &x.e.rules[ri]
-	matched := x.d.matched[ri]
-	re.Rule, re.Description, re.File, re.Line = r.id, r.description, r.pos.File, r.pos.Line
-	re.Matched, re.When, re.Because = matched, r.when, r.reason
-	re.Referral, re.Citations = x.ruleReferral(r), x.ruleCites(r)
-	re.Clauses, re.Summary = x.ruleClauses(ctx, r, matched)
-	x.made[ri] = re
-	return re
-}
-
-// growSlab replaces the full x.slab with room for at least hint more
-// explanations (the rest of the answer being made): as many as were made
-// before, to grow as the answers do, and no more than the Explainer can
-// still make, one per effect list and one per rule with a referral.
-func (x *Explainer) growSlab(hint int) {
-	w := &x.e.why
-	left := len(w.ends) + len(w.referring) - x.nRules
-	x.slab = room(x.slab, hint, max(4, x.nRules), left)
+	verdict := "not matched"
+	if matched {
+		verdict = "matched"
+	}
+	w, ok := x.walk(ctx, pl, matched, verdict)
+	if !ok {
+		// The whole condition, with the value Recommend found: not kept
+		// by the Engine, as ctx may have ended the walk.
+		r := &e.rules[ri]
+		w = &ruleWhy{e: e, matched: matched}
+		w.summary = verdict + ": the condition is " + strconv.FormatBool(matched)
+		w.clauses = []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: w.summary[len(verdict)+2:], Values: []string{}}}
+	}
+	if ok && t != nil {
+		if kept := e.whys.keep(t, pl.idx, w); kept.matched == matched {
+			return kept
+		}
+	}
+	if x.own == nil {
+		x.own = map[int]*ruleWhy{}
+	}
+	x.own[ri] = w
+	return w
 }
 
 // scratch makes, on first use, the buffers a walk and an answer's
@@ -414,9 +384,9 @@ func (x *Explainer) scratch() {
 }
 
 // keep returns b as a string cut from x.text, the Explainer's arena of
-// the summaries its rule explanations and their clauses share, started
-// anew when full. A strings.Builder only ever appends, so a string cut
-// from it never changes. It is called with x.mu held.
+// its answers' summaries, started anew when full. A strings.Builder only
+// ever appends, so a string cut from it never changes. It is called with
+// x.mu held.
 func (x *Explainer) keep(b []byte) string {
 	if x.text.Cap()-x.text.Len() < len(b) {
 		// Each new arena twice the last, from 512 bytes to 4 KiB.
@@ -427,35 +397,6 @@ func (x *Explainer) keep(b []byte) string {
 	start := x.text.Len()
 	x.text.Write(b)
 	return x.text.String()[start:]
-}
-
-// ruleCites returns the citations of rule r, in the order written, cut
-// from x.cites: the Explainer's own copy, never the engine's list. It is
-// called with x.mu held.
-func (x *Explainer) ruleCites(r *rule) []Citation {
-	n := len(r.cites)
-	if n == 0 {
-		return []Citation{}
-	}
-	x.cites = room(x.cites, n, max(16, 2*cap(x.cites)), x.e.why.cites-x.nCites)
-	x.nCites += n
-	start := len(x.cites)
-	for _, ci := range r.cites {
-		x.cites = append(x.cites, x.e.citations[ci])
-	}
-	return x.cites[start:len(x.cites):len(x.cites)]
-}
-
-// ruleReferral returns the referral of rule r as a view, cut from
-// x.referrals, or nil when it has none. It is called with x.mu held.
-func (x *Explainer) ruleReferral(r *rule) *RuleReferral {
-	if r.refer == nil {
-		return nil
-	}
-	x.referrals = room(x.referrals, 1, max(4, 2*cap(x.referrals)), x.e.nRefer-x.nReferrals)
-	x.nReferrals++
-	x.referrals = append(x.referrals, *r.refer.view())
-	return &x.referrals[len(x.referrals)-1]
 }
 
 // trackedOptions are the options of the program an explanation runs a
@@ -471,82 +412,111 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 	return opts
 }
 
-// ruleClauses returns the clauses that decided rule r's condition for the
-// Explainer's profile, cut from x.clauses, and the rule's summary, whose
-// text holds each clause's Says. Their values come from the condition's
-// direct checks when it has them, which cannot fail and give CEL's
-// values; otherwise the condition is run again by its tracking program.
-// If it cannot be, it returns the whole condition as one clause, with the
-// value Recommend found.
-func (x *Explainer) ruleClauses(ctx context.Context, r *rule, matched bool) ([]ClauseExplanation, string) {
-	// The walk gives at most one clause per clause of the plan: make
-	// room for them, so that the list is never copied.
-	need := 1
-	if r.why != nil {
-		need = max(need, r.why.plan(x.e).clauses)
+// walk finds the clauses that decided the condition of plan pl for the
+// Explainer's profile, which matched it or not as matched says, and
+// returns its explanation: the summary, verdict followed by what each
+// clause says, and the clauses, each list its own, so that the Engine
+// can keep it. It returns false when there is no plan, the condition
+// cannot be run again, or the run disagrees with Recommend's.
+func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict string) (*ruleWhy, bool) {
+	if pl == nil || pl.root == nil {
+		return nil, false
 	}
-	// 8 for the first rule, then 32 at a time.
-	x.clauses = room(x.clauses, need, min(max(8, 4*cap(x.clauses)), 32), 32)
-	start := len(x.clauses)
-	verdict := "not matched"
-	if matched {
-		verdict = "matched"
-	}
-	summary, ok := x.walk(ctx, r, matched, verdict)
-	if !ok {
-		x.clauses = x.clauses[:start]
-		summary = verdict + ": the condition is " + strconv.FormatBool(matched)
-		says := summary[len(verdict)+2:]
-		x.clauses = append(x.clauses, ClauseExplanation{Text: words.OneLine(r.when), Value: matched, Says: says, Values: []string{}})
-	}
-	return x.clauses[start:len(x.clauses):len(x.clauses)], summary
-}
-
-// walk appends to x.clauses the clauses that decided rule r's condition,
-// and returns the rule's summary, verdict followed by what each clause
-// says; or false when it cannot run the condition again, or the run
-// disagrees with Recommend's.
-func (x *Explainer) walk(ctx context.Context, r *rule, matched bool, verdict string) (string, bool) {
-	if r.why == nil {
-		return "", false
-	}
-	pl := r.why.plan(x.e)
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
 	x.scratch()
-	w := whyRun{e: x.e, p: x.p, shown: &x.shown, values: &x.values, memo: x.memo[:pl.nodes],
+	run := whyRun{e: x.e, p: x.p, vals: x.vals[:0], memo: x.memo[:pl.nodes],
 		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched}
-	clear(w.memo)
+	clear(run.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
-			return "", false
+			return nil, false
 		}
 		if x.act == nil {
 			x.act = &activation{v: profileVal{newCELProfile(x.p)}}
 		}
 		_, det, err := pl.tracked.ContextEval(ctx, x.act)
 		if err != nil || det == nil {
-			return "", false
+			return nil, false
 		}
-		w.state = det.State()
+		run.state = det.State()
 	}
-	if v, ok := w.value(pl.root); !ok || v != matched {
+	if v, ok := run.value(pl.root); !ok || v != matched {
 		// The second run disagrees with the first; trust the first.
-		return "", false
+		return nil, false
 	}
-	start := len(x.clauses)
-	x.clauses = w.why(pl.root, x.clauses)
+	clauses := run.why(pl.root, x.clauses[:0])
+	x.clauses = clauses[:0]
+	x.vals = run.vals[:0]
+	x.says, x.spans = run.says, run.spans
 	// A summary of one clause whose words do not depend on the profile
 	// is made once, with the plan, and shared: most rules that do not
-	// match say only that a list lacks a value.
-	summary := w.fixed
-	if len(w.spans) != 2 || summary != string(w.says) {
-		summary = x.keep(w.says)
+	// match say only that a list lacks a value. When the clause shows no
+	// value either, the whole explanation is the plan's (whyPlan.fixedWhy).
+	if len(clauses) == 1 && len(run.spans) == 2 && run.fixed != "" && run.fixed == string(run.says) &&
+		(len(clauses[0].Values) == 0 || listFieldIndex(clauses[0].Field) >= 0) {
+		run.finish(run.fixed, clauses)
+		return pl.fixedWhy(x.e, run.fixed, matched, clauses[0]), true
 	}
-	w.finish(summary, x.clauses[start:])
-	x.says, x.spans = w.says, w.spans
-	return summary, true
+	w := &ruleWhy{e: x.e, matched: matched, summary: run.fixed}
+	if len(run.spans) != 2 || w.summary != string(run.says) {
+		w.summary = string(run.says)
+	}
+	// The clauses, with their values copied into one list: w is the
+	// Engine's to keep, and holds nothing of the Explainer's scratch. A
+	// clause that shows a profile list holds none: the list is the
+	// profile's, shown by each RuleExplanation from its own (see
+	// ruleWhy), so that w serves every profile whose list holds the same
+	// of the ids its condition asks about.
+	n := 0
+	for i := range clauses {
+		if listFieldIndex(clauses[i].Field) >= 0 {
+			clauses[i].Values = nil
+		}
+		n += len(clauses[i].Values)
+	}
+	run.finish(w.summary, clauses)
+	vals := make([]string, 0, n)
+	w.clauses = make([]ClauseExplanation, len(clauses))
+	for i, c := range clauses {
+		if len(c.Values) > 0 {
+			start := len(vals)
+			vals = append(vals, c.Values...)
+			c.Values = vals[start:len(vals):len(vals)]
+		}
+		w.clauses[i] = c
+	}
+	return w, true
+}
+
+// fixedKey is what an explanation of one clause whose words do not depend
+// on the profile, and which shows no value, shows.
+type fixedKey struct {
+	summary, text, says, field string
+	value, matched             bool
+}
+
+// fixedWhy returns the explanation with the one clause c and summary,
+// which do not depend on the profile: made once for the plan, and shared
+// by every profile whose explanation it is.
+func (pl *whyPlan) fixedWhy(e *Engine, summary string, matched bool, c ClauseExplanation) *ruleWhy {
+	k := fixedKey{summary: summary, text: c.Text, says: c.Says, field: c.Field, value: c.Value, matched: matched}
+	pl.fixedMu.Lock()
+	defer pl.fixedMu.Unlock()
+	if w := pl.fixed[k]; w != nil {
+		return w
+	}
+	c.Values = []string{}
+	if listFieldIndex(c.Field) >= 0 {
+		c.Values = nil // the profile's list, shown by each RuleExplanation
+	}
+	w := &ruleWhy{e: e, matched: matched, summary: summary, clauses: []ClauseExplanation{c}}
+	if pl.fixed == nil {
+		pl.fixed = map[fixedKey]*ruleWhy{}
+	}
+	pl.fixed[k] = w
+	return w
 }
 
 // whyPlan is the part of explaining a condition that does not depend on
@@ -560,6 +530,15 @@ type whyPlan struct {
 	// condition with its state tracked, when direct is false.
 	direct  bool
 	tracked cel.Program
+	// fixed holds the explanations that do not depend on the profile
+	// (fixedWhy), guarded by fixedMu.
+	fixedMu sync.Mutex
+	fixed   map[fixedKey]*ruleWhy
+	// reads is what the condition reads of the profile, which decides
+	// its explanation, slot its number in the engine and idx the plan's
+	// place among the plans that read the same (whyCache.slot).
+	reads     whyReads
+	slot, idx int
 	// nodes is how many nodes the plan has, and clauses how many of them
 	// are clauses (neither &&, || nor !): the most a walk can give.
 	nodes   int
@@ -600,6 +579,8 @@ type whyLeaf any
 func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
 	pl := &whyPlan{root: b.node(a.Expr())}
+	pl.reads = newWhyReads(a.Expr(), b.leafIDs, b.leafRefs)
+	pl.slot, pl.idx = e.whys.slot(pl.reads.signature())
 	pl.direct, pl.nodes, pl.clauses = b.direct, b.nodes, b.clauses
 	return pl
 }
@@ -612,6 +593,10 @@ type planBuilder struct {
 	direct  bool
 	nodes   int
 	clauses int
+	// leafIDs are the ids the listLeafs ask each list field about, and
+	// leafRefs how many listLeafs read it.
+	leafIDs  [numListFields][]string
+	leafRefs [numListFields]int
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
@@ -723,6 +708,8 @@ type listLeaf struct {
 }
 
 func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
+	b.leafIDs[fi] = append(b.leafIDs[fi], ids...)
+	b.leafRefs[fi]++
 	l := &listLeaf{fi: fi, ids: ids, labels: explainLabels(&b.e.vocab[fi], ids)}
 	ph := explainListPhrases[fi][1]
 	l.none = ph[0] + explainJoin(l.labels, "or") + ph[1]
@@ -736,9 +723,8 @@ func (b *planBuilder) listLeaf(fi int, ids []string) *listLeaf {
 func (l *listLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	have := listFields[l.fi].get(w.p)
 	c.Field = listFields[l.fi].name
-	// The Explainer's copy of the list to show (ownLists), capped,
-	// shared by every answer that names the rule.
-	c.Values = w.shown[l.fi]
+	// The list the profile holds, copied when the walk ends.
+	c.Values = have
 	if len(have) == 0 {
 		c.Values = []string{}
 	}
@@ -992,12 +978,9 @@ type whyRun struct {
 	e     *Engine
 	p     *Profile
 	state interpreter.EvalState
-	// shown holds the lists of the profile that clauses show as their
-	// Values (ownLists).
-	shown *[numListFields][]string
-	// values holds the Values of the clauses that hold one value, cut
-	// from it.
-	values *[]string
+	// vals holds the Values of the clauses that hold one value, until
+	// the walk copies them (Explainer.walk).
+	vals []string
 	// memo holds the value of each node of the plan once read: 0 not
 	// yet, 1 false, 2 true, 3 none.
 	memo []uint8
@@ -1043,12 +1026,14 @@ func (w *whyRun) clause() (start, mark int) {
 	return len(w.says), mark
 }
 
-// one returns a list of the one value v, cut from w.values.
+// one returns a list of the one value v, cut from w.vals.
 func (w *whyRun) one(v string) []string {
-	*w.values = room(*w.values, 1, max(8, 2*cap(*w.values)), 64)
-	*w.values = append(*w.values, v)
-	n := len(*w.values)
-	return (*w.values)[n-1 : n : n]
+	if len(w.vals) == cap(w.vals) {
+		w.vals = make([]string, 0, max(8, 2*cap(w.vals)))
+	}
+	w.vals = append(w.vals, v)
+	n := len(w.vals)
+	return w.vals[n-1 : n : n]
 }
 
 // value returns the bool that n gave, if it gave one.

@@ -121,14 +121,17 @@ func TestExplainerShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first.Rules) == 0 || len(first.Rules[0].Clauses) == 0 || len(first.Rules[0].Clauses[0].Values) == 0 || len(first.Rules[0].Citations) == 0 {
+	if len(first.Rules) == 0 {
+		t.Fatal("no rule names towel_stretch: choose another movement")
+	}
+	clauses, cites := first.Rules[0].Clauses(), first.Rules[0].Citations()
+	if len(clauses) == 0 || len(clauses[0].Values) == 0 || len(cites) == 0 {
 		t.Fatal("towel_stretch's first rule has no clauses, values or citations: choose another movement")
 	}
-	first.Rules[0].Clauses[0].Text = "changed"
-	first.Rules[0].Clauses[0].Values[0] = "changed"
-	first.Rules[0].Clauses[0].Values = append(first.Rules[0].Clauses[0].Values, "changed")
-	first.Rules[0].Citations[0] = recommend.Citation{}
-	first.Rules[0].Citations = append(first.Rules[0].Citations, recommend.Citation{})
+	clauses[0].Text = "changed"
+	clauses[0].Values[0] = "changed"
+	cites[0] = recommend.Citation{}
+	first.Rules[0] = recommend.RuleExplanation{}
 	if diff := cmp.Diff(want, other); diff != "" {
 		t.Errorf("another Explainer's answer changed (-want +got):\n%s", diff)
 	}
@@ -397,7 +400,7 @@ rules:
 			for _, c := range a.Coverage.Uncovered {
 				covered = append(covered, c.Text)
 			}
-			for _, c := range x.Rules[0].Clauses {
+			for _, c := range x.Rules[0].Clauses() {
 				if !slices.Contains(covered, c.Text) {
 					t.Errorf("explanation's clause %q is not among coverage's %q", c.Text, covered)
 				}
@@ -428,7 +431,7 @@ func TestExplainerFoldNotShared(t *testing.T) {
 	}
 	ctx := context.Background()
 	p := recommend.Profile{Conditions: []string{"disc"}, RedFlags: []string{"fever"}}
-	explain := func(referralsFirst bool) (walk, referral *recommend.RuleExplanation) {
+	explain := func(referralsFirst bool) (walk, referral recommend.RuleExplanation) {
 		x, err := eng.NewExplainer(ctx, p)
 		if err != nil {
 			t.Fatal(err)
@@ -448,8 +451,8 @@ func TestExplainerFoldNotShared(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		find := func(rs []*recommend.RuleExplanation) *recommend.RuleExplanation {
-			i := slices.IndexFunc(rs, func(r *recommend.RuleExplanation) bool { return r.Rule == "exercise-plan" })
+		find := func(rs []recommend.RuleExplanation) recommend.RuleExplanation {
+			i := slices.IndexFunc(rs, func(r recommend.RuleExplanation) bool { return r.Rule() == "exercise-plan" })
 			if i < 0 {
 				t.Fatalf("no explanation of exercise-plan among %d rules", len(rs))
 			}
@@ -459,14 +462,14 @@ func TestExplainerFoldNotShared(t *testing.T) {
 	}
 	for _, first := range []bool{false, true} {
 		walk, referral := explain(first)
-		if walk.Folded != nil {
-			t.Errorf("referrals asked first %v: walk's explanation of exercise-plan says it was folded: %+v", first, walk.Folded)
+		if walk.Folded() != nil {
+			t.Errorf("referrals asked first %v: walk's explanation of exercise-plan says it was folded: %+v", first, walk.Folded())
 		}
-		if referral.Folded == nil {
+		if referral.Folded() == nil {
 			t.Errorf("referrals asked first %v: the referral explanation of exercise-plan does not say it was folded", first)
 		}
-		if len(walk.Effects) == 0 || len(referral.Effects) != 0 {
-			t.Errorf("referrals asked first %v: effects %v in walk's answer, %v in the referrals'; want some, then none", first, walk.Effects, referral.Effects)
+		if len(walk.Effects()) == 0 || len(referral.Effects()) != 0 {
+			t.Errorf("referrals asked first %v: effects %v in walk's answer, %v in the referrals'; want some, then none", first, walk.Effects(), referral.Effects())
 		}
 	}
 }

@@ -239,8 +239,8 @@ func TestReferralStoryShown(t *testing.T) {
 	}
 	got := map[string]*recommend.ReferralFold{}
 	for _, r := range x.Rules {
-		if r.Matched {
-			got[r.Rule] = r.Folded
+		if r.Matched() {
+			got[r.Rule()] = r.Folded()
 		}
 	}
 	want := map[string]*recommend.ReferralFold{

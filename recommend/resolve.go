@@ -7,6 +7,8 @@ package recommend
 // decided what, per movement, so that a Result, and an explanation of it,
 // are both built from the same decisions (see build.go).
 
+import "slices"
+
 // decision is the policy's record for one movement: every matched rule that
 // recommends, avoids or cautions it, in rule order, the equipment it lacks,
 // and the outcome.
@@ -93,6 +95,41 @@ func (e *Engine) newDecisions() *decisions {
 		seen:      make([]bool, len(e.citations)),
 		proSrc:    make([]bool, e.nCitedSources),
 	}
+}
+
+// explained returns a copy of what an Explainer reads of d: the matched
+// rules, each movement's decision with its rule lists, the referrals, the
+// withholding rules and the floors, cut from a few allocations of their
+// exact size, with none of d's working memory, so that d can be reused.
+func (d *decisions) explained() *decisions {
+	k := &decisions{incomplete: d.incomplete, floorWithhold: d.floorWithhold}
+	used, missing := 0, 0
+	for i := range d.movements {
+		m := &d.movements[i]
+		for _, s := range m.by {
+			used = max(used, int(s.end))
+		}
+		missing += len(m.missing)
+	}
+	ints := make([]int, 0, used+missing+len(d.referrals)+len(d.withholding)+len(d.floors))
+	cut := func(s []int) []int {
+		start := len(ints)
+		ints = append(ints, s...)
+		return ints[start:len(ints):len(ints)]
+	}
+	k.backing = cut(d.backing[:used])
+	k.referrals, k.withholding, k.floors = cut(d.referrals), cut(d.withholding), cut(d.floors)
+	k.movements = make([]decision, len(d.movements))
+	for i, m := range d.movements {
+		if len(m.missing) > 0 {
+			m.missing = cut(m.missing)
+		} else {
+			m.missing = nil
+		}
+		k.movements[i] = m
+	}
+	k.matched = slices.Clone(d.matched)
+	return k
 }
 
 // getDecisions returns a decision record for one Recommend call, reused

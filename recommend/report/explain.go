@@ -20,13 +20,13 @@ import (
 // with what it does to the movement, whether it matched and why, its
 // condition and reason, and numbered sources, listed at the end with the
 // claim each supports, followed by the rule set's version and digest. A
-// nil x, or a nil rule in x.Rules, is an error.
+// nil x, or a zero RuleExplanation in x.Rules, is an error.
 func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 	switch {
 	case x == nil:
 		return errNilExplanation
-	case slices.Contains(x.Rules, nil):
-		return errNilRuleExplanation
+	case slices.ContainsFunc(x.Rules, zeroRule):
+		return errZeroRuleExplanation
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
@@ -54,9 +54,9 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 		t.p("RULES THAT NAME IT\n")
 		for i, r := range x.Rules {
 			t.rule(i+1, r, func() {
-				for _, ef := range r.Effects {
+				for _, ef := range r.Effects() {
 					t.p("     %s.\n", EffectDoes(ef))
-					if ef.Because != r.Because {
+					if ef.Because != r.Because() {
 						t.p("     Reason on this movement: %s\n", ef.Because)
 					}
 				}
@@ -72,14 +72,14 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 // urgency, whether it withholds advice, why it matched or not, its
 // message, reason and numbered sources, listed at the end; with
 // check-ins, then every programme review the same way, with the check-in
-// facts it was decided on. A nil x, or a nil rule in x.Rules, is an
-// error.
+// facts it was decided on. A nil x, or a zero RuleExplanation in x.Rules,
+// is an error.
 func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) error {
 	switch {
 	case x == nil:
 		return errNilExplanation
-	case slices.Contains(x.Rules, nil):
-		return errNilRuleExplanation
+	case slices.ContainsFunc(x.Rules, zeroRule):
+		return errZeroRuleExplanation
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: REFERRALS\n  %s\n\n", x.Summary)
@@ -89,17 +89,18 @@ func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) err
 		t.p("REFERRAL RULES\n")
 		for i, r := range x.Rules {
 			t.rule(i+1, r, func() {
-				if r.Referral == nil {
+				ref := r.Referral()
+				if ref == nil {
 					return
 				}
 				hold := "does not withhold movement advice"
-				if r.Referral.Withhold {
+				if ref.Withhold {
 					hold = "withholds all movement advice"
 				}
-				t.p("     %s referral; %s.\n", words.Capital(string(r.Referral.Urgency)), hold)
-				t.p("     Tells you: %s\n", r.Referral.Message)
-				if r.Folded != nil {
-					t.p("     Folded into the referral of %s: %s.\n", strings.Join(r.Folded.Into, ", "), r.Folded.Summary)
+				t.p("     %s referral; %s.\n", words.Capital(string(ref.Urgency)), hold)
+				t.p("     Tells you: %s\n", ref.Message)
+				if f := r.Folded(); f != nil {
+					t.p("     Folded into the referral of %s: %s.\n", strings.Join(f.Into, ", "), f.Summary)
 				}
 			})
 		}
@@ -156,9 +157,13 @@ func writeIndentedJSON(w io.Writer, v any) error {
 }
 
 var (
-	errNilExplanation     = errors.New("report: nil explanation")
-	errNilRuleExplanation = errors.New("report: nil rule in an explanation")
+	errNilExplanation      = errors.New("report: nil explanation")
+	errZeroRuleExplanation = errors.New("report: a rule of the explanation explains no rule")
 )
+
+// zeroRule reports whether r is the zero RuleExplanation, which explains
+// no rule: only a caller can make one.
+func zeroRule(r recommend.RuleExplanation) bool { return r == recommend.RuleExplanation{} }
 
 var outcomeLabels = map[recommend.Outcome]string{
 	recommend.OutcomeRecommended:    "recommended",
@@ -199,18 +204,18 @@ func EffectDoes(e recommend.NamingEffect) string {
 }
 
 // rule writes one rule of an explanation; more writes what it does.
-func (t *textWriter) rule(n int, r *recommend.RuleExplanation, more func()) {
+func (t *textWriter) rule(n int, r recommend.RuleExplanation, more func()) {
 	verdict := "not matched"
-	if r.Matched {
+	if r.Matched() {
 		verdict = "matched"
 	}
-	t.p("  %d. %s (%s:%d): %s\n", n, r.Rule, r.File, r.Line, verdict)
+	t.p("  %d. %s (%s:%d): %s\n", n, r.Rule(), r.File(), r.Line(), verdict)
 	more()
-	t.p("     %s.\n", words.Capital(r.Summary))
-	t.p("     Condition: %s\n", words.OneLine(r.When))
-	t.p("     Reason: %s\n", r.Because)
-	if len(r.Citations) > 0 {
-		t.p("     Sources: %s\n", t.refs(r.Citations))
+	t.p("     %s.\n", words.Capital(r.Summary()))
+	t.p("     Condition: %s\n", words.OneLine(r.When()))
+	t.p("     Reason: %s\n", r.Because())
+	if cs := r.Citations(); len(cs) > 0 {
+		t.p("     Sources: %s\n", t.refs(cs))
 	}
 	t.p("\n")
 }

@@ -121,22 +121,33 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-// TestWriteExplanationNilRule checks that the text explanation writers
-// refuse an explanation with a nil rule, rather than panic, and write
-// nothing.
-func TestWriteExplanationNilRule(t *testing.T) {
-	rules := []*recommend.RuleExplanation{{Rule: "r", Clauses: []recommend.ClauseExplanation{}}, nil}
+// TestWriteExplanationZeroRule checks that the text explanation writers
+// refuse an explanation with a zero RuleExplanation, which explains no
+// rule, and write nothing.
+func TestWriteExplanationZeroRule(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := eng.ExplainReferrals(context.Background(), recommend.Profile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rx.Rules) == 0 {
+		t.Fatal("no referral rule: the test proves nothing")
+	}
+	rules := []recommend.RuleExplanation{rx.Rules[0], {}}
 	var b bytes.Buffer
 	for name, err := range map[string]error{
 		"WriteExplanation":         report.WriteExplanation(&b, &recommend.Explanation{Movement: "m", Rules: rules}),
 		"WriteReferralExplanation": report.WriteReferralExplanation(&b, &recommend.ReferralExplanation{Rules: rules}),
 	} {
 		if err == nil {
-			t.Errorf("%s with a nil rule gave no error", name)
+			t.Errorf("%s with a zero rule gave no error", name)
 		}
 	}
 	if b.Len() != 0 {
-		t.Errorf("writers wrote %q for an explanation with a nil rule", b.String())
+		t.Errorf("writers wrote %q for an explanation with a zero rule", b.String())
 	}
 }
 

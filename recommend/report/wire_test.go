@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -65,35 +66,6 @@ func wireBytes(t testing.TB, eng *recommend.Engine, p recommend.Profile) []byte 
 	return b.Bytes()
 }
 
-// randomProfile draws a profile from the vocabulary: any subset of each
-// list, a red flag only now and then (most withhold advice, which makes
-// an answer small), and numbers across their ranges.
-func randomProfile(r *rand.Rand, v recommend.Vocabulary) recommend.Profile {
-	pick := func(ts []recommend.Term, p float64) []string {
-		var out []string
-		for _, t := range ts {
-			if r.Float64() < p {
-				out = append(out, t.ID)
-			}
-		}
-		return out
-	}
-	p := recommend.Profile{
-		Conditions:     pick(v.Conditions, 0.5),
-		AggravatedBy:   pick(v.AggravatedBy, 0.5),
-		EasedBy:        pick(v.EasedBy, 0.5),
-		Equipment:      pick(v.Equipment, 0.8),
-		PainLevel:      r.IntN(11),
-		DaysSinceOnset: r.IntN(400),
-		SittingHours:   float64(r.IntN(13)),
-		Age:            18 + r.IntN(70),
-	}
-	if r.IntN(4) == 0 {
-		p.RedFlags = pick(v.RedFlags, 0.1)
-	}
-	return p
-}
-
 // largestProfile searches for the profile with the largest answer: the
 // largest of many random profiles, then every single change of one list
 // member that makes it larger, until none does. It is deterministic.
@@ -104,7 +76,7 @@ func largestProfile(t testing.TB, eng *recommend.Engine) (recommend.Profile, int
 	var best recommend.Profile
 	size := -1
 	for range 300 {
-		p := randomProfile(r, v)
+		p := testrules.RandomProfile(r, v)
 		if n := len(wireBytes(t, eng, p)); n > size {
 			best, size = p, n
 		}
@@ -211,7 +183,7 @@ func TestWireLosesNothing(t *testing.T) {
 	profiles := []recommend.Profile{discProfile, {}, {Conditions: []string{"disc_herniation"}, RedFlags: []string{"saddle_numbness"}}}
 	r := rand.New(rand.NewPCG(7, 7))
 	for range 40 {
-		profiles = append(profiles, randomProfile(r, eng.Vocabulary()))
+		profiles = append(profiles, testrules.RandomProfile(r, eng.Vocabulary()))
 	}
 	for i, p := range profiles {
 		res, err := eng.Recommend(context.Background(), p)
@@ -319,7 +291,7 @@ func TestWireSchema(t *testing.T) {
 	profiles := []recommend.Profile{discProfile, {}, {RedFlags: []string{"saddle_numbness"}}}
 	r := rand.New(rand.NewPCG(3, 3))
 	for range 20 {
-		profiles = append(profiles, randomProfile(r, eng.Vocabulary()))
+		profiles = append(profiles, testrules.RandomProfile(r, eng.Vocabulary()))
 	}
 	for i, p := range profiles {
 		res, err := eng.Recommend(context.Background(), p)
@@ -368,7 +340,7 @@ func TestAppendWireMatches(t *testing.T) {
 	for i := range 60 {
 		p := discProfile
 		if i > 0 {
-			p = randomProfile(r, eng.Vocabulary())
+			p = testrules.RandomProfile(r, eng.Vocabulary())
 		}
 		res, err := eng.Recommend(context.Background(), p)
 		if err != nil {

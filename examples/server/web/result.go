@@ -286,13 +286,13 @@ func (b *builder) referrals() error {
 	}
 	why := &whyView{Summary: x.Summary}
 	for _, re := range x.Rules {
-		if re.Matched && re.Referral != nil {
-			does := "Refers you: " + string(re.Referral.Urgency)
-			if re.Folded != nil {
+		if ref := re.Referral(); re.Matched() && ref != nil {
+			does := "Refers you: " + string(ref.Urgency)
+			if f := re.Folded(); f != nil {
 				// The referral story left it out of the list above.
-				does = "Folded into the referral of " + strings.Join(re.Folded.Into, ", ") + ": " + re.Folded.Summary
+				does = "Folded into the referral of " + strings.Join(f.Into, ", ") + ": " + f.Summary
 			}
-			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule, Matched: true, Does: does, Summary: words.Capital(re.Summary)})
+			why.Rules = append(why.Rules, ruleWhy{Rule: re.Rule(), Matched: true, Does: does, Summary: words.Capital(re.Summary())})
 		}
 	}
 	rv.ReferralWhy = why
@@ -317,10 +317,10 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 		w := whyView{Name: x.Name, Summary: x.Summary}
 		for _, re := range x.Rules {
 			var does []string
-			for _, eff := range re.Effects {
+			for _, eff := range re.Effects() {
 				does = append(does, report.EffectDoes(eff))
 			}
-			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule, Matched: re.Matched, Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary)})
+			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule(), Matched: re.Matched(), Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary())})
 		}
 		out = append(out, w)
 	}

@@ -1,0 +1,657 @@
+package recommend
+
+// What explaining a rule finds, as read-only views: a rule's explanation
+// for the values of the profile fields its condition reads (ruleWhy) is
+// made once, and shared by every explanation of the rule for those
+// values, through the Explainer that made it and the Engine's bounded
+// cache of them (whyCache). A RuleExplanation is a view of one, with the
+// effects of its answer; its methods hand out copies, so no caller can
+// change what another answer shows.
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/cel-go/common/ast"
+)
+
+// ruleWhy is what explaining one condition found for what it reads of
+// the profile (whyReads): whether it matched, the summary, and the
+// clauses that decided it, each list its own. It is never changed once
+// made, and every rule with the condition shares it. A clause that shows
+// a profile list (its Field a list field) holds no Values: each
+// RuleExplanation shows its own profile's list.
+type ruleWhy struct {
+	e       *Engine
+	matched bool
+	summary string
+	clauses []ClauseExplanation
+	// folded, in the copy a referral explanation makes of a rule whose
+	// referral was folded, is how it was; nil in every ruleWhy shared.
+	folded *ReferralFold
+}
+
+// size is about how many bytes w holds, for the bound of whyCache.
+func (w *ruleWhy) size() int {
+	n := 64 + len(w.summary)
+	for _, c := range w.clauses {
+		n += 80 + 16*len(c.Values)
+	}
+	return n
+}
+
+// of returns the rule r explains, or nil for the zero RuleExplanation.
+func (r RuleExplanation) of() *rule {
+	if r.w == nil {
+		return nil
+	}
+	return &r.w.e.rules[r.rule]
+}
+
+// Rule returns the rule id.
+func (r RuleExplanation) Rule() string {
+	if ru := r.of(); ru != nil {
+		return ru.id
+	}
+	return ""
+}
+
+// Description returns what the rule is for.
+func (r RuleExplanation) Description() string {
+	if ru := r.of(); ru != nil {
+		return ru.description
+	}
+	return ""
+}
+
+// File returns the file of the rule, as in [Rule].
+func (r RuleExplanation) File() string {
+	if ru := r.of(); ru != nil {
+		return ru.pos.File
+	}
+	return ""
+}
+
+// Line returns the line of the rule in File, as in [Rule].
+func (r RuleExplanation) Line() int {
+	if ru := r.of(); ru != nil {
+		return ru.pos.Line
+	}
+	return 0
+}
+
+// Matched reports whether the rule's condition held for the profile, as
+// in Result.Trace.
+func (r RuleExplanation) Matched() bool { return r.w != nil && r.w.matched }
+
+// Summary says in plain words why the rule matched or did not: "not
+// matched: you did not report sciatica".
+func (r RuleExplanation) Summary() string {
+	if r.w == nil {
+		return ""
+	}
+	return r.w.summary
+}
+
+// When returns the rule's condition as written.
+func (r RuleExplanation) When() string {
+	if ru := r.of(); ru != nil {
+		return ru.when
+	}
+	return ""
+}
+
+// Because returns the rule's reason.
+func (r RuleExplanation) Because() string {
+	if ru := r.of(); ru != nil {
+		return ru.reason
+	}
+	return ""
+}
+
+// Clauses returns the parts of the condition that decided whether it
+// matched: for a rule that did not match, the clauses that were false;
+// for one that matched, those that were true. The list and each clause's
+// Values are new on each call.
+func (r RuleExplanation) Clauses() []ClauseExplanation {
+	if r.w == nil {
+		return nil
+	}
+	return r.clauses(true)
+}
+
+// clauses returns the clauses of r, each showing its values: the
+// profile's list for a clause of a list field. With copy, every list is
+// new; without, the lists are r's and the profile's, for an encoder.
+func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
+	values := func(c *ClauseExplanation) []string {
+		if fi := listFieldIndex(c.Field); fi >= 0 && r.p != nil {
+			return listFields[fi].get(r.p)
+		}
+		return c.Values
+	}
+	n := 0
+	for i := range r.w.clauses {
+		n += len(values(&r.w.clauses[i]))
+	}
+	var vals []string
+	if copied {
+		vals = make([]string, 0, n)
+	}
+	out := make([]ClauseExplanation, len(r.w.clauses))
+	for i, c := range r.w.clauses {
+		v := values(&c)
+		if copied {
+			start := len(vals)
+			vals = append(vals, v...)
+			v = vals[start:len(vals):len(vals)]
+		}
+		if v == nil {
+			v = []string{}
+		}
+		c.Values = v
+		out[i] = c
+	}
+	return out
+}
+
+// effectList returns the effects r shows, the Engine's list: never
+// handed out.
+func (r RuleExplanation) effectList() []NamingEffect {
+	if r.w == nil || r.effects == 0 {
+		return nil
+	}
+	w, c := &r.w.e.why, int(r.effects-1)
+	start := 0
+	if c > 0 {
+		start = w.ends[c-1]
+	}
+	return w.effects[start:w.ends[c]]
+}
+
+// Effects returns the rule's effects that name the movement, in a
+// movement's explanation, and none in a referral explanation. The list
+// and each effect's SelectedBy are new on each call.
+func (r RuleExplanation) Effects() []NamingEffect {
+	list := r.effectList()
+	if len(list) == 0 {
+		return nil
+	}
+	n := 0
+	for _, f := range list {
+		n += len(f.SelectedBy)
+	}
+	by := make([]string, 0, n)
+	out := make([]NamingEffect, len(list))
+	for i, f := range list {
+		start := len(by)
+		by = append(by, f.SelectedBy...)
+		f.SelectedBy = by[start:len(by):len(by)]
+		out[i] = f
+	}
+	return out
+}
+
+// Referral returns a copy of the rule's referral, or nil when it has
+// none.
+func (r RuleExplanation) Referral() *RuleReferral {
+	if ru := r.of(); ru != nil && ru.refer != nil {
+		return ru.refer.view()
+	}
+	return nil
+}
+
+// Folded, in a referral explanation, returns a copy of how the rule's
+// referral was folded into another when the rule matched but its
+// referral was (see Result.FoldedReferrals); nil otherwise.
+func (r RuleExplanation) Folded() *ReferralFold {
+	if r.w == nil || r.w.folded == nil {
+		return nil
+	}
+	f := *r.w.folded
+	f.Into = append([]string(nil), f.Into...)
+	if f.RedFlags != nil {
+		f.RedFlags = append([]string{}, f.RedFlags...)
+	}
+	return &f
+}
+
+// Citations returns the rule's citations, in the order written, in a new
+// list.
+func (r RuleExplanation) Citations() []Citation {
+	ru := r.of()
+	if ru == nil {
+		return nil
+	}
+	out := make([]Citation, len(ru.cites))
+	for i, ci := range ru.cites {
+		out[i] = r.w.e.citations[ci]
+	}
+	return out
+}
+
+// Equal reports whether r and o show the same: the same rule, outcome,
+// summary, clauses, effects, referral, fold and citations. go-cmp uses it
+// to compare explanations.
+func (r RuleExplanation) Equal(o RuleExplanation) bool {
+	if r == o {
+		return true
+	}
+	a, errA := r.MarshalJSON()
+	b, errB := o.MarshalJSON()
+	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// ruleExplanationJSON is the JSON form of a RuleExplanation.
+type ruleExplanationJSON struct {
+	Rule        string              `json:"rule"`
+	Description string              `json:"description"`
+	File        string              `json:"file"`
+	Line        int                 `json:"line"`
+	Matched     bool                `json:"matched"`
+	Summary     string              `json:"summary"`
+	When        string              `json:"when"`
+	Clauses     []ClauseExplanation `json:"clauses"`
+	Effects     []NamingEffect      `json:"effects"`
+	Referral    *RuleReferral       `json:"referral,omitempty"`
+	Folded      *ReferralFold       `json:"folded,omitempty"`
+	Because     string              `json:"because"`
+	Citations   []Citation          `json:"citations"`
+}
+
+// MarshalJSON encodes r as an object with the fields its methods name:
+// rule, description, file, line, matched, summary, when, clauses,
+// effects, referral (when it has one), folded (when it was), because and
+// citations; each list is [] when empty.
+func (r RuleExplanation) MarshalJSON() ([]byte, error) {
+	j := ruleExplanationJSON{
+		Rule: r.Rule(), Description: r.Description(), File: r.File(), Line: r.Line(),
+		Matched: r.Matched(), Summary: r.Summary(), When: r.When(),
+		Clauses: []ClauseExplanation{}, Effects: r.effectList(), Referral: r.Referral(),
+		Because: r.Because(), Citations: r.Citations(),
+	}
+	if r.w != nil {
+		j.Clauses, j.Folded = r.clauses(false), r.w.folded
+	}
+	if j.Effects == nil {
+		j.Effects = []NamingEffect{}
+	}
+	if j.Citations == nil {
+		j.Citations = []Citation{}
+	}
+	// Unescaped, as a field of the explanation would be: an encoder that
+	// escapes HTML escapes it again.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// The profile fields a condition can read, as bits of a fieldSet: the
+// list fields, then the number fields, then the choice fields.
+type fieldSet uint16
+
+const (
+	numberFieldBit = numListFields
+	choiceFieldBit = numListFields + len(numberFields)
+	allFields      = fieldSet(1)<<(choiceFieldBit+numChoiceFields) - 1
+)
+
+// conditionFields returns the profile fields expression e reads, and how
+// many times it selects each list field: every field when it reads the
+// profile other than by a field, or names a field the profile lacks.
+func conditionFields(e ast.Expr) (fieldSet, [numListFields]int) {
+	var set fieldSet
+	var lists [numListFields]int
+	selected, idents := 0, 0
+	ast.PostOrderVisit(e, ast.NewExprVisitor(func(e ast.Expr) {
+		switch e.Kind() {
+		case ast.IdentKind:
+			if e.AsIdent() == "profile" {
+				idents++
+			}
+		case ast.SelectKind:
+			sel := e.AsSelect()
+			op := sel.Operand()
+			if op.Kind() != ast.IdentKind || op.AsIdent() != "profile" {
+				return
+			}
+			selected++
+			name := sel.FieldName()
+			switch {
+			case listFieldIndex(name) >= 0:
+				set |= 1 << listFieldIndex(name)
+				lists[listFieldIndex(name)]++
+			case numberFieldIndex(name) >= 0:
+				set |= 1 << (numberFieldBit + numberFieldIndex(name))
+			case choiceFieldIndex(name) >= 0:
+				set |= 1 << (choiceFieldBit + choiceFieldIndex(name))
+			default:
+				set = allFields
+			}
+		}
+	}))
+	if selected != idents {
+		set = allFields
+	}
+	return set, lists
+}
+
+// whyReads is what a condition reads of the profile, which decides its
+// explanation but for the lists its clauses show (see ruleWhy): the
+// fields it reads, and for a list field it reads only by asking whether
+// it holds some ids (each time in a clause the walk words, a listLeaf),
+// those ids, sorted; nil for a list it reads otherwise.
+type whyReads struct {
+	fields fieldSet
+	ids    [numListFields][]string
+}
+
+// newWhyReads returns what condition e reads, given the ids each list
+// field is asked about by the listLeafs of its plan, and how many times.
+func newWhyReads(e ast.Expr, leafIDs [numListFields][]string, leafRefs [numListFields]int) whyReads {
+	set, selects := conditionFields(e)
+	r := whyReads{fields: set}
+	for fi := range listFields {
+		if set != allFields && set&(1<<fi) != 0 && leafRefs[fi] == selects[fi] {
+			ids := slices.Clone(leafIDs[fi])
+			slices.Sort(ids)
+			r.ids[fi] = slices.Compact(ids)
+		}
+	}
+	return r
+}
+
+// signature names what r reads, the same for every condition that reads
+// the same: the slot of its explanations (whyCache.slot).
+func (r *whyReads) signature() string {
+	b := []byte{byte(r.fields), byte(r.fields >> 8)}
+	for fi, ids := range r.ids {
+		if ids != nil {
+			b = append(b, byte(fi))
+			for _, id := range ids {
+				b = binary.AppendUvarint(b, uint64(len(id)))
+				b = append(b, id...)
+			}
+		}
+	}
+	return string(b)
+}
+
+// whyTable holds, for one set of profile fields and their values, the
+// explanation of each condition that reads those fields, by its plan's
+// place in its slot (whyPlan.idx), or nil before one was made. A plan
+// made after the table has no place in it.
+type whyTable struct {
+	whys []atomic.Pointer[ruleWhy]
+	// one holds whys when the slot has one plan, as most have.
+	one [1]atomic.Pointer[ruleWhy]
+}
+
+// newWhyTable returns an empty whyTable with n places.
+func newWhyTable(n int) *whyTable {
+	t := &whyTable{}
+	if n == 1 {
+		t.whys = t.one[:]
+	} else {
+		t.whys = make([]atomic.Pointer[ruleWhy], n)
+	}
+	return t
+}
+
+// plan returns rule ri's explanation plan, or nil when it has none: the
+// plan of its condition (condSource.plan), held for each rule, once made,
+// in the engine's whyIndex.
+func (x *Explainer) plan(ri int) *whyPlan {
+	w := &x.e.why
+	if pl := w.plans[ri].Load(); pl != nil {
+		return pl
+	}
+	r := &x.e.rules[ri]
+	if r.why == nil {
+		return nil
+	}
+	pl := r.why.plan(x.e)
+	w.plans[ri].Store(pl)
+	return pl
+}
+
+// table returns the whyTable of the Explainer's values of the profile
+// fields plan pl reads: found once per set of fields for the Explainer
+// (by the plan's slot), from the Engine's whyCache, where the Explainer's
+// whyProfile finds it with no lookup of its own once an Explainer of the
+// same values did. It is called with x.mu held.
+func (x *Explainer) table(pl *whyPlan) *whyTable {
+	c := &x.e.whys
+	if x.prof == nil {
+		n := c.nSlots()
+		x.key = x.appendValues(x.key[:0], &allReads)
+		x.prof = c.profile(x.key, n)
+		x.tables = make([]*whyTable, n)
+	}
+	if pl.slot < len(x.tables) {
+		if t := x.tables[pl.slot]; t != nil && pl.idx < len(t.whys) {
+			return t
+		}
+	} else {
+		x.tables = append(x.tables, make([]*whyTable, pl.slot+1-len(x.tables))...)
+	}
+	var t *whyTable
+	if pl.slot < len(x.prof.tables) {
+		t = x.prof.tables[pl.slot].Load()
+	}
+	if t == nil || pl.idx >= len(t.whys) {
+		// None yet, or one made before this plan: the cache's, grown to
+		// hold every plan of the slot made so far.
+		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
+		x.key = x.appendValues(x.key, &pl.reads)
+		t = c.table(x.key, c.plans(pl.slot))
+		if pl.slot < len(x.prof.tables) {
+			x.prof.tables[pl.slot].Store(t)
+		}
+	}
+	x.tables[pl.slot] = t
+	return t
+}
+
+// appendValues appends to b the Explainer's values of what r reads,
+// encoded without ambiguity: for a list read whole, its length and its
+// strings, each string its length and its bytes; for a list read only by
+// its ids, one byte for each, whether the list holds it; a number's bits;
+// a choice as a string.
+func (x *Explainer) appendValues(b []byte, r *whyReads) []byte {
+	set := r.fields
+	for fi := range listFields {
+		if set&(1<<fi) == 0 {
+			continue
+		}
+		l := listFields[fi].get(x.p)
+		if ids := r.ids[fi]; ids != nil {
+			for _, id := range ids {
+				b = append(b, boolByte(slices.Contains(l, id)))
+			}
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(l)))
+		for _, s := range l {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	for fi := range numberFields {
+		if set&(1<<(numberFieldBit+fi)) != 0 {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(numberFields[fi].get(x.p)))
+		}
+	}
+	for ci := range choiceFields {
+		if set&(1<<(choiceFieldBit+ci)) != 0 {
+			v := choiceFields[ci].get(x.p)
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return b
+}
+
+// boolByte is 1 for true and 0 for false.
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// allReads reads every field whole: the key of a whyProfile.
+var allReads = whyReads{fields: allFields}
+
+// whyProfile holds, for one profile's values of every field, the
+// whyTable of each slot (whyCache.slot) that an Explainer of those values
+// found, or nil.
+type whyProfile struct {
+	tables []atomic.Pointer[whyTable]
+}
+
+// whyCacheBytes bounds, about, the bytes an Engine's whyCache holds: when
+// a new table would pass it, the cache starts again empty.
+const whyCacheBytes = 4 << 20
+
+// whyCache is an Engine's cache of rule explanations: a whyTable for each
+// set of profile fields and their values an Explainer read. It is safe
+// for concurrent use; the zero whyCache is empty and on.
+type whyCache struct {
+	// slots numbers the sets of fields the engine's conditions read, in
+	// the order their plans were made, and counts the plans of each
+	// (slot).
+	slotsMu sync.Mutex
+	slots   map[string]int
+	nPlans  []int
+
+	mu       sync.RWMutex
+	m        map[string]*whyTable
+	profiles map[string]*whyProfile
+	// bytes is about how many bytes the tables and profiles hold, with
+	// the tables' explanations.
+	bytes atomic.Int64
+	// off turns the cache off, for a test that measures without it:
+	// each table is then new. limit, when not 0, is the bound in place of
+	// whyCacheBytes, for a test.
+	off   bool
+	limit int64
+}
+
+// slot returns the number of what a plan reads, by its signature
+// (whyReads.signature), the same for every plan that reads the same, and
+// the new plan's place among them.
+func (c *whyCache) slot(sig string) (slot, idx int) {
+	c.slotsMu.Lock()
+	defer c.slotsMu.Unlock()
+	slot, ok := c.slots[sig]
+	if !ok {
+		if c.slots == nil {
+			c.slots = map[string]int{}
+		}
+		slot = len(c.slots)
+		c.slots[sig] = slot
+		c.nPlans = append(c.nPlans, 0)
+	}
+	idx = c.nPlans[slot]
+	c.nPlans[slot]++
+	return slot, idx
+}
+
+// plans returns how many plans slot has so far.
+func (c *whyCache) plans(slot int) int {
+	c.slotsMu.Lock()
+	defer c.slotsMu.Unlock()
+	return c.nPlans[slot]
+}
+
+// table returns the whyTable of key, the encoded values of a set of
+// profile fields, with a place for n plans at least: made when there is
+// none, and grown, its explanations kept, when it has fewer places.
+func (c *whyCache) table(key []byte, n int) *whyTable {
+	c.mu.RLock()
+	t, off := c.m[string(key)], c.off
+	c.mu.RUnlock()
+	switch {
+	case t != nil && len(t.whys) >= n:
+		return t
+	case off:
+		return newWhyTable(n)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m[string(key)]
+	if old != nil && len(old.whys) >= n {
+		return old
+	}
+	t = newWhyTable(n)
+	if old != nil {
+		for i := range old.whys {
+			t.whys[i].Store(old.whys[i].Load())
+		}
+	}
+	c.room(64 + 8*n + len(key))
+	c.m[string(key)] = t
+	return t
+}
+
+// nSlots returns how many slots are numbered so far.
+func (c *whyCache) nSlots() int {
+	c.slotsMu.Lock()
+	defer c.slotsMu.Unlock()
+	return len(c.nPlans)
+}
+
+// profile returns the whyProfile of key, the encoded values of every
+// profile field, made when there is none, with a table for each of n
+// slots.
+func (c *whyCache) profile(key []byte, n int) *whyProfile {
+	c.mu.RLock()
+	p, off := c.profiles[string(key)], c.off
+	c.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	if off {
+		return &whyProfile{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.profiles[string(key)]; p != nil {
+		return p
+	}
+	p = &whyProfile{tables: make([]atomic.Pointer[whyTable], n)}
+	c.room(64 + 8*n + len(key))
+	c.profiles[string(key)] = p
+	return p
+}
+
+// room counts n more bytes kept, emptying the cache first when they
+// would pass whyCacheBytes. It is called with c.mu held.
+func (c *whyCache) room(n int) {
+	if c.m == nil || c.bytes.Load()+int64(n) > cmp.Or(c.limit, whyCacheBytes) {
+		c.m, c.profiles = make(map[string]*whyTable), make(map[string]*whyProfile)
+		c.bytes.Store(0)
+	}
+	c.bytes.Add(int64(n))
+}
+
+// keep keeps w in t at idx, unless an explanation is kept there
+// already, and returns the one kept.
+func (c *whyCache) keep(t *whyTable, idx int, w *ruleWhy) *ruleWhy {
+	if t.whys[idx].CompareAndSwap(nil, w) {
+		c.bytes.Add(int64(w.size()))
+		return w
+	}
+	return t.whys[idx].Load()
+}
