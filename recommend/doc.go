@@ -36,8 +36,9 @@ With check-ins, ExplainReferrals also lists every progression rule with
 a review ([ReviewExplanation]), whether the check-ins called for it, and
 the check-in facts it read, in words.
 To explain several movements of one profile, [Engine.NewExplainer]
-evaluates once and its [Explainer] answers every question; the programs
-that track the evaluation state are built when the rules load. A rule's
+evaluates once and its [Explainer] answers every question; a program
+that tracks a condition's evaluation state is built on the first
+explanation that needs it. A rule's
 explanation ([RuleExplanation]) is a read-only view: the engine keeps,
 bounded, what explaining a condition found for what it read of the
 profile, and the next Explainer that reads the same shares it.

@@ -157,7 +157,8 @@ type ClauseExplanation struct {
 // evaluation. What a rule's explanation shows (its summary and the
 // clauses that decided it) is found from its condition's direct checks
 // or, for a condition without them, by running it again with its
-// evaluation state tracked (a program built when the rules loaded); and
+// evaluation state tracked (a program built on the first explanation
+// that needs it); and
 // the Engine keeps what it found, about 4 MiB at most, for the next
 // Explainer whose profile gives the condition the same (see
 // RuleExplanation). Make one with Engine.NewExplainer.
@@ -338,8 +339,9 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 // Explainer's profile, as Engine.Explain does, from the Explainer's
 // evaluation. An unknown id is an error matching ErrUnknownMovement. ctx
 // bounds the conditions run again with their state tracked; when it is
-// done, such a rule's clauses are its whole condition. A nil ctx is an
-// error.
+// done, a rule whose clauses the engine has not kept shows its whole
+// condition as its one clause, in this answer and in the Explainer's
+// later ones. A nil ctx is an error.
 func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation, error) {
 	if ctx == nil {
 		return nil, errNilExplainContext

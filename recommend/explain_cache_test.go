@@ -3,8 +3,10 @@ package recommend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -177,6 +179,8 @@ func TestConditionFields(t *testing.T) {
 			bit("episode") | bit("equipment") | bit("eased_by") | bit("aggravated_by") | bit("days_since_onset")},
 		{"type(profile) == type(profile)", allFields},
 		{"[1, 2].exists(profile, profile > 1)", allFields},
+		{"[profile].exists(p, p.age > 1)", allFields},
+		{"[{'zz': 1}].exists(profile, profile.zz > 0)", allFields},
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
@@ -211,6 +215,8 @@ func TestWhyReads(t *testing.T) {
 		{"'a' in profile.conditions && size(profile.conditions) > 1", map[int][]string{cond: nil}},
 		{"'a' in profile.conditions && profile.red_flags.exists(f, f.startsWith('x'))", map[int][]string{cond: {"a"}, flags: nil}},
 		{"profile.conditions.size() == 0", map[int][]string{cond: nil}},
+		{"type(profile) == type(profile) && 'a' in profile.conditions", map[int][]string{cond: nil, flags: nil,
+			listFieldIndex("aggravated_by"): nil, listFieldIndex("eased_by"): nil, listFieldIndex("equipment"): nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
@@ -229,5 +235,292 @@ func TestWhyReads(t *testing.T) {
 				t.Errorf("ids by list field (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRuleExplanationZero checks that the zero RuleExplanation, which
+// explains no rule, answers every method with a zero value, encodes to
+// JSON with empty lists, and equals only itself.
+func TestRuleExplanationZero(t *testing.T) {
+	var r RuleExplanation
+	got := []any{r.Rule(), r.Description(), r.File(), r.Line(), r.Matched(), r.Summary(), r.When(), r.Because(),
+		r.Clauses() == nil, r.Effects() == nil, r.Referral() == nil, r.Folded() == nil, r.Citations() == nil}
+	want := []any{"", "", "", 0, false, "", "", "", true, true, true, true, true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("zero RuleExplanation (-want +got):\n%s", diff)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantJSON = `{"rule":"","description":"","file":"","line":0,"matched":false,"summary":"","when":"","clauses":[],"effects":[],"because":"","citations":[]}`
+	if diff := cmp.Diff(wantJSON, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := eng.ExplainReferrals(context.Background(), Profile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Equal(RuleExplanation{}) || r.Equal(rx.Rules[0]) || rx.Rules[0].Equal(r) || !rx.Rules[0].Equal(rx.Rules[0]) {
+		t.Error("Equal: the zero RuleExplanation must equal itself only")
+	}
+}
+
+// TestRuleExplanationShowsItsRule checks what each rule explanation of
+// every answer shows against the engine's views, which are made apart
+// from the explanations: the rule's id, description, place, condition,
+// reason, citations and referral as Engine.Rules lists them; its effects
+// on the movement, worked out from each effect's selector and the
+// movement's tags and kind; and, for a clause of a list, the profile's
+// list.
+func TestRuleExplanationShowsItsRule(t *testing.T) {
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]Rule{}
+	for _, r := range eng.Rules() {
+		rules[r.ID] = r
+	}
+	movements := map[string]Movement{}
+	for _, m := range eng.Movements() {
+		movements[m.ID] = m
+	}
+	ctx := context.Background()
+	effectsOn := func(r Rule, m Movement) []NamingEffect {
+		var out []NamingEffect
+		for _, e := range r.Effects {
+			by := []string{}
+			if slices.Contains(e.Movements, m.ID) {
+				by = append(by, "movement")
+			}
+			for _, tag := range e.Tags {
+				if slices.Contains(m.Tags, tag) {
+					by = append(by, "tag "+tag)
+				}
+			}
+			if slices.Contains(e.Kinds, m.Kind) {
+				by = append(by, "kind "+m.Kind)
+			}
+			if len(by) > 0 {
+				out = append(out, NamingEffect{Kind: e.Kind, SelectedBy: by, Because: e.Because})
+			}
+		}
+		return out
+	}
+	checked, lists := 0, 0
+	profiles := append([]struct {
+		name string
+		p    Profile
+	}{{"folded", Profile{RedFlags: []string{"bladder_bowel_dysfunction", "no_improvement_with_self_care"}, Age: 60}}}, benchProfiles...)
+	for _, tt := range profiles {
+		x, err := eng.NewExplainer(ctx, tt.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := answerAll(t, x)
+		check := func(re RuleExplanation, m *Movement) {
+			r, ok := rules[re.Rule()]
+			if !ok {
+				t.Fatalf("%s: explains rule %q, which the engine lacks", tt.name, re.Rule())
+			}
+			got := Rule{ID: re.Rule(), Description: re.Description(), When: re.When(), Because: re.Because(), File: re.File(), Line: re.Line(),
+				Effects: r.Effects, Message: r.Message, Referral: re.Referral(), Citations: re.Citations()}
+			if diff := cmp.Diff(r, got); diff != "" {
+				t.Errorf("%s: %s (-engine +explanation):\n%s", tt.name, r.ID, diff)
+			}
+			var want []NamingEffect
+			if m != nil {
+				want = effectsOn(r, *m)
+			}
+			if diff := cmp.Diff(want, re.Effects()); diff != "" {
+				t.Errorf("%s: %s: effects (-from the selectors +explanation):\n%s", tt.name, r.ID, diff)
+			}
+			for _, c := range re.Clauses() {
+				if fi := listFieldIndex(c.Field); fi >= 0 {
+					lists++
+					if want := listFields[fi].get(&tt.p); !slices.Equal(want, c.Values) || c.Values == nil {
+						t.Errorf("%s: %s: clause %q shows %q, the profile has %q", tt.name, r.ID, c.Text, c.Values, want)
+					}
+				}
+			}
+			checked++
+		}
+		for _, ex := range a.Movements {
+			m := movements[ex.Movement]
+			for _, re := range ex.Rules {
+				check(re, &m)
+			}
+		}
+		for _, re := range a.Referrals.Rules {
+			check(re, nil)
+		}
+	}
+	if checked == 0 || lists == 0 {
+		t.Fatalf("%d rule explanations checked, %d clauses of lists: the test proves nothing", checked, lists)
+	}
+}
+
+// TestRuleExplanationHandsOutCopies checks that what a RuleExplanation's
+// methods return is the caller's: changing it changes nothing the same
+// view, or another, shows later.
+func TestRuleExplanationHandsOutCopies(t *testing.T) {
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := Profile{RedFlags: []string{"bladder_bowel_dysfunction", "no_improvement_with_self_care"}, Conditions: []string{"disc_herniation"}, Age: 60}
+	x, err := eng.NewExplainer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := x.Referrals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := x.Explain(ctx, "walking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for _, re := range append(rx.Rules, ex.Rules...) {
+		before, err := json.Marshal(re)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := re.Folded(); f != nil {
+			f.Into[0], f.Summary = "scribbled", "scribbled"
+			if len(f.RedFlags) > 0 {
+				f.RedFlags[0] = "scribbled"
+			}
+			changed++
+		}
+		for _, c := range re.Clauses() {
+			if len(c.Values) > 0 {
+				c.Values[0] = "scribbled"
+				changed++
+			}
+		}
+		for _, e := range re.Effects() {
+			e.SelectedBy[0] = "scribbled"
+			changed++
+		}
+		if cs := re.Citations(); len(cs) > 0 {
+			cs[0] = Citation{}
+			changed++
+		}
+		if ref := re.Referral(); ref != nil {
+			ref.Message = "scribbled"
+			changed++
+		}
+		after, err := json.Marshal(re)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(before), string(after)); diff != "" {
+			t.Errorf("%s: changing what its methods returned changed it (-before +after):\n%s", re.Rule(), diff)
+		}
+	}
+	if changed == 0 || !slices.ContainsFunc(rx.Rules, func(r RuleExplanation) bool { return r.Folded() != nil }) {
+		t.Fatalf("%d values changed, and no referral folded: the test proves too little", changed)
+	}
+}
+
+// TestRuleExplanationDecodeFails checks that decoding an explanation's
+// JSON into an Explanation fails, with ErrDecodeRuleExplanation, rather
+// than giving rules that explain nothing.
+func TestRuleExplanationDecodeFails(t *testing.T) {
+	eng, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := eng.Explain(context.Background(), Profile{Conditions: []string{"disc_herniation"}}, "walking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Explanation
+	if err := json.Unmarshal(b, &back); !errors.Is(err, ErrDecodeRuleExplanation) {
+		t.Errorf("decoding an explanation: %v, want ErrDecodeRuleExplanation", err)
+	}
+}
+
+// TestExplainRuleWithoutPlanRoot checks that a rule whose condition has
+// no plan to walk (it no longer compiles, which cannot happen to a
+// condition Load accepted) is explained by its whole condition, and not
+// by the cache's explanation of another condition.
+func TestExplainRuleWithoutPlanRoot(t *testing.T) {
+	ctx := context.Background()
+	for _, bp := range benchProfiles {
+		eng, err := Load(rules.FS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Other conditions' explanations first, in the cache.
+		explainAll(t, eng, bp.p)
+		// Every rule's condition broken: some of them match as the
+		// cache's first explanation of a condition does.
+		for ri := range eng.rules {
+			if src := eng.rules[ri].why; src != nil {
+				eng.rules[ri].why = &condSource{env: src.env, vocab: src.vocab, when: "(((", loops: src.loops}
+				eng.why.plans[ri].Store(nil)
+			}
+		}
+		x, err := eng.NewExplainer(ctx, bp.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := answerAll(t, x)
+		for _, ex := range append(a.Movements, &Explanation{Rules: a.Referrals.Rules}) {
+			for _, re := range ex.Rules {
+				verdict := "not matched"
+				if re.Matched() {
+					verdict = "matched"
+				}
+				if want := verdict + ": the condition is " + strconv.FormatBool(re.Matched()); re.Summary() != want {
+					t.Fatalf("%s: %s: summary %q, want %q", bp.name, re.Rule(), re.Summary(), want)
+				}
+			}
+		}
+	}
+}
+
+// TestWhyProfileGrows checks that a profile's entry in the cache, made
+// when few conditions had plans, grows to hold a table for each slot
+// numbered since, so that a later Explainer of the profile finds every
+// table through it.
+func TestWhyProfileGrows(t *testing.T) {
+	eng, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := benchProfiles[0].p
+	x, err := eng.NewExplainer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Explain(ctx, "walking"); err != nil {
+		t.Fatal(err)
+	}
+	early := len(x.prof.tables)
+	explainAll(t, eng, p)
+	y, err := eng.NewExplainer(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := y.Explain(ctx, "walking"); err != nil {
+		t.Fatal(err)
+	}
+	if n := eng.whys.nSlots(); early >= n || len(y.prof.tables) != n {
+		t.Errorf("the profile's entry held %d tables, then %d, of %d slots; want it grown to all", early, len(y.prof.tables), n)
 	}
 }

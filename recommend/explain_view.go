@@ -11,6 +11,8 @@ package recommend
 import (
 	"bytes"
 	"cmp"
+	"errors"
+	"fmt"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -246,6 +248,19 @@ func (r RuleExplanation) Equal(o RuleExplanation) bool {
 	a, errA := r.MarshalJSON()
 	b, errB := o.MarshalJSON()
 	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// ErrDecodeRuleExplanation is matched by the error of decoding JSON into
+// a RuleExplanation, which is a view of the engine's explanation and
+// cannot be made from JSON: decode an explanation's rules into a type of
+// your own, with the fields MarshalJSON writes.
+var ErrDecodeRuleExplanation = errors.New("a RuleExplanation cannot be decoded from JSON: decode the rules of an explanation into a type of your own")
+
+// UnmarshalJSON returns an error matching ErrDecodeRuleExplanation, so
+// that decoding an explanation into an Explanation fails rather than
+// giving rules that explain nothing.
+func (r *RuleExplanation) UnmarshalJSON([]byte) error {
+	return fmt.Errorf("recommend: %w", ErrDecodeRuleExplanation)
 }
 
 // ruleExplanationJSON is the JSON form of a RuleExplanation.
@@ -619,18 +634,26 @@ func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	c.mu.RLock()
 	p, off := c.profiles[string(key)], c.off
 	c.mu.RUnlock()
-	if p != nil {
+	switch {
+	case p != nil && len(p.tables) >= n:
 		return p
-	}
-	if off {
+	case off:
 		return &whyProfile{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.profiles[string(key)]; p != nil {
-		return p
+	old := c.profiles[string(key)]
+	if old != nil && len(old.tables) >= n {
+		return old
 	}
+	// None yet, or one made before the plans numbered since: grown, its
+	// tables kept.
 	p = &whyProfile{tables: make([]atomic.Pointer[whyTable], n)}
+	if old != nil {
+		for i := range old.tables {
+			p.tables[i].Store(old.tables[i].Load())
+		}
+	}
 	c.room(64 + 8*n + len(key))
 	c.profiles[string(key)] = p
 	return p

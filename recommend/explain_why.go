@@ -339,7 +339,10 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	e, matched := x.e, x.d.matched[ri]
 	pl := x.plan(ri)
 	var t *whyTable
-	if pl != nil {
+	if pl != nil && pl.root != nil {
+		// (A plan without a root, of a condition that no longer
+		// compiles, has no slot: its rule is explained by the whole
+		// condition, kept by the Explainer.)
 		if t = x.table(pl); pl.idx >= len(t.whys) {
 			// A plan made after the table: kept by the Explainer only.
 			t = nil
@@ -848,7 +851,13 @@ func choiceLabel(e *Engine, ci int, id string) string {
 func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	f := choiceFields[l.ci]
 	have := f.get(w.p)
-	c.Field, c.Values = f.name, w.one(have)
+	// The vocabulary's copy of the value, which the engine may keep, not
+	// the caller's string.
+	shown := have
+	if voc := &w.e.vocab[numListFields+l.ci]; voc.index(have) >= 0 {
+		shown = voc.entries[voc.index(have)].id
+	}
+	c.Field, c.Values = f.name, w.one(shown)
 	w.says = append(w.says, "your "...)
 	w.says = append(w.says, f.label...)
 	w.says = append(w.says, " is "...)
