@@ -11,10 +11,10 @@ package recommend
 import (
 	"bytes"
 	"cmp"
-	"errors"
-	"fmt"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
