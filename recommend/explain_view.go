@@ -1,11 +1,15 @@
 package recommend
 
-// What explaining a rule finds, as read-only views: a rule's explanation
-// for the values of the profile fields its condition reads (ruleWhy) is
-// made once, and shared by every explanation of the rule for those
-// values, through the Explainer that made it and the Engine's bounded
-// cache of them (whyCache). A RuleExplanation is a view of one, with the
-// effects of its answer; its methods hand out copies, so no caller can
+// What explaining a rule finds, as read-only views. What explaining a
+// condition found (ruleWhy: whether it matched, its summary, its clauses)
+// depends only on what the condition reads of the profile (whyReads): the
+// values of the fields it reads, and of a list it only asks whether it
+// holds some ids, which of them it holds. So it is made once for what it
+// read, and kept in the Engine's bounded cache (whyCache) for every
+// Explainer whose profile gives the condition the same; a clause of a
+// list shows the explained profile's own list, which each view fills in.
+// A RuleExplanation is a view of one, with its rule, the effects of its
+// answer and the profile; its methods hand out copies, so no caller can
 // change what another answer shows.
 
 import (
@@ -458,6 +462,13 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 			return t
 		}
 	} else {
+		if pl.slot >= len(x.prof.tables) && !c.off {
+			// A slot numbered since the profile's entry was found: the
+			// entry, grown to hold it, and twice the slots it held, as
+			// the plans are still being made.
+			x.key = x.appendValues(x.key[:0], &allReads)
+			x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.tables)))
+		}
 		x.tables = append(x.tables, make([]*whyTable, pl.slot+1-len(x.tables))...)
 	}
 	var t *whyTable
@@ -561,6 +572,9 @@ type whyCache struct {
 	// whyCacheBytes, for a test.
 	off   bool
 	limit int64
+	// walks counts the conditions explained by a walk, and lookups the
+	// tables looked up in m, for the tests of what the cache saves.
+	walks, lookups atomic.Int64
 }
 
 // slot returns the number of what a plan reads, by its signature
@@ -594,6 +608,7 @@ func (c *whyCache) plans(slot int) int {
 // profile fields, with a place for n plans at least: made when there is
 // none, and grown, its explanations kept, when it has fewer places.
 func (c *whyCache) table(key []byte, n int) *whyTable {
+	c.lookups.Add(1)
 	c.mu.RLock()
 	t, off := c.m[string(key)], c.off
 	c.mu.RUnlock()

@@ -357,6 +357,7 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	if matched {
 		verdict = "matched"
 	}
+	e.whys.walks.Add(1)
 	w, ok := x.walk(ctx, pl, matched, verdict)
 	if !ok {
 		// The whole condition, with the value Recommend found: not kept
