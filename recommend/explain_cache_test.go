@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -341,6 +342,49 @@ func TestRuleExplanationShowsItsRule(t *testing.T) {
 			if diff := cmp.Diff(want, re.Effects()); diff != "" {
 				t.Errorf("%s: %s: effects (-from the selectors +explanation):\n%s", tt.name, r.ID, diff)
 			}
+			// Its JSON says what its methods say, with [] for an empty
+			// list.
+			orEmpty := func(v any, empty any) any {
+				if reflect.ValueOf(v).IsNil() {
+					return empty
+				}
+				return v
+			}
+			wantJSON, err := json.Marshal(map[string]any{
+				"rule": re.Rule(), "description": re.Description(), "file": re.File(), "line": re.Line(),
+				"matched": re.Matched(), "summary": re.Summary(), "when": re.When(),
+				"clauses": orEmpty(re.Clauses(), []any{}), "effects": orEmpty(re.Effects(), []any{}),
+				"because": re.Because(), "citations": orEmpty(re.Citations(), []any{}),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fromMethods, fromJSON map[string]any
+			gotJSON, err := json.Marshal(re)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(wantJSON, &fromMethods); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(gotJSON, &fromJSON); err != nil {
+				t.Fatal(err)
+			}
+			if ref := re.Referral(); ref != nil {
+				b, _ := json.Marshal(ref)
+				var v any
+				_ = json.Unmarshal(b, &v)
+				fromMethods["referral"] = v
+			}
+			if f := re.Folded(); f != nil {
+				b, _ := json.Marshal(f)
+				var v any
+				_ = json.Unmarshal(b, &v)
+				fromMethods["folded"] = v
+			}
+			if diff := cmp.Diff(fromMethods, fromJSON); diff != "" {
+				t.Errorf("%s: %s: JSON (-methods +MarshalJSON):\n%s", tt.name, r.ID, diff)
+			}
 			for _, c := range re.Clauses() {
 				if fi := listFieldIndex(c.Field); fi >= 0 {
 					lists++
@@ -375,60 +419,69 @@ func TestRuleExplanationHandsOutCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	p := Profile{RedFlags: []string{"bladder_bowel_dysfunction", "no_improvement_with_self_care"}, Conditions: []string{"disc_herniation"}, Age: 60}
-	x, err := eng.NewExplainer(ctx, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rx, err := x.Referrals(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := x.Explain(ctx, "walking")
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed := 0
-	for _, re := range append(rx.Rules, ex.Rules...) {
-		before, err := json.Marshal(re)
+	// Folds by pathway, and by a red flag (whose fold names it).
+	changed, flagged := 0, 0
+	for _, p := range []Profile{
+		{RedFlags: []string{"bladder_bowel_dysfunction", "no_improvement_with_self_care"}, Conditions: []string{"disc_herniation"}, Age: 60},
+		{RedFlags: []string{"leg_weakness", "severe_pain_after_injury"}, Age: 30},
+	} {
+		x, err := eng.NewExplainer(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f := re.Folded(); f != nil {
-			f.Into[0], f.Summary = "scribbled", "scribbled"
-			if len(f.RedFlags) > 0 {
-				f.RedFlags[0] = "scribbled"
-			}
-			changed++
+		rx, err := x.Referrals(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, c := range re.Clauses() {
-			if len(c.Values) > 0 {
-				c.Values[0] = "scribbled"
+		ex, err := x.Explain(ctx, "walking")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(rx.Rules, func(r RuleExplanation) bool { return r.Folded() != nil }) {
+			t.Fatalf("%+v: no referral folded: the test proves too little", p)
+		}
+		for _, re := range append(rx.Rules, ex.Rules...) {
+			before, err := json.Marshal(re)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := re.Folded(); f != nil {
+				f.Into[0], f.Summary = "scribbled", "scribbled"
+				if len(f.RedFlags) > 0 {
+					f.RedFlags[0] = "scribbled"
+					flagged++
+				}
 				changed++
 			}
-		}
-		for _, e := range re.Effects() {
-			e.SelectedBy[0] = "scribbled"
-			changed++
-		}
-		if cs := re.Citations(); len(cs) > 0 {
-			cs[0] = Citation{}
-			changed++
-		}
-		if ref := re.Referral(); ref != nil {
-			ref.Message = "scribbled"
-			changed++
-		}
-		after, err := json.Marshal(re)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(before), string(after)); diff != "" {
-			t.Errorf("%s: changing what its methods returned changed it (-before +after):\n%s", re.Rule(), diff)
+			for _, c := range re.Clauses() {
+				if len(c.Values) > 0 {
+					c.Values[0] = "scribbled"
+					changed++
+				}
+			}
+			for _, e := range re.Effects() {
+				e.SelectedBy[0] = "scribbled"
+				changed++
+			}
+			if cs := re.Citations(); len(cs) > 0 {
+				cs[0] = Citation{}
+				changed++
+			}
+			if ref := re.Referral(); ref != nil {
+				ref.Message = "scribbled"
+				changed++
+			}
+			after, err := json.Marshal(re)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(before), string(after)); diff != "" {
+				t.Errorf("%s: changing what its methods returned changed it (-before +after):\n%s", re.Rule(), diff)
+			}
 		}
 	}
-	if changed == 0 || !slices.ContainsFunc(rx.Rules, func(r RuleExplanation) bool { return r.Folded() != nil }) {
-		t.Fatalf("%d values changed, and no referral folded: the test proves too little", changed)
+	if changed == 0 || flagged == 0 {
+		t.Fatalf("%d values changed, %d folds' red flags: the test proves too little", changed, flagged)
 	}
 }
 
