@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -364,6 +365,9 @@ func TestRuleExplanationShowsItsRule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if b, err := re.MarshalJSON(); err != nil || bytes.Contains(b, []byte(`\u00`)) {
+				t.Errorf("%s: %s: MarshalJSON escapes what the explanation's JSON writes as it is: %s", tt.name, r.ID, b)
+			}
 			if err := json.Unmarshal(wantJSON, &fromMethods); err != nil {
 				t.Fatal(err)
 			}
@@ -595,15 +599,23 @@ vocabulary:
   aggravated_by:
     - {id: sitting, label: Sitting}
     - {id: standing, label: Standing}
+  eased_by:
+    - {id: sitting, label: Sitting}
+    - {id: standing, label: Standing}
   equipment:
     - {id: towel, label: Towel}
     - {id: mat, label: Mat}
   sex:
     - {id: female, label: Female}
     - {id: male, label: Male}
+    - {id: s, label: S}
+    - {id: sa, label: SA}
   episode:
     - {id: new, label: A new episode}
+    - {id: old, label: An old episode}
     - {id: flare, label: A flare-up}
+    - {id: ab, label: AB}
+    - {id: b, label: B}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: 10 minutes.}
 rules:
@@ -627,6 +639,21 @@ rules:
     recommend: [walk]
     because: Four.
     cite: [{source: g, locator: s4, claim: c4}]
+  - id: two-lists-whole
+    when: "profile.aggravated_by.exists(x, x.endsWith('ing')) && size(profile.eased_by) == 0"
+    caution: [walk]
+    because: Six.
+    cite: [{source: g, locator: s6, claim: c6}]
+  - id: same-length-choices
+    when: "profile.episode.startsWith('n')"
+    recommend: [walk]
+    because: Seven.
+    cite: [{source: g, locator: s7, claim: c7}]
+  - id: two-choices
+    when: "profile.sex == 'female' && profile.episode == 'flare'"
+    caution: [walk]
+    because: Eight.
+    cite: [{source: g, locator: s8, claim: c8}]
   - id: red-flag
     when: "'r' in profile.red_flags"
     refer: {urgency: urgent, message: See a doctor today., withhold: true}
@@ -652,19 +679,26 @@ func TestExplainCacheKeys(t *testing.T) {
 	ExplainCacheOff(plain)
 	lists := [][]string{nil, {"a"}, {"b"}, {"c"}, {"a", "b"}, {"b", "a"}, {"b", "c"}}
 	aggravated := [][]string{nil, {"sitting"}, {"standing"}, {"sitting", "standing"}}
+	// The same ids, the other list: a key that ran two lists together
+	// would give both the one explanation.
+	eased := [][]string{{"sitting"}, nil, {"standing"}, nil}
 	equipment := [][]string{nil, {"towel"}, {"mat"}, {"mat", "towel"}}
 	var profiles []Profile
 	for i, c := range lists {
 		for j, ag := range aggravated {
 			for k, eq := range equipment {
 				profiles = append(profiles, Profile{
-					Conditions: c, AggravatedBy: ag, Equipment: eq,
+					Conditions: c, AggravatedBy: ag, EasedBy: eased[(j+k)%len(eased)], Equipment: eq,
 					PainLevel: 3 + (i+j)%2, Age: 49 + (j+k)%2, SittingHours: 6.5 + float64(k%2)/2,
-					Sex: []string{"", "female", "male"}[(i+k)%3], Episode: []string{"", "new", "flare"}[(j+k)%3],
+					Sex: []string{"", "female", "male"}[(i+k)%3], Episode: []string{"", "new", "old", "flare"}[(i+j+k)%4],
 				})
 			}
 		}
 	}
+	// Two choices whose values run together the same ("s" "ab", "sa"
+	// "b"): a key without each value's length would give both one
+	// explanation.
+	profiles = append(profiles, Profile{Sex: "s", Episode: "ab"}, Profile{Sex: "sa", Episode: "b"})
 	for _, p := range profiles {
 		if diff := cmp.Diff(explainAll(t, plain, p), explainAll(t, eng, p)); diff != "" {
 			t.Fatalf("profile %+v: answers with the cache differ (-without +with):\n%s", p, diff)
@@ -733,11 +767,20 @@ func TestExplainCacheSaves(t *testing.T) {
 	const limit = 32 << 10
 	small.whys.limit = limit
 	r := rand.New(rand.NewPCG(3, 4))
-	for range 40 {
+	emptied := 0
+	for i, last := 0, int64(0); i < 40; i++ {
 		explainAll(t, small, cacheProfile(r, small.Vocabulary()))
-		if b := small.whys.bytes.Load(); b > limit+8<<10 {
+		b := small.whys.bytes.Load()
+		if b > limit+8<<10 {
 			t.Fatalf("the cache holds about %d bytes, bound %d", b, limit)
 		}
+		if b < last {
+			emptied++
+		}
+		last = b
+	}
+	if emptied == 0 {
+		t.Errorf("the cache never emptied over 40 profiles at a bound of %d bytes: the test proves nothing of the bound", limit)
 	}
 	small.whys.mu.RLock()
 	tables := len(small.whys.m)
