@@ -135,8 +135,8 @@ func TestExplainCacheAgrees(t *testing.T) {
 		eng.whys.mu.RLock()
 		tables, profilesSeen, kept := len(eng.whys.m), len(eng.whys.profiles), 0
 		for _, tb := range eng.whys.m {
-			for i := range tb.whys {
-				if tb.whys[i].Load() != nil {
+			for i := range tb.at {
+				if tb.at[i].Load() != nil {
 					kept++
 				}
 			}
@@ -569,7 +569,7 @@ func TestWhyProfileGrows(t *testing.T) {
 	if _, err := x.Explain(ctx, "walking"); err != nil {
 		t.Fatal(err)
 	}
-	early := len(x.prof.tables)
+	early := len(x.prof.at)
 	explainAll(t, eng, p)
 	y, err := eng.NewExplainer(ctx, p)
 	if err != nil {
@@ -578,8 +578,8 @@ func TestWhyProfileGrows(t *testing.T) {
 	if _, err := y.Explain(ctx, "walking"); err != nil {
 		t.Fatal(err)
 	}
-	if n := eng.whys.nSlots(); early >= n || len(y.prof.tables) < n {
-		t.Errorf("the profile's entry held %d tables, then %d, of %d slots; want it grown to all", early, len(y.prof.tables), n)
+	if n := eng.whys.nSlots(); early >= n || len(y.prof.at) < n {
+		t.Errorf("the profile's entry held %d tables, then %d, of %d slots; want it grown to all", early, len(y.prof.at), n)
 	}
 }
 

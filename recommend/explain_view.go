@@ -24,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/common/ast"
 )
 
@@ -335,13 +336,12 @@ func conditionFields(e ast.Expr) (fieldSet, [numListFields]int) {
 	ast.PostOrderVisit(e, ast.NewExprVisitor(func(e ast.Expr) {
 		switch e.Kind() {
 		case ast.IdentKind:
-			if e.AsIdent() == "profile" {
+			if celast.IsIdent(e, celast.Profile) {
 				idents++
 			}
 		case ast.SelectKind:
 			sel := e.AsSelect()
-			op := sel.Operand()
-			if op.Kind() != ast.IdentKind || op.AsIdent() != "profile" {
+			if !celast.IsIdent(sel.Operand(), celast.Profile) {
 				return
 			}
 			selected++
@@ -406,26 +406,29 @@ func (r *whyReads) signature() string {
 	return string(b)
 }
 
+// places is a list of atomic pointers, each nil until it is filled, with
+// room in itself for one pointer: a whyTable, or a whyProfile.
+type places[T any] struct {
+	at  []atomic.Pointer[T]
+	one [1]atomic.Pointer[T]
+}
+
+// newPlaces returns n empty places.
+func newPlaces[T any](n int) *places[T] {
+	p := &places[T]{}
+	if n == 1 {
+		p.at = p.one[:]
+	} else {
+		p.at = make([]atomic.Pointer[T], n)
+	}
+	return p
+}
+
 // whyTable holds, for one set of profile fields and their values, the
 // explanation of each condition that reads those fields, by its plan's
 // place in its slot (whyPlan.idx), or nil before one was made. A plan
-// made after the table has no place in it.
-type whyTable struct {
-	whys []atomic.Pointer[ruleWhy]
-	// one holds whys when the slot has one plan, as most have.
-	one [1]atomic.Pointer[ruleWhy]
-}
-
-// newWhyTable returns an empty whyTable with n places.
-func newWhyTable(n int) *whyTable {
-	t := &whyTable{}
-	if n == 1 {
-		t.whys = t.one[:]
-	} else {
-		t.whys = make([]atomic.Pointer[ruleWhy], n)
-	}
-	return t
-}
+// made after the table has no place in it. Most slots have one plan.
+type whyTable = places[ruleWhy]
 
 // plan returns rule ri's explanation plan, or nil when it has none: the
 // plan of its condition (condSource.plan), held for each rule, once made,
@@ -458,31 +461,31 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		x.tables = make([]*whyTable, n)
 	}
 	if pl.slot < len(x.tables) {
-		if t := x.tables[pl.slot]; t != nil && pl.idx < len(t.whys) {
+		if t := x.tables[pl.slot]; t != nil && pl.idx < len(t.at) {
 			return t
 		}
 	} else {
-		if pl.slot >= len(x.prof.tables) && !c.off {
+		if pl.slot >= len(x.prof.at) && !c.off.Load() {
 			// A slot numbered since the profile's entry was found: the
 			// entry, grown to hold it, and twice the slots it held, as
 			// the plans are still being made.
 			x.key = x.appendValues(x.key[:0], &allReads)
-			x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.tables)))
+			x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.at)))
 		}
 		x.tables = append(x.tables, make([]*whyTable, pl.slot+1-len(x.tables))...)
 	}
 	var t *whyTable
-	if pl.slot < len(x.prof.tables) {
-		t = x.prof.tables[pl.slot].Load()
+	if pl.slot < len(x.prof.at) {
+		t = x.prof.at[pl.slot].Load()
 	}
-	if t == nil || pl.idx >= len(t.whys) {
+	if t == nil || pl.idx >= len(t.at) {
 		// None yet, or one made before this plan: the cache's, grown to
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
 		t = c.table(x.key, c.plans(pl.slot))
-		if pl.slot < len(x.prof.tables) {
-			x.prof.tables[pl.slot].Store(t)
+		if pl.slot < len(x.prof.at) {
+			x.prof.at[pl.slot].Store(t)
 		}
 	}
 	x.tables[pl.slot] = t
@@ -542,9 +545,7 @@ var allReads = whyReads{fields: allFields}
 // whyProfile holds, for one profile's values of every field, the
 // whyTable of each slot (whyCache.slot) that an Explainer of those values
 // found, or nil.
-type whyProfile struct {
-	tables []atomic.Pointer[whyTable]
-}
+type whyProfile = places[whyTable]
 
 // whyCacheBytes bounds, about, the bytes an Engine's whyCache holds: when
 // a new table would pass it, the cache starts again empty.
@@ -570,7 +571,7 @@ type whyCache struct {
 	// off turns the cache off, for a test that measures without it:
 	// each table is then new. limit, when not 0, is the bound in place of
 	// whyCacheBytes, for a test.
-	off   bool
+	off   atomic.Bool
 	limit int64
 	// walks counts the conditions explained by a walk, and lookups the
 	// tables looked up in m, for the tests of what the cache saves.
@@ -605,34 +606,13 @@ func (c *whyCache) plans(slot int) int {
 }
 
 // table returns the whyTable of key, the encoded values of a set of
-// profile fields, with a place for n plans at least: made when there is
-// none, and grown, its explanations kept, when it has fewer places.
+// profile fields, with a place for n plans at least (see grown).
 func (c *whyCache) table(key []byte, n int) *whyTable {
 	c.lookups.Add(1)
-	c.mu.RLock()
-	t, off := c.m[string(key)], c.off
-	c.mu.RUnlock()
-	switch {
-	case t != nil && len(t.whys) >= n:
-		return t
-	case off:
-		return newWhyTable(n)
+	if c.off.Load() {
+		return newPlaces[ruleWhy](n)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := c.m[string(key)]
-	if old != nil && len(old.whys) >= n {
-		return old
-	}
-	t = newWhyTable(n)
-	if old != nil {
-		for i := range old.whys {
-			t.whys[i].Store(old.whys[i].Load())
-		}
-	}
-	c.room(64 + 8*n + len(key))
-	c.m[string(key)] = t
-	return t
+	return grown(c, func() map[string]*whyTable { return c.m }, key, n)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -643,34 +623,39 @@ func (c *whyCache) nSlots() int {
 }
 
 // profile returns the whyProfile of key, the encoded values of every
-// profile field, made when there is none, with a table for each of n
-// slots.
+// profile field, with a place for n slots at least (see grown).
 func (c *whyCache) profile(key []byte, n int) *whyProfile {
-	c.mu.RLock()
-	p, off := c.profiles[string(key)], c.off
-	c.mu.RUnlock()
-	switch {
-	case p != nil && len(p.tables) >= n:
-		return p
-	case off:
+	if c.off.Load() {
 		return &whyProfile{}
+	}
+	return grown(c, func() map[string]*whyProfile { return c.profiles }, key, n)
+}
+
+// grown returns the places of key in the map of c that m returns (c.m
+// or c.profiles, read again after room may replace it), with n at
+// least: made when there are none, and grown, the pointers they held
+// kept, when there are fewer.
+func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int) *places[T] {
+	c.mu.RLock()
+	p := m()[string(key)]
+	c.mu.RUnlock()
+	if p != nil && len(p.at) >= n {
+		return p
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.profiles[string(key)]
-	if old != nil && len(old.tables) >= n {
+	old := m()[string(key)]
+	if old != nil && len(old.at) >= n {
 		return old
 	}
-	// None yet, or one made before the plans numbered since: grown, its
-	// tables kept.
-	p = &whyProfile{tables: make([]atomic.Pointer[whyTable], n)}
+	p = newPlaces[T](n)
 	if old != nil {
-		for i := range old.tables {
-			p.tables[i].Store(old.tables[i].Load())
+		for i := range old.at {
+			p.at[i].Store(old.at[i].Load())
 		}
 	}
 	c.room(64 + 8*n + len(key))
-	c.profiles[string(key)] = p
+	m()[string(key)] = p
 	return p
 }
 
@@ -687,9 +672,9 @@ func (c *whyCache) room(n int) {
 // keep keeps w in t at idx, unless an explanation is kept there
 // already, and returns the one kept.
 func (c *whyCache) keep(t *whyTable, idx int, w *ruleWhy) *ruleWhy {
-	if t.whys[idx].CompareAndSwap(nil, w) {
+	if t.at[idx].CompareAndSwap(nil, w) {
 		c.bytes.Add(int64(w.size()))
 		return w
 	}
-	return t.whys[idx].Load()
+	return t.at[idx].Load()
 }

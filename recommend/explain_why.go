@@ -343,10 +343,10 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		// (A plan without a root, of a condition that no longer
 		// compiles, has no slot: its rule is explained by the whole
 		// condition, kept by the Explainer.)
-		if t = x.table(pl); pl.idx >= len(t.whys) {
+		if t = x.table(pl); pl.idx >= len(t.at) {
 			// A plan made after the table: kept by the Explainer only.
 			t = nil
-		} else if w := t.whys[pl.idx].Load(); w != nil && w.matched == matched {
+		} else if w := t.at[pl.idx].Load(); w != nil && w.matched == matched {
 			return w
 		}
 	}
