@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/common/ast"
@@ -37,6 +38,9 @@ import (
 type ruleWhy struct {
 	e       *Engine
 	matched bool
+	// boxed is whether w is a whyBox's, made with its clauses and
+	// values in one allocation (newRuleWhy).
+	boxed   bool
 	summary string
 	clauses []ClauseExplanation
 	// folded, in the copy a referral explanation makes of a rule whose
@@ -46,6 +50,9 @@ type ruleWhy struct {
 
 // size is about how many bytes w holds, for the bound of whyCache.
 func (w *ruleWhy) size() int {
+	if w.boxed {
+		return int(unsafe.Sizeof(whyBox{})) + len(w.summary)
+	}
 	n := 64 + len(w.summary)
 	for _, c := range w.clauses {
 		n += 80 + 16*len(c.Values)
@@ -236,11 +243,7 @@ func (r RuleExplanation) Citations() []Citation {
 	if ru == nil {
 		return nil
 	}
-	out := make([]Citation, len(ru.cites))
-	for i, ci := range ru.cites {
-		out[i] = r.w.e.citations[ci]
-	}
-	return out
+	return r.w.e.citationsOf(ru.cites)
 }
 
 // Equal reports whether r and o show the same: the same rule, outcome,

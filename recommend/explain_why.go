@@ -463,10 +463,6 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		run.finish(run.fixed, clauses)
 		return pl.fixedWhy(x.e, run.fixed, matched, clauses[0]), true
 	}
-	w := &ruleWhy{e: x.e, matched: matched, summary: run.fixed}
-	if len(run.spans) != 2 || w.summary != string(run.says) {
-		w.summary = string(run.says)
-	}
 	// The clauses, with their values copied into one list: w is the
 	// Engine's to keep, and holds nothing of the Explainer's scratch. A
 	// clause that shows a profile list holds none: the list is the
@@ -480,9 +476,12 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		}
 		n += len(clauses[i].Values)
 	}
+	w, vals := newRuleWhy(len(clauses), n)
+	w.e, w.matched, w.summary = x.e, matched, run.fixed
+	if len(run.spans) != 2 || w.summary != string(run.says) {
+		w.summary = string(run.says)
+	}
 	run.finish(w.summary, clauses)
-	vals := make([]string, 0, n)
-	w.clauses = make([]ClauseExplanation, len(clauses))
 	for i, c := range clauses {
 		if len(c.Values) > 0 {
 			start := len(vals)
@@ -492,6 +491,26 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		w.clauses[i] = c
 	}
 	return w, true
+}
+
+// whyBox is an explanation of up to four clauses that show up to two
+// values, with room for them: the sizes most explanations have, made in
+// one allocation by newRuleWhy.
+type whyBox struct {
+	w ruleWhy
+	c [4]ClauseExplanation
+	v [2]string
+}
+
+// newRuleWhy returns a new explanation with nc clauses and an empty list
+// with room for nv values: a whyBox when they fit one.
+func newRuleWhy(nc, nv int) (*ruleWhy, []string) {
+	if b := (*whyBox)(nil); nc <= len(b.c) && nv <= len(b.v) {
+		b = &whyBox{}
+		b.w.boxed, b.w.clauses = true, b.c[:nc:nc]
+		return &b.w, b.v[:0:nv]
+	}
+	return &ruleWhy{clauses: make([]ClauseExplanation, nc)}, make([]string, 0, nv)
 }
 
 // fixedKey is what an explanation of one clause whose words do not depend

@@ -12,6 +12,7 @@ import (
 
 	"github.com/backrules/backrules/internal/casefile"
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -291,7 +292,7 @@ func BenchmarkFullWhy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchFullWhy(b, eng, fullWhy(res))
+	benchFullWhy(b, eng, fullWhy(res), func(int) recommend.Profile { return benchWhyProfile })
 }
 
 // BenchmarkFullWhyEvery is BenchmarkFullWhy with every movement of the
@@ -305,15 +306,35 @@ func BenchmarkFullWhyEvery(b *testing.B) {
 	for _, m := range eng.Movements() {
 		ids = append(ids, m.ID)
 	}
-	benchFullWhy(b, eng, ids)
+	benchFullWhy(b, eng, ids, func(int) recommend.Profile { return benchWhyProfile })
 }
 
-// benchFullWhy runs, for benchWhyProfile, one Explainer that explains
-// each movement of ids and the referrals.
-func benchFullWhy(b *testing.B, eng *recommend.Engine, ids []string) {
+// BenchmarkFullWhyNewNumbers is BenchmarkFullWhyEvery for a new person
+// each time: benchWhyProfile with an age, days since onset and hours of
+// sitting not given before (for 36,000 calls), so that each condition
+// that reads them is explained anew, as for a profile no Explainer saw.
+func BenchmarkFullWhyNewNumbers(b *testing.B) {
+	eng, err := recommend.Load(rules.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for _, m := range eng.Movements() {
+		ids = append(ids, m.ID)
+	}
+	benchFullWhy(b, eng, ids, func(i int) recommend.Profile {
+		p := benchWhyProfile
+		p.DaysSinceOnset, p.Age, p.SittingHours = 1+i%36000, 18+i%90, float64(i%1000)/50
+		return p
+	})
+}
+
+// benchFullWhy runs, for profile(i) on the i-th call, one Explainer
+// that explains each movement of ids and the referrals.
+func benchFullWhy(b *testing.B, eng *recommend.Engine, ids []string, profile func(i int) recommend.Profile) {
 	ctx := context.Background()
-	for b.Loop() {
-		x, err := eng.NewExplainer(ctx, benchWhyProfile)
+	for i := 0; b.Loop(); i++ {
+		x, err := eng.NewExplainer(ctx, profile(i))
 		if err != nil {
 			b.Fatal(err)
 		}

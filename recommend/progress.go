@@ -79,10 +79,7 @@ func (e *Engine) ProgressRules() []ProgressRule {
 	out := make([]ProgressRule, len(e.progress))
 	for i, r := range e.progress {
 		v := ProgressRule{ID: r.id, When: r.when, Step: r.step, Because: r.because,
-			Citations: make([]Citation, len(r.cites)), File: r.pos.File, Line: r.pos.Line}
-		for j, ci := range r.cites {
-			v.Citations[j] = e.citations[ci]
-		}
+			Citations: e.citationsOf(r.cites), File: r.pos.File, Line: r.pos.Line}
 		if r.refer != nil {
 			v.Referral = &RuleReferral{Urgency: r.refer.Urgency, Message: r.refer.Message, Clinician: r.refer.Clinician}
 		}
@@ -161,10 +158,7 @@ func (c *compiler) progress() {
 		}
 		pr.prg = prg
 		pr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.progressPosition(r, ct) })
-		var cites []Citation
-		for _, i := range pr.cites {
-			cites = append(cites, c.e.citations[i])
-		}
+		cites := c.e.citationsOf(pr.cites)
 		if r.Refer != nil {
 			if !slices.Contains(urgencies, r.Refer.Urgency.S) {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
@@ -660,11 +654,7 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, levels int) {
 	case ChangeStart:
 		st.stopped = false
 	}
-	cites := make([]Citation, len(r.cites))
-	for i, ci := range r.cites {
-		cites[i] = e.citations[ci]
-	}
-	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: cites}
+	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 }
 
 // stepFacts says, in words, the check-in facts a step was decided on.

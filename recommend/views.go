@@ -305,7 +305,7 @@ func (e *Engine) Rules() []Rule {
 			ID: r.id, Description: r.description, When: r.when, Because: r.reason,
 			File: r.pos.File, Line: r.pos.Line,
 			Effects:   []Effect{},
-			Citations: make([]Citation, len(r.cites)),
+			Citations: e.citationsOf(r.cites),
 		}
 		for eff, sel := range r.selectors {
 			if sel == nil {
@@ -332,9 +332,6 @@ func (e *Engine) Rules() []Rule {
 		}
 		if r.say != nil {
 			v.Message = &RuleMessage{Kind: r.say.kind, Text: r.say.text}
-		}
-		for j, ci := range r.cites {
-			v.Citations[j] = e.citations[ci]
 		}
 		out[i] = v
 	}
@@ -392,6 +389,16 @@ func (e *Engine) Floors() []Floor {
 		if en.floor != nil {
 			out = append(out, *en.floor)
 		}
+	}
+	return out
+}
+
+// citationsOf returns the engine's citations at the indexes ids, in
+// order, in a new list.
+func (e *Engine) citationsOf(ids []int) []Citation {
+	out := make([]Citation, len(ids))
+	for i, ci := range ids {
+		out[i] = e.citations[ci]
 	}
 	return out
 }
