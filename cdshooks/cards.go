@@ -347,6 +347,45 @@ func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
 	return b.cards[0]
 }
 
+// unreadBirthDateCard is the card of a call whose patient's birthDate
+// could not be read: the advice was worked out without an age, so a
+// referral that depends on it may be missing. Its uuid is derived from
+// hookInstance, as Cards' are.
+func unreadBirthDateCard(res *recommend.Result, hookInstance string) Card {
+	b := builder{res: res, hookInstance: hookInstance}
+	b.add(IndicatorWarning, topicIncomplete, "Birth date could not be read: age-related referrals not assessed; check the age on the chart",
+		[]string{"**The patient's age is unknown.** The Patient's birthDate could not be read as a date that gives an age from 0 to " +
+			strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it " +
+			"(such as a suspected fracture from 65 years, or back pain in a child) may be missing. " +
+			"Check the date of birth on the chart and assess the age-related red flags; " +
+			"the response's extension " + ExtensionUnreadPatient + " says what could not be read, and why."}, nil)
+	return b.cards[0]
+}
+
+// unreadConditionsCards are the cards of a call that could not read every
+// active Condition from the client's FHIR server, why being the cause:
+// the cards of res's referrals, those of the Conditions read, then a
+// warning card saying that not every Condition could be read and that the
+// rest of the advice is withheld, then the key messages of the referral
+// rules of an incomplete Result (its safety nets). No exercise advice:
+// a red flag may be among the Conditions not read.
+func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	for _, ref := range b.o.Referrals {
+		b.referral(ref)
+	}
+	b.add(IndicatorWarning, topicIncomplete, "Not every active condition could be read: exercise advice withheld; check the chart for red flags",
+		[]string{"**The conditions are incomplete.** The service could not read every active Condition from the FHIR server (" +
+			mdsafe.Line(why) + "). The referral cards come from the Conditions it could read: act on them. " +
+			"A red flag may be among those it could not read, so no exercise or movement advice is given. " +
+			"Review the patient's active conditions on the chart, and assess the patient before any exercises or stretches; " +
+			"the response's extension " + ExtensionUnreadConditions + " says why."}, nil)
+	if res.Incomplete {
+		b.messages()
+	}
+	return b.cards
+}
+
 func (b *builder) messages() {
 	if len(b.res.Messages) == 0 {
 		return

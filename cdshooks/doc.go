@@ -45,12 +45,23 @@ conditions prefetch, and its fhirServer is one the client listed in
 fhir_servers, the service reads Patient/{id} and the active Conditions
 (following next links on that server, at most [MaxConditionPages] pages
 and [MaxSearchEntries] entries) with the request's fhirAuthorization
-token, within timeouts and size limits; it never calls another host.
-When the conditions prefetch it sent is one page of several (CDS Hooks
-lets a client page prefetch, and leaves the rest to the service), the
-service reads the other pages from that server the same way, and uses
-every page; a page it cannot read is a 412 that says why, never an
-answer from the pages it has.
+token, within timeouts and size limits, and all of one call's reads
+within one budget ([WithFHIRBudget], [DefaultFHIRBudget]); it never
+calls another host and follows no redirect. When the conditions prefetch
+it sent is one page of several (CDS Hooks lets a client page prefetch,
+and leaves the rest to the service), the service reads the other pages
+from that server the same way, and uses every page.
+
+A read that fails, or that the budget cuts short, is never taken for the
+whole: a red flag may be on a page that could not be read. When the
+Conditions read call for a referral, the call is answered with those
+referral cards, a warning card "Not every active condition could be
+read: exercise advice withheld; check the chart for red flags" and why
+under [ExtensionUnreadConditions], and no other advice; when they call
+for none, or the patient could not be read, it is a 412 that names the
+cause ("status 500", "status 302, a redirect: not followed", "more than
+10 pages", the budget run out), without the token or the patient's id.
+The call's [Event] records the cause in FHIRError.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
@@ -59,7 +70,7 @@ case, or a Bundle entry without its resourceType, with its path; a hook
 other than patient-view; a patient or Condition subject that is not the
 patient in context), 401 for a call the trust file does not admit, 412 for
 a missing or incomplete prefetch not read from fhirServer (or whose read
-failed), 413 for a body over the limit
+failed, saying why), 413 for a body over the limit
 ([WithMaxBodyBytes]), 415 for a body not sent as application/json
 ([WithRequireJSON]), 405 with an Allow header for another method, 404
 for another path, and 503 when no engine is loaded or the rules run out
@@ -81,8 +92,12 @@ of time ([WithTimeout]).
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
     counts as born on 31 December 1961. A patient under one year old has
-    age 0, which a profile reads as unknown. A birth date in the future,
-    or one that gives an age over 130, is a 400.
+    age 0, which a profile reads as unknown. A birth date that is not a
+    date of the calendar ("1964-13-45"), is in the future, or gives an age
+    over 130 leaves the age unknown too: it is reported (see below), and
+    the cards the Conditions call for still come, with a warning card
+    saying the age-related referrals were not assessed. A birthDate that
+    is not a JSON string is a 400, as every value of the wrong type is.
   - The JSON is read strictly: a key given twice in one object, anywhere
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and
@@ -133,11 +148,21 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     its entry (the JSON path in the request), id, codes and reason;
   - com.github.backrules.assumed-active-conditions
     ([ExtensionAssumedActive]): the Conditions counted as active although
-    their status could not be read, in the same form.
+    their status could not be read, in the same form;
+  - com.github.backrules.unread-patient ([ExtensionUnreadPatient]): the
+    values of the patient that could not be read (a birthDate that gives
+    no age), each with its path and why;
+  - com.github.backrules.unread-conditions
+    ([ExtensionUnreadConditions]): why not every active Condition could
+    be read from fhirServer, when the call was answered with the
+    referrals of those read.
 
 Each list is left out when empty, and the extension when all are. They
 are reported there rather than in a card, so that a clinician's screen
-is not filled with cards about data the service could not use. The
+is not filled with cards about data the service could not use; the
+exceptions are what could hide a referral: an unreadable birth date, the
+Conditions not all read, and the pain scores, each with a warning card
+after the referral cards. The
 skipped and assumed Conditions are also logged ([WithLogger]), on one
 line per call with the entry and reason of each (no ids or codes): a
 warning when any was assumed active.

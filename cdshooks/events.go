@@ -62,6 +62,14 @@ type Event struct {
 	// Fetched is true when the data was read from the client's FHIR
 	// server rather than sent as prefetch.
 	Fetched bool `json:"fetched,omitempty"`
+	// FHIRError says why a read from the client's FHIR server failed (of
+	// the patient, the conditions or the pain scores; the first, when
+	// several did), such as "status 500" or that the call's time for
+	// reading ran out (WithFHIRBudget): the call was then a 412, or was
+	// answered from what could be read. It holds no path or query of a
+	// URL (they hold the patient's id), no token and no data of the
+	// patient; "" when no read failed.
+	FHIRError string `json:"fhir_error,omitempty"`
 	// Recommend is how long the rules took; 0 when they did not run.
 	Recommend time.Duration `json:"recommend_ns,omitempty"`
 	// Feedback is the feedback received, without userComment.

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Bounds on reading from a client's FHIR server.
@@ -26,6 +29,103 @@ const (
 	maxFHIRBytes = 2 << 20
 	maxFHIRTotal = 8 << 20
 )
+
+// DefaultFHIRBudget is how long all the reads from a client's fhirServer
+// of one call may take, unless WithFHIRBudget says otherwise: each read
+// has fetchTimeout (5 seconds) of its own, and a server that answers each
+// page just within it could otherwise hold a call for the 10 pages'
+// 50 seconds, past the write timeout of the server in front (30 seconds
+// in examples/server), which would cut the answer off.
+const DefaultFHIRBudget = 10 * time.Second
+
+// budgetError is the cause of a call's FHIR reads running out of their
+// budget (see WithFHIRBudget).
+type budgetError time.Duration
+
+func (e budgetError) Error() string {
+	return fmt.Sprintf("the time allowed for reading from fhirServer (%v in all for one call) ran out", time.Duration(e))
+}
+
+// fhirReads is what the reads of one call from its fhirServer gave.
+type fhirReads struct {
+	// fetched is true when the service read data from the server (all it
+	// asked for, or part of it).
+	fetched bool
+	// patient says why the missing patient could not be read; nil when
+	// it was read or not needed.
+	patient error
+	// conditions says why not every active Condition could be read: the
+	// missing key's search (paged false), or the other pages of the
+	// conditions prefetch (paged true), failed. The Conditions read
+	// before it failed are then in the prefetch, as one Bundle without a
+	// next link or total: they are what is known, but not all there is.
+	// nil when every page was read, or none was needed.
+	conditions error
+	paged      bool
+	// painScores says why the missing pain scores could not be read (an
+	// OperationOutcome then takes their place); nil otherwise.
+	painScores error
+}
+
+// failure is the first read of r that failed, for the call's Event: nil
+// when none did.
+func (r *fhirReads) failure() error {
+	for _, err := range []error{r.patient, r.conditions, r.painScores} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unreadConditions is the 412 of a call whose conditions could not all
+// be read, and that knows no referral from those it read.
+func (r *fhirReads) unreadConditions() *RequestError {
+	const at = "prefetch." + PrefetchConditions
+	if r.paged {
+		return missingPrefetch(at, "the Bundle is one page of several, and the service could not read the rest from fhirServer: %s; "+
+			"a red flag may be on another page, so it does not answer from this one", r.conditions)
+	}
+	return missingPrefetch(at, "missing, and the service could not read every active condition from fhirServer: %s; "+
+		"a red flag may be among those it could not read, so it does not answer without them", r.conditions)
+}
+
+// readFHIR reads what the request lacks from its fhirServer, when the
+// calling client c may have it read (see fetchMissing and fetchPages),
+// within the service's budget for the call's FHIR reads (WithFHIRBudget)
+// and its bounds on pages, entries and bytes, and logs each read that
+// failed or was refused, without the token or the patient's id.
+func (s *Service) readFHIR(ctx context.Context, req *Request, c *TrustedClient) fhirReads {
+	ctx, cancel := context.WithTimeoutCause(ctx, s.fhirBudget, budgetError(s.fhirBudget))
+	defer cancel()
+	warn := func(msg string, err error, attrs ...slog.Attr) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, msg, append([]slog.Attr{slog.String("why", err.Error())}, attrs...)...)
+	}
+	_, sentConditions := req.Prefetch[PrefetchConditions]
+	// What the call reads from fhirServer, in all: one bound for the
+	// missing keys and the conditions' other pages.
+	var read int64
+	var r fhirReads
+	if err := s.fetchMissing(ctx, req, c, &read, &r); err != nil {
+		warn("cdshooks: missing prefetch not read from fhirServer", err)
+	}
+	if sentConditions && r.patient == nil {
+		// A page of the conditions: the service reads the rest.
+		if err := s.fetchPages(ctx, req, c, &read, &r); err != nil {
+			warn("cdshooks: the other pages of the conditions not read from fhirServer", err)
+		}
+	}
+	if r.patient != nil {
+		warn("cdshooks: the patient not read from fhirServer", r.patient)
+	}
+	if r.conditions != nil {
+		warn("cdshooks: not every active condition read from fhirServer", r.conditions, slog.Bool("other_pages", r.paged))
+	}
+	if r.painScores != nil {
+		warn("cdshooks: the pain scores not read from fhirServer", r.painScores)
+	}
+	return r
+}
 
 // fhirID is the form of a FHIR resource id.
 var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
@@ -75,61 +175,73 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 // its next pages (at most MaxConditionPages, each on the same server). It
 // does so only when the calling client is trusted and listed fhirServer
 // in its fhir_servers (see fhirAccess): the service never calls another
-// host. It reports whether it read anything; a failure leaves the key
-// missing, so the call is a 412 as before, and is returned for the log.
+// host. When it may not, it leaves the keys missing, so the call is a 412
+// as before, and returns why, for the log. It notes in r what it read,
+// and each read that failed: a patient that could not be read is left
+// missing; the Conditions of a search that failed part of the way are
+// put in place of the key, for the service to tell the referrals they
+// give, if any (see fhirReads).
 //
 // The pain scores, optional, are read the same way when they are missing
 // (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=date),
 // but only from a server the service may read from anyway; when that
 // read fails, an OperationOutcome takes their place, so that the call
 // reports them unread rather than leaving them out in silence.
-func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, read *int64) (bool, error) {
+func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, read *int64, r *fhirReads) error {
 	_, hasPatient := req.Prefetch[PrefetchPatient]
 	_, hasConditions := req.Prefetch[PrefetchConditions]
 	_, hasPain := req.Prefetch[PrefetchPainScores]
 	needed := !hasPatient || !hasConditions // without them the call is a 412
 	if !needed && hasPain || req.FHIRServer == "" {
-		return false, nil
+		return nil
 	}
 	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
 		if !needed {
 			// The pain scores alone are optional.
-			return false, nil
+			return nil
 		}
-		return false, fmt.Errorf("%w: not fetched", err)
+		return fmt.Errorf("%w: not fetched", err)
 	}
 	base := f.base
 	if req.Prefetch == nil {
 		req.Prefetch = map[string]json.RawMessage{}
 	}
-	fetched := false
 	if !hasPatient {
 		p, err := f.get(ctx, base+"/Patient/"+pid)
 		if err != nil {
-			return fetched, fmt.Errorf("reading the patient: %w", err)
+			r.patient = err
+			return nil
 		}
 		req.Prefetch[PrefetchPatient] = p
-		fetched = true
+		r.fetched = true
 	}
 	if !hasConditions {
+		// On failure, b holds the Conditions read before it.
+		before := *read
 		b, err := f.search(ctx, conditionsQuery(base, pid))
-		if err != nil {
-			return fetched, fmt.Errorf("searching the conditions: %w", err)
+		if b != nil {
+			req.Prefetch[PrefetchConditions] = b
 		}
-		req.Prefetch[PrefetchConditions] = b
-		fetched = true
+		r.fetched = r.fetched || err == nil || *read > before
+		if err != nil {
+			// Only the referrals of the Conditions read are known, and
+			// the pain scores would add none.
+			r.conditions = err
+			return nil
+		}
 	}
 	if !hasPain {
 		b, err := f.search(ctx, base+"/Observation?patient="+url.QueryEscape(pid)+"&code="+url.QueryEscape(loincSystem+"|"+loincPainCode)+"&_sort=date")
 		if err != nil {
 			req.Prefetch[PrefetchPainScores] = json.RawMessage(`{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`)
-			return fetched, fmt.Errorf("searching the pain scores: %w", err)
+			r.painScores = err
+			return nil
 		}
 		req.Prefetch[PrefetchPainScores] = b
-		fetched = true
+		r.fetched = true
 	}
-	return fetched, nil
+	return nil
 }
 
 // fetchPages completes a prefetched conditions Bundle that is one page of
@@ -142,62 +254,69 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 // and puts one Bundle with the entries of every page, and the first
 // page's total, in place of the prefetch; a Bundle with a total but no
 // next link gets the entries of the search run again added to its own. It
-// reports whether it read anything.
+// notes in r whether it read anything.
 //
 // A Bundle the service may not complete is left as it is, for MapRequest
 // to answer with a 412, and the reason is returned for the log. When a
-// read fails, the error is a *RequestError of status 412 that says why:
-// a red flag may be on a page that could not be read, so the service
-// never answers from the pages it has. A prefetch that is not a complete
-// Bundle of valid JSON is left for MapRequest too, which reports it.
-func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, read *int64) (bool, error) {
+// read fails, r.conditions says why, and the entries of the pages read
+// (the client's first) are put in place of the prefetch, as one Bundle
+// without a next link or total: a red flag may be on a page that could
+// not be read, so the service never answers from them as if they were
+// all, but the referrals they give are known (see fhirReads). A prefetch
+// that is not a complete Bundle of valid JSON is left for MapRequest too,
+// which reports it.
+func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, read *int64, r *fhirReads) error {
 	const at = "prefetch." + PrefetchConditions
 	raw, ok := req.Prefetch[PrefetchConditions]
 	if !ok || isNull(raw) {
-		return false, nil
+		return nil
 	}
 	var b fhirBundle
 	if decodeAt(raw, at, &b) != nil || b.ResourceType != "Bundle" {
-		return false, nil
+		return nil
 	}
 	next := b.next()
 	matches := 0
 	for e, err := range b.entries(at) {
 		if err != nil {
-			return false, nil
+			return nil
 		}
 		if e.typ == "Condition" && e.match {
 			matches++
 		}
 	}
 	if next == "" && (b.Total == nil || *b.Total <= matches) {
-		return false, nil
+		return nil
 	}
 	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
-		return false, fmt.Errorf("the conditions Bundle is one page of several, and %w: not fetched", err)
+		return fmt.Errorf("the conditions Bundle is one page of several, and %w: not fetched", err)
 	}
-	var all json.RawMessage
 	var first struct {
 		Entry []json.RawMessage `json:"entry"`
 	}
-	if err = json.Unmarshal(raw, &first); err == nil {
-		if next == "" {
-			// No link to the rest: run the search again, whole, and keep
-			// the client's entries beside its result, so that a Condition
-			// the client sent and the server's search leaves out (another
-			// query, a narrower token, not synced yet) still counts.
-			all, err = f.pages(ctx, conditionsQuery(f.base, pid), first.Entry, nil, 0)
-		} else {
-			all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
-		}
+	if err := json.Unmarshal(raw, &first); err != nil {
+		return nil // MapRequest reports it
 	}
+	var all json.RawMessage
+	before := *read
+	if next == "" {
+		// No link to the rest: run the search again, whole, and keep the
+		// client's entries beside its result, so that a Condition the
+		// client sent and the server's search leaves out (another query,
+		// a narrower token, not synced yet) still counts.
+		all, err = f.pages(ctx, conditionsQuery(f.base, pid), first.Entry, nil, 0)
+	} else {
+		all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
+	}
+	if all != nil {
+		req.Prefetch[PrefetchConditions] = all
+	}
+	r.fetched = r.fetched || err == nil || *read > before
 	if err != nil {
-		return false, missingPrefetch(at, "the Bundle is one page of several, and the service could not read the rest from fhirServer: %s; "+
-			"a red flag may be on another page, so it does not answer from this one", err)
+		r.conditions, r.paged = err, true
 	}
-	req.Prefetch[PrefetchConditions] = all
-	return true, nil
+	return nil
 }
 
 // fhirFetcher reads from one FHIR server.
@@ -244,17 +363,34 @@ func (f *fhirFetcher) get(ctx context.Context, u string) (json.RawMessage, error
 	case errors.Is(err, errTooLarge):
 		return nil, errors.New("the response is over the size limit")
 	case err != nil:
-		// Without the URL, which holds the patient's id.
-		if ue := (*url.Error)(nil); errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, err
+		return nil, readFailure(ctx, err)
 	}
 	*f.read += int64(len(body))
 	if !json.Valid(body) {
 		return nil, errors.New("the response is not JSON")
 	}
 	return body, nil
+}
+
+// readFailure says why a read with ctx failed with err, without the URL,
+// which holds the patient's id: the call's budget ran out (its cause), the
+// call ended, the server did not answer within fetchTimeout, or err
+// itself.
+func readFailure(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		if errors.Is(cause, context.Canceled) {
+			return errors.New("the call was cancelled")
+		}
+		return cause
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no answer within %v", fetchTimeout)
+	}
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // search reads a search (of Conditions, or of Observations) and its next
@@ -276,6 +412,10 @@ func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, er
 // short. When the first page of a new search is not a Bundle (an
 // OperationOutcome), that page is returned as it is; a later page that is
 // not a Bundle is an error.
+//
+// With an error, it returns the entries had and read before it as one
+// Bundle, without a next link or total: what is known of the search, but
+// not all of it (nil only when even that cannot be written).
 func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMessage, total *int, read int) (json.RawMessage, error) {
 	type link struct {
 		Relation string `json:"relation"`
@@ -288,29 +428,36 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 		Entry        []json.RawMessage `json:"entry,omitempty"`
 	}
 	all := slices.Clip(entries)
+	partial := func(err error) (json.RawMessage, error) {
+		b, jerr := searchBundle(nil, all)
+		if jerr != nil {
+			return nil, errors.Join(err, jerr)
+		}
+		return b, err
+	}
 	for n := read; ; n++ {
 		if n == MaxConditionPages {
-			return nil, fmt.Errorf("more than %d pages", MaxConditionPages)
+			return partial(fmt.Errorf("more than %d pages", MaxConditionPages))
 		}
 		raw, err := f.get(ctx, u)
 		if err != nil {
-			return nil, err
+			return partial(err)
 		}
 		var p page
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, errors.New("the search result is not a Bundle")
+			return partial(errors.New("the search result is not a Bundle"))
 		}
 		if p.ResourceType != "Bundle" {
 			if n == 0 {
 				return raw, nil
 			}
-			return nil, fmt.Errorf("page %d of the search is not a Bundle", n+1)
+			return partial(fmt.Errorf("page %d of the search is not a Bundle", n+1))
 		}
 		if n == 0 {
 			total = p.Total
 		}
 		if len(all)+len(p.Entry) > MaxSearchEntries {
-			return nil, fmt.Errorf("more than %d entries", MaxSearchEntries)
+			return partial(fmt.Errorf("more than %d entries", MaxSearchEntries))
 		}
 		all = append(all, p.Entry...)
 		next := ""
@@ -324,21 +471,33 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 		}
 		u = next
 	}
-	if all == nil {
-		all = []json.RawMessage{}
+	return searchBundle(total, all)
+}
+
+// searchBundle is the searchset Bundle of entries, with total when it is
+// not nil.
+func searchBundle(total *int, entries []json.RawMessage) (json.RawMessage, error) {
+	if entries == nil {
+		entries = []json.RawMessage{}
 	}
 	return json.Marshal(struct {
 		ResourceType string            `json:"resourceType"`
 		Type         string            `json:"type"`
 		Total        *int              `json:"total,omitempty"`
 		Entry        []json.RawMessage `json:"entry"`
-	}{"Bundle", "searchset", total, all})
+	}{"Bundle", "searchset", total, entries})
 }
 
 // statusError is getLimited's error for a status other than 200.
 type statusError int
 
-func (e statusError) Error() string { return fmt.Sprintf("status %d", int(e)) }
+func (e statusError) Error() string {
+	if e >= 300 && e < 400 {
+		// The service follows no redirect: another host could be behind it.
+		return fmt.Sprintf("status %d, a redirect: not followed", int(e))
+	}
+	return fmt.Sprintf("status %d", int(e))
+}
 
 // errTooLarge is getLimited's error for a body over its limit.
 var errTooLarge = errors.New("the body is over the size limit")

@@ -367,9 +367,9 @@ func TestFetchPrefetchPages(t *testing.T) {
 		{name: "next page fails", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=fail", 2), server: listed,
 			want: outcome{Status: 412, Error: failed("status 500"), Hits: 1}},
 		{name: "pages without end", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=loop", 0), server: listed,
-			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d pages", cdshooks.MaxConditionPages)), Hits: cdshooks.MaxConditionPages - 1}},
+			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d pages", cdshooks.MaxConditionPages)), Hits: cdshooks.MaxConditionPages - 1, Fetched: true}},
 		{name: "too many entries", trusted: true, body: pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page=many", 0), server: listed,
-			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d entries", cdshooks.MaxSearchEntries)), Hits: 1}},
+			want: outcome{Status: 412, Error: failed(fmt.Sprintf("more than %d entries", cdshooks.MaxSearchEntries)), Hits: 1, Fetched: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,29 @@ type Mapping struct {
 	// could be read are still used; when there are any unread, the
 	// service says the pain trend is incomplete.
 	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
+	// UnreadPatient are the values of the patient prefetch that could not
+	// be read, and why: a birthDate that is not a date, or gives an age
+	// in the future or over recommend.MaxAge, leaves the age unknown (0),
+	// and the service says so rather than refusing the call, so that the
+	// referrals the Conditions call for still reach the clinician.
+	UnreadPatient []PatientNote `json:"unread_patient,omitempty"`
+	// UnreadConditions says why not every active Condition could be read
+	// from the client's FHIR server: the Service sets it when a read
+	// failed part of the way and those it read call for a referral (it
+	// then answers with the referral cards alone). MapRequest, which reads
+	// no server, leaves it empty.
+	UnreadConditions []ConditionNote `json:"unread_conditions,omitempty"`
+}
+
+// PatientNote is a value of the patient prefetch that the service could
+// not read.
+type PatientNote struct {
+	// Entry is the JSON path of the value in the request, such as
+	// "prefetch.patient.birthDate".
+	Entry string `json:"entry"`
+	// Reason says why it could not be read, and what the service did
+	// instead.
+	Reason string `json:"reason"`
 }
 
 // Relevant reports whether the rule set has something to say about the
@@ -236,7 +259,11 @@ type term struct {
 //     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
-//     the age on the last day of that year;
+//     the age on the last day of that year; a birthDate string that is not
+//     a date of the calendar, is after now, or gives an age over
+//     recommend.MaxAge leaves the age unknown (0) and is listed in
+//     Mapping.UnreadPatient with why (a birthDate that is not a string is
+//     a 400, as every value of the wrong type is);
 //   - the patient's gender gives the profile's sex when it is "female" or
 //     "male" and the vocabulary declares that value under sex; any other
 //     gender ("other", "unknown", none) leaves sex not stated;
@@ -294,8 +321,12 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
-	if m.Profile.Age, err = patientAge(rawPatient, pid, now); err != nil {
+	var unread *PatientNote
+	if m.Profile.Age, unread, err = patientAge(rawPatient, pid, now); err != nil {
 		return nil, err
+	}
+	if unread != nil {
+		m.UnreadPatient = append(m.UnreadPatient, *unread)
 	}
 	m.Profile.Sex = patientSex(rawPatient, vocab)
 	if err := m.conditions(rawConditions, pid, codeIndex(vocab), vocab); err != nil {
@@ -419,34 +450,37 @@ func unavailable(key string) error {
 	return missingPrefetch("prefetch."+key, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
 }
 
-// patientAge reads the age from the patient prefetch.
-func patientAge(raw json.RawMessage, pid string, now time.Time) (int, error) {
+// patientAge reads the age from the patient prefetch. A birthDate it
+// cannot turn into an age gives age 0, unknown, and a note saying why: the
+// call goes on without the age rather than failing, since the Conditions
+// may call for a referral.
+func patientAge(raw json.RawMessage, pid string, now time.Time) (int, *PatientNote, error) {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
-		return 0, nil
+		return 0, nil, nil
 	}
 	var p fhirPatient
 	if err := decodeAt(raw, at, &p); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	switch p.ResourceType {
 	case "Patient":
 	case "OperationOutcome":
-		return 0, unavailable(PrefetchPatient)
+		return 0, nil, unavailable(PrefetchPatient)
 	default:
-		return 0, badRequest(at+".resourceType", "must be \"Patient\", found %s", quote(p.ResourceType))
+		return 0, nil, badRequest(at+".resourceType", "must be \"Patient\", found %s", quote(p.ResourceType))
 	}
 	if p.ID != "" && p.ID != pid {
-		return 0, badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(p.ID), quote(pid))
+		return 0, nil, badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(p.ID), quote(pid))
 	}
 	if p.BirthDate == "" {
-		return 0, nil
+		return 0, nil, nil
 	}
 	age, err := ageOn(p.BirthDate, now)
 	if err != nil {
-		return 0, badRequest(at+".birthDate", "%s", err)
+		return 0, &PatientNote{Entry: at + ".birthDate", Reason: err.Error() + ": the age is taken as unknown"}, nil
 	}
-	return age, nil
+	return age, nil, nil
 }
 
 // patientSex reads the profile's sex from the patient prefetch, which
@@ -753,6 +787,16 @@ func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m
 	}
 	logEntries(ctx, log, hookInstance, "conditions skipped or counted without their status", len(m.Assumed) > 0,
 		"conditions", notes, slog.Int("assumed_active", len(m.Assumed)), slog.Int("skipped", len(m.Skipped)))
+}
+
+// logPatient logs the values of the patient prefetch that m could not
+// read, as a warning: the entry of each, without its value.
+func logPatient(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
+	notes := make([]string, 0, len(m.UnreadPatient))
+	for _, n := range m.UnreadPatient {
+		notes = append(notes, n.Entry+": could not be read; the age is taken as unknown")
+	}
+	logEntries(ctx, log, hookInstance, "patient data not read", true, "patient", notes)
 }
 
 // logEntries logs, in one line, the FHIR entries a mapping left out or

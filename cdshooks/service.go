@@ -3,12 +3,14 @@ package cdshooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/backrules/backrules/internal/enginelog"
@@ -45,6 +47,17 @@ const ExtensionSkippedPainScores = "com.github.backrules.skipped-pain-scores"
 // why: with any, it used no pain score.
 const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
 
+// ExtensionUnreadPatient is the key, in the response's extension object,
+// of the values of the patient prefetch the service could not read, and
+// why: an unreadable birthDate leaves the age unknown.
+const ExtensionUnreadPatient = "com.github.backrules.unread-patient"
+
+// ExtensionUnreadConditions is the key, in the response's extension
+// object, of why not every active Condition could be read from the
+// client's FHIR server, when the service answered with the referrals of
+// those it read.
+const ExtensionUnreadConditions = "com.github.backrules.unread-conditions"
+
 // Response is the body of a successful service call.
 type Response struct {
 	// Cards are the cards, never nil: an empty list when there is no
@@ -74,6 +87,12 @@ type Extension struct {
 	// UnreadPainScores, under ExtensionUnreadPainScores, are the pain
 	// scores that could not be read, and why (Mapping.UnreadPainScores).
 	UnreadPainScores []PainScoreNote `json:"com.github.backrules.unread-pain-scores,omitempty"`
+	// UnreadPatient, under ExtensionUnreadPatient, are the values of the
+	// patient that could not be read, and why (Mapping.UnreadPatient).
+	UnreadPatient []PatientNote `json:"com.github.backrules.unread-patient,omitempty"`
+	// UnreadConditions, under ExtensionUnreadConditions, says why not
+	// every active Condition could be read (Mapping.UnreadConditions).
+	UnreadConditions []ConditionNote `json:"com.github.backrules.unread-conditions,omitempty"`
 }
 
 // Discovery is the body of GET /cds-services.
@@ -129,9 +148,11 @@ type Service struct {
 	now     func() time.Time
 	maxBody int64
 	timeout time.Duration
-	mux     *http.ServeMux
-	trust   *Trust
-	events  func(context.Context, Event)
+	// fhirBudget bounds all the reads of one call from its fhirServer.
+	fhirBudget time.Duration
+	mux        *http.ServeMux
+	trust      *Trust
+	events     func(context.Context, Event)
 	// isJSON, when set, is the check of a call's Content-Type (see
 	// WithRequireJSON).
 	isJSON func(contentType string) bool
@@ -184,6 +205,31 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithFHIRBudget bounds the time all the reads of one call from the
+// client's fhirServer may take together (see WithTrust): the patient, the
+// pages of the conditions and the pain scores, each of which has 5 seconds
+// of its own. When it runs out the reads stop at once and the call is
+// answered as when a read fails: with the referral cards of the
+// Conditions read and a card saying that not every Condition could be
+// read, the rest of the advice withheld; or, when those call for no
+// referral, with a 412 that says why. d <= 0 keeps the default,
+// DefaultFHIRBudget (10 seconds).
+//
+// A server in front of the service must give a call more time to be
+// answered (http.Server's WriteTimeout) than it may take: the 5 seconds a
+// jwks_uri read may take (WithTrust), the FHIR budget, and the rules'
+// timeout (WithTimeout). examples/server's WriteTimeout is 30 seconds, and
+// its rules' timeout 10: 5 + 10 + 10 stays under it. A call that takes
+// longer has its connection cut, while the service has answered 200 and
+// reported it so.
+func WithFHIRBudget(d time.Duration) Option {
+	return func(s *Service) {
+		if d > 0 {
+			s.fhirBudget = d
+		}
+	}
+}
+
 // WithTrust makes the service check every service and feedback call's
 // JWT against t (see Trust.Verify), answer a call it cannot trust with 401
 // and a WWW-Authenticate header, allow CORS from the origins t lists, and
@@ -220,7 +266,7 @@ func WithRequireJSON(isJSON func(contentType string) bool) Option {
 // the engine can be swapped while the service runs; a nil engine, or one
 // that returns nil, is answered with 503. Nil options are skipped.
 func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
-	s := &Service{engine: engine, log: slog.Default(), now: time.Now, maxBody: DefaultMaxBodyBytes}
+	s := &Service{engine: engine, log: slog.Default(), now: time.Now, maxBody: DefaultMaxBodyBytes, fhirBudget: DefaultFHIRBudget}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -365,46 +411,91 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
 		return
 	}
+	var fr fhirReads
 	if s.trust != nil {
-		_, sentConditions := req.Prefetch[PrefetchConditions]
-		// What the call reads from fhirServer, in all: one budget for
-		// the missing keys and the conditions' other pages.
-		var fhirRead int64
-		fetched, ferr := s.fetchMissing(r.Context(), req, client, &fhirRead)
-		ev.Fetched = fetched
-		if ferr != nil {
-			s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: missing prefetch not read from fhirServer", slog.String("why", ferr.Error()))
+		fr = s.readFHIR(r.Context(), req, client)
+		ev.Fetched = fr.fetched
+		if err := fr.failure(); err != nil {
+			ev.FHIRError = err.Error()
 		}
-		if sentConditions {
-			// A page of the conditions: the service reads the rest, or
-			// answers 412, never from the one page.
-			fetched, ferr = s.fetchPages(r.Context(), req, client, &fhirRead)
-			ev.Fetched = ev.Fetched || fetched
-			if ferr != nil {
-				s.log.LogAttrs(r.Context(), slog.LevelWarn, "cdshooks: the other pages of the conditions not read from fhirServer", slog.String("why", ferr.Error()))
-				var re *RequestError
-				if errors.As(ferr, &re) {
-					writeRequestError(w, re)
-					return
-				}
-			}
+		if fr.patient != nil {
+			writeError(w, &apiError{Status: http.StatusPreconditionFailed, Field: "prefetch." + PrefetchPatient,
+				Error: "missing, and the service could not read it from fhirServer: " + fr.patient.Error() +
+					"; it needs the patient (Patient/{{context.patientId}}) to know the age"})
+			return
 		}
 	}
 	ev.RuleSet = eng.RuleSet().Digest
 	m, err := MapRequest(req, eng.Vocabulary(), s.now())
 	if err != nil {
+		var re *RequestError
+		if fr.conditions != nil && errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
+			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions) {
+			// The conditions are incomplete because a read failed: say
+			// which, rather than what the Bundle lacks.
+			err = fr.unreadConditions()
+		}
 		writeRequestError(w, err)
 		return
 	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
 	logPainScores(ctx, s.log, req.HookInstance, m)
-	if !m.Relevant() {
-		// Nothing the rule set knows is on the chart: CDS Hooks answers
-		// {"cards": []} when there is nothing to say.
-		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
-		return
+	logPatient(ctx, s.log, req.HookInstance, m)
+	var res *recommend.Result
+	var cards []Card
+	if fr.conditions != nil {
+		// Not every active Condition could be read. The referrals of
+		// those read are known, and reach the clinician with the rest
+		// of the advice withheld; without any, the service does not
+		// answer as if it had them all.
+		start := time.Now()
+		res, err = referralsOnly(ctx, eng, m.Profile, fr.conditions)
+		ev.Recommend = time.Since(start)
+		if err != nil || len(res.Referrals) == 0 {
+			if err != nil {
+				s.logError(ctx, err)
+			}
+			writeRequestError(w, fr.unreadConditions())
+			return
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "cdshooks: answered with the referrals of the conditions read only",
+			slog.Int("referrals", len(res.Referrals)))
+		m.UnreadConditions = []ConditionNote{{Entry: "prefetch." + PrefetchConditions,
+			Reason: "not every active Condition could be read from fhirServer: " + fr.conditions.Error() +
+				"; the referrals are those of the Conditions read, and the rest of the advice is withheld"}}
+		cards = unreadConditionsCards(res, req.HookInstance, fr.conditions.Error())
+	} else {
+		if !m.Relevant() {
+			// Nothing the rule set knows is on the chart: CDS Hooks
+			// answers {"cards": []} when there is nothing to say.
+			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
+			return
+		}
+		var ok bool
+		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
+			return
+		}
+		if cards, err = Cards(res, req.HookInstance); err != nil {
+			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
+			return
+		}
 	}
+	cards = noteCards(cards, res, req.HookInstance, m)
+	// Every card answered, so that feedback on any finds this call.
+	noteResult(&ev, res, cards)
+	if cards == nil {
+		cards = []Card{}
+	}
+	httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
+}
+
+// advise runs the rules on m's profile within the service's timeout
+// (WithTimeout). When only the referrals could be worked out, it returns
+// their partial Result, which Cards marks incomplete; it answers the call
+// itself, and returns false, when there is no Result to answer with.
+func (s *Service) advise(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, m *Mapping, ev *Event) (*recommend.Result, bool) {
+	ctx := r.Context()
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
@@ -418,7 +509,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// The referrals stand: answer with their cards and a card
 		// saying the rest is unavailable (see Cards).
 		s.logError(r.Context(), err)
-		res, err = pe.Result, nil
+		return pe.Result, true
 	}
 	if err != nil {
 		var pe *recommend.ProfileError
@@ -433,38 +524,64 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			s.logError(r.Context(), err)
 			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
 		}
-		return
+		return nil, false
 	}
-	cards, err := Cards(res, req.HookInstance)
-	if err != nil {
-		writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
-		return
+	return res, true
+}
+
+// referralsOnly returns the Result of the referrals p calls for, with the
+// rest of the advice withheld: what eng gives, in a *recommend.PartialError,
+// for a context that is done, since it evaluates every rule that refers
+// whatever the context says. why is the context's cause.
+func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profile, why error) (*recommend.Result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	cancel(why)
+	res, err := eng.Recommend(ctx, p)
+	var pe *recommend.PartialError
+	switch {
+	case errors.As(err, &pe) && pe.Result != nil:
+		return pe.Result, nil
+	case err != nil:
+		return nil, fmt.Errorf("working out the referrals of the conditions read: %w", err)
 	}
-	noteResult(&ev, res, cards)
+	// A rule set with no rule but those that refer has no more to
+	// withhold.
+	return res, nil
+}
+
+// noteCards inserts, after the referral cards and the card that says the
+// advice is unavailable, if there is one, the cards that say what else the
+// service could not read and what that may hide: the patient's birth date
+// (Mapping.UnreadPatient), then the pain scores (Mapping.UnreadPainScores).
+func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping) []Card {
+	var notes []Card
+	if len(m.UnreadPatient) > 0 {
+		notes = append(notes, unreadBirthDateCard(res, hookInstance))
+	}
 	if len(m.UnreadPainScores) > 0 {
-		// After the referral cards, before the advice.
-		i := 0
-		for i < len(cards) && cards[i].Source.Topic != nil && *cards[i].Source.Topic == topicReferral {
-			i++
-		}
-		cards = slices.Insert(cards, i, unreadPainScoresCard(res, req.HookInstance))
+		notes = append(notes, unreadPainScoresCard(res, hookInstance))
 	}
-	resp := Response{Cards: cards}
-	if resp.Cards == nil {
-		resp.Cards = []Card{}
+	if len(notes) == 0 {
+		return cards
 	}
-	resp.Extension = m.extension()
-	httpjson.Write(w, http.StatusOK, resp)
+	i := 0
+	for i < len(cards) && cards[i].Source.Topic != nil &&
+		(*cards[i].Source.Topic == topicReferral || *cards[i].Source.Topic == topicIncomplete) {
+		i++
+	}
+	return slices.Insert(cards, i, notes...)
 }
 
 // extension is the response's extension for m, or nil when there is
 // nothing to report.
 func (m *Mapping) extension() *Extension {
-	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores) == 0 {
+	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores)+
+		len(m.UnreadPatient)+len(m.UnreadConditions) == 0 {
 		return nil
 	}
 	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed,
-		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores}
+		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores,
+		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions}
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate

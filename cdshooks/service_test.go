@@ -185,12 +185,9 @@ func TestErrors(t *testing.T) {
 				e["subject"] = map[string]any{"reference": "Patient/42"}
 			}),
 			want: errorBody{Status: 400, Field: "prefetch.conditions.entry[0].resource.subject.reference", Error: `"Patient/42" is not the patient in context (Patient/1288992)`}},
-		{name: "birth date in the future", method: http.MethodPost, target: "/cds-services/backrules",
-			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = "2027-01-01" }),
-			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: `"2027-01-01" is after today (2026-11-24)`}},
-		{name: "birth date not a date", method: http.MethodPost, target: "/cds-services/backrules",
-			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = "1980-02-30" }),
-			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: `"1980-02-30" is not a day of the calendar`}},
+		{name: "birth date of the wrong type", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = 1980 }),
+			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: "must be a string, found a number"}},
 		{name: "body over the limit", method: http.MethodPost, target: "/cds-services/backrules", body: string(valid),
 			opts: []cdshooks.Option{cdshooks.WithMaxBodyBytes(100)},
 			want: errorBody{Status: 413, Error: "the body is over 100 bytes"}},
@@ -373,6 +370,7 @@ func TestAge(t *testing.T) {
 			}
 		})
 	}
+	// A birth date that gives no age leaves the age unknown, and says so.
 	for _, bad := range []string{"1895-11-23", "80-01-01", "1980-13", "1980-1-1", "1980-01-01T00:00:00Z", "2026-12"} {
 		t.Run("invalid "+bad, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
@@ -381,10 +379,112 @@ func TestAge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = cdshooks.MapRequest(req, recommend.Vocabulary{}, today)
-			var re *cdshooks.RequestError
-			if !errors.As(err, &re) || re.Field != "prefetch.patient.birthDate" || re.Status != http.StatusBadRequest {
-				t.Errorf("MapRequest = %v, want a 400 naming prefetch.patient.birthDate", err)
+			m, err := cdshooks.MapRequest(req, recommend.Vocabulary{}, today)
+			if err != nil {
+				t.Fatalf("MapRequest: %v; want the age unknown and the birth date reported", err)
+			}
+			var entries []string
+			for _, n := range m.UnreadPatient {
+				entries = append(entries, n.Entry)
+			}
+			if diff := cmp.Diff([]string{"prefetch.patient.birthDate"}, entries); m.Profile.Age != 0 || diff != "" {
+				t.Errorf("age %d, want 0; unread patient entries (-want +got):\n%s", m.Profile.Age, diff)
+			}
+		})
+	}
+}
+
+// TestUnreadableBirthDate checks that a birth date that gives no age (not
+// a date of the calendar, one that gives an age over recommend.MaxAge, or
+// one after today) does not cost a chart its referral: the age is taken
+// as unknown, the urgent card of the history of cancer (Z85.9) stands,
+// a warning card after it says the birth date could not be read, and the
+// extension says why. A body that is not a CDS Hooks request at all stays
+// a 400.
+func TestUnreadableBirthDate(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(requestsDir, "urgent-history-of-cancer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBirthDate := func(birth any) string {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["prefetch"].(map[string]any)["patient"].(map[string]any)["birthDate"] = birth
+		return string(mustJSON(t, m))
+	}
+	const (
+		cancer   = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+		noAge    = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
+		unknown  = ": the age is taken as unknown"
+		birthKey = "prefetch.patient.birthDate"
+	)
+	type outcome struct {
+		Status  int
+		Error   string // of an error
+		Cards   []string
+		Unread  []cdshooks.PatientNote
+		Outcome string
+	}
+	tests := []struct {
+		name string
+		body string
+		want outcome
+	}{
+		{"not a date", withBirthDate("1964-13-45"), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"1964-13-45" is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)` + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"an age over 130", withBirthDate("1850-01-01"), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"1850-01-01" gives an age of 176, over 130` + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"not a day of the calendar", withBirthDate("1980-02-30"), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"1980-02-30" is not a day of the calendar` + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"after today", withBirthDate("2027-01-01"), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"2027-01-01" is after today (2026-11-24)` + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"a date", withBirthDate("1950-06-01"), outcome{Status: 200, Cards: []string{cancer}, Outcome: cdshooks.OutcomeCards}},
+		{"a number: the wrong type", withBirthDate(1964), outcome{Status: 400, Error: "must be a string, found a number",
+			Outcome: cdshooks.OutcomeBadRequest}},
+		{"not JSON", `{"hook": "patient-view",`, outcome{Status: 400, Error: "invalid JSON: the text ends before the JSON value does",
+			Outcome: cdshooks.OutcomeBadRequest}},
+		{"no hook", strings.Replace(withBirthDate("1964-13-45"), `"hook":"patient-view",`, "", 1),
+			outcome{Status: 400, Error: "missing: a CDS Hooks request needs hook, hookInstance and context", Outcome: cdshooks.OutcomeBadRequest}},
+	}
+	eng := defaultEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet,
+				cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			rec := post(t, svc, []byte(tt.body))
+			got := outcome{Status: rec.Code}
+			if rec.Code == http.StatusOK {
+				if probs := checkResponse(rec.Body.Bytes()); len(probs) > 0 {
+					t.Errorf("the response breaks the specification: %v", probs)
+				}
+				var resp cdshooks.Response
+				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range resp.Cards {
+					if topic := c.Source.Topic.Code; topic == "referral" || topic == "advice-unavailable" {
+						got.Cards = append(got.Cards, c.Summary)
+					}
+				}
+				if resp.Extension != nil {
+					got.Unread = resp.Extension.UnreadPatient
+				}
+			} else {
+				got.Error = decodeError(t, rec).Error
+			}
+			if len(events) != 1 {
+				t.Fatalf("%d events, want 1", len(events))
+			}
+			got.Outcome = events[0].Outcome
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -71,7 +71,8 @@ const (
 	// ReplayCacheSize bounds the jti values remembered.
 	ReplayCacheSize = 100000
 	// jwksTTL is how long keys fetched from a jwks_uri are kept, and
-	// jwksRefetch how soon an unknown kid may fetch them again.
+	// jwksRefetch how soon after a read, good or failed, the next may
+	// begin (an unknown kid, or keys past jwksTTL, ask for one).
 	jwksTTL      = 10 * time.Minute
 	jwksRefetch  = 30 * time.Second
 	jwksMaxBytes = 256 << 10
@@ -97,11 +98,26 @@ type Trust struct {
 	mu     sync.Mutex
 	seen   map[string]time.Time // iss + " " + jti -> when it may be forgotten
 	keySet map[string]*fetchedKeys
+	// waiting, when set (by tests), is called when a caller starts
+	// waiting for a fetch of a jwks_uri that another caller has in
+	// flight.
+	waiting func()
 }
 
+// fetchedKeys is what the service knows of one jwks_uri: the keys of its
+// last good read, and when it was last read, well or not. Guarded by
+// Trust.mu.
 type fetchedKeys struct {
-	keys      []jose.JSONWebKey
+	keys []jose.JSONWebKey
+	// fetchedAt is when keys were read; zero before a read succeeds.
 	fetchedAt time.Time
+	// triedAt is when the last read began, whether it succeeded or not:
+	// no read begins sooner than jwksRefetch after it.
+	triedAt time.Time
+	// inFlight, while a read is under way, is closed when it ends; nil
+	// otherwise. Callers that need the keys meanwhile wait for it
+	// rather than read again.
+	inFlight chan struct{}
 }
 
 // ParseTrust reads a trust file. It checks that base_url is an absolute
@@ -409,7 +425,8 @@ func (t *Trust) remember(key string, forget, now time.Time) bool {
 // A key of another kid is never tried. The inline jwks come
 // first; jwks_uri is read only when they have no such key, with a
 // timeout, and its keys are kept for jwksTTL (read again sooner when none
-// has the kid, at most every jwksRefetch).
+// has the kid); it is read at most every jwksRefetch, whether the last
+// read succeeded or failed, and one read at a time (see fetchedKeys).
 func (t *Trust) keys(ctx context.Context, c *TrustedClient, kid string, now time.Time) ([]jose.JSONWebKey, error) {
 	var out []jose.JSONWebKey
 	pick := func(keys []jose.JSONWebKey) {
@@ -435,24 +452,65 @@ func (t *Trust) keys(ctx context.Context, c *TrustedClient, kid string, now time
 	return out, nil
 }
 
+// fetchedKeys returns the keys of the jwks_uri uri for a token with kid,
+// at now. Keys read less than jwksTTL ago are used as they are, unless
+// none has kid; otherwise uri is read again, but never sooner than
+// jwksRefetch after the last read began, whether that read succeeded or
+// failed: so a client whose jwks_uri is down, or tokens naming a kid it
+// lacks, cannot make the service call it more often, and each such call
+// is answered at once. One read of a uri is under way at a time: callers
+// that need it meanwhile wait for it (or for their own ctx) and share its
+// keys. When a read fails, the keys of the last good read, if any, are
+// kept and used.
 func (t *Trust) fetchedKeys(ctx context.Context, uri, kid string, now time.Time) ([]jose.JSONWebKey, error) {
 	t.mu.Lock()
 	fk := t.keySet[uri]
-	t.mu.Unlock()
-	fresh := fk != nil && now.Sub(fk.fetchedAt) < jwksTTL
-	if fresh && (kid == "" || hasKid(fk.keys, kid) || now.Sub(fk.fetchedAt) < jwksRefetch) {
-		return fk.keys, nil
+	if fk == nil {
+		fk = &fetchedKeys{}
+		t.keySet[uri] = fk
 	}
-	keys, err := t.fetchJWKS(ctx, uri)
+	for fk.inFlight != nil {
+		done := fk.inFlight
+		t.mu.Unlock()
+		if t.waiting != nil {
+			t.waiting()
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, unauthorized("the client's jwks_uri is being read: the call ended before it was")
+		}
+		t.mu.Lock()
+	}
+	fresh := !fk.fetchedAt.IsZero() && now.Sub(fk.fetchedAt) < jwksTTL
+	if fresh && (kid == "" || hasKid(fk.keys, kid)) || !fk.triedAt.IsZero() && now.Sub(fk.triedAt) < jwksRefetch {
+		keys, read := fk.keys, !fk.fetchedAt.IsZero()
+		t.mu.Unlock()
+		if !read {
+			return nil, unauthorized("the client's jwks_uri could not be read")
+		}
+		return keys, nil
+	}
+	fk.triedAt = now
+	done := make(chan struct{})
+	fk.inFlight = done
+	t.mu.Unlock()
+
+	// The read is shared by every caller waiting for it: one caller
+	// leaving does not end it (fetchTimeout does).
+	keys, err := t.fetchJWKS(context.WithoutCancel(ctx), uri)
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fk.inFlight = nil
+	close(done)
 	if err != nil {
-		if fk != nil {
+		if !fk.fetchedAt.IsZero() {
 			return fk.keys, nil // keep serving the keys we had
 		}
 		return nil, unauthorized("the client's jwks_uri could not be read")
 	}
-	t.mu.Lock()
-	t.keySet[uri] = &fetchedKeys{keys: keys, fetchedAt: now}
-	t.mu.Unlock()
+	fk.keys, fk.fetchedAt = keys, now
 	return keys, nil
 }
 

@@ -529,3 +529,72 @@ func TestJKUWithInlineKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestJWKSFailureCached checks that a client's jwks_uri that cannot be
+// read is not read again for every call: 20 forged calls naming a client
+// whose jwks_uri answers 503 make one read between them, each answered
+// at once with a 401; the next read comes 30 seconds after the last, on
+// the service's clock, whether that one failed or not; and once the
+// jwks_uri answers, its keys verify. The steps run in order.
+func TestJWKSFailureCached(t *testing.T) {
+	k := keys()
+	var reads atomic.Int32
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reads.Add(1)
+		if down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.ec.PublicKey, KeyID: "ec-1", Algorithm: "ES384", Use: "sig"}}})
+	}))
+	t.Cleanup(srv.Close)
+	tr, err := cdshooks.NewTrust(cdshooks.TrustFile{BaseURL: testBase, Clients: []cdshooks.TrustedClient{{Iss: remoteIss, JWKSURI: srv.URL + "/jwks.json"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := func() string {
+		return sign(t, tokenSpec{alg: jose.RS384, key: k.otherRSA, kid: "forged", claims: goodClaims(remoteIss, servicePath)})
+	}
+	good := func() string {
+		return sign(t, tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath)})
+	}
+	const unread = "unauthorized: the client's jwks_uri could not be read"
+	steps := []struct {
+		name  string
+		after time.Duration // since today
+		down  bool
+		calls int
+		token func() string
+		want  string // each call's error, "" for none
+		reads int32  // in all, after the step
+	}{
+		{"20 forged calls, the jwks_uri down: one read", 0, true, 20, forged, unread, 1},
+		{"a good token 29 s later: no read", 29 * time.Second, true, 1, good, unread, 1},
+		{"30 s after the failed read: read again", 30 * time.Second, true, 20, forged, unread, 2},
+		{"the jwks_uri up, 30 s after that: read, and the key verifies", time.Minute, false, 1, good, "", 3},
+		{"20 forged calls naming a kid the keys lack, 1 s later: no read", time.Minute + time.Second, false, 20, forged,
+			"unauthorized: no key of the client has the token's kid", 3},
+		{"the same, 30 s after the last read: one read", 90 * time.Second, false, 20, forged,
+			"unauthorized: no key of the client has the token's kid", 4},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			down.Store(st.down)
+			for range st.calls {
+				req := httptest.NewRequest(http.MethodPost, servicePath, nil)
+				req.Header.Set("Authorization", "Bearer "+st.token())
+				got := ""
+				if _, err := tr.Verify(t.Context(), req, servicePath, today.Add(st.after)); err != nil {
+					got = err.Error()
+				}
+				if got != st.want {
+					t.Fatalf("Verify: error %q, want %q", got, st.want)
+				}
+			}
+			if diff := cmp.Diff(st.reads, reads.Load()); diff != "" {
+				t.Errorf("reads of the jwks_uri in all (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
