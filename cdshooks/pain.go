@@ -82,10 +82,29 @@ var fhirDateTime = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][
 
 // painScore is one pain score read from an Observation.
 type painScore struct {
-	date  time.Time
+	date time.Time // the day, as the client wrote it, at midnight UTC
+	// at is the full time the score was taken, when the Observation gives
+	// one, and zero when it gives only a day: it orders the scores of one
+	// day.
+	at    time.Time
 	level int
 	entry int
 }
+
+// laterScore orders pain scores oldest first: by the day as written, then,
+// within a day, by the full time (a score that gives only its day first),
+// whatever their order in the Bundle. Scores of equal times keep their
+// order, with a stable sort.
+func laterScore(a, b painScore) int {
+	if c := a.date.Compare(b.date); c != 0 {
+		return c
+	}
+	return a.at.Compare(b.at)
+}
+
+// timeLayouts are the layouts of a FHIR dateTime or instant with a time
+// of day: with its zone, as FHIR asks, or without (read as UTC).
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04"}
 
 // painScores reads the pain scores prefetch into the profile's check-ins:
 // one check-in a score, day 0 the date of the first (oldest) score used,
@@ -200,7 +219,7 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 	if len(scores) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(scores, func(a, b painScore) int { return a.date.Compare(b.date) })
+	slices.SortStableFunc(scores, laterScore)
 	latest := scores[len(scores)-1].date
 	first := max(0, len(scores)-recommend.MaxCheckIns)
 	for first < len(scores) && days(scores[first].date, latest) > recommend.MaxCheckInDay {
@@ -280,6 +299,14 @@ func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
 	}
 	// The day as the client wrote it, in the patient's time zone.
 	s.date = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if mm[4] != "" {
+		for _, l := range timeLayouts {
+			if t, err := time.Parse(l, date); err == nil {
+				s.at = t
+				break
+			}
+		}
+	}
 	return s, false, ""
 }
 

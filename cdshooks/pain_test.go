@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,80 @@ func TestPainScores(t *testing.T) {
 			}
 			if err := testEngine(t).Validate(m.Profile); err != nil {
 				t.Errorf("the mapped profile is invalid: %v", err)
+			}
+		})
+	}
+}
+
+// TestPainScoresOrderedByTime checks that the pain scores are ordered by
+// when they were taken, not by their place in the Bundle: by day, then by
+// the full time within a day (the instant, whatever the zone), a score
+// that gives only its day first; equal times keep the Bundle's order. The
+// order of one day's scores decides whether the pain rose at each of the
+// last two, and so the earlier review.
+func TestPainScoresOrderedByTime(t *testing.T) {
+	// 4, then 5 and 6 a week later: up at each of the last two.
+	rising := []recommend.CheckIn{{Day: 0, PainLevel: 4}, {Day: 7, PainLevel: 5}, {Day: 7, PainLevel: 6}}
+	tests := []struct {
+		name    string
+		entries []string
+		want    []recommend.CheckIn
+		review  bool // whether the engine calls for progress-review-worsening
+	}{
+		{
+			name: "a day's scores in time order",
+			entries: []string{painObs("2026-03-01T09:00:00Z", "4"), painObs("2026-03-08T09:00:00Z", "5"),
+				painObs("2026-03-08T21:00:00Z", "6")},
+			want:   rising,
+			review: true,
+		},
+		{
+			name: "the day's later score listed first",
+			entries: []string{painObs("2026-03-08T21:00:00Z", "6"), painObs("2026-03-01T09:00:00Z", "4"),
+				painObs("2026-03-08T09:00:00Z", "5")},
+			want:   rising,
+			review: true,
+		},
+		{
+			name: "the instant, not the clock time, in two zones",
+			entries: []string{painObs("2026-03-01", "4"), painObs("2026-03-08T10:00:00-05:00", "6"),
+				painObs("2026-03-08T12:00:00Z", "5")},
+			want:   rising,
+			review: true,
+		},
+		{
+			name: "a score with only its day comes first in its day",
+			entries: []string{painObs("2026-03-01", "4"), painObs("2026-03-08T08:00:00Z", "6"),
+				painObs("2026-03-08", "5")},
+			want:   rising,
+			review: true,
+		},
+		{
+			name: "equal times keep the Bundle's order",
+			entries: []string{painObs("2026-03-01", "4"), painObs("2026-03-08T08:00:00Z", "6"),
+				painObs("2026-03-08T08:00:00Z", "5")},
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 4}, {Day: 7, PainLevel: 6}, {Day: 7, PainLevel: 5}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := mapBody(t, painRequest(painBundle("", tt.entries...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Profile.CheckIns); diff != "" {
+				t.Errorf("check-ins (-want +got):\n%s", diff)
+			}
+			res, err := testEngine(t).Recommend(t.Context(), m.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			review := false
+			for _, r := range res.Referrals {
+				review = review || slices.Contains(r.Rules, "progress-review-worsening")
+			}
+			if review != tt.review {
+				t.Errorf("the earlier review: %v, want %v", review, tt.review)
 			}
 		})
 	}

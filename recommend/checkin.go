@@ -3,11 +3,12 @@ package recommend
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/backrules/backrules/internal/parse"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 )
 
@@ -102,6 +103,10 @@ func (e *Engine) validateCheckIns(cs []CheckIn) []FieldProblem {
 			probs = append(probs, FieldProblem{Field: at + ".day", Value: strconv.Itoa(c.Day),
 				Message: fmt.Sprintf("goes backwards: check_ins[%d] is day %d; list check-ins oldest first", i-1, cs[i-1].Day)})
 		}
+		if k := sentBefore(cs, i); k >= 0 {
+			probs = append(probs, FieldProblem{Field: at,
+				Message: fmt.Sprintf("the same check-in as check_ins[%d] (day %d, the same pain, function and movements done), sent twice: its sessions and responses would count twice; send it once", k, c.Day)})
+		}
 		if len(c.Done) > MaxDoneEntries {
 			probs = append(probs, FieldProblem{Field: at + ".done", Value: fmt.Sprintf("(%d entries)", len(c.Done)),
 				Message: fmt.Sprintf("too many entries, the most is %d", MaxDoneEntries)})
@@ -135,6 +140,39 @@ func (e *Engine) validateCheckIns(cs []CheckIn) []FieldProblem {
 		}
 	}
 	return probs
+}
+
+// sentBefore returns the index of an earlier check-in of the same day that
+// cs[i] repeats exactly, or -1. Only a check-in that reports movements
+// done can be sent twice: two equal pain scores on one day, with nothing
+// done, are two readings (a clinical record can hold both), and count as
+// the pain at two check-ins, never as sessions or responses.
+func sentBefore(cs []CheckIn, i int) int {
+	c := cs[i]
+	if len(c.Done) == 0 {
+		return -1
+	}
+	for k := i - 1; k >= 0 && cs[k].Day == c.Day; k-- {
+		if sameCheckIn(cs[k], c) {
+			return k
+		}
+	}
+	return -1
+}
+
+// sameCheckIn reports whether a and b say the same: day, pain, function
+// and the movements done, in any order.
+func sameCheckIn(a, b CheckIn) bool {
+	if a.Day != b.Day || a.PainLevel != b.PainLevel || (a.Function == nil) != (b.Function == nil) ||
+		a.Function != nil && *a.Function != *b.Function || len(a.Done) != len(b.Done) {
+		return false
+	}
+	for _, d := range b.Done {
+		if !slices.Contains(a.Done, d) {
+			return false
+		}
+	}
+	return true
 }
 
 func validResponse(s string) bool {

@@ -3,9 +3,9 @@ package recommend_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -15,6 +15,25 @@ import (
 )
 
 func intp(n int) *int { return &n }
+
+// flowCheckIns returns n check-ins in YAML flow style, each followed by a
+// comma, on days 0 to n-1; repeatedCheckIns returns them decoded.
+func flowCheckIns(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "{day: %d, pain_level: 5, done: [{movement: cat_cow, sessions: 3, response: same}, {movement: walking, sessions: 5, response: 'easier'}]}, ", i)
+	}
+	return b.String()
+}
+
+func repeatedCheckIns(n int) []recommend.CheckIn {
+	var cs []recommend.CheckIn
+	for i := range n {
+		cs = append(cs, recommend.CheckIn{Day: i, PainLevel: 5, Done: []recommend.Done{
+			{Movement: "cat_cow", Sessions: 3, Response: "same"}, {Movement: "walking", Sessions: 5, Response: "easier"}}})
+	}
+	return cs
+}
 
 func TestDecodeCheckIns(t *testing.T) {
 	eng, err := recommend.Default()
@@ -64,14 +83,53 @@ func TestDecodeCheckIns(t *testing.T) {
 		},
 		{
 			// A compact YAML profile: every check-in and every movement done
-			// in flow style, 52 check-ins in one flow list.
+			// in flow style, 52 check-ins in one flow list (a day apart: the
+			// same check-in twice on one day is refused, below).
 			name: "52 in yaml flow style",
-			in: "age: 40\ncheck_ins: [" + strings.Repeat("{day: 0, pain_level: 5, done: [{movement: cat_cow, sessions: 3, response: same}, {movement: walking, sessions: 5, response: 'easier'}]}, ", 51) +
-				`{day: 7, pain_level: 4, done: [{movement: cat_cow, sessions: 3, response: "harder"}]}]
+			in: "age: 40\ncheck_ins: [" + flowCheckIns(51) +
+				`{day: 51, pain_level: 4, done: [{movement: cat_cow, sessions: 3, response: "harder"}]}]
 `,
-			want: append(slices.Repeat([]recommend.CheckIn{{Day: 0, PainLevel: 5, Done: []recommend.Done{
-				{Movement: "cat_cow", Sessions: 3, Response: "same"}, {Movement: "walking", Sessions: 5, Response: "easier"}}}}, 51),
-				recommend.CheckIn{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "cat_cow", Sessions: 3, Response: "harder"}}}),
+			want: append(repeatedCheckIns(51),
+				recommend.CheckIn{Day: 51, PainLevel: 4, Done: []recommend.Done{{Movement: "cat_cow", Sessions: 3, Response: "harder"}}}),
+		},
+		{
+			// A check-in sent twice would count its sessions and responses
+			// twice (a movement made worse twice steps back twice): the
+			// second is refused at its position, whatever the order of its
+			// movements.
+			name: "the same check-in sent twice",
+			in: "check_ins:\n  - {day: 0, pain_level: 5, done: [{movement: glute_bridge, sessions: 3, response: same}]}\n" +
+				"  - {day: 7, pain_level: 5, function: 3, done: [{movement: glute_bridge, sessions: 3, response: worse}, {movement: walking, sessions: 5, response: same}]}\n" +
+				"  - {day: 7, pain_level: 5, function: 3, done: [{movement: walking, sessions: 5, response: same}, {movement: glute_bridge, sessions: 3, response: worse}]}\n",
+			probs: []string{
+				`line 4 col 5: check_ins[2]: the same check-in as check_ins[1] (day 7, the same pain, function and movements done), sent twice: its sessions and responses would count twice; send it once`,
+			},
+		},
+		{
+			name: "the same check-in twice, not in a row",
+			in: `{"check_ins": [{"day": 0, "pain_level": 5, "done": [{"movement": "walking", "sessions": 2, "response": "same"}]},` +
+				`{"day": 0, "pain_level": 6}, {"day": 0, "pain_level": 5, "done": [{"movement": "walking", "sessions": 2, "response": "same"}]}]}`,
+			probs: []string{
+				`line 1 col 143: check_ins[2]: the same check-in as check_ins[0] (day 0, the same pain, function and movements done), sent twice: its sessions and responses would count twice; send it once`,
+			},
+		},
+		{
+			// Two equal pain scores on one day with nothing done are two
+			// readings (a clinical record can hold both), and a check-in
+			// that differs in anything is another check-in.
+			name: "not the same check-in twice",
+			in: "check_ins:\n  - {day: 0, pain_level: 5}\n  - {day: 0, pain_level: 5}\n" +
+				"  - {day: 0, pain_level: 5, done: [{movement: walking, sessions: 2, response: same}]}\n" +
+				"  - {day: 0, pain_level: 5, done: [{movement: walking, sessions: 3, response: same}]}\n" +
+				"  - {day: 0, pain_level: 5, function: 2, done: [{movement: walking, sessions: 3, response: same}]}\n" +
+				"  - {day: 0, pain_level: 5, function: 3, done: [{movement: walking, sessions: 3, response: same}]}\n" +
+				"  - {day: 1, pain_level: 5, function: 3, done: [{movement: walking, sessions: 3, response: same}]}\n",
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 5}, {Day: 0, PainLevel: 5},
+				{Day: 0, PainLevel: 5, Done: []recommend.Done{{Movement: "walking", Sessions: 2, Response: "same"}}},
+				{Day: 0, PainLevel: 5, Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: "same"}}},
+				{Day: 0, PainLevel: 5, Function: intp(2), Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: "same"}}},
+				{Day: 0, PainLevel: 5, Function: intp(3), Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: "same"}}},
+				{Day: 1, PainLevel: 5, Function: intp(3), Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: "same"}}}},
 		},
 		{
 			name:  "too many",

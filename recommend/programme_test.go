@@ -22,6 +22,16 @@ func ci(day, pain int, moves ...string) recommend.CheckIn {
 	return c
 }
 
+// stableAfterRise returns weekly check-ins of walking reported the same:
+// pain a, b and c on days 0, 7 and 14, then c every week to day last.
+func stableAfterRise(a, b, c, last int) []recommend.CheckIn {
+	cs := []recommend.CheckIn{ci(0, a, "walking", "same"), ci(7, b, "walking", "same")}
+	for day := 14; day <= last; day += 7 {
+		cs = append(cs, ci(day, c, "walking", "same"))
+	}
+	return cs
+}
+
 type stepSummary struct {
 	Movement, Change, Rule string
 	Level                  int
@@ -134,17 +144,67 @@ func TestProgrammeTrajectories(t *testing.T) {
 			referRule: "progress-review-worsening",
 		},
 		{
-			name:      "the earlier review stands while the pain stays up",
-			checkIns:  []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
-			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			// The earlier review is for a current rise: the check-in that
+			// rose the second time called for it.
+			name:     "the earlier review ends when the pain stops rising",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
+			name: "no step up while the pain stays where two rises took it",
+			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same"),
+				ci(21, 5, "walking", "easier")},
+			want: []stepSummary{{"walking", "hold", "progress-hold-pain-rising", 1}},
+		},
+		{
+			name:     "a rise to mild pain calls for no earlier review",
+			checkIns: []recommend.CheckIn{ci(0, 1, "walking", "same"), ci(7, 2, "walking", "same"), ci(14, 3, "walking", "same")},
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
+			name:     "mild pain that rose and then stays the same calls for no review, however long",
+			checkIns: stableAfterRise(0, 1, 2, 70),
+			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
+			name:     "same-day check-ins rising to mild pain call for no review",
+			checkIns: []recommend.CheckIn{ci(0, 1), ci(0, 2), ci(0, 3)},
+		},
+		{
+			// The rule set does not tell a rise within a day from one over
+			// weeks: a rise to moderate pain at each of the last two
+			// check-ins is reviewed.
+			name:      "same-day check-ins rising to moderate pain call for the earlier review",
+			checkIns:  []recommend.CheckIn{ci(0, 3), ci(0, 4), ci(0, 5)},
 			referRule: "progress-review-worsening",
 		},
 		{
-			name: "no step up while the earlier review stands",
-			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same"),
-				ci(21, 5, "walking", "easier")},
-			want:      []stepSummary{{"walking", "hold", "progress-hold-pain-rising", 1}},
-			referRule: "progress-review-worsening",
+			name: "a stopped movement stays stopped while the pain is above where it was stopped, though easing",
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
+				ci(14, 9, "pelvic_tilt", "same"), ci(21, 8, "pelvic_tilt", "same")},
+			want: []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped", 1}},
+		},
+		{
+			name: "a stopped movement restarts once the pain is below where it was stopped",
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
+				ci(14, 9, "pelvic_tilt", "same"), ci(21, 8, "pelvic_tilt", "same"), ci(28, 4, "pelvic_tilt", "same")},
+			want: []stepSummary{{"pelvic_tilt", "start", "progress-restart", 1}},
+		},
+		{
+			name: "a stopped movement that makes the pain worse again stays stopped until the pain is below the lower pain",
+			checkIns: []recommend.CheckIn{ci(0, 6, "pelvic_tilt", "worse"), ci(7, 4, "pelvic_tilt", "worse"),
+				ci(14, 5, "pelvic_tilt", "same")},
+			want: []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped", 1}},
+		},
+		{
+			name:     "easier at high pain holds: building up can wait",
+			checkIns: []recommend.CheckIn{ci(0, 8, "glute_bridge", "same"), ci(7, 8, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "hold", "progress-hold-pain-high", 2}},
+		},
+		{
+			name:     "easier once the pain is below high moves up",
+			checkIns: []recommend.CheckIn{ci(0, 7, "glute_bridge", "same"), ci(7, 6, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "progress", "progress-up-easier", 3}},
 		},
 		{
 			name:     "pain up once, then the same: no earlier review",
@@ -231,8 +291,9 @@ func TestProgrammeTrajectories(t *testing.T) {
 // TestProgrammeInvariants replays generated trajectories, one check-in
 // more at a time, and checks: a movement moves up at most one level per
 // check-in and at most once in seven days; a movement stopped stays
-// stopped until a check-in shows the pain easing; a red flag that
-// withholds advice leaves no programme.
+// stopped until a check-in shows the pain easing, below the lowest pain
+// it was stopped at; a red flag that withholds advice leaves no
+// programme.
 func TestProgrammeInvariants(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -248,6 +309,7 @@ func TestProgrammeInvariants(t *testing.T) {
 		prevLevel := map[string]int{}
 		lastUp := map[string]int{}
 		stopped := map[string]bool{}
+		stopPain := map[string]int{} // while stopped, the lowest pain it was stopped at
 		for k := range 8 {
 			c := recommend.CheckIn{Day: day, PainLevel: pain}
 			for _, m := range moves {
@@ -275,6 +337,14 @@ func TestProgrammeInvariants(t *testing.T) {
 				}
 				if stopped[s.Movement] && !improving && s.Change != "stop" {
 					t.Fatalf("trial %d day %d: %s was stopped and, without improvement, is now %s", trial, day, s.Movement, s.Change)
+				}
+				if sp, ok := stopPain[s.Movement]; ok && pain >= sp && s.Change != "stop" {
+					t.Fatalf("trial %d day %d: %s was stopped at pain %d and, at pain %d, is now %s", trial, day, s.Movement, sp, pain, s.Change)
+				}
+				if sp, ok := stopPain[s.Movement]; s.Change == "stop" && (!ok || pain < sp) {
+					stopPain[s.Movement] = pain
+				} else if s.Change != "stop" {
+					delete(stopPain, s.Movement)
 				}
 				prevLevel[s.Movement] = s.Level
 				stopped[s.Movement] = s.Change == "stop" || stopped[s.Movement] && !improving && s.Change == "stop"

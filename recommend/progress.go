@@ -262,7 +262,7 @@ func sampleProgrammeView() map[string]any {
 }
 
 func sampleMoveView() map[string]any {
-	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2})
+	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5})
 }
 
 // programmeFacts are the facts of a programme at one check-in.
@@ -440,7 +440,12 @@ type moveFacts struct {
 	id, response            string
 	level, levels, sessions int
 	stopped                 bool
-	daysSinceProgress       int
+	// stoppedPain is the pain at the check-in that stopped the movement
+	// (the lowest, when it was stopped again while stopped), 0 when it is
+	// not stopped: a stopped movement starts again on a comparison with
+	// the pain it was stopped at, not only with the previous check-in's.
+	stoppedPain       int
+	daysSinceProgress int
 	// first is true at the check-in that first reports the movement.
 	first bool
 }
@@ -448,7 +453,7 @@ type moveFacts struct {
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
 		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
-		"stopped": f.stopped, "days_since_progress": f.daysSinceProgress, "first": f.first,
+		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress, "first": f.first,
 	}
 }
 
@@ -497,6 +502,7 @@ type TrendPoint struct {
 type moveState struct {
 	mi, level    int // level indexes mv.levels
 	stopped      bool
+	stoppedPain  int // the lowest pain at a check-in that stopped it, while stopped
 	lastProgress int // the day of the last progress, or -7
 	step         Step
 }
@@ -534,7 +540,7 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			}
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
-				sessions: d.Sessions, stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress, first: first}
+				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, first: first}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
@@ -554,7 +560,7 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in."}
 			}
 			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
-				stopped: st.stopped, daysSinceProgress: c.Day - st.lastProgress}
+				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
@@ -608,7 +614,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, levels)
+		e.applyStep(st, r, day, f.latest, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -624,9 +630,14 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 	return nil
 }
 
-// applyStep applies rule r's step to a movement. It never moves a
-// movement up more than one level, nor up twice within seven days.
-func (e *Engine) applyStep(st *moveState, r progressRule, day, levels int) {
+// applyStep applies rule r's step to a movement at a check-in of day day
+// and pain pain. It never moves a movement up more than one level, nor up
+// twice within seven days. A movement that stops keeps the pain it
+// stopped at until a rule starts it again; stopped again while stopped
+// (it was done and made the pain worse, or a flare), it keeps the lower
+// of the two, so that staying stopped through a higher pain never raises
+// the pain it must come down below.
+func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
 		// A stopped movement stays stopped until a rule starts it again:
@@ -646,13 +657,15 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, levels int) {
 			st.level--
 		} else {
 			change = ChangeStop
-			st.stopped = true
 		}
-	case ChangeStop:
-		st.stopped = true
-		st.level = 0
 	case ChangeStart:
-		st.stopped = false
+		st.stopped, st.stoppedPain = false, 0
+	}
+	if change == ChangeStop {
+		if !st.stopped || pain < st.stoppedPain {
+			st.stoppedPain = pain
+		}
+		st.stopped, st.level = true, 0
 	}
 	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 }
@@ -672,7 +685,7 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 		out = append(out, fmt.Sprintf("a flare: pain up %d points since the previous check-in", f.latest-f.previous))
 	}
 	if m.stopped {
-		out = append(out, "it was stopped at an earlier check-in")
+		out = append(out, fmt.Sprintf("it was stopped at an earlier check-in, when the pain was %d", m.stoppedPain))
 	}
 	if m.first {
 		out = append(out, "first reported at this check-in")

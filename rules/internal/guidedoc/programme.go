@@ -44,7 +44,7 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("latest_pain, change as a share of the first pain, change_points, flare,\n")
 	p("improving, worse_twice, worse_standing, adherence) and `move` (id,\n")
 	p("response, level,\n")
-	p("levels, sessions, stopped, days_since_progress, first).\n\n")
+	p("levels, sessions, stopped, stopped_pain, days_since_progress, first).\n\n")
 
 	p("| Movement | Levels, easiest first | Starts at |\n")
 	p("|---|---|---|\n")
