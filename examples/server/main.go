@@ -45,9 +45,12 @@
 // changed and stayed the same for two more checks, loads the rule set
 // again and swaps it in atomically; requests in flight finish with the
 // rules they started with. The new rules are swapped in only when they
-// load, pass the analysis of rulecheck -analyze, and keep every red flag
-// with a safety floor at least as high; removing a red flag or lowering
-// its floor takes a restart. A refused reload keeps the running rules,
+// load, pass the analysis of rulecheck -analyze, keep every red flag with
+// a safety floor at least as high, and give no profile of those compared
+// (the analysed space and the red-flag combinations around it) a less
+// urgent referral or advice no longer withheld: a reload only ratchets
+// up. Removing a red flag, lowering its floor or lowering what any
+// profile gets takes a restart. A refused reload keeps the running rules,
 // logs where the problems are, and /healthz reports "degraded" with them,
 // by file, line and column and never a file's text, until a later load
 // succeeds. The server refuses to start on rules that fail the analysis.

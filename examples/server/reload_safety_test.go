@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -293,13 +296,24 @@ func edit(t *testing.T, dir, name, old, new string) {
 // floorOf returns the floor of a red flag of eng.
 func floorOf(t *testing.T, eng *recommend.Engine, flag string) recommend.Floor {
 	t.Helper()
-	for _, f := range eng.Floors() {
-		if f.RedFlag == flag {
-			return f
-		}
+	return only(t, eng.Floors(), func(f recommend.Floor) bool { return f.RedFlag == flag }, "floor for red flag "+flag)
+}
+
+// ruleOf returns the rule id of eng.
+func ruleOf(t *testing.T, eng *recommend.Engine, id string) recommend.Rule {
+	t.Helper()
+	return only(t, eng.Rules(), func(r recommend.Rule) bool { return r.ID == id }, "rule "+id)
+}
+
+// only returns the first of items that is, failing the test, which names
+// what, when none is.
+func only[T any](t *testing.T, items []T, is func(T) bool, what string) T {
+	t.Helper()
+	i := slices.IndexFunc(items, is)
+	if i < 0 {
+		t.Fatalf("no %s", what)
 	}
-	t.Fatalf("no floor for red flag %s", flag)
-	return recommend.Floor{}
+	return items[i]
 }
 
 // TestReloadKeepsFloors checks that a reload that removes a red flag or
@@ -327,8 +341,11 @@ func TestReloadKeepsFloors(t *testing.T) {
 			edit(t, dir, "vocabulary.yaml", fever, "")
 			edit(t, dir, "rules.yaml", feverRule, "")
 		}, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
-			f := floorOf(t, old, "fever")
-			return []ruleProblem{{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"}}
+			f, r := floorOf(t, old, "fever"), ruleOf(t, old, "fever")
+			return []ruleProblem{
+				{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"},
+				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent (fever) and would get no referral: rule fever is gone (it was declared here)"},
+			}
 		}},
 		{"urgency lowered", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", saddle, `floor: {urgency: urgent, withhold: true}`)
@@ -360,16 +377,216 @@ func TestReloadKeepsFloors(t *testing.T) {
 	}
 }
 
+// cutRule deletes the rule id from the file name of dir: its lines from
+// its "  - id:" line up to the next rule's, or to the end of the file.
+func cutRule(t *testing.T, dir, name, id string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(src, []byte("\n  - id: "+id+"\n"))
+	if start < 0 {
+		t.Fatalf("%s has no rule %s", name, id)
+	}
+	start++
+	end := len(src)
+	if next := bytes.Index(src[start:], []byte("\n  - id: ")); next >= 0 {
+		end = start + next + 1
+	}
+	if err := os.WriteFile(path, append(src[:start:start], src[end:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The edits of the default red_flags.yaml that an independent probe
+// reloaded into a server: each keeps every red flag's floor, and lowers
+// what a combination of flags, conditions or an age gets.
+var (
+	cutBleedingFall = func(t *testing.T, dir string) { cutRule(t, dir, "red_flags.yaml", "red-flag-bleeding-risk-fall") }
+	cutFallFragile  = func(t *testing.T, dir string) { cutRule(t, dir, "red_flags.yaml", "red-flag-fall-fragile-bones") }
+	cordToUrgent    = func(t *testing.T, dir string) {
+		edit(t, dir, "red_flags.yaml", "      urgency: emergency\n      message: Call your cancer team", "      urgency: urgent\n      message: Call your cancer team")
+	}
+)
+
+// TestReloadKeepsReferrals checks that a reload that gives some profile
+// less than the running rules give it (a less urgent referral, or advice
+// no longer withheld) is refused, though every red flag keeps its floor
+// and the new rules pass the analysis: the probe's edits of the default
+// rules, one at a time and together, each refused with the smallest
+// profile it lowers, what that got and would get and the rules involved,
+// on /healthz, in the log and in the metrics, while the running rules go
+// on answering the profiles the probe saw lowered as before; a restart
+// takes them. Edits that lower nothing, a referral's message reworded, a
+// referral's urgency raised and a rule added that raises one, are taken.
+func TestReloadKeepsReferrals(t *testing.T) {
+	bleedingFall := recommend.Profile{RedFlags: []string{"anticoagulants_or_bleeding_disorder", "recent_fall"}}
+	oldFall := recommend.Profile{RedFlags: []string{"recent_fall"}, Age: 80}
+	cancerNumb := recommend.Profile{RedFlags: []string{"history_of_cancer", "leg_numbness_or_tingling"}}
+	// gone and moved say why a problem names a rule, and place it: a
+	// rule gone where the running rules declared it, a rule still there
+	// where the new rules declare it.
+	gone := func(t *testing.T, old *recommend.Engine, id, text string) ruleProblem {
+		r := ruleOf(t, old, id)
+		return ruleProblem{File: r.File, Line: r.Line, Problem: text}
+	}
+	const (
+		cord = "the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent, advice withheld: rule red-flag-cancer-cord-compression now refers as urgent, advice withheld, not emergency, advice withheld"
+		fragile = "the profile {red_flags long_term_steroids,recent_fall} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
+			"and would get urgent: rule red-flag-fall-fragile-bones is gone (it was declared here)"
+		bleeding = "the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-bleeding-risk-fall) " +
+			"and would get no referral: rule red-flag-bleeding-risk-fall is gone (it was declared here)"
+		both = "the profile {conditions osteoporosis; red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-bleeding-risk-fall) " +
+			"and would get no referral: rule red-flag-fall-fragile-bones is gone (it was declared here); rule red-flag-bleeding-risk-fall is gone (it was declared here)"
+	)
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// want are the problems of the refusal, for the running and the
+		// new engine, or nil when the reload must be taken; message is
+		// how /healthz's message begins, before the counts.
+		want    func(t *testing.T, old, new *recommend.Engine) []ruleProblem
+		message string
+		// lowered are profiles the new rules give less: the probe's.
+		lowered []recommend.Profile
+		// short is true for the cases that run under -short too: each
+		// case analyses and compares the default rules once more, which
+		// the race detector makes slow, and has no concurrency for it
+		// to see.
+		short bool
+	}{
+		{"bleeding risk and a fall: rule deleted", cutBleedingFall, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
+			return []ruleProblem{gone(t, old, "red-flag-bleeding-risk-fall", bleeding)}
+		}, "the new rules would lower safety: the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-bleeding-risk-fall) " +
+			"and would get no referral (rules involved: red-flag-bleeding-risk-fall)", []recommend.Profile{bleedingFall}, false},
+		{"a fall with fragile bones: rule deleted", cutFallFragile, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
+			return []ruleProblem{gone(t, old, "red-flag-fall-fragile-bones", fragile)}
+		}, "the new rules would lower safety: the profile {red_flags long_term_steroids,recent_fall} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
+			"and would get urgent (rules involved: red-flag-fall-fragile-bones)", []recommend.Profile{oldFall}, false},
+		{"cancer cord compression: emergency to urgent", cordToUrgent, func(t *testing.T, _, new *recommend.Engine) []ruleProblem {
+			r := ruleOf(t, new, "red-flag-cancer-cord-compression")
+			return []ruleProblem{{File: r.File, Line: r.Line, Problem: cord}}
+		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{cancerNumb}, false},
+		{"the probe's three edits together", func(t *testing.T, dir string) {
+			cutBleedingFall(t, dir)
+			cutFallFragile(t, dir)
+			cordToUrgent(t, dir)
+		}, func(t *testing.T, old, new *recommend.Engine) []ruleProblem {
+			r := ruleOf(t, new, "red-flag-cancer-cord-compression")
+			return []ruleProblem{
+				{File: r.File, Line: r.Line, Problem: cord},
+				gone(t, old, "red-flag-fall-fragile-bones", fragile),
+				gone(t, old, "red-flag-bleeding-risk-fall", bleeding),
+				gone(t, old, "red-flag-fall-fragile-bones", both),
+			}
+		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{bleedingFall, oldFall, cancerNumb}, true},
+		{"a referral's message reworded", func(t *testing.T, dir string) {
+			edit(t, dir, "red_flags.yaml", "Bleeding and bruising inside are more likely", "Bleeding or bruising inside is more likely")
+		}, nil, "", nil, false},
+		{"a referral raised from urgent to emergency", func(t *testing.T, dir string) {
+			edit(t, dir, "red_flags.yaml", "      urgency: urgent\n      message: See a doctor today or tomorrow. You take blood thinners",
+				"      urgency: emergency\n      message: See a doctor today or tomorrow. You take blood thinners")
+		}, nil, "", nil, true},
+		{"a rule added that raises a fall at 90 to an emergency", func(t *testing.T, dir string) {
+			edit(t, dir, "red_flags.yaml", "\n  - id: red-flag-progressive-leg-weakness\n", `
+  - id: red-flag-fall-very-old
+    description: A fall at 90 or over is checked at once.
+    when: "'recent_fall' in profile.red_flags && profile.age >= 90"
+    refer:
+      urgency: emergency
+      message: Go to an emergency department now. At 90 or over, a fall can break a bone in the spine. This is advice to get assessed, not a diagnosis.
+      withhold: true
+      pathway: fracture
+    because: At 90 or over, even a small fall can break a bone in the spine.
+    cite:
+      - source: ifompt-red-flags-2020
+        locator: Spinal fracture
+        claim: Counts minor trauma in older people among the risk factors for a spinal fracture.
+
+  - id: red-flag-progressive-leg-weakness
+`)
+		}, nil, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if testing.Short() && !tt.short {
+				t.Skip("-short: the probe's edits together, and a raised referral, are checked")
+			}
+			dir := t.TempDir()
+			writeRules(t, dir, "ratchet-1")
+			running := loadDir(t, dir)
+			var want func(old, new *recommend.Engine) []ruleProblem
+			if tt.want != nil {
+				want = func(old, new *recommend.Engine) []ruleProblem { return tt.want(t, old, new) }
+			}
+			s, logs, eng := checkReload(t, dir, tt.change, want)
+			if tt.want == nil {
+				return
+			}
+			// The new rules give the probe's profiles less; the server
+			// goes on answering them as the running rules do.
+			type outcome struct {
+				Urgency  []recommend.Urgency
+				Withheld bool
+			}
+			for _, p := range tt.lowered {
+				was := outcomeOf(t, running, p)
+				if now := outcomeOf(t, eng, p); !now.Lowers(was) {
+					t.Errorf("%+v: the new rules give %v, the running ones %v: not less", p, now, was)
+				}
+				u, w := referralsOf(t, s, p)
+				if diff := cmp.Diff(outcome{[]recommend.Urgency{was.Urgency}, was.Withheld}, outcome{u[:min(len(u), 1)], w}); diff != "" {
+					t.Errorf("%+v after the refused reload: the most urgent referral and withheld (-want +got):\n%s", p, diff)
+				}
+			}
+			h := healthOf(t, s)
+			message := regexp.MustCompile(`^` + regexp.QuoteMeta(tt.message) +
+				`; [0-9]+ of the [0-9]+ profiles compared would get less: restart the server to make such a change deliberately$`)
+			if !message.MatchString(h.ReloadError.Message) {
+				t.Errorf("/healthz message\n%s\nwant\n%s; N of the M profiles compared would get less: restart the server ...", h.ReloadError.Message, tt.message)
+			}
+			if !strings.Contains(logs.String(), `"msg":"reload refused: keeping the running rules"`) ||
+				!strings.Contains(logs.String(), strings.ReplaceAll(tt.message, `"`, `\"`)) {
+				t.Errorf("log: no refused reload with the reason:\n%s", logs)
+			}
+			if got := sample(scrape(t, s.Handler()), "backrules_rule_reloads_total", map[string]string{"outcome": "refused"}); got != 1 {
+				t.Errorf("refused reloads counted %v, want 1", got)
+			}
+		})
+	}
+}
+
+// outcomeOf returns the most urgent referral eng gives p, and whether it
+// withholds advice.
+func outcomeOf(t *testing.T, eng *recommend.Engine, p recommend.Profile) recommend.ReferralOutcome {
+	t.Helper()
+	res, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Recommend(%+v): %v", p, err)
+	}
+	o := recommend.ReferralOutcome{Withheld: res.Withheld}
+	if len(res.Referrals) > 0 {
+		o.Urgency = res.Referrals[0].Urgency
+	}
+	return o
+}
+
 // checkReload serves the rules in dir, makes change to them, checks that
 // the changed rules load and pass the analysis (so that only what the
 // reload compares can refuse them), and reloads. With want nil the reload
 // must take. Otherwise it must be refused with the running rules kept,
 // the health degraded with the problems want gives for the old and the
 // new engine, and a restart, the deliberate way to make the change, must
-// accept the changed rules.
-func checkReload(t *testing.T, dir string, change func(*testing.T, string), want func(old, new *recommend.Engine) []ruleProblem) {
+// accept the changed rules. It returns the server, its log and the new
+// engine.
+func checkReload(t *testing.T, dir string, change func(*testing.T, string), want func(old, new *recommend.Engine) []ruleProblem) (*Server, *syncBuffer, *recommend.Engine) {
 	t.Helper()
-	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	s, logs := newServer(t, Config{Rules: os.DirFS(dir)})
 	old := s.Engine()
 	change(t, dir)
 	eng := loadDir(t, dir)
@@ -381,7 +598,7 @@ func checkReload(t *testing.T, dir string, change func(*testing.T, string), want
 		if !changed || err != nil {
 			t.Fatalf("Reload = %v, %v; want true, nil", changed, err)
 		}
-		return
+		return s, logs, eng
 	}
 	if changed || err == nil || s.Engine() != old {
 		t.Fatalf("Reload = %v, %v; want the reload refused and the running rules kept", changed, err)
@@ -396,6 +613,7 @@ func checkReload(t *testing.T, dir string, change func(*testing.T, string), want
 	if _, err := New(Config{Rules: os.DirFS(dir)}); err != nil {
 		t.Errorf("restart with the changed rules: %v", err)
 	}
+	return s, logs, eng
 }
 
 // shiftingFS serves the rule files of base, but sources.yaml changes from

@@ -162,9 +162,12 @@ var errChanging = errors.New("reload rules: the rule files changed while they we
 
 // Reload loads the rule set again, now, whether or not its files changed.
 // The new rule set is swapped in only when it is safe to serve: it loads,
-// passes the analysis `rulecheck -analyze` runs, keeps every red flag of
-// the running rules with a safety floor at least as high (see
-// keepsFloors), and its files did not change while they were read.
+// passes the analysis `rulecheck -analyze` runs, lowers no safety the
+// running rules give (every red flag kept with a safety floor at least as
+// high, and no compared profile given a less urgent referral or advice no
+// longer withheld; see keepsSafety), and its files did not change while
+// they were read: a reload only ratchets up, and a restart deploys a
+// lowered pathway.
 // When it is swapped in and its digest differs from the running one,
 // Reload reports true. When it is refused, the running rules stay, the
 // refusal is logged and reported on /healthz, by file and line and never

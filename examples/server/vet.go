@@ -15,9 +15,10 @@ import (
 	"github.com/backrules/backrules/recommend"
 )
 
-// analyzeTimeout bounds the analysis of a rule set before it is served.
-// The default rules take about a second; the tests lengthen the bound
-// under the race detector, which makes the analysis many times slower.
+// analyzeTimeout bounds the analysis of a rule set before it is served,
+// and, apart, its comparison with the running rules (keepsSafety). The
+// default rules take about a second; the tests lengthen the bound under
+// the race detector, which makes the analysis many times slower.
 var analyzeTimeout = 30 * time.Second
 
 // ruleProblem is one reason a rule set was refused, as /healthz and the
@@ -104,16 +105,15 @@ func loadRefusal(err error) *refusal {
 // vet runs the checks a rule set must pass before the server serves it,
 // beyond loading: the analysis that `rulecheck -analyze` runs in CI (no
 // dead rule, no gap, no unresolved conflict, and no rule that fails to
-// evaluate on an explored profile), and, when old is not nil, that
-// every red flag of old is still there with a safety floor at least as
-// high and every code that stood for it (see keepsFloors). It returns
-// nil when eng may be served.
+// evaluate on an explored profile), and, when old is not nil, that eng
+// lowers no safety old gives (see keepsSafety). It returns nil when eng
+// may be served.
 func vet(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	if r := analyze(ctx, eng); r != nil {
 		return r
 	}
 	if old != nil {
-		return keepsFloors(old, eng)
+		return keepsSafety(ctx, old, eng)
 	}
 	return nil
 }
@@ -281,22 +281,53 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 		slog.String("reason", r.summary), slog.Any("problems", probs))
 }
 
-// keepsFloors refuses a reload that would lower safety: one that removes
-// a red flag of the running rules, lowers its safety floor (the least
-// urgency it leads to on its own, and whether it withholds advice; see
-// recommend.Floor), or takes from it a code that stands for it (see
-// lostCodes), so that coded data such as a FHIR Condition no longer
-// raises it. Such a change may be meant, but it is made by restarting the
-// server, deliberately, never by a file that went missing or was caught
-// half-written. A removed flag is placed where the running rules declared
-// its floor; a lowered floor, and a flag's lost code, where the new rules
-// declare the flag's floor.
-func keepsFloors(old, eng *recommend.Engine) *refusal {
-	floors := map[string]recommend.Floor{}
-	for _, f := range eng.Floors() {
-		floors[f.RedFlag] = f
+// keepsSafety refuses a reload that would lower safety: a reload only
+// ratchets up. It refuses new rules, eng, that remove a red flag of the
+// running rules, old, lower its safety floor (the least urgency it leads
+// to on its own, and whether it withholds advice; see recommend.Floor),
+// or take from it a code that stands for it (see lostCodes), so that
+// coded data such as a FHIR Condition no longer raises it; and new rules
+// that give any profile recommend.CompareReferrals compares, the
+// combinations of red flags, conditions, ages and other numbers around
+// the analysed space, a less urgent referral or no longer withhold
+// advice (see lowerings). Such a change may be meant, but it is made by
+// restarting the server, deliberately, never by a file that went missing,
+// was caught half-written or dropped a rule. A removed flag is placed
+// where the running rules declared its floor; a lowered floor, and a
+// flag's lost code, where the new rules declare the flag's floor.
+func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
+	problems := keepsFloors(old, eng)
+	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
+	defer cancel()
+	c, err := recommend.CompareReferrals(ctx, old, eng)
+	if err != nil {
+		// What the new rules give is not known: keep the running rules.
+		return &refusal{summary: "the new rules could not be compared with the running rules (" + errorKind(err) +
+			"): restart the server to serve them", err: err}
+	}
+	problems = append(problems, lowerings(old, eng, c)...)
+	if len(problems) == 0 {
+		return nil
 	}
 	r := &refusal{summary: "the new rules would lower safety: restart the server to make such a change deliberately"}
+	if len(c.Lowerings) > 0 {
+		l := c.Lowerings[0]
+		r.summary = fmt.Sprintf("the new rules would lower safety: the profile %s got %s and would get %s (rules involved: %s); "+
+			"%d of the %s compared would get less: restart the server to make such a change deliberately",
+			profileIDs(l.Profile), outcomeText(l.Was), l.Now, strings.Join(l.Rules, ", "), c.Lowered, words.Count(c.Profiles, "profile"))
+	}
+	for _, p := range problems {
+		r.add(p)
+	}
+	return r
+}
+
+// keepsFloors compares the red flags of old and eng (see keepsSafety) and
+// returns a problem for each red flag gone, each floor lowered and each
+// code lost, or nil.
+func keepsFloors(old, eng *recommend.Engine) []ruleProblem {
+	floors := floorsByFlag(eng)
+	var r []ruleProblem
 	// gone holds the red flags reported as gone, to report each once.
 	gone := map[string]bool{}
 	for _, was := range old.Floors() {
@@ -304,11 +335,11 @@ func keepsFloors(old, eng *recommend.Engine) *refusal {
 		switch {
 		case !ok:
 			gone[was.RedFlag] = true
-			r.add(ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
+			r = append(r, ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
 				Problem: fmt.Sprintf("red flag %s is gone (its floor was declared here)", was.RedFlag)})
-		case !now.Urgency.AtLeast(was.Urgency) || (was.Withhold && !now.Withhold):
-			r.add(ruleProblem{File: now.File, Line: now.Line, Column: now.Column,
-				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorText(was), floorText(now))})
+		case floorOutcome(now).Lowers(floorOutcome(was)):
+			r = append(r, ruleProblem{File: now.File, Line: now.Line, Column: now.Column,
+				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorOutcome(was), floorOutcome(now))})
 		}
 	}
 	flags := map[string]recommend.Term{}
@@ -321,20 +352,107 @@ func keepsFloors(old, eng *recommend.Engine) *refusal {
 			// A loaded engine declares a floor for every red flag, so
 			// the loop above has reported it; this is in case not.
 			if !gone[was.ID] {
-				r.add(ruleProblem{Problem: fmt.Sprintf("red flag %s is gone", was.ID)})
+				r = append(r, ruleProblem{Problem: fmt.Sprintf("red flag %s is gone", was.ID)})
 			}
 			continue
 		}
 		f := floors[was.ID] // the zero Floor, with no place, if none
 		for _, lost := range lostCodes(was.Codes, now.Codes) {
-			r.add(ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
 		}
 	}
-	if len(r.problems) == 0 {
+	return r
+}
+
+// floorOutcome is what a floor asks for, as an outcome: its urgency, and
+// advice withheld when it withholds it.
+func floorOutcome(f recommend.Floor) recommend.ReferralOutcome {
+	return recommend.ReferralOutcome{Urgency: f.Urgency, Withheld: f.Withhold}
+}
+
+// lowerings returns a problem for each lowering c found, the comparison
+// of old with eng: the smallest profile new rules give less,
+// for each list of rules involved, what it got and would get, and why,
+// placed at the first rule involved: in the new rules where it still is,
+// else where the running rules declared it.
+func lowerings(old, eng *recommend.Engine, c *recommend.ReferralComparison) []ruleProblem {
+	if len(c.Lowerings) == 0 {
 		return nil
 	}
-	return r
+	was, now := rulesByID(old), rulesByID(eng)
+	floors, nowFloors := floorsByFlag(old), floorsByFlag(eng)
+	var out []ruleProblem
+	for _, l := range c.Lowerings {
+		p := ruleProblem{Problem: fmt.Sprintf("the profile %s got %s and would get %s", profileIDs(l.Profile), outcomeText(l.Was), l.Now)}
+		var why []string
+		for i, id := range l.Rules {
+			var file string
+			var line, col int
+			flag, isFloor := strings.CutPrefix(id, recommend.FloorRulePrefix)
+			switch w, n := was[id], now[id]; {
+			case isFloor && nowFloors[flag].File != "":
+				f := nowFloors[flag]
+				file, line, col = f.File, f.Line, f.Column
+				why = append(why, fmt.Sprintf("red flag %s's floor is lowered", flag))
+			case isFloor:
+				f := floors[flag]
+				file, line, col = f.File, f.Line, f.Column
+				why = append(why, fmt.Sprintf("red flag %s is gone (its floor was declared here)", flag))
+			case n.ID == "":
+				file, line = w.File, w.Line
+				why = append(why, fmt.Sprintf("rule %s is gone (it was declared here)", id))
+			case referralOf(n).Lowers(referralOf(w)):
+				file, line = n.File, n.Line
+				why = append(why, fmt.Sprintf("rule %s now refers as %s, not %s", id, referralOf(n), referralOf(w)))
+			default:
+				file, line = n.File, n.Line
+				why = append(why, fmt.Sprintf("rule %s no longer matches it", id))
+			}
+			if i == 0 {
+				p.File, p.Line, p.Column = file, line, col
+			}
+		}
+		p.Problem += ": " + strings.Join(why, "; ")
+		out = append(out, p)
+	}
+	return out
+}
+
+// outcomeText is an outcome with the rules that decide it:
+// "urgent, advice withheld (red-flag-bleeding-risk-fall)".
+func outcomeText(o recommend.ReferralOutcome) string {
+	if len(o.Rules) == 0 {
+		return o.String()
+	}
+	return o.String() + " (" + strings.Join(o.Rules, ", ") + ")"
+}
+
+// referralOf is what a rule refers as, as an outcome; no referral for a
+// rule without one.
+func referralOf(r recommend.Rule) recommend.ReferralOutcome {
+	if r.Referral == nil {
+		return recommend.ReferralOutcome{}
+	}
+	return recommend.ReferralOutcome{Urgency: r.Referral.Urgency, Withheld: r.Referral.Withhold}
+}
+
+// rulesByID returns eng's rules by id.
+func rulesByID(eng *recommend.Engine) map[string]recommend.Rule {
+	m := map[string]recommend.Rule{}
+	for _, r := range eng.Rules() {
+		m[r.ID] = r
+	}
+	return m
+}
+
+// floorsByFlag returns eng's floors by red flag.
+func floorsByFlag(eng *recommend.Engine) map[string]recommend.Floor {
+	m := map[string]recommend.Floor{}
+	for _, f := range eng.Floors() {
+		m[f.RedFlag] = f
+	}
+	return m
 }
 
 // lostCodes compares the codes of one red flag in the running rules,
@@ -369,16 +487,4 @@ func lostCodes(was, now []recommend.Code) []string {
 		}
 	}
 	return lost
-}
-
-// floorText says what a floor asks for: "emergency, advice withheld".
-func floorText(f recommend.Floor) string {
-	u := string(f.Urgency)
-	if u == "" {
-		u = "no referral"
-	}
-	if f.Withhold {
-		return u + ", advice withheld"
-	}
-	return u
 }

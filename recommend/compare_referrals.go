@@ -1,0 +1,561 @@
+package recommend
+
+// Comparing the referrals of two rule sets: a program that swaps the rules
+// it serves (a server's reload) asks whether the candidate gives any
+// profile less than the rules in service, over the profiles the analysis
+// explores and the red-flag combinations around them, so that deleting or
+// weakening a rule that refers only in combination (two flags, a flag and
+// an age) cannot pass unnoticed, as a red flag's floor alone would let it.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/cel-go/common/ast"
+)
+
+// ReferralOutcome is what a rule set's referrals come to for one profile,
+// as Recommend's Result gives it: the urgency of the most urgent referral
+// and whether movement advice is withheld, with the rules that decide
+// them.
+type ReferralOutcome struct {
+	// Urgency is the most urgent referral's, or "" for no referral.
+	Urgency Urgency `json:"urgency"`
+	// Withheld is true when movement advice is withheld.
+	Withheld bool `json:"withheld"`
+	// Rules are the matched referral rules that reach Urgency or
+	// withhold advice, in rule order, then, as in Referral.Rules,
+	// FloorRulePrefix and the flag's id for each reported red flag whose
+	// floor the matched rules miss; empty for no referral.
+	Rules []string `json:"rules"`
+}
+
+// Lowers reports whether o gives less than was: a less urgent referral
+// (none ranks below routine), or movement advice no longer withheld.
+func (o ReferralOutcome) Lowers(was ReferralOutcome) bool {
+	return outcomeRank{was.Urgency.rank(), was.Withheld}.exceeds(outcomeRank{o.Urgency.rank(), o.Withheld})
+}
+
+// String says what the outcome is, in the words of a log line: "no
+// referral", "urgent", "emergency, advice withheld".
+func (o ReferralOutcome) String() string {
+	u := string(o.Urgency)
+	if u == "" {
+		u = "no referral"
+	}
+	if o.Withheld {
+		u += ", advice withheld"
+	}
+	return u
+}
+
+// Lowering is a profile for which a candidate rule set gives less than
+// the rule set in service (see ReferralOutcome.Lowers).
+type Lowering struct {
+	// Profile is the profile, in the vocabulary of the rule set in
+	// service.
+	Profile Profile `json:"profile"`
+	// Was is what the rule set in service gives it, and Now what the
+	// candidate gives it. An id the candidate's vocabulary no longer
+	// holds is left out of the profile the candidate is asked about, as
+	// a client that maps coded data to the vocabulary would leave it.
+	Was ReferralOutcome `json:"was"`
+	Now ReferralOutcome `json:"now"`
+	// Rules are the rules of Was.Rules that the candidate does not keep
+	// as they were: a rule gone, no longer matched, or giving a less
+	// urgent referral or no longer withholding advice, or a red flag's
+	// floor gone or lowered; in the order of Was.Rules, never empty.
+	Rules []string `json:"rules"`
+}
+
+// ReferralComparison is what CompareReferrals found.
+type ReferralComparison struct {
+	// Profiles is the number of profiles compared.
+	Profiles int `json:"profiles"`
+	// Lowered is the number of them the candidate gives less.
+	Lowered int `json:"lowered"`
+	// Lowerings holds, for each list of rules not kept (Lowering.Rules)
+	// that some lowered profile shows, the smallest such profile (fewest
+	// list entries, set numbers and choices), smallest first, then in the
+	// order compared. It is empty, not nil, when no profile is lowered.
+	Lowerings []Lowering `json:"lowerings"`
+}
+
+// CompareReferrals compares the referrals of candidate with those of
+// serving, the rule set in service, over a bounded, deterministic set of
+// profiles, and reports each profile candidate gives less: a less urgent
+// referral, or movement advice no longer withheld (see
+// ReferralOutcome.Lowers). The outcome of a profile is what Recommend
+// gives it: the matched referral rules, a rule that fails counting as
+// matched and withholding advice, and each reported red flag's floor.
+//
+// The profiles are those Analyze explores for serving (see
+// Engine.Analyze), with the boundaries of the referral rules of both rule
+// sets, so that a threshold moved in either is seen from both sides; each
+// red flag with each value of the other list and choice fields and with
+// two more flags, as Load proves the floors; every pair of red flags with
+// each boundary and each choice value, when the analysis explores single
+// flags only; and every pair of red flags with each two numbers that one
+// referral condition compares, at that condition's boundaries. The
+// default rules give about 183,000 profiles, compared in about 0.15 s
+// (BenchmarkCompareReferrals).
+//
+// Only the referral rules are run, not the rest of the advice. It honours
+// ctx between blocks of profiles; a nil engine or context is an error.
+func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*ReferralComparison, error) {
+	switch {
+	case serving == nil || candidate == nil:
+		return nil, fmt.Errorf("compare referrals: %w", errNilEngine)
+	case ctx == nil:
+		return nil, errors.New("compare referrals: nil context: pass context.Background()")
+	}
+	// The space is the one Analyze explores for serving, with the
+	// boundaries of the candidate's referral rules besides; the pairs of
+	// numbers come from the referral rules of both.
+	all := serving.conditionASTs()
+	var refer []*ast.AST
+	for _, e := range []*Engine{serving, candidate} {
+		asts := all
+		if e != serving {
+			asts = make([]*ast.AST, len(e.rules))
+			for _, ri := range e.order[:e.nRefer] {
+				asts[ri] = e.rules[ri].checked()
+			}
+		}
+		for _, ri := range e.order[:e.nRefer] {
+			if asts[ri] == nil {
+				// A referral rule left out would hide its boundaries.
+				return nil, fmt.Errorf("compare referrals: rule %s (%s:%d): its condition no longer compiles",
+					e.rules[ri].id, e.rules[ri].pos.File, e.rules[ri].pos.Line)
+			}
+			refer = append(refer, asts[ri])
+		}
+	}
+	c := &referralCompare{serving: serving, candidate: candidate, knowsAll: candidate.knows(serving), groups: map[string]int{},
+		servingOrder: serving.strongestFirst(), candidateOrder: candidate.strongestFirst()}
+	sp := serving.space(append(slices.Clip(all), refer[serving.nRefer:]...))
+	for i := range sp.profiles {
+		if err := c.compare(ctx, &sp.profiles[i], sp.size[i]); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	visit := func(p *Profile, size int) {
+		if err == nil {
+			err = c.compare(ctx, p, size)
+		}
+	}
+	serving.eachFlagVariant(visit)
+	serving.eachFlagPair(sp, refer, visit)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(c.found, func(a, b found) int {
+		return cmp.Or(cmp.Compare(a.size, b.size), cmp.Compare(a.at, b.at))
+	})
+	out := &ReferralComparison{Profiles: c.compared, Lowered: c.lowered, Lowerings: make([]Lowering, len(c.found))}
+	for i, f := range c.found {
+		out.Lowerings[i] = f.Lowering
+	}
+	return out, nil
+}
+
+// referralCompare is the state of one CompareReferrals.
+type referralCompare struct {
+	serving, candidate *Engine
+	// servingOrder and candidateOrder are their referral rules, the
+	// strongest first (see strongestFirst).
+	servingOrder, candidateOrder []referralRule
+	// knowsAll is true when candidate's vocabulary holds every id of
+	// serving's, so that a profile of serving needs no translation.
+	knowsAll bool
+	// compared and lowered count the profiles compared and lowered.
+	compared, lowered int
+	// found holds the smallest lowering of each list of rules not kept
+	// (Lowering.Rules), and groups the index in found of each list,
+	// joined with NUL bytes.
+	found  []found
+	groups map[string]int
+}
+
+// found is a lowering with its profile's size and the index at which it
+// was compared.
+type found struct {
+	Lowering
+	size, at int
+}
+
+// compareBlock is how many profiles CompareReferrals compares between two
+// looks at its context.
+const compareBlock = 256
+
+// compare compares the outcomes of p, of size size, and records it if
+// candidate gives it less. p is the caller's: it is copied to be kept.
+func (c *referralCompare) compare(ctx context.Context, p *Profile, size int) error {
+	if c.compared%compareBlock == 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("compare referrals: %w", err)
+		}
+	}
+	at := c.compared
+	c.compared++
+	q := p
+	if !c.knowsAll {
+		t := c.candidate.known(*p)
+		q = &t
+	}
+	// The candidate first, which is enough when it gives the most there
+	// is; then the serving rules, until they give more.
+	now := c.candidate.referralRank(q, c.candidateOrder)
+	if now == most || !c.serving.givesMore(p, now, c.servingOrder) {
+		return nil
+	}
+	c.lowered++
+	wasHits, nowHits := c.serving.referralHits(p), c.candidate.referralHits(q)
+	was := c.serving.referralOutcome(p, wasHits)
+	lost := c.serving.notKept(p, was, wasHits, c.candidate, q, nowHits)
+	key := strings.Join(lost, "\x00")
+	i, ok := c.groups[key]
+	switch {
+	case ok && c.found[i].size <= size:
+		return nil
+	case !ok:
+		i = len(c.found)
+		c.groups[key] = i
+		c.found = append(c.found, found{})
+	}
+	c.found[i] = found{Lowering{Profile: cloneProfile(*p), Was: was, Now: c.candidate.referralOutcome(q, nowHits), Rules: lost}, size, at}
+	return nil
+}
+
+// cloneProfile returns a copy of p that shares no list with it.
+func cloneProfile(p Profile) Profile {
+	for li := range listFields {
+		ptr := listPtr(&p, li)
+		*ptr = slices.Clone(*ptr)
+	}
+	return p
+}
+
+// outcomeRank is a referral outcome without its rules: the urgency rank
+// of the most urgent referral (0 for none) and whether advice is
+// withheld.
+type outcomeRank struct {
+	rank     int
+	withheld bool
+}
+
+// exceeds reports whether o gives more than v: a more urgent referral,
+// or advice withheld where v does not withhold it.
+func (o outcomeRank) exceeds(v outcomeRank) bool {
+	return o.rank > v.rank || (o.withheld && !v.withheld)
+}
+
+// with returns o raised by v: the more urgent referral, and advice
+// withheld when either withholds it.
+func (o outcomeRank) with(v outcomeRank) outcomeRank {
+	return outcomeRank{max(o.rank, v.rank), o.withheld || v.withheld}
+}
+
+// most is the most an outcome can give.
+var most = outcomeRank{UrgencyEmergency.rank(), true}
+
+// referralRule is a referral rule as CompareReferrals runs it: its
+// index, what it gives when it matches, and the most it can give (see
+// strongestFirst).
+type referralRule struct {
+	ri         int
+	gives, can outcomeRank
+}
+
+// strongestFirst returns e's referral rules, the strongest first, in rule
+// order among equals. The most a rule can give is its urgency, and advice
+// withheld when it withholds it or, running as CEL, could fail, which
+// withholds advice too. Evaluated in this order, a profile's outcome
+// rises soonest, and more of the weaker rules can be left out.
+func (e *Engine) strongestFirst() []referralRule {
+	out := make([]referralRule, 0, e.nRefer)
+	for _, ri := range e.order[:e.nRefer] {
+		r := &e.rules[ri]
+		gives := outcomeRank{r.refer.urgency.rank(), r.refer.withhold}
+		out = append(out, referralRule{ri: ri, gives: gives, can: outcomeRank{gives.rank, gives.withheld || r.direct == nil}})
+	}
+	weight := func(o outcomeRank) int {
+		if o.withheld {
+			return 2*o.rank + 1
+		}
+		return 2 * o.rank
+	}
+	slices.SortStableFunc(out, func(a, b referralRule) int { return cmp.Compare(weight(b.can), weight(a.can)) })
+	return out
+}
+
+// flagFloor returns the index and floor of red flag id, or -1 and nil
+// when e has no such flag or it has no floor.
+func (e *Engine) flagFloor(id string) (int, *Floor) {
+	voc := &e.vocab[fieldRedFlags]
+	if fi := voc.index(id); fi >= 0 && voc.entries[fi].floor != nil {
+		return fi, voc.entries[fi].floor
+	}
+	return -1, nil
+}
+
+// rankOf returns what floor f asks for.
+func rankOf(f *Floor) outcomeRank { return outcomeRank{f.Urgency.rank(), f.Withhold} }
+
+// floorRank returns what the floors of p's red flags give it alone.
+func (e *Engine) floorRank(p *Profile) outcomeRank {
+	var o outcomeRank
+	for _, id := range p.RedFlags {
+		if _, f := e.flagFloor(id); f != nil {
+			o = o.with(rankOf(f))
+		}
+	}
+	return o
+}
+
+// referralRank returns what Recommend's Result gives p, a profile valid
+// for e: the floors of p's red flags, and the referral rules that match,
+// a rule that fails counting as matched and withholding advice, as the
+// Result of a PartialError does. rules are e.strongestFirst(): a rule
+// that cannot raise the outcome is not run.
+func (e *Engine) referralRank(p *Profile, rules []referralRule) outcomeRank {
+	o := e.floorRank(p)
+	var act *activation
+	for _, r := range rules {
+		if o == most {
+			break
+		}
+		if !r.can.exceeds(o) {
+			continue
+		}
+		m, err := e.evalRule(context.Background(), r.ri, p, &act)
+		switch {
+		case err != nil:
+			o = o.with(r.can)
+		case m:
+			o = o.with(r.gives)
+		}
+	}
+	return o
+}
+
+// givesMore reports whether e gives p, a profile valid for e, more than
+// v (see referralRank). An outcome exceeds v when one of its floors or
+// rules does, so only the rules that can are run, strongest first (rules
+// are e.strongestFirst()), until one does.
+func (e *Engine) givesMore(p *Profile, v outcomeRank, rules []referralRule) bool {
+	if e.floorRank(p).exceeds(v) {
+		return true
+	}
+	var act *activation
+	for _, r := range rules {
+		if !r.can.exceeds(v) {
+			continue
+		}
+		m, err := e.evalRule(context.Background(), r.ri, p, &act)
+		if err != nil || (m && r.gives.exceeds(v)) {
+			// A rule that fails gives what it can, which exceeds v.
+			return true
+		}
+	}
+	return false
+}
+
+// referralHit is a referral rule that matched a profile: its index, and
+// whether it failed to evaluate, which counts as a match.
+type referralHit struct {
+	ri     int
+	failed bool
+}
+
+// rank returns what the hit gives: its rule's urgency, and advice
+// withheld when the rule withholds it or failed.
+func (h referralHit) rank(e *Engine) outcomeRank {
+	ref := e.rules[h.ri].refer
+	return outcomeRank{ref.urgency.rank(), ref.withhold || h.failed}
+}
+
+// referralHits returns the referral rules that match p, a profile valid
+// for e, in rule order.
+func (e *Engine) referralHits(p *Profile) []referralHit {
+	var act *activation
+	var hits []referralHit
+	for _, ri := range e.order[:e.nRefer] {
+		m, err := e.evalRule(context.Background(), ri, p, &act)
+		if m || err != nil {
+			hits = append(hits, referralHit{ri, err != nil})
+		}
+	}
+	return hits
+}
+
+// referralOutcome returns the outcome of p, whose matched referral rules
+// are hits, with the rules that decide it (see ReferralOutcome.Rules).
+func (e *Engine) referralOutcome(p *Profile, hits []referralHit) ReferralOutcome {
+	var byRules outcomeRank
+	for _, h := range hits {
+		byRules = byRules.with(h.rank(e))
+	}
+	o := byRules
+	var floors []string
+	for _, id := range p.RedFlags {
+		if fi, f := e.flagFloor(id); f != nil && !f.metBy(byRules.rank, byRules.withheld) {
+			floors = append(floors, e.floorRuleID(fi))
+			o = o.with(rankOf(f))
+		}
+	}
+	out := ReferralOutcome{Urgency: urgencyOfRank(o.rank), Withheld: o.withheld, Rules: []string{}}
+	for _, h := range hits {
+		if r := h.rank(e); r.rank == o.rank || r.withheld {
+			out.Rules = append(out.Rules, e.rules[h.ri].id)
+		}
+	}
+	out.Rules = append(out.Rules, floors...)
+	return out
+}
+
+// urgencyOfRank is the urgency of rank r, "" for 0.
+func urgencyOfRank(r int) Urgency {
+	return [...]Urgency{"", UrgencyRoutine, UrgencyUrgent, UrgencyEmergency}[r]
+}
+
+// notKept returns the rules of was, the outcome e gives p with the
+// matched referral rules hits, that next does not keep for q, p in
+// next's vocabulary, whose matched referral rules are nextHits: each rule
+// that next does not match (it is gone, or its condition no longer
+// holds) or matches with a less urgent referral or without withholding
+// advice, and each red flag's floor that next no longer declares as
+// high.
+func (e *Engine) notKept(p *Profile, was ReferralOutcome, hits []referralHit, next *Engine, q *Profile, nextHits []referralHit) []string {
+	gave, kept := map[string]outcomeRank{}, map[string]outcomeRank{}
+	for _, h := range hits {
+		gave[e.rules[h.ri].id] = h.rank(e)
+	}
+	for _, h := range nextHits {
+		kept[next.rules[h.ri].id] = h.rank(next)
+	}
+	for _, id := range p.RedFlags {
+		if fi, f := e.flagFloor(id); f != nil {
+			gave[e.floorRuleID(fi)] = rankOf(f)
+		}
+	}
+	for _, id := range q.RedFlags {
+		if fi, f := next.flagFloor(id); f != nil {
+			kept[next.floorRuleID(fi)] = rankOf(f)
+		}
+	}
+	var lost []string
+	for _, id := range was.Rules {
+		if now, ok := kept[id]; !ok || gave[id].exceeds(now) {
+			lost = append(lost, id)
+		}
+	}
+	return lost
+}
+
+// knows reports whether e's vocabulary holds every id of from's.
+func (e *Engine) knows(from *Engine) bool {
+	for fi := range from.vocab {
+		for _, ent := range from.vocab[fi].entries {
+			if e.vocab[fi].index(ent.id) < 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// known returns p without the ids e's vocabulary does not hold: the
+// profile e is asked about for a profile of another rule set.
+func (e *Engine) known(p Profile) Profile {
+	for li := range listFields {
+		ptr := listPtr(&p, li)
+		var kept []string
+		for _, id := range *ptr {
+			if e.vocab[li].index(id) >= 0 {
+				kept = append(kept, id)
+			}
+		}
+		*ptr = kept
+	}
+	for ci, cf := range choiceFields {
+		if v := cf.get(&p); v != "" && e.vocab[numListFields+ci].index(v) < 0 {
+			cf.set(&p, "")
+		}
+	}
+	return p
+}
+
+// eachFlagPair calls fn with the profiles of pairs of red flags that the
+// space sp, built from asts, leaves out: when it explores single flags
+// only, every pair alone, with each number point and with each choice
+// value; and always, every pair with each two numbers that one condition
+// of asts compares, at that condition's boundaries. fn gets the same
+// *Profile each time, and copies it to keep it.
+func (e *Engine) eachFlagPair(sp *space, asts []*ast.AST, fn func(p *Profile, size int)) {
+	var pairs [][]string
+	for _, fs := range subsets(e.vocab[fieldRedFlags].ids(), 2) {
+		if len(fs) == 2 {
+			pairs = append(pairs, fs)
+		}
+	}
+	var p Profile
+	if sp.flagSetSize < 2 {
+		choices := e.choicePoints()
+		for _, fs := range pairs {
+			p = Profile{RedFlags: fs}
+			fn(&p, 2)
+			for _, pt := range sp.points {
+				p = withNumber(Profile{RedFlags: fs}, pt)
+				fn(&p, 3)
+			}
+			for _, ch := range choices {
+				p = withChoice(Profile{RedFlags: fs}, ch)
+				fn(&p, 3)
+			}
+		}
+	}
+	numbers := comparedTogether(asts)
+	for _, fs := range pairs {
+		for _, pr := range numbers {
+			p = withNumber(withNumber(Profile{RedFlags: fs}, pr[0]), pr[1])
+			fn(&p, 4)
+		}
+	}
+}
+
+// comparedTogether returns every two number points, of two fields that
+// one condition of asts compares with constants, at that condition's
+// boundaries within the fields' ranges, 0 left out as numberPoints leaves
+// it; each once, in the order of asts.
+func comparedTogether(asts []*ast.AST) [][2]numberPoint {
+	var out [][2]numberPoint
+	seen := map[[2]numberPoint]bool{}
+	for _, checked := range asts {
+		if checked == nil {
+			continue
+		}
+		var points []numberPoint
+		for _, c := range numberComparisons(checked) {
+			f := numberFields[c.field]
+			for _, v := range c.points() {
+				pt := numberPoint{c.field, v}
+				if v != 0 && v >= f.min && v <= f.max && !slices.Contains(points, pt) {
+					points = append(points, pt)
+				}
+			}
+		}
+		for _, pr := range numberPairs(points) {
+			if !seen[pr] {
+				seen[pr] = true
+				out = append(out, pr)
+			}
+		}
+	}
+	return out
+}
