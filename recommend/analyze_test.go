@@ -174,7 +174,7 @@ func TestAnalyzeGaps(t *testing.T) {
 // comparison, with the constant on either side, within the field's range.
 func TestAnalyzeBoundaries(t *testing.T) {
 	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
-movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily.}]
+movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
 rules:
 `
 	rule := func(id, when string) string {
@@ -269,7 +269,7 @@ func TestAnalyzeBounded(t *testing.T) {
 	for i := range 64 {
 		fmt.Fprintf(&b, "    - {id: f%d, label: F, floor: {urgency: none, withhold: false}}\n", i)
 	}
-	b.WriteString(`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily.}]
+	b.WriteString(`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
 rules:
   - {id: r, when: "'c1' in profile.conditions", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
 `)

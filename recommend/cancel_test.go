@@ -86,8 +86,8 @@ vocabulary:
     - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
   conditions:
 ` + vocab.String() + `movements:
-  - {id: m1, name: One, kind: mobility, how: Do one., dose: Once.}
-  - {id: m2, name: Two, kind: stretch, how: Do two., dose: Twice.}
+  - {id: m1, name: One, kind: mobility, how: Do one., dose: Once., pose: {base: standing, start: {}, end: {}}}
+  - {id: m2, name: Two, kind: stretch, how: Do two., dose: Twice., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: refer-flag
     when: "'flag' in profile.red_flags"

@@ -199,7 +199,7 @@ func FuzzDecodeCheckIns(f *testing.F) {
 }
 
 func TestLoadLevels(t *testing.T) {
-	const head = "movements:\n  - id: m\n    name: M\n    kind: mobility\n    how: Do it.\n    dose: Ten.\n"
+	const head = "movements:\n  - id: m\n    name: M\n    kind: mobility\n    how: Do it.\n    dose: Ten.\n    pose: {base: standing, start: {}, end: {}}\n"
 	tests := []struct {
 		name   string
 		levels string
@@ -210,9 +210,9 @@ func TestLoadLevels(t *testing.T) {
 		{name: "none", want: []recommend.MovementLevel{{Dose: "Ten.", How: "Do it."}}, start: 1},
 		{name: "three", levels: "    levels:\n      - dose: Five.\n        how: Gently.\n      - dose: Ten.\n      - dose: Twenty.\n",
 			want: []recommend.MovementLevel{{Dose: "Five.", How: "Gently."}, {Dose: "Ten.", How: "Do it."}, {Dose: "Twenty.", How: "Do it."}}, start: 2},
-		{name: "dose not a level", levels: "    levels:\n      - dose: Five.\n", err: `m.yaml:8:7: the dose of movement "m" is none of its levels`},
-		{name: "repeated", levels: "    levels:\n      - dose: Ten.\n      - dose: Ten.\n", err: `m.yaml:9:15: level 2 of movement "m" repeats the dose of level 1`},
-		{name: "unknown key", levels: "    levels:\n      - dose: Ten.\n        reps: 3\n", err: `m.yaml:9:9: unknown key "reps" in a level`},
+		{name: "dose not a level", levels: "    levels:\n      - dose: Five.\n", err: `m.yaml:9:7: the dose of movement "m" is none of its levels`},
+		{name: "repeated", levels: "    levels:\n      - dose: Ten.\n      - dose: Ten.\n", err: `m.yaml:10:15: level 2 of movement "m" repeats the dose of level 1`},
+		{name: "unknown key", levels: "    levels:\n      - dose: Ten.\n        reps: 3\n", err: `m.yaml:10:9: unknown key "reps" in a level`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/google/cel-go/cel"
@@ -245,6 +246,7 @@ func (c *compiler) codeCategories() {
 func (c *compiler) movements() {
 	seen := map[string]parse.FilePos{}
 	equipment := &c.e.vocab[fieldEquipment]
+	props := c.equipmentProps()
 	for _, m := range c.doc.Movements {
 		if c.duplicate(seen, "movement", m.ID) {
 			continue
@@ -264,6 +266,7 @@ func (c *compiler) movements() {
 				mv.equipment = append(mv.equipment, i)
 			}
 		}
+		c.drawsEquipment(m, props)
 		c.levels(&mv, m)
 		idx := len(c.e.movements)
 		for _, t := range m.Tags {
@@ -274,6 +277,42 @@ func (c *compiler) movements() {
 		}
 		c.movementIdx[m.ID.S] = idx
 		c.e.movements = append(c.e.movements, mv)
+	}
+}
+
+// equipmentProps returns the prop that draws each piece of equipment, by
+// the id of its vocabulary entry (the first, when an id is declared
+// twice): its Prop, whose S is "" when the entry's prop is missing or
+// wrong, which the parse stage reported.
+func (c *compiler) equipmentProps() map[string]parse.Text {
+	out := map[string]parse.Text{}
+	for _, v := range c.doc.Vocab {
+		if _, dup := out[v.ID.S]; v.Field == fieldEquipment && !dup {
+			out[v.ID.S] = v.Prop
+		}
+	}
+	return out
+}
+
+// drawsEquipment reports, at the pose of movement m, each piece of
+// equipment m uses whose prop (props, by equipment id) the pose does not
+// draw: every piece of equipment a movement names is in its picture,
+// unless its vocabulary entry says prop: none.
+func (c *compiler) drawsEquipment(m *parse.Movement, props map[string]parse.Text) {
+	if m.Pose == nil {
+		return // missing or wrong: reported
+	}
+	var seen []string
+	for _, eq := range m.Equipment {
+		pr, ok := props[eq.S]
+		if !ok || pr.S == "" || slices.Contains(seen, eq.S) {
+			continue // unknown equipment, a prop missing or wrong (reported), or named twice
+		}
+		seen = append(seen, eq.S)
+		for _, msg := range figure.Undrawn(*m.Pose, []figure.Uses{{Equipment: eq.S, Prop: pr.S}}) {
+			c.iss.Add(m.PosePos, "the pose: %s: add %s to the pose's props (%s gives %s prop: %s)",
+				msg, pr.S, pr.Pos, eq.S, pr.S)
+		}
 	}
 }
 

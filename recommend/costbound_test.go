@@ -335,7 +335,7 @@ func TestCostEstimateBoundsRuntime(t *testing.T) {
 		"base.yaml": {Data: []byte(`sources:
   - {id: src, title: Source, publisher: Publisher, kind: guideline}
 movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 `)},
 	}
 	// Conditions are loaded in batches, one rule a line; the rules a
@@ -485,7 +485,7 @@ func TestCostEstimateComputedIndex(t *testing.T) {
 		"rules.yaml": {Data: []byte(`sources:
   - {id: src, title: Source, publisher: Publisher, kind: guideline}
 movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 rules:
   - {id: r, when: "` + when + `", avoid: [m1], because: Test., cite: [{source: src, locator: Part 1, claim: Test.}]}
 `)},

@@ -22,9 +22,9 @@ vocabulary:
   eased_by:
     - {id: sitting, label: Sitting}
 movements:
-  - {id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily.}
-  - {id: hang, name: Hang, kind: decompression, tags: [traction], how: Hang., dose: Briefly.}
-  - {id: hug, name: Hug, kind: stretch, how: Hug., dose: Twice.}
+  - {id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: hang, name: Hang, kind: decompression, tags: [traction], how: Hang., dose: Briefly., pose: {base: standing, start: {}, end: {}}}
+  - {id: hug, name: Hug, kind: stretch, how: Hug., dose: Twice., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: mixed
     when: "'sore' in profile.conditions"

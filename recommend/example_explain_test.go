@@ -49,7 +49,7 @@ func ExampleEngine_Explain() {
 	//   Left out because you do not have: Towel. It would be recommended, by disc-decompress.
 	//
 	// RULES THAT NAME IT
-	//   1. disc-decompress (rules.yaml:23): matched
+	//   1. disc-decompress (rules.yaml:26): matched
 	//      Recommends it by name.
 	//      Matched: you reported disc herniation.
 	//      Condition: 'disc_herniation' in profile.conditions
@@ -60,5 +60,5 @@ func ExampleEngine_Explain() {
 	//   [1] Clinic notes (clinic article), "Decompression": Decompression in lordosis helps disc pain. (supports the advice)
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
-	// Rule set: no version, sha256:dfe9a9c5ce49b282700a03ee90c6f06b9ee31737b836686c78051f1708f8afb9
+	// Rule set: no version, sha256:6c278a88c8a7b1f36da951d3c2188c4735ec86e9a527140a2f3c66df2f250d36
 }

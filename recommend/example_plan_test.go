@@ -13,8 +13,8 @@ const resultPlanRules = `
 sources:
   - {id: guide, title: Back pain guideline, publisher: A health body, kind: guideline, url: "https://example.org/guide"}
 movements:
-  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day.}
-  - {id: bird_dog, name: Bird dog, kind: strengthening, how: On hands and knees reach out one arm and the other leg., dose: 6 slow repeats a side.}
+  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day., pose: {base: standing, start: {}, end: {}}}
+  - {id: bird_dog, name: Bird dog, kind: strengthening, how: On hands and knees reach out one arm and the other leg., dose: 6 slow repeats a side., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: stay-active
     when: "true"

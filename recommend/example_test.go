@@ -17,20 +17,23 @@ vocabulary:
   conditions:
     - {id: disc_herniation, label: Disc herniation}
   equipment:
-    - {id: towel, label: Towel}
+    - {id: towel, label: Towel, prop: towel}
 movements:
   - id: towel_stretch
     name: Towel decompression
     kind: decompression
+    tags: [lumbar_extension, lying_on_back]
     equipment: [towel]
     how: Lie on your back over a rolled towel that supports the curve of the lower back.
     dose: 3 to 5 minutes, several times a day.
+    pose: {base: lying, props: [mat, towel], start: {tilt: -90, hip: 50, knee: 100}, end: {tilt: -90, trunk: -8}}
   - id: knee_to_chest
     name: Knee to chest
     kind: stretch
-    tags: [lumbar_flexion]
+    tags: [lumbar_flexion, lying_on_back]
     how: Hug one knee to the chest.
     dose: 20 to 30 seconds.
+    pose: {base: lying, props: [mat], start: {tilt: -90, hip: 50, knee: 100}, end: {tilt: -90, trunk: 15, hip: 120, knee: 130, shoulder: 60, elbow: 90}}
 rules:
   - id: disc-decompress
     when: "'disc_herniation' in profile.conditions"

@@ -603,8 +603,8 @@ vocabulary:
     - {id: sitting, label: Sitting}
     - {id: standing, label: Standing}
   equipment:
-    - {id: towel, label: Towel}
-    - {id: mat, label: Mat}
+    - {id: towel, label: Towel, prop: towel}
+    - {id: mat, label: Mat, prop: mat}
   sex:
     - {id: female, label: Female}
     - {id: male, label: Male}
@@ -617,7 +617,7 @@ vocabulary:
     - {id: ab, label: AB}
     - {id: b, label: B}
 movements:
-  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: 10 minutes.}
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: size-of-list
     when: "size(profile.conditions) >= 2 || 'a' in profile.conditions"

@@ -34,12 +34,12 @@ vocabulary:
   eased_by:
     - {id: lying_down, label: Lying down}
   equipment:
-    - {id: towel, label: Towel}
-    - {id: mat, label: Exercise mat}
+    - {id: towel, label: Towel, prop: towel}
+    - {id: mat, label: Exercise mat, prop: mat}
 movements:
-  - {id: towel_stretch, name: Towel decompression, kind: decompression, tags: [extension], equipment: [towel], how: Lie on a towel., dose: 3 minutes.}
-  - {id: knee_to_chest, name: Knee to chest, kind: stretch, tags: [flexion], how: Hug a knee., dose: 20 seconds.}
-  - {id: walking, name: Walking, kind: lifestyle, how: Walk., dose: 10 minutes.}
+  - {id: towel_stretch, name: Towel decompression, kind: decompression, tags: [extension], equipment: [towel], how: Lie on a towel., dose: 3 minutes., pose: {base: standing, props: [towel], start: {}, end: {}}}
+  - {id: knee_to_chest, name: Knee to chest, kind: stretch, tags: [flexion], how: Hug a knee., dose: 20 seconds., pose: {base: standing, start: {}, end: {}}}
+  - {id: walking, name: Walking, kind: lifestyle, how: Walk., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: in-list
     when: "'disc_herniation' in profile.conditions"
@@ -621,7 +621,7 @@ func TestExplainClauseForms(t *testing.T) {
 sources: [{id: g, title: G, publisher: P, kind: guideline}]
 vocabulary:
   conditions: [{id: sore, label: Sore}, {id: stiff, label: Stiff}]
-movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily.}]
+movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
 rules:
   - id: r
     when: ` + strconvQuote(tt.when) + `

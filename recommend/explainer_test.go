@@ -394,7 +394,7 @@ func TestClauseTextSameInExplainAndCoverage(t *testing.T) {
 sources: [{id: g, title: G, publisher: P, kind: guideline}]
 vocabulary:
   conditions: [{id: sore, label: Sore}, {id: stiff, label: Stiff}]
-movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily.}]
+movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
 rules:
   - id: r
     when: ` + strconvQuote(tt.when) + `

@@ -34,7 +34,7 @@ vocabulary:
     - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
     - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
 movements:
-  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: saddle-emergency
     when: "'saddle_numbness' in profile.red_flags"
@@ -246,7 +246,7 @@ vocabulary:
     - {id: saddle_numbness, label: Saddle numbness, floor: {urgency: emergency, withhold: true}}
     - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
 movements:
-  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: saddle-or-latent
     when: "'saddle_numbness' in profile.red_flags || 36 / (profile.age - 20 - 20) < 0"
@@ -582,7 +582,7 @@ vocabulary:
     - {id: fever, label: Fever, floor: {urgency: urgent, withhold: true}}
     - {id: ache, label: An ache, floor: {urgency: none, withhold: false}}
 movements:
-  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes.}
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: saddle-emergency
     when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 4"
@@ -773,7 +773,7 @@ func TestFloorProofReachesVariants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rules := strings.Replace(gapRules, saddle, tt.when, 1)
-			rules = strings.Replace(rules, "  red_flags:\n", "  sex: [{id: female, label: Female}, {id: male, label: Male}]\n  episode: [{id: new, label: New}, {id: flare, label: Flare}]\n  equipment: [{id: towel, label: Towel}]\n  red_flags:\n", 1)
+			rules = strings.Replace(rules, "  red_flags:\n", "  sex: [{id: female, label: Female}, {id: male, label: Male}]\n  episode: [{id: new, label: New}, {id: flare, label: Flare}]\n  equipment: [{id: towel, label: Towel, prop: towel}]\n  red_flags:\n", 1)
 			_, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
 			want := `red flag "saddle_numbness" misses its floor: it must lead to an emergency referral that withholds movement advice, but the explored profile ` + tt.profile
 			if err == nil || !strings.Contains(err.Error(), want) {

@@ -8,7 +8,8 @@ import (
 )
 
 // ErrNoPicture is returned by [Engine.MovementSVG] for a movement the rule
-// set does not declare, or one whose rule file gives no pose.
+// set does not declare. Every movement an Engine declares has a picture:
+// [Load] refuses a movement without a pose.
 var ErrNoPicture = errors.New("no picture")
 
 // MovementSVG returns the picture of the movement id: a line figure
@@ -49,6 +50,8 @@ func (e *Engine) pictured(id string) (*movement, error) {
 		m := &e.movements[i]
 		if m.id == id {
 			if m.pose == nil {
+				// Load refuses a movement without a pose: this only
+				// keeps MovementSVG from drawing a nil one.
 				return nil, fmt.Errorf("movement %q has no pose: %w", id, ErrNoPicture)
 			}
 			return m, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/backrules/backrules/internal/figure"
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // TestFlatBackPoses checks that every default movement whose how says the
@@ -34,8 +35,8 @@ func TestFlatBackPoses(t *testing.T) {
 
 // TestPoseChecksPerMovement runs figure.Check on every default movement
 // (Load already does) and logs, with -v, the check each one got: the shape
-// of the back, where it comes from, the trunk angles drawn and the props
-// the equipment needs.
+// of the back, where it comes from, the trunk angles drawn, the equipment
+// and the props drawn.
 func TestPoseChecksPerMovement(t *testing.T) {
 	e, err := Default()
 	if err != nil {
@@ -54,20 +55,16 @@ func TestPoseChecksPerMovement(t *testing.T) {
 		if m.pose.Spine != "" {
 			from = "declared"
 		}
-		var props, equipment []string
+		var equipment []string
 		for _, i := range m.equipment {
-			eq := e.vocab[fieldEquipment].entries[i].id
-			equipment = append(equipment, eq)
-			if p, ok := figure.PropFor(eq); ok {
-				props = append(props, eq+"→"+p)
-			}
+			equipment = append(equipment, e.vocab[fieldEquipment].entries[i].id)
 		}
-		problems := figure.Check(*m.pose, m.tags, equipment)
+		problems := figure.Check(*m.pose, m.tags)
 		for _, p := range problems {
 			t.Errorf("%s: %s", m.id, p)
 		}
-		t.Logf("| %s | spine %s (%s), trunk %g to %g allowed | trunk %g → %g | props %v | %d problems |",
-			m.id, sp.Name, from, sp.Min, sp.Max, m.pose.Start["trunk"], m.pose.End["trunk"], props, len(problems))
+		t.Logf("| %s | spine %s (%s), trunk %g to %g allowed | trunk %g → %g | equipment %v, props %v | %d problems |",
+			m.id, sp.Name, from, sp.Min, sp.Max, m.pose.Start["trunk"], m.pose.End["trunk"], equipment, m.pose.Props, len(problems))
 	}
 }
 
@@ -87,5 +84,13 @@ func TestRoundedBackOnlyForFlexion(t *testing.T) {
 		if m.pose.Start["trunk"] > 0 || m.pose.End["trunk"] > 0 {
 			t.Errorf("%s draws a rounded back (trunk %g, %g) but is not tagged lumbar_flexion", m.id, m.pose.Start["trunk"], m.pose.End["trunk"])
 		}
+	}
+}
+
+// TestEquipmentFieldName checks that the profile's equipment field is the
+// vocabulary field whose entries the parse stage asks for a prop.
+func TestEquipmentFieldName(t *testing.T) {
+	if got := vocabFieldName(fieldEquipment); got != parse.EquipmentField {
+		t.Errorf("the equipment field is %q, parse.EquipmentField %q", got, parse.EquipmentField)
 	}
 }

@@ -230,3 +230,61 @@ func TestDefaultPoseMutations(t *testing.T) {
 		})
 	}
 }
+
+// TestEquipmentDrawn checks that the prop a piece of equipment's
+// vocabulary entry names is the one its movements must draw: a mat for
+// exercise_mat, which the figure's own prop names do not give, and
+// nothing for equipment whose prop is none.
+func TestEquipmentDrawn(t *testing.T) {
+	const vocab = "vocabulary:\n  equipment:\n    - {id: exercise_mat, label: Exercise mat, prop: mat}\n" +
+		"    # Not drawn: the pictures show the body, not what it holds.\n    - {id: kettlebell, label: Kettlebell, prop: none}\n"
+	tests := []struct {
+		name, equipment, props, want string
+	}{
+		{"a mat drawn", "[exercise_mat]", "[mat]", ""},
+		{"a mat not drawn", "[exercise_mat]", "[]",
+			"m.yaml:8:11: the pose: the movement uses exercise_mat, but the pose does not draw the prop mat: add mat to the pose's props (e.yaml:3:53 gives exercise_mat prop: mat)"},
+		{"equipment no picture shows", "[kettlebell]", "[]", ""},
+		{"drawn and not drawn", "[kettlebell, exercise_mat, towel]", "[towel]", "the movement uses exercise_mat, but the pose does not draw the prop mat"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			dirFS(t, "../testdata/minimal", "base/", fsys)
+			fsys["e.yaml"] = &fstest.MapFile{Data: []byte(vocab)}
+			fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: posed\n    name: Posed\n    kind: strengthening\n    how: Do it.\n    dose: Once.\n" +
+				"    equipment: " + tt.equipment + "\n    pose: {base: standing, props: " + tt.props + ", start: {}, end: {shoulder: 90}}\n")}
+			e, err := recommend.Load(fsys)
+			if tt.want != "" {
+				if !errors.Is(err, recommend.ErrInvalidRules) || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Load: %v\nwant an error containing %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			svg, err := e.MovementSVG("posed")
+			if err != nil {
+				t.Fatalf("MovementSVG: %v", err)
+			}
+			// The mat's colour: drawn when the movement uses the mat.
+			if got, want := bytes.Contains(svg, []byte(`fill="#a9cdb5"`)), strings.Contains(tt.props, "mat"); got != want {
+				t.Errorf("mat drawn = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestEveryMovementDrawn checks that a rule set whose movement has no
+// pose does not load, so that no movement of an Engine lacks a picture.
+func TestEveryMovementDrawn(t *testing.T) {
+	fsys := fstest.MapFS{}
+	dirFS(t, "../testdata/minimal", "base/", fsys)
+	fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: undrawn\n    name: Undrawn\n    kind: stretch\n    how: Do it.\n    dose: Once.\n")}
+	_, err := recommend.Load(fsys)
+	want := `m.yaml:2:5: movement "undrawn" has no pose: every movement is drawn; add one after dose, such as pose: {base: standing, start: {}, end: {}}`
+	if !errors.Is(err, recommend.ErrInvalidRules) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load: %v\nwant an error containing %q", err, want)
+	}
+}

@@ -33,15 +33,15 @@ vocabulary:
     - {id: stop, label: Stop, floor: {urgency: urgent, withhold: true}}
     - {id: check, label: Check, floor: {urgency: routine, withhold: false}}
   equipment:
-    - {id: towel, label: Towel}
+    - {id: towel, label: Towel, prop: towel}
 movements:
-  - {id: m1, name: M one, kind: lifestyle, equipment: [towel], how: How one., dose: Dose one.}
-  - {id: m2, name: M two, kind: lifestyle, how: How two., dose: Dose two.}
-  - {id: m3, name: M three, kind: lifestyle, how: How three., dose: Dose three.}
-  - {id: m4, name: M four, kind: lifestyle, how: How four., dose: Dose four.}
-  - {id: m5, name: M five, kind: lifestyle, how: How five., dose: Dose five.}
-  - {id: m6, name: M six, kind: lifestyle, how: How six., dose: Dose six.}
-  - {id: m7, name: M seven, kind: lifestyle, how: How seven., dose: Dose seven.}
+  - {id: m1, name: M one, kind: lifestyle, equipment: [towel], how: How one., dose: Dose one., pose: {base: standing, props: [towel], start: {}, end: {}}}
+  - {id: m2, name: M two, kind: lifestyle, how: How two., dose: Dose two., pose: {base: standing, start: {}, end: {}}}
+  - {id: m3, name: M three, kind: lifestyle, how: How three., dose: Dose three., pose: {base: standing, start: {}, end: {}}}
+  - {id: m4, name: M four, kind: lifestyle, how: How four., dose: Dose four., pose: {base: standing, start: {}, end: {}}}
+  - {id: m5, name: M five, kind: lifestyle, how: How five., dose: Dose five., pose: {base: standing, start: {}, end: {}}}
+  - {id: m6, name: M six, kind: lifestyle, how: How six., dose: Dose six., pose: {base: standing, start: {}, end: {}}}
+  - {id: m7, name: M seven, kind: lifestyle, how: How seven., dose: Dose seven., pose: {base: standing, start: {}, end: {}}}
 rules:
   # order: by priority, then declaration order, whatever the rule order.
   - {id: order-m3, when: "'order' in profile.conditions", recommend: {movements: [m3], priority: 2}, because: Three., cite: [{source: guide, locator: A, claim: A.}]}
@@ -299,7 +299,7 @@ vocabulary:
   red_flags:
     - {id: check, label: Check, floor: {urgency: routine, withhold: false}}
 movements:
-  - {id: m1, name: M one, kind: lifestyle, how: How one., dose: Dose one.}
+  - {id: m1, name: M one, kind: lifestyle, how: How one., dose: Dose one., pose: {base: standing, start: {}, end: {}}}
 rules:
   - {id: refer-safety, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, say: {kind: safety_net, message: Get help if it spreads.}, because: Check., cite: [{source: guide, locator: C, claim: C.}]}
   - {id: refer-active, when: "'check' in profile.red_flags", refer: {urgency: routine, message: Book a check.}, say: {kind: stay_active, message: Keep moving.}, because: Check., cite: [{source: guide, locator: D, claim: D.}]}

@@ -416,7 +416,7 @@ func TestEvalErrorMessage(t *testing.T) {
 	fsys := fstest.MapFS{"sub/fails.yaml": {Data: []byte(`sources:
   - {id: s, title: Source, publisher: Publisher, kind: guideline}
 movements:
-  - {id: m, name: M, kind: mobility, how: Do it., dose: Once.}
+  - {id: m, name: M, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: fine
     when: "true"

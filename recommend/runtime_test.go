@@ -36,7 +36,7 @@ vocabulary:
     - {id: cond_b, label: Condition B}
     - {id: cond_c, label: Condition C}
 movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: loops
     when: "` + when + `"
@@ -159,7 +159,7 @@ vocabulary:
   conditions:
     - {id: cond_a, label: Condition A}
 movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: refer-flag
     when: "'flag' in profile.red_flags"

@@ -193,7 +193,7 @@ vocabulary:
     - {id: sitting, label: Sitting}
     - {id: lifting, label: Lifting}
 movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once.}
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
 rules:
   - {id: r1, when: "profile.conditions.exists(c, c.startsWith('chronic'))", avoid: [m1], because: Test., cite: [{source: src, locator: Part 1, claim: Test.}]}
   - {id: r2, when: "profile.aggravated_by.all(a, a != 'lifting')", avoid: [m1], because: Test., cite: [{source: src, locator: Part 1, claim: Test.}]}

@@ -41,11 +41,14 @@ func newWorstCase() *worstCase {
 			id := fmt.Sprintf("w_%s_%02d_", name, j)
 			id += strings.Repeat("x", MaxEntryLen-len(id))
 			w.ids[name] = append(w.ids[name], id)
-			floor := ""
-			if name == "red_flags" {
-				floor = ", floor: {urgency: none, withhold: false}"
+			extra := ""
+			switch name {
+			case "red_flags":
+				extra = ", floor: {urgency: none, withhold: false}"
+			case "equipment":
+				extra = ", prop: none"
 			}
-			fmt.Fprintf(&b, "    - {id: %s, label: Entry %d%s}\n", id, j, floor)
+			fmt.Fprintf(&b, "    - {id: %s, label: Entry %d%s}\n", id, j, extra)
 		}
 	}
 	w.yaml = b.String()

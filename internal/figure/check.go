@@ -83,23 +83,30 @@ var Facings = []Facing{
 	{"on the back", []string{OnBackTag, ProlongedOnBackTag}, "lying", -135, -45},
 }
 
-// EquipmentProps names, for each equipment id of the rule files whose
-// prop has another name, the prop that draws it; every other equipment id
-// that is one of Props is drawn by the prop of the same name.
-var EquipmentProps = map[string]string{
-	"resistance_band": "band",
-	"massage_ball":    "ball",
-	"standing_desk":   "desk",
-	"lumbar_belt":     "belt",
+// NoProp is the prop of a piece of equipment the pictures do not draw:
+// an equipment entry of the rule files' vocabulary that says prop: none,
+// with its reason in a comment. Every other entry names one of Props, and a
+// movement that uses the equipment must draw that prop (see Undrawn).
+const NoProp = "none"
+
+// Uses is a piece of equipment a movement uses: its id in the rule files
+// and the prop that draws it, one of Props or NoProp, as the equipment's
+// vocabulary entry declares it.
+type Uses struct {
+	Equipment, Prop string
 }
 
-// PropFor returns the prop that draws the equipment id, and whether there
-// is one.
-func PropFor(equipment string) (string, bool) {
-	if p, ok := EquipmentProps[equipment]; ok {
-		return p, true
+// Undrawn reports each piece of equipment of uses that p does not draw:
+// one whose prop is not NoProp and not among p's props. Each problem is
+// one string.
+func Undrawn(p Pose, uses []Uses) []string {
+	var out []string
+	for _, u := range uses {
+		if u.Prop != NoProp && !slices.Contains(p.Props, u.Prop) {
+			out = append(out, fmt.Sprintf("the movement uses %s, but the pose does not draw the prop %s", u.Equipment, u.Prop))
+		}
 	}
-	return equipment, slices.Contains(Props, equipment)
+	return out
 }
 
 // SpineFor returns the shape of the back p may draw for a movement with
@@ -140,14 +147,14 @@ func tagList(ts []string) string {
 }
 
 // Check reports what in p a reader could take for an unsafe or wrong
-// picture of a movement with tags and equipment: a frame whose trunk
-// bends beyond what the shape of the back (SpineFor) allows, such as a
-// rounded back for a movement the rules keep flat; a body that does not
-// lie the way the movement's tags say it faces (Facings), such as a
-// movement tagged lying_face_down drawn on its back or standing; and
-// equipment the movement names that p does not draw. Each problem is one
-// string.
-func Check(p Pose, tags, equipment []string) []string {
+// picture of a movement with tags: a frame whose trunk bends beyond what
+// the shape of the back (SpineFor) allows, such as a rounded back for a
+// movement the rules keep flat; and a body that does not lie the way the
+// movement's tags say it faces (Facings), such as a movement tagged
+// lying_face_down drawn on its back or standing. Each problem is one
+// string. The equipment a picture must draw depends on the vocabulary,
+// which may be in another file: Undrawn checks it.
+func Check(p Pose, tags []string) []string {
 	var out []string
 	s, err := SpineFor(p, tags)
 	if err != nil {
@@ -171,13 +178,7 @@ func Check(p Pose, tags, equipment []string) []string {
 			}
 		}
 	}
-	out = append(out, checkFacing(p, tags)...)
-	for _, eq := range equipment {
-		if pr, ok := PropFor(eq); ok && !slices.Contains(p.Props, pr) {
-			out = append(out, fmt.Sprintf("the movement uses %s, but the pose does not draw the prop %s", eq, pr))
-		}
-	}
-	return out
+	return append(out, checkFacing(p, tags)...)
 }
 
 // checkFacing reports where p does not lie the way tags say the movement

@@ -10,19 +10,34 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestDefaultPoses checks every pose of the default rules with Check, and
+// TestDefaultPoses checks every pose of the default rules with Check and
+// Undrawn, by the props the default vocabulary gives its equipment, and
 // that the check of which way the body faces has movements to check: the
 // ones tagged to be done face down and on the back.
 func TestDefaultPoses(t *testing.T) {
-	src, err := rules.FS.ReadFile("movements.yaml")
-	if err != nil {
-		t.Fatal(err)
+	rs := parse.RuleSet{MaxIDLen: 64}
+	for _, f := range []string{"conditions", "red_flags", "aggravated_by", "eased_by", parse.EquipmentField, "sex", "episode"} {
+		rs.Fields = append(rs.Fields, parse.Field{Name: f, Label: f, Floors: f == "red_flags"})
 	}
-	var rs parse.RuleSet
 	var iss parse.Issues
-	rs.Add("movements.yaml", parse.NormalizeLineBreaks(src), &iss)
+	for _, name := range []string{"vocabulary.yaml", "movements.yaml"} {
+		src, err := rules.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Add(name, parse.NormalizeLineBreaks(src), &iss)
+	}
 	for _, is := range iss.List() {
-		t.Errorf("movements.yaml: %v", is)
+		t.Errorf("%v", is)
+	}
+	props := map[string]string{}
+	for _, v := range rs.Vocab {
+		if rs.Fields[v.Field].Name == parse.EquipmentField {
+			props[v.ID.S] = v.Prop.S
+		}
+	}
+	if len(props) == 0 {
+		t.Fatal("the default vocabulary declares no equipment")
 	}
 	facing := map[string][]string{}
 	for _, m := range rs.Movements {
@@ -30,15 +45,16 @@ func TestDefaultPoses(t *testing.T) {
 			t.Errorf("%s has no pose", m.ID.S)
 			continue
 		}
-		var tags, equipment []string
+		var tags []string
+		var uses []figure.Uses
 		for _, x := range m.Tags {
 			tags = append(tags, x.S)
 		}
 		for _, x := range m.Equipment {
-			equipment = append(equipment, x.S)
+			uses = append(uses, figure.Uses{Equipment: x.S, Prop: props[x.S]})
 		}
-		if diff := cmp.Diff([]string(nil), figure.Check(*m.Pose, tags, equipment)); diff != "" {
-			t.Errorf("%s: Check (-want +got):\n%s", m.ID.S, diff)
+		if diff := cmp.Diff([]string(nil), append(figure.Check(*m.Pose, tags), figure.Undrawn(*m.Pose, uses)...)); diff != "" {
+			t.Errorf("%s: Check and Undrawn (-want +got):\n%s", m.ID.S, diff)
 		}
 		for _, f := range figure.Facings {
 			if slices.ContainsFunc(f.Tags, func(t string) bool { return slices.Contains(tags, t) }) {

@@ -8,8 +8,10 @@
 // angles. Joints and Props name what a pose may hold and the range of
 // each angle, so that the rule parser can check poses with positions;
 // Check tells whether a pose agrees with what the rules say the movement
-// does to the back and which way the body faces, and draws the equipment
-// it uses.
+// does to the back and which way the body faces, and Undrawn whether it
+// draws the equipment the movement uses, by the prop each piece of
+// equipment's vocabulary entry names (data, not code: a new piece of
+// equipment needs a vocabulary entry only).
 package figure
 
 import (

@@ -67,7 +67,18 @@ type Term struct {
 	// Floor is the entry's safety floor, or nil; only the entries of a
 	// field with Floors set have one.
 	Floor *Floor
+	// Prop is, for an entry of EquipmentField, the prop that draws the
+	// equipment in a movement's picture: one of figure.Props, or
+	// figure.NoProp for equipment the pictures do not show. Its S is ""
+	// for the entries of other fields, and for one whose prop is wrong
+	// (then the issue is reported).
+	Prop Text
 }
+
+// EquipmentField is the name of the vocabulary field whose entries are
+// the equipment that movements name (a movement's equipment key): each of
+// its entries declares the prop that draws it (see Term.Prop).
+const EquipmentField = "equipment"
 
 // Floor declares the least a red flag must lead to on its own: a referral
 // at least as urgent as Urgency, and movement advice withheld when
@@ -112,9 +123,11 @@ type Movement struct {
 	// How says how to do the movement and Dose how much; one the file
 	// leaves out is "".
 	How, Dose string
-	// Pose is the movement's picture, checked; nil when the file gives
-	// none or it is wrong (then the issue is reported).
-	Pose *figure.Pose
+	// Pose is the movement's picture, checked; nil when it is missing or
+	// wrong (then the issue is reported): every movement has one. PosePos
+	// is where the pose is written.
+	Pose    *figure.Pose
+	PosePos FilePos
 	// Levels are the movement's dose levels, easiest first, or nil when
 	// the file gives none; LevelsPos is where the list starts.
 	Levels    []Level

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/figure"
 	"github.com/backrules/backrules/internal/mdsafe"
@@ -56,6 +57,7 @@ var (
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
+	equipVocab   = []string{"id", "label", "prop", "codes"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
 	movementKeys = []string{"id", "name", "kind", "how", "dose", "pose", "tags", "equipment", "levels"}
@@ -135,7 +137,7 @@ func parseFile(name string, src []byte, d Decoded, doc *RuleSet, iss *Issues) {
 		return
 	}
 	if n := f["version"]; n != nil {
-		if v, ok := p.text(n, "the rule set version"); ok {
+		if v, ok := p.prose(n, "the rule set version"); ok {
 			p.doc.Version = append(p.doc.Version, v)
 		}
 	}
@@ -261,28 +263,52 @@ func (p *fileParser) sequence(n *yaml.Node, what string) []*yaml.Node {
 	return n.Content
 }
 
-// str returns the text of a string scalar. A missing node gives "" and no
-// issue: required keys are checked by mapping.
-//
-// Prose is shown to people, on terminals among other places, so it may not
-// hold control characters other than line feeds and tabs, nor invisible
-// format characters such as the bidirectional overrides; YAML lets them
-// in through escapes in double-quoted text ("\e").
+// str returns the text of a string scalar, checked as prose. A missing node
+// gives "" and no issue: required keys are checked by mapping.
 func (p *fileParser) str(n *yaml.Node, what string) string {
-	t, ok := p.text(n, what)
-	if ok {
-		for _, r := range t.S {
-			if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
-				p.iss.Add(t.Pos, "%s holds the invisible character %U: remove it", what, r)
-				return ""
-			}
-		}
-	}
+	t, _ := p.prose(n, what)
 	return t.S
 }
 
+// prose returns a string scalar with its Pos, as text does, that people
+// read: it is shown on terminals among other places, so it may not hold
+// control characters other than line feeds and tabs, nor invisible format
+// characters such as the bidirectional overrides; YAML lets them in
+// through escapes in double-quoted text ("\e"). With text's check, no
+// character XML 1.0 refuses gets through either.
+func (p *fileParser) prose(n *yaml.Node, what string) (Text, bool) {
+	t, ok := p.text(n, what)
+	if !ok {
+		return Text{}, false
+	}
+	if i := strings.IndexFunc(t.S, invisible); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(t.S[i:])
+		p.iss.Add(t.Pos, "%s holds the invisible character %U: remove it", what, r)
+		return Text{}, false
+	}
+	return t, true
+}
+
+// invisible reports whether prose may not hold r: a control character
+// other than a line feed or a tab, or an invisible format character.
+func invisible(r rune) bool {
+	return r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r))
+}
+
+// noncharacter reports whether r is one of the 66 Unicode noncharacters:
+// U+FDD0 to U+FDEF and the last two code points of every plane (U+FFFE,
+// U+FFFF, U+1FFFE, ...). They are for a program's own use and are not
+// text: U+FFFE and U+FFFF are not even allowed in XML, so a name or a how
+// holding one would make a movement's picture (SVG) unreadable.
+func noncharacter(r rune) bool {
+	return r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE && r <= unicode.MaxRune
+}
+
 // text returns a string scalar with its Pos. It reports nodes that are
-// not strings and strings that are blank.
+// not strings, strings that are blank and strings that hold a Unicode
+// noncharacter. The strict YAML reader already refuses a lone surrogate
+// and the control characters outside escapes; prose refuses the escaped
+// ones, so that rule text never holds a character XML 1.0 does not allow.
 func (p *fileParser) text(n *yaml.Node, what string) (Text, bool) {
 	if n == nil {
 		return Text{}, false
@@ -301,6 +327,12 @@ func (p *fileParser) text(n *yaml.Node, what string) (Text, bool) {
 	}
 	if strings.TrimSpace(n.Value) == "" {
 		p.iss.Add(p.pos(n), "%s must not be empty", what)
+		return Text{}, false
+	}
+	if i := strings.IndexFunc(n.Value, noncharacter); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(n.Value[i:])
+		p.iss.Add(p.pos(n), "%s holds %U, a Unicode noncharacter, which is not text (and not allowed in XML, such as a movement's picture): remove it",
+			what, r)
 		return Text{}, false
 	}
 	return Text{n.Value, p.pos(n)}, true
@@ -385,7 +417,7 @@ func (p *fileParser) source(n *yaml.Node) {
 		}
 		s.Sections = []Text{}
 		for _, item := range items {
-			if t, ok := p.text(item, "a section of the source"); ok {
+			if t, ok := p.prose(item, "a section of the source"); ok {
 				s.Sections = append(s.Sections, t)
 			}
 		}
@@ -414,8 +446,11 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 		}
 		what := "vocabulary." + field.Name
 		keys := vocabKeys
-		if field.Floors {
+		switch {
+		case field.Floors:
 			keys = floorVocab
+		case field.Name == EquipmentField:
+			keys = equipVocab
 		}
 		for _, item := range p.sequence(list, what) {
 			m, ok := p.mapping(item, "an entry of "+what, keys, nVocabRequired)
@@ -433,14 +468,65 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 				codes = p.codes(n, fi, id.S)
 			}
 			var floor *Floor
-			if field.Floors {
+			var prop Text
+			switch {
+			case field.Floors:
 				floor = p.floor(m["floor"], item, field.Label, id.S)
+			case field.Name == EquipmentField:
+				prop = p.prop(m["prop"], item, id.S)
 			}
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop})
 			}
 		}
 	}
+}
+
+// prop parses the prop n of the equipment entry at entry, whose id is id:
+// the prop that draws the equipment in a movement's picture, one of
+// figure.Props, or figure.NoProp for equipment the pictures do not show.
+// A missing prop is reported at the entry, with the prop to add: every
+// piece of equipment is drawn, or says it is not. It returns the prop, or
+// a Text with an empty S when it is missing or wrong.
+func (p *fileParser) prop(n, entry *yaml.Node, id string) Text {
+	allowed := fmt.Sprintf("one of %s, or %s for equipment the pictures do not show, with the reason in a comment",
+		strings.Join(figure.Props, ", "), figure.NoProp)
+	if n == nil {
+		if misspelled(entry, "prop", equipVocab) {
+			return Text{} // reported, with a did-you-mean
+		}
+		name := "equipment"
+		if id != "" {
+			name = fmt.Sprintf("equipment %q", id)
+		}
+		p.iss.Add(p.pos(entry), "%s declares no prop: add prop: %s, the prop that draws it in the pictures of the movements that use it (%s)",
+			name, propFor(id), allowed)
+		return Text{}
+	}
+	t, ok := p.id(n, "the equipment's prop")
+	if !ok {
+		return Text{}
+	}
+	if t.S != figure.NoProp && !slices.Contains(figure.Props, t.S) {
+		p.iss.Add(t.Pos, "unknown prop %q%s: a prop is %s", t.S, words.DidYouMean(t.S, figure.Props), allowed)
+		return Text{}
+	}
+	return t
+}
+
+// propFor suggests the prop for the equipment id: the prop of that name,
+// or the one its last words name (band for resistance_band), or the
+// closest; "<prop>" when none comes near.
+func propFor(id string) string {
+	for _, pr := range figure.Props {
+		if id == pr || strings.HasSuffix(id, "_"+pr) || strings.HasSuffix(id, "-"+pr) {
+			return pr
+		}
+	}
+	if pr := words.Closest(id, figure.Props); pr != "" {
+		return pr
+	}
+	return "<prop>"
 }
 
 // floor parses the safety floor n of the vocabulary entry at entry, a
@@ -560,15 +646,27 @@ func (p *fileParser) movement(n *yaml.Node) {
 	m.Kind, _ = p.id(f["kind"], "the movement kind")
 	m.Tags = p.ids(f["tags"], "tags")
 	m.Equipment = p.ids(f["equipment"], "equipment")
-	if n := f["pose"]; n != nil {
-		m.Pose = p.pose(n)
+	if pn := f["pose"]; pn != nil {
+		m.PosePos = p.pos(pn)
+		m.Pose = p.pose(pn)
 		if m.Pose != nil {
 			// The picture must agree with what the rules say the movement
-			// does to the back, and draw what it uses.
-			for _, msg := range figure.Check(*m.Pose, tokens(m.Tags), tokens(m.Equipment)) {
-				p.iss.Add(p.pos(n), "the pose: %s", msg)
+			// does to the back; the compile stage checks that it draws
+			// the equipment, whose props the vocabulary gives.
+			for _, msg := range figure.Check(*m.Pose, tokens(m.Tags)) {
+				p.iss.Add(m.PosePos, "the pose: %s", msg)
 			}
 		}
+	} else if !misspelled(n, "pose", movementKeys) {
+		// Every movement is drawn: a page, a report or an app shows its
+		// picture beside it.
+		name := "the movement"
+		if id := f["id"]; id != nil && id.Kind == yaml.ScalarNode {
+			name = "movement " + Quote(id.Value)
+		}
+		p.iss.Add(p.pos(n), "%s has no pose: every movement is drawn; add one after dose, such as pose: %s, "+
+			"with the props its equipment needs, then set the joint angles of its start and end frames (see rules/schema.json)",
+			name, minimalPose(tokens(m.Tags)))
 	}
 	if ln := f["levels"]; ln != nil {
 		m.LevelsPos = p.pos(ln)
@@ -591,6 +689,32 @@ func (p *fileParser) movement(n *yaml.Node) {
 	}
 	m.ID = id
 	p.doc.Movements = append(p.doc.Movements, m)
+}
+
+// misspelled reports whether the mapping n has a key that mapping took
+// for a misspelling of key (it reported the key, with a did-you-mean), so
+// that key is not also reported missing.
+func misspelled(n *yaml.Node, key string, keys []string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode && !slices.Contains(keys, k.Value) && words.Closest(k.Value, keys) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// minimalPose is the smallest pose that Check accepts for a movement with
+// tags, for a rule author to copy and fill in: standing still, or lying
+// the way a facing tag asks (figure.Facings).
+func minimalPose(tags []string) string {
+	for _, f := range figure.Facings {
+		if slices.ContainsFunc(f.Tags, func(t string) bool { return slices.Contains(tags, t) }) {
+			tilt := (f.MinTilt + f.MaxTilt) / 2
+			return fmt.Sprintf("{base: %s, start: {tilt: %g}, end: {tilt: %g}}", f.Base, tilt, tilt)
+		}
+	}
+	return "{base: standing, start: {}, end: {}}"
 }
 
 // tokens returns the strings of ts.

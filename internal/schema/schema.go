@@ -141,6 +141,12 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 	for _, f := range choiceFields {
 		vocabProps[f] = ids(choiceEntry)
 	}
+	vocabProps[parse.EquipmentField] = ids(closed("A piece of equipment a person may have, and the prop that draws it in the pictures of the movements that use it.", object{
+		"id": id, "label": text,
+		"prop": object{"enum": append(slices.Clone(figure.Props), figure.NoProp),
+			"description": "The prop that draws the equipment: a movement that uses it must list this prop in its pose; " + figure.NoProp + " for equipment the pictures do not show, with the reason in a comment."},
+		"codes": object{"type": "array", "minItems": 1, "items": code},
+	}, "id", "label", "prop"))
 	vocabProps["red_flags"] = ids(closed("A red flag: a warning sign that needs a clinician, with its safety floor.", object{
 		"id": id, "label": text,
 		"codes": object{"type": "array", "minItems": 1, "items": code},
@@ -175,7 +181,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 				"levels": object{"type": "array", "minItems": 1, "maxItems": recommend.MaxLevels,
 					"description": "Dose levels, easiest first; the movement's dose must be one of them, the level a programme starts at.",
 					"items":       closed("One dose level.", object{"dose": text, "how": text}, "dose")},
-			}, "id", "name", "kind", "how", "dose")),
+			}, "id", "name", "kind", "how", "dose", "pose")),
 			"rules": ids(object{"$ref": "#/$defs/rule"}),
 			"progress": ids(closed("A progression rule: a CEL condition over the variables programme and move, with a step for the movement or a review referral.", object{
 				"id": id, "when": text, "because": text,
@@ -284,9 +290,9 @@ func poseSchema(closed func(string, object, ...string) object) object {
 		frame[j.Name] = object{"type": "number", "minimum": j.Min, "maximum": j.Max, "description": "Degrees: " + j.Doc + "."}
 	}
 	fr := closed("A key frame: joint angles in degrees; one left out is 0, a far limb's one the near limb's.", frame)
-	return closed("The movement's picture: a line figure, usually seen from the side, in a start (drawn faded) and an end position.", object{
+	return closed("The movement's picture, which every movement has: a line figure, usually seen from the side, in a start (drawn faded) and an end position.", object{
 		"base":   object{"enum": figure.Bases, "description": "How the body meets the ground."},
-		"props":  object{"type": "array", "items": object{"enum": figure.Props}, "description": "Things drawn beside the figure."},
+		"props":  object{"type": "array", "items": object{"enum": figure.Props}, "description": "Things drawn beside the figure; among them the prop of each piece of equipment the movement uses (vocabulary.equipment gives it)."},
 		"start":  fr,
 		"end":    fr,
 		"under":  object{"type": "number", "minimum": 0, "maximum": 1, "description": "Where along the spine a prop under the back sits: 0 the pelvis, 1 the shoulders (default 0.25)."},

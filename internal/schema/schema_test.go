@@ -125,6 +125,7 @@ var schemaLevel = []string{
 	"invalid-ids",
 	"missing-required-keys",
 	"missing-required-keys-every-level",
+	"movement-picture-mistakes",
 	"priority-mistakes",
 	"rule-empty-when",
 	"rule-no-citation",
@@ -193,4 +194,36 @@ func ruleFiles(data []byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// TestSchemaPictures checks that the generic schema asks what Load asks
+// of the pictures: a pose for every movement, and a prop, one of the
+// figure's or none, for every piece of equipment.
+func TestSchemaPictures(t *testing.T) {
+	sch := compile(t, nil)
+	const movement = "movements:\n  - {id: m, name: M, kind: stretch, how: Do it., dose: Once."
+	tests := []struct {
+		name, src string
+		valid     bool
+	}{
+		{"a movement with a pose", movement + ", pose: {base: standing, start: {}, end: {}}}\n", true},
+		{"a movement without a pose", movement + "}\n", false},
+		{"equipment with a prop", "vocabulary:\n  equipment:\n    - {id: exercise_mat, label: Mat, prop: mat}\n", true},
+		{"equipment drawn by none", "vocabulary:\n  equipment:\n    - {id: kettlebell, label: Kettlebell, prop: none}\n", true},
+		{"equipment without a prop", "vocabulary:\n  equipment:\n    - {id: exercise_mat, label: Mat}\n", false},
+		{"equipment with an unknown prop", "vocabulary:\n  equipment:\n    - {id: kettlebell, label: Kettlebell, prop: kettlebell}\n", false},
+		{"a condition with a prop", "vocabulary:\n  conditions:\n    - {id: sciatica, label: Sciatica, prop: mat}\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validate(sch, []byte(tt.src))
+			var ve *jsonschema.ValidationError
+			if err != nil && !errors.As(err, &ve) {
+				t.Fatalf("not a schema failure: %v", err)
+			}
+			if got := err == nil; got != tt.valid {
+				t.Errorf("valid = %v, want %v (%v)", got, tt.valid, err)
+			}
+		})
+	}
 }

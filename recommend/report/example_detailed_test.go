@@ -21,8 +21,8 @@ vocabulary:
   red_flags:
     - {id: leg_weakness, label: Leg weakness, floor: {urgency: urgent, withhold: false}}
 movements:
-  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day.}
-  - {id: toe_touch, name: Toe touch, kind: stretch, how: Reach for the toes with straight legs., dose: 20 seconds.}
+  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day., pose: {base: standing, start: {}, end: {}}}
+  - {id: toe_touch, name: Toe touch, kind: stretch, how: Reach for the toes with straight legs., dose: 20 seconds., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: sciatica-walk
     when: "'sciatica' in profile.conditions"
@@ -83,5 +83,5 @@ rules:
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
 	//
-	// Rule set: 2026.1, sha256:e06190fb5dab987ff22755de60789f580caf0098fceab9beba24bd35d8330cd5
+	// Rule set: 2026.1, sha256:8e2d52b742a4f1bf391e7d0d2c703c6534f550fda0baa11debac039274b232a1
 }

@@ -21,10 +21,10 @@ vocabulary:
   conditions:
     - {id: sciatica, label: Sciatica}
 movements:
-  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day.}
-  - {id: bird_dog, name: Bird dog, kind: strengthening, how: On hands and knees reach out one arm and the other leg., dose: 6 slow repeats a side.}
-  - {id: bridge, name: Glute bridge, kind: strengthening, how: Lift your hips from the floor., dose: 10 repeats.}
-  - {id: toe_touch, name: Toe touch, kind: stretch, how: Reach for the toes with straight legs., dose: 20 seconds.}
+  - {id: walking, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day., pose: {base: standing, start: {}, end: {}}}
+  - {id: bird_dog, name: Bird dog, kind: strengthening, how: On hands and knees reach out one arm and the other leg., dose: 6 slow repeats a side., pose: {base: standing, start: {}, end: {}}}
+  - {id: bridge, name: Glute bridge, kind: strengthening, how: Lift your hips from the floor., dose: 10 repeats., pose: {base: standing, start: {}, end: {}}}
+  - {id: toe_touch, name: Toe touch, kind: stretch, how: Reach for the toes with straight legs., dose: 20 seconds., pose: {base: standing, start: {}, end: {}}}
 rules:
   - id: stay-active
     when: "true"
@@ -105,7 +105,7 @@ func ExampleWriteText() {
 	//
 	// General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.
 	//
-	// Rule set: no version, sha256:3057462b7054471cfd75bd94891eb798b7b00a38c4626edae4cda0b94869135e
+	// Rule set: no version, sha256:a40bf20353162123e0612e5dab8292d9680f8d39cc427832a44ab3bf3375c408
 }
 
 // The short report in Markdown, for apps and chat front ends.
@@ -154,7 +154,7 @@ func ExampleWriteMarkdown() {
 	//
 	// *General information for self-care, not a diagnosis or a treatment plan. A referral is advice to get assessed by a clinician, not a diagnosis. Stop any movement that makes symptoms worse or spreads pain into the leg.*
 	//
-	// *Rule set: no version, sha256:3057462b7054471cfd75bd94891eb798b7b00a38c4626edae4cda0b94869135e*
+	// *Rule set: no version, sha256:a40bf20353162123e0612e5dab8292d9680f8d39cc427832a44ab3bf3375c408*
 }
 
 // An Outline is the short report before it is written: the page of

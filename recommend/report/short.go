@@ -77,23 +77,50 @@ func WriteMarkdown(w io.Writer, r *recommend.Result) error {
 	return b.Flush()
 }
 
+// Pictures draws the movements' pictures; *recommend.Engine is one.
+type Pictures interface {
+	// MovementSVG returns the picture of the movement id, or an error
+	// when there is none.
+	MovementSVG(id string) ([]byte, error)
+}
+
+// errNilPictures is returned by WriteMarkdownPictures for nil Pictures.
+var errNilPictures = errors.New("report: nil Pictures")
+
 // WriteMarkdownPictures writes the report of WriteMarkdown with, under
 // each plan step and each also-helpful movement, its picture as a
 // Markdown image: base + movement id + ".svg", with the movement's how as
 // the alt text. base is where the app hosts the pictures, such as
 // "https://example.org/movements/" or a relative "movements/" (the
 // example server serves them at GET /movements/{id}.svg); an app gets
-// each picture from [recommend.Engine.MovementSVG]. A nil r is an error.
-func WriteMarkdownPictures(w io.Writer, r *recommend.Result, base string) error {
+// each picture from pics, the engine that made r, whose
+// [recommend.Engine.MovementSVG] draws it. A movement pics has no
+// picture for (r came from another rule set, say) gets no image, so that
+// the report never links a picture that does not exist. A nil r or pics
+// is an error.
+func WriteMarkdownPictures(w io.Writer, r *recommend.Result, pics Pictures, base string) error {
 	if r == nil {
 		return errNilResult
 	}
+	if pics == nil {
+		return errNilPictures
+	}
+	drawn := map[string]bool{}
 	o := sectionsOf(New(r))
 	for i := range o.sections {
 		for j := range o.sections[i].entries {
 			e := &o.sections[i].entries[j]
 			for k := range e.pictures {
-				e.pictures[k].src = base + e.pictures[k].id + ".svg"
+				id := e.pictures[k].id
+				ok, seen := drawn[id]
+				if !seen {
+					_, err := pics.MovementSVG(id)
+					ok = err == nil
+					drawn[id] = ok
+				}
+				if ok {
+					e.pictures[k].src = base + id + ".svg"
+				}
 			}
 		}
 	}

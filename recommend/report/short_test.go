@@ -3,6 +3,10 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -209,9 +213,20 @@ func FuzzReport(f *testing.F) {
 	})
 }
 
+// pictures is a report.Pictures that draws the movements it holds.
+type pictures []string
+
+func (p pictures) MovementSVG(id string) ([]byte, error) {
+	if !slices.Contains(p, id) {
+		return nil, fmt.Errorf("movement %q: %w", id, recommend.ErrNoPicture)
+	}
+	return []byte("<svg/>"), nil
+}
+
 // TestMarkdownPictures checks that WriteMarkdownPictures puts each plan
 // step's and each also-helpful movement's picture under its entry, with
-// the how as alt text, and that WriteMarkdown has none.
+// the how as alt text, and only the pictures the engine can draw; that
+// WriteMarkdown has none; and that nil Pictures is an error.
 func TestMarkdownPictures(t *testing.T) {
 	res := &recommend.Result{
 		Recommended: []recommend.Item{
@@ -220,28 +235,75 @@ func TestMarkdownPictures(t *testing.T) {
 		},
 		Plan: []recommend.PlanStep{{Movement: "a", Name: "A", Priority: 1}},
 	}
-	var pics, plain bytes.Buffer
-	if err := report.WriteMarkdownPictures(&pics, res, "https://example.org/movements/"); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		pics pictures
+		want []string
+	}{
+		{"every picture drawn", pictures{"a", "b"}, []string{
+			`![Lie \[down\].](<https://example.org/movements/a.svg>)`,
+			`![Stand.](<https://example.org/movements/b.svg>)`,
+		}},
+		{"one the engine cannot draw", pictures{"b"}, []string{
+			`![Stand.](<https://example.org/movements/b.svg>)`,
+		}},
+		{"none drawn", pictures{}, nil},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var pics bytes.Buffer
+			if err := report.WriteMarkdownPictures(&pics, res, tt.pics, "https://example.org/movements/"); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range strings.Split(pics.String(), "\n") {
+				if strings.Contains(l, "![") {
+					got = append(got, strings.TrimSpace(l))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("pictures (-want +got):\n%s\n%s", diff, pics.String())
+			}
+			if !strings.Contains(pics.String(), "1. **A**") || !strings.Contains(pics.String(), "- B: Twice.") {
+				t.Errorf("the entries without a picture are lost:\n%s", pics.String())
+			}
+		})
+	}
+	var plain bytes.Buffer
 	if err := report.WriteMarkdown(&plain, res); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, l := range strings.Split(pics.String(), "\n") {
-		if strings.Contains(l, "![") {
-			got = append(got, strings.TrimSpace(l))
-		}
-	}
-	want := []string{
-		`![Lie \[down\].](<https://example.org/movements/a.svg>)`,
-		`![Stand.](<https://example.org/movements/b.svg>)`,
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("pictures (-want +got):\n%s\n%s", diff, pics.String())
-	}
 	if strings.Contains(plain.String(), "![") {
 		t.Errorf("WriteMarkdown has pictures:\n%s", plain.String())
+	}
+	if err := report.WriteMarkdownPictures(io.Discard, res, nil, "m/"); err == nil {
+		t.Error("WriteMarkdownPictures with nil Pictures: no error")
+	}
+}
+
+// TestMarkdownPicturesDefault checks that every picture the Markdown
+// report of a default result links is one the engine draws.
+func TestMarkdownPicturesDefault(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, Equipment: []string{"towel", "foam_roller"}, PainLevel: 3, DaysSinceOnset: 200, Age: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.WriteMarkdownPictures(&b, res, eng, "m/"); err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(`\]\(<m/([a-z0-9_-]+)\.svg>\)`).FindAllStringSubmatch(b.String(), -1)
+	if want := len(res.Plan) + 1; len(links) < want {
+		t.Errorf("%d pictures, want at least %d (the plan and one also-helpful movement):\n%s", len(links), want, b.String())
+	}
+	for _, l := range links {
+		if _, err := eng.MovementSVG(l[1]); err != nil {
+			t.Errorf("links %s, which MovementSVG cannot draw: %v", l[1], err)
+		}
 	}
 }
 

@@ -501,11 +501,14 @@ func withExtraTerms(t *testing.T) fs.FS {
 		if !strings.Contains(voc, head) {
 			t.Fatalf("vocabulary.yaml has no %q", head)
 		}
-		floor := ""
-		if field == "red_flags" {
-			floor = ", floor: {urgency: none, withhold: false}"
+		extra := ""
+		switch field {
+		case "red_flags":
+			extra = ", floor: {urgency: none, withhold: false}"
+		case "equipment":
+			extra = ", prop: none"
 		}
-		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""`+floor+`}`+"\n", 1)
+		voc = strings.Replace(voc, head, head+`    - {id: new_`+field+`, label: "New <b>`+field+`</b> & \"term\""`+extra+`}`+"\n", 1)
 	}
 	m["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(voc)}
 	return m
