@@ -129,8 +129,10 @@ type callOutcome struct {
 	// Cards are the summaries of the cards, but for the key messages
 	// (which an incomplete Result may carry).
 	Cards []string
-	// Unread is the extension's unread-conditions.
-	Unread []cdshooks.ConditionNote
+	// Unread is the extension's unread-conditions, and UnreadPatient its
+	// unread-patient.
+	Unread        []cdshooks.ConditionNote
+	UnreadPatient []cdshooks.PatientNote
 	// The call's Event.
 	Outcome   string
 	Urgencies []recommend.Urgency
@@ -153,7 +155,7 @@ func outcomeOf(t *testing.T, rec *httptest.ResponseRecorder, events []cdshooks.E
 			}
 		}
 		if resp.Extension != nil {
-			got.Unread = resp.Extension.UnreadConditions
+			got.Unread, got.UnreadPatient = resp.Extension.UnreadConditions, resp.Extension.UnreadPatient
 		}
 		if probs := checkResponse(rec.Body.Bytes()); len(probs) > 0 {
 			t.Errorf("the response breaks the specification: %v", probs)
@@ -172,11 +174,26 @@ func outcomeOf(t *testing.T, rec *httptest.ResponseRecorder, events []cdshooks.E
 
 // The texts of the tests of the FHIR reads.
 const (
-	seriousCard    = "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."
-	unreadCard     = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
-	testBudget     = 200 * time.Millisecond
-	budgetRanOut   = "the time allowed for reading from fhirServer (200ms in all for one call) ran out"
-	unreadReasonOf = "not every active Condition could be read from fhirServer: %s; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+	seriousCard = "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."
+	avoidCard   = "Avoid for now: Inversion table, Child's pose, Knee to chest, Double knee to chest, Happy baby and Foam roll the lower back."
+	// avoidSeriousCard is the avoid card of the serious spinal condition
+	// alone, avoidCard that of it with a disc herniation.
+	avoidSeriousCard  = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	unreadCard        = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	unreadPatientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+	// testBudget is the FHIR budget of a case whose server hangs, and
+	// longBudget that of a case whose server answers every read: never
+	// reached, so that a slow machine cannot fail it.
+	testBudget      = 200 * time.Millisecond
+	longBudget      = 30 * time.Second
+	budgetRanOut    = "the time allowed for reading from fhirServer (200ms in all for one call) ran out"
+	unreadReasonOf  = "not every active Condition could be read from fhirServer: %s; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+	unreadPatientOf = "the Patient could not be read from fhirServer (%s): the age is taken as unknown, and the sex as not stated"
+	// unreadBothOf is the error of the 412 of a call whose Patient could
+	// not be read, nor (what) the Conditions, and those read call for no
+	// referral: the Patient's cause, what was not read, and its cause.
+	unreadBothOf = "missing, and the service could not read it from fhirServer: %s; nor %s: %s; " +
+		"it needs the patient (Patient/{{context.patientId}}) to know the age, and a red flag may be among the conditions it could not read, so it does not answer without them"
 )
 
 // TestFHIRBudget checks that all the FHIR reads of one call share one
@@ -186,58 +203,89 @@ const (
 // Conditions read call for a referral, its card reaches the clinician,
 // with a card saying that not every Condition could be read and no
 // exercise advice; when they call for none, the call is a 412 that says
-// why. A read that fails (status 500) is answered the same way. The
-// Event records what was answered, and why the reads stopped. The
-// server's slowness is a read that never answers, so the test waits only
-// for the short budget, and asserts nothing about time.
+// why. A read that fails (status 500) is answered the same way. A
+// Patient that never answers leaves the age unknown, and the Conditions
+// are read with what is left of the budget: when it used it all, the
+// Conditions of the client's first page still give their referral, and
+// a 412 names both reads. The Event records what was answered, and why
+// the reads stopped. The server's slowness is a read that never
+// answers, so a case that hangs waits only for the short budget, and the
+// others have a long one, which they never need: the test asserts
+// nothing about time.
 func TestFHIRBudget(t *testing.T) {
-	pagesRequest := func(server string) []byte {
+	pagesRequest := func(t *testing.T, server string) []byte {
 		// The client's first page holds the red flag; the rest is on the
 		// server, from page 2.
 		return bytes.Replace(pagedRequest(t, server+"/r4", server+"/r4/Condition?patient=1288992&page=2", 0), []byte(`"M51.26"`), []byte(`"G83.4"`), 1)
 	}
+	spec := func(t *testing.T, s string) []byte { return specRequest(t, s+"/r4") }
+	patientRanOut := []cdshooks.PatientNote{{Entry: "prefetch.patient", Reason: fmt.Sprintf(unreadPatientOf, budgetRanOut)}}
 	tests := []struct {
 		name   string
 		server fhirPlan
-		body   func(server string) []byte
+		// budget is the FHIR budget: testBudget for a case whose server
+		// hangs, longBudget otherwise.
+		budget time.Duration
+		body   func(t *testing.T, server string) []byte
 		want   callOutcome
 	}{
 		{name: "the red flag on a page read before the budget ran out",
-			server: fhirPlan{codes: pages(9, 1), block: 3},
-			body:   func(s string) []byte { return specRequest(t, s+"/r4") },
+			server: fhirPlan{codes: pages(9, 1), block: 3}, budget: testBudget,
+			body: spec,
 			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
 				Unread:  []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, budgetRanOut)}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: budgetRanOut, Fetched: true}},
 		{name: "the red flag on the last page, not read before the budget ran out",
-			server: fhirPlan{codes: pages(9, 9), block: 3},
-			body:   func(s string) []byte { return specRequest(t, s+"/r4") },
+			server: fhirPlan{codes: pages(9, 9), block: 3}, budget: testBudget,
+			body: spec,
 			want: callOutcome{Status: 412, Field: "prefetch.conditions",
 				Error: "missing, and the service could not read every active condition from fhirServer: " + budgetRanOut +
 					"; a red flag may be among those it could not read, so it does not answer without them",
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: budgetRanOut, Fetched: true}},
-		{name: "the Patient not read before the budget ran out",
-			server: fhirPlan{codes: pages(2, 1), block: -1},
-			body:   func(s string) []byte { return specRequest(t, s+"/r4") },
-			want: callOutcome{Status: 412, Field: "prefetch.patient",
-				Error:   "missing, and the service could not read it from fhirServer: " + budgetRanOut + "; it needs the patient (Patient/{{context.patientId}}) to know the age",
+		{name: "the Patient not read before the budget ran out, which leaves nothing for the Conditions",
+			server: fhirPlan{codes: pages(2, 1), block: -1}, budget: testBudget,
+			body: spec,
+			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, budgetRanOut, "every active condition", budgetRanOut),
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: budgetRanOut}},
+		{name: "the Patient not read before the budget ran out, the red flag on the client's first page",
+			server: fhirPlan{codes: pages(9, 0), block: -1}, budget: testBudget,
+			body: func(t *testing.T, s string) []byte { return withoutPatient(t, pagesRequest(t, s)) },
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard, unreadPatientCard},
+				Unread:        []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, budgetRanOut)}},
+				UnreadPatient: patientRanOut,
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: budgetRanOut}},
+		{name: "the Patient not read before the budget ran out, no red flag on the client's first page",
+			server: fhirPlan{codes: pages(9, 0), block: -1}, budget: testBudget,
+			body: func(t *testing.T, s string) []byte {
+				return withoutPatient(t, pagedRequest(t, s+"/r4", s+"/r4/Condition?patient=1288992&page=2", 0))
+			},
+			want: callOutcome{Status: 412, Field: "prefetch.patient",
+				Error:   fmt.Sprintf(unreadBothOf, budgetRanOut, "the other pages of the conditions Bundle", budgetRanOut),
+				Outcome: cdshooks.OutcomePrecondition, FHIRError: budgetRanOut}},
+		{name: "the Patient not read before the budget ran out, every condition sent",
+			server: fhirPlan{codes: pages(1, 0), block: -1}, budget: testBudget,
+			body: func(t *testing.T, s string) []byte {
+				return bytes.Replace(withoutPatient(t, pagedRequest(t, s+"/r4", "", 0)), []byte(`"M51.26"`), []byte(`"G83.4"`), 1)
+			},
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard},
+				UnreadPatient: patientRanOut,
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: budgetRanOut}},
 		{name: "the other pages of the prefetch, the budget ran out",
-			server: fhirPlan{codes: pages(9, 0), block: 2},
-			body:   pagesRequest,
+			server: fhirPlan{codes: pages(9, 0), block: 2}, budget: testBudget,
+			body: pagesRequest,
 			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
 				Unread:  []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, budgetRanOut)}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: budgetRanOut}},
 		{name: "the other pages of the prefetch, a page fails",
-			server: fhirPlan{codes: pages(9, 0), failPage: 2},
-			body:   pagesRequest,
+			server: fhirPlan{codes: pages(9, 0), failPage: 2}, budget: longBudget,
+			body: pagesRequest,
 			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
 				Unread:  []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, "status 500")}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: "status 500"}},
 		{name: "every page within the budget",
-			server: fhirPlan{codes: pages(9, 9)},
-			body:   func(s string) []byte { return specRequest(t, s+"/r4") },
-			want: callOutcome{Status: 200, Cards: []string{seriousCard,
-				"Avoid for now: Inversion table, Child's pose, Knee to chest, Double knee to chest, Happy baby and Foam roll the lower back."},
+			server: fhirPlan{codes: pages(9, 9)}, budget: longBudget,
+			body: spec,
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, avoidCard},
 				Outcome: cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, Fetched: true}},
 	}
 	for _, tt := range tests {
@@ -246,11 +294,11 @@ func TestFHIRBudget(t *testing.T) {
 			env := newTrustEnv(t, func(f *cdshooks.TrustFile) { f.Clients[0].FHIRServers = []string{fhir.URL + "/r4"} })
 			var logs strings.Builder
 			var events []cdshooks.Event
-			svc := trustedService(t, env, cdshooks.WithFHIRBudget(testBudget),
+			svc := trustedService(t, env, cdshooks.WithFHIRBudget(tt.budget),
 				cdshooks.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 				cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
 			auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
-			rec := callWith(t, svc, servicePath, auth, tt.body(fhir.URL))
+			rec := callWith(t, svc, servicePath, auth, tt.body(t, fhir.URL))
 			body := rec.Body.String()
 			if diff := cmp.Diff(tt.want, outcomeOf(t, rec, events)); diff != "" {
 				t.Errorf("outcome (-want +got):\n%s", diff)
@@ -262,15 +310,32 @@ func TestFHIRBudget(t *testing.T) {
 	}
 }
 
+// withoutPatient is body, a request, without its patient prefetch, so
+// that the service reads the Patient from fhirServer.
+func withoutPatient(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var req map[string]any
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	delete(req["prefetch"].(map[string]any), "patient")
+	return mustJSON(t, req)
+}
+
 // TestFHIRReadFailureSaysWhy checks that a 412 for a prefetch the service
 // could not read from fhirServer names the cause, without the access
 // token or the patient's id, rather than only saying that the prefetch is
 // missing; and that a redirect is never followed, to another host or
-// any.
+// any. A Patient that cannot be read is answered as an unreadable
+// birthDate is: the Conditions are read all the same, the age is taken
+// as unknown, the extension says why and a warning card says the
+// age-related referrals were not assessed; only when the Conditions read
+// call for no referral either is the call a 412, naming both causes.
 func TestFHIRReadFailureSaysWhy(t *testing.T) {
 	other := newPagedFHIR(t, fhirPlan{codes: pages(1, 1)})
 	const conditions = "missing, and the service could not read every active condition from fhirServer: %s; " +
 		"a red flag may be among those it could not read, so it does not answer without them"
+	patient500 := []cdshooks.PatientNote{{Entry: "prefetch.patient", Reason: fmt.Sprintf(unreadPatientOf, "status 500")}}
 	tests := []struct {
 		name   string
 		server fhirPlan
@@ -285,10 +350,23 @@ func TestFHIRReadFailureSaysWhy(t *testing.T) {
 		{name: "the search redirects to another host", server: fhirPlan{codes: pages(1, 1), redirect: other.URL + "/r4/Condition?patient=1288992"},
 			want: callOutcome{Status: 412, Field: "prefetch.conditions", Error: fmt.Sprintf(conditions, "status 302, a redirect: not followed"),
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 302, a redirect: not followed", Fetched: true}},
-		{name: "the Patient answers 500", server: fhirPlan{codes: pages(1, 1), failPatient: true},
-			want: callOutcome{Status: 412, Field: "prefetch.patient",
-				Error:   "missing, and the service could not read it from fhirServer: status 500; it needs the patient (Patient/{{context.patientId}}) to know the age",
+		{name: "the Patient answers 500, the red flag read", server: fhirPlan{codes: pages(2, 2), failPatient: true},
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidCard},
+				UnreadPatient: patient500,
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: "status 500", Fetched: true}},
+		{name: "the Patient answers 500, the red flag on a page read before one failed", server: fhirPlan{codes: pages(3, 1), failPatient: true, failPage: 2},
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard, unreadPatientCard},
+				Unread:        []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, "status 500")}},
+				UnreadPatient: patient500,
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: "status 500", Fetched: true}},
+		{name: "the Patient answers 500, and the chart has nothing the rules know", server: fhirPlan{codes: []string{"Z00.00"}, failPatient: true},
+			want: callOutcome{Status: 200, UnreadPatient: patient500, Outcome: cdshooks.OutcomeNoCards, FHIRError: "status 500", Fetched: true}},
+		{name: "the Patient answers 500, and so does the search", server: fhirPlan{codes: pages(1, 1), failPatient: true, failPage: 1},
+			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, "status 500", "every active condition", "status 500"),
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500"}},
+		{name: "the Patient answers 500, and the pages read give no referral", server: fhirPlan{codes: pages(3, 3), failPatient: true, failPage: 2},
+			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, "status 500", "every active condition", "status 500"),
+				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500", Fetched: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

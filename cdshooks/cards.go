@@ -347,15 +347,24 @@ func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
 	return b.cards[0]
 }
 
-// unreadBirthDateCard is the card of a call whose patient's birthDate
-// could not be read: the advice was worked out without an age, so a
-// referral that depends on it may be missing. Its uuid is derived from
+// unreadPatientCard is the card of a call whose patient's age could not
+// be read, notes saying what was not read (Mapping.UnreadPatient): the
+// Patient itself, which could not be read from the FHIR server, or its
+// birthDate. The advice was worked out without an age, so a referral
+// that depends on it may be missing. Its uuid is derived from
 // hookInstance, as Cards' are.
-func unreadBirthDateCard(res *recommend.Result, hookInstance string) Card {
+func unreadPatientCard(res *recommend.Result, hookInstance string, notes []PatientNote) Card {
+	summary := "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
+	what := "The Patient's birthDate could not be read as a date that gives an age from 0 to " +
+		strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it "
+	if slices.ContainsFunc(notes, func(n PatientNote) bool { return n.Entry == "prefetch."+PrefetchPatient }) {
+		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		what = "The Patient could not be read from the FHIR server, so the advice was worked out without an age or sex: " +
+			"a referral that depends on the age "
+	}
 	b := builder{res: res, hookInstance: hookInstance}
-	b.add(IndicatorWarning, topicIncomplete, "Birth date could not be read: age-related referrals not assessed; check the age on the chart",
-		[]string{"**The patient's age is unknown.** The Patient's birthDate could not be read as a date that gives an age from 0 to " +
-			strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it " +
+	b.add(IndicatorWarning, topicIncomplete, summary,
+		[]string{"**The patient's age is unknown.** " + what +
 			"(such as a suspected fracture from 65 years, or back pain in a child) may be missing. " +
 			"Check the date of birth on the chart and assess the age-related red flags; " +
 			"the response's extension " + ExtensionUnreadPatient + " says what could not be read, and why."}, nil)

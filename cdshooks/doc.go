@@ -58,10 +58,19 @@ Conditions read call for a referral, the call is answered with those
 referral cards, a warning card "Not every active condition could be
 read: exercise advice withheld; check the chart for red flags" and why
 under [ExtensionUnreadConditions], and no other advice; when they call
-for none, or the patient could not be read, it is a 412 that names the
-cause ("status 500", "status 302, a redirect: not followed", "more than
-10 pages", the budget run out), without the token or the patient's id.
-The call's [Event] records the cause in FHIRError.
+for none, it is a 412 that names the cause ("status 500", "status 302, a
+redirect: not followed", "more than 10 pages", the budget run out),
+without the token or the patient's id. A Patient that cannot be read is
+answered as an unreadable birth date is (see below): the Conditions are
+read all the same, with what is left of the budget, the age is taken as
+unknown (and the sex as not stated), the Patient is listed with why
+under [ExtensionUnreadPatient], and a warning card "Patient could not be
+read: age-related referrals not assessed; check the age on the chart"
+follows the referral cards. When the Conditions could not all be read
+either, and those read (if any) call for no referral, the call is a 412
+for the patient that names both causes: a Patient read that used up the
+budget leaves nothing for the Conditions. The call's [Event] records the
+first cause in FHIRError.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
@@ -151,7 +160,8 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     their status could not be read, in the same form;
   - com.github.backrules.unread-patient ([ExtensionUnreadPatient]): the
     values of the patient that could not be read (a birthDate that gives
-    no age), each with its path and why;
+    no age, or the Patient itself, not read from fhirServer), each with
+    its path and why;
   - com.github.backrules.unread-conditions
     ([ExtensionUnreadConditions]): why not every active Condition could
     be read from fhirServer, when the call was answered with the
@@ -160,9 +170,9 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
 Each list is left out when empty, and the extension when all are. They
 are reported there rather than in a card, so that a clinician's screen
 is not filled with cards about data the service could not use; the
-exceptions are what could hide a referral: an unreadable birth date, the
-Conditions not all read, and the pain scores, each with a warning card
-after the referral cards. The
+exceptions are what could hide a referral: an unreadable birth date or
+Patient, the Conditions not all read, and the pain scores, each with a
+warning card after the referral cards. The
 skipped and assumed Conditions are also logged ([WithLogger]), on one
 line per call with the entry and reason of each (no ids or codes): a
 warning when any was assumed active.

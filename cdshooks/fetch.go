@@ -51,8 +51,10 @@ type fhirReads struct {
 	// fetched is true when the service read data from the server (all it
 	// asked for, or part of it).
 	fetched bool
-	// patient says why the missing patient could not be read; nil when
-	// it was read or not needed.
+	// patient says why the missing patient could not be read: it is then
+	// null in the prefetch (no patient data), so that the age is unknown,
+	// as for a birthDate that gives none, and the Conditions are read all
+	// the same. nil when it was read or not needed.
 	patient error
 	// conditions says why not every active Condition could be read: the
 	// missing key's search (paged false), or the other pages of the
@@ -79,15 +81,34 @@ func (r *fhirReads) failure() error {
 }
 
 // unreadConditions is the 412 of a call whose conditions could not all
-// be read, and that knows no referral from those it read.
+// be read, and that knows no referral from those it read. When the
+// patient could not be read either, it is the patient's 412, naming both
+// causes (a Patient read that used up the budget leaves none for the
+// Conditions).
 func (r *fhirReads) unreadConditions() *RequestError {
 	const at = "prefetch." + PrefetchConditions
+	if r.patient != nil {
+		what := "every active condition"
+		if r.paged {
+			what = "the other pages of the conditions Bundle"
+		}
+		return missingPrefetch("prefetch."+PrefetchPatient, "missing, and the service could not read it from fhirServer: %s; nor %s: %s; "+
+			"it needs the patient (Patient/{{context.patientId}}) to know the age, and a red flag may be among the conditions it could not read, "+
+			"so it does not answer without them", r.patient, what, r.conditions)
+	}
 	if r.paged {
 		return missingPrefetch(at, "the Bundle is one page of several, and the service could not read the rest from fhirServer: %s; "+
 			"a red flag may be on another page, so it does not answer from this one", r.conditions)
 	}
 	return missingPrefetch(at, "missing, and the service could not read every active condition from fhirServer: %s; "+
 		"a red flag may be among those it could not read, so it does not answer without them", r.conditions)
+}
+
+// unreadPatient is the note, for Mapping.UnreadPatient, of a patient that
+// could not be read (r.patient is not nil).
+func (r *fhirReads) unreadPatient() PatientNote {
+	return PatientNote{Entry: "prefetch." + PrefetchPatient,
+		Reason: "the Patient could not be read from fhirServer (" + r.patient.Error() + "): the age is taken as unknown, and the sex as not stated"}
 }
 
 // readFHIR reads what the request lacks from its fhirServer, when the
@@ -109,8 +130,10 @@ func (s *Service) readFHIR(ctx context.Context, req *Request, c *TrustedClient) 
 	if err := s.fetchMissing(ctx, req, c, &read, &r); err != nil {
 		warn("cdshooks: missing prefetch not read from fhirServer", err)
 	}
-	if sentConditions && r.patient == nil {
-		// A page of the conditions: the service reads the rest.
+	if sentConditions {
+		// A page of the conditions: the service reads the rest, even
+		// when the patient could not be read, within what is left of
+		// the budget.
 		if err := s.fetchPages(ctx, req, c, &read, &r); err != nil {
 			warn("cdshooks: the other pages of the conditions not read from fhirServer", err)
 		}
@@ -177,10 +200,12 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 // in its fhir_servers (see fhirAccess): the service never calls another
 // host. When it may not, it leaves the keys missing, so the call is a 412
 // as before, and returns why, for the log. It notes in r what it read,
-// and each read that failed: a patient that could not be read is left
-// missing; the Conditions of a search that failed part of the way are
-// put in place of the key, for the service to tell the referrals they
-// give, if any (see fhirReads).
+// and each read that failed: a patient that could not be read is put as
+// null, its age unknown, and the Conditions are read all the same, with
+// what is left of the budget, since they may call for a referral; the
+// Conditions of a search that failed part of the way are put in place of
+// the key, for the service to tell the referrals they give, if any (see
+// fhirReads).
 //
 // The pain scores, optional, are read the same way when they are missing
 // (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=date),
@@ -210,11 +235,15 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 	if !hasPatient {
 		p, err := f.get(ctx, base+"/Patient/"+pid)
 		if err != nil {
+			// No patient data: the age is unknown, as for a birthDate
+			// that gives none, and the service says so (see
+			// fhirReads.unreadPatient).
 			r.patient = err
-			return nil
+			p = json.RawMessage("null")
+		} else {
+			r.fetched = true
 		}
 		req.Prefetch[PrefetchPatient] = p
-		r.fetched = true
 	}
 	if !hasConditions {
 		// On failure, b holds the Conditions read before it.

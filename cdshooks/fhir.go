@@ -67,7 +67,10 @@ type Mapping struct {
 	// be read, and why: a birthDate that is not a date, or gives an age
 	// in the future or over recommend.MaxAge, leaves the age unknown (0),
 	// and the service says so rather than refusing the call, so that the
-	// referrals the Conditions call for still reach the clinician.
+	// referrals the Conditions call for still reach the clinician. The
+	// Service adds the same for a Patient it could not read from the
+	// client's FHIR server (entry prefetch.patient), whose age and sex
+	// are then unknown; MapRequest, which reads no server, never does.
 	UnreadPatient []PatientNote `json:"unread_patient,omitempty"`
 	// UnreadConditions says why not every active Condition could be read
 	// from the client's FHIR server: the Service sets it when a read
@@ -81,7 +84,8 @@ type Mapping struct {
 // not read.
 type PatientNote struct {
 	// Entry is the JSON path of the value in the request, such as
-	// "prefetch.patient.birthDate".
+	// "prefetch.patient.birthDate", or "prefetch.patient" for a Patient
+	// the service could not read from the client's FHIR server.
 	Entry string `json:"entry"`
 	// Reason says why it could not be read, and what the service did
 	// instead.

@@ -49,7 +49,8 @@ const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
 
 // ExtensionUnreadPatient is the key, in the response's extension object,
 // of the values of the patient prefetch the service could not read, and
-// why: an unreadable birthDate leaves the age unknown.
+// why: an unreadable birthDate, or a Patient that could not be read from
+// the client's FHIR server, leaves the age unknown.
 const ExtensionUnreadPatient = "com.github.backrules.unread-patient"
 
 // ExtensionUnreadConditions is the key, in the response's extension
@@ -212,8 +213,10 @@ func WithTimeout(d time.Duration) Option {
 // answered as when a read fails: with the referral cards of the
 // Conditions read and a card saying that not every Condition could be
 // read, the rest of the advice withheld; or, when those call for no
-// referral, with a 412 that says why. d <= 0 keeps the default,
-// DefaultFHIRBudget (10 seconds).
+// referral, with a 412 that says why. A Patient that fails or runs late
+// leaves the age unknown (see ExtensionUnreadPatient), and the Conditions
+// are read with what is left: a Patient read that used it all leaves
+// them none. d <= 0 keeps the default, DefaultFHIRBudget (10 seconds).
 //
 // A server in front of the service must give a call more time to be
 // answered (http.Server's WriteTimeout) than it may take: the 5 seconds a
@@ -418,12 +421,6 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if err := fr.failure(); err != nil {
 			ev.FHIRError = err.Error()
 		}
-		if fr.patient != nil {
-			writeError(w, &apiError{Status: http.StatusPreconditionFailed, Field: "prefetch." + PrefetchPatient,
-				Error: "missing, and the service could not read it from fhirServer: " + fr.patient.Error() +
-					"; it needs the patient (Patient/{{context.patientId}}) to know the age"})
-			return
-		}
 	}
 	ev.RuleSet = eng.RuleSet().Digest
 	m, err := MapRequest(req, eng.Vocabulary(), s.now())
@@ -437,6 +434,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		}
 		writeRequestError(w, err)
 		return
+	}
+	if fr.patient != nil {
+		// The Patient could not be read: the age is unknown, as for a
+		// birthDate that gives none, and the cards say so.
+		m.UnreadPatient = append(m.UnreadPatient, fr.unreadPatient())
 	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
@@ -551,12 +553,13 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 
 // noteCards inserts, after the referral cards and the card that says the
 // advice is unavailable, if there is one, the cards that say what else the
-// service could not read and what that may hide: the patient's birth date
-// (Mapping.UnreadPatient), then the pain scores (Mapping.UnreadPainScores).
+// service could not read and what that may hide: the patient or its birth
+// date (Mapping.UnreadPatient), then the pain scores
+// (Mapping.UnreadPainScores).
 func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping) []Card {
 	var notes []Card
 	if len(m.UnreadPatient) > 0 {
-		notes = append(notes, unreadBirthDateCard(res, hookInstance))
+		notes = append(notes, unreadPatientCard(res, hookInstance, m.UnreadPatient))
 	}
 	if len(m.UnreadPainScores) > 0 {
 		notes = append(notes, unreadPainScoresCard(res, hookInstance))

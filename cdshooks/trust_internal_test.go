@@ -58,7 +58,9 @@ func TestReplayCacheBound(t *testing.T) {
 // read, and all verify when it gives the key, or all are refused when it
 // fails. The key server holds its answer until every other caller waits
 // for the read in flight, or until a second read arrives (which fails
-// the test).
+// the test); when neither comes within a minute, the callers are neither
+// sharing the read nor making their own, and the test fails rather than
+// wait for ever.
 func TestJWKSOneReadInFlight(t *testing.T) {
 	const callers = 20
 	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
@@ -121,6 +123,13 @@ func TestJWKSOneReadInFlight(t *testing.T) {
 			select {
 			case <-allWaiting:
 			case <-again:
+			case <-time.After(time.Minute):
+				// Neither, long after either should have come: the
+				// callers neither share the read in flight nor make their
+				// own (they queue behind it, say). Fail rather than wait
+				// for ever; the read is released below, so the test ends.
+				t.Errorf("after a minute, %d of the %d other callers wait for the read in flight and no second read came: the read is not shared",
+					waiting.Load(), callers-1)
 			}
 			close(release)
 			wg.Wait()
