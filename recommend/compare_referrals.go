@@ -5,7 +5,9 @@ package recommend
 // profile less than the rules in service, over the profiles the analysis
 // explores and the red-flag combinations around them, so that deleting or
 // weakening a rule that refers only in combination (two flags, a flag and
-// an age) cannot pass unnoticed, as a red flag's floor alone would let it.
+// an age) cannot pass unnoticed, as a red flag's floor alone would let it;
+// and whether the candidate keeps each programme review (a progression
+// rule's referral) as it was.
 
 import (
 	"cmp"
@@ -72,7 +74,41 @@ type Lowering struct {
 	Rules []string `json:"rules"`
 }
 
-// ReferralComparison is what CompareReferrals found.
+// ReviewLowering is a programme review of the rule set in service that a
+// candidate does not keep as it was: a progression rule with a referral
+// (see ProgressRule) that the candidate has no longer under its id, or
+// has with a less urgent referral or none, or with a condition of another
+// text.
+type ReviewLowering struct {
+	// Rule is the progression rule's id; File and Line are where the rule
+	// set in service declares it.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Was is the urgency of the review the rule calls for in the rule set
+	// in service, and Now that of the candidate's rule of that id: "" when
+	// the candidate has no such rule (Gone) or it calls for no review.
+	Was Urgency `json:"was"`
+	Now Urgency `json:"now"`
+	// Gone is true when the candidate has no progression rule Rule.
+	Gone bool `json:"gone,omitempty"`
+	// ConditionChanged is true when the candidate's rule Rule has a
+	// condition (when) of another text, whatever its referral: the
+	// check-ins it matches may differ, and CompareReferrals replays no
+	// check-ins, so a changed condition counts as a possible lowering.
+	ConditionChanged bool `json:"condition_changed,omitempty"`
+}
+
+// Lowers reports whether the candidate's rule calls for a less urgent
+// review than the rule in service, or none (it is gone or has no
+// referral); a review whose only change is its condition's text does not
+// lower it.
+func (l ReviewLowering) Lowers() bool { return l.Gone || l.Now.rank() < l.Was.rank() }
+
+// ReferralComparison is what CompareReferrals found. A candidate lowers
+// nothing the comparison can see when Lowered is 0, Reviews is empty and
+// Truncated is false; a program that must never lower safety refuses the
+// candidate otherwise.
 type ReferralComparison struct {
 	// Profiles is the number of profiles compared.
 	Profiles int `json:"profiles"`
@@ -83,6 +119,17 @@ type ReferralComparison struct {
 	// list entries, set numbers and choices), smallest first, then in the
 	// order compared. It is empty, not nil, when no profile is lowered.
 	Lowerings []Lowering `json:"lowerings"`
+	// Reviews are the programme reviews of the rule set in service that
+	// the candidate does not keep as they were (see ReviewLowering), in
+	// rule-set order. It is empty, not nil, when every one is kept.
+	Reviews []ReviewLowering `json:"reviews"`
+	// Truncated is true when the comparison was cut short: the analysed
+	// space of the rule set in service was cut at MaxAnalyzeProfiles
+	// profiles (see AnalysisSummary.Truncated), and the profiles past
+	// the bound were not compared. No lowering found then does not mean
+	// none: a program that must never lower safety treats it as a
+	// possible lowering.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // CompareReferrals compares the referrals of candidate with those of
@@ -92,6 +139,14 @@ type ReferralComparison struct {
 // ReferralOutcome.Lowers). The outcome of a profile is what Recommend
 // gives it: the matched referral rules, a rule that fails counting as
 // matched and withholding advice, and each reported red flag's floor.
+//
+// The programme reviews, the progression rules that call for a review
+// on the latest check-in (see ProgressRule), are compared by rule, not by
+// replaying check-ins: each of serving's must stay in candidate under its
+// id, with the same condition text and a referral at least as urgent.
+// What a rule matches depends only on the check-ins and its condition, so
+// a review kept so gives every history at least what it gave; one gone,
+// weakened or with a changed condition is reported in Reviews.
 //
 // The profiles are those Analyze explores for serving (see
 // Engine.Analyze), with the boundaries of the referral rules of both rule
@@ -104,8 +159,10 @@ type ReferralComparison struct {
 // default rules give about 183,000 profiles, compared in about 0.15 s
 // (BenchmarkCompareReferrals).
 //
-// Only the referral rules are run, not the rest of the advice. It honours
-// ctx between blocks of profiles; a nil engine or context is an error.
+// Only the referral rules are run, not the rest of the advice. When
+// serving's space is cut at MaxAnalyzeProfiles, the comparison says so
+// (Truncated). It honours ctx between blocks of profiles; a nil engine or
+// context is an error.
 func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*ReferralComparison, error) {
 	switch {
 	case serving == nil || candidate == nil:
@@ -157,11 +214,46 @@ func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*Referra
 	slices.SortStableFunc(c.found, func(a, b found) int {
 		return cmp.Or(cmp.Compare(a.size, b.size), cmp.Compare(a.at, b.at))
 	})
-	out := &ReferralComparison{Profiles: c.compared, Lowered: c.lowered, Lowerings: make([]Lowering, len(c.found))}
+	out := &ReferralComparison{Profiles: c.compared, Lowered: c.lowered, Lowerings: make([]Lowering, len(c.found)),
+		Reviews: serving.reviewsNotKept(candidate), Truncated: sp.truncated}
 	for i, f := range c.found {
 		out.Lowerings[i] = f.Lowering
 	}
 	return out, nil
+}
+
+// reviewsNotKept returns each programme review of e, a progression rule
+// with a referral, that next does not keep as it was: next has no
+// progression rule of its id, or has one whose condition is of another
+// text, or whose referral is less urgent or missing. The reviews are
+// run on the latest check-in, each apart from the others and from the
+// step rules, on a view of the check-ins alone, so a rule of the same
+// condition text matches the same histories.
+func (e *Engine) reviewsNotKept(next *Engine) []ReviewLowering {
+	out := []ReviewLowering{}
+	byID := make(map[string]*progressRule, len(next.progress))
+	for i := range next.progress {
+		byID[next.progress[i].id] = &next.progress[i]
+	}
+	for i := range e.progress {
+		r := &e.progress[i]
+		if r.refer == nil {
+			continue
+		}
+		l := ReviewLowering{Rule: r.id, File: r.pos.File, Line: r.pos.Line, Was: r.refer.Urgency}
+		if n, ok := byID[r.id]; !ok {
+			l.Gone = true
+		} else {
+			if n.refer != nil {
+				l.Now = n.refer.Urgency
+			}
+			l.ConditionChanged = n.when != r.when
+		}
+		if l.ConditionChanged || l.Lowers() {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // referralCompare is the state of one CompareReferrals.

@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -74,6 +75,23 @@ sources:
     because: Moving helps.
     cite: [{source: src-a, locator: Section 6, claim: Staying active helps.}]
 `,
+	"progress.yaml": `progress:
+  - id: walk-less
+    when: programme.flare
+    step: regress
+    because: A flare is eased by walking a little less.
+    cite: [{source: src-a, locator: Section 8, claim: Walk less in a flare.}]
+  - id: review-worsening
+    when: programme.worse_twice && programme.latest_pain >= 4
+    refer: {urgency: routine, message: "Book a routine review. This is advice to get assessed, not a diagnosis.", clinician: Pain has risen at two check-ins in a row.}
+    because: Pain that keeps rising needs a look.
+    cite: [{source: src-a, locator: Section 9, claim: Rising pain needs a review.}]
+  - id: review-severe
+    when: programme.check_ins > 2 && programme.latest_pain >= 9
+    refer: {urgency: urgent, message: "See a doctor soon. This is advice to get assessed, not a diagnosis.", clinician: Severe pain on the programme.}
+    because: Severe pain needs a prompt look.
+    cite: [{source: src-a, locator: Section 10, claim: Severe pain needs a prompt review.}]
+`,
 }
 
 // compareFS returns compareRules with each edit made: old replaced by new
@@ -96,6 +114,22 @@ func compareFS(t *testing.T, edits ...[3]string) fstest.MapFS {
 		m[name] = &fstest.MapFile{Data: []byte(src)}
 	}
 	return m
+}
+
+// cut is the edit of compareRules that deletes rule id of file name: its
+// lines from its "  - id:" line up to the next rule's, or to the end of
+// the file.
+func cut(name, id string) [3]string {
+	src := compareRules[name]
+	start := strings.Index(src, "  - id: "+id+"\n")
+	if start < 0 {
+		panic(name + " has no rule " + id)
+	}
+	end := len(src)
+	if next := strings.Index(src[start+1:], "  - id: "); next >= 0 {
+		end = start + 1 + next
+	}
+	return [3]string{name, src[start:end], ""}
 }
 
 // outcomeOf returns what Recommend gives p: its most urgent referral and
@@ -142,12 +176,6 @@ func TestCompareReferrals(t *testing.T) {
 	// rule's referral reads like.
 	const fallRefer = `{urgency: urgent, message: "See a doctor today. This is advice to get assessed, not a diagnosis.", withhold: true}
     because: A fall can break`
-	cutRule := func(id string) [3]string {
-		src := compareRules["rules.yaml"]
-		start := strings.Index(src, "  - id: "+id+"\n")
-		end := strings.Index(src[start+1:], "  - id: ")
-		return [3]string{"rules.yaml", src[start : start+1+end], ""}
-	}
 	fallWas := recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Withheld: true, Rules: []string{"fall-fragile"}}
 	none := recommend.ReferralOutcome{Rules: []string{}}
 	thinFall := recommend.Profile{Conditions: []string{"osteoporosis"}, RedFlags: []string{"recent_fall"}}
@@ -167,15 +195,15 @@ func TestCompareReferrals(t *testing.T) {
   - id: keep-moving
 `}}, []recommend.Lowering{}},
 		{"a floor lowered, its rule kept", [][3]string{{"vocabulary.yaml", "floor: {urgency: urgent, withhold: false}", "floor: {urgency: routine, withhold: false}"}}, []recommend.Lowering{}},
-		{"a rule of a flag and a condition or an age deleted", [][3]string{cutRule("fall-fragile")}, []recommend.Lowering{
+		{"a rule of a flag and a condition or an age deleted", [][3]string{cut("rules.yaml", "fall-fragile")}, []recommend.Lowering{
 			{Profile: thinFall, Was: fallWas, Now: none, Rules: []string{"fall-fragile"}},
 		}},
-		{"a rule of two flags deleted", [][3]string{cutRule("fall-bleeding")}, []recommend.Lowering{
+		{"a rule of two flags deleted", [][3]string{cut("rules.yaml", "fall-bleeding")}, []recommend.Lowering{
 			{Profile: recommend.Profile{RedFlags: []string{"recent_fall", "blood_thinners"}},
 				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Withheld: true, Rules: []string{"fall-bleeding"}}, Now: none,
 				Rules: []string{"fall-bleeding"}},
 		}},
-		{"a rule of two flags, an age and a pain level deleted", [][3]string{cutRule("fever-thinners-old-pain")}, []recommend.Lowering{
+		{"a rule of two flags, an age and a pain level deleted", [][3]string{cut("rules.yaml", "fever-thinners-old-pain")}, []recommend.Lowering{
 			{Profile: recommend.Profile{RedFlags: []string{"fever", "blood_thinners"}, Age: 70, PainLevel: 7},
 				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyEmergency, Rules: []string{"fever-thinners-old-pain"}},
 				Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Rules: []string{"fever"}}, Rules: []string{"fever-thinners-old-pain"}},
@@ -206,8 +234,12 @@ func TestCompareReferrals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Profiles == 0 || (got.Lowered == 0) != (len(tt.want) == 0) {
-				t.Errorf("compared %d profiles, %d lowered; want some compared, and lowered ones exactly when lowerings are", got.Profiles, got.Lowered)
+			if got.Profiles == 0 || (got.Lowered == 0) != (len(tt.want) == 0) || got.Truncated {
+				t.Errorf("compared %d profiles, %d lowered, truncated %t; want some compared, lowered ones exactly when lowerings are, and not truncated",
+					got.Profiles, got.Lowered, got.Truncated)
+			}
+			if len(got.Reviews) != 0 || got.Reviews == nil {
+				t.Errorf("reviews %+v, want an empty list: no progression rule changed", got.Reviews)
 			}
 			if diff := cmp.Diff(tt.want, got.Lowerings); diff != "" {
 				t.Errorf("lowerings (-want +got):\n%s", diff)
@@ -224,6 +256,134 @@ func TestCompareReferrals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompareReferralsReviews checks that CompareReferrals reports each
+// programme review (a progression rule with a referral) that the
+// candidate drops, weakens or gives a condition of another text, placed
+// where the rule set in service declares it, and that a review kept, or
+// made more urgent, and a change to a step rule or to a review's words,
+// are not reported; and that a review it reports as lowered is one a
+// history of check-ins the rule matched no longer gets.
+func TestCompareReferralsReviews(t *testing.T) {
+	const worsening = "programme.worse_twice && programme.latest_pain >= 4"
+	const severe = `refer: {urgency: urgent, message: "See a doctor soon.`
+	old := mustLoad(t, compareFS(t))
+	placed := func(id string, l recommend.ReviewLowering) recommend.ReviewLowering {
+		for _, r := range old.ProgressRules() {
+			if r.ID == id {
+				l.Rule, l.File, l.Line = id, r.File, r.Line
+				return l
+			}
+		}
+		t.Fatalf("no progression rule %s", id)
+		return l
+	}
+	// rising has the pain rise at two check-ins in a row, to 4, and
+	// severe has it at 9 at the third check-in: the histories each review
+	// refers.
+	rising := []recommend.CheckIn{{Day: 0, PainLevel: 2}, {Day: 7, PainLevel: 3}, {Day: 14, PainLevel: 4}}
+	severeHistory := []recommend.CheckIn{{Day: 0, PainLevel: 9}, {Day: 7, PainLevel: 9}, {Day: 14, PainLevel: 9}}
+	tests := []struct {
+		name  string
+		edits [][3]string
+		want  []recommend.ReviewLowering
+		// history, when not nil, is check-ins the rule set in service
+		// refers for review, and the candidate less.
+		history []recommend.CheckIn
+	}{
+		{"the same rules", nil, []recommend.ReviewLowering{}, nil},
+		{"a step rule changed", [][3]string{{"progress.yaml", "when: programme.flare", "when: programme.flare && programme.latest_pain > 3"}}, []recommend.ReviewLowering{}, nil},
+		{"a review reworded", [][3]string{{"progress.yaml", "Book a routine review.", "Book a review with your GP."}}, []recommend.ReviewLowering{}, nil},
+		{"a review made urgent", [][3]string{{"progress.yaml", "urgency: routine", "urgency: urgent"}}, []recommend.ReviewLowering{}, nil},
+		{"a review added", [][3]string{{"progress.yaml", "  - id: review-severe\n", `  - id: review-stuck
+    when: programme.weeks >= 12
+    refer: {urgency: routine, message: "Book a routine review. This is advice to get assessed, not a diagnosis.", clinician: Twelve weeks in.}
+    because: A long programme needs a look.
+    cite: [{source: src-a, locator: Section 11, claim: A long programme needs a review.}]
+  - id: review-severe
+`}}, []recommend.ReviewLowering{}, nil},
+		{"a review deleted", [][3]string{cut("progress.yaml", "review-worsening")}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine, Gone: true}),
+		}, rising},
+		{"the last review deleted", [][3]string{cut("progress.yaml", "review-severe")}, []recommend.ReviewLowering{
+			placed("review-severe", recommend.ReviewLowering{Was: recommend.UrgencyUrgent, Gone: true}),
+		}, severeHistory},
+		{"a review renamed", [][3]string{{"progress.yaml", "id: review-worsening", "id: review-rising"}}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine, Gone: true}),
+		}, nil},
+		{"a review made routine", [][3]string{{"progress.yaml", severe, strings.Replace(severe, "urgent", "routine", 1)}}, []recommend.ReviewLowering{
+			placed("review-severe", recommend.ReviewLowering{Was: recommend.UrgencyUrgent, Now: recommend.UrgencyRoutine}),
+		}, severeHistory},
+		{"a review's referral replaced by a step", [][3]string{{"progress.yaml",
+			`    refer: {urgency: routine, message: "Book a routine review. This is advice to get assessed, not a diagnosis.", clinician: Pain has risen at two check-ins in a row.}`,
+			"    step: hold"}}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine}),
+		}, rising},
+		{"a review's threshold raised", [][3]string{{"progress.yaml", worsening, strings.Replace(worsening, ">= 4", ">= 5", 1)}}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine, Now: recommend.UrgencyRoutine, ConditionChanged: true}),
+		}, rising},
+		{"a review's condition respaced", [][3]string{{"progress.yaml", worsening, strings.Replace(worsening, " && ", " &&  ", 1)}}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine, Now: recommend.UrgencyRoutine, ConditionChanged: true}),
+		}, nil},
+		{"a review made urgent under a new condition", [][3]string{{"progress.yaml", "urgency: routine", "urgency: urgent"},
+			{"progress.yaml", worsening, "programme.worse_twice && programme.latest_pain >= 6"}}, []recommend.ReviewLowering{
+			placed("review-worsening", recommend.ReviewLowering{Was: recommend.UrgencyRoutine, Now: recommend.UrgencyUrgent, ConditionChanged: true}),
+		}, rising},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := mustLoad(t, compareFS(t, tt.edits...))
+			got, err := recommend.CompareReferrals(context.Background(), old, eng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.Reviews); diff != "" {
+				t.Errorf("reviews (-want +got):\n%s", diff)
+			}
+			if got.Lowered != 0 || got.Truncated {
+				t.Errorf("%d profiles lowered, truncated %t; want none, and not truncated: only the programme changed", got.Lowered, got.Truncated)
+			}
+			if tt.history == nil {
+				return
+			}
+			// The review lowered is one a history it referred no longer
+			// gets: the comparison by rule stands for real check-ins.
+			p := recommend.Profile{CheckIns: tt.history}
+			if was, now := outcomeOf(t, old, p), outcomeOf(t, eng, p); !now.Lowers(was) {
+				t.Errorf("%+v: Recommend gives %v, then %v: not lower", tt.history, was, now)
+			}
+		})
+	}
+}
+
+// TestCompareReferralsTruncated checks that a comparison whose profile
+// space is cut at MaxAnalyzeProfiles says so, rather than reading as
+// nothing lowered: 450 conditions and 450 red flags, one of each at a
+// time, make 451*451 profiles, past the bound.
+func TestCompareReferralsTruncated(t *testing.T) {
+	// terms lists 450 terms, ids prefix0 to prefix449, each with more.
+	terms := func(prefix, more string) string {
+		var b strings.Builder
+		for i := range 450 {
+			fmt.Fprintf(&b, "    - {id: %s%d, label: Term%s}\n", prefix, i, more)
+		}
+		return b.String()
+	}
+	src := "sources: [{id: s, title: T, publisher: P, kind: guideline}]\nvocabulary:\n  conditions:\n" + terms("c", "") +
+		"  red_flags:\n" + terms("f", ", floor: {urgency: none, withhold: false}") +
+		`movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
+rules: [{id: r, when: "'c1' in profile.conditions", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}]
+`
+	eng := mustLoad(t, fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	got, err := recommend.CompareReferrals(context.Background(), eng, eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Truncated || got.Profiles < recommend.MaxAnalyzeProfiles || got.Lowered != 0 {
+		t.Errorf("truncated %t, %d profiles compared, %d lowered; want truncated, at least the bound (%d) compared, none lowered",
+			got.Truncated, got.Profiles, got.Lowered, recommend.MaxAnalyzeProfiles)
 	}
 }
 

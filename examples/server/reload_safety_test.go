@@ -381,21 +381,35 @@ func TestReloadKeepsFloors(t *testing.T) {
 // its "  - id:" line up to the next rule's, or to the end of the file.
 func cutRule(t *testing.T, dir, name, id string) {
 	t.Helper()
+	editRule(t, dir, name, id, func(string) string { return "" })
+}
+
+// editRule replaces the rule id of the file name of dir, its lines from
+// its "  - id:" line up to the next rule's or the end of the file, with
+// what change makes of them, failing the test if there is no such rule
+// or change changes nothing.
+func editRule(t *testing.T, dir, name, id string, change func(string) string) {
+	t.Helper()
 	path := filepath.Join(dir, name)
-	src, err := os.ReadFile(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := bytes.Index(src, []byte("\n  - id: "+id+"\n"))
+	src := string(b)
+	start := strings.Index(src, "\n  - id: "+id+"\n")
 	if start < 0 {
 		t.Fatalf("%s has no rule %s", name, id)
 	}
 	start++
 	end := len(src)
-	if next := bytes.Index(src[start:], []byte("\n  - id: ")); next >= 0 {
+	if next := strings.Index(src[start:], "\n  - id: "); next >= 0 {
 		end = start + next + 1
 	}
-	if err := os.WriteFile(path, append(src[:start:start], src[end:]...), 0o644); err != nil {
+	rule := change(src[start:end])
+	if rule == src[start:end] {
+		t.Fatalf("%s: rule %s unchanged", name, id)
+	}
+	if err := os.WriteFile(path, []byte(src[:start]+rule+src[end:]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

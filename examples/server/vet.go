@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -286,35 +287,56 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // running rules, old, lower its safety floor (the least urgency it leads
 // to on its own, and whether it withholds advice; see recommend.Floor),
 // or take from it a code that stands for it (see lostCodes), so that
-// coded data such as a FHIR Condition no longer raises it; and new rules
+// coded data such as a FHIR Condition no longer raises it; new rules
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
 // the analysed space, a less urgent referral or no longer withhold
-// advice (see lowerings). Such a change may be meant, but it is made by
+// advice (see lowerings); and new rules that drop or weaken a programme
+// review, a progression rule's referral, or change its condition (see
+// reviewProblems). Such a change may be meant, but it is made by
 // restarting the server, deliberately, never by a file that went missing,
-// was caught half-written or dropped a rule. A removed flag is placed
-// where the running rules declared its floor; a lowered floor, and a
-// flag's lost code, where the new rules declare the flag's floor.
+// was caught half-written or dropped a rule. A comparison cut short at
+// recommend.MaxAnalyzeProfiles is refused too: what it did not compare
+// may be lowered. A removed flag is placed where the running rules
+// declared its floor; a lowered floor, and a flag's lost code, where the
+// new rules declare the flag's floor; a programme review where the
+// running rules declare it.
 func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
-	problems := keepsFloors(old, eng)
+	problems, floorsReported := keepsFloors(old, eng)
 	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
 	defer cancel()
-	c, err := recommend.CompareReferrals(ctx, old, eng)
+	c, err := compareReferrals(ctx, old, eng)
 	if err != nil {
 		// What the new rules give is not known: keep the running rules.
 		return &refusal{summary: "the new rules could not be compared with the running rules (" + errorKind(err) +
 			"): restart the server to serve them", err: err}
 	}
-	problems = append(problems, lowerings(old, eng, c)...)
+	problems = append(problems, lowerings(old, eng, c, floorsReported)...)
+	problems = append(problems, reviewProblems(c.Reviews)...)
+	if c.Truncated {
+		problems = append(problems, ruleProblem{Problem: truncatedText})
+	}
 	if len(problems) == 0 {
 		return nil
 	}
 	r := &refusal{summary: "the new rules would lower safety: restart the server to make such a change deliberately"}
-	if len(c.Lowerings) > 0 {
+	switch {
+	case len(c.Lowerings) > 0:
 		l := c.Lowerings[0]
 		r.summary = fmt.Sprintf("the new rules would lower safety: the profile %s got %s and would get %s (rules involved: %s); "+
 			"%d of the %s compared would get less: restart the server to make such a change deliberately",
 			profileIDs(l.Profile), outcomeText(l.Was), l.Now, strings.Join(l.Rules, ", "), c.Lowered, words.Count(c.Profiles, "profile"))
+	case len(c.Reviews) > 0:
+		// The first review lowered, else the first whose condition
+		// changed.
+		v, might := c.Reviews[0], "might"
+		if i := slices.IndexFunc(c.Reviews, recommend.ReviewLowering.Lowers); i >= 0 {
+			v, might = c.Reviews[i], "would"
+		}
+		r.summary = fmt.Sprintf("the new rules %s lower safety: %s: restart the server to make such a change deliberately", might, reviewText(v))
+	case c.Truncated && len(problems) == 1:
+		r.summary = "the new rules could not be compared in full with the running rules: " + truncatedText +
+			", and one of them could get less: restart the server to serve them"
 	}
 	for _, p := range problems {
 		r.add(p)
@@ -322,22 +344,65 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	return r
 }
 
+// compareReferrals is recommend.CompareReferrals, which keepsSafety
+// calls; a test replaces it to see a comparison cut short refused without
+// a vocabulary large enough to cut it.
+var compareReferrals = recommend.CompareReferrals
+
+// truncatedText says why a comparison cut short is refused.
+var truncatedText = fmt.Sprintf("the comparison stopped at recommend.MaxAnalyzeProfiles (%s of the running rules' analysed space), "+
+	"so the profiles past it were not compared", words.Count(recommend.MaxAnalyzeProfiles, "profile"))
+
+// reviewProblems returns a problem for each programme review the new
+// rules do not keep (see recommend.ReviewLowering), placed where the
+// running rules declare it.
+func reviewProblems(reviews []recommend.ReviewLowering) []ruleProblem {
+	var out []ruleProblem
+	for _, v := range reviews {
+		out = append(out, ruleProblem{File: v.File, Line: v.Line, Problem: reviewText(v)})
+	}
+	return out
+}
+
+// reviewText says how the new rules change a programme review.
+func reviewText(v recommend.ReviewLowering) string {
+	var t string
+	switch {
+	case v.Gone:
+		return fmt.Sprintf("progression rule %s, which called for a %s review, is gone (it was declared here)", v.Rule, v.Was)
+	case v.Now == "":
+		t = fmt.Sprintf("progression rule %s no longer calls for a review (it called for a %s one)", v.Rule, v.Was)
+	case v.Lowers():
+		t = fmt.Sprintf("progression rule %s now calls for a %s review, not %s", v.Rule, v.Now, v.Was)
+	default:
+		return fmt.Sprintf("progression rule %s, which calls for a %s review, has a changed condition: "+
+			"a reload does not replay check-ins, so it may call for the review less often", v.Rule, v.Was)
+	}
+	if v.ConditionChanged {
+		t += ", and its condition changed"
+	}
+	return t
+}
+
 // keepsFloors compares the red flags of old and eng (see keepsSafety) and
 // returns a problem for each red flag gone, each floor lowered and each
-// code lost, or nil.
-func keepsFloors(old, eng *recommend.Engine) []ruleProblem {
+// code lost, or nil, and the red flags whose floor it reports gone or
+// lowered.
+func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 	floors := floorsByFlag(eng)
 	var r []ruleProblem
-	// gone holds the red flags reported as gone, to report each once.
-	gone := map[string]bool{}
+	// reported holds the red flags whose floor is reported gone or
+	// lowered, to report each once.
+	reported := map[string]bool{}
 	for _, was := range old.Floors() {
 		now, ok := floors[was.RedFlag]
 		switch {
 		case !ok:
-			gone[was.RedFlag] = true
+			reported[was.RedFlag] = true
 			r = append(r, ruleProblem{File: was.File, Line: was.Line, Column: was.Column,
 				Problem: fmt.Sprintf("red flag %s is gone (its floor was declared here)", was.RedFlag)})
 		case floorOutcome(now).Lowers(floorOutcome(was)):
+			reported[was.RedFlag] = true
 			r = append(r, ruleProblem{File: now.File, Line: now.Line, Column: now.Column,
 				Problem: fmt.Sprintf("red flag %s: floor lowered from %s to %s", was.RedFlag, floorOutcome(was), floorOutcome(now))})
 		}
@@ -351,7 +416,7 @@ func keepsFloors(old, eng *recommend.Engine) []ruleProblem {
 		if !ok {
 			// A loaded engine declares a floor for every red flag, so
 			// the loop above has reported it; this is in case not.
-			if !gone[was.ID] {
+			if !reported[was.ID] {
 				r = append(r, ruleProblem{Problem: fmt.Sprintf("red flag %s is gone", was.ID)})
 			}
 			continue
@@ -362,7 +427,7 @@ func keepsFloors(old, eng *recommend.Engine) []ruleProblem {
 				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
 		}
 	}
-	return r
+	return r, reported
 }
 
 // floorOutcome is what a floor asks for, as an outcome: its urgency, and
@@ -374,9 +439,11 @@ func floorOutcome(f recommend.Floor) recommend.ReferralOutcome {
 // lowerings returns a problem for each lowering c found, the comparison
 // of old with eng: the smallest profile new rules give less,
 // for each list of rules involved, what it got and would get, and why,
-// placed at the first rule involved: in the new rules where it still is,
-// else where the running rules declared it.
-func lowerings(old, eng *recommend.Engine, c *recommend.ReferralComparison) []ruleProblem {
+// placed at the first rule it reports: in the new rules where it still
+// is, else where the running rules declared it. A red flag's floor that
+// keepsFloors reported gone or lowered (floorsReported) is not reported
+// again, nor a lowering that involves only such floors.
+func lowerings(old, eng *recommend.Engine, c *recommend.ReferralComparison, floorsReported map[string]bool) []ruleProblem {
 	if len(c.Lowerings) == 0 {
 		return nil
 	}
@@ -386,10 +453,13 @@ func lowerings(old, eng *recommend.Engine, c *recommend.ReferralComparison) []ru
 	for _, l := range c.Lowerings {
 		p := ruleProblem{Problem: fmt.Sprintf("the profile %s got %s and would get %s", profileIDs(l.Profile), outcomeText(l.Was), l.Now)}
 		var why []string
-		for i, id := range l.Rules {
+		for _, id := range l.Rules {
 			var file string
 			var line, col int
 			flag, isFloor := strings.CutPrefix(id, recommend.FloorRulePrefix)
+			if isFloor && floorsReported[flag] {
+				continue
+			}
 			switch w, n := was[id], now[id]; {
 			case isFloor && nowFloors[flag].File != "":
 				f := nowFloors[flag]
@@ -409,9 +479,12 @@ func lowerings(old, eng *recommend.Engine, c *recommend.ReferralComparison) []ru
 				file, line = n.File, n.Line
 				why = append(why, fmt.Sprintf("rule %s no longer matches it", id))
 			}
-			if i == 0 {
+			if len(why) == 1 {
 				p.File, p.Line, p.Column = file, line, col
 			}
+		}
+		if len(why) == 0 {
+			continue
 		}
 		p.Problem += ": " + strings.Join(why, "; ")
 		out = append(out, p)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,5 +219,212 @@ func TestReloadKeepsDefaultRedFlagCode(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"reload refused: keeping the running rules"`) {
 		t.Errorf("log: no refused reload:\n%s", logs)
+	}
+}
+
+// TestReloadKeepsProgrammeReviews checks that a reload of the default
+// rules that deletes a programme review (a progression rule with a
+// referral), takes its referral away, makes it less urgent or changes its
+// condition is refused, placed where the running rules declare the rule,
+// though the new rules pass the analysis and give no profile without
+// check-ins less; that the running rules go on calling for the review;
+// and that a review made more urgent is taken. The review a reviewer
+// deleted, progress-review-worsening, was taken before.
+func TestReloadKeepsProgrammeReviews(t *testing.T) {
+	const (
+		worsening    = "progress-review-worsening"
+		notImproving = "progress-review-not-improving"
+	)
+	var (
+		referral = regexp.MustCompile(`(?m)^    refer:\n(?:      .*\n)*`)
+		when     = regexp.MustCompile(`(?m)^(    when: )(.*)$`)
+	)
+	// rising is a history whose pain rose at each of the last two
+	// check-ins, to 5: progress-review-worsening calls for a routine
+	// review.
+	rising := recommend.Profile{CheckIns: []recommend.CheckIn{
+		{Day: 0, PainLevel: 3, Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: recommend.ResponseSame}}},
+		{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: recommend.ResponseSame}}},
+		{Day: 14, PainLevel: 5, Done: []recommend.Done{{Movement: "walking", Sessions: 3, Response: recommend.ResponseSame}}},
+	}}
+	placed := func(t *testing.T, old *recommend.Engine, id, text string) ruleProblem {
+		for _, r := range old.ProgressRules() {
+			if r.ID == id {
+				return ruleProblem{File: r.File, Line: r.Line, Problem: text}
+			}
+		}
+		t.Fatalf("no progression rule %s", id)
+		return ruleProblem{}
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// problem is the refusal's one problem, or "" when the reload
+		// must be taken; rule is the rule it places.
+		rule, problem string
+		// rising is true when the new rules no longer refer rising.
+		rising bool
+		short  bool
+	}{
+		{"the worsening review deleted", func(t *testing.T, dir string) { cutRule(t, dir, "progress.yaml", worsening) },
+			worsening, "progression rule " + worsening + ", which called for a routine review, is gone (it was declared here)", true, true},
+		{"the worsening review's referral removed", func(t *testing.T, dir string) {
+			editRule(t, dir, "progress.yaml", worsening, func(r string) string { return referral.ReplaceAllLiteralString(r, "    step: hold\n") })
+		}, worsening, "progression rule " + worsening + " no longer calls for a review (it called for a routine one)", true, false},
+		{"the six-week review's condition narrowed", func(t *testing.T, dir string) {
+			editRule(t, dir, "progress.yaml", notImproving, func(r string) string { return when.ReplaceAllString(r, "${1}(${2}) && programme.weeks >= 8") })
+		}, notImproving, "progression rule " + notImproving + ", which calls for a routine review, has a changed condition: " +
+			"a reload does not replay check-ins, so it may call for the review less often", false, false},
+		{"the worsening review made urgent", func(t *testing.T, dir string) {
+			editRule(t, dir, "progress.yaml", worsening, func(r string) string {
+				return strings.Replace(r, "      urgency: routine\n", "      urgency: urgent\n", 1)
+			})
+		}, "", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if testing.Short() && !tt.short {
+				t.Skip("-short: the deleted review is checked")
+			}
+			dir := t.TempDir()
+			writeRules(t, dir, "reviews-1")
+			var want func(old, new *recommend.Engine) []ruleProblem
+			if tt.rule != "" {
+				want = func(old, _ *recommend.Engine) []ruleProblem {
+					return []ruleProblem{placed(t, old, tt.rule, tt.problem)}
+				}
+			}
+			s, _, eng := checkReload(t, dir, tt.change, want)
+			if tt.rule == "" {
+				return
+			}
+			if h := healthOf(t, s); !strings.HasPrefix(h.ReloadError.Message, "the new rules ") ||
+				!strings.HasSuffix(h.ReloadError.Message, ": restart the server to make such a change deliberately") ||
+				!strings.Contains(h.ReloadError.Message, "progression rule "+tt.rule) {
+				t.Errorf("/healthz message %q: want it to name progression rule %s and the restart", h.ReloadError.Message, tt.rule)
+			}
+			if !tt.rising {
+				return
+			}
+			if u, _ := referralsOf(t, s, rising); !slices.Contains(u, recommend.UrgencyRoutine) {
+				t.Errorf("rising pain after the refused reload: referrals %v, want the routine review", u)
+			}
+			if now := outcomeOf(t, eng, rising); now.Urgency != "" {
+				t.Errorf("rising pain: the new rules give %v, want no review (the edit lowers it)", now)
+			}
+		})
+	}
+}
+
+// TestReloadRefusesTruncatedComparison checks that a reload whose
+// comparison with the running rules was cut at
+// recommend.MaxAnalyzeProfiles (ReferralComparison.Truncated) is refused,
+// naming the bound, though it found nothing lowered. The comparison is
+// the real one, marked cut short: recommend's
+// TestCompareReferralsTruncated checks that a space past the bound sets
+// the mark.
+func TestReloadRefusesTruncatedComparison(t *testing.T) {
+	compareReferrals = func(ctx context.Context, old, eng *recommend.Engine) (*recommend.ReferralComparison, error) {
+		c, err := recommend.CompareReferrals(ctx, old, eng)
+		if c != nil {
+			c.Truncated = true
+		}
+		return c, err
+	}
+	t.Cleanup(func() { compareReferrals = recommend.CompareReferrals })
+	eng := loadDir(t, copyDir(t, "testdata/floors"))
+	r := keepsSafety(t.Context(), eng, eng)
+	if r == nil {
+		t.Fatal("keepsSafety = nil: a comparison cut short was taken for nothing lowered")
+	}
+	const want = "the new rules could not be compared in full with the running rules: the comparison stopped at recommend.MaxAnalyzeProfiles " +
+		"(200000 profiles of the running rules' analysed space), so the profiles past it were not compared, and one of them could get less: " +
+		"restart the server to serve them"
+	if diff := cmp.Diff(want, r.summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]ruleProblem{{Problem: truncatedText}}, r.problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	// Not cut short, the same rules are taken.
+	compareReferrals = recommend.CompareReferrals
+	if r := keepsSafety(t.Context(), eng, eng); r != nil {
+		t.Errorf("keepsSafety of the rules with themselves = %v, want nil", r)
+	}
+}
+
+// TestReloadReportsFloorOnce checks that a red flag's floor lowered or
+// gone is one problem, the floor check's, not that and a lowering that
+// involves the floor too: the running rules' fever rule leaves out fever
+// with an age of 70 and a pain of 7, which only the floor refers, so the
+// comparison sees that profile lowered by the floor alone.
+func TestReloadReportsFloorOnce(t *testing.T) {
+	const (
+		fever     = `    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: false}}` + "\n"
+		feverWhen = `    when: "'fever' in profile.red_flags"` + "\n"
+		feverRule = `  - id: fever
+    when: "'fever' in profile.red_flags && !(profile.age >= 70 && profile.pain_level >= 7)"
+    refer: {urgency: urgent, message: "See a doctor today. This is advice to get assessed, not a diagnosis."}
+    because: A sign of infection.
+    cite: [{source: src-a, locator: Section 2, claim: Fever with back pain needs a check.}]
+`
+	)
+	dir := copyDir(t, "testdata/floors")
+	edit(t, dir, "rules.yaml", feverWhen, `    when: "'fever' in profile.red_flags && !(profile.age >= 70 && profile.pain_level >= 7)"`+"\n")
+	old := loadDir(t, dir)
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		want   func(t *testing.T, new *recommend.Engine) []ruleProblem
+	}{
+		{"floor lowered", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", fever, strings.Replace(fever, "urgent", "routine", 1))
+		}, func(t *testing.T, new *recommend.Engine) []ruleProblem {
+			f := floorOf(t, new, "fever")
+			return []ruleProblem{{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever: floor lowered from urgent to routine"}}
+		}},
+		{"red flag removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", fever, "")
+			edit(t, dir, "rules.yaml", feverRule, "")
+		}, func(t *testing.T, _ *recommend.Engine) []ruleProblem {
+			f, r := floorOf(t, old, "fever"), ruleOf(t, old, "fever")
+			return []ruleProblem{
+				{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"},
+				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent (fever) and would get no referral: rule fever is gone (it was declared here)"},
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := t.TempDir()
+			for _, name := range []string{"movements.yaml", "rules.yaml", "sources.yaml", "vocabulary.yaml"} {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(d, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tt.change(t, d)
+			eng := loadDir(t, d)
+			c, err := recommend.CompareReferrals(t.Context(), old, eng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The comparison sees a profile lowered by the floor alone.
+			if !slices.ContainsFunc(c.Lowerings, func(l recommend.Lowering) bool {
+				return slices.Equal(l.Rules, []string{recommend.FloorRulePrefix + "fever"})
+			}) {
+				t.Fatalf("lowerings %+v: none by fever's floor alone; the fixture no longer shows the case", c.Lowerings)
+			}
+			r := keepsSafety(t.Context(), old, eng)
+			if r == nil {
+				t.Fatal("keepsSafety = nil, want the reload refused")
+			}
+			if diff := cmp.Diff(tt.want(t, eng), r.problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
