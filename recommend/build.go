@@ -170,9 +170,7 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Referrals = b.addReferral(res.Referrals, ri)
 		}
 	}
-	slices.SortStableFunc(res.Referrals, func(a, b Referral) int {
-		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
-	})
+	sortReferrals(res.Referrals)
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {
 		m := &d.movements[mi]
@@ -566,6 +564,13 @@ func (b *builder) messages(d *decisions) []Message {
 		}
 	}
 	return out
+}
+
+// sortReferrals sorts rs most urgent first, ties kept in their order.
+func sortReferrals(rs []Referral) {
+	slices.SortStableFunc(rs, func(a, b Referral) int {
+		return cmp.Compare(b.Urgency.rank(), a.Urgency.rank())
+	})
 }
 
 // plan returns the plan: the steps choosePlan chose, with their names,

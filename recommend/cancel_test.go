@@ -199,21 +199,30 @@ func TestCancelPartWay(t *testing.T) {
 	}
 }
 
-// TestCancelledBeforeValidation checks that a context that is already done
-// wins over an invalid profile: Recommend returns the context's error, not
-// a *ProfileError, so that a caller that gave up is not told to fix its
-// input.
-func TestCancelledBeforeValidation(t *testing.T) {
+// TestCancelledInvalidProfile checks that a context that is already done
+// and an invalid profile still give the referrals of what can be read of
+// the profile: Recommend returns a *PartialError whose Err holds both the
+// context's error and the *ProfileError, so that a caller that gave up
+// sees why, and one that reads the problems sees them too.
+func TestCancelledInvalidProfile(t *testing.T) {
 	eng, err := recommend.Load(countdownRules(true))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := eng.Recommend(ctx, recommend.Profile{Conditions: []string{"no_such_condition"}})
+	res, err := eng.Recommend(ctx, recommend.Profile{Conditions: []string{"no_such_condition"}, RedFlags: []string{"flag"}})
 	var pe *recommend.ProfileError
-	if res != nil || !errors.Is(err, context.Canceled) || errors.As(err, &pe) {
-		t.Fatalf("Recommend = %v, %v; want no result and context.Canceled", res, err)
+	var part *recommend.PartialError
+	if res != nil || !errors.Is(err, context.Canceled) || !errors.As(err, &pe) || !errors.As(err, &part) {
+		t.Fatalf("Recommend = %v, %v; want no result, and a *PartialError holding context.Canceled and a *ProfileError", res, err)
+	}
+	var got []string
+	for _, r := range part.Result.Referrals {
+		got = append(got, string(r.Urgency)+": "+strings.Join(r.Rules, ","))
+	}
+	if diff := cmp.Diff([]string{"urgent: refer-flag"}, got); diff != "" || !part.Result.Incomplete || len(part.Result.Recommended) > 0 {
+		t.Errorf("referrals (-want +got):\n%s\nincomplete %v, recommended %d; want incomplete and none", diff, part.Result.Incomplete, len(part.Result.Recommended))
 	}
 }
 

@@ -49,8 +49,12 @@ import (
 // reported as a *ProfileError (which matches ErrInvalidProfile) listing up
 // to ten problems in the order of the input, each with the line and column
 // of the offending text when the decoder knows them (every problem but
-// "input holds no profile" and "input is larger than ..."). A failure to
-// read r is returned wrapped, and is not a *ProfileError. DecodeProfile
+// "input holds no profile" and "input is larger than ..."). The profile
+// returned with it holds what could be read: the fields read before the
+// decoder stopped, without those it could not read; pass it to
+// [Engine.Triage], so that a mistake in one field does not hide the
+// emergency another reports. A failure to read r is returned wrapped, and
+// is not a *ProfileError. DecodeProfile
 // does not check list and choice values against a vocabulary, nor the
 // lengths of lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
 // [Engine.DecodeProfile] does both, with positions for every problem.
@@ -64,7 +68,9 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 // vocabulary lacks, a duplicate entry or a list too long is reported with
 // the line and column where the input gives it, as the decoding problems
 // are. It returns the profile, or a *ProfileError listing the problems of
-// the first check that finds any: decoding, then validation. Programs that
+// the first check that finds any, decoding then validation, with the
+// profile as read (see the function; [Engine.Triage] reads what it can
+// of it). Programs that
 // read profiles from people, such as a command-line tool or a service,
 // should use it rather than the function, for the positions.
 func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
@@ -73,7 +79,7 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	}
 	p, pr, err := decodeProfile(r, false)
 	if err != nil {
-		return Profile{}, err
+		return p, err
 	}
 	err = e.Validate(p)
 	if err == nil {
@@ -81,7 +87,7 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	}
 	var perr *ProfileError
 	if !errors.As(err, &perr) {
-		return Profile{}, err
+		return p, err
 	}
 	// Where each value starts is worked out only for a profile that has a
 	// problem to place: its input is decoded again, recording positions,
@@ -96,7 +102,7 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 			fp.Line, fp.Column = pos.Line, pos.Column
 		}
 	}
-	return Profile{}, perr
+	return p, perr
 }
 
 // decodeProfile is DecodeProfile. With record, the reader it returns, on
@@ -194,7 +200,7 @@ func decodeJSON(data []byte, yaml *parse.JSON, record bool) (Profile, *profileRe
 		r.syntaxError(err)
 	}
 	if len(r.probs) > 0 {
-		return Profile{}, nil, &ProfileError{Problems: r.probs}
+		return r.p, nil, &ProfileError{Problems: r.probs}
 	}
 	return r.p, r, nil
 }
@@ -362,13 +368,13 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 	for _, f := range numberFields {
 		if f.name == name {
 			x, msg := numberValue(string(num), f)
-			if msg != "" {
-				return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
-			}
 			if v.Kind() == reflect.Float64 {
 				v.SetFloat(x)
 			} else {
 				v.SetInt(int64(x))
+			}
+			if msg != "" {
+				return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
 			}
 			return nil
 		}
@@ -530,18 +536,21 @@ func numberText(s string) string {
 	return s[:cut] + "..."
 }
 
-// numberValue checks s, a number in JSON syntax, against field f, and
-// returns its value, or a message saying what is wrong. It works on the
-// digits as written, so that a number too large for any Go type is out of
-// range rather than a parse failure.
+// numberValue reads the number s, as written in the input, for field f:
+// its value, or with a message saying what is wrong, the value to keep
+// for Triage: a number out of range as its nearest bound (a pain of 11
+// is read as 10, so that it still counts as high), one that is not whole,
+// or not a number, as 0 (unknown). It works on the digits as written, so
+// that a number too large for any Go type is out of range rather than a
+// parse failure.
 func numberValue(s string, f numberField) (float64, string) {
 	if f.isDouble {
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil && (math.IsInf(x, 0) || !errors.Is(err, strconv.ErrRange)) {
-			return 0, f.rangeMessage()
+			return min(max(x, f.min), f.max), f.rangeMessage()
 		}
 		if x < f.min || x > f.max {
-			return 0, f.rangeMessage()
+			return min(max(x, f.min), f.max), f.rangeMessage()
 		}
 		return x + 0, "" // + 0 turns -0 into 0
 	}
@@ -549,8 +558,12 @@ func numberValue(s string, f numberField) (float64, string) {
 	switch {
 	case !whole:
 		return 0, "must be a whole number"
-	case !fits || float64(x) < f.min || float64(x) > f.max:
-		return 0, f.rangeMessage()
+	case !fits && strings.HasPrefix(s, "-"):
+		return f.min, f.rangeMessage()
+	case !fits:
+		return f.max, f.rangeMessage()
+	case float64(x) < f.min || float64(x) > f.max:
+		return min(max(float64(x), f.min), f.max), f.rangeMessage()
 	}
 	return float64(x), ""
 }

@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -205,8 +206,50 @@ func TestDecodeProfile(t *testing.T) {
 			if diff := cmp.Diff(tt.wantErr, gotErr); diff != "" {
 				t.Fatalf("DecodeProfile error mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			// With a problem, the profile holds what could be read
+			// (TestDecodeProfileKeepsWhatItRead).
+			if diff := cmp.Diff(tt.want, got); diff != "" && err == nil {
 				t.Errorf("DecodeProfile mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDecodeProfileKeepsWhatItRead checks that the profile DecodeProfile
+// returns with its problems holds what it could read, for Triage: the
+// fields around one it could not read, and the entries of a list around
+// a value the vocabulary lacks.
+func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   string
+		want recommend.Profile
+	}{
+		{"an unknown key", `{"red_flags": ["saddle_numbness"], "pain": 4, "age": 50}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 50}},
+		{"a number of the wrong type", "red_flags: [saddle_numbness]\npain_level: high\n",
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a value the vocabulary lacks, a number out of range", `{"red_flags": ["sadle", "saddle_numbness"], "pain_level": 11}`,
+			recommend.Profile{RedFlags: []string{"sadle", "saddle_numbness"}, PainLevel: 10}},
+		{"a key given twice", `{"red_flags": ["saddle_numbness"], "red_flags": ["night_pain"]}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			if !errors.Is(err, recommend.ErrInvalidProfile) {
+				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("profile read (-want +got):\n%s", diff)
+			}
+			res, err := eng.Triage(context.Background(), got)
+			if err != nil || len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.UrgencyEmergency {
+				t.Errorf("Triage = %+v, %v; want the emergency of saddle numbness", res, err)
 			}
 		})
 	}

@@ -277,7 +277,7 @@ func newDirectProgramWith(e *Engine, stack, small int) *directProgram {
 			continue
 		}
 		pr.run[i] = 1
-		if i+1 < len(e.order) && i+1 != e.nRefer && pr.start[i+1] >= 0 {
+		if i+1 < len(e.order) && i+1 != e.nFirst && pr.start[i+1] >= 0 {
 			pr.run[i] += pr.run[i+1]
 		}
 	}

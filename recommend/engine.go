@@ -28,10 +28,14 @@ type Engine struct {
 	progress []progressRule
 	rules    []rule
 	// order is the order rules are evaluated in: the referral rules,
-	// then the others, each in rule-set order.
+	// then the rules with a safety-net message and no referral, then the
+	// others, each in rule-set order (evaluationOrder).
 	order []int
-	// nRefer is how many rules refer: order[:nRefer] are they.
-	nRefer int
+	// nRefer is how many rules refer: order[:nRefer] are they. nFirst is
+	// how many rules are evaluated whatever the context says and kept in
+	// an incomplete Result: order[:nFirst], the referral rules and the
+	// safety-net rules.
+	nRefer, nFirst int
 	// checks holds the direct check (directcheck.go) of each rule of
 	// order, at the same index, or nil for a rule that runs as CEL: the
 	// checks side by side, so that evaluating reads no rule.
@@ -112,6 +116,18 @@ func (e *Engine) RuleSet() RuleSet {
 		return RuleSet{}
 	}
 	return e.ruleSet
+}
+
+// callable returns why Recommend and Triage cannot be called on e with
+// ctx (a nil *Engine, a nil context), or nil.
+func (e *Engine) callable(ctx context.Context) error {
+	switch {
+	case e == nil:
+		return errNilEngine
+	case ctx == nil:
+		return errors.New("recommend: nil context: pass context.Background() or a request's context")
+	}
+	return nil
 }
 
 // errNilEngine is returned by the methods of a nil *Engine that return an
@@ -431,9 +447,20 @@ func Default() (*Engine, error) {
 // Recommend evaluates every rule against p and returns the advice, resolved
 // by the safety policy described in the package documentation.
 //
-// Recommend validates p first, and returns a *ProfileError if it is
-// invalid. It then evaluates the rules that refer to a clinician, every
-// one of them, and then the rest.
+// Recommend validates p first. It then evaluates the rules that refer to
+// a clinician, every one of them, then the rules that give a safety-net
+// message, and then the rest.
+//
+// A profile with problems gets no advice, but its referrals: Recommend
+// returns a nil *Result and a *PartialError whose Err is the
+// *ProfileError listing every problem (errors.As finds it, and errors.Is
+// matches ErrInvalidProfile), and whose Result holds the referrals and
+// safety-net messages of what the engine can read of the profile, with
+// the rest of the advice withheld. What it can read: each list's entries
+// the vocabulary knows, a choice the vocabulary knows, each number within
+// its range, a number out of range as its nearest bound (a pain of 11 is
+// read as 10), no check-ins. So a mistake in one field cannot hide the
+// emergency another field reports.
 //
 // If a rule fails to evaluate (a progression rule on the check-ins too),
 // or ctx is done or its deadline has passed before every rule has run,
@@ -450,11 +477,8 @@ func Default() (*Engine, error) {
 //
 // A nil ctx or a nil *Engine is an error, not a panic.
 func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
-	switch {
-	case e == nil:
-		return nil, errNilEngine
-	case ctx == nil:
-		return nil, errors.New("recommend: nil context: pass context.Background() or a request's context")
+	if err := e.callable(ctx); err != nil {
+		return nil, err
 	}
 	// The profile is kept in the reused decision record, so that no
 	// call copies it to the heap.
@@ -463,11 +487,12 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.profile = p
 	pp := &d.profile
 	if err := e.validate(pp); err != nil {
-		// A caller that gave up is not told to fix its input.
-		if cerr := ctxDone(ctx); cerr != nil {
-			return nil, cerr
+		var perr *ProfileError
+		if !errors.As(err, &perr) {
+			return nil, err
 		}
-		return nil, err
+		res, everr := e.triage(ctx, d)
+		return nil, &PartialError{Result: res, Err: errors.Join(err, everr)}
 	}
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
@@ -481,6 +506,35 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
 	return res, nil
+}
+
+// Triage returns the referrals and safety-net messages of what the engine
+// can read of p, with the rest of the advice withheld, as Recommend
+// gives them for a profile with problems (see Recommend and
+// PartialError): for a caller that refuses a profile, with its problems
+// (from DecodeProfile or Validate), and must still show the emergency it
+// reports. Pass it the profile DecodeProfile returned with its error.
+//
+// The Result is never nil for a non-nil Engine: Incomplete, every
+// movement withheld. The referral and safety-net rules run whatever ctx
+// says, and one that fails counts as matched; the error is that failure
+// (an *EvalError), or the context's, or nil.
+func (e *Engine) Triage(ctx context.Context, p Profile) (*Result, error) {
+	if err := e.callable(ctx); err != nil {
+		return nil, err
+	}
+	d := e.getDecisions()
+	defer e.putDecisions(d)
+	d.profile = p
+	return e.triage(ctx, d)
+}
+
+// triage is Triage of d.profile, which it changes.
+func (e *Engine) triage(ctx context.Context, d *decisions) (*Result, error) {
+	pp := &d.profile
+	e.readable(pp)
+	err := e.evaluateInto(ctx, pp, d.matched)
+	return e.partial(d, pp), err
 }
 
 // addProgramme adds the programme of the check-ins cs, and the reviews it
@@ -507,6 +561,9 @@ func (e *Engine) addProgramme(res *Result, cs []CheckIn) error {
 		}
 	}
 	res.Programme = pg
+	// A review joins the referrals in the order of urgency: one that a
+	// rule set makes urgent comes before a routine referral.
 	res.Referrals = append(res.Referrals, refs...)
+	sortReferrals(res.Referrals)
 	return nil
 }

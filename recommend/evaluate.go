@@ -61,16 +61,19 @@ const IncompleteReason = "The rest of the advice could not be worked out. See a 
 // PartialError is returned, with a nil *Result, when Recommend (or
 // Explain, or ExplainReferrals) could not evaluate every rule: a rule
 // failed (Err is then its *EvalError), or ctx was done or past its
-// deadline (Err then wraps ctx.Err() or context.DeadlineExceeded). The
-// rules that refer to a clinician are evaluated first, all of them,
-// whatever the context says, so their referrals are always known.
+// deadline (Err then wraps ctx.Err() or context.DeadlineExceeded), or,
+// from Recommend, the profile has problems (Err is then its
+// *ProfileError, see Recommend). The rules that refer to a clinician are
+// evaluated first, all of them, whatever the context says, so their
+// referrals are always known; the rules that give a safety-net message
+// follow them the same way.
 //
 // Result holds what is safe to act on: the referrals the profile matched,
-// every movement withheld, WithheldReason ending with IncompleteReason
-// (after the usual reason when a matched referral withholds advice
-// itself), Incomplete true, and a Trace of the referral rules only. A
-// caller that stops at err != nil finds the referrals, an emergency among
-// them, with errors.As:
+// the safety-net messages, every movement withheld, WithheldReason ending
+// with IncompleteReason (after the usual reason when a matched referral
+// withholds advice itself), Incomplete true, and a Trace of the referral
+// and safety-net rules only. A caller that stops at err != nil finds the
+// referrals, an emergency among them, with errors.As:
 //
 //	res, err := eng.Recommend(ctx, p)
 //	var pe *recommend.PartialError
@@ -105,20 +108,35 @@ func (e *PartialError) Unwrap() error { return e.Err }
 
 // evaluationOrder sets the order the rules are evaluated in: the rules
 // that refer first, so that a rule that fails or a context that is done
-// cannot hide a referral, then the rest, each in rule-set order.
+// cannot hide a referral, then the rules that give a safety-net message
+// (firstRule), so that an incomplete Result still tells the person when
+// to get help, then the rest, each in rule-set order.
 func (e *Engine) evaluationOrder() {
 	e.order = make([]int, 0, len(e.rules))
+	for _, refers := range [...]bool{true, false} {
+		for ri := range e.rules {
+			if r := &e.rules[ri]; (r.refer != nil) == refers && e.firstRule(ri) {
+				e.order = append(e.order, ri)
+			}
+		}
+		if refers {
+			e.nRefer = len(e.order)
+		}
+	}
+	e.nFirst = len(e.order)
 	for ri := range e.rules {
-		if e.rules[ri].refer != nil {
+		if !e.firstRule(ri) {
 			e.order = append(e.order, ri)
 		}
 	}
-	e.nRefer = len(e.order)
-	for ri := range e.rules {
-		if e.rules[ri].refer == nil {
-			e.order = append(e.order, ri)
-		}
-	}
+}
+
+// firstRule reports whether rule ri is evaluated first, whatever the
+// context says, and kept in an incomplete Result: a rule that refers, or
+// one that gives a safety-net message.
+func (e *Engine) firstRule(ri int) bool {
+	r := &e.rules[ri]
+	return r.refer != nil || (r.say != nil && r.say.kind == MessageKindSafetyNet)
 }
 
 // evaluate runs every rule's condition and reports which matched, or the
@@ -137,15 +155,16 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 // The referral rules run first, every one of them, whatever ctx says:
 // Load bounds the cost of every condition (MaxRuleCost), and a done
 // context must not hide an emergency. A referral rule that fails is marked
-// matched, so that it errs toward a clinician. Then, unless a referral
-// rule failed, the other rules run, the context checked before each, its
+// matched, so that it errs toward a clinician. The safety-net rules follow
+// them, the same way (evaluationOrder). Then, unless one of these rules
+// failed, the other rules run, the context checked before each, its
 // deadline against the clock (see ctxDone); a condition that loops runs
 // with the context too, when it can be cancelled, so that cancelling stops
 // a long comprehension part way.
 //
 // A nil error means every rule ran. Otherwise the error is the first
 // failure (an *EvalError) or the context's error, wrapped, and only the
-// flags of the referral rules are complete: the caller must treat the
+// flags of the referral and safety-net rules are complete: the caller must treat the
 // rest of the advice as unknown (see PartialError).
 func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
 	// The CEL view of p is made only if a condition runs as CEL; the
@@ -166,7 +185,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 		}
 		pr.read(p, st, bits)
 	}
-	for i := 0; i < e.nRefer; {
+	for i := 0; i < e.nFirst; {
 		if pr != nil {
 			if pc := pr.start[i]; pc >= 0 {
 				// The run of direct checks from i, in one go.
@@ -203,7 +222,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	// context.Background(), is never done: it is not asked before each
 	// rule, and a run of direct checks in the program goes in one go.
 	never := ctx.Done() == nil && !hasDeadline
-	for i := e.nRefer; i < len(e.order); {
+	for i := e.nFirst; i < len(e.order); {
 		if !never {
 			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 				return err
@@ -280,7 +299,7 @@ func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activat
 // completed before it stopped, into the Result of a PartialError: the
 // referrals only, with every movement withheld.
 func (e *Engine) partial(d *decisions, p *Profile) *Result {
-	for _, ri := range e.order[e.nRefer:] {
+	for _, ri := range e.order[e.nFirst:] {
 		d.matched[ri] = false
 	}
 	d.incomplete = true

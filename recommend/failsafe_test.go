@@ -93,7 +93,7 @@ type partialSummary struct {
 	WithheldReason string
 	Recommended    int
 	Avoided        int
-	Messages       int
+	Messages       []string // kind: rules
 	Plan           int
 	Trace          []recommend.TraceEntry
 	EvalRule       string // the failing rule, or ""
@@ -109,8 +109,10 @@ func summarizePartial(t *testing.T, res *recommend.Result, err error) partialSum
 	s := partialSummary{
 		Withheld: pe.Result.Withheld, Incomplete: pe.Result.Incomplete, WithheldReason: pe.Result.WithheldReason,
 		Recommended: len(pe.Result.Recommended) + len(pe.Result.NeedsEquipment), Plan: len(pe.Result.Plan),
-		Avoided: len(pe.Result.Avoided), Messages: len(pe.Result.Messages),
-		Trace: pe.Result.Trace(), Referrals: []string{},
+		Avoided: len(pe.Result.Avoided), Trace: pe.Result.Trace(), Referrals: []string{},
+	}
+	for _, m := range pe.Result.Messages {
+		s.Messages = append(s.Messages, fmt.Sprintf("%s: %s", m.Kind, strings.Join(m.Rules, ",")))
 	}
 	for _, r := range pe.Result.Referrals {
 		s.Referrals = append(s.Referrals, fmt.Sprintf("%s: %s", r.Urgency, strings.Join(r.Rules, ",")))
@@ -550,6 +552,7 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 	}
 	want := partialSummary{
 		Referrals: []string{"urgent: red-flag-weight-loss"}, Withheld: true, Incomplete: true,
+		Messages: []string{"safety_net: message-safety-net"},
 		EvalRule: "progress-latent-ratio progress.yaml:" + fmt.Sprint(strings.Count(progress[:strings.Index(progress, "- id: progress-latent-ratio")], "\n")+1),
 	}
 	for _, c := range calls {
@@ -780,5 +783,123 @@ func TestFloorProofReachesVariants(t *testing.T) {
 				t.Errorf("Load: %v\nwant an error with %s", err, want)
 			}
 		})
+	}
+}
+
+// TestInvalidProfileKeepsReferrals checks that a mistake in one field
+// cannot hide the referral another field calls for: Recommend gives the
+// referrals and safety nets of what it can read of the profile, in a
+// *PartialError that holds the *ProfileError, with the rest withheld. A
+// number out of range is read as its nearest bound (a pain of 11 as 10).
+func TestInvalidProfileKeepsReferrals(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saddle := []string{"saddle_numbness"}
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    recommend.Urgency
+		problem string // the field of the first problem
+	}{
+		{"pain out of range", recommend.Profile{RedFlags: saddle, PainLevel: 11}, recommend.UrgencyEmergency, "pain_level"},
+		{"unknown aggravating activity", recommend.Profile{RedFlags: saddle, AggravatedBy: []string{"bending_forwards"}}, recommend.UrgencyEmergency, "aggravated_by[0]"},
+		{"a second flag misspelt", recommend.Profile{RedFlags: []string{"saddle_numbness", "sadle_numbness"}}, recommend.UrgencyEmergency, "red_flags[1]"},
+		{"a flag misspelt before", recommend.Profile{RedFlags: []string{"bladder_bowel", "saddle_numbness"}}, recommend.UrgencyEmergency, "red_flags[0]"},
+		{"a flag given twice", recommend.Profile{RedFlags: []string{"saddle_numbness", "saddle_numbness"}}, recommend.UrgencyEmergency, "red_flags[1]"},
+		{"unknown sex", recommend.Profile{RedFlags: saddle, Sex: "f"}, recommend.UrgencyEmergency, "sex"},
+		{"check-ins going back in time", recommend.Profile{RedFlags: saddle,
+			CheckIns: []recommend.CheckIn{ci(7, 5, "walking", "same"), ci(0, 5, "walking", "same")}}, recommend.UrgencyEmergency, "check_ins[1].day"},
+		{"age out of range", recommend.Profile{Conditions: []string{"osteoporosis"}, RedFlags: []string{"severe_pain_after_injury"}, Age: 420}, recommend.UrgencyEmergency, "age"},
+		// Pain 7 or more in the first weeks with osteoporosis is an
+		// urgent review: a pain of 11 still counts as high.
+		{"pain too high still high", recommend.Profile{Conditions: []string{"osteoporosis"}, PainLevel: 11, DaysSinceOnset: 3}, recommend.UrgencyUrgent, "pain_level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			var pe *recommend.ProfileError
+			var part *recommend.PartialError
+			if res != nil || !errors.As(err, &pe) || !errors.As(err, &part) || part.Result == nil {
+				t.Fatalf("Recommend = %v, %v; want no result and a *PartialError holding a *ProfileError", res, err)
+			}
+			if got := pe.Problems[0].Field; got != tt.problem {
+				t.Errorf("first problem in %q, want %q: %v", got, tt.problem, pe)
+			}
+			r := part.Result
+			if len(r.Referrals) == 0 || r.Referrals[0].Urgency != tt.want {
+				t.Fatalf("referrals %+v, want %s first", r.Referrals, tt.want)
+			}
+			if !r.Incomplete || !r.Withheld || len(r.Recommended)+len(r.Avoided)+len(r.Plan) > 0 || r.Programme != nil {
+				t.Errorf("incomplete %v, withheld %v, %d recommended, %d avoided, %d plan steps, programme %v; want the rest withheld",
+					r.Incomplete, r.Withheld, len(r.Recommended), len(r.Avoided), len(r.Plan), r.Programme != nil)
+			}
+			for _, m := range r.Messages {
+				if m.Kind != recommend.MessageKindSafetyNet {
+					t.Errorf("message of kind %s in an incomplete result, want safety nets only", m.Kind)
+				}
+			}
+		})
+	}
+	// The caller's lists are not changed.
+	p := recommend.Profile{RedFlags: []string{"saddle_numbness", "nope"}}
+	if _, err := eng.Recommend(context.Background(), p); err == nil || p.RedFlags[1] != "nope" {
+		t.Errorf("Recommend(%v) = %v; want an error and the caller's list unchanged", p.RedFlags, err)
+	}
+}
+
+// TestIncompleteKeepsSafetyNets checks that a result cut short by a rule
+// that fails keeps the safety-net messages, which say when to get help,
+// the same as the complete result's, and lists their rules in its trace
+// beside the referral rules.
+func TestIncompleteKeepsSafetyNets(t *testing.T) {
+	fsys := testrules.Copy(t)
+	// A division by zero at age 43 with pain 5 (and three other pairs),
+	// which Load's search misses.
+	fsys["zz-latent.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: walk-latent
+    when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
+    recommend: [walking]
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 43, PainLevel: 5}
+	complete, err := full.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range complete.Messages {
+		if m.Kind == recommend.MessageKindSafetyNet {
+			want = append(want, fmt.Sprintf("%s: %s", m.Kind, strings.Join(m.Rules, ",")))
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the complete result has no safety-net message: the test needs one")
+	}
+	res, err := eng.Recommend(context.Background(), p)
+	got := summarizePartial(t, res, err)
+	if diff := cmp.Diff(want, got.Messages); diff != "" {
+		t.Errorf("safety nets of the incomplete result (-want +got):\n%s", diff)
+	}
+	traced := map[string]bool{}
+	for _, e := range got.Trace {
+		traced[e.Rule] = true
+	}
+	for _, m := range complete.Messages {
+		for _, id := range m.Rules {
+			if m.Kind == recommend.MessageKindSafetyNet && !traced[id] {
+				t.Errorf("safety-net rule %s is not in the incomplete result's trace", id)
+			}
+		}
 	}
 }

@@ -391,16 +391,18 @@ func TestRecommendRejectsInvalidProfile(t *testing.T) {
 		want    string
 	}{
 		{"unknown condition", recommend.Profile{Conditions: []string{"stif"}},
-			`invalid profile: conditions[0] "stif": unknown condition (did you mean "stiff"?)`},
+			`invalid profile: conditions[0] "stif": unknown condition (did you mean "stiff"?) (only the referrals were worked out)`},
 		{"pain out of range", recommend.Profile{Conditions: []string{"stiff"}, PainLevel: 11},
-			"invalid profile: pain_level 11: out of range, want 0 to 10"},
+			"invalid profile: pain_level 11: out of range, want 0 to 10 (only the referrals were worked out)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := f.eng.Recommend(context.Background(), tt.profile)
 			var pe *recommend.ProfileError
-			if res != nil || !errors.As(err, &pe) || !errors.Is(err, recommend.ErrInvalidProfile) {
-				t.Fatalf("Recommend = %v, %v; want no result and a *ProfileError", res, err)
+			var part *recommend.PartialError
+			if res != nil || !errors.As(err, &pe) || !errors.Is(err, recommend.ErrInvalidProfile) ||
+				!errors.As(err, &part) || part.Result == nil || !part.Result.Incomplete {
+				t.Fatalf("Recommend = %v, %v; want no result and a *PartialError with an incomplete Result and a *ProfileError", res, err)
 			}
 			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
 				t.Errorf("error mismatch (-want +got):\n%s", diff)

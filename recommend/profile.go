@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -89,14 +90,15 @@ type listField struct {
 	name  string // snake_case name, as in JSON and CEL
 	label string // singular noun for messages
 	get   func(*Profile) []string
+	set   func(*Profile, []string)
 }
 
 var listFields = [...]listField{
-	{"conditions", "condition", func(p *Profile) []string { return p.Conditions }},
-	{"red_flags", "red flag", func(p *Profile) []string { return p.RedFlags }},
-	{"aggravated_by", "aggravating activity", func(p *Profile) []string { return p.AggravatedBy }},
-	{"eased_by", "easing activity", func(p *Profile) []string { return p.EasedBy }},
-	{"equipment", "piece of equipment", func(p *Profile) []string { return p.Equipment }},
+	{"conditions", "condition", func(p *Profile) []string { return p.Conditions }, func(p *Profile, v []string) { p.Conditions = v }},
+	{"red_flags", "red flag", func(p *Profile) []string { return p.RedFlags }, func(p *Profile, v []string) { p.RedFlags = v }},
+	{"aggravated_by", "aggravating activity", func(p *Profile) []string { return p.AggravatedBy }, func(p *Profile, v []string) { p.AggravatedBy = v }},
+	{"eased_by", "easing activity", func(p *Profile) []string { return p.EasedBy }, func(p *Profile, v []string) { p.EasedBy = v }},
+	{"equipment", "piece of equipment", func(p *Profile) []string { return p.Equipment }, func(p *Profile, v []string) { p.Equipment = v }},
 }
 
 // Indexes into listFields.
@@ -177,14 +179,17 @@ type numberField struct {
 	min, max float64
 	isDouble bool
 	get      func(*Profile) float64
+	// set sets the field to v, which is whole for a field that is not
+	// isDouble.
+	set func(*Profile, float64)
 }
 
 var numberFields = [...]numberField{
-	{"pain_level", 0, 10, false, func(p *Profile) float64 { return float64(p.PainLevel) }},
-	{"days_since_onset", 0, MaxDaysSinceOnset, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }},
-	{"sitting_hours", 0, 24, true, func(p *Profile) float64 { return p.SittingHours }},
-	{"age", 0, MaxAge, false, func(p *Profile) float64 { return float64(p.Age) }},
-	{"pregnancy_week", 0, MaxPregnancyWeek, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }},
+	{"pain_level", 0, 10, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
+	{"sitting_hours", 0, 24, true, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
+	{"age", 0, MaxAge, false, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
+	{"pregnancy_week", 0, MaxPregnancyWeek, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},
 }
 
 // ErrInvalidProfile is matched by every *ProfileError, so callers can test
@@ -321,6 +326,41 @@ func (e *Engine) validate(p *Profile) error {
 		return &ProfileError{Problems: probs}
 	}
 	return nil
+}
+
+// readable makes *p what the engine can read of it, so that a profile
+// with problems still gets its referrals (see Recommend): a list keeps the
+// entries its vocabulary knows, each once, up to MaxListLen; a choice its
+// vocabulary lacks is not stated; a number that is not finite is unknown
+// (0), and one out of range is its nearest bound, so that a value given as
+// too high still counts as high; the check-ins, which only the programme
+// reads, are left out. Lists are copied, never changed in place: they
+// are the caller's.
+func (e *Engine) readable(p *Profile) {
+	for fi, f := range listFields {
+		vals, vocab := f.get(p), e.vocab[fi]
+		var keep []string
+		for i, v := range vals {
+			if len(keep) < MaxListLen && len(v) <= MaxEntryLen && vocab.index(v) >= 0 && !slices.Contains(vals[:i], v) {
+				keep = append(keep, v)
+			}
+		}
+		f.set(p, keep)
+	}
+	for ci, f := range choiceFields {
+		if v := f.get(p); len(v) > MaxEntryLen || e.vocab[numListFields+ci].index(v) < 0 {
+			f.set(p, "")
+		}
+	}
+	for _, f := range numberFields {
+		switch v := f.get(p); {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			f.set(p, 0)
+		case v < f.min || v > f.max:
+			f.set(p, min(max(v, f.min), f.max))
+		}
+	}
+	p.CheckIns = nil
 }
 
 // quoteValue quotes a profile value for a message, cutting it short after

@@ -11,8 +11,9 @@ import "math/bits"
 type traceRules struct {
 	// ids are the rule ids, in rule-set order.
 	ids []string
-	// refer marks the rules that refer, one bit per rule.
-	refer []uint64
+	// first marks the rules evaluated first (Engine.firstRule), which an
+	// Incomplete Result's trace lists, one bit per rule.
+	first []uint64
 }
 
 // ruleTrace is which rules of a Result matched.
@@ -34,11 +35,11 @@ func hasBit(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
 
 // newTraceRules returns the trace's view of e's rules.
 func newTraceRules(e *Engine) *traceRules {
-	t := &traceRules{ids: make([]string, len(e.rules)), refer: make([]uint64, bitWords(len(e.rules)))}
+	t := &traceRules{ids: make([]string, len(e.rules)), first: make([]uint64, bitWords(len(e.rules)))}
 	for ri := range e.rules {
 		t.ids[ri] = e.rules[ri].id
-		if e.rules[ri].refer != nil {
-			t.refer[ri/64] |= 1 << (ri % 64)
+		if e.firstRule(ri) {
+			t.first[ri/64] |= 1 << (ri % 64)
 		}
 	}
 	return t
@@ -57,8 +58,9 @@ func (e *Engine) setTrace(res *Result, bits []uint64) {
 }
 
 // Trace lists every rule, in rule-set order, and whether it matched; in
-// an Incomplete Result, only the rules that refer, the ones that were
-// evaluated (a referral rule that failed shows as matched).
+// an Incomplete Result, only the rules that were evaluated, those that
+// refer and those that give a safety-net message (a rule of these that
+// failed shows as matched).
 //
 // The Result keeps one bit per rule, and Trace builds the list from it on
 // each call; the list is the caller's to change. It is empty, never nil,
@@ -72,13 +74,13 @@ func (r *Result) Trace() []TraceEntry {
 	n := len(t.rules.ids)
 	if r.Incomplete {
 		n = 0
-		for _, w := range t.rules.refer {
+		for _, w := range t.rules.first {
 			n += bits.OnesCount64(w)
 		}
 	}
 	out := make([]TraceEntry, 0, n)
 	for ri, id := range t.rules.ids {
-		if r.Incomplete && !hasBit(t.rules.refer, ri) {
+		if r.Incomplete && !hasBit(t.rules.first, ri) {
 			continue
 		}
 		out = append(out, TraceEntry{Rule: id, Matched: hasBit(t.bits, ri)})

@@ -129,6 +129,17 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	// The engine's DecodeProfile checks the values against the rules'
 	// vocabulary too, and says where in the file each problem is.
 	profile, err := eng.DecodeProfile(in)
+	if errors.Is(err, recommend.ErrInvalidProfile) {
+		// A mistake in one field does not hide the emergency another
+		// reports: the referrals of what could be read are printed,
+		// with the rest of the advice withheld, and the problems after.
+		if res, _ := eng.Triage(context.Background(), profile); res != nil && len(res.Referrals) > 0 {
+			if werr := writeResult(stdout, res, *format, *detail, false); werr != nil {
+				return errors.Join(err, werr)
+			}
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}

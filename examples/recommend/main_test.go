@@ -117,6 +117,32 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestInvalidProfileKeepsEmergency checks that a mistake in one field
+// does not hide the emergency another reports: the CLI prints the
+// referral of what it could read, the advice on hold, and fails with the
+// problem, in every format.
+func TestInvalidProfileKeepsEmergency(t *testing.T) {
+	in := "red_flags: [saddle_numbness]\npain_level: 11\n"
+	for _, args := range [][]string{nil, {"-format", "json"}, {"-format", "markdown"}, {"-detail"}} {
+		t.Run(strings.Join(append([]string{"text"}, args...), " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(args, strings.NewReader(in), &stdout, &stderr)
+			if code != 1 || stderr.String() != "error: invalid profile: line 2 col 13: pain_level 11: out of range, want 0 to 10\n" {
+				t.Errorf("exit code %d, stderr %q; want 1 and the problem", code, stderr.String())
+			}
+			out := strings.ToLower(stdout.String())
+			if !strings.Contains(out, "emergency") || strings.Contains(out, "towel") {
+				t.Errorf("stdout lacks the emergency, or gives advice:\n%s", stdout.String())
+			}
+		})
+	}
+	// Without a referral, only the problem.
+	var stdout, stderr bytes.Buffer
+	if code := run(nil, strings.NewReader(`{"pain_level": 11}`), &stdout, &stderr); code != 1 || stdout.Len() != 0 {
+		t.Errorf("exit code %d, stdout %q; want 1 and nothing", code, stdout.String())
+	}
+}
+
 // reportProfiles are the five profiles of issue 10 whose reports must stay
 // short, in testdata/profiles.
 var reportProfiles = []string{"chronic-stiffness", "disc-sciatica", "acute-strain", "spinal-stenosis", "saddle-numbness"}

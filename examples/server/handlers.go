@@ -194,6 +194,10 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := decodeProfile(eng, body)
 	if err != nil {
+		if errors.Is(err, recommend.ErrInvalidProfile) {
+			s.writeInvalidProfile(w, r, eng, p, "invalid profile", profileProblems(err, "", nil), opts)
+			return
+		}
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
@@ -478,12 +482,52 @@ func (s *Server) writePartialExplain(w http.ResponseWriter, r *http.Request, pe 
 	})
 }
 
+// invalidProfileError is the body of a 400 for a request whose profile
+// has problems: the problems, and in "result", when what could be read of
+// the profile calls for a referral, the referrals and safety-net messages
+// of it (recommend.Engine.Triage), every movement withheld, as WriteJSON
+// writes a Result, so that a mistake in one field does not hide the
+// emergency another reports.
+type invalidProfileError struct {
+	apiError
+	// Result is the Result as report.WriteJSON writes it, or absent when
+	// there is no engine.
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+// writeInvalidProfile answers 400 for a request whose profile has the
+// problems probs, with p, what could be read of it, triaged by eng, as
+// invalidProfileError documents. A referral rule that fails while it
+// triages is logged, and counted as matched by Triage.
+func (s *Server) writeInvalidProfile(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, msg string, probs []problem, o report.JSONOptions) {
+	body := invalidProfileError{apiError: apiError{Status: http.StatusBadRequest, Error: msg, Problems: probs}}
+	if eng != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		defer cancel()
+		res, err := eng.Triage(ctx, p)
+		var ee *recommend.EvalError
+		if errors.As(err, &ee) {
+			s.log.LogAttrs(r.Context(), slog.LevelError, "rule failed to evaluate while triaging an invalid profile",
+				slog.String("route", r.Pattern), slog.String("rule", ee.Rule), slog.String("file", ee.File), slog.Int("line", ee.Line))
+		}
+		if res != nil && len(res.Referrals) > 0 {
+			// The problems are the answer: a result that cannot be
+			// written leaves them without it.
+			body.Result, _ = resultJSON(res, o)
+		}
+	}
+	httpjson.Write(w, http.StatusBadRequest, body)
+}
+
 // explainRequest is the body of POST /explain.
 type explainRequest struct {
 	// Profile is the profile, as for /recommend.
 	Profile recommend.Profile
 	// Movement is a movement id, or "referral" for the referral rules.
 	Movement string
+	// read is whether Profile holds what could be read of a "profile"
+	// object, problems or not.
+	read bool
 }
 
 // referralTarget is the movement value of /explain that asks for the
@@ -508,6 +552,10 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	}
 	req, at, probs := decodeExplain(body, eng)
 	if len(probs) > 0 {
+		if req.read {
+			s.writeInvalidProfile(w, r, eng, req.Profile, "invalid explain request", probs, report.JSONOptions{})
+			return
+		}
 		writeError(w, http.StatusBadRequest, "invalid explain request", probs...)
 		return
 	}
@@ -663,7 +711,7 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 		if err != nil {
 			probs = append(probs, profileProblems(err, "profile.", at)...)
 		}
-		req.Profile = p
+		req.Profile, req.read = p, true
 	}
 	if len(probs) > 0 {
 		return req, nil, probs

@@ -231,7 +231,8 @@ type problemAt struct {
 	Line, Column int
 }
 
-// errorShape is an error body with the messages of its problems left out.
+// errorShape is an error body with the messages of its problems left out
+// (and its result: TestInvalidProfileShowsReferrals).
 type errorShape struct {
 	Status   int
 	Error    string
@@ -242,7 +243,7 @@ type errorShape struct {
 // without a message.
 func decodeError(t *testing.T, body []byte) errorShape {
 	t.Helper()
-	var e apiError
+	var e invalidProfileError
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
@@ -256,6 +257,52 @@ func decodeError(t *testing.T, body []byte) errorShape {
 		got.Problems = append(got.Problems, problemAt{p.Field, p.Value, p.Line, p.Column})
 	}
 	return got
+}
+
+// TestInvalidProfileShowsReferrals checks that a mistake in one field of
+// a profile does not hide the emergency another reports: the 400 of
+// /recommend and /explain carries, in "result", the referrals of what
+// could be read of the profile, every movement withheld; and that a
+// profile whose readable part calls for no referral gets no result.
+func TestInvalidProfileShowsReferrals(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, path, body string
+		want             recommend.Urgency // "" for no result
+	}{
+		{"out of range beside a red flag", "/recommend", `{"red_flags": ["saddle_numbness"], "pain_level": 11}`, recommend.UrgencyEmergency},
+		{"unknown field beside a red flag", "/recommend", `{"pain": 4, "red_flags": ["saddle_numbness"]}`, recommend.UrgencyEmergency},
+		{"unknown value beside a red flag", "/recommend", `{"red_flags": ["saddle_numbness"], "aggravated_by": ["bending_forwards"]}`, recommend.UrgencyEmergency},
+		{"a flag misspelt beside another", "/recommend", `{"red_flags": ["sadle_numbness", "fever_or_chills"]}`, recommend.UrgencyUrgent},
+		{"no red flag", "/recommend", `{"pain_level": 11}`, ""},
+		{"explain, a flag misspelt", "/explain", `{"movement": "walking", "profile": {"red_flags": ["saddle_numbness", "saddle_numbnes"]}}`, recommend.UrgencyEmergency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := do(t, s.Handler(), "POST", tt.path, tt.body)
+			checkDoc(t, "POST", tt.path, rec)
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != http.StatusBadRequest || len(e.Problems) == 0 {
+				t.Fatalf("status %d, body %s (%v); want a 400 with problems", rec.Code, cut(rec.Body.String()), err)
+			}
+			var got recommend.Urgency
+			if e.Result != nil {
+				var res recommend.Result
+				if err := json.Unmarshal(e.Result, &res); err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Referrals) == 0 || !res.Incomplete || !res.Withheld || len(res.Recommended)+len(res.Avoided)+len(res.Plan) > 0 {
+					t.Errorf("result %s: want referrals, incomplete, withheld, nothing advised", cut(string(e.Result)))
+				}
+				if len(res.Referrals) > 0 {
+					got = res.Referrals[0].Urgency
+				}
+			}
+			if got != tt.want {
+				t.Errorf("first referral of the result %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
 
 // TestRecommendErrors checks every error path of POST /recommend: the
@@ -610,7 +657,12 @@ func TestRequestTimeout(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &cards); err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ Summary, Indicator string }{{"Exercise advice unavailable: assess the patient before any exercises", "info"}}
+	// The safety net, which an incomplete result keeps, still reaches
+	// the patient through the clinician.
+	want := []struct{ Summary, Indicator string }{
+		{"Exercise advice unavailable: assess the patient before any exercises", "info"},
+		{"Key messages for the patient: 1 message, in the detail", "info"},
+	}
 	if diff := cmp.Diff(want, cards.Cards); rec.Code != http.StatusOK || diff != "" {
 		t.Errorf("CDS Hooks: status %d; cards (-want +got):\n%s", rec.Code, diff)
 	}

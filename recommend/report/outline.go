@@ -13,8 +13,10 @@ import (
 // what it shows and in which order, with movements that read the same
 // grouped and the cited sources numbered. WriteText and WriteMarkdown
 // write it; the web page of examples/server and the CDS Hooks cards
-// render it, so that every short form of a Result says the same things in
-// the same order. Build one with New.
+// render it, so that every short form of a Result says the same things,
+// each list in the same order (the page and the cards place the sections
+// for their readers: the page puts the plan before the key messages).
+// Build one with New.
 type Outline struct {
 	// Referrals are the Result's referrals, most urgent first. The
 	// referrals folded into them (Result.FoldedReferrals) are left out:

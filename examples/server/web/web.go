@@ -1,8 +1,13 @@
 // Package web serves backrules as one web page: a form for a profile and,
-// when it is posted, the advice for it, laid out as the short report's
+// when it is posted, the advice for it, rendered from the short report's
 // outline (package recommend/report, which report.WriteText writes too):
-// referrals first, key messages, the plan, the other recommended
-// movements, what to avoid and where the sources disagree. Each item shows its sources as links with their claims, and a
+// the same referrals, key messages, plan, other recommended movements,
+// avoided movements and disagreements, each list in the outline's order.
+// The page puts the plan first, as people act on it: referrals, the plan
+// with its pictures, "This week" with check-ins, the other recommended
+// movements, the key messages, what to avoid and where the sources
+// disagree (the text and Markdown reports put the key messages before the
+// plan). Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
 // After a result the form asks for a check-in and carries the earlier
@@ -239,6 +244,22 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			pg.CheckIn = newCheckInView(eng, len(in.ci.earlier), day, in.ci, in.ci.movements, nil)
 		}
 		pg.setProblems(probs)
+		// A mistake in one answer does not hide the emergency another
+		// reports: the referrals of what could be read are shown above
+		// the form, the rest of the advice withheld.
+		res, err := eng.Triage(r.Context(), p)
+		if err != nil {
+			h.logError(r.Context(), err)
+		}
+		if res != nil && len(res.Referrals) > 0 {
+			if pg.Result, err = newResultView(r.Context(), eng, p, res, nil); err != nil {
+				h.failed(w, r, err)
+				return
+			}
+			if pg.Result.Emergency {
+				pg.Title = "Emergency: get help now"
+			}
+		}
 		h.render(w, http.StatusBadRequest, pg)
 		return
 	}

@@ -244,6 +244,39 @@ func TestProblemsShownWithTheForm(t *testing.T) {
 	}
 }
 
+// TestProblemsKeepTheEmergency checks that a mistake in one answer does
+// not hide the emergency another reports: the page with the problems
+// shows the referral of what could be read above the form, the rest of
+// the advice on hold, and no exercise.
+func TestProblemsKeepTheEmergency(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	for _, form := range []url.Values{
+		{"red_flags": {"saddle_numbness"}, "pain_level": {"11"}},
+		{"red_flags": {"saddle_numbness"}, "age": {"abc"}},
+		{"red_flags": {"saddle_numbness"}, "pregnancy_week": {"50"}},
+		{"red_flags": {"saddle_numbness"}, "sitting_hours": {"-1"}},
+	} {
+		t.Run(form.Encode(), func(t *testing.T) {
+			rec := post(h, form)
+			body := rec.Body.String()
+			if rec.Code != http.StatusBadRequest || !strings.Contains(body, `class="error-summary"`) {
+				t.Fatalf("status %d; want 400 with the problems", rec.Code)
+			}
+			refs := section(body, "referrals")
+			if !strings.Contains(refs, "emergency") || !strings.Contains(body, `id="on-hold"`) || strings.Contains(body, `id="plan"`) {
+				t.Errorf("page lacks the emergency and the advice on hold, or shows a plan:\n%s", refs)
+			}
+			if !strings.Contains(body, "<title>Emergency: get help now") {
+				t.Errorf("title is not the emergency's")
+			}
+		})
+	}
+	// Without a referral, the page shows the problems only.
+	if body := post(h, url.Values{"pain_level": {"11"}}).Body.String(); strings.Contains(body, `id="result"`) {
+		t.Errorf("page of a problem with no referral shows a result")
+	}
+}
+
 // section returns the HTML of the section with the id, or "".
 func section(body, id string) string {
 	start := strings.Index(body, `<section id="`+id+`"`)
