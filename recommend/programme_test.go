@@ -144,17 +144,24 @@ func TestProgrammeTrajectories(t *testing.T) {
 			referRule: "progress-review-worsening",
 		},
 		{
-			// The earlier review is for a current rise: the check-in that
-			// rose the second time called for it.
-			name:     "the earlier review ends when the pain stops rising",
-			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
+			// The earlier review stands while the pain stays where two
+			// rises took it, and ends when it comes back down.
+			name:      "the earlier review stands while the pain stays up",
+			checkIns:  []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			referRule: "progress-review-worsening",
+		},
+		{
+			name:     "the earlier review ends when the pain comes back down",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"), ci(21, 5, "walking", "same")},
 			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
 		},
 		{
 			name: "no step up while the pain stays where two rises took it",
 			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same"),
 				ci(21, 5, "walking", "easier")},
-			want: []stepSummary{{"walking", "hold", "progress-hold-pain-rising", 1}},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-pain-rising", 1}},
+			referRule: "progress-review-worsening",
 		},
 		{
 			name:     "a rise to mild pain calls for no earlier review",
