@@ -44,6 +44,13 @@ func TestCancerCodes(t *testing.T) {
 		{"Z86.010", ""}, // a history of benign polyps
 		{"Z86.000", ""}, // a history of carcinoma in situ of the breast
 		{"C79.0", ""},   // spread to the kidney: not a listed code
+		// Low back pain with no specific cause, coded before and after
+		// October 2021, is a back condition: the chart is relevant.
+		{"M54.5", "low_back_pain"},
+		{"M54.50", "low_back_pain"},
+		{"M54.59", "low_back_pain"},
+		{"M5450", "low_back_pain"},
+		{"M54.4", ""}, // lumbago with sciatica, left unmapped
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
@@ -59,5 +66,20 @@ func TestCancerCodes(t *testing.T) {
 				t.Errorf("lookup(%q) (-want +got):\n%s", tt.code, diff)
 			}
 		})
+	}
+}
+
+// TestLowBackPainSNOMED checks that SNOMED CT's low back pain finding is
+// the vocabulary's low back pain, so that a chart that records only it is
+// relevant to the service.
+func TestLowBackPainSNOMED(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := eng.Vocabulary()
+	tm, ok := codeIndex(v).lookup("http://snomed.info/sct", "279039007")
+	if !ok || tm.redFlag || v.Conditions[tm.index].ID != "low_back_pain" {
+		t.Errorf("SNOMED CT 279039007 is %+v, %v; want the condition low_back_pain", tm, ok)
 	}
 }

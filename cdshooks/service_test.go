@@ -877,6 +877,7 @@ func TestVocabularyCodesView(t *testing.T) {
 		"acute_strain":    {{System: cm, Code: "S39.012A"}},
 		"sciatica":        {{System: sct, Code: "23056005"}, {System: cm, Code: "M54.30"}, {System: cm, Code: "M54.31"}, {System: cm, Code: "M54.32"}},
 		"spinal_stenosis": {{System: sct, Code: "18347007"}, {System: cm, Code: "M48.061"}, {System: cm, Code: "M48.062"}},
+		"low_back_pain":   {{System: cm, Code: "M54.5", Subcodes: true}, {System: sct, Code: "279039007"}},
 		"osteoporosis":    {{System: sct, Code: "64859006"}},
 		"pregnancy":       {{System: sct, Code: "77386006"}},
 		"history_of_cancer": {{System: cm, Code: "Z85", Subcodes: true}, {System: cm, Code: "C50", Subcodes: true}, {System: cm, Code: "C61"},
