@@ -216,8 +216,12 @@ func (e *Engine) build(d *decisions) *Result {
 		res.WithheldReason = e.withheldReason(d.withholding)
 	}
 	if d.incomplete {
+		reason := IncompleteReason
+		if d.unreadable {
+			reason = UnreadableReason
+		}
 		res.Withheld, res.Incomplete = true, true
-		res.WithheldReason = strings.TrimPrefix(res.WithheldReason+" "+IncompleteReason, " ")
+		res.WithheldReason = strings.TrimPrefix(res.WithheldReason+" "+reason, " ")
 	}
 	return res
 }

@@ -131,7 +131,7 @@ func TestChoiceFieldsDecode(t *testing.T) {
 		{name: "unknown value placed", in: "{\n  \"episode\": \"flair\"\n}", want: recommend.Profile{Episode: "flair"}, problems: []recommend.FieldProblem{
 			{Field: "episode", Value: `"flair"`, Message: `unknown kind of episode (did you mean "flare"?)`, Line: 2, Column: 14},
 		}},
-		{name: "half week", in: `{"pregnancy_week": 20.5}`, problems: []recommend.FieldProblem{
+		{name: "half week", in: `{"pregnancy_week": 20.5}`, want: recommend.Profile{PregnancyWeek: 21}, problems: []recommend.FieldProblem{
 			{Field: "pregnancy_week", Value: "20.5", Message: "must be a whole number", Line: 1, Column: 20},
 		}},
 	}

@@ -299,7 +299,7 @@ func (r *profileReader) profile() error {
 				fp = FieldProblem{Value: quoteValue(key), Message: "given twice"}
 			}
 			if err2 = r.add(off, fp); err2 == nil {
-				err2 = r.skipValue()
+				err2 = r.again(key, fi, known)
 			}
 		case !known:
 			if err2 = r.add(off, FieldProblem{Value: quoteValue(key), Message: unknownField(key)}); err2 == nil {
@@ -320,6 +320,23 @@ func (r *profileReader) profile() error {
 		return r.add(off, FieldProblem{Message: "unexpected data after the profile"})
 	}
 	return nil
+}
+
+// again reads the value of a key given a second time, whose problem is
+// reported: a list of strings is read and added to the first one, so that
+// Triage counts every entry either gives (an emergency in the second list
+// is not lost to the first); any other value is skipped.
+func (r *profileReader) again(key string, fi int, known bool) error {
+	fv := reflect.ValueOf(&r.p).Elem()
+	if !known || key == "check_ins" || fv.Field(fi).Type() != reflect.TypeFor[[]string]() {
+		return r.skipValue()
+	}
+	v := fv.Field(fi)
+	first := v.Interface().([]string)
+	v.SetZero()
+	err := r.field(key, v)
+	v.Set(reflect.ValueOf(append(first[:len(first):len(first)], v.Interface().([]string)...)))
+	return err
 }
 
 // unknownField is the message for an unknown key.
@@ -362,17 +379,22 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		return nil
 	}
 	num, ok := tok.(json.Number)
+	if s, isString := tok.(string); !ok && isString {
+		// A number written as a string ("72") is read as the number, for
+		// Triage; the problem is reported all the same.
+		if f, found := numberFieldNamed(name); found {
+			if x, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+				setNumber(v, f.readableWhole(x))
+			}
+		}
+	}
 	if !ok {
 		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a number", "field")
 	}
 	for _, f := range numberFields {
 		if f.name == name {
 			x, msg := numberValue(string(num), f)
-			if v.Kind() == reflect.Float64 {
-				v.SetFloat(x)
-			} else {
-				v.SetInt(int64(x))
-			}
+			setNumber(v, x)
 			if msg != "" {
 				return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
 			}
@@ -385,6 +407,11 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 // list decodes a list of strings whose first token, tok, starts at off.
 func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off int) error {
 	if tok != json.Delim('[') {
+		if s, ok := tok.(string); ok {
+			// A lone string is read as a list of one, for Triage; the
+			// problem is reported all the same.
+			v.Set(reflect.ValueOf([]string{s}))
+		}
 		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a list of strings", "field")
 	}
 	var vals []string
@@ -420,6 +447,26 @@ func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off i
 		v.Set(reflect.ValueOf(vals))
 	}
 	return nil
+}
+
+// numberFieldNamed returns the number field named name.
+func numberFieldNamed(name string) (numberField, bool) {
+	for _, f := range numberFields {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return numberField{}, false
+}
+
+// setNumber sets v, a float64 or int field of a Profile, to x, which is
+// whole for an int field.
+func setNumber(v reflect.Value, x float64) {
+	if v.Kind() == reflect.Float64 {
+		v.SetFloat(x)
+	} else {
+		v.SetInt(int64(x))
+	}
 }
 
 // loneSurrogate reports whether raw, a JSON string as written, holds a \u
@@ -537,35 +584,32 @@ func numberText(s string) string {
 }
 
 // numberValue reads the number s, as written in the input, for field f:
-// its value, or with a message saying what is wrong, the value to keep
-// for Triage: a number out of range as its nearest bound (a pain of 11
-// is read as 10, so that it still counts as high), one that is not whole,
-// or not a number, as 0 (unknown). It works on the digits as written, so
-// that a number too large for any Go type is out of range rather than a
-// parse failure.
+// its value, or, with a message saying what is wrong, the value to keep
+// for Triage (numberField.readable): a number out of range as its nearest
+// bound (a pain of 11 is read as 10, so that it still counts as high), or
+// as unknown for a field read so (an age of 200); one that is not whole,
+// rounded first (a pain of 7.9 is read as 8). It works on the digits as
+// written, so that a number too large for any Go type is out of range
+// rather than a parse failure.
 func numberValue(s string, f numberField) (float64, string) {
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, f.rangeMessage() // not a number: unreachable for a JSON number
+	}
 	if f.isDouble {
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil && (math.IsInf(x, 0) || !errors.Is(err, strconv.ErrRange)) {
-			return min(max(x, f.min), f.max), f.rangeMessage()
-		}
-		if x < f.min || x > f.max {
-			return min(max(x, f.min), f.max), f.rangeMessage()
+		if math.IsInf(x, 0) || x < f.min || x > f.max {
+			return f.readable(x), f.rangeMessage()
 		}
 		return x + 0, "" // + 0 turns -0 into 0
 	}
-	x, whole, fits := wholeValue(s)
+	w, whole, fits := wholeValue(s)
 	switch {
 	case !whole:
-		return 0, "must be a whole number"
-	case !fits && strings.HasPrefix(s, "-"):
-		return f.min, f.rangeMessage()
-	case !fits:
-		return f.max, f.rangeMessage()
-	case float64(x) < f.min || float64(x) > f.max:
-		return min(max(float64(x), f.min), f.max), f.rangeMessage()
+		return f.readableWhole(x), "must be a whole number"
+	case !fits || float64(w) < f.min || float64(w) > f.max:
+		return f.readable(x), f.rangeMessage()
 	}
-	return float64(x), ""
+	return float64(w), ""
 }
 
 // rangeMessage says that a value is outside f's range.

@@ -235,8 +235,20 @@ func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
 		{"a value the vocabulary lacks, a number out of range", `{"red_flags": ["sadle", "saddle_numbness"], "pain_level": 11}`,
 			recommend.Profile{RedFlags: []string{"sadle", "saddle_numbness"}, PainLevel: 10}},
-		{"a key given twice", `{"red_flags": ["saddle_numbness"], "red_flags": ["night_pain"]}`,
+		// A list given twice is read whole both times, so that Triage
+		// counts every entry either gives.
+		{"a list given twice", `{"red_flags": ["night_pain"], "red_flags": ["saddle_numbness"]}`,
+			recommend.Profile{RedFlags: []string{"night_pain", "saddle_numbness"}}},
+		{"a list given twice, empty first", `{"red_flags": [], "red_flags": ["saddle_numbness"]}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a number given twice keeps the first", `{"red_flags": ["saddle_numbness"], "age": 50, "age": 60}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 50}},
+		{"a lone string for a list", "red_flags: saddle_numbness\n",
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a number written as a string", `{"red_flags": ["saddle_numbness"], "age": "72", "pain_level": " 7.6 "}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 72, PainLevel: 8}},
+		{"an age out of range is unknown", `{"red_flags": ["saddle_numbness"], "age": 200, "pain_level": 11}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

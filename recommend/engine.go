@@ -454,9 +454,11 @@ func Default() (*Engine, error) {
 // A profile with problems gets no advice, but its referrals: Recommend
 // returns a nil *Result and a *PartialError whose Err is the
 // *ProfileError listing every problem (errors.As finds it, and errors.Is
-// matches ErrInvalidProfile), and whose Result holds the referrals and
-// safety-net messages of what the engine can read of the profile, with
-// the rest of the advice withheld. What it can read: each list's entries
+// matches ErrInvalidProfile; it is joined with an *EvalError when a
+// referral rule also failed), and whose Result holds the referrals and
+// safety-net messages of what the engine can read of the profile (see
+// Triage), with the rest of the advice withheld, WithheldReason ending
+// with UnreadableReason. What it can read: each list's entries
 // the vocabulary knows, a choice the vocabulary knows, each number within
 // its range, a number out of range as its nearest bound (a pain of 11 is
 // read as 10), no check-ins. So a mistake in one field cannot hide the
@@ -492,7 +494,10 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 			return nil, err
 		}
 		res, everr := e.triage(ctx, d)
-		return nil, &PartialError{Result: res, Err: errors.Join(err, everr)}
+		if everr != nil {
+			err = errors.Join(err, everr)
+		}
+		return nil, &PartialError{Result: res, Err: err}
 	}
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
@@ -516,9 +521,10 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 // reports. Pass it the profile DecodeProfile returned with its error.
 //
 // The Result is never nil for a non-nil Engine: Incomplete, every
-// movement withheld. The referral and safety-net rules run whatever ctx
-// says, and one that fails counts as matched; the error is that failure
-// (an *EvalError), or the context's, or nil.
+// movement withheld, its WithheldReason ending with UnreadableReason.
+// Only the referral and safety-net rules run, whatever ctx says; one that
+// fails counts as matched, and the error is that failure (an *EvalError),
+// or nil.
 func (e *Engine) Triage(ctx context.Context, p Profile) (*Result, error) {
 	if err := e.callable(ctx); err != nil {
 		return nil, err
@@ -529,11 +535,13 @@ func (e *Engine) Triage(ctx context.Context, p Profile) (*Result, error) {
 	return e.triage(ctx, d)
 }
 
-// triage is Triage of d.profile, which it changes.
+// triage is Triage of d.profile, which it changes: only the referral and
+// safety-net rules are evaluated.
 func (e *Engine) triage(ctx context.Context, d *decisions) (*Result, error) {
 	pp := &d.profile
 	e.readable(pp)
-	err := e.evaluateInto(ctx, pp, d.matched)
+	err := e.evaluateUpTo(ctx, pp, d.matched, e.nFirst)
+	d.unreadable = true
 	return e.partial(d, pp), err
 }
 

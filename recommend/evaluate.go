@@ -58,6 +58,11 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // worked out in full (see PartialError).
 const IncompleteReason = "The rest of the advice could not be worked out. See a clinician."
 
+// UnreadableReason is the WithheldReason of the Result of a profile with
+// problems (see Recommend and Triage), in place of IncompleteReason: the
+// rest of the advice is not lost, it waits for answers that can be read.
+const UnreadableReason = "Some answers could not be read, so the rest of the advice waits until they are corrected."
+
 // PartialError is returned, with a nil *Result, when Recommend (or
 // Explain, or ExplainReferrals) could not evaluate every rule: a rule
 // failed (Err is then its *EvalError), or ctx was done or past its
@@ -167,6 +172,13 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 // flags of the referral and safety-net rules are complete: the caller must treat the
 // rest of the advice as unknown (see PartialError).
 func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) error {
+	return e.evaluateUpTo(ctx, p, matched, len(e.order))
+}
+
+// evaluateUpTo is evaluateInto of the rules order[:n] only; n is
+// len(e.order), or e.nFirst for the referral and safety-net rules alone
+// (Triage).
+func (e *Engine) evaluateUpTo(ctx context.Context, p *Profile, matched []bool, n int) error {
 	// The CEL view of p is made only if a condition runs as CEL; the
 	// program's reading of p, when the engine has a program, once per
 	// call.
@@ -222,7 +234,7 @@ func (e *Engine) evaluateInto(ctx context.Context, p *Profile, matched []bool) e
 	// context.Background(), is never done: it is not asked before each
 	// rule, and a run of direct checks in the program goes in one go.
 	never := ctx.Done() == nil && !hasDeadline
-	for i := e.nFirst; i < len(e.order); {
+	for i := e.nFirst; i < n; {
 		if !never {
 			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
 				return err
@@ -295,17 +307,18 @@ func (e *Engine) evalRule(ctx context.Context, ri int, p *Profile, act **activat
 	return bool(b), nil
 }
 
-// partial turns the decision record d, whose referral flags evaluateInto
-// completed before it stopped, into the Result of a PartialError: the
-// referrals only, with every movement withheld.
+// partial turns the decision record d, whose referral and safety-net
+// flags evaluateInto completed before it stopped, into the Result of a
+// PartialError: the referrals and safety nets only, with every movement
+// withheld.
 func (e *Engine) partial(d *decisions, p *Profile) *Result {
 	for _, ri := range e.order[e.nFirst:] {
 		d.matched[ri] = false
 	}
 	d.incomplete = true
 	e.resolveInto(d, p)
-	// The trace lists the rules that were evaluated, those that refer,
-	// since the Result is Incomplete.
+	// The trace lists the rules that were evaluated, those that refer
+	// and the safety-net rules, since the Result is Incomplete.
 	return e.build(d)
 }
 

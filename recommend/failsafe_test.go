@@ -903,3 +903,62 @@ func TestIncompleteKeepsSafetyNets(t *testing.T) {
 		}
 	}
 }
+
+// TestTriage checks Triage on its own: the referrals of what can be read,
+// with the reason that the answers wait for correction; only the referral
+// and safety-net rules run, so a failing advice rule is not its error; an
+// age out of range is unknown, so two mistakes do not make a referral "at
+// your age"; a list's known entries are kept once each, in order, however
+// long the list.
+func TestTriage(t *testing.T) {
+	fsys := testrules.Copy(t)
+	// A division by zero at age 43 with pain 5, which Load's search
+	// misses, in a rule that gives advice only.
+	fsys["zz-latent.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: walk-latent
+    when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
+    recommend: [walking]
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := make([]string, 0, 3*recommend.MaxListLen+2)
+	for range recommend.MaxListLen {
+		long = append(long, "", "nope", "saddle_numbness")
+	}
+	long = append(long, "night_pain", "fever_or_chills")
+	tests := []struct {
+		name      string
+		profile   recommend.Profile
+		referrals []string // urgency: rules
+	}{
+		{"a failing advice rule is not run", recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 43, PainLevel: 5},
+			[]string{"emergency: red-flag-cauda-equina"}},
+		{"an age out of range is unknown", recommend.Profile{Age: 200, PainLevel: 11}, []string{}},
+		{"a long list, each known entry once", recommend.Profile{RedFlags: long},
+			[]string{"emergency: red-flag-cauda-equina", "urgent: red-flag-fever", "urgent: red-flag-night-pain"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Triage(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatalf("Triage: %v", err)
+			}
+			got := []string{}
+			for _, r := range res.Referrals {
+				got = append(got, fmt.Sprintf("%s: %s", r.Urgency, strings.Join(r.Rules, ",")))
+			}
+			if diff := cmp.Diff(tt.referrals, got); diff != "" {
+				t.Errorf("referrals (-want +got):\n%s", diff)
+			}
+			if !res.Incomplete || !res.Withheld || !strings.HasSuffix(res.WithheldReason, recommend.UnreadableReason) ||
+				len(res.Recommended)+len(res.Avoided)+len(res.Plan) > 0 {
+				t.Errorf("incomplete %v, withheld %v (%q), %d recommended; want the rest withheld until the answers are corrected",
+					res.Incomplete, res.Withheld, res.WithheldReason, len(res.Recommended))
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -178,18 +177,23 @@ type numberField struct {
 	name     string
 	min, max float64
 	isDouble bool
-	get      func(*Profile) float64
+	// unknownOutside is true for a field whose value out of range is read
+	// as unknown (0) by Triage, rather than as its nearest bound: an age
+	// of 200 is a mistake, not a great age (the CDS Hooks service reads
+	// an impossible age as unknown too).
+	unknownOutside bool
+	get            func(*Profile) float64
 	// set sets the field to v, which is whole for a field that is not
 	// isDouble.
 	set func(*Profile, float64)
 }
 
 var numberFields = [...]numberField{
-	{"pain_level", 0, 10, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
-	{"days_since_onset", 0, MaxDaysSinceOnset, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
-	{"sitting_hours", 0, 24, true, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
-	{"age", 0, MaxAge, false, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
-	{"pregnancy_week", 0, MaxPregnancyWeek, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},
+	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
+	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
+	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
+	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},
 }
 
 // ErrInvalidProfile is matched by every *ProfileError, so callers can test
@@ -331,18 +335,31 @@ func (e *Engine) validate(p *Profile) error {
 // readable makes *p what the engine can read of it, so that a profile
 // with problems still gets its referrals (see Recommend): a list keeps the
 // entries its vocabulary knows, each once, up to MaxListLen; a choice its
-// vocabulary lacks is not stated; a number that is not finite is unknown
-// (0), and one out of range is its nearest bound, so that a value given as
-// too high still counts as high; the check-ins, which only the programme
-// reads, are left out. Lists are copied, never changed in place: they
+// vocabulary lacks is not stated; a number out of range as
+// numberField.readable says (an age out of range is unknown, another
+// number its nearest bound); the check-ins, which only the programme
+// reads, are left out. It takes time linear in the lists' lengths. Lists are copied, never changed in place: they
 // are the caller's.
 func (e *Engine) readable(p *Profile) {
 	for fi, f := range listFields {
 		vals, vocab := f.get(p), e.vocab[fi]
 		var keep []string
-		for i, v := range vals {
-			if len(keep) < MaxListLen && len(v) <= MaxEntryLen && vocab.index(v) >= 0 && !slices.Contains(vals[:i], v) {
-				keep = append(keep, v)
+		var seen []bool // by vocabulary index
+		for _, v := range vals {
+			if len(keep) == MaxListLen {
+				break
+			}
+			if len(v) > MaxEntryLen {
+				continue
+			}
+			if i := vocab.index(v); i >= 0 {
+				if seen == nil {
+					seen = make([]bool, len(vocab.entries))
+				}
+				if !seen[i] {
+					seen[i] = true
+					keep = append(keep, v)
+				}
 			}
 		}
 		f.set(p, keep)
@@ -353,14 +370,35 @@ func (e *Engine) readable(p *Profile) {
 		}
 	}
 	for _, f := range numberFields {
-		switch v := f.get(p); {
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			f.set(p, 0)
-		case v < f.min || v > f.max:
-			f.set(p, min(max(v, f.min), f.max))
+		if v := f.get(p); math.IsNaN(v) || math.IsInf(v, 0) || v < f.min || v > f.max {
+			f.set(p, f.readable(v))
 		}
 	}
 	p.CheckIns = nil
+}
+
+// readable returns what Triage reads of v, a value of f that is not
+// finite or is out of range: unknown (0) for a value that is not finite
+// or, for a field that says so (unknownOutside), out of range; otherwise
+// its nearest bound, so that a pain given as 11 still counts as high.
+func (f numberField) readable(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || (f.unknownOutside && (v < f.min || v > f.max)) {
+		return 0
+	}
+	return min(max(v, f.min), f.max)
+}
+
+// readableWhole is readable of x, rounded first when f holds whole
+// numbers: what Triage reads of a number of f given as a fraction, or as
+// a string.
+func (f numberField) readableWhole(x float64) float64 {
+	if !f.isDouble {
+		x = math.Round(x)
+	}
+	if x >= f.min && x <= f.max {
+		return x + 0
+	}
+	return f.readable(x)
 }
 
 // quoteValue quotes a profile value for a message, cutting it short after

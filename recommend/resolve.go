@@ -56,9 +56,11 @@ type decisions struct {
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go).
 	story []referralFold
-	// incomplete is true when only the referral rules were evaluated
-	// (see PartialError): every movement is then withheld.
-	incomplete bool
+	// incomplete is true when only the referral and safety-net rules
+	// were evaluated (see PartialError): every movement is then withheld.
+	// unreadable is true when that is because the profile has problems
+	// (triage), which the Result's withheld reason says.
+	incomplete, unreadable bool
 	// floors are the reported red flags, by vocabulary index, whose
 	// declared floor the matched referral rules miss (see guardFloors),
 	// and floorWithhold is true when one of them withholds advice.
@@ -142,7 +144,7 @@ func (e *Engine) getDecisions() *decisions {
 }
 
 func (e *Engine) putDecisions(d *decisions) {
-	d.profile = Profile{}
+	d.profile, d.unreadable = Profile{}, false
 	e.scratch.Put(d)
 }
 

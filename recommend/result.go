@@ -37,10 +37,13 @@ type Result struct {
 	Withheld bool `json:"withheld"`
 	// WithheldReason says why advice was withheld, or is "".
 	WithheldReason string `json:"withheld_reason,omitempty"`
-	// Incomplete is true when not every rule could be evaluated: the
-	// Result came with a *PartialError and holds the referrals only,
-	// with the rest of the advice withheld. A complete Result has it
-	// false, and its JSON leaves it out.
+	// Incomplete is true when not every rule could be evaluated, or the
+	// profile had problems: the Result came with a *PartialError, or from
+	// Engine.Triage, and holds the referrals and the safety-net messages
+	// only, with the rest of the advice withheld (WithheldReason ends
+	// with IncompleteReason, or UnreadableReason for a profile with
+	// problems). A complete Result has it false, and its JSON leaves it
+	// out.
 	Incomplete bool `json:"incomplete,omitempty"`
 	// Messages are the key messages of the matched rules: what to know
 	// besides the movements, such as reassurance and when to get help.

@@ -199,6 +199,16 @@ func writeResult(stdout io.Writer, res *recommend.Result, format string, detail,
 // does.
 func explainMain(eng *recommend.Engine, profile recommend.Profile, target, format string, stdout io.Writer) error {
 	err := explainTo(eng, profile, target, format, stdout)
+	if errors.Is(err, recommend.ErrUnknownMovement) {
+		// A mistake in the movement does not hide the emergency the
+		// profile reports: its referrals are printed before the error.
+		if res, _ := eng.Triage(context.Background(), profile); res != nil && len(res.Referrals) > 0 {
+			if werr := writeResult(stdout, res, format, false, false); werr != nil {
+				return errors.Join(err, werr)
+			}
+		}
+		return err
+	}
 	var partial *recommend.PartialError
 	if !errors.As(err, &partial) || partial.Result == nil {
 		return err

@@ -136,6 +136,12 @@ func TestInvalidProfileKeepsEmergency(t *testing.T) {
 			}
 		})
 	}
+	// A movement misspelt: the referral, then the error.
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-explain", "Walking"}, strings.NewReader(in[:strings.Index(in, "pain_level")]), &out, &errOut); code != 1 ||
+		!strings.Contains(strings.ToLower(out.String()), "emergency") || !strings.Contains(errOut.String(), "unknown movement") {
+		t.Errorf("-explain Walking: exit code %d, stdout %q, stderr %q; want 1, the emergency and the error", code, out.String(), errOut.String())
+	}
 	// Without a referral, only the problem.
 	var stdout, stderr bytes.Buffer
 	if code := run(nil, strings.NewReader(`{"pain_level": 11}`), &stdout, &stderr); code != 1 || stdout.Len() != 0 {

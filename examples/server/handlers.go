@@ -586,8 +586,10 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if errors.Is(err, recommend.ErrUnknownMovement) {
+			// A mistake in the movement does not hide the emergency the
+			// profile reports: the 400 carries its referrals.
 			msg := strings.TrimPrefix(err.Error(), "explain: ")
-			writeError(w, http.StatusBadRequest, msg, problem{Field: "movement", Value: strconv.Quote(cut(req.Movement)), Message: msg})
+			s.writeInvalidProfile(w, r, eng, req.Profile, msg, []problem{{Field: "movement", Value: strconv.Quote(cut(req.Movement)), Message: msg}}, report.JSONOptions{})
 			return
 		}
 		if err != nil {

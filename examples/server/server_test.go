@@ -276,6 +276,9 @@ func TestInvalidProfileShowsReferrals(t *testing.T) {
 		{"a flag misspelt beside another", "/recommend", `{"red_flags": ["sadle_numbness", "fever_or_chills"]}`, recommend.UrgencyUrgent},
 		{"no red flag", "/recommend", `{"pain_level": 11}`, ""},
 		{"explain, a flag misspelt", "/explain", `{"movement": "walking", "profile": {"red_flags": ["saddle_numbness", "saddle_numbnes"]}}`, recommend.UrgencyEmergency},
+		{"explain, a movement misspelt", "/explain", `{"movement": "Walking", "profile": {"red_flags": ["saddle_numbness"]}}`, recommend.UrgencyEmergency},
+		{"a list given twice", "/recommend", `{"red_flags": ["night_pain"], "red_flags": ["saddle_numbness"]}`, recommend.UrgencyEmergency},
+		{"an age written as a string", "/recommend", `{"red_flags": ["abdominal_pain_or_pulsation"], "age": "72"}`, recommend.UrgencyEmergency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,9 +23,13 @@ type Outline struct {
 	// the detailed report has them.
 	Referrals []recommend.Referral
 	// Withheld is true when a referral withholds movement advice, and
-	// Incomplete when only the referrals could be worked out (the Result
-	// came with a *recommend.PartialError), as in the Result.
-	Withheld, Incomplete bool
+	// Incomplete when only the referrals and safety nets could be worked
+	// out (the Result came with a *recommend.PartialError, or from
+	// Engine.Triage), as in the Result. Unreadable is true when that is
+	// because the profile has problems: the rest of the advice waits for
+	// them to be corrected (the Result's WithheldReason ends with
+	// recommend.UnreadableReason).
+	Withheld, Incomplete, Unreadable bool
 	// Messages are the key messages, in the Result's order.
 	Messages []recommend.Message
 	// Planned is true when Plan holds the steps of the Result's plan, and
@@ -148,6 +152,7 @@ func New(r *recommend.Result) *Outline {
 	}
 	o.Referrals = r.Referrals
 	o.Withheld, o.Incomplete = r.Withheld, r.Incomplete
+	o.Unreadable = r.Incomplete && strings.HasSuffix(r.WithheldReason, recommend.UnreadableReason)
 	o.Messages = r.Messages
 	o.Disclaimer = r.Disclaimer
 	o.RuleSet = ruleSetLine(r.RuleSet)

@@ -185,7 +185,10 @@ func sectionsOf(o *Outline) laidOut {
 	if o.Withheld {
 		hold := section{"MOVEMENT ADVICE ON HOLD", []entry{{marker: "-",
 			head: "Do not start any exercises or stretches until a clinician has checked you."}}}
-		if o.Incomplete {
+		switch {
+		case o.Unreadable:
+			hold.entries = append(hold.entries, entry{marker: "-", head: recommend.UnreadableReason})
+		case o.Incomplete:
 			hold.entries = append(hold.entries, entry{marker: "-", head: recommend.IncompleteReason})
 		}
 		add(hold)

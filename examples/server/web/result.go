@@ -29,8 +29,10 @@ type resultView struct {
 	// Incomplete is true when only the referrals could be worked out
 	// (the Result came with a *recommend.PartialError): the page says
 	// that the rest of the advice could not be, and explains nothing,
-	// since an explanation needs every rule.
-	Incomplete bool
+	// since an explanation needs every rule. Unreadable is true when that
+	// is because the answers have problems (report.Outline.Unreadable):
+	// the page says the rest waits for them to be corrected.
+	Incomplete, Unreadable bool
 	// ReferralWhy explains the referrals, when there are any.
 	ReferralWhy *whyView
 	Messages    []messageView
@@ -193,7 +195,7 @@ type ruleWhy struct {
 // is made on first use.
 func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result, x *recommend.Explainer) (*resultView, error) {
 	o := report.New(res)
-	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
+	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Unreadable: o.Unreadable, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
 	b := &builder{rv: rv, o: o, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete, x: x}, src: sources{o: o}}
 	if err := b.referrals(); err != nil {
 		return nil, err
