@@ -123,7 +123,9 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 		return Profile{}, nil, noProfile
 	case trimmed[0] == '{':
 		if err := parse.CheckUTF8(data); err != nil {
-			return Profile{}, nil, parseProblem(err)
+			// What can be read with each bad byte as U+FFFD, for Triage.
+			p, _, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
+			return p, nil, parseProblem(err)
 		}
 		return decodeJSON(data, nil, record)
 	}
@@ -139,9 +141,13 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 	if err != nil {
 		return Profile{}, nil, parseProblem(err)
 	}
-	j, err := parse.ToJSON(top)
-	if err != nil {
-		return Profile{}, nil, parseProblem(err)
+	j, errs := parse.ReadableJSON(top)
+	if len(errs) > 0 {
+		// What can be read around the nodes JSON cannot hold (.nan, a
+		// tag, a key that is not a string), for Triage; the first of them
+		// is the problem.
+		p, _, _ := decodeJSON(j.Text, j, false)
+		return p, nil, parseProblem(errs[0])
 	}
 	return decodeJSON(j.Text, j, record)
 }

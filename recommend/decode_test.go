@@ -249,6 +249,13 @@ func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 72, PainLevel: 8}},
 		{"an age out of range is unknown", `{"red_flags": ["saddle_numbness"], "age": 200, "pain_level": 11}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
+		// YAML that JSON cannot hold, around which the rest is read.
+		{"a YAML number JSON cannot hold", "red_flags: [saddle_numbness]\npain_level: .nan\n",
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a YAML octal number", "pain_level: 017\nred_flags: [saddle_numbness]\n",
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"JSON with a byte that is not UTF-8", "{\"x\": \"\xff\", \"red_flags\": [\"saddle_numbness\"]}",
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

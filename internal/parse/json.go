@@ -44,19 +44,31 @@ func (j *JSON) Pos(line int) Pos {
 // as written, so that a message can quote it exactly; .inf, .nan, 0x1F,
 // 0o17, 017, +7, 1_000, .5 and 7. are errors, since JSON cannot hold them
 // or a reader could take them for other numbers. An error is an *Error
-// naming the node.
+// naming the node: the first one, in the order of the source.
 func ToJSON(n *yaml.Node) (*JSON, error) {
-	w := &jsonWriter{}
-	if err := w.value(n); err != nil {
-		return nil, err
+	j, errs := ReadableJSON(n)
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
-	return &JSON{Text: w.buf, pos: w.pos}, nil
+	return j, nil
+}
+
+// ReadableJSON converts n as ToJSON does, but goes on past a node JSON
+// cannot hold: it writes null in its place (and leaves out a pair whose
+// key is not a string), and returns its *Error, every one in the order of
+// the source, so that a reader can still read the rest, such as the
+// referrals of a profile with a problem.
+func ReadableJSON(n *yaml.Node) (*JSON, []*Error) {
+	w := &jsonWriter{}
+	w.value(n)
+	return &JSON{Text: w.buf, pos: w.pos}, w.errs
 }
 
 type jsonWriter struct {
 	buf  []byte
 	pos  []Pos
 	path []string // the path of the node being written, part by part
+	errs []*Error // the nodes written as null, or left out
 }
 
 // start begins a line for node n.
@@ -67,11 +79,19 @@ func (w *jsonWriter) start(n *yaml.Node) {
 	w.pos = append(w.pos, Pos{n.Line, n.Column})
 }
 
-func (w *jsonWriter) fail(n *yaml.Node, value, msg string) error {
+// fail records that node n, already started, cannot be written as JSON,
+// and writes null in its place.
+func (w *jsonWriter) fail(n *yaml.Node, value, msg string) {
+	w.errs = append(w.errs, w.problem(n, value, msg))
+	w.buf = append(w.buf, "null"...)
+}
+
+// problem is the *Error of node n, at the path being written.
+func (w *jsonWriter) problem(n *yaml.Node, value, msg string) *Error {
 	return &Error{Pos: Pos{n.Line, n.Column}, Path: strings.TrimPrefix(strings.Join(w.path, ""), "."), Value: value, Message: msg}
 }
 
-func (w *jsonWriter) value(n *yaml.Node) error {
+func (w *jsonWriter) value(n *yaml.Node) {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
@@ -79,21 +99,23 @@ func (w *jsonWriter) value(n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.MappingNode:
 		w.buf = append(w.buf, '{')
+		wrote := false
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if i > 0 {
+			if !IsString(k) {
+				// The pair is left out: JSON has no key for it.
+				w.errs = append(w.errs, w.problem(k, scalarValue(k), "a key must be a string, found "+Kind(k)))
+				continue
+			}
+			if wrote {
 				w.buf = append(w.buf, ',')
 			}
-			if !IsString(k) {
-				return w.fail(k, scalarValue(k), "a key must be a string, found "+Kind(k))
-			}
+			wrote = true
 			w.start(k)
 			w.buf = appendString(w.buf, k.Value)
 			w.buf = append(w.buf, ':')
 			w.path = append(w.path, "."+PathKey(k.Value))
-			if err := w.value(v); err != nil {
-				return err
-			}
+			w.value(v)
 			w.path = w.path[:len(w.path)-1]
 		}
 		w.buf = append(w.buf, '}')
@@ -104,18 +126,15 @@ func (w *jsonWriter) value(n *yaml.Node) error {
 				w.buf = append(w.buf, ',')
 			}
 			w.path = append(w.path, "["+strconv.Itoa(i)+"]")
-			if err := w.value(c); err != nil {
-				return err
-			}
+			w.value(c)
 			w.path = w.path[:len(w.path)-1]
 		}
 		w.buf = append(w.buf, ']')
 	case yaml.ScalarNode:
-		return w.scalar(n)
+		w.scalar(n)
 	default:
-		return w.fail(n, "", "found "+Kind(n)+", which JSON cannot hold")
+		w.fail(n, "", "found "+Kind(n)+", which JSON cannot hold")
 	}
-	return nil
 }
 
 var (
@@ -123,7 +142,7 @@ var (
 	nonFinite  = regexp.MustCompile(`^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$`)
 )
 
-func (w *jsonWriter) scalar(n *yaml.Node) error {
+func (w *jsonWriter) scalar(n *yaml.Node) {
 	switch tag := n.ShortTag(); {
 	case tag == "!!null":
 		w.buf = append(w.buf, "null"...)
@@ -134,23 +153,22 @@ func (w *jsonWriter) scalar(n *yaml.Node) error {
 		case "false", "False", "FALSE":
 			w.buf = append(w.buf, "false"...)
 		default:
-			return w.fail(n, cut(n.Value), "not a boolean: write true or false")
+			w.fail(n, cut(n.Value), "not a boolean: write true or false")
 		}
 	case tag == "!!int" || tag == "!!float":
 		switch {
 		case jsonNumber.MatchString(n.Value):
 			w.buf = append(w.buf, n.Value...)
 		case nonFinite.MatchString(n.Value):
-			return w.fail(n, cut(n.Value), "not a finite number")
+			w.fail(n, cut(n.Value), "not a finite number")
 		default:
-			return w.fail(n, cut(n.Value), "unsupported number format: write numbers like 7, 7.5 or -2")
+			w.fail(n, cut(n.Value), "unsupported number format: write numbers like 7, 7.5 or -2")
 		}
 	case IsString(n):
 		w.buf = appendString(w.buf, n.Value)
 	default:
-		return w.fail(n, "", "tag "+cut(n.Tag)+" is not supported")
+		w.fail(n, "", "tag "+cut(n.Tag)+" is not supported")
 	}
-	return nil
 }
 
 // appendString appends s to buf as a JSON string. s is valid UTF-8, which
