@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -485,5 +486,48 @@ func BenchmarkCompareReferrals(b *testing.B) {
 		if _, err := recommend.CompareReferrals(context.Background(), eng, eng); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCompareReferralsSweep checks that a condition that does arithmetic
+// on a number, or counts a list's entries, cannot lower a referral
+// unnoticed: each edit below takes the aneurysm emergency down to the
+// floor's urgent referral for some profiles only, between the boundaries
+// the analysis reads from the conditions.
+func TestCompareReferralsSweep(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("compares about 200,000 profiles: skipped with -short and -race")
+	}
+	serving, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rule = "'abdominal_pain_or_pulsation' in profile.red_flags &&"
+	for _, guard := range []string{
+		"profile.age % 7 != 3 &&",
+		"profile.age * 2 != 146 &&",
+		"size(profile.equipment) < 3 &&",
+		"size(profile.red_flags) < 3 &&",
+		"!(profile.sitting_hours > 7.25 && profile.sitting_hours < 7.75) &&",
+	} {
+		t.Run(guard, func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			text := string(fsys["red_flags.yaml"].Data)
+			if !strings.Contains(text, rule) {
+				t.Fatalf("red_flags.yaml has no %q", rule)
+			}
+			fsys["red_flags.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(text, rule, rule+" "+guard, 1))}
+			candidate, err := recommend.Load(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := recommend.CompareReferrals(context.Background(), serving, candidate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Lowered == 0 {
+				t.Errorf("no profile lowered, want the aneurysm emergency lowered where %q is false", guard)
+			}
+		})
 	}
 }
