@@ -27,7 +27,8 @@ import (
 // A read can be made to fail or to hang: block names the page (or, with
 // -1, the Patient) that never answers, as a server slower than the
 // service's budget; failPage the page, and failPatient the Patient, that
-// answer 500; redirect, when set, is where the first page redirects to.
+// answer 500; redirect, when set, is where the first page redirects to;
+// patient, when set, is the Patient it answers with.
 type pagedFHIR struct {
 	*httptest.Server
 	fhirPlan
@@ -41,6 +42,7 @@ type fhirPlan struct {
 	failPage    int
 	failPatient bool
 	redirect    string
+	patient     string
 }
 
 func newPagedFHIR(t *testing.T, plan fhirPlan) *pagedFHIR {
@@ -68,6 +70,8 @@ func newPagedFHIR(t *testing.T, plan fhirPlan) *pagedFHIR {
 				hang()
 			case p.failPatient:
 				http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
+			case p.patient != "":
+				fmt.Fprint(w, p.patient)
 			default:
 				fmt.Fprint(w, `{"resourceType": "Patient", "id": "1288992", "birthDate": "1960-03-01"}`)
 			}
@@ -181,6 +185,10 @@ const (
 	avoidSeriousCard  = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
 	unreadCard        = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
 	unreadPatientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+	// unreadBirthDateCard and unreadSexCard are the cards of a Patient
+	// read whose birthDate, or gender, could not be read.
+	unreadBirthDateCard = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
+	unreadSexCard       = "Gender could not be read: sex taken as not stated; check the sex on the chart"
 	// testBudget is the FHIR budget of a case whose server hangs, and
 	// longBudget that of a case whose server answers every read: never
 	// reached, so that a slow machine cannot fail it.
@@ -330,7 +338,9 @@ func withoutPatient(t *testing.T, body []byte) []byte {
 // birthDate is: the Conditions are read all the same, the age is taken
 // as unknown, the extension says why and a warning card says the
 // age-related referrals were not assessed; only when the Conditions read
-// call for no referral either is the call a 412, naming both causes.
+// call for no referral either is the call a 412, naming both causes. A
+// Patient read whose birthDate or gender is of the wrong type costs only
+// that value, as in prefetch.
 func TestFHIRReadFailureSaysWhy(t *testing.T) {
 	other := newPagedFHIR(t, fhirPlan{codes: pages(1, 1)})
 	const conditions = "missing, and the service could not read every active condition from fhirServer: %s; " +
@@ -361,6 +371,14 @@ func TestFHIRReadFailureSaysWhy(t *testing.T) {
 				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: "status 500", Fetched: true}},
 		{name: "the Patient answers 500, and the chart has nothing the rules know", server: fhirPlan{codes: []string{"Z00.00"}, failPatient: true},
 			want: callOutcome{Status: 200, UnreadPatient: patient500, Outcome: cdshooks.OutcomeNoCards, FHIRError: "status 500", Fetched: true}},
+		{name: "the Patient's birthDate a number", server: fhirPlan{codes: pages(2, 2), patient: `{"resourceType": "Patient", "id": "1288992", "birthDate": 1950}`},
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadBirthDateCard, avoidCard},
+				UnreadPatient: []cdshooks.PatientNote{{Entry: "prefetch.patient.birthDate", Reason: "must be a string, found a number: the age is taken as unknown"}},
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, Fetched: true}},
+		{name: "the Patient's gender a number", server: fhirPlan{codes: pages(2, 2), patient: `{"resourceType": "Patient", "id": "1288992", "birthDate": "1950-01-01", "gender": 5}`},
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadSexCard, avoidCard},
+				UnreadPatient: []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found a number: the sex is taken as not stated"}},
+				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, Fetched: true}},
 		{name: "the Patient answers 500, and so does the search", server: fhirPlan{codes: pages(1, 1), failPatient: true, failPage: 1},
 			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, "status 500", "every active condition", "status 500"),
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500"}},

@@ -347,32 +347,48 @@ func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
 	return b.cards[0]
 }
 
-// unreadPatientCard is the card of a call whose patient's age could not
-// be read, notes saying what was not read (Mapping.UnreadPatient): the
-// Patient itself, which could not be read from the FHIR server, or its
-// birthDate. The advice was worked out without an age, so a referral
-// that depends on it may be missing. Its uuid is derived from
-// hookInstance, as Cards' are.
+// unreadPatientCard is the card of a call whose patient's age or sex
+// could not be read, notes saying what was not read
+// (Mapping.UnreadPatient): the Patient itself, which could not be read
+// from the FHIR server or whose id could not be read, its birthDate, or
+// its gender. The advice was worked out without an age (or with the sex
+// not stated), so a referral that depends on it may be missing. Its uuid
+// is derived from hookInstance, as Cards' are.
 func unreadPatientCard(res *recommend.Result, hookInstance string, notes []PatientNote) Card {
+	unread := func(field string) bool {
+		return slices.ContainsFunc(notes, func(n PatientNote) bool { return n.Entry == "prefetch."+PrefetchPatient+field })
+	}
+	const ageRisks = "(such as a suspected fracture from 65 years, or back pain in a child) may be missing. " +
+		"Check the date of birth on the chart and assess the age-related red flags; "
 	summary := "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
-	what := "The Patient's birthDate could not be read as a date that gives an age from 0 to " +
-		strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it "
-	if slices.ContainsFunc(notes, func(n PatientNote) bool { return n.Entry == "prefetch."+PrefetchPatient }) {
+	what := "**The patient's age is unknown.** The Patient's birthDate could not be read as a date that gives an age from 0 to " +
+		strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it " + ageRisks
+	switch {
+	case unread(""):
 		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
-		what = "The Patient could not be read from the FHIR server, so the advice was worked out without an age or sex: " +
-			"a referral that depends on the age "
+		what = "**The patient's age is unknown.** The Patient could not be read from the FHIR server, so the advice was worked out without an age or sex: " +
+			"a referral that depends on the age " + ageRisks
+	case unread(".id"):
+		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		what = "**The patient's age is unknown.** The Patient's id could not be read, so the service could not tell that it is the patient in view " +
+			"and read none of it: the advice was worked out without an age or sex, and a referral that depends on the age " + ageRisks
+	case unread(".birthDate") && unread(".gender"):
+		what = strings.Replace(what, "without an age:", "without an age, and with the sex not stated (the gender could not be read either):", 1)
+	case unread(".gender"):
+		summary = "Gender could not be read: sex taken as not stated; check the sex on the chart"
+		what = "**The patient's sex is not stated.** The Patient's gender could not be read, so the advice was worked out with the sex not stated: " +
+			"a referral that depends on it (such as for an aortic aneurysm, whose age differs for women and men) may differ. " +
+			"Check the sex on the chart; "
 	}
 	b := builder{res: res, hookInstance: hookInstance}
 	b.add(IndicatorWarning, topicIncomplete, summary,
-		[]string{"**The patient's age is unknown.** " + what +
-			"(such as a suspected fracture from 65 years, or back pain in a child) may be missing. " +
-			"Check the date of birth on the chart and assess the age-related red flags; " +
-			"the response's extension " + ExtensionUnreadPatient + " says what could not be read, and why."}, nil)
+		[]string{what + "the response's extension " + ExtensionUnreadPatient + " says what could not be read, and why."}, nil)
 	return b.cards[0]
 }
 
 // unreadConditionsCards are the cards of a call that could not read every
-// active Condition from the client's FHIR server, why being the cause:
+// active Condition, from the client's FHIR server or because its search
+// failed in part (an OperationOutcome in the Bundle), why being the cause:
 // the cards of res's referrals, those of the Conditions read, then a
 // warning card saying that not every Condition could be read and that the
 // rest of the advice is withheld, then the key messages of the referral
@@ -384,7 +400,7 @@ func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Ca
 		b.referral(ref)
 	}
 	b.add(IndicatorWarning, topicIncomplete, "Not every active condition could be read: exercise advice withheld; check the chart for red flags",
-		[]string{"**The conditions are incomplete.** The service could not read every active Condition from the FHIR server (" +
+		[]string{"**The conditions are incomplete.** The service could not read every active Condition (" +
 			mdsafe.Line(why) + "). The referral cards come from the Conditions it could read: act on them. " +
 			"A red flag may be among those it could not read, so no exercise or movement advice is given. " +
 			"Review the patient's active conditions on the chart, and assess the patient before any exercises or stretches; " +

@@ -70,14 +70,20 @@ follows the referral cards. When the Conditions could not all be read
 either, and those read (if any) call for no referral, the call is a 412
 for the patient that names both causes: a Patient read that used up the
 budget leaves nothing for the Conditions. The call's [Event] records the
-first cause in FHIRError.
+first cause in FHIRError. A conditions Bundle that says its search failed
+in part (an OperationOutcome entry of severity error or fatal, or one
+whose issues cannot be read), prefetched or read, is answered the same
+way: the referral cards of the Conditions it holds and the warning card,
+or, when they call for no referral, the 412 that names the entry.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
-column; a value of the wrong type, a key given twice or in the wrong
-case, or a Bundle entry without its resourceType, with its path; a hook
-other than patient-view; a patient or Condition subject that is not the
-patient in context), 401 for a call the trust file does not admit, 412 for
+column; a value of the wrong type outside a Bundle entry's resource or
+the Patient's id, birthDate and gender, a key given twice or in the
+wrong case, or a Bundle entry without its resourceType, with its path; a
+patient that is not a JSON object, or not a Patient; a conditions
+prefetch that is not a Bundle; a hook other than patient-view; a
+patient or Condition subject that is not the patient in context), 401 for a call the trust file does not admit, 412 for
 a missing or incomplete prefetch not read from fhirServer (or whose read
 failed, saying why), 413 for a body over the limit
 ([WithMaxBodyBytes]), 415 for a body not sent as application/json
@@ -94,27 +100,40 @@ of time ([WithTimeout]).
     red flag from none, and it does not guess. An OperationOutcome in
     place of the data (the client could not fetch it) is a 412 too, and
     so is a conditions Bundle with a next link that the service could
-    not complete from fhirServer (see Trust), or one with an
-    OperationOutcome entry of severity error or fatal (the search failed
-    in part; one that only warns or informs is ignored). A key whose value is JSON null, which CDS
-    Hooks uses for "no data", means no birth date, or no conditions.
+    not complete from fhirServer (see Trust). A conditions Bundle with an
+    OperationOutcome entry of severity error or fatal, or one whose
+    issues cannot be read, says the search failed in part: it is
+    answered as a failed read from fhirServer is (see Trust), with the
+    referral cards of the Conditions it holds, or a 412 when they call
+    for none; one that only warns or informs is ignored. A key whose
+    value is JSON null, which CDS Hooks uses for "no data", means no
+    birth date, or no conditions.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
     counts as born on 31 December 1961. A patient under one year old has
     age 0, which a profile reads as unknown. A birth date that is not a
     date of the calendar ("1964-13-45"), is in the future, or gives an age
-    over 130 leaves the age unknown too: it is reported (see below), and
-    the cards the Conditions call for still come, with a warning card
-    saying the age-related referrals were not assessed. A birthDate that
-    is not a JSON string is a 400, as every value of the wrong type is.
+    over 130 leaves the age unknown too, and so does a birthDate that is
+    not a JSON string (1950): it is reported (see below), and the cards
+    the Conditions call for still come, with a warning card saying the
+    age-related referrals were not assessed. A gender that is not a
+    string leaves the sex not stated, with a warning card the same way,
+    and an id that is not a string leaves both (the Patient cannot be
+    told to be the patient in context, so none of it is read). A patient
+    that is not a JSON object, or whose resourceType is not Patient, is
+    a 400.
   - The JSON is read strictly: a key given twice in one object, anywhere
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and
     so is a key that differs only in case from one the service reads
     ("ClinicalStatus", "Conditions"): JSON keys are case-sensitive.
-  - Every entry's resource has a resourceType: one that is missing, or
-    is not spelled as FHIR spells resource types ("condition"), is a 400
-    naming the path, since the resource could be a Condition. A Bundle
+  - Every entry's resource has a resourceType: one that is missing, is
+    not a string, or is not spelled as FHIR spells resource types
+    ("condition"), is a 400 naming the path, since the resource could be
+    a Condition. An entry that is null or not a JSON object, or whose
+    resource is missing, null or not a JSON object, has nothing to read:
+    it is skipped, and reported with its path, and the other entries are
+    read. A Bundle
     whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
     search again on fhirServer and get them all.
@@ -126,9 +145,22 @@ of time ([WithTimeout]).
     when its clinicalStatus is active, recurrence or relapse. When its
     status cannot be read (a clinicalStatus that is missing, has no
     system, is of another system such as STU3's
-    http://hl7.org/fhir/condition-clinical, or has a code the system does
-    not define, or two that disagree; or the same of a verificationStatus),
-    it counts too: the service errs toward a referral, and reports it.
+    http://hl7.org/fhir/condition-clinical, has a code the system does
+    not define, or two that disagree, or is of the wrong type, such as
+    the string "resolved"; or the same of a verificationStatus), it
+    counts too: the service errs toward a referral, and reports it; the
+    same for a subject of the wrong type, counted as the patient's. A
+    Condition whose code cannot be read (a value of the wrong type in
+    it, such as a coding that is an object) is skipped, and reported.
+  - A history of cancer counts whatever the clinicalStatus: a Condition
+    with a code of history_of_cancer (such as Z85.3, or C50.911) that is
+    resolved, inactive or in remission is a cancer in the past, which is
+    the red flag itself, so its history_of_cancer codes count (its other
+    codes do not, and it is reported as skipped when it has any). This is
+    a rule of the mapping, keyed by the term's id in the service (one
+    term so far); refuted or entered-in-error, it is skipped as any
+    Condition is. The conditions prefetch asks for active Conditions
+    only, so a past cancer counts when the client sends it.
   - Each coding (system and code) of a counted Condition's code is looked
     up in the codes of the rule set's vocabulary (recommend.Term.Codes,
     written in rules/vocabulary.yaml): a code of a conditions term adds
@@ -153,26 +185,29 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
   - com.github.backrules.unknown-codes ([ExtensionUnknownCodes]): a list
     of codings (system, code, display) without repeats, in the order met;
   - com.github.backrules.skipped-conditions
-    ([ExtensionSkippedConditions]): the Conditions left out, each with
-    its entry (the JSON path in the request), id, codes and reason;
+    ([ExtensionSkippedConditions]): the Conditions left out, and the
+    entries that could not be read at all, each with its entry (the JSON
+    path in the request), id, codes and reason;
   - com.github.backrules.assumed-active-conditions
     ([ExtensionAssumedActive]): the Conditions counted as active although
-    their status could not be read, in the same form;
+    their status could not be read (or as the patient's although their
+    subject could not be), in the same form;
   - com.github.backrules.unread-patient ([ExtensionUnreadPatient]): the
     values of the patient that could not be read (a birthDate that gives
-    no age, or the Patient itself, not read from fhirServer), each with
-    its path and why;
+    no age, a gender or id of the wrong type, or the Patient itself, not
+    read from fhirServer), each with its path and why;
   - com.github.backrules.unread-conditions
     ([ExtensionUnreadConditions]): why not every active Condition could
-    be read from fhirServer, when the call was answered with the
+    be read (from fhirServer, or an OperationOutcome of the search in
+    the Bundle, with its path), when the call was answered with the
     referrals of those read.
 
 Each list is left out when empty, and the extension when all are. They
 are reported there rather than in a card, so that a clinician's screen
 is not filled with cards about data the service could not use; the
-exceptions are what could hide a referral: an unreadable birth date or
-Patient, the Conditions not all read, and the pain scores, each with a
-warning card after the referral cards. The
+exceptions are what could hide a referral: an unreadable birth date,
+gender or Patient, the Conditions not all read, and the pain scores,
+each with a warning card after the referral cards. The
 skipped and assumed Conditions are also logged ([WithLogger]), on one
 line per call with the entry and reason of each (no ids or codes): a
 warning when any was assumed active.
@@ -193,7 +228,12 @@ When only the referrals could be worked out (Recommend returned a
 time after the referral rules ran), the service answers 200 with the
 cards of the partial Result: the referral cards, then an info card "Exercise
 advice unavailable". It logs the failing rule's id, file
-and line (see WithLogger), never the patient's data.
+and line (see WithLogger), never the patient's data. A profile the
+engine refuses (recommend.ErrInvalidProfile, which Recommend also wraps
+in a *recommend.PartialError) is not such a case: the mapping builds
+every profile within the engine's bounds, so it is the service's mistake,
+answered with 500 and no cards, and logged with the fields at fault,
+never their values.
 
 A chart gets cards only when it is relevant (Mapping.Relevant): when one
 of its active Conditions has a code of a vocabulary term under conditions

@@ -3,10 +3,12 @@ package cdshooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,14 +46,19 @@ type Mapping struct {
 	Unknown []Coding `json:"unknown_codes"`
 	// Skipped are the Condition resources left out of the profile, and
 	// why, in the order met: those that are not active (inactive,
-	// remission or resolved), refuted or entered in error, and those
-	// whose code has no coding to look up.
+	// remission or resolved; but for their codes of a term that counts
+	// in the past, history_of_cancer), refuted or entered in error, those
+	// whose code has no coding to look up or cannot be read (a value of
+	// the wrong type in it), and the entries that could not be read at
+	// all (null, or not a JSON object).
 	Skipped []ConditionNote `json:"skipped_conditions"`
 	// Assumed are the Condition resources counted as active although
 	// their status could not be read (a clinicalStatus missing, without a
-	// system, of another code system, or with a code that system does not
-	// have; a verificationStatus that cannot be read), and why, in the
-	// order met. Counting them errs toward a referral.
+	// system, of another code system, with a code that system does not
+	// have, or of the wrong type; a verificationStatus that cannot be
+	// read), or counted as the patient's although their subject could not
+	// be read (of the wrong type), and why, in the order met. Counting
+	// them errs toward a referral.
 	Assumed []ConditionNote `json:"assumed_active"`
 	// SkippedPainScores are the Observations of the pain scores prefetch
 	// left out, and why, in the order met: those entered in error,
@@ -64,19 +71,25 @@ type Mapping struct {
 	// service says the pain trend is incomplete.
 	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
 	// UnreadPatient are the values of the patient prefetch that could not
-	// be read, and why: a birthDate that is not a date, or gives an age
-	// in the future or over recommend.MaxAge, leaves the age unknown (0),
-	// and the service says so rather than refusing the call, so that the
-	// referrals the Conditions call for still reach the clinician. The
-	// Service adds the same for a Patient it could not read from the
-	// client's FHIR server (entry prefetch.patient), whose age and sex
-	// are then unknown; MapRequest, which reads no server, never does.
+	// be read, and why: a birthDate that is not a string, not a date, or
+	// gives an age in the future or over recommend.MaxAge, leaves the age
+	// unknown (0), a gender that is not a string leaves the sex not
+	// stated, and an id that is not a string leaves both (the Patient
+	// cannot be told to be the patient in context); the service says so
+	// rather than refusing the call, so that the referrals the Conditions
+	// call for still reach the clinician. The Service adds the same for a
+	// Patient it could not read from the client's FHIR server (entry
+	// prefetch.patient), whose age and sex are then unknown; MapRequest,
+	// which reads no server, never does.
 	UnreadPatient []PatientNote `json:"unread_patient,omitempty"`
-	// UnreadConditions says why not every active Condition could be read
-	// from the client's FHIR server: the Service sets it when a read
-	// failed part of the way and those it read call for a referral (it
-	// then answers with the referral cards alone). MapRequest, which reads
-	// no server, leaves it empty.
+	// UnreadConditions says why not every active Condition could be
+	// read. MapRequest sets it, one note per OperationOutcome, when the
+	// conditions Bundle holds an OperationOutcome of severity error or
+	// fatal, or one whose issues cannot be read (the search failed in
+	// part), and returns the Mapping with its 412. The Service sets it
+	// when a read from the client's FHIR server failed part of the way.
+	// Either way, when the Conditions read call for a referral, the
+	// Service answers with the referral cards alone.
 	UnreadConditions []ConditionNote `json:"unread_conditions,omitempty"`
 }
 
@@ -130,14 +143,15 @@ type (
 			Severity string `json:"severity"`
 		} `json:"issue"`
 	}
+	// fhirPatient keeps the values it reads as JSON, so that one of the
+	// wrong type is read as a value that cannot be read (see
+	// readPatient), not refused; the strict decode still checks their
+	// keys, given twice or in the wrong case ("Gender").
 	fhirPatient struct {
-		ResourceType string `json:"resourceType"`
-		ID           string `json:"id"`
-		BirthDate    string `json:"birthDate"`
-		// Gender is read by patientSex; it is here so that the strict
-		// decode checks it as it checks the rest: a gender of another
-		// type, or a "Gender" in the wrong case, is a 400, not dropped.
-		Gender string `json:"gender"`
+		ResourceType string          `json:"resourceType"`
+		ID           json.RawMessage `json:"id"`
+		BirthDate    json.RawMessage `json:"birthDate"`
+		Gender       json.RawMessage `json:"gender"`
 	}
 	fhirBundle struct {
 		ResourceType string `json:"resourceType"`
@@ -146,27 +160,122 @@ type (
 			Relation string `json:"relation"`
 			URL      string `json:"url"`
 		} `json:"link"`
-		Entry []struct {
-			Resource json.RawMessage `json:"resource"`
-			Search   *struct {
-				Mode string `json:"mode"`
-			} `json:"search"`
-		} `json:"entry"`
+		// Entry is read one entry at a time (see entries), so that an
+		// entry that cannot be read costs only itself.
+		Entry []json.RawMessage `json:"entry"`
+	}
+	fhirEntry struct {
+		Resource json.RawMessage `json:"resource"`
+		Search   json.RawMessage `json:"search"`
+	}
+	fhirSearch struct {
+		Mode string `json:"mode"`
 	}
 	fhirConcept struct {
 		Coding []Coding `json:"coding"`
 	}
+	fhirReference struct {
+		Reference string `json:"reference"`
+	}
+	// conditionParts is a Condition as first read: each part the service
+	// reads is then read on its own (see readCondition), so that a part of
+	// the wrong type costs only that part.
+	conditionParts struct {
+		ResourceType       string          `json:"resourceType"`
+		ID                 json.RawMessage `json:"id"`
+		ClinicalStatus     json.RawMessage `json:"clinicalStatus"`
+		VerificationStatus json.RawMessage `json:"verificationStatus"`
+		Code               json.RawMessage `json:"code"`
+		Subject            json.RawMessage `json:"subject"`
+	}
+	// fhirCondition is a Condition as the service reads it. The unread
+	// fields say why a part could not be read ("clinicalStatus must be an
+	// object, found a string"); that part is then nil.
 	fhirCondition struct {
-		ResourceType       string       `json:"resourceType"`
-		ID                 string       `json:"id"`
-		ClinicalStatus     *fhirConcept `json:"clinicalStatus"`
-		VerificationStatus *fhirConcept `json:"verificationStatus"`
-		Code               *fhirConcept `json:"code"`
-		Subject            *struct {
-			Reference string `json:"reference"`
-		} `json:"subject"`
+		ID                 string
+		ClinicalStatus     *fhirConcept
+		VerificationStatus *fhirConcept
+		Code               *fhirConcept
+		Subject            *fhirReference
+
+		unreadClinical, unreadVerification, unreadCode, unreadSubject string
 	}
 )
+
+// readPart decodes raw, the value at path, into v as decodePart does, but
+// tells a value of the wrong type, anywhere in raw, from the other
+// problems: it is returned as unread, a *RequestError naming its path,
+// for the caller to report as a value it could not read, with v left
+// unspecified. A key given twice or in the wrong case is still err.
+func readPart(raw json.RawMessage, path string, v any) (unread *RequestError, err error) {
+	if err := json.Unmarshal(raw, v); err != nil {
+		re := jsonError(raw, path, err)
+		if errors.As(err, new(*json.UnmarshalTypeError)) {
+			return re, nil
+		}
+		return nil, re
+	}
+	return nil, checkKeys(raw, path, reflect.TypeOf(v), false, false)
+}
+
+// unreadWhy says why the value that unread names could not be read,
+// naming it by its path from at: "clinicalStatus must be an object, found
+// a string", or "must be an object, found a string" for the value at at.
+func unreadWhy(unread *RequestError, at string) string {
+	field := strings.TrimPrefix(strings.TrimPrefix(unread.Field, at), ".")
+	if field == "" {
+		return unread.Message
+	}
+	return field + " " + unread.Message
+}
+
+// readCondition reads the Condition raw, found at path, whose
+// resourceType entries has read. Each part is read on its own: one of the
+// wrong type, anywhere in it, is left nil with why in the Condition's
+// unread fields, and an id of the wrong type is left out. A key given
+// twice or in the wrong case is an error.
+func readCondition(raw json.RawMessage, path string) (fhirCondition, error) {
+	var c fhirCondition
+	var p conditionParts
+	if err := decodePart(raw, path, &p); err != nil {
+		return c, err
+	}
+	var err error
+	part := func(raw json.RawMessage, name string, v any) (read bool, why string) {
+		if isNull(raw) || err != nil {
+			return false, ""
+		}
+		unread, e := readPart(raw, path+"."+name, v)
+		switch {
+		case e != nil:
+			err = e
+			return false, ""
+		case unread != nil:
+			return false, unreadWhy(unread, path)
+		}
+		return true, ""
+	}
+	var id string
+	if ok, _ := part(p.ID, "id", &id); ok {
+		c.ID = id
+	}
+	var clin, ver, code fhirConcept
+	var subj fhirReference
+	var ok bool
+	if ok, c.unreadClinical = part(p.ClinicalStatus, "clinicalStatus", &clin); ok {
+		c.ClinicalStatus = &clin
+	}
+	if ok, c.unreadVerification = part(p.VerificationStatus, "verificationStatus", &ver); ok {
+		c.VerificationStatus = &ver
+	}
+	if ok, c.unreadCode = part(p.Code, "code", &code); ok {
+		c.Code = &code
+	}
+	if ok, c.unreadSubject = part(p.Subject, "subject", &subj); ok {
+		c.Subject = &subj
+	}
+	return c, err
+}
 
 // next returns the URL of b's next link: "" when it has none, and the
 // last when it has several.
@@ -180,8 +289,7 @@ func (b *fhirBundle) next() string {
 	return next
 }
 
-// bundleEntry is an entry of a search Bundle that holds a resource, as
-// entries yields it.
+// bundleEntry is an entry of a search Bundle, as entries yields it.
 type bundleEntry struct {
 	// index is the entry's place in the Bundle's entry list; path is the
 	// JSON path of its resource, such as
@@ -193,25 +301,48 @@ type bundleEntry struct {
 	resource json.RawMessage
 	// match is whether the search matched the resource: every entry but
 	// those of search mode include or outcome, which only come with the
-	// matches.
+	// matches (an entry whose search cannot be read is taken as a match).
 	match bool
-	// empty is true for an entry whose resource is missing or null: it
-	// has nothing to read, and the caller reports it.
+	// empty is true for an entry whose resource is missing or null, or
+	// that is null itself: it has nothing to read, and the caller reports
+	// it.
 	empty bool
+	// unread, when not "", says why the entry could not be read at all:
+	// it, or its resource, is not a JSON object ("the entry must be an
+	// object, found a number"). path is then the path of what could not
+	// be read, and the caller reports it.
+	unread string
 }
 
 // entries walks the entries of b, a prefetch Bundle found at path at, in
-// order, and yields each with its resourceType read; one whose resource is
-// missing or null is yielded empty, for the caller to report. A resource
-// that is not a JSON object with a string resourceType, whose keys are
-// repeated or in the wrong case, or that is itself a Bundle (a search
-// Bundle holds resources, not Bundles, and what a nested one holds would
-// go unread) ends the walk with its *RequestError. What each resource
+// order, and yields each with its resourceType read. An entry that is
+// null, or whose resource is missing or null, is yielded empty, and one
+// that is not a JSON object, or whose resource is not one, with why it
+// could not be read, for the caller to report: either costs only that
+// entry. A resourceType that is not a string, keys repeated or in the
+// wrong case, and a resource that is itself a Bundle (a search Bundle
+// holds resources, not Bundles, and what a nested one holds would go
+// unread) end the walk with their *RequestError. What each resource
 // type means is the caller's to say.
 func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
 	return func(yield func(bundleEntry, error) bool) {
-		for i, e := range b.Entry {
-			path := fmt.Sprintf("%s.entry[%d].resource", at, i)
+		for i, raw := range b.Entry {
+			epath := fmt.Sprintf("%s.entry[%d]", at, i)
+			path := epath + ".resource"
+			var e fhirEntry
+			if !isNull(raw) {
+				unread, err := readPart(raw, epath, &e)
+				switch {
+				case err != nil:
+					yield(bundleEntry{}, err)
+					return
+				case unread != nil:
+					if !yield(bundleEntry{index: i, path: epath, unread: "the entry " + unreadWhy(unread, epath) + ": nothing could be read"}, nil) {
+						return
+					}
+					continue
+				}
+			}
 			if isNull(e.Resource) {
 				if !yield(bundleEntry{index: i, path: path, empty: true}, nil) {
 					return
@@ -219,15 +350,38 @@ func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
 				continue
 			}
 			var r fhirResource
-			if err := decodePart(e.Resource, path, &r); err != nil {
+			unread, err := readPart(e.Resource, path, &r)
+			switch {
+			case err != nil:
 				yield(bundleEntry{}, err)
 				return
+			case unread != nil && unread.Field != path:
+				// A resourceType of the wrong type: as one that is
+				// missing, the resource could be a Condition.
+				yield(bundleEntry{}, unread)
+				return
+			case unread != nil:
+				if !yield(bundleEntry{index: i, path: path, unread: "the resource " + unreadWhy(unread, path) + ": nothing could be read"}, nil) {
+					return
+				}
+				continue
 			}
 			if r.ResourceType == "Bundle" {
 				yield(bundleEntry{}, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
 				return
 			}
-			match := e.Search == nil || e.Search.Mode != "include" && e.Search.Mode != "outcome"
+			match := true
+			if !isNull(e.Search) {
+				var s fhirSearch
+				unread, err := readPart(e.Search, epath+".search", &s)
+				if err != nil {
+					yield(bundleEntry{}, err)
+					return
+				}
+				// A search that cannot be read says nothing of the
+				// mode: the entry is taken as a match, as without one.
+				match = unread != nil || s.Mode != "include" && s.Mode != "outcome"
+			}
 			if !yield(bundleEntry{index: i, path: path, typ: r.ResourceType, resource: e.Resource, match: match}, nil) {
 				return
 			}
@@ -248,7 +402,18 @@ const (
 type term struct {
 	redFlag bool
 	index   int // in the vocabulary's list
+	// past is whether a Condition of the term counts whatever its
+	// clinicalStatus (see pastTerms).
+	past bool
 }
+
+// pastTerms are the vocabulary terms, by id, that a Condition stands for
+// whatever its clinicalStatus: a cancer that is resolved, inactive or in
+// remission is a cancer in the past, and a cancer in the past is
+// history_of_cancer, the red flag itself. A rule of the mapping, not of
+// the vocabulary: the term's meaning makes a past Condition of it count.
+// A Condition refuted or entered in error still does not count.
+var pastTerms = map[string]bool{"history_of_cancer": true}
 
 // MapRequest reads the patient-view context and the patient and conditions
 // prefetch of a request into a profile, with the vocabulary's codes:
@@ -263,45 +428,63 @@ type term struct {
 //     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
-//     the age on the last day of that year; a birthDate string that is not
-//     a date of the calendar, is after now, or gives an age over
-//     recommend.MaxAge leaves the age unknown (0) and is listed in
-//     Mapping.UnreadPatient with why (a birthDate that is not a string is
-//     a 400, as every value of the wrong type is);
+//     the age on the last day of that year; a birthDate that is not a
+//     string, not a date of the calendar, is after now, or gives an age
+//     over recommend.MaxAge leaves the age unknown (0) and is listed in
+//     Mapping.UnreadPatient with why;
 //   - the patient's gender gives the profile's sex when it is "female" or
 //     "male" and the vocabulary declares that value under sex; any other
-//     gender ("other", "unknown", none) leaves sex not stated;
-//   - every entry's resource has a resourceType: one that is missing, or
-//     is not a resource type as FHIR spells them ("condition"), is a 400,
-//     since the entry could be a Condition; other resources are ignored;
+//     gender ("other", "unknown", none) leaves sex not stated, and one
+//     that is not a string is listed in Mapping.UnreadPatient too; an id
+//     that is not a string leaves both unread, and is listed;
+//   - a patient that is not a JSON object, or whose resourceType is not
+//     "Patient", is a 400;
+//   - every entry's resource has a resourceType: one that is missing, not
+//     a string, or is not a resource type as FHIR spells them
+//     ("condition"), is a 400, since the entry could be a Condition; other
+//     resources are ignored; an entry that is null or not a JSON object,
+//     or whose resource is not one, is listed in Mapping.Skipped;
 //   - a Condition is left out, and listed in Mapping.Skipped with why,
 //     when its verificationStatus is refuted or entered-in-error, or its
 //     clinicalStatus is inactive, remission or resolved, each of the R4
-//     code system; it counts when its clinicalStatus is active,
-//     recurrence or relapse; and when its status cannot be read (a
-//     clinicalStatus missing, without a system, of another system, such
-//     as STU3's http://hl7.org/fhir/condition-clinical, or with a code
-//     the system does not have; or the same of a verificationStatus), it
-//     counts too, erring toward a referral, and is listed in
-//     Mapping.Assumed with why;
+//     code system (but a code of history_of_cancer counts whatever the
+//     clinicalStatus: a cancer in the past is a history of cancer); it
+//     counts when its clinicalStatus is active, recurrence or relapse;
+//     and when its status cannot be read (a clinicalStatus missing,
+//     without a system, of another system, such as STU3's
+//     http://hl7.org/fhir/condition-clinical, with a code the system does
+//     not have, or of the wrong type; or the same of a
+//     verificationStatus), or its subject is of the wrong type, it counts
+//     too, erring toward a referral, and is listed in Mapping.Assumed
+//     with why;
 //   - each coding of a counted Condition's code that a vocabulary term of
 //     conditions or red_flags has adds that term; every other coding is
 //     listed in Mapping.Unknown; a counted Condition whose code has no
-//     coding with a code is listed in Mapping.Skipped;
-//   - a Bundle with a next link is only a page of the conditions, one whose
-//     total is greater than the Conditions it holds is missing some, and
-//     one with an OperationOutcome entry of severity error or fatal says
-//     the search failed in part: each is a 412, since a red flag may be
-//     among those missing (MapRequest reads no FHIR server: the Service
-//     reads the other pages first, when the client lets it);
+//     coding with a code, or cannot be read (a value of the wrong type in
+//     it), is listed in Mapping.Skipped;
+//   - a Bundle with a next link is only a page of the conditions, and one
+//     whose total is greater than the Conditions it holds is missing
+//     some: each is a 412, since a red flag may be among those missing
+//     (MapRequest reads no FHIR server: the Service reads the other pages
+//     first, when the client lets it);
+//   - an OperationOutcome entry of severity error or fatal, or whose
+//     issues cannot be read, says the search failed in part: the entries
+//     are all read, and MapRequest returns the Mapping of the Conditions
+//     read, with Mapping.UnreadConditions saying why, together with a 412
+//     *RequestError naming the first such entry (a caller that does not
+//     use a Mapping with its error answers the 412; the Service answers
+//     with the referrals of the Conditions read, if any);
 //   - a patient or a Condition subject that is not the patient in context
-//     is a 400, and so is a value of the wrong type, naming its path;
+//     is a 400, and so is a value of the wrong type outside an entry's
+//     resource or the patient's values above, naming its path; a key
+//     given twice or in the wrong case stays a 400 anywhere;
 //   - prefetch.painScores, optional, gives the profile's check-ins, one a
 //     pain score (see PrefetchPainScores): a score that cannot be read is
 //     reported in Mapping.UnreadPainScores, never left out in silence.
 //
 // OperationOutcome entries that only warn or inform are ignored. Problems
-// are *RequestError values.
+// are *RequestError values; a Mapping comes with one only for a search
+// that failed in part.
 func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mapping, error) {
 	if req == nil {
 		return nil, badRequest("", "no request")
@@ -325,19 +508,21 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
-	var unread *PatientNote
-	if m.Profile.Age, unread, err = patientAge(rawPatient, pid, now); err != nil {
+	if err := m.patient(rawPatient, pid, vocab, now); err != nil {
 		return nil, err
 	}
-	if unread != nil {
-		m.UnreadPatient = append(m.UnreadPatient, *unread)
-	}
-	m.Profile.Sex = patientSex(rawPatient, vocab)
-	if err := m.conditions(rawConditions, pid, codeIndex(vocab), vocab); err != nil {
-		return nil, err
+	// incomplete, with m.UnreadConditions, is the 412 of a search that
+	// failed in part: the Conditions read are known, but not all there is.
+	incomplete := m.conditions(rawConditions, pid, codeIndex(vocab), vocab)
+	if incomplete != nil && len(m.UnreadConditions) == 0 {
+		return nil, incomplete
 	}
 	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid); err != nil {
 		return nil, err
+	}
+	if incomplete != nil {
+		// The Conditions read, and why not every one could be.
+		return m, incomplete
 	}
 	return m, nil
 }
@@ -392,7 +577,7 @@ func codeIndex(v recommend.Vocabulary) *codes {
 	add := func(ts []recommend.Term, redFlag bool) {
 		for i, t := range ts {
 			for _, c := range t.Codes {
-				tm := term{redFlag: redFlag, index: i}
+				tm := term{redFlag: redFlag, index: i, past: pastTerms[t.ID]}
 				idx.exact[[2]string{c.System, c.Code}] = tm
 				if c.Subcodes {
 					idx.categories = append(idx.categories, category{c.System, c.Code, tm})
@@ -454,54 +639,73 @@ func unavailable(key string) error {
 	return missingPrefetch("prefetch."+key, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
 }
 
-// patientAge reads the age from the patient prefetch. A birthDate it
-// cannot turn into an age gives age 0, unknown, and a note saying why: the
-// call goes on without the age rather than failing, since the Conditions
-// may call for a referral.
-func patientAge(raw json.RawMessage, pid string, now time.Time) (int, *PatientNote, error) {
+// patient reads the age and sex from the patient prefetch, raw. A value
+// the service cannot read costs only itself, with a note in
+// m.UnreadPatient saying why: a birthDate of the wrong type, or that gives
+// no age, leaves the age unknown (0); a gender of the wrong type leaves
+// the sex not stated; an id of the wrong type, which cannot show that the
+// Patient is the patient in context, leaves both. The call goes on
+// without them rather than failing, since the Conditions may call for a
+// referral. A patient that is not a JSON object, whose resourceType is
+// not "Patient" (an OperationOutcome is a 412) or whose id is another
+// patient's is an error.
+func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocabulary, now time.Time) error {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
-		return 0, nil, nil
+		return nil
 	}
 	var p fhirPatient
 	if err := decodeAt(raw, at, &p); err != nil {
-		return 0, nil, err
+		return err
 	}
 	switch p.ResourceType {
 	case "Patient":
 	case "OperationOutcome":
-		return 0, nil, unavailable(PrefetchPatient)
+		return unavailable(PrefetchPatient)
 	default:
-		return 0, nil, badRequest(at+".resourceType", "must be \"Patient\", found %s", quote(p.ResourceType))
+		return badRequest(at+".resourceType", "must be \"Patient\", found %s", quote(p.ResourceType))
 	}
-	if p.ID != "" && p.ID != pid {
-		return 0, nil, badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(p.ID), quote(pid))
+	// str reads the string at field, or says why it cannot.
+	str := func(raw json.RawMessage, field string) (string, string) {
+		var v string
+		if isNull(raw) {
+			return "", ""
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", jsonError(raw, at+"."+field, err).Message
+		}
+		return v, ""
 	}
-	if p.BirthDate == "" {
-		return 0, nil, nil
+	note := func(field, why string) {
+		m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: at + "." + field, Reason: why})
 	}
-	age, err := ageOn(p.BirthDate, now)
-	if err != nil {
-		return 0, &PatientNote{Entry: at + ".birthDate", Reason: err.Error() + ": the age is taken as unknown"}, nil
+	id, why := str(p.ID, "id")
+	switch {
+	case why != "":
+		note("id", why+": the Patient cannot be told to be the patient in context, so none of it is read: the age is taken as unknown, and the sex as not stated")
+		return nil
+	case id != "" && id != pid:
+		return badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(id), quote(pid))
 	}
-	return age, nil, nil
-}
-
-// patientSex reads the profile's sex from the patient prefetch, which
-// patientAge has already checked: FHIR's administrative gender "female" or
-// "male", when the vocabulary declares that value; "" (not stated)
-// otherwise.
-func patientSex(raw json.RawMessage, vocab recommend.Vocabulary) string {
-	var p struct {
-		Gender string `json:"gender"`
+	birth, why := str(p.BirthDate, "birthDate")
+	if why == "" && birth != "" {
+		age, err := ageOn(birth, now)
+		if err != nil {
+			why = err.Error()
+		}
+		m.Profile.Age = age
 	}
-	if isNull(raw) || json.Unmarshal(raw, &p) != nil {
-		return ""
+	if why != "" {
+		note("birthDate", why+": the age is taken as unknown")
 	}
-	if (p.Gender == "female" || p.Gender == "male") && vocab.Label("sex", p.Gender) != "" {
-		return p.Gender
+	gender, why := str(p.Gender, "gender")
+	if why != "" {
+		note("gender", why+": the sex is taken as not stated")
 	}
-	return ""
+	if (gender == "female" || gender == "male") && vocab.Label("sex", gender) != "" {
+		m.Profile.Sex = gender
+	}
+	return nil
 }
 
 // fhirDate is a FHIR date: a year, a year and month, or a full date.
@@ -580,13 +784,20 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	flags := make([]bool, len(vocab.RedFlags))
 	seen := map[[2]string]bool{}
 	matches := 0 // the Conditions the search matched
+	// failed is the 412 of the first OperationOutcome that says the
+	// search failed in part; every entry is read all the same.
+	var failed error
 	for e, err := range b.entries(at) {
 		if err != nil {
 			return err
 		}
 		path := e.path
-		if e.empty {
+		switch {
+		case e.empty:
 			m.Skipped = append(m.Skipped, ConditionNote{Entry: path, Reason: "the entry has no resource: nothing to read"})
+			continue
+		case e.unread != "":
+			m.Skipped = append(m.Skipped, ConditionNote{Entry: path, Reason: e.unread})
 			continue
 		}
 		switch e.typ {
@@ -594,8 +805,15 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		case "OperationOutcome":
 			// The search's own outcome: a warning or a note is fine, but
 			// an error means the client could not fetch every condition.
-			if err := failedSearch(e.resource, path); err != nil {
+			why, err := failedSearch(e.resource, path)
+			if err != nil {
 				return err
+			}
+			if why != "" {
+				m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: path, Reason: why + ": the client could not fetch every active Condition"})
+				if failed == nil {
+					failed = missingPrefetch(path, "%s: the client could not fetch every active condition, and the service does not guess without them", why)
+				}
 			}
 			continue
 		default:
@@ -607,8 +825,8 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		if e.match {
 			matches++
 		}
-		var c fhirCondition
-		if err := decodePart(e.resource, path, &c); err != nil {
+		c, err := readCondition(e.resource, path)
+		if err != nil {
 			return err
 		}
 		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {
@@ -618,28 +836,53 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		if c.Code != nil {
 			note.Codes = c.Code.Coding
 		}
-		counts, doubt := status(c)
-		if !counts {
+		counts, doubt, inactive := status(c)
+		past := false // counted only for its terms that count in the past
+		if !counts && inactive {
+			for _, cd := range note.Codes {
+				if t, ok := idx.lookup(cd.System, cd.Code); ok && cd.Code != "" && t.past {
+					past = true
+				}
+			}
+		}
+		if !counts && !past {
 			note.Reason = doubt
+			if c.unreadCode != "" {
+				note.Reason += "; its code could not be read: " + c.unreadCode
+			}
 			m.Skipped = append(m.Skipped, note)
 			continue
 		}
-		if doubt != "" {
-			note.Reason = doubt + ": counted as active, erring toward a referral"
-			m.Assumed = append(m.Assumed, note)
+		var assumed []string
+		if counts && doubt != "" {
+			assumed = append(assumed, doubt+": counted as active")
 		}
-		coded := false
+		if c.unreadSubject != "" {
+			assumed = append(assumed, c.unreadSubject+": counted as the patient's")
+		}
+		if len(assumed) > 0 {
+			n := note
+			n.Reason = strings.Join(assumed, "; ") + ", erring toward a referral"
+			m.Assumed = append(m.Assumed, n)
+		}
+		coded, other := false, false
 		for _, cd := range note.Codes {
 			if cd.Code == "" {
 				continue
 			}
 			coded = true
-			if t, ok := idx.lookup(cd.System, cd.Code); ok {
-				if t.redFlag {
-					flags[t.index] = true
-				} else {
-					conds[t.index] = true
-				}
+			t, ok := idx.lookup(cd.System, cd.Code)
+			switch {
+			case past && (!ok || !t.past):
+				// A Condition that is no longer active counts only for
+				// the terms it stands for in the past.
+				other = true
+				continue
+			case ok && t.redFlag:
+				flags[t.index] = true
+				continue
+			case ok:
+				conds[t.index] = true
 				continue
 			}
 			key := [2]string{cd.System, cd.Code}
@@ -649,14 +892,32 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			seen[key] = true
 			m.Unknown = append(m.Unknown, cd)
 		}
-		if !coded {
+		switch {
+		case other:
+			note.Reason = doubt + ": counted only for " + pastIDs(vocab) + ", which a Condition in the past still stands for; its other codes are not used"
+			m.Skipped = append(m.Skipped, note)
+		case !coded && c.unreadCode != "":
+			note.Reason = "its code could not be read: " + c.unreadCode
+			m.Skipped = append(m.Skipped, note)
+		case !coded:
 			note.Reason = "its code has no coding with a code to look up in the vocabulary"
 			m.Skipped = append(m.Skipped, note)
 		}
 	}
+	if failed != nil {
+		m.terms(conds, flags, vocab)
+		return failed
+	}
 	if b.Total != nil && *b.Total > matches {
 		return missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle", *b.Total, matches)
 	}
+	m.terms(conds, flags, vocab)
+	return nil
+}
+
+// terms adds to the profile the conditions and red flags set in conds
+// and flags, in vocabulary order.
+func (m *Mapping) terms(conds, flags []bool, vocab recommend.Vocabulary) {
 	for i, on := range conds {
 		if on {
 			m.Profile.Conditions = append(m.Profile.Conditions, vocab.Conditions[i].ID)
@@ -667,7 +928,20 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			m.Profile.RedFlags = append(m.Profile.RedFlags, vocab.RedFlags[i].ID)
 		}
 	}
-	return nil
+}
+
+// pastIDs lists the ids of the vocabulary's terms that count in the past
+// (pastTerms), for a note.
+func pastIDs(vocab recommend.Vocabulary) string {
+	var ids []string
+	for _, ts := range [][]recommend.Term{vocab.Conditions, vocab.RedFlags} {
+		for _, t := range ts {
+			if pastTerms[t.ID] {
+				ids = append(ids, t.ID)
+			}
+		}
+	}
+	return strings.Join(ids, ", ")
 }
 
 // resourceTypeName is how FHIR spells a resource type.
@@ -686,21 +960,27 @@ func resourceType(rt, path string) error {
 	return nil
 }
 
-// failedSearch returns a 412 when the OperationOutcome raw, found at
-// path in the conditions Bundle, has an issue of severity error or fatal:
-// the search did not return every condition, and a red flag may be among
-// those it missed.
-func failedSearch(raw json.RawMessage, path string) error {
+// failedSearch reads the OperationOutcome raw, found at path in a search
+// Bundle, and says why the search did not return every resource when it
+// has an issue of severity error or fatal ("an OperationOutcome of
+// severity error"), or when its issues cannot be read (it may say so);
+// "" when it only warns or informs. A key given twice or in the wrong
+// case is an error.
+func failedSearch(raw json.RawMessage, path string) (string, error) {
 	var oo fhirOutcome
-	if err := decodePart(raw, path, &oo); err != nil {
-		return err
+	unread, err := readPart(raw, path, &oo)
+	switch {
+	case err != nil:
+		return "", err
+	case unread != nil:
+		return "an OperationOutcome whose issues could not be read (" + unreadWhy(unread, path) + ")", nil
 	}
 	for _, is := range oo.Issue {
 		if is.Severity == "error" || is.Severity == "fatal" {
-			return missingPrefetch(path, "an OperationOutcome of severity %s: the client could not fetch every active condition, and the service does not guess without them", is.Severity)
+			return "an OperationOutcome of severity " + is.Severity, nil
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // refersTo reports whether a reference, relative or absolute, and with or
@@ -714,36 +994,44 @@ func refersTo(ref, pid string) bool {
 }
 
 // status reports whether a Condition counts, and what about its status
-// could not be read: when it does not count, why not. A Condition does
-// not count when its verificationStatus is refuted or entered-in-error,
-// or its clinicalStatus inactive, remission or resolved, each of the R4
-// code system; it counts otherwise, and the status that could not be
-// read, if any, is the reason to report it.
-func status(c fhirCondition) (counts bool, why string) {
+// could not be read: when it does not count, why not, and whether that is
+// because its clinicalStatus says it is no longer active (inactive). A
+// Condition does not count when its verificationStatus is refuted or
+// entered-in-error, or its clinicalStatus inactive, remission or
+// resolved, each of the R4 code system; it counts otherwise, and the
+// status that could not be read, if any (one of the wrong type among
+// them), is the reason to report it.
+func status(c fhirCondition) (counts bool, why string, inactive bool) {
 	ver, verDoubt := statusCode(c.VerificationStatus, "verificationStatus", verificationSystem, oldVerificationSystem)
 	switch ver {
 	case "refuted", "entered-in-error":
-		return false, "verificationStatus is " + ver
+		return false, "verificationStatus is " + ver, false
 	case "unconfirmed", "provisional", "differential", "confirmed":
 		verDoubt = ""
 	}
 	if c.VerificationStatus == nil || len(c.VerificationStatus.Coding) == 0 {
 		verDoubt = "" // optional: a Condition without one is not in doubt
 	}
+	if c.unreadVerification != "" {
+		verDoubt = c.unreadVerification
+	}
 	clin, clinDoubt := statusCode(c.ClinicalStatus, "clinicalStatus", clinicalSystem, oldClinicalSystem)
 	switch clin {
 	case "inactive", "remission", "resolved":
-		return false, "clinicalStatus is " + clin
+		return false, "clinicalStatus is " + clin, true
 	case "active", "recurrence", "relapse":
 		clinDoubt = ""
 	}
+	if c.unreadClinical != "" {
+		clinDoubt = c.unreadClinical
+	}
 	switch {
 	case clinDoubt != "" && verDoubt != "":
-		return true, clinDoubt + "; " + verDoubt
+		return true, clinDoubt + "; " + verDoubt, false
 	case clinDoubt != "":
-		return true, clinDoubt
+		return true, clinDoubt, false
 	}
-	return true, verDoubt
+	return true, verDoubt, false
 }
 
 // statusCode returns the code of system in the status concept cc, named
@@ -798,7 +1086,11 @@ func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m
 func logPatient(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
 	notes := make([]string, 0, len(m.UnreadPatient))
 	for _, n := range m.UnreadPatient {
-		notes = append(notes, n.Entry+": could not be read; the age is taken as unknown")
+		taken := "the age is taken as unknown"
+		if n.Entry == "prefetch."+PrefetchPatient+".gender" {
+			taken = "the sex is taken as not stated"
+		}
+		notes = append(notes, n.Entry+": could not be read; "+taken)
 	}
 	logEntries(ctx, log, hookInstance, "patient data not read", true, "patient", notes)
 }

@@ -12,8 +12,10 @@ import (
 // both the conditions and the pain scores read: entries without a
 // resource are passed over and the others keep their place in the list;
 // an entry matches the search unless its search mode is include or
-// outcome; and a resource that cannot be read ends the walk with its
-// error, the entries after it unread.
+// outcome; an entry, or a resource, that is not a JSON object is yielded
+// with why it could not be read, and costs only itself; and a resource
+// whose keys or resourceType cannot be read ends the walk with its error,
+// the entries after it unread.
 func TestBundleEntries(t *testing.T) {
 	// entry is what the walk yields, without the resource's text.
 	type entry struct {
@@ -69,10 +71,36 @@ func TestBundleEntries(t *testing.T) {
 			want:    []entry{{0, "prefetch.x.entry[0].resource", "", true}},
 		},
 		{
-			name:    "a resource that is not an object ends the walk",
-			entries: `[{"resource": {"resourceType": "Condition"}}, {"resource": 5}, {"resource": {"resourceType": "Condition"}}]`,
+			name: "an entry or a resource that is not an object is yielded unread, for the caller to report",
+			entries: `[{"resource": {"resourceType": "Condition"}}, {"resource": 5}, {"resource": {"resourceType": "Condition"}},
+				null, "Condition", {"resource": ["Condition"]}]`,
+			want: []entry{
+				{0, "prefetch.x.entry[0].resource", "Condition", true},
+				{1, "prefetch.x.entry[1].resource", "(unread) the resource must be an object, found a number: nothing could be read", false},
+				{2, "prefetch.x.entry[2].resource", "Condition", true},
+				{3, "prefetch.x.entry[3].resource", "(empty)", false},
+				{4, "prefetch.x.entry[4]", "(unread) the entry must be an object, found a string: nothing could be read", false},
+				{5, "prefetch.x.entry[5].resource", "(unread) the resource must be an object, found an array: nothing could be read", false},
+			},
+		},
+		{
+			name:    "a search that cannot be read is taken as a match",
+			entries: `[{"resource": {"resourceType": "Condition"}, "search": "include"}, {"resource": {"resourceType": "Condition"}, "search": {"mode": 1}}]`,
+			want: []entry{
+				{0, "prefetch.x.entry[0].resource", "Condition", true},
+				{1, "prefetch.x.entry[1].resource", "Condition", true},
+			},
+		},
+		{
+			name:    "a resourceType that is not a string ends the walk: the resource could be a Condition",
+			entries: `[{"resource": {"resourceType": "Condition"}}, {"resource": {"resourceType": 5}}, {"resource": {"resourceType": "Condition"}}]`,
 			want:    []entry{{0, "prefetch.x.entry[0].resource", "Condition", true}},
-			wantErr: "prefetch.x.entry[1].resource: ",
+			wantErr: "prefetch.x.entry[1].resource.resourceType: must be a string",
+		},
+		{
+			name:    "an entry key in the wrong case ends the walk",
+			entries: `[{"Resource": {"resourceType": "Condition"}}]`,
+			wantErr: "prefetch.x.entry[0].Resource: wrong case",
 		},
 		{
 			name:    "a resourceType in the wrong case ends the walk",
@@ -96,8 +124,11 @@ func TestBundleEntries(t *testing.T) {
 					break
 				}
 				typ := e.typ
-				if e.empty {
+				switch {
+				case e.empty:
 					typ = "(empty)"
+				case e.unread != "":
+					typ = "(unread) " + e.unread
 				}
 				got = append(got, entry{e.index, e.path, typ, e.match})
 			}

@@ -240,6 +240,26 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		{name: "a Condition whose subject has no reference", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"display": "Jo"}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag}, conds: []string{"sciatica"}},
 		{name: "a Condition whose subject reference is empty", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"reference": ""}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag}, conds: []string{"sciatica"}},
 		{name: "a known coding of the same code", entries: []string{condition(active, sciaticaCode, saddleCode)}, conds: []string{"sciatica"}},
+
+		// Entries that cannot be read cost only themselves.
+		{name: "a null entry", entries: []string{`null`, redFlag}, skipped: 1},
+		{name: "an entry that is a number", entries: []string{`5`, redFlag}, skipped: 1},
+		{name: "a resource that is a string", entries: []string{`{"resource": "Condition"}`, redFlag}, skipped: 1},
+		{name: "a resource that is a list", entries: []string{`{"resource": [` + strings.TrimPrefix(strings.TrimSuffix(redFlag, "}"), `{"resource": `) + `]}`, redFlag}, skipped: 1},
+		{name: "a clinicalStatus that is a string", entries: []string{condition(`"clinicalStatus": "resolved"`, sciaticaCode), redFlag},
+			conds: []string{"sciatica"}, assumed: 1},
+		{name: "a verificationStatus coding that is an object", entries: []string{condition(active+`, "verificationStatus": {"coding": {"code": "refuted"}}`, sciaticaCode), redFlag},
+			conds: []string{"sciatica"}, assumed: 1},
+		{name: "a code that is a string", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": "23056005"}}`, redFlag}, skipped: 1},
+		{name: "a coding that is an object", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": {"coding": ` + sciaticaCode + `}}}`, redFlag}, skipped: 1},
+		{name: "a coding's code that is a number", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "code": 23056005}`), redFlag}, skipped: 1},
+		{name: "a subject reference that is a number", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"reference": 1}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag},
+			conds: []string{"sciatica"}, assumed: 1},
+		{name: "an id that is a number", entries: []string{`{"resource": {"resourceType": "Condition", "id": 7, ` + active + `, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag},
+			conds: []string{"sciatica"}},
+		{name: "a search that is a string", entries: []string{`{"search": "match", "resource": ` + strings.TrimPrefix(condition(active, sciaticaCode), `{"resource": `), redFlag},
+			conds: []string{"sciatica"}},
+		{name: "the red flag's own clinicalStatus a string", entries: []string{condition(`"clinicalStatus": "active"`, saddleCode)}, assumed: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +273,55 @@ func TestRedFlagAfterEntry(t *testing.T) {
 				t.Errorf("red flags, conditions, unknown, skipped, assumed (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestUnreadableConditionNotes checks what the notes of Condition
+// entries that cannot be read say: the path of what could not be read,
+// and why. An entry whose code cannot be read is skipped; one whose code
+// can be read but whose status or subject cannot is counted, erring
+// toward a referral.
+func TestUnreadableConditionNotes(t *testing.T) {
+	const e = "prefetch.conditions.entry"
+	m, err := mapBody(t, request("",
+		`null`,
+		`"Condition"`,
+		`{"resource": 5}`,
+		condition(`"clinicalStatus": "active"`, sciaticaCode),
+		`{"resource": {"resourceType": "Condition", "id": "c4", `+active+`, "code": {"coding": {"code": "G83.4"}}}}`,
+		condition(`"clinicalStatus": "resolved", "verificationStatus": {"coding": 1}`, unknownCode),
+		`{"resource": {"resourceType": "Condition", `+active+`, "subject": "Patient/p", "code": {"coding": [`+saddleCode+`]}}}`,
+		`{"resource": {"resourceType": "Condition", "clinicalStatus": {"coding": [{"system": 1}]}, "code": []}}`,
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSkipped := []string{
+		e + "[0].resource: the entry has no resource: nothing to read",
+		e + "[1]: the entry must be an object, found a string: nothing could be read",
+		e + "[2].resource: the resource must be an object, found a number: nothing could be read",
+		e + "[4].resource: its code could not be read: code.coding must be an array, found an object",
+		e + "[7].resource: its code could not be read: code must be an object, found an array",
+	}
+	wantAssumed := []string{
+		e + "[3].resource: clinicalStatus must be an object, found a string: counted as active, erring toward a referral",
+		e + "[5].resource: clinicalStatus must be an object, found a string; verificationStatus.coding must be an array, found a number: counted as active, erring toward a referral",
+		e + "[6].resource: subject must be an object, found a string: counted as the patient's, erring toward a referral",
+		e + "[7].resource: clinicalStatus.coding.system must be a string, found a number: counted as active, erring toward a referral",
+	}
+	if diff := cmp.Diff(wantSkipped, notes(m.Skipped)); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantAssumed, notes(m.Assumed)); diff != "" {
+		t.Errorf("assumed active (-want +got):\n%s", diff)
+	}
+	if m.Skipped[3].ID != "c4" {
+		t.Errorf("the note of entry 4 has id %q, want c4", m.Skipped[3].ID)
+	}
+	got := []any{m.Profile.Conditions, m.Profile.RedFlags, m.Unknown}
+	want := []any{[]string{"sciatica"}, saddle, []cdshooks.Coding{{System: "http://example.org/local", Code: "42"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conditions, red flags, unknown codes (-want +got):\n%s", diff)
 	}
 }
 
@@ -295,18 +364,12 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.entry[0].resource.resourceType", `"Condition " is not a FHIR resource type`},
 		{"resourceType a number", request("", `{"resource": {"resourceType": 7}}`, redFlag),
 			400, "prefetch.conditions.entry[0].resource.resourceType", "must be a string"},
-		{"resource a string", request("", `{"resource": "Condition"}`, redFlag),
-			400, "prefetch.conditions.entry[0].resource", "must be an object"},
-		{"resource a list", request("", `{"resource": [`+strings.TrimPrefix(strings.TrimSuffix(redFlag, "}"), `{"resource": `)+`]}`, redFlag),
-			400, "prefetch.conditions.entry[0].resource", "must be an object"},
-		{"clinicalStatus a string", request("", condition(`"clinicalStatus": "resolved"`, sciaticaCode), redFlag),
-			400, "prefetch.conditions.entry[0].resource.clinicalStatus", "must be an object"},
-		{"verificationStatus coding an object", request("", condition(active+`, "verificationStatus": {"coding": {"code": "refuted"}}`, sciaticaCode), redFlag),
-			400, "prefetch.conditions.entry[0].resource.verificationStatus.coding", "must be an array"},
-		{"code a string", request("", `{"resource": {"resourceType": "Condition", `+active+`, "code": "23056005"}}`, redFlag),
-			400, "prefetch.conditions.entry[0].resource.code", "must be an object"},
-		{"subject reference a number", request("", `{"resource": {"resourceType": "Condition", `+active+`, "subject": {"reference": 1}}}`, redFlag),
-			400, "prefetch.conditions.entry[0].resource.subject.reference", "must be a string"},
+		{"entries an object", strings.Replace(request(""), `"entry": []`, `"entry": {"resource": {}}`, 1),
+			400, "prefetch.conditions.entry", "must be an array, found an object"},
+		{"conditions a list", strings.Replace(request(""), `{"resourceType": "Bundle", "type": "searchset", "entry": []}`, `[]`, 1),
+			400, "prefetch.conditions", "must be an object, found an array"},
+		{"a key in the wrong case inside a status", request("", condition(`"clinicalStatus": {"coding": [{"system": "`+clinicalR4+`", "Code": "resolved"}]}`, saddleCode), redFlag),
+			400, "prefetch.conditions.entry[0].resource.clinicalStatus.coding[0].Code", `write "code"`},
 
 		{"duplicate clinicalStatus", request("", condition(active+", "+status("clinicalStatus", clinicalR4, "resolved"), saddleCode)),
 			400, "prefetch.conditions.entry[0].resource.clinicalStatus", "given twice"},
@@ -613,8 +676,10 @@ func TestPatientAndContext(t *testing.T) {
 			cdshooks.RequestError{Status: 400, Field: "prefetch.patient", Message: "must be an object, found an array"}},
 		{"patient with a key twice", body(ctx, `{"resourceType": "Patient", "birthDate": "1950", "birthDate": "2020"}`),
 			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"}},
-		{"birth date a number", body(ctx, `{"resourceType": "Patient", "birthDate": 1980}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: "must be a string, found a number"}},
+		{"patient a string", body(ctx, `"Patient/p"`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient", Message: "must be an object, found a string"}},
+		{"resourceType a number", body(ctx, `{"resourceType": 7, "birthDate": "1950"}`),
+			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: "must be a string, found a number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -729,6 +794,61 @@ func TestAgeOnDates(t *testing.T) {
 			want := []cdshooks.PatientNote{{Entry: "prefetch.patient.birthDate", Reason: tt.msg + ": the age is taken as unknown"}}
 			if diff := cmp.Diff(want, m.UnreadPatient); m.Profile.Age != 0 || diff != "" {
 				t.Errorf("age %d, want 0; unread patient (-want +got):\n%s", m.Profile.Age, diff)
+			}
+		})
+	}
+}
+
+// TestHistoryOfCancerWhateverItsStatus checks that a Condition whose code
+// stands for history_of_cancer counts whatever its clinicalStatus: a
+// cancer that is resolved, inactive or in remission is a cancer in the
+// past, which is the red flag itself. Refuted or entered in error, it
+// still does not count; its other codes, of a Condition no longer active,
+// are not used, and it is listed with why.
+func TestHistoryOfCancerWhateverItsStatus(t *testing.T) {
+	const cm = "http://hl7.org/fhir/sid/icd-10-cm"
+	coding := func(code string) string { return `{"system": "` + cm + `", "code": "` + code + `"}` }
+	clin := func(code string) string { return status("clinicalStatus", clinicalR4, code) }
+	history := []string{"history_of_cancer"}
+	const e = "prefetch.conditions.entry[0].resource: "
+	tests := []struct {
+		name, fields string
+		codings      []string
+		flags        []string
+		conds        []string
+		skipped      []string
+	}{
+		{name: "Z85.3 resolved", fields: clin("resolved"), codings: []string{coding("Z85.3")}, flags: history},
+		{name: "C50.911 inactive", fields: clin("inactive"), codings: []string{coding("C50.911")}, flags: history},
+		{name: "C61 in remission", fields: clin("remission"), codings: []string{coding("C61")}, flags: history},
+		{name: "C79.51 resolved, under the OID", fields: clin("resolved"), codings: []string{`{"system": "urn:oid:2.16.840.1.113883.6.90", "code": "C7951"}`}, flags: history},
+		{name: "Z85.3 active", fields: active, codings: []string{coding("Z85.3")}, flags: history},
+		{name: "Z85.3 resolved, entered in error", fields: clin("resolved") + ", " + status("verificationStatus", verR4, "entered-in-error"),
+			codings: []string{coding("Z85.3")}, skipped: []string{e + "verificationStatus is entered-in-error"}},
+		{name: "C50.911 active, refuted", fields: active + ", " + status("verificationStatus", verR4, "refuted"),
+			codings: []string{coding("C50.911")}, skipped: []string{e + "verificationStatus is refuted"}},
+		{name: "C50.911 in remission, confirmed", fields: clin("remission") + ", " + status("verificationStatus", verR4, "confirmed"),
+			codings: []string{coding("C50.911")}, flags: history},
+		{name: "a resolved disc herniation is still skipped", fields: clin("resolved"), codings: []string{coding("M51.26")},
+			skipped: []string{e + "clinicalStatus is resolved"}},
+		{name: "a resolved cancer also coded otherwise", fields: clin("resolved"), codings: []string{coding("M51.26"), coding("C50.911"), unknownCode},
+			flags:   history,
+			skipped: []string{e + "clinicalStatus is resolved: counted only for history_of_cancer, which a Condition in the past still stands for; its other codes are not used"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := cdshooks.DecodeRequest([]byte(request("", condition(tt.fields, tt.codings...))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cdshooks.MapRequest(req, defaultEngine(t).Vocabulary(), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{m.Profile.RedFlags, m.Profile.Conditions, notes(m.Skipped), len(m.Unknown), len(m.Assumed)}
+			want := []any{tt.flags, tt.conds, tt.skipped, 0, 0}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("red flags, conditions, skipped, unknown, assumed (-want +got):\n%s", diff)
 			}
 		})
 	}

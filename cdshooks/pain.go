@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -169,18 +168,23 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 			return err
 		}
 		path := e.path
-		if e.empty {
+		switch {
+		case e.empty:
 			unread(path, "", "the entry has no resource: nothing to read")
+			continue
+		case e.unread != "":
+			unread(path, "", "%s", e.unread)
 			continue
 		}
 		switch e.typ {
 		case "Observation":
 		case "OperationOutcome":
-			if err := failedSearch(e.resource, path); err != nil {
-				if !errors.Is(err, ErrMissingPrefetch) {
-					return err
-				}
-				unread(path, "", "an OperationOutcome of severity error or fatal: the client could not fetch every pain score")
+			why, err := failedSearch(e.resource, path)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				unread(path, "", "%s: the client could not fetch every pain score", why)
 			}
 			continue
 		default:
@@ -196,8 +200,14 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 			matches++
 		}
 		var o fhirObservation
-		if err := decodePart(e.resource, path, &o); err != nil {
+		bad, err := readPart(e.resource, path, &o)
+		if err != nil {
 			return err
+		}
+		if bad != nil {
+			// A value of the wrong type costs only this score.
+			unread(path, "", "%s", unreadWhy(bad, path))
+			continue
 		}
 		if o.Subject != nil && o.Subject.Reference != "" && !refersTo(o.Subject.Reference, pid) {
 			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(o.Subject.Reference), pid)

@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +36,8 @@ const ExtensionSkippedConditions = "com.github.backrules.skipped-conditions"
 
 // ExtensionAssumedActive is the key, in the response's extension object,
 // of the Conditions the service counted as active although it could not
-// read their status, and why.
+// read their status, or as the patient's although it could not read their
+// subject, and why.
 const ExtensionAssumedActive = "com.github.backrules.assumed-active-conditions"
 
 // ExtensionSkippedPainScores is the key, in the response's extension
@@ -50,13 +52,15 @@ const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
 // ExtensionUnreadPatient is the key, in the response's extension object,
 // of the values of the patient prefetch the service could not read, and
 // why: an unreadable birthDate, or a Patient that could not be read from
-// the client's FHIR server, leaves the age unknown.
+// the client's FHIR server or whose id could not be read, leaves the age
+// unknown; an unreadable gender leaves the sex not stated.
 const ExtensionUnreadPatient = "com.github.backrules.unread-patient"
 
 // ExtensionUnreadConditions is the key, in the response's extension
-// object, of why not every active Condition could be read from the
-// client's FHIR server, when the service answered with the referrals of
-// those it read.
+// object, of why not every active Condition could be read (from the
+// client's FHIR server, or because the search failed in part: an
+// OperationOutcome of severity error in the conditions Bundle), when the
+// service answered with the referrals of those it read.
 const ExtensionUnreadConditions = "com.github.backrules.unread-conditions"
 
 // Response is the body of a successful service call.
@@ -424,7 +428,14 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.RuleSet = eng.RuleSet().Digest
 	m, err := MapRequest(req, eng.Vocabulary(), s.now())
-	if err != nil {
+	// incomplete is the 412 of a conditions Bundle whose search failed in
+	// part (an OperationOutcome of severity error in it): MapRequest then
+	// returns the Conditions it read too, whose referrals are known.
+	var incomplete error
+	switch {
+	case err != nil && m != nil:
+		incomplete = err
+	case err != nil:
 		var re *RequestError
 		if fr.conditions != nil && errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
 			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions) {
@@ -446,27 +457,48 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	logPatient(ctx, s.log, req.HookInstance, m)
 	var res *recommend.Result
 	var cards []Card
-	if fr.conditions != nil {
+	if fr.conditions != nil || incomplete != nil {
 		// Not every active Condition could be read. The referrals of
 		// those read are known, and reach the clinician with the rest
 		// of the advice withheld; without any, the service does not
 		// answer as if it had them all.
+		refuse := incomplete
+		var why []string
+		if fr.conditions != nil {
+			refuse = fr.unreadConditions()
+			why = append(why, "reading them from the FHIR server: "+fr.conditions.Error())
+		}
+		for _, n := range m.UnreadConditions {
+			why = append(why, n.Reason)
+		}
 		start := time.Now()
-		res, err = referralsOnly(ctx, eng, m.Profile, fr.conditions)
+		res, err = referralsOnly(ctx, eng, m.Profile, cmp.Or(fr.conditions, incomplete))
 		ev.Recommend = time.Since(start)
-		if err != nil || len(res.Referrals) == 0 {
+		switch {
+		case errors.Is(err, recommend.ErrInvalidProfile):
+			s.invalidProfile(ctx, w, err)
+			return
+		case err != nil || len(res.Referrals) == 0:
 			if err != nil {
 				s.logError(ctx, err)
 			}
-			writeRequestError(w, fr.unreadConditions())
+			writeRequestError(w, refuse)
 			return
 		}
 		s.log.LogAttrs(ctx, slog.LevelWarn, "cdshooks: answered with the referrals of the conditions read only",
 			slog.Int("referrals", len(res.Referrals)))
-		m.UnreadConditions = []ConditionNote{{Entry: "prefetch." + PrefetchConditions,
-			Reason: "not every active Condition could be read from fhirServer: " + fr.conditions.Error() +
-				"; the referrals are those of the Conditions read, and the rest of the advice is withheld"}}
-		cards = unreadConditionsCards(res, req.HookInstance, fr.conditions.Error())
+		const rest = "; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+		notes := make([]ConditionNote, 0, len(m.UnreadConditions)+1)
+		if fr.conditions != nil {
+			notes = append(notes, ConditionNote{Entry: "prefetch." + PrefetchConditions,
+				Reason: "not every active Condition could be read from fhirServer: " + fr.conditions.Error() + rest})
+		}
+		for _, n := range m.UnreadConditions {
+			n.Reason += rest
+			notes = append(notes, n)
+		}
+		m.UnreadConditions = notes
+		cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
 	} else {
 		if !m.Relevant() {
 			// Nothing the rule set knows is on the chart: CDS Hooks
@@ -506,6 +538,13 @@ func (s *Service) advise(w http.ResponseWriter, r *http.Request, eng *recommend.
 	start := time.Now()
 	res, err := eng.Recommend(ctx, m.Profile)
 	ev.Recommend = time.Since(start)
+	if errors.Is(err, recommend.ErrInvalidProfile) {
+		// Checked first: Recommend gives an invalid profile's referrals
+		// in a *PartialError, but the profile is the mapping's, and a
+		// mistake in it is the service's, not advice to give.
+		s.invalidProfile(r.Context(), w, err)
+		return nil, false
+	}
 	var pe *recommend.PartialError
 	if errors.As(err, &pe) && pe.Result != nil {
 		// The referrals stand: answer with their cards and a card
@@ -514,12 +553,7 @@ func (s *Service) advise(w http.ResponseWriter, r *http.Request, eng *recommend.
 		return pe.Result, true
 	}
 	if err != nil {
-		var pe *recommend.ProfileError
 		switch {
-		case errors.As(err, &pe):
-			// Only the age can be out of range: the lists come from the
-			// vocabulary.
-			writeError(w, &apiError{Status: http.StatusBadRequest, Field: "prefetch.patient.birthDate", Error: err.Error()})
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "the request was cancelled or timed out"})
 		default:
@@ -541,6 +575,8 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 	res, err := eng.Recommend(ctx, p)
 	var pe *recommend.PartialError
 	switch {
+	case errors.Is(err, recommend.ErrInvalidProfile):
+		return nil, err
 	case errors.As(err, &pe) && pe.Result != nil:
 		return pe.Result, nil
 	case err != nil:
@@ -588,9 +624,32 @@ func (m *Mapping) extension() *Extension {
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate
-// with its id, file and line; anything else with its text.
+// with its id, file and line; an invalid profile with the fields at fault
+// only, since its text holds their values (see invalidProfile); anything
+// else with its text.
 func (s *Service) logError(ctx context.Context, err error) {
+	var pe *recommend.ProfileError
+	if errors.As(err, &pe) {
+		fields := make([]string, 0, len(pe.Problems))
+		for _, p := range pe.Problems {
+			fields = append(fields, p.Field)
+		}
+		s.log.LogAttrs(ctx, slog.LevelError, "cdshooks: the profile mapped from the request is invalid", slog.Any("fields", fields))
+		return
+	}
 	enginelog.Log(ctx, s.log, "cdshooks", ": answered with the referrals only", err)
+}
+
+// invalidProfile answers a call whose mapped profile the engine refused
+// (err matches recommend.ErrInvalidProfile) with 500: MapRequest builds
+// the profile from the vocabulary, with an age from 0 to recommend.MaxAge
+// (a birth date that gives another is read as no age), so a profile the
+// engine refuses is a mistake of the service's, not of the request, and
+// no advice is given from it. It logs the fields at fault, never their
+// values (see logError).
+func (s *Service) invalidProfile(ctx context.Context, w http.ResponseWriter, err error) {
+	s.logError(ctx, err)
+	writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the profile read from the request is invalid: the service could not give advice"})
 }
 
 // writeRequestError answers a *RequestError with its status.

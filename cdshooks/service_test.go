@@ -173,21 +173,18 @@ func TestErrors(t *testing.T) {
 		{name: "conditions not a Bundle", method: http.MethodPost, target: "/cds-services/backrules",
 			body: edit(func(m map[string]any) { prefetch(m)["conditions"] = map[string]any{"resourceType": "Condition"} }),
 			want: errorBody{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "Condition"`}},
-		{name: "coding of the wrong type", method: http.MethodPost, target: "/cds-services/backrules",
-			body: edit(func(m map[string]any) {
-				e := prefetch(m)["conditions"].(map[string]any)["entry"].([]any)[1].(map[string]any)["resource"].(map[string]any)
-				e["code"] = map[string]any{"coding": "23056005"}
-			}),
-			want: errorBody{Status: 400, Field: "prefetch.conditions.entry[1].resource.code.coding", Error: "must be an array, found a string"}},
+		{name: "conditions entries not a list", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["conditions"].(map[string]any)["entry"] = map[string]any{} }),
+			want: errorBody{Status: 400, Field: "prefetch.conditions.entry", Error: "must be an array, found an object"}},
 		{name: "condition of another patient", method: http.MethodPost, target: "/cds-services/backrules",
 			body: edit(func(m map[string]any) {
 				e := prefetch(m)["conditions"].(map[string]any)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
 				e["subject"] = map[string]any{"reference": "Patient/42"}
 			}),
 			want: errorBody{Status: 400, Field: "prefetch.conditions.entry[0].resource.subject.reference", Error: `"Patient/42" is not the patient in context (Patient/1288992)`}},
-		{name: "birth date of the wrong type", method: http.MethodPost, target: "/cds-services/backrules",
-			body: edit(func(m map[string]any) { prefetch(m)["patient"].(map[string]any)["birthDate"] = 1980 }),
-			want: errorBody{Status: 400, Field: "prefetch.patient.birthDate", Error: "must be a string, found a number"}},
+		{name: "patient not an object", method: http.MethodPost, target: "/cds-services/backrules",
+			body: edit(func(m map[string]any) { prefetch(m)["patient"] = "Patient/1288992" }),
+			want: errorBody{Status: 400, Field: "prefetch.patient", Error: "must be an object, found a string"}},
 		{name: "body over the limit", method: http.MethodPost, target: "/cds-services/backrules", body: string(valid),
 			opts: []cdshooks.Option{cdshooks.WithMaxBodyBytes(100)},
 			want: errorBody{Status: 413, Error: "the body is over 100 bytes"}},
@@ -399,30 +396,39 @@ func TestAge(t *testing.T) {
 }
 
 // TestUnreadableBirthDate checks that a birth date that gives no age (not
-// a date of the calendar, one that gives an age over recommend.MaxAge, or
-// one after today) does not cost a chart its referral: the age is taken
-// as unknown, the urgent card of the history of cancer (Z85.9) stands,
-// a warning card after it says the birth date could not be read, and the
-// extension says why. A body that is not a CDS Hooks request at all stays
-// a 400.
+// a date of the calendar, one that gives an age over recommend.MaxAge,
+// one after today, or one that is not a string) does not cost a chart its
+// referral: the age is taken as unknown, the urgent card of the history
+// of cancer (Z85.9) stands, a warning card after it says the birth date
+// could not be read, and the extension says why. A gender or an id of the
+// wrong type costs only the sex, or the Patient, the same way. A Patient
+// that is not a JSON object, or not a Patient, and a body that is not a
+// CDS Hooks request at all stay a 400.
 func TestUnreadableBirthDate(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(requestsDir, "urgent-history-of-cancer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	withBirthDate := func(birth any) string {
+	withPatient := func(key string, value any) string {
 		var m map[string]any
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatal(err)
 		}
-		m["prefetch"].(map[string]any)["patient"].(map[string]any)["birthDate"] = birth
+		if key == "" {
+			m["prefetch"].(map[string]any)["patient"] = value
+		} else {
+			m["prefetch"].(map[string]any)["patient"].(map[string]any)[key] = value
+		}
 		return string(mustJSON(t, m))
 	}
+	withBirthDate := func(birth any) string { return withPatient("birthDate", birth) }
 	const (
-		cancer   = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
-		noAge    = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
-		unknown  = ": the age is taken as unknown"
-		birthKey = "prefetch.patient.birthDate"
+		cancer    = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+		noAge     = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
+		noSex     = "Gender could not be read: sex taken as not stated; check the sex on the chart"
+		noPatient = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		unknown   = ": the age is taken as unknown"
+		birthKey  = "prefetch.patient.birthDate"
 	)
 	type outcome struct {
 		Status  int
@@ -449,7 +455,22 @@ func TestUnreadableBirthDate(t *testing.T) {
 			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"2027-01-01" is after today (2026-11-24)` + unknown}},
 			Outcome: cdshooks.OutcomeCards}},
 		{"a date", withBirthDate("1950-06-01"), outcome{Status: 200, Cards: []string{cancer}, Outcome: cdshooks.OutcomeCards}},
-		{"a number: the wrong type", withBirthDate(1964), outcome{Status: 400, Error: "must be a string, found a number",
+		{"a number: the wrong type", withBirthDate(1964), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "must be a string, found a number" + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"an object: the wrong type", withBirthDate(map[string]any{"value": "1950"}), outcome{Status: 200, Cards: []string{cancer, noAge},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "must be a string, found an object" + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"a gender of the wrong type", withPatient("gender", 5), outcome{Status: 200, Cards: []string{cancer, noSex},
+			Unread:  []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found a number: the sex is taken as not stated"}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"an id of the wrong type", withPatient("id", 1288992), outcome{Status: 200, Cards: []string{cancer, noPatient},
+			Unread: []cdshooks.PatientNote{{Entry: "prefetch.patient.id", Reason: "must be a string, found a number: " +
+				"the Patient cannot be told to be the patient in context, so none of it is read: the age is taken as unknown, and the sex as not stated"}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"a Patient that is not an object", withPatient("", []any{"1950"}), outcome{Status: 400, Error: "must be an object, found an array",
+			Outcome: cdshooks.OutcomeBadRequest}},
+		{"a Patient of another type", withPatient("resourceType", "Group"), outcome{Status: 400, Error: `must be "Patient", found "Group"`,
 			Outcome: cdshooks.OutcomeBadRequest}},
 		{"not JSON", `{"hook": "patient-view",`, outcome{Status: 400, Error: "invalid JSON: the text ends before the JSON value does",
 			Outcome: cdshooks.OutcomeBadRequest}},
@@ -531,24 +552,27 @@ func TestSex(t *testing.T) {
 	}
 }
 
-// TestSexUnread checks that a gender the service cannot read whole is
-// refused with its position, as MapRequest's doc says of every value of
-// the wrong type and every key in the wrong case: a value of the wrong
-// type, alone or beside a readable one under a key that differs only in
-// case, and a "Gender" in the wrong case (which was read as the sex, and
-// a gender of the wrong type was dropped without a word).
+// TestSexUnread checks that a gender of the wrong type costs only the
+// sex: it is taken as not stated and reported in UnreadPatient, as an
+// unreadable birth date is, so that the Conditions' referrals still
+// come; and that a "Gender" in the wrong case, alone or beside a gender,
+// is still refused with its path, as every key in the wrong case is
+// (encoding/json would read it as the gender).
 func TestSexUnread(t *testing.T) {
 	withSex := recommend.Vocabulary{Sex: []recommend.Term{{ID: "female", Label: "Female"}, {ID: "male", Label: "Male"}}}
+	const unread = ": the sex is taken as not stated"
 	for _, tc := range []struct {
 		patient string
-		field   string // the field of the 400
+		field   string // the field of the 400, if one
+		notes   []cdshooks.PatientNote
 	}{
-		{`{"resourceType": "Patient", "gender": 5}`, "prefetch.patient.gender"},
-		// encoding/json reads "Gender" into the gender field, so its type
-		// is what the check reports first.
-		{`{"resourceType": "Patient", "gender": "female", "Gender": 5}`, "prefetch.patient.gender"},
-		{`{"resourceType": "Patient", "Gender": 5, "gender": "male"}`, "prefetch.patient.gender"},
-		{`{"resourceType": "Patient", "Gender": "female"}`, "prefetch.patient.Gender"},
+		{patient: `{"resourceType": "Patient", "gender": 5}`,
+			notes: []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found a number" + unread}}},
+		{patient: `{"resourceType": "Patient", "gender": ["female"], "birthDate": "1950-01-01"}`,
+			notes: []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found an array" + unread}}},
+		{patient: `{"resourceType": "Patient", "gender": "female", "Gender": 5}`, field: "prefetch.patient.Gender"},
+		{patient: `{"resourceType": "Patient", "Gender": 5, "gender": "male"}`, field: "prefetch.patient.Gender"},
+		{patient: `{"resourceType": "Patient", "Gender": "female"}`, field: "prefetch.patient.Gender"},
 	} {
 		t.Run(tc.patient, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
@@ -558,9 +582,21 @@ func TestSexUnread(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := cdshooks.MapRequest(req, withSex, today)
-			var re *cdshooks.RequestError
-			if !errors.As(err, &re) || re.Status != http.StatusBadRequest || re.Field != tc.field {
-				t.Errorf("MapRequest = %v, %v; want a 400 at %s", m, err, tc.field)
+			if tc.field != "" {
+				var re *cdshooks.RequestError
+				if !errors.As(err, &re) || re.Status != http.StatusBadRequest || re.Field != tc.field {
+					t.Errorf("MapRequest = %v, %v; want a 400 at %s", m, err, tc.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Profile.Sex != "" {
+				t.Errorf("sex = %q, want not stated", m.Profile.Sex)
+			}
+			if diff := cmp.Diff(tc.notes, m.UnreadPatient); diff != "" {
+				t.Errorf("unread patient (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -568,9 +604,11 @@ func TestSexUnread(t *testing.T) {
 
 // TestConditionsBundle checks how the entries of the conditions Bundle
 // other than Conditions, and the references to the patient, are read: an
-// OperationOutcome of the search that reports an error or a fatal issue
-// is a 412, one that only warns or informs is ignored, and a versioned
-// reference to the patient in context is that patient.
+// OperationOutcome of the search that reports an error or a fatal issue,
+// or whose issues cannot be read, is a 412 that comes with the
+// Conditions read (the Service answers with their referrals, if any) and
+// why in UnreadConditions; one that only warns or informs is ignored; and
+// a versioned reference to the patient in context is that patient.
 func TestConditionsBundle(t *testing.T) {
 	const condition = `{"resource": {"resourceType": "Condition",
 		"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
@@ -587,15 +625,28 @@ func TestConditionsBundle(t *testing.T) {
 		want    []string // the profile's conditions, when wantErr is ""
 		wantErr string   // the field of the *RequestError, if one
 		status  int      // its status
+		// unread is the Mapping's UnreadConditions, entry and reason,
+		// of a 412 that comes with the Conditions read (want).
+		unread []string
 	}{
 		{name: "information", entries: []string{patient.Replace(condition), outcome("information")}, want: []string{"sciatica"}},
 		{name: "warning", entries: []string{outcome("warning"), patient.Replace(condition)}, want: []string{"sciatica"}},
 		{name: "error", entries: []string{patient.Replace(condition), outcome("error")},
-			wantErr: "prefetch.conditions.entry[1].resource", status: http.StatusPreconditionFailed},
+			wantErr: "prefetch.conditions.entry[1].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: []string{"prefetch.conditions.entry[1].resource: an OperationOutcome of severity error: the client could not fetch every active Condition"}},
 		{name: "fatal", entries: []string{outcome("fatal"), patient.Replace(condition)},
-			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome of severity fatal: the client could not fetch every active Condition"}},
+		{name: "two failures", entries: []string{outcome("fatal"), outcome("error")},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed,
+			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome of severity fatal: the client could not fetch every active Condition",
+				"prefetch.conditions.entry[1].resource: an OperationOutcome of severity error: the client could not fetch every active Condition"}},
 		{name: "issue of the wrong type", entries: []string{`{"resource": {"resourceType": "OperationOutcome", "issue": {}}}`},
-			wantErr: "prefetch.conditions.entry[0].resource.issue", status: http.StatusBadRequest},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed,
+			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome whose issues could not be read (issue must be an array, found an object): " +
+				"the client could not fetch every active Condition"}},
+		{name: "a key in the wrong case in an OperationOutcome", entries: []string{`{"resource": {"resourceType": "OperationOutcome", "Issue": []}}`},
+			wantErr: "prefetch.conditions.entry[0].resource.Issue", status: http.StatusBadRequest},
 		{name: "versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "Patient/p/_history/3", 1)},
 			want: []string{"sciatica"}},
 		{name: "absolute versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "https://ehr.example.org/fhir/Patient/p/_history/3", 1)},
@@ -623,9 +674,20 @@ func TestConditionsBundle(t *testing.T) {
 				if diff := cmp.Diff([]any{tt.status, tt.wantErr}, []any{re.Status, re.Field}); diff != "" {
 					t.Errorf("status and field (-want +got):\n%s", diff)
 				}
-				return
+				if tt.unread == nil {
+					if m != nil {
+						t.Errorf("MapRequest = %+v with its error, want no Mapping", m)
+					}
+					return
+				}
+				if m == nil {
+					t.Fatal("MapRequest gave no Mapping with its 412: the Conditions read are lost")
+				}
+				if diff := cmp.Diff(tt.unread, notes(m.UnreadConditions)); diff != "" {
+					t.Errorf("unread conditions (-want +got):\n%s", diff)
+				}
 			}
-			if err != nil {
+			if err != nil && tt.unread == nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, m.Profile.Conditions); diff != "" {
@@ -1094,6 +1156,68 @@ func TestCardsIncomplete(t *testing.T) {
 						t.Errorf("card %+v has no detail or source", c)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestUnreadableEntryKeepsReferrals checks, through the service, that no
+// Condition entry that cannot be read, and no search that failed in part,
+// costs a chart the referral its readable Conditions call for (here cauda
+// equina syndrome, G83.4, an urgent one): the entry is reported, and the
+// cards come. A conditions Bundle whose search failed in part (an
+// OperationOutcome of severity error) is answered as a failed read from
+// fhirServer is: the referral cards, a card saying not every condition
+// could be read and no other advice; a 412 naming the cause only when
+// the Conditions read call for no referral. A past cancer is a history of
+// cancer. A conditions prefetch that is not a Bundle stays a 400.
+func TestUnreadableEntryKeepsReferrals(t *testing.T) {
+	const cm = "http://hl7.org/fhir/sid/icd-10-cm"
+	cauda := condition(active, `{"system": "`+cm+`", "code": "G83.4"}`)
+	outcome := `{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}}`
+	const (
+		cancerCard = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+		oo         = "prefetch.conditions.entry[1].resource"
+		ooWhy      = "an OperationOutcome of severity error: the client could not fetch every active Condition"
+		rest       = "; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+	)
+	urgent := []recommend.Urgency{recommend.UrgencyUrgent}
+	tests := []struct {
+		name string
+		body string
+		want callOutcome
+	}{
+		{"a null entry", request("", `null`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"an entry that is not an object", request("", `"Condition/1"`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"coding an object", request("", `{"resource": {"resourceType": "Condition", `+active+`, "code": {"coding": {"system": "`+cm+`", "code": "M51.26"}}}}`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"clinicalStatus a string", request("", cauda, condition(`"clinicalStatus": "resolved"`, `{"system": "`+cm+`", "code": "M51.26"}`)),
+			callOutcome{Status: 200, Cards: []string{seriousCard, avoidCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"the red flag's own clinicalStatus a string", request("", condition(`"clinicalStatus": "active"`, `{"system": "`+cm+`", "code": "G83.4"}`)),
+			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a search that failed in part", request("", cauda, outcome),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread:  []cdshooks.ConditionNote{{Entry: oo, Reason: ooWhy + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a search that failed in part, and no referral", request("", condition(active, `{"system": "`+cm+`", "code": "M51.26"}`), outcome),
+			callOutcome{Status: 412, Field: oo,
+				Error:   "an OperationOutcome of severity error: the client could not fetch every active condition, and the service does not guess without them",
+				Outcome: cdshooks.OutcomePrecondition}},
+		{"a resolved breast cancer", request("", condition(status("clinicalStatus", clinicalR4, "resolved"), `{"system": "`+cm+`", "code": "C50.911"}`)),
+			callOutcome{Status: 200, Cards: []string{cancerCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a Bundle that is not a Bundle", strings.Replace(request("", cauda), `"resourceType": "Bundle"`, `"resourceType": "List"`, 1),
+			callOutcome{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "List"`,
+				Outcome: cdshooks.OutcomeBadRequest}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := newService(t, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			rec := post(t, svc, []byte(tt.body))
+			if diff := cmp.Diff(tt.want, outcomeOf(t, rec, events)); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
 			}
 		})
 	}
