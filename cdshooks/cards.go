@@ -127,8 +127,9 @@ type Link struct {
 //     where the sources disagree about them.
 //
 // When the Result is incomplete (it came with a *recommend.PartialError:
-// only the referral rules could be evaluated), an info card "Exercise
-// advice unavailable" follows the referral cards. When it has a programme
+// only the referral and safety-net rules could be evaluated), an info
+// card "Exercise advice unavailable" follows the referral cards, and the
+// key messages' card holds the safety nets. When it has a programme
 // (the profile had check-ins, such as the pain scores of the CDS Hooks
 // prefetch), an info card "Pain trend" follows them, with the pain at each
 // check-in; a review the programme calls for is a referral card.

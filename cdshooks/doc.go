@@ -227,7 +227,8 @@ When only the referrals could be worked out (Recommend returned a
 *recommend.PartialError: a rule failed at runtime, or the call ran out of
 time after the referral rules ran), the service answers 200 with the
 cards of the partial Result: the referral cards, then an info card "Exercise
-advice unavailable". It logs the failing rule's id, file
+advice unavailable", then the key messages' card with the safety nets,
+which a partial Result keeps. It logs the failing rule's id, file
 and line (see WithLogger), never the patient's data. A profile the
 engine refuses (recommend.ErrInvalidProfile, which Recommend also wraps
 in a *recommend.PartialError) is not such a case: the mapping builds
