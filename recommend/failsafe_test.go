@@ -854,20 +854,7 @@ func TestInvalidProfileKeepsReferrals(t *testing.T) {
 // the same as the complete result's, and lists their rules in its trace
 // beside the referral rules.
 func TestIncompleteKeepsSafetyNets(t *testing.T) {
-	fsys := testrules.Copy(t)
-	// A division by zero at age 43 with pain 5 (and three other pairs),
-	// which Load's search misses.
-	fsys["zz-latent.yaml"] = &fstest.MapFile{Data: []byte(`rules:
-  - id: walk-latent
-    when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
-    recommend: [walking]
-    because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
-`)}
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := latentAdviceEngine(t)
 	full, err := recommend.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -911,20 +898,7 @@ func TestIncompleteKeepsSafetyNets(t *testing.T) {
 // your age"; a list's known entries are kept once each, in order, however
 // long the list.
 func TestTriage(t *testing.T) {
-	fsys := testrules.Copy(t)
-	// A division by zero at age 43 with pain 5, which Load's search
-	// misses, in a rule that gives advice only.
-	fsys["zz-latent.yaml"] = &fstest.MapFile{Data: []byte(`rules:
-  - id: walk-latent
-    when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
-    recommend: [walking]
-    because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
-`)}
-	eng, err := recommend.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := latentAdviceEngine(t)
 	long := make([]string, 0, 3*recommend.MaxListLen+2)
 	for range recommend.MaxListLen {
 		long = append(long, "", "nope", "saddle_numbness")
@@ -961,4 +935,24 @@ func TestTriage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// latentAdviceEngine loads the default rules with one more, walk-latent,
+// which gives advice only and divides by zero at age 43 with pain 5 (and
+// three other pairs of values), which Load's search misses.
+func latentAdviceEngine(t *testing.T) *recommend.Engine {
+	t.Helper()
+	fsys := testrules.Copy(t)
+	fsys["zz-latent.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: walk-latent
+    when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
+    recommend: [walking]
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }
