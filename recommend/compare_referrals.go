@@ -253,7 +253,7 @@ func (e *Engine) sweepBases(sp *space, rules []referralRule) []Profile {
 			b = 1 + e.vocab[fieldRedFlags].index(p.RedFlags[0])
 		}
 		o := e.referralRank(p, rules)
-		if o.exceeds(best[b]) || (o == best[b] && size[b] > 0 && sp.size[i] < size[b]) {
+		if o.weight() > best[b].weight() || (o == best[b] && size[b] > 0 && sp.size[i] < size[b]) {
 			bases[b], best[b], size[b] = cloneProfile(*p), o, sp.size[i]
 		}
 	}
@@ -298,7 +298,12 @@ func (e *Engine) eachSweep(bases []Profile, fn func(p *Profile, size int)) {
 				// Every flag would bring its own referrals, which would
 				// hide the base's: the base's flag with every flag whose
 				// floor asks for nothing.
-				all = append(slices.Clip(base.RedFlags), e.quietFlags()...)
+				all = slices.Clip(base.RedFlags)
+				for _, id := range e.quietFlags() {
+					if !slices.Contains(base.RedFlags, id) {
+						all = append(all, id)
+					}
+				}
 			}
 			*listPtr(&p, li) = all
 			fn(&p, n+len(all))
@@ -449,6 +454,15 @@ func (o outcomeRank) with(v outcomeRank) outcomeRank {
 	return outcomeRank{max(o.rank, v.rank), o.withheld || v.withheld}
 }
 
+// weight orders outcomes totally: by urgency, and advice withheld above
+// not at the same urgency.
+func (o outcomeRank) weight() int {
+	if o.withheld {
+		return 2*o.rank + 1
+	}
+	return 2 * o.rank
+}
+
 // most is the most an outcome can give.
 var most = outcomeRank{UrgencyEmergency.rank(), true}
 
@@ -472,13 +486,7 @@ func (e *Engine) strongestFirst() []referralRule {
 		gives := outcomeRank{r.refer.urgency.rank(), r.refer.withhold}
 		out = append(out, referralRule{ri: ri, gives: gives, can: outcomeRank{gives.rank, gives.withheld || r.direct == nil}})
 	}
-	weight := func(o outcomeRank) int {
-		if o.withheld {
-			return 2*o.rank + 1
-		}
-		return 2 * o.rank
-	}
-	slices.SortStableFunc(out, func(a, b referralRule) int { return cmp.Compare(weight(b.can), weight(a.can)) })
+	slices.SortStableFunc(out, func(a, b referralRule) int { return cmp.Compare(b.can.weight(), a.can.weight()) })
 	return out
 }
 

@@ -143,9 +143,10 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 	}
 	j, errs := parse.ReadableJSON(top)
 	if len(errs) > 0 {
-		// What can be read around the nodes JSON cannot hold (.nan, a
-		// tag, a key that is not a string), for Triage; the first of them
-		// is the problem.
+		// What can be read around the values JSON cannot hold (.nan,
+		// 017, 1_000), for Triage; the first of them is the problem.
+		// (Document refuses a tag, an anchor or a key that is not a
+		// string, and nothing is read then.)
 		p, _, _ := decodeJSON(j.Text, j, false)
 		return p, nil, parseProblem(errs[0])
 	}
@@ -164,9 +165,6 @@ func parseProblem(err error) error {
 
 // maxDecodeProblems is the most problems DecodeProfile reports.
 const maxDecodeProblems = 10
-
-// errStop stops decoding once enough problems are found.
-var errStop = errors.New("too many problems")
 
 // profileFieldIndex maps each field's JSON name to its index in Profile.
 var profileFieldIndex = sync.OnceValue(func() map[string]int {
@@ -202,7 +200,7 @@ func decodeJSON(data []byte, yaml *parse.JSON, record bool) (Profile, *profileRe
 		r.at = map[string]int{}
 	}
 	r.dec.UseNumber()
-	if err := r.profile(); err != nil && !errors.Is(err, errStop) {
+	if err := r.profile(); err != nil {
 		r.syntaxError(err)
 	}
 	if len(r.probs) > 0 {
@@ -231,15 +229,18 @@ func (r *profileReader) syntaxError(err error) {
 	}
 }
 
-// add records a problem at byte offset off of the data, and returns errStop
-// once there are enough.
+// add records a problem at byte offset off of the data, up to
+// maxDecodeProblems: past them, decoding goes on, so that what comes
+// after is still read (for Triage), and no more are placed. It returns
+// nil; its callers return what it returns, as the ones that meet a syntax
+// error return that.
 func (r *profileReader) add(off int, fp FieldProblem) error {
+	if len(r.probs) >= maxDecodeProblems {
+		return nil
+	}
 	pos := r.pos(off)
 	fp.Line, fp.Column = pos.Line, pos.Column
 	r.probs = append(r.probs, fp)
-	if len(r.probs) >= maxDecodeProblems {
-		return errStop
-	}
 	return nil
 }
 
@@ -389,8 +390,11 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		// A number written as a string ("72") is read as the number, for
 		// Triage; the problem is reported all the same.
 		if f, found := numberFieldNamed(name); found {
-			if x, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
-				setNumber(v, f.readableWhole(x))
+			// Only a number as JSON writes it, not Go's 0x1p3.
+			if t := strings.TrimSpace(s); t != "" && (t[0] == '-' || t[0] >= '0' && t[0] <= '9') && json.Valid([]byte(t)) {
+				if x, err := strconv.ParseFloat(t, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+					setNumber(v, f.readableWhole(x))
+				}
 			}
 		}
 	}
@@ -421,6 +425,13 @@ func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off i
 		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a list of strings", "field")
 	}
 	var vals []string
+	// The entries read are kept whatever stops the list, a syntax error
+	// included, so that Triage still reads them.
+	defer func() {
+		if len(vals) > 0 {
+			v.Set(reflect.ValueOf(vals))
+		}
+	}()
 	for i := 0; r.dec.More(); i++ {
 		tok, off, err := r.next()
 		if err != nil {
@@ -446,13 +457,8 @@ func (r *profileReader) list(name string, v reflect.Value, tok json.Token, off i
 		}
 		vals = append(vals, s)
 	}
-	if _, _, err := r.next(); err != nil { // the closing bracket
-		return err
-	}
-	if len(vals) > 0 {
-		v.Set(reflect.ValueOf(vals))
-	}
-	return nil
+	_, _, err := r.next() // the closing bracket
+	return err
 }
 
 // numberFieldNamed returns the number field named name.

@@ -249,6 +249,17 @@ func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 72, PainLevel: 8}},
 		{"an age out of range is unknown", `{"red_flags": ["saddle_numbness"], "age": 200, "pain_level": 11}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
+		// Past the tenth problem, and a list cut short.
+		{"more than ten problems before a red flag", `{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1,"k":1,"red_flags":["saddle_numbness"]}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a list with ten bad entries after a red flag", `{"red_flags":["saddle_numbness",1,2,3,4,5,6,7,8,9,10]}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
+		{"a list cut short", `{"red_flags":["saddle_numbness","x"`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness", "x"}}},
+		{"a huge pain is high", `{"red_flags":["saddle_numbness"],"pain_level":1e400}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
+		{"a number in a string, written as Go writes it, is not read", `{"red_flags":["saddle_numbness"],"pain_level":"0x1p3"}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
 		// YAML that JSON cannot hold, around which the rest is read.
 		{"a YAML number JSON cannot hold", "red_flags: [saddle_numbness]\npain_level: .nan\n",
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},

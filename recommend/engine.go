@@ -461,7 +461,7 @@ func Default() (*Engine, error) {
 // with UnreadableReason. What it can read: each list's entries
 // the vocabulary knows, a choice the vocabulary knows, each number within
 // its range, a number out of range as its nearest bound (a pain of 11 is
-// read as 10), no check-ins. So a mistake in one field cannot hide the
+// read as 10) but an age out of range as unknown, no check-ins. So a mistake in one field cannot hide the
 // emergency another field reports.
 //
 // If a rule fails to evaluate (a progression rule on the check-ins too),

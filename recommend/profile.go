@@ -377,15 +377,15 @@ func (e *Engine) readable(p *Profile) {
 	p.CheckIns = nil
 }
 
-// readable returns what Triage reads of v, a value of f that is not
-// finite or is out of range: unknown (0) for a value that is not finite
-// or, for a field that says so (unknownOutside), out of range; otherwise
-// its nearest bound, so that a pain given as 11 still counts as high.
+// readable returns what Triage reads of v, a value of f that is not a
+// number or is out of range: unknown (0) for NaN or, for a field that says
+// so (unknownOutside), a value out of range; otherwise its nearest bound,
+// an infinity included, so that a pain given as 11 still counts as high.
 func (f numberField) readable(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) || (f.unknownOutside && (v < f.min || v > f.max)) {
+	if math.IsNaN(v) || (f.unknownOutside && (v < f.min || v > f.max)) {
 		return 0
 	}
-	return min(max(v, f.min), f.max)
+	return min(max(v, f.min), f.max) // an infinity too
 }
 
 // readableWhole is readable of x, rounded first when f holds whole
