@@ -74,7 +74,9 @@ first cause in FHIRError. A conditions Bundle that says its search failed
 in part (an OperationOutcome entry of severity error or fatal, or one
 whose issues cannot be read), prefetched or read, is answered the same
 way: the referral cards of the Conditions it holds and the warning card,
-or, when they call for no referral, the 412 that names the entry.
+or, when they call for no referral, the 412 that names the entry; and so
+is a Bundle with an entry, or a Condition's code or coding, that cannot
+be read (see below), since a red flag may be in it.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
@@ -98,16 +100,18 @@ of time ([WithTimeout]).
   - The prefetch keys patient and conditions are both required. A key that
     is missing is a 412: without the conditions the service cannot tell a
     red flag from none, and it does not guess. An OperationOutcome in
-    place of the data (the client could not fetch it) is a 412 too, and
-    so is a conditions Bundle with a next link that the service could
-    not complete from fhirServer (see Trust). A conditions Bundle with an
+    place of the conditions (the client could not fetch them) is a 412
+    too, and so is a conditions Bundle with a next link that the service
+    could not complete from fhirServer (see Trust). A conditions Bundle with an
     OperationOutcome entry of severity error or fatal, or one whose
     issues cannot be read, says the search failed in part: it is
     answered as a failed read from fhirServer is (see Trust), with the
     referral cards of the Conditions it holds, or a 412 when they call
     for none; one that only warns or informs is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
-    birth date, or no conditions.
+    birth date, or no conditions. An OperationOutcome in place of the
+    Patient is not a 412: it is answered as a Patient not read from
+    fhirServer (see Trust), with the age unknown and the warning card.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
     counts as born on 31 December 1961. A patient under one year old has
@@ -120,8 +124,8 @@ of time ([WithTimeout]).
     string leaves the sex not stated, with a warning card the same way,
     and an id that is not a string leaves both (the Patient cannot be
     told to be the patient in context, so none of it is read). A patient
-    that is not a JSON object, or whose resourceType is not Patient, is
-    a 400.
+    that is not a JSON object, or whose resourceType is neither Patient
+    nor OperationOutcome, is a 400.
   - The JSON is read strictly: a key given twice in one object, anywhere
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and
@@ -131,10 +135,12 @@ of time ([WithTimeout]).
     not a string, or is not spelled as FHIR spells resource types
     ("condition"), is a 400 naming the path, since the resource could be
     a Condition. An entry that is null or not a JSON object, or whose
-    resource is missing, null or not a JSON object, has nothing to read:
-    it is skipped, and reported with its path, and the other entries are
-    read. A Bundle
-    whose total is greater than the Conditions it holds (search mode
+    resource is missing, null or not a JSON object, cannot be read, and
+    may be an active Condition with a red flag: it is answered as a
+    search that failed in part (see Trust), with the referral cards of
+    the other entries and the warning card, the entry listed with its
+    path under [ExtensionUnreadConditions] (or, when the others call for
+    no referral, a 412 naming it). A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
     search again on fhirServer and get them all.
   - A Condition is skipped when its verificationStatus is refuted or
@@ -150,8 +156,16 @@ of time ([WithTimeout]).
     the string "resolved"; or the same of a verificationStatus), it
     counts too: the service errs toward a referral, and reports it; the
     same for a subject of the wrong type, counted as the patient's. A
-    Condition whose code cannot be read (a value of the wrong type in
-    it, such as a coding that is an object) is skipped, and reported.
+    Condition's code is read one coding at a time: a coding that cannot
+    be read (a value of the wrong type in it, such as "display": 42, or
+    a coding that is a string) costs only itself, and the others are
+    looked up; a code or coding list of the wrong type costs the whole
+    code. Either way, when the Condition counts (or is no longer active,
+    and so could be a past cancer), what could not be read may be a red
+    flag: the Condition is listed under [ExtensionUnreadConditions] with
+    the path of the value at fault ("code.coding[1].display") and the
+    call is answered as an entry that cannot be read is. A refuted or
+    entered-in-error Condition is skipped all the same.
   - A history of cancer counts whatever the clinicalStatus: a Condition
     with a code of history_of_cancer (such as Z85.3, or C50.911) that is
     resolved, inactive or in remission is a cancer in the past, which is
@@ -185,9 +199,8 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
   - com.github.backrules.unknown-codes ([ExtensionUnknownCodes]): a list
     of codings (system, code, display) without repeats, in the order met;
   - com.github.backrules.skipped-conditions
-    ([ExtensionSkippedConditions]): the Conditions left out, and the
-    entries that could not be read at all, each with its entry (the JSON
-    path in the request), id, codes and reason;
+    ([ExtensionSkippedConditions]): the Conditions left out, each with
+    its entry (the JSON path in the request), id, codes and reason;
   - com.github.backrules.assumed-active-conditions
     ([ExtensionAssumedActive]): the Conditions counted as active although
     their status could not be read (or as the patient's although their
@@ -198,8 +211,9 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     read from fhirServer), each with its path and why;
   - com.github.backrules.unread-conditions
     ([ExtensionUnreadConditions]): why not every active Condition could
-    be read (from fhirServer, or an OperationOutcome of the search in
-    the Bundle, with its path), when the call was answered with the
+    be read (from fhirServer, an OperationOutcome of the search in the
+    Bundle, or an entry, code or coding that could not be read, with its
+    path and the codings read), when the call was answered with the
     referrals of those read.
 
 Each list is left out when empty, and the extension when all are. They
@@ -208,9 +222,11 @@ is not filled with cards about data the service could not use; the
 exceptions are what could hide a referral: an unreadable birth date,
 gender or Patient, the Conditions not all read, and the pain scores,
 each with a warning card after the referral cards. The
-skipped and assumed Conditions are also logged ([WithLogger]), on one
-line per call with the entry and reason of each (no ids or codes): a
-warning when any was assumed active.
+skipped, assumed and unread Conditions are also logged ([WithLogger]),
+on one line per call with the entry and reason of each (no ids or
+codes; a status code is named only when it is one of FHIR's value set,
+otherwise as "an unknown code"): a warning when any was assumed active
+or not read.
 
 # Cards
 

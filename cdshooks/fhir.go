@@ -47,10 +47,9 @@ type Mapping struct {
 	// Skipped are the Condition resources left out of the profile, and
 	// why, in the order met: those that are not active (inactive,
 	// remission or resolved; but for their codes of a term that counts
-	// in the past, history_of_cancer), refuted or entered in error, those
-	// whose code has no coding to look up or cannot be read (a value of
-	// the wrong type in it), and the entries that could not be read at
-	// all (null, or not a JSON object).
+	// in the past, history_of_cancer), refuted or entered in error, and
+	// those whose code has no coding to look up. Entries, codes and
+	// codings that could not be read are in UnreadConditions.
 	Skipped []ConditionNote `json:"skipped_conditions"`
 	// Assumed are the Condition resources counted as active although
 	// their status could not be read (a clinicalStatus missing, without a
@@ -77,16 +76,20 @@ type Mapping struct {
 	// stated, and an id that is not a string leaves both (the Patient
 	// cannot be told to be the patient in context); the service says so
 	// rather than refusing the call, so that the referrals the Conditions
-	// call for still reach the clinician. The Service adds the same for a
-	// Patient it could not read from the client's FHIR server (entry
-	// prefetch.patient), whose age and sex are then unknown; MapRequest,
-	// which reads no server, never does.
+	// call for still reach the clinician. An OperationOutcome in place of
+	// the Patient (it could not be fetched) is noted the same way (entry
+	// prefetch.patient), its age and sex unknown, and the Service adds the
+	// same for a Patient it could not read from the client's FHIR server.
 	UnreadPatient []PatientNote `json:"unread_patient,omitempty"`
 	// UnreadConditions says why not every active Condition could be
 	// read. MapRequest sets it, one note per OperationOutcome, when the
 	// conditions Bundle holds an OperationOutcome of severity error or
 	// fatal, or one whose issues cannot be read (the search failed in
-	// part), and returns the Mapping with its 412. The Service sets it
+	// part), and one note per entry that cannot be read (null, not an
+	// object, or a resource that is not one) or Condition that counts,
+	// or could count in the past, whose code or a coding of it cannot be
+	// read (with the codings read, which still count), since a red flag
+	// may be in it; and it returns the Mapping with its 412. The Service sets it
 	// when a read from the client's FHIR server failed part of the way.
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
@@ -174,6 +177,12 @@ type (
 	fhirConcept struct {
 		Coding []Coding `json:"coding"`
 	}
+	// codeParts is a Condition's code as first read: each coding is then
+	// read on its own (see readCode), so that a coding that cannot be
+	// read costs only itself.
+	codeParts struct {
+		Coding json.RawMessage `json:"coding"`
+	}
 	fhirReference struct {
 		Reference string `json:"reference"`
 	}
@@ -190,15 +199,21 @@ type (
 	}
 	// fhirCondition is a Condition as the service reads it. The unread
 	// fields say why a part could not be read ("clinicalStatus must be an
-	// object, found a string"); that part is then nil.
+	// object, found a string"); that part is then nil. Codings are the
+	// codings of its code that could be read; unreadCode says why each
+	// of the others, or the code as a whole, could not be
+	// ("code.coding[1].display must be a string, found a number"), and
+	// unreadCodeAt is the path of the first.
 	fhirCondition struct {
 		ID                 string
 		ClinicalStatus     *fhirConcept
 		VerificationStatus *fhirConcept
-		Code               *fhirConcept
+		Codings            []Coding
 		Subject            *fhirReference
 
-		unreadClinical, unreadVerification, unreadCode, unreadSubject string
+		unreadClinical, unreadVerification, unreadSubject string
+		unreadCode                                        []string
+		unreadCodeAt                                      string
 	}
 )
 
@@ -206,8 +221,13 @@ type (
 // tells a value of the wrong type, anywhere in raw, from the other
 // problems: it is returned as unread, a *RequestError naming its path,
 // for the caller to report as a value it could not read, with v left
-// unspecified. A key given twice or in the wrong case is still err.
+// unspecified. A key given twice or in the wrong case is still err, and
+// is checked first, so that a value of the wrong type beside it does not
+// hide it.
 func readPart(raw json.RawMessage, path string, v any) (unread *RequestError, err error) {
+	if err := checkKeys(raw, path, reflect.TypeOf(v), false, false); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		re := jsonError(raw, path, err)
 		if errors.As(err, new(*json.UnmarshalTypeError)) {
@@ -215,7 +235,7 @@ func readPart(raw json.RawMessage, path string, v any) (unread *RequestError, er
 		}
 		return nil, re
 	}
-	return nil, checkKeys(raw, path, reflect.TypeOf(v), false, false)
+	return nil, nil
 }
 
 // unreadWhy says why the value that unread names could not be read,
@@ -259,7 +279,7 @@ func readCondition(raw json.RawMessage, path string) (fhirCondition, error) {
 	if ok, _ := part(p.ID, "id", &id); ok {
 		c.ID = id
 	}
-	var clin, ver, code fhirConcept
+	var clin, ver fhirConcept
 	var subj fhirReference
 	var ok bool
 	if ok, c.unreadClinical = part(p.ClinicalStatus, "clinicalStatus", &clin); ok {
@@ -268,13 +288,65 @@ func readCondition(raw json.RawMessage, path string) (fhirCondition, error) {
 	if ok, c.unreadVerification = part(p.VerificationStatus, "verificationStatus", &ver); ok {
 		c.VerificationStatus = &ver
 	}
-	if ok, c.unreadCode = part(p.Code, "code", &code); ok {
-		c.Code = &code
-	}
 	if ok, c.unreadSubject = part(p.Subject, "subject", &subj); ok {
 		c.Subject = &subj
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return c, c.readCode(p.Code, path)
+}
+
+// readCode reads the code raw of the Condition at path into c, one
+// coding at a time: a coding that cannot be read (a value of the wrong
+// type in it, or not an object) costs only itself, and a code or coding
+// list of the wrong type costs the whole code; either is noted in c's
+// unreadCode with its path from the Condition. A null coding has nothing
+// to read. A key given twice or in the wrong case is an error.
+func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
+	unread := func(u *RequestError, what string) {
+		if c.unreadCodeAt == "" {
+			c.unreadCodeAt = u.Field
+		}
+		c.unreadCode = append(c.unreadCode, unreadWhy(u, path)+": "+what)
+	}
+	if isNull(raw) {
+		return nil
+	}
+	var code codeParts
+	u, err := readPart(raw, path+".code", &code)
+	switch {
+	case err != nil:
+		return err
+	case u != nil:
+		unread(u, "its code could not be read")
+		return nil
+	case isNull(code.Coding):
+		return nil
+	}
+	var list []json.RawMessage
+	if u, err := readPart(code.Coding, path+".code.coding", &list); err != nil || u != nil {
+		if u != nil {
+			unread(u, "its code could not be read")
+		}
+		return err
+	}
+	for i, raw := range list {
+		if isNull(raw) {
+			continue
+		}
+		var cd Coding
+		u, err := readPart(raw, path+".code.coding["+strconv.Itoa(i)+"]", &cd)
+		switch {
+		case err != nil:
+			return err
+		case u != nil:
+			unread(u, "the coding could not be read")
+		default:
+			c.Codings = append(c.Codings, cd)
+		}
+	}
+	return nil
 }
 
 // next returns the URL of b's next link: "" when it has none, and the
@@ -420,9 +492,11 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //
 //   - context.patientId is required;
 //   - prefetch.patient and prefetch.conditions are required: a key that is
-//     missing, or an OperationOutcome in its place, is a *RequestError
-//     matching ErrMissingPrefetch (412); JSON null, which CDS Hooks uses
-//     for "no data", means no birth date or no conditions;
+//     missing, or an OperationOutcome in place of the conditions, is a
+//     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
+//     in place of the patient leaves the age unknown and the sex not
+//     stated, and is listed in Mapping.UnreadPatient; JSON null, which
+//     CDS Hooks uses for "no data", means no birth date or no conditions;
 //   - the JSON is read strictly, as [DecodeRequest] reads the body: a key
 //     given twice in one object, or one that differs only in case from a
 //     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
@@ -443,7 +517,8 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     a string, or is not a resource type as FHIR spells them
 //     ("condition"), is a 400, since the entry could be a Condition; other
 //     resources are ignored; an entry that is null or not a JSON object,
-//     or whose resource is not one, is listed in Mapping.Skipped;
+//     or whose resource is missing or not one, is listed in
+//     Mapping.UnreadConditions, as a search that failed in part (below);
 //   - a Condition is left out, and listed in Mapping.Skipped with why,
 //     when its verificationStatus is refuted or entered-in-error, or its
 //     clinicalStatus is inactive, remission or resolved, each of the R4
@@ -460,8 +535,12 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //   - each coding of a counted Condition's code that a vocabulary term of
 //     conditions or red_flags has adds that term; every other coding is
 //     listed in Mapping.Unknown; a counted Condition whose code has no
-//     coding with a code, or cannot be read (a value of the wrong type in
-//     it), is listed in Mapping.Skipped;
+//     coding with a code is listed in Mapping.Skipped; the codings are
+//     read one at a time, and a counted Condition (or one no longer
+//     active, which could be a past cancer) with a coding, or a code, that
+//     cannot be read (a value of the wrong type in it) is listed in
+//     Mapping.UnreadConditions with the path of the value at fault, as a
+//     search that failed in part (below), its other codings counting;
 //   - a Bundle with a next link is only a page of the conditions, and one
 //     whose total is greater than the Conditions it holds is missing
 //     some: each is a 412, since a red flag may be among those missing
@@ -471,9 +550,10 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     issues cannot be read, says the search failed in part: the entries
 //     are all read, and MapRequest returns the Mapping of the Conditions
 //     read, with Mapping.UnreadConditions saying why, together with a 412
-//     *RequestError naming the first such entry (a caller that does not
-//     use a Mapping with its error answers the 412; the Service answers
-//     with the referrals of the Conditions read, if any);
+//     *RequestError naming the first such entry, or value not read (a
+//     caller that does not use a Mapping with its error answers the 412;
+//     the Service answers with the referrals of the Conditions read, if
+//     any);
 //   - a patient or a Condition subject that is not the patient in context
 //     is a 400, and so is a value of the wrong type outside an entry's
 //     resource or the patient's values above, naming its path; a key
@@ -484,7 +564,7 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //
 // OperationOutcome entries that only warn or inform are ignored. Problems
 // are *RequestError values; a Mapping comes with one only for a search
-// that failed in part.
+// that failed in part, or a value of the conditions not read.
 func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mapping, error) {
 	if req == nil {
 		return nil, badRequest("", "no request")
@@ -646,9 +726,10 @@ func unavailable(key string) error {
 // the sex not stated; an id of the wrong type, which cannot show that the
 // Patient is the patient in context, leaves both. The call goes on
 // without them rather than failing, since the Conditions may call for a
-// referral. A patient that is not a JSON object, whose resourceType is
-// not "Patient" (an OperationOutcome is a 412) or whose id is another
-// patient's is an error.
+// referral; so does an OperationOutcome in place of the Patient (it could
+// not be fetched), which leaves both. A patient that is not a JSON object,
+// whose resourceType is neither "Patient" nor "OperationOutcome", or
+// whose id is another patient's is an error.
 func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocabulary, now time.Time) error {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
@@ -661,7 +742,12 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	switch p.ResourceType {
 	case "Patient":
 	case "OperationOutcome":
-		return unavailable(PrefetchPatient)
+		// The Patient could not be fetched: as one that could not be
+		// read from fhirServer, the age is unknown, and the Conditions
+		// may still call for a referral.
+		m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: at,
+			Reason: "an OperationOutcome in place of the Patient: it could not be fetched; the age is taken as unknown, and the sex as not stated"})
+		return nil
 	default:
 		return badRequest(at+".resourceType", "must be \"Patient\", found %s", quote(p.ResourceType))
 	}
@@ -785,8 +871,19 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	seen := map[[2]string]bool{}
 	matches := 0 // the Conditions the search matched
 	// failed is the 412 of the first OperationOutcome that says the
-	// search failed in part; every entry is read all the same.
+	// search failed in part, or of the first entry that could not be
+	// read; every entry is read all the same.
 	var failed error
+	// unread notes what could not be read and may hide a red flag, as a
+	// page not read would: the referrals of the rest are known, but not
+	// all there is. field is the path of the value at fault.
+	unread := func(n ConditionNote, field string) {
+		m.UnreadConditions = append(m.UnreadConditions, n)
+		if failed == nil {
+			failed = missingPrefetch(field, "%s; the service does not answer without it", n.Reason)
+		}
+	}
+	const mayBeCondition = "it may be an active Condition, with a red flag"
 	for e, err := range b.entries(at) {
 		if err != nil {
 			return err
@@ -794,10 +891,10 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		path := e.path
 		switch {
 		case e.empty:
-			m.Skipped = append(m.Skipped, ConditionNote{Entry: path, Reason: "the entry has no resource: nothing to read"})
+			unread(ConditionNote{Entry: path, Reason: "the entry has no resource: " + mayBeCondition}, path)
 			continue
 		case e.unread != "":
-			m.Skipped = append(m.Skipped, ConditionNote{Entry: path, Reason: e.unread})
+			unread(ConditionNote{Entry: path, Reason: e.unread + ", and " + mayBeCondition}, path)
 			continue
 		}
 		switch e.typ {
@@ -832,10 +929,7 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {
 			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(c.Subject.Reference), pid)
 		}
-		note := ConditionNote{Entry: path, ID: c.ID}
-		if c.Code != nil {
-			note.Codes = c.Code.Coding
-		}
+		note := ConditionNote{Entry: path, ID: c.ID, Codes: c.Codings}
 		counts, doubt, inactive := status(c)
 		past := false // counted only for its terms that count in the past
 		if !counts && inactive {
@@ -845,12 +939,24 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 				}
 			}
 		}
-		if !counts && !past {
-			note.Reason = doubt
-			if c.unreadCode != "" {
-				note.Reason += "; its code could not be read: " + c.unreadCode
+		if len(c.unreadCode) > 0 && (counts || inactive) {
+			// What could not be read of its code may be a red flag (of a
+			// Condition no longer active, a past cancer).
+			n := note
+			n.Reason = strings.Join(c.unreadCode, "; ") + ", and it may be a red flag"
+			if !counts {
+				n.Reason = doubt + ", but " + n.Reason + " that counts in the past"
 			}
-			m.Skipped = append(m.Skipped, note)
+			unread(n, c.unreadCodeAt)
+		}
+		if !counts && !past {
+			if len(c.unreadCode) == 0 || !inactive {
+				note.Reason = doubt
+				if len(c.unreadCode) > 0 {
+					note.Reason += "; its code could not be read: " + strings.Join(c.unreadCode, "; ")
+				}
+				m.Skipped = append(m.Skipped, note)
+			}
 			continue
 		}
 		var assumed []string
@@ -896,9 +1002,8 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 		case other:
 			note.Reason = doubt + ": counted only for " + pastIDs(vocab) + ", which a Condition in the past still stands for; its other codes are not used"
 			m.Skipped = append(m.Skipped, note)
-		case !coded && c.unreadCode != "":
-			note.Reason = "its code could not be read: " + c.unreadCode
-			m.Skipped = append(m.Skipped, note)
+		case !coded && len(c.unreadCode) > 0:
+			// Noted as not read above.
 		case !coded:
 			note.Reason = "its code has no coding with a code to look up in the vocabulary"
 			m.Skipped = append(m.Skipped, note)
@@ -1002,7 +1107,7 @@ func refersTo(ref, pid string) bool {
 // status that could not be read, if any (one of the wrong type among
 // them), is the reason to report it.
 func status(c fhirCondition) (counts bool, why string, inactive bool) {
-	ver, verDoubt := statusCode(c.VerificationStatus, "verificationStatus", verificationSystem, oldVerificationSystem)
+	ver, verDoubt := statusCode(c.VerificationStatus, "verificationStatus", verificationSystem, oldVerificationSystem, verificationCodes)
 	switch ver {
 	case "refuted", "entered-in-error":
 		return false, "verificationStatus is " + ver, false
@@ -1015,7 +1120,7 @@ func status(c fhirCondition) (counts bool, why string, inactive bool) {
 	if c.unreadVerification != "" {
 		verDoubt = c.unreadVerification
 	}
-	clin, clinDoubt := statusCode(c.ClinicalStatus, "clinicalStatus", clinicalSystem, oldClinicalSystem)
+	clin, clinDoubt := statusCode(c.ClinicalStatus, "clinicalStatus", clinicalSystem, oldClinicalSystem, clinicalCodes)
 	switch clin {
 	case "inactive", "remission", "resolved":
 		return false, "clinicalStatus is " + clin, true
@@ -1034,13 +1139,29 @@ func status(c fhirCondition) (counts bool, why string, inactive bool) {
 	return true, verDoubt, false
 }
 
+// The codes of the R4 value sets of Condition.clinicalStatus and
+// verificationStatus: the only status codes a reason quotes.
+var (
+	clinicalCodes     = []string{"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
+	verificationCodes = []string{"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
+
 // statusCode returns the code of system in the status concept cc, named
 // field, when it has exactly one; otherwise "" and why the status cannot
 // be read. A code of system that system does not define is returned with
-// that as the reason. older is the URL the code system had in FHIR STU3.
-func statusCode(cc *fhirConcept, field, system, older string) (string, string) {
+// that as the reason. older is the URL the code system had in FHIR STU3;
+// codes are those of the field's value set. The reason quotes a code only
+// when it is one of codes, and otherwise calls it an unknown code: a
+// reason is logged, and the log holds no codes of the patient's.
+func statusCode(cc *fhirConcept, field, system, older string, codes []string) (string, string) {
 	if cc == nil || len(cc.Coding) == 0 {
 		return "", field + " is missing"
+	}
+	name := func(code string) string {
+		if slices.Contains(codes, code) {
+			return quote(code)
+		}
+		return "(an unknown code)"
 	}
 	code, found := "", false
 	for _, cd := range cc.Coding {
@@ -1048,37 +1169,45 @@ func statusCode(cc *fhirConcept, field, system, older string) (string, string) {
 			continue
 		}
 		if found && cd.Code != code {
-			return "", fmt.Sprintf("%s has two codes of %s, %s and %s", field, system, quote(code), quote(cd.Code))
+			return "", fmt.Sprintf("%s has two codes of %s, %s and %s", field, system, name(code), name(cd.Code))
 		}
 		code, found = cd.Code, true
 	}
 	if found {
-		return code, fmt.Sprintf("%s %s is not a code of %s", field, quote(code), system)
+		return code, fmt.Sprintf("%s has a code that is not a code of %s", field, system)
 	}
 	cd := cc.Coding[0]
 	switch cd.System {
 	case "":
-		return "", fmt.Sprintf("%s %s has no system (R4 uses %s)", field, quote(cd.Code), system)
+		return "", fmt.Sprintf("%s %s has no system (R4 uses %s)", field, name(cd.Code), system)
 	case older:
-		return "", fmt.Sprintf("%s %s is of %s, the code system of FHIR STU3 (R4 uses %s)", field, quote(cd.Code), older, system)
+		return "", fmt.Sprintf("%s %s is of %s, the code system of FHIR STU3 (R4 uses %s)", field, name(cd.Code), older, system)
 	}
-	return "", fmt.Sprintf("%s %s is of %s, not of %s", field, quote(cd.Code), quote(cd.System), system)
+	return "", fmt.Sprintf("%s %s is of %s, not of %s", field, name(cd.Code), quote(cd.System), system)
 }
 
-// logConditions logs the Conditions of m that were skipped or counted
-// without their status read: one line, a warning when any was counted so,
-// with the entry and the reason of each (no ids or codes, which the
-// response carries).
+// logConditions logs the Conditions of m that were skipped, counted
+// without their status read, or not read: one line, a warning when any
+// was counted so or not read, with the entry and the reason of each (no
+// ids or codes, which the response carries; a status code is named only
+// when it is one of FHIR's, see statusCode).
 func logConditions(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
-	notes := make([]string, 0, len(m.Assumed)+len(m.Skipped))
+	notes := make([]string, 0, len(m.UnreadConditions)+len(m.Assumed)+len(m.Skipped))
+	for _, n := range m.UnreadConditions {
+		notes = append(notes, n.Entry+": not read: "+n.Reason)
+	}
 	for _, n := range m.Assumed {
 		notes = append(notes, n.Entry+": "+n.Reason)
 	}
 	for _, n := range m.Skipped {
 		notes = append(notes, n.Entry+": skipped: "+n.Reason)
 	}
-	logEntries(ctx, log, hookInstance, "conditions skipped or counted without their status", len(m.Assumed) > 0,
-		"conditions", notes, slog.Int("assumed_active", len(m.Assumed)), slog.Int("skipped", len(m.Skipped)))
+	counts := []slog.Attr{slog.Int("assumed_active", len(m.Assumed)), slog.Int("skipped", len(m.Skipped))}
+	if len(m.UnreadConditions) > 0 {
+		counts = append(counts, slog.Int("unread", len(m.UnreadConditions)))
+	}
+	logEntries(ctx, log, hookInstance, "conditions skipped or counted without their status", len(m.Assumed)+len(m.UnreadConditions) > 0,
+		"conditions", notes, counts...)
 }
 
 // logPatient logs the values of the patient prefetch that m could not

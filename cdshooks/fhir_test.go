@@ -127,7 +127,7 @@ func TestConditionStatus(t *testing.T) {
 		{name: "another system, active", fields: status("clinicalStatus", "http://example.org", "active"), counted: true,
 			assumed: `clinicalStatus "active" is of "http://example.org", not of ` + clinicalR4},
 		{name: "a code R4 does not have", fields: status("clinicalStatus", clinicalR4, "Resolved"), counted: true,
-			assumed: `clinicalStatus "Resolved" is not a code of ` + clinicalR4},
+			assumed: `clinicalStatus has a code that is not a code of ` + clinicalR4},
 		{name: "two R4 codes that disagree", fields: `"clinicalStatus": {"coding": [{"system": "` + clinicalR4 + `", "code": "resolved"}, {"system": "` + clinicalR4 + `", "code": "active"}]}`,
 			counted: true, assumed: `clinicalStatus has two codes of ` + clinicalR4 + `, "resolved" and "active"`},
 		{name: "the same R4 code twice", fields: `"clinicalStatus": {"coding": [{"system": "` + clinicalR4 + `", "code": "resolved"}, {"system": "` + clinicalR4 + `", "code": "resolved"}]}`,
@@ -141,7 +141,7 @@ func TestConditionStatus(t *testing.T) {
 		{name: "refuted without a system", fields: active + `, "verificationStatus": {"coding": [{"code": "refuted"}]}`, counted: true,
 			assumed: `verificationStatus "refuted" has no system (R4 uses ` + verR4 + `)`},
 		{name: "a verificationStatus code R4 does not have", fields: active + ", " + status("verificationStatus", verR4, "doubtful"), counted: true,
-			assumed: `verificationStatus "doubtful" is not a code of ` + verR4},
+			assumed: `verificationStatus has a code that is not a code of ` + verR4},
 		{name: "neither status can be read", fields: status("verificationStatus", verSTU3, "entered-in-error"), counted: true,
 			assumed: `clinicalStatus is missing; verificationStatus "entered-in-error" is of ` + verSTU3 + `, the code system of FHIR STU3 (R4 uses ` + verR4 + `)`},
 		{name: "resolved, STU3 refuted", fields: status("clinicalStatus", clinicalR4, "resolved") + ", " + status("verificationStatus", verSTU3, "refuted"),
@@ -221,10 +221,11 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		unknown  int
 		skipped  int
 		assumed  int
+		unread   int // entries that could not be read, with the 412 of a search that failed in part
 		noFlagOK bool
 	}{
-		{name: "a null resource", entries: []string{`{"resource": null}`, redFlag}, skipped: 1},
-		{name: "an entry without a resource", entries: []string{`{"fullUrl": "urn:uuid:1"}`, redFlag}, skipped: 1},
+		{name: "a null resource", entries: []string{`{"resource": null}`, redFlag}, unread: 1},
+		{name: "an entry without a resource", entries: []string{`{"fullUrl": "urn:uuid:1"}`, redFlag}, unread: 1},
 		{name: "an included resource", entries: []string{`{"search": {"mode": "include"}, "resource": {"resourceType": "Patient", "id": "p"}}`, redFlag}},
 		{name: "an informational OperationOutcome", entries: []string{`{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "information"}]}}`, redFlag}},
 		{name: "a Condition without a code", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `}}`, redFlag}, skipped: 1},
@@ -241,18 +242,26 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		{name: "a Condition whose subject reference is empty", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"reference": ""}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag}, conds: []string{"sciatica"}},
 		{name: "a known coding of the same code", entries: []string{condition(active, sciaticaCode, saddleCode)}, conds: []string{"sciatica"}},
 
-		// Entries that cannot be read cost only themselves.
-		{name: "a null entry", entries: []string{`null`, redFlag}, skipped: 1},
-		{name: "an entry that is a number", entries: []string{`5`, redFlag}, skipped: 1},
-		{name: "a resource that is a string", entries: []string{`{"resource": "Condition"}`, redFlag}, skipped: 1},
-		{name: "a resource that is a list", entries: []string{`{"resource": [` + strings.TrimPrefix(strings.TrimSuffix(redFlag, "}"), `{"resource": `) + `]}`, redFlag}, skipped: 1},
+		// Entries that cannot be read cost only themselves, but say that
+		// not every Condition could be read.
+		{name: "a null entry", entries: []string{`null`, redFlag}, unread: 1},
+		{name: "an entry that is a number", entries: []string{`5`, redFlag}, unread: 1},
+		{name: "a resource that is a string", entries: []string{`{"resource": "Condition"}`, redFlag}, unread: 1},
+		{name: "a resource that is a list", entries: []string{`{"resource": [` + strings.TrimPrefix(strings.TrimSuffix(redFlag, "}"), `{"resource": `) + `]}`, redFlag}, unread: 1},
 		{name: "a clinicalStatus that is a string", entries: []string{condition(`"clinicalStatus": "resolved"`, sciaticaCode), redFlag},
 			conds: []string{"sciatica"}, assumed: 1},
 		{name: "a verificationStatus coding that is an object", entries: []string{condition(active+`, "verificationStatus": {"coding": {"code": "refuted"}}`, sciaticaCode), redFlag},
 			conds: []string{"sciatica"}, assumed: 1},
-		{name: "a code that is a string", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": "23056005"}}`, redFlag}, skipped: 1},
-		{name: "a coding that is an object", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": {"coding": ` + sciaticaCode + `}}}`, redFlag}, skipped: 1},
-		{name: "a coding's code that is a number", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "code": 23056005}`), redFlag}, skipped: 1},
+		{name: "a code that is a string", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": "23056005"}}`, redFlag}, unread: 1},
+		{name: "a coding that is an object", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": {"coding": ` + sciaticaCode + `}}}`, redFlag}, unread: 1},
+		{name: "a coding's code that is a number", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "code": 23056005}`), redFlag}, unread: 1},
+		{name: "a red flag beside a coding that cannot be read", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "display": 42}`, saddleCode)}, unread: 1},
+		{name: "a red flag beside a coding that is a string", entries: []string{condition(active, `"oops"`, saddleCode)}, unread: 1},
+		{name: "a null coding beside a red flag", entries: []string{condition(active, `null`, saddleCode)}},
+		{name: "a refuted Condition whose code cannot be read", entries: []string{`{"resource": {"resourceType": "Condition", ` +
+			status("verificationStatus", "http://terminology.hl7.org/CodeSystem/condition-ver-status", "refuted") + `, "code": 5}}`, redFlag}, skipped: 1},
+		{name: "a resolved Condition whose code cannot be read", entries: []string{`{"resource": {"resourceType": "Condition", ` +
+			status("clinicalStatus", clinicalR4, "resolved") + `, "code": 5}}`, redFlag}, unread: 1},
 		{name: "a subject reference that is a number", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "subject": {"reference": 1}, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag},
 			conds: []string{"sciatica"}, assumed: 1},
 		{name: "an id that is a number", entries: []string{`{"resource": {"resourceType": "Condition", "id": 7, ` + active + `, "code": {"coding": [` + sciaticaCode + `]}}}`, redFlag},
@@ -264,13 +273,13 @@ func TestRedFlagAfterEntry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := mapBody(t, request("", tt.entries...))
-			if err != nil {
-				t.Fatal(err)
+			if m == nil || (err != nil) != (tt.unread > 0) || err != nil && !errors.Is(err, cdshooks.ErrMissingPrefetch) {
+				t.Fatalf("MapRequest = %v, %v; want a Mapping, and a 412 only with an entry not read", m, err)
 			}
-			got := []any{m.Profile.RedFlags, m.Profile.Conditions, len(m.Unknown), len(m.Skipped), len(m.Assumed)}
-			want := []any{saddle, tt.conds, tt.unknown, tt.skipped, tt.assumed}
+			got := []any{m.Profile.RedFlags, m.Profile.Conditions, len(m.Unknown), len(m.Skipped), len(m.Assumed), len(m.UnreadConditions)}
+			want := []any{saddle, tt.conds, tt.unknown, tt.skipped, tt.assumed, tt.unread}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("red flags, conditions, unknown, skipped, assumed (-want +got):\n%s", diff)
+				t.Errorf("red flags, conditions, unknown, skipped, assumed, unread (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -278,9 +287,12 @@ func TestRedFlagAfterEntry(t *testing.T) {
 
 // TestUnreadableConditionNotes checks what the notes of Condition
 // entries that cannot be read say: the path of what could not be read,
-// and why. An entry whose code cannot be read is skipped; one whose code
-// can be read but whose status or subject cannot is counted, erring
-// toward a referral.
+// and why. An entry that cannot be read, or a Condition that counts (or
+// could count in the past) with a code or coding that cannot be read, is
+// not read: a red flag may be in it, so not every Condition could be read
+// (Mapping.UnreadConditions, with a 412 naming the first); the codings
+// that can be read still count. One whose code can be read but whose
+// status or subject cannot is counted, erring toward a referral.
 func TestUnreadableConditionNotes(t *testing.T) {
 	const e = "prefetch.conditions.entry"
 	m, err := mapBody(t, request("",
@@ -292,16 +304,26 @@ func TestUnreadableConditionNotes(t *testing.T) {
 		condition(`"clinicalStatus": "resolved", "verificationStatus": {"coding": 1}`, unknownCode),
 		`{"resource": {"resourceType": "Condition", `+active+`, "subject": "Patient/p", "code": {"coding": [`+saddleCode+`]}}}`,
 		`{"resource": {"resourceType": "Condition", "clinicalStatus": {"coding": [{"system": 1}]}, "code": []}}`,
+		condition(active, `{"code": 1}`, sciaticaCode, `"x"`),
+		condition(status("clinicalStatus", clinicalR4, "resolved"), `{"code": 1}`),
+		condition(status("verificationStatus", "http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error"), `{"code": 1}`),
 	))
-	if err != nil {
-		t.Fatal(err)
+	var re *cdshooks.RequestError
+	if !errors.As(err, &re) || re.Status != 412 || re.Field != e+"[0].resource" || m == nil {
+		t.Fatalf("MapRequest = %v, %v; want the Mapping, and a 412 naming entry 0", m, err)
+	}
+	const may = ", and it may be a red flag"
+	wantUnread := []string{
+		e + "[0].resource: the entry has no resource: it may be an active Condition, with a red flag",
+		e + "[1]: the entry must be an object, found a string: nothing could be read, and it may be an active Condition, with a red flag",
+		e + "[2].resource: the resource must be an object, found a number: nothing could be read, and it may be an active Condition, with a red flag",
+		e + "[4].resource: code.coding must be an array, found an object: its code could not be read" + may,
+		e + "[7].resource: code must be an object, found an array: its code could not be read" + may,
+		e + "[8].resource: code.coding[0].code must be a string, found a number: the coding could not be read; code.coding[2] must be an object, found a string: the coding could not be read" + may,
+		e + "[9].resource: clinicalStatus is resolved, but code.coding[0].code must be a string, found a number: the coding could not be read" + may + " that counts in the past",
 	}
 	wantSkipped := []string{
-		e + "[0].resource: the entry has no resource: nothing to read",
-		e + "[1]: the entry must be an object, found a string: nothing could be read",
-		e + "[2].resource: the resource must be an object, found a number: nothing could be read",
-		e + "[4].resource: its code could not be read: code.coding must be an array, found an object",
-		e + "[7].resource: its code could not be read: code must be an object, found an array",
+		e + "[10].resource: verificationStatus is entered-in-error; its code could not be read: code.coding[0].code must be a string, found a number: the coding could not be read",
 	}
 	wantAssumed := []string{
 		e + "[3].resource: clinicalStatus must be an object, found a string: counted as active, erring toward a referral",
@@ -309,14 +331,20 @@ func TestUnreadableConditionNotes(t *testing.T) {
 		e + "[6].resource: subject must be an object, found a string: counted as the patient's, erring toward a referral",
 		e + "[7].resource: clinicalStatus.coding.system must be a string, found a number: counted as active, erring toward a referral",
 	}
+	if diff := cmp.Diff(wantUnread, notes(m.UnreadConditions)); diff != "" {
+		t.Errorf("unread (-want +got):\n%s", diff)
+	}
 	if diff := cmp.Diff(wantSkipped, notes(m.Skipped)); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(wantAssumed, notes(m.Assumed)); diff != "" {
 		t.Errorf("assumed active (-want +got):\n%s", diff)
 	}
-	if m.Skipped[3].ID != "c4" {
-		t.Errorf("the note of entry 4 has id %q, want c4", m.Skipped[3].ID)
+	if m.UnreadConditions[3].ID != "c4" {
+		t.Errorf("the note of entry 4 has id %q, want c4", m.UnreadConditions[3].ID)
+	}
+	if diff := cmp.Diff([]cdshooks.Coding{{System: "http://snomed.info/sct", Code: "23056005"}}, m.UnreadConditions[5].Codes); diff != "" {
+		t.Errorf("the codings read of entry 8 (-want +got):\n%s", diff)
 	}
 	got := []any{m.Profile.Conditions, m.Profile.RedFlags, m.Unknown}
 	want := []any{[]string{"sciatica"}, saddle, []cdshooks.Coding{{System: "http://example.org/local", Code: "42"}}}
@@ -421,7 +449,7 @@ func TestMapRefuses(t *testing.T) {
 		{"total counting an outcome", request(`"total": 2`, redFlag, `{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome", "issue": []}}`),
 			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
 		{"total counting a null resource", request(`"total": 2`, redFlag, `{"search": {"mode": "match"}, "resource": null}`),
-			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
+			412, "prefetch.conditions.entry[1].resource", "the entry has no resource"},
 		{"total of a count-only search", request(`"total": 1`),
 			412, "prefetch.conditions.total", "matched 1 conditions but holds 0"},
 		{"total negative", request(`"total": -1`, redFlag),
@@ -592,6 +620,30 @@ func TestResponseReportsConditions(t *testing.T) {
 		t.Errorf("log mismatch (-want +got):\n%s", diff)
 	}
 
+	t.Run("no status code but FHIR's in the log", func(t *testing.T) {
+		logs.Reset()
+		rec := post(t, svc, []byte(request("",
+			condition(status("clinicalStatus", clinicalR4, "STATUSSECRET"), saddleCode),
+			condition(status("clinicalStatus", clinicalSTU3, "SECRET2"), sciaticaCode),
+			condition(status("clinicalStatus", "", "active"), sciaticaCode),
+			condition(`"clinicalStatus": {"coding": [{"system": "`+clinicalR4+`", "code": "active"}, {"system": "`+clinicalR4+`", "code": "SECRET3"}]}`, sciaticaCode),
+			`null`)))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		for _, secret := range []string{"SECRET", "23056005", "saddle-numbness"} {
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("the log holds %q: %s", secret, logs.String())
+			}
+		}
+		for _, want := range []string{`clinicalStatus has a code that is not a code of`, `clinicalStatus (an unknown code) is of`,
+			`clinicalStatus \"active\" has no system`, `\"active\" and (an unknown code)`, `entry[4].resource: not read: the entry has no resource`, `"unread":1`} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("the log lacks %q: %s", want, logs.String())
+			}
+		}
+	})
+
 	t.Run("skipped only", func(t *testing.T) {
 		logs.Reset()
 		rec := post(t, svc, []byte(request("", condition(status("clinicalStatus", clinicalR4, "resolved"), saddleCode))))
@@ -664,8 +716,6 @@ func TestPatientAndContext(t *testing.T) {
 			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found a number"}},
 		{"patientId an object", body(`{"patientId": {"a": 1}}`, "null"),
 			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found an object"}},
-		{"patient an OperationOutcome", body(ctx, `{"resourceType": "OperationOutcome", "issue": []}`),
-			cdshooks.RequestError{Status: 412, Field: "prefetch.patient", Message: "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it"}},
 		{"patient a Group", body(ctx, `{"resourceType": "Group", "id": "p"}`),
 			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: `must be "Patient", found "Group"`}},
 		{"patient without a resourceType", body(ctx, `{"id": "p"}`),

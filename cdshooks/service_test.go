@@ -1180,6 +1180,7 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 		oo         = "prefetch.conditions.entry[1].resource"
 		ooWhy      = "an OperationOutcome of severity error: the client could not fetch every active Condition"
 		rest       = "; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+		e0         = "prefetch.conditions.entry[0].resource"
 	)
 	urgent := []recommend.Urgency{recommend.UrgencyUrgent}
 	tests := []struct {
@@ -1187,12 +1188,57 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 		body string
 		want callOutcome
 	}{
+		// An entry that cannot be read may be an active Condition with a
+		// red flag: as an unread page, the referrals of the others come
+		// with the warning card, and no exercise advice.
 		{"a null entry", request("", `null`, cauda),
-			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread:  []cdshooks.ConditionNote{{Entry: e0, Reason: "the entry has no resource: it may be an active Condition, with a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"an entry that is not an object", request("", `"Condition/1"`, cauda),
-			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: "prefetch.conditions.entry[0]",
+					Reason: "the entry must be an object, found a string: nothing could be read, and it may be an active Condition, with a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a resource that is a string", request("", `{"resource": "Condition"}`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0,
+					Reason: "the resource must be an object, found a string: nothing could be read, and it may be an active Condition, with a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"coding an object", request("", `{"resource": {"resourceType": "Condition", `+active+`, "code": {"coding": {"system": "`+cm+`", "code": "M51.26"}}}}`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread:  []cdshooks.ConditionNote{{Entry: e0, Reason: "code.coding must be an array, found an object: its code could not be read, and it may be a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a null entry, and no referral", request("", `null`, condition(active, `{"system": "`+cm+`", "code": "M51.26"}`)),
+			callOutcome{Status: 412, Field: e0,
+				Error:   "the entry has no resource: it may be an active Condition, with a red flag; the service does not answer without it",
+				Outcome: cdshooks.OutcomePrecondition}},
+		// A coding that cannot be read costs only itself: the red flag
+		// beside it is read.
+		{"a red flag beside a coding whose display is a number", request("", condition(active, `{"system": "`+cm+`", "code": "G83.4"}`, `{"system": "`+cm+`", "code": "M51.26", "display": 42}`)),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: "code.coding[1].display must be a string, found a number: the coding could not be read, and it may be a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a red flag beside a coding that is a string", request("", condition(active, `{"system": "`+cm+`", "code": "G83.4"}`, `"oops"`)),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: "code.coding[1] must be an object, found a string: the coding could not be read, and it may be a red flag" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a key in the wrong case beside a value of the wrong type", request("", condition(active, `{"System": "`+cm+`", "code": "G83.4", "display": 42}`), cauda),
+			callOutcome{Status: 400, Field: e0 + ".code.coding[0].System", Error: `wrong case: JSON keys are case-sensitive; write "system"`,
+				Outcome: cdshooks.OutcomeBadRequest}},
+		// An entry skipped for what it says stays a plain skip.
+		{"an entered-in-error Condition whose code cannot be read", request("",
+			`{"resource": {"resourceType": "Condition", `+status("verificationStatus", "http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error")+`, "code": "x"}}`, cauda),
 			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		// A Patient the client could not fetch is one that could not be
+		// read: the age is unknown, and the referrals still come.
+		{"the Patient an OperationOutcome", strings.Replace(request("", cauda), `"patient": null`, `"patient": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]}`, 1),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard},
+				UnreadPatient: []cdshooks.PatientNote{{Entry: "prefetch.patient",
+					Reason: "an OperationOutcome in place of the Patient: it could not be fetched; the age is taken as unknown, and the sex as not stated"}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"clinicalStatus a string", request("", cauda, condition(`"clinicalStatus": "resolved"`, `{"system": "`+cm+`", "code": "M51.26"}`)),
 			callOutcome{Status: 200, Cards: []string{seriousCard, avoidCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"the red flag's own clinicalStatus a string", request("", condition(`"clinicalStatus": "active"`, `{"system": "`+cm+`", "code": "G83.4"}`)),
