@@ -247,6 +247,8 @@ func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
 		{"a number written as a string", `{"red_flags": ["saddle_numbness"], "age": "72", "pain_level": " 7.6 "}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 72, PainLevel: 8}},
+		{"an age out of range in a string is unknown", `{"red_flags": ["saddle_numbness"], "age": "200", "pain_level": "11"}`,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
 		{"an age out of range is unknown", `{"red_flags": ["saddle_numbness"], "age": 200, "pain_level": 11}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 10}},
 		// Past the tenth problem, and a list cut short.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -912,6 +913,13 @@ func TestTriage(t *testing.T) {
 		{"a failing advice rule is not run", recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 43, PainLevel: 5},
 			[]string{"emergency: red-flag-cauda-equina"}},
 		{"an age out of range is unknown", recommend.Profile{Age: 200, PainLevel: 11}, []string{}},
+		// The choices the vocabulary knows are read: belly pain at 67 is
+		// urgent for a woman, an emergency when the sex is not stated;
+		// night pain is routine in long-standing stable pain.
+		{"a known sex is read", recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation", "nope"}, Age: 67, Sex: "female"},
+			[]string{"urgent: red-flag-abdominal"}},
+		{"a known episode is read", recommend.Profile{RedFlags: []string{"night_pain", "nope"}, Episode: "long_standing_stable", Age: 40},
+			[]string{"routine: red-flag-long-standing-night-pain"}},
 		{"a long list, each known entry once", recommend.Profile{RedFlags: long},
 			[]string{"emergency: red-flag-cauda-equina", "urgent: red-flag-fever", "urgent: red-flag-night-pain"}},
 	}
@@ -955,4 +963,96 @@ func latentAdviceEngine(t *testing.T) *recommend.Engine {
 		t.Fatal(err)
 	}
 	return eng
+}
+
+// TestTriageReadsWhatItCan checks what Triage makes of each kind of
+// mistake, through referral rules that see it: a list keeps only the
+// entries the vocabulary knows, each once; a choice the vocabulary lacks
+// is not stated; a number out of range is its bound, and an age out of
+// range is unknown; a NaN is unknown. (The default rules cannot tell most
+// of these apart, so a rule set of its own shows them.)
+func TestTriageReadsWhatItCan(t *testing.T) {
+	fsys := countdownRules(false)
+	fsys["rules.yaml"].Data = append(fsys["rules.yaml"].Data, []byte(`  - id: two-entries
+    when: "size(profile.red_flags) >= 2 || size(profile.conditions) >= 2"
+    refer: {urgency: routine, message: Two entries.}
+    because: Counts entries.
+    cite: [{source: s, locator: Part 4, claim: Counts.}]
+  - id: sex-not-stated
+    when: "profile.sex == ''"
+    refer: {urgency: routine, message: Sex not stated.}
+    because: Reads the sex.
+    cite: [{source: s, locator: Part 5, claim: Sex.}]
+  - id: pain-ten
+    when: "profile.pain_level == 10 && profile.sitting_hours == 24.0 && profile.days_since_onset == 0"
+    refer: {urgency: routine, message: Pain ten.}
+    because: Reads the pain.
+    cite: [{source: s, locator: Part 6, claim: Pain.}]
+  - id: age-top
+    when: "profile.age == 130"
+    refer: {urgency: routine, message: Age at the top.}
+    because: Reads the age.
+    cite: [{source: s, locator: Part 8, claim: Age.}]
+  - id: sitting-zero
+    when: "profile.sitting_hours == 0.0 && profile.age == 41"
+    refer: {urgency: routine, message: Sitting unknown.}
+    because: Reads the sitting.
+    cite: [{source: s, locator: Part 9, claim: Sitting.}]
+  - id: age-unknown
+    when: "profile.age == 0"
+    refer: {urgency: routine, message: Age unknown.}
+    because: Reads the age.
+    cite: [{source: s, locator: Part 7, claim: Age.}]
+`)...)
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    []string // the rules of the referrals, sorted
+	}{
+		{"an unknown entry is left out", recommend.Profile{RedFlags: []string{"nope", "flag"}, Age: 40, Sex: "x"},
+			[]string{"refer-flag", "sex-not-stated"}},
+		{"an entry given twice counts once", recommend.Profile{Conditions: []string{"c01", "c01"}, Age: 40},
+			[]string{"sex-not-stated"}},
+		{"an entry too long is left out", recommend.Profile{Conditions: []string{"c01", strings.Repeat("c", recommend.MaxEntryLen+1)}, Age: 40},
+			[]string{"sex-not-stated"}},
+		{"two known entries count", recommend.Profile{Conditions: []string{"c01", "c02", "nope"}, Age: 40},
+			[]string{"sex-not-stated", "two-entries"}},
+		{"numbers out of range are their bounds", recommend.Profile{PainLevel: 11, SittingHours: 30, DaysSinceOnset: -3, Age: 40, Conditions: []string{"nope"}},
+			[]string{"pain-ten", "sex-not-stated"}},
+		{"an age out of range is unknown", recommend.Profile{Age: 200}, []string{"age-unknown", "sex-not-stated"}},
+		{"an age below range is unknown", recommend.Profile{Age: -4}, []string{"age-unknown", "sex-not-stated"}},
+		{"a NaN is unknown", recommend.Profile{SittingHours: math.NaN(), Age: 41, PainLevel: 11}, []string{"sex-not-stated", "sitting-zero"}},
+		{"an age at the top of its range is kept", recommend.Profile{Age: 130, Conditions: []string{"nope"}}, []string{"age-top", "sex-not-stated"}},
+		{"an infinity is its bound", recommend.Profile{SittingHours: math.Inf(1), PainLevel: 10, Age: 40}, []string{"pain-ten", "sex-not-stated"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Triage(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, r := range res.Referrals {
+				got = append(got, r.Rules...)
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("referrals of %+v (-want +got):\n%s", tt.profile, diff)
+			}
+		})
+	}
+	// The list is cut at MaxListLen known entries: a long list of one
+	// known id does not keep it more than once, nor run long.
+	long := make([]string, 100000)
+	for i := range long {
+		long[i] = "flag"
+	}
+	res, err := eng.Triage(context.Background(), recommend.Profile{RedFlags: long, Age: 40})
+	if err != nil || len(res.Referrals) == 0 {
+		t.Errorf("Triage of a long list = %v, %v; want the flag's referral", res, err)
+	}
 }

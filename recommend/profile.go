@@ -334,24 +334,20 @@ func (e *Engine) validate(p *Profile) error {
 
 // readable makes *p what the engine can read of it, so that a profile
 // with problems still gets its referrals (see Recommend): a list keeps the
-// entries its vocabulary knows, each once, up to MaxListLen; a choice its
-// vocabulary lacks is not stated; a number out of range as
-// numberField.readable says (an age out of range is unknown, another
-// number its nearest bound); the check-ins, which only the programme
-// reads, are left out. It takes time linear in the lists' lengths. Lists are copied, never changed in place: they
-// are the caller's.
+// entries its vocabulary knows, each once (as many as the vocabulary
+// holds, however long the list: no known entry is cut off); a choice its
+// vocabulary lacks is not stated; a number as numberField.readable says
+// (one out of range is its nearest bound, an age out of range unknown).
+// The check-ins are not read: only the programme reads them, and a
+// profile with problems gets none. It takes time linear in the lists'
+// lengths. Lists are copied, never changed in place: they are the
+// caller's.
 func (e *Engine) readable(p *Profile) {
 	for fi, f := range listFields {
 		vals, vocab := f.get(p), e.vocab[fi]
 		var keep []string
 		var seen []bool // by vocabulary index
 		for _, v := range vals {
-			if len(keep) == MaxListLen {
-				break
-			}
-			if len(v) > MaxEntryLen {
-				continue
-			}
 			if i := vocab.index(v); i >= 0 {
 				if seen == nil {
 					seen = make([]bool, len(vocab.entries))
@@ -365,27 +361,24 @@ func (e *Engine) readable(p *Profile) {
 		f.set(p, keep)
 	}
 	for ci, f := range choiceFields {
-		if v := f.get(p); len(v) > MaxEntryLen || e.vocab[numListFields+ci].index(v) < 0 {
+		if e.vocab[numListFields+ci].index(f.get(p)) < 0 {
 			f.set(p, "")
 		}
 	}
 	for _, f := range numberFields {
-		if v := f.get(p); math.IsNaN(v) || math.IsInf(v, 0) || v < f.min || v > f.max {
-			f.set(p, f.readable(v))
-		}
+		f.set(p, f.readable(f.get(p)))
 	}
-	p.CheckIns = nil
 }
 
-// readable returns what Triage reads of v, a value of f that is not a
-// number or is out of range: unknown (0) for NaN or, for a field that says
-// so (unknownOutside), a value out of range; otherwise its nearest bound,
-// an infinity included, so that a pain given as 11 still counts as high.
+// readable returns what Triage reads of v, a value of f: v itself within
+// range; unknown (0) for NaN or, for a field that says so
+// (unknownOutside), a value out of range; otherwise its nearest bound, an
+// infinity included, so that a pain given as 11 still counts as high.
 func (f numberField) readable(v float64) float64 {
 	if math.IsNaN(v) || (f.unknownOutside && (v < f.min || v > f.max)) {
 		return 0
 	}
-	return min(max(v, f.min), f.max) // an infinity too
+	return min(max(v, f.min), f.max)
 }
 
 // readableWhole is readable of x, rounded first when f holds whole
@@ -394,9 +387,6 @@ func (f numberField) readable(v float64) float64 {
 func (f numberField) readableWhole(x float64) float64 {
 	if !f.isDouble {
 		x = math.Round(x)
-	}
-	if x >= f.min && x <= f.max {
-		return x + 0
 	}
 	return f.readable(x)
 }
