@@ -385,33 +385,27 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		v.SetString(s)
 		return nil
 	}
-	num, ok := tok.(json.Number)
-	if s, isString := tok.(string); !ok && isString {
-		// A number written as a string ("72") is read as the number, for
-		// Triage; the problem is reported all the same.
-		if f, found := numberFieldNamed(name); found {
-			// Only a number as JSON writes it, not Go's 0x1p3.
-			if t := strings.TrimSpace(s); t != "" && (t[0] == '-' || t[0] >= '0' && t[0] <= '9') && json.Valid([]byte(t)) {
-				if x, err := strconv.ParseFloat(t, 64); err == nil || errors.Is(err, strconv.ErrRange) {
-					setNumber(v, f.readableWhole(x))
-				}
-			}
-		}
+	f, found := numberFieldNamed(name)
+	if !found {
+		return r.add(off, FieldProblem{Field: name, Message: "no number field of this name"}) // unreachable: the tables agree
 	}
+	num, ok := tok.(json.Number)
 	if !ok {
+		// A number written as a string ("72") is read as the number, for
+		// Triage, when JSON would write it so (not Go's 0x1p3); the
+		// problem is reported all the same.
+		if s, isString := tok.(string); isString && parse.IsJSONNumber(strings.TrimSpace(s)) {
+			x, _ := numberValue(strings.TrimSpace(s), f)
+			setNumber(v, x)
+		}
 		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a number", "field")
 	}
-	for _, f := range numberFields {
-		if f.name == name {
-			x, msg := numberValue(string(num), f)
-			setNumber(v, x)
-			if msg != "" {
-				return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
-			}
-			return nil
-		}
+	x, msg := numberValue(string(num), f)
+	setNumber(v, x)
+	if msg != "" {
+		return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
 	}
-	return r.add(off, FieldProblem{Field: name, Message: "no number field of this name"}) // unreachable: the tables agree
+	return nil
 }
 
 // list decodes a list of strings whose first token, tok, starts at off.

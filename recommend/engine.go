@@ -458,11 +458,11 @@ func Default() (*Engine, error) {
 // referral rule also failed), and whose Result holds the referrals and
 // safety-net messages of what the engine can read of the profile (see
 // Triage), with the rest of the advice withheld, WithheldReason ending
-// with UnreadableReason. What it can read: each list's entries
-// the vocabulary knows, a choice the vocabulary knows, each number within
-// its range, a number out of range as its nearest bound (a pain of 11 is
-// read as 10) but an age out of range as unknown, no check-ins. So a mistake in one field cannot hide the
-// emergency another field reports.
+// with UnreadableReason. What it can read: each list's entries the
+// vocabulary knows, a choice the vocabulary knows, each number within its
+// range, a number out of range as its nearest bound (a pain of 11 is read
+// as 10) but an age out of range as unknown, no check-ins. So a mistake in
+// one field cannot hide the emergency another field reports.
 //
 // If a rule fails to evaluate (a progression rule on the check-ins too),
 // or ctx is done or its deadline has passed before every rule has run,
@@ -489,10 +489,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.profile = p
 	pp := &d.profile
 	if err := e.validate(pp); err != nil {
-		var perr *ProfileError
-		if !errors.As(err, &perr) {
-			return nil, err
-		}
+		// err is a *ProfileError: the referrals of what can be read.
 		res, everr := e.triage(ctx, d)
 		if everr != nil {
 			err = errors.Join(err, everr)

@@ -118,22 +118,18 @@ func (e *PartialError) Unwrap() error { return e.Err }
 // to get help, then the rest, each in rule-set order.
 func (e *Engine) evaluationOrder() {
 	e.order = make([]int, 0, len(e.rules))
-	for _, refers := range [...]bool{true, false} {
+	add := func(keep func(ri int) bool) int {
 		for ri := range e.rules {
-			if r := &e.rules[ri]; (r.refer != nil) == refers && e.firstRule(ri) {
+			if keep(ri) {
 				e.order = append(e.order, ri)
 			}
 		}
-		if refers {
-			e.nRefer = len(e.order)
-		}
+		return len(e.order)
 	}
-	e.nFirst = len(e.order)
-	for ri := range e.rules {
-		if !e.firstRule(ri) {
-			e.order = append(e.order, ri)
-		}
-	}
+	refers := func(ri int) bool { return e.rules[ri].refer != nil }
+	e.nRefer = add(refers)
+	e.nFirst = add(func(ri int) bool { return !refers(ri) && e.firstRule(ri) })
+	add(func(ri int) bool { return !e.firstRule(ri) })
 }
 
 // firstRule reports whether rule ri is evaluated first, whatever the

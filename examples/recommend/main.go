@@ -131,14 +131,8 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	profile, err := eng.DecodeProfile(in)
 	if errors.Is(err, recommend.ErrInvalidProfile) {
 		// A mistake in one field does not hide the emergency another
-		// reports: the referrals of what could be read are printed,
-		// with the rest of the advice withheld, and the problems after.
-		if res, _ := eng.Triage(context.Background(), profile); res != nil && len(res.Referrals) > 0 {
-			if werr := writeResult(stdout, res, *format, *detail, false); werr != nil {
-				return errors.Join(err, werr)
-			}
-		}
-		return err
+		// reports.
+		return withReferrals(eng, profile, err, stdout, *format, *detail)
 	}
 	if err != nil {
 		return err
@@ -162,6 +156,19 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 		}(err)
 	}
 	return writeResult(stdout, res, *format, *detail, *trace)
+}
+
+// withReferrals prints the referrals of what eng can read of profile
+// (recommend.Engine.Triage), with the rest of the advice withheld, when
+// there are any, and returns err, the mistake that stopped the advice,
+// joined with a failure to print.
+func withReferrals(eng *recommend.Engine, profile recommend.Profile, err error, stdout io.Writer, format string, detail bool) error {
+	if res, _ := eng.Triage(context.Background(), profile); res != nil && len(res.Referrals) > 0 {
+		if werr := writeResult(stdout, res, format, detail, false); werr != nil {
+			return errors.Join(err, werr)
+		}
+	}
+	return err
 }
 
 // writeResult prints res as -format, -detail and -trace ask: the short
@@ -201,13 +208,8 @@ func explainMain(eng *recommend.Engine, profile recommend.Profile, target, forma
 	err := explainTo(eng, profile, target, format, stdout)
 	if errors.Is(err, recommend.ErrUnknownMovement) {
 		// A mistake in the movement does not hide the emergency the
-		// profile reports: its referrals are printed before the error.
-		if res, _ := eng.Triage(context.Background(), profile); res != nil && len(res.Referrals) > 0 {
-			if werr := writeResult(stdout, res, format, false, false); werr != nil {
-				return errors.Join(err, werr)
-			}
-		}
-		return err
+		// profile reports.
+		return withReferrals(eng, profile, err, stdout, format, false)
 	}
 	var partial *recommend.PartialError
 	if !errors.As(err, &partial) || partial.Result == nil {

@@ -142,6 +142,10 @@ var (
 	nonFinite  = regexp.MustCompile(`^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$`)
 )
 
+// IsJSONNumber reports whether s is a number as JSON writes it (7, -2,
+// 7.5, 1e3), the only form ToJSON keeps.
+func IsJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
+
 func (w *jsonWriter) scalar(n *yaml.Node) {
 	switch tag := n.ShortTag(); {
 	case tag == "!!null":
@@ -157,7 +161,7 @@ func (w *jsonWriter) scalar(n *yaml.Node) {
 		}
 	case tag == "!!int" || tag == "!!float":
 		switch {
-		case jsonNumber.MatchString(n.Value):
+		case IsJSONNumber(n.Value):
 			w.buf = append(w.buf, n.Value...)
 		case nonFinite.MatchString(n.Value):
 			w.fail(n, cut(n.Value), "not a finite number")
