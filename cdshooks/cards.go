@@ -150,10 +150,33 @@ type Link struct {
 // from it (see Card.UUID), so that it names the card of this call only.
 // A nil Result is an error.
 func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
+	return cards(res, hookInstance, false)
+}
+
+// Cards returns the cards of res, the Result of m's profile, as the
+// function Cards does; but when the chart records only risk factors
+// (m.RiskFactorsOnly), every card is framed as applying if the patient
+// reports back pain, which the rules assume and the chart does not say:
+// its summary starts "If back pain is reported: " (IfBackPain) and its
+// detail says why. The Service answers with these cards.
+func (m *Mapping) Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
+	return cards(res, hookInstance, m != nil && m.RiskFactorsOnly)
+}
+
+// IfBackPain starts the summary of each card for a chart that records
+// only risk factors (see Mapping.Cards).
+const IfBackPain = "If back pain is reported: "
+
+// ifBackPainDetail starts the detail of each card for a chart that
+// records only risk factors.
+const ifBackPainDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
+	"only risk factors that change the advice for a person with back pain; the advice below assumes back pain."
+
+func cards(res *recommend.Result, hookInstance string, ifBackPain bool) ([]Card, error) {
 	if res == nil {
 		return nil, errors.New("cdshooks: nil *recommend.Result")
 	}
-	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, ifBackPain: ifBackPain}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
@@ -177,6 +200,9 @@ type builder struct {
 	o            *report.Outline
 	hookInstance string
 	cards        []Card
+	// ifBackPain frames every card as applying if the patient reports
+	// back pain (see Mapping.Cards).
+	ifBackPain bool
 }
 
 // add finishes a card: its source and links from cites, its detail with
@@ -187,6 +213,10 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	// the pain trend cite their sources for the facts they build on
 	// (background), and their strongest source leads.
 	sided := topic == topicPlan || topic == topicAvoid
+	if b.ifBackPain {
+		summary = IfBackPain + summary
+		body = append([]string{ifBackPainDetail}, body...)
+	}
 	cites = strongestFirst(distinct(cites), sided)
 	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites, sided)}
 	c.Source.Topic = &topic

@@ -256,7 +256,12 @@ A chart gets cards only when it is relevant (Mapping.Relevant): when one
 of its active Conditions has a code of a vocabulary term under conditions
 or red_flags. Any other chart, such as an empty one or a child's without
 conditions, gets {"cards": []}, as CDS Hooks asks when there is nothing
-to say; age alone is not relevant.
+to say; age alone is not relevant. A chart whose terms are all risk
+factors (recommend.Term's RiskFactor: a history of cancer, osteoporosis,
+high blood pressure, pregnancy) gets its cards framed as applying if the
+patient reports back pain, which the rules assume and the chart does not
+say (Mapping.RiskFactorsOnly, Mapping.Cards): each summary starts with
+IfBackPain.
 
 Cards are written for the clinician reading the chart. A referral card's
 summary is its urgency and the first sentence of the rule's

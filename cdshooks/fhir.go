@@ -94,6 +94,13 @@ type Mapping struct {
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
 	UnreadConditions []ConditionNote `json:"unread_conditions,omitempty"`
+	// RiskFactorsOnly is true when the chart's Conditions map to terms of
+	// the vocabulary and every one is a risk factor (recommend.Term's
+	// RiskFactor: a history of cancer, osteoporosis, high blood pressure,
+	// pregnancy and the like): the chart does not record back trouble the
+	// rule set knows, though its rules assume back pain. Mapping.Cards
+	// then frames every card as applying if the patient reports back pain.
+	RiskFactorsOnly bool `json:"risk_factors_only,omitempty"`
 }
 
 // PatientNote is a value of the patient prefetch that the service could
@@ -1023,16 +1030,20 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 // terms adds to the profile the conditions and red flags set in conds
 // and flags, in vocabulary order.
 func (m *Mapping) terms(conds, flags []bool, vocab recommend.Vocabulary) {
+	risk := true
 	for i, on := range conds {
 		if on {
 			m.Profile.Conditions = append(m.Profile.Conditions, vocab.Conditions[i].ID)
+			risk = risk && vocab.Conditions[i].RiskFactor
 		}
 	}
 	for i, on := range flags {
 		if on {
 			m.Profile.RedFlags = append(m.Profile.RedFlags, vocab.RedFlags[i].ID)
+			risk = risk && vocab.RedFlags[i].RiskFactor
 		}
 	}
+	m.RiskFactorsOnly = risk && m.Relevant()
 }
 
 // pastIDs lists the ids of the vocabulary's terms that count in the past

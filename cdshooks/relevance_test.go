@@ -188,3 +188,64 @@ func TestReferralCardSource(t *testing.T) {
 		t.Errorf("the emergency card's source is %q; want the guideline its rule cites", got)
 	}
 }
+
+// TestRiskFactorsOnlyFraming frames every card of a chart that records
+// only risk factors (a history of cancer, high blood pressure, pregnancy)
+// as applying if the patient reports back pain, which the rules assume and
+// such a chart does not say; a chart with a back condition or a coded
+// serious spinal condition beside them keeps its cards as they are.
+func TestRiskFactorsOnlyFraming(t *testing.T) {
+	icd := func(code string) recommend.Code {
+		return recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: code}
+	}
+	tests := []struct {
+		name    string
+		codes   []recommend.Code
+		framed  bool
+		urgency string // the first card's summary after the framing, up to its colon
+	}{
+		{"past skin cancer only", []recommend.Code{icd("Z85.828")}, true, "Urgent"},
+		{"high blood pressure only", []recommend.Code{icd("I10")}, true, ""},
+		{"pregnancy only", []recommend.Code{{System: "http://snomed.info/sct", Code: "77386006"}}, true, ""},
+		{"steroids and a cancer history", []recommend.Code{icd("Z79.52"), icd("Z85.3")}, true, "Urgent"},
+		{"cancer history and low back pain", []recommend.Code{icd("Z85.3"), icd("M54.50")}, false, "Urgent"},
+		{"cancer history and sciatica", []recommend.Code{icd("Z85.3"), icd("M54.31")}, false, "Urgent"},
+		{"cauda equina syndrome alone", []recommend.Code{icd("G83.4")}, false, "Urgent"},
+		{"disc herniation alone", []recommend.Code{icd("M51.26")}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + conditionsBundle(tt.codes...) + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Cards) == 0 {
+				t.Fatalf("no cards: %s", rec.Body)
+			}
+			for i, c := range resp.Cards {
+				framed := strings.HasPrefix(c.Summary, cdshooks.IfBackPain)
+				if framed != tt.framed {
+					t.Errorf("card %d %q: framed %v, want %v", i, c.Summary, framed, tt.framed)
+				}
+				if framed != strings.Contains(c.Detail, "No back condition this service recognises is coded") {
+					t.Errorf("card %d: the summary is framed %v but the detail does not say so: %q", i, framed, c.Detail)
+				}
+				if n := len([]rune(c.Summary)); n > cdshooks.MaxSummary {
+					t.Errorf("card %d: summary of %d characters, over %d", i, n, cdshooks.MaxSummary)
+				}
+			}
+			if tt.urgency != "" {
+				got := strings.TrimPrefix(resp.Cards[0].Summary, cdshooks.IfBackPain)
+				if !strings.HasPrefix(got, tt.urgency+":") {
+					t.Errorf("first card %q, want a %s referral first", resp.Cards[0].Summary, tt.urgency)
+				}
+			}
+		})
+	}
+}

@@ -510,7 +510,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
 			return
 		}
-		if cards, err = Cards(res, req.HookInstance); err != nil {
+		if cards, err = m.Cards(res, req.HookInstance); err != nil {
 			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
 			return
 		}

@@ -1252,7 +1252,10 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 				Error:   "an OperationOutcome of severity error: the client could not fetch every active condition, and the service does not guess without them",
 				Outcome: cdshooks.OutcomePrecondition}},
 		{"a resolved breast cancer", request("", condition(status("clinicalStatus", clinicalR4, "resolved"), `{"system": "`+cm+`", "code": "C50.911"}`)),
-			callOutcome{Status: 200, Cards: []string{cancerCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+			// A past cancer is a risk factor, and the chart records
+			// nothing else: the cards apply if back pain is reported.
+			callOutcome{Status: 200, Cards: []string{cdshooks.IfBackPain + cancerCard, cdshooks.IfBackPain + avoidSeriousCard},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"a Bundle that is not a Bundle", strings.Replace(request("", cauda), `"resourceType": "Bundle"`, `"resourceType": "List"`, 1),
 			callOutcome{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "List"`,
 				Outcome: cdshooks.OutcomeBadRequest}},

@@ -172,6 +172,8 @@ type vocabEntry struct {
 	// floor is the red flag's safety floor (see Floor), or nil for the
 	// entries of other fields.
 	floor *Floor
+	// riskFactor is Term.RiskFactor.
+	riskFactor bool
 }
 
 func (v *vocabulary) index(id string) int {
@@ -330,7 +332,8 @@ func Load(fsys fs.FS, opts ...LoadOption) (*Engine, error) {
 	}
 	rs := &parse.RuleSet{MaxIDLen: MaxEntryLen}
 	for fi := range numVocabFields {
-		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi), Floors: fi == fieldRedFlags})
+		rs.Fields = append(rs.Fields, parse.Field{Name: vocabFieldName(fi), Label: vocabFieldLabel(fi), Floors: fi == fieldRedFlags,
+			RiskFactors: fi == fieldConditions || fi == fieldRedFlags})
 	}
 	iss := &parse.Issues{}
 	var names []string

@@ -21,6 +21,14 @@ type Term struct {
 	// A code stands for one value in the whole vocabulary, so a program
 	// can map coded data, such as a FHIR Condition, to profile values.
 	Codes []Code `json:"codes,omitempty"`
+	// RiskFactor is true for a condition or red flag the vocabulary marks
+	// risk_factor: a risk factor, or another condition, that changes the
+	// advice for a person with back pain but does not itself say that the
+	// person has back trouble (a history of cancer, osteoporosis, high
+	// blood pressure, pregnancy). A record whose only values are risk
+	// factors, such as a chart the CDS Hooks service reads, does not say
+	// the person has back pain, though the rules assume it.
+	RiskFactor bool `json:"risk_factor,omitempty"`
 }
 
 // Code is a code of a clinical terminology, as FHIR writes one in a
@@ -117,7 +125,7 @@ func (e *Engine) Vocabulary() Vocabulary {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
 		for i, en := range entries {
-			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...)}
+			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...), RiskFactor: en.riskFactor}
 		}
 	}
 	return Vocabulary{

@@ -17,7 +17,8 @@ import (
 func TestDefaultPoses(t *testing.T) {
 	rs := parse.RuleSet{MaxIDLen: 64}
 	for _, f := range []string{"conditions", "red_flags", "aggravated_by", "eased_by", parse.EquipmentField, "sex", "episode"} {
-		rs.Fields = append(rs.Fields, parse.Field{Name: f, Label: f, Floors: f == "red_flags"})
+		rs.Fields = append(rs.Fields, parse.Field{Name: f, Label: f, Floors: f == "red_flags",
+			RiskFactors: f == "conditions" || f == "red_flags"})
 	}
 	var iss parse.Issues
 	for _, name := range []string{"vocabulary.yaml", "movements.yaml"} {

@@ -73,6 +73,12 @@ type Term struct {
 	// for the entries of other fields, and for one whose prop is wrong
 	// (then the issue is reported).
 	Prop Text
+	// RiskFactor is true when the entry declares risk_factor: true (only
+	// the entries of a field with RiskFactors set may): the value is a
+	// risk factor or another condition that changes the advice for a
+	// person with back pain, but does not itself say that the person has
+	// back trouble.
+	RiskFactor bool
 }
 
 // EquipmentField is the name of the vocabulary field whose entries are
@@ -323,6 +329,9 @@ type Field struct {
 	// Floors is true when every entry of the field must declare a safety
 	// floor (see Floor), as red flags do.
 	Floors bool
+	// RiskFactors is true when an entry of the field may declare
+	// risk_factor (see Term.RiskFactor), as conditions and red flags may.
+	RiskFactors bool
 }
 
 // RuleSet is what the parse stage makes of a whole rule set: every

@@ -57,6 +57,8 @@ var (
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
+	riskVocab    = []string{"id", "label", "codes", "risk_factor"}
+	riskFlags    = []string{"id", "label", "codes", "floor", "risk_factor"}
 	equipVocab   = []string{"id", "label", "prop", "codes"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
@@ -447,8 +449,12 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 		what := "vocabulary." + field.Name
 		keys := vocabKeys
 		switch {
+		case field.Floors && field.RiskFactors:
+			keys = riskFlags
 		case field.Floors:
 			keys = floorVocab
+		case field.RiskFactors:
+			keys = riskVocab
 		case field.Name == EquipmentField:
 			keys = equipVocab
 		}
@@ -475,8 +481,9 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 			case field.Name == EquipmentField:
 				prop = p.prop(m["prop"], item, id.S)
 			}
+			risk := field.RiskFactors && p.boolean(m["risk_factor"], "risk_factor")
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop, RiskFactor: risk})
 			}
 		}
 	}
