@@ -101,13 +101,14 @@ of time ([WithTimeout]).
     is missing is a 412: without the conditions the service cannot tell a
     red flag from none, and it does not guess. An OperationOutcome in
     place of the conditions (the client could not fetch them) is a 412
-    too, and so is a conditions Bundle with a next link that the service
-    could not complete from fhirServer (see Trust). A conditions Bundle with an
-    OperationOutcome entry of severity error or fatal, or one whose
-    issues cannot be read, says the search failed in part: it is
-    answered as a failed read from fhirServer is (see Trust), with the
-    referral cards of the Conditions it holds, or a 412 when they call
-    for none; one that only warns or informs is ignored. A key whose
+    too. A conditions Bundle with a next link, or a total greater than
+    the Conditions it holds, that the service could not complete from
+    fhirServer (see Trust), or with an OperationOutcome entry of
+    severity error or fatal, or one whose issues cannot be read, is
+    known only in part: it is answered as a failed read from fhirServer
+    is (see Trust), with the referral cards of the Conditions it holds,
+    or a 412 when they call for none; an OperationOutcome entry that
+    only warns or informs is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
     birth date, or no conditions. An OperationOutcome in place of the
     Patient is not a 412: it is answered as a Patient not read from

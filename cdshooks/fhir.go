@@ -550,7 +550,9 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     search that failed in part (below), its other codings counting;
 //   - a Bundle with a next link is only a page of the conditions, and one
 //     whose total is greater than the Conditions it holds is missing
-//     some: each is a 412, since a red flag may be among those missing
+//     some: each is answered as a search that failed in part (below),
+//     since a red flag may be among those missing: the Mapping of the
+//     Conditions read, with a note in Mapping.UnreadConditions, and a 412
 //     (MapRequest reads no FHIR server: the Service reads the other pages
 //     first, when the client lets it);
 //   - an OperationOutcome entry of severity error or fatal, or whose
@@ -865,11 +867,6 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	default:
 		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
 	}
-	for _, l := range b.Link {
-		if l.Relation == "next" {
-			return missingPrefetch(at, "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle")
-		}
-	}
 	if b.Total != nil && *b.Total < 0 {
 		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
 	}
@@ -1016,15 +1013,25 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 			m.Skipped = append(m.Skipped, note)
 		}
 	}
-	if failed != nil {
-		m.terms(conds, flags, vocab)
-		return failed
+	// A page of several, or a Bundle that says it lacks some, is what is
+	// known but not all there is, as a search that failed in part: a red
+	// flag may be among the Conditions missing, and those read may call
+	// for a referral.
+	var missing *RequestError
+	switch {
+	case b.next() != "":
+		missing = missingPrefetch(at, "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle")
+	case b.Total != nil && *b.Total > matches:
+		missing = missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle", *b.Total, matches)
 	}
-	if b.Total != nil && *b.Total > matches {
-		return missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle", *b.Total, matches)
+	if missing != nil {
+		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: missing.Field, Reason: missing.Message})
+		if failed == nil {
+			failed = missing
+		}
 	}
 	m.terms(conds, flags, vocab)
-	return nil
+	return failed
 }
 
 // terms adds to the profile the conditions and red flags set in conds

@@ -1228,6 +1228,24 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 		{"a key in the wrong case beside a value of the wrong type", request("", condition(active, `{"System": "`+cm+`", "code": "G83.4", "display": 42}`), cauda),
 			callOutcome{Status: 400, Field: e0 + ".code.coding[0].System", Error: `wrong case: JSON keys are case-sensitive; write "system"`,
 				Outcome: cdshooks.OutcomeBadRequest}},
+		// A page of several that the service cannot complete, or a
+		// Bundle whose total says some are missing, is known in part:
+		// the referrals of the Conditions on it reach the clinician; with
+		// none, the 412 says what is missing.
+		{"a red flag on the first page of several", request(`"link": [{"relation": "next", "url": "https://fhir.example.org/Condition?page=2"}]`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: "prefetch.conditions",
+					Reason: "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a red flag in a Bundle whose total says one is missing", request(`"total": 2`, cauda),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: "prefetch.conditions.total",
+					Reason: "the Bundle says the search matched 2 conditions but holds 1: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a first page of several, and no referral", request(`"link": [{"relation": "next", "url": "https://fhir.example.org/Condition?page=2"}]`, condition(active, `{"system": "`+cm+`", "code": "M51.26"}`)),
+			callOutcome{Status: 412, Field: "prefetch.conditions",
+				Error:   "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle",
+				Outcome: cdshooks.OutcomePrecondition}},
 		// An entry skipped for what it says stays a plain skip.
 		{"an entered-in-error Condition whose code cannot be read", request("",
 			`{"resource": {"resourceType": "Condition", `+status("verificationStatus", "http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error")+`, "code": "x"}}`, cauda),
