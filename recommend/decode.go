@@ -53,7 +53,28 @@ import (
 // returned with it holds what could be read: the fields read before the
 // decoder stopped, without those it could not read; pass it to
 // [Engine.Triage], so that a mistake in one field does not hide the
-// emergency another reports. A failure to read r is returned wrapped, and
+// emergency another reports. What could be read is what the input means
+// where that is well defined, and never a value made of text the decoder
+// did not read as one:
+//
+//   - YAML refused for its YAML alone is read as YAML means it: an alias
+//     as its anchor's value (an alias of what holds it, or past what the
+//     input's length allows aliases to repeat, as nothing), a merge key's
+//     mappings merged in (the keys the mapping gives itself kept), a
+//     scalar with a tag it may not carry as if untagged, the first of
+//     several documents; a pair whose key is not a string is left out; a
+//     value JSON cannot hold (.nan, 017) is left out;
+//   - YAML with a syntax error, or nesting too deep, is read up to the
+//     longest start of it, in whole lines, that parses (a plain or block
+//     scalar that the first line left out would have gone on is read as
+//     far as that line);
+//   - a byte that is not UTF-8 is read as U+FFFD;
+//   - input over MaxProfileBytes is read as if it ended after its first
+//     MaxProfileBytes bytes: JSON up to there, less a number that runs
+//     into the cut (of 10 it may have left 1), YAML in whole lines, the
+//     line the cut ends left out.
+//
+// A failure to read r is returned wrapped, and
 // is not a *ProfileError. DecodeProfile
 // does not check list and choice values against a vocabulary, nor the
 // lengths of lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
@@ -113,7 +134,7 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 		return Profile{}, nil, fmt.Errorf("read profile: %w", err)
 	}
 	if len(data) > MaxProfileBytes {
-		return Profile{}, nil, &ProfileError{Problems: []FieldProblem{{
+		return readCutShort(data[:MaxProfileBytes]), nil, &ProfileError{Problems: []FieldProblem{{
 			Message: fmt.Sprintf("input is larger than %d bytes", MaxProfileBytes)}}}
 	}
 	data = parse.TrimBOM(data)
@@ -132,25 +153,57 @@ func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
 	// A cheap first pass refuses nesting far deeper than a profile needs,
 	// before the YAML decoder builds every level.
 	if err := parse.CheckNesting(data, "a profile"); err != nil {
-		return Profile{}, nil, parseProblem(err)
+		return readYAML(data), nil, parseProblem(err)
 	}
 	top, err := parse.Document(data, "a profile")
 	if errors.Is(err, parse.ErrNoDocument) {
 		return Profile{}, nil, noProfile
 	}
 	if err != nil {
-		return Profile{}, nil, parseProblem(err)
+		// What can be read of the YAML all the same (an alias as its
+		// anchor's value, the first document, the lines before a
+		// syntax error: parse.ReadablePart), for Triage; Document's
+		// error is the problem.
+		return readYAML(data), nil, parseProblem(err)
 	}
 	j, errs := parse.ReadableJSON(top)
 	if len(errs) > 0 {
 		// What can be read around the values JSON cannot hold (.nan,
 		// 017, 1_000), for Triage; the first of them is the problem.
-		// (Document refuses a tag, an anchor or a key that is not a
-		// string, and nothing is read then.)
 		p, _, _ := decodeJSON(j.Text, j, false)
 		return p, nil, parseProblem(errs[0])
 	}
 	return decodeJSON(j.Text, j, record)
+}
+
+// readYAML returns what can be read of data, a YAML profile that
+// parse.Document refuses, as parse.ReadablePart reads it, for Triage.
+func readYAML(data []byte) Profile {
+	top := parse.ReadablePart(data)
+	if top == nil {
+		return Profile{}
+	}
+	j, _ := parse.ReadableJSON(top)
+	p, _, _ := decodeJSON(j.Text, j, false)
+	return p
+}
+
+// readCutShort returns what can be read of data, the first
+// MaxProfileBytes of a larger input, for Triage: the input read as if it
+// ended there, without the text the cut may have made into another
+// value. JSON is read up to the cut, as a JSON input cut short is, less
+// a number that runs into the cut (of 10, the cut may have left 1); a
+// string the cut ends is not closed, and not read. YAML is read in whole
+// lines, the line the cut ends left out, as parse.ReadablePart reads a
+// text it refuses.
+func readCutShort(data []byte) Profile {
+	data = parse.TrimBOM(data)
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		data = bytes.TrimRight(data, "0123456789+-.eE")
+		p, _, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
+		return p
+	}
+	return readYAML(data[:bytes.LastIndexAny(data, "\n\r")+1])
 }
 
 // parseProblem turns an error of package parse into a *ProfileError.

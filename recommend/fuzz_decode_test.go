@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/fuzzseed"
@@ -67,6 +69,20 @@ func FuzzDecodeProfileYAML(f *testing.F) {
 		"../testdata/profiles/*") {
 		f.Add(s)
 	}
+	// YAML the YAML layer refuses, whose readable part DecodeProfile
+	// returns, and input over the limit cut inside a word and a number.
+	for _, s := range []string{
+		"red_flags: &a [saddle_numbness]\nx: *a\n",
+		"<<: {red_flags: [saddle_numbness]}\nage: 4\n",
+		"red_flags: [saddle_numbness]\npain_level: !foo 4\n7: x\n",
+		"red_flags: [saddle_numbness]\n---\nage: 4\n",
+		"red_flags:\n- saddle_numbness\n  x: [\n",
+		"x: &a [y, *a]\nred_flags: [night_pain]\n",
+		"red_flags: [saddle_numbness]\nx: " + strings.Repeat("a", recommend.MaxProfileBytes-53) + "\nred_flags:\n- night_pain\n",
+		`{"red_flags":["saddle_numbness"],"x":"` + strings.Repeat("a", recommend.MaxProfileBytes-54) + `","pain_level":10}`,
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, ok := checkDecode(t, data)
 		if !ok || isJSONInput(data) {
@@ -96,6 +112,7 @@ func isJSONInput(data []byte) bool {
 func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
 	t.Helper()
 	p, err := recommend.DecodeProfile(bytes.NewReader(data))
+	checkValuesInInput(t, data, p)
 	if err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) || !errors.Is(err, recommend.ErrInvalidProfile) {
@@ -135,6 +152,54 @@ func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
 		t.Fatalf("DecodeProfile(%q) gave %+v; its JSON %s decodes to another profile (-first +again):\n%s", data, p, again, diff)
 	}
 	return p, true
+}
+
+// checkValuesInInput checks that every string value of p, what
+// DecodeProfile read of data, accepted or not, is text of data that the
+// decoder read as a value, and no more: each word of it stands in data
+// whole, between characters that are not letters, digits or '_', so that
+// no value is made of a value cut short (night_p of night_pain), of a
+// key, or of nothing. A word with U+FFFD (a byte that is not UTF-8) is
+// not checked, nor is input with an escape (a backslash, or a doubled
+// single quote in YAML).
+func checkValuesInInput(t *testing.T, data []byte, p recommend.Profile) {
+	t.Helper()
+	src := string(bytes.TrimPrefix(data, []byte("\uFEFF")))
+	if strings.Contains(src, "\\") || strings.Contains(src, "''") {
+		return
+	}
+	values := slices.Concat(p.Conditions, p.RedFlags, p.AggravatedBy, p.EasedBy, p.Equipment, []string{p.Sex, p.Episode})
+	for _, c := range p.CheckIns {
+		for _, d := range c.Done {
+			values = append(values, d.Movement, d.Response)
+		}
+	}
+	for _, v := range values {
+		for _, w := range strings.Fields(v) {
+			if !strings.ContainsRune(w, utf8.RuneError) && !holdsWord(src, w) {
+				t.Fatalf("DecodeProfile(%.300q) read the value %q, whose %q is not a word of the input", data, v, w)
+			}
+		}
+	}
+}
+
+// holdsWord reports whether src holds w with no letter, digit or '_'
+// right before or after it.
+func holdsWord(src, w string) bool {
+	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+	for i := 0; ; {
+		j := strings.Index(src[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		before, _ := utf8.DecodeLastRuneInString(src[:start])
+		after, _ := utf8.DecodeRuneInString(src[end:])
+		if (start == 0 || !word(before)) && (end == len(src) || !word(after)) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // fuzzEngine is the engine the decode fuzz targets check

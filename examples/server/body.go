@@ -14,7 +14,10 @@ import (
 //
 //   - A body whose Content-Length is over the limit is answered at once,
 //     before any of it is read; net/http then sends no 100 Continue, and
-//     a client that waits for one sends nothing more.
+//     a client that waits for one sends nothing more. POST /recommend
+//     does so only for a client that sent Expect: 100-continue: from any
+//     other, which has sent its body already, it reads the start of the
+//     body, and its 413 carries the referrals of it (see jsonBody).
 //   - net/http is told that the body is over the limit (see
 //     signalTooLarge), so that it closes the connection gracefully after
 //     the 413: it stops sending, then waits a moment before closing, so
@@ -76,14 +79,37 @@ func requireJSON(h http.Handler) http.Handler {
 // jsonBody wraps a route of the server that reads a JSON body: 415 for a
 // body not sent as application/json, 413 for one whose Content-Length is
 // over limit, before reading, and the body capped at limit (capBody).
-func jsonBody(limit int64, h http.Handler) http.Handler {
+// With readsStart, the route reads the start of a body over its limit
+// (handleRecommend reads the referrals of it), and the 413 is answered
+// before reading only to a client that sends Expect: 100-continue, which
+// waits for the 100 Continue that reading would send: any other client
+// has sent its body already.
+func jsonBody(limit int64, readsStart bool, h http.Handler) http.Handler {
 	return requireJSON(capBody(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > limit {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", limit))
+		if r.ContentLength > limit && (!readsStart || expectsContinue(r)) {
+			writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(limit))
 			return
 		}
 		h.ServeHTTP(w, r)
 	})))
+}
+
+// tooLargeMessage is the error of a 413 for a body over limit.
+func tooLargeMessage(limit int64) string {
+	return fmt.Sprintf("the request body is larger than %d bytes", limit)
+}
+
+// expectsContinue reports whether the client sent Expect: 100-continue,
+// as net/http reads it.
+func expectsContinue(r *http.Request) bool {
+	for _, v := range r.Header.Values("Expect") {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "100-continue") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isJSON reports whether a Content-Type is application/json, with any

@@ -48,9 +48,9 @@ type route struct {
 // buildHandler registers every route and wraps the mux.
 func (s *Server) buildHandler() error {
 	s.routes = []route{
-		{"POST /recommend", jsonBody(maxRecommendBody, http.HandlerFunc(s.handleRecommend))},
+		{"POST /recommend", jsonBody(maxRecommendBody, true, http.HandlerFunc(s.handleRecommend))},
 		{"/recommend", methodNotAllowed("POST")},
-		{"POST /explain", jsonBody(maxExplainBody, http.HandlerFunc(s.handleExplain))},
+		{"POST /explain", jsonBody(maxExplainBody, false, http.HandlerFunc(s.handleExplain))},
 		{"/explain", methodNotAllowed("POST")},
 		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
 		{"/healthz", methodNotAllowed("GET, HEAD")},
@@ -130,20 +130,19 @@ func safeMethod(m string) string {
 }
 
 // readBody reads the whole body, at most limit bytes. It writes the error
-// response itself and returns false when it could not.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+// response itself and returns false when it could not. A body over limit
+// is returned cut to its first limit bytes, with over true, for the
+// caller to answer with a 413 (see handleRecommend).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, over, ok bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(rawWriter(r, w), r.Body, limit))
-	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
-		return nil, false
+	case errors.As(err, new(*http.MaxBytesError)):
+		return body, true, true
 	case err != nil:
 		writeError(w, http.StatusBadRequest, "could not read the request body")
-		return nil, false
+		return nil, false, false
 	}
-	return body, true
+	return body, false, true
 }
 
 // startsObject reports whether data, after a byte order mark and blanks,
@@ -170,8 +169,12 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r, maxRecommendBody)
+	body, over, ok := readBody(w, r, maxRecommendBody)
 	if !ok {
+		return
+	}
+	if over {
+		s.writeTooLarge(w, r, eng, body, opts)
 		return
 	}
 	cache := s.cache.Load().forEngine(eng)
@@ -483,11 +486,12 @@ func (s *Server) writePartialExplain(w http.ResponseWriter, r *http.Request, pe 
 }
 
 // invalidProfileError is the body of a 400 for a request whose profile
-// has problems: the problems, and in "result", when what could be read of
-// the profile calls for a referral, the referrals and safety-net messages
-// of it (recommend.Engine.Triage), every movement withheld, as WriteJSON
-// writes a Result, so that a mistake in one field does not hide the
-// emergency another reports.
+// has problems, and of the 413 of /recommend: the problems, and in
+// "result", when what could be read of the profile calls for a referral,
+// the referrals and safety-net messages of it (recommend.Engine.Triage),
+// every movement withheld, as WriteJSON writes a Result, so that a
+// mistake in one field, or a body over the limit, does not hide the
+// emergency another field, or the start of the body, reports.
 type invalidProfileError struct {
 	apiError
 	// Result is the Result as report.WriteJSON writes it, or absent when
@@ -495,12 +499,35 @@ type invalidProfileError struct {
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
+// writeTooLarge answers 413 for a /recommend body over the limit, of
+// which body holds the first maxRecommendBody bytes, with the referrals
+// of what recommend's DecodeProfile reads of them, as invalidProfileError
+// documents: an input over its limit, read as if it ended there, less a
+// value the cut may have made (of 10 it may leave 1). The decoder is
+// given the bytes and one more, which stands for the rest of the body
+// (maxRecommendBody is recommend.MaxProfileBytes), so that it reads them
+// as the start of a larger input; the one more is never read.
+func (s *Server) writeTooLarge(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, body []byte, o report.JSONOptions) {
+	var p recommend.Profile
+	if startsObject(body) {
+		p, _ = decodeProfile(eng, append(body[:len(body):len(body)], ' '))
+	}
+	s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxRecommendBody), nil, o)
+}
+
 // writeInvalidProfile answers 400 for a request whose profile has the
 // problems probs, with p, what could be read of it, triaged by eng, as
+// invalidProfileError documents.
+func (s *Server) writeInvalidProfile(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, msg string, probs []problem, o report.JSONOptions) {
+	s.writeRefused(w, r, http.StatusBadRequest, eng, p, msg, probs, o)
+}
+
+// writeRefused answers status for a request refused with msg and probs,
+// with p, what could be read of its profile, triaged by eng, as
 // invalidProfileError documents. A referral rule that fails while it
 // triages is logged, and counted as matched by Triage.
-func (s *Server) writeInvalidProfile(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, msg string, probs []problem, o report.JSONOptions) {
-	body := invalidProfileError{apiError: apiError{Status: http.StatusBadRequest, Error: msg, Problems: probs}}
+func (s *Server) writeRefused(w http.ResponseWriter, r *http.Request, status int, eng *recommend.Engine, p recommend.Profile, msg string, probs []problem, o report.JSONOptions) {
+	body := invalidProfileError{apiError: apiError{Status: status, Error: msg, Problems: probs}}
 	if eng != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 		defer cancel()
@@ -516,7 +543,7 @@ func (s *Server) writeInvalidProfile(w http.ResponseWriter, r *http.Request, eng
 			body.Result, _ = resultJSON(res, o)
 		}
 	}
-	httpjson.Write(w, http.StatusBadRequest, body)
+	httpjson.Write(w, status, body)
 }
 
 // explainRequest is the body of POST /explain.
@@ -546,7 +573,13 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if _, ok := queryParams(w, r); !ok {
 		return
 	}
-	body, ok := readBody(w, r, maxExplainBody)
+	body, over, ok := readBody(w, r, maxExplainBody)
+	if over {
+		// An explanation needs its whole request; the 413 is answered
+		// as it is to a Content-Length over the limit.
+		writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(maxExplainBody))
+		return
+	}
 	if !ok {
 		return
 	}

@@ -27,7 +27,10 @@
 // Bad input gets 400 with a JSON body whose problems name each field at
 // fault ("conditions[0]", "profile.pain_level", "movement"); a body not
 // sent as application/json gets 415; a body over the limit (64 KiB for a
-// profile) gets 413, also with Expect: 100-continue; a wrong method gets
+// profile) gets 413, also with Expect: 100-continue (the 413 of /recommend
+// carries the referrals of what the first 64 KiB hold, as a 400 carries
+// those of a profile with a problem, unless the client waits for 100
+// Continue, which is answered before the body is read); a wrong method gets
 // 405 with Allow; an unknown path 404. openapi.json documents every body.
 // When only the referrals could be worked out (a rule failed at runtime,
 // or the request ran out of time after the referral rules), /recommend

@@ -16,6 +16,12 @@
 // text, counted as an editor counts them, and the JSON path of the value
 // ("conditions[1]", "cases[0].profile").
 //
+// A reader that refuses a document must still be able to act on what it
+// says, such as the red flags of a profile: [ReadablePart] returns what
+// can be read of a text that Document refuses, what its YAML means where
+// that is well defined (an alias as its anchor's value, the first
+// document, the lines before a syntax error), and never more.
+//
 // [ToJSON] turns a checked node into JSON, so that a YAML input and a JSON
 // input can go through one strict JSON decoder and be held to the same
 // rules with the same messages: the profile decoder of package recommend

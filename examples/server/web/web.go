@@ -52,7 +52,9 @@ import (
 var files embed.FS
 
 // MaxFormBytes is the largest form body the page reads; a larger POST
-// gets 413.
+// gets 413: the page with the referrals of what its first MaxFormBytes
+// say, or, for a client that waits for 100 Continue, a plain 413 before
+// the body is read.
 const MaxFormBytes = 64 << 10
 
 // Handler serves the page. It is safe for concurrent use.
@@ -114,8 +116,11 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 }
 
 // ServeHTTP serves GET (and HEAD) / with the empty form, and POST / with
-// the advice for the posted profile, or the form with its problems marked.
-// Other paths get 404 and other methods 405.
+// the advice for the posted profile, or the form with its problems marked:
+// 400, or 413 for a form over MaxFormBytes, of which the start is read
+// (see readForm). Either way, when what could be read calls for a
+// referral, the page shows it above the problems. Other paths get 404 and
+// other methods 405.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)
@@ -186,21 +191,20 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.ContentLength > MaxFormBytes {
-		// Answered before reading, so that a client that sent Expect:
-		// 100-continue gets the 413 rather than a reset connection.
-		http.Error(w, fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes), http.StatusRequestEntityTooLarge)
+	if r.ContentLength > MaxFormBytes && expectsContinue(r) {
+		// Answered before reading, so that a client that waits for 100
+		// Continue gets the 413 rather than a reset connection; reading
+		// would send it the 100 Continue. Any other client has sent its
+		// form already, and the start of it is read (readForm).
+		http.Error(w, errFormTooLarge, http.StatusRequestEntityTooLarge)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		if errors.As(err, new(*http.MaxBytesError)) {
-			http.Error(w, fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes), http.StatusRequestEntityTooLarge)
-			return
-		}
+	form, formProbs, over, err := readForm(w, r)
+	if err != nil {
 		http.Error(w, "the form could not be read", http.StatusBadRequest)
 		return
 	}
+	r.PostForm = form
 	eng := h.engine()
 	if eng == nil {
 		h.unavailable(w)
@@ -211,6 +215,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// The numbers that could not be read are 0 in p, so Validate finds
 	// the other problems, and the page shows them all at once.
 	p, probs := in.profile()
+	probs = append(probs, formProbs...)
 	probs = append(probs, unknownFields(r)...)
 	// The earlier check-ins, and the one this post adds. When an earlier
 	// one cannot be read, the check-ins are left out of what Validate
@@ -244,9 +249,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			pg.CheckIn = newCheckInView(eng, len(in.ci.earlier), day, in.ci, in.ci.movements, nil)
 		}
 		pg.setProblems(probs)
-		// A mistake in one answer does not hide the emergency another
-		// reports: the referrals of what could be read are shown above
-		// the form, the rest of the advice withheld.
+		// A mistake in one answer, a part of the form that cannot be
+		// read or a form over the limit does not hide the emergency
+		// another answer reports: the referrals of what could be read
+		// are shown above the form, the rest of the advice withheld.
 		res, err := eng.Triage(r.Context(), p)
 		if err != nil {
 			h.logError(r.Context(), err)
@@ -260,7 +266,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 				pg.Title = "Emergency: get help now"
 			}
 		}
-		h.render(w, http.StatusBadRequest, pg)
+		status := http.StatusBadRequest
+		if over {
+			status = http.StatusRequestEntityTooLarge
+		}
+		h.render(w, status, pg)
 		return
 	}
 	// One evaluation gives both the Result and the explanations of it:
@@ -455,8 +465,13 @@ func unknownFields(r *http.Request) []problem {
 		}
 		probs = append(probs, problem{k, msg + ": send the fields the form shows."})
 	}
-	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
+	query, unread := formValues(r.URL.RawQuery)
+	for _, k := range slices.Sorted(maps.Keys(query)) {
 		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+	}
+	for _, u := range unread {
+		probs = append(probs, problem{"?" + u.field, fmt.Sprintf("%q was sent in the address, where the page does not read it, and could not be read there (at byte %d: %s): send it in the form.",
+			cutField(u.text), u.offset, u.why)})
 	}
 	return probs
 }

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Reading a post. A part of the form that cannot be read (a malformed
+// %-escape, a semicolon) and a form over MaxFormBytes are refused, each
+// with a problem that says where, but never hide what the rest of the
+// form says: the parts that can be read are read, and the page shows the
+// referrals of them above the problems, as it does for any other mistake.
+
+// errFormTooLarge is the message of a form over MaxFormBytes.
+var errFormTooLarge = fmt.Sprintf("the form is too large, the most is %d bytes", MaxFormBytes)
+
+// readForm reads the body of a post, at most MaxFormBytes, as a form: the
+// values of the parts it can read, and a problem for each part it cannot
+// (see formValues). A body over MaxFormBytes is read as if it ended at
+// the last '&' of its first MaxFormBytes, since the limit may cut the
+// part after it short (of pain_level=10 it may leave pain_level=1), with
+// a problem that says so; over reports it. err is a failure to read the
+// body.
+func readForm(w http.ResponseWriter, r *http.Request) (vals url.Values, probs []problem, over bool, err error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxFormBytes))
+	if over = errors.As(err, new(*http.MaxBytesError)); over {
+		body = body[:bytes.LastIndexByte(body, '&')+1]
+		probs = append(probs, problem{"", fmt.Sprintf("The form is larger than %d bytes, the most this page reads: "+
+			"only its first %d bytes were read, and nothing after them. Send a shorter form.", MaxFormBytes, len(body))})
+	} else if err != nil {
+		return nil, nil, false, err
+	}
+	vals, unread := formValues(string(body))
+	for _, u := range unread {
+		probs = append(probs, problem{u.field, fmt.Sprintf("This answer could not be read (%s at byte %d of the form: %s), "+
+			"so nothing it says was used: send the form again.", strconv.Quote(cutField(u.text)), u.offset, u.why)})
+	}
+	return vals, probs, over, nil
+}
+
+// unreadPart is a part of a form or a query that cannot be read.
+type unreadPart struct {
+	// field is the part's key, unescaped when it can be, as written
+	// otherwise.
+	field string
+	// text is the part as written, offset where it starts.
+	text   string
+	offset int
+	// why says what is wrong with it.
+	why string
+}
+
+// formValues reads s, a form body or a query, as url.ParseQuery does,
+// but returns every part it cannot read, rather than the first error: a
+// part with a malformed %-escape in its key or value, or with a
+// semicolon, which url.ParseQuery does not take for a separator. Empty
+// parts ("a=1&&b=2") are no parts.
+func formValues(s string) (url.Values, []unreadPart) {
+	vals := url.Values{}
+	var unread []unreadPart
+	for off := 0; off <= len(s); {
+		part := s[off:]
+		if i := strings.IndexByte(part, '&'); i >= 0 {
+			part = part[:i]
+		}
+		start := off
+		off += len(part) + 1
+		if part == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(part, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		value, verr := url.QueryUnescape(rawValue)
+		if kerr != nil {
+			key = rawKey
+		}
+		switch {
+		case strings.Contains(part, ";"):
+			unread = append(unread, unreadPart{key, part, start, "a semicolon does not separate the parts of a form: use &"})
+		case kerr != nil || verr != nil:
+			unread = append(unread, unreadPart{key, part, start, "a % must start an escape such as %20"})
+		default:
+			vals[key] = append(vals[key], value)
+		}
+	}
+	return vals, unread
+}
+
+// expectsContinue reports whether the client sent Expect: 100-continue,
+// and waits for the server's 100 Continue before it sends the body,
+// which reading the body would send.
+func expectsContinue(r *http.Request) bool {
+	for _, v := range r.Header.Values("Expect") {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "100-continue") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestReadForm checks what readForm reads of a post: every part it can
+// read, a problem placing each it cannot, and of a form over the limit,
+// its first MaxFormBytes up to the last '&', so that a part the limit
+// cuts short is not read.
+func TestReadForm(t *testing.T) {
+	// pad fills a form up to n bytes with a value of the unknown field x.
+	pad := func(head, tail string, n int) string {
+		return head + "&x=" + strings.Repeat("a", n-len(head)-len(tail)-3) + tail
+	}
+	tests := []struct {
+		name      string
+		body      string
+		want      url.Values
+		wantProbs []problem
+		wantOver  bool
+	}{
+		{name: "readable", body: "red_flags=saddle_numbness&pain_level=4",
+			want: url.Values{"red_flags": {"saddle_numbness"}, "pain_level": {"4"}}},
+		{name: "a bad escape in another field", body: "red_flags=saddle_numbness&pain_level=%zz",
+			want:      url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs: []problem{{"pain_level", `This answer could not be read ("pain_level=%zz" at byte 26 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}}},
+		{name: "a bad escape in a key", body: "pa%zzin=3&red_flags=saddle_numbness",
+			want:      url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs: []problem{{"pa%zzin", `This answer could not be read ("pa%zzin=3" at byte 0 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}}},
+		{name: "a semicolon", body: "age=40;sex=male&red_flags=saddle_numbness",
+			want:      url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs: []problem{{"age", `This answer could not be read ("age=40;sex=male" at byte 0 of the form: a semicolon does not separate the parts of a form: use &), so nothing it says was used: send the form again.`}}},
+		{name: "over the limit", body: pad("red_flags=saddle_numbness", "", MaxFormBytes+1),
+			want:      url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs: []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 26 bytes were read, and nothing after them. Send a shorter form."}},
+			wantOver:  true},
+		{name: "over the limit, a number cut short", body: pad("red_flags=saddle_numbness", "&pain_level=1", MaxFormBytes) + "0",
+			want:      url.Values{"red_flags": {"saddle_numbness"}, "x": {strings.Repeat("a", MaxFormBytes-41)}},
+			wantProbs: []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 65524 bytes were read, and nothing after them. Send a shorter form."}},
+			wantOver:  true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			got, probs, over, err := readForm(httptest.NewRecorder(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantProbs, probs, cmp.AllowUnexported(problem{})); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if over != tt.wantOver {
+				t.Errorf("over = %v, want %v", over, tt.wantOver)
+			}
+		})
+	}
+}
+
+// TestUnreadableFormKeepsTheEmergency checks that a form with a part that
+// cannot be read, or over the limit, is refused (400, 413) with its
+// problems, and that the page still shows the emergency the rest reports,
+// above them. Before, the page answered a plain-text 400 or 413 and no
+// referral.
+func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	big := strings.Repeat("a", MaxFormBytes)
+	tests := []struct {
+		name, body, query string
+		status            int
+		problem           string
+	}{
+		{name: "a bad escape in another field", body: "red_flags=saddle_numbness&pain_level=%zz", status: http.StatusBadRequest,
+			problem: "This answer could not be read (&#34;pain_level=%zz&#34; at byte 26 of the form"},
+		{name: "a semicolon", body: "red_flags=saddle_numbness&age=40;sex=male", status: http.StatusBadRequest,
+			problem: "a semicolon does not separate the parts of a form"},
+		{name: "a bad escape in the address", query: "?a=%zz", body: "red_flags=saddle_numbness", status: http.StatusBadRequest,
+			problem: "was sent in the address, where the page does not read it, and could not be read there (at byte 0: a % must start"},
+		{name: "over the limit", body: "red_flags=saddle_numbness&conditions=" + big, status: http.StatusRequestEntityTooLarge,
+			problem: "The form is larger than 65536 bytes, the most this page reads"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/"+tt.query, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
+			}
+			refs := strings.Index(body, `<div class="referral emergency" role="alert">`)
+			summary := strings.Index(body, `class="error-summary"`)
+			if refs < 0 || summary < refs {
+				t.Errorf("the emergency is not shown above the problems (at %d and %d)", refs, summary)
+			}
+			if !strings.Contains(body, tt.problem) {
+				t.Errorf("page lacks the problem %q", tt.problem)
+			}
+			if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store", got)
+			}
+		})
+	}
+}
+
+// TestTooLargeExpectContinueIsNotRead checks that a form over the limit
+// from a client that waits for 100 Continue is answered 413 from its
+// Content-Length, without reading the body, which would send the 100
+// Continue.
+func TestTooLargeExpectContinueIsNotRead(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	body := &countingReader{r: strings.NewReader("red_flags=saddle_numbness&x=" + strings.Repeat("a", MaxFormBytes))}
+	req := httptest.NewRequest(http.MethodPost, "/", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Expect", "100-continue")
+	req.ContentLength = int64(body.r.Len())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || body.n != 0 {
+		t.Errorf("status %d after reading %d bytes, want 413 after none", rec.Code, body.n)
+	}
+}
+
+type countingReader struct {
+	r *strings.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
