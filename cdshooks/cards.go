@@ -541,8 +541,8 @@ func (b *builder) avoid() {
 	for i, it := range items {
 		names[i] = words.OneLine(it.Name())
 		line := "- **" + mdsafe.Line(it.Name()) + "**"
-		if len(it.Reasons) > 0 {
-			line += ": " + mdsafe.Line(it.Reasons[0].Text())
+		if reason := b.o.AvoidReason(it.Movement); reason != "" {
+			line += ": " + mdsafe.Line(reason)
 		}
 		if d := b.disagreement(it.Movement); d != "" {
 			line += " " + d
@@ -557,7 +557,8 @@ func (b *builder) avoid() {
 // kinds of source are on each side and how it was settled, as the page
 // and the text report do; "" when they do not disagree about it.
 func (b *builder) disagreement(movement string) string {
-	if c, ok := b.o.Conflict(movement); ok {
+	if d, ok := b.o.Disagreement(movement); ok {
+		c := d.Conflicts[0]
 		against, care := c.Opposing()
 		s := "*Sources disagree:* suggested by " + report.KindNames(c.For.Citations)
 		if len(c.Conditional) > 0 {
@@ -569,7 +570,12 @@ func (b *builder) disagreement(movement string) string {
 		if len(care) > 0 {
 			s += "; care urged by " + report.KindNames(care)
 		}
-		if c.Resolution == recommend.ResolutionAvoided {
+		switch {
+		case d.LeftOut != "":
+			// No source advises against it: the rule set's own
+			// reason, given above, leaves it out.
+			return s + "; avoided for the reason given, not because a source advises against it."
+		case c.Resolution == recommend.ResolutionAvoided:
 			return s + ", so it is avoided."
 		}
 		return s + ", so it is kept, with care."

@@ -498,34 +498,48 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 			implied = pe.pos
 		}
 	}
+	// A citation is shown on every item its rule makes, so a rule that
+	// both recommends movements and avoids others shows each passage on
+	// both: a side taken for the ones would read as the source's side on
+	// the others. Such a rule cites background only; a rule that needs
+	// passages on each side is two rules. (A rule that recommends and
+	// cautions keeps its movements, with care, and may take either side.)
+	recommends := r.Effects[effectRecommend] != nil
+	moves := r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
+	mixed := recommends && r.Effects[effectAvoid] != nil
 	fits := func(p Position) bool {
-		switch p {
-		case PositionBackground:
+		switch {
+		case p == PositionBackground:
 			return true
-		case PositionSupports:
+		case mixed:
+			return false
+		case p == PositionSupports:
 			// A rule that refers or gives a message may cite a source in
 			// support of that, unless it also avoids or cautions against
 			// movements: the citation would then read as support for
 			// what the rule keeps the person from.
-			moves := r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
-			return r.Effects[effectRecommend] != nil || (r.Refer != nil || r.Say != nil) && !moves
-		case PositionAgainst, PositionCaution:
+			return recommends || (r.Refer != nil || r.Say != nil) && !moves
+		case p == PositionAgainst, p == PositionCaution:
 			// A rule may be milder than its source (a caution citing
 			// advice against), or firmer (an avoid citing advice to take
 			// care, as the safety policy prefers); each citation shows
 			// which its source says.
-			return r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
+			return moves
 		}
 		return false
 	}
+	split := ""
+	if mixed {
+		split = ", and every citation is shown on each of them: split it into a rule that recommends and one that avoids to cite a side"
+	}
 	if ct.Position.S == "" && len(has) > 1 {
-		c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements, so write position: %s (%s)",
-			ct.Source.S, r.ID.S, words.List(has), orList(fitting(fits)), positionHelp(fitting(fits)))
+		c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements%s, so write position: %s (%s)",
+			ct.Source.S, r.ID.S, words.List(has), split, orList(fitting(fits)), positionHelp(fitting(fits)))
 		return PositionBackground
 	}
 	does := "only refers or gives a message"
 	if len(has) > 0 {
-		does = words.List(has) + " movements"
+		does = words.List(has) + " movements" + split
 	}
 	return c.statedPosition(ct, "rule", r.ID.S, does, implied, fits)
 }

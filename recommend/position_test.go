@@ -33,13 +33,15 @@ func TestCitationPositions(t *testing.T) {
 	// and background in turn, the position taken or refused.
 	positions := []string{"", "supports", "against", "caution", "background"}
 	want := map[string][5]string{
-		"recommend":         {"supports", "supports", refused, refused, "background"},
-		"avoid":             {"against", refused, "against", "caution", "background"},
-		"caution":           {"caution", refused, "against", "caution", "background"},
-		"refer":             {"background", "supports", refused, refused, "background"},
-		"say":               {"background", "supports", refused, refused, "background"},
-		"recommend+say":     {"supports", "supports", refused, refused, "background"},
-		"recommend+avoid":   {refused, "supports", "against", "caution", "background"},
+		"recommend":     {"supports", "supports", refused, refused, "background"},
+		"avoid":         {"against", refused, "against", "caution", "background"},
+		"caution":       {"caution", refused, "against", "caution", "background"},
+		"refer":         {"background", "supports", refused, refused, "background"},
+		"say":           {"background", "supports", refused, refused, "background"},
+		"recommend+say": {"supports", "supports", refused, refused, "background"},
+		// Every citation is shown on the avoided and the recommended
+		// items alike, so a side would read as the source's side on both.
+		"recommend+avoid":   {refused, refused, refused, refused, "background"},
 		"recommend+caution": {refused, "supports", "against", "caution", "background"},
 		"avoid+caution":     {refused, refused, "against", "caution", "background"},
 		// Supports on a rule that keeps the person from a movement would

@@ -1,11 +1,14 @@
 package rules_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -104,4 +107,64 @@ func TestPublishedSourcesListSections(t *testing.T) {
 			t.Errorf("source %s lists no sections: list the headings its citations point at, checked against the published text", s.ID)
 		}
 	}
+}
+
+// TestDisagreementsSayWhatLeavesAMovementOut checks, over every profile of
+// every aggravating activity with each condition, that a disagreement
+// about a movement left out though no source advises against it (the
+// person's own report leaves it out) says so with the avoid list's reason,
+// never as if a source that only urges care had decided it; and that
+// movements grouped in one disagreement share its passages, so a form that
+// shows the group's passages shows each movement's own.
+func TestDisagreementsSayWhatLeavesAMovementOut(t *testing.T) {
+	eng := defaultEngine(t)
+	voc := eng.Vocabulary()
+	leftOut := 0
+	for _, agg := range voc.AggravatedBy {
+		for _, cond := range append([]recommend.Term{{}}, voc.Conditions...) {
+			p := recommend.Profile{AggravatedBy: []string{agg.ID}, Age: 40, PainLevel: 4, DaysSinceOnset: 200,
+				Equipment: []string{"foam_roller", "massage_ball", "towel", "bed", "sofa", "inversion_table", "exercise_mat"}}
+			if cond.ID != "" {
+				p.Conditions = []string{cond.ID}
+			}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatalf("%+v: %v", p, err)
+			}
+			o := report.New(res)
+			for _, d := range o.Disagreements {
+				for _, c := range d.Conflicts {
+					against, care := c.Opposing()
+					if diff := cmp.Diff([][]recommend.Citation{d.For, d.Against, d.Care}, [][]recommend.Citation{c.For.Citations, against, care}); diff != "" {
+						t.Errorf("%+v: %s is grouped under %s but cites other passages (-group +own):\n%s", p, c.Movement, d.Names, diff)
+					}
+				}
+				wantLeftOut := d.Resolution == recommend.ResolutionAvoided && len(d.Against) == 0
+				if (d.LeftOut != "") != wantLeftOut {
+					t.Errorf("%+v: %s: LeftOut %q, want one: %v", p, d.Names, d.LeftOut, wantLeftOut)
+				}
+				if d.LeftOut == "" {
+					continue
+				}
+				leftOut++
+				text := new(bytes.Buffer)
+				if err := report.WriteText(text, res); err != nil {
+					t.Fatal(err)
+				}
+				var line string
+				for l := range strings.Lines(text.String()) {
+					if strings.HasPrefix(l, "  - "+d.Names+": ") && strings.Contains(l, "suggest") {
+						line = l
+					}
+				}
+				if !strings.HasSuffix(strings.TrimSpace(line), "Left out: "+d.LeftOut) || strings.Contains(line, "left out.") {
+					t.Errorf("%+v: the text report does not say what leaves %s out: %q", p, d.Names, line)
+				}
+			}
+		}
+	}
+	if leftOut == 0 {
+		t.Fatal("no profile gave a movement left out without a source against it: the test checks nothing")
+	}
+	t.Logf("%d disagreements left out by the rule set's own reason", leftOut)
 }

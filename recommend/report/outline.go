@@ -69,6 +69,8 @@ type Outline struct {
 	// alsoItems and avoidItems are the movements of Also and Avoid, one
 	// by one, in the Result's order.
 	alsoItems, avoidItems []recommend.Item
+	// avoidReasons maps each avoided movement to its reason (AvoidReason).
+	avoidReasons map[string]string
 }
 
 // Step is a movement shown in full: how, dose, the reason it is there and
@@ -109,7 +111,10 @@ type Group struct {
 	Dose     string
 	Cautions []string
 	// Reason, in Avoid, is the reason shown for each movement: its first
-	// reason in rule order, or "".
+	// reason in rule order, then each other reason that does not head a
+	// line of the avoid list itself, so that a person's own risk
+	// (glaucoma, with an inversion table) is named beside a general one
+	// and no reason is said twice; or "".
 	Reason string
 	// Citations are the citations of the movements, without repeats, in
 	// order.
@@ -141,6 +146,14 @@ type Disagreement struct {
 	For, Conditional, Against, Care []recommend.Citation
 	// Resolution says how the conflict was settled.
 	Resolution recommend.Resolution
+	// LeftOut is, when the movements are left out (ResolutionAvoided)
+	// though no source cited against them advises against them (Against
+	// is empty: what leaves them out is the rule set's own judgement,
+	// such as the person's report that a movement makes symptoms worse),
+	// the reason the avoid list gives for leaving them out; "" otherwise.
+	// A form says the movements are left out for this reason, never
+	// because of a source that only urges care.
+	LeftOut string
 }
 
 // New lays out the short report of r. The Outline shares r's slices and
@@ -207,6 +220,19 @@ func (o *Outline) AlsoItems() []recommend.Item { return o.alsoItems }
 // AvoidItems returns the movements of Avoid one by one, in the Result's
 // order.
 func (o *Outline) AvoidItems() []recommend.Item { return o.avoidItems }
+
+// Disagreement returns the disagreement that holds the conflict about
+// movement, and whether there is one.
+func (o *Outline) Disagreement(movement string) (Disagreement, bool) {
+	for _, d := range o.Disagreements {
+		for _, c := range d.Conflicts {
+			if c.Movement == movement {
+				return d, true
+			}
+		}
+	}
+	return Disagreement{}, false
+}
 
 // Conflict returns the conflict about movement, and whether there is one.
 func (o *Outline) Conflict(movement string) (recommend.Conflict, bool) {
@@ -368,17 +394,31 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 	}
 }
 
-// avoid groups the avoided movements by the reason shown for each, the
-// first in rule order, in the order of each group's first movement.
+// avoid groups the avoided movements by the reason shown for each (see
+// Group.Reason), in the order of each group's first movement.
 func (o *Outline) avoid(r *recommend.Result) {
+	// heads are the first reasons, each of which heads a line.
+	var heads []string
+	for _, it := range r.Avoided {
+		if len(it.Reasons) > 0 {
+			heads = append(heads, it.Reasons[0].Text())
+		}
+	}
 	var reasons []string
 	var groups [][]recommend.Item
 	o.avoidItems = r.Avoided
+	o.avoidReasons = map[string]string{}
 	for _, it := range r.Avoided {
-		reason := ""
-		if len(it.Reasons) > 0 {
-			reason = it.Reasons[0].Text()
+		var texts []string
+		for i, n := range it.Reasons {
+			t := n.Text()
+			if t == "" || slices.Contains(texts, t) || i > 0 && slices.Contains(heads, t) {
+				continue
+			}
+			texts = append(texts, t)
 		}
+		reason := strings.Join(texts, " ")
+		o.avoidReasons[it.Movement] = reason
 		if i := slices.Index(reasons, reason); i >= 0 {
 			groups[i] = append(groups[i], it)
 			continue
@@ -393,15 +433,25 @@ func (o *Outline) avoid(r *recommend.Result) {
 	}
 }
 
+// AvoidReason returns the reason the avoid list gives for leaving movement
+// out (see Group.Reason), or "" when it is not avoided.
+func (o *Outline) AvoidReason(movement string) string { return o.avoidReasons[movement] }
+
 // conflicts groups the conflicts described the same way: the same
-// resolution, the same sources on each side and the same kinds of source
-// against, in the order of each group's first movement.
+// resolution, the same passages on each side, the same kinds of source
+// against and the same reason for leaving them out, in the order of each
+// group's first movement. Grouped conflicts share their citations, so a
+// form that shows a group's passages shows each movement's own.
 func (o *Outline) conflicts(r *recommend.Result) {
 	var keys []string
 	for _, c := range r.Conflicts {
 		against, care := c.Opposing()
-		key := strings.Join([]string{string(c.Resolution), sourceSet(c.For.Citations), sourceSet(c.Conditional),
-			sourceSet(against), sourceSet(care), KindNames(c.Against.Citations)}, "\x00")
+		leftOut := ""
+		if c.Resolution == recommend.ResolutionAvoided && len(against) == 0 {
+			leftOut = o.AvoidReason(c.Movement)
+		}
+		key := strings.Join([]string{string(c.Resolution), passageSet(c.For.Citations), passageSet(c.Conditional),
+			passageSet(against), passageSet(care), KindNames(c.Against.Citations), leftOut}, "\x00")
 		if i := slices.Index(keys, key); i >= 0 {
 			d := &o.Disagreements[i]
 			d.Conflicts = append(d.Conflicts, c)
@@ -413,7 +463,7 @@ func (o *Outline) conflicts(r *recommend.Result) {
 		o.number(against)
 		o.number(care)
 		o.Disagreements = append(o.Disagreements, Disagreement{Conflicts: []recommend.Conflict{c},
-			For: c.For.Citations, Conditional: c.Conditional, Against: against, Care: care, Resolution: c.Resolution})
+			For: c.For.Citations, Conditional: c.Conditional, Against: against, Care: care, Resolution: c.Resolution, LeftOut: leftOut})
 	}
 	for i := range o.Disagreements {
 		d := &o.Disagreements[i]
@@ -425,12 +475,12 @@ func (o *Outline) conflicts(r *recommend.Result) {
 	}
 }
 
-// sourceSet names the sources of cites as a set: their ids, sorted,
-// without repeats.
-func sourceSet(cites []recommend.Citation) string {
+// passageSet names the passages of cites as a set: each one's source,
+// locator and claim, sorted, without repeats.
+func passageSet(cites []recommend.Citation) string {
 	ids := make([]string, 0, len(cites))
 	for _, c := range cites {
-		ids = append(ids, c.Source())
+		ids = append(ids, c.Source()+"\x01"+c.Locator()+"\x01"+c.Claim())
 	}
 	slices.Sort(ids)
 	return strings.Join(slices.Compact(ids), "\x00")

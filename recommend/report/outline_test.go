@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ type shape struct {
 	// AlsoItems and AvoidItems are the movement ids, one by one.
 	AlsoItems, AvoidItems []string
 	// Disagreements are "names | for | conditional | against | care |
-	// resolution", the sides as source ids.
+	// resolution | left out", the sides as source ids.
 	Disagreements []string
 	// Sources are the source ids, in their numbers' order.
 	Sources []string
@@ -69,7 +70,7 @@ func shapeOf(o *report.Outline) shape {
 		s.Avoid = append(s.Avoid, g.Names+" | "+g.Reason+" | "+ids(g.Citations))
 	}
 	for _, d := range o.Disagreements {
-		s.Disagreements = append(s.Disagreements, strings.Join([]string{d.Names, ids(d.For), ids(d.Conditional), ids(d.Against), ids(d.Care), string(d.Resolution)}, " | "))
+		s.Disagreements = append(s.Disagreements, strings.Join([]string{d.Names, ids(d.For), ids(d.Conditional), ids(d.Against), ids(d.Care), string(d.Resolution), d.LeftOut}, " | "))
 	}
 	for _, c := range o.Sources {
 		s.Sources = append(s.Sources, c.Source())
@@ -91,6 +92,9 @@ func TestNew(t *testing.T) {
 	guide := cite("guide", "guideline", recommend.PositionSupports)
 	guideAgainst := cite("guide", "guideline", recommend.PositionAgainst)
 	clinic := cite("clinic", "clinic-article", recommend.PositionSupports)
+	// clinicElsewhere is the same source at another passage: a conflict
+	// citing it is not described the same way as one citing clinic.
+	clinicElsewhere := recommend.CitationOf(src("clinic", "clinic-article"), "p. 2", "Another claim.").WithPosition(recommend.PositionSupports)
 	blog := cite("blog", "personal-account", recommend.PositionCaution)
 	emergency := cite("er", "reference", recommend.PositionSupports)
 	note := func(text string) recommend.Note { return recommend.NoteOf("r", text) }
@@ -124,17 +128,22 @@ func TestNew(t *testing.T) {
 			item("x", "", []recommend.Citation{guideAgainst}),
 			item("y", "", []recommend.Citation{blog}),
 			item("z", "", []recommend.Citation{guideAgainst}),
+			item("w", "", []recommend.Citation{guideAgainst}),
 		},
 		Conflicts: []recommend.Conflict{
 			conflict("x", recommend.ResolutionAvoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
+			conflict("y", recommend.ResolutionAvoided, []recommend.Citation{guide}, []recommend.Citation{blog}),
 			conflict("c", recommend.ResolutionCautioned, []recommend.Citation{guide}, []recommend.Citation{blog}),
 			conflict("z", recommend.ResolutionAvoided, []recommend.Citation{clinic}, []recommend.Citation{guideAgainst}),
+			conflict("w", recommend.ResolutionAvoided, []recommend.Citation{clinicElsewhere}, []recommend.Citation{guideAgainst}),
 		},
 		Disclaimer: "Disclaimer.",
 		RuleSet:    recommend.RuleSet{Version: "1", Digest: "abc"},
 	}
-	// x and z share their first reason, so they share a line.
+	// x and z share their reason, so they share a line; w has x's reason
+	// and one of its own, and both are shown.
 	full.Avoided[2].Reasons = full.Avoided[0].Reasons
+	full.Avoided[3].Reasons = append(slices.Clone(full.Avoided[0].Reasons), note("Your own risk."), full.Avoided[0].Reasons[0])
 
 	tests := []struct {
 		name string
@@ -150,13 +159,17 @@ func TestNew(t *testing.T) {
 				"A: Step reason. [guide] (Gently.)",
 				"Gone?: Gone reason. [edited] ()",
 			},
-			Also:          []string{"C and E | Twice. Slowly. | guide,clinic", "D | Once.  | clinic"},
-			AlsoItems:     []string{"c", "d", "e"},
-			Avoid:         []string{"X and Z | Reason x. | guide", "Y | Reason y. | blog"},
-			AvoidItems:    []string{"x", "y", "z"},
-			Disagreements: []string{"X and Z | clinic |  | guide |  | avoided", "C | guide |  |  | blog | cautioned"},
-			Sources:       []string{"er", "blog", "guide", "clinic"},
-			RuleSet:       "Rule set: " + full.RuleSet.String(),
+			Also:       []string{"C and E | Twice. Slowly. | guide,clinic", "D | Once.  | clinic"},
+			AlsoItems:  []string{"c", "d", "e"},
+			Avoid:      []string{"X and Z | Reason x. | guide", "Y | Reason y. | blog", "W | Reason x. Your own risk. | guide"},
+			AvoidItems: []string{"x", "y", "z", "w"},
+			// X and Z cite the same passages; W the same sources at
+			// another passage. Y is left out with no source against it:
+			// its reason says why.
+			Disagreements: []string{"X and Z | clinic |  | guide |  | avoided | ", "Y | guide |  |  | blog | avoided | Reason y.",
+				"C | guide |  |  | blog | cautioned | ", "W | clinic |  | guide |  | avoided | "},
+			Sources: []string{"er", "blog", "guide", "clinic"},
+			RuleSet: "Rule set: " + full.RuleSet.String(),
 		}},
 		{"no plan", &recommend.Result{Recommended: []recommend.Item{item("c", "Twice.", nil, "Slowly."), item("d", "Once.", nil)}}, shape{
 			Plan: []string{"C: Reason c. [] (Slowly.)", "D: Reason d. [] ()"},
@@ -173,7 +186,7 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// TestOutlineLookups checks SourceNumber and Conflict.
+// TestOutlineLookups checks SourceNumber, Conflict and Disagreement.
 func TestOutlineLookups(t *testing.T) {
 	a := recommend.CitationOf(recommend.Source{ID: "a", Kind: "guideline"}, "1", "A.")
 	a2 := recommend.CitationOf(recommend.Source{ID: "a", Kind: "guideline"}, "2", "A again.")
@@ -193,6 +206,12 @@ func TestOutlineLookups(t *testing.T) {
 	}
 	if _, ok := o.Conflict("other"); ok {
 		t.Error("Conflict(other) found a conflict")
+	}
+	if d, ok := o.Disagreement("m"); !ok || len(d.Conflicts) != 1 || d.Conflicts[0].Movement != "m" {
+		t.Errorf("Disagreement(m) = %v, %t, want the disagreement about m", d.Names, ok)
+	}
+	if _, ok := o.Disagreement("other"); ok {
+		t.Error("Disagreement(other) found a disagreement")
 	}
 }
 

@@ -377,6 +377,10 @@ func (wr *writer) conflicts() section {
 			outcome = ", so it is kept, with care"
 		}
 		head := d.Names + ": " + strings.Join(parts, "; ") + outcome + "."
+		if d.LeftOut != "" {
+			// No source advises against it: say what leaves it out.
+			head = d.Names + ": " + strings.Join(parts, "; ") + ". Left out: " + d.LeftOut
+		}
 		s.entries = append(s.entries, entry{marker: "-", head: words.OneLine(head)})
 	}
 	return s

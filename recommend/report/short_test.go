@@ -27,8 +27,9 @@ func writeShort(t *testing.T, res *recommend.Result) string {
 
 // TestShortReportSharedText checks that a reason or caution shared by
 // several movements is printed once and referred back to, that lines that
-// would read the same are merged, and that references number sources, not
-// citations.
+// would read the same are merged (X and Y: a second reason that heads a
+// line of its own, Z's, is not said again), and that references number
+// sources, not citations.
 func TestShortReportSharedText(t *testing.T) {
 	guide := func(locator string) recommend.Citation {
 		return recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Kind: "guideline"}, locator, "C.")
@@ -49,7 +50,7 @@ func TestShortReportSharedText(t *testing.T) {
 		},
 		Avoided: []recommend.Item{
 			{Movement: "x", Text: recommend.MovementTextOf("X", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts."), recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{blog}},
-			{Movement: "y", Text: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts.")}, Citations: []recommend.Citation{guide("4")}},
+			{Movement: "y", Text: recommend.MovementTextOf("Y", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("v", "It hurts."), recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{guide("4")}},
 			{Movement: "z", Text: recommend.MovementTextOf("Z", "", "", ""), Reasons: []recommend.Note{recommend.NoteOf("w", "Other.")}, Citations: []recommend.Citation{guide("4")}},
 		},
 		Disclaimer: "Disclaimer.",

@@ -423,7 +423,11 @@ func (b *builder) conflicts() {
 		if len(d.Care) > 0 {
 			v.CareLabel = "Urge care"
 		}
-		if d.Resolution == recommend.ResolutionAvoided {
+		switch {
+		case d.LeftOut != "":
+			// No source advises against it: say what leaves it out.
+			v.Outcome = "Left out: " + d.LeftOut
+		case d.Resolution == recommend.ResolutionAvoided:
 			v.Outcome = "Left out, because advice against a movement always wins."
 		}
 		b.rv.Conflicts = append(b.rv.Conflicts, v)
