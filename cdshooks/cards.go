@@ -150,33 +150,51 @@ type Link struct {
 // from it (see Card.UUID), so that it names the card of this call only.
 // A nil Result is an error.
 func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
-	return cards(res, hookInstance, false)
+	return cards(res, hookInstance, "")
 }
 
 // Cards returns the cards of res, the Result of m's profile, as the
-// function Cards does; but when the chart records only risk factors
-// (m.RiskFactorsOnly), every card is framed as applying if the patient
-// reports back pain, which the rules assume and the chart does not say:
-// its summary starts "If back pain is reported: " (IfBackPain) and its
-// detail says why. The Service answers with these cards.
+// function Cards does; but when the chart records no back condition,
+// every card is framed as applying if the patient reports back pain,
+// which the rules assume and the chart does not say: its summary starts
+// "If back pain is reported: " (IfBackPain) and its detail says why. A
+// chart records no back condition when its coded terms are all risk
+// factors (m.RiskFactorsOnly), or when it has none (m.Relevant is false:
+// the cards come from the pain scores alone, which do not say where the
+// pain is; see Mapping.Relevant). The Service answers with these cards.
 func (m *Mapping) Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
-	return cards(res, hookInstance, m != nil && m.RiskFactorsOnly)
+	frame := ""
+	switch {
+	case m == nil:
+	case m.RiskFactorsOnly:
+		frame = riskFactorsOnlyDetail
+	case !m.Relevant():
+		frame = noTermsDetail
+	}
+	return cards(res, hookInstance, frame)
 }
 
-// IfBackPain starts the summary of each card for a chart that records
-// only risk factors (see Mapping.Cards).
+// IfBackPain starts the summary of each card for a chart that records no
+// back condition (see Mapping.Cards).
 const IfBackPain = "If back pain is reported: "
 
-// ifBackPainDetail starts the detail of each card for a chart that
+// riskFactorsOnlyDetail starts the detail of each card for a chart that
 // records only risk factors.
-const ifBackPainDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
+const riskFactorsOnlyDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
 	"only risk factors that change the advice for a person with back pain; the advice below assumes back pain."
 
-func cards(res *recommend.Result, hookInstance string, ifBackPain bool) ([]Card, error) {
+// noTermsDetail starts the detail of each card for a chart whose cards
+// come from its pain scores alone.
+const noTermsDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
+	"nor any risk factor; the advice below comes from the patient's pain scores, which do not say where the pain is, and assumes back pain."
+
+// cards makes the cards of res; frame, when not "", frames each as
+// applying if back pain is reported, frame starting its detail.
+func cards(res *recommend.Result, hookInstance, frame string) ([]Card, error) {
 	if res == nil {
 		return nil, errors.New("cdshooks: nil *recommend.Result")
 	}
-	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, ifBackPain: ifBackPain}
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, frame: frame}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
@@ -200,9 +218,10 @@ type builder struct {
 	o            *report.Outline
 	hookInstance string
 	cards        []Card
-	// ifBackPain frames every card as applying if the patient reports
-	// back pain (see Mapping.Cards).
-	ifBackPain bool
+	// frame, when not "", frames every card as applying if the patient
+	// reports back pain (see Mapping.Cards): it starts the detail, and
+	// IfBackPain the summary.
+	frame string
 }
 
 // add finishes a card: its source and links from cites, its detail with
@@ -213,9 +232,9 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	// the pain trend cite their sources for the facts they build on
 	// (background), and their strongest source leads.
 	sided := topic == topicPlan || topic == topicAvoid
-	if b.ifBackPain {
+	if b.frame != "" {
 		summary = IfBackPain + summary
-		body = append([]string{ifBackPainDetail}, body...)
+		body = append([]string{b.frame}, body...)
 	}
 	cites = strongestFirst(distinct(cites), sided)
 	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites, sided)}
