@@ -277,8 +277,18 @@ pain scores, which do not say where the pain is.
 Cards are written for the clinician reading the chart. A referral card's
 summary is its urgency and the first sentence of the rule's
 refer.clinician (third person, locale-neutral); its detail adds what the
-patient is told. Key message cards give their count and the patient's
-words in the detail; plan cards name the step. Referral and avoid cards
+patient is told, after "**The patient is told:** ". Key message cards
+give their count and the patient's words in the detail; plan cards name
+the step. Every second-person sentence of a detail is the patient's, and
+labelled so: the key messages, a plan step's how, dose, why and cautions,
+and the dose, reason and cautions of each movement of the also-helpful
+and avoid cards are a list after a paragraph "**What the patient is
+told:**", and where the sources disagree about a movement follows it in
+the clinician's words. The cards say what the short report says: a plan
+step or movement the check-ins have moved gives its level and dose this
+week (or that it is stopped, and why), not the dose it started at, and
+the also-helpful and avoid cards list their movements in the order of
+the report's groups. Referral and avoid cards
 offer overrideReasons (OverrideReasonSystem), and every card's
 source.topic (TopicSystem) says what it is about.
 
