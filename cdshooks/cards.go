@@ -126,6 +126,22 @@ type Link struct {
 //   - one warning card "Avoid for now" with the movements to avoid, and
 //     where the sources disagree about them.
 //
+// The cards say what the short report says (report.New): the movements of
+// "Also helpful" and "Avoid for now" in the order of its groups, and, for a
+// movement the check-ins have moved (the programme's step for it is not
+// its start), the level and dose this week (report.Step.Week,
+// report.Group.Dose), or that it is stopped and why, in place of the
+// dose it started at.
+//
+// A card is written for the clinician, and says "the patient"; the
+// patient's own words, written to the patient ("you"), are labelled as
+// such: the referral's message follows "**The patient is told:** ", and
+// the key messages, and the how, dose, why and cautions of a plan step
+// and the dose, reason and cautions of each movement of the also-helpful
+// and avoid cards, are a list after a paragraph "**What the patient is
+// told:**". Where the sources disagree about a movement follows that
+// list, in the clinician's words.
+//
 // When the Result is incomplete (it came with a *recommend.PartialError:
 // only the referral and safety-net rules could be evaluated), an info
 // card "Exercise advice unavailable" follows the referral cards, and the
@@ -150,33 +166,51 @@ type Link struct {
 // from it (see Card.UUID), so that it names the card of this call only.
 // A nil Result is an error.
 func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
-	return cards(res, hookInstance, false)
+	return cards(res, hookInstance, "")
 }
 
 // Cards returns the cards of res, the Result of m's profile, as the
-// function Cards does; but when the chart records only risk factors
-// (m.RiskFactorsOnly), every card is framed as applying if the patient
-// reports back pain, which the rules assume and the chart does not say:
-// its summary starts "If back pain is reported: " (IfBackPain) and its
-// detail says why. The Service answers with these cards.
+// function Cards does; but when the chart records no back condition,
+// every card is framed as applying if the patient reports back pain,
+// which the rules assume and the chart does not say: its summary starts
+// "If back pain is reported: " (IfBackPain) and its detail says why. A
+// chart records no back condition when its coded terms are all risk
+// factors (m.RiskFactorsOnly), or when it has none (m.Relevant is false:
+// the cards come from the pain scores alone, which do not say where the
+// pain is; see Mapping.Relevant). The Service answers with these cards.
 func (m *Mapping) Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
-	return cards(res, hookInstance, m != nil && m.RiskFactorsOnly)
+	frame := ""
+	switch {
+	case m == nil:
+	case m.RiskFactorsOnly:
+		frame = riskFactorsOnlyDetail
+	case !m.Relevant():
+		frame = noTermsDetail
+	}
+	return cards(res, hookInstance, frame)
 }
 
-// IfBackPain starts the summary of each card for a chart that records
-// only risk factors (see Mapping.Cards).
+// IfBackPain starts the summary of each card for a chart that records no
+// back condition (see Mapping.Cards).
 const IfBackPain = "If back pain is reported: "
 
-// ifBackPainDetail starts the detail of each card for a chart that
+// riskFactorsOnlyDetail starts the detail of each card for a chart that
 // records only risk factors.
-const ifBackPainDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
+const riskFactorsOnlyDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
 	"only risk factors that change the advice for a person with back pain; the advice below assumes back pain."
 
-func cards(res *recommend.Result, hookInstance string, ifBackPain bool) ([]Card, error) {
+// noTermsDetail starts the detail of each card for a chart whose cards
+// come from its pain scores alone.
+const noTermsDetail = "**If the patient reports back pain.** No back condition this service recognises is coded on this chart, " +
+	"nor any risk factor; the advice below comes from the patient's pain scores, which do not say where the pain is, and assumes back pain."
+
+// cards makes the cards of res; frame, when not "", frames each as
+// applying if back pain is reported, frame starting its detail.
+func cards(res *recommend.Result, hookInstance, frame string) ([]Card, error) {
 	if res == nil {
 		return nil, errors.New("cdshooks: nil *recommend.Result")
 	}
-	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, ifBackPain: ifBackPain}
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, frame: frame}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
@@ -200,9 +234,10 @@ type builder struct {
 	o            *report.Outline
 	hookInstance string
 	cards        []Card
-	// ifBackPain frames every card as applying if the patient reports
-	// back pain (see Mapping.Cards).
-	ifBackPain bool
+	// frame, when not "", frames every card as applying if the patient
+	// reports back pain (see Mapping.Cards): it starts the detail, and
+	// IfBackPain the summary.
+	frame string
 }
 
 // add finishes a card: its source and links from cites, its detail with
@@ -213,9 +248,9 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	// the pain trend cite their sources for the facts they build on
 	// (background), and their strongest source leads.
 	sided := topic == topicPlan || topic == topicAvoid
-	if b.ifBackPain {
+	if b.frame != "" {
 		summary = IfBackPain + summary
-		body = append([]string{ifBackPainDetail}, body...)
+		body = append([]string{b.frame}, body...)
 	}
 	cites = strongestFirst(distinct(cites), sided)
 	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites, sided)}
@@ -463,6 +498,24 @@ func (b *builder) messages() {
 	b.add(IndicatorInfo, topicMessages, summary, []string{"**What the patient is told:**\n\n" + strings.Join(lines, "\n")}, cites)
 }
 
+// patientLabel introduces the patient's words in a card's detail: what
+// the patient reads, in the second person, which the rest of a card about
+// the patient never uses. The referral card's one paragraph of it starts
+// "**The patient is told:** " instead.
+const patientLabel = "**What the patient is told:**"
+
+// patientSays is the label and the lines of what the patient is told, as
+// a markdown list in its own paragraph; nothing when there are no lines.
+func patientSays(lines []string) []string {
+	if len(lines) == 0 {
+		return nil
+	}
+	return []string{patientLabel, strings.Join(lines, "\n")}
+}
+
+// planStep adds the card of a plan step: what the patient is told (how,
+// the dose, or where the programme has it this week, why and the
+// cautions), then where the sources disagree about it.
 func (b *builder) planStep(i int, st report.Step) {
 	it := st.Item
 	name := st.Name
@@ -471,86 +524,153 @@ func (b *builder) planStep(i int, st report.Step) {
 	}
 	// The dose is written to the patient: it is in the detail.
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
-	var body []string
+	var told []string
 	if it.How() != "" {
-		body = append(body, "**How:** "+mdsafe.Line(it.How()))
+		told = append(told, "- **How:** "+mdsafe.Line(it.How()))
 	}
-	if it.Dose() != "" {
-		body = append(body, "**Dose:** "+mdsafe.Line(it.Dose()))
+	if w := st.Week; w != nil {
+		// The check-ins have moved the movement: its dose this week
+		// stands in for the plan's, as in the short report.
+		told = append(told, "- **This week:** "+mdsafe.Line(weekDose(w)))
+	} else if it.Dose() != "" {
+		told = append(told, "- **Dose:** "+mdsafe.Line(it.Dose()))
 	}
 	if st.Reason != "" {
-		body = append(body, "**Why:** "+mdsafe.Line(st.Reason))
+		told = append(told, "- **Why:** "+mdsafe.Line(st.Reason))
 	}
 	for _, c := range st.Cautions {
-		body = append(body, "**Take care:** "+mdsafe.Line(c))
+		told = append(told, "- **Take care:** "+mdsafe.Line(c))
 	}
+	body := patientSays(told)
 	if d := b.disagreement(it.Movement); d != "" {
 		body = append(body, d)
 	}
 	b.add(IndicatorInfo, topicPlan, summary, body, st.Citations)
 }
 
-// alsoHelpful adds the card of the recommended movements outside the
-// plan, or of every recommended movement when there is no plan: one line
-// for each movement.
-func (b *builder) alsoHelpful() {
-	items := b.o.AlsoItems()
-	title := "Also helpful"
-	if !b.o.Planned {
-		title = "Recommended"
-		for _, st := range b.o.Plan {
-			items = append(items, st.Item)
+// weekDose says where the programme has a movement this week, as the
+// short report does: its level, the change and the dose at that level,
+// or, when it stopped the movement, that it is stopped and why (the
+// report points to its week's changes, which no card lists).
+func weekDose(w *recommend.Step) string {
+	if w.Change == recommend.ChangeStop {
+		s := "Stopped for now."
+		if w.Because != "" {
+			s += " " + w.Because
 		}
+		return s
 	}
-	if len(items) == 0 {
-		return
-	}
-	var lines []string
-	var cites []recommend.Citation
-	names := make([]string, len(items))
-	for i, it := range items {
-		names[i] = words.OneLine(it.Name())
-		line := "- **" + mdsafe.Line(it.Name()) + "**"
-		if it.Dose() != "" {
-			line += ": " + mdsafe.Line(it.Dose())
-		}
-		if len(it.Reasons) > 0 {
-			line += " " + mdsafe.Line(it.Reasons[0].Text())
-		}
-		for _, c := range report.Cautions(it) {
-			line += " *Take care:* " + mdsafe.Line(c)
-		}
-		if d := b.disagreement(it.Movement); d != "" {
-			line += " " + d
-		}
-		lines = append(lines, line)
-		cites = append(cites, it.Citations...)
-	}
-	b.add(IndicatorInfo, topicPlan, listSummary(title, names), []string{strings.Join(lines, "\n")}, cites)
+	return fmt.Sprintf("Level %d (%s): %s", w.Level, report.ChangeWords(w.Change), w.Dose)
 }
 
-// avoid adds the card of the movements to avoid: one line for each.
-func (b *builder) avoid() {
-	items := b.o.AvoidItems()
+// movedStep returns the programme's step for movement when the check-ins
+// have moved it from where the plan starts it, and nil otherwise.
+func movedStep(pg *recommend.Programme, movement string) *recommend.Step {
+	if pg == nil {
+		return nil
+	}
+	for i := range pg.Steps {
+		if st := &pg.Steps[i]; st.Movement == movement && st.Change != recommend.ChangeStart {
+			return st
+		}
+	}
+	return nil
+}
+
+// alsoHelpful adds the card of the recommended movements outside the
+// plan, or of every recommended movement when there is no plan: what the
+// patient is told, one line for each movement with its dose (this week's,
+// where the check-ins have moved it), its first reason and its cautions,
+// in the order of the outline's groups, as the short report lists them;
+// then where the sources disagree about them.
+func (b *builder) alsoHelpful() {
+	type line struct {
+		it   recommend.Item
+		dose string
+	}
+	var items []line
+	title := "Also helpful"
+	if b.o.Planned {
+		for _, g := range b.o.Also {
+			for _, it := range g.Items {
+				dose := g.Dose
+				if w := movedStep(b.res.Programme, it.Movement); w != nil && w.Change == recommend.ChangeStop {
+					dose = weekDose(w)
+				}
+				items = append(items, line{it, dose})
+			}
+		}
+	} else {
+		title = "Recommended"
+		for _, st := range b.o.Plan {
+			dose := st.Item.Dose()
+			switch w := st.Week; {
+			case w == nil:
+			case w.Change == recommend.ChangeStop:
+				dose = weekDose(w)
+			default:
+				// As the outline writes the dose of a group (report.Group).
+				dose = fmt.Sprintf("this week, level %d (%s): %s", w.Level, report.ChangeWords(w.Change), w.Dose)
+			}
+			items = append(items, line{st.Item, dose})
+		}
+	}
 	if len(items) == 0 {
 		return
 	}
-	var lines []string
+	var told, disagree []string
+	var cites []recommend.Citation
+	names := make([]string, len(items))
+	for i, l := range items {
+		it := l.it
+		names[i] = words.OneLine(it.Name())
+		s := "- **" + mdsafe.Line(it.Name()) + "**"
+		if l.dose != "" {
+			s += ": " + mdsafe.Line(l.dose)
+		}
+		if len(it.Reasons) > 0 {
+			s += " " + mdsafe.Line(it.Reasons[0].Text())
+		}
+		for _, c := range report.Cautions(it) {
+			s += " *Take care:* " + mdsafe.Line(c)
+		}
+		told = append(told, s)
+		if d := b.disagreement(it.Movement); d != "" {
+			disagree = append(disagree, "**"+mdsafe.Line(it.Name())+".** "+d)
+		}
+		cites = append(cites, it.Citations...)
+	}
+	b.add(IndicatorInfo, topicPlan, listSummary(title, names), append(patientSays(told), disagree...), cites)
+}
+
+// avoid adds the card of the movements to avoid: what the patient is
+// told, one line for each movement with its reason, in the order of the
+// outline's groups, as the short report, the Markdown and the page list
+// them; then where the sources disagree about them.
+func (b *builder) avoid() {
+	var items []recommend.Item
+	for _, g := range b.o.Avoid {
+		items = append(items, g.Items...)
+	}
+	if len(items) == 0 {
+		return
+	}
+	var told, disagree []string
 	var cites []recommend.Citation
 	names := make([]string, len(items))
 	for i, it := range items {
 		names[i] = words.OneLine(it.Name())
-		line := "- **" + mdsafe.Line(it.Name()) + "**"
+		s := "- **" + mdsafe.Line(it.Name()) + "**"
 		if reason := b.o.AvoidReason(it.Movement); reason != "" {
-			line += ": " + mdsafe.Line(reason)
+			s += ": " + mdsafe.Line(reason)
 		}
+		told = append(told, s)
 		if d := b.disagreement(it.Movement); d != "" {
-			line += " " + d
+			disagree = append(disagree, "**"+mdsafe.Line(it.Name())+".** "+d)
 		}
-		lines = append(lines, line)
 		cites = append(cites, it.Citations...)
 	}
-	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names), []string{strings.Join(lines, "\n")}, cites)
+	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names), append(patientSays(told), disagree...), cites)
 }
 
 // disagreement says, for a movement the sources disagree about, which

@@ -22,9 +22,11 @@ when a clinician opens a patient's record.
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
     2.0 feedback on cards, read as strictly as a service call, and with
-    no key the specification does not define ([ParseFeedback]), answered
-    with 200 and reported through [WithEvents] without the user's
-    comment.
+    no key the specification does not define ([ParseFeedback]; a card
+    that is not a UUID is a 400 naming it), answered with 200 and
+    reported through [WithEvents] with nothing the client wrote freely
+    ([FeedbackRecord]): no comment, no override reason the cards do not
+    offer (only that one was given), no suggestion ids (only how many).
 
 Each answers a CORS preflight (OPTIONS) with 204, allowing the
 Authorization and Content-Type headers: from any origin for discovery,
@@ -37,8 +39,9 @@ With [WithTrust] (a [Trust] from [ParseTrust], the JSON trust file), the
 service and feedback endpoints accept only calls carrying a JWT signed
 with RS384 or ES384 by a listed client, for the path called (for
 feedback, the feedback endpoint or the service's own), unexpired,
-not issued in the future and not replayed (see [Trust.Verify]); any other
-call gets 401 with a WWW-Authenticate header. Discovery stays open.
+not issued in the future and not replayed, in the one Authorization
+header (several are refused, whatever their order; see [Trust.Verify]);
+any other call gets 401 with a WWW-Authenticate header. Discovery stays open.
 Without it the service authenticates no one and must sit behind
 something that does. When a trusted client's request lacks the patient or
 conditions prefetch, and its fhirServer is one the client listed in
@@ -253,22 +256,39 @@ every profile within the engine's bounds, so it is the service's mistake,
 answered with 500 and no cards, and logged with the fields at fault,
 never their values.
 
-A chart gets cards only when it is relevant (Mapping.Relevant): when one
+A chart gets cards when it is relevant (Mapping.Relevant): when one
 of its active Conditions has a code of a vocabulary term under conditions
-or red_flags. Any other chart, such as an empty one or a child's without
-conditions, gets {"cards": []}, as CDS Hooks asks when there is nothing
-to say; age alone is not relevant. A chart whose terms are all risk
-factors (recommend.Term's RiskFactor: a history of cancer, osteoporosis,
-high blood pressure, pregnancy) gets its cards framed as applying if the
-patient reports back pain, which the rules assume and the chart does not
-say (Mapping.RiskFactorsOnly, Mapping.Cards): each summary starts with
-IfBackPain.
+or red_flags. A chart that is not, but whose pain scores the service
+read call for a referral (the review of pain not improving by six weeks,
+or rising; or the age with the pain), gets its cards too: the rules run
+on every chart with pain scores, and no referral they give for what the
+service read is dropped. Any other chart, such as an empty one, a
+child's without conditions or pain scores, or one whose pain scores call
+for no referral, gets {"cards": []}, as CDS Hooks asks when there is
+nothing to say; age alone is not relevant. A chart that records no back
+condition gets its cards framed as applying if the patient reports back
+pain, which the rules assume and the chart does not say (Mapping.Cards):
+each summary starts with IfBackPain, and the detail says why. That is a
+chart whose terms are all risk factors (recommend.Term's RiskFactor: a
+history of cancer, osteoporosis, high blood pressure, pregnancy;
+Mapping.RiskFactorsOnly), and one with no term whose cards come from its
+pain scores, which do not say where the pain is.
 
 Cards are written for the clinician reading the chart. A referral card's
 summary is its urgency and the first sentence of the rule's
 refer.clinician (third person, locale-neutral); its detail adds what the
-patient is told. Key message cards give their count and the patient's
-words in the detail; plan cards name the step. Referral and avoid cards
+patient is told, after "**The patient is told:** ". Key message cards
+give their count and the patient's words in the detail; plan cards name
+the step. Every second-person sentence of a detail is the patient's, and
+labelled so: the key messages, a plan step's how, dose, why and cautions,
+and the dose, reason and cautions of each movement of the also-helpful
+and avoid cards are a list after a paragraph "**What the patient is
+told:**", and where the sources disagree about a movement follows it in
+the clinician's words. The cards say what the short report says: a plan
+step or movement the check-ins have moved gives its level and dose this
+week (or that it is stopped, and why), not the dose it started at, and
+the also-helpful and avoid cards list their movements in the order of
+the report's groups. Referral and avoid cards
 offer overrideReasons (OverrideReasonSystem), and every card's
 source.topic (TopicSystem) says what it is about.
 

@@ -72,20 +72,38 @@ type Event struct {
 	FHIRError string `json:"fhir_error,omitempty"`
 	// Recommend is how long the rules took; 0 when they did not run.
 	Recommend time.Duration `json:"recommend_ns,omitempty"`
-	// Feedback is the feedback received, without userComment.
+	// Feedback is the feedback received, as FeedbackRecord keeps it:
+	// without userComment or any other text the client wrote freely.
 	Feedback []FeedbackRecord `json:"feedback,omitempty"`
 }
 
-// FeedbackRecord is one feedback entry as an Event keeps it: the card,
-// the outcome, the override reason's coding and the accepted suggestions'
-// ids, and the time of the outcome. The user's free-text comment is
-// dropped.
+// FeedbackRecord is one feedback entry as an Event keeps it, with
+// nothing the client wrote freely: the card's uuid (in lower case, as the
+// cards give it), the outcome, the override reason's coding when it is one
+// the cards offer, whether another reason was given, how many suggestions
+// were accepted, and the time of the outcome. The user's free-text
+// comment is dropped, and so is every other value that could hold free
+// text (see ParseFeedback).
 type FeedbackRecord struct {
-	Card                string    `json:"card"`
-	Outcome             string    `json:"outcome"`
-	OverrideReason      *Coding   `json:"override_reason,omitempty"`
-	AcceptedSuggestions []string  `json:"accepted_suggestions,omitempty"`
-	OutcomeTimestamp    time.Time `json:"outcome_timestamp"`
+	// Card is the uuid of the card the feedback is on: a UUID, or the
+	// feedback is refused.
+	Card string `json:"card"`
+	// Outcome is "accepted" or "overridden".
+	Outcome string `json:"outcome"`
+	// OverrideReason is the override reason's system and code when it is
+	// one of the reasons the cards offer (OverrideReasonSystem and one of
+	// its codes); nil otherwise.
+	OverrideReason *Coding `json:"override_reason,omitempty"`
+	// OtherOverrideReason is true when the user gave a reason Coding the
+	// cards do not offer: it is recorded as given, and its system and
+	// code, which could hold any text, are not kept.
+	OtherOverrideReason bool `json:"other_override_reason,omitempty"`
+	// AcceptedSuggestions is how many suggestions were accepted. The
+	// cards offer none, so their ids are not ones the service issued,
+	// and are not kept.
+	AcceptedSuggestions int `json:"accepted_suggestions,omitempty"`
+	// OutcomeTimestamp is when the user acted, in UTC.
+	OutcomeTimestamp time.Time `json:"outcome_timestamp"`
 }
 
 // WithEvents sets a function the service calls once per service or

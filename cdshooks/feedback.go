@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/backrules/backrules/internal/httpjson"
@@ -24,7 +26,8 @@ type FeedbackRequest struct {
 
 // Feedback is what a user did with one card.
 type Feedback struct {
-	// Card is the card's uuid.
+	// Card is the card's uuid, as the service answered it (CDS Hooks:
+	// card.uuid); text that is not a UUID is refused.
 	Card string `json:"card"`
 	// Outcome is "accepted" or "overridden".
 	Outcome string `json:"outcome"`
@@ -65,9 +68,19 @@ type OverrideReason struct {
 const maxFeedback = 100
 
 // ParseFeedback reads and checks a feedback body: at least one entry,
-// each with a card uuid, an outcome of accepted (with at least one
-// accepted suggestion id) or overridden, an override reason whose reason,
-// when given, has a system and a code, and an RFC 3339 outcomeTimestamp.
+// each with a card uuid (the text of an RFC 9562 UUID, in either case:
+// CDS Hooks makes card the uuid of a card the service returned), an
+// outcome of accepted (with at least one accepted suggestion id) or
+// overridden, an override reason whose reason, when given, has a system
+// and a code, and an RFC 3339 outcomeTimestamp.
+//
+// The records it returns, one per entry, are what the decision log keeps
+// (see FeedbackRecord): the card's uuid in lower case, the outcome, the
+// override reason only when it is one the cards offer
+// (OverrideReasonSystem and one of its codes; another reason is recorded
+// as given, without its text), how many suggestions were accepted (the
+// cards offer none, so the ids are not the service's and are not kept),
+// and the outcome's time. The userComment is never kept.
 //
 // The JSON is read as strictly as a service call ([DecodeRequest]), and
 // more: a key given twice in one object, a key in the wrong case
@@ -96,10 +109,12 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 	recs := make([]FeedbackRecord, 0, len(f.Feedback))
 	for i, fb := range f.Feedback {
 		at := fmt.Sprintf("feedback[%d]", i)
-		if fb.Card == "" || len(fb.Card) > 128 {
-			return nil, nil, badRequest(at+".card", "must be the card's uuid")
+		if !uuidForm.MatchString(fb.Card) {
+			// Only a UUID is kept: any other text could be anything, a
+			// patient's name among it. The value is not repeated.
+			return nil, nil, badRequest(at+".card", "must be the card's uuid, as the service answered it: 32 hexadecimal digits in groups of 8, 4, 4, 4 and 12")
 		}
-		rec := FeedbackRecord{Card: fb.Card, Outcome: fb.Outcome}
+		rec := FeedbackRecord{Card: strings.ToLower(fb.Card), Outcome: fb.Outcome}
 		switch fb.Outcome {
 		case "accepted":
 			if len(fb.AcceptedSuggestions) == 0 {
@@ -113,8 +128,10 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 			if s.ID == "" {
 				return nil, nil, badRequest(fmt.Sprintf("%s.acceptedSuggestions[%d].id", at, j), "missing: the suggestion's uuid")
 			}
-			rec.AcceptedSuggestions = append(rec.AcceptedSuggestions, s.ID)
 		}
+		// The cards offer no suggestions, so an id sent is not one the
+		// service issued, and could hold anything: only the count is kept.
+		rec.AcceptedSuggestions = len(fb.AcceptedSuggestions)
 		if o := fb.OverrideReason; o != nil {
 			if o.Reason == nil && o.UserComment == "" {
 				return nil, nil, badRequest(at+".overrideReason", "give a reason, a userComment or both")
@@ -123,7 +140,13 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 				if o.Reason.System == "" || o.Reason.Code == "" {
 					return nil, nil, badRequest(at+".overrideReason.reason", "a Coding needs system and code")
 				}
-				rec.OverrideReason = &Coding{System: o.Reason.System, Code: o.Reason.Code}
+				if offeredReason(*o.Reason) {
+					rec.OverrideReason = &Coding{System: o.Reason.System, Code: o.Reason.Code}
+				} else {
+					// Not a reason the cards offer: its system and code
+					// could hold anything, and are not kept.
+					rec.OtherOverrideReason = true
+				}
 			}
 		}
 		ts, err := time.Parse(time.RFC3339Nano, fb.OutcomeTimestamp)
@@ -134,6 +157,12 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 		recs = append(recs, rec)
 	}
 	return &f, recs, nil
+}
+
+// offeredReason reports whether c is one of the override reasons the
+// cards offer (OverrideReasonSystem and one of its codes).
+func offeredReason(c Coding) bool {
+	return slices.ContainsFunc(overrideReasons, func(o Coding) bool { return o.System == c.System && o.Code == c.Code })
 }
 
 // feedback answers POST /cds-services/backrules/feedback: 200 when the

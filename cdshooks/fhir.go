@@ -124,6 +124,17 @@ type PatientNote struct {
 // alone are not relevant (every chart has them), nor are codes no term
 // has (Unknown). A serious spinal condition and every red flag are terms,
 // so a patient with one is always relevant.
+//
+// A chart that is not relevant may still get cards, when the pain scores
+// the service read (Profile.CheckIns) call for a referral: the Service
+// runs the rules on such a chart too, and when they give a referral (the
+// pain not improving by six weeks or rising, or the age with the pain), it
+// answers with the cards, each framed as applying if the patient reports
+// back pain (see Mapping.Cards), since pain scores do not say where the
+// pain is. Without a referral it answers {"cards": []}, as for a chart
+// without pain scores: the exercise advice alone is not worth a card on
+// a chart that records no back trouble, but no referral the rules give
+// for what the service read is dropped.
 func (m *Mapping) Relevant() bool {
 	return m != nil && len(m.Profile.Conditions)+len(m.Profile.RedFlags) > 0
 }

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,5 +376,123 @@ func TestUnreadPainScoresKeepTheReview(t *testing.T) {
 	}
 	if resp.Extension == nil || len(resp.Extension.UnreadPainScores) != 1 {
 		t.Errorf("extension %+v: want the one unread score", resp.Extension)
+	}
+}
+
+// TestPainScoresWithoutConditions answers a chart with no coded term the
+// rule set knows, but with pain scores that call for a review, with the
+// referral and the rest of the cards, each framed as applying if back pain
+// is reported (the scores do not say where the pain is), rather than with
+// no cards: no referral the rules give for what the service read is
+// dropped. Pain scores that call for no referral get no cards, as a chart
+// without them does; a coded back condition keeps the cards unframed.
+func TestPainScoresWithoutConditions(t *testing.T) {
+	sample, err := os.ReadFile(filepath.Join(requestsDir, "pain-scores-not-improving.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// withConditions is the sample request with its conditions prefetch
+	// replaced by conditions (JSON).
+	withConditions := func(conditions string) string {
+		var req map[string]any
+		if err := json.Unmarshal(sample, &req); err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(conditions), &v); err != nil {
+			t.Fatal(err)
+		}
+		req["prefetch"].(map[string]any)["conditions"] = v
+		return string(mustJSON(t, req))
+	}
+	// weekly is a request for patient p, aged 45, with the conditions
+	// Bundle conditions and a pain score each week from 2026-01-01.
+	weekly := func(conditions string, pains ...int) string {
+		var entries []string
+		for i, pain := range pains {
+			entries = append(entries, painObs(time.Date(2026, 1, 1+7*i, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), strconv.Itoa(pain)))
+		}
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-02"}, "conditions": ` + conditions + `,
+			"painScores": ` + painBundle("", entries...) + `}}`
+	}
+	const (
+		emptyBundle  = `{"resourceType": "Bundle", "type": "searchset", "entry": []}`
+		notImproving = "Routine (progress-review-not-improving)"
+		worsening    = "Routine (progress-review-worsening)"
+	)
+	type answer struct {
+		Status int
+		// Referrals are the referral cards' summaries, without the
+		// framing; Framed says how many of Cards are framed.
+		Referrals     []string
+		Cards, Framed int
+		PainTrend     bool
+		// Reviews are the programme's review rules that matched.
+		Reviews []string
+	}
+	tests := []struct {
+		name string
+		body string
+		want answer
+	}{
+		{"the sample, its conditions Bundle emptied", withConditions(emptyBundle),
+			answer{Status: 200, Referrals: []string{notImproving}, Cards: -1, Framed: -1, PainTrend: true}},
+		{"the sample, its conditions null", withConditions("null"),
+			answer{Status: 200, Referrals: []string{notImproving}, Cards: -1, Framed: -1, PainTrend: true}},
+		{"the sample, only an unknown code", withConditions(strings.ReplaceAll(conditionsBundle(recommend.Code{System: "http://snomed.info/sct", Code: "38341003999"}), "Patient/p", "Patient/1288992")),
+			answer{Status: 200, Referrals: []string{notImproving}, Cards: -1, Framed: -1, PainTrend: true}},
+		{"scores rising 3 to 9 over six weeks, no conditions", weekly(emptyBundle, 3, 3, 4, 5, 7, 8, 9),
+			answer{Status: 200, Referrals: []string{notImproving, worsening}, Cards: -1, Framed: -1, PainTrend: true}},
+		{"scores rising 3 to 9 in three weeks, no conditions", weekly(emptyBundle, 3, 6, 9),
+			answer{Status: 200, Referrals: []string{worsening}, Cards: -1, Framed: -1, PainTrend: true}},
+		{"scores falling 8 to 2, no conditions", weekly(emptyBundle, 8, 6, 4, 3, 2, 2, 2),
+			answer{Status: 200}},
+		{"one score of 9, no conditions", weekly(emptyBundle, 9), answer{Status: 200}},
+		{"scores not improving with sciatica coded", weekly(`{"resourceType": "Bundle", "entry": [`+condition(active, sciaticaCode)+`]}`, 6, 6, 5, 6, 5, 5, 5),
+			answer{Status: 200, Referrals: []string{notImproving}, Cards: -1, PainTrend: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(t, newService(t), []byte(tt.body))
+			got := answer{Status: rec.Code}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatalf("%v: %s", err, rec.Body)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			got.Cards = len(resp.Cards)
+			for _, c := range resp.Cards {
+				summary, framed := strings.CutPrefix(c.Summary, cdshooks.IfBackPain)
+				if framed {
+					got.Framed++
+				}
+				if framed != strings.HasPrefix(c.Detail, "**If the patient reports back pain.**") {
+					t.Errorf("card %q: framed %v, but its detail starts %.60q", c.Summary, framed, c.Detail)
+				}
+				switch c.Source.Topic.Code {
+				case "referral":
+					urgency, _, _ := strings.Cut(summary, ":")
+					_, rules, _ := strings.Cut(c.Detail, "Rules: ")
+					rules, _, _ = strings.Cut(rules, ".")
+					got.Referrals = append(got.Referrals, urgency+" ("+rules+")")
+				case "pain-trend":
+					got.PainTrend = true
+				}
+			}
+			// Cards -1: at least the referrals and the trend, all framed
+			// (Framed -1) or none.
+			if tt.want.Cards == -1 && got.Cards >= len(tt.want.Referrals)+1 {
+				got.Cards = -1
+			}
+			if tt.want.Framed == -1 && got.Framed == len(resp.Cards) && got.Framed > 0 {
+				got.Framed = -1
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s\n%s", diff, rec.Body)
+			}
+		})
 	}
 }

@@ -105,9 +105,55 @@ func TestMappingRelevant(t *testing.T) {
 	}
 }
 
+// secondPerson returns the words of s that address the reader: "you",
+// "your" and the like.
+func secondPerson(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !('a' <= r && r <= 'z' || r == '\'') }) {
+		switch w {
+		case "you", "your", "yours", "yourself", "yourselves", "you're", "you'll", "you've", "you'd":
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// unlabelledPatientWords returns the paragraphs of a card's detail that
+// address the patient ("you", "your") without being labelled as the
+// patient's words: a paragraph "**What the patient is told:**" labels the
+// paragraph after it (a list), and "**The patient is told:** " labels the
+// rest of its own paragraph. The list of sources, last, is left out: it
+// quotes the sources' titles, sections and claims, which may say "you".
+func unlabelledPatientWords(detail string) []string {
+	if i := strings.Index(detail, "**Sources**\n"); i >= 0 {
+		detail = detail[:i]
+	}
+	var bad []string
+	labelled := false
+	for _, p := range strings.Split(detail, "\n\n") {
+		switch {
+		case p == "**What the patient is told:**":
+			labelled = true
+			continue
+		case labelled:
+			labelled = false
+			continue
+		case strings.HasPrefix(p, "**The patient is told:** ") && !strings.Contains(p, "\n"):
+			continue
+		}
+		if len(secondPerson(p)) > 0 {
+			bad = append(bad, p)
+		}
+	}
+	return bad
+}
+
 // TestCardsSpeakToClinicians checks, for a 76-year-old with each coded
 // red flag and condition of the default vocabulary, that no card summary
-// addresses the patient or says "GP", and that every warning and critical
+// addresses the patient or says "GP", that a card's detail addresses the
+// patient only in the patient's words, labelled as such (what the patient
+// is told: the plan's how, dose and why, the movements' reasons, the
+// messages, the referral's message), and that every warning and critical
 // card offers overrideReasons.
 func TestCardsSpeakToClinicians(t *testing.T) {
 	eng := defaultEngine(t)
@@ -134,6 +180,9 @@ func TestCardsSpeakToClinicians(t *testing.T) {
 				if w == "you" || w == "your" || w == "gp" {
 					t.Errorf("%s %s: summary %q says %q", term.ID, c.Code, card.Summary, w)
 				}
+			}
+			for _, p := range unlabelledPatientWords(card.Detail) {
+				t.Errorf("%s %s: card %q addresses the patient outside the patient's words: %q", term.ID, c.Code, card.Summary, p)
 			}
 			if card.Indicator != cdshooks.IndicatorInfo && len(card.OverrideReasons) == 0 {
 				t.Errorf("%s: %s card %q offers no overrideReasons", term.ID, card.Indicator, card.Summary)

@@ -500,14 +500,26 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		m.UnreadConditions = notes
 		cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
 	} else {
-		if !m.Relevant() {
-			// Nothing the rule set knows is on the chart: CDS Hooks
-			// answers {"cards": []} when there is nothing to say.
+		// A chart with no coded term the rule set knows may still have
+		// pain scores, whose trend can call for a review: the rules run on
+		// them, and a referral they give reaches the clinician (with every
+		// card framed as applying if back pain is reported; see
+		// Mapping.Cards). Without pain scores, or without a referral,
+		// there is nothing to say, and CDS Hooks answers {"cards": []}.
+		nothing := func() {
 			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
+		}
+		relevant := m.Relevant()
+		if !relevant && len(m.Profile.CheckIns) == 0 {
+			nothing()
 			return
 		}
 		var ok bool
 		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
+			return
+		}
+		if !relevant && len(res.Referrals) == 0 {
+			nothing()
 			return
 		}
 		if cards, err = m.Cards(res, req.HookInstance); err != nil {

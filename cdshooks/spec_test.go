@@ -342,6 +342,11 @@ func TestCardsMeetSpecForCases(t *testing.T) {
 // checkPromises checks the cards of res against what Cards documents.
 func checkPromises(t *testing.T, res *recommend.Result, cards []cdshooks.Card) {
 	t.Helper()
+	for _, c := range cards {
+		for _, p := range unlabelledPatientWords(c.Detail) {
+			t.Errorf("card %q addresses the patient outside the patient's words: %q", c.Summary, p)
+		}
+	}
 	count := map[cdshooks.Indicator]int{}
 	for _, c := range cards {
 		count[c.Indicator]++

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -127,15 +128,39 @@ type fetchedKeys struct {
 // Hooks requires TLS: an http URL is refused unless its host is loopback
 // (localhost, 127.0.0.0/8, ::1).
 // Unknown fields are errors, so that a misspelt field does not switch a
-// check off.
+// check off, and so is anything after the JSON object (a second object,
+// stray text), so that no part of the file goes unread.
 func ParseTrust(r io.Reader) (*Trust, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("trust file: %w", err)
+	}
 	var f TrustFile
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("trust file: %w", err)
 	}
+	// The file is one JSON object: anything after it (a second object,
+	// stray text) is an error, as in a request body, rather than a part
+	// of the file that is silently not read.
+	end := int(dec.InputOffset())
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		line, col := lineColumn(data, len(data)-len(rest))
+		return nil, fmt.Errorf("trust file: line %d, column %d: content after the JSON object: a trust file is one JSON object", line, col)
+	}
 	return NewTrust(f)
+}
+
+// lineColumn returns the line and column, from 1, of byte off of data;
+// the column counts characters.
+func lineColumn(data []byte, off int) (line, col int) {
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	if i := bytes.LastIndexByte(before, '\n'); i >= 0 {
+		before = before[i+1:]
+	}
+	return line, 1 + utf8.RuneCount(before)
 }
 
 // NewTrust checks a TrustFile, as ParseTrust does, and returns its Trust.
@@ -282,7 +307,9 @@ type claims struct {
 }
 
 // Verify checks the request's Authorization header for a call to path
-// (such as "/cds-services/backrules") at now: a Bearer JWT signed with
+// (such as "/cds-services/backrules") at now: one header (several are
+// refused, whatever their order, since they could name different
+// clients), a Bearer JWT signed with
 // RS384 or ES384 by a listed client's key, with iss that client, aud
 // base_url + path, exp after now and iat not after it (each with
 // Leeway), and a jti not seen before. It returns the client, or an
@@ -296,7 +323,16 @@ type claims struct {
 // discovery, nor another service. The jti is remembered across paths, so
 // a token of a service call cannot be replayed as feedback.
 func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now time.Time) (*TrustedClient, error) {
-	h := r.Header.Get("Authorization")
+	hs := r.Header.Values("Authorization")
+	if len(hs) > 1 {
+		// Which one would a proxy, a log or another server read? The
+		// service does not pick one: a call names one client, once.
+		return nil, unauthorized("%d Authorization headers: send one, with one Bearer JWT", len(hs))
+	}
+	var h string
+	if len(hs) == 1 {
+		h = hs[0]
+	}
 	if h == "" {
 		return nil, &AuthError{Reason: "no Authorization header: send a Bearer JWT signed by the client", NoToken: true}
 	}

@@ -312,6 +312,78 @@ func TestTrust(t *testing.T) {
 	}
 }
 
+// TestTrustSeveralAuthorizationHeaders refuses a call with more than one
+// Authorization header, whatever their order and even when each holds a
+// good token: the service does not pick one, since a proxy or a log may
+// read another. Each is a 401 with a WWW-Authenticate challenge.
+func TestTrustSeveralAuthorizationHeaders(t *testing.T) {
+	k := keys()
+	env := newTrustEnv(t, nil)
+	svc := trustedService(t, env)
+	body, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedback, err := os.ReadFile(filepath.Join(requestsDir, "feedback", "spec-overridden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := func(path string) string {
+		return "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: k.rsa, kid: "rsa-1", claims: goodClaims(ehrIss, path)})
+	}
+	type result struct {
+		Status int
+		Error  string // the challenge's error
+	}
+	tests := []struct {
+		name    string
+		path    string
+		headers func() []string
+		want    result
+	}{
+		{"a good token, then garbage", servicePath, func() []string { return []string{good(servicePath), "Bearer not.a.jwt"} }, result{401, "invalid_token"}},
+		{"garbage, then a good token", servicePath, func() []string { return []string{"Bearer not.a.jwt", good(servicePath)} }, result{401, "invalid_token"}},
+		{"two good tokens", servicePath, func() []string { return []string{good(servicePath), good(servicePath)} }, result{401, "invalid_token"}},
+		{"a good token, then an empty header", servicePath, func() []string { return []string{good(servicePath), ""} }, result{401, "invalid_token"}},
+		{"an empty header, then a good token", servicePath, func() []string { return []string{"", good(servicePath)} }, result{401, "invalid_token"}},
+		{"a good token, then Basic", servicePath, func() []string { return []string{good(servicePath), "Basic dXNlcjpwYXNz"} }, result{401, "invalid_token"}},
+		{"feedback: a good token, then garbage", cdshooks.FeedbackPath, func() []string {
+			return []string{good(cdshooks.FeedbackPath), "Bearer not.a.jwt"}
+		}, result{401, "invalid_token"}},
+		{"feedback: garbage, then a good token", cdshooks.FeedbackPath, func() []string {
+			return []string{"Bearer not.a.jwt", good(cdshooks.FeedbackPath)}
+		}, result{401, "invalid_token"}},
+		{"one good token", servicePath, func() []string { return []string{good(servicePath)} }, result{200, ""}},
+		{"feedback: one good token", cdshooks.FeedbackPath, func() []string { return []string{good(cdshooks.FeedbackPath)} }, result{200, ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := body
+			if tt.path == cdshooks.FeedbackPath {
+				b = feedback
+			}
+			req := httptest.NewRequest(http.MethodPost, tt.path, bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			for _, h := range tt.headers() {
+				req.Header.Add("Authorization", h)
+			}
+			rec := httptest.NewRecorder()
+			svc.ServeHTTP(rec, req)
+			got := result{Status: rec.Code}
+			wa := rec.Header().Get("WWW-Authenticate")
+			if _, after, ok := strings.Cut(wa, `error="`); ok {
+				got.Error, _, _ = strings.Cut(after, `"`)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s\nWWW-Authenticate: %s\n%s", diff, wa, rec.Body)
+			}
+			if got.Status == 401 && !strings.HasPrefix(wa, "Bearer ") {
+				t.Errorf("WWW-Authenticate %q, want a Bearer challenge", wa)
+			}
+		})
+	}
+}
+
 // TestTrustSpecExample checks the specification's own example token
 // ("Trusting CDS Clients"), ES384 with the example JWK Set: it verifies
 // for the example's aud at a time between its iat and exp, and is refused
@@ -375,6 +447,7 @@ func TestParseTrustErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const good = `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`
 	tests := []struct {
 		name, file, want string
 	}{
@@ -403,6 +476,15 @@ func TestParseTrustErrors(t *testing.T) {
 			`trust file: clients[0].fhir_servers[0]: "http://10.0.0.8/r4" is not https: CDS Hooks requires TLS (http is allowed only for localhost, 127.0.0.0/8 and ::1)`},
 		{"another scheme", `{"base_url": "ftp://cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,
 			`trust file: base_url: "ftp://cds.example.org" is not an absolute http(s) URL without query`},
+		// A trust file is one JSON object: what follows it is not read,
+		// so it is refused, as after a request body.
+		{"a second object after it", good + `{"base_url": "https://other"}`,
+			"trust file: line 1, column 80: content after the JSON object: a trust file is one JSON object"},
+		{"a second object on the next line", good + "\n" + good, "trust file: line 2, column 1: content after the JSON object: a trust file is one JSON object"},
+		{"stray text", good + "\n\n  clients: []\n", "trust file: line 3, column 3: content after the JSON object: a trust file is one JSON object"},
+		{"a stray closing brace", good + "}", "trust file: line 1, column 80: content after the JSON object: a trust file is one JSON object"},
+		{"a comment", good + " // the EHR", "trust file: line 1, column 81: content after the JSON object: a trust file is one JSON object"},
+		{"white space after it", good + "\n\t \r\n", ""},
 		{"http to loopback hosts", `{"base_url": "http://localhost:8080", "clients": [{"iss": "x", "jwks_uri": "http://127.0.0.1:9000/jwks.json",
 			"fhir_servers": ["http://[::1]:8081/r4", "http://127.8.9.10/r4", "http://LocalHost/r4"]}]}`, ""},
 	}

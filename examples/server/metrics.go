@@ -126,11 +126,14 @@ func (s *Server) cdsEvent(ctx context.Context, e cdshooks.Event) {
 // set's digest, the ids of the rules that matched, the referrals'
 // urgencies, the cards' uuids, whether the data was read from the
 // client's FHIR server, the time Recommend took, and the feedback (card
-// uuid, outcome, override reason's coding, accepted suggestions' ids,
-// outcome time); a feedback's card uuid ties it to the one service call
-// whose cards list it. It holds nothing that identifies a person: no
-// patient, user or encounter id, no name, date of birth, code or free
-// text (the feedback's userComment is dropped); the hookInstance is a
+// uuid, outcome, the override reason's coding when it is one the cards
+// offer, or that another was given, the number of accepted suggestions,
+// outcome time; see cdshooks.FeedbackRecord); a feedback's card uuid ties
+// it to the one service call whose cards list it. It holds nothing that
+// identifies a person: no patient, user or encounter id, no name, date of
+// birth, code or free text (the feedback's userComment is dropped, a card
+// that is not a UUID is refused, and no reason code the cards do not
+// offer, or suggestion id, is kept); the hookInstance is a
 // random id of the call that only the client can tie to a patient, as it
 // can the card uuids (see cdshooks.Event).
 type decisionLog struct {

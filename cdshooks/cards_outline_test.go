@@ -1,0 +1,203 @@
+package cdshooks_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/recommend"
+	"github.com/backrules/backrules/recommend/report"
+	"github.com/google/go-cmp/cmp"
+)
+
+// profileFile reads a profile of testdata/profiles.
+func profileFile(t *testing.T, name string) recommend.Profile {
+	t.Helper()
+	f, err := os.Open(filepath.Join("../testdata/profiles", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := recommend.DecodeProfile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// movedUp are two check-ins a week apart at which walking and the glute
+// bridge felt easier with the pain falling: the programme moves each up a
+// level (walking from 1 to 2, the glute bridge from 2 to 3).
+var movedUp = []recommend.CheckIn{
+	{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: "same"}, {Movement: "glute_bridge", Sessions: 3, Response: "same"}}},
+	{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: "easier"}, {Movement: "glute_bridge", Sessions: 3, Response: "easier"}}},
+}
+
+// TestCardsSayTheWeeksDose checks that the cards give the dose the short
+// report gives for a movement the check-ins moved up a level: the plan
+// step's "This week" (its level, the change and the dose at that level)
+// and an also-helpful movement's dose this week, not the dose the
+// programme started at. Each is compared with the Markdown report's
+// line for the movement.
+func TestCardsSayTheWeeksDose(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, name := range []string{"chronic-stiffness", "disc-herniation", "spinal-stenosis", "acute-strain"} {
+		t.Run(name, func(t *testing.T) {
+			p := profileFile(t, name)
+			p.CheckIns = movedUp
+			res, err := eng.Recommend(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cards, err := cdshooks.Cards(res, testHookInstance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var md bytes.Buffer
+			if err := report.WriteMarkdown(&md, res); err != nil {
+				t.Fatal(err)
+			}
+			want := reportDoses(md.String(), "Walking", "Glute bridge")
+			if len(want) == 0 {
+				t.Fatalf("the report gives no dose for walking or the glute bridge:\n%s", md.String())
+			}
+			got := cardDoses(t, res, cards, "Walking", "Glute bridge")
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("doses (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// reportDoses returns the dose the Markdown report md gives for each of
+// the movements named: "Walking (plan): This week: ..." for a plan step,
+// "Glute bridge (also): this week, ..." for an also-helpful movement
+// listed on its own.
+func reportDoses(md string, names ...string) []string {
+	var out []string
+	lines := strings.Split(md, "\n")
+	section := ""
+	for i, l := range lines {
+		if strings.HasPrefix(l, "## ") {
+			section = l
+			continue
+		}
+		for _, n := range names {
+			switch {
+			case section == "## Start with" && strings.HasSuffix(l, ". **"+n+"**"):
+				for _, d := range lines[i+1:] {
+					if !strings.HasPrefix(d, "   - ") {
+						break
+					}
+					if d = strings.TrimPrefix(d, "   - "); strings.HasPrefix(d, "This week: ") || strings.HasPrefix(d, "Dose: ") {
+						out = append(out, n+" (plan): "+d)
+					}
+				}
+			case section == "## Also helpful" && strings.HasPrefix(l, "- "+n+": "):
+				dose := strings.TrimPrefix(l, "- "+n+": ")
+				if i := strings.LastIndex(dose, ` \[`); i >= 0 {
+					dose = dose[:i]
+				}
+				out = append(out, n+" (also): "+dose)
+			}
+		}
+	}
+	return out
+}
+
+// cardDoses returns the dose the cards give for each of the movements
+// named, in the form of reportDoses, in the order of the cards.
+func cardDoses(t *testing.T, res *recommend.Result, cards []cdshooks.Card, names ...string) []string {
+	t.Helper()
+	var out []string
+	for _, c := range cards {
+		for _, l := range strings.Split(c.Detail, "\n") {
+			for _, n := range names {
+				switch {
+				case strings.HasPrefix(c.Summary, "Plan step ") && strings.HasSuffix(c.Summary, ": "+n):
+					if d, ok := strings.CutPrefix(l, "- **This week:** "); ok {
+						out = append(out, n+" (plan): This week: "+d)
+					}
+					if d, ok := strings.CutPrefix(l, "- **Dose:** "); ok {
+						out = append(out, n+" (plan): Dose: "+d)
+					}
+				case strings.HasPrefix(c.Summary, "Also helpful: ") && strings.HasPrefix(l, "- **"+n+"**: "):
+					// The dose comes first, then the movement's first reason.
+					rest := strings.TrimPrefix(l, "- **"+n+"**: ")
+					for _, it := range res.Recommended {
+						if it.Name() == n && len(it.Reasons) > 0 {
+							if i := strings.Index(rest, " "+mdsafe.Line(it.Reasons[0].Text())); i >= 0 {
+								rest = rest[:i]
+							}
+						}
+					}
+					out = append(out, n+" (also): "+rest)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestAvoidCardOrder checks that the avoid card lists the movements in
+// the order of the outline's avoid groups, as the text report, the
+// Markdown and the page do, and not in the Result's order, which differs
+// when a later movement shares the reason of an earlier one.
+func TestAvoidCardOrder(t *testing.T) {
+	eng := defaultEngine(t)
+	profiles := map[string]recommend.Profile{
+		"a 70-year-old with osteoporosis and stenosis": {Conditions: []string{"osteoporosis", "spinal_stenosis"}, Age: 70},
+		"pregnancy at week 24":                         {Conditions: []string{"pregnancy"}, PregnancyWeek: 24, Age: 30},
+	}
+	for _, name := range []string{"disc-herniation", "disc-sciatica", "disc-sciatica-below-knee", "spinal-stenosis", "saddle-numbness", "acute-strain", "chronic-stiffness"} {
+		profiles[name] = profileFile(t, name)
+	}
+	regrouped := 0
+	for name, p := range profiles {
+		t.Run(name, func(t *testing.T) {
+			res, err := eng.Recommend(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := report.New(res)
+			var want, resultOrder []string
+			for _, g := range o.Avoid {
+				for _, it := range g.Items {
+					want = append(want, mdsafe.Line(it.Name()))
+				}
+			}
+			for _, it := range res.Avoided {
+				resultOrder = append(resultOrder, mdsafe.Line(it.Name()))
+			}
+			if !cmp.Equal(want, resultOrder) {
+				regrouped++
+			}
+			cards, err := cdshooks.Cards(res, testHookInstance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range cards {
+				if !strings.HasPrefix(c.Summary, "Avoid for now: ") {
+					continue
+				}
+				for _, l := range strings.Split(c.Detail, "\n") {
+					if rest, ok := strings.CutPrefix(l, "- **"); ok {
+						n, _, _ := strings.Cut(rest, "**")
+						got = append(got, n)
+					}
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("avoid card's movements (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if regrouped < 2 {
+		t.Errorf("only %d profiles whose avoid groups differ from the Result's order: the test shows too little", regrouped)
+	}
+}
