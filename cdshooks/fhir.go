@@ -617,7 +617,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
-	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid); err != nil {
+	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid, now); err != nil {
 		return nil, err
 	}
 	if incomplete != nil {

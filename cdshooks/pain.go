@@ -121,7 +121,10 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //   - an Observation whose status, value (a whole number from 0 to 10, in
 //     valueQuantity.value or valueInteger) or date (effectiveDateTime,
 //     effectiveInstant or effectivePeriod.start, to the day) cannot be
-//     read, an OperationOutcome in place of the Bundle or of severity
+//     read, one dated after the day of now (by the date as written, with a
+//     day's leeway for the patient's time zone: a future date is a
+//     mistake, and as the latest score it would hide the real trend and
+//     push real scores out of the programme), an OperationOutcome in place of the Bundle or of severity
 //     error or fatal in it, a Bundle with a next link, and one whose
 //     total is more than the Observations it holds, are listed in
 //     Mapping.UnreadPainScores. The scores that can be read are still
@@ -133,7 +136,7 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 // At most recommend.MaxCheckIns scores are used, the latest, over at most
 // recommend.MaxCheckInDay days before the latest; older ones are listed in
 // Mapping.SkippedPainScores.
-func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
+func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) error {
 	const at = "prefetch." + PrefetchPainScores
 	if isNull(raw) {
 		return nil
@@ -213,6 +216,9 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string) error {
 			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(o.Subject.Reference), pid)
 		}
 		s, skip, why := readPainScore(o)
+		if why == "" && !skip && future(s.date, now) {
+			why = fmt.Sprintf("it is dated %s, after today (%s): a date in the future is a mistake, and the score is not used", s.date.Format(time.DateOnly), now.UTC().Format(time.DateOnly))
+		}
 		switch {
 		case skip:
 			m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: path, ID: o.ID, Reason: why})
@@ -318,6 +324,14 @@ func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
 		}
 	}
 	return s, false, ""
+}
+
+// future reports whether day, a date at midnight UTC as the client wrote
+// it, comes after the day of now with a day's leeway, since the client
+// writes the day in the patient's time zone, which may be ahead of UTC.
+func future(day, now time.Time) bool {
+	today := now.UTC().Truncate(24 * time.Hour)
+	return day.After(today.AddDate(0, 0, 1))
 }
 
 // days returns the whole days from a to b, dates at midnight UTC.

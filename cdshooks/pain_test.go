@@ -165,6 +165,20 @@ func TestPainScores(t *testing.T) {
 				e + "[2]: the entry must be an object, found a number: nothing could be read"},
 		},
 		{
+			// today is 2026-11-24: tomorrow may be today in the
+			// patient's time zone; a later date is a mistake, and would
+			// hide the trend and push real scores out of the programme.
+			name: "dated in the future",
+			painScores: painBundle("",
+				painObs("2026-11-10", "5"), painObs("2026-11-17", "6"), painObs("2026-11-24T23:00:00-08:00", "7"),
+				painObs("2026-11-25T08:00:00+13:00", "7"), painObs("2026-11-26", "2"), painObs("2046-01-01", "0")),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 5}, {Day: 7, PainLevel: 6}, {Day: 14, PainLevel: 7}, {Day: 15, PainLevel: 7}},
+			unread: []string{
+				e + "[4].resource: it is dated 2026-11-26, after today (2026-11-24): a date in the future is a mistake, and the score is not used",
+				e + "[5].resource: it is dated 2046-01-01, after today (2026-11-24): a date in the future is a mistake, and the score is not used",
+			},
+		},
+		{
 			name:       "an entry with no resource",
 			painScores: painBundle("", painObs("2026-01-05", "6"), `{"fullUrl": "urn:uuid:1"}`),
 			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}},
