@@ -26,6 +26,15 @@ never read the YAML themselves: [Engine.Vocabulary], [Engine.Movements],
 [Engine.Rules] and [Engine.Sources]; [Engine.ProgressRules] lists the
 progression rules that move a programme on from one check-in to the next.
 
+With check-ins ([Profile.CheckIns]) the Result has a [Programme]. The
+latest check-in's pain is the pain now: the rules read the higher of it
+and [Profile.PainLevel] (failing toward caution), on every call that
+reads a profile. The advice has the last word on the programme: a
+movement it does not recommend stops, at level 1, whatever the
+progression rules say, and an urgent or emergency referral holds
+progression (a clinical judgement call; see [Programme] and
+[Step.Decided]).
+
 [Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
 movement, or of the referrals, from the same decision record Recommend
 uses, and for each rule that names it, whether it matched and which

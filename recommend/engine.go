@@ -499,6 +499,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 		}
 		return nil, &PartialError{Result: res, Err: err}
 	}
+	painNow(pp)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
@@ -547,26 +548,16 @@ func (e *Engine) triage(ctx context.Context, d *decisions) (*Result, error) {
 
 // addProgramme adds the programme of the check-ins cs, and the reviews it
 // calls for, to res. A referral that withholds advice overrides the
-// programme: res is left as it is.
+// programme: res is left as it is. The programme follows the advice in
+// res (see Programme): a movement it does not recommend stops, and an
+// urgent or emergency referral holds progression.
 func (e *Engine) addProgramme(res *Result, cs []CheckIn) error {
 	if len(cs) == 0 || res.Withheld {
 		return nil
 	}
-	pg, refs, err := e.programme(cs)
+	pg, refs, err := e.programme(cs, res)
 	if err != nil {
 		return err
-	}
-	// A movement the advice avoids is not progressed, whatever the
-	// check-ins say: it stops.
-	for i := range pg.Steps {
-		st := &pg.Steps[i]
-		for _, it := range res.Avoided {
-			if it.Movement == st.Movement {
-				st.Change, st.Rule, st.Citations = ChangeStop, "", append([]Citation{}, it.Citations...)
-				st.Because = "The advice for this profile says to avoid it for now."
-				st.Facts = append(st.Facts, "the rules avoid this movement for this profile")
-			}
-		}
 	}
 	res.Programme = pg
 	// A review joins the referrals in the order of urgency: one that a

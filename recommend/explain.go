@@ -247,6 +247,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	// The evaluation works in a reused decision record, as Recommend's
 	// does; the Explainer keeps a copy of what it reads of it.
+	painNow(pp)
 	d := e.getDecisions()
 	defer e.putDecisions(d)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {

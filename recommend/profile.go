@@ -37,7 +37,14 @@ type Profile struct {
 	EasedBy []string `json:"eased_by,omitempty" yaml:"eased_by,omitempty"`
 	// Equipment lists what the person has at hand, such as "foam_roller".
 	Equipment []string `json:"equipment,omitempty" yaml:"equipment,omitempty"`
-	// PainLevel is the current pain on a 0 to 10 scale.
+	// PainLevel is the current pain on a 0 to 10 scale. With check-ins,
+	// the rules read the higher of it and the latest check-in's pain as
+	// the pain now: the latest check-in says how the pain is now, and a
+	// pain_level given beside it may be older (a form filled in before
+	// the first check-in) or newer (a reading after it); the higher of
+	// the two fails toward caution, so that a high-pain caution or
+	// referral the latest check-in calls for is never hidden by a lower
+	// pain_level.
 	PainLevel int `json:"pain_level,omitempty" yaml:"pain_level,omitempty"`
 	// DaysSinceOnset counts the days since the current episode began.
 	DaysSinceOnset int `json:"days_since_onset,omitempty" yaml:"days_since_onset,omitempty"`
@@ -367,6 +374,20 @@ func (e *Engine) readable(p *Profile) {
 	}
 	for _, f := range numberFields {
 		f.set(p, f.readable(f.get(p)))
+	}
+	if n := len(p.CheckIns); n > 0 {
+		// The pain now, as Recommend reads it (painNow): a check-in's pain
+		// out of range counts as its nearest bound, as pain_level's does.
+		p.PainLevel = max(p.PainLevel, min(max(p.CheckIns[n-1].PainLevel, 0), 10))
+	}
+}
+
+// painNow makes p's pain_level the pain the rules read: with check-ins,
+// the higher of pain_level and the latest check-in's pain (see
+// Profile.PainLevel).
+func painNow(p *Profile) {
+	if n := len(p.CheckIns); n > 0 {
+		p.PainLevel = max(p.PainLevel, p.CheckIns[n-1].PainLevel)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/google/cel-go/cel"
 	celexpr "github.com/google/cel-go/common/ast"
@@ -262,7 +263,7 @@ func sampleProgrammeView() map[string]any {
 }
 
 func sampleMoveView() map[string]any {
-	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5})
+	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5, advice: AdviceRecommended})
 }
 
 // programmeFacts are the facts of a programme at one check-in.
@@ -312,10 +313,17 @@ func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
-	f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel
+	// Worse at two check-ins in a row: at each check-in, or from day to
+	// day, each day read as its highest pain so far. Either counts, so
+	// that a repeated or lower reading on one day does not hide two rises
+	// over three days, and rises within one day still count (failing
+	// toward a clinician).
+	peaks := dayPeaks(cs, i)
+	f.worseTwice = i >= 2 && c.PainLevel > cs[i-1].PainLevel && cs[i-1].PainLevel > cs[i-2].PainLevel ||
+		len(peaks) == 3 && peaks[0] > peaks[1] && peaks[1] > peaks[2]
 	switch {
 	case f.worseTwice:
-		a.worseAt = c.PainLevel
+		a.worseAt = peaks[0]
 	case c.PainLevel < a.worseAt:
 		a.worseAt = 0
 	}
@@ -330,6 +338,26 @@ func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
 		f.adherence = float64(a.done) / float64(a.reported)
 	}
 	return f
+}
+
+// dayPeaks returns the highest pain of the day of check-in i of cs, over
+// the check-ins up to i, then that of each of the two days with check-ins
+// before it, latest first: fewer when there are fewer days.
+func dayPeaks(cs []CheckIn, i int) []int {
+	peaks := make([]int, 0, 3)
+	day := -1
+	for j := i; j >= 0; j-- {
+		switch {
+		case cs[j].Day != day && len(peaks) == 3:
+			return peaks
+		case cs[j].Day != day:
+			peaks = append(peaks, cs[j].PainLevel)
+			day = cs[j].Day
+		default:
+			peaks[len(peaks)-1] = max(peaks[len(peaks)-1], cs[j].PainLevel)
+		}
+	}
+	return peaks
 }
 
 // latestFacts returns the facts of the programme at the latest of cs,
@@ -428,7 +456,7 @@ func reviewFacts(f programmeFacts) []string {
 		out = append(out, fmt.Sprintf("pain %d now, the same as at the first check-in", f.latest))
 	}
 	if f.worseTwice {
-		out = append(out, "pain rose at each of the last two check-ins")
+		out = append(out, "pain rose at each of the last two check-ins, or on each of the last two days with check-ins")
 	} else if f.worseStanding {
 		out = append(out, "pain rose at two check-ins in a row earlier, and has not come down since")
 	}
@@ -448,17 +476,42 @@ type moveFacts struct {
 	daysSinceProgress int
 	// first is true at the check-in that first reports the movement.
 	first bool
+	// advice is what the advice for the profile says of the movement:
+	// AdviceRecommended, or one of DecidedAvoided, DecidedNeedsEquipment
+	// and DecidedNotRecommended.
+	advice string
 }
 
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
 		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
 		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress, "first": f.first,
+		"advice": f.advice,
 	}
 }
 
 // Programme is a programme's state after its latest check-in: what each
 // movement does this week, and why.
+//
+// The progression rules decide each movement's change, and the advice
+// for the profile has the last word on the latest check-in's, whatever
+// the rules say (Step.Decided says when it did):
+//
+//   - A movement the advice does not recommend is never kept, moved up or
+//     started: it stops, back at level 1, with a reason that says why:
+//     the advice avoids it (citing the rules that avoid it), it needs
+//     equipment the profile does not list (citing the rules that would
+//     recommend it with it), or no rule recommends it for the profile
+//     (citing the progression rule that stopped it, when one did).
+//   - While an urgent or emergency referral stands (a referral of the
+//     advice, or a review a rule set makes urgent), no movement moves up
+//     or starts again: one the latest check-in would move up stays at its
+//     level, and a stopped one that would start again stays stopped, each
+//     with the reason that the referral comes first and the referral's
+//     citations. A first start, a hold, a step back and a stop stand.
+//     This is a clinical judgement call: a red flag overrides everything,
+//     so building up waits for the clinician even when the advice itself
+//     is not withheld.
 type Programme struct {
 	// Week is the week of the programme the latest check-in falls in,
 	// from 1.
@@ -475,9 +528,11 @@ type Programme struct {
 
 // Step is one movement of a programme this week.
 type Step struct {
-	// Movement is the movement id; Level its level, from 1 (the easiest),
-	// and Dose the dose at that level.
+	// Movement is the movement id, and Name what people call it, as the
+	// rule set names it; Level its level, from 1 (the easiest), and Dose
+	// the dose at that level.
 	Movement string `json:"movement"`
+	Name     string `json:"name"`
 	Level    int    `json:"level"`
 	Dose     string `json:"dose"`
 	// Change is one of the Change constants.
@@ -488,9 +543,46 @@ type Step struct {
 	Facts   []string `json:"facts,omitempty"`
 	// Rule is the id of the progression rule that decided the change, or
 	// "" when none did.
-	Rule      string     `json:"rule,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	// Decided says what decided the change when the advice for the
+	// profile did, whatever the progression rules say: one of the Decided
+	// constants, or "" when the progression rules decided it (see
+	// Programme).
+	Decided string `json:"decided,omitempty"`
+	// Citations are the sources behind Because: the progression rule's;
+	// where the advice decided the change, the citations of what decided
+	// it (the rules that avoid the movement, the rules that would
+	// recommend it with the equipment it needs, the referral); and for a
+	// step no rule decided (a movement that starts at its start level, or
+	// holds because the check-in did not report it), the citations of the
+	// reasons the advice recommends it. Empty only for a movement no rule
+	// recommends that no progression rule stopped.
 	Citations []Citation `json:"citations"`
 }
+
+// AdviceRecommended is what move.advice, in a progression rule's
+// condition, says of a movement the advice for the profile recommends;
+// of one it does not recommend it says DecidedAvoided,
+// DecidedNeedsEquipment or DecidedNotRecommended.
+const AdviceRecommended = "recommended"
+
+// What decided a programme step when the advice for the profile, not a
+// progression rule, did (Step.Decided).
+const (
+	// DecidedAvoided: the advice avoids the movement, so it stops, at
+	// level 1.
+	DecidedAvoided = "avoided"
+	// DecidedNeedsEquipment: the movement needs equipment the profile does
+	// not list, so the advice leaves it out and it stops, at level 1.
+	DecidedNeedsEquipment = "needs_equipment"
+	// DecidedNotRecommended: no rule recommends the movement for the
+	// profile, so it stops, at level 1.
+	DecidedNotRecommended = "not_recommended"
+	// DecidedReferral: an urgent or emergency referral stands, so a
+	// movement the check-ins would move up stays at its level, and a
+	// stopped one that would start again stays stopped.
+	DecidedReferral = "referral"
+)
 
 // TrendPoint is the pain at one check-in.
 type TrendPoint struct {
@@ -505,15 +597,27 @@ type moveState struct {
 	stoppedPain  int // the lowest pain at a check-in that stopped it, while stopped
 	lastProgress int // the day of the last progress, or -7
 	step         Step
+	// stopCites are the citations of the step that last stopped it.
+	stopCites []Citation
+	// before and stoppedBefore are its level and whether it was stopped
+	// before the latest check-in stepped it.
+	before        int
+	stoppedBefore bool
 }
 
-// programme replays the check-ins through the progression rules. It
-// returns nil without check-ins, and the referrals the latest check-in
-// calls for.
-func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
+// programme replays the check-ins through the progression rules, for
+// the advice res gives the profile. It returns nil without check-ins,
+// and the referrals the latest check-in calls for.
+//
+// The advice has the last word on the latest check-in's steps (see
+// Programme): a movement it does not recommend stops, back at level 1,
+// and while an urgent or emergency referral stands no movement moves up
+// or starts again.
+func (e *Engine) programme(cs []CheckIn, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
+	adv := programmeAdvice{e: e, res: res}
 	pg := &Programme{Steps: []Step{}, Trend: make([]TrendPoint, len(cs))}
 	states := map[string]*moveState{}
 	var order []string
@@ -538,9 +642,11 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			} else {
 				st.step = Step{Change: ChangeHold, Because: "No progression rule changes it this week."}
 			}
+			st.before, st.stoppedBefore = st.level, st.stopped
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
-				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, first: first}
+				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, first: first,
+				advice: adv.of(d.Movement)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
@@ -557,27 +663,15 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			mv := &e.movements[st.mi]
 			st.step = Step{Change: ChangeHold, Because: "It was not reported at this check-in, so it stays at this level."}
 			if st.stopped {
-				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in."}
+				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in.", Citations: st.stopCites}
 			}
+			st.before, st.stoppedBefore = st.level, st.stopped
 			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
-				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress}
+				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
 		}
-	}
-	pg.Week = cs[len(cs)-1].Day/7 + 1
-	pg.Adherence = f.adherence
-	for _, id := range order {
-		st := states[id]
-		s := st.step
-		s.Movement = id
-		s.Level = st.level + 1
-		s.Dose = e.movements[st.mi].levels[st.level].dose
-		if s.Citations == nil {
-			s.Citations = []Citation{}
-		}
-		pg.Steps = append(pg.Steps, s)
 	}
 	var refs []Referral
 	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
@@ -593,7 +687,182 @@ func (e *Engine) programme(cs []CheckIn) (*Programme, []Referral, error) {
 			refs = append(refs, *r.refer)
 		}
 	}
+	hold := adv.hold(refs)
+	pg.Week = cs[len(cs)-1].Day/7 + 1
+	pg.Adherence = f.adherence
+	for _, id := range order {
+		st := states[id]
+		if v := adv.of(id); v != AdviceRecommended {
+			adv.notAdvised(st, v)
+		} else if hold != nil {
+			adv.referralFirst(st, hold)
+		}
+		mv := &e.movements[st.mi]
+		s := st.step
+		s.Movement, s.Name = id, mv.name
+		s.Level = st.level + 1
+		s.Dose = mv.levels[st.level].dose
+		if len(s.Citations) == 0 {
+			s.Citations = adv.recommendCitations(id)
+		}
+		s.Citations = slices.Clone(s.Citations)
+		if s.Citations == nil {
+			s.Citations = []Citation{}
+		}
+		pg.Steps = append(pg.Steps, s)
+	}
 	return pg, refs, nil
+}
+
+// programmeAdvice is what the programme reads of the advice for the
+// profile: which movements it recommends, and the referrals.
+type programmeAdvice struct {
+	e   *Engine
+	res *Result
+}
+
+// of returns what the advice says of movement id: AdviceRecommended,
+// DecidedAvoided, DecidedNeedsEquipment or DecidedNotRecommended.
+func (a programmeAdvice) of(id string) string {
+	is := func(it Item) bool { return it.Movement == id }
+	switch {
+	case slices.ContainsFunc(a.res.Recommended, is):
+		return AdviceRecommended
+	case slices.ContainsFunc(a.res.Avoided, is):
+		return DecidedAvoided
+	case slices.ContainsFunc(a.res.NeedsEquipment, func(n EquipmentNeed) bool { return n.Movement == id }):
+		return DecidedNeedsEquipment
+	}
+	return DecidedNotRecommended
+}
+
+// hold returns the most urgent urgent or emergency referral among the
+// advice's, folded ones included, and the programme's reviews refs, or
+// nil when there is none.
+func (a programmeAdvice) hold(refs []Referral) *Referral {
+	var best *Referral
+	consider := func(r *Referral) {
+		if r.Urgency.AtLeast(UrgencyUrgent) && (best == nil || r.Urgency.rank() > best.Urgency.rank()) {
+			best = r
+		}
+	}
+	for i := range a.res.Referrals {
+		consider(&a.res.Referrals[i])
+	}
+	for i := range a.res.FoldedReferrals {
+		consider(&a.res.FoldedReferrals[i].Referral)
+	}
+	for i := range refs {
+		consider(&refs[i])
+	}
+	return best
+}
+
+// notAdvised stops a movement of the programme that the advice does not
+// recommend (verdict says why), back at level 1, whatever the
+// progression rules made of the latest check-in: the programme never
+// keeps, moves up or starts a movement the advice leaves out.
+func (a programmeAdvice) notAdvised(st *moveState, verdict string) {
+	old := st.step
+	st.level, st.stopped = 0, true
+	s := Step{Change: ChangeStop, Decided: verdict, Facts: old.Facts}
+	id := a.e.movements[st.mi].id
+	switch verdict {
+	case DecidedAvoided:
+		i := slices.IndexFunc(a.res.Avoided, func(it Item) bool { return it.Movement == id })
+		it := a.res.Avoided[i]
+		s.Because = "The advice for this profile says to avoid it for now."
+		s.Citations = it.Citations
+		s.Facts = append(s.Facts, "the advice for this profile avoids it, by "+strings.Join(it.Rules(), ", "))
+	case DecidedNeedsEquipment:
+		i := slices.IndexFunc(a.res.NeedsEquipment, func(n EquipmentNeed) bool { return n.Movement == id })
+		need := a.res.NeedsEquipment[i]
+		labels := make([]string, len(need.Missing))
+		for j, eq := range need.Missing {
+			labels[j] = eq
+			if k := a.e.vocab[fieldEquipment].index(eq); k >= 0 {
+				labels[j] = strings.ToLower(a.e.vocab[fieldEquipment].entries[k].label)
+			}
+		}
+		s.Because = "It needs equipment you did not list (" + words.List(labels) + "), so the advice for this profile leaves it out, and it stops for now. If you have it, add it to your equipment and ask again."
+		s.Citations = a.e.ruleCitations(need.Rules)
+		s.Facts = append(s.Facts, "it needs equipment the profile does not list ("+strings.Join(need.Missing, ", ")+"), without which the advice leaves it out; it would be recommended by "+strings.Join(need.Rules, ", "))
+	default:
+		if old.Change == ChangeStop && old.Rule != "" {
+			// A progression rule stopped it (the default rules' first
+			// stops a movement the advice does not recommend): its
+			// reason and sources stand.
+			s.Because, s.Rule, s.Citations = old.Because, old.Rule, old.Citations
+		} else {
+			s.Because = "The advice for this profile does not recommend it, so it stops for now. Ask a clinician before you carry on with it."
+		}
+		s.Facts = append(s.Facts, "no rule recommends it for this profile")
+	}
+	if old.Rule != "" && old.Rule != s.Rule {
+		s.Facts = append(s.Facts, "progression rule "+old.Rule+" gave "+old.Change+"; the advice for this profile overrides it")
+	}
+	st.step = s
+}
+
+// referralFirst holds a movement of the programme while an urgent or
+// emergency referral ref stands: one the latest check-in moved up stays
+// at the level it was at, and one it started again stays stopped. Any
+// other step stands: a hold, a step back, a stop, or a first start at
+// the level the advice gives.
+func (a programmeAdvice) referralFirst(st *moveState, ref *Referral) {
+	old := st.step
+	an := "An " + string(ref.Urgency)
+	s := Step{Decided: DecidedReferral, Citations: ref.Citations}
+	switch {
+	case old.Change == ChangeProgress:
+		st.level = st.before
+		s.Change = ChangeHold
+		s.Because = an + " referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you."
+	case old.Change == ChangeStart && st.stoppedBefore:
+		st.level, st.stopped = 0, true
+		s.Change = ChangeStop
+		s.Because = an + " referral to a clinician stands, and it comes first: this stays stopped until a clinician has checked you."
+	default:
+		return
+	}
+	s.Facts = append(old.Facts, "an "+string(ref.Urgency)+" referral stands, by "+strings.Join(ref.Rules, ", "))
+	if old.Rule != "" {
+		s.Facts = append(s.Facts, "progression rule "+old.Rule+" gave "+old.Change+"; the referral holds it")
+	}
+	st.step = s
+}
+
+// recommendCitations returns the citations of the reasons the advice
+// recommends movement id, without repeats, or nil when it does not.
+func (a programmeAdvice) recommendCitations(id string) []Citation {
+	i := slices.IndexFunc(a.res.Recommended, func(it Item) bool { return it.Movement == id })
+	if i < 0 {
+		return nil
+	}
+	var ids []string
+	for _, n := range a.res.Recommended[i].Reasons {
+		ids = append(ids, n.Rule())
+	}
+	return a.e.ruleCitations(ids)
+}
+
+// ruleCitations returns the citations of the rules ids, in order,
+// without repeats.
+func (e *Engine) ruleCitations(ids []string) []Citation {
+	var out []Citation
+	for _, id := range ids {
+		for ri := range e.rules {
+			if e.rules[ri].id != id {
+				continue
+			}
+			for _, c := range e.citationsOf(e.rules[ri].cites) {
+				if !slices.ContainsFunc(out, c.Equal) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // stepMovement runs the step rules for one movement at one check-in, on
@@ -661,13 +930,14 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 	case ChangeStart:
 		st.stopped, st.stoppedPain = false, 0
 	}
+	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 	if change == ChangeStop {
 		if !st.stopped || pain < st.stoppedPain {
 			st.stoppedPain = pain
 		}
 		st.stopped, st.level = true, 0
+		st.stopCites = st.step.Citations
 	}
-	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 }
 
 // stepFacts says, in words, the check-in facts a step was decided on.

@@ -117,7 +117,7 @@ func TestStoppedMovementSaysWhy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := recommend.Profile{CheckIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
+	p := recommend.Profile{Conditions: stiffness, CheckIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
 		ci(14, 9, "pelvic_tilt", "same"), ci(21, 8, "pelvic_tilt", "same")}}
 	ex, err := eng.Explain(context.Background(), p, "pelvic_tilt")
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // position.
 func TestRecommendCheckIns(t *testing.T) {
 	s, _ := newServer(t, Config{})
-	body := `{"check_ins": [{"day": 0, "pain_level": 6, "done": [{"movement": "glute_bridge", "sessions": 3, "response": "same"}]},
+	body := `{"conditions": ["disc_herniation"], "check_ins": [{"day": 0, "pain_level": 6, "done": [{"movement": "glute_bridge", "sessions": 3, "response": "same"}]},
 		{"day": 7, "pain_level": 4, "done": [{"movement": "glute_bridge", "sessions": 3, "response": "easier"}]}]}`
 	rec := do(t, s.Handler(), "POST", "/recommend", body)
 	if rec.Code != http.StatusOK {
@@ -34,6 +34,12 @@ func TestRecommendCheckIns(t *testing.T) {
 	if got.Programme == nil || got.Programme.Week != 2 || len(got.Programme.Steps) != 1 ||
 		got.Programme.Steps[0].Change != "progress" || got.Programme.Steps[0].Level != 3 {
 		t.Fatalf("programme = %+v, want week 2, glute_bridge progressed to level 3", got.Programme)
+	}
+	// The latest check-in's pain is the pain now, when it is the higher:
+	// the high-pain caution follows it, as on every channel.
+	rec = do(t, s.Handler(), "POST", "/recommend", `{"conditions": ["chronic_stiffness"], "pain_level": 3, "check_ins": [{"day": 0, "pain_level": 9}]}`)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"high-pain-gentle-range"`) {
+		t.Fatalf("status %d, body %s; want 200 with the high-pain caution of the check-in's pain 9", rec.Code, rec.Body)
 	}
 	rec = do(t, s.Handler(), "POST", "/recommend", `{"check_ins": [{"day": 0, "pain_level": 12}]}`)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "check_ins[0].pain_level") {

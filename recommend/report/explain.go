@@ -38,9 +38,14 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 	t.p("\n")
 	if st := x.Programme; st != nil {
 		t.p("THIS WEEK IN THE PROGRAMME\n  %s at level %d: %s\n", st.Change, st.Level, st.Because)
-		if st.Rule != "" {
+		switch {
+		case st.Decided != "" && st.Rule != "":
+			t.p("  Decided by the advice for this profile (%s), with progression rule %s, on these check-in facts:\n", DecidedWords(st.Decided), st.Rule)
+		case st.Decided != "":
+			t.p("  Decided by the advice for this profile (%s), whatever the progression rules say, on these check-in facts:\n", DecidedWords(st.Decided))
+		case st.Rule != "":
 			t.p("  Decided by progression rule %s, on these check-in facts:\n", st.Rule)
-		} else {
+		default:
 			t.p("  No progression rule matched these check-in facts:\n")
 		}
 		for _, f := range st.Facts {

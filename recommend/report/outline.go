@@ -56,7 +56,8 @@ type Outline struct {
 	// number is its index plus one (see SourceNumber).
 	Sources []recommend.Citation
 	// Programme is the Result's programme, or nil; Names maps each of
-	// its movements to its name, where the Result gives one.
+	// its movements to its name: the programme step's (the rule set's),
+	// or, for a step without one, the Result's item's.
 	Programme *recommend.Programme
 	Names     map[string]string
 	// Disclaimer is the Result's disclaimer.
@@ -92,10 +93,11 @@ type Step struct {
 	Citations []recommend.Citation
 	// Cautions are the texts of the item's cautions, without repeats.
 	Cautions []string
-	// Week is the programme's step for the movement, when the check-ins
-	// have moved it from where the plan starts it (any change but start):
-	// its level and dose this week stand in for the plan's dose. It is nil
-	// otherwise.
+	// Week is the programme's step for the movement, when the programme
+	// sets a dose other than the plan's: any change but a start at the
+	// plan's dose (a restart after a stop goes back to level 1, which may
+	// be easier than the plan's dose). Its level and dose this week stand
+	// in for the plan's dose. It is nil otherwise.
 	Week *recommend.Step
 }
 
@@ -184,6 +186,9 @@ func New(r *recommend.Result) *Outline {
 			}
 		}
 		for _, st := range r.Programme.Steps {
+			if st.Name != "" {
+				o.Names[st.Movement] = st.Name
+			}
 			o.number(st.Citations)
 		}
 	}
@@ -283,39 +288,53 @@ func (o *Outline) start(r *recommend.Result) {
 	}
 }
 
-// week points each plan step whose movement the programme has moved at
-// its programme step.
+// week points each plan step at its movement's programme step, where the
+// programme sets a dose other than the plan's (see moved).
 func (o *Outline) week(pg *recommend.Programme) {
 	if pg == nil {
 		return
 	}
 	for i := range o.Plan {
-		for j := range pg.Steps {
-			if st := &pg.Steps[j]; st.Movement == o.Plan[i].Item.Movement && st.Change != recommend.ChangeStart {
-				o.Plan[i].Week = st
-				break
-			}
+		if st := programmeStep(pg, o.Plan[i].Item); st != nil {
+			o.Plan[i].Week = st
 		}
 	}
 }
 
+// programmeStep returns the programme step of it's movement when the
+// programme sets a dose other than the item's: any change but a start at
+// the item's dose (a restart goes back to level 1, which may be easier
+// than the dose the item gives). It returns nil otherwise.
+func programmeStep(pg *recommend.Programme, it recommend.Item) *recommend.Step {
+	for j := range pg.Steps {
+		st := &pg.Steps[j]
+		if st.Movement != it.Movement {
+			continue
+		}
+		if st.Change == recommend.ChangeStart && st.Dose == it.Dose() {
+			return nil
+		}
+		return st
+	}
+	return nil
+}
+
 // doseThisWeek is the dose of an item shown in a group: the programme's
-// dose this week when check-ins have moved the movement, a pointer to the
-// week's changes when they stopped it, and otherwise the item's own.
+// dose this week when it sets a dose other than the item's, a pointer to
+// the week's changes when it stopped the movement, and otherwise the
+// item's own.
 func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 	if pg == nil {
 		return it.Dose()
 	}
-	for _, st := range pg.Steps {
-		switch {
-		case st.Movement != it.Movement || st.Change == recommend.ChangeStart:
-		case st.Change == recommend.ChangeStop:
-			return "stopped for now: see this week's changes above"
-		default:
-			return fmt.Sprintf("this week, level %d (%s): %s", st.Level, ChangeWords(st.Change), st.Dose)
-		}
+	switch st := programmeStep(pg, it); {
+	case st == nil:
+		return it.Dose()
+	case st.Change == recommend.ChangeStop:
+		return "stopped for now: see this week's changes above"
+	default:
+		return fmt.Sprintf("this week, level %d (%s): %s", st.Level, ChangeWords(st.Change), st.Dose)
 	}
-	return it.Dose()
 }
 
 // AdherenceWords says, for people, how much of what the check-ins of pg
@@ -345,6 +364,24 @@ func ChangeWords(change string) string {
 		return "stop for now"
 	}
 	return change
+}
+
+// DecidedWords says what decided a programme step when the advice for
+// the profile did (recommend.Step.Decided), in words: "the advice for
+// this profile avoids it" for recommend.DecidedAvoided. A value it does
+// not know is returned as it is.
+func DecidedWords(decided string) string {
+	switch decided {
+	case recommend.DecidedAvoided:
+		return "the advice for this profile avoids it"
+	case recommend.DecidedNeedsEquipment:
+		return "it needs equipment the profile does not list"
+	case recommend.DecidedNotRecommended:
+		return "no rule recommends it for this profile"
+	case recommend.DecidedReferral:
+		return "an urgent or emergency referral comes first"
+	}
+	return decided
 }
 
 // group returns the group of items.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestThisWeek(t *testing.T) {
@@ -15,7 +16,7 @@ func TestThisWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := recommend.Profile{CheckIns: []recommend.CheckIn{
+	p := recommend.Profile{Conditions: []string{"disc_herniation"}, CheckIns: []recommend.CheckIn{
 		{Day: 0, PainLevel: 6, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 3, Response: "same"}, {Movement: "walking", Sessions: 0, Response: "same"}}},
 		{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "glute_bridge", Sessions: 3, Response: "easier"}, {Movement: "walking", Sessions: 0, Response: "same"}}},
 	}}
@@ -130,5 +131,234 @@ func TestThisWeekNothingReported(t *testing.T) {
 	}
 	if got := text.String(); !strings.Contains(got, "no movement reported yet.") || strings.Contains(got, "were done at least once") {
 		t.Errorf("THIS WEEK of pain-only check-ins:\n%s\nwant \"no movement reported yet\" and no share done", got)
+	}
+}
+
+// checkIn builds a check-in; moves alternate movement id and response,
+// each done sessions times.
+func checkIn(day, pain, sessions int, moves ...string) recommend.CheckIn {
+	c := recommend.CheckIn{Day: day, PainLevel: pain}
+	for i := 0; i+1 < len(moves); i += 2 {
+		c.Done = append(c.Done, recommend.Done{Movement: moves[i], Sessions: sessions, Response: moves[i+1]})
+	}
+	return c
+}
+
+// linesWith returns the lines of text that contain sub, trimmed, cut
+// before their references.
+func linesWith(text, sub string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			l = strings.TrimSpace(l)
+			if i := strings.LastIndex(l, " ["); i > 0 && strings.HasSuffix(l, "]") {
+				l = l[:i]
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestRestartDoseInEveryList checks that after a stop and a restart,
+// which goes back to level 1, the plan and the also-helpful list give the
+// dose the programme set, not the movement's starting dose (bird dog and
+// glute bridge start at level 2), in the outline and the text report.
+func TestRestartDoseInEveryList(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	disc := []string{"disc_herniation"}
+	tests := []struct {
+		name     string
+		p        recommend.Profile
+		movement string
+		// lines are the text report's lines that give the movement's dose
+		// (a plan step's "This week", or its also-helpful line).
+		find  string
+		lines []string
+	}{
+		{
+			name: "bird dog in the plan, stopped after two worse, then the pain eases",
+			p: recommend.Profile{Conditions: disc, PainLevel: 5, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 3, "bird_dog", "worse"), checkIn(7, 5, 3, "bird_dog", "worse"), checkIn(14, 4, 0, "bird_dog", "same")}},
+			movement: "bird_dog",
+			find:     "repeats each side,",
+			lines: []string{"Dose: 6 to 10 repeats each side, moving only the arm or only the leg at a time.",
+				"This week: Level 1 (start): 6 to 10 repeats each side, moving only the arm or only the leg at a time."},
+		},
+		{
+			name: "glute bridge, also helpful, stopped after two worse, then the pain eases",
+			p: recommend.Profile{Conditions: disc, PainLevel: 5, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
+				checkIn(0, 6, 3, "glute_bridge", "same", "walking", "same"), checkIn(7, 5, 3, "glute_bridge", "worse", "walking", "easier"),
+				checkIn(14, 5, 3, "glute_bridge", "worse", "walking", "easier"), checkIn(21, 4, 0, "glute_bridge", "same", "walking", "easier")}},
+			movement: "glute_bridge",
+			find:     "Glute bridge:",
+			lines: []string{"- Glute bridge: start (level 1).",
+				"- Glute bridge: this week, level 1 (start): 8 to 10 repeats, one set, lifting the hips only part of the way."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var week recommend.Step
+			for _, st := range res.Programme.Steps {
+				if st.Movement == tt.movement {
+					week = st
+				}
+			}
+			if week.Change != recommend.ChangeStart || week.Level != 1 {
+				t.Fatalf("%s this week = %+v, want a restart at level 1", tt.movement, week)
+			}
+			o := report.New(res)
+			var doses []string
+			for _, st := range o.Plan {
+				if st.Item.Movement == tt.movement {
+					if st.Week == nil {
+						t.Fatalf("plan step %s has no week step", tt.movement)
+					}
+					doses = append(doses, st.Week.Dose)
+				}
+			}
+			for _, g := range o.Also {
+				for _, it := range g.Items {
+					if it.Movement == tt.movement {
+						doses = append(doses, strings.TrimPrefix(g.Dose, "this week, level 1 (start): "))
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{week.Dose}, doses); diff != "" {
+				t.Errorf("the outline's doses of %s (-want +got):\n%s", tt.movement, diff)
+			}
+			var text bytes.Buffer
+			if err := report.WriteText(&text, res); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.lines, linesWith(text.String(), tt.find)); diff != "" {
+				t.Errorf("text report lines with %q (-want +got):\n%s", tt.find, diff)
+			}
+		})
+	}
+}
+
+// TestProgrammeStepNames checks that the text and Markdown reports name
+// every programme step as the rule set does, also a movement outside the
+// Result's lists of recommended and avoided movements.
+func TestProgrammeStepNames(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	disc := []string{"disc_herniation"}
+	tests := []struct {
+		name string
+		p    recommend.Profile
+		want []string // the This week lines, in order
+	}{
+		{
+			name: "towel decompression without a towel",
+			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 7, "towel_stretch", "same", "walking", "same"), checkIn(7, 4, 7, "towel_stretch", "easier", "walking", "easier")}},
+			want: []string{"Towel decompression: stop for now (level 1).", "Walking: up a level (level 2)."},
+		},
+		{
+			name: "a back belt, which no rule recommends",
+			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 7, "lumbar_belt", "same"), checkIn(7, 4, 7, "lumbar_belt", "easier")}},
+			want: []string{"Back belt, brace or corset: stop for now (level 1)."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text, md bytes.Buffer
+			if err := report.WriteText(&text, res); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.WriteMarkdown(&md, res); err != nil {
+				t.Fatal(err)
+			}
+			var gotText, gotMD []string
+			for _, l := range linesWith(text.String(), " (level ") {
+				gotText = append(gotText, strings.TrimPrefix(l, "- "))
+			}
+			for _, l := range linesWith(md.String(), " (level ") {
+				gotMD = append(gotMD, strings.TrimSuffix(strings.TrimPrefix(l, "- **"), "**"))
+			}
+			if diff := cmp.Diff(tt.want, gotText); diff != "" {
+				t.Errorf("text (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, gotMD); diff != "" {
+				t.Errorf("Markdown (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExplainSaysWhatDecidedTheStep checks that an explanation of a
+// programme step says what decided it: the advice, when it overrode the
+// progression rules (and then the step's level is the stop's, level 1),
+// or the progression rule.
+func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	disc := []string{"disc_herniation"}
+	same, easier := checkIn(0, 5, 7, "pelvic_tilt", "same", "walking", "same"), checkIn(7, 4, 7, "pelvic_tilt", "easier", "walking", "easier")
+	tests := []struct {
+		name, movement string
+		p              recommend.Profile
+		want           []string // the lines of THIS WEEK IN THE PROGRAMME, up to the facts
+	}{
+		{
+			name: "an avoided pelvic tilt reported easier", movement: "pelvic_tilt",
+			p: recommend.Profile{Conditions: disc, AggravatedBy: []string{"bending_forward"}, CheckIns: []recommend.CheckIn{same, easier}},
+			want: []string{"stop at level 1: The advice for this profile says to avoid it for now.",
+				"Decided by the advice for this profile (the advice for this profile avoids it), whatever the progression rules say, on these check-in facts:"},
+		},
+		{
+			name: "walking beside an urgent referral", movement: "walking",
+			p: recommend.Profile{Conditions: disc, RedFlags: []string{"night_pain"}, CheckIns: []recommend.CheckIn{same, easier}},
+			want: []string{"hold at level 1: An urgent referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you.",
+				"Decided by the advice for this profile (an urgent or emergency referral comes first), whatever the progression rules say, on these check-in facts:"},
+		},
+		{
+			name: "walking reported easier", movement: "walking",
+			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{same, easier}},
+			want: []string{"progress at level 2: It felt easier over the sessions done and the pain is not rising, so it moves up one level.",
+				"Decided by progression rule progress-up-easier, on these check-in facts:"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, err := eng.Explain(context.Background(), tt.p, tt.movement)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := report.WriteExplanation(&b, x); err != nil {
+				t.Fatal(err)
+			}
+			text := b.String()
+			i := strings.Index(text, "THIS WEEK IN THE PROGRAMME\n")
+			if i < 0 {
+				t.Fatalf("no THIS WEEK IN THE PROGRAMME:\n%s", text)
+			}
+			lines := strings.Split(text[i:], "\n")[1:3]
+			for j := range lines {
+				lines[j] = strings.TrimSpace(lines[j])
+			}
+			if diff := cmp.Diff(tt.want, lines); diff != "" {
+				t.Errorf("explanation (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

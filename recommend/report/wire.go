@@ -81,12 +81,14 @@ type wireProgramme struct {
 
 type wireStep struct {
 	Movement  string         `json:"movement"`
+	Name      string         `json:"name"`
 	Level     int            `json:"level"`
 	Dose      string         `json:"dose"`
 	Change    string         `json:"change"`
 	Because   string         `json:"because"`
 	Facts     []string       `json:"facts,omitempty"`
 	Rule      string         `json:"rule,omitempty"`
+	Decided   string         `json:"decided,omitempty"`
 	Citations []wireCitation `json:"citations"`
 }
 
@@ -102,8 +104,8 @@ func (b *wireBuilder) programme(pg *recommend.Programme) *wireProgramme {
 		if st.Citations != nil {
 			cites = b.cites(st.Citations)
 		}
-		w.Steps[i] = wireStep{Movement: st.Movement, Level: st.Level, Dose: st.Dose, Change: st.Change,
-			Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: cites}
+		w.Steps[i] = wireStep{Movement: st.Movement, Name: st.Name, Level: st.Level, Dose: st.Dose, Change: st.Change,
+			Because: st.Because, Facts: st.Facts, Rule: st.Rule, Decided: st.Decided, Citations: cites}
 	}
 	return w
 }

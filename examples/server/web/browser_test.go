@@ -437,7 +437,37 @@ func longProfiles(t *testing.T) []browserProfile {
 			"aggravated_by-stretching", "aggravated_by-lifting", "sex-female"), every...),
 			map[string]string{"pain_level": "10", "days_since_onset": "60", "sitting_hours": "9", "age": "45", "pregnancy_week": "24"},
 			weeklyCheckIns(t, 11, "pelvic_tilt", "walking", "bird_dog", "heat", "glute_bridge")},
+		// The largest programme there can be: every movement of the rule
+		// set reported over eleven weeks, beside every condition, the
+		// referrals and every piece of equipment (a handout of three A4
+		// pages before This week printed from its short copy).
+		{"every condition with every movement in the programme", append(append(ids("conditions", voc.Conditions),
+			"red_flags-injecting_drug_use", "red_flags-long_term_steroids", "red_flags-unexplained_weight_loss",
+			"red_flags-anticoagulants_or_bleeding_disorder", "red_flags-immunosuppression",
+			"aggravated_by-stretching", "aggravated_by-lifting", "sex-female"), every...),
+			map[string]string{"pain_level": "10", "days_since_onset": "60", "sitting_hours": "9", "age": "45", "pregnancy_week": "24"},
+			everyMovementCheckIns(t, 11)},
+		{"disc herniation with sciatica and every movement in the programme", threeReferrals.ids, threeReferrals.fields, everyMovementCheckIns(t, 2)},
 	}
+}
+
+// everyMovementCheckIns returns n weekly check-ins that between them
+// report every movement of the default rules, as many as a check-in may
+// (recommend.MaxDoneEntries, fewer than the movements): the even ones the
+// first movements, the odd ones the last.
+func everyMovementCheckIns(t *testing.T, n int) []string {
+	t.Helper()
+	var ids []string
+	for _, m := range defaultEngine(t).Movements() {
+		ids = append(ids, m.ID)
+	}
+	k := min(len(ids), recommend.MaxDoneEntries)
+	out := weeklyCheckIns(t, n, ids[:k]...)
+	odd := weeklyCheckIns(t, n, ids[len(ids)-k:]...)
+	for i := 1; i < n; i += 2 {
+		out[i] = odd[i]
+	}
+	return out
 }
 
 // weeklyCheckIns returns n weekly check-ins of the movements, encoded as

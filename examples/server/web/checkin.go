@@ -157,7 +157,7 @@ func (c checkInEntries) newCheckIn() (*recommend.CheckIn, []problem) {
 		ci.Day = v
 	}
 	if blank(c.pain) {
-		probs = append(probs, problem{fieldCIPain, "Enter your pain level now, to check in."})
+		probs = append(probs, problem{fieldCIPain, "Enter your pain level at this check-in, to check in."})
 	} else if v, msg := wholeNumber(c.pain, 10); msg != "" {
 		probs = append(probs, problem{fieldCIPain, msg})
 	} else {
@@ -381,7 +381,7 @@ func newCheckInView(eng *recommend.Engine, n, defaultDay int, c checkInEntries, 
 	if !c.posted {
 		v.Day.Value = strconv.Itoa(defaultDay)
 	}
-	v.Pain = number{Name: fieldCIPain, Label: "Pain level now", Hint: "From 0, no pain, to 10, the worst pain you can imagine.", InputMode: "numeric", Value: first(c.pain)}
+	v.Pain = number{Name: fieldCIPain, Label: "Pain level at this check-in", Hint: "From 0, no pain, to 10, the worst pain you can imagine: how it is today. The advice reads the higher of this and the pain level above.", InputMode: "numeric", Value: first(c.pain)}
 	v.Function = number{Name: fieldCIFunction, Label: "How much it limits your day", Hint: "From 0, not at all, to 10, completely. Leave empty if you would rather not say.", InputMode: "numeric", Value: first(c.function)}
 	names := map[string]string{}
 	for _, m := range eng.Movements() {

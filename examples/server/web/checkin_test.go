@@ -36,7 +36,7 @@ var (
 	hiddenCheckInRE = regexp.MustCompile(`<input type="hidden" name="check_in" value="([^"]*)">`)
 	ciDayRE         = regexp.MustCompile(`<input type="text" id="ci_day" name="ci_day"[^>]* value="([^"]*)"`)
 	trendRowRE      = regexp.MustCompile(`<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>`)
-	stepRE          = regexp.MustCompile(`<li class="item step" data-movement="([^"]+)" data-change="([^"]+)">`)
+	stepRE          = regexp.MustCompile(`<li class="item step" data-movement="([^"]+)" data-change="([^"]+)"[^>]*>`)
 )
 
 // carried returns the earlier check-ins a page's form carries.
@@ -97,7 +97,7 @@ func TestCheckInRoundTrip(t *testing.T) {
 	if got := stepRE.FindAllStringSubmatch(week, -1); len(got) != 1 || got[0][2] != "progress" {
 		t.Errorf("steps after the second check-in = %v, want walking progress", got)
 	}
-	for _, w := range []string{"<h4>Walking: Up a level</h4>", "<p><span class=\"label\">Level:</span> 2 of 3</p>",
+	for _, w := range []string{"<h4>Walking: Up a level</h4>", `<p class="level"><span class="label">Level:</span> 2 of 3</p>`,
 		`<summary>Sources<span class="visually-hidden"> (Walking, this week)</span></summary>`,
 		`<summary>Why?<span class="visually-hidden"> (Walking, this week)</span></summary>`,
 		"reported easier, 6 sessions since the previous check-in"} {
@@ -205,7 +205,7 @@ func TestCheckInProblems(t *testing.T) {
 		want []string
 	}{
 		{"no pain", url.Values{"ci_day": {"0"}, "ci_movement": {"walking"}, "ci_sessions-walking": {"3"}, "ci_response-walking": {"same"}},
-			[]string{`<a href="#ci_pain_level">Pain level now: Enter your pain level now, to check in.</a>`,
+			[]string{`<a href="#ci_pain_level">Pain level at this check-in: Enter your pain level at this check-in, to check in.</a>`,
 				`id="ci_response-walking-same" name="ci_response-walking" value="same" checked>`, `name="ci_sessions-walking" inputmode="numeric" autocomplete="off" value="3">`}},
 		{"sessions without a response, and a response without sessions", url.Values{
 			"ci_day": {"0"}, "ci_pain_level": {"4"}, "ci_movement": {"walking", "bird_dog"},
@@ -214,7 +214,7 @@ func TestCheckInProblems(t *testing.T) {
 				`<a href="#ci_sessions-bird_dog">Bird dog, times done: Enter how many times you did it since the last check-in, 0 if not at all.</a>`}},
 		{"out of range", url.Values{"ci_day": {"-1"}, "ci_pain_level": {"11"}, "ci_function": {"ten"}},
 			[]string{`<a href="#ci_day">Day of this check-in: Enter a whole number from 0 to 3650.</a>`,
-				`<a href="#ci_pain_level">Pain level now: Enter a whole number from 0 to 10.</a>`,
+				`<a href="#ci_pain_level">Pain level at this check-in: Enter a whole number from 0 to 10.</a>`,
 				`<a href="#ci_function">How much it limits your day: Enter a whole number from 0 to 10.</a>`,
 				`value="ten" aria-describedby="ci_function-hint ci_function-error" aria-invalid="true">`}},
 		{"day going backwards, from the engine", url.Values{"check_in": earlier, "ci_day": {"3"}, "ci_pain_level": {"4"}},
@@ -550,5 +550,122 @@ func TestCheckInReview(t *testing.T) {
 	}
 	if i, j := strings.Index(body, `id="referrals"`), strings.Index(body, `id="this-week"`); i < 0 || j < i {
 		t.Errorf("referrals at %d, this week at %d: want the referral first", i, j)
+	}
+}
+
+// TestPlanGivesThisWeeksDose checks that a plan step the programme has
+// moved or stopped shows this week's level and dose in place of its
+// starting dose, on the page and so in the printed handout, as the text
+// report does; a step the programme has not moved keeps its dose.
+func TestPlanGivesThisWeeksDose(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	rec := post(h, withForm(discForm, url.Values{
+		"check_in": {`{"day":0,"pain_level":5,"done":[{"movement":"walking","sessions":5,"response":"same"},{"movement":"bird_dog","sessions":3,"response":"worse"}]}`},
+		"ci_day":   {"7"}, "ci_pain_level": {"4"}, "ci_movement": {"walking", "bird_dog"},
+		"ci_sessions-walking": {"5"}, "ci_response-walking": {"easier"}, "ci_sessions-bird_dog": {"3"}, "ci_response-bird_dog": {"worse"},
+	}))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d:\n%s", rec.Code, rec.Body)
+	}
+	plan := section(rec.Body.String(), "plan")
+	line := func(li, label string) string {
+		m := regexp.MustCompile(`<p><span class="label">` + label + `:</span> ([^<]*)</p>`).FindStringSubmatch(li)
+		if m == nil {
+			return ""
+		}
+		return html.UnescapeString(m[1])
+	}
+	type lines struct{ Dose, ThisWeek string }
+	tests := []struct {
+		movement string
+		want     lines
+	}{
+		{"walking", lines{ThisWeek: "Level 2 of 3 (up a level): Walks of 15 to 20 minutes most days, at a pace that still lets you talk."}},
+		{"bird_dog", lines{ThisWeek: "Stopped for now: see This week."}},
+		{"towel_stretch", lines{Dose: "3 to 5 minutes, several times a day."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.movement, func(t *testing.T) {
+			m := regexp.MustCompile(`(?s)<li class="item" data-movements="` + tt.movement + `">(.*?)</li>`).FindStringSubmatch(plan)
+			if m == nil {
+				t.Fatalf("%s is not a plan step:\n%s", tt.movement, plan)
+			}
+			got := lines{line(m[1], "Dose"), line(m[1], "This week")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("plan step %s (-want +got):\n%s", tt.movement, diff)
+			}
+		})
+	}
+}
+
+// TestCheckInPainReachesTheAdvice checks that the pain of the page's
+// check-in, the latest, reaches the advice: the rules read the higher of
+// it and the form's pain level, so a check-in of 9 beside a pain level of
+// 3 brings the high-pain caution (pain 7 or more); and that the two pain
+// inputs have labels that tell them apart.
+func TestCheckInPainReachesTheAdvice(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	const caution = "Your pain is high today."
+	tests := []struct {
+		name, pain, checkIn string
+		want                bool
+	}{
+		{"pain 3, check-in 9", "3", "9", true},
+		{"pain 3, check-in 4", "3", "4", false},
+		{"pain 8, check-in 4", "8", "4", true},
+	}
+	labels := map[string]string{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := withForm(url.Values{"conditions": {"chronic_stiffness"}, "pain_level": {tt.pain}}, url.Values{
+				"check_in": {`{"day":0,"pain_level":` + tt.pain + `}`}, "ci_day": {"7"}, "ci_pain_level": {tt.checkIn}})
+			rec := post(h, form)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d:\n%s", rec.Code, rec.Body)
+			}
+			body := rec.Body.String()
+			if diff := cmp.Diff(tt.want, strings.Contains(body, caution)); diff != "" {
+				t.Errorf("the high-pain caution %q on the page (-want +got):\n%s", caution, diff)
+			}
+			for _, id := range []string{"pain_level", "ci_pain_level"} {
+				m := regexp.MustCompile(`<label for="` + id + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+				if m == nil {
+					t.Fatalf("no label for %s", id)
+				}
+				labels[id] = strings.TrimSpace(m[1])
+			}
+		})
+	}
+	if labels["pain_level"] == labels["ci_pain_level"] {
+		t.Errorf("the form's pain level and the check-in's pain are both labelled %q", labels["pain_level"])
+	}
+}
+
+// TestPrintLines checks This week as the handout prints it: the steps
+// that stop for the same reason share a line, and every other step has
+// its own, with its level and dose, and its reason only where it steps
+// back or the advice decided its change.
+func TestPrintLines(t *testing.T) {
+	avoid := "The advice for this profile says to avoid it for now."
+	worse := "It made the pain worse at its easiest level, so it stops."
+	steps := []stepView{
+		{Name: "Towel decompression", Change: "stop", Does: "Stop for now", Level: 1, Because: avoid, Decided: "the advice for this profile avoids it"},
+		{Name: "Walking", Change: "progress", Does: "Up a level", Level: 2, Levels: 3, Dose: "Walks of 15 minutes.", Because: "It felt easier."},
+		{Name: "Bird dog", Change: "stop", Does: "Stop for now", Level: 1, Because: worse},
+		{Name: "Cat-cow", Change: "stop", Does: "Stop for now", Level: 1, Because: avoid, Decided: "the advice for this profile avoids it"},
+		{Name: "Glute bridge", Change: "regress", Does: "Down a level", Level: 1, Levels: 3, Dose: "8 repeats.", Because: "A flare."},
+		{Name: "Plank", Change: "hold", Does: "Stay at this level", Level: 1, Levels: 1, Dose: "Hold 10 seconds.", Because: "A referral comes first.", Decided: "an urgent or emergency referral comes first"},
+		{Name: "Heat", Change: "start", Does: "Start", Level: 1, Dose: "15 minutes.", Because: "It starts at the level its dose gives."},
+	}
+	want := []printLine{
+		{Head: "Towel decompression and Cat-cow: stop for now", Why: avoid},
+		{Head: "Walking: up a level", Dose: "Level 2 of 3: Walks of 15 minutes."},
+		{Head: "Bird dog: stop for now", Why: worse},
+		{Head: "Glute bridge: down a level", Dose: "Level 1 of 3: 8 repeats.", Why: "A flare."},
+		{Head: "Plank: stay at this level", Dose: "Level 1 of 1: Hold 10 seconds.", Why: "A referral comes first."},
+		{Head: "Heat: start", Dose: "Level 1: 15 minutes."},
+	}
+	if diff := cmp.Diff(want, printLines(steps)); diff != "" {
+		t.Errorf("printLines (-want +got):\n%s", diff)
 	}
 }

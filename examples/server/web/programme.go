@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,54 @@ type programmeView struct {
 	Chart template.HTML
 	// Trend is the pain trend, for the table under the chart.
 	Trend []trendRow
+	// Print is This week as the handout prints it, one short line for
+	// each step, or for the stopped steps that share a reason (see
+	// printLines), so that a programme of every movement still fits on
+	// two A4 pages.
+	Print []printLine
+}
+
+// printLine is a line of This week in print: one or more movements, what
+// the programme does with them, their level and dose when they go on, and
+// why, where they stop, step back or the advice decided the change.
+type printLine struct {
+	Head, Dose, Why string
+}
+
+// printLines lays out steps for print: the steps that stop for the same
+// reason share one line, where the first of them is; every other step
+// has its own, with its level and dose, and its reason where it steps
+// back or the advice decided its change (the reasons of a start, a hold
+// and a step up are on the page on screen).
+func printLines(steps []stepView) []printLine {
+	var out []printLine
+	var reasons []string
+	var names [][]string
+	var at []int
+	for _, st := range steps {
+		if st.Change == recommend.ChangeStop {
+			if i := slices.Index(reasons, st.Because); i >= 0 {
+				names[i] = append(names[i], st.Name)
+				continue
+			}
+			reasons, names, at = append(reasons, st.Because), append(names, []string{st.Name}), append(at, len(out))
+			out = append(out, printLine{Why: st.Because})
+			continue
+		}
+		l := printLine{Head: st.Name + ": " + strings.ToLower(st.Does), Dose: fmt.Sprintf("Level %d", st.Level)}
+		if st.Levels > 0 {
+			l.Dose += fmt.Sprintf(" of %d", st.Levels)
+		}
+		l.Dose += ": " + st.Dose
+		if st.Change == recommend.ChangeRegress || st.Decided != "" {
+			l.Why = st.Because
+		}
+		out = append(out, l)
+	}
+	for i, j := range at {
+		out[j].Head = words.List(names[i]) + ": " + strings.ToLower(report.ChangeWords(recommend.ChangeStop))
+	}
+	return out
 }
 
 // stepView is one movement of the programme this week.
@@ -36,8 +85,11 @@ type stepView struct {
 	Dose          string
 	Because       string
 	// Facts are the check-in facts that decided the change, in words.
-	Facts     []string
-	Rule      string
+	Facts []string
+	Rule  string
+	// Decided says, in words, what decided the change when the advice for
+	// the profile did (report.DecidedWords), or is "".
+	Decided   string
 	Citations []cite
 }
 
@@ -64,12 +116,17 @@ func (b *builder) programme() {
 		v.Trend = append(v.Trend, trendRow{N: len(v.Trend) + 1, Day: p.Day, Week: p.Day/7 + 1, Pain: p.PainLevel})
 	}
 	for _, st := range pg.Steps {
-		v.Steps = append(v.Steps, stepView{
+		sv := stepView{
 			Movement: st.Movement, Name: cmp.Or(b.o.Names[st.Movement], b.movementName(st.Movement)),
 			Change: st.Change, Does: words.Capital(report.ChangeWords(st.Change)), Level: st.Level, Levels: levels[st.Movement],
 			Dose: st.Dose, Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: b.src.cites(st.Citations),
-		})
+		}
+		if st.Decided != "" {
+			sv.Decided = report.DecidedWords(st.Decided)
+		}
+		v.Steps = append(v.Steps, sv)
 	}
+	v.Print = printLines(v.Steps)
 	b.rv.Programme = v
 }
 

@@ -97,7 +97,9 @@ type itemView struct {
 	Movements []string
 	How, Dose string
 	// ThisWeek says where the programme has the movement this week, for
-	// a plan step the programme has moved, or is "".
+	// a plan step whose dose the programme has moved (report.Step.Week),
+	// or is "". When it is set, Dose is "": this week's dose stands in
+	// for the starting dose.
 	ThisWeek string
 	// Why is the reason shown, and Cautions the cautions.
 	Why       string
@@ -340,11 +342,19 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	if err != nil {
 		return itemView{}, err
 	}
-	return itemView{
+	iv := itemView{
 		Names: st.Item.Name(), Movements: []string{st.Item.Movement}, How: st.Item.How(), Dose: st.Item.Dose(),
 		Why: st.Reason, Cautions: st.Cautions, Citations: b.src.cites(st.Citations), Explanations: why,
 		Pictures: pictures(b.ex.eng, []string{st.Item.Movement}), ThisWeek: b.rv.Programme.thisWeek(st),
-	}, nil
+	}
+	if iv.ThisWeek != "" {
+		// The programme's dose this week stands in for the starting dose,
+		// as in the text report: the page and the handout never show a
+		// dose the programme has moved past, or one for a stopped
+		// movement.
+		iv.Dose = ""
+	}
+	return iv, nil
 }
 
 // start lists the plan, or every recommended movement when there is no

@@ -36,15 +36,20 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("response and no sessions, so a flare steps it back too), the first\n")
 	p("progression rule below whose condition holds decides its change, and\n")
 	p("a movement no rule changes holds its level. The engine itself never moves a movement up more than one level\n")
-	p("in seven days, nor past its last level or while it is stopped, and a\n")
-	p("movement the advice avoids stops. The rules with a review are checked on\n")
+	p("in seven days, nor past its last level or while it is stopped. The\n")
+	p("advice has the last word on the latest check-in: a movement it does not\n")
+	p("recommend (it avoids it, it needs equipment the profile does not list,\n")
+	p("or no rule recommends it) stops, at level 1, and while an urgent or\n")
+	p("emergency referral stands no movement moves up or starts again. The\n")
+	p("rules with a review are checked on\n")
 	p("the latest check-in, and a review they call for is an ordinary referral.\n")
 	p("A referral that withholds advice leaves no programme. The conditions read\n")
 	p("`programme` (check_ins, weeks, day, first_pain, previous_pain,\n")
 	p("latest_pain, change as a share of the first pain, change_points, flare,\n")
 	p("improving, worse_twice, worse_standing, adherence) and `move` (id,\n")
 	p("response, level,\n")
-	p("levels, sessions, stopped, stopped_pain, days_since_progress, first).\n\n")
+	p("levels, sessions, stopped, stopped_pain, days_since_progress, first,\n")
+	p("advice: recommended, avoided, needs_equipment or not_recommended).\n\n")
 
 	p("| Movement | Levels, easiest first | Starts at |\n")
 	p("|---|---|---|\n")
@@ -73,7 +78,8 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("\n")
 
 	p("### A programme worked through\n\n")
-	p("Six weekly check-ins with no condition reported, as the rules replay\n")
+	p("Six weekly check-ins of a person with chronic stiffness, for whom the\n")
+	p("rules recommend all three movements, as the rules replay\n")
 	p("them: the pain, then each movement's report and the change it led to,\n")
 	p("with the level after it.\n\n")
 	p("| Day | Pain | ")
@@ -88,7 +94,7 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	}
 	p("---|\n")
 	for i, c := range exampleCheckIns {
-		res, err := recommendFor(ctx, eng, recommend.Profile{CheckIns: exampleCheckIns[:i+1]})
+		res, err := recommendFor(ctx, eng, recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: exampleCheckIns[:i+1]})
 		if err != nil {
 			return err
 		}
