@@ -177,11 +177,15 @@ func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
 // chart records no back condition when its coded terms are all risk
 // factors (m.RiskFactorsOnly), or when it has none (m.Relevant is false:
 // the cards come from the pain scores alone, which do not say where the
-// pain is; see Mapping.Relevant). The Service answers with these cards.
+// pain is; see Mapping.Relevant), and no code of the chart is unknown to
+// the vocabulary (m.Unknown): an unknown code may be a back condition, so
+// with one the cards stay plain. The Service answers with these cards.
 func (m *Mapping) Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
 	frame := ""
 	switch {
-	case m == nil:
+	case m == nil || len(m.Unknown) > 0:
+		// A code the vocabulary does not know may be a back condition
+		// (M54.41, lumbago with sciatica): the cards stay plain.
 	case m.RiskFactorsOnly:
 		frame = riskFactorsOnlyDetail
 	case !m.Relevant():
@@ -248,12 +252,13 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	// the pain trend cite their sources for the facts they build on
 	// (background), and their strongest source leads.
 	sided := topic == topicPlan || topic == topicAvoid
+	summary = shorten(summary, b.summaryBudget())
 	if b.frame != "" {
 		summary = IfBackPain + summary
 		body = append([]string{b.frame}, body...)
 	}
 	cites = strongestFirst(distinct(cites), sided)
-	c := Card{Summary: shorten(summary, MaxSummary), Indicator: ind, Source: b.source(cites, sided)}
+	c := Card{Summary: summary, Indicator: ind, Source: b.source(cites, sided)}
 	c.Source.Topic = &topic
 	if topic == topicReferral || topic == topicAvoid {
 		c.OverrideReasons = slices.Clone(overrideReasons)
@@ -277,6 +282,16 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 	c.Detail = strings.Join(body, "\n\n")
 	c.UUID = cardUUID(b.res.RuleSet.Digest, b.hookInstance, len(b.cards), c)
 	b.cards = append(b.cards, c)
+}
+
+// summaryBudget is the most characters a card's summary may have before
+// the frame's IfBackPain is put in front of it, so that a summary written
+// to fit (a list of names) still fits whole.
+func (b *builder) summaryBudget() int {
+	if b.frame != "" {
+		return MaxSummary - utf8.RuneCountInString(IfBackPain)
+	}
+	return MaxSummary
 }
 
 // source is the card's source: the first citation, or the rule set when
@@ -640,7 +655,7 @@ func (b *builder) alsoHelpful() {
 		}
 		cites = append(cites, it.Citations...)
 	}
-	b.add(IndicatorInfo, topicPlan, listSummary(title, names), append(patientSays(told), disagree...), cites)
+	b.add(IndicatorInfo, topicPlan, listSummary(title, names, b.summaryBudget()), append(patientSays(told), disagree...), cites)
 }
 
 // avoid adds the card of the movements to avoid: what the patient is
@@ -670,7 +685,7 @@ func (b *builder) avoid() {
 		}
 		cites = append(cites, it.Citations...)
 	}
-	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names), append(patientSays(told), disagree...), cites)
+	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names, b.summaryBudget()), append(patientSays(told), disagree...), cites)
 }
 
 // disagreement says, for a movement the sources disagree about, which
@@ -714,7 +729,7 @@ func article(s string) string {
 
 // listSummary is "Title: A, B and C", or "Title: A, B and 4 more" when the
 // names do not fit in a summary.
-func listSummary(title string, names []string) string {
+func listSummary(title string, names []string, budget int) string {
 	for n := len(names); n > 0; n-- {
 		var s string
 		switch {
@@ -723,7 +738,7 @@ func listSummary(title string, names []string) string {
 		default:
 			s = words.List(append(slices.Clip(names[:n]), strconv.Itoa(len(names)-n)+" more"))
 		}
-		if out := title + ": " + s + "."; utf8.RuneCountInString(out) <= MaxSummary {
+		if out := title + ": " + s + "."; utf8.RuneCountInString(out) <= budget {
 			return out
 		}
 	}

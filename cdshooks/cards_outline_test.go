@@ -201,3 +201,46 @@ func TestAvoidCardOrder(t *testing.T) {
 		t.Errorf("only %d profiles whose avoid groups differ from the Result's order: the test shows too little", regrouped)
 	}
 }
+
+// TestCardsSayAStop checks that a movement the check-ins stopped is shown
+// stopped on the cards, with why, and not with a dose to do: dead bug,
+// reported worse at its first level, is stopped for a disc herniation,
+// whether it is a plan step or also helpful.
+func TestCardsSayAStop(t *testing.T) {
+	eng := defaultEngine(t)
+	p := profileFile(t, "disc-herniation")
+	p.CheckIns = []recommend.CheckIn{
+		{Day: 0, PainLevel: 4, Done: []recommend.Done{{Movement: "dead_bug", Sessions: 3, Response: "same"}}},
+		{Day: 7, PainLevel: 5, Done: []recommend.Done{{Movement: "dead_bug", Sessions: 3, Response: "worse"}}},
+	}
+	res, err := eng.Recommend(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	for _, st := range res.Programme.Steps {
+		stopped = stopped || st.Movement == "dead_bug" && st.Change == recommend.ChangeStop
+	}
+	if !stopped {
+		t.Fatalf("the programme does not stop dead bug: %+v", res.Programme.Steps)
+	}
+	cards, err := cdshooks.Cards(res, testHookInstance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, c := range cards {
+		for _, l := range strings.Split(c.Detail, "\n") {
+			if strings.Contains(l, "**Dead bug**") || strings.HasSuffix(c.Summary, ": Dead bug") && strings.HasPrefix(l, "- **") {
+				lines = append(lines, l)
+			}
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatal("no card names dead bug")
+	}
+	said := strings.Join(lines, "\n")
+	if !strings.Contains(said, "Stopped for now") || strings.Contains(said, "6 to 10 slow repeats") {
+		t.Errorf("the cards do not say dead bug is stopped, or still give its dose:\n%s", said)
+	}
+}

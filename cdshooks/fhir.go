@@ -134,7 +134,11 @@ type PatientNote struct {
 // pain is. Without a referral it answers {"cards": []}, as for a chart
 // without pain scores: the exercise advice alone is not worth a card on
 // a chart that records no back trouble, but no referral the rules give
-// for what the service read is dropped.
+// for what the service read is dropped. Nor is what the service could not
+// read and that could have called for one: a pain score that could not
+// be read, or an age that could not be read beside pain scores, gets the
+// card that says so (as on any chart), though the scores read call for
+// no referral.
 func (m *Mapping) Relevant() bool {
 	return m != nil && len(m.Profile.Conditions)+len(m.Profile.RedFlags) > 0
 }

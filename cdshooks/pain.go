@@ -354,15 +354,17 @@ func entryIndex(path string) int {
 }
 
 // logPainScores logs the pain scores that could not be read or were left
-// out: one line, a warning when any could not be read, with the entry and
-// the reason of each (no ids or values, which the response carries).
+// out: one line, a warning when any could not be read, with the entry of
+// each and whether it was unread or skipped. The reasons stay in the
+// response: they quote a score's value or date, which the log never
+// holds (a date of care can identify a person).
 func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
 	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.SkippedPainScores))
 	for _, n := range m.UnreadPainScores {
-		notes = append(notes, n.Entry+": unread: "+n.Reason)
+		notes = append(notes, n.Entry+": unread")
 	}
 	for _, n := range m.SkippedPainScores {
-		notes = append(notes, n.Entry+": skipped: "+n.Reason)
+		notes = append(notes, n.Entry+": skipped")
 	}
 	logEntries(ctx, log, hookInstance, "pain scores unread or skipped", len(m.UnreadPainScores) > 0,
 		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))

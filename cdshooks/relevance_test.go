@@ -261,6 +261,9 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 		{"cancer history and sciatica", []recommend.Code{icd("Z85.3"), icd("M54.31")}, false, "Urgent"},
 		{"cauda equina syndrome alone", []recommend.Code{icd("G83.4")}, false, "Urgent"},
 		{"disc herniation alone", []recommend.Code{icd("M51.26")}, false, ""},
+		// A code the vocabulary does not know may be back pain.
+		{"cancer history and lumbago with sciatica (unmapped)", []recommend.Code{icd("Z85.3"), icd("M54.41")}, false, "Urgent"},
+		{"osteoporosis only: the avoid list fits whole", []recommend.Code{{System: "http://snomed.info/sct", Code: "64859006"}}, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,8 +285,14 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 				if framed != tt.framed {
 					t.Errorf("card %d %q: framed %v, want %v", i, c.Summary, framed, tt.framed)
 				}
-				if framed != strings.Contains(c.Detail, "No back condition this service recognises is coded") {
+				if framed != strings.Contains(c.Detail, "No back condition this service recognises is coded on this chart, only risk factors") {
 					t.Errorf("card %d: the summary is framed %v but the detail does not say so: %q", i, framed, c.Detail)
+				}
+				// A list of names is written to fit beside the frame, not
+				// cut by it.
+				if rest, _ := strings.CutPrefix(c.Summary, cdshooks.IfBackPain); (strings.HasPrefix(rest, "Avoid for now:") ||
+					strings.HasPrefix(rest, "Also helpful:")) && !strings.HasSuffix(rest, ".") {
+					t.Errorf("card %d: the list in %q was cut", i, c.Summary)
 				}
 				if n := len([]rune(c.Summary)); n > cdshooks.MaxSummary {
 					t.Errorf("card %d: summary of %d characters, over %d", i, n, cdshooks.MaxSummary)

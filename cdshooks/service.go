@@ -46,7 +46,8 @@ const ExtensionSkippedPainScores = "com.github.backrules.skipped-pain-scores"
 
 // ExtensionUnreadPainScores is the key, in the response's extension
 // object, of the pain score Observations the service could not read, and
-// why: with any, it used no pain score.
+// why. The scores it could read are still used, and a warning card says
+// that the trend was assessed without the others.
 const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
 
 // ExtensionUnreadPatient is the key, in the response's extension object,
@@ -504,13 +505,17 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// pain scores, whose trend can call for a review: the rules run on
 		// them, and a referral they give reaches the clinician (with every
 		// card framed as applying if back pain is reported; see
-		// Mapping.Cards). Without pain scores, or without a referral,
-		// there is nothing to say, and CDS Hooks answers {"cards": []}.
+		// Mapping.Cards). When what could not be read (a pain score, or
+		// the age beside pain scores) could have called for one, the
+		// cards saying so (noteCards) are the answer. Otherwise there is
+		// nothing to say, and CDS Hooks answers {"cards": []}.
 		nothing := func() {
 			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
 		}
 		relevant := m.Relevant()
-		if !relevant && len(m.Profile.CheckIns) == 0 {
+		trend := len(m.Profile.CheckIns) > 0
+		unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
+		if !relevant && !trend && !unreadTrend {
 			nothing()
 			return
 		}
@@ -518,12 +523,14 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
 			return
 		}
-		if !relevant && len(res.Referrals) == 0 {
+		switch {
+		case relevant || len(res.Referrals) > 0:
+			if cards, err = m.Cards(res, req.HookInstance); err != nil {
+				writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
+				return
+			}
+		case !unreadTrend:
 			nothing()
-			return
-		}
-		if cards, err = m.Cards(res, req.HookInstance); err != nil {
-			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
 			return
 		}
 	}
