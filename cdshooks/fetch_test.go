@@ -91,7 +91,7 @@ func newFHIRServer(t *testing.T) *fhirServer {
 					"valueInteger": %d}, "search": {"mode": "match"}}`, date, v)
 			}
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s, %s]}`,
-				score("2026-01-05T09:00:00Z", 6), score("2026-01-12", 5))
+				score("2026-11-16T09:00:00Z", 6), score("2026-11-23", 5))
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "fail":
 			http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "many":

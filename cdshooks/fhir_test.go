@@ -63,14 +63,20 @@ func request(bundle string, entries ...string) string {
 		`"entry": [` + strings.Join(entries, ",\n") + `]}}}`
 }
 
-// mapBody decodes and maps a request body with the test engine.
+// mapBody decodes and maps a request body with the test engine, today.
 func mapBody(t *testing.T, body string) (*cdshooks.Mapping, error) {
+	t.Helper()
+	return mapBodyAt(t, body, today)
+}
+
+// mapBodyAt decodes and maps a request body with the test engine at now.
+func mapBodyAt(t *testing.T, body string, now time.Time) (*cdshooks.Mapping, error) {
 	t.Helper()
 	req, err := cdshooks.DecodeRequest([]byte(body))
 	if err != nil {
 		return nil, err
 	}
-	return cdshooks.MapRequest(req, testEngine(t).Vocabulary(), today)
+	return cdshooks.MapRequest(req, testEngine(t).Vocabulary(), now)
 }
 
 // notes returns the entry and reason of each note.

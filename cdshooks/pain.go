@@ -23,6 +23,11 @@ import (
 // check-ins.
 const PrefetchPainScores = "painScores"
 
+// CurrentPainScoreDays is how many days before today the latest pain
+// score may be for the scores to be used: a programme whose latest check-in
+// is older says nothing of the pain now (see Mapping.SkippedPainScores).
+const CurrentPainScoreDays = 28
+
 // The LOINC code of a pain severity score, and its system.
 const (
 	loincSystem   = "http://loinc.org"
@@ -135,7 +140,10 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //
 // At most recommend.MaxCheckIns scores are used, the latest, over at most
 // recommend.MaxCheckInDay days before the latest; older ones are listed in
-// Mapping.SkippedPainScores.
+// Mapping.SkippedPainScores. When the latest score is more than
+// CurrentPainScoreDays before today, none is used, and every one is listed
+// there: the rules read the latest check-in's pain as the pain now (see
+// recommend.Profile.PainLevel), which a score of long ago is not.
 func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) error {
 	const at = "prefetch." + PrefetchPainScores
 	if isNull(raw) {
@@ -237,6 +245,17 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 	}
 	slices.SortStableFunc(scores, laterScore)
 	latest := scores[len(scores)-1].date
+	if age := days(latest, now.UTC().Truncate(24*time.Hour)); age > CurrentPainScoreDays {
+		// The latest score is not how the pain is now, and the trend
+		// ended long ago: the rules read the latest check-in's pain as
+		// the pain now, which an old score would make "new severe pain".
+		for _, s := range scores {
+			m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: fmt.Sprintf("%s.entry[%d].resource", at, s.entry),
+				Reason: fmt.Sprintf("the latest pain score is %d days old, more than %d: the scores do not say how the pain is now", age, CurrentPainScoreDays)})
+		}
+		slices.SortStableFunc(m.SkippedPainScores, func(a, b PainScoreNote) int { return cmp.Compare(entryIndex(a.Entry), entryIndex(b.Entry)) })
+		return nil
+	}
 	first := max(0, len(scores)-recommend.MaxCheckIns)
 	for first < len(scores) && days(scores[first].date, latest) > recommend.MaxCheckInDay {
 		first++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,23 @@ func painBundle(extra string, entries ...string) string {
 	return `{"resourceType": "Bundle", "type": "searchset", ` + extra + `"entry": [` + strings.Join(entries, ",\n") + `]}`
 }
 
+// scoresNow is the day after the latest date body holds: the clock at
+// which its pain scores are current (see cdshooks.CurrentPainScoreDays),
+// so that a test of how scores are read is not one of how old they are.
+func scoresNow(body string) time.Time {
+	var latest time.Time
+	for _, d := range regexp.MustCompile(`(19|20)\d\d-\d\d-\d\d`).FindAllString(body, -1) {
+		if t, err := time.Parse(time.DateOnly, d); err == nil && t.After(latest) {
+			latest = t
+		}
+	}
+	return latest.AddDate(0, 0, 1)
+}
+
+// painClock is the clock of the service tests of pain scores taken weekly
+// from 2026-01-01 (see weekly): in February 2026, while they are current.
+func painClock() time.Time { return time.Date(2026, time.February, 20, 9, 0, 0, 0, time.UTC) }
+
 func painNotes(ns []cdshooks.PainScoreNote) []string {
 	var out []string
 	for _, n := range ns {
@@ -62,7 +80,8 @@ func TestPainScores(t *testing.T) {
 	const e = "prefetch.painScores.entry"
 	tests := []struct {
 		name            string
-		painScores      string // "" for no key
+		painScores      string    // "" for no key
+		now             time.Time // zero: the day after its latest date (scoresNow)
 		want            []recommend.CheckIn
 		skipped, unread []string
 	}{
@@ -169,6 +188,7 @@ func TestPainScores(t *testing.T) {
 			// patient's time zone; a later date is a mistake, and would
 			// hide the trend and push real scores out of the programme.
 			name: "dated in the future",
+			now:  today,
 			painScores: painBundle("",
 				painObs("2026-11-10", "5"), painObs("2026-11-17", "6"), painObs("2026-11-24T23:00:00-08:00", "7"),
 				painObs("2026-11-25T08:00:00+13:00", "7"), painObs("2026-11-26", "2"), painObs("2046-01-01", "0")),
@@ -177,6 +197,22 @@ func TestPainScores(t *testing.T) {
 				e + "[4].resource: it is dated 2026-11-26, after today (2026-11-24): a date in the future is a mistake, and the score is not used",
 				e + "[5].resource: it is dated 2046-01-01, after today (2026-11-24): a date in the future is a mistake, and the score is not used",
 			},
+		},
+		{
+			// The latest score is not how the pain is now: none is used.
+			name:       "the latest score more than 28 days before today",
+			now:        today,
+			painScores: painBundle("", painObs("2026-10-19", "6"), painObs("2026-10-26", "8")),
+			skipped: []string{
+				e + "[0].resource: the latest pain score is 29 days old, more than 28: the scores do not say how the pain is now",
+				e + "[1].resource: the latest pain score is 29 days old, more than 28: the scores do not say how the pain is now",
+			},
+		},
+		{
+			name:       "the latest score 28 days before today",
+			now:        today,
+			painScores: painBundle("", painObs("2026-10-20", "6"), painObs("2026-10-27", "8")),
+			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 8}},
 		},
 		{
 			name:       "an entry with no resource",
@@ -191,7 +227,11 @@ func TestPainScores(t *testing.T) {
 			if tt.painScores != "" {
 				body = painRequest(tt.painScores)
 			}
-			m, err := mapBody(t, body)
+			now := tt.now
+			if now.IsZero() {
+				now = scoresNow(body)
+			}
+			m, err := mapBodyAt(t, body, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +303,8 @@ func TestPainScoresOrderedByTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := mapBody(t, painRequest(painBundle("", tt.entries...)))
+			body := painRequest(painBundle("", tt.entries...))
+			m, err := mapBodyAt(t, body, scoresNow(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -293,7 +334,8 @@ func TestPainScoresWindow(t *testing.T) {
 		entries = append(entries, painObs(fmt.Sprintf("20%02d-01-%02d", 10+i/28, 1+i%28), "5"))
 	}
 	entries = append([]string{painObs("1990-06-01", "9")}, entries...)
-	m, err := mapBody(t, painRequest(painBundle("", entries...)))
+	body := painRequest(painBundle("", entries...))
+	m, err := mapBodyAt(t, body, scoresNow(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +354,8 @@ func TestPainScoresWindow(t *testing.T) {
 		t.Errorf("the mapped profile is invalid: %v", err)
 	}
 	// Two scores ten years and more apart: the older is left out.
-	m, err = mapBody(t, painRequest(painBundle("", painObs("2010-01-01", "8"), painObs("2020-01-02", "4"))))
+	body = painRequest(painBundle("", painObs("2010-01-01", "8"), painObs("2020-01-02", "4")))
+	m, err = mapBodyAt(t, body, scoresNow(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +409,7 @@ func TestUnreadPainScoresKeepTheReview(t *testing.T) {
 	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 		"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
 		"painScores": ` + painBundle("", entries...) + `}}`
-	rec := post(t, newService(t), []byte(body))
+	rec := post(t, newService(t, cdshooks.WithClock(painClock)), []byte(body))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -419,12 +462,12 @@ func TestPainScoresWithoutConditions(t *testing.T) {
 		req["prefetch"].(map[string]any)["conditions"] = v
 		return string(mustJSON(t, req))
 	}
-	// weekly is a request for patient p, aged 45, with the conditions
-	// Bundle conditions and a pain score each week from 2026-01-01.
+	// weekly is a request for patient p, aged 46, with the conditions
+	// Bundle conditions and a pain score each week, the last today.
 	weekly := func(conditions string, pains ...int) string {
 		var entries []string
 		for i, pain := range pains {
-			entries = append(entries, painObs(time.Date(2026, 1, 1+7*i, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), strconv.Itoa(pain)))
+			entries = append(entries, painObs(today.AddDate(0, 0, -7*(len(pains)-1-i)).Format(time.DateOnly), strconv.Itoa(pain)))
 		}
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 			"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-02"}, "conditions": ` + conditions + `,
@@ -463,10 +506,14 @@ func TestPainScoresWithoutConditions(t *testing.T) {
 		// for none.
 		{"a score that cannot be read, no conditions", strings.Replace(weekly(emptyBundle, 6, 6, 6, 6, 6, 6, 7), `"valueInteger": 7`, `"valueInteger": 6.5`, 1),
 			answer{Status: 200, Cards: 1, PainTrend: true}},
-		{"a score dated in the future, no conditions", strings.Replace(weekly(emptyBundle, 3, 6, 9), "2026-01-15", "2099-01-15", 1),
+		{"a score dated in the future, no conditions", strings.Replace(weekly(emptyBundle, 3, 6, 9), today.Format(time.DateOnly), "2099-01-15", 1),
 			answer{Status: 200, Cards: 1, PainTrend: true}},
 		{"a birth date that cannot be read beside pain scores, no conditions", strings.Replace(weekly(emptyBundle, 8, 9), "1980-05-02", "1980-13-45", 1),
 			answer{Status: 200, Cards: 1}},
+		// A score of years ago is not the pain now: no "new severe pain
+		// at 75" from it.
+		{"one score of 8 from 2018, aged 86, no conditions", strings.Replace(strings.Replace(weekly(emptyBundle, 8), today.Format(time.DateOnly), "2018-03-01", 1), "1980-05-02", "1940-05-02", 1),
+			answer{Status: 200}},
 		{"a birth date that cannot be read, no pain scores, no conditions", strings.Replace(strings.Replace(weekly(emptyBundle), "1980-05-02", "1980-13-45", 1), `"painScores": `, `"unused": `, 1),
 			answer{Status: 200}},
 		{"scores rising 3 to 9 over six weeks, no conditions", weekly(emptyBundle, 3, 3, 4, 5, 7, 8, 9),
