@@ -170,6 +170,10 @@ func (e *Engine) build(d *decisions) *Result {
 			res.Referrals = b.addReferral(res.Referrals, ri)
 		}
 	}
+	// The rules' referrals in the story's order (see storyOrder), so
+	// that the most pressing leads, each keeping its rules in rule
+	// order; then the floors' first among their urgency.
+	e.storySort(d, res.Referrals[len(d.floors):])
 	sortReferrals(res.Referrals)
 	res.FoldedReferrals = b.foldedReferrals(d, res.Referrals)
 	for mi := range d.movements {

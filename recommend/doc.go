@@ -108,17 +108,21 @@ movement is never on the side against, and its own cautions are listed as
 Conflict.Conditional.
  3. Several rules recommending one movement merge into one item that keeps
     every reason and citation.
- 4. Referrals are sorted emergency, then urgent, then routine. A matched
-    referral with withhold set empties Recommended and NeedsEquipment, and
-    drops the cautioned conflicts, which were about recommended movements;
-    Avoided and the avoided conflicts stay, and Withheld and WithheldReason
-    say why. The referral story (referral.go) makes several referrals one
-    plan: the most urgent leads, and a referral of its pathway, one whose
-    rule names a reported red flag that a more urgent referral's rule names
-    too, or one that invites activity beside a more urgent referral or
-    withheld advice, is folded into it: Result.FoldedReferrals keeps it,
-    and a folded referral that withholds still withholds. When every
-    withholding referral says keep_active, the stay_active messages stay.
+ 4. Referrals are sorted emergency, then urgent, then routine, and within
+    an urgency the soonest first (refer.within: see [Within]), then those
+    that withhold advice. A matched referral with withhold set empties
+    Recommended and NeedsEquipment, and drops the cautioned conflicts,
+    which were about recommended movements; Avoided and the avoided
+    conflicts stay, and Withheld and WithheldReason say why. The referral
+    story (referral.go) makes several referrals one plan: the most pressing
+    (the most urgent, then the soonest) leads, and a referral of its
+    pathway, one whose rule names a reported red flag that a more urgent or
+    sooner referral's rule names too, or one that invites activity beside a
+    more urgent referral or withheld advice, is folded into it:
+    Result.FoldedReferrals keeps it, and a folded referral that withholds
+    still withholds. One reported symptom is never given two urgencies,
+    nor two timings. When every withholding referral says keep_active, the
+    stay_active messages stay.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.
  6. No failure hides a referral. Load refuses a rule set with no rules,

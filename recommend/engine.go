@@ -268,6 +268,7 @@ type compiledReferral struct {
 	invitesActivity bool
 	keepActive      bool
 	flags           []int
+	within          Within // how soon, or "" (see Within)
 }
 
 // DefaultMaxFileSize is the largest rule file Load accepts unless

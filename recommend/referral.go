@@ -27,11 +27,11 @@ type FoldReason string
 // The reasons a referral is folded, in the order the policy tries them.
 const (
 	// FoldReasonPathway: both referrals belong to one pathway (refer.pathway),
-	// and the other is more urgent.
+	// and the other is more urgent, or as urgent and sooner (refer.within).
 	FoldReasonPathway FoldReason = "pathway"
 	// FoldReasonRedFlag: both rules' conditions name a red flag the person
-	// reported, and the other is more urgent: one symptom is never given
-	// two urgencies.
+	// reported, and the other is more urgent, or as urgent and sooner: one
+	// symptom is never given two urgencies, nor two timings.
 	FoldReasonRedFlag FoldReason = "red_flag"
 	// FoldReasonInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
@@ -54,12 +54,88 @@ type FoldedReferral struct {
 	RedFlags []string `json:"red_flags,omitempty"`
 }
 
+// Within says how soon a referral's message asks the person to be seen
+// (refer.within). Referrals of one urgency are ordered by it, the soonest
+// first, and one is folded into a sooner one of its urgency that shares
+// its pathway or a reported red flag, so that one symptom never gets two
+// timings. A routine referral is within weeks whether or not it says so
+// (the only timing routine allows). An emergency or urgent referral that
+// does not say (the empty Within) keeps its place after those of its
+// urgency that do, and is never folded into one of its urgency, nor
+// another into it, for its timing: write within on every emergency and
+// urgent referral.
+type Within string
+
+// The timings, from the soonest. Each urgency allows some of them: an
+// emergency now or today, an urgent referral today, within two days or
+// within a few days, a routine one within weeks.
+const (
+	// WithinNow: at once (call emergency services, go now).
+	WithinNow Within = "now"
+	// WithinToday: the same day ("today", "within a day").
+	WithinToday Within = "today"
+	// WithinTwoDays: today or tomorrow ("in the next day or two").
+	WithinTwoDays Within = "two_days"
+	// WithinFewDays: in the next few days.
+	WithinFewDays Within = "few_days"
+	// WithinWeeks: in the next week or weeks.
+	WithinWeeks Within = "weeks"
+)
+
+// timings lists the timings, the soonest first, and the urgencies each
+// fits.
+var timings = []struct {
+	w         Within
+	urgencies []Urgency
+}{
+	{WithinNow, []Urgency{UrgencyEmergency}},
+	{WithinToday, []Urgency{UrgencyEmergency, UrgencyUrgent}},
+	{WithinTwoDays, []Urgency{UrgencyUrgent}},
+	{WithinFewDays, []Urgency{UrgencyUrgent}},
+	{WithinWeeks, []Urgency{UrgencyRoutine}},
+}
+
+// soonness orders timings: higher is sooner; 0 is not stated (or
+// unknown).
+func (w Within) soonness() int {
+	for i, t := range timings {
+		if t.w == w {
+			return len(timings) - i
+		}
+	}
+	return 0
+}
+
+// timingsFor returns the timings that fit urgency u, the soonest first.
+func timingsFor(u Urgency) []string {
+	var out []string
+	for _, t := range timings {
+		if slices.Contains(t.urgencies, u) {
+			out = append(out, string(t.w))
+		}
+	}
+	return out
+}
+
 // referral compiles a rule's referral, checking that its story data agree
 // with one another; checked is the rule's condition, or nil.
 func (c *compiler) referral(r *parse.Referral, checked *ast.AST) *compiledReferral {
 	cr := &compiledReferral{
 		urgency: Urgency(r.Urgency.S), message: r.Message, clinician: r.Clinician, withhold: r.Withhold,
 		pathway: r.Pathway.S, invitesActivity: r.InvitesActivity, keepActive: r.KeepActive,
+		within: Within(r.Within.S),
+	}
+	if w := r.Within; w.S != "" {
+		all := make([]string, len(timings))
+		for i, t := range timings {
+			all[i] = string(t.w)
+		}
+		switch fit := timingsFor(cr.urgency); {
+		case cr.within.soonness() == 0:
+			c.unknownOf(w, "referral timing (within)", all)
+		case cr.urgency.rank() > 0 && !slices.Contains(fit, w.S):
+			c.iss.Add(w.Pos, "within: %s does not fit the urgency %s: use %s", w.S, cr.urgency, strings.Join(fit, " or "))
+		}
 	}
 	if w := patientWord(r.Clinician); w != "" {
 		c.iss.Add(r.ClinicianPos, "refer.clinician is read by a clinician, not the patient: write it in the third person and locale-neutral, without %q", w)
@@ -111,31 +187,33 @@ type referralFold struct {
 }
 
 // foldReferrals applies the referral story to the matched referral rules
-// d.referrals, for profile p, filling d.story: most urgent first, and
-// within an urgency those that invite activity last, ties in rule order.
-// Taking each referral in that order, it is folded into the first shown
-// referral, if any, that
+// d.referrals, for profile p, filling d.story in storyOrder: the most
+// urgent first, within an urgency the soonest (refer.within), then those
+// that withhold advice, and those that invite activity last, ties in rule
+// order. Taking each referral in that order, it is folded into the first
+// shown referral, if any, that
 //
-//  1. is more urgent and has the same pathway (FoldReasonPathway);
-//  2. is more urgent, and whose rule's condition names a red flag that
+//  1. is more pressing (see morePressing: more urgent, or as urgent and
+//     sooner) and has the same pathway (FoldReasonPathway);
+//  2. is more pressing, and whose rule's condition names a red flag that
 //     this rule's names too and the person reported (FoldReasonRedFlag);
 //  3. when this referral invites activity: is the most urgent shown
 //     referral, if advice is withheld (FoldReasonInvitesActivity), or if it is
 //     more urgent than this one.
 //
-// Otherwise it is shown. Referrals of one urgency are never folded into
-// each other for 1 and 2: each keeps its own words. A referral is only ever
-// folded into one at least as urgent, so the most urgent referral is always
-// shown and leads.
+// Otherwise it is shown. Referrals of one urgency and one timing (or
+// without one) are never folded into each other for 1 and 2: each keeps
+// its own words. A referral is only ever folded into one at least as
+// urgent and as soon, so the most pressing referral is always shown and
+// leads, and one reported symptom is never given two urgencies, nor two
+// timings.
 func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 	d.story = d.story[:0]
 	for _, ri := range d.referrals {
 		d.story = append(d.story, referralFold{rule: ri, into: -1})
 	}
 	slices.SortStableFunc(d.story, func(a, b referralFold) int {
-		ra, rb := e.rules[a.rule].refer, e.rules[b.rule].refer
-		return cmp.Or(cmp.Compare(rb.urgency.rank(), ra.urgency.rank()),
-			cmp.Compare(boolRank(ra.invitesActivity), boolRank(rb.invitesActivity)))
+		return storyOrder(e.rules[a.rule].refer, e.rules[b.rule].refer)
 	})
 	withheld := len(d.withholding) > 0 || d.floorWithhold
 	flags := e.vocab[fieldRedFlags].entries
@@ -150,7 +228,7 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 				continue
 			}
 			lead := e.rules[s.rule].refer
-			if lead.urgency.rank() <= r.urgency.rank() {
+			if !lead.morePressing(r) {
 				continue
 			}
 			if r.pathway != "" && lead.pathway == r.pathway {
@@ -173,6 +251,62 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 	}
 }
 
+// storySort sorts refs, referrals of the rules the story d shows, in
+// the story's order: each where the first of the story's shown rules
+// with its urgency and message stands.
+func (e *Engine) storySort(d *decisions, refs []Referral) {
+	at := func(r *Referral) int {
+		for i, f := range d.story {
+			if ref := e.rules[f.rule].refer; f.into < 0 && ref.urgency == r.Urgency && ref.message == r.Message {
+				return i
+			}
+		}
+		return len(d.story)
+	}
+	slices.SortStableFunc(refs, func(a, b Referral) int { return cmp.Compare(at(&a), at(&b)) })
+}
+
+// storyOrder orders referrals as the story takes them: the most urgent
+// first; within an urgency the soonest, a referral without a timing after
+// those with one (a routine one is within weeks, whether or not it says
+// so); then those that withhold advice; then those that do not invite
+// activity. It returns a negative number when a comes first.
+func storyOrder(a, b *compiledReferral) int {
+	return cmp.Or(cmp.Compare(b.urgency.rank(), a.urgency.rank()),
+		cmp.Compare(b.soonness(), a.soonness()),
+		cmp.Compare(boolRank(b.withhold), boolRank(a.withhold)),
+		cmp.Compare(boolRank(a.invitesActivity), boolRank(b.invitesActivity)))
+}
+
+// morePressing reports whether r is more pressing than o: more urgent, or
+// as urgent and sooner, when both say how soon.
+func (r *compiledReferral) morePressing(o *compiledReferral) bool {
+	if ru, ou := r.urgency.rank(), o.urgency.rank(); ru != ou {
+		return ru > ou
+	}
+	rw, ow := r.soonness(), o.soonness()
+	return rw > 0 && ow > 0 && rw > ow
+}
+
+// soonness is how soon r asks the person to be seen (see
+// Within.soonness): its within, or, when it says none and its urgency
+// allows one timing only (routine: weeks), that timing.
+func (r *compiledReferral) soonness() int {
+	if r.within != "" {
+		return r.within.soonness()
+	}
+	only, n := 0, 0
+	for i, t := range timings {
+		if slices.Contains(t.urgencies, r.urgency) {
+			only, n = len(timings)-i, n+1
+		}
+	}
+	if n == 1 {
+		return only
+	}
+	return 0
+}
+
 // sharedFlags returns the red flags in both a and b, ascending lists of
 // red-flag indexes, that are also reported; nil when there are none.
 func sharedFlags(a, b []int, reported func(int) bool) []int {
@@ -186,8 +320,9 @@ func sharedFlags(a, b []int, reported func(int) bool) []int {
 }
 
 // foldedReferrals builds Result.FoldedReferrals from the story: each folded
-// referral rule, most urgent first, merged with an earlier one of the same
-// urgency and message folded into the same referral for the same reason.
+// referral rule, most urgent first, then the soonest, merged with an
+// earlier one of the same urgency and message folded into the same
+// referral for the same reason.
 // shown are the Result's Referrals; one that a withholding referral is
 // folded into is marked as withholding.
 func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferral {
@@ -195,11 +330,12 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 		return []FoldedReferral{}
 	}
 	var out []FoldedReferral
-	// d.story in the order of the Result: most urgent first, then rule
-	// order.
+	// d.story in the order of the Result: most urgent first, then the
+	// soonest, then rule order.
 	story := slices.Clone(d.story)
 	slices.SortStableFunc(story, func(a, c referralFold) int {
-		return cmp.Or(cmp.Compare(b.e.rules[c.rule].refer.urgency.rank(), b.e.rules[a.rule].refer.urgency.rank()),
+		ra, rc := b.e.rules[a.rule].refer, b.e.rules[c.rule].refer
+		return cmp.Or(cmp.Compare(rc.urgency.rank(), ra.urgency.rank()), cmp.Compare(rc.soonness(), ra.soonness()),
 			cmp.Compare(a.rule, c.rule))
 	})
 	for _, f := range story {
@@ -245,7 +381,7 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 func (r *compiledReferral) view() *RuleReferral {
 	return &RuleReferral{
 		Urgency: r.urgency, Message: r.message, Clinician: r.clinician, Withhold: r.withhold,
-		Pathway: r.pathway, InvitesActivity: r.invitesActivity, KeepActive: r.keepActive,
+		Pathway: r.pathway, InvitesActivity: r.invitesActivity, KeepActive: r.keepActive, Within: r.within,
 	}
 }
 
@@ -254,9 +390,9 @@ func (r *compiledReferral) view() *RuleReferral {
 func foldWhy(f FoldedReferral) string {
 	switch f.Because {
 	case FoldReasonPathway:
-		return "a more urgent referral of the same pathway leads"
+		return "a more urgent or sooner referral of the same pathway leads"
 	case FoldReasonRedFlag:
-		return "a more urgent referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency"
+		return "a more urgent or sooner referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency and one timing"
 	case FoldReasonInvitesActivity:
 		return "its message invites activity, which would contradict the more urgent referral or the withheld advice"
 	}

@@ -63,8 +63,9 @@ func storyOf(res *recommend.Result) storyOutcome {
 // TestReferralStory checks the policy of referral.go on the fixture: the
 // most urgent referral leads; a pathway, a shared reported red flag and a
 // message that invites activity fold a referral into the one that leads;
-// referrals of one urgency each keep their words; a folded withholding
-// referral still withholds; keep_active keeps the stay-active messages.
+// referrals of one urgency that say no time each keep their words, the
+// withholding ones first; a folded withholding referral still withholds;
+// keep_active keeps the stay-active messages.
 func TestReferralStory(t *testing.T) {
 	eng := storyEngine(t)
 	all := []recommend.MessageKind{recommend.MessageKindSafetyNet, recommend.MessageKindStayActive, recommend.MessageKindPacing}
@@ -129,12 +130,14 @@ func TestReferralStory(t *testing.T) {
 			},
 		},
 		{
-			name:    "referrals of one urgency for the same flag are both shown",
+			// Neither says how soon: both are shown, the one that
+			// withholds advice first.
+			name:    "referrals of one urgency for the same flag are both shown, the withholding one first",
 			profile: recommend.Profile{RedFlags: []string{"night"}, Age: 60},
 			want: storyOutcome{
 				Shown: []storyShown{
-					{recommend.UrgencyUrgent, []string{"night"}, false},
 					{recommend.UrgencyUrgent, []string{"weak-signs"}, true},
+					{recommend.UrgencyUrgent, []string{"night"}, false},
 				},
 				Withheld: true, Messages: keepActive,
 			},
@@ -183,8 +186,8 @@ func TestReferralStory(t *testing.T) {
 			want: storyOutcome{
 				Shown: []storyShown{
 					{recommend.UrgencyUrgent, []string{"fever"}, true},
-					{recommend.UrgencyUrgent, []string{"night"}, false},
 					{recommend.UrgencyUrgent, []string{"weak-signs"}, true},
+					{recommend.UrgencyUrgent, []string{"night"}, false},
 				},
 				Withheld: true, Messages: safetyOnly,
 			},
@@ -209,6 +212,196 @@ func TestReferralStory(t *testing.T) {
 	}
 }
 
+// timingRules is a rule set whose referrals say how soon (refer.within),
+// for TestReferralStoryTiming: a cancer pathway (within a day, within
+// days), an infection pathway (within two days, within days), a referral
+// of no pathway, one that says no time, and two emergencies (now, today)
+// of one pathway. Every text is made up for the test.
+const timingRules = `
+version: timing-test
+sources:
+  - {id: guide, title: Back pain guideline, publisher: A health body, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: cancer, label: History of cancer, floor: {urgency: urgent, withhold: true}}
+    - {id: night, label: Night pain, floor: {urgency: urgent, withhold: false}}
+    - {id: immune, label: Weak immune system, floor: {urgency: urgent, withhold: false}}
+    - {id: constant, label: Constant pain, floor: {urgency: urgent, withhold: false}}
+    - {id: weight, label: Weight loss, floor: {urgency: urgent, withhold: false}}
+    - {id: weakness, label: Leg weakness, floor: {urgency: emergency, withhold: true}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: walk
+    when: "true"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: guide, locator: Activity, claim: Staying active helps.}]
+  - id: cancer-days
+    when: "'cancer' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See your cancer team in the next few days., withhold: true, pathway: mscc}
+    because: Cancer history.
+    cite: [{source: guide, locator: Cancer, claim: Needs checking.}]
+  - id: night-days
+    when: "'night' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about the night pain., pathway: mscc}
+    because: Night pain.
+    cite: [{source: guide, locator: Night, claim: Needs checking.}]
+  - id: spine-day
+    when: "'cancer' in profile.red_flags && 'night' in profile.red_flags"
+    refer: {urgency: urgent, within: today, message: Call your cancer team today., withhold: true, pathway: mscc}
+    because: Night pain after a cancer.
+    cite: [{source: guide, locator: Cancer, claim: Needs checking within a day.}]
+  - id: immune-days
+    when: "'immune' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days; infections are likelier., pathway: infection}
+    because: Weak immune system.
+    cite: [{source: guide, locator: Infection, claim: A risk.}]
+  - id: constant-days
+    when: "'constant' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about the constant pain.}
+    because: Constant pain.
+    cite: [{source: guide, locator: Constant, claim: Needs checking.}]
+  - id: weight-days
+    when: "'weight' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about the weight loss.}
+    because: Weight loss.
+    cite: [{source: guide, locator: Weight, claim: Needs checking.}]
+  - id: infection-signs
+    when: "'immune' in profile.red_flags && 'constant' in profile.red_flags"
+    refer: {urgency: urgent, within: two_days, message: See a doctor today or tomorrow about a possible infection., withhold: true, pathway: infection}
+    because: A risk with a sign.
+    cite: [{source: guide, locator: Infection, claim: Needs checking soon.}]
+  - id: no-time
+    when: "'weight' in profile.red_flags && 'constant' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor about the weight loss and the pain., withhold: true}
+    because: Two signs.
+    cite: [{source: guide, locator: Weight, claim: Needs checking.}]
+  - id: weakness-today
+    when: "'weakness' in profile.red_flags && profile.age >= 65"
+    refer: {urgency: emergency, within: today, message: Go to an emergency department today., withhold: true, pathway: nerve}
+    because: Weakness when older.
+    cite: [{source: guide, locator: Nerves, claim: An emergency.}]
+  - id: weakness-now
+    when: "'weakness' in profile.red_flags"
+    refer: {urgency: emergency, within: now, message: Go to an emergency department now., withhold: true, pathway: nerve}
+    because: Weakness.
+    cite: [{source: guide, locator: Nerves, claim: An emergency.}]
+`
+
+// TestReferralStoryTiming checks the story among referrals of one
+// urgency (refer.within): the soonest leads, whatever the rule order; a
+// later one of its pathway, or about a red flag it names and the person
+// reported, is folded into it, so that one symptom never gets two
+// timings; referrals of one timing each keep their words, the withholding
+// one first; and one that says no time is ordered after those that do and
+// neither folds nor is folded for its timing.
+func TestReferralStoryTiming(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(timingRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    storyOutcome
+	}{
+		{
+			name:    "cancer with night pain: within a day leads, the two within days fold into it by pathway",
+			profile: recommend.Profile{RedFlags: []string{"cancer", "night"}},
+			want: storyOutcome{
+				Shown: []storyShown{{recommend.UrgencyUrgent, []string{"spine-day"}, true}},
+				Folded: []storyFolded{
+					{[]string{"cancer-days"}, []string{"spine-day"}, recommend.FoldReasonPathway, nil},
+					{[]string{"night-days"}, []string{"spine-day"}, recommend.FoldReasonPathway, nil},
+				},
+				Withheld: true,
+			},
+		},
+		{
+			name:    "infection signs lead, though declared last; constant pain folds in by its red flag",
+			profile: recommend.Profile{RedFlags: []string{"immune", "constant"}},
+			want: storyOutcome{
+				Shown: []storyShown{{recommend.UrgencyUrgent, []string{"infection-signs"}, true}},
+				Folded: []storyFolded{
+					{[]string{"immune-days"}, []string{"infection-signs"}, recommend.FoldReasonPathway, nil},
+					{[]string{"constant-days"}, []string{"infection-signs"}, recommend.FoldReasonRedFlag, []string{"constant"}},
+				},
+				Withheld: true,
+			},
+		},
+		{
+			name:    "a referral of another symptom stays, after the sooner one",
+			profile: recommend.Profile{RedFlags: []string{"weight", "immune"}},
+			want: storyOutcome{
+				Shown: []storyShown{
+					{recommend.UrgencyUrgent, []string{"immune-days"}, false},
+					{recommend.UrgencyUrgent, []string{"weight-days"}, false},
+				},
+			},
+		},
+		{
+			name:    "one timing, no shared flag or pathway: both shown, the withholding one first",
+			profile: recommend.Profile{RedFlags: []string{"weight", "cancer"}},
+			want: storyOutcome{
+				Shown: []storyShown{
+					{recommend.UrgencyUrgent, []string{"cancer-days"}, true},
+					{recommend.UrgencyUrgent, []string{"weight-days"}, false},
+				},
+				Withheld: true,
+			},
+		},
+		{
+			name:    "a referral that says no time comes after those that do, and nothing folds for timing",
+			profile: recommend.Profile{RedFlags: []string{"weight", "constant"}},
+			want: storyOutcome{
+				Shown: []storyShown{
+					{recommend.UrgencyUrgent, []string{"constant-days"}, false},
+					{recommend.UrgencyUrgent, []string{"weight-days"}, false},
+					{recommend.UrgencyUrgent, []string{"no-time"}, true},
+				},
+				Withheld: true,
+			},
+		},
+		{
+			name:    "an emergency now leads one of today of its pathway, declared first",
+			profile: recommend.Profile{RedFlags: []string{"weakness"}, Age: 70},
+			want: storyOutcome{
+				Shown:    []storyShown{{recommend.UrgencyEmergency, []string{"weakness-now"}, true}},
+				Folded:   []storyFolded{{[]string{"weakness-today"}, []string{"weakness-now"}, recommend.FoldReasonPathway, nil}},
+				Withheld: true,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, storyOf(res)); diff != "" {
+				t.Errorf("story (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The view shows what the rule says, and nothing for a rule that
+	// says no time.
+	within := map[string]recommend.Within{}
+	for _, r := range eng.Rules() {
+		if r.Referral != nil {
+			within[r.ID] = r.Referral.Within
+		}
+	}
+	want := map[string]recommend.Within{
+		"cancer-days": recommend.WithinFewDays, "night-days": recommend.WithinFewDays, "spine-day": recommend.WithinToday,
+		"immune-days": recommend.WithinFewDays, "constant-days": recommend.WithinFewDays, "weight-days": recommend.WithinFewDays,
+		"infection-signs": recommend.WithinTwoDays, "no-time": "", "weakness-today": recommend.WithinToday, "weakness-now": recommend.WithinNow,
+	}
+	if diff := cmp.Diff(want, within); diff != "" {
+		t.Errorf("Rules' Within (-want +got):\n%s", diff)
+	}
+}
+
 // TestReferralStoryShown checks that the detailed report and the referral
 // explanation show a folded referral and say into what it was folded,
 // while the short report leaves it out.
@@ -230,7 +423,7 @@ func TestReferralStoryShown(t *testing.T) {
 	if strings.Contains(short.String(), folded) {
 		t.Errorf("the short report shows the folded referral:\n%s", short.String())
 	}
-	if !strings.Contains(detail.String(), folded) || !strings.Contains(detail.String(), "Folded into the referral of weakness: a more urgent referral of the same pathway leads.") {
+	if !strings.Contains(detail.String(), folded) || !strings.Contains(detail.String(), "Folded into the referral of weakness: a more urgent or sooner referral of the same pathway leads.") {
 		t.Errorf("the detailed report does not show the folded referral and where it went:\n%s", detail.String())
 	}
 	x, err := eng.ExplainReferrals(context.Background(), p)
@@ -245,7 +438,7 @@ func TestReferralStoryShown(t *testing.T) {
 	}
 	want := map[string]*recommend.ReferralFold{
 		"weakness": nil,
-		"numbness": {Into: []string{"weakness"}, Because: recommend.FoldReasonPathway, Summary: "a more urgent referral of the same pathway leads"},
+		"numbness": {Into: []string{"weakness"}, Because: recommend.FoldReasonPathway, Summary: "a more urgent or sooner referral of the same pathway leads"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("explanation's folds (-want +got):\n%s", diff)

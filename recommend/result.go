@@ -13,11 +13,13 @@ import (
 // on its field, so that the same profile and rule set always give the same
 // Result and byte-identical JSON. Lists are never nil.
 type Result struct {
-	// Referrals are the matched referral rules, most urgent first; ties keep
-	// the order of the rules in the rule set. Rules with the same urgency and
-	// message merge into one referral. The referral story leaves out those
-	// folded into another (see FoldedReferrals): these are the referrals a
-	// short report shows, and the first leads.
+	// Referrals are the matched referral rules, most urgent first; within
+	// an urgency the soonest first (refer.within, see Within), then those
+	// that withhold advice; ties keep the order of the rules in the rule
+	// set. Rules with the same urgency and message merge into one
+	// referral. The referral story leaves out those folded into another
+	// (see FoldedReferrals): these are the referrals a short report shows,
+	// and the first, the most pressing, leads.
 	Referrals []Referral `json:"referrals"`
 	// Programme, with check-ins in the profile, is what each movement of
 	// the programme does this week; nil without check-ins, or when a
@@ -25,8 +27,9 @@ type Result struct {
 	Programme *Programme `json:"programme,omitempty"`
 	// FoldedReferrals are the matched referrals the referral story folded
 	// into one of Referrals, because they belong to its pathway, name a
-	// reported red flag it names at a lower urgency, or invite activity
-	// beside it or beside withheld advice; most urgent first. A short
+	// reported red flag it names at a lower urgency or a later timing, or
+	// invite activity beside it or beside withheld advice; most urgent
+	// first, then the soonest. A short
 	// report leaves them out; a detailed report and an explanation show
 	// them. A folded referral that withholds advice still withholds it,
 	// and the shown referral it is folded into is marked Withhold.

@@ -297,6 +297,10 @@ type RuleReferral struct {
 	Pathway         string `json:"pathway,omitempty"`
 	InvitesActivity bool   `json:"invites_activity,omitempty"`
 	KeepActive      bool   `json:"keep_active,omitempty"`
+	// Within is how soon the message asks the person to be seen
+	// (refer.within), or "" when the rule does not say: it orders
+	// referrals of one urgency (see Within).
+	Within Within `json:"within,omitempty"`
 }
 
 var effectKinds = [numEffects]EffectKind{EffectKindRecommend, EffectKindAvoid, EffectKindCaution}

@@ -144,7 +144,8 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	// NG234: any nerve symptom after a cancer is an emergency; severe,
 	// constant, thoracic or night pain is urgent within a day.
 	cancerNerve := anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
-		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness")
+		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness",
+		"sexual_dysfunction")
 	// Long-standing: stated as stable, or more than 12 weeks (ACP 2017).
 	long := p.Episode == "long_standing_stable" || days > 84
 	cancerSigns := 0
@@ -183,10 +184,10 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		cancer && cancerNerve,
 		flag("known_serious_spinal_condition") && anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
-			"bladder_bowel_dysfunction", "saddle_numbness", "fever_or_chills"),
+			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills"),
 		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
-		abdominal && aneurysmAge:
+		abdominal && (aneurysmAge || pain >= 7 || injury):
 		return clinicalAdvice{Top: recommend.UrgencyEmergency, Withheld: true}
 	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
 		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
@@ -383,7 +384,9 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	}
 
 	// No referral message says "if you get X" for an X the person
-	// reported.
+	// reported, nor "if the pain becomes severe" (or "if you have severe
+	// pain") to a person who reported pain of 7 or more, which the rules
+	// treat as severe.
 	for _, r := range res.Referrals {
 		for _, clause := range clinicalIfClauses(r.Message) {
 			for _, f := range p.RedFlags {
@@ -392,6 +395,9 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 						report(p, "if you get", "%v: %q says what to do if %q comes, but %s is reported", r.Rules, r.Message, w, f)
 					}
 				}
+			}
+			if p.PainLevel >= clinicalSevere && strings.Contains(clause, "severe") {
+				report(p, "if you get", "%v: %q says what to do if the pain is severe, but pain %d is reported", r.Rules, r.Message, p.PainLevel)
 			}
 		}
 	}
@@ -432,6 +438,25 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 			if slices.Contains(m.Rules, "message-most-recover") {
 				report(p, "pregnancy", "the message %q is shown in pregnancy", m.Text)
 			}
+		}
+	}
+
+	// "Give it time" is never said beside a review for pain that has not
+	// settled: self-care has not helped, or the pain is still moderate or
+	// worse at eight weeks (shown or folded, the review says otherwise).
+	if slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return slices.Contains(m.Rules, "message-most-recover") }) {
+		notSettled := slices.Contains(p.RedFlags, "no_improvement_with_self_care") || (p.PainLevel >= 4 && p.DaysSinceOnset >= 56)
+		var reviews []string
+		for _, r := range res.Referrals {
+			reviews = append(reviews, r.Rules...)
+		}
+		for _, f := range res.FoldedReferrals {
+			reviews = append(reviews, f.Rules...)
+		}
+		if notSettled || slices.ContainsFunc(reviews, func(id string) bool {
+			return id == "red-flag-persistent-pain" || id == "red-flag-no-improvement"
+		}) {
+			report(p, "give it time", "the message that most back pain settles with time is shown beside a review for pain that has not settled: %v", reviews)
 		}
 	}
 
@@ -477,7 +502,11 @@ var clinicalConditional = map[string][]string{
 	"difficulty_walking":        {"walking"},
 	"feeling_unwell":            {"unwell"},
 	"constant_unchanging_pain":  {"constant"},
+	"sexual_dysfunction":        {"sex"},
 }
+
+// clinicalSevere is the pain level the rules treat as severe.
+const clinicalSevere = 7
 
 // clinicalIfClauses returns the lowercased text after each " if " of msg,
 // up to the end of its sentence.
@@ -509,22 +538,29 @@ var clinicalEndRangeFlexion = []string{"knee_to_chest", "double_knee_to_chest", 
 // that may come from cancer in the spine) is structural too.
 var clinicalStructural = []string{"fracture", "known_condition", "nerve_root"}
 
-// clinicalStoryCheck checks the referral story the person reads: one
-// symptom is never given two urgencies, withheld advice never sits beside
+// clinicalStoryCheck checks the referral story the person reads: the
+// most pressing referral leads (the short report is ordered by urgency,
+// then by how soon its message says to be seen), one symptom is never
+// given two urgencies or two timings, withheld advice never sits beside
 // a referral that invites activity, and advice withheld for a reason that
 // is neither an emergency nor structural keeps "stay gently active".
 func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[string]recommend.Rule, report reportFunc) {
+	for i := 1; i < len(res.Referrals); i++ {
+		if a, b := clinicalWhen(res.Referrals[i-1]), clinicalWhen(res.Referrals[i]); b.pressing() > a.pressing() {
+			report(p, "most pressing leads", "referral %v (%s) is shown after %v (%s)", res.Referrals[i].Rules, b, res.Referrals[i-1].Rules, a)
+		}
+	}
 	for _, f := range p.RedFlags {
-		urgencies := map[recommend.Urgency][]string{}
+		timings := map[clinicalTimed][]string{}
 		for _, r := range res.Referrals {
 			for _, id := range r.Rules {
 				if strings.Contains(rules[id].When, "'"+f+"'") {
-					urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+					timings[clinicalWhen(r)] = append(timings[clinicalWhen(r)], id)
 				}
 			}
 		}
-		if len(urgencies) > 1 {
-			report(p, "one urgency a symptom", "%s is given several urgencies: %v", f, urgencies)
+		if len(timings) > 1 {
+			report(p, "one urgency a symptom", "%s is given several urgencies or timings: %v", f, timings)
 		}
 	}
 	if res.Withheld {
@@ -561,6 +597,100 @@ func clinicalStoryCheck(p recommend.Profile, res *recommend.Result, rules map[st
 	stayActive := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindStayActive })
 	if keep && !stayActive {
 		report(p, "stay gently active", "advice is withheld for a non-emergency, non-structural reason, but stay gently active is not said")
+	}
+}
+
+// clinicalTimed is how pressing a referral is: its urgency, and how soon
+// its message says to be seen (see clinicalTiming).
+type clinicalTimed struct {
+	Urgency recommend.Urgency
+	Timing  string
+}
+
+func (t clinicalTimed) String() string {
+	if t.Timing == "" {
+		return string(t.Urgency)
+	}
+	return string(t.Urgency) + ", " + t.Timing
+}
+
+// clinicalTimings are the timings clinicalTiming reads, the soonest first.
+var clinicalTimings = []string{"now", "today", "two_days", "few_days", "weeks"}
+
+// pressing orders t: by urgency, then by timing, the soonest highest; a
+// message that says no time comes last within its urgency.
+func (t clinicalTimed) pressing() int {
+	rank := map[recommend.Urgency]int{recommend.UrgencyEmergency: 3, recommend.UrgencyUrgent: 2, recommend.UrgencyRoutine: 1}[t.Urgency]
+	soon := 0
+	if i := slices.Index(clinicalTimings, t.Timing); i >= 0 {
+		soon = len(clinicalTimings) - i
+	}
+	return rank*10 + soon
+}
+
+// clinicalWhen is how pressing referral r is, read from its urgency and
+// its message's words, not from the rules' data. A routine referral is
+// within weeks, whether or not its message says so.
+func clinicalWhen(r recommend.Referral) clinicalTimed {
+	t := clinicalTimed{r.Urgency, clinicalTiming(r.Message)}
+	if t.Urgency == recommend.UrgencyRoutine && t.Timing == "" {
+		t.Timing = "weeks"
+	}
+	return t
+}
+
+// clinicalTiming reads from a referral message's first sentence how soon
+// it asks the person to be seen: "now" (now, at once, straight away),
+// "today" (today, within a day), "two_days" (today or tomorrow, the next
+// day or two), "few_days" (the next few days), "weeks" (the next week or
+// two, the next few weeks), or "" when it says no time.
+func clinicalTiming(msg string) string {
+	first := strings.ToLower(strings.SplitN(msg, ". ", 2)[0])
+	has := func(phrases ...string) bool {
+		return slices.ContainsFunc(phrases, func(ph string) bool { return strings.Contains(first, ph) })
+	}
+	switch {
+	case has("today or tomorrow", "day or two"):
+		return "two_days"
+	case has("few days"):
+		return "few_days"
+	case has(" now", "at once", "straight away"):
+		return "now"
+	case has("today", "within a day"):
+		return "today"
+	case has("week"):
+		return "weeks"
+	}
+	return ""
+}
+
+// TestClinicalReferralTimings: every emergency and urgent referral says
+// how soon (refer.within), and what it says is what its message tells the
+// person, so that the story orders and folds referrals by what they read.
+func TestClinicalReferralTimings(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type timing struct{ Within, Message string }
+	want, got := map[string]timing{}, map[string]timing{}
+	for _, r := range eng.Rules() {
+		ref := r.Referral
+		if ref == nil || (ref.Urgency != recommend.UrgencyEmergency && ref.Urgency != recommend.UrgencyUrgent && ref.Within == "") {
+			continue
+		}
+		msg := clinicalTiming(ref.Message)
+		if msg == "" {
+			t.Errorf("rule %s: the message's first sentence says no time: %q", r.ID, ref.Message)
+		}
+		want[r.ID] = timing{msg, msg}
+		got[r.ID] = timing{string(ref.Within), msg}
+	}
+	if len(got) < 20 {
+		t.Fatalf("%d emergency and urgent referrals: want the default rules' 30 or so", len(got))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("refer.within against the message's timing (-want +got):\n%s", diff)
 	}
 }
 
@@ -689,9 +819,10 @@ func clinical3Words(s string) []string {
 // label: limb weakness, numbness or tingling, difficulty walking or an
 // unsteady gait, bladder or bowel change, saddle numbness, symptoms in both
 // legs, and pain spreading down the leg (radiating nerve pain): the signs
-// NICE NG234 lists with a history of cancer (see ../shared/references.md,
+// NICE NG234 lists with a history of cancer, and new sexual dysfunction,
+// a cauda equina sign (GIRFT 2023) (see ../shared/references.md,
 // "Added 2026-12-05").
-var clinical3NeuroWords = []string{"weakness", "numb", "tingl", "walk", "gait", "bladder", "bowel", "saddle", "groin", "both_legs", "below_knee"}
+var clinical3NeuroWords = []string{"weakness", "numb", "tingl", "walk", "gait", "bladder", "bowel", "saddle", "groin", "both_legs", "below_knee", "sexual"}
 
 // clinical3Neuro returns the red flags that are neurological signs.
 func clinical3Neuro(voc recommend.Vocabulary) []string {
@@ -725,7 +856,7 @@ func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
 	}
 	voc := eng.Vocabulary()
 	neuro := clinical3Neuro(voc)
-	for _, want := range []string{"leg_weakness", "leg_numbness_or_tingling", "bladder_bowel_dysfunction", "saddle_numbness", "symptoms_in_both_legs"} {
+	for _, want := range []string{"leg_weakness", "leg_numbness_or_tingling", "bladder_bowel_dysfunction", "saddle_numbness", "symptoms_in_both_legs", "sexual_dysfunction"} {
 		if !slices.Contains(neuro, want) {
 			t.Fatalf("neurological signs %v miss %s: the words that find them are out of date", neuro, want)
 		}
@@ -744,9 +875,22 @@ func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
 			}
 		}
 	}
+	cancerRules := map[string]bool{}
+	for _, r := range eng.Rules() {
+		if r.Referral != nil && strings.Contains(r.When, "'history_of_cancer' in profile.red_flags") {
+			cancerRules[r.ID] = true
+		}
+	}
 	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
 		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.UrgencyEmergency || !res.Withheld {
 			report(p, "cancer with a neurological sign", "want an emergency that withholds advice; got %s, withheld %v", clinical3Top(res), res.Withheld)
+		}
+		// No cancer referral of a lower urgency beside the emergency: the
+		// cancer is part of the emergency's story, not a second one.
+		for _, r := range res.Referrals {
+			if r.Urgency != recommend.UrgencyEmergency && slices.ContainsFunc(r.Rules, func(id string) bool { return cancerRules[id] }) {
+				report(p, "cancer with a neurological sign", "a %s cancer referral %v is shown beside the emergency", r.Urgency, r.Rules)
+			}
 		}
 	})
 	t.Logf("checked %d profiles, neurological signs %v", len(profiles), neuro)
@@ -950,13 +1094,15 @@ func clinical3Keywords(voc recommend.Vocabulary) map[string][]string {
 
 // clinical3IfYouGet finds the clauses of a message that tell the person to
 // act if a symptom comes: "if you get ...", "if you develop ...", "if you
-// notice ...", "if you start ...", "if there is ...", "if any ...
-// appears"; each up to the end of its sentence.
+// notice ...", "if you start ...", "if you feel ...", "if you have ...",
+// "if the pain ...", "if there is ...", "if any ... appears";
+// each up to the end of its sentence.
 func clinical3IfYouGet(msg string) []string {
 	var out []string
 	lower := strings.ToLower(msg)
 	for _, sentence := range strings.Split(lower, ". ") {
-		for _, lead := range []string{"if you get ", "if you develop ", "if you notice ", "if you start ", "if there is ", "if there are ", "if any "} {
+		for _, lead := range []string{"if you get ", "if you develop ", "if you notice ", "if you start ", "if you feel ", "if you have ",
+			"if the pain ", "if there is ", "if there are ", "if any "} {
 			if i := strings.Index(sentence, lead); i >= 0 {
 				out = append(out, sentence[i+len(lead):])
 			}
@@ -1015,9 +1161,12 @@ var clinical3InvitesExercise = []string{
 //
 //   - no referral message says "if you get X" for an X the person
 //     reported (X from the words of the red flag's label);
-//   - one reported red flag never gets two urgencies: two shown referrals
-//     whose rules' conditions both name a reported red flag have one
-//     urgency;
+//   - one reported red flag never gets two urgencies or two timings: two
+//     shown referrals whose rules' conditions both name a reported red
+//     flag have one urgency, and their messages say one time (see
+//     clinicalTiming);
+//   - the most pressing referral leads: the shown referrals are ordered
+//     by urgency, then by the time their messages say;
 //   - withheld advice never sits beside an invitation to exercise: no
 //     shown referral invites activity (refer.invites_activity, or a phrase
 //     that invites exercise), and no pacing or reassurance message is
@@ -1044,19 +1193,27 @@ func TestClinicalReferralStory(t *testing.T) {
 						report(p, "if you get X for a reported X", "referral %v says %q, but %s is reported", r.Rules, "if ..."+clause, f)
 					}
 				}
+				if p.PainLevel >= clinicalSevere && strings.Contains(clause, "severe") {
+					report(p, "if you get X for a reported X", "referral %v says %q, but pain %d is reported", r.Rules, "if ..."+clause, p.PainLevel)
+				}
 			}
 		}
 		for _, f := range p.RedFlags {
-			urgencies := map[recommend.Urgency][]string{}
+			timings := map[clinicalTimed][]string{}
 			for _, r := range res.Referrals {
 				for _, id := range r.Rules {
 					if slices.Contains(rules[id].flags, f) {
-						urgencies[r.Urgency] = append(urgencies[r.Urgency], id)
+						timings[clinicalWhen(r)] = append(timings[clinicalWhen(r)], id)
 					}
 				}
 			}
-			if len(urgencies) > 1 {
-				report(p, "one symptom, one urgency", "%s is named by shown referrals of %d urgencies: %v", f, len(urgencies), urgencies)
+			if len(timings) > 1 {
+				report(p, "one symptom, one urgency", "%s is named by shown referrals of %d urgencies or timings: %v", f, len(timings), timings)
+			}
+		}
+		for i := 1; i < len(res.Referrals); i++ {
+			if a, b := clinicalWhen(res.Referrals[i-1]), clinicalWhen(res.Referrals[i]); b.pressing() > a.pressing() {
+				report(p, "most pressing leads", "referral %v (%s) is shown after %v (%s)", res.Referrals[i].Rules, b, res.Referrals[i-1].Rules, a)
 			}
 		}
 		if res.Withheld {

@@ -297,6 +297,20 @@ func (c *checker) unknownMovements(e casefile.Expect) []string {
 			out = append(out, fmt.Sprintf("expect.reviews[%d] names %q, which is not a progression rule of the rule set that calls for a review", i, id))
 		}
 	}
+	refer := map[string]bool{}
+	for _, r := range c.eng.Rules() {
+		refer[r.ID] = r.Referral != nil
+	}
+	for _, list := range []struct {
+		name string
+		ids  []string
+	}{{"referrals", e.Referrals}, {"folded", e.Folded}} {
+		for i, id := range list.ids {
+			if !refer[id] && !reviews[id] && !strings.HasPrefix(id, recommend.FloorRulePrefix) {
+				out = append(out, fmt.Sprintf("expect.%s[%d] names %q, which is not a rule of the rule set that refers", list.name, i, id))
+			}
+		}
+	}
 	return out
 }
 

@@ -59,6 +59,30 @@ func referralsOf(t *testing.T, s *Server, p recommend.Profile) (urgencies []reco
 	return urgencies, res.Withheld
 }
 
+// avoidedOf posts p to /recommend and returns the avoided movements.
+func avoidedOf(t *testing.T, s *Server, p recommend.Profile) []string {
+	t.Helper()
+	body, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(t, s.Handler(), "POST", "/recommend", string(body))
+	if rec.Code != 200 {
+		t.Fatalf("POST /recommend: status %d: %s", rec.Code, rec.Body)
+	}
+	var res struct {
+		Avoided []recommend.Item `json:"avoided"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, it := range res.Avoided {
+		out = append(out, it.Movement)
+	}
+	return out
+}
+
 // ruleFiles returns the default rule files that hold rules.
 func ruleFiles(t *testing.T) []string {
 	t.Helper()
@@ -83,31 +107,38 @@ func ruleFiles(t *testing.T) []string {
 }
 
 // TestReloadRefusesUnsafeRules checks that a reload that would lose an
-// emergency is refused: a deleted red-flag file, a folder without rules,
-// a red-flag file caught half-written at a rule boundary, and a rule that
-// fails at runtime. Each keeps the running rules, so every red flag
-// alone still gets the referrals it got, and makes /healthz say
-// "degraded" with the place of the problem.
+// emergency, or an avoided movement, is refused: a deleted red-flag file,
+// a folder without rules, a red-flag file caught half-written at a rule
+// boundary, a rule that fails at runtime, and everyone.yaml caught
+// half-written at the rule boundary before its avoid rules (the probe's
+// cut, which loads, passes the analysis and lowers no referral, and
+// would recommend the inversion table). Each keeps the running rules, so
+// every red flag alone still gets the referrals it got, and makes
+// /healthz say "degraded" with the place of the problem.
 func TestReloadRefusesUnsafeRules(t *testing.T) {
+	// The probe's profile, whose inversion table the cut everyone.yaml
+	// would recommend.
+	inversion := recommend.Profile{Conditions: []string{"disc_herniation", "glaucoma", "osteoporosis"}, Equipment: []string{"inversion_table"}, Age: 60}
 	tests := []struct {
 		name   string
 		change func(t *testing.T, dir string)
 		// wantFile, when not "", is the file a problem must name, with
-		// a line.
-		wantFile string
+		// a line; wantMessage, when not "", how /healthz's message
+		// begins.
+		wantFile, wantMessage string
 	}{
 		{"red-flag file deleted", func(t *testing.T, dir string) {
 			if err := os.Remove(filepath.Join(dir, "red_flags.yaml")); err != nil {
 				t.Fatal(err)
 			}
-		}, ""},
+		}, "", ""},
 		{"no rules", func(t *testing.T, dir string) {
 			for _, name := range ruleFiles(t) {
 				if err := os.Remove(filepath.Join(dir, name)); err != nil {
 					t.Fatal(err)
 				}
 			}
-		}, ""},
+		}, "", ""},
 		{"red-flag file half-written at a rule boundary", func(t *testing.T, dir string) {
 			path := filepath.Join(dir, "red_flags.yaml")
 			src, err := os.ReadFile(path)
@@ -122,12 +153,32 @@ func TestReloadRefusesUnsafeRules(t *testing.T) {
 			if err := os.WriteFile(path, src[:first+1+second+1], 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, ""},
+		}, "", ""},
 		{"a rule that fails at runtime", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, "latent.yaml"), []byte(latentRule), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, "latent.yaml"},
+		}, "latent.yaml", ""},
+		{"everyone.yaml half-written at the rule boundary before its avoid rules", func(t *testing.T, dir string) {
+			path := filepath.Join(dir, "everyone.yaml")
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := bytes.Index(src, []byte("\n  - id: guideline-avoid-traction\n"))
+			if at < 0 {
+				t.Fatal("everyone.yaml: no rule guideline-avoid-traction")
+			}
+			if err := os.WriteFile(path, src[:at+1], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// The cut loads: only the reload's comparison of what the
+			// rules avoid can refuse it.
+			if _, err := recommend.Load(os.DirFS(dir)); err != nil {
+				t.Fatalf("the cut rules do not load, so this case tests nothing new: %v", err)
+			}
+		}, "everyone.yaml", "the new rules would lower safety: the profile {conditions disc_herniation} got inversion_table avoided " +
+			"and would get it listed as worth getting equipment for (by decompression-inversion-table) (rules involved: guideline-avoid-traction); "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +199,9 @@ func TestReloadRefusesUnsafeRules(t *testing.T) {
 			if want := (outcome{[]recommend.Urgency{recommend.UrgencyEmergency}, true}); !cmp.Equal(want, before["saddle_numbness"]) {
 				t.Fatalf("saddle numbness alone gets %+v from the default rules, want %+v", before["saddle_numbness"], want)
 			}
+			if got := avoidedOf(t, s, inversion); !slices.Contains(got, "inversion_table") {
+				t.Fatalf("the default rules avoid %v for %+v, want the inversion table among them", got, inversion)
+			}
 
 			tt.change(t, dir)
 			changed, err := settle(t, s)
@@ -163,9 +217,15 @@ func TestReloadRefusesUnsafeRules(t *testing.T) {
 					t.Errorf("red flag %s alone after the refused reload (-want +got):\n%s", f.ID, diff)
 				}
 			}
+			if got := avoidedOf(t, s, inversion); !slices.Contains(got, "inversion_table") {
+				t.Errorf("after the refused reload, %+v gets %v avoided, want the inversion table among them", inversion, got)
+			}
 			h := healthOf(t, s)
 			if h.Status != "degraded" || h.ReloadError == nil || len(h.ReloadError.Problems) == 0 {
 				t.Fatalf("health %+v; want degraded with problems", h)
+			}
+			if !strings.HasPrefix(h.ReloadError.Message, tt.wantMessage) {
+				t.Errorf("reload_error.message %q; want it to begin %q", h.ReloadError.Message, tt.wantMessage)
 			}
 			if tt.wantFile != "" {
 				var found bool
@@ -421,7 +481,8 @@ var (
 	cutBleedingFall = func(t *testing.T, dir string) { cutRule(t, dir, "red_flags.yaml", "red-flag-bleeding-risk-fall") }
 	cutFallFragile  = func(t *testing.T, dir string) { cutRule(t, dir, "red_flags.yaml", "red-flag-fall-fragile-bones") }
 	cordToUrgent    = func(t *testing.T, dir string) {
-		edit(t, dir, "red_flags.yaml", "      urgency: emergency\n      message: Call your cancer team", "      urgency: urgent\n      message: Call your cancer team")
+		edit(t, dir, "red_flags.yaml", "      urgency: emergency\n      within: now\n      message: Call your cancer team",
+			"      urgency: urgent\n      within: today\n      message: Call your cancer team")
 	}
 )
 
@@ -455,6 +516,11 @@ func TestReloadKeepsReferrals(t *testing.T) {
 			"and would get no referral: rule red-flag-bleeding-risk-fall is gone (it was declared here)"
 		both = "the profile {conditions osteoporosis; red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-bleeding-risk-fall) " +
 			"and would get no referral: rule red-flag-fall-fragile-bones is gone (it was declared here); rule red-flag-bleeding-risk-fall is gone (it was declared here)"
+		// Found by the sweep around cancer with pain below the knee, with
+		// every red flag whose floor asks for nothing.
+		cordAndBleeding = "the profile {red_flags pain_below_knee,history_of_cancer,recent_fall,anticoagulants_or_bleeding_disorder,morning_stiffness,waking_second_half_of_night} " +
+			"got emergency, advice withheld (red-flag-cancer-cord-compression, red-flag-bleeding-risk-fall) and would get urgent, advice withheld: " +
+			"rule red-flag-cancer-cord-compression now refers as urgent, advice withheld, not emergency, advice withheld; rule red-flag-bleeding-risk-fall is gone (it was declared here)"
 	)
 	tests := []struct {
 		name   string
@@ -496,6 +562,7 @@ func TestReloadKeepsReferrals(t *testing.T) {
 				gone(t, old, "red-flag-fall-fragile-bones", fragile),
 				gone(t, old, "red-flag-bleeding-risk-fall", bleeding),
 				gone(t, old, "red-flag-fall-fragile-bones", both),
+				{File: r.File, Line: r.Line, Problem: cordAndBleeding},
 			}
 		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
 			"and would get urgent, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{bleedingFall, oldFall, cancerNumb}, true},
@@ -503,8 +570,8 @@ func TestReloadKeepsReferrals(t *testing.T) {
 			edit(t, dir, "red_flags.yaml", "Bleeding and bruising inside are more likely", "Bleeding or bruising inside is more likely")
 		}, nil, "", nil, false},
 		{"a referral raised from urgent to emergency", func(t *testing.T, dir string) {
-			edit(t, dir, "red_flags.yaml", "      urgency: urgent\n      message: See a doctor today or tomorrow. You take blood thinners",
-				"      urgency: emergency\n      message: See a doctor today or tomorrow. You take blood thinners")
+			edit(t, dir, "red_flags.yaml", "      urgency: urgent\n      within: two_days\n      message: See a doctor today or tomorrow. You take blood thinners",
+				"      urgency: emergency\n      within: today\n      message: See a doctor today or tomorrow. You take blood thinners")
 		}, nil, "", nil, true},
 		{"a rule added that raises a fall at 90 to an emergency", func(t *testing.T, dir string) {
 			edit(t, dir, "red_flags.yaml", "\n  - id: red-flag-progressive-leg-weakness\n", `

@@ -291,11 +291,17 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
 // the analysed space, a less urgent referral or no longer withhold
-// advice (see lowerings); and new rules that drop or weaken a programme
+// advice (see lowerings); new rules that drop or weaken a programme
 // review, a progression rule's referral, or change its condition (see
-// reviewProblems). Such a change may be meant, but it is made by
-// restarting the server, deliberately, never by a file that went missing,
-// was caught half-written or dropped a rule. A comparison cut short at
+// reviewProblems); and new rules that offer a profile of the running
+// rules' analysed space a movement the running rules avoid for it
+// (recommend it, or list it as needing equipment), drop a caution from a
+// movement both offer, or drop a safety-net message, when a rule that
+// gives such advice is not kept as it was (see recommend.CompareAdvice and
+// adviceProblems).
+// Such a change may be meant, but it is made by restarting the server,
+// deliberately, never by a file that went missing, was caught
+// half-written or dropped a rule. A comparison cut short at
 // recommend.MaxAnalyzeProfiles is refused too: what it did not compare
 // may be lowered. A removed flag is placed where the running rules
 // declared its floor; a lowered floor, and a flag's lost code, where the
@@ -313,7 +319,13 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	}
 	problems = append(problems, lowerings(old, eng, c, floorsReported)...)
 	problems = append(problems, reviewProblems(c.Reviews)...)
-	if c.Truncated {
+	a, err := compareAdvice(ctx, old, eng)
+	if err != nil {
+		return &refusal{summary: "the new rules' advice could not be compared with the running rules' (" + errorKind(err) +
+			"): restart the server to serve them", err: err}
+	}
+	problems = append(problems, adviceProblems(old, eng, a)...)
+	if c.Truncated || a.Truncated {
 		problems = append(problems, ruleProblem{Problem: truncatedText})
 	}
 	if len(problems) == 0 {
@@ -326,6 +338,11 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 		r.summary = fmt.Sprintf("the new rules would lower safety: the profile %s got %s and would get %s (rules involved: %s); "+
 			"%d of the %s compared would get less: restart the server to make such a change deliberately",
 			profileIDs(l.Profile), outcomeText(l.Was), l.Now, strings.Join(l.Rules, ", "), c.Lowered, words.Count(c.Profiles, "profile"))
+	case len(a.Lowerings) > 0:
+		l := a.Lowerings[0]
+		r.summary = fmt.Sprintf("the new rules would lower safety: %s (rules involved: %s); "+
+			"%s of the %s compared would lose such advice: restart the server to make such a change deliberately",
+			adviceLoweringText(l), strings.Join(l.Rules, ", "), words.Count(a.Lowered, "movement or message"), words.Count(a.Profiles, "profile"))
 	case len(c.Reviews) > 0:
 		// The first review lowered, else the first whose condition
 		// changed.
@@ -334,7 +351,7 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 			v, might = c.Reviews[i], "would"
 		}
 		r.summary = fmt.Sprintf("the new rules %s lower safety: %s: restart the server to make such a change deliberately", might, reviewText(v))
-	case c.Truncated && len(problems) == 1:
+	case (c.Truncated || a.Truncated) && len(problems) == 1:
 		r.summary = "the new rules could not be compared in full with the running rules: " + truncatedText +
 			", and one of them could get less: restart the server to serve them"
 	}
@@ -348,6 +365,62 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 // calls; a test replaces it to see a comparison cut short refused without
 // a vocabulary large enough to cut it.
 var compareReferrals = recommend.CompareReferrals
+
+// compareAdvice is recommend.CompareAdvice, which keepsSafety calls.
+var compareAdvice = recommend.CompareAdvice
+
+// adviceProblems returns a problem for each lowering a found, the
+// comparison of the advice of old and eng: the smallest profile for
+// which the new rules offer a movement the running rules avoid, drop a
+// caution from a movement both offer, or drop a safety net, for each
+// loss, movement and list of rules not kept, placed at the first of
+// those rules: in the new rules where it still is, else where the running
+// rules declared it.
+func adviceProblems(old, eng *recommend.Engine, a *recommend.AdviceComparison) []ruleProblem {
+	was, now := rulesByID(old), rulesByID(eng)
+	var out []ruleProblem
+	for _, l := range a.Lowerings {
+		p := ruleProblem{Problem: adviceLoweringText(l)}
+		var why []string
+		for i, id := range l.Rules {
+			w, n := was[id], now[id]
+			switch {
+			case n.ID == "":
+				why = append(why, fmt.Sprintf("rule %s is gone (it was declared here)", id))
+				if i == 0 {
+					p.File, p.Line = w.File, w.Line
+				}
+			default:
+				why = append(why, fmt.Sprintf("rule %s no longer gives it", id))
+				if i == 0 {
+					p.File, p.Line = n.File, n.Line
+				}
+			}
+		}
+		p.Problem += ": " + strings.Join(why, "; ")
+		out = append(out, p)
+	}
+	return out
+}
+
+// adviceLoweringText says what a profile loses: "the profile {...} got
+// inversion_table avoided and would get it listed as worth getting
+// equipment for (recommended by ...)".
+func adviceLoweringText(l recommend.AdviceLowering) string {
+	offered := "recommended"
+	if l.Now == recommend.OutcomeNeedsEquipment {
+		offered = "listed as worth getting equipment for"
+	}
+	switch l.Loss {
+	case recommend.AdviceLossAvoid:
+		return fmt.Sprintf("the profile %s got %s avoided and would get it %s (by %s)",
+			profileIDs(l.Profile), l.Movement, offered, strings.Join(l.By, ", "))
+	case recommend.AdviceLossCaution:
+		return fmt.Sprintf("the profile %s got %s with a caution and would get it %s without it (by %s)",
+			profileIDs(l.Profile), l.Movement, offered, strings.Join(l.By, ", "))
+	}
+	return fmt.Sprintf("the profile %s got a safety-net message and would not", profileIDs(l.Profile))
+}
 
 // truncatedText says why a comparison cut short is refused.
 var truncatedText = fmt.Sprintf("the comparison stopped at recommend.MaxAnalyzeProfiles (%s of the running rules' analysed space), "+

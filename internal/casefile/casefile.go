@@ -16,6 +16,8 @@
 //	      needs_equipment: [inversion_table]
 //	      min_urgency: urgent              # the top referral is at least this urgent
 //	      no_referral: true                # there is no referral at all
+//	      referrals: [red-flag-fever]      # the shown referrals' rules, exactly, in order
+//	      folded: [red-flag-night-pain]    # the folded referrals' rules, exactly, in order
 //	      withheld: false                  # advice is (or is not) withheld
 //	      plan: [towel_stretch, walking]   # the plan is exactly this, in order
 //	      messages: [safety_net, pacing]   # the key messages' kinds, exactly, in order
@@ -31,6 +33,12 @@
 // withheld. reviews compares the rule ids of the referrals the programme
 // calls for (those of progression rules: rules that are not in
 // Result.Trace), in order; reviews: [] asserts that it calls for none.
+//
+// referrals and folded compare the rule ids of Result.Referrals (those a
+// short report shows, the leading one first) and of
+// Result.FoldedReferrals, each referral's rules in turn, in order:
+// referrals: [] asserts that no referral is shown, folded: [] that none is
+// folded.
 //
 // plan and messages compare the whole list, in order: plan: [] asserts
 // that there is no plan, and messages: [safety_net] that the safety net is
@@ -122,6 +130,9 @@ type Expect struct {
 	// Reviews, when not nil, are the rule ids of the referrals the
 	// programme calls for, in order.
 	Reviews []string
+	// Referrals and Folded, when not nil, are the rule ids of the shown
+	// referrals and of the folded ones, each referral's in turn, in order.
+	Referrals, Folded []string
 }
 
 // Step is a programme step a case expects: a movement with its change
@@ -166,7 +177,7 @@ func (e *Error) Unwrap() error { return e.Err }
 var (
 	caseKeys   = []string{"name", "profile", "expect"}
 	expectKeys = []string{"recommended", "not_recommended", "avoided", "conflicts", "cautioned", "needs_equipment",
-		"min_urgency", "no_referral", "withheld", "plan", "messages", "steps", "reviews"}
+		"min_urgency", "no_referral", "withheld", "plan", "messages", "steps", "reviews", "referrals", "folded"}
 	stepKeys = []string{"movement", "change", "level"}
 )
 
@@ -418,16 +429,25 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 			return Expect{}, err
 		}
 	}
-	if v := keys["reviews"]; v != nil {
-		if v.kind != kindList {
-			return Expect{}, p.errorAt(v, "reviews: want a list of progression rule ids, found %s", v.kind)
+	for _, l := range []struct {
+		key, what string
+		ids       *[]string
+	}{
+		{"reviews", "progression rule id", &e.Reviews}, {"referrals", "rule id", &e.Referrals}, {"folded", "rule id", &e.Folded},
+	} {
+		v := keys[l.key]
+		if v == nil {
+			continue
 		}
-		e.Reviews = []string{}
+		if v.kind != kindList {
+			return Expect{}, p.errorAt(v, "%s: want a list of %ss, found %s", l.key, l.what, v.kind)
+		}
+		*l.ids = []string{}
 		for i, c := range v.items {
 			if c.kind != kindString || c.text == "" {
-				return Expect{}, p.errorAt(c, "reviews[%d] %s: want a progression rule id", i, c.value())
+				return Expect{}, p.errorAt(c, "%s[%d] %s: want a %s", l.key, i, c.value(), l.what)
 			}
-			e.Reviews = append(e.Reviews, c.text)
+			*l.ids = append(*l.ids, c.text)
 		}
 	}
 	return e, nil
@@ -649,6 +669,18 @@ func Observe(want Expect, res *recommend.Result) Expect {
 	}
 	if want.Reviews != nil {
 		got.Reviews = reviews(res)
+	}
+	if want.Referrals != nil {
+		got.Referrals = []string{}
+		for _, r := range res.Referrals {
+			got.Referrals = append(got.Referrals, r.Rules...)
+		}
+	}
+	if want.Folded != nil {
+		got.Folded = []string{}
+		for _, f := range res.FoldedReferrals {
+			got.Folded = append(got.Folded, f.Rules...)
+		}
 	}
 	return got
 }

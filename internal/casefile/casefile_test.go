@@ -110,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 			want: `cases.yaml:4:5: unknown key "expects" in a case: the keys are name, profile and expect`},
 		{name: "unknown expectation",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {recomended: []}\n",
-			want: `cases.yaml:4:14: unknown key "recomended" in expect: the keys are recommended, not_recommended, avoided, conflicts, cautioned, needs_equipment, min_urgency, no_referral, withheld, plan, messages, steps, reviews`},
+			want: `cases.yaml:4:14: unknown key "recomended" in expect: the keys are recommended, not_recommended, avoided, conflicts, cautioned, needs_equipment, min_urgency, no_referral, withheld, plan, messages, steps, reviews, referrals, folded`},
 		{name: "bad urgency",
 			in:   "cases:\n  - name: a\n    profile: {}\n    expect: {min_urgency: soon}\n",
 			want: `cases.yaml:4:27: min_urgency "soon" must be emergency, urgent or routine`},

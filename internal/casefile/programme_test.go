@@ -132,3 +132,51 @@ func TestObserveSteps(t *testing.T) {
 		t.Errorf("a result without a programme does not meet steps: [] and reviews: [] (-want +got):\n%s", diff)
 	}
 }
+
+// TestObserveReferrals checks the referrals and folded expectations: the
+// rule ids of the shown referrals and of the folded ones, each in order,
+// read from a file as a list of ids.
+func TestObserveReferrals(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Recommend(context.Background(), recommend.Profile{
+		RedFlags: []string{"history_of_cancer", "night_pain", "unexplained_weight_loss"}, Age: 60, DaysSinceOnset: 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := []string{"red-flag-cancer-spinal-pain"}
+	folded := []string{"red-flag-cancer-risk-combination", "red-flag-weight-loss", "red-flag-night-pain"}
+	tests := []struct {
+		name string
+		want casefile.Expect
+		meet bool
+	}{
+		{"exact", casefile.Expect{Referrals: shown, Folded: folded}, true},
+		{"not checked", casefile.Expect{}, true},
+		{"none shown", casefile.Expect{Referrals: []string{}}, false},
+		{"another order", casefile.Expect{Folded: []string{folded[2], folded[0], folded[1]}}, false},
+		{"a folded one shown", casefile.Expect{Referrals: append(slices.Clone(shown), folded[2])}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diff := cmp.Diff(tt.want, casefile.Observe(tt.want, res))
+			if (diff == "") != tt.meet {
+				t.Errorf("meets = %v, want %v; diff (-want +got):\n%s", diff == "", tt.meet, diff)
+			}
+		})
+	}
+	cases, err := casefile.Parse("cases.yaml", strings.NewReader("cases:\n  - name: a\n    profile: {}\n    expect: {referrals: [x, y], folded: []}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(casefile.Expect{Referrals: []string{"x", "y"}, Folded: []string{}}, cases[0].Expect); diff != "" {
+		t.Errorf("parsed expect (-want +got):\n%s", diff)
+	}
+	if _, err := casefile.Parse("cases.yaml", strings.NewReader("cases:\n  - name: a\n    profile: {}\n    expect: {folded: x}\n")); err == nil ||
+		!strings.Contains(err.Error(), "folded: want a list of rule ids") {
+		t.Errorf("folded: x gives %v, want a list of rule ids", err)
+	}
+}

@@ -226,6 +226,11 @@ type Referral struct {
 	KeepActivePos FilePos
 	// InvitesActivityPos is where invites_activity is written.
 	InvitesActivityPos FilePos
+	// Within is how soon the message asks the person to be seen, one of
+	// the timings the compile stage checks ("now", "today", "two_days",
+	// "few_days", "weeks"), or has an empty S when not written: it
+	// orders referrals of one urgency.
+	Within Text
 }
 
 // Citation declares the passage of a source that justifies a rule.

@@ -67,7 +67,7 @@ var (
 	levelKeys    = []string{"dose", "how"}
 	ruleKeys     = []string{"id", "when", "because", "cite", "description", RecommendKey, AvoidKey, CautionKey, "refer", "say"}
 	selectorKeys = []string{"movements", "tags", "kinds", "because", "priority"}
-	referKeys    = []string{"urgency", "message", "clinician", "withhold", "pathway", "invites_activity", "keep_active"}
+	referKeys    = []string{"urgency", "message", "clinician", "withhold", "pathway", "invites_activity", "keep_active", "within"}
 	sayKeys      = []string{"kind", "message"}
 	citeKeys     = []string{"source", "locator", "claim", "position"}
 )
@@ -184,6 +184,11 @@ func (p *fileParser) progress(n *yaml.Node) {
 	}
 	if rn := f["refer"]; rn != nil {
 		r.Refer = p.refer(rn)
+		if w := r.Refer.Within; w.S != "" {
+			// A review is not ordered among the rule set's referrals,
+			// so a timing would be ignored.
+			p.iss.Add(w.Pos, "a programme review is not ordered among the referrals by within: say how soon in its message, and remove within")
+		}
 	}
 	r.Cite = p.cites(f["cite"])
 	id, ok := p.id(f["id"], "the progression rule id")
@@ -988,6 +993,11 @@ func (p *fileParser) refer(n *yaml.Node) *Referral {
 	if n := f["keep_active"]; n != nil {
 		r.KeepActive = p.boolean(n, "keep_active")
 		r.KeepActivePos = p.pos(n)
+	}
+	if n := f["within"]; n != nil {
+		if w, ok := p.id(n, "the referral timing"); ok {
+			r.Within = w
+		}
 	}
 	return r
 }

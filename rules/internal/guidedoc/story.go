@@ -17,11 +17,14 @@ import (
 func writeStorySection(ctx context.Context, b *bytes.Buffer, eng *recommend.Engine) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("## When several referrals match\n\n")
-	p("The person reads one plan. The most urgent referral leads; a referral is\n")
-	p("folded into a shown one that is more urgent and of the same pathway\n")
-	p("(`refer.pathway`), or more urgent and about a red flag the person reported\n")
-	p("that both rules name (one symptom, one urgency), and a referral whose message\n")
-	p("invites activity (`refer.invites_activity`) is folded into the leading one\n")
+	p("The person reads one plan. The most pressing referral leads: the most\n")
+	p("urgent, and within an urgency the soonest (`refer.within`: now, today,\n")
+	p("two_days, few_days, weeks), then one that withholds advice. A referral is\n")
+	p("folded into a shown one that is more urgent, or as urgent and sooner, and of\n")
+	p("the same pathway (`refer.pathway`), or about a red flag the person reported\n")
+	p("that both rules name (one symptom, one urgency and one timing), and a\n")
+	p("referral whose message invites activity (`refer.invites_activity`) is\n")
+	p("folded into the leading one\n")
 	p("when that is more urgent or advice is withheld. A folded referral is left out\n")
 	p("of the short report, the page and the CDS cards, and shown in the detailed\n")
 	p("report and the referral explanation; if it withholds advice, advice stays\n")
@@ -37,7 +40,11 @@ func writeStorySection(ctx context.Context, b *bytes.Buffer, eng *recommend.Engi
 			if _, ok := pathways[pw]; !ok {
 				order = append(order, pw)
 			}
-			pathways[pw] = append(pathways[pw], fmt.Sprintf("`%s` (%s)", r.ID, r.Referral.Urgency))
+			when := string(r.Referral.Urgency)
+			if r.Referral.Within != "" {
+				when += ", " + string(r.Referral.Within)
+			}
+			pathways[pw] = append(pathways[pw], fmt.Sprintf("`%s` (%s)", r.ID, when))
 		}
 		if r.Referral.InvitesActivity {
 			invites = append(invites, "`"+r.ID+"`")
