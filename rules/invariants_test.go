@@ -187,7 +187,9 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills"),
 		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
-		abdominal && (aneurysmAge || pain >= 7 || injury):
+		// Severe back pain is new severe pain: 7 or more in the first
+		// 12 weeks unless stated stable (NG156 speaks of new pain).
+		abdominal && (aneurysmAge || pain >= 7 && days <= 84 && p.Episode != "long_standing_stable" || injury):
 		return clinicalAdvice{Top: recommend.UrgencyEmergency, Withheld: true}
 	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
 		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
