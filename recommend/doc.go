@@ -29,11 +29,12 @@ progression rules that move a programme on from one check-in to the next.
 With check-ins ([Profile.CheckIns]) the Result has a [Programme]. The
 latest check-in's pain is the pain now: the rules read the higher of it
 and [Profile.PainLevel] (failing toward caution), on every call that
-reads a profile. The advice has the last word on the programme: a
-movement it does not recommend stops, at level 1, whatever the
-progression rules say, and an urgent or emergency referral holds
-progression (a clinical judgement call; see [Programme] and
-[Step.Decided]).
+reads a profile, and the progression rules read it as programme.pain_now
+beside the trend of the check-ins' own pains. The advice has the last
+word on the programme: a movement it does not recommend stops, at
+level 1, whatever the progression rules say, and an urgent or emergency
+referral holds progression (a clinical judgement call; see [Programme]
+and [Step.Decided]).
 
 [Engine.Explain] and [Engine.ExplainReferrals] say why: the outcome of one
 movement, or of the referrals, from the same decision record Recommend

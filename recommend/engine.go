@@ -465,8 +465,11 @@ func Default() (*Engine, error) {
 // with UnreadableReason. What it can read: each list's entries the
 // vocabulary knows, a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read
-// as 10) but an age out of range as unknown, no check-ins. So a mistake in
-// one field cannot hide the emergency another field reports.
+// as 10) but an age out of range as unknown, and of the check-ins only
+// the latest's pain, read as in Recommend: the pain now is the higher of
+// it (out of range, its nearest bound) and pain_level. No programme is
+// built and no programme review is checked. So a mistake in one field
+// cannot hide the emergency another field reports.
 //
 // If a rule fails to evaluate (a progression rule on the check-ins too),
 // or ctx is done or its deadline has passed before every rule has run,
@@ -507,7 +510,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, pp.CheckIns); err != nil {
+	if err := e.addProgramme(res, pp); err != nil {
 		// A progression rule failed: the referrals are known, so they
 		// still reach the person, with the rest of the advice withheld.
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
@@ -547,16 +550,19 @@ func (e *Engine) triage(ctx context.Context, d *decisions) (*Result, error) {
 	return e.partial(d, pp), err
 }
 
-// addProgramme adds the programme of the check-ins cs, and the reviews it
-// calls for, to res. A referral that withholds advice overrides the
+// addProgramme adds the programme of the check-ins of p, and the reviews
+// it calls for, to res. A referral that withholds advice overrides the
 // programme: res is left as it is. The programme follows the advice in
 // res (see Programme): a movement it does not recommend stops, and an
-// urgent or emergency referral holds progression.
-func (e *Engine) addProgramme(res *Result, cs []CheckIn) error {
+// urgent or emergency referral holds progression. p's pain_level is the
+// pain now, as painNow left it: the progression rules read it as
+// programme.pain_now.
+func (e *Engine) addProgramme(res *Result, p *Profile) error {
+	cs := p.CheckIns
 	if len(cs) == 0 || res.Withheld {
 		return nil
 	}
-	pg, refs, err := e.programme(cs, res)
+	pg, refs, err := e.programme(cs, p.PainLevel, res)
 	if err != nil {
 		return err
 	}

@@ -256,7 +256,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, pp.CheckIns); err != nil {
+	if err := e.addProgramme(res, pp); err != nil {
 		// As in Recommend: the referrals still reach the person.
 		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
 	}
@@ -442,7 +442,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	rx.Rules = x.referralRules(ctx, referring)
 	if res.Programme != nil {
 		var err error
-		if rx.Reviews, err = e.reviews(x.p.CheckIns); err != nil {
+		if rx.Reviews, err = e.reviews(x.p.CheckIns, x.p.PainLevel); err != nil {
 			return nil, err
 		}
 	}

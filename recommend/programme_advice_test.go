@@ -329,6 +329,79 @@ func TestUrgentReferralHoldsProgression(t *testing.T) {
 	}
 }
 
+// TestUrgentReviewHoldsProgression checks that a programme review a rule
+// set makes urgent holds progression as an urgent referral of the advice
+// does: the default rules' reviews are routine, so only a rule set with
+// an urgent one shows it. With the review routine, the same check-ins
+// move walking up and start the stopped glute bridge again.
+func TestUrgentReviewHoldsProgression(t *testing.T) {
+	checkIns := []recommend.CheckIn{ci(0, 6, "glute_bridge", "same", "walking", "same"), ci(7, 5, "glute_bridge", "worse", "walking", "same"),
+		ci(14, 5, "glute_bridge", "worse", "walking", "same"), ci(21, 4, "glute_bridge", "same", "walking", "easier")}
+	type step struct {
+		Movement, Change, Rule, Decided string
+		Level                           int
+	}
+	tests := []struct {
+		urgency recommend.Urgency
+		want    []step
+	}{
+		{recommend.UrgencyRoutine, []step{{"glute_bridge", "start", "progress-restart", "", 1}, {"walking", "progress", "progress-up-easier", "", 2}}},
+		{recommend.UrgencyUrgent, []step{{"glute_bridge", "stop", "", "referral", 1}, {"walking", "hold", "", "referral", 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.urgency), func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			fsys["progress.yaml"].Data = append(slices.Clone(fsys["progress.yaml"].Data), []byte(`
+  - id: test-review-three-weeks
+    when: programme.weeks >= 3
+    refer:
+      urgency: `+string(tt.urgency)+`
+      message: Three weeks in, see your GP or physiotherapist to look at the plan again. This is advice to get assessed, not a diagnosis.
+      clinician: Three weeks of the programme; review the plan.
+    because: A test review.
+    cite:
+      - source: nice-ng59
+        locator: Recommendation 1.1.3
+        claim: More intensive support is considered for people at higher risk of a poor outcome.
+`)...)
+			eng, err := recommend.Load(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: stiffness, CheckIns: checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Withheld || res.Programme == nil {
+				t.Fatalf("advice withheld (%v) or no programme", res.Withheld)
+			}
+			i := slices.IndexFunc(res.Referrals, func(r recommend.Referral) bool { return slices.Contains(r.Rules, "test-review-three-weeks") })
+			if i < 0 || res.Referrals[i].Urgency != tt.urgency {
+				t.Fatalf("the review is not among the referrals, %s: %+v", tt.urgency, res.Referrals)
+			}
+			var got []step
+			for _, st := range res.Programme.Steps {
+				got = append(got, step{st.Movement, st.Change, st.Rule, st.Decided, st.Level})
+				if st.Decided != recommend.DecidedReferral {
+					continue
+				}
+				if !strings.HasPrefix(st.Because, "An urgent referral to a clinician stands, and it comes first") {
+					t.Errorf("%s: because %q does not say the urgent referral comes first", st.Movement, st.Because)
+				}
+				if diff := cmp.Diff(res.Referrals[i].Citations, st.Citations); diff != "" {
+					t.Errorf("%s: citations, want the review's (-want +got):\n%s", st.Movement, diff)
+				}
+				if !slices.Contains(st.Facts, "an urgent referral stands, by test-review-three-weeks") {
+					t.Errorf("%s: facts %q do not name the review", st.Movement, st.Facts)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestGeneratedProgrammesFollowTheAdvice replays generated profiles and
 // check-ins over every movement of the rule set and checks, at each
 // check-in: every step names its movement as the rule set does and cites

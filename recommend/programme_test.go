@@ -163,6 +163,22 @@ func TestProgrammeTrajectories(t *testing.T) {
 			want:     []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
 		},
 		{
+			// Two rises took the pain to 7, day 14's worst: a lower second
+			// reading that day keeps the review (day 14 read as 7 is still
+			// worse twice), but the review ends once the pain falls below 7.
+			name: "a second, lower reading on the day of the second rise keeps the earlier review",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 7, "walking", "same"),
+				ci(14, 6, "walking", "same")},
+			want:      []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+			referRule: "progress-review-worsening",
+		},
+		{
+			name: "the earlier review ends when the pain falls below the day's worst that two rises reached",
+			checkIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 7, "walking", "same"),
+				ci(14, 6, "walking", "same"), ci(21, 6, "walking", "same")},
+			want: []stepSummary{{"walking", "hold", "progress-hold-same", 1}},
+		},
+		{
 			name: "no step up while the pain stays where two rises took it",
 			checkIns: []recommend.CheckIn{ci(0, 3, "walking", "same"), ci(7, 4, "walking", "same"), ci(14, 5, "walking", "same"),
 				ci(21, 5, "walking", "easier")},

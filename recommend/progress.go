@@ -259,7 +259,7 @@ func unknownViewKeys(a *cel.Ast) []viewKey {
 // sampleProgrammeView and sampleMoveView are views with every key, for
 // the load-time check.
 func sampleProgrammeView() map[string]any {
-	return programmeView(programmeFacts{checkIns: 2, weeks: 1, first: 6, previous: 5, latest: 4, adherence: 1})
+	return programmeView(programmeFacts{checkIns: 2, weeks: 1, first: 6, previous: 5, latest: 4, now: 4, adherence: 1})
 }
 
 func sampleMoveView() map[string]any {
@@ -269,8 +269,14 @@ func sampleMoveView() map[string]any {
 // programmeFacts are the facts of a programme at one check-in.
 type programmeFacts struct {
 	checkIns, weeks, day, first, previous, latest int
-	adherence                                     float64
-	worseTwice                                    bool
+	// now is the pain now, the pain the advice reads: at the latest
+	// check-in, the higher of the profile's pain_level and the check-in's
+	// pain (see Profile.PainLevel); at an earlier check-in, its own pain.
+	// The trend facts (first, previous, latest and what is worked out
+	// from them) read the check-ins alone.
+	now        int
+	adherence  float64
+	worseTwice bool
 	// worseStanding is true from a check-in where pain rose at each of
 	// the last two check-ins, for as long as it has not fallen below the
 	// pain it reached then.
@@ -293,7 +299,7 @@ func (f programmeFacts) improving() bool { return f.checkIns > 1 && f.latest < f
 func programmeView(f programmeFacts) map[string]any {
 	return map[string]any{
 		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
-		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest,
+		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now,
 		"change": f.change(), "change_points": f.first - f.latest,
 		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice, "worse_standing": f.worseStanding,
 		"adherence": f.adherence,
@@ -307,9 +313,16 @@ type adherence struct{ reported, done, worseAt int }
 
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
-func (a *adherence) facts(cs []CheckIn, i int) programmeFacts {
+// now is the pain now, the pain the advice reads (the profile's
+// pain_level after painNow): the pain now at the latest check-in is the
+// higher of it and that check-in's pain.
+func (a *adherence) facts(cs []CheckIn, i, now int) programmeFacts {
 	c := cs[i]
-	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel}
+	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel,
+		now: c.PainLevel}
+	if i == len(cs)-1 {
+		f.now = max(c.PainLevel, now)
+	}
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
@@ -361,12 +374,12 @@ func dayPeaks(cs []CheckIn, i int) []int {
 }
 
 // latestFacts returns the facts of the programme at the latest of cs,
-// which is not empty.
-func latestFacts(cs []CheckIn) programmeFacts {
+// which is not empty, with now the pain now (see adherence.facts).
+func latestFacts(cs []CheckIn, now int) programmeFacts {
 	var a adherence
 	var f programmeFacts
 	for i := range cs {
-		f = a.facts(cs, i)
+		f = a.facts(cs, i, now)
 	}
 	return f
 }
@@ -396,12 +409,13 @@ type ReviewExplanation struct {
 }
 
 // reviews explains the progression rules with a review for the
-// check-ins cs, in rule order; nil without check-ins.
-func (e *Engine) reviews(cs []CheckIn) ([]ReviewExplanation, error) {
+// check-ins cs, with now the pain now (see adherence.facts), in rule
+// order; nil without check-ins.
+func (e *Engine) reviews(cs []CheckIn, now int) ([]ReviewExplanation, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	f := latestFacts(cs)
+	f := latestFacts(cs, now)
 	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
 	facts := reviewFacts(f)
 	var out []ReviewExplanation
@@ -454,6 +468,9 @@ func reviewFacts(f programmeFacts) []string {
 		out = append(out, fmt.Sprintf("pain %d now, %d at the first check-in: up %s", f.latest, f.first, words.Count(-pts, "point")))
 	default:
 		out = append(out, fmt.Sprintf("pain %d now, the same as at the first check-in", f.latest))
+	}
+	if f.now != f.latest {
+		out = append(out, painNowFact(f))
 	}
 	if f.worseTwice {
 		out = append(out, "pain rose at each of the last two check-ins, or on each of the last two days with check-ins")
@@ -606,14 +623,15 @@ type moveState struct {
 }
 
 // programme replays the check-ins through the progression rules, for
-// the advice res gives the profile. It returns nil without check-ins,
-// and the referrals the latest check-in calls for.
+// the advice res gives the profile, whose pain now (the pain_level the
+// advice read) is now. It returns nil without check-ins, and the
+// referrals the latest check-in calls for.
 //
 // The advice has the last word on the latest check-in's steps (see
 // Programme): a movement it does not recommend stops, back at level 1,
 // and while an urgent or emergency referral stands no movement moves up
 // or starts again.
-func (e *Engine) programme(cs []CheckIn, res *Result) (*Programme, []Referral, error) {
+func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -625,7 +643,7 @@ func (e *Engine) programme(cs []CheckIn, res *Result) (*Programme, []Referral, e
 	var f programmeFacts
 	for i, c := range cs {
 		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
-		f = a.facts(cs, i)
+		f = a.facts(cs, i, now)
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]
@@ -883,7 +901,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, f.latest, levels)
+		e.applyStep(st, r, day, f.now, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -900,12 +918,12 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 }
 
 // applyStep applies rule r's step to a movement at a check-in of day day
-// and pain pain. It never moves a movement up more than one level, nor up
-// twice within seven days. A movement that stops keeps the pain it
-// stopped at until a rule starts it again; stopped again while stopped
-// (it was done and made the pain worse, or a flare), it keeps the lower
-// of the two, so that staying stopped through a higher pain never raises
-// the pain it must come down below.
+// and pain pain (the pain now). It never moves a movement up more than
+// one level, nor up twice within seven days. A movement that stops keeps
+// the pain it stopped at until a rule starts it again; stopped again
+// while stopped (it was done and made the pain worse, or a flare), it
+// keeps the lower of the two, so that staying stopped through a higher
+// pain never raises the pain it must come down below.
 func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
@@ -951,6 +969,9 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 	if f.checkIns > 1 {
 		out = append(out, fmt.Sprintf("pain %d, %d at the previous check-in and %d at the first", f.latest, f.previous, f.first))
 	}
+	if f.now != f.latest {
+		out = append(out, painNowFact(f))
+	}
 	if f.flare() {
 		out = append(out, fmt.Sprintf("a flare: pain up %d points since the previous check-in", f.latest-f.previous))
 	}
@@ -962,4 +983,10 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 	}
 	out = append(out, fmt.Sprintf("at level %d of %d before this check-in", m.level, m.levels))
 	return out
+}
+
+// painNowFact says, in words, the pain now where the profile's pain_level
+// is higher than the latest check-in's pain.
+func painNowFact(f programmeFacts) string {
+	return fmt.Sprintf("pain now %d: the profile's pain level, higher than the %d of the latest check-in, is the pain the advice reads", f.now, f.latest)
 }

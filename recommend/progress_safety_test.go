@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -131,12 +132,239 @@ func TestStoppedMovementSaysWhy(t *testing.T) {
 		Facts                 []string
 	}
 	want := step{Change: recommend.ChangeStop, Rule: "progress-stay-stopped",
-		Because: "It was stopped at an earlier check-in, and the pain has not come down below where it was then, so it stays stopped for now.",
+		Because: "The pain has not come down below where it was when this stopped, so it stays stopped for now.",
 		Facts: []string{"day 21, week 4 of the programme", "reported same, 3 sessions since the previous check-in",
 			"pain 8, 9 at the previous check-in and 5 at the first", "it was stopped at an earlier check-in, when the pain was 5",
 			"at level 1 of 2 before this check-in"}}
 	got := step{ex.Programme.Change, ex.Programme.Rule, ex.Programme.Because, ex.Programme.Facts}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pelvic_tilt's step (-want +got):\n%s", diff)
+	}
+}
+
+// TestProgressionReadsThePainNow checks that the progression rules read
+// the pain now, the pain the advice reads (the higher of pain_level and
+// the latest check-in's pain), where the high-pain caution does: a
+// pain_level of 8 beside a check-in of 4 holds a movement reported
+// easier, as the caution beside it says building up can wait, and keeps
+// a stopped one stopped; the trend (whether the pain is rising) reads
+// the check-ins.
+func TestProgressionReadsThePainNow(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		pain     int
+		checkIns []recommend.CheckIn
+		want     []stepSummary
+	}{
+		{
+			name:     "pain_level 8 beside a check-in of 4: easier holds",
+			pain:     8,
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same", "walking", "same"), ci(7, 4, "pelvic_tilt", "easier", "walking", "easier")},
+			want:     []stepSummary{{"pelvic_tilt", "hold", "progress-hold-pain-high", 1}, {"walking", "hold", "progress-hold-pain-high", 1}},
+		},
+		{
+			name:     "pain_level 7, the caution's threshold, beside a check-in of 4: easier holds",
+			pain:     7,
+			checkIns: []recommend.CheckIn{ci(0, 5, "glute_bridge", "same"), ci(7, 4, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "hold", "progress-hold-pain-high", 2}},
+		},
+		{
+			name:     "pain_level 6 beside a check-in of 4: easier moves up",
+			pain:     6,
+			checkIns: []recommend.CheckIn{ci(0, 5, "glute_bridge", "same"), ci(7, 4, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "progress", "progress-up-easier", 3}},
+		},
+		{
+			name:     "pain_level 3 beside a check-in of 4: the check-in is the pain now",
+			pain:     3,
+			checkIns: []recommend.CheckIn{ci(0, 5, "glute_bridge", "same"), ci(7, 4, "glute_bridge", "easier")},
+			want:     []stepSummary{{"glute_bridge", "progress", "progress-up-easier", 3}},
+		},
+		{
+			// The pain_level is the pain now, not the pain at earlier
+			// check-ins: the step up at day 7, at pain 4, stands.
+			name: "pain_level 8 holds only the latest check-in's step",
+			pain: 8,
+			checkIns: []recommend.CheckIn{ci(0, 5, "glute_bridge", "same"), ci(7, 4, "glute_bridge", "easier"),
+				ci(14, 4, "glute_bridge", "easier")},
+			want: []stepSummary{{"glute_bridge", "hold", "progress-hold-pain-high", 3}},
+		},
+		{
+			name:     "stopped at 5, a check-in of 4 beside pain_level 6: stays stopped",
+			pain:     6,
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "worse"), ci(7, 4, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped", 1}},
+		},
+		{
+			name:     "stopped at 5, a check-in of 4 beside pain_level 8: stays stopped",
+			pain:     8,
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "worse"), ci(7, 4, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped", 1}},
+		},
+		{
+			name:     "stopped at 5, a check-in of 4 beside pain_level 4: restarts",
+			pain:     4,
+			checkIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "worse"), ci(7, 4, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "start", "progress-restart", 1}},
+		},
+		{
+			name:     "stopped at 9, pain 8 now: below where it stopped, but high, so it stays stopped",
+			checkIns: []recommend.CheckIn{ci(0, 9, "pelvic_tilt", "worse"), ci(7, 8, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped-pain-high", 1}},
+		},
+		{
+			name:     "stopped at 9, a check-in of 5 beside pain_level 7: stays stopped",
+			pain:     7,
+			checkIns: []recommend.CheckIn{ci(0, 9, "pelvic_tilt", "worse"), ci(7, 5, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "stop", "progress-stay-stopped-pain-high", 1}},
+		},
+		{
+			name:     "stopped at 9, pain 6 now: restarts",
+			checkIns: []recommend.CheckIn{ci(0, 9, "pelvic_tilt", "worse"), ci(7, 6, "pelvic_tilt", "same")},
+			want:     []stepSummary{{"pelvic_tilt", "start", "progress-restart", 1}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: stiffness, PainLevel: tt.pain, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Programme == nil {
+				t.Fatal("Programme is nil")
+			}
+			var got []stepSummary
+			for _, s := range res.Programme.Steps {
+				got = append(got, stepSummary{s.Movement, s.Change, s.Rule, s.Level})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			// A step up never sits beside the caution that says building
+			// up can wait.
+			for _, s := range res.Programme.Steps {
+				i := slices.IndexFunc(res.Recommended, func(it recommend.Item) bool { return it.Movement == s.Movement })
+				if s.Change == recommend.ChangeProgress && i >= 0 && slices.Contains(res.Recommended[i].Rules(), "high-pain-gentle-range") {
+					t.Errorf("%s moves up beside the high-pain caution", s.Movement)
+				}
+			}
+		})
+	}
+}
+
+// TestExplainSaysThePainNow checks that a step's facts, and a review's,
+// say the pain now when the profile's pain_level is higher than the
+// latest check-in's pain, and only then.
+func TestExplainSaysThePainNow(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fact = "pain now 8: the profile's pain level, higher than the 4 of the latest check-in, is the pain the advice reads"
+	tests := []struct {
+		name string
+		pain int
+		want []string
+	}{
+		{"pain_level 8", 8, []string{"day 7, week 2 of the programme", "reported easier, 3 sessions since the previous check-in",
+			"pain 4, 5 at the previous check-in and 5 at the first", fact, "at level 1 of 2 before this check-in"}},
+		{"pain_level 3", 3, []string{"day 7, week 2 of the programme", "reported easier, 3 sessions since the previous check-in",
+			"pain 4, 5 at the previous check-in and 5 at the first", "at level 1 of 2 before this check-in"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := recommend.Profile{Conditions: stiffness, PainLevel: tt.pain,
+				CheckIns: []recommend.CheckIn{ci(0, 5, "pelvic_tilt", "same"), ci(7, 4, "pelvic_tilt", "easier")}}
+			ex, err := eng.Explain(context.Background(), p, "pelvic_tilt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ex.Programme == nil {
+				t.Fatal("Explanation.Programme is nil")
+			}
+			if diff := cmp.Diff(tt.want, ex.Programme.Facts); diff != "" {
+				t.Errorf("facts (-want +got):\n%s", diff)
+			}
+			x, err := eng.ExplainReferrals(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range x.Reviews {
+				if got, want := slices.Contains(r.Facts, fact), tt.pain == 8; got != want {
+					t.Errorf("review %s's facts %q: the pain now said %v, want %v", r.Rule, r.Facts, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestNoStepUpWhileThePainNowIsHigh replays generated profiles (a
+// condition, a pain_level, sometimes none) with generated check-ins, and
+// checks that no step moves a movement up, or starts again one an
+// earlier check-in reported, while the pain now (the higher of pain_level
+// and the latest check-in's pain) is 7 or more: the high-pain caution
+// says building up can wait.
+func TestNoStepUpWhileThePainNowIsHigh(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var conditions []string
+	for _, c := range eng.Vocabulary().Conditions {
+		conditions = append(conditions, c.ID)
+	}
+	moves := []string{"glute_bridge", "bird_dog", "walking", "pelvic_tilt", "cat_cow"}
+	responses := []string{"easier", "same", "harder", "worse"}
+	rng := rand.New(rand.NewPCG(7, 2026))
+	high, checked := 0, 0
+	for trial := range 400 {
+		p := recommend.Profile{Conditions: []string{conditions[rng.IntN(len(conditions))]}, PainLevel: rng.IntN(11)}
+		if rng.IntN(4) == 0 {
+			p.PainLevel = 0
+		}
+		day, pain := 0, rng.IntN(11)
+		reported := map[string]bool{}
+		for range 1 + rng.IntN(7) {
+			c := recommend.CheckIn{Day: day, PainLevel: pain}
+			for _, m := range moves {
+				if rng.IntN(3) > 0 {
+					c.Done = append(c.Done, recommend.Done{Movement: m, Sessions: rng.IntN(4), Response: responses[rng.IntN(4)]})
+				}
+			}
+			p.CheckIns = append(p.CheckIns, c)
+			day += 1 + rng.IntN(10)
+			pain = min(10, max(0, pain+rng.IntN(5)-2))
+		}
+		last := p.CheckIns[len(p.CheckIns)-1]
+		for _, c := range p.CheckIns[:len(p.CheckIns)-1] {
+			for _, d := range c.Done {
+				reported[d.Movement] = true
+			}
+		}
+		res, err := eng.Recommend(ctx, p)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		now := max(p.PainLevel, last.PainLevel)
+		if res.Programme == nil || now < 7 {
+			continue
+		}
+		high++
+		for _, s := range res.Programme.Steps {
+			checked++
+			if s.Change == recommend.ChangeProgress || s.Change == recommend.ChangeStart && reported[s.Movement] {
+				t.Errorf("trial %d: %s is %s (%s) at pain now %d (pain_level %d, check-ins %+v)",
+					trial, s.Movement, s.Change, s.Rule, now, p.PainLevel, p.CheckIns)
+			}
+		}
+	}
+	t.Logf("%d profiles with a programme at high pain, %d steps", high, checked)
+	if high < 50 || checked < 100 {
+		t.Fatalf("only %d profiles with a programme at high pain, %d steps: the generator no longer tests the rule", high, checked)
 	}
 }

@@ -94,10 +94,10 @@ type Step struct {
 	// Cautions are the texts of the item's cautions, without repeats.
 	Cautions []string
 	// Week is the programme's step for the movement, when the programme
-	// sets a dose other than the plan's: any change but a start at the
-	// plan's dose (a restart after a stop goes back to level 1, which may
-	// be easier than the plan's dose). Its level and dose this week stand
-	// in for the plan's dose. It is nil otherwise.
+	// sets a dose other than the plan's: any change but a start or a hold
+	// at the plan's dose (a restart after a stop goes back to level 1,
+	// which may be easier than the plan's dose). Its level and dose this
+	// week stand in for the plan's dose. It is nil otherwise.
 	Week *recommend.Step
 }
 
@@ -301,17 +301,18 @@ func (o *Outline) week(pg *recommend.Programme) {
 	}
 }
 
-// programmeStep returns the programme step of it's movement when the
-// programme sets a dose other than the item's: any change but a start at
-// the item's dose (a restart goes back to level 1, which may be easier
-// than the dose the item gives). It returns nil otherwise.
+// programmeStep returns the programme step of the movement of item it
+// when the programme sets a dose other than the item's: any change but a
+// start or a hold at the item's dose (a restart goes back to level 1,
+// which may be easier than the dose the item gives). It returns nil
+// otherwise.
 func programmeStep(pg *recommend.Programme, it recommend.Item) *recommend.Step {
 	for j := range pg.Steps {
 		st := &pg.Steps[j]
 		if st.Movement != it.Movement {
 			continue
 		}
-		if st.Change == recommend.ChangeStart && st.Dose == it.Dose() {
+		if (st.Change == recommend.ChangeStart || st.Change == recommend.ChangeHold) && st.Dose == it.Dose() {
 			return nil
 		}
 		return st

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestThisWeek(t *testing.T) {
 	if err := report.WriteMarkdown(&md, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"THIS WEEK", "Week 2. Pain ▅▃ from 6 to 4", "50% of the movements", "Glute bridge: up a level (level 3)."} {
+	for _, want := range []string{"THIS WEEK", "Week 2. Pain ▅▃ from 6 to 4;", "50% of the movements", "Up a level: Glute bridge; stay at this level: Walking."} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
@@ -181,21 +182,20 @@ func TestRestartDoseInEveryList(t *testing.T) {
 	}{
 		{
 			name: "bird dog in the plan, stopped after two worse, then the pain eases",
-			p: recommend.Profile{Conditions: disc, PainLevel: 5, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
+			p: recommend.Profile{Conditions: disc, PainLevel: 4, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 3, "bird_dog", "worse"), checkIn(7, 5, 3, "bird_dog", "worse"), checkIn(14, 4, 0, "bird_dog", "same")}},
 			movement: "bird_dog",
 			find:     "repeats each side,",
-			lines: []string{"Dose: 6 to 10 repeats each side, moving only the arm or only the leg at a time.",
-				"This week: Level 1 (start): 6 to 10 repeats each side, moving only the arm or only the leg at a time."},
+			lines:    []string{"This week: Level 1 (start): 6 to 10 repeats each side, moving only the arm or only the leg at a time."},
 		},
 		{
 			name: "glute bridge, also helpful, stopped after two worse, then the pain eases",
-			p: recommend.Profile{Conditions: disc, PainLevel: 5, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
+			p: recommend.Profile{Conditions: disc, PainLevel: 4, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
 				checkIn(0, 6, 3, "glute_bridge", "same", "walking", "same"), checkIn(7, 5, 3, "glute_bridge", "worse", "walking", "easier"),
 				checkIn(14, 5, 3, "glute_bridge", "worse", "walking", "easier"), checkIn(21, 4, 0, "glute_bridge", "same", "walking", "easier")}},
 			movement: "glute_bridge",
-			find:     "Glute bridge:",
-			lines: []string{"- Glute bridge: start (level 1).",
+			find:     "Glute bridge",
+			lines: []string{"- Start: Glute bridge. The pain is lower than when it was stopped, so it starts again at its easiest level.",
 				"- Glute bridge: this week, level 1 (start): 8 to 10 repeats, one set, lifting the hips only part of the way."},
 		},
 	}
@@ -245,31 +245,66 @@ func TestRestartDoseInEveryList(t *testing.T) {
 	}
 }
 
-// TestProgrammeStepNames checks that the text and Markdown reports name
-// every programme step as the rule set does, also a movement outside the
-// Result's lists of recommended and avoided movements.
-func TestProgrammeStepNames(t *testing.T) {
+// TestThisWeekLines checks the lines of the short report's THIS WEEK
+// section, in text and Markdown: the trend, then one line for each
+// reason that a stop, a start again or a step the advice decided gives,
+// and one line without a reason for each other change; every step named
+// as the rule set names it, also a movement outside the Result's lists
+// of recommended and avoided movements.
+func TestThisWeekLines(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	disc := []string{"disc_herniation"}
+	stiffness := []string{"chronic_stiffness"}
 	tests := []struct {
 		name string
 		p    recommend.Profile
-		want []string // the This week lines, in order
+		want []string // the section's lines, without their references
 	}{
 		{
 			name: "towel decompression without a towel",
 			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 7, "towel_stretch", "same", "walking", "same"), checkIn(7, 4, 7, "towel_stretch", "easier", "walking", "easier")}},
-			want: []string{"Towel decompression: stop for now (level 1).", "Walking: up a level (level 2)."},
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+				"Stop for now: Towel decompression. It needs equipment you did not list (towel), so the advice for this profile leaves it out, and it stops for now. If you have it, add it to your equipment and ask again.",
+				"Up a level: Walking."},
 		},
 		{
 			name: "a back belt, which no rule recommends",
 			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 7, "lumbar_belt", "same"), checkIn(7, 4, 7, "lumbar_belt", "easier")}},
-			want: []string{"Back belt, brace or corset: stop for now (level 1)."},
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+				"Stop for now: Back belt, brace or corset. The advice for this profile does not recommend it, so it stops for now. Ask a clinician before you carry on with it."},
+		},
+		{
+			// The stops give their reason, which the steps back share;
+			// the steps back are named only, after them.
+			name: "a flare",
+			p: recommend.Profile{Conditions: stiffness, Equipment: []string{"towel"}, CheckIns: []recommend.CheckIn{
+				checkIn(0, 2, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same"),
+				checkIn(7, 2, 3, "walking", "easier", "glute_bridge", "easier", "towel_stretch", "same", "cat_cow", "same"),
+				checkIn(14, 4, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same")}},
+			want: []string{"Week 3. Pain ▂▂▃ from 2 to 4; 100% of the movements reported were done at least once.",
+				"Stop for now: Towel decompression and Cat-cow. A flare or a movement that made the pain worse is managed by doing a little less of it for now, not by resting.",
+				"Down a level: Walking and Glute bridge."},
+		},
+		{
+			name: "holds, a first start and a stop after a worse",
+			p: recommend.Profile{Conditions: stiffness, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 3, "walking", "same", "pelvic_tilt", "same", "bird_dog", "same"),
+				checkIn(7, 5, 3, "walking", "harder", "pelvic_tilt", "worse", "bird_dog", "same", "cat_cow", "same")}},
+			want: []string{"Week 2. Pain ▄▄ from 5 to 5; 100% of the movements reported were done at least once.",
+				"Stop for now: Pelvic tilt. It made the pain worse at its easiest level, so it stops until a check-in shows the pain easing.",
+				"Stay at this level: Walking and Bird dog; start: Cat-cow."},
+		},
+		{
+			name: "an urgent referral holds a step up, and says so",
+			p: recommend.Profile{Conditions: disc, RedFlags: []string{"night_pain"}, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 7, "walking", "same"), checkIn(7, 4, 7, "walking", "easier")}},
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+				"Stay at this level: Walking. An urgent referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you."},
 		},
 	}
 	for _, tt := range tests {
@@ -285,21 +320,43 @@ func TestProgrammeStepNames(t *testing.T) {
 			if err := report.WriteMarkdown(&md, res); err != nil {
 				t.Fatal(err)
 			}
-			var gotText, gotMD []string
-			for _, l := range linesWith(text.String(), " (level ") {
-				gotText = append(gotText, strings.TrimPrefix(l, "- "))
-			}
-			for _, l := range linesWith(md.String(), " (level ") {
-				gotMD = append(gotMD, strings.TrimSuffix(strings.TrimPrefix(l, "- **"), "**"))
-			}
-			if diff := cmp.Diff(tt.want, gotText); diff != "" {
+			if diff := cmp.Diff(tt.want, sectionLines(text.String(), "THIS WEEK")); diff != "" {
 				t.Errorf("text (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.want, gotMD); diff != "" {
+			if diff := cmp.Diff(tt.want, sectionLines(md.String(), "## This week")); diff != "" {
 				t.Errorf("Markdown (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// sectionLines returns the entries of the section titled title, in text
+// or Markdown, without their markers, references and Markdown escapes.
+func sectionLines(text, title string) []string {
+	var out []string
+	lines := strings.Split(text, "\n")
+	i := slices.Index(lines, title)
+	if i < 0 {
+		return nil
+	}
+	for _, l := range lines[i+1:] {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			if len(out) > 0 {
+				break
+			}
+			continue // the blank line under a Markdown heading
+		}
+		l = strings.TrimPrefix(l, "- ")
+		if j := strings.LastIndex(l, " ["); j > 0 && strings.HasSuffix(l, "]") {
+			l = l[:j]
+		}
+		if j := strings.LastIndex(l, ` \[`); j > 0 && strings.HasSuffix(l, `\]`) {
+			l = l[:j]
+		}
+		out = append(out, strings.ReplaceAll(l, `\`, ""))
+	}
+	return out
 }
 
 // TestExplainSaysWhatDecidedTheStep checks that an explanation of a

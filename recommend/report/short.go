@@ -30,20 +30,36 @@ var errNilResult = errors.New("report: nil *recommend.Result")
 //     referral withholds advice, a line that movement advice is on hold
 //     (with recommend.IncompleteReason for an Incomplete Result);
 //  2. "KEY MESSAGES": safety nets first, marked "!", then the others;
-//  3. "START WITH": the movements of the plan, in order, each with how to
+//  3. "THIS WEEK", with check-ins only: the week of the programme, the
+//     pain trend as a sparkline and the share of movements done, then
+//     the changes of the latest check-in, one line for each reason: a
+//     stop, a start again after a stop, and a step the advice for the
+//     profile decided (an urgent referral that comes first, an avoided
+//     movement) give theirs; a step up or back, a hold and a first start
+//     name their movements, with the sources of their reasons;
+//  4. "START WITH": the movements of the plan, in order, each with how to
 //     do it, the dose, one reason (that of the rule that placed it) and
-//     its cautions ("Take care");
-//  4. "ALSO HELPFUL": the other recommended movements, one line each with
+//     its cautions ("Take care"); with check-ins, the level and dose
+//     this week where the programme moved the movement, and no reason
+//     (the sources stay listed); a movement the programme stopped on one
+//     line, without how, dose, cautions or picture;
+//  5. "ALSO HELPFUL": the other recommended movements, one line each with
 //     the dose and cautions; movements whose lines would read the same
-//     share one;
-//  5. "AVOID FOR NOW": every avoided movement, with the first of its
+//     share one, and those the programme stopped share one line;
+//  6. "AVOID FOR NOW": every avoided movement, with the first of its
 //     reasons in rule order; movements with the same reason share a line;
-//  6. "WHERE THE SOURCES DISAGREE": each conflict on one line, with the
+//  7. "WHERE THE SOURCES DISAGREE": each conflict on one line, with the
 //     kinds of source on each side (the side against an avoided movement
 //     is the rules that avoid it); conflicts described the same way share
 //     a line;
-//  7. "SOURCES": each cited source once, with its kind and address, then
+//  8. "SOURCES": each cited source once, with its kind and address, then
 //     the disclaimer.
+//
+// With check-ins the report stays as short as without (within 100 lines
+// and 1,000 words for the profiles rules/report_test.go measures, with
+// and without a programme): what the programme adds replaces the plan's
+// reasons, given when it began. The detailed report, the page and
+// Explain give every step's reason.
 //
 // A reason or a caution shared by several movements is printed in full
 // once; later movements refer back to the first ("As for Walking.").
@@ -241,8 +257,15 @@ func (wr *writer) referrals() section {
 	return s
 }
 
-// thisWeek says what the programme changed at the latest check-in, and
-// why, under the pain trend.
+// thisWeek says what the programme changed at the latest check-in, under
+// the pain trend. A stop, a start again after a stop and a step the
+// advice for the profile decided (an urgent referral that comes first,
+// an avoided movement) give their reason, on one line for each reason,
+// with the movements of each change it applies to: "Stop for now:
+// Cat-cow; down a level: Bird dog. A flare... [5]". The other steps (see
+// quiet) share the last line, which names the movements of each change
+// with the sources of their reasons. The dose this week is the plan's, or
+// the also-helpful line's, and is not repeated here.
 func (wr *writer) thisWeek() section {
 	pg := wr.o.Programme
 	s := section{title: "THIS WEEK"}
@@ -250,18 +273,79 @@ func (wr *writer) thisWeek() section {
 		return s
 	}
 	first, last := pg.Trend[0].PainLevel, pg.Trend[len(pg.Trend)-1].PainLevel
-	s.entries = append(s.entries, entry{marker: "-", head: fmt.Sprintf("Week %d. Pain %s from %d to %d at the latest check-in; %s.",
+	s.entries = append(s.entries, entry{marker: "-", head: fmt.Sprintf("Week %d. Pain %s from %d to %d; %s.",
 		pg.Week, Sparkline(pg.Trend), first, last, AdherenceWords(pg))})
-	for _, st := range pg.Steps {
-		name := cmp.Or(wr.o.Names[st.Movement], words.Capital(strings.ReplaceAll(st.Movement, "_", " ")))
-		e := entry{marker: "-", head: fmt.Sprintf("%s: %s (level %d).", name, ChangeWords(st.Change), st.Level)}
-		if st.Change != recommend.ChangeStop {
-			e.lines = append(e.lines, labelled{label: "Dose", text: st.Dose})
+	// changes lists movements by change, in the order first seen.
+	type changes struct {
+		order []string
+		names map[string][]string
+		cites []recommend.Citation
+	}
+	add := func(c *changes, st recommend.Step) {
+		if c.names == nil {
+			c.names = map[string][]string{}
 		}
-		e.lines = append(e.lines, labelled{label: "Why", text: st.Because, refs: wr.refs(st.Citations)})
-		s.entries = append(s.entries, e)
+		if _, ok := c.names[st.Change]; !ok {
+			c.order = append(c.order, st.Change)
+		}
+		c.names[st.Change] = append(c.names[st.Change], cmp.Or(wr.o.Names[st.Movement], words.Capital(strings.ReplaceAll(st.Movement, "_", " "))))
+		for _, ct := range st.Citations {
+			if !slices.ContainsFunc(c.cites, ct.Equal) {
+				c.cites = append(c.cites, ct)
+			}
+		}
+	}
+	say := func(c *changes) string {
+		parts := make([]string, len(c.order))
+		for i, ch := range c.order {
+			parts[i] = ChangeWords(ch) + ": " + words.List(c.names[ch])
+		}
+		return words.Capital(strings.Join(parts, "; ")) + "."
+	}
+	type reasoned struct {
+		because string
+		changes
+	}
+	var lines []*reasoned
+	var others changes
+	for _, st := range pg.Steps {
+		if quiet(st) {
+			add(&others, st)
+			continue
+		}
+		i := slices.IndexFunc(lines, func(l *reasoned) bool {
+			return l.because == st.Because && slices.EqualFunc(l.cites, st.Citations, recommend.Citation.Equal)
+		})
+		if i < 0 {
+			lines = append(lines, &reasoned{because: st.Because})
+			i = len(lines) - 1
+		}
+		add(&lines[i].changes, st)
+	}
+	for _, l := range lines {
+		s.entries = append(s.entries, entry{marker: "-", head: strings.TrimSpace(say(&l.changes) + " " + l.because), refs: wr.refs(l.cites)})
+	}
+	if len(others.order) > 0 {
+		s.entries = append(s.entries, entry{marker: "-", head: say(&others), refs: wr.refs(others.cites)})
 	}
 	return s
+}
+
+// quiet reports whether the short report names programme step st without
+// its reason: a step up or back, a hold or a first start that a
+// progression rule (or none) decided. Their reasons are for the detailed
+// report, the page and Explain: none of them tells the person to stop,
+// or to do again what was stopped, and stepping back in a flare is the
+// key messages' advice too (do less, stay active). A stop, a start again
+// and any step the advice decided always give their reason.
+func quiet(st recommend.Step) bool {
+	switch {
+	case st.Decided != "":
+		return false
+	case st.Change == recommend.ChangeStart:
+		return st.Rule == ""
+	}
+	return st.Change != recommend.ChangeStop
 }
 
 func (wr *writer) messages() section {
@@ -278,7 +362,12 @@ func (wr *writer) messages() section {
 
 // start lists the plan, or every recommended movement when there is no
 // plan, each in full: how, dose, a reason with the citations behind it,
-// and its cautions.
+// and its cautions. With check-ins the reasons, and their references,
+// are left out: the week's changes come first, and the reasons were
+// given when the programme began (the detailed report has them, and the
+// sources stay listed). A movement the programme moved gives its level
+// and dose this week, and one it stopped says so, without how to do it
+// or its cautions, which wait until it starts again.
 func (wr *writer) start() section {
 	s := section{title: "START WITH"}
 	if !wr.o.Planned {
@@ -289,17 +378,18 @@ func (wr *writer) start() section {
 	}
 	for i, st := range wr.o.Plan {
 		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name()}
+		if st.Found && st.Week != nil && st.Week.Change == recommend.ChangeStop {
+			e.head += ": " + stoppedWords
+			s.entries = append(s.entries, e)
+			continue
+		}
 		if st.Found {
 			e.pictures = []picture{{id: st.Item.Movement, alt: st.Item.How()}}
 			e.lines = []labelled{{label: "How", text: st.Item.How()}, {label: "Dose", text: st.Item.Dose()}}
-			switch {
-			case st.Week == nil:
-			case st.Week.Change == recommend.ChangeStop:
-				e.lines[1] = labelled{label: "This week", text: "Stopped for now: see this week's changes above."}
-			default:
-				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", st.Week.Level, ChangeWords(st.Week.Change), st.Week.Dose)}
+			if w := st.Week; w != nil {
+				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", w.Level, ChangeWords(w.Change), w.Dose)}
 			}
-			if st.Reason != "" {
+			if st.Reason != "" && wr.o.Programme == nil {
 				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name()), refs: wr.refs(st.Citations)})
 			}
 			for _, c := range st.Cautions {
@@ -312,10 +402,25 @@ func (wr *writer) start() section {
 }
 
 // alsoHelpful lists the recommended movements outside the plan, one line
-// for each group with the dose and cautions.
+// for each group with the dose and cautions. The movements the programme
+// stopped share one line, where the first of them would be, without
+// their cautions or pictures, which wait until they start again.
 func (wr *writer) alsoHelpful() section {
 	s := section{title: "ALSO HELPFUL"}
+	stopped := -1 // the entry of the movements the programme stopped
+	var stoppedNames []string
 	for _, g := range wr.o.Also {
+		week := wr.weekStep(g.Items[0].Movement)
+		if week != nil && week.Change == recommend.ChangeStop {
+			if stopped < 0 {
+				s.entries = append(s.entries, entry{marker: "-"})
+				stopped = len(s.entries) - 1
+			}
+			for _, it := range g.Items {
+				stoppedNames = append(stoppedNames, it.Name())
+			}
+			continue
+		}
 		head := g.Names + ": " + g.Dose
 		for _, c := range g.Cautions {
 			head += " Take care: " + wr.once("care", c, g.Items[0].Name())
@@ -326,7 +431,27 @@ func (wr *writer) alsoHelpful() section {
 		}
 		s.entries = append(s.entries, e)
 	}
+	if stopped >= 0 {
+		s.entries[stopped].head = words.List(stoppedNames) + ": " + stoppedWords
+	}
 	return s
+}
+
+// stoppedWords say, in the plan and the also-helpful list, that the
+// programme stopped a movement.
+const stoppedWords = "stopped for now (see above)."
+
+// weekStep returns the programme's step for movement id, or nil when
+// there is none.
+func (wr *writer) weekStep(id string) *recommend.Step {
+	if pg := wr.o.Programme; pg != nil {
+		for i := range pg.Steps {
+			if pg.Steps[i].Movement == id {
+				return &pg.Steps[i]
+			}
+		}
+	}
+	return nil
 }
 
 // avoid lists the avoided movements, one line for each group with its
