@@ -88,7 +88,7 @@ func reportDoses(md string, names ...string) []string {
 		}
 		for _, n := range names {
 			switch {
-			case section == "## Start with" && strings.HasSuffix(l, ". **"+n+"**"):
+			case section == "## Start with" && strings.Contains(l+" ", ". **"+n+"** "):
 				for _, d := range lines[i+1:] {
 					if !strings.HasPrefix(d, "   - ") {
 						break

@@ -340,12 +340,17 @@ func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 
 // AdherenceWords says, for people, how much of what the check-ins of pg
 // reported was done: "75% of the movements reported were done at least
-// once", or "no movement reported yet" when they reported pain only.
+// once", "every movement reported was done at least once", or "no
+// movement reported yet" when they reported pain only.
 func AdherenceWords(pg *recommend.Programme) string {
-	if len(pg.Steps) == 0 {
+	switch pct := int(pg.Adherence*100 + 0.5); {
+	case len(pg.Steps) == 0:
 		return "no movement reported yet"
+	case pct == 100:
+		return "every movement reported was done at least once"
+	default:
+		return fmt.Sprintf("%d%% of the movements reported were done at least once", pct)
 	}
-	return fmt.Sprintf("%d%% of the movements reported were done at least once", int(pg.Adherence*100+0.5))
 }
 
 // ChangeWords says what a programme step's change does, for people: "up a

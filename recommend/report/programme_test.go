@@ -267,7 +267,7 @@ func TestThisWeekLines(t *testing.T) {
 			name: "towel decompression without a towel",
 			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 7, "towel_stretch", "same", "walking", "same"), checkIn(7, 4, 7, "towel_stretch", "easier", "walking", "easier")}},
-			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; every movement reported was done at least once.",
 				"Stop for now: Towel decompression. It needs equipment you did not list (towel), so the advice for this profile leaves it out, and it stops for now. If you have it, add it to your equipment and ask again.",
 				"Up a level: Walking."},
 		},
@@ -275,7 +275,7 @@ func TestThisWeekLines(t *testing.T) {
 			name: "a back belt, which no rule recommends",
 			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 7, "lumbar_belt", "same"), checkIn(7, 4, 7, "lumbar_belt", "easier")}},
-			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; every movement reported was done at least once.",
 				"Stop for now: Back belt, brace or corset. The advice for this profile does not recommend it, so it stops for now. Ask a clinician before you carry on with it."},
 		},
 		{
@@ -286,7 +286,7 @@ func TestThisWeekLines(t *testing.T) {
 				checkIn(0, 2, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same"),
 				checkIn(7, 2, 3, "walking", "easier", "glute_bridge", "easier", "towel_stretch", "same", "cat_cow", "same"),
 				checkIn(14, 4, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same")}},
-			want: []string{"Week 3. Pain ▂▂▃ from 2 to 4; 100% of the movements reported were done at least once.",
+			want: []string{"Week 3. Pain ▂▂▃ from 2 to 4; every movement reported was done at least once.",
 				"Stop for now: Towel decompression and Cat-cow. A flare or a movement that made the pain worse is managed by doing a little less of it for now, not by resting.",
 				"Down a level: Walking and Glute bridge."},
 		},
@@ -295,7 +295,7 @@ func TestThisWeekLines(t *testing.T) {
 			p: recommend.Profile{Conditions: stiffness, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 3, "walking", "same", "pelvic_tilt", "same", "bird_dog", "same"),
 				checkIn(7, 5, 3, "walking", "harder", "pelvic_tilt", "worse", "bird_dog", "same", "cat_cow", "same")}},
-			want: []string{"Week 2. Pain ▄▄ from 5 to 5; 100% of the movements reported were done at least once.",
+			want: []string{"Week 2. Pain ▄▄ from 5 to 5; every movement reported was done at least once.",
 				"Stop for now: Pelvic tilt. It made the pain worse at its easiest level, so it stops until a check-in shows the pain easing.",
 				"Stay at this level: Walking and Bird dog; start: Cat-cow."},
 		},
@@ -303,7 +303,7 @@ func TestThisWeekLines(t *testing.T) {
 			name: "an urgent referral holds a step up, and says so",
 			p: recommend.Profile{Conditions: disc, RedFlags: []string{"night_pain"}, CheckIns: []recommend.CheckIn{
 				checkIn(0, 5, 7, "walking", "same"), checkIn(7, 4, 7, "walking", "easier")}},
-			want: []string{"Week 2. Pain ▄▃ from 5 to 4; 100% of the movements reported were done at least once.",
+			want: []string{"Week 2. Pain ▄▃ from 5 to 4; every movement reported was done at least once.",
 				"Stay at this level: Walking. An urgent referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you."},
 		},
 	}

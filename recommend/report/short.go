@@ -389,8 +389,13 @@ func (wr *writer) start() section {
 			if w := st.Week; w != nil {
 				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", w.Level, ChangeWords(w.Change), w.Dose)}
 			}
-			if st.Reason != "" && wr.o.Programme == nil {
+			switch {
+			case st.Reason != "" && wr.o.Programme == nil:
 				e.lines = append(e.lines, labelled{label: "Why", text: wr.once("why", st.Reason, st.Item.Name()), refs: wr.refs(st.Citations)})
+			case wr.o.Programme != nil:
+				// With a programme the reason gives way to this week's
+				// changes, but the step still cites its sources.
+				e.refs = wr.refs(st.Citations)
 			}
 			for _, c := range st.Cautions {
 				e.lines = append(e.lines, labelled{label: "Take care", text: wr.once("care", c, st.Item.Name())})
