@@ -33,7 +33,9 @@ const (
 	// in service attaches to it.
 	AdviceLossCaution AdviceLoss = "caution"
 	// AdviceLossSafetyNet: a safety-net message the rule set in service
-	// gives is no longer given.
+	// gives is no longer given, or no longer in the same words: the text
+	// is compared, so that a safety net cut short (its groin-numbness
+	// sentence gone, say) is a loss too.
 	AdviceLossSafetyNet AdviceLoss = "safety_net"
 )
 
@@ -56,7 +58,7 @@ type AdviceLowering struct {
 	// lost for the profile and that the candidate does not keep as they
 	// were (a rule gone, its condition's text changed, or the movement no
 	// longer among those it avoids or cautions, or its message no longer
-	// a safety net), in rule order; never empty.
+	// a safety net of the same text), in rule order; never empty.
 	Rules []string `json:"rules"`
 	// By are the candidate's rules that recommend the movement for the
 	// profile, in rule order; empty for a safety net.
@@ -92,12 +94,16 @@ type AdviceComparison struct {
 // serving, the rule set in service, and reports each profile for which
 // candidate offers a movement serving avoids (recommends it, or lists it
 // as needing equipment), offers a movement without a caution serving
-// attaches to it, or gives no longer a safety-net message serving gives.
+// attaches to it, or gives no longer a safety-net message serving gives,
+// word for word: a safety net is compared by its text, not its kind only,
+// so one reworded, cut short or emptied is a loss (a restart deploys a
+// new wording). Other messages (reassurance, staying active, pacing) are
+// not compared.
 //
 // A rule's effect is the same for every profile when candidate has the
 // rule under its id, with a condition of the same text and the same
 // effect (avoiding or cautioning at least the same movements, giving a
-// safety net): a candidate that keeps every such rule of serving is
+// safety net of the same text): a candidate that keeps every such rule of serving is
 // compared no further (Rules is 0), since an avoid always wins (policy
 // 1), a caution is attached to any movement recommended, and a safety net
 // is kept even when advice is withheld. Otherwise the profiles are those
@@ -178,7 +184,8 @@ type adviceRisk struct {
 // was, in rule order: next has no rule of its id, or one whose condition
 // is of another text, or one that no longer avoids or cautions some of
 // its movements (those are at risk; every one of them when the rule is
-// gone or its condition changed), or no longer gives a safety net.
+// gone or its condition changed), or no longer gives a safety net of the
+// same text.
 func (e *Engine) adviceNotKept(next *Engine) []adviceRisk {
 	byID := make(map[string]int, len(next.rules))
 	for ri := range next.rules {
@@ -205,7 +212,7 @@ func (e *Engine) adviceNotKept(next *Engine) []adviceRisk {
 					avoids = append(avoids, next.movements[mi].id)
 				}
 				cautions = risk.candidateCautions
-				nextNet = n.say != nil && n.say.kind == MessageKindSafetyNet
+				nextNet = net && n.say != nil && n.say.kind == MessageKindSafetyNet && n.say.text == r.say.text
 			}
 		}
 		for _, mi := range r.effects[effectAvoid] {
@@ -299,7 +306,7 @@ func (s *adviceSide) eval(ri int) (matched, failed bool) {
 func (s *adviceSide) withheld() bool {
 	if s.held < 0 {
 		s.held = 0
-		if s.e.floorRank(s.p).withheld ||
+		if s.e.floorRank(s.p).withheld() ||
 			slices.ContainsFunc(s.withholding, func(ri int) bool { m, f := s.eval(ri); return m || f }) {
 			s.held = 1
 		}
@@ -414,7 +421,7 @@ func (c *adviceCompare) compare(p *Profile, size, at int) {
 		if l.loss == AdviceLossSafetyNet {
 			if !c.keptByID(l.rules, func(r *adviceRisk) bool {
 				n := c.candidate.e.rules[r.cri].say
-				return n != nil && n.kind == MessageKindSafetyNet
+				return n != nil && n.kind == MessageKindSafetyNet && n.text == c.serving.e.rules[r.ri].say.text
 			}) {
 				c.record(p, l, -1, nil)
 			}

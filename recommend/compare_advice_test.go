@@ -100,6 +100,12 @@ func TestCompareAdvice(t *testing.T) {
 		{"the safety net made narrower", editedRules(t, [3]string{"messages.yaml", net,
 			strings.Replace(net, `when: "true"`, `when: "profile.age > 0"`, 1)}),
 			first{Rules: 1, Lowered: true, Loss: recommend.AdviceLossSafetyNet, NotKept: []string{"message-safety-net"}}},
+		{"the safety net's groin-numbness sentence deleted", editedRules(t, [3]string{"messages.yaml",
+			" Get emergency help for numbness around your groin or bottom, or new bladder or bowel trouble.\n", "\n"}),
+			first{Rules: 1, Lowered: true, Loss: recommend.AdviceLossSafetyNet, NotKept: []string{"message-safety-net"}}},
+		{"the safety net reworded", editedRules(t, [3]string{"messages.yaml",
+			"Get emergency help for numbness around your groin", "Get emergency help at once for numbness around your groin"}),
+			first{Rules: 1, Lowered: true, Loss: recommend.AdviceLossSafetyNet, NotKept: []string{"message-safety-net"}}},
 		{"everyone.yaml half-written before its avoid rules", cutEveryone(t),
 			first{Rules: 12, Lowered: true, Loss: recommend.AdviceLossAvoid, Movement: "inversion_table", Profile: disc,
 				Now: recommend.OutcomeNeedsEquipment, NotKept: []string{"guideline-avoid-traction"}, ByAny: []string{"decompression-inversion-table"}}},
@@ -168,9 +174,12 @@ func TestCompareAdvice(t *testing.T) {
 						}
 					}
 				case recommend.AdviceLossSafetyNet:
+					// The candidate gives no safety net of the rule in the
+					// serving's words.
 					for _, id := range l.Rules {
-						if !slices.Contains(messageRules(was), id) || slices.Contains(messageRules(now), id) {
-							t.Errorf("%+v: safety net %s: serving's messages %v, candidate's %v", l.Profile, id, messageRules(was), messageRules(now))
+						wasNets, nowNets := safetyNets(was, id), safetyNets(now, id)
+						if len(wasNets) == 0 || slices.ContainsFunc(wasNets, func(text string) bool { return slices.Contains(nowNets, text) }) {
+							t.Errorf("%+v: safety net %s: serving's %q, candidate's %q", l.Profile, id, wasNets, nowNets)
 						}
 					}
 				}
@@ -203,11 +212,14 @@ func equipmentOf(eng *recommend.Engine, id string) []string {
 	return nil
 }
 
-// messageRules returns the rules of res's key messages.
-func messageRules(res *recommend.Result) []string {
+// safetyNets returns the texts of the safety-net messages of res that
+// rule id gives.
+func safetyNets(res *recommend.Result, id string) []string {
 	var out []string
 	for _, m := range res.Messages {
-		out = append(out, m.Rules...)
+		if m.Kind == recommend.MessageKindSafetyNet && slices.Contains(m.Rules, id) {
+			out = append(out, m.Text)
+		}
 	}
 	return out
 }

@@ -22,14 +22,26 @@ import (
 )
 
 // ReferralOutcome is what a rule set's referrals come to for one profile,
-// as Recommend's Result gives it: the urgency of the most urgent referral
-// and whether movement advice is withheld, with the rules that decide
+// as Recommend's Result gives it: the urgency and timing of the most
+// pressing referral, whether movement advice is withheld and whether the
+// person is still told to stay gently active, with the rules that decide
 // them.
 type ReferralOutcome struct {
 	// Urgency is the most urgent referral's, or "" for no referral.
 	Urgency Urgency `json:"urgency"`
+	// Within is how soon the most pressing referral of that urgency asks
+	// the person to be seen: its refer.within, or, for a referral that
+	// states none (a red flag's floor, say), the latest timing its
+	// urgency allows (see Within); "" for no referral. An outcome built
+	// without it (a floor's) is read as that latest timing.
+	Within Within `json:"within,omitempty"`
 	// Withheld is true when movement advice is withheld.
 	Withheld bool `json:"withheld"`
+	// KeepActive is true when advice is withheld and every withholding
+	// referral says keep_active, so that the person is still told to
+	// stay gently active (no red flag's floor withholds for the rules,
+	// and no rule failed).
+	KeepActive bool `json:"keep_active,omitempty"`
 	// Rules are the matched referral rules that reach Urgency or
 	// withhold advice, in rule order, then, as in Referral.Rules,
 	// FloorRulePrefix and the flag's id for each reported red flag whose
@@ -38,20 +50,51 @@ type ReferralOutcome struct {
 }
 
 // Lowers reports whether o gives less than was: a less urgent referral
-// (none ranks below routine), or movement advice no longer withheld.
+// (none ranks below routine), a referral as urgent but later (its Within,
+// a later timing: today to few_days, say), movement advice no longer
+// withheld, or advice withheld as before but the person now told to stay
+// gently active (KeepActive added).
 func (o ReferralOutcome) Lowers(was ReferralOutcome) bool {
-	return outcomeRank{was.Urgency.rank(), was.Withheld}.exceeds(outcomeRank{o.Urgency.rank(), o.Withheld})
+	return was.rank().exceeds(o.rank())
+}
+
+// rank is o as the comparison orders it.
+func (o ReferralOutcome) rank() outcomeRank {
+	r := outcomeRank{rank: o.Urgency.rank(), soon: o.Within.soonness()}
+	if r.soon == 0 {
+		r.soon = latestWithin(o.Urgency).soonness()
+	}
+	switch {
+	case o.Withheld && o.KeepActive:
+		r.hold = holdActive
+	case o.Withheld:
+		r.hold = holdAll
+	}
+	return r
+}
+
+// withinWords are the timings as String says them.
+var withinWords = map[Within]string{
+	WithinNow: "now", WithinToday: "today", WithinTwoDays: "within two days",
+	WithinFewDays: "within a few days", WithinWeeks: "within weeks",
 }
 
 // String says what the outcome is, in the words of a log line: "no
-// referral", "urgent", "emergency, advice withheld".
+// referral", "urgent within two days", "emergency now, advice withheld",
+// "urgent within a few days, advice withheld, staying active kept"; the
+// timing only when Within states one (a floor's outcome: "urgent").
 func (o ReferralOutcome) String() string {
 	u := string(o.Urgency)
 	if u == "" {
 		u = "no referral"
+	} else if words := withinWords[o.Within]; words != "" {
+		u += " " + words
 	}
 	if o.Withheld {
 		u += ", advice withheld"
+		if o.KeepActive {
+			u += ", staying active kept"
+		}
 	}
 	return u
 }
@@ -70,8 +113,9 @@ type Lowering struct {
 	Now ReferralOutcome `json:"now"`
 	// Rules are the rules of Was.Rules that the candidate does not keep
 	// as they were: a rule gone, no longer matched, or giving a less
-	// urgent referral or no longer withholding advice, or a red flag's
-	// floor gone or lowered; in the order of Was.Rules, never empty.
+	// urgent or a later referral, no longer withholding advice or keeping
+	// the person active where it did not, or a red flag's floor gone or
+	// lowered; in the order of Was.Rules, never empty.
 	Rules []string `json:"rules"`
 }
 
@@ -136,8 +180,11 @@ type ReferralComparison struct {
 // CompareReferrals compares the referrals of candidate with those of
 // serving, the rule set in service, over a bounded, deterministic set of
 // profiles, and reports each profile candidate gives less: a less urgent
-// referral, or movement advice no longer withheld (see
-// ReferralOutcome.Lowers). The outcome of a profile is what Recommend
+// referral, one as urgent but later (refer.within; a referral that states
+// no timing is taken as the latest its urgency allows, so deleting a
+// within is a later timing, or none), movement advice no longer withheld,
+// or withheld with the person now told to stay gently active
+// (refer.keep_active added): see ReferralOutcome.Lowers. The outcome of a profile is what Recommend
 // gives it: the matched referral rules, a rule that fails counting as
 // matched and withholding advice, and each reported red flag's floor.
 //
@@ -162,9 +209,11 @@ type ReferralComparison struct {
 // decides (see sweepBases), every value a person can give of one number
 // and every entry of one list at once (see eachSweep), so that arithmetic
 // on a number in a rule's condition is compared where that rule matters.
-// The default rules give about 349,000 profiles, compared in about 0.3 to
-// 0.5 s on a busy 2-core machine (BenchmarkCompareReferrals; a sweep
-// around single flags only covered 211,506 in about 0.24 s there). It samples, it does not prove: arithmetic
+// The default rules give about 530,000 profiles, compared in about 0.5 s
+// on a busy 2-core machine (BenchmarkCompareReferrals; before timing and
+// staying active were compared, 349,194 in 0.34 to 0.40 s there: a pair
+// of flags or a rule whose referral is sooner than its flags' floors is a
+// sweep base now). It samples, it does not prove: arithmetic
 // that hides a lowering only where two numbers, or three red flags, meet
 // can slip through.
 //
@@ -511,36 +560,70 @@ func cloneProfile(p Profile) Profile {
 }
 
 // outcomeRank is a referral outcome without its rules: the urgency rank
-// of the most urgent referral (0 for none) and whether advice is
-// withheld.
+// of the most urgent referral (0 for none), the soonness of the most
+// pressing referral of that urgency (see Within.soonness; a referral
+// without a within counts as the latest its urgency allows), and how
+// advice is withheld.
 type outcomeRank struct {
-	rank     int
-	withheld bool
+	rank, soon int
+	hold       int
 }
 
-// exceeds reports whether o gives more than v: a more urgent referral,
-// or advice withheld where v does not withhold it.
+// The ways advice is held, from the least.
+const (
+	// holdNone: advice is not withheld.
+	holdNone = iota
+	// holdActive: advice is withheld, and every withholding referral
+	// says keep_active: the person is still told to stay gently active.
+	holdActive
+	// holdAll: advice is withheld, and the stay-active messages too.
+	holdAll
+)
+
+// withheld reports whether o withholds advice.
+func (o outcomeRank) withheld() bool { return o.hold > holdNone }
+
+// pressing orders the referral of o: by urgency, then by timing.
+func (o outcomeRank) pressing() int { return o.rank*(len(timings)+1) + o.soon }
+
+// exceeds reports whether o gives more than v: a more pressing referral
+// (more urgent, or as urgent and sooner), or advice held more (withheld
+// where v does not withhold it, or without the stay-active messages
+// where v keeps them).
 func (o outcomeRank) exceeds(v outcomeRank) bool {
-	return o.rank > v.rank || (o.withheld && !v.withheld)
+	return o.pressing() > v.pressing() || o.hold > v.hold
 }
 
-// with returns o raised by v: the more urgent referral, and advice
-// withheld when either withholds it.
+// with returns o raised by v: the more pressing referral, and advice held
+// the more of the two.
 func (o outcomeRank) with(v outcomeRank) outcomeRank {
-	return outcomeRank{max(o.rank, v.rank), o.withheld || v.withheld}
+	out := o
+	if v.pressing() > o.pressing() {
+		out.rank, out.soon = v.rank, v.soon
+	}
+	out.hold = max(o.hold, v.hold)
+	return out
 }
 
-// weight orders outcomes totally: by urgency, and advice withheld above
-// not at the same urgency.
+// weight orders outcomes totally: by how pressing, then how held.
 func (o outcomeRank) weight() int {
-	if o.withheld {
-		return 2*o.rank + 1
-	}
-	return 2 * o.rank
+	return o.pressing()*(holdAll+1) + o.hold
 }
 
 // most is the most an outcome can give.
-var most = outcomeRank{UrgencyEmergency.rank(), true}
+var most = outcomeRank{UrgencyEmergency.rank(), WithinNow.soonness(), holdAll}
+
+// gives returns what referral r gives when its rule matches.
+func (r *compiledReferral) gives() outcomeRank {
+	o := outcomeRank{rank: r.urgency.rank(), soon: r.soonness()}
+	switch {
+	case r.withhold && r.keepActive:
+		o.hold = holdActive
+	case r.withhold:
+		o.hold = holdAll
+	}
+	return o
+}
 
 // referralRule is a referral rule as CompareReferrals runs it: its
 // index, what it gives when it matches, and the most it can give (see
@@ -559,8 +642,11 @@ func (e *Engine) strongestFirst() []referralRule {
 	out := make([]referralRule, 0, e.nRefer)
 	for _, ri := range e.order[:e.nRefer] {
 		r := &e.rules[ri]
-		gives := outcomeRank{r.refer.urgency.rank(), r.refer.withhold}
-		out = append(out, referralRule{ri: ri, gives: gives, can: outcomeRank{gives.rank, gives.withheld || r.direct == nil}})
+		gives, can := r.refer.gives(), r.refer.gives()
+		if r.direct == nil {
+			can.hold = holdAll
+		}
+		out = append(out, referralRule{ri: ri, gives: gives, can: can})
 	}
 	slices.SortStableFunc(out, func(a, b referralRule) int { return cmp.Compare(b.can.weight(), a.can.weight()) })
 	return out
@@ -576,8 +662,16 @@ func (e *Engine) flagFloor(id string) (int, *Floor) {
 	return -1, nil
 }
 
-// rankOf returns what floor f asks for.
-func rankOf(f *Floor) outcomeRank { return outcomeRank{f.Urgency.rank(), f.Withhold} }
+// rankOf returns what floor f asks for: its urgency, at the latest timing
+// that urgency allows (a floor's referral states none), and advice
+// withheld, stay-active messages too, when it withholds.
+func rankOf(f *Floor) outcomeRank {
+	o := outcomeRank{rank: f.Urgency.rank(), soon: latestWithin(f.Urgency).soonness()}
+	if f.Withhold {
+		o.hold = holdAll
+	}
+	return o
+}
 
 // floorRank returns what the floors of p's red flags give it alone.
 func (e *Engine) floorRank(p *Profile) outcomeRank {
@@ -588,6 +682,22 @@ func (e *Engine) floorRank(p *Profile) outcomeRank {
 		}
 	}
 	return o
+}
+
+// withFloors returns o, what the matched referral rules give p, raised
+// by the floor of each red flag of p that they miss, as guardFloors
+// raises a Result: a floor the rules meet adds nothing (its timing is
+// the latest its urgency allows, no later than the rules'), and one they
+// miss adds its referral, and withholds every message but the safety
+// nets when it withholds.
+func (e *Engine) withFloors(p *Profile, o outcomeRank) outcomeRank {
+	out := o
+	for _, id := range p.RedFlags {
+		if _, f := e.flagFloor(id); f != nil && !f.metBy(o.rank, o.withheld()) {
+			out = out.with(rankOf(f))
+		}
+	}
+	return out
 }
 
 // referralRank returns what Recommend's Result gives p, a profile valid
@@ -601,10 +711,14 @@ func (e *Engine) referralRank(p *Profile, rules []referralRule) outcomeRank {
 }
 
 // referralDecider is referralRank, with the index of the rule that
-// decides the outcome: the last, strongest first, to raise it; -1 when
-// the floors give it all.
+// decides the outcome: the last, strongest first, to raise what the rules
+// give; -1 when no rule matches. The rules' outcome is worked out alone,
+// then raised by the floors they miss (see withFloors): a floor does not
+// start it, since a keep_active rule that meets a withholding floor gives
+// less than that floor alone would.
 func (e *Engine) referralDecider(p *Profile, rules []referralRule) (outcomeRank, int) {
-	o, by := e.floorRank(p), -1
+	var o outcomeRank
+	by := -1
 	var act *activation
 	for _, r := range rules {
 		if o == most {
@@ -621,29 +735,41 @@ func (e *Engine) referralDecider(p *Profile, rules []referralRule) (outcomeRank,
 			o, by = o.with(r.gives), r.ri
 		}
 	}
-	return o, by
+	return e.withFloors(p, o), by
 }
 
 // givesMore reports whether e gives p, a profile valid for e, more than
-// v (see referralRank). An outcome exceeds v when one of its floors or
-// rules does, so only the rules that can are run, strongest first (rules
-// are e.strongestFirst()), until one does.
+// v (see referralRank). The outcome is at least what its floors' timing
+// and what its matched rules give, so it exceeds v as soon as they do:
+// the rules are run strongest first (rules are e.strongestFirst()), each
+// only when it can raise what the rules give so far, until they exceed
+// v; otherwise the floors they miss decide (see withFloors).
 func (e *Engine) givesMore(p *Profile, v outcomeRank, rules []referralRule) bool {
-	if e.floorRank(p).exceeds(v) {
+	if e.floorRank(p).pressing() > v.pressing() {
 		return true
 	}
+	var o outcomeRank
 	var act *activation
 	for _, r := range rules {
-		if !r.can.exceeds(v) {
+		if o == most {
+			break
+		}
+		if !r.can.exceeds(o) {
 			continue
 		}
 		m, err := e.evalRule(context.Background(), r.ri, p, &act)
-		if err != nil || (m && r.gives.exceeds(v)) {
-			// A rule that fails gives what it can, which exceeds v.
+		switch {
+		case err != nil:
+			// A rule that fails gives what it can.
+			o = o.with(r.can)
+		case m:
+			o = o.with(r.gives)
+		}
+		if o.exceeds(v) {
 			return true
 		}
 	}
-	return false
+	return e.withFloors(p, o).exceeds(v)
 }
 
 // referralHit is a referral rule that matched a profile: its index, and
@@ -653,11 +779,14 @@ type referralHit struct {
 	failed bool
 }
 
-// rank returns what the hit gives: its rule's urgency, and advice
-// withheld when the rule withholds it or failed.
+// rank returns what the hit gives: its rule's urgency and timing, and
+// advice withheld as the rule withholds it, or in full when it failed.
 func (h referralHit) rank(e *Engine) outcomeRank {
-	ref := e.rules[h.ri].refer
-	return outcomeRank{ref.urgency.rank(), ref.withhold || h.failed}
+	o := e.rules[h.ri].refer.gives()
+	if h.failed {
+		o.hold = holdAll
+	}
+	return o
 }
 
 // referralHits returns the referral rules that match p, a profile valid
@@ -684,19 +813,28 @@ func (e *Engine) referralOutcome(p *Profile, hits []referralHit) ReferralOutcome
 	o := byRules
 	var floors []string
 	for _, id := range p.RedFlags {
-		if fi, f := e.flagFloor(id); f != nil && !f.metBy(byRules.rank, byRules.withheld) {
+		if fi, f := e.flagFloor(id); f != nil && !f.metBy(byRules.rank, byRules.withheld()) {
 			floors = append(floors, e.floorRuleID(fi))
 			o = o.with(rankOf(f))
 		}
 	}
-	out := ReferralOutcome{Urgency: urgencyOfRank(o.rank), Withheld: o.withheld, Rules: []string{}}
+	out := ReferralOutcome{Urgency: urgencyOfRank(o.rank), Within: withinOfSoonness(o.soon), Withheld: o.withheld(),
+		KeepActive: o.hold == holdActive, Rules: []string{}}
 	for _, h := range hits {
-		if r := h.rank(e); r.rank == o.rank || r.withheld {
+		if r := h.rank(e); r.rank == o.rank || r.withheld() {
 			out.Rules = append(out.Rules, e.rules[h.ri].id)
 		}
 	}
 	out.Rules = append(out.Rules, floors...)
 	return out
+}
+
+// withinOfSoonness is the timing of soonness s, "" for 0.
+func withinOfSoonness(s int) Within {
+	if s <= 0 || s > len(timings) {
+		return ""
+	}
+	return timings[len(timings)-s].w
 }
 
 // urgencyOfRank is the urgency of rank r, "" for 0.
@@ -708,9 +846,9 @@ func urgencyOfRank(r int) Urgency {
 // matched referral rules hits, that next does not keep for q, p in
 // next's vocabulary, whose matched referral rules are nextHits: each rule
 // that next does not match (it is gone, or its condition no longer
-// holds) or matches with a less urgent referral or without withholding
-// advice, and each red flag's floor that next no longer declares as
-// high.
+// holds) or matches with a less urgent or later referral, without
+// withholding advice or keeping the person active where it did not, and
+// each red flag's floor that next no longer declares as high.
 func (e *Engine) notKept(p *Profile, was ReferralOutcome, hits []referralHit, next *Engine, q *Profile, nextHits []referralHit) []string {
 	gave, kept := map[string]outcomeRank{}, map[string]outcomeRank{}
 	for _, h := range hits {

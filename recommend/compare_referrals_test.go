@@ -133,8 +133,10 @@ func cut(name, id string) [3]string {
 	return [3]string{name, src[start:end], ""}
 }
 
-// outcomeOf returns what Recommend gives p: its most urgent referral and
-// whether advice is withheld.
+// outcomeOf returns what Recommend gives p: its most pressing referral,
+// with the timing its first rule states (or the latest its urgency
+// allows), whether advice is withheld, and
+// whether a stay-active message is kept with it.
 func outcomeOf(t *testing.T, eng *recommend.Engine, p recommend.Profile) recommend.ReferralOutcome {
 	t.Helper()
 	res, err := eng.Recommend(context.Background(), p)
@@ -144,8 +146,15 @@ func outcomeOf(t *testing.T, eng *recommend.Engine, p recommend.Profile) recomme
 	var o recommend.ReferralOutcome
 	if len(res.Referrals) > 0 {
 		o.Urgency = res.Referrals[0].Urgency
+		o.Within = o.Urgency.LatestWithin()
+		for _, r := range eng.Rules() {
+			if r.ID == res.Referrals[0].Rules[0] && r.Referral != nil && r.Referral.Within != "" {
+				o.Within = r.Referral.Within
+			}
+		}
 	}
 	o.Withheld = res.Withheld
+	o.KeepActive = res.Withheld && slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindStayActive })
 	return o
 }
 
@@ -177,7 +186,7 @@ func TestCompareReferrals(t *testing.T) {
 	// rule's referral reads like.
 	const fallRefer = `{urgency: urgent, message: "See a doctor today. This is advice to get assessed, not a diagnosis.", withhold: true}
     because: A fall can break`
-	fallWas := recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Withheld: true, Rules: []string{"fall-fragile"}}
+	fallWas := recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Within: recommend.WithinFewDays, Withheld: true, Rules: []string{"fall-fragile"}}
 	none := recommend.ReferralOutcome{Rules: []string{}}
 	thinFall := recommend.Profile{Conditions: []string{"osteoporosis"}, RedFlags: []string{"recent_fall"}}
 	tests := []struct {
@@ -201,25 +210,39 @@ func TestCompareReferrals(t *testing.T) {
 		}},
 		{"a rule of two flags deleted", [][3]string{cut("rules.yaml", "fall-bleeding")}, []recommend.Lowering{
 			{Profile: recommend.Profile{RedFlags: []string{"recent_fall", "blood_thinners"}},
-				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Withheld: true, Rules: []string{"fall-bleeding"}}, Now: none,
+				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Within: recommend.WithinFewDays, Withheld: true, Rules: []string{"fall-bleeding"}}, Now: none,
 				Rules: []string{"fall-bleeding"}},
 		}},
 		{"a rule of two flags, an age and a pain level deleted", [][3]string{cut("rules.yaml", "fever-thinners-old-pain")}, []recommend.Lowering{
 			{Profile: recommend.Profile{RedFlags: []string{"fever", "blood_thinners"}, Age: 70, PainLevel: 7},
-				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyEmergency, Rules: []string{"fever-thinners-old-pain"}},
-				Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Rules: []string{"fever"}}, Rules: []string{"fever-thinners-old-pain"}},
+				Was: recommend.ReferralOutcome{Urgency: recommend.UrgencyEmergency, Within: recommend.WithinToday, Rules: []string{"fever-thinners-old-pain"}},
+				Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Within: recommend.WithinFewDays, Rules: []string{"fever"}}, Rules: []string{"fever-thinners-old-pain"}},
 		}},
 		{"an age threshold raised", [][3]string{{"rules.yaml", "profile.age >= 65", "profile.age >= 80"}}, []recommend.Lowering{
 			{Profile: recommend.Profile{RedFlags: []string{"recent_fall"}, Age: 65}, Was: fallWas, Now: none, Rules: []string{"fall-fragile"}},
 		}},
 		{"an urgency lowered", [][3]string{{"rules.yaml", fallRefer, strings.Replace(fallRefer, "urgent", "routine", 1)}}, []recommend.Lowering{
-			{Profile: thinFall, Was: fallWas, Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyRoutine, Withheld: true, Rules: []string{"fall-fragile"}},
+			{Profile: thinFall, Was: fallWas, Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyRoutine, Within: recommend.WithinWeeks, Withheld: true, Rules: []string{"fall-fragile"}},
 				Rules: []string{"fall-fragile"}},
 		}},
 		{"withholding dropped", [][3]string{{"rules.yaml", fallRefer, strings.Replace(fallRefer, "withhold: true", "withhold: false", 1)}}, []recommend.Lowering{
-			{Profile: thinFall, Was: fallWas, Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Rules: []string{"fall-fragile"}},
+			{Profile: thinFall, Was: fallWas, Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Within: recommend.WithinFewDays, Rules: []string{"fall-fragile"}},
 				Rules: []string{"fall-fragile"}},
 		}},
+		{"keep_active added: advice withheld as before, the person now told to stay active", [][3]string{
+			{"rules.yaml", fallRefer, strings.Replace(fallRefer, "withhold: true", "withhold: true, keep_active: true", 1)},
+			// A stay-active message, for Recommend to show kept.
+			{"rules.yaml", "  - id: keep-moving\n", `  - id: stay-active
+    when: "true"
+    say: {kind: stay_active, message: Stay gently active.}
+    because: Moving helps.
+    cite: [{source: src-a, locator: Section 6, claim: Staying active helps.}]
+  - id: keep-moving
+`}}, []recommend.Lowering{
+			{Profile: thinFall, Was: fallWas, Now: recommend.ReferralOutcome{Urgency: recommend.UrgencyUrgent, Within: recommend.WithinFewDays, Withheld: true, KeepActive: true, Rules: []string{"fall-fragile"}},
+				Rules: []string{"fall-fragile"}},
+		}},
+		{"a timing stated, no later than the one taken without it", [][3]string{{"rules.yaml", fallRefer, strings.Replace(fallRefer, "withhold: true", "withhold: true, within: two_days", 1)}}, []recommend.Lowering{}},
 		{"a condition gone from the vocabulary", [][3]string{
 			{"vocabulary.yaml", "    - {id: osteoporosis, label: Thin bones}\n", ""},
 			{"rules.yaml", "('osteoporosis' in profile.conditions || profile.age >= 65)", "profile.age >= 65"},
@@ -448,10 +471,17 @@ func TestCompareReferralsDefault(t *testing.T) {
 }
 
 // TestReferralOutcomeLowers checks the order of outcomes: none below
-// routine below urgent below emergency, and withheld above not.
+// routine below urgent below emergency; within an urgency a later timing
+// below a sooner one, no timing read as the latest the urgency allows
+// (and not named by String);
+// withheld above not, and withheld with the stay-active messages below
+// withheld without them.
 func TestReferralOutcomeLowers(t *testing.T) {
 	o := func(u recommend.Urgency, w bool) recommend.ReferralOutcome {
 		return recommend.ReferralOutcome{Urgency: u, Withheld: w}
+	}
+	ow := func(u recommend.Urgency, within recommend.Within, w, active bool) recommend.ReferralOutcome {
+		return recommend.ReferralOutcome{Urgency: u, Within: within, Withheld: w, KeepActive: active}
 	}
 	tests := []struct {
 		now, was recommend.ReferralOutcome
@@ -464,6 +494,18 @@ func TestReferralOutcomeLowers(t *testing.T) {
 		{o(recommend.UrgencyEmergency, false), o(recommend.UrgencyUrgent, true), true, "emergency"},
 		{o(recommend.UrgencyEmergency, true), o(recommend.UrgencyUrgent, false), false, "emergency, advice withheld"},
 		{o("", true), o("", false), false, "no referral, advice withheld"},
+		// Timing.
+		{ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, false), ow(recommend.UrgencyUrgent, recommend.WithinToday, true, false), true, "urgent within a few days, advice withheld"},
+		{ow(recommend.UrgencyEmergency, recommend.WithinToday, true, false), ow(recommend.UrgencyEmergency, recommend.WithinNow, true, false), true, "emergency today, advice withheld"},
+		{ow(recommend.UrgencyUrgent, "", false, false), ow(recommend.UrgencyUrgent, recommend.WithinTwoDays, false, false), true, "urgent"},
+		{ow(recommend.UrgencyUrgent, "", false, false), ow(recommend.UrgencyUrgent, recommend.WithinFewDays, false, false), false, "urgent"},
+		{ow(recommend.UrgencyUrgent, recommend.WithinTwoDays, false, false), ow(recommend.UrgencyUrgent, "", false, false), false, "urgent within two days"},
+		{ow(recommend.UrgencyEmergency, recommend.WithinToday, false, false), ow(recommend.UrgencyUrgent, recommend.WithinToday, true, false), true, "emergency today"},
+		{ow(recommend.UrgencyEmergency, recommend.WithinToday, true, false), ow(recommend.UrgencyUrgent, recommend.WithinToday, true, false), false, "emergency today, advice withheld"},
+		// Keeping the person active.
+		{ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, true), ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, false), true, "urgent within a few days, advice withheld, staying active kept"},
+		{ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, false), ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, true), false, "urgent within a few days, advice withheld"},
+		{ow(recommend.UrgencyUrgent, recommend.WithinFewDays, false, false), ow(recommend.UrgencyUrgent, recommend.WithinFewDays, true, true), true, "urgent within a few days"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.now.String()+" after "+tt.was.String(), func(t *testing.T) {

@@ -28,10 +28,12 @@ type FoldReason string
 const (
 	// FoldReasonPathway: both referrals belong to one pathway (refer.pathway),
 	// and the other is more urgent, or as urgent and sooner (refer.within).
+	// The other is the referral folded into, or one folded into it.
 	FoldReasonPathway FoldReason = "pathway"
 	// FoldReasonRedFlag: both rules' conditions name a red flag the person
 	// reported, and the other is more urgent, or as urgent and sooner: one
-	// symptom is never given two urgencies, nor two timings.
+	// symptom is never given two urgencies, nor two timings. The other is
+	// the referral folded into, or one folded into it.
 	FoldReasonRedFlag FoldReason = "red_flag"
 	// FoldReasonInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
@@ -49,8 +51,9 @@ type FoldedReferral struct {
 	Into []string `json:"into"`
 	// Because says why it was folded.
 	Because FoldReason `json:"because"`
-	// RedFlags, for FoldReasonRedFlag, are the reported red flags that both
-	// rules' conditions name, in vocabulary order.
+	// RedFlags, for FoldReasonRedFlag, are the reported red flags that this
+	// rule's condition and the more pressing one's name (the rule folded
+	// into, or one folded into it), in vocabulary order.
 	RedFlags []string `json:"red_flags,omitempty"`
 }
 
@@ -58,12 +61,14 @@ type FoldedReferral struct {
 // (refer.within). Referrals of one urgency are ordered by it, the soonest
 // first, and one is folded into a sooner one of its urgency that shares
 // its pathway or a reported red flag, so that one symptom never gets two
-// timings. A routine referral is within weeks whether or not it says so
-// (the only timing routine allows). An emergency or urgent referral that
-// does not say (the empty Within) keeps its place after those of its
-// urgency that do, and is never folded into one of its urgency, nor
-// another into it, for its timing: write within on every emergency and
-// urgent referral.
+// timings. A referral that does not say (the empty Within) is taken as
+// the latest timing its urgency allows: an emergency today, an urgent
+// referral within a few days, a routine one within weeks (see
+// latestWithin). So a referral without it is ordered among the latest of
+// its urgency and may be folded into a sooner one, and deleting a
+// referral's within can only make it later, which CompareReferrals
+// reports as a lowering: write within on every emergency and urgent
+// referral.
 type Within string
 
 // The timings, from the soonest. Each urgency allows some of them: an
@@ -191,18 +196,27 @@ type referralFold struct {
 // urgent first, within an urgency the soonest (refer.within), then those
 // that withhold advice, and those that invite activity last, ties in rule
 // order. Taking each referral in that order, it is folded into the first
-// shown referral, if any, that
+// earlier referral, if any, that
 //
 //  1. is more pressing (see morePressing: more urgent, or as urgent and
 //     sooner) and has the same pathway (FoldReasonPathway);
 //  2. is more pressing, and whose rule's condition names a red flag that
 //     this rule's names too and the person reported (FoldReasonRedFlag);
-//  3. when this referral invites activity: is the most urgent shown
-//     referral, if advice is withheld (FoldReasonInvitesActivity), or if it is
-//     more urgent than this one.
 //
-// Otherwise it is shown. Referrals of one urgency and one timing (or
-// without one) are never folded into each other for 1 and 2: each keeps
+// or, when that earlier referral is itself folded, into the shown
+// referral it was folded into: folding is transitive, so that no shown
+// referral is less pressing than a folded one that shares its pathway or
+// a reported red flag (a possible infection folded into a cancer referral
+// by constant pain takes the immunosuppression referral with it, which
+// would otherwise be shown with a later timing than the hidden one).
+// Failing those, it is folded into the most urgent shown referral
+//
+//  3. when this referral invites activity, if advice is withheld
+//     (FoldReasonInvitesActivity), or if that referral is more urgent than
+//     this one.
+//
+// Otherwise it is shown. Referrals of one urgency and one timing are
+// never folded into each other for 1 and 2: each keeps
 // its own words. A referral is only ever folded into one at least as
 // urgent and as soon, so the most pressing referral is always shown and
 // leads, and one reported symptom is never given two urgencies, nor two
@@ -224,19 +238,24 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 		r := e.rules[f.rule].refer
 		for j := range i {
 			s := &d.story[j]
+			// A referral already folded is a candidate too: folding is
+			// transitive, into the shown referral it was folded into, so
+			// that no shown referral is less pressing than a folded one
+			// that shares its pathway or a reported red flag.
+			into := s.rule
 			if s.into >= 0 {
-				continue
+				into = s.into
 			}
 			lead := e.rules[s.rule].refer
 			if !lead.morePressing(r) {
 				continue
 			}
 			if r.pathway != "" && lead.pathway == r.pathway {
-				f.into, f.why = s.rule, FoldReasonPathway
+				f.into, f.why = into, FoldReasonPathway
 				break
 			}
 			if shared := sharedFlags(lead.flags, r.flags, reported); len(shared) > 0 {
-				f.into, f.why, f.flags = s.rule, FoldReasonRedFlag, shared
+				f.into, f.why, f.flags = into, FoldReasonRedFlag, shared
 				break
 			}
 		}
@@ -267,10 +286,9 @@ func (e *Engine) storySort(d *decisions, refs []Referral) {
 }
 
 // storyOrder orders referrals as the story takes them: the most urgent
-// first; within an urgency the soonest, a referral without a timing after
-// those with one (a routine one is within weeks, whether or not it says
-// so); then those that withhold advice; then those that do not invite
-// activity. It returns a negative number when a comes first.
+// first; within an urgency the soonest, a referral without a timing taken
+// as the latest its urgency allows (see latestWithin); then those that
+// withhold advice; then those that do not invite activity. It returns a negative number when a comes first.
 func storyOrder(a, b *compiledReferral) int {
 	return cmp.Or(cmp.Compare(b.urgency.rank(), a.urgency.rank()),
 		cmp.Compare(b.soonness(), a.soonness()),
@@ -279,32 +297,41 @@ func storyOrder(a, b *compiledReferral) int {
 }
 
 // morePressing reports whether r is more pressing than o: more urgent, or
-// as urgent and sooner, when both say how soon.
+// as urgent and sooner.
 func (r *compiledReferral) morePressing(o *compiledReferral) bool {
 	if ru, ou := r.urgency.rank(), o.urgency.rank(); ru != ou {
 		return ru > ou
 	}
-	rw, ow := r.soonness(), o.soonness()
-	return rw > 0 && ow > 0 && rw > ow
+	return r.soonness() > o.soonness()
 }
 
 // soonness is how soon r asks the person to be seen (see
-// Within.soonness): its within, or, when it says none and its urgency
-// allows one timing only (routine: weeks), that timing.
+// Within.soonness): its within, or, when it says none, the latest timing
+// its urgency allows (see latestWithin).
 func (r *compiledReferral) soonness() int {
 	if r.within != "" {
 		return r.within.soonness()
 	}
-	only, n := 0, 0
-	for i, t := range timings {
-		if slices.Contains(t.urgencies, r.urgency) {
-			only, n = len(timings)-i, n+1
+	return latestWithin(r.urgency).soonness()
+}
+
+// LatestWithin is the latest timing u allows, which a referral of urgency
+// u that states no timing (refer.within) is taken to have, in the
+// referral story and in CompareReferrals: today for an emergency,
+// few_days for an urgent referral, weeks for a routine one; "" for
+// another urgency.
+func (u Urgency) LatestWithin() Within { return latestWithin(u) }
+
+// latestWithin is the latest timing urgency u allows, which a referral
+// that states none is taken to have: today for an emergency, few_days for
+// an urgent referral, weeks for a routine one; "" for another urgency.
+func latestWithin(u Urgency) Within {
+	for i := len(timings) - 1; i >= 0; i-- {
+		if slices.Contains(timings[i].urgencies, u) {
+			return timings[i].w
 		}
 	}
-	if n == 1 {
-		return only
-	}
-	return 0
+	return ""
 }
 
 // sharedFlags returns the red flags in both a and b, ascending lists of

@@ -272,6 +272,11 @@ rules:
     refer: {urgency: urgent, within: two_days, message: See a doctor today or tomorrow about a possible infection., withhold: true, pathway: infection}
     because: A risk with a sign.
     cite: [{source: guide, locator: Infection, claim: Needs checking soon.}]
+  - id: cancer-constant-day
+    when: "'cancer' in profile.red_flags && 'constant' in profile.red_flags"
+    refer: {urgency: urgent, within: today, message: Call your cancer team today about the constant pain., withhold: true}
+    because: Constant pain after a cancer.
+    cite: [{source: guide, locator: Cancer, claim: Needs checking within a day.}]
   - id: no-time
     when: "'weight' in profile.red_flags && 'constant' in profile.red_flags"
     refer: {urgency: urgent, message: See a doctor about the weight loss and the pain., withhold: true}
@@ -293,9 +298,10 @@ rules:
 // urgency (refer.within): the soonest leads, whatever the rule order; a
 // later one of its pathway, or about a red flag it names and the person
 // reported, is folded into it, so that one symptom never gets two
-// timings; referrals of one timing each keep their words, the withholding
-// one first; and one that says no time is ordered after those that do and
-// neither folds nor is folded for its timing.
+// timings, and folding is transitive: a referral of the pathway or red
+// flag of one folded goes where it went; referrals of one timing each keep
+// their words, the withholding one first; and one that says no time is
+// taken as the latest its urgency allows.
 func TestReferralStoryTiming(t *testing.T) {
 	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(timingRules)}})
 	if err != nil {
@@ -352,13 +358,30 @@ func TestReferralStoryTiming(t *testing.T) {
 			},
 		},
 		{
-			name:    "a referral that says no time comes after those that do, and nothing folds for timing",
+			name:    "a referral that says no time is taken as within a few days, the latest urgent timing: withholding, it leads those of that timing",
 			profile: recommend.Profile{RedFlags: []string{"weight", "constant"}},
 			want: storyOutcome{
 				Shown: []storyShown{
+					{recommend.UrgencyUrgent, []string{"no-time"}, true},
 					{recommend.UrgencyUrgent, []string{"constant-days"}, false},
 					{recommend.UrgencyUrgent, []string{"weight-days"}, false},
-					{recommend.UrgencyUrgent, []string{"no-time"}, true},
+				},
+				Withheld: true,
+			},
+		},
+		{
+			// The review's finding: the immune referral was shown "in the
+			// next few days" while the infection referral, "today or
+			// tomorrow", of its pathway, was folded away by constant pain.
+			name:    "folding is transitive: the immune referral follows the infection referral of its pathway into the cancer referral",
+			profile: recommend.Profile{RedFlags: []string{"cancer", "immune", "constant"}},
+			want: storyOutcome{
+				Shown: []storyShown{{recommend.UrgencyUrgent, []string{"cancer-constant-day"}, true}},
+				Folded: []storyFolded{
+					{[]string{"infection-signs"}, []string{"cancer-constant-day"}, recommend.FoldReasonRedFlag, []string{"constant"}},
+					{[]string{"cancer-days"}, []string{"cancer-constant-day"}, recommend.FoldReasonRedFlag, []string{"cancer"}},
+					{[]string{"immune-days"}, []string{"cancer-constant-day"}, recommend.FoldReasonPathway, nil},
+					{[]string{"constant-days"}, []string{"cancer-constant-day"}, recommend.FoldReasonRedFlag, []string{"constant"}},
 				},
 				Withheld: true,
 			},
@@ -395,7 +418,7 @@ func TestReferralStoryTiming(t *testing.T) {
 	want := map[string]recommend.Within{
 		"cancer-days": recommend.WithinFewDays, "night-days": recommend.WithinFewDays, "spine-day": recommend.WithinToday,
 		"immune-days": recommend.WithinFewDays, "constant-days": recommend.WithinFewDays, "weight-days": recommend.WithinFewDays,
-		"infection-signs": recommend.WithinTwoDays, "no-time": "", "weakness-today": recommend.WithinToday, "weakness-now": recommend.WithinNow,
+		"infection-signs": recommend.WithinTwoDays, "no-time": "", "cancer-constant-day": recommend.WithinToday, "weakness-today": recommend.WithinToday, "weakness-now": recommend.WithinNow,
 	}
 	if diff := cmp.Diff(want, within); diff != "" {
 		t.Errorf("Rules' Within (-want +got):\n%s", diff)

@@ -8,6 +8,7 @@ package rules_test
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -1234,5 +1235,93 @@ func TestClinicalReferralStory(t *testing.T) {
 			}
 		}
 	})
+	t.Logf("checked %d profiles", len(profiles))
+}
+
+// TestClinicalFoldedNeverMorePressing checks, over random sets of three
+// and four red flags at ages, days since onset and pain levels, that no
+// shown referral is less pressing (by its urgency and its message's
+// timing) than a folded referral of its pathway or of a reported red
+// flag that both rules' conditions name: folding is transitive, so a
+// symptom whose more pressing referral is folded away is never shown
+// with a later timing (issue 17 review: immunosuppression shown "in the
+// next few days" while a possible spinal infection, "in the next day or
+// two", was folded into a cancer referral by constant pain).
+func TestClinicalFoldedNeverMorePressing(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	rules := clinical3Rules(eng)
+	pathway := map[string]string{}
+	for _, r := range eng.Rules() {
+		if r.Referral != nil {
+			pathway[r.ID] = r.Referral.Pathway
+		}
+	}
+	n := 300_000
+	if testing.Short() {
+		n = 30_000
+	}
+	// The review's profile first, then a deterministic sample.
+	profiles := []recommend.Profile{{RedFlags: []string{"history_of_cancer", "immunosuppression", "constant_unchanging_pain"}, PainLevel: 3, DaysSinceOnset: 20, Age: 51}}
+	rng := rand.New(rand.NewPCG(17, 18))
+	ages := []int{0, 14, 18, 35, 49, 51, 60, 66, 71, 76, 90}
+	days := []int{0, 1, 5, 10, 20, 29, 45, 60, 90, 400}
+	for len(profiles) < n {
+		perm := rng.Perm(len(voc.RedFlags))[:3+rng.IntN(2)]
+		var fs []string
+		for _, i := range perm {
+			fs = append(fs, voc.RedFlags[i].ID)
+		}
+		profiles = append(profiles, recommend.Profile{RedFlags: fs,
+			Age: ages[rng.IntN(len(ages))], DaysSinceOnset: days[rng.IntN(len(days))], PainLevel: rng.IntN(11)})
+	}
+	// shares returns what two rules share: their pathway, or red flags
+	// that p reports and both conditions name.
+	shares := func(p recommend.Profile, a, b []string) string {
+		for _, x := range a {
+			for _, y := range b {
+				if pa := pathway[x]; pa != "" && pa == pathway[y] {
+					return "pathway " + pa
+				}
+				for _, f := range rules[x].flags {
+					if slices.Contains(p.RedFlags, f) && slices.Contains(rules[y].flags, f) {
+						return "red flag " + f
+					}
+				}
+			}
+		}
+		return ""
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, f := range res.FoldedReferrals {
+			fw := clinicalWhen(f.Referral)
+			for _, s := range res.Referrals {
+				sw := clinicalWhen(s)
+				if sw.pressing() >= fw.pressing() {
+					continue
+				}
+				if why := shares(p, f.Rules, s.Rules); why != "" {
+					report(p, "a shown referral less pressing than a folded one it shares with",
+						"shown %v (%s) shares %s with folded %v (%s), folded into %v", s.Rules, sw, why, f.Rules, fw, f.Into)
+				}
+			}
+		}
+	})
+	// The review's profile: one referral, the cancer team's, with the
+	// infection and the immunosuppression folded into it.
+	res, err := eng.Recommend(t.Context(), profiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, r := range res.Referrals {
+		shown = append(shown, r.Rules...)
+	}
+	if diff := cmp.Diff([]string{"red-flag-cancer-spinal-pain"}, shown); diff != "" {
+		t.Errorf("%+v: shown referrals (-want +got):\n%s", profiles[0], diff)
+	}
 	t.Logf("checked %d profiles", len(profiles))
 }

@@ -112,7 +112,9 @@ func ruleFiles(t *testing.T) []string {
 // boundary, a rule that fails at runtime, and everyone.yaml caught
 // half-written at the rule boundary before its avoid rules (the probe's
 // cut, which loads, passes the analysis and lowers no referral, and
-// would recommend the inversion table). Each keeps the running rules, so
+// would recommend the inversion table), and the safety-net message cut
+// of its groin-numbness sentence (the review's edit, which keeps the
+// message's kind). Each keeps the running rules, so
 // every red flag alone still gets the referrals it got, and makes
 // /healthz say "degraded" with the place of the problem.
 func TestReloadRefusesUnsafeRules(t *testing.T) {
@@ -179,6 +181,15 @@ func TestReloadRefusesUnsafeRules(t *testing.T) {
 			}
 		}, "everyone.yaml", "the new rules would lower safety: the profile {conditions disc_herniation} got inversion_table avoided " +
 			"and would get it listed as worth getting equipment for (by decompression-inversion-table) (rules involved: guideline-avoid-traction); "},
+		{"the safety net's groin-numbness sentence deleted", func(t *testing.T, dir string) {
+			// The review's edit: the rule keeps its kind, and loses the
+			// emergency sentence.
+			edit(t, dir, "messages.yaml", " Get emergency help for numbness around your groin or bottom, or new bladder or bowel trouble.\n", "\n")
+			if _, err := recommend.Load(os.DirFS(dir)); err != nil {
+				t.Fatalf("the gutted message does not load, so this case tests nothing new: %v", err)
+			}
+		}, "messages.yaml", "the new rules would lower safety: the profile {} got a safety-net message and would not get it in the same words " +
+			"(rules involved: message-safety-net); "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,7 +415,7 @@ func TestReloadKeepsFloors(t *testing.T) {
 			f, r := floorOf(t, old, "fever"), ruleOf(t, old, "fever")
 			return []ruleProblem{
 				{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"},
-				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent (fever) and would get no referral: rule fever is gone (it was declared here)"},
+				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent within a few days (fever) and would get no referral: rule fever is gone (it was declared here)"},
 			}
 		}},
 		{"urgency lowered", func(t *testing.T, dir string) {
@@ -508,19 +519,19 @@ func TestReloadKeepsReferrals(t *testing.T) {
 		return ruleProblem{File: r.File, Line: r.Line, Problem: text}
 	}
 	const (
-		cord = "the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
-			"and would get urgent, advice withheld: rule red-flag-cancer-cord-compression now refers as urgent, advice withheld, not emergency, advice withheld"
-		fragile = "the profile {red_flags long_term_steroids,recent_fall} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
-			"and would get urgent: rule red-flag-fall-fragile-bones is gone (it was declared here)"
-		bleeding = "the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-bleeding-risk-fall) " +
+		cord = "the profile {red_flags leg_weakness,history_of_cancer} got emergency now, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent today, advice withheld: rule red-flag-cancer-cord-compression now refers as urgent today, advice withheld, not emergency now, advice withheld"
+		fragile = "the profile {red_flags long_term_steroids,recent_fall} got urgent within two days, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
+			"and would get urgent within a few days: rule red-flag-fall-fragile-bones is gone (it was declared here)"
+		bleeding = "the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent within two days, advice withheld (red-flag-bleeding-risk-fall) " +
 			"and would get no referral: rule red-flag-bleeding-risk-fall is gone (it was declared here)"
-		both = "the profile {conditions osteoporosis; red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-bleeding-risk-fall) " +
+		both = "the profile {conditions osteoporosis; red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent within two days, advice withheld (red-flag-fall-fragile-bones, red-flag-bleeding-risk-fall) " +
 			"and would get no referral: rule red-flag-fall-fragile-bones is gone (it was declared here); rule red-flag-bleeding-risk-fall is gone (it was declared here)"
 		// Found by the sweep around cancer with pain below the knee, with
 		// every red flag whose floor asks for nothing.
 		cordAndBleeding = "the profile {red_flags pain_below_knee,history_of_cancer,recent_fall,anticoagulants_or_bleeding_disorder,morning_stiffness,waking_second_half_of_night} " +
-			"got emergency, advice withheld (red-flag-cancer-cord-compression, red-flag-bleeding-risk-fall) and would get urgent, advice withheld: " +
-			"rule red-flag-cancer-cord-compression now refers as urgent, advice withheld, not emergency, advice withheld; rule red-flag-bleeding-risk-fall is gone (it was declared here)"
+			"got emergency now, advice withheld (red-flag-cancer-cord-compression, red-flag-bleeding-risk-fall) and would get urgent today, advice withheld: " +
+			"rule red-flag-cancer-cord-compression now refers as urgent today, advice withheld, not emergency now, advice withheld; rule red-flag-bleeding-risk-fall is gone (it was declared here)"
 	)
 	tests := []struct {
 		name   string
@@ -540,17 +551,17 @@ func TestReloadKeepsReferrals(t *testing.T) {
 	}{
 		{"bleeding risk and a fall: rule deleted", cutBleedingFall, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
 			return []ruleProblem{gone(t, old, "red-flag-bleeding-risk-fall", bleeding)}
-		}, "the new rules would lower safety: the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent, advice withheld (red-flag-bleeding-risk-fall) " +
+		}, "the new rules would lower safety: the profile {red_flags recent_fall,anticoagulants_or_bleeding_disorder} got urgent within two days, advice withheld (red-flag-bleeding-risk-fall) " +
 			"and would get no referral (rules involved: red-flag-bleeding-risk-fall)", []recommend.Profile{bleedingFall}, false},
 		{"a fall with fragile bones: rule deleted", cutFallFragile, func(t *testing.T, old, _ *recommend.Engine) []ruleProblem {
 			return []ruleProblem{gone(t, old, "red-flag-fall-fragile-bones", fragile)}
-		}, "the new rules would lower safety: the profile {red_flags long_term_steroids,recent_fall} got urgent, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
-			"and would get urgent (rules involved: red-flag-fall-fragile-bones)", []recommend.Profile{oldFall}, false},
+		}, "the new rules would lower safety: the profile {red_flags long_term_steroids,recent_fall} got urgent within two days, advice withheld (red-flag-fall-fragile-bones, red-flag-immune-or-steroids) " +
+			"and would get urgent within a few days (rules involved: red-flag-fall-fragile-bones)", []recommend.Profile{oldFall}, false},
 		{"cancer cord compression: emergency to urgent", cordToUrgent, func(t *testing.T, _, new *recommend.Engine) []ruleProblem {
 			r := ruleOf(t, new, "red-flag-cancer-cord-compression")
 			return []ruleProblem{{File: r.File, Line: r.Line, Problem: cord}}
-		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
-			"and would get urgent, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{cancerNumb}, false},
+		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency now, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent today, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{cancerNumb}, false},
 		{"the probe's three edits together", func(t *testing.T, dir string) {
 			cutBleedingFall(t, dir)
 			cutFallFragile(t, dir)
@@ -564,8 +575,8 @@ func TestReloadKeepsReferrals(t *testing.T) {
 				gone(t, old, "red-flag-fall-fragile-bones", both),
 				{File: r.File, Line: r.Line, Problem: cordAndBleeding},
 			}
-		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
-			"and would get urgent, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{bleedingFall, oldFall, cancerNumb}, true},
+		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency now, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
+			"and would get urgent today, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{bleedingFall, oldFall, cancerNumb}, true},
 		{"a referral's message reworded", func(t *testing.T, dir string) {
 			edit(t, dir, "red_flags.yaml", "Bleeding and bruising inside are more likely", "Bleeding or bruising inside is more likely")
 		}, nil, "", nil, false},
@@ -750,5 +761,78 @@ func TestReloadFilesChangingWhileLoaded(t *testing.T) {
 	changed, err = s.Reload()
 	if !changed || err != nil || s.Engine().RuleSet().Version != "shift-2" {
 		t.Fatalf("second Reload = %v, %v, version %q; want the new rules", changed, err, s.Engine().RuleSet().Version)
+	}
+}
+
+// TestReloadKeepsTimingAndStayActive checks that a reload that keeps
+// every urgency but asks to be seen later (refer.within), or tells a
+// person whose advice is withheld to stay gently active where the
+// running rules did not (refer.keep_active), is refused with the
+// smallest profile it lowers on /healthz, and that a restart takes it:
+// the review's four edits of the default rules, each of which a reload
+// took before.
+func TestReloadKeepsTimingAndStayActive(t *testing.T) {
+	setWithin := func(from, to string) func(string) string {
+		return func(rule string) string {
+			return strings.Replace(rule, "      within: "+from+"\n", to, 1)
+		}
+	}
+	tests := []struct {
+		name   string
+		rule   string
+		change func(string) string
+		// message is how /healthz's message begins, before the counts.
+		message string
+	}{
+		{"cancer with spinal pain: within a day to the next few days, message reworded", "red-flag-cancer-spinal-pain", func(rule string) string {
+			rule = setWithin("today", "      within: few_days\n")(rule)
+			return strings.Replace(rule, "Contact your cancer team or your GP today, and ask to be seen within a day.",
+				"Contact your cancer team or your GP in the next few days.", 1)
+		}, "the new rules would lower safety: the profile {red_flags night_pain,history_of_cancer} got urgent today, advice withheld (red-flag-cancer-spinal-pain, red-flag-night-pain) " +
+			"and would get urgent within a few days, advice withheld (rules involved: red-flag-cancer-spinal-pain)"},
+		{"cauda equina: now to today", "red-flag-cauda-equina", setWithin("now", "      within: today\n"),
+			"the new rules would lower safety: the profile {red_flags bladder_bowel_dysfunction} got emergency now, advice withheld (red-flag-cauda-equina) " +
+				"and would get emergency today, advice withheld (rules involved: red-flag-cauda-equina)"},
+		{"cancer with spinal pain: within deleted", "red-flag-cancer-spinal-pain", setWithin("today", ""),
+			"the new rules would lower safety: the profile {red_flags night_pain,history_of_cancer} got urgent today, advice withheld (red-flag-cancer-spinal-pain, red-flag-night-pain) " +
+				"and would get urgent within a few days, advice withheld (rules involved: red-flag-cancer-spinal-pain)"},
+		{"leg weakness: keep_active added", "red-flag-leg-weakness", func(rule string) string {
+			return strings.Replace(rule, "      withhold: true\n", "      withhold: true\n      keep_active: true\n", 1)
+		}, "the new rules would lower safety: the profile {red_flags leg_weakness} got urgent within two days, advice withheld (red-flag-leg-weakness) " +
+			"and would get urgent within two days, advice withheld, staying active kept (rules involved: red-flag-leg-weakness)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeRules(t, dir, "timing-1")
+			s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+			running := s.Engine()
+			editRule(t, dir, "red_flags.yaml", tt.rule, tt.change)
+			eng := loadDir(t, dir)
+			if r := analyze(t.Context(), eng); r != nil {
+				t.Fatalf("the changed rules fail the analysis: %v", r)
+			}
+			changed, err := s.Reload()
+			if changed || err == nil || s.Engine() != running {
+				t.Fatalf("Reload = %v, %v; want the reload refused and the running rules kept", changed, err)
+			}
+			h := healthOf(t, s)
+			if h.Status != "degraded" || h.ReloadError == nil || len(h.ReloadError.Problems) == 0 {
+				t.Fatalf("health %+v; want degraded with problems", h)
+			}
+			message := regexp.MustCompile(`^` + regexp.QuoteMeta(tt.message) +
+				`; [0-9]+ of the [0-9]+ profiles compared would get less: restart the server to make such a change deliberately$`)
+			if !message.MatchString(h.ReloadError.Message) {
+				t.Errorf("/healthz message\n%s\nwant\n%s; N of the M profiles compared would get less: restart the server ...", h.ReloadError.Message, tt.message)
+			}
+			r := ruleOf(t, eng, tt.rule)
+			if got, want := h.ReloadError.Problems[0], (ruleProblem{File: r.File, Line: r.Line}); got.File != want.File || got.Line != want.Line ||
+				!strings.Contains(got.Problem, "rule "+tt.rule+" now refers as") {
+				t.Errorf("first problem %+v; want one at %s:%d saying how rule %s now refers", got, want.File, want.Line, tt.rule)
+			}
+			if _, err := New(Config{Rules: os.DirFS(dir)}); err != nil {
+				t.Errorf("restart with the changed rules: %v", err)
+			}
+		})
 	}
 }

@@ -290,13 +290,17 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // coded data such as a FHIR Condition no longer raises it; new rules
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
-// the analysed space, a less urgent referral or no longer withhold
-// advice (see lowerings); new rules that drop or weaken a programme
+// the analysed space, a less urgent referral, one as urgent but later
+// (refer.within; a referral without one is taken as the latest its urgency
+// allows), no longer withhold advice, or withhold it and tell the person
+// to stay gently active where the running rules did not (keep_active; see
+// recommend.ReferralOutcome.Lowers and lowerings); new rules that drop or weaken a programme
 // review, a progression rule's referral, or change its condition (see
 // reviewProblems); and new rules that offer a profile of the running
 // rules' analysed space a movement the running rules avoid for it
 // (recommend it, or list it as needing equipment), drop a caution from a
-// movement both offer, or drop a safety-net message, when a rule that
+// movement both offer, or drop a safety-net message or change its words,
+// when a rule that
 // gives such advice is not kept as it was (see recommend.CompareAdvice and
 // adviceProblems).
 // Such a change may be meant, but it is made by restarting the server,
@@ -419,7 +423,7 @@ func adviceLoweringText(l recommend.AdviceLowering) string {
 		return fmt.Sprintf("the profile %s got %s with a caution and would get it %s without it (by %s)",
 			profileIDs(l.Profile), l.Movement, offered, strings.Join(l.By, ", "))
 	}
-	return fmt.Sprintf("the profile %s got a safety-net message and would not", profileIDs(l.Profile))
+	return fmt.Sprintf("the profile %s got a safety-net message and would not get it in the same words", profileIDs(l.Profile))
 }
 
 // truncatedText says why a comparison cut short is refused.
@@ -574,13 +578,20 @@ func outcomeText(o recommend.ReferralOutcome) string {
 	return o.String() + " (" + strings.Join(o.Rules, ", ") + ")"
 }
 
-// referralOf is what a rule refers as, as an outcome; no referral for a
-// rule without one.
+// referralOf is what a rule refers as, as an outcome: its urgency, its
+// timing (the latest its urgency allows when it states none, see
+// recommend.Within), whether it withholds advice and whether it keeps the
+// person active; no referral for a rule without one.
 func referralOf(r recommend.Rule) recommend.ReferralOutcome {
 	if r.Referral == nil {
 		return recommend.ReferralOutcome{}
 	}
-	return recommend.ReferralOutcome{Urgency: r.Referral.Urgency, Withheld: r.Referral.Withhold}
+	o := recommend.ReferralOutcome{Urgency: r.Referral.Urgency, Within: r.Referral.Within, Withheld: r.Referral.Withhold,
+		KeepActive: r.Referral.Withhold && r.Referral.KeepActive}
+	if o.Within == "" {
+		o.Within = o.Urgency.LatestWithin()
+	}
+	return o
 }
 
 // rulesByID returns eng's rules by id.

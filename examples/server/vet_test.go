@@ -390,7 +390,7 @@ func TestReloadReportsFloorOnce(t *testing.T) {
 			f, r := floorOf(t, old, "fever"), ruleOf(t, old, "fever")
 			return []ruleProblem{
 				{File: f.File, Line: f.Line, Column: f.Column, Problem: "red flag fever is gone (its floor was declared here)"},
-				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent (fever) and would get no referral: rule fever is gone (it was declared here)"},
+				{File: r.File, Line: r.Line, Problem: "the profile {red_flags fever} got urgent within a few days (fever) and would get no referral: rule fever is gone (it was declared here)"},
 			}
 		}},
 	}

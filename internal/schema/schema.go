@@ -227,7 +227,7 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 						"keep_active": object{"type": "boolean",
 							"description": "true when, though this referral withholds advice, the person is still told to stay gently active (the stay_active messages). Needs withhold: true; not for an emergency."},
 						"within": object{"enum": []string{"now", "today", "two_days", "few_days", "weeks"},
-							"description": "How soon the message asks the person to be seen, as it says: now or today for an emergency; today, two_days (today or tomorrow) or few_days for urgent; weeks for routine. Referrals of one urgency are ordered by it, the soonest first, and one is folded into a sooner one of its urgency that shares its pathway or a reported red flag. Optional; the default rule set writes it on every emergency and urgent referral."},
+							"description": "How soon the message asks the person to be seen, as it says: now or today for an emergency; today, two_days (today or tomorrow) or few_days for urgent; weeks for routine. Referrals of one urgency are ordered by it, the soonest first, and one is folded into a sooner one of its urgency that shares its pathway or a reported red flag. Optional: without it a referral is taken as the latest timing its urgency allows (emergency today, urgent few_days, routine weeks), so deleting it can only make a referral later, which a reload refuses; the default rule set writes it on every emergency and urgent referral."},
 					}, "urgency", "message"),
 					"say": closed("A key message.", object{"kind": object{"enum": messageKinds}, "message": text}, "kind", "message"),
 					"cite": object{"type": "array", "minItems": 1, "items": closed("A citation.", object{
