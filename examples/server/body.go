@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/backrules/backrules/internal/httpin"
 )
 
 // Request bodies reach the handlers through these wrappers, which keep a
@@ -86,7 +88,7 @@ func requireJSON(h http.Handler) http.Handler {
 // has sent its body already.
 func jsonBody(limit int64, readsStart bool, h http.Handler) http.Handler {
 	return requireJSON(capBody(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > limit && (!readsStart || expectsContinue(r)) {
+		if r.ContentLength > limit && (!readsStart || httpin.ExpectsContinue(r)) {
 			writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(limit))
 			return
 		}
@@ -97,19 +99,6 @@ func jsonBody(limit int64, readsStart bool, h http.Handler) http.Handler {
 // tooLargeMessage is the error of a 413 for a body over limit.
 func tooLargeMessage(limit int64) string {
 	return fmt.Sprintf("the request body is larger than %d bytes", limit)
-}
-
-// expectsContinue reports whether the client sent Expect: 100-continue,
-// as net/http reads it.
-func expectsContinue(r *http.Request) bool {
-	for _, v := range r.Header.Values("Expect") {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), "100-continue") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // isJSON reports whether a Content-Type is application/json, with any

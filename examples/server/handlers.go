@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -334,22 +334,14 @@ func queryParams(w http.ResponseWriter, r *http.Request, names ...string) (map[s
 	if len(names) > 0 {
 		takes = "takes only " + strings.Join(names, ", ")
 	}
-	for part := range strings.SplitSeq(r.URL.RawQuery, "&") {
-		if part == "" {
-			continue
-		}
-		rawKey, rawValue, _ := strings.Cut(part, "=")
-		key, kerr := url.QueryUnescape(rawKey)
-		value, verr := url.QueryUnescape(rawValue)
-		if kerr != nil {
-			key = rawKey
-		}
+	for p := range httpin.Parts(r.URL.RawQuery) {
+		key, value := p.Key, p.Value
 		switch {
-		case strings.Contains(part, ";"):
-			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(part)),
+		case p.Problem == httpin.Semicolon:
+			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(p.Raw)),
 				Message: "a semicolon does not separate query parameters: use &"})
-		case kerr != nil || verr != nil:
-			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(part)),
+		case p.Problem == httpin.BadEscape:
+			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(p.Raw)),
 				Message: "malformed query parameter: a % must start an escape such as %20"})
 		case !slices.Contains(names, key):
 			probs = append(probs, problem{Field: cut(key), Value: strconv.Quote(cut(value)),

@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/backrules/backrules/internal/httpin"
 )
 
 // Reading a post. A part of the form that cannot be read (a malformed
@@ -64,44 +65,15 @@ type unreadPart struct {
 func formValues(s string) (url.Values, []unreadPart) {
 	vals := url.Values{}
 	var unread []unreadPart
-	for off := 0; off <= len(s); {
-		part := s[off:]
-		if i := strings.IndexByte(part, '&'); i >= 0 {
-			part = part[:i]
-		}
-		start := off
-		off += len(part) + 1
-		if part == "" {
-			continue
-		}
-		rawKey, rawValue, _ := strings.Cut(part, "=")
-		key, kerr := url.QueryUnescape(rawKey)
-		value, verr := url.QueryUnescape(rawValue)
-		if kerr != nil {
-			key = rawKey
-		}
-		switch {
-		case strings.Contains(part, ";"):
-			unread = append(unread, unreadPart{key, part, start, "a semicolon does not separate the parts of a form: use &"})
-		case kerr != nil || verr != nil:
-			unread = append(unread, unreadPart{key, part, start, "a % must start an escape such as %20"})
+	for p := range httpin.Parts(s) {
+		switch p.Problem {
+		case httpin.Semicolon:
+			unread = append(unread, unreadPart{p.Key, p.Raw, p.Offset, "a semicolon does not separate the parts of a form: use &"})
+		case httpin.BadEscape:
+			unread = append(unread, unreadPart{p.Key, p.Raw, p.Offset, "a % must start an escape such as %20"})
 		default:
-			vals[key] = append(vals[key], value)
+			vals[p.Key] = append(vals[p.Key], p.Value)
 		}
 	}
 	return vals, unread
-}
-
-// expectsContinue reports whether the client sent Expect: 100-continue,
-// and waits for the server's 100 Continue before it sends the body,
-// which reading the body would send.
-func expectsContinue(r *http.Request) bool {
-	for _, v := range r.Header.Values("Expect") {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), "100-continue") {
-				return true
-			}
-		}
-	}
-	return false
 }

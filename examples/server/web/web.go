@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/enginelog"
+	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
@@ -191,7 +192,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.ContentLength > MaxFormBytes && expectsContinue(r) {
+	if r.ContentLength > MaxFormBytes && httpin.ExpectsContinue(r) {
 		// Answered before reading, so that a client that waits for 100
 		// Continue gets the 413 rather than a reset connection; reading
 		// would send it the 100 Continue. Any other client has sent its

@@ -1,0 +1,92 @@
+// Package httpin reads what backrules' example HTTP handlers take from a
+// request besides its JSON: the parts of a form body or a URL query, each
+// with what is wrong with it (where url.ParseQuery stops at the first
+// error), and whether the client waits for 100 Continue before it sends
+// its body. The server and its web page share it, so that a form and a
+// query are read alike.
+package httpin
+
+import (
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Problem says why a part of a form or a query cannot be read.
+type Problem int
+
+const (
+	// OK is a part that can be read.
+	OK Problem = iota
+	// Semicolon is a part with a ';', which url.ParseQuery does not take
+	// for a separator (nor does this package): its parts must be joined
+	// with '&'.
+	Semicolon
+	// BadEscape is a part whose key or value has a '%' that does not
+	// start an escape such as %20.
+	BadEscape
+)
+
+// Part is one part of a form or a query: the text between two '&'.
+type Part struct {
+	// Key and Value are the part's key and value, unescaped; Key is as
+	// written when it cannot be unescaped, Value "" then.
+	Key, Value string
+	// Raw is the part as written, and Offset the byte where it starts.
+	Raw    string
+	Offset int
+	// Problem says why the part cannot be read, or OK.
+	Problem Problem
+}
+
+// Parts returns the parts of s, a form body or a raw URL query, in order.
+// Empty parts ("a=1&&b=2") are no parts.
+func Parts(s string) iter.Seq[Part] {
+	return func(yield func(Part) bool) {
+		for off := 0; off <= len(s); {
+			raw := s[off:]
+			if i := strings.IndexByte(raw, '&'); i >= 0 {
+				raw = raw[:i]
+			}
+			start := off
+			off += len(raw) + 1
+			if raw == "" {
+				continue
+			}
+			rawKey, rawValue, _ := strings.Cut(raw, "=")
+			key, kerr := url.QueryUnescape(rawKey)
+			value, verr := url.QueryUnescape(rawValue)
+			p := Part{Key: key, Value: value, Raw: raw, Offset: start}
+			if kerr != nil {
+				p.Key = rawKey
+			}
+			switch {
+			case strings.Contains(raw, ";"):
+				p.Problem = Semicolon
+			case kerr != nil || verr != nil:
+				p.Problem = BadEscape
+			}
+			if p.Problem != OK {
+				p.Value = ""
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+// ExpectsContinue reports whether the client sent Expect: 100-continue,
+// as net/http reads it: such a client waits for the server's 100 Continue
+// before it sends the body, which reading the body would send.
+func ExpectsContinue(r *http.Request) bool {
+	for _, v := range r.Header.Values("Expect") {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "100-continue") {
+				return true
+			}
+		}
+	}
+	return false
+}

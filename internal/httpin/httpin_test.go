@@ -1,0 +1,65 @@
+package httpin
+
+import (
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestParts checks that every part of a form or query is read, each with
+// its offset and what is wrong with it, where url.ParseQuery stops at
+// the first error.
+func TestParts(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []Part
+	}{
+		{"empty", "", nil},
+		{"empty parts", "&&a=1&", []Part{{Key: "a", Value: "1", Raw: "a=1", Offset: 2}}},
+		{"escapes", "red_flags=saddle_numbness&note=a+b%21", []Part{
+			{Key: "red_flags", Value: "saddle_numbness", Raw: "red_flags=saddle_numbness"},
+			{Key: "note", Value: "a b!", Raw: "note=a+b%21", Offset: 26}}},
+		{"a bad escape costs only its part", "age=%zz&red_flags=saddle_numbness", []Part{
+			{Key: "age", Raw: "age=%zz", Problem: BadEscape},
+			{Key: "red_flags", Value: "saddle_numbness", Raw: "red_flags=saddle_numbness", Offset: 8}}},
+		{"a bad escape in the key", "a%zz=1", []Part{{Key: "a%zz", Raw: "a%zz=1", Problem: BadEscape}}},
+		{"a semicolon", "a=1;b=2&c=3", []Part{{Key: "a", Raw: "a=1;b=2", Problem: Semicolon}, {Key: "c", Value: "3", Raw: "c=3", Offset: 8}}},
+		{"no value", "flag", []Part{{Key: "flag", Raw: "flag"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := slices.Collect(Parts(tt.in))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Parts(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+// TestExpectsContinue checks the header as net/http reads it.
+func TestExpectsContinue(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		want   bool
+	}{
+		{"none", nil, false},
+		{"exact", []string{"100-continue"}, true},
+		{"case and spaces", []string{"foo, 100-Continue "}, true},
+		{"second header", []string{"foo", "100-continue"}, true},
+		{"other", []string{"200-ok"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", nil)
+			for _, v := range tt.values {
+				r.Header.Add("Expect", v)
+			}
+			if got := ExpectsContinue(r); got != tt.want {
+				t.Errorf("ExpectsContinue(%q) = %v, want %v", tt.values, got, tt.want)
+			}
+		})
+	}
+}
