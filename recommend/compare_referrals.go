@@ -213,9 +213,10 @@ type ReferralComparison struct {
 // on a busy 2-core machine (BenchmarkCompareReferrals; before timing and
 // staying active were compared, 349,194 in 0.34 to 0.40 s there: a pair
 // of flags or a rule whose referral is sooner than its flags' floors is a
-// sweep base now). It samples, it does not prove: arithmetic
-// that hides a lowering only where two numbers, or three red flags, meet
-// can slip through.
+// sweep base now). It samples, it does not prove: a condition that hides
+// a lowering only where two numbers change at once, where an entry of one
+// list meets an entry of another, or where three red flags meet can slip
+// through.
 //
 // Only the referral rules are run, not the rest of the advice. When
 // serving's space is cut at MaxAnalyzeProfiles, the comparison says so

@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -527,6 +528,43 @@ func TestTriageReadsTheLatestCheckInsPain(t *testing.T) {
 			got := slices.ContainsFunc(res.Referrals, func(r recommend.Referral) bool { return slices.Contains(r.Rules, "test-very-high-pain") })
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("the high-pain referral (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStoppedStaysStoppedInTheReplay checks that a stopped movement is
+// not restarted in the replay of an earlier check-in whose own pain is
+// below the pain at the stop while the pain now is not: the answer for
+// that check-in kept it stopped, and so does the replay, at every later
+// check-in, reported or not.
+func TestStoppedStaysStoppedInTheReplay(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := recommend.Profile{Conditions: []string{"disc_herniation"}, PainLevel: 5, DaysSinceOnset: 30}
+	checkIns := []recommend.CheckIn{
+		{Day: 1, PainLevel: 3, Done: []recommend.Done{{Movement: "plank", Sessions: 1, Response: "worse"}}},
+		{Day: 8, PainLevel: 2, Done: []recommend.Done{{Movement: "plank", Sessions: 2, Response: "same"}}},
+		{Day: 15, PainLevel: 2},
+	}
+	for n := 1; n <= len(checkIns); n++ {
+		t.Run(fmt.Sprintf("%d check-ins", n), func(t *testing.T) {
+			p := base
+			p.CheckIns = checkIns[:n]
+			res, err := eng.Recommend(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, st := range res.Programme.Steps {
+				if st.Movement == "plank" {
+					got = append(got, st.Change)
+				}
+			}
+			if diff := cmp.Diff([]string{recommend.ChangeStop}, got); diff != "" {
+				t.Errorf("plank's step (-want +got):\n%s", diff)
 			}
 		})
 	}

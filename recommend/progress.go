@@ -274,7 +274,13 @@ type programmeFacts struct {
 	// pain (see Profile.PainLevel); at an earlier check-in, its own pain.
 	// The trend facts (first, previous, latest and what is worked out
 	// from them) read the check-ins alone.
-	now        int
+	now int
+	// restart is the pain a stopped movement's restart is weighed
+	// against: at every check-in the higher of its pain and the pain now
+	// (the pain the advice reads today), so that the replay of an
+	// earlier check-in never restarts a movement the answer for that
+	// check-in, with the same pain now, kept stopped.
+	restart    int
 	adherence  float64
 	worseTwice bool
 	// worseStanding is true from a check-in where pain rose at each of
@@ -299,7 +305,7 @@ func (f programmeFacts) improving() bool { return f.checkIns > 1 && f.latest < f
 func programmeView(f programmeFacts) map[string]any {
 	return map[string]any{
 		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
-		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now,
+		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now, "restart_pain": f.restart,
 		"change": f.change(), "change_points": f.first - f.latest,
 		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice, "worse_standing": f.worseStanding,
 		"adherence": f.adherence,
@@ -323,6 +329,7 @@ func (a *adherence) facts(cs []CheckIn, i, now int) programmeFacts {
 	if i == len(cs)-1 {
 		f.now = max(c.PainLevel, now)
 	}
+	f.restart = max(c.PainLevel, now)
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
