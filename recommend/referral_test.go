@@ -529,3 +529,176 @@ rules:
 		})
 	}
 }
+
+// foldRules are referral rules laid out so that every choice the story
+// makes when it folds can be seen in what it folds into and why: the
+// lead is the rule set's first rule (index 0); a referral more pressing
+// ones match twice goes into the first, the most pressing; and a
+// referral that invites activity folds beside withheld advice or a more
+// urgent lead, and only then.
+const foldRules = `
+version: fold-test
+sources:
+  - {id: guide, title: Back pain guideline, publisher: A health body, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: a, label: Flag a, floor: {urgency: none, withhold: false}}
+    - {id: b, label: Flag b, floor: {urgency: none, withhold: false}}
+    - {id: c, label: Flag c, floor: {urgency: none, withhold: false}}
+    - {id: d, label: Flag d, floor: {urgency: none, withhold: false}}
+    - {id: e, label: Flag e, floor: {urgency: none, withhold: false}}
+    - {id: g, label: Flag g, floor: {urgency: none, withhold: false}}
+    - {id: h, label: Flag h, floor: {urgency: none, withhold: false}}
+    - {id: y, label: Flag y, floor: {urgency: none, withhold: false}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes twice a day., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: lead-now
+    when: "'a' in profile.red_flags"
+    refer: {urgency: emergency, within: now, message: Go to an emergency department now., withhold: true, pathway: p1}
+    because: A.
+    cite: [{source: guide, locator: A, claim: An emergency.}]
+  - id: mid-today
+    when: "'a' in profile.red_flags && 'b' in profile.red_flags"
+    refer: {urgency: urgent, within: today, message: See a doctor today about a and b., pathway: p2}
+    because: A and b.
+    cite: [{source: guide, locator: B, claim: Urgent.}]
+  - id: tail-days
+    when: "'b' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about b., pathway: p2}
+    because: B.
+    cite: [{source: guide, locator: B, claim: Urgent.}]
+  - id: c-today
+    when: "'c' in profile.red_flags"
+    refer: {urgency: urgent, within: today, message: See a doctor today about c., pathway: p3}
+    because: C.
+    cite: [{source: guide, locator: C, claim: Urgent.}]
+  - id: ac-days
+    when: "'a' in profile.red_flags && 'c' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about a and c., pathway: p4}
+    because: A and c.
+    cite: [{source: guide, locator: C, claim: Urgent.}]
+  - id: cy-days
+    when: "'c' in profile.red_flags && 'y' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor in the next few days about c and y., pathway: p1}
+    because: C and y.
+    cite: [{source: guide, locator: C, claim: Urgent.}]
+  - id: e-weeks
+    when: "'e' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a review about e.}
+    because: E.
+    cite: [{source: guide, locator: E, claim: Routine.}]
+  - id: d-invites
+    when: "'d' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a physiotherapist about d; stay active meanwhile., invites_activity: true, pathway: p9}
+    because: D.
+    cite: [{source: guide, locator: D, claim: Routine.}]
+  - id: g-today
+    when: "'g' in profile.red_flags"
+    refer: {urgency: urgent, within: today, message: See a doctor today about g., pathway: p5}
+    because: G.
+    cite: [{source: guide, locator: G, claim: Urgent.}]
+  - id: g-invites
+    when: "'g' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a physiotherapist about g; stay active meanwhile., invites_activity: true, pathway: p9}
+    because: G.
+    cite: [{source: guide, locator: G, claim: Routine.}]
+  - id: ah-invites
+    when: "'a' in profile.red_flags && 'h' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a physiotherapist about a and h; stay active meanwhile., invites_activity: true, pathway: p8}
+    because: A and h.
+    cite: [{source: guide, locator: H, claim: Routine.}]
+  - id: walk
+    when: "true"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: guide, locator: Activity, claim: Staying active helps.}]
+`
+
+// TestReferralFoldChoices checks each choice the story makes when it
+// folds a referral: into what, and why (each case names the mistake it
+// catches).
+func TestReferralFoldChoices(t *testing.T) {
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(foldRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emergency := storyShown{recommend.UrgencyEmergency, []string{"lead-now"}, true}
+	tests := []struct {
+		name  string
+		flags []string
+		want  storyOutcome
+	}{
+		{
+			// Transitive into the rule set's first rule: a fold into
+			// index 0 is a fold, not "not folded".
+			name: "b follows a-and-b into the first rule", flags: []string{"a", "b"},
+			want: storyOutcome{Shown: []storyShown{emergency}, Withheld: true, Folded: []storyFolded{
+				{[]string{"mid-today"}, []string{"lead-now"}, recommend.FoldReasonRedFlag, []string{"a"}},
+				{[]string{"tail-days"}, []string{"lead-now"}, recommend.FoldReasonPathway, nil},
+			}},
+		},
+		{
+			// Two more pressing referrals share a flag each with a-and-c:
+			// it goes into the first, the most pressing.
+			name: "two leads by red flag: the more pressing takes it", flags: []string{"a", "c"},
+			want: storyOutcome{Shown: []storyShown{emergency, {recommend.UrgencyUrgent, []string{"c-today"}, false}}, Withheld: true,
+				Folded: []storyFolded{{[]string{"ac-days"}, []string{"lead-now"}, recommend.FoldReasonRedFlag, []string{"a"}}}},
+		},
+		{
+			name: "two leads, by pathway and by red flag: the more pressing takes it", flags: []string{"a", "c", "y"},
+			want: storyOutcome{Shown: []storyShown{emergency, {recommend.UrgencyUrgent, []string{"c-today"}, false}}, Withheld: true,
+				Folded: []storyFolded{
+					{[]string{"ac-days"}, []string{"lead-now"}, recommend.FoldReasonRedFlag, []string{"a"}},
+					{[]string{"cy-days"}, []string{"lead-now"}, recommend.FoldReasonPathway, nil},
+				}},
+		},
+		{
+			// An invitation to activity beside a more urgent lead that
+			// keeps the advice: folded.
+			name: "an invitation beside a more urgent lead", flags: []string{"c", "d"},
+			want: storyOutcome{Shown: []storyShown{{recommend.UrgencyUrgent, []string{"c-today"}, false}},
+				Folded: []storyFolded{{[]string{"d-invites"}, []string{"c-today"}, recommend.FoldReasonInvitesActivity, nil}}},
+		},
+		{
+			// Beside a lead of its own urgency that keeps the advice:
+			// both shown.
+			name: "an invitation beside a lead of its urgency that keeps the advice", flags: []string{"d", "e"},
+			want: storyOutcome{Shown: []storyShown{{recommend.UrgencyRoutine, []string{"e-weeks"}, false}, {recommend.UrgencyRoutine, []string{"d-invites"}, false}}},
+		},
+		{
+			// The lead an invitation folds into is the first shown, the
+			// most pressing, not the latest shown.
+			name: "an invitation beside two shown leads goes into the first", flags: []string{"c", "d", "e"},
+			want: storyOutcome{Shown: []storyShown{{recommend.UrgencyUrgent, []string{"c-today"}, false}, {recommend.UrgencyRoutine, []string{"e-weeks"}, false}},
+				Folded: []storyFolded{{[]string{"d-invites"}, []string{"c-today"}, recommend.FoldReasonInvitesActivity, nil}}},
+		},
+		{
+			// Folded by its red flag into a lead that is not the first:
+			// it stays there, and is not folded again as an invitation.
+			name: "an invitation already folded by its red flag stays where it went", flags: []string{"a", "g"},
+			want: storyOutcome{Shown: []storyShown{emergency, {recommend.UrgencyUrgent, []string{"g-today"}, false}}, Withheld: true,
+				Folded: []storyFolded{{[]string{"g-invites"}, []string{"g-today"}, recommend.FoldReasonRedFlag, []string{"g"}}}},
+		},
+		{
+			// Folded into the first rule by its red flag: the reason is
+			// the red flag, not the invitation.
+			name: "an invitation folded into the first rule keeps its reason", flags: []string{"a", "h"},
+			want: storyOutcome{Shown: []storyShown{emergency}, Withheld: true,
+				Folded: []storyFolded{{[]string{"ah-invites"}, []string{"lead-now"}, recommend.FoldReasonRedFlag, []string{"a"}}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := storyOf(res)
+			got.Messages = nil
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("story (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
