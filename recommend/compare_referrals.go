@@ -60,14 +60,18 @@ func (o ReferralOutcome) Lowers(was ReferralOutcome) bool {
 
 // rank is o as the comparison orders it.
 func (o ReferralOutcome) rank() outcomeRank {
-	r := outcomeRank{rank: o.Urgency.rank(), soon: o.Within.soonness()}
-	if r.soon == 0 {
-		r.soon = latestWithin(o.Urgency).soonness()
-	}
+	return outcomeOf(o.Urgency, o.Within, o.Withheld, o.KeepActive)
+}
+
+// outcomeOf is what a referral of urgency u and timing w (the latest u
+// allows when it states none) gives, withholding advice or not, and
+// keeping the person active beside it or not, as the comparison orders it.
+func outcomeOf(u Urgency, w Within, withhold, keepActive bool) outcomeRank {
+	r := outcomeRank{rank: u.rank(), soon: soonness(u, w)}
 	switch {
-	case o.Withheld && o.KeepActive:
+	case withhold && keepActive:
 		r.hold = holdActive
-	case o.Withheld:
+	case withhold:
 		r.hold = holdAll
 	}
 	return r
@@ -616,14 +620,7 @@ var most = outcomeRank{UrgencyEmergency.rank(), WithinNow.soonness(), holdAll}
 
 // gives returns what referral r gives when its rule matches.
 func (r *compiledReferral) gives() outcomeRank {
-	o := outcomeRank{rank: r.urgency.rank(), soon: r.soonness()}
-	switch {
-	case r.withhold && r.keepActive:
-		o.hold = holdActive
-	case r.withhold:
-		o.hold = holdAll
-	}
-	return o
+	return outcomeOf(r.urgency, r.within, r.withhold, r.keepActive)
 }
 
 // referralRule is a referral rule as CompareReferrals runs it: its
@@ -667,11 +664,7 @@ func (e *Engine) flagFloor(id string) (int, *Floor) {
 // that urgency allows (a floor's referral states none), and advice
 // withheld, stay-active messages too, when it withholds.
 func rankOf(f *Floor) outcomeRank {
-	o := outcomeRank{rank: f.Urgency.rank(), soon: latestWithin(f.Urgency).soonness()}
-	if f.Withhold {
-		o.hold = holdAll
-	}
-	return o
+	return outcomeOf(f.Urgency, "", f.Withhold, false)
 }
 
 // floorRank returns what the floors of p's red flags give it alone.

@@ -375,19 +375,16 @@ func (e *Engine) readable(p *Profile) {
 	for _, f := range numberFields {
 		f.set(p, f.readable(f.get(p)))
 	}
-	if n := len(p.CheckIns); n > 0 {
-		// The pain now, as Recommend reads it (painNow): a check-in's pain
-		// out of range counts as its nearest bound, as pain_level's does.
-		p.PainLevel = max(p.PainLevel, min(max(p.CheckIns[n-1].PainLevel, 0), 10))
-	}
+	painNow(p)
 }
 
 // painNow makes p's pain_level the pain the rules read: with check-ins,
 // the higher of pain_level and the latest check-in's pain (see
-// Profile.PainLevel).
+// Profile.PainLevel). A check-in's pain out of range, which only Triage
+// reads, counts as its nearest bound, as pain_level's does.
 func painNow(p *Profile) {
 	if n := len(p.CheckIns); n > 0 {
-		p.PainLevel = max(p.PainLevel, p.CheckIns[n-1].PainLevel)
+		p.PainLevel = max(p.PainLevel, min(max(p.CheckIns[n-1].PainLevel, 0), 10))
 	}
 }
 

@@ -308,11 +308,16 @@ func (r *compiledReferral) morePressing(o *compiledReferral) bool {
 // soonness is how soon r asks the person to be seen (see
 // Within.soonness): its within, or, when it says none, the latest timing
 // its urgency allows (see latestWithin).
-func (r *compiledReferral) soonness() int {
-	if r.within != "" {
-		return r.within.soonness()
+func (r *compiledReferral) soonness() int { return soonness(r.urgency, r.within) }
+
+// soonness is how soon a referral of urgency u and timing w is, higher
+// sooner: w's, or, when w names no timing, that of the latest timing u
+// allows (latestWithin).
+func soonness(u Urgency, w Within) int {
+	if s := w.soonness(); s != 0 {
+		return s
 	}
-	return latestWithin(r.urgency).soonness()
+	return latestWithin(u).soonness()
 }
 
 // LatestWithin is the latest timing u allows, which a referral of urgency

@@ -241,11 +241,10 @@ func (o *Outline) Disagreement(movement string) (Disagreement, bool) {
 
 // Conflict returns the conflict about movement, and whether there is one.
 func (o *Outline) Conflict(movement string) (recommend.Conflict, bool) {
-	for _, d := range o.Disagreements {
-		for _, c := range d.Conflicts {
-			if c.Movement == movement {
-				return c, true
-			}
+	d, _ := o.Disagreement(movement)
+	for _, c := range d.Conflicts {
+		if c.Movement == movement {
+			return c, true
 		}
 	}
 	return recommend.Conflict{}, false
