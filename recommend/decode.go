@@ -80,7 +80,11 @@ import (
 // lengths of lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
 // [Engine.DecodeProfile] does both, with positions for every problem.
 func DecodeProfile(r io.Reader) (Profile, error) {
-	p, _, err := decodeProfile(r, false)
+	data, err := readProfileInput(r)
+	if err != nil {
+		return Profile{}, err
+	}
+	p, _, err := decodeProfile(data, false)
 	return p, err
 }
 
@@ -91,15 +95,29 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 // are. It returns the profile, or a *ProfileError listing the problems of
 // the first check that finds any, decoding then validation, with the
 // profile as read (see the function; [Engine.Triage] reads what it can
-// of it). Programs that
+// of it). When the input cannot be read whole (a syntax error, an
+// unknown field, input over MaxProfileBytes), the profile returned also
+// holds each red flag the input names where it could not be read as one
+// (see [Engine.NamedRedFlags]), with a problem for each at the line and
+// column where the input first names it: a syntax error before the red
+// flags does not hide them. Programs that
 // read profiles from people, such as a command-line tool or a service,
 // should use it rather than the function, for the positions.
 func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	if e == nil {
 		return Profile{}, errNilEngine
 	}
-	p, pr, err := decodeProfile(r, false)
+	data, err := readProfileInput(r)
 	if err != nil {
+		return Profile{}, err
+	}
+	p, pr, err := decodeProfile(data, false)
+	if err != nil {
+		var perr *ProfileError
+		if errors.As(err, &perr) {
+			text := data[:min(len(data), MaxProfileBytes)]
+			e.addNamedRedFlags(&p, perr, parse.TrimBOM(text))
+		}
 		return p, err
 	}
 	err = e.Validate(p)
@@ -126,13 +144,20 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	return p, perr
 }
 
-// decodeProfile is DecodeProfile. With record, the reader it returns, on
-// success, knows where each field and list entry starts in the input.
-func decodeProfile(r io.Reader, record bool) (Profile, *profileReader, error) {
+// readProfileInput reads the input of DecodeProfile: at most
+// MaxProfileBytes+1 bytes of r.
+func readProfileInput(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
 	if err != nil {
-		return Profile{}, nil, fmt.Errorf("read profile: %w", err)
+		return nil, fmt.Errorf("read profile: %w", err)
 	}
+	return data, nil
+}
+
+// decodeProfile is DecodeProfile of data, as readProfileInput read it.
+// With record, the reader it returns, on success, knows where each field
+// and list entry starts in the input.
+func decodeProfile(data []byte, record bool) (Profile, *profileReader, error) {
 	if len(data) > MaxProfileBytes {
 		return readCutShort(data[:MaxProfileBytes]), nil, &ProfileError{Problems: []FieldProblem{{
 			Message: fmt.Sprintf("input is larger than %d bytes", MaxProfileBytes)}}}

@@ -350,6 +350,7 @@ func (e *Engine) validate(p *Profile) error {
 // lengths. Lists are copied, never changed in place: they are the
 // caller's.
 func (e *Engine) readable(p *Profile) {
+	named := e.misplacedRedFlags(p)
 	for fi, f := range listFields {
 		vals, vocab := f.get(p), e.vocab[fi]
 		var keep []string
@@ -365,6 +366,17 @@ func (e *Engine) readable(p *Profile) {
 				}
 			}
 		}
+		if fi == fieldRedFlags {
+			for _, id := range named {
+				if i := vocab.index(id); seen == nil || !seen[i] {
+					if seen == nil {
+						seen = make([]bool, len(vocab.entries))
+					}
+					seen[i] = true
+					keep = append(keep, id)
+				}
+			}
+		}
 		f.set(p, keep)
 	}
 	for ci, f := range choiceFields {
@@ -376,6 +388,31 @@ func (e *Engine) readable(p *Profile) {
 		f.set(p, f.readable(f.get(p)))
 	}
 	painNow(p)
+}
+
+// misplacedRedFlags returns the red flags that the entries of p's lists
+// and choices that their vocabularies lack name (see NamedRedFlags), for
+// Triage to count: a red flag written "Saddle numbness", or in the wrong
+// list, still reaches its referral.
+func (e *Engine) misplacedRedFlags(p *Profile) []string {
+	var out []string
+	add := func(fi int, v string) {
+		if e.vocab[fi].index(v) >= 0 {
+			return
+		}
+		for _, n := range e.namedRedFlags([]byte(v)) {
+			out = append(out, e.vocab[fieldRedFlags].entries[n.index].id)
+		}
+	}
+	for fi, f := range listFields {
+		for _, v := range f.get(p) {
+			add(fi, v)
+		}
+	}
+	for ci, f := range choiceFields {
+		add(numListFields+ci, f.get(p))
+	}
+	return out
 }
 
 // painNow makes p's pain_level the pain the rules read: with check-ins,

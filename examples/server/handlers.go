@@ -50,7 +50,7 @@ func (s *Server) buildHandler() error {
 	s.routes = []route{
 		{"POST /recommend", jsonBody(maxRecommendBody, true, http.HandlerFunc(s.handleRecommend))},
 		{"/recommend", methodNotAllowed("POST")},
-		{"POST /explain", jsonBody(maxExplainBody, false, http.HandlerFunc(s.handleExplain))},
+		{"POST /explain", jsonBody(maxExplainBody, true, http.HandlerFunc(s.handleExplain))},
 		{"/explain", methodNotAllowed("POST")},
 		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
 		{"/healthz", methodNotAllowed("GET, HEAD")},
@@ -165,12 +165,24 @@ func startsObject(data []byte) bool {
 // second time its profile is asked about.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
-	opts, ok := recommendOptions(w, r)
+	opts, qprobs := recommendOptions(r)
+	body, over, ok := readBody(w, r, maxRecommendBody)
 	if !ok {
 		return
 	}
-	body, over, ok := readBody(w, r, maxRecommendBody)
-	if !ok {
+	if len(qprobs) > 0 {
+		// The query is refused; the profile in the body, and a red flag
+		// sent in the address, still reach their referrals.
+		var p recommend.Profile
+		if over {
+			body = append(body[:len(body):len(body)], ' ')
+		}
+		if startsObject(body) {
+			p, _ = decodeProfile(eng, body)
+		} else {
+			p.RedFlags = eng.NamedRedFlags(body)
+		}
+		s.writeInvalidQuery(w, r, eng, p, qprobs)
 		return
 	}
 	if over {
@@ -191,8 +203,9 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !startsObject(body) {
-		writeError(w, http.StatusBadRequest, "invalid profile",
-			problem{Message: `the request body must be a JSON object, a profile such as {"conditions":["disc_herniation"]}`})
+		p, named := namedProfile(eng, body)
+		probs := append([]problem{{Message: `the request body must be a JSON object, a profile such as {"conditions":["disc_herniation"]}`}}, named...)
+		s.writeInvalidProfile(w, r, eng, p, "invalid profile", probs, opts)
 		return
 	}
 	p, err := decodeProfile(eng, body)
@@ -297,22 +310,36 @@ func putBodyBuf(buf *bytes.Buffer) {
 // recommendOptions reads the query parameters of POST /recommend: trace
 // (true or false, as strconv.ParseBool reads it; false when absent) asks
 // for the trace. Any other parameter, a repeated trace, or a trace that
-// is not true or false is a 400, answered here (see queryParams).
-func recommendOptions(w http.ResponseWriter, r *http.Request) (report.JSONOptions, bool) {
+// is not true or false is a problem, for a 400 (see queryParams).
+func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 	var o report.JSONOptions
-	q, ok := queryParams(w, r, "trace")
-	if !ok {
-		return o, false
+	q, probs := queryParams(r, "trace")
+	if len(probs) > 0 {
+		return o, probs
 	}
 	if v, given := q["trace"]; given {
 		trace, err := strconv.ParseBool(v)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid query", problem{Field: "trace", Value: strconv.Quote(cut(v)), Message: "must be true or false"})
-			return o, false
+			return o, []problem{{Field: "trace", Value: strconv.Quote(cut(v)), Message: "must be true or false"}}
 		}
 		o.Trace = trace
 	}
-	return o, true
+	return o, nil
+}
+
+// writeInvalidQuery answers 400 "invalid query" with probs, the problems
+// of r's query, and the referrals of p, what could be read of the body's
+// profile, with the red flags the query names added (each with a problem
+// saying so): a mistake in the address does not hide the emergency the
+// body, or the address itself, reports.
+func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
+	for _, id := range eng.NamedRedFlags([]byte(httpin.Text(r.URL.RawQuery))) {
+		if !slices.Contains(p.RedFlags, id) {
+			p.RedFlags = append(p.RedFlags, id)
+			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
+		}
+	}
+	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
 
 // queryParams reads the query of r, whose endpoint defines the parameters
@@ -321,9 +348,8 @@ func recommendOptions(w http.ResponseWriter, r *http.Request) (report.JSONOption
 // define (such as red_flags=saddle_numbness, a profile field sent in the
 // address of /recommend), one given twice, and one that cannot be read
 // (a malformed %-escape, or a semicolon, which is not a separator) are a
-// 400 naming each, answered here. Empty parts ("a=1&&b=2") are no
-// parameters.
-func queryParams(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
+// problem each, for a 400. Empty parts ("a=1&&b=2") are no parameters.
+func queryParams(r *http.Request, names ...string) (map[string]string, []problem) {
 	q := map[string]string{}
 	var probs []problem
 	route := r.Pattern
@@ -355,10 +381,9 @@ func queryParams(w http.ResponseWriter, r *http.Request, names ...string) (map[s
 		}
 	}
 	if len(probs) > 0 {
-		writeError(w, http.StatusBadRequest, "invalid query", probs...)
-		return nil, false
+		return nil, probs
 	}
-	return q, true
+	return q, nil
 }
 
 // The body of /recommend when only the referrals could
@@ -501,11 +526,33 @@ type invalidProfileError struct {
 // as the start of a larger input; the one more is never read.
 func (s *Server) writeTooLarge(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, body []byte, o report.JSONOptions) {
 	var p recommend.Profile
+	var probs []problem
 	if startsObject(body) {
 		p, _ = decodeProfile(eng, append(body[:len(body):len(body)], ' '))
+	} else {
+		p, probs = namedProfile(eng, body)
 	}
-	s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxRecommendBody), nil, o)
+	s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxRecommendBody), probs, o)
 }
+
+// namedProfile returns, for body, a request the server cannot read as a
+// profile at all, a profile of the red flags body names
+// (recommend.Engine.NamedRedFlags), for Triage, and a problem for each,
+// so that a body sent in the wrong shape still reaches the referral of
+// the emergency it reports, and says so.
+func namedProfile(eng *recommend.Engine, body []byte) (recommend.Profile, []problem) {
+	flags := eng.NamedRedFlags(body)
+	probs := make([]problem, len(flags))
+	for i, id := range flags {
+		probs[i] = problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage}
+	}
+	return recommend.Profile{RedFlags: flags}, probs
+}
+
+// namedFlagMessage is the problem of a red flag that a request names
+// where the server could not read it: recommend.Engine.DecodeProfile
+// reports one so, in its words.
+const namedFlagMessage = "named where the request could not be read: counted as a red flag, to be safe"
 
 // writeInvalidProfile answers 400 for a request whose profile has the
 // problems probs, with p, what could be read of it, triaged by eng, as
@@ -562,26 +609,39 @@ const referralTarget = "referral"
 // queryParams).
 func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
-	if _, ok := queryParams(w, r); !ok {
-		return
-	}
+	_, qprobs := queryParams(r)
 	body, over, ok := readBody(w, r, maxExplainBody)
-	if over {
-		// An explanation needs its whole request; the 413 is answered
-		// as it is to a Content-Length over the limit.
-		writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(maxExplainBody))
+	if !ok {
 		return
 	}
-	if !ok {
+	if len(qprobs) > 0 {
+		// The query is refused; the profile in the body, and a red flag
+		// sent in the address, still reach their referrals.
+		var p recommend.Profile
+		if req, _, _ := decodeExplain(body, eng); req.read && !over {
+			p = req.Profile
+		} else {
+			p.RedFlags = eng.NamedRedFlags(body)
+		}
+		s.writeInvalidQuery(w, r, eng, p, qprobs)
+		return
+	}
+	if over {
+		// An explanation needs its whole request: the 413 carries the
+		// referrals of the red flags its start names.
+		p, named := namedProfile(eng, body)
+		s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxExplainBody), named, report.JSONOptions{})
 		return
 	}
 	req, at, probs := decodeExplain(body, eng)
 	if len(probs) > 0 {
-		if req.read {
-			s.writeInvalidProfile(w, r, eng, req.Profile, "invalid explain request", probs, report.JSONOptions{})
-			return
+		p := req.Profile
+		if !req.read {
+			var named []problem
+			p, named = namedProfile(eng, body)
+			probs = append(probs, named...)
 		}
-		writeError(w, http.StatusBadRequest, "invalid explain request", probs...)
+		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)

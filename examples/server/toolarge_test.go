@@ -61,7 +61,8 @@ func TestTooLargeShowsReferrals(t *testing.T) {
 		{"a red flag in a list the limit cuts", tooLargeBody(`{"red_flags": ["fever_or_chills", "`, maxRecommendBody+1), recommend.UrgencyUrgent},
 		{"no red flag", tooLargeBody(`{"pain_level": 4, "x": "`, maxRecommendBody+1), ""},
 		{"a red flag after the limit", []byte(`{"x": "` + strings.Repeat("x", maxRecommendBody) + `", "red_flags": ["saddle_numbness"]}`), ""},
-		{"not a JSON object", tooLargeBody("red_flags: [saddle_numbness]\nx: ", maxRecommendBody+1), ""},
+		{"not a JSON object", tooLargeBody("red_flags: [saddle_numbness]\nx: ", maxRecommendBody+1), recommend.UrgencyEmergency},
+		{"not a JSON object, no red flag", tooLargeBody("pain_level: 4\nx: ", maxRecommendBody+1), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,6 +77,46 @@ func Parts(s string) iter.Seq[Part] {
 	}
 }
 
+// Text returns the text of raw, a part of a form or a query that cannot
+// be read, or text received and not read, as far as it can be read: each
+// piece between two ';' or '&' on a line of its own, '+' a space, and
+// each %-escape that is one (%5F) unescaped, a '%' that starts none kept
+// as it is. The handlers look in it for the red flags it names
+// (recommend.Engine.NamedRedFlags), so that what they cannot read does
+// not hide an emergency.
+func Text(raw string) string {
+	var b strings.Builder
+	for piece := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ';' || r == '&' }) {
+		for i := 0; i < len(piece); i++ {
+			switch c := piece[i]; {
+			case c == '+':
+				b.WriteByte(' ')
+			case c == '%' && i+2 < len(piece) && isHex(piece[i+1]) && isHex(piece[i+2]):
+				b.WriteByte(unhex(piece[i+1])<<4 | unhex(piece[i+2]))
+				i += 2
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
 // ExpectsContinue reports whether the client sent Expect: 100-continue,
 // as net/http reads it: such a client waits for the server's 100 Continue
 // before it sends the body, which reading the body would send.

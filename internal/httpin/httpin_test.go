@@ -63,3 +63,26 @@ func TestExpectsContinue(t *testing.T) {
 		})
 	}
 }
+
+// TestText checks what Text reads of a part that cannot be read: each
+// escape that is one unescaped, '+' a space, one piece
+// a line, so that a red flag in it can be found and two pieces never run
+// into one word.
+func TestText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"red_flags=saddle_numbness", "red_flags=saddle_numbness\n"},
+		{"age=40;red_flags=leg+weakness", "age=40\nred_flags=leg weakness\n"},
+		{"red_flags=saddle%5Fnumbness%zz", "red_flags=saddle_numbness%zz\n"},
+		{"a=%4", "a=%4\n"},
+		{"a=%41%", "a=A%\n"},
+		{"a=saddle;numbness&&b=%41+c", "a=saddle\nnumbness\nb=A c\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Text(tt.in)); diff != "" {
+				t.Errorf("Text(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}

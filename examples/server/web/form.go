@@ -26,23 +26,28 @@ var errFormTooLarge = fmt.Sprintf("the form is too large, the most is %d bytes",
 // (see formValues). A body over MaxFormBytes is read as if it ended at
 // the last '&' of its first MaxFormBytes, since the limit may cut the
 // part after it short (of pain_level=10 it may leave pain_level=1), with
-// a problem that says so; over reports it. err is a failure to read the
-// body.
-func readForm(w http.ResponseWriter, r *http.Request) (vals url.Values, probs []problem, over bool, err error) {
+// a problem that says so; over reports it. unread is the text of what
+// was received and not read (each part that cannot be read, and the part
+// the limit cut), as httpin.Text gives it, for the red flags it names.
+// err is a failure to read the body.
+func readForm(w http.ResponseWriter, r *http.Request) (vals url.Values, probs []problem, unread []string, over bool, err error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxFormBytes))
 	if over = errors.As(err, new(*http.MaxBytesError)); over {
-		body = body[:bytes.LastIndexByte(body, '&')+1]
+		cut := bytes.LastIndexByte(body, '&') + 1
+		unread = append(unread, httpin.Text(string(body[cut:])))
+		body = body[:cut]
 		probs = append(probs, problem{"", fmt.Sprintf("The form is larger than %d bytes, the most this page reads: "+
 			"only its first %d bytes were read, and nothing after them. Send a shorter form.", MaxFormBytes, len(body))})
 	} else if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
-	vals, unread := formValues(string(body))
-	for _, u := range unread {
+	vals, parts := formValues(string(body))
+	for _, u := range parts {
 		probs = append(probs, problem{u.field, fmt.Sprintf("This answer could not be read (%s at byte %d of the form: %s), "+
 			"so nothing it says was used: send the form again.", strconv.Quote(cutField(u.text)), u.offset, u.why)})
+		unread = append(unread, httpin.Text(u.text))
 	}
-	return vals, probs, over, nil
+	return vals, probs, unread, over, nil
 }
 
 // unreadPart is a part of a form or a query that cannot be read.

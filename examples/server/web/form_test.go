@@ -24,32 +24,43 @@ func TestReadForm(t *testing.T) {
 		body      string
 		want      url.Values
 		wantProbs []problem
-		wantOver  bool
+		// wantUnread is the text received and not read.
+		wantUnread []string
+		wantOver   bool
 	}{
 		{name: "readable", body: "red_flags=saddle_numbness&pain_level=4",
 			want: url.Values{"red_flags": {"saddle_numbness"}, "pain_level": {"4"}}},
 		{name: "a bad escape in another field", body: "red_flags=saddle_numbness&pain_level=%zz",
-			want:      url.Values{"red_flags": {"saddle_numbness"}},
-			wantProbs: []problem{{"pain_level", `This answer could not be read ("pain_level=%zz" at byte 26 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}}},
+			want:       url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs:  []problem{{"pain_level", `This answer could not be read ("pain_level=%zz" at byte 26 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}},
+			wantUnread: []string{"pain_level=%zz\n"}},
 		{name: "a bad escape in a key", body: "pa%zzin=3&red_flags=saddle_numbness",
-			want:      url.Values{"red_flags": {"saddle_numbness"}},
-			wantProbs: []problem{{"pa%zzin", `This answer could not be read ("pa%zzin=3" at byte 0 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}}},
+			want:       url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs:  []problem{{"pa%zzin", `This answer could not be read ("pa%zzin=3" at byte 0 of the form: a % must start an escape such as %20), so nothing it says was used: send the form again.`}},
+			wantUnread: []string{"pa%zzin=3\n"}},
 		{name: "a semicolon", body: "age=40;sex=male&red_flags=saddle_numbness",
-			want:      url.Values{"red_flags": {"saddle_numbness"}},
-			wantProbs: []problem{{"age", `This answer could not be read ("age=40;sex=male" at byte 0 of the form: a semicolon does not separate the parts of a form: use &), so nothing it says was used: send the form again.`}}},
+			want:       url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs:  []problem{{"age", `This answer could not be read ("age=40;sex=male" at byte 0 of the form: a semicolon does not separate the parts of a form: use &), so nothing it says was used: send the form again.`}},
+			wantUnread: []string{"age=40\nsex=male\n"}},
+		{name: "a semicolon, escapes in its pieces", body: "age=40;red_flags=leg+weakness;x=%zz+y",
+			want:       url.Values{},
+			wantProbs:  []problem{{"age", `This answer could not be read ("age=40;red_flags=leg+weakness;x=%zz+y" at byte 0 of the form: a semicolon does not separate the parts of a form: use &), so nothing it says was used: send the form again.`}},
+			wantUnread: []string{"age=40\nred_flags=leg weakness\nx=%zz y\n"}},
 		{name: "over the limit", body: pad("red_flags=saddle_numbness", "", MaxFormBytes+1),
-			want:      url.Values{"red_flags": {"saddle_numbness"}},
-			wantProbs: []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 26 bytes were read, and nothing after them. Send a shorter form."}},
-			wantOver:  true},
+			want:       url.Values{"red_flags": {"saddle_numbness"}},
+			wantProbs:  []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 26 bytes were read, and nothing after them. Send a shorter form."}},
+			wantUnread: []string{"x=" + strings.Repeat("a", MaxFormBytes-28) + "\n"},
+			wantOver:   true},
 		{name: "over the limit, a number cut short", body: pad("red_flags=saddle_numbness", "&pain_level=1", MaxFormBytes) + "0",
-			want:      url.Values{"red_flags": {"saddle_numbness"}, "x": {strings.Repeat("a", MaxFormBytes-41)}},
-			wantProbs: []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 65524 bytes were read, and nothing after them. Send a shorter form."}},
-			wantOver:  true},
+			want:       url.Values{"red_flags": {"saddle_numbness"}, "x": {strings.Repeat("a", MaxFormBytes-41)}},
+			wantProbs:  []problem{{"", "The form is larger than 65536 bytes, the most this page reads: only its first 65524 bytes were read, and nothing after them. Send a shorter form."}},
+			wantUnread: []string{"pain_level=1\n"},
+			wantOver:   true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
-			got, probs, over, err := readForm(httptest.NewRecorder(), req)
+			got, probs, unread, over, err := readForm(httptest.NewRecorder(), req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,6 +69,9 @@ func TestReadForm(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantProbs, probs, cmp.AllowUnexported(problem{})); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUnread, unread); diff != "" {
+				t.Errorf("unread text (-want +got):\n%s", diff)
 			}
 			if over != tt.wantOver {
 				t.Errorf("over = %v, want %v", over, tt.wantOver)
@@ -74,6 +88,7 @@ func TestReadForm(t *testing.T) {
 func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
 	big := strings.Repeat("a", MaxFormBytes)
+	const named = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named where this page could not read it, so it is counted as a red flag, to be safe."
 	tests := []struct {
 		name, body, query string
 		status            int
@@ -87,6 +102,18 @@ func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 			problem: "was sent in the address, where the page does not read it, and could not be read there (at byte 0: a % must start"},
 		{name: "over the limit", body: "red_flags=saddle_numbness&conditions=" + big, status: http.StatusRequestEntityTooLarge,
 			problem: "The form is larger than 65536 bytes, the most this page reads"},
+		// The red flag is named only where the page cannot read it: it
+		// counts all the same, and the page says so.
+		{name: "named in a part with a semicolon", body: "conditions=disc_herniation&age=40;red_flags=saddle_numbness", status: http.StatusBadRequest,
+			problem: named},
+		{name: "named in a part with a bad escape", body: "conditions=disc_herniation&red_flags=saddle_numbness%zz", status: http.StatusBadRequest,
+			problem: named},
+		{name: "named under a field the form lacks", body: "conditions=disc_herniation&red_flag=saddle_numbness", status: http.StatusBadRequest,
+			problem: named},
+		{name: "named in the address", query: "?red_flags=saddle_numbness", body: "conditions=disc_herniation", status: http.StatusBadRequest,
+			problem: named},
+		{name: "named in the part the limit cuts", body: "conditions=disc_herniation&note=saddle_numbness+" + big, status: http.StatusRequestEntityTooLarge,
+			problem: named},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

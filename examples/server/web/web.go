@@ -200,7 +200,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errFormTooLarge, http.StatusRequestEntityTooLarge)
 		return
 	}
-	form, formProbs, over, err := readForm(w, r)
+	form, formProbs, unread, over, err := readForm(w, r)
 	if err != nil {
 		http.Error(w, "the form could not be read", http.StatusBadRequest)
 		return
@@ -217,7 +217,19 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// the other problems, and the page shows them all at once.
 	p, probs := in.profile()
 	probs = append(probs, formProbs...)
-	probs = append(probs, unknownFields(r)...)
+	unknown, unknownText := unknownFields(r)
+	probs = append(probs, unknown...)
+	// A red flag named where the page could not read it (a part with a
+	// semicolon, a field the form lacks, the address) counts all the
+	// same, and says so: what the page cannot read must not hide an
+	// emergency.
+	for _, id := range eng.NamedRedFlags([]byte(strings.Join(append(unread, unknownText...), "\n"))) {
+		if slices.Contains(p.RedFlags, id) {
+			continue
+		}
+		p.RedFlags = append(p.RedFlags, id)
+		probs = append(probs, problem{"red_flags", fmt.Sprintf("%q was named where this page could not read it, so it is counted as a red flag, to be safe.", voc.Label("red_flags", id))})
+	}
 	// The earlier check-ins, and the one this post adds. When an earlier
 	// one cannot be read, the check-ins are left out of what Validate
 	// sees, since its problems would be numbered wrong.
@@ -444,7 +456,7 @@ func readEntries(r *http.Request) entries {
 // have, such as red_flag for red_flags, and every value sent in the
 // address rather than the body: the page reads neither, and ignoring a
 // red flag without a word could cost someone an emergency referral.
-func unknownFields(r *http.Request) []problem {
+func unknownFields(r *http.Request) (probs []problem, unread []string) {
 	var names []string
 	for _, f := range listFields {
 		names = append(names, f.name)
@@ -455,26 +467,30 @@ func unknownFields(r *http.Request) []problem {
 	for _, f := range numberFields {
 		names = append(names, f.name)
 	}
-	var probs []problem
 	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
 		if slices.Contains(names, k) || isCheckInField(k) {
 			continue
 		}
+		unread = append(unread, k)
+		unread = append(unread, r.PostForm[k]...)
 		msg := fmt.Sprintf("This form has no field %q, so nothing it says could be used", cutField(k))
 		if c := words.Closest(strings.ToLower(k), names); c != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", c)
 		}
 		probs = append(probs, problem{k, msg + ": send the fields the form shows."})
 	}
-	query, unread := formValues(r.URL.RawQuery)
+	query, parts := formValues(r.URL.RawQuery)
 	for _, k := range slices.Sorted(maps.Keys(query)) {
 		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+		unread = append(unread, k)
+		unread = append(unread, query[k]...)
 	}
-	for _, u := range unread {
+	for _, u := range parts {
 		probs = append(probs, problem{"?" + u.field, fmt.Sprintf("%q was sent in the address, where the page does not read it, and could not be read there (at byte %d: %s): send it in the form.",
 			cutField(u.text), u.offset, u.why)})
+		unread = append(unread, httpin.Text(u.text))
 	}
-	return probs
+	return probs, unread
 }
 
 // cutField shortens a field name quoted in a problem.

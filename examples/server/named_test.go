@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestUnreadableBodiesKeepTheirRedFlags checks that a request the server
+// cannot read as a profile at all, at /recommend or /explain (malformed
+// JSON, a body that is not a JSON object, one over the limit), is refused
+// as before, and that the red flags it names still reach the referrals
+// in its "result", each with a problem saying it was counted. Before, each
+// of these gave no referral.
+func TestUnreadableBodiesKeepTheirRedFlags(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	over := `{"profile": {"red_flags": ["saddle_numbness"]}, "movement": "` + strings.Repeat("x", maxExplainBody) + `"}`
+	tests := []struct {
+		name, path, body string
+		status           int
+		want             recommend.Urgency // first referral; "" for no result
+		named            []string          // values of the red_flags problems
+	}{
+		{"recommend: YAML", "/recommend", "conditions: [disc_herniation]\nred_flags: [saddle_numbness]\n",
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"recommend: a list", "/recommend", `["leg_weakness"]`,
+			http.StatusBadRequest, recommend.UrgencyUrgent, []string{`"leg_weakness"`}},
+		{"recommend: not an object, no red flag", "/recommend", `["disc_herniation"]`,
+			http.StatusBadRequest, "", nil},
+		{"explain: a syntax error before the red flag", "/explain", `{"profile": {"conditions": ["disc_herniation",], "red_flags": ["saddle_numbness"]}, "movement": "walking"}`,
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"explain: not an object", "/explain", `"fever_or_chills"`,
+			http.StatusBadRequest, recommend.UrgencyUrgent, []string{`"fever_or_chills"`}},
+		{"explain: a syntax error, no red flag", "/explain", `{"profile": {"conditions": ["disc_herniation",]}, "movement": "walking"}`,
+			http.StatusBadRequest, "", nil},
+		{"explain: over the limit", "/explain", over,
+			http.StatusRequestEntityTooLarge, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := do(t, s.Handler(), "POST", tt.path, tt.body)
+			checkDoc(t, "POST", tt.path, rec)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			var named []string
+			for _, p := range e.Problems {
+				if p.Field == "red_flags" && p.Message == namedFlagMessage {
+					named = append(named, p.Value)
+				}
+			}
+			if diff := cmp.Diff(tt.named, named); diff != "" {
+				t.Errorf("red flags counted (-want +got):\n%s", diff)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// firstReferral returns the urgency of the first referral of result, the
+// "result" of an error body, or "" when it is absent or has none.
+func firstReferral(t testing.TB, result json.RawMessage) recommend.Urgency {
+	t.Helper()
+	if result == nil {
+		return ""
+	}
+	var res recommend.Result
+	if err := json.Unmarshal(result, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Referrals) == 0 {
+		return ""
+	}
+	return res.Referrals[0].Urgency
+}

@@ -1,0 +1,176 @@
+package recommend
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/internal/parse"
+)
+
+// The red flags a text names: what the engine counts of an input it
+// cannot read, so that a mistake before the emergency does not hide it.
+// A profile with a syntax error before its red_flags line, a list entry
+// spelled "Saddle numbness", a form part with a semicolon: each is
+// refused with its position, and the red flags it names still reach a
+// referral (Engine.DecodeProfile, Engine.Triage, Engine.NamedRedFlags).
+
+// namedFlag is a red flag a text names: its index in the red-flag
+// vocabulary, and the byte offset where the text first names it.
+type namedFlag struct {
+	index, off int
+}
+
+// textWord is a word of a text, as namedRedFlags reads it: a run of ASCII
+// letters and digits, lowercased, with its offset, and whether the text
+// joins it to the word before with only '_', '-', spaces or tabs.
+type textWord struct {
+	word   string
+	off    int
+	joined bool
+}
+
+// textWords splits text into its words (see textWord).
+func textWords(text []byte) []textWord {
+	var out []textWord
+	joined := false
+	for i := 0; i < len(text); {
+		c := text[i]
+		if !isWordByte(c) {
+			switch c {
+			case '_', '-', ' ', '\t':
+			default:
+				joined = false
+			}
+			i++
+			continue
+		}
+		start := i
+		for i < len(text) && isWordByte(text[i]) {
+			i++
+		}
+		out = append(out, textWord{word: strings.ToLower(string(text[start:i])), off: start, joined: joined && len(out) > 0})
+		joined = true
+	}
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// flagWords returns the words of each red flag's id, by vocabulary index.
+func (e *Engine) flagWords() [][]string {
+	entries := e.vocab[fieldRedFlags].entries
+	out := make([][]string, len(entries))
+	for i, en := range entries {
+		out[i] = strings.FieldsFunc(strings.ToLower(en.id), func(r rune) bool { return r > 0x7f || !isWordByte(byte(r)) })
+	}
+	return out
+}
+
+// namedRedFlags returns the red flags text names, each once, in the order
+// the text first names them: a red flag is named by the words of its id,
+// in that order, in any case, each joined to the next by '_', '-' or
+// blanks on one line (see textWord).
+func (e *Engine) namedRedFlags(text []byte) []namedFlag {
+	flags := e.flagWords()
+	words := textWords(text)
+	var out []namedFlag
+	found := make([]bool, len(flags))
+	for i := range words {
+		for fi, fw := range flags {
+			if found[fi] || len(fw) == 0 || !wordsAt(words, i, fw) {
+				continue
+			}
+			found[fi] = true
+			out = append(out, namedFlag{index: fi, off: words[i].off})
+		}
+	}
+	return out
+}
+
+// wordsAt reports whether want, the words of a red flag's id, are the
+// words of text from its word i on, each joined to the one before.
+func wordsAt(words []textWord, i int, want []string) bool {
+	if i+len(want) > len(words) {
+		return false
+	}
+	for k, w := range want {
+		if words[i+k].word != w || (k > 0 && !words[i+k].joined) {
+			return false
+		}
+	}
+	return true
+}
+
+// NamedRedFlags returns the ids of the red flags of e's vocabulary that
+// text names, each once, in the order the text first names them: for a
+// program that cannot read text as a profile, such as a request body
+// with a syntax error or a form part it cannot unescape, and must still
+// count the emergency the text reports. Add them to the profile it passes
+// to [Engine.Triage], and report the text's problem beside the result.
+// [Engine.DecodeProfile] does so itself for the input it cannot read.
+//
+// A red flag is named by the words of its id in that order, in any case,
+// joined by '_', '-', spaces or tabs on one line, anywhere in the text:
+// "saddle_numbness", "Saddle numbness" and "SADDLE-NUMBNESS" all name
+// saddle_numbness. A text that says "no saddle numbness" names it too:
+// what the engine cannot read it counts toward a referral rather than
+// risk missing one. A nil Engine names none.
+func (e *Engine) NamedRedFlags(text []byte) []string {
+	if e == nil {
+		return nil
+	}
+	named := e.namedRedFlags(text)
+	if len(named) == 0 {
+		return nil
+	}
+	entries := e.vocab[fieldRedFlags].entries
+	out := make([]string, len(named))
+	for i, n := range named {
+		out[i] = entries[n.index].id
+	}
+	return out
+}
+
+// addNamedRedFlags adds to p the red flags that data, an input
+// DecodeProfile could not read, names and p lacks, and to perr a problem
+// for each, placed where data first names it: the decoder could not read
+// them as a profile's red flags, and Triage must count them all the same.
+func (e *Engine) addNamedRedFlags(p *Profile, perr *ProfileError, data []byte) {
+	named := e.namedRedFlags(data)
+	if len(named) == 0 {
+		return
+	}
+	entries := e.vocab[fieldRedFlags].entries
+	added := false
+	for _, n := range named {
+		id := entries[n.index].id
+		if slices.Contains(p.RedFlags, id) {
+			continue
+		}
+		p.RedFlags = append(p.RedFlags[:len(p.RedFlags):len(p.RedFlags)], id)
+		pos := parse.PosAt(data, n.off)
+		perr.Problems = append(perr.Problems, FieldProblem{
+			Field:   "red_flags",
+			Value:   quoteValue(id),
+			Message: namedFlagMessage,
+			Line:    pos.Line, Column: pos.Column,
+		})
+		added = true
+	}
+	if added {
+		// In the order of the input, as the decoder reports its
+		// problems; one with no position (the input's size) first.
+		slices.SortStableFunc(perr.Problems, func(a, b FieldProblem) int {
+			if a.Line != b.Line {
+				return a.Line - b.Line
+			}
+			return a.Column - b.Column
+		})
+	}
+}
+
+// namedFlagMessage is the problem addNamedRedFlags reports for a red flag
+// it counts.
+const namedFlagMessage = "named where the profile could not be read: counted as a red flag, to be safe"

@@ -1,0 +1,206 @@
+package recommend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// A mistake written before the red flag, or in how the red flag is
+// written, does not hide it: the input is refused with its problems, and
+// the red flags it names still reach their referrals through Triage.
+func TestNamedRedFlagsReachTriage(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, in string
+		// flags are the red flags of the profile DecodeProfile returns.
+		flags []string
+		// urgency is the first referral's urgency after Triage.
+		urgency recommend.Urgency
+		// named are the positions ("line:col") of the problems that say
+		// a red flag was counted.
+		named []string
+	}{
+		{
+			name:    "yaml syntax error before the red flag",
+			in:      "conditions: [disc_herniation\nred_flags: [saddle_numbness]\n",
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:13"},
+		},
+		{
+			name:    "a list entry read as the one before it goes on",
+			in:      "conditions:\n  - disc_herniation\n   - sciatica\nred_flags:\n  - bladder_bowel_dysfunction\n",
+			flags:   []string{"bladder_bowel_dysfunction"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "yaml tab before the red flag",
+			in:      "conditions:\n\t- disc_herniation\nred_flags: [saddle_numbness]\n",
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"3:13"},
+		},
+		{
+			name:    "json trailing comma before the red flag",
+			in:      `{"conditions": ["disc_herniation",], "red_flags": ["leg_weakness"]}`,
+			flags:   []string{"leg_weakness"},
+			urgency: recommend.UrgencyUrgent,
+			named:   []string{"1:53"},
+		},
+		{
+			name:    "json missing comma, two red flags",
+			in:      "{\"pain_level\": 4\n \"red_flags\": [\"fever_or_chills\", \"saddle_numbness\"]}",
+			flags:   []string{"fever_or_chills", "saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:17", "2:36"},
+		},
+		{
+			name:    "misspelt key",
+			in:      "red_flag: [saddle_numbness]\n",
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"1:12"},
+		},
+		{
+			name:    "a red flag read before the error is not counted twice",
+			in:      "red_flags: [saddle_numbness]\nconditions: [disc_herniation\n",
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "written in words, in the red flags",
+			in:      "red_flags: [Saddle numbness]\n",
+			flags:   []string{"Saddle numbness"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "in the wrong list",
+			in:      "conditions: [disc_herniation, LEG-WEAKNESS]\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			name: "words of a red flag on two lines name none",
+			in:   "conditions: [disc_herniation\n# saddle\n# numbness\n",
+		},
+		{
+			name: "one word of a red flag names none",
+			in:   "conditions: [disc_herniation, saddle\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			var perr *recommend.ProfileError
+			if !errors.As(err, &perr) {
+				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+			}
+			if diff := cmp.Diff(tt.flags, p.RedFlags); diff != "" {
+				t.Errorf("red flags read (-want +got):\n%s", diff)
+			}
+			var named []string
+			for _, fp := range perr.Problems {
+				if fp.Field == "red_flags" && strings.HasPrefix(fp.Message, "named where") {
+					named = append(named, fmt.Sprintf("%d:%d", fp.Line, fp.Column))
+				}
+			}
+			if diff := cmp.Diff(tt.named, named); diff != "" {
+				t.Errorf("counted red flags' positions (-want +got):\n%s", diff)
+			}
+			res, err := eng.Triage(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got recommend.Urgency
+			if len(res.Referrals) > 0 {
+				got = res.Referrals[0].Urgency
+			}
+			if got != tt.urgency {
+				t.Errorf("first referral's urgency = %q, want %q", got, tt.urgency)
+			}
+		})
+	}
+}
+
+func TestNamedRedFlags(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"saddle_numbness", []string{"saddle_numbness"}},
+		{"SADDLE-NUMBNESS and Leg  weakness", []string{"saddle_numbness", "leg_weakness"}},
+		{"red_flags=leg_weakness;saddle_numbness", []string{"leg_weakness", "saddle_numbness"}},
+		{"leg_weakness, leg_weakness", []string{"leg_weakness"}},
+		{"saddle/numbness", nil},
+		{"saddle\nnumbness", nil},
+		{"saddle_numbnesses", nil},
+		{"xsaddle_numbness", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, eng.NamedRedFlags([]byte(tt.in))); diff != "" {
+				t.Errorf("NamedRedFlags(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+	var nilEngine *recommend.Engine
+	if got := nilEngine.NamedRedFlags([]byte("saddle_numbness")); got != nil {
+		t.Errorf("nil engine: NamedRedFlags = %q, want nil", got)
+	}
+}
+
+// FuzzNamedRedFlags checks, on any text, that NamedRedFlags returns red
+// flags of the vocabulary, each once, that the case of ASCII letters does
+// not change what a text names, and that a text naming a red flag by its
+// id, on a line of its own after the fuzzed text, names it.
+func FuzzNamedRedFlags(f *testing.F) {
+	eng, err := recommend.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var ids []string
+	for _, term := range eng.Vocabulary().RedFlags {
+		ids = append(ids, term.ID)
+	}
+	for _, seed := range []string{"", "saddle_numbness", "red_flags: [Saddle numbness\n", `{"red_flags": ["leg_weakness",]}`, "a=1;red_flags=fever+or+chills", "\xff\x00leg-weakness"} {
+		f.Add([]byte(seed), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, text []byte, pick uint8) {
+		got := eng.NamedRedFlags(text)
+		seen := map[string]bool{}
+		for _, id := range got {
+			if !slices.Contains(ids, id) || seen[id] {
+				t.Fatalf("NamedRedFlags(%q) = %q: %q is not a red flag, or is named twice", text, got, id)
+			}
+			seen[id] = true
+		}
+		upper := bytes.Map(func(r rune) rune {
+			if 'a' <= r && r <= 'z' {
+				return r - 'a' + 'A'
+			}
+			return r
+		}, text)
+		if diff := cmp.Diff(got, eng.NamedRedFlags(upper)); diff != "" {
+			t.Errorf("%q and %q name different red flags (-lower +upper):\n%s", text, upper, diff)
+		}
+		id := ids[int(pick)%len(ids)]
+		if with := eng.NamedRedFlags(append(append(slices.Clip(text), '\n'), id...)); !slices.Contains(with, id) {
+			t.Errorf("%q followed by a line %q names %q, not it", text, id, with)
+		}
+	})
+}
