@@ -267,6 +267,7 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 	for i := range refs {
 		if refs[i].Urgency == r.refer.urgency && refs[i].Message == r.refer.message {
 			refs[i].Withhold = refs[i].Withhold || r.refer.withhold
+			refs[i].Within = sooner(refs[i].Urgency, refs[i].Within, r.refer.within)
 			refs[i].Rules = append(refs[i].Rules, r.id)
 			for _, ci := range r.cites {
 				if c := b.e.citations[ci]; !slices.Contains(refs[i].Citations, c) {
@@ -280,6 +281,7 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 		Urgency:   r.refer.urgency,
 		Message:   r.refer.message,
 		Clinician: r.refer.clinician,
+		Within:    r.refer.within,
 		Withhold:  r.refer.withhold,
 		Citations: b.citations([]int{ri}),
 		Rules:     b.ruleIDs([]int{ri}),

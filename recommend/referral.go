@@ -320,6 +320,16 @@ func soonness(u Urgency, w Within) int {
 	return latestWithin(u).soonness()
 }
 
+// sooner returns the sooner of a and b, the timings of two referrals of
+// urgency u that are one (same urgency and message): the one a timing
+// stated, when both are as soon.
+func sooner(u Urgency, a, b Within) Within {
+	if sa, sb := soonness(u, a), soonness(u, b); sb > sa || (sb == sa && a == "") {
+		return b
+	}
+	return a
+}
+
 // LatestWithin is the latest timing u allows, which a referral of urgency
 // u that states no timing (refer.within) is taken to have, in the
 // referral story and in CompareReferrals: today for an emergency,

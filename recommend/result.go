@@ -129,6 +129,11 @@ type Referral struct {
 	// chart, in the third person (refer.clinician); empty when the rule
 	// does not write it. The CDS Hooks cards show it.
 	Clinician string `json:"clinician,omitempty"`
+	// Within is how soon the message asks the person to be seen
+	// (refer.within): the soonest of the rules behind the referral; empty
+	// when none of them states it (a red flag's floor, a programme
+	// review), when the urgency's latest timing applies (see Within).
+	Within Within `json:"within,omitempty"`
 	// Withhold is true when this referral withholds all movement advice.
 	Withhold bool `json:"withhold"`
 	// Citations are the sources behind the referral, in rule order,

@@ -65,6 +65,7 @@ type wireReferral struct {
 	Urgency   recommend.Urgency `json:"urgency"`
 	Message   string            `json:"message"`
 	Clinician string            `json:"clinician,omitempty"`
+	Within    recommend.Within  `json:"within,omitempty"`
 	Withhold  bool              `json:"withhold"`
 	Citations []wireCitation    `json:"citations"`
 	Rules     []string          `json:"rules"`
@@ -207,7 +208,7 @@ func (b *wireBuilder) noteSource(s *wireSource) {
 }
 
 func (b *wireBuilder) referral(r recommend.Referral) wireReferral {
-	return wireReferral{Urgency: r.Urgency, Message: r.Message, Clinician: r.Clinician, Withhold: r.Withhold,
+	return wireReferral{Urgency: r.Urgency, Message: r.Message, Clinician: r.Clinician, Within: r.Within, Withhold: r.Withhold,
 		Citations: b.cites(r.Citations), Rules: nonNil(r.Rules)}
 }
 

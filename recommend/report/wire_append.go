@@ -271,6 +271,9 @@ func (a *appender) referral(r recommend.Referral) {
 	if r.Clinician != "" {
 		a.b = appendString(append(a.b, `,"clinician":`...), r.Clinician)
 	}
+	if r.Within != "" {
+		a.b = appendString(append(a.b, `,"within":`...), string(r.Within))
+	}
 	a.b = appendBool(append(a.b, `,"withhold":`...), r.Withhold)
 	a.b = append(a.b, `,"citations":`...)
 	a.cites(r.Citations)

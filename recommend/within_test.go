@@ -1,0 +1,86 @@
+package recommend_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// withinRules has urgent rules that give one message, each with its own
+// timing or none, and a routine one that states none.
+const withinRules = `
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: fever_or_chills, label: Fever, floor: {urgency: urgent, withhold: true}}
+    - {id: leg_weakness, label: Leg weakness, floor: {urgency: urgent, withhold: true}}
+    - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
+    - {id: pain_below_knee, label: Pain below the knee, floor: {urgency: routine, withhold: false}}
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: fever-few-days
+    when: "'fever_or_chills' in profile.red_flags"
+    refer: {urgency: urgent, within: few_days, message: See a doctor soon., withhold: true}
+    because: Fever with back pain needs a check.
+    cite: [{source: src, locator: Red flags, claim: Fever needs a check.}]
+  - id: weakness-two-days
+    when: "'leg_weakness' in profile.red_flags"
+    refer: {urgency: urgent, within: two_days, message: See a doctor soon., withhold: true}
+    because: Leg weakness needs a check.
+    cite: [{source: src, locator: Red flags, claim: Weakness needs a check.}]
+  - id: night-pain
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    because: Night pain is worth a check.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
+  - id: below-knee
+    when: "'pain_below_knee' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a visit.}
+    because: Pain below the knee is worth a check.
+    cite: [{source: src, locator: Red flags, claim: Leg pain needs a visit.}]
+  - id: walk
+    when: "true"
+    recommend: [walk]
+    because: Walking helps.
+    cite: [{source: src, locator: Activity, claim: Walking helps.}]
+`
+
+// TestReferralWithin checks that a referral says how soon its rules ask
+// the person to be seen (refer.within), and that a referral two rules
+// give says the sooner of their timings, or the one a rule states.
+func TestReferralWithin(t *testing.T) {
+	eng := mustLoad(t, fstest.MapFS{"r.yaml": {Data: []byte(withinRules)}})
+	tests := []struct {
+		flags []string
+		want  []recommend.Within
+	}{
+		{[]string{"fever_or_chills"}, []recommend.Within{recommend.WithinFewDays}},
+		{[]string{"leg_weakness"}, []recommend.Within{recommend.WithinTwoDays}},
+		{[]string{"fever_or_chills", "leg_weakness"}, []recommend.Within{recommend.WithinTwoDays}},
+		{[]string{"leg_weakness", "fever_or_chills"}, []recommend.Within{recommend.WithinTwoDays}},
+		{[]string{"night_pain"}, []recommend.Within{""}},
+		{[]string{"night_pain", "pain_below_knee"}, []recommend.Within{recommend.WithinWeeks}},
+		{[]string{"pain_below_knee"}, []recommend.Within{recommend.WithinWeeks}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.flags, "+"), func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []recommend.Within
+			for _, r := range res.Referrals {
+				got = append(got, r.Within)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("referrals' within (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
