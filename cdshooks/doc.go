@@ -14,10 +14,13 @@ when a clinician opens a patient's record.
     recurrence and relapse are active too, but FHIR R4 makes them
     children of active, and a token search matches its code exactly) and,
     optional, painScores
-    (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date):
-    the patient's pain scores, which become the profile's check-ins, so
-    that the programme's pain trend and review referrals reach the cards
-    (see [PrefetchPainScores] and [Mapping.UnreadPainScores]).
+    (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52):
+    the patient's latest pain scores, newest first (all a programme
+    holds: asking for every score would make the call of a patient with
+    years of them larger than the service reads), which become the
+    profile's check-ins, so that the programme's pain trend and review
+    referrals reach the cards (see [PrefetchPainScores] and
+    [Mapping.UnreadPainScores]).
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks

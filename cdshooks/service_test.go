@@ -74,7 +74,7 @@ func TestDiscovery(t *testing.T) {
 		"prefetch": map[string]any{
 			"patient":    "Patient/{{context.patientId}}",
 			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
-			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date",
+			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52",
 		},
 	}}}
 	if diff := cmp.Diff(want, got); diff != "" {
