@@ -277,7 +277,14 @@ history of cancer, osteoporosis, high blood pressure, pregnancy;
 Mapping.RiskFactorsOnly), and one with no term whose cards come from its
 pain scores, which do not say where the pain is.
 
-Cards are written for the clinician reading the chart. A referral card's
+Cards are written for the clinician reading the chart, and only a
+clinician gets them: patient-view is also fired for a patient, or their
+proxy, viewing their own record (context.userId "Patient/123" or
+"RelatedPerson/7"), and such a call is answered with {"cards": []}
+before any of the chart is read, since "assess within days for spinal
+metastases" is not how a patient should hear of a red flag. A userId that
+is missing, of the wrong type or of another form errs toward the cards; one
+in the wrong case ("UserId") is a 400. A referral card's
 summary is its urgency and the first sentence of the rule's
 refer.clinician (third person, locale-neutral); its detail adds what the
 patient is told, after "**The patient is told:** ". Key message cards

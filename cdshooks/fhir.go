@@ -593,7 +593,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if req == nil {
 		return nil, badRequest("", "no request")
 	}
-	if err := wrongCase(req.Context, "context", "patientId"); err != nil {
+	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
 		return nil, err
 	}
 	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPainScores); err != nil {

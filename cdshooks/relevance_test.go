@@ -307,3 +307,57 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 		})
 	}
 }
+
+// TestCardsOnlyForClinicians answers {"cards": []} when patient-view's
+// context.userId is a patient or their proxy viewing the record (CDS
+// Hooks names Patient and RelatedPerson for them): the cards are written
+// for the clinician, and a red flag's referral card ("assess within days
+// for spinal metastases") is not how a patient should hear of it. A
+// clinician, and a userId that cannot be read, get the cards.
+func TestCardsOnlyForClinicians(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	tests := []struct {
+		name      string
+		context   string // the request's context, beside patientId
+		status    int
+		wantCards bool
+	}{
+		{"practitioner", `"userId": "Practitioner/abc"`, http.StatusOK, true},
+		{"practitioner role", `"userId": "PractitionerRole/123"`, http.StatusOK, true},
+		{"no userId", ``, http.StatusOK, true},
+		{"userId of the wrong type", `"userId": 42`, http.StatusOK, true},
+		{"userId without a type", `"userId": "p"`, http.StatusOK, true},
+		{"the patient", `"userId": "Patient/p"`, http.StatusOK, false},
+		{"the patient's proxy", `"userId": "RelatedPerson/r1"`, http.StatusOK, false},
+		{"the patient, by absolute URL", `"userId": "https://ehr.example.org/fhir/Patient/p"`, http.StatusOK, false},
+		{"the patient, with a version", `"userId": "Patient/p/_history/2"`, http.StatusOK, false},
+		{"userId in the wrong case", `"UserId": "Patient/p"`, http.StatusBadRequest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := `"patientId": "p"`
+			if tt.context != "" {
+				ctx = tt.context + ", " + ctx
+			}
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {` + ctx + `},
+				"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}
