@@ -133,6 +133,11 @@ of time ([WithTimeout]).
     told to be the patient in context, so none of it is read). A patient
     that is not a JSON object, or whose resourceType is neither Patient
     nor OperationOutcome, is a 400.
+  - A Patient that says the patient has died (deceasedBoolean true, or a
+    deceasedDateTime not after today; [Mapping.Deceased]) gets
+    {"cards": []}: the advice, a referral included, is not for anyone. A
+    deceased[x] that is false, cannot be read or is in the future leaves
+    the cards.
   - The JSON is read strictly: a key given twice in one object, anywhere
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and

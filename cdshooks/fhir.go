@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,6 +102,13 @@ type Mapping struct {
 	// rule set knows, though its rules assume back pain. Mapping.Cards
 	// then frames every card as applying if the patient reports back pain.
 	RiskFactorsOnly bool `json:"risk_factors_only,omitempty"`
+	// Deceased is true when the Patient says, without doubt, that the
+	// patient has died: deceasedBoolean true, or a deceasedDateTime that
+	// gives a day not after today. The Service then answers with no
+	// cards, since advice for the patient's back is not for anyone. A
+	// deceased[x] that cannot be read, or a date in the future, leaves it
+	// false: the cards err toward the clinician.
+	Deceased bool `json:"deceased,omitempty"`
 }
 
 // PatientNote is a value of the patient prefetch that the service could
@@ -177,6 +185,9 @@ type (
 		ID           json.RawMessage `json:"id"`
 		BirthDate    json.RawMessage `json:"birthDate"`
 		Gender       json.RawMessage `json:"gender"`
+		// DeceasedBoolean and DeceasedDateTime are Patient.deceased[x].
+		DeceasedBoolean  json.RawMessage `json:"deceasedBoolean"`
+		DeceasedDateTime json.RawMessage `json:"deceasedDateTime"`
 	}
 	fhirBundle struct {
 		ResourceType string `json:"resourceType"`
@@ -796,6 +807,21 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		return nil
 	case id != "" && id != pid:
 		return badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(id), quote(pid))
+	}
+	var dead bool
+	if json.Unmarshal(p.DeceasedBoolean, &dead) == nil && dead {
+		m.Deceased = true
+	}
+	if when, why := str(p.DeceasedDateTime, "deceasedDateTime"); why == "" && when != "" {
+		if d := fhirDateTime.FindStringSubmatch(when); d != nil {
+			day, err := time.Parse(time.DateOnly, d[1]+"-"+d[2]+"-"+d[3])
+			m.Deceased = m.Deceased || err == nil && !future(day, now)
+		} else if d := fhirDate.FindStringSubmatch(when); d != nil {
+			// A year, or a year and month: its first day.
+			month := cmp.Or(d[2], "01")
+			day, err := time.Parse(time.DateOnly, d[1]+"-"+month+"-01")
+			m.Deceased = m.Deceased || err == nil && !future(day, now)
+		}
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {

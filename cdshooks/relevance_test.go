@@ -361,3 +361,58 @@ func TestCardsOnlyForClinicians(t *testing.T) {
 		})
 	}
 }
+
+// TestNoCardsForTheDeceased answers {"cards": []} for a patient the
+// Patient says has died (deceasedBoolean true, or a deceasedDateTime not
+// after today, on a red-flag chart): the advice, referral included, is not
+// for anyone. A deceased[x] that is false, cannot be read or is in the
+// future errs toward the cards.
+func TestNoCardsForTheDeceased(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	tests := []struct {
+		name      string
+		deceased  string // the Patient's deceased[x], JSON
+		status    int
+		wantCards bool
+	}{
+		{"alive", ``, http.StatusOK, true},
+		{"deceasedBoolean false", `"deceasedBoolean": false`, http.StatusOK, true},
+		{"deceasedBoolean true", `"deceasedBoolean": true`, http.StatusOK, false},
+		{"deceasedDateTime, a day", `"deceasedDateTime": "2025-03-01"`, http.StatusOK, false},
+		{"deceasedDateTime, a time", `"deceasedDateTime": "2026-11-20T10:00:00+01:00"`, http.StatusOK, false},
+		{"deceasedDateTime, a year", `"deceasedDateTime": "2019"`, http.StatusOK, false},
+		{"deceasedDateTime, a month", `"deceasedDateTime": "2026-11"`, http.StatusOK, false},
+		{"deceasedDateTime, next month: a mistake", `"deceasedDateTime": "2026-12"`, http.StatusOK, true},
+		{"deceasedDateTime in the future: a mistake", `"deceasedDateTime": "2031-01-01"`, http.StatusOK, true},
+		{"deceasedDateTime not a date", `"deceasedDateTime": "yes"`, http.StatusOK, true},
+		{"deceasedBoolean of the wrong type", `"deceasedBoolean": "true"`, http.StatusOK, true},
+		{"deceasedBoolean in the wrong case", `"DeceasedBoolean": true`, http.StatusBadRequest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
+			if tt.deceased != "" {
+				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
+			}
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+				"prefetch": {"patient": ` + patient + `, "conditions": ` + cancer + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}

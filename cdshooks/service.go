@@ -460,6 +460,12 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
+	if m.Deceased {
+		// Advice for the patient's back is not for anyone.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "cdshooks: no cards: the patient has died")
+		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}})
+		return
+	}
 	if fr.patient != nil {
 		// The Patient could not be read: the age is unknown, as for a
 		// birthDate that gives none, and the cards say so.
