@@ -77,8 +77,9 @@ either, and those read (if any) call for no referral, the call is a 412
 for the patient that names both causes: a Patient read that used up the
 budget leaves nothing for the Conditions. The call's [Event] records the
 first cause in FHIRError. A conditions Bundle that says its search failed
-in part (an OperationOutcome entry of severity error or fatal, or one
-whose issues cannot be read), prefetched or read, is answered the same
+in part (an OperationOutcome entry of severity error or fatal, or of
+code incomplete, too-costly, throttled or timeout whatever its severity,
+or one whose issues cannot be read), prefetched or read, is answered the same
 way: the referral cards of the Conditions it holds and the warning card,
 or, when they call for no referral, the 412 that names the entry; and so
 is a Bundle with an entry, or a Condition's code or coding, that cannot
@@ -110,11 +111,14 @@ of time ([WithTimeout]).
     too. A conditions Bundle with a next link, or a total greater than
     the Conditions it holds, that the service could not complete from
     fhirServer (see Trust), or with an OperationOutcome entry of
-    severity error or fatal, or one whose issues cannot be read, is
+    severity error or fatal, or of a code that says the results are not
+    complete (incomplete, too-costly, throttled, timeout) whatever its
+    severity, or one whose issues cannot be read, is
     known only in part: it is answered as a failed read from fhirServer
     is (see Trust), with the referral cards of the Conditions it holds,
     or a 412 when they call for none; an OperationOutcome entry that
-    only warns or informs is ignored. A key whose
+    only warns or informs otherwise (suppressed among them: what it
+    withholds is withheld from the clinician too) is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
     birth date, or no conditions. An OperationOutcome in place of the
     Patient is not a 412: it is answered as a Patient not read from

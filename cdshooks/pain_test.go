@@ -177,6 +177,13 @@ func TestPainScores(t *testing.T) {
 			unread: []string{e + "[2].resource: an OperationOutcome of severity fatal: the client could not fetch every pain score"},
 		},
 		{
+			name: "a search that says, as a warning, that it is incomplete",
+			painScores: painBundle("", painObs("2026-01-05", "6"),
+				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "incomplete"}]}}`),
+			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread: []string{e + "[1].resource: an OperationOutcome of code incomplete (the results are not complete): the client could not fetch every pain score"},
+		},
+		{
 			name:       "a value of the wrong type, and an entry that is not an object",
 			painScores: painBundle("", painObs("2026-01-05", `"6"`), painObs("2026-01-12", "5"), `7`),
 			want:       []recommend.CheckIn{{Day: 0, PainLevel: 5}},
