@@ -295,8 +295,10 @@ metastases" is not how a patient should hear of a red flag. A userId that
 is missing, of the wrong type or of another form errs toward the cards; one
 in the wrong case ("UserId") is a 400. A referral card's
 summary is its urgency and the first sentence of the rule's
-refer.clinician (third person, locale-neutral); its detail adds what the
-patient is told, after "**The patient is told:** ". Key message cards
+refer.clinician (third person, locale-neutral), which, framed with
+IfBackPain and too long to fit whole, loses the clauses that say no timing
+before the finding is cut, so that it still says how soon to act; its
+detail adds what the patient is told, after "**The patient is told:** ". Key message cards
 give their count and the patient's words in the detail; plan cards name
 the step. Every second-person sentence of a detail is the patient's, and
 labelled so: the key messages, a plan step's how, dose, why and cautions,

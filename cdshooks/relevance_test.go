@@ -8,6 +8,7 @@ import (
 
 	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
 )
 
 // conditionsBundle is a Bundle of active Conditions of patient p, one per
@@ -414,5 +415,37 @@ func TestNoCardsForTheDeceased(t *testing.T) {
 				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
 			}
 		})
+	}
+}
+
+// TestFramedReferralSaysHowSoon checks the referral card of a chart with
+// only a risk factor and a pain score (a history of cancer, and pain 8
+// yesterday): its summary, framed as applying if back pain is reported,
+// keeps how soon to act, which a cut at the end had dropped ("...;
+// suspect spinal metastases; specialist…").
+func TestFramedReferralSaysHowSoon(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	pain := `{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation", "status": "final",
+		"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}, "subject": {"reference": "Patient/p"},
+		"effectiveDateTime": "2026-11-23", "valueInteger": 8}}]}`
+	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+		"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `, "painScores": ` + pain + `}}`
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range resp.Cards {
+		if c.Source.Topic != nil && c.Source.Topic.Code == "referral" {
+			got = append(got, c.Summary)
+		}
+	}
+	want := []string{cdshooks.IfBackPain + "Urgent: Cancer history with severe, constant, thoracic or night pain; specialist assessment within a day."}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("referral summaries (-want +got):\n%s", diff)
 	}
 }
