@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -349,7 +350,8 @@ func (b *builder) referral(ref recommend.Referral) {
 	summary := word + " referral: see the detail"
 	var body []string
 	if ref.Clinician != "" {
-		summary = word + ": " + firstSentence(ref.Clinician)
+		lead := word + ": "
+		summary = lead + fitClauses(firstSentence(ref.Clinician), b.summaryBudget()-utf8.RuneCountInString(lead))
 		body = append(body, "**"+word+" referral.** "+mdsafe.Line(ref.Clinician))
 	} else {
 		body = append(body, "**"+word+" referral.**")
@@ -872,6 +874,55 @@ func firstSentence(s string) string {
 	}
 	return s
 }
+
+// fitClauses returns the sentence s, a referral's clinician text written
+// as clauses ("finding; interpretation; action and timing"), within n
+// characters: whole when it fits; cut at the end, as shorten does, when
+// that keeps how soon to act (timing), or the sentence does not say;
+// otherwise without the clauses after its first that say no timing, the
+// last such first, as many as it takes to fit, so that the summary still
+// says what was found and how soon to act; otherwise with the finding
+// (the first clause) cut, when at least minFinding characters of it are
+// left; otherwise cut at the end. A card's summary beside the frame (IfBackPain) has 26
+// characters fewer, and cut at the end, "Urgent: Cancer history with
+// severe, constant, thoracic or night pain; suspect spinal metastases;
+// specialist assessment within a day." lost "assessment within a day".
+func fitClauses(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if cut := shorten(s, n); !timing.MatchString(s) || timing.MatchString(cut) {
+		return cut // the cut keeps how soon, or there is no timing to keep
+	}
+	parts := strings.Split(strings.TrimSuffix(s, "."), "; ")
+	for i := len(parts) - 1; i >= 1; i-- {
+		if timing.MatchString(parts[i]) {
+			continue
+		}
+		parts = slices.Delete(parts, i, i+1)
+		if t := strings.Join(parts, "; ") + "."; utf8.RuneCountInString(t) <= n {
+			return t
+		}
+	}
+	// What is left says how soon: the finding is cut to make room for it,
+	// when enough of the finding is left to read.
+	if len(parts) > 1 {
+		rest := "; " + strings.Join(parts[1:], "; ") + "."
+		if room := n - utf8.RuneCountInString(rest); room >= minFinding {
+			return strings.TrimSuffix(shorten(parts[0], room), "…") + "…" + rest
+		}
+	}
+	return shorten(s, n)
+}
+
+// minFinding is the fewest characters of a referral's finding (its first
+// clause) that fitClauses keeps when it cuts the finding to keep the
+// timing.
+const minFinding = 24
+
+// timing matches a clause that says how soon: "now", "today", "same-day",
+// "within a day", "immediately", "at once".
+var timing = regexp.MustCompile(`(?i)\b(now|today|tomorrow|same[- ]day|within|immediately|at once)\b`)
 
 // shorten cuts s to at most n characters, at a word boundary when it can,
 // ending it with "…" when it cut.

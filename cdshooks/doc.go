@@ -14,10 +14,13 @@ when a clinician opens a patient's record.
     recurrence and relapse are active too, but FHIR R4 makes them
     children of active, and a token search matches its code exactly) and,
     optional, painScores
-    (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date):
-    the patient's pain scores, which become the profile's check-ins, so
-    that the programme's pain trend and review referrals reach the cards
-    (see [PrefetchPainScores] and [Mapping.UnreadPainScores]).
+    (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52):
+    the patient's latest pain scores, newest first (all a programme
+    holds: asking for every score would make the call of a patient with
+    years of them larger than the service reads), which become the
+    profile's check-ins, so that the programme's pain trend and review
+    referrals reach the cards (see [PrefetchPainScores] and
+    [Mapping.UnreadPainScores]).
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
@@ -74,8 +77,9 @@ either, and those read (if any) call for no referral, the call is a 412
 for the patient that names both causes: a Patient read that used up the
 budget leaves nothing for the Conditions. The call's [Event] records the
 first cause in FHIRError. A conditions Bundle that says its search failed
-in part (an OperationOutcome entry of severity error or fatal, or one
-whose issues cannot be read), prefetched or read, is answered the same
+in part (an OperationOutcome entry of severity error or fatal, or of
+code incomplete, too-costly, throttled or timeout whatever its severity,
+or one whose issues cannot be read), prefetched or read, is answered the same
 way: the referral cards of the Conditions it holds and the warning card,
 or, when they call for no referral, the 412 that names the entry; and so
 is a Bundle with an entry, or a Condition's code or coding, that cannot
@@ -107,11 +111,14 @@ of time ([WithTimeout]).
     too. A conditions Bundle with a next link, or a total greater than
     the Conditions it holds, that the service could not complete from
     fhirServer (see Trust), or with an OperationOutcome entry of
-    severity error or fatal, or one whose issues cannot be read, is
+    severity error or fatal, or of a code that says the results are not
+    complete (incomplete, too-costly, throttled, timeout) whatever its
+    severity, or one whose issues cannot be read, is
     known only in part: it is answered as a failed read from fhirServer
     is (see Trust), with the referral cards of the Conditions it holds,
     or a 412 when they call for none; an OperationOutcome entry that
-    only warns or informs is ignored. A key whose
+    only warns or informs otherwise (suppressed among them: what it
+    withholds is withheld from the clinician too) is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
     birth date, or no conditions. An OperationOutcome in place of the
     Patient is not a 412: it is answered as a Patient not read from
@@ -130,6 +137,11 @@ of time ([WithTimeout]).
     told to be the patient in context, so none of it is read). A patient
     that is not a JSON object, or whose resourceType is neither Patient
     nor OperationOutcome, is a 400.
+  - A Patient that says the patient has died (deceasedBoolean true, or a
+    deceasedDateTime not after today; [Mapping.Deceased]) gets
+    {"cards": []}: the advice, a referral included, is not for anyone. A
+    deceased[x] that is false, cannot be read or is in the future leaves
+    the cards.
   - The JSON is read strictly: a key given twice in one object, anywhere
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and
@@ -274,10 +286,19 @@ history of cancer, osteoporosis, high blood pressure, pregnancy;
 Mapping.RiskFactorsOnly), and one with no term whose cards come from its
 pain scores, which do not say where the pain is.
 
-Cards are written for the clinician reading the chart. A referral card's
+Cards are written for the clinician reading the chart, and only a
+clinician gets them: patient-view is also fired for a patient, or their
+proxy, viewing their own record (context.userId "Patient/123" or
+"RelatedPerson/7"), and such a call is answered with {"cards": []}
+before any of the chart is read, since "assess within days for spinal
+metastases" is not how a patient should hear of a red flag. A userId that
+is missing, of the wrong type or of another form errs toward the cards; one
+in the wrong case ("UserId") is a 400. A referral card's
 summary is its urgency and the first sentence of the rule's
-refer.clinician (third person, locale-neutral); its detail adds what the
-patient is told, after "**The patient is told:** ". Key message cards
+refer.clinician (third person, locale-neutral), which, framed with
+IfBackPain and too long to fit whole, loses the clauses that say no timing
+before the finding is cut, so that it still says how soon to act; its
+detail adds what the patient is told, after "**The patient is told:** ". Key message cards
 give their count and the patient's words in the detail; plan cards name
 the step. Every second-person sentence of a detail is the patient's, and
 labelled so: the key messages, a plan step's how, dose, why and cautions,

@@ -12,8 +12,11 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backrules/backrules/recommend"
 )
 
 // Bounds on reading from a client's FHIR server.
@@ -208,8 +211,9 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 // fhirReads).
 //
 // The pain scores, optional, are read the same way when they are missing
-// (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=date),
-// but only from a server the service may read from anyway; when that
+// (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=-date&_count=52,
+// one page: the latest scores, which are all a programme holds), but only
+// from a server the service may read from anyway; when that
 // read fails, an OperationOutcome takes their place, so that the call
 // reports them unread rather than leaving them out in silence.
 func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, read *int64, r *fhirReads) error {
@@ -261,7 +265,11 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		}
 	}
 	if !hasPain {
-		b, err := f.search(ctx, base+"/Observation?patient="+url.QueryEscape(pid)+"&code="+url.QueryEscape(loincSystem+"|"+loincPainCode)+"&_sort=date")
+		// One page: the latest scores, newest first, as the prefetch
+		// template asks; MapRequest tells whether it holds all a
+		// programme would.
+		b, err := f.get(ctx, base+"/Observation?patient="+url.QueryEscape(pid)+"&code="+url.QueryEscape(loincSystem+"|"+loincPainCode)+
+			"&_sort=-date&_count="+strconv.Itoa(recommend.MaxCheckIns))
 		if err != nil {
 			req.Prefetch[PrefetchPainScores] = json.RawMessage(`{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`)
 			r.painScores = err

@@ -76,7 +76,9 @@ func newFHIRServer(t *testing.T) *fhirServer {
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s]}`,
 				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
 		case r.URL.Path == "/r4/Observation":
-			if r.URL.Query().Get("patient") != "1288992" || r.URL.Query().Get("code") != "http://loinc.org|72514-3" {
+			// The latest scores, newest first: all a programme holds.
+			if q := r.URL.Query(); q.Get("patient") != "1288992" || q.Get("code") != "http://loinc.org|72514-3" ||
+				q.Get("_sort") != "-date" || q.Get("_count") != "52" {
 				http.Error(w, "bad query", http.StatusBadRequest)
 				return
 			}

@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,8 +85,9 @@ type Mapping struct {
 	// UnreadConditions says why not every active Condition could be
 	// read. MapRequest sets it, one note per OperationOutcome, when the
 	// conditions Bundle holds an OperationOutcome of severity error or
-	// fatal, or one whose issues cannot be read (the search failed in
-	// part), and one note per entry that cannot be read (null, not an
+	// fatal, or of an issue code that says the results are not complete
+	// (incomplete, too-costly, throttled, timeout), or one whose issues
+	// cannot be read (the search failed in part), and one note per entry that cannot be read (null, not an
 	// object, or a resource that is not one) or Condition that counts,
 	// or could count in the past, whose code or a coding of it cannot be
 	// read (with the codings read, which still count), since a red flag
@@ -101,6 +103,13 @@ type Mapping struct {
 	// rule set knows, though its rules assume back pain. Mapping.Cards
 	// then frames every card as applying if the patient reports back pain.
 	RiskFactorsOnly bool `json:"risk_factors_only,omitempty"`
+	// Deceased is true when the Patient says, without doubt, that the
+	// patient has died: deceasedBoolean true, or a deceasedDateTime that
+	// gives a day not after today. The Service then answers with no
+	// cards, since advice for the patient's back is not for anyone. A
+	// deceased[x] that cannot be read, or a date in the future, leaves it
+	// false: the cards err toward the clinician.
+	Deceased bool `json:"deceased,omitempty"`
 }
 
 // PatientNote is a value of the patient prefetch that the service could
@@ -166,6 +175,7 @@ type (
 	fhirOutcome struct {
 		Issue []struct {
 			Severity string `json:"severity"`
+			Code     string `json:"code"`
 		} `json:"issue"`
 	}
 	// fhirPatient keeps the values it reads as JSON, so that one of the
@@ -177,6 +187,9 @@ type (
 		ID           json.RawMessage `json:"id"`
 		BirthDate    json.RawMessage `json:"birthDate"`
 		Gender       json.RawMessage `json:"gender"`
+		// DeceasedBoolean and DeceasedDateTime are Patient.deceased[x].
+		DeceasedBoolean  json.RawMessage `json:"deceasedBoolean"`
+		DeceasedDateTime json.RawMessage `json:"deceasedDateTime"`
 	}
 	fhirBundle struct {
 		ResourceType string `json:"resourceType"`
@@ -570,7 +583,9 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     Conditions read, with a note in Mapping.UnreadConditions, and a 412
 //     (MapRequest reads no FHIR server: the Service reads the other pages
 //     first, when the client lets it);
-//   - an OperationOutcome entry of severity error or fatal, or whose
+//   - an OperationOutcome entry of severity error or fatal, or of an
+//     issue code that says the results are not complete (incomplete,
+//     too-costly, throttled, timeout) whatever its severity, or whose
 //     issues cannot be read, says the search failed in part: the entries
 //     are all read, and MapRequest returns the Mapping of the Conditions
 //     read, with Mapping.UnreadConditions saying why, together with a 412
@@ -593,7 +608,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if req == nil {
 		return nil, badRequest("", "no request")
 	}
-	if err := wrongCase(req.Context, "context", "patientId"); err != nil {
+	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
 		return nil, err
 	}
 	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPainScores); err != nil {
@@ -796,6 +811,21 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		return nil
 	case id != "" && id != pid:
 		return badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(id), quote(pid))
+	}
+	var dead bool
+	if json.Unmarshal(p.DeceasedBoolean, &dead) == nil && dead {
+		m.Deceased = true
+	}
+	if when, why := str(p.DeceasedDateTime, "deceasedDateTime"); why == "" && when != "" {
+		if d := fhirDateTime.FindStringSubmatch(when); d != nil {
+			day, err := time.Parse(time.DateOnly, d[1]+"-"+d[2]+"-"+d[3])
+			m.Deceased = m.Deceased || err == nil && !future(day, now)
+		} else if d := fhirDate.FindStringSubmatch(when); d != nil {
+			// A year, or a year and month: its first day.
+			month := cmp.Or(d[2], "01")
+			day, err := time.Parse(time.DateOnly, d[1]+"-"+month+"-01")
+			m.Deceased = m.Deceased || err == nil && !future(day, now)
+		}
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {
@@ -1101,8 +1131,9 @@ func resourceType(rt, path string) error {
 // failedSearch reads the OperationOutcome raw, found at path in a search
 // Bundle, and says why the search did not return every resource when it
 // has an issue of severity error or fatal ("an OperationOutcome of
-// severity error"), or when its issues cannot be read (it may say so);
-// "" when it only warns or informs. A key given twice or in the wrong
+// severity error"), or of a code that says the results are not complete
+// (incompleteIssues), or when its issues cannot be read (it may say so);
+// "" when it only warns or informs otherwise. A key given twice or in the wrong
 // case is an error.
 func failedSearch(raw json.RawMessage, path string) (string, error) {
 	var oo fhirOutcome
@@ -1114,12 +1145,25 @@ func failedSearch(raw json.RawMessage, path string) (string, error) {
 		return "an OperationOutcome whose issues could not be read (" + unreadWhy(unread, path) + ")", nil
 	}
 	for _, is := range oo.Issue {
-		if is.Severity == "error" || is.Severity == "fatal" {
+		switch {
+		case is.Severity == "error" || is.Severity == "fatal":
 			return "an OperationOutcome of severity " + is.Severity, nil
+		case slices.Contains(incompleteIssues, is.Code):
+			return "an OperationOutcome of code " + is.Code + " (the results are not complete)", nil
 		}
 	}
 	return "", nil
 }
+
+// incompleteIssues are the codes of FHIR R4's IssueType
+// (http://hl7.org/fhir/issue-type) that say a search did not return all
+// it matched, whatever the issue's severity: incomplete (not all data
+// sources could be reached or answered in time), too-costly (stopped to
+// protect the server), throttled (load management) and timeout. A server
+// may send them as a warning, or as information, beside the results it
+// has. suppressed (withheld by business rules, consent or access) is not
+// among them: what it withholds is withheld from the clinician too.
+var incompleteIssues = []string{"incomplete", "too-costly", "throttled", "timeout"}
 
 // refersTo reports whether a reference, relative or absolute, and with or
 // without a version ("Patient/p/_history/2"), is to Patient/pid.

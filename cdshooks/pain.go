@@ -34,9 +34,14 @@ const (
 	loincPainCode = "72514-3"
 )
 
-// painScoresQuery is the FHIR search of the pain scores prefetch, oldest
-// first.
-const painScoresQuery = "Observation?patient={{context.patientId}}&code=" + loincSystem + "|" + loincPainCode + "&_sort=date"
+// painScoresQuery is the FHIR search of the pain scores prefetch: the
+// latest recommend.MaxCheckIns scores, newest first, which are all a
+// programme holds. Every score, oldest first, would make the call of a
+// patient with years of scores larger than the service reads (a 413 that
+// the referral cards would go with), and its first page, when the client
+// pages it, the oldest scores.
+var painScoresQuery = "Observation?patient={{context.patientId}}&code=" + loincSystem + "|" + loincPainCode +
+	"&_sort=-date&_count=" + strconv.Itoa(recommend.MaxCheckIns)
 
 // PainScoreNote is an entry of the pain scores prefetch that the service
 // left out, or could not read.
@@ -130,9 +135,12 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //     day's leeway for the patient's time zone: a future date is a
 //     mistake, and as the latest score it would hide the real trend and
 //     push real scores out of the programme), an OperationOutcome in place of the Bundle or of severity
-//     error or fatal in it, a Bundle with a next link, and one whose
-//     total is more than the Observations it holds, are listed in
-//     Mapping.UnreadPainScores. The scores that can be read are still
+//     error or fatal in it, and a Bundle with a next link, or whose
+//     total is more than the Observations it holds, that does not hold
+//     the latest recommend.MaxCheckIns scores newest first, are listed in
+//     Mapping.UnreadPainScores. A Bundle that does, as the prefetch asks
+//     (_sort=-date&_count=52), holds all a programme would: the others
+//     are older, and are noted in Mapping.SkippedPainScores. The scores that can be read are still
 //     used, so that every review they call for stands; since a score left
 //     out could hide a worsening or a lack of improvement, the service
 //     also says that the trend was assessed without some scores (see
@@ -166,11 +174,6 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 	}
 	if b.Total != nil && *b.Total < 0 {
 		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
-	}
-	for _, l := range b.Link {
-		if l.Relation == "next" {
-			unread(at, "", "the Bundle is one page of several (it has a next link): send every pain score in one Bundle")
-		}
 	}
 	var scores []painScore
 	matches := 0
@@ -237,8 +240,19 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 			scores = append(scores, s)
 		}
 	}
-	if b.Total != nil && *b.Total > matches {
-		unread(at+".total", "", "the Bundle says the search matched %d Observations but holds %d: send every pain score in one Bundle", *b.Total, matches)
+	// A page of several, or a Bundle that says it lacks some, holds all
+	// a programme would when it holds the latest recommend.MaxCheckIns
+	// scores newest first, as the prefetch asks: the others are older.
+	// Otherwise a score left out could hide the trend.
+	paged, short := b.next() != "", b.Total != nil && *b.Total > matches
+	switch {
+	case (paged || short) && len(scores) >= recommend.MaxCheckIns && newestFirst(scores):
+		m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: at,
+			Reason: fmt.Sprintf("the scores the Bundle does not hold are older than the %d latest it holds, newest first, which are all a programme holds", recommend.MaxCheckIns)})
+	case paged:
+		unread(at, "", "the Bundle is one page of several (it has a next link) without the %d latest pain scores, newest first: send them in one Bundle", recommend.MaxCheckIns)
+	case short:
+		unread(at+".total", "", "the Bundle says the search matched %d Observations but holds %d, without the %d latest pain scores, newest first: send them in one Bundle", *b.Total, matches, recommend.MaxCheckIns)
 	}
 	if len(scores) == 0 {
 		return nil
@@ -269,6 +283,17 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 		m.Profile.CheckIns = append(m.Profile.CheckIns, recommend.CheckIn{Day: days(scores[first].date, s.date), PainLevel: s.level})
 	}
 	return nil
+}
+
+// newestFirst reports whether scores, in the Bundle's order, are by day
+// newest first, as the prefetch asks (_sort=-date).
+func newestFirst(scores []painScore) bool {
+	for i := 1; i < len(scores); i++ {
+		if scores[i].date.After(scores[i-1].date) {
+			return false
+		}
+	}
+	return true
 }
 
 // readPainScore reads a pain score from Observation o. It returns the

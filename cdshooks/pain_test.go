@@ -160,13 +160,13 @@ func TestPainScores(t *testing.T) {
 			name:       "a page of several",
 			painScores: painBundle(`"link": [{"relation": "next", "url": "https://ehr.example.org/fhir?page=2"}]`, painObs("2026-01-05", "6")),
 			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}},
-			unread:     []string{"prefetch.painScores: the Bundle is one page of several (it has a next link): send every pain score in one Bundle"},
+			unread:     []string{"prefetch.painScores: the Bundle is one page of several (it has a next link) without the 52 latest pain scores, newest first: send them in one Bundle"},
 		},
 		{
 			name:       "a total over the entries",
 			painScores: painBundle(`"total": 3`, painObs("2026-01-05", "6"), painObs("2026-01-12", "6")),
 			want:       []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 6}},
-			unread:     []string{"prefetch.painScores.total: the Bundle says the search matched 3 Observations but holds 2: send every pain score in one Bundle"},
+			unread:     []string{"prefetch.painScores.total: the Bundle says the search matched 3 Observations but holds 2, without the 52 latest pain scores, newest first: send them in one Bundle"},
 		},
 		{
 			name: "a failed search, and one that only warns",
@@ -175,6 +175,13 @@ func TestPainScores(t *testing.T) {
 				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "fatal"}]}}`),
 			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
 			unread: []string{e + "[2].resource: an OperationOutcome of severity fatal: the client could not fetch every pain score"},
+		},
+		{
+			name: "a search that says, as a warning, that it is incomplete",
+			painScores: painBundle("", painObs("2026-01-05", "6"),
+				`{"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "incomplete"}]}}`),
+			want:   []recommend.CheckIn{{Day: 0, PainLevel: 6}},
+			unread: []string{e + "[1].resource: an OperationOutcome of code incomplete (the results are not complete): the client could not fetch every pain score"},
 		},
 		{
 			name:       "a value of the wrong type, and an entry that is not an object",
@@ -361,6 +368,77 @@ func TestPainScoresWindow(t *testing.T) {
 	}
 	if diff := cmp.Diff([]recommend.CheckIn{{Day: 0, PainLevel: 4}}, m.Profile.CheckIns); diff != "" {
 		t.Errorf("check-ins over ten years (-want +got):\n%s", diff)
+	}
+}
+
+// TestPainScoresPaged checks a pain scores Bundle that does not hold
+// every score of the search (a next link, or a total over its entries):
+// it holds all a programme would when it holds the latest MaxCheckIns
+// scores newest first, as the prefetch asks (_sort=-date&_count=52), and
+// the others are then noted as skipped; otherwise a score it lacks could
+// hide the trend, and the Bundle is noted as unread (the warning card).
+func TestPainScoresPaged(t *testing.T) {
+	// daily is n scores, one a day to 2026-11-23, newest first; oldest
+	// first when reversed.
+	daily := func(n int, reversed bool) []string {
+		var es []string
+		for i := range n {
+			es = append(es, painObs(time.Date(2026, 11, 23-i, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), strconv.Itoa(4+i%3)))
+		}
+		if reversed {
+			slices.Reverse(es)
+		}
+		return es
+	}
+	const (
+		next      = `"link": [{"relation": "self", "url": "https://ehr.example.org/fhir/Observation?page=1"}, {"relation": "next", "url": "https://ehr.example.org/fhir/Observation?page=2"}]`
+		covered   = "prefetch.painScores: the scores the Bundle does not hold are older than the 52 latest it holds, newest first, which are all a programme holds"
+		nextNote  = "prefetch.painScores: the Bundle is one page of several (it has a next link) without the 52 latest pain scores, newest first: send them in one Bundle"
+		totalNote = "prefetch.painScores.total: the Bundle says the search matched 2500 Observations but holds 52, without the 52 latest pain scores, newest first: send them in one Bundle"
+	)
+	inError := append(daily(51, false), painObs("2026-07-01", "", `"status": "entered-in-error", "valueInteger": 9`))
+	tests := []struct {
+		name     string
+		bundle   string
+		checkIns int
+		skipped  []string
+		unread   []string
+	}{
+		{name: "the 52 latest newest first, with a next link and a total", bundle: painBundle(`"total": 2500, `+next, daily(52, false)...),
+			checkIns: 52, skipped: []string{covered}},
+		{name: "the 52 latest newest first, with a total and no next link", bundle: painBundle(`"total": 2500`, daily(52, false)...),
+			checkIns: 52, skipped: []string{covered}},
+		{name: "52 scores oldest first, with a next link: not known to be the latest", bundle: painBundle(next, daily(52, true)...),
+			checkIns: 52, unread: []string{nextNote}},
+		{name: "52 scores oldest first, with a total", bundle: painBundle(`"total": 2500`, daily(52, true)...),
+			checkIns: 52, unread: []string{totalNote}},
+		{name: "51 scores and one entered in error, with a next link", bundle: painBundle(next, inError...),
+			checkIns: 51, skipped: []string{"prefetch.painScores.entry[51].resource: status is entered-in-error"}, unread: []string{nextNote}},
+		{name: "every score, newest first", bundle: painBundle(`"total": 60`, daily(60, false)...),
+			checkIns: 52, skipped: func() []string {
+				var s []string
+				for i := 52; i < 60; i++ {
+					s = append(s, fmt.Sprintf("prefetch.painScores.entry[%d].resource: older than the 52 latest pain scores over at most 3650 days that a programme holds", i))
+				}
+				return s
+			}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := mapBodyAt(t, painRequest(tt.bundle), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(m.Profile.CheckIns); got != tt.checkIns {
+				t.Errorf("%d check-ins, want %d", got, tt.checkIns)
+			}
+			if diff := cmp.Diff(tt.skipped, painNotes(m.SkippedPainScores)); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.unread, painNotes(m.UnreadPainScores)); diff != "" {
+				t.Errorf("unread (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

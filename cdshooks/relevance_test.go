@@ -8,6 +8,7 @@ import (
 
 	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
 )
 
 // conditionsBundle is a Bundle of active Conditions of patient p, one per
@@ -305,5 +306,146 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCardsOnlyForClinicians answers {"cards": []} when patient-view's
+// context.userId is a patient or their proxy viewing the record (CDS
+// Hooks names Patient and RelatedPerson for them): the cards are written
+// for the clinician, and a red flag's referral card ("assess within days
+// for spinal metastases") is not how a patient should hear of it. A
+// clinician, and a userId that cannot be read, get the cards.
+func TestCardsOnlyForClinicians(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	tests := []struct {
+		name      string
+		context   string // the request's context, beside patientId
+		status    int
+		wantCards bool
+	}{
+		{"practitioner", `"userId": "Practitioner/abc"`, http.StatusOK, true},
+		{"practitioner role", `"userId": "PractitionerRole/123"`, http.StatusOK, true},
+		{"no userId", ``, http.StatusOK, true},
+		{"userId of the wrong type", `"userId": 42`, http.StatusOK, true},
+		{"userId without a type", `"userId": "p"`, http.StatusOK, true},
+		{"the patient", `"userId": "Patient/p"`, http.StatusOK, false},
+		{"the patient's proxy", `"userId": "RelatedPerson/r1"`, http.StatusOK, false},
+		{"the patient, by absolute URL", `"userId": "https://ehr.example.org/fhir/Patient/p"`, http.StatusOK, false},
+		{"the patient, with a version", `"userId": "Patient/p/_history/2"`, http.StatusOK, false},
+		{"userId in the wrong case", `"UserId": "Patient/p"`, http.StatusBadRequest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := `"patientId": "p"`
+			if tt.context != "" {
+				ctx = tt.context + ", " + ctx
+			}
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {` + ctx + `},
+				"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}
+
+// TestNoCardsForTheDeceased answers {"cards": []} for a patient the
+// Patient says has died (deceasedBoolean true, or a deceasedDateTime not
+// after today, on a red-flag chart): the advice, referral included, is not
+// for anyone. A deceased[x] that is false, cannot be read or is in the
+// future errs toward the cards.
+func TestNoCardsForTheDeceased(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	tests := []struct {
+		name      string
+		deceased  string // the Patient's deceased[x], JSON
+		status    int
+		wantCards bool
+	}{
+		{"alive", ``, http.StatusOK, true},
+		{"deceasedBoolean false", `"deceasedBoolean": false`, http.StatusOK, true},
+		{"deceasedBoolean true", `"deceasedBoolean": true`, http.StatusOK, false},
+		{"deceasedDateTime, a day", `"deceasedDateTime": "2025-03-01"`, http.StatusOK, false},
+		{"deceasedDateTime, a time", `"deceasedDateTime": "2026-11-20T10:00:00+01:00"`, http.StatusOK, false},
+		{"deceasedDateTime, a year", `"deceasedDateTime": "2019"`, http.StatusOK, false},
+		{"deceasedDateTime, a month", `"deceasedDateTime": "2026-11"`, http.StatusOK, false},
+		{"deceasedDateTime, next month: a mistake", `"deceasedDateTime": "2026-12"`, http.StatusOK, true},
+		{"deceasedDateTime in the future: a mistake", `"deceasedDateTime": "2031-01-01"`, http.StatusOK, true},
+		{"deceasedDateTime not a date", `"deceasedDateTime": "yes"`, http.StatusOK, true},
+		{"deceasedBoolean of the wrong type", `"deceasedBoolean": "true"`, http.StatusOK, true},
+		{"deceasedBoolean in the wrong case", `"DeceasedBoolean": true`, http.StatusBadRequest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
+			if tt.deceased != "" {
+				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
+			}
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+				"prefetch": {"patient": ` + patient + `, "conditions": ` + cancer + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cards == nil {
+				t.Fatalf("cards is null, want a list: %s", rec.Body)
+			}
+			if got := len(resp.Cards) > 0; got != tt.wantCards {
+				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
+			}
+		})
+	}
+}
+
+// TestFramedReferralSaysHowSoon checks the referral card of a chart with
+// only a risk factor and a pain score (a history of cancer, and pain 8
+// yesterday): its summary, framed as applying if back pain is reported,
+// keeps how soon to act, which a cut at the end had dropped ("...;
+// suspect spinal metastases; specialist…").
+func TestFramedReferralSaysHowSoon(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	pain := `{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation", "status": "final",
+		"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}, "subject": {"reference": "Patient/p"},
+		"effectiveDateTime": "2026-11-23", "valueInteger": 8}}]}`
+	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+		"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `, "painScores": ` + pain + `}}`
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range resp.Cards {
+		if c.Source.Topic != nil && c.Source.Topic.Code == "referral" {
+			got = append(got, c.Summary)
+		}
+	}
+	want := []string{cdshooks.IfBackPain + "Urgent: Cancer history with severe, constant, thoracic or night pain; specialist assessment within a day."}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("referral summaries (-want +got):\n%s", diff)
 	}
 }

@@ -140,6 +140,36 @@ func DecodeRequest(data []byte) (*Request, error) {
 	return &req, nil
 }
 
+// patientViewer returns the resource type of the request's
+// context.userId when it is one patient-view names for a patient, or
+// their proxy, viewing the record ("Patient/123", "RelatedPerson/7", or
+// either as an absolute URL or with a version), and "" otherwise: for a
+// clinician (Practitioner, PractitionerRole), and for a userId that is
+// missing, of the wrong type or of another form, whose cards err toward
+// the clinician they are written for.
+func patientViewer(req *Request) string {
+	raw, ok := req.Context["userId"]
+	if !ok || isNull(raw) {
+		return ""
+	}
+	var user string
+	if json.Unmarshal(raw, &user) != nil {
+		return ""
+	}
+	if i := strings.LastIndex(user, "/_history/"); i >= 0 {
+		user = user[:i]
+	}
+	parts := strings.Split(user, "/")
+	if len(parts) < 2 || parts[len(parts)-1] == "" {
+		return ""
+	}
+	switch typ := parts[len(parts)-2]; typ {
+	case "Patient", "RelatedPerson":
+		return typ
+	}
+	return ""
+}
+
 // isNull reports whether a JSON value is missing or null.
 func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"

@@ -419,6 +419,19 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
 		return
 	}
+	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
+		writeRequestError(w, err)
+		return
+	}
+	if typ := patientViewer(req); typ != "" {
+		// The cards are written for the clinician reading the chart: a
+		// patient, or their proxy, viewing the record gets none, and
+		// nothing of the chart is read for them.
+		ev.RuleSet = eng.RuleSet().Digest
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "cdshooks: no cards: the user is not a clinician", slog.String("user_type", typ))
+		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}})
+		return
+	}
 	var fr fhirReads
 	if s.trust != nil {
 		fr = s.readFHIR(r.Context(), req, client)
@@ -445,6 +458,12 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			err = fr.unreadConditions()
 		}
 		writeRequestError(w, err)
+		return
+	}
+	if m.Deceased {
+		// Advice for the patient's back is not for anyone.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "cdshooks: no cards: the patient has died")
+		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}})
 		return
 	}
 	if fr.patient != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,7 +75,7 @@ func TestDiscovery(t *testing.T) {
 		"prefetch": map[string]any{
 			"patient":    "Patient/{{context.patientId}}",
 			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
-			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=date",
+			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52",
 		},
 	}}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -614,9 +615,16 @@ func TestConditionsBundle(t *testing.T) {
 		"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
 		"code": {"coding": [{"system": "http://snomed.info/sct", "code": "23056005"}]},
 		"subject": {"reference": "SUBJECT"}}}`
-	outcome := func(severity string) string {
+	outcomeOf := func(severity, code string) string {
 		return `{"search": {"mode": "outcome"}, "resource": {"resourceType": "OperationOutcome",
-			"issue": [{"severity": "` + severity + `", "code": "processing"}]}}`
+			"issue": [{"severity": "` + severity + `", "code": "` + code + `"}]}}`
+	}
+	outcome := func(severity string) string { return outcomeOf(severity, "processing") }
+	// incomplete is a search that says, as a warning or information, that
+	// it did not return all it matched.
+	incomplete := func(code string, at int) []string {
+		return []string{fmt.Sprintf("prefetch.conditions.entry[%d].resource: an OperationOutcome of code %s (the results are not complete): "+
+			"the client could not fetch every active Condition", at, code)}
 	}
 	patient := strings.NewReplacer("SUBJECT", "Patient/p")
 	tests := []struct {
@@ -637,6 +645,20 @@ func TestConditionsBundle(t *testing.T) {
 		{name: "fatal", entries: []string{outcome("fatal"), patient.Replace(condition)},
 			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
 			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome of severity fatal: the client could not fetch every active Condition"}},
+		{name: "a warning: incomplete", entries: []string{patient.Replace(condition), outcomeOf("warning", "incomplete")},
+			wantErr: "prefetch.conditions.entry[1].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: incomplete("incomplete", 1)},
+		{name: "information: too-costly", entries: []string{outcomeOf("information", "too-costly"), patient.Replace(condition)},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: incomplete("too-costly", 0)},
+		{name: "a warning: throttled", entries: []string{outcomeOf("warning", "throttled"), patient.Replace(condition)},
+			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: incomplete("throttled", 0)},
+		{name: "a warning: timeout", entries: []string{patient.Replace(condition), outcomeOf("warning", "timeout")},
+			wantErr: "prefetch.conditions.entry[1].resource", status: http.StatusPreconditionFailed, want: []string{"sciatica"},
+			unread: incomplete("timeout", 1)},
+		{name: "information: suppressed, withheld from the clinician too", entries: []string{patient.Replace(condition), outcomeOf("information", "suppressed")},
+			want: []string{"sciatica"}},
 		{name: "two failures", entries: []string{outcome("fatal"), outcome("error")},
 			wantErr: "prefetch.conditions.entry[0].resource", status: http.StatusPreconditionFailed,
 			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome of severity fatal: the client could not fetch every active Condition",

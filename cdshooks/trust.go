@@ -310,7 +310,8 @@ type claims struct {
 // (such as "/cds-services/backrules") at now: one header (several are
 // refused, whatever their order, since they could name different
 // clients), a Bearer JWT signed with
-// RS384 or ES384 by a listed client's key, with iss that client, aud
+// RS384 or ES384 by a listed client's key, with a typ header, if any, of
+// JWT (CDS Hooks fixes it; another kind of JWT is refused), iss that client, aud
 // base_url + path, exp after now and iat not after it (each with
 // Leeway), and a jti not seen before. It returns the client, or an
 // *AuthError.
@@ -348,6 +349,15 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 		return nil, unauthorized("the token has more than one signature")
 	}
 	hdr := tok.Headers[0]
+	// CDS Hooks fixes typ at JWT. A token that says it is another kind
+	// (an OAuth access token, at+jwt, signed by the same key) is not a
+	// client's call, however its claims read (RFC 8725, 3.11). One
+	// without typ is taken, as most JWT libraries write it.
+	if typ, ok := hdr.ExtraHeaders[jose.HeaderType]; ok {
+		if s, _ := typ.(string); !strings.EqualFold(s, "JWT") && !strings.EqualFold(s, "application/jwt") {
+			return nil, unauthorized("typ must be JWT: the token is another kind of JWT")
+		}
+	}
 	var unverified claims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
 		return nil, unauthorized("the token's claims cannot be read")

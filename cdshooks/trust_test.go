@@ -233,6 +233,26 @@ func TestTrust(t *testing.T) {
 				headers: map[jose.HeaderKey]any{"jku": "https://attacker.example.net/jwks.json"}}
 			return "Bearer " + sign(t, s)
 		}, 401},
+		{"typ of another kind of token, an OAuth access token", servicePath, func() string {
+			s := rsaGood(goodClaims(ehrIss, servicePath))
+			s.headers = map[jose.HeaderKey]any{jose.HeaderType: "at+jwt"}
+			return "Bearer " + sign(t, s)
+		}, 401},
+		{"typ not a string", servicePath, func() string {
+			s := rsaGood(goodClaims(ehrIss, servicePath))
+			s.headers = map[jose.HeaderKey]any{jose.HeaderType: 1}
+			return "Bearer " + sign(t, s)
+		}, 401},
+		{"good typ in lower case, as RFC 7515 allows", servicePath, func() string {
+			s := rsaGood(goodClaims(ehrIss, servicePath))
+			s.headers = map[jose.HeaderKey]any{jose.HeaderType: "jwt"}
+			return "Bearer " + sign(t, s)
+		}, 200},
+		{"good typ as a media type", servicePath, func() string {
+			s := rsaGood(goodClaims(ehrIss, servicePath))
+			s.headers = map[jose.HeaderKey]any{jose.HeaderType: "application/jwt"}
+			return "Bearer " + sign(t, s)
+		}, 200},
 		{"jku on a client without jwks_uri: its inline keys verify, the jku is not read", servicePath, func() string {
 			s := rsaGood(goodClaims(ehrIss, servicePath))
 			s.headers = map[jose.HeaderKey]any{"jku": env.jwksURI}
