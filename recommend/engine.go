@@ -474,7 +474,9 @@ func Default() (*Engine, error) {
 // If a rule fails to evaluate (a progression rule on the check-ins too),
 // or ctx is done or its deadline has passed before every rule has run,
 // Recommend returns a nil *Result and a
-// *PartialError. Its Result holds the referrals the profile matched, with
+// *PartialError. Its Result holds the referrals the profile matched, and
+// the reviews its check-ins call for when no referral withholds advice
+// (a review rule that fails counts as calling for its review), with
 // the rest of the advice withheld, and its Err is the rule's *EvalError
 // (naming the rule, its file and line) or wraps ctx.Err() (or
 // context.DeadlineExceeded for a deadline that has passed even if the
@@ -505,7 +507,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	}
 	painNow(pp)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	d.incomplete = false
 	e.resolveInto(d, pp)
@@ -513,7 +515,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	if err := e.addProgramme(res, pp); err != nil {
 		// A progression rule failed: the referrals are known, so they
 		// still reach the person, with the rest of the advice withheld.
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	return res, nil
 }
