@@ -550,7 +550,7 @@ func TestCompareReferralsSweep(t *testing.T) {
 	}
 	const (
 		aneurysm    = "'abdominal_pain_or_pulsation' in profile.red_flags &&\n      (profile.age >= 70 ||"
-		compression = "'history_of_cancer' in profile.red_flags &&\n      profile.red_flags.exists(f, f in ['leg_weakness',"
+		compression = "'history_of_cancer' in profile.red_flags &&\n      (profile.red_flags.exists(f, f in ['leg_weakness',"
 	)
 	tests := []struct {
 		rule, guard string
