@@ -465,7 +465,8 @@ func Default() (*Engine, error) {
 // with UnreadableReason. What it can read: each list's entries the
 // vocabulary knows, a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read
-// as 10) but an age out of range as unknown, and of the check-ins only
+// as 10) but an age or an onset (days_since_onset) out of range as
+// unknown, and of the check-ins only
 // the latest's pain, read as in Recommend: the pain now is the higher of
 // it (out of range, its nearest bound) and pain_level. No programme is
 // built and no programme review is checked. So a mistake in one field

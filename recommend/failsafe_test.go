@@ -905,6 +905,14 @@ func TestInvalidProfileKeepsReferrals(t *testing.T) {
 		// Pain 7 or more in the first weeks with osteoporosis is an
 		// urgent review: a pain of 11 still counts as high.
 		{"pain too high still high", recommend.Profile{Conditions: []string{"osteoporosis"}, PainLevel: 11, DaysSinceOnset: 3}, recommend.UrgencyUrgent, "pain_level"},
+		// An onset more than 100 years ago is a mistake, read as unknown
+		// (recent), not as long-standing pain: severe belly pain stays an
+		// emergency, and severe pain with osteoporosis an urgent review
+		// (final probe: each was lowered, to urgent and to routine).
+		{"onset out of range, belly pain", recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation"}, PainLevel: 9, Age: 40, DaysSinceOnset: recommend.MaxDaysSinceOnset + 1},
+			recommend.UrgencyEmergency, "days_since_onset"},
+		{"onset out of range, osteoporosis", recommend.Profile{Conditions: []string{"osteoporosis"}, PainLevel: 9, DaysSinceOnset: 400000},
+			recommend.UrgencyUrgent, "days_since_onset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1114,6 +1122,8 @@ func TestTriageReadsWhatItCan(t *testing.T) {
 			[]string{"pain-ten", "sex-not-stated"}},
 		{"an age out of range is unknown", recommend.Profile{Age: 200}, []string{"age-unknown", "sex-not-stated"}},
 		{"an age below range is unknown", recommend.Profile{Age: -4}, []string{"age-unknown", "sex-not-stated"}},
+		{"an onset out of range is unknown", recommend.Profile{PainLevel: 10, SittingHours: 24, DaysSinceOnset: recommend.MaxDaysSinceOnset + 1, Age: 40},
+			[]string{"pain-ten", "sex-not-stated"}},
 		{"a NaN is unknown", recommend.Profile{SittingHours: math.NaN(), Age: 41, PainLevel: 11}, []string{"sex-not-stated", "sitting-zero"}},
 		{"an age at the top of its range is kept", recommend.Profile{Age: 130, Conditions: []string{"nope"}}, []string{"age-top", "sex-not-stated"}},
 		{"an infinity is its bound", recommend.Profile{SittingHours: math.Inf(1), PainLevel: 10, Age: 40}, []string{"pain-ten", "sex-not-stated"}},
