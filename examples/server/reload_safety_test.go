@@ -505,8 +505,9 @@ var (
 // profile it lowers, what that got and would get and the rules involved,
 // on /healthz, in the log and in the metrics, while the running rules go
 // on answering the profiles the probe saw lowered as before; a restart
-// takes them. Edits that lower nothing, a referral's message reworded, a
-// referral's urgency raised and a rule added that raises one, are taken.
+// takes them. Edits that lower nothing, a referral's urgency raised and a
+// rule added that raises one, are taken (a referral's message reworded is
+// refused since: see TestReloadKeepsReferralWords).
 func TestReloadKeepsReferrals(t *testing.T) {
 	bleedingFall := recommend.Profile{RedFlags: []string{"anticoagulants_or_bleeding_disorder", "recent_fall"}}
 	oldFall := recommend.Profile{RedFlags: []string{"recent_fall"}, Age: 80}
@@ -587,9 +588,6 @@ func TestReloadKeepsReferrals(t *testing.T) {
 			}
 		}, "the new rules would lower safety: the profile {red_flags leg_weakness,history_of_cancer} got emergency now, advice withheld (red-flag-leg-weakness, red-flag-cancer-cord-compression) " +
 			"and would get urgent today, advice withheld (rules involved: red-flag-cancer-cord-compression)", []recommend.Profile{bleedingFall, oldFall, cancerNumb}, true},
-		{"a referral's message reworded", func(t *testing.T, dir string) {
-			edit(t, dir, "red_flags.yaml", "Bleeding and bruising inside are more likely", "Bleeding or bruising inside is more likely")
-		}, nil, "", nil, false},
 		{"a referral raised from urgent to emergency", func(t *testing.T, dir string) {
 			edit(t, dir, "red_flags.yaml", "      urgency: urgent\n      within: two_days\n      message: See a doctor today or tomorrow. You take blood thinners",
 				"      urgency: emergency\n      within: today\n      message: See a doctor today or tomorrow. You take blood thinners")
