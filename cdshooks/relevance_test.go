@@ -259,7 +259,9 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 		{"pregnancy only", []recommend.Code{{System: "http://snomed.info/sct", Code: "77386006"}}, true, ""},
 		{"steroids and a cancer history", []recommend.Code{icd("Z79.52"), icd("Z85.3")}, true, "Urgent"},
 		{"cancer history and low back pain", []recommend.Code{icd("Z85.3"), icd("M54.50")}, false, "Urgent"},
-		{"cancer history and sciatica", []recommend.Code{icd("Z85.3"), icd("M54.31")}, false, "Urgent"},
+		// Sciatica, radiating nerve pain, after a cancer is suspected
+		// spinal cord compression (NICE NG234).
+		{"cancer history and sciatica", []recommend.Code{icd("Z85.3"), icd("M54.31")}, false, "Emergency"},
 		{"cauda equina syndrome alone", []recommend.Code{icd("G83.4")}, false, "Urgent"},
 		{"disc herniation alone", []recommend.Code{icd("M51.26")}, false, ""},
 		// A code the vocabulary does not know may be back pain.

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/google/cel-go/common/ast"
 )
 
@@ -154,10 +155,33 @@ type ReviewLowering struct {
 // lower it.
 func (l ReviewLowering) Lowers() bool { return l.Gone || l.Now.rank() < l.Was.rank() }
 
+// ReferralWording is a referral of the rule set in service that a
+// candidate keeps under the rule's id (a referral rule, or a progression
+// rule with a review) but says in other words, to the person (message)
+// or to a clinician (clinician). The outcomes compared (urgency, timing,
+// withholding) do not see words: an emergency whose message is
+// rewritten as "book a routine appointment in the next few weeks" keeps
+// its outcome, so a rewording is reported by rule, as CompareAdvice
+// reports a safety net reworded; a restart deploys new words. A rule
+// gone, or no longer referring, is not a rewording: the outcomes, and
+// Reviews, report what it lowers; a rule under a new id is new, and its
+// words are not compared.
+type ReferralWording struct {
+	// Rule is the rule's id; File and Line are where the rule set in
+	// service declares it.
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Message and Clinician are true when the candidate's referral of
+	// the rule has a message, or a clinician text, in other words.
+	Message   bool `json:"message,omitempty"`
+	Clinician bool `json:"clinician,omitempty"`
+}
+
 // ReferralComparison is what CompareReferrals found. A candidate lowers
-// nothing the comparison can see when Lowered is 0, Reviews is empty and
-// Truncated is false; a program that must never lower safety refuses the
-// candidate otherwise.
+// nothing the comparison can see when Lowered is 0, Reviews and Wordings
+// are empty and Truncated is false; a program that must never lower
+// safety refuses the candidate otherwise.
 type ReferralComparison struct {
 	// Profiles is the number of profiles compared.
 	Profiles int `json:"profiles"`
@@ -172,6 +196,11 @@ type ReferralComparison struct {
 	// the candidate does not keep as they were (see ReviewLowering), in
 	// rule-set order. It is empty, not nil, when every one is kept.
 	Reviews []ReviewLowering `json:"reviews"`
+	// Wordings are the referrals and reviews of the rule set in service
+	// whose words the candidate does not keep (see ReferralWording), in
+	// rule-set order, the referral rules first. It is empty, not nil,
+	// when every one is kept.
+	Wordings []ReferralWording `json:"wordings"`
 	// Truncated is true when the comparison was cut short: the analysed
 	// space of the rule set in service was cut at MaxAnalyzeProfiles
 	// profiles (see AnalysisSummary.Truncated), and the profiles past
@@ -199,6 +228,12 @@ type ReferralComparison struct {
 // What a rule matches depends only on the check-ins and its condition, so
 // a review kept so gives every history at least what it gave; one gone,
 // weakened or with a changed condition is reported in Reviews.
+//
+// The words of each referral, and of each review, are compared by rule
+// too: a rule of serving's that candidate keeps under its id, with a
+// referral, must keep its message and clinician text, since an outcome
+// kept in other words may not be kept at all; one reworded is reported in
+// Wordings.
 //
 // The profiles are those Analyze explores for serving (see
 // Engine.Analyze), with the boundaries of the referral rules of both rule
@@ -280,7 +315,7 @@ func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*Referra
 		return cmp.Or(cmp.Compare(a.size, b.size), cmp.Compare(a.at, b.at))
 	})
 	out := &ReferralComparison{Profiles: c.compared, Lowered: c.lowered, Lowerings: make([]Lowering, len(c.found)),
-		Reviews: serving.reviewsNotKept(candidate), Truncated: sp.truncated}
+		Reviews: serving.reviewsNotKept(candidate), Wordings: serving.wordingsNotKept(candidate), Truncated: sp.truncated}
 	for i, f := range c.found {
 		out.Lowerings[i] = f.Lowering
 	}
@@ -483,6 +518,60 @@ func (e *Engine) reviewsNotKept(next *Engine) []ReviewLowering {
 		if l.ConditionChanged || l.Lowers() {
 			out = append(out, l)
 		}
+	}
+	return out
+}
+
+// wordingsNotKept returns each referral of e, of a referral rule or of a
+// progression rule's review, that next keeps under the rule's id in other
+// words (see ReferralWording): referral rules first, then the reviews,
+// each in rule-set order.
+func (e *Engine) wordingsNotKept(next *Engine) []ReferralWording {
+	out := []ReferralWording{}
+	check := func(id string, pos parse.FilePos, message, clinician string, nextRefer func() (string, string, bool)) {
+		m, c, ok := nextRefer()
+		w := ReferralWording{Rule: id, File: pos.File, Line: pos.Line, Message: m != message, Clinician: c != clinician}
+		if ok && (w.Message || w.Clinician) {
+			out = append(out, w)
+		}
+	}
+	rules := make(map[string]*compiledReferral, len(next.rules))
+	for ri := range next.rules {
+		if r := &next.rules[ri]; r.refer != nil {
+			rules[r.id] = r.refer
+		}
+	}
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		if r.refer == nil {
+			continue
+		}
+		check(r.id, r.pos, r.refer.message, r.refer.clinician, func() (string, string, bool) {
+			n, ok := rules[r.id]
+			if !ok {
+				return "", "", false
+			}
+			return n.message, n.clinician, true
+		})
+	}
+	reviews := make(map[string]*Referral, len(next.progress))
+	for i := range next.progress {
+		if r := &next.progress[i]; r.refer != nil {
+			reviews[r.id] = r.refer
+		}
+	}
+	for i := range e.progress {
+		r := &e.progress[i]
+		if r.refer == nil {
+			continue
+		}
+		check(r.id, r.pos, r.refer.Message, r.refer.Clinician, func() (string, string, bool) {
+			n, ok := reviews[r.id]
+			if !ok {
+				return "", "", false
+			}
+			return n.Message, n.Clinician, true
+		})
 	}
 	return out
 }

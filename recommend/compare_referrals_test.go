@@ -550,7 +550,7 @@ func TestCompareReferralsSweep(t *testing.T) {
 	}
 	const (
 		aneurysm    = "'abdominal_pain_or_pulsation' in profile.red_flags &&\n      (profile.age >= 70 ||"
-		compression = "'history_of_cancer' in profile.red_flags &&\n      profile.red_flags.exists(f, f in ['leg_weakness',"
+		compression = "'history_of_cancer' in profile.red_flags &&\n      (profile.red_flags.exists(f, f in ['leg_weakness',"
 	)
 	tests := []struct {
 		rule, guard string
@@ -584,6 +584,82 @@ func TestCompareReferralsSweep(t *testing.T) {
 			}
 			if got.Lowered == 0 {
 				t.Errorf("no profile of %d lowered, want the emergency lowered where %q is false", got.Profiles, tt.guard)
+			}
+		})
+	}
+}
+
+// TestCompareReferralsWordings checks that a candidate that keeps a
+// referral's outcome but changes its words is reported, by rule: the
+// outcomes do not see words, and a final probe reloaded the cauda equina
+// emergency with the message "Book a routine appointment with your GP
+// in the next few weeks; meanwhile carry on with gentle exercise", which
+// the server took. A rule under a new id is new, and not compared.
+func TestCompareReferralsWordings(t *testing.T) {
+	serving, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]recommend.ReferralWording{}
+	for _, r := range serving.Rules() {
+		at[r.ID] = recommend.ReferralWording{Rule: r.ID, File: r.File, Line: r.Line}
+	}
+	for _, r := range serving.ProgressRules() {
+		at[r.ID] = recommend.ReferralWording{Rule: r.ID, File: r.File, Line: r.Line}
+	}
+	wording := func(id string, message, clinician bool) recommend.ReferralWording {
+		w := at[id]
+		w.Message, w.Clinician = message, clinician
+		return w
+	}
+	const (
+		caudaMessage   = "      message: Go to an emergency department now, or call emergency services. New bladder"
+		caudaClinician = `      clinician: "Possible cauda equina syndrome`
+		reviewMessage  = "      message: Your pain went up at two check-ins in a row"
+	)
+	tests := []struct {
+		name      string
+		file      string
+		old, new_ string
+		want      []recommend.ReferralWording
+	}{
+		{"unchanged", "red_flags.yaml", "", "", []recommend.ReferralWording{}},
+		{"the emergency's message reworded", "red_flags.yaml", caudaMessage,
+			"      message: Book a routine appointment with your GP in the next few weeks; meanwhile carry on with gentle exercise. This is advice to get assessed, not a diagnosis.\n      x-cut: New bladder",
+			[]recommend.ReferralWording{wording("red-flag-cauda-equina", true, false)}},
+		{"the emergency's clinician text reworded", "red_flags.yaml", caudaClinician, `      clinician: "Routine review of`,
+			[]recommend.ReferralWording{wording("red-flag-cauda-equina", false, true)}},
+		{"a review's message reworded", "progress.yaml", reviewMessage, "      message: All is well; carry on",
+			[]recommend.ReferralWording{wording("progress-review-worsening", true, false)}},
+		{"a rule under a new id is not compared", "red_flags.yaml", "  - id: red-flag-cauda-equina\n", "  - id: red-flag-cauda-equina-renamed\n",
+			[]recommend.ReferralWording{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			text := string(fsys[tt.file].Data)
+			if tt.old != "" {
+				if strings.Count(text, tt.old) != 1 {
+					t.Fatalf("%s has %d of %q, want 1", tt.file, strings.Count(text, tt.old), tt.old)
+				}
+				text = strings.Replace(text, tt.old, tt.new_, 1)
+				// A message replaced whole: drop the rest of its line.
+				if i := strings.Index(text, "\n      x-cut:"); i >= 0 {
+					j := strings.Index(text[i+1:], "\n")
+					text = text[:i] + text[i+1+j:]
+				}
+			}
+			fsys[tt.file] = &fstest.MapFile{Data: []byte(text)}
+			candidate, err := recommend.Load(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := recommend.CompareReferrals(context.Background(), serving, candidate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, c.Wordings); diff != "" {
+				t.Errorf("wordings (-want +got):\n%s", diff)
 			}
 		})
 	}

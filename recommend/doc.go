@@ -135,8 +135,9 @@ Conflict.Conditional.
     Recommend gives no movement advice, because a skipped avoid rule could
     let a harmful movement through: it returns a *PartialError naming the
     cause, whose Result holds the referrals with the rest withheld and
-    Incomplete set. A referral rule that fails counts as matched, so that it
-    errs toward a clinician.
+    Incomplete set, and the reviews the check-ins call for when no
+    referral withholds advice. A referral rule that fails, or a review
+    rule, counts as matched, so that it errs toward a clinician.
  7. Every red flag reaches its floor, whatever the conditions say. Load
     proves the floors over the profiles it explores, but a condition can
     miss a floor for a profile it did not explore; so each call also checks

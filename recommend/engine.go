@@ -467,7 +467,8 @@ func Default() (*Engine, error) {
 // that its vocabulary lacks but that names a red flag: see
 // NamedRedFlags), a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read
-// as 10) but an age out of range as unknown, and of the check-ins only
+// as 10) but an age or an onset (days_since_onset) out of range as
+// unknown, and of the check-ins only
 // the latest's pain, read as in Recommend: the pain now is the higher of
 // it (out of range, its nearest bound) and pain_level. No programme is
 // built and no programme review is checked. So a mistake in one field
@@ -476,7 +477,9 @@ func Default() (*Engine, error) {
 // If a rule fails to evaluate (a progression rule on the check-ins too),
 // or ctx is done or its deadline has passed before every rule has run,
 // Recommend returns a nil *Result and a
-// *PartialError. Its Result holds the referrals the profile matched, with
+// *PartialError. Its Result holds the referrals the profile matched, and
+// the reviews its check-ins call for when no referral withholds advice
+// (a review rule that fails counts as calling for its review), with
 // the rest of the advice withheld, and its Err is the rule's *EvalError
 // (naming the rule, its file and line) or wraps ctx.Err() (or
 // context.DeadlineExceeded for a deadline that has passed even if the
@@ -507,7 +510,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	}
 	painNow(pp)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	d.incomplete = false
 	e.resolveInto(d, pp)
@@ -515,7 +518,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	if err := e.addProgramme(res, pp); err != nil {
 		// A progression rule failed: the referrals are known, so they
 		// still reach the person, with the rest of the advice withheld.
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/cel-go/common/types"
@@ -74,7 +75,11 @@ const UnreadableReason = "Some answers could not be read, so the rest of the adv
 // follow them the same way.
 //
 // Result holds what is safe to act on: the referrals the profile matched,
-// the safety-net messages, every movement withheld, WithheldReason ending
+// the safety-net messages, the reviews the check-ins call for when no
+// referral withholds advice (the progression rules with a review read the
+// check-ins only, so a step rule that fails or a done context cannot hide
+// them, and one that fails counts as calling for its review), every
+// movement withheld, WithheldReason ending
 // with IncompleteReason (after the usual reason when a matched referral
 // withholds advice itself), Incomplete true, and a Trace of the referral
 // and safety-net rules only. A caller that stops at err != nil finds the
@@ -316,6 +321,31 @@ func (e *Engine) partial(d *decisions, p *Profile) *Result {
 	// The trace lists the rules that were evaluated, those that refer
 	// and the safety-net rules, since the Result is Incomplete.
 	return e.build(d)
+}
+
+// failed is the Result of a PartialError of Recommend or NewExplainer,
+// whose evaluation stopped with err (a rule that failed, or ctx done):
+// partial's referrals and safety nets, and, when the profile has
+// check-ins and no referral withholds advice (a referral that withholds
+// leaves the programme out, as it does when nothing fails), the reviews
+// the check-ins call for, which read the check-ins only. A review rule
+// that fails counts as calling for its review; its failure is joined to
+// err.
+func (e *Engine) failed(d *decisions, p *Profile, err error) *PartialError {
+	res := e.partial(d, p)
+	withholds := func(r Referral) bool { return r.Withhold }
+	if len(p.CheckIns) == 0 || slices.ContainsFunc(res.Referrals, withholds) ||
+		slices.ContainsFunc(res.FoldedReferrals, func(f FoldedReferral) bool { return f.Withhold }) {
+		return &PartialError{Result: res, Err: err}
+	}
+	refs, rerr := e.programmeReviews(p.CheckIns, p.PainLevel)
+	var was, now *EvalError
+	if errors.As(rerr, &now) && !(errors.As(err, &was) && was.Rule == now.Rule) {
+		err = errors.Join(err, rerr)
+	}
+	res.Referrals = append(res.Referrals, refs...)
+	sortReferrals(res.Referrals)
+	return &PartialError{Result: res, Err: err}
 }
 
 // ctxDone returns the reason to stop, wrapped, when ctx is done or its

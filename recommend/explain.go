@@ -251,14 +251,14 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	d := e.getDecisions()
 	defer e.putDecisions(d)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
 	if err := e.addProgramme(res, pp); err != nil {
 		// As in Recommend: the referrals still reach the person.
-		return nil, &PartialError{Result: e.partial(d, pp), Err: err}
+		return nil, e.failed(d, pp, err)
 	}
 	x.p, x.d, x.res = pp, d.explained(), res
 	ownLists(pp)

@@ -551,8 +551,10 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 			return nil, err
 		}},
 	}
+	// The review rule that fails counts as calling for its review, as a
+	// referral rule that fails counts as matched.
 	want := partialSummary{
-		Referrals: []string{"urgent: red-flag-weight-loss"}, Withheld: true, Incomplete: true,
+		Referrals: []string{"urgent: red-flag-weight-loss", "routine: progress-latent-ratio"}, Withheld: true, Incomplete: true,
 		Messages: []string{"safety_net: message-safety-net"},
 		EvalRule: "progress-latent-ratio progress.yaml:" + fmt.Sprint(strings.Count(progress[:strings.Index(progress, "- id: progress-latent-ratio")], "\n")+1),
 	}
@@ -563,6 +565,93 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
 			got.WithheldReason, got.Trace = "", nil
 			if diff := cmp.Diff(want, got, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("partial answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPartialKeepsProgrammeReviews checks that the reviews the check-ins
+// call for reach the person when the rest of the advice cannot be worked
+// out: a context done before every rule has run, or a progression rule
+// that steps a movement failing, must not hide the review of a pain that
+// keeps rising (final probe: both gave no referral at all), and a review
+// rule that fails counts as calling for its review. A referral that
+// withholds advice leaves the reviews out, as it does when nothing fails.
+func TestPartialKeepsProgrammeReviews(t *testing.T) {
+	fsys := testrules.Copy(t)
+	progress := string(fsys["progress.yaml"].Data)
+	// A step rule that fails only when the share of movements done is
+	// seven in nine, which the load-time search does not try.
+	const latentStep = `  - id: progress-latent-step
+    when: move.id == 'walking' && 1 / (int(programme.adherence * 1000.0) - 777) > 0
+    step: hold
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`
+	const latentReview = `
+  - id: progress-latent-review
+    when: programme.check_ins > 2 && 10 / (programme.latest_pain - programme.first_pain - 4) > 5
+    refer: {urgency: routine, message: "Book a review. This is advice to get assessed, not a diagnosis."}
+    because: A latent division by zero.
+    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+`
+	i := strings.Index(progress, "  - id: progress-walking-less")
+	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(progress[:i] + latentStep + progress[i:] + latentReview)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pain 3, 5, then 7, at check-ins reporting nine movements, seven of
+	// them done: the pain rose at two check-ins in a row, and the latest
+	// pain less the first less 4 is 0.
+	moves := []string{"walking", "plank", "bird_dog", "dead_bug", "glute_bridge", "pelvic_tilt", "cat_cow", "hamstring_stretch", "piriformis_stretch"}
+	rising := func(done int) []recommend.CheckIn {
+		var cs []recommend.CheckIn
+		for i, pain := range []int{3, 5, 7} {
+			c := recommend.CheckIn{Day: 7 * i, PainLevel: pain}
+			for j, m := range moves {
+				c.Done = append(c.Done, recommend.Done{Movement: m, Sessions: 3 * min(max(done-j, 0), 1), Response: "same"})
+			}
+			cs = append(cs, c)
+		}
+		return cs
+	}
+	allDone := rising(9)
+	allDone[2].PainLevel = 6 // the review rule does not fail
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	past, cancelPast := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelPast()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		p    recommend.Profile
+		want []string
+	}{
+		{"context cancelled", cancelled, recommend.Profile{Conditions: []string{"acute_strain"}, CheckIns: allDone},
+			[]string{"routine: progress-review-worsening"}},
+		{"deadline passed", past, recommend.Profile{Conditions: []string{"acute_strain"}, CheckIns: allDone},
+			[]string{"routine: progress-review-worsening"}},
+		{"a step rule fails", context.Background(), recommend.Profile{Conditions: []string{"acute_strain"}, CheckIns: rising(7)},
+			[]string{"routine: progress-review-worsening", "routine: progress-latent-review"}},
+		{"a review rule fails", context.Background(), recommend.Profile{Conditions: []string{"acute_strain"}, CheckIns: rising(9)},
+			[]string{"routine: progress-review-worsening", "routine: progress-latent-review"}},
+		{"beside a referral that keeps the advice", cancelled,
+			recommend.Profile{RedFlags: []string{"unexplained_weight_loss"}, Age: 45, CheckIns: allDone},
+			[]string{"urgent: red-flag-weight-loss", "routine: progress-review-worsening"}},
+		{"a referral withholds advice", cancelled,
+			recommend.Profile{RedFlags: []string{"saddle_numbness"}, CheckIns: allDone},
+			[]string{"emergency: red-flag-cauda-equina"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(tt.ctx, tt.p)
+			got := summarizePartial(t, res, err)
+			if diff := cmp.Diff(tt.want, got.Referrals); diff != "" {
+				t.Errorf("referrals (-want +got):\n%s", diff)
+			}
+			if !got.Withheld || !got.Incomplete {
+				t.Errorf("withheld %v, incomplete %v; want both", got.Withheld, got.Incomplete)
 			}
 		})
 	}
@@ -816,6 +905,14 @@ func TestInvalidProfileKeepsReferrals(t *testing.T) {
 		// Pain 7 or more in the first weeks with osteoporosis is an
 		// urgent review: a pain of 11 still counts as high.
 		{"pain too high still high", recommend.Profile{Conditions: []string{"osteoporosis"}, PainLevel: 11, DaysSinceOnset: 3}, recommend.UrgencyUrgent, "pain_level"},
+		// An onset more than 100 years ago is a mistake, read as unknown
+		// (recent), not as long-standing pain: severe belly pain stays an
+		// emergency, and severe pain with osteoporosis an urgent review
+		// (final probe: each was lowered, to urgent and to routine).
+		{"onset out of range, belly pain", recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation"}, PainLevel: 9, Age: 40, DaysSinceOnset: recommend.MaxDaysSinceOnset + 1},
+			recommend.UrgencyEmergency, "days_since_onset"},
+		{"onset out of range, osteoporosis", recommend.Profile{Conditions: []string{"osteoporosis"}, PainLevel: 9, DaysSinceOnset: 400000},
+			recommend.UrgencyUrgent, "days_since_onset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1025,6 +1122,8 @@ func TestTriageReadsWhatItCan(t *testing.T) {
 			[]string{"pain-ten", "sex-not-stated"}},
 		{"an age out of range is unknown", recommend.Profile{Age: 200}, []string{"age-unknown", "sex-not-stated"}},
 		{"an age below range is unknown", recommend.Profile{Age: -4}, []string{"age-unknown", "sex-not-stated"}},
+		{"an onset out of range is unknown", recommend.Profile{PainLevel: 10, SittingHours: 24, DaysSinceOnset: recommend.MaxDaysSinceOnset + 1, Age: 40},
+			[]string{"pain-ten", "sex-not-stated"}},
 		{"a NaN is unknown", recommend.Profile{SittingHours: math.NaN(), Age: 41, PainLevel: 11}, []string{"sex-not-stated", "sitting-zero"}},
 		{"an age at the top of its range is kept", recommend.Profile{Age: 130, Conditions: []string{"nope"}}, []string{"age-top", "sex-not-stated"}},
 		{"an infinity is its bound", recommend.Profile{SittingHours: math.Inf(1), PainLevel: 10, Age: 40}, []string{"pain-ten", "sex-not-stated"}},

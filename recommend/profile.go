@@ -187,7 +187,10 @@ type numberField struct {
 	// unknownOutside is true for a field whose value out of range is read
 	// as unknown (0) by Triage, rather than as its nearest bound: an age
 	// of 200 is a mistake, not a great age (the CDS Hooks service reads
-	// an impossible age as unknown too).
+	// an impossible age as unknown too), and an onset more than 100
+	// years ago is a mistake, not long-standing pain (the rules count an
+	// unknown onset as recent, failing toward a clinician, and
+	// long-standing pain as stable).
 	unknownOutside bool
 	get            func(*Profile) float64
 	// set sets the field to v, which is whole for a field that is not
@@ -197,7 +200,7 @@ type numberField struct {
 
 var numberFields = [...]numberField{
 	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
-	{"days_since_onset", 0, MaxDaysSinceOnset, false, false, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, true, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
 	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
 	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
 	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},

@@ -449,6 +449,46 @@ func (e *Engine) reviews(cs []CheckIn, now int) ([]ReviewExplanation, error) {
 	return out, nil
 }
 
+// programmeReviews returns the reviews the progression rules call for at
+// the latest of the check-ins cs, with now the pain now (see
+// adherence.facts), in rule order; nil without check-ins. It reads the
+// check-ins only, never the movements' steps, so that a step rule that
+// fails, or a context that is done, cannot hide a review.
+func (e *Engine) programmeReviews(cs []CheckIn, now int) ([]Referral, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	return e.reviewsOf(latestFacts(cs, now))
+}
+
+// reviewsOf returns the reviews the progression rules call for with the
+// facts f of the latest check-in, in rule order. A rule that fails to
+// evaluate counts as calling for its review, as a referral rule that
+// fails counts as matched (failing toward a clinician); the first such
+// failure is returned beside the reviews.
+func (e *Engine) reviewsOf(f programmeFacts) ([]Referral, error) {
+	var refs []Referral
+	var first error
+	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
+	for _, r := range e.progress {
+		if r.refer == nil || r.prg == nil {
+			continue
+		}
+		out, _, err := r.prg.Eval(vars)
+		if err != nil {
+			if first == nil {
+				first = r.evalError(err)
+			}
+			refs = append(refs, *r.refer)
+			continue
+		}
+		if b, _ := out.Value().(bool); b {
+			refs = append(refs, *r.refer)
+		}
+	}
+	return refs, first
+}
+
 // progressRule returns the progression rule with id id, or nil.
 func (e *Engine) progressRule(id string) *progressRule {
 	for i := range e.progress {
@@ -698,19 +738,9 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 			}
 		}
 	}
-	var refs []Referral
-	vars := map[string]any{"programme": programmeView(f), "move": map[string]any{}}
-	for _, r := range e.progress {
-		if r.refer == nil || r.prg == nil {
-			continue
-		}
-		out, _, err := r.prg.Eval(vars)
-		if err != nil {
-			return nil, nil, r.evalError(err)
-		}
-		if b, _ := out.Value().(bool); b {
-			refs = append(refs, *r.refer)
-		}
+	refs, err := e.reviewsOf(f)
+	if err != nil {
+		return nil, nil, err
 	}
 	hold := adv.hold(refs)
 	pg.Week = cs[len(cs)-1].Day/7 + 1

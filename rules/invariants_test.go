@@ -143,8 +143,10 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	fragile := age >= 65 || cond("osteoporosis") || flag("long_term_steroids")
 	cancer := flag("history_of_cancer")
 	// NG234: any nerve symptom after a cancer is an emergency; severe,
-	// constant, thoracic or night pain is urgent within a day.
-	cancerNerve := anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
+	// constant, thoracic or night pain is urgent within a day. Radiating
+	// nerve pain is one, told as pain below the knee or as sciatica.
+	sciatica := cond("sciatica")
+	cancerNerve := sciatica || anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
 		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness",
 		"sexual_dysfunction")
 	// Long-standing: stated as stable, or more than 12 weeks (ACP 2017).
@@ -183,9 +185,9 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	case anyFlag(clinicalCaudaEquina...), flag("progressive_leg_weakness"),
 		(injury || fall) && nerve, injury && fragile,
 		cancer && cancerNerve,
-		flag("known_serious_spinal_condition") && anyFlag("leg_weakness", "progressive_leg_weakness",
+		flag("known_serious_spinal_condition") && (sciatica || anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
-			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills"),
+			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills")),
 		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
 		// Severe back pain is new severe pain: 7 or more in the first
@@ -876,6 +878,16 @@ func TestClinicalCancerWithNeuroSignIsEmergency(t *testing.T) {
 					})
 				}
 			}
+		}
+	}
+	// Sciatica, pain running down the leg, is radiating nerve pain too,
+	// told as a condition rather than as a red flag.
+	for ai, age := range []int{0, 35, 55, 80} {
+		for ei, ep := range episodes {
+			profiles = append(profiles, recommend.Profile{
+				Conditions: []string{"sciatica"}, RedFlags: []string{"history_of_cancer"}, Age: age, Episode: ep,
+				DaysSinceOnset: []int{0, 5, 40, 3650}[(ai+ei)%4], PainLevel: []int{0, 4, 9}[(ai+ei)%3],
+			})
 		}
 	}
 	cancerRules := map[string]bool{}

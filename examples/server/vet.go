@@ -296,7 +296,8 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // to stay gently active where the running rules did not (keep_active; see
 // recommend.ReferralOutcome.Lowers and lowerings); new rules that drop or weaken a programme
 // review, a progression rule's referral, or change its condition (see
-// reviewProblems); and new rules that offer a profile of the running
+// reviewProblems); new rules that change the words of a referral or a
+// review (see wordingProblems); and new rules that offer a profile of the running
 // rules' analysed space a movement the running rules avoid for it
 // (recommend it, or list it as needing equipment), drop a caution from a
 // movement both offer, or drop a safety-net message or change its words,
@@ -323,6 +324,7 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	}
 	problems = append(problems, lowerings(old, eng, c, floorsReported)...)
 	problems = append(problems, reviewProblems(c.Reviews)...)
+	problems = append(problems, wordingProblems(eng, c.Wordings)...)
 	a, err := compareAdvice(ctx, old, eng)
 	if err != nil {
 		return &refusal{summary: "the new rules' advice could not be compared with the running rules' (" + errorKind(err) +
@@ -355,6 +357,9 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 			v, might = c.Reviews[i], "would"
 		}
 		r.summary = fmt.Sprintf("the new rules %s lower safety: %s: restart the server to make such a change deliberately", might, reviewText(v))
+	case len(c.Wordings) > 0:
+		r.summary = fmt.Sprintf("the new rules change what %s: restart the server to deploy new words deliberately",
+			wordingText(c.Wordings[0]))
 	case (c.Truncated || a.Truncated) && len(problems) == 1:
 		r.summary = "the new rules could not be compared in full with the running rules: " + truncatedText +
 			", and one of them could get less: restart the server to serve them"
@@ -439,6 +444,40 @@ func reviewProblems(reviews []recommend.ReviewLowering) []ruleProblem {
 		out = append(out, ruleProblem{File: v.File, Line: v.Line, Problem: reviewText(v)})
 	}
 	return out
+}
+
+// wordingProblems returns a problem for each referral or review of the
+// running rules whose words the new rules, eng, do not keep (see
+// recommend.ReferralWording): placed at the rule in the new rules.
+func wordingProblems(eng *recommend.Engine, ws []recommend.ReferralWording) []ruleProblem {
+	now := rulesByID(eng)
+	reviews := map[string]recommend.ProgressRule{}
+	for _, r := range eng.ProgressRules() {
+		reviews[r.ID] = r
+	}
+	var out []ruleProblem
+	for _, w := range ws {
+		p := ruleProblem{File: w.File, Line: w.Line, Problem: wordingText(w)}
+		if n, ok := now[w.Rule]; ok {
+			p.File, p.Line = n.File, n.Line
+		} else if n, ok := reviews[w.Rule]; ok {
+			p.File, p.Line = n.File, n.Line
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// wordingText says how the new rules change the words of a referral:
+// "rule red-flag-cauda-equina tells the person, in other words".
+func wordingText(w recommend.ReferralWording) string {
+	switch {
+	case w.Message && w.Clinician:
+		return fmt.Sprintf("rule %s tells the person and the clinician, in other words", w.Rule)
+	case w.Message:
+		return fmt.Sprintf("rule %s tells the person, in other words", w.Rule)
+	}
+	return fmt.Sprintf("rule %s tells the clinician, in other words", w.Rule)
 }
 
 // reviewText says how the new rules change a programme review.

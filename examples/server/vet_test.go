@@ -428,3 +428,56 @@ func TestReloadReportsFloorOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadKeepsReferralWords checks that a reload that keeps each
+// referral's outcome but says it in other words is refused, placed at the
+// rule in the new rules, and that the running rules' words go on
+// reaching the person (final probe: the cauda equina emergency reloaded
+// as "Book a routine appointment with your GP in the next few weeks;
+// meanwhile carry on with gentle exercise" was taken, with /healthz ok).
+// A small rewording is refused too (TestReloadKeepsReferrals took it
+// before): the server cannot tell one from the other, and a restart
+// deploys new words, as for a safety net.
+func TestReloadKeepsReferralWords(t *testing.T) {
+	const cauda = "red-flag-cauda-equina"
+	message := regexp.MustCompile(`(?m)^      message: .*$`)
+	clinician := regexp.MustCompile(`(?m)^      clinician: .*$`)
+	tests := []struct {
+		name    string
+		edit    func(string) string
+		problem string
+	}{
+		{"the emergency's message reworded", func(r string) string {
+			return message.ReplaceAllLiteralString(r, "      message: Book a routine appointment with your GP in the next few weeks; meanwhile carry on with gentle exercise. This is advice to get assessed, not a diagnosis.")
+		}, "rule " + cauda + " tells the person, in other words"},
+		{"the emergency's clinician text reworded", func(r string) string {
+			return clinician.ReplaceAllLiteralString(r, `      clinician: "Routine review."`)
+		}, "rule " + cauda + " tells the clinician, in other words"},
+		{"a few words changed", func(r string) string {
+			return strings.Replace(r, "This must be checked today.", "This must be checked at once.", 1)
+		}, "rule " + cauda + " tells the person, in other words"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeRules(t, dir, "words-1")
+			want := func(_, eng *recommend.Engine) []ruleProblem {
+				for _, r := range eng.Rules() {
+					if r.ID == cauda {
+						return []ruleProblem{{File: r.File, Line: r.Line, Problem: tt.problem}}
+					}
+				}
+				t.Fatalf("no rule %s", cauda)
+				return nil
+			}
+			s, _, _ := checkReload(t, dir, func(t *testing.T, dir string) { editRule(t, dir, "red_flags.yaml", cauda, tt.edit) }, want)
+			res, err := s.Engine().Recommend(t.Context(), recommend.Profile{RedFlags: []string{"saddle_numbness"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Referrals[0].Message; !strings.HasPrefix(got, "Go to an emergency department now") {
+				t.Errorf("the running rules say %q, want their own words", got)
+			}
+		})
+	}
+}

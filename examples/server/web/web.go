@@ -213,8 +213,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 	voc := eng.Vocabulary()
 	in := readEntries(r)
-	// The numbers that could not be read are 0 in p, so Validate finds
-	// the other problems, and the page shows them all at once.
+	// The numbers that could not be accepted are 0 in p, so Validate
+	// finds the other problems, and the page shows them all at once;
+	// Triage reads them as typed (see triageProfile).
 	p, probs := in.profile()
 	probs = append(probs, formProbs...)
 	unknown, unknownText := unknownFields(r)
@@ -266,12 +267,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		// read or a form over the limit does not hide the emergency
 		// another answer reports: the referrals of what could be read
 		// are shown above the form, the rest of the advice withheld.
-		res, err := eng.Triage(r.Context(), p)
+		tp := in.triageProfile(p, len(eprobs) == 0 && ci != nil)
+		res, err := eng.Triage(r.Context(), tp)
 		if err != nil {
 			h.logError(r.Context(), err)
 		}
 		if res != nil && len(res.Referrals) > 0 {
-			if pg.Result, err = newResultView(r.Context(), eng, p, res, nil); err != nil {
+			if pg.Result, err = newResultView(r.Context(), eng, tp, res, nil); err != nil {
 				h.failed(w, r, err)
 				return
 			}
@@ -547,20 +549,71 @@ func (in entries) profile() (recommend.Profile, []problem) {
 			probs = append(probs, problem{f.name, "Enter " + want + "."})
 			continue
 		}
-		switch f.name {
-		case "pain_level":
-			p.PainLevel = int(v)
-		case "days_since_onset":
-			p.DaysSinceOnset = int(v)
-		case "sitting_hours":
-			p.SittingHours = v
-		case "age":
-			p.Age = int(v)
-		case "pregnancy_week":
-			p.PregnancyWeek = int(v)
-		}
+		setNumber(&p, f.name, v)
 	}
 	return p, probs
+}
+
+// setNumber sets the number field named name of p to v, which is whole
+// for a field that holds whole numbers.
+func setNumber(p *recommend.Profile, name string, v float64) {
+	switch name {
+	case "pain_level":
+		p.PainLevel = int(v)
+	case "days_since_onset":
+		p.DaysSinceOnset = int(v)
+	case "sitting_hours":
+		p.SittingHours = v
+	case "age":
+		p.Age = int(v)
+	case "pregnancy_week":
+		p.PregnancyWeek = int(v)
+	}
+}
+
+// typedNumber reads vals, the values of a number field, as
+// Engine.Triage reads a number it cannot accept: the one value, when it
+// is a number, as typed, rounded when whole is true, whatever its range
+// (Triage reads a pain of 11 as 10, and an age out of range as
+// unknown). ok is false for no value, several, or text that is not a
+// number.
+func typedNumber(vals []string, whole bool) (v float64, ok bool) {
+	if len(vals) != 1 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(v) {
+		return 0, false
+	}
+	// Far past every range, and within an int's: Triage reads it as
+	// the range's bound, or as unknown, as it reads the number typed.
+	const far = 1e9
+	v = min(max(v, -far), far)
+	if whole {
+		v = math.Round(v)
+	}
+	return v, true
+}
+
+// triageProfile returns p, the profile of the form with its numbers that
+// could not be accepted left 0, with what Engine.Triage reads of them
+// instead: each number as typed (see typedNumber), and, when the
+// check-in this post adds has problems (added is false), the pain typed
+// for it as the latest check-in's, which Triage reads toward the pain
+// now. So that an answer out of range does not lower a referral: a pain
+// of 11 beside belly pain is severe pain, as JSON's 11 is, not no pain.
+func (in entries) triageProfile(p recommend.Profile, added bool) recommend.Profile {
+	for _, f := range numberFields {
+		if v, ok := typedNumber(in.numbers[f.name], f.whole); ok {
+			setNumber(&p, f.name, v)
+		}
+	}
+	if !added {
+		if v, ok := typedNumber(in.ci.pain, true); ok {
+			p.CheckIns = append(slices.Clip(p.CheckIns), recommend.CheckIn{PainLevel: int(v)})
+		}
+	}
+	return p
 }
 
 // fromProfileError turns the problems Engine.Validate found into problems

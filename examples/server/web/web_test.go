@@ -277,6 +277,60 @@ func TestProblemsKeepTheEmergency(t *testing.T) {
 	}
 }
 
+// TestProblemsKeepWhatTheNumbersSay checks that a number the form cannot
+// accept still counts toward the referrals shown with the problems, read
+// as Engine.Triage reads it on every other channel: a pain of 11 as 10,
+// 8.5 as 9 (rounded), and the pain of a check-in whose other answers have
+// problems as the latest check-in's. Before, the page read each as no
+// pain at all (final probe: belly pain with a pain of 11 got the urgent
+// referral, where JSON's 11 gets the emergency), so a typing slip could
+// lower a referral.
+func TestProblemsKeepWhatTheNumbersSay(t *testing.T) {
+	eng := defaultEngine(t)
+	h := newHandler(t, eng)
+	tests := []struct {
+		name string
+		form url.Values
+		want string // the id of the rule of the referral that leads
+	}{
+		{"pain out of range", url.Values{"red_flags": {"abdominal_pain_or_pulsation"}, "pain_level": {"11"}, "days_since_onset": {"3"}},
+			"red-flag-abdominal-severe-pain"},
+		{"pain far out of range", url.Values{"red_flags": {"abdominal_pain_or_pulsation"}, "pain_level": {"1e400"}, "days_since_onset": {"3"}},
+			"red-flag-abdominal-severe-pain"},
+		{"pain not whole", url.Values{"red_flags": {"history_of_cancer"}, "pain_level": {"8.5"}}, "red-flag-cancer-spinal-pain"},
+		{"age out of range is unknown", url.Values{"red_flags": {"abdominal_pain_or_pulsation"}, "age": {"700"}},
+			"red-flag-abdominal"},
+		{"the check-in's pain, its sessions not a number", url.Values{"red_flags": {"abdominal_pain_or_pulsation"}, "days_since_onset": {"3"},
+			"ci_day": {"0"}, "ci_pain_level": {"9"}, "ci_movement": {"walking"}, "ci_sessions-walking": {"abc"}, "ci_response-walking": {"same"}},
+			"red-flag-abdominal-severe-pain"},
+		{"the check-in's pain out of range", url.Values{"red_flags": {"abdominal_pain_or_pulsation"}, "days_since_onset": {"3"},
+			"ci_day": {"0"}, "ci_pain_level": {"12"}}, "red-flag-abdominal-severe-pain"},
+		{"text that is not a number is left out", url.Values{"red_flags": {"history_of_cancer"}, "pain_level": {"eight"}}, "red-flag-cancer-history"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status %d; want 400", rec.Code)
+			}
+			var rule string
+			for _, r := range eng.Rules() {
+				if r.ID == tt.want {
+					rule = r.Referral.Message
+				}
+			}
+			if rule == "" {
+				t.Fatalf("no rule %s with a referral: the rules changed", tt.want)
+			}
+			refs := section(rec.Body.String(), "referrals")
+			got := html.UnescapeString(refs)
+			if !strings.Contains(got, rule[:60]) {
+				t.Errorf("the referrals shown lack %s (%q...):\n%s", tt.want, rule[:60], got)
+			}
+		})
+	}
+}
+
 // section returns the HTML of the section with the id, or "".
 func section(body, id string) string {
 	start := strings.Index(body, `<section id="`+id+`"`)
