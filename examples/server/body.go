@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
@@ -66,13 +67,25 @@ func capBody(limit int64, h http.Handler) http.Handler {
 }
 
 // requireJSON answers 415 to a request whose body is not sent as
-// application/json.
+// application/json, or is sent with a Content-Encoding other than
+// identity (the server reads bodies as they are: a gzip body would be
+// refused as text that is not JSON, with no word of why), naming it.
 func requireJSON(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isJSON(r.Header.Get("Content-Type")) {
 			writeError(w, http.StatusUnsupportedMediaType,
 				"the request body must be sent as Content-Type: application/json")
 			return
+		}
+		for _, v := range r.Header.Values("Content-Encoding") {
+			for c := range strings.SplitSeq(v, ",") {
+				if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+					w.Header().Set("Accept-Encoding", "identity")
+					writeError(w, http.StatusUnsupportedMediaType,
+						fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(c))))
+					return
+				}
+			}
 		}
 		h.ServeHTTP(w, r)
 	})

@@ -268,3 +268,52 @@ func TestPageCrossOrigin(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONRoutesRefuseCompressedBodies checks that /recommend and
+// /explain answer 415 naming the Content-Encoding of a body sent
+// compressed, which they do not read, rather than a 400 that says the
+// body is not a JSON object, and still take identity.
+func TestJSONRoutesRefuseCompressedBodies(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	bodies := map[string]string{
+		"/recommend": `{"conditions":["sciatica"]}`,
+		"/explain":   `{"profile":{},"movement":"walking"}`,
+	}
+	tests := []struct {
+		encoding []string
+		want     int
+		error    string
+	}{
+		{nil, 200, ""},
+		{[]string{"identity"}, 200, ""},
+		{[]string{"gzip"}, 415, `the request body must be sent uncompressed: Content-Encoding "gzip" is not accepted`},
+		{[]string{"identity, br"}, 415, `the request body must be sent uncompressed: Content-Encoding "br" is not accepted`},
+		{[]string{"Identity", "deflate"}, 415, `the request body must be sent uncompressed: Content-Encoding "deflate" is not accepted`},
+	}
+	for path, body := range bodies {
+		for _, tt := range tests {
+			t.Run(path+" "+strings.Join(tt.encoding, "+"), func(t *testing.T) {
+				req := httptest.NewRequest("POST", path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				for _, e := range tt.encoding {
+					req.Header.Add("Content-Encoding", e)
+				}
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				if rec.Code != tt.want {
+					t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, cut(rec.Body.String()))
+				}
+				if tt.want == 415 {
+					checkDoc(t, "POST", path, rec)
+					want := errorShape{Status: 415, Error: tt.error}
+					if diff := cmp.Diff(want, decodeError(t, rec.Body.Bytes())); diff != "" {
+						t.Errorf("error (-want +got):\n%s", diff)
+					}
+					if got := rec.Header().Get("Accept-Encoding"); got != "identity" {
+						t.Errorf("Accept-Encoding = %q, want identity", got)
+					}
+				}
+			})
+		}
+	}
+}
