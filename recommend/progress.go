@@ -498,6 +498,11 @@ type moveFacts struct {
 	// the pain it was stopped at, not only with the previous check-in's.
 	stoppedPain       int
 	daysSinceProgress int
+	// daysAtLevel counts the days since the movement came to its level:
+	// since it started, started again, moved up, stepped back or
+	// stopped, so that a step up waits a week at a level however the
+	// movement came to it.
+	daysAtLevel int
 	// first is true at the check-in that first reports the movement.
 	first bool
 	// advice is what the advice for the profile says of the movement:
@@ -509,7 +514,8 @@ type moveFacts struct {
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
 		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
-		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress, "first": f.first,
+		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress,
+		"days_at_level": f.daysAtLevel, "first": f.first,
 		"advice": f.advice,
 	}
 }
@@ -620,7 +626,10 @@ type moveState struct {
 	stopped      bool
 	stoppedPain  int // the lowest pain at a check-in that stopped it, while stopped
 	lastProgress int // the day of the last progress, or -7
-	step         Step
+	// levelSince is the day it started, started again, moved up, stepped
+	// back or stopped: the day it came to its level.
+	levelSince int
+	step       Step
 	// stopCites are the citations of the step that last stopped it.
 	stopCites []Citation
 	// before and stoppedBefore are its level and whether it was stopped
@@ -660,7 +669,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 				if mi < 0 {
 					continue // Validate refuses it first
 				}
-				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7}
+				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}
 				states[d.Movement] = st
 				order = append(order, d.Movement)
 				st.step = Step{Change: ChangeStart, Because: "It starts at the level its dose gives."}
@@ -670,7 +679,8 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 			st.before, st.stoppedBefore = st.level, st.stopped
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
-				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, first: first,
+				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
+				daysAtLevel: c.Day - st.levelSince, first: first,
 				advice: adv.of(d.Movement)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
@@ -692,7 +702,8 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 			}
 			st.before, st.stoppedBefore = st.level, st.stopped
 			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
-				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, advice: adv.of(id)}
+				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
+				daysAtLevel: c.Day - st.levelSince, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
@@ -926,7 +937,9 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 
 // applyStep applies rule r's step to a movement at a check-in of day day
 // and pain pain (the pain now). It never moves a movement up more than
-// one level, nor up twice within seven days. A movement that stops keeps
+// one level, nor up twice within seven days. A movement that starts,
+// starts again, moves up, steps back or stops comes to its level on day
+// (its levelSince). A movement that stops keeps
 // the pain it stopped at until a rule starts it again; stopped again
 // while stopped (it was done and made the pain worse, or a flare), it
 // keeps the lower of the two, so that staying stopped through a higher
@@ -944,19 +957,24 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 			change = ChangeHold
 		} else {
 			st.level++
-			st.lastProgress = day
+			st.lastProgress, st.levelSince = day, day
 		}
 	case ChangeRegress:
 		if st.level > 0 {
 			st.level--
+			st.levelSince = day
 		} else {
 			change = ChangeStop
 		}
 	case ChangeStart:
 		st.stopped, st.stoppedPain = false, 0
+		st.levelSince = day
 	}
 	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 	if change == ChangeStop {
+		if !st.stopped {
+			st.levelSince = day
+		}
 		if !st.stopped || pain < st.stoppedPain {
 			st.stoppedPain = pain
 		}
@@ -989,6 +1007,9 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 		out = append(out, "first reported at this check-in")
 	}
 	out = append(out, fmt.Sprintf("at level %d of %d before this check-in", m.level, m.levels))
+	if !m.first && !m.stopped && m.daysAtLevel < 7 {
+		out = append(out, fmt.Sprintf("at that level for %s, since it started, started again or changed level", words.Count(m.daysAtLevel, "day")))
+	}
 	return out
 }
 

@@ -368,3 +368,54 @@ func TestNoStepUpWhileThePainNowIsHigh(t *testing.T) {
 		t.Fatalf("only %d profiles with a programme at high pain, %d steps: the generator no longer tests the rule", high, checked)
 	}
 }
+
+// TestAWeekAtALevelBeforeAStepUp checks that a movement moves up only
+// after a week at its level since it started, started again or stepped
+// back, not only a week after it last moved up: before, a movement
+// started at a first check-in moved up at a second one the same day, one
+// that made the pain worse and stepped back moved up again the next day,
+// and one stopped for it started again and moved up within two days.
+func TestAWeekAtALevelBeforeAStepUp(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		Change, Rule string
+		Level        int
+	}
+	settle := step{recommend.ChangeHold, "progress-hold-settling", 0}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     step
+	}{
+		{"started the same day", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(0, 3, "walking", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+		{"started three days before", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(3, 3, "walking", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+		{"a week after it started", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 3, "walking", "easier")},
+			step{recommend.ChangeProgress, "progress-up-easier", 2}},
+		{"stepped back the day before", []recommend.CheckIn{ci(0, 4, "glute_bridge", "same"), ci(7, 3, "glute_bridge", "easier"),
+			ci(14, 6, "glute_bridge", "worse"), ci(15, 5, "glute_bridge", "easier")},
+			step{settle.Change, settle.Rule, 2}},
+		{"a week after it stepped back", []recommend.CheckIn{ci(0, 4, "glute_bridge", "same"), ci(7, 3, "glute_bridge", "easier"),
+			ci(14, 6, "glute_bridge", "worse"), ci(21, 3, "glute_bridge", "easier")},
+			step{recommend.ChangeProgress, "progress-up-easier", 3}},
+		{"started again the day before", []recommend.CheckIn{ci(0, 4, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
+			ci(8, 3, "pelvic_tilt", "same"), ci(9, 2, "pelvic_tilt", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if diff := cmp.Diff(tt.want, step{s.Change, s.Rule, s.Level}); diff != "" {
+				t.Errorf("the step (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -48,7 +48,7 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("latest_pain, pain_now, restart_pain, change as a share of the first pain, change_points, flare,\n")
 	p("improving, worse_twice, worse_standing, adherence) and `move` (id,\n")
 	p("response, level,\n")
-	p("levels, sessions, stopped, stopped_pain, days_since_progress, first,\n")
+	p("levels, sessions, stopped, stopped_pain, days_since_progress, days_at_level, first,\n")
 	p("advice: recommended, avoided, needs_equipment or not_recommended).\n")
 	p("The pain fields other than pain_now and restart_pain are the pain each\n")
 	p("check-in gave, the trend; pain_now is the pain the advice reads, as the\n")
