@@ -419,3 +419,44 @@ func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
 		})
 	}
 }
+
+// TestAlsoHelpfulStopped checks that an also-helpful group whose
+// movements the programme stopped this week says so in Group.Stopped,
+// which the handout reads to print that they are stopped beside their
+// names, and that no other group does.
+func TestAlsoHelpfulStopped(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     map[string]bool
+	}{
+		{"no check-ins", nil, map[string]bool{"plank": false, "dead_bug": false}},
+		{"plank stopped", []recommend.CheckIn{
+			{Day: 0, PainLevel: 4, Done: []recommend.Done{{Movement: "plank", Sessions: 3, Response: "same"}, {Movement: "dead_bug", Sessions: 3, Response: "same"}}},
+			{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "plank", Sessions: 3, Response: "worse"}, {Movement: "dead_bug", Sessions: 3, Response: "same"}}},
+		}, map[string]bool{"plank": true, "dead_bug": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, g := range report.New(res).Also {
+				for _, id := range g.Movements() {
+					if _, ok := tt.want[id]; ok {
+						got[id] = g.Stopped
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Group.Stopped by movement (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

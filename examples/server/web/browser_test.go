@@ -598,7 +598,8 @@ func checkPhone(t *testing.T, tab context.Context, shot string) {
 // checkHandout prints the result page to A4 PDF, saved at path, and
 // checks that it fits on one or two pages and that the print shows what
 // the handout must keep: every referral, the plan's steps with their
-// pictures and doses, the safety net and the sources' names.
+// pictures and doses, the safety net, the sources' names, and that an
+// also-helpful movement the programme stopped this week is stopped.
 func checkHandout(t *testing.T, tab context.Context, path string) {
 	t.Helper()
 	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
@@ -624,6 +625,15 @@ func checkHandout(t *testing.T, tab context.Context, path string) {
 		need('#plan li.item > p', 'a plan step\'s line');
 		need('#messages li.safety-net', 'the safety net');
 		need('#sources li cite', 'a source\'s name');
+		// An also-helpful line whose movements the programme stopped this
+		// week says so on paper too, where the list shrinks to names: a
+		// name alone would tell the person to do it.
+		const stopped = id => !!document.querySelector('#this-week li.step[data-change="stop"][data-movement="' + id + '"]');
+		for (const li of document.querySelectorAll('#also-helpful li.item')) {
+			if (li.dataset.movements.split(' ').every(stopped) && !li.querySelector('.dose').checkVisibility()) {
+				missing.push('that a movement of also helpful is stopped this week: ' + li.querySelector('.label').textContent.trim().slice(0, 60));
+			}
+		}
 		if (document.querySelector('#plan li.item') && !document.querySelector('#plan li.item img.picture')) missing.push('the plan has no picture');
 		if (!document.querySelector('#messages li.safety-net')) missing.push('no safety net');
 		return missing;
