@@ -987,7 +987,7 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 func stepFacts(f programmeFacts, m moveFacts) []string {
 	out := []string{fmt.Sprintf("day %d, week %d of the programme", f.day, f.day/7+1)}
 	if m.response != "" {
-		out = append(out, fmt.Sprintf("reported %s, %d sessions since the previous check-in", m.response, m.sessions))
+		out = append(out, fmt.Sprintf("reported %s, %s since the previous check-in", m.response, words.Count(m.sessions, "session")))
 	} else if !m.first {
 		out = append(out, "not reported at this check-in")
 	}

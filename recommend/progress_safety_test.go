@@ -419,3 +419,32 @@ func TestAWeekAtALevelBeforeAStepUp(t *testing.T) {
 		})
 	}
 }
+
+// TestStepFactsCountSessions checks that a step's facts count the
+// sessions reported in words: "1 session", not "1 sessions".
+func TestStepFactsCountSessions(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		sessions int
+		want     string
+	}{
+		{0, "reported same, 0 sessions since the previous check-in"},
+		{1, "reported same, 1 session since the previous check-in"},
+		{2, "reported same, 2 sessions since the previous check-in"},
+	} {
+		t.Run(fmt.Sprint(tt.sessions), func(t *testing.T) {
+			c := recommend.CheckIn{Day: 0, PainLevel: 3, Done: []recommend.Done{{Movement: "walking", Sessions: tt.sessions, Response: "same"}}}
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: []recommend.CheckIn{c}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			facts := res.Programme.Steps[0].Facts
+			if !slices.Contains(facts, tt.want) {
+				t.Errorf("the step's facts %q lack %q", facts, tt.want)
+			}
+		})
+	}
+}
