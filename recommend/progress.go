@@ -263,7 +263,7 @@ func sampleProgrammeView() map[string]any {
 }
 
 func sampleMoveView() map[string]any {
-	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5, advice: AdviceRecommended})
+	return moveView(moveFacts{id: "sample", kind: "lifestyle", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5, advice: AdviceRecommended})
 }
 
 // programmeFacts are the facts of a programme at one check-in.
@@ -489,7 +489,9 @@ func reviewFacts(f programmeFacts) []string {
 
 // moveFacts are the facts of one movement at one check-in.
 type moveFacts struct {
-	id, response            string
+	// kind is the movement's kind (stretch, strengthening, lifestyle,
+	// ...), as its file gives it.
+	id, kind, response      string
 	level, levels, sessions int
 	stopped                 bool
 	// stoppedPain is the pain at the check-in that stopped the movement
@@ -513,7 +515,7 @@ type moveFacts struct {
 
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
-		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
+		"id": f.id, "kind": f.kind, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
 		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress,
 		"days_at_level": f.daysAtLevel, "first": f.first,
 		"advice": f.advice,
@@ -678,7 +680,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 			}
 			st.before, st.stoppedBefore = st.level, st.stopped
 			mv := &e.movements[st.mi]
-			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
+			mf := moveFacts{id: d.Movement, kind: mv.kind, response: d.Response, level: st.level + 1, levels: len(mv.levels),
 				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
 				daysAtLevel: c.Day - st.levelSince, first: first,
 				advice: adv.of(d.Movement)}
@@ -701,7 +703,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in.", Citations: st.stopCites}
 			}
 			st.before, st.stoppedBefore = st.level, st.stopped
-			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
+			mf := moveFacts{id: id, kind: mv.kind, level: st.level + 1, levels: len(mv.levels),
 				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
 				daysAtLevel: c.Day - st.levelSince, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {

@@ -448,3 +448,49 @@ func TestStepFactsCountSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestFlareKeepsEverydayHabits checks that a flare (pain up 2 points or
+// more) does not stop or step back the everyday habits of the plan
+// (movements of kind lifestyle: water, movement breaks, warmth, belly
+// breathing, posture checks), which the person keeps up through it, while
+// it still steps back an exercise, and still stops a habit reported to
+// make the pain worse. Before, a flare stopped them all, saying that a
+// flare is managed "not by resting".
+func TestFlareKeepsEverydayHabits(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct{ Change, Rule string }
+	keep := step{recommend.ChangeHold, "progress-flare-keep-habits"}
+	tests := []struct {
+		movement, response string
+		want               step
+	}{
+		{"hydration", "same", keep},
+		{"movement_breaks", "same", keep},
+		{"heat", "easier", keep},
+		{"diaphragmatic_breathing", "harder", keep},
+		{"posture_awareness", "same", keep},
+		{"heat", "worse", step{recommend.ChangeStop, "progress-stop-worse"}},
+		{"walking", "same", step{recommend.ChangeHold, "progress-walking-keep"}},
+		{"pelvic_tilt", "same", step{recommend.ChangeStop, "progress-regress-worse-or-flare"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.movement+" "+tt.response, func(t *testing.T) {
+			p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, SittingHours: 8, CheckIns: []recommend.CheckIn{
+				ci(0, 3, tt.movement, "same"), ci(7, 5, tt.movement, tt.response)}}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if s.Decided != "" {
+				t.Fatalf("the advice decided %s's step (%s): the case no longer tests the flare", tt.movement, s.Decided)
+			}
+			if diff := cmp.Diff(tt.want, step{s.Change, s.Rule}); diff != "" {
+				t.Errorf("%s's step in a flare (-want +got):\n%s", tt.movement, diff)
+			}
+		})
+	}
+}

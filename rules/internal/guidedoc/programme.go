@@ -46,7 +46,7 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("A referral that withholds advice leaves no programme. The conditions read\n")
 	p("`programme` (check_ins, weeks, day, first_pain, previous_pain,\n")
 	p("latest_pain, pain_now, restart_pain, change as a share of the first pain, change_points, flare,\n")
-	p("improving, worse_twice, worse_standing, adherence) and `move` (id,\n")
+	p("improving, worse_twice, worse_standing, adherence) and `move` (id, kind,\n")
 	p("response, level,\n")
 	p("levels, sessions, stopped, stopped_pain, days_since_progress, days_at_level, first,\n")
 	p("advice: recommended, avoided, needs_equipment or not_recommended).\n")
