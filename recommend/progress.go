@@ -626,7 +626,7 @@ type TrendPoint struct {
 type moveState struct {
 	mi, level    int // level indexes mv.levels
 	stopped      bool
-	stoppedPain  int // the lowest pain at a check-in that stopped it, while stopped
+	stoppedPain  int // the pain it stopped at, while stopped (see applyStep)
 	lastProgress int // the day of the last progress, or -7
 	// levelSince is the day it started, started again, moved up, stepped
 	// back or stopped: the day it came to its level.
@@ -921,7 +921,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, f.now, levels)
+		e.applyStep(st, r, day, f.now, f.restart, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -937,16 +937,19 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 	return nil
 }
 
-// applyStep applies rule r's step to a movement at a check-in of day day
-// and pain pain (the pain now). It never moves a movement up more than
-// one level, nor up twice within seven days. A movement that starts,
-// starts again, moves up, steps back or stops comes to its level on day
-// (its levelSince). A movement that stops keeps
-// the pain it stopped at until a rule starts it again; stopped again
-// while stopped (it was done and made the pain worse, or a flare), it
-// keeps the lower of the two, so that staying stopped through a higher
-// pain never raises the pain it must come down below.
-func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
+// applyStep applies rule r's step to a movement at a check-in of day day,
+// pain now pain and restart pain restart (see programmeFacts). It never
+// moves a movement up more than one level, nor up twice within seven
+// days. A movement that starts, starts again, moves up, steps back or
+// stops comes to its level on day (its levelSince). A movement that
+// stops keeps the pain now it stopped at until a rule starts it again;
+// stopped again while stopped (it stays stopped, or was done and made
+// the pain worse), it keeps the lower of that and the restart pain, so
+// that staying stopped through a higher pain never raises the pain it
+// must come down below, nor does a check-in lower it below the pain a
+// restart is weighed against there (a lower pain at a check-in the pain
+// now kept it stopped at is not the pain it stopped at).
+func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
 		// A stopped movement stays stopped until a rule starts it again:
@@ -977,8 +980,11 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 		if !st.stopped {
 			st.levelSince = day
 		}
-		if !st.stopped || pain < st.stoppedPain {
+		switch {
+		case !st.stopped:
 			st.stoppedPain = pain
+		case restart < st.stoppedPain:
+			st.stoppedPain = restart
 		}
 		st.stopped, st.level = true, 0
 		st.stopCites = st.step.Citations

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
@@ -492,5 +493,41 @@ func TestFlareKeepsEverydayHabits(t *testing.T) {
 				t.Errorf("%s's step in a flare (-want +got):\n%s", tt.movement, diff)
 			}
 		})
+	}
+}
+
+// TestStoppedPainIsWhatItStoppedAt checks that a stopped movement's
+// stopped_pain, and the fact that says it, is the pain weighed when it
+// stopped (restart_pain), and that staying stopped through a check-in of
+// lower pain, while the pain now keeps it stopped, does not lower it:
+// before, plank stopped at pain 2 and 1 was said to have stopped "when
+// the pain was 0", the pain of a check-in at which it only stayed
+// stopped, so that it could only start again below 0.
+func TestStoppedPainIsWhatItStoppedAt(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, PainLevel: 2, CheckIns: []recommend.CheckIn{
+		ci(0, 2, "plank", "same"), ci(7, 2, "plank", "worse"), ci(14, 1, "plank", "same"), ci(21, 1, "plank", "worse"),
+		{Day: 28, PainLevel: 0}, ci(35, 1, "plank", "easier")}}
+	res, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Programme.Steps[0]
+	type step struct {
+		Change, Rule string
+		Stopped      []string
+	}
+	got := step{Change: s.Change, Rule: s.Rule}
+	for _, f := range s.Facts {
+		if strings.HasPrefix(f, "it was stopped") {
+			got.Stopped = append(got.Stopped, f)
+		}
+	}
+	want := step{recommend.ChangeStop, "progress-stay-stopped", []string{"it was stopped at an earlier check-in, when the pain was 2"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plank's step (-want +got):\n%s", diff)
 	}
 }
