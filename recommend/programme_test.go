@@ -319,7 +319,10 @@ func TestProgrammeTrajectories(t *testing.T) {
 
 // TestProgrammeInvariants replays generated trajectories, one check-in
 // more at a time, and checks: a movement moves up at most one level per
-// check-in and at most once in seven days; a movement stopped stays
+// check-in and at most once in seven days, and only after seven days at
+// its level since it started, started again or stepped back (one started
+// on day 0 does not move up at a second check-in that day, nor one that
+// stepped back or started again the day before); a movement stopped stays
 // stopped until a check-in shows the pain easing, below the lowest pain
 // it was stopped at; a red flag that withholds advice leaves no
 // programme.
@@ -337,6 +340,7 @@ func TestProgrammeInvariants(t *testing.T) {
 		day, pain := 0, rng.IntN(11)
 		prevLevel := map[string]int{}
 		lastUp := map[string]int{}
+		atLevel := map[string]int{} // the day it started, started again or changed level
 		stopped := map[string]bool{}
 		stopPain := map[string]int{} // while stopped, the lowest pain it was stopped at
 		for k := range 8 {
@@ -353,7 +357,8 @@ func TestProgrammeInvariants(t *testing.T) {
 			}
 			improving := k > 0 && pain < cs[k-1].PainLevel
 			for _, s := range res.Programme.Steps {
-				if p, ok := prevLevel[s.Movement]; ok {
+				p, ok := prevLevel[s.Movement]
+				if ok {
 					if s.Level > p+1 {
 						t.Fatalf("trial %d day %d: %s went from level %d to %d", trial, day, s.Movement, p, s.Level)
 					}
@@ -361,8 +366,14 @@ func TestProgrammeInvariants(t *testing.T) {
 						if d, ok := lastUp[s.Movement]; ok && day-d < 7 {
 							t.Fatalf("trial %d day %d: %s moved up twice within %d days", trial, day, s.Movement, day-d)
 						}
+						if d := atLevel[s.Movement]; day-d < 7 {
+							t.Fatalf("trial %d day %d: %s moved up %d days after it started, started again or stepped back", trial, day, s.Movement, day-d)
+						}
 						lastUp[s.Movement] = day
 					}
+				}
+				if !ok || s.Level != p || s.Change == "start" || s.Change == "stop" && !stopped[s.Movement] {
+					atLevel[s.Movement] = day
 				}
 				if stopped[s.Movement] && !improving && s.Change != "stop" {
 					t.Fatalf("trial %d day %d: %s was stopped and, without improvement, is now %s", trial, day, s.Movement, s.Change)

@@ -263,7 +263,7 @@ func sampleProgrammeView() map[string]any {
 }
 
 func sampleMoveView() map[string]any {
-	return moveView(moveFacts{id: "sample", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5, advice: AdviceRecommended})
+	return moveView(moveFacts{id: "sample", kind: "lifestyle", response: ResponseSame, level: 1, levels: 2, stopped: true, stoppedPain: 5, advice: AdviceRecommended})
 }
 
 // programmeFacts are the facts of a programme at one check-in.
@@ -529,7 +529,9 @@ func reviewFacts(f programmeFacts) []string {
 
 // moveFacts are the facts of one movement at one check-in.
 type moveFacts struct {
-	id, response            string
+	// kind is the movement's kind (stretch, strengthening, lifestyle,
+	// ...), as its file gives it.
+	id, kind, response      string
 	level, levels, sessions int
 	stopped                 bool
 	// stoppedPain is the pain at the check-in that stopped the movement
@@ -538,6 +540,11 @@ type moveFacts struct {
 	// the pain it was stopped at, not only with the previous check-in's.
 	stoppedPain       int
 	daysSinceProgress int
+	// daysAtLevel counts the days since the movement came to its level:
+	// since it started, started again, moved up, stepped back or
+	// stopped, so that a step up waits a week at a level however the
+	// movement came to it.
+	daysAtLevel int
 	// first is true at the check-in that first reports the movement.
 	first bool
 	// advice is what the advice for the profile says of the movement:
@@ -548,8 +555,9 @@ type moveFacts struct {
 
 func moveView(f moveFacts) map[string]any {
 	return map[string]any{
-		"id": f.id, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
-		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress, "first": f.first,
+		"id": f.id, "kind": f.kind, "response": f.response, "level": f.level, "levels": f.levels, "sessions": f.sessions,
+		"stopped": f.stopped, "stopped_pain": f.stoppedPain, "days_since_progress": f.daysSinceProgress,
+		"days_at_level": f.daysAtLevel, "first": f.first,
 		"advice": f.advice,
 	}
 }
@@ -658,9 +666,12 @@ type TrendPoint struct {
 type moveState struct {
 	mi, level    int // level indexes mv.levels
 	stopped      bool
-	stoppedPain  int // the lowest pain at a check-in that stopped it, while stopped
+	stoppedPain  int // the pain it stopped at, while stopped (see applyStep)
 	lastProgress int // the day of the last progress, or -7
-	step         Step
+	// levelSince is the day it started, started again, moved up, stepped
+	// back or stopped: the day it came to its level.
+	levelSince int
+	step       Step
 	// stopCites are the citations of the step that last stopped it.
 	stopCites []Citation
 	// before and stoppedBefore are its level and whether it was stopped
@@ -700,7 +711,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 				if mi < 0 {
 					continue // Validate refuses it first
 				}
-				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7}
+				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}
 				states[d.Movement] = st
 				order = append(order, d.Movement)
 				st.step = Step{Change: ChangeStart, Because: "It starts at the level its dose gives."}
@@ -709,8 +720,9 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 			}
 			st.before, st.stoppedBefore = st.level, st.stopped
 			mv := &e.movements[st.mi]
-			mf := moveFacts{id: d.Movement, response: d.Response, level: st.level + 1, levels: len(mv.levels),
-				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, first: first,
+			mf := moveFacts{id: d.Movement, kind: mv.kind, response: d.Response, level: st.level + 1, levels: len(mv.levels),
+				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
+				daysAtLevel: c.Day - st.levelSince, first: first,
 				advice: adv.of(d.Movement)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
@@ -731,8 +743,9 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in.", Citations: st.stopCites}
 			}
 			st.before, st.stoppedBefore = st.level, st.stopped
-			mf := moveFacts{id: id, level: st.level + 1, levels: len(mv.levels),
-				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress, advice: adv.of(id)}
+			mf := moveFacts{id: id, kind: mv.kind, level: st.level + 1, levels: len(mv.levels),
+				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
+				daysAtLevel: c.Day - st.levelSince, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
 				return nil, nil, err
 			}
@@ -938,7 +951,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, f.now, levels)
+		e.applyStep(st, r, day, f.now, f.restart, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -954,14 +967,19 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 	return nil
 }
 
-// applyStep applies rule r's step to a movement at a check-in of day day
-// and pain pain (the pain now). It never moves a movement up more than
-// one level, nor up twice within seven days. A movement that stops keeps
-// the pain it stopped at until a rule starts it again; stopped again
-// while stopped (it was done and made the pain worse, or a flare), it
-// keeps the lower of the two, so that staying stopped through a higher
-// pain never raises the pain it must come down below.
-func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
+// applyStep applies rule r's step to a movement at a check-in of day day,
+// pain now pain and restart pain restart (see programmeFacts). It never
+// moves a movement up more than one level, nor up twice within seven
+// days. A movement that starts, starts again, moves up, steps back or
+// stops comes to its level on day (its levelSince). A movement that
+// stops keeps the pain now it stopped at until a rule starts it again;
+// stopped again while stopped (it stays stopped, or was done and made
+// the pain worse), it keeps the lower of that and the restart pain, so
+// that staying stopped through a higher pain never raises the pain it
+// must come down below, nor does a check-in lower it below the pain a
+// restart is weighed against there (a lower pain at a check-in the pain
+// now kept it stopped at is not the pain it stopped at).
+func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
 		// A stopped movement stays stopped until a rule starts it again:
@@ -974,21 +992,29 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 			change = ChangeHold
 		} else {
 			st.level++
-			st.lastProgress = day
+			st.lastProgress, st.levelSince = day, day
 		}
 	case ChangeRegress:
 		if st.level > 0 {
 			st.level--
+			st.levelSince = day
 		} else {
 			change = ChangeStop
 		}
 	case ChangeStart:
 		st.stopped, st.stoppedPain = false, 0
+		st.levelSince = day
 	}
 	st.step = Step{Change: change, Because: r.because, Rule: r.id, Citations: e.citationsOf(r.cites)}
 	if change == ChangeStop {
-		if !st.stopped || pain < st.stoppedPain {
+		if !st.stopped {
+			st.levelSince = day
+		}
+		switch {
+		case !st.stopped:
 			st.stoppedPain = pain
+		case restart < st.stoppedPain:
+			st.stoppedPain = restart
 		}
 		st.stopped, st.level = true, 0
 		st.stopCites = st.step.Citations
@@ -999,7 +1025,7 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int)
 func stepFacts(f programmeFacts, m moveFacts) []string {
 	out := []string{fmt.Sprintf("day %d, week %d of the programme", f.day, f.day/7+1)}
 	if m.response != "" {
-		out = append(out, fmt.Sprintf("reported %s, %d sessions since the previous check-in", m.response, m.sessions))
+		out = append(out, fmt.Sprintf("reported %s, %s since the previous check-in", m.response, words.Count(m.sessions, "session")))
 	} else if !m.first {
 		out = append(out, "not reported at this check-in")
 	}
@@ -1019,6 +1045,9 @@ func stepFacts(f programmeFacts, m moveFacts) []string {
 		out = append(out, "first reported at this check-in")
 	}
 	out = append(out, fmt.Sprintf("at level %d of %d before this check-in", m.level, m.levels))
+	if !m.first && !m.stopped && m.daysAtLevel < 7 {
+		out = append(out, fmt.Sprintf("at that level for %s, since it started, started again or changed level", words.Count(m.daysAtLevel, "day")))
+	}
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
@@ -366,5 +367,167 @@ func TestNoStepUpWhileThePainNowIsHigh(t *testing.T) {
 	t.Logf("%d profiles with a programme at high pain, %d steps", high, checked)
 	if high < 50 || checked < 100 {
 		t.Fatalf("only %d profiles with a programme at high pain, %d steps: the generator no longer tests the rule", high, checked)
+	}
+}
+
+// TestAWeekAtALevelBeforeAStepUp checks that a movement moves up only
+// after a week at its level since it started, started again or stepped
+// back, not only a week after it last moved up: before, a movement
+// started at a first check-in moved up at a second one the same day, one
+// that made the pain worse and stepped back moved up again the next day,
+// and one stopped for it started again and moved up within two days.
+func TestAWeekAtALevelBeforeAStepUp(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		Change, Rule string
+		Level        int
+	}
+	settle := step{recommend.ChangeHold, "progress-hold-settling", 0}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     step
+	}{
+		{"started the same day", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(0, 3, "walking", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+		{"started three days before", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(3, 3, "walking", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+		{"a week after it started", []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 3, "walking", "easier")},
+			step{recommend.ChangeProgress, "progress-up-easier", 2}},
+		{"stepped back the day before", []recommend.CheckIn{ci(0, 4, "glute_bridge", "same"), ci(7, 3, "glute_bridge", "easier"),
+			ci(14, 6, "glute_bridge", "worse"), ci(15, 5, "glute_bridge", "easier")},
+			step{settle.Change, settle.Rule, 2}},
+		{"a week after it stepped back", []recommend.CheckIn{ci(0, 4, "glute_bridge", "same"), ci(7, 3, "glute_bridge", "easier"),
+			ci(14, 6, "glute_bridge", "worse"), ci(21, 3, "glute_bridge", "easier")},
+			step{recommend.ChangeProgress, "progress-up-easier", 3}},
+		{"started again the day before", []recommend.CheckIn{ci(0, 4, "pelvic_tilt", "same"), ci(7, 5, "pelvic_tilt", "worse"),
+			ci(8, 3, "pelvic_tilt", "same"), ci(9, 2, "pelvic_tilt", "easier")},
+			step{settle.Change, settle.Rule, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if diff := cmp.Diff(tt.want, step{s.Change, s.Rule, s.Level}); diff != "" {
+				t.Errorf("the step (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStepFactsCountSessions checks that a step's facts count the
+// sessions reported in words: "1 session", not "1 sessions".
+func TestStepFactsCountSessions(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		sessions int
+		want     string
+	}{
+		{0, "reported same, 0 sessions since the previous check-in"},
+		{1, "reported same, 1 session since the previous check-in"},
+		{2, "reported same, 2 sessions since the previous check-in"},
+	} {
+		t.Run(fmt.Sprint(tt.sessions), func(t *testing.T) {
+			c := recommend.CheckIn{Day: 0, PainLevel: 3, Done: []recommend.Done{{Movement: "walking", Sessions: tt.sessions, Response: "same"}}}
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: []recommend.CheckIn{c}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			facts := res.Programme.Steps[0].Facts
+			if !slices.Contains(facts, tt.want) {
+				t.Errorf("the step's facts %q lack %q", facts, tt.want)
+			}
+		})
+	}
+}
+
+// TestFlareKeepsEverydayHabits checks that a flare (pain up 2 points or
+// more) does not stop or step back the everyday habits of the plan
+// (movements of kind lifestyle: water, movement breaks, warmth, belly
+// breathing, posture checks), which the person keeps up through it, while
+// it still steps back an exercise, and still stops a habit reported to
+// make the pain worse. Before, a flare stopped them all, saying that a
+// flare is managed "not by resting".
+func TestFlareKeepsEverydayHabits(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct{ Change, Rule string }
+	keep := step{recommend.ChangeHold, "progress-flare-keep-habits"}
+	tests := []struct {
+		movement, response string
+		want               step
+	}{
+		{"hydration", "same", keep},
+		{"movement_breaks", "same", keep},
+		{"heat", "easier", keep},
+		{"diaphragmatic_breathing", "harder", keep},
+		{"posture_awareness", "same", keep},
+		{"heat", "worse", step{recommend.ChangeStop, "progress-stop-worse"}},
+		{"walking", "same", step{recommend.ChangeHold, "progress-walking-keep"}},
+		{"pelvic_tilt", "same", step{recommend.ChangeStop, "progress-regress-worse-or-flare"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.movement+" "+tt.response, func(t *testing.T) {
+			p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, SittingHours: 8, CheckIns: []recommend.CheckIn{
+				ci(0, 3, tt.movement, "same"), ci(7, 5, tt.movement, tt.response)}}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if s.Decided != "" {
+				t.Fatalf("the advice decided %s's step (%s): the case no longer tests the flare", tt.movement, s.Decided)
+			}
+			if diff := cmp.Diff(tt.want, step{s.Change, s.Rule}); diff != "" {
+				t.Errorf("%s's step in a flare (-want +got):\n%s", tt.movement, diff)
+			}
+		})
+	}
+}
+
+// TestStoppedPainIsWhatItStoppedAt checks that a stopped movement's
+// stopped_pain, and the fact that says it, is the pain weighed when it
+// stopped (restart_pain), and that staying stopped through a check-in of
+// lower pain, while the pain now keeps it stopped, does not lower it:
+// before, plank stopped at pain 2 and 1 was said to have stopped "when
+// the pain was 0", the pain of a check-in at which it only stayed
+// stopped, so that it could only start again below 0.
+func TestStoppedPainIsWhatItStoppedAt(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, PainLevel: 2, CheckIns: []recommend.CheckIn{
+		ci(0, 2, "plank", "same"), ci(7, 2, "plank", "worse"), ci(14, 1, "plank", "same"), ci(21, 1, "plank", "worse"),
+		{Day: 28, PainLevel: 0}, ci(35, 1, "plank", "easier")}}
+	res, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Programme.Steps[0]
+	type step struct {
+		Change, Rule string
+		Stopped      []string
+	}
+	got := step{Change: s.Change, Rule: s.Rule}
+	for _, f := range s.Facts {
+		if strings.HasPrefix(f, "it was stopped") {
+			got.Stopped = append(got.Stopped, f)
+		}
+	}
+	want := step{recommend.ChangeStop, "progress-stay-stopped", []string{"it was stopped at an earlier check-in, when the pain was 2"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plank's step (-want +got):\n%s", diff)
 	}
 }

@@ -112,6 +112,10 @@ type Group struct {
 	// (see Step.Week), or else the item's.
 	Dose     string
 	Cautions []string
+	// Stopped, in Also, is true when the programme stopped the
+	// movements this week: Dose then says so, and a list that shows
+	// names only must say it too.
+	Stopped bool
 	// Reason, in Avoid, is the reason shown for each movement: its first
 	// reason in rule order, then each other reason that does not head a
 	// line of the avoid list itself, so that a person's own risk
@@ -413,6 +417,7 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 		return
 	}
 	var keys, doses []string
+	var stopped []bool
 	var groups [][]recommend.Item
 	for _, it := range r.Recommended {
 		if slices.ContainsFunc(r.Plan, func(p recommend.PlanStep) bool { return p.Movement == it.Movement }) {
@@ -426,11 +431,17 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 			continue
 		}
 		keys, doses = append(keys, key), append(doses, dose)
+		stop := false
+		if r.Programme != nil {
+			st := programmeStep(r.Programme, it)
+			stop = st != nil && st.Change == recommend.ChangeStop
+		}
+		stopped = append(stopped, stop)
 		groups = append(groups, []recommend.Item{it})
 	}
 	for i, items := range groups {
 		g := o.group(items)
-		g.Dose = doses[i]
+		g.Dose, g.Stopped = doses[i], stopped[i]
 		g.Cautions = Cautions(items[0])
 		o.Also = append(o.Also, g)
 	}

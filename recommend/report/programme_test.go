@@ -287,7 +287,7 @@ func TestThisWeekLines(t *testing.T) {
 				checkIn(7, 2, 3, "walking", "easier", "glute_bridge", "easier", "towel_stretch", "same", "cat_cow", "same"),
 				checkIn(14, 4, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same")}},
 			want: []string{"Week 3. Pain ▂▂▃ from 2 to 4; every movement reported was done at least once.",
-				"Stop for now: Towel decompression and Cat-cow. A flare or a movement that made the pain worse is managed by doing a little less of it for now, not by resting.",
+				"Stop for now: Towel decompression and Cat-cow. A flare, or pain this made worse, settles with less of it, not with rest.",
 				"Down a level: Walking and Glute bridge."},
 		},
 		{
@@ -415,6 +415,47 @@ func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, lines); diff != "" {
 				t.Errorf("explanation (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAlsoHelpfulStopped checks that an also-helpful group whose
+// movements the programme stopped this week says so in Group.Stopped,
+// which the handout reads to print that they are stopped beside their
+// names, and that no other group does.
+func TestAlsoHelpfulStopped(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     map[string]bool
+	}{
+		{"no check-ins", nil, map[string]bool{"plank": false, "dead_bug": false}},
+		{"plank stopped", []recommend.CheckIn{
+			{Day: 0, PainLevel: 4, Done: []recommend.Done{{Movement: "plank", Sessions: 3, Response: "same"}, {Movement: "dead_bug", Sessions: 3, Response: "same"}}},
+			{Day: 7, PainLevel: 4, Done: []recommend.Done{{Movement: "plank", Sessions: 3, Response: "worse"}, {Movement: "dead_bug", Sessions: 3, Response: "same"}}},
+		}, map[string]bool{"plank": true, "dead_bug": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, g := range report.New(res).Also {
+				for _, id := range g.Movements() {
+					if _, ok := tt.want[id]; ok {
+						got[id] = g.Stopped
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Group.Stopped by movement (-want +got):\n%s", diff)
 			}
 		})
 	}

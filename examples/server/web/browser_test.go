@@ -598,7 +598,10 @@ func checkPhone(t *testing.T, tab context.Context, shot string) {
 // checkHandout prints the result page to A4 PDF, saved at path, and
 // checks that it fits on one or two pages and that the print shows what
 // the handout must keep: every referral, the plan's steps with their
-// pictures and doses, the safety net and the sources' names.
+// pictures and doses, the safety net, the sources' names, each printed
+// item's source numbers and the numbers of the list of sources, and
+// that an also-helpful movement the programme stopped this week is
+// stopped.
 func checkHandout(t *testing.T, tab context.Context, path string) {
 	t.Helper()
 	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
@@ -624,6 +627,30 @@ func checkHandout(t *testing.T, tab context.Context, path string) {
 		need('#plan li.item > p', 'a plan step\'s line');
 		need('#messages li.safety-net', 'the safety net');
 		need('#sources li cite', 'a source\'s name');
+		// Every item the handout prints cites its sources by number, as
+		// the text report does, and the list of sources is numbered: on
+		// screen the sources are behind toggles, which do not print.
+		const cited = el => {
+			const r = el.querySelector(':scope .print-refs');
+			return !!r && r.checkVisibility() && /^\s*\[\d+(,\d+)*\]$/.test(r.textContent);
+		};
+		for (const el of document.querySelectorAll('#referrals .referral, #plan li.item, #also-helpful li.item, #avoid li.item, #messages li.item, #this-week .this-week-print li')) {
+			const screenCites = el.matches('#this-week .this-week-print li') || el.querySelector(':scope > details.sources, :scope .referral details.sources') || el.querySelector('details.sources');
+			if (el.checkVisibility() && screenCites && !cited(el)) missing.push('the source numbers of an item: ' + el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60));
+		}
+		document.querySelectorAll('#sources li').forEach((li, i) => {
+			const n = li.querySelector(':scope > .print-refs');
+			if (!n || !n.checkVisibility() || n.textContent.trim() !== '[' + (i + 1) + ']') missing.push('the number of source ' + (i + 1));
+		});
+		// An also-helpful line whose movements the programme stopped this
+		// week says so on paper too, where the list shrinks to names: a
+		// name alone would tell the person to do it.
+		const stopped = id => !!document.querySelector('#this-week li.step[data-change="stop"][data-movement="' + id + '"]');
+		for (const li of document.querySelectorAll('#also-helpful li.item')) {
+			if (li.dataset.movements.split(' ').every(stopped) && !li.querySelector('.dose').checkVisibility()) {
+				missing.push('that a movement of also helpful is stopped this week: ' + li.querySelector('.label').textContent.trim().slice(0, 60));
+			}
+		}
 		if (document.querySelector('#plan li.item') && !document.querySelector('#plan li.item img.picture')) missing.push('the plan has no picture');
 		if (!document.querySelector('#messages li.safety-net')) missing.push('no safety net');
 		return missing;

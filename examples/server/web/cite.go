@@ -3,6 +3,7 @@ package web
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -49,6 +50,20 @@ func (s sources) list() []source {
 		out[i] = source{Citation: c, N: i + 1}
 	}
 	return out
+}
+
+// refs returns the numbers of the sources of cs as the handout prints
+// them beside an item, "[1,3]", or "" when cs is empty: on screen the
+// sources are behind a toggle, which does not print.
+func refs(cs []cite) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	ns := make([]string, len(cs))
+	for i, c := range cs {
+		ns[i] = strconv.Itoa(c.N)
+	}
+	return "[" + strings.Join(ns, ",") + "]"
 }
 
 // cites returns the citations as the page shows them, one entry per

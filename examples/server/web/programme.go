@@ -37,6 +37,8 @@ type programmeView struct {
 // why, where they stop, step back or the advice decided the change.
 type printLine struct {
 	Head, Dose, Why string
+	// Cites are the sources of the line's steps, one entry a source.
+	Cites []cite
 }
 
 // printLines lays out steps for print: the steps that stop for the same
@@ -53,13 +55,19 @@ func printLines(steps []stepView) []printLine {
 		if st.Change == recommend.ChangeStop {
 			if i := slices.Index(reasons, st.Because); i >= 0 {
 				names[i] = append(names[i], st.Name)
+				l := &out[at[i]]
+				for _, c := range st.Citations {
+					if !slices.ContainsFunc(l.Cites, func(x cite) bool { return x.N == c.N }) {
+						l.Cites = append(l.Cites, c)
+					}
+				}
 				continue
 			}
 			reasons, names, at = append(reasons, st.Because), append(names, []string{st.Name}), append(at, len(out))
-			out = append(out, printLine{Why: st.Because})
+			out = append(out, printLine{Why: st.Because, Cites: slices.Clone(st.Citations)})
 			continue
 		}
-		l := printLine{Head: st.Name + ": " + strings.ToLower(st.Does), Dose: fmt.Sprintf("Level %d", st.Level)}
+		l := printLine{Head: st.Name + ": " + strings.ToLower(st.Does), Dose: fmt.Sprintf("Level %d", st.Level), Cites: st.Citations}
 		if st.Levels > 0 {
 			l.Dose += fmt.Sprintf(" of %d", st.Levels)
 		}

@@ -96,6 +96,10 @@ type itemView struct {
 	// Movements are the ids of the movements.
 	Movements []string
 	How, Dose string
+	// Stopped, in the also helpful list, is true when the programme
+	// stopped the movements this week (Dose says so): the handout, which
+	// prints that list by name, prints Dose for it.
+	Stopped bool
 	// ThisWeek says where the programme has the movement this week, for
 	// a plan step whose dose the programme has moved (report.Step.Week),
 	// or is "". When it is set, Dose is "": this week's dose stands in
@@ -384,7 +388,7 @@ func (b *builder) alsoHelpful() error {
 		if err != nil {
 			return err
 		}
-		iv.Dose = g.Dose
+		iv.Dose, iv.Stopped = g.Dose, g.Stopped
 		iv.Cautions = g.Cautions
 		iv.Pictures = pictures(b.ex.eng, iv.Movements)
 		b.rv.Also = append(b.rv.Also, iv)

@@ -99,6 +99,7 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 		"lower":   strings.ToLower,
 		"whyFor":  whyFor,
 		"named":   named,
+		"refs":    refs,
 		"short":   short,
 	}).ParseFS(files, "templates/page.html")
 	if err != nil {

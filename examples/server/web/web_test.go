@@ -547,7 +547,7 @@ func TestResultOrder(t *testing.T) {
 		}
 	}
 	for _, s := range res.Plan {
-		if !strings.Contains(section(body, "plan"), "<h4>"+html.EscapeString(s.Name)+"</h4>") {
+		if !strings.Contains(section(body, "plan"), "<h4>"+html.EscapeString(s.Name)+"<") {
 			t.Errorf("plan step %s is not in the plan", s.Name)
 		}
 	}
