@@ -168,3 +168,86 @@ func TestDisagreementsSayWhatLeavesAMovementOut(t *testing.T) {
 	}
 	t.Logf("%d disagreements left out by the rule set's own reason", leftOut)
 }
+
+// passageMovements are the passages of the seed documents that speak of
+// particular movements, each with the movements it names (its own words
+// in the comment). A rule that takes a side citing one of them may apply
+// it only to those movements: a side shown on another movement would put
+// a source on a side of advice it never gave (the personal account, which
+// names knee hugs and the happy baby pose, was shown advising against
+// child's pose). Passages that state a principle (stop adding flexion,
+// never push into pain) name no movement and are not listed.
+var passageMovements = []struct {
+	source, locator string
+	movements       []string
+}{
+	// "knee hugs, or child's pose", and heat for muscle spasm.
+	{"back-in-shape-stretches", "Common decompression stretch mistakes for back pain", []string{"childs_pose", "knee_to_chest", "double_knee_to_chest", "heat"}},
+	// The towel, bed and chair/sofa decompressions.
+	{"back-in-shape-stretches", "Low back stretches you can do at home safely", []string{"towel_stretch", "bed_decompression", "sofa_decompression"}},
+	// The towel and shop-bought back stretchers.
+	{"back-in-shape-stretches", "Tools to stretch your lower back at home safely", []string{"towel_stretch", "back_stretcher"}},
+	{"back-in-shape-stretches", "Inversion tables for back decompression at home", []string{"inversion_table"}},
+	// "Happy Baby pose".
+	{"blog-stop-stretching", "paragraph 6", []string{"happy_baby"}},
+	// Yoga, and "bringing your knees to your chest".
+	{"blog-stop-stretching", "paragraph 7", []string{"yoga", "knee_to_chest", "double_knee_to_chest"}},
+	// Cat-cow, child's pose, knee-to-chest (one knee or both), pelvic
+	// tilts, supine spinal twist.
+	{"fitro-release-your-back", "Stretching and Mobility Exercises", []string{"cat_cow", "childs_pose", "knee_to_chest", "double_knee_to_chest", "pelvic_tilt", "supine_twist"}},
+	{"fitro-release-your-back", "What are some effective stretches to release back tension?", []string{"cat_cow", "childs_pose", "knee_to_chest", "pelvic_tilt", "supine_twist"}},
+	// "such as Cat-Cow and Child's Pose".
+	{"fitro-release-your-back", "Key Takeaways", []string{"cat_cow", "childs_pose"}},
+	// Rolling the lower back, the mid-upper back, the glutes; massage balls.
+	{"fitro-release-your-back", "Self-Myofascial Release Techniques", []string{"foam_roll_lumbar", "foam_roll_thoracic", "foam_roll_glutes", "massage_ball"}},
+	{"fitro-release-your-back", "Can I use a foam roller directly on my lower back?", []string{"foam_roll_lumbar", "foam_roll_glutes"}},
+	{"kadalyst-strained-lower-back", "Should I roll out a strained back muscle?", []string{"foam_roll_lumbar"}},
+	{"mayo-inversion-therapy", "Expert answer", []string{"inversion_table"}},
+}
+
+// TestSidedPassagesSpeakOfTheirMovements checks that a citation taking a
+// side (supports, against or caution) of a passage in passageMovements is
+// on a rule whose effect on that side selects only movements the passage
+// names, so that no item and no side of a disagreement shows a source's
+// position on a movement it does not speak of; and that every listed
+// passage is still cited.
+func TestSidedPassagesSpeakOfTheirMovements(t *testing.T) {
+	eng := defaultEngine(t)
+	type problem struct{ Rule, Source, Locator, Movement string }
+	var got []problem
+	cited := map[[2]string]bool{}
+	for _, r := range eng.Rules() {
+		for _, c := range r.Citations {
+			i := slices.IndexFunc(passageMovements, func(p struct {
+				source, locator string
+				movements       []string
+			}) bool {
+				return p.source == c.Source() && p.locator == c.Locator()
+			})
+			if i < 0 {
+				continue
+			}
+			cited[[2]string{c.Source(), c.Locator()}] = true
+			for _, e := range r.Effects {
+				onSide := c.Position() == recommend.PositionSupports && e.Kind == recommend.EffectKindRecommend ||
+					(c.Position() == recommend.PositionAgainst || c.Position() == recommend.PositionCaution) && e.Kind != recommend.EffectKindRecommend
+				if !onSide {
+					continue
+				}
+				for _, m := range e.Selected {
+					if !slices.Contains(passageMovements[i].movements, m) {
+						got = append(got, problem{r.ID, c.Source(), c.Locator(), m})
+					}
+				}
+			}
+		}
+	}
+	if diff := cmp.Diff([]problem(nil), got); diff != "" {
+		t.Errorf("sided citations of passages that do not name the movement (-want +got):\n%s", diff)
+	}
+	for _, p := range passageMovements {
+		if !cited[[2]string{p.source, p.locator}] {
+			t.Errorf("%s at %q is listed but no rule cites it: remove it from passageMovements", p.source, p.locator)
+		}
+	}
+}
