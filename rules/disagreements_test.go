@@ -203,6 +203,16 @@ var passageMovements = []struct {
 	{"fitro-release-your-back", "Can I use a foam roller directly on my lower back?", []string{"foam_roll_lumbar", "foam_roll_glutes"}},
 	{"kadalyst-strained-lower-back", "Should I roll out a strained back muscle?", []string{"foam_roll_lumbar"}},
 	{"mayo-inversion-therapy", "Expert answer", []string{"inversion_table"}},
+	// Standing up and moving more, and standing desks.
+	{"kadalyst-strained-lower-back", "Does sitting make lower back pain worse?", []string{"movement_breaks", "walking", "standing_desk"}},
+	// The desk set-up, breaks to stand and walk, hydration, deep breathing
+	// and yoga.
+	{"fitro-release-your-back", "Ergonomic Adjustments and Lifestyle Habits", []string{"ergonomic_setup", "movement_breaks", "walking", "hydration", "diaphragmatic_breathing", "yoga"}},
+	// Planks, bird-dog, dead bugs, glute bridges, clam shells, band walks,
+	// and posture checks.
+	{"fitro-release-your-back", "Strengthening Key Supporting Muscles", []string{"plank", "bird_dog", "dead_bug", "glute_bridge", "clamshell", "band_walk", "posture_awareness"}},
+	// Warming up, breathing and staying hydrated.
+	{"fitro-release-your-back", "Important Considerations and Safety Precautions", []string{"warm_up", "diaphragmatic_breathing", "hydration"}},
 }
 
 // TestSidedPassagesSpeakOfTheirMovements checks that a citation taking a
