@@ -555,7 +555,16 @@ func (c *compiler) statedPosition(ct parse.Citation, what, id, does string, impl
 	}
 	p := Position(ct.Position.S)
 	if !slices.Contains(positions, p) {
-		c.unknownOf(ct.Position, "citation position", positionStrings())
+		// Suggest only a position that fits: "support" on a caution is
+		// not a misspelt "supports", which would be refused in turn.
+		fit := fitting(fits)
+		msg := fmt.Sprintf("unknown citation position %q", p)
+		if s := words.DidYouMean(string(p), fit); s != "" {
+			msg += s
+		} else {
+			msg += fmt.Sprintf(": %s %q %s, so write position: %s (%s)", what, id, does, orList(fit), positionHelp(fit))
+		}
+		c.iss.Add(ct.Position.Pos, "%s", msg)
 		return PositionBackground
 	}
 	if !fits(p) {

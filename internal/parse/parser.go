@@ -1032,7 +1032,9 @@ func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {
 		c.LocatorPos = p.pos(n)
 	}
 	if n := f["position"]; n != nil {
-		if t, ok := p.id(n, "the citation position"); ok {
+		// Read as text, not as an id: the compile stage knows which
+		// positions fit the rule, and suggests one of those.
+		if t, ok := p.prose(n, "the citation position"); ok {
 			c.Position = t
 		}
 	}
