@@ -464,7 +464,7 @@ func (c *compiler) cites(cts []parse.Citation, position func(parse.Citation) Pos
 // locator checks that citation ct points at one of the sections source s
 // lists, when it lists any.
 func (c *compiler) locator(s Source, ct parse.Citation) {
-	if s.Sections == nil || ct.Locator == "" || slices.Contains(s.Sections, ct.Locator) {
+	if len(s.Sections) == 0 || ct.Locator == "" || slices.Contains(s.Sections, ct.Locator) {
 		return
 	}
 	c.unknownWhy(parse.Text{S: ct.Locator, Pos: ct.LocatorPos}, "section",
