@@ -10,6 +10,7 @@ import (
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestDisagreementsOfNamedProfiles checks the profiles issue 19 names: the
@@ -18,21 +19,25 @@ import (
 // that side's position. An acute strain on day 2 with pain 8/10 (and a
 // roller, so that rolling the lower back comes up) shows the two things the
 // sources disagree about, rolling the lower back and stretching a strained
-// back (cat-cow), and not the author's own pacing caution.
+// back (cat-cow), and not the author's own pacing caution. kadalyst, which
+// is "not a fan" of rolling the lower back but says to test it, suggests it
+// with conditions (Conflict.Conditional), and no other source does.
 func TestDisagreementsOfNamedProfiles(t *testing.T) {
 	eng := defaultEngine(t)
 	tests := []struct {
-		name    string
-		profile recommend.Profile
-		want    []string
+		name        string
+		profile     recommend.Profile
+		want        []string
+		conditional map[string][]string
 	}{
 		{"acute strain, day 2, pain 8", recommend.Profile{Conditions: []string{"acute_strain"}, PainLevel: 8, DaysSinceOnset: 2,
-			Age: 35, Equipment: []string{"foam_roller"}}, []string{"cat_cow", "foam_roll_lumbar"}},
-		{"stenosis at 73", recommend.Profile{Conditions: []string{"spinal_stenosis"}, Age: 73, PainLevel: 4}, []string{"inversion_table"}},
+			Age: 35, Equipment: []string{"foam_roller"}}, []string{"cat_cow", "foam_roll_lumbar"},
+			map[string][]string{"foam_roll_lumbar": {"kadalyst-strained-lower-back"}}},
+		{"stenosis at 73", recommend.Profile{Conditions: []string{"spinal_stenosis"}, Age: 73, PainLevel: 4}, []string{"inversion_table"}, nil},
 		{"disc problem worse bending forward and sitting", recommend.Profile{Conditions: []string{"disc_herniation"},
-			AggravatedBy: []string{"bending_forward", "sitting"}, Age: 40, PainLevel: 5}, []string{"inversion_table"}},
+			AggravatedBy: []string{"bending_forward", "sitting"}, Age: 40, PainLevel: 5}, []string{"inversion_table"}, nil},
 		{"chronic stiffness", recommend.Profile{Conditions: []string{"chronic_stiffness"}, Age: 45, PainLevel: 3},
-			[]string{"cat_cow", "childs_pose", "knee_to_chest", "supine_twist", "yoga"}},
+			[]string{"cat_cow", "childs_pose", "knee_to_chest", "supine_twist", "yoga"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,12 +46,21 @@ func TestDisagreementsOfNamedProfiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
+			conditional := map[string][]string{}
 			for _, c := range res.Conflicts {
 				got = append(got, c.Movement)
 				checkSides(t, c)
+				for _, ct := range c.Conditional {
+					if !slices.Contains(conditional[c.Movement], ct.Source()) {
+						conditional[c.Movement] = append(conditional[c.Movement], ct.Source())
+					}
+				}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("conflicts (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.conditional, conditional, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("sources that suggest a movement with conditions (-want +got):\n%s", diff)
 			}
 		})
 	}
