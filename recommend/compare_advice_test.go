@@ -80,8 +80,8 @@ func TestCompareAdvice(t *testing.T) {
 	}{
 		{"the same rules", testrules.Copy(t), first{}},
 		{"a reworded reason", editedRules(t, [3]string{"everyone.yaml",
-			"because: The national guideline advises against traction, and hanging upside down is a form of it.",
-			"because: The national guideline advises against traction; hanging upside down is traction."}), first{}},
+			"because: The national guideline advises against traction; hanging upside down is traction.",
+			"because: The national guideline advises against traction, and hanging upside down is a form of it."}), first{}},
 		{"the traction rule's condition made narrower", editedRules(t, [3]string{"everyone.yaml", traction,
 			strings.Replace(traction, `when: "true"`, `when: "profile.age > 0"`, 1)}),
 			first{Rules: 1, Lowered: true, Loss: recommend.AdviceLossAvoid, Movement: "inversion_table", Profile: disc,

@@ -410,7 +410,7 @@ func (c *compiler) rules() {
 				c.unknownOf(r.Refer.Urgency, "referral urgency", urgencies)
 			}
 		}
-		cr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.position(r, ct) })
+		cr.cites = c.cites(r.Cite, func(ct parse.Citation) Position { return c.position(r, cr.effects, ct) })
 		c.e.rules = append(c.e.rules, cr)
 		c.parsed = append(c.parsed, r)
 	}
@@ -464,7 +464,7 @@ func (c *compiler) cites(cts []parse.Citation, position func(parse.Citation) Pos
 // locator checks that citation ct points at one of the sections source s
 // lists, when it lists any.
 func (c *compiler) locator(s Source, ct parse.Citation) {
-	if s.Sections == nil || ct.Locator == "" || slices.Contains(s.Sections, ct.Locator) {
+	if len(s.Sections) == 0 || ct.Locator == "" || slices.Contains(s.Sections, ct.Locator) {
 		return
 	}
 	c.unknownWhy(parse.Text{S: ct.Locator, Pos: ct.LocatorPos}, "section",
@@ -485,11 +485,12 @@ var positionEffects = [...]struct {
 }
 
 // position returns the position citation ct of rule r states: the one it
-// writes, checked against the rule's effects, or the one that follows
-// from them. A rule with one effect on movements gives that effect's
-// position; a rule that only refers or gives a message gives background;
-// a rule with several effects on movements needs the position written.
-func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
+// writes, checked against the rule's effects (effects holds the movements
+// each selects), or the one that follows from them. A rule with one effect
+// on movements gives that effect's position; a rule that only refers or
+// gives a message gives background; a rule with several effects on
+// movements needs the position written.
+func (c *compiler) position(r *parse.Rule, effects [numEffects][]int, ct parse.Citation) Position {
 	var has []string
 	implied := PositionBackground
 	for _, pe := range positionEffects {
@@ -503,10 +504,18 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 	// both: a side taken for the ones would read as the source's side on
 	// the others. Such a rule cites background only; a rule that needs
 	// passages on each side is two rules. (A rule that recommends and
-	// cautions keeps its movements, with care, and may take either side.)
+	// cautions keeps its movements, with care, and may take either side,
+	// as far as its effects select the same movements: a passage in
+	// support is shown on each movement it cautions, so every one must be
+	// one it recommends, and a passage of care on each it recommends, so
+	// every one must be one it cautions.)
 	recommends := r.Effects[effectRecommend] != nil
 	moves := r.Effects[effectAvoid] != nil || r.Effects[effectCaution] != nil
 	mixed := recommends && r.Effects[effectAvoid] != nil
+	cautions := r.Effects[effectCaution] != nil
+	rec, cau := effects[effectRecommend], effects[effectCaution]
+	supportsAll := !recommends || !cautions || subset(cau, rec)
+	opposesAll := !recommends || !cautions || subset(rec, cau)
 	fits := func(p Position) bool {
 		switch {
 		case p == PositionBackground:
@@ -518,19 +527,22 @@ func (c *compiler) position(r *parse.Rule, ct parse.Citation) Position {
 			// support of that, unless it also avoids or cautions against
 			// movements: the citation would then read as support for
 			// what the rule keeps the person from.
-			return recommends || (r.Refer != nil || r.Say != nil) && !moves
+			return recommends && supportsAll || (r.Refer != nil || r.Say != nil) && !moves
 		case p == PositionAgainst, p == PositionCaution:
 			// A rule may be milder than its source (a caution citing
 			// advice against), or firmer (an avoid citing advice to take
 			// care, as the safety policy prefers); each citation shows
 			// which its source says.
-			return moves
+			return moves && opposesAll
 		}
 		return false
 	}
 	split := ""
-	if mixed {
+	switch {
+	case mixed:
 		split = ", and every citation is shown on each of them: split it into a rule that recommends and one that avoids to cite a side"
+	case !supportsAll || !opposesAll:
+		split = ", not the same ones, and every citation is shown on each of them: make the two select the same movements, or split it into a rule that recommends and one that cautions against"
 	}
 	if ct.Position.S == "" && len(has) > 1 {
 		c.iss.Add(ct.Source.Pos, "the citation of %q must say where the source stands: rule %q %s movements%s, so write position: %s (%s)",
@@ -555,7 +567,16 @@ func (c *compiler) statedPosition(ct parse.Citation, what, id, does string, impl
 	}
 	p := Position(ct.Position.S)
 	if !slices.Contains(positions, p) {
-		c.unknownOf(ct.Position, "citation position", positionStrings())
+		// Suggest only a position that fits: "support" on a caution is
+		// not a misspelt "supports", which would be refused in turn.
+		fit := fitting(fits)
+		msg := fmt.Sprintf("unknown citation position %q", p)
+		if s := words.DidYouMean(string(p), fit); s != "" {
+			msg += s
+		} else {
+			msg += fmt.Sprintf(": %s %q %s, so write position: %s (%s)", what, id, does, orList(fit), positionHelp(fit))
+		}
+		c.iss.Add(ct.Position.Pos, "%s", msg)
 		return PositionBackground
 	}
 	if !fits(p) {
@@ -688,4 +709,15 @@ func (c *compiler) offers(s *parse.Selector, selected []int) []int {
 		}
 	}
 	return out
+}
+
+// subset reports whether every element of a, a sorted list of movement
+// indexes, is in b, another.
+func subset(a, b []int) bool {
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			return false
+		}
+	}
+	return true
 }

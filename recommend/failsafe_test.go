@@ -524,7 +524,7 @@ func TestProgressionFailureKeepsReferrals(t *testing.T) {
     when: programme.check_ins > 1 && 10 / programme.latest_pain > 5
     refer: {urgency: routine, message: "Book a review. This is advice to get assessed, not a diagnosis."}
     because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]
 `
 	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(progress)}
 	eng, err := recommend.Load(fsys)
@@ -586,14 +586,14 @@ func TestPartialKeepsProgrammeReviews(t *testing.T) {
     when: move.id == 'walking' && 1 / (int(programme.adherence * 1000.0) - 777) > 0
     step: hold
     because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: "The app gave weekly plans of activity and exercise, tailored to each person's characteristics and symptoms."}]
 `
 	const latentReview = `
   - id: progress-latent-review
     when: programme.check_ins > 2 && 10 / (programme.latest_pain - programme.first_pain - 4) > 5
     refer: {urgency: routine, message: "Book a review. This is advice to get assessed, not a diagnosis."}
     because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: "The app gave weekly plans of activity and exercise, tailored to each person's characteristics and symptoms."}]
 `
 	i := strings.Index(progress, "  - id: progress-walking-less")
 	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(progress[:i] + latentStep + progress[i:] + latentReview)}
@@ -1053,7 +1053,7 @@ func latentAdviceEngine(t *testing.T) *recommend.Engine {
     when: "36 / ((profile.age + 7) * (profile.pain_level + 3) - 400) < 0"
     recommend: [walking]
     because: A latent division by zero.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]
 `)}
 	eng, err := recommend.Load(fsys)
 	if err != nil {

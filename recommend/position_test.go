@@ -16,18 +16,20 @@ import (
 func TestCitationPositions(t *testing.T) {
 	const refused = "refused"
 	effects := map[string]string{
-		"recommend":         "recommend: [towel_stretch]",
-		"avoid":             "avoid: [knee_to_chest]",
-		"caution":           "caution: [knee_to_chest]",
-		"refer":             "refer: {urgency: routine, message: See a physiotherapist.}",
-		"say":               "say: {kind: pacing, message: Build up slowly.}",
-		"recommend+say":     "recommend: [towel_stretch]\n    say: {kind: pacing, message: Build up slowly.}",
-		"recommend+avoid":   "recommend: [towel_stretch]\n    avoid: [knee_to_chest]",
-		"recommend+caution": "recommend: [towel_stretch]\n    caution: [knee_to_chest]",
-		"avoid+caution":     "avoid: [towel_stretch]\n    caution: [knee_to_chest]",
-		"avoid+say":         "avoid: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
-		"avoid+refer":       "avoid: [knee_to_chest]\n    refer: {urgency: routine, message: See a physiotherapist.}",
-		"caution+say":       "caution: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
+		"recommend":                     "recommend: [towel_stretch]",
+		"avoid":                         "avoid: [knee_to_chest]",
+		"caution":                       "caution: [knee_to_chest]",
+		"refer":                         "refer: {urgency: routine, message: See a physiotherapist.}",
+		"say":                           "say: {kind: pacing, message: Build up slowly.}",
+		"recommend+say":                 "recommend: [towel_stretch]\n    say: {kind: pacing, message: Build up slowly.}",
+		"recommend+avoid":               "recommend: [towel_stretch]\n    avoid: [knee_to_chest]",
+		"recommend+caution":             "recommend: [towel_stretch]\n    caution: [knee_to_chest]",
+		"recommend+caution of the same": "recommend: [knee_to_chest]\n    caution: [knee_to_chest]",
+		"recommend+caution of some":     "recommend: [towel_stretch, knee_to_chest]\n    caution: [knee_to_chest]",
+		"avoid+caution":                 "avoid: [towel_stretch]\n    caution: [knee_to_chest]",
+		"avoid+say":                     "avoid: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
+		"avoid+refer":                   "avoid: [knee_to_chest]\n    refer: {urgency: routine, message: See a physiotherapist.}",
+		"caution+say":                   "caution: [knee_to_chest]\n    say: {kind: pacing, message: Build up slowly.}",
 	}
 	// want[effect] lists, for the positions "", supports, against, caution
 	// and background in turn, the position taken or refused.
@@ -41,9 +43,14 @@ func TestCitationPositions(t *testing.T) {
 		"recommend+say": {"supports", "supports", refused, refused, "background"},
 		// Every citation is shown on the avoided and the recommended
 		// items alike, so a side would read as the source's side on both.
-		"recommend+avoid":   {refused, refused, refused, refused, "background"},
-		"recommend+caution": {refused, "supports", "against", "caution", "background"},
-		"avoid+caution":     {refused, refused, "against", "caution", "background"},
+		"recommend+avoid": {refused, refused, refused, refused, "background"},
+		// So, for a rule that recommends and cautions, is support shown
+		// on a movement it only cautions against, and care on one it
+		// only recommends; a movement recommended with care takes either.
+		"recommend+caution":             {refused, refused, refused, refused, "background"},
+		"recommend+caution of the same": {refused, "supports", "against", "caution", "background"},
+		"recommend+caution of some":     {refused, "supports", refused, refused, "background"},
+		"avoid+caution":                 {refused, refused, "against", "caution", "background"},
 		// Supports on a rule that keeps the person from a movement would
 		// read as support for the movement, whatever else the rule does.
 		"avoid+say":   {"against", refused, "against", "caution", "background"},

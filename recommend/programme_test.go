@@ -543,7 +543,7 @@ func TestExplainReviews(t *testing.T) {
 // goes up at most one level in seven days, never past its last level, and
 // not while it is stopped.
 func TestProgressionLimitsHoldWhateverTheRules(t *testing.T) {
-	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]`
+	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]`
 	fsys := testrules.Copy(t)
 	fsys["progress.yaml"] = &fstest.MapFile{Data: []byte(`progress:
   - id: stop-worse
@@ -605,7 +605,7 @@ func TestProgrammeChangeFromNoPain(t *testing.T) {
     when: programme.first_pain == 0 && programme.change == 0.0
     step: stop
     because: Stop.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]
 `)}
 	eng, err := recommend.Load(fsys)
 	if err != nil {
@@ -629,7 +629,7 @@ func TestProgrammeChangeFromNoPain(t *testing.T) {
 // in the condition: the sample run at load never reaches one behind a
 // && that its sample values make false.
 func TestProgressionKeysCheckedAtLoad(t *testing.T) {
-	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]`
+	const cite = `cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]`
 	tests := []struct {
 		name, when string
 		want       string // a part of the error, "" for none

@@ -22,7 +22,7 @@ func TestProgrammeReviewsInUrgencyOrder(t *testing.T) {
     when: programme.check_ins >= 2
     refer: {urgency: urgent, message: "Arrange a review within days. This is advice to get assessed, not a diagnosis."}
     because: A review for the test.
-    cite: [{source: selfback-2021, locator: Abstract, claim: Exercise plans were tailored each week from what people reported about their pain and function.}]
+    cite: [{source: selfback-2021, locator: Abstract, claim: The app gave weekly plans of activity and exercise tailored to each person's characteristics and symptoms.}]
 `...)}
 	eng, err := recommend.Load(fsys)
 	if err != nil {

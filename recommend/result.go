@@ -602,15 +602,6 @@ func (p Position) Label() string {
 // positions are the positions, in the order documented.
 var positions = []Position{PositionSupports, PositionAgainst, PositionCaution, PositionBackground}
 
-// positionStrings returns the positions as strings, for messages.
-func positionStrings() []string {
-	out := make([]string, len(positions))
-	for i, p := range positions {
-		out[i] = string(p)
-	}
-	return out
-}
-
 // makeCitation interns t. The empty text gives the zero Citation, so that
 // == holds between it and every other empty citation.
 func makeCitation(t citation) Citation {

@@ -424,9 +424,21 @@ func (p *fileParser) source(n *yaml.Node) {
 		}
 		s.Sections = []Text{}
 		for _, item := range items {
-			if t, ok := p.prose(item, "a section of the source"); ok {
-				s.Sections = append(s.Sections, t)
+			t, ok := p.prose(item, "a section of the source")
+			if !ok {
+				continue
 			}
+			// A locator must name a section exactly, so spaces at either
+			// end would make a section no locator can name as written.
+			if trimmed := strings.TrimSpace(t.S); trimmed != t.S {
+				p.iss.Add(t.Pos, "the section %s has spaces at its start or end, which a locator would have to copy: write %s", Quote(t.S), Quote(trimmed))
+				continue
+			}
+			if i := slices.IndexFunc(s.Sections, func(u Text) bool { return u.S == t.S }); i >= 0 {
+				p.iss.Add(t.Pos, "the section %s is listed twice (first at line %d): list each heading once", Quote(t.S), s.Sections[i].Pos.Line)
+				continue
+			}
+			s.Sections = append(s.Sections, t)
 		}
 	}
 	id, ok := p.id(f["id"], "the source id")
@@ -1032,7 +1044,9 @@ func (p *fileParser) citation(n *yaml.Node) (Citation, bool) {
 		c.LocatorPos = p.pos(n)
 	}
 	if n := f["position"]; n != nil {
-		if t, ok := p.id(n, "the citation position"); ok {
+		// Read as text, not as an id: the compile stage knows which
+		// positions fit the rule, and suggests one of those.
+		if t, ok := p.prose(n, "the citation position"); ok {
 			c.Position = t
 		}
 	}
