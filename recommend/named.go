@@ -22,7 +22,8 @@ type namedFlag struct {
 
 // textWord is a word of a text, as namedRedFlags reads it: a run of ASCII
 // letters and digits, lowercased, with its offset, and whether the text
-// joins it to the word before with only '_', '-', spaces or tabs.
+// joins it to the word before with only '_', '-', spaces or tabs (false
+// for the first word).
 type textWord struct {
 	word   string
 	off    int
@@ -32,7 +33,7 @@ type textWord struct {
 // textWords splits text into its words (see textWord).
 func textWords(text []byte) []textWord {
 	var out []textWord
-	joined := false
+	var joined bool // what joins the next word to the one before
 	for i := 0; i < len(text); {
 		c := text[i]
 		if !isWordByte(c) {
@@ -48,7 +49,7 @@ func textWords(text []byte) []textWord {
 		for i < len(text) && isWordByte(text[i]) {
 			i++
 		}
-		out = append(out, textWord{word: strings.ToLower(string(text[start:i])), off: start, joined: joined && len(out) > 0})
+		out = append(out, textWord{word: strings.ToLower(string(text[start:i])), off: start, joined: joined})
 		joined = true
 	}
 	return out
