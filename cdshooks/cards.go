@@ -494,6 +494,33 @@ func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Ca
 	return b.cards
 }
 
+// referralCards are the referral cards of res alone, with its messages
+// when res is incomplete (the rest of the advice withheld).
+func referralCards(res *recommend.Result, hookInstance string) []Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	for _, ref := range b.o.Referrals {
+		b.referral(ref)
+	}
+	if res.Incomplete {
+		b.messages()
+	}
+	return b.cards
+}
+
+// unreadPastCard is the warning card of past Conditions that could not
+// all be read (Mapping.UnreadPastConditions), why says why: a past cancer,
+// a red flag with back pain, may be among them, so the advice is withheld.
+func unreadPastCard(res *recommend.Result, hookInstance, why string) Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	b.add(IndicatorWarning, topicIncomplete, "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer",
+		[]string{"**The past conditions are incomplete.** The service could not read every Condition that is no longer active (" +
+			mdsafe.Line(why) + "). A cancer in the past, even one resolved or in remission, with new back pain calls for urgent assessment (NICE NG234), " +
+			"so no exercise or movement advice is given. Any referral cards come from the Conditions it could read: act on them. " +
+			"Check the chart for a past cancer, and assess the patient before any exercises or stretches; " +
+			"the response's extension " + ExtensionUnreadPastConditions + " says why."}, nil)
+	return b.cards[0]
+}
+
 func (b *builder) messages() {
 	if len(b.res.Messages) == 0 {
 		return

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -64,6 +65,12 @@ const ExtensionUnreadPatient = "com.github.backrules.unread-patient"
 // service answered with the referrals of those it read.
 const ExtensionUnreadConditions = "com.github.backrules.unread-conditions"
 
+// ExtensionUnreadPastConditions is the key, in the response's extension
+// object, of why not every past Condition (PrefetchPastConditions) could
+// be read: a past cancer may be among those not read, so the service
+// answered with the referral cards alone and a warning card.
+const ExtensionUnreadPastConditions = "com.github.backrules.unread-past-conditions"
+
 // Response is the body of a successful service call.
 type Response struct {
 	// Cards are the cards, never nil: an empty list when there is no
@@ -99,6 +106,9 @@ type Extension struct {
 	// UnreadConditions, under ExtensionUnreadConditions, says why not
 	// every active Condition could be read (Mapping.UnreadConditions).
 	UnreadConditions []ConditionNote `json:"com.github.backrules.unread-conditions,omitempty"`
+	// UnreadPastConditions, under ExtensionUnreadPastConditions, says why
+	// not every past Condition could be read (Mapping.UnreadPastConditions).
+	UnreadPastConditions []ConditionNote `json:"com.github.backrules.unread-past-conditions,omitempty"`
 }
 
 // Discovery is the body of GET /cds-services.
@@ -362,7 +372,29 @@ func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte,
 }
 
 func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
-	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{description}})
+	var eng *recommend.Engine
+	if s.engine != nil {
+		eng = s.engine()
+	}
+	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{describe(eng)}})
+}
+
+// describe is what discovery says of the service with the rule set of
+// eng: the past conditions prefetch (PastConditionsTemplate) is asked for
+// when its vocabulary has a term that counts in the past. Without an
+// engine (the calls are then answered with 503) it is asked for all the
+// same, since the rule set loaded next may need it.
+func describe(eng *recommend.Engine) ServiceDescription {
+	d := description
+	d.Prefetch = maps.Clone(description.Prefetch)
+	past := pastConditionsSearch("{{context.patientId}}")
+	if eng != nil {
+		past = PastConditionsTemplate(eng.Vocabulary())
+	}
+	if past != "" {
+		d.Prefetch[PrefetchPastConditions] = past
+	}
+	return d
 }
 
 // apiError is the JSON body of an error.
@@ -434,7 +466,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	var fr fhirReads
 	if s.trust != nil {
-		fr = s.readFHIR(r.Context(), req, client)
+		fr = s.readFHIR(r.Context(), req, client, eng.Vocabulary())
 		ev.Fetched = fr.fetched
 		if err := fr.failure(); err != nil {
 			ev.FHIRError = err.Error()
@@ -471,17 +503,26 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// birthDate that gives none, and the cards say so.
 		m.UnreadPatient = append(m.UnreadPatient, fr.unreadPatient())
 	}
+	if fr.past != nil {
+		// The past Conditions read count; the others may hold a past
+		// cancer.
+		m.UnreadPastConditions = append([]ConditionNote{fr.unreadPast()}, m.UnreadPastConditions...)
+	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
 	logPainScores(ctx, s.log, req.HookInstance, m)
 	logPatient(ctx, s.log, req.HookInstance, m)
 	var res *recommend.Result
 	var cards []Card
-	if fr.conditions != nil || incomplete != nil {
-		// Not every active Condition could be read. The referrals of
-		// those read are known, and reach the clinician with the rest
-		// of the advice withheld; without any, the service does not
-		// answer as if it had them all.
+	activeUnread := fr.conditions != nil || incomplete != nil
+	if activeUnread || len(m.UnreadPastConditions) > 0 {
+		// Not every active Condition, or not every past one, could be
+		// read. The referrals of those read are known, and reach the
+		// clinician with the rest of the advice withheld; without any,
+		// the service does not answer as if it had them all: a 412 when
+		// an active Condition could not be read, and when only past ones
+		// could not, the card that says so (the active Conditions were
+		// all read, and a past cancer is one red flag among them).
 		refuse := incomplete
 		var why []string
 		if fr.conditions != nil {
@@ -492,13 +533,17 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			why = append(why, n.Reason)
 		}
 		start := time.Now()
-		res, err = referralsOnly(ctx, eng, m.Profile, cmp.Or(fr.conditions, incomplete))
+		res, err = referralsOnly(ctx, eng, m.Profile, cmp.Or(fr.conditions, incomplete, errPastUnread))
 		ev.Recommend = time.Since(start)
 		switch {
 		case errors.Is(err, recommend.ErrInvalidProfile):
 			s.invalidProfile(ctx, w, err)
 			return
-		case err != nil || len(res.Referrals) == 0:
+		case err != nil && !activeUnread:
+			s.logError(ctx, err)
+			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
+			return
+		case err != nil || activeUnread && len(res.Referrals) == 0:
 			if err != nil {
 				s.logError(ctx, err)
 			}
@@ -518,7 +563,19 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			notes = append(notes, n)
 		}
 		m.UnreadConditions = notes
-		cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
+		var pastWhy []string
+		for i, n := range m.UnreadPastConditions {
+			pastWhy = append(pastWhy, n.Reason)
+			m.UnreadPastConditions[i].Reason += rest
+		}
+		if activeUnread {
+			cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
+		} else {
+			cards = referralCards(res, req.HookInstance)
+		}
+		if len(pastWhy) > 0 {
+			cards = insertAfterReferrals(cards, unreadPastCard(res, req.HookInstance, strings.Join(pastWhy, "; ")))
+		}
 	} else {
 		// A chart with no coded term the rule set knows may still have
 		// pain scores, whose trend can call for a review: the rules run on
@@ -641,6 +698,12 @@ func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapp
 	if len(notes) == 0 {
 		return cards
 	}
+	return insertAfterReferrals(cards, notes...)
+}
+
+// insertAfterReferrals inserts notes after the referral cards and the
+// cards that say the advice is unavailable or incomplete.
+func insertAfterReferrals(cards []Card, notes ...Card) []Card {
 	i := 0
 	for i < len(cards) && cards[i].Source.Topic != nil &&
 		(*cards[i].Source.Topic == topicReferral || *cards[i].Source.Topic == topicIncomplete) {
@@ -649,16 +712,20 @@ func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapp
 	return slices.Insert(cards, i, notes...)
 }
 
+// errPastUnread is the cause, for referralsOnly, of the advice withheld
+// when not every past Condition could be read.
+var errPastUnread = errors.New("not every past condition could be read: a past cancer may be among those not read")
+
 // extension is the response's extension for m, or nil when there is
 // nothing to report.
 func (m *Mapping) extension() *Extension {
 	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores)+
-		len(m.UnreadPatient)+len(m.UnreadConditions) == 0 {
+		len(m.UnreadPatient)+len(m.UnreadConditions)+len(m.UnreadPastConditions) == 0 {
 		return nil
 	}
 	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed,
 		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores,
-		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions}
+		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions, UnreadPastConditions: m.UnreadPastConditions}
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate
