@@ -128,7 +128,17 @@ of time ([WithTimeout]).
     fhirServer (see Trust), with the age unknown and the warning card.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
-    counts as born on 31 December 1961. A patient under one year old has
+    counts as born on 31 December 1961; and when born on 1 January 1961
+    (or the first of the month, for "1961-05") would give another age,
+    that one is [Mapping.AgeUpTo]. Neither age is picked alone, since each
+    fails against a clinician for some rule (the younger for a rule of 65
+    or 75 and over, the older for one under 16): the service works out the
+    cards of both, and when they differ answers with the referrals of both,
+    the most urgent first, a warning card "Birth date gives age 74 or 75:
+    referrals for both ages given, exercise advice withheld; check the date
+    of birth", and the movement advice only when it is the same at both
+    ages and neither withholds it (the card then does not say it is
+    withheld). A patient under one year old has
     age 0, which a profile reads as unknown. A birth date that is not a
     date of the calendar ("1964-13-45"), is in the future, or gives an age
     over 130 leaves the age unknown too, and so does a birthDate that is

@@ -153,6 +153,17 @@ type Mapping struct {
 	// rule set knows, though its rules assume back pain. Mapping.Cards
 	// then frames every card as applying if the patient reports back pain.
 	RiskFactorsOnly bool `json:"risk_factors_only,omitempty"`
+	// AgeUpTo, when not 0, is the older of the two ages a partial birth
+	// date allows (a year alone, or a year and month, whose period holds a
+	// birthday of this year): "1951" is 74 if born on 31 December, 75 if
+	// born on 1 January. Profile.Age is then the younger. Neither age may
+	// be picked alone, since each fails against a clinician for some rule
+	// (under 16 for the younger, 65 and over or 75 and over for the
+	// older): the Service works out the advice for both, and when it
+	// differs it answers with the referrals of both, the most urgent first,
+	// the rest of the advice withheld, and a card saying the age was
+	// uncertain.
+	AgeUpTo int `json:"age_up_to,omitempty"`
 	// Deceased is true when the Patient says, without doubt, that the
 	// patient has died: deceasedBoolean true, or a deceasedDateTime that
 	// gives a day not after today. The Service then answers with no
@@ -583,7 +594,9 @@ type term struct {
 //     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
-//     the age on the last day of that year; a birthDate that is not a
+//     the age on the last day of that year, and, when the first day of
+//     the year (or month) gives another, that one is Mapping.AgeUpTo (see
+//     there); a birthDate that is not a
 //     string, not a date of the calendar, is after now, or gives an age
 //     over recommend.MaxAge leaves the age unknown (0) and is listed in
 //     Mapping.UnreadPatient with why;
@@ -887,11 +900,11 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {
-		age, err := ageOn(birth, now)
+		age, older, err := ageOn(birth, now)
 		if err != nil {
 			why = err.Error()
 		}
-		m.Profile.Age = age
+		m.Profile.Age, m.AgeUpTo = age, older
 	}
 	if why != "" {
 		note("birthDate", why+": the age is taken as unknown")
@@ -910,8 +923,34 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 var fhirDate = regexp.MustCompile(`^([0-9]{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?$`)
 
 // ageOn returns the age on now's date of a person born on the FHIR date
-// birth: for a partial date, the age the person has certainly reached.
-func ageOn(birth string, now time.Time) (int, error) {
+// birth: for a partial date, the age the person has certainly reached
+// (born on the last day of the year, or month). older is the age the
+// person has reached if born on its first day, when that is another age
+// (a partial date whose period holds a birthday of this year), and 0
+// otherwise: the two ages the date allows, neither of which the service
+// may pick alone (see Mapping.AgeUpTo). An older age over recommend.MaxAge
+// is left out (0).
+func ageOn(birth string, now time.Time) (age, older int, err error) {
+	age, err = certainAge(birth, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	m := fhirDate.FindStringSubmatch(birth)
+	if m[3] != "" {
+		return age, 0, nil
+	}
+	// The first day of the period: the oldest the person can be.
+	first := m[1] + "-" + cmp.Or(m[2], "01") + "-01"
+	oldest, err := certainAge(first, now)
+	if err != nil || oldest == age || oldest > recommend.MaxAge {
+		return age, 0, nil
+	}
+	return age, oldest, nil
+}
+
+// certainAge returns the age on now's date of a person born on the FHIR
+// date birth: for a partial date, the age the person has certainly reached.
+func certainAge(birth string, now time.Time) (int, error) {
 	m := fhirDate.FindStringSubmatch(birth)
 	if m == nil {
 		return 0, fmt.Errorf("%s is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", quote(birth))
