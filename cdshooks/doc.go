@@ -109,7 +109,10 @@ of time ([WithTimeout]).
 
   - The prefetch keys patient and conditions are both required. A key that
     is missing is a 412: without the conditions the service cannot tell a
-    red flag from none, and it does not guess. An OperationOutcome in
+    red flag from none, and it does not guess. (pastConditions, when
+    discovery asks for it, is needed too, but what keeps it from being
+    read is answered with a warning card, never a 412: see "Past
+    conditions".) An OperationOutcome in
     place of the conditions (the client could not fetch them) is a 412
     too. A conditions Bundle with a next link, or a total greater than
     the Conditions it holds, that the service could not complete from
