@@ -76,6 +76,11 @@ func newPagedFHIR(t *testing.T, plan fhirPlan) *pagedFHIR {
 				fmt.Fprint(w, `{"resourceType": "Patient", "id": "1288992", "birthDate": "1960-03-01"}`)
 			}
 		case "/r4/Condition":
+			if r.URL.Query().Get("clinical-status") == "inactive,remission,resolved" {
+				// No past Conditions.
+				fmt.Fprint(w, `{"resourceType": "Bundle", "type": "searchset", "entry": []}`)
+				return
+			}
 			page := 1
 			if s := r.URL.Query().Get("page"); s != "" {
 				page, _ = strconv.Atoi(s)
@@ -185,6 +190,8 @@ const (
 	avoidSeriousCard  = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
 	unreadCard        = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
 	unreadPatientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+	// unreadPastCard is the card of past Conditions not all read.
+	unreadPastCard = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
 	// unreadBirthDateCard and unreadSexCard are the cards of a Patient
 	// read whose birthDate, or gender, could not be read.
 	unreadBirthDateCard = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
@@ -240,7 +247,8 @@ func TestFHIRBudget(t *testing.T) {
 		{name: "the red flag on a page read before the budget ran out",
 			server: fhirPlan{codes: pages(9, 1), block: 3}, budget: testBudget,
 			body: spec,
-			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+			// The budget ran out before the past Conditions too.
+			want: callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard, unreadPastCard},
 				Unread:  []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Reason: fmt.Sprintf(unreadReasonOf, budgetRanOut)}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, FHIRError: budgetRanOut, Fetched: true}},
 		{name: "the red flag on the last page, not read before the budget ran out",
@@ -386,7 +394,8 @@ func TestFHIRReadFailureSaysWhy(t *testing.T) {
 				Outcome:       cdshooks.OutcomeCards, Urgencies: []recommend.Urgency{recommend.UrgencyUrgent}, Fetched: true}},
 		{name: "the Patient answers 500, and so does the search", server: fhirPlan{codes: pages(1, 1), failPatient: true, failPage: 1},
 			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, "status 500", "every active condition", "status 500"),
-				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500"}},
+				// The past Conditions were read.
+				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500", Fetched: true}},
 		{name: "the Patient answers 500, and the pages read give no referral", server: fhirPlan{codes: pages(3, 3), failPatient: true, failPage: 2},
 			want: callOutcome{Status: 412, Field: "prefetch.patient", Error: fmt.Sprintf(unreadBothOf, "status 500", "every active condition", "status 500"),
 				Outcome: cdshooks.OutcomePrecondition, FHIRError: "status 500", Fetched: true}},

@@ -182,17 +182,66 @@ func Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
 // the vocabulary (m.Unknown): an unknown code may be a back condition, so
 // with one the cards stay plain. The Service answers with these cards.
 func (m *Mapping) Cards(res *recommend.Result, hookInstance string) ([]Card, error) {
-	frame := ""
+	return cards(res, hookInstance, m.frame())
+}
+
+// frame is what starts the detail of each card of m, framing it as
+// applying if back pain is reported, or "" (see Cards).
+func (m *Mapping) frame() string {
 	switch {
 	case m == nil || len(m.Unknown) > 0:
 		// A code the vocabulary does not know may be a back condition
 		// (M54.41, lumbago with sciatica): the cards stay plain.
+		return ""
 	case m.RiskFactorsOnly:
-		frame = riskFactorsOnlyDetail
+		return riskFactorsOnlyDetail
 	case !m.Relevant():
-		frame = noTermsDetail
+		return noTermsDetail
 	}
-	return cards(res, hookInstance, frame)
+	return ""
+}
+
+// uncertainAgeCards are the cards of res, the referrals of both ages a
+// partial birth date allows (see Mapping.AgeUpTo), with the rest of the
+// advice withheld: the referral cards, framed as Cards frames them, the
+// card that says the age was uncertain, and the key messages.
+func (m *Mapping) uncertainAgeCards(res *recommend.Result, hookInstance string) []Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, frame: m.frame()}
+	for _, ref := range b.o.Referrals {
+		b.referral(ref)
+	}
+	b.uncertainAge(m.Profile.Age, m.AgeUpTo)
+	b.messages()
+	return b.cards
+}
+
+// uncertainAgeCard is the card that says the age was uncertain, young or
+// old, for a call answered with referrals only for another reason.
+func uncertainAgeCard(res *recommend.Result, hookInstance string, young, old int) Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	b.uncertainAge(young, old)
+	return b.cards[0]
+}
+
+// uncertainAge adds the card that says the birth date gives two ages,
+// young and old, whose advice differs (young 0 is an age under one): the
+// movement advice is withheld when b's Result withholds it, and otherwise
+// the same at both ages.
+func (b *builder) uncertainAge(young, old int) {
+	ages := fmt.Sprintf("%d or %d", young, old)
+	if young == 0 {
+		ages = fmt.Sprintf("under 1 or %d", old)
+	}
+	summary := "Birth date gives age " + ages + ": referrals for both ages given, exercise advice withheld; check the date of birth"
+	advice := "no exercise or movement advice is given."
+	if !b.res.Withheld {
+		summary = "Birth date gives age " + ages + ": referrals for both ages given; check the date of birth"
+		advice = "the exercise and movement advice, the same at both ages, follows."
+	}
+	b.add(IndicatorWarning, topicIncomplete, summary,
+		[]string{"**The age is uncertain.** The chart gives the year of birth, or the year and month, but not the day, so the patient is " + ages +
+			" today, and the advice for these two ages differs. The service does not pick one: the referral cards are those of both ages, " +
+			"the most urgent first, and " + advice + " Act on the referral cards, and check the date of birth on the chart."}, nil)
 }
 
 // IfBackPain starts the summary of each card for a chart that records no
@@ -492,6 +541,33 @@ func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Ca
 		b.messages()
 	}
 	return b.cards
+}
+
+// referralCards are the referral cards of res alone, with its messages
+// when res is incomplete (the rest of the advice withheld).
+func referralCards(res *recommend.Result, hookInstance string) []Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	for _, ref := range b.o.Referrals {
+		b.referral(ref)
+	}
+	if res.Incomplete {
+		b.messages()
+	}
+	return b.cards
+}
+
+// unreadPastCard is the warning card of past Conditions that could not
+// all be read (Mapping.UnreadPastConditions), why says why: a past cancer,
+// a red flag with back pain, may be among them, so the advice is withheld.
+func unreadPastCard(res *recommend.Result, hookInstance, why string) Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+	b.add(IndicatorWarning, topicIncomplete, "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer",
+		[]string{"**The past conditions are incomplete.** The service could not read every Condition that is no longer active (" +
+			mdsafe.Line(why) + "). A cancer in the past, even one resolved or in remission, with new back pain calls for urgent assessment (NICE NG234), " +
+			"so no exercise or movement advice is given. Any referral cards come from the Conditions it could read: act on them. " +
+			"Check the chart for a past cancer, and assess the patient before any exercises or stretches; " +
+			"the response's extension " + ExtensionUnreadPastConditions + " says why."}, nil)
+	return b.cards[0]
 }
 
 func (b *builder) messages() {

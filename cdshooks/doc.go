@@ -8,11 +8,14 @@ when a clinician opens a patient's record.
 [Service] is an http.Handler for three endpoints:
 
   - GET /cds-services, discovery: one service, id "backrules", for the
-    patient-view hook, with three prefetch templates: patient
+    patient-view hook, with four prefetch templates: patient
     (Patient/{{context.patientId}}), conditions
     (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse:
     recurrence and relapse are active too, but FHIR R4 makes them
-    children of active, and a token search matches its code exactly) and,
+    children of active, and a token search matches its code exactly),
+    pastConditions
+    (Condition?patient={{context.patientId}}&clinical-status=inactive,remission,resolved&_count=100,
+    see [PastConditionsTemplate] and "Past conditions" below) and,
     optional, painScores
     (Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52):
     the patient's latest pain scores, newest first (all a programme
@@ -47,8 +50,8 @@ header (several are refused, whatever their order; see [Trust.Verify]);
 any other call gets 401 with a WWW-Authenticate header. Discovery stays open.
 Without it the service authenticates no one and must sit behind
 something that does. When a trusted client's request lacks the patient or
-conditions prefetch, and its fhirServer is one the client listed in
-fhir_servers, the service reads Patient/{id} and the active Conditions
+conditions prefetch (or the past conditions), and its fhirServer is one the client listed in
+fhir_servers, the service reads Patient/{id}, the active Conditions and the past ones
 (following next links on that server, at most [MaxConditionPages] pages
 and [MaxSearchEntries] entries) with the request's fhirAuthorization
 token, within timeouts and size limits, and all of one call's reads
@@ -106,7 +109,10 @@ of time ([WithTimeout]).
 
   - The prefetch keys patient and conditions are both required. A key that
     is missing is a 412: without the conditions the service cannot tell a
-    red flag from none, and it does not guess. An OperationOutcome in
+    red flag from none, and it does not guess. (pastConditions, when
+    discovery asks for it, is needed too, but what keeps it from being
+    read is answered with a warning card, never a 412: see "Past
+    conditions".) An OperationOutcome in
     place of the conditions (the client could not fetch them) is a 412
     too. A conditions Bundle with a next link, or a total greater than
     the Conditions it holds, that the service could not complete from
@@ -125,7 +131,17 @@ of time ([WithTimeout]).
     fhirServer (see Trust), with the age unknown and the warning card.
   - Patient.birthDate gives the profile's age on the service's date
     ([WithClock]): the age the patient has certainly reached, so "1961"
-    counts as born on 31 December 1961. A patient under one year old has
+    counts as born on 31 December 1961; and when born on 1 January 1961
+    (or the first of the month, for "1961-05") would give another age,
+    that one is [Mapping.AgeUpTo]. Neither age is picked alone, since each
+    fails against a clinician for some rule (the younger for a rule of 65
+    or 75 and over, the older for one under 16): the service works out the
+    cards of both, and when they differ answers with the referrals of both,
+    the most urgent first, a warning card "Birth date gives age 74 or 75:
+    referrals for both ages given, exercise advice withheld; check the date
+    of birth", and the movement advice only when it is the same at both
+    ages and neither withholds it (the card then does not say it is
+    withheld). A patient under one year old has
     age 0, which a profile reads as unknown. A birth date that is not a
     date of the calendar ("1964-13-45"), is in the future, or gives an age
     over 130 leaves the age unknown too, and so does a birthDate that is
@@ -187,10 +203,12 @@ of time ([WithTimeout]).
     resolved, inactive or in remission is a cancer in the past, which is
     the red flag itself, so its history_of_cancer codes count (its other
     codes do not, and it is reported as skipped when it has any). This is
-    a rule of the mapping, keyed by the term's id in the service (one
-    term so far); refuted or entered-in-error, it is skipped as any
-    Condition is. The conditions prefetch asks for active Conditions
-    only, so a past cancer counts when the client sends it.
+    data of the rule set: the vocabulary marks the term counts_when_past
+    (recommend.Term.CountsWhenPast), and any term so marked is read the
+    same way; refuted or entered-in-error, it is skipped as any
+    Condition is. Such Conditions come in the pastConditions prefetch
+    (see "Past conditions"), or in the conditions prefetch when a client
+    sends them there.
   - Each coding (system and code) of a counted Condition's code is looked
     up in the codes of the rule set's vocabulary (recommend.Term.Codes,
     written in rules/vocabulary.yaml): a code of a conditions term adds
@@ -204,6 +222,34 @@ of time ([WithTimeout]).
     what aggravates or eases the pain, equipment) are not in the prefetch
     data and stay unset, so the advice is what the rules give for the
     conditions, red flags and age alone.
+
+# Past conditions
+
+A cancer recorded as resolved, inactive or in remission is a cancer in the
+past, which with back pain is a red flag (NICE NG234). When a term of the
+rule set's vocabulary counts when past, discovery asks for the
+pastConditions prefetch ([PrefetchPastConditions],
+[PastConditionsTemplate]): the Conditions the conditions template leaves
+out, by clinical-status, at most [PastConditionsPageSize] a page. The
+template carries no codes: CDS Hooks 2.0 lets a prefetch template use
+token search by equality only, and optionally :in (no other token
+modifier), while a vocabulary code with subcodes: true (Z85) stands for
+every code under it, which exact tokens cannot say, and the service reads
+codes written another way (an OID system, no dot) that a token search
+would miss. The page size keeps a long history from bringing the body over
+the service's limit, a 413 without cards ([WithMaxBodyBytes]); the rest of
+it comes with a next link, read as the conditions' are.
+
+What keeps the service from reading every past Condition (the key missing
+and not read from fhirServer, an OperationOutcome in its place, a page of
+several it could not complete, an OperationOutcome entry of a failed
+search, an entry or code that cannot be read, a Bundle that is not one, a
+read from fhirServer that failed) is never a 412 or a 400, and never hides
+the active Conditions' referrals: the call is answered with their referral
+cards, a warning card "Past conditions could not all be read: exercise
+advice withheld; check the chart for a past cancer" (that card alone when
+they call for no referral), and why under
+[ExtensionUnreadPastConditions]. JSON null means no past conditions.
 
 # What the service could not use
 
@@ -230,7 +276,9 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     be read (from fhirServer, an OperationOutcome of the search in the
     Bundle, or an entry, code or coding that could not be read, with its
     path and the codings read), when the call was answered with the
-    referrals of those read.
+    referrals of those read;
+  - com.github.backrules.unread-past-conditions
+    ([ExtensionUnreadPastConditions]): the same of the past Conditions.
 
 Each list is left out when empty, and the extension when all are. They
 are reported there rather than in a card, so that a clinician's screen

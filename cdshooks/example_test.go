@@ -39,7 +39,8 @@ func ExampleNewService() {
 	        "code": {"coding": [
 	          {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"},
 	          {"system": "http://example.org/local", "code": "42"}]},
-	        "subject": {"reference": "Patient/1288992"}}}]}
+	        "subject": {"reference": "Patient/1288992"}}}]},
+	    "pastConditions": {"resourceType": "Bundle", "type": "searchset", "entry": []}
 	  }
 	}`
 	rec := httptest.NewRecorder()

@@ -67,6 +67,12 @@ type fhirReads struct {
 	// nil when every page was read, or none was needed.
 	conditions error
 	paged      bool
+	// past says why not every past Condition (PrefetchPastConditions)
+	// could be read: its search, or the other pages of its prefetch,
+	// failed. Those read before it are then in the prefetch, as one
+	// Bundle without a next link or total; the call notes it in
+	// Mapping.UnreadPastConditions (see unreadPast). nil otherwise.
+	past error
 	// painScores says why the missing pain scores could not be read (an
 	// OperationOutcome then takes their place); nil otherwise.
 	painScores error
@@ -75,7 +81,7 @@ type fhirReads struct {
 // failure is the first read of r that failed, for the call's Event: nil
 // when none did.
 func (r *fhirReads) failure() error {
-	for _, err := range []error{r.patient, r.conditions, r.painScores} {
+	for _, err := range []error{r.patient, r.conditions, r.past, r.painScores} {
 		if err != nil {
 			return err
 		}
@@ -107,6 +113,13 @@ func (r *fhirReads) unreadConditions() *RequestError {
 		"a red flag may be among those it could not read, so it does not answer without them", r.conditions)
 }
 
+// unreadPast is the note, for Mapping.UnreadPastConditions, of past
+// Conditions that could not all be read (r.past is not nil).
+func (r *fhirReads) unreadPast() ConditionNote {
+	return ConditionNote{Entry: "prefetch." + PrefetchPastConditions,
+		Reason: "not every past Condition could be read from fhirServer: " + r.past.Error() + "; a past cancer may be among those not read"}
+}
+
 // unreadPatient is the note, for Mapping.UnreadPatient, of a patient that
 // could not be read (r.patient is not nil).
 func (r *fhirReads) unreadPatient() PatientNote {
@@ -119,26 +132,33 @@ func (r *fhirReads) unreadPatient() PatientNote {
 // within the service's budget for the call's FHIR reads (WithFHIRBudget)
 // and its bounds on pages, entries and bytes, and logs each read that
 // failed or was refused, without the token or the patient's id.
-func (s *Service) readFHIR(ctx context.Context, req *Request, c *TrustedClient) fhirReads {
+func (s *Service) readFHIR(ctx context.Context, req *Request, c *TrustedClient, vocab recommend.Vocabulary) fhirReads {
 	ctx, cancel := context.WithTimeoutCause(ctx, s.fhirBudget, budgetError(s.fhirBudget))
 	defer cancel()
 	warn := func(msg string, err error, attrs ...slog.Attr) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, msg, append([]slog.Attr{slog.String("why", err.Error())}, attrs...)...)
 	}
 	_, sentConditions := req.Prefetch[PrefetchConditions]
+	_, sentPast := req.Prefetch[PrefetchPastConditions]
+	wantPast := PastConditionsTemplate(vocab) != ""
 	// What the call reads from fhirServer, in all: one bound for the
 	// missing keys and the conditions' other pages.
 	var read int64
 	var r fhirReads
-	if err := s.fetchMissing(ctx, req, c, &read, &r); err != nil {
+	if err := s.fetchMissing(ctx, req, c, wantPast, &read, &r); err != nil {
 		warn("cdshooks: missing prefetch not read from fhirServer", err)
 	}
 	if sentConditions {
 		// A page of the conditions: the service reads the rest, even
 		// when the patient could not be read, within what is left of
 		// the budget.
-		if err := s.fetchPages(ctx, req, c, &read, &r); err != nil {
+		if err := s.fetchPages(ctx, req, c, PrefetchConditions, &read, &r); err != nil {
 			warn("cdshooks: the other pages of the conditions not read from fhirServer", err)
+		}
+	}
+	if sentPast && wantPast {
+		if err := s.fetchPages(ctx, req, c, PrefetchPastConditions, &read, &r); err != nil {
+			warn("cdshooks: the other pages of the past conditions not read from fhirServer", err)
 		}
 	}
 	if r.patient != nil {
@@ -146,6 +166,9 @@ func (s *Service) readFHIR(ctx context.Context, req *Request, c *TrustedClient) 
 	}
 	if r.conditions != nil {
 		warn("cdshooks: not every active condition read from fhirServer", r.conditions, slog.Bool("other_pages", r.paged))
+	}
+	if r.past != nil {
+		warn("cdshooks: not every past condition read from fhirServer", r.past)
 	}
 	if r.painScores != nil {
 		warn("cdshooks: the pain scores not read from fhirServer", r.painScores)
@@ -216,18 +239,21 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 // from a server the service may read from anyway; when that
 // read fails, an OperationOutcome takes their place, so that the call
 // reports them unread rather than leaving them out in silence.
-func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, read *int64, r *fhirReads) error {
+func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClient, wantPast bool, read *int64, r *fhirReads) error {
 	_, hasPatient := req.Prefetch[PrefetchPatient]
 	_, hasConditions := req.Prefetch[PrefetchConditions]
+	_, hasPast := req.Prefetch[PrefetchPastConditions]
 	_, hasPain := req.Prefetch[PrefetchPainScores]
 	needed := !hasPatient || !hasConditions // without them the call is a 412
-	if !needed && hasPain || req.FHIRServer == "" {
+	readPast := wantPast && !hasPast
+	if !needed && hasPain && !readPast || req.FHIRServer == "" {
 		return nil
 	}
 	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
 		if !needed {
-			// The pain scores alone are optional.
+			// The pain scores are optional, and past conditions that
+			// are missing are reported by MapRequest.
 			return nil
 		}
 		return fmt.Errorf("%w: not fetched", err)
@@ -259,9 +285,24 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		r.fetched = r.fetched || err == nil || *read > before
 		if err != nil {
 			// Only the referrals of the Conditions read are known, and
-			// the pain scores would add none.
+			// the pain scores would add none; the past Conditions are
+			// still read, since a past cancer is a referral.
 			r.conditions = err
-			return nil
+			hasPain = true
+		}
+	}
+	if readPast {
+		// Every page, as for the active conditions: a past cancer may
+		// be on any. On failure, b holds those read before it, and the
+		// call says the rest could not be read (fhirReads.unreadPast).
+		before := *read
+		b, err := f.search(ctx, base+"/"+pastConditionsSearch(url.QueryEscape(pid)))
+		if b != nil {
+			req.Prefetch[PrefetchPastConditions] = b
+		}
+		r.fetched = r.fetched || err == nil || *read > before
+		if err != nil {
+			r.past = err
 		}
 	}
 	if !hasPain {
@@ -302,9 +343,9 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 // all, but the referrals they give are known (see fhirReads). A prefetch
 // that is not a complete Bundle of valid JSON is left for MapRequest too,
 // which reports it.
-func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, read *int64, r *fhirReads) error {
-	const at = "prefetch." + PrefetchConditions
-	raw, ok := req.Prefetch[PrefetchConditions]
+func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, key string, read *int64, r *fhirReads) error {
+	at := "prefetch." + key
+	raw, ok := req.Prefetch[key]
 	if !ok || isNull(raw) {
 		return nil
 	}
@@ -327,7 +368,7 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 	}
 	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
-		return fmt.Errorf("the conditions Bundle is one page of several, and %w: not fetched", err)
+		return fmt.Errorf("the %s Bundle is one page of several, and %w: not fetched", key, err)
 	}
 	var first struct {
 		Entry []json.RawMessage `json:"entry"`
@@ -342,15 +383,23 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 		// client's entries beside its result, so that a Condition the
 		// client sent and the server's search leaves out (another query,
 		// a narrower token, not synced yet) still counts.
-		all, err = f.pages(ctx, conditionsQuery(f.base, pid), first.Entry, nil, 0)
+		query := conditionsQuery(f.base, pid)
+		if key == PrefetchPastConditions {
+			query = f.base + "/" + pastConditionsSearch(url.QueryEscape(pid))
+		}
+		all, err = f.pages(ctx, query, first.Entry, nil, 0)
 	} else {
 		all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
 	}
 	if all != nil {
-		req.Prefetch[PrefetchConditions] = all
+		req.Prefetch[key] = all
 	}
 	r.fetched = r.fetched || err == nil || *read > before
-	if err != nil {
+	switch {
+	case err == nil:
+	case key == PrefetchPastConditions:
+		r.past = err
+	default:
 		r.conditions, r.paged = err, true
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,6 +36,12 @@ type fhirServer struct {
 	nextTo string
 	// noPain, when set, makes the Observation search fail.
 	noPain bool
+	// past, when set, are the entries of the past Conditions search, and
+	// pastStatus, when set, the status it fails with; pastNext, when set,
+	// the next link of its first page, which fails.
+	past       string
+	pastStatus int
+	pastNext   bool
 }
 
 const fhirToken = "some-opaque-fhir-access-token"
@@ -57,6 +64,20 @@ func newFHIRServer(t *testing.T) *fhirServer {
 				"subject": {"reference": "Patient/1288992"}}, "search": {"mode": "match"}}`, id, system, code)
 		}
 		switch {
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("clinical-status") == "inactive,remission,resolved":
+			if q := r.URL.Query(); q.Get("patient") != "1288992" || q.Get("_count") != strconv.Itoa(cdshooks.PastConditionsPageSize) {
+				http.Error(w, "bad query", http.StatusBadRequest)
+				return
+			}
+			if f.pastStatus != 0 {
+				http.Error(w, `{"resourceType": "OperationOutcome"}`, f.pastStatus)
+				return
+			}
+			link := ""
+			if f.pastNext {
+				link = fmt.Sprintf(`"link": [{"relation": "next", "url": %q}], `, base+"/Condition?page=fail")
+			}
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", %s"entry": [%s]}`, link, f.past)
 		case r.URL.Path == "/r4/Patient/1288992":
 			fmt.Fprint(w, `{"resourceType": "Patient", "id": "1288992", "gender": "male", "birthDate": "1925-12-23"}`)
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "":
@@ -159,8 +180,8 @@ func TestFetchFromFHIRServer(t *testing.T) {
 		if rec.Code != 200 {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
-		if got := listed.hits.Load() - before; got != 4 {
-			t.Errorf("the FHIR server got %d requests, want 4 (the Patient, two pages of Conditions and the pain scores)", got)
+		if got := listed.hits.Load() - before; got != 5 {
+			t.Errorf("the FHIR server got %d requests, want 5 (the Patient, two pages of Conditions, the past Conditions and the pain scores)", got)
 		}
 		if len(events) != 1 || !events[0].Fetched || events[0].Outcome != cdshooks.OutcomeCards {
 			t.Fatalf("events %+v: want one, fetched, with cards", events)
@@ -257,8 +278,8 @@ func TestFetchFromFHIRServer(t *testing.T) {
 		if rec.Code != http.StatusPreconditionFailed {
 			t.Errorf("status %d, want 412: %s", rec.Code, rec.Body)
 		}
-		if diff := cmp.Diff(int32(1+cdshooks.MaxConditionPages), listed.hits.Load()-before); diff != "" {
-			t.Errorf("requests (the Patient and the bound of pages) (-want +got):\n%s", diff)
+		if diff := cmp.Diff(int32(1+cdshooks.MaxConditionPages+1), listed.hits.Load()-before); diff != "" {
+			t.Errorf("requests (the Patient, the bound of pages and the past Conditions) (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -294,9 +315,10 @@ func pagedRequest(t *testing.T, server, next string, total int) []byte {
 		"fhirAuthorization": map[string]any{"access_token": fhirToken, "token_type": "Bearer", "expires_in": 300, "scope": "user/Condition.read", "subject": "backrules"},
 		"context":           map[string]any{"userId": "Practitioner/example", "patientId": "1288992"},
 		"prefetch": map[string]any{
-			"patient":    map[string]any{"resourceType": "Patient", "id": "1288992", "birthDate": "1980-05-02"},
-			"conditions": bundle,
-			"painScores": nil,
+			"patient":        map[string]any{"resourceType": "Patient", "id": "1288992", "birthDate": "1980-05-02"},
+			"conditions":     bundle,
+			"pastConditions": nil,
+			"painScores":     nil,
 		},
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
+	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
@@ -24,7 +25,45 @@ import (
 const (
 	PrefetchPatient    = "patient"
 	PrefetchConditions = "conditions"
+	// PrefetchPastConditions holds the patient's Conditions that are no
+	// longer active (see PastConditionsTemplate), asked for when the rule
+	// set's vocabulary has a term that counts in the past
+	// (recommend.Term.CountsWhenPast, such as history_of_cancer).
+	PrefetchPastConditions = "pastConditions"
 )
+
+// PastConditionsPageSize is the _count of the past conditions search: the
+// most Conditions one page, and so the prefetch, holds. A longer history
+// comes with a next link, which the service follows on fhirServer when it
+// may (see WithTrust), so that a long history does not make the call's
+// body larger than the service reads (WithMaxBodyBytes, 413).
+const PastConditionsPageSize = 100
+
+// PastConditionsTemplate returns the prefetch template of the past
+// conditions, built from vocab: "" when no term of its conditions or red
+// flags counts in the past (recommend.Term.CountsWhenPast), since then no
+// past Condition is read. The search is limited by clinical-status
+// (inactive, remission, resolved: what the conditions template leaves
+// out) and by _count (PastConditionsPageSize), and not by code: CDS Hooks
+// lets a prefetch template use a token search by equality only (and
+// :in, with a value set the client would have to expand), while a term's
+// code given with subcodes: true stands for every code under it (Z85 for
+// Z85.3), which exact tokens cannot say, and the service also reads a
+// code written another way (an OID for the system, no dot) that a token
+// search would not match. The codes are picked from the result, one
+// Condition at a time.
+func PastConditionsTemplate(vocab recommend.Vocabulary) string {
+	if len(pastTermIDs(vocab)) == 0 {
+		return ""
+	}
+	return pastConditionsSearch("{{context.patientId}}")
+}
+
+// pastConditionsSearch is the search of the past conditions of patient
+// pid, already escaped (or a prefetch token).
+func pastConditionsSearch(pid string) string {
+	return "Condition?patient=" + pid + "&clinical-status=inactive,remission,resolved&_count=" + strconv.Itoa(PastConditionsPageSize)
+}
 
 // Coding is a code of a terminology, as a FHIR Coding writes it.
 type Coding struct {
@@ -96,6 +135,17 @@ type Mapping struct {
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
 	UnreadConditions []ConditionNote `json:"unread_conditions,omitempty"`
+	// UnreadPastConditions says why not every past Condition (the
+	// pastConditions prefetch, see PastConditionsTemplate) could be read:
+	// the key missing, an OperationOutcome in its place, a page of
+	// several, the search failed in part, an entry or a code that could
+	// not be read, or a Bundle that is not one; and the Service adds a
+	// note when its read from the client's FHIR server failed. The
+	// Conditions read still count, and the active Conditions are read as
+	// if it were not there: the Service answers with their referral cards,
+	// the rest of the advice withheld (a past cancer may be among those
+	// not read), and a warning card saying so.
+	UnreadPastConditions []ConditionNote `json:"unread_past_conditions,omitempty"`
 	// RiskFactorsOnly is true when the chart's Conditions map to terms of
 	// the vocabulary and every one is a risk factor (recommend.Term's
 	// RiskFactor: a history of cancer, osteoporosis, high blood pressure,
@@ -103,6 +153,17 @@ type Mapping struct {
 	// rule set knows, though its rules assume back pain. Mapping.Cards
 	// then frames every card as applying if the patient reports back pain.
 	RiskFactorsOnly bool `json:"risk_factors_only,omitempty"`
+	// AgeUpTo, when not 0, is the older of the two ages a partial birth
+	// date allows (a year alone, or a year and month, whose period holds a
+	// birthday of this year): "1951" is 74 if born on 31 December, 75 if
+	// born on 1 January. Profile.Age is then the younger. Neither age may
+	// be picked alone, since each fails against a clinician for some rule
+	// (under 16 for the younger, 65 and over or 75 and over for the
+	// older): the Service works out the advice for both, and when it
+	// differs it answers with the referrals of both, the most urgent first,
+	// the rest of the advice withheld, and a card saying the age was
+	// uncertain.
+	AgeUpTo int `json:"age_up_to,omitempty"`
 	// Deceased is true when the Patient says, without doubt, that the
 	// patient has died: deceasedBoolean true, or a deceasedDateTime that
 	// gives a day not after today. The Service then answers with no
@@ -510,17 +571,13 @@ type term struct {
 	redFlag bool
 	index   int // in the vocabulary's list
 	// past is whether a Condition of the term counts whatever its
-	// clinicalStatus (see pastTerms).
+	// clinicalStatus: the vocabulary marks the term counts_when_past
+	// (recommend.Term.CountsWhenPast), as history_of_cancer is, since a
+	// cancer that is resolved, inactive or in remission is a cancer in
+	// the past, the red flag itself. A Condition refuted or entered in
+	// error still does not count.
 	past bool
 }
-
-// pastTerms are the vocabulary terms, by id, that a Condition stands for
-// whatever its clinicalStatus: a cancer that is resolved, inactive or in
-// remission is a cancer in the past, and a cancer in the past is
-// history_of_cancer, the red flag itself. A rule of the mapping, not of
-// the vocabulary: the term's meaning makes a past Condition of it count.
-// A Condition refuted or entered in error still does not count.
-var pastTerms = map[string]bool{"history_of_cancer": true}
 
 // MapRequest reads the patient-view context and the patient and conditions
 // prefetch of a request into a profile, with the vocabulary's codes:
@@ -537,7 +594,9 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
-//     the age on the last day of that year; a birthDate that is not a
+//     the age on the last day of that year, and, when the first day of
+//     the year (or month) gives another, that one is Mapping.AgeUpTo (see
+//     there); a birthDate that is not a
 //     string, not a date of the calendar, is after now, or gives an age
 //     over recommend.MaxAge leaves the age unknown (0) and is listed in
 //     Mapping.UnreadPatient with why;
@@ -597,6 +656,14 @@ var pastTerms = map[string]bool{"history_of_cancer": true}
 //     is a 400, and so is a value of the wrong type outside an entry's
 //     resource or the patient's values above, naming its path; a key
 //     given twice or in the wrong case stays a 400 anywhere;
+//   - prefetch.pastConditions, when the vocabulary has a term that counts
+//     when past (see PastConditionsTemplate), is read as the conditions
+//     are, its Conditions no longer active counting for such terms only;
+//     what keeps it from being read whole (missing, an OperationOutcome, a
+//     page of several, a failed search, an entry that cannot be read, any
+//     problem that would be a 400 in the conditions) is noted in
+//     Mapping.UnreadPastConditions, never returned as an error; null
+//     means none;
 //   - prefetch.painScores, optional, gives the profile's check-ins, one a
 //     pain score (see PrefetchPainScores): a score that cannot be read is
 //     reported in Mapping.UnreadPainScores, never left out in silence.
@@ -611,7 +678,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
 		return nil, err
 	}
-	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPainScores); err != nil {
+	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores); err != nil {
 		return nil, err
 	}
 	pid, err := patientID(req)
@@ -630,12 +697,16 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if err := m.patient(rawPatient, pid, vocab, now); err != nil {
 		return nil, err
 	}
+	idx := codeIndex(vocab)
+	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
 	// incomplete, with m.UnreadConditions, is the 412 of a search that
 	// failed in part: the Conditions read are known, but not all there is.
-	incomplete := m.conditions(rawConditions, pid, codeIndex(vocab), vocab)
+	incomplete := m.conditions(rawConditions, conditionSearch{PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
+	m.pastConditions(req, pid, idx, vocab, ts)
+	m.terms(ts.conds, ts.flags, vocab)
 	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid, now); err != nil {
 		return nil, err
 	}
@@ -696,7 +767,7 @@ func codeIndex(v recommend.Vocabulary) *codes {
 	add := func(ts []recommend.Term, redFlag bool) {
 		for i, t := range ts {
 			for _, c := range t.Codes {
-				tm := term{redFlag: redFlag, index: i, past: pastTerms[t.ID]}
+				tm := term{redFlag: redFlag, index: i, past: t.CountsWhenPast}
 				idx.exact[[2]string{c.System, c.Code}] = tm
 				if c.Subcodes {
 					idx.categories = append(idx.categories, category{c.System, c.Code, tm})
@@ -829,11 +900,11 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {
-		age, err := ageOn(birth, now)
+		age, older, err := ageOn(birth, now)
 		if err != nil {
 			why = err.Error()
 		}
-		m.Profile.Age = age
+		m.Profile.Age, m.AgeUpTo = age, older
 	}
 	if why != "" {
 		note("birthDate", why+": the age is taken as unknown")
@@ -852,8 +923,34 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 var fhirDate = regexp.MustCompile(`^([0-9]{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?$`)
 
 // ageOn returns the age on now's date of a person born on the FHIR date
-// birth: for a partial date, the age the person has certainly reached.
-func ageOn(birth string, now time.Time) (int, error) {
+// birth: for a partial date, the age the person has certainly reached
+// (born on the last day of the year, or month). older is the age the
+// person has reached if born on its first day, when that is another age
+// (a partial date whose period holds a birthday of this year), and 0
+// otherwise: the two ages the date allows, neither of which the service
+// may pick alone (see Mapping.AgeUpTo). An older age over recommend.MaxAge
+// is left out (0).
+func ageOn(birth string, now time.Time) (age, older int, err error) {
+	age, err = certainAge(birth, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	m := fhirDate.FindStringSubmatch(birth)
+	if m[3] != "" {
+		return age, 0, nil
+	}
+	// The first day of the period: the oldest the person can be.
+	first := m[1] + "-" + cmp.Or(m[2], "01") + "-01"
+	oldest, err := certainAge(first, now)
+	if err != nil || oldest == age || oldest > recommend.MaxAge {
+		return age, 0, nil
+	}
+	return age, oldest, nil
+}
+
+// certainAge returns the age on now's date of a person born on the FHIR
+// date birth: for a partial date, the age the person has certainly reached.
+func certainAge(birth string, now time.Time) (int, error) {
 	m := fhirDate.FindStringSubmatch(birth)
 	if m == nil {
 		return 0, fmt.Errorf("%s is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", quote(birth))
@@ -895,9 +992,28 @@ func daysIn(year int, month time.Month) int {
 	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// conditions reads the conditions prefetch into the profile.
-func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab recommend.Vocabulary) error {
-	const at = "prefetch." + PrefetchConditions
+// conditionSearch is a search of Conditions the service reads: the
+// active ones (PrefetchConditions), or those no longer active
+// (PrefetchPastConditions).
+type conditionSearch struct {
+	// key is the prefetch key; what says which Conditions it holds
+	// ("active", "past") in notes.
+	key, what string
+	// unread is where the notes of what could not be read go:
+	// Mapping.UnreadConditions, or Mapping.UnreadPastConditions.
+	unread *[]ConditionNote
+}
+
+// conditionTerms are the terms the Conditions read stand for, over
+// both searches.
+type conditionTerms struct {
+	conds, flags []bool
+	seen         map[[2]string]bool
+}
+
+// conditions reads the conditions prefetch of search s into ts.
+func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
+	at := "prefetch." + s.key
 	if isNull(raw) {
 		return nil
 	}
@@ -908,16 +1024,14 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	switch b.ResourceType {
 	case "Bundle":
 	case "OperationOutcome":
-		return unavailable(PrefetchConditions)
+		return unavailable(s.key)
 	default:
 		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
 	}
 	if b.Total != nil && *b.Total < 0 {
 		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
 	}
-	conds := make([]bool, len(vocab.Conditions))
-	flags := make([]bool, len(vocab.RedFlags))
-	seen := map[[2]string]bool{}
+	conds, flags, seen := ts.conds, ts.flags, ts.seen
 	matches := 0 // the Conditions the search matched
 	// failed is the 412 of the first OperationOutcome that says the
 	// search failed in part, or of the first entry that could not be
@@ -927,12 +1041,15 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	// page not read would: the referrals of the rest are known, but not
 	// all there is. field is the path of the value at fault.
 	unread := func(n ConditionNote, field string) {
-		m.UnreadConditions = append(m.UnreadConditions, n)
+		*s.unread = append(*s.unread, n)
 		if failed == nil {
 			failed = missingPrefetch(field, "%s; the service does not answer without it", n.Reason)
 		}
 	}
-	const mayBeCondition = "it may be an active Condition, with a red flag"
+	mayBeCondition := "it may be an " + s.what + " Condition, with a red flag"
+	if s.what == "past" {
+		mayBeCondition = "it may be a past Condition, with a red flag"
+	}
 	for e, err := range b.entries(at) {
 		if err != nil {
 			return err
@@ -956,9 +1073,9 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 				return err
 			}
 			if why != "" {
-				m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: path, Reason: why + ": the client could not fetch every active Condition"})
+				*s.unread = append(*s.unread, ConditionNote{Entry: path, Reason: why + ": the client could not fetch every " + s.what + " Condition"})
 				if failed == nil {
-					failed = missingPrefetch(path, "%s: the client could not fetch every active condition, and the service does not guess without them", why)
+					failed = missingPrefetch(path, "%s: the client could not fetch every %s condition, and the service does not guess without them", why, s.what)
 				}
 			}
 			continue
@@ -1065,18 +1182,50 @@ func (m *Mapping) conditions(raw json.RawMessage, pid string, idx *codes, vocab 
 	var missing *RequestError
 	switch {
 	case b.next() != "":
-		missing = missingPrefetch(at, "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every active condition in one Bundle")
+		missing = missingPrefetch(at, "the Bundle is one page of several (it has a next link): the service cannot fetch the rest, and a red flag may be on another page; send every %s condition in one Bundle", s.what)
 	case b.Total != nil && *b.Total > matches:
-		missing = missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every active condition in one Bundle", *b.Total, matches)
+		missing = missingPrefetch(at+".total", "the Bundle says the search matched %d conditions but holds %d: the service cannot fetch the rest, and a red flag may be among them; send every %s condition in one Bundle", *b.Total, matches, s.what)
 	}
 	if missing != nil {
-		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: missing.Field, Reason: missing.Message})
+		*s.unread = append(*s.unread, ConditionNote{Entry: missing.Field, Reason: missing.Message})
 		if failed == nil {
 			failed = missing
 		}
 	}
-	m.terms(conds, flags, vocab)
 	return failed
+}
+
+// pastConditions reads the past conditions prefetch into ts, when the
+// vocabulary has a term that counts in the past (see
+// PastConditionsTemplate). Whatever keeps the service from reading all of
+// it (the key missing, an OperationOutcome in its place, a page of
+// several, an OperationOutcome entry of the search's failure, an entry or
+// a code that cannot be read, or any problem that would be a 400 in the
+// active conditions) is noted in m.UnreadPastConditions, never an error:
+// the active Conditions' referrals must reach the clinician all the same,
+// with a card saying that a past cancer could not be ruled out. What was
+// read before it counts. JSON null means no past conditions.
+func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) {
+	at := "prefetch." + PrefetchPastConditions
+	if PastConditionsTemplate(vocab) == "" {
+		return
+	}
+	raw, ok := req.Prefetch[PrefetchPastConditions]
+	if !ok {
+		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: at,
+			Reason: "missing: the service needs the past conditions (" + PastConditionsTemplate(vocab) + ") to tell whether the patient has had " + pastIDs(vocab) + ", a red flag with back pain"})
+		return
+	}
+	before := len(m.UnreadPastConditions)
+	err := m.conditions(raw, conditionSearch{PrefetchPastConditions, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	var re *RequestError
+	switch {
+	case err == nil:
+	case errors.As(err, &re) && (re.Status != http.StatusPreconditionFailed || len(m.UnreadPastConditions) == before):
+		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: cmp.Or(re.Field, at), Reason: re.Message})
+	case !errors.As(err, &re):
+		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: at, Reason: err.Error()})
+	}
 }
 
 // terms adds to the profile the conditions and red flags set in conds
@@ -1099,17 +1248,23 @@ func (m *Mapping) terms(conds, flags []bool, vocab recommend.Vocabulary) {
 }
 
 // pastIDs lists the ids of the vocabulary's terms that count in the past
-// (pastTerms), for a note.
+// (recommend.Term.CountsWhenPast), for a note.
 func pastIDs(vocab recommend.Vocabulary) string {
+	return strings.Join(pastTermIDs(vocab), ", ")
+}
+
+// pastTermIDs are the ids of the vocabulary's conditions and red flags
+// that count in the past, in vocabulary order.
+func pastTermIDs(vocab recommend.Vocabulary) []string {
 	var ids []string
 	for _, ts := range [][]recommend.Term{vocab.Conditions, vocab.RedFlags} {
 		for _, t := range ts {
-			if pastTerms[t.ID] {
+			if t.CountsWhenPast {
 				ids = append(ids, t.ID)
 			}
 		}
 	}
-	return strings.Join(ids, ", ")
+	return ids
 }
 
 // resourceTypeName is how FHIR spells a resource type.

@@ -59,7 +59,7 @@ func request(bundle string, entries ...string) string {
 		bundle += ", "
 	}
 	return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-		"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + bundle +
+		"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + bundle +
 		`"entry": [` + strings.Join(entries, ",\n") + `]}}}`
 }
 
@@ -703,7 +703,7 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestPatientAndContext(t *testing.T) {
 	body := func(context, patient string) string {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": ` + context +
-			`, "prefetch": {"patient": ` + patient + `, "conditions": null}}`
+			`, "prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": null}}`
 	}
 	const ctx = `{"patientId": "p"}`
 	tests := []struct {
@@ -807,7 +807,7 @@ func TestAgeOnDates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.birth+" on "+tt.now.Format(time.DateOnly), func(t *testing.T) {
 			req, err := cdshooks.DecodeRequest([]byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -839,7 +839,7 @@ func TestAgeOnDates(t *testing.T) {
 	} {
 		t.Run("invalid "+tt.birth, func(t *testing.T) {
 			req, err := cdshooks.DecodeRequest([]byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`))
 			if err != nil {
 				t.Fatal(err)
 			}

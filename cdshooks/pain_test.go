@@ -37,7 +37,7 @@ func painObs(date, value string, fields ...string) string {
 // and the pain scores Bundle painScores (JSON).
 func painRequest(painScores string) string {
 	return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-		"prefetch": {"patient": null, "conditions": null, "painScores": ` + painScores + `}}`
+		"prefetch": {"pastConditions": null, "patient": null, "conditions": null, "painScores": ` + painScores + `}}`
 }
 
 // painBundle is a searchset Bundle of entries; extra adds fields.
@@ -485,7 +485,7 @@ func TestUnreadPainScoresKeepTheReview(t *testing.T) {
 	}
 	entries = append(entries, painObs("2026-02-13", "11"))
 	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-		"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
+		"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
 		"painScores": ` + painBundle("", entries...) + `}}`
 	rec := post(t, newService(t, cdshooks.WithClock(painClock)), []byte(body))
 	if rec.Code != 200 {
@@ -548,7 +548,7 @@ func TestPainScoresWithoutConditions(t *testing.T) {
 			entries = append(entries, painObs(today.AddDate(0, 0, -7*(len(pains)-1-i)).Format(time.DateOnly), strconv.Itoa(pain)))
 		}
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-			"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-02"}, "conditions": ` + conditions + `,
+			"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-02"}, "conditions": ` + conditions + `,
 			"painScores": ` + painBundle("", entries...) + `}}`
 	}
 	const (

@@ -60,7 +60,7 @@ func TestRelevance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": ` + tt.birth + `, "conditions": ` + tt.conditions + `}}`
+				"prefetch": {"pastConditions": null, "patient": ` + tt.birth + `, "conditions": ` + tt.conditions + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -169,7 +169,7 @@ func TestCardsSpeakToClinicians(t *testing.T) {
 		}
 		c := term.Codes[0]
 		body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1950-05-01"}, "conditions": ` + conditionsBundle(c) + `}}`
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "1950-05-01"}, "conditions": ` + conditionsBundle(c) + `}}`
 		rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 		var resp cdshooks.Response
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
@@ -271,7 +271,7 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + conditionsBundle(tt.codes...) + `}}`
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + conditionsBundle(tt.codes...) + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -343,7 +343,7 @@ func TestCardsOnlyForClinicians(t *testing.T) {
 				ctx = tt.context + ", " + ctx
 			}
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {` + ctx + `},
-				"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `}}`
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
@@ -398,7 +398,7 @@ func TestNoCardsForTheDeceased(t *testing.T) {
 				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
 			}
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
-				"prefetch": {"patient": ` + patient + `, "conditions": ` + cancer + `}}`
+				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
@@ -431,7 +431,7 @@ func TestFramedReferralSaysHowSoon(t *testing.T) {
 		"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}, "subject": {"reference": "Patient/p"},
 		"effectiveDateTime": "2026-11-23", "valueInteger": 8}}]}`
 	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
-		"prefetch": {"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `, "painScores": ` + pain + `}}`
+		"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `, "painScores": ` + pain + `}}`
 	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +66,12 @@ const ExtensionUnreadPatient = "com.github.backrules.unread-patient"
 // service answered with the referrals of those it read.
 const ExtensionUnreadConditions = "com.github.backrules.unread-conditions"
 
+// ExtensionUnreadPastConditions is the key, in the response's extension
+// object, of why not every past Condition (PrefetchPastConditions) could
+// be read: a past cancer may be among those not read, so the service
+// answered with the referral cards alone and a warning card.
+const ExtensionUnreadPastConditions = "com.github.backrules.unread-past-conditions"
+
 // Response is the body of a successful service call.
 type Response struct {
 	// Cards are the cards, never nil: an empty list when there is no
@@ -99,6 +107,9 @@ type Extension struct {
 	// UnreadConditions, under ExtensionUnreadConditions, says why not
 	// every active Condition could be read (Mapping.UnreadConditions).
 	UnreadConditions []ConditionNote `json:"com.github.backrules.unread-conditions,omitempty"`
+	// UnreadPastConditions, under ExtensionUnreadPastConditions, says why
+	// not every past Condition could be read (Mapping.UnreadPastConditions).
+	UnreadPastConditions []ConditionNote `json:"com.github.backrules.unread-past-conditions,omitempty"`
 }
 
 // Discovery is the body of GET /cds-services.
@@ -362,7 +373,29 @@ func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte,
 }
 
 func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
-	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{description}})
+	var eng *recommend.Engine
+	if s.engine != nil {
+		eng = s.engine()
+	}
+	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{describe(eng)}})
+}
+
+// describe is what discovery says of the service with the rule set of
+// eng: the past conditions prefetch (PastConditionsTemplate) is asked for
+// when its vocabulary has a term that counts in the past. Without an
+// engine (the calls are then answered with 503) it is asked for all the
+// same, since the rule set loaded next may need it.
+func describe(eng *recommend.Engine) ServiceDescription {
+	d := description
+	d.Prefetch = maps.Clone(description.Prefetch)
+	past := pastConditionsSearch("{{context.patientId}}")
+	if eng != nil {
+		past = PastConditionsTemplate(eng.Vocabulary())
+	}
+	if past != "" {
+		d.Prefetch[PrefetchPastConditions] = past
+	}
+	return d
 }
 
 // apiError is the JSON body of an error.
@@ -434,7 +467,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	var fr fhirReads
 	if s.trust != nil {
-		fr = s.readFHIR(r.Context(), req, client)
+		fr = s.readFHIR(r.Context(), req, client, eng.Vocabulary())
 		ev.Fetched = fr.fetched
 		if err := fr.failure(); err != nil {
 			ev.FHIRError = err.Error()
@@ -471,17 +504,26 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// birthDate that gives none, and the cards say so.
 		m.UnreadPatient = append(m.UnreadPatient, fr.unreadPatient())
 	}
+	if fr.past != nil {
+		// The past Conditions read count; the others may hold a past
+		// cancer.
+		m.UnreadPastConditions = append([]ConditionNote{fr.unreadPast()}, m.UnreadPastConditions...)
+	}
 	ctx := r.Context()
 	logConditions(ctx, s.log, req.HookInstance, m)
 	logPainScores(ctx, s.log, req.HookInstance, m)
 	logPatient(ctx, s.log, req.HookInstance, m)
 	var res *recommend.Result
 	var cards []Card
-	if fr.conditions != nil || incomplete != nil {
-		// Not every active Condition could be read. The referrals of
-		// those read are known, and reach the clinician with the rest
-		// of the advice withheld; without any, the service does not
-		// answer as if it had them all.
+	activeUnread := fr.conditions != nil || incomplete != nil
+	if activeUnread || len(m.UnreadPastConditions) > 0 {
+		// Not every active Condition, or not every past one, could be
+		// read. The referrals of those read are known, and reach the
+		// clinician with the rest of the advice withheld; without any,
+		// the service does not answer as if it had them all: a 412 when
+		// an active Condition could not be read, and when only past ones
+		// could not, the card that says so (the active Conditions were
+		// all read, and a past cancer is one red flag among them).
 		refuse := incomplete
 		var why []string
 		if fr.conditions != nil {
@@ -492,13 +534,22 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			why = append(why, n.Reason)
 		}
 		start := time.Now()
-		res, err = referralsOnly(ctx, eng, m.Profile, cmp.Or(fr.conditions, incomplete))
+		cause := cmp.Or(fr.conditions, incomplete, errPastUnread)
+		res, err = referralsOnly(ctx, eng, m.Profile, cause)
+		uncertain := false
+		if err == nil && m.AgeUpTo > 0 {
+			res, uncertain, err = olderAgeReferrals(ctx, eng, m, res, cause)
+		}
 		ev.Recommend = time.Since(start)
 		switch {
 		case errors.Is(err, recommend.ErrInvalidProfile):
 			s.invalidProfile(ctx, w, err)
 			return
-		case err != nil || len(res.Referrals) == 0:
+		case err != nil && !activeUnread:
+			s.logError(ctx, err)
+			writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
+			return
+		case err != nil || activeUnread && len(res.Referrals) == 0:
 			if err != nil {
 				s.logError(ctx, err)
 			}
@@ -518,7 +569,22 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			notes = append(notes, n)
 		}
 		m.UnreadConditions = notes
-		cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
+		var pastWhy []string
+		for i, n := range m.UnreadPastConditions {
+			pastWhy = append(pastWhy, n.Reason)
+			m.UnreadPastConditions[i].Reason += rest
+		}
+		if activeUnread {
+			cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
+		} else {
+			cards = referralCards(res, req.HookInstance)
+		}
+		if len(pastWhy) > 0 {
+			cards = insertAfterReferrals(cards, unreadPastCard(res, req.HookInstance, strings.Join(pastWhy, "; ")))
+		}
+		if uncertain {
+			cards = insertAfterReferrals(cards, uncertainAgeCard(res, req.HookInstance, m.Profile.Age, m.AgeUpTo))
+		}
 	} else {
 		// A chart with no coded term the rule set knows may still have
 		// pain scores, whose trend can call for a review: the rules run on
@@ -542,7 +608,47 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
 			return
 		}
+		uncertain := false
+		if m.AgeUpTo > 0 {
+			// The birth date gives two ages: the advice of each, and when
+			// they differ, the referrals of both (see Mapping.AgeUpTo).
+			older := *m
+			older.Profile.Age = m.AgeUpTo
+			res2, ok := s.advise(w, r, eng, &older, &ev)
+			if !ok {
+				return
+			}
+			young, err1 := m.Cards(res, req.HookInstance)
+			old, err2 := older.Cards(res2, req.HookInstance)
+			if both, same := sameAdvice(res, res2); err1 == nil && err2 == nil && !reflect.DeepEqual(young, old) && same {
+				// The advice holds at either age: the referrals of both
+				// come with it.
+				res, uncertain = both, true
+			} else if err1 != nil || err2 != nil || !reflect.DeepEqual(young, old) {
+				both, err := referralsOnly(ctx, eng, m.Profile, errAgeUncertain)
+				if err == nil {
+					both, _, err = olderAgeReferrals(ctx, eng, m, both, errAgeUncertain)
+				}
+				if err != nil {
+					s.logError(ctx, err)
+					writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the rules could not be evaluated"})
+					return
+				}
+				res, uncertain = both, true
+			}
+		}
 		switch {
+		case uncertain && !res.Withheld && (relevant || len(res.Referrals) > 0):
+			if cards, err = m.Cards(res, req.HookInstance); err != nil {
+				writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
+				return
+			}
+			cards = insertAfterReferrals(cards, uncertainAgeCard(res, req.HookInstance, m.Profile.Age, m.AgeUpTo))
+		case uncertain && (relevant || len(res.Referrals) > 0):
+			cards = m.uncertainAgeCards(res, req.HookInstance)
+		case uncertain && !unreadTrend:
+			nothing()
+			return
 		case relevant || len(res.Referrals) > 0:
 			if cards, err = m.Cards(res, req.HookInstance); err != nil {
 				writeError(w, &apiError{Status: http.StatusInternalServerError, Error: "the cards could not be made"})
@@ -641,6 +747,12 @@ func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapp
 	if len(notes) == 0 {
 		return cards
 	}
+	return insertAfterReferrals(cards, notes...)
+}
+
+// insertAfterReferrals inserts notes after the referral cards and the
+// cards that say the advice is unavailable or incomplete.
+func insertAfterReferrals(cards []Card, notes ...Card) []Card {
 	i := 0
 	for i < len(cards) && cards[i].Source.Topic != nil &&
 		(*cards[i].Source.Topic == topicReferral || *cards[i].Source.Topic == topicIncomplete) {
@@ -649,16 +761,102 @@ func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapp
 	return slices.Insert(cards, i, notes...)
 }
 
+// errAgeUncertain is the cause, for referralsOnly, of the advice withheld
+// when the two ages a partial birth date allows get different advice.
+var errAgeUncertain = errors.New("the birth date gives two ages, whose advice differs")
+
+// olderAgeReferrals returns the referrals of both ages m's birth date
+// allows: young, those of m.Profile (its younger age), merged with those
+// of its older age, m.AgeUpTo, worked out the same way (see
+// referralsOnly), the union of both, the most urgent first, with every
+// safety-net message of either and the advice withheld; and whether they
+// differ from young's. why is the cause of the advice withheld.
+func olderAgeReferrals(ctx context.Context, eng *recommend.Engine, m *Mapping, young *recommend.Result, why error) (*recommend.Result, bool, error) {
+	p := m.Profile
+	p.Age = m.AgeUpTo
+	old, err := referralsOnly(ctx, eng, p, why)
+	if err != nil {
+		return nil, false, err
+	}
+	if reflect.DeepEqual(young.Referrals, old.Referrals) && reflect.DeepEqual(young.FoldedReferrals, old.FoldedReferrals) &&
+		reflect.DeepEqual(young.Messages, old.Messages) && reflect.DeepEqual(young.Avoided, old.Avoided) {
+		return young, false, nil
+	}
+	both := mergeAges(young, old)
+	both.Withheld = true
+	if both.WithheldReason == "" {
+		both.WithheldReason = why.Error()
+	}
+	return both, true, nil
+}
+
+// mergeAges is young, the Result of a profile's younger age, with the
+// referrals (shown and folded), messages and movements to avoid of old,
+// that of its older age, that it lacks: the referrals the most urgent
+// first, those of young first within an urgency.
+func mergeAges(young, old *recommend.Result) *recommend.Result {
+	both := *young
+	both.Referrals = union(young.Referrals, old.Referrals)
+	slices.SortStableFunc(both.Referrals, func(a, b recommend.Referral) int { return byUrgency(a.Urgency, b.Urgency) })
+	both.FoldedReferrals = union(young.FoldedReferrals, old.FoldedReferrals)
+	slices.SortStableFunc(both.FoldedReferrals, func(a, b recommend.FoldedReferral) int { return byUrgency(a.Urgency, b.Urgency) })
+	both.Messages = union(young.Messages, old.Messages)
+	both.Avoided = union(young.Avoided, old.Avoided)
+	both.Withheld = young.Withheld || old.Withheld
+	return &both
+}
+
+// sameAdvice returns the Result of both ages (see mergeAges) when neither
+// young nor old withholds the advice, both are complete, and their
+// movement advice (the programme, plan, movements recommended, avoided
+// and in conflict, and those needing equipment) is the same: only the
+// referrals or messages differ, and the advice holds at either age.
+func sameAdvice(young, old *recommend.Result) (*recommend.Result, bool) {
+	if young.Withheld || old.Withheld || young.Incomplete || old.Incomplete ||
+		!reflect.DeepEqual(young.Programme, old.Programme) || !reflect.DeepEqual(young.Plan, old.Plan) ||
+		!reflect.DeepEqual(young.Recommended, old.Recommended) || !reflect.DeepEqual(young.Avoided, old.Avoided) ||
+		!reflect.DeepEqual(young.Conflicts, old.Conflicts) || !reflect.DeepEqual(young.NeedsEquipment, old.NeedsEquipment) {
+		return nil, false
+	}
+	return mergeAges(young, old), true
+}
+
+// union is a's elements, then those of b that a does not hold.
+func union[T any](a, b []T) []T {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.ContainsFunc(out, func(y T) bool { return reflect.DeepEqual(x, y) }) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// byUrgency orders the more urgent of a and b first.
+func byUrgency(a, b recommend.Urgency) int {
+	switch {
+	case a.AtLeast(b) && !b.AtLeast(a):
+		return -1
+	case b.AtLeast(a) && !a.AtLeast(b):
+		return 1
+	}
+	return 0
+}
+
+// errPastUnread is the cause, for referralsOnly, of the advice withheld
+// when not every past Condition could be read.
+var errPastUnread = errors.New("not every past condition could be read: a past cancer may be among those not read")
+
 // extension is the response's extension for m, or nil when there is
 // nothing to report.
 func (m *Mapping) extension() *Extension {
 	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores)+
-		len(m.UnreadPatient)+len(m.UnreadConditions) == 0 {
+		len(m.UnreadPatient)+len(m.UnreadConditions)+len(m.UnreadPastConditions) == 0 {
 		return nil
 	}
 	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed,
 		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores,
-		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions}
+		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions, UnreadPastConditions: m.UnreadPastConditions}
 }
 
 // logError logs an error of the engine: a rule that failed to evaluate
@@ -710,6 +908,15 @@ func noteResult(ev *Event, res *recommend.Result, cards []Card) {
 	for _, t := range res.Trace() {
 		if t.Matched {
 			ev.Rules = append(ev.Rules, t.Rule)
+		}
+	}
+	// A Result of both ages an uncertain birth date allows holds the
+	// referrals of the older one, whose rules its trace lacks.
+	for _, ref := range res.Referrals {
+		for _, id := range ref.Rules {
+			if !slices.Contains(ev.Rules, id) {
+				ev.Rules = append(ev.Rules, id)
+			}
 		}
 	}
 	for _, ref := range res.Referrals {

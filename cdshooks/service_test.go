@@ -75,7 +75,9 @@ func TestDiscovery(t *testing.T) {
 		"prefetch": map[string]any{
 			"patient":    "Patient/{{context.patientId}}",
 			"conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
-			"painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52",
+			// Built from the vocabulary: history_of_cancer counts when past.
+			"pastConditions": "Condition?patient={{context.patientId}}&clinical-status=inactive,remission,resolved&_count=100",
+			"painScores":     "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3&_sort=-date&_count=52",
 		},
 	}}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -358,7 +360,7 @@ func TestAge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.birth, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "` + tt.birth + `"}, "conditions": null}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatal(err)
@@ -376,7 +378,7 @@ func TestAge(t *testing.T) {
 	for _, bad := range []string{"1895-11-23", "80-01-01", "1980-13", "1980-1-1", "1980-01-01T00:00:00Z", "2026-12"} {
 		t.Run("invalid "+bad, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "` + bad + `"}, "conditions": null}}`
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "` + bad + `"}, "conditions": null}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatal(err)
@@ -537,7 +539,7 @@ func TestSex(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": ` + tt.patient + `, "conditions": null}}`
+				"prefetch": {"pastConditions": null, "patient": ` + tt.patient + `, "conditions": null}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatal(err)
@@ -577,7 +579,7 @@ func TestSexUnread(t *testing.T) {
 	} {
 		t.Run(tc.patient, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": ` + tc.patient + `, "conditions": null}}`
+				"prefetch": {"pastConditions": null, "patient": ` + tc.patient + `, "conditions": null}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatal(err)
@@ -681,7 +683,7 @@ func TestConditionsBundle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset",
+				"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset",
 					"entry": [` + strings.Join(tt.entries, ", ") + `]}}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {

@@ -174,6 +174,8 @@ type vocabEntry struct {
 	floor *Floor
 	// riskFactor is Term.RiskFactor.
 	riskFactor bool
+	// countsWhenPast is Term.CountsWhenPast.
+	countsWhenPast bool
 }
 
 func (v *vocabulary) index(id string) int {

@@ -29,6 +29,13 @@ type Term struct {
 	// factors, such as a chart the CDS Hooks service reads, does not say
 	// the person has back pain, though the rules assume it.
 	RiskFactor bool `json:"risk_factor,omitempty"`
+	// CountsWhenPast is true for a condition or red flag the vocabulary
+	// marks counts_when_past: its meaning includes the past (a history of
+	// cancer), so coded data that records it as no longer active (a FHIR
+	// Condition that is resolved, inactive or in remission) still stands
+	// for it. The CDS Hooks service reads such Conditions for these terms
+	// alone.
+	CountsWhenPast bool `json:"counts_when_past,omitempty"`
 }
 
 // Code is a code of a clinical terminology, as FHIR writes one in a
@@ -125,7 +132,7 @@ func (e *Engine) Vocabulary() Vocabulary {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
 		for i, en := range entries {
-			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...), RiskFactor: en.riskFactor}
+			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...), RiskFactor: en.riskFactor, CountsWhenPast: en.countsWhenPast}
 		}
 	}
 	return Vocabulary{

@@ -219,7 +219,8 @@ func cdsCall(birthDate string, codings ...[2]string) string {
 		"prefetch": {
 			"patient": {"resourceType": "Patient", "id": "p1", "birthDate": "` + birthDate + `"},
 			"conditions": {"resourceType": "Bundle", "type": "searchset", "total": ` + fmt.Sprint(len(codings)) + `,
-				"entry": [` + strings.Join(entries, ",") + `]}}}`
+				"entry": [` + strings.Join(entries, ",") + `]},
+			"pastConditions": null}}`
 }
 
 // TestCDSHooksPartial checks that CDS Hooks answers a rule that fails at

@@ -79,6 +79,12 @@ type Term struct {
 	// person with back pain, but does not itself say that the person has
 	// back trouble.
 	RiskFactor bool
+	// CountsWhenPast is true when the entry declares counts_when_past:
+	// true (only the entries of a field with RiskFactors set may): the
+	// value's meaning includes the past (a history of cancer), so a coded
+	// record of it that is no longer active (resolved, inactive, in
+	// remission) still stands for it.
+	CountsWhenPast bool
 }
 
 // EquipmentField is the name of the vocabulary field whose entries are

@@ -57,8 +57,8 @@ var (
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
 	floorVocab   = []string{"id", "label", "codes", "floor"}
-	riskVocab    = []string{"id", "label", "codes", "risk_factor"}
-	riskFlags    = []string{"id", "label", "codes", "floor", "risk_factor"}
+	riskVocab    = []string{"id", "label", "codes", "risk_factor", "counts_when_past"}
+	riskFlags    = []string{"id", "label", "codes", "floor", "risk_factor", "counts_when_past"}
 	equipVocab   = []string{"id", "label", "prop", "codes"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
@@ -499,8 +499,9 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 				prop = p.prop(m["prop"], item, id.S)
 			}
 			risk := field.RiskFactors && p.boolean(m["risk_factor"], "risk_factor")
+			past := field.RiskFactors && p.boolean(m["counts_when_past"], "counts_when_past")
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop, RiskFactor: risk})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop, RiskFactor: risk, CountsWhenPast: past})
 			}
 		}
 	}

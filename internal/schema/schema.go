@@ -148,15 +148,18 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 		"codes": object{"type": "array", "minItems": 1, "items": code},
 	}, "id", "label", "prop"))
 	riskFactor := object{"type": "boolean", "description": "true when the value is a risk factor, or another condition, that changes the advice for a person with back pain but does not itself say that the person has back trouble; a record whose only values are risk factors (such as a chart the CDS Hooks service reads) gets advice framed as applying if back pain is reported."}
+	countsWhenPast := object{"type": "boolean", "description": "true when the value's meaning includes the past, such as a history of cancer: a coded record of it that is no longer active (a FHIR Condition that is resolved, inactive or in remission) still stands for it, and the CDS Hooks service asks for such Conditions (its pastConditions prefetch) and counts their codes of this value."}
 	vocabProps["conditions"] = ids(closed("A condition a person may have: a back condition, or a risk factor or other condition that changes the advice.", object{
 		"id": id, "label": text,
-		"codes":       object{"type": "array", "minItems": 1, "items": code},
-		"risk_factor": riskFactor,
+		"codes":            object{"type": "array", "minItems": 1, "items": code},
+		"risk_factor":      riskFactor,
+		"counts_when_past": countsWhenPast,
 	}, "id", "label"))
 	vocabProps["red_flags"] = ids(closed("A red flag: a warning sign that needs a clinician, with its safety floor.", object{
 		"id": id, "label": text,
-		"risk_factor": riskFactor,
-		"codes":       object{"type": "array", "minItems": 1, "items": code},
+		"risk_factor":      riskFactor,
+		"counts_when_past": countsWhenPast,
+		"codes":            object{"type": "array", "minItems": 1, "items": code},
 		"floor": closed("The least this red flag must lead to on its own, whatever else the profile holds; Load proves it.", object{
 			"urgency":  object{"enum": append(slices.Clone(urgencies), "none"), "description": "The least urgency of the referral; none when the flag alone needs no referral."},
 			"withhold": object{"type": "boolean", "description": "true when the flag must withhold movement advice."},
