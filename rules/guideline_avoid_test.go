@@ -1,0 +1,190 @@
+package rules_test
+
+// Guideline "avoid" invariants: what a published guideline advises against
+// for a group of people is never recommended to them, nor kept going in a
+// plan or a programme, whatever else the profile holds. Each invariant
+// selects movements by tag or kind, so that a movement added later with
+// honest tags is held to it too. The identifiers carry a "guideline"
+// prefix so that they cannot clash with the other tests of the package.
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// guidelineSpace is every set of back conditions, crossed with the health
+// conditions a guideline speaks of, the aggravating and easing movements
+// that switch directional rules, every episode kind and a few pains and
+// onsets; every piece of equipment is listed, and every second profile
+// reports every movement but the everyday habits, done and easier, at two check-ins a week apart,
+// so that a programme that kept one going would show it.
+func guidelineSpace(eng *recommend.Engine, health [][]string, week int) []recommend.Profile {
+	var all []recommend.Done
+	for _, m := range eng.Movements() {
+		if m.Kind == "lifestyle" { // a check-in lists at most 32
+			continue
+		}
+		all = append(all, recommend.Done{Movement: m.ID, Sessions: 3, Response: recommend.ResponseEasier})
+	}
+	var out []recommend.Profile
+	for mask := 0; mask < 1<<len(clinicalBackConditions); mask++ {
+		var back []string
+		for i, c := range clinicalBackConditions {
+			if mask&(1<<i) != 0 {
+				back = append(back, c)
+			}
+		}
+		for _, h := range health {
+			for _, agg := range [][]string{nil, {"bending_forward"}, {"bending_backward"}, {"twisting"}} {
+				for _, eased := range [][]string{nil, {"bending_forward"}, {"bending_backward"}} {
+					for _, ep := range clinicalEpisodes {
+						n := len(out)
+						p := recommend.Profile{
+							Conditions: append(slices.Clip(back), h...), AggravatedBy: agg, EasedBy: eased,
+							Equipment: clinicalEquipmentSets[1], Episode: ep, PregnancyWeek: week,
+							Age:            []int{0, 35, 70}[n%3],
+							DaysSinceOnset: []int{0, 10, 100}[(n/3)%3],
+							PainLevel:      []int{0, 3, 6}[(n/2)%3],
+						}
+						if n%2 == 0 {
+							p.CheckIns = []recommend.CheckIn{{Day: 0, PainLevel: 3, Done: all}, {Day: 8, PainLevel: 2, Done: all}}
+						}
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// guidelineKept is every movement the result recommends, plans, or keeps
+// going in its programme (any change but stop).
+func guidelineKept(res *recommend.Result) []string {
+	var out []string
+	for _, it := range res.Recommended {
+		out = append(out, it.Movement)
+	}
+	for _, s := range res.Plan {
+		out = append(out, s.Movement)
+	}
+	if res.Programme != nil {
+		for _, s := range res.Programme.Steps {
+			if s.Change != recommend.ChangeStop {
+				out = append(out, s.Movement)
+			}
+		}
+	}
+	return out
+}
+
+func guidelineMovements(eng *recommend.Engine, pick func(m recommend.Movement) bool) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range eng.Movements() {
+		if pick(m) {
+			out[m.ID] = true
+		}
+	}
+	return out
+}
+
+// TestGuidelineOsteoporosisNoDeepRoundingOrTwisting: the Royal
+// Osteoporosis Society advises people with osteoporosis to avoid postures
+// with a high degree of spinal flexion. No movement that rounds the lower
+// back is recommended to them, except those whose rounding is small by
+// design (a pelvic tilt flattens the back onto the floor), and, as the
+// safer side of the guidance, no twist: a supine twist turns the bent-up
+// hips to the end of their range, and a yoga class holds deep folds and
+// twists. Cat-cow rounds the back through its whole range, 10 to 15
+// times.
+func TestGuidelineOsteoporosisNoDeepRoundingOrTwisting(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := []string{"pelvic_tilt"}
+	banned := guidelineMovements(eng, func(m recommend.Movement) bool {
+		return slices.Contains(m.Tags, "lumbar_rotation") ||
+			slices.Contains(m.Tags, "lumbar_flexion") && !slices.Contains(small, m.ID)
+	})
+	for _, id := range []string{"cat_cow", "yoga", "supine_twist", "knee_to_chest", "childs_pose"} {
+		if !banned[id] {
+			t.Fatalf("%s is not among the movements checked: %v", id, banned)
+		}
+	}
+	profiles := guidelineSpace(eng, [][]string{{"osteoporosis"}, {"osteoporosis", "pregnancy"}}, 0)
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, id := range guidelineKept(res) {
+			if banned[id] {
+				report(p, "osteoporosis: deep rounding or twisting", "%s is recommended or kept going", id)
+			}
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
+}
+
+// TestGuidelineLatePregnancyPositions: from about 20 weeks of pregnancy
+// (or an unknown week), nothing held lying on the back (NG201 and ACOG
+// 804: the weight of the womb on the large vessels), nothing lying face
+// down, no inversion (NG59: traction), and no decompression position,
+// whose passive hang (off a bed, a sofa edge or a frame) late pregnancy's
+// weight, looser pelvic joints and balance make no place for.
+func TestGuidelineLatePregnancyPositions(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	banned := guidelineMovements(eng, func(m recommend.Movement) bool {
+		return m.Kind == "decompression" || slices.ContainsFunc(m.Tags, func(tag string) bool {
+			return slices.Contains([]string{"prolonged_lying_on_back", "lying_face_down", "inversion"}, tag)
+		})
+	})
+	if !banned["sofa_decompression"] || !banned["towel_stretch"] || !banned["bed_decompression"] {
+		t.Fatalf("decompression positions are not among the movements checked: %v", banned)
+	}
+	var profiles []recommend.Profile
+	for _, week := range []int{0, 20, 28, 40} {
+		profiles = append(profiles, guidelineSpace(eng, [][]string{{"pregnancy"}}, week)...)
+	}
+	for _, week := range []int{24, 36} {
+		profiles = append(profiles, guidelineSpace(eng, [][]string{nil}, week)...)
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, id := range guidelineKept(res) {
+			if banned[id] {
+				report(p, "late pregnancy position", "%s is recommended or kept going", id)
+			}
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
+}
+
+// TestGuidelineNoTractionOrBelt: NICE NG59 advises against traction (an
+// inversion table is traction by gravity) and against belts and corsets,
+// for everyone.
+func TestGuidelineNoTractionOrBelt(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	banned := guidelineMovements(eng, func(m recommend.Movement) bool {
+		return slices.Contains(m.Tags, "inversion") || m.ID == "lumbar_belt"
+	})
+	var profiles []recommend.Profile
+	for _, h := range [][]string{nil, {"osteoporosis"}, {"high_blood_pressure"}} {
+		profiles = append(profiles, guidelineSpace(eng, [][]string{h}, 0)...)
+	}
+	for i := range profiles {
+		profiles[i].Equipment = append(slices.Clip(profiles[i].Equipment), "lumbar_belt")
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		for _, id := range guidelineKept(res) {
+			if banned[id] {
+				report(p, "NG59 traction or belt", "%s is recommended or kept going", id)
+			}
+		}
+	})
+	t.Logf("checked %d profiles", len(profiles))
+}
