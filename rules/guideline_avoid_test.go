@@ -188,3 +188,44 @@ func TestGuidelineNoTractionOrBelt(t *testing.T) {
 	})
 	t.Logf("checked %d profiles", len(profiles))
 }
+
+// TestGuidelineBleedingRiskNerveSignIsEmergency: on blood thinners or with
+// a bleeding disorder, sudden severe back pain (7 or more, in the first
+// week) with any nerve sign is a possible bleed pressing on the cord or
+// the nerves, an emergency. The nerve signs are those the cancer rules
+// count (NICE NG234), radiating pain below the knee and sciatica
+// included: a bleed beside a nerve root gives that pain first.
+func TestGuidelineBleedingRiskNerveSignIsEmergency(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc := eng.Vocabulary()
+	neuro := clinical3Neuro(voc)
+	if !slices.Contains(neuro, "pain_below_knee") || !slices.Contains(neuro, "leg_numbness_or_tingling") {
+		t.Fatalf("neurological signs %v miss pain below the knee or numbness", neuro)
+	}
+	var profiles []recommend.Profile
+	signs := [][2][]string{{nil, {"sciatica"}}}
+	for _, n := range neuro {
+		signs = append(signs, [2][]string{{n}, nil})
+	}
+	for _, s := range signs {
+		for ci, conds := range [][]string{nil, {"chronic_stiffness"}, {"osteoporosis"}, {"disc_herniation"}} {
+			for ei, ep := range clinical3Episodes(voc) {
+				for di, days := range []int{0, 1, 7} {
+					profiles = append(profiles, recommend.Profile{
+						Conditions: append(slices.Clip(conds), s[1]...), RedFlags: append([]string{"anticoagulants_or_bleeding_disorder"}, s[0]...),
+						Episode: ep, DaysSinceOnset: days, PainLevel: []int{7, 8, 10}[(ci+ei+di)%3], Age: []int{0, 40, 80}[(ci+di)%3],
+					})
+				}
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		if len(res.Referrals) == 0 || res.Referrals[0].Urgency != recommend.UrgencyEmergency || !res.Withheld {
+			report(p, "bleeding risk with a nerve sign", "want an emergency that withholds advice; got %s, withheld %v", clinical3Top(res), res.Withheld)
+		}
+	})
+	t.Logf("checked %d profiles, nerve signs %v and sciatica", len(profiles), neuro)
+}

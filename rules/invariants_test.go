@@ -188,8 +188,8 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		flag("known_serious_spinal_condition") && (sciatica || anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
 			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills")),
-		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
-			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
+		bleeding && pain >= 7 && days <= 7 && (sciatica || anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking", "pain_below_knee")),
 		// Severe back pain is new severe pain: 7 or more in the first
 		// 12 weeks unless stated stable (NG156 speaks of new pain).
 		abdominal && (aneurysmAge || pain >= 7 && days <= 84 && p.Episode != "long_standing_stable" || injury):
