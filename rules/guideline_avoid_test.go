@@ -229,3 +229,50 @@ func TestGuidelineBleedingRiskNerveSignIsEmergency(t *testing.T) {
 	})
 	t.Logf("checked %d profiles, nerve signs %v and sciatica", len(profiles), neuro)
 }
+
+// TestGuidelineStatedOnsetOverridesStableLabel: "long-standing pain that
+// is not changing" with an onset given within the last 12 weeks is a
+// contradiction (ACP 2017: chronic is more than 12 weeks). The known
+// onset wins, failing toward a clinician: the label never makes the
+// advice less cautious than a new episode would get, so that severe new
+// belly pain, or severe new pain with thin bones, keeps its emergency or
+// urgent review. With the onset unknown the label stands.
+func TestGuidelineStatedOnsetOverridesStableLabel(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profiles []recommend.Profile
+	for _, p := range clinical3Space(eng.Vocabulary()) {
+		if p.Episode != "new" {
+			continue
+		}
+		for _, days := range []int{1, 3, 30, 84} {
+			for _, pain := range []int{p.PainLevel, 8} {
+				q := p
+				q.DaysSinceOnset, q.PainLevel = days, pain
+				profiles = append(profiles, q)
+			}
+		}
+	}
+	checkProfiles(t, eng, profiles, func(p recommend.Profile, res *recommend.Result, report reportFunc) {
+		q := p
+		q.Episode = "long_standing_stable"
+		stable, err := eng.Recommend(t.Context(), q)
+		if err != nil {
+			report(p, "stable label", "%v", err)
+			return
+		}
+		top := func(r *recommend.Result) recommend.Urgency {
+			if len(r.Referrals) == 0 {
+				return ""
+			}
+			return r.Referrals[0].Urgency
+		}
+		if top(res) != "" && !top(stable).AtLeast(top(res)) || res.Withheld && !stable.Withheld {
+			report(p, "stable label", "stated stable with onset %d days ago: %s, withheld %v; as a new episode: %s, withheld %v",
+				p.DaysSinceOnset, clinical3Top(stable), stable.Withheld, clinical3Top(res), res.Withheld)
+		}
+	})
+	t.Logf("checked %d profile pairs", len(profiles))
+}
