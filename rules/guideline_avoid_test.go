@@ -276,3 +276,28 @@ func TestGuidelineStatedOnsetOverridesStableLabel(t *testing.T) {
 	})
 	t.Logf("checked %d profile pairs", len(profiles))
 }
+
+// TestGuidelineStoppedMovementCanRestart: a movement stopped because it
+// made the pain worse starts again, at its easiest level, once the pain
+// has come down below where it stopped, or, stopped at pain 0, after a
+// week with the pain still at 0. None is left stopped for good.
+func TestGuidelineStoppedMovementCanRestart(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stop := 0; stop <= 6; stop++ {
+		p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: []recommend.CheckIn{
+			{Day: 0, PainLevel: stop, Done: []recommend.Done{{Movement: "pelvic_tilt", Sessions: 3, Response: recommend.ResponseSame}}},
+			{Day: 7, PainLevel: stop, Done: []recommend.Done{{Movement: "pelvic_tilt", Sessions: 3, Response: recommend.ResponseWorse}}},
+			{Day: 14, PainLevel: 0},
+		}}
+		res, err := eng.Recommend(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := res.Programme.Steps[0]; s.Change != recommend.ChangeStart || s.Level != 1 {
+			t.Errorf("stopped at pain %d, pain 0 a week later: pelvic_tilt %s at level %d (%s), want start at 1", stop, s.Change, s.Level, s.Rule)
+		}
+	}
+}
