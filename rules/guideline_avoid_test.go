@@ -9,6 +9,7 @@ package rules_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/recommend"
@@ -299,5 +300,51 @@ func TestGuidelineStoppedMovementCanRestart(t *testing.T) {
 		if s := res.Programme.Steps[0]; s.Change != recommend.ChangeStart || s.Level != 1 {
 			t.Errorf("stopped at pain %d, pain 0 a week later: pelvic_tilt %s at level %d (%s), want start at 1", stop, s.Change, s.Level, s.Rule)
 		}
+	}
+}
+
+// TestGuidelineFlareKeepsDecompression: the decompressions are resting
+// positions that ease the back, not exercises. In a flare one that eased
+// the back is kept (in short spells); one that did not pauses, with a
+// reason that does not say a flare settles "not with rest", and starts
+// again once the pain falls below where it paused.
+func TestGuidelineFlareKeepsDecompression(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range eng.Movements() {
+		if m.Kind != "decompression" || m.ID == "inversion_table" {
+			continue
+		}
+		n++
+		done := func(day, pain int, response string) recommend.CheckIn {
+			return recommend.CheckIn{Day: day, PainLevel: pain, Done: []recommend.Done{{Movement: m.ID, Sessions: 5, Response: response}}}
+		}
+		for _, tt := range []struct {
+			checkIns []recommend.CheckIn
+			want     string
+		}{
+			{[]recommend.CheckIn{done(0, 3, "same"), done(7, 5, "easier")}, recommend.ChangeHold},
+			{[]recommend.CheckIn{done(0, 3, "same"), done(7, 5, "same")}, recommend.ChangeStop},
+			{[]recommend.CheckIn{done(0, 3, "same"), done(7, 5, "same"), done(14, 3, "same")}, recommend.ChangeStart},
+		} {
+			p := recommend.Profile{Conditions: []string{"disc_herniation"}, Equipment: m.Equipment, CheckIns: tt.checkIns}
+			res, err := eng.Recommend(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if s.Decided != "" {
+				t.Fatalf("%s: the advice decided its step (%s); the case no longer tests the flare", m.ID, s.Decided)
+			}
+			if s.Change != tt.want || strings.Contains(s.Because, "not with rest") {
+				t.Errorf("%s, check-ins %v: %s (%s: %q), want %s", m.ID, tt.checkIns, s.Change, s.Rule, s.Because, tt.want)
+			}
+		}
+	}
+	if n < 4 {
+		t.Fatalf("checked %d decompressions, want the towel, bed, sofa and back stretcher", n)
 	}
 }
