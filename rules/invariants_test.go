@@ -149,13 +149,17 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 	cancerNerve := sciatica || anyFlag("leg_weakness", "progressive_leg_weakness", "leg_numbness_or_tingling",
 		"symptoms_in_both_legs", "difficulty_walking", "pain_below_knee", "bladder_bowel_dysfunction", "saddle_numbness",
 		"sexual_dysfunction")
-	// Long-standing: stated as stable, or more than 12 weeks (ACP 2017).
-	long := p.Episode == "long_standing_stable" || days > 84
+	// Stated stable: the label, with the onset unknown; an onset given
+	// within 12 weeks contradicts it, and the onset wins (toward a
+	// clinician). Long-standing: stated stable, or more than 12 weeks
+	// (ACP 2017).
+	stable := p.Episode == "long_standing_stable" && days == 0
+	long := stable || days > 84
 	cancerSigns := 0
 	for _, on := range []bool{
 		age > 50, flag("unexplained_weight_loss"), flag("night_pain"),
 		flag("constant_unchanging_pain"), flag("feeling_unwell"),
-		flag("no_improvement_with_self_care") && days >= 28 && days <= 84 && p.Episode != "long_standing_stable",
+		flag("no_improvement_with_self_care") && days >= 28 && days <= 84 && !stable,
 	} {
 		if on {
 			cancerSigns++
@@ -188,22 +192,22 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		flag("known_serious_spinal_condition") && (sciatica || anyFlag("leg_weakness", "progressive_leg_weakness",
 			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking",
 			"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "fever_or_chills")),
-		bleeding && pain >= 7 && days <= 7 && anyFlag("leg_weakness", "progressive_leg_weakness",
-			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking"),
+		bleeding && pain >= 7 && days <= 7 && (sciatica || anyFlag("leg_weakness", "progressive_leg_weakness",
+			"leg_numbness_or_tingling", "symptoms_in_both_legs", "difficulty_walking", "pain_below_knee")),
 		// Severe back pain is new severe pain: 7 or more in the first
 		// 12 weeks unless stated stable (NG156 speaks of new pain).
-		abdominal && (aneurysmAge || pain >= 7 && days <= 84 && p.Episode != "long_standing_stable" || injury):
+		abdominal && (aneurysmAge || pain >= 7 && days <= 84 && !stable || injury):
 		return clinicalAdvice{Top: recommend.UrgencyEmergency, Withheld: true}
 	case injury, fall && fragile, flag("leg_weakness"), flag("difficulty_walking"), flag("fever_or_chills"),
 		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
 		(infectionRisk || flag("immunosuppression")) && illness,
 		bleeding && fall, abdominal, flag("urinary_pain_with_flank_pain"),
-		pain >= 7 && days <= 28 && p.Episode != "long_standing_stable" && (cond("osteoporosis") || flag("long_term_steroids")):
+		pain >= 7 && days <= 28 && !stable && (cond("osteoporosis") || flag("long_term_steroids")):
 		return clinicalAdvice{Top: recommend.UrgencyUrgent, Withheld: true}
 	case flag("unexplained_weight_loss"), flag("night_pain") && !long,
 		flag("immunosuppression"), flag("long_term_steroids"), infectionRisk,
 		anyFlag("constant_unchanging_pain", "feeling_unwell"),
-		age >= 75 && pain >= 7 && days <= 42 && p.Episode != "long_standing_stable":
+		age >= 75 && pain >= 7 && days <= 42 && !stable:
 		return clinicalAdvice{Top: recommend.UrgencyUrgent, Withheld: under16}
 	case under16:
 		return clinicalAdvice{Top: recommend.UrgencyRoutine, Withheld: true}
@@ -467,7 +471,7 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 
 	// No weak-flag combination withholds advice in long-standing stable
 	// pain: age over 50 with night pain or with no improvement.
-	if p.Episode == "long_standing_stable" || p.DaysSinceOnset > 84 {
+	if p.Episode == "long_standing_stable" && p.DaysSinceOnset == 0 || p.DaysSinceOnset > 84 {
 		weak := []string{"night_pain", "no_improvement_with_self_care"}
 		if len(p.RedFlags) > 0 && !slices.ContainsFunc(p.RedFlags, func(f string) bool { return !slices.Contains(weak, f) }) &&
 			!(p.Age > 0 && p.Age < 16) && res.Withheld {
