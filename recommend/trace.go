@@ -22,10 +22,10 @@ type ruleTrace struct {
 	// make.
 	rules *traceRules
 	// bits marks the matched rules, one bit per rule. It is small's
-	// memory when the rule set has at most 128 rules, so that the trace
-	// takes no allocation of its own.
+	// memory when the rule set has at most 256 rules (the default rules
+	// have 130), so that the trace takes no allocation of its own.
 	bits  []uint64
-	small [2]uint64
+	small [4]uint64
 }
 
 // bitWords returns how many words hold one bit for each of n rules.
