@@ -544,9 +544,10 @@ func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Ca
 }
 
 // referralCards are the referral cards of res alone, with its messages
-// when res is incomplete (the rest of the advice withheld).
-func referralCards(res *recommend.Result, hookInstance string) []Card {
-	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
+// when res is incomplete (the rest of the advice withheld), each framed by
+// frame as Cards frames them (see Mapping.frame).
+func referralCards(res *recommend.Result, hookInstance, frame string) []Card {
+	b := builder{res: res, o: report.New(res), hookInstance: hookInstance, frame: frame}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}

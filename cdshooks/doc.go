@@ -247,9 +247,12 @@ search, an entry or code that cannot be read, a Bundle that is not one, a
 read from fhirServer that failed) is never a 412 or a 400, and never hides
 the active Conditions' referrals: the call is answered with their referral
 cards, a warning card "Past conditions could not all be read: exercise
-advice withheld; check the chart for a past cancer" (that card alone when
-they call for no referral), and why under
-[ExtensionUnreadPastConditions]. JSON null means no past conditions.
+advice withheld; check the chart for a past cancer" (with no referral card
+when they call for none), the key messages' safety nets, and why under
+[ExtensionUnreadPastConditions]; on a chart that records no back
+condition, the referral and key messages cards are framed with IfBackPain,
+as they are when the past Conditions are read (see "Cards"). JSON null
+means no past conditions.
 
 # What the service could not use
 

@@ -399,3 +399,58 @@ func TestPastConditionsFromFHIRServer(t *testing.T) {
 		})
 	}
 }
+
+// TestPastConditionsUnreadFraming checks that when the past Conditions
+// could not all be read, the referral and key messages cards of a chart
+// that records no back condition are framed as applying if back pain is
+// reported (IfBackPain), as the same chart's cards are when they are read,
+// and that those of a chart that records back pain are not.
+func TestPastConditionsUnreadFraming(t *testing.T) {
+	stenosis := pastCondition("s1", "active", "M48.061")
+	cancer := pastCondition("k1", "active", "C50.911")
+	paged := pastBundle(`"link": [{"relation": "next", "url": "https://ehr.example.org/fhir/Condition?page=2"}], `, pastCondition("p1", "resolved", "Z85.3"))
+	tests := []struct {
+		name   string
+		active []string
+		past   string
+		framed bool
+	}{
+		{name: "a past cancer on one page of several, no back condition", past: paged, framed: true},
+		{name: "an active cancer, past missing", active: []string{cancer}, framed: true},
+		{name: "nothing on the chart, past missing", framed: true},
+		{name: "back pain, a past cancer on one page of several", active: []string{stenosis}, past: paged},
+		{name: "back pain, past missing", active: []string{stenosis}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := defaultEngine(t)
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
+			rec := post(t, svc, pastRequest(tt.active, tt.past))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var want, got []string
+			for _, c := range resp.Cards {
+				if topicCode(c) != "referral" && topicCode(c) != "key-messages" {
+					continue
+				}
+				got = append(got, c.Summary)
+				s := strings.TrimPrefix(c.Summary, cdshooks.IfBackPain)
+				if tt.framed {
+					s = cdshooks.IfBackPain + s
+				}
+				want = append(want, s)
+			}
+			if len(got) == 0 {
+				t.Fatalf("no referral or key messages card: %s", rec.Body)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("referral and key messages summaries (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -577,7 +577,10 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		if activeUnread {
 			cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
 		} else {
-			cards = referralCards(res, req.HookInstance)
+			// The active Conditions were all read: a chart that records
+			// no back condition gets its referrals framed as Cards frames
+			// them, as when the past Conditions are read.
+			cards = referralCards(res, req.HookInstance, m.frame())
 		}
 		if len(pastWhy) > 0 {
 			cards = insertAfterReferrals(cards, unreadPastCard(res, req.HookInstance, strings.Join(pastWhy, "; ")))
