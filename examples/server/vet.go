@@ -286,8 +286,10 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // ratchets up. It refuses new rules, eng, that remove a red flag of the
 // running rules, old, lower its safety floor (the least urgency it leads
 // to on its own, and whether it withholds advice; see recommend.Floor),
-// or take from it a code that stands for it (see lostCodes), so that
-// coded data such as a FHIR Condition no longer raises it; new rules
+// or take from it a code that stands for it (see lostCodes), or drop its
+// counts_when_past (recommend.Term.CountsWhenPast), so that coded data
+// such as a FHIR Condition, active or in the past, no longer raises it;
+// new rules
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
 // the analysed space, a less urgent referral, one as urgent but later
@@ -541,6 +543,13 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 		for _, lost := range lostCodes(was.Codes, now.Codes) {
 			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
+		}
+		if was.CountsWhenPast && !now.CountsWhenPast {
+			// Its codes on a Condition no longer active (a cancer
+			// resolved or in remission) would no longer raise it, and the
+			// CDS Hooks service would stop asking for the past Conditions.
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it (the flag's floor is declared here)", was.ID)})
 		}
 	}
 	return r, reported

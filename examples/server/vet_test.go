@@ -81,10 +81,11 @@ func TestAnalysisMemo(t *testing.T) {
 // flag a code that stands for it is refused like a lowered floor, though
 // the new rules load and pass the analysis, with a problem that names the
 // flag and the code, placed at the flag's floor: a code removed, moved to
-// another flag or to another system, or a category (subcodes: true) that
-// now stands for itself only. A change that keeps every code covered (a
-// code added, a category widened, a code folded into a category) is
-// taken.
+// another flag or to another system, a category (subcodes: true) that
+// now stands for itself only, or counts_when_past dropped (a Condition of
+// the flag no longer active would no longer raise it). A change that keeps every code covered (a
+// code added, a category widened, a code folded into a category,
+// counts_when_past added) is taken.
 func TestReloadKeepsRedFlagCodes(t *testing.T) {
 	const (
 		icd    = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -103,6 +104,7 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 ` + cauda + fracture + snomed + `    - id: fever
       label: Fever
       floor: {urgency: urgent, withhold: false}
+      counts_when_past: true
       codes:
 ` + feverICD
 	lost := func(flag, what string) func(t *testing.T, new *recommend.Engine) ruleProblem {
@@ -156,6 +158,18 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 		}, []func(*testing.T, *recommend.Engine) ruleProblem{
 			lost("fever", `code "R50.9" of `+icd+" is gone"),
 		}},
+		{"counts_when_past dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      counts_when_past: true\n", "")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			func(t *testing.T, new *recommend.Engine) ruleProblem {
+				f := floorOf(t, new, "fever")
+				return ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+					Problem: "red flag fever: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it (the flag's floor is declared here)"}
+			},
+		}},
+		{"counts_when_past added", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      floor: {urgency: emergency, withhold: true}\n", "      floor: {urgency: emergency, withhold: true}\n      counts_when_past: true\n")
+		}, nil},
 		{"code added", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", feverICD, feverICD+strings.Replace(feverICD, "R50.9", "R50.81", 1))
 		}, nil},
