@@ -154,7 +154,8 @@ of time ([WithTimeout]).
     that is not a JSON object, or whose resourceType is neither Patient
     nor OperationOutcome, is a 400.
   - A Patient that says the patient has died (deceasedBoolean true, or a
-    deceasedDateTime not after today; [Mapping.Deceased]) gets
+    deceasedDateTime not after now, a time with its zone or a day not
+    after today, UTC; [Mapping.Deceased]) gets
     {"cards": []}: the advice, a referral included, is not for anyone. A
     deceased[x] that is false, cannot be read or is in the future leaves
     the cards.

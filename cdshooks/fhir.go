@@ -165,8 +165,9 @@ type Mapping struct {
 	// uncertain.
 	AgeUpTo int `json:"age_up_to,omitempty"`
 	// Deceased is true when the Patient says, without doubt, that the
-	// patient has died: deceasedBoolean true, or a deceasedDateTime that
-	// gives a day not after today. The Service then answers with no
+	// patient has died: deceasedBoolean true, or a deceasedDateTime not
+	// after now (a time with its zone, or a day not after today, UTC; see
+	// diedBy). The Service then answers with no
 	// cards, since advice for the patient's back is not for anyone. A
 	// deceased[x] that cannot be read, or a date in the future, leaves it
 	// false: the cards err toward the clinician.
@@ -887,16 +888,8 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	if json.Unmarshal(p.DeceasedBoolean, &dead) == nil && dead {
 		m.Deceased = true
 	}
-	if when, why := str(p.DeceasedDateTime, "deceasedDateTime"); why == "" && when != "" {
-		if d := fhirDateTime.FindStringSubmatch(when); d != nil {
-			day, err := time.Parse(time.DateOnly, d[1]+"-"+d[2]+"-"+d[3])
-			m.Deceased = m.Deceased || err == nil && !future(day, now)
-		} else if d := fhirDate.FindStringSubmatch(when); d != nil {
-			// A year, or a year and month: its first day.
-			month := cmp.Or(d[2], "01")
-			day, err := time.Parse(time.DateOnly, d[1]+"-"+month+"-01")
-			m.Deceased = m.Deceased || err == nil && !future(day, now)
-		}
+	if when, why := str(p.DeceasedDateTime, "deceasedDateTime"); why == "" && when != "" && diedBy(when, now) {
+		m.Deceased = true
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {
@@ -917,6 +910,29 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		m.Profile.Sex = gender
 	}
 	return nil
+}
+
+// diedBy reports whether when, a Patient's deceasedDateTime, says the
+// patient died by now: a time with its zone not after now, or a day not
+// after now's (UTC; for a year, or a year and month, its first day). A
+// value that is not a FHIR dateTime, or is after now, does not: a death
+// in the future is a mistake, whose cards err toward the clinician.
+func diedBy(when string, now time.Time) bool {
+	if t, err := time.Parse(time.RFC3339Nano, when); err == nil {
+		return !t.After(now)
+	}
+	var y, mo, d string
+	if f := fhirDateTime.FindStringSubmatch(when); f != nil {
+		// A day, or a time without a zone, which FHIR requires: its day.
+		y, mo, d = f[1], f[2], f[3]
+	} else if f := fhirDate.FindStringSubmatch(when); f != nil {
+		y, mo, d = f[1], cmp.Or(f[2], "01"), "01"
+	} else {
+		return false
+	}
+	day, err := time.Parse(time.DateOnly, y+"-"+mo+"-"+d)
+	ny, nm, nd := now.UTC().Date()
+	return err == nil && !day.After(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC))
 }
 
 // fhirDate is a FHIR date: a year, a year and month, or a full date.
