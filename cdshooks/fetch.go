@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,7 +234,8 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 //
 // The pain scores, optional, are read the same way when they are missing
 // (Observation?patient={id}&code=http://loinc.org|72514-3&_sort=-date&_count=52,
-// one page: the latest scores, which are all a programme holds), but only
+// the pages that hold the 52 latest scores, which are all a programme
+// holds), but only
 // from a server the service may read from anyway; when that
 // read fails, an OperationOutcome takes their place, so that the call
 // reports them unread rather than leaving them out in silence.
@@ -306,11 +306,10 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		}
 	}
 	if !hasPain {
-		// One page: the latest scores, newest first, as the prefetch
-		// template asks; MapRequest tells whether it holds all a
-		// programme would.
-		b, err := f.get(ctx, base+"/Observation?patient="+url.QueryEscape(pid)+"&code="+url.QueryEscape(loincSystem+"|"+loincPainCode)+
-			"&_sort=-date&_count="+strconv.Itoa(recommend.MaxCheckIns))
+		// The latest scores, newest first, as the prefetch template
+		// asks, from as many pages as hold them; MapRequest tells
+		// whether they are all a programme would hold.
+		b, err := f.latest(ctx, base+"/"+painScoresSearch(url.QueryEscape(pid), url.QueryEscape(loincSystem+"|"+loincPainCode)), recommend.MaxCheckIns)
 		if err != nil {
 			req.Prefetch[PrefetchPainScores] = json.RawMessage(`{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`)
 			r.painScores = err
@@ -387,9 +386,9 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 		if key == PrefetchPastConditions {
 			query = f.base + "/" + pastConditionsSearch(url.QueryEscape(pid))
 		}
-		all, err = f.pages(ctx, query, first.Entry, nil, 0)
+		all, err = f.pages(ctx, query, first.Entry, nil, 0, 0)
 	} else {
-		all, err = f.pages(ctx, next, first.Entry, b.Total, 1)
+		all, err = f.pages(ctx, next, first.Entry, b.Total, 1, 0)
 	}
 	if all != nil {
 		req.Prefetch[key] = all
@@ -484,7 +483,17 @@ func readFailure(ctx context.Context, err error) error {
 // first page that is not a Bundle (an OperationOutcome) is returned as it
 // is, for MapRequest to answer.
 func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, error) {
-	return f.pages(ctx, u, nil, nil, 0)
+	return f.pages(ctx, u, nil, nil, 0, 0)
+}
+
+// latest reads the first n entries of the search at u, a search sorted
+// newest first: its pages, as search reads them, up to the one that
+// brings the entries read to n, so that a server that pages at fewer
+// than n still gives the n latest, and one with a long history is not
+// read whole. The Bundle keeps the first page's total, which tells a
+// reader that the search matched more.
+func (f *fhirFetcher) latest(ctx context.Context, u string, n int) (json.RawMessage, error) {
+	return f.pages(ctx, u, nil, nil, 0, n)
 }
 
 // pages reads the pages of a search from the page at u on, and joins them
@@ -499,10 +508,13 @@ func (f *fhirFetcher) search(ctx context.Context, u string) (json.RawMessage, er
 // OperationOutcome), that page is returned as it is; a later page that is
 // not a Bundle is an error.
 //
+// With enough > 0, it stops once it holds enough entries, without
+// following the next link of the page that brought them (see latest).
+//
 // With an error, it returns the entries had and read before it as one
 // Bundle, without a next link or total: what is known of the search, but
 // not all of it (nil only when even that cannot be written).
-func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMessage, total *int, read int) (json.RawMessage, error) {
+func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMessage, total *int, read, enough int) (json.RawMessage, error) {
 	type link struct {
 		Relation string `json:"relation"`
 		URL      string `json:"url"`
@@ -546,6 +558,9 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 			return partial(fmt.Errorf("more than %d entries", MaxSearchEntries))
 		}
 		all = append(all, p.Entry...)
+		if enough > 0 && len(all) >= enough {
+			break
+		}
 		next := ""
 		for _, l := range p.Link {
 			if l.Relation == "next" {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -42,6 +43,10 @@ type fhirServer struct {
 	past       string
 	pastStatus int
 	pastNext   bool
+	// painPages, when set, makes the Observation search hold 80 scores,
+	// newest first, painPages a page; painHits counts its pages read.
+	painPages int
+	painHits  atomic.Int32
 }
 
 const fhirToken = "some-opaque-fhir-access-token"
@@ -97,6 +102,19 @@ func newFHIRServer(t *testing.T) *fhirServer {
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s]}`,
 				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
 		case r.URL.Path == "/r4/Observation":
+			f.painHits.Add(1)
+			score := func(date string, v int) string {
+				return fmt.Sprintf(`{"resource": {"resourceType": "Observation", "status": "final",
+					"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+					"subject": {"reference": "Patient/1288992"}, "effectiveDateTime": %q,
+					"valueInteger": %d}, "search": {"mode": "match"}}`, date, v)
+			}
+			if page := r.URL.Query().Get("page"); f.painPages > 0 && page != "" {
+				// A later page of a server that pages at painPages.
+				n, _ := strconv.Atoi(page)
+				fmt.Fprint(w, painPage(f.painPages, n, base, score))
+				return
+			}
 			// The latest scores, newest first: all a programme holds.
 			if q := r.URL.Query(); q.Get("patient") != "1288992" || q.Get("code") != "http://loinc.org|72514-3" ||
 				q.Get("_sort") != "-date" || q.Get("_count") != "52" {
@@ -107,11 +125,9 @@ func newFHIRServer(t *testing.T) *fhirServer {
 				http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
 				return
 			}
-			score := func(date string, v int) string {
-				return fmt.Sprintf(`{"resource": {"resourceType": "Observation", "status": "final",
-					"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
-					"subject": {"reference": "Patient/1288992"}, "effectiveDateTime": %q,
-					"valueInteger": %d}, "search": {"mode": "match"}}`, date, v)
+			if f.painPages > 0 {
+				fmt.Fprint(w, painPage(f.painPages, 0, base, score))
+				return
 			}
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s, %s]}`,
 				score("2026-11-16T09:00:00Z", 6), score("2026-11-23", 5))
@@ -134,6 +150,23 @@ func newFHIRServer(t *testing.T) *fhirServer {
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// painPage is page n (from 0) of a pain-score search of 80 weekly
+// scores, newest first, size a page, with a next link while scores
+// remain.
+func painPage(size, n int, base string, score func(string, int) string) string {
+	const all = 80
+	latest := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var entries []string
+	for i := n * size; i < min((n+1)*size, all); i++ {
+		entries = append(entries, score(latest.AddDate(0, 0, -7*i).Format(time.RFC3339), 3+i%4))
+	}
+	link := ""
+	if (n+1)*size < all {
+		link = fmt.Sprintf(`"link": [{"relation": "next", "url": %q}], `, base+"/Observation?page="+strconv.Itoa(n+1))
+	}
+	return fmt.Sprintf(`{"resourceType": "Bundle", "type": "searchset", "total": %d, %s"entry": [%s]}`, all, link, strings.Join(entries, ","))
 }
 
 // specRequest is the specification's example patient-view request
@@ -223,6 +256,31 @@ func TestFetchFromFHIRServer(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, summaries); diff != "" {
 				t.Errorf("referral and pain cards (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A server that pages the pain scores at fewer than the 52 latest:
+	// the pages that hold them are read, and no more, and the scores are
+	// all a programme holds (no card says some could not be read).
+	for _, size := range []int{20, 52, 60} {
+		t.Run(fmt.Sprintf("pain scores paged at %d", size), func(t *testing.T) {
+			listed.painPages = size
+			defer func() { listed.painPages = 0 }()
+			before := listed.painHits.Load()
+			rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
+			if rec.Code != 200 {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.Extension != nil && len(resp.Extension.UnreadPainScores) > 0 {
+				t.Errorf("unread pain scores %+v; want the 52 latest read", resp.Extension.UnreadPainScores)
+			}
+			if got, want := listed.painHits.Load()-before, int32((52+size-1)/size); got != want {
+				t.Errorf("%d pages of pain scores read, want %d", got, want)
 			}
 		})
 	}

@@ -40,8 +40,15 @@ const (
 // patient with years of scores larger than the service reads (a 413 that
 // the referral cards would go with), and its first page, when the client
 // pages it, the oldest scores.
-var painScoresQuery = "Observation?patient={{context.patientId}}&code=" + loincSystem + "|" + loincPainCode +
-	"&_sort=-date&_count=" + strconv.Itoa(recommend.MaxCheckIns)
+var painScoresQuery = painScoresSearch("{{context.patientId}}", loincSystem+"|"+loincPainCode)
+
+// painScoresSearch is the search of the pain scores of patient pid with
+// code, a token (system|code), each as the query carries it: the
+// prefetch template (painScoresQuery) and the read from the client's
+// FHIR server (fetchMissing) both ask it.
+func painScoresSearch(pid, code string) string {
+	return "Observation?patient=" + pid + "&code=" + code + "&_sort=-date&_count=" + strconv.Itoa(recommend.MaxCheckIns)
+}
 
 // PainScoreNote is an entry of the pain scores prefetch that the service
 // left out, or could not read.

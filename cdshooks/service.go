@@ -607,8 +607,10 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			nothing()
 			return
 		}
+		rulesCtx, cancelRules := s.rulesContext(r)
+		defer cancelRules()
 		var ok bool
-		if res, ok = s.advise(w, r, eng, m, &ev); !ok {
+		if res, ok = s.advise(rulesCtx, w, r, eng, m, &ev); !ok {
 			return
 		}
 		uncertain := false
@@ -617,7 +619,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			// they differ, the referrals of both (see Mapping.AgeUpTo).
 			older := *m
 			older.Profile.Age = m.AgeUpTo
-			res2, ok := s.advise(w, r, eng, &older, &ev)
+			res2, ok := s.advise(rulesCtx, w, r, eng, &older, &ev)
 			if !ok {
 				return
 			}
@@ -671,20 +673,26 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
 }
 
-// advise runs the rules on m's profile within the service's timeout
-// (WithTimeout). When only the referrals could be worked out, it returns
-// their partial Result, which Cards marks incomplete; it answers the call
-// itself, and returns false, when there is no Result to answer with.
-func (s *Service) advise(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, m *Mapping, ev *Event) (*recommend.Result, bool) {
-	ctx := r.Context()
+// rulesContext returns the context the rules of a call run in: r's,
+// bounded by the service's timeout (WithTimeout), once for the call, so
+// that a call that runs the rules more than once (a birth date that
+// gives two ages) takes no longer than the timeout in all.
+func (s *Service) rulesContext(r *http.Request) (context.Context, context.CancelFunc) {
 	if s.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.timeout)
-		defer cancel()
+		return context.WithTimeout(r.Context(), s.timeout)
 	}
+	return context.WithCancel(r.Context())
+}
+
+// advise runs the rules on m's profile in ctx, the call's rules context
+// (rulesContext), and adds the time they took to ev.Recommend. When only
+// the referrals could be worked out, it returns their partial Result,
+// which Cards marks incomplete; it answers the call itself, and returns
+// false, when there is no Result to answer with.
+func (s *Service) advise(ctx context.Context, w http.ResponseWriter, r *http.Request, eng *recommend.Engine, m *Mapping, ev *Event) (*recommend.Result, bool) {
 	start := time.Now()
 	res, err := eng.Recommend(ctx, m.Profile)
-	ev.Recommend = time.Since(start)
+	ev.Recommend += time.Since(start)
 	if errors.Is(err, recommend.ErrInvalidProfile) {
 		// Checked first: Recommend gives an invalid profile's referrals
 		// in a *PartialError, but the profile is the mapping's, and a

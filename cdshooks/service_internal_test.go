@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backrules/backrules/recommend"
 )
@@ -39,7 +40,10 @@ func TestInvalidProfileNotAdvised(t *testing.T) {
 		logs.Reset()
 		rec := httptest.NewRecorder()
 		var ev Event
-		res, ok := s.advise(rec, httptest.NewRequest(http.MethodPost, "/cds-services/backrules", nil), eng, &Mapping{Profile: p}, &ev)
+		req := httptest.NewRequest(http.MethodPost, "/cds-services/backrules", nil)
+		ctx, cancel := s.rulesContext(req)
+		defer cancel()
+		res, ok := s.advise(ctx, rec, req, eng, &Mapping{Profile: p}, &ev)
 		if ok || res != nil {
 			t.Fatalf("advise = %v, %v; want no Result", res, ok)
 		}
@@ -68,5 +72,26 @@ func checkLog(t *testing.T, log string, age int) {
 	}
 	if strings.Contains(log, strconv.Itoa(age)) {
 		t.Errorf("log %q holds the profile's value", log)
+	}
+}
+
+// TestRulesContextBoundsTheCall checks that the rules of a call run under
+// one deadline, the service's timeout from the start of the call, so that
+// a call that runs them twice (a birth date that gives two ages) takes no
+// longer than the timeout in all; without a timeout, under none.
+func TestRulesContextBoundsTheCall(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "/cds-services/backrules", nil)
+	s := NewService(func() *recommend.Engine { return nil }, WithTimeout(time.Hour))
+	before := time.Now()
+	ctx, cancel := s.rulesContext(req)
+	defer cancel()
+	deadline, ok := ctx.Deadline()
+	if !ok || deadline.Before(before.Add(time.Hour)) || deadline.After(time.Now().Add(time.Hour)) {
+		t.Errorf("deadline %v (set %v); want the timeout from the start of the call", deadline, ok)
+	}
+	none, cancelNone := NewService(func() *recommend.Engine { return nil }, WithTimeout(0)).rulesContext(req)
+	defer cancelNone()
+	if _, has := none.Deadline(); has {
+		t.Error("without a timeout, the rules context has a deadline")
 	}
 }
