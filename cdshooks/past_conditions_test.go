@@ -182,16 +182,7 @@ func TestPastConditionsCards(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng := defaultEngine(t)
-			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
-			rec := post(t, svc, pastRequest(tt.active, tt.past))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := pastResponse(t, tt.active, tt.past)
 			var got []string
 			advice := false
 			for _, c := range resp.Cards {
@@ -423,16 +414,7 @@ func TestPastConditionsUnreadFraming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng := defaultEngine(t)
-			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
-			rec := post(t, svc, pastRequest(tt.active, tt.past))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := pastResponse(t, tt.active, tt.past)
 			var want, got []string
 			for _, c := range resp.Cards {
 				if topicCode(c) != "referral" && topicCode(c) != "key-messages" {
@@ -446,11 +428,28 @@ func TestPastConditionsUnreadFraming(t *testing.T) {
 				want = append(want, s)
 			}
 			if len(got) == 0 {
-				t.Fatalf("no referral or key messages card: %s", rec.Body)
+				t.Fatalf("no referral or key messages card: %+v", resp.Cards)
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("referral and key messages summaries (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// pastResponse is the service's 200 answer to pastRequest(active, past),
+// on the default rules at the tests' clock.
+func pastResponse(t *testing.T, active []string, past string) cdshooks.Response {
+	t.Helper()
+	eng := defaultEngine(t)
+	svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
+	rec := post(t, svc, pastRequest(active, past))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

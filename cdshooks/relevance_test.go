@@ -344,23 +344,7 @@ func TestCardsOnlyForClinicians(t *testing.T) {
 			}
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {` + ctx + `},
 				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `}}`
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			if resp.Cards == nil {
-				t.Fatalf("cards is null, want a list: %s", rec.Body)
-			}
-			if got := len(resp.Cards) > 0; got != tt.wantCards {
-				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
-			}
+			checkCards(t, body, tt.status, tt.wantCards)
 		})
 	}
 }
@@ -403,23 +387,7 @@ func TestNoCardsForTheDeceased(t *testing.T) {
 			}
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
 				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			if resp.Cards == nil {
-				t.Fatalf("cards is null, want a list: %s", rec.Body)
-			}
-			if got := len(resp.Cards) > 0; got != tt.wantCards {
-				t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), tt.wantCards, rec.Body)
-			}
+			checkCards(t, body, tt.status, tt.wantCards)
 		})
 	}
 }
@@ -453,5 +421,29 @@ func TestFramedReferralSaysHowSoon(t *testing.T) {
 	want := []string{cdshooks.IfBackPain + "Urgent: Cancer history with severe, constant, thoracic or night pain; specialist assessment within a day."}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("referral summaries (-want +got):\n%s", diff)
+	}
+}
+
+// checkCards posts body to the service and checks that it is answered
+// with status and, for a 200, with a list of cards that is empty or not
+// as wantCards says.
+func checkCards(t *testing.T, body string, status int, wantCards bool) {
+	t.Helper()
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	if rec.Code != status {
+		t.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body)
+	}
+	if status != http.StatusOK {
+		return
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Cards == nil {
+		t.Fatalf("cards is null, want a list: %s", rec.Body)
+	}
+	if got := len(resp.Cards) > 0; got != wantCards {
+		t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), wantCards, rec.Body)
 	}
 }
