@@ -21,6 +21,7 @@ vocabulary:
     - {id: leg_weakness, label: Leg weakness, floor: {urgency: urgent, withhold: true}}
     - {id: night_pain, label: Night pain, floor: {urgency: routine, withhold: false}}
     - {id: pain_below_knee, label: Pain below the knee, floor: {urgency: routine, withhold: false}}
+    - {id: no_improvement_with_self_care, label: Not improving, floor: {urgency: routine, withhold: false}}
 movements:
   - {id: walk, name: Walking, kind: lifestyle, how: Walk at an easy pace., dose: 10 minutes., pose: {base: standing, start: {}, end: {}}}
 rules:
@@ -34,16 +35,21 @@ rules:
     refer: {urgency: urgent, within: two_days, message: See a doctor soon., withhold: true}
     because: Leg weakness needs a check.
     cite: [{source: src, locator: Red flags, claim: Weakness needs a check.}]
-  - id: night-pain
-    when: "'night_pain' in profile.red_flags"
-    refer: {urgency: routine, message: Book a visit.}
-    because: Night pain is worth a check.
-    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
   - id: below-knee
     when: "'pain_below_knee' in profile.red_flags"
     refer: {urgency: routine, within: weeks, message: Book a visit.}
     because: Pain below the knee is worth a check.
     cite: [{source: src, locator: Red flags, claim: Leg pain needs a visit.}]
+  - id: night-pain
+    when: "'night_pain' in profile.red_flags"
+    refer: {urgency: routine, message: Book a visit.}
+    because: Night pain is worth a check.
+    cite: [{source: src, locator: Red flags, claim: Night pain needs a visit.}]
+  - id: not-improving
+    when: "'no_improvement_with_self_care' in profile.red_flags"
+    refer: {urgency: routine, within: weeks, message: Book a visit.}
+    because: Pain that does not improve is worth a check.
+    cite: [{source: src, locator: Red flags, claim: Pain that lasts needs a visit.}]
   - id: walk
     when: "true"
     recommend: [walk]
@@ -53,7 +59,8 @@ rules:
 
 // TestReferralWithin checks that a referral says how soon its rules ask
 // the person to be seen (refer.within), and that a referral two rules
-// give says the sooner of their timings, or the one a rule states.
+// give says the sooner of their timings, or, as soon, the one a rule
+// states, in either order of the rules.
 func TestReferralWithin(t *testing.T) {
 	eng := mustLoad(t, fstest.MapFS{"r.yaml": {Data: []byte(withinRules)}})
 	tests := []struct {
@@ -65,7 +72,11 @@ func TestReferralWithin(t *testing.T) {
 		{[]string{"fever_or_chills", "leg_weakness"}, []recommend.Within{recommend.WithinTwoDays}},
 		{[]string{"leg_weakness", "fever_or_chills"}, []recommend.Within{recommend.WithinTwoDays}},
 		{[]string{"night_pain"}, []recommend.Within{""}},
+		// One referral of two routine rules, one stating weeks, the
+		// latest a routine referral allows, and one stating none: the
+		// stated timing, whichever rule comes first.
 		{[]string{"night_pain", "pain_below_knee"}, []recommend.Within{recommend.WithinWeeks}},
+		{[]string{"night_pain", "no_improvement_with_self_care"}, []recommend.Within{recommend.WithinWeeks}},
 		{[]string{"pain_below_knee"}, []recommend.Within{recommend.WithinWeeks}},
 	}
 	for _, tt := range tests {
