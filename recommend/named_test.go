@@ -90,6 +90,16 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			name:    "as how a movement felt, in a check-in",
+			in:      `{"check_ins": [{"day": 0, "pain_level": 3, "done": [{"movement": "walking", "sessions": 2, "response": "saddle numbness"}]}]}`,
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "as a movement done, in a check-in",
+			in:      "check_ins:\n  - {day: 0, pain_level: 3, done: [{movement: leg weakness, sessions: 2, response: same}]}\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
 			name:    "a no-break space, in the red flags",
 			in:      "red_flags: [\"Saddle\u00a0numbness\"]\n",
 			flags:   []string{"Saddle\u00a0numbness"},

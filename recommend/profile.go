@@ -394,9 +394,10 @@ func (e *Engine) readable(p *Profile) {
 }
 
 // misplacedRedFlags returns the red flags that the entries of p's lists
-// and choices that their vocabularies lack name (see NamedRedFlags), for
-// Triage to count: a red flag written "Saddle numbness", or in the wrong
-// list, still reaches its referral.
+// and choices that their vocabularies lack name (see NamedRedFlags), and
+// the movements and responses of its check-ins that the rule set lacks,
+// for Triage to count: a red flag written "Saddle numbness", in the wrong
+// list, or as how a movement felt, still reaches its referral.
 func (e *Engine) misplacedRedFlags(p *Profile) []string {
 	var out []string
 	add := func(fi int, v string) {
@@ -414,6 +415,21 @@ func (e *Engine) misplacedRedFlags(p *Profile) []string {
 	}
 	for ci, f := range choiceFields {
 		add(numListFields+ci, f.get(p))
+	}
+	named := func(v string) {
+		for _, n := range e.namedRedFlags([]byte(v)) {
+			out = append(out, e.vocab[fieldRedFlags].entries[n.index].id)
+		}
+	}
+	for _, c := range p.CheckIns {
+		for _, d := range c.Done {
+			if e.movementIdx(d.Movement) < 0 {
+				named(d.Movement)
+			}
+			if !validResponse(d.Response) {
+				named(d.Response)
+			}
+		}
 	}
 	return out
 }
