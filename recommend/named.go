@@ -94,8 +94,12 @@ func isWordByte(c byte) bool {
 }
 
 // flagWords returns the words of each red flag's id, by vocabulary index.
-func (e *Engine) flagWords() [][]string {
-	entries := e.vocab[fieldRedFlags].entries
+func (e *Engine) flagWords() [][]string { return e.termWords(fieldRedFlags) }
+
+// termWords returns the words of each id of the vocabulary of the list
+// field fi, by vocabulary index.
+func (e *Engine) termWords(fi int) [][]string {
+	entries := e.vocab[fi].entries
 	out := make([][]string, len(entries))
 	for i, en := range entries {
 		out[i] = strings.FieldsFunc(strings.ToLower(en.id), func(r rune) bool { return r > 0x7f || !isWordByte(byte(r)) })
@@ -108,7 +112,13 @@ func (e *Engine) flagWords() [][]string {
 // in that order, in any case, each joined to the next by joiners on one
 // line (see isJoiner) or run together with it (see textWord, wordsAt).
 func (e *Engine) namedRedFlags(text []byte) []namedFlag {
-	flags := e.flagWords()
+	return e.namedTerms(fieldRedFlags, text)
+}
+
+// namedTerms returns the terms of the vocabulary of the list field fi
+// that text names, as namedRedFlags does for the red flags.
+func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
+	flags := e.termWords(fi)
 	words := textWords(text)
 	var out []namedFlag
 	found := make([]bool, len(flags))

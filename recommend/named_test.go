@@ -90,6 +90,18 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			name:    "sciatica in the red flags, after a cancer",
+			in:      `{"red_flags": ["history_of_cancer", "sciatica"]}`,
+			flags:   []string{"history_of_cancer", "sciatica"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "sciatica in words in the red flags, on blood thinners",
+			in:      `{"red_flags": ["anticoagulants_or_bleeding_disorder", "Sciatica"], "pain_level": 8, "days_since_onset": 2}`,
+			flags:   []string{"anticoagulants_or_bleeding_disorder", "Sciatica"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name:    "as how a movement felt, in a check-in",
 			in:      `{"check_ins": [{"day": 0, "pain_level": 3, "done": [{"movement": "walking", "sessions": 2, "response": "saddle numbness"}]}]}`,
 			urgency: recommend.UrgencyEmergency,
