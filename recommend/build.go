@@ -268,6 +268,7 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 		if refs[i].Urgency == r.refer.urgency && refs[i].Message == r.refer.message {
 			refs[i].Withhold = refs[i].Withhold || r.refer.withhold
 			refs[i].Within = sooner(refs[i].Urgency, refs[i].Within, r.refer.within)
+			refs[i].Clinician = joinClinician(refs[i].Clinician, r.refer.clinician)
 			refs[i].Rules = append(refs[i].Rules, r.id)
 			for _, ci := range r.cites {
 				if c := b.e.citations[ci]; !slices.Contains(refs[i].Citations, c) {
@@ -286,6 +287,20 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 		Citations: b.citations([]int{ri}),
 		Rules:     b.ruleIDs([]int{ri}),
 	})
+}
+
+// joinClinician returns the clinician text of a referral that says a, as
+// a rule that gives it with the text b adds to it: each text once, in
+// rule order, so that a clinician reads what each rule asks (its own
+// reason and timing), never only the first rule's.
+func joinClinician(a, b string) string {
+	switch {
+	case b == "" || strings.Contains(a, b):
+		return a
+	case a == "":
+		return b
+	}
+	return a + " " + b
 }
 
 // item builds, in it, a recommended or avoided item from the rules whose

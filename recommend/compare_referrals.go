@@ -164,18 +164,30 @@ func (l ReviewLowering) Lowers() bool { return l.Gone || l.Now.rank() < l.Was.ra
 // its outcome, so a rewording is reported by rule, as CompareAdvice
 // reports a safety net reworded; a restart deploys new words. A rule
 // gone, or no longer referring, is not a rewording: the outcomes, and
-// Reviews, report what it lowers; a rule under a new id is new, and its
-// words are not compared.
+// Reviews, report what it lowers. A rule under a new id (a referral rule
+// or a review the rule set in service does not have) is new: its words
+// are reported, with New, when the candidate drops a referral of the
+// rule set in service (a rule gone, renamed or no longer referring) and
+// no referral of the rule set in service says both, so that a rule
+// renamed keeps its words or is reported, as a rule kept under its id is
+// (a renamed emergency reworded as "book a routine appointment" keeps its
+// outcome too); a rule added while every referral is kept is not.
 type ReferralWording struct {
 	// Rule is the rule's id; File and Line are where the rule set in
-	// service declares it.
+	// service declares it, or, for a new rule, where the candidate does.
 	Rule string `json:"rule"`
 	File string `json:"file"`
 	Line int    `json:"line"`
 	// Message and Clinician are true when the candidate's referral of
-	// the rule has a message, or a clinician text, in other words.
+	// the rule has a message, or a clinician text, in other words: for a
+	// new rule, words that no referral of the rule set in service has
+	// (both true when each is said by some referral, but no referral
+	// says the two together).
 	Message   bool `json:"message,omitempty"`
 	Clinician bool `json:"clinician,omitempty"`
+	// New is true for a rule the rule set in service does not have with
+	// a referral, in a candidate that drops one (see above).
+	New bool `json:"new,omitempty"`
 }
 
 // ReferralComparison is what CompareReferrals found. A candidate lowers
@@ -198,8 +210,10 @@ type ReferralComparison struct {
 	Reviews []ReviewLowering `json:"reviews"`
 	// Wordings are the referrals and reviews of the rule set in service
 	// whose words the candidate does not keep (see ReferralWording), in
-	// rule-set order, the referral rules first. It is empty, not nil,
-	// when every one is kept.
+	// rule-set order, the referral rules first, then, when the candidate
+	// drops a referral, its new rules in words the rule set in service
+	// does not say (New). It is
+	// empty, not nil, when every one is kept and none is new.
 	Wordings []ReferralWording `json:"wordings"`
 	// Truncated is true when the comparison was cut short: the analysed
 	// space of the rule set in service was cut at MaxAnalyzeProfiles
@@ -233,7 +247,9 @@ type ReferralComparison struct {
 // too: a rule of serving's that candidate keeps under its id, with a
 // referral, must keep its message and clinician text, since an outcome
 // kept in other words may not be kept at all; one reworded is reported in
-// Wordings.
+// Wordings, as is, when candidate drops a referral of serving's, a rule
+// of candidate's under a new id whose words no referral of serving's
+// says (a rule renamed and reworded).
 //
 // The profiles are those Analyze explores for serving (see
 // Engine.Analyze), with the boundaries of the referral rules of both rule
@@ -525,7 +541,7 @@ func (e *Engine) reviewsNotKept(next *Engine) []ReviewLowering {
 // wordingsNotKept returns each referral of e, of a referral rule or of a
 // progression rule's review, that next keeps under the rule's id in other
 // words (see ReferralWording): referral rules first, then the reviews,
-// each in rule-set order.
+// each in rule-set order, then the new rules' (see newWordings).
 func (e *Engine) wordingsNotKept(next *Engine) []ReferralWording {
 	out := []ReferralWording{}
 	check := func(id string, pos parse.FilePos, message, clinician string, nextRefer func() (string, string, bool)) {
@@ -572,6 +588,82 @@ func (e *Engine) wordingsNotKept(next *Engine) []ReferralWording {
 			}
 			return n.Message, n.Clinician, true
 		})
+	}
+	return append(out, e.newWordings(next)...)
+}
+
+// newWordings returns, when next drops the referral of a rule or review
+// of e (it is gone, renamed or no longer refers), each referral of next,
+// of a referral rule or of a progression rule's review, under an id
+// whose rule in e has no referral, whose message and clinician text no
+// referral of e says together (see ReferralWording.New): referral rules
+// first, then the reviews, each in next's order. A rule added while every
+// referral of e is kept adds words without taking any away, and is not
+// reported: adding a referral, or raising one, stays a reload.
+func (e *Engine) newWordings(next *Engine) []ReferralWording {
+	kept := map[string]bool{}
+	for ri := range next.rules {
+		if r := &next.rules[ri]; r.refer != nil {
+			kept[r.id] = true
+		}
+	}
+	for i := range next.progress {
+		if r := &next.progress[i]; r.refer != nil {
+			kept[r.id] = true
+		}
+	}
+	dropped := false
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.refer != nil && !kept[r.id] {
+			dropped = true
+		}
+	}
+	for i := range e.progress {
+		if r := &e.progress[i]; r.refer != nil && !kept[r.id] {
+			dropped = true
+		}
+	}
+	if !dropped {
+		return nil
+	}
+	type words struct{ message, clinician string }
+	pairs := map[words]bool{}
+	messages, clinicians := map[string]bool{}, map[string]bool{}
+	had := map[string]bool{}
+	add := func(id string, w words) {
+		had[id] = true
+		pairs[w], messages[w.message], clinicians[w.clinician] = true, true, true
+	}
+	for ri := range e.rules {
+		if r := &e.rules[ri]; r.refer != nil {
+			add(r.id, words{r.refer.message, r.refer.clinician})
+		}
+	}
+	for i := range e.progress {
+		if r := &e.progress[i]; r.refer != nil {
+			add(r.id, words{r.refer.Message, r.refer.Clinician})
+		}
+	}
+	var out []ReferralWording
+	check := func(id string, pos parse.FilePos, w words) {
+		if had[id] || pairs[w] {
+			return
+		}
+		nw := ReferralWording{Rule: id, File: pos.File, Line: pos.Line, Message: !messages[w.message], Clinician: !clinicians[w.clinician], New: true}
+		if !nw.Message && !nw.Clinician {
+			nw.Message, nw.Clinician = true, true
+		}
+		out = append(out, nw)
+	}
+	for ri := range next.rules {
+		if r := &next.rules[ri]; r.refer != nil {
+			check(r.id, r.pos, words{r.refer.message, r.refer.clinician})
+		}
+	}
+	for i := range next.progress {
+		if r := &next.progress[i]; r.refer != nil {
+			check(r.id, r.pos, words{r.refer.Message, r.refer.Clinician})
+		}
 	}
 	return out
 }

@@ -594,7 +594,10 @@ func TestCompareReferralsSweep(t *testing.T) {
 // outcomes do not see words, and a final probe reloaded the cauda equina
 // emergency with the message "Book a routine appointment with your GP
 // in the next few weeks; meanwhile carry on with gentle exercise", which
-// the server took. A rule under a new id is new, and not compared.
+// the server took. A rule under a new id (each case whose name says so
+// renames red-flag-cauda-equina) is new: in the same words it is not
+// reported, in words no referral of the rules in service says together
+// it is, with New, or a rename would take the same reload.
 func TestCompareReferralsWordings(t *testing.T) {
 	serving, err := recommend.Default()
 	if err != nil {
@@ -610,6 +613,13 @@ func TestCompareReferralsWordings(t *testing.T) {
 	wording := func(id string, message, clinician bool) recommend.ReferralWording {
 		w := at[id]
 		w.Message, w.Clinician = message, clinician
+		return w
+	}
+	// renamed is the wording of rule id, renamed by the test (see
+	// rename) and reworded.
+	renamed := func(id string, message, clinician bool) recommend.ReferralWording {
+		w := at[id]
+		w.Rule, w.Message, w.Clinician, w.New = id+"-renamed", message, clinician, true
 		return w
 	}
 	const (
@@ -631,8 +641,14 @@ func TestCompareReferralsWordings(t *testing.T) {
 			[]recommend.ReferralWording{wording("red-flag-cauda-equina", false, true)}},
 		{"a review's message reworded", "progress.yaml", reviewMessage, "      message: All is well; carry on",
 			[]recommend.ReferralWording{wording("progress-review-worsening", true, false)}},
-		{"a rule under a new id is not compared", "red_flags.yaml", "  - id: red-flag-cauda-equina\n", "  - id: red-flag-cauda-equina-renamed\n",
+		{"a rule under a new id in the same words", "red_flags.yaml", "", "",
 			[]recommend.ReferralWording{}},
+		{"a rule under a new id, reworded", "red_flags.yaml", caudaMessage,
+			"      message: Book a routine appointment with your GP in the next few weeks; meanwhile carry on with gentle exercise. This is advice to get assessed, not a diagnosis.\n      x-cut: New bladder",
+			[]recommend.ReferralWording{renamed("red-flag-cauda-equina", true, false)}},
+		{"a rule under a new id, the words of two rules", "red_flags.yaml", caudaClinician,
+			"      clinician: \"Back pain with unexplained weight loss; assess within days for malignancy or systemic disease.\"\n      x-cut: \"",
+			[]recommend.ReferralWording{renamed("red-flag-cauda-equina", true, true)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -648,6 +664,9 @@ func TestCompareReferralsWordings(t *testing.T) {
 					j := strings.Index(text[i+1:], "\n")
 					text = text[:i] + text[i+1+j:]
 				}
+			}
+			if strings.HasPrefix(tt.name, "a rule under a new id") {
+				text = strings.Replace(text, "  - id: red-flag-cauda-equina\n", "  - id: red-flag-cauda-equina-renamed\n", 1)
 			}
 			fsys[tt.file] = &fstest.MapFile{Data: []byte(text)}
 			candidate, err := recommend.Load(fsys)

@@ -465,9 +465,11 @@ func Default() (*Engine, error) {
 // safety-net messages of what the engine can read of the profile (see
 // Triage), with the rest of the advice withheld, WithheldReason ending
 // with UnreadableReason. What it can read: each list's entries the
-// vocabulary knows (and as a red flag, an entry of any list, or a choice,
-// that its vocabulary lacks but that names a red flag: see
-// NamedRedFlags), a choice the vocabulary knows, each number within its
+// vocabulary knows (and as a red flag, an entry of any list, a choice, or
+// a check-in's movement or response, that its vocabulary lacks but that
+// names a red flag: see NamedRedFlags; and as a condition, such an entry
+// of another list, a choice or a check-in's, that names a condition,
+// such as sciatica given as a red flag), a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read
 // as 10) but an age or an onset (days_since_onset) out of range as
 // unknown, and of the check-ins only

@@ -3,6 +3,8 @@ package recommend
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
 )
@@ -20,10 +22,10 @@ type namedFlag struct {
 	index, off int
 }
 
-// textWord is a word of a text, as namedRedFlags reads it: a run of ASCII
-// letters and digits, lowercased, with its offset, and whether the text
-// joins it to the word before with only '_', '-', spaces or tabs (false
-// for the first word).
+// textWord is a word of a text, as namedRedFlags reads it: a run of
+// letters and digits (ASCII, or their full-width forms, read as ASCII),
+// lowercased, with its offset, and whether the text joins it to the word
+// before with only joiners (false for the first word; see isJoiner).
 type textWord struct {
 	word   string
 	off    int
@@ -34,25 +36,57 @@ type textWord struct {
 func textWords(text []byte) []textWord {
 	var out []textWord
 	var joined bool // what joins the next word to the one before
+	var b []byte
 	for i := 0; i < len(text); {
-		c := text[i]
-		if !isWordByte(c) {
-			switch c {
-			case '_', '-', ' ', '\t':
-			default:
+		r, size := utf8.DecodeRune(text[i:])
+		if _, ok := wordByte(r); !ok {
+			if !isJoiner(r) {
 				joined = false
 			}
-			i++
+			i += size
 			continue
 		}
 		start := i
-		for i < len(text) && isWordByte(text[i]) {
-			i++
+		b = b[:0]
+		for i < len(text) {
+			r, size := utf8.DecodeRune(text[i:])
+			c, ok := wordByte(r)
+			if !ok {
+				break
+			}
+			b = append(b, c)
+			i += size
 		}
-		out = append(out, textWord{word: strings.ToLower(string(text[start:i])), off: start, joined: joined})
+		out = append(out, textWord{word: strings.ToLower(string(b)), off: start, joined: joined})
 		joined = true
 	}
 	return out
+}
+
+// wordByte returns the ASCII letter or digit r is, or whose full-width
+// form it is ('Ｓ' is 'S'), and whether it is one.
+func wordByte(r rune) (byte, bool) {
+	if 0xFF10 <= r && r <= 0xFF5A {
+		r -= 0xFEE0 // full-width digits and letters
+	}
+	if r < utf8.RuneSelf && isWordByte(byte(r)) {
+		return byte(r), true
+	}
+	return 0, false
+}
+
+// isJoiner reports whether r joins two words of a red flag's id: '_',
+// '-', a space or a tab, or what a word processor or a web page writes
+// for one: any Unicode space on a line (a no-break space, U+00A0), dash
+// or hyphen (U+2010 to U+2015, U+2212), connecting underscore, or
+// invisible format character (a zero-width space, U+200B, or a soft
+// hyphen, U+00AD).
+func isJoiner(r rune) bool {
+	switch r {
+	case ' ', '\t', '_', '-', '\u2212':
+		return true
+	}
+	return unicode.In(r, unicode.Zs, unicode.Pd, unicode.Pc, unicode.Cf)
 }
 
 func isWordByte(c byte) bool {
@@ -60,8 +94,12 @@ func isWordByte(c byte) bool {
 }
 
 // flagWords returns the words of each red flag's id, by vocabulary index.
-func (e *Engine) flagWords() [][]string {
-	entries := e.vocab[fieldRedFlags].entries
+func (e *Engine) flagWords() [][]string { return e.termWords(fieldRedFlags) }
+
+// termWords returns the words of each id of the vocabulary of the list
+// field fi, by vocabulary index.
+func (e *Engine) termWords(fi int) [][]string {
+	entries := e.vocab[fi].entries
 	out := make([][]string, len(entries))
 	for i, en := range entries {
 		out[i] = strings.FieldsFunc(strings.ToLower(en.id), func(r rune) bool { return r > 0x7f || !isWordByte(byte(r)) })
@@ -71,10 +109,16 @@ func (e *Engine) flagWords() [][]string {
 
 // namedRedFlags returns the red flags text names, each once, in the order
 // the text first names them: a red flag is named by the words of its id,
-// in that order, in any case, each joined to the next by '_', '-' or
-// blanks on one line (see textWord).
+// in that order, in any case, each joined to the next by joiners on one
+// line (see isJoiner) or run together with it (see textWord, wordsAt).
 func (e *Engine) namedRedFlags(text []byte) []namedFlag {
-	flags := e.flagWords()
+	return e.namedTerms(fieldRedFlags, text)
+}
+
+// namedTerms returns the terms of the vocabulary of the list field fi
+// that text names, as namedRedFlags does for the red flags.
+func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
+	flags := e.termWords(fi)
 	words := textWords(text)
 	var out []namedFlag
 	found := make([]bool, len(flags))
@@ -91,13 +135,23 @@ func (e *Engine) namedRedFlags(text []byte) []namedFlag {
 }
 
 // wordsAt reports whether want, the words of a red flag's id, are the
-// words of text from its word i on, each joined to the one before.
+// words of text from its word i on, each joined to the one before; a word
+// of text may also be two or more of want's words run together
+// ("saddleNumbness", "legweakness").
 func wordsAt(words []textWord, i int, want []string) bool {
-	if i+len(want) > len(words) {
-		return false
-	}
-	for k, w := range want {
-		if words[i+k].word != w || (k > 0 && !words[i+k].joined) {
+	for k := 0; k < len(want); i++ {
+		if i >= len(words) || (k > 0 && !words[i].joined) {
+			return false
+		}
+		rest := words[i].word
+		for k < len(want) && strings.HasPrefix(rest, want[k]) {
+			rest = rest[len(want[k]):]
+			k++
+			if rest == "" {
+				break
+			}
+		}
+		if rest != "" {
 			return false
 		}
 	}
@@ -113,9 +167,12 @@ func wordsAt(words []textWord, i int, want []string) bool {
 // [Engine.DecodeProfile] does so itself for the input it cannot read.
 //
 // A red flag is named by the words of its id in that order, in any case,
-// joined by '_', '-', spaces or tabs on one line, anywhere in the text:
-// "saddle_numbness", "Saddle numbness" and "SADDLE-NUMBNESS" all name
-// saddle_numbness. A text that says "no saddle numbness" names it too:
+// joined by '_', '-', spaces or tabs on one line, or run together,
+// anywhere in the text: "saddle_numbness", "Saddle numbness",
+// "SADDLE-NUMBNESS" and "saddleNumbness" all name saddle_numbness. What a
+// word processor or a web page writes for those joiners joins them too
+// (a no-break space, a Unicode dash or hyphen, a zero-width space), and
+// full-width letters are read as their ASCII letters. A text that says "no saddle numbness" names it too:
 // what the engine cannot read it counts toward a referral rather than
 // risk missing one. A nil Engine names none.
 func (e *Engine) NamedRedFlags(text []byte) []string {

@@ -90,6 +90,46 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			name:    "sciatica in the red flags, after a cancer",
+			in:      `{"red_flags": ["history_of_cancer", "sciatica"]}`,
+			flags:   []string{"history_of_cancer", "sciatica"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "sciatica in words in the red flags, on blood thinners",
+			in:      `{"red_flags": ["anticoagulants_or_bleeding_disorder", "Sciatica"], "pain_level": 8, "days_since_onset": 2}`,
+			flags:   []string{"anticoagulants_or_bleeding_disorder", "Sciatica"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "as how a movement felt, in a check-in",
+			in:      `{"check_ins": [{"day": 0, "pain_level": 3, "done": [{"movement": "walking", "sessions": 2, "response": "saddle numbness"}]}]}`,
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "as a movement done, in a check-in",
+			in:      "check_ins:\n  - {day: 0, pain_level: 3, done: [{movement: leg weakness, sessions: 2, response: same}]}\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			name:    "a no-break space, in the red flags",
+			in:      "red_flags: [\"Saddle\u00a0numbness\"]\n",
+			flags:   []string{"Saddle\u00a0numbness"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "run together, json syntax error before it",
+			in:      `{"age": 40,, "redFlags": ["saddleNumbness"]}`,
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"1:28"},
+		},
+		{
+			name:    "an en dash, in the wrong list",
+			in:      "conditions: [disc_herniation, \"leg\u2013weakness\"]\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
 			name: "words of a red flag on two lines name none",
 			in:   "conditions: [disc_herniation\n# saddle\n# numbness\n",
 		},
@@ -150,6 +190,26 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle\nnumbness", nil},
 		{"saddle_numbnesses", nil},
 		{"xsaddle_numbness", nil},
+		// What a word processor or a web page writes for a space or a
+		// hyphen, words run together, full-width letters.
+		{"Saddle\u00a0numbness", []string{"saddle_numbness"}},
+		{"saddle\u202fnumbness", []string{"saddle_numbness"}},
+		{"saddle\u3000numbness", []string{"saddle_numbness"}},
+		{"saddle\u200bnumbness", []string{"saddle_numbness"}},
+		{"saddle\u00adnumbness", []string{"saddle_numbness"}},
+		{"saddle\u2010numbness", []string{"saddle_numbness"}},
+		{"saddle\u2011numbness", []string{"saddle_numbness"}},
+		{"saddle \u2013 numbness", []string{"saddle_numbness"}},
+		{"saddle\u2212numbness", []string{"saddle_numbness"}},
+		{"saddle\uff3fnumbness", []string{"saddle_numbness"}},
+		{"saddleNumbness", []string{"saddle_numbness"}},
+		{"legweakness", []string{"leg_weakness"}},
+		{"legNumbness or tingling", []string{"leg_numbness_or_tingling"}},
+		{"\uff33\uff41\uff44\uff44\uff4c\uff45 numbness", []string{"saddle_numbness"}},
+		{"saddle\u2028numbness", nil},
+		{"saddlenumbnessx", nil},
+		{"nosaddlenumbness", nil},
+		{"saddle\u00e9numbness", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -353,7 +353,7 @@ func (e *Engine) validate(p *Profile) error {
 // lengths. Lists are copied, never changed in place: they are the
 // caller's.
 func (e *Engine) readable(p *Profile) {
-	named := e.misplacedRedFlags(p)
+	named, conds := e.misplacedRedFlags(p)
 	for fi, f := range listFields {
 		vals, vocab := f.get(p), e.vocab[fi]
 		var keep []string
@@ -369,8 +369,15 @@ func (e *Engine) readable(p *Profile) {
 				}
 			}
 		}
-		if fi == fieldRedFlags {
-			for _, id := range named {
+		var add []string
+		switch fi {
+		case fieldRedFlags:
+			add = named
+		case fieldConditions:
+			add = conds
+		}
+		if add != nil {
+			for _, id := range add {
 				if i := vocab.index(id); seen == nil || !seen[i] {
 					if seen == nil {
 						seen = make([]bool, len(vocab.entries))
@@ -394,17 +401,29 @@ func (e *Engine) readable(p *Profile) {
 }
 
 // misplacedRedFlags returns the red flags that the entries of p's lists
-// and choices that their vocabularies lack name (see NamedRedFlags), for
-// Triage to count: a red flag written "Saddle numbness", or in the wrong
-// list, still reaches its referral.
-func (e *Engine) misplacedRedFlags(p *Profile) []string {
-	var out []string
-	add := func(fi int, v string) {
-		if e.vocab[fi].index(v) >= 0 {
-			return
-		}
+// and choices that their vocabularies lack name (see NamedRedFlags), and
+// the movements and responses of its check-ins that the rule set lacks,
+// for Triage to count: a red flag written "Saddle numbness", in the wrong
+// list, or as how a movement felt, still reaches its referral. conds are
+// the conditions that the entries of the lists other than conditions, and
+// the choices, that their vocabularies lack name, as a condition read
+// toward a referral: sciatica given as a red flag counts as the nerve
+// sign it is beside a cancer, a known serious condition or blood
+// thinners.
+func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
+	named := func(v string, others bool) {
 		for _, n := range e.namedRedFlags([]byte(v)) {
-			out = append(out, e.vocab[fieldRedFlags].entries[n.index].id)
+			flags = append(flags, e.vocab[fieldRedFlags].entries[n.index].id)
+		}
+		if others {
+			for _, n := range e.namedTerms(fieldConditions, []byte(v)) {
+				conds = append(conds, e.vocab[fieldConditions].entries[n.index].id)
+			}
+		}
+	}
+	add := func(fi int, v string) {
+		if e.vocab[fi].index(v) < 0 {
+			named(v, fi != fieldConditions)
 		}
 	}
 	for fi, f := range listFields {
@@ -415,7 +434,17 @@ func (e *Engine) misplacedRedFlags(p *Profile) []string {
 	for ci, f := range choiceFields {
 		add(numListFields+ci, f.get(p))
 	}
-	return out
+	for _, c := range p.CheckIns {
+		for _, d := range c.Done {
+			if e.movementIdx(d.Movement) < 0 {
+				named(d.Movement, true)
+			}
+			if !validResponse(d.Response) {
+				named(d.Response, true)
+			}
+		}
+	}
+	return flags, conds
 }
 
 // painNow makes p's pain_level the pain the rules read: with check-ins,

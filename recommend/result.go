@@ -127,7 +127,9 @@ type Referral struct {
 	Message string `json:"message"`
 	// Clinician says what to do and how soon to a clinician reading the
 	// chart, in the third person (refer.clinician); empty when the rule
-	// does not write it. The CDS Hooks cards show it.
+	// does not write it. A referral two rules give says the text of each,
+	// once, in rule order, joined by a space. The CDS Hooks cards show
+	// it.
 	Clinician string `json:"clinician,omitempty"`
 	// Within is how soon the message asks the person to be seen
 	// (refer.within): the soonest of the rules behind the referral; empty

@@ -95,3 +95,43 @@ func TestReferralWithin(t *testing.T) {
 		})
 	}
 }
+
+// TestReferralClinicianOfEachRule checks that a referral two rules give
+// says each rule's clinician text, once, in rule order: before, it said
+// the first rule's alone, so that fever and leg weakness, one message,
+// told the clinician of a possible infection "within days" and nothing
+// of the motor deficit whose rule made the referral sooner (two_days).
+func TestReferralClinicianOfEachRule(t *testing.T) {
+	rules := strings.Replace(withinRules, "within: few_days, message: See a doctor soon.,",
+		"within: few_days, message: See a doctor soon., clinician: Possible spinal infection; assess within days.,", 1)
+	rules = strings.Replace(rules, "within: two_days, message: See a doctor soon.,",
+		"within: two_days, message: See a doctor soon., clinician: New motor deficit; assess within 1 to 2 days.,", 1)
+	rules = strings.Replace(rules, "refer: {urgency: routine, within: weeks, message: Book a visit.}",
+		"refer: {urgency: routine, within: weeks, message: Book a visit., clinician: Leg pain; routine review.}", 1)
+	eng := mustLoad(t, fstest.MapFS{"r.yaml": {Data: []byte(rules)}})
+	tests := []struct {
+		flags []string
+		want  []string
+	}{
+		{[]string{"fever_or_chills"}, []string{"Possible spinal infection; assess within days."}},
+		{[]string{"fever_or_chills", "leg_weakness"}, []string{"Possible spinal infection; assess within days. New motor deficit; assess within 1 to 2 days."}},
+		{[]string{"leg_weakness", "fever_or_chills"}, []string{"Possible spinal infection; assess within days. New motor deficit; assess within 1 to 2 days."}},
+		// A rule without a clinician text adds none.
+		{[]string{"night_pain", "pain_below_knee"}, []string{"Leg pain; routine review."}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.flags, "+"), func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{RedFlags: tt.flags})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range res.Referrals {
+				got = append(got, r.Clinician)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("referrals' clinician texts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"compress/gzip"
+	"compress/zlib"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
+	"github.com/backrules/backrules/recommend/report"
 )
 
 // Request bodies reach the handlers through these wrappers, which keep a
@@ -69,19 +73,21 @@ func capBody(limit int64, h http.Handler) http.Handler {
 // requireJSON answers 415 to a request whose body is not sent as
 // application/json, or is sent with a Content-Encoding other than
 // identity (the server reads bodies as they are: a gzip body would be
-// refused as text that is not JSON, with no word of why), naming it.
-func requireJSON(h http.Handler) http.Handler {
+// refused as text that is not JSON, with no word of why), naming it. The
+// 415 carries the referrals of the red flags the first limit bytes of the
+// body name (see writeUnsupported): a profile sent with curl -d, as a
+// form, or compressed, does not hide the emergency it reports.
+func (s *Server) requireJSON(limit int64, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isJSON(r.Header.Get("Content-Type")) {
-			writeError(w, http.StatusUnsupportedMediaType,
-				"the request body must be sent as Content-Type: application/json")
+			s.writeUnsupported(w, r, limit, "the request body must be sent as Content-Type: application/json")
 			return
 		}
 		for _, v := range r.Header.Values("Content-Encoding") {
 			for c := range strings.SplitSeq(v, ",") {
 				if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
 					w.Header().Set("Accept-Encoding", "identity")
-					writeError(w, http.StatusUnsupportedMediaType,
+					s.writeUnsupported(w, r, limit,
 						fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(c))))
 					return
 				}
@@ -89,6 +95,58 @@ func requireJSON(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// writeUnsupported answers 415 with msg for r, a request whose body the
+// route does not read, with the referrals of the red flags that the
+// first limit bytes of the body name, decoded from a gzip or deflate
+// Content-Encoding (see unsupportedText), and a problem for each, as the
+// 400 of a body that is not a JSON object has them. A body whose
+// Content-Length is over limit, from a client that sent Expect:
+// 100-continue and waits for the 100 Continue that reading would send,
+// is not read.
+func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit int64, msg string) {
+	eng := s.engineFor(r)
+	if eng == nil || (r.ContentLength > limit && httpin.ExpectsContinue(r)) {
+		writeError(w, http.StatusUnsupportedMediaType, msg)
+		return
+	}
+	p, probs := namedProfile(eng, unsupportedText(r, limit))
+	s.writeRefused(w, r, http.StatusUnsupportedMediaType, eng, p, msg, probs, report.JSONOptions{})
+}
+
+// unsupportedText returns the first limit bytes of r's body, as far as
+// they can be read: its Content-Encoding undone when each coding is
+// identity, gzip (or x-gzip) or deflate, at most limit bytes of the body
+// read and at most limit bytes of what they decode to kept; nil for a
+// body in another coding. What cannot be read past an error is left out.
+func unsupportedText(r *http.Request, limit int64) []byte {
+	var codings []string
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+				codings = append(codings, c)
+			}
+		}
+	}
+	var in io.Reader = io.LimitReader(r.Body, limit)
+	// The codings were applied in the order listed: undo the last first.
+	for _, c := range slices.Backward(codings) {
+		var err error
+		switch c {
+		case "gzip", "x-gzip":
+			in, err = gzip.NewReader(in)
+		case "deflate":
+			in, err = zlib.NewReader(in)
+		default:
+			return nil
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	text, _ := io.ReadAll(io.LimitReader(in, limit))
+	return text
 }
 
 // jsonBody wraps a route of the server that reads a JSON body: 415 for a
@@ -99,8 +157,8 @@ func requireJSON(h http.Handler) http.Handler {
 // before reading only to a client that sends Expect: 100-continue, which
 // waits for the 100 Continue that reading would send: any other client
 // has sent its body already.
-func jsonBody(limit int64, readsStart bool, h http.Handler) http.Handler {
-	return requireJSON(capBody(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) jsonBody(limit int64, readsStart bool, h http.Handler) http.Handler {
+	return s.requireJSON(limit, capBody(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit && (!readsStart || httpin.ExpectsContinue(r)) {
 			writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(limit))
 			return

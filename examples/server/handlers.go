@@ -48,9 +48,9 @@ type route struct {
 // buildHandler registers every route and wraps the mux.
 func (s *Server) buildHandler() error {
 	s.routes = []route{
-		{"POST /recommend", jsonBody(maxRecommendBody, true, http.HandlerFunc(s.handleRecommend))},
+		{"POST /recommend", s.jsonBody(maxRecommendBody, true, http.HandlerFunc(s.handleRecommend))},
 		{"/recommend", methodNotAllowed("POST")},
-		{"POST /explain", jsonBody(maxExplainBody, true, http.HandlerFunc(s.handleExplain))},
+		{"POST /explain", s.jsonBody(maxExplainBody, true, http.HandlerFunc(s.handleExplain))},
 		{"/explain", methodNotAllowed("POST")},
 		{"GET /healthz", http.HandlerFunc(s.handleHealth)},
 		{"/healthz", methodNotAllowed("GET, HEAD")},

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -82,4 +86,83 @@ func firstReferral(t testing.TB, result json.RawMessage) recommend.Urgency {
 		return ""
 	}
 	return res.Referrals[0].Urgency
+}
+
+// TestUnsupportedBodiesKeepTheirRedFlags checks that a body refused with
+// 415, for its Content-Type (curl -d sends a form's) or its
+// Content-Encoding, still reaches the referrals of the red flags its
+// first 64 KiB name, decompressed when it is gzip or deflate, each with a
+// problem saying it was counted. Before, the 415 carried no referral.
+func TestUnsupportedBodiesKeepTheirRedFlags(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	profile := `{"age": 40, "red_flags": ["saddle_numbness"]}`
+	gz := func(text string) string {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write([]byte(text))
+		_ = zw.Close()
+		return b.String()
+	}
+	deflate := func(text string) string {
+		var b bytes.Buffer
+		zw := zlib.NewWriter(&b)
+		_, _ = zw.Write([]byte(text))
+		_ = zw.Close()
+		return b.String()
+	}
+	tests := []struct {
+		name, path, body string
+		header           map[string]string
+		want             recommend.Urgency // first referral; "" for no result
+		named            []string          // values of the red_flags problems
+	}{
+		{"recommend: a form's Content-Type", "/recommend", profile,
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"recommend: no Content-Type", "/recommend", `red_flags: [leg_weakness]`,
+			nil, recommend.UrgencyUrgent, []string{`"leg_weakness"`}},
+		{"explain: text/plain", "/explain", `{"profile": {"red_flags": ["fever_or_chills"]}, "movement": "referral"}`,
+			map[string]string{"Content-Type": "text/plain"}, recommend.UrgencyUrgent, []string{`"fever_or_chills"`}},
+		{"recommend: gzip", "/recommend", gz(profile),
+			map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"explain: deflate", "/explain", deflate(`{"profile": ` + profile + `, "movement": "walking"}`),
+			map[string]string{"Content-Type": "application/json", "Content-Encoding": "deflate"}, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"recommend: gzip twice", "/recommend", gz(gz(profile)),
+			map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip, x-gzip"}, recommend.UrgencyEmergency, []string{`"saddle_numbness"`}},
+		{"recommend: a coding it cannot read", "/recommend", profile,
+			map[string]string{"Content-Type": "application/json", "Content-Encoding": "br"}, "", nil},
+		{"recommend: gzip that is not", "/recommend", profile,
+			map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}, "", nil},
+		{"recommend: a form with no red flag", "/recommend", `{"conditions": ["sciatica"]}`,
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.path, strings.NewReader(tt.body))
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			checkDoc(t, "POST", tt.path, rec)
+			if rec.Code != http.StatusUnsupportedMediaType {
+				t.Fatalf("status %d, want 415: %s", rec.Code, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			var named []string
+			for _, p := range e.Problems {
+				if p.Field == "red_flags" && p.Message == namedFlagMessage {
+					named = append(named, p.Value)
+				}
+			}
+			if diff := cmp.Diff(tt.named, named); diff != "" {
+				t.Errorf("red flags counted (-want +got):\n%s", diff)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -471,8 +471,20 @@ func wordingProblems(eng *recommend.Engine, ws []recommend.ReferralWording) []ru
 }
 
 // wordingText says how the new rules change the words of a referral:
-// "rule red-flag-cauda-equina tells the person, in other words".
+// "rule red-flag-cauda-equina tells the person, in other words", or, for
+// a rule the running rules lack, "new rule red-flag-x tells the person
+// what no running rule does".
 func wordingText(w recommend.ReferralWording) string {
+	if w.New {
+		who := "the clinician"
+		switch {
+		case w.Message && w.Clinician:
+			who = "the person and the clinician"
+		case w.Message:
+			who = "the person"
+		}
+		return fmt.Sprintf("new rule %s tells %s what no running rule does (a rule renamed keeps its words)", w.Rule, who)
+	}
 	switch {
 	case w.Message && w.Clinician:
 		return fmt.Sprintf("rule %s tells the person and the clinician, in other words", w.Rule)

@@ -470,6 +470,10 @@ func TestReloadKeepsReferralWords(t *testing.T) {
 		{"a few words changed", func(r string) string {
 			return strings.Replace(r, "This must be checked today.", "This must be checked at once.", 1)
 		}, "rule " + cauda + " tells the person, in other words"},
+		{"renamed and reworded", func(r string) string {
+			r = strings.Replace(r, "id: "+cauda+"\n", "id: "+cauda+"-renamed\n", 1)
+			return message.ReplaceAllLiteralString(r, "      message: Book a routine appointment with your GP in the next few weeks; meanwhile carry on with gentle exercise. This is advice to get assessed, not a diagnosis.")
+		}, "new rule " + cauda + "-renamed tells the person what no running rule does (a rule renamed keeps its words)"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,7 +484,7 @@ func TestReloadKeepsReferralWords(t *testing.T) {
 			writeRules(t, dir, "words-1")
 			want := func(_, eng *recommend.Engine) []ruleProblem {
 				for _, r := range eng.Rules() {
-					if r.ID == cauda {
+					if r.ID == cauda || r.ID == cauda+"-renamed" {
 						return []ruleProblem{{File: r.File, Line: r.Line, Problem: tt.problem}}
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -167,4 +168,45 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += n
 	return n, err
+}
+
+// TestAddressRedFlagKeepsTheEmergency checks that the empty form asked
+// for with a red flag in its address (a link that sends answers, which
+// the page reads only from its form) shows the referral of the red flag,
+// ticks it on the form and says why; an address that names none gets the
+// empty form as before. Before, the address was dropped without a word.
+func TestAddressRedFlagKeepsTheEmergency(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	const named = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named in the address of this page, which reads answers only from the form, so it is counted as a red flag, to be safe, and ticked below."
+	tests := []struct {
+		name, query string
+		emergency   bool
+	}{
+		{"an id", "?red_flags=saddle_numbness", true},
+		{"in words", "?symptoms=Saddle+numbness%2C+age+40", true},
+		{"a no-break space", "?red_flags=saddle%C2%A0numbness", true},
+		{"none named", "?utm_source=leaflet", false},
+		{"no address", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/"+tt.query, nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200:\n%.300s", rec.Code, body)
+			}
+			got := struct{ Emergency, Problem, Ticked, NoStore bool }{
+				strings.Contains(body, `<div class="referral emergency" role="alert">`),
+				strings.Contains(body, named),
+				regexp.MustCompile(`value="saddle_numbness"[^>]*checked`).MatchString(body),
+				rec.Header().Get("Cache-Control") == "no-store",
+			}
+			want := struct{ Emergency, Problem, Ticked, NoStore bool }{tt.emergency, tt.emergency, tt.emergency, tt.emergency}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("page (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

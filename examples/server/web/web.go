@@ -117,7 +117,9 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP serves GET (and HEAD) / with the empty form, and POST / with
+// ServeHTTP serves GET (and HEAD) / with the empty form (with the
+// referrals of a red flag its address names, which the form then ticks),
+// and POST / with
 // the advice for the posted profile, or the form with its problems marked:
 // 400, or 413 for a form over MaxFormBytes, of which the start is read
 // (see readForm). Either way, when what could be read calls for a
@@ -178,7 +180,40 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w)
 		return
 	}
-	h.render(w, http.StatusOK, h.newPage(eng.Vocabulary(), newEntries()))
+	voc := eng.Vocabulary()
+	// The page reads answers from its form only, not from its address;
+	// a red flag named there (a link that sends answers, such as
+	// /?red_flags=saddle_numbness) is counted all the same, ticked on
+	// the form, and its referrals shown above it, with a word saying so.
+	flags := eng.NamedRedFlags([]byte(httpin.Text(r.URL.RawQuery)))
+	if len(flags) == 0 {
+		h.render(w, http.StatusOK, h.newPage(voc, newEntries()))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	in := newEntries()
+	in.lists["red_flags"] = flags
+	pg := h.newPage(voc, in)
+	probs := make([]problem, len(flags))
+	for i, id := range flags {
+		probs[i] = problem{"red_flags", fmt.Sprintf("%q was named in the address of this page, which reads answers only from the form, so it is counted as a red flag, to be safe, and ticked below.", voc.Label("red_flags", id))}
+	}
+	pg.setProblems(probs)
+	p := recommend.Profile{RedFlags: flags}
+	res, err := eng.Triage(r.Context(), p)
+	if err != nil {
+		h.logError(r.Context(), err)
+	}
+	if res != nil && len(res.Referrals) > 0 {
+		if pg.Result, err = newResultView(r.Context(), eng, p, res, nil); err != nil {
+			h.failed(w, r, err)
+			return
+		}
+		if pg.Result.Emergency {
+			pg.Title = "Emergency: get help now"
+		}
+	}
+	h.render(w, http.StatusOK, pg)
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
