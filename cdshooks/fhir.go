@@ -957,8 +957,9 @@ func ageOn(birth string, now time.Time) (age, older int, err error) {
 	}
 	// The first day of the period: the oldest the person can be.
 	first := m[1] + "-" + cmp.Or(m[2], "01") + "-01"
+	// certainAge refuses an age over recommend.MaxAge, with 0.
 	oldest, err := certainAge(first, now)
-	if err != nil || oldest == age || oldest > recommend.MaxAge {
+	if err != nil || oldest == age {
 		return age, 0, nil
 	}
 	return age, oldest, nil
