@@ -93,9 +93,6 @@ func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
-// flagWords returns the words of each red flag's id, by vocabulary index.
-func (e *Engine) flagWords() [][]string { return e.termWords(fieldRedFlags) }
-
 // termWords returns the words of each id of the vocabulary of the list
 // field fi, by vocabulary index.
 func (e *Engine) termWords(fi int) [][]string {

@@ -376,15 +376,13 @@ func (e *Engine) readable(p *Profile) {
 		case fieldConditions:
 			add = conds
 		}
-		if add != nil {
-			for _, id := range add {
-				if i := vocab.index(id); seen == nil || !seen[i] {
-					if seen == nil {
-						seen = make([]bool, len(vocab.entries))
-					}
-					seen[i] = true
-					keep = append(keep, id)
+		for _, id := range add {
+			if i := vocab.index(id); seen == nil || !seen[i] {
+				if seen == nil {
+					seen = make([]bool, len(vocab.entries))
 				}
+				seen[i] = true
+				keep = append(keep, id)
 			}
 		}
 		f.set(p, keep)
