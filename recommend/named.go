@@ -115,17 +115,17 @@ func (e *Engine) namedRedFlags(text []byte) []namedFlag {
 // namedTerms returns the terms of the vocabulary of the list field fi
 // that text names, as namedRedFlags does for the red flags.
 func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
-	flags := e.termWords(fi)
+	terms := e.termWords(fi)
 	words := textWords(text)
 	var out []namedFlag
-	found := make([]bool, len(flags))
+	found := make([]bool, len(terms))
 	for i := range words {
-		for fi, fw := range flags {
-			if found[fi] || len(fw) == 0 || !wordsAt(words, i, fw) {
+		for ti, tw := range terms {
+			if found[ti] || len(tw) == 0 || !wordsAt(words, i, tw) {
 				continue
 			}
-			found[fi] = true
-			out = append(out, namedFlag{index: fi, off: words[i].off})
+			found[ti] = true
+			out = append(out, namedFlag{index: ti, off: words[i].off})
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -356,6 +357,13 @@ func (e *Engine) readable(p *Profile) {
 	named, conds := e.misplacedRedFlags(p)
 	for fi, f := range listFields {
 		vals, vocab := f.get(p), e.vocab[fi]
+		// The terms read from misplaced entries follow the list's own.
+		switch fi {
+		case fieldRedFlags:
+			vals = slices.Concat(vals, named)
+		case fieldConditions:
+			vals = slices.Concat(vals, conds)
+		}
 		var keep []string
 		var seen []bool // by vocabulary index
 		for _, v := range vals {
@@ -367,22 +375,6 @@ func (e *Engine) readable(p *Profile) {
 					seen[i] = true
 					keep = append(keep, v)
 				}
-			}
-		}
-		var add []string
-		switch fi {
-		case fieldRedFlags:
-			add = named
-		case fieldConditions:
-			add = conds
-		}
-		for _, id := range add {
-			if i := vocab.index(id); seen == nil || !seen[i] {
-				if seen == nil {
-					seen = make([]bool, len(vocab.entries))
-				}
-				seen[i] = true
-				keep = append(keep, id)
 			}
 		}
 		f.set(p, keep)

@@ -83,15 +83,11 @@ func (s *Server) requireJSON(limit int64, h http.Handler) http.Handler {
 			s.writeUnsupported(w, r, limit, "the request body must be sent as Content-Type: application/json")
 			return
 		}
-		for _, v := range r.Header.Values("Content-Encoding") {
-			for c := range strings.SplitSeq(v, ",") {
-				if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
-					w.Header().Set("Accept-Encoding", "identity")
-					s.writeUnsupported(w, r, limit,
-						fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(c))))
-					return
-				}
-			}
+		if codings := contentCodings(r); len(codings) > 0 {
+			w.Header().Set("Accept-Encoding", "identity")
+			s.writeUnsupported(w, r, limit,
+				fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(codings[0]))))
+			return
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -121,19 +117,11 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 // read and at most limit bytes of what they decode to kept; nil for a
 // body in another coding. What cannot be read past an error is left out.
 func unsupportedText(r *http.Request, limit int64) []byte {
-	var codings []string
-	for _, v := range r.Header.Values("Content-Encoding") {
-		for c := range strings.SplitSeq(v, ",") {
-			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
-				codings = append(codings, c)
-			}
-		}
-	}
 	var in io.Reader = io.LimitReader(r.Body, limit)
 	// The codings were applied in the order listed: undo the last first.
-	for _, c := range slices.Backward(codings) {
+	for _, c := range slices.Backward(contentCodings(r)) {
 		var err error
-		switch c {
+		switch strings.ToLower(c) {
 		case "gzip", "x-gzip":
 			in, err = gzip.NewReader(in)
 		case "deflate":
@@ -147,6 +135,21 @@ func unsupportedText(r *http.Request, limit int64) []byte {
 	}
 	text, _ := io.ReadAll(io.LimitReader(in, limit))
 	return text
+}
+
+// contentCodings returns the codings r's Content-Encoding lists, in the
+// order listed, each as written less its blanks, but identity, which
+// changes nothing.
+func contentCodings(r *http.Request) []string {
+	var codings []string
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return codings
 }
 
 // jsonBody wraps a route of the server that reads a JSON body: 415 for a

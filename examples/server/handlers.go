@@ -333,12 +333,7 @@ func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 // saying so): a mistake in the address does not hide the emergency the
 // body, or the address itself, reports.
 func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
-	for _, id := range eng.NamedRedFlags([]byte(httpin.Text(r.URL.RawQuery))) {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(p.RedFlags, id)
-			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
-		}
-	}
+	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
 
@@ -541,12 +536,22 @@ func (s *Server) writeTooLarge(w http.ResponseWriter, r *http.Request, eng *reco
 // so that a body sent in the wrong shape still reaches the referral of
 // the emergency it reports, and says so.
 func namedProfile(eng *recommend.Engine, body []byte) (recommend.Profile, []problem) {
-	flags := eng.NamedRedFlags(body)
-	probs := make([]problem, len(flags))
-	for i, id := range flags {
-		probs[i] = problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage}
+	var p recommend.Profile
+	probs := addNamedFlags(eng, &p, body, nil)
+	return p, probs
+}
+
+// addNamedFlags adds to p each red flag that text, which the server
+// could not read, names and p lacks (recommend.Engine.NamedRedFlags), and
+// to probs a problem for each, and returns probs.
+func addNamedFlags(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem) []problem {
+	for _, id := range eng.NamedRedFlags(text) {
+		if !slices.Contains(p.RedFlags, id) {
+			p.RedFlags = append(p.RedFlags, id)
+			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
+		}
 	}
-	return recommend.Profile{RedFlags: flags}, probs
+	return probs
 }
 
 // namedFlagMessage is the problem of a red flag that a request names

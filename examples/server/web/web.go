@@ -199,21 +199,34 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		probs[i] = problem{"red_flags", fmt.Sprintf("%q was named in the address of this page, which reads answers only from the form, so it is counted as a red flag, to be safe, and ticked below.", voc.Label("red_flags", id))}
 	}
 	pg.setProblems(probs)
-	p := recommend.Profile{RedFlags: flags}
+	if !h.showReferrals(w, r, eng, pg, recommend.Profile{RedFlags: flags}) {
+		return
+	}
+	h.render(w, http.StatusOK, pg)
+}
+
+// showReferrals puts on pg the referrals of what the page could read of
+// an answer it refuses, p (recommend.Engine.Triage), when there are any,
+// with the rest of the advice withheld, and an emergency in the title. A
+// referral rule that fails is logged, and counted as matched by Triage.
+// It answers the request itself, and returns false, when the referrals
+// cannot be shown.
+func (h *Handler) showReferrals(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, pg *page, p recommend.Profile) bool {
 	res, err := eng.Triage(r.Context(), p)
 	if err != nil {
 		h.logError(r.Context(), err)
 	}
-	if res != nil && len(res.Referrals) > 0 {
-		if pg.Result, err = newResultView(r.Context(), eng, p, res, nil); err != nil {
-			h.failed(w, r, err)
-			return
-		}
-		if pg.Result.Emergency {
-			pg.Title = "Emergency: get help now"
-		}
+	if res == nil || len(res.Referrals) == 0 {
+		return true
 	}
-	h.render(w, http.StatusOK, pg)
+	if pg.Result, err = newResultView(r.Context(), eng, p, res, nil); err != nil {
+		h.failed(w, r, err)
+		return false
+	}
+	if pg.Result.Emergency {
+		pg.Title = "Emergency: get help now"
+	}
+	return true
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
@@ -303,19 +316,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		// read or a form over the limit does not hide the emergency
 		// another answer reports: the referrals of what could be read
 		// are shown above the form, the rest of the advice withheld.
-		tp := in.triageProfile(p, len(eprobs) == 0 && ci != nil)
-		res, err := eng.Triage(r.Context(), tp)
-		if err != nil {
-			h.logError(r.Context(), err)
-		}
-		if res != nil && len(res.Referrals) > 0 {
-			if pg.Result, err = newResultView(r.Context(), eng, tp, res, nil); err != nil {
-				h.failed(w, r, err)
-				return
-			}
-			if pg.Result.Emergency {
-				pg.Title = "Emergency: get help now"
-			}
+		if !h.showReferrals(w, r, eng, pg, in.triageProfile(p, len(eprobs) == 0 && ci != nil)) {
+			return
 		}
 		status := http.StatusBadRequest
 		if over {
