@@ -625,11 +625,15 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			}
 			young, err1 := m.Cards(res, req.HookInstance)
 			old, err2 := older.Cards(res2, req.HookInstance)
-			if both, same := sameAdvice(res, res2); err1 == nil && err2 == nil && !reflect.DeepEqual(young, old) && same {
+			cardsMade := err1 == nil && err2 == nil
+			if cardsMade && reflect.DeepEqual(young, old) {
+				// Either age gives the same cards: the call is answered
+				// as for one age.
+			} else if both, same := sameAdvice(res, res2); cardsMade && same {
 				// The advice holds at either age: the referrals of both
 				// come with it.
 				res, uncertain = both, true
-			} else if err1 != nil || err2 != nil || !reflect.DeepEqual(young, old) {
+			} else {
 				both, err := referralsOnly(ctx, eng, m.Profile, errAgeUncertain)
 				if err == nil {
 					both, _, err = olderAgeReferrals(ctx, eng, m, both, errAgeUncertain)
