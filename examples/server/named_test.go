@@ -51,23 +51,31 @@ func TestUnreadableBodiesKeepTheirRedFlags(t *testing.T) {
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, cut(rec.Body.String()))
 			}
-			var e invalidProfileError
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
-				t.Fatal(err)
-			}
-			var named []string
-			for _, p := range e.Problems {
-				if p.Field == "red_flags" && p.Message == namedFlagMessage {
-					named = append(named, p.Value)
-				}
-			}
-			if diff := cmp.Diff(tt.named, named); diff != "" {
-				t.Errorf("red flags counted (-want +got):\n%s", diff)
-			}
-			if got := firstReferral(t, e.Result); got != tt.want {
-				t.Errorf("first referral %q, want %q", got, tt.want)
-			}
+			checkNamed(t, rec.Body.Bytes(), tt.named, tt.want)
 		})
+	}
+}
+
+// checkNamed checks body, an error body of the server, for the red flags
+// it says it counted (the values of its named-flag problems), and the
+// urgency of the first referral of its result ("" for none).
+func checkNamed(t *testing.T, body []byte, named []string, want recommend.Urgency) {
+	t.Helper()
+	var e invalidProfileError
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range e.Problems {
+		if p.Field == "red_flags" && p.Message == namedFlagMessage {
+			got = append(got, p.Value)
+		}
+	}
+	if diff := cmp.Diff(named, got); diff != "" {
+		t.Errorf("red flags counted (-want +got):\n%s", diff)
+	}
+	if got := firstReferral(t, e.Result); got != want {
+		t.Errorf("first referral %q, want %q", got, want)
 	}
 }
 
@@ -147,22 +155,7 @@ func TestUnsupportedBodiesKeepTheirRedFlags(t *testing.T) {
 			if rec.Code != http.StatusUnsupportedMediaType {
 				t.Fatalf("status %d, want 415: %s", rec.Code, cut(rec.Body.String()))
 			}
-			var e invalidProfileError
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
-				t.Fatal(err)
-			}
-			var named []string
-			for _, p := range e.Problems {
-				if p.Field == "red_flags" && p.Message == namedFlagMessage {
-					named = append(named, p.Value)
-				}
-			}
-			if diff := cmp.Diff(tt.named, named); diff != "" {
-				t.Errorf("red flags counted (-want +got):\n%s", diff)
-			}
-			if got := firstReferral(t, e.Result); got != tt.want {
-				t.Errorf("first referral %q, want %q", got, tt.want)
-			}
+			checkNamed(t, rec.Body.Bytes(), tt.named, tt.want)
 		})
 	}
 }
