@@ -37,3 +37,52 @@ func TestRecommendAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestRecommendAllocsBoundedByReferrals checks that Recommend's
+// allocations do not grow with the referrals a profile gets: every
+// profile of the disc herniation with one or two red flags (528, many
+// of them with several referrals folded into one) stays within the 12
+// allocations of issue 21. Before the folded referrals were cut from the
+// Result's slabs, two red flags took up to 24.
+func TestRecommendAllocsBoundedByReferrals(t *testing.T) {
+	if raceBuild {
+		t.Skip("the race detector changes allocation counts")
+	}
+	if testing.Short() {
+		t.Skip("528 profiles, measured three times each")
+	}
+	eng := benchEngine(t)
+	ctx := context.Background()
+	flags := eng.vocab[fieldRedFlags].entries
+	worst, folded := 0.0, 0
+	var worstFlags []string
+	for i := range flags {
+		for j := i; j < len(flags); j++ {
+			p := Profile{Conditions: []string{"disc_herniation"}, RedFlags: []string{flags[i].id, flags[j].id},
+				PainLevel: 6, DaysSinceOnset: 10, Age: 55, Equipment: []string{"towel"}}
+			if i == j {
+				p.RedFlags = p.RedFlags[:1]
+			}
+			res, err := eng.Recommend(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.FoldedReferrals) > 0 {
+				folded++
+			}
+			got := math.Inf(1)
+			for range 3 {
+				got = min(got, testing.AllocsPerRun(5, func() { _, _ = eng.Recommend(ctx, p) }))
+			}
+			if got > worst {
+				worst, worstFlags = got, p.RedFlags
+			}
+		}
+	}
+	if folded == 0 {
+		t.Fatal("no profile folded a referral: the test no longer covers the folded referrals")
+	}
+	if worst > 12 {
+		t.Errorf("Recommend made %.0f allocations for red flags %v, want at most 12", worst, worstFlags)
+	}
+}

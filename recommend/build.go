@@ -144,6 +144,13 @@ func (e *Engine) build(d *decisions) *Result {
 			nCites += len(e.hot[ri].cites)
 		}
 	}
+	// A folded referral also names the rules of the referral it is folded
+	// into, at most every referral rule, and the red flags it shares.
+	for _, f := range d.story {
+		if f.into >= 0 {
+			nIDs += len(d.referrals) + len(f.flags)
+		}
+	}
 	steps := b.choosePlan(d)
 	for _, o := range steps {
 		nCites += len(e.hot[o.rule].cites)
@@ -278,15 +285,31 @@ func (b *builder) addReferral(refs []Referral, ri int) []Referral {
 			return refs
 		}
 	}
-	return append(refs, Referral{
+	return append(refs, b.referral(ri))
+}
+
+// referral returns rule ri's referral, its lists cut from the builder's
+// slabs.
+func (b *builder) referral(ri int) Referral {
+	r := &b.e.rules[ri]
+	one := [1]int{ri}
+	return Referral{
 		Urgency:   r.refer.urgency,
 		Message:   r.refer.message,
 		Clinician: r.refer.clinician,
 		Within:    r.refer.within,
 		Withhold:  r.refer.withhold,
-		Citations: b.citations([]int{ri}),
-		Rules:     b.ruleIDs([]int{ri}),
-	})
+		Citations: b.citations(one[:]),
+		Rules:     b.ruleIDs(one[:]),
+	}
+}
+
+// strings returns a copy of ss cut from the builder's id slab.
+func (b *builder) strings(ss []string) []string {
+	b.ids = slab(b.ids, len(ss), idChunk, &b.spills)
+	start := len(b.ids)
+	b.ids = append(b.ids, ss...)
+	return b.ids[start:len(b.ids):len(b.ids)]
 }
 
 // joinClinician returns the clinician text of a referral that says a, as
@@ -474,7 +497,25 @@ func (e *Engine) withheldReason(rules []int) string {
 	if len(rules) == 1 {
 		return e.withheldBy[rules[0]]
 	}
-	return withheldPrefix + strings.Join(e.ruleIDs(rules), ", ") + "."
+	// Written once, in a buffer of its final size.
+	n := len(withheldPrefix) + 1
+	for i, ri := range rules {
+		if i > 0 {
+			n += len(", ")
+		}
+		n += len(e.rules[ri].id)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.WriteString(withheldPrefix)
+	for i, ri := range rules {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(e.rules[ri].id)
+	}
+	sb.WriteByte('.')
+	return sb.String()
 }
 
 // withholdingIDs returns the ids of what withholds advice in d: the

@@ -222,7 +222,7 @@ type referralFold struct {
 // leads, and one reported symptom is never given two urgencies, nor two
 // timings.
 func (e *Engine) foldReferrals(d *decisions, p *Profile) {
-	d.story = d.story[:0]
+	d.story, d.flagSlab = d.story[:0], d.flagSlab[:0]
 	for _, ri := range d.referrals {
 		d.story = append(d.story, referralFold{rule: ri, into: -1})
 	}
@@ -254,8 +254,9 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 				f.into, f.why = into, FoldReasonPathway
 				break
 			}
-			if shared := sharedFlags(lead.flags, r.flags, reported); len(shared) > 0 {
-				f.into, f.why, f.flags = into, FoldReasonRedFlag, shared
+			if start := len(d.flagSlab); sharesFlags(lead.flags, r.flags, reported) {
+				d.flagSlab = appendSharedFlags(d.flagSlab, lead.flags, r.flags, reported)
+				f.into, f.why, f.flags = into, FoldReasonRedFlag, d.flagSlab[start:len(d.flagSlab):len(d.flagSlab)]
 				break
 			}
 		}
@@ -349,10 +350,15 @@ func latestWithin(u Urgency) Within {
 	return ""
 }
 
-// sharedFlags returns the red flags in both a and b, ascending lists of
-// red-flag indexes, that are also reported; nil when there are none.
-func sharedFlags(a, b []int, reported func(int) bool) []int {
-	var out []int
+// sharesFlags reports whether a and b, ascending lists of red-flag
+// indexes, have a red flag in common that is also reported.
+func sharesFlags(a, b []int, reported func(int) bool) bool {
+	return slices.ContainsFunc(a, func(fi int) bool { return slices.Contains(b, fi) && reported(fi) })
+}
+
+// appendSharedFlags appends to out the red flags in both a and b that are
+// also reported, in a's order.
+func appendSharedFlags(out, a, b []int, reported func(int) bool) []int {
 	for _, fi := range a {
 		if slices.Contains(b, fi) && reported(fi) {
 			out = append(out, fi)
@@ -371,24 +377,32 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 	if !slices.ContainsFunc(d.story, func(f referralFold) bool { return f.into >= 0 }) {
 		return []FoldedReferral{}
 	}
-	var out []FoldedReferral
-	// d.story in the order of the Result: most urgent first, then the
-	// soonest, then rule order.
-	story := slices.Clone(d.story)
-	slices.SortStableFunc(story, func(a, c referralFold) int {
+	// The folded referrals of d.story in the order of the Result: most
+	// urgent first, then the soonest, then rule order. They are sorted in
+	// d.folded, the decision record's own memory, and the Result's list
+	// holds them all.
+	folded := d.folded[:0]
+	for i, f := range d.story {
+		if f.into >= 0 {
+			folded = append(folded, i)
+		}
+	}
+	d.folded = folded
+	slices.SortStableFunc(folded, func(i, j int) int {
+		a, c := &d.story[i], &d.story[j]
 		ra, rc := b.e.rules[a.rule].refer, b.e.rules[c.rule].refer
 		return cmp.Or(cmp.Compare(rc.urgency.rank(), ra.urgency.rank()), cmp.Compare(rc.soonness(), ra.soonness()),
 			cmp.Compare(a.rule, c.rule))
 	})
-	for _, f := range story {
-		if f.into < 0 {
-			continue
-		}
+	out := make([]FoldedReferral, 0, len(folded))
+	var names [8]string
+	for _, si := range folded {
+		f := &d.story[si]
 		lead := b.e.rules[f.into].id
 		k := slices.IndexFunc(shown, func(r Referral) bool { return slices.Contains(r.Rules, lead) })
 		var into []string
 		if k >= 0 {
-			into = slices.Clone(shown[k].Rules)
+			into = shown[k].Rules
 			// The referral that leads carries the withholding of those
 			// folded into it, so that whoever reads only the shown
 			// referrals still learns that advice is on hold.
@@ -396,9 +410,12 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 				shown[k].Withhold = true
 			}
 		}
-		var flags []string
+		flags := names[:0]
 		for _, fi := range f.flags {
 			flags = append(flags, b.e.vocab[fieldRedFlags].entries[fi].id)
+		}
+		if len(flags) == 0 {
+			flags = nil
 		}
 		r := b.e.rules[f.rule].refer
 		i := slices.IndexFunc(out, func(o FoldedReferral) bool {
@@ -408,13 +425,16 @@ func (b *builder) foldedReferrals(d *decisions, shown []Referral) []FoldedReferr
 			out[i].Referral = b.addReferral([]Referral{out[i].Referral}, f.rule)[0]
 			continue
 		}
-		out = append(out, FoldedReferral{
-			Referral: b.addReferral(nil, f.rule)[0],
-			Into:     into, Because: f.why, RedFlags: flags,
-		})
-	}
-	if out == nil {
-		return []FoldedReferral{}
+		// Into and RedFlags are the Result's own, cut from the builder's
+		// slab: nothing of one list is shared with another.
+		fr := FoldedReferral{Referral: b.referral(f.rule), Because: f.why}
+		if into != nil {
+			fr.Into = b.strings(into)
+		}
+		if flags != nil {
+			fr.RedFlags = b.strings(flags)
+		}
+		out = append(out, fr)
 	}
 	return out
 }

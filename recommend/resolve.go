@@ -54,8 +54,12 @@ type decisions struct {
 	hits [numStages][]int
 	bits []uint64
 	// story is the referral story's decision for each of referrals, most
-	// urgent first (see referral.go).
-	story []referralFold
+	// urgent first (see referral.go); folded is the builder's list of the
+	// indexes in story of those folded, and flagSlab holds the shared red
+	// flags of the story's folds.
+	story    []referralFold
+	folded   []int
+	flagSlab []int
 	// incomplete is true when only the referral and safety-net rules
 	// were evaluated (see PartialError): every movement is then withheld.
 	// unreadable is true when that is because the profile has problems
