@@ -116,7 +116,9 @@ func TestPastConditionsMapping(t *testing.T) {
 		{name: "not a Bundle", past: `{"resourceType": "Condition"}`,
 			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.resourceType"}},
 		{name: "another patient's Condition", past: pastBundle("", strings.Replace(pastCondition("p1", "resolved", "C50.911"), "Patient/p", "Patient/q", 1)),
-			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.entry[0].resource.subject.reference"}},
+			// Counted, erring toward a referral: the search was for the
+			// patient's Conditions.
+			wantFlags: []string{"history_of_cancer", "known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.entry[0].resource"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
