@@ -495,15 +495,22 @@ func unreadPatientCard(res *recommend.Result, hookInstance string, notes []Patie
 	summary := "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
 	what := "**The patient's age is unknown.** The Patient's birthDate could not be read as a date that gives an age from 0 to " +
 		strconv.Itoa(recommend.MaxAge) + ", so the advice was worked out without an age: a referral that depends on it " + ageRisks
+	// whole is a note of the Patient as a whole (not fetched, or not read
+	// from the FHIR server), of its id, or of what kept it from being read
+	// (its resourceType, a key given twice): none of it was read.
+	whole := slices.ContainsFunc(notes, func(n PatientNote) bool {
+		return n.Entry != "prefetch."+PrefetchPatient+".birthDate" && n.Entry != "prefetch."+PrefetchPatient+".gender"
+	})
 	switch {
-	case unread(""):
+	case unread("") && !unread(".id"):
 		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
-		what = "**The patient's age is unknown.** The Patient could not be read from the FHIR server, so the advice was worked out without an age or sex: " +
+		what = "**The patient's age is unknown.** The Patient could not be fetched or read, so the advice was worked out without an age or sex: " +
 			"a referral that depends on the age " + ageRisks
-	case unread(".id"):
+	case whole:
 		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
-		what = "**The patient's age is unknown.** The Patient's id could not be read, so the service could not tell that it is the patient in view " +
-			"and read none of it: the advice was worked out without an age or sex, and a referral that depends on the age " + ageRisks
+		what = "**The patient's age is unknown.** The Patient's id could not be read, or is not the patient in view's, or the Patient could not be read, " +
+			"so the service could not tell that it is the patient in view and read none of it: " +
+			"the advice was worked out without an age or sex, and a referral that depends on the age " + ageRisks
 	case unread(".birthDate") && unread(".gender"):
 		what = strings.Replace(what, "without an age:", "without an age, and with the sex not stated (the gender could not be read either):", 1)
 	case unread(".gender"):

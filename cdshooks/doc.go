@@ -91,11 +91,11 @@ be read (see below), since a red flag may be in it.
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
 column; a value of the wrong type outside a Bundle entry's resource or
-the Patient's id, birthDate and gender, a key given twice or in the
-wrong case, or a Bundle entry without its resourceType, with its path; a
-patient that is not a JSON object, or not a Patient; a conditions
+the patient, a key given twice or in the wrong case outside the patient,
+or a Bundle entry without its resourceType, with its path; a conditions
 prefetch that is not a Bundle; a hook other than patient-view; a
-patient or Condition subject that is not the patient in context), 401 for a call the trust file does not admit, 412 for
+Condition subject that is not the patient in context, when no Condition
+calls for a referral: see below), 401 for a call the trust file does not admit, 412 for
 a missing or incomplete prefetch not read from fhirServer (or whose read
 failed, saying why), 413 for a body over the limit
 ([WithMaxBodyBytes]), 415 for a body not sent as application/json
@@ -149,10 +149,13 @@ of time ([WithTimeout]).
     the Conditions call for still come, with a warning card saying the
     age-related referrals were not assessed. A gender that is not a
     string leaves the sex not stated, with a warning card the same way,
-    and an id that is not a string leaves both (the Patient cannot be
-    told to be the patient in context, so none of it is read). A patient
-    that is not a JSON object, or whose resourceType is neither Patient
-    nor OperationOutcome, is a 400.
+    and an id that is not a string, or is another patient's, leaves both
+    (the Patient cannot be told to be the patient in context, so none of
+    it is read). So does a patient that cannot be read: one that is not a
+    JSON object, whose resourceType is neither Patient nor
+    OperationOutcome, or with a key given twice or in the wrong case
+    ("BirthDate"), listed with its path; the Conditions' referrals still
+    come, with the warning card "Patient could not be read".
   - A Patient that says the patient has died (deceasedBoolean true, or a
     deceasedDateTime not after now, a time with its zone or a day not
     after today, UTC; [Mapping.Deceased]) gets
@@ -163,7 +166,22 @@ of time ([WithTimeout]).
     in the body, is a 400 (encoding/json would keep the last value, so a
     second clinicalStatus could replace the first without a word), and
     so is a key that differs only in case from one the service reads
-    ("ClinicalStatus", "Conditions"): JSON keys are case-sensitive.
+    ("ClinicalStatus"): JSON keys are case-sensitive. A prefetch key in
+    the wrong case ("Conditions", "PastConditions") is not the key either,
+    but what it holds may be an emergency, so it no longer makes the call
+    a 400 that hides the other keys' red flags: the Conditions under it
+    are read for their referrals only, and the key is listed, with
+    "wrong case" and its name, under [ExtensionUnreadConditions] (or
+    [ExtensionUnreadPastConditions]); the call is answered as an entry
+    that cannot be read is (the referral cards, the warning card, the
+    rest of the advice withheld), and with the 400 naming the key when
+    nothing calls for a referral. A "Patient" or "PainScores" key is not
+    read, and is listed as a Patient, or pain scores, that could not be
+    read, with their warning cards; the keys it misspells need not be
+    there. A key of the patient in the wrong case ("BirthDate") costs only
+    the Patient, and a problem of the pain scores prefetch (a score of
+    another patient, a key given twice) only the scores, each listed with
+    its path.
   - Every entry's resource has a resourceType: one that is missing, is
     not a string, or is not spelled as FHIR spells resource types
     ("condition"), is a 400 naming the path, since the resource could be
@@ -189,6 +207,15 @@ of time ([WithTimeout]).
     the string "resolved"; or the same of a verificationStatus), it
     counts too: the service errs toward a referral, and reports it; the
     same for a subject of the wrong type, counted as the patient's. A
+    subject reference that cannot be told to be the patient in context
+    (another Patient, a Group, "#p1" for a contained resource, a urn that
+    no entry's fullUrl resolves to the Patient in context) is no longer a
+    400 that hides the other Conditions' red flags: the search was for
+    the patient's Conditions, so it counts as the patient's, and is
+    listed with why under [ExtensionUnreadConditions]; the call is
+    answered as an entry that cannot be read is (the referral cards, a
+    red flag of its own among them, and the warning card), and with the
+    400 naming the reference when nothing calls for a referral. A
     Condition's code is read one coding at a time: a coding that cannot
     be read (a value of the wrong type in it, such as "display": 42, or
     a coding that is a string) costs only itself, and the others are
@@ -223,6 +250,24 @@ of time ([WithTimeout]).
     what aggravates or eases the pain, equipment) are not in the prefetch
     data and stay unset, so the advice is what the rules give for the
     conditions, red flags and age alone.
+
+# Conditions without a clinical status
+
+FHIR R4 lets a Condition have no clinicalStatus (con-3 asks for one only
+on a problem-list item, so an encounter diagnosis may lack it). Such a
+Condition, when it comes, counts, erring toward a referral, and is listed
+under [ExtensionAssumedActive]; but the prefetch templates filter by
+clinical-status, so a client that fills them as written sends none. The
+search that would ask for them, clinical-status:missing=true, uses a token
+modifier that CDS Hooks 2.0 leaves out of the prefetch subset it
+recommends ("token search parameters using equality ... and optionally the
+:in modifier (no other modifiers for token parameters)", Prefetch query
+restrictions), and a template without the clinical-status filter would
+bring every Condition of the record, encounter diagnoses of years among
+them, over the body limit or onto several pages. So discovery does not ask
+for them: a red flag recorded only on a Condition without a clinical
+status is not seen unless the client sends it, in conditions or
+pastConditions, where it is read as above.
 
 # Past conditions
 

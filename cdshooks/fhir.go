@@ -9,7 +9,6 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
-	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
@@ -130,7 +129,10 @@ type Mapping struct {
 	// object, or a resource that is not one) or Condition that counts,
 	// or could count in the past, whose code or a coding of it cannot be
 	// read (with the codings read, which still count), since a red flag
-	// may be in it; and it returns the Mapping with its 412. The Service sets it
+	// may be in it; and it returns the Mapping with its 412. It notes too,
+	// with a 400 in place of the 412, a Condition whose subject cannot be
+	// told to be the patient in context, and a conditions key in the
+	// wrong case ("Conditions"), whose codes count all the same. The Service sets it
 	// when a read from the client's FHIR server failed part of the way.
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
@@ -592,7 +594,13 @@ type term struct {
 //     CDS Hooks uses for "no data", means no birth date or no conditions;
 //   - the JSON is read strictly, as [DecodeRequest] reads the body: a key
 //     given twice in one object, or one that differs only in case from a
-//     key the service reads ("ClinicalStatus", "Conditions"), is a 400;
+//     key the service reads ("ClinicalStatus"), is a 400; a prefetch key
+//     in the wrong case ("Conditions", "PastConditions") is read for its
+//     Conditions' referrals only and listed in Mapping.UnreadConditions
+//     (or UnreadPastConditions), with a 400 naming it for a caller to
+//     answer when nothing calls for a referral, and
+//     a "Patient" or "PainScores" key is not read and listed as a patient,
+//     or pain scores, that could not be read;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year, and, when the first day of
@@ -653,10 +661,20 @@ type term struct {
 //     caller that does not use a Mapping with its error answers the 412;
 //     the Service answers with the referrals of the Conditions read, if
 //     any);
-//   - a patient or a Condition subject that is not the patient in context
-//     is a 400, and so is a value of the wrong type outside an entry's
-//     resource or the patient's values above, naming its path; a key
-//     given twice or in the wrong case stays a 400 anywhere;
+//   - a Condition whose subject reference cannot be told to be the patient
+//     in context (another Patient, a Group, a contained resource, a urn
+//     that no entry of the Bundle resolves to the Patient in context) still
+//     counts, as the patient's (the search was for the patient's
+//     Conditions), erring toward a referral, and is listed in
+//     Mapping.UnreadConditions, as a search that failed in part, with a 400
+//     naming the reference for a caller to answer when nothing calls for a
+//     referral; a patient that cannot be read (not an object, not a Patient,
+//     a key given twice or in the wrong case, another patient's id) is
+//     listed in Mapping.UnreadPatient, the age unknown and the sex not
+//     stated;
+//   - a value of the wrong type outside an entry's resource or the
+//     patient, naming its path, is a 400; a key given twice or in the wrong
+//     case stays a 400 anywhere else;
 //   - prefetch.pastConditions, when the vocabulary has a term that counts
 //     when past (see PastConditionsTemplate), is read as the conditions
 //     are, its Conditions no longer active counting for such terms only;
@@ -679,24 +697,40 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
 		return nil, err
 	}
-	if err := wrongCase(req.Prefetch, "prefetch", PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores); err != nil {
-		return nil, err
-	}
 	pid, err := patientID(req)
 	if err != nil {
 		return nil, err
 	}
+	// A prefetch key in the wrong case ("Conditions") is not the key, but
+	// what it holds may be an emergency: see miscased.
+	miscased := miscasedKeys(req.Prefetch, PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores)
 	rawPatient, ok := req.Prefetch[PrefetchPatient]
-	if !ok {
+	if !ok && len(miscased[PrefetchPatient]) == 0 {
 		return nil, missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data")
 	}
 	rawConditions, ok := req.Prefetch[PrefetchConditions]
-	if !ok {
+	if !ok && len(miscased[PrefetchConditions]) == 0 {
 		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
+	if len(miscased[PrefetchPatient]) > 0 {
+		// Which of them is the patient's is not certain: none is read.
+		for _, k := range miscased[PrefetchPatient] {
+			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: "prefetch." + parse.PathKey(k),
+				Reason: miscasedWhy(PrefetchPatient) + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
+		}
+		rawPatient = nil
+	}
 	if err := m.patient(rawPatient, pid, vocab, now); err != nil {
-		return nil, err
+		// A Patient that cannot be read hides no red flag of the
+		// Conditions: as one not fetched, the age is unknown, and the
+		// cards say so.
+		var re *RequestError
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: cmp.Or(re.Field, "prefetch."+PrefetchPatient),
+			Reason: re.Message + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
 	}
 	idx := codeIndex(vocab)
 	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
@@ -706,16 +740,93 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
-	m.pastConditions(req, pid, idx, vocab, ts)
+	if err := m.miscased(req, miscased[PrefetchConditions], conditionSearch{what: "active", unread: &m.UnreadConditions}, pid, idx, vocab, ts); err != nil && incomplete == nil {
+		incomplete = err
+	}
+	m.pastConditions(req, pid, idx, vocab, ts, miscased[PrefetchPastConditions])
 	m.terms(ts.conds, ts.flags, vocab)
-	if err := m.painScores(req.Prefetch[PrefetchPainScores], pid, now); err != nil {
-		return nil, err
+	painScores := req.Prefetch[PrefetchPainScores]
+	for _, k := range miscased[PrefetchPainScores] {
+		// Which of them are the patient's scores is not certain: none is
+		// used, and the cards say the trend could not be assessed.
+		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: "prefetch." + parse.PathKey(k),
+			Reason: miscasedWhy(PrefetchPainScores) + ": the pain scores are not read"})
+		painScores = nil
+	}
+	if err := m.painScores(painScores, pid, now); err != nil {
+		// Pain scores that cannot be read hide no red flag of the
+		// Conditions: none is used, and the cards say the trend could
+		// not be assessed.
+		var re *RequestError
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		m.Profile.CheckIns = nil
+		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: cmp.Or(re.Field, "prefetch."+PrefetchPainScores),
+			Reason: re.Message + ": the pain scores are not read"})
 	}
 	if incomplete != nil {
 		// The Conditions read, and why not every one could be.
 		return m, incomplete
 	}
 	return m, nil
+}
+
+// miscasedKeys returns, for each of names, the keys of prefetch that are
+// that name only when case is ignored ("Conditions"), in sorted order;
+// names without one are left out.
+func miscasedKeys(prefetch map[string]json.RawMessage, names ...string) map[string][]string {
+	out := map[string][]string{}
+	for _, k := range slices.Sorted(maps.Keys(prefetch)) {
+		for _, name := range names {
+			if k != name && strings.EqualFold(k, name) {
+				out[name] = append(out[name], k)
+			}
+		}
+	}
+	return out
+}
+
+// miscasedWhy says what is wrong with a prefetch key that is name only
+// when case is ignored.
+func miscasedWhy(name string) string {
+	return "wrong case: JSON keys are case-sensitive; write " + quote(name)
+}
+
+// miscased reads the Conditions of the prefetch keys keys, each the key
+// of search s (the active or past Conditions) in the wrong case: JSON keys
+// are case-sensitive, so none is that key, but the Conditions it holds may
+// have a red flag that must not be lost. Each is read as s's key would be,
+// its codes counting toward a referral, and is noted in s.unread as not
+// read, so that the rest of the advice is withheld and the cards say so;
+// what keeps it from being read is noted too. It returns the 400 naming
+// the first key, for a caller to answer when nothing calls for a referral.
+func (m *Mapping) miscased(req *Request, keys []string, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
+	var first error
+	for _, k := range keys {
+		at := "prefetch." + parse.PathKey(k)
+		name := PrefetchConditions
+		if s.what == "past" {
+			name = PrefetchPastConditions
+		}
+		*s.unread = append(*s.unread, ConditionNote{Entry: at,
+			Reason: miscasedWhy(name) + ": its Conditions are read for their referrals only, erring toward a referral"})
+		if first == nil {
+			first = badRequest(at, "%s", miscasedWhy(name))
+		}
+		before := len(*s.unread)
+		s.key = k
+		err := m.conditions(req.Prefetch[k], s, pid, idx, vocab, ts)
+		var re *RequestError
+		switch {
+		case err == nil:
+		case errors.As(err, &re) && !noted((*s.unread)[before:], re.Field):
+			*s.unread = append(*s.unread, ConditionNote{Entry: cmp.Or(re.Field, at), Reason: re.Message})
+		case !errors.As(err, &re):
+			*s.unread = append(*s.unread, ConditionNote{Entry: at, Reason: err.Error()})
+		}
+	}
+	return first
 }
 
 // wrongCase returns a 400 for a key of obj, found at path at, that is
@@ -834,13 +945,15 @@ func unavailable(key string) error {
 // the service cannot read costs only itself, with a note in
 // m.UnreadPatient saying why: a birthDate of the wrong type, or that gives
 // no age, leaves the age unknown (0); a gender of the wrong type leaves
-// the sex not stated; an id of the wrong type, which cannot show that the
-// Patient is the patient in context, leaves both. The call goes on
-// without them rather than failing, since the Conditions may call for a
-// referral; so does an OperationOutcome in place of the Patient (it could
-// not be fetched), which leaves both. A patient that is not a JSON object,
-// whose resourceType is neither "Patient" nor "OperationOutcome", or
-// whose id is another patient's is an error.
+// the sex not stated; an id of the wrong type, or another patient's, which
+// cannot show that the Patient is the patient in context, leaves both.
+// The call goes on without them rather than failing, since the Conditions
+// may call for a referral; so does an OperationOutcome in place of the
+// Patient (it could not be fetched), which leaves both. A patient that is
+// not a JSON object, whose resourceType is neither "Patient" nor
+// "OperationOutcome", or with a key given twice or in the wrong case is an
+// error, which MapRequest notes as a Patient not read (see
+// Mapping.UnreadPatient).
 func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocabulary, now time.Time) error {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
@@ -882,7 +995,11 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		note("id", why+": the Patient cannot be told to be the patient in context, so none of it is read: the age is taken as unknown, and the sex as not stated")
 		return nil
 	case id != "" && id != pid:
-		return badRequest(at+".id", "%s is not the patient in context (context.patientId %s)", quote(id), quote(pid))
+		// Another patient's, or the patient's written another way: as an
+		// id that cannot be read, none of it is read, and the Conditions
+		// still call for their referrals.
+		note("id", quote(id)+" is not the patient in context (context.patientId "+quote(pid)+"): none of it is read: the age is taken as unknown, and the sex as not stated")
+		return nil
 	}
 	var dead bool
 	if json.Unmarshal(p.DeceasedBoolean, &dead) == nil && dead {
@@ -1063,6 +1180,9 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			failed = missingPrefetch(field, "%s; the service does not answer without it", n.Reason)
 		}
 	}
+	// patients are the fullUrls of the Bundle's entries that are the
+	// patient in context, read when a subject first needs them.
+	var patients map[string]bool
 	mayBeCondition := "it may be an " + s.what + " Condition, with a red flag"
 	if s.what == "past" {
 		mayBeCondition = "it may be a past Condition, with a red flag"
@@ -1109,11 +1229,27 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		if err != nil {
 			return err
 		}
-		if c.Subject != nil && c.Subject.Reference != "" && !refersTo(c.Subject.Reference, pid) {
-			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(c.Subject.Reference), pid)
+		// A subject that cannot be told to be the patient in context
+		// costs only this Condition's certainty: see subjectDoubt.
+		var whose string
+		if c.Subject != nil && c.Subject.Reference != "" {
+			if patients == nil {
+				patients = b.patients(pid)
+			}
+			whose = subjectDoubt(c.Subject.Reference, pid, patients)
 		}
 		note := ConditionNote{Entry: path, ID: c.ID, Codes: c.Codings}
 		counts, doubt, inactive := status(c)
+		if whose != "" && (counts || inactive) {
+			// Its codes count, as the patient's: a red flag in it reaches
+			// a referral, and the rest of the advice is withheld.
+			n := note
+			n.Reason = whose + ": its codes are counted as the patient's, erring toward a referral"
+			*s.unread = append(*s.unread, n)
+			if failed == nil {
+				failed = badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(c.Subject.Reference), pid)
+			}
+		}
 		past := false // counted only for its terms that count in the past
 		if !counts && inactive {
 			for _, cd := range note.Codes {
@@ -1135,6 +1271,9 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		if !counts && !past {
 			if len(c.unreadCode) == 0 || !inactive {
 				note.Reason = doubt
+				if whose != "" {
+					note.Reason += "; " + whose
+				}
 				if len(c.unreadCode) > 0 {
 					note.Reason += "; its code could not be read: " + strings.Join(c.unreadCode, "; ")
 				}
@@ -1222,12 +1361,17 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 // the active Conditions' referrals must reach the clinician all the same,
 // with a card saying that a past cancer could not be ruled out. What was
 // read before it counts. JSON null means no past conditions.
-func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) {
+func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms, miscased []string) {
 	at := "prefetch." + PrefetchPastConditions
 	if PastConditionsTemplate(vocab) == "" {
 		return
 	}
+	// Never an error: see the doc comment.
+	_ = m.miscased(req, miscased, conditionSearch{what: "past", unread: &m.UnreadPastConditions}, pid, idx, vocab, ts)
 	raw, ok := req.Prefetch[PrefetchPastConditions]
+	if !ok && len(miscased) > 0 {
+		return
+	}
 	if !ok {
 		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: at,
 			Reason: "missing: the service needs the past conditions (" + PastConditionsTemplate(vocab) + ") to tell whether the patient has had " + pastIDs(vocab) + ", a red flag with back pain"})
@@ -1238,11 +1382,22 @@ func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab rec
 	var re *RequestError
 	switch {
 	case err == nil:
-	case errors.As(err, &re) && (re.Status != http.StatusPreconditionFailed || len(m.UnreadPastConditions) == before):
+	case errors.As(err, &re) && !noted(m.UnreadPastConditions[before:], re.Field):
 		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: cmp.Or(re.Field, at), Reason: re.Message})
 	case !errors.As(err, &re):
 		m.UnreadPastConditions = append(m.UnreadPastConditions, ConditionNote{Entry: at, Reason: err.Error()})
 	}
+}
+
+// noted reports whether one of notes is of field, the path of a failure,
+// or of a value that holds it: the failure is then told by the note.
+func noted(notes []ConditionNote, field string) bool {
+	for _, n := range notes {
+		if field == n.Entry || strings.HasPrefix(field, n.Entry+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // terms adds to the profile the conditions and red flags set in conds
@@ -1336,6 +1491,56 @@ func failedSearch(raw json.RawMessage, path string) (string, error) {
 // has. suppressed (withheld by business rules, consent or access) is not
 // among them: what it withholds is withheld from the clinician too.
 var incompleteIssues = []string{"incomplete", "too-costly", "throttled", "timeout"}
+
+// patients returns the fullUrls of b's entries whose resource is the
+// Patient pid: a reference such as "urn:uuid:..." to one of them is a
+// reference to the patient in context. An entry that cannot be read is
+// left out.
+func (b *fhirBundle) patients(pid string) map[string]bool {
+	out := map[string]bool{}
+	for _, raw := range b.Entry {
+		var e struct {
+			FullURL  string `json:"fullUrl"`
+			Resource struct {
+				ResourceType string `json:"resourceType"`
+				ID           string `json:"id"`
+			} `json:"resource"`
+		}
+		if json.Unmarshal(raw, &e) == nil && e.FullURL != "" && e.Resource.ResourceType == "Patient" && e.Resource.ID == pid {
+			out[e.FullURL] = true
+		}
+	}
+	return out
+}
+
+// subjectDoubt says why the subject reference ref of a resource in a
+// search Bundle cannot be told to be the patient pid, or "" when it can:
+// a reference to Patient/pid (see refersTo), or to the fullUrl of an entry
+// of the Bundle that is that Patient (patients). The reason names what
+// kind of reference it is, never the reference, since reasons are logged:
+// one to a resource contained in the resource ("#p1"), a urn that no entry
+// resolves ("urn:uuid:..."), one to another Patient, or one to another
+// kind of resource. The search was for the patient's resources, so that
+// such a resource may well be the patient's, written another way.
+func subjectDoubt(ref, pid string, patients map[string]bool) string {
+	if refersTo(ref, pid) || patients[ref] {
+		return ""
+	}
+	const not = ", which cannot be told to be the patient in context"
+	typ := ""
+	if parts := strings.Split(strings.Split(ref, "/_history/")[0], "/"); len(parts) >= 2 {
+		typ = parts[len(parts)-2]
+	}
+	switch {
+	case strings.HasPrefix(ref, "#"):
+		return "its subject is a resource contained in it" + not
+	case strings.HasPrefix(ref, "urn:"):
+		return "its subject is a urn that no entry of the Bundle resolves" + not
+	case typ == "Patient":
+		return "its subject is another Patient than the patient in context"
+	}
+	return "its subject is not a reference to a Patient" + not
+}
 
 // refersTo reports whether a reference, relative or absolute, and with or
 // without a version ("Patient/p/_history/2"), is to Patient/pid.

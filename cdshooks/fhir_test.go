@@ -364,7 +364,9 @@ func TestUnreadableConditionNotes(t *testing.T) {
 // given twice or in the wrong case, a Bundle that holds fewer Conditions
 // than it says, a subject that is not the patient, and malformed entries.
 // Each is placed before a red-flag Condition, which must not be read as
-// the answer.
+// the answer; but a subject that is not the patient's costs only its
+// Condition, counted and reported, the refusal answered only when nothing
+// calls for a referral (TestSubjectNotConfirmedFailsTowardAClinician).
 func TestMapRefuses(t *testing.T) {
 	redFlag := condition(active, saddleCode)
 	tests := []struct {
@@ -437,12 +439,8 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.entry[0].Resource", `write "resource"`},
 		{"Conditions", strings.Replace(request("", redFlag), `"conditions"`, `"Conditions"`, 1),
 			400, "prefetch.Conditions", `write "conditions"`},
-		{"Patient", strings.Replace(request("", redFlag), `"patient": null`, `"patient": null, "Patient": {"resourceType": "Patient"}`, 1),
-			400, "prefetch.Patient", `write "patient"`},
 		{"PatientId", strings.Replace(request("", redFlag), `"patientId"`, `"PatientId"`, 1),
 			400, "context.PatientId", `write "patientId"`},
-		{"BirthDate", strings.Replace(request("", redFlag), `"patient": null`, `"patient": {"resourceType": "Patient", "BirthDate": "1950"}`, 1),
-			400, "prefetch.patient.BirthDate", `write "birthDate"`},
 
 		{"total over the entries", request(`"total": 2`, redFlag),
 			412, "prefetch.conditions.total", "matched 2 conditions but holds 1"},
@@ -479,8 +477,6 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.entry[0].resource.subject.reference", `is not the patient in context`},
 		{"subject of another patient after a Condition of the patient", request("", redFlag, strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1)),
 			400, "prefetch.conditions.entry[1].resource.subject.reference", `is not the patient in context`},
-		{"patient a Group", strings.Replace(request("", redFlag), `"patient": null`, `"patient": {"resourceType": "Group", "id": "p"}`, 1),
-			400, "prefetch.patient.resourceType", `must be "Patient"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -698,8 +694,9 @@ func mustJSON(t *testing.T, v any) []byte {
 	return out
 }
 
-// TestPatientAndContext checks every problem with context.patientId and
-// the patient prefetch, with its status, path and whole message.
+// TestPatientAndContext checks every problem with context.patientId, with
+// its status, path and whole message, and with the patient prefetch, which
+// costs only the Patient.
 func TestPatientAndContext(t *testing.T) {
 	body := func(context, patient string) string {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": ` + context +
@@ -722,20 +719,6 @@ func TestPatientAndContext(t *testing.T) {
 			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found a number"}},
 		{"patientId an object", body(`{"patientId": {"a": 1}}`, "null"),
 			cdshooks.RequestError{Status: 400, Field: "context.patientId", Message: "must be a string, found an object"}},
-		{"patient a Group", body(ctx, `{"resourceType": "Group", "id": "p"}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: `must be "Patient", found "Group"`}},
-		{"patient without a resourceType", body(ctx, `{"id": "p"}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: `must be "Patient", found ""`}},
-		{"patient of another id", body(ctx, `{"resourceType": "Patient", "id": "q"}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.id", Message: `"q" is not the patient in context (context.patientId "p")`}},
-		{"patient a list", body(ctx, `[]`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient", Message: "must be an object, found an array"}},
-		{"patient with a key twice", body(ctx, `{"resourceType": "Patient", "birthDate": "1950", "birthDate": "2020"}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.birthDate", Message: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"}},
-		{"patient a string", body(ctx, `"Patient/p"`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient", Message: "must be an object, found a string"}},
-		{"resourceType a number", body(ctx, `{"resourceType": 7, "birthDate": "1950"}`),
-			cdshooks.RequestError{Status: 400, Field: "prefetch.patient.resourceType", Message: "must be a string, found a number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -746,6 +729,47 @@ func TestPatientAndContext(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, *re); diff != "" {
 				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A patient that cannot be read, or is another patient's, is a
+	// Patient not read: the age unknown, the sex not stated, and why
+	// noted with its path; the Conditions are still read, so that their
+	// referrals reach the clinician.
+	const notRead = ": the Patient is not read; the age is taken as unknown, and the sex as not stated"
+	unreadTests := []struct {
+		name, patient string
+		want          cdshooks.PatientNote
+	}{
+		{"patient a Group", `{"resourceType": "Group", "id": "p"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.resourceType", Reason: `must be "Patient", found "Group"` + notRead}},
+		{"patient without a resourceType", `{"id": "p"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.resourceType", Reason: `must be "Patient", found ""` + notRead}},
+		{"patient of another id", `{"resourceType": "Patient", "id": "q", "birthDate": "1950"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.id", Reason: `"q" is not the patient in context (context.patientId "p"): ` +
+				"none of it is read: the age is taken as unknown, and the sex as not stated"}},
+		{"patient a list", `[]`,
+			cdshooks.PatientNote{Entry: "prefetch.patient", Reason: "must be an object, found an array" + notRead}},
+		{"patient with a key twice", `{"resourceType": "Patient", "birthDate": "1950", "birthDate": "2020"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.birthDate", Reason: "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant" + notRead}},
+		{"patient a string", `"Patient/p"`,
+			cdshooks.PatientNote{Entry: "prefetch.patient", Reason: "must be an object, found a string" + notRead}},
+		{"resourceType a number", `{"resourceType": 7, "birthDate": "1950"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.resourceType", Reason: "must be a string, found a number" + notRead}},
+		{"BirthDate", `{"resourceType": "Patient", "BirthDate": "1950"}`,
+			cdshooks.PatientNote{Entry: "prefetch.patient.BirthDate", Reason: `wrong case: JSON keys are case-sensitive; write "birthDate"` + notRead}},
+	}
+	for _, tt := range unreadTests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := strings.Replace(request("", condition(active, saddleCode)), `"patient": null`, `"patient": `+tt.patient, 1)
+			m, err := mapBody(t, body)
+			if err != nil {
+				t.Fatalf("MapRequest: %v; want the Mapping, the Patient not read", err)
+			}
+			got := []any{m.Profile.RedFlags, m.Profile.Age, m.UnreadPatient}
+			want := []any{saddle, 0, []cdshooks.PatientNote{tt.want}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("red flags, age, unread patient (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -183,6 +183,7 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
 	}
 	var scores []painScore
+	var patients map[string]bool // see fhirBundle.patients
 	matches := 0
 	for e, err := range b.entries(at) {
 		if err != nil {
@@ -230,8 +231,16 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 			unread(path, "", "%s", unreadWhy(bad, path))
 			continue
 		}
-		if o.Subject != nil && o.Subject.Reference != "" && !refersTo(o.Subject.Reference, pid) {
-			return badRequest(path+".subject.reference", "%s is not the patient in context (Patient/%s)", quote(o.Subject.Reference), pid)
+		if o.Subject != nil && o.Subject.Reference != "" {
+			if patients == nil {
+				patients = b.patients(pid)
+			}
+			if whose := subjectDoubt(o.Subject.Reference, pid, patients); whose != "" {
+				// Not the patient's for certain: not used for the trend,
+				// and said so, as a score that cannot be read.
+				unread(path, o.ID, "%s: the score is not used", whose)
+				continue
+			}
 		}
 		s, skip, why := readPainScore(o)
 		if why == "" && !skip && future(s.date, now) {

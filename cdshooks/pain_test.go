@@ -2,7 +2,6 @@ package cdshooks_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -442,14 +441,17 @@ func TestPainScoresPaged(t *testing.T) {
 	}
 }
 
-// TestPainScoresRefused checks the 400s of the pain scores prefetch,
-// which follow the conditions prefetch's.
+// TestPainScoresRefused checks what was a 400 of the pain scores prefetch:
+// a problem that the conditions prefetch would refuse costs only the pain
+// scores, noted with its path (Mapping.UnreadPainScores), so that it does
+// not hide the Conditions' referrals; a score of another patient costs
+// only itself.
 func TestPainScoresRefused(t *testing.T) {
 	tests := []struct {
 		name, body, field, msg string
 	}{
 		{"another patient", painRequest(painBundle("", strings.Replace(painObs("2026-01-05", "6"), "Patient/p", "Patient/q", 1))),
-			"prefetch.painScores.entry[0].resource.subject.reference", `"Patient/q" is not the patient in context`},
+			"prefetch.painScores.entry[0].resource", "its subject is another Patient than the patient in context: the score is not used"},
 		{"a Bundle of another type", painRequest(`{"resourceType": "Observation"}`), "prefetch.painScores.resourceType", `must be "Bundle"`},
 		{"resourceType in the wrong case", painRequest(painBundle("", strings.Replace(painObs("2026-01-05", "6"), `"Observation"`, `"OBSERVATION"`, 1))),
 			"prefetch.painScores.entry[0].resource.resourceType", `"OBSERVATION" is not a FHIR resource type`},
@@ -461,13 +463,12 @@ func TestPainScoresRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := mapBody(t, tt.body)
-			var re *cdshooks.RequestError
-			if !errors.As(err, &re) || re.Status != 400 || !errors.Is(err, cdshooks.ErrInvalidRequest) {
-				t.Fatalf("error %v, want a 400 *RequestError", err)
+			m, err := mapBody(t, tt.body)
+			if err != nil {
+				t.Fatalf("MapRequest: %v; want the pain scores noted as not read", err)
 			}
-			if re.Field != tt.field || !strings.Contains(re.Message, tt.msg) {
-				t.Errorf("error %q at %q, want %q at %q", re.Message, re.Field, tt.msg, tt.field)
+			if len(m.UnreadPainScores) != 1 || m.UnreadPainScores[0].Entry != tt.field || !strings.Contains(m.UnreadPainScores[0].Reason, tt.msg) {
+				t.Errorf("unread pain scores %+v, want one at %q saying %q", m.UnreadPainScores, tt.field, tt.msg)
 			}
 		})
 	}

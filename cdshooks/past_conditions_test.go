@@ -90,6 +90,11 @@ func TestPastConditionsMapping(t *testing.T) {
 			wantFlags: []string{"history_of_cancer", "known_serious_spinal_condition"}},
 		{name: "an inactive prostate cancer", past: pastBundle("", pastCondition("p1", "inactive", "C61")),
 			wantFlags: []string{"history_of_cancer", "known_serious_spinal_condition"}},
+		// FHIR R4 lets an encounter diagnosis have no clinicalStatus: one
+		// that comes counts whole, erring toward a referral (the
+		// templates cannot ask for it; see doc.go).
+		{name: "a cancer without a clinicalStatus", past: pastBundle("", pastCondition("p1", "", "C50.911")),
+			wantFlags: []string{"history_of_cancer", "known_serious_spinal_condition"}},
 		{name: "a resolved disc herniation is skipped", past: pastBundle("", pastCondition("p1", "resolved", "M51.26")),
 			wantFlags: []string{"known_serious_spinal_condition"}, wantSkipped: []string{"prefetch.pastConditions.entry[0].resource"}},
 		{name: "a refuted cancer is skipped",
@@ -116,7 +121,9 @@ func TestPastConditionsMapping(t *testing.T) {
 		{name: "not a Bundle", past: `{"resourceType": "Condition"}`,
 			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.resourceType"}},
 		{name: "another patient's Condition", past: pastBundle("", strings.Replace(pastCondition("p1", "resolved", "C50.911"), "Patient/p", "Patient/q", 1)),
-			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.entry[0].resource.subject.reference"}},
+			// Counted, erring toward a referral: the search was for the
+			// patient's Conditions.
+			wantFlags: []string{"history_of_cancer", "known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.entry[0].resource"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,7 +55,7 @@ func TestCDSHooks(t *testing.T) {
 		{"paged conditions is 412", "POST", "/cds-services/backrules", cdsRequest(t, "paged-conditions"), 412},
 		{"failed search is 412", "POST", "/cds-services/backrules", cdsRequest(t, "failed-search"), 412},
 		{"malformed is 400", "POST", "/cds-services/backrules", cdsRequest(t, "malformed"), 400},
-		{"wrong patient is 400", "POST", "/cds-services/backrules", cdsRequest(t, "wrong-patient"), 400},
+		{"wrong patient is read as a Patient not read", "POST", "/cds-services/backrules", cdsRequest(t, "wrong-patient"), 200},
 		{"too large is 413", "POST", "/cds-services/backrules", `{"hook": "` + strings.Repeat("x", maxBody) + `"}`, 413},
 		{"wrong method on discovery", "POST", "/cds-services", "{}", 405},
 		{"wrong method on the service", "GET", "/cds-services/backrules", "", 405},
