@@ -98,9 +98,11 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 // of it). When the input cannot be read whole (a syntax error, an
 // unknown field, input over MaxProfileBytes), the profile returned also
 // holds each red flag the input names where it could not be read as one
-// (see [Engine.NamedRedFlags]), with a problem for each at the line and
-// column where the input first names it: a syntax error before the red
-// flags does not hide them. Programs that
+// (see [Engine.NamedRedFlags]), and each condition it names that can
+// change a referral (see [Engine.NamedReferralConditions]), with a
+// problem for each at the line and column where the input first names
+// it: a syntax error before the red flags, or before sciatica beside a
+// cancer, does not hide them. Programs that
 // read profiles from people, such as a command-line tool or a service,
 // should use it rather than the function, for the positions.
 func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
@@ -116,7 +118,7 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 		var perr *ProfileError
 		if errors.As(err, &perr) {
 			text := data[:min(len(data), MaxProfileBytes)]
-			e.addNamedRedFlags(&p, perr, parse.TrimBOM(text))
+			e.addNamedTerms(&p, perr, parse.TrimBOM(text))
 		}
 		return p, err
 	}
