@@ -262,15 +262,19 @@ func (e *Engine) addNamedTerms(p *Profile, perr *ProfileError, data []byte) {
 		added = true
 	}
 	if added {
-		// In the order of the input, as the decoder reports its
-		// problems; one with no position (the input's size) first.
-		slices.SortStableFunc(perr.Problems, func(a, b FieldProblem) int {
-			if a.Line != b.Line {
-				return a.Line - b.Line
-			}
-			return a.Column - b.Column
-		})
+		sortProblems(perr.Problems)
 	}
+}
+
+// sortProblems sorts problems in the order of the input, as the decoder
+// reports them; one with no position (the input's size) first.
+func sortProblems(probs []FieldProblem) {
+	slices.SortStableFunc(probs, func(a, b FieldProblem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
 }
 
 // addNamed adds to *list each term of the list field fi named that it
