@@ -185,7 +185,7 @@ func (c *compiler) vocabulary() {
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
-		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes), c.floor(v), v.RiskFactor, v.CountsWhenPast})
+		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes), c.floor(v), v.RiskFactor, v.CountsWhenPast, false})
 	}
 	c.codeCategories()
 }

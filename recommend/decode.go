@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,11 @@ import (
 //
 //   - the profile is a mapping of the fields of [Profile], by their JSON
 //     names, each given at most once; an unknown field is an error, with a
-//     did-you-mean;
+//     did-you-mean; a field given twice is an error, and read for Triage
+//     as a list of the entries of each, or, for a number or a choice, as
+//     its first value here and as the value whose referrals are the most
+//     pressing by [Engine.DecodeProfile] (see [Engine.CountRepeated]),
+//     its problem naming the value counted;
 //   - a list field holds strings; a choice field (sex, episode) holds a
 //     string, "" meaning not stated; a number field holds a number: a whole
 //     number for pain_level, days_since_onset, age and pregnancy_week (7,
@@ -98,9 +103,11 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 // of it). When the input cannot be read whole (a syntax error, an
 // unknown field, input over MaxProfileBytes), the profile returned also
 // holds each red flag the input names where it could not be read as one
-// (see [Engine.NamedRedFlags]), with a problem for each at the line and
-// column where the input first names it: a syntax error before the red
-// flags does not hide them. Programs that
+// (see [Engine.NamedRedFlags]), and each condition it names that can
+// change a referral (see [Engine.NamedReferralConditions]), with a
+// problem for each at the line and column where the input first names
+// it: a syntax error before the red flags, or before sciatica beside a
+// cancer, does not hide them. Programs that
 // read profiles from people, such as a command-line tool or a service,
 // should use it rather than the function, for the positions.
 func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
@@ -116,7 +123,10 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 		var perr *ProfileError
 		if errors.As(err, &perr) {
 			text := data[:min(len(data), MaxProfileBytes)]
-			e.addNamedRedFlags(&p, perr, parse.TrimBOM(text))
+			e.addNamedTerms(&p, perr, parse.TrimBOM(text))
+			if pr != nil && len(pr.repeated) > 0 {
+				p = e.countRepeated(p, perr, pr)
+			}
 		}
 		return p, err
 	}
@@ -144,6 +154,69 @@ func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
 	return p, perr
 }
 
+// countRepeated returns p with the value of each field that pr, the
+// reader of the input, found given more than once, that CountRepeated
+// counts, and says in the problem of each value given again which it
+// is. That problem is added to perr when the reader's problems are not
+// its own (a YAML syntax error is the problem, and what could be read
+// before it was read for Triage), so that no value is chosen without a
+// word.
+func (e *Engine) countRepeated(p Profile, perr *ProfileError, pr *profileReader) Profile {
+	p, counted := e.CountRepeated(p, pr.repeated)
+	added := false
+	for i, rp := range pr.repeated {
+		if counted[i] == "" && choiceFieldIndex(rp.Field) < 0 {
+			continue
+		}
+		msg := repeatedMessage(rp, counted[i])
+		found := false
+		for j := range perr.Problems {
+			if fp := &perr.Problems[j]; fp.Field == rp.Field && fp.Message == givenTwice {
+				fp.Message, found = msg, true
+			}
+		}
+		if found {
+			continue
+		}
+		for _, fp := range pr.probs {
+			if fp.Field == rp.Field && fp.Message == givenTwice {
+				fp.Message = msg
+				perr.Problems = append(perr.Problems, fp)
+				added = true
+			}
+		}
+	}
+	if added {
+		sortProblems(perr.Problems)
+	}
+	return p
+}
+
+// givenTwice is the problem of a field given again.
+const givenTwice = "given twice"
+
+// repeatedMessage is the problem of rp, a number or choice field given
+// again, counted as counted.
+func repeatedMessage(rp Repeated, counted string) string {
+	quote := func(v string) string {
+		if choiceFieldIndex(rp.Field) >= 0 {
+			return quoteValue(v)
+		}
+		return numberText(v)
+	}
+	var given []string
+	for _, v := range rp.Values {
+		if q := quote(v); !slices.Contains(given, q) {
+			given = append(given, q)
+		}
+	}
+	if len(given) > 4 {
+		given = append(given[:4], "...")
+	}
+	return fmt.Sprintf("%s (%s): %s counted, the value with the most pressing referrals, to be safe",
+		givenTwice, strings.Join(given, ", "), quote(counted))
+}
+
 // readProfileInput reads the input of DecodeProfile: at most
 // MaxProfileBytes+1 bytes of r.
 func readProfileInput(r io.Reader) ([]byte, error) {
@@ -159,7 +232,8 @@ func readProfileInput(r io.Reader) ([]byte, error) {
 // and list entry starts in the input.
 func decodeProfile(data []byte, record bool) (Profile, *profileReader, error) {
 	if len(data) > MaxProfileBytes {
-		return readCutShort(data[:MaxProfileBytes]), nil, &ProfileError{Problems: []FieldProblem{{
+		p, r := readCutShort(data[:MaxProfileBytes])
+		return p, r, &ProfileError{Problems: []FieldProblem{{
 			Message: fmt.Sprintf("input is larger than %d bytes", MaxProfileBytes)}}}
 	}
 	data = parse.TrimBOM(data)
@@ -170,15 +244,16 @@ func decodeProfile(data []byte, record bool) (Profile, *profileReader, error) {
 	case trimmed[0] == '{':
 		if err := parse.CheckUTF8(data); err != nil {
 			// What can be read with each bad byte as U+FFFD, for Triage.
-			p, _, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
-			return p, nil, parseProblem(err)
+			p, r, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
+			return p, r, parseProblem(err)
 		}
 		return decodeJSON(data, nil, record)
 	}
 	// A cheap first pass refuses nesting far deeper than a profile needs,
 	// before the YAML decoder builds every level.
 	if err := parse.CheckNesting(data, "a profile"); err != nil {
-		return readYAML(data), nil, parseProblem(err)
+		p, r := readYAML(data)
+		return p, r, parseProblem(err)
 	}
 	top, err := parse.Document(data, "a profile")
 	if errors.Is(err, parse.ErrNoDocument) {
@@ -189,28 +264,30 @@ func decodeProfile(data []byte, record bool) (Profile, *profileReader, error) {
 		// anchor's value, the first document, the lines before a
 		// syntax error: parse.ReadablePart), for Triage; Document's
 		// error is the problem.
-		return readYAML(data), nil, parseProblem(err)
+		p, r := readYAML(data)
+		return p, r, parseProblem(err)
 	}
 	j, errs := parse.ReadableJSON(top)
 	if len(errs) > 0 {
 		// What can be read around the values JSON cannot hold (.nan,
 		// 017, 1_000), for Triage; the first of them is the problem.
-		p, _, _ := decodeJSON(j.Text, j, false)
-		return p, nil, parseProblem(errs[0])
+		p, r, _ := decodeJSON(j.Text, j, false)
+		return p, r, parseProblem(errs[0])
 	}
 	return decodeJSON(j.Text, j, record)
 }
 
 // readYAML returns what can be read of data, a YAML profile that
-// parse.Document refuses, as parse.ReadablePart reads it, for Triage.
-func readYAML(data []byte) Profile {
+// parse.Document refuses, as parse.ReadablePart reads it, for Triage,
+// and the reader that read it, or nil.
+func readYAML(data []byte) (Profile, *profileReader) {
 	top := parse.ReadablePart(data)
 	if top == nil {
-		return Profile{}
+		return Profile{}, nil
 	}
 	j, _ := parse.ReadableJSON(top)
-	p, _, _ := decodeJSON(j.Text, j, false)
-	return p
+	p, r, _ := decodeJSON(j.Text, j, false)
+	return p, r
 }
 
 // readCutShort returns what can be read of data, the first
@@ -220,13 +297,13 @@ func readYAML(data []byte) Profile {
 // a number that runs into the cut (of 10, the cut may have left 1); a
 // string the cut ends is not closed, and not read. YAML is read in whole
 // lines, the line the cut ends left out, as parse.ReadablePart reads a
-// text it refuses.
-func readCutShort(data []byte) Profile {
+// text it refuses. It returns the reader that read it too, or nil.
+func readCutShort(data []byte) (Profile, *profileReader) {
 	data = parse.TrimBOM(data)
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
 		data = bytes.TrimRight(data, "0123456789+-.eE")
-		p, _, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
-		return p
+		p, r, _ := decodeJSON(bytes.ToValidUTF8(data, []byte("\uFFFD")), nil, false)
+		return p, r
 	}
 	return readYAML(data[:bytes.LastIndexAny(data, "\n\r")+1])
 }
@@ -267,11 +344,15 @@ type profileReader struct {
 	// at, when not nil, maps each field's name and each list entry's path
 	// ("conditions[0]") to the offset in data where its value starts.
 	at map[string]int
+	// repeated are the number and choice fields given more than once,
+	// each with what Triage reads of every value given, in the order
+	// given (see again).
+	repeated []Repeated
 }
 
 // decodeJSON decodes data, the JSON form of a profile. yaml is the YAML
 // the JSON came from, or nil. With record, the reader notes where each
-// value starts.
+// value starts. It returns the reader, problems or not.
 func decodeJSON(data []byte, yaml *parse.JSON, record bool) (Profile, *profileReader, error) {
 	r := &profileReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), yaml: yaml}
 	if record {
@@ -282,7 +363,7 @@ func decodeJSON(data []byte, yaml *parse.JSON, record bool) (Profile, *profileRe
 		r.syntaxError(err)
 	}
 	if len(r.probs) > 0 {
-		return r.p, nil, &ProfileError{Problems: r.probs}
+		return r.p, r, &ProfileError{Problems: r.probs}
 	}
 	return r.p, r, nil
 }
@@ -379,9 +460,12 @@ func (r *profileReader) profile() error {
 		var err2 error
 		switch {
 		case seen[key]:
-			fp := FieldProblem{Field: key, Message: "given twice"}
+			fp := FieldProblem{Field: key, Message: givenTwice}
+			if known && key != "check_ins" && reflect.TypeFor[Profile]().Field(fi).Type == reflect.TypeFor[[]string]() {
+				fp.Message = givenTwice + ": the entries of each are read, to be safe"
+			}
 			if !known {
-				fp = FieldProblem{Value: quoteValue(key), Message: "given twice"}
+				fp = FieldProblem{Value: quoteValue(key), Message: givenTwice}
 			}
 			if err2 = r.add(off, fp); err2 == nil {
 				err2 = r.again(key, fi, known)
@@ -410,11 +494,18 @@ func (r *profileReader) profile() error {
 // again reads the value of a key given a second time, whose problem is
 // reported: a list of strings is read and added to the first one, so that
 // Triage counts every entry either gives (an emergency in the second list
-// is not lost to the first); any other value is skipped.
+// is not lost to the first); a number or a choice is read as the first
+// is, and noted with the first in r.repeated, for Engine.DecodeProfile
+// to count the value whose referrals are the most pressing
+// (Engine.CountRepeated), not the one that came first; any other value
+// is skipped.
 func (r *profileReader) again(key string, fi int, known bool) error {
 	fv := reflect.ValueOf(&r.p).Elem()
-	if !known || key == "check_ins" || fv.Field(fi).Type() != reflect.TypeFor[[]string]() {
+	if !known || key == "check_ins" {
 		return r.skipValue()
+	}
+	if fv.Field(fi).Type() != reflect.TypeFor[[]string]() {
+		return r.repeat(key, fv.Field(fi))
 	}
 	v := fv.Field(fi)
 	first := v.Interface().([]string)
@@ -422,6 +513,34 @@ func (r *profileReader) again(key string, fi int, known bool) error {
 	err := r.field(key, v)
 	v.Set(reflect.ValueOf(append(first[:len(first):len(first)], v.Interface().([]string)...)))
 	return err
+}
+
+// repeat reads the value of key, a number or choice field given again,
+// whose first value is in cur, and notes both in r.repeated, as Triage
+// reads them: a number as its readable value, a choice as given.
+func (r *profileReader) repeat(key string, cur reflect.Value) error {
+	i := slices.IndexFunc(r.repeated, func(rp Repeated) bool { return rp.Field == key })
+	if i < 0 {
+		r.repeated = append(r.repeated, Repeated{Field: key, Values: []string{scalarText(cur)}})
+		i = len(r.repeated) - 1
+	}
+	v := reflect.New(cur.Type()).Elem()
+	err := r.field(key, v)
+	r.repeated[i].Values = append(r.repeated[i].Values, scalarText(v))
+	return err
+}
+
+// scalarText returns v, a number or string field of a Profile, as
+// Repeated holds it.
+func scalarText(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String()
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	default:
+		return strconv.FormatInt(v.Int(), 10)
+	}
 }
 
 // unknownField is the message for an unknown key.

@@ -241,7 +241,7 @@ func TestDecodeProfileKeepsWhatItRead(t *testing.T) {
 			recommend.Profile{RedFlags: []string{"night_pain", "saddle_numbness"}}},
 		{"a list given twice, empty first", `{"red_flags": [], "red_flags": ["saddle_numbness"]}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},
-		{"a number given twice keeps the first", `{"red_flags": ["saddle_numbness"], "age": 50, "age": 60}`,
+		{"a number given twice, its referrals alike, keeps the first", `{"red_flags": ["saddle_numbness"], "age": 50, "age": 60}`,
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 50}},
 		{"a lone string for a list", "red_flags: saddle_numbness\n",
 			recommend.Profile{RedFlags: []string{"saddle_numbness"}}},

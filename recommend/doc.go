@@ -197,7 +197,13 @@ such as a file that could not be read, so errors.Is(err, fs.ErrNotExist)
 works. [DecodeProfile], [Engine.DecodeProfile], [Engine.Validate] and
 Recommend report every problem with a profile as a [*ProfileError], with a
 line and column where the input is known: Engine.DecodeProfile places the
-vocabulary problems too. Evaluation failures are [*EvalError] values that name
+vocabulary problems too. A profile refused still reaches its referrals
+([Engine.Triage]): Engine.DecodeProfile returns what it could read, with
+the red flags, and the conditions that can change a referral, that the
+input names where it could not be read, and of a number or a choice given
+twice the value whose referrals are the most pressing
+([Engine.CountRepeated]), each with a problem saying so.
+Evaluation failures are [*EvalError] values that name
 the rule and its file and line. All of them work with errors.Is and
 errors.As. Their texts escape control characters, so a hostile rule file,
 file name or profile cannot act on a terminal.

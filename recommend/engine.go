@@ -176,6 +176,11 @@ type vocabEntry struct {
 	riskFactor bool
 	// countsWhenPast is Term.CountsWhenPast.
 	countsWhenPast bool
+	// refers is true for a condition that the condition of some referral
+	// rule tests profile.conditions for: one that can change a referral,
+	// so that Triage counts it when an input it cannot read names it
+	// (see Engine.NamedReferralConditions).
+	refers bool
 }
 
 func (v *vocabulary) index(id string) int {

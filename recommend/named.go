@@ -3,6 +3,7 @@ package recommend
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -113,7 +114,9 @@ func (e *Engine) namedRedFlags(text []byte) []namedFlag {
 }
 
 // namedTerms returns the terms of the vocabulary of the list field fi
-// that text names, as namedRedFlags does for the red flags.
+// that text names, as namedRedFlags does for the red flags. Words that
+// spell a profile field's name are the field, not a term: the key
+// pregnancy_week does not name the condition pregnancy.
 func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
 	terms := e.termWords(fi)
 	words := textWords(text)
@@ -121,7 +124,7 @@ func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
 	found := make([]bool, len(terms))
 	for i := range words {
 		for ti, tw := range terms {
-			if found[ti] || len(tw) == 0 || !wordsAt(words, i, tw) {
+			if found[ti] || len(tw) == 0 || !wordsAt(words, i, tw) || spellsField(words, i, len(tw)) {
 				continue
 			}
 			found[ti] = true
@@ -129,6 +132,26 @@ func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
 		}
 	}
 	return out
+}
+
+// fieldWords are the words of each profile field's name, check_ins too.
+var fieldWords = sync.OnceValue(func() [][]string {
+	var out [][]string
+	for _, name := range append(profileFieldNames(), "check_ins") {
+		out = append(out, strings.Split(name, "_"))
+	}
+	return out
+})
+
+// spellsField reports whether the words of text from its word i on spell
+// the name of a profile field of more than n words.
+func spellsField(words []textWord, i, n int) bool {
+	for _, fw := range fieldWords() {
+		if len(fw) > n && wordsAt(words, i, fw) {
+			return true
+		}
+	}
+	return false
 }
 
 // wordsAt reports whether want, the words of a red flag's id, are the
@@ -188,44 +211,99 @@ func (e *Engine) NamedRedFlags(text []byte) []string {
 	return out
 }
 
-// addNamedRedFlags adds to p the red flags that data, an input
-// DecodeProfile could not read, names and p lacks, and to perr a problem
-// for each, placed where data first names it: the decoder could not read
-// them as a profile's red flags, and Triage must count them all the same.
-func (e *Engine) addNamedRedFlags(p *Profile, perr *ProfileError, data []byte) {
-	named := e.namedRedFlags(data)
-	if len(named) == 0 {
-		return
+// namedReferralConditions returns the conditions text names, as
+// namedRedFlags does for the red flags, that some referral rule's
+// condition tests for (see vocabEntry.refers).
+func (e *Engine) namedReferralConditions(text []byte) []namedFlag {
+	entries := e.vocab[fieldConditions].entries
+	if !slices.ContainsFunc(entries, func(en vocabEntry) bool { return en.refers }) {
+		return nil
 	}
-	entries := e.vocab[fieldRedFlags].entries
+	return slices.DeleteFunc(e.namedTerms(fieldConditions, text), func(n namedFlag) bool { return !entries[n.index].refers })
+}
+
+// NamedReferralConditions returns the ids of the conditions of e's
+// vocabulary that text names, as [Engine.NamedRedFlags] reads them, and
+// that can change a referral: those the condition of some referral rule
+// of the rule set tests profile.conditions for (with the default rules,
+// the disc conditions, stenosis and sciatica, osteoporosis and
+// pregnancy: sciatica beside a cancer is a nerve sign that makes the
+// referral an emergency). Like the red flags, they are
+// for a program that cannot read text as a profile, and must still count
+// what it says toward a referral: add them to the profile's conditions
+// before [Engine.Triage], and report the text's problem beside the
+// result. [Engine.DecodeProfile] does so itself for the input it cannot
+// read. Words that spell a profile field's name name no condition
+// ("pregnancy_week" is not pregnancy). A nil Engine names none.
+func (e *Engine) NamedReferralConditions(text []byte) []string {
+	if e == nil {
+		return nil
+	}
+	named := e.namedReferralConditions(text)
+	if len(named) == 0 {
+		return nil
+	}
+	entries := e.vocab[fieldConditions].entries
+	out := make([]string, len(named))
+	for i, n := range named {
+		out[i] = entries[n.index].id
+	}
+	return out
+}
+
+// addNamedTerms adds to p the red flags, and the conditions that can
+// change a referral, that data, an input DecodeProfile could not read,
+// names and p lacks, and to perr a problem for each, placed where data
+// first names it: the decoder could not read them as a profile's, and
+// Triage must count them all the same.
+func (e *Engine) addNamedTerms(p *Profile, perr *ProfileError, data []byte) {
+	added := e.addNamed(&p.RedFlags, perr, data, fieldRedFlags, e.namedRedFlags(data), namedFlagMessage)
+	if e.addNamed(&p.Conditions, perr, data, fieldConditions, e.namedReferralConditions(data), namedConditionMessage) {
+		added = true
+	}
+	if added {
+		sortProblems(perr.Problems)
+	}
+}
+
+// sortProblems sorts problems in the order of the input, as the decoder
+// reports them; one with no position (the input's size) first.
+func sortProblems(probs []FieldProblem) {
+	slices.SortStableFunc(probs, func(a, b FieldProblem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+}
+
+// addNamed adds to *list each term of the list field fi named that it
+// lacks, and to perr a problem with msg for each, placed in data where
+// it is named; it reports whether it added any.
+func (e *Engine) addNamed(list *[]string, perr *ProfileError, data []byte, fi int, named []namedFlag, msg string) bool {
+	entries := e.vocab[fi].entries
 	added := false
 	for _, n := range named {
 		id := entries[n.index].id
-		if slices.Contains(p.RedFlags, id) {
+		if slices.Contains(*list, id) {
 			continue
 		}
-		p.RedFlags = append(p.RedFlags[:len(p.RedFlags):len(p.RedFlags)], id)
+		*list = append((*list)[:len(*list):len(*list)], id)
 		pos := parse.PosAt(data, n.off)
 		perr.Problems = append(perr.Problems, FieldProblem{
-			Field:   "red_flags",
+			Field:   listFields[fi].name,
 			Value:   quoteValue(id),
-			Message: namedFlagMessage,
+			Message: msg,
 			Line:    pos.Line, Column: pos.Column,
 		})
 		added = true
 	}
-	if added {
-		// In the order of the input, as the decoder reports its
-		// problems; one with no position (the input's size) first.
-		slices.SortStableFunc(perr.Problems, func(a, b FieldProblem) int {
-			if a.Line != b.Line {
-				return a.Line - b.Line
-			}
-			return a.Column - b.Column
-		})
-	}
+	return added
 }
 
-// namedFlagMessage is the problem addNamedRedFlags reports for a red flag
-// it counts.
-const namedFlagMessage = "named where the profile could not be read: counted as a red flag, to be safe"
+// namedFlagMessage is the problem addNamedTerms reports for a red flag
+// it counts, and namedConditionMessage for a condition.
+const (
+	namedFlagMessage      = "named where the profile could not be read: counted as a red flag, to be safe"
+	namedConditionMessage = "named where the profile could not be read: counted as a condition toward the referrals, to be safe"
+)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
@@ -171,6 +172,168 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 		})
 	}
 }
+
+// A condition that can change a referral, named where the input cannot
+// be read, counts toward the referrals as a red flag named there does:
+// sciatica after a syntax error still makes a cancer's referral the cord
+// compression emergency. A condition no referral rule reads is not
+// counted, and a key is not a condition.
+func TestNamedConditionsReachTriage(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, in string
+		// conditions are those of the profile DecodeProfile returns.
+		conditions []string
+		// urgency is the first referral's urgency after Triage.
+		urgency recommend.Urgency
+		// named are the positions ("line:col") of the problems that say
+		// a condition was counted.
+		named []string
+	}{
+		{
+			name:       "yaml syntax error before sciatica, after a cancer",
+			in:         "red_flags: [history_of_cancer]\npain_level: [\nconditions: [sciatica]\n",
+			conditions: []string{"sciatica"},
+			urgency:    recommend.UrgencyEmergency,
+			named:      []string{"3:14"},
+		},
+		{
+			name:       "json syntax error before sciatica, after a cancer",
+			in:         `{"red_flags": ["history_of_cancer"], "age": , "conditions": ["Sciatica"]}`,
+			conditions: []string{"sciatica"},
+			urgency:    recommend.UrgencyEmergency,
+			named:      []string{"1:63"},
+		},
+		{
+			name:       "an unknown key before osteoporosis, with severe pain after an injury",
+			in:         "red_flags: [severe_pain_after_injury]\nconditon: [osteoporosis]\n",
+			conditions: []string{"osteoporosis"},
+			urgency:    recommend.UrgencyEmergency,
+			named:      []string{"2:12"},
+		},
+		{
+			name:       "sciatica read before the error is not counted twice",
+			in:         "red_flags: [history_of_cancer]\nconditions: [sciatica]\nage: [\n",
+			conditions: []string{"sciatica"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			name:    "a condition no referral rule reads is not counted",
+			in:      "red_flags: [history_of_cancer]\nage: [\nconditions: [chronic_stiffness, low back pain]\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			name:    "the key pregnancy_week is not the condition pregnancy",
+			in:      "red_flags: [abdominal_pain_or_pulsation]\nage: [\npregnancy_week: 0\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			var perr *recommend.ProfileError
+			if !errors.As(err, &perr) {
+				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+			}
+			if diff := cmp.Diff(tt.conditions, p.Conditions); diff != "" {
+				t.Errorf("conditions read (-want +got):\n%s", diff)
+			}
+			var named []string
+			for _, fp := range perr.Problems {
+				if fp.Field == "conditions" && strings.HasPrefix(fp.Message, "named where") {
+					named = append(named, fmt.Sprintf("%d:%d", fp.Line, fp.Column))
+				}
+			}
+			if diff := cmp.Diff(tt.named, named); diff != "" {
+				t.Errorf("counted conditions' positions (-want +got):\n%s", diff)
+			}
+			res, err := eng.Triage(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got recommend.Urgency
+			if len(res.Referrals) > 0 {
+				got = res.Referrals[0].Urgency
+			}
+			if got != tt.urgency {
+				t.Errorf("first referral's urgency = %q, want %q", got, tt.urgency)
+			}
+		})
+	}
+}
+
+// The conditions that count when named are those a referral rule reads,
+// taken from the rules, not a list in the code.
+func TestNamedReferralConditions(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, term := range eng.Vocabulary().Conditions {
+		all = append(all, term.ID)
+	}
+	got := eng.NamedReferralConditions([]byte(strings.Join(all, "\n")))
+	if diff := cmp.Diff([]string{"disc_herniation", "sciatica", "spinal_stenosis", "degenerative_disc_disease", "osteoporosis", "pregnancy"}, got); diff != "" {
+		t.Errorf("the default rules' referral conditions (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"no SCIATICA", []string{"sciatica"}},
+		{"pregnancy_week: 12", nil},
+		{"pregnancy, week 12", []string{"pregnancy"}},
+		{"low back pain, chronic stiffness", nil},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, eng.NamedReferralConditions([]byte(tt.in))); diff != "" {
+			t.Errorf("NamedReferralConditions(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+	// Of a rule set's conditions, those its referral rules read: nerve,
+	// not sciatica, which only a movement rule reads.
+	own, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(referralConditionRules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"nerve"}, own.NamedReferralConditions([]byte("sciatica, nerve"))); diff != "" {
+		t.Errorf("a rule set's referral conditions (-want +got):\n%s", diff)
+	}
+	var nilEngine *recommend.Engine
+	if got := nilEngine.NamedReferralConditions([]byte("sciatica")); got != nil {
+		t.Errorf("nil engine: NamedReferralConditions = %q, want nil", got)
+	}
+}
+
+// referralConditionRules has two conditions: nerve, which a referral rule
+// reads, and sciatica, which only a movement rule reads.
+const referralConditionRules = `sources:
+  - {id: s, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
+  conditions:
+    - {id: nerve, label: Nerve}
+    - {id: sciatica, label: Sciatica}
+movements:
+  - {id: m1, name: One, kind: mobility, how: Do one., dose: Once., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: refer-flag
+    when: "'flag' in profile.red_flags || profile.conditions.exists(c, c == 'nerve')"
+    refer: {urgency: urgent, message: See a doctor today.}
+    because: Flag.
+    cite: [{source: s, locator: Part 0, claim: Flag.}]
+  - id: plain
+    when: "'sciatica' in profile.conditions"
+    recommend: [m1]
+    because: One.
+    cite: [{source: s, locator: Part 1, claim: One helps.}]
+`
 
 func TestNamedRedFlags(t *testing.T) {
 	eng, err := recommend.Default()

@@ -162,6 +162,12 @@ func (c *compiler) referral(r *parse.Referral, checked *ast.AST) *compiledReferr
 			}
 		}
 		slices.Sort(cr.flags)
+		conds := &c.e.vocab[fieldConditions]
+		for _, lit := range conditionLiterals(checked) {
+			if ci := conds.index(lit); ci >= 0 {
+				conds.entries[ci].refers = true
+			}
+		}
 	}
 	return cr
 }
@@ -174,6 +180,18 @@ func redFlagLiterals(checked *ast.AST) []string {
 	var out []string
 	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
 		if s, ok := celast.String(lit); ok && listFieldIndex(field) == fieldRedFlags {
+			out = append(out, s)
+		}
+	})
+	return out
+}
+
+// conditionLiterals returns the string literals a checked condition
+// tests profile.conditions for, as redFlagLiterals does for the red flags.
+func conditionLiterals(checked *ast.AST) []string {
+	var out []string
+	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
+		if s, ok := celast.String(lit); ok && listFieldIndex(field) == fieldConditions {
 			out = append(out, s)
 		}
 	})

@@ -80,7 +80,8 @@ func TestExitCodes(t *testing.T) {
 		{"invalid profile value", nil, `{"conditions":["disc_hernation"]}`, 1,
 			"error: invalid profile: line 1 col 16: conditions[0] \"disc_hernation\": unknown condition (did you mean \"disc_herniation\"?)\n"},
 		{"unknown profile field", nil, `{"conditons":["disc_herniation"]}`, 1,
-			"error: invalid profile: line 1 col 2: \"conditons\": unknown field (did you mean \"conditions\"?)\n"},
+			"error: invalid profile: line 1 col 2: \"conditons\": unknown field (did you mean \"conditions\"?); " +
+				"line 1 col 16: conditions \"disc_herniation\": named where the profile could not be read: counted as a condition toward the referrals, to be safe\n"},
 		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
+	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
 
@@ -94,10 +95,13 @@ func (s *Server) requireJSON(limit int64, h http.Handler) http.Handler {
 }
 
 // writeUnsupported answers 415 with msg for r, a request whose body the
-// route does not read, with the referrals of the red flags that the
-// first limit bytes of the body name, decoded from a gzip or deflate
-// Content-Encoding (see unsupportedText), and a problem for each, as the
-// 400 of a body that is not a JSON object has them. A body whose
+// route does not read, with the referrals of the red flags, and the
+// conditions that can change a referral, that the first limit bytes of
+// the body name, decoded from a gzip or deflate Content-Encoding (see
+// unsupportedText), and a problem for each, as the 400 of a body that is
+// not a JSON object has them; a body that is a JSON object is read as
+// the route's request too, for those referrals, so that a pain sent with
+// the red flag counts as it would as JSON. A body whose
 // Content-Length is over limit, from a client that sent Expect:
 // 100-continue and waits for the 100 Continue that reading would send,
 // is not read.
@@ -107,8 +111,40 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		writeError(w, http.StatusUnsupportedMediaType, msg)
 		return
 	}
-	p, probs := namedProfile(eng, unsupportedText(r, limit))
+	text := unsupportedText(r, limit)
+	p, probs := namedProfile(eng, text)
+	if startsObject(text) {
+		// A JSON body sent with another Content-Type (curl -d sends a
+		// form's) is read as the request it is, for Triage: the pain
+		// beside the red flag counts too. The red flags it names were
+		// counted above, each with its problem.
+		if int64(len(text)) >= limit {
+			text = append(text[:len(text):len(text)], ' ') // the start of a larger body: see writeTooLarge
+		}
+		var read recommend.Profile
+		if r.URL.Path == "/explain" {
+			if req, _, _ := decodeExplain(text, eng); req.read {
+				read = req.Profile
+			}
+		} else {
+			read, _ = decodeProfile(eng, text)
+		}
+		read.RedFlags = joinNew(read.RedFlags, p.RedFlags)
+		read.Conditions = joinNew(read.Conditions, p.Conditions)
+		p = read
+	}
 	s.writeRefused(w, r, http.StatusUnsupportedMediaType, eng, p, msg, probs, report.JSONOptions{})
+}
+
+// joinNew returns list with each value of more it lacks added, in a new
+// slice when it adds any.
+func joinNew(list, more []string) []string {
+	for _, v := range more {
+		if !slices.Contains(list, v) {
+			list = append(list[:len(list):len(list)], v)
+		}
+	}
+	return list
 }
 
 // unsupportedText returns the first limit bytes of r's body, as far as

@@ -180,7 +180,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		if startsObject(body) {
 			p, _ = decodeProfile(eng, body)
 		} else {
-			p.RedFlags = eng.NamedRedFlags(body)
+			p.RedFlags, p.Conditions = eng.NamedRedFlags(body), eng.NamedReferralConditions(body)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
 		return
@@ -543,7 +543,9 @@ func namedProfile(eng *recommend.Engine, body []byte) (recommend.Profile, []prob
 
 // addNamedFlags adds to p each red flag that text, which the server
 // could not read, names and p lacks (recommend.Engine.NamedRedFlags), and
-// to probs a problem for each, and returns probs.
+// each condition it names that can change a referral
+// (recommend.Engine.NamedReferralConditions), and to probs a problem for
+// each, and returns probs.
 func addNamedFlags(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem) []problem {
 	for _, id := range eng.NamedRedFlags(text) {
 		if !slices.Contains(p.RedFlags, id) {
@@ -551,13 +553,23 @@ func addNamedFlags(eng *recommend.Engine, p *recommend.Profile, text []byte, pro
 			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
 		}
 	}
+	for _, id := range eng.NamedReferralConditions(text) {
+		if !slices.Contains(p.Conditions, id) {
+			p.Conditions = append(p.Conditions, id)
+			probs = append(probs, problem{Field: "conditions", Value: strconv.Quote(id), Message: namedConditionMessage})
+		}
+	}
 	return probs
 }
 
 // namedFlagMessage is the problem of a red flag that a request names
-// where the server could not read it: recommend.Engine.DecodeProfile
-// reports one so, in its words.
-const namedFlagMessage = "named where the request could not be read: counted as a red flag, to be safe"
+// where the server could not read it, and namedConditionMessage of a
+// condition: recommend.Engine.DecodeProfile reports them so, in its
+// words.
+const (
+	namedFlagMessage      = "named where the request could not be read: counted as a red flag, to be safe"
+	namedConditionMessage = "named where the request could not be read: counted as a condition toward the referrals, to be safe"
+)
 
 // writeInvalidProfile answers 400 for a request whose profile has the
 // problems probs, with p, what could be read of it, triaged by eng, as
@@ -626,7 +638,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		if req, _, _ := decodeExplain(body, eng); req.read && !over {
 			p = req.Profile
 		} else {
-			p.RedFlags = eng.NamedRedFlags(body)
+			p.RedFlags, p.Conditions = eng.NamedRedFlags(body), eng.NamedReferralConditions(body)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
 		return

@@ -27,7 +27,8 @@
 // Bad input gets 400 with a JSON body whose problems name each field at
 // fault ("conditions[0]", "profile.pain_level", "movement"); a body not
 // sent as application/json, or sent compressed, gets 415 (with the
-// referrals of the red flags its first 64 KiB name); a body over the limit (64 KiB for a
+// referrals of the red flags and conditions its first 64 KiB name, and of
+// the JSON object they hold, read as the request); a body over the limit (64 KiB for a
 // profile) gets 413, also with Expect: 100-continue (the 413 of /recommend
 // carries the referrals of what the first 64 KiB hold, as a 400 carries
 // those of a profile with a problem, unless the client waits for 100

@@ -159,3 +159,92 @@ func TestUnsupportedBodiesKeepTheirRedFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedRequestsKeepWhatChangesAReferral checks, on every path the
+// server refuses, that what the request says that can change a referral
+// is counted as DecodeProfile counts it: of a number given twice the
+// value whose referrals are the most pressing, and a condition named
+// where the request could not be read (sciatica beside a cancer is the
+// cord compression emergency). Before, the first pain was read, the
+// condition dropped, and a JSON profile sent with a form's Content-Type
+// was read only for its red flags: each gave "urgent", not "emergency".
+func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	tests := []struct {
+		name, target, body string
+		header             map[string]string // nil: application/json
+		status             int
+		want               recommend.Urgency // first referral
+		conditions         []string          // values of the problems of conditions counted
+		twice              string            // the problem of the field given twice, if any
+	}{
+		{"recommend: a pain given twice, the higher second", "/recommend",
+			`{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2, "pain_level": 9}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, nil, "given twice (2, 9): 9 counted, the value with the most pressing referrals, to be safe"},
+		{"explain: a pain given twice, the higher second", "/explain",
+			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2, "pain_level": 9}, "movement": "walking"}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, nil, "given twice (2, 9): 9 counted, the value with the most pressing referrals, to be safe"},
+		{"recommend: a syntax error before sciatica", "/recommend",
+			`{"red_flags": ["history_of_cancer"], "age": , "conditions": ["sciatica"]}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
+		{"recommend: not an object", "/recommend",
+			`["history_of_cancer", "sciatica"]`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
+		{"recommend: sciatica in a refused query", "/recommend?conditions=sciatica",
+			`{"red_flags": ["history_of_cancer"]}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
+		{"explain: a syntax error before sciatica", "/explain",
+			`{"profile": {"red_flags": ["history_of_cancer"],, "conditions": ["sciatica"]}, "movement": "walking"}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
+		{"recommend: 415, a form's Content-Type, the pain beside the red flag", "/recommend",
+			`{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, form,
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, nil, ""},
+		{"explain: 415, a form's Content-Type, the pain beside the red flag", "/explain",
+			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, form,
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, nil, ""},
+		{"recommend: 415, sciatica", "/recommend",
+			`conditions: [sciatica]\nred_flags: [history_of_cancer]`, form,
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			path, _, _ := strings.Cut(tt.target, "?")
+			checkDoc(t, "POST", path, rec)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			var conds []string
+			twice := ""
+			for _, p := range e.Problems {
+				field := p.Field[strings.LastIndexByte(p.Field, '.')+1:]
+				switch {
+				case field == "conditions" && strings.HasPrefix(p.Message, "named where"):
+					conds = append(conds, p.Value)
+				case strings.HasPrefix(p.Message, "given twice"):
+					twice = p.Message
+				}
+			}
+			if diff := cmp.Diff(tt.conditions, conds); diff != "" {
+				t.Errorf("conditions counted (-want +got):\n%s", diff)
+			}
+			if twice != tt.twice {
+				t.Errorf("problem of the field given twice %q, want %q", twice, tt.twice)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -210,3 +210,88 @@ func TestAddressRedFlagKeepsTheEmergency(t *testing.T) {
 		})
 	}
 }
+
+// TestPageCountsWhatChangesAReferral checks that every answer the page
+// refuses, posted or in the address, counts what it says that can
+// change a referral as recommend.Engine.DecodeProfile counts it: a
+// number or choice sent twice as the value whose referrals are the most
+// pressing, saying which; a condition that can change a referral named
+// where the page could not read it (sciatica beside a cancer); and what
+// a post not sent as a form names, or says as a JSON profile. Before, a
+// number sent twice was read as neither, the condition was dropped, and
+// the 415 was plain text: each gave "urgent", or no referral, where
+// this gives "emergency".
+func TestPageCountsWhatChangesAReferral(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	referral := regexp.MustCompile(`<div class="referral (\w+)"`)
+	const form = "application/x-www-form-urlencoded"
+	tests := []struct {
+		name, method, target, contentType, body string
+		status                                  int
+		want                                    string // the first referral's urgency, "" for none
+		says                                    string // a problem the page shows, HTML-escaped
+	}{
+		{"post: a pain sent twice, the higher second", http.MethodPost, "/", form,
+			"red_flags=abdominal_pain_or_pulsation&pain_level=2&pain_level=9", http.StatusBadRequest, "emergency",
+			"Enter one number: &#34;2&#34; and &#34;9&#34; were sent, and &#34;9&#34; is counted toward any referral, as the answer with the most pressing referrals, to be safe."},
+		{"post: a pain sent twice, the higher first", http.MethodPost, "/", form,
+			"red_flags=abdominal_pain_or_pulsation&pain_level=9&pain_level=2", http.StatusBadRequest, "emergency",
+			"&#34;9&#34; is counted toward any referral"},
+		{"post: an age sent twice, the child's second", http.MethodPost, "/", form,
+			"age=40&age=12", http.StatusBadRequest, "routine",
+			"&#34;12&#34; is counted toward any referral"},
+		{"post: a choice sent twice", http.MethodPost, "/", form,
+			"red_flags=abdominal_pain_or_pulsation&pain_level=8&episode=long_standing_stable&episode=new", http.StatusBadRequest, "emergency",
+			"Choose one answer: &#34;"},
+		{"post: sciatica in a part that cannot be read, after a cancer", http.MethodPost, "/", form,
+			"red_flags=history_of_cancer&conditions%zz=sciatica", http.StatusBadRequest, "emergency",
+			"&#34;Sciatica (pain running down the leg)&#34; was named where this page could not read it, so it is counted as a condition toward any referral, to be safe."},
+		{"post: sciatica in a field the form lacks", http.MethodPost, "/", form,
+			"red_flags=history_of_cancer&condition=sciatica", http.StatusBadRequest, "emergency", ""},
+		{"get: a pain given twice in the address", http.MethodGet, "/?red_flags=abdominal_pain_or_pulsation&pain_level=2&pain_level=9", "",
+			"", http.StatusOK, "emergency", "&#34;9&#34; is counted toward any referral"},
+		{"get: sciatica in the address, after a cancer", http.MethodGet, "/?red_flags=history_of_cancer&conditions=sciatica", "",
+			"", http.StatusOK, "emergency",
+			"&#34;Sciatica (pain running down the leg)&#34; was named in the address of this page, which reads answers only from the form, so it is counted as a condition toward any referral, to be safe, and ticked below."},
+		{"get: a pain in the address, beside the red flag", http.MethodGet, "/?red_flags=abdominal_pain_or_pulsation&pain_level=9", "",
+			"", http.StatusOK, "emergency",
+			"Pain level now was given in the address of this page, which reads answers only from the form, so it is counted toward any referral, to be safe, and filled in below."},
+		{"get: an age in the address", http.MethodGet, "/?age=12", "", "", http.StatusOK, "routine", ""},
+		{"415: a JSON profile", http.MethodPost, "/", "application/json",
+			`{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, http.StatusUnsupportedMediaType, "emergency",
+			"This page reads answers sent from its form, and what was sent is not a form, so nothing in it was used as an answer: send the form below."},
+		{"415: text", http.MethodPost, "/", "text/plain",
+			"history of cancer, and sciatica", http.StatusUnsupportedMediaType, "emergency",
+			"&#34;A history of cancer&#34; was named in what was sent, which this page could not read as a form, so it is counted as a red flag, to be safe, and ticked below."},
+		{"415: no Content-Type", http.MethodPost, "/", "",
+			"red_flags=saddle_numbness", http.StatusUnsupportedMediaType, "emergency", ""},
+		{"415: nothing named", http.MethodPost, "/", "application/json", `{"age": 40}`, http.StatusUnsupportedMediaType, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
+			}
+			var got string
+			if m := referral.FindStringSubmatch(body); m != nil {
+				got = m[1]
+			}
+			if got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+			if !strings.Contains(body, tt.says) {
+				t.Errorf("the page does not say %q", tt.says)
+			}
+			if tt.want != "" && rec.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", rec.Header().Get("Cache-Control"))
+			}
+		})
+	}
+}

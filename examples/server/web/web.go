@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"maps"
 	"math"
@@ -118,11 +119,12 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 }
 
 // ServeHTTP serves GET (and HEAD) / with the empty form (with the
-// referrals of a red flag its address names, which the form then ticks),
-// and POST / with
+// referrals of what its address says that can change a referral, which
+// the form then shows: see addressAnswers), and POST / with
 // the advice for the posted profile, or the form with its problems marked:
-// 400, or 413 for a form over MaxFormBytes, of which the start is read
-// (see readForm). Either way, when what could be read calls for a
+// 400, 413 for a form over MaxFormBytes, of which the start is read
+// (see readForm), or 415 for a post not sent as a form (see
+// unsupported). Either way, when what could be read calls for a
 // referral, the page shows it above the problems. Other paths get 404 and
 // other methods 405.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -180,29 +182,91 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w)
 		return
 	}
-	voc := eng.Vocabulary()
 	// The page reads answers from its form only, not from its address;
-	// a red flag named there (a link that sends answers, such as
-	// /?red_flags=saddle_numbness) is counted all the same, ticked on
-	// the form, and its referrals shown above it, with a word saying so.
-	flags := eng.NamedRedFlags([]byte(httpin.Text(r.URL.RawQuery)))
-	if len(flags) == 0 {
-		h.render(w, http.StatusOK, h.newPage(voc, newEntries()))
+	// what the address says that can change a referral (a link that
+	// sends answers, such as /?red_flags=saddle_numbness) is counted all
+	// the same: the red flags and the conditions that can change a
+	// referral it names, ticked on the form, and the numbers and choices
+	// it gives, filled in (one given twice as a post reads it), with the
+	// referrals shown above the form and a word saying so for each.
+	p, in, probs := addressAnswers(eng, r.URL.RawQuery)
+	if len(probs) == 0 {
+		h.render(w, http.StatusOK, h.newPage(eng.Vocabulary(), newEntries()))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	in := newEntries()
-	in.lists["red_flags"] = flags
-	pg := h.newPage(voc, in)
-	probs := make([]problem, len(flags))
-	for i, id := range flags {
-		probs[i] = problem{"red_flags", fmt.Sprintf("%q was named in the address of this page, which reads answers only from the form, so it is counted as a red flag, to be safe, and ticked below.", voc.Label("red_flags", id))}
-	}
-	pg.setProblems(probs)
-	if !h.showReferrals(w, r, eng, pg, recommend.Profile{RedFlags: flags}) {
+	pg := h.newPage(eng.Vocabulary(), in)
+	tp, counted := in.triageProfile(eng, p, true)
+	pg.setProblems(countedProblems(eng.Vocabulary(), probs, counted))
+	if !h.showReferrals(w, r, eng, pg, tp) {
 		return
 	}
 	h.render(w, http.StatusOK, pg)
+}
+
+// addressAnswers returns what the page counts of query, the address of
+// a GET, which it does not read as answers: a profile of the red flags
+// and the conditions that can change a referral that the address names,
+// the entries to show on the form (those terms ticked, and the numbers
+// and the choices of the vocabulary it gives filled in), and a problem
+// for each, saying so.
+func addressAnswers(eng *recommend.Engine, query string) (recommend.Profile, entries, []problem) {
+	const where = "in the address of this page, which reads answers only from the form, so it is counted"
+	var p recommend.Profile
+	probs := addNamed(eng, &p, []byte(httpin.Text(query)), nil,
+		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
+		"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
+	in := newEntries()
+	in.lists["red_flags"], in.lists["conditions"] = p.RedFlags, p.Conditions
+	vals, _ := formValues(query)
+	voc := eng.Vocabulary()
+	for _, f := range numberFields {
+		var given []string
+		for _, v := range vals[f.name] {
+			if strings.TrimSpace(v) != "" {
+				given = append(given, v)
+			}
+		}
+		if len(given) == 0 {
+			continue
+		}
+		in.numbers[f.name] = given
+		msg := fmt.Sprintf("%s was given %s toward any referral, to be safe, and filled in below.", words.Capital(strings.ToLower(f.label)), where)
+		if len(given) > 1 {
+			msg = "Enter one number."
+		}
+		probs = append(probs, problem{f.name, msg})
+	}
+	for _, f := range choiceFields {
+		var given []string
+		for _, v := range vals[f.name] {
+			if voc.Label(f.name, v) != "" && !slices.Contains(given, v) {
+				given = append(given, v)
+			}
+		}
+		if len(given) == 0 {
+			continue
+		}
+		in.lists[f.name] = given
+		msg := fmt.Sprintf("%q was given %s toward any referral, to be safe, and chosen below.", voc.Label(f.name, given[0]), where)
+		if len(given) > 1 {
+			msg = "Choose one answer."
+		} else {
+			setChoice(&p, f.name, given[0])
+		}
+		probs = append(probs, problem{f.name, msg})
+	}
+	return p, in, probs
+}
+
+// setChoice sets the choice field named name of p to v.
+func setChoice(p *recommend.Profile, name, v string) {
+	switch name {
+	case "sex":
+		p.Sex = v
+	case "episode":
+		p.Episode = v
+	}
 }
 
 // showReferrals puts on pg the referrals of what the page could read of
@@ -237,7 +301,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// what it says, a red flag too, would be dropped without a word.
 	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
-			http.Error(w, "the form must be sent as application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
+			h.unsupported(w, r)
 			return
 		}
 	}
@@ -273,13 +337,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	// semicolon, a field the form lacks, the address) counts all the
 	// same, and says so: what the page cannot read must not hide an
 	// emergency.
-	for _, id := range eng.NamedRedFlags([]byte(strings.Join(append(unread, unknownText...), "\n"))) {
-		if slices.Contains(p.RedFlags, id) {
-			continue
-		}
-		p.RedFlags = append(p.RedFlags, id)
-		probs = append(probs, problem{"red_flags", fmt.Sprintf("%q was named where this page could not read it, so it is counted as a red flag, to be safe.", voc.Label("red_flags", id))})
-	}
+	probs = addNamed(eng, &p, []byte(strings.Join(append(unread, unknownText...), "\n")), probs,
+		"%q was named where this page could not read it, so it is counted as a red flag, to be safe.",
+		"%q was named where this page could not read it, so it is counted as a condition toward any referral, to be safe.")
 	// The earlier check-ins, and the one this post adds. When an earlier
 	// one cannot be read, the check-ins are left out of what Validate
 	// sees, since its problems would be numbered wrong.
@@ -311,12 +371,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			}
 			pg.CheckIn = newCheckInView(eng, len(in.ci.earlier), day, in.ci, in.ci.movements, nil)
 		}
-		pg.setProblems(probs)
 		// A mistake in one answer, a part of the form that cannot be
 		// read or a form over the limit does not hide the emergency
 		// another answer reports: the referrals of what could be read
 		// are shown above the form, the rest of the advice withheld.
-		if !h.showReferrals(w, r, eng, pg, in.triageProfile(p, len(eprobs) == 0 && ci != nil)) {
+		tp, counted := in.triageProfile(eng, p, len(eprobs) == 0 && ci != nil)
+		pg.setProblems(countedProblems(voc, probs, counted))
+		if !h.showReferrals(w, r, eng, pg, tp) {
 			return
 		}
 		status := http.StatusBadRequest
@@ -367,6 +428,58 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		pg.Title = "Emergency: get help now"
 	}
 	h.render(w, http.StatusOK, pg)
+}
+
+// errNotForm is the message of a post not sent as a form.
+const errNotForm = "the form must be sent as application/x-www-form-urlencoded"
+
+// unsupported answers 415 to a post not sent as a form. The page does
+// not read it as answers, but what it says that can change a referral
+// is counted, as for any other answer the page refuses (see
+// showReferrals): the red flags, and the conditions that can change a
+// referral, that its first MaxFormBytes name, and, when it is a JSON
+// object, the profile it is (recommend.Engine.DecodeProfile); the page
+// shows their referrals above the form, with a problem for each, and the
+// terms ticked. A body that names none gets the plain 415, as does one
+// that a client waiting for 100 Continue has not sent.
+func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
+	eng := h.engine()
+	if eng == nil || (r.ContentLength > MaxFormBytes && httpin.ExpectsContinue(r)) {
+		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxFormBytes))
+	var p recommend.Profile
+	if t := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		p, _ = eng.DecodeProfile(bytes.NewReader(body))
+	}
+	const where = "in what was sent, which this page could not read as a form, so it is counted"
+	var named recommend.Profile
+	probs := addNamed(eng, &named, body, nil,
+		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
+		"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
+	if len(probs) == 0 {
+		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
+		return
+	}
+	for _, id := range named.RedFlags {
+		if !slices.Contains(p.RedFlags, id) {
+			p.RedFlags = append(slices.Clip(p.RedFlags), id)
+		}
+	}
+	for _, id := range named.Conditions {
+		if !slices.Contains(p.Conditions, id) {
+			p.Conditions = append(slices.Clip(p.Conditions), id)
+		}
+	}
+	in := newEntries()
+	in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
+	pg := h.newPage(eng.Vocabulary(), in)
+	pg.setProblems(append([]problem{{"", "This page reads answers sent from its form, and what was sent is not a form, so nothing in it was used as an answer: send the form below."}}, probs...))
+	if !h.showReferrals(w, r, eng, pg, p) {
+		return
+	}
+	h.render(w, http.StatusUnsupportedMediaType, pg)
 }
 
 // failed answers a request the engine could not serve: a cancelled or
@@ -640,7 +753,12 @@ func typedNumber(vals []string, whole bool) (v float64, ok bool) {
 // for it as the latest check-in's, which Triage reads toward the pain
 // now. So that an answer out of range does not lower a referral: a pain
 // of 11 beside belly pain is severe pain, as JSON's 11 is, not no pain.
-func (in entries) triageProfile(p recommend.Profile, added bool) recommend.Profile {
+// A number or choice sent more than once counts as the value, of those
+// sent, whose referrals are the most pressing
+// (recommend.Engine.CountRepeated), as a JSON key given twice does:
+// counted holds, by field, each such field with what was sent and the
+// value counted, for countedProblems.
+func (in entries) triageProfile(eng *recommend.Engine, p recommend.Profile, added bool) (tp recommend.Profile, counted map[string]repeatCount) {
 	for _, f := range numberFields {
 		if v, ok := typedNumber(in.numbers[f.name], f.whole); ok {
 			setNumber(&p, f.name, v)
@@ -651,7 +769,89 @@ func (in entries) triageProfile(p recommend.Profile, added bool) recommend.Profi
 			p.CheckIns = append(slices.Clip(p.CheckIns), recommend.CheckIn{PainLevel: int(v)})
 		}
 	}
-	return p
+	var reps []recommend.Repeated
+	for _, f := range choiceFields {
+		if vals := in.lists[f.name]; len(vals) > 1 {
+			reps = append(reps, recommend.Repeated{Field: f.name, Values: vals})
+		}
+	}
+	for _, f := range numberFields {
+		if vals := in.numbers[f.name]; len(vals) > 1 {
+			reps = append(reps, recommend.Repeated{Field: f.name, Values: vals})
+		}
+	}
+	if len(reps) == 0 {
+		return p, nil
+	}
+	p, values := eng.CountRepeated(p, reps)
+	counted = map[string]repeatCount{}
+	for i, rp := range reps {
+		counted[rp.Field] = repeatCount{rp.Values, values[i]}
+	}
+	return p, counted
+}
+
+// repeatCount is a field of the form sent more than once: the values
+// sent, and the one counted ("" when none could be read).
+type repeatCount struct {
+	sent    []string
+	counted string
+}
+
+// countedProblems returns probs with the problem of each field of
+// counted, sent more than once, saying which value is counted toward
+// the referrals, so that the page never chooses one without a word.
+func countedProblems(voc recommend.Vocabulary, probs []problem, counted map[string]repeatCount) []problem {
+	if len(counted) == 0 {
+		return probs
+	}
+	out := slices.Clone(probs)
+	for i, pr := range out {
+		c, ok := counted[pr.field]
+		if !ok || c.counted == "" && !slices.Contains(c.sent, "") {
+			continue
+		}
+		say := func(v string) string {
+			if v == "" {
+				return notStated
+			}
+			if l := voc.Label(pr.field, v); l != "" && l != v {
+				return l
+			}
+			return v
+		}
+		var sent []string
+		for _, v := range c.sent {
+			if q := strconv.Quote(cutField(say(strings.TrimSpace(v)))); !slices.Contains(sent, q) {
+				sent = append(sent, q)
+			}
+		}
+		out[i].message = strings.TrimSuffix(pr.message, ".") + fmt.Sprintf(": %s were sent, and %q is counted toward any referral, as the answer with the most pressing referrals, to be safe.",
+			strings.Join(sent, " and "), say(c.counted))
+	}
+	return out
+}
+
+// addNamed adds to p each red flag that text, which the page could not
+// read, names and p lacks (recommend.Engine.NamedRedFlags), and each
+// condition it names that can change a referral
+// (recommend.Engine.NamedReferralConditions), and to probs a problem for
+// each, flagMsg or condMsg with the term's label, and returns probs.
+func addNamed(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem, flagMsg, condMsg string) []problem {
+	voc := eng.Vocabulary()
+	for _, id := range eng.NamedRedFlags(text) {
+		if !slices.Contains(p.RedFlags, id) {
+			p.RedFlags = append(slices.Clip(p.RedFlags), id)
+			probs = append(probs, problem{"red_flags", fmt.Sprintf(flagMsg, voc.Label("red_flags", id))})
+		}
+	}
+	for _, id := range eng.NamedReferralConditions(text) {
+		if !slices.Contains(p.Conditions, id) {
+			p.Conditions = append(slices.Clip(p.Conditions), id)
+			probs = append(probs, problem{"conditions", fmt.Sprintf(condMsg, voc.Label("conditions", id))})
+		}
+	}
+	return probs
 }
 
 // fromProfileError turns the problems Engine.Validate found into problems

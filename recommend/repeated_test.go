@@ -1,0 +1,153 @@
+package recommend_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
+)
+
+// A number or a choice given twice is refused, and the value Triage
+// counts is the one whose referrals are the most pressing, whichever
+// came first, in JSON and in YAML, with the duplicate reported and the
+// value counted named.
+func TestRepeatedFieldCountsTheMostPressing(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, in string
+		// urgency is the first referral's urgency after Triage.
+		urgency recommend.Urgency
+		// problems are the decoder's problems of the fields given twice.
+		problems []string
+	}{
+		{
+			name:     "json, the higher pain second",
+			in:       `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2, "pain_level": 9}`,
+			urgency:  recommend.UrgencyEmergency,
+			problems: []string{"line 1 col 65: pain_level: given twice (2, 9): 9 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:     "json, the higher pain first",
+			in:       `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9, "pain_level": 2}`,
+			urgency:  recommend.UrgencyEmergency,
+			problems: []string{"line 1 col 65: pain_level: given twice (9, 2): 9 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:     "yaml, the higher pain second",
+			in:       "red_flags: [abdominal_pain_or_pulsation]\npain_level: 2\npain_level: 9\n",
+			urgency:  recommend.UrgencyEmergency,
+			problems: []string{"line 3 col 1: pain_level: given twice (2, 9): 9 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:    "yaml, three times, after a syntax error",
+			in:      "red_flags: [abdominal_pain_or_pulsation]\npain_level: 2\npain_level: 11\npain_level: 3\nage: [\n",
+			urgency: recommend.UrgencyEmergency,
+			problems: []string{
+				"line 3 col 1: pain_level: given twice (2, 10, 3): 10 counted, the value with the most pressing referrals, to be safe",
+				"line 4 col 1: pain_level: given twice (2, 10, 3): 10 counted, the value with the most pressing referrals, to be safe",
+			},
+		},
+		{
+			// Not the higher number: an age under 16 is referred.
+			name:     "an age, the child's second",
+			in:       `{"age": 40, "age": 12}`,
+			urgency:  recommend.UrgencyRoutine,
+			problems: []string{"line 1 col 13: age: given twice (40, 12): 12 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:     "a choice: long-standing and stable, then new",
+			in:       `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 8, "episode": "long_standing_stable", "episode": "new"}`,
+			urgency:  recommend.UrgencyEmergency,
+			problems: []string{`line 1 col 100: episode: given twice ("long_standing_stable", "new"): "new" counted, the value with the most pressing referrals, to be safe`},
+		},
+		{
+			name:     "the referrals alike: the first is counted",
+			in:       `{"red_flags": ["saddle_numbness"], "sitting_hours": 9, "sitting_hours": 2}`,
+			urgency:  recommend.UrgencyEmergency,
+			problems: []string{"line 1 col 56: sitting_hours: given twice (9, 2): 9 counted, the value with the most pressing referrals, to be safe"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
+			var perr *recommend.ProfileError
+			if !errors.As(err, &perr) {
+				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+			}
+			var got []string
+			for _, fp := range perr.Problems {
+				if strings.HasPrefix(fp.Message, "given twice") {
+					got = append(got, fp.String())
+				}
+			}
+			if diff := cmp.Diff(tt.problems, got); diff != "" {
+				t.Errorf("problems of the fields given twice (-want +got):\n%s", diff)
+			}
+			res, err := eng.Triage(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var urgency recommend.Urgency
+			if len(res.Referrals) > 0 {
+				urgency = res.Referrals[0].Urgency
+			}
+			if urgency != tt.urgency {
+				t.Errorf("first referral's urgency = %q, want %q", urgency, tt.urgency)
+			}
+		})
+	}
+}
+
+func TestCountRepeated(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	belly := recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation"}}
+	many := make([]string, 40) // more values than are compared one by one
+	for i := range many {
+		many[i] = strconv.Itoa(i % 5)
+	}
+	many[33] = "9"
+	tests := []struct {
+		name     string
+		p        recommend.Profile
+		repeated []recommend.Repeated
+		want     []string
+		pain     int
+	}{
+		{"the higher pain", belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"2", "9"}}}, []string{"9"}, 9},
+		{"text that is not a number is left out", belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"high", " 8 "}}}, []string{"8"}, 8},
+		{"out of range, read as Triage reads it", belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"3", "1e400"}}}, []string{"10"}, 10},
+		{"no value can be read", belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"high", "low"}}}, []string{""}, 0},
+		{"not a field", belly, []recommend.Repeated{{Field: "pain", Values: []string{"9"}}}, []string{""}, 0},
+		{"past the values compared one by one, the largest", belly, []recommend.Repeated{{Field: "pain_level", Values: many}}, []string{"9"}, 9},
+		{"past the combinations, one field at a time", belly, []recommend.Repeated{
+			{Field: "age", Values: many[:16]}, {Field: "days_since_onset", Values: many[:16]}, {Field: "pain_level", Values: many}},
+			[]string{"0", "0", "9"}, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, counted := eng.CountRepeated(tt.p, tt.repeated)
+			if diff := cmp.Diff(tt.want, counted); diff != "" {
+				t.Errorf("counted (-want +got):\n%s", diff)
+			}
+			if p.PainLevel != tt.pain {
+				t.Errorf("pain_level = %d, want %d", p.PainLevel, tt.pain)
+			}
+		})
+	}
+	var nilEngine *recommend.Engine
+	p, counted := nilEngine.CountRepeated(belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"2", "9"}}})
+	if diff := cmp.Diff(fmt.Sprint(belly, []string{""}), fmt.Sprint(p, counted)); diff != "" {
+		t.Errorf("nil engine (-want +got):\n%s", diff)
+	}
+}
