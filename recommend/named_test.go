@@ -141,30 +141,12 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
-			var perr *recommend.ProfileError
-			if !errors.As(err, &perr) {
-				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
-			}
+			p, probs, got := decodeRefused(t, eng, tt.in)
 			if diff := cmp.Diff(tt.flags, p.RedFlags); diff != "" {
 				t.Errorf("red flags read (-want +got):\n%s", diff)
 			}
-			var named []string
-			for _, fp := range perr.Problems {
-				if fp.Field == "red_flags" && strings.HasPrefix(fp.Message, "named where") {
-					named = append(named, fmt.Sprintf("%d:%d", fp.Line, fp.Column))
-				}
-			}
-			if diff := cmp.Diff(tt.named, named); diff != "" {
+			if diff := cmp.Diff(tt.named, namedAt(probs, "red_flags")); diff != "" {
 				t.Errorf("counted red flags' positions (-want +got):\n%s", diff)
-			}
-			res, err := eng.Triage(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got recommend.Urgency
-			if len(res.Referrals) > 0 {
-				got = res.Referrals[0].Urgency
 			}
 			if got != tt.urgency {
 				t.Errorf("first referral's urgency = %q, want %q", got, tt.urgency)
@@ -233,30 +215,12 @@ func TestNamedConditionsReachTriage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
-			var perr *recommend.ProfileError
-			if !errors.As(err, &perr) {
-				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
-			}
+			p, probs, got := decodeRefused(t, eng, tt.in)
 			if diff := cmp.Diff(tt.conditions, p.Conditions); diff != "" {
 				t.Errorf("conditions read (-want +got):\n%s", diff)
 			}
-			var named []string
-			for _, fp := range perr.Problems {
-				if fp.Field == "conditions" && strings.HasPrefix(fp.Message, "named where") {
-					named = append(named, fmt.Sprintf("%d:%d", fp.Line, fp.Column))
-				}
-			}
-			if diff := cmp.Diff(tt.named, named); diff != "" {
+			if diff := cmp.Diff(tt.named, namedAt(probs, "conditions")); diff != "" {
 				t.Errorf("counted conditions' positions (-want +got):\n%s", diff)
-			}
-			res, err := eng.Triage(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got recommend.Urgency
-			if len(res.Referrals) > 0 {
-				got = res.Referrals[0].Urgency
 			}
 			if got != tt.urgency {
 				t.Errorf("first referral's urgency = %q, want %q", got, tt.urgency)
@@ -426,4 +390,38 @@ func FuzzNamedRedFlags(f *testing.F) {
 			t.Errorf("%q followed by a line %q names %q, not it", text, id, with)
 		}
 	})
+}
+
+// decodeRefused decodes in with eng.DecodeProfile, which must refuse it
+// with a *ProfileError, and returns the profile read, the problems, and
+// the urgency of the first referral Triage gives the profile ("" for
+// none).
+func decodeRefused(t *testing.T, eng *recommend.Engine, in string) (recommend.Profile, []recommend.FieldProblem, recommend.Urgency) {
+	t.Helper()
+	p, err := eng.DecodeProfile(strings.NewReader(in))
+	var perr *recommend.ProfileError
+	if !errors.As(err, &perr) {
+		t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
+	}
+	res, err := eng.Triage(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u recommend.Urgency
+	if len(res.Referrals) > 0 {
+		u = res.Referrals[0].Urgency
+	}
+	return p, perr.Problems, u
+}
+
+// namedAt returns the line:column of each problem of field that counts a
+// term named where the input could not be read.
+func namedAt(probs []recommend.FieldProblem, field string) []string {
+	var named []string
+	for _, fp := range probs {
+		if fp.Field == field && strings.HasPrefix(fp.Message, "named where") {
+			named = append(named, fmt.Sprintf("%d:%d", fp.Line, fp.Column))
+		}
+	}
+	return named
 }

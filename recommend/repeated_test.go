@@ -1,8 +1,6 @@
 package recommend_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -77,27 +75,15 @@ func TestRepeatedFieldCountsTheMostPressing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := eng.DecodeProfile(strings.NewReader(tt.in))
-			var perr *recommend.ProfileError
-			if !errors.As(err, &perr) {
-				t.Fatalf("DecodeProfile error = %v, want a *ProfileError", err)
-			}
+			_, probs, urgency := decodeRefused(t, eng, tt.in)
 			var got []string
-			for _, fp := range perr.Problems {
+			for _, fp := range probs {
 				if strings.HasPrefix(fp.Message, "given twice") {
 					got = append(got, fp.String())
 				}
 			}
 			if diff := cmp.Diff(tt.problems, got); diff != "" {
 				t.Errorf("problems of the fields given twice (-want +got):\n%s", diff)
-			}
-			res, err := eng.Triage(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var urgency recommend.Urgency
-			if len(res.Referrals) > 0 {
-				urgency = res.Referrals[0].Urgency
 			}
 			if urgency != tt.urgency {
 				t.Errorf("first referral's urgency = %q, want %q", urgency, tt.urgency)
