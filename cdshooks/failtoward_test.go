@@ -201,3 +201,186 @@ func TestMiscasedPrefetchKeyFailsTowardAClinician(t *testing.T) {
 		})
 	}
 }
+
+// failed is what a call that met something it could not read answers, as
+// the tests of failing toward a clinician compare it.
+type failed struct {
+	Status int
+	// Field is the field of an error's body.
+	Field string
+	// Cards are the summaries of the cards, but for the key messages.
+	Cards []string
+	// Unread are the entries of the extension's unread lists (conditions,
+	// past conditions, patient, pain scores), each with the codes it
+	// counted.
+	Unread []string
+}
+
+// failedCall sends body to the service and reads its answer.
+func failedCall(t *testing.T, body string) failed {
+	t.Helper()
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	got := failed{Status: rec.Code}
+	if rec.Code != http.StatusOK {
+		got.Field = decodeError(t, rec).Field
+		return got
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range resp.Cards {
+		if c.Source.Topic == nil || c.Source.Topic.Code != "key-messages" {
+			got.Cards = append(got.Cards, c.Summary)
+		}
+	}
+	if x := resp.Extension; x != nil {
+		for _, n := range append(x.UnreadConditions, x.UnreadPastConditions...) {
+			e := n.Entry
+			for _, cd := range n.Codes {
+				e += " " + cd.Code
+			}
+			got.Unread = append(got.Unread, e)
+		}
+		for _, n := range x.UnreadPatient {
+			got.Unread = append(got.Unread, n.Entry)
+		}
+		for _, n := range x.UnreadPainScores {
+			got.Unread = append(got.Unread, n.Entry)
+		}
+	}
+	return got
+}
+
+// TestUnreadableEntryFailsTowardAClinician checks an entry of the
+// conditions Bundle that cannot be read although it is an object: a
+// resourceType that is missing, in the wrong case or not a string, a
+// Bundle inside the Bundle, a key in the wrong case or given twice in the
+// entry or its Condition. Each was a 400 that hid the red flags of the
+// other entries, and its own. Now the entry is listed, with its path,
+// under unread-conditions, its codes of the rule set's terms (a red flag
+// among them) are counted, erring toward a referral, and the call is
+// answered with the referral cards, the warning card and the rest of the
+// advice withheld; the 400 naming the value at fault only when nothing
+// calls for a referral.
+func TestUnreadableEntryFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := condition(active, cauda)
+	other := condition(active, unknownCode)
+	const e1 = "prefetch.conditions.entry[1].resource"
+	// Each breaks an entry written by condition.
+	breaks := []struct {
+		name  string
+		do    func(entry string) string
+		path  string // of the entry as listed
+		field string // of the 400
+	}{
+		{"a resourceType missing", func(e string) string { return strings.Replace(e, `"resourceType": "Condition", `, "", 1) },
+			e1, e1 + ".resourceType"},
+		{"a resourceType in the wrong case", func(e string) string { return strings.Replace(e, `"Condition"`, `"condition"`, 1) },
+			e1, e1 + ".resourceType"},
+		{"a resourceType that is not a string", func(e string) string { return strings.Replace(e, `"Condition"`, `42`, 1) },
+			e1, e1 + ".resourceType"},
+		{"a Bundle inside the Bundle", func(e string) string {
+			return `{"resource": {"resourceType": "Bundle", "type": "searchset", "entry": [` + e + `]}}`
+		}, e1, e1 + ".resourceType"},
+		{"Code", func(e string) string { return strings.Replace(e, `"code": {`, `"Code": {`, 1) },
+			e1, e1 + ".Code"},
+		{"code twice", func(e string) string {
+			return strings.Replace(e, `"code": {`, `"code": {"text": "back pain"}, "code": {`, 1)
+		},
+			"prefetch.conditions.entry[1]", e1 + ".code"},
+		{"ClinicalStatus", func(e string) string { return strings.Replace(e, `"clinicalStatus"`, `"ClinicalStatus"`, 1) },
+			e1, e1 + ".ClinicalStatus"},
+		{"a coding's Code", func(e string) string {
+			i := strings.LastIndex(e, `"code": "`)
+			return e[:i] + `"Code"` + e[i+len(`"code"`):]
+		},
+			e1, e1 + ".code.coding[0].Code"},
+		{"Resource", func(e string) string { return strings.Replace(e, `"resource"`, `"Resource"`, 1) },
+			"prefetch.conditions.entry[1]", "prefetch.conditions.entry[1].Resource"},
+	}
+	for _, b := range breaks {
+		t.Run(b.name, func(t *testing.T) {
+			tests := []struct {
+				name    string
+				entries []string
+				want    failed
+			}{
+				{"beside a red flag", []string{redFlag, b.do(other)},
+					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path}}},
+				{"the red flag itself", []string{other, b.do(redFlag)},
+					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path + " G83.4"}}},
+				{"no referral: the 400 naming it", []string{other, b.do(other)},
+					failed{Status: 400, Field: b.field}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					if diff := cmp.Diff(tt.want, failedCall(t, request("", tt.entries...))); diff != "" {
+						t.Errorf("answer (-want +got):\n%s", diff)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestUnreadableBundleFailsTowardAClinician checks a part of the
+// conditions Bundle that cannot be read: an entry list that is not an
+// array (one entry sent as an object), "Entry" in the wrong case or
+// "entry" given twice, a total that is a string or negative, a link list
+// that is not an array. Each was a 400 that hid the red flags of the
+// entries: the Bundle is now read but for that part, which is listed, with
+// its path, under unread-conditions, its codes of the rule set's terms
+// counted (a total or link that cannot be read says nothing of the
+// Conditions the Bundle lacks, so the rest of the advice is withheld);
+// the 400 naming it only when nothing calls for a referral. A resource
+// that is not an object is scanned for codes too.
+func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := condition(active, cauda)
+	other := condition(active, unknownCode)
+	const at = "prefetch.conditions"
+	// bundle is a request whose conditions Bundle is written out.
+	bundle := func(members string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
+	}
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"an entry list that is an entry", bundle(`"entry": ` + redFlag),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
+		{"an entry list that is an entry, and no referral", bundle(`"entry": ` + other),
+			failed{Status: 400, Field: at + ".entry"}},
+		{"Entry beside entry", bundle(`"entry": [` + other + `], "Entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".Entry G83.4"}}},
+		{"Entry alone", bundle(`"Entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".Entry G83.4"}}},
+		{"entry given twice", bundle(`"entry": [` + redFlag + `], "entry": [` + other + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry"}}},
+		{"entry given twice, the red flag in the second", bundle(`"entry": [` + other + `], "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
+		{"a total that is a string", bundle(`"total": "1", "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".total"}}},
+		{"a total that is a string, and no referral", bundle(`"total": "1", "entry": [` + other + `]`),
+			failed{Status: 400, Field: at + ".total"}},
+		{"a negative total", bundle(`"total": -1, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".total"}}},
+		{"a link list that is an object", bundle(`"link": {"relation": "next", "url": "https://fhir.example.org/Condition?page=2"}, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".link"}}},
+		{"a key given twice in the Bundle's meta", bundle(`"meta": {"tag": [], "tag": []}, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".meta"}}},
+		{"a resource that is an array holding the red flag", bundle(`"entry": [` + other + `, {"resource": [` + strings.TrimSuffix(strings.TrimPrefix(redFlag, `{"resource": `), `}`) + `]}]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry[1].resource G83.4"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -126,10 +127,15 @@ type Mapping struct {
 	// fatal, or of an issue code that says the results are not complete
 	// (incomplete, too-costly, throttled, timeout), or one whose issues
 	// cannot be read (the search failed in part), and one note per entry that cannot be read (null, not an
-	// object, or a resource that is not one) or Condition that counts,
+	// object, a resource that is not one, a resourceType that cannot be
+	// read, a Bundle inside, a key given twice or in the wrong case; its
+	// codes of a term counting, listed with it) or part of the Bundle
+	// (an entry list, total or link of the wrong type, a key given twice
+	// or in the wrong case), or Condition that counts,
 	// or could count in the past, whose code or a coding of it cannot be
 	// read (with the codings read, which still count), since a red flag
-	// may be in it; and it returns the Mapping with its 412. It notes too,
+	// may be in it; and it returns the Mapping with its 412 (a 400 for
+	// an entry or part that is an object, or a key). It notes too,
 	// with a 400 in place of the 412, a Condition whose subject cannot be
 	// told to be the patient in context, and a conditions key in the
 	// wrong case ("Conditions"), whose codes count all the same. The Service sets it
@@ -467,6 +473,9 @@ type bundleEntry struct {
 	// "prefetch.conditions.entry[2].resource".
 	index int
 	path  string
+	// raw is the entry as sent, for the caller to scan for codes when it
+	// cannot be read.
+	raw json.RawMessage
 	// typ is the resource's resourceType, as sent ("" when it has none).
 	typ      string
 	resource json.RawMessage
@@ -483,79 +492,290 @@ type bundleEntry struct {
 	// object, found a number"). path is then the path of what could not
 	// be read, and the caller reports it.
 	unread string
+	// bad, when not nil, is why the entry could not be read although it
+	// is an object: a key given twice or in the wrong case in it, a
+	// resourceType that is not a string, or a resource that is itself a
+	// Bundle (a search Bundle holds resources, not Bundles). path is
+	// then the path of the entry, or of its resource, and the caller
+	// reports it; bad names the value at fault.
+	bad *RequestError
 }
 
 // entries walks the entries of b, a prefetch Bundle found at path at, in
 // order, and yields each with its resourceType read. An entry that is
-// null, or whose resource is missing or null, is yielded empty, and one
-// that is not a JSON object, or whose resource is not one, with why it
-// could not be read, for the caller to report: either costs only that
-// entry. A resourceType that is not a string, keys repeated or in the
-// wrong case, and a resource that is itself a Bundle (a search Bundle
-// holds resources, not Bundles, and what a nested one holds would go
-// unread) end the walk with their *RequestError. What each resource
-// type means is the caller's to say.
-func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
-	return func(yield func(bundleEntry, error) bool) {
+// null, or whose resource is missing or null, is yielded empty, one that
+// is not a JSON object, or whose resource is not one, with why it could
+// not be read, and one with a key given twice or in the wrong case, a
+// resourceType that is not a string, or a resource that is itself a
+// Bundle, as bad: each costs only that entry, and the caller reports it.
+// What each resource type means is the caller's to say.
+func (b *fhirBundle) entries(at string) iter.Seq[bundleEntry] {
+	return func(yield func(bundleEntry) bool) {
 		for i, raw := range b.Entry {
-			epath := fmt.Sprintf("%s.entry[%d]", at, i)
-			path := epath + ".resource"
-			var e fhirEntry
-			if !isNull(raw) {
-				unread, err := readPart(raw, epath, &e)
-				switch {
-				case err != nil:
-					yield(bundleEntry{}, err)
-					return
-				case unread != nil:
-					if !yield(bundleEntry{index: i, path: epath, unread: "the entry " + unreadWhy(unread, epath) + ": nothing could be read"}, nil) {
-						return
+			if !yield(entryAt(raw, i, at)) {
+				return
+			}
+		}
+	}
+}
+
+// entryAt reads raw, the entry i of a Bundle found at at: see entries.
+func entryAt(raw json.RawMessage, i int, at string) bundleEntry {
+	epath := fmt.Sprintf("%s.entry[%d]", at, i)
+	path := epath + ".resource"
+	bad := func(p string, err error) bundleEntry {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = badRequest(p, "%v", err)
+		}
+		return bundleEntry{index: i, path: p, raw: raw, bad: re}
+	}
+	var e fhirEntry
+	if !isNull(raw) {
+		// A key given twice anywhere in the entry: encoding/json would
+		// keep the last value, so a second code could hide the first.
+		if err := checkKeys(raw, epath, nil, true, false); err != nil {
+			return bad(epath, err)
+		}
+		unread, err := readPart(raw, epath, &e)
+		switch {
+		case err != nil:
+			return bad(epath, err)
+		case unread != nil:
+			return bundleEntry{index: i, path: epath, raw: raw, unread: "the entry " + unreadWhy(unread, epath) + ": nothing could be read"}
+		}
+	}
+	if isNull(e.Resource) {
+		return bundleEntry{index: i, path: path, raw: raw, empty: true}
+	}
+	var r fhirResource
+	unread, err := readPart(e.Resource, path, &r)
+	switch {
+	case err != nil:
+		return bad(path, err)
+	case unread != nil && unread.Field != path:
+		// A resourceType of the wrong type: as one that is missing,
+		// the resource could be a Condition.
+		return bad(path, unread)
+	case unread != nil:
+		return bundleEntry{index: i, path: path, raw: raw, unread: "the resource " + unreadWhy(unread, path) + ": nothing could be read"}
+	}
+	if r.ResourceType == "Bundle" {
+		return bad(path, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
+	}
+	match := true
+	if !isNull(e.Search) {
+		var s fhirSearch
+		unread, err := readPart(e.Search, epath+".search", &s)
+		if err != nil {
+			return bad(epath, err)
+		}
+		// A search that cannot be read says nothing of the mode: the
+		// entry is taken as a match, as without one.
+		match = unread != nil || s.Mode != "include" && s.Mode != "outcome"
+	}
+	return bundleEntry{index: i, path: path, raw: raw, typ: r.ResourceType, resource: e.Resource, match: match}
+}
+
+// bundleFault is a part of a search Bundle that could not be read (see
+// readBundle).
+type bundleFault struct {
+	// path is the JSON path of the part, such as "prefetch.conditions.total".
+	path string
+	// err says why, naming the value at fault.
+	err *RequestError
+	// value is the part as sent, to scan for codes.
+	value json.RawMessage
+}
+
+// bundleKeys are the keys of a search Bundle the service reads.
+var bundleKeys = []string{"resourceType", "total", "link", "entry"}
+
+// readBundle reads raw, the search Bundle found at path at, one part at a
+// time, so that a part that cannot be read costs only itself: a key given
+// twice or in the wrong case ("Entry"), a total, link or entry list of
+// the wrong type, a negative total, and a key given twice anywhere in a
+// part the service does not read are returned as faults, for the caller
+// to report, and the part is left out of the Bundle (a total or link that
+// cannot be read then says nothing; the first of a key given twice is
+// read). The entries are not checked: see entries. A value that is not a
+// JSON object, or a resourceType that is not a string, is an error: it
+// cannot be told to be a Bundle.
+func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, error) {
+	var b fhirBundle
+	if err := json.Unmarshal(raw, new(map[string]json.RawMessage)); err != nil {
+		return b, nil, jsonError(raw, at, err)
+	}
+	var faults []bundleFault
+	fault := func(path string, value json.RawMessage, err error) {
+		re := badRequest(path, "%v", err)
+		errors.As(err, &re)
+		faults = append(faults, bundleFault{path: path, err: re, value: value})
+	}
+	parts := map[string]json.RawMessage{}
+	seen := map[string]bool{}
+	for key, value := range members(raw) {
+		path := at + "." + parse.PathKey(key)
+		switch name, miscased := caseOf(key, bundleKeys); {
+		case seen[key]:
+			fault(path, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
+			continue
+		case miscased:
+			fault(path, value, badRequest(path, "%s", miscasedWhy(name)))
+			continue
+		}
+		seen[key] = true
+		parts[key] = value
+		if key == "entry" {
+			continue // each entry is checked on its own: see entries
+		}
+		if err := checkKeys(value, path, nil, true, false); err != nil {
+			fault(path, value, err)
+			delete(parts, key)
+		}
+	}
+	if raw := parts["resourceType"]; !isNull(raw) {
+		if err := decodeAt(raw, at+".resourceType", &b.ResourceType); err != nil {
+			return b, nil, err
+		}
+	}
+	if raw := parts["total"]; !isNull(raw) {
+		var total int
+		unread, err := readPart(raw, at+".total", &total)
+		switch {
+		case err != nil:
+			fault(at+".total", raw, err)
+		case unread != nil:
+			fault(at+".total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
+		case total < 0:
+			fault(at+".total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
+		default:
+			b.Total = &total
+		}
+	}
+	if raw := parts["link"]; !isNull(raw) {
+		unread, err := readPart(raw, at+".link", &b.Link)
+		switch {
+		case err != nil:
+			fault(at+".link", raw, err)
+		case unread != nil:
+			fault(at+".link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
+		}
+		if err != nil || unread != nil {
+			b.Link = nil
+		}
+	}
+	if raw := parts["entry"]; !isNull(raw) {
+		unread, err := readPart(raw, at+".entry", &b.Entry)
+		switch {
+		case err != nil:
+			fault(at+".entry", raw, err)
+		case unread != nil:
+			fault(at+".entry", raw, unread)
+		}
+		if err != nil || unread != nil {
+			b.Entry = nil
+		}
+	}
+	return b, faults, nil
+}
+
+// caseOf returns the name of names that key is only when case is ignored
+// ("Entry" for "entry"), and whether there is one.
+func caseOf(key string, names []string) (string, bool) {
+	for _, name := range names {
+		if key != name && strings.EqualFold(key, name) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// members yields the keys and values of the JSON object raw, in order,
+// and each key as many times as it is given; nothing for a value that is
+// not an object, and no more after a syntax error.
+func members(raw json.RawMessage) iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return
+			}
+			key, _ := tok.(string)
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil || !yield(key, value) {
+				return
+			}
+		}
+	}
+}
+
+// codingsIn yields the codings of the JSON value raw, at any depth, as
+// written, for scanning a value that could not be read for a code that
+// may be a red flag: in each object, every string value of a key that is
+// "code" when case is ignored, with every string value of a key that is
+// "system" (or with no system). A key given twice is read each time.
+func codingsIn(raw json.RawMessage) iter.Seq[Coding] {
+	return func(yield func(Coding) bool) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		// walk reads the value that starts with tok, and reports whether
+		// to go on.
+		var walk func(tok json.Token) bool
+		walk = func(tok json.Token) bool {
+			switch tok {
+			case json.Delim('{'):
+				var systems, codes []string
+				for dec.More() {
+					kt, err := dec.Token()
+					if err != nil {
+						return false
 					}
-					continue
+					key, _ := kt.(string)
+					vt, err := dec.Token()
+					if err != nil {
+						return false
+					}
+					v, isString := vt.(string)
+					switch {
+					case !isString:
+						if !walk(vt) {
+							return false
+						}
+					case strings.EqualFold(key, "system"):
+						systems = append(systems, v)
+					case strings.EqualFold(key, "code"):
+						codes = append(codes, v)
+					}
 				}
-			}
-			if isNull(e.Resource) {
-				if !yield(bundleEntry{index: i, path: path, empty: true}, nil) {
-					return
+				if len(systems) == 0 {
+					systems = []string{""}
 				}
-				continue
-			}
-			var r fhirResource
-			unread, err := readPart(e.Resource, path, &r)
-			switch {
-			case err != nil:
-				yield(bundleEntry{}, err)
-				return
-			case unread != nil && unread.Field != path:
-				// A resourceType of the wrong type: as one that is
-				// missing, the resource could be a Condition.
-				yield(bundleEntry{}, unread)
-				return
-			case unread != nil:
-				if !yield(bundleEntry{index: i, path: path, unread: "the resource " + unreadWhy(unread, path) + ": nothing could be read"}, nil) {
-					return
+				for _, code := range codes {
+					for _, system := range systems {
+						if !yield(Coding{System: system, Code: code}) {
+							return false
+						}
+					}
 				}
-				continue
-			}
-			if r.ResourceType == "Bundle" {
-				yield(bundleEntry{}, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
-				return
-			}
-			match := true
-			if !isNull(e.Search) {
-				var s fhirSearch
-				unread, err := readPart(e.Search, epath+".search", &s)
-				if err != nil {
-					yield(bundleEntry{}, err)
-					return
+			case json.Delim('['):
+				for dec.More() {
+					t, err := dec.Token()
+					if err != nil || !walk(t) {
+						return false
+					}
 				}
-				// A search that cannot be read says nothing of the
-				// mode: the entry is taken as a match, as without one.
-				match = unread != nil || s.Mode != "include" && s.Mode != "outcome"
+			default:
+				return true
 			}
-			if !yield(bundleEntry{index: i, path: path, typ: r.ResourceType, resource: e.Resource, match: match}, nil) {
-				return
-			}
+			_, err := dec.Token() // the closing } or ]
+			return err == nil
+		}
+		if tok, err := dec.Token(); err == nil {
+			walk(tok)
 		}
 	}
 }
@@ -594,7 +814,8 @@ type term struct {
 //     CDS Hooks uses for "no data", means no birth date or no conditions;
 //   - the JSON is read strictly, as [DecodeRequest] reads the body: a key
 //     given twice in one object, or one that differs only in case from a
-//     key the service reads ("ClinicalStatus"), is a 400; a prefetch key
+//     key the service reads ("ClinicalStatus"), is a 400 (in the conditions
+//     Bundle, it costs what holds it, as below); a prefetch key
 //     in the wrong case ("Conditions", "PastConditions") is read for its
 //     Conditions' referrals only and listed in Mapping.UnreadConditions
 //     (or UnreadPastConditions), with a 400 naming it for a caller to
@@ -616,12 +837,21 @@ type term struct {
 //     that is not a string leaves both unread, and is listed;
 //   - a patient that is not a JSON object, or whose resourceType is not
 //     "Patient", is a 400;
-//   - every entry's resource has a resourceType: one that is missing, not
-//     a string, or is not a resource type as FHIR spells them
-//     ("condition"), is a 400, since the entry could be a Condition; other
-//     resources are ignored; an entry that is null or not a JSON object,
-//     or whose resource is missing or not one, is listed in
-//     Mapping.UnreadConditions, as a search that failed in part (below);
+//   - every entry's resource has a resourceType; resources other than
+//     Condition and OperationOutcome are ignored; an entry that is null or
+//     not a JSON object, or whose resource is missing or not one, is
+//     listed in Mapping.UnreadConditions, as a search that failed in part
+//     (below), and so is one whose resourceType is missing, not a string
+//     or not a resource type as FHIR spells them ("condition"), whose
+//     resource is a Bundle, or with a key given twice or in the wrong case
+//     in it, but with a 400 naming the value at fault in place of the 412;
+//     and so is a part of the Bundle that cannot be read (an entry list
+//     that is not an array, a total or link list of the wrong type, a
+//     negative total, a key given twice or in the wrong case, "Entry"),
+//     with its 400. Each such value is scanned for codes (every string of
+//     a key "code" in it, whatever the case, with each "system"), and
+//     those of a vocabulary term count, erring toward a referral, listed
+//     in its note;
 //   - a Condition is left out, and listed in Mapping.Skipped with why,
 //     when its verificationStatus is refuted or entered-in-error, or its
 //     clinicalStatus is inactive, remission or resolved, each of the R4
@@ -672,9 +902,9 @@ type term struct {
 //     a key given twice or in the wrong case, another patient's id) is
 //     listed in Mapping.UnreadPatient, the age unknown and the sex not
 //     stated;
-//   - a value of the wrong type outside an entry's resource or the
-//     patient, naming its path, is a 400; a key given twice or in the wrong
-//     case stays a 400 anywhere else;
+//   - a value of the wrong type outside the conditions Bundle, the patient
+//     and the pain scores, naming its path, is a 400, and so is a key
+//     given twice or in the wrong case anywhere else;
 //   - prefetch.pastConditions, when the vocabulary has a term that counts
 //     when past (see PastConditionsTemplate), is read as the conditions
 //     are, its Conditions no longer active counting for such terms only;
@@ -1151,8 +1381,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 	if isNull(raw) {
 		return nil
 	}
-	var b fhirBundle
-	if err := decodeAt(raw, at, &b); err != nil {
+	b, faults, err := readBundle(raw, at)
+	if err != nil {
 		return err
 	}
 	switch b.ResourceType {
@@ -1161,9 +1391,6 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		return unavailable(s.key)
 	default:
 		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
-	}
-	if b.Total != nil && *b.Total < 0 {
-		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
 	}
 	conds, flags, seen := ts.conds, ts.flags, ts.seen
 	matches := 0 // the Conditions the search matched
@@ -1187,17 +1414,67 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 	if s.what == "past" {
 		mayBeCondition = "it may be a past Condition, with a red flag"
 	}
-	for e, err := range b.entries(at) {
-		if err != nil {
-			return err
+	// count scans raw, a value that could not be read, for the codes of
+	// the rule set's terms, and counts them, erring toward a referral (in
+	// the past search, only those of a term that counts in the past): a
+	// red flag in what could not be read still reaches a referral. It
+	// returns the codings counted, and what a note says of them.
+	count := func(raw json.RawMessage) ([]Coding, string) {
+		var counted []Coding
+		for cd := range codingsIn(raw) {
+			t, ok := idx.lookup(cd.System, cd.Code)
+			if !ok || cd.Code == "" || s.what == "past" && !t.past || slices.Contains(counted, cd) {
+				continue
+			}
+			counted = append(counted, cd)
+			if t.redFlag {
+				flags[t.index] = true
+			} else {
+				conds[t.index] = true
+			}
 		}
+		if len(counted) == 0 {
+			return nil, "; no code in it is one of the rule set's terms"
+		}
+		return counted, "; its codes of the rule set's terms are counted, erring toward a referral"
+	}
+	// bad notes a value at path that could not be read, and may hide a
+	// red flag (what says how), as unread does, its codes counted: the
+	// referrals come, and when nothing calls for one, the call is refused
+	// with err, which names the value at fault.
+	bad := func(path string, raw json.RawMessage, err error, what string) {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = badRequest(path, "%v", err)
+		}
+		why := re.Message
+		if f := strings.TrimPrefix(strings.TrimPrefix(re.Field, path), "."); f != "" && f != re.Field {
+			why = f + ": " + why
+		}
+		codes, counted := count(raw)
+		*s.unread = append(*s.unread, ConditionNote{Entry: path, Codes: codes, Reason: why + "; " + what + counted})
+		if failed == nil {
+			failed = re
+		}
+	}
+	for _, f := range faults {
+		bad(f.path, f.value, f.err, "the Bundle cannot be read whole, and a red flag may be in what could not be read")
+	}
+	for e := range b.entries(at) {
 		path := e.path
 		switch {
+		case e.bad != nil:
+			bad(path, e.raw, e.bad, mayBeCondition)
+			continue
 		case e.empty:
 			unread(ConditionNote{Entry: path, Reason: "the entry has no resource: " + mayBeCondition}, path)
 			continue
 		case e.unread != "":
-			unread(ConditionNote{Entry: path, Reason: e.unread + ", and " + mayBeCondition}, path)
+			n := ConditionNote{Entry: path, Reason: e.unread + ", and " + mayBeCondition}
+			if codes, counted := count(e.raw); len(codes) > 0 {
+				n.Codes, n.Reason = codes, n.Reason+counted
+			}
+			unread(n, path)
 			continue
 		}
 		switch e.typ {
@@ -1207,7 +1484,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			// an error means the client could not fetch every condition.
 			why, err := failedSearch(e.resource, path)
 			if err != nil {
-				return err
+				bad(path, e.raw, err, "it may say the search failed in part")
+				continue
 			}
 			if why != "" {
 				*s.unread = append(*s.unread, ConditionNote{Entry: path, Reason: why + ": the client could not fetch every " + s.what + " Condition"})
@@ -1218,7 +1496,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			continue
 		default:
 			if err := resourceType(e.typ, path); err != nil {
-				return err
+				bad(path, e.raw, err, mayBeCondition)
 			}
 			continue // an included resource
 		}
@@ -1227,7 +1505,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		}
 		c, err := readCondition(e.resource, path)
 		if err != nil {
-			return err
+			bad(path, e.raw, err, mayBeCondition)
+			continue
 		}
 		// A subject that cannot be told to be the patient in context
 		// costs only this Condition's certainty: see subjectDoubt.
