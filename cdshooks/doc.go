@@ -91,12 +91,13 @@ be read (see below), since a red flag may be in it.
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
 column; a value of the wrong type, or a key given twice or in the wrong
-case, outside the conditions Bundles, the patient and the pain scores,
-with its path; a conditions prefetch that is not a Bundle; a hook other
-than patient-view; and, when no Condition calls for a referral, a part of
-the conditions Bundle that cannot be read, such as an entry without its
-resourceType, or a Condition subject that is not the patient in context:
-see below), 401 for a call the trust file does not admit, 412 for
+case, outside the prefetch and the context's patientId and userId, with
+its path; a conditions prefetch that is not a Bundle; a hook other
+than patient-view; a context with no patient id; and, when no Condition
+calls for a referral, a part of the conditions Bundle that cannot be read,
+such as an entry without its resourceType, a Condition subject that is not
+the patient in context, or a prefetch or context key given twice or in the
+wrong case: see below), 401 for a call the trust file does not admit, 412 for
 a missing or incomplete prefetch not read from fhirServer (or whose read
 failed, saying why), 413 for a body over the limit
 ([WithMaxBodyBytes]), 415 for a body not sent as application/json
@@ -178,10 +179,30 @@ of time ([WithTimeout]).
     [ExtensionUnreadPastConditions]); the call is answered as an entry
     that cannot be read is (the referral cards, the warning card, the
     rest of the advice withheld), and with the 400 naming the key when
-    nothing calls for a referral. A "Patient" or "PainScores" key is not
-    read, and is listed as a Patient, or pain scores, that could not be
-    read, with their warning cards; the keys it misspells need not be
-    there. A key of the patient in the wrong case ("BirthDate") costs only
+    nothing calls for a referral. The same holds of the earlier value of
+    a prefetch key given twice ("conditions" twice: encoding/json would
+    keep the last, which is read as the key), and of each key of a
+    prefetch object in the wrong case ("Prefetch", listed as
+    "Prefetch.conditions") or given twice; a prefetch key the service does
+    not read is listed too, but not read; and when the patient or the
+    conditions are then missing, the 400 names the prefetch at fault in
+    place of the 412. A "Patient" or "PainScores" key, or one given
+    twice, is not read, and is listed as a Patient, or pain scores, that
+    could not be read, with their warning cards; the keys it misspells
+    need not be there.
+  - context.patientId is the patient in context, whom the Patient and the
+    Conditions' subjects are checked against. A key in the wrong case
+    ("PatientId") is not the key, and is listed by name under
+    [ExtensionUnreadConditions], the call answered as above (the 400
+    naming it when nothing calls for a referral); without a patientId, its
+    value is the patient in context all the same, so that the prefetch is
+    checked against it (but the service reads nothing from fhirServer for
+    it). A context with no patient id at all (missing, null, not a
+    string, empty, or in the wrong case twice) is a 400, whatever the
+    prefetch holds: nothing in it could be told to be the patient's, and
+    a referral shown on the chart in view may be for another patient;
+    every call of such a client fails alike, so the fault shows on its
+    first call, not on one patient's chart. A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.
@@ -409,8 +430,14 @@ proxy, viewing their own record (context.userId "Patient/123" or
 "RelatedPerson/7"), and such a call is answered with {"cards": []}
 before any of the chart is read, since "assess within days for spinal
 metastases" is not how a patient should hear of a red flag. A userId that
-is missing, of the wrong type or of another form errs toward the cards; one
-in the wrong case ("UserId") is a 400. A referral card's
+is missing, of the wrong type or of another form errs toward the cards. A
+key in the wrong case ("UserId") is not the userId: when, read as one, it
+names a patient or their proxy, the call is a 400 (a patient may be
+viewing, who would get no cards, so nothing is hidden from a clinician);
+otherwise the user is taken to be a clinician, as without a userId, and
+the key is listed under [ExtensionUnreadConditions], the call answered with
+the referral cards, the warning card and the rest of the advice withheld,
+or the 400 naming it when nothing calls for a referral. A referral card's
 summary is its urgency and the first sentence of the rule's
 refer.clinician (third person, locale-neutral), which, framed with
 IfBackPain and too long to fit whole, loses the clauses that say no timing

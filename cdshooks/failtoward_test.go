@@ -384,3 +384,118 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 		})
 	}
 }
+
+// TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
+// context in the wrong case ("PatientId", "UserId"): it is not the key,
+// and is reported with its name under unread-conditions, but it no longer
+// makes the call a 400 that hides the red flags. A PatientId without a
+// patientId is the patient in context, which the prefetch is checked
+// against; a UserId that names a patient or their proxy stays a 400 (a
+// patient may be viewing, who gets no cards, so nothing is hidden from a
+// clinician). A context with no patient id at all stays a 400, whatever
+// the prefetch holds: nothing in it can be told to be the patient's.
+func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	none := request("", condition(active, unknownCode))
+	context := func(body, with string) string {
+		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
+	}
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"PatientId beside a red flag", context(redFlag, `"PatientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+		{"PatientId beside patientId", context(redFlag, `"patientId": "p", "PatientId": "q"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+		{"PatientId checks the subjects", context(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
+		{"PatientId and no referral: the 400 naming it", context(none, `"PatientId": "p"`),
+			failed{Status: 400, Field: "context.PatientId"}},
+		{"two PatientIds", context(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
+			failed{Status: 400, Field: "context.PATIENTID"}},
+		{"no patient id at all", context(redFlag, `"userId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"UserId of a practitioner beside a red flag", context(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
+		{"UserId of a practitioner, and no referral: the 400 naming it", context(none, `"patientId": "p", "UserId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.UserId"}},
+		{"UserId of a patient: a patient may be viewing", context(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
+			failed{Status: 400, Field: "context.UserId"}},
+		{"a userId of a patient beside a UserId: no cards", context(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
+			failed{Status: 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRepeatedPrefetchFailsTowardAClinician checks a prefetch key given
+// twice, and a prefetch object in the wrong case ("Prefetch") or given
+// twice. encoding/json would keep the last value, and the earlier one may
+// hold the red flag: each was a 400 that hid every red flag. The last
+// value is now read as the key, the others for their referrals only, each
+// listed by its path with why, and the call is answered with the
+// referral cards, the warning card and the rest of the advice withheld; the
+// 400 naming the first only when nothing calls for a referral. A Patient
+// or pain scores given twice are not read, as one in the wrong case.
+func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	bundle := func(entry string) string {
+		return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + entry + `]}`
+	}
+	red, other := bundle(condition(active, cauda)), bundle(condition(active, unknownCode))
+	// body is a request with the prefetch written out.
+	body := func(prefetch string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, ` + prefetch + `}`
+	}
+	const (
+		patientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		painCard    = "Some pain scores could not be read: check the pain trend on the chart"
+		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
+		// Every Condition was read: the advice is not withheld.
+		avoidCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	)
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"conditions twice, the red flag first", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"conditions twice, the red flag last", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"conditions twice, and no referral: the 400 naming it", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": null}`),
+			failed{Status: 400, Field: "prefetch.conditions"}},
+		{"patient twice beside a red flag", body(`"prefetch": {"patient": null, "patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, patientCard, avoidCard}, Unread: []string{"prefetch.patient"}}},
+		{"painScores twice beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "painScores": null, "painScores": null}`),
+			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidCard}, Unread: []string{"prefetch.painScores"}}},
+		{"Prefetch", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard, pastCard, patientCard},
+				Unread: []string{"Prefetch.conditions", "Prefetch.pastConditions", "Prefetch.patient"}}},
+		{"Prefetch beside prefetch", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}, "Prefetch": {"conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch.conditions"}}},
+		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+			failed{Status: 400, Field: "Prefetch.conditions"}},
+		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch"}}},
+		{"a key the service does not read, twice", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.x"}}},
+		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

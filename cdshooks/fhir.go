@@ -138,7 +138,9 @@ type Mapping struct {
 	// an entry or part that is an object, or a key). It notes too,
 	// with a 400 in place of the 412, a Condition whose subject cannot be
 	// told to be the patient in context, and a conditions key in the
-	// wrong case ("Conditions"), whose codes count all the same. The Service sets it
+	// wrong case ("Conditions"), given twice, or under a prefetch in the
+	// wrong case ("Prefetch.conditions"), whose codes count all the same,
+	// and a context key in the wrong case ("PatientId", "UserId"). The Service sets it
 	// when a read from the client's FHIR server failed part of the way.
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
@@ -805,7 +807,13 @@ type term struct {
 // MapRequest reads the patient-view context and the patient and conditions
 // prefetch of a request into a profile, with the vocabulary's codes:
 //
-//   - context.patientId is required;
+//   - context.patientId is required: without it, a key in the wrong case
+//     ("PatientId"), when there is one, is the patient in context, and is
+//     listed in Mapping.UnreadConditions with a 400 naming it for a caller
+//     to answer when nothing calls for a referral, as is a PatientId beside
+//     a patientId, or a UserId (which a Service refuses first when it
+//     names a patient or their proxy); with no patient id at all, the
+//     request is a 400;
 //   - prefetch.patient and prefetch.conditions are required: a key that is
 //     missing, or an OperationOutcome in place of the conditions, is a
 //     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
@@ -819,9 +827,11 @@ type term struct {
 //     in the wrong case ("Conditions", "PastConditions") is read for its
 //     Conditions' referrals only and listed in Mapping.UnreadConditions
 //     (or UnreadPastConditions), with a 400 naming it for a caller to
-//     answer when nothing calls for a referral, and
-//     a "Patient" or "PainScores" key is not read and listed as a patient,
-//     or pain scores, that could not be read;
+//     answer when nothing calls for a referral, and so are the earlier
+//     value of a prefetch key given twice and the keys of a prefetch
+//     object in the wrong case or given twice, which DecodeRequest sets
+//     aside; a "Patient" or "PainScores" key (or one given twice) is not
+//     read and listed as a patient, or pain scores, that could not be read;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year, and, when the first day of
@@ -924,30 +934,36 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if req == nil {
 		return nil, badRequest("", "no request")
 	}
-	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
-		return nil, err
-	}
 	pid, err := patientID(req)
 	if err != nil {
 		return nil, err
 	}
-	// A prefetch key in the wrong case ("Conditions") is not the key, but
-	// what it holds may be an emergency: see miscased.
-	miscased := miscasedKeys(req.Prefetch, PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores)
+	// A prefetch key in the wrong case ("Conditions"), or given twice, is
+	// not the key, but what it holds may be an emergency: see miscased.
+	miscased := prefetchOthers(req)
+	// missing is the 412 of a key that is missing; when the prefetch is
+	// given twice, or in the wrong case ("Prefetch"), the 400 naming it,
+	// the likely cause.
+	missing := func(err error) error {
+		if len(req.others) > 0 {
+			return badRequest(req.others[0].at, "%s", req.others[0].why)
+		}
+		return err
+	}
 	rawPatient, ok := req.Prefetch[PrefetchPatient]
 	if !ok && len(miscased[PrefetchPatient]) == 0 {
-		return nil, missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data")
+		return nil, missing(missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data"))
 	}
 	rawConditions, ok := req.Prefetch[PrefetchConditions]
 	if !ok && len(miscased[PrefetchConditions]) == 0 {
-		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
+		return nil, missing(missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none"))
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
 	if len(miscased[PrefetchPatient]) > 0 {
 		// Which of them is the patient's is not certain: none is read.
-		for _, k := range miscased[PrefetchPatient] {
-			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: "prefetch." + parse.PathKey(k),
-				Reason: miscasedWhy(PrefetchPatient) + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
+		for _, o := range miscased[PrefetchPatient] {
+			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: o.at,
+				Reason: o.why + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
 		}
 		rawPatient = nil
 	}
@@ -966,21 +982,33 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
 	// incomplete, with m.UnreadConditions, is the 412 of a search that
 	// failed in part: the Conditions read are known, but not all there is.
-	incomplete := m.conditions(rawConditions, conditionSearch{PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
+	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
-	if err := m.miscased(req, miscased[PrefetchConditions], conditionSearch{what: "active", unread: &m.UnreadConditions}, pid, idx, vocab, ts); err != nil && incomplete == nil {
+	if err := m.contextKeys(req); err != nil && incomplete == nil {
 		incomplete = err
+	}
+	if err := m.miscased(miscased[PrefetchConditions], conditionSearch{what: "active", unread: &m.UnreadConditions}, pid, idx, vocab, ts); err != nil && incomplete == nil {
+		incomplete = err
+	}
+	for _, o := range miscased[""] {
+		// A key the service does not read: what it holds is not read, but
+		// it is not passed over without a word.
+		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
+			Reason: o.why + ": it holds no key the service reads, and is not read; the Conditions are read for their referrals only"})
+		if incomplete == nil {
+			incomplete = badRequest(o.at, "%s", o.why)
+		}
 	}
 	m.pastConditions(req, pid, idx, vocab, ts, miscased[PrefetchPastConditions])
 	m.terms(ts.conds, ts.flags, vocab)
 	painScores := req.Prefetch[PrefetchPainScores]
-	for _, k := range miscased[PrefetchPainScores] {
+	for _, o := range miscased[PrefetchPainScores] {
 		// Which of them are the patient's scores is not certain: none is
 		// used, and the cards say the trend could not be assessed.
-		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: "prefetch." + parse.PathKey(k),
-			Reason: miscasedWhy(PrefetchPainScores) + ": the pain scores are not read"})
+		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: o.at,
+			Reason: o.why + ": the pain scores are not read"})
 		painScores = nil
 	}
 	if err := m.painScores(painScores, pid, now); err != nil {
@@ -1023,69 +1051,126 @@ func miscasedWhy(name string) string {
 	return "wrong case: JSON keys are case-sensitive; write " + quote(name)
 }
 
-// miscased reads the Conditions of the prefetch keys keys, each the key
-// of search s (the active or past Conditions) in the wrong case: JSON keys
-// are case-sensitive, so none is that key, but the Conditions it holds may
-// have a red flag that must not be lost. Each is read as s's key would be,
-// its codes counting toward a referral, and is noted in s.unread as not
-// read, so that the rest of the advice is withheld and the cards say so;
-// what keeps it from being read is noted too. It returns the 400 naming
-// the first key, for a caller to answer when nothing calls for a referral.
-func (m *Mapping) miscased(req *Request, keys []string, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
+// miscased reads the Conditions of others, prefetch values that stand
+// for the key of search s (the active or past Conditions) but are not
+// that key: a key in the wrong case ("Conditions"; JSON keys are
+// case-sensitive), the earlier value of a key given twice, a key of a
+// prefetch in the wrong case ("Prefetch"). The Conditions each holds may
+// have a red flag that must not be lost: each is read as s's key would
+// be, its codes counting toward a referral, and is noted in s.unread as
+// not read, so that the rest of the advice is withheld and the cards say
+// so; what keeps it from being read is noted too. It returns the 400
+// naming the first, for a caller to answer when nothing calls for a
+// referral.
+func (m *Mapping) miscased(others []otherPrefetch, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
 	var first error
-	for _, k := range keys {
-		at := "prefetch." + parse.PathKey(k)
-		name := PrefetchConditions
-		if s.what == "past" {
-			name = PrefetchPastConditions
-		}
-		*s.unread = append(*s.unread, ConditionNote{Entry: at,
-			Reason: miscasedWhy(name) + ": its Conditions are read for their referrals only, erring toward a referral"})
+	for _, o := range others {
+		*s.unread = append(*s.unread, ConditionNote{Entry: o.at,
+			Reason: o.why + ": its Conditions are read for their referrals only, erring toward a referral"})
 		if first == nil {
-			first = badRequest(at, "%s", miscasedWhy(name))
+			first = badRequest(o.at, "%s", o.why)
 		}
 		before := len(*s.unread)
-		s.key = k
-		err := m.conditions(req.Prefetch[k], s, pid, idx, vocab, ts)
+		s.at = o.at
+		err := m.conditions(o.raw, s, pid, idx, vocab, ts)
 		var re *RequestError
 		switch {
 		case err == nil:
 		case errors.As(err, &re) && !noted((*s.unread)[before:], re.Field):
-			*s.unread = append(*s.unread, ConditionNote{Entry: cmp.Or(re.Field, at), Reason: re.Message})
+			*s.unread = append(*s.unread, ConditionNote{Entry: cmp.Or(re.Field, o.at), Reason: re.Message})
 		case !errors.As(err, &re):
-			*s.unread = append(*s.unread, ConditionNote{Entry: at, Reason: err.Error()})
+			*s.unread = append(*s.unread, ConditionNote{Entry: o.at, Reason: err.Error()})
 		}
 	}
 	return first
 }
 
-// wrongCase returns a 400 for a key of obj, found at path at, that is
-// one of names only when case is ignored: JSON keys are case-sensitive,
-// and the key the service reads would then seem to be missing.
-func wrongCase(obj map[string]json.RawMessage, at string, names ...string) error {
-	keys := slices.Sorted(maps.Keys(obj))
-	for _, name := range names {
-		for _, k := range keys {
-			if k != name && strings.EqualFold(k, name) {
-				return badRequest(at+"."+parse.PathKey(k), "wrong case: JSON keys are case-sensitive; write %s", quote(name))
+// prefetchNames are the prefetch keys the service reads.
+var prefetchNames = []string{PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores}
+
+// prefetchOthers returns the prefetch values of req that are not the key
+// they stand for, by that key ("" for a key the service does not read):
+// the keys of req.Prefetch in the wrong case ("Conditions"), and the
+// values DecodeRequest set aside (see Request.others).
+func prefetchOthers(req *Request) map[string][]otherPrefetch {
+	out := map[string][]otherPrefetch{}
+	miscased := miscasedKeys(req.Prefetch, prefetchNames...)
+	for _, name := range prefetchNames {
+		for _, k := range miscased[name] {
+			out[name] = append(out[name], otherPrefetch{at: "prefetch." + parse.PathKey(k), key: k, why: miscasedWhy(name), raw: req.Prefetch[k]})
+		}
+	}
+	for _, o := range req.others {
+		name := o.key
+		if n, ok := caseOf(o.key, prefetchNames); ok {
+			name = n
+			o.why += "; and " + miscasedWhy(n)
+		} else if !slices.Contains(prefetchNames, name) {
+			name = ""
+		}
+		out[name] = append(out[name], o)
+	}
+	return out
+}
+
+// contextKeys notes in m.UnreadConditions each key of req's context that
+// is patientId or userId only when case is ignored ("PatientId",
+// "UserId"), and returns the 400 naming the first, for a caller to answer
+// when nothing calls for a referral: such a key is not the key, and never
+// read as it without a word, but a red flag of the prefetch must not be
+// lost for it. A "PatientId" without a patientId is the patient in
+// context (see patientID), so that the prefetch can be checked against
+// it; a "UserId" is not read (a call whose UserId names a patient or
+// their proxy is refused before, see Service).
+func (m *Mapping) contextKeys(req *Request) error {
+	var first error
+	miscased := miscasedKeys(req.Context, "patientId", "userId")
+	for _, name := range []string{"patientId", "userId"} {
+		for _, k := range miscased[name] {
+			at := "context." + parse.PathKey(k)
+			why := miscasedWhy(name)
+			switch _, given := req.Context[name]; {
+			case name == "patientId" && !given:
+				why += ": its value is taken as the patient in context, since there is no patientId"
+			case name == "patientId":
+				why += ": not read; context.patientId is the patient in context"
+			default:
+				why += ": not read; the user is taken to be a clinician, as without a userId, since it names no patient or proxy"
+			}
+			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: at,
+				Reason: why + ", and the Conditions are read for their referrals only, erring toward a referral"})
+			if first == nil {
+				first = badRequest(at, "%s", miscasedWhy(name))
 			}
 		}
 	}
-	return nil
+	return first
 }
 
-// patientID returns context.patientId.
+// patientID returns context.patientId; without one, the value of a key
+// that is patientId only when case is ignored ("PatientId"), when there is
+// one such key (MapRequest reports it, see contextKeys): it is the
+// patient in context all the same, and what the prefetch is checked
+// against. Without either, the request names no patient, and nothing in
+// it can be told to be the patient's: an error.
 func patientID(req *Request) (string, error) {
+	at := "context.patientId"
 	raw, ok := req.Context["patientId"]
+	if keys := miscasedKeys(req.Context, "patientId")["patientId"]; !ok && len(keys) == 1 {
+		at = "context." + parse.PathKey(keys[0])
+		raw, ok = req.Context[keys[0]], true
+	} else if !ok && len(keys) > 1 {
+		return "", badRequest("context."+parse.PathKey(keys[0]), "%s: and %d keys are patientId only when case is ignored, so the service cannot tell which is meant", miscasedWhy("patientId"), len(keys))
+	}
 	if !ok || isNull(raw) {
-		return "", badRequest("context.patientId", "missing: patient-view gives the id of the patient in view")
+		return "", badRequest(at, "missing: patient-view gives the id of the patient in view")
 	}
 	var pid string
-	if err := decodeAt(raw, "context.patientId", &pid); err != nil {
+	if err := decodeAt(raw, at, &pid); err != nil {
 		return "", err
 	}
 	if strings.TrimSpace(pid) == "" {
-		return "", badRequest("context.patientId", "must not be empty")
+		return "", badRequest(at, "must not be empty")
 	}
 	return pid, nil
 }
@@ -1166,9 +1251,10 @@ func canonicalCode(system, code string) (string, string) {
 	return system, c
 }
 
-// unavailable is the 412 for a prefetch key holding an OperationOutcome.
-func unavailable(key string) error {
-	return missingPrefetch("prefetch."+key, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
+// unavailable is the 412 for a prefetch key, found at path at, holding an
+// OperationOutcome.
+func unavailable(at string) error {
+	return missingPrefetch(at, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
 }
 
 // patient reads the age and sex from the patient prefetch, raw. A value
@@ -1360,9 +1446,10 @@ func daysIn(year int, month time.Month) int {
 // active ones (PrefetchConditions), or those no longer active
 // (PrefetchPastConditions).
 type conditionSearch struct {
-	// key is the prefetch key; what says which Conditions it holds
+	// at is the JSON path of the prefetch value, such as
+	// "prefetch.conditions"; what says which Conditions it holds
 	// ("active", "past") in notes.
-	key, what string
+	at, what string
 	// unread is where the notes of what could not be read go:
 	// Mapping.UnreadConditions, or Mapping.UnreadPastConditions.
 	unread *[]ConditionNote
@@ -1377,7 +1464,7 @@ type conditionTerms struct {
 
 // conditions reads the conditions prefetch of search s into ts.
 func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
-	at := "prefetch." + s.key
+	at := s.at
 	if isNull(raw) {
 		return nil
 	}
@@ -1388,7 +1475,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 	switch b.ResourceType {
 	case "Bundle":
 	case "OperationOutcome":
-		return unavailable(s.key)
+		return unavailable(at)
 	default:
 		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
 	}
@@ -1640,13 +1727,13 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 // the active Conditions' referrals must reach the clinician all the same,
 // with a card saying that a past cancer could not be ruled out. What was
 // read before it counts. JSON null means no past conditions.
-func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms, miscased []string) {
+func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms, miscased []otherPrefetch) {
 	at := "prefetch." + PrefetchPastConditions
 	if PastConditionsTemplate(vocab) == "" {
 		return
 	}
 	// Never an error: see the doc comment.
-	_ = m.miscased(req, miscased, conditionSearch{what: "past", unread: &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	_ = m.miscased(miscased, conditionSearch{what: "past", unread: &m.UnreadPastConditions}, pid, idx, vocab, ts)
 	raw, ok := req.Prefetch[PrefetchPastConditions]
 	if !ok && len(miscased) > 0 {
 		return
@@ -1657,7 +1744,7 @@ func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab rec
 		return
 	}
 	before := len(m.UnreadPastConditions)
-	err := m.conditions(raw, conditionSearch{PrefetchPastConditions, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
 	var re *RequestError
 	switch {
 	case err == nil:
