@@ -90,12 +90,14 @@ be read (see below), since a red flag may be in it.
 
 Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
-column; a value of the wrong type outside a Bundle entry's resource or
-the patient, a key given twice or in the wrong case outside the patient,
-or a Bundle entry without its resourceType, with its path; a conditions
-prefetch that is not a Bundle; a hook other than patient-view; a
-Condition subject that is not the patient in context, when no Condition
-calls for a referral: see below), 401 for a call the trust file does not admit, 412 for
+column; a value of the wrong type, or a key given twice or in the wrong
+case, outside the prefetch and the context's patientId and userId, with
+its path; a conditions prefetch that is not a Bundle; a hook other
+than patient-view; a context with no patient id; and, when no Condition
+calls for a referral, a part of the conditions Bundle that cannot be read,
+such as an entry without its resourceType, a Condition subject that is not
+the patient in context, or a prefetch or context key given twice or in the
+wrong case: see below), 401 for a call the trust file does not admit, 412 for
 a missing or incomplete prefetch not read from fhirServer (or whose read
 failed, saying why), 413 for a body over the limit
 ([WithMaxBodyBytes]), 415 for a body not sent as application/json
@@ -162,11 +164,13 @@ of time ([WithTimeout]).
     {"cards": []}: the advice, a referral included, is not for anyone. A
     deceased[x] that is false, cannot be read or is in the future leaves
     the cards.
-  - The JSON is read strictly: a key given twice in one object, anywhere
-    in the body, is a 400 (encoding/json would keep the last value, so a
-    second clinicalStatus could replace the first without a word), and
-    so is a key that differs only in case from one the service reads
-    ("ClinicalStatus"): JSON keys are case-sensitive. A prefetch key in
+  - The JSON is read strictly: a key given twice in one object is never
+    read as one (encoding/json would keep the last value, so a second
+    clinicalStatus could replace the first without a word), nor is a key
+    that differs only in case from one the service reads
+    ("ClinicalStatus"): JSON keys are case-sensitive. Outside the
+    prefetch data either is a 400; in the conditions Bundle it costs the
+    entry, or the part of the Bundle, that holds it (see below). A prefetch key in
     the wrong case ("Conditions", "PastConditions") is not the key either,
     but what it holds may be an emergency, so it no longer makes the call
     a 400 that hides the other keys' red flags: the Conditions under it
@@ -175,23 +179,60 @@ of time ([WithTimeout]).
     [ExtensionUnreadPastConditions]); the call is answered as an entry
     that cannot be read is (the referral cards, the warning card, the
     rest of the advice withheld), and with the 400 naming the key when
-    nothing calls for a referral. A "Patient" or "PainScores" key is not
-    read, and is listed as a Patient, or pain scores, that could not be
-    read, with their warning cards; the keys it misspells need not be
-    there. A key of the patient in the wrong case ("BirthDate") costs only
+    nothing calls for a referral. The same holds of the earlier value of
+    a prefetch key given twice ("conditions" twice: encoding/json would
+    keep the last, which is read as the key), and of each key of a
+    prefetch object in the wrong case ("Prefetch", listed as
+    "Prefetch.conditions") or given twice; a prefetch key the service does
+    not read is listed too, but not read; and when the patient or the
+    conditions are then missing, the 400 names the prefetch at fault in
+    place of the 412. A "Patient" or "PainScores" key, or one given
+    twice, is not read, and is listed as a Patient, or pain scores, that
+    could not be read, with their warning cards; the keys it misspells
+    need not be there.
+  - context.patientId is the patient in context, whom the Patient and the
+    Conditions' subjects are checked against. A key in the wrong case
+    ("PatientId") is not the key, and is listed by name under
+    [ExtensionUnreadConditions], the call answered as above (the 400
+    naming it when nothing calls for a referral); without a patientId, its
+    value is the patient in context all the same, so that the prefetch is
+    checked against it (but the service reads nothing from fhirServer for
+    it). A context with no patient id at all (missing, null, not a
+    string, empty, or in the wrong case twice) is a 400, whatever the
+    prefetch holds: nothing in it could be told to be the patient's, and
+    a referral shown on the chart in view may be for another patient;
+    every call of such a client fails alike, so the fault shows on its
+    first call, not on one patient's chart. A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.
-  - Every entry's resource has a resourceType: one that is missing, is
-    not a string, or is not spelled as FHIR spells resource types
-    ("condition"), is a 400 naming the path, since the resource could be
-    a Condition. An entry that is null or not a JSON object, or whose
-    resource is missing, null or not a JSON object, cannot be read, and
-    may be an active Condition with a red flag: it is answered as a
-    search that failed in part (see Trust), with the referral cards of
-    the other entries and the warning card, the entry listed with its
-    path under [ExtensionUnreadConditions] (or, when the others call for
-    no referral, a 412 naming it). A Bundle whose total is greater than the Conditions it holds (search mode
+  - Every entry's resource has a resourceType. An entry that cannot be
+    read may be an active Condition with a red flag, and costs only
+    itself: one that is null or not a JSON object, or whose resource is
+    missing, null or not a JSON object, and one whose resourceType is
+    missing, is not a string or is not spelled as FHIR spells resource
+    types ("condition"), whose resource is itself a Bundle (a search
+    Bundle holds resources, and what a nested one holds would go unread),
+    or with a key given twice or in the wrong case anywhere in it ("code"
+    twice, "Code", "ClinicalStatus", a coding's "Code"). It is listed with
+    its path and why under [ExtensionUnreadConditions], and scanned for
+    codes: in every object in it, each string of a key "code" (whatever
+    its case) with each "system", and those of a term of the rule set
+    count, erring toward a referral (only those that count in the past, in
+    the past conditions), and are listed with it. The call is answered as
+    a search that failed in part (see Trust), with the referral cards, a
+    red flag of the entry's own among them, and the warning card; when
+    nothing calls for a referral, a 412 naming an entry that is null or
+    not an object, and for the others the 400 naming the value at fault,
+    as before. The same holds of a part of the Bundle that cannot be read:
+    an entry list that is not an array (one entry sent as an object), a
+    total that is not a number or is negative, a link list that is not an
+    array of links, a key given twice or in the wrong case ("Entry", or
+    "entry" twice, whose first value encoding/json would drop), or a key
+    given twice in a part the service does not read ("meta"): it is
+    listed and scanned, and a total or link that cannot be read says
+    nothing of the Conditions the Bundle lacks, so the rest of the advice
+    is withheld. A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
     search again on fhirServer and get them all.
   - A Condition is skipped when its verificationStatus is refuted or
@@ -389,8 +430,14 @@ proxy, viewing their own record (context.userId "Patient/123" or
 "RelatedPerson/7"), and such a call is answered with {"cards": []}
 before any of the chart is read, since "assess within days for spinal
 metastases" is not how a patient should hear of a red flag. A userId that
-is missing, of the wrong type or of another form errs toward the cards; one
-in the wrong case ("UserId") is a 400. A referral card's
+is missing, of the wrong type or of another form errs toward the cards. A
+key in the wrong case ("UserId") is not the userId: when, read as one, it
+names a patient or their proxy, the call is a 400 (a patient may be
+viewing, who would get no cards, so nothing is hidden from a clinician);
+otherwise the user is taken to be a clinician, as without a userId, and
+the key is listed under [ExtensionUnreadConditions], the call answered with
+the referral cards, the warning card and the rest of the advice withheld,
+or the 400 naming it when nothing calls for a referral. A referral card's
 summary is its urgency and the first sentence of the rule's
 refer.clinician (third person, locale-neutral), which, framed with
 IfBackPain and too long to fit whole, loses the clauses that say no timing

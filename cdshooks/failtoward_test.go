@@ -201,3 +201,301 @@ func TestMiscasedPrefetchKeyFailsTowardAClinician(t *testing.T) {
 		})
 	}
 }
+
+// failed is what a call that met something it could not read answers, as
+// the tests of failing toward a clinician compare it.
+type failed struct {
+	Status int
+	// Field is the field of an error's body.
+	Field string
+	// Cards are the summaries of the cards, but for the key messages.
+	Cards []string
+	// Unread are the entries of the extension's unread lists (conditions,
+	// past conditions, patient, pain scores), each with the codes it
+	// counted.
+	Unread []string
+}
+
+// failedCall sends body to the service and reads its answer.
+func failedCall(t *testing.T, body string) failed {
+	t.Helper()
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	got := failed{Status: rec.Code}
+	if rec.Code != http.StatusOK {
+		got.Field = decodeError(t, rec).Field
+		return got
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range resp.Cards {
+		if c.Source.Topic == nil || c.Source.Topic.Code != "key-messages" {
+			got.Cards = append(got.Cards, c.Summary)
+		}
+	}
+	if x := resp.Extension; x != nil {
+		for _, n := range append(x.UnreadConditions, x.UnreadPastConditions...) {
+			e := n.Entry
+			for _, cd := range n.Codes {
+				e += " " + cd.Code
+			}
+			got.Unread = append(got.Unread, e)
+		}
+		for _, n := range x.UnreadPatient {
+			got.Unread = append(got.Unread, n.Entry)
+		}
+		for _, n := range x.UnreadPainScores {
+			got.Unread = append(got.Unread, n.Entry)
+		}
+	}
+	return got
+}
+
+// TestUnreadableEntryFailsTowardAClinician checks an entry of the
+// conditions Bundle that cannot be read although it is an object: a
+// resourceType that is missing, in the wrong case or not a string, a
+// Bundle inside the Bundle, a key in the wrong case or given twice in the
+// entry or its Condition. Each was a 400 that hid the red flags of the
+// other entries, and its own. Now the entry is listed, with its path,
+// under unread-conditions, its codes of the rule set's terms (a red flag
+// among them) are counted, erring toward a referral, and the call is
+// answered with the referral cards, the warning card and the rest of the
+// advice withheld; the 400 naming the value at fault only when nothing
+// calls for a referral.
+func TestUnreadableEntryFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := condition(active, cauda)
+	other := condition(active, unknownCode)
+	const e1 = "prefetch.conditions.entry[1].resource"
+	// Each breaks an entry written by condition.
+	breaks := []struct {
+		name  string
+		do    func(entry string) string
+		path  string // of the entry as listed
+		field string // of the 400
+	}{
+		{"a resourceType missing", func(e string) string { return strings.Replace(e, `"resourceType": "Condition", `, "", 1) },
+			e1, e1 + ".resourceType"},
+		{"a resourceType in the wrong case", func(e string) string { return strings.Replace(e, `"Condition"`, `"condition"`, 1) },
+			e1, e1 + ".resourceType"},
+		{"a resourceType that is not a string", func(e string) string { return strings.Replace(e, `"Condition"`, `42`, 1) },
+			e1, e1 + ".resourceType"},
+		{"a Bundle inside the Bundle", func(e string) string {
+			return `{"resource": {"resourceType": "Bundle", "type": "searchset", "entry": [` + e + `]}}`
+		}, e1, e1 + ".resourceType"},
+		{"Code", func(e string) string { return strings.Replace(e, `"code": {`, `"Code": {`, 1) },
+			e1, e1 + ".Code"},
+		{"code twice", func(e string) string {
+			return strings.Replace(e, `"code": {`, `"code": {"text": "back pain"}, "code": {`, 1)
+		},
+			"prefetch.conditions.entry[1]", e1 + ".code"},
+		{"ClinicalStatus", func(e string) string { return strings.Replace(e, `"clinicalStatus"`, `"ClinicalStatus"`, 1) },
+			e1, e1 + ".ClinicalStatus"},
+		{"a coding's Code", func(e string) string {
+			i := strings.LastIndex(e, `"code": "`)
+			return e[:i] + `"Code"` + e[i+len(`"code"`):]
+		},
+			e1, e1 + ".code.coding[0].Code"},
+		{"Resource", func(e string) string { return strings.Replace(e, `"resource"`, `"Resource"`, 1) },
+			"prefetch.conditions.entry[1]", "prefetch.conditions.entry[1].Resource"},
+	}
+	for _, b := range breaks {
+		t.Run(b.name, func(t *testing.T) {
+			tests := []struct {
+				name    string
+				entries []string
+				want    failed
+			}{
+				{"beside a red flag", []string{redFlag, b.do(other)},
+					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path}}},
+				{"the red flag itself", []string{other, b.do(redFlag)},
+					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path + " G83.4"}}},
+				{"no referral: the 400 naming it", []string{other, b.do(other)},
+					failed{Status: 400, Field: b.field}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					if diff := cmp.Diff(tt.want, failedCall(t, request("", tt.entries...))); diff != "" {
+						t.Errorf("answer (-want +got):\n%s", diff)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestUnreadableBundleFailsTowardAClinician checks a part of the
+// conditions Bundle that cannot be read: an entry list that is not an
+// array (one entry sent as an object), "Entry" in the wrong case or
+// "entry" given twice, a total that is a string or negative, a link list
+// that is not an array. Each was a 400 that hid the red flags of the
+// entries: the Bundle is now read but for that part, which is listed, with
+// its path, under unread-conditions, its codes of the rule set's terms
+// counted (a total or link that cannot be read says nothing of the
+// Conditions the Bundle lacks, so the rest of the advice is withheld);
+// the 400 naming it only when nothing calls for a referral. A resource
+// that is not an object is scanned for codes too.
+func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := condition(active, cauda)
+	other := condition(active, unknownCode)
+	const at = "prefetch.conditions"
+	// bundle is a request whose conditions Bundle is written out.
+	bundle := func(members string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
+	}
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"an entry list that is an entry", bundle(`"entry": ` + redFlag),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
+		{"an entry list that is an entry, and no referral", bundle(`"entry": ` + other),
+			failed{Status: 400, Field: at + ".entry"}},
+		{"Entry beside entry", bundle(`"entry": [` + other + `], "Entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".Entry G83.4"}}},
+		{"Entry alone", bundle(`"Entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".Entry G83.4"}}},
+		{"entry given twice", bundle(`"entry": [` + redFlag + `], "entry": [` + other + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry"}}},
+		{"entry given twice, the red flag in the second", bundle(`"entry": [` + other + `], "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
+		{"a total that is a string", bundle(`"total": "1", "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".total"}}},
+		{"a total that is a string, and no referral", bundle(`"total": "1", "entry": [` + other + `]`),
+			failed{Status: 400, Field: at + ".total"}},
+		{"a negative total", bundle(`"total": -1, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".total"}}},
+		{"a link list that is an object", bundle(`"link": {"relation": "next", "url": "https://fhir.example.org/Condition?page=2"}, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".link"}}},
+		{"a key given twice in the Bundle's meta", bundle(`"meta": {"tag": [], "tag": []}, "entry": [` + redFlag + `]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".meta"}}},
+		{"a resource that is an array holding the red flag", bundle(`"entry": [` + other + `, {"resource": [` + strings.TrimSuffix(strings.TrimPrefix(redFlag, `{"resource": `), `}`) + `]}]`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry[1].resource G83.4"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
+// context in the wrong case ("PatientId", "UserId"): it is not the key,
+// and is reported with its name under unread-conditions, but it no longer
+// makes the call a 400 that hides the red flags. A PatientId without a
+// patientId is the patient in context, which the prefetch is checked
+// against; a UserId that names a patient or their proxy stays a 400 (a
+// patient may be viewing, who gets no cards, so nothing is hidden from a
+// clinician). A context with no patient id at all stays a 400, whatever
+// the prefetch holds: nothing in it can be told to be the patient's.
+func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	none := request("", condition(active, unknownCode))
+	context := func(body, with string) string {
+		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
+	}
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"PatientId beside a red flag", context(redFlag, `"PatientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+		{"PatientId beside patientId", context(redFlag, `"patientId": "p", "PatientId": "q"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+		{"PatientId checks the subjects", context(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
+		{"PatientId and no referral: the 400 naming it", context(none, `"PatientId": "p"`),
+			failed{Status: 400, Field: "context.PatientId"}},
+		{"two PatientIds", context(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
+			failed{Status: 400, Field: "context.PATIENTID"}},
+		{"no patient id at all", context(redFlag, `"userId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"UserId of a practitioner beside a red flag", context(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
+		{"UserId of a practitioner, and no referral: the 400 naming it", context(none, `"patientId": "p", "UserId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.UserId"}},
+		{"UserId of a patient: a patient may be viewing", context(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
+			failed{Status: 400, Field: "context.UserId"}},
+		{"a userId of a patient beside a UserId: no cards", context(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
+			failed{Status: 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRepeatedPrefetchFailsTowardAClinician checks a prefetch key given
+// twice, and a prefetch object in the wrong case ("Prefetch") or given
+// twice. encoding/json would keep the last value, and the earlier one may
+// hold the red flag: each was a 400 that hid every red flag. The last
+// value is now read as the key, the others for their referrals only, each
+// listed by its path with why, and the call is answered with the
+// referral cards, the warning card and the rest of the advice withheld; the
+// 400 naming the first only when nothing calls for a referral. A Patient
+// or pain scores given twice are not read, as one in the wrong case.
+func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	bundle := func(entry string) string {
+		return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + entry + `]}`
+	}
+	red, other := bundle(condition(active, cauda)), bundle(condition(active, unknownCode))
+	// body is a request with the prefetch written out.
+	body := func(prefetch string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, ` + prefetch + `}`
+	}
+	const (
+		patientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		painCard    = "Some pain scores could not be read: check the pain trend on the chart"
+		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
+		// Every Condition was read: the advice is not withheld.
+		avoidCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	)
+	tests := []struct {
+		name string
+		body string
+		want failed
+	}{
+		{"conditions twice, the red flag first", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"conditions twice, the red flag last", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"conditions twice, and no referral: the 400 naming it", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": null}`),
+			failed{Status: 400, Field: "prefetch.conditions"}},
+		{"patient twice beside a red flag", body(`"prefetch": {"patient": null, "patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, patientCard, avoidCard}, Unread: []string{"prefetch.patient"}}},
+		{"painScores twice beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "painScores": null, "painScores": null}`),
+			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidCard}, Unread: []string{"prefetch.painScores"}}},
+		{"Prefetch", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard, pastCard, patientCard},
+				Unread: []string{"Prefetch.conditions", "Prefetch.pastConditions", "Prefetch.patient"}}},
+		{"Prefetch beside prefetch", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}, "Prefetch": {"conditions": ` + red + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch.conditions"}}},
+		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+			failed{Status: 400, Field: "Prefetch.conditions"}},
+		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch"}}},
+		{"a key the service does not read, twice", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.x"}}},
+		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -354,8 +354,8 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 	}
 	next := b.next()
 	matches := 0
-	for e, err := range b.entries(at) {
-		if err != nil {
+	for e := range b.entries(at) {
+		if e.bad != nil {
 			return nil
 		}
 		if e.typ == "Condition" && e.match {

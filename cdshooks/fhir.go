@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -126,13 +127,20 @@ type Mapping struct {
 	// fatal, or of an issue code that says the results are not complete
 	// (incomplete, too-costly, throttled, timeout), or one whose issues
 	// cannot be read (the search failed in part), and one note per entry that cannot be read (null, not an
-	// object, or a resource that is not one) or Condition that counts,
+	// object, a resource that is not one, a resourceType that cannot be
+	// read, a Bundle inside, a key given twice or in the wrong case; its
+	// codes of a term counting, listed with it) or part of the Bundle
+	// (an entry list, total or link of the wrong type, a key given twice
+	// or in the wrong case), or Condition that counts,
 	// or could count in the past, whose code or a coding of it cannot be
 	// read (with the codings read, which still count), since a red flag
-	// may be in it; and it returns the Mapping with its 412. It notes too,
+	// may be in it; and it returns the Mapping with its 412 (a 400 for
+	// an entry or part that is an object, or a key). It notes too,
 	// with a 400 in place of the 412, a Condition whose subject cannot be
 	// told to be the patient in context, and a conditions key in the
-	// wrong case ("Conditions"), whose codes count all the same. The Service sets it
+	// wrong case ("Conditions"), given twice, or under a prefetch in the
+	// wrong case ("Prefetch.conditions"), whose codes count all the same,
+	// and a context key in the wrong case ("PatientId", "UserId"). The Service sets it
 	// when a read from the client's FHIR server failed part of the way.
 	// Either way, when the Conditions read call for a referral, the
 	// Service answers with the referral cards alone.
@@ -467,6 +475,9 @@ type bundleEntry struct {
 	// "prefetch.conditions.entry[2].resource".
 	index int
 	path  string
+	// raw is the entry as sent, for the caller to scan for codes when it
+	// cannot be read.
+	raw json.RawMessage
 	// typ is the resource's resourceType, as sent ("" when it has none).
 	typ      string
 	resource json.RawMessage
@@ -483,79 +494,290 @@ type bundleEntry struct {
 	// object, found a number"). path is then the path of what could not
 	// be read, and the caller reports it.
 	unread string
+	// bad, when not nil, is why the entry could not be read although it
+	// is an object: a key given twice or in the wrong case in it, a
+	// resourceType that is not a string, or a resource that is itself a
+	// Bundle (a search Bundle holds resources, not Bundles). path is
+	// then the path of the entry, or of its resource, and the caller
+	// reports it; bad names the value at fault.
+	bad *RequestError
 }
 
 // entries walks the entries of b, a prefetch Bundle found at path at, in
 // order, and yields each with its resourceType read. An entry that is
-// null, or whose resource is missing or null, is yielded empty, and one
-// that is not a JSON object, or whose resource is not one, with why it
-// could not be read, for the caller to report: either costs only that
-// entry. A resourceType that is not a string, keys repeated or in the
-// wrong case, and a resource that is itself a Bundle (a search Bundle
-// holds resources, not Bundles, and what a nested one holds would go
-// unread) end the walk with their *RequestError. What each resource
-// type means is the caller's to say.
-func (b *fhirBundle) entries(at string) iter.Seq2[bundleEntry, error] {
-	return func(yield func(bundleEntry, error) bool) {
+// null, or whose resource is missing or null, is yielded empty, one that
+// is not a JSON object, or whose resource is not one, with why it could
+// not be read, and one with a key given twice or in the wrong case, a
+// resourceType that is not a string, or a resource that is itself a
+// Bundle, as bad: each costs only that entry, and the caller reports it.
+// What each resource type means is the caller's to say.
+func (b *fhirBundle) entries(at string) iter.Seq[bundleEntry] {
+	return func(yield func(bundleEntry) bool) {
 		for i, raw := range b.Entry {
-			epath := fmt.Sprintf("%s.entry[%d]", at, i)
-			path := epath + ".resource"
-			var e fhirEntry
-			if !isNull(raw) {
-				unread, err := readPart(raw, epath, &e)
-				switch {
-				case err != nil:
-					yield(bundleEntry{}, err)
-					return
-				case unread != nil:
-					if !yield(bundleEntry{index: i, path: epath, unread: "the entry " + unreadWhy(unread, epath) + ": nothing could be read"}, nil) {
-						return
+			if !yield(entryAt(raw, i, at)) {
+				return
+			}
+		}
+	}
+}
+
+// entryAt reads raw, the entry i of a Bundle found at at: see entries.
+func entryAt(raw json.RawMessage, i int, at string) bundleEntry {
+	epath := fmt.Sprintf("%s.entry[%d]", at, i)
+	path := epath + ".resource"
+	bad := func(p string, err error) bundleEntry {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = badRequest(p, "%v", err)
+		}
+		return bundleEntry{index: i, path: p, raw: raw, bad: re}
+	}
+	var e fhirEntry
+	if !isNull(raw) {
+		// A key given twice anywhere in the entry: encoding/json would
+		// keep the last value, so a second code could hide the first.
+		if err := checkKeys(raw, epath, nil, true, false); err != nil {
+			return bad(epath, err)
+		}
+		unread, err := readPart(raw, epath, &e)
+		switch {
+		case err != nil:
+			return bad(epath, err)
+		case unread != nil:
+			return bundleEntry{index: i, path: epath, raw: raw, unread: "the entry " + unreadWhy(unread, epath) + ": nothing could be read"}
+		}
+	}
+	if isNull(e.Resource) {
+		return bundleEntry{index: i, path: path, raw: raw, empty: true}
+	}
+	var r fhirResource
+	unread, err := readPart(e.Resource, path, &r)
+	switch {
+	case err != nil:
+		return bad(path, err)
+	case unread != nil && unread.Field != path:
+		// A resourceType of the wrong type: as one that is missing,
+		// the resource could be a Condition.
+		return bad(path, unread)
+	case unread != nil:
+		return bundleEntry{index: i, path: path, raw: raw, unread: "the resource " + unreadWhy(unread, path) + ": nothing could be read"}
+	}
+	if r.ResourceType == "Bundle" {
+		return bad(path, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
+	}
+	match := true
+	if !isNull(e.Search) {
+		var s fhirSearch
+		unread, err := readPart(e.Search, epath+".search", &s)
+		if err != nil {
+			return bad(epath, err)
+		}
+		// A search that cannot be read says nothing of the mode: the
+		// entry is taken as a match, as without one.
+		match = unread != nil || s.Mode != "include" && s.Mode != "outcome"
+	}
+	return bundleEntry{index: i, path: path, raw: raw, typ: r.ResourceType, resource: e.Resource, match: match}
+}
+
+// bundleFault is a part of a search Bundle that could not be read (see
+// readBundle).
+type bundleFault struct {
+	// path is the JSON path of the part, such as "prefetch.conditions.total".
+	path string
+	// err says why, naming the value at fault.
+	err *RequestError
+	// value is the part as sent, to scan for codes.
+	value json.RawMessage
+}
+
+// bundleKeys are the keys of a search Bundle the service reads.
+var bundleKeys = []string{"resourceType", "total", "link", "entry"}
+
+// readBundle reads raw, the search Bundle found at path at, one part at a
+// time, so that a part that cannot be read costs only itself: a key given
+// twice or in the wrong case ("Entry"), a total, link or entry list of
+// the wrong type, a negative total, and a key given twice anywhere in a
+// part the service does not read are returned as faults, for the caller
+// to report, and the part is left out of the Bundle (a total or link that
+// cannot be read then says nothing; the first of a key given twice is
+// read). The entries are not checked: see entries. A value that is not a
+// JSON object, or a resourceType that is not a string, is an error: it
+// cannot be told to be a Bundle.
+func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, error) {
+	var b fhirBundle
+	if err := json.Unmarshal(raw, new(map[string]json.RawMessage)); err != nil {
+		return b, nil, jsonError(raw, at, err)
+	}
+	var faults []bundleFault
+	fault := func(path string, value json.RawMessage, err error) {
+		re := badRequest(path, "%v", err)
+		errors.As(err, &re)
+		faults = append(faults, bundleFault{path: path, err: re, value: value})
+	}
+	parts := map[string]json.RawMessage{}
+	seen := map[string]bool{}
+	for key, value := range members(raw) {
+		path := at + "." + parse.PathKey(key)
+		switch name, miscased := caseOf(key, bundleKeys); {
+		case seen[key]:
+			fault(path, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
+			continue
+		case miscased:
+			fault(path, value, badRequest(path, "%s", miscasedWhy(name)))
+			continue
+		}
+		seen[key] = true
+		parts[key] = value
+		if key == "entry" {
+			continue // each entry is checked on its own: see entries
+		}
+		if err := checkKeys(value, path, nil, true, false); err != nil {
+			fault(path, value, err)
+			delete(parts, key)
+		}
+	}
+	if raw := parts["resourceType"]; !isNull(raw) {
+		if err := decodeAt(raw, at+".resourceType", &b.ResourceType); err != nil {
+			return b, nil, err
+		}
+	}
+	if raw := parts["total"]; !isNull(raw) {
+		var total int
+		unread, err := readPart(raw, at+".total", &total)
+		switch {
+		case err != nil:
+			fault(at+".total", raw, err)
+		case unread != nil:
+			fault(at+".total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
+		case total < 0:
+			fault(at+".total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
+		default:
+			b.Total = &total
+		}
+	}
+	if raw := parts["link"]; !isNull(raw) {
+		unread, err := readPart(raw, at+".link", &b.Link)
+		switch {
+		case err != nil:
+			fault(at+".link", raw, err)
+		case unread != nil:
+			fault(at+".link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
+		}
+		if err != nil || unread != nil {
+			b.Link = nil
+		}
+	}
+	if raw := parts["entry"]; !isNull(raw) {
+		unread, err := readPart(raw, at+".entry", &b.Entry)
+		switch {
+		case err != nil:
+			fault(at+".entry", raw, err)
+		case unread != nil:
+			fault(at+".entry", raw, unread)
+		}
+		if err != nil || unread != nil {
+			b.Entry = nil
+		}
+	}
+	return b, faults, nil
+}
+
+// caseOf returns the name of names that key is only when case is ignored
+// ("Entry" for "entry"), and whether there is one.
+func caseOf(key string, names []string) (string, bool) {
+	for _, name := range names {
+		if key != name && strings.EqualFold(key, name) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// members yields the keys and values of the JSON object raw, in order,
+// and each key as many times as it is given; nothing for a value that is
+// not an object, and no more after a syntax error.
+func members(raw json.RawMessage) iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return
+			}
+			key, _ := tok.(string)
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil || !yield(key, value) {
+				return
+			}
+		}
+	}
+}
+
+// codingsIn yields the codings of the JSON value raw, at any depth, as
+// written, for scanning a value that could not be read for a code that
+// may be a red flag: in each object, every string value of a key that is
+// "code" when case is ignored, with every string value of a key that is
+// "system" (or with no system). A key given twice is read each time.
+func codingsIn(raw json.RawMessage) iter.Seq[Coding] {
+	return func(yield func(Coding) bool) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		// walk reads the value that starts with tok, and reports whether
+		// to go on.
+		var walk func(tok json.Token) bool
+		walk = func(tok json.Token) bool {
+			switch tok {
+			case json.Delim('{'):
+				var systems, codes []string
+				for dec.More() {
+					kt, err := dec.Token()
+					if err != nil {
+						return false
 					}
-					continue
+					key, _ := kt.(string)
+					vt, err := dec.Token()
+					if err != nil {
+						return false
+					}
+					v, isString := vt.(string)
+					switch {
+					case !isString:
+						if !walk(vt) {
+							return false
+						}
+					case strings.EqualFold(key, "system"):
+						systems = append(systems, v)
+					case strings.EqualFold(key, "code"):
+						codes = append(codes, v)
+					}
 				}
-			}
-			if isNull(e.Resource) {
-				if !yield(bundleEntry{index: i, path: path, empty: true}, nil) {
-					return
+				if len(systems) == 0 {
+					systems = []string{""}
 				}
-				continue
-			}
-			var r fhirResource
-			unread, err := readPart(e.Resource, path, &r)
-			switch {
-			case err != nil:
-				yield(bundleEntry{}, err)
-				return
-			case unread != nil && unread.Field != path:
-				// A resourceType of the wrong type: as one that is
-				// missing, the resource could be a Condition.
-				yield(bundleEntry{}, unread)
-				return
-			case unread != nil:
-				if !yield(bundleEntry{index: i, path: path, unread: "the resource " + unreadWhy(unread, path) + ": nothing could be read"}, nil) {
-					return
+				for _, code := range codes {
+					for _, system := range systems {
+						if !yield(Coding{System: system, Code: code}) {
+							return false
+						}
+					}
 				}
-				continue
-			}
-			if r.ResourceType == "Bundle" {
-				yield(bundleEntry{}, badRequest(path+".resourceType", "a Bundle inside the search Bundle: send its resources as entries of the search Bundle itself"))
-				return
-			}
-			match := true
-			if !isNull(e.Search) {
-				var s fhirSearch
-				unread, err := readPart(e.Search, epath+".search", &s)
-				if err != nil {
-					yield(bundleEntry{}, err)
-					return
+			case json.Delim('['):
+				for dec.More() {
+					t, err := dec.Token()
+					if err != nil || !walk(t) {
+						return false
+					}
 				}
-				// A search that cannot be read says nothing of the
-				// mode: the entry is taken as a match, as without one.
-				match = unread != nil || s.Mode != "include" && s.Mode != "outcome"
+			default:
+				return true
 			}
-			if !yield(bundleEntry{index: i, path: path, typ: r.ResourceType, resource: e.Resource, match: match}, nil) {
-				return
-			}
+			_, err := dec.Token() // the closing } or ]
+			return err == nil
+		}
+		if tok, err := dec.Token(); err == nil {
+			walk(tok)
 		}
 	}
 }
@@ -585,7 +807,13 @@ type term struct {
 // MapRequest reads the patient-view context and the patient and conditions
 // prefetch of a request into a profile, with the vocabulary's codes:
 //
-//   - context.patientId is required;
+//   - context.patientId is required: without it, a key in the wrong case
+//     ("PatientId"), when there is one, is the patient in context, and is
+//     listed in Mapping.UnreadConditions with a 400 naming it for a caller
+//     to answer when nothing calls for a referral, as is a PatientId beside
+//     a patientId, or a UserId (which a Service refuses first when it
+//     names a patient or their proxy); with no patient id at all, the
+//     request is a 400;
 //   - prefetch.patient and prefetch.conditions are required: a key that is
 //     missing, or an OperationOutcome in place of the conditions, is a
 //     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
@@ -594,13 +822,16 @@ type term struct {
 //     CDS Hooks uses for "no data", means no birth date or no conditions;
 //   - the JSON is read strictly, as [DecodeRequest] reads the body: a key
 //     given twice in one object, or one that differs only in case from a
-//     key the service reads ("ClinicalStatus"), is a 400; a prefetch key
+//     key the service reads ("ClinicalStatus"), is a 400 (in the conditions
+//     Bundle, it costs what holds it, as below); a prefetch key
 //     in the wrong case ("Conditions", "PastConditions") is read for its
 //     Conditions' referrals only and listed in Mapping.UnreadConditions
 //     (or UnreadPastConditions), with a 400 naming it for a caller to
-//     answer when nothing calls for a referral, and
-//     a "Patient" or "PainScores" key is not read and listed as a patient,
-//     or pain scores, that could not be read;
+//     answer when nothing calls for a referral, and so are the earlier
+//     value of a prefetch key given twice and the keys of a prefetch
+//     object in the wrong case or given twice, which DecodeRequest sets
+//     aside; a "Patient" or "PainScores" key (or one given twice) is not
+//     read and listed as a patient, or pain scores, that could not be read;
 //   - the patient's birthDate gives the age on the day now falls on: the
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year, and, when the first day of
@@ -616,12 +847,21 @@ type term struct {
 //     that is not a string leaves both unread, and is listed;
 //   - a patient that is not a JSON object, or whose resourceType is not
 //     "Patient", is a 400;
-//   - every entry's resource has a resourceType: one that is missing, not
-//     a string, or is not a resource type as FHIR spells them
-//     ("condition"), is a 400, since the entry could be a Condition; other
-//     resources are ignored; an entry that is null or not a JSON object,
-//     or whose resource is missing or not one, is listed in
-//     Mapping.UnreadConditions, as a search that failed in part (below);
+//   - every entry's resource has a resourceType; resources other than
+//     Condition and OperationOutcome are ignored; an entry that is null or
+//     not a JSON object, or whose resource is missing or not one, is
+//     listed in Mapping.UnreadConditions, as a search that failed in part
+//     (below), and so is one whose resourceType is missing, not a string
+//     or not a resource type as FHIR spells them ("condition"), whose
+//     resource is a Bundle, or with a key given twice or in the wrong case
+//     in it, but with a 400 naming the value at fault in place of the 412;
+//     and so is a part of the Bundle that cannot be read (an entry list
+//     that is not an array, a total or link list of the wrong type, a
+//     negative total, a key given twice or in the wrong case, "Entry"),
+//     with its 400. Each such value is scanned for codes (every string of
+//     a key "code" in it, whatever the case, with each "system"), and
+//     those of a vocabulary term count, erring toward a referral, listed
+//     in its note;
 //   - a Condition is left out, and listed in Mapping.Skipped with why,
 //     when its verificationStatus is refuted or entered-in-error, or its
 //     clinicalStatus is inactive, remission or resolved, each of the R4
@@ -672,9 +912,9 @@ type term struct {
 //     a key given twice or in the wrong case, another patient's id) is
 //     listed in Mapping.UnreadPatient, the age unknown and the sex not
 //     stated;
-//   - a value of the wrong type outside an entry's resource or the
-//     patient, naming its path, is a 400; a key given twice or in the wrong
-//     case stays a 400 anywhere else;
+//   - a value of the wrong type outside the conditions Bundle, the patient
+//     and the pain scores, naming its path, is a 400, and so is a key
+//     given twice or in the wrong case anywhere else;
 //   - prefetch.pastConditions, when the vocabulary has a term that counts
 //     when past (see PastConditionsTemplate), is read as the conditions
 //     are, its Conditions no longer active counting for such terms only;
@@ -694,30 +934,36 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	if req == nil {
 		return nil, badRequest("", "no request")
 	}
-	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
-		return nil, err
-	}
 	pid, err := patientID(req)
 	if err != nil {
 		return nil, err
 	}
-	// A prefetch key in the wrong case ("Conditions") is not the key, but
-	// what it holds may be an emergency: see miscased.
-	miscased := miscasedKeys(req.Prefetch, PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores)
+	// A prefetch key in the wrong case ("Conditions"), or given twice, is
+	// not the key, but what it holds may be an emergency: see miscased.
+	miscased := prefetchOthers(req)
+	// missing is the 412 of a key that is missing; when the prefetch is
+	// given twice, or in the wrong case ("Prefetch"), the 400 naming it,
+	// the likely cause.
+	missing := func(err error) error {
+		if len(req.others) > 0 {
+			return badRequest(req.others[0].at, "%s", req.others[0].why)
+		}
+		return err
+	}
 	rawPatient, ok := req.Prefetch[PrefetchPatient]
 	if !ok && len(miscased[PrefetchPatient]) == 0 {
-		return nil, missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data")
+		return nil, missing(missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data"))
 	}
 	rawConditions, ok := req.Prefetch[PrefetchConditions]
 	if !ok && len(miscased[PrefetchConditions]) == 0 {
-		return nil, missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
+		return nil, missing(missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none"))
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
 	if len(miscased[PrefetchPatient]) > 0 {
 		// Which of them is the patient's is not certain: none is read.
-		for _, k := range miscased[PrefetchPatient] {
-			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: "prefetch." + parse.PathKey(k),
-				Reason: miscasedWhy(PrefetchPatient) + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
+		for _, o := range miscased[PrefetchPatient] {
+			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: o.at,
+				Reason: o.why + ": the Patient is not read; the age is taken as unknown, and the sex as not stated"})
 		}
 		rawPatient = nil
 	}
@@ -736,21 +982,33 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
 	// incomplete, with m.UnreadConditions, is the 412 of a search that
 	// failed in part: the Conditions read are known, but not all there is.
-	incomplete := m.conditions(rawConditions, conditionSearch{PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
+	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
-	if err := m.miscased(req, miscased[PrefetchConditions], conditionSearch{what: "active", unread: &m.UnreadConditions}, pid, idx, vocab, ts); err != nil && incomplete == nil {
+	if err := m.contextKeys(req); err != nil && incomplete == nil {
 		incomplete = err
+	}
+	if err := m.miscased(miscased[PrefetchConditions], conditionSearch{what: "active", unread: &m.UnreadConditions}, pid, idx, vocab, ts); err != nil && incomplete == nil {
+		incomplete = err
+	}
+	for _, o := range miscased[""] {
+		// A key the service does not read: what it holds is not read, but
+		// it is not passed over without a word.
+		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
+			Reason: o.why + ": it holds no key the service reads, and is not read; the Conditions are read for their referrals only"})
+		if incomplete == nil {
+			incomplete = badRequest(o.at, "%s", o.why)
+		}
 	}
 	m.pastConditions(req, pid, idx, vocab, ts, miscased[PrefetchPastConditions])
 	m.terms(ts.conds, ts.flags, vocab)
 	painScores := req.Prefetch[PrefetchPainScores]
-	for _, k := range miscased[PrefetchPainScores] {
+	for _, o := range miscased[PrefetchPainScores] {
 		// Which of them are the patient's scores is not certain: none is
 		// used, and the cards say the trend could not be assessed.
-		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: "prefetch." + parse.PathKey(k),
-			Reason: miscasedWhy(PrefetchPainScores) + ": the pain scores are not read"})
+		m.UnreadPainScores = append(m.UnreadPainScores, PainScoreNote{Entry: o.at,
+			Reason: o.why + ": the pain scores are not read"})
 		painScores = nil
 	}
 	if err := m.painScores(painScores, pid, now); err != nil {
@@ -793,69 +1051,126 @@ func miscasedWhy(name string) string {
 	return "wrong case: JSON keys are case-sensitive; write " + quote(name)
 }
 
-// miscased reads the Conditions of the prefetch keys keys, each the key
-// of search s (the active or past Conditions) in the wrong case: JSON keys
-// are case-sensitive, so none is that key, but the Conditions it holds may
-// have a red flag that must not be lost. Each is read as s's key would be,
-// its codes counting toward a referral, and is noted in s.unread as not
-// read, so that the rest of the advice is withheld and the cards say so;
-// what keeps it from being read is noted too. It returns the 400 naming
-// the first key, for a caller to answer when nothing calls for a referral.
-func (m *Mapping) miscased(req *Request, keys []string, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
+// miscased reads the Conditions of others, prefetch values that stand
+// for the key of search s (the active or past Conditions) but are not
+// that key: a key in the wrong case ("Conditions"; JSON keys are
+// case-sensitive), the earlier value of a key given twice, a key of a
+// prefetch in the wrong case ("Prefetch"). The Conditions each holds may
+// have a red flag that must not be lost: each is read as s's key would
+// be, its codes counting toward a referral, and is noted in s.unread as
+// not read, so that the rest of the advice is withheld and the cards say
+// so; what keeps it from being read is noted too. It returns the 400
+// naming the first, for a caller to answer when nothing calls for a
+// referral.
+func (m *Mapping) miscased(others []otherPrefetch, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
 	var first error
-	for _, k := range keys {
-		at := "prefetch." + parse.PathKey(k)
-		name := PrefetchConditions
-		if s.what == "past" {
-			name = PrefetchPastConditions
-		}
-		*s.unread = append(*s.unread, ConditionNote{Entry: at,
-			Reason: miscasedWhy(name) + ": its Conditions are read for their referrals only, erring toward a referral"})
+	for _, o := range others {
+		*s.unread = append(*s.unread, ConditionNote{Entry: o.at,
+			Reason: o.why + ": its Conditions are read for their referrals only, erring toward a referral"})
 		if first == nil {
-			first = badRequest(at, "%s", miscasedWhy(name))
+			first = badRequest(o.at, "%s", o.why)
 		}
 		before := len(*s.unread)
-		s.key = k
-		err := m.conditions(req.Prefetch[k], s, pid, idx, vocab, ts)
+		s.at = o.at
+		err := m.conditions(o.raw, s, pid, idx, vocab, ts)
 		var re *RequestError
 		switch {
 		case err == nil:
 		case errors.As(err, &re) && !noted((*s.unread)[before:], re.Field):
-			*s.unread = append(*s.unread, ConditionNote{Entry: cmp.Or(re.Field, at), Reason: re.Message})
+			*s.unread = append(*s.unread, ConditionNote{Entry: cmp.Or(re.Field, o.at), Reason: re.Message})
 		case !errors.As(err, &re):
-			*s.unread = append(*s.unread, ConditionNote{Entry: at, Reason: err.Error()})
+			*s.unread = append(*s.unread, ConditionNote{Entry: o.at, Reason: err.Error()})
 		}
 	}
 	return first
 }
 
-// wrongCase returns a 400 for a key of obj, found at path at, that is
-// one of names only when case is ignored: JSON keys are case-sensitive,
-// and the key the service reads would then seem to be missing.
-func wrongCase(obj map[string]json.RawMessage, at string, names ...string) error {
-	keys := slices.Sorted(maps.Keys(obj))
-	for _, name := range names {
-		for _, k := range keys {
-			if k != name && strings.EqualFold(k, name) {
-				return badRequest(at+"."+parse.PathKey(k), "wrong case: JSON keys are case-sensitive; write %s", quote(name))
+// prefetchNames are the prefetch keys the service reads.
+var prefetchNames = []string{PrefetchPatient, PrefetchConditions, PrefetchPastConditions, PrefetchPainScores}
+
+// prefetchOthers returns the prefetch values of req that are not the key
+// they stand for, by that key ("" for a key the service does not read):
+// the keys of req.Prefetch in the wrong case ("Conditions"), and the
+// values DecodeRequest set aside (see Request.others).
+func prefetchOthers(req *Request) map[string][]otherPrefetch {
+	out := map[string][]otherPrefetch{}
+	miscased := miscasedKeys(req.Prefetch, prefetchNames...)
+	for _, name := range prefetchNames {
+		for _, k := range miscased[name] {
+			out[name] = append(out[name], otherPrefetch{at: "prefetch." + parse.PathKey(k), key: k, why: miscasedWhy(name), raw: req.Prefetch[k]})
+		}
+	}
+	for _, o := range req.others {
+		name := o.key
+		if n, ok := caseOf(o.key, prefetchNames); ok {
+			name = n
+			o.why += "; and " + miscasedWhy(n)
+		} else if !slices.Contains(prefetchNames, name) {
+			name = ""
+		}
+		out[name] = append(out[name], o)
+	}
+	return out
+}
+
+// contextKeys notes in m.UnreadConditions each key of req's context that
+// is patientId or userId only when case is ignored ("PatientId",
+// "UserId"), and returns the 400 naming the first, for a caller to answer
+// when nothing calls for a referral: such a key is not the key, and never
+// read as it without a word, but a red flag of the prefetch must not be
+// lost for it. A "PatientId" without a patientId is the patient in
+// context (see patientID), so that the prefetch can be checked against
+// it; a "UserId" is not read (a call whose UserId names a patient or
+// their proxy is refused before, see Service).
+func (m *Mapping) contextKeys(req *Request) error {
+	var first error
+	miscased := miscasedKeys(req.Context, "patientId", "userId")
+	for _, name := range []string{"patientId", "userId"} {
+		for _, k := range miscased[name] {
+			at := "context." + parse.PathKey(k)
+			why := miscasedWhy(name)
+			switch _, given := req.Context[name]; {
+			case name == "patientId" && !given:
+				why += ": its value is taken as the patient in context, since there is no patientId"
+			case name == "patientId":
+				why += ": not read; context.patientId is the patient in context"
+			default:
+				why += ": not read; the user is taken to be a clinician, as without a userId, since it names no patient or proxy"
+			}
+			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: at,
+				Reason: why + ", and the Conditions are read for their referrals only, erring toward a referral"})
+			if first == nil {
+				first = badRequest(at, "%s", miscasedWhy(name))
 			}
 		}
 	}
-	return nil
+	return first
 }
 
-// patientID returns context.patientId.
+// patientID returns context.patientId; without one, the value of a key
+// that is patientId only when case is ignored ("PatientId"), when there is
+// one such key (MapRequest reports it, see contextKeys): it is the
+// patient in context all the same, and what the prefetch is checked
+// against. Without either, the request names no patient, and nothing in
+// it can be told to be the patient's: an error.
 func patientID(req *Request) (string, error) {
+	at := "context.patientId"
 	raw, ok := req.Context["patientId"]
+	if keys := miscasedKeys(req.Context, "patientId")["patientId"]; !ok && len(keys) == 1 {
+		at = "context." + parse.PathKey(keys[0])
+		raw, ok = req.Context[keys[0]], true
+	} else if !ok && len(keys) > 1 {
+		return "", badRequest("context."+parse.PathKey(keys[0]), "%s: and %d keys are patientId only when case is ignored, so the service cannot tell which is meant", miscasedWhy("patientId"), len(keys))
+	}
 	if !ok || isNull(raw) {
-		return "", badRequest("context.patientId", "missing: patient-view gives the id of the patient in view")
+		return "", badRequest(at, "missing: patient-view gives the id of the patient in view")
 	}
 	var pid string
-	if err := decodeAt(raw, "context.patientId", &pid); err != nil {
+	if err := decodeAt(raw, at, &pid); err != nil {
 		return "", err
 	}
 	if strings.TrimSpace(pid) == "" {
-		return "", badRequest("context.patientId", "must not be empty")
+		return "", badRequest(at, "must not be empty")
 	}
 	return pid, nil
 }
@@ -936,9 +1251,10 @@ func canonicalCode(system, code string) (string, string) {
 	return system, c
 }
 
-// unavailable is the 412 for a prefetch key holding an OperationOutcome.
-func unavailable(key string) error {
-	return missingPrefetch("prefetch."+key, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
+// unavailable is the 412 for a prefetch key, found at path at, holding an
+// OperationOutcome.
+func unavailable(at string) error {
+	return missingPrefetch(at, "the client sent an OperationOutcome instead of the data: it could not fetch it, and the service does not guess without it")
 }
 
 // patient reads the age and sex from the patient prefetch, raw. A value
@@ -1130,9 +1446,10 @@ func daysIn(year int, month time.Month) int {
 // active ones (PrefetchConditions), or those no longer active
 // (PrefetchPastConditions).
 type conditionSearch struct {
-	// key is the prefetch key; what says which Conditions it holds
+	// at is the JSON path of the prefetch value, such as
+	// "prefetch.conditions"; what says which Conditions it holds
 	// ("active", "past") in notes.
-	key, what string
+	at, what string
 	// unread is where the notes of what could not be read go:
 	// Mapping.UnreadConditions, or Mapping.UnreadPastConditions.
 	unread *[]ConditionNote
@@ -1147,23 +1464,20 @@ type conditionTerms struct {
 
 // conditions reads the conditions prefetch of search s into ts.
 func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms) error {
-	at := "prefetch." + s.key
+	at := s.at
 	if isNull(raw) {
 		return nil
 	}
-	var b fhirBundle
-	if err := decodeAt(raw, at, &b); err != nil {
+	b, faults, err := readBundle(raw, at)
+	if err != nil {
 		return err
 	}
 	switch b.ResourceType {
 	case "Bundle":
 	case "OperationOutcome":
-		return unavailable(s.key)
+		return unavailable(at)
 	default:
 		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
-	}
-	if b.Total != nil && *b.Total < 0 {
-		return badRequest(at+".total", "must not be negative, found %d", *b.Total)
 	}
 	conds, flags, seen := ts.conds, ts.flags, ts.seen
 	matches := 0 // the Conditions the search matched
@@ -1187,17 +1501,67 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 	if s.what == "past" {
 		mayBeCondition = "it may be a past Condition, with a red flag"
 	}
-	for e, err := range b.entries(at) {
-		if err != nil {
-			return err
+	// count scans raw, a value that could not be read, for the codes of
+	// the rule set's terms, and counts them, erring toward a referral (in
+	// the past search, only those of a term that counts in the past): a
+	// red flag in what could not be read still reaches a referral. It
+	// returns the codings counted, and what a note says of them.
+	count := func(raw json.RawMessage) ([]Coding, string) {
+		var counted []Coding
+		for cd := range codingsIn(raw) {
+			t, ok := idx.lookup(cd.System, cd.Code)
+			if !ok || cd.Code == "" || s.what == "past" && !t.past || slices.Contains(counted, cd) {
+				continue
+			}
+			counted = append(counted, cd)
+			if t.redFlag {
+				flags[t.index] = true
+			} else {
+				conds[t.index] = true
+			}
 		}
+		if len(counted) == 0 {
+			return nil, "; no code in it is one of the rule set's terms"
+		}
+		return counted, "; its codes of the rule set's terms are counted, erring toward a referral"
+	}
+	// bad notes a value at path that could not be read, and may hide a
+	// red flag (what says how), as unread does, its codes counted: the
+	// referrals come, and when nothing calls for one, the call is refused
+	// with err, which names the value at fault.
+	bad := func(path string, raw json.RawMessage, err error, what string) {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = badRequest(path, "%v", err)
+		}
+		why := re.Message
+		if f := strings.TrimPrefix(strings.TrimPrefix(re.Field, path), "."); f != "" && f != re.Field {
+			why = f + ": " + why
+		}
+		codes, counted := count(raw)
+		*s.unread = append(*s.unread, ConditionNote{Entry: path, Codes: codes, Reason: why + "; " + what + counted})
+		if failed == nil {
+			failed = re
+		}
+	}
+	for _, f := range faults {
+		bad(f.path, f.value, f.err, "the Bundle cannot be read whole, and a red flag may be in what could not be read")
+	}
+	for e := range b.entries(at) {
 		path := e.path
 		switch {
+		case e.bad != nil:
+			bad(path, e.raw, e.bad, mayBeCondition)
+			continue
 		case e.empty:
 			unread(ConditionNote{Entry: path, Reason: "the entry has no resource: " + mayBeCondition}, path)
 			continue
 		case e.unread != "":
-			unread(ConditionNote{Entry: path, Reason: e.unread + ", and " + mayBeCondition}, path)
+			n := ConditionNote{Entry: path, Reason: e.unread + ", and " + mayBeCondition}
+			if codes, counted := count(e.raw); len(codes) > 0 {
+				n.Codes, n.Reason = codes, n.Reason+counted
+			}
+			unread(n, path)
 			continue
 		}
 		switch e.typ {
@@ -1207,7 +1571,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			// an error means the client could not fetch every condition.
 			why, err := failedSearch(e.resource, path)
 			if err != nil {
-				return err
+				bad(path, e.raw, err, "it may say the search failed in part")
+				continue
 			}
 			if why != "" {
 				*s.unread = append(*s.unread, ConditionNote{Entry: path, Reason: why + ": the client could not fetch every " + s.what + " Condition"})
@@ -1218,7 +1583,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			continue
 		default:
 			if err := resourceType(e.typ, path); err != nil {
-				return err
+				bad(path, e.raw, err, mayBeCondition)
 			}
 			continue // an included resource
 		}
@@ -1227,7 +1592,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		}
 		c, err := readCondition(e.resource, path)
 		if err != nil {
-			return err
+			bad(path, e.raw, err, mayBeCondition)
+			continue
 		}
 		// A subject that cannot be told to be the patient in context
 		// costs only this Condition's certainty: see subjectDoubt.
@@ -1361,13 +1727,13 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 // the active Conditions' referrals must reach the clinician all the same,
 // with a card saying that a past cancer could not be ruled out. What was
 // read before it counts. JSON null means no past conditions.
-func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms, miscased []string) {
+func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab recommend.Vocabulary, ts *conditionTerms, miscased []otherPrefetch) {
 	at := "prefetch." + PrefetchPastConditions
 	if PastConditionsTemplate(vocab) == "" {
 		return
 	}
 	// Never an error: see the doc comment.
-	_ = m.miscased(req, miscased, conditionSearch{what: "past", unread: &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	_ = m.miscased(miscased, conditionSearch{what: "past", unread: &m.UnreadPastConditions}, pid, idx, vocab, ts)
 	raw, ok := req.Prefetch[PrefetchPastConditions]
 	if !ok && len(miscased) > 0 {
 		return
@@ -1378,7 +1744,7 @@ func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab rec
 		return
 	}
 	before := len(m.UnreadPastConditions)
-	err := m.conditions(raw, conditionSearch{PrefetchPastConditions, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
 	var re *RequestError
 	switch {
 	case err == nil:

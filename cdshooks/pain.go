@@ -185,9 +185,11 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 	var scores []painScore
 	var patients map[string]bool // see fhirBundle.patients
 	matches := 0
-	for e, err := range b.entries(at) {
-		if err != nil {
-			return err
+	for e := range b.entries(at) {
+		if e.bad != nil {
+			// Pain scores call for no referral that a red flag would:
+			// one that cannot be read costs the scores (see MapRequest).
+			return e.bad
 		}
 		path := e.path
 		switch {

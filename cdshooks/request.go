@@ -43,6 +43,38 @@ type Request struct {
 	// Extension is the request's extension object, if any; it is not
 	// read.
 	Extension json.RawMessage `json:"extension,omitempty"`
+
+	// others are the prefetch values that are not a key of Prefetch, in
+	// the order given: the earlier values of a key given twice, and the
+	// keys of a prefetch object in the wrong case ("Prefetch"), or of a
+	// second prefetch object. DecodeRequest sets them, and MapRequest
+	// reads them as it reads a prefetch key in the wrong case.
+	others []otherPrefetch
+}
+
+// otherPrefetch is a prefetch value that is not the key it stands for:
+// see Request.others.
+type otherPrefetch struct {
+	// at is the JSON path of the value, such as "Prefetch.conditions";
+	// key is the key it was given under.
+	at, key string
+	// why says why it is not the key.
+	why string
+	raw json.RawMessage
+}
+
+// requestBody is a Request as DecodeRequest decodes the body: the
+// prefetch is read on its own (see prefetchOf), so that a key given twice
+// in it, or a "Prefetch" in the wrong case, is not lost.
+type requestBody struct {
+	Hook              string                     `json:"hook"`
+	HookInstance      string                     `json:"hookInstance"`
+	FHIRServer        string                     `json:"fhirServer,omitempty"`
+	FHIRAuthorization json.RawMessage            `json:"fhirAuthorization,omitempty"`
+	Context           map[string]json.RawMessage `json:"context"`
+	Prefetch          map[string]json.RawMessage `json:"-"`
+	Extension         json.RawMessage            `json:"extension,omitempty"`
+	others            []otherPrefetch
 }
 
 // ErrInvalidRequest is matched by every *RequestError the service answers
@@ -105,25 +137,34 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // and the fields every hook has: hook and hookInstance, non-empty
 // strings, and context, an object. Fields it does not know are ignored,
 // as CDS Hooks allows, but the JSON is read strictly: a key given twice
-// in the request, its context or its prefetch object is an error
-// (encoding/json would keep the last value, so a second "conditions"
-// could silently replace the first), and so is a key that differs only in
-// case from a field of the request ("Prefetch" is not "prefetch": CDS
-// Hooks and FHIR JSON are case-sensitive). [MapRequest] reads the
-// prefetch data as strictly. A problem is a *RequestError matching
-// ErrInvalidRequest that names the field, and the line and column of a
-// syntax error or a key at fault.
+// in the request or its context is an error (encoding/json would keep the
+// last value), and so is a key that differs only in case from a field of
+// the request ("Hook" is not "hook": CDS Hooks and FHIR JSON are
+// case-sensitive). The prefetch is the exception, since what it holds may
+// be an emergency: a prefetch key given twice ("conditions"), or a
+// prefetch object in the wrong case ("Prefetch") or given twice, is not
+// lost, nor taken as the key; the values that are not Prefetch's are kept
+// for [MapRequest], which reads them for their referrals only and reports
+// them by name, as it does a prefetch key in the wrong case. MapRequest
+// reads the prefetch data as strictly. A problem is a *RequestError
+// matching ErrInvalidRequest that names the field, and the line and
+// column of a syntax error or a key at fault.
 func DecodeRequest(data []byte) (*Request, error) {
-	var req Request
+	var body requestBody
 	// The prefetch values are read, and checked, by MapRequest; CDS Hooks
 	// lets a request carry fields the service does not know.
-	if err := decodeBody(data, &req, "a CDS Hooks request", false, false); err != nil {
+	if err := decodeBodyExcept(data, &body, "a CDS Hooks request", "prefetch"); err != nil {
 		return nil, err
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, jsonError(data, "", err)
 	}
+	var err error
+	if body.Prefetch, body.others, err = prefetchOf(data); err != nil {
+		return nil, err
+	}
+	req := Request(body)
 	for _, f := range []struct {
 		name, value string
 	}{{"hook", req.Hook}, {"hookInstance", req.HookInstance}} {
@@ -168,6 +209,22 @@ func patientViewer(req *Request) string {
 		return typ
 	}
 	return ""
+}
+
+// viewerInDoubt returns a 400 for a key of the request's context that is
+// userId only when case is ignored ("UserId") and, read as userId, names a
+// patient or their proxy (see patientViewer): JSON keys are
+// case-sensitive, so it is not the userId, but a patient may be viewing,
+// and the cards are written for a clinician. A patient viewing gets no
+// cards, so the 400 hides none from a clinician. Such a key that names
+// anyone else is not refused here: see MapRequest.
+func viewerInDoubt(req *Request) error {
+	for _, k := range miscasedKeys(req.Context, "userId")["userId"] {
+		if patientViewer(&Request{Context: map[string]json.RawMessage{"userId": req.Context[k]}}) != "" {
+			return badRequest("context."+parse.PathKey(k), "%s: it names a patient or their proxy, who may be viewing the record, and the cards are written for a clinician", miscasedWhy("userId"))
+		}
+	}
+	return nil
 }
 
 // isNull reports whether a JSON value is missing or null.
@@ -253,6 +310,27 @@ func position(data []byte, off int) (line, col int) {
 // that no field of v's struct types names. A problem is a *RequestError
 // naming the key, with its line and column.
 func decodeBody(data []byte, v any, what string, whole, closed bool) error {
+	if err := bodyJSON(data, v, what); err != nil {
+		return err
+	}
+	return checkKeys(data, "", reflect.TypeOf(v), whole, closed)
+}
+
+// decodeBodyExcept decodes data as decodeBody does (neither whole nor
+// closed), but leaves the keys of the body that are except when case is
+// ignored, and their values, unchecked, for the caller to read.
+func decodeBodyExcept(data []byte, v any, what, except string) error {
+	if err := bodyJSON(data, v, what); err != nil {
+		return err
+	}
+	k := &keyChecker{data: data, body: true, except: except, dec: json.NewDecoder(bytes.NewReader(data))}
+	k.dec.UseNumber()
+	return k.value(reflect.TypeOf(v), "")
+}
+
+// bodyJSON decodes data, the body of a call (what it should be, for the
+// message of an empty one), into v: valid UTF-8, not blank, and JSON.
+func bodyJSON(data []byte, v any, what string) error {
 	if !utf8.Valid(data) {
 		return badRequest("", "the body is not valid UTF-8 JSON")
 	}
@@ -262,7 +340,98 @@ func decodeBody(data []byte, v any, what string, whole, closed bool) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return jsonError(data, "", err)
 	}
-	return checkKeys(data, "", reflect.TypeOf(v), whole, closed)
+	return nil
+}
+
+// prefetchOf reads the prefetch of data, a request's body that
+// decodeBodyExcept has read: the last value of the key "prefetch", as
+// encoding/json would read it, without the earlier values of a key given
+// twice in it, which are returned as others, with every key of another
+// prefetch object ("Prefetch", or the earlier of two "prefetch"), each
+// with its path and why it is not the key. A prefetch that is not an
+// object, or null, is an error: nothing in it can be read.
+func prefetchOf(data []byte) (map[string]json.RawMessage, []otherPrefetch, error) {
+	var objects []otherPrefetch // each key of the body that is "prefetch" when case is ignored
+	last := -1
+	for key, raw := range members(data) {
+		if !strings.EqualFold(key, "prefetch") {
+			continue
+		}
+		if key == "prefetch" {
+			last = len(objects)
+		}
+		objects = append(objects, otherPrefetch{at: parse.PathKey(key), key: key, raw: raw})
+	}
+	var prefetch map[string]json.RawMessage
+	var others []otherPrefetch
+	for i, o := range objects {
+		why := "wrong case: JSON keys are case-sensitive; write \"prefetch\""
+		if o.key == "prefetch" {
+			why = twice
+		}
+		if isNull(o.raw) && i != last {
+			// Nothing in it, but not passed over without a word.
+			others = append(others, otherPrefetch{at: o.at, why: why, raw: o.raw})
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(o.raw, &obj); err != nil {
+			re := jsonError(o.raw, o.at, err)
+			if i == last {
+				return nil, nil, re
+			}
+			others = append(others, otherPrefetch{at: o.at, why: why + "; it " + re.Message, raw: o.raw})
+			continue
+		}
+		seen := map[string]int{} // the keys of the prefetch read, and how many times each is given
+		for _, n := range keyCounts(o.raw) {
+			seen[n.key] = n.count
+		}
+		for key, raw := range members(o.raw) {
+			at := o.at + "." + parse.PathKey(key)
+			switch {
+			case i != last:
+				others = append(others, otherPrefetch{at: at, key: key, why: why, raw: raw})
+			case seen[key] > 1:
+				// The earlier values of a key given twice.
+				seen[key]--
+				others = append(others, otherPrefetch{at: at, key: key, why: twice, raw: raw})
+			}
+		}
+		if i != last && len(obj) == 0 {
+			// Nothing in it, but not passed over without a word.
+			others = append(others, otherPrefetch{at: o.at, why: why, raw: o.raw})
+		}
+		if i == last {
+			prefetch = obj
+		}
+	}
+	return prefetch, others, nil
+}
+
+// twice says what is wrong with a key given twice in one object.
+const twice = "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"
+
+// keyCount is a key of a JSON object and how many times it is given.
+type keyCount struct {
+	key   string
+	count int
+}
+
+// keyCounts returns the keys of the JSON object raw, in the order first
+// given, with how many times each is given.
+func keyCounts(raw json.RawMessage) []keyCount {
+	var out []keyCount
+	at := map[string]int{}
+	for key := range members(raw) {
+		if i, ok := at[key]; ok {
+			out[i].count++
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, keyCount{key, 1})
+	}
+	return out
 }
 
 // decodeAt decodes the JSON value raw, found at path ("" for the body),
@@ -308,6 +477,9 @@ type keyChecker struct {
 	body   bool
 	whole  bool // check the values t does not describe too
 	closed bool // refuse the keys of a struct that name no field
+	// except, when not "", is a key of the body left unchecked, with its
+	// value, in whatever case it is written (see decodeBodyExcept).
+	except string
 	dec    *json.Decoder
 }
 
@@ -351,12 +523,19 @@ func (k *keyChecker) value(t reflect.Type, at string) error {
 				return jsonError(k.data, at, err)
 			}
 			key, _ := tok.(string)
+			if at == "" && k.except != "" && strings.EqualFold(key, k.except) {
+				var skip json.RawMessage
+				if err := k.dec.Decode(&skip); err != nil {
+					return jsonError(k.data, at, err)
+				}
+				continue
+			}
 			kat := parse.PathKey(key)
 			if at != "" {
 				kat = at + "." + kat
 			}
 			if seen[key] {
-				return k.fail(kat, start, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant")
+				return k.fail(kat, start, "%s", twice)
 			}
 			seen[key] = true
 			vt, known := elem, !isStruct

@@ -452,10 +452,6 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
 		return
 	}
-	if err := wrongCase(req.Context, "context", "patientId", "userId"); err != nil {
-		writeRequestError(w, err)
-		return
-	}
 	if typ := patientViewer(req); typ != "" {
 		// The cards are written for the clinician reading the chart: a
 		// patient, or their proxy, viewing the record gets none, and
@@ -463,6 +459,13 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		ev.RuleSet = eng.RuleSet().Digest
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "cdshooks: no cards: the user is not a clinician", slog.String("user_type", typ))
 		httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}})
+		return
+	}
+	if err := viewerInDoubt(req); err != nil {
+		// A "UserId" that names a patient or their proxy: a patient may
+		// be viewing, who gets no cards, so the 400 hides nothing from a
+		// clinician. Another "UserId" is reported by MapRequest.
+		writeRequestError(w, err)
 		return
 	}
 	var fr fhirReads

@@ -671,7 +671,9 @@ func TestConditionsBundle(t *testing.T) {
 			unread: []string{"prefetch.conditions.entry[0].resource: an OperationOutcome whose issues could not be read (issue must be an array, found an object): " +
 				"the client could not fetch every active Condition"}},
 		{name: "a key in the wrong case in an OperationOutcome", entries: []string{`{"resource": {"resourceType": "OperationOutcome", "Issue": []}}`},
-			wantErr: "prefetch.conditions.entry[0].resource.Issue", status: http.StatusBadRequest},
+			wantErr: "prefetch.conditions.entry[0].resource.Issue", status: http.StatusBadRequest,
+			unread: []string{`prefetch.conditions.entry[0].resource: Issue: wrong case: JSON keys are case-sensitive; write "issue"; it may say the search failed in part; ` +
+				"no code in it is one of the rule set's terms"}},
 		{name: "versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "Patient/p/_history/3", 1)},
 			want: []string{"sciatica"}},
 		{name: "absolute versioned reference", entries: []string{strings.Replace(condition, "SUBJECT", "https://ehr.example.org/fhir/Patient/p/_history/3", 1)},
@@ -1255,8 +1257,11 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 					Reason: "code.coding[1] must be an object, found a string: the coding could not be read, and it may be a red flag" + rest}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"a key in the wrong case beside a value of the wrong type", request("", condition(active, `{"System": "`+cm+`", "code": "G83.4", "display": 42}`), cauda),
-			callOutcome{Status: 400, Field: e0 + ".code.coding[0].System", Error: `wrong case: JSON keys are case-sensitive; write "system"`,
-				Outcome: cdshooks.OutcomeBadRequest}},
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: `code.coding[0].System: wrong case: JSON keys are case-sensitive; write "system"; it may be an active Condition, with a red flag; ` +
+						"its codes of the rule set's terms are counted, erring toward a referral" + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		// A page of several that the service cannot complete, or a
 		// Bundle whose total says some are missing, is known in part:
 		// the referrals of the Conditions on it reach the clinician; with
