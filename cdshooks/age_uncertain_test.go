@@ -28,8 +28,8 @@ func TestAgeUpTo(t *testing.T) {
 		{"1951-11-25", 74, 0},
 		{"2010", 15, 16},
 		{"2011", 14, 15},
-		{"2025", 0, 1},
-		{"2026", 0, 0},
+		{"2025", 1, 0}, // under one or one: 1 either way (a baby is 1)
+		{"2026", 1, 0},
 		{"1896", 129, 130},
 		// 131 on 1 January 1895, over recommend.MaxAge: left out.
 		{"1895", 130, 0},

@@ -143,8 +143,10 @@ of time ([WithTimeout]).
     referrals for both ages given, exercise advice withheld; check the date
     of birth", and the movement advice only when it is the same at both
     ages and neither withholds it (the card then does not say it is
-    withheld). A patient under one year old has
-    age 0, which a profile reads as unknown. A birth date that is not a
+    withheld). A patient under one year old counts
+    as 1, the youngest age a profile records (0 would read as unknown and
+    give a baby an adult's advice): like every child, outside the
+    guidance and referred to be seen first. A birth date that is not a
     date of the calendar ("1964-13-45"), is in the future, or gives an age
     over 130 leaves the age unknown too, and so does a birthDate that is
     not a JSON string (1950): it is reported (see below), and the cards

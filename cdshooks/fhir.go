@@ -1419,10 +1419,9 @@ func certainAge(birth string, now time.Time) (int, error) {
 	}
 	ny, nm, nd := now.Date()
 	if m[2] == "" && m[3] == "" && year == ny || m[3] == "" && year == ny && month == int(nm) {
-		// Born this year, or this month: at most a few months old, which
-		// a profile records as unknown (0); the latest day of the period
-		// may still be ahead.
-		return 0, nil
+		// Born this year, or this month: under one year old (see below);
+		// the latest day of the period may still be ahead.
+		return 1, nil
 	}
 	if year > ny || year == ny && (month > int(nm) || month == int(nm) && day > nd) {
 		return 0, fmt.Errorf("%s is after today (%04d-%02d-%02d)", quote(birth), ny, nm, nd)
@@ -1434,7 +1433,10 @@ func certainAge(birth string, now time.Time) (int, error) {
 	if age > recommend.MaxAge {
 		return 0, fmt.Errorf("%s gives an age of %d, over %d", quote(birth), age, recommend.MaxAge)
 	}
-	return age, nil
+	// A baby under one year is 1, the youngest age a profile records (0
+	// means unknown, which would give a baby an adult's advice): like
+	// every child, outside the guidance and seen first.
+	return max(age, 1), nil
 }
 
 // daysIn returns the number of days in a month.

@@ -349,9 +349,9 @@ func TestAge(t *testing.T) {
 		{"1980", 45},    // 31 December 1980 at the latest
 		{"1980-11", 45}, // 30 November 1980 at the latest
 		{"1980-10", 46},
-		{"2026", 0},    // born this year: under one, unknown
-		{"2026-11", 0}, // born this month
-		{"2026-03-01", 0},
+		{"2026", 1},    // born this year: under one, counted as 1, not unknown
+		{"2026-11", 1}, // born this month
+		{"2026-03-01", 1},
 		{"1896-11-24", 130},
 	}
 	for _, tt := range tests {
