@@ -181,8 +181,11 @@ type Explainer struct {
 
 	mu sync.Mutex
 	// own holds, by rule, what explaining a rule found that the Engine
-	// does not keep (Explainer.why), made on first use.
-	own map[int]*ruleWhy
+	// does not keep (Explainer.why), made on first use; found holds, by
+	// plan (whyPlan.ord), what the Explainer found for each condition,
+	// or nil.
+	own   map[int]*ruleWhy
+	found []*ruleWhy
 	// tables holds, by slot, the Engine's whyTable of each set of profile
 	// fields a condition read so far, prof the Engine's whyProfile of the
 	// profile's values, and key the bytes of the last values looked up
@@ -198,7 +201,15 @@ type Explainer struct {
 	views    []RuleExplanation
 	nViews   int
 	// text holds the answers' summaries (keep).
-	text strings.Builder
+	text textArena
+	// whys, whyClauses and whyVals are the slabs, and whyText the arena,
+	// that the walks' explanations are cut from (newRuleWhy), and nWhys,
+	// nWhyClauses and nWhyVals how many of each were cut.
+	whys                         []ruleWhy
+	whyClauses                   []ClauseExplanation
+	whyVals                      []string
+	whyText                      textArena
+	nWhys, nWhyClauses, nWhyVals int
 	// memo, says, spans, clauses and vals are the walk's memo of node
 	// values, its summary as written (whyRun), the clauses it gave and
 	// their single values, reused; says also holds an answer's summary

@@ -23,7 +23,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/common/ast"
@@ -38,9 +37,6 @@ import (
 type ruleWhy struct {
 	e       *Engine
 	matched bool
-	// boxed is whether w is a whyBox's, made with its clauses and
-	// values in one allocation (newRuleWhy).
-	boxed   bool
 	summary string
 	clauses []ClauseExplanation
 	// folded, in the copy a referral explanation makes of a rule whose
@@ -50,9 +46,6 @@ type ruleWhy struct {
 
 // size is about how many bytes w holds, for the bound of whyCache.
 func (w *ruleWhy) size() int {
-	if w.boxed {
-		return int(unsafe.Sizeof(whyBox{})) + len(w.summary)
-	}
 	n := 64 + len(w.summary)
 	for _, c := range w.clauses {
 		n += 80 + 16*len(c.Values)
@@ -393,6 +386,36 @@ func newWhyReads(e ast.Expr, leafIDs [numListFields][]string, leafRefs [numListF
 	return r
 }
 
+// onlyIDs reports whether r reads no number or choice and every list it
+// reads only by its ids: then what explaining a condition finds depends
+// only on which of those ids the profile's lists hold.
+func (r *whyReads) onlyIDs() bool {
+	if r.fields&^(1<<numListFields-1) != 0 {
+		return false
+	}
+	for fi := range listFields {
+		if r.fields&(1<<fi) != 0 && r.ids[fi] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsNone reports whether the Explainer's lists hold none of the ids
+// r asks about.
+func (x *Explainer) holdsNone(r *whyReads) bool {
+	for fi, ids := range r.ids {
+		if l := listFields[fi].get(x.p); len(l) > 0 {
+			for _, id := range ids {
+				if slices.Contains(l, id) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // signature names what r reads, the same for every condition that reads
 // the same: the slot of its explanations (whyCache.slot).
 func (r *whyReads) signature() string {
@@ -564,6 +587,8 @@ type whyCache struct {
 	slotsMu sync.Mutex
 	slots   map[string]int
 	nPlans  []int
+	// made is how many plans were numbered: each plan's ord is below it.
+	made int
 
 	mu       sync.RWMutex
 	m        map[string]*whyTable
@@ -582,11 +607,14 @@ type whyCache struct {
 }
 
 // slot returns the number of what a plan reads, by its signature
-// (whyReads.signature), the same for every plan that reads the same, and
-// the new plan's place among them.
-func (c *whyCache) slot(sig string) (slot, idx int) {
+// (whyReads.signature), the same for every plan that reads the same, the
+// new plan's place among them, and its number among every plan of the
+// engine (whyPlan.ord).
+func (c *whyCache) slot(sig string) (slot, idx, ord int) {
 	c.slotsMu.Lock()
 	defer c.slotsMu.Unlock()
+	ord = c.made
+	c.made++
 	slot, ok := c.slots[sig]
 	if !ok {
 		if c.slots == nil {
@@ -598,7 +626,7 @@ func (c *whyCache) slot(sig string) (slot, idx int) {
 	}
 	idx = c.nPlans[slot]
 	c.nPlans[slot]++
-	return slot, idx
+	return slot, idx, ord
 }
 
 // plans returns how many plans slot has so far.
