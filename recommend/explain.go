@@ -169,9 +169,11 @@ type ClauseExplanation struct {
 // methods return copies, and the lists of an answer are its own.
 type Explainer struct {
 	e *Engine
-	// p is the profile, kept in profile.
+	// p is the profile, kept in profile, and lists its lists, by list
+	// field.
 	p       *Profile
 	profile Profile
+	lists   [numListFields][]string
 	act     *activation
 	d       *decisions
 	res     *Result
@@ -186,6 +188,10 @@ type Explainer struct {
 	// or nil.
 	own   map[int]*ruleWhy
 	found []*ruleWhy
+	// held holds, by slot, whether the profile's lists hold any of the
+	// ids the slot's conditions ask about, once found (holdsNone): 0 not
+	// yet, 1 none, 2 some.
+	held []uint8
 	// tables holds, by slot, the Engine's whyTable of each set of profile
 	// fields a condition read so far, prof the Engine's whyProfile of the
 	// profile's values, and key the bytes of the last values looked up
@@ -203,22 +209,18 @@ type Explainer struct {
 	// text holds the answers' summaries (keep).
 	text textArena
 	// whys, whyClauses and whyVals are the slabs, and whyText the arena,
-	// that the walks' explanations are cut from (newRuleWhy), and nWhys,
-	// nWhyClauses and nWhyVals how many of each were cut.
-	whys                         []ruleWhy
-	whyClauses                   []ClauseExplanation
-	whyVals                      []string
-	whyText                      textArena
-	nWhys, nWhyClauses, nWhyVals int
-	// memo, says, spans, clauses and vals are the walk's memo of node
-	// values, its summary as written (whyRun), the clauses it gave and
-	// their single values, reused; says also holds an answer's summary
-	// as written.
-	memo    []uint8
-	says    []byte
-	spans   []int
-	clauses []ClauseExplanation
-	vals    []string
+	// that the walks' explanations are cut from (newRuleWhy).
+	whys       []ruleWhy
+	whyClauses []ClauseExplanation
+	whyVals    []string
+	whyText    textArena
+	// memo, says, spans and vals are the walk's memo of node values, its
+	// summary as written (whyRun) and its clauses' single values,
+	// reused; says also holds an answer's summary as written.
+	memo  []uint8
+	says  []byte
+	spans []int
+	vals  []string
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -273,6 +275,9 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	x.p, x.d, x.res = pp, d.explained(), res
 	ownLists(pp)
+	for fi := range listFields {
+		x.lists[fi] = listFields[fi].get(pp)
+	}
 	if len(x.d.withholding) > 0 || x.d.floorWithhold {
 		x.withheldBy = e.withholdingIDs(x.d)
 	}

@@ -37,6 +37,10 @@ import (
 type ruleWhy struct {
 	e       *Engine
 	matched bool
+	// cut is whether w, its clauses, values and summary were cut from an
+	// Explainer's slabs (Explainer.newRuleWhy), which counted their bytes
+	// in the cache as it made them.
+	cut     bool
 	summary string
 	clauses []ClauseExplanation
 	// folded, in the copy a referral explanation makes of a rule whose
@@ -44,8 +48,12 @@ type ruleWhy struct {
 	folded *ReferralFold
 }
 
-// size is about how many bytes w holds, for the bound of whyCache.
+// size is about how many bytes w holds, for the bound of whyCache: none
+// for one cut from an Explainer's slabs, which counted them (charge).
 func (w *ruleWhy) size() int {
+	if w.cut {
+		return 0
+	}
 	n := 64 + len(w.summary)
 	for _, c := range w.clauses {
 		n += 80 + 16*len(c.Values)
@@ -402,18 +410,27 @@ func (r *whyReads) onlyIDs() bool {
 }
 
 // holdsNone reports whether the Explainer's lists hold none of the ids
-// r asks about.
-func (x *Explainer) holdsNone(r *whyReads) bool {
-	for fi, ids := range r.ids {
-		if l := listFields[fi].get(x.p); len(l) > 0 {
-			for _, id := range ids {
-				if slices.Contains(l, id) {
-					return false
-				}
-			}
+// that plan pl, whose condition reads only ids (whyReads.onlyIDs), asks
+// about: found once for each slot (every plan of a slot asks about the
+// same ids), and kept in x.held. It is called with x.mu held.
+func (x *Explainer) holdsNone(pl *whyPlan) bool {
+	if pl.slot < len(x.held) {
+		if h := x.held[pl.slot]; h != 0 {
+			return h == 1
+		}
+	} else {
+		// A slot for each plan at most, and so for each rule.
+		x.held = append(x.held, make([]uint8, max(pl.slot+1, len(x.e.rules))-len(x.held))...)
+	}
+	none := true
+	for fi, ids := range pl.reads.ids {
+		if l := x.lists[fi]; len(l) > 0 && slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(l, id) }) {
+			none = false
+			break
 		}
 	}
-	return true
+	x.held[pl.slot] = 2 - boolByte(none)
+	return none
 }
 
 // signature names what r reads, the same for every condition that reads

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
@@ -352,7 +353,7 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 			return w
 		}
 		switch {
-		case pl.lists && x.holdsNone(&pl.reads):
+		case pl.lists && x.holdsNone(pl):
 			none = &pl.none[boolRank(matched)]
 			if w := none.Load(); w != nil {
 				return w
@@ -438,8 +439,12 @@ func (x *Explainer) scratch() {
 }
 
 // textArena holds strings cut from a few allocations: a strings.Builder
-// only ever appends, so a string cut from it never changes.
-type textArena struct{ b strings.Builder }
+// only ever appends, so a string cut from it never changes. made is how
+// many bytes its allocations hold.
+type textArena struct {
+	b    strings.Builder
+	made int
+}
 
 // keep returns b as a string cut from a, started anew when full.
 func (a *textArena) keep(b []byte) string {
@@ -448,6 +453,7 @@ func (a *textArena) keep(b []byte) string {
 		n := min(max(512, 2*a.b.Cap()), 4096)
 		a.b = strings.Builder{}
 		a.b.Grow(max(len(b), n))
+		a.made += a.b.Cap()
 	}
 	start := a.b.Len()
 	a.b.Write(b)
@@ -458,35 +464,80 @@ func (a *textArena) keep(b []byte) string {
 // its answers' summaries. It is called with x.mu held.
 func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
 
-// newRuleWhy returns a new explanation with nc clauses and an empty list
-// with room for nv values. Unless shared, they are cut from the
-// Explainer's slabs (whys, whyClauses, whyVals), which grow as its walks
-// do: what one Explainer found is kept by the Engine, and dropped, mostly
-// together, and a slab is only ever cut, never written again. What a
-// plan keeps for good (shared) is made on its own, so that it holds no
-// slab. It is called with x.mu held.
-func (x *Explainer) newRuleWhy(nc, nv int, shared bool) (*ruleWhy, []string) {
-	if shared {
-		return &ruleWhy{clauses: make([]ClauseExplanation, nc)}, make([]string, 0, nv)
+// The chunks of an Explainer's slabs of explanations (newRuleWhy), in
+// explanations, clauses and values: about 1 KiB, 2.5 KiB and 256 bytes,
+// as many as a few conditions' explanations hold; a walk of the whole
+// rule set makes a few of each.
+const (
+	whyChunk       = 16
+	whyClauseChunk = 32
+	whyValChunk    = 16
+)
+
+// clauseRoom returns an empty list, in the Explainer's slab of clauses
+// (newRuleWhy), with room for n clauses at least: a walk writes its
+// clauses there, and the slab keeps them when the walk's explanation
+// does. It is called with x.mu held.
+func (x *Explainer) clauseRoom(n int) []ClauseExplanation {
+	x.whyClauses = chunked(x, x.whyClauses, n, whyClauseChunk)
+	return x.whyClauses[len(x.whyClauses):]
+}
+
+// chunked returns s with room for n more elements: s itself when it has
+// it, or else a new empty chunk of the Explainer's slabs, with room for
+// chunk elements, or n when more, whose bytes it counts in the Engine's
+// cache (charge).
+func chunked[T any](x *Explainer, s []T, n, chunk int) []T {
+	if cap(s)-len(s) >= n {
+		return s
 	}
-	// The walks still to come are at most one for each rule.
-	left := max(len(x.e.rules)-x.nWhys, 1)
-	x.whys = room(x.whys, 1, max(8, x.nWhys), left)
+	s = make([]T, 0, max(n, chunk))
+	x.charge(cap(s) * int(unsafe.Sizeof(*new(T))))
+	return s
+}
+
+// charge counts n bytes of the Explainer's slabs in the Engine's cache,
+// when it is on: an explanation cut from them (ruleWhy.cut) is counted
+// as nothing, as the cache may keep it, and with it its chunk, whole.
+// What a chunk holds is mostly kept: counting each chunk as it is made
+// counts what the cache keeps alive, rather than what its explanations
+// use. It is called with x.mu held.
+func (x *Explainer) charge(n int) {
+	if !x.e.whys.off.Load() {
+		x.e.whys.bytes.Add(int64(n))
+	}
+}
+
+// newRuleWhy returns a new explanation of clauses, a walk's, and an
+// empty list with room for nv values. Unless shared, they are cut from
+// the Explainer's slabs (whys, whyClauses, whyVals), made in chunks
+// (chunked): clauses written in the slab of clauses (clauseRoom) stay
+// there. What one Explainer found is kept by the Engine, and dropped,
+// mostly together, and a slab is only ever cut, never written again.
+// What a plan keeps for good (shared) is made on its own, so that it
+// holds no slab. It is called with x.mu held.
+func (x *Explainer) newRuleWhy(clauses []ClauseExplanation, nv int, shared bool) (*ruleWhy, []string) {
+	nc := len(clauses)
+	if shared {
+		return &ruleWhy{clauses: slices.Clone(clauses)}, make([]string, 0, nv)
+	}
+	x.whys = chunked(x, x.whys, 1, whyChunk)
 	x.whys = x.whys[:len(x.whys)+1]
 	w := &x.whys[len(x.whys)-1]
-	x.nWhys++
-	x.whyClauses = room(x.whyClauses, nc, max(16, x.nWhyClauses), 2*left)
-	n := len(x.whyClauses)
-	x.whyClauses = x.whyClauses[:n+nc]
-	w.clauses = x.whyClauses[n : n+nc : n+nc]
-	x.nWhyClauses += nc
+	w.cut, w.clauses = true, clauses[:nc:nc]
+	if free := x.whyClauses[len(x.whyClauses):]; nc <= cap(free) && nc > 0 && &free[:1][0] == &clauses[0] {
+		x.whyClauses = x.whyClauses[:len(x.whyClauses)+nc]
+	} else if nc > 0 {
+		// Clauses the walk wrote past the room the plan promised: an
+		// allocation of their own.
+		x.charge(cap(clauses) * int(unsafe.Sizeof(ClauseExplanation{})))
+	}
 	if nv == 0 {
 		return w, nil
 	}
-	x.whyVals = room(x.whyVals, nv, max(8, x.nWhyVals), left)
-	n = len(x.whyVals)
+	x.whyVals = chunked(x, x.whyVals, nv, whyValChunk)
+	n := len(x.whyVals)
 	x.whyVals = x.whyVals[:n+nv]
-	x.nWhyVals += nv
 	return w, x.whyVals[n : n : n+nv]
 }
 
@@ -539,8 +590,11 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		// The second run disagrees with the first; trust the first.
 		return nil, false
 	}
-	clauses := run.why(pl.root, x.clauses[:0])
-	x.clauses = clauses[:0]
+	// The clauses are written where they are kept, in the Explainer's
+	// slab, with room for every clause of the plan; an explanation that
+	// does not keep them (fixedWhy, or shared) leaves the room to the
+	// next walk.
+	clauses := run.why(pl.root, x.clauseRoom(pl.clauses))
 	x.vals = run.vals[:0]
 	x.says, x.spans = run.says, run.spans
 	// A summary of one clause whose words do not depend on the profile
@@ -565,23 +619,24 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		}
 		n += len(clauses[i].Values)
 	}
-	w, vals := x.newRuleWhy(len(clauses), n, shared)
+	w, vals := x.newRuleWhy(clauses, n, shared)
 	w.e, w.matched, w.summary = x.e, matched, run.fixed
 	if len(run.spans) != 2 || w.summary != string(run.says) {
 		if shared {
 			w.summary = string(run.says)
 		} else {
+			made := x.whyText.made
 			w.summary = x.whyText.keep(run.says)
+			x.charge(x.whyText.made - made)
 		}
 	}
-	run.finish(w.summary, clauses)
-	for i, c := range clauses {
-		if len(c.Values) > 0 {
+	run.finish(w.summary, w.clauses)
+	for i := range w.clauses {
+		if c := &w.clauses[i]; len(c.Values) > 0 {
 			start := len(vals)
 			vals = append(vals, c.Values...)
 			c.Values = vals[start:len(vals):len(vals)]
 		}
-		w.clauses[i] = c
 	}
 	return w, true
 }
