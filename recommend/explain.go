@@ -169,11 +169,9 @@ type ClauseExplanation struct {
 // methods return copies, and the lists of an answer are its own.
 type Explainer struct {
 	e *Engine
-	// p is the profile, kept in profile, and lists its lists, by list
-	// field.
+	// p is the profile, kept in profile.
 	p       *Profile
 	profile Profile
-	lists   [numListFields][]string
 	act     *activation
 	d       *decisions
 	res     *Result
@@ -250,7 +248,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	// The profile is kept in the Explainer, so that it is not copied to
 	// the heap on its own.
-	x := &Explainer{e: e, profile: p}
+	x := &Explainer{e: e, profile: p, whyText: textArena{first: whyTextFirst}}
 	pp := &x.profile
 	if err := e.validate(pp); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
@@ -275,9 +273,6 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	x.p, x.d, x.res = pp, d.explained(), res
 	ownLists(pp)
-	for fi := range listFields {
-		x.lists[fi] = listFields[fi].get(pp)
-	}
 	if len(x.d.withholding) > 0 || x.d.floorWithhold {
 		x.withheldBy = e.withholdingIDs(x.d)
 	}
@@ -395,6 +390,9 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		ex.WithheldBy = slices.Clone(x.withheldBy)
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
+		if len(dm.missing) > 0 {
+			ex.Missing = make([]Term, 0, len(dm.missing))
+		}
 		for _, eq := range dm.missing {
 			en := e.vocab[fieldEquipment].entries[eq]
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})

@@ -424,7 +424,10 @@ func (x *Explainer) holdsNone(pl *whyPlan) bool {
 	}
 	none := true
 	for fi, ids := range pl.reads.ids {
-		if l := x.lists[fi]; len(l) > 0 && slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(l, id) }) {
+		if len(ids) == 0 {
+			continue
+		}
+		if l := listFields[fi].get(x.p); len(l) > 0 && slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(l, id) }) {
 			none = false
 			break
 		}
@@ -499,7 +502,9 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 	c := &x.e.whys
 	if x.prof == nil {
 		n := c.nSlots()
-		x.key = x.appendValues(x.key[:0], &allReads)
+		// Room for the values of a profile of a few entries a list, so
+		// that the key is not grown step by step.
+		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
 		x.prof = c.profile(x.key, n)
 		x.tables = make([]*whyTable, n)
 	}
@@ -711,7 +716,11 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int
 // would pass whyCacheBytes. It is called with c.mu held.
 func (c *whyCache) room(n int) {
 	if c.m == nil || c.bytes.Load()+int64(n) > cmp.Or(c.limit, whyCacheBytes) {
-		c.m, c.profiles = make(map[string]*whyTable), make(map[string]*whyProfile)
+		// Made with room for as many entries as the last held, which
+		// the cache will most likely hold again: a map that grows from
+		// nothing moves its entries at every step, and a cache of new
+		// profiles adds one entry or more for each.
+		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))

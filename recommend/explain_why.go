@@ -440,17 +440,25 @@ func (x *Explainer) scratch() {
 
 // textArena holds strings cut from a few allocations: a strings.Builder
 // only ever appends, so a string cut from it never changes. made is how
-// many bytes its allocations hold.
+// many bytes its allocations hold, and first, when not 0, the bytes of
+// the first in place of 512.
 type textArena struct {
-	b    strings.Builder
-	made int
+	b     strings.Builder
+	made  int
+	first int
 }
+
+// whyTextFirst is the first allocation of an Explainer's arena of the
+// walks' summaries: an Explainer that walks one condition most often
+// walks a few dozen, of about a hundred bytes each.
+const whyTextFirst = 2048
 
 // keep returns b as a string cut from a, started anew when full.
 func (a *textArena) keep(b []byte) string {
 	if a.b.Cap()-a.b.Len() < len(b) {
-		// Each new arena twice the last, from 512 bytes to 4 KiB.
-		n := min(max(512, 2*a.b.Cap()), 4096)
+		// Each new arena twice the last, from 512 bytes (or first) to
+		// 4 KiB.
+		n := min(max(cmp.Or(a.first, 512), 2*a.b.Cap()), 4096)
 		a.b = strings.Builder{}
 		a.b.Grow(max(len(b), n))
 		a.made += a.b.Cap()
