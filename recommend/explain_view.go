@@ -618,9 +618,10 @@ type whyCache struct {
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
-	// off turns the cache off, for a test that measures without it:
-	// each table is then new. limit, when not 0, is the bound in place of
-	// whyCacheBytes, for a test.
+	// off turns the cache off, for a test that measures without it: an
+	// Explainer then keeps what it finds by plan (Explainer.found) and
+	// makes no table, and a table looked up all the same is new. limit,
+	// when not 0, is the bound in place of whyCacheBytes, for a test.
 	off   atomic.Bool
 	limit int64
 	// walks counts the conditions explained by a walk, and lookups the
