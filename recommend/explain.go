@@ -181,8 +181,15 @@ type Explainer struct {
 
 	mu sync.Mutex
 	// own holds, by rule, what explaining a rule found that the Engine
-	// does not keep (Explainer.why), made on first use.
-	own map[int]*ruleWhy
+	// does not keep (Explainer.why), made on first use; found holds, by
+	// plan (whyPlan.ord), what the Explainer found for each condition,
+	// or nil.
+	own   map[int]*ruleWhy
+	found []*ruleWhy
+	// held holds, by slot, whether the profile's lists hold any of the
+	// ids the slot's conditions ask about, once found (holdsNone): 0 not
+	// yet, 1 none, 2 some.
+	held []uint8
 	// tables holds, by slot, the Engine's whyTable of each set of profile
 	// fields a condition read so far, prof the Engine's whyProfile of the
 	// profile's values, and key the bytes of the last values looked up
@@ -198,16 +205,20 @@ type Explainer struct {
 	views    []RuleExplanation
 	nViews   int
 	// text holds the answers' summaries (keep).
-	text strings.Builder
-	// memo, says, spans, clauses and vals are the walk's memo of node
-	// values, its summary as written (whyRun), the clauses it gave and
-	// their single values, reused; says also holds an answer's summary
-	// as written.
-	memo    []uint8
-	says    []byte
-	spans   []int
-	clauses []ClauseExplanation
-	vals    []string
+	text textArena
+	// whys, whyClauses and whyVals are the slabs, and whyText the arena,
+	// that the walks' explanations are cut from (newRuleWhy).
+	whys       []ruleWhy
+	whyClauses []ClauseExplanation
+	whyVals    []string
+	whyText    textArena
+	// memo, says, spans and vals are the walk's memo of node values, its
+	// summary as written (whyRun) and its clauses' single values,
+	// reused; says also holds an answer's summary as written.
+	memo  []uint8
+	says  []byte
+	spans []int
+	vals  []string
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -237,7 +248,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	// The profile is kept in the Explainer, so that it is not copied to
 	// the heap on its own.
-	x := &Explainer{e: e, profile: p}
+	x := &Explainer{e: e, profile: p, whyText: textArena{first: whyTextFirst}}
 	pp := &x.profile
 	if err := e.validate(pp); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
@@ -379,6 +390,9 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		ex.WithheldBy = slices.Clone(x.withheldBy)
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
+		if len(dm.missing) > 0 {
+			ex.Missing = make([]Term, 0, len(dm.missing))
+		}
 		for _, eq := range dm.missing {
 			en := e.vocab[fieldEquipment].entries[eq]
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})

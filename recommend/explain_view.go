@@ -23,7 +23,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/google/cel-go/common/ast"
@@ -38,9 +37,10 @@ import (
 type ruleWhy struct {
 	e       *Engine
 	matched bool
-	// boxed is whether w is a whyBox's, made with its clauses and
-	// values in one allocation (newRuleWhy).
-	boxed   bool
+	// cut is whether w, its clauses, values and summary were cut from an
+	// Explainer's slabs (Explainer.newRuleWhy), which counted their bytes
+	// in the cache as it made them.
+	cut     bool
 	summary string
 	clauses []ClauseExplanation
 	// folded, in the copy a referral explanation makes of a rule whose
@@ -48,10 +48,11 @@ type ruleWhy struct {
 	folded *ReferralFold
 }
 
-// size is about how many bytes w holds, for the bound of whyCache.
+// size is about how many bytes w holds, for the bound of whyCache: none
+// for one cut from an Explainer's slabs, which counted them (charge).
 func (w *ruleWhy) size() int {
-	if w.boxed {
-		return int(unsafe.Sizeof(whyBox{})) + len(w.summary)
+	if w.cut {
+		return 0
 	}
 	n := 64 + len(w.summary)
 	for _, c := range w.clauses {
@@ -393,6 +394,48 @@ func newWhyReads(e ast.Expr, leafIDs [numListFields][]string, leafRefs [numListF
 	return r
 }
 
+// onlyIDs reports whether r reads no number or choice and every list it
+// reads only by its ids: then what explaining a condition finds depends
+// only on which of those ids the profile's lists hold.
+func (r *whyReads) onlyIDs() bool {
+	if r.fields&^(1<<numListFields-1) != 0 {
+		return false
+	}
+	for fi := range listFields {
+		if r.fields&(1<<fi) != 0 && r.ids[fi] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsNone reports whether the Explainer's lists hold none of the ids
+// that plan pl, whose condition reads only ids (whyReads.onlyIDs), asks
+// about: found once for each slot (every plan of a slot asks about the
+// same ids), and kept in x.held. It is called with x.mu held.
+func (x *Explainer) holdsNone(pl *whyPlan) bool {
+	if pl.slot < len(x.held) {
+		if h := x.held[pl.slot]; h != 0 {
+			return h == 1
+		}
+	} else {
+		// A slot for each plan at most, and so for each rule.
+		x.held = append(x.held, make([]uint8, max(pl.slot+1, len(x.e.rules))-len(x.held))...)
+	}
+	none := true
+	for fi, ids := range pl.reads.ids {
+		if len(ids) == 0 {
+			continue
+		}
+		if l := listFields[fi].get(x.p); len(l) > 0 && slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(l, id) }) {
+			none = false
+			break
+		}
+	}
+	x.held[pl.slot] = 2 - boolByte(none)
+	return none
+}
+
 // signature names what r reads, the same for every condition that reads
 // the same: the slot of its explanations (whyCache.slot).
 func (r *whyReads) signature() string {
@@ -459,7 +502,9 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 	c := &x.e.whys
 	if x.prof == nil {
 		n := c.nSlots()
-		x.key = x.appendValues(x.key[:0], &allReads)
+		// Room for the values of a profile of a few entries a list, so
+		// that the key is not grown step by step.
+		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
 		x.prof = c.profile(x.key, n)
 		x.tables = make([]*whyTable, n)
 	}
@@ -564,6 +609,8 @@ type whyCache struct {
 	slotsMu sync.Mutex
 	slots   map[string]int
 	nPlans  []int
+	// made is how many plans were numbered: each plan's ord is below it.
+	made int
 
 	mu       sync.RWMutex
 	m        map[string]*whyTable
@@ -571,9 +618,10 @@ type whyCache struct {
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
-	// off turns the cache off, for a test that measures without it:
-	// each table is then new. limit, when not 0, is the bound in place of
-	// whyCacheBytes, for a test.
+	// off turns the cache off, for a test that measures without it: an
+	// Explainer then keeps what it finds by plan (Explainer.found) and
+	// makes no table, and a table looked up all the same is new. limit,
+	// when not 0, is the bound in place of whyCacheBytes, for a test.
 	off   atomic.Bool
 	limit int64
 	// walks counts the conditions explained by a walk, and lookups the
@@ -582,11 +630,14 @@ type whyCache struct {
 }
 
 // slot returns the number of what a plan reads, by its signature
-// (whyReads.signature), the same for every plan that reads the same, and
-// the new plan's place among them.
-func (c *whyCache) slot(sig string) (slot, idx int) {
+// (whyReads.signature), the same for every plan that reads the same, the
+// new plan's place among them, and its number among every plan of the
+// engine (whyPlan.ord).
+func (c *whyCache) slot(sig string) (slot, idx, ord int) {
 	c.slotsMu.Lock()
 	defer c.slotsMu.Unlock()
+	ord = c.made
+	c.made++
 	slot, ok := c.slots[sig]
 	if !ok {
 		if c.slots == nil {
@@ -598,7 +649,7 @@ func (c *whyCache) slot(sig string) (slot, idx int) {
 	}
 	idx = c.nPlans[slot]
 	c.nPlans[slot]++
-	return slot, idx
+	return slot, idx, ord
 }
 
 // plans returns how many plans slot has so far.
@@ -666,7 +717,11 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int
 // would pass whyCacheBytes. It is called with c.mu held.
 func (c *whyCache) room(n int) {
 	if c.m == nil || c.bytes.Load()+int64(n) > cmp.Or(c.limit, whyCacheBytes) {
-		c.m, c.profiles = make(map[string]*whyTable), make(map[string]*whyProfile)
+		// Made with room for as many entries as the last held, which
+		// the cache will most likely hold again: a map that grows from
+		// nothing moves its entries at every step, and a cache of new
+		// profiles adds one entry or more for each.
+		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))

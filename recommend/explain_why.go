@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/words"
@@ -332,22 +333,40 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 }
 
 // why returns what explaining rule ri found for the Explainer's profile:
-// found once per Explainer, and kept by the Engine for the values of the
-// profile fields the rule's condition reads (whyCache), for every rule
-// with the same condition. It is called with x.mu held.
+// found once per Explainer for each condition, and kept by the Engine for
+// the values of the profile fields the rule's condition reads
+// (whyCache), for every rule with the same condition; or, for a
+// condition that reads only whether lists hold some ids, none of which
+// the profile's lists hold, kept by the plan (whyPlan.none) with no
+// lookup. With the cache off, the Explainer keeps what it found by plan
+// (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	e, matched := x.e, x.d.matched[ri]
 	pl := x.plan(ri)
 	var t *whyTable
+	var none *atomic.Pointer[ruleWhy]
 	if pl != nil && pl.root != nil {
 		// (A plan without a root, of a condition that no longer
 		// compiles, has no slot: its rule is explained by the whole
 		// condition, kept by the Explainer.)
-		if t = x.table(pl); pl.idx >= len(t.at) {
-			// A plan made after the table: kept by the Explainer only.
-			t = nil
-		} else if w := t.at[pl.idx].Load(); w != nil && w.matched == matched {
+		if w := x.foundFor(pl); w != nil && w.matched == matched {
 			return w
+		}
+		switch {
+		case pl.lists && x.holdsNone(pl):
+			none = &pl.none[boolRank(matched)]
+			if w := none.Load(); w != nil {
+				return w
+			}
+		case e.whys.off.Load():
+			// No table: what the walk finds is the Explainer's (found).
+		default:
+			if t = x.table(pl); pl.idx >= len(t.at) {
+				// A plan made after the table: kept by the Explainer only.
+				t = nil
+			} else if w := t.at[pl.idx].Load(); w != nil && w.matched == matched {
+				return w
+			}
 		}
 	}
 	if w := x.own[ri]; w != nil {
@@ -358,7 +377,7 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		verdict = "matched"
 	}
 	e.whys.walks.Add(1)
-	w, ok := x.walk(ctx, pl, matched, verdict)
+	w, ok := x.walk(ctx, pl, matched, verdict, none != nil)
 	if !ok {
 		// The whole condition, with the value Recommend found: not kept
 		// by the Engine, as ctx may have ended the walk.
@@ -367,15 +386,47 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		w.summary = verdict + ": the condition is " + strconv.FormatBool(matched)
 		w.clauses = []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: w.summary[len(verdict)+2:], Values: []string{}}}
 	}
-	if ok && t != nil {
+	switch {
+	case !ok:
+	case none != nil:
+		if !none.CompareAndSwap(nil, w) {
+			w = none.Load()
+		}
+		return w
+	case t != nil:
 		if kept := e.whys.keep(t, pl.idx, w); kept.matched == matched {
 			return kept
 		}
+	case e.whys.off.Load():
+		return x.find(pl, w)
 	}
 	if x.own == nil {
 		x.own = map[int]*ruleWhy{}
 	}
 	x.own[ri] = w
+	return w
+}
+
+// foundFor returns what the Explainer found for plan pl, or nil. It is
+// called with x.mu held.
+func (x *Explainer) foundFor(pl *whyPlan) *ruleWhy {
+	if pl.ord < len(x.found) {
+		return x.found[pl.ord]
+	}
+	return nil
+}
+
+// find notes w as what the Explainer found for plan pl, for the next
+// rule with the same condition, and returns it. It is called with x.mu
+// held.
+func (x *Explainer) find(pl *whyPlan, w *ruleWhy) *ruleWhy {
+	if pl.ord >= len(x.found) {
+		// Every plan numbered so far, or more when plans are still
+		// being made: a plan's rules are at most all the rules.
+		n := max(pl.ord+1, len(x.e.rules))
+		x.found = append(x.found, make([]*ruleWhy, n-len(x.found))...)
+	}
+	x.found[pl.ord] = w
 	return w
 }
 
@@ -387,20 +438,115 @@ func (x *Explainer) scratch() {
 	}
 }
 
-// keep returns b as a string cut from x.text, the Explainer's arena of
-// its answers' summaries, started anew when full. A strings.Builder only
-// ever appends, so a string cut from it never changes. It is called with
-// x.mu held.
-func (x *Explainer) keep(b []byte) string {
-	if x.text.Cap()-x.text.Len() < len(b) {
-		// Each new arena twice the last, from 512 bytes to 4 KiB.
-		n := min(max(512, 2*x.text.Cap()), 4096)
-		x.text = strings.Builder{}
-		x.text.Grow(max(len(b), n))
+// textArena holds strings cut from a few allocations: a strings.Builder
+// only ever appends, so a string cut from it never changes. made is how
+// many bytes its allocations hold, and first, when not 0, the bytes of
+// the first in place of 512.
+type textArena struct {
+	b     strings.Builder
+	made  int
+	first int
+}
+
+// whyTextFirst is the first allocation of an Explainer's arena of the
+// walks' summaries: an Explainer that walks one condition most often
+// walks a few dozen, of about a hundred bytes each.
+const whyTextFirst = 2048
+
+// keep returns b as a string cut from a, started anew when full.
+func (a *textArena) keep(b []byte) string {
+	if a.b.Cap()-a.b.Len() < len(b) {
+		// Each new arena twice the last, from 512 bytes (or first) to
+		// 4 KiB.
+		n := min(max(cmp.Or(a.first, 512), 2*a.b.Cap()), 4096)
+		a.b = strings.Builder{}
+		a.b.Grow(max(len(b), n))
+		a.made += a.b.Cap()
 	}
-	start := x.text.Len()
-	x.text.Write(b)
-	return x.text.String()[start:]
+	start := a.b.Len()
+	a.b.Write(b)
+	return a.b.String()[start:]
+}
+
+// keep returns b as a string cut from x.text, the Explainer's arena of
+// its answers' summaries. It is called with x.mu held.
+func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
+
+// The chunks of an Explainer's slabs of explanations (newRuleWhy), in
+// explanations, clauses and values: about 1 KiB, 2.5 KiB and 256 bytes,
+// as many as a few conditions' explanations hold; a walk of the whole
+// rule set makes a few of each.
+const (
+	whyChunk       = 16
+	whyClauseChunk = 32
+	whyValChunk    = 16
+)
+
+// clauseRoom returns an empty list, in the Explainer's slab of clauses
+// (newRuleWhy), with room for n clauses at least: a walk writes its
+// clauses there, and the slab keeps them when the walk's explanation
+// does. It is called with x.mu held.
+func (x *Explainer) clauseRoom(n int) []ClauseExplanation {
+	x.whyClauses = chunked(x, x.whyClauses, n, whyClauseChunk)
+	return x.whyClauses[len(x.whyClauses):]
+}
+
+// chunked returns s with room for n more elements: s itself when it has
+// it, or else a new empty chunk of the Explainer's slabs, with room for
+// chunk elements, or n when more, whose bytes it counts in the Engine's
+// cache (charge).
+func chunked[T any](x *Explainer, s []T, n, chunk int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	s = make([]T, 0, max(n, chunk))
+	x.charge(cap(s) * int(unsafe.Sizeof(*new(T))))
+	return s
+}
+
+// charge counts n bytes of the Explainer's slabs in the Engine's cache,
+// when it is on: an explanation cut from them (ruleWhy.cut) is counted
+// as nothing, as the cache may keep it, and with it its chunk, whole.
+// What a chunk holds is mostly kept: counting each chunk as it is made
+// counts what the cache keeps alive, rather than what its explanations
+// use. It is called with x.mu held.
+func (x *Explainer) charge(n int) {
+	if !x.e.whys.off.Load() {
+		x.e.whys.bytes.Add(int64(n))
+	}
+}
+
+// newRuleWhy returns a new explanation of clauses, a walk's, and an
+// empty list with room for nv values. Unless shared, they are cut from
+// the Explainer's slabs (whys, whyClauses, whyVals), made in chunks
+// (chunked): clauses written in the slab of clauses (clauseRoom) stay
+// there. What one Explainer found is kept by the Engine, and dropped,
+// mostly together, and a slab is only ever cut, never written again.
+// What a plan keeps for good (shared) is made on its own, so that it
+// holds no slab. It is called with x.mu held.
+func (x *Explainer) newRuleWhy(clauses []ClauseExplanation, nv int, shared bool) (*ruleWhy, []string) {
+	nc := len(clauses)
+	if shared {
+		return &ruleWhy{clauses: slices.Clone(clauses)}, make([]string, 0, nv)
+	}
+	x.whys = chunked(x, x.whys, 1, whyChunk)
+	x.whys = x.whys[:len(x.whys)+1]
+	w := &x.whys[len(x.whys)-1]
+	w.cut, w.clauses = true, clauses[:nc:nc]
+	if free := x.whyClauses[len(x.whyClauses):]; nc <= cap(free) && nc > 0 && &free[:1][0] == &clauses[0] {
+		x.whyClauses = x.whyClauses[:len(x.whyClauses)+nc]
+	} else if nc > 0 {
+		// Clauses the walk wrote past the room the plan promised: an
+		// allocation of their own.
+		x.charge(cap(clauses) * int(unsafe.Sizeof(ClauseExplanation{})))
+	}
+	if nv == 0 {
+		return w, nil
+	}
+	x.whyVals = chunked(x, x.whyVals, nv, whyValChunk)
+	n := len(x.whyVals)
+	x.whyVals = x.whyVals[:n+nv]
+	return w, x.whyVals[n : n : n+nv]
 }
 
 // trackedOptions are the options of the program an explanation runs a
@@ -419,10 +565,12 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 // walk finds the clauses that decided the condition of plan pl for the
 // Explainer's profile, which matched it or not as matched says, and
 // returns its explanation: the summary, verdict followed by what each
-// clause says, and the clauses, each list its own, so that the Engine
-// can keep it. It returns false when there is no plan, the condition
-// cannot be run again, or the run disagrees with Recommend's.
-func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict string) (*ruleWhy, bool) {
+// clause says, and the clauses, holding nothing of the Explainer's
+// scratch, so that the Engine can keep it; cut from the Explainer's slabs
+// unless shared, for a plan to keep (newRuleWhy). It returns false when
+// there is no plan, the condition cannot be run again, or the run
+// disagrees with Recommend's.
+func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict string, shared bool) (*ruleWhy, bool) {
 	if pl == nil || pl.root == nil {
 		return nil, false
 	}
@@ -450,8 +598,11 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		// The second run disagrees with the first; trust the first.
 		return nil, false
 	}
-	clauses := run.why(pl.root, x.clauses[:0])
-	x.clauses = clauses[:0]
+	// The clauses are written where they are kept, in the Explainer's
+	// slab, with room for every clause of the plan; an explanation that
+	// does not keep them (fixedWhy, or shared) leaves the room to the
+	// next walk.
+	clauses := run.why(pl.root, x.clauseRoom(pl.clauses))
 	x.vals = run.vals[:0]
 	x.says, x.spans = run.says, run.spans
 	// A summary of one clause whose words do not depend on the profile
@@ -476,41 +627,26 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		}
 		n += len(clauses[i].Values)
 	}
-	w, vals := newRuleWhy(len(clauses), n)
+	w, vals := x.newRuleWhy(clauses, n, shared)
 	w.e, w.matched, w.summary = x.e, matched, run.fixed
 	if len(run.spans) != 2 || w.summary != string(run.says) {
-		w.summary = string(run.says)
+		if shared {
+			w.summary = string(run.says)
+		} else {
+			made := x.whyText.made
+			w.summary = x.whyText.keep(run.says)
+			x.charge(x.whyText.made - made)
+		}
 	}
-	run.finish(w.summary, clauses)
-	for i, c := range clauses {
-		if len(c.Values) > 0 {
+	run.finish(w.summary, w.clauses)
+	for i := range w.clauses {
+		if c := &w.clauses[i]; len(c.Values) > 0 {
 			start := len(vals)
 			vals = append(vals, c.Values...)
 			c.Values = vals[start:len(vals):len(vals)]
 		}
-		w.clauses[i] = c
 	}
 	return w, true
-}
-
-// whyBox is an explanation of up to four clauses that show up to two
-// values, with room for them: the sizes most explanations have, made in
-// one allocation by newRuleWhy.
-type whyBox struct {
-	w ruleWhy
-	c [4]ClauseExplanation
-	v [2]string
-}
-
-// newRuleWhy returns a new explanation with nc clauses and an empty list
-// with room for nv values: a whyBox when they fit one.
-func newRuleWhy(nc, nv int) (*ruleWhy, []string) {
-	if b := (*whyBox)(nil); nc <= len(b.c) && nv <= len(b.v) {
-		b = &whyBox{}
-		b.w.boxed, b.w.clauses = true, b.c[:nc:nc]
-		return &b.w, b.v[:0:nv]
-	}
-	return &ruleWhy{clauses: make([]ClauseExplanation, nc)}, make([]string, 0, nv)
 }
 
 // fixedKey is what an explanation of one clause whose words do not depend
@@ -562,6 +698,17 @@ type whyPlan struct {
 	// place among the plans that read the same (whyCache.slot).
 	reads     whyReads
 	slot, idx int
+	// ord is the plan's number among the engine's plans, which keys the
+	// explanations an Explainer found (Explainer.found).
+	ord int
+	// lists is true when the condition reads the profile only by asking
+	// whether lists hold the ids of reads (whyReads.onlyIDs), and none
+	// holds its explanation, by whether the rule matched, for a profile
+	// whose lists hold none of those ids: the same for every such
+	// profile, which most profiles are for most conditions that ask
+	// about red flags, so it is made once, on first use, like fixed.
+	lists bool
+	none  [2]atomic.Pointer[ruleWhy]
 	// nodes is how many nodes the plan has, and clauses how many of them
 	// are clauses (neither &&, || nor !): the most a walk can give.
 	nodes   int
@@ -603,7 +750,8 @@ func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	b := &planBuilder{e: e, src: celast.NewSource(a, when), direct: true}
 	pl := &whyPlan{root: b.node(a.Expr())}
 	pl.reads = newWhyReads(a.Expr(), b.leafIDs, b.leafRefs)
-	pl.slot, pl.idx = e.whys.slot(pl.reads.signature())
+	pl.slot, pl.idx, pl.ord = e.whys.slot(pl.reads.signature())
+	pl.lists = pl.reads.onlyIDs()
 	pl.direct, pl.nodes, pl.clauses = b.direct, b.nodes, b.clauses
 	return pl
 }
