@@ -266,6 +266,8 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 		{"415: no Content-Type", http.MethodPost, "/", "",
 			"red_flags=saddle_numbness", http.StatusUnsupportedMediaType, "emergency", ""},
 		{"415: nothing named", http.MethodPost, "/", "application/json", `{"age": 40}`, http.StatusUnsupportedMediaType, "", ""},
+		{"415: a JSON profile that names no term and refers", http.MethodPost, "/", "application/json", `{"age": 12}`, http.StatusUnsupportedMediaType, "routine",
+			"This page reads answers sent from its form, and what was sent is not a form"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

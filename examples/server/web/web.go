@@ -440,8 +440,9 @@ const errNotForm = "the form must be sent as application/x-www-form-urlencoded"
 // referral, that its first MaxFormBytes name, and, when it is a JSON
 // object, the profile it is (recommend.Engine.DecodeProfile); the page
 // shows their referrals above the form, with a problem for each, and the
-// terms ticked. A body that names none gets the plain 415, as does one
-// that a client waiting for 100 Continue has not sent.
+// terms ticked (a JSON profile that refers, an age of 12, names none). A
+// body that names none and refers nowhere gets the plain 415, as does
+// one that a client waiting for 100 Continue has not sent.
 func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	eng := h.engine()
 	if eng == nil || (r.ContentLength > MaxFormBytes && httpin.ExpectsContinue(r)) {
@@ -450,7 +451,9 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxFormBytes))
 	var p recommend.Profile
-	if t := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n"); len(t) > 0 && t[0] == '{' {
+	t := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n")
+	isJSON := len(t) > 0 && t[0] == '{'
+	if isJSON {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
 	}
 	const where = "in what was sent, which this page could not read as a form, so it is counted"
@@ -458,7 +461,7 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	probs := addNamed(eng, &named, body, nil,
 		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
 		"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
-	if len(probs) == 0 {
+	if len(probs) == 0 && !isJSON {
 		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
 		return
 	}
@@ -477,6 +480,11 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	pg := h.newPage(eng.Vocabulary(), in)
 	pg.setProblems(append([]problem{{"", "This page reads answers sent from its form, and what was sent is not a form, so nothing in it was used as an answer: send the form below."}}, probs...))
 	if !h.showReferrals(w, r, eng, pg, p) {
+		return
+	}
+	if len(probs) == 0 && pg.Result == nil {
+		// A JSON profile that names no term and refers nowhere.
+		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
 		return
 	}
 	h.render(w, http.StatusUnsupportedMediaType, pg)
