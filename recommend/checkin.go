@@ -236,7 +236,11 @@ func (r *profileReader) checkIns(tok json.Token, off int) error {
 			case "day":
 				return r.intValue(kt, koff, at+".day", checkInNumbers[0], &c.Day)
 			case "pain_level":
-				return r.intValue(kt, koff, at+".pain_level", checkInNumbers[1], &c.PainLevel)
+				// Given twice, the higher pain counts, to be safe.
+				var pain int
+				err := r.intValue(kt, koff, at+".pain_level", checkInNumbers[1], &pain)
+				c.PainLevel = max(c.PainLevel, pain)
+				return err
 			case "function":
 				hasFn = true
 				return r.intValue(kt, koff, at+".function", checkInNumbers[2], &fn)
@@ -244,7 +248,7 @@ func (r *profileReader) checkIns(tok json.Token, off int) error {
 				return r.doneList(kt, koff, at+".done", &c.Done)
 			}
 			return nil
-		}, []string{"day", "pain_level", "function", "done"})
+		}, []string{"day", "pain_level", "function", "done"}, map[string]string{"pain_level": "given twice: the higher pain is read, to be safe"})
 		if err != nil {
 			return err
 		}
@@ -296,7 +300,7 @@ func (r *profileReader) doneList(tok json.Token, off int, at string, out *[]Done
 				return r.stringValue(kt, koff, dat+".response", &d.Response)
 			}
 			return nil
-		}, []string{"movement", "sessions", "response"})
+		}, []string{"movement", "sessions", "response"}, nil)
 		if err != nil {
 			return err
 		}
@@ -314,8 +318,10 @@ func (r *profileReader) doneList(tok json.Token, off int, at string, out *[]Done
 // object decodes a mapping whose first token, tok, starts at off, calling
 // value for each known key with the value's first token and offset. It
 // reports an unknown key, a key given twice and a required key missing.
+// A key of again given twice is reported with its message and read again
+// (value combines the two); any other is read once.
 func (r *profileReader) object(tok json.Token, off int, at, what string, required []string,
-	value func(key string, tok json.Token, off int) error, keys []string) error {
+	value func(key string, tok json.Token, off int) error, keys []string, again map[string]string) error {
 	if tok != json.Delim('{') {
 		return r.wrongType(tok, off, FieldProblem{Field: at}, "want "+what+", a mapping of "+strings.Join(keys, ", "), "entry")
 	}
@@ -330,8 +336,9 @@ func (r *profileReader) object(tok json.Token, off int, at, what string, require
 		for _, k := range keys {
 			known = known || k == key
 		}
+		msg, reread := again[key]
 		switch {
-		case seen[key]:
+		case seen[key] && !reread:
 			if err := r.add(koff, FieldProblem{Field: at + "." + key, Message: "given twice"}); err != nil {
 				return err
 			}
@@ -350,6 +357,11 @@ func (r *profileReader) object(tok json.Token, off int, at, what string, require
 				return err
 			}
 		default:
+			if seen[key] {
+				if err := r.add(koff, FieldProblem{Field: at + "." + key, Message: msg}); err != nil {
+					return err
+				}
+			}
 			vt, voff, err := r.next()
 			if err != nil {
 				return err
@@ -374,17 +386,31 @@ func (r *profileReader) object(tok json.Token, off int, at, what string, require
 	return nil
 }
 
-// intValue decodes a whole number in the range f into dst.
+// intValue decodes a whole number in the range f into dst: with a
+// problem, what Triage reads of a number out of range, not whole, or
+// written as a string.
 func (r *profileReader) intValue(tok json.Token, off int, at string, f checkInNumber, dst *int) error {
+	nf := numberField{name: f.name, min: float64(f.min), max: float64(f.max)}
 	num, ok := tok.(json.Number)
 	if !ok {
+		// A number written as a string ("9") is read as the number, for
+		// Triage, as a profile's number field is; the problem is
+		// reported all the same.
+		if s, isString := tok.(string); isString && parse.IsJSONNumber(strings.TrimSpace(s)) {
+			x, _ := numberValue(strings.TrimSpace(s), nf)
+			*dst = int(x)
+		}
 		return r.wrongType(tok, off, FieldProblem{Field: at}, "want a number", "field")
 	}
-	x, msg := numberValue(string(num), numberField{name: f.name, min: float64(f.min), max: float64(f.max)})
+	// A number out of range or not whole is read as Triage reads it (a
+	// pain of 11 is 10, one of 9.4 is 9), the problem reported: a
+	// check-in's pain of 11 beside belly pain is severe pain, as
+	// pain_level's is, not none.
+	x, msg := numberValue(string(num), nf)
+	*dst = int(x)
 	if msg != "" {
 		return r.add(off, FieldProblem{Field: at, Value: numberText(string(num)), Message: msg})
 	}
-	*dst = int(x)
 	return nil
 }
 

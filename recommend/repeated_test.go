@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,5 +136,40 @@ func TestCountRepeated(t *testing.T) {
 	p, counted := nilEngine.CountRepeated(belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"2", "9"}}})
 	if diff := cmp.Diff(fmt.Sprint(belly, []string{""}), fmt.Sprint(p, counted)); diff != "" {
 		t.Errorf("nil engine (-want +got):\n%s", diff)
+	}
+}
+
+// A check-in's pain that cannot be accepted (out of range, not whole,
+// written as a string, given twice) is read as Triage reads the same
+// pain_level, the problem reported: beside belly pain, a check-in's pain
+// of 11 is severe pain, not none.
+func TestCheckInPainFailsTowardAClinician(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const flag = `"red_flags": ["abdominal_pain_or_pulsation"], `
+	tests := []struct{ name, in, problem string }{
+		{"out of range", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 11}]}`, "check_ins[0].pain_level 11: out of range, want 0 to 10"},
+		{"not whole", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 9.4}]}`, "check_ins[0].pain_level 9.4: must be a whole number"},
+		{"a string", `{` + flag + `"check_ins": [{"day": 1, "pain_level": "9"}]}`, `check_ins[0].pain_level "9": want a number, found a string`},
+		{"given twice, the higher second", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 2, "pain_level": 9}]}`, "check_ins[0].pain_level: given twice: the higher pain is read, to be safe"},
+		{"given twice, the higher first", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 9, "pain_level": 2}]}`, "check_ins[0].pain_level: given twice: the higher pain is read, to be safe"},
+		{"yaml, out of range", "red_flags: [abdominal_pain_or_pulsation]\ncheck_ins:\n- {day: 1, pain_level: 12}\n", "check_ins[0].pain_level 12: out of range, want 0 to 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs, urgency := decodeRefused(t, eng, tt.in)
+			if urgency != recommend.UrgencyEmergency {
+				t.Errorf("first referral %q, want %q", urgency, recommend.UrgencyEmergency)
+			}
+			var got []string
+			for _, fp := range probs {
+				got = append(got, fp.String())
+			}
+			if !slices.ContainsFunc(got, func(s string) bool { return strings.HasSuffix(s, tt.problem) }) {
+				t.Errorf("problems %q, want one ending %q", got, tt.problem)
+			}
+		})
 	}
 }
