@@ -461,7 +461,10 @@ func (r *profileReader) profile() error {
 		switch {
 		case seen[key]:
 			fp := FieldProblem{Field: key, Message: givenTwice}
-			if known && key != "check_ins" && reflect.TypeFor[Profile]().Field(fi).Type == reflect.TypeFor[[]string]() {
+			switch {
+			case known && key == "check_ins":
+				fp.Message = givenTwice + ": the check-ins of each are read, the list whose latest pain is higher last, to be safe"
+			case known && reflect.TypeFor[Profile]().Field(fi).Type == reflect.TypeFor[[]string]():
 				fp.Message = givenTwice + ": the entries of each are read, to be safe"
 			}
 			if !known {
@@ -497,12 +500,28 @@ func (r *profileReader) profile() error {
 // is not lost to the first); a number or a choice is read as the first
 // is, and noted with the first in r.repeated, for Engine.DecodeProfile
 // to count the value whose referrals are the most pressing
-// (Engine.CountRepeated), not the one that came first; any other value
-// is skipped.
+// (Engine.CountRepeated), not the one that came first; the check-ins
+// are read and joined to the first's, the list whose latest pain is
+// higher last, since the latest check-in's pain is the pain now
+// (painNow); any other value is skipped.
 func (r *profileReader) again(key string, fi int, known bool) error {
 	fv := reflect.ValueOf(&r.p).Elem()
-	if !known || key == "check_ins" {
+	if !known {
 		return r.skipValue()
+	}
+	if key == "check_ins" {
+		first := r.p.CheckIns
+		r.p.CheckIns = nil
+		err := r.field(key, fv.Field(fi))
+		second := r.p.CheckIns
+		if len(first) > 0 && len(second) > 0 && first[len(first)-1].PainLevel > second[len(second)-1].PainLevel {
+			first, second = second, first
+		}
+		r.p.CheckIns = append(first[:len(first):len(first)], second...)
+		if len(r.p.CheckIns) == 0 {
+			r.p.CheckIns = nil
+		}
+		return err
 	}
 	if fv.Field(fi).Type() != reflect.TypeFor[[]string]() {
 		return r.repeat(key, fv.Field(fi))

@@ -156,6 +156,12 @@ func TestCheckInPainFailsTowardAClinician(t *testing.T) {
 		{"given twice, the higher second", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 2, "pain_level": 9}]}`, "check_ins[0].pain_level: given twice: the higher pain is read, to be safe"},
 		{"given twice, the higher first", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 9, "pain_level": 2}]}`, "check_ins[0].pain_level: given twice: the higher pain is read, to be safe"},
 		{"yaml, out of range", "red_flags: [abdominal_pain_or_pulsation]\ncheck_ins:\n- {day: 1, pain_level: 12}\n", "check_ins[0].pain_level 12: out of range, want 0 to 10"},
+		{"the list given twice, the higher latest pain second", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 2}], "check_ins": [{"day": 1, "pain_level": 9}]}`,
+			"check_ins: given twice: the check-ins of each are read, the list whose latest pain is higher last, to be safe"},
+		{"the list given twice, the higher latest pain first", `{` + flag + `"check_ins": [{"day": 1, "pain_level": 9}], "check_ins": [{"day": 1, "pain_level": 2}]}`,
+			"check_ins: given twice: the check-ins of each are read, the list whose latest pain is higher last, to be safe"},
+		{"yaml, the list given twice", "red_flags: [abdominal_pain_or_pulsation]\ncheck_ins: [{day: 1, pain_level: 2}]\ncheck_ins: [{day: 3, pain_level: 9}]\n",
+			"check_ins: given twice: the check-ins of each are read, the list whose latest pain is higher last, to be safe"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
