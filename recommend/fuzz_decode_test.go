@@ -134,9 +134,11 @@ func checkDecode(t *testing.T, data []byte) (recommend.Profile, bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res, err := eng.Triage(context.Background(), p); res == nil || !res.Incomplete || err != nil {
+		res, err := eng.Triage(context.Background(), p)
+		if res == nil || !res.Incomplete || err != nil {
 			t.Fatalf("Triage of what DecodeProfile read of %q = %+v, %v; want an incomplete Result", data, res, err)
 		}
+		checkEngineRefusal(t, eng, data, res)
 		return p, false
 	}
 	checkEngineDecode(t, data, p)
@@ -281,4 +283,41 @@ func profileMap(t *testing.T, p recommend.Profile) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// urgencyRank orders urgencies, the most urgent highest.
+var urgencyRank = map[recommend.Urgency]int{recommend.UrgencyRoutine: 1, recommend.UrgencyUrgent: 2, recommend.UrgencyEmergency: 3}
+
+// checkEngineRefusal checks what Engine.DecodeProfile makes of data, a
+// profile DecodeProfile refused, whose Triage gave res: it refuses it
+// too, in one line, each problem inside the input; and what it reads,
+// the red flags and conditions the input names where it cannot be read
+// and the most pressing of values given twice included, triages to a
+// referral at least as urgent as res's: reading more never lowers one.
+func checkEngineRefusal(t *testing.T, eng *recommend.Engine, data []byte, res *recommend.Result) {
+	t.Helper()
+	p, err := eng.DecodeProfile(bytes.NewReader(data))
+	var pe *recommend.ProfileError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Engine.DecodeProfile(%q) = %v, want a *ProfileError as DecodeProfile gave", data, err)
+	}
+	if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !utf8.ValidString(msg) {
+		t.Fatalf("Engine.DecodeProfile error is not one line of UTF-8: %q", msg)
+	}
+	for _, fp := range pe.Problems {
+		checkInside(t, data, fp)
+	}
+	got, err := eng.Triage(context.Background(), p)
+	if got == nil || !got.Incomplete || err != nil {
+		t.Fatalf("Triage of what Engine.DecodeProfile read of %q = %+v, %v; want an incomplete Result", data, got, err)
+	}
+	first := func(r *recommend.Result) recommend.Urgency {
+		if len(r.Referrals) == 0 {
+			return ""
+		}
+		return r.Referrals[0].Urgency
+	}
+	if urgencyRank[first(got)] < urgencyRank[first(res)] {
+		t.Fatalf("Engine.DecodeProfile(%q) reads a profile whose first referral is %q, less urgent than the %q of DecodeProfile's", data, first(got), first(res))
+	}
 }
