@@ -236,7 +236,10 @@ of time ([WithTimeout]).
     nothing of the Conditions the Bundle lacks, so the rest of the advice
     is withheld. A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
-    search again on fhirServer and get them all.
+    search again on fhirServer and get them all. Such a part, or entry,
+    does not stop the service from reading the other pages (see Trust):
+    it is listed as it would be on its own; only an entry or link list
+    that cannot be read keeps the pages from being put together.
   - A Condition is skipped when its verificationStatus is refuted or
     entered-in-error, or its clinicalStatus is inactive, remission or
     resolved, each of its R4 code system

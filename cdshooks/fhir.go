@@ -582,8 +582,9 @@ func entryAt(raw json.RawMessage, i int, at string) bundleEntry {
 // bundleFault is a part of a search Bundle that could not be read (see
 // readBundle).
 type bundleFault struct {
-	// path is the JSON path of the part, such as "prefetch.conditions.total".
-	path string
+	// key is the part's key in the Bundle, as sent ("total", "Entry");
+	// path is its JSON path, such as "prefetch.conditions.total".
+	key, path string
 	// err says why, naming the value at fault.
 	err *RequestError
 	// value is the part as sent, to scan for codes.
@@ -609,10 +610,11 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		return b, nil, jsonError(raw, at, err)
 	}
 	var faults []bundleFault
-	fault := func(path string, value json.RawMessage, err error) {
+	fault := func(key string, value json.RawMessage, err error) {
+		path := at + "." + parse.PathKey(key)
 		re := badRequest(path, "%v", err)
 		errors.As(err, &re)
-		faults = append(faults, bundleFault{path: path, err: re, value: value})
+		faults = append(faults, bundleFault{key: key, path: path, err: re, value: value})
 	}
 	parts := map[string]json.RawMessage{}
 	seen := map[string]bool{}
@@ -620,10 +622,10 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		path := at + "." + parse.PathKey(key)
 		switch name, miscased := caseOf(key, bundleKeys); {
 		case seen[key]:
-			fault(path, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
+			fault(key, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
 			continue
 		case miscased:
-			fault(path, value, badRequest(path, "%s", miscasedWhy(name)))
+			fault(key, value, badRequest(path, "%s", miscasedWhy(name)))
 			continue
 		}
 		seen[key] = true
@@ -632,7 +634,7 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 			continue // each entry is checked on its own: see entries
 		}
 		if err := checkKeys(value, path, nil, true, false); err != nil {
-			fault(path, value, err)
+			fault(key, value, err)
 			delete(parts, key)
 		}
 	}
@@ -646,11 +648,11 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".total", &total)
 		switch {
 		case err != nil:
-			fault(at+".total", raw, err)
+			fault("total", raw, err)
 		case unread != nil:
-			fault(at+".total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
+			fault("total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
 		case total < 0:
-			fault(at+".total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
+			fault("total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
 		default:
 			b.Total = &total
 		}
@@ -659,9 +661,9 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".link", &b.Link)
 		switch {
 		case err != nil:
-			fault(at+".link", raw, err)
+			fault("link", raw, err)
 		case unread != nil:
-			fault(at+".link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
+			fault("link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
 		}
 		if err != nil || unread != nil {
 			b.Link = nil
@@ -671,9 +673,9 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".entry", &b.Entry)
 		switch {
 		case err != nil:
-			fault(at+".entry", raw, err)
+			fault("entry", raw, err)
 		case unread != nil:
-			fault(at+".entry", raw, unread)
+			fault("entry", raw, unread)
 		}
 		if err != nil || unread != nil {
 			b.Entry = nil
