@@ -216,6 +216,26 @@ type failed struct {
 	Unread []string
 }
 
+// failedCase is a call of the tests of failing toward a clinician: its
+// body, and the answer it should get.
+type failedCase struct {
+	name, body string
+	want       failed
+}
+
+// checkFailedCalls sends each case's body to the service, in a subtest,
+// and compares the answer with the one it should get.
+func checkFailedCalls(t *testing.T, tests []failedCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // failedCall sends body to the service and reads its answer.
 func failedCall(t *testing.T, body string) failed {
 	t.Helper()
@@ -346,11 +366,7 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
 	}
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
+	tests := []failedCase{
 		{"an entry list that is an entry", bundle(`"entry": ` + redFlag),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
 		{"an entry list that is an entry, and no referral", bundle(`"entry": ` + other),
@@ -376,13 +392,7 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 		{"a resource that is an array holding the red flag", bundle(`"entry": [` + other + `, {"resource": [` + strings.TrimSuffix(strings.TrimPrefix(redFlag, `{"resource": `), `}`) + `]}]`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry[1].resource G83.4"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests)
 }
 
 // TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
@@ -401,11 +411,7 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 	context := func(body, with string) string {
 		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
 	}
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
+	tests := []failedCase{
 		{"PatientId beside a red flag", context(redFlag, `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
 		{"PatientId beside patientId", context(redFlag, `"patientId": "p", "PatientId": "q"`),
@@ -427,13 +433,7 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"a userId of a patient beside a UserId: no cards", context(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
 			failed{Status: 200}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests)
 }
 
 // TestRepeatedPrefetchFailsTowardAClinician checks a prefetch key given
@@ -462,11 +462,7 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		// Every Condition was read: the advice is not withheld.
 		avoidCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
 	)
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
+	tests := []failedCase{
 		{"conditions twice, the red flag first", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 		{"conditions twice, the red flag last", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
@@ -491,11 +487,5 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests)
 }
