@@ -204,7 +204,13 @@ of time ([WithTimeout]).
     prefetch holds: nothing in it could be told to be the patient's, and
     a referral shown on the chart in view may be for another patient;
     every call of such a client fails alike, so the fault shows on its
-    first call, not on one patient's chart. A key of the patient in the wrong case ("BirthDate") costs only
+    first call, not on one patient's chart. A patientId given twice with
+    the same value, and a userId given twice that names no patient or
+    proxy, are listed by path and answered as above; a patientId given
+    twice with another value is a 400 (whose chart is in view cannot be
+    told), and a userId given twice of which an earlier value names a
+    patient or their proxy is a 400, as a UserId is (when the last names
+    one, the call gets no cards, as for one userId). A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.

@@ -489,3 +489,42 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 	}
 	checkFailedCalls(t, tests)
 }
+
+// TestRepeatedContextKeyFailsTowardAClinician checks a patientId or userId
+// given twice in the hook's context. encoding/json would keep the last
+// value, and the call was a 400 that hid every red flag. A userId given
+// twice that names no patient or proxy, and a patientId given twice with
+// the same value, are now listed by path under unread-conditions and
+// answered with the referral cards, the warning card and the rest of the
+// advice withheld, the 400 only when nothing calls for a referral. A
+// patientId given twice with another value stays a 400: the service
+// cannot tell whose chart is in view. A userId given twice that names a
+// patient or their proxy stays a 400, as a UserId does (a patient may be
+// viewing); when the last names one, the call gets no cards, as for one
+// userId.
+func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	none := request("", condition(active, unknownCode))
+	context := func(body, with string) string {
+		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
+	}
+	checkFailedCalls(t, []failedCase{
+		{"userId twice beside a red flag", context(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.userId"}}},
+		{"userId twice, and no referral: the 400 naming it", context(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			failed{Status: 400, Field: "context.userId"}},
+		{"userId twice, the first a patient", context(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.userId"}},
+		{"userId twice, the last a proxy: no cards", context(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
+			failed{Status: 200}},
+		{"patientId twice, the same", context(redFlag, `"patientId": "p", "patientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.patientId"}}},
+		{"patientId twice, the same, and no referral", context(none, `"patientId": "p", "patientId": "p"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"patientId twice, another patient", context(redFlag, `"patientId": "q", "patientId": "p"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"another key twice stays a 400", context(redFlag, `"patientId": "p", "encounterId": "e", "encounterId": "f"`),
+			failed{Status: 400, Field: "context.encounterId"}},
+	})
+}

@@ -814,8 +814,11 @@ type term struct {
 //     listed in Mapping.UnreadConditions with a 400 naming it for a caller
 //     to answer when nothing calls for a referral, as is a PatientId beside
 //     a patientId, or a UserId (which a Service refuses first when it
-//     names a patient or their proxy); with no patient id at all, the
-//     request is a 400;
+//     names a patient or their proxy), and so are the earlier values of a
+//     patientId or userId given twice (a patientId whose values differ is
+//     a 400; a Service refuses a userId of which one names a patient or
+//     their proxy, but for the last, which gets no cards); with no
+//     patient id at all, the request is a 400;
 //   - prefetch.patient and prefetch.conditions are required: a key that is
 //     missing, or an OperationOutcome in place of the conditions, is a
 //     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
@@ -1123,7 +1126,10 @@ func prefetchOthers(req *Request) map[string][]otherPrefetch {
 // lost for it. A "PatientId" without a patientId is the patient in
 // context (see patientID), so that the prefetch can be checked against
 // it; a "UserId" is not read (a call whose UserId names a patient or
-// their proxy is refused before, see Service).
+// their proxy is refused before, see Service). So is a patientId or
+// userId given twice (see Request.earlier): a patientId's values are the
+// same (patientID refuses others), and a userId's name no patient or
+// proxy (the Service refuses one that does).
 func (m *Mapping) contextKeys(req *Request) error {
 	var first error
 	miscased := miscasedKeys(req.Context, "patientId", "userId")
@@ -1146,10 +1152,24 @@ func (m *Mapping) contextKeys(req *Request) error {
 			}
 		}
 	}
+	for _, o := range req.earlier {
+		// A patientId given twice has one value (see patientID); a userId
+		// given twice names no patient or proxy (see Service).
+		why := "given twice, with the same value: it is the patient in context"
+		if o.key == "userId" {
+			why = "given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
+		}
+		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
+			Reason: why + "; the Conditions are read for their referrals only, erring toward a referral"})
+		if first == nil {
+			first = badRequest(o.at, "%s", o.why)
+		}
+	}
 	return first
 }
 
-// patientID returns context.patientId; without one, the value of a key
+// patientID returns context.patientId (given twice, with the same value
+// each time); without one, the value of a key
 // that is patientId only when case is ignored ("PatientId"), when there is
 // one such key (MapRequest reports it, see contextKeys): it is the
 // patient in context all the same, and what the prefetch is checked
@@ -1173,6 +1193,12 @@ func patientID(req *Request) (string, error) {
 	}
 	if strings.TrimSpace(pid) == "" {
 		return "", badRequest(at, "must not be empty")
+	}
+	for _, o := range req.earlier {
+		var other string
+		if o.key == "patientId" && (json.Unmarshal(o.raw, &other) != nil || other != pid) {
+			return "", badRequest(o.at, "%s: its values differ, so the service cannot tell which patient is in context", twice)
+		}
 	}
 	return pid, nil
 }
