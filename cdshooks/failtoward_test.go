@@ -3,6 +3,7 @@ package cdshooks_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -527,4 +528,27 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"another key twice stays a 400", context(redFlag, `"patientId": "p", "encounterId": "e", "encounterId": "f"`),
 			failed{Status: 400, Field: "context.encounterId"}},
 	})
+}
+
+// TestRepeatedContextKeyNamed checks that the warning card of a context
+// key given twice names the key: the card's detail is all a clinician
+// reads, and "given twice" alone does not say what.
+func TestRepeatedContextKeyNamed(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	for _, key := range []string{"patientId", "userId"} {
+		context := `"patientId": "p", "userId": "Practitioner/1", "` + key + `": "` + map[string]string{"patientId": "p", "userId": "Practitioner/2"}[key] + `"`
+		body := strings.Replace(request("", condition(active, cauda)), `"context": {"patientId": "p"}`, `"context": {`+context+`}`, 1)
+		rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("%s: %v: %s", key, err, rec.Body)
+		}
+		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+		if i < 0 {
+			t.Fatalf("%s given twice: no card %q", key, unreadCard)
+		}
+		if !strings.Contains(resp.Cards[i].Detail, "context."+key+" is given twice") {
+			t.Errorf("%s given twice: the warning card does not name it:\n%s", key, resp.Cards[i].Detail)
+		}
+	}
 }

@@ -1155,9 +1155,9 @@ func (m *Mapping) contextKeys(req *Request) error {
 	for _, o := range req.earlier {
 		// A patientId given twice has one value (see patientID); a userId
 		// given twice names no patient or proxy (see Service).
-		why := "given twice, with the same value: it is the patient in context"
+		why := o.at + " is given twice, with the same value: it is the patient in context"
 		if o.key == "userId" {
-			why = "given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
+			why = o.at + " is given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
 		}
 		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
 			Reason: why + "; the Conditions are read for their referrals only, erring toward a referral"})
