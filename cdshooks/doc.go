@@ -65,7 +65,8 @@ A read that fails, or that the budget cuts short, is never taken for the
 whole: a red flag may be on a page that could not be read. When the
 Conditions read call for a referral, the call is answered with those
 referral cards, a warning card "Not every active condition could be
-read: exercise advice withheld; check the chart for red flags" and why
+read: exercise advice withheld; check the chart for red flags" (whose
+detail gives the first five reasons, and how many more) and why
 under [ExtensionUnreadConditions], and no other advice; when they call
 for none, it is a 412 that names the cause ("status 500", "status 302, a
 redirect: not followed", "more than 10 pages", the budget run out),

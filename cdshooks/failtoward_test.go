@@ -552,3 +552,31 @@ func TestRepeatedContextKeyNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestManyUnreadEntriesCardStaysReadable checks the warning card of a
+// conditions Bundle with many entries that cannot be read: its detail
+// lists the first few reasons and how many more, and the extension lists
+// every entry. The detail used to hold every reason, a card of megabytes
+// for a Bundle of thousands of such entries.
+func TestManyUnreadEntriesCardStaysReadable(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	entries := []string{condition(active, cauda)}
+	for range 50 {
+		entries = append(entries, `{"resource": {"resourceType": "Condition", "Code": {}}}`)
+	}
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, request("", entries...))
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("%v: %s", err, rec.Body)
+	}
+	i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+	if i < 0 {
+		t.Fatalf("no card %q", unreadCard)
+	}
+	if d := resp.Cards[i].Detail; len(d) > 4000 || !strings.Contains(d, "; and 45 more, listed in the extension") {
+		t.Errorf("the warning card's detail, %d bytes, does not list 5 reasons and 45 more:\n%s", len(d), d)
+	}
+	if resp.Extension == nil || len(resp.Extension.UnreadConditions) != 50 {
+		t.Errorf("the extension does not list the 50 entries: %+v", resp.Extension)
+	}
+}
