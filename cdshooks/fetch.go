@@ -198,8 +198,9 @@ func conditionsQuery(base, pid string) string {
 // fhirAuthorization token, and the patient's id, when the service may read
 // from that server for the calling client c: there is a trust file, c
 // listed fhirServer in its fhir_servers, the request gives a Bearer
-// access_token, and context.patientId is a FHIR id. Otherwise it returns
-// an error saying why not.
+// access_token, and context.patientId is a FHIR id (given twice, with
+// the same value each time: see Request.earlier). Otherwise it returns an
+// error saying why not.
 func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhirFetcher, string, error) {
 	if s.trust == nil || req.FHIRServer == "" || !c.allowsFHIRServer(req.FHIRServer) {
 		return nil, "", errors.New("fhirServer is not one of the calling client's fhir_servers")
@@ -212,6 +213,13 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 	var pid string
 	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
 		return nil, "", errors.New("context.patientId is not a FHIR id")
+	}
+	if len(req.earlier) > 0 {
+		if _, err := patientID(req); err != nil {
+			// Given twice with another value: whose data it is cannot be
+			// told, and MapRequest refuses the call.
+			return nil, "", errors.New("context.patientId is given twice, with different values")
+		}
 	}
 	base := strings.TrimSuffix(req.FHIRServer, "/")
 	return &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken, read: read}, pid, nil

@@ -574,3 +574,29 @@ func TestFetchPagesPastAnUnreadablePart(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchNotForAPatientIdGivenTwice checks that a context whose
+// patientId is given twice with different values, which MapRequest
+// refuses, reads nothing from the client's fhirServer: whose data it would
+// be cannot be told.
+func TestFetchNotForAPatientIdGivenTwice(t *testing.T) {
+	listed := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	svc := trustedService(t, env)
+	auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+	body := bytes.Replace(pagedRequest(t, listed.URL+"/r4", "", 0), []byte(`"patientId":"1288992"`), []byte(`"patientId":"other","patientId":"1288992"`), 1)
+	body = bytes.Replace(body, []byte(`"patient":{`), []byte(`"x":{`), 1) // the patient prefetch missing
+	if !bytes.Contains(body, []byte(`"patientId":"other"`)) || bytes.Contains(body, []byte(`"patient":{`)) {
+		t.Fatalf("the request was not rewritten: %s", body)
+	}
+	before := listed.hits.Load()
+	rec := callWith(t, svc, servicePath, auth, body)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("status %d, want 400: %s", rec.Code, rec.Body)
+	}
+	if hits := listed.hits.Load() - before; hits != 0 {
+		t.Errorf("%d requests to the FHIR server, want none", hits)
+	}
+}
