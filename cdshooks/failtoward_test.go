@@ -217,6 +217,12 @@ type failed struct {
 	Unread []string
 }
 
+// withContext is body, a request written by request, with the hook's
+// context holding with in place of patientId p.
+func withContext(body, with string) string {
+	return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
+}
+
 // failedCase is a call of the tests of failing toward a clinician: its
 // body, and the answer it should get.
 type failedCase struct {
@@ -409,29 +415,26 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
 	redFlag := request("", condition(active, cauda))
 	none := request("", condition(active, unknownCode))
-	context := func(body, with string) string {
-		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
-	}
 	tests := []failedCase{
-		{"PatientId beside a red flag", context(redFlag, `"PatientId": "p"`),
+		{"PatientId beside a red flag", withContext(redFlag, `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
-		{"PatientId beside patientId", context(redFlag, `"patientId": "p", "PatientId": "q"`),
+		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
-		{"PatientId checks the subjects", context(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
+		{"PatientId checks the subjects", withContext(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
-		{"PatientId and no referral: the 400 naming it", context(none, `"PatientId": "p"`),
+		{"PatientId and no referral: the 400 naming it", withContext(none, `"PatientId": "p"`),
 			failed{Status: 400, Field: "context.PatientId"}},
-		{"two PatientIds", context(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
+		{"two PatientIds", withContext(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
 			failed{Status: 400, Field: "context.PATIENTID"}},
-		{"no patient id at all", context(redFlag, `"userId": "Practitioner/1"`),
+		{"no patient id at all", withContext(redFlag, `"userId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.patientId"}},
-		{"UserId of a practitioner beside a red flag", context(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+		{"UserId of a practitioner beside a red flag", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
-		{"UserId of a practitioner, and no referral: the 400 naming it", context(none, `"patientId": "p", "UserId": "Practitioner/1"`),
+		{"UserId of a practitioner, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.UserId"}},
-		{"UserId of a patient: a patient may be viewing", context(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
+		{"UserId of a patient: a patient may be viewing", withContext(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
 			failed{Status: 400, Field: "context.UserId"}},
-		{"a userId of a patient beside a UserId: no cards", context(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
+		{"a userId of a patient beside a UserId: no cards", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
 			failed{Status: 200}},
 	}
 	checkFailedCalls(t, tests)
@@ -507,25 +510,22 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
 	redFlag := request("", condition(active, cauda))
 	none := request("", condition(active, unknownCode))
-	context := func(body, with string) string {
-		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
-	}
 	checkFailedCalls(t, []failedCase{
-		{"userId twice beside a red flag", context(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+		{"userId twice beside a red flag", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.userId"}}},
-		{"userId twice, and no referral: the 400 naming it", context(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+		{"userId twice, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
 			failed{Status: 400, Field: "context.userId"}},
-		{"userId twice, the first a patient", context(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
+		{"userId twice, the first a patient", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.userId"}},
-		{"userId twice, the last a proxy: no cards", context(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
+		{"userId twice, the last a proxy: no cards", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
 			failed{Status: 200}},
-		{"patientId twice, the same", context(redFlag, `"patientId": "p", "patientId": "p"`),
+		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.patientId"}}},
-		{"patientId twice, the same, and no referral", context(none, `"patientId": "p", "patientId": "p"`),
+		{"patientId twice, the same, and no referral", withContext(none, `"patientId": "p", "patientId": "p"`),
 			failed{Status: 400, Field: "context.patientId"}},
-		{"patientId twice, another patient", context(redFlag, `"patientId": "q", "patientId": "p"`),
+		{"patientId twice, another patient", withContext(redFlag, `"patientId": "q", "patientId": "p"`),
 			failed{Status: 400, Field: "context.patientId"}},
-		{"another key twice stays a 400", context(redFlag, `"patientId": "p", "encounterId": "e", "encounterId": "f"`),
+		{"another key twice stays a 400", withContext(redFlag, `"patientId": "p", "encounterId": "e", "encounterId": "f"`),
 			failed{Status: 400, Field: "context.encounterId"}},
 	})
 }
@@ -537,7 +537,7 @@ func TestRepeatedContextKeyNamed(t *testing.T) {
 	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
 	for _, key := range []string{"patientId", "userId"} {
 		context := `"patientId": "p", "userId": "Practitioner/1", "` + key + `": "` + map[string]string{"patientId": "p", "userId": "Practitioner/2"}[key] + `"`
-		body := strings.Replace(request("", condition(active, cauda)), `"context": {"patientId": "p"}`, `"context": {`+context+`}`, 1)
+		body := withContext(request("", condition(active, cauda)), context)
 		rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 		var resp cdshooks.Response
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
