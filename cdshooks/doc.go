@@ -65,7 +65,8 @@ A read that fails, or that the budget cuts short, is never taken for the
 whole: a red flag may be on a page that could not be read. When the
 Conditions read call for a referral, the call is answered with those
 referral cards, a warning card "Not every active condition could be
-read: exercise advice withheld; check the chart for red flags" and why
+read: exercise advice withheld; check the chart for red flags" (whose
+detail gives the first five reasons, and how many more) and why
 under [ExtensionUnreadConditions], and no other advice; when they call
 for none, it is a 412 that names the cause ("status 500", "status 302, a
 redirect: not followed", "more than 10 pages", the budget run out),
@@ -204,7 +205,13 @@ of time ([WithTimeout]).
     prefetch holds: nothing in it could be told to be the patient's, and
     a referral shown on the chart in view may be for another patient;
     every call of such a client fails alike, so the fault shows on its
-    first call, not on one patient's chart. A key of the patient in the wrong case ("BirthDate") costs only
+    first call, not on one patient's chart. A patientId given twice with
+    the same value, and a userId given twice that names no patient or
+    proxy, are listed by path and answered as above; a patientId given
+    twice with another value is a 400 (whose chart is in view cannot be
+    told), and a userId given twice of which an earlier value names a
+    patient or their proxy is a 400, as a UserId is (when the last names
+    one, the call gets no cards, as for one userId). A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.
@@ -236,7 +243,10 @@ of time ([WithTimeout]).
     nothing of the Conditions the Bundle lacks, so the rest of the advice
     is withheld. A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
-    search again on fhirServer and get them all.
+    search again on fhirServer and get them all. Such a part, or entry,
+    does not stop the service from reading the other pages (see Trust):
+    it is listed as it would be on its own; only an entry or link list
+    that cannot be read keeps the pages from being put together.
   - A Condition is skipped when its verificationStatus is refuted or
     entered-in-error, or its clinicalStatus is inactive, remission or
     resolved, each of its R4 code system

@@ -3,6 +3,7 @@ package cdshooks_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,6 +217,32 @@ type failed struct {
 	Unread []string
 }
 
+// withContext is body, a request written by request, with the hook's
+// context holding with in place of patientId p.
+func withContext(body, with string) string {
+	return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
+}
+
+// failedCase is a call of the tests of failing toward a clinician: its
+// body, and the answer it should get.
+type failedCase struct {
+	name, body string
+	want       failed
+}
+
+// checkFailedCalls sends each case's body to the service, in a subtest,
+// and compares the answer with the one it should get.
+func checkFailedCalls(t *testing.T, tests []failedCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // failedCall sends body to the service and reads its answer.
 func failedCall(t *testing.T, body string) failed {
 	t.Helper()
@@ -346,11 +373,7 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
 	}
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
+	tests := []failedCase{
 		{"an entry list that is an entry", bundle(`"entry": ` + redFlag),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry G83.4"}}},
 		{"an entry list that is an entry, and no referral", bundle(`"entry": ` + other),
@@ -376,13 +399,7 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 		{"a resource that is an array holding the red flag", bundle(`"entry": [` + other + `, {"resource": [` + strings.TrimSuffix(strings.TrimPrefix(redFlag, `{"resource": `), `}`) + `]}]`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + ".entry[1].resource G83.4"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests)
 }
 
 // TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
@@ -398,42 +415,29 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
 	redFlag := request("", condition(active, cauda))
 	none := request("", condition(active, unknownCode))
-	context := func(body, with string) string {
-		return strings.Replace(body, `"context": {"patientId": "p"}`, `"context": {`+with+`}`, 1)
-	}
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
-		{"PatientId beside a red flag", context(redFlag, `"PatientId": "p"`),
+	tests := []failedCase{
+		{"PatientId beside a red flag", withContext(redFlag, `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
-		{"PatientId beside patientId", context(redFlag, `"patientId": "p", "PatientId": "q"`),
+		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
-		{"PatientId checks the subjects", context(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
+		{"PatientId checks the subjects", withContext(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
-		{"PatientId and no referral: the 400 naming it", context(none, `"PatientId": "p"`),
+		{"PatientId and no referral: the 400 naming it", withContext(none, `"PatientId": "p"`),
 			failed{Status: 400, Field: "context.PatientId"}},
-		{"two PatientIds", context(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
+		{"two PatientIds", withContext(redFlag, `"PatientId": "p", "PATIENTID": "p"`),
 			failed{Status: 400, Field: "context.PATIENTID"}},
-		{"no patient id at all", context(redFlag, `"userId": "Practitioner/1"`),
+		{"no patient id at all", withContext(redFlag, `"userId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.patientId"}},
-		{"UserId of a practitioner beside a red flag", context(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+		{"UserId of a practitioner beside a red flag", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
-		{"UserId of a practitioner, and no referral: the 400 naming it", context(none, `"patientId": "p", "UserId": "Practitioner/1"`),
+		{"UserId of a practitioner, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.UserId"}},
-		{"UserId of a patient: a patient may be viewing", context(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
+		{"UserId of a patient: a patient may be viewing", withContext(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
 			failed{Status: 400, Field: "context.UserId"}},
-		{"a userId of a patient beside a UserId: no cards", context(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
+		{"a userId of a patient beside a UserId: no cards", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "UserId": "Practitioner/1"`),
 			failed{Status: 200}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests)
 }
 
 // TestRepeatedPrefetchFailsTowardAClinician checks a prefetch key given
@@ -462,11 +466,7 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		// Every Condition was read: the advice is not withheld.
 		avoidCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
 	)
-	tests := []struct {
-		name string
-		body string
-		want failed
-	}{
+	tests := []failedCase{
 		{"conditions twice, the red flag first", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 		{"conditions twice, the red flag last", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
@@ -491,11 +491,92 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
-				t.Errorf("answer (-want +got):\n%s", diff)
-			}
-		})
+	checkFailedCalls(t, tests)
+}
+
+// TestRepeatedContextKeyFailsTowardAClinician checks a patientId or userId
+// given twice in the hook's context. encoding/json would keep the last
+// value, and the call was a 400 that hid every red flag. A userId given
+// twice that names no patient or proxy, and a patientId given twice with
+// the same value, are now listed by path under unread-conditions and
+// answered with the referral cards, the warning card and the rest of the
+// advice withheld, the 400 only when nothing calls for a referral. A
+// patientId given twice with another value stays a 400: the service
+// cannot tell whose chart is in view. A userId given twice that names a
+// patient or their proxy stays a 400, as a UserId does (a patient may be
+// viewing); when the last names one, the call gets no cards, as for one
+// userId.
+func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	none := request("", condition(active, unknownCode))
+	checkFailedCalls(t, []failedCase{
+		{"userId twice beside a red flag", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.userId"}}},
+		{"userId twice, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			failed{Status: 400, Field: "context.userId"}},
+		{"userId twice, the first a patient", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
+			failed{Status: 400, Field: "context.userId"}},
+		{"userId twice, the last a proxy: no cards", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
+			failed{Status: 200}},
+		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.patientId"}}},
+		{"patientId twice, the same, and no referral", withContext(none, `"patientId": "p", "patientId": "p"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"patientId twice, another patient", withContext(redFlag, `"patientId": "q", "patientId": "p"`),
+			failed{Status: 400, Field: "context.patientId"}},
+		{"another key twice stays a 400", withContext(redFlag, `"patientId": "p", "encounterId": "e", "encounterId": "f"`),
+			failed{Status: 400, Field: "context.encounterId"}},
+	})
+}
+
+// TestRepeatedContextKeyNamed checks that the warning card of a context
+// key given twice names the key: the card's detail is all a clinician
+// reads, and "given twice" alone does not say what.
+func TestRepeatedContextKeyNamed(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	for _, key := range []string{"patientId", "userId"} {
+		context := `"patientId": "p", "userId": "Practitioner/1", "` + key + `": "` + map[string]string{"patientId": "p", "userId": "Practitioner/2"}[key] + `"`
+		body := withContext(request("", condition(active, cauda)), context)
+		rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("%s: %v: %s", key, err, rec.Body)
+		}
+		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+		if i < 0 {
+			t.Fatalf("%s given twice: no card %q", key, unreadCard)
+		}
+		if !strings.Contains(resp.Cards[i].Detail, "context."+key+" is given twice") {
+			t.Errorf("%s given twice: the warning card does not name it:\n%s", key, resp.Cards[i].Detail)
+		}
+	}
+}
+
+// TestManyUnreadEntriesCardStaysReadable checks the warning card of a
+// conditions Bundle with many entries that cannot be read: its detail
+// lists the first few reasons and how many more, and the extension lists
+// every entry. The detail used to hold every reason, a card of megabytes
+// for a Bundle of thousands of such entries.
+func TestManyUnreadEntriesCardStaysReadable(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	entries := []string{condition(active, cauda)}
+	for range 50 {
+		entries = append(entries, `{"resource": {"resourceType": "Condition", "Code": {}}}`)
+	}
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, request("", entries...))
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("%v: %s", err, rec.Body)
+	}
+	i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+	if i < 0 {
+		t.Fatalf("no card %q", unreadCard)
+	}
+	if d := resp.Cards[i].Detail; len(d) > 4000 || !strings.Contains(d, "; and 45 more, listed in the extension") {
+		t.Errorf("the warning card's detail, %d bytes, does not list 5 reasons and 45 more:\n%s", len(d), d)
+	}
+	if resp.Extension == nil || len(resp.Extension.UnreadConditions) != 50 {
+		t.Errorf("the extension does not list the 50 entries: %+v", resp.Extension)
 	}
 }

@@ -1,6 +1,7 @@
 package cdshooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,8 +198,9 @@ func conditionsQuery(base, pid string) string {
 // fhirAuthorization token, and the patient's id, when the service may read
 // from that server for the calling client c: there is a trust file, c
 // listed fhirServer in its fhir_servers, the request gives a Bearer
-// access_token, and context.patientId is a FHIR id. Otherwise it returns
-// an error saying why not.
+// access_token, and context.patientId is a FHIR id (given twice, with
+// the same value each time: see Request.earlier). Otherwise it returns an
+// error saying why not.
 func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhirFetcher, string, error) {
 	if s.trust == nil || req.FHIRServer == "" || !c.allowsFHIRServer(req.FHIRServer) {
 		return nil, "", errors.New("fhirServer is not one of the calling client's fhir_servers")
@@ -211,6 +213,13 @@ func (s *Service) fhirAccess(req *Request, c *TrustedClient, read *int64) (*fhir
 	var pid string
 	if raw, ok := req.Context["patientId"]; !ok || json.Unmarshal(raw, &pid) != nil || !fhirID.MatchString(pid) {
 		return nil, "", errors.New("context.patientId is not a FHIR id")
+	}
+	if len(req.earlier) > 0 {
+		if _, err := patientID(req); err != nil {
+			// Given twice with another value: whose data it is cannot be
+			// told, and MapRequest refuses the call.
+			return nil, "", errors.New("context.patientId is given twice, with different values")
+		}
 	}
 	base := strings.TrimSuffix(req.FHIRServer, "/")
 	return &fhirFetcher{http: s.trust.http, base: base, token: auth.AccessToken, read: read}, pid, nil
@@ -339,25 +348,34 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 // (the client's first) are put in place of the prefetch, as one Bundle
 // without a next link or total: a red flag may be on a page that could
 // not be read, so the service never answers from them as if they were
-// all, but the referrals they give are known (see fhirReads). A prefetch
-// that is not a complete Bundle of valid JSON is left for MapRequest too,
-// which reports it.
+// all, but the referrals they give are known (see fhirReads). A part of
+// the first page that cannot be read (an entry, a total that is a string,
+// an "Entry") costs only itself: the pages are put together all the same,
+// with the part as sent (see withFaults), for MapRequest to report. A
+// prefetch that is not a Bundle, or whose entry or link list cannot be
+// read, is left for MapRequest too, which reports it.
 func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient, key string, read *int64, r *fhirReads) error {
 	at := "prefetch." + key
 	raw, ok := req.Prefetch[key]
 	if !ok || isNull(raw) {
 		return nil
 	}
-	var b fhirBundle
-	if decodeAt(raw, at, &b) != nil || b.ResourceType != "Bundle" {
+	b, faults, err := readBundle(raw, at)
+	if err != nil || b.ResourceType != "Bundle" {
 		return nil
+	}
+	for _, f := range faults {
+		if f.key == "entry" || f.key == "link" {
+			// The entries or the links cannot be read whole: the pages
+			// cannot be put together, and MapRequest reports it.
+			return nil
+		}
 	}
 	next := b.next()
 	matches := 0
 	for e := range b.entries(at) {
-		if e.bad != nil {
-			return nil
-		}
+		// An entry that cannot be read costs only itself: MapRequest
+		// reports it in the Bundle of every page.
 		if e.typ == "Condition" && e.match {
 			matches++
 		}
@@ -368,12 +386,6 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 	f, pid, err := s.fhirAccess(req, c, read)
 	if err != nil {
 		return fmt.Errorf("the %s Bundle is one page of several, and %w: not fetched", key, err)
-	}
-	var first struct {
-		Entry []json.RawMessage `json:"entry"`
-	}
-	if err := json.Unmarshal(raw, &first); err != nil {
-		return nil // MapRequest reports it
 	}
 	var all json.RawMessage
 	before := *read
@@ -386,12 +398,12 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 		if key == PrefetchPastConditions {
 			query = f.base + "/" + pastConditionsSearch(url.QueryEscape(pid))
 		}
-		all, err = f.pages(ctx, query, first.Entry, nil, 0, 0)
+		all, err = f.pages(ctx, query, b.Entry, nil, 0, 0)
 	} else {
-		all, err = f.pages(ctx, next, first.Entry, b.Total, 1, 0)
+		all, err = f.pages(ctx, next, b.Entry, b.Total, 1, 0)
 	}
 	if all != nil {
-		req.Prefetch[key] = all
+		req.Prefetch[key] = withFaults(all, faults)
 	}
 	r.fetched = r.fetched || err == nil || *read > before
 	switch {
@@ -402,6 +414,25 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 		r.conditions, r.paged = err, true
 	}
 	return nil
+}
+
+// withFaults returns bundle, the Bundle of every page of a search, with
+// the parts of the client's first page that could not be read (faults,
+// from readBundle: a total that is a string, an "Entry", a key given
+// twice) added as they were sent, so that MapRequest reports each, and
+// scans it for codes, as it would have in the first page. A fault of the
+// entry or link list is not among them: see fetchPages.
+func withFaults(bundle json.RawMessage, faults []bundleFault) json.RawMessage {
+	if len(faults) == 0 {
+		return bundle
+	}
+	out := bytes.TrimRight(bytes.Clone(bundle), " \n")
+	out = out[:len(out)-1] // the closing brace
+	for _, f := range faults {
+		key, _ := json.Marshal(f.key)
+		out = append(append(append(append(out, ','), key...), ':'), f.value...)
+	}
+	return append(out, '}')
 }
 
 // fhirFetcher reads from one FHIR server.

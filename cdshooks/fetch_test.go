@@ -517,3 +517,86 @@ func TestFetchRerunKeepsClientEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchPagesPastAnUnreadablePart checks that a first page with a part
+// that cannot be read (a total that is a string, an "Entry" in the wrong
+// case, an entry with a key given twice) is still completed from the
+// client's fhirServer: the part costs only itself, so the red flag on the
+// second page (a history of cancer, Z85.9) gives its referral, beside the
+// warning card and the part listed under unread-conditions. The part used
+// to stop the paging, and the call was a 400 that hid the second page.
+func TestFetchPagesPastAnUnreadablePart(t *testing.T) {
+	listed := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	page2 := listed.URL + "/r4/Condition?patient=1288992&page=2"
+	const unreadCard = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	tests := []struct {
+		name, old, new string
+		unread         string // the path listed under unread-conditions
+	}{
+		{"a total that is a string", `"total":2`, `"total":"2"`, "prefetch.conditions.total"},
+		{"Entry beside entry", `"entry":[`, `"Entry":[],"entry":[`, "prefetch.conditions.Entry"},
+		{"an entry with a key given twice", `"entry":[`, `"entry":[{"resource": {"resourceType": "Condition", "code": {}, "code": {}}},`, "prefetch.conditions.entry[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := trustedService(t, env, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+			body := bytes.Replace(pagedRequest(t, listed.URL+"/r4", page2, 2), []byte(tt.old), []byte(tt.new), 1)
+			before := listed.hits.Load()
+			rec := callWith(t, svc, servicePath, auth, body)
+			if rec.Code != http.StatusOK || len(events) != 1 {
+				t.Fatalf("status %d, %d events; want 200 and 1:\n%s", rec.Code, len(events), rec.Body)
+			}
+			if hits := listed.hits.Load() - before; hits != 1 {
+				t.Errorf("%d requests to the FHIR server, want 1 (the second page)", hits)
+			}
+			if !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
+				t.Errorf("rules %v lack red-flag-cancer-history: the second page was not read", events[0].Rules)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard }) {
+				t.Errorf("no card %q", unreadCard)
+			}
+			var unread []string
+			if resp.Extension != nil {
+				unread = entriesOf(resp.Extension.UnreadConditions)
+			}
+			if !slices.Contains(unread, tt.unread) {
+				t.Errorf("unread conditions %q lack %s", unread, tt.unread)
+			}
+		})
+	}
+}
+
+// TestFetchNotForAPatientIdGivenTwice checks that a context whose
+// patientId is given twice with different values, which MapRequest
+// refuses, reads nothing from the client's fhirServer: whose data it would
+// be cannot be told.
+func TestFetchNotForAPatientIdGivenTwice(t *testing.T) {
+	listed := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	svc := trustedService(t, env)
+	auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+	body := bytes.Replace(pagedRequest(t, listed.URL+"/r4", "", 0), []byte(`"patientId":"1288992"`), []byte(`"patientId":"other","patientId":"1288992"`), 1)
+	body = bytes.Replace(body, []byte(`"patient":{`), []byte(`"x":{`), 1) // the patient prefetch missing
+	if !bytes.Contains(body, []byte(`"patientId":"other"`)) || bytes.Contains(body, []byte(`"patient":{`)) {
+		t.Fatalf("the request was not rewritten: %s", body)
+	}
+	before := listed.hits.Load()
+	rec := callWith(t, svc, servicePath, auth, body)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("status %d, want 400: %s", rec.Code, rec.Body)
+	}
+	if hits := listed.hits.Load() - before; hits != 0 {
+		t.Errorf("%d requests to the FHIR server, want none", hits)
+	}
+}

@@ -582,8 +582,9 @@ func entryAt(raw json.RawMessage, i int, at string) bundleEntry {
 // bundleFault is a part of a search Bundle that could not be read (see
 // readBundle).
 type bundleFault struct {
-	// path is the JSON path of the part, such as "prefetch.conditions.total".
-	path string
+	// key is the part's key in the Bundle, as sent ("total", "Entry");
+	// path is its JSON path, such as "prefetch.conditions.total".
+	key, path string
 	// err says why, naming the value at fault.
 	err *RequestError
 	// value is the part as sent, to scan for codes.
@@ -609,10 +610,11 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		return b, nil, jsonError(raw, at, err)
 	}
 	var faults []bundleFault
-	fault := func(path string, value json.RawMessage, err error) {
+	fault := func(key string, value json.RawMessage, err error) {
+		path := at + "." + parse.PathKey(key)
 		re := badRequest(path, "%v", err)
 		errors.As(err, &re)
-		faults = append(faults, bundleFault{path: path, err: re, value: value})
+		faults = append(faults, bundleFault{key: key, path: path, err: re, value: value})
 	}
 	parts := map[string]json.RawMessage{}
 	seen := map[string]bool{}
@@ -620,10 +622,10 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		path := at + "." + parse.PathKey(key)
 		switch name, miscased := caseOf(key, bundleKeys); {
 		case seen[key]:
-			fault(path, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
+			fault(key, value, badRequest(path, "the key is given twice in one object: JSON keys must be unique, and the service does not guess which value is meant"))
 			continue
 		case miscased:
-			fault(path, value, badRequest(path, "%s", miscasedWhy(name)))
+			fault(key, value, badRequest(path, "%s", miscasedWhy(name)))
 			continue
 		}
 		seen[key] = true
@@ -632,7 +634,7 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 			continue // each entry is checked on its own: see entries
 		}
 		if err := checkKeys(value, path, nil, true, false); err != nil {
-			fault(path, value, err)
+			fault(key, value, err)
 			delete(parts, key)
 		}
 	}
@@ -646,11 +648,11 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".total", &total)
 		switch {
 		case err != nil:
-			fault(at+".total", raw, err)
+			fault("total", raw, err)
 		case unread != nil:
-			fault(at+".total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
+			fault("total", raw, badRequest(unread.Field, "%s: the service cannot tell whether the Bundle holds every Condition the search matched", unread.Message))
 		case total < 0:
-			fault(at+".total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
+			fault("total", raw, badRequest(at+".total", "must not be negative, found %d: the service cannot tell whether the Bundle holds every Condition the search matched", total))
 		default:
 			b.Total = &total
 		}
@@ -659,9 +661,9 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".link", &b.Link)
 		switch {
 		case err != nil:
-			fault(at+".link", raw, err)
+			fault("link", raw, err)
 		case unread != nil:
-			fault(at+".link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
+			fault("link", raw, badRequest(unread.Field, "%s: a next link may be in it, and the service cannot tell whether the Bundle is one page of several", unread.Message))
 		}
 		if err != nil || unread != nil {
 			b.Link = nil
@@ -671,9 +673,9 @@ func readBundle(raw json.RawMessage, at string) (fhirBundle, []bundleFault, erro
 		unread, err := readPart(raw, at+".entry", &b.Entry)
 		switch {
 		case err != nil:
-			fault(at+".entry", raw, err)
+			fault("entry", raw, err)
 		case unread != nil:
-			fault(at+".entry", raw, unread)
+			fault("entry", raw, unread)
 		}
 		if err != nil || unread != nil {
 			b.Entry = nil
@@ -812,8 +814,11 @@ type term struct {
 //     listed in Mapping.UnreadConditions with a 400 naming it for a caller
 //     to answer when nothing calls for a referral, as is a PatientId beside
 //     a patientId, or a UserId (which a Service refuses first when it
-//     names a patient or their proxy); with no patient id at all, the
-//     request is a 400;
+//     names a patient or their proxy), and so are the earlier values of a
+//     patientId or userId given twice (a patientId whose values differ is
+//     a 400; a Service refuses a userId of which one names a patient or
+//     their proxy, but for the last, which gets no cards); with no
+//     patient id at all, the request is a 400;
 //   - prefetch.patient and prefetch.conditions are required: a key that is
 //     missing, or an OperationOutcome in place of the conditions, is a
 //     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
@@ -1121,7 +1126,10 @@ func prefetchOthers(req *Request) map[string][]otherPrefetch {
 // lost for it. A "PatientId" without a patientId is the patient in
 // context (see patientID), so that the prefetch can be checked against
 // it; a "UserId" is not read (a call whose UserId names a patient or
-// their proxy is refused before, see Service).
+// their proxy is refused before, see Service). So is a patientId or
+// userId given twice (see Request.earlier): a patientId's values are the
+// same (patientID refuses others), and a userId's name no patient or
+// proxy (the Service refuses one that does).
 func (m *Mapping) contextKeys(req *Request) error {
 	var first error
 	miscased := miscasedKeys(req.Context, "patientId", "userId")
@@ -1144,10 +1152,24 @@ func (m *Mapping) contextKeys(req *Request) error {
 			}
 		}
 	}
+	for _, o := range req.earlier {
+		// A patientId given twice has one value (see patientID); a userId
+		// given twice names no patient or proxy (see Service).
+		why := o.at + " is given twice, with the same value: it is the patient in context"
+		if o.key == "userId" {
+			why = o.at + " is given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
+		}
+		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
+			Reason: why + "; the Conditions are read for their referrals only, erring toward a referral"})
+		if first == nil {
+			first = badRequest(o.at, "%s", o.why)
+		}
+	}
 	return first
 }
 
-// patientID returns context.patientId; without one, the value of a key
+// patientID returns context.patientId (given twice, with the same value
+// each time); without one, the value of a key
 // that is patientId only when case is ignored ("PatientId"), when there is
 // one such key (MapRequest reports it, see contextKeys): it is the
 // patient in context all the same, and what the prefetch is checked
@@ -1171,6 +1193,12 @@ func patientID(req *Request) (string, error) {
 	}
 	if strings.TrimSpace(pid) == "" {
 		return "", badRequest(at, "must not be empty")
+	}
+	for _, o := range req.earlier {
+		var other string
+		if o.key == "patientId" && (json.Unmarshal(o.raw, &other) != nil || other != pid) {
+			return "", badRequest(o.at, "%s: its values differ, so the service cannot tell which patient is in context", twice)
+		}
 	}
 	return pid, nil
 }

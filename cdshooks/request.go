@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,14 @@ type Request struct {
 	// read.
 	Extension json.RawMessage `json:"extension,omitempty"`
 
+	// earlier are the earlier values of context.patientId or
+	// context.userId given twice, in the order given, each with its path:
+	// Context holds the last, as encoding/json would. DecodeRequest sets
+	// them, MapRequest reports them (a patientId given twice with another
+	// value is a 400), and the service refuses a userId among them that
+	// names a patient or their proxy.
+	earlier []otherPrefetch
+
 	// others are the prefetch values that are not a key of Prefetch, in
 	// the order given: the earlier values of a key given twice, and the
 	// keys of a prefetch object in the wrong case ("Prefetch"), or of a
@@ -74,6 +83,7 @@ type requestBody struct {
 	Context           map[string]json.RawMessage `json:"context"`
 	Prefetch          map[string]json.RawMessage `json:"-"`
 	Extension         json.RawMessage            `json:"extension,omitempty"`
+	earlier           []otherPrefetch
 	others            []otherPrefetch
 }
 
@@ -145,7 +155,10 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // prefetch object in the wrong case ("Prefetch") or given twice, is not
 // lost, nor taken as the key; the values that are not Prefetch's are kept
 // for [MapRequest], which reads them for their referrals only and reports
-// them by name, as it does a prefetch key in the wrong case. MapRequest
+// them by name, as it does a prefetch key in the wrong case. So are the
+// context's patientId and userId, which may be given twice: the last
+// value is Context's, and the earlier are kept for MapRequest, which
+// reports them (see MapRequest). MapRequest
 // reads the prefetch data as strictly. A problem is a *RequestError
 // matching ErrInvalidRequest that names the field, and the line and
 // column of a syntax error or a key at fault.
@@ -153,13 +166,14 @@ func DecodeRequest(data []byte) (*Request, error) {
 	var body requestBody
 	// The prefetch values are read, and checked, by MapRequest; CDS Hooks
 	// lets a request carry fields the service does not know.
-	if err := decodeBodyExcept(data, &body, "a CDS Hooks request", "prefetch"); err != nil {
+	if err := decodeBodyExcept(data, &body, "a CDS Hooks request", "prefetch", contextTwice...); err != nil {
 		return nil, err
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, jsonError(data, "", err)
 	}
+	body.earlier = earlierValues(top["context"], "context", contextTwice)
 	var err error
 	if body.Prefetch, body.others, err = prefetchOf(data); err != nil {
 		return nil, err
@@ -179,6 +193,29 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, badRequest("context", "missing: a CDS Hooks request needs hook, hookInstance and context")
 	}
 	return &req, nil
+}
+
+// contextTwice are the paths of the context keys that may be given twice
+// (see Request.earlier).
+var contextTwice = []string{"context.patientId", "context.userId"}
+
+// earlierValues returns the earlier values of each key of the JSON object
+// raw, found at path at, that is given twice and whose path is one of
+// paths: all but the last, in order.
+func earlierValues(raw json.RawMessage, at string, paths []string) []otherPrefetch {
+	var out []otherPrefetch
+	left := map[string]int{}
+	for _, n := range keyCounts(raw) {
+		left[n.key] = n.count
+	}
+	for key, value := range members(raw) {
+		kat := at + "." + parse.PathKey(key)
+		if left[key] > 1 && slices.Contains(paths, kat) {
+			left[key]--
+			out = append(out, otherPrefetch{at: kat, key: key, why: twice, raw: value})
+		}
+	}
+	return out
 }
 
 // patientViewer returns the resource type of the request's
@@ -222,6 +259,11 @@ func viewerInDoubt(req *Request) error {
 	for _, k := range miscasedKeys(req.Context, "userId")["userId"] {
 		if patientViewer(&Request{Context: map[string]json.RawMessage{"userId": req.Context[k]}}) != "" {
 			return badRequest("context."+parse.PathKey(k), "%s: it names a patient or their proxy, who may be viewing the record, and the cards are written for a clinician", miscasedWhy("userId"))
+		}
+	}
+	for _, o := range req.earlier {
+		if o.key == "userId" && patientViewer(&Request{Context: map[string]json.RawMessage{"userId": o.raw}}) != "" {
+			return badRequest(o.at, "%s: an earlier value names a patient or their proxy, who may be viewing the record, and the cards are written for a clinician", twice)
 		}
 	}
 	return nil
@@ -318,12 +360,13 @@ func decodeBody(data []byte, v any, what string, whole, closed bool) error {
 
 // decodeBodyExcept decodes data as decodeBody does (neither whole nor
 // closed), but leaves the keys of the body that are except when case is
-// ignored, and their values, unchecked, for the caller to read.
-func decodeBodyExcept(data []byte, v any, what, except string) error {
+// ignored, and their values, unchecked, and the keys at the paths twiceOK
+// free to be given twice, for the caller to read.
+func decodeBodyExcept(data []byte, v any, what, except string, twiceOK ...string) error {
 	if err := bodyJSON(data, v, what); err != nil {
 		return err
 	}
-	k := &keyChecker{data: data, body: true, except: except, dec: json.NewDecoder(bytes.NewReader(data))}
+	k := &keyChecker{data: data, body: true, except: except, twiceOK: twiceOK, dec: json.NewDecoder(bytes.NewReader(data))}
 	k.dec.UseNumber()
 	return k.value(reflect.TypeOf(v), "")
 }
@@ -480,7 +523,10 @@ type keyChecker struct {
 	// except, when not "", is a key of the body left unchecked, with its
 	// value, in whatever case it is written (see decodeBodyExcept).
 	except string
-	dec    *json.Decoder
+	// twiceOK are the paths of keys that may be given twice, left to the
+	// caller (see decodeBodyExcept).
+	twiceOK []string
+	dec     *json.Decoder
 }
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
@@ -534,7 +580,7 @@ func (k *keyChecker) value(t reflect.Type, at string) error {
 			if at != "" {
 				kat = at + "." + kat
 			}
-			if seen[key] {
+			if seen[key] && !slices.Contains(k.twiceOK, kat) {
 				return k.fail(kat, start, "%s", twice)
 			}
 			seen[key] = true

@@ -578,7 +578,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			m.UnreadPastConditions[i].Reason += rest
 		}
 		if activeUnread {
-			cards = unreadConditionsCards(res, req.HookInstance, strings.Join(why, "; "))
+			cards = unreadConditionsCards(res, req.HookInstance, cardReasons(why))
 		} else {
 			// The active Conditions were all read: a chart that records
 			// no back condition gets its referrals framed as Cards frames
@@ -586,7 +586,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			cards = referralCards(res, req.HookInstance, m.frame())
 		}
 		if len(pastWhy) > 0 {
-			cards = insertAfterReferrals(cards, unreadPastCard(res, req.HookInstance, strings.Join(pastWhy, "; ")))
+			cards = insertAfterReferrals(cards, unreadPastCard(res, req.HookInstance, cardReasons(pastWhy)))
 		}
 		if uncertain {
 			cards = insertAfterReferrals(cards, uncertainAgeCard(res, req.HookInstance, m.Profile.Age, m.AgeUpTo))
@@ -859,6 +859,21 @@ func byUrgency(a, b recommend.Urgency) int {
 		return 1
 	}
 	return 0
+}
+
+// maxCardReasons is the most reasons a warning card of what could not be
+// read lists in its detail; the response's extension lists them all.
+const maxCardReasons = 5
+
+// cardReasons joins the reasons why, for the detail of a warning card of
+// what could not be read: the first maxCardReasons, and how many more the
+// extension lists, so that a Bundle of thousands of entries that cannot
+// be read does not make a card no clinician can read.
+func cardReasons(why []string) string {
+	if len(why) <= maxCardReasons {
+		return strings.Join(why, "; ")
+	}
+	return strings.Join(why[:maxCardReasons], "; ") + fmt.Sprintf("; and %d more, listed in the extension", len(why)-maxCardReasons)
 }
 
 // errPastUnread is the cause, for referralsOnly, of the advice withheld
