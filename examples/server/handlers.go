@@ -758,6 +758,8 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 	var probs []problem
 	var at *textPos
 	var rawProfile []byte
+	// again are the profiles given after the first.
+	var again [][]byte
 	seen := map[string]bool{}
 	for dec.More() {
 		keyPos := positionOf(body, skip(body, int(dec.InputOffset()), " \t\r\n,"))
@@ -773,7 +775,15 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 		}
 		pos := positionOf(body, skip(body, keyEnd, " \t\r\n:"))
 		if seen[key] {
-			probs = append(probs, problem{Field: cut(key), Message: "given more than once", Line: keyPos.line, Column: keyPos.column})
+			msg := "given more than once"
+			if key == "profile" && len(raw) > 0 && raw[0] == '{' {
+				// Read for the referrals with the first, each field of
+				// both as a field given twice is read: no red flag of
+				// either is lost.
+				again = append(again, raw)
+				msg += ": the fields of each are read for the referrals, to be safe"
+			}
+			probs = append(probs, problem{Field: cut(key), Message: msg, Line: keyPos.line, Column: keyPos.column})
 			continue
 		}
 		seen[key] = true
@@ -815,12 +825,38 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 		if err != nil {
 			probs = append(probs, profileProblems(err, "profile.", at)...)
 		}
+		if len(again) > 0 {
+			// The profiles as one object whose fields each gives in
+			// turn, so that DecodeProfile reads every field given
+			// twice as it does in one profile: the entries of every
+			// list, the most pressing number or choice. Its problems
+			// are not reported: their positions are not the body's.
+			p, _ = decodeProfile(eng, joinObjects(append([][]byte{rawProfile}, again...)))
+		}
 		req.Profile, req.read = p, true
 	}
 	if len(probs) > 0 {
 		return req, nil, probs
 	}
 	return req, at, nil
+}
+
+// joinObjects returns the JSON objects objs, each of which starts with
+// '{', as one object holding the members of each in turn.
+func joinObjects(objs [][]byte) []byte {
+	out := []byte{'{'}
+	for _, o := range objs {
+		inner := bytes.TrimSpace(o[1:])
+		inner = bytes.TrimSpace(bytes.TrimSuffix(inner, []byte("}")))
+		if len(inner) == 0 {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, inner...)
+	}
+	return append(out, '}')
 }
 
 // skip returns the offset of the first byte at or after off that is not

@@ -185,6 +185,12 @@ func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
 		{"explain: a pain given twice, the higher second", "/explain",
 			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2, "pain_level": 9}, "movement": "walking"}`, nil,
 			http.StatusBadRequest, recommend.UrgencyEmergency, nil, "given twice (2, 9): 9 counted, the value with the most pressing referrals, to be safe"},
+		{"explain: the profile given twice, the red flag and the higher pain in the second", "/explain",
+			`{"profile": {"pain_level": 2}, "profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, nil, "given more than once: the fields of each are read for the referrals, to be safe"},
+		{"explain: the profile given twice, the second empty", "/explain",
+			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "profile": {}, "movement": "walking"}`, nil,
+			http.StatusBadRequest, recommend.UrgencyEmergency, nil, "given more than once: the fields of each are read for the referrals, to be safe"},
 		{"recommend: a syntax error before sciatica", "/recommend",
 			`{"red_flags": ["history_of_cancer"], "age": , "conditions": ["sciatica"]}`, nil,
 			http.StatusBadRequest, recommend.UrgencyEmergency, []string{`"sciatica"`}, ""},
@@ -232,7 +238,7 @@ func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
 				switch {
 				case field == "conditions" && strings.HasPrefix(p.Message, "named where"):
 					conds = append(conds, p.Value)
-				case strings.HasPrefix(p.Message, "given twice"):
+				case strings.HasPrefix(p.Message, "given twice"), strings.HasPrefix(p.Message, "given more than once"):
 					twice = p.Message
 				}
 			}
