@@ -104,6 +104,12 @@ func TestCountRepeated(t *testing.T) {
 		many[i] = strconv.Itoa(i % 5)
 	}
 	many[33] = "9"
+	severe := recommend.Profile{PainLevel: 8}
+	ages, onsets := make([]string, 16), make([]string, 16)
+	for i := range ages {
+		ages[i], onsets[i] = strconv.Itoa(20+i), strconv.Itoa(100+i)
+	}
+	ages[15], onsets[15] = "80", "10"
 	tests := []struct {
 		name     string
 		p        recommend.Profile
@@ -117,9 +123,25 @@ func TestCountRepeated(t *testing.T) {
 		{"no value can be read", belly, []recommend.Repeated{{Field: "pain_level", Values: []string{"high", "low"}}}, []string{""}, 0},
 		{"not a field", belly, []recommend.Repeated{{Field: "pain", Values: []string{"9"}}}, []string{""}, 0},
 		{"past the values compared one by one, the largest", belly, []recommend.Repeated{{Field: "pain_level", Values: many}}, []string{"9"}, 9},
-		{"past the combinations, one field at a time", belly, []recommend.Repeated{
-			{Field: "age", Values: many[:16]}, {Field: "days_since_onset", Values: many[:16]}, {Field: "pain_level", Values: many}},
-			[]string{"0", "0", "9"}, 9},
+		// Age 75 or over with pain of 7 or more in the first 6 weeks is
+		// an urgent review: only the pair (80, 10 days) calls for it,
+		// which one field at a time, the other at its first value, would
+		// miss; 16 × 16 is the most combinations compared whole.
+		{"a pair of values that refer only together, among 256 combinations", severe, []recommend.Repeated{
+			{Field: "age", Values: ages}, {Field: "days_since_onset", Values: onsets}},
+			[]string{"80", "10"}, 8},
+		// An age of 200 reads as unknown, as Triage reads it, not as
+		// over 75: the persistent pain's review at 100 days is then the
+		// more pressing.
+		{"the rest of the profile weighed as Triage reads it", recommend.Profile{PainLevel: 8, Age: 200}, []recommend.Repeated{
+			{Field: "days_since_onset", Values: []string{"100", "10"}}},
+			[]string{"100"}, 8},
+		// 16 ages × 16 onsets × 2 pains are 512 combinations: each field
+		// in turn, the others at the values chosen so far.
+		{"past the combinations, one field at a time", recommend.Profile{}, []recommend.Repeated{
+			{Field: "age", Values: ages}, {Field: "days_since_onset", Values: append(onsets[:15:15], "116")},
+			{Field: "pain_level", Values: []string{"2", "9"}}},
+			[]string{"20", "100", "9"}, 9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
