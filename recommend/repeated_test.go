@@ -130,6 +130,9 @@ func TestCountRepeated(t *testing.T) {
 		{"a pair of values that refer only together, among 256 combinations", severe, []recommend.Repeated{
 			{Field: "age", Values: ages}, {Field: "days_since_onset", Values: onsets}},
 			[]string{"80", "10"}, 8},
+		{"the pair at the first value of the first field", severe, []recommend.Repeated{
+			{Field: "age", Values: []string{"80", "20"}}, {Field: "days_since_onset", Values: []string{"100", "10"}}},
+			[]string{"80", "10"}, 8},
 		// An age of 200 reads as unknown, as Triage reads it, not as
 		// over 75: the persistent pain's review at 100 days is then the
 		// more pressing.
