@@ -130,6 +130,10 @@ func TestCountRepeated(t *testing.T) {
 		{"a pair of values that refer only together, among 256 combinations", severe, []recommend.Repeated{
 			{Field: "age", Values: ages}, {Field: "days_since_onset", Values: onsets}},
 			[]string{"80", "10"}, 8},
+		// Belly pain from 65 is an aneurysm emergency unless female
+		// (NICE NG156): of the sexes given, the one that refers sooner.
+		{"a choice: the sex whose referral is the more pressing", recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation"}, Age: 67, PainLevel: 3},
+			[]recommend.Repeated{{Field: "sex", Values: []string{"female", "male"}}}, []string{"male"}, 3},
 		{"the pair at the first value of the first field", severe, []recommend.Repeated{
 			{Field: "age", Values: []string{"80", "20"}}, {Field: "days_since_onset", Values: []string{"100", "10"}}},
 			[]string{"80", "10"}, 8},
