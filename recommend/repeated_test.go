@@ -134,6 +134,11 @@ func TestCountRepeated(t *testing.T) {
 		// (NICE NG156): of the sexes given, the one that refers sooner.
 		{"a choice: the sex whose referral is the more pressing", recommend.Profile{RedFlags: []string{"abdominal_pain_or_pulsation"}, Age: 67, PainLevel: 3},
 			[]recommend.Repeated{{Field: "sex", Values: []string{"female", "male"}}}, []string{"male"}, 3},
+		// Past the first 14 values, the smallest and largest of the rest
+		// are compared too: here the rest is one value, the age that refers.
+		{"one value past the first 14", recommend.Profile{PainLevel: 8, DaysSinceOnset: 10}, []recommend.Repeated{
+			{Field: "age", Values: append(ages[:14:14], "80")}},
+			[]string{"80"}, 8},
 		{"the pair at the first value of the first field", severe, []recommend.Repeated{
 			{Field: "age", Values: []string{"80", "20"}}, {Field: "days_since_onset", Values: []string{"100", "10"}}},
 			[]string{"80", "10"}, 8},
