@@ -145,6 +145,21 @@ func (c *compiler) progress() {
 			}
 			continue
 		}
+		if r.Refer != nil {
+			// A review is checked once, at the latest check-in, with move
+			// empty: a condition that reads move fails there (and counts
+			// as calling for the review, withholding the advice) or is
+			// cut short and never calls for it.
+			// It is reported once, where the condition first reads move.
+			if offs := identOffsets(ast, "move"); len(offs) > 0 {
+				pos := r.When.Pos
+				if r.WhenAt != nil {
+					pos = r.WhenAt.Pos(offs[0])
+				}
+				c.iss.Add(pos, "progression rule %q: in when: a review is checked once, at the latest check-in, with no movement, so its condition cannot read move: read programme only, or make the step a rule of its own", r.ID.S)
+				continue
+			}
+		}
 		prg, err := env.Program(ast, cel.CostLimit(c.costLimit))
 		if err != nil {
 			c.iss.Add(r.When.Pos, "progression rule %q: %v", r.ID.S, err)
@@ -253,6 +268,25 @@ func unknownViewKeys(a *cel.Ast) []viewKey {
 			}
 		}
 	}))
+	return out
+}
+
+// identOffsets returns the offsets in a condition's text of each place it
+// reads the variable name, in the order written: none when it does not.
+func identOffsets(a *cel.Ast, name string) []int {
+	var out []int
+	info := a.NativeRep().SourceInfo()
+	celexpr.PostOrderVisit(a.NativeRep().Expr(), celexpr.NewExprVisitor(func(n celexpr.Expr) {
+		if n.Kind() != celexpr.IdentKind || n.AsIdent() != name {
+			return
+		}
+		off := 0
+		if r, ok := info.GetOffsetRange(n.ID()); ok {
+			off = int(r.Start)
+		}
+		out = append(out, off)
+	}))
+	slices.Sort(out)
 	return out
 }
 
