@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -780,6 +781,54 @@ func paletted(img image.Image) *image.Paletted {
 // by "s" (which is the page tree).
 func pdfPages(pdf []byte) int {
 	return len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
+}
+
+// TestBrowserPhoneWidth shows result pages on phones 390, 360 and 320
+// pixels wide, with every toggle open, and checks that the page never
+// scrolls sideways: no element reaches past the screen's right edge. The
+// check-in fieldset, three fieldsets deep around its radio buttons, was
+// wider than a 390-pixel phone (its choices' columns had a fixed least
+// width), and a source's address wider than a 360-pixel one.
+func TestBrowserPhoneWidth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := httpServer(t)
+	tab := newBrowser(t, ctx)
+	defer func() {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(1000, 1200)); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	profiles := []browserProfile{discProfile, threeReferrals, longProfiles(t)[1],
+		{"disc herniation with a programme", discProfile.ids, discProfile.fields, weeklyCheckIns(t, 3, "walking", "towel_stretch", "bird_dog")}}
+	for _, width := range []int{390, 360, 320} {
+		for _, p := range profiles {
+			t.Run(fmt.Sprintf("%d/%s", width, p.name), func(t *testing.T) {
+				if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(width), 844)); err != nil {
+					t.Fatal(err)
+				}
+				fill(t, tab, srv, p)
+				got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
+					document.querySelectorAll('details').forEach(d => d.open = true);
+					const out = [];
+					for (const el of document.querySelectorAll('body *')) {
+						const r = el.getBoundingClientRect();
+						if (r.width > 0 && r.right > %d.5 && el.checkVisibility()) {
+							out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '') + ' reaches ' + Math.round(r.right) + ' px');
+						}
+					}
+					if (document.documentElement.scrollWidth > %d) out.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
+					return out;
+				})()`, width, width)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := gocmp.Diff([]string{}, got); diff != "" {
+					t.Errorf("on a phone %d px wide, elements past the right edge (-want +got):\n%s", width, diff)
+				}
+			})
+		}
+	}
 }
 
 // TestBrowserCheckIn is the check-in round trip in the browser: a first
