@@ -35,7 +35,7 @@ func withForm(form url.Values, extra url.Values) url.Values {
 var (
 	hiddenCheckInRE = regexp.MustCompile(`<input type="hidden" name="check_in" value="([^"]*)">`)
 	ciDayRE         = regexp.MustCompile(`<input type="text" id="ci_day" name="ci_day"[^>]* value="([^"]*)"`)
-	trendRowRE      = regexp.MustCompile(`<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>`)
+	trendRowRE      = regexp.MustCompile(`<tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>(?:<td>([^<]*)</td>)?</tr>`)
 	stepRE          = regexp.MustCompile(`<li class="item step" data-movement="([^"]+)" data-change="([^"]+)"[^>]*>`)
 )
 
@@ -91,7 +91,7 @@ func TestCheckInRoundTrip(t *testing.T) {
 	for _, m := range trendRowRE.FindAllStringSubmatch(week, -1) {
 		rows = append(rows, m[1:])
 	}
-	if diff := cmp.Diff([][]string{{"1", "0", "1", "6"}, {"2", "7", "2", "4"}}, rows); diff != "" {
+	if diff := cmp.Diff([][]string{{"1", "0", "1", "6", "not given"}, {"2", "7", "2", "4", "3"}}, rows); diff != "" {
 		t.Errorf("trend table (-want +got):\n%s", diff)
 	}
 	if got := stepRE.FindAllStringSubmatch(week, -1); len(got) != 1 || got[0][2] != "progress" {
@@ -667,5 +667,48 @@ func TestPrintLines(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, printLines(steps)); diff != "" {
 		t.Errorf("printLines (-want +got):\n%s", diff)
+	}
+}
+
+// TestTrendTableShowsFunction checks that the trend's table shows how much
+// the pain limits the day, at the check-ins that say, beside the pain: the
+// check-in form asks for it, and the page showed it nowhere. Without any
+// check-in that says, the table has no such column.
+func TestTrendTableShowsFunction(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	cellRE := regexp.MustCompile(`<t[dh][^>]*>([^<]*)</t[dh]>`)
+	tests := []struct {
+		name     string
+		checkIns []string
+		want     [][]string // the table's rows, its head first
+	}{
+		{"none says", []string{`{"day":0,"pain_level":6}`, `{"day":7,"pain_level":5}`},
+			[][]string{{"Check-in", "Day", "Week", "Pain"}, {"1", "0", "1", "6"}, {"2", "7", "2", "5"}}},
+		{"one says", []string{`{"day":0,"pain_level":6}`, `{"day":7,"pain_level":5,"function":4}`},
+			[][]string{{"Check-in", "Day", "Week", "Pain", "Limits the day"}, {"1", "0", "1", "6", "not given"}, {"2", "7", "2", "5", "4"}}},
+		{"each says, 0 too", []string{`{"day":0,"pain_level":6,"function":7}`, `{"day":7,"pain_level":5,"function":0}`},
+			[][]string{{"Check-in", "Day", "Week", "Pain", "Limits the day"}, {"1", "0", "1", "6", "7"}, {"2", "7", "2", "5", "0"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, withForm(discForm, url.Values{"check_in": tt.checkIns}))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, body:\n%s", rec.Code, rec.Body)
+			}
+			table := section(rec.Body.String(), "this-week")
+			_, table, _ = strings.Cut(table, `<table id="trend-table">`)
+			table, _, _ = strings.Cut(table, `</table>`)
+			var rows [][]string
+			for _, tr := range strings.Split(table, "<tr>")[1:] {
+				var row []string
+				for _, m := range cellRE.FindAllStringSubmatch(tr, -1) {
+					row = append(row, m[1])
+				}
+				rows = append(rows, row)
+			}
+			if diff := cmp.Diff(tt.want, rows); diff != "" {
+				t.Errorf("trend table (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -25,6 +25,9 @@ type programmeView struct {
 	Chart template.HTML
 	// Trend is the pain trend, for the table under the chart.
 	Trend []trendRow
+	// Function is true when a check-in says how much the pain limits the
+	// day: the table then has a column for it.
+	Function bool
 	// Print is This week as the handout prints it, one short line for
 	// each step, or for the stopped steps that share a reason (see
 	// printLines), so that a programme of every movement still fits on
@@ -104,8 +107,12 @@ type stepView struct {
 // ThisWeek names the step in its toggles, apart from the plan's.
 func (s stepView) ThisWeek() string { return s.Name + ", this week" }
 
-// trendRow is one check-in of the pain trend.
-type trendRow struct{ N, Day, Week, Pain int }
+// trendRow is one check-in of the pain trend. Function is how much the
+// pain limits the day, 0 to 10, as the check-in says it, or "not given".
+type trendRow struct {
+	N, Day, Week, Pain int
+	Function           string
+}
 
 // programme lays out the Result's programme, if it has one.
 func (b *builder) programme() {
@@ -120,8 +127,16 @@ func (b *builder) programme() {
 	first, last := pg.Trend[0], pg.Trend[len(pg.Trend)-1]
 	v := &programmeView{Week: pg.Week, Chart: trendSVG(pg.Trend),
 		Summary: fmt.Sprintf("Week %d. Pain %d at the first check-in and %d at the latest; %s.", pg.Week, first.PainLevel, last.PainLevel, report.AdherenceWords(pg))}
-	for _, p := range pg.Trend {
-		v.Trend = append(v.Trend, trendRow{N: len(v.Trend) + 1, Day: p.Day, Week: p.Day/7 + 1, Pain: p.PainLevel})
+	// The trend is the profile's check-ins, in order: each row says how
+	// much the pain limits the day where its check-in does, so that an
+	// answer the check-in form asks for is shown, not only carried.
+	cs := b.ex.p.CheckIns
+	for i, p := range pg.Trend {
+		row := trendRow{N: len(v.Trend) + 1, Day: p.Day, Week: p.Day/7 + 1, Pain: p.PainLevel, Function: "not given"}
+		if len(cs) == len(pg.Trend) && cs[i].Function != nil {
+			row.Function, v.Function = strconv.Itoa(*cs[i].Function), true
+		}
+		v.Trend = append(v.Trend, row)
 	}
 	for _, st := range pg.Steps {
 		sv := stepView{
