@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -657,6 +658,61 @@ func TestProgressionKeysCheckedAtLoad(t *testing.T) {
 				t.Fatalf("Load: %v; want no error", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("Load: %v; want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// levelHowRules returns the default rules with walking's third level
+// giving its own how, as a rule author may (levels: [{dose, how}]).
+func levelHowRules(t *testing.T) fstest.MapFS {
+	t.Helper()
+	fsys := testrules.Copy(t)
+	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
+	data := string(fsys["movements.yaml"].Data)
+	if !strings.Contains(data, last) {
+		t.Fatal("walking's last level is not in movements.yaml: update the test")
+	}
+	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last,
+		last+"        how: Walk at a brisk pace, with a hill or some stairs where you can.\n", 1))}
+	return fsys
+}
+
+// TestStepGivesTheLevelsHow checks that a programme step at a level that
+// gives its own how says it (Step.How), and that a step at a level that
+// does not leaves How empty, the movement's how standing: a level's how
+// was accepted at load and then shown nowhere.
+func TestStepGivesTheLevelsHow(t *testing.T) {
+	eng, err := recommend.Load(levelHowRules(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const brisk = "Walk at a brisk pace, with a hill or some stairs where you can."
+	up := []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(7, 5, "walking", "easier"), ci(14, 4, "walking", "easier")}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     []string // change, level and how of walking's step
+	}{
+		{"at its start level", up[:1], []string{"start", "1", ""}},
+		{"at level 2, which gives no how", up[:2], []string{"progress", "2", ""}},
+		{"at level 3, which gives its own", up, []string{"progress", "3", brisk}},
+		{"held at level 3", append(slices.Clone(up), ci(21, 4, "walking", "same")), []string{"hold", "3", brisk}},
+		{"stepped back from level 3 to the first", append(slices.Clone(up), ci(21, 4, "walking", "worse"), ci(28, 4, "walking", "worse"), ci(35, 4, "walking", "worse")),
+			[]string{"hold", "1", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: stiffness, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Programme == nil || len(res.Programme.Steps) != 1 {
+				t.Fatalf("programme = %+v, want one step", res.Programme)
+			}
+			st := res.Programme.Steps[0]
+			if diff := cmp.Diff(tt.want, []string{st.Change, strconv.Itoa(st.Level), st.How}); diff != "" {
+				t.Errorf("walking's step (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -641,6 +641,11 @@ type Step struct {
 	Name     string `json:"name"`
 	Level    int    `json:"level"`
 	Dose     string `json:"dose"`
+	// How says how to do the movement at its level, where the level
+	// gives its own how (levels: [{dose, how}] in the rule files), and is
+	// "" where it does not: the movement's how then stands. A stopped
+	// movement has none.
+	How string `json:"how,omitempty"`
 	// Change is one of the Change constants.
 	Change string `json:"change"`
 	// Because says why, and Facts the check-in facts that decided the
@@ -804,6 +809,9 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 		s.Movement, s.Name = id, mv.name
 		s.Level = st.level + 1
 		s.Dose = mv.levels[st.level].dose
+		if h := mv.levels[st.level].how; h != mv.how && s.Change != ChangeStop {
+			s.How = h
+		}
 		if len(s.Citations) == 0 {
 			s.Citations = adv.recommendCitations(id)
 		}

@@ -96,8 +96,10 @@ type Step struct {
 	// Week is the programme's step for the movement, when the programme
 	// sets a dose other than the plan's: any change but a start or a hold
 	// at the plan's dose (a restart after a stop goes back to level 1,
-	// which may be easier than the plan's dose). Its level and dose this
-	// week stand in for the plan's dose. It is nil otherwise.
+	// which may be easier than the plan's dose), or a level with its own
+	// how. Its level and dose this week stand in for the plan's dose, and
+	// its how, when it has one (Step.How), for the item's. It is nil
+	// otherwise.
 	Week *recommend.Step
 }
 
@@ -307,15 +309,15 @@ func (o *Outline) week(pg *recommend.Programme) {
 // programmeStep returns the programme step of the movement of item it
 // when the programme sets a dose other than the item's: any change but a
 // start or a hold at the item's dose (a restart goes back to level 1,
-// which may be easier than the dose the item gives). It returns nil
-// otherwise.
+// which may be easier than the dose the item gives), or a level that
+// gives its own how (Step.How). It returns nil otherwise.
 func programmeStep(pg *recommend.Programme, it recommend.Item) *recommend.Step {
 	for j := range pg.Steps {
 		st := &pg.Steps[j]
 		if st.Movement != it.Movement {
 			continue
 		}
-		if (st.Change == recommend.ChangeStart || st.Change == recommend.ChangeHold) && st.Dose == it.Dose() {
+		if (st.Change == recommend.ChangeStart || st.Change == recommend.ChangeHold) && st.Dose == it.Dose() && st.How == "" {
 			return nil
 		}
 		return st

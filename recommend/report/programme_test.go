@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 	"github.com/google/go-cmp/cmp"
@@ -457,6 +459,71 @@ func TestAlsoHelpfulStopped(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Group.Stopped by movement (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPlanStepGivesTheLevelsHow checks that a plan step the programme has
+// at a level that gives its own how shows that how in the text and
+// Markdown reports, in place of the movement's; a level without one keeps
+// the movement's how.
+func TestPlanStepGivesTheLevelsHow(t *testing.T) {
+	fsys := testrules.Copy(t)
+	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
+	const brisk = "Walk at a brisk pace, with a hill or some stairs where you can."
+	data := string(fsys["movements.yaml"].Data)
+	if !strings.Contains(data, last) {
+		t.Fatal("walking's last level is not in movements.yaml: update the test")
+	}
+	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last, last+"        how: "+brisk+"\n", 1))}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := func(day, pain int, resp string) recommend.CheckIn {
+		return recommend.CheckIn{Day: day, PainLevel: pain, Done: []recommend.Done{{Movement: "walking", Sessions: 5, Response: resp}}}
+	}
+	up := []recommend.CheckIn{walk(0, 6, "same"), walk(7, 5, "easier"), walk(14, 4, "easier")}
+	var walking string
+	for _, m := range eng.Movements() {
+		if m.ID == "walking" {
+			walking = m.How
+		}
+	}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     []string // the How lines of the text and Markdown reports under walking
+	}{
+		{"level 2 gives no how", up[:2], []string{"How: " + walking, "- How: " + walking}},
+		{"level 3 gives its own", up, []string{"How: " + brisk, "- How: " + brisk}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text, md bytes.Buffer
+			if err := report.WriteText(&text, res); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.WriteMarkdown(&md, res); err != nil {
+				t.Fatal(err)
+			}
+			how := func(s, head string) string {
+				_, after, _ := strings.Cut(s, head)
+				for _, l := range strings.Split(after, "\n")[1:] {
+					if l = strings.TrimSpace(l); strings.Contains(l, "How:") {
+						return l
+					}
+				}
+				return ""
+			}
+			got := []string{how(text.String(), "1. Walking"), how(md.String(), "1. **Walking**")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("walking's how (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -388,6 +388,10 @@ func (wr *writer) start() section {
 			e.lines = []labelled{{label: "How", text: st.Item.How()}, {label: "Dose", text: st.Item.Dose()}}
 			if w := st.Week; w != nil {
 				e.lines[1] = labelled{label: "This week", text: fmt.Sprintf("Level %d (%s): %s", w.Level, ChangeWords(w.Change), w.Dose)}
+				if w.How != "" {
+					// The level gives its own how.
+					e.lines[0].text = w.How
+				}
 			}
 			switch {
 			case st.Reason != "" && wr.o.Programme == nil:

@@ -85,6 +85,7 @@ type wireStep struct {
 	Name      string         `json:"name"`
 	Level     int            `json:"level"`
 	Dose      string         `json:"dose"`
+	How       string         `json:"how,omitempty"`
 	Change    string         `json:"change"`
 	Because   string         `json:"because"`
 	Facts     []string       `json:"facts,omitempty"`
@@ -105,7 +106,7 @@ func (b *wireBuilder) programme(pg *recommend.Programme) *wireProgramme {
 		if st.Citations != nil {
 			cites = b.cites(st.Citations)
 		}
-		w.Steps[i] = wireStep{Movement: st.Movement, Name: st.Name, Level: st.Level, Dose: st.Dose, Change: st.Change,
+		w.Steps[i] = wireStep{Movement: st.Movement, Name: st.Name, Level: st.Level, Dose: st.Dose, How: st.How, Change: st.Change,
 			Because: st.Because, Facts: st.Facts, Rule: st.Rule, Decided: st.Decided, Citations: cites}
 	}
 	return w

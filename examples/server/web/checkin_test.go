@@ -16,8 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/backrules/backrules/internal/golden"
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
@@ -708,6 +710,62 @@ func TestTrendTableShowsFunction(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, rows); diff != "" {
 				t.Errorf("trend table (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPageGivesTheLevelsHow checks that where the programme has a
+// movement at a level that gives its own how, the plan step and This
+// week show that how (the plan step in place of the movement's), and
+// that a level without one keeps the movement's how.
+func TestPageGivesTheLevelsHow(t *testing.T) {
+	fsys := testrules.Copy(t)
+	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
+	const brisk = "Walk at a brisk pace, with a hill or some stairs where you can."
+	data := string(fsys["movements.yaml"].Data)
+	if !strings.Contains(data, last) {
+		t.Fatal("walking's last level is not in movements.yaml: update the test")
+	}
+	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last, last+"        how: "+brisk+"\n", 1))}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(t, eng)
+	const walking = "Walk at an easy pace on flat ground, as far as is comfortable."
+	week := []string{`{"day":0,"pain_level":6,"done":[{"movement":"walking","sessions":5,"response":"same"}]}`,
+		`{"day":7,"pain_level":5,"done":[{"movement":"walking","sessions":5,"response":"easier"}]}`,
+		`{"day":14,"pain_level":4,"done":[{"movement":"walking","sessions":5,"response":"easier"}]}`}
+	howRE := regexp.MustCompile(`<p(?: class="how")?><span class="label">How:</span> ([^<]*)</p>`)
+	tests := []struct {
+		name     string
+		checkIns []string
+		want     []string // the how of walking in the plan, then in This week
+	}{
+		{"level 2 gives no how", week[:2], []string{walking}},
+		{"level 3 gives its own", week, []string{brisk, brisk}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, withForm(discForm, url.Values{"check_in": tt.checkIns}))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, body:\n%s", rec.Code, rec.Body)
+			}
+			body := rec.Body.String()
+			var got []string
+			for _, sec := range []string{"plan", "this-week"} {
+				li := itemOf(section(body, sec), "Walking")
+				if sec == "this-week" {
+					_, li, _ = strings.Cut(section(body, sec), `data-movement="walking"`)
+					li, _, _ = strings.Cut(li, "</li>")
+				}
+				for _, m := range howRE.FindAllStringSubmatch(li, -1) {
+					got = append(got, html.UnescapeString(m[1]))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("walking's how (-want +got):\n%s", diff)
 			}
 		})
 	}

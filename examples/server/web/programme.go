@@ -93,8 +93,11 @@ type stepView struct {
 	// and Does the same in words ("Up a level").
 	Change, Does  string
 	Level, Levels int
-	Dose          string
-	Because       string
+	// How is how to do it at its level, where the level gives its own
+	// (recommend.Step.How), or "".
+	How     string
+	Dose    string
+	Because string
 	// Facts are the check-in facts that decided the change, in words.
 	Facts []string
 	Rule  string
@@ -142,7 +145,7 @@ func (b *builder) programme() {
 		sv := stepView{
 			Movement: st.Movement, Name: cmp.Or(b.o.Names[st.Movement], b.movementName(st.Movement)),
 			Change: st.Change, Does: words.Capital(report.ChangeWords(st.Change)), Level: st.Level, Levels: levels[st.Movement],
-			Dose: st.Dose, Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: b.src.cites(st.Citations),
+			How: st.How, Dose: st.Dose, Because: st.Because, Facts: st.Facts, Rule: st.Rule, Citations: b.src.cites(st.Citations),
 		}
 		if st.Decided != "" {
 			sv.Decided = report.DecidedWords(st.Decided)

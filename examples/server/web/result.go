@@ -358,6 +358,10 @@ func (b *builder) full(st report.Step) (itemView, error) {
 		// movement.
 		iv.Dose = ""
 	}
+	if st.Week != nil && st.Week.How != "" {
+		// The level the programme has it at gives its own how.
+		iv.How = st.Week.How
+	}
 	return iv, nil
 }
 
