@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -69,8 +70,12 @@ func WriteJSONWith(w io.Writer, r *recommend.Result, o JSONOptions) error {
 // WriteDetailedText writes r as the complete plain-text report, for
 // clinicians and rule authors: referrals first, then those the referral
 // story folded into them, each saying into which and why, then the key
-// messages and
-// the plan, every recommended movement with all its reasons and cautions,
+// messages, the programme when there are check-ins (the pain at each
+// check-in and the adherence, and each step with its change, level, dose,
+// reason, the rule or what in the advice decided it, and the check-in
+// facts behind it), the plan, every recommended movement with all its
+// reasons and cautions (and, where the programme moved or stopped it,
+// its dose this week),
 // what to avoid, where the sources disagree and what needs equipment. Every
 // item names the rules behind it and points at numbered citations, listed
 // at the end with the claim each supports, followed by the disclaimer and
@@ -135,6 +140,7 @@ func (t *textWriter) write(r *recommend.Result) {
 		}
 		t.p("\n")
 	}
+	t.programme(r.Programme)
 	if len(r.Plan) > 0 {
 		t.p("START WITH\n")
 		for i, s := range r.Plan {
@@ -149,6 +155,15 @@ func (t *textWriter) write(r *recommend.Result) {
 			t.p("  %d. %s (%s)\n", i+1, it.Name(), kindLabel(it.Kind()))
 			t.p("     How:  %s\n", it.How())
 			t.p("     Dose: %s\n", it.Dose())
+			if r.Programme != nil {
+				switch st := programmeStep(r.Programme, it); {
+				case st == nil:
+				case st.Change == recommend.ChangeStop:
+					t.p("     This week: stopped for now (see the programme above).\n")
+				default:
+					t.p("     This week: Level %d (%s): %s\n", st.Level, ChangeWords(st.Change), st.Dose)
+				}
+			}
 			for _, n := range it.Reasons {
 				t.p("     Why:  %s\n", n.Text())
 			}
@@ -226,6 +241,49 @@ func (t *textWriter) write(r *recommend.Result) {
 	if line := ruleSetLine(r.RuleSet); line != "" {
 		t.p("\n%s\n", line)
 	}
+}
+
+// programme writes the programme, when there is one: the week, the pain
+// at each check-in and the adherence, then each step with its change and
+// level, its dose (unless it stopped), its level's own how, its reason,
+// the rule or what in the advice decided it, the check-in facts behind it
+// and its sources.
+func (t *textWriter) programme(pg *recommend.Programme) {
+	if pg == nil {
+		return
+	}
+	t.p("PROGRAMME THIS WEEK\n")
+	pains := make([]string, len(pg.Trend))
+	for i, p := range pg.Trend {
+		pains[i] = fmt.Sprintf("day %d: %d", p.Day, p.PainLevel)
+	}
+	t.p("  Week %d. Pain %s at each check-in: %s. %s.\n", pg.Week, Sparkline(pg.Trend), strings.Join(pains, "; "), words.Capital(AdherenceWords(pg)))
+	for _, st := range pg.Steps {
+		by := ""
+		switch {
+		case st.Decided != "" && st.Rule != "":
+			by = fmt.Sprintf(" (decided by the advice: %s; rule: %s)", DecidedWords(st.Decided), st.Rule)
+		case st.Decided != "":
+			by = fmt.Sprintf(" (decided by the advice: %s)", DecidedWords(st.Decided))
+		case st.Rule != "":
+			by = fmt.Sprintf(" (rule: %s)", st.Rule)
+		}
+		t.p("  - %s: %s, at level %d%s\n", st.Name, ChangeWords(st.Change), st.Level, by)
+		if st.Change != recommend.ChangeStop {
+			if st.How != "" {
+				t.p("      How: %s\n", st.How)
+			}
+			t.p("      Dose: %s\n", st.Dose)
+		}
+		t.p("      Why: %s\n", st.Because)
+		if len(st.Facts) > 0 {
+			t.p("      Facts: %s\n", strings.Join(st.Facts, "; "))
+		}
+		if len(st.Citations) > 0 {
+			t.p("      Sources: %s\n", t.refs(st.Citations))
+		}
+	}
+	t.p("\n")
 }
 
 // positionNote is " (" + p.Label() + ")", or "" when p is "".

@@ -528,3 +528,85 @@ func TestPlanStepGivesTheLevelsHow(t *testing.T) {
 		})
 	}
 }
+
+// TestDetailedReportHasTheProgramme checks that the detailed report, for
+// clinicians, gives the programme: the week, the pain at each check-in and
+// the adherence, then each step's change, level, dose, reason, the rule or
+// what in the advice decided it, and the check-in facts; and that a
+// recommended movement the programme moved or stopped says so beside its
+// starting dose. It gave none of it, though the short report leaves each
+// step's reason to it, so a clinician read a movement stopped for making
+// the pain worse as recommended at its first dose.
+func TestDetailedReportHasTheProgramme(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		profile  recommend.Profile
+		want     []string // the programme section's lines, trimmed, without references
+		wantRecs []string // the This week lines under recommended movements
+	}{
+		{
+			name: "a stop, a step up and an avoided movement",
+			profile: recommend.Profile{Conditions: []string{"disc_herniation"}, Equipment: []string{"towel"}, CheckIns: []recommend.CheckIn{
+				checkIn(0, 5, 3, "towel_stretch", "same", "walking", "same", "knee_to_chest", "same"),
+				checkIn(7, 4, 3, "towel_stretch", "worse", "walking", "easier")}},
+			want: []string{
+				"Week 2. Pain ▄▃ at each check-in: day 0: 5; day 7: 4. Every movement reported was done at least once.",
+				"Towel decompression: stop for now, at level 1 (rule: progress-stop-worse)",
+				"Why: It made the pain worse at its easiest level, so it stops until a check-in shows the pain easing.",
+				"Facts: day 7, week 2 of the programme; reported worse, 3 sessions since the previous check-in; pain 4, 5 at the previous check-in and 5 at the first; at level 1 of 1 before this check-in",
+				"Walking: up a level, at level 2 (rule: progress-up-easier)",
+				"Dose: Walks of 15 to 20 minutes most days, at a pace that still lets you talk.",
+				"Why: It felt easier over the sessions done and the pain is not rising, so it moves up one level.",
+				"Facts: day 7, week 2 of the programme; reported easier, 3 sessions since the previous check-in; pain 4, 5 at the previous check-in and 5 at the first; at level 1 of 3 before this check-in",
+				"Knee to chest: stop for now, at level 1 (decided by the advice: the advice for this profile avoids it)",
+				"Why: The advice for this profile says to avoid it for now.",
+				"Facts: day 7, week 2 of the programme; not reported at this check-in; pain 4, 5 at the previous check-in and 5 at the first; at level 1 of 1 before this check-in; the advice for this profile avoids it, by disc-avoid-flexion-stretches",
+			},
+			wantRecs: []string{
+				"This week: stopped for now (see the programme above).",
+				"This week: Level 2 (up a level): Walks of 15 to 20 minutes most days, at a pace that still lets you talk.",
+			},
+		},
+		{
+			name:    "no check-ins, no programme",
+			profile: recommend.Profile{Conditions: []string{"disc_herniation"}, Equipment: []string{"towel"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := eng.Recommend(context.Background(), tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := report.WriteDetailedText(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			var got, recs []string
+			for _, l := range sectionLines(b.String(), "PROGRAMME THIS WEEK") {
+				l = strings.TrimSpace(l)
+				if s, _, ok := strings.Cut(l, "  Sources: "); ok {
+					l = s
+				}
+				if l != "" && !strings.HasPrefix(l, "Sources:") {
+					got = append(got, l)
+				}
+			}
+			for _, l := range sectionLines(b.String(), "RECOMMENDED") {
+				if l = strings.TrimSpace(l); strings.HasPrefix(l, "This week:") {
+					recs = append(recs, l)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("programme section (-want +got):\n%s\n%s", diff, b.String())
+			}
+			if diff := cmp.Diff(tt.wantRecs, recs); diff != "" {
+				t.Errorf("recommended movements this week (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
