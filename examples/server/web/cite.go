@@ -53,15 +53,21 @@ func (s sources) list() []source {
 }
 
 // refs returns the numbers of the sources of cs as the handout prints
-// them beside an item, "[1,3]", or "" when cs is empty: on screen the
-// sources are behind a toggle, which does not print.
+// them beside an item, in ascending order as the text report gives them,
+// "[1,3]", or "" when cs is empty: on screen the sources are behind a
+// toggle, which does not print.
 func refs(cs []cite) string {
 	if len(cs) == 0 {
 		return ""
 	}
-	ns := make([]string, len(cs))
+	nums := make([]int, len(cs))
 	for i, c := range cs {
-		ns[i] = strconv.Itoa(c.N)
+		nums[i] = c.N
+	}
+	slices.Sort(nums)
+	ns := make([]string, len(nums))
+	for i, n := range nums {
+		ns[i] = strconv.Itoa(n)
 	}
 	return "[" + strings.Join(ns, ",") + "]"
 }

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -972,5 +974,44 @@ func TestPictures(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPrintRefsAscending checks that the handout names an item's sources
+// by number in ascending order, as the text report does ("[1,4]"), not in
+// the order the item first cites them ("[4,1]").
+func TestPrintRefsAscending(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   []int
+		want string
+	}{
+		{"none", nil, ""},
+		{"one", []int{3}, "[3]"},
+		{"in order", []int{1, 4}, "[1,4]"},
+		{"out of order", []int{8, 1, 12, 2}, "[1,2,8,12]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cs []cite
+			for _, n := range tt.ns {
+				cs = append(cs, cite{N: n})
+			}
+			if diff := cmp.Diff(tt.want, refs(cs)); diff != "" {
+				t.Errorf("refs (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// On the page: no printed reference lists a higher number first.
+	body := post(newHandler(t, defaultEngine(t)), discForm).Body.String()
+	for _, m := range regexp.MustCompile(`<span class="print-refs"> \[([0-9,]+)\]</span>`).FindAllStringSubmatch(body, -1) {
+		var ns []int
+		for _, f := range strings.Split(m[1], ",") {
+			n, _ := strconv.Atoi(f)
+			ns = append(ns, n)
+		}
+		if !slices.IsSorted(ns) {
+			t.Errorf("printed references %s are not in ascending order", m[0])
+		}
 	}
 }
