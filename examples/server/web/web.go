@@ -28,6 +28,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -40,6 +41,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/enginelog"
@@ -146,8 +148,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ServePicture serves GET /movements/{id}.svg, the picture of a movement
 // ([recommend.Engine.MovementSVG]), for the <img> of each plan step and
 // also-helpful item. Mount it at "GET /movements/{file}" next to the page.
-// Pictures change only with the rule files, so they may be cached for a
-// day; an unknown movement, or one without a pose, is a 404.
+// A picture changes only with the rule files, but its address does not
+// say which rule files: a reload that changes a pose must not leave the
+// old picture beside the new advice. So a picture is served with an ETag
+// of its bytes and "no-cache": a browser keeps it and asks again each
+// time, and a picture that has not changed is a 304 with no body. An
+// unknown movement, or one without a pose, is a 404.
 func (h *Handler) ServePicture(w http.ResponseWriter, r *http.Request) {
 	eng := h.engine()
 	if eng == nil {
@@ -166,14 +172,20 @@ func (h *Handler) ServePicture(w http.ResponseWriter, r *http.Request) {
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "image/svg+xml")
-	hd.Set("Cache-Control", "public, max-age=86400")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("ETag", pictureETag(svg))
 	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Length", strconv.Itoa(len(svg)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(svg)
-	}
+	// ServeContent answers If-None-Match with a 304, and HEAD and
+	// ranges as net/http does.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(svg))
+}
+
+// pictureETag returns the strong entity tag of a picture's bytes: the
+// first 16 bytes of their SHA-256, in hex, quoted.
+func pictureETag(svg []byte) string {
+	sum := sha256.Sum256(svg)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {

@@ -949,29 +949,48 @@ func TestPictures(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /movements/{file}", h.ServePicture)
+	svg, _ := eng.MovementSVG("glute_bridge")
+	other, _ := eng.MovementSVG("bird_dog")
+	tag := pictureETag(svg)
+	if tag == pictureETag(other) || len(tag) != 34 {
+		t.Fatalf("ETags %s and %s: want two quoted 32-digit tags, one per picture", tag, pictureETag(other))
+	}
 	tests := []struct {
-		path        string
-		status      int
-		contentType string
+		path, ifNoneMatch string
+		status            int
+		// header is Content-Type, Cache-Control and ETag; body the
+		// bytes served.
+		header []string
+		body   string
 	}{
-		{"/movements/glute_bridge.svg", http.StatusOK, "image/svg+xml"},
-		{"/movements/glute_bridge", http.StatusNotFound, ""},
-		{"/movements/no_such.svg", http.StatusNotFound, ""},
+		{path: "/movements/glute_bridge.svg", status: http.StatusOK, header: []string{"image/svg+xml", "no-cache", tag}, body: string(svg)},
+		// The browser asks again: the same picture is a 304, a picture
+		// changed by a reload (its old tag) the new one.
+		{path: "/movements/glute_bridge.svg", ifNoneMatch: tag, status: http.StatusNotModified, header: []string{"", "no-cache", tag}},
+		{path: "/movements/glute_bridge.svg", ifNoneMatch: pictureETag(other), status: http.StatusOK, header: []string{"image/svg+xml", "no-cache", tag}, body: string(svg)},
+		{path: "/movements/glute_bridge", status: http.StatusNotFound},
+		{path: "/movements/no_such.svg", status: http.StatusNotFound},
 	}
 	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
+		t.Run(tt.path+" "+tt.ifNoneMatch, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			if tt.ifNoneMatch != "" {
+				req.Header.Set("If-None-Match", tt.ifNoneMatch)
+			}
 			rec := httptest.NewRecorder()
-			mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			mux.ServeHTTP(rec, req)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d", rec.Code, tt.status)
 			}
-			if tt.status != http.StatusOK {
+			if tt.header == nil {
 				return
 			}
-			want, _ := eng.MovementSVG("glute_bridge")
-			got := []string{rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Body.String()}
-			if diff := cmp.Diff([]string{tt.contentType, "public, max-age=86400", string(want)}, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
+			got := []string{rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Header().Get("ETag")}
+			if diff := cmp.Diff(tt.header, got); diff != "" {
+				t.Errorf("headers (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.body, rec.Body.String()); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
 			}
 		})
 	}
