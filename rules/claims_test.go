@@ -62,3 +62,51 @@ func TestClaimsSayNoMoreThanTheirSection(t *testing.T) {
 		})
 	}
 }
+
+// reasonedRules are rules whose advice goes beyond every passage they
+// cite, each with the words in which its reason says so: a reader must
+// be able to tell the rule author's reasoning from a source's position.
+var reasonedRules = []struct{ rule, says string }{
+	// NASS 2013 names no exercise: the stenosis defaults are reasoned
+	// from the symptom pattern it describes.
+	{"stenosis-flexion-exercises", "our reasoning"},
+	{"stenosis-avoid-extension", "our reasoning"},
+	// Long 2004 tested exercise by direction, not positions.
+	{"disc-flexion-preference-avoid-extension", "our reasoning"},
+	// The Mayo Clinic page names no precaution in pregnancy.
+	{"inversion-pregnancy", "our reasoning"},
+	// The Mayo Clinic page names glaucoma, not every eye disease; the
+	// profile's term covers both.
+	{"inversion-glaucoma", "our precaution"},
+	// The consensus statement speaks of deep forward bending only.
+	{"osteoporosis-avoid-twisting", "our caution"},
+	// NG201 speaks of going to sleep on the back after 28 weeks.
+	{"pregnancy-avoid-long-lying-on-back", "our caution"},
+	{"pregnancy-caution-lying-on-back", "our caution"},
+	{"pregnancy-avoid-lying-face-down", "our caution"},
+	{"pregnancy-avoid-sofa-decompression", "our caution"},
+	// NG59 asks for normal activity, not for walking in bouts.
+	{"walking-aggravates-bouts", "our advice"},
+	// The author's pacing caution, from the sources' warnings.
+	{"high-pain-gentle-range", "our advice"},
+}
+
+// TestReasonedRulesSaySo checks that each rule in reasonedRules says in
+// its reason that the advice is the rule set's own.
+func TestReasonedRulesSaySo(t *testing.T) {
+	byID := map[string]string{}
+	for _, r := range defaultEngine(t).Rules() {
+		byID[r.ID] = r.Because
+	}
+	for _, tt := range reasonedRules {
+		t.Run(tt.rule, func(t *testing.T) {
+			because, ok := byID[tt.rule]
+			if !ok {
+				t.Fatalf("no rule %s", tt.rule)
+			}
+			if !strings.Contains(strings.ToLower(because), tt.says) {
+				t.Errorf("rule %s goes beyond its passages, but its reason does not say %q: %q", tt.rule, tt.says, because)
+			}
+		})
+	}
+}
