@@ -110,3 +110,46 @@ func TestReasonedRulesSaySo(t *testing.T) {
 		})
 	}
 }
+
+// hedgedPassages are passages that give a figure as a guess: a claim or a
+// reason that cites one and gives the figure must say it is a guess, so
+// that an estimate is never shown as a finding.
+var hedgedPassages = []struct {
+	source, locator, figure, hedge string
+}{
+	// "Ultimately it's likely 50/50": the physical therapist's guess.
+	{"kadalyst-strained-lower-back", "Should I roll out a strained back muscle?", "half", "guess"},
+}
+
+// TestHedgedFiguresStayHedged checks every claim at a passage of
+// hedgedPassages, and the reason of each rule that cites one.
+func TestHedgedFiguresStayHedged(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, tt := range hedgedPassages {
+		t.Run(tt.source+": "+tt.locator, func(t *testing.T) {
+			type unhedged struct{ Rule, Text string }
+			var got []unhedged
+			check := func(rule, text string) {
+				if strings.Contains(text, tt.figure) && !strings.Contains(strings.ToLower(text), tt.hedge) {
+					got = append(got, unhedged{rule, text})
+				}
+			}
+			cited := false
+			for _, r := range eng.Rules() {
+				for _, c := range r.Citations {
+					if c.Source() == tt.source && c.Locator() == tt.locator {
+						cited = true
+						check(r.ID, c.Claim())
+						check(r.ID, r.Because)
+					}
+				}
+			}
+			if !cited {
+				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
+			}
+			if diff := cmp.Diff([]unhedged(nil), got); diff != "" {
+				t.Errorf("texts that give the passage's figure (%q) without saying it is a %s (-want +got):\n%s", tt.figure, tt.hedge, diff)
+			}
+		})
+	}
+}
