@@ -297,6 +297,16 @@ type builder struct {
 // add finishes a card: its source and links from cites, its detail with
 // the list of sources, and its UUID.
 func (b *builder) add(ind Indicator, topic Coding, summary string, body []string, cites []recommend.Citation) {
+	b.addWithSides(ind, topic, summary, body, cites, nil)
+}
+
+// addWithSides adds a card as add does, whose body also says where the
+// sources disagree about its movements: sides are the passages of each
+// side of those disagreements, and the ones the card's advice does not
+// cite are listed after its sources, each with the side it takes on the
+// movement, so that every source the card names is cited (the avoid
+// card names the side that suggests a movement it avoids).
+func (b *builder) addWithSides(ind Indicator, topic Coding, summary string, body []string, cites []recommend.Citation, sides []sideCite) {
 	// A card about movements (the plan, also helpful, avoid) rests on a
 	// source that takes a side on them; a referral, the key messages or
 	// the pain trend cite their sources for the facts they build on
@@ -308,13 +318,19 @@ func (b *builder) add(ind Indicator, topic Coding, summary string, body []string
 		body = append([]string{b.frame}, body...)
 	}
 	cites = strongestFirst(distinct(cites), sided)
+	var others []sideCite
+	for _, s := range sides {
+		if !slices.ContainsFunc(cites, s.c.Equal) && !slices.ContainsFunc(others, func(o sideCite) bool { return o.c.Equal(s.c) }) {
+			others = append(others, s)
+		}
+	}
 	c := Card{Summary: summary, Indicator: ind, Source: b.source(cites, sided)}
 	c.Source.Topic = &topic
 	if topic == topicReferral || topic == topicAvoid {
 		c.OverrideReasons = slices.Clone(overrideReasons)
 	}
 	if len(cites) > 0 {
-		body = append(body, sourcesSection(cites))
+		body = append(body, sourcesSection(cites, others))
 		// Every other citation with an address is a link: all of them
 		// when the card's source is the rule set.
 		seen := map[string]bool{c.Source.URL: true}
@@ -643,10 +659,11 @@ func (b *builder) planStep(i int, st report.Step) {
 		told = append(told, "- **Take care:** "+mdsafe.Line(c))
 	}
 	body := patientSays(told)
-	if d := b.disagreement(it.Movement); d != "" {
+	d, sides := b.disagreement(it.Movement)
+	if d != "" {
 		body = append(body, d)
 	}
-	b.add(IndicatorInfo, topicPlan, summary, body, st.Citations)
+	b.addWithSides(IndicatorInfo, topicPlan, summary, body, st.Citations, sides)
 }
 
 // weekDose says where the programme has a movement this week, as the
@@ -721,6 +738,7 @@ func (b *builder) alsoHelpful() {
 	}
 	var told, disagree []string
 	var cites []recommend.Citation
+	var sides []sideCite
 	names := make([]string, len(items))
 	for i, l := range items {
 		it := l.it
@@ -736,12 +754,13 @@ func (b *builder) alsoHelpful() {
 			s += " *Take care:* " + mdsafe.Line(c)
 		}
 		told = append(told, s)
-		if d := b.disagreement(it.Movement); d != "" {
+		if d, side := b.disagreement(it.Movement); d != "" {
 			disagree = append(disagree, "**"+mdsafe.Line(it.Name())+".** "+d)
+			sides = append(sides, side...)
 		}
 		cites = append(cites, it.Citations...)
 	}
-	b.add(IndicatorInfo, topicPlan, listSummary(title, names, b.summaryBudget()), append(patientSays(told), disagree...), cites)
+	b.addWithSides(IndicatorInfo, topicPlan, listSummary(title, names, b.summaryBudget()), append(patientSays(told), disagree...), cites, sides)
 }
 
 // avoid adds the card of the movements to avoid: what the patient is
@@ -758,6 +777,7 @@ func (b *builder) avoid() {
 	}
 	var told, disagree []string
 	var cites []recommend.Citation
+	var sides []sideCite
 	names := make([]string, len(items))
 	for i, it := range items {
 		names[i] = words.OneLine(it.Name())
@@ -766,42 +786,60 @@ func (b *builder) avoid() {
 			s += ": " + mdsafe.Line(reason)
 		}
 		told = append(told, s)
-		if d := b.disagreement(it.Movement); d != "" {
+		if d, side := b.disagreement(it.Movement); d != "" {
 			disagree = append(disagree, "**"+mdsafe.Line(it.Name())+".** "+d)
+			sides = append(sides, side...)
 		}
 		cites = append(cites, it.Citations...)
 	}
-	b.add(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names, b.summaryBudget()), append(patientSays(told), disagree...), cites)
+	b.addWithSides(IndicatorWarning, topicAvoid, listSummary("Avoid for now", names, b.summaryBudget()), append(patientSays(told), disagree...), cites, sides)
 }
 
 // disagreement says, for a movement the sources disagree about, which
 // kinds of source are on each side and how it was settled, as the page
-// and the text report do; "" when they do not disagree about it.
-func (b *builder) disagreement(movement string) string {
-	if d, ok := b.o.Disagreement(movement); ok {
-		c := d.Conflicts[0]
-		against, care := c.Opposing()
-		s := "*Sources disagree:* suggested by " + report.KindNames(c.For.Citations)
-		if len(c.Conditional) > 0 {
-			s += " (with conditions)"
-		}
-		if len(against) > 0 {
-			s += "; advised against by " + report.KindNames(against)
-		}
-		if len(care) > 0 {
-			s += "; care urged by " + report.KindNames(care)
-		}
-		switch {
-		case d.LeftOut != "":
-			// No source advises against it: the rule set's own
-			// reason, given above, leaves it out.
-			return s + "; avoided for the reason given, not because a source advises against it."
-		case c.Resolution == recommend.ResolutionAvoided:
-			return s + ", so it is avoided."
-		}
-		return s + ", so it is kept, with care."
+// and the text report do, and returns the passages of the sides (for,
+// with conditions, against and care), which the card cites; "" and nil
+// when they do not disagree about it.
+func (b *builder) disagreement(movement string) (string, []sideCite) {
+	d, ok := b.o.Disagreement(movement)
+	if !ok {
+		return "", nil
 	}
-	return ""
+	c := d.Conflicts[0]
+	against, care := c.Opposing()
+	var sides []sideCite
+	for _, part := range []struct {
+		cites []recommend.Citation
+		label string
+	}{
+		{c.For.Citations, "suggests it"},
+		{c.Conditional, "sets conditions on its suggestion"},
+		{against, "advises against it"},
+		{care, "urges care with it"},
+	} {
+		for _, ct := range part.cites {
+			sides = append(sides, sideCite{ct, part.label + ": a side where the sources disagree"})
+		}
+	}
+	s := "*Sources disagree:* suggested by " + report.KindNames(c.For.Citations)
+	if len(c.Conditional) > 0 {
+		s += " (with conditions)"
+	}
+	if len(against) > 0 {
+		s += "; advised against by " + report.KindNames(against)
+	}
+	if len(care) > 0 {
+		s += "; care urged by " + report.KindNames(care)
+	}
+	switch {
+	case d.LeftOut != "":
+		// No source advises against it: the rule set's own
+		// reason, given above, leaves it out.
+		return s + "; avoided for the reason given, not because a source advises against it.", sides
+	case c.Resolution == recommend.ResolutionAvoided:
+		return s + ", so it is avoided.", sides
+	}
+	return s + ", so it is kept, with care.", sides
 }
 
 // article is "an" before a word that starts with a vowel, and "a"
@@ -832,10 +870,14 @@ func listSummary(title string, names []string, budget int) string {
 }
 
 // sourcesSection lists the citations as a numbered markdown list.
-func sourcesSection(cites []recommend.Citation) string {
+func sourcesSection(cites []recommend.Citation, others []sideCite) string {
 	var b strings.Builder
 	b.WriteString("**Sources**\n")
-	for i, c := range cites {
+	all := slices.Clone(cites)
+	for _, o := range others {
+		all = append(all, o.c)
+	}
+	for i, c := range all {
 		fmt.Fprintf(&b, "\n%d. ", i+1)
 		title := mdsafe.Line(citeName(c))
 		if u := webURL(c.URL()); u != "" {
@@ -859,11 +901,24 @@ func sourcesSection(cites []recommend.Citation) string {
 		if cl := c.Claim(); cl != "" {
 			b.WriteString(": " + mdsafe.Line(cl))
 		}
-		if l := c.Position().Label(); l != "" {
+		l := c.Position().Label()
+		if i >= len(cites) {
+			// Not a passage of the card's advice: a side of a
+			// disagreement it names.
+			l = others[i-len(cites)].label
+		}
+		if l != "" {
 			b.WriteString(" (" + l + ")")
 		}
 	}
 	return b.String()
+}
+
+// sideCite is a passage of one side of a disagreement a card names, with
+// the side it takes on the movement, for the card's sources.
+type sideCite struct {
+	c     recommend.Citation
+	label string
 }
 
 // citeName names a citation for people: its title, or else its

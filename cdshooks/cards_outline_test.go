@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -242,5 +243,62 @@ func TestCardsSayAStop(t *testing.T) {
 	said := strings.Join(lines, "\n")
 	if !strings.Contains(said, "Stopped for now") || strings.Contains(said, "6 to 10 slow repeats") {
 		t.Errorf("the cards do not say dead bug is stopped, or still give its dose:\n%s", said)
+	}
+}
+
+// TestCardsCiteEverySideTheyName checks that a card that says where the
+// sources disagree about a movement lists every passage of each side in
+// its sources, as the text report and the page cite them: a card that
+// says a movement is "suggested by a practitioner's article" cites that
+// article's passage, even on the avoid card, whose own advice rests on
+// the other side.
+func TestCardsCiteEverySideTheyName(t *testing.T) {
+	eng := defaultEngine(t)
+	profiles := map[string]recommend.Profile{
+		"acute strain, day 2, pain 8, with a roller": {Conditions: []string{"acute_strain"}, PainLevel: 8, DaysSinceOnset: 2, Age: 35, Equipment: []string{"foam_roller"}},
+		"stenosis at 73":                     {Conditions: []string{"spinal_stenosis"}, Age: 73, PainLevel: 4},
+		"chronic stiffness and a disc":       {Conditions: []string{"chronic_stiffness", "disc_herniation"}, Age: 45, PainLevel: 3},
+		"chronic stiffness and osteoporosis": {Conditions: []string{"chronic_stiffness", "osteoporosis"}, Age: 60, PainLevel: 3, Equipment: []string{"foam_roller"}},
+	}
+	for name, p := range profiles {
+		t.Run(name, func(t *testing.T) {
+			res, err := eng.Recommend(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Conflicts) == 0 {
+				t.Fatal("no conflict: the profile checks nothing")
+			}
+			cards, err := cdshooks.Cards(res, testHookInstance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type missing struct{ Movement, Source, Locator string }
+			var got []missing
+			for _, c := range res.Conflicts {
+				name := mdsafe.Line(c.Name)
+				detail := ""
+				for _, cd := range cards {
+					if strings.Contains(cd.Detail, "**"+name+".** *Sources disagree:*") ||
+						strings.HasSuffix(cd.Summary, ": "+c.Name) && strings.Contains(cd.Detail, "*Sources disagree:*") {
+						detail = cd.Detail
+					}
+				}
+				if detail == "" {
+					t.Errorf("no card says where the sources disagree about %s", c.Name)
+					continue
+				}
+				against, care := c.Opposing()
+				sides := slices.Concat(c.For.Citations, c.Conditional, against, care)
+				for _, ct := range sides {
+					if !strings.Contains(detail, mdsafe.Line(ct.Claim())) {
+						got = append(got, missing{c.Movement, ct.Source(), ct.Locator()})
+					}
+				}
+			}
+			if diff := cmp.Diff([]missing(nil), got); diff != "" {
+				t.Errorf("passages a card's disagreement names but its sources leave out (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -461,7 +461,10 @@ labelled so: the key messages, a plan step's how, dose, why and cautions,
 and the dose, reason and cautions of each movement of the also-helpful
 and avoid cards are a list after a paragraph "**What the patient is
 told:**", and where the sources disagree about a movement follows it in
-the clinician's words. The cards say what the short report says: a plan
+the clinician's words, with every passage of each side in the card's
+sources (a passage the card's own advice does not rest on, such as the
+side that suggests a movement the avoid card avoids, is listed last, with
+the side it takes). The cards say what the short report says: a plan
 step or movement the check-ins have moved gives its level and dose this
 week (or that it is stopped, and why), not the dose it started at, and
 the also-helpful and avoid cards list their movements in the order of

@@ -91,7 +91,18 @@ func (v vocabularyValidator) literals(a *ast.AST, report func(e ast.Expr, msg st
 		if voc.index(s) >= 0 {
 			return
 		}
-		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), words.DidYouMean(s, voc.ids())))
+		hint := words.DidYouMean(s, voc.ids())
+		if hint == "" {
+			hint = ": declare it there, or use one of its values"
+			if ids := voc.ids(); len(ids) <= 6 {
+				quoted := make([]string, len(ids))
+				for i, id := range ids {
+					quoted[i] = fmt.Sprintf("%q", id)
+				}
+				hint += " (" + words.List(quoted) + ")"
+			}
+		}
+		report(lit, fmt.Sprintf("%q is not in vocabulary.%s%s", s, vocabFieldName(field), hint))
 	}
 	celast.ComparedLiterals(a, func(field string, lit ast.Expr) {
 		if f := vocabFieldIndex(field); f >= 0 {

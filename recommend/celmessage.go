@@ -81,6 +81,9 @@ func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 		if m[3] != "" {
 			msg += fmt.Sprintf(" with (%s)", m[3])
 		}
+		if m[1] == "size" && isNumberType(m[2]) {
+			msg += ": size() counts the entries of a list or the characters of a string; compare a number directly" + vars.example(", as in profile.age > 1")
+		}
 		return msg, off
 	}
 	if m := noOverload.FindStringSubmatch(msg); m != nil {
@@ -88,7 +91,7 @@ func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 		if op, ok := operatorNames[fn]; ok {
 			fn = op
 		}
-		return fmt.Sprintf("'%s' cannot be applied to (%s)", fn, m[2]), off
+		return fmt.Sprintf("'%s' cannot be applied to (%s)", fn, m[2]) + typeHint(fn, strings.Split(m[2], ", "), vars), off
 	}
 	if m := syntaxExpectingSet.FindStringSubmatch(msg); m != nil {
 		msg = m[1]
@@ -98,3 +101,33 @@ func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 	}
 	return msg, off
 }
+
+// typeHint suggests, for an operator applied to values of types it does
+// not take, how a rule author writes what they most likely meant: a
+// number without quotes, a list tested with in, a number compared rather
+// than negated. It is "" when no common mistake fits.
+func typeHint(op string, types []string, vars condVars) string {
+	switch {
+	case len(types) == 2 && (isNumberType(types[0]) && types[1] == "string" || types[0] == "string" && isNumberType(types[1])):
+		return ": a number is written without quotes" + vars.example(", as in profile.pain_level >= 7")
+	case (op == "==" || op == "!=") && len(types) == 2 && (strings.HasPrefix(types[0], "list(") || strings.HasPrefix(types[1], "list(")):
+		return ": to ask whether a list holds a value, write the value, then in, then the list" + vars.example(", as in 'sitting' in profile.aggravated_by")
+	case op == "in" && len(types) == 2 && strings.HasPrefix(types[1], "list(") && types[1] != "list("+types[0]+")":
+		return ": 'in' asks whether a list holds a value of its kind" + vars.example(", as in 'sitting' in profile.aggravated_by") + "; compare a number with <, <=, >, >= or =="
+	case op == "!" && len(types) == 1 && isNumberType(types[0]):
+		return ": '!' turns true into false and back; compare a number instead" + vars.example(", as in profile.pain_level == 0")
+	}
+	return ""
+}
+
+// example is ex for the variables of a rule's when, whose examples name
+// profile fields, and "" for the others.
+func (v condVars) example(ex string) string {
+	if len(v.names) > 0 && v.names[0] == "profile" {
+		return ex
+	}
+	return ""
+}
+
+// isNumberType reports whether a CEL type name is a number's.
+func isNumberType(t string) bool { return t == "int" || t == "double" || t == "uint" }

@@ -129,7 +129,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 			return compiledCondition{issues: issues}
 		}
 		if !compiled.OutputType().IsExactType(cel.BoolType) {
-			return fail(0, "the when condition must give true or false (bool), but it gives %s", compiled.OutputType())
+			return fail(0, "the when condition must give true or false (bool), but it gives %s%s", compiled.OutputType(), notBoolHint(compiled.OutputType().String()))
 		}
 		checked = compiled.NativeRep()
 	}
@@ -228,4 +228,19 @@ func (c *compiler) smokeProfiles() []smokeProfile {
 // they run.
 func hasComprehension(checked *ast.AST) bool {
 	return celast.HasComprehension(checked)
+}
+
+// notBoolHint suggests how a condition that gives a value of type t, not
+// true or false, most likely meant to ask about it: a number compared, a
+// list asked whether it holds a value, a text compared with a value.
+func notBoolHint(t string) string {
+	switch {
+	case isNumberType(t):
+		return ": compare it with a number, as in profile.pain_level >= 7"
+	case strings.HasPrefix(t, "list("):
+		return ": ask whether it holds a value, as in 'sitting' in profile.aggravated_by"
+	case t == "string":
+		return ": compare it with a value, as in profile.sex == 'female'"
+	}
+	return ""
 }

@@ -1,0 +1,155 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// sectionLimits are what a section of a published source does not say,
+// checked against its published text: a claim cited at that section may
+// not say it, since the section would then be made to say more than it
+// does. Each entry gives the phrases (lower case) a claim at the section
+// must not contain, and why.
+var sectionLimits = []struct {
+	name, source, locator string
+	not                   []string
+	why                   string
+}{
+	{
+		name:   "IFOMPT malignancy section is no place for the framework's view of red flags",
+		source: "ifompt-red-flags-2020", locator: "Spinal malignancy",
+		not: []string{"single red flag", "weak sign", "risk profile", "level of concern"},
+		why: "the section lists the risk factors for cancer in the spine; that most red flags lack evidence of accuracy is the Synopsis's, and how the level of concern is reached is the framework's pathway, not a section the source lists",
+	},
+	{
+		name:   "IFOMPT synopsis speaks of most red flags, not of flags one at a time or in combination",
+		source: "ifompt-red-flags-2020", locator: "Synopsis",
+		not: []string{"one at a time", "single", "combination", "risk profile", "weak sign"},
+		why: "the Synopsis says only that high-quality evidence for the diagnostic accuracy of most red flags is absent, and that the framework offers a clinical-reasoning pathway",
+	},
+}
+
+// TestClaimsSayNoMoreThanTheirSection checks every citation of a listed
+// section against what the section does not say.
+func TestClaimsSayNoMoreThanTheirSection(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, tt := range sectionLimits {
+		t.Run(tt.name, func(t *testing.T) {
+			type overreach struct{ Rule, Phrase, Claim string }
+			var got []overreach
+			cited := false
+			for _, r := range eng.Rules() {
+				for _, c := range r.Citations {
+					if c.Source() != tt.source || c.Locator() != tt.locator {
+						continue
+					}
+					cited = true
+					for _, p := range tt.not {
+						if strings.Contains(strings.ToLower(c.Claim()), p) {
+							got = append(got, overreach{r.ID, p, c.Claim()})
+						}
+					}
+				}
+			}
+			if !cited {
+				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
+			}
+			if diff := cmp.Diff([]overreach(nil), got); diff != "" {
+				t.Errorf("claims at %s, %q say more than the section (%s) (-want +got):\n%s", tt.source, tt.locator, tt.why, diff)
+			}
+		})
+	}
+}
+
+// reasonedRules are rules whose advice goes beyond every passage they
+// cite, each with the words in which its reason says so: a reader must
+// be able to tell the rule author's reasoning from a source's position.
+var reasonedRules = []struct{ rule, says string }{
+	// NASS 2013 names no exercise: the stenosis defaults are reasoned
+	// from the symptom pattern it describes.
+	{"stenosis-flexion-exercises", "our reasoning"},
+	{"stenosis-avoid-extension", "our reasoning"},
+	// Long 2004 tested exercise by direction, not positions.
+	{"disc-flexion-preference-avoid-extension", "our reasoning"},
+	// The Mayo Clinic page names no precaution in pregnancy.
+	{"inversion-pregnancy", "our reasoning"},
+	// The Mayo Clinic page names glaucoma, not every eye disease; the
+	// profile's term covers both.
+	{"inversion-glaucoma", "our precaution"},
+	// The consensus statement speaks of deep forward bending only.
+	{"osteoporosis-avoid-twisting", "our caution"},
+	// NG201 speaks of going to sleep on the back after 28 weeks.
+	{"pregnancy-avoid-long-lying-on-back", "our caution"},
+	{"pregnancy-caution-lying-on-back", "our caution"},
+	{"pregnancy-avoid-lying-face-down", "our caution"},
+	{"pregnancy-avoid-sofa-decompression", "our caution"},
+	// NG59 asks for normal activity, not for walking in bouts.
+	{"walking-aggravates-bouts", "our advice"},
+	// The author's pacing caution, from the sources' warnings.
+	{"high-pain-gentle-range", "our advice"},
+}
+
+// TestReasonedRulesSaySo checks that each rule in reasonedRules says in
+// its reason that the advice is the rule set's own.
+func TestReasonedRulesSaySo(t *testing.T) {
+	byID := map[string]string{}
+	for _, r := range defaultEngine(t).Rules() {
+		byID[r.ID] = r.Because
+	}
+	for _, tt := range reasonedRules {
+		t.Run(tt.rule, func(t *testing.T) {
+			because, ok := byID[tt.rule]
+			if !ok {
+				t.Fatalf("no rule %s", tt.rule)
+			}
+			if !strings.Contains(strings.ToLower(because), tt.says) {
+				t.Errorf("rule %s goes beyond its passages, but its reason does not say %q: %q", tt.rule, tt.says, because)
+			}
+		})
+	}
+}
+
+// hedgedPassages are passages that give a figure as a guess: a claim or a
+// reason that cites one and gives the figure must say it is a guess, so
+// that an estimate is never shown as a finding.
+var hedgedPassages = []struct {
+	source, locator, figure, hedge string
+}{
+	// "Ultimately it's likely 50/50": the physical therapist's guess.
+	{"kadalyst-strained-lower-back", "Should I roll out a strained back muscle?", "half", "guess"},
+}
+
+// TestHedgedFiguresStayHedged checks every claim at a passage of
+// hedgedPassages, and the reason of each rule that cites one.
+func TestHedgedFiguresStayHedged(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, tt := range hedgedPassages {
+		t.Run(tt.source+": "+tt.locator, func(t *testing.T) {
+			type unhedged struct{ Rule, Text string }
+			var got []unhedged
+			check := func(rule, text string) {
+				if strings.Contains(text, tt.figure) && !strings.Contains(strings.ToLower(text), tt.hedge) {
+					got = append(got, unhedged{rule, text})
+				}
+			}
+			cited := false
+			for _, r := range eng.Rules() {
+				for _, c := range r.Citations {
+					if c.Source() == tt.source && c.Locator() == tt.locator {
+						cited = true
+						check(r.ID, c.Claim())
+						check(r.ID, r.Because)
+					}
+				}
+			}
+			if !cited {
+				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
+			}
+			if diff := cmp.Diff([]unhedged(nil), got); diff != "" {
+				t.Errorf("texts that give the passage's figure (%q) without saying it is a %s (-want +got):\n%s", tt.figure, tt.hedge, diff)
+			}
+		})
+	}
+}
