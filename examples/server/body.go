@@ -112,7 +112,7 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		return
 	}
 	text := unsupportedText(r, limit)
-	p, probs := namedProfile(eng, text)
+	p, probs := namedProfile(eng, text, int64(len(text)) < limit)
 	if startsObject(text) {
 		// A JSON body sent with another Content-Type (curl -d sends a
 		// form's) is read as the request it is, for Triage: the pain
