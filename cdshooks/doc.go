@@ -93,9 +93,9 @@ Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
 column; a value of the wrong type, or a key given twice or in the wrong
 case, outside the prefetch and the context's patientId and userId, with
-its path; a conditions prefetch that is not a Bundle; a hook other
-than patient-view; a context with no patient id; and, when no Condition
-calls for a referral, a part of the conditions Bundle that cannot be read,
+its path; a hook other than patient-view; a context with no patient id;
+and, when no Condition calls for a referral, a conditions prefetch that is
+not a Bundle, a part of the conditions Bundle that cannot be read,
 such as an entry without its resourceType, a Condition subject that is not
 the patient in context, or a prefetch or context key given twice or in the
 wrong case: see below), 401 for a call the trust file does not admit, 412 for
@@ -241,7 +241,16 @@ of time ([WithTimeout]).
     given twice in a part the service does not read ("meta"): it is
     listed and scanned, and a total or link that cannot be read says
     nothing of the Conditions the Bundle lacks, so the rest of the advice
-    is withheld. A Bundle whose total is greater than the Conditions it holds (search mode
+    is withheld. So does a conditions prefetch that cannot be told to be
+    the search Bundle: a resourceType other than "Bundle" (a misspelt
+    "Bundl", another resource's "Patient") or not a string, or a value
+    that is not a JSON object (the Conditions sent as an array). None of
+    it is read, but it is listed at its key and scanned for codes, with
+    the 400 naming it when nothing calls for a referral (an
+    OperationOutcome in its place stays the 412 of a search that failed).
+    A page that the service reads from fhirServer and cannot read as a
+    Bundle (see Trust) is scanned for codes the same way, and listed at
+    the prefetch key with why. A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
     search again on fhirServer and get them all. Such a part, or entry,
     does not stop the service from reading the other pages (see Trust):

@@ -402,6 +402,55 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 	checkFailedCalls(t, tests)
 }
 
+// TestWrongBundleFailsTowardAClinician checks a conditions prefetch that
+// cannot be told to be a search Bundle: a resourceType that is misspelt
+// ("Bundl"), another resource's ("Patient") or not a string, or a value
+// that is not an object (the Conditions sent as an array). Each was a 400
+// that hid the red flags it holds. Now it is scanned for codes, as an
+// entry that cannot be read is: it is listed, with its path, under
+// unread-conditions with its codes of the rule set's terms counted, and
+// the call is answered with the referral cards, the warning card and the
+// rest of the advice withheld; the 400 naming it only when nothing calls
+// for a referral. A past conditions prefetch of the wrong type is scanned
+// for the terms that count in the past (a past cancer).
+func TestWrongBundleFailsTowardAClinician(t *testing.T) {
+	const (
+		cauda       = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+		cancer      = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.911"}`
+		cancerNerve = "Emergency: Cancer history with neurological symptoms; suspect metastatic spinal cord compression; contact acute oncology now."
+		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
+	)
+	redFlag, other := condition(active, cauda), condition(active, unknownCode)
+	// body is a request whose conditions and past conditions are written
+	// out.
+	body := func(conditions, past string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"patient": null, "pastConditions": ` + past + `, "conditions": ` + conditions + `}}`
+	}
+	bundle := func(resourceType string, entries ...string) string {
+		return `{"resourceType": ` + resourceType + `, "type": "searchset", "entry": [` + strings.Join(entries, ", ") + `]}`
+	}
+	const at = "prefetch.conditions"
+	tests := []failedCase{
+		{"Bundl holding a red flag", body(bundle(`"Bundl"`, other, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"Patient holding a red flag", body(bundle(`"Patient"`, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"a resourceType that is not a string, holding a red flag", body(bundle(`42`, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"an array of entries holding a red flag", body(`[`+redFlag+`]`, "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"Bundl, and no referral: the 400 naming it", body(bundle(`"Bundl"`, other), "null"),
+			failed{Status: 400, Field: at + ".resourceType"}},
+		{"an array, and no referral: the 400 naming it", body(`[`+other+`]`, "null"),
+			failed{Status: 400, Field: at}},
+		{"past conditions as Bundl holding a past cancer", body(bundle(`"Bundle"`, condition(active, sciaticaCode)),
+			bundle(`"Bundl"`, condition(status("clinicalStatus", clinicalR4, "resolved"), cancer))),
+			failed{Status: 200, Cards: []string{cancerNerve, pastCard}, Unread: []string{"prefetch.pastConditions C50.911"}}},
+	}
+	checkFailedCalls(t, tests)
+}
+
 // TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
 // context in the wrong case ("PatientId", "UserId"): it is not the key,
 // and is reported with its name under unread-conditions, but it no longer

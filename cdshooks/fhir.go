@@ -863,7 +863,12 @@ type term struct {
 //     and so is a part of the Bundle that cannot be read (an entry list
 //     that is not an array, a total or link list of the wrong type, a
 //     negative total, a key given twice or in the wrong case, "Entry"),
-//     with its 400. Each such value is scanned for codes (every string of
+//     with its 400; and so is a conditions prefetch that cannot be told
+//     to be the search Bundle (a resourceType other than "Bundle" or
+//     "OperationOutcome", or not a string; a value that is not a JSON
+//     object), none of it read, and a page of the search that the Service
+//     read from fhirServer and could not read as a Bundle, with a 412.
+//     Each such value is scanned for codes (every string of
 //     a key "code" in it, whatever the case, with each "system"), and
 //     those of a vocabulary term count, erring toward a referral, listed
 //     in its note;
@@ -987,7 +992,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
 	// incomplete, with m.UnreadConditions, is the 412 of a search that
 	// failed in part: the Conditions read are known, but not all there is.
-	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
+	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions, req.unreadPages[PrefetchConditions]}, pid, idx, vocab, ts)
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
@@ -1483,6 +1488,10 @@ type conditionSearch struct {
 	// unread is where the notes of what could not be read go:
 	// Mapping.UnreadConditions, or Mapping.UnreadPastConditions.
 	unread *[]ConditionNote
+	// pages are the pages of the search read from fhirServer that could
+	// not be read as a Bundle (Request.unreadPages): each is scanned for
+	// codes.
+	pages []*unreadPageError
 }
 
 // conditionTerms are the terms the Conditions read stand for, over
@@ -1499,15 +1508,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		return nil
 	}
 	b, faults, err := readBundle(raw, at)
-	if err != nil {
-		return err
-	}
-	switch b.ResourceType {
-	case "Bundle":
-	case "OperationOutcome":
+	if err == nil && b.ResourceType == "OperationOutcome" {
 		return unavailable(at)
-	default:
-		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
 	}
 	conds, flags, seen := ts.conds, ts.flags, ts.seen
 	matches := 0 // the Conditions the search matched
@@ -1573,6 +1575,20 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		if failed == nil {
 			failed = re
 		}
+	}
+	for _, pg := range s.pages {
+		// A page read from fhirServer that could not be read as a
+		// Bundle: a red flag may be on it.
+		bad(at, pg.page, missingPrefetch(at, "%s (read from fhirServer)", pg.why), "it may hold "+strings.TrimPrefix(mayBeCondition, "it may be "))
+	}
+	if err == nil && b.ResourceType != "Bundle" {
+		err = badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
+	}
+	if err != nil {
+		// It cannot be told to be the search Bundle: none of it is read,
+		// but it is scanned for codes, as an entry that cannot be read.
+		bad(at, raw, err, "it may be the search Bundle, and hold "+strings.TrimPrefix(mayBeCondition, "it may be "))
+		return failed
 	}
 	for _, f := range faults {
 		bad(f.path, f.value, f.err, "the Bundle cannot be read whole, and a red flag may be in what could not be read")
@@ -1774,7 +1790,7 @@ func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab rec
 		return
 	}
 	before := len(m.UnreadPastConditions)
-	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions, req.unreadPages[PrefetchPastConditions]}, pid, idx, vocab, ts)
 	var re *RequestError
 	switch {
 	case err == nil:
