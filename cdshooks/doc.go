@@ -211,7 +211,11 @@ of time ([WithTimeout]).
     twice with another value is a 400 (whose chart is in view cannot be
     told), and a userId given twice of which an earlier value names a
     patient or their proxy is a 400, as a UserId is (when the last names
-    one, the call gets no cards, as for one userId). A key of the patient in the wrong case ("BirthDate") costs only
+    one, the call gets no cards, as for one userId). When such a context
+    key, or a prefetch key the service does not read, is all that could
+    not be read, every active Condition was: the warning card then says
+    so, "Part of the request could not be read: exercise advice withheld;
+    every active condition was read", and names what was not read. A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.

@@ -466,9 +466,9 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 	none := request("", condition(active, unknownCode))
 	tests := []failedCase{
 		{"PatientId beside a red flag", withContext(redFlag, `"PatientId": "p"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.PatientId"}}},
 		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.PatientId"}}},
 		{"PatientId checks the subjects", withContext(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
 		{"PatientId and no referral: the 400 naming it", withContext(none, `"PatientId": "p"`),
@@ -478,7 +478,7 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"no patient id at all", withContext(redFlag, `"userId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.patientId"}},
 		{"UserId of a practitioner beside a red flag", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.UserId"}}},
 		{"UserId of a practitioner, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.UserId"}},
 		{"UserId of a patient: a patient may be viewing", withContext(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
@@ -534,9 +534,9 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 400, Field: "Prefetch.conditions"}},
 		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"Prefetch"}}},
 		{"a key the service does not read, twice", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.x"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"prefetch.x"}}},
 		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
@@ -561,7 +561,7 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 	none := request("", condition(active, unknownCode))
 	checkFailedCalls(t, []failedCase{
 		{"userId twice beside a red flag", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.userId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.userId"}}},
 		{"userId twice, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
 			failed{Status: 400, Field: "context.userId"}},
 		{"userId twice, the first a patient", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
@@ -569,7 +569,7 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"userId twice, the last a proxy: no cards", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
 			failed{Status: 200}},
 		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.patientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.patientId"}}},
 		{"patientId twice, the same, and no referral", withContext(none, `"patientId": "p", "patientId": "p"`),
 			failed{Status: 400, Field: "context.patientId"}},
 		{"patientId twice, another patient", withContext(redFlag, `"patientId": "q", "patientId": "p"`),
@@ -592,13 +592,72 @@ func TestRepeatedContextKeyNamed(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("%s: %v: %s", key, err, rec.Body)
 		}
-		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadRequestCard })
 		if i < 0 {
-			t.Fatalf("%s given twice: no card %q", key, unreadCard)
+			t.Fatalf("%s given twice: no card %q", key, unreadRequestCard)
 		}
 		if !strings.Contains(resp.Cards[i].Detail, "context."+key+" is given twice") {
 			t.Errorf("%s given twice: the warning card does not name it:\n%s", key, resp.Cards[i].Detail)
 		}
+	}
+}
+
+// TestUnreadRequestPartCardSaysWhatWasNotRead checks the warning card of
+// a call whose Conditions were all read, but a part of the request was
+// not: a context key in the wrong case or given twice (PatientId, UserId,
+// userId twice), a prefetch key the service does not read given twice.
+// The card used to say the service "could not read every active
+// Condition", sending the clinician to look for Conditions it had read;
+// it now says that every active Condition was read, and what was not.
+// When a Condition could not be read too, the card says so, as before.
+func TestUnreadRequestPartCardSaysWhatWasNotRead(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	unreadEntry := request("", condition(active, cauda), `{"resource": {"resourceType": "Condition", "Code": {}}}`)
+	const allRead = "Every active Condition was read, but not every part of the request ("
+	type card struct {
+		Summary string
+		// AllRead is whether the detail says every Condition was read;
+		// NotRead whether it says one could not be.
+		AllRead, NotRead bool
+	}
+	tests := []struct {
+		name, body string
+		want       card
+	}{
+		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"UserId of a practitioner", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"userId twice", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"a prefetch key the service does not read, twice", strings.Replace(redFlag, `"patient": null`, `"patient": null, "x": 1, "x": 2`, 1),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"UserId beside an entry that cannot be read", withContext(unreadEntry, `"patientId": "p", "UserId": "Practitioner/1"`),
+			card{Summary: unreadCard, NotRead: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, tt.body)
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatalf("%v: %s", err, rec.Body)
+			}
+			i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool {
+				return c.Indicator == cdshooks.IndicatorWarning && c.Source.Topic != nil && c.Source.Topic.Code == "advice-unavailable"
+			})
+			if i < 0 {
+				t.Fatalf("no warning card: %s", rec.Body)
+			}
+			c := resp.Cards[i]
+			got := card{Summary: c.Summary, AllRead: strings.Contains(c.Detail, allRead),
+				NotRead: strings.Contains(c.Detail, "could not read every active Condition")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("warning card (-want +got):\n%s\ndetail: %s", diff, c.Detail)
+			}
+		})
 	}
 }
 

@@ -182,6 +182,34 @@ type Mapping struct {
 	// deceased[x] that cannot be read, or a date in the future, leaves it
 	// false: the cards err toward the clinician.
 	Deceased bool `json:"deceased,omitempty"`
+
+	// requestParts are the entries of the notes of UnreadConditions that
+	// are of a part of the request other than the Conditions: a context
+	// key in the wrong case or given twice, a prefetch key the service
+	// does not read (see conditionsAllRead).
+	requestParts map[string]bool
+}
+
+// noteRequestPart notes in UnreadConditions a part of the request other
+// than the Conditions, at entry, that could not be read, for reason.
+func (m *Mapping) noteRequestPart(entry, reason string) {
+	m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: entry, Reason: reason})
+	if m.requestParts == nil {
+		m.requestParts = map[string]bool{}
+	}
+	m.requestParts[entry] = true
+}
+
+// conditionsAllRead reports whether every note of UnreadConditions is of
+// a part of the request other than the Conditions (see requestParts):
+// every active Condition in the request was read.
+func (m *Mapping) conditionsAllRead() bool {
+	for _, n := range m.UnreadConditions {
+		if !m.requestParts[n.Entry] {
+			return false
+		}
+	}
+	return true
 }
 
 // PatientNote is a value of the patient prefetch that the service could
@@ -1005,8 +1033,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	for _, o := range miscased[""] {
 		// A key the service does not read: what it holds is not read, but
 		// it is not passed over without a word.
-		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
-			Reason: o.why + ": it holds no key the service reads, and is not read; the Conditions are read for their referrals only"})
+		m.noteRequestPart(o.at, o.why+": it holds no key the service reads, and is not read; the Conditions are read for their referrals only")
 		if incomplete == nil {
 			incomplete = badRequest(o.at, "%s", o.why)
 		}
@@ -1150,8 +1177,7 @@ func (m *Mapping) contextKeys(req *Request) error {
 			default:
 				why += ": not read; the user is taken to be a clinician, as without a userId, since it names no patient or proxy"
 			}
-			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: at,
-				Reason: why + ", and the Conditions are read for their referrals only, erring toward a referral"})
+			m.noteRequestPart(at, why+", and the Conditions are read for their referrals only, erring toward a referral")
 			if first == nil {
 				first = badRequest(at, "%s", miscasedWhy(name))
 			}
@@ -1164,8 +1190,7 @@ func (m *Mapping) contextKeys(req *Request) error {
 		if o.key == "userId" {
 			why = o.at + " is given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
 		}
-		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
-			Reason: why + "; the Conditions are read for their referrals only, erring toward a referral"})
+		m.noteRequestPart(o.at, why+"; the Conditions are read for their referrals only, erring toward a referral")
 		if first == nil {
 			first = badRequest(o.at, "%s", o.why)
 		}
