@@ -279,6 +279,8 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"2", "9"`}},
 		{"recommend: a pain out of range, read as typed", "/recommend", form, "pain_level=11&" + belly,
 			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"11"`}},
+		{"recommend: a pain that is not a number is not counted", "/recommend", form, belly + "&pain_level=NaN",
+			http.StatusUnsupportedMediaType, recommend.UrgencyUrgent, map[string]string{}},
 		{"recommend: a form sent as JSON", "/recommend", asJSON, belly + "&pain_level=9",
 			http.StatusBadRequest, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
 		{"recommend: the red flag escaped", "/recommend", form, "red_flags=abdominal%5Fpain%5For%5Fpulsation&pain_level=9",

@@ -95,13 +95,16 @@ func formValues(s string) (url.Values, []unreadPart) {
 // pain of 11 as Triage reads it) and a field given more than once as the
 // value whose referrals are the most pressing
 // (recommend.Engine.CountRepeated). given holds each number and choice
-// field counted, with the values form gives it. A part of form that
-// cannot be read as a form is read only for the terms it names.
+// field counted, with the values form gives it; a number field none of
+// whose values can be read as a number (NaN, text) is not counted, and
+// not in given. A part of form that cannot be read as a form is read
+// only for the terms it names.
 func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given url.Values) {
 	p, in, _ := addressAnswers(eng, form)
 	p, _ = in.triageProfile(eng, p, true)
 	for _, f := range numberFields {
-		if vals := in.numbers[f.name]; len(vals) > 0 {
+		vals := in.numbers[f.name]
+		if slices.ContainsFunc(vals, func(v string) bool { _, ok := typedNumber([]string{v}, f.whole); return ok }) {
 			given = addGiven(given, f.name, vals)
 		}
 	}
