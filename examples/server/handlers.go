@@ -21,6 +21,7 @@ import (
 	"github.com/backrules/backrules/examples/server/web"
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -578,18 +579,13 @@ const formFieldMessage = "given as a form field, which the server does not read:
 // (recommend.Engine.NamedReferralConditions), and to probs a problem for
 // each, and returns probs.
 func addNamedFlags(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem) []problem {
-	for _, id := range eng.NamedRedFlags(text) {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(p.RedFlags, id)
-			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
+	namedterms.Add(eng, p, text, func(field, id string) {
+		msg := namedFlagMessage
+		if field == namedterms.Conditions {
+			msg = namedConditionMessage
 		}
-	}
-	for _, id := range eng.NamedReferralConditions(text) {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(p.Conditions, id)
-			probs = append(probs, problem{Field: "conditions", Value: strconv.Quote(id), Message: namedConditionMessage})
-		}
-	}
+		probs = append(probs, problem{Field: field, Value: strconv.Quote(id), Message: msg})
+	})
 	return probs
 }
 

@@ -45,6 +45,7 @@ import (
 	"github.com/backrules/backrules/internal/enginelog"
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -469,16 +470,8 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
 		return
 	}
-	for _, id := range named.RedFlags {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(slices.Clip(p.RedFlags), id)
-		}
-	}
-	for _, id := range named.Conditions {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(slices.Clip(p.Conditions), id)
-		}
-	}
+	p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
+	p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
 	in := newEntries()
 	in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
 	pg := h.newPage(eng.Vocabulary(), in)
@@ -858,18 +851,13 @@ func countedProblems(voc recommend.Vocabulary, probs []problem, counted map[stri
 // each, flagMsg or condMsg with the term's label, and returns probs.
 func addNamed(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem, flagMsg, condMsg string) []problem {
 	voc := eng.Vocabulary()
-	for _, id := range eng.NamedRedFlags(text) {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(slices.Clip(p.RedFlags), id)
-			probs = append(probs, problem{"red_flags", fmt.Sprintf(flagMsg, voc.Label("red_flags", id))})
+	namedterms.Add(eng, p, text, func(field, id string) {
+		msg := flagMsg
+		if field == namedterms.Conditions {
+			msg = condMsg
 		}
-	}
-	for _, id := range eng.NamedReferralConditions(text) {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(slices.Clip(p.Conditions), id)
-			probs = append(probs, problem{"conditions", fmt.Sprintf(condMsg, voc.Label("conditions", id))})
-		}
-	}
+		probs = append(probs, problem{field, fmt.Sprintf(msg, voc.Label(field, id))})
+	})
 	return probs
 }
 
