@@ -23,84 +23,34 @@ import (
 func TestSubjectNotConfirmedFailsTowardAClinician(t *testing.T) {
 	const (
 		caudaEquina = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
-		referral    = "Emergency: "
-		incomplete  = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
 		ref         = "prefetch.conditions.entry[1].resource.subject.reference"
+		e1          = "prefetch.conditions.entry[1].resource"
+		// caudaCard is the referral of the serious spinal condition
+		// (G83.4) beside sciatica (23056005).
+		caudaCard = "Emergency: Known serious spinal condition with new neurological signs, gait change or fever; emergency assessment now; inform its team."
 	)
 	redFlag := condition(active, caudaEquina)
 	whose := func(entry, subject string) string { return strings.Replace(entry, `"Patient/p"`, `"`+subject+`"`, 1) }
 	sciatica := condition(active, sciaticaCode)
 	patientEntry := `{"fullUrl": "urn:uuid:9d3c", "search": {"mode": "include"}, "resource": {"resourceType": "Patient", "id": "p"}}`
-	tests := []struct {
-		name    string
-		entries []string
-		status  int
-		field   string   // of an error
-		cards   []string // the start of each card's summary, up to the warning card
-		unread  []string // the entries of the unread-conditions extension
-	}{
-		{name: "a red flag beside a Condition whose subject is a urn",
-			entries: []string{redFlag, whose(sciatica, "urn:uuid:9d3c")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside a Condition whose subject is contained",
-			entries: []string{redFlag, whose(sciatica, "#pat")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside another patient's Condition",
-			entries: []string{redFlag, whose(sciatica, "Patient/q")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside a Group's Condition",
-			entries: []string{redFlag, whose(sciatica, "Group/p")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "the red flag itself of a subject in doubt counts",
-			entries: []string{sciatica, whose(redFlag, "urn:uuid:9d3c")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a urn the Bundle resolves to the patient",
-			entries: []string{sciatica, whose(redFlag, "urn:uuid:9d3c"), patientEntry},
-			status:  200, cards: []string{referral}},
-		{name: "no referral: the 400 naming the subject",
-			entries: []string{sciatica, whose(sciatica, "urn:uuid:9d3c")},
-			status:  400, field: ref},
+	body := func(entries ...string) string { return request("", entries...) }
+	tests := []failedCase{
+		{"a red flag beside a Condition whose subject is a urn", body(redFlag, whose(sciatica, "urn:uuid:9d3c")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside a Condition whose subject is contained", body(redFlag, whose(sciatica, "#pat")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside another patient's Condition", body(redFlag, whose(sciatica, "Patient/q")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside a Group's Condition", body(redFlag, whose(sciatica, "Group/p")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"the red flag itself of a subject in doubt counts", body(sciatica, whose(redFlag, "urn:uuid:9d3c")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " G83.4"}}},
+		{"a urn the Bundle resolves to the patient", body(sciatica, whose(redFlag, "urn:uuid:9d3c"), patientEntry),
+			failed{Status: 200, Cards: []string{caudaCard, avoidSeriousCard}}},
+		{"no referral: the 400 naming the subject", body(sciatica, whose(sciatica, "urn:uuid:9d3c")),
+			failed{Status: 400, Field: ref}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, request("", tt.entries...))
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				if e := decodeError(t, rec); e.Field != tt.field || !strings.Contains(e.Error, "is not the patient in context") {
-					t.Errorf("error %+v, want one at %s saying it is not the patient in context", e, tt.field)
-				}
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, c := range resp.Cards {
-				if len(got) == len(tt.cards) {
-					break
-				}
-				got = append(got, c.Summary)
-			}
-			if len(got) != len(tt.cards) {
-				t.Fatalf("cards %q, want %d starting %q", got, len(tt.cards), tt.cards)
-			}
-			for i, want := range tt.cards {
-				if !strings.HasPrefix(got[i], want) {
-					t.Errorf("card %d is %q, want it to start %q", i, got[i], want)
-				}
-			}
-			var unread []string
-			if resp.Extension != nil {
-				unread = entriesOf(resp.Extension.UnreadConditions)
-			}
-			if diff := cmp.Diff(tt.unread, unread); diff != "" {
-				t.Errorf("unread conditions (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests, "is not the patient in context")
 }
 
 // TestMiscasedPrefetchKeyFailsTowardAClinician checks a prefetch key in
@@ -115,92 +65,31 @@ func TestSubjectNotConfirmedFailsTowardAClinician(t *testing.T) {
 func TestMiscasedPrefetchKeyFailsTowardAClinician(t *testing.T) {
 	const (
 		caudaEquina = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
-		serious     = "Urgent: Serious spinal condition"     // G83.4
-		cancerNerve = "Emergency: Cancer history with neuro" // a past cancer with sciatica
-		activeCard  = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
-		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
-		patientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		cancerNerve = "Emergency: Cancer history with neurological symptoms; suspect metastatic spinal cord compression; contact acute oncology now."
 		painCard    = "Some pain scores could not be read: check the pain trend on the chart"
 	)
 	redFlag := request("", condition(active, caudaEquina))
 	rename := func(body, from, to string) string { return strings.Replace(body, `"`+from+`"`, `"`+to+`"`, 1) }
 	pastCancer := `{"resourceType": "Bundle", "type": "searchset", "entry": [` +
 		condition(status("clinicalStatus", clinicalR4, "resolved"), `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.911"}`) + `]}`
-	tests := []struct {
-		name   string
-		body   string
-		status int
-		field  string   // of an error
-		cards  []string // the start of each card's summary, up to the last note card
-		notes  []string // the entries of the extension's unread lists
-	}{
-		{name: "PastConditions beside a red flag",
-			body:   rename(redFlag, "pastConditions", "PastConditions"),
-			status: 200, cards: []string{serious, pastCard}, notes: []string{"prefetch.PastConditions"}},
-		{name: "a past cancer under PastConditions",
-			body:   strings.Replace(request("", condition(active, sciaticaCode)), `"pastConditions": null`, `"PastConditions": `+pastCancer, 1),
-			status: 200, cards: []string{cancerNerve, pastCard}, notes: []string{"prefetch.PastConditions"}},
-		{name: "a red flag under Conditions",
-			body:   rename(redFlag, "conditions", "Conditions"),
-			status: 200, cards: []string{serious, activeCard}, notes: []string{"prefetch.Conditions"}},
-		{name: "Conditions beside conditions with a red flag",
-			body:   strings.Replace(redFlag, `"patient": null`, `"patient": null, "Conditions": null`, 1),
-			status: 200, cards: []string{serious, activeCard}, notes: []string{"prefetch.Conditions"}},
-		{name: "Patient beside a red flag",
-			body:   rename(redFlag, "patient", "Patient"),
-			status: 200, cards: []string{serious, patientCard}, notes: []string{"prefetch.Patient"}},
-		{name: "PainScores beside a red flag",
-			body:   strings.Replace(redFlag, `"patient": null`, `"patient": null, "PainScores": null`, 1),
-			status: 200, cards: []string{serious, painCard}, notes: []string{"prefetch.PainScores"}},
-		{name: "Conditions that call for no referral: the 400 naming the key",
-			body:   rename(request("", condition(active, sciaticaCode)), "conditions", "Conditions"),
-			status: 400, field: "prefetch.Conditions"},
+	tests := []failedCase{
+		{"PastConditions beside a red flag", rename(redFlag, "pastConditions", "PastConditions"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadPastCard}, Unread: []string{"prefetch.PastConditions"}}},
+		{"a past cancer under PastConditions",
+			strings.Replace(request("", condition(active, sciaticaCode)), `"pastConditions": null`, `"PastConditions": `+pastCancer, 1),
+			failed{Status: 200, Cards: []string{cancerNerve, unreadPastCard}, Unread: []string{"prefetch.PastConditions"}}},
+		{"a red flag under Conditions", rename(redFlag, "conditions", "Conditions"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
+		{"Conditions beside conditions with a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "Conditions": null`, 1),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
+		{"Patient beside a red flag", rename(redFlag, "patient", "Patient"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard}, Unread: []string{"prefetch.Patient"}}},
+		{"PainScores beside a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "PainScores": null`, 1),
+			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidSeriousCard}, Unread: []string{"prefetch.PainScores"}}},
+		{"Conditions that call for no referral: the 400 naming the key", rename(request("", condition(active, sciaticaCode)), "conditions", "Conditions"),
+			failed{Status: 400, Field: "prefetch.Conditions"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, tt.body)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				if e := decodeError(t, rec); e.Field != tt.field || !strings.Contains(e.Error, "wrong case") {
-					t.Errorf("error %+v, want one at %s saying wrong case", e, tt.field)
-				}
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, c := range resp.Cards[:min(len(tt.cards), len(resp.Cards))] {
-				got = append(got, c.Summary)
-			}
-			if len(got) != len(tt.cards) {
-				t.Fatalf("cards %q, want %d starting %q", got, len(tt.cards), tt.cards)
-			}
-			for i, want := range tt.cards {
-				if !strings.HasPrefix(got[i], want) {
-					t.Errorf("card %d is %q, want it to start %q", i, got[i], want)
-				}
-			}
-			var notes []string
-			if x := resp.Extension; x != nil {
-				for _, n := range append(x.UnreadConditions, x.UnreadPastConditions...) {
-					notes = append(notes, n.Entry)
-				}
-				for _, n := range x.UnreadPatient {
-					notes = append(notes, n.Entry)
-				}
-				for _, n := range x.UnreadPainScores {
-					notes = append(notes, n.Entry)
-				}
-			}
-			if diff := cmp.Diff(tt.notes, notes); diff != "" {
-				t.Errorf("the entries not read (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests, "wrong case")
 }
 
 // failed is what a call that met something it could not read answers, as
@@ -231,26 +120,36 @@ type failedCase struct {
 }
 
 // checkFailedCalls sends each case's body to the service, in a subtest,
-// and compares the answer with the one it should get.
-func checkFailedCalls(t *testing.T, tests []failedCase) {
+// and compares the answer with the one it should get. The error of each
+// call refused must hold every one of refusalSays (why the call is
+// refused: "wrong case").
+func checkFailedCalls(t *testing.T, tests []failedCase, refusalSays ...string) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+			got, msg := failedAnswer(t, tt.body)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+			for _, says := range refusalSays {
+				if got.Status != http.StatusOK && !strings.Contains(msg, says) {
+					t.Errorf("error %q, want it to say %q", msg, says)
+				}
 			}
 		})
 	}
 }
 
-// failedCall sends body to the service and reads its answer.
-func failedCall(t *testing.T, body string) failed {
+// failedAnswer sends body to the service and reads its answer, and the
+// message of its error, if any.
+func failedAnswer(t *testing.T, body string) (failed, string) {
 	t.Helper()
 	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 	got := failed{Status: rec.Code}
 	if rec.Code != http.StatusOK {
-		got.Field = decodeError(t, rec).Field
-		return got
+		e := decodeError(t, rec)
+		got.Field = e.Field
+		return got, e.Error
 	}
 	var resp cdshooks.Response
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
@@ -276,7 +175,7 @@ func failedCall(t *testing.T, body string) failed {
 			got.Unread = append(got.Unread, n.Entry)
 		}
 	}
-	return got
+	return got, ""
 }
 
 // TestUnreadableEntryFailsTowardAClinician checks an entry of the
@@ -329,25 +228,14 @@ func TestUnreadableEntryFailsTowardAClinician(t *testing.T) {
 	}
 	for _, b := range breaks {
 		t.Run(b.name, func(t *testing.T) {
-			tests := []struct {
-				name    string
-				entries []string
-				want    failed
-			}{
-				{"beside a red flag", []string{redFlag, b.do(other)},
+			checkFailedCalls(t, []failedCase{
+				{"beside a red flag", request("", redFlag, b.do(other)),
 					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path}}},
-				{"the red flag itself", []string{other, b.do(redFlag)},
+				{"the red flag itself", request("", other, b.do(redFlag)),
 					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path + " G83.4"}}},
-				{"no referral: the 400 naming it", []string{other, b.do(other)},
+				{"no referral: the 400 naming it", request("", other, b.do(other)),
 					failed{Status: 400, Field: b.field}},
-			}
-			for _, tt := range tests {
-				t.Run(tt.name, func(t *testing.T) {
-					if diff := cmp.Diff(tt.want, failedCall(t, request("", tt.entries...))); diff != "" {
-						t.Errorf("answer (-want +got):\n%s", diff)
-					}
-				})
-			}
+			})
 		})
 	}
 }
