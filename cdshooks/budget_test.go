@@ -187,8 +187,12 @@ const (
 	avoidCard   = "Avoid for now: Inversion table, Child's pose, Knee to chest, Double knee to chest, Happy baby and Foam roll the lower back."
 	// avoidSeriousCard is the avoid card of the serious spinal condition
 	// alone, avoidCard that of it with a disc herniation.
-	avoidSeriousCard  = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
-	unreadCard        = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	avoidSeriousCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	unreadCard       = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	// unreadRequestCard is the warning card of a call whose Conditions
+	// were all read, but not every part of the request (a context key in
+	// the wrong case, or given twice; a prefetch key it does not read).
+	unreadRequestCard = "Part of the request could not be read: exercise advice withheld; every active condition was read"
 	unreadPatientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
 	// unreadPastCard is the card of past Conditions not all read.
 	unreadPastCard = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"

@@ -548,18 +548,31 @@ func unreadPatientCard(res *recommend.Result, hookInstance string, notes []Patie
 // warning card saying that not every Condition could be read and that the
 // rest of the advice is withheld, then the key messages of the referral
 // rules of an incomplete Result (its safety nets). No exercise advice:
-// a red flag may be among the Conditions not read.
-func unreadConditionsCards(res *recommend.Result, hookInstance, why string) []Card {
+// a red flag may be among the Conditions not read. When every active
+// Condition was read (conditionsRead), and only another part of the
+// request was not (a context key in the wrong case or given twice, a
+// prefetch key the service does not read), the warning card says so
+// instead: the clinician is not sent to look for Conditions that were
+// read.
+func unreadConditionsCards(res *recommend.Result, hookInstance, why string, conditionsRead bool) []Card {
 	b := builder{res: res, o: report.New(res), hookInstance: hookInstance}
 	for _, ref := range b.o.Referrals {
 		b.referral(ref)
 	}
-	b.add(IndicatorWarning, topicIncomplete, "Not every active condition could be read: exercise advice withheld; check the chart for red flags",
-		[]string{"**The conditions are incomplete.** The service could not read every active Condition (" +
-			mdsafe.Line(why) + "). The referral cards come from the Conditions it could read: act on them. " +
-			"A red flag may be among those it could not read, so no exercise or movement advice is given. " +
-			"Review the patient's active conditions on the chart, and assess the patient before any exercises or stretches; " +
-			"the response's extension " + ExtensionUnreadConditions + " says why."}, nil)
+	summary := "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	detail := "**The conditions are incomplete.** The service could not read every active Condition (" +
+		mdsafe.Line(why) + "). The referral cards come from the Conditions it could read: act on them. " +
+		"A red flag may be among those it could not read, so no exercise or movement advice is given. " +
+		"Review the patient's active conditions on the chart, and assess the patient before any exercises or stretches; "
+	if conditionsRead {
+		summary = "Part of the request could not be read: exercise advice withheld; every active condition was read"
+		detail = "**The request is incomplete.** Every active Condition was read, but not every part of the request (" +
+			mdsafe.Line(why) + "). The referral cards come from the Conditions: act on them. " +
+			"What could not be read (whose chart this is, who is viewing it, or another part of the request) may change the advice, " +
+			"so no exercise or movement advice is given. Assess the patient before any exercises or stretches; "
+	}
+	b.add(IndicatorWarning, topicIncomplete, summary,
+		[]string{detail + "the response's extension " + ExtensionUnreadConditions + " says why."}, nil)
 	if res.Incomplete {
 		b.messages()
 	}

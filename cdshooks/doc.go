@@ -93,9 +93,9 @@ Errors are JSON, {"status": N, "error": "...", "field": "..."}: 400 for
 a body that is not a valid request (malformed JSON, with the line and
 column; a value of the wrong type, or a key given twice or in the wrong
 case, outside the prefetch and the context's patientId and userId, with
-its path; a conditions prefetch that is not a Bundle; a hook other
-than patient-view; a context with no patient id; and, when no Condition
-calls for a referral, a part of the conditions Bundle that cannot be read,
+its path; a hook other than patient-view; a context with no patient id;
+and, when no Condition calls for a referral, a conditions prefetch that is
+not a Bundle, a part of the conditions Bundle that cannot be read,
 such as an entry without its resourceType, a Condition subject that is not
 the patient in context, or a prefetch or context key given twice or in the
 wrong case: see below), 401 for a call the trust file does not admit, 412 for
@@ -211,7 +211,11 @@ of time ([WithTimeout]).
     twice with another value is a 400 (whose chart is in view cannot be
     told), and a userId given twice of which an earlier value names a
     patient or their proxy is a 400, as a UserId is (when the last names
-    one, the call gets no cards, as for one userId). A key of the patient in the wrong case ("BirthDate") costs only
+    one, the call gets no cards, as for one userId). When such a context
+    key, or a prefetch key the service does not read, is all that could
+    not be read, every active Condition was: the warning card then says
+    so, "Part of the request could not be read: exercise advice withheld;
+    every active condition was read", and names what was not read. A key of the patient in the wrong case ("BirthDate") costs only
     the Patient, and a problem of the pain scores prefetch (a score of
     another patient, a key given twice) only the scores, each listed with
     its path.
@@ -241,7 +245,16 @@ of time ([WithTimeout]).
     given twice in a part the service does not read ("meta"): it is
     listed and scanned, and a total or link that cannot be read says
     nothing of the Conditions the Bundle lacks, so the rest of the advice
-    is withheld. A Bundle whose total is greater than the Conditions it holds (search mode
+    is withheld. So does a conditions prefetch that cannot be told to be
+    the search Bundle: a resourceType other than "Bundle" (a misspelt
+    "Bundl", another resource's "Patient") or not a string, or a value
+    that is not a JSON object (the Conditions sent as an array). None of
+    it is read, but it is listed at its key and scanned for codes, with
+    the 400 naming it when nothing calls for a referral (an
+    OperationOutcome in its place stays the 412 of a search that failed).
+    A page that the service reads from fhirServer and cannot read as a
+    Bundle (see Trust) is scanned for codes the same way, and listed at
+    the prefetch key with why. A Bundle whose total is greater than the Conditions it holds (search mode
     match) is a 412, like a next link, unless the service could run the
     search again on fhirServer and get them all. Such a part, or entry,
     does not stop the service from reading the other pages (see Trust):

@@ -23,84 +23,34 @@ import (
 func TestSubjectNotConfirmedFailsTowardAClinician(t *testing.T) {
 	const (
 		caudaEquina = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
-		referral    = "Emergency: "
-		incomplete  = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
 		ref         = "prefetch.conditions.entry[1].resource.subject.reference"
+		e1          = "prefetch.conditions.entry[1].resource"
+		// caudaCard is the referral of the serious spinal condition
+		// (G83.4) beside sciatica (23056005).
+		caudaCard = "Emergency: Known serious spinal condition with new neurological signs, gait change or fever; emergency assessment now; inform its team."
 	)
 	redFlag := condition(active, caudaEquina)
 	whose := func(entry, subject string) string { return strings.Replace(entry, `"Patient/p"`, `"`+subject+`"`, 1) }
 	sciatica := condition(active, sciaticaCode)
 	patientEntry := `{"fullUrl": "urn:uuid:9d3c", "search": {"mode": "include"}, "resource": {"resourceType": "Patient", "id": "p"}}`
-	tests := []struct {
-		name    string
-		entries []string
-		status  int
-		field   string   // of an error
-		cards   []string // the start of each card's summary, up to the warning card
-		unread  []string // the entries of the unread-conditions extension
-	}{
-		{name: "a red flag beside a Condition whose subject is a urn",
-			entries: []string{redFlag, whose(sciatica, "urn:uuid:9d3c")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside a Condition whose subject is contained",
-			entries: []string{redFlag, whose(sciatica, "#pat")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside another patient's Condition",
-			entries: []string{redFlag, whose(sciatica, "Patient/q")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a red flag beside a Group's Condition",
-			entries: []string{redFlag, whose(sciatica, "Group/p")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "the red flag itself of a subject in doubt counts",
-			entries: []string{sciatica, whose(redFlag, "urn:uuid:9d3c")},
-			status:  200, cards: []string{referral, incomplete}, unread: []string{"prefetch.conditions.entry[1].resource"}},
-		{name: "a urn the Bundle resolves to the patient",
-			entries: []string{sciatica, whose(redFlag, "urn:uuid:9d3c"), patientEntry},
-			status:  200, cards: []string{referral}},
-		{name: "no referral: the 400 naming the subject",
-			entries: []string{sciatica, whose(sciatica, "urn:uuid:9d3c")},
-			status:  400, field: ref},
+	body := func(entries ...string) string { return request("", entries...) }
+	tests := []failedCase{
+		{"a red flag beside a Condition whose subject is a urn", body(redFlag, whose(sciatica, "urn:uuid:9d3c")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside a Condition whose subject is contained", body(redFlag, whose(sciatica, "#pat")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside another patient's Condition", body(redFlag, whose(sciatica, "Patient/q")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"a red flag beside a Group's Condition", body(redFlag, whose(sciatica, "Group/p")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " 23056005"}}},
+		{"the red flag itself of a subject in doubt counts", body(sciatica, whose(redFlag, "urn:uuid:9d3c")),
+			failed{Status: 200, Cards: []string{caudaCard, unreadCard}, Unread: []string{e1 + " G83.4"}}},
+		{"a urn the Bundle resolves to the patient", body(sciatica, whose(redFlag, "urn:uuid:9d3c"), patientEntry),
+			failed{Status: 200, Cards: []string{caudaCard, avoidSeriousCard}}},
+		{"no referral: the 400 naming the subject", body(sciatica, whose(sciatica, "urn:uuid:9d3c")),
+			failed{Status: 400, Field: ref}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, request("", tt.entries...))
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				if e := decodeError(t, rec); e.Field != tt.field || !strings.Contains(e.Error, "is not the patient in context") {
-					t.Errorf("error %+v, want one at %s saying it is not the patient in context", e, tt.field)
-				}
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, c := range resp.Cards {
-				if len(got) == len(tt.cards) {
-					break
-				}
-				got = append(got, c.Summary)
-			}
-			if len(got) != len(tt.cards) {
-				t.Fatalf("cards %q, want %d starting %q", got, len(tt.cards), tt.cards)
-			}
-			for i, want := range tt.cards {
-				if !strings.HasPrefix(got[i], want) {
-					t.Errorf("card %d is %q, want it to start %q", i, got[i], want)
-				}
-			}
-			var unread []string
-			if resp.Extension != nil {
-				unread = entriesOf(resp.Extension.UnreadConditions)
-			}
-			if diff := cmp.Diff(tt.unread, unread); diff != "" {
-				t.Errorf("unread conditions (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests, "is not the patient in context")
 }
 
 // TestMiscasedPrefetchKeyFailsTowardAClinician checks a prefetch key in
@@ -115,92 +65,31 @@ func TestSubjectNotConfirmedFailsTowardAClinician(t *testing.T) {
 func TestMiscasedPrefetchKeyFailsTowardAClinician(t *testing.T) {
 	const (
 		caudaEquina = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
-		serious     = "Urgent: Serious spinal condition"     // G83.4
-		cancerNerve = "Emergency: Cancer history with neuro" // a past cancer with sciatica
-		activeCard  = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
-		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
-		patientCard = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
+		cancerNerve = "Emergency: Cancer history with neurological symptoms; suspect metastatic spinal cord compression; contact acute oncology now."
 		painCard    = "Some pain scores could not be read: check the pain trend on the chart"
 	)
 	redFlag := request("", condition(active, caudaEquina))
 	rename := func(body, from, to string) string { return strings.Replace(body, `"`+from+`"`, `"`+to+`"`, 1) }
 	pastCancer := `{"resourceType": "Bundle", "type": "searchset", "entry": [` +
 		condition(status("clinicalStatus", clinicalR4, "resolved"), `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.911"}`) + `]}`
-	tests := []struct {
-		name   string
-		body   string
-		status int
-		field  string   // of an error
-		cards  []string // the start of each card's summary, up to the last note card
-		notes  []string // the entries of the extension's unread lists
-	}{
-		{name: "PastConditions beside a red flag",
-			body:   rename(redFlag, "pastConditions", "PastConditions"),
-			status: 200, cards: []string{serious, pastCard}, notes: []string{"prefetch.PastConditions"}},
-		{name: "a past cancer under PastConditions",
-			body:   strings.Replace(request("", condition(active, sciaticaCode)), `"pastConditions": null`, `"PastConditions": `+pastCancer, 1),
-			status: 200, cards: []string{cancerNerve, pastCard}, notes: []string{"prefetch.PastConditions"}},
-		{name: "a red flag under Conditions",
-			body:   rename(redFlag, "conditions", "Conditions"),
-			status: 200, cards: []string{serious, activeCard}, notes: []string{"prefetch.Conditions"}},
-		{name: "Conditions beside conditions with a red flag",
-			body:   strings.Replace(redFlag, `"patient": null`, `"patient": null, "Conditions": null`, 1),
-			status: 200, cards: []string{serious, activeCard}, notes: []string{"prefetch.Conditions"}},
-		{name: "Patient beside a red flag",
-			body:   rename(redFlag, "patient", "Patient"),
-			status: 200, cards: []string{serious, patientCard}, notes: []string{"prefetch.Patient"}},
-		{name: "PainScores beside a red flag",
-			body:   strings.Replace(redFlag, `"patient": null`, `"patient": null, "PainScores": null`, 1),
-			status: 200, cards: []string{serious, painCard}, notes: []string{"prefetch.PainScores"}},
-		{name: "Conditions that call for no referral: the 400 naming the key",
-			body:   rename(request("", condition(active, sciaticaCode)), "conditions", "Conditions"),
-			status: 400, field: "prefetch.Conditions"},
+	tests := []failedCase{
+		{"PastConditions beside a red flag", rename(redFlag, "pastConditions", "PastConditions"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadPastCard}, Unread: []string{"prefetch.PastConditions"}}},
+		{"a past cancer under PastConditions",
+			strings.Replace(request("", condition(active, sciaticaCode)), `"pastConditions": null`, `"PastConditions": `+pastCancer, 1),
+			failed{Status: 200, Cards: []string{cancerNerve, unreadPastCard}, Unread: []string{"prefetch.PastConditions"}}},
+		{"a red flag under Conditions", rename(redFlag, "conditions", "Conditions"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
+		{"Conditions beside conditions with a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "Conditions": null`, 1),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
+		{"Patient beside a red flag", rename(redFlag, "patient", "Patient"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard}, Unread: []string{"prefetch.Patient"}}},
+		{"PainScores beside a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "PainScores": null`, 1),
+			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidSeriousCard}, Unread: []string{"prefetch.PainScores"}}},
+		{"Conditions that call for no referral: the 400 naming the key", rename(request("", condition(active, sciaticaCode)), "conditions", "Conditions"),
+			failed{Status: 400, Field: "prefetch.Conditions"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, tt.body)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
-			}
-			if tt.status != http.StatusOK {
-				if e := decodeError(t, rec); e.Field != tt.field || !strings.Contains(e.Error, "wrong case") {
-					t.Errorf("error %+v, want one at %s saying wrong case", e, tt.field)
-				}
-				return
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, c := range resp.Cards[:min(len(tt.cards), len(resp.Cards))] {
-				got = append(got, c.Summary)
-			}
-			if len(got) != len(tt.cards) {
-				t.Fatalf("cards %q, want %d starting %q", got, len(tt.cards), tt.cards)
-			}
-			for i, want := range tt.cards {
-				if !strings.HasPrefix(got[i], want) {
-					t.Errorf("card %d is %q, want it to start %q", i, got[i], want)
-				}
-			}
-			var notes []string
-			if x := resp.Extension; x != nil {
-				for _, n := range append(x.UnreadConditions, x.UnreadPastConditions...) {
-					notes = append(notes, n.Entry)
-				}
-				for _, n := range x.UnreadPatient {
-					notes = append(notes, n.Entry)
-				}
-				for _, n := range x.UnreadPainScores {
-					notes = append(notes, n.Entry)
-				}
-			}
-			if diff := cmp.Diff(tt.notes, notes); diff != "" {
-				t.Errorf("the entries not read (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkFailedCalls(t, tests, "wrong case")
 }
 
 // failed is what a call that met something it could not read answers, as
@@ -231,26 +120,36 @@ type failedCase struct {
 }
 
 // checkFailedCalls sends each case's body to the service, in a subtest,
-// and compares the answer with the one it should get.
-func checkFailedCalls(t *testing.T, tests []failedCase) {
+// and compares the answer with the one it should get. The error of each
+// call refused must hold every one of refusalSays (why the call is
+// refused: "wrong case").
+func checkFailedCalls(t *testing.T, tests []failedCase, refusalSays ...string) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, failedCall(t, tt.body)); diff != "" {
+			got, msg := failedAnswer(t, tt.body)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+			for _, says := range refusalSays {
+				if got.Status != http.StatusOK && !strings.Contains(msg, says) {
+					t.Errorf("error %q, want it to say %q", msg, says)
+				}
 			}
 		})
 	}
 }
 
-// failedCall sends body to the service and reads its answer.
-func failedCall(t *testing.T, body string) failed {
+// failedAnswer sends body to the service and reads its answer, and the
+// message of its error, if any.
+func failedAnswer(t *testing.T, body string) (failed, string) {
 	t.Helper()
 	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 	got := failed{Status: rec.Code}
 	if rec.Code != http.StatusOK {
-		got.Field = decodeError(t, rec).Field
-		return got
+		e := decodeError(t, rec)
+		got.Field = e.Field
+		return got, e.Error
 	}
 	var resp cdshooks.Response
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
@@ -276,7 +175,7 @@ func failedCall(t *testing.T, body string) failed {
 			got.Unread = append(got.Unread, n.Entry)
 		}
 	}
-	return got
+	return got, ""
 }
 
 // TestUnreadableEntryFailsTowardAClinician checks an entry of the
@@ -329,25 +228,14 @@ func TestUnreadableEntryFailsTowardAClinician(t *testing.T) {
 	}
 	for _, b := range breaks {
 		t.Run(b.name, func(t *testing.T) {
-			tests := []struct {
-				name    string
-				entries []string
-				want    failed
-			}{
-				{"beside a red flag", []string{redFlag, b.do(other)},
+			checkFailedCalls(t, []failedCase{
+				{"beside a red flag", request("", redFlag, b.do(other)),
 					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path}}},
-				{"the red flag itself", []string{other, b.do(redFlag)},
+				{"the red flag itself", request("", other, b.do(redFlag)),
 					failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{b.path + " G83.4"}}},
-				{"no referral: the 400 naming it", []string{other, b.do(other)},
+				{"no referral: the 400 naming it", request("", other, b.do(other)),
 					failed{Status: 400, Field: b.field}},
-			}
-			for _, tt := range tests {
-				t.Run(tt.name, func(t *testing.T) {
-					if diff := cmp.Diff(tt.want, failedCall(t, request("", tt.entries...))); diff != "" {
-						t.Errorf("answer (-want +got):\n%s", diff)
-					}
-				})
-			}
+			})
 		})
 	}
 }
@@ -402,6 +290,55 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 	checkFailedCalls(t, tests)
 }
 
+// TestWrongBundleFailsTowardAClinician checks a conditions prefetch that
+// cannot be told to be a search Bundle: a resourceType that is misspelt
+// ("Bundl"), another resource's ("Patient") or not a string, or a value
+// that is not an object (the Conditions sent as an array). Each was a 400
+// that hid the red flags it holds. Now it is scanned for codes, as an
+// entry that cannot be read is: it is listed, with its path, under
+// unread-conditions with its codes of the rule set's terms counted, and
+// the call is answered with the referral cards, the warning card and the
+// rest of the advice withheld; the 400 naming it only when nothing calls
+// for a referral. A past conditions prefetch of the wrong type is scanned
+// for the terms that count in the past (a past cancer).
+func TestWrongBundleFailsTowardAClinician(t *testing.T) {
+	const (
+		cauda       = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+		cancer      = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.911"}`
+		cancerNerve = "Emergency: Cancer history with neurological symptoms; suspect metastatic spinal cord compression; contact acute oncology now."
+		pastCard    = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
+	)
+	redFlag, other := condition(active, cauda), condition(active, unknownCode)
+	// body is a request whose conditions and past conditions are written
+	// out.
+	body := func(conditions, past string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"patient": null, "pastConditions": ` + past + `, "conditions": ` + conditions + `}}`
+	}
+	bundle := func(resourceType string, entries ...string) string {
+		return `{"resourceType": ` + resourceType + `, "type": "searchset", "entry": [` + strings.Join(entries, ", ") + `]}`
+	}
+	const at = "prefetch.conditions"
+	tests := []failedCase{
+		{"Bundl holding a red flag", body(bundle(`"Bundl"`, other, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"Patient holding a red flag", body(bundle(`"Patient"`, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"a resourceType that is not a string, holding a red flag", body(bundle(`42`, redFlag), "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"an array of entries holding a red flag", body(`[`+redFlag+`]`, "null"),
+			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{at + " G83.4"}}},
+		{"Bundl, and no referral: the 400 naming it", body(bundle(`"Bundl"`, other), "null"),
+			failed{Status: 400, Field: at + ".resourceType"}},
+		{"an array, and no referral: the 400 naming it", body(`[`+other+`]`, "null"),
+			failed{Status: 400, Field: at}},
+		{"past conditions as Bundl holding a past cancer", body(bundle(`"Bundle"`, condition(active, sciaticaCode)),
+			bundle(`"Bundl"`, condition(status("clinicalStatus", clinicalR4, "resolved"), cancer))),
+			failed{Status: 200, Cards: []string{cancerNerve, pastCard}, Unread: []string{"prefetch.pastConditions C50.911"}}},
+	}
+	checkFailedCalls(t, tests)
+}
+
 // TestMiscasedContextKeyFailsTowardAClinician checks a key of the hook's
 // context in the wrong case ("PatientId", "UserId"): it is not the key,
 // and is reported with its name under unread-conditions, but it no longer
@@ -417,9 +354,9 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 	none := request("", condition(active, unknownCode))
 	tests := []failedCase{
 		{"PatientId beside a red flag", withContext(redFlag, `"PatientId": "p"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.PatientId"}}},
 		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.PatientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.PatientId"}}},
 		{"PatientId checks the subjects", withContext(strings.Replace(redFlag, `"Patient/p"`, `"Patient/q"`, 1), `"PatientId": "p"`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions.entry[0].resource G83.4", "context.PatientId"}}},
 		{"PatientId and no referral: the 400 naming it", withContext(none, `"PatientId": "p"`),
@@ -429,7 +366,7 @@ func TestMiscasedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"no patient id at all", withContext(redFlag, `"userId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.patientId"}},
 		{"UserId of a practitioner beside a red flag", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.UserId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.UserId"}}},
 		{"UserId of a practitioner, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "UserId": "Practitioner/1"`),
 			failed{Status: 400, Field: "context.UserId"}},
 		{"UserId of a patient: a patient may be viewing", withContext(redFlag, `"patientId": "p", "UserId": "Patient/p"`),
@@ -485,9 +422,9 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 400, Field: "Prefetch.conditions"}},
 		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"Prefetch"}}},
 		{"a key the service does not read, twice", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.x"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"prefetch.x"}}},
 		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
@@ -512,7 +449,7 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 	none := request("", condition(active, unknownCode))
 	checkFailedCalls(t, []failedCase{
 		{"userId twice beside a red flag", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.userId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.userId"}}},
 		{"userId twice, and no referral: the 400 naming it", withContext(none, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
 			failed{Status: 400, Field: "context.userId"}},
 		{"userId twice, the first a patient", withContext(redFlag, `"patientId": "p", "userId": "Patient/p", "userId": "Practitioner/1"`),
@@ -520,7 +457,7 @@ func TestRepeatedContextKeyFailsTowardAClinician(t *testing.T) {
 		{"userId twice, the last a proxy: no cards", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "RelatedPerson/1"`),
 			failed{Status: 200}},
 		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
-			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"context.patientId"}}},
+			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"context.patientId"}}},
 		{"patientId twice, the same, and no referral", withContext(none, `"patientId": "p", "patientId": "p"`),
 			failed{Status: 400, Field: "context.patientId"}},
 		{"patientId twice, another patient", withContext(redFlag, `"patientId": "q", "patientId": "p"`),
@@ -543,13 +480,72 @@ func TestRepeatedContextKeyNamed(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("%s: %v: %s", key, err, rec.Body)
 		}
-		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+		i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadRequestCard })
 		if i < 0 {
-			t.Fatalf("%s given twice: no card %q", key, unreadCard)
+			t.Fatalf("%s given twice: no card %q", key, unreadRequestCard)
 		}
 		if !strings.Contains(resp.Cards[i].Detail, "context."+key+" is given twice") {
 			t.Errorf("%s given twice: the warning card does not name it:\n%s", key, resp.Cards[i].Detail)
 		}
+	}
+}
+
+// TestUnreadRequestPartCardSaysWhatWasNotRead checks the warning card of
+// a call whose Conditions were all read, but a part of the request was
+// not: a context key in the wrong case or given twice (PatientId, UserId,
+// userId twice), a prefetch key the service does not read given twice.
+// The card used to say the service "could not read every active
+// Condition", sending the clinician to look for Conditions it had read;
+// it now says that every active Condition was read, and what was not.
+// When a Condition could not be read too, the card says so, as before.
+func TestUnreadRequestPartCardSaysWhatWasNotRead(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	redFlag := request("", condition(active, cauda))
+	unreadEntry := request("", condition(active, cauda), `{"resource": {"resourceType": "Condition", "Code": {}}}`)
+	const allRead = "Every active Condition was read, but not every part of the request ("
+	type card struct {
+		Summary string
+		// AllRead is whether the detail says every Condition was read;
+		// NotRead whether it says one could not be.
+		AllRead, NotRead bool
+	}
+	tests := []struct {
+		name, body string
+		want       card
+	}{
+		{"PatientId beside patientId", withContext(redFlag, `"patientId": "p", "PatientId": "q"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"UserId of a practitioner", withContext(redFlag, `"patientId": "p", "UserId": "Practitioner/1"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"userId twice", withContext(redFlag, `"patientId": "p", "userId": "Practitioner/1", "userId": "Practitioner/2"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"a prefetch key the service does not read, twice", strings.Replace(redFlag, `"patient": null`, `"patient": null, "x": 1, "x": 2`, 1),
+			card{Summary: unreadRequestCard, AllRead: true}},
+		{"UserId beside an entry that cannot be read", withContext(unreadEntry, `"patientId": "p", "UserId": "Practitioner/1"`),
+			card{Summary: unreadCard, NotRead: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, tt.body)
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatalf("%v: %s", err, rec.Body)
+			}
+			i := slices.IndexFunc(resp.Cards, func(c cdshooks.Card) bool {
+				return c.Indicator == cdshooks.IndicatorWarning && c.Source.Topic != nil && c.Source.Topic.Code == "advice-unavailable"
+			})
+			if i < 0 {
+				t.Fatalf("no warning card: %s", rec.Body)
+			}
+			c := resp.Cards[i]
+			got := card{Summary: c.Summary, AllRead: strings.Contains(c.Detail, allRead),
+				NotRead: strings.Contains(c.Detail, "could not read every active Condition")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("warning card (-want +got):\n%s\ndetail: %s", diff, c.Detail)
+			}
+		})
 	}
 }
 

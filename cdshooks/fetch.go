@@ -297,6 +297,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 			// the pain scores would add none; the past Conditions are
 			// still read, since a past cancer is a referral.
 			r.conditions = err
+			keepUnreadPage(req, PrefetchConditions, err)
 			hasPain = true
 		}
 	}
@@ -312,6 +313,7 @@ func (s *Service) fetchMissing(ctx context.Context, req *Request, c *TrustedClie
 		r.fetched = r.fetched || err == nil || *read > before
 		if err != nil {
 			r.past = err
+			keepUnreadPage(req, PrefetchPastConditions, err)
 		}
 	}
 	if !hasPain {
@@ -406,6 +408,7 @@ func (s *Service) fetchPages(ctx context.Context, req *Request, c *TrustedClient
 		req.Prefetch[key] = withFaults(all, faults)
 	}
 	r.fetched = r.fetched || err == nil || *read > before
+	keepUnreadPage(req, key, err)
 	switch {
 	case err == nil:
 	case key == PrefetchPastConditions:
@@ -574,13 +577,13 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 		}
 		var p page
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return partial(errors.New("the search result is not a Bundle"))
+			return partial(&unreadPageError{why: "the search result is not a Bundle", page: raw})
 		}
 		if p.ResourceType != "Bundle" {
 			if n == 0 {
 				return raw, nil
 			}
-			return partial(fmt.Errorf("page %d of the search is not a Bundle", n+1))
+			return partial(&unreadPageError{why: fmt.Sprintf("page %d of the search is not a Bundle", n+1), page: raw})
 		}
 		if n == 0 {
 			total = p.Total
@@ -604,6 +607,33 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 		u = next
 	}
 	return searchBundle(total, all)
+}
+
+// unreadPageError is the error of pages for a page of a search that
+// could not be read as a Bundle. The page is kept (see keepUnreadPage),
+// for MapRequest to scan for codes, as it scans a part of a prefetch
+// that cannot be read: a red flag may be on it.
+type unreadPageError struct {
+	// why says what is wrong with the page, without its URL.
+	why string
+	// page is the page as read.
+	page json.RawMessage
+}
+
+func (e *unreadPageError) Error() string { return e.why }
+
+// keepUnreadPage keeps on req the page of err, when err is the error of
+// a page of the search of the prefetch key that could not be read as a
+// Bundle (an *unreadPageError), for MapRequest to scan.
+func keepUnreadPage(req *Request, key string, err error) {
+	var up *unreadPageError
+	if !errors.As(err, &up) {
+		return
+	}
+	if req.unreadPages == nil {
+		req.unreadPages = map[string][]*unreadPageError{}
+	}
+	req.unreadPages[key] = append(req.unreadPages[key], up)
 }
 
 // searchBundle is the searchset Bundle of entries, with total when it is

@@ -131,6 +131,16 @@ func newFHIRServer(t *testing.T) *fhirServer {
 			}
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s, %s]}`,
 				score("2026-11-16T09:00:00Z", 6), score("2026-11-23", 5))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "malformed":
+			// A second page the service cannot read as a Bundle, with the
+			// red flag on it.
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": "2", "entry": [%s]}`,
+				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "bundl":
+			fmt.Fprintf(w, `{"resourceType": "Bundl", "type": "searchset", "entry": [%s]}`,
+				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
+		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "array":
+			fmt.Fprintf(w, `[%s]`, cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "fail":
 			http.Error(w, `{"resourceType": "OperationOutcome"}`, http.StatusInternalServerError)
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "many":
@@ -598,5 +608,59 @@ func TestFetchNotForAPatientIdGivenTwice(t *testing.T) {
 	}
 	if hits := listed.hits.Load() - before; hits != 0 {
 		t.Errorf("%d requests to the FHIR server, want none", hits)
+	}
+}
+
+// TestFetchedPageThatCannotBeReadIsScanned checks a page read from the
+// client's fhirServer that cannot be read as a Bundle (a total that is a
+// string, a resourceType "Bundl", an array of entries): it is scanned for
+// codes, as a part of a prefetch that cannot be read is, so the red flag
+// on it (a history of cancer, Z85.9) gives its referral, beside the
+// warning card, and it is listed under unread-conditions with the code
+// counted. The page used to be dropped unread, and with no referral on
+// the first page, the call was a 412.
+func TestFetchedPageThatCannotBeReadIsScanned(t *testing.T) {
+	listed := newFHIRServer(t)
+	env := newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].FHIRServers = []string{listed.URL + "/r4"}
+	})
+	const unreadCard = "Not every active condition could be read: exercise advice withheld; check the chart for red flags"
+	type outcome struct {
+		Status int
+		Rule   bool     // red-flag-cancer-history, of the second page, fired
+		Card   bool     // the warning card
+		Unread []string // the entries of unread-conditions, each with its codes
+	}
+	want := outcome{Status: 200, Rule: true, Card: true, Unread: []string{"prefetch.conditions", "prefetch.conditions Z859"}}
+	for _, page := range []string{"malformed", "bundl", "array"} {
+		t.Run(page, func(t *testing.T) {
+			var events []cdshooks.Event
+			svc := trustedService(t, env, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+			auth := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
+			rec := callWith(t, svc, servicePath, auth, pagedRequest(t, listed.URL+"/r4", listed.URL+"/r4/Condition?page="+page, 2))
+			got := outcome{Status: rec.Code}
+			if rec.Code == http.StatusOK {
+				var resp cdshooks.Response
+				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+					t.Fatal(err)
+				}
+				got.Card = slices.ContainsFunc(resp.Cards, func(c cdshooks.Card) bool { return c.Summary == unreadCard })
+				if resp.Extension != nil {
+					for _, n := range resp.Extension.UnreadConditions {
+						e := n.Entry
+						for _, cd := range n.Codes {
+							e += " " + cd.Code
+						}
+						got.Unread = append(got.Unread, e)
+					}
+				}
+			}
+			if len(events) == 1 {
+				got.Rule = slices.Contains(events[0].Rules, "red-flag-cancer-history")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

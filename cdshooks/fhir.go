@@ -182,6 +182,34 @@ type Mapping struct {
 	// deceased[x] that cannot be read, or a date in the future, leaves it
 	// false: the cards err toward the clinician.
 	Deceased bool `json:"deceased,omitempty"`
+
+	// requestParts are the entries of the notes of UnreadConditions that
+	// are of a part of the request other than the Conditions: a context
+	// key in the wrong case or given twice, a prefetch key the service
+	// does not read (see conditionsAllRead).
+	requestParts map[string]bool
+}
+
+// noteRequestPart notes in UnreadConditions a part of the request other
+// than the Conditions, at entry, that could not be read, for reason.
+func (m *Mapping) noteRequestPart(entry, reason string) {
+	m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: entry, Reason: reason})
+	if m.requestParts == nil {
+		m.requestParts = map[string]bool{}
+	}
+	m.requestParts[entry] = true
+}
+
+// conditionsAllRead reports whether every note of UnreadConditions is of
+// a part of the request other than the Conditions (see requestParts):
+// every active Condition in the request was read.
+func (m *Mapping) conditionsAllRead() bool {
+	for _, n := range m.UnreadConditions {
+		if !m.requestParts[n.Entry] {
+			return false
+		}
+	}
+	return true
 }
 
 // PatientNote is a value of the patient prefetch that the service could
@@ -863,7 +891,12 @@ type term struct {
 //     and so is a part of the Bundle that cannot be read (an entry list
 //     that is not an array, a total or link list of the wrong type, a
 //     negative total, a key given twice or in the wrong case, "Entry"),
-//     with its 400. Each such value is scanned for codes (every string of
+//     with its 400; and so is a conditions prefetch that cannot be told
+//     to be the search Bundle (a resourceType other than "Bundle" or
+//     "OperationOutcome", or not a string; a value that is not a JSON
+//     object), none of it read, and a page of the search that the Service
+//     read from fhirServer and could not read as a Bundle, with a 412.
+//     Each such value is scanned for codes (every string of
 //     a key "code" in it, whatever the case, with each "system"), and
 //     those of a vocabulary term count, erring toward a referral, listed
 //     in its note;
@@ -987,7 +1020,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	ts := &conditionTerms{conds: make([]bool, len(vocab.Conditions)), flags: make([]bool, len(vocab.RedFlags)), seen: map[[2]string]bool{}}
 	// incomplete, with m.UnreadConditions, is the 412 of a search that
 	// failed in part: the Conditions read are known, but not all there is.
-	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions}, pid, idx, vocab, ts)
+	incomplete := m.conditions(rawConditions, conditionSearch{"prefetch." + PrefetchConditions, "active", &m.UnreadConditions, req.unreadPages[PrefetchConditions]}, pid, idx, vocab, ts)
 	if incomplete != nil && len(m.UnreadConditions) == 0 {
 		return nil, incomplete
 	}
@@ -1000,8 +1033,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 	for _, o := range miscased[""] {
 		// A key the service does not read: what it holds is not read, but
 		// it is not passed over without a word.
-		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
-			Reason: o.why + ": it holds no key the service reads, and is not read; the Conditions are read for their referrals only"})
+		m.noteRequestPart(o.at, o.why+": it holds no key the service reads, and is not read; the Conditions are read for their referrals only")
 		if incomplete == nil {
 			incomplete = badRequest(o.at, "%s", o.why)
 		}
@@ -1145,8 +1177,7 @@ func (m *Mapping) contextKeys(req *Request) error {
 			default:
 				why += ": not read; the user is taken to be a clinician, as without a userId, since it names no patient or proxy"
 			}
-			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: at,
-				Reason: why + ", and the Conditions are read for their referrals only, erring toward a referral"})
+			m.noteRequestPart(at, why+", and the Conditions are read for their referrals only, erring toward a referral")
 			if first == nil {
 				first = badRequest(at, "%s", miscasedWhy(name))
 			}
@@ -1159,8 +1190,7 @@ func (m *Mapping) contextKeys(req *Request) error {
 		if o.key == "userId" {
 			why = o.at + " is given twice: not read; the user is taken to be a clinician, as without a userId, since no value names a patient or proxy"
 		}
-		m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: o.at,
-			Reason: why + "; the Conditions are read for their referrals only, erring toward a referral"})
+		m.noteRequestPart(o.at, why+"; the Conditions are read for their referrals only, erring toward a referral")
 		if first == nil {
 			first = badRequest(o.at, "%s", o.why)
 		}
@@ -1483,6 +1513,10 @@ type conditionSearch struct {
 	// unread is where the notes of what could not be read go:
 	// Mapping.UnreadConditions, or Mapping.UnreadPastConditions.
 	unread *[]ConditionNote
+	// pages are the pages of the search read from fhirServer that could
+	// not be read as a Bundle (Request.unreadPages): each is scanned for
+	// codes.
+	pages []*unreadPageError
 }
 
 // conditionTerms are the terms the Conditions read stand for, over
@@ -1499,15 +1533,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		return nil
 	}
 	b, faults, err := readBundle(raw, at)
-	if err != nil {
-		return err
-	}
-	switch b.ResourceType {
-	case "Bundle":
-	case "OperationOutcome":
+	if err == nil && b.ResourceType == "OperationOutcome" {
 		return unavailable(at)
-	default:
-		return badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
 	}
 	conds, flags, seen := ts.conds, ts.flags, ts.seen
 	matches := 0 // the Conditions the search matched
@@ -1573,6 +1600,20 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		if failed == nil {
 			failed = re
 		}
+	}
+	for _, pg := range s.pages {
+		// A page read from fhirServer that could not be read as a
+		// Bundle: a red flag may be on it.
+		bad(at, pg.page, missingPrefetch(at, "%s (read from fhirServer)", pg.why), "it may hold "+strings.TrimPrefix(mayBeCondition, "it may be "))
+	}
+	if err == nil && b.ResourceType != "Bundle" {
+		err = badRequest(at+".resourceType", "must be \"Bundle\", the result of the search, found %s", quote(b.ResourceType))
+	}
+	if err != nil {
+		// It cannot be told to be the search Bundle: none of it is read,
+		// but it is scanned for codes, as an entry that cannot be read.
+		bad(at, raw, err, "it may be the search Bundle, and hold "+strings.TrimPrefix(mayBeCondition, "it may be "))
+		return failed
 	}
 	for _, f := range faults {
 		bad(f.path, f.value, f.err, "the Bundle cannot be read whole, and a red flag may be in what could not be read")
@@ -1774,7 +1815,7 @@ func (m *Mapping) pastConditions(req *Request, pid string, idx *codes, vocab rec
 		return
 	}
 	before := len(m.UnreadPastConditions)
-	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions}, pid, idx, vocab, ts)
+	err := m.conditions(raw, conditionSearch{at, "past", &m.UnreadPastConditions, req.unreadPages[PrefetchPastConditions]}, pid, idx, vocab, ts)
 	var re *RequestError
 	switch {
 	case err == nil:

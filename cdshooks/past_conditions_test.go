@@ -119,7 +119,7 @@ func TestPastConditionsMapping(t *testing.T) {
 		{name: "an entry that cannot be read", past: pastBundle("", `42`),
 			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.entry[0]"}},
 		{name: "not a Bundle", past: `{"resourceType": "Condition"}`,
-			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions.resourceType"}},
+			wantFlags: []string{"known_serious_spinal_condition"}, wantUnread: []string{"prefetch.pastConditions"}},
 		{name: "another patient's Condition", past: pastBundle("", strings.Replace(pastCondition("p1", "resolved", "C50.911"), "Patient/p", "Patient/q", 1)),
 			// Counted, erring toward a referral: the search was for the
 			// patient's Conditions.

@@ -59,6 +59,11 @@ type Request struct {
 	// second prefetch object. DecodeRequest sets them, and MapRequest
 	// reads them as it reads a prefetch key in the wrong case.
 	others []otherPrefetch
+
+	// unreadPages are, by prefetch key, the pages of its search that the
+	// service read from fhirServer and could not read as a Bundle (see
+	// keepUnreadPage): MapRequest scans them for codes.
+	unreadPages map[string][]*unreadPageError
 }
 
 // otherPrefetch is a prefetch value that is not the key it stands for:
@@ -85,6 +90,7 @@ type requestBody struct {
 	Extension         json.RawMessage            `json:"extension,omitempty"`
 	earlier           []otherPrefetch
 	others            []otherPrefetch
+	unreadPages       map[string][]*unreadPageError // never set: see Request
 }
 
 // ErrInvalidRequest is matched by every *RequestError the service answers

@@ -578,7 +578,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			m.UnreadPastConditions[i].Reason += rest
 		}
 		if activeUnread {
-			cards = unreadConditionsCards(res, req.HookInstance, cardReasons(why))
+			cards = unreadConditionsCards(res, req.HookInstance, cardReasons(why), fr.conditions == nil && m.conditionsAllRead())
 		} else {
 			// The active Conditions were all read: a chart that records
 			// no back condition gets its referrals framed as Cards frames

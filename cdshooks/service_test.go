@@ -1308,7 +1308,14 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 			// nothing else: the cards apply if back pain is reported.
 			callOutcome{Status: 200, Cards: []string{cdshooks.IfBackPain + cancerCard, cdshooks.IfBackPain + avoidSeriousCard},
 				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		// A Bundle that is not one is scanned for codes, as an entry that
+		// cannot be read; the 400 only when nothing calls for a referral.
 		{"a Bundle that is not a Bundle", strings.Replace(request("", cauda), `"resourceType": "Bundle"`, `"resourceType": "List"`, 1),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: "prefetch.conditions", Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: `resourceType: must be "Bundle", the result of the search, found "List"; it may be the search Bundle, and hold an active Condition, with a red flag; its codes of the rule set's terms are counted, erring toward a referral` + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a Bundle that is not a Bundle, and no referral", strings.Replace(request("", condition(active, unknownCode)), `"resourceType": "Bundle"`, `"resourceType": "List"`, 1),
 			callOutcome{Status: 400, Field: "prefetch.conditions.resourceType", Error: `must be "Bundle", the result of the search, found "List"`,
 				Outcome: cdshooks.OutcomeBadRequest}},
 	}

@@ -221,10 +221,10 @@ func (e *Engine) build(d *decisions) *Result {
 	switch {
 	case d.floorWithhold:
 		res.Withheld = true
-		res.WithheldReason = withheldPrefix + strings.Join(e.withholdingIDs(d), ", ") + "."
+		res.WithheldReason = e.withheldReason(d.withholding, e.withholdingFloors(d))
 	case len(d.withholding) > 0:
 		res.Withheld = true
-		res.WithheldReason = e.withheldReason(d.withholding)
+		res.WithheldReason = e.withheldReason(d.withholding, nil)
 	}
 	if d.incomplete {
 		reason := IncompleteReason
@@ -491,28 +491,39 @@ func (b *builder) subset(ids []string, rules []int) []string {
 // referral withholds; the ids of the withholding rules follow.
 const withheldPrefix = "Movement advice is withheld until a clinician has assessed you, because of: "
 
-// withheldReason returns the WithheldReason for the withholding rules,
-// made at load when one rule withholds (see prepare).
-func (e *Engine) withheldReason(rules []int) string {
-	if len(rules) == 1 {
+// withheldReason returns the WithheldReason of advice that the
+// withholding rules (by index of e.rules), then floors (the rule ids of
+// the red flags whose missed floor withholds it; see withholdingFloors),
+// withhold: withheldPrefix, their ids joined by ", ", and a full stop,
+// written once, in a buffer of its final size. The sentence of one rule
+// alone is made at load, by this function too, and kept (see prepare).
+func (e *Engine) withheldReason(rules []int, floors []string) string {
+	if len(rules) == 1 && len(floors) == 0 && e.withheldBy[rules[0]] != "" {
 		return e.withheldBy[rules[0]]
 	}
-	// Written once, in a buffer of its final size.
 	n := len(withheldPrefix) + 1
-	for i, ri := range rules {
-		if i > 0 {
-			n += len(", ")
-		}
+	for _, ri := range rules {
 		n += len(e.rules[ri].id)
+	}
+	for _, id := range floors {
+		n += len(id)
+	}
+	if k := len(rules) + len(floors); k > 1 {
+		n += (k - 1) * len(", ")
 	}
 	var sb strings.Builder
 	sb.Grow(n)
 	sb.WriteString(withheldPrefix)
-	for i, ri := range rules {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
+	sep := ""
+	for _, ri := range rules {
+		sb.WriteString(sep)
 		sb.WriteString(e.rules[ri].id)
+		sep = ", "
+	}
+	for _, id := range floors {
+		sb.WriteString(sep)
+		sb.WriteString(id)
+		sep = ", "
 	}
 	sb.WriteByte('.')
 	return sb.String()
@@ -520,9 +531,15 @@ func (e *Engine) withheldReason(rules []int) string {
 
 // withholdingIDs returns the ids of what withholds advice in d: the
 // withholding referral rules, then "floor:" and the id of each red flag
-// whose missed floor withholds it (see guardFloors).
+// whose missed floor withholds it (see withholdingFloors).
 func (e *Engine) withholdingIDs(d *decisions) []string {
-	ids := e.ruleIDs(d.withholding)
+	return append(e.ruleIDs(d.withholding), e.withholdingFloors(d)...)
+}
+
+// withholdingFloors returns "floor:" and the id of each red flag whose
+// missed floor withholds advice in d (see guardFloors), or nil.
+func (e *Engine) withholdingFloors(d *decisions) []string {
+	var ids []string
 	for _, fi := range d.floors {
 		if e.vocab[fieldRedFlags].entries[fi].floor.Withhold {
 			ids = append(ids, e.floorRuleID(fi))

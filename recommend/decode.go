@@ -31,7 +31,9 @@ import (
 //     as a list of the entries of each, or, for a number or a choice, as
 //     its first value here and as the value whose referrals are the most
 //     pressing by [Engine.DecodeProfile] (see [Engine.CountRepeated]),
-//     its problem naming the value counted;
+//     its problem naming the value counted (a value that cannot be read,
+//     such as null or "abc" for a number, is named so, and counts as not
+//     given, as Triage reads it);
 //   - a list field holds strings; a choice field (sex, episode) holds a
 //     string, "" meaning not stated; a number field holds a number: a whole
 //     number for pain_level, days_since_onset, age and pregnancy_week (7,
@@ -168,7 +170,7 @@ func (e *Engine) countRepeated(p Profile, perr *ProfileError, pr *profileReader)
 		if counted[i] == "" && choiceFieldIndex(rp.Field) < 0 {
 			continue
 		}
-		msg := repeatedMessage(rp, counted[i])
+		msg := repeatedMessage(rp, pr.repeatedUnread[i], counted[i])
 		found := false
 		for j := range perr.Problems {
 			if fp := &perr.Problems[j]; fp.Field == rp.Field && fp.Message == givenTwice {
@@ -195,26 +197,49 @@ func (e *Engine) countRepeated(p Profile, perr *ProfileError, pr *profileReader)
 // givenTwice is the problem of a field given again.
 const givenTwice = "given twice"
 
+// unreadValue names, in the problem of a field given again, a value that
+// could not be read.
+const unreadValue = "a value that could not be read"
+
 // repeatedMessage is the problem of rp, a number or choice field given
-// again, counted as counted.
-func repeatedMessage(rp Repeated, counted string) string {
+// again, counted as counted; unread says, of each value, whether it
+// could not be read (null, "abc" for a number), and is then named so,
+// not as what Triage reads of it (not given). When counted is only what
+// such a value is read as, the problem says that value is counted.
+func repeatedMessage(rp Repeated, unread []bool, counted string) string {
 	quote := func(v string) string {
 		if choiceFieldIndex(rp.Field) >= 0 {
 			return quoteValue(v)
 		}
 		return numberText(v)
 	}
-	var given []string
-	for _, v := range rp.Values {
-		if q := quote(v); !slices.Contains(given, q) {
+	var given, read []string
+	for i, v := range rp.Values {
+		q := unreadValue
+		if i >= len(unread) || !unread[i] {
+			q = quote(v)
+			read = append(read, q)
+		}
+		if !slices.Contains(given, q) {
 			given = append(given, q)
 		}
 	}
 	if len(given) > 4 {
 		given = append(given[:4], "...")
 	}
-	return fmt.Sprintf("%s (%s): %s counted, the value with the most pressing referrals, to be safe",
-		givenTwice, strings.Join(given, ", "), quote(counted))
+	what := quote(counted)
+	if !slices.Contains(read, what) {
+		what = "the value that could not be read"
+		if choiceFieldIndex(rp.Field) >= 0 {
+			what += " counted, as not stated,"
+		} else {
+			what += " counted, as not given,"
+		}
+	} else {
+		what += " counted,"
+	}
+	return fmt.Sprintf("%s (%s): %s the value with the most pressing referrals, to be safe",
+		givenTwice, strings.Join(given, ", "), what)
 }
 
 // readProfileInput reads the input of DecodeProfile: at most
@@ -346,8 +371,17 @@ type profileReader struct {
 	at map[string]int
 	// repeated are the number and choice fields given more than once,
 	// each with what Triage reads of every value given, in the order
-	// given (see again).
-	repeated []Repeated
+	// given (see again); repeatedUnread says, of each value, whether it
+	// could not be read (null, "abc" for a number): Repeated holds it
+	// as Triage reads it, not given, and the problem says it could not
+	// be read (see repeatedMessage).
+	repeated       []Repeated
+	repeatedUnread [][]bool
+	// read is whether the last number or string field decoded (field)
+	// was read, and firstUnread holds each field whose first value was
+	// not, for the problem of the field given again.
+	read        bool
+	firstUnread map[string]bool
 }
 
 // decodeJSON decodes data, the JSON form of a profile. yaml is the YAML
@@ -479,6 +513,12 @@ func (r *profileReader) profile() error {
 			}
 		default:
 			err2 = r.field(key, reflect.ValueOf(&r.p).Elem().Field(fi))
+			if k := reflect.TypeFor[Profile]().Field(fi).Type.Kind(); !r.read && k != reflect.Slice {
+				if r.firstUnread == nil {
+					r.firstUnread = map[string]bool{}
+				}
+				r.firstUnread[key] = true
+			}
 		}
 		seen[key] = true
 		if err2 != nil {
@@ -541,11 +581,13 @@ func (r *profileReader) repeat(key string, cur reflect.Value) error {
 	i := slices.IndexFunc(r.repeated, func(rp Repeated) bool { return rp.Field == key })
 	if i < 0 {
 		r.repeated = append(r.repeated, Repeated{Field: key, Values: []string{scalarText(cur)}})
+		r.repeatedUnread = append(r.repeatedUnread, []bool{r.firstUnread[key]})
 		i = len(r.repeated) - 1
 	}
 	v := reflect.New(cur.Type()).Elem()
 	err := r.field(key, v)
 	r.repeated[i].Values = append(r.repeated[i].Values, scalarText(v))
+	r.repeatedUnread[i] = append(r.repeatedUnread[i], !r.read)
 	return err
 }
 
@@ -583,6 +625,7 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		return err
 	}
 	r.note(name, off)
+	r.read = false
 	if name == "check_ins" {
 		return r.checkIns(tok, off)
 	}
@@ -599,6 +642,7 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 				Message: "a \\u escape is half of a UTF-16 surrogate pair: write the character itself"})
 		}
 		v.SetString(s)
+		r.read = true
 		return nil
 	}
 	f, found := numberFieldNamed(name)
@@ -613,11 +657,13 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 		if s, isString := tok.(string); isString && parse.IsJSONNumber(strings.TrimSpace(s)) {
 			x, _ := numberValue(strings.TrimSpace(s), f)
 			setNumber(v, x)
+			r.read = true
 		}
 		return r.wrongType(tok, off, FieldProblem{Field: name}, "want a number", "field")
 	}
 	x, msg := numberValue(string(num), f)
 	setNumber(v, x)
+	r.read = true
 	if msg != "" {
 		return r.add(off, FieldProblem{Field: name, Value: numberText(string(num)), Message: msg})
 	}

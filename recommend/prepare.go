@@ -40,7 +40,7 @@ func (e *Engine) prepare() {
 	e.withheldBy = make([]string, len(e.rules))
 	for ri := range e.rules {
 		if r := &e.rules[ri]; r.refer != nil && r.refer.withhold {
-			e.withheldBy[ri] = withheldPrefix + r.id + "."
+			e.withheldBy[ri] = e.withheldReason([]int{ri}, nil)
 		}
 	}
 	e.sayRank = make([]int, len(e.rules))

@@ -68,6 +68,44 @@ func TestRepeatedFieldCountsTheMostPressing(t *testing.T) {
 			problems: []string{`line 1 col 100: episode: given twice ("long_standing_stable", "new"): "new" counted, the value with the most pressing referrals, to be safe`},
 		},
 		{
+			// A value that cannot be read is said so, not listed as 0.
+			name:    "a pain of 9, then null",
+			in:      `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9, "pain_level": null}`,
+			urgency: recommend.UrgencyEmergency,
+			problems: []string{"line 1 col 65: pain_level: given twice (9, a value that could not be read): " +
+				"9 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			// Read as not given, as Triage reads it, it refers as the pain
+			// of 2 does, and came first: it is counted, and said so.
+			name:    "null, then a pain of 2",
+			in:      `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": null, "pain_level": 2}`,
+			urgency: recommend.UrgencyUrgent,
+			problems: []string{"line 1 col 68: pain_level: given twice (a value that could not be read, 2): " +
+				"the value that could not be read counted, as not given, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:    "an age, then text",
+			in:      `{"age": 40, "age": "abc"}`,
+			urgency: "",
+			problems: []string{"line 1 col 13: age: given twice (40, a value that could not be read): " +
+				"40 counted, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:    "a pain twice, neither a number",
+			in:      `{"pain_level": "abc", "pain_level": "x"}`,
+			urgency: "",
+			problems: []string{"line 1 col 23: pain_level: given twice (a value that could not be read): " +
+				"the value that could not be read counted, as not given, the value with the most pressing referrals, to be safe"},
+		},
+		{
+			name:    "a choice, then null",
+			in:      `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 8, "sex": "male", "sex": null}`,
+			urgency: recommend.UrgencyEmergency,
+			problems: []string{`line 1 col 80: sex: given twice ("male", a value that could not be read): ` +
+				`"male" counted, the value with the most pressing referrals, to be safe`},
+		},
+		{
 			name:     "the referrals alike: the first is counted",
 			in:       `{"red_flags": ["saddle_numbness"], "sitting_hours": 9, "sitting_hours": 2}`,
 			urgency:  recommend.UrgencyEmergency,

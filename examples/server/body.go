@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -112,7 +113,7 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		return
 	}
 	text := unsupportedText(r, limit)
-	p, probs := namedProfile(eng, text)
+	p, probs := namedProfile(eng, text, int64(len(text)) < limit)
 	if startsObject(text) {
 		// A JSON body sent with another Content-Type (curl -d sends a
 		// form's) is read as the request it is, for Triage: the pain
@@ -129,22 +130,11 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		} else {
 			read, _ = decodeProfile(eng, text)
 		}
-		read.RedFlags = joinNew(read.RedFlags, p.RedFlags)
-		read.Conditions = joinNew(read.Conditions, p.Conditions)
+		read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
+		read.Conditions = namedterms.Join(read.Conditions, p.Conditions)
 		p = read
 	}
 	s.writeRefused(w, r, http.StatusUnsupportedMediaType, eng, p, msg, probs, report.JSONOptions{})
-}
-
-// joinNew returns list with each value of more it lacks added, in a new
-// slice when it adds any.
-func joinNew(list, more []string) []string {
-	for _, v := range more {
-		if !slices.Contains(list, v) {
-			list = append(list[:len(list):len(list)], v)
-		}
-	}
-	return list
 }
 
 // unsupportedText returns the first limit bytes of r's body, as far as

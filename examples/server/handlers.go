@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,8 +18,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/examples/server/web"
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -203,7 +206,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !startsObject(body) {
-		p, named := namedProfile(eng, body)
+		p, named := namedProfile(eng, body, true)
 		probs := append([]problem{{Message: `the request body must be a JSON object, a profile such as {"conditions":["disc_herniation"]}`}}, named...)
 		s.writeInvalidProfile(w, r, eng, p, "invalid profile", probs, opts)
 		return
@@ -525,21 +528,50 @@ func (s *Server) writeTooLarge(w http.ResponseWriter, r *http.Request, eng *reco
 	if startsObject(body) {
 		p, _ = decodeProfile(eng, append(body[:len(body):len(body)], ' '))
 	} else {
-		p, probs = namedProfile(eng, body)
+		p, probs = namedProfile(eng, body, false)
 	}
 	s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxRecommendBody), probs, o)
 }
 
 // namedProfile returns, for body, a request the server cannot read as a
-// profile at all, a profile of the red flags body names
-// (recommend.Engine.NamedRedFlags), for Triage, and a problem for each,
-// so that a body sent in the wrong shape still reaches the referral of
-// the emergency it reports, and says so.
-func namedProfile(eng *recommend.Engine, body []byte) (recommend.Profile, []problem) {
+// profile at all, a profile of the red flags, and the conditions that can
+// change a referral, that body names (see addNamedFlags), for Triage, and
+// a problem for each, so that a body sent in the wrong shape still
+// reaches the referral of the emergency it reports, and says so. A body
+// that is not a JSON object is read as a form too, as the page reads one
+// (web.FormAnswers): its numbers and choices count toward the referrals,
+// each with a problem (formFieldMessage), so that a pain sent with curl
+// -d beside belly pain counts as it would as JSON. whole is false for
+// the start of a larger body, which is read as a form only to its last
+// '&', since the cut may leave a shorter value (of pain_level=10,
+// pain_level=1).
+func namedProfile(eng *recommend.Engine, body []byte, whole bool) (recommend.Profile, []problem) {
 	var p recommend.Profile
 	probs := addNamedFlags(eng, &p, body, nil)
-	return p, probs
+	if startsObject(body) {
+		return p, probs
+	}
+	form := body
+	if !whole {
+		form = form[:bytes.LastIndexByte(form, '&')+1]
+	}
+	// The names a form escapes (abdominal%5Fpain...) count as well.
+	probs = addNamedFlags(eng, &p, []byte(httpin.Text(string(form))), probs)
+	fp, given := web.FormAnswers(eng, string(form))
+	fp.RedFlags, fp.Conditions = p.RedFlags, p.Conditions
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		vals := make([]string, len(given[name]))
+		for i, v := range given[name] {
+			vals[i] = strconv.Quote(cut(v))
+		}
+		probs = append(probs, problem{Field: name, Value: strings.Join(vals, ", "), Message: formFieldMessage})
+	}
+	return fp, probs
 }
+
+// formFieldMessage is the problem of a number or a choice that a body
+// the server could not read gives as a form field.
+const formFieldMessage = "given as a form field, which the server does not read: counted toward the referrals as the web page counts it (a value given more than once as the one with the most pressing referrals), to be safe"
 
 // addNamedFlags adds to p each red flag that text, which the server
 // could not read, names and p lacks (recommend.Engine.NamedRedFlags), and
@@ -547,18 +579,13 @@ func namedProfile(eng *recommend.Engine, body []byte) (recommend.Profile, []prob
 // (recommend.Engine.NamedReferralConditions), and to probs a problem for
 // each, and returns probs.
 func addNamedFlags(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem) []problem {
-	for _, id := range eng.NamedRedFlags(text) {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(p.RedFlags, id)
-			probs = append(probs, problem{Field: "red_flags", Value: strconv.Quote(id), Message: namedFlagMessage})
+	namedterms.Add(eng, p, text, func(field, id string) {
+		msg := namedFlagMessage
+		if field == namedterms.Conditions {
+			msg = namedConditionMessage
 		}
-	}
-	for _, id := range eng.NamedReferralConditions(text) {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(p.Conditions, id)
-			probs = append(probs, problem{Field: "conditions", Value: strconv.Quote(id), Message: namedConditionMessage})
-		}
-	}
+		probs = append(probs, problem{Field: field, Value: strconv.Quote(id), Message: msg})
+	})
 	return probs
 }
 
@@ -646,7 +673,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if over {
 		// An explanation needs its whole request: the 413 carries the
 		// referrals of the red flags its start names.
-		p, named := namedProfile(eng, body)
+		p, named := namedProfile(eng, body, false)
 		s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxExplainBody), named, report.JSONOptions{})
 		return
 	}
@@ -655,7 +682,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		p := req.Profile
 		if !req.read {
 			var named []problem
-			p, named = namedProfile(eng, body)
+			p, named = namedProfile(eng, body, true)
 			probs = append(probs, named...)
 		}
 		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})

@@ -254,3 +254,70 @@ func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
 		})
 	}
 }
+
+// TestFormBodiesCountTheirNumbers checks that a body sent as a form
+// (curl -d), which the server does not read as a profile, counts its
+// numbers and choices toward the referrals as the page counts those of
+// its address (web.FormAnswers), not only the terms it names: belly pain
+// with a pain of 9 is the emergency, with a pain of 2 the urgent review.
+// Before, the pain was not read, and every case below was "urgent".
+func TestFormBodiesCountTheirNumbers(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	const form, asJSON = "application/x-www-form-urlencoded", "application/json"
+	belly := "red_flags=abdominal_pain_or_pulsation"
+	tests := []struct {
+		name, path, contentType, body string
+		status                        int
+		want                          recommend.Urgency // first referral
+		counted                       map[string]string // field: value of its problem
+	}{
+		{"recommend: belly pain with a pain of 9", "/recommend", form, belly + "&pain_level=9",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"recommend: belly pain with a pain of 2", "/recommend", form, belly + "&pain_level=2",
+			http.StatusUnsupportedMediaType, recommend.UrgencyUrgent, map[string]string{"pain_level": `"2"`}},
+		{"recommend: a pain given twice, the higher second", "/recommend", form, belly + "&pain_level=2&pain_level=9",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"2", "9"`}},
+		{"recommend: a pain out of range, read as typed", "/recommend", form, "pain_level=11&" + belly,
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"11"`}},
+		{"recommend: a pain that is not a number is not counted", "/recommend", form, belly + "&pain_level=NaN",
+			http.StatusUnsupportedMediaType, recommend.UrgencyUrgent, map[string]string{}},
+		{"recommend: a form sent as JSON", "/recommend", asJSON, belly + "&pain_level=9",
+			http.StatusBadRequest, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"recommend: the red flag escaped", "/recommend", form, "red_flags=abdominal%5Fpain%5For%5Fpulsation&pain_level=9",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"recommend: over the limit, the pain before the cut", "/recommend", form, belly + "&pain_level=9&note=" + strings.Repeat("x", maxRecommendBody),
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"recommend: sent as JSON, over the limit, the pain cut", "/recommend", asJSON, belly + "&pain_level=9&pain_level=1" + strings.Repeat("0", maxRecommendBody),
+			http.StatusRequestEntityTooLarge, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"explain: belly pain with a pain of 9", "/explain", form, belly + "&pain_level=9&movement=walking",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.contentType)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			checkDoc(t, "POST", tt.path, rec)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, p := range e.Problems {
+				if p.Message == formFieldMessage {
+					got[p.Field] = p.Value
+				}
+			}
+			if diff := cmp.Diff(tt.counted, got); diff != "" {
+				t.Errorf("fields counted (-want +got):\n%s", diff)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

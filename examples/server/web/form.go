@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/backrules/backrules/internal/httpin"
+	"github.com/backrules/backrules/recommend"
 )
 
 // Reading a post. A part of the form that cannot be read (a malformed
@@ -81,4 +83,45 @@ func formValues(s string) (url.Values, []unreadPart) {
 		}
 	}
 	return vals, unread
+}
+
+// FormAnswers returns what the page counts toward the referrals of form,
+// a form body or a query that is not read as answers, as it counts those
+// of its own address (a GET with answers in it): a profile, for
+// recommend.Engine.Triage, of the red flags and the conditions that can
+// change a referral that form names anywhere
+// (recommend.Engine.NamedRedFlags, recommend.Engine.NamedReferralConditions),
+// and of the numbers and the choices it gives, each number as typed (a
+// pain of 11 as Triage reads it) and a field given more than once as the
+// value whose referrals are the most pressing
+// (recommend.Engine.CountRepeated). given holds each number and choice
+// field counted, with the values form gives it; a number field none of
+// whose values can be read as a number (NaN, text) is not counted, and
+// not in given. A part of form that cannot be read as a form is read
+// only for the terms it names.
+func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given url.Values) {
+	p, in, _ := addressAnswers(eng, form)
+	p, _ = in.triageProfile(eng, p, true)
+	for _, f := range numberFields {
+		vals := in.numbers[f.name]
+		if slices.ContainsFunc(vals, func(v string) bool { _, ok := typedNumber([]string{v}, f.whole); return ok }) {
+			given = addGiven(given, f.name, vals)
+		}
+	}
+	for _, f := range choiceFields {
+		if vals := in.lists[f.name]; len(vals) > 0 {
+			given = addGiven(given, f.name, vals)
+		}
+	}
+	return p, given
+}
+
+// addGiven returns given, made when it is nil, with the values vals of
+// the field name.
+func addGiven(given url.Values, name string, vals []string) url.Values {
+	if given == nil {
+		given = url.Values{}
+	}
+	given[name] = slices.Clone(vals)
+	return given
 }

@@ -297,3 +297,42 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 		})
 	}
 }
+
+// TestAddressNumberThatCannotBeRead checks the problem of a number given
+// in the page's address that cannot be read as one (NaN, text): it is not
+// counted toward any referral, and the page says so. It used to say the
+// number was counted and filled in, though Triage read no pain.
+func TestAddressNumberThatCannotBeRead(t *testing.T) {
+	eng := defaultEngine(t)
+	const counted = "Pain level now was given in the address of this page, which reads answers only from the form, so it is counted toward any referral, to be safe, and filled in below."
+	tests := []struct {
+		name, query string
+		want        []string // the problems of pain_level
+		pain        int      // the pain given to Triage (which reads 11 as 10)
+	}{
+		{"NaN", "pain_level=NaN",
+			[]string{`Pain level now was given in the address of this page as "NaN", which could not be read as a number, so it is not counted toward any referral: enter a whole number from 0 to 10.`}, 0},
+		{"text", "pain_level=severe",
+			[]string{`Pain level now was given in the address of this page as "severe", which could not be read as a number, so it is not counted toward any referral: enter a whole number from 0 to 10.`}, 0},
+		{"a number", "pain_level=9", []string{counted}, 9},
+		{"out of range, read as typed", "pain_level=11", []string{counted}, 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, in, probs := addressAnswers(eng, tt.query)
+			var got []string
+			for _, pr := range probs {
+				if pr.field == "pain_level" {
+					got = append(got, pr.message)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems of pain_level (-want +got):\n%s", diff)
+			}
+			tp, _ := in.triageProfile(eng, p, true)
+			if tp.PainLevel != tt.pain {
+				t.Errorf("pain given to Triage %d, want %d", tp.PainLevel, tt.pain)
+			}
+		})
+	}
+}

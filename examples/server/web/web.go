@@ -47,6 +47,7 @@ import (
 	"github.com/backrules/backrules/internal/enginelog"
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -246,6 +247,10 @@ func addressAnswers(eng *recommend.Engine, query string) (recommend.Profile, ent
 		msg := fmt.Sprintf("%s was given %s toward any referral, to be safe, and filled in below.", words.Capital(strings.ToLower(f.label)), where)
 		if len(given) > 1 {
 			msg = "Enter one number."
+		} else if _, ok := typedNumber(given, f.whole); !ok {
+			// Triage reads no number of it: it is not counted.
+			msg = fmt.Sprintf("%s was given in the address of this page as %q, which could not be read as a number, so it is not counted toward any referral: enter %s.",
+				words.Capital(strings.ToLower(f.label)), cutField(given[0]), f.want())
 		}
 		probs = append(probs, problem{f.name, msg})
 	}
@@ -477,16 +482,8 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
 		return
 	}
-	for _, id := range named.RedFlags {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(slices.Clip(p.RedFlags), id)
-		}
-	}
-	for _, id := range named.Conditions {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(slices.Clip(p.Conditions), id)
-		}
-	}
+	p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
+	p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
 	in := newEntries()
 	in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
 	pg := h.newPage(eng.Vocabulary(), in)
@@ -585,13 +582,24 @@ var choiceFields = []struct {
 // notStated labels the radio button that leaves a choice field out.
 const notStated = "No answer"
 
-// numberFields are the profile's number fields, in the order of the form,
-// with their ranges as recommend.Engine.Validate checks them.
-var numberFields = []struct {
+// numberField is a number field of the profile, with its range as
+// recommend.Engine.Validate checks it.
+type numberField struct {
 	name, label, hint string
 	max               float64
 	whole             bool
-}{
+}
+
+// want says what f takes: "a whole number from 0 to 10".
+func (f numberField) want() string {
+	if f.whole {
+		return fmt.Sprintf("a whole number from 0 to %g", f.max)
+	}
+	return fmt.Sprintf("a number from 0 to %g", f.max)
+}
+
+// numberFields are the profile's number fields, in the order of the form.
+var numberFields = []numberField{
 	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine. Once you check in, the advice reads the higher of this and your latest check-in's pain.", 10, true},
 	{"days_since_onset", "Days since this episode began", "0 if it began today.", recommend.MaxDaysSinceOnset, true},
 	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
@@ -711,13 +719,9 @@ func (in entries) profile() (recommend.Profile, []problem) {
 			probs = append(probs, problem{f.name, "Enter one number."})
 			continue
 		}
-		want := fmt.Sprintf("a number from 0 to %g", f.max)
-		if f.whole {
-			want = fmt.Sprintf("a whole number from 0 to %g", f.max)
-		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > f.max || (f.whole && v != math.Trunc(v)) {
-			probs = append(probs, problem{f.name, "Enter " + want + "."})
+			probs = append(probs, problem{f.name, "Enter " + f.want() + "."})
 			continue
 		}
 		setNumber(&p, f.name, v)
@@ -859,18 +863,13 @@ func countedProblems(voc recommend.Vocabulary, probs []problem, counted map[stri
 // each, flagMsg or condMsg with the term's label, and returns probs.
 func addNamed(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem, flagMsg, condMsg string) []problem {
 	voc := eng.Vocabulary()
-	for _, id := range eng.NamedRedFlags(text) {
-		if !slices.Contains(p.RedFlags, id) {
-			p.RedFlags = append(slices.Clip(p.RedFlags), id)
-			probs = append(probs, problem{"red_flags", fmt.Sprintf(flagMsg, voc.Label("red_flags", id))})
+	namedterms.Add(eng, p, text, func(field, id string) {
+		msg := flagMsg
+		if field == namedterms.Conditions {
+			msg = condMsg
 		}
-	}
-	for _, id := range eng.NamedReferralConditions(text) {
-		if !slices.Contains(p.Conditions, id) {
-			p.Conditions = append(slices.Clip(p.Conditions), id)
-			probs = append(probs, problem{"conditions", fmt.Sprintf(condMsg, voc.Label("conditions", id))})
-		}
-	}
+		probs = append(probs, problem{field, fmt.Sprintf(msg, voc.Label(field, id))})
+	})
 	return probs
 }
 
