@@ -547,7 +547,7 @@ func TestCheckInReview(t *testing.T) {
 		t.Fatalf("status %d", rec.Code)
 	}
 	body := rec.Body.String()
-	if !strings.Contains(section(body, "referrals"), "Six weeks in, your pain has not eased") {
+	if !strings.Contains(section(body, "referrals"), "Six weeks or more into the programme, your pain has not eased") {
 		t.Error("no review referral after six weeks without improvement")
 	}
 	if i, j := strings.Index(body, `id="referrals"`), strings.Index(body, `id="this-week"`); i < 0 || j < i {
