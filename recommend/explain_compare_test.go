@@ -162,12 +162,3 @@ func TestCompareFullWhy(t *testing.T) {
 		}
 	}
 }
-
-// newNumbers returns p with an age, days since onset and hours of sitting
-// that differ for each k up to 36,000: a new person's, so that every
-// condition that reads them is explained anew, and those that read only
-// lists are not.
-func newNumbers(p recommend.Profile, k int) recommend.Profile {
-	p.DaysSinceOnset, p.Age, p.SittingHours = 1+k%36000, 18+k%90, float64(k%1000)/50
-	return p
-}
