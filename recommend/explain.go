@@ -190,35 +190,35 @@ type Explainer struct {
 	// ids the slot's conditions ask about, once found (holdsNone): 0 not
 	// yet, 1 none, 2 some.
 	held []uint8
-	// tables holds, by slot, the Engine's whyTable of each set of profile
-	// fields a condition read so far, prof the Engine's whyProfile of the
-	// profile's values, and key the bytes of the last values looked up
-	// (Explainer.table).
-	tables []*whyTable
-	prof   *whyProfile
-	key    []byte
+	// prof is the Engine's whyProfile of the profile's values, and key
+	// the bytes of the last values looked up (Explainer.table).
+	prof *whyProfile
+	key  []byte
 	// answers are the Explanations the Explainer returns, each cut from
 	// it (answer), and nAnswers how many were; views holds the answers'
-	// Rules, nViews how many were cut.
+	// Rules, nViews how many were cut; pg is what the Result's page asks
+	// for, which sizes them (page), or nil before it is needed.
 	answers  []Explanation
 	nAnswers int
 	views    []RuleExplanation
 	nViews   int
-	// text holds the answers' summaries (keep).
+	pg       *pageSize
+	// text holds the answers' summaries (keep) and the walks' (keepWhy).
 	text textArena
-	// whys, whyClauses and whyVals are the slabs, and whyText the arena,
-	// that the walks' explanations are cut from (newRuleWhy).
+	// whys, whyClauses and whyVals are the slabs that the walks'
+	// explanations are cut from (newRuleWhy).
 	whys       []ruleWhy
 	whyClauses []ClauseExplanation
 	whyVals    []string
-	whyText    textArena
 	// memo, says, spans and vals are the walk's memo of node values, its
-	// summary as written (whyRun) and its clauses' single values,
-	// reused; says also holds an answer's summary as written.
-	memo  []uint8
-	says  []byte
-	spans []int
-	vals  []string
+	// summary as written and its clauses' single values (whyRun), and
+	// clauses its clauses when there are more than it writes on the
+	// stack (walkClauses): made on first use and reused.
+	memo    []uint8
+	says    []byte
+	spans   []int
+	vals    []string
+	clauses []ClauseExplanation
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
@@ -248,7 +248,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	}
 	// The profile is kept in the Explainer, so that it is not copied to
 	// the heap on its own.
-	x := &Explainer{e: e, profile: p, whyText: textArena{first: whyTextFirst}}
+	x := &Explainer{e: e, profile: p}
 	pp := &x.profile
 	if err := e.validate(pp); err != nil {
 		if cerr := ctxDone(ctx); cerr != nil {
@@ -364,7 +364,8 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 		return nil, err
 	}
 	m := &e.movements[mi]
-	dm := &d.movements[mi]
+	kept := d.decision(mi)
+	dm := &kept
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	// The answer is zero: its fields are set one by one, which costs
@@ -398,11 +399,12 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	x.scratch()
-	x.says = e.appendOutcomeSummary(x.says[:0], ex, d, dm)
+	// The summary is written on the stack, and kept in x.text.
+	var buf [summaryBytes]byte
+	says := e.appendOutcomeSummary(buf[:0], ex, d, dm)
 	ex.Summary = notAdvised
-	if string(x.says) != notAdvised {
-		ex.Summary = x.keep(x.says)
+	if string(says) != notAdvised {
+		ex.Summary = x.keep(says)
 	}
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
@@ -420,11 +422,18 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 }
 
 // answer returns a new Explanation, zero, cut from x.answers: the first
-// few answers share one allocation, and each later allocation holds as
-// many as were made before, and no more than the movements not yet
-// explained, if each is asked once. It is called with x.mu held.
+// is an allocation of its own, the second one holds the rest of the
+// page's answers, and each later one as many as were made before, and no
+// more than the movements not yet explained, if each is asked once
+// (slabSize). It is called with x.mu held.
 func (x *Explainer) answer() *Explanation {
-	x.answers = room(x.answers, 1, max(4, x.nAnswers), len(x.e.movements)-x.nAnswers)
+	if len(x.answers) == cap(x.answers) {
+		size := 1
+		if x.nAnswers > 0 {
+			size = slabSize(x.nAnswers, x.page().answers, len(x.e.movements))
+		}
+		x.answers = make([]Explanation, 0, size)
+	}
 	x.nAnswers++
 	x.answers = x.answers[:len(x.answers)+1]
 	return &x.answers[len(x.answers)-1]

@@ -494,33 +494,23 @@ func (x *Explainer) plan(ri int) *whyPlan {
 }
 
 // table returns the whyTable of the Explainer's values of the profile
-// fields plan pl reads: found once per set of fields for the Explainer
-// (by the plan's slot), from the Engine's whyCache, where the Explainer's
-// whyProfile finds it with no lookup of its own once an Explainer of the
-// same values did. It is called with x.mu held.
+// fields plan pl reads: from the Engine's whyCache, where the
+// Explainer's whyProfile finds it with no lookup of its own once an
+// Explainer of the same values did. It is called with x.mu held.
 func (x *Explainer) table(pl *whyPlan) *whyTable {
 	c := &x.e.whys
 	if x.prof == nil {
-		n := c.nSlots()
 		// Room for the values of a profile of a few entries a list, so
 		// that the key is not grown step by step.
 		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
-		x.prof = c.profile(x.key, n)
-		x.tables = make([]*whyTable, n)
+		x.prof = c.profile(x.key, c.nSlots())
 	}
-	if pl.slot < len(x.tables) {
-		if t := x.tables[pl.slot]; t != nil && pl.idx < len(t.at) {
-			return t
-		}
-	} else {
-		if pl.slot >= len(x.prof.at) && !c.off.Load() {
-			// A slot numbered since the profile's entry was found: the
-			// entry, grown to hold it, and twice the slots it held, as
-			// the plans are still being made.
-			x.key = x.appendValues(x.key[:0], &allReads)
-			x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.at)))
-		}
-		x.tables = append(x.tables, make([]*whyTable, pl.slot+1-len(x.tables))...)
+	if pl.slot >= len(x.prof.at) && !c.off.Load() {
+		// A slot numbered since the profile's entry was found: the
+		// entry, grown to hold it, and twice the slots it held, as the
+		// plans are still being made.
+		x.key = x.appendValues(x.key[:0], &allReads)
+		x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.at)))
 	}
 	var t *whyTable
 	if pl.slot < len(x.prof.at) {
@@ -536,7 +526,6 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 			x.prof.at[pl.slot].Store(t)
 		}
 	}
-	x.tables[pl.slot] = t
 	return t
 }
 
@@ -650,6 +639,13 @@ func (c *whyCache) slot(sig string) (slot, idx, ord int) {
 	idx = c.nPlans[slot]
 	c.nPlans[slot]++
 	return slot, idx, ord
+}
+
+// numbered returns how many plans are numbered so far.
+func (c *whyCache) numbered() int {
+	c.slotsMu.Lock()
+	defer c.slotsMu.Unlock()
+	return c.made
 }
 
 // plans returns how many plans slot has so far.

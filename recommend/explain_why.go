@@ -280,16 +280,56 @@ func (e *Engine) makeWhyIndex() {
 	}
 }
 
-// room returns s with room for n more elements: s itself when it has
-// it, or else a new empty list, with room for n, or for as many as made
-// (the elements cut before, so that the lists grow as the answers do)
-// but no more than left (as many as the Explainer can still cut),
-// whichever is more. Every slab of an Explainer is sized by it.
-func room[T any](s []T, n, made, left int) []T {
-	if cap(s)-len(s) >= n {
-		return s
+// pageSize is what the page of an Explainer's Result asks for, which
+// sizes the Explainer's slabs once it answers more than one question:
+// the answers of its recommended and avoided movements, and their rules
+// and the referral rules, as views.
+type pageSize struct {
+	answers, views int
+}
+
+// page returns the pageSize of the Explainer's Result, found on first
+// use. It is called with x.mu held.
+func (x *Explainer) page() pageSize {
+	if x.pg == nil {
+		wi := x.e.whyIndex()
+		pg := &pageSize{views: len(wi.referring)}
+		for mi := range x.d.kept {
+			if o := keptOutcomes[x.d.kept[mi].outcome]; o == OutcomeRecommended || o == OutcomeAvoided {
+				pg.answers++
+				pg.views += len(wi.movements[mi].rules)
+			}
+		}
+		x.pg = pg
 	}
-	return make([]T, 0, max(n, min(made, left)))
+	return *x.pg
+}
+
+// slabSize returns how many elements the next slab of answers or views
+// of an Explainer holds, once made were cut: as many as its page cuts
+// past them (page the page's), or as many as made, whichever is more,
+// but no more than total, the most the Explainer cuts if it is asked
+// each question once, does past them; and one at least. A page asks for
+// its answers one by one: the first slab holds the first question's
+// alone, as an Explainer may be asked one, and the second the rest of
+// the page.
+func slabSize(made, page, total int) int {
+	return max(1, min(max(made, page-made), total-made))
+}
+
+// viewRoom returns x.views with room for n more views: the Explainer's
+// slab of views, made anew when full (slabSize). It is called with x.mu
+// held.
+func (x *Explainer) viewRoom(n int) []RuleExplanation {
+	if cap(x.views)-len(x.views) >= n {
+		return x.views
+	}
+	size := n
+	if x.nViews > 0 {
+		wi := x.e.whyIndex()
+		size = max(n, slabSize(x.nViews, x.page().views, wi.pairs+len(wi.referring)))
+	}
+	return make([]RuleExplanation, 0, size)
 }
 
 // movementRules returns the explanations of the rules that name a
@@ -301,9 +341,7 @@ func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []RuleEx
 	if n == 0 {
 		return []RuleExplanation{}
 	}
-	// Each new slab holds as many as were cut before, as the answers
-	// grow, and no more than the movements' rules not yet cut.
-	x.views = room(x.views, n, max(16, x.nViews), x.e.why.pairs-x.nViews)
+	x.views = x.viewRoom(n)
 	x.nViews += n
 	start := len(x.views)
 	for k, ri := range wm.rules {
@@ -313,12 +351,19 @@ func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []RuleEx
 }
 
 // referralRules returns the explanations of the rules with a referral,
-// ris in order, each with how its referral was folded, in a new list.
+// ris in order, each with how its referral was folded, cut from x.views:
+// the caller's own list.
 func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanation {
-	out := make([]RuleExplanation, len(ris))
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for i, ri := range ris {
+	n := len(ris)
+	if n == 0 {
+		return []RuleExplanation{}
+	}
+	x.views = x.viewRoom(n)
+	x.nViews += n
+	start := len(x.views)
+	for _, ri := range ris {
 		w := x.why(ctx, ri)
 		if f := foldOf(x.res, x.e.rules[ri].id); f != nil {
 			// The fold is the Explainer's: a copy of the shared
@@ -327,9 +372,9 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 			cp.folded = f
 			w = &cp
 		}
-		out[i] = RuleExplanation{w: w, p: x.p, rule: int32(ri)}
+		x.views = append(x.views, RuleExplanation{w: w, p: x.p, rule: int32(ri)})
 	}
-	return out
+	return x.views[start:len(x.views):len(x.views)]
 }
 
 // why returns what explaining rule ri found for the Explainer's profile:
@@ -421,47 +466,42 @@ func (x *Explainer) foundFor(pl *whyPlan) *ruleWhy {
 // held.
 func (x *Explainer) find(pl *whyPlan, w *ruleWhy) *ruleWhy {
 	if pl.ord >= len(x.found) {
-		// Every plan numbered so far, or more when plans are still
-		// being made: a plan's rules are at most all the rules.
-		n := max(pl.ord+1, len(x.e.rules))
+		// Every plan numbered so far: once every condition was
+		// explained, all there are.
+		n := max(pl.ord+1, x.e.whys.numbered())
 		x.found = append(x.found, make([]*ruleWhy, n-len(x.found))...)
 	}
 	x.found[pl.ord] = w
 	return w
 }
 
-// scratch makes, on first use, the buffers a walk and an answer's
-// summary are written in. It is called with x.mu held.
-func (x *Explainer) scratch() {
-	if x.says == nil {
-		x.says, x.spans = make([]byte, 0, 256), make([]int, 0, 16)
-	}
-}
+// summaryBytes is the room for a summary as it is written, an answer's
+// on the stack, a walk's in the Explainer's scratch (Explainer.says):
+// longer ones are written in a larger allocation.
+const summaryBytes = 512
 
 // textArena holds strings cut from a few allocations: a strings.Builder
-// only ever appends, so a string cut from it never changes. made is how
-// many bytes its allocations hold, and first, when not 0, the bytes of
-// the first in place of 512.
+// only ever appends, so a string cut from it never changes. chunks is how
+// many allocations it made, and charged the number of the last one
+// counted in the Engine's cache (Explainer.keepWhy).
 type textArena struct {
-	b     strings.Builder
-	made  int
-	first int
+	b       strings.Builder
+	chunks  int
+	charged int
 }
 
-// whyTextFirst is the first allocation of an Explainer's arena of the
-// walks' summaries: an Explainer that walks one condition most often
-// walks a few dozen, of about a hundred bytes each.
-const whyTextFirst = 2048
+// textChunk is the size of each allocation of an Explainer's arena of
+// text: about an answer's summary and those of its rules' walks, a
+// hundred bytes or a few each. A page of a few dozen answers fills a few;
+// the last one made is, on average, half used.
+const textChunk = 2048
 
 // keep returns b as a string cut from a, started anew when full.
 func (a *textArena) keep(b []byte) string {
 	if a.b.Cap()-a.b.Len() < len(b) {
-		// Each new arena twice the last, from 512 bytes (or first) to
-		// 4 KiB.
-		n := min(max(cmp.Or(a.first, 512), 2*a.b.Cap()), 4096)
 		a.b = strings.Builder{}
-		a.b.Grow(max(len(b), n))
-		a.made += a.b.Cap()
+		a.b.Grow(max(len(b), textChunk))
+		a.chunks++
 	}
 	start := a.b.Len()
 	a.b.Write(b)
@@ -469,8 +509,23 @@ func (a *textArena) keep(b []byte) string {
 }
 
 // keep returns b as a string cut from x.text, the Explainer's arena of
-// its answers' summaries. It is called with x.mu held.
+// its answers' summaries and its walks'. It is called with x.mu held.
 func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
+
+// keepWhy returns b, the summary of a walk's explanation, as a string cut
+// from x.text, as keep does, and counts in the Engine's cache the whole
+// allocation it lies in, the first time a walk's summary does: the cache
+// may keep the explanation, and with it the allocation. An allocation
+// that holds only answers' summaries is not counted: the cache keeps
+// none. It is called with x.mu held.
+func (x *Explainer) keepWhy(b []byte) string {
+	s := x.text.keep(b)
+	if x.text.charged != x.text.chunks {
+		x.text.charged = x.text.chunks
+		x.charge(x.text.b.Cap())
+	}
+	return s
+}
 
 // The chunks of an Explainer's slabs of explanations (newRuleWhy), in
 // explanations, clauses and values: about 1 KiB, 2.5 KiB and 256 bytes,
@@ -481,15 +536,6 @@ const (
 	whyClauseChunk = 32
 	whyValChunk    = 16
 )
-
-// clauseRoom returns an empty list, in the Explainer's slab of clauses
-// (newRuleWhy), with room for n clauses at least: a walk writes its
-// clauses there, and the slab keeps them when the walk's explanation
-// does. It is called with x.mu held.
-func (x *Explainer) clauseRoom(n int) []ClauseExplanation {
-	x.whyClauses = chunked(x, x.whyClauses, n, whyClauseChunk)
-	return x.whyClauses[len(x.whyClauses):]
-}
 
 // chunked returns s with room for n more elements: s itself when it has
 // it, or else a new empty chunk of the Explainer's slabs, with room for
@@ -516,30 +562,26 @@ func (x *Explainer) charge(n int) {
 	}
 }
 
-// newRuleWhy returns a new explanation of clauses, a walk's, and an
-// empty list with room for nv values. Unless shared, they are cut from
-// the Explainer's slabs (whys, whyClauses, whyVals), made in chunks
-// (chunked): clauses written in the slab of clauses (clauseRoom) stay
-// there. What one Explainer found is kept by the Engine, and dropped,
-// mostly together, and a slab is only ever cut, never written again.
-// What a plan keeps for good (shared) is made on its own, so that it
-// holds no slab. It is called with x.mu held.
+// newRuleWhy returns a new explanation with a copy of clauses, a walk's,
+// and an empty list with room for nv values. Unless shared, they are cut
+// from the Explainer's slabs (whys, whyClauses, whyVals), made in chunks
+// (chunked), each with room for as many as it holds: what one Explainer
+// found is kept by the Engine, and dropped, mostly together, and a slab
+// is only ever cut, never written again. What a plan keeps for good
+// (shared) is made on its own, so that it holds no slab. It is called
+// with x.mu held.
 func (x *Explainer) newRuleWhy(clauses []ClauseExplanation, nv int, shared bool) (*ruleWhy, []string) {
-	nc := len(clauses)
 	if shared {
 		return &ruleWhy{clauses: slices.Clone(clauses)}, make([]string, 0, nv)
 	}
 	x.whys = chunked(x, x.whys, 1, whyChunk)
 	x.whys = x.whys[:len(x.whys)+1]
 	w := &x.whys[len(x.whys)-1]
-	w.cut, w.clauses = true, clauses[:nc:nc]
-	if free := x.whyClauses[len(x.whyClauses):]; nc <= cap(free) && nc > 0 && &free[:1][0] == &clauses[0] {
-		x.whyClauses = x.whyClauses[:len(x.whyClauses)+nc]
-	} else if nc > 0 {
-		// Clauses the walk wrote past the room the plan promised: an
-		// allocation of their own.
-		x.charge(cap(clauses) * int(unsafe.Sizeof(ClauseExplanation{})))
-	}
+	w.cut = true
+	x.whyClauses = chunked(x, x.whyClauses, len(clauses), whyClauseChunk)
+	start := len(x.whyClauses)
+	x.whyClauses = append(x.whyClauses, clauses...)
+	w.clauses = x.whyClauses[start:len(x.whyClauses):len(x.whyClauses)]
 	if nv == 0 {
 		return w, nil
 	}
@@ -562,6 +604,11 @@ func trackedOptions(loops bool) []cel.ProgramOption {
 	return opts
 }
 
+// walkClauses is how many clauses a walk writes on the stack, as many as
+// all but a few conditions of the default rules have at most: the room
+// is cleared on each walk, so it is kept small.
+const walkClauses = 8
+
 // walk finds the clauses that decided the condition of plan pl for the
 // Explainer's profile, which matched it or not as matched says, and
 // returns its explanation: the summary, verdict followed by what each
@@ -577,7 +624,9 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	x.scratch()
+	if x.says == nil {
+		x.says, x.spans = make([]byte, 0, summaryBytes), make([]int, 0, 16)
+	}
 	run := whyRun{e: x.e, p: x.p, vals: x.vals[:0], memo: x.memo[:pl.nodes],
 		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched}
 	clear(run.memo)
@@ -598,11 +647,21 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		// The second run disagrees with the first; trust the first.
 		return nil, false
 	}
-	// The clauses are written where they are kept, in the Explainer's
-	// slab, with room for every clause of the plan; an explanation that
-	// does not keep them (fixedWhy, or shared) leaves the room to the
-	// next walk.
-	clauses := run.why(pl.root, x.clauseRoom(pl.clauses))
+	// The clauses are written with room for every clause of the plan,
+	// on the stack for most plans, or else in the Explainer's scratch,
+	// and copied where they are kept (newRuleWhy): a slab holds only the
+	// clauses kept, with no room left unused between them.
+	var buf [walkClauses]ClauseExplanation
+	clauses := buf[:0]
+	if pl.clauses > len(buf) {
+		if cap(x.clauses) < pl.clauses {
+			x.clauses = make([]ClauseExplanation, 0, pl.clauses)
+		}
+		scratch := run.why(pl.root, x.clauses[:0])
+		x.clauses, clauses = scratch[:0], scratch
+	} else {
+		clauses = run.why(pl.root, clauses)
+	}
 	x.vals = run.vals[:0]
 	x.says, x.spans = run.says, run.spans
 	// A summary of one clause whose words do not depend on the profile
@@ -633,9 +692,7 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		if shared {
 			w.summary = string(run.says)
 		} else {
-			made := x.whyText.made
-			w.summary = x.whyText.keep(run.says)
-			x.charge(x.whyText.made - made)
+			w.summary = x.keepWhy(run.says)
 		}
 	}
 	run.finish(w.summary, w.clauses)

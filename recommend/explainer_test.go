@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
@@ -327,6 +328,75 @@ func BenchmarkFullWhyNewNumbers(b *testing.B) {
 		p.DaysSinceOnset, p.Age, p.SittingHours = 1+i%36000, 18+i%90, float64(i%1000)/50
 		return p
 	})
+}
+
+// BenchmarkFullWhyPageNoCache is the page's "Why?" of each of the four
+// profiles of testrules.Profiles in turn, on an engine without the cache
+// of explanations: a profile whose values no Explainer saw.
+func BenchmarkFullWhyPageNoCache(b *testing.B) {
+	eng, err := recommend.Load(rules.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	recommend.ExplainCacheOff(eng)
+	ps, pages := benchPages(b, eng)
+	benchFullWhyPages(b, eng, pages, func(i int) recommend.Profile { return ps[i%len(ps)] })
+}
+
+// BenchmarkFullWhyPageNewNumbers is the page's "Why?" of each of the four
+// profiles of testrules.Profiles in turn, each with numbers not given
+// before (newNumbers): a new person's page on a running engine.
+func BenchmarkFullWhyPageNewNumbers(b *testing.B) {
+	eng, err := recommend.Load(rules.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps, pages := benchPages(b, eng)
+	benchFullWhyPages(b, eng, pages, func(i int) recommend.Profile { return newNumbers(ps[i%len(ps)], i) })
+}
+
+// benchPages returns the four profiles of testrules.Profiles and the
+// movements the page explains for each.
+func benchPages(b *testing.B, eng *recommend.Engine) ([]recommend.Profile, [][]string) {
+	ps := testrules.Profiles()
+	pages := make([][]string, len(ps))
+	for i, p := range ps {
+		res, err := eng.Recommend(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages[i] = fullWhy(res)
+	}
+	return ps, pages
+}
+
+// benchFullWhyPages runs, for profile(i) on the i-th call, one Explainer
+// that explains each movement of pages[i%len(pages)] and the referrals.
+func benchFullWhyPages(b *testing.B, eng *recommend.Engine, pages [][]string, profile func(i int) recommend.Profile) {
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		x, err := eng.NewExplainer(ctx, profile(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range pages[i%len(pages)] {
+			if _, err := x.Explain(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := x.Referrals(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// newNumbers returns p with an age, days since onset and hours of sitting
+// that differ for each k up to 36,000: a new person's, so that every
+// condition that reads them is explained anew, and those that read only
+// lists are not.
+func newNumbers(p recommend.Profile, k int) recommend.Profile {
+	p.DaysSinceOnset, p.Age, p.SittingHours = 1+k%36000, 18+k%90, float64(k%1000)/50
+	return p
 }
 
 // benchFullWhy runs, for profile(i) on the i-th call, one Explainer

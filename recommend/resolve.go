@@ -32,6 +32,49 @@ func (d *decisions) rules(m *decision, eff int) []int {
 	return d.backing[s.start:s.end:s.end]
 }
 
+// keptDecision is a movement's decision as an Explainer keeps it
+// (decisions.explained): its rule lists, the equipment it lacks, a span
+// of the record's backing too, and its outcome, by its place in
+// keptOutcomes. It holds no pointer, so that the collector need not scan
+// it.
+type keptDecision struct {
+	by      [numEffects]span
+	missing span
+	outcome uint8
+}
+
+// keptOutcomes are the outcomes of a keptDecision, by number: every
+// Outcome constant, in the order of keptOutcome.
+var keptOutcomes = [...]Outcome{OutcomeRecommended, OutcomeAvoided, OutcomeNeedsEquipment, OutcomeWithheld, OutcomeNotAdvised}
+
+// keptOutcome returns the number of outcome o in keptOutcomes. A
+// decision's outcome is always an Outcome constant (resolveInto); any
+// other would be kept as OutcomeNotAdvised.
+func keptOutcome(o Outcome) uint8 {
+	switch o {
+	case OutcomeRecommended:
+		return 0
+	case OutcomeAvoided:
+		return 1
+	case OutcomeNeedsEquipment:
+		return 2
+	case OutcomeWithheld:
+		return 3
+	}
+	return 4
+}
+
+// decision returns the decision of movement mi, of a record that
+// explained made: its lists are the record's.
+func (d *decisions) decision(mi int) decision {
+	k := &d.kept[mi]
+	m := decision{by: k.by, outcome: keptOutcomes[k.outcome]}
+	if s := k.missing; s.end > s.start {
+		m.missing = d.backing[s.start:s.end:s.end]
+	}
+	return m
+}
+
 // decisions is the decision record of one profile.
 //
 // Recommend reuses decision records through Engine.scratch, so a record
@@ -43,8 +86,11 @@ type decisions struct {
 	// free record keeps no caller's lists alive.
 	profile Profile
 	matched []bool
-	// movements holds one decision per movement, in declaration order.
+	// movements holds one decision per movement, in declaration order;
+	// in the copy an Explainer keeps (explained), kept does, and
+	// movements is nil.
 	movements []decision
+	kept      []keptDecision
 	// referrals are the matched rules that refer, in rule order, and
 	// withholding those of them that withhold movement advice.
 	referrals, withholding []int
@@ -104,9 +150,10 @@ func (e *Engine) newDecisions() *decisions {
 }
 
 // explained returns a copy of what an Explainer reads of d: the matched
-// rules, each movement's decision with its rule lists, the referrals, the
-// withholding rules and the floors, cut from a few allocations of their
-// exact size, with none of d's working memory, so that d can be reused.
+// rules, each movement's decision with its rule lists (kept, read by
+// decision), the referrals, the withholding rules and the floors, cut
+// from a few allocations of their exact size, with none of d's working
+// memory, so that d can be reused. Its movements are nil.
 func (d *decisions) explained() *decisions {
 	k := &decisions{incomplete: d.incomplete, floorWithhold: d.floorWithhold}
 	used, missing := 0, 0
@@ -117,23 +164,26 @@ func (d *decisions) explained() *decisions {
 		}
 		missing += len(m.missing)
 	}
+	// The rule lists, then the equipment each movement lacks, in one
+	// backing, which the spans of kept index.
 	ints := make([]int, 0, used+missing+len(d.referrals)+len(d.withholding)+len(d.floors))
 	cut := func(s []int) []int {
 		start := len(ints)
 		ints = append(ints, s...)
 		return ints[start:len(ints):len(ints)]
 	}
-	k.backing = cut(d.backing[:used])
-	k.referrals, k.withholding, k.floors = cut(d.referrals), cut(d.withholding), cut(d.floors)
-	k.movements = make([]decision, len(d.movements))
-	for i, m := range d.movements {
-		if len(m.missing) > 0 {
-			m.missing = cut(m.missing)
-		} else {
-			m.missing = nil
-		}
-		k.movements[i] = m
+	ints = append(ints, d.backing[:used]...)
+	k.kept = make([]keptDecision, len(d.movements))
+	for i := range d.movements {
+		m, kd := &d.movements[i], &k.kept[i]
+		kd.by = m.by
+		kd.missing.start = int32(len(ints))
+		ints = append(ints, m.missing...)
+		kd.missing.end = int32(len(ints))
+		kd.outcome = keptOutcome(m.outcome)
 	}
+	k.backing = ints[:len(ints):len(ints)]
+	k.referrals, k.withholding, k.floors = cut(d.referrals), cut(d.withholding), cut(d.floors)
 	k.matched = slices.Clone(d.matched)
 	return k
 }
