@@ -663,31 +663,16 @@ func TestProgressionKeysCheckedAtLoad(t *testing.T) {
 	}
 }
 
-// levelHowRules returns the default rules with walking's third level
-// giving its own how, as a rule author may (levels: [{dose, how}]).
-func levelHowRules(t *testing.T) fstest.MapFS {
-	t.Helper()
-	fsys := testrules.Copy(t)
-	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
-	data := string(fsys["movements.yaml"].Data)
-	if !strings.Contains(data, last) {
-		t.Fatal("walking's last level is not in movements.yaml: update the test")
-	}
-	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last,
-		last+"        how: Walk at a brisk pace, with a hill or some stairs where you can.\n", 1))}
-	return fsys
-}
-
 // TestStepGivesTheLevelsHow checks that a programme step at a level that
 // gives its own how says it (Step.How), and that a step at a level that
 // does not leaves How empty, the movement's how standing: a level's how
 // was accepted at load and then shown nowhere.
 func TestStepGivesTheLevelsHow(t *testing.T) {
-	eng, err := recommend.Load(levelHowRules(t))
+	eng, err := recommend.Load(testrules.LevelHow(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const brisk = "Walk at a brisk pace, with a hill or some stairs where you can."
+	const brisk = testrules.BriskWalking
 	up := []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(7, 5, "walking", "easier"), ci(14, 4, "walking", "easier")}
 	tests := []struct {
 		name     string

@@ -4,6 +4,7 @@ package testrules
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -28,4 +29,23 @@ func Copy(tb testing.TB) fstest.MapFS {
 		tb.Fatalf("reading the default rules: %v", err)
 	}
 	return m
+}
+
+// BriskWalking is the how that LevelHow gives walking's last level.
+const BriskWalking = "Walk at a brisk pace, with a hill or some stairs where you can."
+
+// LevelHow returns Copy with walking's last dose level giving its own
+// how, BriskWalking, as a rule author may (levels: [{dose, how}]). It
+// fails the test when movements.yaml no longer has that level as the
+// test expects.
+func LevelHow(tb testing.TB) fstest.MapFS {
+	tb.Helper()
+	fsys := Copy(tb)
+	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
+	data := string(fsys["movements.yaml"].Data)
+	if !strings.Contains(data, last) {
+		tb.Fatal("walking's last level is not in movements.yaml: update testrules.LevelHow")
+	}
+	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last, last+"        how: "+BriskWalking+"\n", 1))}
+	return fsys
 }

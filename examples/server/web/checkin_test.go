@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/backrules/backrules/internal/golden"
 	"github.com/backrules/backrules/internal/testrules"
@@ -720,15 +719,8 @@ func TestTrendTableShowsFunction(t *testing.T) {
 // week show that how (the plan step in place of the movement's), and
 // that a level without one keeps the movement's how.
 func TestPageGivesTheLevelsHow(t *testing.T) {
-	fsys := testrules.Copy(t)
-	const last = "      - dose: Walks of 30 minutes or more most days, some of them a little brisker.\n"
-	const brisk = "Walk at a brisk pace, with a hill or some stairs where you can."
-	data := string(fsys["movements.yaml"].Data)
-	if !strings.Contains(data, last) {
-		t.Fatal("walking's last level is not in movements.yaml: update the test")
-	}
-	fsys["movements.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(data, last, last+"        how: "+brisk+"\n", 1))}
-	eng, err := recommend.Load(fsys)
+	const brisk = testrules.BriskWalking
+	eng, err := recommend.Load(testrules.LevelHow(t))
 	if err != nil {
 		t.Fatal(err)
 	}
