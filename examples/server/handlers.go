@@ -174,16 +174,20 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(qprobs) > 0 {
-		// The query is refused; the profile in the body, and a red flag
-		// sent in the address, still reach their referrals.
+		// The query is refused; the profile in the body (or what a body
+		// that is not one names and gives, as a refused body is read),
+		// and a red flag sent in the address, still reach their
+		// referrals.
 		var p recommend.Profile
-		if over {
-			body = append(body[:len(body):len(body)], ' ')
-		}
 		if startsObject(body) {
+			if over {
+				body = append(body[:len(body):len(body)], ' ')
+			}
 			p, _ = decodeProfile(eng, body)
 		} else {
-			p.RedFlags, p.Conditions = eng.NamedRedFlags(body), eng.NamedReferralConditions(body)
+			var named []problem
+			p, named = namedProfile(eng, body, !over)
+			qprobs = append(qprobs, named...)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
 		return
@@ -659,13 +663,17 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(qprobs) > 0 {
-		// The query is refused; the profile in the body, and a red flag
-		// sent in the address, still reach their referrals.
+		// The query is refused; the profile in the body (or what a body
+		// that is not one names and gives, as a refused body is read),
+		// and a red flag sent in the address, still reach their
+		// referrals.
 		var p recommend.Profile
 		if req, _, _ := decodeExplain(body, eng); req.read && !over {
 			p = req.Profile
 		} else {
-			p.RedFlags, p.Conditions = eng.NamedRedFlags(body), eng.NamedReferralConditions(body)
+			var named []problem
+			p, named = namedProfile(eng, body, !over)
+			qprobs = append(qprobs, named...)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
 		return

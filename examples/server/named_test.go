@@ -291,6 +291,14 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			http.StatusRequestEntityTooLarge, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
 		{"explain: belly pain with a pain of 9", "/explain", form, belly + "&pain_level=9&movement=walking",
 			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		// A mistake in the address: the form in the body (sent as JSON,
+		// or it is a 415) is read all the same.
+		{"recommend: an unknown query, belly pain with a pain of 9", "/recommend?verbose=1", asJSON, belly + "&pain_level=9",
+			http.StatusBadRequest, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"recommend: an unknown query, over the limit, the pain before the cut", "/recommend?verbose=1", asJSON, belly + "&pain_level=9&note=" + strings.Repeat("x", maxRecommendBody),
+			http.StatusBadRequest, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		{"explain: an unknown query, belly pain with a pain of 9", "/explain?verbose=1", asJSON, belly + "&pain_level=9&movement=walking",
+			http.StatusBadRequest, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,7 +306,7 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			req.Header.Set("Content-Type", tt.contentType)
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, req)
-			checkDoc(t, "POST", tt.path, rec)
+			checkDoc(t, "POST", req.URL.Path, rec)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, cut(rec.Body.String()))
 			}
