@@ -100,7 +100,7 @@ func formValues(s string) (url.Values, []unreadPart) {
 // not in given. A part of form that cannot be read as a form is read
 // only for the terms it names.
 func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given url.Values) {
-	p, in, _ := addressAnswers(eng, form)
+	p, in, _ := addressAnswers(eng, form, inBody)
 	p, _ = in.triageProfile(eng, p, true)
 	for _, f := range numberFields {
 		vals := in.numbers[f.name]

@@ -265,6 +265,17 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 			"&#34;A history of cancer&#34; was named in what was sent, which this page could not read as a form, so it is counted as a red flag, to be safe, and ticked below."},
 		{"415: no Content-Type", http.MethodPost, "/", "",
 			"red_flags=saddle_numbness", http.StatusUnsupportedMediaType, "emergency", ""},
+		// A form sent as another type: its numbers count as its named
+		// terms do, as in the address.
+		{"415: a form sent as text, a pain beside the red flag", http.MethodPost, "/", "text/plain",
+			"red_flags=abdominal_pain_or_pulsation&pain_level=9", http.StatusUnsupportedMediaType, "emergency",
+			"Pain level now was given in what was sent, which this page could not read as a form, so it is counted toward any referral, to be safe, and filled in below."},
+		{"415: a form sent as text, a pain given twice", http.MethodPost, "/", "text/plain",
+			"red_flags=abdominal_pain_or_pulsation&pain_level=2&pain_level=9", http.StatusUnsupportedMediaType, "emergency",
+			"&#34;9&#34; is counted toward any referral"},
+		{"415: a form sent as text, an age alone", http.MethodPost, "/", "text/plain",
+			"age=12", http.StatusUnsupportedMediaType, "routine",
+			"Age in years was given in what was sent, which this page could not read as a form, so it is counted toward any referral, to be safe, and filled in below."},
 		{"415: nothing named", http.MethodPost, "/", "application/json", `{"age": 40}`, http.StatusUnsupportedMediaType, "", ""},
 		{"415: a JSON profile that names no term and refers", http.MethodPost, "/", "application/json", `{"age": 12}`, http.StatusUnsupportedMediaType, "routine",
 			"This page reads answers sent from its form, and what was sent is not a form"},
@@ -319,7 +330,7 @@ func TestAddressNumberThatCannotBeRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, in, probs := addressAnswers(eng, tt.query)
+			p, in, probs := addressAnswers(eng, tt.query, inAddress)
 			var got []string
 			for _, pr := range probs {
 				if pr.field == "pain_level" {

@@ -202,7 +202,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	// referral it names, ticked on the form, and the numbers and choices
 	// it gives, filled in (one given twice as a post reads it), with the
 	// referrals shown above the form and a word saying so for each.
-	p, in, probs := addressAnswers(eng, r.URL.RawQuery)
+	p, in, probs := addressAnswers(eng, r.URL.RawQuery, inAddress)
 	if len(probs) == 0 {
 		h.render(w, http.StatusOK, h.newPage(eng.Vocabulary(), newEntries()))
 		return
@@ -217,14 +217,26 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, pg)
 }
 
-// addressAnswers returns what the page counts of query, the address of
-// a GET, which it does not read as answers: a profile of the red flags
-// and the conditions that can change a referral that the address names,
-// the entries to show on the form (those terms ticked, and the numbers
-// and the choices of the vocabulary it gives filled in), and a problem
-// for each, saying so.
-func addressAnswers(eng *recommend.Engine, query string) (recommend.Profile, entries, []problem) {
-	const where = "in the address of this page, which reads answers only from the form, so it is counted"
+// sentIn says where the page found answers it does not read as answers,
+// in its problems: place is where, and why is why they are not answers.
+type sentIn struct{ place, why string }
+
+var (
+	// inAddress is the address of a GET.
+	inAddress = sentIn{"in the address of this page", "which reads answers only from the form"}
+	// inBody is the body of a post not sent as a form.
+	inBody = sentIn{"in what was sent", "which this page could not read as a form"}
+)
+
+// addressAnswers returns what the page counts of query, written as a
+// form's fields, which it does not read as answers: the address of a
+// GET, or a body not sent as a form (in says which). That is a profile
+// of the red flags and the conditions that can change a referral that
+// query names, the entries to show on the form (those terms ticked, and
+// the numbers and the choices of the vocabulary it gives filled in), and
+// a problem for each, saying so.
+func addressAnswers(eng *recommend.Engine, query string, sent sentIn) (recommend.Profile, entries, []problem) {
+	where := sent.place + ", " + sent.why + ", so it is counted"
 	var p recommend.Profile
 	probs := addNamed(eng, &p, []byte(httpin.Text(query)), nil,
 		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
@@ -249,8 +261,8 @@ func addressAnswers(eng *recommend.Engine, query string) (recommend.Profile, ent
 			msg = "Enter one number."
 		} else if _, ok := typedNumber(given, f.whole); !ok {
 			// Triage reads no number of it: it is not counted.
-			msg = fmt.Sprintf("%s was given in the address of this page as %q, which could not be read as a number, so it is not counted toward any referral: enter %s.",
-				words.Capital(strings.ToLower(f.label)), cutField(given[0]), f.want())
+			msg = fmt.Sprintf("%s was given %s as %q, which could not be read as a number, so it is not counted toward any referral: enter %s.",
+				words.Capital(strings.ToLower(f.label)), sent.place, cutField(given[0]), f.want())
 		}
 		probs = append(probs, problem{f.name, msg})
 	}
@@ -455,9 +467,11 @@ const errNotForm = "the form must be sent as application/x-www-form-urlencoded"
 // is counted, as for any other answer the page refuses (see
 // showReferrals): the red flags, and the conditions that can change a
 // referral, that its first MaxFormBytes name, and, when it is a JSON
-// object, the profile it is (recommend.Engine.DecodeProfile); the page
-// shows their referrals above the form, with a problem for each, and the
-// terms ticked (a JSON profile that refers, an age of 12, names none). A
+// object, the profile it is (recommend.Engine.DecodeProfile), or else
+// the numbers and choices it gives as a form's fields would (a form sent
+// as text, read as the address is: addressAnswers); the page shows their
+// referrals above the form, with a problem for each, and the terms
+// ticked (a JSON profile that refers, an age of 12, names none). A
 // body that names none and refers nowhere gets the plain 415, as does
 // one that a client waiting for 100 Continue has not sent.
 func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
@@ -467,25 +481,34 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxFormBytes))
-	var p recommend.Profile
 	t := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n")
 	isJSON := len(t) > 0 && t[0] == '{'
+	var p recommend.Profile
+	var in entries
+	var probs []problem
 	if isJSON {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
+		where := inBody.place + ", " + inBody.why + ", so it is counted"
+		var named recommend.Profile
+		probs = addNamed(eng, &named, body, nil,
+			"%q was named "+where+" as a red flag, to be safe, and ticked below.",
+			"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
+		p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
+		p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
+		in = newEntries()
+		in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
+	} else {
+		// Anything else is read as the address is (a form sent as text,
+		// say): its named terms, numbers and choices count.
+		var counted map[string]repeatCount
+		p, in, probs = addressAnswers(eng, string(body), inBody)
+		if len(probs) == 0 {
+			http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
+			return
+		}
+		p, counted = in.triageProfile(eng, p, true)
+		probs = countedProblems(eng.Vocabulary(), probs, counted)
 	}
-	const where = "in what was sent, which this page could not read as a form, so it is counted"
-	var named recommend.Profile
-	probs := addNamed(eng, &named, body, nil,
-		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
-		"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
-	if len(probs) == 0 && !isJSON {
-		http.Error(w, errNotForm, http.StatusUnsupportedMediaType)
-		return
-	}
-	p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
-	p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
-	in := newEntries()
-	in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
 	pg := h.newPage(eng.Vocabulary(), in)
 	pg.setProblems(append([]problem{{"", "This page reads answers sent from its form, and what was sent is not a form, so nothing in it was used as an answer: send the form below."}}, probs...))
 	if !h.showReferrals(w, r, eng, pg, p) {
