@@ -51,17 +51,10 @@ var keptOutcomes = [...]Outcome{OutcomeRecommended, OutcomeAvoided, OutcomeNeeds
 // decision's outcome is always an Outcome constant (resolveInto); any
 // other would be kept as OutcomeNotAdvised.
 func keptOutcome(o Outcome) uint8 {
-	switch o {
-	case OutcomeRecommended:
-		return 0
-	case OutcomeAvoided:
-		return 1
-	case OutcomeNeedsEquipment:
-		return 2
-	case OutcomeWithheld:
-		return 3
+	if n := slices.Index(keptOutcomes[:], o); n >= 0 {
+		return uint8(n)
 	}
-	return 4
+	return uint8(slices.Index(keptOutcomes[:], OutcomeNotAdvised))
 }
 
 // decision returns the decision of movement mi, of a record that

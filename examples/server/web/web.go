@@ -228,6 +228,21 @@ var (
 	inBody = sentIn{"in what was sent", "which this page could not read as a form"}
 )
 
+// addNamed adds to p the red flags, and the conditions that can change a
+// referral, that text names, found sent, and to probs a problem for
+// each, saying so (with the function addNamed), and returns probs.
+func (sent sentIn) addNamed(eng *recommend.Engine, p *recommend.Profile, text []byte, probs []problem) []problem {
+	return addNamed(eng, p, text, probs,
+		"%q was named "+sent.counted()+" as a red flag, to be safe, and ticked below.",
+		"%q was named "+sent.counted()+" as a condition toward any referral, to be safe, and ticked below.")
+}
+
+// counted says where an answer was found and that it is counted all the
+// same: the words a problem puts before "toward any referral".
+func (sent sentIn) counted() string {
+	return sent.place + ", " + sent.why + ", so it is counted"
+}
+
 // addressAnswers returns what the page counts of query, written as a
 // form's fields, which it does not read as answers: the address of a
 // GET, or a body not sent as a form (in says which). That is a profile
@@ -236,11 +251,9 @@ var (
 // the numbers and the choices of the vocabulary it gives filled in), and
 // a problem for each, saying so.
 func addressAnswers(eng *recommend.Engine, query string, sent sentIn) (recommend.Profile, entries, []problem) {
-	where := sent.place + ", " + sent.why + ", so it is counted"
+	where := sent.counted()
 	var p recommend.Profile
-	probs := addNamed(eng, &p, []byte(httpin.Text(query)), nil,
-		"%q was named "+where+" as a red flag, to be safe, and ticked below.",
-		"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
+	probs := sent.addNamed(eng, &p, []byte(httpin.Text(query)), nil)
 	in := newEntries()
 	in.lists["red_flags"], in.lists["conditions"] = p.RedFlags, p.Conditions
 	vals, _ := formValues(query)
@@ -488,11 +501,8 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	var probs []problem
 	if isJSON {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
-		where := inBody.place + ", " + inBody.why + ", so it is counted"
 		var named recommend.Profile
-		probs = addNamed(eng, &named, body, nil,
-			"%q was named "+where+" as a red flag, to be safe, and ticked below.",
-			"%q was named "+where+" as a condition toward any referral, to be safe, and ticked below.")
+		probs = inBody.addNamed(eng, &named, body, nil)
 		p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
 		p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
 		in = newEntries()
