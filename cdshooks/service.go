@@ -519,6 +519,12 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	var res *recommend.Result
 	var cards []Card
 	activeUnread := fr.conditions != nil || incomplete != nil
+	// relevant, trend and unreadTrend say whether the chart has anything
+	// to say cards on: a coded term the rule set knows, pain scores, or
+	// pain scores (or the age beside them) that could not be read.
+	relevant := m.Relevant()
+	trend := len(m.Profile.CheckIns) > 0
+	unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
 	if activeUnread || len(m.UnreadPastConditions) > 0 {
 		// Not every active Condition, or not every past one, could be
 		// read. The referrals of those read are known, and reach the
@@ -577,6 +583,19 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			pastWhy = append(pastWhy, n.Reason)
 			m.UnreadPastConditions[i].Reason += rest
 		}
+		if !activeUnread && !relevant && !trend && !unreadTrend {
+			// Every active Condition was read, and the chart has nothing
+			// the rule set knows: with every past Condition read too it
+			// gets no cards, whatever its age alone would call for (see
+			// below), so the referrals worked out without them, and their
+			// key messages, are not shown either. A past cancer, a red
+			// flag, may be among the past Conditions not read: the card
+			// that says so is the answer, alone.
+			card := unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))
+			ev.Cards = append(ev.Cards, card.UUID)
+			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{card}, Extension: m.extension()})
+			return
+		}
 		if activeUnread {
 			cards = unreadConditionsCards(res, req.HookInstance, cardReasons(why), fr.conditions == nil && m.conditionsAllRead())
 		} else {
@@ -603,9 +622,6 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		nothing := func() {
 			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
 		}
-		relevant := m.Relevant()
-		trend := len(m.Profile.CheckIns) > 0
-		unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
 		if !relevant && !trend && !unreadTrend {
 			nothing()
 			return
