@@ -202,7 +202,9 @@ func tooLargeMessage(limit int64) string {
 }
 
 // isJSON reports whether a Content-Type is application/json, with any
-// parameters, and a charset, if any, of UTF-8, the only encoding of JSON.
+// parameters, and a charset, if any, of UTF-8, the only encoding of JSON,
+// written in any case ("utf-8", "UTF-8", "Utf8"): charset names are
+// case-insensitive (RFC 9110, section 8.3.2).
 // requireJSON checks the server's own routes with it, and the CDS Hooks
 // service its calls (cdshooks.WithRequireJSON), so that both agree.
 func isJSON(ct string) bool {
@@ -211,5 +213,5 @@ func isJSON(ct string) bool {
 		return false
 	}
 	cs, ok := params["charset"]
-	return !ok || cs == "utf-8" || cs == "UTF-8" || cs == "utf8"
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
