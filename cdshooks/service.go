@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/internal/enginelog"
+	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 )
@@ -343,12 +344,21 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request, path stri
 }
 
 // readBody reads the body within the limit, answering 413 or 400 when it
-// cannot, and 415 when its Content-Type is refused (see WithRequireJSON);
-// raw is the writer net/http gave, for http.MaxBytesReader.
+// cannot, and 415 when its Content-Type is refused (see WithRequireJSON)
+// or it was sent compressed (a Content-Encoding other than identity,
+// which the service does not undo: it would be refused as text that is
+// not JSON, with no word of why); raw is the writer net/http gave, for
+// http.MaxBytesReader.
 func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if s.isJSON != nil && !s.isJSON(r.Header.Get("Content-Type")) {
 		writeError(w, &apiError{Status: http.StatusUnsupportedMediaType,
 			Error: "the request body must be sent as Content-Type: application/json"})
+		return nil, false
+	}
+	if codings := httpin.ContentCodings(r); len(codings) > 0 {
+		w.Header().Set("Accept-Encoding", "identity")
+		writeError(w, &apiError{Status: http.StatusUnsupportedMediaType,
+			Error: "the request body must be sent uncompressed: Content-Encoding " + strconv.Quote(codings[0]) + " is not accepted"})
 		return nil, false
 	}
 	if r.ContentLength > s.maxBody {

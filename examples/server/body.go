@@ -85,7 +85,7 @@ func (s *Server) requireJSON(limit int64, h http.Handler) http.Handler {
 			s.writeUnsupported(w, r, limit, "the request body must be sent as Content-Type: application/json")
 			return
 		}
-		if codings := contentCodings(r); len(codings) > 0 {
+		if codings := httpin.ContentCodings(r); len(codings) > 0 {
 			w.Header().Set("Accept-Encoding", "identity")
 			s.writeUnsupported(w, r, limit,
 				fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(codings[0]))))
@@ -145,7 +145,7 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 func unsupportedText(r *http.Request, limit int64) []byte {
 	var in io.Reader = io.LimitReader(r.Body, limit)
 	// The codings were applied in the order listed: undo the last first.
-	for _, c := range slices.Backward(contentCodings(r)) {
+	for _, c := range slices.Backward(httpin.ContentCodings(r)) {
 		var err error
 		switch strings.ToLower(c) {
 		case "gzip", "x-gzip":
@@ -161,21 +161,6 @@ func unsupportedText(r *http.Request, limit int64) []byte {
 	}
 	text, _ := io.ReadAll(io.LimitReader(in, limit))
 	return text
-}
-
-// contentCodings returns the codings r's Content-Encoding lists, in the
-// order listed, each as written less its blanks, but identity, which
-// changes nothing.
-func contentCodings(r *http.Request) []string {
-	var codings []string
-	for _, v := range r.Header.Values("Content-Encoding") {
-		for c := range strings.SplitSeq(v, ",") {
-			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
-				codings = append(codings, c)
-			}
-		}
-	}
-	return codings
 }
 
 // jsonBody wraps a route of the server that reads a JSON body: 415 for a
