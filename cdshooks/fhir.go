@@ -1281,23 +1281,32 @@ func (idx *codes) lookup(system, code string) (term, bool) {
 	return term{}, false
 }
 
-// The URIs of ICD-10-CM: the one FHIR R4 names, and its HL7 OID, which
-// clients that take their codes from CDA or v2 send instead.
+// The URIs of ICD-10-CM and SNOMED CT: the ones FHIR R4 names, and their
+// HL7 OIDs, which clients that take their codes from CDA or v2 send
+// instead.
 const (
 	icd10cmSystem = "http://hl7.org/fhir/sid/icd-10-cm"
 	icd10cmOID    = "urn:oid:2.16.840.1.113883.6.90"
+	snomedSystem  = "http://snomed.info/sct"
+	snomedOID     = "urn:oid:2.16.840.1.113883.6.96"
 )
 
 // canonicalCode writes a coding as the vocabulary writes it: ICD-10-CM
-// under its FHIR URI rather than its OID, and its code in capitals with
-// the dot after the category's three characters ("M5126" is "M51.26").
-// ICD-10-CM codes are 3 to 7 characters, the first a letter, the dot only
-// ever after the third; an ICD-10-CM code of another shape gets no dot,
-// but is still trimmed and in capitals, and the other systems' codes are
-// left as sent.
+// and SNOMED CT under their FHIR URIs rather than their OIDs, a SNOMED CT
+// code trimmed, and an ICD-10-CM code in capitals with the dot after the
+// category's three characters ("M5126" is "M51.26"). ICD-10-CM codes are
+// 3 to 7 characters, the first a letter, the dot only ever after the
+// third; an ICD-10-CM code of another shape gets no dot, but is still
+// trimmed and in capitals, and the other systems' codes are left as sent.
 func canonicalCode(system, code string) (string, string) {
-	if system == icd10cmOID {
+	switch system {
+	case icd10cmOID:
 		system = icd10cmSystem
+	case snomedOID:
+		system = snomedSystem
+	}
+	if system == snomedSystem {
+		return system, strings.TrimSpace(code)
 	}
 	if system != icd10cmSystem {
 		return system, code
