@@ -493,11 +493,19 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 func (b *fhirBundle) next() string {
 	next := ""
 	for _, l := range b.Link {
-		if l.Relation == "next" {
+		if isNext(l.Relation) {
 			next = l.URL
 		}
 	}
 	return next
+}
+
+// isNext reports whether relation, a Bundle link's, is "next", in any
+// case: link relation types are compared without case (RFC 8288, section
+// 2.1.1), and a next link missed would leave the other pages, and a red
+// flag on them, unread without a word.
+func isNext(relation string) bool {
+	return strings.EqualFold(relation, "next")
 }
 
 // bundleEntry is an entry of a search Bundle, as entries yields it.

@@ -463,6 +463,9 @@ func TestMapRefuses(t *testing.T) {
 			400, "prefetch.conditions.total", "must be a number"},
 		{"next link", request(`"total": 1, "link": [{"relation": "self", "url": "x"}, {"relation": "next", "url": "y"}]`, redFlag),
 			412, "prefetch.conditions", "next link"},
+		// Link relation types are compared without case (RFC 8288).
+		{"next link written Next", request(`"link": [{"relation": "Next", "url": "y"}]`, redFlag),
+			412, "prefetch.conditions", "next link"},
 
 		{"subject a Group", request("", strings.Replace(redFlag, `"Patient/p"`, `"Group/p"`, 1)),
 			400, "prefetch.conditions.entry[0].resource.subject.reference", `"Group/p" is not the patient in context (Patient/p)`},
