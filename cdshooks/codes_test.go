@@ -16,6 +16,7 @@ func TestCodeLookup(t *testing.T) {
 		Conditions: []recommend.Term{
 			{ID: "disc", Codes: []recommend.Code{{System: cm, Code: "M51.26"}}},
 			{ID: "fracture_any", Codes: []recommend.Code{{System: cm, Code: "S32", Subcodes: true}}},
+			{ID: "sciatica", Codes: []recommend.Code{{System: "http://snomed.info/sct", Code: "23056005"}}},
 		},
 		RedFlags: []recommend.Term{
 			{ID: "lumbar_fracture", Codes: []recommend.Code{{System: cm, Code: "S32.0", Subcodes: true}}},
@@ -51,6 +52,9 @@ func TestCodeLookup(t *testing.T) {
 		{cm, "M512", ""},                                // still a prefix without subcodes
 		{"urn:oid:2.16.840.1.113883.6.3", "M51.26", ""}, // the WHO's ICD-10 OID is another system
 		{icd, "M5126", ""},                              // only ICD-10-CM is rewritten
+		// SNOMED CT under its HL7 OID, and with spaces around.
+		{"urn:oid:2.16.840.1.113883.6.96", "23056005", "sciatica"},
+		{"http://snomed.info/sct", " 23056005 ", "sciatica"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

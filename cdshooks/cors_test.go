@@ -1,9 +1,13 @@
 package cdshooks_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,6 +122,68 @@ func TestRequireJSON(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCompressedBody checks that a service or feedback call whose body
+// was sent compressed (Content-Encoding gzip), which the service does not
+// undo, is a 415 that says so, with Accept-Encoding: identity, whether or
+// not WithRequireJSON checks the Content-Type, rather than a 400 calling
+// the body text that is not JSON; a body sent with Content-Encoding
+// identity goes on.
+func TestCompressedBody(t *testing.T) {
+	call, err := os.ReadFile(filepath.Join(requestsDir, "disc-herniation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedback, err := os.ReadFile(filepath.Join(requestsDir, "feedback", "spec-overridden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := zw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	const refused = `the request body must be sent uncompressed: Content-Encoding "gzip" is not accepted`
+	tests := []struct {
+		name, path, coding string
+		body               []byte
+		opts               []cdshooks.Option
+		want               int
+	}{
+		{"service, gzip", servicePath, "gzip", gz(call), nil, 415},
+		{"service, gzip, JSON required", servicePath, "gzip", gz(call), []cdshooks.Option{cdshooks.WithRequireJSON(nil)}, 415},
+		{"feedback, gzip", cdshooks.FeedbackPath, "gzip", gz(feedback), nil, 415},
+		{"service, identity", servicePath, "identity", call, nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := newService(t, tt.opts...)
+			req := httptest.NewRequest(http.MethodPost, tt.path, bytes.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Encoding", tt.coding)
+			rec := httptest.NewRecorder()
+			svc.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want != 415 {
+				return
+			}
+			if got := decodeError(t, rec).Error; got != refused {
+				t.Errorf("error %q, want %q", got, refused)
+			}
+			if got := rec.Header().Get("Accept-Encoding"); got != "identity" {
+				t.Errorf("Accept-Encoding %q, want identity", got)
 			}
 		})
 	}

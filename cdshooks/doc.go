@@ -363,8 +363,11 @@ advice withheld; check the chart for a past cancer" (with no referral card
 when they call for none), the key messages' safety nets, and why under
 [ExtensionUnreadPastConditions]; on a chart that records no back
 condition, the referral and key messages cards are framed with IfBackPain,
-as they are when the past Conditions are read (see "Cards"). JSON null
-means no past conditions.
+as they are when the past Conditions are read (see "Cards"). A chart with
+nothing the rule set knows (no term of its vocabulary, no pain scores),
+which gets no cards when the past Conditions are read, gets the warning
+card alone: not the referrals its age alone calls for, nor the key
+messages. JSON null means no past conditions.
 
 # What the service could not use
 

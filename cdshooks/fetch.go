@@ -597,7 +597,7 @@ func (f *fhirFetcher) pages(ctx context.Context, u string, entries []json.RawMes
 		}
 		next := ""
 		for _, l := range p.Link {
-			if l.Relation == "next" {
+			if isNext(l.Relation) {
 				next = l.URL
 			}
 		}

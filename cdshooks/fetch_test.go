@@ -33,8 +33,12 @@ import (
 type fhirServer struct {
 	*httptest.Server
 	hits atomic.Int32
-	// nextTo, when set, is the next link of the first page.
-	nextTo string
+	// nextTo, when set, is the next link of the first page; nextRelation,
+	// when set, is its relation, written in place of "next", and the
+	// first page then gives no total (which would tell a reader that
+	// stopped there that it lacks some).
+	nextTo       string
+	nextRelation string
 	// noPain, when set, makes the Observation search fail.
 	noPain bool
 	// past, when set, are the entries of the past Conditions search, and
@@ -96,8 +100,12 @@ func newFHIRServer(t *testing.T) *fhirServer {
 			if next == "" {
 				next = base + "/Condition?patient=1288992&clinical-status=active,recurrence,relapse&page=2"
 			}
-			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2,
-				"link": [{"relation": "next", "url": %q}], "entry": [%s]}`, next, cond("c1", "http://hl7.org/fhir/sid/icd-10-cm", "M51.26"))
+			rel, total := "next", `"total": 2, `
+			if f.nextRelation != "" {
+				rel, total = f.nextRelation, ""
+			}
+			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", %s
+				"link": [{"relation": %q, "url": %q}], "entry": [%s]}`, total, rel, next, cond("c1", "http://hl7.org/fhir/sid/icd-10-cm", "M51.26"))
 		case r.URL.Path == "/r4/Condition" && r.URL.Query().Get("page") == "2":
 			fmt.Fprintf(w, `{"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [%s]}`,
 				cond("c2", "urn:oid:2.16.840.1.113883.6.90", "Z859"))
@@ -233,6 +241,23 @@ func TestFetchFromFHIRServer(t *testing.T) {
 		// the dot, gives an urgent referral.
 		if !slices.Contains(events[0].Urgencies, recommend.UrgencyUrgent) || !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
 			t.Errorf("urgencies %v, rules %v: want the urgent referral of history_of_cancer", events[0].Urgencies, events[0].Rules)
+		}
+	})
+
+	// A next link whose relation is written in capitals is a next link
+	// (RFC 8288 compares relation types without case): the second page,
+	// with the red flag, is read, though the first gives no total.
+	t.Run("listed server, relation Next", func(t *testing.T) {
+		listed.nextRelation = "Next"
+		defer func() { listed.nextRelation = "" }()
+		var events []cdshooks.Event
+		svc := trustedService(t, env, cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
+		rec := callWith(t, svc, servicePath, token(), specRequest(t, listed.URL+"/r4"))
+		if rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if len(events) != 1 || !slices.Contains(events[0].Rules, "red-flag-cancer-history") {
+			t.Errorf("events %+v: want the referral of history_of_cancer, on the second page", events)
 		}
 	})
 

@@ -337,8 +337,9 @@ type (
 	// object, found a string"); that part is then nil. Codings are the
 	// codings of its code that could be read; unreadCode says why each
 	// of the others, or the code as a whole, could not be
-	// ("code.coding[1].display must be a string, found a number"), and
-	// unreadCodeAt is the path of the first.
+	// ("code.coding[1].display must be a string, found a number"),
+	// unreadCodeAt is the path of the first, and unreadCodeRaw holds each
+	// as sent, to be scanned for the rule set's codes.
 	fhirCondition struct {
 		ID                 string
 		ClinicalStatus     *fhirConcept
@@ -349,6 +350,7 @@ type (
 		unreadClinical, unreadVerification, unreadSubject string
 		unreadCode                                        []string
 		unreadCodeAt                                      string
+		unreadCodeRaw                                     []json.RawMessage
 	}
 )
 
@@ -436,14 +438,16 @@ func readCondition(raw json.RawMessage, path string) (fhirCondition, error) {
 // coding at a time: a coding that cannot be read (a value of the wrong
 // type in it, or not an object) costs only itself, and a code or coding
 // list of the wrong type costs the whole code; either is noted in c's
-// unreadCode with its path from the Condition. A null coding has nothing
-// to read. A key given twice or in the wrong case is an error.
+// unreadCode with its path from the Condition, and in unreadCodeRaw as
+// sent. A null coding has nothing to read. A key given twice or in the
+// wrong case is an error.
 func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
-	unread := func(u *RequestError, what string) {
+	unread := func(u *RequestError, v json.RawMessage, what string) {
 		if c.unreadCodeAt == "" {
 			c.unreadCodeAt = u.Field
 		}
 		c.unreadCode = append(c.unreadCode, unreadWhy(u, path)+": "+what)
+		c.unreadCodeRaw = append(c.unreadCodeRaw, v)
 	}
 	if isNull(raw) {
 		return nil
@@ -454,7 +458,7 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 	case err != nil:
 		return err
 	case u != nil:
-		unread(u, "its code could not be read")
+		unread(u, raw, "its code could not be read")
 		return nil
 	case isNull(code.Coding):
 		return nil
@@ -462,7 +466,7 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 	var list []json.RawMessage
 	if u, err := readPart(code.Coding, path+".code.coding", &list); err != nil || u != nil {
 		if u != nil {
-			unread(u, "its code could not be read")
+			unread(u, code.Coding, "its code could not be read")
 		}
 		return err
 	}
@@ -476,7 +480,7 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 		case err != nil:
 			return err
 		case u != nil:
-			unread(u, "the coding could not be read")
+			unread(u, raw, "the coding could not be read")
 		default:
 			c.Codings = append(c.Codings, cd)
 		}
@@ -489,11 +493,19 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 func (b *fhirBundle) next() string {
 	next := ""
 	for _, l := range b.Link {
-		if l.Relation == "next" {
+		if isNext(l.Relation) {
 			next = l.URL
 		}
 	}
 	return next
+}
+
+// isNext reports whether relation, a Bundle link's, is "next", in any
+// case: link relation types are compared without case (RFC 8288, section
+// 2.1.1), and a next link missed would leave the other pages, and a red
+// flag on them, unread without a word.
+func isNext(relation string) bool {
+	return strings.EqualFold(relation, "next")
 }
 
 // bundleEntry is an entry of a search Bundle, as entries yields it.
@@ -921,7 +933,11 @@ type term struct {
 //     active, which could be a past cancer) with a coding, or a code, that
 //     cannot be read (a value of the wrong type in it) is listed in
 //     Mapping.UnreadConditions with the path of the value at fault, as a
-//     search that failed in part (below), its other codings counting;
+//     search that failed in part (below), its other codings counting, and
+//     what could not be read scanned for codes as an entry that cannot
+//     be read is, those of the rule set's terms counting too, erring
+//     toward a referral (of one no longer active, only those of a term
+//     that counts in the past);
 //   - a Bundle with a next link is only a page of the conditions, and one
 //     whose total is greater than the Conditions it holds is missing
 //     some: each is answered as a search that failed in part (below),
@@ -1281,23 +1297,32 @@ func (idx *codes) lookup(system, code string) (term, bool) {
 	return term{}, false
 }
 
-// The URIs of ICD-10-CM: the one FHIR R4 names, and its HL7 OID, which
-// clients that take their codes from CDA or v2 send instead.
+// The URIs of ICD-10-CM and SNOMED CT: the ones FHIR R4 names, and their
+// HL7 OIDs, which clients that take their codes from CDA or v2 send
+// instead.
 const (
 	icd10cmSystem = "http://hl7.org/fhir/sid/icd-10-cm"
 	icd10cmOID    = "urn:oid:2.16.840.1.113883.6.90"
+	snomedSystem  = "http://snomed.info/sct"
+	snomedOID     = "urn:oid:2.16.840.1.113883.6.96"
 )
 
 // canonicalCode writes a coding as the vocabulary writes it: ICD-10-CM
-// under its FHIR URI rather than its OID, and its code in capitals with
-// the dot after the category's three characters ("M5126" is "M51.26").
-// ICD-10-CM codes are 3 to 7 characters, the first a letter, the dot only
-// ever after the third; an ICD-10-CM code of another shape gets no dot,
-// but is still trimmed and in capitals, and the other systems' codes are
-// left as sent.
+// and SNOMED CT under their FHIR URIs rather than their OIDs, a SNOMED CT
+// code trimmed, and an ICD-10-CM code in capitals with the dot after the
+// category's three characters ("M5126" is "M51.26"). ICD-10-CM codes are
+// 3 to 7 characters, the first a letter, the dot only ever after the
+// third; an ICD-10-CM code of another shape gets no dot, but is still
+// trimmed and in capitals, and the other systems' codes are left as sent.
 func canonicalCode(system, code string) (string, string) {
-	if system == icd10cmOID {
+	switch system {
+	case icd10cmOID:
 		system = icd10cmSystem
+	case snomedOID:
+		system = snomedSystem
+	}
+	if system == snomedSystem {
+		return system, strings.TrimSpace(code)
 	}
 	if system != icd10cmSystem {
 		return system, code
@@ -1558,16 +1583,18 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 	if s.what == "past" {
 		mayBeCondition = "it may be a past Condition, with a red flag"
 	}
-	// count scans raw, a value that could not be read, for the codes of
-	// the rule set's terms, and counts them, erring toward a referral (in
-	// the past search, only those of a term that counts in the past): a
+	// countIf scans raw, a value that could not be read, for the codes
+	// of the rule set's terms, and counts them, erring toward a referral
+	// (with pastOnly, only those of a term that counts in the past): a
 	// red flag in what could not be read still reaches a referral. It
-	// returns the codings counted, and what a note says of them.
-	count := func(raw json.RawMessage) ([]Coding, string) {
+	// returns the codings counted, and what a note says of them. count
+	// is countIf in the search's own terms: in the past search, only
+	// those of a term that counts in the past.
+	countIf := func(raw json.RawMessage, pastOnly bool) ([]Coding, string) {
 		var counted []Coding
 		for cd := range codingsIn(raw) {
 			t, ok := idx.lookup(cd.System, cd.Code)
-			if !ok || cd.Code == "" || s.what == "past" && !t.past || slices.Contains(counted, cd) {
+			if !ok || cd.Code == "" || pastOnly && !t.past || slices.Contains(counted, cd) {
 				continue
 			}
 			counted = append(counted, cd)
@@ -1582,6 +1609,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		}
 		return counted, "; its codes of the rule set's terms are counted, erring toward a referral"
 	}
+	count := func(raw json.RawMessage) ([]Coding, string) { return countIf(raw, s.what == "past") }
 	// bad notes a value at path that could not be read, and may hide a
 	// red flag (what says how), as unread does, its codes counted: the
 	// referrals come, and when nothing calls for one, the call is refused
@@ -1702,6 +1730,25 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			n.Reason = strings.Join(c.unreadCode, "; ") + ", and it may be a red flag"
 			if !counts {
 				n.Reason = doubt + ", but " + n.Reason + " that counts in the past"
+			}
+			// What could not be read is scanned for the rule set's
+			// codes, as an entry that cannot be read is (count), and
+			// they are counted, erring toward a referral: a coding sent
+			// as an object rather than a list still reaches its
+			// referral. Of a Condition no longer active, only the terms
+			// that count in the past.
+			var counted []Coding
+			for _, raw := range c.unreadCodeRaw {
+				codes, _ := countIf(raw, !counts)
+				for _, cd := range codes {
+					if !slices.Contains(counted, cd) && !slices.Contains(n.Codes, cd) {
+						counted = append(counted, cd)
+					}
+				}
+			}
+			if len(counted) > 0 {
+				n.Codes = append(slices.Clip(n.Codes), counted...)
+				n.Reason += "; its codes of the rule set's terms are counted, erring toward a referral"
 			}
 			unread(n, c.unreadCodeAt)
 		}

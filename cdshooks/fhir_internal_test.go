@@ -176,9 +176,10 @@ func TestBundleEntriesStop(t *testing.T) {
 // up: ICD-10-CM under its OID is read as under its FHIR URI, and its code
 // is trimmed, put in capitals and given the dot after the category's
 // three characters only when it has the shape of an ICD-10-CM code (4 to
-// 7 characters, no dot, a letter first); any other code, and every code
-// of another system, is left as the client wrote it but for the trim and
-// the capitals (ICD-10-CM) or untouched (other systems).
+// 7 characters, no dot, a letter first), any other ICD-10-CM code left as
+// the client wrote it but for the trim and the capitals; SNOMED CT under
+// its OID is read as under its FHIR URI, and its code trimmed; every code
+// of another system is left untouched.
 func TestCanonicalCode(t *testing.T) {
 	const cm, oid = "http://hl7.org/fhir/sid/icd-10-cm", "urn:oid:2.16.840.1.113883.6.90"
 	type coding struct{ System, Code string }
@@ -209,6 +210,9 @@ func TestCanonicalCode(t *testing.T) {
 		// Other systems, even the WHO's ICD-10.
 		{"ICD-10", coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}, coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}},
 		{"SNOMED CT", coding{"http://snomed.info/sct", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},
+		// SNOMED CT under its HL7 OID, and with spaces around its code.
+		{"SNOMED CT under the OID", coding{"urn:oid:2.16.840.1.113883.6.96", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},
+		{"SNOMED CT, spaces around", coding{"http://snomed.info/sct", " 23056005\t"}, coding{"http://snomed.info/sct", "23056005"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -259,7 +259,8 @@ func TestRedFlagAfterEntry(t *testing.T) {
 		{name: "a verificationStatus coding that is an object", entries: []string{condition(active+`, "verificationStatus": {"coding": {"code": "refuted"}}`, sciaticaCode), redFlag},
 			conds: []string{"sciatica"}, assumed: 1},
 		{name: "a code that is a string", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": "23056005"}}`, redFlag}, unread: 1},
-		{name: "a coding that is an object", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": {"coding": ` + sciaticaCode + `}}}`, redFlag}, unread: 1},
+		{name: "a coding that is an object", entries: []string{`{"resource": {"resourceType": "Condition", ` + active + `, "code": {"coding": ` + sciaticaCode + `}}}`, redFlag},
+			conds: []string{"sciatica"}, unread: 1},
 		{name: "a coding's code that is a number", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "code": 23056005}`), redFlag}, unread: 1},
 		{name: "a red flag beside a coding that cannot be read", entries: []string{condition(active, `{"system": "http://snomed.info/sct", "display": 42}`, saddleCode)}, unread: 1},
 		{name: "a red flag beside a coding that is a string", entries: []string{condition(active, `"oops"`, saddleCode)}, unread: 1},
@@ -461,6 +462,9 @@ func TestMapRefuses(t *testing.T) {
 		{"total a string", request(`"total": "1"`, redFlag),
 			400, "prefetch.conditions.total", "must be a number"},
 		{"next link", request(`"total": 1, "link": [{"relation": "self", "url": "x"}, {"relation": "next", "url": "y"}]`, redFlag),
+			412, "prefetch.conditions", "next link"},
+		// Link relation types are compared without case (RFC 8288).
+		{"next link written Next", request(`"link": [{"relation": "Next", "url": "y"}]`, redFlag),
 			412, "prefetch.conditions", "next link"},
 
 		{"subject a Group", request("", strings.Replace(redFlag, `"Patient/p"`, `"Group/p"`, 1)),

@@ -415,7 +415,6 @@ func TestPastConditionsUnreadFraming(t *testing.T) {
 	}{
 		{name: "a past cancer on one page of several, no back condition", past: paged, framed: true},
 		{name: "an active cancer, past missing", active: []string{cancer}, framed: true},
-		{name: "nothing on the chart, past missing", framed: true},
 		{name: "back pain, a past cancer on one page of several", active: []string{stenosis}, past: paged},
 		{name: "back pain, past missing", active: []string{stenosis}},
 	}

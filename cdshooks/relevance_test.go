@@ -79,6 +79,62 @@ func TestRelevance(t *testing.T) {
 	}
 }
 
+// TestRelevancePastUnread answers a chart with nothing the rule set knows,
+// whose past Conditions could not be read, with the card that says so
+// alone: a past cancer may be among them, but what the age alone calls for
+// (the routine referral of a child) and the key messages are not shown, as
+// they are not when the past Conditions are read, and no card says its
+// advice comes from pain scores the chart does not have. A red flag still
+// gets its referral beside that card.
+func TestRelevancePastUnread(t *testing.T) {
+	const pastUnread = "Past conditions could not all be read: exercise advice withheld; check the chart for a past cancer"
+	tests := []struct {
+		name, patient, conditions, past string
+		want                            []string // the cards' summaries, or their starts
+	}{
+		{"empty chart, past missing", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`, `{"resourceType": "Bundle", "type": "searchset", "entry": []}`, "", []string{pastUnread}},
+		{"7-year-old, past missing", `{"resourceType": "Patient", "birthDate": "2019-05-01"}`, "null", "", []string{pastUnread}},
+		{"90-year-old, past an OperationOutcome", `{"resourceType": "Patient", "birthDate": "1936-05-01"}`, "null",
+			`, "pastConditions": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`, []string{pastUnread}},
+		{"only unknown codes, past missing", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
+			conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z99.89"}), "", []string{pastUnread}},
+		{"a serious spinal condition, past missing", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
+			conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "G83.4"}), "", []string{"Urgent: ", pastUnread, "Key messages"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+				"prefetch": {"patient": ` + tt.patient + `, "conditions": ` + tt.conditions + tt.past + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range resp.Cards {
+				got = append(got, c.Summary)
+				if strings.Contains(c.Detail, "pain scores") {
+					t.Errorf("card %q says its advice comes from pain scores, which the chart does not have:\n%s", c.Summary, c.Detail)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("cards %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("card %d is %q, want it to start %q", i, got[i], tt.want[i])
+				}
+			}
+			if resp.Extension == nil || len(resp.Extension.UnreadPastConditions) == 0 {
+				t.Errorf("no %s in the extension: %s", cdshooks.ExtensionUnreadPastConditions, rec.Body)
+			}
+		})
+	}
+}
+
 // TestMappingRelevant checks what makes a mapping relevant: a condition
 // or a red flag of the vocabulary, not the age, the sex or codes no term
 // has; and that no mapping at all (nil) is not relevant rather than a

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/internal/enginelog"
+	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/recommend"
 )
@@ -343,12 +344,21 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request, path stri
 }
 
 // readBody reads the body within the limit, answering 413 or 400 when it
-// cannot, and 415 when its Content-Type is refused (see WithRequireJSON);
-// raw is the writer net/http gave, for http.MaxBytesReader.
+// cannot, and 415 when its Content-Type is refused (see WithRequireJSON)
+// or it was sent compressed (a Content-Encoding other than identity,
+// which the service does not undo: it would be refused as text that is
+// not JSON, with no word of why); raw is the writer net/http gave, for
+// http.MaxBytesReader.
 func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if s.isJSON != nil && !s.isJSON(r.Header.Get("Content-Type")) {
 		writeError(w, &apiError{Status: http.StatusUnsupportedMediaType,
 			Error: "the request body must be sent as Content-Type: application/json"})
+		return nil, false
+	}
+	if codings := httpin.ContentCodings(r); len(codings) > 0 {
+		w.Header().Set("Accept-Encoding", "identity")
+		writeError(w, &apiError{Status: http.StatusUnsupportedMediaType,
+			Error: "the request body must be sent uncompressed: Content-Encoding " + strconv.Quote(codings[0]) + " is not accepted"})
 		return nil, false
 	}
 	if r.ContentLength > s.maxBody {
@@ -519,6 +529,12 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	var res *recommend.Result
 	var cards []Card
 	activeUnread := fr.conditions != nil || incomplete != nil
+	// relevant, trend and unreadTrend say whether the chart has anything
+	// to say cards on: a coded term the rule set knows, pain scores, or
+	// pain scores (or the age beside them) that could not be read.
+	relevant := m.Relevant()
+	trend := len(m.Profile.CheckIns) > 0
+	unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
 	if activeUnread || len(m.UnreadPastConditions) > 0 {
 		// Not every active Condition, or not every past one, could be
 		// read. The referrals of those read are known, and reach the
@@ -577,6 +593,19 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			pastWhy = append(pastWhy, n.Reason)
 			m.UnreadPastConditions[i].Reason += rest
 		}
+		if !activeUnread && !relevant && !trend && !unreadTrend {
+			// Every active Condition was read, and the chart has nothing
+			// the rule set knows: with every past Condition read too it
+			// gets no cards, whatever its age alone would call for (see
+			// below), so the referrals worked out without them, and their
+			// key messages, are not shown either. A past cancer, a red
+			// flag, may be among the past Conditions not read: the card
+			// that says so is the answer, alone.
+			card := unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))
+			ev.Cards = append(ev.Cards, card.UUID)
+			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{card}, Extension: m.extension()})
+			return
+		}
 		if activeUnread {
 			cards = unreadConditionsCards(res, req.HookInstance, cardReasons(why), fr.conditions == nil && m.conditionsAllRead())
 		} else {
@@ -603,9 +632,6 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		nothing := func() {
 			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
 		}
-		relevant := m.Relevant()
-		trend := len(m.Profile.CheckIns) > 0
-		unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
 		if !relevant && !trend && !unreadTrend {
 			nothing()
 			return

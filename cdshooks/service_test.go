@@ -1211,9 +1211,11 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 		oo         = "prefetch.conditions.entry[1].resource"
 		ooWhy      = "an OperationOutcome of severity error: the client could not fetch every active Condition"
 		rest       = "; the referrals are those of the Conditions read, and the rest of the advice is withheld"
+		counted    = "; its codes of the rule set's terms are counted, erring toward a referral"
 		e0         = "prefetch.conditions.entry[0].resource"
 	)
 	urgent := []recommend.Urgency{recommend.UrgencyUrgent}
+	resolved := status("clinicalStatus", clinicalR4, "resolved")
 	tests := []struct {
 		name string
 		body string
@@ -1238,8 +1240,31 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"coding an object", request("", `{"resource": {"resourceType": "Condition", `+active+`, "code": {"coding": {"system": "`+cm+`", "code": "M51.26"}}}}`, cauda),
 			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
-				Unread:  []cdshooks.ConditionNote{{Entry: e0, Reason: "code.coding must be an array, found an object: its code could not be read, and it may be a red flag" + rest}},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "M51.26"}},
+					Reason: "code.coding must be an array, found an object: its code could not be read, and it may be a red flag" + counted + rest}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		// The codes of a code or coding that cannot be read are counted,
+		// as those of an entry that cannot be read: a red flag in one
+		// reaches its referral, rather than a 412 without cards.
+		{"the red flag in a coding sent as an object", request("", `{"resource": {"resourceType": "Condition", `+active+`, "code": {"coding": {"system": "`+cm+`", "code": "G83.4"}}}}`),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: "code.coding must be an array, found an object: its code could not be read, and it may be a red flag" + counted + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"the red flag in a coding whose display is a number", request("", condition(active, `{"system": "`+cm+`", "code": "G83.4", "display": 42}`)),
+			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
+					Reason: "code.coding[0].display must be a string, found a number: the coding could not be read, and it may be a red flag" + counted + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a past cancer in a resolved Condition's coding sent as an object", request("", `{"resource": {"resourceType": "Condition", `+resolved+`, "code": {"coding": {"system": "`+cm+`", "code": "Z85.3"}}}}`),
+			callOutcome{Status: 200, Cards: []string{cancerCard, unreadCard},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "Z85.3"}},
+					Reason: "clinicalStatus is resolved, but code.coding must be an array, found an object: its code could not be read, and it may be a red flag that counts in the past" + counted + rest}},
+				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
+		{"a serious condition in a resolved Condition's coding sent as an object", request("", `{"resource": {"resourceType": "Condition", `+resolved+`, "code": {"coding": {"system": "`+cm+`", "code": "G83.4"}}}}`),
+			callOutcome{Status: 412, Field: e0 + ".code.coding",
+				Error:   "clinicalStatus is resolved, but code.coding must be an array, found an object: its code could not be read, and it may be a red flag that counts in the past; the service does not answer without it",
+				Outcome: cdshooks.OutcomePrecondition}},
 		{"a null entry, and no referral", request("", `null`, condition(active, `{"system": "`+cm+`", "code": "M51.26"}`)),
 			callOutcome{Status: 412, Field: e0,
 				Error:   "the entry has no resource: it may be an active Condition, with a red flag; the service does not answer without it",
@@ -1248,8 +1273,8 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 		// beside it is read.
 		{"a red flag beside a coding whose display is a number", request("", condition(active, `{"system": "`+cm+`", "code": "G83.4"}`, `{"system": "`+cm+`", "code": "M51.26", "display": 42}`)),
 			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},
-				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}},
-					Reason: "code.coding[1].display must be a string, found a number: the coding could not be read, and it may be a red flag" + rest}},
+				Unread: []cdshooks.ConditionNote{{Entry: e0, Codes: []cdshooks.Coding{{System: cm, Code: "G83.4"}, {System: cm, Code: "M51.26"}},
+					Reason: "code.coding[1].display must be a string, found a number: the coding could not be read, and it may be a red flag" + counted + rest}},
 				Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		{"a red flag beside a coding that is a string", request("", condition(active, `{"system": "`+cm+`", "code": "G83.4"}`, `"oops"`)),
 			callOutcome{Status: 200, Cards: []string{seriousCard, unreadCard},

@@ -570,6 +570,10 @@ func hasKid(keys []jose.JSONWebKey, kid string) bool {
 }
 
 // fetchJWKS reads a JWK Set, keeping its valid public RSA and P-384 keys.
+// A key it cannot read (a key type or curve go-jose does not know, such as
+// X25519, or a member out of range) is skipped, as RFC 7517 (section 5)
+// asks, rather than making the whole set unreadable: a client's set may
+// hold keys for other uses beside its signing key.
 func (t *Trust) fetchJWKS(ctx context.Context, uri string) ([]jose.JSONWebKey, error) {
 	body, err := getLimited(ctx, t.http, uri, jwksMaxBytes, "application/json", "")
 	switch {
@@ -580,13 +584,16 @@ func (t *Trust) fetchJWKS(ctx context.Context, uri string) ([]jose.JSONWebKey, e
 	case err != nil:
 		return nil, err
 	}
-	var set jose.JSONWebKeySet
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&set); err != nil {
 		return nil, fmt.Errorf("jwks_uri: %w", err)
 	}
 	var keys []jose.JSONWebKey
-	for _, k := range set.Keys {
-		if checkKey(k) == nil {
+	for _, raw := range set.Keys {
+		var k jose.JSONWebKey
+		if json.Unmarshal(raw, &k) == nil && checkKey(k) == nil {
 			keys = append(keys, k)
 		}
 	}

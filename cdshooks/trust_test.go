@@ -700,3 +700,38 @@ func TestJWKSFailureCached(t *testing.T) {
 		})
 	}
 }
+
+// TestJWKSURISkipsKeysItCannotRead checks that a key of a jwks_uri's set
+// that cannot be read (a key type or curve go-jose does not know) is
+// skipped, as RFC 7517 (section 5) asks, and the client's signing key
+// beside it still verifies its tokens, rather than the whole set being
+// unreadable and every call a 401.
+func TestJWKSURISkipsKeysItCannotRead(t *testing.T) {
+	k := keys()
+	signing, err := json.Marshal(jose.JSONWebKey{Key: &k.ec.PublicKey, KeyID: "ec-1", Algorithm: "ES384", Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, other := range map[string]string{
+		"an X25519 key":        `{"kty": "OKP", "crv": "X25519", "kid": "x", "use": "enc", "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`,
+		"an unknown key type":  `{"kty": "XYZ", "kid": "z"}`,
+		"an RSA key without n": `{"kty": "RSA", "kid": "r", "e": "AQAB"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `{"keys": [%s, %s]}`, other, signing)
+			}))
+			defer jwks.Close()
+			tr, err := cdshooks.NewTrust(cdshooks.TrustFile{BaseURL: testBase,
+				Clients: []cdshooks.TrustedClient{{Iss: remoteIss, JWKSURI: jwks.URL + "/jwks.json"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest(http.MethodPost, servicePath, nil)
+			req.Header.Set("Authorization", "Bearer "+sign(t, tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath)}))
+			if _, err := tr.Verify(context.Background(), req, servicePath, today); err != nil {
+				t.Errorf("a token signed with the set's ES384 key: %v", err)
+			}
+		})
+	}
+}

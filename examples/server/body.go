@@ -85,7 +85,7 @@ func (s *Server) requireJSON(limit int64, h http.Handler) http.Handler {
 			s.writeUnsupported(w, r, limit, "the request body must be sent as Content-Type: application/json")
 			return
 		}
-		if codings := contentCodings(r); len(codings) > 0 {
+		if codings := httpin.ContentCodings(r); len(codings) > 0 {
 			w.Header().Set("Accept-Encoding", "identity")
 			s.writeUnsupported(w, r, limit,
 				fmt.Sprintf("the request body must be sent uncompressed: Content-Encoding %s is not accepted", strconv.Quote(cut(codings[0]))))
@@ -145,7 +145,7 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 func unsupportedText(r *http.Request, limit int64) []byte {
 	var in io.Reader = io.LimitReader(r.Body, limit)
 	// The codings were applied in the order listed: undo the last first.
-	for _, c := range slices.Backward(contentCodings(r)) {
+	for _, c := range slices.Backward(httpin.ContentCodings(r)) {
 		var err error
 		switch strings.ToLower(c) {
 		case "gzip", "x-gzip":
@@ -161,21 +161,6 @@ func unsupportedText(r *http.Request, limit int64) []byte {
 	}
 	text, _ := io.ReadAll(io.LimitReader(in, limit))
 	return text
-}
-
-// contentCodings returns the codings r's Content-Encoding lists, in the
-// order listed, each as written less its blanks, but identity, which
-// changes nothing.
-func contentCodings(r *http.Request) []string {
-	var codings []string
-	for _, v := range r.Header.Values("Content-Encoding") {
-		for c := range strings.SplitSeq(v, ",") {
-			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
-				codings = append(codings, c)
-			}
-		}
-	}
-	return codings
 }
 
 // jsonBody wraps a route of the server that reads a JSON body: 415 for a
@@ -202,7 +187,9 @@ func tooLargeMessage(limit int64) string {
 }
 
 // isJSON reports whether a Content-Type is application/json, with any
-// parameters, and a charset, if any, of UTF-8, the only encoding of JSON.
+// parameters, and a charset, if any, of UTF-8, the only encoding of JSON,
+// written in any case ("utf-8", "UTF-8", "Utf8"): charset names are
+// case-insensitive (RFC 9110, section 8.3.2).
 // requireJSON checks the server's own routes with it, and the CDS Hooks
 // service its calls (cdshooks.WithRequireJSON), so that both agree.
 func isJSON(ct string) bool {
@@ -211,5 +198,5 @@ func isJSON(ct string) bool {
 		return false
 	}
 	cs, ok := params["charset"]
-	return !ok || cs == "utf-8" || cs == "UTF-8" || cs == "utf8"
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }

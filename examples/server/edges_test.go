@@ -194,6 +194,9 @@ func TestJSONRoutesNeedJSON(t *testing.T) {
 	}{
 		{"application/json", 200},
 		{"application/json; charset=utf-8", 200},
+		// Charset names are case-insensitive (RFC 9110, 8.3.2).
+		{"application/json; charset=Utf-8", 200},
+		{"application/json; charset=UTF8", 200},
 		{"", 415},
 		{"text/plain", 415},
 		{"application/x-www-form-urlencoded", 415},

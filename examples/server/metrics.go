@@ -152,14 +152,17 @@ func newDecisionLog(w io.Writer, onError func(error)) *decisionLog {
 // decision is one line of the decision log.
 type decision struct {
 	cdshooks.Event
-	// RuleSet is named rule_set_digest here, to say what it holds.
+	// RuleSet is named rule_set_digest here, to say what it holds; the
+	// Event's own rule_set is left empty, so that it is not written too.
 	RuleSet string `json:"rule_set_digest,omitempty"`
 }
 
 func (d *decisionLog) write(e cdshooks.Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if err := d.enc.Encode(decision{Event: e, RuleSet: e.RuleSet}); err != nil && d.err == nil {
+	digest := e.RuleSet
+	e.RuleSet = ""
+	if err := d.enc.Encode(decision{Event: e, RuleSet: digest}); err != nil && d.err == nil {
 		d.err = err
 		if d.log != nil {
 			d.log(err)

@@ -163,6 +163,10 @@ func TestMetricsAndDecisionLog(t *testing.T) {
 		if !hasTime {
 			t.Errorf("line without time: %s", sc.Text())
 		}
+		if _, twice := raw["rule_set"]; twice {
+			// The digest is written once, as rule_set_digest.
+			t.Errorf("line with rule_set beside rule_set_digest: %s", sc.Text())
+		}
 		desc := l.Route + " " + l.Outcome
 		if l.HookInstance != "" {
 			desc += " hook:" + l.HookInstance

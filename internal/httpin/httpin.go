@@ -1,9 +1,10 @@
 // Package httpin reads what backrules' example HTTP handlers take from a
 // request besides its JSON: the parts of a form body or a URL query, each
 // with what is wrong with it (where url.ParseQuery stops at the first
-// error), and whether the client waits for 100 Continue before it sends
-// its body. The server and its web page share it, so that a form and a
-// query are read alike.
+// error), whether the client waits for 100 Continue before it sends
+// its body, and the codings its body was sent in. The server, its web page
+// and the CDS Hooks service share it, so that a form and a query are read
+// alike, and a compressed body is refused alike.
 package httpin
 
 import (
@@ -129,4 +130,19 @@ func ExpectsContinue(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// ContentCodings returns the codings r's Content-Encoding headers list,
+// in the order listed, each as written less its blanks, but identity,
+// which changes nothing: none for a body sent as it is.
+func ContentCodings(r *http.Request) []string {
+	var codings []string
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return codings
 }

@@ -64,6 +64,34 @@ func TestExpectsContinue(t *testing.T) {
 	}
 }
 
+// TestContentCodings checks that every coding of every Content-Encoding
+// header is listed, in order and as written less its blanks, but
+// identity.
+func TestContentCodings(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		want   []string
+	}{
+		{"none", nil, nil},
+		{"identity", []string{"identity"}, nil},
+		{"gzip", []string{"gzip"}, []string{"gzip"}},
+		{"list with identity and blanks", []string{" deflate , Identity,gzip"}, []string{"deflate", "gzip"}},
+		{"two headers", []string{"gzip", "br"}, []string{"gzip", "br"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", nil)
+			for _, v := range tt.values {
+				r.Header.Add("Content-Encoding", v)
+			}
+			if diff := cmp.Diff(tt.want, ContentCodings(r)); diff != "" {
+				t.Errorf("ContentCodings(%q) (-want +got):\n%s", tt.values, diff)
+			}
+		})
+	}
+}
+
 // TestText checks what Text reads of a part that cannot be read: each
 // escape that is one unescaped, '+' a space, one piece
 // a line, so that a red flag in it can be found and two pieces never run
