@@ -161,7 +161,8 @@ type ClauseExplanation struct {
 // that needs it); and
 // the Engine keeps what it found, about 4 MiB at most, for the next
 // Explainer whose profile gives the condition the same (see
-// RuleExplanation). Make one with Engine.NewExplainer.
+// RuleExplanation), once it saw the values the condition reads before.
+// Make one with Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. Its answers share nothing a
 // caller can change with one another, the Engine, another Explainer or a
@@ -191,9 +192,12 @@ type Explainer struct {
 	// yet, 1 none, 2 some.
 	held []uint8
 	// prof is the Engine's whyProfile of the profile's values, and key
-	// the bytes of the last values looked up (Explainer.table).
-	prof *whyProfile
-	key  []byte
+	// the bytes of the last values looked up (Explainer.table); unseen
+	// is true when the Engine keeps no whyProfile of them, as they are
+	// seen for the first time: prof is then empty, and its own.
+	prof   *whyProfile
+	key    []byte
+	unseen bool
 	// answers are the Explanations the Explainer returns, each cut from
 	// it (answer), and nAnswers how many were; views holds the answers'
 	// Rules, nViews how many were cut; pg is what the Result's page asks
@@ -205,6 +209,10 @@ type Explainer struct {
 	pg       *pageSize
 	// text holds the answers' summaries (keep) and the walks' (keepWhy).
 	text textArena
+	// unpaid are the bytes of the last chunk of each slab the walks'
+	// explanations are cut from (slabWhys ...), by slab, while the
+	// Engine's cache keeps nothing of it and has not counted it (pay).
+	unpaid [numSlabs]int
 	// whys, whyClauses and whyVals are the slabs that the walks'
 	// explanations are cut from (newRuleWhy).
 	whys       []ruleWhy

@@ -6,7 +6,8 @@ package recommend
 // values of the fields it reads, and of a list it only asks whether it
 // holds some ids, which of them it holds. So it is made once for what it
 // read, and kept in the Engine's bounded cache (whyCache) for every
-// Explainer whose profile gives the condition the same; a clause of a
+// Explainer whose profile gives the condition the same, once values are
+// seen a second time (whyCache.door); a clause of a
 // list shows the explained profile's own list, which each view fills in.
 // A RuleExplanation is a view of one, with its rule, the effects of its
 // answer and the profile; its methods hand out copies, so no caller can
@@ -19,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sync"
@@ -38,8 +40,8 @@ type ruleWhy struct {
 	e       *Engine
 	matched bool
 	// cut is whether w, its clauses, values and summary were cut from an
-	// Explainer's slabs (Explainer.newRuleWhy), which counted their bytes
-	// in the cache as it made them.
+	// Explainer's slabs (Explainer.newRuleWhy), whose chunks the cache
+	// counts as it first keeps an explanation cut from them (pay).
 	cut     bool
 	summary string
 	clauses []ClauseExplanation
@@ -49,7 +51,7 @@ type ruleWhy struct {
 }
 
 // size is about how many bytes w holds, for the bound of whyCache: none
-// for one cut from an Explainer's slabs, which counted them (charge).
+// for one cut from an Explainer's slabs, which counted them (pay).
 func (w *ruleWhy) size() int {
 	if w.cut {
 		return 0
@@ -470,6 +472,16 @@ func newPlaces[T any](n int) *places[T] {
 	return p
 }
 
+// grownPlaces returns n places, n at least len(p.at), that hold the
+// pointers p holds.
+func grownPlaces[T any](p *places[T], n int) *places[T] {
+	g := newPlaces[T](n)
+	for i := range p.at {
+		g.at[i].Store(p.at[i].Load())
+	}
+	return g
+}
+
 // whyTable holds, for one set of profile fields and their values, the
 // explanation of each condition that reads those fields, by its plan's
 // place in its slot (whyPlan.idx), or nil before one was made. A plan
@@ -496,38 +508,59 @@ func (x *Explainer) plan(ri int) *whyPlan {
 // table returns the whyTable of the Explainer's values of the profile
 // fields plan pl reads: from the Engine's whyCache, where the
 // Explainer's whyProfile finds it with no lookup of its own once an
-// Explainer of the same values did. It is called with x.mu held.
+// Explainer of the same values did; or nil when the cache has none and
+// admits none yet, as for values seen for the first time (whyCache.door).
+// It is called with x.mu held.
 func (x *Explainer) table(pl *whyPlan) *whyTable {
 	c := &x.e.whys
 	if x.prof == nil {
 		// Room for the values of a profile of a few entries a list, so
 		// that the key is not grown step by step.
 		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
-		x.prof = c.profile(x.key, c.nSlots())
+		if x.prof = c.profile(x.key, c.nSlots()); x.prof == nil {
+			// Values seen for the first time: a whyProfile of the
+			// Explainer's own, which notes the tables it looks up.
+			x.prof, x.unseen = newPlaces[whyTable](c.nSlots()), true
+		}
 	}
 	if pl.slot >= len(x.prof.at) && !c.off.Load() {
 		// A slot numbered since the profile's entry was found: the
 		// entry, grown to hold it, and twice the slots it held, as the
-		// plans are still being made.
-		x.key = x.appendValues(x.key[:0], &allReads)
-		x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.at)))
+		// plans are still being made; the Explainer's own grown alike.
+		n := max(pl.slot+1, c.nSlots(), 2*len(x.prof.at))
+		if x.unseen {
+			x.prof = grownPlaces(x.prof, n)
+		} else {
+			x.key = x.appendValues(x.key[:0], &allReads)
+			x.prof = c.profile(x.key, n)
+		}
 	}
 	var t *whyTable
 	if pl.slot < len(x.prof.at) {
 		t = x.prof.at[pl.slot].Load()
 	}
-	if t == nil || pl.idx >= len(t.at) {
+	if t == nil || pl.idx >= len(t.at) && t != unadmitted {
 		// None yet, or one made before this plan: the cache's, grown to
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
-		t = c.table(x.key, c.plans(pl.slot))
+		if t = c.table(x.key, c.plans(pl.slot)); t == nil {
+			t = unadmitted
+		}
 		if pl.slot < len(x.prof.at) {
 			x.prof.at[pl.slot].Store(t)
 		}
 	}
+	if t == unadmitted {
+		return nil
+	}
 	return t
 }
+
+// unadmitted notes, in an Explainer's own whyProfile (Explainer.unseen),
+// a slot whose table the cache does not hold nor admit yet
+// (whyCache.door): the Explainer keeps what it finds (Explainer.found).
+var unadmitted = &whyTable{}
 
 // appendValues appends to b the Explainer's values of what r reads,
 // encoded without ambiguity: for a list read whole, its length and its
@@ -589,7 +622,10 @@ type whyProfile = places[whyTable]
 const whyCacheBytes = 4 << 20
 
 // whyCache is an Engine's cache of rule explanations: a whyTable for each
-// set of profile fields and their values an Explainer read. It is safe
+// set of profile fields and their values an Explainer read, made the
+// second time the values are seen, as a TinyLFU cache's doorkeeper
+// admits them (door): a new person's numbers, which may never come
+// again, cost no entry, nor the collector's scanning of it. It is safe
 // for concurrent use; the zero whyCache is empty and on.
 type whyCache struct {
 	// slots numbers the sets of fields the engine's conditions read, in
@@ -616,6 +652,59 @@ type whyCache struct {
 	// walks counts the conditions explained by a walk, and lookups the
 	// tables looked up in m, for the tests of what the cache saves.
 	walks, lookups atomic.Int64
+	// door admits a key to m or profiles only once it was seen before
+	// (doorkeeper), made on first use; admitAll, for a test that
+	// compares, admits every key.
+	door     atomic.Pointer[doorkeepers]
+	admitAll atomic.Bool
+}
+
+// doorKeys is how many keys of each kind a doorkeeper remembers, at most:
+// about the tables of a few hundred profiles' numbers; doorBits is its
+// log2.
+const (
+	doorBits = 12
+	doorKeys = 1 << doorBits
+)
+
+// doorkeeper remembers the hashes of the keys it was last asked about,
+// each in a place of its own chosen by the hash, a later key taking the
+// place of an earlier one: a key it admits was asked about before, most
+// likely not long before. It holds no pointer, for the collector to scan,
+// and is safe for concurrent use.
+type doorkeeper [doorKeys]atomic.Uint64
+
+// doorkeepers are the doorkeepers of a whyCache: of the whyProfiles
+// (profiles) and of the whyTables (tables).
+type doorkeepers struct {
+	profiles, tables doorkeeper
+}
+
+// doorSeed seeds the hashes of the doorkeepers' keys.
+var doorSeed = maphash.MakeSeed()
+
+// admit reports whether key was asked about before, as far as d
+// remembers, and remembers it: an entry of the cache is made for values
+// seen a second time, not for those of a profile that may never come
+// again, which would only cost its making and the collector's scanning.
+func (d *doorkeeper) admit(key []byte) bool {
+	// Never 0, the empty place; the place from the high bits.
+	h := maphash.Bytes(doorSeed, key) | 1
+	at := &d[h>>(64-doorBits)]
+	if at.Load() == h {
+		return true
+	}
+	at.Store(h)
+	return false
+}
+
+// doors returns c's doorkeepers, made on first use.
+func (c *whyCache) doors() *doorkeepers {
+	if d := c.door.Load(); d != nil {
+		return d
+	}
+	c.door.CompareAndSwap(nil, new(doorkeepers))
+	return c.door.Load()
 }
 
 // slot returns the number of what a plan reads, by its signature
@@ -656,13 +745,14 @@ func (c *whyCache) plans(slot int) int {
 }
 
 // table returns the whyTable of key, the encoded values of a set of
-// profile fields, with a place for n plans at least (see grown).
+// profile fields, with a place for n plans at least (see grown), or nil
+// when there is none and the doorkeeper does not admit key yet.
 func (c *whyCache) table(key []byte, n int) *whyTable {
 	c.lookups.Add(1)
 	if c.off.Load() {
 		return newPlaces[ruleWhy](n)
 	}
-	return grown(c, func() map[string]*whyTable { return c.m }, key, n)
+	return grown(c, func() map[string]*whyTable { return c.m }, &c.doors().tables, key, n)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -673,24 +763,30 @@ func (c *whyCache) nSlots() int {
 }
 
 // profile returns the whyProfile of key, the encoded values of every
-// profile field, with a place for n slots at least (see grown).
+// profile field, with a place for n slots at least (see grown), or nil
+// when there is none and the doorkeeper does not admit key yet.
 func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	if c.off.Load() {
 		return &whyProfile{}
 	}
-	return grown(c, func() map[string]*whyProfile { return c.profiles }, key, n)
+	return grown(c, func() map[string]*whyProfile { return c.profiles }, &c.doors().profiles, key, n)
 }
 
 // grown returns the places of key in the map of c that m returns (c.m
 // or c.profiles, read again after room may replace it), with n at
-// least: made when there are none, and grown, the pointers they held
-// kept, when there are fewer.
-func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int) *places[T] {
+// least: made when there are none and door admits key, and grown, the
+// pointers they held kept, when there are fewer. It returns nil when
+// there are none and door does not admit key: the values are seen for
+// the first time, as far as door remembers.
+func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int) *places[T] {
 	c.mu.RLock()
 	p := m()[string(key)]
 	c.mu.RUnlock()
 	if p != nil && len(p.at) >= n {
 		return p
+	}
+	if p == nil && !door.admit(key) && !c.admitAll.Load() {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -700,9 +796,7 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int
 	}
 	p = newPlaces[T](n)
 	if old != nil {
-		for i := range old.at {
-			p.at[i].Store(old.at[i].Load())
-		}
+		p = grownPlaces(old, n)
 	}
 	c.room(64 + 8*n + len(key))
 	m()[string(key)] = p

@@ -380,16 +380,20 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 // why returns what explaining rule ri found for the Explainer's profile:
 // found once per Explainer for each condition, and kept by the Engine for
 // the values of the profile fields the rule's condition reads
-// (whyCache), for every rule with the same condition; or, for a
-// condition that reads only whether lists hold some ids, none of which
-// the profile's lists hold, kept by the plan (whyPlan.none) with no
-// lookup. With the cache off, the Explainer keeps what it found by plan
-// (Explainer.found). It is called with x.mu held.
+// (whyCache), for every rule with the same condition, once it saw those
+// values before (whyCache.door); or, for a condition that reads only
+// whether lists hold some ids, none of which the profile's lists hold,
+// kept by the plan (whyPlan.none) with no lookup. With the cache off, or
+// for values it does not admit yet, the Explainer keeps what it found by
+// plan (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	e, matched := x.e, x.d.matched[ri]
 	pl := x.plan(ri)
 	var t *whyTable
 	var none *atomic.Pointer[ruleWhy]
+	// mine is true when what the walk finds is the Explainer's alone
+	// (found): with the cache off, or values it does not admit yet.
+	mine := false
 	if pl != nil && pl.root != nil {
 		// (A plan without a root, of a condition that no longer
 		// compiles, has no slot: its rule is explained by the whole
@@ -405,8 +409,13 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 			}
 		case e.whys.off.Load():
 			// No table: what the walk finds is the Explainer's (found).
+			mine = true
 		default:
-			if t = x.table(pl); pl.idx >= len(t.at) {
+			if t = x.table(pl); t == nil {
+				// Values the cache does not admit yet: what the walk
+				// finds is the Explainer's.
+				mine = true
+			} else if pl.idx >= len(t.at) {
 				// A plan made after the table: kept by the Explainer only.
 				t = nil
 			} else if w := t.at[pl.idx].Load(); w != nil && w.matched == matched {
@@ -439,10 +448,14 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		}
 		return w
 	case t != nil:
-		if kept := e.whys.keep(t, pl.idx, w); kept.matched == matched {
+		kept := e.whys.keep(t, pl.idx, w)
+		if kept == w && w.cut {
+			x.pay()
+		}
+		if kept.matched == matched {
 			return kept
 		}
-	case e.whys.off.Load():
+	case mine:
 		return x.find(pl, w)
 	}
 	if x.own == nil {
@@ -513,19 +526,29 @@ func (a *textArena) keep(b []byte) string {
 func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
 
 // keepWhy returns b, the summary of a walk's explanation, as a string cut
-// from x.text, as keep does, and counts in the Engine's cache the whole
-// allocation it lies in, the first time a walk's summary does: the cache
-// may keep the explanation, and with it the allocation. An allocation
-// that holds only answers' summaries is not counted: the cache keeps
-// none. It is called with x.mu held.
+// from x.text, as keep does, and notes the whole allocation it lies in
+// as one the Engine's cache may keep, the first time a walk's summary
+// does (Explainer.unpaid): the cache may keep the explanation, and with
+// it the allocation. An allocation that holds only answers' summaries is
+// not noted: the cache keeps none. It is called with x.mu held.
 func (x *Explainer) keepWhy(b []byte) string {
 	s := x.text.keep(b)
 	if x.text.charged != x.text.chunks {
 		x.text.charged = x.text.chunks
-		x.charge(x.text.b.Cap())
+		x.unpaid[slabText] = x.text.b.Cap()
 	}
 	return s
 }
+
+// The slabs of an Explainer that the walks' explanations are cut from,
+// which index Explainer.unpaid: explanations, clauses, values, text.
+const (
+	slabWhys = iota
+	slabClauses
+	slabVals
+	slabText
+	numSlabs
+)
 
 // The chunks of an Explainer's slabs of explanations (newRuleWhy), in
 // explanations, clauses and values: about 1 KiB, 2.5 KiB and 256 bytes,
@@ -537,27 +560,35 @@ const (
 	whyValChunk    = 16
 )
 
-// chunked returns s with room for n more elements: s itself when it has
-// it, or else a new empty chunk of the Explainer's slabs, with room for
-// chunk elements, or n when more, whose bytes it counts in the Engine's
-// cache (charge).
-func chunked[T any](x *Explainer, s []T, n, chunk int) []T {
+// chunked returns s, slab k of the Explainer, with room for n more
+// elements: s itself when it has it, or else a new empty chunk, with
+// room for chunk elements, or n when more, whose bytes it notes as not
+// yet counted in the Engine's cache (Explainer.unpaid).
+func chunked[T any](x *Explainer, k int, s []T, n, chunk int) []T {
 	if cap(s)-len(s) >= n {
 		return s
 	}
 	s = make([]T, 0, max(n, chunk))
-	x.charge(cap(s) * int(unsafe.Sizeof(*new(T))))
+	x.unpaid[k] = cap(s) * int(unsafe.Sizeof(*new(T)))
 	return s
 }
 
-// charge counts n bytes of the Explainer's slabs in the Engine's cache,
-// when it is on: an explanation cut from them (ruleWhy.cut) is counted
-// as nothing, as the cache may keep it, and with it its chunk, whole.
-// What a chunk holds is mostly kept: counting each chunk as it is made
-// counts what the cache keeps alive, rather than what its explanations
-// use. It is called with x.mu held.
-func (x *Explainer) charge(n int) {
-	if !x.e.whys.off.Load() {
+// pay counts in the Engine's cache the bytes of the last chunk of each
+// of the Explainer's slabs, those not counted yet, when the cache keeps
+// an explanation cut from them: one cut from them (ruleWhy.cut) is
+// counted as nothing, as the cache keeps it, and with it its chunks,
+// whole. What a chunk holds is then mostly kept: counting each chunk as
+// the cache first keeps from it counts what the cache keeps alive,
+// rather than what its explanations use; a chunk the cache keeps nothing
+// of, as of an Explainer of values seen for the first time, is not
+// counted. It is called with x.mu held.
+func (x *Explainer) pay() {
+	n := 0
+	for k := range x.unpaid {
+		n += x.unpaid[k]
+		x.unpaid[k] = 0
+	}
+	if n > 0 && !x.e.whys.off.Load() {
 		x.e.whys.bytes.Add(int64(n))
 	}
 }
@@ -574,18 +605,18 @@ func (x *Explainer) newRuleWhy(clauses []ClauseExplanation, nv int, shared bool)
 	if shared {
 		return &ruleWhy{clauses: slices.Clone(clauses)}, make([]string, 0, nv)
 	}
-	x.whys = chunked(x, x.whys, 1, whyChunk)
+	x.whys = chunked(x, slabWhys, x.whys, 1, whyChunk)
 	x.whys = x.whys[:len(x.whys)+1]
 	w := &x.whys[len(x.whys)-1]
 	w.cut = true
-	x.whyClauses = chunked(x, x.whyClauses, len(clauses), whyClauseChunk)
+	x.whyClauses = chunked(x, slabClauses, x.whyClauses, len(clauses), whyClauseChunk)
 	start := len(x.whyClauses)
 	x.whyClauses = append(x.whyClauses, clauses...)
 	w.clauses = x.whyClauses[start:len(x.whyClauses):len(x.whyClauses)]
 	if nv == 0 {
 		return w, nil
 	}
-	x.whyVals = chunked(x, x.whyVals, nv, whyValChunk)
+	x.whyVals = chunked(x, slabVals, x.whyVals, nv, whyValChunk)
 	n := len(x.whyVals)
 	x.whyVals = x.whyVals[:n+nv]
 	return w, x.whyVals[n : n : n+nv]
