@@ -544,7 +544,7 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
-		if t = c.table(x.key, c.plans(pl.slot)); t == nil {
+		if t = c.table(x.key, pl.slot, pl.idx); t == nil {
 			t = unadmitted
 		}
 		if pl.slot < len(x.prof.at) {
@@ -745,14 +745,21 @@ func (c *whyCache) plans(slot int) int {
 }
 
 // table returns the whyTable of key, the encoded values of a set of
-// profile fields, with a place for n plans at least (see grown), or nil
-// when there is none and the doorkeeper does not admit key yet.
-func (c *whyCache) table(key []byte, n int) *whyTable {
+// profile fields read by the plans of slot, with a place for the plan
+// at idx: the one kept, or else one made or grown with a place for
+// every plan of the slot so far (see grown); or nil when there is none
+// and the doorkeeper does not admit key yet.
+func (c *whyCache) table(key []byte, slot, idx int) *whyTable {
 	c.lookups.Add(1)
 	if c.off.Load() {
-		return newPlaces[ruleWhy](n)
+		return newPlaces[ruleWhy](c.plans(slot))
 	}
-	return grown(c, func() map[string]*whyTable { return c.m }, &c.doors().tables, key, n)
+	m := func() map[string]*whyTable { return c.m }
+	t := lookup(c, m, key)
+	if t != nil && idx < len(t.at) {
+		return t
+	}
+	return grown(c, m, &c.doors().tables, key, c.plans(slot), t)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -769,19 +776,25 @@ func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	if c.off.Load() {
 		return &whyProfile{}
 	}
-	return grown(c, func() map[string]*whyProfile { return c.profiles }, &c.doors().profiles, key, n)
+	m := func() map[string]*whyProfile { return c.profiles }
+	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
+}
+
+// lookup returns the places of key in the map of c that m returns, or
+// nil.
+func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *places[T] {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return m()[string(key)]
 }
 
 // grown returns the places of key in the map of c that m returns (c.m
-// or c.profiles, read again after room may replace it), with n at
-// least: made when there are none and door admits key, and grown, the
-// pointers they held kept, when there are fewer. It returns nil when
-// there are none and door does not admit key: the values are seen for
-// the first time, as far as door remembers.
-func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int) *places[T] {
-	c.mu.RLock()
-	p := m()[string(key)]
-	c.mu.RUnlock()
+// or c.profiles, read again after room may replace it), p when looked
+// up (lookup), with n at least: made when there are none and door admits
+// key, and grown, the pointers they held kept, when there are fewer. It
+// returns nil when there are none and door does not admit key: the
+// values are seen for the first time, as far as door remembers.
+func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int, p *places[T]) *places[T] {
 	if p != nil && len(p.at) >= n {
 		return p
 	}
