@@ -659,20 +659,26 @@ type whyCache struct {
 	admitAll atomic.Bool
 }
 
-// doorKeys is how many keys of each kind a doorkeeper remembers, at most:
-// about the tables of a few hundred profiles' numbers; doorBits is its
-// log2.
+// A doorkeeper's bits (2^doorBits, 8 KiB), and how many new keys it
+// notes before it forgets them all: an eighth of its bits, about the
+// tables of a few hundred new people, when a key it never saw is taken
+// for one it saw about once in 30 times (three bits a key).
 const (
-	doorBits = 12
-	doorKeys = 1 << doorBits
+	doorBits  = 16
+	doorWords = 1 << doorBits / 64
+	doorKeys  = 1 << doorBits / 8
 )
 
-// doorkeeper remembers the hashes of the keys it was last asked about,
-// each in a place of its own chosen by the hash, a later key taking the
-// place of an earlier one: a key it admits was asked about before, most
-// likely not long before. It holds no pointer, for the collector to scan,
-// and is safe for concurrent use.
-type doorkeeper [doorKeys]atomic.Uint64
+// doorkeeper is the doorkeeper of a TinyLFU cache: a Bloom filter of the
+// keys it was asked about since it last forgot them all, which it does
+// after doorKeys new keys. It may take a new key for one it saw, but
+// never the other way round until it forgets. It holds no pointer, for
+// the collector to scan, and is safe for concurrent use.
+type doorkeeper struct {
+	bits [doorWords]atomic.Uint64
+	// n is how many new keys it noted since it last forgot.
+	n atomic.Int64
+}
 
 // doorkeepers are the doorkeepers of a whyCache: of the whyProfiles
 // (profiles) and of the whyTables (tables).
@@ -688,14 +694,25 @@ var doorSeed = maphash.MakeSeed()
 // seen a second time, not for those of a profile that may never come
 // again, which would only cost its making and the collector's scanning.
 func (d *doorkeeper) admit(key []byte) bool {
-	// Never 0, the empty place; the place from the high bits.
-	h := maphash.Bytes(doorSeed, key) | 1
-	at := &d[h>>(64-doorBits)]
-	if at.Load() == h {
-		return true
+	h := maphash.Bytes(doorSeed, key)
+	seen := true
+	for i := range 3 {
+		b := h >> (i * doorBits) & (1<<doorBits - 1)
+		w, bit := &d.bits[b/64], uint64(1)<<(b%64)
+		if w.Load()&bit == 0 {
+			seen = false
+			w.Or(bit)
+		}
 	}
-	at.Store(h)
-	return false
+	if !seen && d.n.Add(1) >= doorKeys {
+		// Forget every key, so that the filter does not fill up and
+		// take every key for one it saw.
+		d.n.Store(0)
+		for i := range d.bits {
+			d.bits[i].Store(0)
+		}
+	}
+	return seen
 }
 
 // doors returns c's doorkeepers, made on first use.
