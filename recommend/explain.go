@@ -216,12 +216,13 @@ type Explainer struct {
 	// whys, whyClauses and whyVals are the slabs that the walks'
 	// explanations are cut from (newRuleWhy).
 	whys       []ruleWhy
-	whyClauses []ClauseExplanation
+	whyClauses []whyClause
 	whyVals    []string
 	// memo, says, spans and vals are the walk's memo of node values, its
-	// summary as written and its clauses' single values (whyRun), and
-	// clauses its clauses when there are more than it writes on the
-	// stack (walkClauses): made on first use and reused.
+	// summary as written, its clauses' places in it and nodes, and their
+	// single values (whyRun), and clauses its clauses when there are
+	// more than it writes on the stack (walkClauses): made on first use
+	// and reused.
 	memo    []uint8
 	says    []byte
 	spans   []int

@@ -34,7 +34,7 @@ import (
 // the profile (whyReads): whether it matched, the summary, and the
 // clauses that decided it, each list its own. It is never changed once
 // made, and every rule with the condition shares it. A clause that shows
-// a profile list (its Field a list field) holds no Values: each
+// a profile list (its Field a list field) holds no value: each
 // RuleExplanation shows its own profile's list.
 type ruleWhy struct {
 	e       *Engine
@@ -44,10 +44,71 @@ type ruleWhy struct {
 	// counts as it first keeps an explanation cut from them (pay).
 	cut     bool
 	summary string
-	clauses []ClauseExplanation
+	// clauses are the clauses, each showing a text of texts (the plan's
+	// whyPlan.texts, or the whole condition's) and a value of vals.
+	clauses []whyClause
+	texts   []string
+	vals    []string
 	// folded, in the copy a referral explanation makes of a rule whose
 	// referral was folded, is how it was; nil in every ruleWhy shared.
 	folded *ReferralFold
+}
+
+// whyClause is a clause of a ruleWhy, the ClauseExplanation it shows
+// held by places, with no pointer: the slabs the walks' explanations
+// are cut from hold none for the collector to scan, or to mark in the
+// Engine's cache.
+type whyClause struct {
+	// text is the place of its Text in ruleWhy.texts, and val of its one
+	// value in ruleWhy.vals, or -1 for none.
+	text, val int32
+	// says is where its words start and end in the summary.
+	says [2]uint32
+	// field is the profile field it reads (fieldCode), or 0 for none.
+	field uint8
+	value bool
+}
+
+// fieldCode returns the code of the profile field named name: its bit in
+// a fieldSet, plus one; or 0 for "" or a name no field has.
+func fieldCode(name string) uint8 {
+	switch {
+	case name == "":
+	case listFieldIndex(name) >= 0:
+		return uint8(1 + listFieldIndex(name))
+	case numberFieldIndex(name) >= 0:
+		return uint8(1 + numberFieldBit + numberFieldIndex(name))
+	case choiceFieldIndex(name) >= 0:
+		return uint8(1 + choiceFieldBit + choiceFieldIndex(name))
+	}
+	return 0
+}
+
+// fieldName returns the name of the profile field of code (fieldCode),
+// or "" for 0.
+func fieldName(code uint8) string {
+	switch b := int(code) - 1; {
+	case b < 0:
+		return ""
+	case b < numberFieldBit:
+		return listFields[b].name
+	case b < choiceFieldBit:
+		return numberFields[b-numberFieldBit].name
+	default:
+		return choiceFields[b-choiceFieldBit].name
+	}
+}
+
+// compact returns c, a clause of summary whose Says is summary[start:end]
+// and whose Text is texts[text], as a whyClause, its one value, if it
+// has one, appended to vals.
+func compact(c *ClauseExplanation, text, start, end int, vals []string) (whyClause, []string) {
+	wc := whyClause{text: int32(text), val: -1, says: [2]uint32{uint32(start), uint32(end)}, field: fieldCode(c.Field), value: c.Value}
+	if len(c.Values) > 0 && listFieldIndex(c.Field) < 0 {
+		wc.val = int32(len(vals))
+		vals = append(vals, c.Values[0])
+	}
+	return wc, vals
 }
 
 // size is about how many bytes w holds, for the bound of whyCache: none
@@ -56,11 +117,7 @@ func (w *ruleWhy) size() int {
 	if w.cut {
 		return 0
 	}
-	n := 64 + len(w.summary)
-	for _, c := range w.clauses {
-		n += 80 + 16*len(c.Values)
-	}
-	return n
+	return 64 + len(w.summary) + 24*len(w.clauses) + 16*len(w.vals)
 }
 
 // of returns the rule r explains, or nil for the zero RuleExplanation.
@@ -147,23 +204,31 @@ func (r RuleExplanation) Clauses() []ClauseExplanation {
 // profile's list for a clause of a list field. With copy, every list is
 // new; without, the lists are r's and the profile's, for an encoder.
 func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
-	values := func(c *ClauseExplanation) []string {
-		if fi := listFieldIndex(c.Field); fi >= 0 && r.p != nil {
-			return listFields[fi].get(r.p)
+	w := r.w
+	values := func(c *whyClause) []string {
+		switch {
+		case c.field > 0 && int(c.field) <= numListFields:
+			if r.p != nil {
+				return listFields[c.field-1].get(r.p)
+			}
+			return nil
+		case c.val >= 0:
+			return w.vals[c.val : c.val+1 : c.val+1]
 		}
-		return c.Values
+		return nil
 	}
 	n := 0
-	for i := range r.w.clauses {
-		n += len(values(&r.w.clauses[i]))
+	for i := range w.clauses {
+		n += len(values(&w.clauses[i]))
 	}
 	var vals []string
 	if copied {
 		vals = make([]string, 0, n)
 	}
-	out := make([]ClauseExplanation, len(r.w.clauses))
-	for i, c := range r.w.clauses {
-		v := values(&c)
+	out := make([]ClauseExplanation, len(w.clauses))
+	for i := range w.clauses {
+		c := &w.clauses[i]
+		v := values(c)
 		if copied {
 			start := len(vals)
 			vals = append(vals, v...)
@@ -172,8 +237,7 @@ func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 		if v == nil {
 			v = []string{}
 		}
-		c.Values = v
-		out[i] = c
+		out[i] = ClauseExplanation{Text: w.texts[c.text], Value: c.value, Says: w.summary[c.says[0]:c.says[1]], Field: fieldName(c.field), Values: v}
 	}
 	return out
 }
