@@ -192,27 +192,27 @@ type Explainer struct {
 	// yet, 1 none, 2 some.
 	held []uint8
 	// prof is the Engine's whyProfile of the profile's values, and key
-	// the bytes of the last values looked up (Explainer.table); unseen
-	// is true when the Engine keeps no whyProfile of them, as they are
-	// seen for the first time: prof is then empty, and its own.
-	prof   *whyProfile
-	key    []byte
-	unseen bool
+	// the bytes of the last values looked up (Explainer.table).
+	prof *whyProfile
+	key  []byte
 	// answers are the Explanations the Explainer returns, each cut from
 	// it (answer), and nAnswers how many were; views holds the answers'
 	// Rules, nViews how many were cut; pg is what the Result's page asks
 	// for, which sizes them (page), or nil before it is needed.
-	answers  []Explanation
-	nAnswers int
-	views    []RuleExplanation
-	nViews   int
-	pg       *pageSize
+	answers          []Explanation
+	views            []RuleExplanation
+	nAnswers, nViews int32
+	pg               *pageSize
 	// text holds the answers' summaries (keep) and the walks' (keepWhy).
 	text textArena
 	// unpaid are the bytes of the last chunk of each slab the walks'
 	// explanations are cut from (slabWhys ...), by slab, while the
 	// Engine's cache keeps nothing of it and has not counted it (pay).
-	unpaid [numSlabs]int
+	// unseen is true when the Engine keeps no whyProfile of the
+	// profile's values, as they are seen for the first time: prof is
+	// then the Explainer's own (Explainer.table).
+	unpaid [numSlabs]int32
+	unseen bool
 	// whys, whyClauses and whyVals are the slabs that the walks'
 	// explanations are cut from (newRuleWhy).
 	whys       []ruleWhy
@@ -439,7 +439,7 @@ func (x *Explainer) answer() *Explanation {
 	if len(x.answers) == cap(x.answers) {
 		size := 1
 		if x.nAnswers > 0 {
-			size = slabSize(x.nAnswers, x.page().answers, len(x.e.movements))
+			size = slabSize(int(x.nAnswers), x.page().answers, len(x.e.movements))
 		}
 		x.answers = make([]Explanation, 0, size)
 	}

@@ -327,7 +327,7 @@ func (x *Explainer) viewRoom(n int) []RuleExplanation {
 	size := n
 	if x.nViews > 0 {
 		wi := x.e.whyIndex()
-		size = max(n, slabSize(x.nViews, x.page().views, wi.pairs+len(wi.referring)))
+		size = max(n, slabSize(int(x.nViews), x.page().views, wi.pairs+len(wi.referring)))
 	}
 	return make([]RuleExplanation, 0, size)
 }
@@ -342,7 +342,7 @@ func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []RuleEx
 		return []RuleExplanation{}
 	}
 	x.views = x.viewRoom(n)
-	x.nViews += n
+	x.nViews += int32(n)
 	start := len(x.views)
 	for k, ri := range wm.rules {
 		x.views = append(x.views, RuleExplanation{w: x.why(ctx, ri), p: x.p, rule: int32(ri), effects: int32(wm.lists[k]) + 1})
@@ -361,7 +361,7 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 		return []RuleExplanation{}
 	}
 	x.views = x.viewRoom(n)
-	x.nViews += n
+	x.nViews += int32(n)
 	start := len(x.views)
 	for _, ri := range ris {
 		w := x.why(ctx, ri)
@@ -499,8 +499,8 @@ const summaryBytes = 512
 // counted in the Engine's cache (Explainer.keepWhy).
 type textArena struct {
 	b       strings.Builder
-	chunks  int
-	charged int
+	chunks  int32
+	charged int32
 }
 
 // textChunk is the size of each allocation of an Explainer's arena of
@@ -535,7 +535,7 @@ func (x *Explainer) keepWhy(b []byte) string {
 	s := x.text.keep(b)
 	if x.text.charged != x.text.chunks {
 		x.text.charged = x.text.chunks
-		x.unpaid[slabText] = x.text.b.Cap()
+		x.unpaid[slabText] = int32(x.text.b.Cap())
 	}
 	return s
 }
@@ -569,7 +569,7 @@ func chunked[T any](x *Explainer, k int, s []T, n, chunk int) []T {
 		return s
 	}
 	s = make([]T, 0, max(n, chunk))
-	x.unpaid[k] = cap(s) * int(unsafe.Sizeof(*new(T)))
+	x.unpaid[k] = int32(cap(s) * int(unsafe.Sizeof(*new(T))))
 	return s
 }
 
@@ -585,7 +585,7 @@ func chunked[T any](x *Explainer, k int, s []T, n, chunk int) []T {
 func (x *Explainer) pay() {
 	n := 0
 	for k := range x.unpaid {
-		n += x.unpaid[k]
+		n += int(x.unpaid[k])
 		x.unpaid[k] = 0
 	}
 	if n > 0 && !x.e.whys.off.Load() {
