@@ -161,7 +161,8 @@ type ClauseExplanation struct {
 // that needs it); and
 // the Engine keeps what it found, about 4 MiB at most, for the next
 // Explainer whose profile gives the condition the same (see
-// RuleExplanation). Make one with Engine.NewExplainer.
+// RuleExplanation), once it saw the values the condition reads before.
+// Make one with Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. Its answers share nothing a
 // caller can change with one another, the Engine, another Explainer or a
@@ -198,22 +199,30 @@ type Explainer struct {
 	// it (answer), and nAnswers how many were; views holds the answers'
 	// Rules, nViews how many were cut; pg is what the Result's page asks
 	// for, which sizes them (page), or nil before it is needed.
-	answers  []Explanation
-	nAnswers int
-	views    []RuleExplanation
-	nViews   int
-	pg       *pageSize
+	answers          []Explanation
+	views            []RuleExplanation
+	nAnswers, nViews int32
+	pg               *pageSize
 	// text holds the answers' summaries (keep) and the walks' (keepWhy).
 	text textArena
+	// unpaid are the bytes of the last chunk of each slab the walks'
+	// explanations are cut from (slabWhys ...), by slab, while the
+	// Engine's cache keeps nothing of it and has not counted it (pay).
+	// unseen is true when the Engine keeps no whyProfile of the
+	// profile's values, as they are seen for the first time: prof is
+	// then the Explainer's own (Explainer.table).
+	unpaid [numSlabs]int32
+	unseen bool
 	// whys, whyClauses and whyVals are the slabs that the walks'
 	// explanations are cut from (newRuleWhy).
 	whys       []ruleWhy
-	whyClauses []ClauseExplanation
+	whyClauses []whyClause
 	whyVals    []string
 	// memo, says, spans and vals are the walk's memo of node values, its
-	// summary as written and its clauses' single values (whyRun), and
-	// clauses its clauses when there are more than it writes on the
-	// stack (walkClauses): made on first use and reused.
+	// summary as written, its clauses' places in it and nodes, and their
+	// single values (whyRun), and clauses its clauses when there are
+	// more than it writes on the stack (walkClauses): made on first use
+	// and reused.
 	memo    []uint8
 	says    []byte
 	spans   []int
@@ -430,7 +439,7 @@ func (x *Explainer) answer() *Explanation {
 	if len(x.answers) == cap(x.answers) {
 		size := 1
 		if x.nAnswers > 0 {
-			size = slabSize(x.nAnswers, x.page().answers, len(x.e.movements))
+			size = slabSize(int(x.nAnswers), x.page().answers, len(x.e.movements))
 		}
 		x.answers = make([]Explanation, 0, size)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"unsafe"
 
 	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
@@ -562,12 +563,19 @@ func TestWhyProfileGrows(t *testing.T) {
 	}
 	ctx := context.Background()
 	p := benchProfiles[0].p
-	x, err := eng.NewExplainer(ctx, p)
-	if err != nil {
-		t.Fatal(err)
+	// The second Explainer of the profile makes its entry (the first's
+	// values are not admitted yet, see TestExplainCacheAdmits).
+	var x *Explainer
+	for range 2 {
+		if x, err = eng.NewExplainer(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.Explain(ctx, "walking"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := x.Explain(ctx, "walking"); err != nil {
-		t.Fatal(err)
+	if x.unseen {
+		t.Fatal("the second Explainer of the profile has no entry in the cache")
 	}
 	early := len(x.prof.at)
 	explainAll(t, eng, p)
@@ -704,20 +712,34 @@ func TestExplainCacheKeys(t *testing.T) {
 			t.Fatalf("profile %+v: answers with the cache differ (-without +with):\n%s", p, diff)
 		}
 	}
+	// The second pass admits to the cache the values the first saw
+	// once (whyCache.door), and checks them again; the third walks no
+	// condition.
 	walks := eng.whys.walks.Load()
+	for range 2 {
+		for _, p := range profiles {
+			if diff := cmp.Diff(explainAll(t, plain, p), explainAll(t, eng, p)); diff != "" {
+				t.Fatalf("profile %+v seen again: answers with the cache differ (-without +with):\n%s", p, diff)
+			}
+		}
+	}
+	walks = eng.whys.walks.Load() - walks
+	again := eng.whys.walks.Load()
 	for _, p := range profiles {
 		explainAll(t, eng, p)
 	}
-	if again := eng.whys.walks.Load() - walks; again != 0 || walks == 0 {
-		t.Errorf("%d walks for %d profiles, then %d more for the same profiles; want none", walks, len(profiles), again)
+	if again = eng.whys.walks.Load() - again; again != 0 || walks == 0 {
+		t.Errorf("%d walks for %d profiles seen a second and a third time, then %d more for the same profiles; want none", walks, len(profiles), again)
 	}
 }
 
-// TestExplainCacheSaves checks what the cache saves, and its bound: a
-// second Explainer of a profile walks no condition and looks up no
-// table (its profile's entry holds them); one of a profile that differs
-// only in a field or a list id no condition of a rule reads walks none of
-// that rule's; and with a small bound the cache holds about the bound.
+// TestExplainCacheSaves checks what the cache saves, and its bound: once
+// the cache admitted a profile's values (on their second sighting, see
+// TestExplainCacheAdmits), a later Explainer of the profile walks no
+// condition and looks up no table (its profile's entry holds them); one
+// of a profile that differs only in a field or a list id no condition of
+// a rule reads walks none of that rule's; and with a small bound the
+// cache holds about the bound.
 func TestExplainCacheSaves(t *testing.T) {
 	eng, err := Load(rules.FS)
 	if err != nil {
@@ -725,10 +747,11 @@ func TestExplainCacheSaves(t *testing.T) {
 	}
 	p := benchProfiles[0].p
 	explainAll(t, eng, p)
+	explainAll(t, eng, p)
 	walks, lookups := eng.whys.walks.Load(), eng.whys.lookups.Load()
 	explainAll(t, eng, p)
 	if w, l := eng.whys.walks.Load()-walks, eng.whys.lookups.Load()-lookups; w != 0 || l != 0 {
-		t.Errorf("the same profile again: %d walks, %d table lookups; want none", w, l)
+		t.Errorf("the same profile a third time: %d walks, %d table lookups; want none", w, l)
 	}
 	// One more piece of equipment: the conditions that read the
 	// equipment only by ids it is not among, and those that do not read
@@ -787,5 +810,158 @@ func TestExplainCacheSaves(t *testing.T) {
 	small.whys.mu.RUnlock()
 	if b := small.whys.bytes.Load(); b <= 0 || tables == 0 {
 		t.Errorf("the cache holds %d bytes in %d tables: it keeps nothing", b, tables)
+	}
+}
+
+// TestExplainCacheAdmits checks the cache's doorkeeper (whyCache.door):
+// on an engine whose cache holds the tables of a profile's lists, an
+// Explainer of a new person's values (the profile with numbers not seen
+// before) makes no entry for the profile and no table, and counts no
+// byte, keeping what it walks for itself; the second Explainer of the
+// same values makes them; and the third walks no condition and looks up
+// no table. Every one answers as an engine without the cache does.
+func TestExplainCacheAdmits(t *testing.T) {
+	eng, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ExplainCacheOff(plain)
+	base := benchProfiles[0].p
+	for range 2 {
+		explainAll(t, eng, base)
+	}
+	p := base
+	p.Age, p.DaysSinceOnset, p.SittingHours = base.Age+7, base.DaysSinceOnset+11, base.SittingHours+0.25
+	want := explainAll(t, plain, p)
+	// What one Explainer of p did to the cache.
+	type sighting struct {
+		Entry, NewTables, Counted, Walked, LookedUp bool
+	}
+	tests := []struct {
+		name string
+		want sighting
+	}{
+		{"first", sighting{Entry: false, NewTables: false, Counted: false, Walked: true, LookedUp: true}},
+		{"second", sighting{Entry: true, NewTables: true, Counted: true, Walked: true, LookedUp: true}},
+		{"third", sighting{Entry: true, NewTables: false, Counted: false, Walked: false, LookedUp: false}},
+	}
+	key := string((&Explainer{p: &p}).appendValues(nil, &allReads))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng.whys.mu.RLock()
+			tables := len(eng.whys.m)
+			eng.whys.mu.RUnlock()
+			bytes, walks, lookups := eng.whys.bytes.Load(), eng.whys.walks.Load(), eng.whys.lookups.Load()
+			if diff := cmp.Diff(want, explainAll(t, eng, p)); diff != "" {
+				t.Errorf("answers (-without the cache +with):\n%s", diff)
+			}
+			eng.whys.mu.RLock()
+			got := sighting{
+				Entry: eng.whys.profiles[key] != nil, NewTables: len(eng.whys.m) > tables, Counted: eng.whys.bytes.Load() > bytes,
+				Walked: eng.whys.walks.Load() > walks, LookedUp: eng.whys.lookups.Load() > lookups,
+			}
+			eng.whys.mu.RUnlock()
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("what the Explainer did to the cache (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDoorkeeper checks a doorkeeper: it admits a key the second time it
+// is asked about it, and after, not the first; it seldom takes a new key
+// for one it saw; it forgets every key once it noted doorKeys new ones,
+// so that it stays as it was made, in memory of its own with no pointer.
+func TestDoorkeeper(t *testing.T) {
+	var d doorkeeper
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"a", false},
+		{"a", true},
+		{"a", true},
+		{"b", false},
+		{"a", true},
+		{"b", true},
+		{"c", false},
+		{"c", true},
+	}
+	var got, want []bool
+	for _, tt := range tests {
+		got = append(got, d.admit([]byte(tt.key)))
+		want = append(want, tt.want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("admitted, key by key (-want +got):\n%s", diff)
+	}
+	// New keys, up to half as many as it notes: few taken for keys seen.
+	admitted := 0
+	for i := range doorKeys / 2 {
+		if d.admit([]byte("k" + strconv.Itoa(i))) {
+			admitted++
+		}
+	}
+	if admitted > doorKeys/2/50 {
+		t.Errorf("%d of %d new keys admitted the first time they were asked about; want no more than 1 in 50", admitted, doorKeys/2)
+	}
+	// More new keys, until it forgets: then "a" is new again.
+	for i := 0; d.n.Load() != 0; i++ {
+		if i > 2*doorKeys {
+			t.Fatalf("%d new keys, and the doorkeeper has not forgotten them", i)
+		}
+		d.admit([]byte("m" + strconv.Itoa(i)))
+	}
+	if d.admit([]byte("a")) {
+		t.Error("a key asked about before the doorkeeper forgot is admitted after")
+	}
+	if size := unsafe.Sizeof(d); size != doorWords*8+8 {
+		t.Errorf("a doorkeeper holds %d bytes, want %d", size, doorWords*8+8)
+	}
+}
+
+// TestExplainCacheNewPeople checks that a stream of new people (the
+// values of each seen once) leaves the cache as it was: no entry for
+// their profiles, and no byte counted; while the same stream seen twice
+// fills it.
+func TestExplainCacheNewPeople(t *testing.T) {
+	eng, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := benchProfiles[0].p
+	for range 2 {
+		explainAll(t, eng, base)
+	}
+	people := make([]Profile, 20)
+	for i := range people {
+		people[i] = base
+		people[i].Age, people[i].DaysSinceOnset = 20+i, 1000+i
+	}
+	type cache struct {
+		Profiles int
+		Bytes    int64
+	}
+	state := func() cache {
+		eng.whys.mu.RLock()
+		defer eng.whys.mu.RUnlock()
+		return cache{len(eng.whys.profiles), eng.whys.bytes.Load()}
+	}
+	before := state()
+	for _, p := range people {
+		explainAll(t, eng, p)
+	}
+	if diff := cmp.Diff(before, state()); diff != "" {
+		t.Errorf("the cache after %d new people (-before +after):\n%s", len(people), diff)
+	}
+	for _, p := range people {
+		explainAll(t, eng, p)
+	}
+	if after := state(); after.Profiles != before.Profiles+len(people) || after.Bytes <= before.Bytes {
+		t.Errorf("the cache after %d people seen twice: %+v, before %+v; want an entry for each, and more bytes", len(people), after, before)
 	}
 }

@@ -41,12 +41,15 @@ var whyProfiles = testrules.Profiles()
 // found (see Explainer), so these are with its cache warm; the same on an
 // engine without the cache shows the cost of a profile whose values no
 // Explainer saw; every movement explained for the four profiles with
-// numbers not given before shows a new person's; and Recommend and the page's "Why?" over 2,000 random
+// numbers not given before shows a new person's, against Recommend of the
+// four profiles and of the new people themselves (whose numbers give
+// most of them a referral); and Recommend and the page's "Why?" over 2,000 random
 // profiles in turn show the mix between. Each round runs each contender,
 // in an order that rotates, for a burst of about 20 ms of CPU time; the
 // test logs the median, over the rounds, of each one's cost per call
 // divided by Recommend's in the same round, with their range, and the
-// random profiles' "Why?" against their own Recommend. It asserts no
+// random profiles' and the new people's "Why?" against their own
+// Recommend. It asserts no
 // time.
 func TestCompareFullWhy(t *testing.T) {
 	if !*compareWhy {
@@ -113,7 +116,7 @@ func TestCompareFullWhy(t *testing.T) {
 		{Name: "full Why (page: recommended, avoided, referrals)", Op: func(i int) error { return why(eng, whyProfiles[i%n], page[i%n]) }},
 		{Name: "full Why (every movement, referrals)", Op: func(i int) error { return why(eng, whyProfiles[i%n], all) }},
 	}
-	nextRec, nextWhy, nextNew := 0, 0, 0
+	nextRec, nextWhy, nextNew, nextNewRec := 0, 0, 0, 0
 	cold := []interleave.Contender{
 		recommendOp,
 		{Name: "full Why (page), no cache", Op: func(i int) error { return why(uncached, whyProfiles[i%n], page[i%n]) }},
@@ -132,6 +135,15 @@ func TestCompareFullWhy(t *testing.T) {
 			nextNew++
 			return why(eng, newNumbers(whyProfiles[i%n], nextNew), page[i%n])
 		}},
+		// Recommend for the same new people: their numbers (an age up
+		// to 107, pain for up to a hundred years) give most of them a
+		// referral the four profiles do not have, and cost Recommend
+		// more than the four profiles' own.
+		{Name: "Recommend, new numbers", Op: func(i int) error {
+			nextNewRec++
+			_, err := eng.Recommend(ctx, newNumbers(whyProfiles[i%n], nextNewRec))
+			return err
+		}},
 		// The random profiles in turn, from burst to burst: an Op's
 		// argument starts again at 0 in each burst.
 		{Name: "Recommend, 2,000 random profiles", Op: func(int) error {
@@ -144,8 +156,9 @@ func TestCompareFullWhy(t *testing.T) {
 			return why(eng, random[nextWhy], randomPage[nextWhy])
 		}},
 	}
-	// The places of the random profiles' contenders in cold.
-	randomRec, randomWhy := len(cold)-2, len(cold)-1
+	// The places of the random profiles' contenders in cold, and of the
+	// new people's page and Recommend.
+	randomRec, randomWhy, newWhy, newRec := len(cold)-2, len(cold)-1, len(cold)-4, len(cold)-3
 	// The two groups are compared apart: the second's contenders, which
 	// make new explanations all the time, would add their collections to
 	// the first's.
@@ -159,6 +172,7 @@ func TestCompareFullWhy(t *testing.T) {
 		}
 		if len(cs) == len(cold) {
 			t.Logf("full Why (page) of the random profiles against their own Recommend: %.3f×", ratios[randomWhy].Median/ratios[randomRec].Median)
+			t.Logf("full Why (page) of the new people against their own Recommend: %.3f×", ratios[newWhy].Median/ratios[newRec].Median)
 		}
 	}
 }

@@ -201,8 +201,10 @@ func fixedWhy(eng *Engine, ri int, w *ruleWhy) bool {
 // the values of the fields its condition reads: every answer of one
 // Explainer that names a rule shows the same explanation, and so does an
 // Explainer of another profile with the same values in those fields,
-// from the engine's cache; a profile with other values there gets its own,
-// unless its explanation does not depend on the profile at all.
+// from the engine's cache, once it admitted them (on their second
+// sighting, see TestExplainCacheAdmits); a profile with other values
+// there gets its own, unless its explanation does not depend on the
+// profile at all.
 func TestExplainerAnswersShareRules(t *testing.T) {
 	eng, err := Default()
 	if err != nil {
@@ -232,6 +234,7 @@ func TestExplainerAnswersShareRules(t *testing.T) {
 		return whys
 	}
 	p := benchProfiles[0].p
+	explain(p)
 	first := explain(p)
 	// The same profile but for its age, which only some conditions read.
 	q := p

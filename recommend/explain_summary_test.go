@@ -97,8 +97,8 @@ func TestFixedSummariesShared(t *testing.T) {
 				if re.matched {
 					verdict = "matched"
 				}
-				if len(re.clauses) != 1 || re.summary != verdict+": "+re.clauses[0].Says {
-					t.Errorf("%s: summary %q, clauses %+v", r.id, re.summary, re.clauses)
+				if cs := (RuleExplanation{w: re}).Clauses(); len(cs) != 1 || re.summary != verdict+": "+cs[0].Says {
+					t.Errorf("%s: summary %q, clauses %+v", r.id, re.summary, cs)
 				}
 			}
 			if fixed == 0 {

@@ -6,7 +6,8 @@ package recommend
 // values of the fields it reads, and of a list it only asks whether it
 // holds some ids, which of them it holds. So it is made once for what it
 // read, and kept in the Engine's bounded cache (whyCache) for every
-// Explainer whose profile gives the condition the same; a clause of a
+// Explainer whose profile gives the condition the same, once values are
+// seen a second time (whyCache.door); a clause of a
 // list shows the explained profile's own list, which each view fills in.
 // A RuleExplanation is a view of one, with its rule, the effects of its
 // answer and the profile; its methods hand out copies, so no caller can
@@ -19,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sync"
@@ -32,33 +34,90 @@ import (
 // the profile (whyReads): whether it matched, the summary, and the
 // clauses that decided it, each list its own. It is never changed once
 // made, and every rule with the condition shares it. A clause that shows
-// a profile list (its Field a list field) holds no Values: each
+// a profile list (its Field a list field) holds no value: each
 // RuleExplanation shows its own profile's list.
 type ruleWhy struct {
 	e       *Engine
 	matched bool
 	// cut is whether w, its clauses, values and summary were cut from an
-	// Explainer's slabs (Explainer.newRuleWhy), which counted their bytes
-	// in the cache as it made them.
+	// Explainer's slabs (Explainer.newRuleWhy), whose chunks the cache
+	// counts as it first keeps an explanation cut from them (pay).
 	cut     bool
 	summary string
-	clauses []ClauseExplanation
+	// clauses are the clauses, each showing a text of texts (the plan's
+	// whyPlan.texts, or the whole condition's) and a value of vals.
+	clauses []whyClause
+	texts   []string
+	vals    []string
 	// folded, in the copy a referral explanation makes of a rule whose
 	// referral was folded, is how it was; nil in every ruleWhy shared.
 	folded *ReferralFold
 }
 
+// whyClause is a clause of a ruleWhy, the ClauseExplanation it shows
+// held by places, with no pointer: the slabs the walks' explanations
+// are cut from hold none for the collector to scan, or to mark in the
+// Engine's cache.
+type whyClause struct {
+	// text is the place of its Text in ruleWhy.texts, and val of its one
+	// value in ruleWhy.vals, or -1 for none.
+	text, val int32
+	// says is where its words start and end in the summary.
+	says [2]uint32
+	// field is the profile field it reads (fieldCode), or 0 for none.
+	field uint8
+	value bool
+}
+
+// fieldCode returns the code of the profile field named name: its bit in
+// a fieldSet, plus one; or 0 for "" or a name no field has.
+func fieldCode(name string) uint8 {
+	switch {
+	case name == "":
+	case listFieldIndex(name) >= 0:
+		return uint8(1 + listFieldIndex(name))
+	case numberFieldIndex(name) >= 0:
+		return uint8(1 + numberFieldBit + numberFieldIndex(name))
+	case choiceFieldIndex(name) >= 0:
+		return uint8(1 + choiceFieldBit + choiceFieldIndex(name))
+	}
+	return 0
+}
+
+// fieldName returns the name of the profile field of code (fieldCode),
+// or "" for 0.
+func fieldName(code uint8) string {
+	switch b := int(code) - 1; {
+	case b < 0:
+		return ""
+	case b < numberFieldBit:
+		return listFields[b].name
+	case b < choiceFieldBit:
+		return numberFields[b-numberFieldBit].name
+	default:
+		return choiceFields[b-choiceFieldBit].name
+	}
+}
+
+// compact returns c, a clause of summary whose Says is summary[start:end]
+// and whose Text is texts[text], as a whyClause, its one value, if it
+// has one, appended to vals.
+func compact(c *ClauseExplanation, text, start, end int, vals []string) (whyClause, []string) {
+	wc := whyClause{text: int32(text), val: -1, says: [2]uint32{uint32(start), uint32(end)}, field: fieldCode(c.Field), value: c.Value}
+	if len(c.Values) > 0 && listFieldIndex(c.Field) < 0 {
+		wc.val = int32(len(vals))
+		vals = append(vals, c.Values[0])
+	}
+	return wc, vals
+}
+
 // size is about how many bytes w holds, for the bound of whyCache: none
-// for one cut from an Explainer's slabs, which counted them (charge).
+// for one cut from an Explainer's slabs, which counted them (pay).
 func (w *ruleWhy) size() int {
 	if w.cut {
 		return 0
 	}
-	n := 64 + len(w.summary)
-	for _, c := range w.clauses {
-		n += 80 + 16*len(c.Values)
-	}
-	return n
+	return 64 + len(w.summary) + 24*len(w.clauses) + 16*len(w.vals)
 }
 
 // of returns the rule r explains, or nil for the zero RuleExplanation.
@@ -145,23 +204,31 @@ func (r RuleExplanation) Clauses() []ClauseExplanation {
 // profile's list for a clause of a list field. With copy, every list is
 // new; without, the lists are r's and the profile's, for an encoder.
 func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
-	values := func(c *ClauseExplanation) []string {
-		if fi := listFieldIndex(c.Field); fi >= 0 && r.p != nil {
-			return listFields[fi].get(r.p)
+	w := r.w
+	values := func(c *whyClause) []string {
+		switch {
+		case c.field > 0 && int(c.field) <= numListFields:
+			if r.p != nil {
+				return listFields[c.field-1].get(r.p)
+			}
+			return nil
+		case c.val >= 0:
+			return w.vals[c.val : c.val+1 : c.val+1]
 		}
-		return c.Values
+		return nil
 	}
 	n := 0
-	for i := range r.w.clauses {
-		n += len(values(&r.w.clauses[i]))
+	for i := range w.clauses {
+		n += len(values(&w.clauses[i]))
 	}
 	var vals []string
 	if copied {
 		vals = make([]string, 0, n)
 	}
-	out := make([]ClauseExplanation, len(r.w.clauses))
-	for i, c := range r.w.clauses {
-		v := values(&c)
+	out := make([]ClauseExplanation, len(w.clauses))
+	for i := range w.clauses {
+		c := &w.clauses[i]
+		v := values(c)
 		if copied {
 			start := len(vals)
 			vals = append(vals, v...)
@@ -170,8 +237,7 @@ func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 		if v == nil {
 			v = []string{}
 		}
-		c.Values = v
-		out[i] = c
+		out[i] = ClauseExplanation{Text: w.texts[c.text], Value: c.value, Says: w.summary[c.says[0]:c.says[1]], Field: fieldName(c.field), Values: v}
 	}
 	return out
 }
@@ -470,6 +536,16 @@ func newPlaces[T any](n int) *places[T] {
 	return p
 }
 
+// grownPlaces returns n places, n at least len(p.at), that hold the
+// pointers p holds.
+func grownPlaces[T any](p *places[T], n int) *places[T] {
+	g := newPlaces[T](n)
+	for i := range p.at {
+		g.at[i].Store(p.at[i].Load())
+	}
+	return g
+}
+
 // whyTable holds, for one set of profile fields and their values, the
 // explanation of each condition that reads those fields, by its plan's
 // place in its slot (whyPlan.idx), or nil before one was made. A plan
@@ -496,38 +572,59 @@ func (x *Explainer) plan(ri int) *whyPlan {
 // table returns the whyTable of the Explainer's values of the profile
 // fields plan pl reads: from the Engine's whyCache, where the
 // Explainer's whyProfile finds it with no lookup of its own once an
-// Explainer of the same values did. It is called with x.mu held.
+// Explainer of the same values did; or nil when the cache has none and
+// admits none yet, as for values seen for the first time (whyCache.door).
+// It is called with x.mu held.
 func (x *Explainer) table(pl *whyPlan) *whyTable {
 	c := &x.e.whys
 	if x.prof == nil {
 		// Room for the values of a profile of a few entries a list, so
 		// that the key is not grown step by step.
 		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
-		x.prof = c.profile(x.key, c.nSlots())
+		if x.prof = c.profile(x.key, c.nSlots()); x.prof == nil {
+			// Values seen for the first time: a whyProfile of the
+			// Explainer's own, which notes the tables it looks up.
+			x.prof, x.unseen = newPlaces[whyTable](c.nSlots()), true
+		}
 	}
 	if pl.slot >= len(x.prof.at) && !c.off.Load() {
 		// A slot numbered since the profile's entry was found: the
 		// entry, grown to hold it, and twice the slots it held, as the
-		// plans are still being made.
-		x.key = x.appendValues(x.key[:0], &allReads)
-		x.prof = c.profile(x.key, max(pl.slot+1, c.nSlots(), 2*len(x.prof.at)))
+		// plans are still being made; the Explainer's own grown alike.
+		n := max(pl.slot+1, c.nSlots(), 2*len(x.prof.at))
+		if x.unseen {
+			x.prof = grownPlaces(x.prof, n)
+		} else {
+			x.key = x.appendValues(x.key[:0], &allReads)
+			x.prof = c.profile(x.key, n)
+		}
 	}
 	var t *whyTable
 	if pl.slot < len(x.prof.at) {
 		t = x.prof.at[pl.slot].Load()
 	}
-	if t == nil || pl.idx >= len(t.at) {
+	if t == nil || pl.idx >= len(t.at) && t != unadmitted {
 		// None yet, or one made before this plan: the cache's, grown to
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
-		t = c.table(x.key, c.plans(pl.slot))
+		if t = c.table(x.key, pl.slot, pl.idx); t == nil {
+			t = unadmitted
+		}
 		if pl.slot < len(x.prof.at) {
 			x.prof.at[pl.slot].Store(t)
 		}
 	}
+	if t == unadmitted {
+		return nil
+	}
 	return t
 }
+
+// unadmitted notes, in an Explainer's own whyProfile (Explainer.unseen),
+// a slot whose table the cache does not hold nor admit yet
+// (whyCache.door): the Explainer keeps what it finds (Explainer.found).
+var unadmitted = &whyTable{}
 
 // appendValues appends to b the Explainer's values of what r reads,
 // encoded without ambiguity: for a list read whole, its length and its
@@ -589,7 +686,10 @@ type whyProfile = places[whyTable]
 const whyCacheBytes = 4 << 20
 
 // whyCache is an Engine's cache of rule explanations: a whyTable for each
-// set of profile fields and their values an Explainer read. It is safe
+// set of profile fields and their values an Explainer read, made the
+// second time the values are seen, as a TinyLFU cache's doorkeeper
+// admits them (door): a new person's numbers, which may never come
+// again, cost no entry, nor the collector's scanning of it. It is safe
 // for concurrent use; the zero whyCache is empty and on.
 type whyCache struct {
 	// slots numbers the sets of fields the engine's conditions read, in
@@ -616,6 +716,76 @@ type whyCache struct {
 	// walks counts the conditions explained by a walk, and lookups the
 	// tables looked up in m, for the tests of what the cache saves.
 	walks, lookups atomic.Int64
+	// door admits a key to m or profiles only once it was seen before
+	// (doorkeeper), made on first use; admitAll, for a test that
+	// compares, admits every key.
+	door     atomic.Pointer[doorkeepers]
+	admitAll atomic.Bool
+}
+
+// A doorkeeper's bits (2^doorBits, 8 KiB), and how many new keys it
+// notes before it forgets them all: an eighth of its bits, about the
+// tables of a few hundred new people, when a key it never saw is taken
+// for one it saw about once in 30 times (three bits a key).
+const (
+	doorBits  = 16
+	doorWords = 1 << doorBits / 64
+	doorKeys  = 1 << doorBits / 8
+)
+
+// doorkeeper is the doorkeeper of a TinyLFU cache: a Bloom filter of the
+// keys it was asked about since it last forgot them all, which it does
+// after doorKeys new keys. It may take a new key for one it saw, but
+// never the other way round until it forgets. It holds no pointer, for
+// the collector to scan, and is safe for concurrent use.
+type doorkeeper struct {
+	bits [doorWords]atomic.Uint64
+	// n is how many new keys it noted since it last forgot.
+	n atomic.Int64
+}
+
+// doorkeepers are the doorkeepers of a whyCache: of the whyProfiles
+// (profiles) and of the whyTables (tables).
+type doorkeepers struct {
+	profiles, tables doorkeeper
+}
+
+// doorSeed seeds the hashes of the doorkeepers' keys.
+var doorSeed = maphash.MakeSeed()
+
+// admit reports whether key was asked about before, as far as d
+// remembers, and remembers it: an entry of the cache is made for values
+// seen a second time, not for those of a profile that may never come
+// again, which would only cost its making and the collector's scanning.
+func (d *doorkeeper) admit(key []byte) bool {
+	h := maphash.Bytes(doorSeed, key)
+	seen := true
+	for i := range 3 {
+		b := h >> (i * doorBits) & (1<<doorBits - 1)
+		w, bit := &d.bits[b/64], uint64(1)<<(b%64)
+		if w.Load()&bit == 0 {
+			seen = false
+			w.Or(bit)
+		}
+	}
+	if !seen && d.n.Add(1) >= doorKeys {
+		// Forget every key, so that the filter does not fill up and
+		// take every key for one it saw.
+		d.n.Store(0)
+		for i := range d.bits {
+			d.bits[i].Store(0)
+		}
+	}
+	return seen
+}
+
+// doors returns c's doorkeepers, made on first use.
+func (c *whyCache) doors() *doorkeepers {
+	if d := c.door.Load(); d != nil {
+		return d
+	}
+	c.door.CompareAndSwap(nil, new(doorkeepers))
+	return c.door.Load()
 }
 
 // slot returns the number of what a plan reads, by its signature
@@ -656,13 +826,21 @@ func (c *whyCache) plans(slot int) int {
 }
 
 // table returns the whyTable of key, the encoded values of a set of
-// profile fields, with a place for n plans at least (see grown).
-func (c *whyCache) table(key []byte, n int) *whyTable {
+// profile fields read by the plans of slot, with a place for the plan
+// at idx: the one kept, or else one made or grown with a place for
+// every plan of the slot so far (see grown); or nil when there is none
+// and the doorkeeper does not admit key yet.
+func (c *whyCache) table(key []byte, slot, idx int) *whyTable {
 	c.lookups.Add(1)
 	if c.off.Load() {
-		return newPlaces[ruleWhy](n)
+		return newPlaces[ruleWhy](c.plans(slot))
 	}
-	return grown(c, func() map[string]*whyTable { return c.m }, key, n)
+	m := func() map[string]*whyTable { return c.m }
+	t := lookup(c, m, key)
+	if t != nil && idx < len(t.at) {
+		return t
+	}
+	return grown(c, m, &c.doors().tables, key, c.plans(slot), t)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -673,24 +851,36 @@ func (c *whyCache) nSlots() int {
 }
 
 // profile returns the whyProfile of key, the encoded values of every
-// profile field, with a place for n slots at least (see grown).
+// profile field, with a place for n slots at least (see grown), or nil
+// when there is none and the doorkeeper does not admit key yet.
 func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	if c.off.Load() {
 		return &whyProfile{}
 	}
-	return grown(c, func() map[string]*whyProfile { return c.profiles }, key, n)
+	m := func() map[string]*whyProfile { return c.profiles }
+	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
+}
+
+// lookup returns the places of key in the map of c that m returns, or
+// nil.
+func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *places[T] {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return m()[string(key)]
 }
 
 // grown returns the places of key in the map of c that m returns (c.m
-// or c.profiles, read again after room may replace it), with n at
-// least: made when there are none, and grown, the pointers they held
-// kept, when there are fewer.
-func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int) *places[T] {
-	c.mu.RLock()
-	p := m()[string(key)]
-	c.mu.RUnlock()
+// or c.profiles, read again after room may replace it), p when looked
+// up (lookup), with n at least: made when there are none and door admits
+// key, and grown, the pointers they held kept, when there are fewer. It
+// returns nil when there are none and door does not admit key: the
+// values are seen for the first time, as far as door remembers.
+func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int, p *places[T]) *places[T] {
 	if p != nil && len(p.at) >= n {
 		return p
+	}
+	if p == nil && !door.admit(key) && !c.admitAll.Load() {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -700,9 +890,7 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], key []byte, n int
 	}
 	p = newPlaces[T](n)
 	if old != nil {
-		for i := range old.at {
-			p.at[i].Store(old.at[i].Load())
-		}
+		p = grownPlaces(old, n)
 	}
 	c.room(64 + 8*n + len(key))
 	m()[string(key)] = p

@@ -327,7 +327,7 @@ func (x *Explainer) viewRoom(n int) []RuleExplanation {
 	size := n
 	if x.nViews > 0 {
 		wi := x.e.whyIndex()
-		size = max(n, slabSize(x.nViews, x.page().views, wi.pairs+len(wi.referring)))
+		size = max(n, slabSize(int(x.nViews), x.page().views, wi.pairs+len(wi.referring)))
 	}
 	return make([]RuleExplanation, 0, size)
 }
@@ -342,7 +342,7 @@ func (x *Explainer) movementRules(ctx context.Context, wm *whyMovement) []RuleEx
 		return []RuleExplanation{}
 	}
 	x.views = x.viewRoom(n)
-	x.nViews += n
+	x.nViews += int32(n)
 	start := len(x.views)
 	for k, ri := range wm.rules {
 		x.views = append(x.views, RuleExplanation{w: x.why(ctx, ri), p: x.p, rule: int32(ri), effects: int32(wm.lists[k]) + 1})
@@ -361,7 +361,7 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 		return []RuleExplanation{}
 	}
 	x.views = x.viewRoom(n)
-	x.nViews += n
+	x.nViews += int32(n)
 	start := len(x.views)
 	for _, ri := range ris {
 		w := x.why(ctx, ri)
@@ -380,16 +380,20 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 // why returns what explaining rule ri found for the Explainer's profile:
 // found once per Explainer for each condition, and kept by the Engine for
 // the values of the profile fields the rule's condition reads
-// (whyCache), for every rule with the same condition; or, for a
-// condition that reads only whether lists hold some ids, none of which
-// the profile's lists hold, kept by the plan (whyPlan.none) with no
-// lookup. With the cache off, the Explainer keeps what it found by plan
-// (Explainer.found). It is called with x.mu held.
+// (whyCache), for every rule with the same condition, once it saw those
+// values before (whyCache.door); or, for a condition that reads only
+// whether lists hold some ids, none of which the profile's lists hold,
+// kept by the plan (whyPlan.none) with no lookup. With the cache off, or
+// for values it does not admit yet, the Explainer keeps what it found by
+// plan (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	e, matched := x.e, x.d.matched[ri]
 	pl := x.plan(ri)
 	var t *whyTable
 	var none *atomic.Pointer[ruleWhy]
+	// mine is true when what the walk finds is the Explainer's alone
+	// (found): with the cache off, or values it does not admit yet.
+	mine := false
 	if pl != nil && pl.root != nil {
 		// (A plan without a root, of a condition that no longer
 		// compiles, has no slot: its rule is explained by the whole
@@ -405,8 +409,13 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 			}
 		case e.whys.off.Load():
 			// No table: what the walk finds is the Explainer's (found).
+			mine = true
 		default:
-			if t = x.table(pl); pl.idx >= len(t.at) {
+			if t = x.table(pl); t == nil {
+				// Values the cache does not admit yet: what the walk
+				// finds is the Explainer's.
+				mine = true
+			} else if pl.idx >= len(t.at) {
 				// A plan made after the table: kept by the Explainer only.
 				t = nil
 			} else if w := t.at[pl.idx].Load(); w != nil && w.matched == matched {
@@ -427,9 +436,9 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		// The whole condition, with the value Recommend found: not kept
 		// by the Engine, as ctx may have ended the walk.
 		r := &e.rules[ri]
-		w = &ruleWhy{e: e, matched: matched}
+		w = &ruleWhy{e: e, matched: matched, texts: []string{words.OneLine(r.when)}}
 		w.summary = verdict + ": the condition is " + strconv.FormatBool(matched)
-		w.clauses = []ClauseExplanation{{Text: words.OneLine(r.when), Value: matched, Says: w.summary[len(verdict)+2:], Values: []string{}}}
+		w.clauses = []whyClause{{val: -1, says: [2]uint32{uint32(len(verdict) + 2), uint32(len(w.summary))}, value: matched}}
 	}
 	switch {
 	case !ok:
@@ -439,10 +448,14 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 		}
 		return w
 	case t != nil:
-		if kept := e.whys.keep(t, pl.idx, w); kept.matched == matched {
+		kept := e.whys.keep(t, pl.idx, w)
+		if kept == w && w.cut {
+			x.pay()
+		}
+		if kept.matched == matched {
 			return kept
 		}
-	case e.whys.off.Load():
+	case mine:
 		return x.find(pl, w)
 	}
 	if x.own == nil {
@@ -486,8 +499,8 @@ const summaryBytes = 512
 // counted in the Engine's cache (Explainer.keepWhy).
 type textArena struct {
 	b       strings.Builder
-	chunks  int
-	charged int
+	chunks  int32
+	charged int32
 }
 
 // textChunk is the size of each allocation of an Explainer's arena of
@@ -513,82 +526,100 @@ func (a *textArena) keep(b []byte) string {
 func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
 
 // keepWhy returns b, the summary of a walk's explanation, as a string cut
-// from x.text, as keep does, and counts in the Engine's cache the whole
-// allocation it lies in, the first time a walk's summary does: the cache
-// may keep the explanation, and with it the allocation. An allocation
-// that holds only answers' summaries is not counted: the cache keeps
-// none. It is called with x.mu held.
+// from x.text, as keep does, and notes the whole allocation it lies in
+// as one the Engine's cache may keep, the first time a walk's summary
+// does (Explainer.unpaid): the cache may keep the explanation, and with
+// it the allocation. An allocation that holds only answers' summaries is
+// not noted: the cache keeps none. It is called with x.mu held.
 func (x *Explainer) keepWhy(b []byte) string {
 	s := x.text.keep(b)
 	if x.text.charged != x.text.chunks {
 		x.text.charged = x.text.chunks
-		x.charge(x.text.b.Cap())
+		x.unpaid[slabText] = int32(x.text.b.Cap())
 	}
 	return s
 }
 
+// The slabs of an Explainer that the walks' explanations are cut from,
+// which index Explainer.unpaid: explanations, clauses, values, text.
+const (
+	slabWhys = iota
+	slabClauses
+	slabVals
+	slabText
+	numSlabs
+)
+
 // The chunks of an Explainer's slabs of explanations (newRuleWhy), in
-// explanations, clauses and values: about 1 KiB, 2.5 KiB and 256 bytes,
-// as many as a few conditions' explanations hold; a walk of the whole
-// rule set makes a few of each.
+// explanations, clauses and values: about 1.75 KiB, 1.25 KiB and 256
+// bytes, as many as a few conditions' explanations hold; a walk of the
+// whole rule set makes a few of each.
 const (
 	whyChunk       = 16
-	whyClauseChunk = 32
+	whyClauseChunk = 64
 	whyValChunk    = 16
 )
 
-// chunked returns s with room for n more elements: s itself when it has
-// it, or else a new empty chunk of the Explainer's slabs, with room for
-// chunk elements, or n when more, whose bytes it counts in the Engine's
-// cache (charge).
-func chunked[T any](x *Explainer, s []T, n, chunk int) []T {
+// chunked returns s, slab k of the Explainer, with room for n more
+// elements: s itself when it has it, or else a new empty chunk, with
+// room for chunk elements, or n when more, whose bytes it notes as not
+// yet counted in the Engine's cache (Explainer.unpaid).
+func chunked[T any](x *Explainer, k int, s []T, n, chunk int) []T {
 	if cap(s)-len(s) >= n {
 		return s
 	}
 	s = make([]T, 0, max(n, chunk))
-	x.charge(cap(s) * int(unsafe.Sizeof(*new(T))))
+	x.unpaid[k] = int32(cap(s) * int(unsafe.Sizeof(*new(T))))
 	return s
 }
 
-// charge counts n bytes of the Explainer's slabs in the Engine's cache,
-// when it is on: an explanation cut from them (ruleWhy.cut) is counted
-// as nothing, as the cache may keep it, and with it its chunk, whole.
-// What a chunk holds is mostly kept: counting each chunk as it is made
-// counts what the cache keeps alive, rather than what its explanations
-// use. It is called with x.mu held.
-func (x *Explainer) charge(n int) {
-	if !x.e.whys.off.Load() {
+// pay counts in the Engine's cache the bytes of the last chunk of each
+// of the Explainer's slabs, those not counted yet, when the cache keeps
+// an explanation cut from them: one cut from them (ruleWhy.cut) is
+// counted as nothing, as the cache keeps it, and with it its chunks,
+// whole. What a chunk holds is then mostly kept: counting each chunk as
+// the cache first keeps from it counts what the cache keeps alive,
+// rather than what its explanations use; a chunk the cache keeps nothing
+// of, as of an Explainer of values seen for the first time, is not
+// counted. It is called with x.mu held.
+func (x *Explainer) pay() {
+	n := 0
+	for k := range x.unpaid {
+		n += int(x.unpaid[k])
+		x.unpaid[k] = 0
+	}
+	if n > 0 && !x.e.whys.off.Load() {
 		x.e.whys.bytes.Add(int64(n))
 	}
 }
 
-// newRuleWhy returns a new explanation with a copy of clauses, a walk's,
-// and an empty list with room for nv values. Unless shared, they are cut
-// from the Explainer's slabs (whys, whyClauses, whyVals), made in chunks
-// (chunked), each with room for as many as it holds: what one Explainer
-// found is kept by the Engine, and dropped, mostly together, and a slab
-// is only ever cut, never written again. What a plan keeps for good
-// (shared) is made on its own, so that it holds no slab. It is called
-// with x.mu held.
-func (x *Explainer) newRuleWhy(clauses []ClauseExplanation, nv int, shared bool) (*ruleWhy, []string) {
+// newRuleWhy returns a new explanation with room for nc clauses and nv
+// values, its clauses and values empty lists of that capacity. Unless
+// shared, they are cut from the Explainer's slabs (whys, whyClauses,
+// whyVals), made in chunks (chunked), each with room for as many as it
+// holds: what one Explainer found is kept by the Engine, and dropped,
+// mostly together, and a slab is only ever cut, never written again.
+// What a plan keeps for good (shared) is made on its own, so that it
+// holds no slab. It is called with x.mu held.
+func (x *Explainer) newRuleWhy(nc, nv int, shared bool) *ruleWhy {
 	if shared {
-		return &ruleWhy{clauses: slices.Clone(clauses)}, make([]string, 0, nv)
+		return &ruleWhy{clauses: make([]whyClause, 0, nc), vals: make([]string, 0, nv)}
 	}
-	x.whys = chunked(x, x.whys, 1, whyChunk)
+	x.whys = chunked(x, slabWhys, x.whys, 1, whyChunk)
 	x.whys = x.whys[:len(x.whys)+1]
 	w := &x.whys[len(x.whys)-1]
 	w.cut = true
-	x.whyClauses = chunked(x, x.whyClauses, len(clauses), whyClauseChunk)
-	start := len(x.whyClauses)
-	x.whyClauses = append(x.whyClauses, clauses...)
-	w.clauses = x.whyClauses[start:len(x.whyClauses):len(x.whyClauses)]
-	if nv == 0 {
-		return w, nil
+	x.whyClauses = chunked(x, slabClauses, x.whyClauses, nc, whyClauseChunk)
+	n := len(x.whyClauses)
+	x.whyClauses = x.whyClauses[:n+nc]
+	w.clauses = x.whyClauses[n : n : n+nc]
+	if nv > 0 {
+		x.whyVals = chunked(x, slabVals, x.whyVals, nv, whyValChunk)
+		n := len(x.whyVals)
+		x.whyVals = x.whyVals[:n+nv]
+		w.vals = x.whyVals[n : n : n+nv]
 	}
-	x.whyVals = chunked(x, x.whyVals, nv, whyValChunk)
-	n := len(x.whyVals)
-	x.whyVals = x.whyVals[:n+nv]
-	return w, x.whyVals[n : n : n+nv]
+	return w
 }
 
 // trackedOptions are the options of the program an explanation runs a
@@ -668,10 +699,10 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 	// is made once, with the plan, and shared: most rules that do not
 	// match say only that a list lacks a value. When the clause shows no
 	// value either, the whole explanation is the plan's (whyPlan.fixedWhy).
-	if len(clauses) == 1 && len(run.spans) == 2 && run.fixed != "" && run.fixed == string(run.says) &&
+	if len(clauses) == 1 && len(run.spans) == 3 && run.fixed != "" && run.fixed == string(run.says) &&
 		(len(clauses[0].Values) == 0 || listFieldIndex(clauses[0].Field) >= 0) {
 		run.finish(run.fixed, clauses)
-		return pl.fixedWhy(x.e, run.fixed, matched, clauses[0]), true
+		return pl.fixedWhy(x.e, run.fixed, matched, clauses[0], run.spans[2]), true
 	}
 	// The clauses, with their values copied into one list: w is the
 	// Engine's to keep, and holds nothing of the Explainer's scratch. A
@@ -681,27 +712,24 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 	// of the ids its condition asks about.
 	n := 0
 	for i := range clauses {
-		if listFieldIndex(clauses[i].Field) >= 0 {
-			clauses[i].Values = nil
+		if len(clauses[i].Values) > 0 && listFieldIndex(clauses[i].Field) < 0 {
+			n++
 		}
-		n += len(clauses[i].Values)
 	}
-	w, vals := x.newRuleWhy(clauses, n, shared)
-	w.e, w.matched, w.summary = x.e, matched, run.fixed
-	if len(run.spans) != 2 || w.summary != string(run.says) {
+	w := x.newRuleWhy(len(clauses), n, shared)
+	w.e, w.matched, w.summary, w.texts = x.e, matched, run.fixed, pl.texts
+	if len(run.spans) != 3 || w.summary != string(run.says) {
 		if shared {
 			w.summary = string(run.says)
 		} else {
 			w.summary = x.keepWhy(run.says)
 		}
 	}
-	run.finish(w.summary, w.clauses)
-	for i := range w.clauses {
-		if c := &w.clauses[i]; len(c.Values) > 0 {
-			start := len(vals)
-			vals = append(vals, c.Values...)
-			c.Values = vals[start:len(vals):len(vals)]
-		}
+	for i := range clauses {
+		var c whyClause
+		sp := run.spans[3*i : 3*i+3]
+		c, w.vals = compact(&clauses[i], sp[2], sp[0], sp[1], w.vals)
+		w.clauses = append(w.clauses, c)
 	}
 	return w, true
 }
@@ -713,21 +741,23 @@ type fixedKey struct {
 	value, matched             bool
 }
 
-// fixedWhy returns the explanation with the one clause c and summary,
-// which do not depend on the profile: made once for the plan, and shared
-// by every profile whose explanation it is.
-func (pl *whyPlan) fixedWhy(e *Engine, summary string, matched bool, c ClauseExplanation) *ruleWhy {
+// fixedWhy returns the explanation with the one clause c, whose Text is
+// the plan's text of node text, and summary, which do not depend on the
+// profile: made once for the plan, and shared by every profile whose
+// explanation it is.
+func (pl *whyPlan) fixedWhy(e *Engine, summary string, matched bool, c ClauseExplanation, text int) *ruleWhy {
 	k := fixedKey{summary: summary, text: c.Text, says: c.Says, field: c.Field, value: c.Value, matched: matched}
 	pl.fixedMu.Lock()
 	defer pl.fixedMu.Unlock()
 	if w := pl.fixed[k]; w != nil {
 		return w
 	}
-	c.Values = []string{}
-	if listFieldIndex(c.Field) >= 0 {
-		c.Values = nil // the profile's list, shown by each RuleExplanation
-	}
-	w := &ruleWhy{e: e, matched: matched, summary: summary, clauses: []ClauseExplanation{c}}
+	// No value: the clause shows none, or the profile's list, shown by
+	// each RuleExplanation.
+	c.Values = nil
+	start := len(summary) - len(c.Says)
+	wc, _ := compact(&c, text, start, len(summary), nil)
+	w := &ruleWhy{e: e, matched: matched, summary: summary, clauses: []whyClause{wc}, texts: pl.texts}
 	if pl.fixed == nil {
 		pl.fixed = map[fixedKey]*ruleWhy{}
 	}
@@ -770,6 +800,9 @@ type whyPlan struct {
 	// are clauses (neither &&, || nor !): the most a walk can give.
 	nodes   int
 	clauses int
+	// texts are the nodes' texts, by whyNode.ord: the texts of the
+	// clauses of the plan's explanations (ruleWhy.texts).
+	texts []string
 }
 
 // whyOp is how the walk treats a node.
@@ -809,7 +842,7 @@ func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	pl.reads = newWhyReads(a.Expr(), b.leafIDs, b.leafRefs)
 	pl.slot, pl.idx, pl.ord = e.whys.slot(pl.reads.signature())
 	pl.lists = pl.reads.onlyIDs()
-	pl.direct, pl.nodes, pl.clauses = b.direct, b.nodes, b.clauses
+	pl.direct, pl.nodes, pl.clauses, pl.texts = b.direct, b.nodes, b.clauses, b.texts
 	return pl
 }
 
@@ -825,11 +858,14 @@ type planBuilder struct {
 	// leafRefs how many listLeafs read it.
 	leafIDs  [numListFields][]string
 	leafRefs [numListFields]int
+	// texts are the nodes' texts, by ord.
+	texts []string
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
 	n := &whyNode{ord: b.nodes, id: e.ID(), text: b.src.Text(e), check: direct(e)}
 	b.nodes++
+	b.texts = append(b.texts, n.text)
 	if n.check == nil {
 		b.direct = false
 	}
@@ -1220,8 +1256,9 @@ type whyRun struct {
 	memo []uint8
 	// says is the rule's summary as the walk writes it: the verdict,
 	// then what each clause says, after ": " for the first and "; " for
-	// the others; spans holds where each clause's words start and end in
-	// it, two numbers per clause, in the order of the clauses.
+	// the others; spans holds, for each clause, in the order of the
+	// clauses, three numbers: where its words start and end in it, and
+	// the node whose text it shows (whyNode.ord).
 	says  []byte
 	spans []int
 	// matched is whether the rule matched, and fixed, while the walk has
@@ -1244,7 +1281,7 @@ func (w *whyRun) fix(s string) {
 // words in s, the summary it wrote.
 func (w *whyRun) finish(s string, clauses []ClauseExplanation) {
 	for i := range clauses {
-		clauses[i].Says = s[w.spans[2*i]:w.spans[2*i+1]]
+		clauses[i].Says = s[w.spans[3*i]:w.spans[3*i+1]]
 	}
 }
 
@@ -1332,7 +1369,7 @@ func (w *whyRun) appendNumber(b []byte, l *comparisonLeaf) ([]byte, bool) {
 func (w *whyRun) why(n *whyNode, out []ClauseExplanation) []ClauseExplanation {
 	v, ok := w.value(n)
 	if !ok {
-		return append(out, w.generic(n))
+		return w.add(out, n, w.generic(n))
 	}
 	switch n.op {
 	case whyAnd, whyOr:
@@ -1357,14 +1394,21 @@ func (w *whyRun) why(n *whyNode, out []ClauseExplanation) []ClauseExplanation {
 		a := n.args[0]
 		if c, ok := w.leaf(a); ok {
 			c.Text, c.Value = n.text, v
-			return append(out, c)
+			return w.add(out, n, c)
 		}
 		return w.why(a, out)
 	}
 	if c, ok := w.leaf(n); ok {
-		return append(out, c)
+		return w.add(out, n, c)
 	}
-	return append(out, w.generic(n))
+	return w.add(out, n, w.generic(n))
+}
+
+// add appends c, the clause of node n whose words the walk just wrote, to
+// out, and n to its place in the spans.
+func (w *whyRun) add(out []ClauseExplanation, n *whyNode, c ClauseExplanation) []ClauseExplanation {
+	w.spans = append(w.spans, n.ord)
+	return append(out, c)
 }
 
 // leaf words clause n, if the walk understands it and it gave a value.
