@@ -348,16 +348,10 @@ func (e *Engine) failed(d *decisions, p *Profile, err error) *PartialError {
 	return &PartialError{Result: res, Err: err}
 }
 
-// ctxDone returns the reason to stop, wrapped, when ctx is done or its
-// deadline has passed. A context's Err changes only once its timer fires,
-// which can be well after the deadline; comparing the deadline with the
-// clock honours it on time.
-func ctxDone(ctx context.Context) error {
-	deadline, hasDeadline := ctx.Deadline()
-	return ctxDoneBy(ctx, deadline, hasDeadline)
-}
-
-// ctxDoneBy is ctxDone with ctx's deadline already read.
+// ctxDoneBy returns the reason to stop, wrapped, when ctx is done or its
+// deadline (already read: deadline, hasDeadline) has passed. A context's
+// Err changes only once its timer fires, which can be well after the
+// deadline; comparing the deadline with the clock honours it on time.
 func ctxDoneBy(ctx context.Context, deadline time.Time, hasDeadline bool) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recommend: %w", err)

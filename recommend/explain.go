@@ -231,11 +231,12 @@ type Explainer struct {
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and
-// returns an Explainer of the outcome. It checks p (an invalid profile is
-// a *ProfileError) and fails as Recommend fails: when a rule fails, or ctx
-// is done, before every rule has run, it returns a nil *Explainer and a
-// *PartialError whose Result holds the referrals. A nil ctx or a nil
-// *Engine is an error.
+// returns an Explainer of the outcome. It checks p and fails as Recommend
+// fails: for an invalid profile, or when a rule fails, or ctx is done,
+// before every rule has run, it returns a nil *Explainer and a
+// *PartialError whose Result holds the referrals (of what can be read of
+// an invalid profile, whose *ProfileError the PartialError wraps). A nil
+// ctx or a nil *Engine is an error.
 func (e *Engine) NewExplainer(ctx context.Context, p Profile) (*Explainer, error) {
 	return e.newExplainer(ctx, p, nil)
 }
@@ -259,17 +260,22 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	// the heap on its own.
 	x := &Explainer{e: e, profile: p}
 	pp := &x.profile
-	if err := e.validate(pp); err != nil {
-		if cerr := ctxDone(ctx); cerr != nil {
-			return nil, cerr
-		}
-		return nil, err
-	}
 	// The evaluation works in a reused decision record, as Recommend's
 	// does; the Explainer keeps a copy of what it reads of it.
-	painNow(pp)
 	d := e.getDecisions()
 	defer e.putDecisions(d)
+	if err := e.validate(pp); err != nil {
+		// err is a *ProfileError: as Recommend does, the referrals of
+		// what can be read, so that a caller that stops at the error
+		// still finds the emergency the profile reports.
+		d.profile = p
+		res, everr := e.triage(ctx, d)
+		if everr != nil {
+			err = errors.Join(err, everr)
+		}
+		return nil, &PartialError{Result: res, Err: err}
+	}
+	painNow(pp)
 	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
 		return nil, e.failed(d, pp, err)
 	}
@@ -336,11 +342,11 @@ func (e *Engine) movementIndex(id string) (int, error) {
 // Result of Recommend, so the two always agree.
 //
 // Explain checks the movement id (an unknown id is an error matching
-// ErrUnknownMovement, with a did-you-mean), then p (an invalid profile is
-// a *ProfileError). It evaluates every rule as Recommend does, and fails
-// as Recommend fails: when a rule fails, or ctx is done, before every rule
-// has run, it returns a nil *Explanation and a *PartialError whose Result
-// holds the referrals. It then finds the clauses of the rules it explains
+// ErrUnknownMovement, with a did-you-mean), then p. It evaluates every
+// rule as Recommend does, and fails as Recommend fails: for an invalid
+// profile (a *PartialError that wraps its *ProfileError), or when a rule
+// fails, or ctx is done, before every rule has run, it returns a nil
+// *Explanation and a *PartialError whose Result holds the referrals. It then finds the clauses of the rules it explains
 // (see Explainer): explaining costs more than recommending, and only
 // Explain pays for it. A nil ctx or a nil
 // *Engine is an error. To explain several movements of one profile, make

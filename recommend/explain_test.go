@@ -298,7 +298,7 @@ func TestExplainErrors(t *testing.T) {
 		{"unknown movement, escaped", eng, context.Background(), recommend.Profile{}, "\x1b[2J", recommend.ErrUnknownMovement,
 			`explain: unknown movement "\x1b[2J"`},
 		{"invalid profile", eng, context.Background(), recommend.Profile{PainLevel: 11}, "walking", recommend.ErrInvalidProfile,
-			"invalid profile: pain_level 11: out of range, want 0 to 10"},
+			"invalid profile: pain_level 11: out of range, want 0 to 10 (only the referrals were worked out)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,6 +324,47 @@ func TestExplainErrors(t *testing.T) {
 	var pe *recommend.ProfileError
 	if _, err := eng.Explain(context.Background(), recommend.Profile{Conditions: []string{"nope"}}, "walking"); !errors.As(err, &pe) {
 		t.Errorf("invalid profile: error %v is not a *ProfileError", err)
+	}
+}
+
+// TestExplainInvalidProfileKeepsReferrals checks that the explanations
+// fail on an invalid profile as Recommend does: a caller that stops at the
+// error still finds, in the *PartialError, the emergency that the
+// readable part of the profile reports, with or without a done context,
+// and the *ProfileError is still found by errors.As.
+func TestExplainInvalidProfileKeepsReferrals(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{RedFlags: []string{"saddle_numbness", "no_such_flag"}}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, ctx := range []context.Context{context.Background(), done} {
+		calls := map[string]func() error{
+			"NewExplainer": func() error { _, err := eng.NewExplainer(ctx, p); return err },
+			"Explain":      func() error { _, err := eng.Explain(ctx, p, "walking"); return err },
+			"ExplainReferrals": func() error {
+				_, err := eng.ExplainReferrals(ctx, p)
+				return err
+			},
+		}
+		for name, call := range calls {
+			err := call()
+			var pe *recommend.PartialError
+			if !errors.As(err, &pe) || pe.Result == nil {
+				t.Errorf("%s (context done: %v): error %v is not a *PartialError with a Result", name, ctx.Err() != nil, err)
+				continue
+			}
+			var prof *recommend.ProfileError
+			if !errors.As(err, &prof) {
+				t.Errorf("%s: error %v does not wrap the *ProfileError", name, err)
+			}
+			if refs := pe.Result.Referrals; len(refs) == 0 || refs[0].Urgency != recommend.UrgencyEmergency || !pe.Result.Withheld || !pe.Result.Incomplete {
+				t.Errorf("%s (context done: %v): Result referrals %+v, withheld %v, incomplete %v; want the emergency, withheld and incomplete",
+					name, ctx.Err() != nil, refs, pe.Result.Withheld, pe.Result.Incomplete)
+			}
+		}
 	}
 }
 

@@ -876,6 +876,29 @@ func TestFloorProofReachesVariants(t *testing.T) {
 	}
 }
 
+// TestFloorProofThreeFlagsBesideStrongOnes checks the three-flag profile
+// of the floor proof on the default rules, whose first red flags
+// (bladder_bowel_dysfunction, saddle_numbness) each lead to an emergency
+// on their own: a cauda equina rule that drops saddle numbness when three
+// flags are reported must still miss its floor at load, in the company of
+// two flags that lead to no referral, not of two whose own referral meets
+// the floor in its place.
+func TestFloorProofThreeFlagsBesideStrongOnes(t *testing.T) {
+	fsys := testrules.Copy(t)
+	const clause = "'saddle_numbness' in profile.red_flags ||"
+	data := string(fsys["red_flags.yaml"].Data)
+	if !strings.Contains(data, clause) {
+		t.Fatalf("red_flags.yaml has no %q", clause)
+	}
+	data = strings.Replace(data, clause, "('saddle_numbness' in profile.red_flags && size(profile.red_flags) < 3) ||", 1)
+	fsys["red_flags.yaml"] = &fstest.MapFile{Data: []byte(data)}
+	_, err := recommend.Load(fsys)
+	want := `red flag "saddle_numbness" misses its floor`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load: %v\nwant an error with %s", err, want)
+	}
+}
+
 // TestInvalidProfileKeepsReferrals checks that a mistake in one field
 // cannot hide the referral another field calls for: Recommend gives the
 // referrals and safety nets of what it can read of the profile, in a

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/backrules/backrules/internal/parse"
 )
@@ -137,12 +138,16 @@ func (e *Engine) eachFlagProfile(sp *space, fn func(p *Profile, size int)) {
 // eachFlagVariant calls fn with profiles beyond the space Analyze
 // explores, for each red flag alone: with each value of each choice field
 // (sex, episode), with each value of the other list fields (aggravated_by,
-// eased_by, equipment, and each condition), and with the first two other
-// red flags, so that a condition that leaves a flag's referral out for one
-// such input, or for three flags at once, misses its floor here. fn gets
-// the same *Profile each time, and copies it to keep it.
+// eased_by, equipment, and each condition), with the first two other red
+// flags, and with two other red flags that lead to no referral together
+// (see silentFlags), so that a condition that leaves a flag's referral out
+// for one such input, or for three flags at once, misses its floor here:
+// the first two flags may be strong ones whose own referral meets the
+// floor in the flag's place. fn gets the same *Profile each time, and
+// copies it to keep it.
 func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 	flags := e.vocab[fieldRedFlags].ids()
+	quiet := e.silentFlags()
 	var p Profile
 	for fi, flag := range flags {
 		one := []string{flag}
@@ -173,7 +178,46 @@ func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 			p = Profile{RedFlags: append(three, flag)}
 			fn(&p, 3)
 		}
+		three = three[:0:0]
+		for _, other := range quiet {
+			if other != flag && len(three) < 2 {
+				three = append(three, other)
+			}
+		}
+		if len(three) == 2 {
+			p = Profile{RedFlags: append(three, flag)}
+			fn(&p, 3)
+		}
 	}
+}
+
+// silentFlags returns up to three red flags, in vocabulary order, that
+// together lead to no referral and withhold nothing (a referral rule that
+// fails to evaluate counts as matched), or fewer when the rule set has
+// fewer such flags: the company eachFlagVariant gives a flag in its
+// three-flag profile, so that only the flag's own referral can meet its
+// floor there.
+func (e *Engine) silentFlags() []string {
+	var quiet []string
+	var act *activation
+	for _, flag := range e.vocab[fieldRedFlags].ids() {
+		if len(quiet) == 3 {
+			break
+		}
+		p := Profile{RedFlags: append(slices.Clip(quiet), flag)}
+		act = nil
+		loud := false
+		for _, ri := range e.order[:e.nRefer] {
+			if m, err := e.evalRule(context.Background(), ri, &p, &act); m || err != nil {
+				loud = true
+				break
+			}
+		}
+		if !loud {
+			quiet = p.RedFlags
+		}
+	}
+	return quiet
 }
 
 // floorMessage says how a floor is missed, with the profile that misses

@@ -213,7 +213,7 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		return clinicalAdvice{Top: recommend.UrgencyRoutine, Withheld: true}
 	case anyFlag(clinicalLegSymptoms...), flag("no_improvement_with_self_care"),
 		flag("night_pain") && long, flag("thoracic_pain"),
-		pain >= 4 && days >= 56,
+		pain >= 4 && (days >= 56 || stable),
 		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
 		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.UrgencyRoutine}
@@ -454,7 +454,8 @@ func clinicalCheck(p recommend.Profile, res *recommend.Result, reasons clinicalR
 	// settled: self-care has not helped, or the pain is still moderate or
 	// worse at eight weeks (shown or folded, the review says otherwise).
 	if slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return slices.Contains(m.Rules, "message-most-recover") }) {
-		notSettled := slices.Contains(p.RedFlags, "no_improvement_with_self_care") || (p.PainLevel >= 4 && p.DaysSinceOnset >= 56)
+		notSettled := slices.Contains(p.RedFlags, "no_improvement_with_self_care") ||
+			(p.PainLevel >= 4 && (p.DaysSinceOnset >= 56 || p.Episode == "long_standing_stable" && p.DaysSinceOnset == 0))
 		var reviews []string
 		for _, r := range res.Referrals {
 			reviews = append(reviews, r.Rules...)
