@@ -149,7 +149,7 @@ func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 	flags := e.vocab[fieldRedFlags].ids()
 	quiet := e.silentFlags()
 	var p Profile
-	for fi, flag := range flags {
+	for _, flag := range flags {
 		one := []string{flag}
 		for ci, cf := range choiceFields {
 			for _, v := range e.vocab[numListFields+ci].ids() {
@@ -168,27 +168,28 @@ func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 				fn(&p, 2)
 			}
 		}
-		var three []string
-		for fj, other := range flags {
-			if fj != fi && len(three) < 2 {
-				three = append(three, other)
+		for _, others := range [][]string{flags, quiet} {
+			if two := twoOthers(others, flag); two != nil {
+				p = Profile{RedFlags: append(two, flag)}
+				fn(&p, 3)
 			}
-		}
-		if len(three) == 2 {
-			p = Profile{RedFlags: append(three, flag)}
-			fn(&p, 3)
-		}
-		three = three[:0:0]
-		for _, other := range quiet {
-			if other != flag && len(three) < 2 {
-				three = append(three, other)
-			}
-		}
-		if len(three) == 2 {
-			p = Profile{RedFlags: append(three, flag)}
-			fn(&p, 3)
 		}
 	}
+}
+
+// twoOthers returns a new list of the first two flags of flags that are
+// not flag, with room for one more, or nil when there are not two.
+func twoOthers(flags []string, flag string) []string {
+	two := make([]string, 0, 3)
+	for _, other := range flags {
+		if other != flag && len(two) < 2 {
+			two = append(two, other)
+		}
+	}
+	if len(two) < 2 {
+		return nil
+	}
+	return two
 }
 
 // silentFlags returns up to three red flags, in vocabulary order, that
