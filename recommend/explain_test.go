@@ -651,6 +651,19 @@ func TestExplainClauseForms(t *testing.T) {
 			"not matched: you sit 3.5 hours a day, the rule needs less than 2.5"},
 		{"!(\n  'sore' in profile.conditions ||\n  'stiff' in profile.conditions)", recommend.Profile{Conditions: []string{"stiff"}},
 			"not matched: you reported stiff"},
+		// Under a !, the rule needs the opposite of what the clause asks.
+		{"!(profile.pain_level >= 7)", recommend.Profile{PainLevel: 8},
+			"not matched: your pain level is 8, the rule needs it not to be 7 or more"},
+		{"!(profile.pain_level >= 7)", recommend.Profile{PainLevel: 3},
+			"matched: your pain level is 3, which is not 7 or more"},
+		{"!('sore' in profile.conditions && profile.pain_level >= 7)", recommend.Profile{Conditions: []string{"sore"}, PainLevel: 8},
+			"not matched: you reported sore; your pain level is 8, the rule needs it not to be 7 or more"},
+		{"!!(profile.pain_level >= 7)", recommend.Profile{PainLevel: 3},
+			"not matched: your pain level is 3, the rule needs 7 or more"},
+		{"!(profile.sex == 'male')", recommend.Profile{Sex: "male"},
+			"not matched: your sex is male, the rule needs it not to be male"},
+		{"!(profile.sex == 'male')", recommend.Profile{Sex: "female"},
+			"matched: your sex is female, which is not male"},
 		{"profile.conditions.all(c, c == 'sore')", recommend.Profile{Conditions: []string{"stiff"}},
 			"not matched: profile.conditions.all(c, c == 'sore') is false"},
 		{"'sore' in profile.conditions ? profile.pain_level > 3 : false", recommend.Profile{Conditions: []string{"sore"}},
@@ -662,6 +675,7 @@ func TestExplainClauseForms(t *testing.T) {
 sources: [{id: g, title: G, publisher: P, kind: guideline}]
 vocabulary:
   conditions: [{id: sore, label: Sore}, {id: stiff, label: Stiff}]
+  sex: [{id: female, label: Female}, {id: male, label: Male}]
 movements: [{id: walk, name: Walk, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
 rules:
   - id: r

@@ -1123,14 +1123,8 @@ func (l *choiceLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	w.says = append(w.says, f.label...)
 	w.says = append(w.says, " is "...)
 	w.says = append(w.says, choiceLabel(w.e, l.ci, have)...)
-	switch {
-	case c.Value && l.equal:
-	case c.Value:
-		w.says = append(w.says, ", which is "...)
-		w.says = append(w.says, l.need...)
-	default:
-		w.says = append(w.says, ", the rule needs "...)
-		w.says = append(w.says, l.need...)
+	if !c.Value || !l.equal || w.neg {
+		w.appendNeed(c.Value, l.need)
 	}
 	return true
 }
@@ -1223,13 +1217,28 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 		}
 	}
 	w.says = append(w.says, after...)
-	if c.Value {
-		w.says = append(w.says, ", which is "...)
-	} else {
-		w.says = append(w.says, ", the rule needs "...)
-	}
-	w.says = append(w.says, l.need...)
+	w.appendNeed(c.Value, l.need)
 	return true
+}
+
+// appendNeed appends to the words of a clause that gave value what the
+// rule needs of it, need in words ("7 or more"): ", which is 7 or more"
+// when the clause holds it, ", the rule needs 7 or more" when not; and,
+// for a clause under a ! (w.neg), whose rule needs the opposite, ", which
+// is not 7 or more" when the clause does not hold it and ", the rule
+// needs it not to be 7 or more" when it does.
+func (w *whyRun) appendNeed(value bool, need string) {
+	switch {
+	case value && !w.neg:
+		w.says = append(w.says, ", which is "...)
+	case !w.neg:
+		w.says = append(w.says, ", the rule needs "...)
+	case !value:
+		w.says = append(w.says, ", which is not "...)
+	default:
+		w.says = append(w.says, ", the rule needs it not to be "...)
+	}
+	w.says = append(w.says, need...)
 }
 
 // formatNumber returns v as strconv.FormatFloat(v, 'g', -1, 64) does,
@@ -1266,6 +1275,9 @@ type whyRun struct {
 	// not depend on the profile, made with the plan; or "".
 	matched bool
 	fixed   string
+	// neg is whether the clause being worded is under an odd number of
+	// !, so that the rule needs the opposite of what the clause asks.
+	neg bool
 }
 
 // fix notes that the clause being worded, if it is the first, makes the
@@ -1391,7 +1403,11 @@ func (w *whyRun) why(n *whyNode, out []ClauseExplanation) []ClauseExplanation {
 		}
 		return out
 	case whyNot:
+		// What the rule needs of the operand's clauses is the opposite
+		// of what it would need without the !.
 		a := n.args[0]
+		w.neg = !w.neg
+		defer func() { w.neg = !w.neg }()
 		if c, ok := w.leaf(a); ok {
 			c.Text, c.Value = n.text, v
 			return w.add(out, n, c)
