@@ -888,9 +888,10 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper,
 	if old != nil && len(old.at) >= n {
 		return old
 	}
-	p = newPlaces[T](n)
 	if old != nil {
 		p = grownPlaces(old, n)
+	} else {
+		p = newPlaces[T](n)
 	}
 	c.room(64 + 8*n + len(key))
 	m()[string(key)] = p
