@@ -500,6 +500,10 @@ func (b *fhirBundle) next() string {
 	return next
 }
 
+// codesCounted is what a note on a value that could not be read says
+// when codes of the rule set's terms in it were counted.
+const codesCounted = "; its codes of the rule set's terms are counted, erring toward a referral"
+
 // isNext reports whether relation, a Bundle link's, is "next", in any
 // case: link relation types are compared without case (RFC 8288, section
 // 2.1.1), and a next link missed would leave the other pages, and a red
@@ -1607,7 +1611,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 		if len(counted) == 0 {
 			return nil, "; no code in it is one of the rule set's terms"
 		}
-		return counted, "; its codes of the rule set's terms are counted, erring toward a referral"
+		return counted, codesCounted
 	}
 	count := func(raw json.RawMessage) ([]Coding, string) { return countIf(raw, s.what == "past") }
 	// bad notes a value at path that could not be read, and may hide a
@@ -1748,7 +1752,7 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			}
 			if len(counted) > 0 {
 				n.Codes = append(slices.Clip(n.Codes), counted...)
-				n.Reason += "; its codes of the rule set's terms are counted, erring toward a referral"
+				n.Reason += codesCounted
 			}
 			unread(n, c.unreadCodeAt)
 		}
