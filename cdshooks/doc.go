@@ -166,7 +166,8 @@ of time ([WithTimeout]).
     after today, UTC; [Mapping.Deceased]) gets
     {"cards": []}: the advice, a referral included, is not for anyone. A
     deceased[x] that is false, cannot be read or is in the future leaves
-    the cards.
+    the cards; one that cannot be read or is in the future is listed under
+    [ExtensionUnreadPatient] with its path.
   - The JSON is read strictly: a key given twice in one object is never
     read as one (encoding/json would keep the last value, so a second
     clinicalStatus could replace the first without a word), nor is a key
@@ -387,8 +388,9 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     subject could not be), in the same form;
   - com.github.backrules.unread-patient ([ExtensionUnreadPatient]): the
     values of the patient that could not be read (a birthDate that gives
-    no age, a gender or id of the wrong type, or the Patient itself, not
-    read from fhirServer), each with its path and why;
+    no age, a gender or id of the wrong type, a deceased[x] that cannot be
+    read or is in the future, or the Patient itself, not read from
+    fhirServer), each with its path and why;
   - com.github.backrules.unread-conditions
     ([ExtensionUnreadConditions]): why not every active Condition could
     be read (from fhirServer, an OperationOutcome of the search in the

@@ -120,6 +120,10 @@ type Mapping struct {
 	// the Patient (it could not be fetched) is noted the same way (entry
 	// prefetch.patient), its age and sex unknown, and the Service adds the
 	// same for a Patient it could not read from the client's FHIR server.
+	// A deceased[x] that cannot be read (not a boolean, not a FHIR
+	// dateTime) or that dates the death after now is noted too: the
+	// patient is taken as alive, so the cards are given, and since the age
+	// and sex are read, no card says they are unknown.
 	UnreadPatient []PatientNote `json:"unread_patient,omitempty"`
 	// UnreadConditions says why not every active Condition could be
 	// read. MapRequest sets it, one note per OperationOutcome, when the
@@ -180,7 +184,8 @@ type Mapping struct {
 	// diedBy). The Service then answers with no
 	// cards, since advice for the patient's back is not for anyone. A
 	// deceased[x] that cannot be read, or a date in the future, leaves it
-	// false: the cards err toward the clinician.
+	// false, with a note in UnreadPatient: the cards err toward the
+	// clinician.
 	Deceased bool `json:"deceased,omitempty"`
 
 	// requestParts are the entries of the notes of UnreadConditions that
@@ -1404,12 +1409,29 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		note("id", quote(id)+" is not the patient in context (context.patientId "+quote(pid)+"): none of it is read: the age is taken as unknown, and the sex as not stated")
 		return nil
 	}
-	var dead bool
-	if json.Unmarshal(p.DeceasedBoolean, &dead) == nil && dead {
-		m.Deceased = true
+	// A deceased[x] that cannot be read, or a death in the future, is
+	// read as alive, so that the cards err toward the clinician, and is
+	// noted so that the mistake is not passed over without a word.
+	const alive = ": the patient is taken as alive, and the cards are given"
+	if !isNull(p.DeceasedBoolean) {
+		var dead bool
+		if err := json.Unmarshal(p.DeceasedBoolean, &dead); err != nil {
+			note("deceasedBoolean", jsonError(p.DeceasedBoolean, at+".deceasedBoolean", err).Message+alive)
+		} else if dead {
+			m.Deceased = true
+		}
 	}
-	if when, why := str(p.DeceasedDateTime, "deceasedDateTime"); why == "" && when != "" && diedBy(when, now) {
+	when, why := str(p.DeceasedDateTime, "deceasedDateTime")
+	switch died, read := diedBy(when, now); {
+	case why != "":
+		note("deceasedDateTime", why+alive)
+	case when == "":
+	case !read:
+		note("deceasedDateTime", quote(when)+" is not a FHIR dateTime"+alive)
+	case died:
 		m.Deceased = true
+	default:
+		note("deceasedDateTime", quote(when)+" is after now, which must be a mistake"+alive)
 	}
 	birth, why := str(p.BirthDate, "birthDate")
 	if why == "" && birth != "" {
@@ -1432,14 +1454,35 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	return nil
 }
 
+// ageOrSexNotes returns the notes that leave the age unknown or the sex
+// not stated: all but those of a deceased[x] that could not be read,
+// which leave the patient taken as alive and change no advice. Only
+// those call for the card that the age or sex is unknown.
+func ageOrSexNotes(notes []PatientNote) []PatientNote {
+	var out []PatientNote
+	for _, n := range notes {
+		if !deceasedNote(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// deceasedNote reports whether n is the note of a deceased[x] that could
+// not be read.
+func deceasedNote(n PatientNote) bool {
+	return n.Entry == "prefetch."+PrefetchPatient+".deceasedBoolean" || n.Entry == "prefetch."+PrefetchPatient+".deceasedDateTime"
+}
+
 // diedBy reports whether when, a Patient's deceasedDateTime, says the
-// patient died by now: a time with its zone not after now, or a day not
-// after now's (UTC; for a year, or a year and month, its first day). A
-// value that is not a FHIR dateTime, or is after now, does not: a death
-// in the future is a mistake, whose cards err toward the clinician.
-func diedBy(when string, now time.Time) bool {
+// patient died by now (died), and whether it is a FHIR dateTime at all
+// (read): a time with its zone not after now, or a day not after now's
+// (UTC; for a year, or a year and month, its first day). A value that is
+// not a FHIR dateTime, or is after now, does not: a death in the future
+// is a mistake, whose cards err toward the clinician.
+func diedBy(when string, now time.Time) (died, read bool) {
 	if t, err := time.Parse(time.RFC3339Nano, when); err == nil {
-		return !t.After(now)
+		return !t.After(now), true
 	}
 	var y, mo, d string
 	if f := fhirDateTime.FindStringSubmatch(when); f != nil {
@@ -1448,11 +1491,15 @@ func diedBy(when string, now time.Time) bool {
 	} else if f := fhirDate.FindStringSubmatch(when); f != nil {
 		y, mo, d = f[1], cmp.Or(f[2], "01"), "01"
 	} else {
-		return false
+		return false, false
 	}
 	day, err := time.Parse(time.DateOnly, y+"-"+mo+"-"+d)
+	if err != nil {
+		// A day the calendar does not have, such as 2025-02-30.
+		return false, false
+	}
 	ny, nm, nd := now.UTC().Date()
-	return err == nil && !day.After(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC))
+	return !day.After(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)), true
 }
 
 // fhirDate is a FHIR date: a year, a year and month, or a full date.
@@ -2158,8 +2205,11 @@ func logPatient(ctx context.Context, log *slog.Logger, hookInstance string, m *M
 	notes := make([]string, 0, len(m.UnreadPatient))
 	for _, n := range m.UnreadPatient {
 		taken := "the age is taken as unknown"
-		if n.Entry == "prefetch."+PrefetchPatient+".gender" {
+		switch {
+		case n.Entry == "prefetch."+PrefetchPatient+".gender":
 			taken = "the sex is taken as not stated"
+		case deceasedNote(n):
+			taken = "the patient is taken as alive"
 		}
 		notes = append(notes, n.Entry+": could not be read; "+taken)
 	}

@@ -505,3 +505,66 @@ func checkCards(t *testing.T, body string, status int, wantCards bool) {
 		t.Errorf("%d cards, want cards: %v\n%s", len(resp.Cards), wantCards, rec.Body)
 	}
 }
+
+// TestDeceasedUnreadIsNoted checks that a deceased[x] the service cannot
+// read, or that dates a death after now, is noted in the extension
+// (unread-patient) with its path, rather than passed over: the patient is
+// taken as alive, and the cards are given. The note is not of the age or
+// sex, so it adds no card saying the age is unknown.
+func TestDeceasedUnreadIsNoted(t *testing.T) {
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	tests := []struct {
+		name     string
+		deceased string // the Patient's deceased[x], JSON
+		want     []string
+	}{
+		{"none", ``, nil},
+		{"deceasedBoolean false", `"deceasedBoolean": false`, nil},
+		{"deceasedBoolean null", `"deceasedBoolean": null`, nil},
+		{"deceasedBoolean a string", `"deceasedBoolean": "true"`, []string{"prefetch.patient.deceasedBoolean"}},
+		{"deceasedBoolean a number", `"deceasedBoolean": 1`, []string{"prefetch.patient.deceasedBoolean"}},
+		{"deceasedDateTime a number", `"deceasedDateTime": 2020`, []string{"prefetch.patient.deceasedDateTime"}},
+		{"deceasedDateTime not a date", `"deceasedDateTime": "yes"`, []string{"prefetch.patient.deceasedDateTime"}},
+		{"deceasedDateTime a day the calendar lacks", `"deceasedDateTime": "2025-02-30"`, []string{"prefetch.patient.deceasedDateTime"}},
+		{"deceasedDateTime in the future", `"deceasedDateTime": "2031-01-01"`, []string{"prefetch.patient.deceasedDateTime"}},
+		{"deceasedDateTime empty", `"deceasedDateTime": ""`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
+			if tt.deceased != "" {
+				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
+			}
+			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
+			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp cdshooks.Response
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if resp.Extension != nil {
+				for _, n := range resp.Extension.UnreadPatient {
+					got = append(got, n.Entry)
+					if !strings.Contains(n.Reason, "taken as alive") {
+						t.Errorf("note %q: reason %q does not say the patient is taken as alive", n.Entry, n.Reason)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("unread-patient entries (-want +got):\n%s", diff)
+			}
+			if len(resp.Cards) == 0 {
+				t.Fatalf("no cards, want the cancer referral's: %s", rec.Body)
+			}
+			for _, c := range resp.Cards {
+				if strings.Contains(c.Summary, "could not be read") {
+					t.Errorf("card %q: a deceased[x] not read says nothing of the age", c.Summary)
+				}
+			}
+		})
+	}
+}

@@ -534,7 +534,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	// pain scores (or the age beside them) that could not be read.
 	relevant := m.Relevant()
 	trend := len(m.Profile.CheckIns) > 0
-	unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(m.UnreadPatient) > 0
+	unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(ageOrSexNotes(m.UnreadPatient)) > 0
 	if activeUnread || len(m.UnreadPastConditions) > 0 {
 		// Not every active Condition, or not every past one, could be
 		// read. The referrals of those read are known, and reach the
@@ -782,8 +782,8 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 // (Mapping.UnreadPainScores).
 func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping) []Card {
 	var notes []Card
-	if len(m.UnreadPatient) > 0 {
-		notes = append(notes, unreadPatientCard(res, hookInstance, m.UnreadPatient))
+	if unread := ageOrSexNotes(m.UnreadPatient); len(unread) > 0 {
+		notes = append(notes, unreadPatientCard(res, hookInstance, unread))
 	}
 	if len(m.UnreadPainScores) > 0 {
 		notes = append(notes, unreadPainScoresCard(res, hookInstance))
