@@ -97,10 +97,11 @@ func TestCodeLookup(t *testing.T) {
 
 // TestWHOCodes checks, on the default rules, the WHO ICD-10 codes the
 // vocabulary lists: osteomyelitis of a vertebra, a disc infection and
-// discitis, at any site, are a known serious spinal condition, and
-// spinal stenosis is lumbar spinal stenosis only with WHO's site code for
-// the lumbar region (M48.06); without a site, or at another, it is no
-// term.
+// discitis, at any site, and a fracture of a thoracic vertebra, closed or
+// open, are a known serious spinal condition; a cancer of the bronchus or
+// lung, anywhere in it, is a history of cancer; and spinal stenosis is
+// lumbar spinal stenosis only with WHO's site code for the lumbar region
+// (M48.06); without a site, or at another, it is no term.
 func TestWHOCodes(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -127,6 +128,15 @@ func TestWHOCodes(t *testing.T) {
 		{"M48.07", ""}, // lumbosacral region
 		{"M48.09", ""}, // site unspecified
 		{"M48.061", ""},
+		{"S22.0", "known_serious_spinal_condition"},
+		{"S22.00", "known_serious_spinal_condition"}, // closed
+		{"S2201", "known_serious_spinal_condition"},  // open
+		{"S22.1", ""}, // multiple fractures of thoracic spine: not listed
+		{"S22", ""},
+		{"C34", "history_of_cancer"},
+		{"C34.1", "history_of_cancer"},
+		{"C349", "history_of_cancer"},
+		{"C33", ""}, // trachea
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

@@ -975,7 +975,7 @@ func TestVocabularyCodesView(t *testing.T) {
 		"pregnancy":       {{System: sct, Code: "77386006"}},
 		"history_of_cancer": {{System: cm, Code: "Z85", Subcodes: true}, {System: cm, Code: "C50", Subcodes: true}, {System: cm, Code: "C61"},
 			{System: cm, Code: "C34", Subcodes: true}, {System: cm, Code: "C64", Subcodes: true}, {System: cm, Code: "C90", Subcodes: true},
-			{System: cm, Code: "C79.5", Subcodes: true}},
+			{System: cm, Code: "C79.5", Subcodes: true}, {System: who, Code: "C34", Subcodes: true}},
 		"long_term_steroids":  {{System: cm, Code: "Z79.52"}},
 		"high_blood_pressure": {{System: cm, Code: "I10"}},
 		"heart_disease":       {{System: cm, Code: "I51.9"}},
@@ -986,7 +986,7 @@ func TestVocabularyCodesView(t *testing.T) {
 			{System: cm, Code: "M80.08", Subcodes: true}, {System: cm, Code: "M46.2", Subcodes: true},
 			{System: cm, Code: "M46.3", Subcodes: true}, {System: cm, Code: "M46.4", Subcodes: true},
 			{System: who, Code: "M46.2", Subcodes: true}, {System: who, Code: "M46.3", Subcodes: true},
-			{System: who, Code: "M46.4", Subcodes: true},
+			{System: who, Code: "M46.4", Subcodes: true}, {System: who, Code: "S22.0", Subcodes: true},
 			{System: cm, Code: "C41.2"},
 		},
 	}

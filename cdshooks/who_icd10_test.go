@@ -50,22 +50,34 @@ func cardsFor(t *testing.T, codings ...recommend.Code) ([]string, []cdshooks.Cod
 // gets the cards of the same chart coded in ICD-10-CM: the urgent
 // referral for a spine infection on record (osteomyelitis of a vertebra,
 // a disc infection, discitis, each with WHO's site code for the lumbar
-// region), and the advice for lumbar spinal stenosis. The WHO code is
-// read however the client writes it (its OID in capitals, no dot, a dot
-// at the end, the dagger of WHO's dual coding). Such a chart used to be
-// answered with no cards at all, its codes listed as unknown.
+// region) or a fracture of a thoracic vertebra (closed, open, or neither
+// said), the urgent referral for a cancer of the lung, and the advice for
+// lumbar spinal stenosis. The WHO code is read however the client writes
+// it (its OID in capitals, no dot, a dot at the end, the dagger of WHO's
+// dual coding). Such a chart used to be answered with no cards at all,
+// its codes listed as unknown.
 func TestWHOICD10Chart(t *testing.T) {
-	const seriousCard = "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."
+	const (
+		seriousCard = "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."
+		// A chart that holds only a risk factor does not say the person
+		// has back pain, so the card applies if back pain is reported.
+		cancerCard = "If back pain is reported: Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+	)
 	tests := []struct {
-		name     string
-		who, cm  recommend.Code
-		referral bool // whether the cards start with the urgent referral
+		name    string
+		who, cm recommend.Code
+		first   string // the referral the cards start with, "" for none
 	}{
-		{"osteomyelitis of a lumbar vertebra", recommend.Code{System: icd10WHO, Code: "M46.26"}, recommend.Code{System: icd10CM, Code: "M46.26"}, true},
-		{"osteomyelitis of a vertebra, no site", recommend.Code{System: icd10WHO, Code: "M46.2"}, recommend.Code{System: icd10CM, Code: "M46.20"}, true},
-		{"a lumbar disc infection, under the OID in capitals with a dagger", recommend.Code{System: "URN:OID:2.16.840.1.113883.6.3", Code: "M4636†"}, recommend.Code{System: icd10CMOID, Code: "M4636"}, true},
-		{"lumbar discitis, a dot at the end", recommend.Code{System: icd10OID, Code: "m46.46."}, recommend.Code{System: icd10CM, Code: "M46.46"}, true},
-		{"lumbar spinal stenosis", recommend.Code{System: icd10WHO, Code: "M48.06"}, recommend.Code{System: icd10CM, Code: "M48.061"}, false},
+		{"osteomyelitis of a lumbar vertebra", recommend.Code{System: icd10WHO, Code: "M46.26"}, recommend.Code{System: icd10CM, Code: "M46.26"}, seriousCard},
+		{"osteomyelitis of a vertebra, no site", recommend.Code{System: icd10WHO, Code: "M46.2"}, recommend.Code{System: icd10CM, Code: "M46.20"}, seriousCard},
+		{"a lumbar disc infection, under the OID in capitals with a dagger", recommend.Code{System: "URN:OID:2.16.840.1.113883.6.3", Code: "M4636†"}, recommend.Code{System: icd10CMOID, Code: "M4636"}, seriousCard},
+		{"lumbar discitis, a dot at the end", recommend.Code{System: icd10OID, Code: "m46.46."}, recommend.Code{System: icd10CM, Code: "M46.46"}, seriousCard},
+		{"a fracture of a thoracic vertebra, closed", recommend.Code{System: icd10WHO, Code: "S22.00"}, recommend.Code{System: icd10CM, Code: "S22.009A"}, seriousCard},
+		{"a fracture of a thoracic vertebra, open, under the OID", recommend.Code{System: icd10OID, Code: "S2201"}, recommend.Code{System: icd10CM, Code: "S22.009B"}, seriousCard},
+		{"a fracture of a thoracic vertebra, closed or open not said", recommend.Code{System: icd10WHO, Code: "S22.0"}, recommend.Code{System: icd10CM, Code: "S22.009A"}, seriousCard},
+		{"a cancer of the upper lobe of a lung", recommend.Code{System: icd10WHO, Code: "C34.1"}, recommend.Code{System: icd10CM, Code: "C34.11"}, cancerCard},
+		{"a cancer of the lung, unspecified", recommend.Code{System: icd10WHO, Code: "C349"}, recommend.Code{System: icd10CM, Code: "C34.90"}, cancerCard},
+		{"lumbar spinal stenosis", recommend.Code{System: icd10WHO, Code: "M48.06"}, recommend.Code{System: icd10CM, Code: "M48.061"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,8 +86,8 @@ func TestWHOICD10Chart(t *testing.T) {
 			if len(want) == 0 || len(wantUnknown) != 0 {
 				t.Fatalf("the ICD-10-CM chart has cards %q and unknown codes %v: it should be understood", want, wantUnknown)
 			}
-			if (want[0] == seriousCard) != tt.referral {
-				t.Fatalf("the ICD-10-CM chart's first card is %q; the urgent referral wanted: %v", want[0], tt.referral)
+			if first := want[0]; tt.first != "" && first != tt.first || tt.first == "" && (first == seriousCard || first == cancerCard) {
+				t.Fatalf("the ICD-10-CM chart's first card is %q; want the referral %q", first, tt.first)
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("cards of the WHO ICD-10 chart (-want +got):\n%s", diff)
