@@ -310,7 +310,16 @@ of time ([WithTimeout]).
     that term to the profile's conditions, one of a red_flags term to its
     red_flags. A term is added once, and the lists follow vocabulary
     order. A code stands for one term in the whole vocabulary; the parse
-    stage checks that.
+    stage checks that. A coding written another way is looked up as the
+    vocabulary writes it: ICD-10-CM, the WHO's ICD-10 and SNOMED CT under
+    their HL7 OIDs (urn:oid:2.16.840.1.113883.6.90, .6.3 and .6.96, the
+    "urn:oid:" in any case) as under their FHIR URIs; an ICD-10-CM or
+    ICD-10 code trimmed, in capitals, without a dot at its end and with
+    the dot after its third character (" m5126" and "M51.26." are
+    M51.26), and a WHO ICD-10 code without the dagger or asterisk of its
+    dual coding ("G83.4†" is G83.4); a SNOMED CT code trimmed. The two
+    ICD-10s stay apart: a code of one never stands for a term coded only
+    in the other, as their codes below the category differ.
     Codes of terms of the other vocabulary fields are not looked up, and
     resources other than Condition in the Bundle are ignored.
   - The other profile fields (pain level, days since onset, sitting hours,
@@ -348,10 +357,11 @@ template carries no codes: CDS Hooks 2.0 lets a prefetch template use
 token search by equality only, and optionally :in (no other token
 modifier), while a vocabulary code with subcodes: true (Z85) stands for
 every code under it, which exact tokens cannot say, and the service reads
-codes written another way (an OID system, no dot) that a token search
-would miss. The page size keeps a long history from bringing the body over
-the service's limit, a 413 without cards ([WithMaxBodyBytes]); the rest of
-it comes with a next link, read as the conditions' are.
+codes written another way (an OID system, no dot, a dot at the end) that
+a token search would miss. The page size keeps a long history from
+bringing the body over the service's limit, a 413 without cards
+([WithMaxBodyBytes]); the rest of it comes with a next link, read as the
+conditions' are.
 
 What keeps the service from reading every past Condition (the key missing
 and not read from fhirServer, an OperationOutcome in its place, a page of

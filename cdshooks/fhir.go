@@ -1306,37 +1306,61 @@ func (idx *codes) lookup(system, code string) (term, bool) {
 	return term{}, false
 }
 
-// The URIs of ICD-10-CM and SNOMED CT: the ones FHIR R4 names, and their
-// HL7 OIDs, which clients that take their codes from CDA or v2 send
-// instead.
+// The URIs of ICD-10-CM, the WHO's ICD-10 and SNOMED CT: the ones FHIR R4
+// names, and their HL7 OIDs, which clients that take their codes from CDA
+// or v2 send instead.
 const (
 	icd10cmSystem = "http://hl7.org/fhir/sid/icd-10-cm"
 	icd10cmOID    = "urn:oid:2.16.840.1.113883.6.90"
+	icd10System   = "http://hl7.org/fhir/sid/icd-10"
+	icd10OID      = "urn:oid:2.16.840.1.113883.6.3"
 	snomedSystem  = "http://snomed.info/sct"
 	snomedOID     = "urn:oid:2.16.840.1.113883.6.96"
 )
 
-// canonicalCode writes a coding as the vocabulary writes it: ICD-10-CM
-// and SNOMED CT under their FHIR URIs rather than their OIDs, a SNOMED CT
-// code trimmed, and an ICD-10-CM code in capitals with the dot after the
-// category's three characters ("M5126" is "M51.26"). ICD-10-CM codes are
-// 3 to 7 characters, the first a letter, the dot only ever after the
-// third; an ICD-10-CM code of another shape gets no dot, but is still
-// trimmed and in capitals, and the other systems' codes are left as sent.
+// oidPrefix is how an OID is written as a URI. Its letters may come in
+// any case (RFC 8141 makes the "urn" and the namespace id "oid"
+// case-insensitive), and an OID has only digits and dots after it.
+const oidPrefix = "urn:oid:"
+
+// canonicalCode writes a coding as the vocabulary writes it: ICD-10-CM,
+// the WHO's ICD-10 and SNOMED CT under their FHIR URIs rather than their
+// OIDs (the OID's "urn:oid:" in any case), a SNOMED CT code trimmed, and
+// an ICD-10-CM or ICD-10 code trimmed, in capitals, without a dot at its
+// end ("I10." is "I10") and with the dot after the category's three
+// characters ("M5126" is "M51.26"). Codes of both are 3 to 7 characters,
+// the first a letter, the dot only ever after the third; a code of
+// another shape gets no dot, but is still trimmed and in capitals. A WHO
+// ICD-10 code may carry the dagger or asterisk of the classification's
+// dual coding ("G83.4†", "M49.0*", or "+" for the dagger where the
+// character set lacks it); the mark is not part of the code, and is
+// dropped. The two ICD-10 systems stay apart: a code of one never stands
+// for a term coded in the other. The other systems' codes are left as
+// sent.
 func canonicalCode(system, code string) (string, string) {
+	if len(system) >= len(oidPrefix) && strings.EqualFold(system[:len(oidPrefix)], oidPrefix) {
+		system = oidPrefix + system[len(oidPrefix):]
+	}
 	switch system {
 	case icd10cmOID:
 		system = icd10cmSystem
+	case icd10OID:
+		system = icd10System
 	case snomedOID:
 		system = snomedSystem
 	}
-	if system == snomedSystem {
+	switch system {
+	case snomedSystem:
 		return system, strings.TrimSpace(code)
-	}
-	if system != icd10cmSystem {
+	case icd10cmSystem, icd10System:
+	default:
 		return system, code
 	}
 	c := strings.ToUpper(strings.TrimSpace(code))
+	if system == icd10System {
+		c = strings.TrimSpace(strings.TrimRight(c, "†*+"))
+	}
+	c = strings.TrimSuffix(c, ".")
 	if len(c) > 3 && len(c) <= 7 && !strings.Contains(c, ".") && c[0] >= 'A' && c[0] <= 'Z' {
 		c = c[:3] + "." + c[3:]
 	}

@@ -173,15 +173,19 @@ func TestBundleEntriesStop(t *testing.T) {
 }
 
 // TestCanonicalCode checks how a coding is written before it is looked
-// up: ICD-10-CM under its OID is read as under its FHIR URI, and its code
-// is trimmed, put in capitals and given the dot after the category's
-// three characters only when it has the shape of an ICD-10-CM code (4 to
-// 7 characters, no dot, a letter first), any other ICD-10-CM code left as
-// the client wrote it but for the trim and the capitals; SNOMED CT under
-// its OID is read as under its FHIR URI, and its code trimmed; every code
-// of another system is left untouched.
+// up: ICD-10-CM and the WHO's ICD-10 under their OIDs (the "urn:oid:" in
+// any case) are read as under their FHIR URIs, and their codes are
+// trimmed, put in capitals, read without a dot at the end, and given the
+// dot after the category's three characters only when they have the shape
+// of such a code (4 to 7 characters, no dot, a letter first), any other
+// code left as the client wrote it but for the trim and the capitals; a
+// WHO ICD-10 code is read without its dagger or asterisk, an ICD-10-CM one
+// keeps what follows its code; neither system becomes the other. SNOMED CT
+// under its OID is read as under its FHIR URI, and its code trimmed; every
+// code of another system is left untouched.
 func TestCanonicalCode(t *testing.T) {
 	const cm, oid = "http://hl7.org/fhir/sid/icd-10-cm", "urn:oid:2.16.840.1.113883.6.90"
+	const who, whoOID = "http://hl7.org/fhir/sid/icd-10", "urn:oid:2.16.840.1.113883.6.3"
 	type coding struct{ System, Code string }
 	tests := []struct {
 		name string
@@ -207,8 +211,38 @@ func TestCanonicalCode(t *testing.T) {
 		{"the character after Z first", coding{cm, "[1234"}, coding{cm, "[1234"}},
 		{"a letter first and a symbol after", coding{cm, "M_126"}, coding{cm, "M_1.26"}},
 		{"a dot elsewhere", coding{cm, "M5.126"}, coding{cm, "M5.126"}},
-		// Other systems, even the WHO's ICD-10.
-		{"ICD-10", coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}, coding{"http://hl7.org/fhir/sid/icd-10", " m5126"}},
+		// A dot at the end is no dot.
+		{"a dot at the end of a category", coding{cm, "I10."}, coding{cm, "I10"}},
+		{"a dot at the end of a longer code", coding{cm, "M5126."}, coding{cm, "M51.26"}},
+		{"a dot at the end of a dotted code", coding{cm, "m51.26. "}, coding{cm, "M51.26"}},
+		{"a dot alone", coding{cm, "."}, coding{cm, ""}},
+		// The OID's prefix in any case; its digits stay as they are.
+		{"the OID in capitals", coding{"URN:OID:2.16.840.1.113883.6.90", "M5126"}, coding{cm, "M51.26"}},
+		{"the OID in mixed case", coding{"Urn:Oid:2.16.840.1.113883.6.90", "M51.26"}, coding{cm, "M51.26"}},
+		{"another OID in capitals", coding{"URN:OID:1.2.3", "m5126"}, coding{"urn:oid:1.2.3", "m5126"}},
+		{"an OID system with spaces is not read", coding{" urn:oid:2.16.840.1.113883.6.90", "M5126"}, coding{" urn:oid:2.16.840.1.113883.6.90", "M5126"}},
+		// The WHO's ICD-10, read as ICD-10-CM is, but kept apart from it.
+		{"ICD-10", coding{who, " m5126"}, coding{who, "M51.26"}},
+		{"ICD-10 with its dot", coding{who, "G83.4"}, coding{who, "G83.4"}},
+		{"ICD-10 under its OID", coding{whoOID, "G834"}, coding{who, "G83.4"}},
+		{"ICD-10 under its OID in capitals", coding{"URN:OID:2.16.840.1.113883.6.3", "g83.4"}, coding{who, "G83.4"}},
+		{"ICD-10, a category", coding{who, "z85"}, coding{who, "Z85"}},
+		{"ICD-10, a dot at the end", coding{who, "I10."}, coding{who, "I10"}},
+		{"ICD-10, a site code", coding{who, "M4806"}, coding{who, "M48.06"}},
+		{"ICD-10, 8 characters", coding{who, "M4806ABC"}, coding{who, "M4806ABC"}},
+		// The dagger and the asterisk of WHO's dual coding are not part
+		// of the code.
+		{"ICD-10, a dagger", coding{who, "G83.4†"}, coding{who, "G83.4"}},
+		{"ICD-10, an asterisk", coding{who, "M49.0*"}, coding{who, "M49.0"}},
+		{"ICD-10, a plus for the dagger", coding{who, "A17.0+"}, coding{who, "A17.0"}},
+		{"ICD-10, a dagger without the dot", coding{who, " g834† "}, coding{who, "G83.4"}},
+		{"ICD-10, a space before the asterisk", coding{who, "M49.0 *"}, coding{who, "M49.0"}},
+		{"ICD-10, a dagger after a dot at the end", coding{who, "I10.†"}, coding{who, "I10"}},
+		{"ICD-10-CM keeps a mark", coding{cm, "G83.4†"}, coding{cm, "G83.4†"}},
+		// ICD-10-CM's OID is not the WHO's, nor the other way round.
+		{"ICD-10-CM's OID is ICD-10-CM", coding{oid, "G83.4"}, coding{cm, "G83.4"}},
+		{"a near OID is neither", coding{"urn:oid:2.16.840.1.113883.6.30", "G834"}, coding{"urn:oid:2.16.840.1.113883.6.30", "G834"}},
+		// Other systems.
 		{"SNOMED CT", coding{"http://snomed.info/sct", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},
 		// SNOMED CT under its HL7 OID, and with spaces around its code.
 		{"SNOMED CT under the OID", coding{"urn:oid:2.16.840.1.113883.6.96", "23056005"}, coding{"http://snomed.info/sct", "23056005"}},

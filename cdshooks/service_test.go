@@ -964,18 +964,18 @@ func TestVocabularyCodesView(t *testing.T) {
 			codes[term.ID] = term.Codes
 		}
 	}
-	const sct, cm = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm"
+	const sct, cm, who = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"
 	want := map[string][]recommend.Code{
 		"disc_herniation": {{System: cm, Code: "M51.26"}},
 		"acute_strain":    {{System: cm, Code: "S39.012A"}},
 		"sciatica":        {{System: sct, Code: "23056005"}, {System: cm, Code: "M54.30"}, {System: cm, Code: "M54.31"}, {System: cm, Code: "M54.32"}},
-		"spinal_stenosis": {{System: sct, Code: "18347007"}, {System: cm, Code: "M48.061"}, {System: cm, Code: "M48.062"}},
+		"spinal_stenosis": {{System: sct, Code: "18347007"}, {System: cm, Code: "M48.061"}, {System: cm, Code: "M48.062"}, {System: who, Code: "M48.06"}},
 		"low_back_pain":   {{System: cm, Code: "M54.5", Subcodes: true}, {System: sct, Code: "279039007"}},
 		"osteoporosis":    {{System: sct, Code: "64859006"}},
 		"pregnancy":       {{System: sct, Code: "77386006"}},
 		"history_of_cancer": {{System: cm, Code: "Z85", Subcodes: true}, {System: cm, Code: "C50", Subcodes: true}, {System: cm, Code: "C61"},
 			{System: cm, Code: "C34", Subcodes: true}, {System: cm, Code: "C64", Subcodes: true}, {System: cm, Code: "C90", Subcodes: true},
-			{System: cm, Code: "C79.5", Subcodes: true}},
+			{System: cm, Code: "C79.5", Subcodes: true}, {System: who, Code: "C34", Subcodes: true}},
 		"long_term_steroids":  {{System: cm, Code: "Z79.52"}},
 		"high_blood_pressure": {{System: cm, Code: "I10"}},
 		"heart_disease":       {{System: cm, Code: "I51.9"}},
@@ -985,6 +985,8 @@ func TestVocabularyCodesView(t *testing.T) {
 			{System: cm, Code: "S32.0", Subcodes: true}, {System: cm, Code: "S22.0", Subcodes: true},
 			{System: cm, Code: "M80.08", Subcodes: true}, {System: cm, Code: "M46.2", Subcodes: true},
 			{System: cm, Code: "M46.3", Subcodes: true}, {System: cm, Code: "M46.4", Subcodes: true},
+			{System: who, Code: "M46.2", Subcodes: true}, {System: who, Code: "M46.3", Subcodes: true},
+			{System: who, Code: "M46.4", Subcodes: true}, {System: who, Code: "S22.0", Subcodes: true},
 			{System: cm, Code: "C41.2"},
 		},
 	}

@@ -685,7 +685,7 @@ func yesNo(b bool) string {
 var systemNames = map[string]string{
 	"http://snomed.info/sct":            "SNOMED CT",
 	"http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
-	"http://hl7.org/fhir/sid/icd-10":    "ICD-10",
+	"http://hl7.org/fhir/sid/icd-10":    "WHO ICD-10",
 }
 
 // codeList lists a term's codes, "SNOMED CT 23056005, ICD-10-CM M54.30",
