@@ -131,7 +131,9 @@ func TestWHOCodes(t *testing.T) {
 		{"S22.0", "known_serious_spinal_condition"},
 		{"S22.00", "known_serious_spinal_condition"}, // closed
 		{"S2201", "known_serious_spinal_condition"},  // open
-		{"S22.1", ""}, // multiple fractures of thoracic spine: not listed
+		{"S22.1", "known_serious_spinal_condition"},  // multiple fractures of thoracic spine
+		{"S22.11", "known_serious_spinal_condition"}, // the same, open
+		{"S22.2", ""}, // sternum
 		{"S22", ""},
 		{"C34", "history_of_cancer"},
 		{"C34.1", "history_of_cancer"},

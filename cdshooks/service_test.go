@@ -986,7 +986,7 @@ func TestVocabularyCodesView(t *testing.T) {
 			{System: cm, Code: "M80.08", Subcodes: true}, {System: cm, Code: "M46.2", Subcodes: true},
 			{System: cm, Code: "M46.3", Subcodes: true}, {System: cm, Code: "M46.4", Subcodes: true},
 			{System: who, Code: "M46.2", Subcodes: true}, {System: who, Code: "M46.3", Subcodes: true},
-			{System: who, Code: "M46.4", Subcodes: true}, {System: who, Code: "S22.0", Subcodes: true},
+			{System: who, Code: "M46.4", Subcodes: true}, {System: who, Code: "S22.0", Subcodes: true}, {System: who, Code: "S22.1", Subcodes: true},
 			{System: cm, Code: "C41.2"},
 		},
 	}
