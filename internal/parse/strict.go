@@ -452,7 +452,8 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		msg = "lists or mappings nest too deeply (" + msg + ")"
 	case strings.HasPrefix(msg, "unknown anchor"):
 		msg += fmt.Sprintf(" (%s cannot use YAML anchors and aliases: write each value out)", subject)
-	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(text, "\t"):
+	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(text, "\t"),
+		strings.Contains(msg, "found a tab character"):
 		msg += " (YAML does not allow tabs for indentation: use spaces)"
 	case strings.Contains(msg, "found unexpected end of stream"):
 		msg += " (is a quote or a bracket left open?)"
