@@ -118,6 +118,7 @@ func (e *Engine) namedRedFlags(text []byte) []namedFlag {
 // spell a profile field's name are the field, not a term: the key
 // pregnancy_week does not name the condition pregnancy.
 func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
+	text = parse.WideToUTF8(text) // a profile saved as "Unicode" names them too
 	terms := e.termWords(fi)
 	words := textWords(text)
 	var out []namedFlag
@@ -257,6 +258,7 @@ func (e *Engine) NamedReferralConditions(text []byte) []string {
 // first names it: the decoder could not read them as a profile's, and
 // Triage must count them all the same.
 func (e *Engine) addNamedTerms(p *Profile, perr *ProfileError, data []byte) {
+	data = parse.WideToUTF8(data) // where namedTerms reads, for the positions
 	added := e.addNamed(&p.RedFlags, perr, data, fieldRedFlags, e.namedRedFlags(data), namedFlagMessage)
 	if e.addNamed(&p.Conditions, perr, data, fieldConditions, e.namedReferralConditions(data), namedConditionMessage) {
 		added = true

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf16"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
@@ -72,6 +73,30 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			flags:   []string{"saddle_numbness"},
 			urgency: recommend.UrgencyEmergency,
 			named:   []string{"1:12"},
+		},
+		{
+			// Notepad's "Unicode": UTF-16, little-endian, with a byte
+			// order mark. The text is refused, and what it says still
+			// counts, at the line and column of its characters.
+			name:    "yaml saved as UTF-16 with a byte order mark",
+			in:      wide("\uFEFFconditions: [disc_herniation]\nred_flags: [saddle_numbness]\n", 2, false),
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:13"},
+		},
+		{
+			name:    "json saved as UTF-16, big-endian, no byte order mark",
+			in:      wide(`{"red_flags": ["leg_weakness"]}`, 2, true),
+			flags:   []string{"leg_weakness"},
+			urgency: recommend.UrgencyUrgent,
+			named:   []string{"1:17"},
+		},
+		{
+			name:    "yaml saved as UTF-32 with a byte order mark",
+			in:      wide("\uFEFFred_flags:\n  - bladder_bowel_dysfunction\n", 4, false),
+			flags:   []string{"bladder_bowel_dysfunction"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:5"},
 		},
 		{
 			name:    "a red flag read before the error is not counted twice",
@@ -424,4 +449,29 @@ func namedAt(probs []recommend.FieldProblem, field string) []string {
 		}
 	}
 	return named
+}
+
+// wide returns s encoded in UTF-16 (size 2) or UTF-32 (size 4), little-
+// or big-endian, as an editor saving "Unicode" writes it.
+func wide(s string, size int, bigEndian bool) string {
+	var b []byte
+	put := func(u uint32) {
+		for i := range size {
+			shift := 8 * i
+			if bigEndian {
+				shift = 8 * (size - 1 - i)
+			}
+			b = append(b, byte(u>>shift))
+		}
+	}
+	for _, r := range s {
+		if size == 2 && r > 0xFFFF {
+			r1, r2 := utf16.EncodeRune(r)
+			put(uint32(r1))
+			put(uint32(r2))
+			continue
+		}
+		put(uint32(r))
+	}
+	return string(b)
 }
