@@ -111,6 +111,28 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// The problem suggests the red flag; the referral follows it.
+			name:    "misspelt, in the red flags",
+			in:      "red_flags: [saddle_numbnes]\n",
+			flags:   []string{"saddle_numbnes"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "misspelt beside another red flag",
+			in:      `{"red_flags": ["sadle_numbness", "fever_or_chills"]}`,
+			flags:   []string{"sadle_numbness", "fever_or_chills"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:  "in the red flags, too far from any to be a typo",
+			in:    "red_flags: [numb]\n",
+			flags: []string{"numb"},
+		},
+		{
+			name: "misspelt, in the conditions: not read as a red flag",
+			in:   "conditions: [saddle_numbnes]\n",
+		},
+		{
 			name:    "in the wrong list",
 			in:      "conditions: [disc_herniation, LEG-WEAKNESS]\n",
 			urgency: recommend.UrgencyUrgent,
