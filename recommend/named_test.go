@@ -377,6 +377,12 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle\u2212numbness", []string{"saddle_numbness"}},
 		{"saddle\uff3fnumbness", []string{"saddle_numbness"}},
 		{"saddleNumbness", []string{"saddle_numbness"}},
+		// Saved as "Unicode": read as UTF-16 or UTF-32 too. A text that
+		// only looks so keeps what it names as it is.
+		{wide("\uFEFFleg_weakness, saddle numbness", 2, false), []string{"leg_weakness", "saddle_numbness"}},
+		{wide("fever_or_chills", 2, true), []string{"fever_or_chills"}},
+		{wide("\uFEFFleg_weakness", 4, true), []string{"leg_weakness"}},
+		{"\x000\nsaddle_numbness", []string{"saddle_numbness"}},
 		{"legweakness", []string{"leg_weakness"}},
 		{"legNumbness or tingling", []string{"leg_numbness_or_tingling"}},
 		{"\uff33\uff41\uff44\uff44\uff4c\uff45 numbness", []string{"saddle_numbness"}},
