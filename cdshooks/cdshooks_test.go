@@ -21,6 +21,7 @@ import (
 	"github.com/backrules/backrules/internal/golden"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/rules"
+	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of package cdshooks")
@@ -225,4 +226,39 @@ func TestCardsGolden(t *testing.T) {
 			golden.Check(t, filepath.Join(goldenDir, "cards-"+name+".golden"), body, *update)
 		})
 	}
+}
+
+// TestByteOrderMark: a request or feedback body that starts with a UTF-8
+// byte order mark, as some editors and HTTP clients write JSON, is read
+// as it is without one (RFC 8259 lets a JSON reader skip it, and the
+// profile decoder does), rather than refused with "invalid character
+// 'ï'" and no cards: a red flag in it still gets its card.
+func TestByteOrderMark(t *testing.T) {
+	const bom = "\uFEFF"
+	const feedback = `{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "2020-12-11T00:00:00Z"}]}`
+	for _, name := range []string{"emergency-red-flag", "disc-herniation"} {
+		t.Run(name, func(t *testing.T) {
+			data := sampleRequests(t)[name]
+			eng := engineFor(t, name)
+			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
+			want := post(t, svc, data)
+			got := post(t, svc, append([]byte(bom), data...))
+			if diff := cmp.Diff(fmt.Sprintf("HTTP %d\n%s", want.Code, want.Body), fmt.Sprintf("HTTP %d\n%s", got.Code, got.Body)); diff != "" {
+				t.Errorf("response with a byte order mark (-without +with):\n%s", diff)
+			}
+		})
+	}
+	t.Run("feedback", func(t *testing.T) {
+		_, want, err := cdshooks.ParseFeedback([]byte(feedback))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := cdshooks.ParseFeedback([]byte(bom + feedback))
+		if err != nil {
+			t.Fatalf("ParseFeedback with a byte order mark: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("feedback records (-without +with):\n%s", diff)
+		}
+	})
 }

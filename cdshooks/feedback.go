@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/internal/httpjson"
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // FeedbackPath is the path of the service's feedback endpoint.
@@ -93,9 +94,11 @@ const maxFeedback = 100
 // CDS Hooks asks for the outcomeTimestamp in UTC. An RFC 3339 date-time
 // with another offset ("2021-12-11T11:05:31+01:00") names the same
 // instant without doubt, so it is taken, and recorded in UTC; one without
-// an offset, or a date alone, is refused. A problem is a *RequestError
-// matching ErrInvalidRequest.
+// an offset, or a date alone, is refused. A leading UTF-8 byte order
+// mark is skipped. A problem is a *RequestError matching
+// ErrInvalidRequest.
 func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
+	data = parse.TrimBOM(data) // as DecodeRequest
 	var f FeedbackRequest
 	if err := decodeBody(data, &f, "the feedback", true, true); err != nil {
 		return nil, nil, err

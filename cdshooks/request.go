@@ -165,10 +165,12 @@ func missingPrefetch(field, format string, args ...any) *RequestError {
 // context's patientId and userId, which may be given twice: the last
 // value is Context's, and the earlier are kept for MapRequest, which
 // reports them (see MapRequest). MapRequest
-// reads the prefetch data as strictly. A problem is a *RequestError
+// reads the prefetch data as strictly. A leading UTF-8 byte order mark
+// is skipped. A problem is a *RequestError
 // matching ErrInvalidRequest that names the field, and the line and
 // column of a syntax error or a key at fault.
 func DecodeRequest(data []byte) (*Request, error) {
+	data = parse.TrimBOM(data) // JSON readers may skip one (RFC 8259, 8.1), as the profile decoder does
 	var body requestBody
 	// The prefetch values are read, and checked, by MapRequest; CDS Hooks
 	// lets a request carry fields the service does not know.

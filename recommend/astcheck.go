@@ -92,7 +92,11 @@ func (v vocabularyValidator) literals(a *ast.AST, report func(e ast.Expr, msg st
 			return
 		}
 		hint := words.DidYouMean(s, voc.ids())
-		if hint == "" {
+		switch {
+		case hint != "":
+		case len(voc.ids()) == 0:
+			hint = ", which the rule set leaves empty: declare it there"
+		default:
 			hint = ": declare it there, or use one of its values"
 			if ids := voc.ids(); len(ids) <= 6 {
 				quoted := make([]string, len(ids))

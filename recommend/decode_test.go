@@ -186,6 +186,12 @@ func TestDecodeProfile(t *testing.T) {
 			want: recommend.Profile{Conditions: []string{"\U0001F600", "\uFFFD", `\ud800`}}},
 		{name: "UTF-16", in: "\xff\xfea\x00", wantPos: [2]int{1, 1},
 			wantErr: "invalid profile: line 1 col 1: the text is UTF-16 encoded: save it as UTF-8"},
+		{name: "UTF-16 without a byte order mark", in: "a\x00:\x00 \x001\x00", wantPos: [2]int{1, 1},
+			wantErr: "invalid profile: line 1 col 1: the text is UTF-16 encoded: save it as UTF-8"},
+		{name: "json in UTF-16 without a byte order mark", in: "{\x00}\x00", wantPos: [2]int{1, 1},
+			wantErr: "invalid profile: line 1 col 1: the text is UTF-16 encoded: save it as UTF-8"},
+		{name: "UTF-32", in: "\xff\xfe\x00\x00a\x00\x00\x00", wantPos: [2]int{1, 1},
+			wantErr: "invalid profile: line 1 col 1: the text is UTF-32 encoded: save it as UTF-8"},
 		{name: "too large", in: "{" + strings.Repeat(" ", recommend.MaxProfileBytes) + "}",
 			wantErr: "invalid profile: input is larger than 65536 bytes"},
 	}

@@ -472,7 +472,9 @@ func Default() (*Engine, error) {
 // with UnreadableReason. What it can read: each list's entries the
 // vocabulary knows (and as a red flag, an entry of any list, a choice, or
 // a check-in's movement or response, that its vocabulary lacks but that
-// names a red flag: see NamedRedFlags; and as a condition, such an entry
+// names a red flag: see NamedRedFlags; an entry of red_flags that names
+// none but that its problem suggests is a typo of one, "saddle_numbnes",
+// as that red flag; and as a condition, such an entry
 // of another list, a choice or a check-in's, that names a condition,
 // such as sciatica given as a red flag), a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read

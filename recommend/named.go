@@ -192,23 +192,17 @@ func wordsAt(words []textWord, i int, want []string) bool {
 // "SADDLE-NUMBNESS" and "saddleNumbness" all name saddle_numbness. What a
 // word processor or a web page writes for those joiners joins them too
 // (a no-break space, a Unicode dash or hyphen, a zero-width space), and
-// full-width letters are read as their ASCII letters. A text that says "no saddle numbness" names it too:
+// full-width letters are read as their ASCII letters. A text that looks
+// UTF-16 or UTF-32 (a byte order mark, or NUL bytes beside its first
+// ASCII character: a profile saved as "Unicode") is read both as it is
+// and as that encoding. A text that says "no saddle numbness" names it too:
 // what the engine cannot read it counts toward a referral rather than
 // risk missing one. A nil Engine names none.
 func (e *Engine) NamedRedFlags(text []byte) []string {
 	if e == nil {
 		return nil
 	}
-	named := e.namedRedFlags(text)
-	if len(named) == 0 {
-		return nil
-	}
-	entries := e.vocab[fieldRedFlags].entries
-	out := make([]string, len(named))
-	for i, n := range named {
-		out[i] = entries[n.index].id
-	}
-	return out
+	return e.namedIDs(fieldRedFlags, text, e.namedRedFlags)
 }
 
 // namedReferralConditions returns the conditions text names, as
@@ -239,16 +233,7 @@ func (e *Engine) NamedReferralConditions(text []byte) []string {
 	if e == nil {
 		return nil
 	}
-	named := e.namedReferralConditions(text)
-	if len(named) == 0 {
-		return nil
-	}
-	entries := e.vocab[fieldConditions].entries
-	out := make([]string, len(named))
-	for i, n := range named {
-		out[i] = entries[n.index].id
-	}
-	return out
+	return e.namedIDs(fieldConditions, text, e.namedReferralConditions)
 }
 
 // addNamedTerms adds to p the red flags, and the conditions that can
@@ -257,13 +242,47 @@ func (e *Engine) NamedReferralConditions(text []byte) []string {
 // first names it: the decoder could not read them as a profile's, and
 // Triage must count them all the same.
 func (e *Engine) addNamedTerms(p *Profile, perr *ProfileError, data []byte) {
-	added := e.addNamed(&p.RedFlags, perr, data, fieldRedFlags, e.namedRedFlags(data), namedFlagMessage)
-	if e.addNamed(&p.Conditions, perr, data, fieldConditions, e.namedReferralConditions(data), namedConditionMessage) {
-		added = true
+	added := false
+	// A text that looks UTF-16 or UTF-32 (a profile saved as "Unicode")
+	// is read both as it is and as that encoding: a text that only looks
+	// so, such as a NUL byte before a digit, loses nothing it names.
+	for _, text := range wideReadings(data) {
+		if e.addNamed(&p.RedFlags, perr, text, fieldRedFlags, e.namedRedFlags(text), namedFlagMessage) {
+			added = true
+		}
+		if e.addNamed(&p.Conditions, perr, text, fieldConditions, e.namedReferralConditions(text), namedConditionMessage) {
+			added = true
+		}
 	}
 	if added {
 		sortProblems(perr.Problems)
 	}
+}
+
+// wideReadings returns the texts the terms text names are read from: text
+// itself and, when it looks UTF-16 or UTF-32 (see parse.WideEncoding),
+// text read as that encoding.
+func wideReadings(text []byte) [][]byte {
+	if parse.WideEncoding(text) == "" {
+		return [][]byte{text}
+	}
+	return [][]byte{text, parse.WideToUTF8(text)}
+}
+
+// namedIDs returns the ids of the terms of the vocabulary of the list
+// field fi that named finds in each reading of text (see wideReadings),
+// each once, in the order the readings first name them.
+func (e *Engine) namedIDs(fi int, text []byte, named func([]byte) []namedFlag) []string {
+	var out []string
+	entries := e.vocab[fi].entries
+	for _, t := range wideReadings(text) {
+		for _, n := range named(t) {
+			if id := entries[n.index].id; !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // sortProblems sorts problems in the order of the input, as the decoder

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf16"
 
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
@@ -74,6 +75,30 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			named:   []string{"1:12"},
 		},
 		{
+			// Notepad's "Unicode": UTF-16, little-endian, with a byte
+			// order mark. The text is refused, and what it says still
+			// counts, at the line and column of its characters.
+			name:    "yaml saved as UTF-16 with a byte order mark",
+			in:      wide("\uFEFFconditions: [disc_herniation]\nred_flags: [saddle_numbness]\n", 2, false),
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:13"},
+		},
+		{
+			name:    "json saved as UTF-16, big-endian, no byte order mark",
+			in:      wide(`{"red_flags": ["leg_weakness"]}`, 2, true),
+			flags:   []string{"leg_weakness"},
+			urgency: recommend.UrgencyUrgent,
+			named:   []string{"1:17"},
+		},
+		{
+			name:    "yaml saved as UTF-32 with a byte order mark",
+			in:      wide("\uFEFFred_flags:\n  - bladder_bowel_dysfunction\n", 4, false),
+			flags:   []string{"bladder_bowel_dysfunction"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:5"},
+		},
+		{
 			name:    "a red flag read before the error is not counted twice",
 			in:      "red_flags: [saddle_numbness]\nconditions: [disc_herniation\n",
 			flags:   []string{"saddle_numbness"},
@@ -84,6 +109,28 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			in:      "red_flags: [Saddle numbness]\n",
 			flags:   []string{"Saddle numbness"},
 			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			// The problem suggests the red flag; the referral follows it.
+			name:    "misspelt, in the red flags",
+			in:      "red_flags: [saddle_numbnes]\n",
+			flags:   []string{"saddle_numbnes"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "misspelt beside another red flag",
+			in:      `{"red_flags": ["sadle_numbness", "fever_or_chills"]}`,
+			flags:   []string{"sadle_numbness", "fever_or_chills"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:  "in the red flags, too far from any to be a typo",
+			in:    "red_flags: [numb]\n",
+			flags: []string{"numb"},
+		},
+		{
+			name: "misspelt, in the conditions: not read as a red flag",
+			in:   "conditions: [saddle_numbnes]\n",
 		},
 		{
 			name:    "in the wrong list",
@@ -330,6 +377,12 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle\u2212numbness", []string{"saddle_numbness"}},
 		{"saddle\uff3fnumbness", []string{"saddle_numbness"}},
 		{"saddleNumbness", []string{"saddle_numbness"}},
+		// Saved as "Unicode": read as UTF-16 or UTF-32 too. A text that
+		// only looks so keeps what it names as it is.
+		{wide("\uFEFFleg_weakness, saddle numbness", 2, false), []string{"leg_weakness", "saddle_numbness"}},
+		{wide("fever_or_chills", 2, true), []string{"fever_or_chills"}},
+		{wide("\uFEFFleg_weakness", 4, true), []string{"leg_weakness"}},
+		{"\x000\nsaddle_numbness", []string{"saddle_numbness"}},
 		{"legweakness", []string{"leg_weakness"}},
 		{"legNumbness or tingling", []string{"leg_numbness_or_tingling"}},
 		{"\uff33\uff41\uff44\uff44\uff4c\uff45 numbness", []string{"saddle_numbness"}},
@@ -424,4 +477,29 @@ func namedAt(probs []recommend.FieldProblem, field string) []string {
 		}
 	}
 	return named
+}
+
+// wide returns s encoded in UTF-16 (size 2) or UTF-32 (size 4), little-
+// or big-endian, as an editor saving "Unicode" writes it.
+func wide(s string, size int, bigEndian bool) string {
+	var b []byte
+	put := func(u uint32) {
+		for i := range size {
+			shift := 8 * i
+			if bigEndian {
+				shift = 8 * (size - 1 - i)
+			}
+			b = append(b, byte(u>>shift))
+		}
+	}
+	for _, r := range s {
+		if size == 2 && r > 0xFFFF {
+			r1, r2 := utf16.EncodeRune(r)
+			put(uint32(r1))
+			put(uint32(r2))
+			continue
+		}
+		put(uint32(r))
+	}
+	return string(b)
 }

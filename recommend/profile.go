@@ -391,7 +391,9 @@ func (e *Engine) readable(p *Profile) {
 }
 
 // misplacedRedFlags returns the red flags that the entries of p's lists
-// and choices that their vocabularies lack name (see NamedRedFlags), and
+// and choices that their vocabularies lack name (see NamedRedFlags), or,
+// for an entry of red_flags that names none, the red flag its problem
+// suggests as a typo of (see words.Closest: "saddle_numbnes"), and
 // the movements and responses of its check-ins that the rule set lacks,
 // for Triage to count: a red flag written "Saddle numbness", in the wrong
 // list, or as how a movement felt, still reaches its referral. conds are
@@ -412,8 +414,17 @@ func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 		}
 	}
 	add := func(fi int, v string) {
-		if e.vocab[fi].index(v) < 0 {
-			named(v, fi != fieldConditions)
+		if e.vocab[fi].index(v) >= 0 {
+			return
+		}
+		before := len(flags)
+		named(v, fi != fieldConditions)
+		if fi == fieldRedFlags && len(flags) == before {
+			// A red flag misspelt in the list of red flags is still the
+			// red flag the problem suggests ("saddle_numbnes").
+			if c := words.Closest(v, e.vocab[fieldRedFlags].ids()); c != "" {
+				flags = append(flags, c)
+			}
 		}
 	}
 	for fi, f := range listFields {

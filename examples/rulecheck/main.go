@@ -265,9 +265,10 @@ func (c *checker) run(tc casefile.Case) {
 // expectation pass whatever the rules do.
 func (c *checker) unknownMovements(e casefile.Expect) []string {
 	known := map[string]bool{}
+	var ids []string
 	for _, m := range c.eng.Movements() {
-		id := m.ID
-		known[id] = true
+		known[m.ID] = true
+		ids = append(ids, m.ID)
 	}
 	var out []string
 	for _, list := range []struct {
@@ -279,13 +280,13 @@ func (c *checker) unknownMovements(e casefile.Expect) []string {
 	} {
 		for _, id := range list.ids {
 			if !known[id] {
-				out = append(out, fmt.Sprintf("expect.%s names %q, which is not a movement of the rule set", list.name, id))
+				out = append(out, fmt.Sprintf("expect.%s names %q, which is not a movement of the rule set%s", list.name, id, words.DidYouMean(id, ids)))
 			}
 		}
 	}
 	for i, st := range e.Steps {
 		if !known[st.Movement] {
-			out = append(out, fmt.Sprintf("expect.steps[%d] names %q, which is not a movement of the rule set", i, st.Movement))
+			out = append(out, fmt.Sprintf("expect.steps[%d] names %q, which is not a movement of the rule set%s", i, st.Movement, words.DidYouMean(st.Movement, ids)))
 		}
 	}
 	reviews := map[string]bool{}

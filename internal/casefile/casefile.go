@@ -74,6 +74,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -297,6 +298,9 @@ func (p *fileParser) mapping(n *node, what string, keys []string, hint string) (
 		k, v := n.items[i], n.items[i+1]
 		switch {
 		case !slices.Contains(keys, k.text):
+			if dym := words.DidYouMean(k.text, keys); dym != "" {
+				return nil, p.errorAt(k, "unknown key %s in %s%s", parse.Quote(k.text), what, dym)
+			}
 			return nil, p.errorAt(k, "unknown key %s in %s: %s", parse.Quote(k.text), what, hint)
 		case out[k.text] != nil:
 			return nil, p.errorAt(k, "key %s is given twice in %s", parse.Quote(k.text), what)
@@ -403,7 +407,8 @@ func (p *fileParser) expect(n *node) (Expect, error) {
 	if v := keys["min_urgency"]; v != nil {
 		u := recommend.Urgency(v.text)
 		if v.kind != kindString || u != recommend.UrgencyEmergency && u != recommend.UrgencyUrgent && u != recommend.UrgencyRoutine {
-			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine", v.value())
+			return Expect{}, p.errorAt(v, "min_urgency %s must be emergency, urgent or routine%s", v.value(),
+				words.DidYouMean(v.text, []string{string(recommend.UrgencyEmergency), string(recommend.UrgencyUrgent), string(recommend.UrgencyRoutine)}))
 		}
 		e.MinUrgency = u
 	}

@@ -214,6 +214,9 @@ func ExistsIn(e ast.Expr) (field string, values []string, ok bool) {
 //	profile.F in ['x', 'y']             (each element)
 //	inside a comprehension over profile.F, with v its variable:
 //	v == 'x', 'x' == v, v != 'x', v in ['x', 'y'] (each element)
+//	a comprehension over a list, with v its variable, that holds
+//	v in profile.F, v == profile.F or v != profile.F: each element of
+//	the list, as in ['x', 'y'].exists(v, v in profile.F)
 //
 // The first three forms are visited in the order of the AST, then those
 // inside comprehensions. What is visited may be a literal of any type, or
@@ -256,6 +259,9 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 		comp := n.AsComprehension()
 		f, ok := Field(comp.IterRange())
 		if !ok {
+			if comp.IterRange().Kind() == ast.ListKind {
+				listCompared(comp, visitAll)
+			}
 			continue
 		}
 		iter := comp.IterVar()
@@ -275,6 +281,34 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 			case operators.In:
 				if IsIdent(args[0], iter) {
 					visitAll(f, args[1])
+				}
+			}
+		}
+	}
+}
+
+// listCompared visits, through visitAll, the elements of the list a
+// comprehension ranges over when its variable is looked up in or
+// compared with a profile field: ['x', 'y'].exists(v, v in profile.F),
+// and v == profile.F or profile.F == v for a choice.
+func listCompared(comp ast.ComprehensionExpr, visitAll func(field string, e ast.Expr)) {
+	iter := comp.IterVar()
+	for _, m := range Matches(comp.LoopStep(), ast.CallKind) {
+		args := m.AsCall().Args()
+		if len(args) != 2 {
+			continue
+		}
+		switch m.AsCall().FunctionName() {
+		case operators.In:
+			if f, ok := Field(args[1]); ok && IsIdent(args[0], iter) {
+				visitAll(f, comp.IterRange())
+				return
+			}
+		case operators.Equals, operators.NotEquals:
+			for i, a := range args {
+				if f, ok := Field(a); ok && IsIdent(args[1-i], iter) {
+					visitAll(f, comp.IterRange())
+					return
 				}
 			}
 		}

@@ -105,3 +105,34 @@ func TestReaders(t *testing.T) {
 		}
 	})
 }
+
+// A comprehension over a list written in the condition, whose variable is
+// looked up in or compared with a profile field, compares each element
+// of the list with that field: a typo in ['disc_herniaton'].exists(c, c
+// in profile.conditions) is found as it is in the usual order.
+func TestComparedLiteralsOverAList(t *testing.T) {
+	tests := []struct {
+		name, cond string
+		want       []string
+	}{
+		{"exists in a list field", "['a', 'b'].exists(c, c in profile.conditions)", []string{"conditions:a", "conditions:b"}},
+		{"all, not in", "['a'].all(c, !(c in profile.red_flags))", []string{"red_flags:a"}},
+		{"choice equal, field first", "['a', 'b'].exists(v, profile.sex == v)", []string{"sex:a", "sex:b"}},
+		{"choice not equal", "['a'].exists(v, v != profile.episode)", []string{"episode:a"}},
+		{"variable not compared with a field", "['a'].exists(v, v == 'b')", nil},
+		{"another variable", "['a'].exists(v, profile.conditions.exists(w, w == 'b'))", []string{"conditions:b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			ComparedLiterals(check(t, tt.cond), func(field string, lit ast.Expr) {
+				if s, ok := String(lit); ok {
+					got = append(got, field+":"+s)
+				}
+			})
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ComparedLiterals(%s) (-want +got):\n%s", tt.cond, diff)
+			}
+		})
+	}
+}

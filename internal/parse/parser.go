@@ -118,7 +118,7 @@ func parseFile(name string, src []byte, d Decoded, doc *RuleSet, iss *Issues) {
 		return
 	case errors.As(err, &perr):
 		pos := FilePos{name, perr.Pos}
-		if isUTF16(src) {
+		if WideEncoding(src) != "" {
 			pos.Pos = Pos{} // the file as a whole: its lines cannot be shown
 		}
 		iss.Add(pos, "%s", Format(Pos{}, perr.Path, perr.Value, perr.Message))

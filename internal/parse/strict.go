@@ -351,13 +351,14 @@ func isPrintable(s string) bool {
 }
 
 // CheckUTF8 returns an *Error at the first byte of src that is not UTF-8,
-// or nil.
+// or at its start when src is UTF-16 or UTF-32 (see [WideEncoding]),
+// naming that encoding, or nil.
 func CheckUTF8(src []byte) error {
+	if enc := WideEncoding(src); enc != "" {
+		return &Error{Pos: Pos{1, 1}, Message: "the text is " + enc + " encoded: save it as UTF-8"}
+	}
 	if utf8.Valid(src) {
 		return nil
-	}
-	if isUTF16(src) {
-		return &Error{Pos: Pos{1, 1}, Message: "the text is UTF-16 encoded: save it as UTF-8"}
 	}
 	off := 0
 	for off < len(src) {
@@ -369,11 +370,6 @@ func CheckUTF8(src []byte) error {
 	}
 	return &Error{Pos: PosAt(src, off),
 		Message: fmt.Sprintf("the text is not valid UTF-8 (byte 0x%02x here): save it as UTF-8", src[off])}
-}
-
-// isUTF16 reports whether src starts with a UTF-16 byte order mark.
-func isUTF16(src []byte) bool {
-	return bytes.HasPrefix(src, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src, []byte{0xFE, 0xFF})
 }
 
 // PosAt returns the position of byte offset off of src. A line ends at
@@ -452,7 +448,8 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		msg = "lists or mappings nest too deeply (" + msg + ")"
 	case strings.HasPrefix(msg, "unknown anchor"):
 		msg += fmt.Sprintf(" (%s cannot use YAML anchors and aliases: write each value out)", subject)
-	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(text, "\t"):
+	case strings.Contains(msg, "found character that cannot start any token") && strings.Contains(text, "\t"),
+		strings.Contains(msg, "found a tab character"):
 		msg += " (YAML does not allow tabs for indentation: use spaces)"
 	case strings.Contains(msg, "found unexpected end of stream"):
 		msg += " (is a quote or a bracket left open?)"

@@ -249,6 +249,30 @@ func (wr *writer) once(kind, text, name string) string {
 	return text
 }
 
+// cares returns the cautions of a one-line entry, name's, under one
+// "Take care": each printed before by its text once, then the others
+// referred back to in one "As for A and B.", each movement named once:
+// "Take care: Keep it easy. As for Bird dog.", not a second "Take care:
+// As for Bird dog." on the same line.
+func (wr *writer) cares(cautions []string, name string) string {
+	var texts, asFor []string
+	for _, c := range cautions {
+		key := "care\x00" + c
+		if first, ok := wr.printed[key]; ok {
+			if !slices.Contains(asFor, first) {
+				asFor = append(asFor, first)
+			}
+			continue
+		}
+		wr.printed[key] = name
+		texts = append(texts, c)
+	}
+	if len(asFor) > 0 {
+		texts = append(texts, "As for "+words.List(asFor)+".")
+	}
+	return strings.Join(texts, " ")
+}
+
 func (wr *writer) referrals() section {
 	s := section{title: "SEE A CLINICIAN"}
 	for _, ref := range wr.o.Referrals {
@@ -431,8 +455,8 @@ func (wr *writer) alsoHelpful() section {
 			continue
 		}
 		head := g.Names + ": " + g.Dose
-		for _, c := range g.Cautions {
-			head += " Take care: " + wr.once("care", c, g.Items[0].Name())
+		if care := wr.cares(g.Cautions, g.Items[0].Name()); care != "" {
+			head += " Take care: " + care
 		}
 		e := entry{marker: "-", head: head, refs: wr.refs(g.Citations)}
 		for _, it := range g.Items {

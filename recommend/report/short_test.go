@@ -85,6 +85,46 @@ Disclaimer.
 	}
 }
 
+// TestShortReportOneTakeCare checks that a line of "Also helpful" with
+// several cautions has one "Take care": its own cautions first, then one
+// "As for" naming each movement whose caution it shares once, rather than
+// a "Take care:" for each ("Take care: Keep it easy. Take care: As for
+// Bird dog.").
+func TestShortReportOneTakeCare(t *testing.T) {
+	guide := recommend.CitationOf(recommend.Source{ID: "guide", Title: "Guide", Kind: "guideline"}, "1", "C.")
+	gently := recommend.NoteOf("g", "Go gently.")
+	small := recommend.NoteOf("s", "Keep it small.")
+	own := recommend.NoteOf("o", "Its own care.")
+	item := func(id, name string, cautions ...recommend.Note) recommend.Item {
+		return recommend.Item{Movement: id, Text: recommend.MovementTextOf(name, "", "How.", "Dose "+name+"."), Cautions: cautions, Citations: []recommend.Citation{guide}}
+	}
+	res := &recommend.Result{
+		Plan: []recommend.PlanStep{{Movement: "a", Name: "A", Priority: 1}, {Movement: "b", Name: "B", Priority: 1}},
+		Recommended: []recommend.Item{
+			item("a", "A", gently),
+			item("b", "B", small),
+			item("c", "C", own, gently, small),
+			item("d", "D", own, gently),
+			item("e", "E", gently),
+		},
+		Disclaimer: "Disclaimer.",
+	}
+	want := []string{
+		"  - C: Dose C. Take care: Its own care. As for A and B. [1]",
+		"  - D: Dose D. Take care: As for C and A. [1]",
+		"  - E: Dose E. Take care: As for A. [1]",
+	}
+	var got []string
+	for _, line := range strings.Split(writeShort(t, res), "\n") {
+		if strings.HasPrefix(line, "  - ") {
+			got = append(got, line)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("also-helpful lines (-want +got):\n%s", diff)
+	}
+}
+
 // TestShortReportOddResults checks that the short writers take any Result,
 // including ones a caller built or edited by hand, without panicking, and
 // always end with the disclaimer.

@@ -90,6 +90,7 @@ func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
 	big := strings.Repeat("a", MaxFormBytes)
 	const named = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named where this page could not read it, so it is counted as a red flag, to be safe."
+	const namedInCheckIn = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named in an earlier check-in this page could not read, so it is counted as a red flag, to be safe."
 	tests := []struct {
 		name, body, query string
 		status            int
@@ -115,6 +116,14 @@ func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 			problem: named},
 		{name: "named in the part the limit cuts", body: "conditions=disc_herniation&note=saddle_numbness+" + big, status: http.StatusRequestEntityTooLarge,
 			problem: named},
+		// An earlier check-in the page cannot read: what it names counts
+		// as what an unread part of the form names does.
+		{name: "named in an earlier check-in that is not JSON", status: http.StatusBadRequest,
+			body:    "conditions=acute_strain&check_in=" + url.QueryEscape(`{"day":0,"pain_level":5,"note":"saddle numbness"`),
+			problem: namedInCheckIn},
+		{name: "named under a key an earlier check-in lacks", status: http.StatusBadRequest,
+			body:    "conditions=acute_strain&check_in=" + url.QueryEscape(`{"day":0,"pain_level":5,"red_flags":["saddle_numbness"]}`),
+			problem: namedInCheckIn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -388,6 +388,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	earlier, eprobs := decodeEarlier(in.ci.earlier)
 	ci, cprobs := in.ci.newCheckIn()
 	probs = append(probs, eprobs...)
+	if len(eprobs) > 0 {
+		// None of the earlier check-ins is read then: a red flag they
+		// name ("saddle numbness" in broken JSON, a red_flags key a
+		// check-in lacks) counts as one named in an unread part does.
+		probs = addNamed(eng, &p, []byte(strings.Join(in.ci.earlier, "\n")), probs,
+			"%q was named in an earlier check-in this page could not read, so it is counted as a red flag, to be safe.",
+			"%q was named in an earlier check-in this page could not read, so it is counted as a condition toward any referral, to be safe.")
+	}
 	probs = append(probs, cprobs...)
 	if len(eprobs) == 0 {
 		p.CheckIns = earlier
