@@ -30,7 +30,7 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
-	t.p("  Outcome: %s\n", outcomeLabels[x.Outcome])
+	t.p("  Outcome: %s\n", OutcomeLabel(x.Outcome))
 	t.p("  %s\n", x.Summary)
 	for _, n := range x.Cautions {
 		t.p("  Caution (%s): %s\n", n.Rule(), n.Text())
@@ -170,6 +170,16 @@ var (
 // no rule: only a caller can make one.
 func zeroRule(r recommend.RuleExplanation) bool { return r == recommend.RuleExplanation{} }
 
+// OutcomeLabel says an outcome in plain words, as the explanation notes
+// and the page's "Why?" say it: "avoided", "left out for missing
+// equipment". An outcome it does not know is said as its id.
+func OutcomeLabel(o recommend.Outcome) string {
+	if l, ok := outcomeLabels[o]; ok {
+		return l
+	}
+	return string(o)
+}
+
 var outcomeLabels = map[recommend.Outcome]string{
 	recommend.OutcomeRecommended:    "recommended",
 	recommend.OutcomeAvoided:        "avoided",
@@ -185,14 +195,22 @@ var effectVerbs = map[recommend.EffectKind]string{
 	recommend.EffectKindCaution:   "cautions against",
 }
 
-// EffectDoes says what an effect of a rule does to the movement it names,
-// and how it names it, as the explanation notes and the page's "Why?"
-// say it: "Avoids it by its tag lumbar_flexion", "Recommends it by name".
-func EffectDoes(e recommend.NamingEffect) string {
-	verb, ok := effectVerbs[e.Kind]
+// EffectVerb says what an effect of kind k does to the movement it
+// names, without how it names it, as the page's "Why?" says it to the
+// person: "Avoids it", "Recommends it".
+func EffectVerb(k recommend.EffectKind) string {
+	verb, ok := effectVerbs[k]
 	if !ok {
-		verb = string(e.Kind)
+		verb = string(k)
 	}
+	return words.Capital(verb) + " it"
+}
+
+// EffectDoes says what an effect of a rule does to the movement it names,
+// and how it names it, as the explanation notes for clinicians and rule
+// authors say it: "Avoids it by its tag lumbar_flexion", "Recommends it by
+// name".
+func EffectDoes(e recommend.NamingEffect) string {
 	parts := make([]string, 0, len(e.SelectedBy))
 	for _, b := range e.SelectedBy {
 		if b == "movement" {
@@ -201,7 +219,7 @@ func EffectDoes(e recommend.NamingEffect) string {
 			parts = append(parts, "by its "+b)
 		}
 	}
-	s := words.Capital(verb) + " it"
+	s := EffectVerb(e.Kind)
 	if len(parts) > 0 {
 		s += " " + words.List(parts)
 	}

@@ -203,7 +203,7 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(why, "Knee to chest: Avoided, by ") {
+		if !strings.Contains(why, "Knee to chest: Avoided.") {
 			t.Errorf("the why toggle did not open on Enter, or does not explain knee to chest; it reads:\n%s", why)
 		}
 

@@ -179,17 +179,22 @@ type conflictView struct {
 }
 
 // whyView is an explanation: a summary and the rules behind it.
+// whyView is one "Why?": a movement's explanation, or the referrals'.
 type whyView struct {
 	Name    string
 	Summary string
-	Rules   []ruleWhy
+	// Rules are the rules that matched, which made the outcome; Others
+	// are those that name the movement but did not apply to the person,
+	// shown apart so that what decided comes first.
+	Rules, Others []ruleWhy
 }
 
 type ruleWhy struct {
 	Rule    string
 	Matched bool
-	// Does says what the rule does to the movement, "Avoids it by name",
-	// or, for a referral rule, its urgency.
+	// Does says, in plain words, what the rule does to the movement,
+	// "Avoids it" (not how it names it, by a tag or kind, which is for
+	// the clinician's note), or, for a referral rule, its urgency.
 	Does    string
 	Summary string
 }
@@ -322,13 +327,22 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 		if err != nil {
 			return nil, err
 		}
-		w := whyView{Name: x.Name, Summary: x.Summary}
+		// The outcome in plain words, the rules that decided it below:
+		// x.Summary names them by id, which is for the clinician's note.
+		w := whyView{Name: x.Name, Summary: words.Capital(report.OutcomeLabel(x.Outcome)) + "."}
 		for _, re := range x.Rules {
 			var does []string
 			for _, eff := range re.Effects() {
-				does = append(does, report.EffectDoes(eff))
+				if v := report.EffectVerb(eff.Kind); !slices.Contains(does, v) {
+					does = append(does, v)
+				}
 			}
-			w.Rules = append(w.Rules, ruleWhy{Rule: re.Rule(), Matched: re.Matched(), Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary())})
+			rw := ruleWhy{Rule: re.Rule(), Matched: re.Matched(), Does: strings.Join(does, "; "), Summary: words.Capital(re.Summary())}
+			if rw.Matched {
+				w.Rules = append(w.Rules, rw)
+			} else {
+				w.Others = append(w.Others, rw)
+			}
 		}
 		out = append(out, w)
 	}

@@ -544,7 +544,7 @@ func TestResultOrder(t *testing.T) {
 		if !strings.Contains(li, `<ul class="cites" aria-label="Sources">`) || !strings.Contains(li, "<summary>Why?") {
 			t.Errorf("%s under avoid has no sources or no why:\n%s", it.Name(), li)
 		}
-		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name())+":</span> Avoided, by ") {
+		if !strings.Contains(li, "<span class=\"label\">"+html.EscapeString(it.Name())+":</span> Avoided.</p>") {
 			t.Errorf("%s under avoid lacks its explanation", it.Name())
 		}
 	}
@@ -1032,5 +1032,45 @@ func TestPrintRefsAscending(t *testing.T) {
 		if !slices.IsSorted(ns) {
 			t.Errorf("printed references %s are not in ascending order", m[0])
 		}
+	}
+}
+
+// TestWhyInPlainWords checks that a movement's "Why?" speaks to the
+// person: the outcome in plain words, not the ids of the rules behind it;
+// what each rule does without the tag or kind it names the movement by;
+// and the rules that matched first, those that did not apply to the
+// person behind a toggle of their own.
+func TestWhyInPlainWords(t *testing.T) {
+	body := post(newHandler(t, defaultEngine(t)), discForm).Body.String()
+	for _, id := range []string{"plan", "also-helpful", "avoid"} {
+		sec := section(body, id)
+		for _, jargon := range []string{"by its tag", "by its kind", "by name", "Avoided, by ", "Recommended, by "} {
+			if strings.Contains(sec, jargon) {
+				t.Errorf("section %s says %q", id, jargon)
+			}
+		}
+		// Every rule that did not match is inside the toggle of the
+		// rules that did not apply, and every one that did is outside.
+		rest := sec
+		for {
+			i := strings.Index(rest, `<ul class="rules">`)
+			if i < 0 {
+				break
+			}
+			rest = rest[i:]
+			end := strings.Index(rest, "</ul>")
+			list := rest[:end]
+			inOthers := strings.HasSuffix(strings.TrimSpace(sec[:len(sec)-len(rest)]), "</summary>")
+			if inOthers && strings.Contains(list, `class="matched"`) {
+				t.Errorf("section %s: a rule that matched is among those that did not apply:\n%s", id, list)
+			}
+			if !inOthers && strings.Contains(list, "<span>Not matched") {
+				t.Errorf("section %s: a rule that did not match is among those that decided:\n%s", id, list)
+			}
+			rest = rest[end:]
+		}
+	}
+	if !strings.Contains(section(body, "avoid"), `<details class="others">`) {
+		t.Error("no toggle of the rules that did not apply under avoid")
 	}
 }
