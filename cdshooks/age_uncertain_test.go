@@ -2,8 +2,6 @@ package cdshooks_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -114,13 +112,7 @@ func TestUncertainAgeFailsTowardAClinician(t *testing.T) {
 			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet,
 				cdshooks.WithEvents(func(_ context.Context, e cdshooks.Event) { events = append(events, e) }))
 			rec := post(t, svc, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			ageCard, advice := "", false
 			for _, c := range resp.Cards {
 				if s, ok := strings.CutPrefix(c.Summary, ageCardStart); ok {

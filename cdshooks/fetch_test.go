@@ -269,13 +269,7 @@ func TestFetchFromFHIRServer(t *testing.T) {
 			listed.noPain = fail
 			defer func() { listed.noPain = false }()
 			rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
-			if rec.Code != 200 {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			var summaries []string
 			for _, c := range resp.Cards {
 				if c.Source.Topic != nil && (c.Source.Topic.Code == "pain-trend" || c.Source.Topic.Code == "referral") {
@@ -304,13 +298,7 @@ func TestFetchFromFHIRServer(t *testing.T) {
 			defer func() { listed.painPages = 0 }()
 			before := listed.painHits.Load()
 			rec := callWith(t, trustedService(t, env), servicePath, token(), specRequest(t, listed.URL+"/r4"))
-			if rec.Code != 200 {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			if resp.Extension != nil && len(resp.Extension.UnreadPainScores) > 0 {
 				t.Errorf("unread pain scores %+v; want the 52 latest read", resp.Extension.UnreadPainScores)
 			}

@@ -489,13 +489,7 @@ func TestUnreadPainScoresKeepTheReview(t *testing.T) {
 		"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "entry": [` + condition(active, sciaticaCode) + `]},
 		"painScores": ` + painBundle("", entries...) + `}}`
 	rec := post(t, newService(t, cdshooks.WithClock(painClock)), []byte(body))
-	if rec.Code != 200 {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	var resp cdshooks.Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := okResponse(t, rec)
 	var got []string
 	for _, c := range resp.Cards {
 		if c.Source.Topic != nil && (c.Source.Topic.Code == "referral" || c.Source.Topic.Code == "pain-trend") {

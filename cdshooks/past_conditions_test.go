@@ -374,13 +374,7 @@ func TestPastConditionsFromFHIRServer(t *testing.T) {
 			}
 			token := "Bearer " + sign(t, tokenSpec{alg: jose.RS384, key: keys().rsa, kid: "rsa-1", claims: goodClaims(ehrIss, servicePath)})
 			rec := callWith(t, trustedService(t, env), servicePath, token, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			var got []string
 			for _, c := range resp.Cards {
 				if code := topicCode(c); code == "referral" || code == "advice-unavailable" {
@@ -450,12 +444,6 @@ func pastResponse(t *testing.T, active []string, past string) cdshooks.Response 
 	eng := defaultEngine(t)
 	svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
 	rec := post(t, svc, pastRequest(active, past))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	var resp cdshooks.Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := okResponse(t, rec)
 	return resp
 }

@@ -62,13 +62,7 @@ func TestRelevance(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 				"prefetch": {"pastConditions": null, "patient": ` + tt.birth + `, "conditions": ` + tt.conditions + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			if resp.Cards == nil {
 				t.Fatalf("cards is null, want a list: %s", rec.Body)
 			}
@@ -106,13 +100,7 @@ func TestRelevancePastUnread(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 				"prefetch": {"patient": ` + tt.patient + `, "conditions": ` + tt.conditions + tt.past + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			var got []string
 			for _, c := range resp.Cards {
 				got = append(got, c.Summary)
@@ -329,13 +317,7 @@ func TestRiskFactorsOnlyFraming(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
 				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + conditionsBundle(tt.codes...) + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			if len(resp.Cards) == 0 {
 				t.Fatalf("no cards: %s", rec.Body)
 			}
@@ -463,13 +445,7 @@ func TestFramedReferralSaysHowSoon(t *testing.T) {
 	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
 		"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "conditions": ` + cancer + `, "painScores": ` + pain + `}}`
 	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	var resp cdshooks.Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := okResponse(t, rec)
 	var got []string
 	for _, c := range resp.Cards {
 		if c.Source.Topic != nil && c.Source.Topic.Code == "referral" {
@@ -538,13 +514,7 @@ func TestDeceasedUnreadIsNoted(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
 				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			var got []string
 			if resp.Extension != nil {
 				for _, n := range resp.Extension.UnreadPatient {

@@ -33,6 +33,20 @@ func serve(t *testing.T, method, target, body string, opts ...cdshooks.Option) *
 	return rec
 }
 
+// okResponse returns the cards answer in rec, failing the test unless
+// rec is a 200 whose body decodes as a Response.
+func okResponse(t *testing.T, rec *httptest.ResponseRecorder) cdshooks.Response {
+	t.Helper()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
+	}
+	var resp cdshooks.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("%v: %s", err, rec.Body)
+	}
+	return resp
+}
+
 // errorBody is the JSON body of an error answer.
 type errorBody struct {
 	Status int    `json:"status"`
@@ -280,13 +294,7 @@ func TestTimeout(t *testing.T) {
 			opts := append(tt.opts, cdshooks.WithClock(clock), cdshooks.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			svc := cdshooks.NewService(func() *recommend.Engine { return eng }, opts...)
 			rec := post(t, svc, body)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
-			}
-			var resp cdshooks.Response
-			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-				t.Fatal(err)
-			}
+			resp := okResponse(t, rec)
 			var summaries []string
 			for _, c := range resp.Cards {
 				summaries = append(summaries, c.Summary)
@@ -750,13 +758,7 @@ func TestCardUUIDsPerCall(t *testing.T) {
 	uuids := func(t *testing.T, req []byte) []string {
 		t.Helper()
 		rec := post(t, svc, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-		var resp cdshooks.Response
-		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-			t.Fatal(err)
-		}
+		resp := okResponse(t, rec)
 		var out []string
 		for _, c := range resp.Cards {
 			out = append(out, c.UUID)

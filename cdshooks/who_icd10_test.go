@@ -1,7 +1,6 @@
 package cdshooks_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -27,13 +26,7 @@ func cardsFor(t *testing.T, codings ...recommend.Code) ([]string, []cdshooks.Cod
 		"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "id": "p", "birthDate": "1970-05-01"},
 		"conditions": ` + conditionsBundle(codings...) + `}}`
 	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	var resp cdshooks.Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := okResponse(t, rec)
 	var summaries []string
 	for _, c := range resp.Cards {
 		summaries = append(summaries, c.Summary)
