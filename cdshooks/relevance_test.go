@@ -393,7 +393,6 @@ func TestCardsOnlyForClinicians(t *testing.T) {
 // for anyone. A deceased[x] that is false, cannot be read or is in the
 // future errs toward the cards.
 func TestNoCardsForTheDeceased(t *testing.T) {
-	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
 	tests := []struct {
 		name      string
 		deceased  string // the Patient's deceased[x], JSON
@@ -421,12 +420,7 @@ func TestNoCardsForTheDeceased(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
-			if tt.deceased != "" {
-				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
-			}
-			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
-				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
+			body := deceasedRequest(tt.deceased)
 			checkCards(t, body, tt.status, tt.wantCards)
 		})
 	}
@@ -488,7 +482,6 @@ func checkCards(t *testing.T, body string, status int, wantCards bool) {
 // taken as alive, and the cards are given. The note is not of the age or
 // sex, so it adds no card saying the age is unknown.
 func TestDeceasedUnreadIsNoted(t *testing.T) {
-	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
 	tests := []struct {
 		name     string
 		deceased string // the Patient's deceased[x], JSON
@@ -507,12 +500,7 @@ func TestDeceasedUnreadIsNoted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
-			if tt.deceased != "" {
-				patient = strings.Replace(patient, `}`, `, `+tt.deceased+`}`, 1)
-			}
-			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
-				"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
+			body := deceasedRequest(tt.deceased)
 			rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
 			resp := okResponse(t, rec)
 			var got []string
@@ -537,4 +525,17 @@ func TestDeceasedUnreadIsNoted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deceasedRequest is a patient-view call on a chart with a past cancer
+// (a referral) whose Patient, born 1960, holds deceased, a deceased[x]
+// member in JSON ("" for none).
+func deceasedRequest(deceased string) string {
+	patient := `{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}`
+	if deceased != "" {
+		patient = strings.Replace(patient, `}`, `, `+deceased+`}`, 1)
+	}
+	cancer := conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z85.3"})
+	return `{"hook": "patient-view", "hookInstance": "x", "context": {"userId": "Practitioner/abc", "patientId": "p"},
+		"prefetch": {"pastConditions": null, "patient": ` + patient + `, "conditions": ` + cancer + `}}`
 }
