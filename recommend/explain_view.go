@@ -8,7 +8,10 @@ package recommend
 // read, and kept in the Engine's bounded cache (whyCache) for every
 // Explainer whose profile gives the condition the same, once values are
 // seen a second time (whyCache.door); a clause of a
-// list shows the explained profile's own list, which each view fills in.
+// list shows the explained profile's own list, and a clause of a number
+// its own number, which each view fills in (explain_class.go keeps, for
+// a condition that reads numbers, one explanation for every profile
+// whose clauses give the same, its numbers filled in).
 // A RuleExplanation is a view of one, with its rule, the effects of its
 // answer and the profile; its methods hand out copies, so no caller can
 // change what another answer shows.
@@ -201,25 +204,32 @@ func (r RuleExplanation) Clauses() []ClauseExplanation {
 }
 
 // clauses returns the clauses of r, each showing its values: the
-// profile's list for a clause of a list field. With copy, every list is
-// new; without, the lists are r's and the profile's, for an encoder.
+// profile's list for a clause of a list field, and the profile's number,
+// in words, for a clause of a number field (a class of explanations
+// shares its values, see whyClass). With copy, every list is new;
+// without, the lists are r's and the profile's, for an encoder.
 func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 	w := r.w
-	values := func(c *whyClause) []string {
+	// values returns the values of c: a list, or when one is true,
+	// the one value v.
+	values := func(c *whyClause) (list []string, v string, one bool) {
 		switch {
 		case c.field > 0 && int(c.field) <= numListFields:
 			if r.p != nil {
-				return listFields[c.field-1].get(r.p)
+				return listFields[c.field-1].get(r.p), "", false
 			}
-			return nil
+			return nil, "", false
+		case c.val >= 0 && r.p != nil && isNumberField(c.field):
+			return nil, formatNumber(numberFields[int(c.field)-1-numberFieldBit].get(r.p)), true
 		case c.val >= 0:
-			return w.vals[c.val : c.val+1 : c.val+1]
+			return w.vals[c.val : c.val+1 : c.val+1], "", false
 		}
-		return nil
+		return nil, "", false
 	}
 	n := 0
 	for i := range w.clauses {
-		n += len(values(&w.clauses[i]))
+		l, _, one := values(&w.clauses[i])
+		n += len(l) + int(boolByte(one))
 	}
 	var vals []string
 	if copied {
@@ -228,11 +238,17 @@ func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 	out := make([]ClauseExplanation, len(w.clauses))
 	for i := range w.clauses {
 		c := &w.clauses[i]
-		v := values(c)
-		if copied {
+		v, one, isOne := values(c)
+		switch {
+		case copied:
 			start := len(vals)
 			vals = append(vals, v...)
+			if isOne {
+				vals = append(vals, one)
+			}
 			v = vals[start:len(vals):len(vals)]
+		case isOne:
+			v = []string{one}
 		}
 		if v == nil {
 			v = []string{}
@@ -704,6 +720,9 @@ type whyCache struct {
 	mu       sync.RWMutex
 	m        map[string]*whyTable
 	profiles map[string]*whyProfile
+	// classes holds the classes of explanations (whyClass), by key
+	// (Explainer.classKey).
+	classes map[string]*whyClass
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
@@ -713,14 +732,18 @@ type whyCache struct {
 	// when not 0, is the bound in place of whyCacheBytes, for a test.
 	off   atomic.Bool
 	limit int64
-	// walks counts the conditions explained by a walk, and lookups the
-	// tables looked up in m, for the tests of what the cache saves.
-	walks, lookups atomic.Int64
+	// walks counts the conditions explained by a walk, fills those
+	// explained by a class, and lookups the tables looked up in m, for
+	// the tests of what the cache saves.
+	walks, fills, lookups atomic.Int64
 	// door admits a key to m or profiles only once it was seen before
 	// (doorkeeper), made on first use; admitAll, for a test that
 	// compares, admits every key.
 	door     atomic.Pointer[doorkeepers]
 	admitAll atomic.Bool
+	// noClasses turns off the classes of explanations (whyClass), for
+	// the tests and comparisons that measure the cache without them.
+	noClasses atomic.Bool
 }
 
 // A doorkeeper's bits (2^doorBits, 8 KiB), and how many new keys it
@@ -745,9 +768,9 @@ type doorkeeper struct {
 }
 
 // doorkeepers are the doorkeepers of a whyCache: of the whyProfiles
-// (profiles) and of the whyTables (tables).
+// (profiles), of the whyTables (tables) and of the classes (classes).
 type doorkeepers struct {
-	profiles, tables doorkeeper
+	profiles, tables, classes doorkeeper
 }
 
 // doorSeed seeds the hashes of the doorkeepers' keys.
@@ -907,6 +930,7 @@ func (c *whyCache) room(n int) {
 		// nothing moves its entries at every step, and a cache of new
 		// profiles adds one entry or more for each.
 		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
+		c.classes = make(map[string]*whyClass, len(c.classes))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))
