@@ -624,7 +624,10 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
-		if t = c.table(x.key, pl.slot, pl.idx); t == nil {
+		// A new person's numbers, which a class explains: most likely
+		// values no table holds (whyCache.table).
+		doorFirst := x.unseen && pl.class != nil && !c.noClasses.Load()
+		if t = c.table(x.key, pl.slot, pl.idx, doorFirst); t == nil {
 			t = unadmitted
 		}
 		if pl.slot < len(x.prof.at) {
@@ -852,18 +855,28 @@ func (c *whyCache) plans(slot int) int {
 // profile fields read by the plans of slot, with a place for the plan
 // at idx: the one kept, or else one made or grown with a place for
 // every plan of the slot so far (see grown); or nil when there is none
-// and the doorkeeper does not admit key yet.
-func (c *whyCache) table(key []byte, slot, idx int) *whyTable {
+// and the doorkeeper does not admit key yet. With doorFirst, for values
+// most likely new (a new person's numbers, whose class explains them),
+// the doorkeeper is asked first, and a key it does not admit is not
+// looked up: a table kept for it before the doorkeeper last forgot is
+// missed, and the class explains the same.
+func (c *whyCache) table(key []byte, slot, idx int, doorFirst bool) *whyTable {
 	c.lookups.Add(1)
 	if c.off.Load() {
 		return newPlaces[ruleWhy](c.plans(slot))
 	}
 	m := func() map[string]*whyTable { return c.m }
+	var door *doorkeeper
+	if !doorFirst || c.admitAll.Load() {
+		door = &c.doors().tables
+	} else if !c.doors().tables.admit(key) {
+		return nil
+	}
 	t := lookup(c, m, key)
 	if t != nil && idx < len(t.at) {
 		return t
 	}
-	return grown(c, m, &c.doors().tables, key, c.plans(slot), t)
+	return grown(c, m, door, key, c.plans(slot), t)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -895,14 +908,15 @@ func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *pla
 // grown returns the places of key in the map of c that m returns (c.m
 // or c.profiles, read again after room may replace it), p when looked
 // up (lookup), with n at least: made when there are none and door admits
-// key, and grown, the pointers they held kept, when there are fewer. It
-// returns nil when there are none and door does not admit key: the
-// values are seen for the first time, as far as door remembers.
+// key (a nil door admitted it already), and grown, the pointers they
+// held kept, when there are fewer. It returns nil when there are none
+// and door does not admit key: the values are seen for the first time,
+// as far as door remembers.
 func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int, p *places[T]) *places[T] {
 	if p != nil && len(p.at) >= n {
 		return p
 	}
-	if p == nil && !door.admit(key) && !c.admitAll.Load() {
+	if p == nil && door != nil && !door.admit(key) && !c.admitAll.Load() {
 		return nil
 	}
 	c.mu.Lock()
