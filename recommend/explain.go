@@ -199,6 +199,10 @@ type Explainer struct {
 	// the bytes of the last values looked up (Explainer.table).
 	prof *whyProfile
 	key  []byte
+	// lists is, for values the cache saw for the first time (unseen),
+	// the Engine's whyProfile of the values but the numbers, or nil
+	// (whyCache.listsProfile).
+	lists *whyProfile
 	// answers are the Explanations the Explainer returns, each cut from
 	// it (answer), and nAnswers how many were; views holds the answers'
 	// Rules, nViews how many were cut; pg is what the Result's page asks

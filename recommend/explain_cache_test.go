@@ -834,6 +834,11 @@ func TestExplainCacheAdmits(t *testing.T) {
 	for range 2 {
 		explainAll(t, eng, base)
 	}
+	// Another new person of base's lists, which makes the entry of
+	// base's values but the numbers (whyCache.lists), seen twice.
+	other := base
+	other.Age, other.DaysSinceOnset = base.Age+1, base.DaysSinceOnset+1
+	explainAll(t, eng, other)
 	p := base
 	p.Age, p.DaysSinceOnset, p.SittingHours = base.Age+7, base.DaysSinceOnset+11, base.SittingHours+0.25
 	want := explainAll(t, plain, p)
@@ -972,7 +977,7 @@ func TestExplainCacheNewPeople(t *testing.T) {
 	if after.Profiles != before.Profiles || after.Tables != before.Tables {
 		t.Errorf("the cache after %d new people: %+v, before %+v; want no more profiles nor tables", len(people), after, before)
 	}
-	walks, fills := eng.whys.walks.Load(), eng.whys.fills.Load()
+	walks, fills, lookups := eng.whys.walks.Load(), eng.whys.fills.Load(), eng.whys.lookups.Load()
 	for _, p := range others {
 		if diff := cmp.Diff(explainAll(t, plain, p), explainAll(t, eng, p)); diff != "" {
 			t.Fatalf("profile %+v: answers from the classes differ (-without the cache +with):\n%s", p, diff)
@@ -980,6 +985,18 @@ func TestExplainCacheNewPeople(t *testing.T) {
 	}
 	if w, f := eng.whys.walks.Load()-walks, eng.whys.fills.Load()-fills; w != 0 || f == 0 {
 		t.Errorf("%d other new people of the same classes: %d walks, %d fills; want no walk, and fills", len(others), w, f)
+	}
+	// The tables of the slots that read no number come from the entry
+	// of the people's values but the numbers (whyCache.lists): each
+	// looks up only those of the slots that read a number.
+	numberSlots := map[int]bool{}
+	for ri := range eng.rules {
+		if pl := eng.why.plans[ri].Load(); pl != nil && pl.reads.fields&numberFieldSet != 0 {
+			numberSlots[pl.slot] = true
+		}
+	}
+	if l := eng.whys.lookups.Load() - lookups; l > int64(len(others)*len(numberSlots)) {
+		t.Errorf("%d other new people: %d tables looked up; want at most the %d slots that read a number, each", len(others), l, len(numberSlots))
 	}
 	for _, p := range people {
 		explainAll(t, eng, p)

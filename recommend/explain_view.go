@@ -599,25 +599,46 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
 		if x.prof = c.profile(x.key, c.nSlots()); x.prof == nil {
 			// Values seen for the first time: a whyProfile of the
-			// Explainer's own, which notes the tables it looks up.
+			// Explainer's own, which notes the tables it looks up; and
+			// for the slots that read no number, the entry of the
+			// values but the numbers, when the cache has one (a new
+			// person's numbers, with lists and choices seen before).
 			x.prof, x.unseen = newPlaces[whyTable](c.nSlots()), true
+			x.key = x.appendValues(x.key[:0], &listsReads)
+			x.lists = c.listsProfile(x.key, c.nSlots())
 		}
 	}
-	if pl.slot >= len(x.prof.at) && !c.off.Load() {
+	prof := x.prof
+	if x.lists != nil && pl.reads.fields&numberFieldSet == 0 {
+		prof = x.lists
+	}
+	if pl.slot >= len(prof.at) && !c.off.Load() {
 		// A slot numbered since the profile's entry was found: the
 		// entry, grown to hold it, and twice the slots it held, as the
-		// plans are still being made; the Explainer's own grown alike.
-		n := max(pl.slot+1, c.nSlots(), 2*len(x.prof.at))
-		if x.unseen {
-			x.prof = grownPlaces(x.prof, n)
-		} else {
+		// plans are still being made; the Explainer's own grown alike,
+		// and so is an entry the cache no longer has.
+		n := max(pl.slot+1, c.nSlots(), 2*len(prof.at))
+		switch {
+		case prof == x.lists:
+			x.key = x.appendValues(x.key[:0], &listsReads)
+			if x.lists = c.listsProfile(x.key, n); x.lists == nil {
+				x.lists = grownPlaces(prof, n)
+			}
+			prof = x.lists
+		case !x.unseen:
 			x.key = x.appendValues(x.key[:0], &allReads)
-			x.prof = c.profile(x.key, n)
+			if x.prof = c.profile(x.key, n); x.prof == nil {
+				x.prof, x.unseen = grownPlaces(prof, n), true
+			}
+			prof = x.prof
+		default:
+			x.prof = grownPlaces(x.prof, n)
+			prof = x.prof
 		}
 	}
 	var t *whyTable
-	if pl.slot < len(x.prof.at) {
-		t = x.prof.at[pl.slot].Load()
+	if pl.slot < len(prof.at) {
+		t = prof.at[pl.slot].Load()
 	}
 	if t == nil || pl.idx >= len(t.at) && t != unadmitted {
 		// None yet, or one made before this plan: the cache's, grown to
@@ -626,12 +647,12 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		x.key = x.appendValues(x.key, &pl.reads)
 		// A new person's numbers, which a class explains: most likely
 		// values no table holds (whyCache.table).
-		doorFirst := x.unseen && pl.class != nil && !c.noClasses.Load()
+		doorFirst := x.unseen && prof == x.prof && pl.class != nil && !c.noClasses.Load()
 		if t = c.table(x.key, pl.slot, pl.idx, doorFirst); t == nil {
 			t = unadmitted
 		}
-		if pl.slot < len(x.prof.at) {
-			x.prof.at[pl.slot].Store(t)
+		if pl.slot < len(prof.at) {
+			prof.at[pl.slot].Store(t)
 		}
 	}
 	if t == unadmitted {
@@ -692,8 +713,13 @@ func boolByte(v bool) byte {
 	return 0
 }
 
-// allReads reads every field whole: the key of a whyProfile.
-var allReads = whyReads{fields: allFields}
+// allReads reads every field whole: the key of a whyProfile; and
+// listsReads every field but the numbers: the key of a whyProfile of the
+// slots that read no number (whyCache.lists).
+var (
+	allReads   = whyReads{fields: allFields}
+	listsReads = whyReads{fields: allFields &^ numberFieldSet}
+)
 
 // whyProfile holds, for one profile's values of every field, the
 // whyTable of each slot (whyCache.slot) that an Explainer of those values
@@ -724,8 +750,11 @@ type whyCache struct {
 	m        map[string]*whyTable
 	profiles map[string]*whyProfile
 	// classes holds the classes of explanations (whyClass), by key
-	// (Explainer.classKey).
+	// (Explainer.classKey); lists holds, for the values of every field
+	// but the numbers, the whyTable of each slot that reads no number,
+	// for an Explainer of values no whyProfile holds (listsProfile).
 	classes map[string]*whyClass
+	lists   map[string]*whyProfile
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
@@ -897,6 +926,18 @@ func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
 }
 
+// listsProfile returns the whyProfile of key, the encoded values of
+// every profile field but the numbers, as profile does, from c.lists:
+// the tables of the slots that read no number, for the Explainer of a
+// new person's numbers, whose lists and choices were seen before.
+func (c *whyCache) listsProfile(key []byte, n int) *whyProfile {
+	if c.off.Load() {
+		return nil
+	}
+	m := func() map[string]*whyProfile { return c.lists }
+	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
+}
+
 // lookup returns the places of key in the map of c that m returns, or
 // nil.
 func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *places[T] {
@@ -944,7 +985,7 @@ func (c *whyCache) room(n int) {
 		// nothing moves its entries at every step, and a cache of new
 		// profiles adds one entry or more for each.
 		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
-		c.classes = make(map[string]*whyClass, len(c.classes))
+		c.classes, c.lists = make(map[string]*whyClass, len(c.classes)), make(map[string]*whyProfile, len(c.lists))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))
