@@ -61,6 +61,11 @@ func newClassPlan(b *planBuilder, r *whyReads) *whyClassPlan {
 // show, each as long in one as in another. It is called with x.mu held.
 func (x *Explainer) classKey(pl *whyPlan) []byte {
 	cp := pl.class
+	if x.ckey == nil {
+		// Room for the key of most plans, so that it is not grown
+		// step by step.
+		x.ckey = make([]byte, 0, 64)
+	}
 	b := binary.AppendUvarint(x.ckey[:0], uint64(pl.ord))
 	b = x.appendValues(b, &cp.reads)
 	var bits byte
