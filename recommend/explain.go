@@ -163,9 +163,9 @@ type ClauseExplanation struct {
 // the Engine keeps what it found, about 4 MiB at most, for the next
 // Explainer whose profile gives the condition the same (see
 // RuleExplanation), once it saw the values the condition reads before;
-// and, for a condition that reads numbers, for the next whose numbers
-// give its clauses the same values, with its own numbers in the words,
-// once it saw such numbers before.
+// and, for a condition that reads numbers, about 512 KiB more at most,
+// for the next whose numbers give its clauses the same values, with its
+// own numbers in the words, once it saw such numbers before.
 // Make one with Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. Its answers share nothing a

@@ -15,6 +15,7 @@ package recommend
 // is.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"strconv"
@@ -209,9 +210,22 @@ func (c *whyCache) keepClass(key []byte, w *ruleWhy, holes []int32) {
 	if c.classes[string(key)] != nil {
 		return
 	}
-	c.room(64 + len(key) + k.size())
+	n := int64(64 + len(key) + k.size())
+	if c.classes == nil || c.classBytes+n > cmp.Or(c.classLimit, whyClassBytes) {
+		// Started again empty, with room for as many as it held (see
+		// whyCache.room).
+		c.classes, c.classBytes = make(map[string]*whyClass, len(c.classes)), 0
+	}
+	c.classBytes += n
 	c.classes[string(key)] = k
 }
+
+// whyClassBytes bounds, about, the bytes of the classes an Engine's
+// whyCache keeps, apart from whyCacheBytes: when a new class would pass
+// it, the classes start again empty. Profiles of many kinds of numbers
+// make many classes, which, counted with the tables, would empty them
+// more often.
+const whyClassBytes = 512 << 10
 
 // scratch makes, on first use, the Explainer's scratch of walks and
 // fills: the summary as written, its clauses' places and its holes.

@@ -72,8 +72,9 @@ func renderAll(t *testing.T, eng *Engine, p Profile) string {
 // range, is the same on an engine whose cache admits each class the
 // first time it is seen (so that nearly every later profile is explained
 // by classes, their numbers filled in), on one with the doorkeeper, and
-// on one whose cache is bounded so tightly that it empties over and
-// over; and the classes did explain, with numbers filled in.
+// on one whose cache and classes are bounded so tightly that they empty
+// over and over, the classes within their bound; and the classes did
+// explain, with numbers filled in.
 func TestExplainClassesAgree(t *testing.T) {
 	load := func() *Engine {
 		eng, err := Load(rules.FS)
@@ -86,12 +87,13 @@ func TestExplainClassesAgree(t *testing.T) {
 	ExplainCacheOff(plain)
 	ExplainCacheAdmitAll(all)
 	ExplainCacheAdmitAll(small)
-	small.whys.limit = 24 << 10
+	small.whys.limit, small.whys.classLimit = 24<<10, 8<<10
 	n := 160
 	if testing.Short() || raceBuild {
 		n = 40
 	}
 	r := rand.New(rand.NewPCG(21, 8))
+	emptied, last := 0, int64(0)
 	for range n {
 		p := classProfile(r, plain.Vocabulary())
 		if err := plain.validate(&p); err != nil {
@@ -103,6 +105,19 @@ func TestExplainClassesAgree(t *testing.T) {
 				t.Fatalf("profile %+v: answers differ from an engine without the cache (-without +with):\n%s", p, diff)
 			}
 		}
+		small.whys.mu.RLock()
+		b := small.whys.classBytes
+		small.whys.mu.RUnlock()
+		if b > small.whys.classLimit {
+			t.Fatalf("the classes hold about %d bytes, bound %d", b, small.whys.classLimit)
+		}
+		if b < last {
+			emptied++
+		}
+		last = b
+	}
+	if emptied == 0 {
+		t.Errorf("the classes never emptied at a bound of %d bytes: the test proves nothing of the bound", small.whys.classLimit)
 	}
 	fills, walks := all.whys.fills.Load(), all.whys.walks.Load()
 	t.Logf("%d conditions explained by classes, %d walked", fills, walks)

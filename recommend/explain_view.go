@@ -750,11 +750,13 @@ type whyCache struct {
 	m        map[string]*whyTable
 	profiles map[string]*whyProfile
 	// classes holds the classes of explanations (whyClass), by key
-	// (Explainer.classKey); lists holds, for the values of every field
+	// (Explainer.classKey), about classBytes bytes of them, bounded
+	// apart from the rest (whyClassBytes); lists holds, for the values of every field
 	// but the numbers, the whyTable of each slot that reads no number,
 	// for an Explainer of values no whyProfile holds (listsProfile).
-	classes map[string]*whyClass
-	lists   map[string]*whyProfile
+	classes    map[string]*whyClass
+	classBytes int64
+	lists      map[string]*whyProfile
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
@@ -764,6 +766,9 @@ type whyCache struct {
 	// when not 0, is the bound in place of whyCacheBytes, for a test.
 	off   atomic.Bool
 	limit int64
+	// classLimit, when not 0, is the bound of the classes in place of
+	// whyClassBytes, for a test.
+	classLimit int64
 	// walks counts the conditions explained by a walk, fills those
 	// explained by a class, and lookups the tables looked up in m, for
 	// the tests of what the cache saves.
@@ -985,7 +990,7 @@ func (c *whyCache) room(n int) {
 		// nothing moves its entries at every step, and a cache of new
 		// profiles adds one entry or more for each.
 		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
-		c.classes, c.lists = make(map[string]*whyClass, len(c.classes)), make(map[string]*whyProfile, len(c.lists))
+		c.lists = make(map[string]*whyProfile, len(c.lists))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))
