@@ -108,7 +108,8 @@ type ReferralExplanation struct {
 // a list only whether it holds the ids the condition asks about), and
 // shared by every explanation of the rule, of any Explainer of the Engine,
 // for a profile that gives the same; a clause of a list shows the
-// explained profile's list. Its methods return copies of its lists:
+// explained profile's list, and a clause of a number the explained
+// profile's number. Its methods return copies of its lists:
 // changing what they return changes no explanation. It encodes to JSON as
 // an object of the fields its methods name, and go-cmp compares two by
 // their Equal method. The zero RuleExplanation explains no rule: its
@@ -161,7 +162,10 @@ type ClauseExplanation struct {
 // that needs it); and
 // the Engine keeps what it found, about 4 MiB at most, for the next
 // Explainer whose profile gives the condition the same (see
-// RuleExplanation), once it saw the values the condition reads before.
+// RuleExplanation), once it saw the values the condition reads before;
+// and, for a condition that reads numbers, about 512 KiB more at most,
+// for the next whose numbers give its clauses the same values, with its
+// own numbers in the words, once it saw such numbers before.
 // Make one with Engine.NewExplainer.
 //
 // An Explainer is safe for concurrent use. Its answers share nothing a
@@ -195,6 +199,10 @@ type Explainer struct {
 	// the bytes of the last values looked up (Explainer.table).
 	prof *whyProfile
 	key  []byte
+	// lists is, for values the cache saw for the first time (unseen),
+	// the Engine's whyProfile of the values but the numbers, or nil
+	// (whyCache.listsProfile).
+	lists *whyProfile
 	// answers are the Explanations the Explainer returns, each cut from
 	// it (answer), and nAnswers how many were; views holds the answers'
 	// Rules, nViews how many were cut; pg is what the Result's page asks
@@ -228,6 +236,12 @@ type Explainer struct {
 	spans   []int
 	vals    []string
 	clauses []ClauseExplanation
+	// holes are the walk's holes (whyRun.holes), ckey the key of the
+	// last class looked up (classKey), and nums the profile's numbers
+	// in words, once written (number).
+	holes []int32
+	ckey  []byte
+	nums  *[len(numberFields)]numberWords
 }
 
 // NewExplainer evaluates every rule for profile p, as Recommend does, and

@@ -834,6 +834,11 @@ func TestExplainCacheAdmits(t *testing.T) {
 	for range 2 {
 		explainAll(t, eng, base)
 	}
+	// Another new person of base's lists, which makes the entry of
+	// base's values but the numbers (whyCache.lists), seen twice.
+	other := base
+	other.Age, other.DaysSinceOnset = base.Age+1, base.DaysSinceOnset+1
+	explainAll(t, eng, other)
 	p := base
 	p.Age, p.DaysSinceOnset, p.SittingHours = base.Age+7, base.DaysSinceOnset+11, base.SittingHours+0.25
 	want := explainAll(t, plain, p)
@@ -925,43 +930,78 @@ func TestDoorkeeper(t *testing.T) {
 }
 
 // TestExplainCacheNewPeople checks that a stream of new people (the
-// values of each seen once) leaves the cache as it was: no entry for
-// their profiles, and no byte counted; while the same stream seen twice
-// fills it.
+// values of each seen once) leaves the cache's tables as they were: no
+// entry for their profiles, and no table; that their explanations are
+// kept as classes (whyClass), so that a second stream of new people,
+// whose numbers differ but whose clauses give the same, walks no
+// condition, and answers as an engine without the cache does; while the
+// first stream seen again fills the tables.
 func TestExplainCacheNewPeople(t *testing.T) {
 	eng, err := Load(rules.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ExplainCacheOff(plain)
 	base := benchProfiles[0].p
 	for range 2 {
 		explainAll(t, eng, base)
 	}
 	people := make([]Profile, 20)
+	others := make([]Profile, 20)
 	for i := range people {
 		people[i] = base
 		people[i].Age, people[i].DaysSinceOnset = 20+i, 1000+i
+		// The same ages, other days, as many digits long and on the same
+		// side of every number the rules compare them with.
+		others[i] = people[i]
+		others[i].DaysSinceOnset = 1100 + i
 	}
 	type cache struct {
-		Profiles int
-		Bytes    int64
+		Profiles, Tables int
+		Bytes            int64
 	}
 	state := func() cache {
 		eng.whys.mu.RLock()
 		defer eng.whys.mu.RUnlock()
-		return cache{len(eng.whys.profiles), eng.whys.bytes.Load()}
+		return cache{len(eng.whys.profiles), len(eng.whys.m), eng.whys.bytes.Load()}
 	}
 	before := state()
 	for _, p := range people {
 		explainAll(t, eng, p)
 	}
-	if diff := cmp.Diff(before, state()); diff != "" {
-		t.Errorf("the cache after %d new people (-before +after):\n%s", len(people), diff)
+	after := state()
+	if after.Profiles != before.Profiles || after.Tables != before.Tables {
+		t.Errorf("the cache after %d new people: %+v, before %+v; want no more profiles nor tables", len(people), after, before)
+	}
+	walks, fills, lookups := eng.whys.walks.Load(), eng.whys.fills.Load(), eng.whys.lookups.Load()
+	for _, p := range others {
+		if diff := cmp.Diff(explainAll(t, plain, p), explainAll(t, eng, p)); diff != "" {
+			t.Fatalf("profile %+v: answers from the classes differ (-without the cache +with):\n%s", p, diff)
+		}
+	}
+	if w, f := eng.whys.walks.Load()-walks, eng.whys.fills.Load()-fills; w != 0 || f == 0 {
+		t.Errorf("%d other new people of the same classes: %d walks, %d fills; want no walk, and fills", len(others), w, f)
+	}
+	// The tables of the slots that read no number come from the entry
+	// of the people's values but the numbers (whyCache.lists): each
+	// looks up only those of the slots that read a number.
+	numberSlots := map[int]bool{}
+	for ri := range eng.rules {
+		if pl := eng.why.plans[ri].Load(); pl != nil && pl.reads.fields&numberFieldSet != 0 {
+			numberSlots[pl.slot] = true
+		}
+	}
+	if l := eng.whys.lookups.Load() - lookups; l > int64(len(others)*len(numberSlots)) {
+		t.Errorf("%d other new people: %d tables looked up; want at most the %d slots that read a number, each", len(others), l, len(numberSlots))
 	}
 	for _, p := range people {
 		explainAll(t, eng, p)
 	}
-	if after := state(); after.Profiles != before.Profiles+len(people) || after.Bytes <= before.Bytes {
-		t.Errorf("the cache after %d people seen twice: %+v, before %+v; want an entry for each, and more bytes", len(people), after, before)
+	if again := state(); again.Profiles != before.Profiles+len(people) || again.Bytes <= after.Bytes {
+		t.Errorf("the cache after %d people seen twice: %+v, before %+v; want an entry for each, and more bytes", len(people), again, after)
 	}
 }

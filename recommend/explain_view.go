@@ -8,7 +8,10 @@ package recommend
 // read, and kept in the Engine's bounded cache (whyCache) for every
 // Explainer whose profile gives the condition the same, once values are
 // seen a second time (whyCache.door); a clause of a
-// list shows the explained profile's own list, which each view fills in.
+// list shows the explained profile's own list, and a clause of a number
+// its own number, which each view fills in (explain_class.go keeps, for
+// a condition that reads numbers, one explanation for every profile
+// whose clauses give the same, its numbers filled in).
 // A RuleExplanation is a view of one, with its rule, the effects of its
 // answer and the profile; its methods hand out copies, so no caller can
 // change what another answer shows.
@@ -201,25 +204,32 @@ func (r RuleExplanation) Clauses() []ClauseExplanation {
 }
 
 // clauses returns the clauses of r, each showing its values: the
-// profile's list for a clause of a list field. With copy, every list is
-// new; without, the lists are r's and the profile's, for an encoder.
+// profile's list for a clause of a list field, and the profile's number,
+// in words, for a clause of a number field (a class of explanations
+// shares its values, see whyClass). With copy, every list is new;
+// without, the lists are r's and the profile's, for an encoder.
 func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 	w := r.w
-	values := func(c *whyClause) []string {
+	// values returns the values of c: a list, or when one is true,
+	// the one value v.
+	values := func(c *whyClause) (list []string, v string, one bool) {
 		switch {
 		case c.field > 0 && int(c.field) <= numListFields:
 			if r.p != nil {
-				return listFields[c.field-1].get(r.p)
+				return listFields[c.field-1].get(r.p), "", false
 			}
-			return nil
+			return nil, "", false
+		case c.val >= 0 && r.p != nil && isNumberField(c.field):
+			return nil, formatNumber(numberFields[int(c.field)-1-numberFieldBit].get(r.p)), true
 		case c.val >= 0:
-			return w.vals[c.val : c.val+1 : c.val+1]
+			return w.vals[c.val : c.val+1 : c.val+1], "", false
 		}
-		return nil
+		return nil, "", false
 	}
 	n := 0
 	for i := range w.clauses {
-		n += len(values(&w.clauses[i]))
+		l, _, one := values(&w.clauses[i])
+		n += len(l) + int(boolByte(one))
 	}
 	var vals []string
 	if copied {
@@ -228,11 +238,17 @@ func (r RuleExplanation) clauses(copied bool) []ClauseExplanation {
 	out := make([]ClauseExplanation, len(w.clauses))
 	for i := range w.clauses {
 		c := &w.clauses[i]
-		v := values(c)
-		if copied {
+		v, one, isOne := values(c)
+		switch {
+		case copied:
 			start := len(vals)
 			vals = append(vals, v...)
+			if isOne {
+				vals = append(vals, one)
+			}
 			v = vals[start:len(vals):len(vals)]
+		case isOne:
+			v = []string{one}
 		}
 		if v == nil {
 			v = []string{}
@@ -583,36 +599,60 @@ func (x *Explainer) table(pl *whyPlan) *whyTable {
 		x.key = x.appendValues(make([]byte, 0, 256), &allReads)
 		if x.prof = c.profile(x.key, c.nSlots()); x.prof == nil {
 			// Values seen for the first time: a whyProfile of the
-			// Explainer's own, which notes the tables it looks up.
+			// Explainer's own, which notes the tables it looks up; and
+			// for the slots that read no number, the entry of the
+			// values but the numbers, when the cache has one (a new
+			// person's numbers, with lists and choices seen before).
 			x.prof, x.unseen = newPlaces[whyTable](c.nSlots()), true
+			x.key = x.appendValues(x.key[:0], &listsReads)
+			x.lists = c.listsProfile(x.key, c.nSlots())
 		}
 	}
-	if pl.slot >= len(x.prof.at) && !c.off.Load() {
+	prof := x.prof
+	if x.lists != nil && pl.reads.fields&numberFieldSet == 0 {
+		prof = x.lists
+	}
+	if pl.slot >= len(prof.at) && !c.off.Load() {
 		// A slot numbered since the profile's entry was found: the
 		// entry, grown to hold it, and twice the slots it held, as the
-		// plans are still being made; the Explainer's own grown alike.
-		n := max(pl.slot+1, c.nSlots(), 2*len(x.prof.at))
-		if x.unseen {
-			x.prof = grownPlaces(x.prof, n)
-		} else {
+		// plans are still being made; the Explainer's own grown alike,
+		// and so is an entry the cache no longer has.
+		n := max(pl.slot+1, c.nSlots(), 2*len(prof.at))
+		switch {
+		case prof == x.lists:
+			x.key = x.appendValues(x.key[:0], &listsReads)
+			if x.lists = c.listsProfile(x.key, n); x.lists == nil {
+				x.lists = grownPlaces(prof, n)
+			}
+			prof = x.lists
+		case !x.unseen:
 			x.key = x.appendValues(x.key[:0], &allReads)
-			x.prof = c.profile(x.key, n)
+			if x.prof = c.profile(x.key, n); x.prof == nil {
+				x.prof, x.unseen = grownPlaces(prof, n), true
+			}
+			prof = x.prof
+		default:
+			x.prof = grownPlaces(x.prof, n)
+			prof = x.prof
 		}
 	}
 	var t *whyTable
-	if pl.slot < len(x.prof.at) {
-		t = x.prof.at[pl.slot].Load()
+	if pl.slot < len(prof.at) {
+		t = prof.at[pl.slot].Load()
 	}
 	if t == nil || pl.idx >= len(t.at) && t != unadmitted {
 		// None yet, or one made before this plan: the cache's, grown to
 		// hold every plan of the slot made so far.
 		x.key = binary.AppendUvarint(x.key[:0], uint64(pl.slot))
 		x.key = x.appendValues(x.key, &pl.reads)
-		if t = c.table(x.key, pl.slot, pl.idx); t == nil {
+		// A new person's numbers, which a class explains: most likely
+		// values no table holds (whyCache.table).
+		doorFirst := x.unseen && prof == x.prof && pl.class != nil && !c.noClasses.Load()
+		if t = c.table(x.key, pl.slot, pl.idx, doorFirst); t == nil {
 			t = unadmitted
 		}
-		if pl.slot < len(x.prof.at) {
-			x.prof.at[pl.slot].Store(t)
+		if pl.slot < len(prof.at) {
+			prof.at[pl.slot].Store(t)
 		}
 	}
 	if t == unadmitted {
@@ -673,8 +713,13 @@ func boolByte(v bool) byte {
 	return 0
 }
 
-// allReads reads every field whole: the key of a whyProfile.
-var allReads = whyReads{fields: allFields}
+// allReads reads every field whole: the key of a whyProfile; and
+// listsReads every field but the numbers: the key of a whyProfile of the
+// slots that read no number (whyCache.lists).
+var (
+	allReads   = whyReads{fields: allFields}
+	listsReads = whyReads{fields: allFields &^ numberFieldSet}
+)
 
 // whyProfile holds, for one profile's values of every field, the
 // whyTable of each slot (whyCache.slot) that an Explainer of those values
@@ -704,6 +749,14 @@ type whyCache struct {
 	mu       sync.RWMutex
 	m        map[string]*whyTable
 	profiles map[string]*whyProfile
+	// classes holds the classes of explanations (whyClass), by key
+	// (Explainer.classKey), about classBytes bytes of them, bounded
+	// apart from the rest (whyClassBytes); lists holds, for the values of every field
+	// but the numbers, the whyTable of each slot that reads no number,
+	// for an Explainer of values no whyProfile holds (listsProfile).
+	classes    map[string]*whyClass
+	classBytes int64
+	lists      map[string]*whyProfile
 	// bytes is about how many bytes the tables and profiles hold, with
 	// the tables' explanations.
 	bytes atomic.Int64
@@ -713,14 +766,21 @@ type whyCache struct {
 	// when not 0, is the bound in place of whyCacheBytes, for a test.
 	off   atomic.Bool
 	limit int64
-	// walks counts the conditions explained by a walk, and lookups the
-	// tables looked up in m, for the tests of what the cache saves.
-	walks, lookups atomic.Int64
+	// classLimit, when not 0, is the bound of the classes in place of
+	// whyClassBytes, for a test.
+	classLimit int64
+	// walks counts the conditions explained by a walk, fills those
+	// explained by a class, and lookups the tables looked up in m, for
+	// the tests of what the cache saves.
+	walks, fills, lookups atomic.Int64
 	// door admits a key to m or profiles only once it was seen before
 	// (doorkeeper), made on first use; admitAll, for a test that
 	// compares, admits every key.
 	door     atomic.Pointer[doorkeepers]
 	admitAll atomic.Bool
+	// noClasses turns off the classes of explanations (whyClass), for
+	// the tests and comparisons that measure the cache without them.
+	noClasses atomic.Bool
 }
 
 // A doorkeeper's bits (2^doorBits, 8 KiB), and how many new keys it
@@ -745,9 +805,9 @@ type doorkeeper struct {
 }
 
 // doorkeepers are the doorkeepers of a whyCache: of the whyProfiles
-// (profiles) and of the whyTables (tables).
+// (profiles), of the whyTables (tables) and of the classes (classes).
 type doorkeepers struct {
-	profiles, tables doorkeeper
+	profiles, tables, classes doorkeeper
 }
 
 // doorSeed seeds the hashes of the doorkeepers' keys.
@@ -829,18 +889,28 @@ func (c *whyCache) plans(slot int) int {
 // profile fields read by the plans of slot, with a place for the plan
 // at idx: the one kept, or else one made or grown with a place for
 // every plan of the slot so far (see grown); or nil when there is none
-// and the doorkeeper does not admit key yet.
-func (c *whyCache) table(key []byte, slot, idx int) *whyTable {
+// and the doorkeeper does not admit key yet. With doorFirst, for values
+// most likely new (a new person's numbers, whose class explains them),
+// the doorkeeper is asked first, and a key it does not admit is not
+// looked up: a table kept for it before the doorkeeper last forgot is
+// missed, and the class explains the same.
+func (c *whyCache) table(key []byte, slot, idx int, doorFirst bool) *whyTable {
 	c.lookups.Add(1)
 	if c.off.Load() {
 		return newPlaces[ruleWhy](c.plans(slot))
 	}
 	m := func() map[string]*whyTable { return c.m }
+	var door *doorkeeper
+	if !doorFirst || c.admitAll.Load() {
+		door = &c.doors().tables
+	} else if !c.doors().tables.admit(key) {
+		return nil
+	}
 	t := lookup(c, m, key)
 	if t != nil && idx < len(t.at) {
 		return t
 	}
-	return grown(c, m, &c.doors().tables, key, c.plans(slot), t)
+	return grown(c, m, door, key, c.plans(slot), t)
 }
 
 // nSlots returns how many slots are numbered so far.
@@ -861,6 +931,18 @@ func (c *whyCache) profile(key []byte, n int) *whyProfile {
 	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
 }
 
+// listsProfile returns the whyProfile of key, the encoded values of
+// every profile field but the numbers, as profile does, from c.lists:
+// the tables of the slots that read no number, for the Explainer of a
+// new person's numbers, whose lists and choices were seen before.
+func (c *whyCache) listsProfile(key []byte, n int) *whyProfile {
+	if c.off.Load() {
+		return nil
+	}
+	m := func() map[string]*whyProfile { return c.lists }
+	return grown(c, m, &c.doors().profiles, key, n, lookup(c, m, key))
+}
+
 // lookup returns the places of key in the map of c that m returns, or
 // nil.
 func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *places[T] {
@@ -872,14 +954,15 @@ func lookup[T any](c *whyCache, m func() map[string]*places[T], key []byte) *pla
 // grown returns the places of key in the map of c that m returns (c.m
 // or c.profiles, read again after room may replace it), p when looked
 // up (lookup), with n at least: made when there are none and door admits
-// key, and grown, the pointers they held kept, when there are fewer. It
-// returns nil when there are none and door does not admit key: the
-// values are seen for the first time, as far as door remembers.
+// key (a nil door admitted it already), and grown, the pointers they
+// held kept, when there are fewer. It returns nil when there are none
+// and door does not admit key: the values are seen for the first time,
+// as far as door remembers.
 func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper, key []byte, n int, p *places[T]) *places[T] {
 	if p != nil && len(p.at) >= n {
 		return p
 	}
-	if p == nil && !door.admit(key) && !c.admitAll.Load() {
+	if p == nil && door != nil && !door.admit(key) && !c.admitAll.Load() {
 		return nil
 	}
 	c.mu.Lock()
@@ -907,6 +990,7 @@ func (c *whyCache) room(n int) {
 		// nothing moves its entries at every step, and a cache of new
 		// profiles adds one entry or more for each.
 		c.m, c.profiles = make(map[string]*whyTable, len(c.m)), make(map[string]*whyProfile, len(c.profiles))
+		c.lists = make(map[string]*whyProfile, len(c.lists))
 		c.bytes.Store(0)
 	}
 	c.bytes.Add(int64(n))

@@ -430,8 +430,25 @@ func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
 	if matched {
 		verdict = "matched"
 	}
-	e.whys.walks.Add(1)
-	w, ok := x.walk(ctx, pl, matched, verdict, none != nil)
+	// A condition whose explanation a class holds (whyClass) is
+	// explained by the class, with the profile's numbers: no walk.
+	var w *ruleWhy
+	ok := false
+	classed := pl != nil && pl.class != nil && none == nil && !e.whys.off.Load() && !e.whys.noClasses.Load()
+	if classed {
+		if k := e.whys.class(x.classKey(pl)); k != nil && k.w.matched == matched {
+			w, ok = x.fill(k), true
+			e.whys.fills.Add(1)
+		}
+	}
+	if !ok {
+		e.whys.walks.Add(1)
+		x.holes = x.holes[:0]
+		w, ok = x.walk(ctx, pl, matched, verdict, none != nil)
+		if ok && classed {
+			e.whys.keepClass(x.ckey, w, x.holes)
+		}
+	}
 	if !ok {
 		// The whole condition, with the value Recommend found: not kept
 		// by the Engine, as ctx may have ended the walk.
@@ -511,14 +528,20 @@ const textChunk = 2048
 
 // keep returns b as a string cut from a, started anew when full.
 func (a *textArena) keep(b []byte) string {
-	if a.b.Cap()-a.b.Len() < len(b) {
-		a.b = strings.Builder{}
-		a.b.Grow(max(len(b), textChunk))
-		a.chunks++
-	}
+	a.room(len(b))
 	start := a.b.Len()
 	a.b.Write(b)
 	return a.b.String()[start:]
+}
+
+// room makes room in a for n more bytes, in a new allocation when the
+// last has not enough.
+func (a *textArena) room(n int) {
+	if a.b.Cap()-a.b.Len() < n {
+		a.b = strings.Builder{}
+		a.b.Grow(max(n, textChunk))
+		a.chunks++
+	}
 }
 
 // keep returns b as a string cut from x.text, the Explainer's arena of
@@ -533,11 +556,18 @@ func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
 // not noted: the cache keeps none. It is called with x.mu held.
 func (x *Explainer) keepWhy(b []byte) string {
 	s := x.text.keep(b)
+	x.noteWhyText()
+	return s
+}
+
+// noteWhyText notes the allocation of x.text that the summary of a
+// walk's explanation was just written in as keepWhy does. It is called
+// with x.mu held.
+func (x *Explainer) noteWhyText() {
 	if x.text.charged != x.text.chunks {
 		x.text.charged = x.text.chunks
 		x.unpaid[slabText] = int32(x.text.b.Cap())
 	}
-	return s
 }
 
 // The slabs of an Explainer that the walks' explanations are cut from,
@@ -609,10 +639,12 @@ func (x *Explainer) newRuleWhy(nc, nv int, shared bool) *ruleWhy {
 	x.whys = x.whys[:len(x.whys)+1]
 	w := &x.whys[len(x.whys)-1]
 	w.cut = true
-	x.whyClauses = chunked(x, slabClauses, x.whyClauses, nc, whyClauseChunk)
-	n := len(x.whyClauses)
-	x.whyClauses = x.whyClauses[:n+nc]
-	w.clauses = x.whyClauses[n : n : n+nc]
+	if nc > 0 {
+		x.whyClauses = chunked(x, slabClauses, x.whyClauses, nc, whyClauseChunk)
+		n := len(x.whyClauses)
+		x.whyClauses = x.whyClauses[:n+nc]
+		w.clauses = x.whyClauses[n : n : n+nc]
+	}
 	if nv > 0 {
 		x.whyVals = chunked(x, slabVals, x.whyVals, nv, whyValChunk)
 		n := len(x.whyVals)
@@ -655,11 +687,9 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 	if cap(x.memo) < pl.nodes {
 		x.memo = make([]uint8, max(pl.nodes, 32))
 	}
-	if x.says == nil {
-		x.says, x.spans = make([]byte, 0, summaryBytes), make([]int, 0, 16)
-	}
+	x.scratch()
 	run := whyRun{e: x.e, p: x.p, vals: x.vals[:0], memo: x.memo[:pl.nodes],
-		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched}
+		says: append(x.says[:0], verdict...), spans: x.spans[:0], matched: matched, holes: x.holes[:0]}
 	clear(run.memo)
 	if !pl.direct {
 		if pl.tracked == nil {
@@ -694,7 +724,7 @@ func (x *Explainer) walk(ctx context.Context, pl *whyPlan, matched bool, verdict
 		clauses = run.why(pl.root, clauses)
 	}
 	x.vals = run.vals[:0]
-	x.says, x.spans = run.says, run.spans
+	x.says, x.spans, x.holes = run.says, run.spans, run.holes
 	// A summary of one clause whose words do not depend on the profile
 	// is made once, with the plan, and shared: most rules that do not
 	// match say only that a list lacks a value. When the clause shows no
@@ -803,6 +833,9 @@ type whyPlan struct {
 	// texts are the nodes' texts, by whyNode.ord: the texts of the
 	// clauses of the plan's explanations (ruleWhy.texts).
 	texts []string
+	// class keys the classes of the plan's explanations (whyClass), or
+	// is nil when the plan has none.
+	class *whyClassPlan
 }
 
 // whyOp is how the walk treats a node.
@@ -843,6 +876,7 @@ func newWhyPlan(e *Engine, a *ast.AST, when string) *whyPlan {
 	pl.slot, pl.idx, pl.ord = e.whys.slot(pl.reads.signature())
 	pl.lists = pl.reads.onlyIDs()
 	pl.direct, pl.nodes, pl.clauses, pl.texts = b.direct, b.nodes, b.clauses, b.texts
+	pl.class = newClassPlan(b, &pl.reads)
 	return pl
 }
 
@@ -860,6 +894,11 @@ type planBuilder struct {
 	leafRefs [numListFields]int
 	// texts are the nodes' texts, by ord.
 	texts []string
+	// leaves are the clauses, by ord, and sides the comparisonLeafs of
+	// a computed number: what a class of the plan's explanations is
+	// keyed by (whyClassPlan).
+	leaves []*whyNode
+	sides  []*comparisonLeaf
 }
 
 func (b *planBuilder) node(e ast.Expr) *whyNode {
@@ -889,6 +928,7 @@ func (b *planBuilder) node(e ast.Expr) *whyNode {
 	}
 	n.leaf = b.leaf(e)
 	b.clauses++
+	b.leaves = append(b.leaves, n)
 	return n
 }
 
@@ -1189,6 +1229,7 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 	if l.sideInt == nil {
 		b.direct = false
 	}
+	b.sides = append(b.sides, l)
 	return l
 }
 
@@ -1205,6 +1246,9 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 		if (f.name == "age" || f.name == "pregnancy_week") && v == 0 {
 			w.says = append(w.says, "not given"...)
 		} else {
+			// A hole of the summary, which a class of explanations
+			// fills with another profile's number (whyClass).
+			w.holes = append(w.holes, int32(len(w.says)), int32(len(n)), int32(l.fi))
 			w.says = append(w.says, n...)
 		}
 		after = l.phrase[1]
@@ -1278,6 +1322,9 @@ type whyRun struct {
 	// neg is whether the clause being worded is under an odd number of
 	// !, so that the rule needs the opposite of what the clause asks.
 	neg bool
+	// holes holds, for each profile number written in says, three
+	// numbers: where it starts, its length and its field (whyClass).
+	holes []int32
 }
 
 // fix notes that the clause being worded, if it is the first, makes the
@@ -1454,6 +1501,9 @@ func (w *whyRun) leaf(n *whyNode) (ClauseExplanation, bool) {
 	}
 	if !ok {
 		w.says = w.says[:mark]
+		for len(w.holes) > 0 && int(w.holes[len(w.holes)-3]) >= mark {
+			w.holes = w.holes[:len(w.holes)-3]
+		}
 		return ClauseExplanation{}, false
 	}
 	w.spans = append(w.spans, start, len(w.says))

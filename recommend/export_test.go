@@ -15,3 +15,9 @@ func ExplainCacheOff(e *Engine) {
 func ExplainCacheAdmitAll(e *Engine) {
 	e.whys.admitAll.Store(true)
 }
+
+// ExplainClassesOff turns off e's classes of rule explanations
+// (whyClass), for the comparisons that measure the cache without them.
+func ExplainClassesOff(e *Engine) {
+	e.whys.noClasses.Store(true)
+}
