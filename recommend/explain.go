@@ -428,12 +428,13 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	// The summary is written on the stack, and kept in x.text.
+	// The summary is written on the stack, and kept in the Engine's
+	// summaryCache, which most often has it.
 	var buf [summaryBytes]byte
 	says := e.appendOutcomeSummary(buf[:0], ex, d, dm)
 	ex.Summary = notAdvised
 	if string(says) != notAdvised {
-		ex.Summary = x.keep(says)
+		ex.Summary = x.keepSummary(says)
 	}
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {
