@@ -42,7 +42,7 @@ const notAdvised = "Not advised either way: no rule that matched recommends or a
 
 // appendOutcomeSummary appends to b the summary of a movement's
 // outcome: what it is and who decided it.
-func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *decisions, dm *decision) []byte {
+func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *record, dm *decision) []byte {
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
 	rules := func(b []byte, rs []int) []byte {
 		for i, ri := range rs {
@@ -387,7 +387,7 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 // for values it does not admit yet, the Explainer keeps what it found by
 // plan (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
-	e, matched := x.e, x.d.matched[ri]
+	e, matched := x.e, x.d.hit(ri)
 	pl := x.plan(ri)
 	var t *whyTable
 	var none *atomic.Pointer[ruleWhy]
