@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/backrules/backrules/rules"
 )
@@ -72,7 +73,8 @@ func TestExplainedKeepsDecisions(t *testing.T) {
 // Explainer keeps (decisions.explained) is made of its three lists
 // alone: the movements' decisions, their rule lists and the matched
 // rules' bits, written into the Explainer, not a record of its own, and
-// the matched rules as bits, not a bool a rule.
+// the matched rules as bits, not a bool a rule; and that a movement's
+// decision is kept in 20 bytes.
 func TestExplainedAllocs(t *testing.T) {
 	if raceBuild {
 		t.Skip("the race detector changes allocation counts")
@@ -93,6 +95,11 @@ func TestExplainedAllocs(t *testing.T) {
 	var k record
 	if n := testing.AllocsPerRun(20, func() { d.explained(&k) }); n != 3 {
 		t.Errorf("explained makes %v allocations; want 3, the kept decisions, their lists and the bits", n)
+	}
+	// A movement's lists are kept by where each ends: 20 bytes a
+	// movement, not a span of 8 each, 36.
+	if size := unsafe.Sizeof(keptDecision{}); size > 20 {
+		t.Errorf("a kept decision takes %d bytes; want 20 at most", size)
 	}
 	if len(k.bits) != bitWords(len(eng.rules)) || k.matched != nil {
 		t.Errorf("the copy holds %d words of bits and %d matched; want %d and none", len(k.bits), len(k.matched), bitWords(len(eng.rules)))

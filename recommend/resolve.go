@@ -33,13 +33,14 @@ func (d *record) rules(m *decision, eff int) []int {
 }
 
 // keptDecision is a movement's decision as an Explainer keeps it
-// (decisions.explained): its rule lists, the equipment it lacks, a span
-// of the record's backing too, and its outcome, by its place in
-// keptOutcomes. It holds no pointer, so that the collector need not scan
-// it.
+// (decisions.explained): its rule lists by effect, then the equipment it
+// lacks, one after the other in the record's backing, each ending at
+// ends (and starting where the one before ends, the previous movement's
+// last for the first), and its outcome, by its place in keptOutcomes. It
+// holds no pointer, so that the collector need not scan it: 20 bytes,
+// against 36 with a span a list.
 type keptDecision struct {
-	by      [numEffects]span
-	missing span
+	ends    [numEffects + 1]int32
 	outcome uint8
 }
 
@@ -61,9 +62,17 @@ func keptOutcome(o Outcome) uint8 {
 // explained made: its lists are the record's.
 func (d *record) decision(mi int) decision {
 	k := &d.kept[mi]
-	m := decision{by: k.by, outcome: keptOutcomes[k.outcome]}
-	if s := k.missing; s.end > s.start {
-		m.missing = d.backing[s.start:s.end:s.end]
+	m := decision{outcome: keptOutcomes[k.outcome]}
+	start := int32(0)
+	if mi > 0 {
+		start = d.kept[mi-1].ends[numEffects]
+	}
+	for eff := range numEffects {
+		m.by[eff] = span{start, k.ends[eff]}
+		start = k.ends[eff]
+	}
+	if end := k.ends[numEffects]; end > start {
+		m.missing = d.backing[start:end:end]
 	}
 	return m
 }
@@ -163,30 +172,31 @@ func (e *Engine) newDecisions() *decisions {
 // with none of d's working memory, so that d can be reused.
 func (d *decisions) explained(k *record) {
 	*k = record{incomplete: d.incomplete, floorWithhold: d.floorWithhold}
-	used, missing := 0, 0
+	n := 0
 	for i := range d.movements {
 		m := &d.movements[i]
 		for _, s := range m.by {
-			used = max(used, int(s.end))
+			n += int(s.end - s.start)
 		}
-		missing += len(m.missing)
+		n += len(m.missing)
 	}
-	// The rule lists, then the equipment each movement lacks, in one
-	// backing, which the spans of kept index.
-	ints := make([]int, 0, used+missing+len(d.referrals)+len(d.withholding)+len(d.floors))
+	// Each movement's rule lists and the equipment it lacks, one after
+	// the other, in one backing, which the ends of kept index.
+	ints := make([]int, 0, n+len(d.referrals)+len(d.withholding)+len(d.floors))
 	cut := func(s []int) []int {
 		start := len(ints)
 		ints = append(ints, s...)
 		return ints[start:len(ints):len(ints)]
 	}
-	ints = append(ints, d.backing[:used]...)
 	k.kept = make([]keptDecision, len(d.movements))
 	for i := range d.movements {
 		m, kd := &d.movements[i], &k.kept[i]
-		kd.by = m.by
-		kd.missing.start = int32(len(ints))
+		for eff := range numEffects {
+			ints = append(ints, d.rules(m, eff)...)
+			kd.ends[eff] = int32(len(ints))
+		}
 		ints = append(ints, m.missing...)
-		kd.missing.end = int32(len(ints))
+		kd.ends[numEffects] = int32(len(ints))
 		kd.outcome = keptOutcome(m.outcome)
 	}
 	k.backing = ints[:len(ints):len(ints)]
