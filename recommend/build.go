@@ -221,7 +221,7 @@ func (e *Engine) build(d *decisions) *Result {
 	switch {
 	case d.floorWithhold:
 		res.Withheld = true
-		res.WithheldReason = e.withheldReason(d.withholding, e.withholdingFloors(d))
+		res.WithheldReason = e.withheldReason(d.withholding, e.withholdingFloors(&d.record))
 	case len(d.withholding) > 0:
 		res.Withheld = true
 		res.WithheldReason = e.withheldReason(d.withholding, nil)
@@ -532,13 +532,13 @@ func (e *Engine) withheldReason(rules []int, floors []string) string {
 // withholdingIDs returns the ids of what withholds advice in d: the
 // withholding referral rules, then "floor:" and the id of each red flag
 // whose missed floor withholds it (see withholdingFloors).
-func (e *Engine) withholdingIDs(d *decisions) []string {
+func (e *Engine) withholdingIDs(d *record) []string {
 	return append(e.ruleIDs(d.withholding), e.withholdingFloors(d)...)
 }
 
 // withholdingFloors returns "floor:" and the id of each red flag whose
 // missed floor withholds advice in d (see guardFloors), or nil.
-func (e *Engine) withholdingFloors(d *decisions) []string {
+func (e *Engine) withholdingFloors(d *record) []string {
 	var ids []string
 	for _, fi := range d.floors {
 		if e.vocab[fieldRedFlags].entries[fi].floor.Withhold {

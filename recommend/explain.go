@@ -178,8 +178,12 @@ type Explainer struct {
 	p       *Profile
 	profile Profile
 	act     *activation
-	d       *decisions
-	res     *Result
+	// d is rec, the Explainer's copy of what it reads of the decision
+	// record (decisions.explained), kept in the Explainer so that it is
+	// not an allocation of its own.
+	d   *record
+	rec record
+	res *Result
 	// withheldBy are the ids of the rules that withhold movement advice,
 	// or nil; each answer's WithheldBy is a copy.
 	withheldBy []string
@@ -300,7 +304,8 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		// As in Recommend: the referrals still reach the person.
 		return nil, e.failed(d, pp, err)
 	}
-	x.p, x.d, x.res = pp, d.explained(), res
+	d.explained(&x.rec)
+	x.p, x.d, x.res = pp, &x.rec, res
 	ownLists(pp)
 	if len(x.d.withholding) > 0 || x.d.floorWithhold {
 		x.withheldBy = e.withholdingIDs(x.d)
@@ -428,12 +433,13 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 			ex.Missing = append(ex.Missing, Term{ID: en.id, Label: en.label})
 		}
 	}
-	// The summary is written on the stack, and kept in x.text.
+	// The summary is written on the stack, and kept in the Engine's
+	// summaryCache, which most often has it.
 	var buf [summaryBytes]byte
 	says := e.appendOutcomeSummary(buf[:0], ex, d, dm)
 	ex.Summary = notAdvised
 	if string(says) != notAdvised {
-		ex.Summary = x.keep(says)
+		ex.Summary = x.keepSummary(says)
 	}
 	if pg := x.res.Programme; pg != nil {
 		for _, st := range pg.Steps {

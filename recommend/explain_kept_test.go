@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/backrules/backrules/rules"
 )
@@ -33,9 +34,10 @@ func TestExplainedKeepsDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 		eng.resolveInto(d, &p)
-		k := d.explained()
-		if k.movements != nil || len(k.kept) != len(d.movements) {
-			t.Fatalf("profile %d: the copy holds %d decisions and %d kept, of %d movements", i, len(k.movements), len(k.kept), len(d.movements))
+		k := new(record)
+		d.explained(k)
+		if len(k.kept) != len(d.movements) {
+			t.Fatalf("profile %d: the copy holds %d kept, of %d movements", i, len(k.kept), len(d.movements))
 		}
 		for mi := range d.movements {
 			want, got := &d.movements[mi], k.decision(mi)
@@ -49,7 +51,7 @@ func TestExplainedKeepsDecisions(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(k.matched, d.matched) || !slices.Equal(k.referrals, d.referrals) ||
+		if !slices.Equal(k.bits, d.bits) || !slices.Equal(k.referrals, d.referrals) ||
 			!slices.Equal(k.withholding, d.withholding) || !slices.Equal(k.floors, d.floors) || k.floorWithhold != d.floorWithhold {
 			t.Errorf("profile %d: the copy's rules, referrals, withholding rules or floors differ from the record's", i)
 		}
@@ -64,5 +66,42 @@ func TestExplainedKeepsDecisions(t *testing.T) {
 	}
 	if len(seen) != len(keptOutcomes) {
 		t.Errorf("outcomes seen %v; want those of keptOutcomes", seen)
+	}
+}
+
+// TestExplainedAllocs checks that the copy of a decision record an
+// Explainer keeps (decisions.explained) is made of its three lists
+// alone: the movements' decisions, their rule lists and the matched
+// rules' bits, written into the Explainer, not a record of its own, and
+// the matched rules as bits, not a bool a rule; and that a movement's
+// decision is kept in 20 bytes.
+func TestExplainedAllocs(t *testing.T) {
+	if raceBuild {
+		t.Skip("the race detector changes allocation counts")
+	}
+	eng, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := benchProfiles[0].p
+	if err := eng.validate(&p); err != nil {
+		t.Fatal(err)
+	}
+	d := eng.newDecisions()
+	if err := eng.evaluateInto(context.Background(), &p, d.matched); err != nil {
+		t.Fatal(err)
+	}
+	eng.resolveInto(d, &p)
+	var k record
+	if n := testing.AllocsPerRun(20, func() { d.explained(&k) }); n != 3 {
+		t.Errorf("explained makes %v allocations; want 3, the kept decisions, their lists and the bits", n)
+	}
+	// A movement's lists are kept by where each ends: 20 bytes a
+	// movement, not a span of 8 each, 36.
+	if size := unsafe.Sizeof(keptDecision{}); size > 20 {
+		t.Errorf("a kept decision takes %d bytes; want 20 at most", size)
+	}
+	if len(k.bits) != bitWords(len(eng.rules)) || k.matched != nil {
+		t.Errorf("the copy holds %d words of bits and %d matched; want %d and none", len(k.bits), len(k.matched), bitWords(len(eng.rules)))
 	}
 }

@@ -781,6 +781,8 @@ type whyCache struct {
 	// noClasses turns off the classes of explanations (whyClass), for
 	// the tests and comparisons that measure the cache without them.
 	noClasses atomic.Bool
+	// says holds the summaries of answers (Explainer.keepSummary).
+	says summaryCache
 }
 
 // A doorkeeper's bits (2^doorBits, 8 KiB), and how many new keys it

@@ -42,7 +42,7 @@ const notAdvised = "Not advised either way: no rule that matched recommends or a
 
 // appendOutcomeSummary appends to b the summary of a movement's
 // outcome: what it is and who decided it.
-func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *decisions, dm *decision) []byte {
+func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *record, dm *decision) []byte {
 	rec, avoid, caution := d.rules(dm, effectRecommend), d.rules(dm, effectAvoid), d.rules(dm, effectCaution)
 	rules := func(b []byte, rs []int) []byte {
 		for i, ri := range rs {
@@ -387,7 +387,7 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 // for values it does not admit yet, the Explainer keeps what it found by
 // plan (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
-	e, matched := x.e, x.d.matched[ri]
+	e, matched := x.e, x.d.hit(ri)
 	pl := x.plan(ri)
 	var t *whyTable
 	var none *atomic.Pointer[ruleWhy]
@@ -547,6 +547,55 @@ func (a *textArena) room(n int) {
 // keep returns b as a string cut from x.text, the Explainer's arena of
 // its answers' summaries and its walks'. It is called with x.mu held.
 func (x *Explainer) keep(b []byte) string { return x.text.keep(b) }
+
+// summaryCache holds the summaries of answers the Explainers of an
+// Engine wrote, each by itself: an answer's summary names only its
+// outcome, rules, plan step and missing equipment, so that most people,
+// new ones too, have the summaries of people before them. m maps each to
+// itself, of about bytes bytes, bounded by summaryCacheBytes.
+type summaryCache struct {
+	mu    sync.RWMutex
+	m     map[string]string
+	bytes int
+}
+
+// summaryCacheBytes bounds, about, the bytes of an Engine's summaryCache:
+// when a new summary would pass it, the cache starts again empty. A few
+// hundred summaries, of about 100 bytes, with their entries.
+const summaryCacheBytes = 64 << 10
+
+// summaryEntryBytes is about what an entry of a summaryCache takes past
+// its text: the key's and the value's headers, and the map's slot.
+const summaryEntryBytes = 48
+
+// keepSummary returns b, the summary of an answer, as the Engine's
+// summaryCache holds it, added when it holds none: the same text as b,
+// which no later call changes. With the cache off, it is kept in x.text.
+// It is called with x.mu held.
+func (x *Explainer) keepSummary(b []byte) string {
+	c := &x.e.whys
+	if c.off.Load() {
+		return x.keep(b)
+	}
+	sc := &c.says
+	sc.mu.RLock()
+	s, ok := sc.m[string(b)]
+	sc.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	sc.mu.Lock()
+	if sc.m == nil || sc.bytes+len(s)+summaryEntryBytes > summaryCacheBytes {
+		sc.m, sc.bytes = make(map[string]string), 0
+	}
+	if _, ok := sc.m[s]; !ok {
+		sc.m[s] = s
+		sc.bytes += len(s) + summaryEntryBytes
+	}
+	sc.mu.Unlock()
+	return s
+}
 
 // keepWhy returns b, the summary of a walk's explanation, as a string cut
 // from x.text, as keep does, and notes the whole allocation it lies in

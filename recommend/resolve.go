@@ -27,19 +27,20 @@ type span struct{ start, end int32 }
 // rules returns the matched rules of m, a decision of d, that have effect
 // eff on its movement, in rule order. The slice is d's memory: a Result
 // takes a copy.
-func (d *decisions) rules(m *decision, eff int) []int {
+func (d *record) rules(m *decision, eff int) []int {
 	s := m.by[eff]
 	return d.backing[s.start:s.end:s.end]
 }
 
 // keptDecision is a movement's decision as an Explainer keeps it
-// (decisions.explained): its rule lists, the equipment it lacks, a span
-// of the record's backing too, and its outcome, by its place in
-// keptOutcomes. It holds no pointer, so that the collector need not scan
-// it.
+// (decisions.explained): its rule lists by effect, then the equipment it
+// lacks, one after the other in the record's backing, each ending at
+// ends (and starting where the one before ends, the previous movement's
+// last for the first), and its outcome, by its place in keptOutcomes. It
+// holds no pointer, so that the collector need not scan it: 20 bytes,
+// against 36 with a span a list.
 type keptDecision struct {
-	by      [numEffects]span
-	missing span
+	ends    [numEffects + 1]int32
 	outcome uint8
 }
 
@@ -59,13 +60,48 @@ func keptOutcome(o Outcome) uint8 {
 
 // decision returns the decision of movement mi, of a record that
 // explained made: its lists are the record's.
-func (d *decisions) decision(mi int) decision {
+func (d *record) decision(mi int) decision {
 	k := &d.kept[mi]
-	m := decision{by: k.by, outcome: keptOutcomes[k.outcome]}
-	if s := k.missing; s.end > s.start {
-		m.missing = d.backing[s.start:s.end:s.end]
+	m := decision{outcome: keptOutcomes[k.outcome]}
+	start := int32(0)
+	if mi > 0 {
+		start = d.kept[mi-1].ends[numEffects]
+	}
+	for eff := range numEffects {
+		m.by[eff] = span{start, k.ends[eff]}
+		start = k.ends[eff]
+	}
+	if end := k.ends[numEffects]; end > start {
+		m.missing = d.backing[start:end:end]
 	}
 	return m
+}
+
+// record is the part of a decision record that an Explainer reads, and
+// keeps a copy of (decisions.explained).
+type record struct {
+	// matched says, by rule, whether the rule matched, and bits marks
+	// them, one bit per rule (gather), for the trace and, in the copy,
+	// which has no matched, for the Explainer.
+	matched []bool
+	bits    []uint64
+	// kept holds, in the copy an Explainer keeps, each movement's
+	// decision, with its rule lists, in declaration order: the
+	// decisions' movements, which the copy has not.
+	kept []keptDecision
+	// backing holds the rule lists of the decisions (decision.by), then,
+	// in the copy, the equipment each movement lacks (keptDecision).
+	backing []int
+	// referrals are the matched rules that refer, in rule order, and
+	// withholding those of them that withhold movement advice.
+	referrals, withholding []int
+	// floors are the reported red flags, by vocabulary index, whose
+	// declared floor the matched referral rules miss (see guardFloors),
+	// and floorWithhold is true when one of them withholds advice.
+	floors []int
+	// incomplete is true when only the referral and safety-net rules
+	// were evaluated (see PartialError): every movement is then withheld.
+	incomplete, floorWithhold bool
 }
 
 // decisions is the decision record of one profile.
@@ -78,20 +114,14 @@ type decisions struct {
 	// that it needs no copy of its own; putDecisions clears it, so that a
 	// free record keeps no caller's lists alive.
 	profile Profile
-	matched []bool
-	// movements holds one decision per movement, in declaration order;
-	// in the copy an Explainer keeps (explained), kept does, and
-	// movements is nil.
+	// record holds what an Explainer keeps a copy of (explained): the
+	// matched rules, the referrals and withholding rules, the floors.
+	record
+	// movements holds one decision per movement, in declaration order.
 	movements []decision
-	kept      []keptDecision
-	// referrals are the matched rules that refer, in rule order, and
-	// withholding those of them that withhold movement advice.
-	referrals, withholding []int
 	// hits are the matched rules of each stage, in rule order (see
-	// gather): each stage walks its own, not every rule. bits marks the
-	// matched rules, one bit per rule, for the trace.
+	// gather): each stage walks its own, not every rule.
 	hits [numStages][]int
-	bits []uint64
 	// story is the referral story's decision for each of referrals, most
 	// urgent first (see referral.go); folded is the builder's list of the
 	// indexes in story of those folded, and flagSlab holds the shared red
@@ -99,21 +129,15 @@ type decisions struct {
 	story    []referralFold
 	folded   []int
 	flagSlab []int
-	// incomplete is true when only the referral and safety-net rules
-	// were evaluated (see PartialError): every movement is then withheld.
-	// unreadable is true when that is because the profile has problems
+	// unreadable is true when only the referral and safety-net rules
+	// were evaluated (incomplete) because the profile has problems
 	// (triage), which the Result's withheld reason says.
-	incomplete, unreadable bool
-	// floors are the reported red flags, by vocabulary index, whose
-	// declared floor the matched referral rules miss (see guardFloors),
-	// and floorWithhold is true when one of them withholds advice.
-	floors        []int
-	floorWithhold bool
+	unreadable bool
 
-	// Working memory, kept for reuse. counts and backing are collect's;
-	// have marks the profile's equipment; seen, merged and says are the builder's,
-	// seen all false between uses.
-	counts, backing, merged []int
+	// Working memory, kept for reuse. counts and backing (record's) are
+	// collect's; have marks the profile's equipment; seen, merged and
+	// says are the builder's, seen all false between uses.
+	counts, merged []int
 	// says is the builder's list of the messages' rules, in the order of
 	// the Result.
 	says []int
@@ -132,8 +156,7 @@ type decisions struct {
 // newDecisions returns an empty decision record sized for e.
 func (e *Engine) newDecisions() *decisions {
 	return &decisions{
-		matched:   make([]bool, len(e.rules)),
-		bits:      make([]uint64, bitWords(len(e.rules))),
+		record:    record{matched: make([]bool, len(e.rules)), bits: make([]uint64, bitWords(len(e.rules)))},
 		movements: make([]decision, len(e.movements)),
 		counts:    make([]int, len(e.movements)*numEffects),
 		have:      make([]bool, len(e.vocab[fieldEquipment].entries)),
@@ -142,43 +165,48 @@ func (e *Engine) newDecisions() *decisions {
 	}
 }
 
-// explained returns a copy of what an Explainer reads of d: the matched
-// rules, each movement's decision with its rule lists (kept, read by
-// decision), the referrals, the withholding rules and the floors, cut
-// from a few allocations of their exact size, with none of d's working
-// memory, so that d can be reused. Its movements are nil.
-func (d *decisions) explained() *decisions {
-	k := &decisions{incomplete: d.incomplete, floorWithhold: d.floorWithhold}
-	used, missing := 0, 0
+// explained writes into k a copy of what an Explainer reads of d: the
+// matched rules (bits, not matched), each movement's decision with its
+// rule lists (kept, read by decision), the referrals, the withholding
+// rules and the floors, cut from a few allocations of their exact size,
+// with none of d's working memory, so that d can be reused.
+func (d *decisions) explained(k *record) {
+	*k = record{incomplete: d.incomplete, floorWithhold: d.floorWithhold}
+	n := 0
 	for i := range d.movements {
 		m := &d.movements[i]
 		for _, s := range m.by {
-			used = max(used, int(s.end))
+			n += int(s.end - s.start)
 		}
-		missing += len(m.missing)
+		n += len(m.missing)
 	}
-	// The rule lists, then the equipment each movement lacks, in one
-	// backing, which the spans of kept index.
-	ints := make([]int, 0, used+missing+len(d.referrals)+len(d.withholding)+len(d.floors))
+	// Each movement's rule lists and the equipment it lacks, one after
+	// the other, in one backing, which the ends of kept index.
+	ints := make([]int, 0, n+len(d.referrals)+len(d.withholding)+len(d.floors))
 	cut := func(s []int) []int {
 		start := len(ints)
 		ints = append(ints, s...)
 		return ints[start:len(ints):len(ints)]
 	}
-	ints = append(ints, d.backing[:used]...)
 	k.kept = make([]keptDecision, len(d.movements))
 	for i := range d.movements {
 		m, kd := &d.movements[i], &k.kept[i]
-		kd.by = m.by
-		kd.missing.start = int32(len(ints))
+		for eff := range numEffects {
+			ints = append(ints, d.rules(m, eff)...)
+			kd.ends[eff] = int32(len(ints))
+		}
 		ints = append(ints, m.missing...)
-		kd.missing.end = int32(len(ints))
+		kd.ends[numEffects] = int32(len(ints))
 		kd.outcome = keptOutcome(m.outcome)
 	}
 	k.backing = ints[:len(ints):len(ints)]
 	k.referrals, k.withholding, k.floors = cut(d.referrals), cut(d.withholding), cut(d.floors)
-	k.matched = slices.Clone(d.matched)
-	return k
+	k.bits = slices.Clone(d.bits)
+}
+
+// hit reports whether rule ri matched, by d.bits.
+func (d *record) hit(ri int) bool {
+	return d.bits[ri/64]&(1<<(ri%64)) != 0
 }
 
 // getDecisions returns a decision record for one Recommend call, reused
