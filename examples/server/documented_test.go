@@ -17,7 +17,8 @@ const checkInsProfile = `{"check_ins":[{"day":0,"pain_level":3,"done":[{"movemen
 // TestEveryAnswerDocumented sends requests the other tests do not (the
 // wrong method on the page and on a picture, a page post that is too
 // large, not a form, or from another site, a range of a picture, a
-// profile with check-ins to /recommend and /explain) and
+// profile with check-ins to /recommend and /explain, for a movement and
+// the referrals) and
 // checks that each answer is one openapi.json documents: its status, its
 // Content-Type and, for JSON, its schema; and that a wrong method is a
 // 405 that says which methods to use.
@@ -40,6 +41,7 @@ func TestEveryAnswerDocumented(t *testing.T) {
 		{name: "DELETE on a picture", method: "DELETE", target: "/movements/glute_bridge.svg", wantStatus: 405, wantAllow: "GET, HEAD"},
 		{name: "a Result with a programme", method: "POST", target: "/recommend", contentType: "application/json", body: checkInsProfile, wantStatus: 200},
 		{name: "an explanation with a programme step", method: "POST", target: "/explain", contentType: "application/json", body: `{"profile":` + checkInsProfile + `,"movement":"walking"}`, wantStatus: 200},
+		{name: "a referral explanation with the check-ins' reviews", method: "POST", target: "/explain", contentType: "application/json", body: `{"profile":` + checkInsProfile + `,"movement":"referral"}`, wantStatus: 200},
 		{name: "OPTIONS on discovery", method: "OPTIONS", target: "/cds-services", wantStatus: 204, wantAllow: "GET, HEAD, OPTIONS"},
 		{name: "OPTIONS on the service", method: "OPTIONS", target: "/cds-services/backrules", wantStatus: 204, wantAllow: "POST, OPTIONS"},
 		{name: "OPTIONS on feedback", method: "OPTIONS", target: "/cds-services/backrules/feedback", wantStatus: 204, wantAllow: "POST, OPTIONS"},
