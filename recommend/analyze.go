@@ -279,8 +279,8 @@ type conflictPair struct {
 // Analysis; Analysis.Failed says whether CI should fail.
 func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis, error) {
 	switch {
-	case e == nil:
-		return nil, errNilEngine
+	case e.unusable() != nil:
+		return nil, e.unusable()
 	case ctx == nil:
 		return nil, errors.New("analyze: nil context: pass context.Background()")
 	}

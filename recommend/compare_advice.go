@@ -126,8 +126,8 @@ type AdviceComparison struct {
 // error.
 func CompareAdvice(ctx context.Context, serving, candidate *Engine) (*AdviceComparison, error) {
 	switch {
-	case serving == nil || candidate == nil:
-		return nil, fmt.Errorf("compare advice: %w", errNilEngine)
+	case serving.unusable() != nil || candidate.unusable() != nil:
+		return nil, fmt.Errorf("compare advice: %w", cmp.Or(serving.unusable(), candidate.unusable()))
 	case ctx == nil:
 		return nil, errors.New("compare advice: nil context: pass context.Background()")
 	}

@@ -279,8 +279,8 @@ type ReferralComparison struct {
 // context is an error.
 func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*ReferralComparison, error) {
 	switch {
-	case serving == nil || candidate == nil:
-		return nil, fmt.Errorf("compare referrals: %w", errNilEngine)
+	case serving.unusable() != nil || candidate.unusable() != nil:
+		return nil, fmt.Errorf("compare referrals: %w", cmp.Or(serving.unusable(), candidate.unusable()))
 	case ctx == nil:
 		return nil, errors.New("compare referrals: nil context: pass context.Background()")
 	}

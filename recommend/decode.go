@@ -113,8 +113,8 @@ func DecodeProfile(r io.Reader) (Profile, error) {
 // read profiles from people, such as a command-line tool or a service,
 // should use it rather than the function, for the positions.
 func (e *Engine) DecodeProfile(r io.Reader) (Profile, error) {
-	if e == nil {
-		return Profile{}, errNilEngine
+	if err := e.unusable(); err != nil {
+		return Profile{}, err
 	}
 	data, err := readProfileInput(r)
 	if err != nil {

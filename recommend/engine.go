@@ -19,7 +19,9 @@ import (
 )
 
 // Engine holds a compiled rule set. It is immutable once built and safe for
-// concurrent use by any number of goroutines.
+// concurrent use by any number of goroutines. Make one with Load or
+// Default: the zero Engine holds no rules, its views are empty, and its
+// methods that return an error return one, as a nil *Engine's do.
 type Engine struct {
 	sources   []Source
 	vocab     [numVocabFields]vocabulary
@@ -119,11 +121,11 @@ func (e *Engine) RuleSet() RuleSet {
 }
 
 // callable returns why Recommend and Triage cannot be called on e with
-// ctx (a nil *Engine, a nil context), or nil.
+// ctx (a nil or zero *Engine, a nil context), or nil.
 func (e *Engine) callable(ctx context.Context) error {
 	switch {
-	case e == nil:
-		return errNilEngine
+	case e.unusable() != nil:
+		return e.unusable()
 	case ctx == nil:
 		return errors.New("recommend: nil context: pass context.Background() or a request's context")
 	}
@@ -133,6 +135,23 @@ func (e *Engine) callable(ctx context.Context) error {
 // errNilEngine is returned by the methods of a nil *Engine that return an
 // error; its views are empty.
 var errNilEngine = errors.New("recommend: nil *Engine: create one with Load or Default")
+
+// errZeroEngine is returned, like errNilEngine, by the methods of an
+// Engine that Load did not make, such as new(Engine): it holds no rules,
+// so an answer from it would say that nothing calls for a clinician.
+var errZeroEngine = errors.New("recommend: zero Engine: create one with Load or Default")
+
+// unusable returns errNilEngine for a nil *Engine, errZeroEngine for one
+// that Load did not make (every loaded rule set has a digest), or nil.
+func (e *Engine) unusable() error {
+	switch {
+	case e == nil:
+		return errNilEngine
+	case e.ruleSet.Digest == "":
+		return errZeroEngine
+	}
+	return nil
+}
 
 // Source describes a document that rules cite.
 type Source struct {
@@ -327,7 +346,10 @@ func WithMaxFileSize(n int64) LoadOption {
 //
 // Load reports every problem it finds, not just the first: the error is a
 // *LoadError, which matches ErrInvalidRules, and lists each problem with its
-// file, line and column.
+// file, line and column. A nil fsys, or one whose files cannot be listed
+// (a folder that does not exist), is an error of another kind, since no
+// rule file was read: it wraps the file system's error, so that
+// errors.Is(err, fs.ErrNotExist) works.
 func Load(fsys fs.FS, opts ...LoadOption) (*Engine, error) {
 	if fsys == nil {
 		return nil, errors.New("load rules: the file system is nil")

@@ -267,8 +267,8 @@ func (e *ProfileError) Is(target error) bool { return target == ErrInvalidProfil
 // (unknown or not pregnant) to MaxPregnancyWeek. A choice field (sex,
 // episode) is "" (not stated) or a value its vocabulary declares.
 func (e *Engine) Validate(p Profile) error {
-	if e == nil {
-		return errNilEngine
+	if err := e.unusable(); err != nil {
+		return err
 	}
 	return e.validate(&p)
 }

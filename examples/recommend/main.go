@@ -75,18 +75,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (rerr error) {
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
 	format := fs.String("format", "text", "output format: text (for people), json (for programs) or markdown (for apps and chat)")
 	detail := fs.Bool("detail", false, "with -format text, print the complete report for clinicians: rule ids, every reason and citation")
 	trace := fs.Bool("trace", false, "with -format json, add the trace: every rule and whether it matched")
 	explain := fs.String("explain", "", "explain one movement's outcome (a movement id), or the referrals (\"referral\"), instead of printing the advice")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]")
-		fs.PrintDefaults()
-	}
+	// The flag package would print a mistake and the whole usage itself,
+	// and run then prints them again: it stays quiet, run reports a
+	// mistake once, and only -h prints the flags.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]")
+			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -85,6 +85,8 @@ func TestExitCodes(t *testing.T) {
 		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},
+		{"unknown flag", []string{"-bogus"}, `{}`, 2,
+			"usage: flag provided but not defined: -bogus\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"bad format", []string{"-format", "xml"}, `{}`, 2,
 			"usage: -format must be text, json or markdown, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"detail with json", []string{"-detail", "-format", "json"}, `{}`, 2,

@@ -89,18 +89,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func check(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rulecheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "list the rules each case fires and the cases that fire each rule")
 	casesDir := fs.String("cases", "", "another directory of case files to run (every YAML file in it)")
 	doAnalyze := fs.Bool("analyze", false, "analyse the rule set over its profile space instead of running the cases")
 	asJSON := fs.Bool("json", false, "with -analyze, print the analysis as JSON")
 	doSchema := fs.Bool("schema", false, "print a JSON Schema for the rule files of the rule set")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fs.PrintDefaults()
-	}
+	// The flag package would print a mistake and the whole usage itself,
+	// and run then prints them again: it stays quiet, run reports a
+	// mistake once, and only -h prints the flags.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, usage)
+			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -57,6 +57,7 @@ func TestUsageAndErrors(t *testing.T) {
 		{"two directories", []string{"a", "b"}, 2, "usage: give one rule directory\nusage: rulecheck [-v] [-cases DIR] [-analyze [-json]] [-schema] DIR\n"},
 		{"analyze and schema", []string{"-analyze", "-schema", "x"}, 2, "usage: give -analyze or -schema, not both\n" + usageLine},
 		{"json without analyze", []string{"-json", "x"}, 2, "usage: -json goes with -analyze\n" + usageLine},
+		{"unknown flag", []string{"-bogus", "x"}, 2, "usage: flag provided but not defined: -bogus\n" + usageLine},
 		{"verbose analysis", []string{"-v", "-analyze", "x"}, 2, "usage: -v does not go with -analyze or -schema\n" + usageLine},
 		{"missing directory", []string{"no-such-dir"}, 1, "error: stat no-such-dir: no such file or directory\n"},
 		{"missing cases directory", []string{"-cases", "no-such-dir", "../../testdata/rulecheck/passing"}, 1,

@@ -152,7 +152,6 @@ func exitCode(err error, stderr io.Writer) int {
 // once it accepts connections.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	addr := fs.String("addr", "localhost:8080", "address to listen on, HOST:PORT")
 	rulesDir := fs.String("rules", "", "directory of rule files (default: the embedded rules)")
 	watch := fs.Bool("watch", false, "with -rules, reload the rules when their files change")
@@ -161,12 +160,16 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	trustFile := fs.String("cds-trust", "", "JSON file of the CDS Hooks clients to trust (base_url, clients); without it the CDS Hooks service is unauthenticated")
 	decisionFile := fs.String("decision-log", "", "append one JSON line per CDS Hooks call to this file (decisions and feedback, no personal data)")
 	cacheBytes := fs.Int64("answer-cache-bytes", DefaultAnswerCacheBytes, "bytes of encoded /recommend answers to keep in memory; 0 turns the cache off")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fs.PrintDefaults()
-	}
+	// The flag package would print a mistake and the whole usage itself,
+	// and run then prints them again: it stays quiet, run reports a
+	// mistake once, and only -h prints the flags.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, usage)
+			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

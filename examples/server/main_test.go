@@ -36,7 +36,7 @@ func TestRunUsage(t *testing.T) {
 		{"bad log format", []string{"-log", "xml"}, 2, `usage: -log must be text or json, not "xml"`},
 		{"negative cache bound", []string{"-answer-cache-bytes", "-1"}, 2, "usage: -answer-cache-bytes must be 0 or more, not -1"},
 		{"argument", []string{"rules"}, 2, `usage: unexpected argument "rules"`},
-		{"unknown flag", []string{"-port", "80"}, 2, "flag provided but not defined: -port"},
+		{"unknown flag", []string{"-port", "80"}, 2, "usage: flag provided but not defined: -port"},
 		{"broken rules", []string{"-rules", broken}, 1, "error: load rules: r.yaml:4:"},
 		{"bad address", []string{"-addr", "localhost:99999"}, 1, "error: listen tcp: address 99999: invalid port"},
 		{"help", []string{"-h"}, 0, "usage: server [-addr HOST:PORT] [-rules DIR [-watch [-poll DURATION]]] [-log text|json] [-cds-trust FILE] [-decision-log FILE] [-answer-cache-bytes N]"},

@@ -25,7 +25,11 @@ import (
 // The page is mounted at exactly "/" ("/{$}"), rather than at the
 // catch-all "/", so that any other path gets the server's JSON 404
 // instead of the page's plain-text one. (The page has no other paths; a
-// future /static/ would be mounted beside it.)
+// future /static/ would be mounted beside it.) The page and the pictures
+// answer a wrong method with the server's JSON 405 and Allow, as the JSON
+// routes do (see pageMethods, and the method-less pattern beside the
+// pictures' GET): without them a POST to a picture fell through to the
+// catch-all's 404, and the page answered its 405 in plain text.
 func (s *Server) mounts() ([]route, error) {
 	page, err := web.New(s.Engine, web.WithLogger(s.log))
 	if err != nil {
@@ -38,8 +42,24 @@ func (s *Server) mounts() ([]route, error) {
 		{"POST /cds-services/" + cdshooks.ServiceID, capBody(maxBody, cds)},
 		{"POST " + cdshooks.FeedbackPath, capBody(maxBody, cds)},
 		{"/cds-services/", cds},
-		{"/{$}", http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page))},
+		{"/{$}", pageMethods(http.NewCrossOriginProtection().Handler(capBody(web.MaxFormBytes, page)))},
 		{"GET /movements/{file}", http.HandlerFunc(page.ServePicture)},
+		{"/movements/{file}", methodNotAllowed("GET, HEAD")},
 		{"/", http.HandlerFunc(notFound)},
 	}, nil
+}
+
+// pageMethods passes GET, HEAD and POST to the page h, and answers any
+// other method with the server's JSON 405. The page stays mounted at the
+// one pattern "/{$}", which names it in the logs and metrics.
+func pageMethods(h http.Handler) http.Handler {
+	notAllowed := methodNotAllowed("GET, HEAD, POST")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodPost:
+			h.ServeHTTP(w, r)
+		default:
+			notAllowed.ServeHTTP(w, r)
+		}
+	})
 }

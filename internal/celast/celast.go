@@ -212,6 +212,8 @@ func ExistsIn(e ast.Expr) (field string, values []string, ok bool) {
 //	'x' in profile.F
 //	profile.F == 'x', 'x' == profile.F, and the same with !=
 //	profile.F in ['x', 'y']             (each element)
+//	the same three with an element of a list field, profile.F[i], in
+//	place of profile.F: profile.F[i] == 'x', profile.F[i] in ['x']
 //	inside a comprehension over profile.F, with v its variable:
 //	v == 'x', 'x' == v, v != 'x', v in ['x', 'y'] (each element)
 //	a comprehension over a list, with v its variable, that holds
@@ -244,13 +246,13 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 			if f, ok := Field(args[1]); ok {
 				visit(f, args[0])
 			}
-			if f, ok := Field(args[0]); ok {
+			if f, ok := fieldOrElement(args[0]); ok {
 				visitAll(f, args[1])
 			}
 		case operators.Equals, operators.NotEquals:
-			if f, ok := Field(args[0]); ok {
+			if f, ok := fieldOrElement(args[0]); ok {
 				visit(f, args[1])
-			} else if f, ok := Field(args[1]); ok {
+			} else if f, ok := fieldOrElement(args[1]); ok {
 				visit(f, args[0])
 			}
 		}
@@ -285,6 +287,24 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 			}
 		}
 	}
+}
+
+// fieldOrElement returns the name of the profile field e reads, as Field
+// does, or of the list field whose element e reads by index, as in
+// profile.conditions[0]: an element is compared with a vocabulary id just
+// as the field's comprehension variable is.
+func fieldOrElement(e ast.Expr) (string, bool) {
+	if f, ok := Field(e); ok {
+		return f, true
+	}
+	if e.Kind() != ast.CallKind {
+		return "", false
+	}
+	call := e.AsCall()
+	if fn := call.FunctionName(); (fn != operators.Index && fn != operators.OptIndex) || len(call.Args()) != 2 {
+		return "", false
+	}
+	return Field(call.Args()[0])
 }
 
 // listCompared visits, through visitAll, the elements of the list a
