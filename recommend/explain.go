@@ -70,7 +70,9 @@ type Explanation struct {
 	// when the outcome is OutcomeNeedsEquipment or OutcomeWithheld.
 	Missing []Term `json:"missing"`
 	// WithheldBy are the ids of the matched referral rules that withhold
-	// movement advice, when the outcome is OutcomeWithheld.
+	// movement advice, whenever they do: the outcome is then
+	// OutcomeWithheld for a movement that would be recommended, and the
+	// others keep their outcome, with the advice withheld all the same.
 	WithheldBy []string `json:"withheld_by"`
 	// Rules are the rules that name the movement, directly, by tag or by
 	// kind, matched or not.
@@ -263,10 +265,10 @@ func (e *Engine) NewExplainer(ctx context.Context, p Profile) (*Explainer, error
 // the profile, and returns the Explainer of p's decision record, or a
 // *PartialError as Recommend does.
 func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error) (*Explainer, error) {
-	switch {
-	case e == nil:
-		return nil, errNilEngine
-	case ctx == nil:
+	if err := e.unusable(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
 		return nil, errNilExplainContext
 	}
 	if check != nil {
@@ -332,12 +334,29 @@ func ownLists(p *Profile) {
 	}
 }
 
-var errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
+var (
+	errNilExplainContext = errors.New("explain: nil context: pass context.Background() or a request's context")
+	errNoExplainer       = errors.New("explain: nil or zero *Explainer: create one with Engine.NewExplainer")
+)
+
+// usable returns an error when x is nil or was not made by
+// Engine.NewExplainer, whose answers it would otherwise dereference.
+func (x *Explainer) usable() error {
+	if x == nil || x.e == nil || x.res == nil {
+		return errNoExplainer
+	}
+	return nil
+}
 
 // Result returns the Result of the evaluation the Explainer explains: the
 // Result Recommend gives for the profile. Every call returns the same
-// Result: treat it as read-only.
-func (x *Explainer) Result() *Result { return x.res }
+// Result: treat it as read-only. A nil or zero Explainer has none (nil).
+func (x *Explainer) Result() *Result {
+	if x == nil {
+		return nil
+	}
+	return x.res
+}
 
 // movementIndex returns the index of movement id, or an error matching
 // ErrUnknownMovement, with a did-you-mean.
@@ -389,6 +408,9 @@ func (e *Engine) Explain(ctx context.Context, p Profile, movement string) (*Expl
 // condition as its one clause, in this answer and in the Explainer's
 // later ones. A nil ctx is an error.
 func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation, error) {
+	if err := x.usable(); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		return nil, errNilExplainContext
 	}
@@ -421,7 +443,8 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 				ex.PlanStep = i + 1
 			}
 		}
-	case OutcomeWithheld:
+	}
+	if len(x.withheldBy) > 0 {
 		ex.WithheldBy = slices.Clone(x.withheldBy)
 	}
 	if dm.outcome == OutcomeNeedsEquipment || dm.outcome == OutcomeWithheld {
@@ -491,6 +514,9 @@ func (e *Engine) ExplainReferrals(ctx context.Context, p Profile) (*ReferralExpl
 // Explainer's evaluation. ctx is used as by Explain; a nil ctx is an
 // error.
 func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error) {
+	if err := x.usable(); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		return nil, errNilExplainContext
 	}

@@ -172,7 +172,7 @@ func TestExplainClauses(t *testing.T) {
 			name:     "a negated clause and a withholding referral",
 			profile:  recommend.Profile{Conditions: []string{"acute_strain"}, RedFlags: []string{"leg_weakness"}},
 			movement: "walking",
-			want: explained{Outcome: recommend.OutcomeNotAdvised, Missing: []string{}, WithheldBy: []string{}, Rules: map[string]string{
+			want: explained{Outcome: recommend.OutcomeNotAdvised, Missing: []string{}, WithheldBy: []string{"weak-leg"}, Rules: map[string]string{
 				"either":   "not matched: you sit 0 hours a day, the rule needs 7 or more; you did not say that lying down eases it; you do not have towel",
 				"not-weak": "not matched: you reported weakness in a leg",
 			}},
@@ -759,5 +759,36 @@ func BenchmarkExplain(b *testing.B) {
 		if _, err := eng.Explain(ctx, p, "towel_stretch"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestExplainSaysAdviceWithheld checks that, when a referral withholds
+// movement advice, every movement's explanation says so, whatever its
+// outcome: one that would not be recommended anyway ("not advised"),
+// avoided or left out for equipment must not read as leave to go ahead.
+func TestExplainSaysAdviceWithheld(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := recommend.Profile{Conditions: []string{"disc_herniation"}, RedFlags: []string{"saddle_numbness"},
+		AggravatedBy: []string{"bending_forward"}, PainLevel: 6, DaysSinceOnset: 10, Age: 50}
+	x, err := eng.NewExplainer(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[recommend.Outcome]int{}
+	for _, m := range eng.Movements() {
+		ex, err := x.Explain(context.Background(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes[ex.Outcome]++
+		if len(ex.WithheldBy) == 0 || !strings.Contains(strings.ToLower(ex.Summary), "withh") {
+			t.Errorf("%s (%s): withheld by %v, summary %q: want the withholding rules, and the summary to say the advice is withheld", m.ID, ex.Outcome, ex.WithheldBy, ex.Summary)
+		}
+	}
+	if len(outcomes) < 3 {
+		t.Errorf("outcomes %v: want movements of three outcomes or more, so that those not withheld are checked", outcomes)
 	}
 }

@@ -108,6 +108,19 @@ func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *record, dm *d
 			b = append(b, " cautions against it, which only matters when it is recommended."...)
 		}
 	}
+	if x.Outcome != OutcomeWithheld && len(x.WithheldBy) > 0 {
+		// The advice is withheld whatever this movement's outcome: a
+		// reader of one movement's answer must not take it as leave to
+		// go ahead.
+		b = append(b, " Movement advice is withheld all the same: "...)
+		for i, id := range x.WithheldBy {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, id...)
+		}
+		b = append(b, " refers you to a clinician first."...)
+	}
 	return b
 }
 

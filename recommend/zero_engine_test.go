@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -41,6 +42,9 @@ func TestZeroEngineIsAnError(t *testing.T) {
 		{"CompareAdvice candidate", func(e *recommend.Engine) (any, error) { return recommend.CompareAdvice(ctx, eng, e) }, "compare advice: " + zero},
 		{"CompareReferrals serving", func(e *recommend.Engine) (any, error) { return recommend.CompareReferrals(ctx, e, eng) }, "compare referrals: " + zero},
 		{"CompareReferrals candidate", func(e *recommend.Engine) (any, error) { return recommend.CompareReferrals(ctx, eng, e) }, "compare referrals: " + zero},
+		{"Explain", func(e *recommend.Engine) (any, error) { return e.Explain(ctx, p, "walking") }, zero},
+		{"ExplainReferrals", func(e *recommend.Engine) (any, error) { return e.ExplainReferrals(ctx, p) }, zero},
+		{"NewExplainer", func(e *recommend.Engine) (any, error) { return e.NewExplainer(ctx, p) }, zero},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
@@ -53,6 +57,28 @@ func TestZeroEngineIsAnError(t *testing.T) {
 			}
 			if _, err := c.call(eng); err != nil {
 				t.Errorf("%s on the default engine: %v", c.name, err)
+			}
+		})
+	}
+}
+
+// TestNoExplainerIsAnError checks that a nil Explainer, or one not made by
+// NewExplainer, answers with an error, not a panic, and has no Result.
+func TestNoExplainerIsAnError(t *testing.T) {
+	ctx := context.Background()
+	const want = "explain: nil or zero *Explainer: create one with Engine.NewExplainer"
+	for name, x := range map[string]*recommend.Explainer{"nil": nil, "zero": new(recommend.Explainer)} {
+		t.Run(name, func(t *testing.T) {
+			if got := x.Result(); got != nil {
+				t.Errorf("Result() = %v, want nil", got)
+			}
+			_, err := x.Explain(ctx, "walking")
+			if diff := cmp.Diff(want, fmt.Sprint(err)); diff != "" {
+				t.Errorf("Explain error (-want +got):\n%s", diff)
+			}
+			_, err = x.Referrals(ctx)
+			if diff := cmp.Diff(want, fmt.Sprint(err)); diff != "" {
+				t.Errorf("Referrals error (-want +got):\n%s", diff)
 			}
 		})
 	}
