@@ -88,12 +88,7 @@ func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *record, dm *d
 		b = append(b, "Withheld: it would be recommended, by "...)
 		b = rules(b, rec)
 		b = append(b, ", but "...)
-		for i, id := range x.WithheldBy {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, id...)
-		}
+		b = appendIDs(b, x.WithheldBy)
 		b = append(b, " refers you to a clinician first and withholds all movement advice."...)
 		if len(x.Missing) > 0 {
 			b = append(b, " It would also need: "...)
@@ -113,13 +108,19 @@ func (e *Engine) appendOutcomeSummary(b []byte, x *Explanation, d *record, dm *d
 		// reader of one movement's answer must not take it as leave to
 		// go ahead.
 		b = append(b, " Movement advice is withheld all the same: "...)
-		for i, id := range x.WithheldBy {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, id...)
-		}
+		b = appendIDs(b, x.WithheldBy)
 		b = append(b, " refers you to a clinician first."...)
+	}
+	return b
+}
+
+// appendIDs appends ids joined by ", ".
+func appendIDs(b []byte, ids []string) []byte {
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, id...)
 	}
 	return b
 }
