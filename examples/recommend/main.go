@@ -45,6 +45,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/backrules/backrules/internal/cliflag"
 	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -80,16 +81,8 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	detail := fs.Bool("detail", false, "with -format text, print the complete report for clinicians: rule ids, every reason and citation")
 	trace := fs.Bool("trace", false, "with -format json, add the trace: every rule and whether it matched")
 	explain := fs.String("explain", "", "explain one movement's outcome (a movement id), or the referrals (\"referral\"), instead of printing the advice")
-	// The flag package would print a mistake and the whole usage itself,
-	// and run then prints them again: it stays quiet, run reports a
-	// mistake once, and only -h prints the flags.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
+	if err := cliflag.Parse(fs, args, stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]"); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]")
-			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -49,6 +49,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/casefile"
+	"github.com/backrules/backrules/internal/cliflag"
 	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
@@ -94,16 +95,8 @@ func check(args []string, stdout, stderr io.Writer) error {
 	doAnalyze := fs.Bool("analyze", false, "analyse the rule set over its profile space instead of running the cases")
 	asJSON := fs.Bool("json", false, "with -analyze, print the analysis as JSON")
 	doSchema := fs.Bool("schema", false, "print a JSON Schema for the rule files of the rule set")
-	// The flag package would print a mistake and the whole usage itself,
-	// and run then prints them again: it stays quiet, run reports a
-	// mistake once, and only -h prints the flags.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
+	if err := cliflag.Parse(fs, args, stderr, usage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, usage)
-			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -105,6 +105,7 @@ import (
 	"time"
 
 	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/internal/cliflag"
 	"github.com/backrules/backrules/internal/termsafe"
 )
 
@@ -160,16 +161,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	trustFile := fs.String("cds-trust", "", "JSON file of the CDS Hooks clients to trust (base_url, clients); without it the CDS Hooks service is unauthenticated")
 	decisionFile := fs.String("decision-log", "", "append one JSON line per CDS Hooks call to this file (decisions and feedback, no personal data)")
 	cacheBytes := fs.Int64("answer-cache-bytes", DefaultAnswerCacheBytes, "bytes of encoded /recommend answers to keep in memory; 0 turns the cache off")
-	// The flag package would print a mistake and the whole usage itself,
-	// and run then prints them again: it stays quiet, run reports a
-	// mistake once, and only -h prints the flags.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
+	if err := cliflag.Parse(fs, args, stderr, usage); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, usage)
-			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
