@@ -278,10 +278,10 @@ type conflictPair struct {
 // Analyze honours ctx between blocks of 64 profiles. Its findings are documented on
 // Analysis; Analysis.Failed says whether CI should fail.
 func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis, error) {
-	switch {
-	case e.unusable() != nil:
-		return nil, e.unusable()
-	case ctx == nil:
+	if err := e.unusable(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
 		return nil, errors.New("analyze: nil context: pass context.Background()")
 	}
 	start := time.Now()

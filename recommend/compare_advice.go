@@ -125,10 +125,10 @@ type AdviceComparison struct {
 // honours ctx between blocks of profiles; a nil engine or context is an
 // error.
 func CompareAdvice(ctx context.Context, serving, candidate *Engine) (*AdviceComparison, error) {
-	switch {
-	case serving.unusable() != nil || candidate.unusable() != nil:
-		return nil, fmt.Errorf("compare advice: %w", cmp.Or(serving.unusable(), candidate.unusable()))
-	case ctx == nil:
+	if err := cmp.Or(serving.unusable(), candidate.unusable()); err != nil {
+		return nil, fmt.Errorf("compare advice: %w", err)
+	}
+	if ctx == nil {
 		return nil, errors.New("compare advice: nil context: pass context.Background()")
 	}
 	out := &AdviceComparison{Lowerings: []AdviceLowering{}}

@@ -278,10 +278,10 @@ type ReferralComparison struct {
 // (Truncated). It honours ctx between blocks of profiles; a nil engine or
 // context is an error.
 func CompareReferrals(ctx context.Context, serving, candidate *Engine) (*ReferralComparison, error) {
-	switch {
-	case serving.unusable() != nil || candidate.unusable() != nil:
-		return nil, fmt.Errorf("compare referrals: %w", cmp.Or(serving.unusable(), candidate.unusable()))
-	case ctx == nil:
+	if err := cmp.Or(serving.unusable(), candidate.unusable()); err != nil {
+		return nil, fmt.Errorf("compare referrals: %w", err)
+	}
+	if ctx == nil {
 		return nil, errors.New("compare referrals: nil context: pass context.Background()")
 	}
 	// The space is the one Analyze explores for serving, with the

@@ -123,10 +123,10 @@ func (e *Engine) RuleSet() RuleSet {
 // callable returns why Recommend and Triage cannot be called on e with
 // ctx (a nil or zero *Engine, a nil context), or nil.
 func (e *Engine) callable(ctx context.Context) error {
-	switch {
-	case e.unusable() != nil:
-		return e.unusable()
-	case ctx == nil:
+	if err := e.unusable(); err != nil {
+		return err
+	}
+	if ctx == nil {
 		return errors.New("recommend: nil context: pass context.Background() or a request's context")
 	}
 	return nil
