@@ -180,10 +180,9 @@ type Explainer struct {
 	p       *Profile
 	profile Profile
 	act     *activation
-	// d is rec, the Explainer's copy of what it reads of the decision
+	// rec is the Explainer's copy of what it reads of the decision
 	// record (decisions.explained), kept in the Explainer so that it is
 	// not an allocation of its own.
-	d   *record
 	rec record
 	res *Result
 	// withheldBy are the ids of the rules that withhold movement advice,
@@ -307,10 +306,10 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 		return nil, e.failed(d, pp, err)
 	}
 	d.explained(&x.rec)
-	x.p, x.d, x.res = pp, &x.rec, res
+	x.p, x.res = pp, res
 	ownLists(pp)
-	if len(x.d.withholding) > 0 || x.d.floorWithhold {
-		x.withheldBy = e.withholdingIDs(x.d)
+	if len(x.rec.withholding) > 0 || x.rec.floorWithhold {
+		x.withheldBy = e.withholdingIDs(&x.rec)
 	}
 	return x, nil
 }
@@ -414,7 +413,7 @@ func (x *Explainer) Explain(ctx context.Context, movement string) (*Explanation,
 	if ctx == nil {
 		return nil, errNilExplainContext
 	}
-	e, d := x.e, x.d
+	e, d := x.e, &x.rec
 	mi, err := e.movementIndex(movement)
 	if err != nil {
 		return nil, err
@@ -520,7 +519,7 @@ func (x *Explainer) Referrals(ctx context.Context) (*ReferralExplanation, error)
 	if ctx == nil {
 		return nil, errNilExplainContext
 	}
-	e, d, res := x.e, x.d, x.res
+	e, d, res := x.e, &x.rec, x.res
 	rx := &ReferralExplanation{Withheld: res.Withheld, RuleSet: e.ruleSet}
 	referring := e.whyIndex().referring
 	rx.Rules = x.referralRules(ctx, referring)

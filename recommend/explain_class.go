@@ -145,7 +145,7 @@ func (k *whyClass) size() int {
 
 // appendNumber appends v to b as formatNumber formats it.
 func appendNumber(b []byte, v float64) []byte {
-	if v >= 0 && v < 100 && v == float64(int(v)) {
+	if smallWhole(v) {
 		return strconv.AppendInt(b, int64(int(v)), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
@@ -201,7 +201,7 @@ func (c *whyCache) class(key []byte) *whyClass {
 // holes (newWhyClass), once the doorkeeper of classes admits key, unless
 // one is kept already.
 func (c *whyCache) keepClass(key []byte, w *ruleWhy, holes []int32) {
-	if len(holes) > 3*classHoles || !c.doors().classes.admit(key) && !c.admitAll.Load() {
+	if len(holes) > 3*classHoles || !c.admits(&c.doors().classes, key) {
 		return
 	}
 	k := newWhyClass(w, holes)

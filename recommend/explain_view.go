@@ -841,6 +841,12 @@ func (d *doorkeeper) admit(key []byte) bool {
 	return seen
 }
 
+// admits reports whether door admits key (doorkeeper.admit, which
+// remembers it), or c admits every key (admitAll).
+func (c *whyCache) admits(door *doorkeeper, key []byte) bool {
+	return door.admit(key) || c.admitAll.Load()
+}
+
 // doors returns c's doorkeepers, made on first use.
 func (c *whyCache) doors() *doorkeepers {
 	if d := c.door.Load(); d != nil {
@@ -964,7 +970,7 @@ func grown[T any](c *whyCache, m func() map[string]*places[T], door *doorkeeper,
 	if p != nil && len(p.at) >= n {
 		return p
 	}
-	if p == nil && door != nil && !door.admit(key) && !c.admitAll.Load() {
+	if p == nil && door != nil && !c.admits(door, key) {
 		return nil
 	}
 	c.mu.Lock()

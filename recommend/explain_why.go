@@ -308,8 +308,8 @@ func (x *Explainer) page() pageSize {
 	if x.pg == nil {
 		wi := x.e.whyIndex()
 		pg := &pageSize{views: len(wi.referring)}
-		for mi := range x.d.kept {
-			if o := keptOutcomes[x.d.kept[mi].outcome]; o == OutcomeRecommended || o == OutcomeAvoided {
+		for mi := range x.rec.kept {
+			if o := keptOutcomes[x.rec.kept[mi].outcome]; o == OutcomeRecommended || o == OutcomeAvoided {
 				pg.answers++
 				pg.views += len(wi.movements[mi].rules)
 			}
@@ -401,7 +401,7 @@ func (x *Explainer) referralRules(ctx context.Context, ris []int) []RuleExplanat
 // for values it does not admit yet, the Explainer keeps what it found by
 // plan (Explainer.found). It is called with x.mu held.
 func (x *Explainer) why(ctx context.Context, ri int) *ruleWhy {
-	e, matched := x.e, x.d.hit(ri)
+	e, matched := x.e, x.rec.hit(ri)
 	pl := x.plan(ri)
 	var t *whyTable
 	var none *atomic.Pointer[ruleWhy]
@@ -1349,13 +1349,17 @@ func (w *whyRun) appendNeed(value bool, need string) {
 }
 
 // formatNumber returns v as strconv.FormatFloat(v, 'g', -1, 64) does,
-// without allocating for a whole number from 0 to 99.
+// without allocating for a whole number from 0 to 99 (smallWhole).
 func formatNumber(v float64) string {
-	if v >= 0 && v < 100 && v == float64(int(v)) {
+	if smallWhole(v) {
 		return strconv.Itoa(int(v))
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// smallWhole reports whether v is a whole number from 0 to 99, which
+// formatNumber and appendNumber write as an int.
+func smallWhole(v float64) bool { return v >= 0 && v < 100 && v == float64(int(v)) }
 
 // whyRun walks a condition's plan for one profile, with the values of
 // its nodes from their direct checks, or, when state is not nil, from

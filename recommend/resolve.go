@@ -205,9 +205,7 @@ func (d *decisions) explained(k *record) {
 }
 
 // hit reports whether rule ri matched, by d.bits.
-func (d *record) hit(ri int) bool {
-	return d.bits[ri/64]&(1<<(ri%64)) != 0
-}
+func (d *record) hit(ri int) bool { return hasBit(d.bits, ri) }
 
 // getDecisions returns a decision record for one Recommend call, reused
 // from an earlier call when one is free; putDecisions gives it back.
