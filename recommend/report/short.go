@@ -241,12 +241,22 @@ func (wr *writer) refs(cites []recommend.Citation) string {
 // once returns text the first time it is asked for text of a kind ("why"
 // or "care"), and "As for <name of the first movement>." after that.
 func (wr *writer) once(kind, text, name string) string {
-	key := kind + "\x00" + text
-	if first, ok := wr.printed[key]; ok {
+	if first, ok := wr.printedFor(kind, text, name); ok {
 		return "As for " + first + "."
 	}
-	wr.printed[key] = name
 	return text
+}
+
+// printedFor returns the name of the movement text of a kind was first
+// printed for, and true; or, the first time, notes name as that movement
+// and returns false.
+func (wr *writer) printedFor(kind, text, name string) (string, bool) {
+	key := kind + "\x00" + text
+	if first, ok := wr.printed[key]; ok {
+		return first, true
+	}
+	wr.printed[key] = name
+	return "", false
 }
 
 // cares returns the cautions of a one-line entry, name's, under one
@@ -257,15 +267,11 @@ func (wr *writer) once(kind, text, name string) string {
 func (wr *writer) cares(cautions []string, name string) string {
 	var texts, asFor []string
 	for _, c := range cautions {
-		key := "care\x00" + c
-		if first, ok := wr.printed[key]; ok {
-			if !slices.Contains(asFor, first) {
-				asFor = append(asFor, first)
-			}
-			continue
+		if first, ok := wr.printedFor("care", c, name); !ok {
+			texts = append(texts, c)
+		} else if !slices.Contains(asFor, first) {
+			asFor = append(asFor, first)
 		}
-		wr.printed[key] = name
-		texts = append(texts, c)
 	}
 	if len(asFor) > 0 {
 		texts = append(texts, "As for "+words.List(asFor)+".")
