@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/backrules/backrules/rules"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -21,10 +20,7 @@ import (
 // offsets (TestFastCompileMatchesCEL holds the fast path to cel-go's
 // ASTs; this holds the engine to them after Load).
 func TestEngineKeepsNoCheckedAST(t *testing.T) {
-	e, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loadDefault(t)
 	withWhen := 0
 	compared := map[string]bool{}
 	for ri := range e.rules {
@@ -84,14 +80,8 @@ func TestCondSourcePlanConcurrent(t *testing.T) {
 			EasedBy: []string{"lying_down"}, Equipment: []string{"towel"}, PainLevel: 3, DaysSinceOnset: 200, SittingHours: 9, Age: 52},
 		{Conditions: []string{"disc_herniation", "sciatica"}, Equipment: []string{"towel"}, PainLevel: 6, Age: 60},
 	}
-	fresh, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alone, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := loadDefault(t)
+	alone := loadDefault(t)
 	ctx := context.Background()
 	explain := func(e *Engine, p Profile, movement string) string {
 		x, err := e.Explain(ctx, p, movement)
@@ -143,10 +133,7 @@ func TestCondSourcePlanConcurrent(t *testing.T) {
 // happen to a rule set that loaded; the text is changed behind Load's
 // back to make it happen.
 func TestAnalyzeRefusesAConditionThatNoLongerCompiles(t *testing.T) {
-	e, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loadDefault(t)
 	ri := -1
 	for i := range e.rules {
 		if e.rules[i].refer != nil && e.rules[i].why != nil {
@@ -159,7 +146,7 @@ func TestAnalyzeRefusesAConditionThatNoLongerCompiles(t *testing.T) {
 	}
 	w := e.rules[ri].why
 	e.rules[ri].why = newCondSource(w.env, w.vocab, nil, "profile.red_flags.exists(f, ", w.loops)
-	_, err = e.Analyze(context.Background())
+	_, err := e.Analyze(context.Background())
 	if err == nil || !strings.Contains(err.Error(), e.rules[ri].id) {
 		t.Fatalf("Analyze = %v, want an error naming rule %s", err, e.rules[ri].id)
 	}

@@ -99,20 +99,14 @@ func explainAll(t *testing.T, eng *Engine, p Profile) string {
 // at once), the same with a bound so small that the cache empties over
 // and over, and that explanations were indeed shared between profiles.
 func TestExplainCacheAgrees(t *testing.T) {
-	plain, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := loadDefault(t)
 	ExplainCacheOff(plain)
 	n := 120
 	if testing.Short() || raceBuild {
 		n = 24
 	}
 	for _, limit := range []int64{0, 16 << 10} {
-		eng, err := Load(rules.FS)
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng := loadDefault(t)
 		eng.whys.limit = limit
 		r := rand.New(rand.NewPCG(6, 12))
 		profiles := make([]Profile, n)
@@ -519,10 +513,7 @@ func TestRuleExplanationDecodeFails(t *testing.T) {
 func TestExplainRuleWithoutPlanRoot(t *testing.T) {
 	ctx := context.Background()
 	for _, bp := range benchProfiles {
-		eng, err := Load(rules.FS)
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng := loadDefault(t)
 		// Other conditions' explanations first, in the cache.
 		explainAll(t, eng, bp.p)
 		// Every rule's condition broken: some of them match as the
@@ -557,15 +548,13 @@ func TestExplainRuleWithoutPlanRoot(t *testing.T) {
 // numbered since, so that a later Explainer of the profile finds every
 // table through it.
 func TestWhyProfileGrows(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
 	ctx := context.Background()
 	p := benchProfiles[0].p
 	// The second Explainer of the profile makes its entry (the first's
 	// values are not admitted yet, see TestExplainCacheAdmits).
 	var x *Explainer
+	var err error
 	for range 2 {
 		if x, err = eng.NewExplainer(ctx, p); err != nil {
 			t.Fatal(err)
@@ -741,10 +730,7 @@ func TestExplainCacheKeys(t *testing.T) {
 // a rule reads walks none of that rule's; and with a small bound the
 // cache holds about the bound.
 func TestExplainCacheSaves(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
 	p := benchProfiles[0].p
 	explainAll(t, eng, p)
 	explainAll(t, eng, p)
@@ -783,10 +769,7 @@ func TestExplainCacheSaves(t *testing.T) {
 		t.Errorf("a profile with %s too: %d walks; want at most the %d rules that read it", best, w, bound)
 	}
 
-	small, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	small := loadDefault(t)
 	const limit = 32 << 10
 	small.whys.limit = limit
 	r := rand.New(rand.NewPCG(3, 4))
@@ -821,14 +804,8 @@ func TestExplainCacheSaves(t *testing.T) {
 // same values makes them; and the third walks no condition and looks up
 // no table. Every one answers as an engine without the cache does.
 func TestExplainCacheAdmits(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
+	plain := loadDefault(t)
 	ExplainCacheOff(plain)
 	base := benchProfiles[0].p
 	for range 2 {
@@ -937,14 +914,8 @@ func TestDoorkeeper(t *testing.T) {
 // condition, and answers as an engine without the cache does; while the
 // first stream seen again fills the tables.
 func TestExplainCacheNewPeople(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
+	plain := loadDefault(t)
 	ExplainCacheOff(plain)
 	base := benchProfiles[0].p
 	for range 2 {
@@ -1004,4 +975,15 @@ func TestExplainCacheNewPeople(t *testing.T) {
 	if again := state(); again.Profiles != before.Profiles+len(people) || again.Bytes <= after.Bytes {
 		t.Errorf("the cache after %d people seen twice: %+v, before %+v; want an entry for each, and more bytes", len(people), again, after)
 	}
+}
+
+// loadDefault returns an Engine of the default rules, of its own: its
+// cache of explanations shared with no other test's.
+func loadDefault(t testing.TB) *Engine {
+	t.Helper()
+	eng, err := Load(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -76,14 +75,7 @@ func renderAll(t *testing.T, eng *Engine, p Profile) string {
 // over and over, the classes within their bound; and the classes did
 // explain, with numbers filled in.
 func TestExplainClassesAgree(t *testing.T) {
-	load := func() *Engine {
-		eng, err := Load(rules.FS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return eng
-	}
-	plain, all, door, small := load(), load(), load(), load()
+	plain, all, door, small := loadDefault(t), loadDefault(t), loadDefault(t), loadDefault(t)
 	ExplainCacheOff(plain)
 	ExplainCacheAdmitAll(all)
 	ExplainCacheAdmitAll(small)

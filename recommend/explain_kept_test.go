@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 	"unsafe"
-
-	"github.com/backrules/backrules/rules"
 )
 
 // TestExplainedKeepsDecisions checks the copy of a decision record an
@@ -17,10 +15,7 @@ import (
 // record's matched rules, referrals, withholding rules and floors; and
 // over the profiles every outcome was seen, so that each is kept.
 func TestExplainedKeepsDecisions(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(7, 11))
 	seen := map[Outcome]bool{}
@@ -79,10 +74,7 @@ func TestExplainedAllocs(t *testing.T) {
 	if raceBuild {
 		t.Skip("the race detector changes allocation counts")
 	}
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
 	p := benchProfiles[0].p
 	if err := eng.validate(&p); err != nil {
 		t.Fatal(err)

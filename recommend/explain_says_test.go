@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
-
-	"github.com/backrules/backrules/rules"
 )
 
 // TestExplainSummariesShared checks that a new person's answers share
@@ -14,14 +12,8 @@ import (
 // writing each anew, that the summaries are the same with the cache off,
 // and that the cache keeps within its bound.
 func TestExplainSummariesShared(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
+	plain := loadDefault(t)
 	ExplainCacheOff(plain)
 	ctx := context.Background()
 	summaries := func(e *Engine, p Profile) []string {

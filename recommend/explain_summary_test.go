@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/backrules/backrules/rules"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,15 +46,13 @@ func TestFormatNumber(t *testing.T) {
 // explanations hold the same explanation, the plan's, and its summary
 // reads as the walk writes it.
 func TestFixedSummariesShared(t *testing.T) {
-	eng, err := Load(rules.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := loadDefault(t)
 	ExplainCacheOff(eng)
 	for _, bp := range benchProfiles {
 		t.Run(bp.name, func(t *testing.T) {
 			xs := [2]*Explainer{}
 			for i := range xs {
+				var err error
 				if xs[i], err = eng.NewExplainer(context.Background(), bp.p); err != nil {
 					t.Fatal(err)
 				}
