@@ -209,6 +209,9 @@ func NewTrust(f TrustFile) (*Trust, error) {
 				return nil, err
 			}
 		}
+		// The URLs are kept trimmed in a list of the Trust's own, not
+		// written into the caller's.
+		c.FHIRServers = slices.Clone(c.FHIRServers)
 		for j, s := range c.FHIRServers {
 			u, err := absURL(s, fmt.Sprintf("clients[%d].fhir_servers[%d]", i, j))
 			if err != nil {
@@ -258,7 +261,8 @@ func loopback(host string) bool {
 }
 
 // checkKey accepts a public RSA key of at least 2048 bits, or a public
-// P-384 key.
+// P-384 key, for signatures: its alg, when given, RS384 or ES384, and its
+// use, when given, "sig".
 func checkKey(k jose.JSONWebKey) error {
 	if !k.Valid() || !k.IsPublic() {
 		return errors.New("not a valid public key")
@@ -277,6 +281,11 @@ func checkKey(k jose.JSONWebKey) error {
 	}
 	if k.Algorithm != "" && !slices.Contains(acceptedAlgs, jose.SignatureAlgorithm(k.Algorithm)) {
 		return fmt.Errorf("alg %q: only RS384 and ES384 are accepted", k.Algorithm)
+	}
+	if k.Use != "" && k.Use != "sig" {
+		// RFC 7517 §4.2: a key whose use is not "sig" is not for
+		// verifying signatures.
+		return fmt.Errorf("use %q: a key that verifies tokens has use \"sig\" or none", k.Use)
 	}
 	return nil
 }

@@ -467,6 +467,10 @@ func TestParseTrustErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	encKey, err := json.Marshal(jose.JSONWebKey{Key: &k.rsa.PublicKey, KeyID: "a", Use: "enc"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	const good = `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`
 	tests := []struct {
 		name, file, want string
@@ -479,6 +483,7 @@ func TestParseTrustErrors(t *testing.T) {
 		{"no iss", `{"base_url": "https://c", "clients": [{"jwks_uri": "https://e/k"}]}`, "trust file: clients[0].iss: missing"},
 		{"iss twice", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}, {"iss": "x", "jwks_uri": "https://e/k"}]}`, `trust file: clients[1].iss: "x" is listed twice`},
 		{"private key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(priv) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: not a valid public key"},
+		{"a key for encryption", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(encKey) + `]}}]}`, `trust file: clients[0].jwks.keys[0]: use "enc": a key that verifies tokens has use "sig" or none`},
 		{"P-256 key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(ec256) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: an EC key not on P-384: ES384 signs with P-384"},
 		{"fhir server not a URL", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["fhir.example.org"]}]}`, `trust file: clients[0].fhir_servers[0]: "fhir.example.org" is not an absolute http(s) URL without query`},
 		{"origin with a path", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://ehr.example.org/app"]}]}`, `trust file: clients[0].origins[0]: "https://ehr.example.org/app" is not an origin (scheme://host[:port])`},
@@ -733,5 +738,60 @@ func TestJWKSURISkipsKeysItCannotRead(t *testing.T) {
 				t.Errorf("a token signed with the set's ES384 key: %v", err)
 			}
 		})
+	}
+}
+
+// TestEncryptionKeyDoesNotVerify checks that a key of a client's
+// jwks_uri set whose use is "enc" (RFC 7517 §4.2) verifies no token, even
+// one it signed, while the set's signing key still does.
+func TestEncryptionKeyDoesNotVerify(t *testing.T) {
+	k := keys()
+	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		{Key: &k.rsa.PublicKey, KeyID: "rsa-enc", Algorithm: "RS384", Use: "enc"},
+		{Key: &k.ec.PublicKey, KeyID: "ec-1", Algorithm: "ES384", Use: "sig"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(set) }))
+	defer jwks.Close()
+	tr, err := cdshooks.NewTrust(cdshooks.TrustFile{BaseURL: testBase,
+		Clients: []cdshooks.TrustedClient{{Iss: remoteIss, JWKSURI: jwks.URL + "/jwks.json"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		spec tokenSpec
+		want bool
+	}{
+		{"signed by the key for encryption", tokenSpec{alg: jose.RS384, key: k.rsa, kid: "rsa-enc", claims: goodClaims(remoteIss, servicePath)}, false},
+		{"signed by the signing key", tokenSpec{alg: jose.ES384, key: k.ec, kid: "ec-1", claims: goodClaims(remoteIss, servicePath)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, servicePath, nil)
+			req.Header.Set("Authorization", "Bearer "+sign(t, tt.spec))
+			_, err := tr.Verify(context.Background(), req, servicePath, today)
+			if diff := cmp.Diff(tt.want, err == nil); diff != "" {
+				t.Errorf("verified (-want +got):\n%s (error: %v)", diff, err)
+			}
+		})
+	}
+}
+
+// TestNewTrustKeepsTheCallersLists checks that NewTrust, which keeps
+// each client's FHIR server URLs without a trailing slash, does not write
+// them into the TrustFile it was given.
+func TestNewTrustKeepsTheCallersLists(t *testing.T) {
+	servers := []string{"https://fhir.example.org/r4/", "https://other.example.org/fhir/"}
+	f := cdshooks.TrustFile{BaseURL: testBase,
+		Clients: []cdshooks.TrustedClient{{Iss: remoteIss, JWKSURI: "https://ehr.example.org/jwks.json", FHIRServers: servers}}}
+	if _, err := cdshooks.NewTrust(f); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://fhir.example.org/r4/", "https://other.example.org/fhir/"}
+	if diff := cmp.Diff(want, servers); diff != "" {
+		t.Errorf("the caller's fhir_servers after NewTrust (-want +got):\n%s", diff)
 	}
 }
