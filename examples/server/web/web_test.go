@@ -510,12 +510,14 @@ func TestMoreReferrals(t *testing.T) {
 }
 
 // TestResultOrder checks that the sections come plan first, as a phone
-// reader needs them (the referrals, when any, before it), and that every movement of the Result is on the page, in its
-// section, with a source and a why.
+// reader needs them (the referrals, when any, before it), then the key
+// messages, with the safety net, before the other movements, and that
+// every movement of the Result is on the page, in its section, with a
+// source and a why.
 func TestResultOrder(t *testing.T) {
 	eng := defaultEngine(t)
 	body := post(newHandler(t, eng), discForm).Body.String()
-	ids := []string{"plan", "also-helpful", "messages", "avoid", "conflicts", "sources"}
+	ids := []string{"plan", "messages", "also-helpful", "avoid", "conflicts", "sources"}
 	last := -1
 	for _, id := range ids {
 		i := strings.Index(body, `<section id="`+id+`"`)
