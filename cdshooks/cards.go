@@ -98,8 +98,9 @@ type Source struct {
 	// URL is the source's address, omitted when it is not known.
 	URL string `json:"url,omitempty"`
 	// Topic says what the card is about, under TopicSystem: a referral,
-	// the key messages, the exercise plan, the movements to avoid, or
-	// advice that is unavailable.
+	// the key messages, the exercise plan, the movements to avoid, advice
+	// that is unavailable, the pain trend, or conditions the service could
+	// not read.
 	Topic *Coding `json:"topic,omitempty"`
 }
 

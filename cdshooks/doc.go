@@ -415,7 +415,38 @@ are reported there rather than in a card, so that a clinician's screen
 is not filled with cards about data the service could not use; the
 exceptions are what could hide a referral: an unreadable birth date,
 gender or Patient, the Conditions not all read, and the pain scores,
-each with a warning card after the referral cards. The
+each with a warning card after the referral cards; and the Conditions
+counted but not mapped, when what they are called may be a red flag (see
+"Conditions not read").
+
+# Conditions not read
+
+An active Condition counted whose code stands for no vocabulary term
+(coded only in text, code.text with no coding; only under a local or
+unknown code system; or with codes no term has) is [Mapping.Unmapped],
+and is not used for the advice. Its text is never read as a red flag:
+"no saddle numbness" and "family history of cancer" would be one. But
+what it is called (code.text, each coding's display and code) is read
+for names: those of the vocabulary's red flags (the words of the id, as
+recommend.Engine.NamedRedFlags reads them, or a name a red flag's label
+gives, such as "cauda equina syndrome", listed after the colon of
+known_serious_spinal_condition's), and of the conditions that can change
+a referral (recommend.Engine.NamedReferralConditions). When one names a
+red flag, the answer has one warning card, "N conditions on the chart
+could not be read by this service: review them for red flags", after the
+referral cards and those saying the advice is unavailable, before the
+other warning cards of what could not be read; on any chart, relevant or
+not, since a red flag is always relevant (a chart of nothing else the
+rule set knows gets it alone). When none names a red flag but one names
+such a condition, the card is info, "... review them, as the advice does
+not include them". When none names anything the rule set knows, there is
+no card: every chart holds conditions outside the rule set, and a card
+on every chart about them is what the relevance rule keeps from the
+clinician. The card lists the first ten by name (escaped, each at most
+80 characters) and how many more, asks the clinician to review them for
+red flags, never says one is present, and gives no referral; its topic
+is conditions-not-read. A Condition whose code could not be read is not
+among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or
 codes; a status code is named only when it is one of FHIR's value set,
@@ -498,7 +529,8 @@ week (or that it is stopped, and why), not the dose it started at, and
 the also-helpful and avoid cards list their movements in the order of
 the report's groups. Referral and avoid cards
 offer overrideReasons (OverrideReasonSystem), and every card's
-source.topic (TopicSystem) says what it is about.
+source.topic (TopicSystem) says what it is about (conditions-not-read
+for the card of "Conditions not read").
 
 Every card has a summary of one sentence and at most 139 characters (the
 whole text is in the detail), a detail in GitHub-flavoured markdown (rule text is escaped,

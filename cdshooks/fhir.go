@@ -91,6 +91,20 @@ type Mapping struct {
 	// those whose code has no coding to look up. Entries, codes and
 	// codings that could not be read are in UnreadConditions.
 	Skipped []ConditionNote `json:"skipped_conditions"`
+	// Unmapped are the active Conditions counted whose code stands for no
+	// term of the vocabulary: coded only in text (code.text, no coding),
+	// only under a local or unknown code system, or with codes the
+	// vocabulary does not have, in the order met. The advice was worked
+	// out without them, and their codes are also in Unknown, or the
+	// Condition in Skipped when it has no coding with a code. The Service
+	// reads what they are called (code.text, each coding's display and
+	// code) for the names of red flags and of conditions that can change a
+	// referral, and when they name one it asks the clinician, in a card,
+	// to review them (see "Conditions not read" in the package
+	// documentation); it never counts what they name.
+	// Conditions whose code could not be read are in UnreadConditions
+	// instead.
+	Unmapped []UnmappedCondition `json:"unmapped_conditions,omitempty"`
 	// Assumed are the Condition resources counted as active although
 	// their status could not be read (a clinicalStatus missing, without a
 	// system, of another code system, with a code that system does not
@@ -257,6 +271,18 @@ func (m *Mapping) Relevant() bool {
 	return m != nil && len(m.Profile.Conditions)+len(m.Profile.RedFlags) > 0
 }
 
+// UnmappedCondition is an active Condition the service counted, but
+// whose code stands for no term of the vocabulary (Mapping.Unmapped).
+type UnmappedCondition struct {
+	// Entry is the JSON path of the Condition in the request, such as
+	// "prefetch.conditions.entry[2].resource".
+	Entry string `json:"entry"`
+	// Text is the Condition's code.text, as sent; "" when it has none.
+	Text string `json:"text,omitempty"`
+	// Codes are the codings of the Condition's code, as sent.
+	Codes []Coding `json:"codes,omitempty"`
+}
+
 // ConditionNote is a Condition of the conditions Bundle that the service
 // left out, or counted without being able to read its status.
 type ConditionNote struct {
@@ -322,6 +348,9 @@ type (
 	// read costs only itself.
 	codeParts struct {
 		Coding json.RawMessage `json:"coding"`
+		// Text is read only when it is a string: it names the
+		// Condition to the clinician, and is never looked up.
+		Text json.RawMessage `json:"text"`
 	}
 	fhirReference struct {
 		Reference string `json:"reference"`
@@ -344,9 +373,11 @@ type (
 	// of the others, or the code as a whole, could not be
 	// ("code.coding[1].display must be a string, found a number"),
 	// unreadCodeAt is the path of the first, and unreadCodeRaw holds each
-	// as sent, to be scanned for the rule set's codes.
+	// as sent, to be scanned for the rule set's codes. Text is the code's
+	// text, when it is a string.
 	fhirCondition struct {
 		ID                 string
+		Text               string
 		ClinicalStatus     *fhirConcept
 		VerificationStatus *fhirConcept
 		Codings            []Coding
@@ -465,7 +496,13 @@ func (c *fhirCondition) readCode(raw json.RawMessage, path string) error {
 	case u != nil:
 		unread(u, raw, "its code could not be read")
 		return nil
-	case isNull(code.Coding):
+	}
+	if !isNull(code.Text) {
+		// A text of another type names nothing: the codings are still
+		// read.
+		_ = json.Unmarshal(code.Text, &c.Text)
+	}
+	if isNull(code.Coding) {
 		return nil
 	}
 	var list []json.RawMessage
@@ -937,7 +974,8 @@ type term struct {
 //   - each coding of a counted Condition's code that a vocabulary term of
 //     conditions or red_flags has adds that term; every other coding is
 //     listed in Mapping.Unknown; a counted Condition whose code has no
-//     coding with a code is listed in Mapping.Skipped; the codings are
+//     coding with a code is listed in Mapping.Skipped; one with no coding
+//     of a term, in Mapping.Unmapped too; the codings are
 //     read one at a time, and a counted Condition (or one no longer
 //     active, which could be a past cancer) with a coding, or a code, that
 //     cannot be read (a value of the wrong type in it) is listed in
@@ -1852,13 +1890,14 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			n.Reason = strings.Join(assumed, "; ") + ", erring toward a referral"
 			m.Assumed = append(m.Assumed, n)
 		}
-		coded, other := false, false
+		coded, other, mapped := false, false, false
 		for _, cd := range note.Codes {
 			if cd.Code == "" {
 				continue
 			}
 			coded = true
 			t, ok := idx.lookup(cd.System, cd.Code)
+			mapped = mapped || ok
 			switch {
 			case past && (!ok || !t.past):
 				// A Condition that is no longer active counts only for
@@ -1878,6 +1917,11 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			}
 			seen[key] = true
 			m.Unknown = append(m.Unknown, cd)
+		}
+		if counts && !mapped && len(c.unreadCode) == 0 && s.what != "past" {
+			// Counted, but the advice could not use it: what it is
+			// called may name a red flag (see Mapping.Unmapped).
+			m.Unmapped = append(m.Unmapped, UnmappedCondition{Entry: path, Text: c.Text, Codes: c.Codings})
 		}
 		switch {
 		case other:

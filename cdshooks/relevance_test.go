@@ -94,6 +94,9 @@ func TestRelevancePastUnread(t *testing.T) {
 			conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "Z99.89"}), "", []string{pastUnread}},
 		{"a serious spinal condition, past missing", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
 			conditionsBundle(recommend.Code{System: "http://hl7.org/fhir/sid/icd-10-cm", Code: "G83.4"}), "", []string{"Urgent: ", pastUnread, "Key messages"}},
+		{"saddle numbness in text only, past missing", `{"resourceType": "Patient", "birthDate": "1970-05-01"}`,
+			`{"resourceType": "Bundle", "type": "searchset", "entry": [` + unmappedEntry(textOnly("saddle numbness")) + `]}`, "",
+			[]string{pastUnread, "1 condition on the chart could not be read by this service: review it for red flags"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

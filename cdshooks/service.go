@@ -528,6 +528,14 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	logPatient(ctx, s.log, req.HookInstance, m)
 	var res *recommend.Result
 	var cards []Card
+	// unmapped is the card of the Conditions counted but not mapped to
+	// the vocabulary, when what they are called is of interest (see
+	// unmappedCard): given on any chart, since a red flag may be among
+	// them, and never counted toward a referral.
+	var unmapped []Card
+	if c, ok := unmappedCard(eng, req.HookInstance, m.Unmapped); ok {
+		unmapped = []Card{c}
+	}
 	activeUnread := fr.conditions != nil || incomplete != nil
 	// relevant, trend and unreadTrend say whether the chart has anything
 	// to say cards on: a coded term the rule set knows, pain scores, or
@@ -601,9 +609,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			// key messages, are not shown either. A past cancer, a red
 			// flag, may be among the past Conditions not read: the card
 			// that says so is the answer, alone.
-			card := unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))
-			ev.Cards = append(ev.Cards, card.UUID)
-			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{card}, Extension: m.extension()})
+			cards := append([]Card{unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))}, unmapped...)
+			for _, c := range cards {
+				ev.Cards = append(ev.Cards, c.UUID)
+			}
+			httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
 			return
 		}
 		if activeUnread {
@@ -628,9 +638,16 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// Mapping.Cards). When what could not be read (a pain score, or
 		// the age beside pain scores) could have called for one, the
 		// cards saying so (noteCards) are the answer. Otherwise there is
-		// nothing to say, and CDS Hooks answers {"cards": []}.
+		// nothing to say, and CDS Hooks answers {"cards": []}, or the card
+		// of the Conditions it could not map (unmapped) alone: the advice
+		// worked out without them is not for a chart of nothing the rule
+		// set knows.
 		nothing := func() {
-			httpjson.Write(w, http.StatusOK, Response{Cards: []Card{}, Extension: m.extension()})
+			cards := append([]Card{}, unmapped...)
+			for _, c := range cards {
+				ev.Cards = append(ev.Cards, c.UUID)
+			}
+			httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
 		}
 		if !relevant && !trend && !unreadTrend {
 			nothing()
@@ -697,7 +714,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	cards = noteCards(cards, res, req.HookInstance, m)
+	cards = noteCards(cards, res, req.HookInstance, m, unmapped...)
 	// Every card answered, so that feedback on any finds this call.
 	noteResult(&ev, res, cards)
 	if cards == nil {
@@ -777,11 +794,13 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 
 // noteCards inserts, after the referral cards and the card that says the
 // advice is unavailable, if there is one, the cards that say what else the
-// service could not read and what that may hide: the patient or its birth
-// date (Mapping.UnreadPatient), then the pain scores
+// service could not read and what that may hide: first, the cards of
+// first (the card of the Conditions not mapped to the vocabulary, see
+// unmappedCard), then the patient or its birth date
+// (Mapping.UnreadPatient), then the pain scores
 // (Mapping.UnreadPainScores).
-func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping) []Card {
-	var notes []Card
+func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping, first ...Card) []Card {
+	notes := slices.Clone(first)
 	if unread := ageOrSexNotes(m.UnreadPatient); len(unread) > 0 {
 		notes = append(notes, unreadPatientCard(res, hookInstance, unread))
 	}

@@ -1,0 +1,218 @@
+package cdshooks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/internal/words"
+	"github.com/backrules/backrules/recommend"
+)
+
+// Conditions the service could not map (Mapping.Unmapped) are counted,
+// but stand for no term of the vocabulary, so the advice is worked out
+// without them. A red flag may be among them, written only in text
+// ("saddle numbness") or under a local code ("Cauda equina syndrome"),
+// and the extension that lists them is not shown to the clinician. Their
+// text is never read as a red flag: "no saddle numbness" and "family
+// history of cancer" name one too. So the service reads their names only
+// to tell whether a clinician should look at them, and says so in one
+// card, never that a red flag is present, and gives no referral for them.
+
+// topicUnmapped is the topic of the card of the Conditions the service
+// could not map.
+var topicUnmapped = Coding{System: TopicSystem, Code: "conditions-not-read", Display: "Conditions not read"}
+
+// maxUnmappedListed is the most Conditions the card of the Conditions
+// the service could not map lists by name; the rest are counted.
+const maxUnmappedListed = 10
+
+// maxUnmappedName is the most characters of one Condition's name the
+// card shows.
+const maxUnmappedName = 80
+
+// unmappedNames are what the service reads of u for names: its text, and
+// each coding's display and code (a local code may be a word, such as
+// "SADDLE-NUMBNESS").
+func unmappedNames(u UnmappedCondition) []string {
+	names := []string{u.Text}
+	for _, cd := range u.Codes {
+		names = append(names, cd.Display, cd.Code)
+	}
+	return slices.DeleteFunc(names, func(s string) bool { return strings.TrimSpace(s) == "" })
+}
+
+// unmappedName is what the card calls u: its text, or else the display of
+// its first coding with one, or else its first code with its system, on
+// one line and at most maxUnmappedName characters.
+func unmappedName(u UnmappedCondition) string {
+	name := u.Text
+	for _, cd := range u.Codes {
+		if strings.TrimSpace(name) != "" {
+			break
+		}
+		name = cd.Display
+	}
+	for _, cd := range u.Codes {
+		if strings.TrimSpace(name) != "" {
+			break
+		}
+		if cd.Code != "" {
+			name = cd.Code
+			if cd.System != "" {
+				name = cd.System + " " + cd.Code
+			}
+		}
+	}
+	if strings.TrimSpace(name) == "" {
+		return "a condition with no text or code"
+	}
+	return shorten(name, maxUnmappedName)
+}
+
+// namesRedFlag reports whether text names a red flag of eng's vocabulary:
+// the words of its id (recommend.Engine.NamedRedFlags), or of its label
+// or one of the names the label lists (see labelNames).
+func namesRedFlag(eng *recommend.Engine, labels [][]string, text string) bool {
+	if len(eng.NamedRedFlags([]byte(text))) > 0 {
+		return true
+	}
+	tw := lowerWords(text)
+	for _, l := range labels {
+		if containsWords(tw, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// parenthetical matches a part of a label in brackets: "(thin or weak
+// bones)".
+var parenthetical = regexp.MustCompile(`\([^)]*\)`)
+
+// labelNames are the names of a term that its label gives, each as its
+// lower-case words: the label without what it says in brackets, and,
+// when it lists names after a colon ("A diagnosed serious spine problem:
+// cauda equina syndrome, a broken bone in the spine, a spine infection or
+// cancer in the spine"), each name of the list; without a leading "a",
+// "an" or "the".
+func labelNames(label string) [][]string {
+	label = parenthetical.ReplaceAllString(label, "")
+	parts := []string{label}
+	if _, list, ok := strings.Cut(label, ":"); ok {
+		parts = strings.Split(strings.ReplaceAll(list, " or ", ","), ",")
+	}
+	var out [][]string
+	for _, p := range parts {
+		w := lowerWords(p)
+		if len(w) > 0 && (w[0] == "a" || w[0] == "an" || w[0] == "the") {
+			w = w[1:]
+		}
+		if len(w) > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// lowerWords are the runs of ASCII letters and digits of s, in lower case.
+func lowerWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
+	})
+}
+
+// containsWords reports whether want are words of text, one after the
+// other.
+func containsWords(text, want []string) bool {
+	for i := 0; i+len(want) <= len(text); i++ {
+		if slices.Equal(text[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// unmappedCard is the card of the Conditions the service counted but
+// could not map to its vocabulary (unmapped, Mapping.Unmapped), and
+// whether there is one: a warning card when the name of one of them (its
+// text, a coding's display or code) names a red flag of eng's vocabulary
+// (see namesRedFlag), an info card when none does but one names a
+// condition that can change a referral (recommend.Engine's
+// NamedReferralConditions), and none otherwise, as a chart of nothing the
+// rule set knows gets none (issue 22): every chart holds conditions
+// outside the rule set (asthma, diabetes), and a card for them on every
+// chart would be noise. The card counts them all, lists the first
+// maxUnmappedListed by name (escaped), and asks the clinician to review
+// them; it never says a red flag is present. Its uuid is derived from
+// hookInstance and eng's rule set, as Cards' are.
+func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []UnmappedCondition) (Card, bool) {
+	if len(unmapped) == 0 {
+		return Card{}, false
+	}
+	var labels [][]string
+	for _, t := range eng.Vocabulary().RedFlags {
+		labels = append(labels, labelNames(t.Label)...)
+	}
+	flag, cond := false, false
+	for _, u := range unmapped {
+		for _, name := range unmappedNames(u) {
+			if namesRedFlag(eng, labels, name) {
+				flag = true
+				break
+			}
+			cond = cond || len(eng.NamedReferralConditions([]byte(name))) > 0
+		}
+		if flag {
+			break
+		}
+	}
+	if !flag && !cond {
+		return Card{}, false
+	}
+	n := len(unmapped)
+	them, are := "them", "are"
+	if n == 1 {
+		them, are = "it", "is"
+	}
+	count := words.Count(n, "condition")
+	var summary, ask string
+	ind := IndicatorWarning
+	if flag {
+		summary = fmt.Sprintf("%s on the chart could not be read by this service: review %s for red flags", words.Capital(count), them)
+		ask = "What one of them is called uses the words of a red flag this service knows. The service cannot tell from a name whether a red flag " +
+			"is present, absent or a relative's (\"no saddle numbness\", \"family history of cancer\"), so it counts none of them and gives no referral for them. "
+	} else {
+		ind = IndicatorInfo
+		summary = fmt.Sprintf("%s on the chart could not be read by this service: review %s, as the advice does not include %s", words.Capital(count), them, them)
+		ask = "What one of them is called uses the words of a condition that can change a referral. The service does not count conditions from their names, " +
+			"so the advice and any referral were worked out without them. "
+	}
+	list := make([]string, 0, min(n, maxUnmappedListed)+1)
+	for _, u := range unmapped[:min(n, maxUnmappedListed)] {
+		list = append(list, "- "+mdsafe.Line(unmappedName(u)))
+	}
+	if n > maxUnmappedListed {
+		list = append(list, fmt.Sprintf("- and %d more", n-maxUnmappedListed))
+	}
+	body := []string{
+		fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
+			"or with codes its vocabulary does not have, so the advice was worked out without %s:", ifOne(n, "Condition", "Conditions"), count, are, them),
+		strings.Join(list, "\n"),
+		ask + "Review " + them + " on the chart for red flags, and assess the patient if one is present; the response's extensions " +
+			ExtensionSkippedConditions + " and " + ExtensionUnknownCodes + " say what the service could not use.",
+	}
+	b := builder{res: &recommend.Result{RuleSet: eng.RuleSet()}, hookInstance: hookInstance}
+	b.add(ind, topicUnmapped, summary, body, nil)
+	return b.cards[0], true
+}
+
+// ifOne is one when n is 1, and other otherwise.
+func ifOne(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
+}
