@@ -19,15 +19,15 @@ func (s *Service) allowedOrigin(path, origin string) bool {
 	return s.trust.origins[origin]
 }
 
-// cors adds the CORS headers of an allowed origin to any answer, and
-// Vary: Origin to every answer, with an Origin or without, since the
-// headers depend on it: a shared cache must not give the answer to a call
-// without one (no CORS headers) to a browser page's call.
+// cors adds the CORS headers of an allowed origin to any answer.
 func (s *Service) cors(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return
+	}
 	h := w.Header()
 	h.Add("Vary", "Origin")
-	origin := r.Header.Get("Origin")
-	if origin == "" || !s.allowedOrigin(r.URL.Path, origin) {
+	if !s.allowedOrigin(r.URL.Path, origin) {
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", origin)
