@@ -133,9 +133,10 @@ func TestPublishedSourcesListSections(t *testing.T) {
 // every aggravating activity with each condition, that a disagreement
 // about a movement left out though no source advises against it (the
 // person's own report leaves it out) says so with the avoid list's reason,
-// never as if a source that only urges care had decided it; and that
-// movements grouped in one disagreement share its passages, so a form that
-// shows the group's passages shows each movement's own.
+// never as if a source that only urges care had decided it, in the text
+// and the detailed report; and that movements grouped in one disagreement
+// share its passages, so a form that shows the group's passages shows
+// each movement's own.
 func TestDisagreementsSayWhatLeavesAMovementOut(t *testing.T) {
 	eng := defaultEngine(t)
 	voc := eng.Vocabulary()
@@ -179,6 +180,17 @@ func TestDisagreementsSayWhatLeavesAMovementOut(t *testing.T) {
 				}
 				if !strings.HasSuffix(strings.TrimSpace(line), "Left out: "+d.LeftOut) || strings.Contains(line, "left out.") {
 					t.Errorf("%+v: the text report does not say what leaves %s out: %q", p, d.Names, line)
+				}
+				// The detailed report names the rules that leave it out and
+				// their reason, as the other forms give the reason, rather
+				// than "an avoid rule always wins" under a line whose only
+				// opposing source urges care.
+				detail := new(bytes.Buffer)
+				if err := report.WriteDetailedText(detail, res); err != nil {
+					t.Fatal(err)
+				}
+				if want := ", not by a source on this line: " + strings.TrimSuffix(d.LeftOut, ".") + ".\n"; !strings.Contains(detail.String(), want) {
+					t.Errorf("%+v: the detailed report does not say what leaves %s out (want %q)", p, d.Names, want)
 				}
 			}
 		}
