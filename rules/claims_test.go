@@ -29,6 +29,12 @@ var sectionLimits = []struct {
 		not: []string{"one at a time", "single", "combination", "risk profile", "weak sign"},
 		why: "the Synopsis says only that high-quality evidence for the diagnostic accuracy of most red flags is absent, and that the framework offers a clinical-reasoning pathway",
 	},
+	{
+		name:   "NASS diagnosis section asks that stenosis be considered, it does not call the pattern typical",
+		source: "nass-stenosis-2013", locator: "Diagnosis and imaging",
+		not: []string{"typical", "characteristic", "hallmark"},
+		why: "the diagnosis recommendation asks clinicians to consider stenosis in older people whose buttock or leg symptoms worsen with walking or standing and ease with sitting or bending forward; the characteristic pattern is the Definition's",
+	},
 }
 
 // TestClaimsSayNoMoreThanTheirSection checks every citation of a listed
@@ -80,6 +86,7 @@ var reasonedRules = []struct{ rule, says string }{
 	{"inversion-glaucoma", "our precaution"},
 	// The consensus statement speaks of deep forward bending only.
 	{"osteoporosis-avoid-twisting", "our caution"},
+	{"osteoporosis-caution-flexion", "our caution"},
 	// NG201 speaks of going to sleep on the back after 28 weeks.
 	{"pregnancy-avoid-long-lying-on-back", "our caution"},
 	{"pregnancy-caution-lying-on-back", "our caution"},

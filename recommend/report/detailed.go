@@ -189,17 +189,26 @@ func (t *textWriter) write(r *recommend.Result) {
 	}
 	if len(r.Conflicts) > 0 {
 		t.p("WHERE THE SOURCES DISAGREE\n")
+		o := New(r)
 		for _, c := range r.Conflicts {
+			against, care := c.Opposing()
 			outcome := "kept, with the caution attached"
 			if c.Resolution == recommend.ResolutionAvoided {
 				outcome = "avoided, because an avoid rule always wins"
+				// No source on the line advises against it: the avoid
+				// rules that leave it out are not on the line, so say
+				// which they are and their reason, as the other forms
+				// do, never leaving the avoid to seem the care's.
+				if reason := o.AvoidReason(c.Movement); len(against) == 0 && reason != "" {
+					outcome = "left out by " + strings.Join(avoidedBy(r, c.Movement), ", ") +
+						", not by a source on this line: " + strings.TrimSuffix(reason, ".")
+				}
 			}
 			t.p("  - %s: suggested by %s (%s), cited by %s", c.Name,
 				t.refs(c.For.Citations), kindsOf(c.For.Citations), strings.Join(c.For.Rules, ", "))
 			if len(c.Conditional) > 0 {
 				t.p(", with conditions %s", t.refs(c.Conditional))
 			}
-			against, care := c.Opposing()
 			if len(against) > 0 {
 				t.p("; advised against by %s (%s)", t.refs(against), kindsOf(against))
 			}
@@ -248,6 +257,17 @@ func (t *textWriter) write(r *recommend.Result) {
 // level, its dose (unless it stopped), its level's own how, its reason,
 // the rule or what in the advice decided it, the check-in facts behind it
 // and its sources.
+// avoidedBy returns the rules that avoid movement in r: those of its
+// item in r.Avoided.
+func avoidedBy(r *recommend.Result, movement string) []string {
+	for _, it := range r.Avoided {
+		if it.Movement == movement {
+			return it.Rules()
+		}
+	}
+	return nil
+}
+
 func (t *textWriter) programme(pg *recommend.Programme) {
 	if pg == nil {
 		return
