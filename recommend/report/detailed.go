@@ -200,7 +200,8 @@ func (t *textWriter) write(r *recommend.Result) {
 				// which they are and their reason, as the other forms
 				// do, never leaving the avoid to seem the care's.
 				if reason := o.AvoidReason(c.Movement); len(against) == 0 && reason != "" {
-					outcome = "left out by " + strings.Join(avoidedBy(r, c.Movement), ", ") +
+					it, _ := findItem(r.Avoided, c.Movement)
+					outcome = "left out by " + strings.Join(it.Rules(), ", ") +
 						", not by a source on this line: " + strings.TrimSuffix(reason, ".")
 				}
 			}
@@ -257,17 +258,6 @@ func (t *textWriter) write(r *recommend.Result) {
 // level, its dose (unless it stopped), its level's own how, its reason,
 // the rule or what in the advice decided it, the check-in facts behind it
 // and its sources.
-// avoidedBy returns the rules that avoid movement in r: those of its
-// item in r.Avoided.
-func avoidedBy(r *recommend.Result, movement string) []string {
-	for _, it := range r.Avoided {
-		if it.Movement == movement {
-			return it.Rules()
-		}
-	}
-	return nil
-}
-
 func (t *textWriter) programme(pg *recommend.Programme) {
 	if pg == nil {
 		return
