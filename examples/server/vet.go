@@ -289,6 +289,8 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // or take from it a code that stands for it (see lostCodes), or drop its
 // counts_when_past (recommend.Term.CountsWhenPast), so that coded data
 // such as a FHIR Condition, active or in the past, no longer raises it;
+// new rules that take such a code or counts_when_past from a condition,
+// or remove a condition that has codes (see keepsConditionCodes);
 // new rules
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
@@ -316,6 +318,7 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // running rules declare it.
 func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	problems, floorsReported := keepsFloors(old, eng)
+	problems = append(problems, keepsConditionCodes(old, eng)...)
 	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
 	defer cancel()
 	c, err := compareReferrals(ctx, old, eng)
@@ -565,6 +568,41 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 		}
 	}
 	return r, reported
+}
+
+// keepsConditionCodes compares the conditions of old and eng (see
+// keepsSafety) as keepsFloors compares the red flags' codes: it returns a
+// problem for each code of a condition of old that eng does not cover in
+// full (see lostCodes), for each condition with codes that eng no longer
+// has, and for each counts_when_past dropped, or nil. A condition's code
+// is how coded data, such as a FHIR Condition the CDS Hooks service
+// reads, raises it, and a condition can change a referral (sciatica
+// after a cancer is an emergency) or the advice: a reload that loses one
+// would lower what the service gives that data without a word. The
+// vocabulary's conditions have no position in the Engine's views, so the
+// problems have none.
+func keepsConditionCodes(old, eng *recommend.Engine) []ruleProblem {
+	conds := map[string]recommend.Term{}
+	for _, t := range eng.Vocabulary().Conditions {
+		conds[t.ID] = t
+	}
+	var r []ruleProblem
+	for _, was := range old.Vocabulary().Conditions {
+		now, ok := conds[was.ID]
+		if !ok {
+			if len(was.Codes) > 0 {
+				r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s is gone, and with it %s that stood for it", was.ID, words.Count(len(was.Codes), "code"))})
+			}
+			continue
+		}
+		for _, lost := range lostCodes(was.Codes, now.Codes) {
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: %s", was.ID, lost)})
+		}
+		if was.CountsWhenPast && !now.CountsWhenPast {
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it", was.ID)})
+		}
+	}
+	return r
 }
 
 // floorOutcome is what a floor asks for, as an outcome: its urgency, and

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,6 +236,129 @@ func TestReloadKeepsDefaultRedFlagCode(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"reload refused: keeping the running rules"`) {
 		t.Errorf("log: no refused reload:\n%s", logs)
+	}
+}
+
+// TestReloadKeepsConditionCodes checks that a reload that takes from a
+// condition a code that stands for it is refused, as for a red flag's
+// code (TestReloadKeepsRedFlagCodes): the CDS Hooks service maps coded
+// Conditions to the vocabulary by these codes, and a condition can change
+// a referral (sciatica after a cancer is an emergency) or the advice. A
+// code removed, a category narrowed, a condition with codes removed, or
+// counts_when_past dropped is refused; a code added is taken.
+func TestReloadKeepsConditionCodes(t *testing.T) {
+	const (
+		icd     = "http://hl7.org/fhir/sid/icd-10-cm"
+		strain  = `    - {id: strain, label: Strain}` + "\n"
+		sprain  = "        - {system: " + icd + ", code: S33.5, subcodes: true}\n"
+		snomed  = "        - {system: http://snomed.info/sct, code: \"44465007\"}\n"
+		serving = `    - id: strain
+      label: Strain
+      counts_when_past: true
+      codes:
+` + sprain + snomed
+	)
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// want are the problems expected; none when the reload must be
+		// taken.
+		want []ruleProblem
+	}{
+		{"code removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", snomed, "")
+		}, []ruleProblem{{Problem: `condition strain: code "44465007" of http://snomed.info/sct is gone`}}},
+		{"subcodes dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", sprain, strings.Replace(sprain, ", subcodes: true", "", 1))
+		}, []ruleProblem{{Problem: `condition strain: code "S33.5" of ` + icd + ` no longer stands for its subcodes (subcodes: true was dropped)`}}},
+		{"every code removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      codes:\n"+sprain+snomed, "")
+		}, []ruleProblem{
+			{Problem: `condition strain: code "S33.5" of ` + icd + ` is gone`},
+			{Problem: `condition strain: code "44465007" of http://snomed.info/sct is gone`},
+		}},
+		{"counts_when_past dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      counts_when_past: true\n", "")
+		}, []ruleProblem{{Problem: "condition strain: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it"}}},
+		{"condition removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", serving, "    - {id: other, label: Other}\n")
+			edit(t, dir, "rules.yaml", "'strain' in profile.conditions", "'other' in profile.conditions")
+		}, []ruleProblem{{Problem: "condition strain is gone, and with it 2 codes that stood for it"}}},
+		{"code added", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", snomed, snomed+strings.Replace(snomed, "44465007", "20021007", 1))
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, "testdata/floors")
+			edit(t, dir, "vocabulary.yaml", strain, serving)
+			var want func(old, new *recommend.Engine) []ruleProblem
+			if tt.want != nil {
+				want = func(_, _ *recommend.Engine) []ruleProblem { return tt.want }
+			}
+			checkReload(t, dir, tt.change, want)
+		})
+	}
+}
+
+// TestReloadKeepsDefaultConditionCode is the case CDS Hooks felt: with
+// the default rules, a chart with a past cancer (Z85.3) and sciatica by
+// its SNOMED CT code (23056005) gets the emergency card of suspected
+// spinal cord compression. A reload without that code was taken, and the
+// same chart then got a warning card (the cancer alone): the emergency
+// was lost while /healthz said "ok". It is refused, and the running rules
+// keep the emergency.
+func TestReloadKeepsDefaultConditionCode(t *testing.T) {
+	const (
+		code  = "        - {system: http://snomed.info/sct, code: \"23056005\"}\n"
+		chart = `{"hookInstance":"7c2e1f3a-9b8d-4c6e-8f0a-1b2c3d4e5f60","hook":"patient-view","context":{"userId":"Practitioner/x","patientId":"p1"},
+"prefetch":{"pastConditions":null,"patient":{"resourceType":"Patient","id":"p1","gender":"female","birthDate":"1965-01-01"},
+"conditions":{"resourceType":"Bundle","type":"searchset","entry":[
+{"resource":{"resourceType":"Condition","id":"c1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"Z85.3"}]},"subject":{"reference":"Patient/p1"}}},
+{"resource":{"resourceType":"Condition","id":"c2","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"23056005"}]},"subject":{"reference":"Patient/p1"}}}]}}}`
+	)
+	dir := t.TempDir()
+	writeRules(t, dir, "codes-1")
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	indicators := func() []string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/cds-services/backrules", strings.NewReader(chart))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		var resp struct {
+			Cards []struct {
+				Indicator string `json:"indicator"`
+			} `json:"cards"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("status %d: %v: %s", rec.Code, err, rec.Body)
+		}
+		var out []string
+		for _, c := range resp.Cards {
+			out = append(out, c.Indicator)
+		}
+		return out
+	}
+	want := indicators()
+	if len(want) == 0 || want[0] != "critical" {
+		t.Fatalf("cards %v before the reload, want a critical card first", want)
+	}
+	edit(t, dir, "vocabulary.yaml", code, "")
+	changed, err := s.Reload()
+	if changed || err == nil {
+		t.Errorf("Reload = %v, %v; want it refused", changed, err)
+	}
+	if diff := cmp.Diff(want, indicators()); diff != "" {
+		t.Errorf("card indicators after the reload (-want +got):\n%s", diff)
+	}
+	h := healthOf(t, s)
+	if h.Status != "degraded" || h.ReloadError == nil {
+		t.Fatalf("health %+v, want degraded", h)
+	}
+	wantProblems := []ruleProblem{{Problem: `condition sciatica: code "23056005" of http://snomed.info/sct is gone`}}
+	if diff := cmp.Diff(wantProblems, h.ReloadError.Problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
 
