@@ -286,7 +286,8 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // ratchets up. It refuses new rules, eng, that remove a red flag of the
 // running rules, old, lower its safety floor (the least urgency it leads
 // to on its own, and whether it withholds advice; see recommend.Floor),
-// or take from it a code that stands for it (see lostCodes), or drop its
+// or take from it a code that stands for it (see lostCodes), or change
+// its label (what the page's checkbox says), or drop its
 // counts_when_past (recommend.Term.CountsWhenPast), so that coded data
 // such as a FHIR Condition, active or in the past, no longer raises it;
 // new rules that take such a code or counts_when_past from a condition,
@@ -558,6 +559,14 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 		for _, lost := range lostCodes(was.Codes, now.Codes) {
 			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
+		}
+		if was.Label != now.Label {
+			// The label is what the page's checkbox says, and what the
+			// floor's own referral and a CDS Hooks card name: a label
+			// in other words could make a person pass the box by. Not
+			// quoted: /healthz never shows a rule file's text.
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: its label is in other words, which the page's checkbox and the floor's own referral would say (the flag's floor is declared here)", was.ID)})
 		}
 		if was.CountsWhenPast && !now.CountsWhenPast {
 			// Its codes on a Condition no longer active (a cancer

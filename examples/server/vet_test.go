@@ -85,8 +85,11 @@ func TestAnalysisMemo(t *testing.T) {
 // the new rules load and pass the analysis, with a problem that names the
 // flag and the code, placed at the flag's floor: a code removed, moved to
 // another flag or to another system, a category (subcodes: true) that
-// now stands for itself only, or counts_when_past dropped (a Condition of
-// the flag no longer active would no longer raise it). A change that keeps every code covered (a
+// now stands for itself only, counts_when_past dropped (a Condition of
+// the flag no longer active would no longer raise it), or the flag's
+// label put in other words (a page whose checkbox says "None of these"
+// would lose the emergency of every person who passes it by). A change
+// that keeps every code covered (a
 // code added, a category widened, a code folded into a category,
 // counts_when_past added) is taken.
 func TestReloadKeepsRedFlagCodes(t *testing.T) {
@@ -169,6 +172,11 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 				return ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 					Problem: "red flag fever: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it (the flag's floor is declared here)"}
 			},
+		}},
+		{"label in other words", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      label: Saddle numbness\n", "      label: None of these\n")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "its label is in other words, which the page's checkbox and the floor's own referral would say"),
 		}},
 		{"counts_when_past added", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", "      floor: {urgency: emergency, withhold: true}\n", "      floor: {urgency: emergency, withhold: true}\n      counts_when_past: true\n")
