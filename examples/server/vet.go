@@ -583,7 +583,9 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 // keepsSafety) as keepsFloors compares the red flags' codes: it returns a
 // problem for each code of a condition of old that eng does not cover in
 // full (see lostCodes), for each condition with codes that eng no longer
-// has, and for each counts_when_past dropped, or nil. A condition's code
+// has, for each counts_when_past dropped, and for each label put in other
+// words of a condition that can change a referral
+// (recommend.Engine.NamedReferralConditions), or nil. A condition's code
 // is how coded data, such as a FHIR Condition the CDS Hooks service
 // reads, raises it, and a condition can change a referral (sciatica
 // after a cancer is an emergency) or the advice: a reload that loses one
@@ -606,6 +608,11 @@ func keepsConditionCodes(old, eng *recommend.Engine) []ruleProblem {
 		}
 		for _, lost := range lostCodes(was.Codes, now.Codes) {
 			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: %s", was.ID, lost)})
+		}
+		if was.Label != now.Label && slices.Contains(old.NamedReferralConditions([]byte(was.ID)), was.ID) {
+			// As for a red flag's label (keepsFloors): the page's
+			// checkbox says it, and it can change a referral.
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s, which can change a referral: its label is in other words, which the page's checkbox would say", was.ID)})
 		}
 		if was.CountsWhenPast && !now.CountsWhenPast {
 			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it", was.ID)})

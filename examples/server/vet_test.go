@@ -309,6 +309,48 @@ func TestReloadKeepsConditionCodes(t *testing.T) {
 	}
 }
 
+// TestReloadKeepsReferralConditionLabels checks that a reload of the
+// default rules that puts in other words the label of a condition that
+// can change a referral (sciatica: beside a past cancer, an emergency) is
+// refused, as a red flag's label is: the page's checkbox says it. The
+// label of a condition no referral rule reads is a reload.
+func TestReloadKeepsReferralConditionLabels(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string
+		want     []ruleProblem // nil: the reload is taken
+	}{
+		{"a referral condition", "      label: Sciatica (pain running down the leg)\n", "      label: None of these\n",
+			[]ruleProblem{{Problem: "condition sciatica, which can change a referral: its label is in other words, which the page's checkbox would say"}}},
+		{"a condition no referral reads", "{id: chronic_stiffness, label: Chronic lower-back stiffness}", "{id: chronic_stiffness, label: Stiff lower back}", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeRules(t, dir, "labels-1")
+			s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+			edit(t, dir, "vocabulary.yaml", tt.old, tt.new)
+			changed, err := s.Reload()
+			if tt.want == nil {
+				if !changed || err != nil {
+					t.Fatalf("Reload = %v, %v; want it taken", changed, err)
+				}
+				return
+			}
+			if changed || err == nil {
+				t.Fatalf("Reload = %v, %v; want it refused", changed, err)
+			}
+			h := healthOf(t, s)
+			if h.ReloadError == nil {
+				t.Fatalf("health %+v, want degraded", h)
+			}
+			if diff := cmp.Diff(tt.want, h.ReloadError.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestReloadKeepsDefaultConditionCode is the case CDS Hooks felt: with
 // the default rules, a chart with a past cancer (Z85.3) and sciatica by
 // its SNOMED CT code (23056005) gets the emergency card of suspected
