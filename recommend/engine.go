@@ -567,15 +567,26 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 // movement withheld, its WithheldReason ending with UnreadableReason.
 // Only the referral and safety-net rules run, whatever ctx says; one that
 // fails counts as matched, and the error is that failure (an *EvalError),
-// or nil.
+// or nil. A nil ctx is a mistake of the caller, but it does not hide the
+// emergency either: the Result is given all the same, and the error says
+// that ctx was nil (joined with an *EvalError when a rule also failed).
 func (e *Engine) Triage(ctx context.Context, p Profile) (*Result, error) {
-	if err := e.callable(ctx); err != nil {
+	if err := e.unusable(); err != nil {
 		return nil, err
+	}
+	var ctxErr error
+	if ctx == nil {
+		ctxErr = e.callable(ctx)
+		ctx = context.Background()
 	}
 	d := e.getDecisions()
 	defer e.putDecisions(d)
 	d.profile = p
-	return e.triage(ctx, d)
+	res, err := e.triage(ctx, d)
+	if ctxErr != nil {
+		err = errors.Join(ctxErr, err)
+	}
+	return res, err
 }
 
 // triage is Triage of d.profile, which it changes: only the referral and

@@ -1085,6 +1085,46 @@ func latentAdviceEngine(t *testing.T) *recommend.Engine {
 	return eng
 }
 
+// TestTriageNilContext checks that Triage keeps its promise of a Result
+// for a non-nil Engine when ctx is nil: the emergency the profile
+// reports, with an error that says ctx was nil. It gave no Result at all.
+// A nil Engine still gives none.
+func TestTriageNilContext(t *testing.T) {
+	eng := latentAdviceEngine(t)
+	tests := []struct {
+		name      string
+		eng       *recommend.Engine
+		referrals []string // urgency: rules; nil for no Result
+		err       string
+	}{
+		{"nil context", eng, []string{"emergency: red-flag-cauda-equina"}, "recommend: nil context: pass context.Background() or a request's context"},
+		{"nil engine", nil, nil, "recommend: nil *Engine: create one with Load or Default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			//lint:ignore SA1012 the nil context is what is tested
+			res, err := tt.eng.Triage(nil, recommend.Profile{RedFlags: []string{"saddle_numbness"}, Age: 43}) //nolint:staticcheck
+			var got []string
+			if res != nil {
+				got = []string{}
+				for _, r := range res.Referrals {
+					got = append(got, fmt.Sprintf("%s: %s", r.Urgency, strings.Join(r.Rules, ",")))
+				}
+			}
+			if diff := cmp.Diff(tt.referrals, got); diff != "" {
+				t.Errorf("referrals (-want +got):\n%s", diff)
+			}
+			var msg string
+			if err != nil {
+				msg = err.Error()
+			}
+			if diff := cmp.Diff(tt.err, msg); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestTriageReadsWhatItCan checks what Triage makes of each kind of
 // mistake, through referral rules that see it: a list keeps only the
 // entries the vocabulary knows, each once; a choice the vocabulary lacks

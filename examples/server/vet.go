@@ -286,9 +286,12 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // ratchets up. It refuses new rules, eng, that remove a red flag of the
 // running rules, old, lower its safety floor (the least urgency it leads
 // to on its own, and whether it withholds advice; see recommend.Floor),
-// or take from it a code that stands for it (see lostCodes), or drop its
+// or take from it a code that stands for it (see lostCodes), or change
+// its label (what the page's checkbox says), or drop its
 // counts_when_past (recommend.Term.CountsWhenPast), so that coded data
 // such as a FHIR Condition, active or in the past, no longer raises it;
+// new rules that take such a code or counts_when_past from a condition,
+// or remove a condition that has codes (see keepsConditionCodes);
 // new rules
 // that give any profile recommend.CompareReferrals compares, the
 // combinations of red flags, conditions, ages and other numbers around
@@ -316,6 +319,7 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // running rules declare it.
 func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 	problems, floorsReported := keepsFloors(old, eng)
+	problems = append(problems, keepsConditionCodes(old, eng)...)
 	ctx, cancel := context.WithTimeout(ctx, analyzeTimeout)
 	defer cancel()
 	c, err := compareReferrals(ctx, old, eng)
@@ -556,6 +560,14 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: %s (the flag's floor is declared here)", was.ID, lost)})
 		}
+		if was.Label != now.Label {
+			// The label is what the page's checkbox says, and what the
+			// floor's own referral and a CDS Hooks card name: a label
+			// in other words could make a person pass the box by. Not
+			// quoted: /healthz never shows a rule file's text.
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: its label is in other words, which the page's checkbox and the floor's own referral would say (the flag's floor is declared here)", was.ID)})
+		}
 		if was.CountsWhenPast && !now.CountsWhenPast {
 			// Its codes on a Condition no longer active (a cancer
 			// resolved or in remission) would no longer raise it, and the
@@ -565,6 +577,48 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 		}
 	}
 	return r, reported
+}
+
+// keepsConditionCodes compares the conditions of old and eng (see
+// keepsSafety) as keepsFloors compares the red flags' codes: it returns a
+// problem for each code of a condition of old that eng does not cover in
+// full (see lostCodes), for each condition with codes that eng no longer
+// has, for each counts_when_past dropped, and for each label put in other
+// words of a condition that can change a referral
+// (recommend.Engine.NamedReferralConditions), or nil. A condition's code
+// is how coded data, such as a FHIR Condition the CDS Hooks service
+// reads, raises it, and a condition can change a referral (sciatica
+// after a cancer is an emergency) or the advice: a reload that loses one
+// would lower what the service gives that data without a word. The
+// vocabulary's conditions have no position in the Engine's views, so the
+// problems have none.
+func keepsConditionCodes(old, eng *recommend.Engine) []ruleProblem {
+	conds := map[string]recommend.Term{}
+	for _, t := range eng.Vocabulary().Conditions {
+		conds[t.ID] = t
+	}
+	var r []ruleProblem
+	for _, was := range old.Vocabulary().Conditions {
+		now, ok := conds[was.ID]
+		if !ok {
+			if len(was.Codes) > 0 {
+				r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s is gone, and with it %s that stood for it", was.ID, words.Count(len(was.Codes), "code"))})
+			}
+			continue
+		}
+		for _, lost := range lostCodes(was.Codes, now.Codes) {
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: %s", was.ID, lost)})
+		}
+		if was.Label != now.Label && slices.Contains(old.NamedReferralConditions([]byte(was.ID)), was.ID) {
+			// As for a red flag's label (keepsFloors): the page's
+			// checkbox says it, and it can change a referral.
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s, which can change a referral: its label is in other words, which the page's checkbox would say", was.ID)})
+		}
+		if was.CountsWhenPast && !now.CountsWhenPast {
+			r = append(r, ruleProblem{Problem: fmt.Sprintf("condition %s: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it", was.ID)})
+		}
+	}
+	return r
 }
 
 // floorOutcome is what a floor asks for, as an outcome: its urgency, and

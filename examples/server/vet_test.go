@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,8 +85,11 @@ func TestAnalysisMemo(t *testing.T) {
 // the new rules load and pass the analysis, with a problem that names the
 // flag and the code, placed at the flag's floor: a code removed, moved to
 // another flag or to another system, a category (subcodes: true) that
-// now stands for itself only, or counts_when_past dropped (a Condition of
-// the flag no longer active would no longer raise it). A change that keeps every code covered (a
+// now stands for itself only, counts_when_past dropped (a Condition of
+// the flag no longer active would no longer raise it), or the flag's
+// label put in other words (a page whose checkbox says "None of these"
+// would lose the emergency of every person who passes it by). A change
+// that keeps every code covered (a
 // code added, a category widened, a code folded into a category,
 // counts_when_past added) is taken.
 func TestReloadKeepsRedFlagCodes(t *testing.T) {
@@ -167,6 +173,11 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 					Problem: "red flag fever: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it (the flag's floor is declared here)"}
 			},
 		}},
+		{"label in other words", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      label: Saddle numbness\n", "      label: None of these\n")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "its label is in other words, which the page's checkbox and the floor's own referral would say"),
+		}},
 		{"counts_when_past added", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", "      floor: {urgency: emergency, withhold: true}\n", "      floor: {urgency: emergency, withhold: true}\n      counts_when_past: true\n")
 		}, nil},
@@ -233,6 +244,171 @@ func TestReloadKeepsDefaultRedFlagCode(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"reload refused: keeping the running rules"`) {
 		t.Errorf("log: no refused reload:\n%s", logs)
+	}
+}
+
+// TestReloadKeepsConditionCodes checks that a reload that takes from a
+// condition a code that stands for it is refused, as for a red flag's
+// code (TestReloadKeepsRedFlagCodes): the CDS Hooks service maps coded
+// Conditions to the vocabulary by these codes, and a condition can change
+// a referral (sciatica after a cancer is an emergency) or the advice. A
+// code removed, a category narrowed, a condition with codes removed, or
+// counts_when_past dropped is refused; a code added is taken.
+func TestReloadKeepsConditionCodes(t *testing.T) {
+	const (
+		icd     = "http://hl7.org/fhir/sid/icd-10-cm"
+		strain  = `    - {id: strain, label: Strain}` + "\n"
+		sprain  = "        - {system: " + icd + ", code: S33.5, subcodes: true}\n"
+		snomed  = "        - {system: http://snomed.info/sct, code: \"44465007\"}\n"
+		serving = `    - id: strain
+      label: Strain
+      counts_when_past: true
+      codes:
+` + sprain + snomed
+	)
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// want are the problems expected; none when the reload must be
+		// taken.
+		want []ruleProblem
+	}{
+		{"code removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", snomed, "")
+		}, []ruleProblem{{Problem: `condition strain: code "44465007" of http://snomed.info/sct is gone`}}},
+		{"subcodes dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", sprain, strings.Replace(sprain, ", subcodes: true", "", 1))
+		}, []ruleProblem{{Problem: `condition strain: code "S33.5" of ` + icd + ` no longer stands for its subcodes (subcodes: true was dropped)`}}},
+		{"every code removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      codes:\n"+sprain+snomed, "")
+		}, []ruleProblem{
+			{Problem: `condition strain: code "S33.5" of ` + icd + ` is gone`},
+			{Problem: `condition strain: code "44465007" of http://snomed.info/sct is gone`},
+		}},
+		{"counts_when_past dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      counts_when_past: true\n", "")
+		}, []ruleProblem{{Problem: "condition strain: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it"}}},
+		{"condition removed", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", serving, "    - {id: other, label: Other}\n")
+			edit(t, dir, "rules.yaml", "'strain' in profile.conditions", "'other' in profile.conditions")
+		}, []ruleProblem{{Problem: "condition strain is gone, and with it 2 codes that stood for it"}}},
+		{"code added", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", snomed, snomed+strings.Replace(snomed, "44465007", "20021007", 1))
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, "testdata/floors")
+			edit(t, dir, "vocabulary.yaml", strain, serving)
+			var want func(old, new *recommend.Engine) []ruleProblem
+			if tt.want != nil {
+				want = func(_, _ *recommend.Engine) []ruleProblem { return tt.want }
+			}
+			checkReload(t, dir, tt.change, want)
+		})
+	}
+}
+
+// TestReloadKeepsReferralConditionLabels checks that a reload of the
+// default rules that puts in other words the label of a condition that
+// can change a referral (sciatica: beside a past cancer, an emergency) is
+// refused, as a red flag's label is: the page's checkbox says it. The
+// label of a condition no referral rule reads is a reload.
+func TestReloadKeepsReferralConditionLabels(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string
+		want     []ruleProblem // nil: the reload is taken
+	}{
+		{"a referral condition", "      label: Sciatica (pain running down the leg)\n", "      label: None of these\n",
+			[]ruleProblem{{Problem: "condition sciatica, which can change a referral: its label is in other words, which the page's checkbox would say"}}},
+		{"a condition no referral reads", "{id: chronic_stiffness, label: Chronic lower-back stiffness}", "{id: chronic_stiffness, label: Stiff lower back}", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeRules(t, dir, "labels-1")
+			s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+			edit(t, dir, "vocabulary.yaml", tt.old, tt.new)
+			changed, err := s.Reload()
+			if tt.want == nil {
+				if !changed || err != nil {
+					t.Fatalf("Reload = %v, %v; want it taken", changed, err)
+				}
+				return
+			}
+			if changed || err == nil {
+				t.Fatalf("Reload = %v, %v; want it refused", changed, err)
+			}
+			h := healthOf(t, s)
+			if h.ReloadError == nil {
+				t.Fatalf("health %+v, want degraded", h)
+			}
+			if diff := cmp.Diff(tt.want, h.ReloadError.Problems); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReloadKeepsDefaultConditionCode is the case CDS Hooks felt: with
+// the default rules, a chart with a past cancer (Z85.3) and sciatica by
+// its SNOMED CT code (23056005) gets the emergency card of suspected
+// spinal cord compression. A reload without that code was taken, and the
+// same chart then got a warning card (the cancer alone): the emergency
+// was lost while /healthz said "ok". It is refused, and the running rules
+// keep the emergency.
+func TestReloadKeepsDefaultConditionCode(t *testing.T) {
+	const (
+		code  = "        - {system: http://snomed.info/sct, code: \"23056005\"}\n"
+		chart = `{"hookInstance":"7c2e1f3a-9b8d-4c6e-8f0a-1b2c3d4e5f60","hook":"patient-view","context":{"userId":"Practitioner/x","patientId":"p1"},
+"prefetch":{"pastConditions":null,"patient":{"resourceType":"Patient","id":"p1","gender":"female","birthDate":"1965-01-01"},
+"conditions":{"resourceType":"Bundle","type":"searchset","entry":[
+{"resource":{"resourceType":"Condition","id":"c1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"Z85.3"}]},"subject":{"reference":"Patient/p1"}}},
+{"resource":{"resourceType":"Condition","id":"c2","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"23056005"}]},"subject":{"reference":"Patient/p1"}}}]}}}`
+	)
+	dir := t.TempDir()
+	writeRules(t, dir, "codes-1")
+	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
+	indicators := func() []string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/cds-services/backrules", strings.NewReader(chart))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		var resp struct {
+			Cards []struct {
+				Indicator string `json:"indicator"`
+			} `json:"cards"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("status %d: %v: %s", rec.Code, err, rec.Body)
+		}
+		var out []string
+		for _, c := range resp.Cards {
+			out = append(out, c.Indicator)
+		}
+		return out
+	}
+	want := indicators()
+	if len(want) == 0 || want[0] != "critical" {
+		t.Fatalf("cards %v before the reload, want a critical card first", want)
+	}
+	edit(t, dir, "vocabulary.yaml", code, "")
+	changed, err := s.Reload()
+	if changed || err == nil {
+		t.Errorf("Reload = %v, %v; want it refused", changed, err)
+	}
+	if diff := cmp.Diff(want, indicators()); diff != "" {
+		t.Errorf("card indicators after the reload (-want +got):\n%s", diff)
+	}
+	h := healthOf(t, s)
+	if h.Status != "degraded" || h.ReloadError == nil {
+		t.Fatalf("health %+v, want degraded", h)
+	}
+	wantProblems := []ruleProblem{{Problem: `condition sciatica: code "23056005" of http://snomed.info/sct is gone`}}
+	if diff := cmp.Diff(wantProblems, h.ReloadError.Problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
 
