@@ -519,8 +519,9 @@ func reviewText(v recommend.ReviewLowering) string {
 }
 
 // keepsFloors compares the red flags of old and eng (see keepsSafety) and
-// returns a problem for each red flag gone, each floor lowered and each
-// code lost, or nil, and the red flags whose floor it reports gone or
+// returns a problem for each red flag gone, each floor lowered, each
+// code lost, each label in other words, each made a risk factor and each
+// counts_when_past dropped, or nil, and the red flags whose floor it reports gone or
 // lowered.
 func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 	floors := floorsByFlag(eng)
@@ -567,6 +568,13 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 			// quoted: /healthz never shows a rule file's text.
 			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: its label is in other words, which the page's checkbox and the floor's own referral would say (the flag's floor is declared here)", was.ID)})
+		}
+		if !was.RiskFactor && now.RiskFactor {
+			// A chart of risk factors only gets its cards framed "if back
+			// pain is reported": a red flag made one would have its
+			// emergency read as a condition of back pain.
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: risk_factor: true was added, so a chart of it alone would get its cards framed as if back pain were reported (the flag's floor is declared here)", was.ID)})
 		}
 		if was.CountsWhenPast && !now.CountsWhenPast {
 			// Its codes on a Condition no longer active (a cancer

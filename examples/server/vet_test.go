@@ -178,6 +178,11 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 		}, []func(*testing.T, *recommend.Engine) ruleProblem{
 			lost("saddle_numbness", "its label is in other words, which the page's checkbox and the floor's own referral would say"),
 		}},
+		{"made a risk factor", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      label: Saddle numbness\n", "      label: Saddle numbness\n      risk_factor: true\n")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "risk_factor: true was added, so a chart of it alone would get its cards framed as if back pain were reported"),
+		}},
 		{"counts_when_past added", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", "      floor: {urgency: emergency, withhold: true}\n", "      floor: {urgency: emergency, withhold: true}\n      counts_when_past: true\n")
 		}, nil},
