@@ -118,11 +118,12 @@ Conflict.Conditional.
     story (referral.go) makes several referrals one plan: the most pressing
     (the most urgent, then the soonest) leads, and a referral of its
     pathway, one whose rule names a reported red flag that a more urgent or
-    sooner referral's rule names too, or one that invites activity beside a
-    more urgent referral or withheld advice, is folded into it:
-    Result.FoldedReferrals keeps it, and a folded referral that withholds
-    still withholds. One reported symptom is never given two urgencies,
-    nor two timings. When every withholding referral says keep_active, the
+    sooner referral's rule names too (or an as pressing one of its
+    pathway), or one that invites activity beside a more urgent referral or
+    withheld advice, is folded into it: Result.FoldedReferrals keeps it,
+    and a folded referral that withholds still withholds. One reported
+    symptom is never given two urgencies, nor two timings, nor on one
+    pathway two referrals. When every withholding referral says keep_active, the
     stay_active messages stay.
  5. A movement whose required equipment the profile lacks is never
     recommended; it is listed in NeedsEquipment instead.

@@ -31,9 +31,11 @@ const (
 	// The other is the referral folded into, or one folded into it.
 	FoldReasonPathway FoldReason = "pathway"
 	// FoldReasonRedFlag: both rules' conditions name a red flag the person
-	// reported, and the other is more urgent, or as urgent and sooner: one
-	// symptom is never given two urgencies, nor two timings. The other is
-	// the referral folded into, or one folded into it.
+	// reported, and the other is more urgent, or as urgent and sooner, or
+	// as pressing and of the same pathway (refer.pathway): one symptom is
+	// never given two urgencies, nor two timings, nor on one pathway two
+	// referrals. The other is the referral folded into, or one folded
+	// into it.
 	FoldReasonRedFlag FoldReason = "red_flag"
 	// FoldReasonInvitesActivity: the referral's message invites activity
 	// (refer.invites_activity), and either advice is withheld, or the
@@ -218,8 +220,10 @@ type referralFold struct {
 //
 //  1. is more pressing (see morePressing: more urgent, or as urgent and
 //     sooner) and has the same pathway (FoldReasonPathway);
-//  2. is more pressing, and whose rule's condition names a red flag that
-//     this rule's names too and the person reported (FoldReasonRedFlag);
+//  2. is more pressing, or as pressing and of the same pathway, and whose
+//     rule's condition names a red flag that this rule's names too and
+//     the person reported (FoldReasonRedFlag): one symptom is given one
+//     urgency and one timing, and on one pathway one referral;
 //
 // or, when that earlier referral is itself folded, into the shown
 // referral it was folded into: folding is transitive, so that no shown
@@ -234,8 +238,8 @@ type referralFold struct {
 //     this one.
 //
 // Otherwise it is shown. Referrals of one urgency and one timing are
-// never folded into each other for 1 and 2: each keeps
-// its own words. A referral is only ever folded into one at least as
+// never folded into each other for 1, nor for 2 unless they share a
+// pathway: each keeps its own words. A referral is only ever folded into one at least as
 // urgent and as soon, so the most pressing referral is always shown and
 // leads, and one reported symptom is never given two urgencies, nor two
 // timings.
@@ -265,12 +269,18 @@ func (e *Engine) foldReferrals(d *decisions, p *Profile) {
 				into = s.into
 			}
 			lead := e.rules[s.rule].refer
-			if !lead.morePressing(r) {
-				continue
-			}
-			if r.pathway != "" && lead.pathway == r.pathway {
+			pressing := lead.morePressing(r)
+			samePathway := r.pathway != "" && lead.pathway == r.pathway
+			if pressing && samePathway {
 				f.into, f.why = into, FoldReasonPathway
 				break
+			}
+			// Of one pathway, a referral as pressing is a lead for 2 too
+			// (it is taken first, the withholding one among equals): one
+			// reported symptom is not given two appointments of one
+			// timing on one pathway.
+			if !pressing && !samePathway {
+				continue
 			}
 			if start := len(d.flagSlab); sharesFlags(lead.flags, r.flags, reported) {
 				d.flagSlab = appendSharedFlags(d.flagSlab, lead.flags, r.flags, reported)
@@ -472,7 +482,7 @@ func foldWhy(f FoldedReferral) string {
 	case FoldReasonPathway:
 		return "a more urgent or sooner referral of the same pathway leads"
 	case FoldReasonRedFlag:
-		return "a more urgent or sooner referral is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency and one timing"
+		return "a referral at least as urgent and as soon is about the same reported red flag (" + strings.Join(f.RedFlags, ", ") + "), and one symptom gets one urgency and one timing"
 	case FoldReasonInvitesActivity:
 		return "its message invites activity, which would contradict the more urgent referral or the withheld advice"
 	}

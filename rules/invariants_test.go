@@ -215,7 +215,10 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		flag("night_pain") && long, flag("thoracic_pain"),
 		pain >= 4 && (days >= 56 || stable),
 		age >= 16 && age <= 19 && slices.Contains(p.AggravatedBy, "bending_backward"),
-		age > 0 && days > 90 && onsetBefore(45) && inflammatory >= 2:
+		// Over three months and begun before 45: more than 90 days in
+		// the bands, or, under 45, a flare of long-standing pain or pain
+		// stated stable (NG65).
+		age > 0 && (days > 90 && onsetBefore(45) || age < 45 && (stable || p.Episode == "flare")) && inflammatory >= 2:
 		return clinicalAdvice{Top: recommend.UrgencyRoutine}
 	}
 	return clinicalAdvice{}
