@@ -430,7 +430,9 @@ what it is called (code.text, each coding's display and code) is read
 for names: those of the vocabulary's red flags (the words of the id, as
 recommend.Engine.NamedRedFlags reads them, or a name a red flag's label
 gives, such as "cauda equina syndrome", listed after the colon of
-known_serious_spinal_condition's), and of the conditions that can change
+known_serious_spinal_condition's, and "cancer" for "a history of
+cancer", since a Condition on the chart is itself the history: "Prostate
+cancer" names it; full-width letters read as ASCII), and of the conditions that can change
 a referral (recommend.Engine.NamedReferralConditions). When one names a
 red flag, the answer has one warning card, "N conditions on the chart
 could not be read by this service: review them for red flags", after the

@@ -97,7 +97,9 @@ var parenthetical = regexp.MustCompile(`\([^)]*\)`)
 // when it lists names after a colon ("A diagnosed serious spine problem:
 // cauda equina syndrome, a broken bone in the spine, a spine infection or
 // cancer in the spine"), each name of the list; without a leading "a",
-// "an" or "the".
+// "an" or "the"; and of a name "history of X", X too, since a Condition on
+// the chart is itself the history ("Prostate cancer" is a history of
+// cancer).
 func labelNames(label string) [][]string {
 	label = parenthetical.ReplaceAllString(label, "")
 	parts := []string{label}
@@ -113,13 +115,26 @@ func labelNames(label string) [][]string {
 		if len(w) > 0 {
 			out = append(out, w)
 		}
+		// A Condition on the chart is itself the history: "Prostate
+		// cancer" names "a history of cancer".
+		if len(w) > 2 && w[0] == "history" && w[1] == "of" {
+			out = append(out, w[2:])
+		}
 	}
 	return out
 }
 
-// lowerWords are the runs of ASCII letters and digits of s, in lower case.
+// lowerWords are the runs of ASCII letters and digits of s, in lower
+// case, their full-width forms read as ASCII, as
+// recommend.Engine.NamedRedFlags reads them ("Ｃａｕｄａ").
 func lowerWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	s = strings.Map(func(r rune) rune {
+		if 0xFF10 <= r && r <= 0xFF19 || 0xFF41 <= r && r <= 0xFF5A {
+			return r - 0xFEE0
+		}
+		return r
+	}, strings.ToLower(s))
+	return strings.FieldsFunc(s, func(r rune) bool {
 		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
 	})
 }

@@ -86,6 +86,22 @@ func TestUnmappedConditions(t *testing.T) {
 			inDetail: []string{"\n- no saddle numbness\n"},
 		},
 		{
+			name:     "text only, a cancer named without history of",
+			entries:  []string{unmappedEntry(textOnly("Prostate cancer"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail: []string{"\n- Prostate cancer\n"},
+		},
+		{
+			name:    "local code, display Metastatic breast cancer",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://example.org/local-codes", "code": "ONC-7", "display": "Metastatic breast cancer"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "text only, full-width letters",
+			entries: []string{unmappedEntry(textOnly("Ｃａｕｄａ ｅｑｕｉｎａ ｓｙｎｄｒｏｍｅ"))},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
 			name:     "text only, a condition that can change a referral",
 			entries:  []string{unmappedEntry(textOnly("Sciatica"))},
 			want:     []cardLine{{cdshooks.IndicatorInfo, notRead, oneInfo}},
