@@ -447,7 +447,13 @@ on every chart about them is what the relevance rule keeps from the
 clinician. The card lists the first ten by name (escaped, each at most
 80 characters) and how many more, asks the clinician to review them for
 red flags, never says one is present, and gives no referral; its topic
-is conditions-not-read. A Condition whose code could not be read is not
+is conditions-not-read. A Condition no longer active (inactive,
+remission or resolved) with no code of a term is read the same way, but
+only for the names of the red flags that count in the past: a past
+cancer written in text ("Breast cancer 2015", resolved) gets the warning
+card, listed "(no longer active)", as its ICD-10-CM code would get a
+referral; one that names no such red flag (a resolved sciatica) is
+neither listed nor counted. A Condition whose code could not be read is not
 among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or

@@ -92,7 +92,8 @@ type Mapping struct {
 	// codings that could not be read are in UnreadConditions.
 	Skipped []ConditionNote `json:"skipped_conditions"`
 	// Unmapped are the active Conditions counted whose code stands for no
-	// term of the vocabulary: coded only in text (code.text, no coding),
+	// term of the vocabulary, and those no longer active (Past) that have
+	// no code of a term: coded only in text (code.text, no coding),
 	// only under a local or unknown code system, or with codes the
 	// vocabulary does not have, in the order met. The advice was worked
 	// out without them, and their codes are also in Unknown, or the
@@ -281,6 +282,10 @@ type UnmappedCondition struct {
 	Text string `json:"text,omitempty"`
 	// Codes are the codings of the Condition's code, as sent.
 	Codes []Coding `json:"codes,omitempty"`
+	// Past is true of a Condition no longer active (inactive, remission
+	// or resolved), which the Service reads only for the names of the
+	// red flags that count in the past (a past cancer).
+	Past bool `json:"past,omitempty"`
 }
 
 // ConditionNote is a Condition of the conditions Bundle that the service
@@ -1875,6 +1880,15 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 					note.Reason += "; its code could not be read: " + strings.Join(c.unreadCode, "; ")
 				}
 				m.Skipped = append(m.Skipped, note)
+			}
+			if inactive && len(c.unreadCode) == 0 && !slices.ContainsFunc(note.Codes, func(cd Coding) bool {
+				_, ok := idx.lookup(cd.System, cd.Code)
+				return ok && cd.Code != ""
+			}) {
+				// No longer active, and no code of a term: what it is
+				// called may name a red flag that counts in the past,
+				// a past cancer in text (see Mapping.Unmapped).
+				m.Unmapped = append(m.Unmapped, UnmappedCondition{Entry: path, Text: c.Text, Codes: c.Codings, Past: true})
 			}
 			continue
 		}

@@ -161,20 +161,41 @@ func containsWords(text, want []string) bool {
 // outside the rule set (asthma, diabetes), and a card for them on every
 // chart would be noise. The card counts them all, lists the first
 // maxUnmappedListed by name (escaped), and asks the clinician to review
-// them; it never says a red flag is present. Its uuid is derived from
+// them; it never says a red flag is present. A Condition no longer active
+// (UnmappedCondition.Past) is read only for the names of the red flags
+// that count in the past (a past cancer), and left out of the card, count
+// and list, when it names none. Its uuid is derived from
 // hookInstance and eng's rule set, as Cards' are.
 func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []UnmappedCondition) (Card, bool) {
 	if len(unmapped) == 0 {
 		return Card{}, false
 	}
-	var labels [][]string
+	var labels, pastLabels [][]string
+	pastIDs := map[string]bool{}
 	for _, t := range eng.Vocabulary().RedFlags {
 		labels = append(labels, labelNames(t.Label)...)
+		if t.CountsWhenPast {
+			pastLabels = append(pastLabels, labelNames(t.Label)...)
+			pastIDs[t.ID] = true
+		}
 	}
+	// A Condition no longer active is read only for the names of the
+	// red flags that count in the past, and listed only when it names
+	// one: a resolved sciatica changes nothing.
+	namesPast := func(name string) bool {
+		if slices.ContainsFunc(eng.NamedRedFlags([]byte(name)), func(id string) bool { return pastIDs[id] }) {
+			return true
+		}
+		tw := lowerWords(name)
+		return slices.ContainsFunc(pastLabels, func(l []string) bool { return containsWords(tw, l) })
+	}
+	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
+		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast)
+	})
 	flag, cond := false, false
 	for _, u := range unmapped {
 		for _, name := range unmappedNames(u) {
-			if namesRedFlag(eng, labels, name) {
+			if u.Past || namesRedFlag(eng, labels, name) {
 				flag = true
 				break
 			}
@@ -207,7 +228,11 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	}
 	list := make([]string, 0, min(n, maxUnmappedListed)+1)
 	for _, u := range unmapped[:min(n, maxUnmappedListed)] {
-		list = append(list, "- "+mdsafe.Line(unmappedName(u)))
+		item := "- " + mdsafe.Line(unmappedName(u))
+		if u.Past {
+			item += " (no longer active)"
+		}
+		list = append(list, item)
 	}
 	if n > maxUnmappedListed {
 		list = append(list, fmt.Sprintf("- and %d more", n-maxUnmappedListed))

@@ -18,6 +18,13 @@ func unmappedEntry(code string) string {
 	return `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, ` + active + `, "code": ` + code + `}}`
 }
 
+// resolvedEntry is an entry of a resolved Condition of patient p whose
+// code is code, a CodeableConcept as JSON.
+func resolvedEntry(code string) string {
+	return `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, ` +
+		status("clinicalStatus", clinicalR4, "resolved") + `, "code": ` + code + `}}`
+}
+
 // textOnly is the code of a Condition coded only in text.
 func textOnly(text string) string {
 	return `{"text": "` + text + `"}`
@@ -100,6 +107,27 @@ func TestUnmappedConditions(t *testing.T) {
 			name:    "text only, full-width letters",
 			entries: []string{unmappedEntry(textOnly("Ｃａｕｄａ ｅｑｕｉｎａ ｓｙｎｄｒｏｍｅ"))},
 			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:     "resolved, text only, a past cancer",
+			entries:  []string{resolvedEntry(textOnly("Breast cancer 2015"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail: []string{"\n- Breast cancer 2015 (no longer active)\n"},
+		},
+		{
+			name:    "resolved, local code, display History of cancer",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "http://example.org/local-codes", "code": "ONC-9", "display": "History of cancer"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "resolved, names only what does not count in the past: no card",
+			entries: []string{resolvedEntry(textOnly("saddle numbness")), resolvedEntry(textOnly("Sciatica"))},
+		},
+		{
+			name:     "resolved beside active: only those that name a past red flag are listed",
+			entries:  []string{resolvedEntry(textOnly("Sciatica")), unmappedEntry(textOnly("Osteoporosis")), resolvedEntry(textOnly("Lung cancer"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, "2 conditions on the chart could not be read by this service: review them for red flags"}},
+			inDetail: []string{"\n- Osteoporosis\n- Lung cancer (no longer active)\n\n"},
 		},
 		{
 			name:     "text only, a condition that can change a referral",
@@ -226,7 +254,10 @@ func TestMappingUnmapped(t *testing.T) {
 			[]cdshooks.UnmappedCondition{{Entry: at, Codes: []cdshooks.Coding{local}}}},
 		{"a code of a term beside an unknown one", unmappedEntry(`{"coding": [` + unknownCode + `, ` + sciaticaCode + `], "text": "x"}`), nil},
 		{"resolved", `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, ` +
-			status("clinicalStatus", clinicalR4, "resolved") + `, "code": {"text": "saddle numbness"}}}`, nil},
+			status("clinicalStatus", clinicalR4, "resolved") + `, "code": {"text": "saddle numbness"}}}`,
+			[]cdshooks.UnmappedCondition{{Entry: at, Text: "saddle numbness", Past: true}}},
+		{"resolved, with a code of a term", `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, ` +
+			status("clinicalStatus", clinicalR4, "resolved") + `, "code": {"coding": [` + sciaticaCode + `], "text": "x"}}}`, nil},
 		{"refuted", `{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, ` + active + `, ` +
 			status("verificationStatus", verR4, "refuted") + `, "code": {"text": "saddle numbness"}}}`, nil},
 		{"a coding that cannot be read", unmappedEntry(`{"coding": [{"system": "http://example.org/local", "code": "42", "display": 42}], "text": "x"}`), nil},
