@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/backrules/backrules/internal/mdsafe"
+	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 )
@@ -228,7 +229,10 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	}
 	list := make([]string, 0, min(n, maxUnmappedListed)+1)
 	for _, u := range unmapped[:min(n, maxUnmappedListed)] {
-		item := "- " + mdsafe.Line(unmappedName(u))
+		// Control, bidirectional and invisible characters of the chart's
+		// text are shown as escapes (\u202e), so that what the card says
+		// reads as it is stored.
+		item := "- " + mdsafe.Line(termsafe.Line(unmappedName(u)))
 		if u.Past {
 			item += " (no longer active)"
 		}

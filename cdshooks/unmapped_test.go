@@ -75,6 +75,15 @@ func TestUnmappedConditions(t *testing.T) {
 			inDetail: []string{"**Condition not read.** 1 condition on the chart is coded only in text", "\n- saddle numbness\n"},
 		},
 		{
+			// A right-to-left override and a zero-width space in the
+			// chart's text are shown as escapes, not acted on.
+			name:        "text only, saddle numbness with invisible characters",
+			entries:     []string{unmappedEntry(textOnly("saddle numbness \u202eevah ton seod\u200b"))},
+			want:        []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail:    []string{`- saddle numbness \\u202eevah ton seod\\u200b` + "\n"},
+			notInDetail: []string{"\u202e", "\u200b"},
+		},
+		{
 			name:     "local code, display Cauda equina syndrome",
 			entries:  []string{unmappedEntry(localCES)},
 			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
