@@ -47,6 +47,7 @@ import (
 
 	"github.com/backrules/backrules/internal/cliflag"
 	"github.com/backrules/backrules/internal/termsafe"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -236,6 +237,10 @@ func explainTo(eng *recommend.Engine, profile recommend.Profile, target, format 
 		}
 	} else {
 		x, err := eng.Explain(ctx, profile, target)
+		if s := words.DidYouMean(target, []string{"referral"}); s != "" && errors.Is(err, recommend.ErrUnknownMovement) {
+			// "referrals", "referal": the referral rules, not a movement.
+			return fmt.Errorf("explain: %w %q%s", recommend.ErrUnknownMovement, target, s)
+		}
 		if err != nil {
 			return err
 		}

@@ -97,6 +97,8 @@ func TestExitCodes(t *testing.T) {
 			"usage: -trace goes with -format json, without -explain: the trace is part of the JSON Result\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"explain unknown movement", []string{"-explain", "towel_strech"}, `{}`, 1,
 			"error: explain: unknown movement \"towel_strech\" (did you mean \"towel_stretch\"?)\n"},
+		{"explain the referral rules, misspelt", []string{"-explain", "referal"}, `{}`, 1,
+			"error: explain: unknown movement \"referal\" (did you mean \"referral\"?)\n"},
 		{"explain invalid profile", []string{"-explain", "walking"}, `{"pain_level":11}`, 1,
 			"error: invalid profile: line 1 col 15: pain_level 11: out of range, want 0 to 10\n"},
 		{"explain markdown", []string{"-explain", "walking", "-format", "markdown"}, `{}`, 2,

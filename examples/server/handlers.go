@@ -22,6 +22,7 @@ import (
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
 	"github.com/backrules/backrules/internal/namedterms"
+	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
 )
@@ -726,6 +727,11 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			// A mistake in the movement does not hide the emergency the
 			// profile reports: the 400 carries its referrals.
 			msg := strings.TrimPrefix(err.Error(), "explain: ")
+			if s := words.DidYouMean(req.Movement, []string{referralTarget}); s != "" {
+				// "referrals", "referal": the referral rules, not a
+				// movement.
+				msg = fmt.Sprintf("%v %q%s", recommend.ErrUnknownMovement, req.Movement, s)
+			}
 			s.writeInvalidProfile(w, r, eng, req.Profile, msg, []problem{{Field: "movement", Value: strconv.Quote(cut(req.Movement)), Message: msg}}, report.JSONOptions{})
 			return
 		}

@@ -395,6 +395,8 @@ func TestExplainErrors(t *testing.T) {
 	}{
 		{"unknown movement", `{"profile": {}, "movement": "knee_to_chst"}`,
 			errorShape{400, `unknown movement "knee_to_chst" (did you mean "knee_to_chest"?)`, []problemAt{{"movement", `"knee_to_chst"`, 0, 0}}}},
+		{"the referral rules, misspelt", `{"profile": {}, "movement": "referrals"}`,
+			errorShape{400, `unknown movement "referrals" (did you mean "referral"?)`, []problemAt{{"movement", `"referrals"`, 0, 0}}}},
 		{"profile problem, placed in the body", "{\"movement\": \"walking\",\n  \"profile\": {\"pain_level\": 12}}",
 			errorShape{400, bad, []problemAt{{"profile.pain_level", "12", 2, 29}}}},
 		{"profile problem on a later line", "{\"movement\": \"walking\", \"profile\": {\n  \"age\": -1}}",
