@@ -73,20 +73,32 @@ func unmappedName(u UnmappedCondition) string {
 	return shorten(name, maxUnmappedName)
 }
 
-// namesRedFlag reports whether text names a red flag of eng's vocabulary:
-// the words of its id (recommend.Engine.NamedRedFlags), or of its label
-// or one of the names the label lists (see labelNames).
-func namesRedFlag(eng *recommend.Engine, labels [][]string, text string) bool {
-	if len(eng.NamedRedFlags([]byte(text))) > 0 {
+// flagNames are the names of some red flags of a vocabulary: their ids,
+// which recommend.Engine.NamedRedFlags finds in a text by their words,
+// and the names their labels give (see labelNames).
+type flagNames struct {
+	ids    map[string]bool
+	labels [][]string
+}
+
+// add adds red flag t.
+func (f *flagNames) add(t recommend.Term) {
+	if f.ids == nil {
+		f.ids = map[string]bool{}
+	}
+	f.ids[t.ID] = true
+	f.labels = append(f.labels, labelNames(t.Label)...)
+}
+
+// named reports whether text names one of f's red flags: the words of its
+// id (recommend.Engine.NamedRedFlags), or of its label or one of the
+// names the label lists.
+func (f *flagNames) named(eng *recommend.Engine, text string) bool {
+	if slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), func(id string) bool { return f.ids[id] }) {
 		return true
 	}
 	tw := lowerWords(text)
-	for _, l := range labels {
-		if containsWords(tw, l) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(f.labels, func(l []string) bool { return containsWords(tw, l) })
 }
 
 // parenthetical matches a part of a label in brackets: "(thin or weak
@@ -155,7 +167,7 @@ func containsWords(text, want []string) bool {
 // could not map to its vocabulary (unmapped, Mapping.Unmapped), and
 // whether there is one: a warning card when the name of one of them (its
 // text, a coding's display or code) names a red flag of eng's vocabulary
-// (see namesRedFlag), an info card when none does but one names a
+// (see flagNames), an info card when none does but one names a
 // condition that can change a referral (recommend.Engine's
 // NamedReferralConditions), and none otherwise, as a chart of nothing the
 // rule set knows gets none (issue 22): every chart holds conditions
@@ -171,32 +183,24 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	if len(unmapped) == 0 {
 		return Card{}, false
 	}
-	var labels, pastLabels [][]string
-	pastIDs := map[string]bool{}
-	for _, t := range eng.Vocabulary().RedFlags {
-		labels = append(labels, labelNames(t.Label)...)
-		if t.CountsWhenPast {
-			pastLabels = append(pastLabels, labelNames(t.Label)...)
-			pastIDs[t.ID] = true
-		}
-	}
 	// A Condition no longer active is read only for the names of the
 	// red flags that count in the past, and listed only when it names
 	// one: a resolved sciatica changes nothing.
-	namesPast := func(name string) bool {
-		if slices.ContainsFunc(eng.NamedRedFlags([]byte(name)), func(id string) bool { return pastIDs[id] }) {
-			return true
+	var all, past flagNames
+	for _, t := range eng.Vocabulary().RedFlags {
+		all.add(t)
+		if t.CountsWhenPast {
+			past.add(t)
 		}
-		tw := lowerWords(name)
-		return slices.ContainsFunc(pastLabels, func(l []string) bool { return containsWords(tw, l) })
 	}
+	namesPast := func(name string) bool { return past.named(eng, name) }
 	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
 		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast)
 	})
 	flag, cond := false, false
 	for _, u := range unmapped {
 		for _, name := range unmappedNames(u) {
-			if u.Past || namesRedFlag(eng, labels, name) {
+			if u.Past || all.named(eng, name) {
 				flag = true
 				break
 			}
@@ -210,9 +214,9 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 		return Card{}, false
 	}
 	n := len(unmapped)
-	them, are := "them", "are"
+	them, are, heading := "them", "are", "Conditions"
 	if n == 1 {
-		them, are = "it", "is"
+		them, are, heading = "it", "is", "Condition"
 	}
 	count := words.Count(n, "condition")
 	var summary, ask string
@@ -243,7 +247,7 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	}
 	body := []string{
 		fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
-			"or with codes its vocabulary does not have, so the advice was worked out without %s:", ifOne(n, "Condition", "Conditions"), count, are, them),
+			"or with codes its vocabulary does not have, so the advice was worked out without %s:", heading, count, are, them),
 		strings.Join(list, "\n"),
 		ask + "Review " + them + " on the chart for red flags, and assess the patient if one is present; the response's extensions " +
 			ExtensionSkippedConditions + " and " + ExtensionUnknownCodes + " say what the service could not use.",
@@ -251,12 +255,4 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	b := builder{res: &recommend.Result{RuleSet: eng.RuleSet()}, hookInstance: hookInstance}
 	b.add(ind, topicUnmapped, summary, body, nil)
 	return b.cards[0], true
-}
-
-// ifOne is one when n is 1, and other otherwise.
-func ifOne(n int, one, other string) string {
-	if n == 1 {
-		return one
-	}
-	return other
 }
