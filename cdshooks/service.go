@@ -609,11 +609,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			// key messages, are not shown either. A past cancer, a red
 			// flag, may be among the past Conditions not read: the card
 			// that says so is the answer, alone.
-			cards := append([]Card{unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))}, unmapped...)
-			for _, c := range cards {
-				ev.Cards = append(ev.Cards, c.UUID)
-			}
-			httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
+			answerCards(w, &ev, append([]Card{unreadPastCard(res, req.HookInstance, cardReasons(pastWhy))}, unmapped...), m)
 			return
 		}
 		if activeUnread {
@@ -642,13 +638,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		// of the Conditions it could not map (unmapped) alone: the advice
 		// worked out without them is not for a chart of nothing the rule
 		// set knows.
-		nothing := func() {
-			cards := append([]Card{}, unmapped...)
-			for _, c := range cards {
-				ev.Cards = append(ev.Cards, c.UUID)
-			}
-			httpjson.Write(w, http.StatusOK, Response{Cards: cards, Extension: m.extension()})
-		}
+		nothing := func() { answerCards(w, &ev, unmapped, m) }
 		if !relevant && !trend && !unreadTrend {
 			nothing()
 			return
@@ -715,8 +705,17 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cards = noteCards(cards, res, req.HookInstance, m, unmapped...)
-	// Every card answered, so that feedback on any finds this call.
-	noteResult(&ev, res, cards)
+	noteResult(&ev, res)
+	answerCards(w, &ev, cards, m)
+}
+
+// answerCards answers cards ({"cards": []} for none) with m's extension,
+// and puts their uuids in ev: every card answered, so that feedback on
+// any finds this call.
+func answerCards(w http.ResponseWriter, ev *Event, cards []Card, m *Mapping) {
+	for _, c := range cards {
+		ev.Cards = append(ev.Cards, c.UUID)
+	}
 	if cards == nil {
 		cards = []Card{}
 	}
@@ -794,9 +793,9 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 
 // noteCards inserts, after the referral cards and the card that says the
 // advice is unavailable, if there is one, the cards that say what else the
-// service could not read and what that may hide: first, the cards of
-// first (the card of the Conditions not mapped to the vocabulary, see
-// unmappedCard), then the patient or its birth date
+// service could not read and what that may hide: first, the cards
+// first holds (the card of the Conditions not mapped to the vocabulary,
+// see unmappedCard), then the patient or its birth date
 // (Mapping.UnreadPatient), then the pain scores
 // (Mapping.UnreadPainScores).
 func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping, first ...Card) []Card {
@@ -981,8 +980,8 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 // noteResult puts what an Event keeps of a Result in ev: the rules that
-// matched, the referrals' urgencies and the cards' uuids.
-func noteResult(ev *Event, res *recommend.Result, cards []Card) {
+// matched and the referrals' urgencies (the cards' uuids, answerCards).
+func noteResult(ev *Event, res *recommend.Result) {
 	for _, t := range res.Trace() {
 		if t.Matched {
 			ev.Rules = append(ev.Rules, t.Rule)
@@ -999,8 +998,5 @@ func noteResult(ev *Event, res *recommend.Result, cards []Card) {
 	}
 	for _, ref := range res.Referrals {
 		ev.Urgencies = append(ev.Urgencies, ref.Urgency)
-	}
-	for _, c := range cards {
-		ev.Cards = append(ev.Cards, c.UUID)
 	}
 }
