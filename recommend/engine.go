@@ -127,10 +127,14 @@ func (e *Engine) callable(ctx context.Context) error {
 		return err
 	}
 	if ctx == nil {
-		return errors.New("recommend: nil context: pass context.Background() or a request's context")
+		return errNilContext
 	}
 	return nil
 }
+
+// errNilContext is returned by the methods of an Engine given a nil
+// context.
+var errNilContext = errors.New("recommend: nil context: pass context.Background() or a request's context")
 
 // errNilEngine is returned by the methods of a nil *Engine that return an
 // error; its views are empty.
@@ -576,8 +580,7 @@ func (e *Engine) Triage(ctx context.Context, p Profile) (*Result, error) {
 	}
 	var ctxErr error
 	if ctx == nil {
-		ctxErr = e.callable(ctx)
-		ctx = context.Background()
+		ctxErr, ctx = errNilContext, context.Background()
 	}
 	d := e.getDecisions()
 	defer e.putDecisions(d)
