@@ -53,6 +53,11 @@ explanation ([RuleExplanation]) is a read-only view: the engine keeps,
 bounded, what explaining a condition found for what it read of the
 profile, and the next Explainer that reads the same shares it.
 
+A cache of answers can key them by [Engine.AppendDecisionKey]: the rules
+a profile matches, its red flags and its equipment, which are all that
+the stages after the conditions read of a profile without check-ins, so
+that profiles with equal keys get equal Results.
+
 [Engine.Analyze] explores a bounded space of profiles and reports dead
 rules, gaps, conflicts with example profiles, redundant and always-true
 rules, and with [WithCaseProfiles] the clause coverage of test cases.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/list"
+	"context"
 	"encoding/binary"
 	"hash/maphash"
 	"math"
@@ -28,16 +29,24 @@ import (
 //     query string, so two requests whose queries differ in any way never
 //     share an answer;
 //   - the profile: either the request body, byte for byte (a body key:
-//     DecodeProfile is a pure function of the body and the engine), or a
-//     canonical encoding of the decoded, validated profile (a profile
-//     key: appendProfileKey), so that the same profile sent with other
-//     spacing or key order is answered from the cache too.
+//     DecodeProfile is a pure function of the body and the engine), or
+//     what decides the decoded, validated profile's Result: its decision
+//     key (recommend.Engine.AppendDecisionKey: the rules it matches, its
+//     red flags and its equipment), so that every person whose Result the
+//     same things decide, whatever their age or the days since onset, is
+//     answered from one entry, and the same profile sent with other
+//     spacing or key order too. A profile with check-ins, whose programme
+//     reads them, has no decision key: it is kept under a canonical
+//     encoding of the whole profile (a profile key: appendProfileKey).
 //
-// An answer is kept only the second time its profile key is asked about
-// (a doorkeeper, as in TinyLFU): the first time, only the key's 64-bit
-// hash is noted, in a table of doorkeeperSlots slots where a later key
-// may overwrite it. A profile asked about once, as most are, then costs
-// no copy and no room, and is not kept in memory beyond its request.
+// An answer is kept only the second time its decision or profile key is
+// asked about (a doorkeeper, as in TinyLFU): the first time, only the
+// key's 64-bit hash is noted, in a table of doorkeeperSlots slots where a
+// later key may overwrite it. A decision asked about once then costs no
+// copy and no room, and is not kept in memory beyond its request. An
+// answer found by its decision key is kept under the request's body key
+// too only the second time that body comes (most such hits are other
+// people, whose bodies would only take room).
 //
 // Only complete answers are kept: never an error, nor a partial answer
 // (a *recommend.PartialError: a rule failed, or time ran out), nor a
@@ -69,8 +78,9 @@ const doorkeeperSlots = 4096
 // Key kinds, the first byte of a key, so that a body key and a profile
 // key never collide.
 const (
-	bodyKey    = 'b'
-	profileKey = 'p'
+	bodyKey     = 'b'
+	profileKey  = 'p'
+	decisionKey = 'd'
 )
 
 // answerCache is a byte-bounded LRU cache of encoded answers of one
@@ -273,6 +283,21 @@ func appendKeyHead(b []byte, kind byte, query string) []byte {
 func appendBodyKey(b []byte, query string, body []byte) []byte {
 	b = appendKeyHead(b, bodyKey, query)
 	return append(b, body...)
+}
+
+// appendAnswerKey appends the key under which the answer of a request
+// with query and the decoded, validated profile p is kept, and reports
+// whether it is a decision key: the profile's decision key when eng gives
+// one (recommend.Engine.AppendDecisionKey: the rules p matches, its red
+// flags and its equipment), so that people whose Results the same things
+// decide share one answer; otherwise (check-ins, or a condition that
+// failed or ran out of time, which Recommend then reports) its profile
+// key.
+func appendAnswerKey(ctx context.Context, b []byte, eng *recommend.Engine, query string, p *recommend.Profile) ([]byte, bool) {
+	if k, ok, _ := eng.AppendDecisionKey(ctx, appendKeyHead(b, decisionKey, query), *p); ok {
+		return k, true
+	}
+	return appendProfileKey(b, query, p), false
 }
 
 // appendProfileKey appends the profile key of a request with query and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
@@ -226,7 +227,7 @@ func reencoded(t testing.TB, p recommend.Profile) (body, other []byte) {
 // a server without the answer cache and to one with it: as JSON three
 // times (a miss noted by the doorkeeper, a miss kept, a hit by the body
 // key), re-encoded with other key order and spacing (a hit by the
-// profile key), then with a query, which makes another key, three times.
+// decision key, or by the profile key for one with check-ins), then with a query, which makes another key, three times.
 // Every answer must be byte for byte the uncached server's, and the
 // counts of hits and misses what the sequence implies, so that the hits
 // are real.
@@ -243,7 +244,7 @@ func TestAnswerCacheMatchesFresh(t *testing.T) {
 	for i, p := range ps {
 		body, other := reencoded(t, p)
 		want := recommendBody(t, fresh.Handler(), "", body)
-		profileKey := string(appendProfileKey(nil, "", &p))
+		profileKey, _ := appendAnswerKey(context.Background(), nil, cached.Engine(), "", &p)
 		for _, step := range []struct {
 			name  string
 			query string
@@ -262,7 +263,7 @@ func TestAnswerCacheMatchesFresh(t *testing.T) {
 				t.Fatalf("profile %d %+v, %s: the answer differs from a fresh one (-fresh +cached):\n%s",
 					i, p, step.name, cmp.Diff(string(want), string(got)))
 			}
-			k := step.query + "|" + profileKey
+			k := step.query + "|" + string(profileKey)
 			if asked[k] >= 2 {
 				wantHits++
 			} else {
@@ -280,6 +281,63 @@ func TestAnswerCacheMatchesFresh(t *testing.T) {
 	}
 	if n, _ := cacheCounts(t, fresh); n != 0 {
 		t.Errorf("the server without a cache counts %v hits", n)
+	}
+}
+
+// TestAnswerCacheSharesDecisions checks that people whose Results the
+// same things decide (the rules they match, their red flags and their
+// equipment: recommend.Engine.AppendDecisionKey) share one kept answer:
+// each profile is sent twice, so that its answer is kept, then a person a
+// year older, then one whose pain began three days earlier. Every answer
+// must be byte for byte a fresh one, and a person of the same decision
+// must be a hit.
+func TestAnswerCacheSharesDecisions(t *testing.T) {
+	fresh, _ := newServer(t, Config{AnswerCacheBytes: -1})
+	cached, _ := newServer(t, Config{AnswerCacheBytes: 256 << 20})
+	ctx := context.Background()
+	shared := 0
+	for i, p := range cacheProfiles(t, cached.Engine(), 200) {
+		if len(p.CheckIns) > 0 {
+			continue // keyed by the profile: its programme reads the check-ins
+		}
+		older, earlier := p, p
+		older.Age = min(p.Age+1, 120)
+		earlier.DaysSinceOnset = min(p.DaysSinceOnset+3, recommend.MaxDaysSinceOnset)
+		key, _, err := cached.Engine().AppendDecisionKey(ctx, nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, q := range []recommend.Profile{p, p, older, earlier} {
+			body, err := json.Marshal(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := recommendBody(t, fresh.Handler(), "", body)
+			hits, _ := cacheCounts(t, cached)
+			got := recommendBody(t, cached.Handler(), "", body)
+			if !bytes.Equal(want, got) {
+				t.Fatalf("profile %d %+v, request %d: the answer differs from a fresh one (-fresh +cached):\n%s",
+					i, q, j, cmp.Diff(string(want), string(got)))
+			}
+			if j < 2 {
+				continue
+			}
+			qk, _, err := cached.Engine().AppendDecisionKey(ctx, nil, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now, _ := cacheCounts(t, cached)
+			if bytes.Equal(qk, key) {
+				shared++
+				if now != hits+1 {
+					t.Errorf("profile %d, request %d: the same decision as one kept was not a hit", i, j)
+				}
+			}
+		}
+	}
+	t.Logf("%d requests of another person shared a decision with a kept answer", shared)
+	if shared < 100 {
+		t.Errorf("only %d requests shared a decision with a kept answer: the test proves little", shared)
 	}
 }
 

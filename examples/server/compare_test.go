@@ -310,11 +310,19 @@ func TestCompareCPUPerProfile(t *testing.T) {
 //     out and encodes every answer;
 //   - distinct, cache on and off: the default server, and one without
 //     the cache, each sent the same sequence of profiles that differ in
-//     days_since_onset from request to request, so that every request
-//     misses the cache (and, with it on, stores its answer);
+//     days_since_onset from request to request, so that no profile is
+//     asked about twice (with the cache on, most share the decision of
+//     an answer kept);
 //   - gzip, cache warm and off: as the first two, with a client that
 //     sends Accept-Encoding: gzip and reads the compressed bytes (the
-//     other contenders' client asks for no compression).
+//     other contenders' client asks for no compression);
+//   - gzip, distinct: the distinct profiles to the default server, with
+//     gzip; they differ only in days_since_onset, so most share a
+//     decision key (recommend.Engine.AppendDecisionKey) with an answer
+//     kept, compressed;
+//   - random people, without and with gzip: the default server, sent
+//     the generated profiles of cacheProfiles, most of them of a decision
+//     no other request has.
 func TestCompareThroughput(t *testing.T) {
 	if !*compare {
 		t.Skip("opt-in: -compare")
@@ -331,6 +339,9 @@ func TestCompareThroughput(t *testing.T) {
 	distinctUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
 	gzipCached, _ := newServer(t, Config{Logger: logger})
 	gzipUncached, _ := newServer(t, Config{Logger: logger, AnswerCacheBytes: -1})
+	gzipDistinct, _ := newServer(t, Config{Logger: logger})
+	randomCached, _ := newServer(t, Config{Logger: logger})
+	randomGzip, _ := newServer(t, Config{Logger: logger})
 	trivial := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -357,6 +368,25 @@ func TestCompareThroughput(t *testing.T) {
 		}
 		distinctBodies[n] = b
 	}
+	// Random people: the profiles of the cache's tests (cacheProfiles:
+	// up to two conditions, three things that aggravate and two that
+	// ease, four pieces of equipment, a red flag one time in eight,
+	// check-ins one time in four, numbers across their ranges), many of
+	// them of a decision no other has (see the log's count of distinct
+	// decision keys).
+	people := cacheProfiles(t, randomCached.Engine(), (*compareRounds+2)*perRound)
+	randomBodies := make([][]byte, len(people))
+	decisions := map[string]bool{}
+	for n, p := range people {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomBodies[n] = b
+		if k, ok, err := randomCached.Engine().AppendDecisionKey(context.Background(), nil, p); ok && err == nil {
+			decisions[string(k)] = true
+		}
+	}
 	// Each target takes the bodies in turn, from a counter of its own.
 	fixed := func() func() []byte {
 		var next atomic.Int64
@@ -365,6 +395,10 @@ func TestCompareThroughput(t *testing.T) {
 	distinct := func() func() []byte {
 		var next atomic.Int64
 		return func() []byte { return distinctBodies[(next.Add(1)-1)%int64(len(distinctBodies))] }
+	}
+	random := func() func() []byte {
+		var next atomic.Int64
+		return func() []byte { return randomBodies[(next.Add(1)-1)%int64(len(randomBodies))] }
 	}
 	type target struct {
 		name string
@@ -380,6 +414,9 @@ func TestCompareThroughput(t *testing.T) {
 		{"POST /recommend, distinct, cache off", serve(distinctUncached.Handler()), distinct(), false},
 		{"POST /recommend, gzip, cache warm", serve(gzipCached.Handler()), fixed(), true},
 		{"POST /recommend, gzip, cache off", serve(gzipUncached.Handler()), fixed(), true},
+		{"POST /recommend, gzip, distinct", serve(gzipDistinct.Handler()), distinct(), true},
+		{"POST /recommend, random people", serve(randomCached.Handler()), random(), false},
+		{"POST /recommend, random people, gzip", serve(randomGzip.Handler()), random(), true},
 	}
 	// DisableCompression: the client asks for gzip only where a target
 	// says so, and then reads the compressed bytes as they come.
@@ -455,7 +492,9 @@ func TestCompareThroughput(t *testing.T) {
 	}
 	hits, misses := cacheCounts(t, distinctCached)
 	t.Logf("distinct profiles, cache on: %.0f cache hits, %.0f misses", hits, misses)
+	hits, misses = cacheCounts(t, randomCached)
+	t.Logf("random people, cache on: %.0f cache hits, %.0f misses; %d distinct decisions among %d profiles", hits, misses, len(decisions), len(randomBodies))
 	reqs := int64(len(rates[0])+1) * perRound
-	t.Logf("bytes read per answer, over the four profiles: %d with gzip, %d without", gzipBytesRead.Load()/(2*reqs), plainBytesRead.Load()/(4*reqs))
+	t.Logf("bytes read per answer, over the four profiles: %d with gzip, %d without", gzipBytesRead.Load()/(4*reqs), plainBytesRead.Load()/(5*reqs))
 	t.Logf("load average %s", interleave.LoadAverage())
 }

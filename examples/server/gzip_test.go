@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -202,8 +203,9 @@ func TestRecommendGzip(t *testing.T) {
 
 // TestAnswerCacheGzipMatchesFresh sends each of many profiles to a server
 // with the answer cache: three times (a miss noted, a miss kept, a hit by
-// the body key), then re-encoded (a hit by the profile key), then without
-// gzip (a hit); the hits by body and profile key ask for gzip, and so do
+// the body key), then re-encoded twice (hits by the decision key, or the
+// profile key, the second of which keeps the answer under that body's
+// key too), then without gzip (a hit); the hits ask for gzip, and so do
 // the misses for half of the profiles (compressed when kept) but not for
 // the other half (compressed at the first hit). Every compressed answer must
 // decompress to exactly the bytes of a fresh encoding (a server without
@@ -218,16 +220,16 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 	for i, p := range ps {
 		body, other := reencoded(t, p)
 		want := recommendBody(t, fresh.Handler(), "", body)
-		pk := appendProfileKey(nil, "", &p)
+		pk, _ := appendAnswerKey(context.Background(), nil, cached.Engine(), "", &p)
 		type request struct {
 			body []byte
 			ae   string
 		}
-		steps := []request{{body, "gzip"}, {body, "gzip"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}}
+		steps := []request{{body, "gzip"}, {body, "gzip"}, {body, "gzip"}, {other, "gzip"}, {other, "gzip"}, {body, "-"}}
 		if i%2 == 1 {
 			// Kept for a client that does not accept gzip, so compressed
 			// at the first hit of one that does.
-			steps = []request{{body, "-"}, {body, "-"}, {body, "gzip"}, {other, "gzip"}, {body, "-"}}
+			steps = []request{{body, "-"}, {body, "-"}, {body, "gzip"}, {other, "gzip"}, {other, "gzip"}, {body, "-"}}
 		}
 		_, seen := cached.cache.Load().get(pk) // an earlier profile may be the same
 		for step, req := range steps {
@@ -285,12 +287,13 @@ func TestAnswerCacheGzipMatchesFresh(t *testing.T) {
 				if !bytes.Equal(gunzip(t, gz), want) {
 					t.Errorf("profile %d: the cache's compressed copy does not decompress to the fresh encoding", i)
 				}
-				// A hit by the profile key stores the answer under the
-				// body key too, with the compressed copy it was written
-				// from: that body's next hit compresses nothing.
-				if step == 3 {
+				// A hit by the decision key, the second time the same
+				// body comes, stores the answer under the body key too,
+				// with the compressed copy it was written from: that
+				// body's next hit compresses nothing.
+				if step == 4 {
 					if byOther, ok := cached.cache.Load().get(appendBodyKey(nil, "", other)); !ok || gzOf(byOther) == nil {
-						t.Errorf("profile %d: after a hit by the profile key, the body key's entry holds no compressed copy", i)
+						t.Errorf("profile %d: after a second hit by the decision key, the body key's entry holds no compressed copy", i)
 					}
 				}
 			default:

@@ -163,10 +163,12 @@ func startsObject(data []byte) bool {
 // field sent in the address must not be answered as if the profile
 // lacked it. A complete answer is
 // kept in the answer cache, and an answer found there is served without
-// decoding (by the body key) or without Recommend and the encoder (by the
-// profile key); see answerCache. The keys hold the query, so an answer
-// with the trace is kept apart from one without. An answer is kept the
-// second time its profile is asked about.
+// decoding (by the body key) or with only the conditions run, without
+// the rest of Recommend and the encoder (by the decision key, which
+// people whose Results the same things decide share, or, for a profile
+// with check-ins, the profile key); see answerCache. The keys hold the
+// query, so an answer with the trace is kept apart from one without. An
+// answer is kept the second time its key is asked about.
 func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	eng := s.engineFor(r)
 	opts, qprobs := recommendOptions(r)
@@ -225,21 +227,31 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
 	if cache != nil {
-		pk = appendProfileKey(profileKeyBuf[:0], r.URL.RawQuery, &p)
+		// The decision key where the profile has one (see
+		// appendAnswerKey): the answer of another person whose Result
+		// the same things decide is this one's too.
+		var byDecision bool
+		pk, byDecision = appendAnswerKey(ctx, profileKeyBuf[:0], eng, r.URL.RawQuery, &p)
 		if ans, ok := cache.get(pk); ok {
 			s.metrics.cacheHit.Inc()
 			// Written first, so that a copy compressed now is the one
 			// the body key stores too, not compressed again at its
 			// first hit.
 			cache.writeAnswer(w, ans, gz)
-			cache.put(bk, ans)
+			if !byDecision || cache.admit(bk) {
+				// The same profile again, sent in other words, is kept
+				// by its body too. A decision key's hit is most often
+				// another person, whose body would only take room: it
+				// is kept the second time the same body comes.
+				cache.put(bk, ans)
+			}
 			return
 		}
 		s.metrics.cacheMiss.Inc()
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
-	defer cancel()
 	start := time.Now()
 	res, err := eng.Recommend(ctx, p)
 	s.metrics.recommend.WithLabelValues("recommend").Observe(time.Since(start).Seconds())
