@@ -89,6 +89,11 @@ func TestPoseChecks(t *testing.T) {
 		{"unknown base", "{base: floating, start: {}, end: {}}", `m.yaml:8:18: unknown pose base "floating"`},
 		{"unknown angle", "{base: lying, start: {wrist: 10}, end: {}}", `m.yaml:8:33: unknown key "wrist" in the pose's start`},
 		{"angle not a number", "{base: lying, start: {hip: lots}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start must be a number of degrees"},
+		// YAML's own words for infinity and not-a-number are numbers: said
+		// in the words of any angle out of range, not in strconv's.
+		{"angle infinite", "{base: lying, start: {hip: .inf}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start: hip +Inf is outside what a body can do (-30 to 140)\n"},
+		{"angle NaN", "{base: lying, start: {}, end: {knee: .nan}}", "m.yaml:8:48: the knee angle in the pose's end: knee NaN is outside what a body can do (0 to 150)\n"},
+		{"turn not a number", "{base: lying, turn: .nan, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90, found the number .nan\n"},
 		{"missing end", "{base: lying, start: {}}", `m.yaml:8:11: a pose is missing the required key "end"`},
 		{"under past the shoulders", "{base: lying, under: 2, start: {}, end: {}}", "m.yaml:8:32: the pose's under must be a number from 0"},
 		{"turn past the top", "{base: lying, turn: 120, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90"},
