@@ -127,6 +127,35 @@ func TestPoseChecks(t *testing.T) {
 	})
 }
 
+// TestPoseUnder checks that a pose's under puts a towel where it says,
+// 0 at the pelvis as rules/schema.json describes it, not at the default
+// (0.25) that a pose without under gets.
+func TestPoseUnder(t *testing.T) {
+	svg := func(under string) []byte {
+		t.Helper()
+		fsys := fstest.MapFS{}
+		dirFS(t, "../testdata/minimal", "base/", fsys)
+		fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: posed\n    name: Posed\n    kind: stretch\n    how: Do it.\n    dose: Once.\n" +
+			"    tags: [lying_on_back]\n    pose: {base: lying, props: [towel]" + under + ", start: {tilt: -90}, end: {tilt: -90, hip: 90}}\n")}
+		e, err := recommend.Load(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.MovementSVG("posed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	def, zero, quarter := svg(""), svg(", under: 0"), svg(", under: 0.25")
+	if !bytes.Equal(def, quarter) {
+		t.Error("a pose without under is not drawn as under: 0.25")
+	}
+	if bytes.Equal(zero, def) {
+		t.Error("under: 0 draws the towel where a pose without under does, not at the pelvis")
+	}
+}
+
 // TestPosePlausibility checks that Load refuses a picture that disagrees
 // with what the rules say the movement does: a rounded or arched back the
 // tags or the pose's spine do not allow, a spine that contradicts the

@@ -783,7 +783,7 @@ func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
 			p.iss.Add(p.pos(u), "the pose's under must be a number from 0 (the pelvis) to 1 (the shoulders), found %s", describe(u))
 			good = false
 		}
-		out.Under = x
+		out.Under = &x
 	}
 	if u := f["turn"]; u != nil {
 		x, ok := poseNumber(u)
