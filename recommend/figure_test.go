@@ -89,6 +89,11 @@ func TestPoseChecks(t *testing.T) {
 		{"unknown base", "{base: floating, start: {}, end: {}}", `m.yaml:8:18: unknown pose base "floating"`},
 		{"unknown angle", "{base: lying, start: {wrist: 10}, end: {}}", `m.yaml:8:33: unknown key "wrist" in the pose's start`},
 		{"angle not a number", "{base: lying, start: {hip: lots}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start must be a number of degrees"},
+		// YAML's own words for infinity and not-a-number are numbers: said
+		// in the words of any angle out of range, not in strconv's.
+		{"angle infinite", "{base: lying, start: {hip: .inf}, end: {}}", "m.yaml:8:38: the hip angle in the pose's start: hip +Inf is outside what a body can do (-30 to 140)\n"},
+		{"angle NaN", "{base: lying, start: {}, end: {knee: .nan}}", "m.yaml:8:48: the knee angle in the pose's end: knee NaN is outside what a body can do (0 to 150)\n"},
+		{"turn not a number", "{base: lying, turn: .nan, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90, found the number .nan\n"},
 		{"missing end", "{base: lying, start: {}}", `m.yaml:8:11: a pose is missing the required key "end"`},
 		{"under past the shoulders", "{base: lying, under: 2, start: {}, end: {}}", "m.yaml:8:32: the pose's under must be a number from 0"},
 		{"turn past the top", "{base: lying, turn: 120, start: {}, end: {}}", "m.yaml:8:31: the pose's turn must be a number of degrees from 0 (a side view) to 90"},
@@ -120,6 +125,35 @@ func TestPoseChecks(t *testing.T) {
 			t.Errorf("MovementSVG: %v", err)
 		}
 	})
+}
+
+// TestPoseUnder checks that a pose's under puts a towel where it says,
+// 0 at the pelvis as rules/schema.json describes it, not at the default
+// (0.25) that a pose without under gets.
+func TestPoseUnder(t *testing.T) {
+	svg := func(under string) []byte {
+		t.Helper()
+		fsys := fstest.MapFS{}
+		dirFS(t, "../testdata/minimal", "base/", fsys)
+		fsys["m.yaml"] = &fstest.MapFile{Data: []byte("movements:\n  - id: posed\n    name: Posed\n    kind: stretch\n    how: Do it.\n    dose: Once.\n" +
+			"    tags: [lying_on_back]\n    pose: {base: lying, props: [towel]" + under + ", start: {tilt: -90}, end: {tilt: -90, hip: 90}}\n")}
+		e, err := recommend.Load(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.MovementSVG("posed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	def, zero, quarter := svg(""), svg(", under: 0"), svg(", under: 0.25")
+	if !bytes.Equal(def, quarter) {
+		t.Error("a pose without under is not drawn as under: 0.25")
+	}
+	if bytes.Equal(zero, def) {
+		t.Error("under: 0 draws the towel where a pose without under does, not at the pelvis")
+	}
 }
 
 // TestPosePlausibility checks that Load refuses a picture that disagrees

@@ -79,8 +79,8 @@ type Pose struct {
 	// Props are some of Props.
 	Props []string
 	// Under is where along the spine a prop under the back sits, from 0
-	// (the pelvis) to 1 (the shoulders); 0 means the default, 0.25.
-	Under float64
+	// (the pelvis) to 1 (the shoulders); nil means the default, 0.25.
+	Under *float64
 	// Turn is how far, in degrees from 0 (a side view) to MaxTurn, the
 	// view turns about the picture's horizontal axis so that the near
 	// side faces up: for a body lying on its side, 90 looks at it from
@@ -376,9 +376,9 @@ const (
 // movement's name) and described by desc (its how).
 func SVG(p Pose, title, desc string) []byte {
 	start, end := place(p)
-	under := p.Under
-	if under == 0 {
-		under = 0.25
+	under := 0.25
+	if p.Under != nil {
+		under = *p.Under
 	}
 	k := fit(start, end)
 

@@ -778,16 +778,16 @@ func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
 		out.Props = append(out.Props, t.S)
 	}
 	if u := f["under"]; u != nil {
-		x, err := strconv.ParseFloat(u.Value, 64)
-		if u.Kind != yaml.ScalarNode || (u.Tag != "!!int" && u.Tag != "!!float") || err != nil || !(x >= 0 && x <= 1) {
+		x, ok := poseNumber(u)
+		if !ok || !(x >= 0 && x <= 1) {
 			p.iss.Add(p.pos(u), "the pose's under must be a number from 0 (the pelvis) to 1 (the shoulders), found %s", describe(u))
 			good = false
 		}
-		out.Under = x
+		out.Under = &x
 	}
 	if u := f["turn"]; u != nil {
-		x, err := strconv.ParseFloat(u.Value, 64)
-		if u.Kind != yaml.ScalarNode || (u.Tag != "!!int" && u.Tag != "!!float") || err != nil || !(x >= 0 && x <= figure.MaxTurn) {
+		x, ok := poseNumber(u)
+		if !ok || !(x >= 0 && x <= figure.MaxTurn) {
 			p.iss.Add(p.pos(u), "the pose's turn must be a number of degrees from 0 (a side view) to %g, found %s", figure.MaxTurn, describe(u))
 			good = false
 		}
@@ -821,6 +821,17 @@ func (p *fileParser) pose(n *yaml.Node) *figure.Pose {
 	return out
 }
 
+// poseNumber reads a number of a pose: a YAML int or float, as YAML reads
+// it (0x10, 1e1, .inf and .nan are numbers; the checks of each value
+// refuse the last two), and false for anything else.
+func poseNumber(n *yaml.Node) (float64, bool) {
+	var x float64
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") || n.Decode(&x) != nil {
+		return 0, false
+	}
+	return x, true
+}
+
 // frame reads a key frame: angles in degrees by joint name.
 func (p *fileParser) frame(n *yaml.Node, what string) (figure.Frame, bool) {
 	if n == nil {
@@ -837,16 +848,13 @@ func (p *fileParser) frame(n *yaml.Node, what string) (figure.Frame, bool) {
 	out := figure.Frame{}
 	good := true
 	for k, v := range f {
-		if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") {
+		x, ok := poseNumber(v)
+		if !ok {
 			p.iss.Add(p.pos(v), "the %s angle in %s must be a number of degrees, found %s", k, what, describe(v))
 			good = false
 			continue
 		}
-		x, err := strconv.ParseFloat(v.Value, 64)
-		if err == nil {
-			err = figure.CheckAngle(k, x)
-		}
-		if err != nil {
+		if err := figure.CheckAngle(k, x); err != nil {
 			p.iss.Add(p.pos(v), "the %s angle in %s: %v", k, what, err)
 			good = false
 			continue

@@ -103,6 +103,13 @@ type Step struct {
 	Week *recommend.Step
 }
 
+// Stopped reports whether the programme stopped the step's movement this
+// week: the step is then shown by name, without how, dose, cautions or
+// picture, which wait until it starts again.
+func (s Step) Stopped() bool {
+	return s.Found && s.Week != nil && s.Week.Change == recommend.ChangeStop
+}
+
 // Group is one or more movements that share a line.
 type Group struct {
 	// Items are the movements, in the Result's order, and Names their

@@ -408,7 +408,7 @@ func (wr *writer) start() section {
 	}
 	for i, st := range wr.o.Plan {
 		e := entry{marker: strconv.Itoa(i+1) + ".", head: st.Item.Name()}
-		if st.Found && st.Week != nil && st.Week.Change == recommend.ChangeStop {
+		if st.Stopped() {
 			e.head += ": " + stoppedWords
 			s.entries = append(s.entries, e)
 			continue

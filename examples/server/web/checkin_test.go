@@ -599,6 +599,54 @@ func TestPlanGivesThisWeeksDose(t *testing.T) {
 	}
 }
 
+// TestStoppedShowsNoPicture checks that a movement the programme stopped
+// this week, in the plan or the also-helpful list, is shown on the page
+// (and so in the printed handout) without its picture, how or cautions,
+// as the text and Markdown reports show it: a picture and a how beside
+// "Stopped for now" would still show the person how to do it. A movement
+// still going keeps them.
+func TestStoppedShowsNoPicture(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	checkIn := func(day int, response string) string {
+		return fmt.Sprintf(`{"day":%d,"pain_level":6,"done":[{"movement":"walking","sessions":3,"response":"same"},`+
+			`{"movement":"towel_stretch","sessions":3,"response":%q},{"movement":"bed_decompression","sessions":3,"response":%q}]}`, day, response, response)
+	}
+	rec := post(h, withForm(url.Values{
+		"conditions": {"disc_herniation", "sciatica"}, "red_flags": {"pain_below_knee"}, "aggravated_by": {"bending_forward", "sitting"},
+		"equipment": {"towel", "bed"}, "pain_level": {"6"}, "days_since_onset": {"21"}, "sitting_hours": {"8"}, "age": {"42"},
+	}, url.Values{"check_in": {checkIn(0, "same"), checkIn(7, "worse")}}))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d:\n%s", rec.Code, rec.Body)
+	}
+	body := rec.Body.String()
+	type shown struct{ Picture, How, Care bool }
+	tests := []struct {
+		section, movement string
+		want              shown
+	}{
+		{"plan", "towel_stretch", shown{}},
+		{"also-helpful", "bed_decompression", shown{}},
+		{"plan", "walking", shown{Picture: true, How: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.movement, func(t *testing.T) {
+			m := regexp.MustCompile(`(?s)<li class="item[^"]*" data-movements="` + tt.movement + `">(.*?)<details`).FindStringSubmatch(section(body, tt.section))
+			if m == nil {
+				t.Fatalf("%s is not in %s", tt.movement, tt.section)
+			}
+			got := shown{strings.Contains(m[1], `<img class="picture"`), strings.Contains(m[1], "How:"), strings.Contains(m[1], "Take care:")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s in %s (-want +got):\n%s", tt.movement, tt.section, diff)
+			}
+		})
+	}
+	for _, id := range []string{"towel_stretch", "bed_decompression"} {
+		if !regexp.MustCompile(`data-movement="` + id + `" data-change="stop"`).MatchString(body) {
+			t.Errorf("the check-ins did not stop %s this week", id)
+		}
+	}
+}
+
 // TestCheckInPainReachesTheAdvice checks that the pain of the page's
 // check-in, the latest, reaches the advice: the rules read the higher of
 // it and the form's pain level, so a check-in of 9 beside a pain level of

@@ -112,7 +112,8 @@ type itemView struct {
 	// Explanations explain each movement of the entry.
 	Explanations []whyView
 	// Pictures are the drawings of the movements, for plan steps and
-	// the also-helpful list.
+	// the also-helpful list, but not for movements the programme
+	// stopped this week.
 	Pictures []picture
 }
 
@@ -372,7 +373,13 @@ func (b *builder) full(st report.Step) (itemView, error) {
 		// movement.
 		iv.Dose = ""
 	}
-	if st.Week != nil && st.Week.How != "" {
+	if st.Stopped() {
+		// Shown by name, as in the text report: a picture, a how or a
+		// caution beside "Stopped for now" would still show how to do
+		// it.
+		iv.How, iv.Pictures, iv.Cautions = "", nil, nil
+	}
+	if st.Week != nil && st.Week.How != "" && !st.Stopped() {
 		// The level the programme has it at gives its own how.
 		iv.How = st.Week.How
 	}
@@ -407,8 +414,12 @@ func (b *builder) alsoHelpful() error {
 			return err
 		}
 		iv.Dose, iv.Stopped = g.Dose, g.Stopped
-		iv.Cautions = g.Cautions
-		iv.Pictures = pictures(b.ex.eng, iv.Movements)
+		if !g.Stopped {
+			// A stopped line's cautions and pictures wait until the
+			// movements start again, as in the text report.
+			iv.Cautions = g.Cautions
+			iv.Pictures = pictures(b.ex.eng, iv.Movements)
+		}
 		b.rv.Also = append(b.rv.Also, iv)
 	}
 	return nil

@@ -4,10 +4,10 @@
 // the same referrals, key messages, plan, other recommended movements,
 // avoided movements and disagreements, each list in the outline's order.
 // The page puts the plan first, as people act on it: referrals, the plan
-// with its pictures, "This week" with check-ins, the other recommended
-// movements, the key messages, what to avoid and where the sources
-// disagree (the text and Markdown reports put the key messages before the
-// plan). Each item shows its sources as links with their claims, and a
+// with its pictures, "This week" with check-ins, the key messages (the
+// safety net first), the other recommended movements, what to avoid and
+// where the sources disagree (the text and Markdown reports put the key
+// messages before the plan). Each item shows its sources as links with their claims, and a
 // "Why?" toggle with the engine's explanation.
 //
 // After a result the form asks for a check-in and carries the earlier
