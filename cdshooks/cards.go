@@ -646,7 +646,8 @@ func patientSays(lines []string) []string {
 
 // planStep adds the card of a plan step: what the patient is told (how,
 // the dose, or where the programme has it this week, why and the
-// cautions), then where the sources disagree about it.
+// cautions; for a movement the programme stopped, only that it is
+// stopped and why), then where the sources disagree about it.
 func (b *builder) planStep(i int, st report.Step) {
 	it := st.Item
 	name := st.Name
@@ -656,7 +657,11 @@ func (b *builder) planStep(i int, st report.Step) {
 	// The dose is written to the patient: it is in the detail.
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
 	var told []string
-	if it.How() != "" {
+	// A movement the programme stopped is not to be done: the patient
+	// is told it is stopped and why, with no how or cautions, as on the
+	// page and in the text report (report.Step.Stopped).
+	stopped := st.Stopped()
+	if it.How() != "" && !stopped {
 		told = append(told, "- **How:** "+mdsafe.Line(it.How()))
 	}
 	if w := st.Week; w != nil {
@@ -670,6 +675,9 @@ func (b *builder) planStep(i int, st report.Step) {
 		told = append(told, "- **Why:** "+mdsafe.Line(st.Reason))
 	}
 	for _, c := range st.Cautions {
+		if stopped {
+			break
+		}
 		told = append(told, "- **Take care:** "+mdsafe.Line(c))
 	}
 	body := patientSays(told)

@@ -204,15 +204,31 @@ func TestAvoidCardOrder(t *testing.T) {
 }
 
 // TestCardsSayAStop checks that a movement the check-ins stopped is shown
-// stopped on the cards, with why, and not with a dose to do: dead bug,
-// reported worse at its first level, is stopped for a disc herniation,
-// whether it is a plan step or also helpful.
+// stopped on the cards, with why, and not with a dose to do, nor how to
+// do it or its cautions: dead bug (also helpful) and the towel stretch (a
+// plan step), reported worse at their first level, are stopped for a disc
+// herniation.
 func TestCardsSayAStop(t *testing.T) {
+	for _, movement := range []string{
+		"dead_bug",      // also helpful
+		"towel_stretch", // a plan step
+	} {
+		t.Run(movement, func(t *testing.T) { cardsSayAStop(t, movement) })
+	}
+}
+
+func cardsSayAStop(t *testing.T, movement string) {
 	eng := defaultEngine(t)
+	var name, dose string
+	for _, m := range eng.Movements() {
+		if m.ID == movement {
+			name, dose = m.Name, m.Dose
+		}
+	}
 	p := profileFile(t, "disc-herniation")
 	p.CheckIns = []recommend.CheckIn{
-		{Day: 0, PainLevel: 4, Done: []recommend.Done{{Movement: "dead_bug", Sessions: 3, Response: "same"}}},
-		{Day: 7, PainLevel: 5, Done: []recommend.Done{{Movement: "dead_bug", Sessions: 3, Response: "worse"}}},
+		{Day: 0, PainLevel: 4, Done: []recommend.Done{{Movement: movement, Sessions: 3, Response: "same"}}},
+		{Day: 7, PainLevel: 5, Done: []recommend.Done{{Movement: movement, Sessions: 3, Response: "worse"}}},
 	}
 	res, err := eng.Recommend(t.Context(), p)
 	if err != nil {
@@ -220,10 +236,10 @@ func TestCardsSayAStop(t *testing.T) {
 	}
 	stopped := false
 	for _, st := range res.Programme.Steps {
-		stopped = stopped || st.Movement == "dead_bug" && st.Change == recommend.ChangeStop
+		stopped = stopped || st.Movement == movement && st.Change == recommend.ChangeStop
 	}
 	if !stopped {
-		t.Fatalf("the programme does not stop dead bug: %+v", res.Programme.Steps)
+		t.Fatalf("the programme does not stop %s: %+v", movement, res.Programme.Steps)
 	}
 	cards, err := cdshooks.Cards(res, testHookInstance)
 	if err != nil {
@@ -232,17 +248,20 @@ func TestCardsSayAStop(t *testing.T) {
 	var lines []string
 	for _, c := range cards {
 		for _, l := range strings.Split(c.Detail, "\n") {
-			if strings.Contains(l, "**Dead bug**") || strings.HasSuffix(c.Summary, ": Dead bug") && strings.HasPrefix(l, "- **") {
+			if strings.Contains(l, "**"+name+"**") || strings.HasSuffix(c.Summary, ": "+name) && strings.HasPrefix(l, "- **") {
 				lines = append(lines, l)
 			}
 		}
 	}
 	if len(lines) == 0 {
-		t.Fatal("no card names dead bug")
+		t.Fatalf("no card names %s", name)
 	}
 	said := strings.Join(lines, "\n")
-	if !strings.Contains(said, "Stopped for now") || strings.Contains(said, "6 to 10 slow repeats") {
-		t.Errorf("the cards do not say dead bug is stopped, or still give its dose:\n%s", said)
+	if !strings.Contains(said, "Stopped for now") || strings.Contains(said, dose) {
+		t.Errorf("the cards do not say %s is stopped, or still give its dose:\n%s", name, said)
+	}
+	if strings.Contains(said, "**How:**") || strings.Contains(said, "**Take care:**") {
+		t.Errorf("the cards still tell how to do %s, or its cautions, though it is stopped:\n%s", name, said)
 	}
 }
 
