@@ -203,6 +203,11 @@ func TestUnmappedConditions(t *testing.T) {
 			entries: []string{unmappedEntry(textOnly("Processes of care")), unmappedEntry(textOnly("AAAA battery allergy"))},
 		},
 		{
+			name: "everyday conditions that share a word with a red flag's name: no card",
+			entries: []string{unmappedEntry(textOnly("Hay fever")), unmappedEntry(textOnly("Stress incontinence")),
+				unmappedEntry(textOnly("Benign tumour of skin"))},
+		},
+		{
 			name:    "names nothing of interest: no card",
 			entries: []string{unmappedEntry(asthmaSCT), unmappedEntry(textOnly("Type 2 diabetes"))},
 		},

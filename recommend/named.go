@@ -205,7 +205,7 @@ func termNames(fi int, en vocabEntry) []termName {
 	})
 }
 
-// entryName is a name of the entry of a vocabulary.
+// entryName is a name of an entry of a vocabulary, with the entry's index.
 type entryName struct {
 	entry int
 	name  termName

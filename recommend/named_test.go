@@ -449,6 +449,15 @@ func TestNamedRedFlags(t *testing.T) {
 		{"urinary, retention", nil},
 		{"numbness in the groin,\ngenitals or inner thighs", nil},
 		{"I walked and stretched, and it felt fine", nil},
+		// Words that name other things as often are names only in a
+		// phrase that means the flag.
+		{"Hay fever", nil},
+		{"running a fever", []string{"fever_or_chills"}},
+		{"goal: weight loss", nil},
+		{"unintentional weight loss", []string{"unexplained_weight_loss"}},
+		{"stress incontinence", nil},
+		{"faecal incontinence", []string{"bladder_bowel_dysfunction"}},
+		{"benign tumour", nil},
 		{"saddle\u2028numbness", nil},
 		{"saddlenumbnessx", nil},
 		{"nosaddlenumbness", nil},
