@@ -427,9 +427,11 @@ unknown code system; or with codes no term has) is [Mapping.Unmapped],
 and is not used for the advice. Its text is never read as a red flag:
 "no saddle numbness" and "family history of cancer" would be one. But
 what it is called (code.text, each coding's display and code) is read
-for names: those of the vocabulary's red flags (the words of the id, as
-recommend.Engine.NamedRedFlags reads them, or a name a red flag's label
-gives, such as "cauda equina syndrome", listed after the colon of
+for names: those of the vocabulary's red flags, as
+recommend.Engine.NamedRedFlags reads them (the words of the id; the
+other names the vocabulary lists for it under also_called, such as
+"CES", "metastases" or "saddle anaesthesia"; or a name a red flag's
+label gives, such as "cauda equina syndrome", listed after the colon of
 known_serious_spinal_condition's, and "cancer" for "a history of
 cancer", since a Condition on the chart is itself the history: "Prostate
 cancer" names it; full-width letters read as ASCII), and of the conditions that can change

@@ -2,7 +2,6 @@ package cdshooks
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -73,101 +72,19 @@ func unmappedName(u UnmappedCondition) string {
 	return shorten(name, maxUnmappedName)
 }
 
-// flagNames are the names of some red flags of a vocabulary: their ids,
-// which recommend.Engine.NamedRedFlags finds in a text by their words,
-// and the names their labels give (see labelNames).
-type flagNames struct {
-	ids    map[string]bool
-	labels [][]string
-}
-
-// add adds red flag t.
-func (f *flagNames) add(t recommend.Term) {
-	if f.ids == nil {
-		f.ids = map[string]bool{}
-	}
-	f.ids[t.ID] = true
-	f.labels = append(f.labels, labelNames(t.Label)...)
-}
-
-// named reports whether text names one of f's red flags: the words of its
-// id (recommend.Engine.NamedRedFlags), or of its label or one of the
-// names the label lists.
-func (f *flagNames) named(eng *recommend.Engine, text string) bool {
-	if slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), func(id string) bool { return f.ids[id] }) {
-		return true
-	}
-	tw := lowerWords(text)
-	return slices.ContainsFunc(f.labels, func(l []string) bool { return containsWords(tw, l) })
-}
-
-// parenthetical matches a part of a label in brackets: "(thin or weak
-// bones)".
-var parenthetical = regexp.MustCompile(`\([^)]*\)`)
-
-// labelNames are the names of a term that its label gives, each as its
-// lower-case words: the label without what it says in brackets, and,
-// when it lists names after a colon ("A diagnosed serious spine problem:
-// cauda equina syndrome, a broken bone in the spine, a spine infection or
-// cancer in the spine"), each name of the list; without a leading "a",
-// "an" or "the"; and of a name "history of X", X too, since a Condition on
-// the chart is itself the history ("Prostate cancer" is a history of
-// cancer).
-func labelNames(label string) [][]string {
-	label = parenthetical.ReplaceAllString(label, "")
-	parts := []string{label}
-	if _, list, ok := strings.Cut(label, ":"); ok {
-		parts = strings.Split(strings.ReplaceAll(list, " or ", ","), ",")
-	}
-	var out [][]string
-	for _, p := range parts {
-		w := lowerWords(p)
-		if len(w) > 0 && (w[0] == "a" || w[0] == "an" || w[0] == "the") {
-			w = w[1:]
-		}
-		if len(w) > 0 {
-			out = append(out, w)
-		}
-		// A Condition on the chart is itself the history: "Prostate
-		// cancer" names "a history of cancer".
-		if len(w) > 2 && w[0] == "history" && w[1] == "of" {
-			out = append(out, w[2:])
-		}
-	}
-	return out
-}
-
-// lowerWords are the runs of ASCII letters and digits of s, in lower
-// case, their full-width forms read as ASCII, as
-// recommend.Engine.NamedRedFlags reads them ("Ｃａｕｄａ").
-func lowerWords(s string) []string {
-	s = strings.Map(func(r rune) rune {
-		if 0xFF10 <= r && r <= 0xFF19 || 0xFF41 <= r && r <= 0xFF5A {
-			return r - 0xFEE0
-		}
-		return r
-	}, strings.ToLower(s))
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
-	})
-}
-
-// containsWords reports whether want are words of text, one after the
-// other.
-func containsWords(text, want []string) bool {
-	for i := 0; i+len(want) <= len(text); i++ {
-		if slices.Equal(text[i:i+len(want)], want) {
-			return true
-		}
-	}
-	return false
+// namesFlag reports whether text names one of the red flags of eng's
+// vocabulary that flag reports true for: by one of its names, as
+// recommend.Engine.NamedRedFlags reads them (the words of its id, its
+// also_called names, the names its label gives).
+func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bool {
+	return slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), flag)
 }
 
 // unmappedCard is the card of the Conditions the service counted but
 // could not map to its vocabulary (unmapped, Mapping.Unmapped), and
 // whether there is one: a warning card when the name of one of them (its
 // text, a coding's display or code) names a red flag of eng's vocabulary
-// (see flagNames), an info card when none does but one names a
+// (see namesFlag), an info card when none does but one names a
 // condition that can change a referral (recommend.Engine's
 // NamedReferralConditions), and none otherwise, as a chart of nothing the
 // rule set knows gets none (issue 22): every chart holds conditions
@@ -186,21 +103,19 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	// A Condition no longer active is read only for the names of the
 	// red flags that count in the past, and listed only when it names
 	// one: a resolved sciatica changes nothing.
-	var all, past flagNames
+	past := map[string]bool{}
 	for _, t := range eng.Vocabulary().RedFlags {
-		all.add(t)
-		if t.CountsWhenPast {
-			past.add(t)
-		}
+		past[t.ID] = t.CountsWhenPast
 	}
-	namesPast := func(name string) bool { return past.named(eng, name) }
+	anyFlag := func(string) bool { return true }
+	namesPast := func(name string) bool { return namesFlag(eng, name, func(id string) bool { return past[id] }) }
 	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
 		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast)
 	})
 	flag, cond := false, false
 	for _, u := range unmapped {
 		for _, name := range unmappedNames(u) {
-			if u.Past || all.named(eng, name) {
+			if u.Past || namesFlag(eng, name, anyFlag) {
 				flag = true
 				break
 			}

@@ -164,6 +164,49 @@ func TestUnmappedConditions(t *testing.T) {
 				"**Conditions not read.** 30 conditions on the chart are coded only in text"},
 			notInDetail: []string{"Unread condition 11", "- saddle numbness"},
 		},
+		// Names the vocabulary lists under also_called: a clinician's
+		// term, an abbreviation, a spelling, on a Condition named only so.
+		{
+			name:     "text only, an also_called name: Saddle anaesthesia",
+			entries:  []string{unmappedEntry(textOnly("Saddle anaesthesia"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail: []string{"\n- Saddle anaesthesia\n"},
+		},
+		{
+			name:    "local code, display an abbreviation: CES",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://example.org/local-codes", "code": "N-12", "display": "CES"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "local code alone, an abbreviation: AAA",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://example.org/local-codes", "code": "AAA"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name: "text only, also_called names, one a line",
+			entries: []string{unmappedEntry(textOnly("Metastatic carcinoma")), unmappedEntry(textOnly("Urinary retention")),
+				unmappedEntry(textOnly("Vertebral osteomyelitis")), unmappedEntry(textOnly("Spinal epidural abscess"))},
+			want: []cardLine{{cdshooks.IndicatorWarning, notRead, "4 conditions on the chart could not be read by this service: review them for red flags"}},
+		},
+		{
+			name:     "resolved, text only, metastases: a past cancer by an also_called name",
+			entries:  []string{resolvedEntry(textOnly("Bone metastases"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail: []string{"\n- Bone metastases (no longer active)\n"},
+		},
+		{
+			name:    "resolved, text only, discitis: not a red flag that counts in the past",
+			entries: []string{resolvedEntry(textOnly("Discitis"))},
+		},
+		{
+			name:    "abbreviations inside words name nothing: no card",
+			entries: []string{unmappedEntry(textOnly("Processes of care")), unmappedEntry(textOnly("AAAA battery allergy"))},
+		},
+		{
+			name: "everyday conditions that share a word with a red flag's name: no card",
+			entries: []string{unmappedEntry(textOnly("Hay fever")), unmappedEntry(textOnly("Stress incontinence")),
+				unmappedEntry(textOnly("Benign tumour of skin"))},
+		},
 		{
 			name:    "names nothing of interest: no card",
 			entries: []string{unmappedEntry(asthmaSCT), unmappedEntry(textOnly("Type 2 diabetes"))},

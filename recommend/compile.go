@@ -176,6 +176,7 @@ func (c *compiler) vocabulary() {
 		c.e.vocab[i].byID = map[string]int{}
 		seen[i] = map[string]parse.FilePos{}
 	}
+	var flags []*parse.Term
 	for _, v := range c.doc.Vocab {
 		if c.duplicate(seen[v.Field], "vocabulary."+vocabFieldName(v.Field), v.ID) {
 			continue
@@ -185,9 +186,69 @@ func (c *compiler) vocabulary() {
 		}
 		voc := &c.e.vocab[v.Field]
 		voc.byID[v.ID.S] = len(voc.entries)
-		voc.entries = append(voc.entries, vocabEntry{v.ID.S, v.Label, codes(v.Codes), c.floor(v), v.RiskFactor, v.CountsWhenPast, false})
+		var also []string
+		if len(v.AlsoCalled) > 0 {
+			also = texts(v.AlsoCalled)
+		}
+		voc.entries = append(voc.entries, vocabEntry{
+			id: v.ID.S, label: v.Label, codes: codes(v.Codes), floor: c.floor(v),
+			riskFactor: v.RiskFactor, countsWhenPast: v.CountsWhenPast, alsoCalled: also,
+		})
+		if v.Field == fieldRedFlags {
+			flags = append(flags, v)
+		}
 	}
+	for fi := range numListFields {
+		c.e.vocab[fi].indexNames(fi)
+	}
+	c.alsoCalled(flags)
 	c.codeCategories()
+}
+
+// alsoCalled checks the also_called names of flags, the red flags of the
+// vocabulary: a name must add to what names its red flag, and stand for it
+// alone. A name that is its own flag's id in words, or a name its label
+// gives (see labelNames), or one it lists twice, is refused as said
+// twice; one that is another red flag's id, also_called name or a name
+// its label gives, as a name of two red flags, which text that holds it
+// would count both of. Names are compared by their words, in any case
+// ("CES" is "ces").
+func (c *compiler) alsoCalled(flags []*parse.Term) {
+	type owner struct {
+		flag, what string
+		pos        parse.FilePos
+	}
+	seen := map[string]owner{}
+	for _, v := range flags {
+		if k := nameOf(v.ID.S).key(); seen[k].flag == "" {
+			seen[k] = owner{v.ID.S, "its id", v.ID.Pos}
+		}
+	}
+	for _, v := range flags {
+		for _, n := range labelNames(v.Label) {
+			if k := n.key(); seen[k].flag == "" {
+				seen[k] = owner{v.ID.S, "a name its label gives", v.ID.Pos}
+			}
+		}
+	}
+	for _, v := range flags {
+		for _, a := range v.AlsoCalled {
+			k := nameOf(a.S).key()
+			o, ok := seen[k]
+			switch {
+			case !ok:
+				seen[k] = owner{v.ID.S, "one of its also_called names", a.Pos}
+			case o.flag == v.ID.S && o.pos == a.Pos:
+			case o.flag == v.ID.S && strings.HasPrefix(o.what, "one of"):
+				c.iss.Add(a.Pos, "red flag %q lists the name %s twice in also_called (first at %s): list each name once", v.ID.S, parse.Quote(a.S), o.pos)
+			case o.flag == v.ID.S:
+				c.iss.Add(a.Pos, "the name %s in also_called of red flag %q is the same as %s, which already names it: remove it", parse.Quote(a.S), v.ID.S, o.what)
+			default:
+				c.iss.Add(a.Pos, "the name %s in also_called of red flag %q is also a name of red flag %q (%s, at %s): a name stands for one red flag, "+
+					"or text that holds it would count both; remove it here, or give a name that tells them apart", parse.Quote(a.S), v.ID.S, o.flag, o.what, o.pos)
+			}
+		}
+	}
 }
 
 // floor returns the safety floor of vocabulary term v, checking its

@@ -187,6 +187,11 @@ type Source struct {
 type vocabulary struct {
 	entries []vocabEntry
 	byID    map[string]int
+	// names are the names of the entries of a list field, those
+	// namedTerms finds in a text, and byFirst their indexes in names by
+	// the first byte of their first word (see indexNames).
+	names   []entryName
+	byFirst map[byte][]int
 }
 
 type vocabEntry struct {
@@ -199,6 +204,8 @@ type vocabEntry struct {
 	riskFactor bool
 	// countsWhenPast is Term.CountsWhenPast.
 	countsWhenPast bool
+	// alsoCalled is Term.AlsoCalled.
+	alsoCalled []string
 	// refers is true for a condition that the condition of some referral
 	// rule tests profile.conditions for: one that can change a referral,
 	// so that Triage counts it when an input it cannot read names it

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,24 +26,32 @@ type namedFlag struct {
 
 // textWord is a word of a text, as namedRedFlags reads it: a run of
 // letters and digits (ASCII, or their full-width forms, read as ASCII),
-// lowercased, with its offset, and whether the text joins it to the word
-// before with only joiners (false for the first word; see isJoiner).
+// lowercased, with its offset, whether the text joins it to the word
+// before with only joiners (false for the first word; see isJoiner), and
+// whether it is on the same line as the word before (false for the first
+// word; true when joined).
 type textWord struct {
-	word   string
-	off    int
-	joined bool
+	word     string
+	off      int
+	joined   bool
+	sameLine bool
 }
 
 // textWords splits text into its words (see textWord).
 func textWords(text []byte) []textWord {
 	var out []textWord
-	var joined bool // what joins the next word to the one before
+	// What joins the next word to the one before, and whether a line
+	// break parts them.
+	var joined, broken bool
 	var b []byte
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if _, ok := wordByte(r); !ok {
 			if !isJoiner(r) {
 				joined = false
+			}
+			if isLineBreak(r) {
+				broken = true
 			}
 			i += size
 			continue
@@ -58,10 +67,21 @@ func textWords(text []byte) []textWord {
 			b = append(b, c)
 			i += size
 		}
-		out = append(out, textWord{word: strings.ToLower(string(b)), off: start, joined: joined})
-		joined = true
+		out = append(out, textWord{word: strings.ToLower(string(b)), off: start, joined: joined, sameLine: len(out) > 0 && !broken})
+		joined, broken = true, false
 	}
 	return out
+}
+
+// isLineBreak reports whether r ends a line: a line feed, a carriage
+// return, a vertical tab, a form feed, or a Unicode next line, line or
+// paragraph separator.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }
 
 // wordByte returns the ASCII letter or digit r is, or whose full-width
@@ -94,51 +114,157 @@ func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
-// termWords returns the words of each id of the vocabulary of the list
-// field fi, by vocabulary index.
-func (e *Engine) termWords(fi int) [][]string {
-	entries := e.vocab[fi].entries
-	out := make([][]string, len(entries))
-	for i, en := range entries {
-		out[i] = strings.FieldsFunc(strings.ToLower(en.id), func(r rune) bool { return r > 0x7f || !isWordByte(byte(r)) })
+// termName is a name of a vocabulary term, as namedTerms finds it in a
+// text: its words, as textWords reads them, and for each word whether the
+// name parts it from the word before with more than joiners (loose: the
+// comma of "groin, genitals" in a label), so that a text may part them
+// with anything on the same line.
+type termName struct {
+	words []string
+	loose []bool
+}
+
+// nameOf returns s as a name (see termName).
+func nameOf(s string) termName {
+	tw := textWords([]byte(s))
+	n := termName{words: make([]string, len(tw)), loose: make([]bool, len(tw))}
+	for i, w := range tw {
+		n.words[i] = w.word
+		n.loose[i] = i > 0 && !w.joined
 	}
-	return out
+	return n
 }
 
-// namedRedFlags returns the red flags text names, each once, in the order
-// the text first names them: a red flag is named by the words of its id,
-// in that order, in any case, each joined to the next by joiners on one
-// line (see isJoiner) or run together with it (see textWord, wordsAt).
-func (e *Engine) namedRedFlags(text []byte) []namedFlag {
-	return e.namedTerms(fieldRedFlags, text)
+// key is n's words, for comparing names: two names with the same words
+// name the same thing, whatever parts them.
+func (n termName) key() string {
+	return strings.Join(n.words, " ")
 }
 
-// namedTerms returns the terms of the vocabulary of the list field fi
-// that text names, as namedRedFlags does for the red flags. Words that
-// spell a profile field's name are the field, not a term: the key
-// pregnancy_week does not name the condition pregnancy.
-func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
-	terms := e.termWords(fi)
-	words := textWords(text)
-	var out []namedFlag
-	found := make([]bool, len(terms))
-	for i := range words {
-		for ti, tw := range terms {
-			if found[ti] || len(tw) == 0 || !wordsAt(words, i, tw) || spellsField(words, i, len(tw)) {
-				continue
-			}
-			found[ti] = true
-			out = append(out, namedFlag{index: ti, off: words[i].off})
+// trimmed returns n without its first k words.
+func (n termName) trimmed(k int) termName {
+	n = termName{words: n.words[k:], loose: slices.Clone(n.loose[k:])}
+	if len(n.loose) > 0 {
+		n.loose[0] = false
+	}
+	return n
+}
+
+// parenthetical matches a part of a label in brackets: "(thin or weak
+// bones)".
+var parenthetical = regexp.MustCompile(`\([^)]*\)`)
+
+// labelNames are the names of a red flag that its label gives: the label
+// without what it says in brackets, and, when it lists names after a
+// colon ("A diagnosed serious spine problem: cauda equina syndrome, a
+// broken bone in the spine, a spine infection or cancer in the spine"),
+// each name of the list instead; without a leading "a", "an" or "the";
+// and of a name "history of X", X too, since a record of X is itself the
+// history (a chart's "Prostate cancer" is a history of cancer).
+func labelNames(label string) []termName {
+	label = parenthetical.ReplaceAllString(label, "")
+	parts := []string{label}
+	if _, list, ok := strings.Cut(label, ":"); ok {
+		parts = strings.Split(strings.ReplaceAll(list, " or ", ","), ",")
+	}
+	var out []termName
+	for _, p := range parts {
+		n := nameOf(p)
+		if len(n.words) > 0 && (n.words[0] == "a" || n.words[0] == "an" || n.words[0] == "the") {
+			n = n.trimmed(1)
+		}
+		if len(n.words) > 0 {
+			out = append(out, n)
+		}
+		if len(n.words) > 2 && n.words[0] == "history" && n.words[1] == "of" {
+			out = append(out, n.trimmed(2))
 		}
 	}
 	return out
 }
 
-// fieldWords are the words of each profile field's name, check_ins too.
-var fieldWords = sync.OnceValue(func() [][]string {
-	var out [][]string
+// termNames returns the names of vocabulary entry en of the list field
+// fi, each once: its id and, for a red flag, its also_called names and
+// the names its label gives (see labelNames).
+func termNames(fi int, en vocabEntry) []termName {
+	out := []termName{nameOf(en.id)}
+	if fi == fieldRedFlags {
+		for _, a := range en.alsoCalled {
+			out = append(out, nameOf(a))
+		}
+		out = append(out, labelNames(en.label)...)
+	}
+	seen := map[string]bool{}
+	return slices.DeleteFunc(out, func(n termName) bool {
+		k := n.key()
+		if len(n.words) == 0 || seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
+}
+
+// entryName is a name of an entry of a vocabulary, with the entry's index.
+type entryName struct {
+	entry int
+	name  termName
+}
+
+// indexNames sets v's names, those of its entries (see termNames), and
+// indexes them by the first byte of their first word: a text's word can
+// begin a name only if it begins with that byte.
+func (v *vocabulary) indexNames(fi int) {
+	v.names, v.byFirst = nil, map[byte][]int{}
+	for i, en := range v.entries {
+		for _, n := range termNames(fi, en) {
+			c := n.words[0][0]
+			v.byFirst[c] = append(v.byFirst[c], len(v.names))
+			v.names = append(v.names, entryName{i, n})
+		}
+	}
+}
+
+// namedRedFlags returns the red flags text names, each once, in the order
+// the text first names them (see namedTerms).
+func (e *Engine) namedRedFlags(text []byte) []namedFlag {
+	return e.namedTerms(fieldRedFlags, text)
+}
+
+// namedTerms returns the terms of the vocabulary of the list field fi
+// that text names, each once, in the order the text first names them: a
+// term is named by one of its names (see termNames), its words in that
+// order, in any case, each joined to the next by joiners on one line (see
+// isJoiner), or by anything on that line where the name itself parts them
+// with more, or run together with it (see textWord, wordsAt). Words that
+// spell a profile field's name are the field, not a term: the key
+// pregnancy_week does not name the condition pregnancy.
+func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
+	voc := &e.vocab[fi]
+	if len(voc.names) == 0 {
+		return nil
+	}
+	words := textWords(text)
+	var out []namedFlag
+	found := make([]bool, len(voc.entries))
+	for i := range words {
+		for _, ni := range voc.byFirst[words[i].word[0]] {
+			n := &voc.names[ni]
+			if found[n.entry] || !wordsAt(words, i, n.name) || spellsField(words, i, len(n.name.words)) {
+				continue
+			}
+			found[n.entry] = true
+			out = append(out, namedFlag{index: n.entry, off: words[i].off})
+		}
+	}
+	return out
+}
+
+// fieldNames are the names of each profile field, check_ins too.
+var fieldNames = sync.OnceValue(func() []termName {
+	var out []termName
 	for _, name := range append(profileFieldNames(), "check_ins") {
-		out = append(out, strings.Split(name, "_"))
+		out = append(out, nameOf(name))
 	}
 	return out
 })
@@ -146,26 +272,26 @@ var fieldWords = sync.OnceValue(func() [][]string {
 // spellsField reports whether the words of text from its word i on spell
 // the name of a profile field of more than n words.
 func spellsField(words []textWord, i, n int) bool {
-	for _, fw := range fieldWords() {
-		if len(fw) > n && wordsAt(words, i, fw) {
+	for _, fw := range fieldNames() {
+		if len(fw.words) > n && wordsAt(words, i, fw) {
 			return true
 		}
 	}
 	return false
 }
 
-// wordsAt reports whether want, the words of a red flag's id, are the
-// words of text from its word i on, each joined to the one before; a word
-// of text may also be two or more of want's words run together
-// ("saddleNumbness", "legweakness").
-func wordsAt(words []textWord, i int, want []string) bool {
-	for k := 0; k < len(want); i++ {
-		if i >= len(words) || (k > 0 && !words[i].joined) {
+// wordsAt reports whether want, a name, is the words of text from its word
+// i on, each joined to the one before, or on the same line as it where
+// want parts them with more than joiners; a word of text may also be two
+// or more of want's words run together ("saddleNumbness", "legweakness").
+func wordsAt(words []textWord, i int, want termName) bool {
+	for k := 0; k < len(want.words); i++ {
+		if i >= len(words) || (k > 0 && !words[i].joined && !(want.loose[k] && words[i].sameLine)) {
 			return false
 		}
 		rest := words[i].word
-		for k < len(want) && strings.HasPrefix(rest, want[k]) {
-			rest = rest[len(want[k]):]
+		for k < len(want.words) && strings.HasPrefix(rest, want.words[k]) {
+			rest = rest[len(want.words[k]):]
 			k++
 			if rest == "" {
 				break
@@ -186,10 +312,20 @@ func wordsAt(words []textWord, i int, want []string) bool {
 // to [Engine.Triage], and report the text's problem beside the result.
 // [Engine.DecodeProfile] does so itself for the input it cannot read.
 //
-// A red flag is named by the words of its id in that order, in any case,
-// joined by '_', '-', spaces or tabs on one line, or run together,
-// anywhere in the text: "saddle_numbness", "Saddle numbness",
-// "SADDLE-NUMBNESS" and "saddleNumbness" all name saddle_numbness. What a
+// A red flag is named by one of its names: the words of its id, each of
+// the other names the vocabulary lists for it (also_called: "cauda equina
+// syndrome", "CES", "saddle anaesthesia"; [Term].AlsoCalled), and the
+// names its label gives (the label without what it says in brackets, with
+// no leading "a", "an" or "the"; each name a label lists after a colon;
+// and of "a history of cancer", "cancer" too, as a record of a cancer is
+// itself the history). Each is named by its words in that order, as whole
+// words, in any case, joined by '_', '-', spaces or tabs on one line, or
+// run together, anywhere in the text: "saddle_numbness", "Saddle
+// numbness", "SADDLE-NUMBNESS" and "saddleNumbness" all name
+// saddle_numbness, "ces" names known_serious_spinal_condition but
+// "process" and "CESx" do not. Where a label parts two words with more
+// than a space ("groin, genitals"), the text may part them with anything
+// on the same line. What a
 // word processor or a web page writes for those joiners joins them too
 // (a no-break space, a Unicode dash or hyphen, a zero-width space), and
 // full-width letters are read as their ASCII letters. A text that looks

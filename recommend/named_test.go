@@ -178,6 +178,36 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			name:    "an also_called name, yaml syntax error before it",
+			in:      "conditions: [disc_herniation\nred_flags: [Saddle anaesthesia]\n",
+			flags:   []string{"saddle_numbness"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"2:13"},
+		},
+		{
+			name:    "an abbreviation, json syntax error before it",
+			in:      `{"age": 70,, "red_flags": ["AAA"]}`,
+			flags:   []string{"abdominal_pulsation"},
+			urgency: recommend.UrgencyEmergency,
+			named:   []string{"1:29"},
+		},
+		{
+			name:    "an abbreviation, in the red flags",
+			in:      "red_flags: [CES]\n",
+			flags:   []string{"CES"},
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			name:    "an also_called name, in the wrong list",
+			in:      "conditions: [disc_herniation, Metastatic carcinoma]\n",
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			name:    "an also_called name, as how a movement felt",
+			in:      `{"check_ins": [{"day": 0, "pain_level": 3, "done": [{"movement": "walking", "sessions": 2, "response": "urinary retention"}]}]}`,
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name: "words of a red flag on two lines name none",
 			in:   "conditions: [disc_herniation\n# saddle\n# numbness\n",
 		},
@@ -386,6 +416,48 @@ func TestNamedRedFlags(t *testing.T) {
 		{"legweakness", []string{"leg_weakness"}},
 		{"legNumbness or tingling", []string{"leg_numbness_or_tingling"}},
 		{"\uff33\uff41\uff44\uff44\uff4c\uff45 numbness", []string{"saddle_numbness"}},
+		// The names the vocabulary lists under also_called, and those
+		// the labels give, as whole words, in any case.
+		{"Saddle anaesthesia", []string{"saddle_numbness"}},
+		{"saddle-anaesthesia", []string{"saddle_numbness"}},
+		{"saddleAnaesthesia", []string{"saddle_numbness"}},
+		{"Cauda equina syndrome", []string{"known_serious_spinal_condition"}},
+		{"CES", []string{"known_serious_spinal_condition"}},
+		{"suspected ces", []string{"known_serious_spinal_condition"}},
+		{"Metastatic carcinoma", []string{"history_of_cancer"}},
+		{"metastases", []string{"history_of_cancer"}},
+		{"spinal metastases", []string{"known_serious_spinal_condition", "history_of_cancer"}},
+		{"Prostate cancer", []string{"history_of_cancer"}},
+		{"Bladder retention", []string{"bladder_bowel_dysfunction"}},
+		{"urinary retention", []string{"bladder_bowel_dysfunction"}},
+		{"osteomyelitis", []string{"known_serious_spinal_condition"}},
+		{"discitis", []string{"known_serious_spinal_condition"}},
+		{"epidural abscess", []string{"known_serious_spinal_condition"}},
+		{"vertebral fracture", []string{"known_serious_spinal_condition"}},
+		{"AAA", []string{"abdominal_pulsation"}},
+		{"pins and needles", []string{"leg_numbness_or_tingling"}},
+		{"HIV", []string{"immunosuppression"}},
+		{"red_flags: [foot drop, UTI]", []string{"leg_weakness", "recent_bacterial_infection"}},
+		{"Numbness in the groin, genitals or inner thighs", []string{"saddle_numbness"}},
+		{"numbness in the groin; genitals or inner thighs", []string{"saddle_numbness"}},
+		{"process", nil},
+		{"CESx", nil},
+		{"xces", nil},
+		{"AAAA", nil},
+		{"archive", nil},
+		{"urinary\nretention", nil},
+		{"urinary, retention", nil},
+		{"numbness in the groin,\ngenitals or inner thighs", nil},
+		{"I walked and stretched, and it felt fine", nil},
+		// Words that name other things as often are names only in a
+		// phrase that means the flag.
+		{"Hay fever", nil},
+		{"running a fever", []string{"fever_or_chills"}},
+		{"goal: weight loss", nil},
+		{"unintentional weight loss", []string{"unexplained_weight_loss"}},
+		{"stress incontinence", nil},
+		{"faecal incontinence", []string{"bladder_bowel_dysfunction"}},
+		{"benign tumour", nil},
 		{"saddle\u2028numbness", nil},
 		{"saddlenumbnessx", nil},
 		{"nosaddlenumbness", nil},
@@ -404,23 +476,65 @@ func TestNamedRedFlags(t *testing.T) {
 	}
 }
 
+// A rule set's also_called names are data: the vocabulary view lists them
+// as written (a copy), and NamedRedFlags reads them, and no other, for the
+// flag that lists them.
+func TestAlsoCalled(t *testing.T) {
+	rules := strings.Replace(referralConditionRules,
+		"    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}\n",
+		"    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}, also_called: [Warning Sign, WSX]}\n", 1)
+	eng, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.Term{{ID: "flag", Label: "Flag", AlsoCalled: []string{"Warning Sign", "WSX"}}}
+	if diff := cmp.Diff(want, eng.Vocabulary().RedFlags); diff != "" {
+		t.Errorf("Vocabulary().RedFlags (-want +got):\n%s", diff)
+	}
+	eng.Vocabulary().RedFlags[0].AlsoCalled[0] = "changed"
+	if diff := cmp.Diff(want, eng.Vocabulary().RedFlags); diff != "" {
+		t.Errorf("Vocabulary().RedFlags changed through a view (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{"a warning-sign", []string{"flag"}},
+		{"wsx", []string{"flag"}},
+		{"warning", nil},
+		{"saddle anaesthesia", nil}, // the default rules' name, not this rule set's
+	} {
+		if diff := cmp.Diff(tt.want, eng.NamedRedFlags([]byte(tt.in))); diff != "" {
+			t.Errorf("NamedRedFlags(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
 // FuzzNamedRedFlags checks, on any text, that NamedRedFlags returns red
 // flags of the vocabulary, each once, that the case of ASCII letters does
 // not change what a text names, and that a text naming a red flag by its
-// id, on a line of its own after the fuzzed text, names it.
+// id or one of its also_called names, on a line of its own after the
+// fuzzed text, names it.
 func FuzzNamedRedFlags(f *testing.F) {
 	eng, err := recommend.Default()
 	if err != nil {
 		f.Fatal(err)
 	}
 	var ids []string
+	// names are each red flag's id and also_called names, with the id.
+	var names [][2]string
 	for _, term := range eng.Vocabulary().RedFlags {
 		ids = append(ids, term.ID)
+		names = append(names, [2]string{term.ID, term.ID})
+		for _, a := range term.AlsoCalled {
+			names = append(names, [2]string{term.ID, a})
+		}
 	}
-	for _, seed := range []string{"", "saddle_numbness", "red_flags: [Saddle numbness\n", `{"red_flags": ["leg_weakness",]}`, "a=1;red_flags=fever+or+chills", "\xff\x00leg-weakness"} {
-		f.Add([]byte(seed), uint8(0))
+	for _, seed := range []string{"", "saddle_numbness", "red_flags: [Saddle numbness\n", `{"red_flags": ["leg_weakness",]}`, "a=1;red_flags=fever+or+chills", "\xff\x00leg-weakness",
+		"red_flags: [CES, AAA\n", "saddle\u00a0anaesthesia, metastatic"} {
+		f.Add([]byte(seed), uint16(0))
 	}
-	f.Fuzz(func(t *testing.T, text []byte, pick uint8) {
+	f.Fuzz(func(t *testing.T, text []byte, pick uint16) {
 		got := eng.NamedRedFlags(text)
 		seen := map[string]bool{}
 		for _, id := range got {
@@ -438,9 +552,9 @@ func FuzzNamedRedFlags(f *testing.F) {
 		if diff := cmp.Diff(got, eng.NamedRedFlags(upper)); diff != "" {
 			t.Errorf("%q and %q name different red flags (-lower +upper):\n%s", text, upper, diff)
 		}
-		id := ids[int(pick)%len(ids)]
-		if with := eng.NamedRedFlags(append(append(slices.Clip(text), '\n'), id...)); !slices.Contains(with, id) {
-			t.Errorf("%q followed by a line %q names %q, not it", text, id, with)
+		n := names[int(pick)%len(names)]
+		if with := eng.NamedRedFlags(append(append(slices.Clip(text), '\n'), n[1]...)); !slices.Contains(with, n[0]) {
+			t.Errorf("%q followed by a line %q names %q, not %s", text, n[1], with, n[0])
 		}
 	})
 }

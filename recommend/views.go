@@ -36,6 +36,13 @@ type Term struct {
 	// for it. The CDS Hooks service reads such Conditions for these terms
 	// alone.
 	CountsWhenPast bool `json:"counts_when_past,omitempty"`
+	// AlsoCalled are, for a red flag, the other names the vocabulary
+	// lists for it under also_called, as written ("cauda equina
+	// syndrome", "CES"): names people write it by, which
+	// [Engine.NamedRedFlags] finds in text beside the words of its id and
+	// the names its label gives. Empty when it lists none, and for the
+	// terms of other fields.
+	AlsoCalled []string `json:"also_called,omitempty"`
 }
 
 // Code is a code of a clinical terminology, as FHIR writes one in a
@@ -132,7 +139,8 @@ func (e *Engine) Vocabulary() Vocabulary {
 		entries := e.vocab[fi].entries
 		lists[fi] = make([]Term, len(entries))
 		for i, en := range entries {
-			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...), RiskFactor: en.riskFactor, CountsWhenPast: en.countsWhenPast}
+			lists[fi][i] = Term{ID: en.id, Label: en.label, Codes: append([]Code(nil), en.codes...), RiskFactor: en.riskFactor, CountsWhenPast: en.countsWhenPast,
+				AlsoCalled: slices.Clone(en.alsoCalled)}
 		}
 	}
 	return Vocabulary{

@@ -289,7 +289,9 @@ func logRefusal(log *slog.Logger, msg string, running recommend.RuleSet, r *refu
 // or take from it a code that stands for it (see lostCodes), or change
 // its label (what the page's checkbox says), or drop its
 // counts_when_past (recommend.Term.CountsWhenPast), so that coded data
-// such as a FHIR Condition, active or in the past, no longer raises it;
+// such as a FHIR Condition, active or in the past, no longer raises it,
+// or drop a name it is also called (recommend.Term.AlsoCalled) that the
+// new rules no longer read as it (recommend.Engine.NamedRedFlags);
 // new rules that take such a code or counts_when_past from a condition,
 // or remove a condition that has codes (see keepsConditionCodes);
 // new rules
@@ -520,8 +522,9 @@ func reviewText(v recommend.ReviewLowering) string {
 
 // keepsFloors compares the red flags of old and eng (see keepsSafety) and
 // returns a problem for each red flag gone, each floor lowered, each
-// code lost, each label in other words, each made a risk factor and each
-// counts_when_past dropped, or nil, and the red flags whose floor it reports gone or
+// code lost, each label in other words, each made a risk factor, each
+// counts_when_past dropped and each with also_called names that no longer
+// name it, or nil, and the red flags whose floor it reports gone or
 // lowered.
 func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 	floors := floorsByFlag(eng)
@@ -582,6 +585,24 @@ func keepsFloors(old, eng *recommend.Engine) ([]ruleProblem, map[string]bool) {
 			// CDS Hooks service would stop asking for the past Conditions.
 			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
 				Problem: fmt.Sprintf("red flag %s: counts_when_past: true was dropped, so a Condition of it no longer active would no longer raise it (the flag's floor is declared here)", was.ID)})
+		}
+		// An also_called name the new rules no longer read as the flag
+		// (recommend.Engine.NamedRedFlags) narrows the screen of what
+		// cannot be read: a profile the server cannot parse, a chart
+		// Condition the CDS Hooks service cannot map, that names the
+		// flag only so would no longer count it or get its card. A name
+		// moved into the label, or spelt in another case, still names it.
+		// Not quoted, as for the label.
+		lost := 0
+		for _, name := range was.AlsoCalled {
+			if !slices.Contains(eng.NamedRedFlags([]byte(name)), was.ID) {
+				lost++
+			}
+		}
+		if lost > 0 {
+			r = append(r, ruleProblem{File: f.File, Line: f.Line, Column: f.Column,
+				Problem: fmt.Sprintf("red flag %s: %s of its also_called would no longer name it, so text the server cannot read, or a chart Condition it cannot map, that calls it so would no longer count it (the flag's floor is declared here)",
+					was.ID, words.Count(lost, "name"))})
 		}
 	}
 	return r, reported

@@ -88,10 +88,13 @@ func TestAnalysisMemo(t *testing.T) {
 // now stands for itself only, counts_when_past dropped (a Condition of
 // the flag no longer active would no longer raise it), or the flag's
 // label put in other words (a page whose checkbox says "None of these"
-// would lose the emergency of every person who passes it by). A change
+// would lose the emergency of every person who passes it by), or a name
+// of its also_called dropped that no other of its names covers (text the
+// server cannot read that calls it so would no longer count it). A change
 // that keeps every code covered (a
 // code added, a category widened, a code folded into a category,
-// counts_when_past added) is taken.
+// counts_when_past added, an also_called name respelt or added) is
+// taken.
 func TestReloadKeepsRedFlagCodes(t *testing.T) {
 	const (
 		icd    = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -106,6 +109,7 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 	serving := `    - id: saddle_numbness
       label: Saddle numbness
       floor: {urgency: emergency, withhold: true}
+      also_called: [perineal numbness, saddle anaesthesia]
       codes:
 ` + cauda + fracture + snomed + `    - id: fever
       label: Fever
@@ -182,6 +186,25 @@ func TestReloadKeepsRedFlagCodes(t *testing.T) {
 			edit(t, dir, "vocabulary.yaml", "      label: Saddle numbness\n", "      label: Saddle numbness\n      risk_factor: true\n")
 		}, []func(*testing.T, *recommend.Engine) ruleProblem{
 			lost("saddle_numbness", "risk_factor: true was added, so a chart of it alone would get its cards framed as if back pain were reported"),
+		}},
+		{"an also_called name dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "[perineal numbness, saddle anaesthesia]", "[saddle anaesthesia]")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "1 name of its also_called would no longer name it, so text the server cannot read, or a chart Condition it cannot map, that calls it so would no longer count it"),
+		}},
+		{"also_called dropped", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "      also_called: [perineal numbness, saddle anaesthesia]\n", "")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "2 names of its also_called would no longer name it, so text the server cannot read, or a chart Condition it cannot map, that calls it so would no longer count it"),
+		}},
+		{"an also_called name respelt, another added", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "[perineal numbness, saddle anaesthesia]", "[Perineal-Numbness, saddle anaesthesia, saddle anesthesia]")
+		}, nil},
+		{"an also_called name moved into the label", func(t *testing.T, dir string) {
+			edit(t, dir, "vocabulary.yaml", "[perineal numbness, saddle anaesthesia]", "[saddle anaesthesia]")
+			edit(t, dir, "vocabulary.yaml", "      label: Saddle numbness\n", "      label: \"Saddle numbness: perineal numbness\"\n")
+		}, []func(*testing.T, *recommend.Engine) ruleProblem{
+			lost("saddle_numbness", "its label is in other words, which the page's checkbox and the floor's own referral would say"),
 		}},
 		{"counts_when_past added", func(t *testing.T, dir string) {
 			edit(t, dir, "vocabulary.yaml", "      floor: {urgency: emergency, withhold: true}\n", "      floor: {urgency: emergency, withhold: true}\n      counts_when_past: true\n")

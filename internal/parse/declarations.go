@@ -85,6 +85,13 @@ type Term struct {
 	// record of it that is no longer active (resolved, inactive, in
 	// remission) still stands for it.
 	CountsWhenPast bool
+	// AlsoCalled are the other names of a red flag that the entry lists
+	// under also_called (only the entries of a field with Floors set
+	// may), in the order written, each of ASCII letters, digits, spaces
+	// and hyphens: the names people write it by ("cauda equina syndrome",
+	// "CES"), which the engine reads in text it cannot read as a profile.
+	// Nil when the entry lists none.
+	AlsoCalled []Text
 }
 
 // EquipmentField is the name of the vocabulary field whose entries are

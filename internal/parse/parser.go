@@ -56,9 +56,9 @@ var (
 	progressKeys = []string{"id", "when", "because", "cite", "step", "refer"}
 	sourceKeys   = []string{"id", "title", "publisher", "kind", "author", "url", "sections"}
 	vocabKeys    = []string{"id", "label", "codes"}
-	floorVocab   = []string{"id", "label", "codes", "floor"}
+	floorVocab   = []string{"id", "label", "codes", "floor", "also_called"}
 	riskVocab    = []string{"id", "label", "codes", "risk_factor", "counts_when_past"}
-	riskFlags    = []string{"id", "label", "codes", "floor", "risk_factor", "counts_when_past"}
+	riskFlags    = []string{"id", "label", "codes", "floor", "risk_factor", "counts_when_past", "also_called"}
 	equipVocab   = []string{"id", "label", "prop", "codes"}
 	floorKeys    = []string{"urgency", "withhold"}
 	codeKeys     = []string{"system", "code", "subcodes"}
@@ -492,19 +492,97 @@ func (p *fileParser) vocabulary(n *yaml.Node) {
 			}
 			var floor *Floor
 			var prop Text
+			var also []Text
 			switch {
 			case field.Floors:
 				floor = p.floor(m["floor"], item, field.Label, id.S)
+				also = p.alsoCalled(m["also_called"])
 			case field.Name == EquipmentField:
 				prop = p.prop(m["prop"], item, id.S)
 			}
 			risk := field.RiskFactors && p.boolean(m["risk_factor"], "risk_factor")
 			past := field.RiskFactors && p.boolean(m["counts_when_past"], "counts_when_past")
 			if ok {
-				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop, RiskFactor: risk, CountsWhenPast: past})
+				p.doc.Vocab = append(p.doc.Vocab, &Term{Field: fi, ID: id, Label: label, Codes: codes, Floor: floor, Prop: prop, RiskFactor: risk, CountsWhenPast: past, AlsoCalled: also})
 			}
 		}
 	}
+}
+
+// minNameLen is the fewest characters a name of one word in a red flag's
+// also_called may have: a word of one or two letters ("MS", "TB") is too
+// often another word, or another abbreviation, in the text it is looked
+// for in.
+const minNameLen = 3
+
+// alsoCalled parses n, the also_called list of a red flag: the other names
+// people write it by, each of ASCII letters, digits, spaces and hyphens
+// (what the engine reads as the words of a name), and a name of one word
+// at least minNameLen characters long. It returns the names it accepts,
+// or nil when n is nil. Names the same as each other or as another red
+// flag's are the compile stage's to find, as they may be in other files.
+func (p *fileParser) alsoCalled(n *yaml.Node) []Text {
+	if n == nil {
+		return nil
+	}
+	items := p.sequence(n, "also_called")
+	if n.Kind == yaml.SequenceNode && len(items) == 0 {
+		p.iss.Add(p.pos(n), "also_called must list at least one other name of the red flag, such as [cauda equina syndrome], or be left out")
+	}
+	var out []Text
+	for _, item := range items {
+		t, ok := p.prose(item, "a name in also_called")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexFunc(t.S, func(r rune) bool { return !nameRune(r) }); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(t.S[i:])
+			msg := fmt.Sprintf("the name %s holds %q, which is not read as part of a name: write it with letters a to z, digits, spaces and hyphens only", Quote(t.S), r)
+			if fixed := nameFix(t.S); fixed != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", fixed)
+			}
+			p.iss.Add(t.Pos, "%s", msg)
+			continue
+		}
+		w := strings.Fields(strings.ReplaceAll(t.S, "-", " "))
+		if len(w) == 0 {
+			p.iss.Add(t.Pos, "the name %s holds no letter or digit: write a name of the red flag, or remove it", Quote(t.S))
+			continue
+		}
+		if len(w) == 1 && len(w[0]) < minNameLen {
+			p.iss.Add(t.Pos, "the name %s is one word of fewer than %d characters, which other text holds too often to count as this red flag: write the name in full", Quote(t.S), minNameLen)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// nameRune reports whether r may be part of a name in also_called: an
+// ASCII letter or digit, a space or a hyphen.
+func nameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == ' ' || r == '-'
+}
+
+// nameFix suggests a name in also_called for s, which holds a character
+// nameRune refuses: s without full stops and apostrophes ("C.E.S." is
+// CES, "Pott's disease" Potts disease), its other such characters made
+// spaces; "" when that leaves no word, or s holds a letter outside a to
+// z, which only its writer can put in ASCII.
+func nameFix(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf && unicode.IsLetter(r) }) {
+		return ""
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '.' || r == '\'' || r == '\u2019':
+			return -1
+		case nameRune(r):
+			return r
+		}
+		return ' '
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // prop parses the prop n of the equipment entry at entry, whose id is id:

@@ -160,6 +160,10 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 		"risk_factor":      riskFactor,
 		"counts_when_past": countsWhenPast,
 		"codes":            object{"type": "array", "minItems": 1, "items": code},
+		"also_called": object{"type": "array", "minItems": 1, "uniqueItems": true,
+			"description": "Other names people write the red flag by (\"cauda equina syndrome\", \"CES\"), which the engine finds in text it cannot read as a profile and in chart Conditions the CDS Hooks service cannot map, as whole words in any case. A name stands for one red flag: Load refuses one that is another red flag's id, also_called name or a name its label gives, or its own.",
+			"items": object{"type": "string", "pattern": "^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$",
+				"description": "A name of ASCII letters, digits, spaces and hyphens; one word must be at least 3 characters."}},
 		"floor": closed("The least this red flag must lead to on its own, whatever else the profile holds; Load proves it.", object{
 			"urgency":  object{"enum": append(slices.Clone(urgencies), "none"), "description": "The least urgency of the referral; none when the flag alone needs no referral."},
 			"withhold": object{"type": "boolean", "description": "true when the flag must withhold movement advice."},

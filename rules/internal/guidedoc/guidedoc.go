@@ -419,7 +419,10 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 	p("vocabulary declares the flag must lead to whatever else the profile holds:\n")
 	p("a referral at least that urgent, with advice withheld where it says so.\n")
 	p("Loading the rules proves every floor, so a rule change that lowers one is\n")
-	p("refused.\n\n")
+	p("refused. \"Also called\" are the other names the vocabulary lists for a\n")
+	p("flag (`also_called`), which the engine reads, with the words of its id and\n")
+	p("its label, in text it cannot read as a profile, and the CDS Hooks service\n")
+	p("in a chart Condition it cannot map.\n\n")
 	floors := map[string]recommend.Floor{}
 	for _, f := range eng.Floors() {
 		floors[f.RedFlag] = f
@@ -444,6 +447,9 @@ func Generate(ctx context.Context, eng *recommend.Engine) ([]byte, error) {
 		id := "`" + f.ID + "`"
 		if codes := codeList(f.Codes); codes != "" {
 			id += "; " + codes
+		}
+		if len(f.AlsoCalled) > 0 {
+			id += "; also called " + mdsafe.Line(strings.Join(f.AlsoCalled, ", "))
 		}
 		if len(res.Referrals) == 0 {
 			p("| %s (%s) | %s | none | %s | | | %s |\n", mdsafe.Line(f.Label), id, floorCell(f.ID), yesNo(res.Withheld), planCell(res))
