@@ -310,10 +310,12 @@ type programmeFacts struct {
 	// from them) read the check-ins alone.
 	now int
 	// restart is the pain a stopped movement's restart is weighed
-	// against: at every check-in the higher of its pain and the pain now
-	// (the pain the advice reads today), so that the replay of an
-	// earlier check-in never restarts a movement the answer for that
-	// check-in, with the same pain now, kept stopped.
+	// against: at every check-in the higher of its pain and the profile's
+	// own pain_level, the pain now that the answer for that check-in
+	// read, so that the replay of an earlier check-in makes the choice
+	// that check-in's answer made: it never restarts a movement that
+	// answer kept stopped, nor keeps stopped one it started again
+	// because a later check-in's pain is higher.
 	restart    int
 	adherence  float64
 	worseTwice bool
@@ -353,17 +355,19 @@ type adherence struct{ reported, done, worseAt int }
 
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
-// now is the pain now, the pain the advice reads (the profile's
-// pain_level after painNow): the pain now at the latest check-in is the
-// higher of it and that check-in's pain.
-func (a *adherence) facts(cs []CheckIn, i, now int) programmeFacts {
+// given is the profile's own pain_level, before painNow: the pain now at
+// the latest check-in is the higher of it and that check-in's pain, and
+// so is the restart pain at every check-in. (At the latest check-in the
+// pain now that painNow makes gives the same facts; at an earlier one it
+// would weigh a restart against a later check-in's pain.)
+func (a *adherence) facts(cs []CheckIn, i, given int) programmeFacts {
 	c := cs[i]
 	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel,
 		now: c.PainLevel}
 	if i == len(cs)-1 {
-		f.now = max(c.PainLevel, now)
+		f.now = max(c.PainLevel, given)
 	}
-	f.restart = max(c.PainLevel, now)
+	f.restart = max(c.PainLevel, given)
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
@@ -720,15 +724,15 @@ type moveState struct {
 }
 
 // programme replays the check-ins through the progression rules, for
-// the advice res gives the profile, whose pain now (the pain_level the
-// advice read) is now. It returns nil without check-ins, and the
+// the advice res gives the profile, whose own pain_level (before
+// painNow) is given. It returns nil without check-ins, and the
 // referrals the latest check-in calls for.
 //
 // The advice has the last word on the latest check-in's steps (see
 // Programme): a movement it does not recommend stops, back at level 1,
 // and while an urgent or emergency referral stands no movement moves up
 // or starts again.
-func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Referral, error) {
+func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -740,7 +744,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 	var f programmeFacts
 	for i, c := range cs {
 		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
-		f = a.facts(cs, i, now)
+		f = a.facts(cs, i, given)
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]
