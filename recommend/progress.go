@@ -98,14 +98,50 @@ func progressionEnv() (*cel.Env, error) {
 	)
 }
 
-// progress compiles the progression rules. Each condition is checked to
-// be a boolean and run once on a sample view, so that a misspelled key is
-// an error at load, with the rule's position.
+// progressionCheckEnv is the environment a progression condition is
+// type-checked in at load, beside progressionEnv: each key of the views
+// is also declared as a variable of its value's type, named as a
+// condition reads it (move.level, an int), which the checker takes
+// before the view itself. So a key compared with a value of another type
+// is refused at its place in the condition: move.level > 'x' would fail
+// at the first check-in that reached it, and programme.flare == 1 would
+// be false whatever the flare. A key read by index (move['level']) is
+// checked only by the sample run.
+func progressionCheckEnv() (*cel.Env, error) {
+	opts := []cel.EnvOption{cel.CrossTypeNumericComparisons(true)}
+	for name, view := range map[string]map[string]any{"programme": sampleProgrammeView(), "move": sampleMoveView()} {
+		opts = append(opts, cel.Variable(name, cel.MapType(cel.StringType, cel.DynType)))
+		for k, v := range view {
+			t := cel.DynType
+			switch v.(type) {
+			case int:
+				t = cel.IntType
+			case float64:
+				t = cel.DoubleType
+			case bool:
+				t = cel.BoolType
+			case string:
+				t = cel.StringType
+			}
+			opts = append(opts, cel.Variable(name+"."+k, t))
+		}
+	}
+	return cel.NewEnv(opts...)
+}
+
+// progress compiles the progression rules. Each condition is
+// type-checked against the types of the views' keys and run once on a
+// sample view, so that a misspelled key or a key compared with a value
+// of another type is an error at load, with the rule's position.
 func (c *compiler) progress() {
 	if len(c.doc.Progress) == 0 {
 		return
 	}
 	env, err := progressionEnv()
+	var check *cel.Env
+	if err == nil {
+		check, err = progressionCheckEnv()
+	}
 	if err != nil {
 		c.iss.Add(c.doc.Progress[0].ID.Pos, "create the progression CEL environment: %v", err)
 		return
@@ -120,9 +156,7 @@ func (c *compiler) progress() {
 		if r.Step.S != "" && !slices.Contains(changes, r.Step.S) {
 			c.unknownOf(r.Step, "step", changes)
 		}
-		ast, iss := env.Compile(r.When.S)
-		switch {
-		case iss.Err() != nil:
+		report := func(iss *cel.Issues) {
 			for _, is := range celIssues(iss, r.When.S, progressVars) {
 				pos := r.When.Pos
 				if r.WhenAt != nil {
@@ -130,6 +164,11 @@ func (c *compiler) progress() {
 				}
 				c.iss.Add(pos, "progression rule %q: in when: %s", r.ID.S, is.msg)
 			}
+		}
+		ast, iss := env.Compile(r.When.S)
+		switch {
+		case iss.Err() != nil:
+			report(iss)
 			continue
 		case ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType:
 			c.iss.Add(r.When.Pos, "progression rule %q: the condition is %s, want a bool", r.ID.S, ast.OutputType())
@@ -143,6 +182,10 @@ func (c *compiler) progress() {
 				}
 				c.iss.Add(pos, "progression rule %q: in when: %s has no key %q%s", r.ID.S, k.view, k.key, words.DidYouMean(k.key, k.keys))
 			}
+			continue
+		}
+		if _, iss := check.Compile(r.When.S); iss.Err() != nil {
+			report(iss)
 			continue
 		}
 		if r.Refer != nil {
