@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celexpr "github.com/google/cel-go/common/ast"
@@ -95,6 +96,7 @@ func progressionEnv() (*cel.Env, error) {
 	return cel.NewEnv(
 		cel.Variable("programme", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("move", cel.MapType(cel.StringType, cel.DynType)),
+		cel.ParserRecursionLimit(MaxWhenDepth),
 	)
 }
 
@@ -108,7 +110,7 @@ func progressionEnv() (*cel.Env, error) {
 // be false whatever the flare. A key read by index (move['level']) is
 // checked only by the sample run.
 func progressionCheckEnv() (*cel.Env, error) {
-	opts := []cel.EnvOption{cel.CrossTypeNumericComparisons(true)}
+	opts := []cel.EnvOption{cel.CrossTypeNumericComparisons(true), cel.ParserRecursionLimit(MaxWhenDepth)}
 	for name, view := range map[string]map[string]any{"programme": sampleProgrammeView(), "move": sampleMoveView()} {
 		opts = append(opts, cel.Variable(name, cel.MapType(cel.StringType, cel.DynType)))
 		for k, v := range view {
@@ -164,6 +166,10 @@ func (c *compiler) progress() {
 				}
 				c.iss.Add(pos, "progression rule %q: in when: %s", r.ID.S, is.msg)
 			}
+		}
+		if n := utf8.RuneCountInString(r.When.S); n > MaxWhenLength {
+			c.iss.Add(r.When.Pos, "progression rule %q: the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", r.ID.S, n, MaxWhenLength)
+			continue
 		}
 		ast, iss := env.Compile(r.When.S)
 		switch {
