@@ -559,7 +559,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, pp); err != nil {
+	if err := e.addProgramme(res, pp, p.PainLevel); err != nil {
 		// A progression rule failed: the referrals are known, so they
 		// still reach the person, with the rest of the advice withheld.
 		return nil, e.failed(d, pp, err)
@@ -613,15 +613,16 @@ func (e *Engine) triage(ctx context.Context, d *decisions) (*Result, error) {
 // it calls for, to res. A referral that withholds advice overrides the
 // programme: res is left as it is. The programme follows the advice in
 // res (see Programme): a movement it does not recommend stops, and an
-// urgent or emergency referral holds progression. p's pain_level is the
-// pain now, as painNow left it: the progression rules read it as
-// programme.pain_now.
-func (e *Engine) addProgramme(res *Result, p *Profile) error {
+// urgent or emergency referral holds progression. given is the
+// profile's own pain_level, before painNow made it the pain now: the
+// replay of each check-in reads it as that check-in's answer did (see
+// adherence.facts).
+func (e *Engine) addProgramme(res *Result, p *Profile, given int) error {
 	cs := p.CheckIns
 	if len(cs) == 0 || res.Withheld {
 		return nil
 	}
-	pg, refs, err := e.programme(cs, p.PainLevel, res)
+	pg, refs, err := e.programme(cs, given, res)
 	if err != nil {
 		return err
 	}

@@ -301,7 +301,7 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, pp); err != nil {
+	if err := e.addProgramme(res, pp, p.PainLevel); err != nil {
 		// As in Recommend: the referrals still reach the person.
 		return nil, e.failed(d, pp, err)
 	}

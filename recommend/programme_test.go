@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -336,6 +337,10 @@ func TestProgrammeInvariants(t *testing.T) {
 	ctx := context.Background()
 	moves := []string{"glute_bridge", "bird_dog", "walking", "pelvic_tilt", "cat_cow"}
 	responses := []string{"easier", "same", "harder", "worse"}
+	levels := map[string]int{}
+	for _, m := range eng.Movements() {
+		levels[m.ID] = len(m.Levels)
+	}
 	rng := rand.New(rand.NewPCG(23, 2026))
 	for trial := range 200 {
 		var cs []recommend.CheckIn
@@ -361,6 +366,14 @@ func TestProgrammeInvariants(t *testing.T) {
 			for _, s := range res.Programme.Steps {
 				p, ok := prevLevel[s.Movement]
 				if ok {
+					// The replay carries each movement's state from the
+					// answer a week before: its level and whether it was
+					// stopped, whatever a later check-in's pain.
+					before := fmt.Sprintf("at level %d of %d before this check-in", p, levels[s.Movement])
+					wasStopped := slices.ContainsFunc(s.Facts, func(f string) bool { return strings.HasPrefix(f, "it was stopped at an earlier check-in") })
+					if !slices.Contains(s.Facts, before) || wasStopped != stopped[s.Movement] {
+						t.Fatalf("trial %d day %d: %s was at level %d (stopped %t) in the answer before, and its facts say %q", trial, day, s.Movement, p, stopped[s.Movement], s.Facts)
+					}
 					if s.Level > p+1 {
 						t.Fatalf("trial %d day %d: %s went from level %d to %d", trial, day, s.Movement, p, s.Level)
 					}

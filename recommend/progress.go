@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celexpr "github.com/google/cel-go/common/ast"
@@ -95,17 +96,54 @@ func progressionEnv() (*cel.Env, error) {
 	return cel.NewEnv(
 		cel.Variable("programme", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("move", cel.MapType(cel.StringType, cel.DynType)),
+		cel.ParserRecursionLimit(MaxWhenDepth),
 	)
 }
 
-// progress compiles the progression rules. Each condition is checked to
-// be a boolean and run once on a sample view, so that a misspelled key is
-// an error at load, with the rule's position.
+// progressionCheckEnv is the environment a progression condition is
+// type-checked in at load, beside progressionEnv: each key of the views
+// is also declared as a variable of its value's type, named as a
+// condition reads it (move.level, an int), which the checker takes
+// before the view itself. So a key compared with a value of another type
+// is refused at its place in the condition: move.level > 'x' would fail
+// at the first check-in that reached it, and programme.flare == 1 would
+// be false whatever the flare. A key read by index (move['level']) is
+// checked only by the sample run.
+func progressionCheckEnv() (*cel.Env, error) {
+	opts := []cel.EnvOption{cel.CrossTypeNumericComparisons(true), cel.ParserRecursionLimit(MaxWhenDepth)}
+	for name, view := range map[string]map[string]any{"programme": sampleProgrammeView(), "move": sampleMoveView()} {
+		opts = append(opts, cel.Variable(name, cel.MapType(cel.StringType, cel.DynType)))
+		for k, v := range view {
+			t := cel.DynType
+			switch v.(type) {
+			case int:
+				t = cel.IntType
+			case float64:
+				t = cel.DoubleType
+			case bool:
+				t = cel.BoolType
+			case string:
+				t = cel.StringType
+			}
+			opts = append(opts, cel.Variable(name+"."+k, t))
+		}
+	}
+	return cel.NewEnv(opts...)
+}
+
+// progress compiles the progression rules. Each condition is
+// type-checked against the types of the views' keys and run once on a
+// sample view, so that a misspelled key or a key compared with a value
+// of another type is an error at load, with the rule's position.
 func (c *compiler) progress() {
 	if len(c.doc.Progress) == 0 {
 		return
 	}
 	env, err := progressionEnv()
+	var check *cel.Env
+	if err == nil {
+		check, err = progressionCheckEnv()
+	}
 	if err != nil {
 		c.iss.Add(c.doc.Progress[0].ID.Pos, "create the progression CEL environment: %v", err)
 		return
@@ -120,9 +158,7 @@ func (c *compiler) progress() {
 		if r.Step.S != "" && !slices.Contains(changes, r.Step.S) {
 			c.unknownOf(r.Step, "step", changes)
 		}
-		ast, iss := env.Compile(r.When.S)
-		switch {
-		case iss.Err() != nil:
+		report := func(iss *cel.Issues) {
 			for _, is := range celIssues(iss, r.When.S, progressVars) {
 				pos := r.When.Pos
 				if r.WhenAt != nil {
@@ -130,6 +166,15 @@ func (c *compiler) progress() {
 				}
 				c.iss.Add(pos, "progression rule %q: in when: %s", r.ID.S, is.msg)
 			}
+		}
+		if n := utf8.RuneCountInString(r.When.S); n > MaxWhenLength {
+			c.iss.Add(r.When.Pos, "progression rule %q: the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", r.ID.S, n, MaxWhenLength)
+			continue
+		}
+		ast, iss := env.Compile(r.When.S)
+		switch {
+		case iss.Err() != nil:
+			report(iss)
 			continue
 		case ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType:
 			c.iss.Add(r.When.Pos, "progression rule %q: the condition is %s, want a bool", r.ID.S, ast.OutputType())
@@ -143,6 +188,10 @@ func (c *compiler) progress() {
 				}
 				c.iss.Add(pos, "progression rule %q: in when: %s has no key %q%s", r.ID.S, k.view, k.key, words.DidYouMean(k.key, k.keys))
 			}
+			continue
+		}
+		if _, iss := check.Compile(r.When.S); iss.Err() != nil {
+			report(iss)
 			continue
 		}
 		if r.Refer != nil {
@@ -310,10 +359,12 @@ type programmeFacts struct {
 	// from them) read the check-ins alone.
 	now int
 	// restart is the pain a stopped movement's restart is weighed
-	// against: at every check-in the higher of its pain and the pain now
-	// (the pain the advice reads today), so that the replay of an
-	// earlier check-in never restarts a movement the answer for that
-	// check-in, with the same pain now, kept stopped.
+	// against: at every check-in the higher of its pain and the profile's
+	// own pain_level, the pain now that the answer for that check-in
+	// read, so that the replay of an earlier check-in makes the choice
+	// that check-in's answer made: it never restarts a movement that
+	// answer kept stopped, nor keeps stopped one it started again
+	// because a later check-in's pain is higher.
 	restart    int
 	adherence  float64
 	worseTwice bool
@@ -353,17 +404,19 @@ type adherence struct{ reported, done, worseAt int }
 
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
-// now is the pain now, the pain the advice reads (the profile's
-// pain_level after painNow): the pain now at the latest check-in is the
-// higher of it and that check-in's pain.
-func (a *adherence) facts(cs []CheckIn, i, now int) programmeFacts {
+// given is the profile's own pain_level, before painNow: the pain now at
+// the latest check-in is the higher of it and that check-in's pain, and
+// so is the restart pain at every check-in. (At the latest check-in the
+// pain now that painNow makes gives the same facts; at an earlier one it
+// would weigh a restart against a later check-in's pain.)
+func (a *adherence) facts(cs []CheckIn, i, given int) programmeFacts {
 	c := cs[i]
 	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel,
 		now: c.PainLevel}
 	if i == len(cs)-1 {
-		f.now = max(c.PainLevel, now)
+		f.now = max(c.PainLevel, given)
 	}
-	f.restart = max(c.PainLevel, now)
+	f.restart = max(c.PainLevel, given)
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
@@ -720,15 +773,15 @@ type moveState struct {
 }
 
 // programme replays the check-ins through the progression rules, for
-// the advice res gives the profile, whose pain now (the pain_level the
-// advice read) is now. It returns nil without check-ins, and the
+// the advice res gives the profile, whose own pain_level (before
+// painNow) is given. It returns nil without check-ins, and the
 // referrals the latest check-in calls for.
 //
 // The advice has the last word on the latest check-in's steps (see
 // Programme): a movement it does not recommend stops, back at level 1,
 // and while an urgent or emergency referral stands no movement moves up
 // or starts again.
-func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Referral, error) {
+func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -740,7 +793,7 @@ func (e *Engine) programme(cs []CheckIn, now int, res *Result) (*Programme, []Re
 	var f programmeFacts
 	for i, c := range cs {
 		pg.Trend[i] = TrendPoint{Day: c.Day, PainLevel: c.PainLevel}
-		f = a.facts(cs, i, now)
+		f = a.facts(cs, i, given)
 		pv := programmeView(f)
 		for _, d := range c.Done {
 			st := states[d.Movement]

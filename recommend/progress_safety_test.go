@@ -496,6 +496,51 @@ func TestFlareKeepsEverydayHabits(t *testing.T) {
 	}
 }
 
+// TestAFlareStopSaysItStops checks that a movement a flare stops, or
+// keeps stopped, is told so in words of a stop: a flare steps an exercise
+// back a level, and at its easiest level, or stopped already, the step
+// back is a stop. Before, the reason of a step back only ("settles with
+// less of it, not with rest") stood beside "Stop for now". A movement
+// above its easiest level still steps back.
+func TestAFlareStopSaysItStops(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		Change, Rule string
+		Level        int
+	}
+	tests := []struct {
+		name     string
+		checkIns []recommend.CheckIn
+		want     step
+	}{
+		{"at its easiest level", []recommend.CheckIn{ci(0, 3, "pelvic_tilt", "same"), ci(7, 6, "pelvic_tilt", "same")},
+			step{recommend.ChangeStop, "progress-regress-worse-or-flare", 1}},
+		{"stopped already, not reported", []recommend.CheckIn{ci(0, 5, "heat", "worse"), {Day: 7, PainLevel: 5}, {Day: 14, PainLevel: 7}},
+			step{recommend.ChangeStop, "progress-regress-worse-or-flare", 1}},
+		{"above its easiest level", []recommend.CheckIn{ci(0, 3, "glute_bridge", "same"), ci(7, 6, "glute_bridge", "same")},
+			step{recommend.ChangeRegress, "progress-regress-worse-or-flare", 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := recommend.Profile{Conditions: []string{"chronic_stiffness"}, CheckIns: tt.checkIns}
+			res, err := eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := res.Programme.Steps[0]
+			if diff := cmp.Diff(tt.want, step{s.Change, s.Rule, s.Level}); diff != "" {
+				t.Errorf("the step in a flare (-want +got):\n%s", diff)
+			}
+			if s.Change == recommend.ChangeStop && !strings.Contains(s.Because, "stop") {
+				t.Errorf("a stop says %q", s.Because)
+			}
+		})
+	}
+}
+
 // TestStoppedPainIsWhatItStoppedAt checks that a stopped movement's
 // stopped_pain, and the fact that says it, is the pain weighed when it
 // stopped (restart_pain), and that staying stopped through a check-in of

@@ -289,7 +289,7 @@ func TestThisWeekLines(t *testing.T) {
 				checkIn(14, 4, 3, "walking", "same", "glute_bridge", "same", "towel_stretch", "same", "cat_cow", "same")}},
 			want: []string{"Week 3. Pain ▂▂▃ from 2 to 4; every movement reported was done at least once.",
 				"Stop for now: Towel decompression. A resting position that has not eased the flare pauses until the flare settles.",
-				"Stop for now: Cat-cow. A flare, or pain this made worse, settles with less of it, not with rest.",
+				"Stop for now: Cat-cow. Less eases a flare or pain this made worse: down a level, or stop at the easiest.",
 				"Down a level: Walking and Glute bridge."},
 		},
 		{

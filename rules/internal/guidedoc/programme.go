@@ -55,8 +55,9 @@ func writeProgrammeSection(ctx context.Context, b *bytes.Buffer, eng *recommend.
 	p("high-pain caution does: at the latest check-in the higher of the\n")
 	p("profile's pain_level and the check-in's pain, at an earlier check-in its\n")
 	p("pain; restart_pain, which a stopped movement's restart is weighed\n")
-	p("against, is the higher of the check-in's pain and the pain now at every\n")
-	p("check-in, so that no earlier week restarts what stays stopped today.\n\n")
+	p("against, is the higher of the check-in's pain and the profile's\n")
+	p("pain_level at every check-in, so that the replay of an earlier week\n")
+	p("makes the choice that week's answer made, whatever a later check-in says.\n\n")
 
 	p("| Movement | Levels, easiest first | Starts at |\n")
 	p("|---|---|---|\n")
