@@ -48,8 +48,9 @@ func WithCaseProfiles(profiles []Profile) AnalyzeOption {
 type Analysis struct {
 	// Summary counts what was explored and found.
 	Summary AnalysisSummary `json:"summary"`
-	// DeadRules are the rules that match no explored profile, in rule
-	// order.
+	// DeadRules are the rules that match no explored profile, nor any
+	// of the profiles made of what their own condition tests (see
+	// Analyze), in rule order.
 	DeadRules []RuleFinding `json:"dead_rules"`
 	// NeverRecommended are the movements that no explored profile gets
 	// recommended, in declaration order.
@@ -267,7 +268,14 @@ type conflictPair struct {
 //   - the empty profile, and each profile of one condition, one red flag,
 //     one aggravated_by or one eased_by value, with two number fields at
 //     one of their boundaries each, so that a rule comparing two numbers
-//     (age with days since onset, pain with age) is explored.
+//     (age with days since onset, pain with age) is explored;
+//   - for each rule no profile above matches, one profile it matches made
+//     of what its own condition tests, when Analyze finds one (each value
+//     it compares a list with, held or not, each number it compares at
+//     one of its boundaries or 0, each choice at a value it names or
+//     unset; at most 4,096 tried), so that a rule that needs more values
+//     together than the space holds (two aggravating activities, or a
+//     condition, an activity and a number) is not reported dead.
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and
@@ -303,12 +311,36 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		}
 	}
 	sp := e.space(asts)
-	n := len(sp.profiles)
 	pairs := e.conflictPairs()
 	sc, err := e.scan(ctx, sp, pairs, asts)
 	if err != nil {
 		return nil, err
 	}
+	// A rule the space does not match may need more values together
+	// than the space holds: look for a profile it matches among those
+	// its own condition names, and explore again with each one found,
+	// so that only a rule no such profile matches is dead.
+	added := false
+	for ri := range e.rules {
+		if sc.matches[ri].count() > 0 {
+			continue
+		}
+		p, ok, err := e.witness(ctx, asts[ri], ri)
+		if err != nil {
+			return nil, err
+		}
+		if ok && len(sp.profiles) < MaxAnalyzeProfiles {
+			sp.add(p)
+			added = true
+		}
+	}
+	if added {
+		pairs = e.conflictPairs()
+		if sc, err = e.scan(ctx, sp, pairs, asts); err != nil {
+			return nil, err
+		}
+	}
+	n := len(sp.profiles)
 	matches := sc.matches
 	a := &Analysis{
 		DeadRules:        []RuleFinding{},

@@ -170,6 +170,47 @@ func TestAnalyzeGaps(t *testing.T) {
 	}
 }
 
+// TestAnalyzeDeadNeedsMoreThanTheSpace checks that a rule is dead only
+// when no profile can match it: a rule that needs more values together
+// than the space explores (two aggravating activities; a condition, an
+// activity and a number; three numbers), with or without a negation, is
+// matched by a profile made of what its own condition tests, and only the
+// contradiction and the impossible age are dead.
+func TestAnalyzeDeadNeedsMoreThanTheSpace(t *testing.T) {
+	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}, {id: sore, label: Sore back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: bending, label: Bending}, {id: lifting, label: Lifting}]
+movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
+rules:
+`
+	rule := func(id, when string) string {
+		return "  - {id: " + id + ", when: \"" + when + "\", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}\n"
+	}
+	src := head +
+		rule("two-activities", "'sitting' in profile.aggravated_by && 'bending' in profile.aggravated_by") +
+		rule("condition-activity-number", "'sore' in profile.conditions && 'sitting' in profile.aggravated_by && profile.sitting_hours >= 9.5") +
+		rule("three-numbers", "profile.age >= 61 && profile.pain_level >= 5 && profile.days_since_onset > 33") +
+		rule("with-a-negation", "profile.aggravated_by.exists(a, a in ['sitting', 'lifting']) && 'bending' in profile.aggravated_by && !('sitting' in profile.aggravated_by) && 'stiff' in profile.conditions && profile.pain_level < 3") +
+		rule("contradiction", "profile.pain_level > 8 && profile.pain_level < 3") +
+		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200")
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.RuleFinding{
+		{Rule: "contradiction", File: "r.yaml", Line: 11, When: "profile.pain_level > 8 && profile.pain_level < 3"},
+		{Rule: "impossible-age", File: "r.yaml", Line: 12, When: "'sore' in profile.conditions && profile.age > 200"},
+	}
+	if diff := cmp.Diff(want, a.DeadRules); diff != "" {
+		t.Errorf("dead rules (-want +got):\n%s", diff)
+	}
+}
+
 // TestAnalyzeBoundaries checks the numbers explored around each kind of
 // comparison, with the constant on either side, within the field's range.
 func TestAnalyzeBoundaries(t *testing.T) {
