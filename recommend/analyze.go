@@ -74,6 +74,14 @@ type Analysis struct {
 	// or a number), never alone, in vocabulary order: for review, since
 	// a rule set may mean a weak flag to count only in combination.
 	FlagsReferredInCombination []string `json:"flags_referred_in_combination"`
+	// ConditionsChangingNothing are the conditions that, alone, match the
+	// same rules as a profile that reports nothing, in vocabulary order:
+	// a person who reports one gets the advice for everyone. For review,
+	// since a rule set may mean a condition to change nothing on its own
+	// (the default rules' low_back_pain); a condition added to the
+	// vocabulary whose rules were forgotten shows here, where the gaps
+	// cannot show it once rules for everyone recommend and avoid.
+	ConditionsChangingNothing []string `json:"conditions_changing_nothing"`
 	// Coverage is the clause coverage of the case profiles given with
 	// WithCaseProfiles, or nil without them.
 	Coverage *ClauseCoverage `json:"coverage,omitempty"`
@@ -351,6 +359,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		Gaps:             []Gap{},
 
 		FlagsReferredInCombination: []string{},
+		ConditionsChangingNothing:  []string{},
 	}
 	for ri := range e.rules {
 		switch c := matches[ri].count(); {
@@ -378,11 +387,11 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			a.Conflicts = append(a.Conflicts, e.analysisConflict(p, sp.profiles[p.example]))
 		}
 	}
-	gaps, combined, err := e.gaps(sp, sc.referred)
+	gaps, combined, unchanged, err := e.gaps(sp, sc.referred)
 	if err != nil {
 		return nil, err
 	}
-	a.Gaps, a.FlagsReferredInCombination = gaps, combined
+	a.Gaps, a.FlagsReferredInCombination, a.ConditionsChangingNothing = gaps, combined, unchanged
 	if cfg.cases != nil {
 		cov, err := e.clauseCoverage(ctx, cfg.cases, asts)
 		if err != nil {
@@ -400,6 +409,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			"conflicts":                     len(a.Conflicts),
 			"gaps":                          len(a.Gaps),
 			"flags_referred_in_combination": len(a.FlagsReferredInCombination),
+			"conditions_changing_nothing":   len(a.ConditionsChangingNothing),
 		},
 		Boundaries:       sp.boundaries,
 		ConditionSetSize: sp.conditionSetSize, RedFlagSetSize: sp.flagSetSize, Truncated: sp.truncated,
@@ -753,10 +763,12 @@ func (e *Engine) redundant(matches []bitset) []Redundancy {
 // gaps checks the condition sets of the space alone (no_advice), each red
 // flag (red_flag_without_referral when no explored profile with it gets a
 // referral; listed in the second result when only profiles that add
-// something to it do) and each condition alone (condition_without_avoid). As in the rest of the analysis, a movement's
-// equipment is taken to be at hand.
-func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
-	out, combined := []Gap{}, []string{}
+// something to it do) and each condition alone (condition_without_avoid;
+// listed in the third result when it matches the same rules as the empty
+// profile). As in the rest of the analysis, a movement's equipment is
+// taken to be at hand.
+func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, []string, error) {
+	out, combined, unchanged := []Gap{}, []string{}, []string{}
 	eval := func(p *Profile) ([]bool, error) {
 		m, err := e.evaluate(context.Background(), p)
 		if err != nil {
@@ -768,7 +780,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		p := Profile{Conditions: cs}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		advice := false
 		for ri, ok := range m {
@@ -785,7 +797,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		p := Profile{RedFlags: []string{f.id}}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		alone := false
 		for ri, ok := range m {
@@ -798,11 +810,18 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			combined = append(combined, f.id)
 		}
 	}
+	empty, err := eval(&Profile{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for _, c := range e.vocab[fieldConditions].entries {
 		p := Profile{Conditions: []string{c.id}}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if slices.Equal(m, empty) {
+			unchanged = append(unchanged, c.id)
 		}
 		avoids := false
 		for ri, ok := range m {
@@ -812,5 +831,5 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			out = append(out, Gap{Kind: GapKindNothingToAvoid, Profile: p})
 		}
 	}
-	return out, combined, nil
+	return out, combined, unchanged, nil
 }

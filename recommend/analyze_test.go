@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -50,6 +51,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			Findings: map[string]int{
 				"dead_rules": 1, "never_recommended": 1, "always_true": 1, "redundant": 1,
 				"conflicts": 4, "gaps": 2, "flags_referred_in_combination": 1, "uncovered_clauses": 15,
+				"conditions_changing_nothing": 0,
 			},
 			UnresolvedConflicts: 1,
 			ConditionSetSize:    3, RedFlagSetSize: 2,
@@ -104,6 +106,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"sore"}}},
 		},
 		FlagsReferredInCombination: []string{"fall"},
+		ConditionsChangingNothing:  []string{},
 		Coverage: &recommend.ClauseCoverage{
 			Cases: 2, Clauses: 17, Covered: 2,
 			Uncovered: []recommend.Clause{
@@ -145,6 +148,7 @@ func TestAnalyzeGaps(t *testing.T) {
 			Findings: map[string]int{
 				"dead_rules": 0, "never_recommended": 1, "always_true": 0, "redundant": 0,
 				"conflicts": 0, "gaps": 4, "flags_referred_in_combination": 0,
+				"conditions_changing_nothing": 1,
 			},
 			ConditionSetSize: 3, RedFlagSetSize: 2,
 			Boundaries: map[string][]float64{},
@@ -161,6 +165,7 @@ func TestAnalyzeGaps(t *testing.T) {
 			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
 		},
 		FlagsReferredInCombination: []string{},
+		ConditionsChangingNothing: []string{"lonely"},
 	}
 	if diff := cmp.Diff(want, got, ignoreElapsed); diff != "" {
 		t.Errorf("Analyze mismatch (-want +got):\n%s", diff)
@@ -208,6 +213,35 @@ rules:
 	}
 	if diff := cmp.Diff(want, a.DeadRules); diff != "" {
 		t.Errorf("dead rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzeConditionWithoutRules adds a condition to the default
+// vocabulary and no rule for it. The gaps cannot show it: the rules for
+// everyone recommend and avoid for it as for anyone. The analysis lists
+// it among the conditions that change nothing alone.
+func TestAnalyzeConditionWithoutRules(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("explores the default rules: skipped with -short and -race")
+	}
+	fsys := testrules.Copy(t)
+	const at = "\n  conditions:\n"
+	v := string(fsys["vocabulary.yaml"].Data)
+	if !strings.Contains(v, at) {
+		t.Fatal("vocabulary.yaml has no conditions: section")
+	}
+	v = strings.Replace(v, at, at+"    - {id: forgotten_condition, label: A condition no rule reads}\n", 1)
+	fsys["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(v)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"forgotten_condition", "low_back_pain"}, a.ConditionsChangingNothing); diff != "" {
+		t.Errorf("conditions changing nothing alone (-want +got):\n%s", diff)
 	}
 }
 
@@ -286,6 +320,10 @@ func TestAnalyzeDefaultRules(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"recent_fall", "anticoagulants_or_bleeding_disorder", "morning_stiffness", "waking_second_half_of_night"}, a.FlagsReferredInCombination); diff != "" {
 		t.Errorf("flags referred in combination (-want +got):\n%s", diff)
+	}
+	// low_back_pain is read by no rule: the advice for everyone.
+	if diff := cmp.Diff([]string{"low_back_pain"}, a.ConditionsChangingNothing); diff != "" {
+		t.Errorf("conditions changing nothing alone (-want +got):\n%s", diff)
 	}
 	if a.Failed() {
 		t.Error("Failed() = true, want false")

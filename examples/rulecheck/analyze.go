@@ -89,9 +89,10 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis, rules, flags 
 	fmt.Fprintf(w, "fails on: %s, %s, %s\n",
 		words.Count(len(a.DeadRules), "dead rule"), words.Count(len(a.Gaps), "gap"),
 		words.Count(s.UnresolvedConflicts, "unresolved conflict"))
-	fmt.Fprintf(w, "to review: %s, %s, %s referred only in combination, %s never recommended, %s resolved by the policy (%d worth a clinician's review)",
+	fmt.Fprintf(w, "to review: %s, %s, %s referred only in combination, %s changing nothing alone, %s never recommended, %s resolved by the policy (%d worth a clinician's review)",
 		words.Count(len(a.AlwaysTrue), "always-true condition"), words.Count(len(a.Redundant), "redundant rule"),
 		words.Count(len(a.FlagsReferredInCombination), "red flag"),
+		words.Count(len(a.ConditionsChangingNothing), "condition"),
 		words.Count(len(a.NeverRecommended), "movement"),
 		words.Count(len(a.Conflicts)-s.UnresolvedConflicts, "conflict"), review)
 	if a.Coverage != nil {
@@ -155,6 +156,10 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis, rules, flags 
 	section(w, "", "red flags referred only together with something else, never alone", len(a.FlagsReferredInCombination))
 	for _, f := range a.FlagsReferredInCombination {
 		fmt.Fprintf(w, "  %s\n", f)
+	}
+	section(w, "", "conditions that change nothing alone: the advice for everyone", len(a.ConditionsChangingNothing))
+	for _, c := range a.ConditionsChangingNothing {
+		fmt.Fprintf(w, "  %s\n", c)
 	}
 	section(w, "", "movements never recommended", len(a.NeverRecommended))
 	for _, m := range a.NeverRecommended {
