@@ -165,7 +165,7 @@ func TestAnalyzeGaps(t *testing.T) {
 			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
 		},
 		FlagsReferredInCombination: []string{},
-		ConditionsChangingNothing: []string{"lonely"},
+		ConditionsChangingNothing:  []string{"lonely"},
 	}
 	if diff := cmp.Diff(want, got, ignoreElapsed); diff != "" {
 		t.Errorf("Analyze mismatch (-want +got):\n%s", diff)
