@@ -283,7 +283,8 @@ type conflictPair struct {
 //     one of its boundaries or 0, each choice at a value it names or
 //     unset; at most 4,096 tried), so that a rule that needs more values
 //     together than the space holds (two aggravating activities, or a
-//     condition, an activity and a number) is not reported dead.
+//     condition, an activity and a number) is not reported dead (these
+//     may take the space past MaxAnalyzeProfiles, by one per rule).
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and
@@ -337,8 +338,10 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		if err != nil {
 			return nil, err
 		}
-		if ok && len(sp.profiles) < MaxAnalyzeProfiles {
-			sp.add(p)
+		if ok {
+			// Even in a space cut at MaxAnalyzeProfiles: a rule some
+			// profile matches is not dead.
+			sp.put(p)
 			added = true
 		}
 	}

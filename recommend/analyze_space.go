@@ -148,6 +148,11 @@ func (sp *space) add(p Profile) {
 		sp.truncated = true
 		return
 	}
+	sp.put(p)
+}
+
+// put appends p to the space, with its size, whatever the space holds.
+func (sp *space) put(p Profile) {
 	n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
 	for _, f := range numberFields {
 		if f.get(&p) != 0 {
