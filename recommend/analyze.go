@@ -48,8 +48,9 @@ func WithCaseProfiles(profiles []Profile) AnalyzeOption {
 type Analysis struct {
 	// Summary counts what was explored and found.
 	Summary AnalysisSummary `json:"summary"`
-	// DeadRules are the rules that match no explored profile, in rule
-	// order.
+	// DeadRules are the rules that match no explored profile, nor any
+	// of the profiles made of what their own condition tests (see
+	// Analyze), in rule order.
 	DeadRules []RuleFinding `json:"dead_rules"`
 	// NeverRecommended are the movements that no explored profile gets
 	// recommended, in declaration order.
@@ -73,6 +74,14 @@ type Analysis struct {
 	// or a number), never alone, in vocabulary order: for review, since
 	// a rule set may mean a weak flag to count only in combination.
 	FlagsReferredInCombination []string `json:"flags_referred_in_combination"`
+	// ConditionsChangingNothing are the conditions that, alone, match the
+	// same rules as a profile that reports nothing, in vocabulary order:
+	// a person who reports one gets the advice for everyone. For review,
+	// since a rule set may mean a condition to change nothing on its own
+	// (the default rules' low_back_pain); a condition added to the
+	// vocabulary whose rules were forgotten shows here, where the gaps
+	// cannot show it once rules for everyone recommend and avoid.
+	ConditionsChangingNothing []string `json:"conditions_changing_nothing"`
 	// Coverage is the clause coverage of the case profiles given with
 	// WithCaseProfiles, or nil without them.
 	Coverage *ClauseCoverage `json:"coverage,omitempty"`
@@ -267,7 +276,15 @@ type conflictPair struct {
 //   - the empty profile, and each profile of one condition, one red flag,
 //     one aggravated_by or one eased_by value, with two number fields at
 //     one of their boundaries each, so that a rule comparing two numbers
-//     (age with days since onset, pain with age) is explored.
+//     (age with days since onset, pain with age) is explored;
+//   - for each rule no profile above matches, one profile it matches made
+//     of what its own condition tests, when Analyze finds one (each value
+//     it compares a list with, held or not, each number it compares at
+//     one of its boundaries or 0, each choice at a value it names or
+//     unset; at most 4,096 tried), so that a rule that needs more values
+//     together than the space holds (two aggravating activities, or a
+//     condition, an activity and a number) is not reported dead (these
+//     may take the space past MaxAnalyzeProfiles, by one per rule).
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and
@@ -303,12 +320,38 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		}
 	}
 	sp := e.space(asts)
-	n := len(sp.profiles)
 	pairs := e.conflictPairs()
 	sc, err := e.scan(ctx, sp, pairs, asts)
 	if err != nil {
 		return nil, err
 	}
+	// A rule the space does not match may need more values together
+	// than the space holds: look for a profile it matches among those
+	// its own condition names, and explore again with each one found,
+	// so that only a rule no such profile matches is dead.
+	added := false
+	for ri := range e.rules {
+		if sc.matches[ri].count() > 0 {
+			continue
+		}
+		p, ok, err := e.witness(ctx, asts[ri], ri)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			// Even in a space cut at MaxAnalyzeProfiles: a rule some
+			// profile matches is not dead.
+			sp.put(p)
+			added = true
+		}
+	}
+	if added {
+		pairs = e.conflictPairs()
+		if sc, err = e.scan(ctx, sp, pairs, asts); err != nil {
+			return nil, err
+		}
+	}
+	n := len(sp.profiles)
 	matches := sc.matches
 	a := &Analysis{
 		DeadRules:        []RuleFinding{},
@@ -319,6 +362,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		Gaps:             []Gap{},
 
 		FlagsReferredInCombination: []string{},
+		ConditionsChangingNothing:  []string{},
 	}
 	for ri := range e.rules {
 		switch c := matches[ri].count(); {
@@ -346,11 +390,11 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			a.Conflicts = append(a.Conflicts, e.analysisConflict(p, sp.profiles[p.example]))
 		}
 	}
-	gaps, combined, err := e.gaps(sp, sc.referred)
+	gaps, combined, unchanged, err := e.gaps(sp, sc.referred)
 	if err != nil {
 		return nil, err
 	}
-	a.Gaps, a.FlagsReferredInCombination = gaps, combined
+	a.Gaps, a.FlagsReferredInCombination, a.ConditionsChangingNothing = gaps, combined, unchanged
 	if cfg.cases != nil {
 		cov, err := e.clauseCoverage(ctx, cfg.cases, asts)
 		if err != nil {
@@ -368,6 +412,7 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 			"conflicts":                     len(a.Conflicts),
 			"gaps":                          len(a.Gaps),
 			"flags_referred_in_combination": len(a.FlagsReferredInCombination),
+			"conditions_changing_nothing":   len(a.ConditionsChangingNothing),
 		},
 		Boundaries:       sp.boundaries,
 		ConditionSetSize: sp.conditionSetSize, RedFlagSetSize: sp.flagSetSize, Truncated: sp.truncated,
@@ -721,10 +766,12 @@ func (e *Engine) redundant(matches []bitset) []Redundancy {
 // gaps checks the condition sets of the space alone (no_advice), each red
 // flag (red_flag_without_referral when no explored profile with it gets a
 // referral; listed in the second result when only profiles that add
-// something to it do) and each condition alone (condition_without_avoid). As in the rest of the analysis, a movement's
-// equipment is taken to be at hand.
-func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
-	out, combined := []Gap{}, []string{}
+// something to it do) and each condition alone (condition_without_avoid;
+// listed in the third result when it matches the same rules as the empty
+// profile). As in the rest of the analysis, a movement's equipment is
+// taken to be at hand.
+func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, []string, error) {
+	out, combined, unchanged := []Gap{}, []string{}, []string{}
 	eval := func(p *Profile) ([]bool, error) {
 		m, err := e.evaluate(context.Background(), p)
 		if err != nil {
@@ -736,7 +783,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		p := Profile{Conditions: cs}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		advice := false
 		for ri, ok := range m {
@@ -753,7 +800,7 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 		p := Profile{RedFlags: []string{f.id}}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		alone := false
 		for ri, ok := range m {
@@ -766,11 +813,18 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			combined = append(combined, f.id)
 		}
 	}
+	empty, err := eval(&Profile{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for _, c := range e.vocab[fieldConditions].entries {
 		p := Profile{Conditions: []string{c.id}}
 		m, err := eval(&p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if slices.Equal(m, empty) {
+			unchanged = append(unchanged, c.id)
 		}
 		avoids := false
 		for ri, ok := range m {
@@ -780,5 +834,5 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, error) {
 			out = append(out, Gap{Kind: GapKindNothingToAvoid, Profile: p})
 		}
 	}
-	return out, combined, nil
+	return out, combined, unchanged, nil
 }

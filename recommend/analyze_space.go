@@ -5,6 +5,8 @@ package recommend
 // the checked ASTs of the conditions.
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"slices"
 
@@ -96,25 +98,7 @@ func (e *Engine) space(asts []*ast.AST) *space {
 	pairs := numberPairs(points)
 	singles := singleValues(e)
 
-	add := func(p Profile) {
-		if len(sp.profiles) >= MaxAnalyzeProfiles {
-			sp.truncated = true
-			return
-		}
-		n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
-		for _, f := range numberFields {
-			if f.get(&p) != 0 {
-				n++
-			}
-		}
-		for _, f := range choiceFields {
-			if f.get(&p) != "" {
-				n++
-			}
-		}
-		sp.profiles = append(sp.profiles, p)
-		sp.size = append(sp.size, n)
-	}
+	add := sp.add
 	for _, cs := range sp.conditionSets {
 		for _, fs := range flagSets {
 			add(Profile{Conditions: cs, RedFlags: fs})
@@ -155,6 +139,132 @@ func (e *Engine) space(asts []*ast.AST) *space {
 		}
 	}
 	return sp
+}
+
+// add appends p to the space, with its size, unless the space holds
+// MaxAnalyzeProfiles already; it then notes that the space was cut.
+func (sp *space) add(p Profile) {
+	if len(sp.profiles) >= MaxAnalyzeProfiles {
+		sp.truncated = true
+		return
+	}
+	sp.put(p)
+}
+
+// put appends p to the space, with its size, whatever the space holds.
+func (sp *space) put(p Profile) {
+	n := len(p.Conditions) + len(p.RedFlags) + len(p.AggravatedBy) + len(p.EasedBy) + len(p.Equipment)
+	for _, f := range numberFields {
+		if f.get(&p) != 0 {
+			n++
+		}
+	}
+	for _, f := range choiceFields {
+		if f.get(&p) != "" {
+			n++
+		}
+	}
+	sp.profiles = append(sp.profiles, p)
+	sp.size = append(sp.size, n)
+}
+
+// maxWitnessTries bounds the profiles witness tries for one rule.
+const maxWitnessTries = 4096
+
+// witness looks for a profile that rule ri, whose condition is checked,
+// matches, among the profiles made of what the condition itself tests:
+// each vocabulary value it compares a list field with, held or not; each
+// number field it compares with a constant, at one of the boundaries of
+// those comparisons or 0; each choice field it compares, at one of the
+// values it names or unset. It tries at most maxWitnessTries of them, the
+// profile holding every such value first, and returns the first valid
+// profile the rule matches, or false. The space explores few values at a
+// time (see Analyze), so a rule that needs more together (two aggravating
+// activities, or a condition, an aggravating activity and a number) would
+// otherwise read as dead.
+func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile, bool, error) {
+	type dim struct {
+		set  func(*Profile, int)
+		size int
+	}
+	var dims []dim
+	var lists [numListFields][]string
+	var choices [numChoiceFields][]string
+	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
+		s, ok := celast.String(lit)
+		if !ok {
+			return
+		}
+		if fi := listFieldIndex(field); fi >= 0 && e.vocab[fi].index(s) >= 0 && !slices.Contains(lists[fi], s) {
+			lists[fi] = append(lists[fi], s)
+		}
+		if ci := choiceFieldIndex(field); ci >= 0 && e.vocab[numListFields+ci].index(s) >= 0 && !slices.Contains(choices[ci], s) {
+			choices[ci] = append(choices[ci], s)
+		}
+	})
+	for fi, vs := range lists {
+		for _, v := range vs {
+			// Held first: most conditions ask for what they name.
+			dims = append(dims, dim{func(p *Profile, i int) {
+				if i == 0 {
+					listFields[fi].set(p, append(listFields[fi].get(p), v))
+				}
+			}, 2})
+		}
+	}
+	for ci, vs := range choices {
+		dims = append(dims, dim{func(p *Profile, i int) {
+			if i < len(vs) {
+				choiceFields[ci].set(p, vs[i])
+			}
+		}, len(vs) + 1})
+	}
+	var numbers [len(numberFields)][]float64
+	for _, c := range numberComparisons(checked) {
+		f := numberFields[c.field]
+		for _, v := range c.points() {
+			if v != 0 && v >= f.min && v <= f.max && !slices.Contains(numbers[c.field], v) {
+				numbers[c.field] = append(numbers[c.field], v)
+			}
+		}
+	}
+	for fi, vs := range numbers {
+		if len(vs) > 0 {
+			dims = append(dims, dim{func(p *Profile, i int) {
+				if i < len(vs) {
+					numberFields[fi].set(p, vs[i])
+				}
+			}, len(vs) + 1})
+		}
+	}
+	for try := range maxWitnessTries {
+		if try%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return Profile{}, false, fmt.Errorf("analyze: %w", err)
+			}
+		}
+		var p Profile
+		k := try
+		for _, d := range dims {
+			d.set(&p, k%d.size)
+			k /= d.size
+		}
+		if k > 0 {
+			// Every combination has been tried.
+			break
+		}
+		if e.validate(&p) != nil {
+			continue
+		}
+		m, err := e.evaluate(context.Background(), &p)
+		if err != nil {
+			return Profile{}, false, fmt.Errorf("analyze: %w", err)
+		}
+		if m[ri] {
+			return p, true, nil
+		}
+	}
+	return Profile{}, false, nil
 }
 
 // numberPairs returns every pair of number points of two different

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -50,6 +51,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			Findings: map[string]int{
 				"dead_rules": 1, "never_recommended": 1, "always_true": 1, "redundant": 1,
 				"conflicts": 4, "gaps": 2, "flags_referred_in_combination": 1, "uncovered_clauses": 15,
+				"conditions_changing_nothing": 0,
 			},
 			UnresolvedConflicts: 1,
 			ConditionSetSize:    3, RedFlagSetSize: 2,
@@ -104,6 +106,7 @@ func TestAnalyzeFindings(t *testing.T) {
 			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"sore"}}},
 		},
 		FlagsReferredInCombination: []string{"fall"},
+		ConditionsChangingNothing:  []string{},
 		Coverage: &recommend.ClauseCoverage{
 			Cases: 2, Clauses: 17, Covered: 2,
 			Uncovered: []recommend.Clause{
@@ -145,6 +148,7 @@ func TestAnalyzeGaps(t *testing.T) {
 			Findings: map[string]int{
 				"dead_rules": 0, "never_recommended": 1, "always_true": 0, "redundant": 0,
 				"conflicts": 0, "gaps": 4, "flags_referred_in_combination": 0,
+				"conditions_changing_nothing": 1,
 			},
 			ConditionSetSize: 3, RedFlagSetSize: 2,
 			Boundaries: map[string][]float64{},
@@ -161,12 +165,83 @@ func TestAnalyzeGaps(t *testing.T) {
 			{Kind: recommend.GapKindNothingToAvoid, Profile: recommend.Profile{Conditions: []string{"lonely"}}},
 		},
 		FlagsReferredInCombination: []string{},
+		ConditionsChangingNothing:  []string{"lonely"},
 	}
 	if diff := cmp.Diff(want, got, ignoreElapsed); diff != "" {
 		t.Errorf("Analyze mismatch (-want +got):\n%s", diff)
 	}
 	if !got.Failed() {
 		t.Error("Failed() = false, want true: the rule set has gaps")
+	}
+}
+
+// TestAnalyzeDeadNeedsMoreThanTheSpace checks that a rule is dead only
+// when no profile can match it: a rule that needs more values together
+// than the space explores (two aggravating activities; a condition, an
+// activity and a number; three numbers), with or without a negation, is
+// matched by a profile made of what its own condition tests, and only the
+// contradiction and the impossible age are dead.
+func TestAnalyzeDeadNeedsMoreThanTheSpace(t *testing.T) {
+	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}, {id: sore, label: Sore back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: bending, label: Bending}, {id: lifting, label: Lifting}]
+movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
+rules:
+`
+	rule := func(id, when string) string {
+		return "  - {id: " + id + ", when: \"" + when + "\", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}\n"
+	}
+	src := head +
+		rule("two-activities", "'sitting' in profile.aggravated_by && 'bending' in profile.aggravated_by") +
+		rule("condition-activity-number", "'sore' in profile.conditions && 'sitting' in profile.aggravated_by && profile.sitting_hours >= 9.5") +
+		rule("three-numbers", "profile.age >= 61 && profile.pain_level >= 5 && profile.days_since_onset > 33") +
+		rule("with-a-negation", "profile.aggravated_by.exists(a, a in ['sitting', 'lifting']) && 'bending' in profile.aggravated_by && !('sitting' in profile.aggravated_by) && 'stiff' in profile.conditions && profile.pain_level < 3") +
+		rule("contradiction", "profile.pain_level > 8 && profile.pain_level < 3") +
+		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200")
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.RuleFinding{
+		{Rule: "contradiction", File: "r.yaml", Line: 11, When: "profile.pain_level > 8 && profile.pain_level < 3"},
+		{Rule: "impossible-age", File: "r.yaml", Line: 12, When: "'sore' in profile.conditions && profile.age > 200"},
+	}
+	if diff := cmp.Diff(want, a.DeadRules); diff != "" {
+		t.Errorf("dead rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzeConditionWithoutRules adds a condition to the default
+// vocabulary and no rule for it. The gaps cannot show it: the rules for
+// everyone recommend and avoid for it as for anyone. The analysis lists
+// it among the conditions that change nothing alone.
+func TestAnalyzeConditionWithoutRules(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("explores the default rules: skipped with -short and -race")
+	}
+	fsys := testrules.Copy(t)
+	const at = "\n  conditions:\n"
+	v := string(fsys["vocabulary.yaml"].Data)
+	if !strings.Contains(v, at) {
+		t.Fatal("vocabulary.yaml has no conditions: section")
+	}
+	v = strings.Replace(v, at, at+"    - {id: forgotten_condition, label: A condition no rule reads}\n", 1)
+	fsys["vocabulary.yaml"] = &fstest.MapFile{Data: []byte(v)}
+	eng, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"forgotten_condition", "low_back_pain"}, a.ConditionsChangingNothing); diff != "" {
+		t.Errorf("conditions changing nothing alone (-want +got):\n%s", diff)
 	}
 }
 
@@ -245,6 +320,10 @@ func TestAnalyzeDefaultRules(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"recent_fall", "anticoagulants_or_bleeding_disorder", "morning_stiffness", "waking_second_half_of_night"}, a.FlagsReferredInCombination); diff != "" {
 		t.Errorf("flags referred in combination (-want +got):\n%s", diff)
+	}
+	// low_back_pain is read by no rule: the advice for everyone.
+	if diff := cmp.Diff([]string{"low_back_pain"}, a.ConditionsChangingNothing); diff != "" {
+		t.Errorf("conditions changing nothing alone (-want +got):\n%s", diff)
 	}
 	if a.Failed() {
 		t.Error("Failed() = true, want false")

@@ -31,6 +31,17 @@ var operatorNames = map[string]string{
 	operators.Greater: ">", operators.GreaterEquals: ">=", operators.In: "in", operators.Index: "[]",
 }
 
+// macroUse says, for each CEL macro, what it takes, and an example over
+// the profile.
+var macroUse = map[string][2]string{
+	"all":        {"a variable and a condition", ", as in profile.conditions.all(c, c != 'sciatica')"},
+	"exists":     {"a variable and a condition", ", as in profile.conditions.exists(c, c in ['sciatica', 'disc_herniation'])"},
+	"exists_one": {"a variable and a condition", ", as in profile.conditions.exists_one(c, c in ['sciatica', 'disc_herniation'])"},
+	"filter":     {"a variable and a condition", ", as in profile.conditions.filter(c, c != 'sciatica')"},
+	"map":        {"a variable and an expression (and a condition before it, to filter)", ", as in profile.conditions.map(c, c + '!')"},
+	"has":        {"one field", ", as in has(profile.age)"},
+}
+
 // condVars are the variables a kind of condition may use: a rule's
 // profile, with its fields, or a progression rule's programme and move.
 type condVars struct {
@@ -61,6 +72,11 @@ func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 	}
 	if m := undeclaredRef.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("undeclared reference to '%s'", m[1])
+		if use, ok := macroUse[m[1]]; ok {
+			// CEL expands a macro only with the arguments it takes, and
+			// reads any other call of it as an unknown function.
+			return msg + ": " + m[1] + " takes " + use[0] + vars.example(use[1]), off
+		}
 		quoted := make([]string, len(vars.names))
 		for i, v := range vars.names {
 			quoted[i] = "'" + v + "'"

@@ -8,10 +8,13 @@ package rules_test
 // prefix so that they cannot clash with the other tests of the package.
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -346,5 +349,51 @@ func TestGuidelineFlareKeepsDecompression(t *testing.T) {
 	}
 	if n < 4 {
 		t.Fatalf("checked %d decompressions, want the towel, bed, sofa and back stretcher", n)
+	}
+}
+
+// TestGuidelineAgainstCannotBecomeSupport: a rule that avoids what a
+// guideline advises against states the guideline's position, so that the
+// rule turned into one that recommends (its avoid: written recommend:)
+// does not load, rather than showing the guideline's advice against as
+// support for the movement.
+func TestGuidelineAgainstCannotBecomeSupport(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range eng.Rules() {
+		guideline := false
+		for _, c := range r.Citations {
+			guideline = guideline || (c.Kind() == "guideline" && c.Position() == recommend.PositionAgainst)
+		}
+		if !guideline {
+			continue
+		}
+		n++
+		t.Run(r.ID, func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			lines := strings.SplitAfter(string(fsys[r.File].Data), "\n")
+			flipped := false
+			for i := r.Line; i < len(lines) && !strings.HasPrefix(lines[i], "  - "); i++ {
+				if rest, ok := strings.CutPrefix(lines[i], "    avoid:"); ok {
+					lines[i], flipped = "    recommend:"+rest, true
+					break
+				}
+			}
+			if !flipped {
+				t.Fatalf("%s:%d: no avoid: line in rule %s", r.File, r.Line, r.ID)
+			}
+			fsys[r.File] = &fstest.MapFile{Data: []byte(strings.Join(lines, ""))}
+			_, err := recommend.Load(fsys)
+			var le *recommend.LoadError
+			if !errors.As(err, &le) || !strings.Contains(err.Error(), `citation position "against" does not fit rule "`+r.ID+`"`) {
+				t.Errorf("rule %s turned into a recommend: Load error = %v, want the guideline's position against refused", r.ID, err)
+			}
+		})
+	}
+	if n < 3 {
+		t.Errorf("%d rules cite a guideline against what they avoid, want at least 3 (traction, belts, deep rounding with osteoporosis)", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ func analyze(eng *recommend.Engine, dir string, cases []recommend.Profile, asJSO
 			return err
 		}
 	} else {
-		writeAnalysis(stdout, dir, a)
+		rules, flags := places(eng)
+		writeAnalysis(stdout, dir, a, rules, flags)
 		writeProgressRules(stdout, dir, eng.ProgressRules())
 	}
 	if a.Failed() {
@@ -44,9 +46,31 @@ func analyze(eng *recommend.Engine, dir string, cases []recommend.Profile, asJSO
 	return nil
 }
 
+// place is where a rule or a red flag's floor is declared.
+type place struct {
+	file string
+	line int
+}
+
+// places returns where each rule of eng is declared, by id, and each red
+// flag's floor, by the flag's id, so that a finding that names them
+// points at them.
+func places(eng *recommend.Engine) (rules, flags map[string]place) {
+	rules, flags = map[string]place{}, map[string]place{}
+	for _, r := range eng.Rules() {
+		rules[r.ID] = place{r.File, r.Line}
+	}
+	for _, f := range eng.Floors() {
+		flags[f.RedFlag] = place{f.File, f.Line}
+	}
+	return rules, flags
+}
+
 // writeAnalysis prints an analysis for people: a summary, then one
-// section per kind of finding, those that fail first.
-func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
+// section per kind of finding, those that fail first. rules and flags
+// (from places) place the conflicts that fail and the red flags without a
+// referral.
+func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis, rules, flags map[string]place) {
 	s := a.Summary
 	fmt.Fprintf(w, "analysis of %s: %s and %s, %s explored in %s\n", dir,
 		words.Count(s.Rules, "rule"), words.Count(s.Movements, "movement"),
@@ -65,9 +89,10 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 	fmt.Fprintf(w, "fails on: %s, %s, %s\n",
 		words.Count(len(a.DeadRules), "dead rule"), words.Count(len(a.Gaps), "gap"),
 		words.Count(s.UnresolvedConflicts, "unresolved conflict"))
-	fmt.Fprintf(w, "to review: %s, %s, %s referred only in combination, %s never recommended, %s resolved by the policy (%d worth a clinician's review)",
+	fmt.Fprintf(w, "to review: %s, %s, %s referred only in combination, %s changing nothing alone, %s never recommended, %s resolved by the policy (%d worth a clinician's review)",
 		words.Count(len(a.AlwaysTrue), "always-true condition"), words.Count(len(a.Redundant), "redundant rule"),
 		words.Count(len(a.FlagsReferredInCombination), "red flag"),
+		words.Count(len(a.ConditionsChangingNothing), "condition"),
 		words.Count(len(a.NeverRecommended), "movement"),
 		words.Count(len(a.Conflicts)-s.UnresolvedConflicts, "conflict"), review)
 	if a.Coverage != nil {
@@ -95,7 +120,11 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 	}
 	section(w, "FAIL", "gaps", len(a.Gaps))
 	for _, g := range a.Gaps {
-		fmt.Fprintf(w, "  %s: %s\n", gapText(g.Kind), profileJSON(g.Profile))
+		where := ""
+		if pl, ok := flags[firstOf(g.Profile.RedFlags)]; ok && g.Kind == recommend.GapKindFlagNoReferral {
+			where = at(pl.file, pl.line) + ": "
+		}
+		fmt.Fprintf(w, "  %s%s: %s\n", where, gapText(g.Kind), profileJSON(g.Profile))
 	}
 	unresolved := 0
 	section(w, "FAIL", "unresolved conflicts: an author must decide", s.UnresolvedConflicts)
@@ -103,6 +132,13 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 		if !c.Resolved {
 			unresolved++
 			writeConflict(w, c)
+			var where []string
+			for _, id := range []string{c.Recommend, c.Against} {
+				if pl, ok := rules[id]; ok && !slices.Contains(where, at(pl.file, pl.line)+" "+id) {
+					where = append(where, at(pl.file, pl.line)+" "+id)
+				}
+			}
+			fmt.Fprintf(w, "      at: %s\n", strings.Join(where, "; "))
 		}
 	}
 	section(w, "", "always-true conditions, outside rules written when: true", len(a.AlwaysTrue))
@@ -120,6 +156,10 @@ func writeAnalysis(w io.Writer, dir string, a *recommend.Analysis) {
 	section(w, "", "red flags referred only together with something else, never alone", len(a.FlagsReferredInCombination))
 	for _, f := range a.FlagsReferredInCombination {
 		fmt.Fprintf(w, "  %s\n", f)
+	}
+	section(w, "", "conditions that change nothing alone: the advice for everyone", len(a.ConditionsChangingNothing))
+	for _, c := range a.ConditionsChangingNothing {
+		fmt.Fprintf(w, "  %s\n", c)
 	}
 	section(w, "", "movements never recommended", len(a.NeverRecommended))
 	for _, m := range a.NeverRecommended {
@@ -204,6 +244,14 @@ func writeConflict(w io.Writer, c recommend.AnalysisConflict) {
 		fmt.Fprintf(w, "      %s\n", c.Reason)
 	}
 	fmt.Fprintf(w, "      example: %s\n", profileJSON(c.Example))
+}
+
+// firstOf returns the first of ids, or "".
+func firstOf(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
 }
 
 func gapText(k recommend.GapKind) string {

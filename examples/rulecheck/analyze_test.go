@@ -66,6 +66,7 @@ func TestAnalyzeJSON(t *testing.T) {
 	want := map[string]int{
 		"dead_rules": 1, "never_recommended": 1, "always_true": 1, "redundant": 1,
 		"conflicts": 4, "gaps": 2, "flags_referred_in_combination": 1, "uncovered_clauses": 15,
+		"conditions_changing_nothing": 0,
 	}
 	if diff := cmp.Diff(want, got.Summary.Findings); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
