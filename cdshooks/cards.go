@@ -659,7 +659,7 @@ func (b *builder) planStep(i int, st report.Step) {
 	var told []string
 	// A movement the programme stopped is not to be done: the patient
 	// is told it is stopped and why, with no how or cautions, as on the
-	// page and in the text report (report.Step.Stopped).
+	// page (report.Step.Stopped); its reason for being advised stays.
 	stopped := st.Stopped()
 	if it.How() != "" && !stopped {
 		told = append(told, "- **How:** "+mdsafe.Line(it.How()))

@@ -173,6 +173,12 @@ func TestUnmappedConditions(t *testing.T) {
 			inDetail: []string{"\n- Saddle anaesthesia\n"},
 		},
 		{
+			name:     "text only, a phrase that may name a milder thing: Urinary incontinence",
+			entries:  []string{unmappedEntry(textOnly("Urinary incontinence"))},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+			inDetail: []string{"\n- Urinary incontinence\n"},
+		},
+		{
 			name:    "local code, display an abbreviation: CES",
 			entries: []string{unmappedEntry(`{"coding": [{"system": "http://example.org/local-codes", "code": "N-12", "display": "CES"}]}`)},
 			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},

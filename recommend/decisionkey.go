@@ -26,9 +26,9 @@ const decisionKeyVersion = 1
 // AppendDecisionKey appends to dst the decision key of p and returns the
 // extended slice, with ok true: the rules whose conditions p matches,
 // the red flags p reports, in its order, and the equipment p has, as one
-// byte string. Two profiles with equal keys from the same Engine get
-// Results from Recommend whose every field, the trace included, is
-// equal, and so byte-identical encodings (report.WriteJSON); a cache of
+// byte string. Two profiles with equal keys from the same Engine get the
+// same Result from Recommend: the same encoding byte for byte
+// (report.WriteJSON, with the trace or without); a cache of
 // encoded answers may key them by it, with the encoding options, as the
 // example server's answer cache does.
 //

@@ -75,8 +75,8 @@ const entryOverhead = 160
 // doorkeeperSlots is the number of slots of a cache's doorkeeper.
 const doorkeeperSlots = 4096
 
-// Key kinds, the first byte of a key, so that a body key and a profile
-// key never collide.
+// Key kinds, the first byte of a key, so that keys of different kinds
+// (a body, a decision, a profile) never collide.
 const (
 	bodyKey     = 'b'
 	profileKey  = 'p'
@@ -95,8 +95,9 @@ type answerCache struct {
 	used    int64
 	entries map[string]*list.Element // of *cachedAnswer
 	lru     list.List                // most recently used first
-	// seen holds the hashes of profile keys asked about once, each at
-	// its hash modulo doorkeeperSlots; 0 is an empty slot.
+	// seen holds the hashes of keys asked about once (decision, profile
+	// and, at a decision key's hit, body keys), each at its hash modulo
+	// doorkeeperSlots; 0 is an empty slot.
 	seen [doorkeeperSlots]uint64
 }
 
@@ -143,8 +144,9 @@ func (c *answerCache) get(key []byte) (*cachedAnswer, bool) {
 	return el.Value.(*cachedAnswer), true
 }
 
-// admit reports whether the answer of profile key, a miss, is to be
-// kept: whether key was asked about before, as the doorkeeper remembers.
+// admit reports whether the answer of key (a decision or profile key that
+// missed, or the body key of a decision key's hit) is to be kept: whether
+// key was asked about before, as the doorkeeper remembers.
 // When it was not, admit notes it.
 func (c *answerCache) admit(key []byte) bool {
 	if c == nil {

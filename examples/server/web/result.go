@@ -374,9 +374,10 @@ func (b *builder) full(st report.Step) (itemView, error) {
 		iv.Dose = ""
 	}
 	if st.Stopped() {
-		// Shown by name, as in the text report: a picture, a how or a
-		// caution beside "Stopped for now" would still show how to do
-		// it.
+		// Without its picture, how or cautions, which beside "Stopped
+		// for now" would still show how to do it; its reason and
+		// sources stay, behind their toggles, for why it was advised
+		// (the text report gives only its name).
 		iv.How, iv.Pictures, iv.Cautions = "", nil, nil
 	}
 	if st.Week != nil && st.Week.How != "" && !st.Stopped() {
