@@ -105,6 +105,16 @@ func (c *compiler) compileConditions() {
 	}
 }
 
+// whenTooLong says why when, a rule's or a progression rule's condition,
+// is refused for its length, or returns "" when it is at most
+// MaxWhenLength characters.
+func whenTooLong(when string) string {
+	if n := utf8.RuneCountInString(when); n > MaxWhenLength {
+		return fmt.Sprintf("the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
+	}
+	return ""
+}
+
 // compileCondition compiles a when expression: CEL parse, type check and
 // validators (the fast path's, or cel-go's), the cost bound, and for a condition without a direct check
 // (directcheck.go) the program and a trial run on the smoke profiles; a
@@ -116,8 +126,8 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 	fail := func(off int, format string, args ...any) compiledCondition {
 		return compiledCondition{issues: append(issues, conditionIssue{off, fmt.Sprintf(format, args...)})}
 	}
-	if n := utf8.RuneCountInString(when); n > MaxWhenLength {
-		return fail(0, "the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", n, MaxWhenLength)
+	if msg := whenTooLong(when); msg != "" {
+		return fail(0, "%s", msg)
 	}
 	checked, compiled, cerr := compileWhen(c.env, &c.e.vocab, when)
 	ok := checked != nil

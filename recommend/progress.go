@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celexpr "github.com/google/cel-go/common/ast"
@@ -167,8 +166,8 @@ func (c *compiler) progress() {
 				c.iss.Add(pos, "progression rule %q: in when: %s", r.ID.S, is.msg)
 			}
 		}
-		if n := utf8.RuneCountInString(r.When.S); n > MaxWhenLength {
-			c.iss.Add(r.When.Pos, "progression rule %q: the when condition is %d characters long, over the limit of %d: split the rule into simpler ones", r.ID.S, n, MaxWhenLength)
+		if msg := whenTooLong(r.When.S); msg != "" {
+			c.iss.Add(r.When.Pos, "progression rule %q: %s", r.ID.S, msg)
 			continue
 		}
 		ast, iss := env.Compile(r.When.S)
