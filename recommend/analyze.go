@@ -346,7 +346,9 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 		}
 	}
 	if added {
-		pairs = e.conflictPairs()
+		// The pairs are the rule set's, whatever the space holds; the
+		// example each holds is the best of the profiles scanned before,
+		// all of which the scan sees again, keeping the best of all.
 		if sc, err = e.scan(ctx, sp, pairs, asts); err != nil {
 			return nil, err
 		}
