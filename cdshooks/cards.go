@@ -674,11 +674,10 @@ func (b *builder) planStep(i int, st report.Step) {
 	if st.Reason != "" {
 		told = append(told, "- **Why:** "+mdsafe.Line(st.Reason))
 	}
-	for _, c := range st.Cautions {
-		if stopped {
-			break
+	if !stopped {
+		for _, c := range st.Cautions {
+			told = append(told, "- **Take care:** "+mdsafe.Line(c))
 		}
-		told = append(told, "- **Take care:** "+mdsafe.Line(c))
 	}
 	body := patientSays(told)
 	d, sides := b.disagreement(it.Movement)
