@@ -199,8 +199,9 @@ func TestDecisionKeyHoldsWhatRulesDoNot(t *testing.T) {
 }
 
 // TestDecisionKeyRefuses checks the profiles that have no key: one with
-// check-ins, whose programme reads them; an invalid one; and a done
-// context, which would leave the advice unknown.
+// check-ins, whose programme reads them (no error: Recommend answers
+// it); an invalid one; a done context, which would leave the advice
+// unknown; and a nil context.
 func TestDecisionKeyRefuses(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -212,12 +213,13 @@ func TestDecisionKeyRefuses(t *testing.T) {
 		name    string
 		ctx     context.Context
 		profile recommend.Profile
-		wantErr error
+		wantErr error // the error wraps it; nil: see anyErr
+		anyErr  bool  // with a nil wantErr: some error, or none
 	}{
-		{"check-ins", context.Background(), recommend.Profile{CheckIns: []recommend.CheckIn{{Day: 1, PainLevel: 3}}}, nil},
-		{"an unknown condition", context.Background(), recommend.Profile{Conditions: []string{"no_such_condition"}}, recommend.ErrInvalidProfile},
-		{"a done context", done, recommend.Profile{Conditions: []string{"disc_herniation"}}, context.Canceled},
-		{"a nil context", nil, recommend.Profile{}, nil},
+		{"check-ins", context.Background(), recommend.Profile{CheckIns: []recommend.CheckIn{{Day: 1, PainLevel: 3}}}, nil, false},
+		{"an unknown condition", context.Background(), recommend.Profile{Conditions: []string{"no_such_condition"}}, recommend.ErrInvalidProfile, true},
+		{"a done context", done, recommend.Profile{Conditions: []string{"disc_herniation"}}, context.Canceled, true},
+		{"a nil context", nil, recommend.Profile{}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,11 +228,11 @@ func TestDecisionKeyRefuses(t *testing.T) {
 			if ok || string(got) != "kept" {
 				t.Errorf("got key %q, ok %v; want dst as it was, ok false", got, ok)
 			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+			switch {
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
 				t.Errorf("error %v, want one wrapping %v", err, tt.wantErr)
-			}
-			if tt.name == "a nil context" && err == nil {
-				t.Error("no error for a nil context")
+			case tt.anyErr != (err != nil):
+				t.Errorf("error %v, want an error: %v", err, tt.anyErr)
 			}
 		})
 	}
