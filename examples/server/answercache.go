@@ -59,8 +59,8 @@ import (
 // bounded by bytes: each entry is charged its key, both forms of its body
 // and entryOverhead, the least recently used entries are dropped to make
 // room, and an entry larger than an eighth of the bound is not kept. A
-// body stored under both a body key and a profile key is charged twice,
-// so the bound holds.
+// body stored under both a body key and a decision or profile key is
+// charged twice, so the bound holds.
 //
 // The cache holds the profiles it was asked about (in its keys) and the
 // answers, in memory only, for as long as they stay in it.

@@ -202,8 +202,10 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	cache := s.cache.Load().forEngine(eng)
 	// gz: the client accepts gzip, so a kept answer is written compressed.
 	gz := cache != nil && acceptsGzip(r.Header.Values("Accept-Encoding"))
-	var bodyKeyBuf, profileKeyBuf [512]byte
-	var bk, pk []byte
+	// bk is the request's body key; ak its decision key, or its profile
+	// key (see appendAnswerKey).
+	var bodyKeyBuf, answerKeyBuf [512]byte
+	var bk, ak []byte
 	if cache != nil {
 		bk = appendBodyKey(bodyKeyBuf[:0], r.URL.RawQuery, body)
 		if ans, ok := cache.get(bk); ok {
@@ -234,8 +236,8 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		// appendAnswerKey): the answer of another person whose Result
 		// the same things decide is this one's too.
 		var byDecision bool
-		pk, byDecision = appendAnswerKey(ctx, profileKeyBuf[:0], eng, r.URL.RawQuery, &p)
-		if ans, ok := cache.get(pk); ok {
+		ak, byDecision = appendAnswerKey(ctx, answerKeyBuf[:0], eng, r.URL.RawQuery, &p)
+		if ans, ok := cache.get(ak); ok {
 			s.metrics.cacheHit.Inc()
 			// Written first, so that a copy compressed now is the one
 			// the body key stores too, not compressed again at its
@@ -264,7 +266,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err, "", nil)
 		return
 	}
-	if res.Incomplete || !cache.admit(pk) {
+	if res.Incomplete || !cache.admit(ak) {
 		// Not kept: encoded into a pooled buffer.
 		buf := bodyBufs.Get().(*bytes.Buffer)
 		defer putBodyBuf(buf)
@@ -286,7 +288,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans := newAnswer(enc, gz)
-	cache.put(pk, ans)
+	cache.put(ak, ans)
 	cache.put(bk, ans)
 	cache.writeAnswer(w, ans, gz)
 }
