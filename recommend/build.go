@@ -417,7 +417,9 @@ func (b *builder) conflict(out []Conflict, mi int, res Resolution, forRules, avo
 
 // citationsWhere returns the distinct citations of rules whose index in
 // Engine.citations keep accepts, or all of them for a nil keep, in rule
-// order, cut from the builder's slab.
+// order, cut from the builder's slab. A passage one rule cites as
+// background and another on a side is listed once, on its side: the
+// rules meet on this item, and there the passage takes that side.
 func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation {
 	if len(rules) == 1 && keep == nil {
 		// One rule's citations, distinct already: copied as they are.
@@ -434,6 +436,16 @@ func (b *builder) citationsWhere(rules []int, keep func(ci int) bool) []Citation
 			if !b.seen[ci] && (keep == nil || keep(ci)) {
 				b.seen[ci] = true
 				n++
+			}
+		}
+	}
+	if b.e.twinned {
+		for _, ri := range rules {
+			for _, ci := range b.e.hot[ri].cites {
+				if b.seen[ci] && slices.ContainsFunc(b.e.citeInfo[ci].sides, func(tw int) bool { return b.seen[tw] }) {
+					b.seen[ci] = false
+					n--
+				}
 			}
 		}
 	}

@@ -75,7 +75,10 @@ type Engine struct {
 	citeInfo  []citeInfo
 	// nCitedSources is how many distinct sources the citations cite.
 	nCitedSources int
-	ruleSet       RuleSet
+	// twinned is whether some passage is cited as background by one rule
+	// and on a side by another (citeInfo.sides).
+	twinned bool
+	ruleSet RuleSet
 	// why is what every Explainer of the engine reads of the movements,
 	// made on first use (explain_why.go).
 	why whyIndex

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/backrules/backrules/recommend"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestCitationPositions loads one rule, laid over the minimal rule set,
@@ -87,5 +88,78 @@ func TestCitationPositions(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPassageListedOnceOnItsSide checks that a passage one rule cites as
+// background and another on a side is listed once on an item both rules
+// reach, on its side, and as background where only the first reaches.
+func TestPassageListedOnceOnItsSide(t *testing.T) {
+	const (
+		background = "{source: src-a, locator: P, claim: Q., position: background}"
+		against    = "{source: src-a, locator: P, claim: Q., position: against}"
+		other      = "{source: src-a, locator: O, claim: R., position: background}"
+	)
+	rule := func(id, when, effect string, cites ...string) string {
+		return fmt.Sprintf("  - id: %s\n    when: %q\n    %s\n    because: Because.\n    cite: [%s]\n", id, when, effect, strings.Join(cites, ", "))
+	}
+	for _, tt := range []struct {
+		name  string
+		rules []string
+		// want is each item's citations, locator and position.
+		want map[string][]string
+	}{
+		{
+			name: "background first, side second",
+			rules: []string{
+				rule("r1", "true", "avoid: [knee_to_chest]", background, other),
+				rule("r2", "true", "avoid: [knee_to_chest]", against),
+				rule("r3", "true", "recommend: [towel_stretch]", background),
+			},
+			want: map[string][]string{"knee_to_chest": {"O background", "P against"}, "towel_stretch": {"P background"}},
+		},
+		{
+			name: "side first, background second",
+			rules: []string{
+				rule("r2", "true", "avoid: [knee_to_chest]", against),
+				rule("r1", "true", "avoid: [knee_to_chest]", other, background),
+			},
+			want: map[string][]string{"knee_to_chest": {"P against", "O background"}},
+		},
+		{
+			name: "the side's rule does not match",
+			rules: []string{
+				rule("r1", "true", "avoid: [knee_to_chest]", background, other),
+				rule("r2", "false", "avoid: [knee_to_chest]", against),
+			},
+			want: map[string][]string{"knee_to_chest": {"P background", "O background"}},
+		},
+		{
+			name: "one rule cites both",
+			rules: []string{
+				rule("r1", "true", "avoid: [knee_to_chest]", background, against),
+			},
+			want: map[string][]string{"knee_to_chest": {"P against"}},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			dirFS(t, "../testdata/minimal", "base/", fsys)
+			fsys["r.yaml"] = &fstest.MapFile{Data: []byte("rules:\n" + strings.Join(tt.rules, ""))}
+			eng := mustLoad(t, fsys)
+			res, err := eng.Recommend(t.Context(), recommend.Profile{Equipment: []string{"towel"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, it := range append(res.Recommended, res.Avoided...) {
+				for _, c := range it.Citations {
+					got[it.Movement] = append(got[it.Movement], c.Locator()+" "+string(c.Position()))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("citations (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

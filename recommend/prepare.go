@@ -49,27 +49,6 @@ func (e *Engine) prepare() {
 			e.sayRank[ri] = r.say.kind.rank()
 		}
 	}
-	e.hot = make([]ruleHot, len(e.rules))
-	n = 0
-	for ri := range e.rules {
-		n += len(e.rules[ri].cites)
-	}
-	vals := make([]Citation, 0, n)
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		h := &e.hot[ri]
-		h.id, h.cites = r.id, r.cites
-		for eff, because := range r.because {
-			h.notes[eff] = NoteOf(r.id, because)
-		}
-		if !hasRepeat(r.cites) {
-			start := len(vals)
-			for _, ci := range r.cites {
-				vals = append(vals, e.citations[ci])
-			}
-			h.citeVals = vals[start:len(vals):len(vals)]
-		}
-	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
 	srcs := map[string]int{}
 	for ci, c := range e.citations {
@@ -87,6 +66,46 @@ func (e *Engine) prepare() {
 		}
 	}
 	e.nCitedSources = len(srcs)
+	// A passage a rule cites as background, and another rule cites on
+	// a side, takes that side wherever both rules meet: an item lists it
+	// once, on its side (see citationsWhere).
+	type passage struct{ src, locator, claim string }
+	sides := map[passage][]int{}
+	for ci, c := range e.citations {
+		if t := c.text(); Position(t.Position) != PositionBackground {
+			k := passage{t.Source, t.Locator, t.Claim}
+			sides[k] = append(sides[k], ci)
+		}
+	}
+	for ci, c := range e.citations {
+		if t := c.text(); Position(t.Position) == PositionBackground {
+			if tw := sides[passage{t.Source, t.Locator, t.Claim}]; tw != nil {
+				e.citeInfo[ci].sides = tw
+				e.twinned = true
+			}
+		}
+	}
+	e.hot = make([]ruleHot, len(e.rules))
+	n = 0
+	for ri := range e.rules {
+		n += len(e.rules[ri].cites)
+	}
+	vals := make([]Citation, 0, n)
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		h := &e.hot[ri]
+		h.id, h.cites = r.id, r.cites
+		for eff, because := range r.because {
+			h.notes[eff] = NoteOf(r.id, because)
+		}
+		if !hasRepeat(r.cites) && !e.hasTwins(r.cites) {
+			start := len(vals)
+			for _, ci := range r.cites {
+				vals = append(vals, e.citations[ci])
+			}
+			h.citeVals = vals[start:len(vals):len(vals)]
+		}
+	}
 }
 
 // citeInfo is what the builder reads of one citation of Engine.citations.
@@ -97,6 +116,11 @@ type citeInfo struct {
 	// supports is true for the position supports; opposing for against
 	// and caution.
 	supports, opposing bool
+	// sides holds, for a background citation, the citations of the same
+	// passage (source, locator and claim) on a side (supports, against or
+	// caution), which stand for it where they are present; nil for one
+	// on a side, and for a passage no rule cites on a side.
+	sides []int
 }
 
 // ruleHot is what the builder reads of a rule, side by side with the
@@ -112,6 +136,19 @@ type ruleHot struct {
 	// when the rule cites one twice.
 	cites    []int
 	citeVals []Citation
+}
+
+// hasTwins reports whether cites holds a background citation together
+// with a citation of the same passage on a side (see citeInfo.sides).
+func (e *Engine) hasTwins(cites []int) bool {
+	for _, ci := range cites {
+		for _, tw := range e.citeInfo[ci].sides {
+			if slices.Contains(cites, tw) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasRepeat reports whether s holds a value twice.

@@ -167,7 +167,8 @@ type Item struct {
 	// Cautions are attached by caution rules to a recommended movement.
 	Cautions []Note
 	// Citations are the sources behind the reasons and cautions, in rule
-	// order, without repeats.
+	// order, without repeats. A passage one rule cites as background and
+	// another on a side (see Position) is listed once, on its side.
 	Citations []Citation
 }
 
@@ -756,7 +757,8 @@ type Message struct {
 	// Text is the message, in plain words.
 	Text string `json:"text"`
 	// Citations are the sources behind the message, in rule order,
-	// without repeats.
+	// without repeats; a passage cited both as background and on a side
+	// is listed once, on its side, as in Item.Citations.
 	Citations []Citation `json:"citations"`
 	// Rules are the ids of the rules that give the message, in rule order.
 	Rules []string `json:"rules"`
