@@ -726,6 +726,10 @@ func (b *builder) alsoHelpful() {
 	type line struct {
 		it   recommend.Item
 		dose string
+		// stopped is true when the programme stopped the movement: its
+		// cautions wait until it starts again, as on the page and in the
+		// plan's cards.
+		stopped bool
 	}
 	var items []line
 	title := "Also helpful"
@@ -736,7 +740,7 @@ func (b *builder) alsoHelpful() {
 				if w := movedStep(b.res.Programme, it.Movement); w != nil && w.Change == recommend.ChangeStop {
 					dose = weekDose(w)
 				}
-				items = append(items, line{it, dose})
+				items = append(items, line{it, dose, g.Stopped})
 			}
 		}
 	} else {
@@ -751,7 +755,7 @@ func (b *builder) alsoHelpful() {
 				// As the outline writes the dose of a group (report.Group).
 				dose = fmt.Sprintf("this week, level %d (%s): %s", w.Level, report.ChangeWords(w.Change), w.Dose)
 			}
-			items = append(items, line{st.Item, dose})
+			items = append(items, line{st.Item, dose, st.Stopped()})
 		}
 	}
 	if len(items) == 0 {
@@ -771,8 +775,10 @@ func (b *builder) alsoHelpful() {
 		if len(it.Reasons) > 0 {
 			s += " " + mdsafe.Line(it.Reasons[0].Text())
 		}
-		for _, c := range report.Cautions(it) {
-			s += " *Take care:* " + mdsafe.Line(c)
+		if !l.stopped {
+			for _, c := range report.Cautions(it) {
+				s += " *Take care:* " + mdsafe.Line(c)
+			}
 		}
 		told = append(told, s)
 		if d, side := b.disagreement(it.Movement); d != "" {
