@@ -719,9 +719,10 @@ func movedStep(pg *recommend.Programme, movement string) *recommend.Step {
 // alsoHelpful adds the card of the recommended movements outside the
 // plan, or of every recommended movement when there is no plan: what the
 // patient is told, one line for each movement with its dose (this week's,
-// where the check-ins have moved it), its first reason and its cautions,
-// in the order of the outline's groups, as the short report lists them;
-// then where the sources disagree about them.
+// where the check-ins have moved it), its first reason and its cautions
+// (none for a movement the programme stopped), in the order of the
+// outline's groups, as the short report lists them; then where the
+// sources disagree about them.
 func (b *builder) alsoHelpful() {
 	type line struct {
 		it   recommend.Item
