@@ -719,13 +719,18 @@ func movedStep(pg *recommend.Programme, movement string) *recommend.Step {
 // alsoHelpful adds the card of the recommended movements outside the
 // plan, or of every recommended movement when there is no plan: what the
 // patient is told, one line for each movement with its dose (this week's,
-// where the check-ins have moved it), its first reason and its cautions,
-// in the order of the outline's groups, as the short report lists them;
-// then where the sources disagree about them.
+// where the check-ins have moved it), its first reason and its cautions
+// (none for a movement the programme stopped), in the order of the
+// outline's groups, as the short report lists them; then where the
+// sources disagree about them.
 func (b *builder) alsoHelpful() {
 	type line struct {
 		it   recommend.Item
 		dose string
+		// stopped is true when the programme stopped the movement: its
+		// cautions wait until it starts again, as on the page and in the
+		// plan's cards.
+		stopped bool
 	}
 	var items []line
 	title := "Also helpful"
@@ -736,7 +741,7 @@ func (b *builder) alsoHelpful() {
 				if w := movedStep(b.res.Programme, it.Movement); w != nil && w.Change == recommend.ChangeStop {
 					dose = weekDose(w)
 				}
-				items = append(items, line{it, dose})
+				items = append(items, line{it, dose, g.Stopped})
 			}
 		}
 	} else {
@@ -751,7 +756,7 @@ func (b *builder) alsoHelpful() {
 				// As the outline writes the dose of a group (report.Group).
 				dose = fmt.Sprintf("this week, level %d (%s): %s", w.Level, report.ChangeWords(w.Change), w.Dose)
 			}
-			items = append(items, line{st.Item, dose})
+			items = append(items, line{st.Item, dose, st.Stopped()})
 		}
 	}
 	if len(items) == 0 {
@@ -771,8 +776,10 @@ func (b *builder) alsoHelpful() {
 		if len(it.Reasons) > 0 {
 			s += " " + mdsafe.Line(it.Reasons[0].Text())
 		}
-		for _, c := range report.Cautions(it) {
-			s += " *Take care:* " + mdsafe.Line(c)
+		if !l.stopped {
+			for _, c := range report.Cautions(it) {
+				s += " *Take care:* " + mdsafe.Line(c)
+			}
 		}
 		told = append(told, s)
 		if d, side := b.disagreement(it.Movement); d != "" {

@@ -546,9 +546,29 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d := e.getDecisions()
 	defer e.putDecisions(d)
 	d.profile = p
-	pp := &d.profile
+	return e.advise(ctx, d, &d.profile)
+}
+
+// advise works out the advice for the profile at pp in the decision
+// record d, every stage in turn: validate, evaluate, resolve, build, and
+// the programme of the check-ins. A profile with problems gives the
+// referrals of what can be read, and a rule that fails or a done ctx the
+// referrals with the rest of the advice withheld, each as a nil *Result
+// and a *PartialError (see Recommend). Recommend and the Explainer both
+// work out their advice here, so that an explanation is of the advice
+// Recommend gives. pp may be d's own profile (Recommend's) or another
+// (the Explainer keeps its own); advise changes *pp as the stages do
+// (painNow).
+func (e *Engine) advise(ctx context.Context, d *decisions, pp *Profile) (*Result, error) {
+	// given is the profile's own pain_level, before painNow makes it the
+	// pain now (see addProgramme).
+	given := pp.PainLevel
 	if err := e.validate(pp); err != nil {
-		// err is a *ProfileError: the referrals of what can be read.
+		// err is a *ProfileError: the referrals of what can be read,
+		// so that a caller that stops at the error still finds the
+		// emergency the profile reports. Triage reads, and changes, the
+		// decision record's copy of the profile.
+		d.profile = *pp
 		res, everr := e.triage(ctx, d)
 		if everr != nil {
 			err = errors.Join(err, everr)
@@ -562,7 +582,7 @@ func (e *Engine) Recommend(ctx context.Context, p Profile) (*Result, error) {
 	d.incomplete = false
 	e.resolveInto(d, pp)
 	res := e.build(d)
-	if err := e.addProgramme(res, pp, p.PainLevel); err != nil {
+	if err := e.addProgramme(res, pp, given); err != nil {
 		// A progression rule failed: the referrals are known, so they
 		// still reach the person, with the rest of the advice withheld.
 		return nil, e.failed(d, pp, err)

@@ -283,27 +283,9 @@ func (e *Engine) newExplainer(ctx context.Context, p Profile, check func() error
 	// does; the Explainer keeps a copy of what it reads of it.
 	d := e.getDecisions()
 	defer e.putDecisions(d)
-	if err := e.validate(pp); err != nil {
-		// err is a *ProfileError: as Recommend does, the referrals of
-		// what can be read, so that a caller that stops at the error
-		// still finds the emergency the profile reports.
-		d.profile = p
-		res, everr := e.triage(ctx, d)
-		if everr != nil {
-			err = errors.Join(err, everr)
-		}
-		return nil, &PartialError{Result: res, Err: err}
-	}
-	painNow(pp)
-	if err := e.evaluateInto(ctx, pp, d.matched); err != nil {
-		return nil, e.failed(d, pp, err)
-	}
-	d.incomplete = false
-	e.resolveInto(d, pp)
-	res := e.build(d)
-	if err := e.addProgramme(res, pp, p.PainLevel); err != nil {
-		// As in Recommend: the referrals still reach the person.
-		return nil, e.failed(d, pp, err)
+	res, err := e.advise(ctx, d, pp)
+	if err != nil {
+		return nil, err
 	}
 	d.explained(&x.rec)
 	x.p, x.res = pp, res

@@ -12,8 +12,10 @@ import (
 )
 
 // Readability of the patient-facing text of the default rules: every
-// movement's how and dose, every reason an effect shows, every key message
-// and every referral message, taken from the engine's views. Citations'
+// movement's how and dose, and each of its levels', every reason an effect
+// shows, every key message and every referral message, and each
+// progression rule's reason and review message, taken from the engine's
+// views. Citations'
 // claims, descriptions and rule ids are for rule authors and clinicians,
 // not for the person, and are not counted.
 
@@ -121,6 +123,10 @@ func patientTexts(eng *recommend.Engine) []patientText {
 	for _, m := range eng.Movements() {
 		add("movement "+m.ID+" how", m.How)
 		add("movement "+m.ID+" dose", m.Dose)
+		for i, l := range m.Levels {
+			add(fmt.Sprintf("movement %s level %d how", m.ID, i+1), l.How)
+			add(fmt.Sprintf("movement %s level %d dose", m.ID, i+1), l.Dose)
+		}
 	}
 	for _, r := range eng.Rules() {
 		for _, e := range r.Effects {
@@ -131,6 +137,14 @@ func patientTexts(eng *recommend.Engine) []patientText {
 		}
 		if r.Message != nil {
 			add("rule "+r.ID+" message", r.Message.Text)
+		}
+	}
+	// A programme's steps and reviews are shown to the person too: each
+	// step's reason in "This week", a review's message with the referrals.
+	for _, r := range eng.ProgressRules() {
+		add("progression rule "+r.ID+" because", r.Because)
+		if r.Referral != nil {
+			add("progression rule "+r.ID+" referral", r.Referral.Message)
 		}
 	}
 	return out
@@ -197,5 +211,46 @@ func TestReadabilityMeasure(t *testing.T) {
 	}
 	if g := (textStats{words: 10, sentences: 1, syllables: 10}).grade(); g < -0.3 || g > 0.2 {
 		t.Errorf("grade of ten one-syllable words in one sentence = %.2f, want about 0", g)
+	}
+}
+
+// TestReadabilityCoversTheProgramme checks that the texts TestReadability
+// grades include those a programme shows the person: each level's how and
+// dose, which stand in for the movement's where check-ins moved it, and
+// each progression rule's reason ("This week") and review message (with
+// the referrals). They came with the programme, after the test, and were
+// not graded.
+func TestReadabilityCoversTheProgramme(t *testing.T) {
+	eng := defaultEngine(t)
+	graded := map[string]bool{}
+	for _, pt := range patientTexts(eng) {
+		graded[pt.text] = true
+	}
+	var missing []string
+	check := func(where, text string) {
+		if text != "" && !graded[text] {
+			missing = append(missing, where)
+		}
+	}
+	levels := 0
+	for _, m := range eng.Movements() {
+		for i, l := range m.Levels {
+			levels++
+			check(fmt.Sprintf("movement %s level %d how", m.ID, i+1), l.How)
+			check(fmt.Sprintf("movement %s level %d dose", m.ID, i+1), l.Dose)
+		}
+	}
+	progress := eng.ProgressRules()
+	for _, r := range progress {
+		check("progression rule "+r.ID+" because", r.Because)
+		if r.Referral != nil {
+			check("progression rule "+r.ID+" referral", r.Referral.Message)
+		}
+	}
+	if levels == 0 || len(progress) == 0 {
+		t.Fatalf("the default rules have %d levels and %d progression rules: the test shows nothing", levels, len(progress))
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d patient-facing texts of the programme are not graded: %s", len(missing), strings.Join(missing, "; "))
 	}
 }

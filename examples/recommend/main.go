@@ -91,8 +91,10 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	switch {
 	case *format != "text" && *format != "json" && *format != "markdown":
 		return fmt.Errorf("%w: -format must be text, json or markdown, not %q", errUsage, *format)
-	case *detail && *format != "text":
+	case *detail && *format == "json":
 		return fmt.Errorf("%w: -detail goes with -format text: the JSON always holds every field", errUsage)
+	case *detail && *format != "text":
+		return fmt.Errorf("%w: -detail goes with -format text: the Markdown is the short report; use -format json for every field", errUsage)
 	case *explain != "" && *format == "markdown":
 		return fmt.Errorf("%w: -explain goes with -format text or json", errUsage)
 	case *trace && (*format != "json" || *explain != ""):

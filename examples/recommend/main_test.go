@@ -91,6 +91,8 @@ func TestExitCodes(t *testing.T) {
 			"usage: -format must be text, json or markdown, not \"xml\"\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"detail with json", []string{"-detail", "-format", "json"}, `{}`, 2,
 			"usage: -detail goes with -format text: the JSON always holds every field\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
+		{"detail with markdown", []string{"-detail", "-format", "markdown"}, `{}`, 2,
+			"usage: -detail goes with -format text: the Markdown is the short report; use -format json for every field\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"trace with text", []string{"-trace"}, `{}`, 2,
 			"usage: -trace goes with -format json, without -explain: the trace is part of the JSON Result\nusage: recommend [-rules DIR] [-format text|json|markdown] [-detail] [-trace] [-explain MOVEMENT|referral] [FILE|-]\n"},
 		{"trace with explain", []string{"-trace", "-format", "json", "-explain", "walking"}, `{}`, 2,

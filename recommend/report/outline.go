@@ -123,7 +123,9 @@ type Group struct {
 	Cautions []string
 	// Stopped, in Also, is true when the programme stopped the
 	// movements this week: Dose then says so, and a list that shows
-	// names only must say it too.
+	// names only must say it too. The stopped movements share one
+	// group, where the first of them would be, without Cautions: they
+	// wait, with the pictures, until the movements start again.
 	Stopped bool
 	// Reason, in Avoid, is the reason shown for each movement: its first
 	// reason in rule order, then each other reason that does not head a
@@ -434,24 +436,31 @@ func (o *Outline) alsoHelpful(r *recommend.Result) {
 		}
 		o.alsoItems = append(o.alsoItems, it)
 		dose := doseThisWeek(r.Programme, it)
-		key := dose + "\x00" + strings.Join(Cautions(it), "\x00")
-		if i := slices.Index(keys, key); i >= 0 {
-			groups[i] = append(groups[i], it)
-			continue
-		}
-		keys, doses = append(keys, key), append(doses, dose)
 		stop := false
 		if r.Programme != nil {
 			st := programmeStep(r.Programme, it)
 			stop = st != nil && st.Change == recommend.ChangeStop
 		}
+		// The stopped movements share one line whatever their cautions,
+		// which wait until they start again.
+		key := "\x00stopped"
+		if !stop {
+			key = dose + "\x00" + strings.Join(Cautions(it), "\x00")
+		}
+		if i := slices.Index(keys, key); i >= 0 {
+			groups[i] = append(groups[i], it)
+			continue
+		}
+		keys, doses = append(keys, key), append(doses, dose)
 		stopped = append(stopped, stop)
 		groups = append(groups, []recommend.Item{it})
 	}
 	for i, items := range groups {
 		g := o.group(items)
 		g.Dose, g.Stopped = doses[i], stopped[i]
-		g.Cautions = Cautions(items[0])
+		if !g.Stopped {
+			g.Cautions = Cautions(items[0])
+		}
 		o.Also = append(o.Also, g)
 	}
 }

@@ -602,3 +602,81 @@ func TestDetailedReportHasTheProgramme(t *testing.T) {
 		})
 	}
 }
+
+// TestStoppedShareOneGroup checks that the also-helpful movements the
+// programme stopped share one group of the outline, where the first of
+// them is, without cautions, however their cautions differ, so that the
+// text and Markdown reports, which print them on one line, the page and
+// the cards, which render the outline's groups, list the same lines in
+// the same order. The hamstring stretch has the caution sciatica gives
+// it and dead bug has none; both are reported worse at their first level.
+func TestStoppedShareOneGroup(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	worse := []recommend.Done{{Movement: "hamstring_stretch", Sessions: 3, Response: "worse"}, {Movement: "dead_bug", Sessions: 3, Response: "worse"}}
+	same := []recommend.Done{{Movement: "hamstring_stretch", Sessions: 3, Response: "same"}, {Movement: "dead_bug", Sessions: 3, Response: "same"}}
+	p := recommend.Profile{Conditions: []string{"disc_herniation", "sciatica"}, PainLevel: 4, DaysSinceOnset: 30, CheckIns: []recommend.CheckIn{
+		{Day: 0, PainLevel: 4, Done: same},
+		{Day: 7, PainLevel: 5, Done: worse},
+	}}
+	res, err := eng.Recommend(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := report.New(res)
+	type group struct {
+		Movements []string
+		Stopped   bool
+		Cautions  int
+	}
+	var got []group
+	for _, g := range o.Also {
+		got = append(got, group{g.Movements(), g.Stopped, len(g.Cautions)})
+	}
+	want := []group{{[]string{"hamstring_stretch", "dead_bug"}, true, 0}}
+	var stopped []group
+	first := -1
+	for i, g := range got {
+		if g.Stopped {
+			stopped = append(stopped, g)
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if diff := cmp.Diff(want, stopped); diff != "" {
+		t.Errorf("stopped groups of Also (-want +got):\n%s", diff)
+	}
+	// The stopped group stands where the first stopped movement is in
+	// the Result's order of the also-helpful movements.
+	for i, it := range o.AlsoItems() {
+		if it.Movement == "hamstring_stretch" {
+			before := 0
+			for _, g := range got[:max(first, 0)] {
+				before += len(g.Movements)
+			}
+			if before != i {
+				t.Errorf("the stopped group comes after %d movements, want %d", before, i)
+			}
+		}
+	}
+	var text bytes.Buffer
+	if err := report.WriteText(&text, res); err != nil {
+		t.Fatal(err)
+	}
+	_, also, _ := strings.Cut(text.String(), "ALSO HELPFUL\n")
+	also, _, _ = strings.Cut(also, "\n\n")
+	var heads, names []string
+	for _, l := range strings.Split(also, "\n") {
+		head, _, _ := strings.Cut(strings.TrimPrefix(l, "  - "), ":")
+		heads = append(heads, head)
+	}
+	for _, g := range o.Also {
+		names = append(names, g.Names)
+	}
+	if diff := cmp.Diff(names, heads); diff != "" {
+		t.Errorf("the text's also-helpful lines are not the outline's groups (-want +got):\n%s", diff)
+	}
+}

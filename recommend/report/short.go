@@ -442,22 +442,13 @@ func (wr *writer) start() section {
 
 // alsoHelpful lists the recommended movements outside the plan, one line
 // for each group with the dose and cautions. The movements the programme
-// stopped share one line, where the first of them would be, without
-// their cautions or pictures, which wait until they start again.
+// stopped share one group (Group.Stopped), shown without cautions or
+// pictures, which wait until they start again.
 func (wr *writer) alsoHelpful() section {
 	s := section{title: "ALSO HELPFUL"}
-	stopped := -1 // the entry of the movements the programme stopped
-	var stoppedNames []string
 	for _, g := range wr.o.Also {
-		week := wr.weekStep(g.Items[0].Movement)
-		if week != nil && week.Change == recommend.ChangeStop {
-			if stopped < 0 {
-				s.entries = append(s.entries, entry{marker: "-"})
-				stopped = len(s.entries) - 1
-			}
-			for _, it := range g.Items {
-				stoppedNames = append(stoppedNames, it.Name())
-			}
+		if g.Stopped {
+			s.entries = append(s.entries, entry{marker: "-", head: g.Names + ": " + stoppedWords})
 			continue
 		}
 		head := g.Names + ": " + g.Dose
@@ -470,28 +461,12 @@ func (wr *writer) alsoHelpful() section {
 		}
 		s.entries = append(s.entries, e)
 	}
-	if stopped >= 0 {
-		s.entries[stopped].head = words.List(stoppedNames) + ": " + stoppedWords
-	}
 	return s
 }
 
 // stoppedWords say, in the plan and the also-helpful list, that the
 // programme stopped a movement.
 const stoppedWords = "stopped for now (see above)."
-
-// weekStep returns the programme's step for movement id, or nil when
-// there is none.
-func (wr *writer) weekStep(id string) *recommend.Step {
-	if pg := wr.o.Programme; pg != nil {
-		for i := range pg.Steps {
-			if pg.Steps[i].Movement == id {
-				return &pg.Steps[i]
-			}
-		}
-	}
-	return nil
-}
 
 // avoid lists the avoided movements, one line for each group with its
 // reason.

@@ -407,7 +407,8 @@ func (b *builder) start() error {
 }
 
 // alsoHelpful lists the recommended movements outside the plan, one entry
-// for movements with the same dose and cautions.
+// for each of the outline's groups: movements with the same dose and
+// cautions, or the movements the programme stopped.
 func (b *builder) alsoHelpful() error {
 	for _, g := range b.o.Also {
 		iv, err := b.group(g)
