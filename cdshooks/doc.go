@@ -44,9 +44,10 @@ it lists none or there is no trust file.
 With [WithTrust] (a [Trust] from [ParseTrust], the JSON trust file), the
 service and feedback endpoints accept only calls carrying a JWT signed
 with RS384 or ES384 by a listed client, for the path called (for
-feedback, the feedback endpoint or the service's own), unexpired,
-not issued in the future and not replayed, in the one Authorization
-header (several are refused, whatever their order; see [Trust.Verify]);
+feedback, the feedback endpoint or the service's own), unexpired but
+expiring within [MaxTokenLife], not issued in the future and not
+replayed, in the one Authorization header (several are refused, whatever
+their order; see [Trust.Verify]);
 any other call gets 401 with a WWW-Authenticate header. Discovery stays open.
 Without it the service authenticates no one and must sit behind
 something that does. When a trusted client's request lacks the patient or

@@ -69,6 +69,12 @@ type TrustedClient struct {
 const (
 	// Leeway is the clock skew allowed on exp and iat.
 	Leeway = 60 * time.Second
+	// MaxTokenLife is how far after now a token's exp may be (beside
+	// Leeway). A token's jti is remembered until it expires, in memory
+	// only: a token that lives longer could be replayed once the service
+	// restarts, or at another replica, for as long as it lives. CDS Hooks
+	// best practice keeps these tokens to at most an hour.
+	MaxTokenLife = time.Hour
 	// ReplayCacheSize bounds the jti values remembered.
 	ReplayCacheSize = 100000
 	// jwksTTL is how long keys fetched from a jwks_uri are kept, and
@@ -322,7 +328,8 @@ type claims struct {
 // RS384 or ES384 by a listed client's key, with a typ header, if any, of
 // JWT (CDS Hooks fixes it; another kind of JWT is refused), iss that client, aud
 // base_url + path, exp after now and iat not after it (each with
-// Leeway), and a jti not seen before. It returns the client, or an
+// Leeway), exp at most MaxTokenLife after now (with Leeway), and a jti not
+// seen before. It returns the client, or an
 // *AuthError.
 //
 // For a call to a service's feedback endpoint
@@ -419,6 +426,10 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 	exp := cl.Expiry.Time()
 	if now.Add(-Leeway).After(exp) {
 		return nil, unauthorized("the token has expired")
+	}
+	if exp.After(now.Add(MaxTokenLife + Leeway)) {
+		// Its jti would have to be remembered past a restart.
+		return nil, unauthorized("exp is more than %v away: a token must expire within %v of the call", MaxTokenLife, MaxTokenLife)
 	}
 	if cl.IssuedAt.Time().After(now.Add(Leeway)) {
 		return nil, unauthorized("iat is in the future")

@@ -207,6 +207,15 @@ func TestTrust(t *testing.T) {
 		{"expired", servicePath, func() string {
 			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(-2*time.Minute).Unix())))
 		}, 401},
+		{"exp more than an hour away, a jti to remember past a restart", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(cdshooks.MaxTokenLife+cdshooks.Leeway+time.Second).Unix())))
+		}, 401},
+		{"exp ten years away", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.AddDate(10, 0, 0).Unix())))
+		}, 401},
+		{"exp an hour away", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(cdshooks.MaxTokenLife).Unix())))
+		}, 200},
 		{"iat in the future beyond the leeway", servicePath, func() string {
 			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "iat", today.Add(3*time.Minute).Unix())))
 		}, 401},
@@ -406,8 +415,9 @@ func TestTrustSeveralAuthorizationHeaders(t *testing.T) {
 
 // TestTrustSpecExample checks the specification's own example token
 // ("Trusting CDS Clients"), ES384 with the example JWK Set: it verifies
-// for the example's aud at a time between its iat and exp, and is refused
-// once expired and for another endpoint.
+// for the example's aud in the hour before its exp, and is refused
+// earlier (its exp is years after its iat, and a token may live at most
+// MaxTokenLife), once expired and for another endpoint.
 func TestTrustSpecExample(t *testing.T) {
 	f, err := os.Open("../testdata/cdshooks/trust/spec-example.json")
 	if err != nil {
@@ -428,9 +438,11 @@ func TestTrustSpecExample(t *testing.T) {
 		now  time.Time
 		ok   bool
 	}{
-		{"valid then", "/cds-services/some-service", time.Unix(1400000000, 0), true},
+		// First: a token refused is not remembered, and one accepted is.
+		{"its exp years away", "/cds-services/some-service", time.Unix(1400000000, 0), false},
+		{"valid then", "/cds-services/some-service", time.Unix(1422568860-600, 0), true},
 		{"expired now", "/cds-services/some-service", today, false},
-		{"another endpoint", servicePath, time.Unix(1400000001, 0), false},
+		{"another endpoint", servicePath, time.Unix(1422568860-599, 0), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
