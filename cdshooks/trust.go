@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -58,7 +59,8 @@ type TrustedClient struct {
 	// prefetch it needs. The service never calls another host.
 	FHIRServers []string `json:"fhir_servers,omitempty"`
 	// Origins are the browser origins ("https://ehr.example.org") this
-	// client calls from, for CORS. When no client lists any, a browser
+	// client calls from, for CORS, compared as a browser writes them (the
+	// scheme and host in lower case, no default port). When no client lists any, a browser
 	// of any origin may call the service: the token, not the origin,
 	// authenticates the call.
 	Origins []string `json:"origins,omitempty"`
@@ -227,15 +229,36 @@ func NewTrust(f TrustFile) (*Trust, error) {
 		}
 		for j, o := range c.Origins {
 			u, err := url.Parse(o)
-			if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 				return nil, fmt.Errorf("%s.origins[%d]: %q is not an origin (scheme://host[:port])", at, j, o)
 			}
-			t.origins[o] = true
+			// Kept as a browser sends it, so that "https://EHR.example.org"
+			// or "https://ehr.example.org:443" in the file is the origin
+			// "https://ehr.example.org" a browser names, not one none does.
+			t.origins[serializedOrigin(u)] = true
 			t.anyOrigin = false
 		}
 		t.clients[c.Iss] = &c
 	}
 	return t, nil
+}
+
+// serializedOrigin is the origin of u as a browser writes it in an Origin
+// header (RFC 6454, section 6.2): the scheme and host in lower case, and
+// the port only when it is not the scheme's default (443 for https, 80
+// for http).
+func serializedOrigin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		port = ""
+	}
+	if port != "" {
+		return scheme + "://" + net.JoinHostPort(host, port)
+	}
+	if strings.Contains(host, ":") { // an IPv6 address
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host
 }
 
 // absURL checks that s, the trust file's field, is an absolute https URL

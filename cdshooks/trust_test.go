@@ -499,6 +499,7 @@ func TestParseTrustErrors(t *testing.T) {
 		{"P-256 key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(ec256) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: an EC key not on P-384: ES384 signs with P-384"},
 		{"fhir server not a URL", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["fhir.example.org"]}]}`, `trust file: clients[0].fhir_servers[0]: "fhir.example.org" is not an absolute http(s) URL without query`},
 		{"origin with a path", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://ehr.example.org/app"]}]}`, `trust file: clients[0].origins[0]: "https://ehr.example.org/app" is not an origin (scheme://host[:port])`},
+		{"origin with user information", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://me@ehr.example.org"]}]}`, `trust file: clients[0].origins[0]: "https://me@ehr.example.org" is not an origin (scheme://host[:port])`},
 		// CDS Hooks requires TLS: a FHIR access token or a key set must not
 		// travel over plain HTTP, except to the machine itself.
 		{"http base_url", `{"base_url": "http://cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,
