@@ -528,6 +528,13 @@ func unreadPatientCard(res *recommend.Result, hookInstance string, notes []Patie
 		what = "**The patient's age is unknown.** The Patient's id could not be read, or is not the patient in view's, or the Patient could not be read, " +
 			"so the service could not tell that it is the patient in view and read none of it: " +
 			"the advice was worked out without an age or sex, and a referral that depends on the age " + ageRisks
+	case slices.Contains(notes, PatientNote{Entry: "prefetch." + PrefetchPatient + ".birthDate", Reason: birthDateMissing}):
+		summary = "Birth date missing: age-related referrals not assessed; check the age on the chart"
+		what = "**The patient's age is unknown.** The Patient has no birthDate, so the advice was worked out without an age: " +
+			"a referral that depends on it " + ageRisks
+		if unread(".gender") {
+			what = strings.Replace(what, "without an age:", "without an age, and with the sex not stated (the gender could not be read either):", 1)
+		}
 	case unread(".birthDate") && unread(".gender"):
 		what = strings.Replace(what, "without an age:", "without an age, and with the sex not stated (the gender could not be read either):", 1)
 	case unread(".gender"):

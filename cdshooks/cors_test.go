@@ -24,6 +24,11 @@ func TestCORS(t *testing.T) {
 	listing := trustedService(t, newTrustEnv(t, func(f *cdshooks.TrustFile) {
 		f.Clients[0].Origins = []string{"https://ehr.example.org"}
 	}))
+	// Origins written another way than a browser writes them: the host
+	// in capitals, the default port, an IPv6 address.
+	writtenOtherwise := trustedService(t, newTrustEnv(t, func(f *cdshooks.TrustFile) {
+		f.Clients[0].Origins = []string{"HTTPS://EHR.Example.org:443", "http://localhost:80", "http://[::1]:8080"}
+	}))
 	type headers struct {
 		Status                            int
 		Allow, Origin, Methods, AllowHdrs string
@@ -47,6 +52,14 @@ func TestCORS(t *testing.T) {
 		{"feedback, an origin not listed", cdshooks.FeedbackPath, "https://evil.example.net", listing,
 			headers{Status: 204, Allow: "POST, OPTIONS", Vary: "Origin"}},
 		{"no Origin", "/cds-services/backrules", "", open, headers{Status: 204, Allow: "POST, OPTIONS"}},
+		{"service, a listed origin written in capitals with its default port", "/cds-services/backrules", "https://ehr.example.org", writtenOtherwise,
+			allowed("https://ehr.example.org", "POST, OPTIONS")},
+		{"service, a listed http origin written with port 80", "/cds-services/backrules", "http://localhost", writtenOtherwise,
+			allowed("http://localhost", "POST, OPTIONS")},
+		{"service, a listed IPv6 origin", "/cds-services/backrules", "http://[::1]:8080", writtenOtherwise,
+			allowed("http://[::1]:8080", "POST, OPTIONS")},
+		{"service, another port of a listed host", "/cds-services/backrules", "https://ehr.example.org:8443", writtenOtherwise,
+			headers{Status: 204, Allow: "POST, OPTIONS", Vary: "Origin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,9 +44,10 @@ it lists none or there is no trust file.
 With [WithTrust] (a [Trust] from [ParseTrust], the JSON trust file), the
 service and feedback endpoints accept only calls carrying a JWT signed
 with RS384 or ES384 by a listed client, for the path called (for
-feedback, the feedback endpoint or the service's own), unexpired,
-not issued in the future and not replayed, in the one Authorization
-header (several are refused, whatever their order; see [Trust.Verify]);
+feedback, the feedback endpoint or the service's own), unexpired but
+expiring within [MaxTokenLife], not issued in the future and not
+replayed, in the one Authorization header (several are refused, whatever
+their order; see [Trust.Verify]);
 any other call gets 401 with a WWW-Authenticate header. Discovery stays open.
 Without it the service authenticates no one and must sit behind
 something that does. When a trusted client's request lacks the patient or
@@ -152,7 +153,10 @@ of time ([WithTimeout]).
     over 130 leaves the age unknown too, and so does a birthDate that is
     not a JSON string (1950): it is reported (see below), and the cards
     the Conditions call for still come, with a warning card saying the
-    age-related referrals were not assessed. A gender that is not a
+    age-related referrals were not assessed. A Patient without a
+    birthDate (or with null) is reported the same way, with the warning
+    card "Birth date missing: age-related referrals not assessed; check
+    the age on the chart": the advice of an unknown age is an adult's. A gender that is not a
     string leaves the sex not stated, with a warning card the same way,
     and an id that is not a string, or is another patient's, leaves both
     (the Patient cannot be told to be the patient in context, so none of
@@ -397,8 +401,8 @@ object, which CDS Hooks reserves for this kind of use ([Extension]):
     their status could not be read (or as the patient's although their
     subject could not be), in the same form;
   - com.github.backrules.unread-patient ([ExtensionUnreadPatient]): the
-    values of the patient that could not be read (a birthDate that gives
-    no age, a gender or id of the wrong type, a deceased[x] that cannot be
+    values of the patient that could not be read (a birthDate that is
+    missing or gives no age, a gender or id of the wrong type, a deceased[x] that cannot be
     read or is in the future, or the Patient itself, not read from
     fhirServer), each with its path and why;
   - com.github.backrules.unread-conditions

@@ -94,7 +94,8 @@ const maxFeedback = 100
 // CDS Hooks asks for the outcomeTimestamp in UTC. An RFC 3339 date-time
 // with another offset ("2021-12-11T11:05:31+01:00") names the same
 // instant without doubt, so it is taken, and recorded in UTC; one without
-// an offset, or a date alone, is refused. A leading UTF-8 byte order
+// an offset, or a date alone, is refused. A "t" and "z" in lower case and a
+// leap second, which RFC 3339 allows, are read. A leading UTF-8 byte order
 // mark is skipped. A problem is a *RequestError matching
 // ErrInvalidRequest.
 func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
@@ -152,7 +153,7 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 				}
 			}
 		}
-		ts, err := time.Parse(time.RFC3339Nano, fb.OutcomeTimestamp)
+		ts, err := parseRFC3339(fb.OutcomeTimestamp)
 		if err != nil {
 			return nil, nil, badRequest(at+".outcomeTimestamp", "must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found %s", quote(fb.OutcomeTimestamp))
 		}
@@ -160,6 +161,27 @@ func ParseFeedback(data []byte) (*FeedbackRequest, []FeedbackRecord, error) {
 		recs = append(recs, rec)
 	}
 	return &f, recs, nil
+}
+
+// parseRFC3339 reads s, an RFC 3339 date-time (section 5.6), as CDS Hooks
+// profiles outcomeTimestamp: with a "t" and "z" in lower case, which RFC
+// 3339 allows beside "T" and "Z", and with a leap second (":60", read as
+// the first instant of the next minute, which time.Time cannot tell from
+// it), both of which time.Parse refuses.
+func parseRFC3339(s string) (time.Time, error) {
+	s = strings.ToUpper(s) // only "t" and "z" are letters in a date-time
+	leap := len(s) > len("2006-01-02T15:04:05") && s[10] == 'T' && s[17:19] == "60"
+	if leap {
+		s = s[:17] + "59" + s[19:]
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if leap {
+		t = t.Add(time.Second)
+	}
+	return t, nil
 }
 
 // offeredReason reports whether c is one of the override reasons the

@@ -86,6 +86,10 @@ func TestFeedback(t *testing.T) {
 			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "2020-12-11"`}},
 		{"no offset", `{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "2020-12-11T10:05:31"}]}`,
 			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "2020-12-11T10:05:31"`}},
+		{"a second of 61", `{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "1990-12-31T23:59:61Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "1990-12-31T23:59:61Z"`}},
+		{"a letter other than t or z", `{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "1990-12-31x23:59:59Z"}]}`,
+			errorBody{Status: 400, Field: "feedback[0].outcomeTimestamp", Error: `must be an RFC 3339 date-time, such as 2021-12-11T10:05:31Z, found "1990-12-31x23:59:59Z"`}},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +266,17 @@ func TestFeedbackStrict(t *testing.T) {
 			[]cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "accepted", AcceptedSuggestions: 1, OutcomeTimestamp: ts("2020-12-11T00:00:00.52Z")}}},
 		// CDS Hooks asks for UTC; an RFC 3339 offset names the same
 		// instant, so it is taken and the instant kept in UTC.
+		// RFC 3339 (5.6) allows "t" and "z" in lower case, and a leap
+		// second, which time.Parse refuses.
+		{"t and z in lower case",
+			`{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "1985-04-12t23:20:50.52z"}]}`,
+			[]cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "overridden", OutcomeTimestamp: ts("1985-04-12T23:20:50.52Z")}}},
+		{"a leap second, RFC 3339's own example",
+			`{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "1990-12-31T23:59:60Z"}]}`,
+			[]cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "overridden", OutcomeTimestamp: ts("1991-01-01T00:00:00Z")}}},
+		{"a leap second with an offset",
+			`{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "1990-12-31T15:59:60-08:00"}]}`,
+			[]cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "overridden", OutcomeTimestamp: ts("1991-01-01T00:00:00Z")}}},
 		{"an offset other than Z",
 			`{"feedback": [{"card": "4e0a3a1e-3283-4575-ab82-028d55fe2719", "outcome": "overridden", "outcomeTimestamp": "2021-12-11T11:05:31+01:00"}]}`,
 			[]cdshooks.FeedbackRecord{{Card: "4e0a3a1e-3283-4575-ab82-028d55fe2719", Outcome: "overridden", OutcomeTimestamp: ts("2021-12-11T10:05:31Z")}}},

@@ -125,9 +125,9 @@ type Mapping struct {
 	// service says the pain trend is incomplete.
 	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
 	// UnreadPatient are the values of the patient prefetch that could not
-	// be read, and why: a birthDate that is not a string, not a date, or
-	// gives an age in the future or over recommend.MaxAge, leaves the age
-	// unknown (0), a gender that is not a string leaves the sex not
+	// be read, and why: a birthDate that is missing (or null), not a
+	// string, not a date, or gives an age in the future or over
+	// recommend.MaxAge, leaves the age unknown (0), a gender that is not a string leaves the sex not
 	// stated, and an id that is not a string leaves both (the Patient
 	// cannot be told to be the patient in context); the service says so
 	// rather than refusing the call, so that the referrals the Conditions
@@ -932,10 +932,10 @@ type term struct {
 //     age the patient has certainly reached, so a birth year alone gives
 //     the age on the last day of that year, and, when the first day of
 //     the year (or month) gives another, that one is Mapping.AgeUpTo (see
-//     there); a birthDate that is not a
+//     there); a birthDate that is missing or null, is not a
 //     string, not a date of the calendar, is after now, or gives an age
 //     over recommend.MaxAge leaves the age unknown (0) and is listed in
-//     Mapping.UnreadPatient with why;
+//     Mapping.UnreadPatient with why (a patient of null, no data, is not);
 //   - the patient's gender gives the profile's sex when it is "female" or
 //     "male" and the vocabulary declares that value under sex; any other
 //     gender ("other", "unknown", none) leaves sex not stated, and one
@@ -1508,7 +1508,12 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 		}
 		m.Profile.Age, m.AgeUpTo = age, older
 	}
-	if why != "" {
+	switch {
+	case why == "" && birth == "":
+		// No age, as for one that cannot be read: the age-related
+		// referrals are not assessed, which the clinician is told.
+		note("birthDate", birthDateMissing)
+	case why != "":
 		note("birthDate", why+": the age is taken as unknown")
 	}
 	gender, why := str(p.Gender, "gender")
@@ -1520,6 +1525,10 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	}
 	return nil
 }
+
+// birthDateMissing is the reason of the Mapping.UnreadPatient note of a
+// Patient without a birthDate (or with null).
+const birthDateMissing = "missing: the age is taken as unknown"
 
 // ageOrSexNotes returns the notes that leave the age unknown or the sex
 // not stated: all but those of a deceased[x] that could not be read,

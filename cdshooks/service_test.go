@@ -430,9 +430,18 @@ func TestUnreadableBirthDate(t *testing.T) {
 		return string(mustJSON(t, m))
 	}
 	withBirthDate := func(birth any) string { return withPatient("birthDate", birth) }
+	withoutBirthDate := func() string {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m["prefetch"].(map[string]any)["patient"].(map[string]any), "birthDate")
+		return string(mustJSON(t, m))
+	}
 	const (
 		cancer    = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
 		noAge     = "Birth date could not be read: age-related referrals not assessed; check the age on the chart"
+		noBirth   = "Birth date missing: age-related referrals not assessed; check the age on the chart"
 		noSex     = "Gender could not be read: sex taken as not stated; check the sex on the chart"
 		noPatient = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
 		unknown   = ": the age is taken as unknown"
@@ -463,6 +472,14 @@ func TestUnreadableBirthDate(t *testing.T) {
 			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: `"2027-01-01" is after today (2026-11-24)` + unknown}},
 			Outcome: cdshooks.OutcomeCards}},
 		{"a date", withBirthDate("1950-06-01"), outcome{Status: 200, Cards: []string{cancer}, Outcome: cdshooks.OutcomeCards}},
+		// No birth date leaves the age unknown as one that cannot be read
+		// does: the clinician is told, as of that one.
+		{"no birthDate", withoutBirthDate(), outcome{Status: 200, Cards: []string{cancer, noBirth},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "missing" + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
+		{"a birthDate of null", withBirthDate(nil), outcome{Status: 200, Cards: []string{cancer, noBirth},
+			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "missing" + unknown}},
+			Outcome: cdshooks.OutcomeCards}},
 		{"a number: the wrong type", withBirthDate(1964), outcome{Status: 200, Cards: []string{cancer, noAge},
 			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "must be a string, found a number" + unknown}},
 			Outcome: cdshooks.OutcomeCards}},
@@ -585,7 +602,7 @@ func TestSexUnread(t *testing.T) {
 		patient string
 		notes   []cdshooks.PatientNote
 	}{
-		{patient: `{"resourceType": "Patient", "gender": 5}`,
+		{patient: `{"resourceType": "Patient", "gender": 5, "birthDate": "1950-01-01"}`,
 			notes: []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found a number" + unread}}},
 		{patient: `{"resourceType": "Patient", "gender": ["female"], "birthDate": "1950-01-01"}`,
 			notes: []cdshooks.PatientNote{{Entry: "prefetch.patient.gender", Reason: "must be a string, found an array" + unread}}},

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -58,7 +59,8 @@ type TrustedClient struct {
 	// prefetch it needs. The service never calls another host.
 	FHIRServers []string `json:"fhir_servers,omitempty"`
 	// Origins are the browser origins ("https://ehr.example.org") this
-	// client calls from, for CORS. When no client lists any, a browser
+	// client calls from, for CORS, compared as a browser writes them (the
+	// scheme and host in lower case, no default port). When no client lists any, a browser
 	// of any origin may call the service: the token, not the origin,
 	// authenticates the call.
 	Origins []string `json:"origins,omitempty"`
@@ -69,6 +71,12 @@ type TrustedClient struct {
 const (
 	// Leeway is the clock skew allowed on exp and iat.
 	Leeway = 60 * time.Second
+	// MaxTokenLife is how far after now a token's exp may be (beside
+	// Leeway). A token's jti is remembered until it expires, in memory
+	// only: a token that lives longer could be replayed once the service
+	// restarts, or at another replica, for as long as it lives. CDS Hooks
+	// best practice keeps these tokens to at most an hour.
+	MaxTokenLife = time.Hour
 	// ReplayCacheSize bounds the jti values remembered.
 	ReplayCacheSize = 100000
 	// jwksTTL is how long keys fetched from a jwks_uri are kept, and
@@ -221,15 +229,36 @@ func NewTrust(f TrustFile) (*Trust, error) {
 		}
 		for j, o := range c.Origins {
 			u, err := url.Parse(o)
-			if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 				return nil, fmt.Errorf("%s.origins[%d]: %q is not an origin (scheme://host[:port])", at, j, o)
 			}
-			t.origins[o] = true
+			// Kept as a browser sends it, so that "https://EHR.example.org"
+			// or "https://ehr.example.org:443" in the file is the origin
+			// "https://ehr.example.org" a browser names, not one none does.
+			t.origins[serializedOrigin(u)] = true
 			t.anyOrigin = false
 		}
 		t.clients[c.Iss] = &c
 	}
 	return t, nil
+}
+
+// serializedOrigin is the origin of u as a browser writes it in an Origin
+// header (RFC 6454, section 6.2): the scheme and host in lower case, and
+// the port only when it is not the scheme's default (443 for https, 80
+// for http).
+func serializedOrigin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		port = ""
+	}
+	if port != "" {
+		return scheme + "://" + net.JoinHostPort(host, port)
+	}
+	if strings.Contains(host, ":") { // an IPv6 address
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host
 }
 
 // absURL checks that s, the trust file's field, is an absolute https URL
@@ -322,7 +351,8 @@ type claims struct {
 // RS384 or ES384 by a listed client's key, with a typ header, if any, of
 // JWT (CDS Hooks fixes it; another kind of JWT is refused), iss that client, aud
 // base_url + path, exp after now and iat not after it (each with
-// Leeway), and a jti not seen before. It returns the client, or an
+// Leeway), exp at most MaxTokenLife after now (with Leeway), and a jti not
+// seen before. It returns the client, or an
 // *AuthError.
 //
 // For a call to a service's feedback endpoint
@@ -419,6 +449,10 @@ func (t *Trust) Verify(ctx context.Context, r *http.Request, path string, now ti
 	exp := cl.Expiry.Time()
 	if now.Add(-Leeway).After(exp) {
 		return nil, unauthorized("the token has expired")
+	}
+	if exp.After(now.Add(MaxTokenLife + Leeway)) {
+		// Its jti would have to be remembered past a restart.
+		return nil, unauthorized("exp is more than %v away: a token must expire within %v of the call", MaxTokenLife, MaxTokenLife)
 	}
 	if cl.IssuedAt.Time().After(now.Add(Leeway)) {
 		return nil, unauthorized("iat is in the future")

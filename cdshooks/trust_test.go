@@ -207,6 +207,15 @@ func TestTrust(t *testing.T) {
 		{"expired", servicePath, func() string {
 			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(-2*time.Minute).Unix())))
 		}, 401},
+		{"exp more than an hour away, a jti to remember past a restart", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(cdshooks.MaxTokenLife+cdshooks.Leeway+time.Second).Unix())))
+		}, 401},
+		{"exp ten years away", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.AddDate(10, 0, 0).Unix())))
+		}, 401},
+		{"exp an hour away", servicePath, func() string {
+			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "exp", today.Add(cdshooks.MaxTokenLife).Unix())))
+		}, 200},
 		{"iat in the future beyond the leeway", servicePath, func() string {
 			return "Bearer " + sign(t, rsaGood(with(goodClaims(ehrIss, servicePath), "iat", today.Add(3*time.Minute).Unix())))
 		}, 401},
@@ -406,8 +415,9 @@ func TestTrustSeveralAuthorizationHeaders(t *testing.T) {
 
 // TestTrustSpecExample checks the specification's own example token
 // ("Trusting CDS Clients"), ES384 with the example JWK Set: it verifies
-// for the example's aud at a time between its iat and exp, and is refused
-// once expired and for another endpoint.
+// for the example's aud in the hour before its exp, and is refused
+// earlier (its exp is years after its iat, and a token may live at most
+// MaxTokenLife), once expired and for another endpoint.
 func TestTrustSpecExample(t *testing.T) {
 	f, err := os.Open("../testdata/cdshooks/trust/spec-example.json")
 	if err != nil {
@@ -428,9 +438,11 @@ func TestTrustSpecExample(t *testing.T) {
 		now  time.Time
 		ok   bool
 	}{
-		{"valid then", "/cds-services/some-service", time.Unix(1400000000, 0), true},
+		// First: a token refused is not remembered, and one accepted is.
+		{"its exp years away", "/cds-services/some-service", time.Unix(1400000000, 0), false},
+		{"valid then", "/cds-services/some-service", time.Unix(1422568860-600, 0), true},
 		{"expired now", "/cds-services/some-service", today, false},
-		{"another endpoint", servicePath, time.Unix(1400000001, 0), false},
+		{"another endpoint", servicePath, time.Unix(1422568860-599, 0), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,6 +499,7 @@ func TestParseTrustErrors(t *testing.T) {
 		{"P-256 key", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(ec256) + `]}}]}`, "trust file: clients[0].jwks.keys[0]: an EC key not on P-384: ES384 signs with P-384"},
 		{"fhir server not a URL", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "fhir_servers": ["fhir.example.org"]}]}`, `trust file: clients[0].fhir_servers[0]: "fhir.example.org" is not an absolute http(s) URL without query`},
 		{"origin with a path", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://ehr.example.org/app"]}]}`, `trust file: clients[0].origins[0]: "https://ehr.example.org/app" is not an origin (scheme://host[:port])`},
+		{"origin with user information", `{"base_url": "https://c", "clients": [{"iss": "x", "jwks": {"keys": [` + string(pub) + `]}, "origins": ["https://me@ehr.example.org"]}]}`, `trust file: clients[0].origins[0]: "https://me@ehr.example.org" is not an origin (scheme://host[:port])`},
 		// CDS Hooks requires TLS: a FHIR access token or a key set must not
 		// travel over plain HTTP, except to the machine itself.
 		{"http base_url", `{"base_url": "http://cds.example.org", "clients": [{"iss": "x", "jwks_uri": "https://e/k"}]}`,

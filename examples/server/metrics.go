@@ -50,8 +50,27 @@ type metrics struct {
 	cacheHit, cacheMiss prometheus.Counter
 }
 
+// The outcomes of backrules_rule_reloads_total.
+const (
+	reloadSwapped   = "swapped"
+	reloadUnchanged = "unchanged"
+	reloadRefused   = "refused"
+	reloadPostponed = "postponed"
+)
+
+// cdsOutcomes are the outcomes each route of backrules_cds_calls_total
+// can have (see cdshooks.Event).
+var cdsOutcomes = map[string][]string{
+	cdshooks.RouteService: {cdshooks.OutcomeCards, cdshooks.OutcomeNoCards, cdshooks.OutcomeUnauthorized,
+		cdshooks.OutcomePrecondition, cdshooks.OutcomeBadRequest, cdshooks.OutcomeUnavailable, cdshooks.OutcomeError},
+	cdshooks.RouteFeedback: {cdshooks.OutcomeFeedback, cdshooks.OutcomeUnauthorized, cdshooks.OutcomeBadRequest, cdshooks.OutcomeError},
+}
+
 // newMetrics returns the metrics; cacheBytes tells the bytes the answer
-// cache in use is charged.
+// cache in use is charged. Every series of reloads and CDS calls is
+// exported from the start, at 0, as the answer cache's are: a counter
+// that first appears at 1 shows no increase to rate() or increase(), so
+// an alert on them would miss the first refused reload, or the first 401s.
 func newMetrics(cacheBytes func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
@@ -80,6 +99,14 @@ func newMetrics(cacheBytes func() float64) *metrics {
 		Name: "backrules_answer_cache_total", Help: "POST /recommend answers served from the answer cache (hit) or worked out (miss).",
 	}, []string{"outcome"})
 	m.cacheHit, m.cacheMiss = cache.WithLabelValues("hit"), cache.WithLabelValues("miss")
+	for _, o := range []string{reloadSwapped, reloadUnchanged, reloadRefused, reloadPostponed} {
+		m.reloads.WithLabelValues(o)
+	}
+	for route, outcomes := range cdsOutcomes {
+		for _, o := range outcomes {
+			m.cdsCalls.WithLabelValues(route, o)
+		}
+	}
 	cacheSize := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "backrules_answer_cache_bytes", Help: "Bytes the answer cache is charged: its keys, answers and overhead.",
 	}, cacheBytes)

@@ -320,6 +320,34 @@ func TestServerSignedCall(t *testing.T) {
 
 // TestReloadMetrics checks the reload counter by outcome and that the
 // rule set info follows the swap.
+// TestMetricsFromTheStart checks that every series of reloads and CDS
+// calls is exported at 0 before anything happened: a counter that first
+// appears at 1 shows no increase to rate() or increase(), so an alert on
+// the first refused reload or the first 401s would not fire.
+func TestMetricsFromTheStart(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	fams := scrape(t, s.Handler())
+	type series struct {
+		name   string
+		labels map[string]string
+	}
+	var all []series
+	for _, o := range []string{"swapped", "unchanged", "refused", "postponed"} {
+		all = append(all, series{"backrules_rule_reloads_total", map[string]string{"outcome": o}})
+	}
+	for _, o := range []string{"cards", "no_cards", "unauthorized", "precondition_failed", "bad_request", "unavailable", "error"} {
+		all = append(all, series{"backrules_cds_calls_total", map[string]string{"route": "service", "outcome": o}})
+	}
+	for _, o := range []string{"feedback", "unauthorized", "bad_request", "error"} {
+		all = append(all, series{"backrules_cds_calls_total", map[string]string{"route": "feedback", "outcome": o}})
+	}
+	for _, tt := range all {
+		if got := sample(fams, tt.name, tt.labels); got != 0 {
+			t.Errorf("%s%v = %v, want 0 (-1: not exported)", tt.name, tt.labels, got)
+		}
+	}
+}
+
 func TestReloadMetrics(t *testing.T) {
 	dir := t.TempDir()
 	writeRules(t, dir, "metrics-1")

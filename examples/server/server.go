@@ -228,7 +228,7 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 	eng, err := recommend.Load(s.rules)
 	if fingerprint(s.rules) != fp {
 		// Not recorded as attempted: Check sees the change again.
-		s.metrics.reloads.WithLabelValues("postponed").Inc()
+		s.metrics.reloads.WithLabelValues(reloadPostponed).Inc()
 		s.log.Warn("reload postponed: the rule files changed while they were loaded",
 			slog.String("rule_set", old.Digest), slog.String("version", old.Version))
 		return false, errChanging
@@ -248,7 +248,7 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 		s.status.errorAt = now
 		s.statusMu.Unlock()
 		logRefusal(s.log, "reload refused: keeping the running rules", old, ref)
-		s.metrics.reloads.WithLabelValues("refused").Inc()
+		s.metrics.reloads.WithLabelValues(reloadRefused).Inc()
 		return false, fmt.Errorf("reload rules: %w", ref)
 	}
 	rs := eng.RuleSet()
@@ -267,9 +267,9 @@ func (s *Server) reloadLocked(fp string) (bool, error) {
 	s.statusMu.Unlock()
 	if changed {
 		s.metrics.setRuleSet(rs)
-		s.metrics.reloads.WithLabelValues("swapped").Inc()
+		s.metrics.reloads.WithLabelValues(reloadSwapped).Inc()
 	} else {
-		s.metrics.reloads.WithLabelValues("unchanged").Inc()
+		s.metrics.reloads.WithLabelValues(reloadUnchanged).Inc()
 	}
 	switch {
 	case changed:
