@@ -78,7 +78,7 @@ var reasonedRules = []struct{ rule, says string }{
 	{"stenosis-flexion-exercises", "our reasoning"},
 	{"stenosis-avoid-extension", "our reasoning"},
 	// Long 2004 tested exercise by direction, not positions.
-	{"disc-flexion-preference-avoid-extension", "our reasoning"},
+	{"flexion-preference-avoid-extension", "our reasoning"},
 	// The Mayo Clinic page names no precaution in pregnancy.
 	{"inversion-pregnancy", "our reasoning"},
 	// The Mayo Clinic page names glaucoma, not every eye disease; the

@@ -202,7 +202,9 @@ func clinicalExpect(p recommend.Profile) clinicalAdvice {
 		cancer, flag("known_serious_spinal_condition"), cancerSigns >= 2 && (!long || strongSign),
 		(infectionRisk || flag("immunosuppression")) && illness,
 		bleeding && fall, abdominal, flag("urinary_pain_with_flank_pain"),
-		pain >= 7 && days <= 28 && !stable && (cond("osteoporosis") || flag("long_term_steroids")):
+		pain >= 7 && days <= 28 && !stable && (cond("osteoporosis") || flag("long_term_steroids")),
+		// A fall is an injury: severe new pain after one, at any age.
+		fall && pain >= 7 && days <= 28 && !stable:
 		return clinicalAdvice{Top: recommend.UrgencyUrgent, Withheld: true}
 	case flag("unexplained_weight_loss"), flag("night_pain") && !long,
 		flag("immunosuppression"), flag("long_term_steroids"), infectionRisk,

@@ -118,6 +118,9 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 	var eng *recommend.Engine
 	var err error
 	if *rulesDir != "" {
+		if err := cliflag.Dir(*rulesDir, "rule files"); err != nil {
+			return fmt.Errorf("-rules: %w", err)
+		}
 		eng, err = recommend.Load(os.DirFS(*rulesDir))
 	} else {
 		eng, err = recommend.Default()

@@ -83,6 +83,10 @@ func TestExitCodes(t *testing.T) {
 			"error: invalid profile: line 1 col 2: \"conditons\": unknown field (did you mean \"conditions\"?); " +
 				"line 1 col 16: conditions \"disc_herniation\": named where the profile could not be read: counted as a condition toward the referrals, to be safe\n"},
 		{"missing file", []string{"no-such-file.json"}, "", 1, "error: open no-such-file.json: no such file or directory\n"},
+		{"rules directory missing", []string{"-rules", "no-such-dir"}, `{}`, 1,
+			"error: -rules: stat no-such-dir: no such file or directory\n"},
+		{"rule file for the rules directory", []string{"-rules", "../../testdata/semantics/rules.yaml"}, `{}`, 1,
+			"error: -rules: ../../testdata/semantics/rules.yaml is a file, not a directory: give the directory that holds the rule files\n"},
 		{"rule typo", []string{"-rules", typoRules}, `{}`, 1,
 			"error: rules.yaml:31:32: in when: undefined field 'conditons' (did you mean 'conditions'?)\n |     when: \"'cond_b' in profile.conditons\"\n | ...............................^\n"},
 		{"unknown flag", []string{"-bogus"}, `{}`, 2,

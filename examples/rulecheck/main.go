@@ -113,12 +113,12 @@ func check(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: -v does not go with -analyze or -schema", errUsage)
 	}
 	dir := fs.Arg(0)
-	for _, d := range []string{dir, *casesDir} {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(d); err != nil {
-			return err
+	if err := cliflag.Dir(dir, "rule files"); err != nil {
+		return err
+	}
+	if *casesDir != "" {
+		if err := cliflag.Dir(*casesDir, "case files"); err != nil {
+			return fmt.Errorf("-cases: %w", err)
 		}
 	}
 

@@ -190,6 +190,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		cfg.AnswerCacheBytes = -1 // off
 	}
 	if *rulesDir != "" {
+		if err := cliflag.Dir(*rulesDir, "rule files"); err != nil {
+			return fmt.Errorf("-rules: %w", err)
+		}
 		cfg.Rules = os.DirFS(*rulesDir)
 	}
 	if *trustFile != "" {

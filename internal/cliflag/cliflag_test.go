@@ -3,6 +3,8 @@ package cliflag
 import (
 	"errors"
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,6 +40,33 @@ func TestParse(t *testing.T) {
 			}
 			if tt.name == "help" && !errors.Is(err, flag.ErrHelp) {
 				t.Errorf("error %v does not match flag.ErrHelp", err)
+			}
+		})
+	}
+}
+
+func TestDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(file, []byte("rules: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "no-such-dir")
+	tests := []struct {
+		name, path, wantErr string
+	}{
+		{"directory", dir, ""},
+		{"file", file, file + " is a file, not a directory: give the directory that holds the rule files"},
+		{"missing", missing, "stat " + missing + ": no such file or directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotErr := ""
+			if err := Dir(tt.path, "rule files"); err != nil {
+				gotErr = err.Error()
+			}
+			if diff := cmp.Diff(tt.wantErr, gotErr); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
 			}
 		})
 	}
