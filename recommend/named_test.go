@@ -285,6 +285,34 @@ func TestNamedConditionsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			// The input reads, but the vocabulary lacks "Sciatica": Triage
+			// reads the entry as the condition it names, as it reads an
+			// entry of red_flags written in words.
+			name:       "written in words in the conditions, after a cancer",
+			in:         `{"red_flags": ["history_of_cancer"], "conditions": ["Sciatica"]}`,
+			conditions: []string{"Sciatica"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			name:       "written in words in the conditions, with severe pain after an injury",
+			in:         "red_flags: [severe_pain_after_injury]\nconditions: [Osteoporosis]\n",
+			conditions: []string{"Osteoporosis"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			// The problem suggests the condition; the referral follows it.
+			name:       "misspelt in the conditions, after a cancer",
+			in:         "red_flags: [history_of_cancer]\nconditions: [sciatca]\n",
+			conditions: []string{"sciatca"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			name:       "written in words in the conditions, a condition no referral rule reads",
+			in:         "red_flags: [history_of_cancer]\nconditions: [Chronic stiffness]\n",
+			conditions: []string{"Chronic stiffness"},
+			urgency:    recommend.UrgencyUrgent,
+		},
+		{
 			name:    "the key pregnancy_week is not the condition pregnancy",
 			in:      "red_flags: [abdominal_pain_or_pulsation]\nage: [\npregnancy_week: 0\n",
 			urgency: recommend.UrgencyUrgent,
