@@ -138,6 +138,14 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			// Sciatica in both legs is the cauda equina sign, not the
+			// sciatica condition alone, which refers nothing.
+			name:    "sciatica in both legs, in the red flags",
+			in:      `{"red_flags": ["sciatica in both legs"]}`,
+			flags:   []string{"sciatica in both legs"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name:    "sciatica in the red flags, after a cancer",
 			in:      `{"red_flags": ["history_of_cancer", "sciatica"]}`,
 			flags:   []string{"history_of_cancer", "sciatica"},
@@ -490,6 +498,10 @@ func TestNamedRedFlags(t *testing.T) {
 		{"numb feet", []string{"leg_numbness_or_tingling"}},
 		{"tingling legs", []string{"leg_numbness_or_tingling"}},
 		{"numbness in both legs", []string{"symptoms_in_both_legs"}},
+		{"sciatica in both legs", []string{"symptoms_in_both_legs"}},
+		{"Sciatica down both legs", []string{"symptoms_in_both_legs"}},
+		{"pain down both legs", []string{"symptoms_in_both_legs"}},
+		{"tingling in both legs", []string{"symptoms_in_both_legs"}},
 		{"fractured spine", []string{"known_serious_spinal_condition"}},
 		{"goal: weight loss", nil},
 		{"unintentional weight loss", []string{"unexplained_weight_loss"}},
