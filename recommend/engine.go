@@ -511,8 +511,10 @@ func Default() (*Engine, error) {
 // names a red flag: see NamedRedFlags; an entry of red_flags that names
 // none but that its problem suggests is a typo of one, "saddle_numbnes",
 // as that red flag; and as a condition, such an entry
-// of another list, a choice or a check-in's, that names a condition,
-// such as sciatica given as a red flag), a choice the vocabulary knows, each number within its
+// of any list, a choice or a check-in's, that names a condition,
+// such as sciatica given as a red flag or "Sciatica" in the conditions,
+// and an entry of conditions that names none but that its problem
+// suggests is a typo of one, "sciatca", as that condition), a choice the vocabulary knows, each number within its
 // range, a number out of range as its nearest bound (a pain of 11 is read
 // as 10) but an age or an onset (days_since_onset) out of range as
 // unknown, and of the check-ins only

@@ -138,6 +138,14 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyUrgent,
 		},
 		{
+			// Sciatica in both legs is the cauda equina sign, not the
+			// sciatica condition alone, which refers nothing.
+			name:    "sciatica in both legs, in the red flags",
+			in:      `{"red_flags": ["sciatica in both legs"]}`,
+			flags:   []string{"sciatica in both legs"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name:    "sciatica in the red flags, after a cancer",
 			in:      `{"red_flags": ["history_of_cancer", "sciatica"]}`,
 			flags:   []string{"history_of_cancer", "sciatica"},
@@ -283,6 +291,34 @@ func TestNamedConditionsReachTriage(t *testing.T) {
 			name:    "a condition no referral rule reads is not counted",
 			in:      "red_flags: [history_of_cancer]\nage: [\nconditions: [chronic_stiffness, low back pain]\n",
 			urgency: recommend.UrgencyUrgent,
+		},
+		{
+			// The input reads, but the vocabulary lacks "Sciatica": Triage
+			// reads the entry as the condition it names, as it reads an
+			// entry of red_flags written in words.
+			name:       "written in words in the conditions, after a cancer",
+			in:         `{"red_flags": ["history_of_cancer"], "conditions": ["Sciatica"]}`,
+			conditions: []string{"Sciatica"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			name:       "written in words in the conditions, with severe pain after an injury",
+			in:         "red_flags: [severe_pain_after_injury]\nconditions: [Osteoporosis]\n",
+			conditions: []string{"Osteoporosis"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			// The problem suggests the condition; the referral follows it.
+			name:       "misspelt in the conditions, after a cancer",
+			in:         "red_flags: [history_of_cancer]\nconditions: [sciatca]\n",
+			conditions: []string{"sciatca"},
+			urgency:    recommend.UrgencyEmergency,
+		},
+		{
+			name:       "written in words in the conditions, a condition no referral rule reads",
+			in:         "red_flags: [history_of_cancer]\nconditions: [Chronic stiffness]\n",
+			conditions: []string{"Chronic stiffness"},
+			urgency:    recommend.UrgencyUrgent,
 		},
 		{
 			name:    "the key pregnancy_week is not the condition pregnancy",
@@ -462,6 +498,10 @@ func TestNamedRedFlags(t *testing.T) {
 		{"numb feet", []string{"leg_numbness_or_tingling"}},
 		{"tingling legs", []string{"leg_numbness_or_tingling"}},
 		{"numbness in both legs", []string{"symptoms_in_both_legs"}},
+		{"sciatica in both legs", []string{"symptoms_in_both_legs"}},
+		{"Sciatica down both legs", []string{"symptoms_in_both_legs"}},
+		{"pain down both legs", []string{"symptoms_in_both_legs"}},
+		{"tingling in both legs", []string{"symptoms_in_both_legs"}},
 		{"fractured spine", []string{"known_serious_spinal_condition"}},
 		{"goal: weight loss", nil},
 		{"unintentional weight loss", []string{"unexplained_weight_loss"}},

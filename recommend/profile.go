@@ -397,33 +397,40 @@ func (e *Engine) readable(p *Profile) {
 // the movements and responses of its check-ins that the rule set lacks,
 // for Triage to count: a red flag written "Saddle numbness", in the wrong
 // list, or as how a movement felt, still reaches its referral. conds are
-// the conditions that the entries of the lists other than conditions, and
-// the choices, that their vocabularies lack name, as a condition read
-// toward a referral: sciatica given as a red flag counts as the nerve
-// sign it is beside a cancer, a known serious condition or blood
-// thinners.
+// the conditions that the entries of the lists, the choices and the
+// check-ins that their vocabularies lack name, or, for an entry of
+// conditions that names none, the condition its problem suggests as a
+// typo of ("sciatca"), as a condition read toward a referral: sciatica
+// given as a red flag, or written "Sciatica" in the conditions, counts as
+// the nerve sign it is beside a cancer, a known serious condition or
+// blood thinners.
 func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
-	named := func(v string, others bool) {
+	named := func(v string) {
 		for _, n := range e.namedRedFlags([]byte(v)) {
 			flags = append(flags, e.vocab[fieldRedFlags].entries[n.index].id)
 		}
-		if others {
-			for _, n := range e.namedTerms(fieldConditions, []byte(v)) {
-				conds = append(conds, e.vocab[fieldConditions].entries[n.index].id)
-			}
+		for _, n := range e.namedTerms(fieldConditions, []byte(v)) {
+			conds = append(conds, e.vocab[fieldConditions].entries[n.index].id)
 		}
 	}
 	add := func(fi int, v string) {
 		if e.vocab[fi].index(v) >= 0 {
 			return
 		}
-		before := len(flags)
-		named(v, fi != fieldConditions)
-		if fi == fieldRedFlags && len(flags) == before {
+		before, beforeConds := len(flags), len(conds)
+		named(v)
+		switch {
+		case fi == fieldRedFlags && len(flags) == before:
 			// A red flag misspelt in the list of red flags is still the
 			// red flag the problem suggests ("saddle_numbnes").
 			if c := words.Closest(v, e.vocab[fieldRedFlags].ids()); c != "" {
 				flags = append(flags, c)
+			}
+		case fi == fieldConditions && len(flags) == before && len(conds) == beforeConds:
+			// So is a condition misspelt in the list of conditions
+			// ("sciatca"): beside a cancer, sciatica is a nerve sign.
+			if c := words.Closest(v, e.vocab[fieldConditions].ids()); c != "" {
+				conds = append(conds, c)
 			}
 		}
 	}
@@ -438,10 +445,10 @@ func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 	for _, c := range p.CheckIns {
 		for _, d := range c.Done {
 			if e.movementIdx(d.Movement) < 0 {
-				named(d.Movement, true)
+				named(d.Movement)
 			}
 			if !validResponse(d.Response) {
-				named(d.Response, true)
+				named(d.Response)
 			}
 		}
 	}

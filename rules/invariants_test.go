@@ -1332,8 +1332,9 @@ func TestClinicalFoldedNeverMorePressing(t *testing.T) {
 			}
 		}
 	})
-	// The review's profile: one referral, the cancer team's, with the
-	// infection and the immunosuppression folded into it.
+	// The review's profile: the cancer team's referral first, and the
+	// infection check of the same day beside it (each of one timing keeps
+	// its words), with the within-days ones folded into them.
 	res, err := eng.Recommend(t.Context(), profiles[0])
 	if err != nil {
 		t.Fatal(err)
@@ -1342,7 +1343,7 @@ func TestClinicalFoldedNeverMorePressing(t *testing.T) {
 	for _, r := range res.Referrals {
 		shown = append(shown, r.Rules...)
 	}
-	if diff := cmp.Diff([]string{"red-flag-cancer-spinal-pain"}, shown); diff != "" {
+	if diff := cmp.Diff([]string{"red-flag-cancer-spinal-pain", "red-flag-infection-signs"}, shown); diff != "" {
 		t.Errorf("%+v: shown referrals (-want +got):\n%s", profiles[0], diff)
 	}
 	t.Logf("checked %d profiles", len(profiles))
