@@ -498,6 +498,13 @@ func TestNamedRedFlags(t *testing.T) {
 		{"numb feet", []string{"leg_numbness_or_tingling"}},
 		{"tingling legs", []string{"leg_numbness_or_tingling"}},
 		{"numbness in both legs", []string{"symptoms_in_both_legs"}},
+		{"I cannot pass urine", []string{"bladder_bowel_dysfunction"}},
+		{"unable to urinate", []string{"bladder_bowel_dysfunction"}},
+		{"numb bottom", []string{"saddle_numbness"}},
+		{"Numbness around the anus", []string{"saddle_numbness"}},
+		// A fall from a height is major trauma, not the small fall
+		// recent_fall asks about.
+		{"fall from height", []string{"severe_pain_after_injury"}},
 		{"sciatica in both legs", []string{"symptoms_in_both_legs"}},
 		{"Sciatica down both legs", []string{"symptoms_in_both_legs"}},
 		{"pain down both legs", []string{"symptoms_in_both_legs"}},
