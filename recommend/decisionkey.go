@@ -81,7 +81,9 @@ func (e *Engine) appendDecisionKey(dst []byte, d *decisions, p *Profile) []byte 
 	return appendBitset(dst, len(have), func(i int) bool { return have[i] })
 }
 
-// appendBitset appends n bits, bit i set when set(i), in (n+7)/8 bytes.
+// appendBitset appends n bits, bit i set when set(i), in (n+7)/8 bytes:
+// the matched rules and the equipment of a decision key, and the clauses
+// true of an explanation's class key (Explainer.classKey).
 func appendBitset(dst []byte, n int, set func(int) bool) []byte {
 	for i := 0; i < n; i += 8 {
 		var b byte

@@ -69,16 +69,7 @@ func (x *Explainer) classKey(pl *whyPlan) []byte {
 	}
 	b := binary.AppendUvarint(x.ckey[:0], uint64(pl.ord))
 	b = x.appendValues(b, &cp.reads)
-	var bits byte
-	for i, n := range cp.leaves {
-		if n.check(x.p) {
-			bits |= 1 << (i % 8)
-		}
-		if i%8 == 7 || i == len(cp.leaves)-1 {
-			b = append(b, bits)
-			bits = 0
-		}
-	}
+	b = appendBitset(b, len(cp.leaves), func(i int) bool { return cp.leaves[i].check(x.p) })
 	for fi := range numberFields {
 		if cp.numbers&(1<<(numberFieldBit+fi)) != 0 {
 			b = append(b, boolByte(numberFields[fi].get(x.p) == 0), byte(len(x.number(fi))))

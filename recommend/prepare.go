@@ -51,6 +51,12 @@ func (e *Engine) prepare() {
 	}
 	e.citeInfo = make([]citeInfo, len(e.citations))
 	srcs := map[string]int{}
+	// A passage a rule cites as background, and another rule cites on
+	// a side, takes that side wherever both rules meet: an item lists it
+	// once, on its side (see citationsWhere). sides holds the citations
+	// on a side of each passage.
+	type passage struct{ src, locator, claim string }
+	sides := map[passage][]int{}
 	for ci, c := range e.citations {
 		t := c.text()
 		p := Position(t.Position)
@@ -64,19 +70,12 @@ func (e *Engine) prepare() {
 			supports: p == PositionSupports,
 			opposing: p == PositionAgainst || p == PositionCaution,
 		}
-	}
-	e.nCitedSources = len(srcs)
-	// A passage a rule cites as background, and another rule cites on
-	// a side, takes that side wherever both rules meet: an item lists it
-	// once, on its side (see citationsWhere).
-	type passage struct{ src, locator, claim string }
-	sides := map[passage][]int{}
-	for ci, c := range e.citations {
-		if t := c.text(); Position(t.Position) != PositionBackground {
+		if p != PositionBackground {
 			k := passage{t.Source, t.Locator, t.Claim}
 			sides[k] = append(sides[k], ci)
 		}
 	}
+	e.nCitedSources = len(srcs)
 	for ci, c := range e.citations {
 		if t := c.text(); Position(t.Position) == PositionBackground {
 			if tw := sides[passage{t.Source, t.Locator, t.Claim}]; tw != nil {
