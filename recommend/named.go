@@ -26,7 +26,8 @@ type namedFlag struct {
 
 // textWord is a word of a text, as namedRedFlags reads it: a run of
 // letters and digits (ASCII, or their full-width forms, read as ASCII),
-// lowercased, with its offset, whether the text joins it to the word
+// lowercased, with the apostrophes within it left out ("can't" is
+// "cant"; see isApostrophe), with its offset, whether the text joins it to the word
 // before with only joiners (false for the first word; see isJoiner), and
 // whether it is on the same line as the word before (false for the first
 // word; true when joined).
@@ -62,6 +63,12 @@ func textWords(text []byte) []textWord {
 			r, size := utf8.DecodeRune(text[i:])
 			c, ok := wordByte(r)
 			if !ok {
+				if isApostrophe(r) && i+size < len(text) {
+					if r2, _ := utf8.DecodeRune(text[i+size:]); isWordRune(r2) {
+						i += size // "can't" is the word "cant"
+						continue
+					}
+				}
 				break
 			}
 			b = append(b, c)
@@ -108,6 +115,21 @@ func isJoiner(r rune) bool {
 		return true
 	}
 	return unicode.In(r, unicode.Zs, unicode.Pd, unicode.Pc, unicode.Cf)
+}
+
+// isApostrophe reports whether r is an apostrophe as people type it or a
+// word processor writes it: ' (U+0027), ’ (U+2019) or ʼ (U+02BC). One
+// between two letters is part of the word and read as nothing, so
+// "can't", "can’t" and "cant" are the one word "cant" (see textWords).
+func isApostrophe(r rune) bool {
+	return r == '\'' || r == '\u2019' || r == '\u02BC'
+}
+
+// isWordRune reports whether r is a letter or digit of a word (see
+// wordByte).
+func isWordRune(r rune) bool {
+	_, ok := wordByte(r)
+	return ok
 }
 
 func isWordByte(c byte) bool {
@@ -322,7 +344,8 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // words, in any case, joined by '_', '-', spaces or tabs on one line, or
 // run together, anywhere in the text: "saddle_numbness", "Saddle
 // numbness", "SADDLE-NUMBNESS" and "saddleNumbness" all name
-// saddle_numbness, "ces" names known_serious_spinal_condition but
+// saddle_numbness; an apostrophe within a word is read as nothing, so
+// "can't pee", "can’t pee" and "cant pee" all name the name "cant pee"; "ces" names known_serious_spinal_condition but
 // "process" and "CESx" do not. Where a label parts two words with more
 // than a space ("groin, genitals"), the text may part them with anything
 // on the same line. What a

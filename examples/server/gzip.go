@@ -14,9 +14,9 @@ import (
 )
 
 // Compression on the wire. An answer's size is its content: the disc
-// profile's answer lists 126 citations, each with its source id, locator
-// and claim inline, and is about 49 KB of JSON, which gzip makes about a
-// fifth of that, since the same claims, locators and ids come back on
+// profile's answer lists over a hundred citations, each with its source
+// id, locator and claim inline, and is nearly 50 KB of JSON, which gzip
+// makes about a fifth of that, since the same claims, locators and ids come back on
 // item after item. So the server compresses its responses with gzip
 // (Content-Encoding: gzip) when the request's Accept-Encoding allows it
 // (acceptsGzip), and sends them as they are otherwise:
