@@ -28,6 +28,12 @@ import (
 //     double-compression: /recommend sends the answer cache's compressed
 //     copy itself, and /metrics compresses its own), nor a 204, a 304, a
 //     206, or another type (such as http.Error's plain text).
+//   - A compressed response's strong ETag (a picture's) is made weak (W/
+//     and the same tag): compressed and not, the bytes differ, and a
+//     strong tag on both would let a client that holds the compressed
+//     body ask for the rest of it by range (If-Range) and get the
+//     uncompressed bytes. A weak tag still revalidates (If-None-Match
+//     compares tags weakly), and If-Range never matches it.
 //   - Every response of those types gets Vary: Accept-Encoding, whether
 //     or not it is compressed, so that a cache between the server and a
 //     client never hands a compressed body to a client that did not ask
@@ -274,6 +280,7 @@ func (w *gzipResponseWriter) WriteHeader(code int) {
 		// (RFC 9110, section 9.3.2, allows leaving it out).
 		h.Set("Content-Encoding", "gzip")
 		h.Del("Content-Length")
+		weakenETag(h)
 		w.pass(code)
 		return
 	}
@@ -372,8 +379,17 @@ func (w *gzipResponseWriter) finish() {
 	h := w.rw.Header()
 	h.Set("Content-Encoding", "gzip")
 	h.Set("Content-Length", strconv.Itoa(w.out.Len()))
+	weakenETag(h)
 	w.rw.WriteHeader(w.status)
 	_, _ = w.rw.Write(w.out.Bytes())
 	putBodyBuf(w.out)
 	w.out = nil
+}
+
+// weakenETag makes the strong ETag of a compressed response weak: W/ and
+// the same tag (see the package's notes on compression).
+func weakenETag(h http.Header) {
+	if tag := h.Get("ETag"); tag != "" && !strings.HasPrefix(tag, "W/") {
+		h.Set("ETag", "W/"+tag)
+	}
 }

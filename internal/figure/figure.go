@@ -383,8 +383,13 @@ func SVG(p Pose, title, desc string) []byte {
 	k := fit(start, end)
 
 	var w bytes.Buffer
-	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-labelledby="t d">`, width, height, width, height)
-	fmt.Fprintf(&w, `<title id="t">%s</title><desc id="d">%s</desc>`, html.EscapeString(title), html.EscapeString(desc))
+	// The title names the picture and the desc describes it, as children
+	// of the svg element, with no ids: an app may put several pictures
+	// inline in one page, where ids that every picture shares would name
+	// each picture after the first (aria-labelledby finds the first
+	// element with the id in the document).
+	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="%g" height="%g" role="img">`, width, height, width, height)
+	fmt.Fprintf(&w, `<title>%s</title><desc>%s</desc>`, html.EscapeString(title), html.EscapeString(desc))
 	w.WriteString(`<rect width="100%" height="100%" fill="#fff"/>`)
 	if fy := f(Y(floorY)); !aerial(p) {
 		fmt.Fprintf(&w, `<rect x="8" y="%s" width="%g" height="%g" fill="#f1f3f6"/><line x1="8" y1="%s" x2="%g" y2="%s" stroke="#9aa3ad" stroke-width="2" stroke-linecap="round"/>`,

@@ -5,7 +5,10 @@ import (
 	"encoding/xml"
 	"io"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestCheckAngle(t *testing.T) {
@@ -183,5 +186,82 @@ func TestMotionArrow(t *testing.T) {
 	}
 	if bytes.Contains(still, []byte(inkArrow)) {
 		t.Error("a still pose has an arrow")
+	}
+}
+
+// xmlNode is an element of a parsed document: its name, attributes,
+// text and children.
+type xmlNode struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Text     string     `xml:",chardata"`
+	Children []*xmlNode `xml:",any"`
+}
+
+func (n *xmlNode) attr(name string) (string, bool) {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// walk calls f on n and every element below it, in document order.
+func (n *xmlNode) walk(f func(*xmlNode)) {
+	f(n)
+	for _, c := range n.Children {
+		c.walk(f)
+	}
+}
+
+// TestSVGNamedInline puts two pictures inline in one document, as an app
+// that shows a plan's pictures in its own page may, and checks that each
+// is named by its own title and described by its own desc: the name and
+// description a browser gives it (aria-labelledby and aria-describedby
+// look up each id in the whole document, taking the first element that
+// has it; without them, the title and desc children). The pictures had
+// aria-labelledby="t d" with id="t" and id="d" in each, so the second
+// picture was named after the first movement.
+func TestSVGNamedInline(t *testing.T) {
+	pose := Pose{Base: "standing", Start: Frame{}, End: Frame{"hip": 90}}
+	doc := append(append([]byte("<div>"), SVG(pose, "Glute bridge", "Lift the hips.")...), SVG(pose, "Bird dog", "Reach one arm forward.")...)
+	var root xmlNode
+	if err := xml.Unmarshal(append(doc, "</div>"...), &root); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*xmlNode{}
+	root.walk(func(n *xmlNode) {
+		if id, ok := n.attr("id"); ok && byID[id] == nil {
+			byID[id] = n
+		}
+	})
+	// text returns the text of the elements that ids names, or of the
+	// first child element of svg called child when there is no such
+	// attribute.
+	text := func(svg *xmlNode, attr, child string) string {
+		if ids, ok := svg.attr(attr); ok {
+			var parts []string
+			for _, id := range strings.Fields(ids) {
+				if n := byID[id]; n != nil {
+					parts = append(parts, n.Text)
+				}
+			}
+			return strings.Join(parts, " ")
+		}
+		for _, c := range svg.Children {
+			if c.XMLName.Local == child {
+				return c.Text
+			}
+		}
+		return ""
+	}
+	var got [][2]string
+	for _, svg := range root.Children {
+		got = append(got, [2]string{text(svg, "aria-labelledby", "title"), text(svg, "aria-describedby", "desc")})
+	}
+	want := [][2]string{{"Glute bridge", "Lift the hips."}, {"Bird dog", "Reach one arm forward."}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the name and description of each inline picture (-want +got):\n%s", diff)
 	}
 }

@@ -24,8 +24,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/backrules/backrules/internal/testrules"
 	"github.com/backrules/backrules/recommend"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -810,26 +812,95 @@ func TestBrowserPhoneWidth(t *testing.T) {
 					t.Fatal(err)
 				}
 				fill(t, tab, srv, p)
-				got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
-					document.querySelectorAll('details').forEach(d => d.open = true);
-					const out = [];
-					for (const el of document.querySelectorAll('body *')) {
-						const r = el.getBoundingClientRect();
-						if (r.width > 0 && r.right > %d.5 && el.checkVisibility()) {
-							out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '') + ' reaches ' + Math.round(r.right) + ' px');
-						}
-					}
-					if (document.documentElement.scrollWidth > %d) out.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
-					return out;
-				})()`, width, width)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := gocmp.Diff([]string{}, got); diff != "" {
+				if diff := gocmp.Diff([]string{}, pastRightEdge(t, tab, width)); diff != "" {
 					t.Errorf("on a phone %d px wide, elements past the right edge (-want +got):\n%s", width, diff)
 				}
 			})
 		}
+	}
+}
+
+// pastRightEdge opens every toggle of the page in tab and returns each
+// element that reaches past the right edge of a screen width pixels wide,
+// and the page's width when it is wider: what would make a phone scroll
+// sideways.
+func pastRightEdge(t *testing.T, tab context.Context, width int) []string {
+	t.Helper()
+	got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
+		document.querySelectorAll('details').forEach(d => d.open = true);
+		const out = [];
+		for (const el of document.querySelectorAll('body *')) {
+			const r = el.getBoundingClientRect();
+			if (r.width > 0 && r.right > %d.5 && el.checkVisibility()) {
+				out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '') + ' reaches ' + Math.round(r.right) + ' px');
+			}
+		}
+		if (document.documentElement.scrollWidth > %d) out.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
+		return out;
+	})()`, width, width)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestBrowserLongWords shows a result page on phones 390 and 320 pixels
+// wide for rules whose texts hold words longer than a phone's line, as a
+// rule set written in German would (its movement names, hows, reasons
+// and labels are data), and checks that the page never scrolls sideways.
+// A movement named with one 41-letter word made the check-in's legend,
+// and the "Why?" beside the plan step, reach 453 pixels: the page breaks
+// a word that does not fit on a line.
+func TestBrowserLongWords(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const word = "Lendenwirbelsäulenstabilisierungsübungen"
+	m := testrules.Copy(t)
+	for file, edits := range map[string][][2]string{
+		"movements.yaml": {
+			{"    name: Walking\n", "    name: " + word + "\n"},
+			{"    how: Walk at an easy pace on flat ground, as far as is comfortable.\n", "    how: Walk at an easy pace on flat ground, " + word + ".\n"},
+		},
+		"vocabulary.yaml": {{"      label: Disc herniation (bulging or ruptured disc)\n", "      label: Bandscheibenvorfallsbeschwerdenbeschreibung\n"}},
+		"everyone.yaml":   {{"      because: Walking is a simple way to stay active.\n", "      because: " + word + " " + word + ".\n"}},
+	} {
+		text := string(m[file].Data)
+		for _, e := range edits {
+			if !strings.Contains(text, e[0]) {
+				t.Fatalf("%s has no %q", file, e[0])
+			}
+			text = strings.Replace(text, e[0], e[1], 1)
+		}
+		m[file] = &fstest.MapFile{Data: []byte(text)}
+	}
+	eng, err := recommend.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(t, eng)
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /movements/{file}", h.ServePicture)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	tab := newBrowser(t, ctx)
+	for _, width := range []int{390, 320} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(width), 844)); err != nil {
+				t.Fatal(err)
+			}
+			fill(t, tab, srv.URL, discProfile)
+			text, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("plan")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, word) {
+				t.Fatalf("the plan does not name %s:\n%s", word, text)
+			}
+			if diff := gocmp.Diff([]string{}, pastRightEdge(t, tab, width)); diff != "" {
+				t.Errorf("on a phone %d px wide, elements past the right edge (-want +got):\n%s", width, diff)
+			}
+		})
 	}
 }
 

@@ -55,10 +55,6 @@ func sheet() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Keep the ids unique on the sheet.
-		svg = bytes.ReplaceAll(svg, []byte(`"t d"`), []byte(`"`+m.ID+`-t `+m.ID+`-d"`))
-		svg = bytes.Replace(svg, []byte(`id="t"`), []byte(`id="`+m.ID+`-t"`), 1)
-		svg = bytes.Replace(svg, []byte(`id="d"`), []byte(`id="`+m.ID+`-d"`), 1)
 		x, y := cellW*(i%cols), cellH*(i/cols)
 		fmt.Fprintf(&w, "<g transform=\"translate(%d %d)\">%s<text x=\"8\" y=\"214\">%s</text><rect width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#ddd\"/></g>\n",
 			x, y, svg, html.EscapeString(m.ID), cellW, cellH)
