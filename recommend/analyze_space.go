@@ -168,21 +168,26 @@ func (sp *space) put(p Profile) {
 	sp.size = append(sp.size, n)
 }
 
-// maxWitnessTries bounds the profiles witness tries for one rule.
+// maxWitnessTries bounds the profiles witness tries for one question.
 const maxWitnessTries = 4096
 
-// witness looks for a profile that rule ri, whose condition is checked,
-// matches, among the profiles made of what the condition itself tests:
-// each vocabulary value it compares a list field with, held or not; each
-// number field it compares with a constant, at one of the boundaries of
-// those comparisons or 0; each choice field it compares, at one of the
-// values it names or unset. It tries at most maxWitnessTries of them, the
-// profile holding every such value first, and returns the first valid
-// profile the rule matches, or false. The space explores few values at a
-// time (see Analyze), so a rule that needs more together (two aggravating
-// activities, or a condition, an aggravating activity and a number) would
-// otherwise read as dead.
-func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile, bool, error) {
+// witness looks for a profile that want accepts, among the profiles made
+// of what the conditions checked test: each vocabulary value one of them
+// compares a list field with, held or not; each number field one compares
+// with a constant, at one of the boundaries of those comparisons or 0;
+// each choice field one compares, at one of the values they name or
+// unset. Each profile tried is evaluated and resolved as Recommend does,
+// into d, which want reads: the matched rules (d.matched) and the
+// withholding referrals (d.withholding). witness tries at most
+// maxWitnessTries profiles, the one holding every such value first, and
+// returns the first valid profile want accepts, less each value that want
+// accepts it without, each left out in turn; or false. The space
+// explores few values at a time (see Analyze), so a rule that needs more
+// together (two aggravating activities, or a condition, an aggravating
+// activity and a number) would otherwise read as dead, two rules that
+// meet only there would read as never both matching, and a rule that
+// escapes another only there would read as covered by it.
+func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *decisions) bool) (Profile, bool, error) {
 	type dim struct {
 		set  func(*Profile, int)
 		size int
@@ -190,19 +195,32 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 	var dims []dim
 	var lists [numListFields][]string
 	var choices [numChoiceFields][]string
-	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
-		s, ok := celast.String(lit)
-		if !ok {
-			return
+	var numbers [len(numberFields)][]float64
+	for _, c := range checked {
+		celast.ComparedLiterals(c, func(field string, lit ast.Expr) {
+			s, ok := celast.String(lit)
+			if !ok {
+				return
+			}
+			if fi := listFieldIndex(field); fi >= 0 && e.vocab[fi].index(s) >= 0 && !slices.Contains(lists[fi], s) {
+				lists[fi] = append(lists[fi], s)
+			}
+			if ci := choiceFieldIndex(field); ci >= 0 && e.vocab[numListFields+ci].index(s) >= 0 && !slices.Contains(choices[ci], s) {
+				choices[ci] = append(choices[ci], s)
+			}
+		})
+		for _, cmp := range numberComparisons(c) {
+			f := numberFields[cmp.field]
+			for _, v := range cmp.points() {
+				if v != 0 && v >= f.min && v <= f.max && !slices.Contains(numbers[cmp.field], v) {
+					numbers[cmp.field] = append(numbers[cmp.field], v)
+				}
+			}
 		}
-		if fi := listFieldIndex(field); fi >= 0 && e.vocab[fi].index(s) >= 0 && !slices.Contains(lists[fi], s) {
-			lists[fi] = append(lists[fi], s)
-		}
-		if ci := choiceFieldIndex(field); ci >= 0 && e.vocab[numListFields+ci].index(s) >= 0 && !slices.Contains(choices[ci], s) {
-			choices[ci] = append(choices[ci], s)
-		}
-	})
+	}
 	for fi, vs := range lists {
+		// In vocabulary order, as the space holds its lists.
+		slices.SortFunc(vs, func(a, b string) int { return e.vocab[fi].index(a) - e.vocab[fi].index(b) })
 		for _, v := range vs {
 			// Held first: most conditions ask for what they name.
 			dims = append(dims, dim{func(p *Profile, i int) {
@@ -219,15 +237,6 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 			}
 		}, len(vs) + 1})
 	}
-	var numbers [len(numberFields)][]float64
-	for _, c := range numberComparisons(checked) {
-		f := numberFields[c.field]
-		for _, v := range c.points() {
-			if v != 0 && v >= f.min && v <= f.max && !slices.Contains(numbers[c.field], v) {
-				numbers[c.field] = append(numbers[c.field], v)
-			}
-		}
-	}
 	for fi, vs := range numbers {
 		if len(vs) > 0 {
 			dims = append(dims, dim{func(p *Profile, i int) {
@@ -237,32 +246,64 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 			}, len(vs) + 1})
 		}
 	}
+	d := e.newDecisions()
+	// accepts builds the profile of idx, one index per dimension, and
+	// reports whether it is valid and want accepts it.
+	accepts := func(idx []int) (Profile, bool, error) {
+		var p Profile
+		for i, dm := range dims {
+			dm.set(&p, idx[i])
+		}
+		if e.validate(&p) != nil {
+			return p, false, nil
+		}
+		if err := e.evaluateInto(context.Background(), &p, d.matched); err != nil {
+			return p, false, fmt.Errorf("analyze: %w", err)
+		}
+		e.resolveInto(d, &p)
+		return p, want(d), nil
+	}
+	idx := make([]int, len(dims))
 	for try := range maxWitnessTries {
 		if try%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return Profile{}, false, fmt.Errorf("analyze: %w", err)
 			}
 		}
-		var p Profile
 		k := try
-		for _, d := range dims {
-			d.set(&p, k%d.size)
-			k /= d.size
+		for i, dm := range dims {
+			idx[i] = k % dm.size
+			k /= dm.size
 		}
 		if k > 0 {
 			// Every combination has been tried.
 			break
 		}
-		if e.validate(&p) != nil {
+		p, ok, err := accepts(idx)
+		if err != nil {
+			return Profile{}, false, err
+		}
+		if !ok {
 			continue
 		}
-		m, err := e.evaluate(context.Background(), &p)
-		if err != nil {
-			return Profile{}, false, fmt.Errorf("analyze: %w", err)
+		// Smaller makes a better example: leave out each value in turn
+		// (the last index of a dimension leaves it out), keeping what
+		// want still accepts.
+		for i, dm := range dims {
+			if was := idx[i]; was != dm.size-1 {
+				idx[i] = dm.size - 1
+				q, ok, err := accepts(idx)
+				switch {
+				case err != nil:
+					return Profile{}, false, err
+				case ok:
+					p = q
+				default:
+					idx[i] = was
+				}
+			}
 		}
-		if m[ri] {
-			return p, true, nil
-		}
+		return p, true, nil
 	}
 	return Profile{}, false, nil
 }

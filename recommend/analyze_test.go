@@ -216,6 +216,74 @@ rules:
 	}
 }
 
+// TestAnalyzeNeedsMoreThanTheSpaceTogether checks the findings about two
+// rules that meet, or part, only on profiles that hold more values
+// together than the space explores: two rules that both match only with
+// two aggravating activities, or with two conditions, an activity and a
+// number, are a conflict, with the profile that shows it as the example;
+// and a rule that matches without another only with two aggravating
+// activities is not redundant with it. Rules that never match together
+// are no conflict, and a rule whose matches are a subset of another's is
+// still redundant.
+func TestAnalyzeNeedsMoreThanTheSpaceTogether(t *testing.T) {
+	const src = `sources:
+  - {id: guide, title: G, publisher: P, kind: guideline}
+  - {id: blog, title: B, publisher: P, kind: personal_account}
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}, {id: sore, label: Sore back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: standing, label: Standing}]
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: desk, name: Desk, kind: lifestyle, how: Stand., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: twist, name: Twist, kind: mobility, how: Twist., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: hug, name: Hug, kind: stretch, how: Hug., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - {id: sitting-desk, when: "'sitting' in profile.aggravated_by", recommend: [desk], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: standing-no-desk, when: "'standing' in profile.aggravated_by", avoid: [desk], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-long-sitting-walks, when: "'sore' in profile.conditions && profile.sitting_hours >= 9.5", recommend: [walk], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-standing-walk-care, when: "'stiff' in profile.conditions && 'standing' in profile.aggravated_by", caution: [walk], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: young-twist, when: "profile.age > 0 && profile.age < 30", recommend: [twist], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: older-twist-care, when: "profile.age >= 30", caution: [twist], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-sitting-hug, when: "'stiff' in profile.conditions && 'sitting' in profile.aggravated_by", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-not-standing-hug, when: "'stiff' in profile.conditions && !('standing' in profile.aggravated_by)", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-hug, when: "'sore' in profile.conditions", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-painful-hug, when: "'sore' in profile.conditions && profile.pain_level >= 7", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+`
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pair struct {
+		Recommend, Against string
+		Effect             recommend.EffectKind
+		Movements          []string
+		Example            recommend.Profile
+	}
+	var got []pair
+	for _, c := range a.Conflicts {
+		got = append(got, pair{c.Recommend, c.Against, c.Effect, c.Movements, c.Example})
+	}
+	want := []pair{
+		{"sitting-desk", "standing-no-desk", recommend.EffectKindAvoid, []string{"desk"},
+			recommend.Profile{AggravatedBy: []string{"sitting", "standing"}}},
+		{"sore-long-sitting-walks", "stiff-standing-walk-care", recommend.EffectKindCaution, []string{"walk"},
+			recommend.Profile{Conditions: []string{"stiff", "sore"}, AggravatedBy: []string{"standing"}, SittingHours: 9.5}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	wantRedundant := []recommend.Redundancy{
+		{Rule: "sore-painful-hug", File: "r.yaml", Line: 22, CoveredBy: "sore-hug"},
+	}
+	if diff := cmp.Diff(wantRedundant, a.Redundant); diff != "" {
+		t.Errorf("redundant rules (-want +got):\n%s", diff)
+	}
+}
+
 // TestAnalyzeConditionWithoutRules adds a condition to the default
 // vocabulary and no rule for it. The gaps cannot show it: the rules for
 // everyone recommend and avoid for it as for anyone. The analysis lists
