@@ -865,8 +865,10 @@ func (e *Engine) redundant(matches []bitset) []Redundancy {
 
 // gaps checks the condition sets of the space alone (no_advice), each red
 // flag (red_flag_without_referral when no explored profile with it gets a
-// referral; listed in the second result when only profiles that add
-// something to it do) and each condition alone (condition_without_avoid;
+// referral from a rule whose condition names it, and the flag alone gets
+// none from any rule the empty profile does not match, such as one that
+// refers for any red flag; listed in the second result when only profiles
+// that add something to it do) and each condition alone (condition_without_avoid;
 // listed in the third result when it matches the same rules as the empty
 // profile). As in the rest of the analysis, a movement's equipment is
 // taken to be at hand.
@@ -896,26 +898,29 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, []string, er
 			out = append(out, Gap{Kind: GapKindNoAdvice, Profile: p})
 		}
 	}
+	empty, err := eval(&Profile{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for fi, f := range e.vocab[fieldRedFlags].entries {
 		p := Profile{RedFlags: []string{f.id}}
 		m, err := eval(&p)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		// A referral the flag alone gets, from a rule the empty profile
+		// does not match, is the flag's, whether or not the rule's
+		// condition names it (a rule that refers for any red flag).
 		alone := false
 		for ri, ok := range m {
-			alone = alone || (ok && e.rules[ri].refer != nil)
+			alone = alone || (ok && !empty[ri] && e.rules[ri].refer != nil)
 		}
 		switch {
-		case !referred[fi]:
+		case !referred[fi] && !alone:
 			out = append(out, Gap{Kind: GapKindFlagNoReferral, Profile: p})
 		case !alone:
 			combined = append(combined, f.id)
 		}
-	}
-	empty, err := eval(&Profile{})
-	if err != nil {
-		return nil, nil, nil, err
 	}
 	for _, c := range e.vocab[fieldConditions].entries {
 		p := Profile{Conditions: []string{c.id}}

@@ -284,6 +284,61 @@ rules:
 	}
 }
 
+// TestAnalyzeFlagReferredByAnyFlagRule checks which red flags get a
+// referral of their own. A flag referred by a rule that refers for any red
+// flag, whose condition names none, is not a red flag without a referral:
+// the flag alone gets the referral. A referral the empty profile gets too
+// (here, for an unknown age) is not the flag's: a flag that gets one of
+// its own only with an age is referred only in combination.
+func TestAnalyzeFlagReferredByAnyFlagRule(t *testing.T) {
+	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}]
+  red_flags:
+    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: true}}
+    - {id: numb, label: Numbness, floor: {urgency: none, withhold: false}}
+    - {id: dizzy, label: Dizziness, floor: {urgency: none, withhold: false}}
+movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
+rules:
+  - {id: walks, when: "true", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: fever-refers, when: "'fever' in profile.red_flags", refer: {urgency: urgent, message: Go today., withhold: true}, because: B., cite: [{source: s, locator: L, claim: C.}]}
+`
+	rule := func(id, when string) string {
+		return "  - {id: " + id + ", when: \"" + when + "\", refer: {urgency: routine, message: See a GP., withhold: false}, because: B., cite: [{source: s, locator: L, claim: C.}]}\n"
+	}
+	for _, tc := range []struct {
+		name, rules    string
+		gaps, combined []string
+	}{
+		{"any red flag", rule("any-flag-refers", "size(profile.red_flags) > 0"), nil, []string{}},
+		{"unknown age", rule("unknown-age-refers", "profile.age == 0") + rule("older-numb-refers", "'numb' in profile.red_flags && profile.age >= 65"),
+			[]string{"dizzy"}, []string{"numb"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(head + tc.rules)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := eng.Analyze(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gaps []string
+			for _, g := range a.Gaps {
+				if g.Kind == recommend.GapKindFlagNoReferral {
+					gaps = append(gaps, g.Profile.RedFlags...)
+				}
+			}
+			if diff := cmp.Diff(tc.gaps, gaps); diff != "" {
+				t.Errorf("red flags without a referral (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.combined, a.FlagsReferredInCombination); diff != "" {
+				t.Errorf("red flags referred only in combination (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestAnalyzeConditionWithoutRules adds a condition to the default
 // vocabulary and no rule for it. The gaps cannot show it: the rules for
 // everyone recommend and avoid for it as for anyone. The analysis lists
