@@ -299,8 +299,9 @@ type conflictPair struct {
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and
-// 7; for sitting_hours, a double, >= 6 gives 5.5 and 6), within the field's
-// range; a field is 0 elsewhere. A movement's outcome assumes its equipment
+// 7; for sitting_hours, a double, >= 6 gives 5.5 and 6, and two constants
+// at most half a unit apart their midpoint too: > 7.5 and < 8 give 7.75),
+// within the field's range; a field is 0 elsewhere. A movement's outcome assumes its equipment
 // is at hand: missing equipment only moves a movement to NeedsEquipment.
 //
 // Analyze honours ctx between blocks of 64 profiles. Its findings are documented on

@@ -195,7 +195,7 @@ func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *d
 	var dims []dim
 	var lists [numListFields][]string
 	var choices [numChoiceFields][]string
-	var numbers [len(numberFields)][]float64
+	var cmps []comparison
 	for _, c := range checked {
 		celast.ComparedLiterals(c, func(field string, lit ast.Expr) {
 			s, ok := celast.String(lit)
@@ -209,15 +209,9 @@ func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *d
 				choices[ci] = append(choices[ci], s)
 			}
 		})
-		for _, cmp := range numberComparisons(c) {
-			f := numberFields[cmp.field]
-			for _, v := range cmp.points() {
-				if v != 0 && v >= f.min && v <= f.max && !slices.Contains(numbers[cmp.field], v) {
-					numbers[cmp.field] = append(numbers[cmp.field], v)
-				}
-			}
-		}
+		cmps = append(cmps, numberComparisons(c)...)
 	}
+	numbers := boundaries(cmps)
 	for fi, vs := range lists {
 		// In vocabulary order, as the space holds its lists.
 		slices.SortFunc(vs, func(a, b string) int { return e.vocab[fi].index(a) - e.vocab[fi].index(b) })
@@ -416,27 +410,56 @@ func subsets(ids []string, k int) [][]string {
 // condition compares with a constant, by field, then ascending; 0, every
 // field's value elsewhere, is left out.
 func (e *Engine) numberPoints(asts []*ast.AST) []numberPoint {
-	vals := make([][]float64, len(numberFields))
+	var cmps []comparison
 	for _, checked := range asts {
-		if checked == nil {
-			continue
-		}
-		for _, c := range numberComparisons(checked) {
-			vals[c.field] = append(vals[c.field], c.points()...)
+		if checked != nil {
+			cmps = append(cmps, numberComparisons(checked)...)
 		}
 	}
 	var out []numberPoint
-	for fi, vs := range vals {
-		f := numberFields[fi]
-		slices.Sort(vs)
-		for _, v := range slices.Compact(vs) {
-			if v != 0 && v >= f.min && v <= f.max {
-				out = append(out, numberPoint{fi, v})
-			}
+	for fi, vs := range boundaries(cmps) {
+		for _, v := range vs {
+			out = append(out, numberPoint{fi, v})
 		}
 	}
 	return out
 }
+
+// boundaries returns, by number field, the numbers to explore for the
+// comparisons cmps, ascending, within the field's range, 0 (every field's
+// value elsewhere) left out: the points on either side of each
+// comparison's boundary (comparison.points), and for a double field the
+// midpoint of two of its constants no more than half a unit apart, which
+// no such point falls between: sitting_hours > 7.5 && sitting_hours < 8
+// holds only there.
+func boundaries(cmps []comparison) [len(numberFields)][]float64 {
+	var vals, consts [len(numberFields)][]float64
+	for _, c := range cmps {
+		vals[c.field] = append(vals[c.field], c.points()...)
+		consts[c.field] = append(consts[c.field], c.k)
+	}
+	for fi, f := range numberFields {
+		if f.isDouble {
+			ks := consts[fi]
+			slices.Sort(ks)
+			ks = slices.Compact(ks)
+			for i := 1; i < len(ks); i++ {
+				if ks[i]-ks[i-1] <= doubleStep {
+					vals[fi] = append(vals[fi], (ks[i-1]+ks[i])/2)
+				}
+			}
+		}
+		vs := vals[fi]
+		slices.Sort(vs)
+		vs = slices.Compact(vs)
+		vals[fi] = slices.DeleteFunc(vs, func(v float64) bool { return v == 0 || v < f.min || v > f.max })
+	}
+	return vals
+}
+
+// doubleStep is how far comparison.points goes from the boundary of a
+// double field.
+const doubleStep = 0.5
 
 // comparison is a number field compared with a constant: field op k.
 type comparison struct {
@@ -451,7 +474,7 @@ type comparison struct {
 func (c comparison) points() []float64 {
 	step := 1.0
 	if numberFields[c.field].isDouble {
-		step = 0.5
+		step = doubleStep
 	} else if c.k != math.Trunc(c.k) {
 		return []float64{math.Floor(c.k), math.Ceil(c.k)}
 	}

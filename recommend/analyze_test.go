@@ -180,7 +180,8 @@ func TestAnalyzeGaps(t *testing.T) {
 // than the space explores (two aggravating activities; a condition, an
 // activity and a number; three numbers), with or without a negation, is
 // matched by a profile made of what its own condition tests, and only the
-// contradiction and the impossible age are dead.
+// contradiction and the impossible age are dead: a number between two
+// constants half a unit apart is explored too.
 func TestAnalyzeDeadNeedsMoreThanTheSpace(t *testing.T) {
 	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
 vocabulary:
@@ -198,7 +199,8 @@ rules:
 		rule("three-numbers", "profile.age >= 61 && profile.pain_level >= 5 && profile.days_since_onset > 33") +
 		rule("with-a-negation", "profile.aggravated_by.exists(a, a in ['sitting', 'lifting']) && 'bending' in profile.aggravated_by && !('sitting' in profile.aggravated_by) && 'stiff' in profile.conditions && profile.pain_level < 3") +
 		rule("contradiction", "profile.pain_level > 8 && profile.pain_level < 3") +
-		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200")
+		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200") +
+		rule("between-two-close-hours", "'sore' in profile.conditions && profile.sitting_hours > 7.5 && profile.sitting_hours < 8")
 	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
 	if err != nil {
 		t.Fatal(err)
@@ -391,6 +393,10 @@ rules:
 		{"equal", "profile.age == 70", map[string][]float64{"age": {69, 70, 71}}},
 		{"not equal", "profile.age != 70", map[string][]float64{"age": {69, 70, 71}}},
 		{"double field", "profile.sitting_hours > 6", map[string][]float64{"sitting_hours": {6, 6.5}}},
+		{"double field, constants half a unit apart", "profile.sitting_hours > 7.5 && profile.sitting_hours < 8",
+			map[string][]float64{"sitting_hours": {7.5, 7.75, 8}}},
+		{"double field, constants further apart", "profile.sitting_hours > 6 && profile.sitting_hours < 8",
+			map[string][]float64{"sitting_hours": {6, 6.5, 7.5, 8}}},
 		{"fraction on an int field", "profile.pain_level > 6.5", map[string][]float64{"pain_level": {6, 7}}},
 		{"range edges dropped", "profile.pain_level > 10 || profile.age >= 0", map[string][]float64{"pain_level": {10}}},
 		{"inside a ternary", "(profile.age > 50 ? 1 : 0) + (profile.days_since_onset >= 28 ? 1 : 0) >= 2",
