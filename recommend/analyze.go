@@ -292,7 +292,10 @@ type conflictPair struct {
 //     reported as the conflict they are; and for each redundant rule, one
 //     profile it matches and the rule said to cover it does not (for two
 //     equivalent rules, either way round), so that it is not reported
-//     redundant when such a profile exists. Analyze then explores again
+//     redundant when such a profile exists; and for each rule every
+//     profile above matches, one it does not match, so that a rule false
+//     only on more values than the space holds is not reported always
+//     true. Analyze then explores again
 //     with the profiles found, and looks again, at most four times.
 //     These profiles may take the space past MaxAnalyzeProfiles, by one
 //     per rule, pair or redundancy.
@@ -341,12 +344,13 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 	// values together than it holds: look among the profiles made of what
 	// the conditions themselves test (witness), explore again with each
 	// profile found, and repeat while that finds more. A rule no such
-	// profile matches is dead; two rules that no such profile matches
+	// profile matches is dead; one every such profile matches too is
+	// always true; two rules that no such profile matches
 	// together are no conflict; and a rule is redundant only where no
 	// such profile matches it without the rule said to cover it.
 	asked := map[[3]int]bool{}
 	for range maxWitnessRounds {
-		found, err := e.witnesses(ctx, asts, sc, pairs, asked)
+		found, err := e.witnesses(ctx, asts, len(sp.profiles), sc, pairs, asked)
 		if err != nil {
 			return nil, err
 		}
@@ -646,14 +650,16 @@ type scanResult struct {
 const maxWitnessRounds = 4
 
 // witnesses looks, with witness, for the profiles the scan sc of the space
-// lacks: one for each rule it never matched, one for each pair of pairs it
+// of n profiles lacks: one for each rule it never matched, one for each
+// rule it always matched that is not written as the literal true, where
+// it does not match, one for each pair of pairs it
 // never saw both match (for a caution, with advice not withheld), and one
 // for each redundancy it reports (see redundant) where the redundant rule
 // matches and the rule said to cover it does not, and for two rules said
 // to be equivalent, one the other way round too. It returns those found.
 // asked holds the questions asked before, which it skips and adds to: a
 // question that found no profile finds none the next time.
-func (e *Engine) witnesses(ctx context.Context, asts []*ast.AST, sc *scanResult, pairs []conflictPair, asked map[[3]int]bool) ([]Profile, error) {
+func (e *Engine) witnesses(ctx context.Context, asts []*ast.AST, n int, sc *scanResult, pairs []conflictPair, asked map[[3]int]bool) ([]Profile, error) {
 	var found []Profile
 	look := func(q [3]int, checked []*ast.AST, want func(d *decisions) bool) error {
 		if asked[q] {
@@ -667,11 +673,15 @@ func (e *Engine) witnesses(ctx context.Context, asts []*ast.AST, sc *scanResult,
 		return err
 	}
 	for ri := range e.rules {
-		if sc.matches[ri].count() > 0 {
-			continue
-		}
-		if err := look([3]int{-1, ri, ri}, asts[ri:ri+1], func(d *decisions) bool { return d.matched[ri] }); err != nil {
-			return nil, err
+		switch c := sc.matches[ri].count(); {
+		case c == 0:
+			if err := look([3]int{-1, ri, ri}, asts[ri:ri+1], func(d *decisions) bool { return d.matched[ri] }); err != nil {
+				return nil, err
+			}
+		case c == n && strings.TrimSpace(e.rules[ri].when) != "true":
+			if err := look([3]int{-3, ri, ri}, asts[ri:ri+1], func(d *decisions) bool { return !d.matched[ri] }); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, pr := range pairs {

@@ -286,6 +286,41 @@ rules:
 	}
 }
 
+// TestAnalyzeAlwaysTrueNeedsMoreThanTheSpace checks that a condition
+// false only on a profile with more values together than the space
+// explores (two aggravating activities) is not reported always true,
+// while conditions true for every valid profile are.
+func TestAnalyzeAlwaysTrueNeedsMoreThanTheSpace(t *testing.T) {
+	const src = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: standing, label: Standing}]
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: twist, name: Twist, kind: mobility, how: Twist., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - {id: walks, when: "true", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: not-both, when: "!('sitting' in profile.aggravated_by && 'standing' in profile.aggravated_by)", recommend: [twist], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: any-age, when: "profile.age >= 0", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: any-hours, when: "profile.sitting_hours <= 24.0", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+`
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range a.AlwaysTrue {
+		got = append(got, f.Rule)
+	}
+	if diff := cmp.Diff([]string{"any-age", "any-hours"}, got); diff != "" {
+		t.Errorf("always-true rules (-want +got):\n%s", diff)
+	}
+}
+
 // TestAnalyzeFlagReferredByAnyFlagRule checks which red flags get a
 // referral of their own. A flag referred by a rule that refers for any red
 // flag, whose condition names none, is not a red flag without a referral:
