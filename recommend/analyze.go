@@ -278,8 +278,9 @@ type conflictPair struct {
 //     one of their boundaries each, so that a rule comparing two numbers
 //     (age with days since onset, pain with age) is explored;
 //   - for each rule no profile above matches, one profile it matches made
-//     of what its own condition tests, when Analyze finds one (each value
-//     it compares a list with, held or not, each number it compares at
+//     of what its own condition tests, when Analyze finds one (each list
+//     whose size it takes with every value of the vocabulary or not, each
+//     value it compares a list with, held or not, each number it compares at
 //     one of its boundaries or 0, each choice at a value it names or
 //     unset; at most 4,096 tried), so that a rule that needs more values
 //     together than the space holds (two aggravating activities, or a

@@ -172,8 +172,9 @@ func (sp *space) put(p Profile) {
 const maxWitnessTries = 4096
 
 // witness looks for a profile that want accepts, among the profiles made
-// of what the conditions checked test: each vocabulary value one of them
-// compares a list field with, held or not; each number field one compares
+// of what the conditions checked test: each list field whose size one of
+// them takes, with every value of the vocabulary or not; each vocabulary
+// value one of them compares a list field with, held or not; each number field one compares
 // with a constant, at one of the boundaries of those comparisons or 0;
 // each choice field one compares, at one of the values they name or
 // unset. Each profile tried is evaluated and resolved as Recommend does,
@@ -196,7 +197,13 @@ func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *d
 	var lists [numListFields][]string
 	var choices [numChoiceFields][]string
 	var cmps []comparison
+	var sized [numListFields]bool
 	for _, c := range checked {
+		for _, f := range celast.SizedFields(c) {
+			if fi := listFieldIndex(f); fi >= 0 {
+				sized[fi] = true
+			}
+		}
 		celast.ComparedLiterals(c, func(field string, lit ast.Expr) {
 			s, ok := celast.String(lit)
 			if !ok {
@@ -212,14 +219,28 @@ func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *d
 		cmps = append(cmps, numberComparisons(c)...)
 	}
 	numbers := boundaries(cmps)
+	// A list whose size a condition takes may need more values than the
+	// space holds together (size(profile.conditions) >= 4): first every
+	// value of the vocabulary, up to MaxListLen, or none but those below.
+	for fi, ok := range sized {
+		if ok {
+			ids := e.vocab[fi].ids()
+			ids = ids[:min(len(ids), MaxListLen)]
+			dims = append(dims, dim{func(p *Profile, i int) {
+				if i == 0 {
+					listFields[fi].set(p, slices.Clone(ids))
+				}
+			}, 2})
+		}
+	}
 	for fi, vs := range lists {
 		// In vocabulary order, as the space holds its lists.
 		slices.SortFunc(vs, func(a, b string) int { return e.vocab[fi].index(a) - e.vocab[fi].index(b) })
 		for _, v := range vs {
 			// Held first: most conditions ask for what they name.
 			dims = append(dims, dim{func(p *Profile, i int) {
-				if i == 0 {
-					listFields[fi].set(p, append(listFields[fi].get(p), v))
+				if l := listFields[fi].get(p); i == 0 && !slices.Contains(l, v) {
+					listFields[fi].set(p, append(l, v))
 				}
 			}, 2})
 		}

@@ -181,7 +181,8 @@ func TestAnalyzeGaps(t *testing.T) {
 // activity and a number; three numbers), with or without a negation, is
 // matched by a profile made of what its own condition tests, and only the
 // contradiction and the impossible age are dead: a number between two
-// constants half a unit apart is explored too.
+// constants half a unit apart is explored too, and a list whose size a
+// condition takes with every value of the vocabulary.
 func TestAnalyzeDeadNeedsMoreThanTheSpace(t *testing.T) {
 	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
 vocabulary:
@@ -200,7 +201,8 @@ rules:
 		rule("with-a-negation", "profile.aggravated_by.exists(a, a in ['sitting', 'lifting']) && 'bending' in profile.aggravated_by && !('sitting' in profile.aggravated_by) && 'stiff' in profile.conditions && profile.pain_level < 3") +
 		rule("contradiction", "profile.pain_level > 8 && profile.pain_level < 3") +
 		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200") +
-		rule("between-two-close-hours", "'sore' in profile.conditions && profile.sitting_hours > 7.5 && profile.sitting_hours < 8")
+		rule("between-two-close-hours", "'sore' in profile.conditions && profile.sitting_hours > 7.5 && profile.sitting_hours < 8") +
+		rule("three-activities", "size(profile.conditions) >= 2 && profile.aggravated_by.size() >= 3")
 	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
 	if err != nil {
 		t.Fatal(err)
