@@ -278,18 +278,34 @@ type conflictPair struct {
 //     one of their boundaries each, so that a rule comparing two numbers
 //     (age with days since onset, pain with age) is explored;
 //   - for each rule no profile above matches, one profile it matches made
-//     of what its own condition tests, when Analyze finds one (each value
-//     it compares a list with, held or not, each number it compares at
+//     of what its own condition tests, when Analyze finds one (each list
+//     whose size it takes with every value of the vocabulary or not, each
+//     value it compares a list with, held or not, each number it compares at
 //     one of its boundaries or 0, each choice at a value it names or
 //     unset; at most 4,096 tried), so that a rule that needs more values
 //     together than the space holds (two aggravating activities, or a
-//     condition, an activity and a number) is not reported dead (these
-//     may take the space past MaxAnalyzeProfiles, by one per rule).
+//     condition, an activity and a number) is not reported dead;
+//   - in the same way, made of what two conditions test: for each pair of
+//     a rule that recommends a movement and one that avoids it or
+//     cautions against it that no profile above matches together (for a
+//     caution, with advice not withheld), one profile both match, so that
+//     two rules that meet only on more values than the space holds are
+//     reported as the conflict they are; and for each redundant rule, one
+//     profile it matches and the rule said to cover it does not (for two
+//     equivalent rules, either way round), so that it is not reported
+//     redundant when such a profile exists; and for each rule every
+//     profile above matches, one it does not match, so that a rule false
+//     only on more values than the space holds is not reported always
+//     true. Analyze then explores again
+//     with the profiles found, and looks again, at most four times.
+//     These profiles may take the space past MaxAnalyzeProfiles, by one
+//     per rule, pair or redundancy.
 //
 // The boundaries of a number field are the numbers around each comparison
 // of the field with a constant in a condition (pain_level >= 7 gives 6 and
-// 7; for sitting_hours, a double, >= 6 gives 5.5 and 6), within the field's
-// range; a field is 0 elsewhere. A movement's outcome assumes its equipment
+// 7; for sitting_hours, a double, >= 6 gives 5.5 and 6, and two constants
+// at most half a unit apart their midpoint too: > 7.5 and < 8 give 7.75),
+// within the field's range; a field is 0 elsewhere. A movement's outcome assumes its equipment
 // is at hand: missing equipment only moves a movement to NeedsEquipment.
 //
 // Analyze honours ctx between blocks of 64 profiles. Its findings are documented on
@@ -321,35 +337,37 @@ func (e *Engine) Analyze(ctx context.Context, opts ...AnalyzeOption) (*Analysis,
 	}
 	sp := e.space(asts)
 	pairs := e.conflictPairs()
-	sc, err := e.scan(ctx, sp, pairs, asts)
+	sc, err := e.scan(ctx, sp, 0, nil, pairs, asts)
 	if err != nil {
 		return nil, err
 	}
-	// A rule the space does not match may need more values together
-	// than the space holds: look for a profile it matches among those
-	// its own condition names, and explore again with each one found,
-	// so that only a rule no such profile matches is dead.
-	added := false
-	for ri := range e.rules {
-		if sc.matches[ri].count() > 0 {
-			continue
-		}
-		p, ok, err := e.witness(ctx, asts[ri], ri)
+	// What the space shows of a rule, or of two rules, may need more
+	// values together than it holds: look among the profiles made of what
+	// the conditions themselves test (witness), explore again with each
+	// profile found, and repeat while that finds more. A rule no such
+	// profile matches is dead; one every such profile matches too is
+	// always true; two rules that no such profile matches
+	// together are no conflict; and a rule is redundant only where no
+	// such profile matches it without the rule said to cover it.
+	asked := map[[3]int]bool{}
+	for range maxWitnessRounds {
+		found, err := e.witnesses(ctx, asts, len(sp.profiles), sc, pairs, asked)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			// Even in a space cut at MaxAnalyzeProfiles: a rule some
-			// profile matches is not dead.
-			sp.put(p)
-			added = true
+		if len(found) == 0 {
+			break
 		}
-	}
-	if added {
+		// Even in a space cut at MaxAnalyzeProfiles: what some profile
+		// shows is not to be reported as never shown.
+		from := len(sp.profiles)
+		for _, p := range found {
+			sp.put(p)
+		}
 		// The pairs are the rule set's, whatever the space holds; the
 		// example each holds is the best of the profiles scanned before,
-		// all of which the scan sees again, keeping the best of all.
-		if sc, err = e.scan(ctx, sp, pairs, asts); err != nil {
+		// and the scan of the profiles found keeps the best of all.
+		if sc, err = e.scan(ctx, sp, from, sc, pairs, asts); err != nil {
 			return nil, err
 		}
 	}
@@ -465,14 +483,27 @@ func scanOutcome(o Outcome) int {
 // matches and the first profile that gets each movement recommended,
 // avoided or withheld, and it sets the example of each pair of pairs: its
 // smallest profile, the first of those in order.
-func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair, asts []*ast.AST) (*scanResult, error) {
+//
+// With prev, the scan of the space's first from profiles, scan evaluates
+// only the profiles added since and returns prev's findings with theirs.
+func (e *Engine) scan(ctx context.Context, sp *space, from int, prev *scanResult, pairs []conflictPair, asts []*ast.AST) (*scanResult, error) {
 	n := len(sp.profiles)
 	matches := make([]bitset, len(e.rules))
 	for ri := range matches {
 		matches[ri] = newBitset(n)
+		if prev != nil {
+			copy(matches[ri], prev.matches[ri])
+		}
 	}
+	if prev == nil {
+		from = 0
+	}
+	// Blocks start at a word of the bitsets, so that no two workers
+	// write the same word; the word from falls in holds prev's bits below
+	// it, copied above.
+	base := from &^ (scanBlock - 1)
 	flagReferrals := e.flagReferrals(asts)
-	workers := max(1, min(runtime.GOMAXPROCS(0), (n+scanBlock-1)/scanBlock))
+	workers := max(1, min(runtime.GOMAXPROCS(0), (n-base+scanBlock-1)/scanBlock))
 	type result struct {
 		first    [numScanOutcomes][]int // by movement: a profile index, or -1
 		referred []bool                 // by red flag index
@@ -498,12 +529,12 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair, asts
 				res.examples[i] = -1
 			}
 			d := e.newDecisions()
-			for b := w * scanBlock; b < n; b += workers * scanBlock {
+			for b := base + w*scanBlock; b < n; b += workers * scanBlock {
 				if err := ctx.Err(); err != nil {
 					res.err = fmt.Errorf("analyze: %w", err)
 					return
 				}
-				for pi := b; pi < min(b+scanBlock, n); pi++ {
+				for pi := max(b, from); pi < min(b+scanBlock, n); pi++ {
 					p := &sp.profiles[pi]
 					if err := e.evaluateInto(context.Background(), p, d.matched); err != nil {
 						res.err = fmt.Errorf("analyze: %w", err)
@@ -550,7 +581,13 @@ func (e *Engine) scan(ctx context.Context, sp *space, pairs []conflictPair, asts
 		out.first[o] = make([]int, len(e.movements))
 		for mi := range out.first[o] {
 			out.first[o][mi] = -1
+			if prev != nil {
+				out.first[o][mi] = prev.first[o][mi]
+			}
 		}
+	}
+	if prev != nil {
+		copy(out.referred, prev.referred)
 	}
 	for _, res := range results {
 		if res.err != nil {
@@ -605,6 +642,79 @@ type scanResult struct {
 	// referred marks the red flags that some profile holding them gets a
 	// referral for, from a rule whose condition names the flag.
 	referred []bool
+}
+
+// maxWitnessRounds bounds how many times Analyze looks for witnesses and
+// explores again: each round's profiles can only refute more of the
+// findings the round before gave (a rule said to cover another), and a
+// round finds nothing new once the findings stand.
+const maxWitnessRounds = 4
+
+// witnesses looks, with witness, for the profiles the scan sc of the space
+// of n profiles lacks: one for each rule it never matched, one for each
+// rule it always matched that is not written as the literal true, where
+// it does not match, one for each pair of pairs it
+// never saw both match (for a caution, with advice not withheld), and one
+// for each redundancy it reports (see redundant) where the redundant rule
+// matches and the rule said to cover it does not, and for two rules said
+// to be equivalent, one the other way round too. It returns those found.
+// asked holds the questions asked before, which it skips and adds to: a
+// question that found no profile finds none the next time.
+func (e *Engine) witnesses(ctx context.Context, asts []*ast.AST, n int, sc *scanResult, pairs []conflictPair, asked map[[3]int]bool) ([]Profile, error) {
+	var found []Profile
+	look := func(q [3]int, checked []*ast.AST, want func(d *decisions) bool) error {
+		if asked[q] {
+			return nil
+		}
+		asked[q] = true
+		p, ok, err := e.witness(ctx, checked, want)
+		if ok {
+			found = append(found, p)
+		}
+		return err
+	}
+	for ri := range e.rules {
+		switch c := sc.matches[ri].count(); {
+		case c == 0:
+			if err := look([3]int{-1, ri, ri}, asts[ri:ri+1], func(d *decisions) bool { return d.matched[ri] }); err != nil {
+				return nil, err
+			}
+		case c == n && strings.TrimSpace(e.rules[ri].when) != "true":
+			if err := look([3]int{-3, ri, ri}, asts[ri:ri+1], func(d *decisions) bool { return !d.matched[ri] }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, pr := range pairs {
+		if pr.example >= 0 || pr.rec == pr.against {
+			continue
+		}
+		if err := look([3]int{pr.eff, pr.rec, pr.against}, []*ast.AST{asts[pr.rec], asts[pr.against]}, func(d *decisions) bool {
+			return d.matched[pr.rec] && d.matched[pr.against] && (pr.eff != effectCaution || len(d.withholding) == 0)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	byID := make(map[string]int, len(e.rules))
+	for ri := range e.rules {
+		byID[e.rules[ri].id] = ri
+	}
+	for _, r := range e.redundant(sc.matches) {
+		ri, oi := byID[r.Rule], byID[r.CoveredBy]
+		checked := []*ast.AST{asts[ri], asts[oi]}
+		escapes := func(a, b int) func(d *decisions) bool {
+			return func(d *decisions) bool { return d.matched[a] && !d.matched[b] }
+		}
+		if err := look([3]int{-2, ri, oi}, checked, escapes(ri, oi)); err != nil {
+			return nil, err
+		}
+		if r.Equivalent {
+			if err := look([3]int{-2, oi, ri}, checked, escapes(oi, ri)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return found, nil
 }
 
 // conflictPairs returns every pair of a recommending rule and a rule that
@@ -767,8 +877,10 @@ func (e *Engine) redundant(matches []bitset) []Redundancy {
 
 // gaps checks the condition sets of the space alone (no_advice), each red
 // flag (red_flag_without_referral when no explored profile with it gets a
-// referral; listed in the second result when only profiles that add
-// something to it do) and each condition alone (condition_without_avoid;
+// referral from a rule whose condition names it, and the flag alone gets
+// none from any rule the empty profile does not match, such as one that
+// refers for any red flag; listed in the second result when only profiles
+// that add something to it do) and each condition alone (condition_without_avoid;
 // listed in the third result when it matches the same rules as the empty
 // profile). As in the rest of the analysis, a movement's equipment is
 // taken to be at hand.
@@ -798,26 +910,29 @@ func (e *Engine) gaps(sp *space, referred []bool) ([]Gap, []string, []string, er
 			out = append(out, Gap{Kind: GapKindNoAdvice, Profile: p})
 		}
 	}
+	empty, err := eval(&Profile{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for fi, f := range e.vocab[fieldRedFlags].entries {
 		p := Profile{RedFlags: []string{f.id}}
 		m, err := eval(&p)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		// A referral the flag alone gets, from a rule the empty profile
+		// does not match, is the flag's, whether or not the rule's
+		// condition names it (a rule that refers for any red flag).
 		alone := false
 		for ri, ok := range m {
-			alone = alone || (ok && e.rules[ri].refer != nil)
+			alone = alone || (ok && !empty[ri] && e.rules[ri].refer != nil)
 		}
 		switch {
-		case !referred[fi]:
+		case !referred[fi] && !alone:
 			out = append(out, Gap{Kind: GapKindFlagNoReferral, Profile: p})
 		case !alone:
 			combined = append(combined, f.id)
 		}
-	}
-	empty, err := eval(&Profile{})
-	if err != nil {
-		return nil, nil, nil, err
 	}
 	for _, c := range e.vocab[fieldConditions].entries {
 		p := Profile{Conditions: []string{c.id}}

@@ -30,7 +30,7 @@ func TestAnalyzeAgreesWithRecommend(t *testing.T) {
 			ctx := context.Background()
 			asts := e.conditionASTs()
 			sp := e.space(asts)
-			sc, err := e.scan(ctx, sp, e.conflictPairs(), asts)
+			sc, err := e.scan(ctx, sp, 0, nil, e.conflictPairs(), asts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,5 +155,49 @@ func TestAnalyzeAgreesWithRecommend(t *testing.T) {
 				t.Errorf("%d never recommended + %d recommended != %d movements", len(never), len(ever[scanRecommended]), len(e.movements))
 			}
 		})
+	}
+}
+
+// TestScanFromPrev checks that scanning the profiles added to a space,
+// from the scan of the profiles before them, finds what scanning the
+// whole space finds: the matches, the first profile of each outcome, the
+// referred flags and each conflict pair's example. Analyze scans so
+// the profiles its witnesses add.
+func TestScanFromPrev(t *testing.T) {
+	e, err := Load(os.DirFS("../testdata/analyze/findings"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	asts := e.conditionASTs()
+	sp := e.space(asts)
+	n := len(sp.profiles)
+	if n < 3*scanBlock {
+		t.Fatalf("only %d profiles: the test needs blocks on both sides of the cut", n)
+	}
+	wholePairs := e.conflictPairs()
+	whole, err := e.scan(ctx, sp, 0, nil, wholePairs, asts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut inside a block, so that the word of the cut holds bits of both.
+	for _, cut := range []int{scanBlock + 5, n - 1} {
+		part := &space{profiles: sp.profiles[:cut:cut], size: sp.size[:cut:cut]}
+		pairs := e.conflictPairs()
+		prev, err := e.scan(ctx, part, 0, nil, pairs, asts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.profiles, part.size = sp.profiles, sp.size
+		got, err := e.scan(ctx, part, cut, prev, pairs, asts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(whole, got, cmp.AllowUnexported(scanResult{})); diff != "" {
+			t.Errorf("cut at %d: scan result (-whole +from the cut):\n%s", cut, diff)
+		}
+		if diff := cmp.Diff(wholePairs, pairs, cmp.AllowUnexported(conflictPair{})); diff != "" {
+			t.Errorf("cut at %d: pairs (-whole +from the cut):\n%s", cut, diff)
+		}
 	}
 }

@@ -168,21 +168,27 @@ func (sp *space) put(p Profile) {
 	sp.size = append(sp.size, n)
 }
 
-// maxWitnessTries bounds the profiles witness tries for one rule.
+// maxWitnessTries bounds the profiles witness tries for one question.
 const maxWitnessTries = 4096
 
-// witness looks for a profile that rule ri, whose condition is checked,
-// matches, among the profiles made of what the condition itself tests:
-// each vocabulary value it compares a list field with, held or not; each
-// number field it compares with a constant, at one of the boundaries of
-// those comparisons or 0; each choice field it compares, at one of the
-// values it names or unset. It tries at most maxWitnessTries of them, the
-// profile holding every such value first, and returns the first valid
-// profile the rule matches, or false. The space explores few values at a
-// time (see Analyze), so a rule that needs more together (two aggravating
-// activities, or a condition, an aggravating activity and a number) would
-// otherwise read as dead.
-func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile, bool, error) {
+// witness looks for a profile that want accepts, among the profiles made
+// of what the conditions checked test: each list field whose size one of
+// them takes, with every value of the vocabulary or not; each vocabulary
+// value one of them compares a list field with, held or not; each number field one compares
+// with a constant, at one of the boundaries of those comparisons or 0;
+// each choice field one compares, at one of the values they name or
+// unset. Each profile tried is evaluated and resolved as Recommend does,
+// into d, which want reads: the matched rules (d.matched) and the
+// withholding referrals (d.withholding). witness tries at most
+// maxWitnessTries profiles, the one holding every such value first, and
+// returns the first valid profile want accepts, less each value that want
+// accepts it without, each left out in turn; or false. The space
+// explores few values at a time (see Analyze), so a rule that needs more
+// together (two aggravating activities, or a condition, an aggravating
+// activity and a number) would otherwise read as dead, two rules that
+// meet only there would read as never both matching, and a rule that
+// escapes another only there would read as covered by it.
+func (e *Engine) witness(ctx context.Context, checked []*ast.AST, want func(d *decisions) bool) (Profile, bool, error) {
 	type dim struct {
 		set  func(*Profile, int)
 		size int
@@ -190,24 +196,51 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 	var dims []dim
 	var lists [numListFields][]string
 	var choices [numChoiceFields][]string
-	celast.ComparedLiterals(checked, func(field string, lit ast.Expr) {
-		s, ok := celast.String(lit)
-		if !ok {
-			return
+	var cmps []comparison
+	var sized [numListFields]bool
+	for _, c := range checked {
+		for _, f := range celast.SizedFields(c) {
+			if fi := listFieldIndex(f); fi >= 0 {
+				sized[fi] = true
+			}
 		}
-		if fi := listFieldIndex(field); fi >= 0 && e.vocab[fi].index(s) >= 0 && !slices.Contains(lists[fi], s) {
-			lists[fi] = append(lists[fi], s)
+		celast.ComparedLiterals(c, func(field string, lit ast.Expr) {
+			s, ok := celast.String(lit)
+			if !ok {
+				return
+			}
+			if fi := listFieldIndex(field); fi >= 0 && e.vocab[fi].index(s) >= 0 && !slices.Contains(lists[fi], s) {
+				lists[fi] = append(lists[fi], s)
+			}
+			if ci := choiceFieldIndex(field); ci >= 0 && e.vocab[numListFields+ci].index(s) >= 0 && !slices.Contains(choices[ci], s) {
+				choices[ci] = append(choices[ci], s)
+			}
+		})
+		cmps = append(cmps, numberComparisons(c)...)
+	}
+	numbers := boundaries(cmps)
+	// A list whose size a condition takes may need more values than the
+	// space holds together (size(profile.conditions) >= 4): first every
+	// value of the vocabulary, up to MaxListLen, or none but those below.
+	for fi, ok := range sized {
+		if ok {
+			ids := e.vocab[fi].ids()
+			ids = ids[:min(len(ids), MaxListLen)]
+			dims = append(dims, dim{func(p *Profile, i int) {
+				if i == 0 {
+					listFields[fi].set(p, slices.Clone(ids))
+				}
+			}, 2})
 		}
-		if ci := choiceFieldIndex(field); ci >= 0 && e.vocab[numListFields+ci].index(s) >= 0 && !slices.Contains(choices[ci], s) {
-			choices[ci] = append(choices[ci], s)
-		}
-	})
+	}
 	for fi, vs := range lists {
+		// In vocabulary order, as the space holds its lists.
+		slices.SortFunc(vs, func(a, b string) int { return e.vocab[fi].index(a) - e.vocab[fi].index(b) })
 		for _, v := range vs {
 			// Held first: most conditions ask for what they name.
 			dims = append(dims, dim{func(p *Profile, i int) {
-				if i == 0 {
-					listFields[fi].set(p, append(listFields[fi].get(p), v))
+				if l := listFields[fi].get(p); i == 0 && !slices.Contains(l, v) {
+					listFields[fi].set(p, append(l, v))
 				}
 			}, 2})
 		}
@@ -219,15 +252,6 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 			}
 		}, len(vs) + 1})
 	}
-	var numbers [len(numberFields)][]float64
-	for _, c := range numberComparisons(checked) {
-		f := numberFields[c.field]
-		for _, v := range c.points() {
-			if v != 0 && v >= f.min && v <= f.max && !slices.Contains(numbers[c.field], v) {
-				numbers[c.field] = append(numbers[c.field], v)
-			}
-		}
-	}
 	for fi, vs := range numbers {
 		if len(vs) > 0 {
 			dims = append(dims, dim{func(p *Profile, i int) {
@@ -237,32 +261,64 @@ func (e *Engine) witness(ctx context.Context, checked *ast.AST, ri int) (Profile
 			}, len(vs) + 1})
 		}
 	}
+	d := e.newDecisions()
+	// accepts builds the profile of idx, one index per dimension, and
+	// reports whether it is valid and want accepts it.
+	accepts := func(idx []int) (Profile, bool, error) {
+		var p Profile
+		for i, dm := range dims {
+			dm.set(&p, idx[i])
+		}
+		if e.validate(&p) != nil {
+			return p, false, nil
+		}
+		if err := e.evaluateInto(context.Background(), &p, d.matched); err != nil {
+			return p, false, fmt.Errorf("analyze: %w", err)
+		}
+		e.resolveInto(d, &p)
+		return p, want(d), nil
+	}
+	idx := make([]int, len(dims))
 	for try := range maxWitnessTries {
 		if try%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return Profile{}, false, fmt.Errorf("analyze: %w", err)
 			}
 		}
-		var p Profile
 		k := try
-		for _, d := range dims {
-			d.set(&p, k%d.size)
-			k /= d.size
+		for i, dm := range dims {
+			idx[i] = k % dm.size
+			k /= dm.size
 		}
 		if k > 0 {
 			// Every combination has been tried.
 			break
 		}
-		if e.validate(&p) != nil {
+		p, ok, err := accepts(idx)
+		if err != nil {
+			return Profile{}, false, err
+		}
+		if !ok {
 			continue
 		}
-		m, err := e.evaluate(context.Background(), &p)
-		if err != nil {
-			return Profile{}, false, fmt.Errorf("analyze: %w", err)
+		// Smaller makes a better example: leave out each value in turn
+		// (the last index of a dimension leaves it out), keeping what
+		// want still accepts.
+		for i, dm := range dims {
+			if was := idx[i]; was != dm.size-1 {
+				idx[i] = dm.size - 1
+				q, ok, err := accepts(idx)
+				switch {
+				case err != nil:
+					return Profile{}, false, err
+				case ok:
+					p = q
+				default:
+					idx[i] = was
+				}
+			}
 		}
-		if m[ri] {
-			return p, true, nil
-		}
+		return p, true, nil
 	}
 	return Profile{}, false, nil
 }
@@ -375,27 +431,56 @@ func subsets(ids []string, k int) [][]string {
 // condition compares with a constant, by field, then ascending; 0, every
 // field's value elsewhere, is left out.
 func (e *Engine) numberPoints(asts []*ast.AST) []numberPoint {
-	vals := make([][]float64, len(numberFields))
+	var cmps []comparison
 	for _, checked := range asts {
-		if checked == nil {
-			continue
-		}
-		for _, c := range numberComparisons(checked) {
-			vals[c.field] = append(vals[c.field], c.points()...)
+		if checked != nil {
+			cmps = append(cmps, numberComparisons(checked)...)
 		}
 	}
 	var out []numberPoint
-	for fi, vs := range vals {
-		f := numberFields[fi]
-		slices.Sort(vs)
-		for _, v := range slices.Compact(vs) {
-			if v != 0 && v >= f.min && v <= f.max {
-				out = append(out, numberPoint{fi, v})
-			}
+	for fi, vs := range boundaries(cmps) {
+		for _, v := range vs {
+			out = append(out, numberPoint{fi, v})
 		}
 	}
 	return out
 }
+
+// boundaries returns, by number field, the numbers to explore for the
+// comparisons cmps, ascending, within the field's range, 0 (every field's
+// value elsewhere) left out: the points on either side of each
+// comparison's boundary (comparison.points), and for a double field the
+// midpoint of two of its constants no more than half a unit apart, which
+// no such point falls between: sitting_hours > 7.5 && sitting_hours < 8
+// holds only there.
+func boundaries(cmps []comparison) [len(numberFields)][]float64 {
+	var vals, consts [len(numberFields)][]float64
+	for _, c := range cmps {
+		vals[c.field] = append(vals[c.field], c.points()...)
+		consts[c.field] = append(consts[c.field], c.k)
+	}
+	for fi, f := range numberFields {
+		if f.isDouble {
+			ks := consts[fi]
+			slices.Sort(ks)
+			ks = slices.Compact(ks)
+			for i := 1; i < len(ks); i++ {
+				if ks[i]-ks[i-1] <= doubleStep {
+					vals[fi] = append(vals[fi], (ks[i-1]+ks[i])/2)
+				}
+			}
+		}
+		vs := vals[fi]
+		slices.Sort(vs)
+		vs = slices.Compact(vs)
+		vals[fi] = slices.DeleteFunc(vs, func(v float64) bool { return v == 0 || v < f.min || v > f.max })
+	}
+	return vals
+}
+
+// doubleStep is how far comparison.points goes from the boundary of a
+// double field.
+const doubleStep = 0.5
 
 // comparison is a number field compared with a constant: field op k.
 type comparison struct {
@@ -410,7 +495,7 @@ type comparison struct {
 func (c comparison) points() []float64 {
 	step := 1.0
 	if numberFields[c.field].isDouble {
-		step = 0.5
+		step = doubleStep
 	} else if c.k != math.Trunc(c.k) {
 		return []float64{math.Floor(c.k), math.Ceil(c.k)}
 	}

@@ -180,7 +180,9 @@ func TestAnalyzeGaps(t *testing.T) {
 // than the space explores (two aggravating activities; a condition, an
 // activity and a number; three numbers), with or without a negation, is
 // matched by a profile made of what its own condition tests, and only the
-// contradiction and the impossible age are dead.
+// contradiction and the impossible age are dead: a number between two
+// constants half a unit apart is explored too, and a list whose size a
+// condition takes with every value of the vocabulary.
 func TestAnalyzeDeadNeedsMoreThanTheSpace(t *testing.T) {
 	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
 vocabulary:
@@ -198,7 +200,9 @@ rules:
 		rule("three-numbers", "profile.age >= 61 && profile.pain_level >= 5 && profile.days_since_onset > 33") +
 		rule("with-a-negation", "profile.aggravated_by.exists(a, a in ['sitting', 'lifting']) && 'bending' in profile.aggravated_by && !('sitting' in profile.aggravated_by) && 'stiff' in profile.conditions && profile.pain_level < 3") +
 		rule("contradiction", "profile.pain_level > 8 && profile.pain_level < 3") +
-		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200")
+		rule("impossible-age", "'sore' in profile.conditions && profile.age > 200") +
+		rule("between-two-close-hours", "'sore' in profile.conditions && profile.sitting_hours > 7.5 && profile.sitting_hours < 8") +
+		rule("three-activities", "size(profile.conditions) >= 2 && profile.aggravated_by.size() >= 3")
 	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +217,164 @@ rules:
 	}
 	if diff := cmp.Diff(want, a.DeadRules); diff != "" {
 		t.Errorf("dead rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzeNeedsMoreThanTheSpaceTogether checks the findings about two
+// rules that meet, or part, only on profiles that hold more values
+// together than the space explores: two rules that both match only with
+// two aggravating activities, or with two conditions, an activity and a
+// number, are a conflict, with the profile that shows it as the example;
+// and a rule that matches without another only with two aggravating
+// activities is not redundant with it. Rules that never match together
+// are no conflict, and a rule whose matches are a subset of another's is
+// still redundant.
+func TestAnalyzeNeedsMoreThanTheSpaceTogether(t *testing.T) {
+	const src = `sources:
+  - {id: guide, title: G, publisher: P, kind: guideline}
+  - {id: blog, title: B, publisher: P, kind: personal_account}
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}, {id: sore, label: Sore back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: standing, label: Standing}]
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: desk, name: Desk, kind: lifestyle, how: Stand., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: twist, name: Twist, kind: mobility, how: Twist., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: hug, name: Hug, kind: stretch, how: Hug., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - {id: sitting-desk, when: "'sitting' in profile.aggravated_by", recommend: [desk], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: standing-no-desk, when: "'standing' in profile.aggravated_by", avoid: [desk], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-long-sitting-walks, when: "'sore' in profile.conditions && profile.sitting_hours >= 9.5", recommend: [walk], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-standing-walk-care, when: "'stiff' in profile.conditions && 'standing' in profile.aggravated_by", caution: [walk], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: young-twist, when: "profile.age > 0 && profile.age < 30", recommend: [twist], because: B., cite: [{source: blog, locator: L, claim: C.}]}
+  - {id: older-twist-care, when: "profile.age >= 30", caution: [twist], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-sitting-hug, when: "'stiff' in profile.conditions && 'sitting' in profile.aggravated_by", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: stiff-not-standing-hug, when: "'stiff' in profile.conditions && !('standing' in profile.aggravated_by)", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-hug, when: "'sore' in profile.conditions", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+  - {id: sore-painful-hug, when: "'sore' in profile.conditions && profile.pain_level >= 7", recommend: [hug], because: B., cite: [{source: guide, locator: L, claim: C.}]}
+`
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pair struct {
+		Recommend, Against string
+		Effect             recommend.EffectKind
+		Movements          []string
+		Example            recommend.Profile
+	}
+	var got []pair
+	for _, c := range a.Conflicts {
+		got = append(got, pair{c.Recommend, c.Against, c.Effect, c.Movements, c.Example})
+	}
+	want := []pair{
+		{"sitting-desk", "standing-no-desk", recommend.EffectKindAvoid, []string{"desk"},
+			recommend.Profile{AggravatedBy: []string{"sitting", "standing"}}},
+		{"sore-long-sitting-walks", "stiff-standing-walk-care", recommend.EffectKindCaution, []string{"walk"},
+			recommend.Profile{Conditions: []string{"stiff", "sore"}, AggravatedBy: []string{"standing"}, SittingHours: 9.5}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	wantRedundant := []recommend.Redundancy{
+		{Rule: "sore-painful-hug", File: "r.yaml", Line: 22, CoveredBy: "sore-hug"},
+	}
+	if diff := cmp.Diff(wantRedundant, a.Redundant); diff != "" {
+		t.Errorf("redundant rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzeAlwaysTrueNeedsMoreThanTheSpace checks that a condition
+// false only on a profile with more values together than the space
+// explores (two aggravating activities) is not reported always true,
+// while conditions true for every valid profile are.
+func TestAnalyzeAlwaysTrueNeedsMoreThanTheSpace(t *testing.T) {
+	const src = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}]
+  aggravated_by: [{id: sitting, label: Sitting}, {id: standing, label: Standing}]
+movements:
+  - {id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+  - {id: twist, name: Twist, kind: mobility, how: Twist., dose: Daily., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - {id: walks, when: "true", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: not-both, when: "!('sitting' in profile.aggravated_by && 'standing' in profile.aggravated_by)", recommend: [twist], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: any-age, when: "profile.age >= 0", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: any-hours, when: "profile.sitting_hours <= 24.0", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+`
+	eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eng.Analyze(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range a.AlwaysTrue {
+		got = append(got, f.Rule)
+	}
+	if diff := cmp.Diff([]string{"any-age", "any-hours"}, got); diff != "" {
+		t.Errorf("always-true rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzeFlagReferredByAnyFlagRule checks which red flags get a
+// referral of their own. A flag referred by a rule that refers for any red
+// flag, whose condition names none, is not a red flag without a referral:
+// the flag alone gets the referral. A referral the empty profile gets too
+// (here, for an unknown age) is not the flag's: a flag that gets one of
+// its own only with an age is referred only in combination.
+func TestAnalyzeFlagReferredByAnyFlagRule(t *testing.T) {
+	const head = `sources: [{id: s, title: T, publisher: P, kind: guideline}]
+vocabulary:
+  conditions: [{id: stiff, label: Stiff back}]
+  red_flags:
+    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: true}}
+    - {id: numb, label: Numbness, floor: {urgency: none, withhold: false}}
+    - {id: dizzy, label: Dizziness, floor: {urgency: none, withhold: false}}
+movements: [{id: walk, name: Walking, kind: lifestyle, how: Walk., dose: Daily., pose: {base: standing, start: {}, end: {}}}]
+rules:
+  - {id: walks, when: "true", recommend: [walk], because: B., cite: [{source: s, locator: L, claim: C.}]}
+  - {id: fever-refers, when: "'fever' in profile.red_flags", refer: {urgency: urgent, message: Go today., withhold: true}, because: B., cite: [{source: s, locator: L, claim: C.}]}
+`
+	rule := func(id, when string) string {
+		return "  - {id: " + id + ", when: \"" + when + "\", refer: {urgency: routine, message: See a GP., withhold: false}, because: B., cite: [{source: s, locator: L, claim: C.}]}\n"
+	}
+	for _, tc := range []struct {
+		name, rules    string
+		gaps, combined []string
+	}{
+		{"any red flag", rule("any-flag-refers", "size(profile.red_flags) > 0"), nil, []string{}},
+		{"unknown age", rule("unknown-age-refers", "profile.age == 0") + rule("older-numb-refers", "'numb' in profile.red_flags && profile.age >= 65"),
+			[]string{"dizzy"}, []string{"numb"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eng, err := recommend.Load(fstest.MapFS{"r.yaml": {Data: []byte(head + tc.rules)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := eng.Analyze(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gaps []string
+			for _, g := range a.Gaps {
+				if g.Kind == recommend.GapKindFlagNoReferral {
+					gaps = append(gaps, g.Profile.RedFlags...)
+				}
+			}
+			if diff := cmp.Diff(tc.gaps, gaps); diff != "" {
+				t.Errorf("red flags without a referral (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.combined, a.FlagsReferredInCombination); diff != "" {
+				t.Errorf("red flags referred only in combination (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -268,6 +430,10 @@ rules:
 		{"equal", "profile.age == 70", map[string][]float64{"age": {69, 70, 71}}},
 		{"not equal", "profile.age != 70", map[string][]float64{"age": {69, 70, 71}}},
 		{"double field", "profile.sitting_hours > 6", map[string][]float64{"sitting_hours": {6, 6.5}}},
+		{"double field, constants half a unit apart", "profile.sitting_hours > 7.5 && profile.sitting_hours < 8",
+			map[string][]float64{"sitting_hours": {7.5, 7.75, 8}}},
+		{"double field, constants further apart", "profile.sitting_hours > 6 && profile.sitting_hours < 8",
+			map[string][]float64{"sitting_hours": {6, 6.5, 7.5, 8}}},
 		{"fraction on an int field", "profile.pain_level > 6.5", map[string][]float64{"pain_level": {6, 7}}},
 		{"range edges dropped", "profile.pain_level > 10 || profile.age >= 0", map[string][]float64{"pain_level": {10}}},
 		{"inside a ternary", "(profile.age > 50 ? 1 : 0) + (profile.days_since_onset >= 28 ? 1 : 0) >= 2",

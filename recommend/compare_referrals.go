@@ -1124,8 +1124,7 @@ func (e *Engine) eachFlagPair(sp *space, asts []*ast.AST, fn func(p *Profile, si
 
 // comparedTogether returns every two number points, of two fields that
 // one condition of asts compares with constants, at that condition's
-// boundaries within the fields' ranges, 0 left out as numberPoints leaves
-// it; each once, in the order of asts.
+// boundaries (see boundaries); each once, in the order of asts.
 func comparedTogether(asts []*ast.AST) [][2]numberPoint {
 	var out [][2]numberPoint
 	seen := map[[2]numberPoint]bool{}
@@ -1134,13 +1133,9 @@ func comparedTogether(asts []*ast.AST) [][2]numberPoint {
 			continue
 		}
 		var points []numberPoint
-		for _, c := range numberComparisons(checked) {
-			f := numberFields[c.field]
-			for _, v := range c.points() {
-				pt := numberPoint{c.field, v}
-				if v != 0 && v >= f.min && v <= f.max && !slices.Contains(points, pt) {
-					points = append(points, pt)
-				}
+		for fi, vs := range boundaries(numberComparisons(checked)) {
+			for _, v := range vs {
+				points = append(points, numberPoint{fi, v})
 			}
 		}
 		for _, pr := range numberPairs(points) {

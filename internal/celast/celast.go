@@ -355,6 +355,32 @@ func FieldsRead(a *ast.AST) []string {
 	return out
 }
 
+// SizedFields returns the names of the profile fields whose size a
+// checked condition takes, size(profile.f) or profile.f.size(), sorted.
+func SizedFields(a *ast.AST) []string {
+	var out []string
+	for _, n := range Matches(a.Expr(), ast.CallKind) {
+		call := n.AsCall()
+		if call.FunctionName() != "size" {
+			continue
+		}
+		var arg ast.Expr
+		switch {
+		case call.IsMemberFunction() && len(call.Args()) == 0:
+			arg = call.Target()
+		case !call.IsMemberFunction() && len(call.Args()) == 1:
+			arg = call.Args()[0]
+		default:
+			continue
+		}
+		if f, ok := Field(arg); ok && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // HasComprehension reports whether a checked condition loops: it holds a
 // comprehension (exists, all, filter, map, ...).
 func HasComprehension(a *ast.AST) bool {

@@ -136,3 +136,22 @@ func TestComparedLiteralsOverAList(t *testing.T) {
 		})
 	}
 }
+
+func TestSizedFields(t *testing.T) {
+	tests := []struct {
+		src  string
+		want []string
+	}{
+		{"size(profile.conditions) >= 4", []string{"conditions"}},
+		{"profile.red_flags.size() > 1 && size(profile.aggravated_by) == 2", []string{"aggravated_by", "red_flags"}},
+		{"profile.red_flags.filter(f, f in ['a', 'b']).size() >= 2", nil},
+		{"'a' in profile.conditions && size('abc') == 3", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, SizedFields(check(t, tt.src))); diff != "" {
+				t.Errorf("SizedFields(%s) (-want +got):\n%s", tt.src, diff)
+			}
+		})
+	}
+}
