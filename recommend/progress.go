@@ -351,20 +351,18 @@ func sampleMoveView() map[string]any {
 // programmeFacts are the facts of a programme at one check-in.
 type programmeFacts struct {
 	checkIns, weeks, day, first, previous, latest int
-	// now is the pain now, the pain the advice reads: at the latest
-	// check-in, the higher of the profile's pain_level and the check-in's
-	// pain (see Profile.PainLevel); at an earlier check-in, its own pain.
-	// The trend facts (first, previous, latest and what is worked out
-	// from them) read the check-ins alone.
-	now int
-	// restart is the pain a stopped movement's restart is weighed
-	// against: at every check-in the higher of its pain and the profile's
-	// own pain_level, the pain now that the answer for that check-in
+	// now is the pain now, the pain the advice reads: at every check-in
+	// the higher of its pain and the profile's own pain_level (see
+	// Profile.PainLevel), the pain now that the answer for that check-in
 	// read, so that the replay of an earlier check-in makes the choice
-	// that check-in's answer made: it never restarts a movement that
-	// answer kept stopped, nor keeps stopped one it started again
-	// because a later check-in's pain is higher.
-	restart    int
+	// that check-in's answer made: it never moves up a movement that
+	// answer held for high pain, nor restarts one it kept stopped, nor
+	// keeps stopped one it started again because a later check-in's pain
+	// is higher. The views give it as pain_now and as restart_pain, the
+	// pain a stopped movement's restart is weighed against. The trend
+	// facts (first, previous, latest and what is worked out from them)
+	// read the check-ins alone.
+	now        int
 	adherence  float64
 	worseTwice bool
 	// worseStanding is true from a check-in where pain rose at each of
@@ -389,7 +387,7 @@ func (f programmeFacts) improving() bool { return f.checkIns > 1 && f.latest < f
 func programmeView(f programmeFacts) map[string]any {
 	return map[string]any{
 		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
-		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now, "restart_pain": f.restart,
+		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now, "restart_pain": f.now,
 		"change": f.change(), "change_points": f.first - f.latest,
 		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice, "worse_standing": f.worseStanding,
 		"adherence": f.adherence,
@@ -404,18 +402,14 @@ type adherence struct{ reported, done, worseAt int }
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
 // given is the profile's own pain_level, before painNow: the pain now at
-// the latest check-in is the higher of it and that check-in's pain, and
-// so is the restart pain at every check-in. (At the latest check-in the
-// pain now that painNow makes gives the same facts; at an earlier one it
-// would weigh a restart against a later check-in's pain.)
+// every check-in is the higher of it and that check-in's pain (see
+// programmeFacts.now). (At the latest check-in the pain now that painNow
+// makes gives the same facts; at an earlier one it would read a later
+// check-in's pain.)
 func (a *adherence) facts(cs []CheckIn, i, given int) programmeFacts {
 	c := cs[i]
 	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel,
-		now: c.PainLevel}
-	if i == len(cs)-1 {
-		f.now = max(c.PainLevel, given)
-	}
-	f.restart = max(c.PainLevel, given)
+		now: max(c.PainLevel, given)}
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
@@ -1045,7 +1039,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, f.now, f.restart, levels)
+		e.applyStep(st, r, day, f.now, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -1061,19 +1055,16 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 	return nil
 }
 
-// applyStep applies rule r's step to a movement at a check-in of day day,
-// pain now pain and restart pain restart (see programmeFacts). It never
-// moves a movement up more than one level, nor up twice within seven
-// days. A movement that starts, starts again, moves up, steps back or
-// stops comes to its level on day (its levelSince). A movement that
-// stops keeps the pain now it stopped at until a rule starts it again;
-// stopped again while stopped (it stays stopped, or was done and made
-// the pain worse), it keeps the lower of that and the restart pain, so
-// that staying stopped through a higher pain never raises the pain it
-// must come down below, nor does a check-in lower it below the pain a
-// restart is weighed against there (a lower pain at a check-in the pain
-// now kept it stopped at is not the pain it stopped at).
-func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, levels int) {
+// applyStep applies rule r's step to a movement at a check-in of day day
+// and pain now pain (see programmeFacts). It never moves a movement up
+// more than one level, nor up twice within seven days. A movement that
+// starts, starts again, moves up, steps back or stops comes to its level
+// on day (its levelSince). A movement that stops keeps the pain now it
+// stopped at until a rule starts it again; stopped again while stopped
+// (it stays stopped, or was done and made the pain worse), it keeps the
+// lower of that and the pain now, so that staying stopped through a
+// higher pain never raises the pain it must come down below.
+func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
 		// A stopped movement stays stopped until a rule starts it again:
@@ -1107,8 +1098,8 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, le
 		switch {
 		case !st.stopped:
 			st.stoppedPain = pain
-		case restart < st.stoppedPain:
-			st.stoppedPain = restart
+		case pain < st.stoppedPain:
+			st.stoppedPain = pain
 		}
 		st.stopped, st.level = true, 0
 		st.stopCites = st.step.Citations
