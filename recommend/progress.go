@@ -661,6 +661,11 @@ func moveView(f moveFacts) map[string]any {
 //     level, and a stopped one that would start again stays stopped, each
 //     with the reason that the referral comes first and the referral's
 //     citations. A first start, a hold, a step back and a stop stand.
+//     The replay of each earlier check-in holds the same way, as that
+//     check-in's answer did (the referrals of the advice, which reads
+//     the same profile, and the reviews that check-in called for), so
+//     that no later answer shows a level, or a movement going again,
+//     that an answer held.
 //     This is a clinical judgement call: a red flag overrides everything,
 //     so building up waits for the clinician even when the advice itself
 //     is not withheld.
@@ -749,20 +754,24 @@ type TrendPoint struct {
 
 // moveState is a movement's state while the check-ins are replayed.
 type moveState struct {
-	mi, level    int // level indexes mv.levels
+	mi int
+	moveLevel
+	step Step
+	// prior is its state before the check-in being replayed stepped it.
+	prior moveLevel
+}
+
+// moveLevel is where a movement stands while the check-ins are replayed.
+type moveLevel struct {
+	level        int // indexes mv.levels
 	stopped      bool
 	stoppedPain  int // the pain it stopped at, while stopped (see applyStep)
 	lastProgress int // the day of the last progress, or -7
 	// levelSince is the day it started, started again, moved up, stepped
 	// back or stopped: the day it came to its level.
 	levelSince int
-	step       Step
 	// stopCites are the citations of the step that last stopped it.
 	stopCites []Citation
-	// before and stoppedBefore are its level and whether it was stopped
-	// before the latest check-in stepped it.
-	before        int
-	stoppedBefore bool
 }
 
 // programme replays the check-ins through the progression rules, for
@@ -773,7 +782,9 @@ type moveState struct {
 // The advice has the last word on the latest check-in's steps (see
 // Programme): a movement it does not recommend stops, back at level 1,
 // and while an urgent or emergency referral stands no movement moves up
-// or starts again.
+// or starts again. The replay of an earlier check-in holds the same way
+// as its own answer did (see programmeAdvice.holdEarlier), so that a
+// later answer never shows a level no answer moved the movement to.
 func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
@@ -796,14 +807,14 @@ func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []
 				if mi < 0 {
 					continue // Validate refuses it first
 				}
-				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}
+				st = &moveState{mi: mi, moveLevel: moveLevel{level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}}
 				states[d.Movement] = st
 				order = append(order, d.Movement)
 				st.step = Step{Change: ChangeStart, Because: "It starts at the level its dose gives."}
 			} else {
 				st.step = Step{Change: ChangeHold, Because: "No progression rule changes it this week."}
 			}
-			st.before, st.stoppedBefore = st.level, st.stopped
+			st.prior = st.moveLevel
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, kind: mv.kind, response: d.Response, level: st.level + 1, levels: len(mv.levels),
 				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
@@ -827,11 +838,16 @@ func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []
 			if st.stopped {
 				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in.", Citations: st.stopCites}
 			}
-			st.before, st.stoppedBefore = st.level, st.stopped
+			st.prior = st.moveLevel
 			mf := moveFacts{id: id, kind: mv.kind, level: st.level + 1, levels: len(mv.levels),
 				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
 				daysAtLevel: c.Day - st.levelSince, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
+				return nil, nil, err
+			}
+		}
+		if i < len(cs)-1 {
+			if err := adv.holdEarlier(states, order, f); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -914,6 +930,36 @@ func (a programmeAdvice) hold(refs []Referral) *Referral {
 	return best
 }
 
+// holdEarlier holds, as referralFirst does, the movements the advice
+// recommends that an earlier check-in of the replay, with facts f, moved
+// up or started again while an urgent or emergency referral stood then:
+// one of the advice (the profile is the one its answer read) or a review
+// its facts called for. That check-in's answer held them, so the replay
+// does too: without it, the next answer would show a movement a level up
+// (or going again) that no answer moved, beside the referral that still
+// stands. A review rule that fails is an error, as at the latest check-in.
+func (a programmeAdvice) holdEarlier(states map[string]*moveState, order []string, f programmeFacts) error {
+	hold := a.hold(nil)
+	if hold == nil && slices.ContainsFunc(a.e.progress, func(r progressRule) bool {
+		return r.refer != nil && r.refer.Urgency.AtLeast(UrgencyUrgent)
+	}) {
+		refs, err := a.e.reviewsOf(f)
+		if err != nil {
+			return err
+		}
+		hold = a.hold(refs)
+	}
+	if hold == nil {
+		return nil
+	}
+	for _, id := range order {
+		if a.of(id) == AdviceRecommended {
+			a.referralFirst(states[id], hold)
+		}
+	}
+	return nil
+}
+
 // notAdvised stops a movement of the programme that the advice does not
 // recommend (verdict says why), back at level 1, whatever the
 // progression rules made of the latest check-in: the programme never
@@ -971,11 +1017,11 @@ func (a programmeAdvice) referralFirst(st *moveState, ref *Referral) {
 	s := Step{Decided: DecidedReferral, Citations: ref.Citations}
 	switch {
 	case old.Change == ChangeProgress:
-		st.level = st.before
+		st.moveLevel = st.prior
 		s.Change = ChangeHold
 		s.Because = an + " referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you."
-	case old.Change == ChangeStart && st.stoppedBefore:
-		st.level, st.stopped = 0, true
+	case old.Change == ChangeStart && st.prior.stopped:
+		st.moveLevel = st.prior
 		s.Change = ChangeStop
 		s.Because = an + " referral to a clinician stands, and it comes first: this stays stopped until a clinician has checked you."
 	default:
