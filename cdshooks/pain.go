@@ -105,6 +105,7 @@ type painScore struct {
 	at    time.Time
 	level int
 	entry int
+	id    string // the Observation's id, or ""
 }
 
 // laterScore orders pain scores oldest first: by the day as written, then,
@@ -134,7 +135,8 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //   - an Observation that is entered-in-error, cancelled or only
 //     registered, one that is not of LOINC 72514-3, and one with a
 //     dataAbsentReason and no value is left out, and listed in
-//     Mapping.SkippedPainScores;
+//     Mapping.SkippedPainScores, as is an Observation sent twice (the same
+//     id, date and score as an earlier entry), which is counted once;
 //   - an Observation whose status, value (a whole number from 0 to 10, in
 //     valueQuantity.value or valueInteger) or date (effectiveDateTime,
 //     effectiveInstant or effectivePeriod.start, to the day) cannot be
@@ -254,7 +256,12 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 		case why != "":
 			unread(path, o.ID, "%s", why)
 		default:
-			s.entry = e.index
+			s.entry, s.id = e.index, o.ID
+			if k := sentTwice(scores, s); k >= 0 {
+				m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: path, ID: o.ID,
+					Reason: fmt.Sprintf("the same Observation as %s.entry[%d].resource (the same id, date and score), sent twice: it is counted once", at, scores[k].entry)})
+				continue
+			}
 			scores = append(scores, s)
 		}
 	}
@@ -301,6 +308,20 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 		m.Profile.CheckIns = append(m.Profile.CheckIns, recommend.CheckIn{Day: days(scores[first].date, s.date), PainLevel: s.level})
 	}
 	return nil
+}
+
+// sentTwice returns the index in scores of one that s repeats, the same
+// Observation (the same id, not "") with the same date, time and score,
+// or -1. Counted twice, it would add a check-in the patient never made,
+// and push an older score out of the programme's latest
+// recommend.MaxCheckIns.
+func sentTwice(scores []painScore, s painScore) int {
+	if s.id == "" {
+		return -1
+	}
+	return slices.IndexFunc(scores, func(o painScore) bool {
+		return o.id == s.id && o.date.Equal(s.date) && o.at.Equal(s.at) && o.level == s.level
+	})
 }
 
 // newestFirst reports whether scores, in the Bundle's order, are by day

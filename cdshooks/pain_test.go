@@ -32,6 +32,11 @@ func painObs(date, value string, fields ...string) string {
 		"subject": {"reference": "Patient/p"}, "effectiveDateTime": "` + date + `", ` + f + `}}`
 }
 
+// withID gives the Observation of entry, a painObs, the id id.
+func withID(entry, id string) string {
+	return strings.Replace(entry, `"resourceType": "Observation",`, `"resourceType": "Observation", "id": "`+id+`",`, 1)
+}
+
 // painRequest is a patient-view request for patient p, with no conditions
 // and the pain scores Bundle painScores (JSON).
 func painRequest(painScores string) string {
@@ -117,6 +122,24 @@ func TestPainScores(t *testing.T) {
 				e + "[4].resource: its code has no coding of LOINC 72514-3 (pain severity, 0 to 10)",
 				e + "[5].resource: it has no value, and a dataAbsentReason",
 			},
+		},
+		{
+			// The same Observation twice is one score: counted twice it
+			// was a check-in the patient never made. Another Observation
+			// of the same day and score, or the same id with another
+			// score, is not the same one, and counts.
+			name: "the same Observation sent twice is counted once",
+			painScores: painBundle("",
+				withID(painObs("2026-01-05", "6"), "a"),
+				withID(painObs("2026-01-12", "5"), "b"),
+				withID(painObs("2026-01-12", "5"), "b"),
+				withID(painObs("2026-01-12", "5"), "c"),
+				withID(painObs("2026-01-12", "7"), "b"),
+				painObs("2026-01-19", "4"),
+				painObs("2026-01-19", "4")),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 5}, {Day: 7, PainLevel: 5}, {Day: 7, PainLevel: 7},
+				{Day: 14, PainLevel: 4}, {Day: 14, PainLevel: 4}},
+			skipped: []string{e + "[2].resource: the same Observation as " + e + "[1].resource (the same id, date and score), sent twice: it is counted once"},
 		},
 		{
 			name: "unreadable: the readable one used",

@@ -569,3 +569,162 @@ func TestStoppedStaysStoppedInTheReplay(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlierCheckInsHoldAsTheirAnswersDid checks that the replay of an
+// earlier check-in holds a movement as that check-in's own answer did:
+// while an urgent referral of the advice, or an urgent review the
+// check-ins called for then, stood, a movement its answer kept at its
+// level, or kept stopped, is at that level, or stopped, at the next
+// check-in too. Before, only the latest check-in was held: walking, held
+// at level 1 beside night pain at day 7, was at level 2 at day 14 with
+// "stay at this level", and a glute bridge kept stopped at day 21 was
+// going again at day 28, the referral still standing.
+func TestEarlierCheckInsHoldAsTheirAnswersDid(t *testing.T) {
+	def, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := testrules.Copy(t)
+	fsys["progress.yaml"].Data = append(slices.Clone(fsys["progress.yaml"].Data), []byte(`
+  - id: test-review-three-weeks
+    when: programme.weeks >= 3
+    refer:
+      urgency: urgent
+      message: Three weeks in, see your GP or physiotherapist to look at the plan again. This is advice to get assessed, not a diagnosis.
+      clinician: Three weeks of the programme; review the plan.
+    because: A test review.
+    cite:
+      - source: nice-ng59
+        locator: Recommendation 1.1.3
+        claim: More intensive support is considered for people at higher risk of a poor outcome.
+`)...)
+	urgentReview, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		Movement, Change, Decided string
+		Level                     int
+	}
+	tests := []struct {
+		name string
+		eng  *recommend.Engine
+		p    recommend.Profile
+		want []step
+	}{
+		{"night pain: walking held at day 7 is at level 1 at day 14", def,
+			recommend.Profile{Conditions: []string{"disc_herniation"}, RedFlags: []string{"night_pain"},
+				CheckIns: []recommend.CheckIn{ci(0, 5, "walking", "same"), ci(7, 4, "walking", "easier"), ci(14, 4, "walking", "same")}},
+			[]step{{"walking", "hold", "", 1}}},
+		{"night pain: a glute bridge kept stopped at day 21 is stopped at day 28", def,
+			recommend.Profile{Conditions: []string{"disc_herniation"}, RedFlags: []string{"night_pain"},
+				CheckIns: []recommend.CheckIn{ci(0, 6, "glute_bridge", "same"), ci(7, 5, "glute_bridge", "worse"), ci(14, 5, "glute_bridge", "worse"),
+					ci(21, 4, "glute_bridge", "same"), ci(28, 4)}},
+			[]step{{"glute_bridge", "stop", "referral", 1}}},
+		{"an urgent review at day 21 holds walking at day 28", urgentReview,
+			recommend.Profile{Conditions: stiffness,
+				CheckIns: []recommend.CheckIn{ci(0, 6, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 5, "walking", "same"),
+					ci(21, 4, "walking", "easier"), ci(28, 4, "walking", "same")}},
+			[]step{{"walking", "hold", "", 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The answer at the check-in before the latest holds.
+			prev := tt.p
+			prev.CheckIns = tt.p.CheckIns[:len(tt.p.CheckIns)-1]
+			res, err := tt.eng.Recommend(context.Background(), prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range res.Programme.Steps {
+				if st.Decided != recommend.DecidedReferral {
+					t.Fatalf("the answer at day %d: %s is %s at level %d, not held by the referral", prev.CheckIns[len(prev.CheckIns)-1].Day, st.Movement, st.Change, st.Level)
+				}
+			}
+			res, err = tt.eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Withheld || res.Programme == nil {
+				t.Fatalf("advice withheld (%v) or no programme", res.Withheld)
+			}
+			var got []step
+			for _, st := range res.Programme.Steps {
+				got = append(got, step{st.Movement, st.Change, st.Decided, st.Level})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEachAnswerFollowsTheLast replays generated histories one check-in
+// at a time, with a pain_level and sometimes an urgent red flag that the
+// profile keeps throughout, and checks that each answer follows the one
+// before it: a movement is never more than one level above where the
+// previous answer left it, is above it only when its step is "progress",
+// and one the previous answer stopped is stopped or starting again. The
+// replay of an earlier check-in must make the choice its own answer made.
+func TestEachAnswerFollowsTheLast(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	moves := []string{"walking", "glute_bridge", "bird_dog", "pelvic_tilt", "cat_cow", "heat"}
+	responses := []string{"easier", "easier", "same", "harder", "worse"}
+	rng := rand.New(rand.NewPCG(23, 2026))
+	compared := 0
+	for trial := range 150 {
+		p := recommend.Profile{Conditions: []string{"disc_herniation"}, PainLevel: rng.IntN(11)}
+		if trial%3 == 0 {
+			p.RedFlags = []string{[]string{"night_pain", "unexplained_weight_loss"}[rng.IntN(2)]}
+		}
+		var cs []recommend.CheckIn
+		day, pain := 0, rng.IntN(9)
+		for range 2 + rng.IntN(8) {
+			c := recommend.CheckIn{Day: day, PainLevel: pain}
+			for _, m := range moves {
+				if rng.IntN(4) > 0 {
+					c.Done = append(c.Done, recommend.Done{Movement: m, Sessions: 1 + rng.IntN(5), Response: responses[rng.IntN(len(responses))]})
+				}
+			}
+			cs = append(cs, c)
+			day += []int{1, 7, 7, 7, 8, 14}[rng.IntN(6)]
+			pain = min(10, max(0, pain+rng.IntN(5)-2))
+		}
+		prev := map[string]recommend.Step{}
+		for k := 1; k <= len(cs); k++ {
+			p.CheckIns = cs[:k]
+			res, err := eng.Recommend(ctx, p)
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+			if res.Programme == nil {
+				break
+			}
+			for _, st := range res.Programme.Steps {
+				before, ok := prev[st.Movement]
+				if !ok {
+					continue
+				}
+				compared++
+				switch {
+				case st.Level > before.Level+1,
+					st.Level > before.Level && st.Change != recommend.ChangeProgress,
+					before.Change == recommend.ChangeStop && st.Change != recommend.ChangeStop && st.Change != recommend.ChangeStart:
+					t.Errorf("trial %d, day %d: %s went from %s at level %d to %s at level %d (pain_level %d, red flags %v, check-ins %+v)",
+						trial, cs[k-1].Day, st.Movement, before.Change, before.Level, st.Change, st.Level, p.PainLevel, p.RedFlags, p.CheckIns)
+				}
+			}
+			clear(prev)
+			for _, st := range res.Programme.Steps {
+				prev[st.Movement] = st
+			}
+		}
+	}
+	if compared < 1000 {
+		t.Fatalf("only %d steps compared with the answer before: the generator no longer reaches the programme", compared)
+	}
+}

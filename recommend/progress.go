@@ -351,20 +351,18 @@ func sampleMoveView() map[string]any {
 // programmeFacts are the facts of a programme at one check-in.
 type programmeFacts struct {
 	checkIns, weeks, day, first, previous, latest int
-	// now is the pain now, the pain the advice reads: at the latest
-	// check-in, the higher of the profile's pain_level and the check-in's
-	// pain (see Profile.PainLevel); at an earlier check-in, its own pain.
-	// The trend facts (first, previous, latest and what is worked out
-	// from them) read the check-ins alone.
-	now int
-	// restart is the pain a stopped movement's restart is weighed
-	// against: at every check-in the higher of its pain and the profile's
-	// own pain_level, the pain now that the answer for that check-in
+	// now is the pain now, the pain the advice reads: at every check-in
+	// the higher of its pain and the profile's own pain_level (see
+	// Profile.PainLevel), the pain now that the answer for that check-in
 	// read, so that the replay of an earlier check-in makes the choice
-	// that check-in's answer made: it never restarts a movement that
-	// answer kept stopped, nor keeps stopped one it started again
-	// because a later check-in's pain is higher.
-	restart    int
+	// that check-in's answer made: it never moves up a movement that
+	// answer held for high pain, nor restarts one it kept stopped, nor
+	// keeps stopped one it started again because a later check-in's pain
+	// is higher. The views give it as pain_now and as restart_pain, the
+	// pain a stopped movement's restart is weighed against. The trend
+	// facts (first, previous, latest and what is worked out from them)
+	// read the check-ins alone.
+	now        int
 	adherence  float64
 	worseTwice bool
 	// worseStanding is true from a check-in where pain rose at each of
@@ -389,7 +387,7 @@ func (f programmeFacts) improving() bool { return f.checkIns > 1 && f.latest < f
 func programmeView(f programmeFacts) map[string]any {
 	return map[string]any{
 		"check_ins": f.checkIns, "weeks": f.weeks, "day": f.day,
-		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now, "restart_pain": f.restart,
+		"first_pain": f.first, "previous_pain": f.previous, "latest_pain": f.latest, "pain_now": f.now, "restart_pain": f.now,
 		"change": f.change(), "change_points": f.first - f.latest,
 		"flare": f.flare(), "improving": f.improving(), "worse_twice": f.worseTwice, "worse_standing": f.worseStanding,
 		"adherence": f.adherence,
@@ -404,18 +402,14 @@ type adherence struct{ reported, done, worseAt int }
 // facts returns the facts of the programme at check-in i of cs, after
 // the facts of every check-in before it: a's counts take in check-in i.
 // given is the profile's own pain_level, before painNow: the pain now at
-// the latest check-in is the higher of it and that check-in's pain, and
-// so is the restart pain at every check-in. (At the latest check-in the
-// pain now that painNow makes gives the same facts; at an earlier one it
-// would weigh a restart against a later check-in's pain.)
+// every check-in is the higher of it and that check-in's pain (see
+// programmeFacts.now). (At the latest check-in the pain now that painNow
+// makes gives the same facts; at an earlier one it would read a later
+// check-in's pain.)
 func (a *adherence) facts(cs []CheckIn, i, given int) programmeFacts {
 	c := cs[i]
 	f := programmeFacts{checkIns: i + 1, weeks: c.Day / 7, day: c.Day, first: cs[0].PainLevel, latest: c.PainLevel, previous: c.PainLevel,
-		now: c.PainLevel}
-	if i == len(cs)-1 {
-		f.now = max(c.PainLevel, given)
-	}
-	f.restart = max(c.PainLevel, given)
+		now: max(c.PainLevel, given)}
 	if i > 0 {
 		f.previous = cs[i-1].PainLevel
 	}
@@ -667,6 +661,11 @@ func moveView(f moveFacts) map[string]any {
 //     level, and a stopped one that would start again stays stopped, each
 //     with the reason that the referral comes first and the referral's
 //     citations. A first start, a hold, a step back and a stop stand.
+//     The replay of each earlier check-in holds the same way, as that
+//     check-in's answer did (the referrals of the advice, which reads
+//     the same profile, and the reviews that check-in called for), so
+//     that no later answer shows a level, or a movement going again,
+//     that an answer held.
 //     This is a clinical judgement call: a red flag overrides everything,
 //     so building up waits for the clinician even when the advice itself
 //     is not withheld.
@@ -755,20 +754,24 @@ type TrendPoint struct {
 
 // moveState is a movement's state while the check-ins are replayed.
 type moveState struct {
-	mi, level    int // level indexes mv.levels
+	mi int
+	moveLevel
+	step Step
+	// prior is its state before the check-in being replayed stepped it.
+	prior moveLevel
+}
+
+// moveLevel is where a movement stands while the check-ins are replayed.
+type moveLevel struct {
+	level        int // indexes mv.levels
 	stopped      bool
 	stoppedPain  int // the pain it stopped at, while stopped (see applyStep)
 	lastProgress int // the day of the last progress, or -7
 	// levelSince is the day it started, started again, moved up, stepped
 	// back or stopped: the day it came to its level.
 	levelSince int
-	step       Step
 	// stopCites are the citations of the step that last stopped it.
 	stopCites []Citation
-	// before and stoppedBefore are its level and whether it was stopped
-	// before the latest check-in stepped it.
-	before        int
-	stoppedBefore bool
 }
 
 // programme replays the check-ins through the progression rules, for
@@ -779,7 +782,9 @@ type moveState struct {
 // The advice has the last word on the latest check-in's steps (see
 // Programme): a movement it does not recommend stops, back at level 1,
 // and while an urgent or emergency referral stands no movement moves up
-// or starts again.
+// or starts again. The replay of an earlier check-in holds the same way
+// as its own answer did (see programmeAdvice.holdEarlier), so that a
+// later answer never shows a level no answer moved the movement to.
 func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []Referral, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
@@ -802,14 +807,14 @@ func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []
 				if mi < 0 {
 					continue // Validate refuses it first
 				}
-				st = &moveState{mi: mi, level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}
+				st = &moveState{mi: mi, moveLevel: moveLevel{level: e.movements[mi].start, lastProgress: -7, levelSince: c.Day}}
 				states[d.Movement] = st
 				order = append(order, d.Movement)
 				st.step = Step{Change: ChangeStart, Because: "It starts at the level its dose gives."}
 			} else {
 				st.step = Step{Change: ChangeHold, Because: "No progression rule changes it this week."}
 			}
-			st.before, st.stoppedBefore = st.level, st.stopped
+			st.prior = st.moveLevel
 			mv := &e.movements[st.mi]
 			mf := moveFacts{id: d.Movement, kind: mv.kind, response: d.Response, level: st.level + 1, levels: len(mv.levels),
 				sessions: d.Sessions, stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
@@ -833,11 +838,16 @@ func (e *Engine) programme(cs []CheckIn, given int, res *Result) (*Programme, []
 			if st.stopped {
 				st.step = Step{Change: ChangeStop, Because: "It was stopped, and it was not reported at this check-in.", Citations: st.stopCites}
 			}
-			st.before, st.stoppedBefore = st.level, st.stopped
+			st.prior = st.moveLevel
 			mf := moveFacts{id: id, kind: mv.kind, level: st.level + 1, levels: len(mv.levels),
 				stopped: st.stopped, stoppedPain: st.stoppedPain, daysSinceProgress: c.Day - st.lastProgress,
 				daysAtLevel: c.Day - st.levelSince, advice: adv.of(id)}
 			if err := e.stepMovement(st, mf, pv, f, c.Day); err != nil {
+				return nil, nil, err
+			}
+		}
+		if i < len(cs)-1 {
+			if err := adv.holdEarlier(states, order, f); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -920,6 +930,36 @@ func (a programmeAdvice) hold(refs []Referral) *Referral {
 	return best
 }
 
+// holdEarlier holds, as referralFirst does, the movements the advice
+// recommends that an earlier check-in of the replay, with facts f, moved
+// up or started again while an urgent or emergency referral stood then:
+// one of the advice (the profile is the one its answer read) or a review
+// its facts called for. That check-in's answer held them, so the replay
+// does too: without it, the next answer would show a movement a level up
+// (or going again) that no answer moved, beside the referral that still
+// stands. A review rule that fails is an error, as at the latest check-in.
+func (a programmeAdvice) holdEarlier(states map[string]*moveState, order []string, f programmeFacts) error {
+	hold := a.hold(nil)
+	if hold == nil && slices.ContainsFunc(a.e.progress, func(r progressRule) bool {
+		return r.refer != nil && r.refer.Urgency.AtLeast(UrgencyUrgent)
+	}) {
+		refs, err := a.e.reviewsOf(f)
+		if err != nil {
+			return err
+		}
+		hold = a.hold(refs)
+	}
+	if hold == nil {
+		return nil
+	}
+	for _, id := range order {
+		if a.of(id) == AdviceRecommended {
+			a.referralFirst(states[id], hold)
+		}
+	}
+	return nil
+}
+
 // notAdvised stops a movement of the programme that the advice does not
 // recommend (verdict says why), back at level 1, whatever the
 // progression rules made of the latest check-in: the programme never
@@ -977,11 +1017,11 @@ func (a programmeAdvice) referralFirst(st *moveState, ref *Referral) {
 	s := Step{Decided: DecidedReferral, Citations: ref.Citations}
 	switch {
 	case old.Change == ChangeProgress:
-		st.level = st.before
+		st.moveLevel = st.prior
 		s.Change = ChangeHold
 		s.Because = an + " referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you."
-	case old.Change == ChangeStart && st.stoppedBefore:
-		st.level, st.stopped = 0, true
+	case old.Change == ChangeStart && st.prior.stopped:
+		st.moveLevel = st.prior
 		s.Change = ChangeStop
 		s.Because = an + " referral to a clinician stands, and it comes first: this stays stopped until a clinician has checked you."
 	default:
@@ -1045,7 +1085,7 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 		if b, _ := out.Value().(bool); !b {
 			continue
 		}
-		e.applyStep(st, r, day, f.now, f.restart, levels)
+		e.applyStep(st, r, day, f.now, levels)
 		st.step.Facts = stepFacts(f, mf)
 		switch {
 		case st.step.Change == r.step:
@@ -1061,19 +1101,16 @@ func (e *Engine) stepMovement(st *moveState, mf moveFacts, pv map[string]any, f 
 	return nil
 }
 
-// applyStep applies rule r's step to a movement at a check-in of day day,
-// pain now pain and restart pain restart (see programmeFacts). It never
-// moves a movement up more than one level, nor up twice within seven
-// days. A movement that starts, starts again, moves up, steps back or
-// stops comes to its level on day (its levelSince). A movement that
-// stops keeps the pain now it stopped at until a rule starts it again;
-// stopped again while stopped (it stays stopped, or was done and made
-// the pain worse), it keeps the lower of that and the restart pain, so
-// that staying stopped through a higher pain never raises the pain it
-// must come down below, nor does a check-in lower it below the pain a
-// restart is weighed against there (a lower pain at a check-in the pain
-// now kept it stopped at is not the pain it stopped at).
-func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, levels int) {
+// applyStep applies rule r's step to a movement at a check-in of day day
+// and pain now pain (see programmeFacts). It never moves a movement up
+// more than one level, nor up twice within seven days. A movement that
+// starts, starts again, moves up, steps back or stops comes to its level
+// on day (its levelSince). A movement that stops keeps the pain now it
+// stopped at until a rule starts it again; stopped again while stopped
+// (it stays stopped, or was done and made the pain worse), it keeps the
+// lower of that and the pain now, so that staying stopped through a
+// higher pain never raises the pain it must come down below.
+func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, levels int) {
 	change := r.step
 	if st.stopped && change != ChangeStart {
 		// A stopped movement stays stopped until a rule starts it again:
@@ -1107,8 +1144,8 @@ func (e *Engine) applyStep(st *moveState, r progressRule, day, pain, restart, le
 		switch {
 		case !st.stopped:
 			st.stoppedPain = pain
-		case restart < st.stoppedPain:
-			st.stoppedPain = restart
+		case pain < st.stoppedPain:
+			st.stoppedPain = pain
 		}
 		st.stopped, st.level = true, 0
 		st.stopCites = st.step.Citations

@@ -186,13 +186,15 @@ func TestProgressionReadsThePainNow(t *testing.T) {
 			want:     []stepSummary{{"glute_bridge", "progress", "progress-up-easier", 3}},
 		},
 		{
-			// The pain_level is the pain now, not the pain at earlier
-			// check-ins: the step up at day 7, at pain 4, stands.
-			name: "pain_level 8 holds only the latest check-in's step",
+			// The replay of day 7 reads the pain now its own answer read
+			// (pain_level 8 beside 4), which held it: the step up at day 7
+			// is not made there, so day 14 holds at level 2, not at a
+			// level 3 no answer moved it to.
+			name: "pain_level 8 holds the earlier check-ins' steps too",
 			pain: 8,
 			checkIns: []recommend.CheckIn{ci(0, 5, "glute_bridge", "same"), ci(7, 4, "glute_bridge", "easier"),
 				ci(14, 4, "glute_bridge", "easier")},
-			want: []stepSummary{{"glute_bridge", "hold", "progress-hold-pain-high", 3}},
+			want: []stepSummary{{"glute_bridge", "hold", "progress-hold-pain-high", 2}},
 		},
 		{
 			name:     "stopped at 5, a check-in of 4 beside pain_level 6: stays stopped",
