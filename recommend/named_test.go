@@ -680,3 +680,39 @@ func wide(s string, size int, bigEndian bool) string {
 	}
 	return string(b)
 }
+
+// An entry outside the vocabulary that no id is close to, but whose words
+// name a term, is told the id of what it names, as Recommend counts it:
+// the author of the profile learns what to write.
+func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		p    recommend.Profile
+		want string
+	}{
+		{"a name of a red flag", recommend.Profile{RedFlags: []string{"numbness around the groin"}},
+			`unknown red flag (did you mean "saddle_numbness"?)`},
+		{"an also_called name", recommend.Profile{RedFlags: []string{"pins and needles"}},
+			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
+		{"two red flags in one entry", recommend.Profile{RedFlags: []string{"foot drop with a fever and chills"}},
+			`unknown red flag (did you mean "leg_weakness" and "fever_or_chills", each an entry of its own?)`},
+		{"a close id wins", recommend.Profile{RedFlags: []string{"saddle numbness"}},
+			`unknown red flag (did you mean "saddle_numbness"?)`},
+		{"nothing named", recommend.Profile{RedFlags: []string{"sore toe"}}, "unknown red flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var perr *recommend.ProfileError
+			if !errors.As(eng.Validate(tt.p), &perr) || len(perr.Problems) != 1 {
+				t.Fatalf("Validate(%+v): want one problem, got %v", tt.p, perr)
+			}
+			if diff := cmp.Diff(tt.want, perr.Problems[0].Message); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -273,6 +273,30 @@ func (e *Engine) Validate(p Profile) error {
 	return e.validate(&p)
 }
 
+// unknownEntryHint suggests, for v, an entry of the list field fi that is
+// not in the vocabulary, the id to write: the closest id, or else the ids
+// of the terms v names (see namedTerms), as "numbness around the groin"
+// names saddle_numbness, which Recommend counts from it. It is "" when
+// neither gives one.
+func (e *Engine) unknownEntryHint(fi int, v string) string {
+	vocab := &e.vocab[fi]
+	if hint := words.DidYouMean(v, vocab.ids()); hint != "" {
+		return hint
+	}
+	named := e.namedTerms(fi, []byte(v))
+	if len(named) == 0 {
+		return ""
+	}
+	ids := make([]string, len(named))
+	for i, n := range named {
+		ids[i] = fmt.Sprintf("%q", vocab.entries[n.index].id)
+	}
+	if len(ids) == 1 {
+		return words.Suggest(ids[0])
+	}
+	return words.Suggest(words.List(ids) + ", each an entry of its own")
+}
+
 // validate is Validate of *p, which Recommend keeps in memory it reuses,
 // so that checking it copies nothing.
 func (e *Engine) validate(p *Profile) error {
@@ -295,7 +319,7 @@ func (e *Engine) validate(p *Profile) error {
 					Message: fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
 			case vocab.index(v) < 0:
 				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
-					Message: "unknown " + f.label + words.DidYouMean(v, vocab.ids())})
+					Message: "unknown " + f.label + e.unknownEntryHint(fi, v)})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
