@@ -197,14 +197,26 @@ type numberField struct {
 	// set sets the field to v, which is whole for a field that is not
 	// isDouble.
 	set func(*Profile, float64)
+	// whole gets a field that is not isDouble as it is, for naming its
+	// value exactly: get rounds a whole number past 2^53.
+	whole func(*Profile) int
+}
+
+// valueText returns f's value in p as a problem names it: a whole number
+// exactly, whatever its size.
+func (f numberField) valueText(p *Profile) string {
+	if f.whole != nil {
+		return strconv.Itoa(f.whole(p))
+	}
+	return strconv.FormatFloat(f.get(p), 'f', -1, 64)
 }
 
 var numberFields = [...]numberField{
-	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
-	{"days_since_onset", 0, MaxDaysSinceOnset, false, true, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
-	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
-	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
-	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},
+	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }, func(p *Profile) int { return p.PainLevel }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, true, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }, func(p *Profile) int { return p.DaysSinceOnset }},
+	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }, nil},
+	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }, func(p *Profile) int { return p.Age }},
+	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }, func(p *Profile) int { return p.PregnancyWeek }},
 }
 
 // ErrInvalidProfile is matched by every *ProfileError, so callers can test
@@ -354,9 +366,9 @@ func (e *Engine) validate(p *Profile) error {
 		v := f.get(p)
 		switch {
 		case math.IsNaN(v) || math.IsInf(v, 0):
-			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64), Message: "not a finite number"})
+			probs = append(probs, FieldProblem{Field: f.name, Value: f.valueText(p), Message: "not a finite number"})
 		case v < f.min || v > f.max:
-			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64),
+			probs = append(probs, FieldProblem{Field: f.name, Value: f.valueText(p),
 				Message: fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
 		}
 	}
