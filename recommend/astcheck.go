@@ -24,8 +24,9 @@ type vocabularyValidator struct{ vocab *[numVocabFields]vocabulary }
 func (vocabularyValidator) Name() string { return "backrules.vocabulary" }
 
 // Validate reports string literals that are compared with a vocabulary
-// field but are not in the vocabulary: 'x' in profile.F, and x == 'y' or x
-// in ['y'] inside a comprehension over profile.F. A blank literal, as in
+// field but are not in the vocabulary: 'x' in profile.F, each element of
+// ['x'] in profile.F == ['x'], and x == 'y' or x in ['y'] inside a
+// comprehension over profile.F. A blank literal, as in
 // the guard c != "", is not a vocabulary typo: no profile holds a blank
 // entry, so it is left alone.
 //

@@ -100,6 +100,9 @@ func celMessage(msg string, when []rune, off int, vars condVars) (string, int) {
 		if m[1] == "size" && isNumberType(m[2]) {
 			msg += ": size() counts the entries of a list or the characters of a string; compare a number directly" + vars.example(", as in profile.age > 1")
 		}
+		if m[1] == "contains" && strings.HasPrefix(m[2], "list(") {
+			msg += ": " + listHoldsHint + vars.example(listHoldsExample)
+		}
 		return msg, off
 	}
 	if m := noOverload.FindStringSubmatch(msg); m != nil {
@@ -127,7 +130,10 @@ func typeHint(op string, types []string, vars condVars) string {
 	case len(types) == 2 && (isNumberType(types[0]) && types[1] == "string" || types[0] == "string" && isNumberType(types[1])):
 		return ": a number is written without quotes" + vars.example(", as in profile.pain_level >= 7")
 	case (op == "==" || op == "!=") && len(types) == 2 && (strings.HasPrefix(types[0], "list(") || strings.HasPrefix(types[1], "list(")):
-		return ": to ask whether a list holds a value, write the value, then in, then the list" + vars.example(", as in 'sitting' in profile.aggravated_by")
+		return ": " + listHoldsHint + vars.example(listHoldsExample)
+	case (op == "==" || op == "!=") && len(types) == 2 && isNumberType(types[0]) && isNumberType(types[1]):
+		return ": " + op + " compares numbers of one kind: write a double with a decimal point and an int without one" +
+			vars.example(", as in profile.sitting_hours "+op+" 8.0 and profile.pain_level "+op+" 7") + "; <, <=, > and >= compare either kind"
 	case op == "in" && len(types) == 2 && strings.HasPrefix(types[1], "list(") && types[1] != "list("+types[0]+")":
 		return ": 'in' asks whether a list holds a value of its kind" + vars.example(", as in 'sitting' in profile.aggravated_by") + "; compare a number with <, <=, >, >= or =="
 	case op == "!" && len(types) == 1 && isNumberType(types[0]):
@@ -135,6 +141,13 @@ func typeHint(op string, types []string, vars condVars) string {
 	}
 	return ""
 }
+
+// listHoldsHint, with listHoldsExample, says how a condition asks
+// whether a list holds a value.
+const (
+	listHoldsHint    = "to ask whether a list holds a value, write the value, then in, then the list"
+	listHoldsExample = ", as in 'sitting' in profile.aggravated_by"
+)
 
 // example is ex for the variables of a rule's when, whose examples name
 // profile fields, and "" for the others.

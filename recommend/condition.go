@@ -181,7 +181,7 @@ func (c *compiler) compileCondition(when string) compiledCondition {
 			err = nil
 		}
 		if err != nil {
-			return fail(0, "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, for example with size() before indexing a list", sp.name, err)
+			return fail(0, "the when condition fails to evaluate for %s: %v: guard it so that it works for every valid profile, %s", sp.name, err, evalFailureHint(err))
 		}
 	}
 	return compiledCondition{prg: prg, loops: loops, why: newCondSource(c.env, &c.e.vocab, checked, when, loops)}
@@ -253,4 +253,24 @@ func notBoolHint(t string) string {
 		return ": compare it with a value, as in profile.sex == 'female'"
 	}
 	return ""
+}
+
+// evalFailureHint says how to guard a condition against the error it
+// failed with on a profile Load tried: an example of the guard that fits
+// the error, for a rule author who has not met it before.
+func evalFailureHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "division by zero"), strings.Contains(msg, "modulus by zero"):
+		return "for example by testing the number first, as in profile.pain_level > 0 && 10 / profile.pain_level > 2"
+	case strings.Contains(msg, "index out of bounds"):
+		return "for example with size() before indexing a list, as in size(profile.conditions) > 0 && profile.conditions[0] == 'sciatica'"
+	case strings.Contains(msg, "overflow"):
+		return "for example by comparing the number itself rather than a product or sum that grows past the largest whole number"
+	case strings.Contains(msg, "no such key"):
+		return "for example by testing for the key with in before reading it"
+	case strings.Contains(msg, "conversion"):
+		return "for example by comparing the field itself rather than converting text that may not hold a number"
+	}
+	return "for example by testing a number before dividing by it or a list's size before indexing it"
 }

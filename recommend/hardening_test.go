@@ -104,7 +104,7 @@ func TestErrorsAreTerminalSafe(t *testing.T) {
 				return loadErr(t, map[string]string{"rt.yaml": loadTimeKeyRule})
 			},
 			want: `rt.yaml:3:12: the when condition fails to evaluate for the profile {"conditions":["disc_herniation"]}: no such key: \x1b]0;PWNED\a: ` +
-				`guard it so that it works for every valid profile, for example by testing a number before dividing by it or a list's size before indexing it` +
+				`guard it so that it works for every valid profile, for example by testing for the key with in before reading it` +
 				"\n |     when: \"size(profile.conditions) == 1 && {'a': true}[\\\"\\e]0;PWNED\\a\\\"]\"\n | ...........^",
 		},
 		{

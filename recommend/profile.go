@@ -197,14 +197,26 @@ type numberField struct {
 	// set sets the field to v, which is whole for a field that is not
 	// isDouble.
 	set func(*Profile, float64)
+	// whole gets a field that is not isDouble as it is, for naming its
+	// value exactly: get rounds a whole number past 2^53.
+	whole func(*Profile) int
+}
+
+// valueText returns f's value in p as a problem names it: a whole number
+// exactly, whatever its size.
+func (f numberField) valueText(p *Profile) string {
+	if f.whole != nil {
+		return strconv.Itoa(f.whole(p))
+	}
+	return strconv.FormatFloat(f.get(p), 'f', -1, 64)
 }
 
 var numberFields = [...]numberField{
-	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }},
-	{"days_since_onset", 0, MaxDaysSinceOnset, false, true, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }},
-	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }},
-	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }},
-	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }},
+	{"pain_level", 0, 10, false, false, func(p *Profile) float64 { return float64(p.PainLevel) }, func(p *Profile, v float64) { p.PainLevel = int(v) }, func(p *Profile) int { return p.PainLevel }},
+	{"days_since_onset", 0, MaxDaysSinceOnset, false, true, func(p *Profile) float64 { return float64(p.DaysSinceOnset) }, func(p *Profile, v float64) { p.DaysSinceOnset = int(v) }, func(p *Profile) int { return p.DaysSinceOnset }},
+	{"sitting_hours", 0, 24, true, false, func(p *Profile) float64 { return p.SittingHours }, func(p *Profile, v float64) { p.SittingHours = v }, nil},
+	{"age", 0, MaxAge, false, true, func(p *Profile) float64 { return float64(p.Age) }, func(p *Profile, v float64) { p.Age = int(v) }, func(p *Profile) int { return p.Age }},
+	{"pregnancy_week", 0, MaxPregnancyWeek, false, false, func(p *Profile) float64 { return float64(p.PregnancyWeek) }, func(p *Profile, v float64) { p.PregnancyWeek = int(v) }, func(p *Profile) int { return p.PregnancyWeek }},
 }
 
 // ErrInvalidProfile is matched by every *ProfileError, so callers can test
@@ -273,6 +285,30 @@ func (e *Engine) Validate(p Profile) error {
 	return e.validate(&p)
 }
 
+// unknownEntryHint suggests, for v, an entry of the list field fi that is
+// not in the vocabulary, the id to write: the closest id, or else the ids
+// of the terms v names (see namedTerms), as "numbness around the groin"
+// names saddle_numbness, which Recommend counts from it. It is "" when
+// neither gives one.
+func (e *Engine) unknownEntryHint(fi int, v string) string {
+	vocab := &e.vocab[fi]
+	if hint := words.DidYouMean(v, vocab.ids()); hint != "" {
+		return hint
+	}
+	named := e.namedTerms(fi, []byte(v))
+	if len(named) == 0 {
+		return ""
+	}
+	ids := make([]string, len(named))
+	for i, n := range named {
+		ids[i] = fmt.Sprintf("%q", vocab.entries[n.index].id)
+	}
+	if len(ids) == 1 {
+		return words.Suggest(ids[0])
+	}
+	return words.Suggest(words.List(ids) + ", each an entry of its own")
+}
+
 // validate is Validate of *p, which Recommend keeps in memory it reuses,
 // so that checking it copies nothing.
 func (e *Engine) validate(p *Profile) error {
@@ -295,7 +331,7 @@ func (e *Engine) validate(p *Profile) error {
 					Message: fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
 			case vocab.index(v) < 0:
 				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
-					Message: "unknown " + f.label + words.DidYouMean(v, vocab.ids())})
+					Message: "unknown " + f.label + e.unknownEntryHint(fi, v)})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
@@ -330,9 +366,9 @@ func (e *Engine) validate(p *Profile) error {
 		v := f.get(p)
 		switch {
 		case math.IsNaN(v) || math.IsInf(v, 0):
-			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64), Message: "not a finite number"})
+			probs = append(probs, FieldProblem{Field: f.name, Value: f.valueText(p), Message: "not a finite number"})
 		case v < f.min || v > f.max:
-			probs = append(probs, FieldProblem{Field: f.name, Value: strconv.FormatFloat(v, 'f', -1, 64),
+			probs = append(probs, FieldProblem{Field: f.name, Value: f.valueText(p),
 				Message: fmt.Sprintf("out of range, want %g to %g", f.min, f.max)})
 		}
 	}

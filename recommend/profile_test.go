@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,6 +47,15 @@ func TestValidate(t *testing.T) {
 				{Field: "days_since_onset", Value: "-1", Message: "out of range, want 0 to 36500"},
 				{Field: "sitting_hours", Value: "25", Message: "out of range, want 0 to 24"},
 				{Field: "age", Value: "-3", Message: "out of range, want 0 to 130"},
+			},
+		},
+		{
+			// A whole number past 2^53 is named as it is, not rounded.
+			name:    "huge whole numbers named exactly",
+			profile: recommend.Profile{Age: math.MaxInt, DaysSinceOnset: math.MinInt},
+			want: []recommend.FieldProblem{
+				{Field: "days_since_onset", Value: strconv.Itoa(math.MinInt), Message: "out of range, want 0 to 36500"},
+				{Field: "age", Value: strconv.Itoa(math.MaxInt), Message: "out of range, want 0 to 130"},
 			},
 		},
 		{

@@ -86,7 +86,7 @@ func (e *Engine) conditionFailure(r *rule, sp *space) (string, int) {
 					example = []byte("the profile")
 				}
 				return "the when condition fails to evaluate for the profile " + string(example) + ": " + err.Error() +
-					": guard it so that it works for every valid profile, for example by testing a number before dividing by it or a list's size before indexing it", n
+					": guard it so that it works for every valid profile, " + evalFailureHint(err), n
 			}
 		}
 		// The next combination, the last field fastest.

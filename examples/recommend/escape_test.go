@@ -86,7 +86,7 @@ func TestTerminalEscapes(t *testing.T) {
 			stdin:    `{"conditions": ["acute_strain"]}`,
 			wantCode: 1,
 			wantStderr: `error: rt.yaml:3:12: the when condition fails to evaluate for the profile {"conditions":["disc_herniation"]}: no such key: \x1b]0;PWNED\a: ` +
-				`guard it so that it works for every valid profile, for example by testing a number before dividing by it or a list's size before indexing it` + "\n" +
+				`guard it so that it works for every valid profile, for example by testing for the key with in before reading it` + "\n" +
 				` |     when: "size(profile.conditions) == 1 && {'a': true}[\"\e]0;PWNED\a\"]"` + "\n" +
 				" | ...........^\n",
 		},

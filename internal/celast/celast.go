@@ -211,6 +211,8 @@ func ExistsIn(e ast.Expr) (field string, values []string, ok bool) {
 //
 //	'x' in profile.F
 //	profile.F == 'x', 'x' == profile.F, and the same with !=
+//	profile.F == ['x', 'y'], for a list field (each element), either
+//	way round, and the same with !=
 //	profile.F in ['x', 'y']             (each element)
 //	the same three with an element of a list field, profile.F[i], in
 //	place of profile.F: profile.F[i] == 'x', profile.F[i] in ['x']
@@ -251,9 +253,9 @@ func ComparedLiterals(a *ast.AST, visit func(field string, lit ast.Expr)) {
 			}
 		case operators.Equals, operators.NotEquals:
 			if f, ok := fieldOrElement(args[0]); ok {
-				visit(f, args[1])
+				visitAll(f, args[1])
 			} else if f, ok := fieldOrElement(args[1]); ok {
-				visit(f, args[0])
+				visitAll(f, args[0])
 			}
 		}
 	}

@@ -155,3 +155,32 @@ func TestSizedFields(t *testing.T) {
 		})
 	}
 }
+
+// A list field compared whole with a list written in the condition
+// compares each element with the field: a typo in profile.conditions ==
+// ['disc_herniaton'] is found as it is in 'disc_herniaton' in
+// profile.conditions, and such a condition names its red flags.
+func TestComparedLiteralsListEquality(t *testing.T) {
+	tests := []struct {
+		name, cond string
+		want       []string
+	}{
+		{"a list field equal to a list", "profile.conditions == ['a', 'b']", []string{"conditions:a", "conditions:b"}},
+		{"a list equal to a list field", "['a'] == profile.red_flags", []string{"red_flags:a"}},
+		{"a list field not equal to a list", "profile.aggravated_by != ['a']", []string{"aggravated_by:a"}},
+		{"a choice equal to a literal", "profile.sex == 'a'", []string{"sex:a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			ComparedLiterals(check(t, tt.cond), func(field string, lit ast.Expr) {
+				if s, ok := String(lit); ok {
+					got = append(got, field+":"+s)
+				}
+			})
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ComparedLiterals(%s) (-want +got):\n%s", tt.cond, diff)
+			}
+		})
+	}
+}

@@ -180,7 +180,7 @@ func (p *fileParser) progress(n *yaml.Node) {
 		r.WhenAt = newOffsets(p.file, p.src, f["when"])
 	}
 	if s := f["step"]; s != nil {
-		r.Step, _ = p.id(s, "the progression rule's step")
+		r.Step, _ = p.text(s, "the progression rule's step")
 	}
 	if rn := f["refer"]; rn != nil {
 		r.Refer = p.refer(rn)
@@ -345,7 +345,10 @@ func (p *fileParser) text(n *yaml.Node, what string) (Text, bool) {
 	return Text{n.Value, p.pos(n)}, true
 }
 
-// id returns an identifier, checking its spelling.
+// id returns an identifier, checking its spelling. A value of a fixed
+// set (a kind, an urgency, a step) is read with text instead: the
+// compile stage checks it against the set, with a did-you-mean, and a
+// second message here for the same mistake would add nothing.
 func (p *fileParser) id(n *yaml.Node, what string) (Text, bool) {
 	t, ok := p.text(n, what)
 	if ok && !idPattern.MatchString(t.S) {
@@ -416,7 +419,7 @@ func (p *fileParser) source(n *yaml.Node) {
 		p.iss.Add(p.pos(f["url"]), "the source url %s is not an absolute http or https URL: give the document's web address, such as https://example.org/guideline, or leave url out", Quote(s.URL))
 		s.URL = ""
 	}
-	s.Kind, _ = p.id(f["kind"], "the source kind")
+	s.Kind, _ = p.text(f["kind"], "the source kind")
 	if n := f["sections"]; n != nil {
 		items := p.sequence(n, "sections")
 		if n.Kind == yaml.SequenceNode && len(items) == 0 {
@@ -649,7 +652,7 @@ func (p *fileParser) floor(n, entry *yaml.Node, label, id string) *Floor {
 		return nil
 	}
 	fl := &Floor{Pos: p.pos(n)}
-	fl.Urgency, _ = p.id(f["urgency"], "the floor urgency")
+	fl.Urgency, _ = p.text(f["urgency"], "the floor urgency")
 	if w := f["withhold"]; w != nil {
 		fl.Withhold = p.boolean(w, "floor.withhold")
 	}
@@ -746,7 +749,7 @@ func (p *fileParser) movement(n *yaml.Node) {
 		How:  p.str(f["how"], "the movement's how"),
 		Dose: p.str(f["dose"], "the movement's dose"),
 	}
-	m.Kind, _ = p.id(f["kind"], "the movement kind")
+	m.Kind, _ = p.text(f["kind"], "the movement kind")
 	m.Tags = p.ids(f["tags"], "tags")
 	m.Equipment = p.ids(f["equipment"], "equipment")
 	if pn := f["pose"]; pn != nil {
@@ -1064,7 +1067,7 @@ func (p *fileParser) say(n *yaml.Node) *Message {
 		return &Message{}
 	}
 	m := &Message{Text: p.str(f["message"], "say.message")}
-	m.Kind, _ = p.id(f["kind"], "the message kind")
+	m.Kind, _ = p.text(f["kind"], "the message kind")
 	return m
 }
 
@@ -1074,7 +1077,7 @@ func (p *fileParser) refer(n *yaml.Node) *Referral {
 		return &Referral{}
 	}
 	r := &Referral{Message: p.str(f["message"], "the referral message")}
-	r.Urgency, _ = p.id(f["urgency"], "the referral urgency")
+	r.Urgency, _ = p.text(f["urgency"], "the referral urgency")
 	if n := f["clinician"]; n != nil {
 		r.Clinician = p.str(n, "refer.clinician")
 		r.ClinicianPos = p.pos(n)
