@@ -364,6 +364,33 @@ func (e *Engine) NamedRedFlags(text []byte) []string {
 	return e.namedIDs(fieldRedFlags, text, e.namedRedFlags)
 }
 
+// sideOfID returns the index of the entry of the vocabulary of the list
+// field fi whose id joins two names with "or" and has one of them for
+// v's words, in any case ("fever" or "Chills" of fever_or_chills,
+// "tingling" of leg_numbness_or_tingling), or -1. It reads a whole entry
+// of a list, not free text: an entry of red_flags is a red flag, so
+// "fever" there is fever_or_chills, though in a chart's text the word
+// alone names nothing ("hay fever"; see NamedRedFlags).
+func (e *Engine) sideOfID(fi int, v string) int {
+	var w []string
+	for _, t := range textWords([]byte(v)) {
+		w = append(w, t.word)
+	}
+	if len(w) == 0 {
+		return -1
+	}
+	key := strings.Join(w, " ")
+	for i, en := range e.vocab[fi].entries {
+		parts := strings.Split(en.id, "_")
+		for k := 1; k < len(parts)-1; k++ {
+			if parts[k] == "or" && (key == strings.Join(parts[:k], " ") || key == strings.Join(parts[k+1:], " ")) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // namedReferralConditions returns the conditions text names, as
 // namedRedFlags does for the red flags, that some referral rule's
 // condition tests for (see vocabEntry.refers).

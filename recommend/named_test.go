@@ -732,6 +732,11 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 		{"a close id wins", recommend.Profile{RedFlags: []string{"saddle numbness"}},
 			`unknown red flag (did you mean "saddle_numbness"?)`},
 		{"nothing named", recommend.Profile{RedFlags: []string{"sore toe"}}, "unknown red flag"},
+		{"a side of an id", recommend.Profile{RedFlags: []string{"Fever"}},
+			`unknown red flag (did you mean "fever_or_chills"?)`},
+		{"the other side", recommend.Profile{RedFlags: []string{"tingling"}},
+			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
+		{"not a side", recommend.Profile{RedFlags: []string{"or"}}, "unknown red flag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -741,6 +746,38 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, perr.Problems[0].Message); diff != "" {
 				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An entry of red_flags that is one side of an id's "or" is that red
+// flag, and reaches its referral, though the word alone in free text
+// names nothing ("hay fever"): the list says it is a red flag.
+func TestRedFlagEntryIsASideOfAnID(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		entry   string
+		urgency recommend.Urgency
+	}{
+		{"fever", recommend.UrgencyUrgent},
+		{"FEVER", recommend.UrgencyUrgent},
+		{"tingling", recommend.UrgencyRoutine},
+		{"sore toe", ""},
+		{"or", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.entry, func(t *testing.T) {
+			res, _ := eng.Triage(context.Background(), recommend.Profile{RedFlags: []string{tt.entry}})
+			var got recommend.Urgency
+			if len(res.Referrals) > 0 {
+				got = res.Referrals[0].Urgency
+			}
+			if got != tt.urgency {
+				t.Errorf("Triage(red_flags: [%q]): urgency %q, want %q", tt.entry, got, tt.urgency)
 			}
 		})
 	}

@@ -297,6 +297,9 @@ func (e *Engine) unknownEntryHint(fi int, v string) string {
 	}
 	named := e.namedTerms(fi, []byte(v))
 	if len(named) == 0 {
+		if i := e.sideOfID(fi, v); i >= 0 {
+			return words.Suggest(fmt.Sprintf("%q", vocab.entries[i].id))
+		}
 		return ""
 	}
 	ids := make([]string, len(named))
@@ -429,7 +432,8 @@ func (e *Engine) readable(p *Profile) {
 // misplacedRedFlags returns the red flags that the entries of p's lists
 // and choices that their vocabularies lack name (see NamedRedFlags), or,
 // for an entry of red_flags that names none, the red flag its problem
-// suggests as a typo of (see words.Closest: "saddle_numbnes"), and
+// suggests as a typo of (see words.Closest: "saddle_numbnes") or whose
+// id it is one side of (see sideOfID: "fever"), and
 // the movements and responses of its check-ins that the rule set lacks,
 // for Triage to count: a red flag written "Saddle numbness", in the wrong
 // list, or as how a movement felt, still reaches its referral. conds are
@@ -461,6 +465,10 @@ func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 			// red flag the problem suggests ("saddle_numbnes").
 			if c := words.Closest(v, e.vocab[fieldRedFlags].ids()); c != "" {
 				flags = append(flags, c)
+			} else if i := e.sideOfID(fieldRedFlags, v); i >= 0 {
+				// "fever", an entry of the list of red flags, is
+				// fever_or_chills.
+				flags = append(flags, e.vocab[fieldRedFlags].entries[i].id)
 			}
 		case fi == fieldConditions && len(flags) == before && len(conds) == beforeConds:
 			// So is a condition misspelt in the list of conditions
