@@ -210,17 +210,17 @@ func TestExplainReferralClauses(t *testing.T) {
 		want     map[string]string
 	}{
 		{"none", recommend.Profile{Age: 40}, false, "No referral applies to this profile.", map[string]string{
-			"count":    "not matched: (profile.age > 50 ? 1 : 0) + ('sciatica' in profile.conditions ? 1 : 0) comes to 0, the rule needs 2 or more",
+			"count":    "not matched: how many of these hold (your age is more than 50; you reported sciatica) comes to 0, the rule needs 2 or more",
 			"weak-leg": "not matched: you did not report weakness in a leg",
 		}},
 		{"one", recommend.Profile{Age: 60, Conditions: []string{"sciatica"}}, false,
 			"1 referral rule matched; the most urgent referral is routine. Movement advice is not withheld.", map[string]string{
-				"count":    "matched: (profile.age > 50 ? 1 : 0) + ('sciatica' in profile.conditions ? 1 : 0) comes to 2, which is 2 or more",
+				"count":    "matched: how many of these hold (your age is more than 50; you reported sciatica) comes to 2, which is 2 or more",
 				"weak-leg": "not matched: you did not report weakness in a leg",
 			}},
 		{"both", recommend.Profile{Age: 60, Conditions: []string{"sciatica"}, RedFlags: []string{"leg_weakness"}}, true,
 			"The most urgent referral is urgent, and movement advice is withheld until a clinician has assessed you, because of: weak-leg.", map[string]string{
-				"count":    "matched: (profile.age > 50 ? 1 : 0) + ('sciatica' in profile.conditions ? 1 : 0) comes to 2, which is 2 or more",
+				"count":    "matched: how many of these hold (your age is more than 50; you reported sciatica) comes to 2, which is 2 or more",
 				"weak-leg": "matched: you reported weakness in a leg",
 			}},
 	}

@@ -1253,6 +1253,9 @@ type comparisonLeaf struct {
 	phrase  [2]string
 	side    *whyNode
 	sideInt func(*Profile) int64
+	// words are the computed number's words when it is a count of
+	// signs (see countWords), or "": the walk then shows its text.
+	words string
 }
 
 func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
@@ -1288,6 +1291,7 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 	// A computed number, such as a count of signs: the walk says what it
 	// came to.
 	l.side = &whyNode{ord: -1, id: cmp.Side.ID(), text: b.src.Text(cmp.Side)}
+	l.words = b.countWords(cmp.Side)
 	l.sideInt = directInt(cmp.Side)
 	if l.sideInt == nil {
 		b.direct = false
@@ -1316,7 +1320,7 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 		}
 		after = l.phrase[1]
 	} else {
-		w.says = append(w.says, l.side.text...)
+		w.says = append(w.says, cmp.Or(l.words, l.side.text)...)
 		w.says = append(w.says, " comes to "...)
 		var ok bool
 		if w.says, ok = w.appendNumber(w.says, l); !ok {
@@ -1326,6 +1330,106 @@ func (l *comparisonLeaf) say(w *whyRun, c *ClauseExplanation) bool {
 	w.says = append(w.says, after...)
 	w.appendNeed(c.Value, l.need)
 	return true
+}
+
+// countWords words e, a number computed from the profile, when it counts
+// signs: a sum of two or more (c ? 1 : 0), as a rule that needs two weak
+// signs together writes it. Each sign c is worded by signWords: "how many
+// of these hold (your age is more than 50; you reported weight loss with
+// no explanation)". It returns "" for any other number, whose text the
+// walk shows as it is.
+func (b *planBuilder) countWords(e ast.Expr) string {
+	var signs []ast.Expr
+	var collect func(e ast.Expr) bool
+	collect = func(e ast.Expr) bool {
+		if e.Kind() != ast.CallKind {
+			return false
+		}
+		call := e.AsCall()
+		args := call.Args()
+		switch {
+		case call.FunctionName() == operators.Add && len(args) == 2:
+			return collect(args[0]) && collect(args[1])
+		case call.FunctionName() == operators.Conditional && len(args) == 3 && intLiteral(args[1], 1) && intLiteral(args[2], 0):
+			signs = append(signs, args[0])
+			return true
+		}
+		return false
+	}
+	if !collect(e) || len(signs) < 2 {
+		return ""
+	}
+	words := make([]string, len(signs))
+	for i, c := range signs {
+		words[i] = b.signWords(c)
+	}
+	return "how many of these hold (" + strings.Join(words, "; ") + ")"
+}
+
+// intLiteral reports whether e is the int literal n.
+func intLiteral(e ast.Expr, n int64) bool {
+	if e.Kind() != ast.LiteralKind {
+		return false
+	}
+	v, ok := e.AsLiteral().(types.Int)
+	return ok && int64(v) == n
+}
+
+// signWords words c, a sign a count adds up (see countWords), for any
+// profile: a list entry as "you reported" and its label, a number or a
+// choice compared as "your age is more than 50", and && and || of those
+// with "and" and "or"; anything else is its text as written.
+func (b *planBuilder) signWords(c ast.Expr) string {
+	if c.Kind() == ast.CallKind {
+		call := c.AsCall()
+		fn, args := call.FunctionName(), call.Args()
+		switch {
+		case (fn == operators.LogicalAnd || fn == operators.LogicalOr) && len(args) == 2:
+			conj := map[string]string{operators.LogicalAnd: " and ", operators.LogicalOr: " or "}[fn]
+			words := func(a ast.Expr) string {
+				w := b.signWords(a)
+				if a.Kind() == ast.CallKind {
+					if op := a.AsCall().FunctionName(); op != fn && (op == operators.LogicalAnd || op == operators.LogicalOr) {
+						return "(" + w + ")" // an || under an &&, or an && under an ||, keeps its brackets
+					}
+				}
+				return w
+			}
+			return words(args[0]) + conj + words(args[1])
+		case fn == operators.In && len(args) == 2:
+			id, ok := celast.String(args[0])
+			name, _ := celast.Field(args[1])
+			if fi := listFieldIndex(name); ok && fi >= 0 {
+				return b.listWords(fi, []string{id})
+			}
+		}
+		if l := b.choiceLeaf(fn, args); l != nil {
+			return "your " + choiceFields[l.ci].label + " is " + l.need
+		}
+		if cmp, ok := celast.Compare(c); ok {
+			name, _ := celast.Field(cmp.Side)
+			phrase, known := explainNumberPhrases[name]
+			if fi := numberFieldIndex(name); fi >= 0 && known {
+				if l := b.comparisonLeaf(c); l != nil {
+					return phrase[0] + l.need + phrase[1]
+				}
+			}
+		}
+	}
+	if name, ids, ok := celast.ExistsIn(c); ok {
+		if fi := listFieldIndex(name); fi >= 0 {
+			return b.listWords(fi, ids)
+		}
+	}
+	return b.src.Text(c)
+}
+
+// listWords words a sign that profile list fi holds one of ids, as a
+// clause that holds them says it (explainListPhrases): "you said
+// sitting or standing makes it worse".
+func (b *planBuilder) listWords(fi int, ids []string) string {
+	ph := explainListPhrases[fi][0]
+	return ph[0] + explainJoin(explainLabels(&b.e.vocab[fi], ids), "or") + ph[1]
 }
 
 // appendNeed appends to the words of a clause that gave value what the
