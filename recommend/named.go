@@ -63,7 +63,9 @@ func textWords(text []byte) []textWord {
 			r, size := utf8.DecodeRune(text[i:])
 			c, ok := wordByte(r)
 			if !ok {
-				if isApostrophe(r) && i+size < len(text) {
+				if isApostrophe(r) {
+					// What follows decides; at the end of text it is
+					// no rune, and no letter.
 					if r2, _ := utf8.DecodeRune(text[i+size:]); isWordRune(r2) {
 						i += size // "can't" is the word "cant"
 						continue
@@ -376,16 +378,12 @@ func (e *Engine) sideOfID(fi int, v string) int {
 	for _, t := range textWords([]byte(v)) {
 		w = append(w, t.word)
 	}
-	if len(w) == 0 {
-		return -1
-	}
-	key := strings.Join(w, " ")
+	key := strings.Join(w, "_") // an id's words, as the id writes them
 	for i, en := range e.vocab[fi].entries {
-		parts := strings.Split(en.id, "_")
-		for k := 1; k < len(parts)-1; k++ {
-			if parts[k] == "or" && (key == strings.Join(parts[:k], " ") || key == strings.Join(parts[k+1:], " ")) {
-				return i
-			}
+		// An id's words before its first "or", and those after; ids
+		// are words joined by '_', so neither side is empty.
+		if a, b, ok := strings.Cut(en.id, "_or_"); ok && (key == a || key == b) {
+			return i
 		}
 	}
 	return -1

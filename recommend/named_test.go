@@ -531,6 +531,9 @@ func TestNamedRedFlags(t *testing.T) {
 		{"can't lift my foot", []string{"leg_weakness"}},
 		{"Pott's disease", []string{"known_serious_spinal_condition"}},
 		{"can' t pee", nil},
+		{"can\u02bct pee", []string{"bladder_bowel_dysfunction"}},
+		{"saddle' numbness", nil},
+		{"cant pee'", []string{"bladder_bowel_dysfunction"}},
 		{"wet myself", []string{"bladder_bowel_dysfunction"}},
 		{"numb down below", []string{"saddle_numbness"}},
 		{"my leg gave way", []string{"leg_weakness"}},
@@ -768,6 +771,10 @@ func TestRedFlagEntryIsASideOfAnID(t *testing.T) {
 		{"tingling", recommend.UrgencyRoutine},
 		{"sore toe", ""},
 		{"or", ""},
+		{"?", ""},
+		{"saddle", ""},
+		{"pregnancy bleeding", recommend.UrgencyUrgent},
+		{"Fluid-loss", recommend.UrgencyUrgent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.entry, func(t *testing.T) {
