@@ -1009,11 +1009,9 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 		if l := b.choiceLeaf(fn, args); l != nil {
 			return l
 		}
-		if fn == operators.In && len(args) == 2 {
-			id, ok := celast.String(args[0])
-			name, _ := celast.Field(args[1])
-			if fi := listFieldIndex(name); ok && fi >= 0 {
-				return b.listLeaf(fi, []string{id})
+		if fn == operators.In {
+			if fi, ids, ok := listTest(e); ok {
+				return b.listLeaf(fi, ids)
 			}
 			return nil
 		}
@@ -1021,13 +1019,27 @@ func (b *planBuilder) leaf(e ast.Expr) whyLeaf {
 			return l
 		}
 	case ast.ComprehensionKind:
-		// profile.F.exists(v, v in ['a', 'b']).
-		name, ids, ok := celast.ExistsIn(e)
-		if fi := listFieldIndex(name); ok && fi >= 0 {
+		if fi, ids, ok := listTest(e); ok {
 			return b.listLeaf(fi, ids)
 		}
 	}
 	return nil
+}
+
+// listTest reads e as a test of whether profile list fi holds one of
+// ids: 'x' in profile.F, or profile.F.exists(v, v in ['a', 'b']).
+func listTest(e ast.Expr) (fi int, ids []string, ok bool) {
+	var name string
+	if fn, args, isCall := celast.Call(e); isCall && fn == operators.In && len(args) == 2 {
+		var id string
+		id, ok = celast.String(args[0])
+		name, _ = celast.Field(args[1])
+		ids = []string{id}
+	} else {
+		name, ids, ok = celast.ExistsIn(e)
+	}
+	fi = listFieldIndex(name)
+	return fi, ids, ok && fi >= 0
 }
 
 // literalLeaf words true and false.
@@ -1258,10 +1270,13 @@ type comparisonLeaf struct {
 	words string
 }
 
-func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
+// comparisonNeed reads e as a number compared with a number literal,
+// and returns the compared side and what the comparison needs of it, in
+// words ("7 or more").
+func comparisonNeed(e ast.Expr) (side ast.Expr, need string, ok bool) {
 	cmp, ok := celast.Compare(e)
 	if !ok {
-		return nil
+		return nil, "", false
 	}
 	var n string
 	switch l := cmp.Literal.AsLiteral().(type) {
@@ -1272,27 +1287,41 @@ func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
 	case types.Uint:
 		n = strconv.FormatUint(uint64(l), 10)
 	default:
-		return nil
+		return nil, "", false
 	}
-	l := &comparisonLeaf{}
-	l.need = map[string]string{
+	need = map[string]string{
 		operators.Less: "less than " + n, operators.LessEquals: n + " or less",
 		operators.Greater: "more than " + n, operators.GreaterEquals: n + " or more",
 		operators.Equals: "exactly " + n, operators.NotEquals: "anything but " + n,
 	}[cmp.Op]
-	name, _ := celast.Field(cmp.Side)
+	return cmp.Side, need, true
+}
+
+// numberPhrase returns the words before and after the value of the
+// profile's number field name in a sentence (explainNumberPhrases).
+func numberPhrase(name string) [2]string {
+	if ph, ok := explainNumberPhrases[name]; ok {
+		return ph
+	}
+	return [2]string{"your " + strings.ReplaceAll(name, "_", " ") + " is ", ""}
+}
+
+func (b *planBuilder) comparisonLeaf(e ast.Expr) *comparisonLeaf {
+	side, need, ok := comparisonNeed(e)
+	if !ok {
+		return nil
+	}
+	l := &comparisonLeaf{need: need}
+	name, _ := celast.Field(side)
 	if l.fi = numberFieldIndex(name); l.fi >= 0 {
-		var ok bool
-		if l.phrase, ok = explainNumberPhrases[name]; !ok {
-			l.phrase = [2]string{"your " + strings.ReplaceAll(name, "_", " ") + " is ", ""}
-		}
+		l.phrase = numberPhrase(name)
 		return l
 	}
 	// A computed number, such as a count of signs: the walk says what it
 	// came to.
-	l.side = &whyNode{ord: -1, id: cmp.Side.ID(), text: b.src.Text(cmp.Side)}
-	l.words = b.countWords(cmp.Side)
-	l.sideInt = directInt(cmp.Side)
+	l.side = &whyNode{ord: -1, id: side.ID(), text: b.src.Text(side)}
+	l.words = b.countWords(side)
+	l.sideInt = directInt(side)
 	if l.sideInt == nil {
 		b.direct = false
 	}
@@ -1396,30 +1425,19 @@ func (b *planBuilder) signWords(c ast.Expr) string {
 				return w
 			}
 			return words(args[0]) + conj + words(args[1])
-		case fn == operators.In && len(args) == 2:
-			id, ok := celast.String(args[0])
-			name, _ := celast.Field(args[1])
-			if fi := listFieldIndex(name); ok && fi >= 0 {
-				return b.listWords(fi, []string{id})
-			}
 		}
 		if l := b.choiceLeaf(fn, args); l != nil {
 			return "your " + choiceFields[l.ci].label + " is " + l.need
 		}
-		if cmp, ok := celast.Compare(c); ok {
-			name, _ := celast.Field(cmp.Side)
-			phrase, known := explainNumberPhrases[name]
-			if fi := numberFieldIndex(name); fi >= 0 && known {
-				if l := b.comparisonLeaf(c); l != nil {
-					return phrase[0] + l.need + phrase[1]
-				}
+		if side, need, ok := comparisonNeed(c); ok {
+			if name, _ := celast.Field(side); numberFieldIndex(name) >= 0 {
+				ph := numberPhrase(name)
+				return ph[0] + need + ph[1]
 			}
 		}
 	}
-	if name, ids, ok := celast.ExistsIn(c); ok {
-		if fi := listFieldIndex(name); fi >= 0 {
-			return b.listWords(fi, ids)
-		}
+	if fi, ids, ok := listTest(c); ok {
+		return b.listWords(fi, ids)
 	}
 	return b.src.Text(c)
 }
