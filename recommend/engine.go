@@ -26,9 +26,13 @@ type Engine struct {
 	sources   []Source
 	vocab     [numVocabFields]vocabulary
 	movements []movement
-	// progress are the progression rules, in order.
-	progress []progressRule
-	rules    []rule
+	// progress are the progression rules, in order. urgentReview is
+	// whether one of them calls for an urgent or emergency review, which
+	// holds the movements a check-in moved (see
+	// programmeAdvice.holdEarlier).
+	progress     []progressRule
+	urgentReview bool
+	rules        []rule
 	// order is the order rules are evaluated in: the referral rules,
 	// then the rules with a safety-net message and no referral, then the
 	// others, each in rule-set order (evaluationOrder).

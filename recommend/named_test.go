@@ -124,6 +124,20 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// Its words name leg_weakness (urgent); the id it misspells
+			// is progressive_leg_weakness (an emergency), which the
+			// problem suggests: both count, as with the id written right.
+			name:    "misspelt, a more urgent red flag than its words name",
+			in:      "red_flags: [pogressive_leg_weakness]\n",
+			flags:   []string{"pogressive_leg_weakness"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "its words parted by slashes, in the wrong list",
+			in:      "aggravated_by: [saddle/numbness]\n",
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name:  "in the red flags, too far from any to be a typo",
 			in:    "red_flags: [numb]\n",
 			flags: []string{"numb"},
@@ -740,6 +754,18 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 		{"the other side", recommend.Profile{RedFlags: []string{"tingling"}},
 			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
 		{"not a side", recommend.Profile{RedFlags: []string{"or"}}, "unknown red flag"},
+		{"a name wins over a close id", recommend.Profile{RedFlags: []string{"leg_numbness"}},
+			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
+		{"a close id wins over a name within", recommend.Profile{RedFlags: []string{"pogressive_leg_weakness"}},
+			`unknown red flag (did you mean "progressive_leg_weakness"?)`},
+		{"a red flag in the conditions", recommend.Profile{Conditions: []string{"morning_stiffness"}},
+			`unknown condition (did you mean the red flag "morning_stiffness", an entry of red_flags?)`},
+		{"a condition in the red flags", recommend.Profile{RedFlags: []string{"chronic stiffness"}},
+			`unknown red flag (did you mean the condition "chronic_stiffness", an entry of conditions?)`},
+		{"red flags as an aggravating activity", recommend.Profile{AggravatedBy: []string{"foot drop with a fever"}},
+			`unknown aggravating activity (did you mean the red flags "leg_weakness" and "fever_or_chills", each an entry of red_flags?)`},
+		{"a red flag as a choice", recommend.Profile{Episode: "saddle numbness"},
+			`unknown kind of episode (did you mean the red flag "saddle_numbness", an entry of red_flags?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

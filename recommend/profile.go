@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
-	"github.com/backrules/backrules/internal/words"
 )
 
 // Profile describes the person asking for advice. The list fields take values
@@ -285,33 +284,6 @@ func (e *Engine) Validate(p Profile) error {
 	return e.validate(&p)
 }
 
-// unknownEntryHint suggests, for v, an entry of the list field fi that is
-// not in the vocabulary, the id to write: the closest id, or else the ids
-// of the terms v names (see namedTerms), as "numbness around the groin"
-// names saddle_numbness, which Recommend counts from it. It is "" when
-// neither gives one.
-func (e *Engine) unknownEntryHint(fi int, v string) string {
-	vocab := &e.vocab[fi]
-	if hint := words.DidYouMean(v, vocab.ids()); hint != "" {
-		return hint
-	}
-	named := e.namedTerms(fi, []byte(v))
-	if len(named) == 0 {
-		if i := e.sideOfID(fi, v); i >= 0 {
-			return words.Suggest(fmt.Sprintf("%q", vocab.entries[i].id))
-		}
-		return ""
-	}
-	ids := make([]string, len(named))
-	for i, n := range named {
-		ids[i] = fmt.Sprintf("%q", vocab.entries[n.index].id)
-	}
-	if len(ids) == 1 {
-		return words.Suggest(ids[0])
-	}
-	return words.Suggest(words.List(ids) + ", each an entry of its own")
-}
-
 // validate is Validate of *p, which Recommend keeps in memory it reuses,
 // so that checking it copies nothing.
 func (e *Engine) validate(p *Profile) error {
@@ -334,7 +306,7 @@ func (e *Engine) validate(p *Profile) error {
 					Message: fmt.Sprintf("too long (%d bytes), the most is %d", len(v), MaxEntryLen)})
 			case vocab.index(v) < 0:
 				probs = append(probs, FieldProblem{Field: field(), Value: quoteValue(v),
-					Message: "unknown " + f.label + e.unknownEntryHint(fi, v)})
+					Message: "unknown " + f.label + e.readEntry(fi, v).hint})
 			default:
 				for j := 0; j < i; j++ {
 					if vals[j] == v {
@@ -358,7 +330,7 @@ func (e *Engine) validate(p *Profile) error {
 			probs = append(probs, FieldProblem{Field: f.name, Value: quoteValue(v),
 				Message: "this rule set declares no values for " + f.name + " in its vocabulary: leave the field out"})
 		case vocab.index(v) < 0:
-			msg := words.DidYouMean(v, vocab.ids())
+			msg := e.readEntry(numListFields+ci, v).hint
 			if msg == "" {
 				msg = " (the values are " + strings.Join(vocab.ids(), ", ") + ")"
 			}
@@ -429,20 +401,17 @@ func (e *Engine) readable(p *Profile) {
 	painNow(p)
 }
 
-// misplacedRedFlags returns the red flags that the entries of p's lists
-// and choices that their vocabularies lack name (see NamedRedFlags), or,
-// for an entry of red_flags that names none, the red flag its problem
-// suggests as a typo of (see words.Closest: "saddle_numbnes") or whose
-// id it is one side of (see sideOfID: "fever"), and
-// the movements and responses of its check-ins that the rule set lacks,
-// for Triage to count: a red flag written "Saddle numbness", in the wrong
-// list, or as how a movement felt, still reaches its referral. conds are
-// the conditions that the entries of the lists, the choices and the
-// check-ins that their vocabularies lack name, or, for an entry of
-// conditions that names none, the condition its problem suggests as a
-// typo of ("sciatca"), as a condition read toward a referral: sciatica
-// given as a red flag, or written "Sciatica" in the conditions, counts as
-// the nerve sign it is beside a cancer, a known serious condition or
+// misplacedRedFlags returns, for Triage to count, the red flags and the
+// conditions that the entries of p's lists and choices that their
+// vocabularies lack stand for or name (see readEntry: an entry of
+// red_flags written "Saddle numbness", misspelt "saddle_numbnes" or given
+// as one side of an id, "fever"; a red flag in the wrong list), and those
+// that the movements and responses of its check-ins that the rule set
+// lacks name (see NamedRedFlags): a red flag written wrong, in the wrong
+// list, or as how a movement felt, still reaches its referral. A
+// condition counts toward a referral the same way: sciatica given as a
+// red flag, or written "Sciatica" or "sciatca" in the conditions, counts
+// as the nerve sign it is beside a cancer, a known serious condition or
 // blood thinners.
 func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 	named := func(v string) {
@@ -454,28 +423,15 @@ func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 		}
 	}
 	add := func(fi int, v string) {
-		if e.vocab[fi].index(v) >= 0 {
+		if v == "" || e.vocab[fi].index(v) >= 0 {
 			return
 		}
-		before, beforeConds := len(flags), len(conds)
-		named(v)
-		switch {
-		case fi == fieldRedFlags && len(flags) == before:
-			// A red flag misspelt in the list of red flags is still the
-			// red flag the problem suggests ("saddle_numbnes").
-			if c := words.Closest(v, e.vocab[fieldRedFlags].ids()); c != "" {
-				flags = append(flags, c)
-			} else if i := e.sideOfID(fieldRedFlags, v); i >= 0 {
-				// "fever", an entry of the list of red flags, is
-				// fever_or_chills.
-				flags = append(flags, e.vocab[fieldRedFlags].entries[i].id)
-			}
-		case fi == fieldConditions && len(flags) == before && len(conds) == beforeConds:
-			// So is a condition misspelt in the list of conditions
-			// ("sciatca"): beside a cancer, sciatica is a nerve sign.
-			if c := words.Closest(v, e.vocab[fieldConditions].ids()); c != "" {
-				conds = append(conds, c)
-			}
+		r := e.readEntry(fi, v)
+		for _, i := range r.flags {
+			flags = append(flags, e.vocab[fieldRedFlags].entries[i].id)
+		}
+		for _, i := range r.conds {
+			conds = append(conds, e.vocab[fieldConditions].entries[i].id)
 		}
 	}
 	for fi, f := range listFields {

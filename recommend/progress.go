@@ -246,6 +246,9 @@ func (c *compiler) progress() {
 				Citations: cites, Rules: []string{r.ID.S}}
 		}
 		c.e.progress = append(c.e.progress, pr)
+		if pr.refer != nil && pr.refer.Urgency.AtLeast(UrgencyUrgent) {
+			c.e.urgentReview = true
+		}
 	}
 }
 
@@ -940,9 +943,7 @@ func (a programmeAdvice) hold(refs []Referral) *Referral {
 // stands. A review rule that fails is an error, as at the latest check-in.
 func (a programmeAdvice) holdEarlier(states map[string]*moveState, order []string, f programmeFacts) error {
 	hold := a.hold(nil)
-	if hold == nil && slices.ContainsFunc(a.e.progress, func(r progressRule) bool {
-		return r.refer != nil && r.refer.Urgency.AtLeast(UrgencyUrgent)
-	}) {
+	if hold == nil && a.e.urgentReview {
 		refs, err := a.e.reviewsOf(f)
 		if err != nil {
 			return err
