@@ -33,7 +33,9 @@ import (
 //     strong tag on both would let a client that holds the compressed
 //     body ask for the rest of it by range (If-Range) and get the
 //     uncompressed bytes. A weak tag still revalidates (If-None-Match
-//     compares tags weakly), and If-Range never matches it.
+//     compares tags weakly), and If-Range never matches it. A 304 that
+//     confirms a compressed copy (its If-None-Match lists the weak tag)
+//     carries the weak tag and the Vary its 200 had.
 //   - Every response of those types gets Vary: Accept-Encoding, whether
 //     or not it is compressed, so that a cache between the server and a
 //     client never hands a compressed body to a client that did not ask
@@ -200,7 +202,7 @@ func writeGzipBody(w http.ResponseWriter, status int, gz []byte) {
 func compress(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cw := &gzipResponseWriter{rw: w, accept: acceptsGzip(r.Header.Values("Accept-Encoding")),
-			head: r.Method == http.MethodHead, declared: -1}
+			head: r.Method == http.MethodHead, ifNoneMatch: r.Header.Values("If-None-Match"), declared: -1}
 		defer func() {
 			// A handler that panics after writing its whole body (as many
 			// bytes as its Content-Length) has its answer sent, as it
@@ -233,8 +235,11 @@ type gzipResponseWriter struct {
 	rw     http.ResponseWriter
 	accept bool
 	head   bool // a HEAD request
-	state  int
-	status int
+	// ifNoneMatch are the request's If-None-Match headers, which say
+	// whether a 304 confirms a compressed copy (see WriteHeader).
+	ifNoneMatch []string
+	state       int
+	status      int
 	// declared is the Content-Length the handler set, or -1, and got the
 	// bytes of the body received while holding it.
 	declared, got int64
@@ -264,6 +269,16 @@ func (w *gzipResponseWriter) WriteHeader(code int) {
 		return
 	}
 	h := w.rw.Header()
+	if code == http.StatusNotModified && w.accept && w.confirmsCompressed(h.Get("ETag")) {
+		// The client holds the compressed copy, whose 200 had the weak
+		// tag and Vary: the 304 carries the headers that 200 would have
+		// (RFC 9110, section 15.4.5), not the uncompressed copy's strong
+		// tag. (net/http's 304 has no Content-Type to go by.)
+		weakenETag(h)
+		addVary(h)
+		w.pass(code)
+		return
+	}
 	if !compressible(h.Get("Content-Type")) || h.Get("Content-Encoding") != "" {
 		w.pass(code)
 		return
@@ -384,6 +399,23 @@ func (w *gzipResponseWriter) finish() {
 	_, _ = w.rw.Write(w.out.Bytes())
 	putBodyBuf(w.out)
 	w.out = nil
+}
+
+// confirmsCompressed reports whether the request's If-None-Match lists
+// the weak form of tag, a strong ETag: the tag a compressed copy was sent
+// with (see weakenETag), so that a 304 for it confirms that copy.
+func (w *gzipResponseWriter) confirmsCompressed(tag string) bool {
+	if tag == "" || strings.HasPrefix(tag, "W/") {
+		return false
+	}
+	for _, v := range w.ifNoneMatch {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.TrimSpace(t) == "W/"+tag {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // weakenETag makes the strong ETag of a compressed response weak: W/ and

@@ -801,17 +801,28 @@ func TestGzipPictureValidators(t *testing.T) {
 		hdr    []string
 		status int
 		gzip   bool
+		// etag is the response's ETag: a 304 carries the one its 200
+		// would have (RFC 9110, section 15.4.5).
+		etag string
 	}{
-		{"range of the compressed body", "gzip", []string{"Range", "bytes=100-", "If-Range", zipped.Header().Get("ETag")}, http.StatusOK, true},
-		{"range of the uncompressed body", "-", []string{"Range", "bytes=100-", "If-Range", strong}, http.StatusPartialContent, false},
-		{"revalidate the compressed body", "gzip", []string{"If-None-Match", zipped.Header().Get("ETag")}, http.StatusNotModified, false},
-		{"revalidate the uncompressed body", "-", []string{"If-None-Match", strong}, http.StatusNotModified, false},
+		{"range of the compressed body", "gzip", []string{"Range", "bytes=100-", "If-Range", zipped.Header().Get("ETag")}, http.StatusOK, true, "W/" + strong},
+		{"range of the uncompressed body", "-", []string{"Range", "bytes=100-", "If-Range", strong}, http.StatusPartialContent, false, strong},
+		{"revalidate the compressed body", "gzip", []string{"If-None-Match", zipped.Header().Get("ETag")}, http.StatusNotModified, false, "W/" + strong},
+		{"revalidate the compressed body among other tags", "gzip", []string{"If-None-Match", `"other", W/` + strong}, http.StatusNotModified, false, "W/" + strong},
+		{"revalidate the uncompressed body", "-", []string{"If-None-Match", strong}, http.StatusNotModified, false, strong},
+		{"revalidate the uncompressed body, accepting gzip now", "gzip", []string{"If-None-Match", strong}, http.StatusNotModified, false, strong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := get(tt.ae, tt.hdr...)
 			if rec.Code != tt.status || (rec.Header().Get("Content-Encoding") == "gzip") != tt.gzip {
 				t.Errorf("status %d, Content-Encoding %q; want %d, gzip %v", rec.Code, rec.Header().Get("Content-Encoding"), tt.status, tt.gzip)
+			}
+			if got := rec.Header().Get("ETag"); got != tt.etag {
+				t.Errorf("ETag %s, want %s", got, tt.etag)
+			}
+			if vary := rec.Header().Get("Vary"); strings.HasPrefix(tt.etag, "W/") && !strings.Contains(vary, "Accept-Encoding") {
+				t.Errorf("Vary %q, want Accept-Encoding, as the compressed copy's 200 has", vary)
 			}
 		})
 	}
