@@ -358,13 +358,19 @@ func (p *fileParser) id(n *yaml.Node, what string) (Text, bool) {
 	return t, ok
 }
 
-// ids returns a list of identifiers.
+// ids returns a list of identifiers. An id listed twice is an error, as
+// a list of them is a set: the second would say nothing, and is most
+// often a slip for another.
 func (p *fileParser) ids(n *yaml.Node, what string) []Text {
 	var out []Text
 	for _, item := range p.sequence(n, what) {
 		t, ok := p.text(item, "an entry of "+what)
 		if ok && !idPattern.MatchString(t.S) {
 			p.iss.Add(t.Pos, "%q in %s is not a valid id: %s", t.S, what, idRule(t.S))
+			ok = false
+		}
+		if i := slices.IndexFunc(out, func(o Text) bool { return o.S == t.S }); ok && i >= 0 {
+			p.iss.Add(t.Pos, "%q is listed twice in %s (first at line %d, column %d): list each once", t.S, what, out[i].Pos.Line, out[i].Pos.Column)
 			ok = false
 		}
 		if ok {
