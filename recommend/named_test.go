@@ -766,6 +766,8 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 			`unknown aggravating activity (did you mean the red flags "leg_weakness" and "fever_or_chills", each an entry of red_flags?)`},
 		{"a red flag as a choice", recommend.Profile{Episode: "saddle numbness"},
 			`unknown kind of episode (did you mean the red flag "saddle_numbness", an entry of red_flags?)`},
+		{"a red flag as the first choice", recommend.Profile{Sex: "numbness around the groin"},
+			`unknown sex (did you mean the red flag "saddle_numbness", an entry of red_flags?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
