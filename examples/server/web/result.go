@@ -375,10 +375,12 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	}
 	if st.Stopped() {
 		// Without its picture, how or cautions, which beside "Stopped
-		// for now" would still show how to do it; its reason and
-		// sources stay, behind their toggles, for why it was advised
-		// (the text report gives only its name).
-		iv.How, iv.Pictures, iv.Cautions = "", nil, nil
+		// for now" would still show how to do it, nor the plan's reason
+		// for it, which would still urge it ("Start here, before
+		// stretching."): This week says why it stopped. Its sources and
+		// its "Why?" stay behind their toggles (the text report gives
+		// only its name).
+		iv.How, iv.Pictures, iv.Cautions, iv.Why = "", nil, nil, ""
 	}
 	if st.Week != nil && st.Week.How != "" && !st.Stopped() {
 		// The level the programme has it at gives its own how.
