@@ -62,8 +62,9 @@ type Outline struct {
 	Names     map[string]string
 	// Disclaimer is the Result's disclaimer.
 	Disclaimer string
-	// RuleSet names the rule set that made the Result, "Rule set: NAME
-	// VERSION (sha256 DIGEST)", or is "" when the Result does not say.
+	// RuleSet names the rule set that made the Result, "Rule set: " and
+	// its recommend.RuleSet.String ("Rule set: 2026.11.2, sha256:..."),
+	// or is "" when the Result does not say.
 	RuleSet string
 
 	sourceNum map[string]int
