@@ -781,7 +781,8 @@ func (b *builder) alsoHelpful() {
 		if l.dose != "" {
 			s += ": " + mdsafe.Line(l.dose)
 		}
-		if len(it.Reasons) > 0 {
+		if len(it.Reasons) > 0 && !l.stopped {
+			// A stopped movement's reason to do it would still urge it.
 			s += " " + mdsafe.Line(it.Reasons[0].Text())
 		}
 		if !l.stopped {

@@ -266,6 +266,13 @@ func cardsSayAStop(t *testing.T, movement, profile string) {
 	if strings.Contains(said, "How:") || strings.Contains(said, "Take care:") || strings.Contains(said, "Why:") {
 		t.Errorf("the cards still tell how to do %s, its cautions or why to do it, though it is stopped:\n%s", name, said)
 	}
+	for _, it := range res.Recommended {
+		for _, r := range it.Reasons {
+			if it.Movement == movement && strings.Contains(said, r.Text()) {
+				t.Errorf("the cards still give %s its reason to do it, though it is stopped: %q", name, r.Text())
+			}
+		}
+	}
 }
 
 // TestCardsCiteEverySideTheyName checks that a card that says where the
