@@ -665,8 +665,9 @@ func (b *builder) planStep(i int, st report.Step) {
 	summary := fmt.Sprintf("Plan step %d: %s", i+1, words.OneLine(name))
 	var told []string
 	// A movement the programme stopped is not to be done: the patient
-	// is told it is stopped and why, with no how or cautions, as on the
-	// page (report.Step.Stopped); its reason for being advised stays.
+	// is told it is stopped and why, with no how, cautions or reason for
+	// doing it (which would still urge it), as on the page and in the
+	// short report (report.Step.Stopped).
 	stopped := st.Stopped()
 	if it.How() != "" && !stopped {
 		told = append(told, "- **How:** "+mdsafe.Line(it.How()))
@@ -678,7 +679,7 @@ func (b *builder) planStep(i int, st report.Step) {
 	} else if it.Dose() != "" {
 		told = append(told, "- **Dose:** "+mdsafe.Line(it.Dose()))
 	}
-	if st.Reason != "" {
+	if st.Reason != "" && !stopped {
 		told = append(told, "- **Why:** "+mdsafe.Line(st.Reason))
 	}
 	if !stopped {
@@ -780,7 +781,8 @@ func (b *builder) alsoHelpful() {
 		if l.dose != "" {
 			s += ": " + mdsafe.Line(l.dose)
 		}
-		if len(it.Reasons) > 0 {
+		if len(it.Reasons) > 0 && !l.stopped {
+			// A stopped movement's reason to do it would still urge it.
 			s += " " + mdsafe.Line(it.Reasons[0].Text())
 		}
 		if !l.stopped {

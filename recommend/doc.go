@@ -189,7 +189,9 @@ Results are deterministic: the same profile and rule set give the same
 Result and byte-identical JSON. Rule files are read in lexical path order,
 and declarations keep their order within a file. Movements in Recommended,
 Avoided, Conflicts and NeedsEquipment follow movement declaration order;
-referrals follow urgency, then rule order; reasons, cautions and
+referrals follow urgency, then timing (refer.within), then those that
+withhold advice, then those that invite activity last, then rule order;
+reasons, cautions and
 citations within an item follow rule order, without repeats, and its
 rules (Item.Rules) are its reasons' rules, then its cautions' that give
 no reason; the trace follows rule order.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http/httptest"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -257,5 +259,65 @@ func TestOpenAPISchemasCompile(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestOpenAPIProfileLimits checks that the document's Profile states the
+// engine's limits on each number: a client that checks a profile against
+// the schema must refuse what the server refuses (a days_since_onset over
+// recommend.MaxDaysSinceOnset was valid by the schema and a 400 from the
+// server) and accept what it accepts, at both ends of each range.
+func TestOpenAPIProfileLimits(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := schemaAt(t, "/components/schemas/Profile")
+	// checkIn is a profile of one check-in of walking whose field is v.
+	checkIn := func(field string, v int) string {
+		ci := map[string]any{"day": 0, "pain_level": 0, "done": []map[string]any{{"movement": "walking", "sessions": 1, "response": "same"}}}
+		ci[field] = v
+		b, err := json.Marshal(map[string]any{"check_ins": []any{ci}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	done := func(v int) string {
+		return fmt.Sprintf(`{"check_ins":[{"day":0,"pain_level":0,"done":[{"movement":"walking","sessions":%d,"response":"same"}]}]}`, v)
+	}
+	top := func(field string) func(int) string {
+		return func(v int) string { return fmt.Sprintf(`{%q:%d}`, field, v) }
+	}
+	tests := []struct {
+		name     string
+		body     func(int) string
+		min, max int
+	}{
+		{"pain_level", top("pain_level"), 0, 10},
+		{"days_since_onset", top("days_since_onset"), 0, recommend.MaxDaysSinceOnset},
+		{"sitting_hours", top("sitting_hours"), 0, 24},
+		{"age", top("age"), 0, recommend.MaxAge},
+		{"pregnancy_week", top("pregnancy_week"), 0, recommend.MaxPregnancyWeek},
+		{"check_ins[].day", func(v int) string { return checkIn("day", v) }, 0, recommend.MaxCheckInDay},
+		{"check_ins[].pain_level", func(v int) string { return checkIn("pain_level", v) }, 0, 10},
+		{"check_ins[].function", func(v int) string { return checkIn("function", v) }, 0, 10},
+		{"check_ins[].done[].sessions", done, 0, recommend.MaxSessions},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, v := range []int{tt.min - 1, tt.min, tt.max, tt.max + 1} {
+				body := tt.body(v)
+				_, engErr := eng.DecodeProfile(strings.NewReader(body))
+				inst, err := jsonschema.UnmarshalJSON(strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				schemaErr := s.Validate(inst)
+				if got, want := schemaErr == nil, engErr == nil; got != want {
+					t.Errorf("%s: the schema accepts it: %v, the engine: %v (engine: %v)", body, got, want, engErr)
+				}
+			}
+		})
 	}
 }

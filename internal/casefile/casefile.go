@@ -2,7 +2,10 @@
 // advice for each must and must not contain. The default rules' tests and
 // the rulecheck tool share it, so a case means the same thing to both.
 //
-// A case file is YAML:
+// A case file is YAML. Below, every key of expect is shown once, with what
+// it asserts: a list of the keys, not a case to run (no_referral and
+// min_urgency, for one, cannot both hold; the README's "Writing rules"
+// has a case that passes on the default rules):
 //
 //	cases:
 //	  - name: disc herniation avoids flexion

@@ -30,6 +30,12 @@ type Outline struct {
 	// them to be corrected (the Result's WithheldReason ends with
 	// recommend.UnreadableReason).
 	Withheld, Incomplete, Unreadable bool
+	// WaitForClinician is true when the movement advice is withheld until
+	// a clinician has checked the person: Withheld, unless the advice
+	// waits only for the answers to be corrected (Unreadable, and no
+	// referral withholds it), when a routine referral may even invite
+	// activity meanwhile.
+	WaitForClinician bool
 	// Messages are the key messages, in the Result's order.
 	Messages []recommend.Message
 	// Planned is true when Plan holds the steps of the Result's plan, and
@@ -62,8 +68,9 @@ type Outline struct {
 	Names     map[string]string
 	// Disclaimer is the Result's disclaimer.
 	Disclaimer string
-	// RuleSet names the rule set that made the Result, "Rule set: NAME
-	// VERSION (sha256 DIGEST)", or is "" when the Result does not say.
+	// RuleSet names the rule set that made the Result, "Rule set: " and
+	// its recommend.RuleSet.String ("Rule set: 2026.11.2, sha256:..."),
+	// or is "" when the Result does not say.
 	RuleSet string
 
 	sourceNum map[string]int
@@ -183,6 +190,7 @@ func New(r *recommend.Result) *Outline {
 	o.Referrals = r.Referrals
 	o.Withheld, o.Incomplete = r.Withheld, r.Incomplete
 	o.Unreadable = r.Incomplete && strings.HasSuffix(r.WithheldReason, recommend.UnreadableReason)
+	o.WaitForClinician = r.Withheld && (!o.Unreadable || slices.ContainsFunc(r.Referrals, func(ref recommend.Referral) bool { return ref.Withhold }))
 	o.Messages = r.Messages
 	o.Disclaimer = r.Disclaimer
 	o.RuleSet = ruleSetLine(r.RuleSet)

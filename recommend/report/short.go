@@ -199,8 +199,11 @@ func sectionsOf(o *Outline) laidOut {
 	}
 	add(wr.referrals())
 	if o.Withheld {
-		hold := section{"MOVEMENT ADVICE ON HOLD", []entry{{marker: "-",
-			head: "Do not start any exercises or stretches until a clinician has checked you."}}}
+		hold := section{title: "MOVEMENT ADVICE ON HOLD"}
+		if o.WaitForClinician {
+			hold.entries = append(hold.entries, entry{marker: "-",
+				head: "Do not start any exercises or stretches until a clinician has checked you."})
+		}
 		switch {
 		case o.Unreadable:
 			hold.entries = append(hold.entries, entry{marker: "-", head: recommend.UnreadableReason})

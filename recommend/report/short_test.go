@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -378,6 +379,69 @@ func TestDisagreementOutcome(t *testing.T) {
 			}
 			if !strings.Contains(b.String(), tt.want) {
 				t.Errorf("WHERE THE SOURCES DISAGREE has no %q:\n%s", tt.want, b.String())
+			}
+		})
+	}
+}
+
+// TestHoldSaysWhatItWaitsFor checks the "on hold" section of the short
+// report when the profile has problems: the rest of the advice waits for
+// the answers to be corrected, and "until a clinician has checked you" is
+// said only when a referral withholds the advice. A routine referral that
+// says "Keep doing what you can do in comfort in the meantime" beside a
+// pain of 11 was told not to start any exercise until a clinician had
+// checked it. A rule that failed (Incomplete) still sends the person to a
+// clinician.
+func TestHoldSaysWhatItWaitsFor(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clinician = "Do not start any exercises or stretches until a clinician has checked you."
+	tests := []struct {
+		name    string
+		profile recommend.Profile
+		want    []string // the lines of the on-hold section, without their marker
+	}{
+		{"routine referral and a mistake", recommend.Profile{RedFlags: []string{"no_improvement_with_self_care"}, PainLevel: 11, DaysSinceOnset: 30},
+			[]string{recommend.UnreadableReason}},
+		{"urgent referral that keeps advice, and a mistake", recommend.Profile{RedFlags: []string{"night_pain"}, Age: 40, PainLevel: 11},
+			[]string{recommend.UnreadableReason}},
+		{"emergency that withholds advice, and a mistake", recommend.Profile{RedFlags: []string{"saddle_numbness"}, PainLevel: 11},
+			[]string{clinician, recommend.UnreadableReason}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := eng.Recommend(context.Background(), tt.profile)
+			var pe *recommend.PartialError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Recommend: %v, want a *PartialError", err)
+			}
+			if !report.New(pe.Result).Unreadable {
+				t.Fatalf("the Result is not unreadable: %q", pe.Result.WithheldReason)
+			}
+			var md bytes.Buffer
+			if err := report.WriteMarkdown(&md, pe.Result); err != nil {
+				t.Fatal(err)
+			}
+			for name, tc := range map[string]struct{ text, head, marker string }{
+				"text":     {writeShort(t, pe.Result), "MOVEMENT ADVICE ON HOLD", "  - "},
+				"markdown": {md.String(), "## Movement advice on hold", "- "},
+			} {
+				_, after, ok := strings.Cut(tc.text, tc.head+"\n")
+				if !ok {
+					t.Fatalf("%s: no on-hold section:\n%s", name, tc.text)
+				}
+				var got []string
+				for _, l := range strings.Split(strings.TrimLeft(after, "\n"), "\n") {
+					if l == "" {
+						break
+					}
+					got = append(got, strings.TrimPrefix(l, tc.marker))
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("%s: the on-hold section (-want +got):\n%s", name, diff)
+				}
 			}
 		})
 	}

@@ -601,10 +601,11 @@ func TestPlanGivesThisWeeksDose(t *testing.T) {
 
 // TestStoppedShowsNoPicture checks that a movement the programme stopped
 // this week, in the plan or the also-helpful list, is shown on the page
-// (and so in the printed handout) without its picture, how or cautions,
-// as the text and Markdown reports show it: a picture and a how beside
-// "Stopped for now" would still show the person how to do it. A movement
-// still going keeps them.
+// (and so in the printed handout) without its picture, how, cautions or
+// reason, as the text and Markdown reports show it: a picture and a how
+// beside "Stopped for now" would still show the person how to do it, and
+// the plan's reason for it would still urge it (bird dog's "Start here,
+// before stretching."). A movement still going keeps them.
 func TestStoppedShowsNoPicture(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
 	checkIn := func(day int, response string) string {
@@ -619,14 +620,14 @@ func TestStoppedShowsNoPicture(t *testing.T) {
 		t.Fatalf("status %d:\n%s", rec.Code, rec.Body)
 	}
 	body := rec.Body.String()
-	type shown struct{ Picture, How, Care bool }
+	type shown struct{ Picture, How, Care, Why bool }
 	tests := []struct {
 		section, movement string
 		want              shown
 	}{
 		{"plan", "towel_stretch", shown{}},
 		{"also-helpful", "bed_decompression", shown{}},
-		{"plan", "walking", shown{Picture: true, How: true}},
+		{"plan", "walking", shown{Picture: true, How: true, Why: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.movement, func(t *testing.T) {
@@ -634,7 +635,7 @@ func TestStoppedShowsNoPicture(t *testing.T) {
 			if m == nil {
 				t.Fatalf("%s is not in %s", tt.movement, tt.section)
 			}
-			got := shown{strings.Contains(m[1], `<img class="picture"`), strings.Contains(m[1], "How:"), strings.Contains(m[1], "Take care:")}
+			got := shown{strings.Contains(m[1], `<img class="picture"`), strings.Contains(m[1], "How:"), strings.Contains(m[1], "Take care:"), strings.Contains(m[1], "Why:")}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s in %s (-want +got):\n%s", tt.movement, tt.section, diff)
 			}

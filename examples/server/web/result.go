@@ -33,6 +33,10 @@ type resultView struct {
 	// is because the answers have problems (report.Outline.Unreadable):
 	// the page says the rest waits for them to be corrected.
 	Incomplete, Unreadable bool
+	// WaitForClinician is true when the advice waits for a clinician's
+	// check (report.Outline.WaitForClinician), not only for the answers
+	// to be corrected: the page says so.
+	WaitForClinician bool
 	// ReferralWhy explains the referrals, when there are any.
 	ReferralWhy *whyView
 	Messages    []messageView
@@ -207,7 +211,7 @@ type ruleWhy struct {
 // is made on first use.
 func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profile, res *recommend.Result, x *recommend.Explainer) (*resultView, error) {
 	o := report.New(res)
-	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Unreadable: o.Unreadable, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
+	rv := &resultView{Withheld: res.Withheld || res.Incomplete, Incomplete: res.Incomplete, Unreadable: o.Unreadable, WaitForClinician: o.WaitForClinician, Disclaimer: o.Disclaimer, RuleSet: o.RuleSet}
 	b := &builder{rv: rv, o: o, ex: explainer{ctx: ctx, eng: eng, p: p, none: res.Incomplete, x: x}, src: sources{o: o}}
 	if err := b.referrals(); err != nil {
 		return nil, err
@@ -375,10 +379,12 @@ func (b *builder) full(st report.Step) (itemView, error) {
 	}
 	if st.Stopped() {
 		// Without its picture, how or cautions, which beside "Stopped
-		// for now" would still show how to do it; its reason and
-		// sources stay, behind their toggles, for why it was advised
-		// (the text report gives only its name).
-		iv.How, iv.Pictures, iv.Cautions = "", nil, nil
+		// for now" would still show how to do it, nor the plan's reason
+		// for it, which would still urge it ("Start here, before
+		// stretching."): This week says why it stopped. Its sources and
+		// its "Why?" stay behind their toggles (the text report gives
+		// only its name).
+		iv.How, iv.Pictures, iv.Cautions, iv.Why = "", nil, nil, ""
 	}
 	if st.Week != nil && st.Week.How != "" && !st.Stopped() {
 		// The level the programme has it at gives its own how.

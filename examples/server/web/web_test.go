@@ -1076,3 +1076,36 @@ func TestWhyInPlainWords(t *testing.T) {
 		t.Error("no toggle of the rules that did not apply under avoid")
 	}
 }
+
+// TestHoldSaysWhatItWaitsFor checks the page's "Movement advice on hold"
+// when the answers have problems: the advice waits for them to be
+// corrected, and the page says "until a clinician has checked you" only
+// when a referral withholds the advice, as the text report does. A routine
+// referral that says "Keep doing what you can do in comfort in the
+// meantime", beside a pain of 11, was told not to start any exercise until
+// a clinician had checked it.
+func TestHoldSaysWhatItWaitsFor(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	const clinician = "until a clinician has checked you"
+	tests := []struct {
+		name          string
+		form          url.Values
+		wantClinician bool
+	}{
+		{"routine referral and a mistake", url.Values{"red_flags": {"no_improvement_with_self_care"}, "pain_level": {"11"}, "days_since_onset": {"30"}}, false},
+		{"emergency and a mistake", url.Values{"red_flags": {"saddle_numbness"}, "pain_level": {"11"}}, true},
+		{"emergency", url.Values{"red_flags": {"saddle_numbness"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			hold := section(rec.Body.String(), "on-hold")
+			if hold == "" {
+				t.Fatalf("status %d, no on-hold section:\n%s", rec.Code, rec.Body)
+			}
+			if got := strings.Contains(hold, clinician); got != tt.wantClinician {
+				t.Errorf("the on-hold section says %q: %v, want %v:\n%s", clinician, got, tt.wantClinician, hold)
+			}
+		})
+	}
+}
