@@ -51,6 +51,12 @@ var qualifiedTerms = []struct {
 		term: "trauma", qualified: []string{"significant trauma", "minor trauma"},
 		why: "the fracture section counts significant trauma, and minor trauma in someone with osteoporosis or on long-term steroids, not any trauma",
 	},
+	{
+		name:   "the blog blames twisting only together with the stretching",
+		source: "blog-stop-stretching", locator: "paragraph 3",
+		term: "twisting", qualified: []string{"twisting, pulling and stretching", "twisting and stretching"},
+		why: "the author says the daily stretches seemed to make things worse, and names twisting with pulling and stretching, never twisting alone",
+	},
 }
 
 // TestClaimsQualifyTermsAsTheirSection checks every claim at a section of
