@@ -156,6 +156,9 @@ var reasonedRules = []struct{ rule, says string }{
 	// positive HLA-B27 test); the rule refers with 2, one of them morning
 	// stiffness, which NG65 does not list.
 	{"red-flag-inflammatory-back-pain", "our threshold"},
+	// IFOMPT and AHCPR speak of minor trauma with fragile bones; the rule
+	// asks for a check after no trauma at all.
+	{"red-flag-fracture-without-fall", "our caution"},
 }
 
 // TestReasonedRulesSaySo checks that each rule in reasonedRules says in
