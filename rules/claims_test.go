@@ -37,6 +37,62 @@ var sectionLimits = []struct {
 	},
 }
 
+// qualifiedTerms are words a section uses only with a qualifier: a claim
+// at the section that uses the word must qualify it as the section does,
+// or it makes the section say more than it does.
+var qualifiedTerms = []struct {
+	name, source, locator, term string
+	qualified                   []string
+	why                         string
+}{
+	{
+		name:   "IFOMPT counts significant trauma, and minor trauma only with fragile bones",
+		source: "ifompt-red-flags-2020", locator: "Spinal fracture",
+		term: "trauma", qualified: []string{"significant trauma", "minor trauma"},
+		why: "the fracture section counts significant trauma, and minor trauma in someone with osteoporosis or on long-term steroids, not any trauma",
+	},
+	{
+		name:   "the blog blames twisting only together with the stretching",
+		source: "blog-stop-stretching", locator: "paragraph 3",
+		term: "twisting", qualified: []string{"twisting, pulling and stretching", "twisting and stretching"},
+		why: "the author says the daily stretches seemed to make things worse, and names twisting with pulling and stretching, never twisting alone",
+	},
+}
+
+// TestClaimsQualifyTermsAsTheirSection checks every claim at a section of
+// qualifiedTerms: each use of the term must be one of its qualified forms.
+func TestClaimsQualifyTermsAsTheirSection(t *testing.T) {
+	eng := defaultEngine(t)
+	for _, tt := range qualifiedTerms {
+		t.Run(tt.name, func(t *testing.T) {
+			type unqualified struct{ Rule, Claim string }
+			var got []unqualified
+			cited := false
+			for _, r := range eng.Rules() {
+				for _, c := range r.Citations {
+					if c.Source() != tt.source || c.Locator() != tt.locator {
+						continue
+					}
+					cited = true
+					rest := strings.ToLower(c.Claim())
+					for _, q := range tt.qualified {
+						rest = strings.ReplaceAll(rest, q, "")
+					}
+					if strings.Contains(rest, tt.term) {
+						got = append(got, unqualified{r.ID, c.Claim()})
+					}
+				}
+			}
+			if !cited {
+				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
+			}
+			if diff := cmp.Diff([]unqualified(nil), got); diff != "" {
+				t.Errorf("claims at %s, %q use %q without a qualifier of %q (%s) (-want +got):\n%s", tt.source, tt.locator, tt.term, tt.qualified, tt.why, diff)
+			}
+		})
+	}
+}
+
 // TestClaimsSayNoMoreThanTheirSection checks every citation of a listed
 // section against what the section does not say.
 func TestClaimsSayNoMoreThanTheirSection(t *testing.T) {
@@ -96,6 +152,13 @@ var reasonedRules = []struct{ rule, says string }{
 	{"walking-aggravates-bouts", "our advice"},
 	// The author's pacing caution, from the sources' warnings.
 	{"high-pain-gentle-range", "our advice"},
+	// NG65 refers with 4 or more of its listed features (3 with a
+	// positive HLA-B27 test); the rule refers with 2, one of them morning
+	// stiffness, which NG65 does not list.
+	{"red-flag-inflammatory-back-pain", "our threshold"},
+	// IFOMPT and AHCPR speak of minor trauma with fragile bones; the rule
+	// asks for a check after no trauma at all.
+	{"red-flag-fracture-without-fall", "our caution"},
 }
 
 // TestReasonedRulesSaySo checks that each rule in reasonedRules says in
