@@ -459,7 +459,13 @@ only for the names of the red flags that count in the past: a past
 cancer written in text ("Breast cancer 2015", resolved) gets the warning
 card, listed "(no longer active)", as its ICD-10-CM code would get a
 referral; one that names no such red flag (a resolved sciatica) is
-neither listed nor counted. A Condition whose code could not be read is not
+neither listed nor counted. An active Condition whose codes stand for
+conditions of the vocabulary but for no red flag ([Mapping.MappedNames])
+is used for the advice, and what it is called is read too, for the
+names of red flags only: "Sciatica due to metastatic prostate cancer"
+coded as sciatica gets the warning card, listed with what its codes
+were read as, since its codes alone give exercise advice with no word
+of the red flag; named as its codes are, it gets none. A Condition whose code could not be read is not
 among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or

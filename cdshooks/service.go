@@ -531,9 +531,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	// unmapped is the card of the Conditions counted but not mapped to
 	// the vocabulary, when what they are called is of interest (see
 	// unmappedCard): given on any chart, since a red flag may be among
-	// them, and never counted toward a referral.
+	// them, and never counted toward a referral; with them, the
+	// Conditions mapped to conditions only, whose names may name a red
+	// flag their codes do not stand for (Mapping.MappedNames).
 	var unmapped []Card
-	if c, ok := unmappedCard(eng, req.HookInstance, m.Unmapped); ok {
+	if c, ok := unmappedCard(eng, req.HookInstance, append(slices.Clip(m.Unmapped), m.MappedNames...)); ok {
 		unmapped = []Card{c}
 	}
 	activeUnread := fr.conditions != nil || incomplete != nil

@@ -94,7 +94,10 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 // them; it never says a red flag is present. A Condition no longer active
 // (UnmappedCondition.Past) is read only for the names of the red flags
 // that count in the past (a past cancer), and left out of the card, count
-// and list, when it names none. Its uuid is derived from
+// and list, when it names none; so is one mapped to conditions of the
+// vocabulary (UnmappedCondition.ReadAs, Mapping.MappedNames) that names
+// no red flag, and one that names one is listed with what its codes were
+// read as. Its uuid is derived from
 // hookInstance and eng's rule set, as Cards' are.
 func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []UnmappedCondition) (Card, bool) {
 	if len(unmapped) == 0 {
@@ -109,8 +112,14 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	}
 	anyFlag := func(string) bool { return true }
 	namesPast := func(name string) bool { return namesFlag(eng, name, func(id string) bool { return past[id] }) }
+	// One whose codes stand for conditions of the vocabulary
+	// (UnmappedCondition.ReadAs) was used for the advice, and is listed
+	// only when what it is called names a red flag its codes do not
+	// stand for: "Sciatica" beside its code is no news.
+	namesAny := func(name string) bool { return namesFlag(eng, name, anyFlag) }
 	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
-		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast)
+		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast) ||
+			len(u.ReadAs) > 0 && !slices.ContainsFunc(unmappedNames(u), namesAny)
 	})
 	flag, cond := false, false
 	for _, u := range unmapped {
@@ -155,14 +164,27 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 		if u.Past {
 			item += " (no longer active)"
 		}
+		if len(u.ReadAs) > 0 {
+			item += " (its codes read only as " + strings.ReplaceAll(strings.Join(u.ReadAs, ", "), "_", " ") + ")"
+		}
 		list = append(list, item)
 	}
 	if n > maxUnmappedListed {
 		list = append(list, fmt.Sprintf("- and %d more", n-maxUnmappedListed))
 	}
+	intro := fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
+		"or with codes its vocabulary does not have, so the advice was worked out without %s:", heading, count, are, them)
+	if slices.ContainsFunc(unmapped, func(u UnmappedCondition) bool { return len(u.ReadAs) > 0 }) {
+		their := "their"
+		if n == 1 {
+			their = "its"
+		}
+		intro = fmt.Sprintf("**%s not read in full.** %s on the chart %s coded only in text, under a code system this service does not know, "+
+			"or with codes its vocabulary does not have, or %s named for more than %s codes stand for (marked with what the codes were read as), "+
+			"so the advice was worked out without what %s names say:", heading, count, are, are, their, their)
+	}
 	body := []string{
-		fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
-			"or with codes its vocabulary does not have, so the advice was worked out without %s:", heading, count, are, them),
+		intro,
 		strings.Join(list, "\n"),
 		ask + "Review " + them + " on the chart for red flags, and assess the patient if one is present; the response's extensions " +
 			ExtensionSkippedConditions + " and " + ExtensionUnknownCodes + " say what the service could not use.",

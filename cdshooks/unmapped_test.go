@@ -217,6 +217,38 @@ func TestUnmappedConditions(t *testing.T) {
 			name:    "names nothing of interest: no card",
 			entries: []string{unmappedEntry(asthmaSCT), unmappedEntry(textOnly("Type 2 diabetes"))},
 		},
+		// A Condition whose codes stand for a condition of the vocabulary
+		// (used for the advice) but for no red flag, while what it is
+		// called names one: the red flag must not go unseen behind the
+		// advice.
+		{
+			name:     "coded as sciatica, its text names a red flag",
+			entries:  []string{unmappedEntry(`{"coding": [` + sciaticaCode + `], "text": "Sciatica due to metastatic prostate cancer"}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+			inDetail: []string{"\n- Sciatica due to metastatic prostate cancer (its codes read only as sciatica)\n", "**Condition not read in full.**"},
+		},
+		{
+			name: "coded as a disc herniation, a translation under an unknown system names a red flag",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}, ` +
+				`{"system": "http://snomed.info/sct", "code": "192970008", "display": "Cauda equina syndrome"}]}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+			inDetail: []string{"\n- Cauda equina syndrome (its codes read only as disc herniation)\n"},
+		},
+		{
+			name:    "coded as a red flag, its text names another: the referral stands, no card",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}], "text": "Cauda equina syndrome with saddle anaesthesia"}`)},
+			want: []cardLine{
+				{cdshooks.IndicatorWarning, "referral", "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."},
+				{cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 1 message, in the detail"},
+			},
+		},
+		{
+			name:    "coded as sciatica, named as its code is: no card",
+			entries: []string{unmappedEntry(`{"coding": [` + sciaticaCode + `], "text": "Sciatica, right side"}`)},
+			want: []cardLine{
+				{cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"},
+			},
+		},
 		{
 			name:    "every condition read: no card",
 			entries: []string{unmappedEntry(`{"coding": [` + sciaticaCode + `]}`)},
