@@ -130,7 +130,10 @@ of time ([WithTimeout]).
     only warns or informs otherwise (suppressed among them: what it
     withholds is withheld from the clinician too) is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
-    birth date, or no conditions. An OperationOutcome in place of the
+    birth date, or no conditions; a null patient is reported as a
+    Patient without a birthDate is, with the warning card "Patient
+    missing: age-related referrals not assessed; check the age on the
+    chart", since the advice of an unknown age is an adult's. An OperationOutcome in place of the
     Patient is not a 412: it is answered as a Patient not read from
     fhirServer (see Trust), with the age unknown and the warning card.
   - Patient.birthDate gives the profile's age on the service's date

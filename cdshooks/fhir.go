@@ -1452,6 +1452,14 @@ func unavailable(at string) error {
 func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocabulary, now time.Time) error {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
+		// No data: no birth date, as for a Patient without one, so the
+		// age-related referrals are not assessed, which the clinician is
+		// told rather than given an adult's advice in silence; unless
+		// the Patient is already noted as not read (a key in the wrong
+		// case, or given twice), which says why.
+		if len(m.UnreadPatient) == 0 {
+			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: at, Reason: patientNull})
+		}
 		return nil
 	}
 	var p fhirPatient
@@ -1545,6 +1553,10 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	}
 	return nil
 }
+
+// patientNull is the reason of the Mapping.UnreadPatient note of a
+// patient prefetch that is JSON null, CDS Hooks' "no data".
+const patientNull = "null: the client sent no Patient, so there is no birth date: the age is taken as unknown, and the sex as not stated"
 
 // birthDateMissing is the reason of the Mapping.UnreadPatient note of a
 // Patient without a birthDate (or with null).

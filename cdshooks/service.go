@@ -514,8 +514,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if fr.patient != nil {
 		// The Patient could not be read: the age is unknown, as for a
-		// birthDate that gives none, and the cards say so.
-		m.UnreadPatient = append(m.UnreadPatient, fr.unreadPatient())
+		// birthDate that gives none, and the cards say so, with why it
+		// could not be read rather than the null that stood in for it.
+		m.UnreadPatient = append(slices.DeleteFunc(m.UnreadPatient, func(n PatientNote) bool {
+			return n == PatientNote{Entry: "prefetch." + PrefetchPatient, Reason: patientNull}
+		}), fr.unreadPatient())
 	}
 	if fr.past != nil {
 		// The past Conditions read count; the others may hold a past
