@@ -468,7 +468,12 @@ is used for the advice, and what it is called is read too, for the
 names of red flags only: "Sciatica due to metastatic prostate cancer"
 coded as sciatica gets the warning card, listed with what its codes
 were read as, since its codes alone give exercise advice with no word
-of the red flag; named as its codes are, it gets none. A Condition whose code could not be read is not
+of the red flag; named as its codes are, it gets none. A coding sent
+under a code system the vocabulary has no code of (none, or FHIR's
+written another way, such as "https://hl7.org/fhir/sid/icd-10-cm") is
+not counted, but its code is looked up under the systems the
+vocabulary has: when it stands for a red flag there ("G83.4"), the
+Condition gets the warning card too. A Condition whose code could not be read is not
 among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or

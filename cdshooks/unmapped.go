@@ -80,6 +80,34 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 	return slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), flag)
 }
 
+// codedFlag reports whether a coding of u sent under a code system the
+// vocabulary has no code of carries a code that, under a system it has,
+// stands for a red flag that want accepts: "G83.4" (cauda equina
+// syndrome in ICD-10-CM) under no system, or under a system written
+// another way than FHIR's ("https://hl7.org/fhir/sid/icd-10-cm", a
+// slash at the end, "ICD-10-CM"). The code is not counted, since the
+// system it was sent under may give it another meaning, but a red flag
+// is not left to the extension's list of unknown codes, which an EHR does
+// not show. A coding under a system the vocabulary has was looked up
+// there, and is not read again under another: the two ICD-10s stay apart.
+func codedFlag(idx *codes, u UnmappedCondition, want func(term) bool) bool {
+	read := map[string]bool{}
+	for k := range idx.exact {
+		read[k[0]] = true
+	}
+	for _, cd := range u.Codes {
+		if system, _ := canonicalCode(cd.System, cd.Code); read[system] || strings.TrimSpace(cd.Code) == "" {
+			continue
+		}
+		for system := range read {
+			if t, ok := idx.lookup(system, cd.Code); ok && t.redFlag && want(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // unmappedCard is the card of the Conditions the service counted but
 // could not map to its vocabulary (unmapped, Mapping.Unmapped), and
 // whether there is one: a warning card when the name of one of them (its
@@ -110,29 +138,32 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	for _, t := range eng.Vocabulary().RedFlags {
 		past[t.ID] = t.CountsWhenPast
 	}
-	anyFlag := func(string) bool { return true }
-	namesPast := func(name string) bool { return namesFlag(eng, name, func(id string) bool { return past[id] }) }
+	idx := codeIndex(eng.Vocabulary())
+	// isFlag reports whether u names a red flag (one that counts in the
+	// past, when pastOnly): by what it is called, or by a code sent
+	// under a code system the vocabulary has no code of that, under a
+	// system it has, stands for one (see codedFlag).
+	isFlag := func(u UnmappedCondition, pastOnly bool) bool {
+		want := func(id string) bool { return !pastOnly || past[id] }
+		return slices.ContainsFunc(unmappedNames(u), func(name string) bool { return namesFlag(eng, name, want) }) ||
+			codedFlag(idx, u, func(t term) bool { return !pastOnly || t.past })
+	}
 	// One whose codes stand for conditions of the vocabulary
 	// (UnmappedCondition.ReadAs) was used for the advice, and is listed
-	// only when what it is called names a red flag its codes do not
-	// stand for: "Sciatica" beside its code is no news.
-	namesAny := func(name string) bool { return namesFlag(eng, name, anyFlag) }
+	// only when it names a red flag its codes do not stand for:
+	// "Sciatica" beside its code is no news.
 	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
-		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast) ||
-			len(u.ReadAs) > 0 && !slices.ContainsFunc(unmappedNames(u), namesAny)
+		return u.Past && !isFlag(u, true) || len(u.ReadAs) > 0 && !isFlag(u, false)
 	})
 	flag, cond := false, false
 	for _, u := range unmapped {
-		for _, name := range unmappedNames(u) {
-			if u.Past || namesFlag(eng, name, anyFlag) {
-				flag = true
-				break
-			}
-			cond = cond || len(eng.NamedReferralConditions([]byte(name))) > 0
-		}
-		if flag {
+		if u.Past || isFlag(u, false) {
+			flag = true
 			break
 		}
+		cond = cond || slices.ContainsFunc(unmappedNames(u), func(name string) bool {
+			return len(eng.NamedReferralConditions([]byte(name))) > 0
+		})
 	}
 	if !flag && !cond {
 		return Card{}, false
@@ -147,7 +178,8 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	ind := IndicatorWarning
 	if flag {
 		summary = fmt.Sprintf("%s on the chart could not be read by this service: review %s for red flags", words.Capital(count), them)
-		ask = "What one of them is called uses the words of a red flag this service knows. The service cannot tell from a name whether a red flag " +
+		ask = "What one of them is called uses the words of a red flag this service knows, or one has the code of a red flag sent under a code system " +
+			"the service does not read (a system left out, or written another way than the one it reads). The service cannot tell from a name whether a red flag " +
 			"is present, absent or a relative's (\"no saddle numbness\", \"family history of cancer\"), so it counts none of them and gives no referral for them. "
 	} else {
 		ind = IndicatorInfo

@@ -249,6 +249,36 @@ func TestUnmappedConditions(t *testing.T) {
 				{cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"},
 			},
 		},
+		// The code of a red flag sent under a code system the vocabulary
+		// has no code of (none, or FHIR's written another way) is not
+		// counted, but it is not left to the list of unknown codes either.
+		{
+			name: "the code of a red flag under systems written another way, or none",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "https://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}]}`),
+				unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm/", "code": "G834"}]}`),
+				unmappedEntry(`{"coding": [{"system": "ICD-10-CM", "code": "C41.2"}]}`),
+				unmappedEntry(`{"coding": [{"code": "S32.010A"}]}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, "4 conditions on the chart could not be read by this service: review them for red flags"}},
+			inDetail: []string{"\n- https://hl7.org/fhir/sid/icd-10-cm G83.4\n", "\n- S32.010A\n", "the code of a red flag sent under a code system the service does not read"},
+		},
+		{
+			name:    "a resolved past cancer's code under a system written another way",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "icd-10-cm", "code": "Z85.3"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a resolved cauda equina syndrome under a system written another way: not a red flag of the past, no card",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "icd-10-cm", "code": "G83.4"}]}`)},
+		},
+		{
+			name:    "coded as a disc herniation, a second coding with a red flag's code under no system",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}, {"code": "G83.4"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+		},
+		{
+			name:    "a code of a condition, not a red flag, under no system: no card",
+			entries: []string{unmappedEntry(`{"coding": [{"code": "M51.26"}]}`)},
+		},
 		{
 			name:    "every condition read: no card",
 			entries: []string{unmappedEntry(`{"coding": [` + sciaticaCode + `]}`)},
