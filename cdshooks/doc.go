@@ -473,7 +473,11 @@ under a code system the vocabulary has no code of (none, or FHIR's
 written another way, such as "https://hl7.org/fhir/sid/icd-10-cm") is
 not counted, but its code is looked up under the systems the
 vocabulary has: when it stands for a red flag there ("G83.4"), the
-Condition gets the warning card too. A Condition whose code could not be read is not
+Condition gets the warning card too; so does a code sent under a
+system the vocabulary has but not listed there, when another system
+lists it as a red flag (the WHO's ICD-10 "G83.4", which only
+ICD-10-CM's code stands for so far), never counted, since the two
+ICD-10s differ below their categories. A Condition whose code could not be read is not
 among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or

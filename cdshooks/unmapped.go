@@ -80,26 +80,33 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 	return slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), flag)
 }
 
-// codedFlag reports whether a coding of u sent under a code system the
-// vocabulary has no code of carries a code that, under a system it has,
-// stands for a red flag that want accepts: "G83.4" (cauda equina
-// syndrome in ICD-10-CM) under no system, or under a system written
-// another way than FHIR's ("https://hl7.org/fhir/sid/icd-10-cm", a
-// slash at the end, "ICD-10-CM"). The code is not counted, since the
-// system it was sent under may give it another meaning, but a red flag
-// is not left to the extension's list of unknown codes, which an EHR does
-// not show. A coding under a system the vocabulary has was looked up
-// there, and is not read again under another: the two ICD-10s stay apart.
+// codedFlag reports whether a coding of u that stands for no term where
+// it was sent carries a code that, under another code system the
+// vocabulary has, stands for a red flag that want accepts: "G83.4"
+// (cauda equina syndrome in ICD-10-CM) under no system, under a system
+// written another way than FHIR's ("https://hl7.org/fhir/sid/icd-10-cm",
+// a slash at the end, "ICD-10-CM"), or under the WHO's ICD-10, whose
+// G83.4 the vocabulary does not list yet. The code is not counted, since
+// the system it was sent under may give it another meaning (the two
+// ICD-10s differ below their categories), but a red flag is not left to
+// the extension's list of unknown codes, which an EHR does not show.
 func codedFlag(idx *codes, u UnmappedCondition, want func(term) bool) bool {
 	read := map[string]bool{}
 	for k := range idx.exact {
 		read[k[0]] = true
 	}
 	for _, cd := range u.Codes {
-		if system, _ := canonicalCode(cd.System, cd.Code); read[system] || strings.TrimSpace(cd.Code) == "" {
+		if strings.TrimSpace(cd.Code) == "" {
 			continue
 		}
+		if _, ok := idx.lookup(cd.System, cd.Code); ok {
+			continue // it stands for its term where it was sent
+		}
+		sent, _ := canonicalCode(cd.System, cd.Code)
 		for system := range read {
+			if system == sent {
+				continue
+			}
 			if t, ok := idx.lookup(system, cd.Code); ok && t.redFlag && want(t) {
 				return true
 			}
@@ -179,7 +186,7 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	if flag {
 		summary = fmt.Sprintf("%s on the chart could not be read by this service: review %s for red flags", words.Capital(count), them)
 		ask = "What one of them is called uses the words of a red flag this service knows, or one has the code of a red flag sent under a code system " +
-			"the service does not read (a system left out, or written another way than the one it reads). The service cannot tell from a name whether a red flag " +
+			"the service does not read for it (a system left out, written another way than the one it reads, or the other ICD-10). The service cannot tell from a name whether a red flag " +
 			"is present, absent or a relative's (\"no saddle numbness\", \"family history of cancer\"), so it counts none of them and gives no referral for them. "
 	} else {
 		ind = IndicatorInfo

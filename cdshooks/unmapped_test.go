@@ -275,6 +275,23 @@ func TestUnmappedConditions(t *testing.T) {
 			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}, {"code": "G83.4"}]}`)},
 			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
 		},
+		// The WHO's ICD-10 codes the vocabulary does not list yet: a red
+		// flag's code in ICD-10-CM is not counted (the two ICD-10s differ
+		// below their categories), but gets the card.
+		{
+			name:    "cauda equina syndrome in the WHO's ICD-10, which the vocabulary does not list",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "G83.4"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a resolved past cancer in the WHO's ICD-10, under its OID",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "urn:oid:2.16.840.1.113883.6.3", "code": "Z85.3"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a disc herniation's ICD-10-CM code sent as the WHO's: a condition, not a red flag, no card",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M51.26"}]}`)},
+		},
 		{
 			name:    "a code of a condition, not a red flag, under no system: no card",
 			entries: []string{unmappedEntry(`{"coding": [{"code": "M51.26"}]}`)},
