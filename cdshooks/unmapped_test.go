@@ -195,6 +195,12 @@ func TestUnmappedConditions(t *testing.T) {
 			want: []cardLine{{cdshooks.IndicatorWarning, notRead, "4 conditions on the chart could not be read by this service: review them for red flags"}},
 		},
 		{
+			name: "text only, a chart's shorthand: a wedge fracture, long-term steroid use, prostate ca",
+			entries: []string{unmappedEntry(textOnly("L1 wedge fracture")), unmappedEntry(textOnly("Long-term steroid use")),
+				unmappedEntry(textOnly("Hx prostate ca"))},
+			want: []cardLine{{cdshooks.IndicatorWarning, notRead, "3 conditions on the chart could not be read by this service: review them for red flags"}},
+		},
+		{
 			name:     "resolved, text only, metastases: a past cancer by an also_called name",
 			entries:  []string{resolvedEntry(textOnly("Bone metastases"))},
 			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
