@@ -130,7 +130,10 @@ of time ([WithTimeout]).
     only warns or informs otherwise (suppressed among them: what it
     withholds is withheld from the clinician too) is ignored. A key whose
     value is JSON null, which CDS Hooks uses for "no data", means no
-    birth date, or no conditions. An OperationOutcome in place of the
+    birth date, or no conditions; a null patient is reported as a
+    Patient without a birthDate is, with the warning card "Patient
+    missing: age-related referrals not assessed; check the age on the
+    chart", since the advice of an unknown age is an adult's. An OperationOutcome in place of the
     Patient is not a 412: it is answered as a Patient not read from
     fhirServer (see Trust), with the age unknown and the warning card.
   - Patient.birthDate gives the profile's age on the service's date
@@ -459,7 +462,22 @@ only for the names of the red flags that count in the past: a past
 cancer written in text ("Breast cancer 2015", resolved) gets the warning
 card, listed "(no longer active)", as its ICD-10-CM code would get a
 referral; one that names no such red flag (a resolved sciatica) is
-neither listed nor counted. A Condition whose code could not be read is not
+neither listed nor counted. An active Condition whose codes stand for
+conditions of the vocabulary but for no red flag ([Mapping.MappedNames])
+is used for the advice, and what it is called is read too, for the
+names of red flags only: "Sciatica due to metastatic prostate cancer"
+coded as sciatica gets the warning card, listed with what its codes
+were read as, since its codes alone give exercise advice with no word
+of the red flag; named as its codes are, it gets none. A coding sent
+under a code system the vocabulary has no code of (none, or FHIR's
+written another way, such as "https://hl7.org/fhir/sid/icd-10-cm") is
+not counted, but its code is looked up under the systems the
+vocabulary has: when it stands for a red flag there ("G83.4"), the
+Condition gets the warning card too; so does a code sent under a
+system the vocabulary has but not listed there, when another system
+lists it as a red flag (the WHO's ICD-10 "G83.4", which only
+ICD-10-CM's code stands for so far), never counted, since the two
+ICD-10s differ below their categories. A Condition whose code could not be read is not
 among them: it has the warning card of the Conditions not all read. The
 skipped, assumed and unread Conditions are also logged ([WithLogger]),
 on one line per call with the entry and reason of each (no ids or

@@ -80,11 +80,11 @@ func TestMiscasedPrefetchKeyFailsTowardAClinician(t *testing.T) {
 			failed{Status: 200, Cards: []string{cancerNerve, unreadPastCard}, Unread: []string{"prefetch.PastConditions"}}},
 		{"a red flag under Conditions", rename(redFlag, "conditions", "Conditions"),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
-		{"Conditions beside conditions with a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "Conditions": null`, 1),
+		{"Conditions beside conditions with a red flag", strings.Replace(redFlag, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}`, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "Conditions": null`, 1),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.Conditions"}}},
 		{"Patient beside a red flag", rename(redFlag, "patient", "Patient"),
 			failed{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard}, Unread: []string{"prefetch.Patient"}}},
-		{"PainScores beside a red flag", strings.Replace(redFlag, `"patient": null`, `"patient": null, "PainScores": null`, 1),
+		{"PainScores beside a red flag", strings.Replace(redFlag, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}`, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "PainScores": null`, 1),
 			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidSeriousCard}, Unread: []string{"prefetch.PainScores"}}},
 		{"Conditions that call for no referral: the 400 naming the key", rename(request("", condition(active, sciaticaCode)), "conditions", "Conditions"),
 			failed{Status: 400, Field: "prefetch.Conditions"}},
@@ -259,7 +259,7 @@ func TestUnreadableBundleFailsTowardAClinician(t *testing.T) {
 	// bundle is a request whose conditions Bundle is written out.
 	bundle := func(members string) string {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
+			"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + members + `}}}`
 	}
 	tests := []failedCase{
 		{"an entry list that is an entry", bundle(`"entry": ` + redFlag),
@@ -313,7 +313,7 @@ func TestWrongBundleFailsTowardAClinician(t *testing.T) {
 	// out.
 	body := func(conditions, past string) string {
 		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-			"prefetch": {"patient": null, "pastConditions": ` + past + `, "conditions": ` + conditions + `}}`
+			"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": ` + past + `, "conditions": ` + conditions + `}}`
 	}
 	bundle := func(resourceType string, entries ...string) string {
 		return `{"resourceType": ` + resourceType + `, "type": "searchset", "entry": [` + strings.Join(entries, ", ") + `]}`
@@ -404,28 +404,28 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 		avoidCard = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
 	)
 	tests := []failedCase{
-		{"conditions twice, the red flag first", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
+		{"conditions twice, the red flag first", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
-		{"conditions twice, the red flag last", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
+		{"conditions twice, the red flag last", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `, "conditions": ` + red + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
-		{"conditions twice, and no referral: the 400 naming it", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `, "conditions": null}`),
+		{"conditions twice, and no referral: the 400 naming it", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `, "conditions": null}`),
 			failed{Status: 400, Field: "prefetch.conditions"}},
-		{"patient twice beside a red flag", body(`"prefetch": {"patient": null, "patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+		{"patient twice beside a red flag", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, patientCard, avoidCard}, Unread: []string{"prefetch.patient"}}},
-		{"painScores twice beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "painScores": null, "painScores": null}`),
+		{"painScores twice beside a red flag", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `, "painScores": null, "painScores": null}`),
 			failed{Status: 200, Cards: []string{seriousCard, painCard, avoidCard}, Unread: []string{"prefetch.painScores"}}},
-		{"Prefetch", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}`),
+		{"Prefetch", body(`"Prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard, pastCard, patientCard},
 				Unread: []string{"Prefetch.conditions", "Prefetch.pastConditions", "Prefetch.patient"}}},
-		{"Prefetch beside prefetch", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}, "Prefetch": {"conditions": ` + red + `}`),
+		{"Prefetch beside prefetch", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `}, "Prefetch": {"conditions": ` + red + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"Prefetch.conditions"}}},
-		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+		{"Prefetch, and no referral: the 400 naming it", body(`"Prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 400, Field: "Prefetch.conditions"}},
-		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
+		{"a null Prefetch beside a red flag", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `}, "Prefetch": null`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"Prefetch"}}},
-		{"a key the service does not read, twice", body(`"prefetch": {"patient": null, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
+		{"a key the service does not read, twice", body(`"prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + red + `, "x": 1, "x": 2}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"prefetch.x"}}},
-		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": null, "pastConditions": null, "conditions": ` + other + `}`),
+		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
 	checkFailedCalls(t, tests)
@@ -521,7 +521,7 @@ func TestUnreadRequestPartCardSaysWhatWasNotRead(t *testing.T) {
 			card{Summary: unreadRequestCard, AllRead: true}},
 		{"patientId twice, the same", withContext(redFlag, `"patientId": "p", "patientId": "p"`),
 			card{Summary: unreadRequestCard, AllRead: true}},
-		{"a prefetch key the service does not read, twice", strings.Replace(redFlag, `"patient": null`, `"patient": null, "x": 1, "x": 2`, 1),
+		{"a prefetch key the service does not read, twice", strings.Replace(redFlag, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}`, `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "x": 1, "x": 2`, 1),
 			card{Summary: unreadRequestCard, AllRead: true}},
 		{"UserId beside an entry that cannot be read", withContext(unreadEntry, `"patientId": "p", "UserId": "Practitioner/1"`),
 			card{Summary: unreadCard, NotRead: true}},

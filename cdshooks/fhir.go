@@ -106,6 +106,17 @@ type Mapping struct {
 	// Conditions whose code could not be read are in UnreadConditions
 	// instead.
 	Unmapped []UnmappedCondition `json:"unmapped_conditions,omitempty"`
+	// MappedNames are the active Conditions counted whose codes stand
+	// for conditions of the vocabulary but for no red flag (ReadAs), in
+	// the order met. They are used for the advice, and what they are
+	// called is read as Unmapped's is, for the names of red flags only:
+	// a red flag their codes do not stand for ("Sciatica due to
+	// metastatic prostate cancer" coded as sciatica; a translation
+	// "Cauda equina syndrome" under a code system the vocabulary does
+	// not have, beside a code of disc herniation) gets them into the
+	// Service's card of the Conditions not read, so that it does not go
+	// unseen behind the advice.
+	MappedNames []UnmappedCondition `json:"-"`
 	// Assumed are the Condition resources counted as active although
 	// their status could not be read (a clinicalStatus missing, without a
 	// system, of another code system, with a code that system does not
@@ -286,6 +297,15 @@ type UnmappedCondition struct {
 	// or resolved), which the Service reads only for the names of the
 	// red flags that count in the past (a past cancer).
 	Past bool `json:"past,omitempty"`
+	// ReadAs are the ids of the vocabulary's conditions that the codes
+	// of an active Condition stand for, when they stand for some but for
+	// no red flag; empty for a Condition the service could not map. Such
+	// a Condition is used for the advice, and is listed here only so
+	// that what it is called is read for the names of red flags its codes
+	// do not stand for ("Sciatica due to metastatic prostate cancer"
+	// coded as sciatica): the Service's card asks the clinician to
+	// review it only when one is named.
+	ReadAs []string `json:"read_as,omitempty"`
 }
 
 // ConditionNote is a Condition of the conditions Bundle that the service
@@ -1432,6 +1452,14 @@ func unavailable(at string) error {
 func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocabulary, now time.Time) error {
 	const at = "prefetch." + PrefetchPatient
 	if isNull(raw) {
+		// No data: no birth date, as for a Patient without one, so the
+		// age-related referrals are not assessed, which the clinician is
+		// told rather than given an adult's advice in silence; unless
+		// the Patient is already noted as not read (a key in the wrong
+		// case, or given twice), which says why.
+		if len(m.UnreadPatient) == 0 {
+			m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: at, Reason: patientNull})
+		}
 		return nil
 	}
 	var p fhirPatient
@@ -1525,6 +1553,10 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 	}
 	return nil
 }
+
+// patientNull is the reason of the Mapping.UnreadPatient note of a
+// patient prefetch that is JSON null, CDS Hooks' "no data".
+const patientNull = "null: the client sent no Patient, so there is no birth date: the age is taken as unknown, and the sex as not stated"
 
 // birthDateMissing is the reason of the Mapping.UnreadPatient note of a
 // Patient without a birthDate (or with null).
@@ -1913,7 +1945,8 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			n.Reason = strings.Join(assumed, "; ") + ", erring toward a referral"
 			m.Assumed = append(m.Assumed, n)
 		}
-		coded, other, mapped := false, false, false
+		coded, other, mapped, mappedFlag := false, false, false, false
+		var readAs []string
 		for _, cd := range note.Codes {
 			if cd.Code == "" {
 				continue
@@ -1929,9 +1962,13 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 				continue
 			case ok && t.redFlag:
 				flags[t.index] = true
+				mappedFlag = true
 				continue
 			case ok:
 				conds[t.index] = true
+				if id := vocab.Conditions[t.index].ID; !slices.Contains(readAs, id) {
+					readAs = append(readAs, id)
+				}
 				continue
 			}
 			key := [2]string{cd.System, cd.Code}
@@ -1945,6 +1982,16 @@ func (m *Mapping) conditions(raw json.RawMessage, s conditionSearch, pid string,
 			// Counted, but the advice could not use it: what it is
 			// called may name a red flag (see Mapping.Unmapped).
 			m.Unmapped = append(m.Unmapped, UnmappedCondition{Entry: path, Text: c.Text, Codes: c.Codings})
+		}
+		if counts && mapped && !mappedFlag && len(c.unreadCode) == 0 && s.what != "past" {
+			// Counted for conditions only (a disc herniation, sciatica):
+			// what it is called may say more than its codes, a red
+			// flag the codes do not stand for ("Sciatica due to
+			// metastatic prostate cancer", or a translation under a
+			// code system the vocabulary does not have), which the
+			// advice would otherwise go without in silence (see
+			// UnmappedCondition.ReadAs).
+			m.MappedNames = append(m.MappedNames, UnmappedCondition{Entry: path, Text: c.Text, Codes: c.Codings, ReadAs: readAs})
 		}
 		switch {
 		case other:

@@ -59,7 +59,7 @@ func request(bundle string, entries ...string) string {
 		bundle += ", "
 	}
 	return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-		"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + bundle +
+		"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "conditions": {"resourceType": "Bundle", "type": "searchset", ` + bundle +
 		`"entry": [` + strings.Join(entries, ",\n") + `]}}}`
 }
 
@@ -760,12 +760,14 @@ func TestPatientAndContext(t *testing.T) {
 			cdshooks.PatientNote{Entry: "prefetch.patient", Reason: "must be an object, found a string" + notRead}},
 		{"resourceType a number", `{"resourceType": 7, "birthDate": "1950"}`,
 			cdshooks.PatientNote{Entry: "prefetch.patient.resourceType", Reason: "must be a string, found a number" + notRead}},
+		{"patient null, no data", `null`,
+			cdshooks.PatientNote{Entry: "prefetch.patient", Reason: "null: the client sent no Patient, so there is no birth date: the age is taken as unknown, and the sex as not stated"}},
 		{"BirthDate", `{"resourceType": "Patient", "BirthDate": "1950"}`,
 			cdshooks.PatientNote{Entry: "prefetch.patient.BirthDate", Reason: `wrong case: JSON keys are case-sensitive; write "birthDate"` + notRead}},
 	}
 	for _, tt := range unreadTests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := strings.Replace(request("", condition(active, saddleCode)), `"patient": null`, `"patient": `+tt.patient, 1)
+			body := strings.Replace(request("", condition(active, saddleCode)), `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}`, `"patient": `+tt.patient, 1)
 			m, err := mapBody(t, body)
 			if err != nil {
 				t.Fatalf("MapRequest: %v; want the Mapping, the Patient not read", err)

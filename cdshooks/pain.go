@@ -131,7 +131,11 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //   - JSON null, or no key, means no pain scores;
 //   - a value of the wrong type, a key given twice or in the wrong case,
 //     a resourceType that is missing or misspelled, and an Observation
-//     whose subject is not the patient in context are 400s;
+//     whose subject is not the patient in context cost only the pain
+//     scores, never the Conditions' referrals: such an Observation is
+//     listed in Mapping.UnreadPainScores and not used, and for the others
+//     painScores returns an error, which MapRequest lists there with no
+//     score used;
 //   - an Observation that is entered-in-error, cancelled or only
 //     registered, one that is not of LOINC 72514-3, and one with a
 //     dataAbsentReason and no value is left out, and listed in

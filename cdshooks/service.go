@@ -514,8 +514,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if fr.patient != nil {
 		// The Patient could not be read: the age is unknown, as for a
-		// birthDate that gives none, and the cards say so.
-		m.UnreadPatient = append(m.UnreadPatient, fr.unreadPatient())
+		// birthDate that gives none, and the cards say so, with why it
+		// could not be read rather than the null that stood in for it.
+		m.UnreadPatient = append(slices.DeleteFunc(m.UnreadPatient, func(n PatientNote) bool {
+			return n == PatientNote{Entry: "prefetch." + PrefetchPatient, Reason: patientNull}
+		}), fr.unreadPatient())
 	}
 	if fr.past != nil {
 		// The past Conditions read count; the others may hold a past
@@ -531,9 +534,11 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	// unmapped is the card of the Conditions counted but not mapped to
 	// the vocabulary, when what they are called is of interest (see
 	// unmappedCard): given on any chart, since a red flag may be among
-	// them, and never counted toward a referral.
+	// them, and never counted toward a referral; with them, the
+	// Conditions mapped to conditions only, whose names may name a red
+	// flag their codes do not stand for (Mapping.MappedNames).
 	var unmapped []Card
-	if c, ok := unmappedCard(eng, req.HookInstance, m.Unmapped); ok {
+	if c, ok := unmappedCard(eng, req.HookInstance, append(slices.Clip(m.Unmapped), m.MappedNames...)); ok {
 		unmapped = []Card{c}
 	}
 	activeUnread := fr.conditions != nil || incomplete != nil

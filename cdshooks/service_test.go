@@ -480,6 +480,13 @@ func TestUnreadableBirthDate(t *testing.T) {
 		{"a birthDate of null", withBirthDate(nil), outcome{Status: 200, Cards: []string{cancer, noBirth},
 			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "missing" + unknown}},
 			Outcome: cdshooks.OutcomeCards}},
+		// A patient of null, CDS Hooks' "no data", has no birth date
+		// either: the clinician is told, not given an adult's advice in
+		// silence.
+		{"a patient of null", withPatient("", nil), outcome{Status: 200, Cards: []string{cancer, "Patient missing: age-related referrals not assessed; check the age on the chart"},
+			Unread: []cdshooks.PatientNote{{Entry: "prefetch.patient", Reason: "null: the client sent no Patient, so there is no birth date" + unknown +
+				", and the sex as not stated"}},
+			Outcome: cdshooks.OutcomeCards}},
 		{"a number: the wrong type", withBirthDate(1964), outcome{Status: 200, Cards: []string{cancer, noAge},
 			Unread:  []cdshooks.PatientNote{{Entry: birthKey, Reason: "must be a string, found a number" + unknown}},
 			Outcome: cdshooks.OutcomeCards}},
@@ -715,7 +722,7 @@ func TestConditionsBundle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
-				"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "type": "searchset",
+				"prefetch": {"pastConditions": null, "patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "conditions": {"resourceType": "Bundle", "type": "searchset",
 					"entry": [` + strings.Join(tt.entries, ", ") + `]}}}`
 			req, err := cdshooks.DecodeRequest([]byte(body))
 			if err != nil {
@@ -1332,7 +1339,7 @@ func TestUnreadableEntryKeepsReferrals(t *testing.T) {
 			callOutcome{Status: 200, Cards: []string{seriousCard, avoidSeriousCard}, Outcome: cdshooks.OutcomeCards, Urgencies: urgent}},
 		// A Patient the client could not fetch is one that could not be
 		// read: the age is unknown, and the referrals still come.
-		{"the Patient an OperationOutcome", strings.Replace(request("", cauda), `"patient": null`, `"patient": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]}`, 1),
+		{"the Patient an OperationOutcome", strings.Replace(request("", cauda), `"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}`, `"patient": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]}`, 1),
 			callOutcome{Status: 200, Cards: []string{seriousCard, unreadPatientCard, avoidSeriousCard},
 				UnreadPatient: []cdshooks.PatientNote{{Entry: "prefetch.patient",
 					Reason: "an OperationOutcome in place of the Patient: it could not be fetched; the age is taken as unknown, and the sex as not stated"}},

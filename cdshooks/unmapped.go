@@ -80,6 +80,41 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 	return slices.ContainsFunc(eng.NamedRedFlags([]byte(text)), flag)
 }
 
+// codedFlag reports whether a coding of u that stands for no term where
+// it was sent carries a code that, under another code system the
+// vocabulary has, stands for a red flag that want accepts: "G83.4"
+// (cauda equina syndrome in ICD-10-CM) under no system, under a system
+// written another way than FHIR's ("https://hl7.org/fhir/sid/icd-10-cm",
+// a slash at the end, "ICD-10-CM"), or under the WHO's ICD-10, whose
+// G83.4 the vocabulary does not list yet. The code is not counted, since
+// the system it was sent under may give it another meaning (the two
+// ICD-10s differ below their categories), but a red flag is not left to
+// the extension's list of unknown codes, which an EHR does not show.
+func codedFlag(idx *codes, u UnmappedCondition, want func(term) bool) bool {
+	read := map[string]bool{}
+	for k := range idx.exact {
+		read[k[0]] = true
+	}
+	for _, cd := range u.Codes {
+		if strings.TrimSpace(cd.Code) == "" {
+			continue
+		}
+		if _, ok := idx.lookup(cd.System, cd.Code); ok {
+			continue // it stands for its term where it was sent
+		}
+		sent, _ := canonicalCode(cd.System, cd.Code)
+		for system := range read {
+			if system == sent {
+				continue
+			}
+			if t, ok := idx.lookup(system, cd.Code); ok && t.redFlag && want(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // unmappedCard is the card of the Conditions the service counted but
 // could not map to its vocabulary (unmapped, Mapping.Unmapped), and
 // whether there is one: a warning card when the name of one of them (its
@@ -94,7 +129,10 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 // them; it never says a red flag is present. A Condition no longer active
 // (UnmappedCondition.Past) is read only for the names of the red flags
 // that count in the past (a past cancer), and left out of the card, count
-// and list, when it names none. Its uuid is derived from
+// and list, when it names none; so is one mapped to conditions of the
+// vocabulary (UnmappedCondition.ReadAs, Mapping.MappedNames) that names
+// no red flag, and one that names one is listed with what its codes were
+// read as. Its uuid is derived from
 // hookInstance and eng's rule set, as Cards' are.
 func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []UnmappedCondition) (Card, bool) {
 	if len(unmapped) == 0 {
@@ -107,23 +145,32 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	for _, t := range eng.Vocabulary().RedFlags {
 		past[t.ID] = t.CountsWhenPast
 	}
-	anyFlag := func(string) bool { return true }
-	namesPast := func(name string) bool { return namesFlag(eng, name, func(id string) bool { return past[id] }) }
+	idx := codeIndex(eng.Vocabulary())
+	// isFlag reports whether u names a red flag (one that counts in the
+	// past, when pastOnly): by what it is called, or by a code sent
+	// under a code system the vocabulary has no code of that, under a
+	// system it has, stands for one (see codedFlag).
+	isFlag := func(u UnmappedCondition, pastOnly bool) bool {
+		want := func(id string) bool { return !pastOnly || past[id] }
+		return slices.ContainsFunc(unmappedNames(u), func(name string) bool { return namesFlag(eng, name, want) }) ||
+			codedFlag(idx, u, func(t term) bool { return !pastOnly || t.past })
+	}
+	// One whose codes stand for conditions of the vocabulary
+	// (UnmappedCondition.ReadAs) was used for the advice, and is listed
+	// only when it names a red flag its codes do not stand for:
+	// "Sciatica" beside its code is no news.
 	unmapped = slices.DeleteFunc(slices.Clone(unmapped), func(u UnmappedCondition) bool {
-		return u.Past && !slices.ContainsFunc(unmappedNames(u), namesPast)
+		return u.Past && !isFlag(u, true) || len(u.ReadAs) > 0 && !isFlag(u, false)
 	})
 	flag, cond := false, false
 	for _, u := range unmapped {
-		for _, name := range unmappedNames(u) {
-			if u.Past || namesFlag(eng, name, anyFlag) {
-				flag = true
-				break
-			}
-			cond = cond || len(eng.NamedReferralConditions([]byte(name))) > 0
-		}
-		if flag {
+		if u.Past || isFlag(u, false) {
+			flag = true
 			break
 		}
+		cond = cond || slices.ContainsFunc(unmappedNames(u), func(name string) bool {
+			return len(eng.NamedReferralConditions([]byte(name))) > 0
+		})
 	}
 	if !flag && !cond {
 		return Card{}, false
@@ -138,7 +185,8 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 	ind := IndicatorWarning
 	if flag {
 		summary = fmt.Sprintf("%s on the chart could not be read by this service: review %s for red flags", words.Capital(count), them)
-		ask = "What one of them is called uses the words of a red flag this service knows. The service cannot tell from a name whether a red flag " +
+		ask = "What one of them is called uses the words of a red flag this service knows, or one has the code of a red flag sent under a code system " +
+			"the service does not read for it (a system left out, written another way than the one it reads, or the other ICD-10). The service cannot tell from a name whether a red flag " +
 			"is present, absent or a relative's (\"no saddle numbness\", \"family history of cancer\"), so it counts none of them and gives no referral for them. "
 	} else {
 		ind = IndicatorInfo
@@ -155,14 +203,27 @@ func unmappedCard(eng *recommend.Engine, hookInstance string, unmapped []Unmappe
 		if u.Past {
 			item += " (no longer active)"
 		}
+		if len(u.ReadAs) > 0 {
+			item += " (its codes read only as " + strings.ReplaceAll(strings.Join(u.ReadAs, ", "), "_", " ") + ")"
+		}
 		list = append(list, item)
 	}
 	if n > maxUnmappedListed {
 		list = append(list, fmt.Sprintf("- and %d more", n-maxUnmappedListed))
 	}
+	intro := fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
+		"or with codes its vocabulary does not have, so the advice was worked out without %s:", heading, count, are, them)
+	if slices.ContainsFunc(unmapped, func(u UnmappedCondition) bool { return len(u.ReadAs) > 0 }) {
+		their := "their"
+		if n == 1 {
+			their = "its"
+		}
+		intro = fmt.Sprintf("**%s not read in full.** %s on the chart %s coded only in text, under a code system this service does not know, "+
+			"or with codes its vocabulary does not have, or %s named for more than %s codes stand for (marked with what the codes were read as), "+
+			"so the advice was worked out without what %s names say:", heading, count, are, are, their, their)
+	}
 	body := []string{
-		fmt.Sprintf("**%s not read.** %s on the chart %s coded only in text, under a code system this service does not know, "+
-			"or with codes its vocabulary does not have, so the advice was worked out without %s:", heading, count, are, them),
+		intro,
 		strings.Join(list, "\n"),
 		ask + "Review " + them + " on the chart for red flags, and assess the patient if one is present; the response's extensions " +
 			ExtensionSkippedConditions + " and " + ExtensionUnknownCodes + " say what the service could not use.",

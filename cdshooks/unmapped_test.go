@@ -195,6 +195,12 @@ func TestUnmappedConditions(t *testing.T) {
 			want: []cardLine{{cdshooks.IndicatorWarning, notRead, "4 conditions on the chart could not be read by this service: review them for red flags"}},
 		},
 		{
+			name: "text only, a chart's shorthand: a wedge fracture, long-term steroid use, prostate ca",
+			entries: []string{unmappedEntry(textOnly("L1 wedge fracture")), unmappedEntry(textOnly("Long-term steroid use")),
+				unmappedEntry(textOnly("Hx prostate ca"))},
+			want: []cardLine{{cdshooks.IndicatorWarning, notRead, "3 conditions on the chart could not be read by this service: review them for red flags"}},
+		},
+		{
 			name:     "resolved, text only, metastases: a past cancer by an also_called name",
 			entries:  []string{resolvedEntry(textOnly("Bone metastases"))},
 			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
@@ -216,6 +222,85 @@ func TestUnmappedConditions(t *testing.T) {
 		{
 			name:    "names nothing of interest: no card",
 			entries: []string{unmappedEntry(asthmaSCT), unmappedEntry(textOnly("Type 2 diabetes"))},
+		},
+		// A Condition whose codes stand for a condition of the vocabulary
+		// (used for the advice) but for no red flag, while what it is
+		// called names one: the red flag must not go unseen behind the
+		// advice.
+		{
+			name:     "coded as sciatica, its text names a red flag",
+			entries:  []string{unmappedEntry(`{"coding": [` + sciaticaCode + `], "text": "Sciatica due to metastatic prostate cancer"}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+			inDetail: []string{"\n- Sciatica due to metastatic prostate cancer (its codes read only as sciatica)\n", "**Condition not read in full.**"},
+		},
+		{
+			name: "coded as a disc herniation, a translation under an unknown system names a red flag",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}, ` +
+				`{"system": "http://snomed.info/sct", "code": "192970008", "display": "Cauda equina syndrome"}]}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+			inDetail: []string{"\n- Cauda equina syndrome (its codes read only as disc herniation)\n"},
+		},
+		{
+			name:    "coded as a red flag, its text names another: the referral stands, no card",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}], "text": "Cauda equina syndrome with saddle anaesthesia"}`)},
+			want: []cardLine{
+				{cdshooks.IndicatorWarning, "referral", "Urgent: Serious spinal condition on record; ask the treating team within 1 to 2 days what activity is safe, before any exercise advice."},
+				{cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 1 message, in the detail"},
+			},
+		},
+		{
+			name:    "coded as sciatica, named as its code is: no card",
+			entries: []string{unmappedEntry(`{"coding": [` + sciaticaCode + `], "text": "Sciatica, right side"}`)},
+			want: []cardLine{
+				{cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"},
+			},
+		},
+		// The code of a red flag sent under a code system the vocabulary
+		// has no code of (none, or FHIR's written another way) is not
+		// counted, but it is not left to the list of unknown codes either.
+		{
+			name: "the code of a red flag under systems written another way, or none",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "https://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}]}`),
+				unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm/", "code": "G834"}]}`),
+				unmappedEntry(`{"coding": [{"system": "ICD-10-CM", "code": "C41.2"}]}`),
+				unmappedEntry(`{"coding": [{"code": "S32.010A"}]}`)},
+			want:     []cardLine{{cdshooks.IndicatorWarning, notRead, "4 conditions on the chart could not be read by this service: review them for red flags"}},
+			inDetail: []string{"\n- https://hl7.org/fhir/sid/icd-10-cm G83.4\n", "\n- S32.010A\n", "the code of a red flag sent under a code system the service does not read"},
+		},
+		{
+			name:    "a resolved past cancer's code under a system written another way",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "icd-10-cm", "code": "Z85.3"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a resolved cauda equina syndrome under a system written another way: not a red flag of the past, no card",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "icd-10-cm", "code": "G83.4"}]}`)},
+		},
+		{
+			name:    "coded as a disc herniation, a second coding with a red flag's code under no system",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M51.26"}, {"code": "G83.4"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}, {cdshooks.IndicatorInfo, "key-messages", "Key messages for the patient: 3 messages, in the detail"}},
+		},
+		// The WHO's ICD-10 codes the vocabulary does not list yet: a red
+		// flag's code in ICD-10-CM is not counted (the two ICD-10s differ
+		// below their categories), but gets the card.
+		{
+			name:    "cauda equina syndrome in the WHO's ICD-10, which the vocabulary does not list",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "G83.4"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a resolved past cancer in the WHO's ICD-10, under its OID",
+			entries: []string{resolvedEntry(`{"coding": [{"system": "urn:oid:2.16.840.1.113883.6.3", "code": "Z85.3"}]}`)},
+			want:    []cardLine{{cdshooks.IndicatorWarning, notRead, oneFlag}},
+		},
+		{
+			name:    "a disc herniation's ICD-10-CM code sent as the WHO's: a condition, not a red flag, no card",
+			entries: []string{unmappedEntry(`{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M51.26"}]}`)},
+		},
+		{
+			name:    "a code of a condition, not a red flag, under no system: no card",
+			entries: []string{unmappedEntry(`{"coding": [{"code": "M51.26"}]}`)},
 		},
 		{
 			name:    "every condition read: no card",
