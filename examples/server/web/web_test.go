@@ -1109,3 +1109,35 @@ func TestHoldSaysWhatItWaitsFor(t *testing.T) {
 		})
 	}
 }
+
+// The printed handout leaves out the form, so nothing it prints may point
+// at the form: what does on screen ("corrected in the form below") is in
+// a .screen span, which the print style hides.
+func TestHandoutPointsAtNoForm(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	rec := post(h, url.Values{"conditions": {"slipped_disk"}, "red_flags": {"saddle_numbness"}})
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status = %d, want %d", rec.Code, http.StatusBadRequest)
+	}
+	page := rec.Body.String()
+	start := strings.Index(page, `<section id="result"`)
+	end := strings.Index(page, "<form")
+	if start < 0 || end < start {
+		t.Fatalf("no result before the form in the page:\n%s", page)
+	}
+	printed := regexp.MustCompile(`<span class="screen">[^<]*</span>`).ReplaceAllString(page[start:end], "")
+	for _, w := range []string{"below", "the form"} {
+		if strings.Contains(printed, w) {
+			i := strings.Index(printed, w)
+			t.Errorf("the result's printed text says %q, but the form does not print: %s", w, printed[max(0, i-80):min(len(printed), i+40)])
+		}
+	}
+	css, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, print, _ := strings.Cut(string(css), "@media print")
+	if !regexp.MustCompile(`(?m)^\s*\.screen\s*\{\s*display:\s*none;\s*\}`).MatchString(print) {
+		t.Errorf("the print style does not hide .screen")
+	}
+}
