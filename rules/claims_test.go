@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -59,6 +60,28 @@ var qualifiedTerms = []struct {
 	},
 }
 
+// ruleClaim is the claim of one citation of a rule.
+type ruleClaim struct{ Rule, Claim string }
+
+// claimsAt returns the claims of the rules' citations of source at
+// locator, and fails the test when no rule cites it: an entry of a table
+// that checks them would check nothing.
+func claimsAt(t *testing.T, eng *recommend.Engine, source, locator string) []ruleClaim {
+	t.Helper()
+	var out []ruleClaim
+	for _, r := range eng.Rules() {
+		for _, c := range r.Citations {
+			if c.Source() == source && c.Locator() == locator {
+				out = append(out, ruleClaim{r.ID, c.Claim()})
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no rule cites %s at %q: the entry checks nothing", source, locator)
+	}
+	return out
+}
+
 // TestClaimsQualifyTermsAsTheirSection checks every claim at a section of
 // qualifiedTerms: each use of the term must be one of its qualified forms.
 func TestClaimsQualifyTermsAsTheirSection(t *testing.T) {
@@ -67,24 +90,14 @@ func TestClaimsQualifyTermsAsTheirSection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			type unqualified struct{ Rule, Claim string }
 			var got []unqualified
-			cited := false
-			for _, r := range eng.Rules() {
-				for _, c := range r.Citations {
-					if c.Source() != tt.source || c.Locator() != tt.locator {
-						continue
-					}
-					cited = true
-					rest := strings.ToLower(c.Claim())
-					for _, q := range tt.qualified {
-						rest = strings.ReplaceAll(rest, q, "")
-					}
-					if strings.Contains(rest, tt.term) {
-						got = append(got, unqualified{r.ID, c.Claim()})
-					}
+			for _, c := range claimsAt(t, eng, tt.source, tt.locator) {
+				rest := strings.ToLower(c.Claim)
+				for _, q := range tt.qualified {
+					rest = strings.ReplaceAll(rest, q, "")
 				}
-			}
-			if !cited {
-				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
+				if strings.Contains(rest, tt.term) {
+					got = append(got, unqualified{c.Rule, c.Claim})
+				}
 			}
 			if diff := cmp.Diff([]unqualified(nil), got); diff != "" {
 				t.Errorf("claims at %s, %q use %q without a qualifier of %q (%s) (-want +got):\n%s", tt.source, tt.locator, tt.term, tt.qualified, tt.why, diff)
@@ -101,22 +114,12 @@ func TestClaimsSayNoMoreThanTheirSection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			type overreach struct{ Rule, Phrase, Claim string }
 			var got []overreach
-			cited := false
-			for _, r := range eng.Rules() {
-				for _, c := range r.Citations {
-					if c.Source() != tt.source || c.Locator() != tt.locator {
-						continue
-					}
-					cited = true
-					for _, p := range tt.not {
-						if strings.Contains(strings.ToLower(c.Claim()), p) {
-							got = append(got, overreach{r.ID, p, c.Claim()})
-						}
+			for _, c := range claimsAt(t, eng, tt.source, tt.locator) {
+				for _, p := range tt.not {
+					if strings.Contains(strings.ToLower(c.Claim), p) {
+						got = append(got, overreach{c.Rule, p, c.Claim})
 					}
 				}
-			}
-			if !cited {
-				t.Fatalf("no rule cites %s at %q: the entry checks nothing", tt.source, tt.locator)
 			}
 			if diff := cmp.Diff([]overreach(nil), got); diff != "" {
 				t.Errorf("claims at %s, %q say more than the section (%s) (-want +got):\n%s", tt.source, tt.locator, tt.why, diff)
