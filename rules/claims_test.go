@@ -135,6 +135,9 @@ var reasonedRules = []struct{ rule, says string }{
 	// NASS 2013 names no exercise: the stenosis defaults are reasoned
 	// from the symptom pattern it describes.
 	{"stenosis-flexion-exercises", "our reasoning"},
+	// NASS 2013 says stenosis eases with sitting or bending forward; the
+	// sources name no break from standing.
+	{"aggravated-standing", "our reasoning"},
 	{"stenosis-avoid-extension", "our reasoning"},
 	// Long 2004 tested exercise by direction, not positions.
 	{"flexion-preference-avoid-extension", "our reasoning"},
