@@ -775,6 +775,11 @@ func TestRedFlagEntryIsASideOfAnID(t *testing.T) {
 		{"saddle", ""},
 		{"pregnancy bleeding", recommend.UrgencyUrgent},
 		{"Fluid-loss", recommend.UrgencyUrgent},
+		// A side of an id kept for other programs whose label no longer
+		// says it: abdominal_pain_or_pulsation is belly pain, and a
+		// pulsation is abdominal_pulsation, an emergency.
+		{"pulsation", recommend.UrgencyEmergency},
+		{"abdominal pain", recommend.UrgencyUrgent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.entry, func(t *testing.T) {

@@ -295,16 +295,17 @@ func (e *Engine) unknownEntryHint(fi int, v string) string {
 	if hint := words.DidYouMean(v, vocab.ids()); hint != "" {
 		return hint
 	}
-	named := e.namedTerms(fi, []byte(v))
-	if len(named) == 0 {
-		if i := e.sideOfID(fi, v); i >= 0 {
-			return words.Suggest(fmt.Sprintf("%q", vocab.entries[i].id))
-		}
-		return ""
+	var ids []string
+	for _, n := range e.namedTerms(fi, []byte(v)) {
+		ids = append(ids, fmt.Sprintf("%q", vocab.entries[n.index].id))
 	}
-	ids := make([]string, len(named))
-	for i, n := range named {
-		ids[i] = fmt.Sprintf("%q", vocab.entries[n.index].id)
+	if len(ids) == 0 {
+		for _, i := range e.sideOfID(fi, v) {
+			ids = append(ids, fmt.Sprintf("%q", vocab.entries[i].id))
+		}
+	}
+	if len(ids) == 0 {
+		return ""
 	}
 	if len(ids) == 1 {
 		return words.Suggest(ids[0])
@@ -465,10 +466,13 @@ func (e *Engine) misplacedRedFlags(p *Profile) (flags, conds []string) {
 			// red flag the problem suggests ("saddle_numbnes").
 			if c := words.Closest(v, e.vocab[fieldRedFlags].ids()); c != "" {
 				flags = append(flags, c)
-			} else if i := e.sideOfID(fieldRedFlags, v); i >= 0 {
+			} else {
 				// "fever", an entry of the list of red flags, is
-				// fever_or_chills.
-				flags = append(flags, e.vocab[fieldRedFlags].entries[i].id)
+				// fever_or_chills; "pulsation" is abdominal_pulsation
+				// besides abdominal_pain_or_pulsation.
+				for _, i := range e.sideOfID(fieldRedFlags, v) {
+					flags = append(flags, e.vocab[fieldRedFlags].entries[i].id)
+				}
 			}
 		case fi == fieldConditions && len(flags) == before && len(conds) == beforeConds:
 			// So is a condition misspelt in the list of conditions
