@@ -158,7 +158,8 @@ func (l ReviewLowering) Lowers() bool { return l.Gone || l.Now.rank() < l.Was.ra
 // ReferralWording is a referral of the rule set in service that a
 // candidate keeps under the rule's id (a referral rule, or a progression
 // rule with a review) but says in other words, to the person (message)
-// or to a clinician (clinician). The outcomes compared (urgency, timing,
+// or to a clinician (clinician), or, for a referral rule, in another
+// referral story (Story). The outcomes compared (urgency, timing,
 // withholding) do not see words: an emergency whose message is
 // rewritten as "book a routine appointment in the next few weeks" keeps
 // its outcome, so a rewording is reported by rule, as CompareAdvice
@@ -188,6 +189,16 @@ type ReferralWording struct {
 	// New is true for a rule the rule set in service does not have with
 	// a referral, in a candidate that drops one (see above).
 	New bool `json:"new,omitempty"`
+	// Story is true when the candidate's referral of the rule can be
+	// folded into another where the rule set in service's could not (see
+	// Result.FoldedReferrals): it joins another pathway (refer.pathway),
+	// starts to invite activity (refer.invites_activity), or its rule's
+	// condition names a red flag it did not name. The outcomes compared
+	// see only the most pressing referral, so a change that folds a
+	// referral away from the short report (weight loss beside a fever,
+	// once the weight loss is put on the fever's pathway) keeps every
+	// outcome; a restart deploys it.
+	Story bool `json:"story,omitempty"`
 }
 
 // ReferralComparison is what CompareReferrals found. A candidate lowers
@@ -593,8 +604,13 @@ func (e *Engine) wordingsNotKept(next *Engine) []ReferralWording {
 		if r.refer == nil {
 			continue
 		}
+		n, ok := rules[r.id]
+		if ok && e.foldsMore(r.refer, next, n) {
+			out = append(out, ReferralWording{Rule: r.id, File: r.pos.File, Line: r.pos.Line,
+				Message: n.message != r.refer.message, Clinician: n.clinician != r.refer.clinician, Story: true})
+			continue
+		}
 		check(r.id, r.pos, r.refer.message, r.refer.clinician, func() (string, string, bool) {
-			n, ok := rules[r.id]
 			if !ok {
 				return "", "", false
 			}
@@ -621,6 +637,27 @@ func (e *Engine) wordingsNotKept(next *Engine) []ReferralWording {
 		})
 	}
 	return append(out, e.newWordings(next)...)
+}
+
+// foldsMore reports whether n, next's referral of a rule whose referral in
+// e is r, can be folded into another referral where r could not (see
+// ReferralWording.Story): it joins a pathway r is not on, it starts to
+// invite activity, or its rule's condition names a red flag that r's
+// does not.
+func (e *Engine) foldsMore(r *compiledReferral, next *Engine, n *compiledReferral) bool {
+	if n.pathway != "" && n.pathway != r.pathway || n.invitesActivity && !r.invitesActivity {
+		return true
+	}
+	named := make(map[string]bool, len(r.flags))
+	for _, fi := range r.flags {
+		named[e.vocab[fieldRedFlags].entries[fi].id] = true
+	}
+	for _, fi := range n.flags {
+		if !named[next.vocab[fieldRedFlags].entries[fi].id] {
+			return true
+		}
+	}
+	return false
 }
 
 // newWordings returns, when next drops the referral of a rule or review
