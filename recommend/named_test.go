@@ -471,6 +471,9 @@ func TestNamedRedFlags(t *testing.T) {
 		{"epidural abscess", []string{"known_serious_spinal_condition"}},
 		{"vertebral fracture", []string{"known_serious_spinal_condition"}},
 		{"AAA", []string{"abdominal_pulsation"}},
+		// A chart's words for the sign, under a local code.
+		{"Pulsatile abdominal mass", []string{"abdominal_pulsation"}},
+		{"a pulsating stomach", []string{"abdominal_pulsation"}},
 		{"pins and needles", []string{"leg_numbness_or_tingling"}},
 		{"HIV", []string{"immunosuppression"}},
 		{"red_flags: [foot drop, UTI]", []string{"leg_weakness", "recent_bacterial_infection"}},
