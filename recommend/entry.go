@@ -37,8 +37,9 @@ type entryReading struct {
 //     which then counts beside it, as it does with the id written right;
 //  3. the terms v names (see namedTerms): one, or several, each to be an
 //     entry of its own ("foot drop with a fever and chills");
-//  4. the term whose id v is one side of (see sideOfID): "fever" is
-//     fever_or_chills.
+//  4. the term whose id v is one side of, and each whose id ends with
+//     that side (see sideOfID): "fever" is fever_or_chills, "pulsation"
+//     abdominal_pain_or_pulsation and abdominal_pulsation.
 //
 // An entry of red_flags is counted as the red flags it stands for; one of
 // conditions as the conditions. Any entry is counted, too, as the red
@@ -91,9 +92,7 @@ func (e *Engine) readEntry(fi int, v string) entryReading {
 	case isList && len(names[fi]) > 0:
 		own = names[fi]
 	case isList:
-		if side := e.sideOfID(fi, v); side >= 0 {
-			own = []int{side}
-		}
+		own = e.sideOfID(fi, v)
 	}
 	r := entryReading{flags: names[fieldRedFlags], conds: names[fieldConditions]}
 	switch fi {

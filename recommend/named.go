@@ -366,27 +366,46 @@ func (e *Engine) NamedRedFlags(text []byte) []string {
 	return e.namedIDs(fieldRedFlags, text, e.namedRedFlags)
 }
 
-// sideOfID returns the index of the entry of the vocabulary of the list
-// field fi whose id joins two names with "or" and has one of them for
-// v's words, in any case ("fever" or "Chills" of fever_or_chills,
-// "tingling" of leg_numbness_or_tingling), or -1. It reads a whole entry
-// of a list, not free text: an entry of red_flags is a red flag, so
-// "fever" there is fever_or_chills, though in a chart's text the word
-// alone names nothing ("hay fever"; see NamedRedFlags).
-func (e *Engine) sideOfID(fi int, v string) int {
+// sideOfID returns the indexes of the entries of the vocabulary of the
+// list field fi that v, a whole entry of that list, stands for when its
+// words are one side of an id's "or": the entry whose id joins two names
+// with "or" and has one of them for v's words, in any case ("fever" or
+// "Chills" of fever_or_chills, "tingling" of leg_numbness_or_tingling),
+// and with it each entry whose id ends with those words, since an id kept
+// for the programs that send it may name on one side what a later entry
+// names on its own ("pulsation" of abdominal_pain_or_pulsation, which
+// means belly pain now, is abdominal_pulsation too: counting both errs
+// toward the clinician); or nil. It reads a whole entry of a list, not
+// free text: an entry of red_flags is a red flag, so "fever" there is
+// fever_or_chills, though in a chart's text the word alone names nothing
+// ("hay fever"; see NamedRedFlags).
+func (e *Engine) sideOfID(fi int, v string) []int {
 	var w []string
 	for _, t := range textWords([]byte(v)) {
 		w = append(w, t.word)
 	}
 	key := strings.Join(w, "_") // an id's words, as the id writes them
+	if key == "" {
+		return nil
+	}
+	var out []int
 	for i, en := range e.vocab[fi].entries {
 		// An id's words before its first "or", and those after; ids
 		// are words joined by '_', so neither side is empty.
 		if a, b, ok := strings.Cut(en.id, "_or_"); ok && (key == a || key == b) {
-			return i
+			out = append(out, i)
+			break
 		}
 	}
-	return -1
+	if out == nil {
+		return nil
+	}
+	for i, en := range e.vocab[fi].entries {
+		if i != out[0] && strings.HasSuffix(en.id, "_"+key) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // namedReferralConditions returns the conditions text names, as

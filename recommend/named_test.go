@@ -499,6 +499,9 @@ func TestNamedRedFlags(t *testing.T) {
 		{"mets", nil},
 		{"Ca 2.4 mmol/L", nil},
 		{"steroid injection", nil},
+		// A chart's words for the sign, under a local code.
+		{"Pulsatile abdominal mass", []string{"abdominal_pulsation"}},
+		{"a pulsating stomach", []string{"abdominal_pulsation"}},
 		{"pins and needles", []string{"leg_numbness_or_tingling"}},
 		{"HIV", []string{"immunosuppression"}},
 		{"red_flags: [foot drop, UTI]", []string{"leg_weakness", "recent_bacterial_infection"}},
@@ -768,6 +771,8 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 		{"the other side", recommend.Profile{RedFlags: []string{"tingling"}},
 			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
 		{"not a side", recommend.Profile{RedFlags: []string{"or"}}, "unknown red flag"},
+		{"a side of an id, and the end of another", recommend.Profile{RedFlags: []string{"pulsation"}},
+			`unknown red flag (did you mean "abdominal_pain_or_pulsation" and "abdominal_pulsation", each an entry of its own?)`},
 		{"a name wins over a close id", recommend.Profile{RedFlags: []string{"leg_numbness"}},
 			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
 		{"a close id wins over a name within", recommend.Profile{RedFlags: []string{"pogressive_leg_weakness"}},
@@ -817,6 +822,11 @@ func TestRedFlagEntryIsASideOfAnID(t *testing.T) {
 		{"saddle", ""},
 		{"pregnancy bleeding", recommend.UrgencyUrgent},
 		{"Fluid-loss", recommend.UrgencyUrgent},
+		// A side of an id kept for other programs whose label no longer
+		// says it: abdominal_pain_or_pulsation is belly pain, and a
+		// pulsation is abdominal_pulsation, an emergency.
+		{"pulsation", recommend.UrgencyEmergency},
+		{"abdominal pain", recommend.UrgencyUrgent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.entry, func(t *testing.T) {

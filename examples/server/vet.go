@@ -365,6 +365,9 @@ func keepsSafety(ctx context.Context, old, eng *recommend.Engine) *refusal {
 			v, might = c.Reviews[i], "would"
 		}
 		r.summary = fmt.Sprintf("the new rules %s lower safety: %s: restart the server to make such a change deliberately", might, reviewText(v))
+	case len(c.Wordings) > 0 && c.Wordings[0].Story:
+		r.summary = fmt.Sprintf("the new rules might hide a referral: %s: restart the server to make such a change deliberately",
+			wordingText(c.Wordings[0]))
 	case len(c.Wordings) > 0:
 		r.summary = fmt.Sprintf("the new rules change what %s: restart the server to deploy new words deliberately",
 			wordingText(c.Wordings[0]))
@@ -479,7 +482,8 @@ func wordingProblems(eng *recommend.Engine, ws []recommend.ReferralWording) []ru
 // wordingText says how the new rules change the words of a referral:
 // "rule red-flag-cauda-equina tells the person, in other words", or, for
 // a rule the running rules lack, "new rule red-flag-x tells the person
-// what no running rule does".
+// what no running rule does", or that a referral can now be folded away
+// from the short report (ReferralWording.Story).
 func wordingText(w recommend.ReferralWording) string {
 	if w.New {
 		who := "the clinician"
@@ -492,6 +496,9 @@ func wordingText(w recommend.ReferralWording) string {
 		return fmt.Sprintf("new rule %s tells %s what no running rule does (a rule renamed keeps its words)", w.Rule, who)
 	}
 	switch {
+	case w.Story:
+		return fmt.Sprintf("rule %s can be folded into another referral and left out of the short report "+
+			"(its pathway, invites_activity or the red flags its condition names changed)", w.Rule)
 	case w.Message && w.Clinician:
 		return fmt.Sprintf("rule %s tells the person and the clinician, in other words", w.Rule)
 	case w.Message:

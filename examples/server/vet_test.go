@@ -706,3 +706,36 @@ func TestReloadKeepsReferralWords(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadKeepsReferralStory checks that a reload that lets a referral
+// be folded into another, and so left out of the short report, is
+// refused though no outcome is lowered: a probe put the weight-loss
+// referral on the fever's pathway, and weight loss with a fever then
+// showed the fever's referral only. The running rules keep showing both.
+func TestReloadKeepsReferralStory(t *testing.T) {
+	const weightLoss = "red-flag-weight-loss"
+	dir := t.TempDir()
+	writeRules(t, dir, "story-1")
+	want := func(_, eng *recommend.Engine) []ruleProblem {
+		for _, r := range eng.Rules() {
+			if r.ID == weightLoss {
+				return []ruleProblem{{File: r.File, Line: r.Line, Problem: "rule " + weightLoss +
+					" can be folded into another referral and left out of the short report (its pathway, invites_activity or the red flags its condition names changed)"}}
+			}
+		}
+		t.Fatalf("no rule %s", weightLoss)
+		return nil
+	}
+	s, _, _ := checkReload(t, dir, func(t *testing.T, dir string) {
+		editRule(t, dir, "red_flags.yaml", weightLoss, func(r string) string {
+			return strings.Replace(r, "pathway: suspected_mscc", "pathway: infection", 1)
+		})
+	}, want)
+	res, err := s.Engine().Recommend(t.Context(), recommend.Profile{RedFlags: []string{"unexplained_weight_loss", "fever_or_chills"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Referrals) != 2 {
+		t.Errorf("the running rules show %d referrals for weight loss with a fever, want 2", len(res.Referrals))
+	}
+}
