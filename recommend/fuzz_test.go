@@ -155,6 +155,13 @@ func FuzzRecommend(f *testing.F) {
 			if !utf8.ValidString(err.Error()) {
 				t.Fatalf("ProfileError is not valid UTF-8: %q", err.Error())
 			}
+			// What can be read of it still gets its referrals, every
+			// entry the vocabulary lacks read as its problem reads it.
+			tri, err := eng.Triage(context.Background(), p)
+			if tri == nil {
+				t.Fatalf("Triage(%+v) = nil, %v: want the referrals of what it can read", p, err)
+			}
+			checkInvariants(t, tri)
 			return
 		}
 		checkInvariants(t, res)
