@@ -600,6 +600,24 @@ func (e *Engine) floorReferral(fi int) Referral {
 		Citations: []Citation{}, Rules: []string{e.floorRuleID(fi)}}
 }
 
+// urgentReferral reports whether d holds an urgent or emergency
+// referral: a matched referral rule's, or a red flag's floor that the
+// rules missed.
+func (e *Engine) urgentReferral(d *decisions) bool {
+	for _, ri := range d.referrals {
+		if e.rules[ri].refer.urgency.AtLeast(UrgencyUrgent) {
+			return true
+		}
+	}
+	voc := &e.vocab[fieldRedFlags]
+	for _, fi := range d.floors {
+		if f := voc.entries[fi].floor; f != nil && f.Urgency.AtLeast(UrgencyUrgent) {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *Engine) ruleIDs(rules []int) []string {
 	out := make([]string, len(rules))
 	for i, ri := range rules {
@@ -619,14 +637,21 @@ func (e *Engine) ruleIDs(rules []int) []string {
 // When advice is withheld, only the safety nets are kept: the other kinds
 // encourage self-care, which a withholding referral puts on hold; but when
 // every withholding referral, shown or folded, says keep_active (which no
-// emergency referral may), the stay_active messages are kept too.
+// emergency referral may), the stay_active messages are kept too. Beside
+// an urgent or emergency referral, reassurance is left out whether or not
+// advice is withheld: "give it time" would tell the person the opposite
+// of "get checked within days".
 func (b *builder) messages(d *decisions) []Message {
 	withheld := d.withheld()
 	// keepActive: every withholding referral keeps the stay-active
 	// messages (refer.keep_active, never an emergency); an incomplete
 	// result, or a floor that withholds, keeps only the safety nets.
 	keepActive := withheld && !d.incomplete && !d.floorWithhold && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
+	soon := b.e.urgentReferral(d)
 	kept := func(k MessageKind) bool {
+		if k == MessageKindReassurance && soon {
+			return false
+		}
 		return !withheld || k == MessageKindSafetyNet || (keepActive && k == MessageKindStayActive)
 	}
 	// The kept rules, ordered by kind, then in rule order: sorting rule

@@ -1241,6 +1241,13 @@ func TestClinicalReferralStory(t *testing.T) {
 				report(p, "most pressing leads", "referral %v (%s) is shown after %v (%s)", res.Referrals[i].Rules, b, res.Referrals[i-1].Rules, a)
 			}
 		}
+		if len(res.Referrals) > 0 && res.Referrals[0].Urgency.AtLeast(recommend.UrgencyUrgent) {
+			for _, m := range res.Messages {
+				if m.Kind == recommend.MessageKindReassurance {
+					report(p, "no reassurance beside an urgent referral", "referral %v is %s, but the reassurance %q is kept", res.Referrals[0].Rules, res.Referrals[0].Urgency, m.Text)
+				}
+			}
+		}
 		if res.Withheld {
 			for _, r := range res.Referrals {
 				msg := strings.ToLower(r.Message)
