@@ -30,7 +30,7 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 	}
 	t := &textWriter{b: bufio.NewWriter(w)}
 	t.p("EXPLANATION: %s (%s)\n", x.Name, x.Movement)
-	t.p("  Outcome: %s\n", OutcomeLabel(x.Outcome))
+	t.p("  Outcome: %s\n", OutcomeWords(x))
 	t.p("  %s\n", x.Summary)
 	for _, n := range x.Cautions {
 		t.p("  Caution (%s): %s\n", n.Rule(), n.Text())
@@ -178,6 +178,18 @@ func OutcomeLabel(o recommend.Outcome) string {
 		return l
 	}
 	return string(o)
+}
+
+// OutcomeWords says x's outcome in plain words (see OutcomeLabel), and,
+// for a movement the advice recommends that the programme stopped this
+// week, that too: "recommended by the advice, but stopped this week by
+// the programme", so that the line that leads an explanation does not
+// tell the person to do what the programme has stopped.
+func OutcomeWords(x *recommend.Explanation) string {
+	if x.Outcome == recommend.OutcomeRecommended && x.Programme != nil && x.Programme.Change == recommend.ChangeStop {
+		return "recommended by the advice, but stopped this week by the programme"
+	}
+	return OutcomeLabel(x.Outcome)
 }
 
 var outcomeLabels = map[recommend.Outcome]string{

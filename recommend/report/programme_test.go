@@ -364,7 +364,8 @@ func sectionLines(text, title string) []string {
 // TestExplainSaysWhatDecidedTheStep checks that an explanation of a
 // programme step says what decided it: the advice, when it overrode the
 // progression rules (and then the step's level is the stop's, level 1),
-// or the progression rule.
+// or the progression rule; and that its outcome line says a step the
+// programme stopped is stopped, not only what the advice decided.
 func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
 	eng, err := recommend.Default()
 	if err != nil {
@@ -376,24 +377,36 @@ func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
 		name, movement string
 		p              recommend.Profile
 		want           []string // the lines of THIS WEEK IN THE PROGRAMME, up to the facts
+		outcome        string   // the Outcome line's words
 	}{
 		{
 			name: "an avoided pelvic tilt reported easier", movement: "pelvic_tilt",
 			p: recommend.Profile{Conditions: disc, AggravatedBy: []string{"bending_forward"}, CheckIns: []recommend.CheckIn{same, easier}},
 			want: []string{"stop at level 1: The advice for this profile says to avoid it for now.",
 				"Decided by the advice for this profile (the advice for this profile avoids it), whatever the progression rules say, on these check-in facts:"},
+			outcome: "avoided",
 		},
 		{
 			name: "walking beside an urgent referral", movement: "walking",
 			p: recommend.Profile{Conditions: disc, RedFlags: []string{"night_pain"}, CheckIns: []recommend.CheckIn{same, easier}},
 			want: []string{"hold at level 1: An urgent referral to a clinician stands, and it comes first: this stays at its level, and does not move up, until a clinician has checked you.",
 				"Decided by the advice for this profile (an urgent or emergency referral comes first), whatever the progression rules say, on these check-in facts:"},
+			outcome: "recommended",
 		},
 		{
 			name: "walking reported easier", movement: "walking",
 			p: recommend.Profile{Conditions: disc, CheckIns: []recommend.CheckIn{same, easier}},
 			want: []string{"progress at level 2: It felt easier over the sessions done and the pain is not rising, so it moves up one level.",
 				"Decided by progression rule progress-up-easier, on these check-in facts:"},
+			outcome: "recommended",
+		},
+		{
+			name: "a bird dog that made the pain worse at its easiest level", movement: "bird_dog",
+			p: recommend.Profile{Conditions: []string{"acute_strain"}, PainLevel: 3, DaysSinceOnset: 20,
+				CheckIns: []recommend.CheckIn{checkIn(0, 3, 3, "bird_dog", "worse"), checkIn(7, 3, 3, "bird_dog", "worse")}},
+			want: []string{"stop at level 1: It made the pain worse at its easiest level, so it stops until a check-in shows the pain easing.",
+				"Decided by progression rule progress-stop-worse, on these check-in facts:"},
+			outcome: "recommended by the advice, but stopped this week by the programme",
 		},
 	}
 	for _, tt := range tests {
@@ -417,6 +430,9 @@ func TestExplainSaysWhatDecidedTheStep(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, lines); diff != "" {
 				t.Errorf("explanation (-want +got):\n%s", diff)
+			}
+			if got := linesWith(text, "Outcome: "); len(got) != 1 || got[0] != "Outcome: "+tt.outcome {
+				t.Errorf("outcome lines %q, want one, %q", got, "Outcome: "+tt.outcome)
 			}
 		})
 	}

@@ -646,6 +646,12 @@ func TestStoppedShowsNoPicture(t *testing.T) {
 			t.Errorf("the check-ins did not stop %s this week", id)
 		}
 	}
+	// The "Why?" of the plan's stopped step says it is stopped, not only
+	// that the advice recommends it.
+	m := regexp.MustCompile(`(?s)<li class="item[^"]*" data-movements="towel_stretch">.*?(?:<li class="item|</ol>)`).FindString(section(body, "plan"))
+	if want := "Recommended by the advice, but stopped this week by the programme."; !strings.Contains(m, want) {
+		t.Errorf("the plan's stopped towel stretch does not say %q:\n%s", want, m)
+	}
 }
 
 // TestCheckInPainReachesTheAdvice checks that the pain of the page's

@@ -334,7 +334,7 @@ func (ex *explainer) explain(items []recommend.Item) ([]whyView, error) {
 		}
 		// The outcome in plain words, the rules that decided it below:
 		// x.Summary names them by id, which is for the clinician's note.
-		w := whyView{Name: x.Name, Summary: words.Capital(report.OutcomeLabel(x.Outcome)) + "."}
+		w := whyView{Name: x.Name, Summary: words.Capital(report.OutcomeWords(x)) + "."}
 		for _, re := range x.Rules {
 			var does []string
 			for _, eff := range re.Effects() {
