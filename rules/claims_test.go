@@ -88,18 +88,17 @@ func TestClaimsQualifyTermsAsTheirSection(t *testing.T) {
 	eng := defaultEngine(t)
 	for _, tt := range qualifiedTerms {
 		t.Run(tt.name, func(t *testing.T) {
-			type unqualified struct{ Rule, Claim string }
-			var got []unqualified
+			var got []ruleClaim // the claims that use the term unqualified
 			for _, c := range claimsAt(t, eng, tt.source, tt.locator) {
 				rest := strings.ToLower(c.Claim)
 				for _, q := range tt.qualified {
 					rest = strings.ReplaceAll(rest, q, "")
 				}
 				if strings.Contains(rest, tt.term) {
-					got = append(got, unqualified{c.Rule, c.Claim})
+					got = append(got, c)
 				}
 			}
-			if diff := cmp.Diff([]unqualified(nil), got); diff != "" {
+			if diff := cmp.Diff([]ruleClaim(nil), got); diff != "" {
 				t.Errorf("claims at %s, %q use %q without a qualifier of %q (%s) (-want +got):\n%s", tt.source, tt.locator, tt.term, tt.qualified, tt.why, diff)
 			}
 		})
