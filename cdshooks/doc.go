@@ -565,7 +565,10 @@ source.topic (TopicSystem) says what it is about (conditions-not-read
 for the card of "Conditions not read").
 
 Every card has a summary of one sentence and at most 139 characters (the
-whole text is in the detail), a detail in GitHub-flavoured markdown (rule text is escaped,
+whole text is in the detail; a referral's clinician sentence too long for
+it is shortened at whole phrases that keep what to do and how soon: its
+interpretation dropped, then the reason of its action or the end of its
+finding, marked "…", cut), a detail in GitHub-flavoured markdown (rule text is escaped,
 so a rule file cannot add links or HTML), and a source: the title and
 publisher of its first citation of the strongest kind of evidence (a
 guideline before a review, a review before a trial, and so on to a
