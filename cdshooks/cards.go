@@ -484,16 +484,31 @@ func painChange(a, b int) string {
 }
 
 // unreadPainScoresCard is the card of a call whose pain scores could not
-// all be read: the trend and the review point were assessed without
-// them, or not at all, and a clinician should look at them. Its uuid is
-// derived from hookInstance, as Cards' are.
-func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
+// all be read (unread), or were read although their coding lacks the
+// LOINC system (assumed): the trend and the review point were assessed
+// without the first, or not at all, and with the second, and a clinician
+// should look at them. Its uuid is derived from hookInstance, as Cards'
+// are.
+func unreadPainScoresCard(res *recommend.Result, hookInstance string, unread, assumed bool) Card {
 	b := builder{res: res, hookInstance: hookInstance}
-	b.add(IndicatorWarning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
-		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
-			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
-			"and a score left out may change that. Review the pain scores on the chart; " +
-			"the response's extension " + ExtensionUnreadPainScores + " says which could not be read, and why."}, nil)
+	summary := "Some pain scores could not be read: check the pain trend on the chart"
+	var body []string
+	if unread {
+		body = append(body, "**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: "+
+			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, "+
+			"and a score left out may change that. Review the pain scores on the chart; "+
+			"the response's extension "+ExtensionUnreadPainScores+" says which could not be read, and why.")
+	}
+	if assumed {
+		if !unread {
+			summary = "Some pain scores lack the LOINC system: read as pain scores; check their coding and the trend"
+		}
+		body = append(body, "**Some pain scores were read on an assumption.** Their coding gives the code 72514-3 without the LOINC system "+
+			"(no system, or LOINC written another way): the service read them as pain severity scores from 0 to 10, so that a review the trend "+
+			"calls for is not lost. Check their coding and the pain trend on the chart; the response's extension "+
+			ExtensionAssumedPainScores+" says which, and why.")
+	}
+	b.add(IndicatorWarning, topicPainTrend, summary, body, nil)
 	return b.cards[0]
 }
 
@@ -1138,7 +1153,7 @@ func fitClauses(s string, n int) string {
 // a list ("abdominal | or severe pain"), whose cut would name one item.
 var (
 	reasonBoundary  = regexp.MustCompile(` for | \(|, | before | rather than `)
-	findingBoundary = regexp.MustCompile(` \(|, | with | in | at | after | suggests `)
+	findingBoundary = regexp.MustCompile(` \(|, | with | in | at | of | after | suggests `)
 )
 
 // phrases returns the prefixes of s that end before a match of boundary,

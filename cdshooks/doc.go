@@ -23,7 +23,13 @@ when a clinician opens a patient's record.
     years of them larger than the service reads), which become the
     profile's check-ins, so that the programme's pain trend and review
     referrals reach the cards (see [PrefetchPainScores] and
-    [Mapping.UnreadPainScores]).
+    [Mapping.UnreadPainScores]). A score's valueQuantity in a unit that
+    is not of a 0 to 10 score ({score}, 1 or none), such as mm of a
+    100 mm visual analogue scale, % or cm, is not converted and not read
+    as 0 to 10: it is listed as unread, with the warning card. A coding of
+    code 72514-3 with no system, or LOINC written another way, is read,
+    and listed in [Mapping.AssumedPainScores] with a warning card; an
+    Observation of another code is listed as unread.
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
