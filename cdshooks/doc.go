@@ -26,7 +26,8 @@ when a clinician opens a patient's record.
     [Mapping.UnreadPainScores]). A score's valueQuantity in a unit that
     is not of a 0 to 10 score ({score}, 1 or none), such as mm of a
     100 mm visual analogue scale, % or cm, is not converted and not read
-    as 0 to 10: it is listed as unread, with the warning card. A coding of
+    as 0 to 10: it is listed as unread, with the warning card, as is a
+    value with a comparator (">= 5" is a bound, not a score). A coding of
     code 72514-3 with no system, or LOINC written another way, is read,
     and listed in [Mapping.AssumedPainScores] with a warning card; an
     Observation of another code is listed as unread.

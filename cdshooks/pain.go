@@ -79,9 +79,10 @@ type fhirObservation struct {
 		Start string `json:"start"`
 	} `json:"effectivePeriod"`
 	ValueQuantity *struct {
-		Value *float64 `json:"value"`
-		Unit  *string  `json:"unit"`
-		Code  *string  `json:"code"`
+		Value      *float64 `json:"value"`
+		Unit       *string  `json:"unit"`
+		Code       *string  `json:"code"`
+		Comparator *string  `json:"comparator"`
 	} `json:"valueQuantity"`
 	ValueInteger     *float64     `json:"valueInteger"`
 	DataAbsentReason *fhirConcept `json:"dataAbsentReason"`
@@ -425,6 +426,11 @@ func readPainValue(o fhirObservation, s painScore) (painScore, string) {
 		v = o.ValueQuantity.Value
 		if v == nil {
 			return s, "valueQuantity has no value"
+		}
+		if c := o.ValueQuantity.Comparator; c != nil && *c != "" {
+			// "< 5" or ">= 7" is not a score of 5 or 7: read as one, it
+			// could make a rise look flat.
+			return s, fmt.Sprintf("valueQuantity has the comparator %s: the value %s is a bound, not a score", quote(*c), strconv.FormatFloat(*v, 'g', -1, 64))
 		}
 		for _, unit := range []*string{o.ValueQuantity.Code, o.ValueQuantity.Unit} {
 			if unit == nil || scoreUnits[strings.ToLower(strings.TrimSpace(*unit))] {

@@ -147,7 +147,8 @@ func TestPainScores(t *testing.T) {
 		},
 		{
 			// A 45 mm visual analogue scale was read as 45 (not read, as
-			// out of range) and 4 mm, 5 % or 3 cm as 4, 5 or 3 out of 10.
+			// out of range) and 4 mm, 5 % or 3 cm as 4, 5 or 3 out of 10;
+			// ">= 5" as 5.
 			name: "a value in a unit that is not a 0 to 10 score not read",
 			painScores: painBundle("",
 				painObs("2026-01-05", "", `"status": "final"`, `"valueQuantity": {"value": 6, "unit": "{score}", "system": "http://unitsofmeasure.org", "code": "{score}"}`),
@@ -156,6 +157,7 @@ func TestPainScores(t *testing.T) {
 				painObs("2026-01-08", "", `"status": "final"`, `"valueQuantity": {"value": 5, "unit": "%"}`),
 				painObs("2026-01-09", "", `"status": "final"`, `"valueQuantity": {"value": 3, "unit": "cm"}`),
 				painObs("2026-01-10", "", `"status": "final"`, `"valueQuantity": {"value": 45, "unit": "millimetre", "code": "mm"}`),
+				painObs("2026-01-11", "", `"status": "final"`, `"valueQuantity": {"value": 5, "comparator": ">=", "code": "{score}"}`),
 				painObs("2026-01-12", "", `"status": "final"`, `"valueQuantity": {"value": 7}`)),
 			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 1, PainLevel: 5}, {Day: 7, PainLevel: 7}},
 			unread: []string{
@@ -163,6 +165,7 @@ func TestPainScores(t *testing.T) {
 				e + `[3].resource: its unit "%" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 5 is not read as one`,
 				e + `[4].resource: its unit "cm" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 3 is not read as one`,
 				e + `[5].resource: its unit "mm" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 45 is not read as one`,
+				e + `[6].resource: valueQuantity has the comparator ">=": the value 5 is a bound, not a score`,
 			},
 		},
 		{
