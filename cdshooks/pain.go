@@ -512,19 +512,23 @@ func entryIndex(path string) int {
 	return -1
 }
 
-// logPainScores logs the pain scores that could not be read or were left
-// out: one line, a warning when any could not be read, with the entry of
-// each and whether it was unread or skipped. The reasons stay in the
+// logPainScores logs the pain scores that could not be read, were left
+// out, or were read although their coding lacks the LOINC system: one
+// line, a warning when any could not be read or was assumed, with the
+// entry of each and whether it was unread, assumed or skipped. The reasons stay in the
 // response: they quote a score's value or date, which the log never
 // holds (a date of care can identify a person).
 func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
-	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.SkippedPainScores))
+	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.AssumedPainScores)+len(m.SkippedPainScores))
 	for _, n := range m.UnreadPainScores {
 		notes = append(notes, n.Entry+": unread")
+	}
+	for _, n := range m.AssumedPainScores {
+		notes = append(notes, n.Entry+": assumed")
 	}
 	for _, n := range m.SkippedPainScores {
 		notes = append(notes, n.Entry+": skipped")
 	}
-	logEntries(ctx, log, hookInstance, "pain scores unread or skipped", len(m.UnreadPainScores) > 0,
-		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))
+	logEntries(ctx, log, hookInstance, "pain scores unread, assumed or skipped", len(m.UnreadPainScores)+len(m.AssumedPainScores) > 0,
+		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("assumed", len(m.AssumedPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))
 }

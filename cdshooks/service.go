@@ -812,7 +812,7 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 // first holds (the card of the Conditions not mapped to the vocabulary,
 // see unmappedCard), then the patient or its birth date
 // (Mapping.UnreadPatient), then the pain scores
-// (Mapping.UnreadPainScores).
+// (Mapping.UnreadPainScores and Mapping.AssumedPainScores).
 func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping, first ...Card) []Card {
 	notes := slices.Clone(first)
 	if unread := ageOrSexNotes(m.UnreadPatient); len(unread) > 0 {
