@@ -2,6 +2,9 @@ package cdshooks
 
 import (
 	"cmp"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -183,6 +186,42 @@ func TestReferralSummariesKeepTheAction(t *testing.T) {
 					t.Errorf("summary %q lost the timing of %q", got, sentence)
 				}
 			})
+		}
+	}
+}
+
+// TestCardSummariesEndWhole checks the summaries of the other card kinds:
+// those of the pain scores card, and every summary of the CDS goldens
+// (the plan steps, also helpful, avoid, key messages, pain trend and the
+// cards of what could not be read), each at most MaxSummary characters
+// and ending at a whole phrase.
+func TestCardSummariesEndWhole(t *testing.T) {
+	var summaries []string
+	for _, f := range [][2]bool{{true, false}, {false, true}, {true, true}} {
+		summaries = append(summaries, unreadPainScoresCard(&recommend.Result{}, "h", f[0], f[1]).Summary)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "cdshooks", "golden", "*.golden"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d goldens: %v", len(files), err)
+	}
+	field := regexp.MustCompile(`"summary": ("(?:[^"\\]|\\.)*")`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range field.FindAllSubmatch(b, -1) {
+			var s string
+			if err := json.Unmarshal(m[1], &s); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			summaries = append(summaries, s)
+		}
+	}
+	dangling := regexp.MustCompile(`(?i)(…|,|;|:|\b(or|and|to|of|for|with|the|a))\.?$`)
+	for _, s := range summaries {
+		if c := utf8.RuneCountInString(s); c > MaxSummary || dangling.MatchString(s) {
+			t.Errorf("summary %q (%d characters) is over %d or ends mid-phrase", s, c, MaxSummary)
 		}
 	}
 }
