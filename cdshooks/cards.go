@@ -1140,7 +1140,7 @@ func fitClauses(s string, n int) string {
 		}
 	}
 	for _, a := range acts {
-		if t := upperFirst(a) + "."; fits(t) {
+		if t := upperFirst(a) + "."; a != "" && fits(t) {
 			return t
 		}
 	}
