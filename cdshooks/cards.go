@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/mdsafe"
@@ -483,16 +484,31 @@ func painChange(a, b int) string {
 }
 
 // unreadPainScoresCard is the card of a call whose pain scores could not
-// all be read: the trend and the review point were assessed without
-// them, or not at all, and a clinician should look at them. Its uuid is
-// derived from hookInstance, as Cards' are.
-func unreadPainScoresCard(res *recommend.Result, hookInstance string) Card {
+// all be read (unread), or were read although their coding lacks the
+// LOINC system (assumed): the trend and the review point were assessed
+// without the first, or not at all, and with the second, and a clinician
+// should look at them. Its uuid is derived from hookInstance, as Cards'
+// are.
+func unreadPainScoresCard(res *recommend.Result, hookInstance string, unread, assumed bool) Card {
 	b := builder{res: res, hookInstance: hookInstance}
-	b.add(IndicatorWarning, topicPainTrend, "Some pain scores could not be read: check the pain trend on the chart",
-		[]string{"**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: " +
-			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, " +
-			"and a score left out may change that. Review the pain scores on the chart; " +
-			"the response's extension " + ExtensionUnreadPainScores + " says which could not be read, and why."}, nil)
+	summary := "Some pain scores could not be read: check the pain trend on the chart"
+	var body []string
+	if unread {
+		body = append(body, "**The pain trend is incomplete.** One or more pain scores (LOINC 72514-3) could not be read, or could not be fetched: "+
+			"the service assessed the trend, and whether the pain has eased by six weeks or keeps rising, from the scores it could read, if any, "+
+			"and a score left out may change that. Review the pain scores on the chart; "+
+			"the response's extension "+ExtensionUnreadPainScores+" says which could not be read, and why.")
+	}
+	if assumed {
+		if !unread {
+			summary = "Some pain scores lack the LOINC system: read as pain scores; check their coding and the trend"
+		}
+		body = append(body, "**Some pain scores were read on an assumption.** Their coding gives the code 72514-3 without the LOINC system "+
+			"(no system, or LOINC written another way): the service read them as pain severity scores from 0 to 10, so that a review the trend "+
+			"calls for is not lost. Check their coding and the pain trend on the chart; the response's extension "+
+			ExtensionAssumedPainScores+" says which, and why.")
+	}
+	b.add(IndicatorWarning, topicPainTrend, summary, body, nil)
 	return b.cards[0]
 }
 
@@ -1057,48 +1073,120 @@ func firstSentence(s string) string {
 
 // fitClauses returns the sentence s, a referral's clinician text written
 // as clauses ("finding; interpretation; action and timing"), within n
-// characters: whole when it fits; cut at the end, as shorten does, when
-// that keeps how soon to act (timing), or the sentence does not say;
-// otherwise without the clauses after its first that say no timing, the
-// last such first, as many as it takes to fit, so that the summary still
-// says what was found and how soon to act; otherwise with the finding
-// (the first clause) cut, when at least minFinding characters of it are
-// left; otherwise cut at the end. A card's summary beside the frame (IfBackPain) has 26
-// characters fewer, and cut at the end, "Urgent: Cancer history with
+// characters, ending at a whole phrase that keeps what to do and how soon:
+//
+//   - whole, when it fits;
+//   - otherwise without the clauses between the finding (the first) and
+//     the action (the last that says how soon, or the last), the last
+//     first, and without those after the action, as many as it takes;
+//   - otherwise, in turn, with the action's reason cut off at a phrase
+//     boundary (" for ", " (", ", ", " before ", " rather than ") that
+//     keeps how soon; with the finding cut at a phrase boundary, marked
+//     "…", when at least minFinding characters of it are left; or the
+//     action alone;
+//   - otherwise cut at the end, as shorten does (no sentence of the
+//     default rules comes to this: TestReferralSummariesKeepTheAction).
+//
+// Cut at the end, the summary lost its action: "Pain rose at two
+// consecutive check-ins of the programme and has stayed at or above that
+// level, 4 or…", and, framed (IfBackPain), "Urgent: Cancer history with
 // severe, constant, thoracic or night pain; suspect spinal metastases;
-// specialist assessment within a day." lost "assessment within a day".
+// specialist…".
 func fitClauses(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	if cut := shorten(s, n); !timing.MatchString(s) || timing.MatchString(cut) {
-		return cut // the cut keeps how soon, or there is no timing to keep
-	}
 	parts := strings.Split(strings.TrimSuffix(s, "."), "; ")
+	if len(parts) < 2 {
+		return shorten(s, n)
+	}
+	act := len(parts) - 1
 	for i := len(parts) - 1; i >= 1; i-- {
 		if timing.MatchString(parts[i]) {
+			act = i
+			break
+		}
+	}
+	fits := func(t string) bool { return utf8.RuneCountInString(t) <= n }
+	// The clauses after the action, then those between the finding and
+	// the action, the last first.
+	keep := slices.Clone(parts)
+	for i := len(keep) - 1; i >= 1; i-- {
+		if i == act {
 			continue
 		}
-		parts = slices.Delete(parts, i, i+1)
-		if t := strings.Join(parts, "; ") + "."; utf8.RuneCountInString(t) <= n {
+		keep = slices.Delete(keep, i, i+1)
+		if i < act {
+			act--
+		}
+		if t := strings.Join(keep, "; ") + "."; fits(t) {
 			return t
 		}
 	}
-	// What is left says how soon: the finding is cut to make room for it,
-	// when enough of the finding is left to read.
-	if len(parts) > 1 {
-		rest := "; " + strings.Join(parts[1:], "; ") + "."
-		if room := n - utf8.RuneCountInString(rest); room >= minFinding {
-			return strings.TrimSuffix(shorten(parts[0], room), "…") + "…" + rest
+	finding, action := keep[0], keep[act]
+	for _, a := range phrases(action, reasonBoundary, timing.MatchString(action)) {
+		if t := finding + "; " + a + "."; fits(t) {
+			return t
+		}
+	}
+	acts := append([]string{action}, phrases(action, reasonBoundary, timing.MatchString(action))...)
+	for _, a := range acts {
+		rest := "…; " + a + "."
+		room := n - utf8.RuneCountInString(rest)
+		for _, f := range phrases(finding, findingBoundary, false) {
+			if c := utf8.RuneCountInString(f); c >= minFinding && c <= room {
+				return f + rest
+			}
+		}
+	}
+	for _, a := range acts {
+		if t := upperFirst(a) + "."; a != "" && fits(t) {
+			return t
 		}
 	}
 	return shorten(s, n)
 }
 
+// reasonBoundary and findingBoundary are where fitClauses may cut an
+// action's reason ("assess within days | for malignancy") and a finding
+// ("Possible cauda equina syndrome | (bladder or bowel…"), never inside
+// a list ("abdominal | or severe pain"), whose cut would name one item.
+var (
+	reasonBoundary  = regexp.MustCompile(` for | \(|, | before | rather than `)
+	findingBoundary = regexp.MustCompile(` \(|, | with | in | at | of | after | suggests `)
+)
+
+// phrases returns the prefixes of s that end before a match of boundary,
+// longest first, each ending at a whole word (not "or", "and", "to" or a
+// comma) and outside any parentheses; with keepTiming, only those that
+// still say how soon.
+func phrases(s string, boundary *regexp.Regexp, keepTiming bool) []string {
+	var out []string
+	for _, m := range boundary.FindAllStringIndex(s, -1) {
+		p := strings.TrimRight(s[:m[0]], " ,;:")
+		if p == "" || keepTiming && !timing.MatchString(p) || danglingWord.MatchString(p) ||
+			strings.Count(p, "(") != strings.Count(p, ")") {
+			continue
+		}
+		out = append(out, p)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// danglingWord matches a phrase that ends in a word that leads into more.
+var danglingWord = regexp.MustCompile(`(?i)\b(or|and|to|of|for|with|the|a|an|in|at|by)$`)
+
+// upperFirst returns s with its first letter in upper case.
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
 // minFinding is the fewest characters of a referral's finding (its first
 // clause) that fitClauses keeps when it cuts the finding to keep the
-// timing.
-const minFinding = 24
+// action.
+const minFinding = 10
 
 // timing matches a clause that says how soon: "now", "today", "same-day",
 // "within a day", "immediately", "at once".

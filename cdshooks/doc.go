@@ -23,7 +23,14 @@ when a clinician opens a patient's record.
     years of them larger than the service reads), which become the
     profile's check-ins, so that the programme's pain trend and review
     referrals reach the cards (see [PrefetchPainScores] and
-    [Mapping.UnreadPainScores]).
+    [Mapping.UnreadPainScores]). A score's valueQuantity in a unit that
+    is not of a 0 to 10 score ({score}, 1 or none), such as mm of a
+    100 mm visual analogue scale, % or cm, is not converted and not read
+    as 0 to 10: it is listed as unread, with the warning card, as is a
+    value with a comparator (">= 5" is a bound, not a score). A coding of
+    code 72514-3 with no system, or LOINC written another way, is read,
+    and listed in [Mapping.AssumedPainScores] with a warning card; an
+    Observation of another code is listed as unread.
   - POST /cds-services/backrules: a request with hook, hookInstance,
     context and prefetch in; {"cards": [...]} out.
   - POST /cds-services/backrules/feedback ([FeedbackPath]): the CDS Hooks
@@ -565,7 +572,10 @@ source.topic (TopicSystem) says what it is about (conditions-not-read
 for the card of "Conditions not read").
 
 Every card has a summary of one sentence and at most 139 characters (the
-whole text is in the detail), a detail in GitHub-flavoured markdown (rule text is escaped,
+whole text is in the detail; a referral's clinician sentence too long for
+it is shortened at whole phrases that keep what to do and how soon: its
+interpretation dropped, then the reason of its action or the end of its
+finding, marked "…", cut), a detail in GitHub-flavoured markdown (rule text is escaped,
 so a rule file cannot add links or HTML), and a source: the title and
 publisher of its first citation of the strongest kind of evidence (a
 guideline before a review, a review before a trial, and so on to a

@@ -127,14 +127,21 @@ type Mapping struct {
 	Assumed []ConditionNote `json:"assumed_active"`
 	// SkippedPainScores are the Observations of the pain scores prefetch
 	// left out, and why, in the order met: those entered in error,
-	// cancelled or only registered, those of another code, those with no
-	// value for a stated reason, and those older than a programme holds.
+	// cancelled or only registered, those with no value for a stated
+	// reason, and those older than a programme holds.
 	SkippedPainScores []PainScoreNote `json:"skipped_pain_scores,omitempty"`
 	// UnreadPainScores are the Observations, or the Bundle, of the pain
 	// scores prefetch that could not be read, and why. The scores that
 	// could be read are still used; when there are any unread, the
 	// service says the pain trend is incomplete.
 	UnreadPainScores []PainScoreNote `json:"unread_pain_scores,omitempty"`
+	// AssumedPainScores are the Observations of the pain scores prefetch
+	// read as pain scores although their coding does not give LOINC
+	// 72514-3 in the LOINC system (the code with no system, or the system
+	// written another way), and why. Reading them keeps a review their
+	// trend calls for (failing toward a clinician); the service says so in
+	// the card of the pain scores, so that the coding is checked.
+	AssumedPainScores []PainScoreNote `json:"assumed_pain_scores,omitempty"`
 	// UnreadPatient are the values of the patient prefetch that could not
 	// be read, and why: a birthDate that is missing (or null), not a
 	// string, not a date, or gives an age in the future or over

@@ -79,7 +79,10 @@ type fhirObservation struct {
 		Start string `json:"start"`
 	} `json:"effectivePeriod"`
 	ValueQuantity *struct {
-		Value *float64 `json:"value"`
+		Value      *float64 `json:"value"`
+		Unit       *string  `json:"unit"`
+		Code       *string  `json:"code"`
+		Comparator *string  `json:"comparator"`
 	} `json:"valueQuantity"`
 	ValueInteger     *float64     `json:"valueInteger"`
 	DataAbsentReason *fhirConcept `json:"dataAbsentReason"`
@@ -137,12 +140,17 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2
 //     painScores returns an error, which MapRequest lists there with no
 //     score used;
 //   - an Observation that is entered-in-error, cancelled or only
-//     registered, one that is not of LOINC 72514-3, and one with a
-//     dataAbsentReason and no value is left out, and listed in
-//     Mapping.SkippedPainScores, as is an Observation sent twice (the same
-//     id, date and score as an earlier entry), which is counted once;
+//     registered, and one with a dataAbsentReason and no value is left
+//     out, and listed in Mapping.SkippedPainScores, as is an Observation
+//     sent twice (the same id, date and score as an earlier entry), which
+//     is counted once;
+//   - an Observation whose coding has the code 72514-3 with no system, or
+//     with LOINC written another way, is read, and listed in
+//     Mapping.AssumedPainScores; one of another code is listed in
+//     Mapping.UnreadPainScores (the search asked for 72514-3 only);
 //   - an Observation whose status, value (a whole number from 0 to 10, in
-//     valueQuantity.value or valueInteger) or date (effectiveDateTime,
+//     valueQuantity.value, of a 0 to 10 score's unit or none, or
+//     valueInteger) or date (effectiveDateTime,
 //     effectiveInstant or effectivePeriod.start, to the day) cannot be
 //     read, one dated after the day of now (by the date as written, with a
 //     day's leeway for the patient's time zone: a future date is a
@@ -250,7 +258,7 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 				continue
 			}
 		}
-		s, skip, why := readPainScore(o)
+		s, skip, why, assumed := readPainScore(o)
 		if why == "" && !skip && future(s.date, now) {
 			why = fmt.Sprintf("it is dated %s, after today (%s): a date in the future is a mistake, and the score is not used", s.date.Format(time.DateOnly), now.UTC().Format(time.DateOnly))
 		}
@@ -260,6 +268,9 @@ func (m *Mapping) painScores(raw json.RawMessage, pid string, now time.Time) err
 		case why != "":
 			unread(path, o.ID, "%s", why)
 		default:
+			if assumed != "" {
+				m.AssumedPainScores = append(m.AssumedPainScores, PainScoreNote{Entry: path, ID: o.ID, Reason: assumed})
+			}
 			s.entry, s.id = e.index, o.ID
 			if k := sentTwice(scores, s); k >= 0 {
 				m.SkippedPainScores = append(m.SkippedPainScores, PainScoreNote{Entry: path, ID: o.ID,
@@ -340,44 +351,105 @@ func newestFirst(scores []painScore) bool {
 }
 
 // readPainScore reads a pain score from Observation o. It returns the
-// score, or whether to leave o out (skip), or why it cannot be read.
-func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
+// score, or whether to leave o out (skip), or why it cannot be read; and,
+// for a score read although its coding does not say LOINC in the LOINC
+// system's own address (a code 72514-3 with no system, or with LOINC
+// written another way), why it was read all the same (assumed).
+func readPainScore(o fhirObservation) (s painScore, skip bool, why, assumed string) {
 	counts, known := observationStatuses[o.Status]
 	switch {
 	case o.Status == "":
-		return s, false, "status is missing"
+		return s, false, "status is missing", ""
 	case !known:
-		return s, false, fmt.Sprintf("status %s is not an Observation status of FHIR R4", quote(o.Status))
+		return s, false, fmt.Sprintf("status %s is not an Observation status of FHIR R4", quote(o.Status)), ""
 	case !counts:
-		return s, true, "status is " + o.Status
+		return s, true, "status is " + o.Status, ""
 	}
-	pain := false
+	pain, other := false, ""
 	if o.Code != nil {
 		for _, cd := range o.Code.Coding {
-			pain = pain || cd.System == loincSystem && cd.Code == loincPainCode
+			switch {
+			case cd.System == loincSystem && cd.Code == loincPainCode:
+				pain = true
+			case strings.TrimSpace(cd.Code) == loincPainCode && (cd.System == "" || loincSpelling(cd.System)):
+				if other == "" {
+					if cd.System == "" {
+						other = "its coding of code " + loincPainCode + " has no system"
+					} else {
+						other = "its coding of code " + loincPainCode + " has the system " + quote(cd.System) + ", not " + quote(loincSystem)
+					}
+				}
+			}
 		}
 	}
-	if !pain {
-		return s, true, "its code has no coding of LOINC " + loincPainCode + " (pain severity, 0 to 10)"
+	if !pain && other != "" {
+		// Most likely the pain score the search asked for: read, so that
+		// a review its trend calls for stands, and said.
+		assumed = other + ": read as LOINC " + loincPainCode + " (pain severity, 0 to 10); check the coding on the chart"
+		pain = true
 	}
+	if !pain {
+		// The search asked for LOINC 72514-3 only: an Observation of
+		// another code in its answer may be a pain score under another
+		// code, and is not left out in silence.
+		return s, false, "its code has no coding of LOINC " + loincPainCode + " (pain severity, 0 to 10): it is not read as a pain score", ""
+	}
+	s, why = readPainValue(o, s)
+	if why == "skip" {
+		return s, true, "it has no value, and a dataAbsentReason", ""
+	}
+	return s, false, why, assumed
+}
+
+// loincSpelling reports whether system, not loincSystem, is LOINC written
+// another way: another case, https, a trailing slash, its OID.
+func loincSpelling(system string) bool {
+	s := strings.ToLower(strings.TrimSpace(system))
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "http://"), "https://"), "/")
+	return s == "loinc.org" || s == "www.loinc.org" || s == "loinc" || s == "urn:oid:2.16.840.1.113883.6.1"
+}
+
+// scoreUnits are the units (valueQuantity.code, or unit when it has no
+// code) of a 0 to 10 score, lower case: UCUM's {score} and 1, and the
+// words a client writes.
+var scoreUnits = map[string]bool{"": true, "1": true, "{score}": true, "score": true, "{score}/10": true, "/10": true, "points": true}
+
+// readPainValue reads the value and date of pain score o into s, or says
+// why they cannot be read ("skip" when o has no value for a stated
+// reason).
+func readPainValue(o fhirObservation, s painScore) (painScore, string) {
 	var v *float64
 	switch {
 	case o.ValueQuantity != nil && o.ValueInteger != nil:
-		return s, false, "it has both valueQuantity and valueInteger: an Observation has one value"
+		return s, "it has both valueQuantity and valueInteger: an Observation has one value"
 	case o.ValueQuantity != nil:
 		v = o.ValueQuantity.Value
 		if v == nil {
-			return s, false, "valueQuantity has no value"
+			return s, "valueQuantity has no value"
+		}
+		if c := o.ValueQuantity.Comparator; c != nil && *c != "" {
+			// "< 5" or ">= 7" is not a score of 5 or 7: read as one, it
+			// could make a rise look flat.
+			return s, fmt.Sprintf("valueQuantity has the comparator %s: the value %s is a bound, not a score", quote(*c), strconv.FormatFloat(*v, 'g', -1, 64))
+		}
+		for _, unit := range []*string{o.ValueQuantity.Code, o.ValueQuantity.Unit} {
+			if unit == nil || scoreUnits[strings.ToLower(strings.TrimSpace(*unit))] {
+				continue
+			}
+			// A 100 mm visual analogue scale, a percentage or another
+			// measure is not the 0 to 10 rating scale of LOINC 72514-3:
+			// not converted, and not read as one.
+			return s, fmt.Sprintf("its unit %s is not that of a 0 to 10 pain score ({score}, 1 or none): the value %s is not read as one", quote(*unit), strconv.FormatFloat(*v, 'g', -1, 64))
 		}
 	case o.ValueInteger != nil:
 		v = o.ValueInteger
 	case o.DataAbsentReason != nil:
-		return s, true, "it has no value, and a dataAbsentReason"
+		return s, "skip"
 	default:
-		return s, false, "it has no valueQuantity or valueInteger: a pain score is a number from 0 to 10"
+		return s, "it has no valueQuantity or valueInteger: a pain score is a number from 0 to 10"
 	}
 	if *v != math.Trunc(*v) || *v < 0 || *v > 10 {
-		return s, false, fmt.Sprintf("the value %s is not a whole number from 0 to 10", strconv.FormatFloat(*v, 'g', -1, 64))
+		return s, fmt.Sprintf("the value %s is not a whole number from 0 to 10", strconv.FormatFloat(*v, 'g', -1, 64))
 	}
 	s.level = int(*v)
 	date, field := o.EffectiveDateTime, "effectiveDateTime"
@@ -388,17 +460,17 @@ func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
 	case o.EffectivePeriod != nil && o.EffectivePeriod.Start != "":
 		date, field = o.EffectivePeriod.Start, "effectivePeriod.start"
 	default:
-		return s, false, "it has no effectiveDateTime, effectiveInstant or effectivePeriod.start: a pain score needs its date"
+		return s, "it has no effectiveDateTime, effectiveInstant or effectivePeriod.start: a pain score needs its date"
 	}
 	mm := fhirDateTime.FindStringSubmatch(date)
 	if mm == nil {
-		return s, false, fmt.Sprintf("%s %s does not give a day (YYYY-MM-DD)", field, quote(date))
+		return s, fmt.Sprintf("%s %s does not give a day (YYYY-MM-DD)", field, quote(date))
 	}
 	y, _ := strconv.Atoi(mm[1])
 	mo, _ := strconv.Atoi(mm[2])
 	d, _ := strconv.Atoi(mm[3])
 	if d > daysIn(y, time.Month(mo)) {
-		return s, false, fmt.Sprintf("%s %s is not a day of the calendar", field, quote(date))
+		return s, fmt.Sprintf("%s %s is not a day of the calendar", field, quote(date))
 	}
 	// The day as the client wrote it, in the patient's time zone.
 	s.date = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
@@ -410,7 +482,7 @@ func readPainScore(o fhirObservation) (s painScore, skip bool, why string) {
 			}
 		}
 	}
-	return s, false, ""
+	return s, ""
 }
 
 // future reports whether day, a date at midnight UTC as the client wrote
@@ -440,19 +512,23 @@ func entryIndex(path string) int {
 	return -1
 }
 
-// logPainScores logs the pain scores that could not be read or were left
-// out: one line, a warning when any could not be read, with the entry of
-// each and whether it was unread or skipped. The reasons stay in the
+// logPainScores logs the pain scores that could not be read, were left
+// out, or were read although their coding lacks the LOINC system: one
+// line, a warning when any could not be read or was assumed, with the
+// entry of each and whether it was unread, assumed or skipped. The reasons stay in the
 // response: they quote a score's value or date, which the log never
 // holds (a date of care can identify a person).
 func logPainScores(ctx context.Context, log *slog.Logger, hookInstance string, m *Mapping) {
-	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.SkippedPainScores))
+	notes := make([]string, 0, len(m.UnreadPainScores)+len(m.AssumedPainScores)+len(m.SkippedPainScores))
 	for _, n := range m.UnreadPainScores {
 		notes = append(notes, n.Entry+": unread")
+	}
+	for _, n := range m.AssumedPainScores {
+		notes = append(notes, n.Entry+": assumed")
 	}
 	for _, n := range m.SkippedPainScores {
 		notes = append(notes, n.Entry+": skipped")
 	}
-	logEntries(ctx, log, hookInstance, "pain scores unread or skipped", len(m.UnreadPainScores) > 0,
-		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))
+	logEntries(ctx, log, hookInstance, "pain scores unread, assumed or skipped", len(m.UnreadPainScores)+len(m.AssumedPainScores) > 0,
+		"pain_scores", notes, slog.Int("unread", len(m.UnreadPainScores)), slog.Int("assumed", len(m.AssumedPainScores)), slog.Int("skipped", len(m.SkippedPainScores)))
 }

@@ -88,6 +88,7 @@ func TestPainScores(t *testing.T) {
 		now             time.Time // zero: the day after its latest date (scoresNow)
 		want            []recommend.CheckIn
 		skipped, unread []string
+		assumed         []string
 	}{
 		{name: "no key"},
 		{name: "null", painScores: "null"},
@@ -105,7 +106,10 @@ func TestPainScores(t *testing.T) {
 			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 7, PainLevel: 5}, {Day: 14, PainLevel: 4}, {Day: 42, PainLevel: 0}},
 		},
 		{
-			name: "left out: entered in error, cancelled, registered, another code, no value for a reason",
+			// An Observation of another code (LOINC 38208-5 is also a pain
+			// severity score) in the answer to a search of 72514-3 was
+			// skipped with no card: it is reported as one not read.
+			name: "left out: entered in error, cancelled, registered, no value for a reason; another code not read",
 			painScores: painBundle("",
 				painObs("2026-01-05", "6"),
 				painObs("2026-01-06", "", `"status": "entered-in-error", "valueInteger": 9`),
@@ -119,8 +123,49 @@ func TestPainScores(t *testing.T) {
 				e + "[1].resource: status is entered-in-error",
 				e + "[2].resource: status is cancelled",
 				e + "[3].resource: status is registered",
-				e + "[4].resource: its code has no coding of LOINC 72514-3 (pain severity, 0 to 10)",
 				e + "[5].resource: it has no value, and a dataAbsentReason",
+			},
+			unread: []string{e + "[4].resource: its code has no coding of LOINC 72514-3 (pain severity, 0 to 10): it is not read as a pain score"},
+		},
+		{
+			// A code 72514-3 with no system, or LOINC written another way,
+			// was skipped without a card, and with it the review its trend
+			// called for: it is read, and said.
+			name: "the code 72514-3 without the LOINC system read, and said",
+			painScores: painBundle("",
+				strings.Replace(painObs("2026-01-05", "3"), `"system": "http://loinc.org", `, "", 1),
+				strings.Replace(painObs("2026-01-12", "5"), "http://loinc.org", "urn:oid:2.16.840.1.113883.6.1", 1),
+				strings.Replace(painObs("2026-01-19", "6"), "http://loinc.org", "https://LOINC.org/", 1),
+				strings.Replace(painObs("2026-01-26", "7"), "http://loinc.org", "http://snomed.info/sct", 1)),
+			want:   []recommend.CheckIn{{Day: 0, PainLevel: 3}, {Day: 7, PainLevel: 5}, {Day: 14, PainLevel: 6}},
+			unread: []string{e + "[3].resource: its code has no coding of LOINC 72514-3 (pain severity, 0 to 10): it is not read as a pain score"},
+			assumed: []string{
+				e + "[0].resource: its coding of code 72514-3 has no system: read as LOINC 72514-3 (pain severity, 0 to 10); check the coding on the chart",
+				e + `[1].resource: its coding of code 72514-3 has the system "urn:oid:2.16.840.1.113883.6.1", not "http://loinc.org": read as LOINC 72514-3 (pain severity, 0 to 10); check the coding on the chart`,
+				e + `[2].resource: its coding of code 72514-3 has the system "https://LOINC.org/", not "http://loinc.org": read as LOINC 72514-3 (pain severity, 0 to 10); check the coding on the chart`,
+			},
+		},
+		{
+			// A 45 mm visual analogue scale was read as 45 (not read, as
+			// out of range) and 4 mm, 5 % or 3 cm as 4, 5 or 3 out of 10;
+			// ">= 5" as 5.
+			name: "a value in a unit that is not a 0 to 10 score not read",
+			painScores: painBundle("",
+				painObs("2026-01-05", "", `"status": "final"`, `"valueQuantity": {"value": 6, "unit": "{score}", "system": "http://unitsofmeasure.org", "code": "{score}"}`),
+				painObs("2026-01-06", "", `"status": "final"`, `"valueQuantity": {"value": 5, "code": "1"}`),
+				painObs("2026-01-07", "", `"status": "final"`, `"valueQuantity": {"value": 4, "unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}`),
+				painObs("2026-01-08", "", `"status": "final"`, `"valueQuantity": {"value": 5, "unit": "%"}`),
+				painObs("2026-01-09", "", `"status": "final"`, `"valueQuantity": {"value": 3, "unit": "cm"}`),
+				painObs("2026-01-10", "", `"status": "final"`, `"valueQuantity": {"value": 45, "unit": "millimetre", "code": "mm"}`),
+				painObs("2026-01-11", "", `"status": "final"`, `"valueQuantity": {"value": 5, "comparator": ">=", "code": "{score}"}`),
+				painObs("2026-01-12", "", `"status": "final"`, `"valueQuantity": {"value": 7}`)),
+			want: []recommend.CheckIn{{Day: 0, PainLevel: 6}, {Day: 1, PainLevel: 5}, {Day: 7, PainLevel: 7}},
+			unread: []string{
+				e + `[2].resource: its unit "mm" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 4 is not read as one`,
+				e + `[3].resource: its unit "%" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 5 is not read as one`,
+				e + `[4].resource: its unit "cm" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 3 is not read as one`,
+				e + `[5].resource: its unit "mm" is not that of a 0 to 10 pain score ({score}, 1 or none): the value 45 is not read as one`,
+				e + `[6].resource: valueQuantity has the comparator ">=": the value 5 is a bound, not a score`,
 			},
 		},
 		{
@@ -272,6 +317,9 @@ func TestPainScores(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.unread, painNotes(m.UnreadPainScores)); diff != "" {
 				t.Errorf("unread (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.assumed, painNotes(m.AssumedPainScores)); diff != "" {
+				t.Errorf("assumed (-want +got):\n%s", diff)
 			}
 			if err := testEngine(t).Validate(m.Profile); err != nil {
 				t.Errorf("the mapped profile is invalid: %v", err)
@@ -529,6 +577,57 @@ func TestUnreadPainScoresKeepTheReview(t *testing.T) {
 	}
 	if resp.Extension == nil || len(resp.Extension.UnreadPainScores) != 1 {
 		t.Errorf("extension %+v: want the one unread score", resp.Extension)
+	}
+}
+
+// TestPainScoreCodingAssumedKeepsTheReview checks that a pain score coded
+// 72514-3 with no system is read, and said: skipped, as it was, with only
+// a line in the extension, scores rising 3, 6 and 9 lost their latest, and
+// with it the review of a worsening, and the chart got no card at all. A
+// score in millimetres is reported in the same card, not read as 0 to 10.
+func TestPainScoreCodingAssumedKeepsTheReview(t *testing.T) {
+	var entries []string
+	for i, pain := range []string{"3", "6", "9"} {
+		entries = append(entries, painObs(time.Date(2026, 2, 1+7*i, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), pain))
+	}
+	noSystem := strings.Replace(entries[2], `"system": "http://loinc.org", `, "", 1)
+	inMM := painObs("2026-02-15", "", `"status": "final"`, `"valueQuantity": {"value": 45, "unit": "mm"}`)
+	body := func(entries ...string) []byte {
+		return []byte(`{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+			"prefetch": {"pastConditions": null, "patient": null, "conditions": {"resourceType": "Bundle", "entry": []},
+			"painScores": ` + painBundle("", entries...) + `}}`)
+	}
+	const (
+		review  = "info: If back pain is reported: Routine: Pain rose at two consecutive check-ins…; review the plan and the diagnosis."
+		trend   = "info: If back pain is reported: Pain trend: 3 to 9 out of 10 over 3 scores, week 3"
+		unread  = "warning: Some pain scores could not be read: check the pain trend on the chart"
+		assumed = "warning: Some pain scores lack the LOINC system: read as pain scores; check their coding and the trend"
+	)
+	tests := []struct {
+		name    string
+		body    []byte
+		want    []string
+		assumed int
+	}{
+		{"the latest score without a system", body(entries[0], entries[1], noSystem), []string{review, assumed, trend}, 1},
+		{"a score in millimetres beside them", body(entries[0], entries[1], entries[2], inMM), []string{review, unread, trend}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := okResponse(t, post(t, newService(t, cdshooks.WithClock(painClock)), tt.body))
+			var got []string
+			for _, c := range resp.Cards {
+				if c.Source.Topic != nil && (c.Source.Topic.Code == "referral" || c.Source.Topic.Code == "pain-trend") {
+					got = append(got, string(c.Indicator)+": "+c.Summary)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("referral and pain cards (-want +got):\n%s", diff)
+			}
+			if resp.Extension == nil || len(resp.Extension.AssumedPainScores) != tt.assumed {
+				t.Errorf("extension %+v: want %d assumed scores", resp.Extension, tt.assumed)
+			}
+		})
 	}
 }
 

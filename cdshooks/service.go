@@ -53,6 +53,12 @@ const ExtensionSkippedPainScores = "com.github.backrules.skipped-pain-scores"
 // that the trend was assessed without the others.
 const ExtensionUnreadPainScores = "com.github.backrules.unread-pain-scores"
 
+// ExtensionAssumedPainScores is the key, in the response's extension
+// object, of the pain score Observations the service read although their
+// coding does not give LOINC 72514-3 in the LOINC system, and why
+// (Mapping.AssumedPainScores).
+const ExtensionAssumedPainScores = "com.github.backrules.assumed-pain-scores"
+
 // ExtensionUnreadPatient is the key, in the response's extension object,
 // of the values of the patient prefetch the service could not read, and
 // why: an unreadable birthDate, or a Patient that could not be read from
@@ -102,6 +108,10 @@ type Extension struct {
 	// UnreadPainScores, under ExtensionUnreadPainScores, are the pain
 	// scores that could not be read, and why (Mapping.UnreadPainScores).
 	UnreadPainScores []PainScoreNote `json:"com.github.backrules.unread-pain-scores,omitempty"`
+	// AssumedPainScores, under ExtensionAssumedPainScores, are the pain
+	// scores read although their coding lacks the LOINC system, and why
+	// (Mapping.AssumedPainScores).
+	AssumedPainScores []PainScoreNote `json:"com.github.backrules.assumed-pain-scores,omitempty"`
 	// UnreadPatient, under ExtensionUnreadPatient, are the values of the
 	// patient that could not be read, and why (Mapping.UnreadPatient).
 	UnreadPatient []PatientNote `json:"com.github.backrules.unread-patient,omitempty"`
@@ -547,7 +557,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	// pain scores (or the age beside them) that could not be read.
 	relevant := m.Relevant()
 	trend := len(m.Profile.CheckIns) > 0
-	unreadTrend := len(m.UnreadPainScores) > 0 || trend && len(ageOrSexNotes(m.UnreadPatient)) > 0
+	unreadTrend := len(m.UnreadPainScores)+len(m.AssumedPainScores) > 0 || trend && len(ageOrSexNotes(m.UnreadPatient)) > 0
 	if activeUnread || len(m.UnreadPastConditions) > 0 {
 		// Not every active Condition, or not every past one, could be
 		// read. The referrals of those read are known, and reach the
@@ -802,14 +812,14 @@ func referralsOnly(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 // first holds (the card of the Conditions not mapped to the vocabulary,
 // see unmappedCard), then the patient or its birth date
 // (Mapping.UnreadPatient), then the pain scores
-// (Mapping.UnreadPainScores).
+// (Mapping.UnreadPainScores and Mapping.AssumedPainScores).
 func noteCards(cards []Card, res *recommend.Result, hookInstance string, m *Mapping, first ...Card) []Card {
 	notes := slices.Clone(first)
 	if unread := ageOrSexNotes(m.UnreadPatient); len(unread) > 0 {
 		notes = append(notes, unreadPatientCard(res, hookInstance, unread))
 	}
-	if len(m.UnreadPainScores) > 0 {
-		notes = append(notes, unreadPainScoresCard(res, hookInstance))
+	if len(m.UnreadPainScores)+len(m.AssumedPainScores) > 0 {
+		notes = append(notes, unreadPainScoresCard(res, hookInstance, len(m.UnreadPainScores) > 0, len(m.AssumedPainScores) > 0))
 	}
 	if len(notes) == 0 {
 		return cards
@@ -932,12 +942,12 @@ var errPastUnread = errors.New("not every past condition could be read: a past c
 // extension is the response's extension for m, or nil when there is
 // nothing to report.
 func (m *Mapping) extension() *Extension {
-	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores)+
+	if len(m.Unknown)+len(m.Skipped)+len(m.Assumed)+len(m.SkippedPainScores)+len(m.UnreadPainScores)+len(m.AssumedPainScores)+
 		len(m.UnreadPatient)+len(m.UnreadConditions)+len(m.UnreadPastConditions) == 0 {
 		return nil
 	}
 	return &Extension{UnknownCodes: m.Unknown, SkippedConditions: m.Skipped, AssumedActive: m.Assumed,
-		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores,
+		SkippedPainScores: m.SkippedPainScores, UnreadPainScores: m.UnreadPainScores, AssumedPainScores: m.AssumedPainScores,
 		UnreadPatient: m.UnreadPatient, UnreadConditions: m.UnreadConditions, UnreadPastConditions: m.UnreadPastConditions}
 }
 
