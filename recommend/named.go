@@ -160,9 +160,29 @@ func nameOf(s string) termName {
 }
 
 // key is n's words, for comparing names: two names with the same words
-// name the same thing, whatever parts them.
+// name the same thing, whatever parts them, and so do two whose words
+// after the first differ only by determiners (see isDeterminer), which
+// wordsAt reads as the same.
 func (n termName) key() string {
-	return strings.Join(n.words, " ")
+	w := slices.Clone(n.words)
+	if len(w) > 1 {
+		w = append(w[:1], slices.DeleteFunc(w[1:], isDeterminer)...)
+	}
+	return strings.Join(w, " ")
+}
+
+// isDeterminer reports whether w, a word as textWords reads it, is an
+// article or a possessive that stands before a noun: "a", "an", "the",
+// "my", "your", "his", "her", "our" or "their". Between a name's words
+// it says whose or which, not what: "weakness in my leg", "weakness in
+// the leg" and "weakness in leg" all say the same (see wordsAt). "both"
+// is not one: "in both legs" is another red flag than "in the leg".
+func isDeterminer(w string) bool {
+	switch w {
+	case "a", "an", "the", "my", "your", "his", "her", "our", "their":
+		return true
+	}
+	return false
 }
 
 // trimmed returns n without its first k words.
@@ -308,11 +328,29 @@ func spellsField(words []textWord, i, n int) bool {
 // i on, each joined to the one before, or on the same line as it where
 // want parts them with more than joiners; a word of text may also be two
 // or more of want's words run together ("saddleNumbness", "legweakness").
+// After the first word, a determiner (see isDeterminer) of want or of
+// text may stand where the other has another one or none: the name
+// "numbness in the groin" is "numbness in my groin" and "numbness in
+// groin", as a chart or a person writes it.
 func wordsAt(words []textWord, i int, want termName) bool {
+	loose := false // whether a determiner of want skipped parts it loosely
 	for k := 0; k < len(want.words); i++ {
-		if i >= len(words) || (k > 0 && !words[i].joined && !(want.loose[k] && words[i].sameLine)) {
+		if k > 0 && isDeterminer(want.words[k]) && (i >= len(words) || !isDeterminer(words[i].word)) {
+			loose = loose || want.loose[k]
+			k++ // want's determiner, which text leaves out
+			i--
+			continue
+		}
+		if i >= len(words) || (k > 0 && !words[i].joined && !((loose || want.loose[k]) && words[i].sameLine)) {
 			return false
 		}
+		if k > 0 && isDeterminer(words[i].word) {
+			if isDeterminer(want.words[k]) {
+				k++ // a determiner for want's determiner
+			}
+			continue // else text's determiner, which want leaves out
+		}
+		loose = false
 		rest := words[i].word
 		for k < len(want.words) && strings.HasPrefix(rest, want.words[k]) {
 			rest = rest[len(want.words[k]):]
@@ -347,7 +385,11 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // run together, anywhere in the text: "saddle_numbness", "Saddle
 // numbness", "SADDLE-NUMBNESS" and "saddleNumbness" all name
 // saddle_numbness; an apostrophe within a word is read as nothing, so
-// "can't pee", "can’t pee" and "cant pee" all name the name "cant pee"; "ces" names known_serious_spinal_condition but
+// "can't pee", "can’t pee" and "cant pee" all name the name "cant pee";
+// after a name's first word, an article or a possessive ("a", "the",
+// "my", "his"; not "both") may stand where the name has another one or
+// none, and the other way round, so "weakness in my leg" and "weakness
+// in leg" name the name "weakness in the leg"; "ces" names known_serious_spinal_condition but
 // "process" and "CESx" do not. Where a label parts two words with more
 // than a space ("groin, genitals"), the text may part them with anything
 // on the same line. What a

@@ -514,7 +514,7 @@ func TestNamedRedFlags(t *testing.T) {
 		{"archive", nil},
 		{"urinary\nretention", nil},
 		{"urinary, retention", nil},
-		{"weak immune system,\nfrom an illness or its treatment", nil},
+		{"Pain when passing urine,\nwith pain in your side", nil},
 		{"I walked and stretched, and it felt fine", nil},
 		// Words that name other things as often are names only in a
 		// phrase that means the flag.
@@ -585,6 +585,34 @@ func TestNamedRedFlags(t *testing.T) {
 		{"steroid injection", nil},
 		{"room temperature", nil},
 		{"saddle\u2028numbness", nil},
+		// After a name's first word, an article or a possessive of the
+		// text may stand where the name has another one or none, and the
+		// other way round: they say whose or which, not what.
+		{"weakness in my leg", []string{"leg_weakness"}},
+		{"Weakness in leg", []string{"leg_weakness"}},
+		{"worsening weakness in my leg", []string{"progressive_leg_weakness", "leg_weakness"}},
+		{"pulsating feeling in my belly", []string{"abdominal_pulsation"}},
+		{"a pulsing feeling in his belly", []string{"abdominal_pulsation"}},
+		{"pain in my belly", []string{"abdominal_pain_or_pulsation"}},
+		{"numbness in my groin", []string{"saddle_numbness"}},
+		{"numbness in her groin, genitals or inner thighs", []string{"saddle_numbness"}},
+		{"pain below my knee", []string{"pain_below_knee"}},
+		{"pain below the knee", []string{"pain_below_knee"}},
+		{"pain when passing urine, with pain in my side", []string{"urinary_pain_with_flank_pain"}},
+		{"fell off the ladder", []string{"severe_pain_after_injury"}},
+		{"fell down stairs", []string{"severe_pain_after_injury"}},
+		{"tingling in my feet", []string{"leg_numbness_or_tingling"}},
+		{"weakness in my hand", nil},
+		{"numbness in my lip", nil},
+		{"weakness in my\nleg", nil},
+		{"weakness in my, leg", nil},
+		{"weakness in\nmy leg", nil},
+		// Not before a name's first word, where an article is part of
+		// the name ("a temperature"); and "both" is no article: "in both
+		// legs" is its own red flag, not one leg's.
+		{"the temperature in the room", nil},
+		{"weakness in both legs", []string{"symptoms_in_both_legs"}},
+		{"tingling in both feet", nil},
 		{"saddlenumbnessx", nil},
 		{"nosaddlenumbness", nil},
 		{"saddle\u00e9numbness", nil},
