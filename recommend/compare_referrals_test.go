@@ -672,15 +672,7 @@ func TestCompareReferralsWordings(t *testing.T) {
 				text = strings.Replace(text, "  - id: red-flag-cauda-equina\n", "  - id: red-flag-cauda-equina-renamed\n", 1)
 			}
 			fsys[tt.file] = &fstest.MapFile{Data: []byte(text)}
-			candidate, err := recommend.Load(fsys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := recommend.CompareReferrals(context.Background(), serving, candidate)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, c.Wordings); diff != "" {
+			if diff := cmp.Diff(tt.want, candidateWordings(t, serving, fsys)); diff != "" {
 				t.Errorf("wordings (-want +got):\n%s", diff)
 			}
 		})
@@ -729,17 +721,24 @@ func TestCompareReferralsStory(t *testing.T) {
 				t.Fatalf("red-flag-weight-loss has no %q once", tt.old)
 			}
 			fsys["red_flags.yaml"] = &fstest.MapFile{Data: []byte(text[:at] + strings.Replace(rule, tt.old, tt.new_, 1) + text[end:])}
-			candidate, err := recommend.Load(fsys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := recommend.CompareReferrals(context.Background(), serving, candidate)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, c.Wordings); diff != "" {
+			if diff := cmp.Diff(tt.want, candidateWordings(t, serving, fsys)); diff != "" {
 				t.Errorf("wordings (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// candidateWordings loads fsys as a candidate and returns the wordings
+// CompareReferrals finds against serving.
+func candidateWordings(t *testing.T, serving *recommend.Engine, fsys fstest.MapFS) []recommend.ReferralWording {
+	t.Helper()
+	candidate, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := recommend.CompareReferrals(context.Background(), serving, candidate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Wordings
 }
