@@ -900,6 +900,8 @@ func TestFloorProofReachesMixes(t *testing.T) {
 			`{"red_flags":["saddle_numbness"],"days_since_onset":31,"episode":"flare"}`},
 		{"a condition at a week", `when: "'saddle_numbness' in profile.red_flags && !('pregnancy' in profile.conditions && profile.pregnancy_week >= 20)"`,
 			`{"conditions":["pregnancy"],"red_flags":["saddle_numbness"],"pregnancy_week":20}`},
+		{"a condition and an episode", `when: "'saddle_numbness' in profile.red_flags && !('pregnancy' in profile.conditions && profile.episode == 'flare')"`,
+			`{"conditions":["pregnancy"],"red_flags":["saddle_numbness"],"episode":"flare"}`},
 		{"two numbers", `when: "'saddle_numbness' in profile.red_flags && !(profile.age >= 60 && profile.pain_level >= 8)"`,
 			`{"red_flags":["saddle_numbness"],"pain_level":8,"age":60}`},
 		{"two numbers and a sex", `when: "'saddle_numbness' in profile.red_flags && !(profile.sex == 'male' && profile.age >= 60 && profile.pain_level >= 8)"`,

@@ -190,7 +190,8 @@ func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 // explores nor eachFlagVariant sets together: each value of each choice
 // field (sex, episode) they read and each list entry they name (a
 // condition, an aggravating movement, a piece of equipment) at each of
-// their number boundaries, and each two numbers one of them compares, at
+// their number boundaries, each such entry with each such choice value,
+// and each two numbers one of them compares, at
 // that condition's boundaries, alone and with each value of each choice
 // field they read. So a referral rule that leaves its flag out for a
 // woman of 72 (profile.sex != 'female' || profile.age == 0 ||
@@ -265,6 +266,13 @@ func (e *Engine) eachFlagMix(fn func(p *Profile, size int)) {
 			}
 		}
 		one := []string{flag}
+		for _, en := range entries {
+			for _, ch := range choices {
+				p = withChoice(Profile{RedFlags: one}, ch)
+				*listPtr(&p, en.field) = []string{en.id}
+				fn(&p, 3)
+			}
+		}
 		for _, pt := range e.numberPoints(asts) {
 			for _, ch := range choices {
 				p = withNumber(withChoice(Profile{RedFlags: one}, ch), pt)
