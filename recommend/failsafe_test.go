@@ -876,6 +876,84 @@ func TestFloorProofReachesVariants(t *testing.T) {
 	}
 }
 
+// TestFloorProofReachesMixes checks that Load's proof of the floors tries
+// each red flag with a choice value or a named list entry at each number
+// boundary of the referral conditions, and with two numbers one referral
+// condition compares: a referral rule that leaves its flag out only for a
+// woman of a given age, a flare after some days, a pregnancy past a week,
+// or two numbers at once is refused at the floor, with the profile.
+func TestFloorProofReachesMixes(t *testing.T) {
+	const saddle = `when: "'saddle_numbness' in profile.red_flags && size(profile.red_flags) < 4"`
+	tests := []struct {
+		name, when, profile string
+	}{
+		{"a sex at an age", `when: "'saddle_numbness' in profile.red_flags && (profile.sex != 'female' || profile.age == 0 || profile.age >= 75)"`,
+			`{"red_flags":["saddle_numbness"],"age":1,"sex":"female"}`},
+		{"a sex in one rule and an age in another", `when: "'saddle_numbness' in profile.red_flags && profile.sex != 'female'"
+    refer: {urgency: emergency, message: Go to an emergency department now., withhold: true}
+    because: Saddle numbness can mean the nerves at the base of the spine are squeezed.
+    cite: [{source: src, locator: Red flags, claim: Saddle numbness needs an emergency check.}]
+  - id: saddle-emergency-older
+    when: "'saddle_numbness' in profile.red_flags && (profile.age == 0 || profile.age >= 75)"`,
+			`{"red_flags":["saddle_numbness"],"age":1,"sex":"female"}`},
+		{"an episode at a day", `when: "'saddle_numbness' in profile.red_flags && !(profile.episode == 'flare' && profile.days_since_onset > 30)"`,
+			`{"red_flags":["saddle_numbness"],"days_since_onset":31,"episode":"flare"}`},
+		{"a condition at a week", `when: "'saddle_numbness' in profile.red_flags && !('pregnancy' in profile.conditions && profile.pregnancy_week >= 20)"`,
+			`{"conditions":["pregnancy"],"red_flags":["saddle_numbness"],"pregnancy_week":20}`},
+		{"a condition and an episode", `when: "'saddle_numbness' in profile.red_flags && !('pregnancy' in profile.conditions && profile.episode == 'flare')"`,
+			`{"conditions":["pregnancy"],"red_flags":["saddle_numbness"],"episode":"flare"}`},
+		{"two numbers", `when: "'saddle_numbness' in profile.red_flags && !(profile.age >= 60 && profile.pain_level >= 8)"`,
+			`{"red_flags":["saddle_numbness"],"pain_level":8,"age":60}`},
+		{"two numbers and a sex", `when: "'saddle_numbness' in profile.red_flags && !(profile.sex == 'male' && profile.age >= 60 && profile.pain_level >= 8)"`,
+			`{"red_flags":["saddle_numbness"],"pain_level":8,"age":60,"sex":"male"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rules := strings.Replace(gapRules, saddle, tt.when, 1)
+			rules = strings.Replace(rules, "  red_flags:\n", "  conditions: [{id: pregnancy, label: Pregnancy}]\n  sex: [{id: female, label: Female}, {id: male, label: Male}]\n  episode: [{id: new, label: New}, {id: flare, label: Flare}]\n  red_flags:\n", 1)
+			_, err := recommend.Load(fstest.MapFS{"rules.yaml": {Data: []byte(rules)}})
+			want := `red flag "saddle_numbness" misses its floor: it must lead to an emergency referral that withholds movement advice, but the explored profile ` + tt.profile +
+				` gets no referral, as rule saddle-emergency (rules.yaml:18:9)`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Load: %v\nwant an error with %s", err, want)
+			}
+		})
+	}
+}
+
+// TestFloorProofAneurysmAges checks the floor proof on the default rules
+// where a choice and a number, or two numbers, meet: the belly-pain rules
+// leave the aneurysm ages to the emergency, so an emergency that drops
+// women of 70 to 74, or people of 65 sitting 7.5 hours, leaves them with
+// no referral below the flag's urgent floor, which Load refused only at
+// run time before.
+func TestFloorProofAneurysmAges(t *testing.T) {
+	const aneurysm = "'abdominal_pain_or_pulsation' in profile.red_flags &&\n      (profile.age >= 70 ||"
+	tests := []struct {
+		guard, profile string
+	}{
+		{"(profile.sex != 'female' || profile.age >= 75) &&", `{"red_flags":["abdominal_pain_or_pulsation"],"age":70,"sex":"female"}`},
+		{"!(profile.sitting_hours > 7.25 && profile.sitting_hours < 7.75) &&", `{"red_flags":["abdominal_pain_or_pulsation"],"sitting_hours":7.5,"age":65}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.guard, func(t *testing.T) {
+			fsys := testrules.Copy(t)
+			text := string(fsys["red_flags.yaml"].Data)
+			if strings.Count(text, aneurysm) != 1 {
+				t.Fatalf("red_flags.yaml has %d of %q, want 1", strings.Count(text, aneurysm), aneurysm)
+			}
+			at := strings.Index(text, aneurysm)
+			fsys["red_flags.yaml"] = &fstest.MapFile{Data: []byte(text[:at] + tt.guard + " " + text[at:])}
+			_, err := recommend.Load(fsys)
+			want := `red flag "abdominal_pain_or_pulsation" misses its floor: it must lead to an urgent or emergency referral that withholds movement advice, but the explored profile ` +
+				tt.profile + ` gets no referral, as rule red-flag-abdominal (red_flags.yaml:`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Load: %v\nwant an error with %s", err, want)
+			}
+		})
+	}
+}
+
 // TestFloorProofThreeFlagsBesideStrongOnes checks the three-flag profile
 // of the floor proof on the default rules, whose first red flags
 // (bladder_bowel_dysfunction, saddle_numbness) each lead to an emergency

@@ -10,8 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/backrules/backrules/internal/celast"
 	"github.com/backrules/backrules/internal/parse"
+	"github.com/google/cel-go/common/ast"
 )
 
 // floorMiss is the smallest explored profile that misses a floor, with
@@ -22,6 +25,9 @@ type floorMiss struct {
 	size     int
 	rank     int // the urgency rank of its most urgent referral, 0 for none
 	withheld bool
+	// dropped names each referral rule that meets the floor for the flag
+	// alone but does not match the profile, with its place.
+	dropped []string
 }
 
 // checkRuleCount refuses a rule set without rules: it would give no
@@ -76,11 +82,13 @@ func (c *compiler) proveFloors() {
 	}
 	e.eachFlagProfile(c.spaceShape(), prove)
 	e.eachFlagVariant(prove)
+	e.eachFlagMix(prove)
 	for fi, m := range misses {
 		if !m.found {
 			continue
 		}
 		f := entries[fi].floor
+		m.dropped = e.droppedReferrals(f, m.profile)
 		c.iss.Add(parse.FilePos{File: f.File, Pos: parse.Pos{Line: f.Line, Column: f.Column}}, "%s", floorMessage(f, m))
 	}
 }
@@ -177,6 +185,116 @@ func (e *Engine) eachFlagVariant(fn func(p *Profile, size int)) {
 	}
 }
 
+// eachFlagMix calls fn with each red flag alone beside what its referral
+// conditions compare, two at a time, which neither the space Analyze
+// explores nor eachFlagVariant sets together: each value of each choice
+// field (sex, episode) they read and each list entry they name (a
+// condition, an aggravating movement, a piece of equipment) at each of
+// their number boundaries, each such entry with each such choice value,
+// and each two numbers one of them compares, at
+// that condition's boundaries, alone and with each value of each choice
+// field they read. So a referral rule that leaves its flag out for a
+// woman of 72 (profile.sex != 'female' || profile.age == 0 ||
+// profile.age >= 75), for a flare after a month, or for a pregnancy past
+// week 20 misses its floor at load, not only at run time.
+//
+// A flag's referral conditions are those of the referral rules that name
+// it or name no red flag: a rule that names only other flags is taken
+// not to bear on a profile with this flag alone. So the work grows with
+// the boundaries and names of each flag's own referral rules, not with
+// the whole vocabulary or the other rules. fn gets the same *Profile each
+// time, and copies it to keep it.
+func (e *Engine) eachFlagMix(fn func(p *Profile, size int)) {
+	flags := e.vocab[fieldRedFlags]
+	type referral struct {
+		checked *ast.AST
+		named   map[string]bool
+		anyFlag bool // it names a red flag
+	}
+	var refs []referral
+	for _, ri := range e.order[:e.nRefer] {
+		checked := e.rules[ri].checked()
+		if checked == nil {
+			continue
+		}
+		r := referral{checked: checked, named: map[string]bool{}}
+		for _, s := range stringLiterals(checked) {
+			r.named[s] = true
+			r.anyFlag = r.anyFlag || flags.index(s) >= 0
+		}
+		refs = append(refs, r)
+	}
+	type entry struct {
+		field int
+		id    string
+	}
+	var p Profile
+	for _, flag := range flags.ids() {
+		var asts []*ast.AST
+		named := map[string]bool{}
+		read := map[string]bool{}
+		for _, r := range refs {
+			if r.anyFlag && !r.named[flag] {
+				continue
+			}
+			asts = append(asts, r.checked)
+			for s := range r.named {
+				named[s] = true
+			}
+			for _, f := range celast.FieldsRead(r.checked) {
+				read[f] = true
+			}
+		}
+		if len(asts) == 0 {
+			continue
+		}
+		var choices []choicePoint
+		for _, ch := range e.choicePoints() {
+			if read[choiceFields[ch.field].name] {
+				choices = append(choices, ch)
+			}
+		}
+		var entries []entry
+		for li := range listFields {
+			if li == fieldRedFlags {
+				continue
+			}
+			for _, id := range e.vocab[li].ids() {
+				if named[id] {
+					entries = append(entries, entry{li, id})
+				}
+			}
+		}
+		one := []string{flag}
+		for _, en := range entries {
+			for _, ch := range choices {
+				p = withChoice(Profile{RedFlags: one}, ch)
+				*listPtr(&p, en.field) = []string{en.id}
+				fn(&p, 3)
+			}
+		}
+		for _, pt := range e.numberPoints(asts) {
+			for _, ch := range choices {
+				p = withNumber(withChoice(Profile{RedFlags: one}, ch), pt)
+				fn(&p, 3)
+			}
+			for _, en := range entries {
+				p = withNumber(Profile{RedFlags: one}, pt)
+				*listPtr(&p, en.field) = []string{en.id}
+				fn(&p, 3)
+			}
+		}
+		for _, pr := range comparedTogether(asts) {
+			p = withNumber(withNumber(Profile{RedFlags: one}, pr[0]), pr[1])
+			fn(&p, 3)
+			for _, ch := range choices {
+				p = withNumber(withNumber(withChoice(Profile{RedFlags: one}, ch), pr[0]), pr[1])
+				fn(&p, 4)
+			}
+		}
+	}
+}
+
 // twoOthers returns a new list of the first two flags of flags that are
 // not flag, with room for one more, or nil when there are not two.
 func twoOthers(flags []string, flag string) []string {
@@ -221,6 +339,31 @@ func (e *Engine) silentFlags() []string {
 	return quiet
 }
 
+// droppedReferrals returns, as "rule ID (file:line:col)", each referral
+// rule that matches a profile of f's red flag alone, and would meet f by
+// its urgency or its withholding, but does not match p, which misses f:
+// the rules whose condition leaves the flag out for p. A rule that fails
+// to evaluate counts as matched, as in proveFloors.
+func (e *Engine) droppedReferrals(f *Floor, p Profile) []string {
+	var out []string
+	alone := Profile{RedFlags: []string{f.RedFlag}}
+	var actAlone, actP *activation
+	for _, ri := range e.order[:e.nRefer] {
+		ref := e.rules[ri].refer
+		if ref.urgency.rank() < f.Urgency.rank() && !(f.Withhold && ref.withhold) {
+			continue
+		}
+		if m, err := e.evalRule(context.Background(), ri, &alone, &actAlone); !m && err == nil {
+			continue
+		}
+		if m, err := e.evalRule(context.Background(), ri, &p, &actP); m || err != nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("rule %s (%s)", e.rules[ri].id, e.rules[ri].pos))
+	}
+	return out
+}
+
 // floorMessage says how a floor is missed, with the profile that misses
 // it and what to do.
 func floorMessage(f *Floor, m floorMiss) string {
@@ -235,6 +378,9 @@ func floorMessage(f *Floor, m floorMiss) string {
 	want := map[Urgency]string{UrgencyEmergency: "an emergency referral", UrgencyUrgent: "an urgent or emergency referral", UrgencyRoutine: "a referral"}[f.Urgency]
 	if f.Withhold {
 		want += " that withholds movement advice"
+	}
+	if len(m.dropped) > 0 {
+		got += fmt.Sprintf(", as %s refers the flag alone but not this profile", strings.Join(m.dropped, " and "))
 	}
 	fix := fmt.Sprintf("add or fix a referral rule that matches every profile with it, such as when: \"'%s' in profile.red_flags\"", f.RedFlag)
 	if f.Urgency != "" {

@@ -574,21 +574,23 @@ func TestReloadRefusesTruncatedComparison(t *testing.T) {
 // TestReloadReportsFloorOnce checks that a red flag's floor lowered or
 // gone is one problem, the floor check's, not that and a lowering that
 // involves the floor too: the running rules' fever rule leaves out fever
-// with an age of 70 and a pain of 7, which only the floor refers, so the
-// comparison sees that profile lowered by the floor alone.
+// at the ages 3, 10, 17 and so on, which only the floor refers, so the
+// comparison sees such a profile lowered by the floor alone. (Arithmetic
+// on the age hides those ages from the floor proof at load, which sees a
+// gap where a choice or a second number meets a number boundary.)
 func TestReloadReportsFloorOnce(t *testing.T) {
 	const (
 		fever     = `    - {id: fever, label: Fever, floor: {urgency: urgent, withhold: false}}` + "\n"
 		feverWhen = `    when: "'fever' in profile.red_flags"` + "\n"
 		feverRule = `  - id: fever
-    when: "'fever' in profile.red_flags && !(profile.age >= 70 && profile.pain_level >= 7)"
+    when: "'fever' in profile.red_flags && profile.age % 7 != 3"
     refer: {urgency: urgent, message: "See a doctor today. This is advice to get assessed, not a diagnosis."}
     because: A sign of infection.
     cite: [{source: src-a, locator: Section 2, claim: Fever with back pain needs a check.}]
 `
 	)
 	dir := copyDir(t, "testdata/floors")
-	edit(t, dir, "rules.yaml", feverWhen, `    when: "'fever' in profile.red_flags && !(profile.age >= 70 && profile.pain_level >= 7)"`+"\n")
+	edit(t, dir, "rules.yaml", feverWhen, `    when: "'fever' in profile.red_flags && profile.age % 7 != 3"`+"\n")
 	old := loadDir(t, dir)
 	tests := []struct {
 		name   string
