@@ -618,6 +618,9 @@ func TestCompareReferralsSweep(t *testing.T) {
 // reported, in words no referral of the rules in service says together
 // it is, with New, or a rename would take the same reload.
 func TestCompareReferralsWordings(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("compares about 750,000 profiles a candidate: skipped with -short and -race")
+	}
 	serving, err := recommend.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -703,6 +706,9 @@ func TestCompareReferralsWordings(t *testing.T) {
 // lowered, the server reloaded it, and weight loss with a fever showed
 // the fever's referral only, the weight loss folded into it.
 func TestCompareReferralsStory(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("compares about 750,000 profiles a candidate: skipped with -short and -race")
+	}
 	serving, err := recommend.Default()
 	if err != nil {
 		t.Fatal(err)
