@@ -215,7 +215,11 @@ func (e *Engine) build(d *decisions) *Result {
 			}
 		}
 	}
-	res.Messages = b.messages(d)
+	var lead Urgency // the most urgent referral's, shown first
+	if len(res.Referrals) > 0 {
+		lead = res.Referrals[0].Urgency
+	}
+	res.Messages = b.messages(d, lead)
 	res.Plan = b.plan(steps)
 	d.merged, d.spills = b.merged[:0], b.spills
 	switch {
@@ -600,24 +604,6 @@ func (e *Engine) floorReferral(fi int) Referral {
 		Citations: []Citation{}, Rules: []string{e.floorRuleID(fi)}}
 }
 
-// urgentReferral reports whether d holds an urgent or emergency
-// referral: a matched referral rule's, or a red flag's floor that the
-// rules missed.
-func (e *Engine) urgentReferral(d *decisions) bool {
-	for _, ri := range d.referrals {
-		if e.rules[ri].refer.urgency.AtLeast(UrgencyUrgent) {
-			return true
-		}
-	}
-	voc := &e.vocab[fieldRedFlags]
-	for _, fi := range d.floors {
-		if f := voc.entries[fi].floor; f != nil && f.Urgency.AtLeast(UrgencyUrgent) {
-			return true
-		}
-	}
-	return false
-}
-
 func (e *Engine) ruleIDs(rules []int) []string {
 	out := make([]string, len(rules))
 	for i, ri := range rules {
@@ -640,14 +626,16 @@ func (e *Engine) ruleIDs(rules []int) []string {
 // emergency referral may), the stay_active messages are kept too. Beside
 // an urgent or emergency referral, reassurance is left out whether or not
 // advice is withheld: "give it time" would tell the person the opposite
-// of "get checked within days".
-func (b *builder) messages(d *decisions) []Message {
+// of "get checked within days". lead is the urgency of the Result's most
+// urgent referral (a rule's or a floor's; a folded one is never more
+// urgent than the one it is folded into), "" for none.
+func (b *builder) messages(d *decisions, lead Urgency) []Message {
 	withheld := d.withheld()
 	// keepActive: every withholding referral keeps the stay-active
 	// messages (refer.keep_active, never an emergency); an incomplete
 	// result, or a floor that withholds, keeps only the safety nets.
 	keepActive := withheld && !d.incomplete && !d.floorWithhold && !slices.ContainsFunc(d.withholding, func(ri int) bool { return !b.e.rules[ri].refer.keepActive })
-	soon := b.e.urgentReferral(d)
+	soon := lead.AtLeast(UrgencyUrgent)
 	kept := func(k MessageKind) bool {
 		if k == MessageKindReassurance && soon {
 			return false
