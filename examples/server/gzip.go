@@ -177,14 +177,22 @@ func compressible(ct string) bool {
 // addVary adds Accept-Encoding to the Vary header of h, unless it is
 // there already.
 func addVary(h http.Header) {
-	for _, v := range h.Values("Vary") {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); strings.EqualFold(f, "Accept-Encoding") || f == "*" {
-				return
+	if !listsAny(h.Values("Vary"), func(f string) bool { return strings.EqualFold(f, "Accept-Encoding") || f == "*" }) {
+		h.Add("Vary", "Accept-Encoding")
+	}
+}
+
+// listsAny reports whether an element of the comma-separated lists of
+// values, a header's, trimmed of spaces, matches.
+func listsAny(values []string, match func(string) bool) bool {
+	for _, v := range values {
+		for elem := range strings.SplitSeq(v, ",") {
+			if match(strings.TrimSpace(elem)) {
+				return true
 			}
 		}
 	}
-	h.Add("Vary", "Accept-Encoding")
+	return false
 }
 
 // writeGzipBody writes body, a JSON body already compressed with gzip,
@@ -408,14 +416,7 @@ func (w *gzipResponseWriter) confirmsCompressed(tag string) bool {
 	if tag == "" || strings.HasPrefix(tag, "W/") {
 		return false
 	}
-	for _, v := range w.ifNoneMatch {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.TrimSpace(t) == "W/"+tag {
-				return true
-			}
-		}
-	}
-	return false
+	return listsAny(w.ifNoneMatch, func(t string) bool { return t == "W/"+tag })
 }
 
 // weakenETag makes the strong ETag of a compressed response weak: W/ and
