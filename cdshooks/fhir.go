@@ -1333,6 +1333,7 @@ func patientID(req *Request) (string, error) {
 type codes struct {
 	exact      map[[2]string]term
 	categories []category // longest code first
+	systems    []string   // the code systems of exact, each once
 }
 
 // category is a code given with subcodes: true.
@@ -1349,6 +1350,9 @@ func codeIndex(v recommend.Vocabulary) *codes {
 			for _, c := range t.Codes {
 				tm := term{redFlag: redFlag, index: i, past: t.CountsWhenPast}
 				idx.exact[[2]string{c.System, c.Code}] = tm
+				if !slices.Contains(idx.systems, c.System) {
+					idx.systems = append(idx.systems, c.System)
+				}
 				if c.Subcodes {
 					idx.categories = append(idx.categories, category{c.System, c.Code, tm})
 				}

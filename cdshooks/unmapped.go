@@ -91,10 +91,6 @@ func namesFlag(eng *recommend.Engine, text string, flag func(id string) bool) bo
 // ICD-10s differ below their categories), but a red flag is not left to
 // the extension's list of unknown codes, which an EHR does not show.
 func codedFlag(idx *codes, u UnmappedCondition, want func(term) bool) bool {
-	read := map[string]bool{}
-	for k := range idx.exact {
-		read[k[0]] = true
-	}
 	for _, cd := range u.Codes {
 		if strings.TrimSpace(cd.Code) == "" {
 			continue
@@ -103,7 +99,7 @@ func codedFlag(idx *codes, u UnmappedCondition, want func(term) bool) bool {
 			continue // it stands for its term where it was sent
 		}
 		sent, _ := canonicalCode(cd.System, cd.Code)
-		for system := range read {
+		for _, system := range idx.systems {
 			if system == sent {
 				continue
 			}
