@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/mdsafe"
@@ -1124,23 +1123,25 @@ func fitClauses(s string, n int) string {
 		}
 	}
 	finding, action := keep[0], keep[act]
-	for _, a := range phrases(action, reasonBoundary, timing.MatchString(action)) {
+	// The action whole, then cut at each of its reason's boundaries.
+	acts := append([]string{action}, phrases(action, reasonBoundary, timing.MatchString(action))...)
+	for _, a := range acts[1:] {
 		if t := finding + "; " + a + "."; fits(t) {
 			return t
 		}
 	}
-	acts := append([]string{action}, phrases(action, reasonBoundary, timing.MatchString(action))...)
+	findings := phrases(finding, findingBoundary, false)
 	for _, a := range acts {
 		rest := "…; " + a + "."
 		room := n - utf8.RuneCountInString(rest)
-		for _, f := range phrases(finding, findingBoundary, false) {
+		for _, f := range findings {
 			if c := utf8.RuneCountInString(f); c >= minFinding && c <= room {
 				return f + rest
 			}
 		}
 	}
 	for _, a := range acts {
-		if t := upperFirst(a) + "."; a != "" && fits(t) {
+		if t := words.Capital(a) + "."; a != "" && fits(t) {
 			return t
 		}
 	}
@@ -1176,12 +1177,6 @@ func phrases(s string, boundary *regexp.Regexp, keepTiming bool) []string {
 
 // danglingWord matches a phrase that ends in a word that leads into more.
 var danglingWord = regexp.MustCompile(`(?i)\b(or|and|to|of|for|with|the|a|an|in|at|by)$`)
-
-// upperFirst returns s with its first letter in upper case.
-func upperFirst(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
 
 // minFinding is the fewest characters of a referral's finding (its first
 // clause) that fitClauses keeps when it cuts the finding to keep the
