@@ -163,8 +163,12 @@ func (e *Engine) evaluate(ctx context.Context, p *Profile) ([]bool, error) {
 // context must not hide an emergency. A referral rule that fails is marked
 // matched, so that it errs toward a clinician. The safety-net rules follow
 // them, the same way (evaluationOrder). Then, unless one of these rules
-// failed, the other rules run, the context checked before each, its
-// deadline against the clock (see ctxDone); a condition that loops runs
+// failed, the other rules run, the context asked before each, and its
+// deadline read against the clock before each condition that runs as CEL
+// and at least every clockEvery rules (see deadlinePassed), so that a
+// deadline that has passed stops the call even before the context's timer
+// fires, and a call does not read the clock 100 times for 100 cheap
+// checks of a field; a condition that loops runs
 // with the context too, when it can be cancelled, so that cancelling stops
 // a long comprehension part way.
 //
@@ -237,8 +241,11 @@ func (e *Engine) evaluateUpTo(ctx context.Context, p *Profile, matched []bool, n
 	never := ctx.Done() == nil && !hasDeadline
 	for i := e.nFirst; i < n; {
 		if !never {
-			if err := ctxDoneBy(ctx, deadline, hasDeadline); err != nil {
-				return err
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("recommend: %w", err)
+			}
+			if hasDeadline && e.deadlinePassed(deadline, i) {
+				return fmt.Errorf("recommend: %w", context.DeadlineExceeded)
 			}
 		}
 		if pr != nil {
@@ -348,16 +355,35 @@ func (e *Engine) failed(d *decisions, p *Profile, err error) *PartialError {
 	return &PartialError{Result: res, Err: err}
 }
 
-// ctxDoneBy returns the reason to stop, wrapped, when ctx is done or its
-// deadline (already read: deadline, hasDeadline) has passed. A context's
-// Err changes only once its timer fires, which can be well after the
-// deadline; comparing the deadline with the clock honours it on time.
-func ctxDoneBy(ctx context.Context, deadline time.Time, hasDeadline bool) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("recommend: %w", err)
+// clockEvery is the most rules, after the referral and safety-net rules,
+// that evaluateUpTo runs between two readings of the clock for a
+// context's deadline. Reading it costs more than most conditions, which
+// test a field or two of the profile; a condition that runs as CEL is
+// read before whatever its place.
+const clockEvery = 16
+
+// deadlinePassed reports whether deadline has passed, read before the
+// rule at order index i when that rule's condition runs as CEL or i is a
+// multiple of clockEvery past the referral and safety-net rules (the
+// first such rule among them); before the other rules it reports false
+// without reading the clock.
+func (e *Engine) deadlinePassed(deadline time.Time, i int) bool {
+	if (i-e.nFirst)%clockEvery != 0 && !e.runsCEL(i) {
+		return false
 	}
-	if hasDeadline && !time.Now().Before(deadline) {
-		return fmt.Errorf("recommend: %w", context.DeadlineExceeded)
+	return !time.Now().Before(deadline)
+}
+
+// runsCEL reports whether evaluateUpTo runs the condition of the rule at
+// order index i as a CEL program, and not as a check of the engine's
+// program, a copy of an earlier rule's outcome or a direct check.
+func (e *Engine) runsCEL(i int) bool {
+	if e.prog != nil {
+		if e.prog.start[i] >= 0 {
+			return false
+		}
+	} else if e.same[i] >= 0 || e.checks[i] != nil {
+		return false
 	}
-	return nil
+	return e.rules[e.order[i]].direct == nil
 }

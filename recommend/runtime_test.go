@@ -3,7 +3,9 @@ package recommend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -223,5 +225,63 @@ rules:
 				t.Fatalf("evaluate = %v, %v; want a match, or none and context.DeadlineExceeded when the deadline passed", matched, err)
 			}
 		})
+	}
+}
+
+// TestDeadlineReadBeforeCEL checks when evaluateUpTo reads the clock for a
+// deadline: before the first rule after the referral and safety-net
+// rules, every clockEvery rules after it, and before each condition that
+// runs as CEL wherever it stands; before the other rules, cheap checks
+// of a field, not at all. It runs on 40 such checks with a looping
+// condition among them, and a deadline that has passed.
+func TestDeadlineReadBeforeCEL(t *testing.T) {
+	var rules strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&rules, "  - id: plain-%02d\n    when: \"profile.pain_level < %d\"\n    recommend: [m1]\n    because: Test.\n    cite: [{source: src, locator: Part %d, claim: Test.}]\n", i, i%10+1, i)
+		if i == 20 {
+			rules.WriteString("  - id: loops\n    when: \"profile.conditions.all(c, c.startsWith('cond'))\"\n    recommend: [m1]\n    because: Test.\n    cite: [{source: src, locator: Part 99, claim: Test.}]\n")
+		}
+	}
+	eng, err := Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
+  conditions:
+    - {id: cond_a, label: Condition A}
+movements:
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: refer-flag
+    when: "'flag' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor today.}
+    because: Flag.
+    cite: [{source: src, locator: Part 0, claim: Flag.}]
+` + rules.String())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := time.Now().Add(-time.Hour)
+	ahead := time.Now().Add(time.Hour)
+	sawLoop := false
+	for i := eng.nFirst; i < len(eng.order); i++ {
+		id := eng.rules[eng.order[i]].id
+		want := (i-eng.nFirst)%clockEvery == 0 || id == "loops"
+		if id == "loops" {
+			sawLoop = true
+			if (i-eng.nFirst)%clockEvery == 0 {
+				t.Fatalf("the looping rule is at order %d, where the clock is read anyway: move it", i)
+			}
+		}
+		if got := eng.deadlinePassed(passed, i); got != want {
+			t.Errorf("rule %q at order %d: deadlinePassed(an hour ago) = %v, want %v", id, i, got, want)
+		}
+		if eng.deadlinePassed(ahead, i) {
+			t.Errorf("rule %q at order %d: deadlinePassed(an hour ahead) = true", id, i)
+		}
+	}
+	if !sawLoop {
+		t.Fatal("the looping rule is not among the rules after the referrals")
 	}
 }
