@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -122,7 +123,7 @@ func (e *Engine) validateCheckIns(cs []CheckIn) []FieldProblem {
 				probs = append(probs, FieldProblem{Field: dat + ".movement", Value: quoteValue(d.Movement), Message: "missing: give a movement id"})
 			case e.movementIdx(d.Movement) < 0:
 				probs = append(probs, FieldProblem{Field: dat + ".movement", Value: quoteValue(d.Movement),
-					Message: "unknown movement" + words.DidYouMean(d.Movement, e.movementIDs())})
+					Message: "unknown movement" + e.suggestMovement(d.Movement)})
 			default:
 				for k := 0; k < j; k++ {
 					if c.Done[k].Movement == d.Movement {
@@ -191,6 +192,34 @@ func (e *Engine) movementIDs() []string {
 		ids[i] = m.id
 	}
 	return ids
+}
+
+// suggestMovement returns ` (did you mean "x"?)` for the movement x that
+// s, which is not a movement's id, most likely stands for: the one whose
+// name or id s is, in any case and with anything between its words or
+// nothing ("Towel decompression" is towel_stretch, "Cat-cow" and "catcow"
+// cat_cow); else the one whose id is closest to s in spelling; or "" when
+// none is close.
+func (e *Engine) suggestMovement(s string) string {
+	if key := lettersOf(s); key != "" {
+		for _, m := range e.movements {
+			if lettersOf(m.name) == key || lettersOf(m.id) == key {
+				return words.Suggest(strconv.Quote(m.id))
+			}
+		}
+	}
+	return words.DidYouMean(s, e.movementIDs())
+}
+
+// lettersOf returns the letters and digits of s, lower case.
+func lettersOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }
 
 // movementIdx returns the index of the movement with id id, or -1.

@@ -340,18 +340,12 @@ func (x *Explainer) Result() *Result {
 }
 
 // movementIndex returns the index of movement id, or an error matching
-// ErrUnknownMovement, with a did-you-mean.
+// ErrUnknownMovement, with a did-you-mean (see suggestMovement).
 func (e *Engine) movementIndex(id string) (int, error) {
-	for i := range e.movements {
-		if e.movements[i].id == id {
-			return i, nil
-		}
+	if i := e.movementIdx(id); i >= 0 {
+		return i, nil
 	}
-	ids := make([]string, len(e.movements))
-	for i, m := range e.movements {
-		ids[i] = m.id
-	}
-	return -1, &explainError{fmt.Errorf("explain: %w %q%s", ErrUnknownMovement, id, words.DidYouMean(id, ids))}
+	return -1, &explainError{fmt.Errorf("explain: %w %q%s", ErrUnknownMovement, id, e.suggestMovement(id))}
 }
 
 // Explain says why the movement with id movement has its outcome for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -790,5 +791,53 @@ func TestExplainSaysAdviceWithheld(t *testing.T) {
 	}
 	if len(outcomes) < 3 {
 		t.Errorf("outcomes %v: want movements of three outcomes or more, so that those not withheld are checked", outcomes)
+	}
+}
+
+// TestUnknownMovementSuggestsWhatItNames checks the did-you-mean of a
+// movement that is not an id, where Explain and a check-in's done list
+// read one: a movement's name, or its id written with other case or
+// separators, suggests that movement, not the id closest in spelling
+// ("Towel decompression" is towel_stretch, not bed_decompression); a
+// typo of an id suggests the id.
+func TestUnknownMovementSuggestsWhatItNames(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ given, want string }{
+		{"Towel decompression", "towel_stretch"},
+		{"towel decompression", "towel_stretch"},
+		{"Cat-cow", "cat_cow"},
+		{"CATCOW", "cat_cow"},
+		{"Child's pose", "childs_pose"},
+		{"walkng", "walking"},
+		{"sofa-decompression", "sofa_decompression"},
+		{"xyzzy", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.given, func(t *testing.T) {
+			want := ""
+			if tt.want != "" {
+				want = fmt.Sprintf(" (did you mean %q?)", tt.want)
+			}
+			_, err := eng.Explain(context.Background(), recommend.Profile{}, tt.given)
+			if diff := cmp.Diff(fmt.Sprintf("explain: unknown movement %q%s", tt.given, want), fmt.Sprint(err)); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+			p := recommend.Profile{CheckIns: []recommend.CheckIn{{Day: 0, PainLevel: 3,
+				Done: []recommend.Done{{Movement: tt.given, Sessions: 1, Response: recommend.ResponseSame}}}}}
+			var pe *recommend.ProfileError
+			if err := eng.Validate(p); !errors.As(err, &pe) {
+				t.Fatalf("Validate = %v, want a *ProfileError", err)
+			}
+			var got []string
+			for _, fp := range pe.Problems {
+				got = append(got, fp.Message)
+			}
+			if diff := cmp.Diff([]string{"unknown movement" + want}, got); diff != "" {
+				t.Errorf("Validate's problems (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
