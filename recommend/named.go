@@ -185,6 +185,14 @@ func isDeterminer(w string) bool {
 	return false
 }
 
+// isSide reports whether w, a word as textWords reads it, says which side
+// of the body: "left" or "right". Between a name's words it says which
+// leg or foot, not what: "weak left leg" names what "weak leg" names.
+// "both" is not one (see isDeterminer).
+func isSide(w string) bool {
+	return w == "left" || w == "right"
+}
+
 // trimmed returns n without its first k words.
 func (n termName) trimmed(k int) termName {
 	n = termName{words: n.words[k:], loose: slices.Clone(n.loose[k:])}
@@ -331,7 +339,9 @@ func spellsField(words []textWord, i, n int) bool {
 // After the first word, a determiner (see isDeterminer) of want or of
 // text may stand where the other has another one or none: the name
 // "numbness in the groin" is "numbness in my groin" and "numbness in
-// groin", as a chart or a person writes it.
+// groin", as a chart or a person writes it. After the first word, text
+// may also say which side (see isSide) where want does not: "weak left
+// leg" is the name "weak leg".
 func wordsAt(words []textWord, i int, want termName) bool {
 	loose := false // whether a determiner of want skipped parts it loosely
 	for k := 0; k < len(want.words); i++ {
@@ -349,6 +359,9 @@ func wordsAt(words []textWord, i int, want termName) bool {
 				k++ // a determiner for want's determiner
 			}
 			continue // else text's determiner, which want leaves out
+		}
+		if k > 0 && isSide(words[i].word) && want.words[k] != words[i].word {
+			continue // text's side, which want leaves out
 		}
 		loose = false
 		rest := words[i].word

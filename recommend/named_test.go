@@ -602,6 +602,17 @@ func TestNamedRedFlags(t *testing.T) {
 		{"fell off the ladder", []string{"severe_pain_after_injury"}},
 		{"fell down stairs", []string{"severe_pain_after_injury"}},
 		{"tingling in my feet", []string{"leg_numbness_or_tingling"}},
+		// After a name's first word, the text may say which side: it
+		// says which leg, not what.
+		{"weak left leg", []string{"leg_weakness"}},
+		{"weakness in my right leg", []string{"leg_weakness"}},
+		{"numb right foot", []string{"leg_numbness_or_tingling"}},
+		{"pain below my left knee", []string{"pain_below_knee"}},
+		{"my left leg is weak", []string{"leg_weakness"}},
+		{"Left leg weak", []string{"leg_weakness"}},
+		{"weak left\nleg", nil},
+		{"weakness in my left hand", nil},
+		{"weak right now", nil},
 		{"weakness in my hand", nil},
 		{"numbness in my lip", nil},
 		{"weakness in my\nleg", nil},
