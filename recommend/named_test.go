@@ -605,6 +605,12 @@ func TestNamedRedFlags(t *testing.T) {
 		// After a name's first word, the text may say which side: it
 		// says which leg, not what.
 		{"weak left leg", []string{"leg_weakness"}},
+		// Bladder or bowel problems are read as the emergency, to be
+		// safe; "incontinence" alone is not, since stress incontinence
+		// is common and long-standing.
+		{"bowel problems", []string{"bladder_bowel_dysfunction"}},
+		{"incontinence", nil},
+		{"Bladder trouble", []string{"bladder_bowel_dysfunction"}},
 		{"weakness in my right leg", []string{"leg_weakness"}},
 		{"numb right foot", []string{"leg_numbness_or_tingling"}},
 		{"pain below my left knee", []string{"pain_below_knee"}},
