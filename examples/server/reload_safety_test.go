@@ -118,6 +118,9 @@ func ruleFiles(t *testing.T) []string {
 // every red flag alone still gets the referrals it got, and makes
 // /healthz say "degraded" with the place of the problem.
 func TestReloadRefusesUnsafeRules(t *testing.T) {
+	if raceEnabled && testing.Short() {
+		t.Skip("one goroutine reloading whole rule sets, which the race detector makes minutes long: the plain run (the README's test command) runs it")
+	}
 	// The probe's profile, whose inversion table the cut everyone.yaml
 	// would recommend.
 	inversion := recommend.Profile{Conditions: []string{"disc_herniation", "glaucoma", "osteoporosis"}, Equipment: []string{"inversion_table"}, Age: 60}
@@ -297,6 +300,9 @@ func TestReloadHealthQuotesNoFile(t *testing.T) {
 // once the files have stayed the same for stablePolls checks: a file
 // caught half-written, then finished, is never loaded half-written.
 func TestCheckWaitsForStableFiles(t *testing.T) {
+	if raceEnabled && testing.Short() {
+		t.Skip("one goroutine reloading whole rule sets, which the race detector makes minutes long: the plain run (the README's test command) runs it")
+	}
 	dir := t.TempDir()
 	writeRules(t, dir, "stable-1")
 	s, _ := newServer(t, Config{Rules: os.DirFS(dir)})
