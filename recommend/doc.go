@@ -234,7 +234,8 @@ profiles to [MaxListLen] entries a list and [MaxEntryLen] bytes an entry,
 which is what makes that estimate a bound; [DecodeProfile] reads at most
 [MaxProfileBytes]. When Recommend runs, conditions that loop stop when the
 context is cancelled, in the middle of a comprehension; a deadline that has
-passed is honoured even before the context's timer fires.
+passed is honoured even before the context's timer fires (the clock is read
+before each condition that runs as CEL and at least every 16 rules).
 
 # Concurrency
 
