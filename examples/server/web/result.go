@@ -89,6 +89,12 @@ func (rv *resultView) MoreReferralsSummary() string {
 
 type messageView struct {
 	SafetyNet bool
+	// Kept is true for a message other than a safety net that the
+	// handout prints too: when advice is withheld, the messages the
+	// Result keeps beside the safety nets (staying active, beside a
+	// referral that says keep_active) are all the advice there is, and
+	// the handout would otherwise say only not to exercise.
+	Kept      bool
 	Text      string
 	Citations []cite
 }
@@ -217,7 +223,8 @@ func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 		return nil, err
 	}
 	for _, m := range o.Messages {
-		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.MessageKindSafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
+		safety := m.Kind == recommend.MessageKindSafetyNet
+		rv.Messages = append(rv.Messages, messageView{SafetyNet: safety, Kept: rv.Withheld && !safety, Text: m.Text, Citations: b.src.cites(m.Citations)})
 	}
 	if !rv.Withheld {
 		// Advice withheld has no programme (the engine gives none), and

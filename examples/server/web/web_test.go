@@ -1141,3 +1141,66 @@ func TestHandoutPointsAtNoForm(t *testing.T) {
 		t.Errorf("the print style does not hide .screen")
 	}
 }
+
+// The printed handout keeps, of the key messages, the safety nets; but
+// when advice is withheld it keeps every message the Result keeps (staying
+// active, beside a referral that says keep_active): with no plan, the
+// handout would otherwise say only not to start any exercises, and leave
+// out the advice to keep walking that the page gives.
+func TestHandoutKeepsTheMessagesOfWithheldAdvice(t *testing.T) {
+	css, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, print, _ := strings.Cut(string(css), "@media print")
+	hides := regexp.MustCompile(`(?m)^\s*#messages \.item([^{]*)\{\s*display:\s*none;\s*\}`).FindStringSubmatch(print)
+	if hides == nil {
+		t.Fatal("the print style hides no key message")
+	}
+	// printed reports whether the print style shows the message li, by
+	// the classes its rule for hidden messages leaves out.
+	printed := func(li string) bool {
+		for _, not := range regexp.MustCompile(`:not\(\.([a-z-]+)\)`).FindAllStringSubmatch(hides[1], -1) {
+			if strings.Contains(li, " "+not[1]+`"`) || strings.Contains(li, " "+not[1]+" ") {
+				return true
+			}
+		}
+		return false
+	}
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name string
+		form url.Values
+		// want are the key messages the handout prints, by their first
+		// words.
+		want []string
+	}{
+		{"withheld, keep active", url.Values{"conditions": {"pregnancy"}, "red_flags": {"fever_or_chills"}, "pain_level": {"4"}},
+			[]string{"Stop an exercise", "Stay gently active"}},
+		{"withheld, emergency", url.Values{"red_flags": {"saddle_numbness"}},
+			[]string{"Stop an exercise"}},
+		{"advice given", url.Values{"conditions": {"disc_herniation"}, "pain_level": {"4"}},
+			[]string{"Stop an exercise"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			msgs := section(rec.Body.String(), "messages")
+			if msgs == "" {
+				t.Fatalf("status %d, no key messages:\n%s", rec.Code, rec.Body)
+			}
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			var got []string
+			for _, m := range regexp.MustCompile(`(?m)^(<li class="item[^"]*">)(?:<span class="label">Important:</span> )?(\S+ \S+ \S+)`).FindAllStringSubmatch(msgs, -1) {
+				if printed(m[1]) {
+					got = append(got, strings.TrimRight(m[2], ".,"))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("the key messages the handout prints (-want +got):\n%s\n%s", diff, msgs)
+			}
+		})
+	}
+}
