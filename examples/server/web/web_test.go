@@ -1204,3 +1204,75 @@ func TestHandoutKeepsTheMessagesOfWithheldAdvice(t *testing.T) {
 		})
 	}
 }
+
+// Each "Sources" and "Why?" toggle of a result page has a name of its own
+// for a screen reader (its summary, with the visually hidden words that
+// name its item), so that a list of the page's controls tells them apart.
+// Two urgent referrals that begin with the same six words (night pain and
+// a weak immune system: "Book a doctor's appointment in the next few
+// days") gave two toggles one name.
+func TestToggleNamesAreDistinct(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name string
+		form url.Values
+	}{
+		{"two urgent referrals that begin alike", url.Values{"conditions": {"disc_herniation", "sciatica"}, "aggravated_by": {"sitting"},
+			"equipment": {"towel"}, "pain_level": {"6"}, "red_flags": {"night_pain", "pain_below_knee", "immunosuppression"}}},
+		{"withheld, several referrals", url.Values{"red_flags": {"saddle_numbness", "night_pain", "immunosuppression", "fever_or_chills"}, "pain_level": {"6"}}},
+		{"pregnancy and thin bones", url.Values{"conditions": {"pregnancy", "osteoporosis", "spinal_stenosis"}, "equipment": {"exercise_mat", "foam_roller"},
+			"pain_level": {"3"}, "age": {"70"}}},
+	}
+	summary := regexp.MustCompile(`<summary>(.*?)</summary>`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			seen := map[string]int{}
+			for _, m := range summary.FindAllStringSubmatch(rec.Body.String(), -1) {
+				seen[html.UnescapeString(tag.ReplaceAllString(m[1], ""))]++
+			}
+			var twice []string
+			for name, n := range seen {
+				if n > 1 {
+					twice = append(twice, name)
+				}
+			}
+			slices.Sort(twice)
+			if diff := cmp.Diff([]string(nil), twice); diff != "" {
+				t.Errorf("toggles that share a name (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestShortNames(t *testing.T) {
+	tests := []struct {
+		name        string
+		texts, want []string
+	}{
+		{"none", []string{}, []string{}},
+		{"short", []string{"Walk daily."}, []string{"Walk daily."}},
+		{"six words and more", []string{"one two three four five six seven"}, []string{"one two three four five six…"}},
+		{"exactly six", []string{"one two three four five six"}, []string{"one two three four five six"}},
+		{"alike to the ninth word, told apart by the tenth", []string{
+			"Book a doctor's appointment in the next few days. Back pain that is worse at night",
+			"Book a doctor's appointment in the next few days and tell them about your back pain.",
+		}, []string{
+			"Book a doctor's appointment in the next few days. Back…",
+			"Book a doctor's appointment in the next few days and…",
+		}},
+		{"one the start of another", []string{"a b c d e f", "a b c d e f g h"}, []string{"a b c d e f", "a b c d e f g…"}},
+		{"the same text twice stays whole", []string{"a b c d e f g", "a b c d e f g"}, []string{"a b c d e f g", "a b c d e f g"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, shortNames(tt.texts)); diff != "" {
+				t.Errorf("shortNames(%q) (-want +got):\n%s", tt.texts, diff)
+			}
+		})
+	}
+}
