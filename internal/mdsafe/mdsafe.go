@@ -13,10 +13,12 @@ import (
 
 // escaper escapes the characters that could start Markdown markup, a link
 // or HTML: emphasis, code, links, images, tables, headings, quotes and
-// tags.
+// tags, and the & of a character reference: Markdown turns "&rlm;" into
+// the invisible character it names, which Load refuses in rule prose, and
+// "&amp;" into "&", so that the text would not show as written.
 var escaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`, "~", `\~`,
+	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`, "~", `\~`, "&", `\&`,
 )
 
 // Line returns s as Markdown text on one line: its runs of white space,

@@ -18,6 +18,11 @@ func TestLine(t *testing.T) {
 		{"emphasis and code", "*a* _b_ `c` ~d~", "\\*a\\* \\_b\\_ \\`c\\` \\~d\\~"},
 		{"heading and table", "# h | t", `\# h \| t`},
 		{"backslash first", `\[`, `\\\[`},
+		// Markdown reads a character reference as the character it names:
+		// an invisible one that Load refuses in rule prose, or "&" for
+		// "&amp;", which would not show as written.
+		{"character references", "Walk &rlm;&ZeroWidthSpace; &amp; rest &#x202E;", `Walk \&rlm;\&ZeroWidthSpace; \&amp; rest \&\#x202E;`},
+		{"ampersand alone", "Heat & ice", `Heat \& ice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -64,8 +64,11 @@ type referralView struct {
 	Urgency   string
 	Emergency bool
 	// Withhold is true when the referral withholds movement advice.
-	Withhold  bool
-	Message   string
+	Withhold bool
+	Message  string
+	// Short names the referral for its "Sources" toggle: the start of
+	// Message, as long as it takes to tell it from the other referrals.
+	Short     string
 	Citations []cite
 }
 
@@ -89,7 +92,16 @@ func (rv *resultView) MoreReferralsSummary() string {
 
 type messageView struct {
 	SafetyNet bool
-	Text      string
+	// Kept is true for a message other than a safety net that the
+	// handout prints too: when advice is withheld, the messages the
+	// Result keeps beside the safety nets (staying active, beside a
+	// referral that says keep_active) are all the advice there is, and
+	// the handout would otherwise say only not to exercise.
+	Kept bool
+	Text string
+	// Short names the message for its "Sources" toggle: the start of
+	// Text, as long as it takes to tell it from the other messages.
+	Short     string
 	Citations []cite
 }
 
@@ -216,8 +228,14 @@ func newResultView(ctx context.Context, eng *recommend.Engine, p recommend.Profi
 	if err := b.referrals(); err != nil {
 		return nil, err
 	}
-	for _, m := range o.Messages {
-		rv.Messages = append(rv.Messages, messageView{SafetyNet: m.Kind == recommend.MessageKindSafetyNet, Text: m.Text, Citations: b.src.cites(m.Citations)})
+	texts := make([]string, len(o.Messages))
+	for i, m := range o.Messages {
+		texts[i] = m.Text
+	}
+	shorts := shortNames(texts)
+	for i, m := range o.Messages {
+		safety := m.Kind == recommend.MessageKindSafetyNet
+		rv.Messages = append(rv.Messages, messageView{SafetyNet: safety, Kept: rv.Withheld && !safety, Text: m.Text, Short: shorts[i], Citations: b.src.cites(m.Citations)})
 	}
 	if !rv.Withheld {
 		// Advice withheld has no programme (the engine gives none), and
@@ -277,10 +295,15 @@ func (ex *explainer) explainer() (*recommend.Explainer, error) {
 // phone.
 func (b *builder) referrals() error {
 	rv := b.rv
+	texts := make([]string, len(b.o.Referrals))
+	for i, ref := range b.o.Referrals {
+		texts[i] = ref.Message
+	}
+	shorts := shortNames(texts)
 	for i, ref := range b.o.Referrals {
 		v := referralView{
 			Urgency: words.Capital(string(ref.Urgency)), Emergency: ref.Urgency == recommend.UrgencyEmergency,
-			Withhold: ref.Withhold, Message: ref.Message, Citations: b.src.cites(ref.Citations),
+			Withhold: ref.Withhold, Message: ref.Message, Short: shorts[i], Citations: b.src.cites(ref.Citations),
 		}
 		if v.Emergency {
 			rv.Emergency = true

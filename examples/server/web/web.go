@@ -42,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/enginelog"
@@ -104,7 +105,6 @@ func New(engine func() *recommend.Engine, opts ...Option) (*Handler, error) {
 		"whyFor":  whyFor,
 		"named":   named,
 		"refs":    refs,
-		"short":   short,
 	}).ParseFS(files, "templates/page.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -1107,14 +1107,59 @@ type namedCites struct {
 
 func named(name string, cites []cite) namedCites { return namedCites{name, cites} }
 
-// short returns the first six words of s, with an ellipsis when there are
-// more.
-func short(s string) string {
-	w := strings.Fields(s)
-	if len(w) <= 6 {
-		return strings.Join(w, " ")
+// shortNames returns a short name for each of texts, for the accessible
+// name of its "Sources" toggle: its first six words, with an ellipsis when
+// there are more, or as many more words as it takes to tell it apart from
+// the other texts, so that two referrals that begin alike ("Book a
+// doctor's appointment in the next few days." and "Book a doctor's
+// appointment in the next few days and tell them...") do not give two
+// toggles one name. Words are compared without case or the punctuation
+// around them, as a screen reader says them.
+func shortNames(texts []string) []string {
+	fields := make([][]string, len(texts))
+	for i, s := range texts {
+		fields[i] = strings.Fields(s)
 	}
-	return strings.Join(w[:6], " ") + "…"
+	// sameStart reports whether a and b begin with the same n words.
+	sameStart := func(a, b []string, n int) bool {
+		if len(b) < n {
+			return false
+		}
+		for k := range n {
+			if spoken(a[k]) != spoken(b[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	out := make([]string, len(texts))
+	for i, w := range fields {
+		n := min(6, len(w))
+		for n < len(w) {
+			alike := false
+			for j, other := range fields {
+				if j != i && sameStart(w, other, n) {
+					alike = true
+					break
+				}
+			}
+			if !alike {
+				break
+			}
+			n++
+		}
+		out[i] = strings.Join(w[:n], " ")
+		if n < len(w) {
+			out[i] += "…"
+		}
+	}
+	return out
+}
+
+// spoken returns word as a screen reader tells it from another: in lower
+// case, without the punctuation around it.
+func spoken(word string) string {
+	return strings.ToLower(strings.TrimFunc(word, func(r rune) bool { return unicode.IsPunct(r) }))
 }
 
 // httpURL returns u when it may be a link (mdsafe.LinkURL), and ""

@@ -1141,3 +1141,138 @@ func TestHandoutPointsAtNoForm(t *testing.T) {
 		t.Errorf("the print style does not hide .screen")
 	}
 }
+
+// The printed handout keeps, of the key messages, the safety nets; but
+// when advice is withheld it keeps every message the Result keeps (staying
+// active, beside a referral that says keep_active): with no plan, the
+// handout would otherwise say only not to start any exercises, and leave
+// out the advice to keep walking that the page gives.
+func TestHandoutKeepsTheMessagesOfWithheldAdvice(t *testing.T) {
+	css, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, print, _ := strings.Cut(string(css), "@media print")
+	hides := regexp.MustCompile(`(?m)^\s*#messages \.item([^{]*)\{\s*display:\s*none;\s*\}`).FindStringSubmatch(print)
+	if hides == nil {
+		t.Fatal("the print style hides no key message")
+	}
+	// printed reports whether the print style shows the message li, by
+	// the classes its rule for hidden messages leaves out.
+	printed := func(li string) bool {
+		for _, not := range regexp.MustCompile(`:not\(\.([a-z-]+)\)`).FindAllStringSubmatch(hides[1], -1) {
+			if strings.Contains(li, " "+not[1]+`"`) || strings.Contains(li, " "+not[1]+" ") {
+				return true
+			}
+		}
+		return false
+	}
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name string
+		form url.Values
+		// want are the key messages the handout prints, by their first
+		// words.
+		want []string
+	}{
+		{"withheld, keep active", url.Values{"conditions": {"pregnancy"}, "red_flags": {"fever_or_chills"}, "pain_level": {"4"}},
+			[]string{"Stop an exercise", "Stay gently active"}},
+		{"withheld, emergency", url.Values{"red_flags": {"saddle_numbness"}},
+			[]string{"Stop an exercise"}},
+		{"advice given", url.Values{"conditions": {"disc_herniation"}, "pain_level": {"4"}},
+			[]string{"Stop an exercise"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			msgs := section(rec.Body.String(), "messages")
+			if msgs == "" {
+				t.Fatalf("status %d, no key messages:\n%s", rec.Code, rec.Body)
+			}
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			var got []string
+			for _, m := range regexp.MustCompile(`(?m)^(<li class="item[^"]*">)(?:<span class="label">Important:</span> )?(\S+ \S+ \S+)`).FindAllStringSubmatch(msgs, -1) {
+				if printed(m[1]) {
+					got = append(got, strings.TrimRight(m[2], ".,"))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("the key messages the handout prints (-want +got):\n%s\n%s", diff, msgs)
+			}
+		})
+	}
+}
+
+// Each "Sources" and "Why?" toggle of a result page has a name of its own
+// for a screen reader (its summary, with the visually hidden words that
+// name its item), so that a list of the page's controls tells them apart.
+// Two urgent referrals that begin with the same six words (night pain and
+// a weak immune system: "Book a doctor's appointment in the next few
+// days") gave two toggles one name.
+func TestToggleNamesAreDistinct(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	tests := []struct {
+		name string
+		form url.Values
+	}{
+		{"two urgent referrals that begin alike", url.Values{"conditions": {"disc_herniation", "sciatica"}, "aggravated_by": {"sitting"},
+			"equipment": {"towel"}, "pain_level": {"6"}, "red_flags": {"night_pain", "pain_below_knee", "immunosuppression"}}},
+		{"withheld, several referrals", url.Values{"red_flags": {"saddle_numbness", "night_pain", "immunosuppression", "fever_or_chills"}, "pain_level": {"6"}}},
+		{"pregnancy and thin bones", url.Values{"conditions": {"pregnancy", "osteoporosis", "spinal_stenosis"}, "equipment": {"exercise_mat", "foam_roller"},
+			"pain_level": {"3"}, "age": {"70"}}},
+	}
+	summary := regexp.MustCompile(`<summary>(.*?)</summary>`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := post(h, tt.form)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			seen := map[string]int{}
+			for _, m := range summary.FindAllStringSubmatch(rec.Body.String(), -1) {
+				seen[html.UnescapeString(tag.ReplaceAllString(m[1], ""))]++
+			}
+			var twice []string
+			for name, n := range seen {
+				if n > 1 {
+					twice = append(twice, name)
+				}
+			}
+			slices.Sort(twice)
+			if diff := cmp.Diff([]string(nil), twice); diff != "" {
+				t.Errorf("toggles that share a name (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestShortNames(t *testing.T) {
+	tests := []struct {
+		name        string
+		texts, want []string
+	}{
+		{"none", []string{}, []string{}},
+		{"short", []string{"Walk daily."}, []string{"Walk daily."}},
+		{"six words and more", []string{"one two three four five six seven"}, []string{"one two three four five six…"}},
+		{"exactly six", []string{"one two three four five six"}, []string{"one two three four five six"}},
+		{"alike to the ninth word, told apart by the tenth", []string{
+			"Book a doctor's appointment in the next few days. Back pain that is worse at night",
+			"Book a doctor's appointment in the next few days and tell them about your back pain.",
+		}, []string{
+			"Book a doctor's appointment in the next few days. Back…",
+			"Book a doctor's appointment in the next few days and…",
+		}},
+		{"one the start of another", []string{"a b c d e f", "a b c d e f g h"}, []string{"a b c d e f", "a b c d e f g…"}},
+		{"the same text twice stays whole", []string{"a b c d e f g", "a b c d e f g"}, []string{"a b c d e f g", "a b c d e f g"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, shortNames(tt.texts)); diff != "" {
+				t.Errorf("shortNames(%q) (-want +got):\n%s", tt.texts, diff)
+			}
+		})
+	}
+}
