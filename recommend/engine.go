@@ -660,5 +660,11 @@ func (e *Engine) addProgramme(res *Result, p *Profile, given int) error {
 	// rule set makes urgent comes before a routine referral.
 	res.Referrals = append(res.Referrals, refs...)
 	sortReferrals(res.Referrals)
+	// A review a rule set makes urgent leaves out the reassurance, as an
+	// urgent referral of the advice does (see builder.messages): the
+	// messages were built before the reviews were known.
+	if len(refs) > 0 && res.Referrals[0].Urgency.AtLeast(UrgencyUrgent) {
+		res.Messages = slices.DeleteFunc(res.Messages, func(m Message) bool { return m.Kind == MessageKindReassurance })
+	}
 	return nil
 }

@@ -659,6 +659,62 @@ func TestEarlierCheckInsHoldAsTheirAnswersDid(t *testing.T) {
 	}
 }
 
+// TestUrgentReviewLeavesOutReassurance checks that a programme review a
+// rule set makes urgent leaves out the reassurance, as an urgent referral
+// of the advice does: the messages were built before the reviews, so
+// "most new back pain eases, give it time" stood beside "get checked
+// within days" for pain that rose at two check-ins in a row. A routine
+// review keeps it, as a routine referral does.
+func TestUrgentReviewLeavesOutReassurance(t *testing.T) {
+	def, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := testrules.Copy(t)
+	data := string(fsys["progress.yaml"].Data)
+	at := strings.Index(data, "- id: progress-review-worsening")
+	if at < 0 {
+		t.Fatal("progress.yaml has no progress-review-worsening")
+	}
+	fsys["progress.yaml"].Data = []byte(data[:at] + strings.Replace(data[at:], "urgency: routine", "urgency: urgent", 1))
+	urgent, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An acute strain of ten days, whose advice reassures, with pain up
+	// at two check-ins in a row: the worsening review.
+	p := recommend.Profile{Conditions: []string{"acute_strain"}, PainLevel: 4, DaysSinceOnset: 10,
+		CheckIns: []recommend.CheckIn{ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same")}}
+	tests := []struct {
+		name        string
+		eng         *recommend.Engine
+		urgency     recommend.Urgency
+		reassurance bool
+	}{
+		{"routine review keeps it", def, recommend.UrgencyRoutine, true},
+		{"urgent review leaves it out", urgent, recommend.UrgencyUrgent, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.eng.Recommend(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rules []string
+			for _, r := range res.Referrals {
+				rules = append(rules, r.Rules...)
+			}
+			if !slices.Contains(rules, "progress-review-worsening") || res.Referrals[0].Urgency != tt.urgency {
+				t.Fatalf("referrals %v, the first %s: want progress-review-worsening, %s first", rules, res.Referrals[0].Urgency, tt.urgency)
+			}
+			got := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindReassurance })
+			if got != tt.reassurance {
+				t.Errorf("reassurance shown: %v, want %v (messages %v)", got, tt.reassurance, res.Messages)
+			}
+		})
+	}
+}
+
 // TestEachAnswerFollowsTheLast replays generated histories one check-in
 // at a time, with a pain_level and sometimes an urgent red flag that the
 // profile keeps throughout, and checks that each answer follows the one
