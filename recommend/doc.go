@@ -176,8 +176,8 @@ A rule's say effect gives a key message (kind safety_net, reassurance,
 stay_active or pacing). Result.Messages lists safety nets first, then the
 other kinds in that order; a withheld result keeps only the safety nets,
 and the stay_active messages when every withholding referral says
-keep_active; beside an urgent or emergency referral, the reassurance
-messages are left out.
+keep_active; beside an urgent or emergency referral, or a programme
+review, the reassurance messages are left out.
 A recommend effect with a priority (1 to 9) offers one movement for
 Result.Plan: the first of its movements, in the order written, that is
 recommended. The plan lists offered movements by their best priority, then

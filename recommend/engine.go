@@ -660,5 +660,12 @@ func (e *Engine) addProgramme(res *Result, p *Profile, given int) error {
 	// rule set makes urgent comes before a routine referral.
 	res.Referrals = append(res.Referrals, refs...)
 	sortReferrals(res.Referrals)
+	// A review leaves out the reassurance: it says the pain has not
+	// eased, or has risen, so "give it time" would tell the person the
+	// opposite (the messages were built before the reviews were known;
+	// see builder.messages for the referrals of the advice).
+	if len(refs) > 0 {
+		res.Messages = slices.DeleteFunc(res.Messages, func(m Message) bool { return m.Kind == MessageKindReassurance })
+	}
 	return nil
 }

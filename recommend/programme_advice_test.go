@@ -659,6 +659,72 @@ func TestEarlierCheckInsHoldAsTheirAnswersDid(t *testing.T) {
 	}
 }
 
+// TestReviewLeavesOutReassurance checks that a programme review leaves
+// out the reassurance, routine or urgent: it says the pain has not eased
+// or has risen, so "most new back pain eases over a few weeks, give it
+// time" beside it told the opposite (the message rule's own description
+// keeps it from people for whom a review is advised instead, but a rule
+// cannot see the check-ins' reviews). The messages were built before the
+// reviews were known, so both stood together. Check-ins that call for no
+// review keep it.
+func TestReviewLeavesOutReassurance(t *testing.T) {
+	def, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := testrules.Copy(t)
+	data := string(fsys["progress.yaml"].Data)
+	at := strings.Index(data, "- id: progress-review-worsening")
+	if at < 0 {
+		t.Fatal("progress.yaml has no progress-review-worsening")
+	}
+	fsys["progress.yaml"].Data = []byte(data[:at] + strings.Replace(data[at:], "urgency: routine", "urgency: urgent", 1))
+	urgent, err := recommend.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An acute strain of ten days, whose advice reassures.
+	strain := func(cs ...recommend.CheckIn) recommend.Profile {
+		return recommend.Profile{Conditions: []string{"acute_strain"}, PainLevel: 4, DaysSinceOnset: 10, CheckIns: cs}
+	}
+	rising := strain(ci(0, 4, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 6, "walking", "same"))
+	// Six weeks in (the onset is the profile's, as typed when the
+	// programme began), the pain has not eased.
+	flat := strain(ci(0, 5, "walking", "same"), ci(21, 5, "walking", "same"), ci(42, 5, "walking", "same"))
+	easing := strain(ci(0, 6, "walking", "same"), ci(7, 5, "walking", "same"), ci(14, 4, "walking", "same"))
+	tests := []struct {
+		name        string
+		eng         *recommend.Engine
+		p           recommend.Profile
+		review      string // the review the check-ins call for, first among the referrals, or ""
+		reassurance bool
+	}{
+		{"no review keeps it", def, easing, "", true},
+		{"routine worsening review leaves it out", def, rising, "progress-review-worsening", false},
+		{"routine six-week review leaves it out", def, flat, "progress-review-not-improving", false},
+		{"urgent worsening review leaves it out", urgent, rising, "progress-review-worsening", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.eng.Recommend(context.Background(), tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rules []string
+			for _, r := range res.Referrals {
+				rules = append(rules, r.Rules...)
+			}
+			if tt.review == "" && len(rules) > 0 || tt.review != "" && (len(rules) == 0 || rules[0] != tt.review) {
+				t.Fatalf("referrals %v, want %q first", rules, tt.review)
+			}
+			got := slices.ContainsFunc(res.Messages, func(m recommend.Message) bool { return m.Kind == recommend.MessageKindReassurance })
+			if got != tt.reassurance {
+				t.Errorf("reassurance shown: %v, want %v (messages %v)", got, tt.reassurance, res.Messages)
+			}
+		})
+	}
+}
+
 // TestEachAnswerFollowsTheLast replays generated histories one check-in
 // at a time, with a pain_level and sometimes an urgent red flag that the
 // profile keeps throughout, and checks that each answer follows the one

@@ -91,6 +91,7 @@ func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 	big := strings.Repeat("a", MaxFormBytes)
 	const named = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named where this page could not read it, so it is counted as a red flag, to be safe."
 	const namedInCheckIn = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named in an earlier check-in this page could not read, so it is counted as a red flag, to be safe."
+	const namedForNumber = "&#34;Numbness in the groin, genitals or inner thighs&#34; was named in an answer that wants a number, which this page could not read, so it is counted as a red flag, to be safe."
 	tests := []struct {
 		name, body, query string
 		status            int
@@ -124,6 +125,23 @@ func TestUnreadableFormKeepsTheEmergency(t *testing.T) {
 		{name: "named under a key an earlier check-in lacks", status: http.StatusBadRequest,
 			body:    "conditions=acute_strain&check_in=" + url.QueryEscape(`{"day":0,"pain_level":5,"red_flags":["saddle_numbness"]}`),
 			problem: namedInCheckIn},
+		// Words typed in a box that wants a number: the page reads no
+		// number from them, and what they name counts, as it does in
+		// JSON. Before, the page refused the number and dropped the
+		// emergency.
+		{name: "named in the pain box", status: http.StatusBadRequest,
+			body: "conditions=acute_strain&pain_level=" + url.QueryEscape("9, and numbness around my bottom"), problem: namedForNumber},
+		{name: "named in the age box", status: http.StatusBadRequest,
+			body: "conditions=acute_strain&age=" + url.QueryEscape("saddle numbness"), problem: namedForNumber},
+		{name: "named in a check-in's pain", status: http.StatusBadRequest,
+			body: "conditions=acute_strain&pain_level=4&ci_day=0&ci_pain_level=" + url.QueryEscape("9 and saddle numbness"), problem: namedForNumber},
+		{name: "named in a check-in's function", status: http.StatusBadRequest,
+			body: "conditions=acute_strain&pain_level=4&ci_day=0&ci_pain_level=4&ci_function=" + url.QueryEscape("saddle numbness"), problem: namedForNumber},
+		{name: "named in a check-in's day", status: http.StatusBadRequest,
+			body: "conditions=acute_strain&pain_level=4&ci_day=" + url.QueryEscape("saddle numbness") + "&ci_pain_level=4", problem: namedForNumber},
+		{name: "named in a check-in's sessions", status: http.StatusBadRequest,
+			body:    "conditions=acute_strain&pain_level=4&ci_day=0&ci_pain_level=4&ci_movement=walking&ci_response-walking=same&ci_sessions-walking=" + url.QueryEscape("twice, saddle numbness"),
+			problem: namedForNumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -382,6 +382,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	probs = addNamed(eng, &p, []byte(strings.Join(append(unread, unknownText...), "\n")), probs,
 		"%q was named where this page could not read it, so it is counted as a red flag, to be safe.",
 		"%q was named where this page could not read it, so it is counted as a condition toward any referral, to be safe.")
+	// So is one written in a box that wants a number ("9, and my bottom
+	// is numb" for the pain, at a check-in too): the page reads no
+	// number from it, and the JSON channels count what it names.
+	probs = addNamed(eng, &p, []byte(strings.Join(in.notNumbers(), "\n")), probs,
+		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a red flag, to be safe.",
+		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a condition toward any referral, to be safe.")
 	// The earlier check-ins, and the one this post adds. When an earlier
 	// one cannot be read, the check-ins are left out of what Validate
 	// sees, since its problems would be numbered wrong.
@@ -672,6 +678,31 @@ func readEntries(r *http.Request) entries {
 	}
 	in.ci = readCheckIns(r)
 	return in
+}
+
+// notNumbers returns the answers of the fields that want a number, the
+// profile's and the check-in's (its day, pain, function and each
+// movement's sessions), that are not numbers: text that may name a red
+// flag, which the page reads no number from.
+func (in entries) notNumbers() []string {
+	var out []string
+	add := func(vals []string) {
+		for _, v := range vals {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, f := range numberFields {
+		add(in.numbers[f.name])
+	}
+	add(in.ci.day)
+	add(in.ci.pain)
+	add(in.ci.function)
+	for _, id := range slices.Sorted(maps.Keys(in.ci.sessions)) {
+		add(in.ci.sessions[id])
+	}
+	return out
 }
 
 // unknownFields reports every field of a post that the form does not
