@@ -648,7 +648,7 @@ func (f numberField) want() string {
 // numberFields are the profile's number fields, in the order of the form.
 var numberFields = []numberField{
 	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine. Once you check in, the advice reads the higher of this and your latest check-in's pain.", 10, true},
-	{"days_since_onset", "Days since this episode began", "0 if it began today.", recommend.MaxDaysSinceOnset, true},
+	{"days_since_onset", "Days since this episode began", "0 if it began today. Bring it up to date each time you check in: the advice reads how long the pain has lasted from it.", recommend.MaxDaysSinceOnset, true},
 	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
 	{"age", "Age in years", "Leave empty if you would rather not say.", recommend.MaxAge, true},
 	{"pregnancy_week", "Week of pregnancy", "Leave empty if you are not pregnant or do not know.", recommend.MaxPregnancyWeek, true},
