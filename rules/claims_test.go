@@ -138,6 +138,13 @@ var reasonedRules = []struct{ rule, says string }{
 	// sources name no break from standing.
 	{"aggravated-standing", "our reasoning"},
 	{"stenosis-avoid-extension", "our reasoning"},
+	// The correction of 2026-12-05 (../shared/references.md): walking in
+	// tolerable bouts is common practice, not a NASS recommendation, so it
+	// is the rule author's reasoning, and so is keeping walks and arching
+	// short.
+	{"stenosis-walking-in-bouts", "our reasoning"},
+	{"stenosis-standing-shorter-walks", "our reasoning"},
+	{"stenosis-caution-extension", "our caution"},
 	// Long 2004 tested exercise by direction, not positions.
 	{"flexion-preference-avoid-extension", "our reasoning"},
 	// The Mayo Clinic page names no precaution in pregnancy.
