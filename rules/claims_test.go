@@ -162,6 +162,10 @@ var reasonedRules = []struct{ rule, says string }{
 	{"pregnancy-avoid-sofa-decompression", "our caution"},
 	// NG59 asks for normal activity, not for walking in bouts.
 	{"walking-aggravates-bouts", "our advice"},
+	// The stretches' pull on the sciatic nerve is clinical reasoning
+	// (references.md, "Neural tension", names no source); the one passage
+	// cited warns only against working into pain.
+	{"sciatica-caution-hamstring-stretch", "our caution"},
 	// The author's pacing caution, from the sources' warnings.
 	{"high-pain-gentle-range", "our advice"},
 	// NG65 refers with 4 or more of its listed features (3 with a
