@@ -138,6 +138,13 @@ var reasonedRules = []struct{ rule, says string }{
 	// sources name no break from standing.
 	{"aggravated-standing", "our reasoning"},
 	{"stenosis-avoid-extension", "our reasoning"},
+	// The correction of 2026-12-05 (../shared/references.md): walking in
+	// tolerable bouts is common practice, not a NASS recommendation, so it
+	// is the rule author's reasoning, and so is keeping walks and arching
+	// short.
+	{"stenosis-walking-in-bouts", "our reasoning"},
+	{"stenosis-standing-shorter-walks", "our reasoning"},
+	{"stenosis-caution-extension", "our caution"},
 	// Long 2004 tested exercise by direction, not positions.
 	{"flexion-preference-avoid-extension", "our reasoning"},
 	// The Mayo Clinic page names no precaution in pregnancy.
@@ -155,6 +162,10 @@ var reasonedRules = []struct{ rule, says string }{
 	{"pregnancy-avoid-sofa-decompression", "our caution"},
 	// NG59 asks for normal activity, not for walking in bouts.
 	{"walking-aggravates-bouts", "our advice"},
+	// The stretches' pull on the sciatic nerve is clinical reasoning
+	// (references.md, "Neural tension", names no source); the one passage
+	// cited warns only against working into pain.
+	{"sciatica-caution-hamstring-stretch", "our caution"},
 	// The author's pacing caution, from the sources' warnings.
 	{"high-pain-gentle-range", "our advice"},
 	// NG65 refers with 4 or more of its listed features (3 with a
