@@ -455,9 +455,34 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		msg += " (is a quote or a bracket left open?)"
 	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"),
 		strings.Contains(msg, "mapping values are not allowed in this context"):
-		msg += " (check the indentation of this line against the lines above)"
+		msg += " (" + layoutHint(text, pos.Column, msg) + ")"
 	}
 	return &Error{Pos: pos, Message: "invalid YAML: " + msg}
+}
+
+// layoutHint says what most likely made the parser give up at column col
+// of line, for the errors yaml.v3 gives when a line does not fit the
+// mapping or list it is in. Besides a line indented wrongly, those are a
+// quoted value whose own quote or apostrophe ends it early (the parser
+// gives up just after that quote) and a plain value holding a colon and a
+// space (the parser gives up at that colon, after the key's).
+func layoutHint(line string, col int, msg string) string {
+	runes := []rune(line)
+	at := min(max(col-1, 0), len(runes))
+	before := strings.TrimRight(string(runes[:at]), " ")
+	if strings.TrimSpace(before) != "" {
+		switch before[len(before)-1] {
+		case '"':
+			return `a double quote inside double-quoted text ends it early: write \" for it, or quote the text with single quotes`
+		case '\'':
+			return "an apostrophe inside single-quoted text ends it early: write it twice ('') or quote the text with double quotes"
+		}
+		if strings.Contains(msg, "mapping values are not allowed") && at < len(runes) && runes[at] == ':' &&
+			strings.Contains(before, ": ") {
+			return "a colon followed by a space inside a value starts a key: put the whole value in quotes"
+		}
+	}
+	return "check the indentation of this line against the lines above"
 }
 
 // yamlMessage splits the text of a yaml.v3 error into the line it reports,
