@@ -463,9 +463,11 @@ func syntaxError(src []byte, err error, subject string) *Error {
 // layoutHint says what most likely made the parser give up at column col
 // of line, for the errors yaml.v3 gives when a line does not fit the
 // mapping or list it is in. Besides a line indented wrongly, those are a
-// quoted value whose own quote or apostrophe ends it early (the parser
-// gives up just after that quote) and a plain value holding a colon and a
-// space (the parser gives up at that colon, after the key's).
+// quoted value that ends before the author meant it to (a condition that
+// starts with a quoted literal, when: 'x' in profile.conditions, or an
+// apostrophe or a quote inside quoted text: the parser gives up just after
+// that quote) and a plain value holding a colon and a space (the parser
+// gives up at that colon, after the key's).
 func layoutHint(line string, col int, msg string) string {
 	runes := []rune(line)
 	at := min(max(col-1, 0), len(runes))
@@ -473,9 +475,9 @@ func layoutHint(line string, col int, msg string) string {
 	if strings.TrimSpace(before) != "" {
 		switch before[len(before)-1] {
 		case '"':
-			return `a double quote inside double-quoted text ends it early: write \" for it, or quote the text with single quotes`
+			return `the double quote before this ends the quoted text: put the whole value in single quotes, or write \" for a quote inside it`
 		case '\'':
-			return "an apostrophe inside single-quoted text ends it early: write it twice ('') or quote the text with double quotes"
+			return "the quote before this ends the quoted text: put the whole value in double quotes, or write '' for an apostrophe inside it"
 		}
 		if strings.Contains(msg, "mapping values are not allowed") && at < len(runes) && runes[at] == ':' &&
 			strings.Contains(before, ": ") {
