@@ -27,6 +27,20 @@ var ErrInvalidRules = errors.New("invalid rule set")
 type LoadError struct {
 	// Issues are the problems, sorted by file, line and column.
 	Issues []Issue
+	// uncounted is how many more problems there are than Issues: for
+	// each issue that ends a file with too many problems to show, the
+	// problems it counts, less itself.
+	uncounted int
+}
+
+// Count returns how many problems the rule set has: one for each issue
+// but, for the issue that ends a file with more problems than are shown
+// ("... and 2950 more problems in this file"), the problems it counts.
+func (e *LoadError) Count() int {
+	if e == nil {
+		return 0
+	}
+	return len(e.Issues) + e.uncounted
 }
 
 // Error returns every issue in its long form, one after another.
@@ -135,14 +149,18 @@ func (i Issue) Long() string {
 func loadError(iss *parse.Issues) error {
 	list := iss.List()
 	out := make([]Issue, len(list))
+	uncounted := 0
 	for i, is := range list {
+		if is.Hidden > 0 {
+			uncounted += is.Hidden - 1
+		}
 		out[i] = Issue{
 			File: is.File, Line: is.Line, Column: is.Column, Message: is.Message,
 			Snippet: safeLine(parse.Line(iss.Source(is.File), is.Line)),
 			Err:     is.Err,
 		}
 	}
-	return &LoadError{Issues: out}
+	return &LoadError{Issues: out, uncounted: uncounted}
 }
 
 // safeLine returns a line of a rule file with each invalid UTF-8 byte, and

@@ -132,7 +132,7 @@ func check(args []string, stdout, stderr io.Writer) error {
 			is.File = filepath.Join(dir, is.File)
 			fmt.Fprintln(stdout, is.Long())
 		}
-		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(len(le.Issues), "problem"), dir)
+		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(le.Count(), "problem"), dir)
 		return errFailed
 	}
 	if *doSchema {
