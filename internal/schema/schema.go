@@ -188,7 +188,9 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
-				"id": id, "name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
+				"id": object{"type": "string", "pattern": idPattern, "not": object{"const": parse.ReservedMovementID},
+					"description": "The movement's id; \"" + parse.ReservedMovementID + "\" is reserved for explaining the referrals."},
+				"name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
 				"tags":      ids(id),
 				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
 				"pose":      poseSchema(closed),

@@ -139,6 +139,7 @@ var schemaLevel = []string{
 	"vocabulary-codes-mistakes",
 	"wrong-scalar-types",
 	"yaml-top-level-list",
+	"movement-id-reserved",
 }
 
 // TestInvalidFixturesFail validates the schema-level fixtures of
