@@ -3,8 +3,8 @@ package recommend
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -164,10 +164,13 @@ func loadError(iss *parse.Issues) error {
 }
 
 // safeLine returns a line of a rule file with each invalid UTF-8 byte, and
-// each character other than tab that is not graphic (control characters,
-// and invisible format characters such as the bidirectional overrides),
+// each character other than tab that strconv.IsPrint rejects (control
+// characters, invisible format characters such as the bidirectional
+// overrides, and spaces other than U+0020, such as the no-break space),
 // replaced by U+FFFD, so that it prints safely. Each replaced byte or
-// character stays one character, so columns still line up with the caret.
+// character stays one character, so columns still line up with the caret,
+// also where a program's output escapes what strconv.IsPrint rejects (as
+// rulecheck's does): such an escape would take several columns.
 func safeLine(s string) string {
 	if isSafeLine(s) {
 		return s
@@ -176,7 +179,7 @@ func safeLine(s string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r != '\t' && !unicode.IsGraphic(r) {
+		if r == utf8.RuneError && size == 1 || r != '\t' && !strconv.IsPrint(r) {
 			r = utf8.RuneError
 		}
 		b.WriteRune(r)
@@ -198,7 +201,7 @@ func isSafeLine(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || !unicode.IsGraphic(r) {
+		if r == utf8.RuneError && size == 1 || !strconv.IsPrint(r) {
 			return false
 		}
 		i += size

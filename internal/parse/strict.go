@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -453,11 +454,26 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		msg += " (YAML does not allow tabs for indentation: use spaces)"
 	case strings.Contains(msg, "found unexpected end of stream"):
 		msg += " (is a quote or a bracket left open?)"
+	case strings.IndexFunc(text, pastedSpace) >= 0:
+		r, _ := utf8.DecodeRuneInString(text[strings.IndexFunc(text, pastedSpace):])
+		if unicode.IsSpace(r) {
+			msg += fmt.Sprintf(" (this line holds %U, a space that YAML does not count as one, often pasted from a word processor or a web page: type a plain space in its place)", r)
+		} else {
+			msg += fmt.Sprintf(" (this line holds %U, an invisible character, often pasted from a word processor or a web page: delete it)", r)
+		}
 	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"),
 		strings.Contains(msg, "mapping values are not allowed in this context"):
 		msg += " (" + layoutHint(text, pos.Column, msg) + ")"
 	}
 	return &Error{Pos: pos, Message: "invalid YAML: " + msg}
+}
+
+// pastedSpace reports whether r is a space other than the ASCII ones, or
+// an invisible format character (a zero-width space, a byte order mark in
+// the middle of a line): YAML takes neither for white space, so one in a
+// line's indentation or beside a colon breaks the line's structure.
+func pastedSpace(r rune) bool {
+	return r > unicode.MaxASCII && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
 }
 
 // layoutHint says what most likely made the parser give up at column col
