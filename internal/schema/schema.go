@@ -91,7 +91,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 	}
 	text := object{"type": "string", "minLength": 1}
 	id := object{"type": "string", "pattern": idPattern}
-	ids := func(item object) object { return object{"type": "array", "items": item} }
+	// A list is a set, as Load reads it: an entry listed twice is an error.
+	ids := func(item object) object { return object{"type": "array", "items": item, "uniqueItems": true} }
 	closed := func(kind string, props object, required ...string) object {
 		o := object{"type": "object", "description": kind, "additionalProperties": false, "properties": props}
 		if len(required) > 0 {

@@ -140,6 +140,7 @@ var schemaLevel = []string{
 	"wrong-scalar-types",
 	"yaml-top-level-list",
 	"movement-id-reserved",
+	"ids-listed-twice",
 }
 
 // TestInvalidFixturesFail validates the schema-level fixtures of
