@@ -92,8 +92,21 @@ func (v vocabularyValidator) literals(a *ast.AST, report func(e ast.Expr, msg st
 		if voc.index(s) >= 0 {
 			return
 		}
+		// A value of another field is most likely asked of the wrong
+		// field: 'sitting' in profile.conditions for aggravated_by.
+		elsewhere := -1
+		for f := range v.vocab {
+			if f != field && v.vocab[f].index(s) >= 0 {
+				elsewhere = f
+				break
+			}
+		}
 		hint := words.DidYouMean(s, voc.ids())
 		switch {
+		case elsewhere >= 0 && elsewhere < numListFields:
+			hint = fmt.Sprintf(", but in vocabulary.%s: did you mean '%s' in profile.%s?", vocabFieldName(elsewhere), s, vocabFieldName(elsewhere))
+		case elsewhere >= 0:
+			hint = fmt.Sprintf(", but in vocabulary.%s: did you mean profile.%s == '%s'?", vocabFieldName(elsewhere), vocabFieldName(elsewhere), s)
 		case hint != "":
 		case len(voc.ids()) == 0:
 			hint = ", which the rule set leaves empty: declare it there"

@@ -3,8 +3,8 @@ package recommend
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -27,6 +27,20 @@ var ErrInvalidRules = errors.New("invalid rule set")
 type LoadError struct {
 	// Issues are the problems, sorted by file, line and column.
 	Issues []Issue
+	// uncounted is how many more problems there are than Issues: for
+	// each issue that ends a file with too many problems to show, the
+	// problems it counts, less itself.
+	uncounted int
+}
+
+// Count returns how many problems the rule set has: one for each issue
+// but, for the issue that ends a file with more problems than are shown
+// ("... and 2950 more problems in this file"), the problems it counts.
+func (e *LoadError) Count() int {
+	if e == nil {
+		return 0
+	}
+	return len(e.Issues) + e.uncounted
 }
 
 // Error returns every issue in its long form, one after another.
@@ -135,21 +149,28 @@ func (i Issue) Long() string {
 func loadError(iss *parse.Issues) error {
 	list := iss.List()
 	out := make([]Issue, len(list))
+	uncounted := 0
 	for i, is := range list {
+		if is.Hidden > 0 {
+			uncounted += is.Hidden - 1
+		}
 		out[i] = Issue{
 			File: is.File, Line: is.Line, Column: is.Column, Message: is.Message,
 			Snippet: safeLine(parse.Line(iss.Source(is.File), is.Line)),
 			Err:     is.Err,
 		}
 	}
-	return &LoadError{Issues: out}
+	return &LoadError{Issues: out, uncounted: uncounted}
 }
 
 // safeLine returns a line of a rule file with each invalid UTF-8 byte, and
-// each character other than tab that is not graphic (control characters,
-// and invisible format characters such as the bidirectional overrides),
+// each character other than tab that strconv.IsPrint rejects (control
+// characters, invisible format characters such as the bidirectional
+// overrides, and spaces other than U+0020, such as the no-break space),
 // replaced by U+FFFD, so that it prints safely. Each replaced byte or
-// character stays one character, so columns still line up with the caret.
+// character stays one character, so columns still line up with the caret,
+// also where a program's output escapes what strconv.IsPrint rejects (as
+// rulecheck's does): such an escape would take several columns.
 func safeLine(s string) string {
 	if isSafeLine(s) {
 		return s
@@ -158,7 +179,7 @@ func safeLine(s string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r != '\t' && !unicode.IsGraphic(r) {
+		if r == utf8.RuneError && size == 1 || r != '\t' && !strconv.IsPrint(r) {
 			r = utf8.RuneError
 		}
 		b.WriteRune(r)
@@ -180,7 +201,7 @@ func isSafeLine(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || !unicode.IsGraphic(r) {
+		if r == utf8.RuneError && size == 1 || !strconv.IsPrint(r) {
 			return false
 		}
 		i += size

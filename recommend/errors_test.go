@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/internal/termsafe"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -52,6 +53,35 @@ func TestIssueLong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, tt.is.Long()); diff != "" {
 				t.Errorf("Long() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestIssueLongEscapesNothing checks that the snippet of a line holding
+// spaces other than U+0020 or invisible characters shows each as one
+// character that a terminal-safe writer (termsafe.Text, as rulecheck's
+// output uses) leaves alone: an escape such as \u00a0 there would take six
+// columns, and the caret would no longer stand under the column named.
+func TestIssueLongEscapesNothing(t *testing.T) {
+	tests := []struct {
+		name, line string
+	}{
+		{"no-break space", "  \u00a0\u00a0because: Test."},
+		{"thin space", "    because:\u2009Test."},
+		{"zero-width space", "    avoid: [knee_to_chest\u200b]"},
+		{"line separator", "    because: one\u2028two"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := Issue{File: "a.yaml", Line: 5, Column: 12, Message: "problem", Snippet: safeLine(tt.line)}
+			long := is.Long()
+			if got := termsafe.Text(long); got != long {
+				t.Errorf("termsafe.Text changes the issue, so its caret moves:\n%s\nbecomes\n%s", long, got)
+			}
+			lines := strings.Split(long, "\n")
+			if got, want := len([]rune(lines[1])), len([]rune(tt.line))+3; got != want {
+				t.Errorf("snippet line has %d characters, want %d, one for each of the line's", got, want)
 			}
 		})
 	}

@@ -39,13 +39,17 @@ func TestEscapeText(t *testing.T) {
 }
 
 // TestSafeLine checks the snippet form: one U+FFFD for each character that
-// could act on a terminal, so that the caret still lines up, and tabs kept.
+// could act on a terminal or that a terminal-safe writer escapes (spaces
+// other than U+0020), so that the caret still lines up, and tabs kept.
 func TestSafeLine(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
 		{"plain", `    when: "'sitting' in profile.aggravated_by"`, `    when: "'sitting' in profile.aggravated_by"`},
-		{"tabs and other scripts kept", "\twhen: 'señal' \u00a0", "\twhen: 'señal' \u00a0"},
+		{"tabs and other scripts kept", "\twhen: 'señal' λ", "\twhen: 'señal' λ"},
+		// A terminal-safe writer escapes a space other than U+0020 in
+		// several columns (\u00a0), which would move the caret.
+		{"no-break and thin spaces", "\twhen: 'señal'\u00a0\u2009x", "\twhen: 'señal'\uFFFD\uFFFDx"},
 		{"escape sequence", "because: \x1b]0;x\a", "because: \uFFFD]0;x\uFFFD"},
 		{"bidirectional override", "a\u202eb", "a\uFFFDb"},
 		{"each invalid byte is one character", "a\xff\xfeb", "a\uFFFD\uFFFDb"},

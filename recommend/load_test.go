@@ -354,6 +354,9 @@ func TestIssueCap(t *testing.T) {
 	if want := "bad.yaml: ... and 10 more problems in this file, not shown: fix the ones above first"; last.Error() != want {
 		t.Errorf("last issue = %q, want %q", last.Error(), want)
 	}
+	if got, want := le.Count(), 60; got != want {
+		t.Errorf("Count() = %d, want %d: the 50 shown and the 10 counted", got, want)
+	}
 }
 
 // TestMaxFileSizeOption checks that WithMaxFileSize sets the limit that

@@ -88,7 +88,13 @@ func recommendMain(args []string, stdin io.Reader, stdout, stderr io.Writer) (re
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	explainGiven := false
+	fs.Visit(func(f *flag.Flag) { explainGiven = explainGiven || f.Name == "explain" })
 	switch {
+	case explainGiven && strings.TrimSpace(*explain) == "":
+		// An empty -explain "$MOVEMENT" would otherwise print the whole
+		// advice, as if no explanation had been asked for.
+		return fmt.Errorf("%w: -explain needs a movement id, such as knee_to_chest, or referral", errUsage)
 	case *format != "text" && *format != "json" && *format != "markdown":
 		return fmt.Errorf("%w: -format must be text, json or markdown, not %q", errUsage, *format)
 	case *detail && *format == "json":

@@ -132,7 +132,7 @@ func check(args []string, stdout, stderr io.Writer) error {
 			is.File = filepath.Join(dir, is.File)
 			fmt.Fprintln(stdout, is.Long())
 		}
-		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(len(le.Issues), "problem"), dir)
+		fmt.Fprintf(stdout, "FAIL  rules: %s in %s\n", words.Count(le.Count(), "problem"), dir)
 		return errFailed
 	}
 	if *doSchema {
@@ -143,7 +143,7 @@ func check(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "ok    rules: %s in %s\n", words.Count(len(rules), "rule"), dir)
 	}
 
-	cases, err := loadCases(dir, *casesDir)
+	cases, err := loadCases(eng, dir, *casesDir)
 	if err != nil {
 		return err
 	}
@@ -177,23 +177,29 @@ func check(args []string, stdout, stderr io.Writer) error {
 // loadCases reads the case files beside the rules in dir and, when
 // extraDir is not "", every YAML file under extraDir. Each case's File, and
 // the file an error names, is its path as the user would open it.
-func loadCases(dir, extraDir string) ([]casefile.Case, error) {
-	cases, err := casefile.LoadFS(os.DirFS(dir), ".", false)
+func loadCases(eng *recommend.Engine, dir, extraDir string) ([]casefile.Case, error) {
+	cases, err := casefile.LoadFSFor(eng, os.DirFS(dir), ".", false)
 	if err != nil {
 		return nil, caseFileError(dir, err)
 	}
 	for i := range cases {
 		cases[i].File = filepath.Join(dir, filepath.FromSlash(cases[i].File))
+		if cases[i].Invalid != nil {
+			cases[i].Invalid.File = cases[i].File
+		}
 	}
 	if extraDir == "" {
 		return cases, nil
 	}
-	extra, err := casefile.LoadFS(os.DirFS(extraDir), ".", true)
+	extra, err := casefile.LoadFSFor(eng, os.DirFS(extraDir), ".", true)
 	if err != nil {
 		return nil, caseFileError(extraDir, err)
 	}
 	for i := range extra {
 		extra[i].File = filepath.Join(extraDir, filepath.FromSlash(extra[i].File))
+		if extra[i].Invalid != nil {
+			extra[i].Invalid.File = extra[i].File
+		}
 	}
 	return append(cases, extra...), nil
 }
@@ -210,6 +216,10 @@ func caseFileError(dir string, err error) error {
 	return fmt.Errorf("read test cases in %s: %w", dir, err)
 }
 
+// referralsOnly ends the error of a Recommend that refused the profile but
+// worked out the referrals of what it could read.
+const referralsOnly = " (only the referrals were worked out)"
+
 // checker runs cases against one engine and keeps the tally.
 type checker struct {
 	eng     *recommend.Engine
@@ -225,7 +235,15 @@ func (c *checker) run(tc casefile.Case) {
 	problems := c.unknownMovements(tc.Expect)
 	res, err := c.eng.Recommend(context.Background(), tc.Profile)
 	if err != nil {
-		problems = append(problems, err.Error())
+		msg := err.Error()
+		if tc.Invalid != nil && errors.Is(err, recommend.ErrInvalidProfile) {
+			// The same problems, placed in the case file.
+			msg = tc.Invalid.Error()
+			if strings.HasSuffix(err.Error(), referralsOnly) {
+				msg += referralsOnly
+			}
+		}
+		problems = append(problems, msg)
 	} else if diff := cmp.Diff(tc.Expect, casefile.Observe(tc.Expect, res)); diff != "" {
 		// go-cmp varies its indentation between spaces and no-break
 		// spaces from run to run; print plain spaces.

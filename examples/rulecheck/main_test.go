@@ -27,6 +27,7 @@ func TestRulecheck(t *testing.T) {
 		{"failing", []string{dir + "failing"}, 1},
 		{"broken", []string{dir + "broken"}, 1},
 		{"missed-floor", []string{dir + "missed-floor"}, 1},
+		{"many-problems", []string{dir + "many-problems"}, 1},
 		{"runtime-error", []string{dir + "runtime-error"}, 1},
 		{"no-cases", []string{"../../testdata/semantics"}, 0},
 	}

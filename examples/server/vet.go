@@ -96,7 +96,7 @@ func loadRefusal(err error) *refusal {
 		return &refusal{summary: "the rule folder could not be read: run rulecheck on it for the details", err: err}
 	}
 	r := &refusal{summary: fmt.Sprintf("the rule files do not load (%s): run rulecheck on the folder for the details",
-		words.Count(len(le.Issues), "problem")), err: err}
+		words.Count(le.Count(), "problem")), err: err}
 	for _, is := range le.Issues {
 		r.add(ruleProblem{File: is.File, Line: is.Line, Column: is.Column, Problem: "does not load"})
 	}

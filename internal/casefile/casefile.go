@@ -97,6 +97,11 @@ type Case struct {
 	File string
 	// Line is the line where the case starts.
 	Line int
+	// Invalid, for a case read by LoadFSFor, holds the problems its
+	// Engine finds with Profile (a value its vocabulary lacks, say),
+	// each at its line and column in the case file, or nil. Such a case
+	// is still read, and fails when run, as Recommend refuses its profile.
+	Invalid *Error
 }
 
 // Expect is what a case requires of the advice.
@@ -207,6 +212,9 @@ func tooLarge(name string) *Error {
 type fileParser struct {
 	file string
 	json *parse.JSON // the file as JSON, with the position of each line
+	// eng, when not nil, checks each profile as its DecodeProfile does,
+	// for Case.Invalid.
+	eng *recommend.Engine
 }
 
 // errorAt returns an *Error at node n.
@@ -334,8 +342,17 @@ func (p *fileParser) caseAt(n *node, at string) (Case, error) {
 	if prof == nil {
 		return Case{}, p.errorAt(n, "case %s has no profile: write profile: {} for the empty profile", parse.Quote(c.Name))
 	}
-	if c.Profile, err = p.profile(prof); err != nil {
+	if c.Profile, err = p.profile(prof, recommend.DecodeProfile); err != nil {
 		return Case{}, err
+	}
+	if p.eng != nil {
+		if _, err := p.profile(prof, p.eng.DecodeProfile); err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) {
+				return Case{}, err
+			}
+			c.Invalid = ce
+		}
 	}
 	if e := keys["expect"]; e != nil {
 		if c.Expect, err = p.expect(e); err != nil {
@@ -346,10 +363,10 @@ func (p *fileParser) caseAt(n *node, at string) (Case, error) {
 }
 
 // profile decodes a case's profile, whose JSON is n's text in the file's
-// JSON, through recommend.DecodeProfile, and places its problems in the
-// case file.
-func (p *fileParser) profile(n *node) (recommend.Profile, error) {
-	prof, err := recommend.DecodeProfile(bytes.NewReader(p.json.Text[n.start:n.end]))
+// JSON, with decode (recommend.DecodeProfile, or an Engine's), and places
+// its problems in the case file.
+func (p *fileParser) profile(n *node, decode func(io.Reader) (recommend.Profile, error)) (recommend.Profile, error) {
+	prof, err := decode(bytes.NewReader(p.json.Text[n.start:n.end]))
 	if err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
@@ -558,6 +575,22 @@ func IsCaseFile(name string) bool {
 // first problem is returned, as an *Error, or as the error of listing the
 // folders.
 func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
+	return load(fsys, root, all, nil)
+}
+
+// LoadFSFor is LoadFS for the cases of eng's rule set: it also checks each
+// profile as eng.DecodeProfile does, and a case whose profile eng refuses
+// (conditions: [disc_hernation]) gets those problems, at their lines and
+// columns in the case file, in its Invalid field.
+func LoadFSFor(eng *recommend.Engine, fsys fs.FS, root string, all bool) ([]Case, error) {
+	if eng == nil {
+		return nil, errors.New("casefile: nil *recommend.Engine")
+	}
+	return load(fsys, root, all, eng)
+}
+
+// load is LoadFS, with eng to fill Case.Invalid when it is not nil.
+func load(fsys fs.FS, root string, all bool, eng *recommend.Engine) ([]Case, error) {
 	var names []string
 	err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -585,7 +618,7 @@ func LoadFS(fsys fs.FS, root string, all bool) ([]Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := &fileParser{file: name}
+		p := &fileParser{file: name, eng: eng}
 		cs, err := p.parse(data)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package casefile_test
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -329,4 +330,58 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	}
 	r.n += len(p)
 	return len(p), nil
+}
+
+// TestLoadFSForPlacesVocabularyProblems checks that LoadFSFor reads a case
+// whose profile the rule set refuses, and places each problem in the case
+// file, in flow and block style; LoadFS, which has no rule set, does not.
+func TestLoadFSForPlacesVocabularyProblems(t *testing.T) {
+	eng, err := recommend.Load(os.DirFS("../../testdata/rulecheck/passing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"x_test.yaml": {Data: []byte(`cases:
+  - name: flow
+    profile: {conditions: [acute_strain, disc_hernation]}
+  - name: block
+    profile:
+      red_flags:
+        - saddle_numbnes
+  - name: valid
+    profile: {conditions: [disc_herniation]}
+`)}}
+	tests := []struct {
+		name string
+		load func() ([]casefile.Case, error)
+		want []string
+	}{
+		{"LoadFSFor", func() ([]casefile.Case, error) { return casefile.LoadFSFor(eng, fsys, ".", false) }, []string{
+			`x_test.yaml:3:42: invalid profile: conditions[1] "disc_hernation": unknown condition (did you mean "disc_herniation"?)`,
+			`x_test.yaml:7:11: invalid profile: red_flags[0] "saddle_numbnes": unknown red flag (did you mean "saddle_numbness"?)`,
+			"",
+		}},
+		{"LoadFS", func() ([]casefile.Case, error) { return casefile.LoadFS(fsys, ".", false) }, []string{"", "", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cases, err := tt.load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range cases {
+				if c.Invalid == nil {
+					got = append(got, "")
+					continue
+				}
+				got = append(got, c.Invalid.Error())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Invalid mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := casefile.LoadFSFor(nil, fsys, ".", false); err == nil {
+		t.Error("LoadFSFor with a nil engine succeeded, want an error")
+	}
 }

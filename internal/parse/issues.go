@@ -15,6 +15,10 @@ type Issue struct {
 	// Err is the error behind the problem, such as a failure to read the
 	// file, or nil.
 	Err error
+	// Hidden is, for the issue List ends a file with when the file has
+	// more than MaxPerFile problems, how many of them it stands for; 0
+	// for every other issue.
+	Hidden int
 }
 
 // Issues collects the problems of every stage of loading a rule set, so
@@ -97,7 +101,8 @@ func (l *Issues) List() []Issue {
 	for i := 0; i < len(issues); i++ {
 		file := issues[i].File
 		if n := l.perFile[file]; n > MaxPerFile && (i+1 == len(issues) || issues[i+1].File != file) {
-			more := Issue{FilePos: FilePos{File: file}, Message: fmt.Sprintf("... and %d more problems in this file, not shown: fix the ones above first", n-MaxPerFile)}
+			more := Issue{FilePos: FilePos{File: file}, Message: fmt.Sprintf("... and %d more problems in this file, not shown: fix the ones above first", n-MaxPerFile),
+				Hidden: n - MaxPerFile}
 			issues = slices.Insert(issues, i+1, more)
 			i++
 		}

@@ -345,6 +345,10 @@ func (p *fileParser) text(n *yaml.Node, what string) (Text, bool) {
 	return Text{n.Value, p.pos(n)}, true
 }
 
+// ReservedMovementID is the one id a movement may not have: the command
+// line's -explain and the service's /explain take it for the referrals.
+const ReservedMovementID = "referral"
+
 // id returns an identifier, checking its spelling. A value of a fixed
 // set (a kind, an urgency, a step) is read with text instead: the
 // compile stage checks it against the set, with a did-you-mean, and a
@@ -797,6 +801,11 @@ func (p *fileParser) movement(n *yaml.Node) {
 	}
 	id, ok := p.id(f["id"], "the movement id")
 	if !ok {
+		return
+	}
+	if id.S == ReservedMovementID {
+		p.iss.Add(id.Pos, "the movement id %q is reserved: -explain referral, and \"movement\": \"referral\" in POST /explain, explain the referrals, so this movement could never be explained: choose another id",
+			id.S)
 		return
 	}
 	m.ID = id

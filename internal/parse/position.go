@@ -81,6 +81,19 @@ func (o *Offsets) position(off int) (line, col int) {
 	}
 	v := o.value
 	off = min(max(off, 0), len(v))
+	if o.block {
+		// The line breaks that end a block scalar's value (| and > keep
+		// one, |+ all) are not where the author wrote anything: an offset
+		// among them, such as CEL's end of input after an unclosed
+		// parenthesis or a trailing operator, lands just after the last
+		// character of the value, on its last line, and not at the start
+		// of the file's next line, which belongs to another key.
+		end := len(v)
+		for end > 0 && v[end-1] == '\n' {
+			end--
+		}
+		off = min(off, end)
+	}
 	isSpace := func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
 	for i := 0; i < off && j < len(s); {
 		switch {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -453,11 +454,53 @@ func syntaxError(src []byte, err error, subject string) *Error {
 		msg += " (YAML does not allow tabs for indentation: use spaces)"
 	case strings.Contains(msg, "found unexpected end of stream"):
 		msg += " (is a quote or a bracket left open?)"
+	case strings.IndexFunc(text, pastedSpace) >= 0:
+		r, _ := utf8.DecodeRuneInString(text[strings.IndexFunc(text, pastedSpace):])
+		if unicode.IsSpace(r) {
+			msg += fmt.Sprintf(" (this line holds %U, a space that YAML does not count as one, often pasted from a word processor or a web page: type a plain space in its place)", r)
+		} else {
+			msg += fmt.Sprintf(" (this line holds %U, an invisible character, often pasted from a word processor or a web page: delete it)", r)
+		}
 	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"),
 		strings.Contains(msg, "mapping values are not allowed in this context"):
-		msg += " (check the indentation of this line against the lines above)"
+		msg += " (" + layoutHint(text, pos.Column, msg) + ")"
 	}
 	return &Error{Pos: pos, Message: "invalid YAML: " + msg}
+}
+
+// pastedSpace reports whether r is a space other than the ASCII ones, or
+// an invisible format character (a zero-width space, a byte order mark in
+// the middle of a line): YAML takes neither for white space, so one in a
+// line's indentation or beside a colon breaks the line's structure.
+func pastedSpace(r rune) bool {
+	return r > unicode.MaxASCII && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
+}
+
+// layoutHint says what most likely made the parser give up at column col
+// of line, for the errors yaml.v3 gives when a line does not fit the
+// mapping or list it is in. Besides a line indented wrongly, those are a
+// quoted value that ends before the author meant it to (a condition that
+// starts with a quoted literal, when: 'x' in profile.conditions, or an
+// apostrophe or a quote inside quoted text: the parser gives up just after
+// that quote) and a plain value holding a colon and a space (the parser
+// gives up at that colon, after the key's).
+func layoutHint(line string, col int, msg string) string {
+	runes := []rune(line)
+	at := min(max(col-1, 0), len(runes))
+	before := strings.TrimRight(string(runes[:at]), " ")
+	if strings.TrimSpace(before) != "" {
+		switch before[len(before)-1] {
+		case '"':
+			return `the double quote before this ends the quoted text: put the whole value in single quotes, or write \" for a quote inside it`
+		case '\'':
+			return "the quote before this ends the quoted text: put the whole value in double quotes, or write '' for an apostrophe inside it"
+		}
+		if strings.Contains(msg, "mapping values are not allowed") && at < len(runes) && runes[at] == ':' &&
+			strings.Contains(before, ": ") {
+			return "a colon followed by a space inside a value starts a key: put the whole value in quotes"
+		}
+	}
+	return "check the indentation of this line against the lines above"
 }
 
 // yamlMessage splits the text of a yaml.v3 error into the line it reports,

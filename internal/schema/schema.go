@@ -91,7 +91,8 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 	}
 	text := object{"type": "string", "minLength": 1}
 	id := object{"type": "string", "pattern": idPattern}
-	ids := func(item object) object { return object{"type": "array", "items": item} }
+	// A list is a set, as Load reads it: an entry listed twice is an error.
+	ids := func(item object) object { return object{"type": "array", "items": item, "uniqueItems": true} }
 	closed := func(kind string, props object, required ...string) object {
 		o := object{"type": "object", "description": kind, "additionalProperties": false, "properties": props}
 		if len(required) > 0 {
@@ -188,7 +189,9 @@ func Generate(eng *recommend.Engine) ([]byte, error) {
 			}, "id", "title", "publisher", "kind")),
 			"vocabulary": closed("The allowed values of the profile's list fields.", vocabProps),
 			"movements": ids(closed("A movement that rules can advise.", object{
-				"id": id, "name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
+				"id": object{"type": "string", "pattern": idPattern, "not": object{"const": parse.ReservedMovementID},
+					"description": "The movement's id; \"" + parse.ReservedMovementID + "\" is reserved for explaining the referrals."},
+				"name": text, "kind": object{"enum": movementKinds}, "how": text, "dose": text,
 				"tags":      ids(id),
 				"equipment": ids(object{"$ref": "#/$defs/equipmentRef"}),
 				"pose":      poseSchema(closed),

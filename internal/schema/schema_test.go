@@ -139,6 +139,8 @@ var schemaLevel = []string{
 	"vocabulary-codes-mistakes",
 	"wrong-scalar-types",
 	"yaml-top-level-list",
+	"movement-id-reserved",
+	"ids-listed-twice",
 }
 
 // TestInvalidFixturesFail validates the schema-level fixtures of
