@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"reflect"
 	"runtime"
@@ -385,6 +386,31 @@ func TestDecodeProfileReadError(t *testing.T) {
 	}
 	if got, want := err.Error(), "read profile: disk on fire"; got != want {
 		t.Errorf("DecodeProfile error = %q, want %q", got, want)
+	}
+}
+
+// TestDecodeProfileNilReader checks that both DecodeProfiles refuse a
+// nil io.Reader with an error, not a panic, and not a ProfileError.
+func TestDecodeProfileNilReader(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, decode := range map[string]func(io.Reader) (recommend.Profile, error){
+		"function": recommend.DecodeProfile,
+		"method":   eng.DecodeProfile,
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("DecodeProfile(nil) panicked: %v", r)
+				}
+			}()
+			_, err := decode(nil)
+			if err == nil || errors.Is(err, recommend.ErrInvalidProfile) {
+				t.Errorf("DecodeProfile(nil) = %v, want an error that is not a ProfileError", err)
+			}
+		})
 	}
 }
 
