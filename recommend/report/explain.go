@@ -196,8 +196,11 @@ func OutcomeLabel(o recommend.Outcome) string {
 // for a movement the advice recommends that the programme stopped this
 // week, that too: "recommended by the advice, but stopped this week by
 // the programme", so that the line that leads an explanation does not
-// tell the person to do what the programme has stopped.
+// tell the person to do what the programme has stopped. A nil x gives "".
 func OutcomeWords(x *recommend.Explanation) string {
+	if x == nil {
+		return ""
+	}
 	if x.Outcome == recommend.OutcomeRecommended && x.Programme != nil && x.Programme.Change == recommend.ChangeStop {
 		return "recommended by the advice, but stopped this week by the programme"
 	}

@@ -207,3 +207,23 @@ func TestWriteNilWriter(t *testing.T) {
 		})
 	}
 }
+
+// TestWordsOfNil checks that the helpers that word an explanation or a
+// programme give "" for a nil one instead of panicking.
+func TestWordsOfNil(t *testing.T) {
+	for name, words := range map[string]func() string{
+		"OutcomeWords":   func() string { return report.OutcomeWords(nil) },
+		"AdherenceWords": func() string { return report.AdherenceWords(nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s(nil) panicked: %v", name, r)
+				}
+			}()
+			if got := words(); got != "" {
+				t.Errorf("%s(nil) = %q, want \"\"", name, got)
+			}
+		})
+	}
+}
