@@ -218,7 +218,8 @@ errors.As. Their texts escape control characters, so a hostile rule file,
 file name or profile cannot act on a terminal.
 
 Nil inputs are errors, not panics: a nil *Engine, a nil context, a nil
-option or a nil *Result given to a writer. An Engine that Load did not
+option, a nil io.Reader given to DecodeProfile, or a nil *Result or
+io.Writer given to a writer. An Engine that Load did not
 make, such as new(Engine), is an error too, not an empty answer.
 
 # Limits
