@@ -253,8 +253,9 @@ func TestNoEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, engine := range map[string]func() *recommend.Engine{
-		"nil func":   nil,
-		"nil engine": func() *recommend.Engine { return nil },
+		"nil func":    nil,
+		"nil engine":  func() *recommend.Engine { return nil },
+		"zero engine": func() *recommend.Engine { return new(recommend.Engine) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := post(t, cdshooks.NewService(engine, nil), body)
