@@ -169,7 +169,8 @@ var description = ServiceDescription{
 //
 // It answers other methods with 405 and an Allow header, other paths under
 // /cds-services/ with 404, and every error with a JSON body
-// {"status": N, "error": "...", "field": "..."}.
+// {"status": N, "error": "...", "field": "..."}. A nil or zero Service,
+// one NewService did not make, answers every call with 503.
 type Service struct {
 	engine  func() *recommend.Engine
 	log     *slog.Logger
@@ -324,6 +325,10 @@ func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
 // ServeHTTP answers discovery, service and feedback calls, and CORS
 // preflights.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s == nil || s.mux == nil {
+		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "the service is not set up: create it with NewService"})
+		return
+	}
 	s.cors(w, r)
 	s.mux.ServeHTTP(w, r)
 }
