@@ -5,6 +5,8 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -98,4 +100,35 @@ func exportedRecv(d *ast.FuncDecl) bool {
 	}
 	id, ok := t.(*ast.Ident)
 	return ok && id.IsExported()
+}
+
+// TestReadmeLayoutNamesEveryFile checks that the README's Layout section,
+// which tells a newcomer who owns what, names every source file of the
+// stages: a file added without a word there is a house with a room that
+// is on no plan.
+func TestReadmeLayoutNamesEveryFile(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, ok := strings.Cut(string(readme), "\n## Layout\n")
+	if !ok {
+		t.Fatal("README.md has no Layout section")
+	}
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	for _, dir := range []string{".", "report", "../internal/parse", "../cdshooks"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			name := filepath.Base(f)
+			if strings.HasSuffix(name, "_test.go") || strings.Contains(name, "_plan9") || strings.Contains(name, "_windows") {
+				continue
+			}
+			if !strings.Contains(layout, "`"+name+"`") {
+				t.Errorf("README's Layout does not name %s", f)
+			}
+		}
+	}
 }
