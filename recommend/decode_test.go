@@ -346,6 +346,7 @@ func TestDecodeProfileJSONAndYAMLAgree(t *testing.T) {
 		{"unknown field", `{"conditons":[]}`, "conditons: []\n"},
 		{"key twice", `{"age":1,"age":2}`, "age: 1\nage: 2\n"},
 		{"out of range", `{"pain_level":11,"sitting_hours":-1}`, "pain_level: 11\nsitting_hours: -1\n"},
+		{"beyond float64", `{"pain_level":1e400,"sitting_hours":-1e400}`, "pain_level: 1e400\nsitting_hours: -1e400\n"},
 	}
 	strip := func(err error) []recommend.FieldProblem {
 		var pe *recommend.ProfileError
