@@ -16,9 +16,10 @@ A [Profile] describes the person: conditions, red flags, what makes the
 symptoms worse and what eases them, equipment at hand, pain level, days
 since onset, sitting hours and age. [Engine.Recommend] evaluates every rule
 against it and returns a [Result]: referrals, recommended and avoided
-movements, the conflicts between rules, the movements that need equipment,
-a trace of every rule ([Result.Trace], built on request), and the [RuleSet]
-(version and digest) that produced it. Every item carries the citations
+movements, where the sources behind its rules disagree
+([Result.Conflicts]), the movements that need equipment, a trace of every
+rule ([Result.Trace], built on request), and the [RuleSet] (version and
+digest) that produced it. Every item carries the citations
 that justify it, and every citation its source's kind.
 
 An [Engine] also offers read-only views of what it loaded, so that tools
