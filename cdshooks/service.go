@@ -169,7 +169,8 @@ var description = ServiceDescription{
 //
 // It answers other methods with 405 and an Allow header, other paths under
 // /cds-services/ with 404, and every error with a JSON body
-// {"status": N, "error": "...", "field": "..."}.
+// {"status": N, "error": "...", "field": "..."}. A nil or zero Service,
+// one NewService did not make, answers every call with 503.
 type Service struct {
 	engine  func() *recommend.Engine
 	log     *slog.Logger
@@ -294,7 +295,8 @@ func WithRequireJSON(isJSON func(contentType string) bool) Option {
 
 // NewService returns the service. engine is called once per request, so
 // the engine can be swapped while the service runs; a nil engine, or one
-// that returns nil, is answered with 503. Nil options are skipped.
+// that returns nil or an Engine that Load did not make (such as
+// new(recommend.Engine)), is answered with 503. Nil options are skipped.
 func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
 	s := &Service{engine: engine, log: slog.Default(), now: time.Now, maxBody: DefaultMaxBodyBytes, fhirBudget: DefaultFHIRBudget}
 	for _, o := range opts {
@@ -323,6 +325,10 @@ func NewService(engine func() *recommend.Engine, opts ...Option) *Service {
 // ServeHTTP answers discovery, service and feedback calls, and CORS
 // preflights.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s == nil || s.mux == nil {
+		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "the service is not set up: create it with NewService"})
+		return
+	}
 	s.cors(w, r)
 	s.mux.ServeHTTP(w, r)
 }
@@ -393,11 +399,24 @@ func (s *Service) readBody(w, raw http.ResponseWriter, r *http.Request) ([]byte,
 }
 
 func (s *Service) discovery(w http.ResponseWriter, r *http.Request) {
-	var eng *recommend.Engine
-	if s.engine != nil {
-		eng = s.engine()
-	}
+	eng := s.loadedEngine()
 	httpjson.Write(w, http.StatusOK, Discovery{Services: []ServiceDescription{describe(eng)}})
+}
+
+// loadedEngine returns the engine the service's engine function gives,
+// or nil when there is none: no function, a nil engine, or an Engine that
+// Load did not make (such as new(recommend.Engine)), which has no rule
+// set. Such an engine knows no code, so a call answered with it would be
+// a 200 with no card at all, even for a chart with an emergency red flag.
+func (s *Service) loadedEngine() *recommend.Engine {
+	if s.engine == nil {
+		return nil
+	}
+	eng := s.engine()
+	if eng == nil || eng.RuleSet().Digest == "" {
+		return nil
+	}
+	return eng
 }
 
 // describe is what discovery says of the service with the rule set of
@@ -464,10 +483,7 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 			Error: "hook " + quote(req.Hook) + ": this service answers patient-view only"})
 		return
 	}
-	var eng *recommend.Engine
-	if s.engine != nil {
-		eng = s.engine()
-	}
+	eng := s.loadedEngine()
 	if eng == nil {
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Error: "no rules are loaded"})
 		return

@@ -253,8 +253,9 @@ func TestNoEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, engine := range map[string]func() *recommend.Engine{
-		"nil func":   nil,
-		"nil engine": func() *recommend.Engine { return nil },
+		"nil func":    nil,
+		"nil engine":  func() *recommend.Engine { return nil },
+		"zero engine": func() *recommend.Engine { return new(recommend.Engine) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := post(t, cdshooks.NewService(engine, nil), body)
@@ -263,6 +264,24 @@ func TestNoEngine(t *testing.T) {
 				t.Errorf("status %d, body mismatch (-want +got):\n%s", rec.Code, diff)
 			}
 		})
+	}
+}
+
+// TestServiceNotMade checks that a Service NewService did not make, nil or
+// zero, answers every call with 503 instead of panicking.
+func TestServiceNotMade(t *testing.T) {
+	var nilService *cdshooks.Service
+	for name, svc := range map[string]*cdshooks.Service{"nil": nilService, "zero": {}} {
+		for _, path := range []string{"/cds-services", "/cds-services/backrules", "/cds-services/backrules/feedback"} {
+			t.Run(name+path, func(t *testing.T) {
+				rec := httptest.NewRecorder()
+				svc.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, strings.NewReader("{}")))
+				want := errorBody{Status: 503, Error: "the service is not set up: create it with NewService"}
+				if diff := cmp.Diff(want, decodeError(t, rec)); diff != "" || rec.Code != 503 {
+					t.Errorf("status %d, body mismatch (-want +got):\n%s", rec.Code, diff)
+				}
+			})
+		}
 	}
 }
 

@@ -137,8 +137,12 @@ type fetchedKeys struct {
 // (localhost, 127.0.0.0/8, ::1).
 // Unknown fields are errors, so that a misspelt field does not switch a
 // check off, and so is anything after the JSON object (a second object,
-// stray text), so that no part of the file goes unread.
+// stray text), so that no part of the file goes unread. A nil r is an
+// error.
 func ParseTrust(r io.Reader) (*Trust, error) {
+	if r == nil {
+		return nil, errors.New("trust file: nil io.Reader")
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("trust file: %w", err)

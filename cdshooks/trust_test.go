@@ -540,6 +540,19 @@ func TestParseTrustErrors(t *testing.T) {
 	}
 }
 
+// TestParseTrustNilReader checks that a nil reader is an error, not a
+// panic.
+func TestParseTrustNilReader(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("ParseTrust(nil) panicked: %v", r)
+		}
+	}()
+	if tr, err := cdshooks.ParseTrust(nil); err == nil || tr != nil {
+		t.Errorf("ParseTrust(nil) = %v, %v; want nil and an error", tr, err)
+	}
+}
+
 // TestVerifyAudience checks the aud a call's token may carry: the
 // endpoint called, and for the feedback endpoint the service it belongs
 // to as well; anything else is refused with a reason that names what is

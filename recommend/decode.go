@@ -82,7 +82,7 @@ import (
 //     line the cut ends left out.
 //
 // A failure to read r is returned wrapped, and
-// is not a *ProfileError. DecodeProfile
+// is not a *ProfileError; nor is a nil r, which is an error. DecodeProfile
 // does not check list and choice values against a vocabulary, nor the
 // lengths of lists and entries: [Engine.Validate] does, and Engine.Recommend calls it.
 // [Engine.DecodeProfile] does both, with positions for every problem.
@@ -245,12 +245,18 @@ func repeatedMessage(rp Repeated, unread []bool, counted string) string {
 // readProfileInput reads the input of DecodeProfile: at most
 // MaxProfileBytes+1 bytes of r.
 func readProfileInput(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, errNilReader
+	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxProfileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}
 	return data, nil
 }
+
+// errNilReader is returned by DecodeProfile for a nil io.Reader.
+var errNilReader = errors.New("read profile: nil io.Reader")
 
 // decodeProfile is DecodeProfile of data, as readProfileInput read it.
 // With record, the reader it returns, on success, knows where each field

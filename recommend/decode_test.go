@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"reflect"
 	"runtime"
@@ -345,6 +346,7 @@ func TestDecodeProfileJSONAndYAMLAgree(t *testing.T) {
 		{"unknown field", `{"conditons":[]}`, "conditons: []\n"},
 		{"key twice", `{"age":1,"age":2}`, "age: 1\nage: 2\n"},
 		{"out of range", `{"pain_level":11,"sitting_hours":-1}`, "pain_level: 11\nsitting_hours: -1\n"},
+		{"beyond float64", `{"pain_level":1e400,"sitting_hours":-1e400}`, "pain_level: 1e400\nsitting_hours: -1e400\n"},
 	}
 	strip := func(err error) []recommend.FieldProblem {
 		var pe *recommend.ProfileError
@@ -385,6 +387,31 @@ func TestDecodeProfileReadError(t *testing.T) {
 	}
 	if got, want := err.Error(), "read profile: disk on fire"; got != want {
 		t.Errorf("DecodeProfile error = %q, want %q", got, want)
+	}
+}
+
+// TestDecodeProfileNilReader checks that both DecodeProfiles refuse a
+// nil io.Reader with an error, not a panic, and not a ProfileError.
+func TestDecodeProfileNilReader(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, decode := range map[string]func(io.Reader) (recommend.Profile, error){
+		"function": recommend.DecodeProfile,
+		"method":   eng.DecodeProfile,
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("DecodeProfile(nil) panicked: %v", r)
+				}
+			}()
+			_, err := decode(nil)
+			if err == nil || errors.Is(err, recommend.ErrInvalidProfile) {
+				t.Errorf("DecodeProfile(nil) = %v, want an error that is not a ProfileError", err)
+			}
+		})
 	}
 }
 

@@ -16,9 +16,10 @@ A [Profile] describes the person: conditions, red flags, what makes the
 symptoms worse and what eases them, equipment at hand, pain level, days
 since onset, sitting hours and age. [Engine.Recommend] evaluates every rule
 against it and returns a [Result]: referrals, recommended and avoided
-movements, the conflicts between rules, the movements that need equipment,
-a trace of every rule ([Result.Trace], built on request), and the [RuleSet]
-(version and digest) that produced it. Every item carries the citations
+movements, where the sources behind its rules disagree
+([Result.Conflicts]), the movements that need equipment, a trace of every
+rule ([Result.Trace], built on request), and the [RuleSet] (version and
+digest) that produced it. Every item carries the citations
 that justify it, and every citation its source's kind.
 
 An [Engine] also offers read-only views of what it loaded, so that tools
@@ -218,7 +219,8 @@ errors.As. Their texts escape control characters, so a hostile rule file,
 file name or profile cannot act on a terminal.
 
 Nil inputs are errors, not panics: a nil *Engine, a nil context, a nil
-option or a nil *Result given to a writer. An Engine that Load did not
+option, a nil io.Reader given to DecodeProfile, or a nil *Result or
+io.Writer given to a writer. An Engine that Load did not
 make, such as new(Engine), is an error too, not an empty answer.
 
 # Limits

@@ -603,7 +603,8 @@ func (e *Engine) advise(ctx context.Context, d *decisions, pp *Profile) (*Result
 // (from DecodeProfile or Validate), and must still show the emergency it
 // reports. Pass it the profile DecodeProfile returned with its error.
 //
-// The Result is never nil for a non-nil Engine: Incomplete, every
+// The Result is never nil for an Engine that Load or Default made (a nil
+// or zero Engine is an error, with no Result): Incomplete, every
 // movement withheld, its WithheldReason ending with UnreadableReason.
 // Only the referral and safety-net rules run, whatever ctx says; one that
 // fails counts as matched, and the error is that failure (an *EvalError),

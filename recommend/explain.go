@@ -21,8 +21,8 @@ import (
 	"github.com/backrules/backrules/internal/words"
 )
 
-// ErrUnknownMovement is matched by the error Explain returns for a
-// movement id the rule set does not declare.
+// ErrUnknownMovement is matched by the error Explain, and MovementSVG,
+// return for a movement id the rule set does not declare.
 var ErrUnknownMovement = errors.New("unknown movement")
 
 // Outcome is what the safety policy decided for one movement.

@@ -8,7 +8,7 @@ import (
 )
 
 // ErrNoPicture is returned by [Engine.MovementSVG] for a movement the rule
-// set does not declare. Every movement an Engine declares has a picture:
+// set does not declare (the error matches [ErrUnknownMovement] too). Every movement an Engine declares has a picture:
 // [Load] refuses a movement without a pose.
 var ErrNoPicture = errors.New("no picture")
 
@@ -57,5 +57,5 @@ func (e *Engine) pictured(id string) (*movement, error) {
 			return m, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown movement %q: %w", id, ErrNoPicture)
+	return nil, fmt.Errorf("%w %q: %w", ErrUnknownMovement, id, ErrNoPicture)
 }

@@ -72,8 +72,12 @@ func TestMovementSVG(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.MovementSVG("no_such_movement"); !errors.Is(err, recommend.ErrNoPicture) {
-		t.Errorf("unknown movement: err = %v, want ErrNoPicture", err)
+	_, err = e.MovementSVG("no_such_movement")
+	if !errors.Is(err, recommend.ErrNoPicture) || !errors.Is(err, recommend.ErrUnknownMovement) {
+		t.Errorf("unknown movement: err = %v, want ErrNoPicture and ErrUnknownMovement", err)
+	}
+	if got, want := fmt.Sprint(err), `unknown movement "no_such_movement": no picture`; got != want {
+		t.Errorf("unknown movement: err = %q, want %q", got, want)
 	}
 }
 

@@ -751,6 +751,8 @@ const (
 
 // TrendPoint is the pain at one check-in.
 type TrendPoint struct {
+	// Day is the check-in's CheckIn.Day, days since the programme began,
+	// and PainLevel the pain it reported, 0 to 10.
 	Day       int `json:"day"`
 	PainLevel int `json:"pain_level"`
 }

@@ -168,6 +168,11 @@ func (w *jsonWriter) scalar(n *yaml.Node) {
 		default:
 			w.fail(n, cut(n.Value), "unsupported number format: write numbers like 7, 7.5 or -2")
 		}
+	case n.Style == 0 && IsJSONNumber(n.Value):
+		// A plain number beyond float64 (1e400): yaml.v3 resolves it as
+		// a string, but JSON reads it as the number it is written as,
+		// and the two forms must say the same of it (out of range).
+		w.buf = append(w.buf, n.Value...)
 	case IsString(n):
 		w.buf = appendString(w.buf, n.Value)
 	default:

@@ -45,6 +45,9 @@ type JSONOptions struct {
 // WriteJSONWith writes r as WriteJSON does, indented and with the trace
 // as o asks.
 func WriteJSONWith(w io.Writer, r *recommend.Result, o JSONOptions) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if r == nil {
 		return errNilResult
 	}
@@ -82,6 +85,9 @@ func WriteJSONWith(w io.Writer, r *recommend.Result, o JSONOptions) error {
 // the rule set's version and digest. WriteText writes the short report for
 // people. A nil r is an error.
 func WriteDetailedText(w io.Writer, r *recommend.Result) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if r == nil {
 		return errNilResult
 	}

@@ -39,6 +39,10 @@ answer of [recommend.Engine.Explain] and [recommend.Engine.ExplainReferrals]
 as a note; [WriteExplanationJSON] and [WriteReferralExplanationJSON] as
 JSON.
 
+Every writer returns an error, and writes nothing, for a nil io.Writer
+or a nil Result or explanation, and returns the io.Writer's own error
+when a write fails.
+
 # Text from rule files
 
 Text from a rule file is data. The Markdown writers, and the cards, escape

@@ -22,6 +22,9 @@ import (
 // claim each supports, followed by the rule set's version and digest. A
 // nil x, or a zero RuleExplanation in x.Rules, is an error.
 func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
+	if w == nil {
+		return errNilWriter
+	}
 	switch {
 	case x == nil:
 		return errNilExplanation
@@ -80,6 +83,9 @@ func WriteExplanation(w io.Writer, x *recommend.Explanation) error {
 // facts it was decided on. A nil x, or a zero RuleExplanation in x.Rules,
 // is an error.
 func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) error {
+	if w == nil {
+		return errNilWriter
+	}
 	switch {
 	case x == nil:
 		return errNilExplanation
@@ -139,6 +145,9 @@ func WriteReferralExplanation(w io.Writer, x *recommend.ReferralExplanation) err
 // WriteExplanationJSON writes x as indented JSON followed by a newline;
 // the same explanation always gives the same bytes. A nil x is an error.
 func WriteExplanationJSON(w io.Writer, x *recommend.Explanation) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if x == nil {
 		return errNilExplanation
 	}
@@ -148,6 +157,9 @@ func WriteExplanationJSON(w io.Writer, x *recommend.Explanation) error {
 // WriteReferralExplanationJSON writes x as indented JSON followed by a
 // newline. A nil x is an error.
 func WriteReferralExplanationJSON(w io.Writer, x *recommend.ReferralExplanation) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if x == nil {
 		return errNilExplanation
 	}
@@ -184,8 +196,11 @@ func OutcomeLabel(o recommend.Outcome) string {
 // for a movement the advice recommends that the programme stopped this
 // week, that too: "recommended by the advice, but stopped this week by
 // the programme", so that the line that leads an explanation does not
-// tell the person to do what the programme has stopped.
+// tell the person to do what the programme has stopped. A nil x gives "".
 func OutcomeWords(x *recommend.Explanation) string {
+	if x == nil {
+		return ""
+	}
 	if x.Outcome == recommend.OutcomeRecommended && x.Programme != nil && x.Programme.Change == recommend.ChangeStop {
 		return "recommended by the advice, but stopped this week by the programme"
 	}

@@ -363,8 +363,12 @@ func doseThisWeek(pg *recommend.Programme, it recommend.Item) string {
 // AdherenceWords says, for people, how much of what the check-ins of pg
 // reported was done: "75% of the movements reported were done at least
 // once", "every movement reported was done at least once", or "no
-// movement reported yet" when they reported pain only.
+// movement reported yet" when they reported pain only. A nil pg, no
+// programme, gives "".
 func AdherenceWords(pg *recommend.Programme) string {
+	if pg == nil {
+		return ""
+	}
 	switch pct := int(pg.Adherence*100 + 0.5); {
 	case len(pg.Steps) == 0:
 		return "no movement reported yet"

@@ -169,3 +169,61 @@ func TestWriteExplanationNil(t *testing.T) {
 		t.Errorf("writers wrote %q for a nil explanation", b.String())
 	}
 }
+
+// TestWriteNilWriter checks that every writer refuses a nil io.Writer
+// with an error instead of panicking on its first write.
+func TestWriteNilWriter(t *testing.T) {
+	f := loadPolicy(t)
+	res := f.recommend(t, recommend.Profile{Conditions: []string{"stiff"}})
+	x := &recommend.Explanation{Movement: "m"}
+	rx := &recommend.ReferralExplanation{}
+	tests := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"WriteText", func(w io.Writer) error { return report.WriteText(w, res) }},
+		{"WriteMarkdown", func(w io.Writer) error { return report.WriteMarkdown(w, res) }},
+		{"WriteMarkdownPictures", func(w io.Writer) error { return report.WriteMarkdownPictures(w, res, f.eng, "m/") }},
+		{"WriteDetailedText", func(w io.Writer) error { return report.WriteDetailedText(w, res) }},
+		{"WriteJSON", func(w io.Writer) error { return report.WriteJSON(w, res) }},
+		{"WriteJSONWith indented", func(w io.Writer) error {
+			return report.WriteJSONWith(w, res, report.JSONOptions{Indent: "  ", Trace: true})
+		}},
+		{"WriteExplanation", func(w io.Writer) error { return report.WriteExplanation(w, x) }},
+		{"WriteExplanationJSON", func(w io.Writer) error { return report.WriteExplanationJSON(w, x) }},
+		{"WriteReferralExplanation", func(w io.Writer) error { return report.WriteReferralExplanation(w, rx) }},
+		{"WriteReferralExplanationJSON", func(w io.Writer) error { return report.WriteReferralExplanationJSON(w, rx) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s(nil writer) panicked: %v", tt.name, r)
+				}
+			}()
+			if err := tt.write(nil); err == nil {
+				t.Errorf("%s(nil writer) = nil, want an error", tt.name)
+			}
+		})
+	}
+}
+
+// TestWordsOfNil checks that the helpers that word an explanation or a
+// programme give "" for a nil one instead of panicking.
+func TestWordsOfNil(t *testing.T) {
+	for name, words := range map[string]func() string{
+		"OutcomeWords":   func() string { return report.OutcomeWords(nil) },
+		"AdherenceWords": func() string { return report.AdherenceWords(nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s(nil) panicked: %v", name, r)
+				}
+			}()
+			if got := words(); got != "" {
+				t.Errorf("%s(nil) = %q, want \"\"", name, got)
+			}
+		})
+	}
+}

@@ -23,6 +23,10 @@ import (
 // errNilResult is returned by the writers for a nil *Result.
 var errNilResult = errors.New("report: nil *recommend.Result")
 
+// errNilWriter is returned by the writers for a nil io.Writer, which
+// would otherwise panic on the first write.
+var errNilWriter = errors.New("report: nil io.Writer")
+
 // WriteText writes r as a short plain-text report for people, the report
 // the command-line tool prints by default: its Outline, in this order:
 //
@@ -72,6 +76,9 @@ var errNilResult = errors.New("report: nil *recommend.Result")
 // shown in full under "RECOMMENDED" instead of sections 3 and 4. A nil r
 // is an error.
 func WriteText(w io.Writer, r *recommend.Result) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if r == nil {
 		return errNilResult
 	}
@@ -85,6 +92,9 @@ func WriteText(w io.Writer, r *recommend.Result) error {
 // entries, and text from the rules escaped so that it cannot add markup,
 // links or HTML. A nil r is an error.
 func WriteMarkdown(w io.Writer, r *recommend.Result) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if r == nil {
 		return errNilResult
 	}
@@ -115,6 +125,9 @@ var errNilPictures = errors.New("report: nil Pictures")
 // the report never links a picture that does not exist. A nil r or pics
 // is an error.
 func WriteMarkdownPictures(w io.Writer, r *recommend.Result, pics Pictures, base string) error {
+	if w == nil {
+		return errNilWriter
+	}
 	if r == nil {
 		return errNilResult
 	}
