@@ -577,7 +577,7 @@ func namedProfile(eng *recommend.Engine, body []byte, whole bool) (recommend.Pro
 	// The names a form escapes (abdominal%5Fpain...) count as well.
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(string(form))), probs)
 	fp, given := web.FormAnswers(eng, string(form))
-	fp.RedFlags, fp.Conditions = p.RedFlags, p.Conditions
+	fp.RedFlags, fp.Conditions = namedterms.Join(p.RedFlags, fp.RedFlags), namedterms.Join(p.Conditions, fp.Conditions)
 	for _, name := range slices.Sorted(maps.Keys(given)) {
 		vals := make([]string, len(given[name]))
 		for i, v := range given[name] {

@@ -260,7 +260,10 @@ func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
 // numbers and choices toward the referrals as the page counts those of
 // its address (web.FormAnswers), not only the terms it names: belly pain
 // with a pain of 9 is the emergency, with a pain of 2 the urgent review.
-// Before, the pain was not read, and every case below was "urgent".
+// Before, the pain was not read, and every case below was "urgent"; and
+// an entry of a list the vocabulary lacks (red_flags=saddle_numbnes) was
+// dropped without a word, though a JSON body's counts as its "did you
+// mean".
 func TestFormBodiesCountTheirNumbers(t *testing.T) {
 	s, _ := newServer(t, Config{})
 	const form, asJSON = "application/x-www-form-urlencoded", "application/json"
@@ -291,6 +294,14 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			http.StatusRequestEntityTooLarge, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
 		{"explain: belly pain with a pain of 9", "/explain", form, belly + "&pain_level=9&movement=walking",
 			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		// An entry the vocabulary lacks counts as what its "did you
+		// mean" names, as the page counts it.
+		{"recommend: a red flag misspelt", "/recommend", form, "red_flags=saddle_numbnes",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"red_flags": `"saddle_numbnes"`}},
+		{"recommend: a condition misspelt, beside a cancer", "/recommend", form, "red_flags=history_of_cancer&conditions=sciatca",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"conditions": `"sciatca"`}},
+		{"explain: a red flag misspelt", "/explain", form, "red_flags=saddle_numbnes&movement=walking",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"red_flags": `"saddle_numbnes"`}},
 		// A mistake in the address: the form in the body (sent as JSON,
 		// or it is a 415) is read all the same.
 		{"recommend: an unknown query, belly pain with a pain of 9", "/recommend?verbose=1", asJSON, belly + "&pain_level=9",
