@@ -687,7 +687,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			p = req.Profile
 		} else {
 			var named []problem
-			p, named = namedProfile(eng, body, !over)
+			p, named = unreadExplainProfile(eng, body, !over)
 			qprobs = append(qprobs, named...)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
@@ -696,7 +696,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if over {
 		// An explanation needs its whole request: the 413 carries the
 		// referrals of the red flags its start names.
-		p, named := namedProfile(eng, body, false)
+		p, named := unreadExplainProfile(eng, body, false)
 		s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxExplainBody), named, report.JSONOptions{})
 		return
 	}
@@ -705,7 +705,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		p := req.Profile
 		if !req.read {
 			var named []problem
-			p, named = namedProfile(eng, body, true)
+			p, named = unreadExplainProfile(eng, body, true)
 			probs = append(probs, named...)
 		}
 		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})
@@ -755,6 +755,30 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+}
+
+// unreadExplainProfile returns, for body, an explain request whose
+// profile could not be read (whole is false for the start of a larger
+// body), the profile to triage and a problem for each term counted: what
+// body names (see namedProfile) and, when body is a JSON object, body
+// read as a profile itself, as /recommend reads it. A profile posted to
+// /explain without its "profile" wrapper so counts as it does on
+// /recommend: an entry the vocabulary lacks ("saddle_numbnes") as what
+// its "did you mean" names, a name written with JSON escapes as the
+// name, a number beside a red flag as the number. Before, only the names
+// the text held whole counted.
+func unreadExplainProfile(eng *recommend.Engine, body []byte, whole bool) (recommend.Profile, []problem) {
+	p, probs := namedProfile(eng, body, whole)
+	if !startsObject(body) {
+		return p, probs
+	}
+	if !whole {
+		body = append(body[:len(body):len(body)], ' ') // the start of a larger body: see writeTooLarge
+	}
+	read, _ := decodeProfile(eng, body)
+	read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
+	read.Conditions = namedterms.Join(read.Conditions, p.Conditions)
+	return read, probs
 }
 
 // decodeProfile reads a profile with eng's DecodeProfile, which places

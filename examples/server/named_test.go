@@ -340,3 +340,56 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainWithoutItsWrapperCountsAsRecommend checks that a profile
+// posted to /explain without its "profile" wrapper, which /explain
+// refuses, reaches the same first referral as the same body posted to
+// /recommend: an entry the vocabulary lacks counts as what its "did you
+// mean" names, a name written with JSON escapes as the name, and a pain
+// beside a red flag as the pain. Before, /explain read such a body only
+// for the names it held whole: the misspelt and escaped red flags gave
+// no referral, and belly pain with a pain of 9 was urgent where
+// /recommend says emergency.
+func TestExplainWithoutItsWrapperCountsAsRecommend(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, body string
+		want       recommend.Urgency
+	}{
+		{"a red flag misspelt", `{"red_flags": ["saddle_numbnes"]}`, recommend.UrgencyEmergency},
+		{"a red flag written with escapes", `{"red_flags": ["saddle\u005fnumbness"]}`, recommend.UrgencyEmergency},
+		{"a red flag misspelt, with a movement", `{"red_flags": ["saddle_numbnes"], "movement": "walking"}`, recommend.UrgencyEmergency},
+		{"belly pain with a pain of 9", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, recommend.UrgencyEmergency},
+		{"belly pain with a pain of 2", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2}`, recommend.UrgencyUrgent},
+		{"a condition misspelt, beside a cancer", `{"red_flags": ["history_of_cancer"], "conditions": ["sciatca"]}`, recommend.UrgencyEmergency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]recommend.Urgency{}
+			for _, path := range []string{"/recommend", "/explain"} {
+				req := httptest.NewRequest("POST", path, strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				checkDoc(t, "POST", path, rec)
+				switch {
+				case path == "/recommend" && rec.Code == http.StatusOK:
+					// A body that is a valid profile: the Result itself.
+					got[path] = firstReferral(t, rec.Body.Bytes())
+				case rec.Code == http.StatusBadRequest:
+					var e invalidProfileError
+					if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+						t.Fatal(err)
+					}
+					got[path] = firstReferral(t, e.Result)
+				default:
+					t.Fatalf("%s: status %d: %s", path, rec.Code, cut(rec.Body.String()))
+				}
+			}
+			want := map[string]recommend.Urgency{"/recommend": tt.want, "/explain": tt.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("first referral by route (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
