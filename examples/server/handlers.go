@@ -353,9 +353,18 @@ func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 // of r's query, and the referrals of p, what could be read of the body's
 // profile, with the red flags the query names added (each with a problem
 // saying so): a mistake in the address does not hide the emergency the
-// body, or the address itself, reports.
+// body, or the address itself, reports. An entry of red_flags or
+// conditions in the query that the vocabulary lacks
+// (red_flags=saddle_numbnes) counts as the page counts it in its address
+// (web.FormAnswers): as what its "did you mean" names; the query's
+// problem names its parameter.
 func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
+	if eng != nil {
+		qp, _ := web.FormAnswers(eng, r.URL.RawQuery)
+		p.RedFlags = namedterms.Join(p.RedFlags, qp.RedFlags)
+		p.Conditions = namedterms.Join(p.Conditions, qp.Conditions)
+	}
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
 

@@ -393,3 +393,42 @@ func TestExplainWithoutItsWrapperCountsAsRecommend(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryEntryTheVocabularyLacks checks that a red flag or a condition
+// misspelt in the address of /recommend or /explain, which they refuse,
+// counts toward the referrals of the 400 as the same entry does in the
+// page's address: as what its "did you mean" names. Before, only a name
+// the query held whole counted: ?red_flags=saddle_numbness gave the
+// emergency, ?red_flags=saddle_numbnes nothing.
+func TestQueryEntryTheVocabularyLacks(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, target, body string
+		want               recommend.Urgency
+	}{
+		{"recommend: a red flag misspelt", "/recommend?red_flags=saddle_numbnes", `{}`, recommend.UrgencyEmergency},
+		{"recommend: the red flag written right", "/recommend?red_flags=saddle_numbness", `{}`, recommend.UrgencyEmergency},
+		{"recommend: a condition misspelt, beside the body's cancer", "/recommend?conditions=sciatca", `{"red_flags": ["history_of_cancer"]}`, recommend.UrgencyEmergency},
+		{"recommend: an entry that stands for nothing", "/recommend?red_flags=zzz", `{}`, ""},
+		{"explain: a red flag misspelt", "/explain?red_flags=saddle_numbnes", `{"profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			checkDoc(t, "POST", req.URL.Path, rec)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", rec.Code, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
