@@ -223,6 +223,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	p, err := decodeProfile(eng, body)
 	if err != nil {
 		if errors.Is(err, recommend.ErrInvalidProfile) {
+			p = withWrappedProfile(eng, p, body)
 			s.writeInvalidProfile(w, r, eng, p, "invalid profile", profileProblems(err, "", nil), opts)
 			return
 		}
@@ -693,7 +694,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		// referrals.
 		var p recommend.Profile
 		if req, _, _ := decodeExplain(body, eng); req.read && !over {
-			p = req.Profile
+			p = withWrappedProfile(eng, req.Profile, body)
 		} else {
 			var named []problem
 			p, named = unreadExplainProfile(eng, body, !over)
@@ -716,6 +717,10 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 			var named []problem
 			p, named = unreadExplainProfile(eng, body, true)
 			probs = append(probs, named...)
+		} else {
+			// What the request gives beside its profile (a red flag
+			// outside the wrapper) counts too.
+			p = withWrappedProfile(eng, p, body)
 		}
 		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})
 		return
@@ -764,6 +769,31 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+}
+
+// withWrappedProfile returns p, what /recommend or /explain could read of
+// body, a request with problems, with body's fields and the profile it
+// wraps under a "profile" key read as one profile, for the referrals of
+// the 400: an entry the vocabulary lacks as what its "did you mean"
+// names, a pain beside a red flag as the pain, a field given both inside
+// and outside as a field given twice. Before, /recommend read an explain
+// request's profile only for the names it held whole, and /explain did
+// not read a red flag given beside the profile at all
+// ({"red_flags": ["saddle_numbness"], "profile": {}, ...} got no
+// referral).
+func withWrappedProfile(eng *recommend.Engine, p recommend.Profile, body []byte) recommend.Profile {
+	var members map[string]json.RawMessage
+	if eng == nil || json.Unmarshal(body, &members) != nil {
+		return p
+	}
+	raw := bytes.TrimSpace(members["profile"])
+	if len(raw) == 0 || raw[0] != '{' {
+		return p
+	}
+	wp, _ := decodeProfile(eng, joinObjects([][]byte{body, raw}))
+	wp.RedFlags = namedterms.Join(wp.RedFlags, p.RedFlags)
+	wp.Conditions = namedterms.Join(wp.Conditions, p.Conditions)
+	return wp
 }
 
 // unreadExplainProfile returns, for body, an explain request whose

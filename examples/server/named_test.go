@@ -432,3 +432,60 @@ func TestQueryEntryTheVocabularyLacks(t *testing.T) {
 		})
 	}
 }
+
+// TestRecommendReadsAWrappedProfile checks that an explain request posted
+// to /recommend, whose profile is wrapped under "profile", gets the
+// referrals of that profile, and that a red flag given beside the
+// wrapper counts on both routes: the body's fields and the wrapped
+// profile are read as one profile for the 400's referrals. Before,
+// /recommend read the wrapped profile only for the names it held whole,
+// so a misspelt red flag gave no referral and belly pain with a pain of
+// 9 the urgent review; and /explain did not read a red flag beside the
+// profile at all, so saddle numbness there gave no referral.
+func TestRecommendReadsAWrappedProfile(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, body string
+		want       recommend.Urgency
+		explain400 bool // /explain refuses it too, with the same referral
+	}{
+		{"a red flag misspelt", `{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"belly pain with a pain of 9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, recommend.UrgencyEmergency, false},
+		{"belly pain with a pain of 2", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2}, "movement": "walking"}`, recommend.UrgencyUrgent, false},
+		{"a condition misspelt inside, a cancer outside", `{"red_flags": ["history_of_cancer"], "profile": {"conditions": ["sciatca"]}}`, recommend.UrgencyEmergency, true},
+		{"a red flag beside the profile", `{"red_flags": ["saddle_numbness"], "profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"a red flag misspelt beside the profile", `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]recommend.Urgency{}
+			for _, path := range []string{"/recommend", "/explain"} {
+				req := httptest.NewRequest("POST", path, strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				checkDoc(t, "POST", path, rec)
+				switch {
+				case path == "/explain" && rec.Code == http.StatusOK:
+					// A valid explain request: an explanation, with
+					// no referral to compare.
+					continue
+				case rec.Code != http.StatusBadRequest:
+					t.Fatalf("%s: status %d, want 400: %s", path, rec.Code, cut(rec.Body.String()))
+				}
+				var e invalidProfileError
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+					t.Fatal(err)
+				}
+				got[path] = firstReferral(t, e.Result)
+			}
+			want := map[string]recommend.Urgency{"/recommend": tt.want}
+			if tt.explain400 {
+				want["/explain"] = tt.want
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("first referral by route (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
