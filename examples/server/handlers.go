@@ -782,15 +782,33 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 // ({"red_flags": ["saddle_numbness"], "profile": {}, ...} got no
 // referral).
 func withWrappedProfile(eng *recommend.Engine, p recommend.Profile, body []byte) recommend.Profile {
-	var members map[string]json.RawMessage
-	if eng == nil || json.Unmarshal(body, &members) != nil {
+	if eng == nil {
 		return p
 	}
-	raw := bytes.TrimSpace(members["profile"])
-	if len(raw) == 0 || raw[0] != '{' {
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\uFEFF")))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return p
 	}
-	wp, _ := decodeProfile(eng, joinObjects([][]byte{body, raw}))
+	// Every profile the body wraps, a "profile" given twice too.
+	objs := [][]byte{body}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return p
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return p
+		}
+		if raw = bytes.TrimSpace(raw); key == "profile" && len(raw) > 0 && raw[0] == '{' {
+			objs = append(objs, raw)
+		}
+	}
+	if len(objs) == 1 {
+		return p
+	}
+	wp, _ := decodeProfile(eng, joinObjects(objs))
 	wp.RedFlags = namedterms.Join(wp.RedFlags, p.RedFlags)
 	wp.Conditions = namedterms.Join(wp.Conditions, p.Conditions)
 	return wp

@@ -455,6 +455,8 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 		{"a condition misspelt inside, a cancer outside", `{"red_flags": ["history_of_cancer"], "profile": {"conditions": ["sciatca"]}}`, recommend.UrgencyEmergency, true},
 		{"a red flag beside the profile", `{"red_flags": ["saddle_numbness"], "profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 		{"a red flag misspelt beside the profile", `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"the profile given twice, the higher pain first", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "profile": {"pain_level": 2}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"after a byte order mark", "\uFEFF" + `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
