@@ -467,6 +467,7 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 				rec := httptest.NewRecorder()
 				s.Handler().ServeHTTP(rec, req)
 				checkDoc(t, "POST", path, rec)
+				got[path+" as text"] = unsupportedReferral(t, s, path, tt.body)
 				switch {
 				case path == "/explain" && rec.Code == http.StatusOK:
 					// A valid explain request: an explanation, with
@@ -481,7 +482,8 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 				}
 				got[path] = firstReferral(t, e.Result)
 			}
-			want := map[string]recommend.Urgency{"/recommend": tt.want}
+			// Sent as text, each route answers 415 with the referrals.
+			want := map[string]recommend.Urgency{"/recommend": tt.want, "/recommend as text": tt.want, "/explain as text": tt.want}
 			if tt.explain400 {
 				want["/explain"] = tt.want
 			}
@@ -490,4 +492,22 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unsupportedReferral posts body to path as text/plain, which path
+// refuses with 415, and returns the first referral of the 415.
+func unsupportedReferral(t *testing.T, s *Server, path, body string) recommend.Urgency {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnsupportedMediaType {
+		t.Fatalf("%s as text: status %d, want 415: %s", path, rec.Code, cut(rec.Body.String()))
+	}
+	var e invalidProfileError
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+		t.Fatal(err)
+	}
+	return firstReferral(t, e.Result)
 }
