@@ -229,7 +229,8 @@ func TestFeedbackStrict(t *testing.T) {
 		{"an extension that is not an object", `{"feedback": [{` + entry + `}], "extension": "x"}`,
 			errorBody{Status: 400, Field: "extension", Error: "must be an object, found a string"}},
 		{"a list, not an object", `[]`, errorBody{Status: 400, Error: "must be an object, found an array"}},
-		{"not UTF-8", "{\"feedback\": \"\xff\"}", errorBody{Status: 400, Error: "the body is not valid UTF-8 JSON"}},
+		{"not UTF-8", "{\"feedback\": \"\xff\"}", errorBody{Status: 400, Error: "the body is not valid UTF-8 JSON (byte 0xff here): send it encoded as UTF-8", Line: 1, Column: 15}},
+		{"not UTF-8 on a later line, after a character of two bytes", "{\"feedback\":\n [\"\u00e9\xe9\"]}", errorBody{Status: 400, Error: "the body is not valid UTF-8 JSON (byte 0xe9 here): send it encoded as UTF-8", Line: 2, Column: 5}},
 		{"empty", " ", errorBody{Status: 400, Error: "the body is empty: send the feedback as JSON"}},
 	}
 	for _, tt := range invalid {

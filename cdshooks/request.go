@@ -113,8 +113,9 @@ type RequestError struct {
 	Field string
 	// Message says what is wrong, and how to fix it.
 	Message string
-	// Line and Column locate a JSON syntax error in the body: 1-based,
-	// the column in characters. Both are 0 for other problems.
+	// Line and Column locate a JSON syntax error in the body, or its
+	// first byte that is not UTF-8: 1-based, the column in characters.
+	// Both are 0 for other problems.
 	Line, Column int
 }
 
@@ -340,6 +341,19 @@ func valueName(v string) string {
 	return article(v) + " " + v
 }
 
+// invalidUTF8 returns the offset of the first byte of data that is not
+// part of valid UTF-8, or len(data) when there is none.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
 // position returns the 1-based line and column (in characters) of byte
 // offset off of data.
 func position(data []byte, off int) (line, col int) {
@@ -383,7 +397,13 @@ func decodeBodyExcept(data []byte, v any, what, except string, twiceOK ...string
 // message of an empty one), into v: valid UTF-8, not blank, and JSON.
 func bodyJSON(data []byte, v any, what string) error {
 	if !utf8.Valid(data) {
-		return badRequest("", "the body is not valid UTF-8 JSON")
+		// At the first byte that is not UTF-8, as a syntax error is
+		// placed: a body saved in Latin-1 or UTF-16 is refused where
+		// its author can find it.
+		off := invalidUTF8(data)
+		e := badRequest("", "the body is not valid UTF-8 JSON (byte 0x%02x here): send it encoded as UTF-8", data[off])
+		e.Line, e.Column = position(data, off+1)
+		return e
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return badRequest("", "the body is empty: send %s as JSON", what)

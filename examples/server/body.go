@@ -122,13 +122,19 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		if int64(len(text)) >= limit {
 			text = append(text[:len(text):len(text)], ' ') // the start of a larger body: see writeTooLarge
 		}
+		// A bare profile sent to /explain, and an explain request sent
+		// to /recommend, are read as a 400 of the route reads them (see
+		// unreadExplainProfile and withWrappedProfile).
 		var read recommend.Profile
 		if r.URL.Path == "/explain" {
 			if req, _, _ := decodeExplain(text, eng); req.read {
-				read = req.Profile
+				read = withWrappedProfile(eng, req.Profile, text)
+			} else {
+				read, _ = decodeProfile(eng, text)
 			}
 		} else {
 			read, _ = decodeProfile(eng, text)
+			read = withWrappedProfile(eng, read, text)
 		}
 		read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
 		read.Conditions = namedterms.Join(read.Conditions, p.Conditions)

@@ -223,6 +223,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	p, err := decodeProfile(eng, body)
 	if err != nil {
 		if errors.Is(err, recommend.ErrInvalidProfile) {
+			p = withWrappedProfile(eng, p, body)
 			s.writeInvalidProfile(w, r, eng, p, "invalid profile", profileProblems(err, "", nil), opts)
 			return
 		}
@@ -353,9 +354,18 @@ func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 // of r's query, and the referrals of p, what could be read of the body's
 // profile, with the red flags the query names added (each with a problem
 // saying so): a mistake in the address does not hide the emergency the
-// body, or the address itself, reports.
+// body, or the address itself, reports. An entry of red_flags or
+// conditions in the query that the vocabulary lacks
+// (red_flags=saddle_numbnes) counts as the page counts it in its address
+// (web.FormAnswers): as what its "did you mean" names; the query's
+// problem names its parameter.
 func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
+	if eng != nil {
+		qp, _ := web.FormAnswers(eng, r.URL.RawQuery)
+		p.RedFlags = namedterms.Join(p.RedFlags, qp.RedFlags)
+		p.Conditions = namedterms.Join(p.Conditions, qp.Conditions)
+	}
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
 
@@ -577,7 +587,7 @@ func namedProfile(eng *recommend.Engine, body []byte, whole bool) (recommend.Pro
 	// The names a form escapes (abdominal%5Fpain...) count as well.
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(string(form))), probs)
 	fp, given := web.FormAnswers(eng, string(form))
-	fp.RedFlags, fp.Conditions = p.RedFlags, p.Conditions
+	fp.RedFlags, fp.Conditions = namedterms.Join(p.RedFlags, fp.RedFlags), namedterms.Join(p.Conditions, fp.Conditions)
 	for _, name := range slices.Sorted(maps.Keys(given)) {
 		vals := make([]string, len(given[name]))
 		for i, v := range given[name] {
@@ -684,10 +694,10 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		// referrals.
 		var p recommend.Profile
 		if req, _, _ := decodeExplain(body, eng); req.read && !over {
-			p = req.Profile
+			p = withWrappedProfile(eng, req.Profile, body)
 		} else {
 			var named []problem
-			p, named = namedProfile(eng, body, !over)
+			p, named = unreadExplainProfile(eng, body, !over)
 			qprobs = append(qprobs, named...)
 		}
 		s.writeInvalidQuery(w, r, eng, p, qprobs)
@@ -696,7 +706,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	if over {
 		// An explanation needs its whole request: the 413 carries the
 		// referrals of the red flags its start names.
-		p, named := namedProfile(eng, body, false)
+		p, named := unreadExplainProfile(eng, body, false)
 		s.writeRefused(w, r, http.StatusRequestEntityTooLarge, eng, p, tooLargeMessage(maxExplainBody), named, report.JSONOptions{})
 		return
 	}
@@ -705,8 +715,12 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		p := req.Profile
 		if !req.read {
 			var named []problem
-			p, named = namedProfile(eng, body, true)
+			p, named = unreadExplainProfile(eng, body, true)
 			probs = append(probs, named...)
+		} else {
+			// What the request gives beside its profile (a red flag
+			// outside the wrapper) counts too.
+			p = withWrappedProfile(eng, p, body)
 		}
 		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})
 		return
@@ -755,6 +769,73 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
+}
+
+// withWrappedProfile returns p, what /recommend or /explain could read of
+// body, a request with problems, with body's fields and the profile it
+// wraps under a "profile" key read as one profile, for the referrals of
+// the 400: an entry the vocabulary lacks as what its "did you mean"
+// names, a pain beside a red flag as the pain, a field given both inside
+// and outside as a field given twice. Before, /recommend read an explain
+// request's profile only for the names it held whole, and /explain did
+// not read a red flag given beside the profile at all
+// ({"red_flags": ["saddle_numbness"], "profile": {}, ...} got no
+// referral).
+func withWrappedProfile(eng *recommend.Engine, p recommend.Profile, body []byte) recommend.Profile {
+	if eng == nil {
+		return p
+	}
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\uFEFF")))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return p
+	}
+	// Every profile the body wraps, a "profile" given twice too.
+	objs := [][]byte{body}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return p
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return p
+		}
+		if raw = bytes.TrimSpace(raw); key == "profile" && len(raw) > 0 && raw[0] == '{' {
+			objs = append(objs, raw)
+		}
+	}
+	if len(objs) == 1 {
+		return p
+	}
+	wp, _ := decodeProfile(eng, joinObjects(objs))
+	wp.RedFlags = namedterms.Join(wp.RedFlags, p.RedFlags)
+	wp.Conditions = namedterms.Join(wp.Conditions, p.Conditions)
+	return wp
+}
+
+// unreadExplainProfile returns, for body, an explain request whose
+// profile could not be read (whole is false for the start of a larger
+// body), the profile to triage and a problem for each term counted: what
+// body names (see namedProfile) and, when body is a JSON object, body
+// read as a profile itself, as /recommend reads it. A profile posted to
+// /explain without its "profile" wrapper so counts as it does on
+// /recommend: an entry the vocabulary lacks ("saddle_numbnes") as what
+// its "did you mean" names, a name written with JSON escapes as the
+// name, a number beside a red flag as the number. Before, only the names
+// the text held whole counted.
+func unreadExplainProfile(eng *recommend.Engine, body []byte, whole bool) (recommend.Profile, []problem) {
+	p, probs := namedProfile(eng, body, whole)
+	if !startsObject(body) {
+		return p, probs
+	}
+	if !whole {
+		body = append(body[:len(body):len(body)], ' ') // the start of a larger body: see writeTooLarge
+	}
+	read, _ := decodeProfile(eng, body)
+	read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
+	read.Conditions = namedterms.Join(read.Conditions, p.Conditions)
+	return read, probs
 }
 
 // decodeProfile reads a profile with eng's DecodeProfile, which places

@@ -260,7 +260,10 @@ func TestRefusedRequestsKeepWhatChangesAReferral(t *testing.T) {
 // numbers and choices toward the referrals as the page counts those of
 // its address (web.FormAnswers), not only the terms it names: belly pain
 // with a pain of 9 is the emergency, with a pain of 2 the urgent review.
-// Before, the pain was not read, and every case below was "urgent".
+// Before, the pain was not read, and every case below was "urgent"; and
+// an entry of a list the vocabulary lacks (red_flags=saddle_numbnes) was
+// dropped without a word, though a JSON body's counts as its "did you
+// mean".
 func TestFormBodiesCountTheirNumbers(t *testing.T) {
 	s, _ := newServer(t, Config{})
 	const form, asJSON = "application/x-www-form-urlencoded", "application/json"
@@ -291,6 +294,14 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			http.StatusRequestEntityTooLarge, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
 		{"explain: belly pain with a pain of 9", "/explain", form, belly + "&pain_level=9&movement=walking",
 			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"pain_level": `"9"`}},
+		// An entry the vocabulary lacks counts as what its "did you
+		// mean" names, as the page counts it.
+		{"recommend: a red flag misspelt", "/recommend", form, "red_flags=saddle_numbnes",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"red_flags": `"saddle_numbnes"`}},
+		{"recommend: a condition misspelt, beside a cancer", "/recommend", form, "red_flags=history_of_cancer&conditions=sciatca",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"conditions": `"sciatca"`}},
+		{"explain: a red flag misspelt", "/explain", form, "red_flags=saddle_numbnes&movement=walking",
+			http.StatusUnsupportedMediaType, recommend.UrgencyEmergency, map[string]string{"red_flags": `"saddle_numbnes"`}},
 		// A mistake in the address: the form in the body (sent as JSON,
 		// or it is a 415) is read all the same.
 		{"recommend: an unknown query, belly pain with a pain of 9", "/recommend?verbose=1", asJSON, belly + "&pain_level=9",
@@ -328,4 +339,175 @@ func TestFormBodiesCountTheirNumbers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExplainWithoutItsWrapperCountsAsRecommend checks that a profile
+// posted to /explain without its "profile" wrapper, which /explain
+// refuses, reaches the same first referral as the same body posted to
+// /recommend: an entry the vocabulary lacks counts as what its "did you
+// mean" names, a name written with JSON escapes as the name, and a pain
+// beside a red flag as the pain. Before, /explain read such a body only
+// for the names it held whole: the misspelt and escaped red flags gave
+// no referral, and belly pain with a pain of 9 was urgent where
+// /recommend says emergency.
+func TestExplainWithoutItsWrapperCountsAsRecommend(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, body string
+		want       recommend.Urgency
+	}{
+		{"a red flag misspelt", `{"red_flags": ["saddle_numbnes"]}`, recommend.UrgencyEmergency},
+		{"a red flag written with escapes", `{"red_flags": ["saddle\u005fnumbness"]}`, recommend.UrgencyEmergency},
+		{"a red flag misspelt, with a movement", `{"red_flags": ["saddle_numbnes"], "movement": "walking"}`, recommend.UrgencyEmergency},
+		{"belly pain with a pain of 9", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, recommend.UrgencyEmergency},
+		{"belly pain with a pain of 2", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2}`, recommend.UrgencyUrgent},
+		{"a condition misspelt, beside a cancer", `{"red_flags": ["history_of_cancer"], "conditions": ["sciatca"]}`, recommend.UrgencyEmergency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]recommend.Urgency{}
+			for _, path := range []string{"/recommend", "/explain"} {
+				req := httptest.NewRequest("POST", path, strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				checkDoc(t, "POST", path, rec)
+				switch {
+				case path == "/recommend" && rec.Code == http.StatusOK:
+					// A body that is a valid profile: the Result itself.
+					got[path] = firstReferral(t, rec.Body.Bytes())
+				case rec.Code == http.StatusBadRequest:
+					var e invalidProfileError
+					if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+						t.Fatal(err)
+					}
+					got[path] = firstReferral(t, e.Result)
+				default:
+					t.Fatalf("%s: status %d: %s", path, rec.Code, cut(rec.Body.String()))
+				}
+			}
+			want := map[string]recommend.Urgency{"/recommend": tt.want, "/explain": tt.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("first referral by route (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestQueryEntryTheVocabularyLacks checks that a red flag or a condition
+// misspelt in the address of /recommend or /explain, which they refuse,
+// counts toward the referrals of the 400 as the same entry does in the
+// page's address: as what its "did you mean" names. Before, only a name
+// the query held whole counted: ?red_flags=saddle_numbness gave the
+// emergency, ?red_flags=saddle_numbnes nothing.
+func TestQueryEntryTheVocabularyLacks(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, target, body string
+		want               recommend.Urgency
+	}{
+		{"recommend: a red flag misspelt", "/recommend?red_flags=saddle_numbnes", `{}`, recommend.UrgencyEmergency},
+		{"recommend: the red flag written right", "/recommend?red_flags=saddle_numbness", `{}`, recommend.UrgencyEmergency},
+		{"recommend: a condition misspelt, beside the body's cancer", "/recommend?conditions=sciatca", `{"red_flags": ["history_of_cancer"]}`, recommend.UrgencyEmergency},
+		{"recommend: an entry that stands for nothing", "/recommend?red_flags=zzz", `{}`, ""},
+		{"explain: a red flag misspelt", "/explain?red_flags=saddle_numbnes", `{"profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			checkDoc(t, "POST", req.URL.Path, rec)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", rec.Code, cut(rec.Body.String()))
+			}
+			var e invalidProfileError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			if got := firstReferral(t, e.Result); got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRecommendReadsAWrappedProfile checks that an explain request posted
+// to /recommend, whose profile is wrapped under "profile", gets the
+// referrals of that profile, and that a red flag given beside the
+// wrapper counts on both routes: the body's fields and the wrapped
+// profile are read as one profile for the 400's referrals. Before,
+// /recommend read the wrapped profile only for the names it held whole,
+// so a misspelt red flag gave no referral and belly pain with a pain of
+// 9 the urgent review; and /explain did not read a red flag beside the
+// profile at all, so saddle numbness there gave no referral.
+func TestRecommendReadsAWrappedProfile(t *testing.T) {
+	s, _ := newServer(t, Config{})
+	tests := []struct {
+		name, body string
+		want       recommend.Urgency
+		explain400 bool // /explain refuses it too, with the same referral
+	}{
+		{"a red flag misspelt", `{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"belly pain with a pain of 9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, recommend.UrgencyEmergency, false},
+		{"belly pain with a pain of 2", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 2}, "movement": "walking"}`, recommend.UrgencyUrgent, false},
+		{"a condition misspelt inside, a cancer outside", `{"red_flags": ["history_of_cancer"], "profile": {"conditions": ["sciatca"]}}`, recommend.UrgencyEmergency, true},
+		{"a red flag beside the profile", `{"red_flags": ["saddle_numbness"], "profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"a red flag misspelt beside the profile", `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"the profile given twice, the higher pain first", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "profile": {"pain_level": 2}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"after a byte order mark", "\uFEFF" + `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]recommend.Urgency{}
+			for _, path := range []string{"/recommend", "/explain"} {
+				req := httptest.NewRequest("POST", path, strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				checkDoc(t, "POST", path, rec)
+				got[path+" as text"] = unsupportedReferral(t, s, path, tt.body)
+				switch {
+				case path == "/explain" && rec.Code == http.StatusOK:
+					// A valid explain request: an explanation, with
+					// no referral to compare.
+					continue
+				case rec.Code != http.StatusBadRequest:
+					t.Fatalf("%s: status %d, want 400: %s", path, rec.Code, cut(rec.Body.String()))
+				}
+				var e invalidProfileError
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+					t.Fatal(err)
+				}
+				got[path] = firstReferral(t, e.Result)
+			}
+			// Sent as text, each route answers 415 with the referrals.
+			want := map[string]recommend.Urgency{"/recommend": tt.want, "/recommend as text": tt.want, "/explain as text": tt.want}
+			if tt.explain400 {
+				want["/explain"] = tt.want
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("first referral by route (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// unsupportedReferral posts body to path as text/plain, which path
+// refuses with 415, and returns the first referral of the 415.
+func unsupportedReferral(t *testing.T, s *Server, path, body string) recommend.Urgency {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnsupportedMediaType {
+		t.Fatalf("%s as text: status %d, want 415: %s", path, rec.Code, cut(rec.Body.String()))
+	}
+	var e invalidProfileError
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+		t.Fatal(err)
+	}
+	return firstReferral(t, e.Result)
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/recommend"
@@ -94,10 +95,13 @@ func formValues(s string) (url.Values, []unreadPart) {
 // and of the numbers and the choices it gives, each number as typed (a
 // pain of 11 as Triage reads it) and a field given more than once as the
 // value whose referrals are the most pressing
-// (recommend.Engine.CountRepeated). given holds each number and choice
-// field counted, with the values form gives it; a number field none of
-// whose values can be read as a number (NaN, text) is not counted, and
-// not in given. A part of form that cannot be read as a form is read
+// (recommend.Engine.CountRepeated), and of the entries of its lists
+// that the vocabulary lacks, each read as the page reads it (a typo as
+// what its "did you mean" names). given holds each number and choice
+// field counted, with the values form gives it, and each list field
+// with the entries it gives that the vocabulary lacks; a number field
+// none of whose values can be read as a number (NaN, text) is not
+// counted, and not in given. A part of form that cannot be read as a form is read
 // only for the terms it names.
 func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given url.Values) {
 	p, in, _ := addressAnswers(eng, form, inBody)
@@ -111,6 +115,19 @@ func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given
 	for _, f := range choiceFields {
 		if vals := in.lists[f.name]; len(vals) > 0 {
 			given = addGiven(given, f.name, vals)
+		}
+	}
+	voc := eng.Vocabulary()
+	vals, _ := formValues(form)
+	for _, f := range listFields {
+		var unknown []string
+		for _, v := range vals[f.name] {
+			if strings.TrimSpace(v) != "" && voc.Label(f.name, v) == "" {
+				unknown = append(unknown, v)
+			}
+		}
+		if len(unknown) > 0 {
+			given = addGiven(given, f.name, unknown)
 		}
 	}
 	return p, given

@@ -238,6 +238,59 @@ func TestAddressRedFlagKeepsTheEmergency(t *testing.T) {
 	}
 }
 
+// TestAddressEntryTheVocabularyLacks checks that an entry of a list the
+// vocabulary lacks, in the page's address or in a form sent as another
+// type, counts toward the referrals as the same entry posted does (as
+// what its "did you mean" names), with a problem that names it. Before,
+// such an entry named no term whole and was dropped without a word:
+// /?red_flags=saddle_numbnes showed the empty form, where the post shows
+// the emergency.
+func TestAddressEntryTheVocabularyLacks(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	referral := regexp.MustCompile(`<div class="referral (\w+)"`)
+	tests := []struct {
+		name, method, target, contentType, body string
+		status                                  int
+		want                                    string // the first referral's urgency, "" for none
+		says                                    string // a problem the page shows, HTML-escaped
+	}{
+		{"get: a red flag misspelt", http.MethodGet, "/?red_flags=saddle_numbnes", "", "", http.StatusOK, "emergency",
+			"&#34;saddle_numbnes&#34;: unknown red flag (did you mean &#34;saddle_numbness&#34;?). It was given in the address of this page, which reads answers only from the form; toward any referral it is read as the form reads it, to be safe."},
+		{"get: a condition misspelt, beside a cancer", http.MethodGet, "/?red_flags=history_of_cancer&conditions=sciatca", "", "", http.StatusOK, "emergency",
+			"&#34;sciatca&#34;: unknown condition (did you mean &#34;sciatica&#34;?)."},
+		{"get: an entry that stands for nothing is named", http.MethodGet, "/?red_flags=zzz", "", "", http.StatusOK, "",
+			"&#34;zzz&#34;: unknown red flag. It was given in the address of this page"},
+		{"post: the same entry posted, for comparison", http.MethodPost, "/", "application/x-www-form-urlencoded", "red_flags=saddle_numbnes",
+			http.StatusBadRequest, "emergency", "&#34;saddle_numbnes&#34;: unknown red flag (did you mean &#34;saddle_numbness&#34;?)."},
+		{"415: a form sent as text, a red flag misspelt", http.MethodPost, "/", "text/plain", "red_flags=saddle_numbnes",
+			http.StatusUnsupportedMediaType, "emergency", "It was given in what was sent, which this page could not read as a form; toward any referral it is read as the form reads it, to be safe."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
+			}
+			var got string
+			if m := referral.FindStringSubmatch(body); m != nil {
+				got = m[1]
+			}
+			if got != tt.want {
+				t.Errorf("first referral %q, want %q", got, tt.want)
+			}
+			if !strings.Contains(body, tt.says) {
+				t.Errorf("the page does not say %q", tt.says)
+			}
+		})
+	}
+}
+
 // TestPageCountsWhatChangesAReferral checks that every answer the page
 // refuses, posted or in the address, counts what it says that can
 // change a referral as recommend.Engine.DecodeProfile counts it: a

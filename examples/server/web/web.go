@@ -258,6 +258,33 @@ func addressAnswers(eng *recommend.Engine, query string, sent sentIn) (recommend
 	in.lists["red_flags"], in.lists["conditions"] = p.RedFlags, p.Conditions
 	vals, _ := formValues(query)
 	voc := eng.Vocabulary()
+	// An entry of a list the vocabulary lacks (red_flags=saddle_numbnes,
+	// a typo in a link) names no term whole, but a post's entry is read
+	// toward the referrals as what it stands for (Triage reads it the
+	// one way its "did you mean" reads it): so is this one, with its
+	// problem. It is not ticked, as there is no box for it.
+	var unknown recommend.Profile
+	for _, f := range listFields {
+		for _, v := range vals[f.name] {
+			if strings.TrimSpace(v) != "" && voc.Label(f.name, v) == "" {
+				addEntry(&unknown, f.name, v)
+			}
+		}
+	}
+	if err := eng.Validate(unknown); err != nil {
+		var pe *recommend.ProfileError
+		if errors.As(err, &pe) {
+			for _, pr := range fromProfileError(pe, 0, nil) {
+				probs = append(probs, problem{pr.field, fmt.Sprintf("%s It was given %s, %s; toward any referral it is read as the form reads it, to be safe.",
+					pr.message, sent.place, sent.why)})
+			}
+		}
+		for _, f := range listFields {
+			for _, v := range entriesOf(unknown, f.name) {
+				addEntry(&p, f.name, v)
+			}
+		}
+	}
 	for _, f := range numberFields {
 		var given []string
 		for _, v := range vals[f.name] {
@@ -299,6 +326,40 @@ func addressAnswers(eng *recommend.Engine, query string, sent sentIn) (recommend
 		probs = append(probs, problem{f.name, msg})
 	}
 	return p, in, probs
+}
+
+// addEntry appends v to the list field named name of p, in a new array,
+// so that no list p shares is changed.
+func addEntry(p *recommend.Profile, name, v string) {
+	if l := listOf(p, name); l != nil {
+		*l = append(slices.Clip(*l), v)
+	}
+}
+
+// entriesOf returns the list field named name of p.
+func entriesOf(p recommend.Profile, name string) []string {
+	if l := listOf(&p, name); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// listOf returns the list field named name of p, or nil when p has none
+// of that name.
+func listOf(p *recommend.Profile, name string) *[]string {
+	switch name {
+	case "conditions":
+		return &p.Conditions
+	case "red_flags":
+		return &p.RedFlags
+	case "aggravated_by":
+		return &p.AggravatedBy
+	case "eased_by":
+		return &p.EasedBy
+	case "equipment":
+		return &p.Equipment
+	}
+	return nil
 }
 
 // setChoice sets the choice field named name of p to v.
