@@ -152,31 +152,12 @@ func (farDeadline) Deadline() (time.Time, bool) { return time.Now().AddDate(100,
 // before each rule. A deadline still ahead, or none, gives the result that
 // context.Background() gives. Nothing depends on how fast the machine is.
 func TestDeadline(t *testing.T) {
-	eng, err := Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
-sources:
-  - {id: src, title: Source, publisher: Publisher, kind: guideline}
-vocabulary:
-  red_flags:
-    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
-  conditions:
-    - {id: cond_a, label: Condition A}
-movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
-rules:
-  - id: refer-flag
-    when: "'flag' in profile.red_flags"
-    refer: {urgency: urgent, message: See a doctor today.}
-    because: Flag.
-    cite: [{source: src, locator: Part 0, claim: Flag.}]
-  - id: loops
+	eng := deadlineEngine(t, `  - id: loops
     when: "profile.conditions.all(c, c.startsWith('cond'))"
     recommend: [m1]
     because: Test.
     cite: [{source: src, locator: Part 1, claim: Test.}]
-`)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	p := Profile{Conditions: []string{"cond_a"}, RedFlags: []string{"flag"}}
 	want, err := eng.Recommend(context.Background(), p)
 	if err != nil {
@@ -242,26 +223,7 @@ func TestDeadlineReadBeforeCEL(t *testing.T) {
 			rules.WriteString("  - id: loops\n    when: \"profile.conditions.all(c, c.startsWith('cond'))\"\n    recommend: [m1]\n    because: Test.\n    cite: [{source: src, locator: Part 99, claim: Test.}]\n")
 		}
 	}
-	eng, err := Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
-sources:
-  - {id: src, title: Source, publisher: Publisher, kind: guideline}
-vocabulary:
-  red_flags:
-    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
-  conditions:
-    - {id: cond_a, label: Condition A}
-movements:
-  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
-rules:
-  - id: refer-flag
-    when: "'flag' in profile.red_flags"
-    refer: {urgency: urgent, message: See a doctor today.}
-    because: Flag.
-    cite: [{source: src, locator: Part 0, claim: Flag.}]
-` + rules.String())}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := deadlineEngine(t, rules.String())
 	passed := time.Now().Add(-time.Hour)
 	ahead := time.Now().Add(time.Hour)
 	sawLoop := false
@@ -284,4 +246,32 @@ rules:
 	if !sawLoop {
 		t.Fatal("the looping rule is not among the rules after the referrals")
 	}
+}
+
+// deadlineEngine loads the deadline tests' rule set: a red flag, a
+// condition, a movement and a rule that refers the red flag, then rules,
+// YAML list items of rules.
+func deadlineEngine(t *testing.T, rules string) *Engine {
+	t.Helper()
+	eng, err := Load(fstest.MapFS{"rules.yaml": {Data: []byte(`
+sources:
+  - {id: src, title: Source, publisher: Publisher, kind: guideline}
+vocabulary:
+  red_flags:
+    - {id: flag, label: Flag, floor: {urgency: urgent, withhold: false}}
+  conditions:
+    - {id: cond_a, label: Condition A}
+movements:
+  - {id: m1, name: Movement one, kind: mobility, how: Do it., dose: Once., pose: {base: standing, start: {}, end: {}}}
+rules:
+  - id: refer-flag
+    when: "'flag' in profile.red_flags"
+    refer: {urgency: urgent, message: See a doctor today.}
+    because: Flag.
+    cite: [{source: src, locator: Part 0, claim: Flag.}]
+` + rules)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }

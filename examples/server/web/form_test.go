@@ -247,13 +247,7 @@ func TestAddressRedFlagKeepsTheEmergency(t *testing.T) {
 // the emergency.
 func TestAddressEntryTheVocabularyLacks(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
-	referral := regexp.MustCompile(`<div class="referral (\w+)"`)
-	tests := []struct {
-		name, method, target, contentType, body string
-		status                                  int
-		want                                    string // the first referral's urgency, "" for none
-		says                                    string // a problem the page shows, HTML-escaped
-	}{
+	tests := []pageCase{
 		{"get: a red flag misspelt", http.MethodGet, "/?red_flags=saddle_numbnes", "", "", http.StatusOK, "emergency",
 			"&#34;saddle_numbnes&#34;: unknown red flag (did you mean &#34;saddle_numbness&#34;?). It was given in the address of this page, which reads answers only from the form; toward any referral it is read as the form reads it, to be safe."},
 		{"get: a condition misspelt, beside a cancer", http.MethodGet, "/?red_flags=history_of_cancer&conditions=sciatca", "", "", http.StatusOK, "emergency",
@@ -266,28 +260,7 @@ func TestAddressEntryTheVocabularyLacks(t *testing.T) {
 			http.StatusUnsupportedMediaType, "emergency", "It was given in what was sent, which this page could not read as a form; toward any referral it is read as the form reads it, to be safe."},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			body := rec.Body.String()
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
-			}
-			var got string
-			if m := referral.FindStringSubmatch(body); m != nil {
-				got = m[1]
-			}
-			if got != tt.want {
-				t.Errorf("first referral %q, want %q", got, tt.want)
-			}
-			if !strings.Contains(body, tt.says) {
-				t.Errorf("the page does not say %q", tt.says)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.check(t, h) })
 	}
 }
 
@@ -303,14 +276,8 @@ func TestAddressEntryTheVocabularyLacks(t *testing.T) {
 // this gives "emergency".
 func TestPageCountsWhatChangesAReferral(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
-	referral := regexp.MustCompile(`<div class="referral (\w+)"`)
 	const form = "application/x-www-form-urlencoded"
-	tests := []struct {
-		name, method, target, contentType, body string
-		status                                  int
-		want                                    string // the first referral's urgency, "" for none
-		says                                    string // a problem the page shows, HTML-escaped
-	}{
+	tests := []pageCase{
 		{"post: a pain sent twice, the higher second", http.MethodPost, "/", form,
 			"red_flags=abdominal_pain_or_pulsation&pain_level=2&pain_level=9", http.StatusBadRequest, "emergency",
 			"Enter one number: &#34;2&#34; and &#34;9&#34; were sent, and &#34;9&#34; is counted toward any referral, as the answer with the most pressing referrals, to be safe."},
@@ -361,31 +328,7 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 			"This page reads answers sent from its form, and what was sent is not a form"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			body := rec.Body.String()
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
-			}
-			var got string
-			if m := referral.FindStringSubmatch(body); m != nil {
-				got = m[1]
-			}
-			if got != tt.want {
-				t.Errorf("first referral %q, want %q", got, tt.want)
-			}
-			if !strings.Contains(body, tt.says) {
-				t.Errorf("the page does not say %q", tt.says)
-			}
-			if tt.want != "" && rec.Header().Get("Cache-Control") != "no-store" {
-				t.Errorf("Cache-Control %q, want no-store", rec.Header().Get("Cache-Control"))
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.check(t, h) })
 	}
 }
 
@@ -425,5 +368,46 @@ func TestAddressNumberThatCannotBeRead(t *testing.T) {
 				t.Errorf("pain given to Triage %d, want %d", tp.PainLevel, tt.pain)
 			}
 		})
+	}
+}
+
+// pageCase is a request to the page and what its answer must be.
+type pageCase struct {
+	name, method, target, contentType, body string
+	status                                  int
+	want                                    string // the first referral's urgency, "" for none
+	says                                    string // a problem the page shows, HTML-escaped
+}
+
+// firstReferral matches a referral of the page, its urgency the match.
+var firstReferral = regexp.MustCompile(`<div class="referral (\w+)"`)
+
+// check sends the request to h and checks the answer's status, its first
+// referral, that it says tt.says, and that a page with a referral is not
+// stored.
+func (tt pageCase) check(t *testing.T, h http.Handler) {
+	t.Helper()
+	req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+	if tt.contentType != "" {
+		req.Header.Set("Content-Type", tt.contentType)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != tt.status {
+		t.Fatalf("status %d, want %d:\n%.300s", rec.Code, tt.status, body)
+	}
+	var got string
+	if m := firstReferral.FindStringSubmatch(body); m != nil {
+		got = m[1]
+	}
+	if got != tt.want {
+		t.Errorf("first referral %q, want %q", got, tt.want)
+	}
+	if !strings.Contains(body, tt.says) {
+		t.Errorf("the page does not say %q", tt.says)
+	}
+	if tt.want != "" && rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", rec.Header().Get("Cache-Control"))
 	}
 }
