@@ -191,7 +191,7 @@ type Service struct {
 type Option func(*Service)
 
 // WithClock sets the clock that gives today's date, from which a birth
-// date gives an age. The default is time.Now.
+// date gives an age. The default is time.Now, which a nil now keeps.
 func WithClock(now func() time.Time) Option {
 	return func(s *Service) {
 		if now != nil {
