@@ -136,8 +136,7 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 			read, _ = decodeProfile(eng, text)
 			read = withWrappedProfile(eng, read, text)
 		}
-		read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
-		read.Conditions = namedterms.Join(read.Conditions, p.Conditions)
+		namedterms.JoinProfile(&read, p)
 		p = read
 	}
 	s.writeRefused(w, r, http.StatusUnsupportedMediaType, eng, p, msg, probs, report.JSONOptions{})

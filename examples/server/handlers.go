@@ -363,8 +363,7 @@ func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
 	if eng != nil {
 		qp, _ := web.FormAnswers(eng, r.URL.RawQuery)
-		p.RedFlags = namedterms.Join(p.RedFlags, qp.RedFlags)
-		p.Conditions = namedterms.Join(p.Conditions, qp.Conditions)
+		namedterms.JoinProfile(&p, qp)
 	}
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
@@ -809,8 +808,7 @@ func withWrappedProfile(eng *recommend.Engine, p recommend.Profile, body []byte)
 		return p
 	}
 	wp, _ := decodeProfile(eng, joinObjects(objs))
-	wp.RedFlags = namedterms.Join(wp.RedFlags, p.RedFlags)
-	wp.Conditions = namedterms.Join(wp.Conditions, p.Conditions)
+	namedterms.JoinProfile(&wp, p)
 	return wp
 }
 
@@ -833,8 +831,7 @@ func unreadExplainProfile(eng *recommend.Engine, body []byte, whole bool) (recom
 		body = append(body[:len(body):len(body)], ' ') // the start of a larger body: see writeTooLarge
 	}
 	read, _ := decodeProfile(eng, body)
-	read.RedFlags = namedterms.Join(read.RedFlags, p.RedFlags)
-	read.Conditions = namedterms.Join(read.Conditions, p.Conditions)
+	namedterms.JoinProfile(&read, p)
 	return read, probs
 }
 

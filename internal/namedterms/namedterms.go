@@ -31,6 +31,14 @@ func Join(list, more []string) []string {
 	return list
 }
 
+// JoinProfile adds to p the red flags and the conditions of from that p
+// lacks, as Join adds them: what one reading of a request found, joined
+// to what another found.
+func JoinProfile(p *recommend.Profile, from recommend.Profile) {
+	p.RedFlags = Join(p.RedFlags, from.RedFlags)
+	p.Conditions = Join(p.Conditions, from.Conditions)
+}
+
 // Add adds to p each red flag that text names and p lacks
 // (recommend.Engine.NamedRedFlags), then each condition that text names,
 // that can change a referral, and p lacks

@@ -65,3 +65,19 @@ func TestAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinProfile checks that JoinProfile adds the red flags and the
+// conditions of another profile that p lacks, each after p's own, and
+// leaves p's other fields and the arrays under its lists as they were.
+func TestJoinProfile(t *testing.T) {
+	flags := []string{"night_pain", "saddle_numbness"}
+	p := recommend.Profile{RedFlags: flags[:1], Conditions: []string{"sciatica"}, PainLevel: 4}
+	namedterms.JoinProfile(&p, recommend.Profile{RedFlags: []string{"fever_or_chills", "night_pain"}, Conditions: []string{"pregnancy"}, PainLevel: 9})
+	want := recommend.Profile{RedFlags: []string{"night_pain", "fever_or_chills"}, Conditions: []string{"sciatica", "pregnancy"}, PainLevel: 4}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("JoinProfile (-want +got):\n%s", diff)
+	}
+	if flags[1] != "saddle_numbness" {
+		t.Errorf("JoinProfile wrote to the array under p's red flags: %q", flags)
+	}
+}

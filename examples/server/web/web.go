@@ -578,8 +578,7 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
 		var named recommend.Profile
 		probs = inBody.addNamed(eng, &named, body, nil)
-		p.RedFlags = namedterms.Join(p.RedFlags, named.RedFlags)
-		p.Conditions = namedterms.Join(p.Conditions, named.Conditions)
+		namedterms.JoinProfile(&p, named)
 		in = newEntries()
 		in.lists["red_flags"], in.lists["conditions"] = named.RedFlags, named.Conditions
 	} else {
