@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/backrules/backrules/internal/parse"
@@ -196,30 +195,19 @@ func (e *Engine) movementIDs() []string {
 
 // suggestMovement returns ` (did you mean "x"?)` for the movement x that
 // s, which is not a movement's id, most likely stands for: the one whose
-// name or id s is, in any case and with anything between its words or
-// nothing ("Towel decompression" is towel_stretch, "Cat-cow" and "catcow"
-// cat_cow); else the one whose id is closest to s in spelling; or "" when
-// none is close.
+// name or id s is, its words run together as a name's are compared
+// (runTogether: "Towel decompression" is towel_stretch, "Cat-cow" and
+// "catcow" cat_cow); else the one whose id is closest to s in spelling;
+// or "" when none is close.
 func (e *Engine) suggestMovement(s string) string {
-	if key := lettersOf(s); key != "" {
+	if key := runTogether(s); key != "" {
 		for _, m := range e.movements {
-			if lettersOf(m.name) == key || lettersOf(m.id) == key {
+			if runTogether(m.name) == key || runTogether(m.id) == key {
 				return words.Suggest(strconv.Quote(m.id))
 			}
 		}
 	}
 	return words.DidYouMean(s, e.movementIDs())
-}
-
-// lettersOf returns the letters and digits of s, lower case.
-func lettersOf(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
 }
 
 // movementIdx returns the index of the movement with id id, or -1.

@@ -352,8 +352,8 @@ func WithMaxFileSize(n int64) LoadOption {
 // returns the engine. Rule files are the files named *.yaml or *.yml, the
 // extension in any case (*.YAML too), in any folder, except the files that
 // hold test cases: *_test.yaml, *_test.yml, and any file in a folder named
-// tests. They are read in lexical path
-// order, and that order is the rule set's order.
+// tests. They are read in lexical path order, and that order is the rule
+// set's order.
 //
 // Rule files must be UTF-8, as one YAML document without anchors or
 // aliases, of at most DefaultMaxFileSize bytes (see WithMaxFileSize). A

@@ -157,11 +157,7 @@ func (e *Engine) quotedIDs(fi int, terms []int) []string {
 // run together ("Saddle numbness", "saddle/numbness", "saddleNumbness"),
 // or -1.
 func (e *Engine) wholeName(fi int, v string) int {
-	var b strings.Builder
-	for _, w := range textWords([]byte(v)) {
-		b.WriteString(w.word)
-	}
-	key := b.String()
+	key := runTogether(v)
 	if key == "" {
 		return -1
 	}

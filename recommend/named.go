@@ -82,6 +82,19 @@ func textWords(text []byte) []textWord {
 	return out
 }
 
+// runTogether returns the words of s, as textWords reads them, run
+// together: "Saddle numbness", "saddle/numbness" and "saddleNumbness"
+// all give "saddlenumbness", "Child's pose" gives "childspose". It is how
+// a name written whole is compared with another, whatever parts its
+// words.
+func runTogether(s string) string {
+	var b strings.Builder
+	for _, w := range textWords([]byte(s)) {
+		b.WriteString(w.word)
+	}
+	return b.String()
+}
+
 // isLineBreak reports whether r ends a line: a line feed, a carriage
 // return, a vertical tab, a form feed, or a Unicode next line, line or
 // paragraph separator.
