@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/recommend"
@@ -117,16 +116,8 @@ func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given
 			given = addGiven(given, f.name, vals)
 		}
 	}
-	voc := eng.Vocabulary()
-	vals, _ := formValues(form)
 	for _, f := range listFields {
-		var unknown []string
-		for _, v := range vals[f.name] {
-			if strings.TrimSpace(v) != "" && voc.Label(f.name, v) == "" {
-				unknown = append(unknown, v)
-			}
-		}
-		if len(unknown) > 0 {
+		if unknown := entriesOf(in.unknown, f.name); len(unknown) > 0 {
 			given = addGiven(given, f.name, unknown)
 		}
 	}

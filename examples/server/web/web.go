@@ -271,6 +271,7 @@ func addressAnswers(eng *recommend.Engine, query string, sent sentIn) (recommend
 			}
 		}
 	}
+	in.unknown = unknown
 	if err := eng.Validate(unknown); err != nil {
 		var pe *recommend.ProfileError
 		if errors.As(err, &pe) {
@@ -719,6 +720,9 @@ type entries struct {
 	lists   map[string][]string
 	numbers map[string][]string
 	ci      checkInEntries
+	// unknown holds the entries of the list fields that the vocabulary
+	// lacks, as addressAnswers found them (FormAnswers reports them).
+	unknown recommend.Profile
 }
 
 func newEntries() entries {
