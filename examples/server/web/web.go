@@ -746,13 +746,13 @@ func readEntries(r *http.Request) entries {
 
 // notNumbers returns the answers of the fields that want a number, the
 // profile's and the check-in's (its day, pain, function and each
-// movement's sessions), that are not numbers: text that may name a red
-// flag, which the page reads no number from.
+// movement's sessions), that are not numbers as typedNumber reads them:
+// text that may name a red flag, which the page reads no number from.
 func (in entries) notNumbers() []string {
 	var out []string
 	add := func(vals []string) {
 		for _, v := range vals {
-			if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			if _, ok := typedNumber([]string{v}, false); !ok {
 				out = append(out, v)
 			}
 		}
