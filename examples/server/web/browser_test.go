@@ -947,6 +947,8 @@ func TestBrowserCheckIn(t *testing.T) {
 		Shown   bool       `json:"shown"`
 		Walking string     `json:"walking"`
 		Change  string     `json:"change"`
+		Onset   string     `json:"onset"`
+		Note    string     `json:"note"`
 	}
 	read := func() view {
 		t.Helper()
@@ -962,6 +964,8 @@ func TestBrowserCheckIn(t *testing.T) {
 				shown: !!svg && svg.getBoundingClientRect().width > 100,
 				walking: step ? step.querySelector('h4').innerText : '',
 				change: step ? step.dataset.change : '',
+				onset: document.getElementById('days_since_onset').value,
+				note: (document.getElementById('days_since_onset-note') || {}).textContent || '',
 			};
 		})()`))
 		if err != nil {
@@ -976,6 +980,7 @@ func TestBrowserCheckIn(t *testing.T) {
 		chromedp.Click(chromedp.ID("conditions-disc_herniation")),
 		chromedp.Click(chromedp.ID("aggravated_by-bending_forward")),
 		chromedp.SendKeys(chromedp.ID("pain_level"), "6"),
+		chromedp.SendKeys(chromedp.ID("days_since_onset"), "21"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -985,7 +990,7 @@ func TestBrowserCheckIn(t *testing.T) {
 	checkIn("6", "5", "same")
 	first := read()
 	want := view{Day: "7", Carried: 1, Rows: [][]string{{"1", "0", "1", "6"}}, Dots: 1,
-		Chart: "One check-in so far: pain 6 on day 0.", Shown: true, Walking: "Walking: Start", Change: "start"}
+		Chart: "One check-in so far: pain 6 on day 0.", Shown: true, Walking: "Walking: Start", Change: "start", Onset: "21"}
 	if diff := gocmp.Diff(want, first); diff != "" {
 		t.Fatalf("after the first check-in (-want +got):\n%s", diff)
 	}
@@ -995,7 +1000,9 @@ func TestBrowserCheckIn(t *testing.T) {
 	second := read()
 	want = view{Day: "14", Carried: 2, Rows: [][]string{{"1", "0", "1", "6"}, {"2", "7", "2", "4"}}, Dots: 2,
 		Chart: "2 check-ins from day 0 to day 7: pain 6 at the first and 4 at the latest, 2 points lower than at the first; between 4 and 6 throughout.",
-		Shown: true, Walking: "Walking: Up a level", Change: "progress"}
+		Shown: true, Walking: "Walking: Up a level", Change: "progress",
+		// The days since onset, left as typed, move on with the week.
+		Onset: "28", Note: "Brought up to date for your check-in on day 7 (it was 21 on day 0). If a new episode has begun since, enter the days since it began."}
 	if diff := gocmp.Diff(want, second); diff != "" {
 		t.Errorf("after the second check-in (-want +got):\n%s", diff)
 	}

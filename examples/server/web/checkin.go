@@ -75,12 +75,17 @@ type checkInEntries struct {
 	sessions, responses map[string][]string
 	// posted is true when the post had any field of the new check-in.
 	posted bool
+	// onsetShown and onsetDay are the hidden onset fields, as sent, and
+	// onsetNext what the page writes in them (nil: nothing); see onset.go.
+	onsetShown, onsetDay []string
+	onsetNext            *onsetState
 }
 
 func readCheckIns(r *http.Request) checkInEntries {
 	f := r.PostForm
 	c := checkInEntries{
 		earlier: f[fieldCheckIn], day: f[fieldCIDay], pain: f[fieldCIPain], function: f[fieldCIFunction],
+		onsetShown: f[fieldOnsetShown], onsetDay: f[fieldOnsetDay],
 		sessions: map[string][]string{}, responses: map[string][]string{},
 	}
 	var extra []string
@@ -110,7 +115,7 @@ func readCheckIns(r *http.Request) checkInEntries {
 // isCheckInField reports whether name is a check-in field of the form.
 func isCheckInField(name string) bool {
 	switch name {
-	case fieldCheckIn, fieldCIDay, fieldCIPain, fieldCIFunction, fieldCIMovement:
+	case fieldCheckIn, fieldCIDay, fieldCIPain, fieldCIFunction, fieldCIMovement, fieldOnsetShown, fieldOnsetDay:
 		return true
 	}
 	return strings.HasPrefix(name, prefixCISessions) || strings.HasPrefix(name, prefixCIResponse)

@@ -430,10 +430,18 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 	voc := eng.Vocabulary()
 	in := readEntries(r)
+	// The earlier check-ins, and the one this post adds. When an earlier
+	// one cannot be read, the check-ins are left out of what Validate
+	// sees, since its problems would be numbered wrong.
+	earlier, eprobs := decodeEarlier(in.ci.earlier)
+	ci, cprobs := in.ci.newCheckIn()
+	// The onset moves on with the programme before anything reads it.
+	onsetProbs := in.moveOnsetOn(programmeDay(in.ci, earlier, eprobs, ci, cprobs))
 	// The numbers that could not be accepted are 0 in p, so Validate
 	// finds the other problems, and the page shows them all at once;
 	// Triage reads them as typed (see triageProfile).
 	p, probs := in.profile()
+	probs = append(probs, onsetProbs...)
 	probs = append(probs, formProbs...)
 	unknown, unknownText := unknownFields(r)
 	probs = append(probs, unknown...)
@@ -450,11 +458,6 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	probs = addNamed(eng, &p, []byte(strings.Join(in.notNumbers(), "\n")), probs,
 		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a red flag, to be safe.",
 		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a condition toward any referral, to be safe.")
-	// The earlier check-ins, and the one this post adds. When an earlier
-	// one cannot be read, the check-ins are left out of what Validate
-	// sees, since its problems would be numbered wrong.
-	earlier, eprobs := decodeEarlier(in.ci.earlier)
-	ci, cprobs := in.ci.newCheckIn()
 	probs = append(probs, eprobs...)
 	if len(eprobs) > 0 {
 		// None of the earlier check-ins is read then: a red flag they
@@ -709,7 +712,7 @@ func (f numberField) want() string {
 // numberFields are the profile's number fields, in the order of the form.
 var numberFields = []numberField{
 	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine. Once you check in, the advice reads the higher of this and your latest check-in's pain.", 10, true},
-	{"days_since_onset", "Days since this episode began", "0 if it began today. Bring it up to date each time you check in: the advice reads how long the pain has lasted from it.", recommend.MaxDaysSinceOnset, true},
+	{"days_since_onset", "Days since this episode began", "0 if it began today. When you check in, the page moves it on to the check-in's day; change it if a new episode begins.", recommend.MaxDaysSinceOnset, true},
 	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
 	{"age", "Age in years", "Leave empty if you would rather not say.", recommend.MaxAge, true},
 	{"pregnancy_week", "Week of pregnancy", "Leave empty if you are not pregnant or do not know.", recommend.MaxPregnancyWeek, true},
@@ -723,6 +726,9 @@ type entries struct {
 	// unknown holds the entries of the list fields that the vocabulary
 	// lacks, as addressAnswers found them (FormAnswers reports them).
 	unknown recommend.Profile
+	// onsetNote says how the days since onset were moved on with the
+	// programme, for the field (see onset.go).
+	onsetNote string
 }
 
 func newEntries() entries {
@@ -761,6 +767,8 @@ func (in entries) notNumbers() []string {
 		add(in.numbers[f.name])
 	}
 	add(in.ci.day)
+	add(in.ci.onsetShown)
+	add(in.ci.onsetDay)
 	add(in.ci.pain)
 	add(in.ci.function)
 	for _, id := range slices.Sorted(maps.Keys(in.ci.sessions)) {
@@ -1049,6 +1057,9 @@ type page struct {
 	Earlier []string
 	// CheckIn is the check-in fieldset, or nil when the form has none.
 	CheckIn *checkInView
+	// Onset is what the hidden onset fields hold, or nil for none (see
+	// onset.go).
+	Onset *onsetState
 }
 
 type group struct {
@@ -1066,7 +1077,13 @@ func (g group) DescribedBy() string { return describedBy(g.Name, g.Hint != "", l
 
 // DescribedBy returns the ids of the field's hint and problems, for
 // aria-describedby.
-func (n number) DescribedBy() string { return describedBy(n.Name, n.Hint != "", len(n.Problems) > 0) }
+func (n number) DescribedBy() string {
+	ids := describedBy(n.Name, n.Hint != "", len(n.Problems) > 0)
+	if n.Note != "" {
+		ids = strings.TrimSpace(ids + " " + n.Name + "-note")
+	}
+	return ids
+}
 
 func describedBy(name string, hint, problems bool) string {
 	var ids []string
@@ -1090,7 +1107,10 @@ type checkbox struct {
 // that it had ignored their answer.
 type number struct {
 	Name, Label, Hint, Value, InputMode string
-	Problems                            []string
+	// Note says what the page changed of the value, such as the days
+	// since onset moved on with a check-in.
+	Note     string
+	Problems []string
 }
 
 type summaryProblem struct {
@@ -1138,8 +1158,12 @@ func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
 		if vals := in.numbers[f.name]; len(vals) > 0 {
 			n.Value = vals[0]
 		}
+		if f.name == fieldOnset {
+			n.Note = in.onsetNote
+		}
 		pg.Numbers = append(pg.Numbers, n)
 	}
+	pg.Onset = in.ci.onsetNext
 	return pg
 }
 

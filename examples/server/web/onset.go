@@ -1,0 +1,138 @@
+package web
+
+// The days since onset during a programme. The form's "Days since this
+// episode began" holds on the day it was answered; check-ins come days
+// and weeks later. Left as first typed, an onset of 3 days would still be
+// 3 at a check-in on day 70: the advice would read ten weeks of pain as a
+// new episode (no review of pain that has not settled, "most new back
+// pain settles" at week 11). So the form carries, in two hidden fields,
+// the onset it last showed and the programme day it held on:
+//
+//   - onset_shown: the days since onset the form showed, a whole number
+//     (0 when it began that day);
+//   - onset_day: the day of the programme (a check-in's day, 0 before the
+//     first) on which it held.
+//
+// When a post's onset is the one shown and the programme has moved on
+// (a new check-in's day is later), the onset moves on by as many days,
+// and the field says so, with what to do if a new episode has begun. An
+// onset the person changed is taken as given, on the post's day. An
+// empty one is not known and never moves; one of 0, which the form asks
+// for when the pain began that day, does. Either way the days since
+// onset are at least the days the programme has run, so what it moves
+// to is never more than the pain has lasted.
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/backrules/backrules/recommend"
+)
+
+// The names of the hidden onset fields of the form.
+const (
+	fieldOnsetShown = "onset_shown"
+	fieldOnsetDay   = "onset_day"
+	// fieldOnset is the form's field of the days since onset.
+	fieldOnset = "days_since_onset"
+)
+
+// onsetState is what the hidden onset fields of a form hold: the days
+// since onset, Shown, on the programme's day Day.
+type onsetState struct {
+	Shown, Day int
+}
+
+// programmeDay returns the day of the programme on which the post's
+// answers hold: the day of the check-in it adds, or else the latest
+// earlier check-in's, or 0 before the first. ok is false when that cannot
+// be told: an earlier check-in could not be read, or the check-in the post
+// adds has no day that can be read.
+func programmeDay(c checkInEntries, earlier []recommend.CheckIn, eprobs []problem, ci *recommend.CheckIn, cprobs []problem) (day int, ok bool) {
+	switch {
+	case len(eprobs) > 0:
+		return 0, false
+	case ci != nil:
+		return ci.Day, true
+	case len(cprobs) > 0:
+		// The post adds a check-in whose fields have problems: it holds
+		// on that check-in's day, when the day itself can be read.
+		if blank(c.day) || slices.ContainsFunc(cprobs, func(p problem) bool { return p.field == fieldCIDay }) {
+			return 0, false
+		}
+		v, msg := wholeNumber(c.day, recommend.MaxCheckInDay)
+		return v, msg == ""
+	case len(earlier) > 0:
+		return earlier[len(earlier)-1].Day, true
+	}
+	return 0, true
+}
+
+// moveOnsetOn brings the days since onset up to the post's programme day
+// (see programmeDay), as the package comment above says: it changes the
+// entry of days_since_onset, so that the profile, the triage and the form
+// read the onset moved on, and sets the hidden onset fields the page
+// writes (in.ci.onsetNext) and the note on the field (in.onsetNote). It
+// returns a problem when the hidden fields were sent but cannot be read:
+// the onset is then not moved on, and the person is asked to check it.
+func (in *entries) moveOnsetOn(today int, ok bool) []problem {
+	v, typed := onsetTyped(in.numbers[fieldOnset])
+	c := &in.ci
+	var probs []problem
+	prev, sent, readable := c.onsetSent()
+	if sent && !readable {
+		probs = append(probs, problem{fieldOnset, "The page's record of the day this answer was given could not be read, so it was not moved on with your check-ins: check that it gives the days since this episode began."})
+	}
+	switch {
+	case !typed:
+		// Unknown, blank or not a number: nothing to move on or carry.
+	case sent && readable && v == prev.Shown && !ok:
+		// The day of this post cannot be told: carry the record as it
+		// came, so that the next post moves it on.
+		c.onsetNext = &prev
+	case sent && readable && v == prev.Shown && today != prev.Day:
+		moved := v + today - prev.Day
+		if moved < 0 {
+			// A day before the one it was given on (a check-in not
+			// accepted gave it): take it as given, on this day.
+			c.onsetNext = &onsetState{Shown: v, Day: today}
+			break
+		}
+		moved = min(moved, recommend.MaxDaysSinceOnset)
+		in.numbers[fieldOnset] = []string{strconv.Itoa(moved)}
+		in.onsetNote = fmt.Sprintf("Brought up to date for your check-in on day %d (it was %d on day %d). If a new episode has begun since, enter the days since it began.", today, v, prev.Day)
+		c.onsetNext = &onsetState{Shown: moved, Day: today}
+	case ok:
+		c.onsetNext = &onsetState{Shown: v, Day: today}
+	}
+	return probs
+}
+
+// onsetTyped reads the days since onset as typed: one whole number from 0
+// to recommend.MaxDaysSinceOnset, or ok is false.
+func onsetTyped(vals []string) (v int, ok bool) {
+	if blank(vals) {
+		return 0, false
+	}
+	v, msg := wholeNumber(vals, recommend.MaxDaysSinceOnset)
+	return v, msg == ""
+}
+
+// onsetSent reads the hidden onset fields of the post: sent is false when
+// it has neither, and readable is false when it has one of them only, or
+// one that is not a single whole number in its range.
+func (c checkInEntries) onsetSent() (s onsetState, sent, readable bool) {
+	if len(c.onsetShown) == 0 && len(c.onsetDay) == 0 {
+		return s, false, false
+	}
+	if blank(c.onsetShown) || blank(c.onsetDay) {
+		return s, true, false
+	}
+	shown, msg1 := wholeNumber(c.onsetShown, recommend.MaxDaysSinceOnset)
+	day, msg2 := wholeNumber(c.onsetDay, recommend.MaxCheckInDay)
+	if msg1 != "" || msg2 != "" {
+		return s, true, false
+	}
+	return onsetState{Shown: shown, Day: day}, true, true
+}

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	onsetBoxRE    = regexp.MustCompile(`<input type="text" id="days_since_onset" name="days_since_onset"[^>]* value="([^"]*)"`)
+	onsetHiddenRE = regexp.MustCompile(`<input type="hidden" name="onset_shown" value="([^"]*)">\s*<input type="hidden" name="onset_day" value="([^"]*)">`)
+	onsetNoteRE   = regexp.MustCompile(`<p class="note" id="days_since_onset-note">([^<]*)</p>`)
+)
+
+// onsetOf is what a page shows of the days since onset: the box, the
+// hidden record ("shown@day", "" for none) and the note.
+type onsetOf struct {
+	Box, Hidden, Note string
+}
+
+func pageOnset(body string) onsetOf {
+	var o onsetOf
+	if m := onsetBoxRE.FindStringSubmatch(body); m != nil {
+		o.Box = m[1]
+	}
+	if m := onsetHiddenRE.FindStringSubmatch(body); m != nil {
+		o.Hidden = m[1] + "@" + m[2]
+	}
+	if m := onsetNoteRE.FindStringSubmatch(body); m != nil {
+		o.Note = html.UnescapeString(m[1])
+	}
+	return o
+}
+
+// TestOnsetMovesOnWithCheckIns posts the days since onset with the hidden
+// record of the page that showed them: left as shown, they move on with
+// the programme's days, and the field says so; changed, they are taken as
+// given on the post's day. Without the move, an onset of 3 days stayed 3
+// at a check-in on day 70, and ten weeks of moderate pain got no review.
+func TestOnsetMovesOnWithCheckIns(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	const review = "after more than eight weeks"
+	day0 := `{"day":0,"pain_level":5}`
+	day70 := `{"day":70,"pain_level":5}`
+	moved := func(today, was, on string) string {
+		return "Brought up to date for your check-in on day " + today + " (it was " + was + " on day " + on + "). If a new episode has begun since, enter the days since it began."
+	}
+	tests := []struct {
+		name       string
+		form       url.Values
+		status     int
+		want       onsetOf
+		wantReview bool
+		problem    string
+	}{
+		{
+			name:   "first advice: the record starts on day 0",
+			form:   url.Values{"days_since_onset": {"3"}},
+			status: http.StatusOK, want: onsetOf{Box: "3", Hidden: "3@0"},
+		},
+		{
+			name: "left as shown, a check-in 70 days on moves it on",
+			form: url.Values{"days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "73", Hidden: "73@70", Note: moved("70", "3", "0")}, wantReview: true,
+		},
+		{
+			name: "changed by the person: taken as given, on the check-in's day",
+			form: url.Values{"days_since_onset": {"5"}, "onset_shown": {"3"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "5", Hidden: "5@70"},
+		},
+		{
+			name: "no record (a form from before it): not moved, recorded from now",
+			form: url.Values{"days_since_onset": {"3"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "3", Hidden: "3@70"},
+		},
+		{
+			name: "answers changed with no new check-in: already up to date",
+			form: url.Values{"days_since_onset": {"73"}, "onset_shown": {"73"}, "onset_day": {"70"},
+				"check_in": {day0, day70}, "ci_day": {"77"}, "sex": {"female"}},
+			status: http.StatusOK, want: onsetOf{Box: "73", Hidden: "73@70"}, wantReview: true,
+		},
+		{
+			name: "0, the day it began, moves on too",
+			form: url.Values{"days_since_onset": {"0"}, "onset_shown": {"0"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "70", Hidden: "70@70", Note: moved("70", "0", "0")}, wantReview: true,
+		},
+		{
+			name: "left empty: not known, nothing to move on",
+			form: url.Values{"onset_shown": {"3"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{},
+		},
+		{
+			name: "never past the field's bound",
+			form: url.Values{"days_since_onset": {"36495"}, "onset_shown": {"36495"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "36500", Hidden: "36500@70", Note: moved("70", "36495", "0")}, wantReview: true,
+		},
+		{
+			name: "a check-in with a problem still moves it to its day",
+			form: url.Values{"days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"eleven"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "73", Hidden: "73@70", Note: moved("70", "3", "0")}, wantReview: true,
+			problem: "Enter a whole number from 0 to 10.",
+		},
+		{
+			name: "an earlier check-in that cannot be read: the record is kept as it came",
+			form: url.Values{"days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"},
+				"check_in": {"{broken"}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "3", Hidden: "3@0"},
+			problem: "is not a check-in",
+		},
+		{
+			name: "a record that cannot be read is said, and not used",
+			form: url.Values{"days_since_onset": {"3"}, "onset_shown": {"three"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "3", Hidden: "3@70"},
+			problem: "The page&#39;s record of the day this answer was given could not be read",
+		},
+		{
+			name: "half a record cannot be read either",
+			form: url.Values{"days_since_onset": {"3"}, "onset_day": {"0"},
+				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "3", Hidden: "3@70"},
+			problem: "The page&#39;s record of the day this answer was given could not be read",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := withForm(url.Values{"conditions": {"chronic_stiffness"}, "pain_level": {"5"}}, tt.form)
+			rec := post(h, form)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, body)
+			}
+			if diff := cmp.Diff(tt.want, pageOnset(body)); diff != "" {
+				t.Errorf("days since onset on the page (-want +got):\n%s", diff)
+			}
+			if got := strings.Contains(body, review); got != tt.wantReview {
+				t.Errorf("the review of pain past eight weeks on the page: %v, want %v", got, tt.wantReview)
+			}
+			if tt.problem != "" && !strings.Contains(body, tt.problem) {
+				t.Errorf("the page lacks the problem %q", tt.problem)
+			}
+			if tt.want.Note != "" && !strings.Contains(body, `aria-describedby="days_since_onset-hint days_since_onset-note"`) {
+				t.Errorf("the days since onset are not described by their note")
+			}
+		})
+	}
+}
+
+// TestOnsetRecordNamingARedFlag sends a red flag in the hidden onset
+// record, which the page reads no number from: it counts, as in any other
+// box that wants a number.
+func TestOnsetRecordNamingARedFlag(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	for _, field := range []string{"onset_shown", "onset_day"} {
+		t.Run(field, func(t *testing.T) {
+			form := url.Values{"conditions": {"chronic_stiffness"}, "days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"}}
+			form[field] = []string{"saddle numbness"}
+			body := post(h, form).Body.String()
+			if !strings.Contains(body, "Emergency: get help now") {
+				t.Errorf("a red flag in %s does not reach the emergency:\n%s", field, body)
+			}
+		})
+	}
+}
