@@ -79,13 +79,17 @@ type checkInEntries struct {
 	// onsetNext what the page writes in them (nil: nothing); see onset.go.
 	onsetShown, onsetDay []string
 	onsetNext            *onsetState
+	// painShown is the hidden pain field, as sent, and painNext what the
+	// page writes in it (nil: nothing); see onset.go.
+	painShown []string
+	painNext  *int
 }
 
 func readCheckIns(r *http.Request) checkInEntries {
 	f := r.PostForm
 	c := checkInEntries{
 		earlier: f[fieldCheckIn], day: f[fieldCIDay], pain: f[fieldCIPain], function: f[fieldCIFunction],
-		onsetShown: f[fieldOnsetShown], onsetDay: f[fieldOnsetDay],
+		onsetShown: f[fieldOnsetShown], onsetDay: f[fieldOnsetDay], painShown: f[fieldPainShown],
 		sessions: map[string][]string{}, responses: map[string][]string{},
 	}
 	var extra []string
@@ -115,7 +119,7 @@ func readCheckIns(r *http.Request) checkInEntries {
 // isCheckInField reports whether name is a check-in field of the form.
 func isCheckInField(name string) bool {
 	switch name {
-	case fieldCheckIn, fieldCIDay, fieldCIPain, fieldCIFunction, fieldCIMovement, fieldOnsetShown, fieldOnsetDay:
+	case fieldCheckIn, fieldCIDay, fieldCIPain, fieldCIFunction, fieldCIMovement, fieldOnsetShown, fieldOnsetDay, fieldPainShown:
 		return true
 	}
 	return strings.HasPrefix(name, prefixCISessions) || strings.HasPrefix(name, prefixCIResponse)

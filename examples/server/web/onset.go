@@ -22,6 +22,16 @@ package web
 // onset are at least the days the programme has run, so what it moves
 // to is never more than the pain has lasted.
 
+// The pain now follows the check-ins the same way. The advice reads the
+// higher of "Pain level now" and the latest check-in's pain, so a pain of
+// 8 typed on the first day, left in its box, outweighed every later
+// check-in: at 4 on day 70, the page still cautioned that the pain was
+// high and read it as moderate or worse. The form carries the pain it
+// showed (pain_shown); when a post adds a check-in and leaves the box as
+// shown, the box takes the check-in's pain, and says so. A pain the person
+// changed is taken as given, and the higher of the two is read, as on
+// every channel.
+
 import (
 	"fmt"
 	"slices"
@@ -34,6 +44,9 @@ import (
 const (
 	fieldOnsetShown = "onset_shown"
 	fieldOnsetDay   = "onset_day"
+	fieldPainShown  = "pain_shown"
+	// fieldPain is the form's field of the pain now.
+	fieldPain = "pain_level"
 	// fieldOnset is the form's field of the days since onset.
 	fieldOnset = "days_since_onset"
 )
@@ -135,4 +148,41 @@ func (c checkInEntries) onsetSent() (s onsetState, sent, readable bool) {
 		return s, true, false
 	}
 	return onsetState{Shown: shown, Day: day}, true, true
+}
+
+// followCheckInPain sets the pain now to the pain of the check-in the post
+// adds, ci (nil for none), when the post leaves the box as the page showed
+// it (see the comment above), and sets the hidden pain field the page
+// writes (in.ci.painNext) and the note on the field (in.painNote). It
+// returns a problem when the hidden field was sent but cannot be read: the
+// pain is then left as it is, and the person asked to check it.
+func (in *entries) followCheckInPain(ci *recommend.CheckIn) []problem {
+	c := &in.ci
+	var probs []problem
+	shown, sent := -1, len(c.painShown) > 0
+	if sent {
+		if blank(c.painShown) {
+			sent = false
+		} else if v, msg := wholeNumber(c.painShown, 10); msg == "" {
+			shown = v
+		}
+		if shown < 0 {
+			probs = append(probs, problem{fieldPain, "The page's record of the pain it showed could not be read, so it was not brought up to date with your check-in: check that it gives your pain now."})
+		}
+	}
+	v, msg := 0, "blank"
+	if !blank(in.numbers[fieldPain]) {
+		v, msg = wholeNumber(in.numbers[fieldPain], 10)
+	}
+	switch {
+	case msg != "":
+		// Blank or not a number: nothing to follow or carry.
+	case ci != nil && v == shown && ci.PainLevel != v:
+		in.numbers[fieldPain] = []string{strconv.Itoa(ci.PainLevel)}
+		in.painNote = fmt.Sprintf("Brought up to date with your check-in on day %d (it was %d). Change it if your pain now is different.", ci.Day, v)
+		c.painNext = &ci.PainLevel
+	default:
+		c.painNext = &v
+	}
+	return probs
 }

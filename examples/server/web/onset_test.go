@@ -163,13 +163,116 @@ func TestOnsetMovesOnWithCheckIns(t *testing.T) {
 // box that wants a number.
 func TestOnsetRecordNamingARedFlag(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
-	for _, field := range []string{"onset_shown", "onset_day"} {
+	for _, field := range []string{"onset_shown", "onset_day", "pain_shown"} {
 		t.Run(field, func(t *testing.T) {
-			form := url.Values{"conditions": {"chronic_stiffness"}, "days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"}}
+			form := url.Values{"conditions": {"chronic_stiffness"}, "days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"}, "pain_level": {"3"}, "pain_shown": {"3"}}
 			form[field] = []string{"saddle numbness"}
 			body := post(h, form).Body.String()
 			if !strings.Contains(body, "Emergency: get help now") {
 				t.Errorf("a red flag in %s does not reach the emergency:\n%s", field, body)
+			}
+		})
+	}
+}
+
+var (
+	painBoxRE    = regexp.MustCompile(`<input type="text" id="pain_level" name="pain_level"[^>]* value="([^"]*)"`)
+	painHiddenRE = regexp.MustCompile(`<input type="hidden" name="pain_shown" value="([^"]*)">`)
+	painNoteRE   = regexp.MustCompile(`<p class="note" id="pain_level-note">([^<]*)</p>`)
+)
+
+func pagePain(body string) onsetOf {
+	var o onsetOf
+	for _, f := range []struct {
+		re *regexp.Regexp
+		to *string
+	}{{painBoxRE, &o.Box}, {painHiddenRE, &o.Hidden}, {painNoteRE, &o.Note}} {
+		if m := f.re.FindStringSubmatch(body); m != nil {
+			*f.to = html.UnescapeString(m[1])
+		}
+	}
+	return o
+}
+
+// TestPainFollowsCheckIns posts the pain now with the hidden record of the
+// page that showed it: left as shown, it takes the pain of the check-in
+// the post adds, and says so; changed, it is taken as given, and the
+// higher of the two is read. Without it, a pain of 8 typed on the first
+// day outweighed a check-in's 4, and the page cautioned that the pain was
+// high.
+func TestPainFollowsCheckIns(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	const high = "Your pain is high today."
+	day0 := `{"day":0,"pain_level":8}`
+	tests := []struct {
+		name     string
+		form     url.Values
+		status   int
+		want     onsetOf
+		wantHigh bool
+		problem  string
+	}{
+		{
+			name:   "first advice: the record starts",
+			form:   url.Values{"pain_level": {"8"}},
+			status: http.StatusOK, want: onsetOf{Box: "8", Hidden: "8"}, wantHigh: true,
+		},
+		{
+			name:   "left as shown, a check-in's pain of 4 is the pain now",
+			form:   url.Values{"pain_level": {"8"}, "pain_shown": {"8"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}},
+			status: http.StatusOK, want: onsetOf{Box: "4", Hidden: "4", Note: "Brought up to date with your check-in on day 7 (it was 8). Change it if your pain now is different."},
+		},
+		{
+			name:   "a check-in's higher pain is the pain now too",
+			form:   url.Values{"pain_level": {"3"}, "pain_shown": {"3"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"9"}},
+			status: http.StatusOK, want: onsetOf{Box: "9", Hidden: "9", Note: "Brought up to date with your check-in on day 7 (it was 3). Change it if your pain now is different."}, wantHigh: true,
+		},
+		{
+			name:   "changed by the person: taken as given, the higher read",
+			form:   url.Values{"pain_level": {"9"}, "pain_shown": {"8"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}},
+			status: http.StatusOK, want: onsetOf{Box: "9", Hidden: "9"}, wantHigh: true,
+		},
+		{
+			name:   "no record (a form from before it): left, the higher read",
+			form:   url.Values{"pain_level": {"8"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}},
+			status: http.StatusOK, want: onsetOf{Box: "8", Hidden: "8"}, wantHigh: true,
+		},
+		{
+			name:   "no new check-in: left as it is",
+			form:   url.Values{"pain_level": {"8"}, "pain_shown": {"8"}, "check_in": {day0}, "ci_day": {"7"}},
+			status: http.StatusOK, want: onsetOf{Box: "8", Hidden: "8"}, wantHigh: true,
+		},
+		{
+			name:   "a check-in with a problem: left as it is",
+			form:   url.Values{"pain_level": {"8"}, "pain_shown": {"8"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}, "ci_function": {"eleven"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "8", Hidden: "8"},
+			problem: "Enter a whole number from 0 to 10.",
+		},
+		{
+			name:   "a record that cannot be read is said, and not used",
+			form:   url.Values{"pain_level": {"8"}, "pain_shown": {"11"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "8", Hidden: "8"},
+			problem: "The page&#39;s record of the pain it showed could not be read",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := withForm(url.Values{"conditions": {"chronic_stiffness"}}, tt.form)
+			rec := post(h, form)
+			body := rec.Body.String()
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, body)
+			}
+			if diff := cmp.Diff(tt.want, pagePain(body)); diff != "" {
+				t.Errorf("pain now on the page (-want +got):\n%s", diff)
+			}
+			// A page with problems shows the referrals only, without the
+			// caution.
+			if got := strings.Contains(body, high); got != tt.wantHigh {
+				t.Errorf("the high-pain caution on the page: %v, want %v", got, tt.wantHigh)
+			}
+			if tt.problem != "" && !strings.Contains(body, tt.problem) {
+				t.Errorf("the page lacks the problem %q", tt.problem)
 			}
 		})
 	}

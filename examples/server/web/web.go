@@ -437,6 +437,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	ci, cprobs := in.ci.newCheckIn()
 	// The onset moves on with the programme before anything reads it.
 	onsetProbs := in.moveOnsetOn(programmeDay(in.ci, earlier, eprobs, ci, cprobs))
+	onsetProbs = append(onsetProbs, in.followCheckInPain(ci)...)
 	// The numbers that could not be accepted are 0 in p, so Validate
 	// finds the other problems, and the page shows them all at once;
 	// Triage reads them as typed (see triageProfile).
@@ -711,7 +712,7 @@ func (f numberField) want() string {
 
 // numberFields are the profile's number fields, in the order of the form.
 var numberFields = []numberField{
-	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine. Once you check in, the advice reads the higher of this and your latest check-in's pain.", 10, true},
+	{"pain_level", "Pain level now", "From 0, no pain, to 10, the worst pain you can imagine. When you check in, the page sets it to your pain at the check-in; the advice reads the higher of this and your latest check-in's pain.", 10, true},
 	{"days_since_onset", "Days since this episode began", "0 if it began today. When you check in, the page moves it on to the check-in's day; change it if a new episode begins.", recommend.MaxDaysSinceOnset, true},
 	{"sitting_hours", "Hours spent sitting on a usual day", "From 0 to 24; halves are fine, such as 7.5.", 24, false},
 	{"age", "Age in years", "Leave empty if you would rather not say.", recommend.MaxAge, true},
@@ -726,9 +727,10 @@ type entries struct {
 	// unknown holds the entries of the list fields that the vocabulary
 	// lacks, as addressAnswers found them (FormAnswers reports them).
 	unknown recommend.Profile
-	// onsetNote says how the days since onset were moved on with the
-	// programme, for the field (see onset.go).
-	onsetNote string
+	// onsetNote and painNote say how the days since onset were moved on
+	// with the programme, and the pain now brought up to date with a
+	// check-in, for their fields (see onset.go).
+	onsetNote, painNote string
 }
 
 func newEntries() entries {
@@ -769,6 +771,7 @@ func (in entries) notNumbers() []string {
 	add(in.ci.day)
 	add(in.ci.onsetShown)
 	add(in.ci.onsetDay)
+	add(in.ci.painShown)
 	add(in.ci.pain)
 	add(in.ci.function)
 	for _, id := range slices.Sorted(maps.Keys(in.ci.sessions)) {
@@ -1060,6 +1063,9 @@ type page struct {
 	// Onset is what the hidden onset fields hold, or nil for none (see
 	// onset.go).
 	Onset *onsetState
+	// Pain is what the hidden pain field holds, or nil for none (see
+	// onset.go).
+	Pain *int
 }
 
 type group struct {
@@ -1158,12 +1164,16 @@ func (h *Handler) newPage(voc recommend.Vocabulary, in entries) *page {
 		if vals := in.numbers[f.name]; len(vals) > 0 {
 			n.Value = vals[0]
 		}
-		if f.name == fieldOnset {
+		switch f.name {
+		case fieldOnset:
 			n.Note = in.onsetNote
+		case fieldPain:
+			n.Note = in.painNote
 		}
 		pg.Numbers = append(pg.Numbers, n)
 	}
 	pg.Onset = in.ci.onsetNext
+	pg.Pain = in.ci.painNext
 	return pg
 }
 
