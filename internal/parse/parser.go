@@ -293,7 +293,52 @@ func (p *fileParser) prose(n *yaml.Node, what string) (Text, bool) {
 		p.iss.Add(t.Pos, "%s holds the invisible character %U: remove it", what, r)
 		return Text{}, false
 	}
+	if n.Style == 0 && n.LineComment != "" {
+		// In text without quotes, YAML reads " #" as the start of a
+		// comment: "the #1 cause" would end at "the", and a claim or a
+		// caution lose their second half without a word.
+		p.iss.Add(p.commentPos(n), "%s ends before %q: in text without quotes, YAML reads a # after a space as the start of a comment and drops the rest of the line; put the whole text in quotes, or move a comment to a line of its own",
+			what, clip(n.LineComment, 40))
+		return Text{}, false
+	}
 	return t, true
+}
+
+// commentPos returns the position of n's line comment: the first # of it
+// on n's lines, or n's own position when it cannot be found.
+func (p *fileParser) commentPos(n *yaml.Node) FilePos {
+	lines := strings.Split(string(p.src), "\n")
+	for l := n.Line; l >= 1 && l <= len(lines); l++ {
+		line := lines[l-1]
+		from := 0
+		if l == n.Line {
+			from = runeOffset(line, n.Column-1)
+		}
+		if i := strings.Index(line[from:], n.LineComment); i >= 0 {
+			return FilePos{p.file, Pos{l, utf8.RuneCountInString(line[:from+i]) + 1}}
+		}
+	}
+	return p.pos(n)
+}
+
+// runeOffset returns the byte offset of the k-th character of s (from 0),
+// or len(s) when s is shorter.
+func runeOffset(s string, k int) int {
+	for i := range s {
+		if k <= 0 {
+			return i
+		}
+		k--
+	}
+	return len(s)
+}
+
+// clip returns s, cut to at most n characters with "…" when it is longer.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // invisible reports whether prose may not hold r: a control character

@@ -216,3 +216,40 @@ func TestTextIsXML(t *testing.T) {
 		t.Errorf("%d noncharacters, want the 66 from U+FDD0 to U+10FFFF: %v", len(nonchars), nonchars)
 	}
 }
+
+// TestTextCutByAComment checks that text without quotes that YAML cuts at
+// " #" is refused at the #, rather than kept cut: "the #1 cause" would
+// otherwise read "the", and a claim or a caution lose their second half
+// without a word. Quoted text, a # with no space before it, and a comment
+// after quoted text or an id are kept.
+func TestTextCutByAComment(t *testing.T) {
+	movement := func(how string) string {
+		return "movements:\n  - id: m\n    name: M\n    kind: stretch\n    how: " + how + "\n    dose: Once.\n    pose: {base: standing, start: {}, end: {}}\n"
+	}
+	const drops = ": in text without quotes, YAML reads a # after a space as the start of a comment and drops the rest of the line; put the whole text in quotes, or move a comment to a line of its own"
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"a how cut", movement("Keep it small #1 rule, and stop if it hurts."),
+			[]string{`a.yaml:5:24: the movement's how ends before "#1 rule, and stop if it hurts."` + drops}},
+		{"a long rest is clipped", movement("Do it #" + strings.Repeat("x", 50)),
+			[]string{`a.yaml:5:16: the movement's how ends before "#` + strings.Repeat("x", 39) + `…"` + drops}},
+		{"text over two lines, cut on the second", "movements:\n  - id: m\n    name: M\n    kind: stretch\n    how: Keep it\n      small #1 rule.\n    dose: Once.\n    pose: {base: standing, start: {}, end: {}}\n",
+			[]string{`a.yaml:6:13: the movement's how ends before "#1 rule."` + drops}},
+		{"a claim cut", "rules:\n  - id: r\n    when: \"true\"\n    because: B.\n    recommend: [m]\n    cite:\n      - source: s\n        locator: L\n        claim: Sitting is the #2 cause.\n",
+			[]string{`a.yaml:9:31: the citation claim ends before "#2 cause."` + drops}},
+		{"quoted text keeps its #", movement(`"Keep it small #1 rule."`), nil},
+		{"a # with no space before it", movement("Keep it small, rule#1."), nil},
+		{"a comment after quoted text", movement(`"Keep it small." # checked`), nil},
+		{"a comment after an id", "movements:\n  - id: m # the first\n    name: M\n    kind: stretch\n    how: Keep it small.\n    dose: Once.\n    pose: {base: standing, start: {}, end: {}}\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := parseOne(tt.src)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
