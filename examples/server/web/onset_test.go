@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -273,6 +274,101 @@ func TestPainFollowsCheckIns(t *testing.T) {
 			}
 			if tt.problem != "" && !strings.Contains(body, tt.problem) {
 				t.Errorf("the page lacks the problem %q", tt.problem)
+			}
+		})
+	}
+}
+
+// TestProgrammeDay checks the day a post's answers hold on: the new
+// check-in's, a check-in with problems' own day when it can be read, else
+// the latest earlier one's, 0 before the first, and not known when an
+// earlier check-in cannot be read.
+func TestProgrammeDay(t *testing.T) {
+	earlier := []recommend.CheckIn{{Day: 0, PainLevel: 5}, {Day: 7, PainLevel: 4}}
+	dayProblem := []problem{{fieldCIDay, "Enter a whole number from 0 to 3650."}}
+	painProblem := []problem{{fieldCIPain, "Enter a whole number from 0 to 10."}}
+	tests := []struct {
+		name    string
+		c       checkInEntries
+		earlier []recommend.CheckIn
+		eprobs  []problem
+		ci      *recommend.CheckIn
+		cprobs  []problem
+		want    int
+		wantOK  bool
+	}{
+		{"before the first check-in", checkInEntries{}, nil, nil, nil, nil, 0, true},
+		{"the latest earlier check-in", checkInEntries{day: []string{"14"}}, earlier, nil, nil, nil, 7, true},
+		{"the new check-in", checkInEntries{}, earlier, nil, &recommend.CheckIn{Day: 21}, nil, 21, true},
+		{"a new check-in with problems, its day read", checkInEntries{day: []string{" 21 "}}, earlier, nil, nil, painProblem, 21, true},
+		{"a new check-in with problems, its day blank", checkInEntries{day: []string{""}}, earlier, nil, nil, painProblem, 0, false},
+		{"a new check-in whose day has a problem", checkInEntries{day: []string{"21"}}, earlier, nil, nil, dayProblem, 0, false},
+		{"a new check-in whose day cannot be read", checkInEntries{day: []string{"soon"}}, earlier, nil, nil, painProblem, 0, false},
+		{"an earlier check-in that cannot be read", checkInEntries{}, nil, []problem{{fieldCheckIn, "x"}}, &recommend.CheckIn{Day: 21}, nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			day, ok := programmeDay(tt.c, tt.earlier, tt.eprobs, tt.ci, tt.cprobs)
+			if diff := cmp.Diff([2]any{tt.want, tt.wantOK}, [2]any{day, ok}); diff != "" {
+				t.Errorf("programmeDay (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMoveOnsetOn checks the move itself, for what the handler tests above
+// reach only in part: a day that cannot be told, a day before the record's,
+// and records that cannot be read.
+func TestMoveOnsetOn(t *testing.T) {
+	type want struct {
+		Box      string
+		Next     *onsetState
+		Problems int
+		Noted    bool
+	}
+	tests := []struct {
+		name         string
+		box          []string
+		shown, onDay []string
+		today        int
+		ok           bool
+		want         want
+	}{
+		{"unchanged, day not known: the record carried as it came", []string{"3"}, []string{"3"}, []string{"0"}, 0, false,
+			want{Box: "3", Next: &onsetState{3, 0}}},
+		{"changed, day not known: no record", []string{"5"}, []string{"3"}, []string{"0"}, 0, false, want{Box: "5"}},
+		{"no record, day not known: no record", []string{"5"}, nil, nil, 0, false, want{Box: "5"}},
+		{"unchanged, a day before the record's: moved back", []string{"10"}, []string{"10"}, []string{"14"}, 7, true,
+			want{Box: "3", Next: &onsetState{3, 7}, Noted: true}},
+		{"unchanged, before it began: taken as given", []string{"3"}, []string{"3"}, []string{"14"}, 7, true,
+			want{Box: "3", Next: &onsetState{3, 7}}},
+		{"unchanged, the same day: as it is", []string{"3"}, []string{"3"}, []string{"7"}, 7, true,
+			want{Box: "3", Next: &onsetState{3, 7}}},
+		{"unchanged, later: moved on", []string{"3"}, []string{"3"}, []string{"7"}, 70, true,
+			want{Box: "66", Next: &onsetState{66, 70}, Noted: true}},
+		{"not a number: no record", []string{"three"}, []string{"3"}, []string{"0"}, 70, true, want{Box: "three"}},
+		{"blank: no record", []string{""}, []string{"3"}, []string{"0"}, 70, true, want{Box: ""}},
+		{"record unreadable: said, not moved", []string{"3"}, []string{"3"}, []string{"-1"}, 70, true,
+			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
+		{"half a record: said, not moved", []string{"3"}, nil, []string{"0"}, 70, true,
+			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
+		{"a blank record: said, not moved", []string{"3"}, []string{""}, []string{"0"}, 70, true,
+			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
+		{"a record past the bound: said, not moved", []string{"3"}, []string{"3"}, []string{"3651"}, 70, true,
+			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newEntries()
+			in.numbers[fieldOnset] = tt.box
+			in.ci.onsetShown, in.ci.onsetDay = tt.shown, tt.onDay
+			probs := in.moveOnsetOn(tt.today, tt.ok)
+			got := want{Next: in.ci.onsetNext, Problems: len(probs), Noted: in.onsetNote != ""}
+			if len(in.numbers[fieldOnset]) > 0 {
+				got.Box = in.numbers[fieldOnset][0]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("moveOnsetOn (-want +got):\n%s", diff)
 			}
 		})
 	}
