@@ -133,10 +133,10 @@ func onsetTyped(vals []string) (v int, ok bool) {
 }
 
 // onsetSent reads the hidden onset fields of the post: sent is false when
-// it has neither, and readable is false when it has one of them only, or
-// one that is not a single whole number in its range.
+// it has neither, or both blank, and readable is false when it has one of
+// them only, or one that is not a single whole number in its range.
 func (c checkInEntries) onsetSent() (s onsetState, sent, readable bool) {
-	if len(c.onsetShown) == 0 && len(c.onsetDay) == 0 {
+	if blank(c.onsetShown) && blank(c.onsetDay) {
 		return s, false, false
 	}
 	if blank(c.onsetShown) || blank(c.onsetDay) {

@@ -354,6 +354,8 @@ func TestMoveOnsetOn(t *testing.T) {
 			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
 		{"a blank record: said, not moved", []string{"3"}, []string{""}, []string{"0"}, 70, true,
 			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
+		{"a record of two blanks: none", []string{"3"}, []string{""}, []string{" "}, 70, true,
+			want{Box: "3", Next: &onsetState{3, 70}}},
 		{"a record past the bound: said, not moved", []string{"3"}, []string{"3"}, []string{"3651"}, 70, true,
 			want{Box: "3", Next: &onsetState{3, 70}, Problems: 1}},
 	}
