@@ -159,14 +159,11 @@ func (c checkInEntries) onsetSent() (s onsetState, sent, readable bool) {
 func (in *entries) followCheckInPain(ci *recommend.CheckIn) []problem {
 	c := &in.ci
 	var probs []problem
-	shown, sent := -1, len(c.painShown) > 0
-	if sent {
-		if blank(c.painShown) {
-			sent = false
-		} else if v, msg := wholeNumber(c.painShown, 10); msg == "" {
+	shown := -1 // no record
+	if !blank(c.painShown) {
+		if v, msg := wholeNumber(c.painShown, 10); msg == "" {
 			shown = v
-		}
-		if shown < 0 {
+		} else {
 			probs = append(probs, problem{fieldPain, "The page's record of the pain it showed could not be read, so it was not brought up to date with your check-in: check that it gives your pain now."})
 		}
 	}

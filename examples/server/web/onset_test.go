@@ -302,6 +302,8 @@ func TestProgrammeDay(t *testing.T) {
 		{"the new check-in", checkInEntries{}, earlier, nil, &recommend.CheckIn{Day: 21}, nil, 21, true},
 		{"a new check-in with problems, its day read", checkInEntries{day: []string{" 21 "}}, earlier, nil, nil, painProblem, 21, true},
 		{"a new check-in with problems, its day blank", checkInEntries{day: []string{""}}, earlier, nil, nil, painProblem, 0, false},
+		{"a new check-in with problems, no day sent", checkInEntries{}, earlier, nil, nil, painProblem, 0, false},
+		{"one earlier check-in", checkInEntries{}, earlier[1:], nil, nil, nil, 7, true},
 		{"a new check-in whose day has a problem", checkInEntries{day: []string{"21"}}, earlier, nil, nil, dayProblem, 0, false},
 		{"a new check-in whose day cannot be read", checkInEntries{day: []string{"soon"}}, earlier, nil, nil, painProblem, 0, false},
 		{"an earlier check-in that cannot be read", checkInEntries{}, nil, []problem{{fieldCheckIn, "x"}}, &recommend.CheckIn{Day: 21}, nil, 0, false},
@@ -342,6 +344,12 @@ func TestMoveOnsetOn(t *testing.T) {
 			want{Box: "3", Next: &onsetState{3, 7}, Noted: true}},
 		{"unchanged, before it began: taken as given", []string{"3"}, []string{"3"}, []string{"14"}, 7, true,
 			want{Box: "3", Next: &onsetState{3, 7}}},
+		{"unchanged, back to the day it began: 0", []string{"7"}, []string{"7"}, []string{"7"}, 0, true,
+			want{Box: "0", Next: &onsetState{0, 0}, Noted: true}},
+		{"0 and a record unreadable: not moved", []string{"0"}, []string{"x"}, []string{"0"}, 70, true,
+			want{Box: "0", Next: &onsetState{0, 70}, Problems: 1}},
+		{"0 and a record unreadable, day not known: no record", []string{"0"}, []string{"x"}, []string{"0"}, 70, false,
+			want{Box: "0", Problems: 1}},
 		{"unchanged, the same day: as it is", []string{"3"}, []string{"3"}, []string{"7"}, 7, true,
 			want{Box: "3", Next: &onsetState{3, 7}}},
 		{"unchanged, later: moved on", []string{"3"}, []string{"3"}, []string{"7"}, 70, true,
@@ -371,6 +379,51 @@ func TestMoveOnsetOn(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("moveOnsetOn (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFollowCheckInPain checks the pain now against the check-in a post
+// adds, for what the handler test above reaches only in part.
+func TestFollowCheckInPain(t *testing.T) {
+	type want struct {
+		Box      string
+		Next     *int
+		Problems int
+		Noted    bool
+	}
+	n := func(v int) *int { return &v }
+	ci := func(pain int) *recommend.CheckIn { return &recommend.CheckIn{Day: 7, PainLevel: pain} }
+	tests := []struct {
+		name       string
+		box, shown []string
+		ci         *recommend.CheckIn
+		want       want
+	}{
+		{"unchanged: the check-in's pain", []string{"8"}, []string{"8"}, ci(4), want{Box: "4", Next: n(4), Noted: true}},
+		{"unchanged from 0", []string{"0"}, []string{"0"}, ci(3), want{Box: "3", Next: n(3), Noted: true}},
+		{"the same as the check-in's: no note", []string{"4"}, []string{"4"}, ci(4), want{Box: "4", Next: n(4)}},
+		{"changed: as given", []string{"9"}, []string{"8"}, ci(4), want{Box: "9", Next: n(9)}},
+		{"no check-in: as it is", []string{"8"}, []string{"8"}, nil, want{Box: "8", Next: n(8)}},
+		{"a blank record is none", []string{"8"}, []string{" "}, ci(4), want{Box: "8", Next: n(8)}},
+		{"blank: nothing to follow", []string{""}, []string{"0"}, ci(3), want{Box: ""}},
+		{"out of range: nothing to carry", []string{"11"}, nil, nil, want{Box: "11"}},
+		{"a record out of range: said", []string{"8"}, []string{"11"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}},
+		{"a record not a number: said", []string{"8"}, []string{"eight"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newEntries()
+			in.numbers[fieldPain] = tt.box
+			in.ci.painShown = tt.shown
+			probs := in.followCheckInPain(tt.ci)
+			got := want{Next: in.ci.painNext, Problems: len(probs), Noted: in.painNote != ""}
+			if len(in.numbers[fieldPain]) > 0 {
+				got.Box = in.numbers[fieldPain][0]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("followCheckInPain (-want +got):\n%s", diff)
 			}
 		})
 	}
