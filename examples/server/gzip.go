@@ -297,6 +297,17 @@ func (w *gzipResponseWriter) WriteHeader(code int) {
 		w.pass(code)
 		return
 	}
+	declared := int64(-1)
+	if cl := h.Get("Content-Length"); cl != "" {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || n < minGzipBytes {
+			// Sent as it is, and so is a HEAD of it, whose headers are
+			// those of the GET: not compressed.
+			w.pass(code)
+			return
+		}
+		declared = n
+	}
 	if w.head {
 		// No body to compress: the headers a GET would get, less the
 		// Content-Length, which only compressing the body would give
@@ -307,13 +318,8 @@ func (w *gzipResponseWriter) WriteHeader(code int) {
 		w.pass(code)
 		return
 	}
-	if cl := h.Get("Content-Length"); cl != "" {
-		n, err := strconv.ParseInt(cl, 10, 64)
-		if err != nil || n < minGzipBytes {
-			w.pass(code)
-			return
-		}
-		w.declared = n
+	if declared >= 0 {
+		w.declared = declared
 		w.start()
 	}
 	w.state, w.status = holding, code

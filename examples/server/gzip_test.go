@@ -396,17 +396,26 @@ func TestGzipRoutes(t *testing.T) {
 		})
 	}
 
-	t.Run("HEAD", func(t *testing.T) {
-		get := doAccepting(t, s.Handler(), "GET", "/openapi.json", "", "gzip")
-		// httptest records what the handler writes; net/http drops the
-		// body of a HEAD on the wire, which TestGzipOverTheWire covers.
-		head := doAccepting(t, s.Handler(), "HEAD", "/openapi.json", "", "gzip")
-		for _, h := range []string{"Content-Encoding", "Content-Length", "Vary", "Content-Type"} {
-			if got, want := head.Header().Get(h), get.Header().Get(h); got != want {
-				t.Errorf("HEAD %s %q, GET's %q", h, got, want)
+	// A HEAD has the GET's headers: compressed when the GET is, and sent
+	// as it is when the GET's body is too small to compress (/healthz,
+	// a 404), which a HEAD once claimed was gzip.
+	for _, target := range []string{"/openapi.json", "/healthz", "/nothing", "/"} {
+		t.Run("HEAD "+target, func(t *testing.T) {
+			get := doAccepting(t, s.Handler(), "GET", target, "", "gzip")
+			// httptest records what the handler writes; net/http drops the
+			// body of a HEAD on the wire, which TestGzipOverTheWire covers.
+			head := doAccepting(t, s.Handler(), "HEAD", target, "", "gzip")
+			for _, h := range []string{"Content-Encoding", "Content-Length", "Vary", "Content-Type"} {
+				got, want := head.Header().Get(h), get.Header().Get(h)
+				if h == "Content-Length" && got == "" && get.Header().Get("Content-Encoding") == "gzip" {
+					continue // only compressing the body would give it
+				}
+				if got != want {
+					t.Errorf("HEAD %s %q, GET's %q", h, got, want)
+				}
 			}
-		}
-	})
+		})
+	}
 
 	t.Run("metrics compress themselves", func(t *testing.T) {
 		rec := doAccepting(t, s.Handler(), "GET", "/metrics", "", "gzip")
@@ -415,6 +424,13 @@ func TestGzipRoutes(t *testing.T) {
 		}
 		if got := decoded(t, rec); !bytes.Contains(got, []byte("# HELP backrules_http_requests_total")) {
 			t.Errorf("metrics, decompressed once, are not the exposition:\n%s", cut(string(got)))
+		}
+		// Compressed or not by what the request accepts: a cache on the
+		// way must not hand one client's form to another.
+		for _, ae := range []string{"gzip", "-"} {
+			if rec := doAccepting(t, s.Handler(), "GET", "/metrics", "", ae); rec.Header().Get("Vary") != "Accept-Encoding" {
+				t.Errorf("Accept-Encoding %q: Vary %q, want Accept-Encoding", ae, rec.Header().Values("Vary"))
+			}
 		}
 	})
 

@@ -117,7 +117,14 @@ func newMetrics(cacheBytes func() float64) *metrics {
 
 // handler serves the metrics in the Prometheus text format.
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// promhttp compresses the exposition when the request accepts
+		// gzip, without Vary; the server's compression leaves its type
+		// alone (compressible), so Vary is set here.
+		addVary(w.Header())
+		h.ServeHTTP(w, r)
+	})
 }
 
 // request records one request.
