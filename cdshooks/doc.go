@@ -120,7 +120,11 @@ of time ([WithTimeout]).
 
   - The prefetch keys patient and conditions are both required. A key that
     is missing is a 412: without the conditions the service cannot tell a
-    red flag from none, and it does not guess. (pastConditions, when
+    red flag from none, and it does not guess. Without the patient it
+    cannot tell the age, but the Conditions may hold a red flag: when
+    they call for a referral, the call is answered as for a patient of
+    null (below), with the warning card "Patient missing", and the 412
+    names the patient only when they call for none. (pastConditions, when
     discovery asks for it, is needed too, but what keeps it from being
     read is answered with a warning card, never a 412: see "Past
     conditions".) An OperationOutcome in

@@ -3,11 +3,13 @@ package cdshooks_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -429,6 +431,58 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
 	}
 	checkFailedCalls(t, tests)
+}
+
+// TestMissingPatientFailsTowardAClinician checks a request without the
+// patient prefetch (the key missing, not null), which no trusted client's
+// fhirServer fills. It was a 412 whatever the Conditions held, so a red
+// flag on the chart, an emergency among them, reached no card. The
+// Conditions are now read with the age unknown, as for a patient of null:
+// when they call for a referral, the call is answered with the cards and
+// the warning card saying the patient was missing; the 412 naming the
+// patient only when they call for none.
+func TestMissingPatientFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	bundle := func(entry string) string {
+		return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + entry + `]}`
+	}
+	red, other := bundle(condition(active, cauda)), bundle(condition(active, unknownCode))
+	body := func(prefetch string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {` + prefetch + `}}`
+	}
+	const (
+		missingCard = "Patient missing: age-related referrals not assessed; check the age on the chart"
+		avoidCard   = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	)
+	tests := []failedCase{
+		{"a red flag", body(`"pastConditions": null, "conditions": ` + red),
+			failed{Status: 200, Cards: []string{seriousCard, missingCard, avoidCard}, Unread: []string{"prefetch.patient"}}},
+		{"no referral: the 412 naming the patient", body(`"pastConditions": null, "conditions": ` + other),
+			failed{Status: 412, Field: "prefetch.patient"}},
+		{"an empty chart", body(`"pastConditions": null, "conditions": ` + bundle("")),
+			failed{Status: 412, Field: "prefetch.patient"}},
+		{"the conditions missing too", body(`"pastConditions": null`),
+			failed{Status: 412, Field: "prefetch.patient"}},
+	}
+	checkFailedCalls(t, tests, "missing")
+
+	t.Run("an emergency", func(t *testing.T) {
+		eng := testEngine(t)
+		svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
+		saddle := bundle(condition(active, `{"system": "`+testOnlySystem+`", "code": "saddle-numbness"}`))
+		rec := httptest.NewRecorder()
+		svc.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/cds-services/"+cdshooks.ServiceID, strings.NewReader(body(`"pastConditions": null, "conditions": `+saddle))))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
+		}
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Cards) < 2 || resp.Cards[0].Indicator != cdshooks.IndicatorCritical || resp.Cards[1].Summary != missingCard {
+			t.Errorf("cards %+v, want the emergency first, then %q", resp.Cards, missingCard)
+		}
+	})
 }
 
 // TestRepeatedContextKeyFailsTowardAClinician checks a patientId or userId

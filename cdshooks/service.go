@@ -552,6 +552,28 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		m.UnreadPastConditions = append([]ConditionNote{fr.unreadPast()}, m.UnreadPastConditions...)
 	}
 	ctx := r.Context()
+	if m.PatientMissing() {
+		// Without the patient the age is unknown, and the spec's answer
+		// to a prefetch missing is a 412; but the Conditions read may
+		// call for a referral, an emergency among them, which a 412
+		// would hide: then the call is answered, with the card that says
+		// the patient was missing (noteCards).
+		start := time.Now()
+		res, err := referralsOnly(ctx, eng, m.Profile, errPatientUnknown)
+		ev.Recommend += time.Since(start)
+		switch {
+		case errors.Is(err, recommend.ErrInvalidProfile):
+			s.invalidProfile(ctx, w, err)
+			return
+		case err != nil:
+			s.logError(ctx, err)
+			writeRequestError(w, patientMissingError())
+			return
+		case len(res.Referrals) == 0:
+			writeRequestError(w, patientMissingError())
+			return
+		}
+	}
 	logConditions(ctx, s.log, req.HookInstance, m)
 	logPainScores(ctx, s.log, req.HookInstance, m)
 	logPatient(ctx, s.log, req.HookInstance, m)
@@ -853,6 +875,11 @@ func insertAfterReferrals(cards []Card, notes ...Card) []Card {
 	}
 	return slices.Insert(cards, i, notes...)
 }
+
+// errPatientUnknown is the cause, for referralsOnly, of the advice
+// withheld while the service works out whether the Conditions of a call
+// without the patient prefetch call for a referral.
+var errPatientUnknown = errors.New("the patient prefetch is missing: the age is unknown")
 
 // errAgeUncertain is the cause, for referralsOnly, of the advice withheld
 // when the two ages a partial birth date allows get different advice.
