@@ -26,8 +26,13 @@ import (
 const ServiceID = "backrules"
 
 // DefaultMaxBodyBytes is the largest request body the service reads unless
-// WithMaxBodyBytes says otherwise.
-const DefaultMaxBodyBytes = 1 << 20
+// WithMaxBodyBytes says otherwise: 10 MiB, room for as much FHIR data as
+// the service reads itself from a trusted client's fhirServer in one call
+// (8 MiB in all, see WithTrust), prefetched instead, with the request
+// around it. A smaller limit refused a prefetched chart with a 413 and no
+// card, the red flags in it too, that the service reads when it is not
+// prefetched.
+const DefaultMaxBodyBytes = maxFHIRTotal + 2<<20
 
 // ExtensionUnknownCodes is the key, in the response's extension object,
 // of the codes of active conditions that the vocabulary does not know.
