@@ -485,6 +485,40 @@ func TestMissingPatientFailsTowardAClinician(t *testing.T) {
 	})
 }
 
+// TestNoActiveConditionReadFailsTowardAClinician checks a request none of
+// whose active Conditions could be read (the conditions key missing, or an
+// OperationOutcome in its place) while the rest of it calls for a
+// referral: a past cancer among the past Conditions. It was a 412 that
+// hid the referral, although a Bundle read in part (a page of several)
+// gave it. It is now answered as that Bundle is: the referral cards and
+// the warning card, the conditions listed under unread-conditions, the
+// 412 naming them only when nothing calls for a referral.
+func TestNoActiveConditionReadFailsTowardAClinician(t *testing.T) {
+	const (
+		cancerCard = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+		failedOO   = `{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`
+	)
+	pastCancer := pastBundle("", pastCondition("p1", "resolved", "C50.911"))
+	body := func(conditions, past string) string {
+		prefetch := `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "pastConditions": ` + past
+		if conditions != "" {
+			prefetch += `, "conditions": ` + conditions
+		}
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {` + prefetch + `}}`
+	}
+	tests := []failedCase{
+		{"the key missing, a past cancer", body("", pastCancer),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"an OperationOutcome, a past cancer", body(failedOO, pastCancer),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"the key missing, and no referral: the 412 naming it", body("", "null"),
+			failed{Status: 412, Field: "prefetch.conditions"}},
+		{"an OperationOutcome, and no referral: the 412 naming it", body(failedOO, pastBundle("", pastCondition("p1", "resolved", "M51.26"))),
+			failed{Status: 412, Field: "prefetch.conditions"}},
+	}
+	checkFailedCalls(t, tests)
+}
+
 // TestRepeatedContextKeyFailsTowardAClinician checks a patientId or userId
 // given twice in the hook's context. encoding/json would keep the last
 // value, and the call was a 400 that hid every red flag. A userId given

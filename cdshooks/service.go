@@ -3,6 +3,7 @@ package cdshooks
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -528,14 +529,32 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		incomplete = err
 	case err != nil:
 		var re *RequestError
-		if fr.conditions != nil && errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
-			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions) {
+		none := errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
+			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions)
+		if none && fr.conditions != nil {
 			// The conditions are incomplete because a read failed: say
 			// which, rather than what the Bundle lacks.
 			err = fr.unreadConditions()
 		}
-		writeRequestError(w, err)
-		return
+		if !none {
+			writeRequestError(w, err)
+			return
+		}
+		// None of the active Conditions could be read (the key missing,
+		// an OperationOutcome in its place, a Bundle of none of them),
+		// but the rest of the request may still call for a referral (a
+		// past cancer among the past Conditions): it is read without
+		// them, and answered as a Bundle read in part is, with the
+		// referral cards and the warning card, the 412 only when nothing
+		// calls for a referral.
+		if m = withoutActive(req, eng.Vocabulary(), s.now()); m == nil {
+			writeRequestError(w, err)
+			return
+		}
+		if fr.conditions == nil {
+			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: re.Field, Reason: re.Message})
+		}
+		incomplete = err
 	}
 	if m.Deceased {
 		// Advice for the patient's back is not for anyone.
@@ -765,6 +784,21 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	cards = noteCards(cards, res, req.HookInstance, m, unmapped...)
 	noteResult(&ev, res)
 	answerCards(w, &ev, cards, m)
+}
+
+// withoutActive maps req as if its conditions prefetch were null (no
+// active Condition), for a request none of whose active Conditions could
+// be read: what the rest of it calls for. It returns nil when that
+// cannot be mapped either.
+func withoutActive(req *Request, vocab recommend.Vocabulary, now time.Time) *Mapping {
+	alt := *req
+	alt.Prefetch = maps.Clone(req.Prefetch)
+	if alt.Prefetch == nil {
+		alt.Prefetch = map[string]json.RawMessage{}
+	}
+	alt.Prefetch[PrefetchConditions] = json.RawMessage("null")
+	m, _ := MapRequest(&alt, vocab, now)
+	return m
 }
 
 // answerCards answers cards ({"cards": []} for none) with m's extension,
