@@ -515,6 +515,11 @@ func TestNoActiveConditionReadFailsTowardAClinician(t *testing.T) {
 			failed{Status: 412, Field: "prefetch.conditions"}},
 		{"an OperationOutcome, and no referral: the 412 naming it", body(failedOO, pastBundle("", pastCondition("p1", "resolved", "M51.26"))),
 			failed{Status: 412, Field: "prefetch.conditions"}},
+		{"the patient missing too, a past cancer", strings.Replace(body("", pastCancer), `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, `, "", 1),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard, "Patient missing: age-related referrals not assessed; check the age on the chart"},
+				Unread: []string{"prefetch.conditions", "prefetch.patient"}}},
+		{"the patient missing too, and no referral: the 412 naming the patient", strings.Replace(body("", "null"), `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, `, "", 1),
+			failed{Status: 412, Field: "prefetch.patient"}},
 	}
 	checkFailedCalls(t, tests)
 }

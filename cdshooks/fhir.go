@@ -1102,7 +1102,7 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 		if patientMissing {
 			return nil, patientMissingError()
 		}
-		return nil, missing(missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none"))
+		return nil, missing(conditionsMissingError())
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
 	if patientMissing {
@@ -1594,6 +1594,12 @@ const patientMissingWhy = "missing: the client did not send the patient prefetch
 // the Service's answer when the Conditions call for no referral.
 func patientMissingError() *RequestError {
 	return missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data")
+}
+
+// conditionsMissingError is the 412 of a request without the conditions
+// prefetch.
+func conditionsMissingError() *RequestError {
+	return missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
 }
 
 // PatientMissing reports whether the request lacked the patient prefetch

@@ -531,6 +531,13 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		var re *RequestError
 		none := errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
 			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions)
+		if _, ok := req.Prefetch[PrefetchConditions]; !none && !ok && errors.As(err, &re) && *re == *patientMissingError() {
+			// The patient is missing too (MapRequest names it first),
+			// which the Service answers when nothing calls for a
+			// referral (see Mapping.PatientMissing).
+			re = conditionsMissingError()
+			none, err = true, re
+		}
 		if none && fr.conditions != nil {
 			// The conditions are incomplete because a read failed: say
 			// which, rather than what the Bundle lacks.
