@@ -538,6 +538,10 @@ func unreadPatientCard(res *recommend.Result, hookInstance string, notes []Patie
 		summary = "Patient missing: age-related referrals not assessed; check the age on the chart"
 		what = "**The patient's age is unknown.** The client sent no Patient (null, CDS Hooks' \"no data\"), so the advice was worked out without an age or sex: " +
 			"a referral that depends on the age " + ageRisks
+	case slices.Contains(notes, PatientNote{Entry: "prefetch." + PrefetchPatient, Reason: patientMissingWhy}):
+		summary = "Patient missing: age-related referrals not assessed; check the age on the chart"
+		what = "**The patient's age is unknown.** The client did not send the patient prefetch, so the advice was worked out without an age or sex: " +
+			"a referral that depends on the age " + ageRisks
 	case unread("") && !unread(".id"):
 		summary = "Patient could not be read: age-related referrals not assessed; check the age on the chart"
 		what = "**The patient's age is unknown.** The Patient could not be fetched or read, so the advice was worked out without an age or sex: " +

@@ -120,12 +120,20 @@ of time ([WithTimeout]).
 
   - The prefetch keys patient and conditions are both required. A key that
     is missing is a 412: without the conditions the service cannot tell a
-    red flag from none, and it does not guess. (pastConditions, when
+    red flag from none, and it does not guess. Without the patient it
+    cannot tell the age, but the Conditions may hold a red flag: when
+    they call for a referral, the call is answered as for a patient of
+    null (below), with the warning card "Patient missing", and the 412
+    names the patient only when they call for none. (pastConditions, when
     discovery asks for it, is needed too, but what keeps it from being
     read is answered with a warning card, never a 412: see "Past
     conditions".) An OperationOutcome in
     place of the conditions (the client could not fetch them) is a 412
-    too. A conditions Bundle with a next link, or a total greater than
+    too. Neither hides a referral the rest of the request calls for (a
+    past cancer among the past Conditions, the pain trend): the call is
+    then answered as a Bundle read in part is (below), with the referral
+    cards and the warning card "Not every active condition could be
+    read", the conditions listed under [ExtensionUnreadConditions]. A conditions Bundle with a next link, or a total greater than
     the Conditions it holds, that the service could not complete from
     fhirServer (see Trust), or with an OperationOutcome entry of
     severity error or fatal, or of a code that says the results are not

@@ -3,11 +3,13 @@ package cdshooks_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/backrules/backrules/cdshooks"
+	"github.com/backrules/backrules/recommend"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -427,6 +429,97 @@ func TestRepeatedPrefetchFailsTowardAClinician(t *testing.T) {
 			failed{Status: 200, Cards: []string{seriousCard, unreadRequestCard}, Unread: []string{"prefetch.x"}}},
 		{"prefetch twice", body(`"prefetch": {"conditions": ` + red + `}, "prefetch": {"patient": {"resourceType": "Patient", "birthDate": "1980-05-02"}, "pastConditions": null, "conditions": ` + other + `}`),
 			failed{Status: 200, Cards: []string{seriousCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+	}
+	checkFailedCalls(t, tests)
+}
+
+// TestMissingPatientFailsTowardAClinician checks a request without the
+// patient prefetch (the key missing, not null), which no trusted client's
+// fhirServer fills. It was a 412 whatever the Conditions held, so a red
+// flag on the chart, an emergency among them, reached no card. The
+// Conditions are now read with the age unknown, as for a patient of null:
+// when they call for a referral, the call is answered with the cards and
+// the warning card saying the patient was missing; the 412 naming the
+// patient only when they call for none.
+func TestMissingPatientFailsTowardAClinician(t *testing.T) {
+	const cauda = `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`
+	bundle := func(entry string) string {
+		return `{"resourceType": "Bundle", "type": "searchset", "entry": [` + entry + `]}`
+	}
+	red, other := bundle(condition(active, cauda)), bundle(condition(active, unknownCode))
+	body := func(prefetch string) string {
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {` + prefetch + `}}`
+	}
+	const (
+		missingCard = "Patient missing: age-related referrals not assessed; check the age on the chart"
+		avoidCard   = "Avoid for now: Inversion table, Happy baby and Foam roll the lower back."
+	)
+	tests := []failedCase{
+		{"a red flag", body(`"pastConditions": null, "conditions": ` + red),
+			failed{Status: 200, Cards: []string{seriousCard, missingCard, avoidCard}, Unread: []string{"prefetch.patient"}}},
+		{"no referral: the 412 naming the patient", body(`"pastConditions": null, "conditions": ` + other),
+			failed{Status: 412, Field: "prefetch.patient"}},
+		{"an empty chart", body(`"pastConditions": null, "conditions": ` + bundle("")),
+			failed{Status: 412, Field: "prefetch.patient"}},
+		{"the conditions missing too", body(`"pastConditions": null`),
+			failed{Status: 412, Field: "prefetch.patient"}},
+	}
+	checkFailedCalls(t, tests, "missing")
+
+	t.Run("an emergency", func(t *testing.T) {
+		eng := testEngine(t)
+		svc := cdshooks.NewService(func() *recommend.Engine { return eng }, cdshooks.WithClock(clock), quiet)
+		saddle := bundle(condition(active, `{"system": "`+testOnlySystem+`", "code": "saddle-numbness"}`))
+		rec := httptest.NewRecorder()
+		svc.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/cds-services/"+cdshooks.ServiceID, strings.NewReader(body(`"pastConditions": null, "conditions": `+saddle))))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
+		}
+		var resp cdshooks.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Cards) < 2 || resp.Cards[0].Indicator != cdshooks.IndicatorCritical || resp.Cards[1].Summary != missingCard {
+			t.Errorf("cards %+v, want the emergency first, then %q", resp.Cards, missingCard)
+		}
+	})
+}
+
+// TestNoActiveConditionReadFailsTowardAClinician checks a request none of
+// whose active Conditions could be read (the conditions key missing, or an
+// OperationOutcome in its place) while the rest of it calls for a
+// referral: a past cancer among the past Conditions. It was a 412 that
+// hid the referral, although a Bundle read in part (a page of several)
+// gave it. It is now answered as that Bundle is: the referral cards and
+// the warning card, the conditions listed under unread-conditions, the
+// 412 naming them only when nothing calls for a referral.
+func TestNoActiveConditionReadFailsTowardAClinician(t *testing.T) {
+	const (
+		cancerCard = "Urgent: New back pain in a patient with a history of cancer; assess within days for spinal metastases."
+		failedOO   = `{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}`
+	)
+	pastCancer := pastBundle("", pastCondition("p1", "resolved", "C50.911"))
+	body := func(conditions, past string) string {
+		prefetch := `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, "pastConditions": ` + past
+		if conditions != "" {
+			prefetch += `, "conditions": ` + conditions
+		}
+		return `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {` + prefetch + `}}`
+	}
+	tests := []failedCase{
+		{"the key missing, a past cancer", body("", pastCancer),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"an OperationOutcome, a past cancer", body(failedOO, pastCancer),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard}, Unread: []string{"prefetch.conditions"}}},
+		{"the key missing, and no referral: the 412 naming it", body("", "null"),
+			failed{Status: 412, Field: "prefetch.conditions"}},
+		{"an OperationOutcome, and no referral: the 412 naming it", body(failedOO, pastBundle("", pastCondition("p1", "resolved", "M51.26"))),
+			failed{Status: 412, Field: "prefetch.conditions"}},
+		{"the patient missing too, a past cancer", strings.Replace(body("", pastCancer), `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, `, "", 1),
+			failed{Status: 200, Cards: []string{cancerCard, unreadCard, "Patient missing: age-related referrals not assessed; check the age on the chart"},
+				Unread: []string{"prefetch.conditions", "prefetch.patient"}}},
+		{"the patient missing too, and no referral: the 412 naming the patient", strings.Replace(body("", "null"), `"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"}, `, "", 1),
+			failed{Status: 412, Field: "prefetch.patient"}},
 	}
 	checkFailedCalls(t, tests)
 }

@@ -937,9 +937,14 @@ type term struct {
 //     a 400; a Service refuses a userId of which one names a patient or
 //     their proxy, but for the last, which gets no cards); with no
 //     patient id at all, the request is a 400;
-//   - prefetch.patient and prefetch.conditions are required: a key that is
-//     missing, or an OperationOutcome in place of the conditions, is a
-//     *RequestError matching ErrMissingPrefetch (412); an OperationOutcome
+//   - prefetch.patient and prefetch.conditions are required: a conditions
+//     key that is missing, or an OperationOutcome in place of the
+//     conditions, is a *RequestError matching ErrMissingPrefetch (412); a
+//     patient key that is missing leaves the age unknown and the sex not
+//     stated, and is listed in Mapping.UnreadPatient (see
+//     Mapping.PatientMissing: a Service answers the 412 unless the
+//     Conditions call for a referral), the 412 naming the patient when the
+//     conditions are missing too; an OperationOutcome
 //     in place of the patient leaves the age unknown and the sex not
 //     stated, and is listed in Mapping.UnreadPatient; JSON null, which
 //     CDS Hooks uses for "no data", means no birth date or no conditions;
@@ -1084,14 +1089,25 @@ func MapRequest(req *Request, vocab recommend.Vocabulary, now time.Time) (*Mappi
 		return err
 	}
 	rawPatient, ok := req.Prefetch[PrefetchPatient]
-	if !ok && len(miscased[PrefetchPatient]) == 0 {
-		return nil, missing(missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data"))
+	// A patient that is missing leaves the age unknown, as one of null
+	// does, but the Conditions may call for a referral: they are read,
+	// and the Service answers the 412 only when they call for none (see
+	// Mapping.PatientMissing).
+	patientMissing := !ok && len(miscased[PrefetchPatient]) == 0
+	if patientMissing && len(req.others) > 0 {
+		return nil, missing(patientMissingError())
 	}
 	rawConditions, ok := req.Prefetch[PrefetchConditions]
 	if !ok && len(miscased[PrefetchConditions]) == 0 {
-		return nil, missing(missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none"))
+		if patientMissing {
+			return nil, patientMissingError()
+		}
+		return nil, missing(conditionsMissingError())
 	}
 	m := &Mapping{Unknown: []Coding{}, Skipped: []ConditionNote{}, Assumed: []ConditionNote{}}
+	if patientMissing {
+		m.UnreadPatient = append(m.UnreadPatient, PatientNote{Entry: "prefetch." + PrefetchPatient, Reason: patientMissingWhy})
+	}
 	if len(miscased[PrefetchPatient]) > 0 {
 		// Which of them is the patient's is not certain: none is read.
 		for _, o := range miscased[PrefetchPatient] {
@@ -1568,6 +1584,33 @@ func (m *Mapping) patient(raw json.RawMessage, pid string, vocab recommend.Vocab
 // patientNull is the reason of the Mapping.UnreadPatient note of a
 // patient prefetch that is JSON null, CDS Hooks' "no data".
 const patientNull = "null: the client sent no Patient, so there is no birth date: the age is taken as unknown, and the sex as not stated"
+
+// patientMissingWhy is the reason of the Mapping.UnreadPatient note of a
+// patient prefetch that is missing (see Mapping.PatientMissing).
+const patientMissingWhy = "missing: the client did not send the patient prefetch, so there is no birth date: the age is taken as unknown, and the sex as not stated"
+
+// patientMissingError is the 412 of a request without the patient
+// prefetch: MapRequest's error when the conditions are missing too, and
+// the Service's answer when the Conditions call for no referral.
+func patientMissingError() *RequestError {
+	return missingPrefetch("prefetch."+PrefetchPatient, "missing: this service needs the patient (Patient/{{context.patientId}}) to know the age; send it, or null when there is no patient data")
+}
+
+// conditionsMissingError is the 412 of a request without the conditions
+// prefetch.
+func conditionsMissingError() *RequestError {
+	return missingPrefetch("prefetch."+PrefetchConditions, "missing: this service needs the active conditions (Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse); without them it cannot tell a red flag from none")
+}
+
+// PatientMissing reports whether the request lacked the patient prefetch
+// (not null: missing), which MapRequest notes in UnreadPatient, reading
+// the Conditions with the age unknown. The Service answers such a call
+// with the 412 that names the patient unless the Conditions call for a
+// referral: then the referral cards, an emergency among them, reach the
+// clinician, with the card that says the age was not known.
+func (m *Mapping) PatientMissing() bool {
+	return m != nil && slices.Contains(m.UnreadPatient, PatientNote{Entry: "prefetch." + PrefetchPatient, Reason: patientMissingWhy})
+}
 
 // birthDateMissing is the reason of the Mapping.UnreadPatient note of a
 // Patient without a birthDate (or with null).

@@ -3,6 +3,7 @@ package cdshooks
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +27,13 @@ import (
 const ServiceID = "backrules"
 
 // DefaultMaxBodyBytes is the largest request body the service reads unless
-// WithMaxBodyBytes says otherwise.
-const DefaultMaxBodyBytes = 1 << 20
+// WithMaxBodyBytes says otherwise: 10 MiB, room for as much FHIR data as
+// the service reads itself from a trusted client's fhirServer in one call
+// (8 MiB in all, see WithTrust), prefetched instead, with the request
+// around it. A smaller limit refused a prefetched chart with a 413 and no
+// card, the red flags in it too, that the service reads when it is not
+// prefetched.
+const DefaultMaxBodyBytes = maxFHIRTotal + 2<<20
 
 // ExtensionUnknownCodes is the key, in the response's extension object,
 // of the codes of active conditions that the vocabulary does not know.
@@ -523,14 +529,39 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		incomplete = err
 	case err != nil:
 		var re *RequestError
-		if fr.conditions != nil && errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
-			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions) {
+		none := errors.As(err, &re) && re.Status == http.StatusPreconditionFailed &&
+			strings.HasPrefix(re.Field, "prefetch."+PrefetchConditions)
+		if _, ok := req.Prefetch[PrefetchConditions]; !none && !ok && errors.As(err, &re) && *re == *patientMissingError() {
+			// The patient is missing too (MapRequest names it first),
+			// which the Service answers when nothing calls for a
+			// referral (see Mapping.PatientMissing).
+			re = conditionsMissingError()
+			none, err = true, re
+		}
+		if none && fr.conditions != nil {
 			// The conditions are incomplete because a read failed: say
 			// which, rather than what the Bundle lacks.
 			err = fr.unreadConditions()
 		}
-		writeRequestError(w, err)
-		return
+		if !none {
+			writeRequestError(w, err)
+			return
+		}
+		// None of the active Conditions could be read (the key missing,
+		// an OperationOutcome in its place, a Bundle of none of them),
+		// but the rest of the request may still call for a referral (a
+		// past cancer among the past Conditions): it is read without
+		// them, and answered as a Bundle read in part is, with the
+		// referral cards and the warning card, the 412 only when nothing
+		// calls for a referral.
+		if m = withoutActive(req, eng.Vocabulary(), s.now()); m == nil {
+			writeRequestError(w, err)
+			return
+		}
+		if fr.conditions == nil {
+			m.UnreadConditions = append(m.UnreadConditions, ConditionNote{Entry: re.Field, Reason: re.Message})
+		}
+		incomplete = err
 	}
 	if m.Deceased {
 		// Advice for the patient's back is not for anyone.
@@ -552,6 +583,28 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 		m.UnreadPastConditions = append([]ConditionNote{fr.unreadPast()}, m.UnreadPastConditions...)
 	}
 	ctx := r.Context()
+	if m.PatientMissing() {
+		// Without the patient the age is unknown, and the spec's answer
+		// to a prefetch missing is a 412; but the Conditions read may
+		// call for a referral, an emergency among them, which a 412
+		// would hide: then the call is answered, with the card that says
+		// the patient was missing (noteCards).
+		start := time.Now()
+		res, err := referralsOnly(ctx, eng, m.Profile, errPatientUnknown)
+		ev.Recommend += time.Since(start)
+		switch {
+		case errors.Is(err, recommend.ErrInvalidProfile):
+			s.invalidProfile(ctx, w, err)
+			return
+		case err != nil:
+			s.logError(ctx, err)
+			writeRequestError(w, patientMissingError())
+			return
+		case len(res.Referrals) == 0:
+			writeRequestError(w, patientMissingError())
+			return
+		}
+	}
 	logConditions(ctx, s.log, req.HookInstance, m)
 	logPainScores(ctx, s.log, req.HookInstance, m)
 	logPatient(ctx, s.log, req.HookInstance, m)
@@ -740,6 +793,21 @@ func (s *Service) call(w http.ResponseWriter, r *http.Request) {
 	answerCards(w, &ev, cards, m)
 }
 
+// withoutActive maps req as if its conditions prefetch were null (no
+// active Condition), for a request none of whose active Conditions could
+// be read: what the rest of it calls for. It returns nil when that
+// cannot be mapped either.
+func withoutActive(req *Request, vocab recommend.Vocabulary, now time.Time) *Mapping {
+	alt := *req
+	alt.Prefetch = maps.Clone(req.Prefetch)
+	if alt.Prefetch == nil {
+		alt.Prefetch = map[string]json.RawMessage{}
+	}
+	alt.Prefetch[PrefetchConditions] = json.RawMessage("null")
+	m, _ := MapRequest(&alt, vocab, now)
+	return m
+}
+
 // answerCards answers cards ({"cards": []} for none) with m's extension,
 // and puts their uuids in ev: every card answered, so that feedback on
 // any finds this call.
@@ -853,6 +921,11 @@ func insertAfterReferrals(cards []Card, notes ...Card) []Card {
 	}
 	return slices.Insert(cards, i, notes...)
 }
+
+// errPatientUnknown is the cause, for referralsOnly, of the advice
+// withheld while the service works out whether the Conditions of a call
+// without the patient prefetch call for a referral.
+var errPatientUnknown = errors.New("the patient prefetch is missing: the age is unknown")
 
 // errAgeUncertain is the cause, for referralsOnly, of the advice withheld
 // when the two ages a partial birth date allows get different advice.

@@ -219,6 +219,38 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestLargeChartIsRead checks a prefetched chart larger than 1 MiB, the
+// limit the service had: 1,500 active Conditions, each with a narrative
+// of a kilobyte, and a coded cauda equina syndrome (G83.4) among them. It
+// was a 413 without a card, while the same Conditions, read from a
+// trusted client's fhirServer (up to 8 MiB), gave the referral. Under the
+// default limit it is read, and the referral is the first card; a body
+// over the limit is still a 413.
+func TestLargeChartIsRead(t *testing.T) {
+	narrative := `"text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">` + strings.Repeat("A condition on the problem list. ", 32) + `</div>"}`
+	other := condition(active+", "+narrative, unknownCode)
+	entries := slices.Repeat([]string{other}, 1500)
+	entries = append(entries, condition(active, `{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4"}`))
+	body := `{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {` +
+		`"patient": {"resourceType": "Patient", "id": "p", "birthDate": "1970-05-02"}, "pastConditions": null, ` +
+		`"conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [` + strings.Join(entries, ", ") + `]}}}`
+	if len(body) <= 1<<20 {
+		t.Fatalf("the body is %d bytes, want more than 1 MiB", len(body))
+	}
+	rec := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, body)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200: %.300s", rec.Code, rec.Body)
+	}
+	resp := okResponse(t, rec)
+	if len(resp.Cards) == 0 || !strings.HasPrefix(resp.Cards[0].Summary, "Urgent: Serious spinal condition on record") {
+		t.Errorf("cards %+v, want the referral of the serious spinal condition first", resp.Cards)
+	}
+	over := serve(t, http.MethodPost, "/cds-services/"+cdshooks.ServiceID, `{"hook": "`+strings.Repeat("x", cdshooks.DefaultMaxBodyBytes)+`"}`)
+	if over.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the limit: status %d, want 413", over.Code)
+	}
+}
+
 // TestRequestErrorsMatch checks that request errors work with errors.Is
 // and errors.As.
 func TestRequestErrorsMatch(t *testing.T) {

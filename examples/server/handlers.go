@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/backrules/backrules/cdshooks"
 	"github.com/backrules/backrules/examples/server/web"
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/httpjson"
@@ -33,8 +34,10 @@ const (
 	maxRecommendBody = recommend.MaxProfileBytes
 	maxExplainBody   = recommend.MaxProfileBytes + 1024
 	// maxBody bounds every other request body, such as a CDS Hooks
-	// request with its FHIR prefetch, before the handler's own limit.
-	maxBody = 1 << 20
+	// request with its FHIR prefetch, before the handler's own limit: the
+	// CDS Hooks service's, so that a chart it would read from fhirServer
+	// is not refused when it is prefetched.
+	maxBody = cdshooks.DefaultMaxBodyBytes
 )
 
 // openAPI is the OpenAPI 3.1 document of the JSON endpoints, served at

@@ -27,6 +27,40 @@ func cdsRequest(t *testing.T, name string) string {
 	return string(src)
 }
 
+// largeCDSRequest is the sample request known-serious-condition with 1,500
+// more active Conditions of a code the vocabulary lacks, each with a
+// narrative of a kilobyte: a chart of more than 1 MiB, the limit the
+// server had, with its serious spinal condition last.
+func largeCDSRequest(t *testing.T) string {
+	t.Helper()
+	var req map[string]any
+	if err := json.Unmarshal([]byte(cdsRequest(t, "known-serious-condition")), &req); err != nil {
+		t.Fatal(err)
+	}
+	bundle := req["prefetch"].(map[string]any)["conditions"].(map[string]any)
+	entries := bundle["entry"].([]any)
+	var padded []any
+	for i := range 1500 {
+		padded = append(padded, map[string]any{"resource": map[string]any{
+			"resourceType": "Condition", "id": fmt.Sprintf("pad-%d", i),
+			"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}}},
+			"code":           map[string]any{"coding": []any{map[string]any{"system": "http://example.org/local", "code": "42"}}},
+			"subject":        map[string]any{"reference": "Patient/1288992"},
+			"text":           map[string]any{"status": "generated", "div": `<div xmlns="http://www.w3.org/1999/xhtml">` + strings.Repeat("A condition on the problem list. ", 32) + `</div>`},
+		}})
+	}
+	bundle["entry"] = append(padded, entries...)
+	bundle["total"] = len(padded) + len(entries)
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) <= 1<<20 {
+		t.Fatalf("the request is %d bytes, want more than 1 MiB", len(body))
+	}
+	return string(body)
+}
+
 // directCDS answers a request with package cdshooks alone, for eng, on
 // the test clock: what the server must pass through unchanged.
 func directCDS(eng *recommend.Engine, method, target, body string) *httptest.ResponseRecorder {
@@ -56,6 +90,7 @@ func TestCDSHooks(t *testing.T) {
 		{"failed search is 412", "POST", "/cds-services/backrules", cdsRequest(t, "failed-search"), 412},
 		{"malformed is 400", "POST", "/cds-services/backrules", cdsRequest(t, "malformed"), 400},
 		{"wrong patient is read as a Patient not read", "POST", "/cds-services/backrules", cdsRequest(t, "wrong-patient"), 200},
+		{"a chart over 1 MiB is read", "POST", "/cds-services/backrules", largeCDSRequest(t), 200},
 		{"too large is 413", "POST", "/cds-services/backrules", `{"hook": "` + strings.Repeat("x", maxBody) + `"}`, 413},
 		{"wrong method on discovery", "POST", "/cds-services", "{}", 405},
 		{"wrong method on the service", "GET", "/cds-services/backrules", "", 405},
