@@ -415,7 +415,7 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // after a name's first word, an article or a possessive ("a", "the",
 // "my", "his"; not "both") may stand where the name has another one or
 // none, and the other way round, so "weakness in my leg" and "weakness
-// in leg" name the name "weakness in the leg"; "ces" names known_serious_spinal_condition but
+// in leg" name the name "weakness in the leg"; "ces" names suspected_cauda_equina but
 // "process" and "CESx" do not. Where a label parts two words with more
 // than a space ("groin, genitals"), the text may part them with anything
 // on the same line. What a
