@@ -221,9 +221,9 @@ var parenthetical = regexp.MustCompile(`\([^)]*\)`)
 
 // labelNames are the names of a red flag that its label gives: the label
 // without what it says in brackets, and, when it lists names after a
-// colon ("A diagnosed serious spine problem: cauda equina syndrome, a
-// broken bone in the spine, a spine infection or cancer in the spine"),
-// each name of the list instead; without a leading "a", "an" or "the";
+// colon ("A diagnosed serious spine problem: a broken bone in the spine,
+// a spine infection, cancer in the spine, or cauda equina syndrome
+// already treated"), each name of the list instead; without a leading "a", "an" or "the";
 // and of a name "history of X", X too, since a record of X is itself the
 // history (a chart's "Prostate cancer" is a history of cancer).
 func labelNames(label string) []termName {

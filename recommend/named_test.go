@@ -480,9 +480,9 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle-anaesthesia", []string{"saddle_numbness"}},
 		{"saddleAnaesthesia", []string{"saddle_numbness"}},
 		// Cauda equina syndrome named is suspected now, the emergency;
-		// the diagnosis on the record is named too by the known
-		// condition's label.
-		{"Cauda equina syndrome", []string{"suspected_cauda_equina", "known_serious_spinal_condition"}},
+		// the known condition's label names it only as treated.
+		{"Cauda equina syndrome", []string{"suspected_cauda_equina"}},
+		{"cauda equina syndrome already treated", []string{"suspected_cauda_equina", "known_serious_spinal_condition"}},
 		{"CES", []string{"suspected_cauda_equina"}},
 		{"suspected ces", []string{"suspected_cauda_equina"}},
 		{"cauda equina", []string{"suspected_cauda_equina"}},
@@ -831,6 +831,10 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
 		{"two red flags in one entry", recommend.Profile{RedFlags: []string{"foot drop with a fever and chills"}},
 			`unknown red flag (did you mean "leg_weakness" and "fever_or_chills", each an entry of its own?)`},
+		// The suggestion is the emergency, not the known condition's
+		// two-day review, which a person following it would get.
+		{"cauda equina syndrome", recommend.Profile{RedFlags: []string{"cauda equina syndrome"}},
+			`unknown red flag (did you mean "suspected_cauda_equina"?)`},
 		{"a close id wins", recommend.Profile{RedFlags: []string{"saddle numbness"}},
 			`unknown red flag (did you mean "saddle_numbness"?)`},
 		{"nothing named", recommend.Profile{RedFlags: []string{"sore toe"}}, "unknown red flag"},
