@@ -453,7 +453,7 @@ for names: those of the vocabulary's red flags, as
 recommend.Engine.NamedRedFlags reads them (the words of the id; the
 other names the vocabulary lists for it under also_called, such as
 "CES", "metastases" or "saddle anaesthesia"; or a name a red flag's
-label gives, such as "cauda equina syndrome", listed after the colon of
+label gives, such as "spine infection", listed after the colon of
 known_serious_spinal_condition's, and "cancer" for "a history of
 cancer", since a Condition on the chart is itself the history: "Prostate
 cancer" names it; full-width letters read as ASCII), and of the conditions that can change

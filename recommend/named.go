@@ -221,9 +221,9 @@ var parenthetical = regexp.MustCompile(`\([^)]*\)`)
 
 // labelNames are the names of a red flag that its label gives: the label
 // without what it says in brackets, and, when it lists names after a
-// colon ("A diagnosed serious spine problem: cauda equina syndrome, a
-// broken bone in the spine, a spine infection or cancer in the spine"),
-// each name of the list instead; without a leading "a", "an" or "the";
+// colon ("A diagnosed serious spine problem: a broken bone in the spine,
+// a spine infection, cancer in the spine, or cauda equina syndrome
+// already treated"), each name of the list instead; without a leading "a", "an" or "the";
 // and of a name "history of X", X too, since a record of X is itself the
 // history (a chart's "Prostate cancer" is a history of cancer).
 func labelNames(label string) []termName {
@@ -415,7 +415,7 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // after a name's first word, an article or a possessive ("a", "the",
 // "my", "his"; not "both") may stand where the name has another one or
 // none, and the other way round, so "weakness in my leg" and "weakness
-// in leg" name the name "weakness in the leg"; "ces" names known_serious_spinal_condition but
+// in leg" name the name "weakness in the leg"; "ces" names suspected_cauda_equina but
 // "process" and "CESx" do not. Where a label parts two words with more
 // than a space ("groin, genitals"), the text may part them with anything
 // on the same line. What a

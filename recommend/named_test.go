@@ -214,10 +214,18 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			named:   []string{"1:29"},
 		},
 		{
+			// Cauda equina syndrome told as a red flag is the pathway's
+			// same-day emergency, not the known-condition review.
 			name:    "an abbreviation, in the red flags",
 			in:      "red_flags: [CES]\n",
 			flags:   []string{"CES"},
-			urgency: recommend.UrgencyUrgent,
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			name:    "suspected cauda equina, in the red flags",
+			in:      "red_flags: [suspected cauda equina]\nage: 45\npain_level: 5\n",
+			flags:   []string{"suspected cauda equina"},
+			urgency: recommend.UrgencyEmergency,
 		},
 		{
 			name:    "an also_called name, in the wrong list",
@@ -471,9 +479,24 @@ func TestNamedRedFlags(t *testing.T) {
 		{"Saddle anaesthesia", []string{"saddle_numbness"}},
 		{"saddle-anaesthesia", []string{"saddle_numbness"}},
 		{"saddleAnaesthesia", []string{"saddle_numbness"}},
-		{"Cauda equina syndrome", []string{"known_serious_spinal_condition"}},
-		{"CES", []string{"known_serious_spinal_condition"}},
-		{"suspected ces", []string{"known_serious_spinal_condition"}},
+		// Cauda equina syndrome named is suspected now, the emergency;
+		// the known condition's label names it only as treated.
+		{"Cauda equina syndrome", []string{"suspected_cauda_equina"}},
+		{"cauda equina syndrome already treated", []string{"suspected_cauda_equina", "known_serious_spinal_condition"}},
+		{"CES", []string{"suspected_cauda_equina"}},
+		{"suspected ces", []string{"suspected_cauda_equina"}},
+		{"cauda equina", []string{"suspected_cauda_equina"}},
+		// A person's words for the cauda equina signs.
+		{"numb down there", []string{"saddle_numbness"}},
+		{"I can't feel the toilet paper", []string{"saddle_numbness"}},
+		{"numbness in the saddle area", []string{"saddle_numbness"}},
+		{"pins and needles in my bottom", []string{"saddle_numbness", "leg_numbness_or_tingling"}},
+		{"lost bowel control", []string{"bladder_bowel_dysfunction"}},
+		{"I can't empty my bladder", []string{"bladder_bowel_dysfunction"}},
+		{"can't hold my urine", []string{"bladder_bowel_dysfunction"}},
+		{"loss of sexual function", []string{"sexual_dysfunction"}},
+		{"leg weakness getting worse", []string{"leg_weakness", "progressive_leg_weakness"}},
+		{"fever and back pain", []string{"fever_or_chills"}},
 		{"Metastatic carcinoma", []string{"history_of_cancer"}},
 		{"metastases", []string{"history_of_cancer"}},
 		{"spinal metastases", []string{"known_serious_spinal_condition", "history_of_cancer"}},
@@ -808,6 +831,10 @@ func TestUnknownEntrySuggestsWhatItNames(t *testing.T) {
 			`unknown red flag (did you mean "leg_numbness_or_tingling"?)`},
 		{"two red flags in one entry", recommend.Profile{RedFlags: []string{"foot drop with a fever and chills"}},
 			`unknown red flag (did you mean "leg_weakness" and "fever_or_chills", each an entry of its own?)`},
+		// The suggestion is the emergency, not the known condition's
+		// two-day review, which a person following it would get.
+		{"cauda equina syndrome", recommend.Profile{RedFlags: []string{"cauda equina syndrome"}},
+			`unknown red flag (did you mean "suspected_cauda_equina"?)`},
 		{"a close id wins", recommend.Profile{RedFlags: []string{"saddle numbness"}},
 			`unknown red flag (did you mean "saddle_numbness"?)`},
 		{"nothing named", recommend.Profile{RedFlags: []string{"sore toe"}}, "unknown red flag"},

@@ -55,6 +55,9 @@ var (
 		{"abdominal_pain_or_pulsation"}, {"urinary_pain_with_flank_pain"},
 		{"morning_stiffness", "waking_second_half_of_night"},
 		{"night_pain", "long_term_steroids"},
+		// Cauda equina syndrome told as suspected, alone and beside the
+		// diagnosis on the record that its name also counts.
+		{"suspected_cauda_equina"}, {"suspected_cauda_equina", "known_serious_spinal_condition"},
 	}
 	clinicalAggravatorSets = [][]string{
 		nil,
@@ -82,7 +85,7 @@ var (
 	clinicalPainLevels    = []int{0, 4, 8}
 	clinicalSittingHours  = []float64{0, 9.5}
 	clinicalLegSymptoms   = []string{"pain_below_knee", "leg_numbness_or_tingling"}
-	clinicalCaudaEquina   = []string{"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "symptoms_in_both_legs"}
+	clinicalCaudaEquina   = []string{"bladder_bowel_dysfunction", "saddle_numbness", "sexual_dysfunction", "symptoms_in_both_legs", "suspected_cauda_equina"}
 	clinicalInversionFrom = []string{"disc_herniation", "degenerative_disc_disease", "spinal_stenosis"}
 )
 

@@ -109,9 +109,10 @@ func termIDs(ts []recommend.Term) []string {
 // every id they name still exists, so that a renamed flag, condition, tag
 // or kind fails loudly instead of making an invariant pass vacuously.
 var (
-	// emergencyFlags are the signs of cauda equina syndrome: each must
-	// always give an emergency referral that withholds movement advice.
-	emergencyFlags = []string{"bladder_bowel_dysfunction", "saddle_numbness"}
+	// emergencyFlags are the signs of cauda equina syndrome, and the
+	// syndrome told as suspected: each must always give an emergency
+	// referral that withholds movement advice.
+	emergencyFlags = []string{"bladder_bowel_dysfunction", "saddle_numbness", "suspected_cauda_equina"}
 	// discConditions must never be recommended a flexionTag movement
 	// without a caution.
 	discConditions = []string{"disc_herniation", "degenerative_disc_disease"}
