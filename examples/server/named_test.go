@@ -457,6 +457,12 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 		{"a red flag misspelt beside the profile", `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 		{"the profile given twice, the higher pain first", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "profile": {"pain_level": 2}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 		{"after a byte order mark", "\uFEFF" + `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		// A syntax error after the profile, or in it, hides nothing the
+		// profile says before the error.
+		{"a trailing comma after the wrapper", `{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking",}`, recommend.UrgencyEmergency, true},
+		{"a trailing comma, belly pain with a pain of 9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking",}`, recommend.UrgencyEmergency, true},
+		{"a trailing comma in the profile", `{"profile": {"red_flags": ["saddle_numbnes"],}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"a missing comma in the profile, after the pain", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9 "age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

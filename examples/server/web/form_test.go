@@ -323,6 +323,15 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 		{"415: a form sent as text, an age alone", http.MethodPost, "/", "text/plain",
 			"age=12", http.StatusUnsupportedMediaType, "routine",
 			"Age in years was given in what was sent, which this page could not read as a form, so it is counted toward any referral, to be safe, and filled in below."},
+		// An explain request's JSON counts as the server's routes count
+		// it: its wrapped profile as a profile, as far as a syntax error
+		// lets it be read.
+		{"415: an explain request, a red flag misspelt", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking"}`, http.StatusUnsupportedMediaType, "emergency", ""},
+		{"415: an explain request, belly pain with a pain of 9", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, http.StatusUnsupportedMediaType, "emergency", ""},
+		{"415: an explain request with a trailing comma", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking",}`, http.StatusUnsupportedMediaType, "emergency", ""},
 		{"415: nothing named", http.MethodPost, "/", "application/json", `{"age": 40}`, http.StatusUnsupportedMediaType, "", ""},
 		{"415: a JSON profile that names no term and refers", http.MethodPost, "/", "application/json", `{"age": 12}`, http.StatusUnsupportedMediaType, "routine",
 			"This page reads answers sent from its form, and what was sent is not a form"},

@@ -577,6 +577,10 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	var probs []problem
 	if isJSON {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
+		// A profile wrapped as an explain request wraps it counts as
+		// the server's routes count it (a typo in it as what its "did
+		// you mean" names), read as far as a syntax error lets it be.
+		p = namedterms.Wrapped(eng, p, body, len(body) < MaxFormBytes)
 		var named recommend.Profile
 		probs = inBody.addNamed(eng, &named, body, nil)
 		namedterms.JoinProfile(&p, named)
