@@ -357,13 +357,15 @@ func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 // body, or the address itself, reports. An entry of red_flags or
 // conditions in the query that the vocabulary lacks
 // (red_flags=saddle_numbnes) counts as the page counts it in its address
-// (web.FormAnswers): as what its "did you mean" names; the query's
-// problem names its parameter.
+// (web.FormAnswers): as what its "did you mean" names; and a number or a
+// choice in the query counts with the body's as a field given twice, as
+// the one whose referrals are the most pressing (web.JoinForm), so that
+// ?pain_level=9 beside the body's belly pain is the emergency the page's
+// address gives; the query's problem names its parameter.
 func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
 	if eng != nil {
-		qp, _ := web.FormAnswers(eng, r.URL.RawQuery)
-		namedterms.JoinProfile(&p, qp)
+		p = web.JoinForm(eng, p, r.URL.RawQuery)
 	}
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }

@@ -411,6 +411,13 @@ func TestQueryEntryTheVocabularyLacks(t *testing.T) {
 		{"recommend: a condition misspelt, beside the body's cancer", "/recommend?conditions=sciatca", `{"red_flags": ["history_of_cancer"]}`, recommend.UrgencyEmergency},
 		{"recommend: an entry that stands for nothing", "/recommend?red_flags=zzz", `{}`, ""},
 		{"explain: a red flag misspelt", "/explain?red_flags=saddle_numbnes", `{"profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency},
+		// A number in the query counts with the body's as a field given
+		// twice does, as the page's address counts it.
+		{"recommend: a pain of 9 beside the body's belly pain", "/recommend?pain_level=9", `{"red_flags": ["abdominal_pain_or_pulsation"]}`, recommend.UrgencyEmergency},
+		{"recommend: a pain of 9, the body's 3", "/recommend?pain_level=9", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 3}`, recommend.UrgencyEmergency},
+		{"recommend: a pain of 2, the body's 9", "/recommend?pain_level=2", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, recommend.UrgencyEmergency},
+		{"recommend: an age of 40, no belly pain", "/recommend?age=40", `{"pain_level": 9}`, ""},
+		{"explain: a pain of 9 beside the profile's belly pain", "/explain?pain_level=9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"]}, "movement": "walking"}`, recommend.UrgencyEmergency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -256,6 +256,13 @@ func TestAddressEntryTheVocabularyLacks(t *testing.T) {
 			"&#34;zzz&#34;: unknown red flag. It was given in the address of this page"},
 		{"post: the same entry posted, for comparison", http.MethodPost, "/", "application/x-www-form-urlencoded", "red_flags=saddle_numbnes",
 			http.StatusBadRequest, "emergency", "&#34;saddle_numbnes&#34;: unknown red flag (did you mean &#34;saddle_numbness&#34;?)."},
+		// A post's address counts as a GET's does.
+		{"post: a red flag misspelt in the address", http.MethodPost, "/?red_flags=saddle_numbnes", "application/x-www-form-urlencoded", "pain_level=3",
+			http.StatusBadRequest, "emergency", "&#34;red_flags&#34; was sent in the address, where the page does not read it as an answer, though what it says that can change a referral is counted, to be safe: send it in the form."},
+		{"post: a pain of 9 in the address, the form's 3 beside belly pain", http.MethodPost, "/?pain_level=9", "application/x-www-form-urlencoded", "pain_level=3&red_flags=abdominal_pain_or_pulsation",
+			http.StatusBadRequest, "emergency", ""},
+		{"post: a pain of 2 in the address, the form's 9 beside belly pain", http.MethodPost, "/?pain_level=2", "application/x-www-form-urlencoded", "pain_level=9&red_flags=abdominal_pain_or_pulsation",
+			http.StatusBadRequest, "emergency", ""},
 		{"415: a form sent as text, a red flag misspelt", http.MethodPost, "/", "text/plain", "red_flags=saddle_numbnes",
 			http.StatusUnsupportedMediaType, "emergency", "It was given in what was sent, which this page could not read as a form; toward any referral it is read as the form reads it, to be safe."},
 	}

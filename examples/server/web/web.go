@@ -494,6 +494,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		// another answer reports: the referrals of what could be read
 		// are shown above the form, the rest of the advice withheld.
 		tp, counted := in.triageProfile(eng, p, len(eprobs) == 0 && ci != nil)
+		if r.URL.RawQuery != "" {
+			// What the address says that can change a referral counts
+			// as a GET's address counts it: an entry the vocabulary
+			// lacks as what its "did you mean" names, a pain beside a
+			// red flag as the pain, the most pressing of the form's
+			// and the address's.
+			tp = JoinForm(eng, tp, r.URL.RawQuery)
+		}
 		pg.setProblems(countedProblems(voc, probs, counted))
 		if !h.showReferrals(w, r, eng, pg, tp) {
 			return
@@ -802,7 +810,7 @@ func unknownFields(r *http.Request) (probs []problem, unread []string) {
 	}
 	query, parts := formValues(r.URL.RawQuery)
 	for _, k := range slices.Sorted(maps.Keys(query)) {
-		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it as an answer, though what it says that can change a referral is counted, to be safe: send it in the form.", cutField(k))})
 		unread = append(unread, k)
 		unread = append(unread, query[k]...)
 	}
