@@ -25,9 +25,12 @@ type namedFlag struct {
 }
 
 // textWord is a word of a text, as namedRedFlags reads it: a run of
-// letters and digits (ASCII, or their full-width forms, read as ASCII),
-// lowercased, with the apostrophes within it left out ("can't" is
-// "cant"; see isApostrophe), with its offset, whether the text joins it to the word
+// letters and digits (ASCII, or their full-width forms, read as ASCII;
+// the ligatures æ and œ as the two letters they join, as "anæsthesia" is
+// "anaesthesia"), lowercased, with the apostrophes and the invisible
+// characters within it left out ("can't" is "cant", and "numb­ness"
+// with a soft hyphen "numbness"; see isApostrophe and isInvisible), with
+// its offset, whether the text joins it to the word
 // before with only joiners (false for the first word; see isJoiner), and
 // whether it is on the same line as the word before (false for the first
 // word; true when joined).
@@ -47,7 +50,7 @@ func textWords(text []byte) []textWord {
 	var b []byte
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
-		if _, ok := wordByte(r); !ok {
+		if !isWordRune(r) {
 			if !isJoiner(r) {
 				joined = false
 			}
@@ -62,8 +65,13 @@ func textWords(text []byte) []textWord {
 		for i < len(text) {
 			r, size := utf8.DecodeRune(text[i:])
 			c, ok := wordByte(r)
+			if lig := ligature(r); lig != "" {
+				b = append(b, lig...)
+				i += size
+				continue
+			}
 			if !ok {
-				if isApostrophe(r) {
+				if isApostrophe(r) || isInvisible(r) {
 					// What follows decides; at the end of text it is
 					// no rune, and no letter.
 					if r2, _ := utf8.DecodeRune(text[i+size:]); isWordRune(r2) {
@@ -140,11 +148,43 @@ func isApostrophe(r rune) bool {
 	return r == '\'' || r == '\u2019' || r == '\u02BC'
 }
 
+// ligature returns the two ASCII letters the ligature r joins: "ae" for
+// æ, "oe" for œ, in r's case ("AE" for Æ), or "" for any other rune. A
+// British text may write "anæsthesia", "fæcal" or "œdema".
+func ligature(r rune) string {
+	switch r {
+	case 'æ':
+		return "ae"
+	case 'Æ':
+		return "AE"
+	case 'œ':
+		return "oe"
+	case 'Œ':
+		return "OE"
+	}
+	return ""
+}
+
+// isInvisible reports whether r is a character a word processor or a
+// web page writes inside a word without showing it: a soft hyphen
+// (U+00AD, where a line may break), a zero-width space, non-joiner or
+// joiner (U+200B to U+200D), a word joiner (U+2060) or a zero-width
+// no-break space (U+FEFF). Between two letters it is read as nothing,
+// as an apostrophe is: "numb­ness" is "numbness". Elsewhere it joins two
+// words (see isJoiner).
+func isInvisible(r rune) bool {
+	switch r {
+	case '\u00AD', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return true
+	}
+	return false
+}
+
 // isWordRune reports whether r is a letter or digit of a word (see
-// wordByte).
+// wordByte), or a ligature of two (see ligature).
 func isWordRune(r rune) bool {
 	_, ok := wordByte(r)
-	return ok
+	return ok || ligature(r) != ""
 }
 
 func isWordByte(c byte) bool {
@@ -421,7 +461,10 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // on the same line. What a
 // word processor or a web page writes for those joiners joins them too
 // (a no-break space, a Unicode dash or hyphen, a zero-width space), and
-// full-width letters are read as their ASCII letters. A text that looks
+// full-width letters are read as their ASCII letters; within a word, a
+// soft hyphen or a zero-width space is read as nothing, and the
+// ligatures æ and œ as "ae" and "oe", so "saddle anæsthesia" names
+// saddle_numbness. A text that looks
 // UTF-16 or UTF-32 (a byte order mark, or NUL bytes beside its first
 // ASCII character: a profile saved as "Unicode") is read both as it is
 // and as that encoding. A text that says "no saddle numbness" names it too:

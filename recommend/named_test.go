@@ -138,6 +138,14 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// The ligature is read as its letters: the name is
+			// "saddle anaesthesia", whole.
+			name:    "a name with a ligature, in the red flags",
+			in:      `{"red_flags": ["saddle an\u00e6sthesia"]}`,
+			flags:   []string{"saddle an\u00e6sthesia"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			name:  "in the red flags, too far from any to be a typo",
 			in:    "red_flags: [numb]\n",
 			flags: []string{"numb"},
@@ -457,6 +465,18 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle\u2212numbness", []string{"saddle_numbness"}},
 		{"saddle\uff3fnumbness", []string{"saddle_numbness"}},
 		{"saddleNumbness", []string{"saddle_numbness"}},
+		// Within a word, a soft hyphen or a zero-width character is read
+		// as nothing, and the ligatures as their letters: a British
+		// text's "anæsthesia" is "anaesthesia".
+		{"saddle numb\u00adness", []string{"saddle_numbness"}},
+		{"saddle numb\u200bness", []string{"saddle_numbness"}},
+		{"saddle numb\u2060ness", []string{"saddle_numbness"}},
+		{"saddle an\u00e6sthesia", []string{"saddle_numbness"}},
+		{"SADDLE AN\u00c6STHESIA", []string{"saddle_numbness"}},
+		{"f\u00e6cal incontinence", []string{"bladder_bowel_dysfunction"}},
+		{"leuk\u00e6mia", []string{"history_of_cancer"}},
+		{"pro\u00adces\u00adses", nil},
+		{"saddle\u00e6numbness", nil},
 		// Saved as "Unicode": read as UTF-16 or UTF-32 too. A text that
 		// only looks so keeps what it names as it is.
 		{wide("\uFEFFleg_weakness, saddle numbness", 2, false), []string{"leg_weakness", "saddle_numbness"}},
