@@ -146,6 +146,14 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// An id in camel case, with the side: the words of
+			// leg_weakness.
+			name:    "a side run together with a red flag's words",
+			in:      `{"red_flags": ["leftLegWeakness"]}`,
+			flags:   []string{"leftLegWeakness"},
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
 			name:  "in the red flags, too far from any to be a typo",
 			in:    "red_flags: [numb]\n",
 			flags: []string{"numb"},
@@ -582,6 +590,10 @@ func TestNamedRedFlags(t *testing.T) {
 		{"can't lift my foot", []string{"leg_weakness"}},
 		{"Pott's disease", []string{"known_serious_spinal_condition"}},
 		{"can' t pee", nil},
+		// "can not" is "cannot".
+		{"I can not pee", []string{"bladder_bowel_dysfunction"}},
+		{"can not lift my foot", []string{"leg_weakness"}},
+		{"can\nnot pee", nil},
 		{"can\u02bct pee", []string{"bladder_bowel_dysfunction"}},
 		{"saddle' numbness", nil},
 		{"cant pee'", []string{"bladder_bowel_dysfunction"}},
@@ -636,6 +648,17 @@ func TestNamedRedFlags(t *testing.T) {
 		{"pain below my left knee", []string{"pain_below_knee"}},
 		{"my left leg is weak", []string{"leg_weakness"}},
 		{"Left leg weak", []string{"leg_weakness"}},
+		// A side run together with a name's words, as in an id written
+		// in camel case, before them or between them; not before a
+		// name of one word.
+		{"leftLegWeakness", []string{"leg_weakness"}},
+		{"weakLeftLeg", []string{"leg_weakness"}},
+		{"rightLegWeak", []string{"leg_weakness"}},
+		{"numbRightFoot", []string{"leg_numbness_or_tingling"}},
+		{"leftover", nil},
+		{"rightly", nil},
+		{"weakleft", nil},
+		{"leftces", nil},
 		{"weak left\nleg", nil},
 		{"weakness in my left hand", nil},
 		{"weak right now", nil},
