@@ -560,6 +560,16 @@ func TestNamedRedFlags(t *testing.T) {
 		{"I cannot pass urine", []string{"bladder_bowel_dysfunction"}},
 		{"unable to urinate", []string{"bladder_bowel_dysfunction"}},
 		{"numb bottom", []string{"saddle_numbness"}},
+		// The clinic's words for the cauda equina signs.
+		{"saddle area numbness", []string{"saddle_numbness"}},
+		{"numbness in the saddle area", []string{"saddle_numbness"}},
+		{"altered saddle sensation", []string{"saddle_numbness"}},
+		{"I cannot feel my bottom", []string{"saddle_numbness"}},
+		{"reduced bladder sensation", []string{"bladder_bowel_dysfunction"}},
+		{"incontinence of bowel", []string{"bladder_bowel_dysfunction"}},
+		{"both legs are weak", []string{"symptoms_in_both_legs", "leg_weakness"}},
+		{"both legs feel numb", []string{"symptoms_in_both_legs"}},
+		{"weakness of both legs", []string{"symptoms_in_both_legs"}},
 		{"Numbness around the anus", []string{"saddle_numbness"}},
 		// The words the disclaimer, the page and the emergency referral
 		// use for a red flag name it.
