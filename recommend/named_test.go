@@ -146,6 +146,14 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// Full-width digits, as a keyboard set to Japanese types
+			// them: the pain of 9 beside belly pain.
+			name:    "a pain in full-width digits, in a string",
+			in:      `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": "\uff19"}`,
+			flags:   []string{"abdominal_pain_or_pulsation"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
 			// An id in camel case, with the side: the words of
 			// leg_weakness.
 			name:    "a side run together with a red flag's words",

@@ -49,6 +49,7 @@ import (
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/namedterms"
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -904,7 +905,8 @@ func typedNumber(vals []string, whole bool) (v float64, ok bool) {
 	if len(vals) != 1 {
 		return 0, false
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
+	// Full-width digits ("９") are the digits a person typed.
+	v, err := strconv.ParseFloat(strings.TrimSpace(parse.ASCIIDigits(vals[0])), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(v) {
 		return 0, false
 	}
