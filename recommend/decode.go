@@ -657,11 +657,12 @@ func (r *profileReader) field(name string, v reflect.Value) error {
 	}
 	num, ok := tok.(json.Number)
 	if !ok {
-		// A number written as a string ("72") is read as the number, for
-		// Triage, when JSON would write it so (not Go's 0x1p3); the
-		// problem is reported all the same.
-		if s, isString := tok.(string); isString && parse.IsJSONNumber(strings.TrimSpace(s)) {
-			x, _ := numberValue(strings.TrimSpace(s), f)
+		// A number written as a string ("72", or in full-width digits,
+		// "７２") is read as the number, for Triage, when JSON would
+		// write it so (not Go's 0x1p3); the problem is reported all
+		// the same.
+		if s, isString := tok.(string); isString && parse.IsJSONNumber(strings.TrimSpace(parse.ASCIIDigits(s))) {
+			x, _ := numberValue(strings.TrimSpace(parse.ASCIIDigits(s)), f)
 			setNumber(v, x)
 			r.read = true
 		}

@@ -25,9 +25,13 @@ type namedFlag struct {
 }
 
 // textWord is a word of a text, as namedRedFlags reads it: a run of
-// letters and digits (ASCII, or their full-width forms, read as ASCII),
-// lowercased, with the apostrophes within it left out ("can't" is
-// "cant"; see isApostrophe), with its offset, whether the text joins it to the word
+// letters and digits (ASCII, or their full-width forms, read as ASCII;
+// the ligatures æ and œ as the two letters they join, as "anæsthesia" is
+// "anaesthesia"), lowercased, with the apostrophes and the invisible
+// characters within it left out ("can't" is "cant", and "numb­ness"
+// with a soft hyphen "numbness"; see isApostrophe and isInvisible), and
+// "can not", joined by joiners, read as the one word "cannot", so that
+// "I can not pee" names the name "cannot pee", with its offset, whether the text joins it to the word
 // before with only joiners (false for the first word; see isJoiner), and
 // whether it is on the same line as the word before (false for the first
 // word; true when joined).
@@ -47,7 +51,7 @@ func textWords(text []byte) []textWord {
 	var b []byte
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
-		if _, ok := wordByte(r); !ok {
+		if !isWordRune(r) {
 			if !isJoiner(r) {
 				joined = false
 			}
@@ -62,8 +66,13 @@ func textWords(text []byte) []textWord {
 		for i < len(text) {
 			r, size := utf8.DecodeRune(text[i:])
 			c, ok := wordByte(r)
+			if lig := ligature(r); lig != "" {
+				b = append(b, lig...)
+				i += size
+				continue
+			}
 			if !ok {
-				if isApostrophe(r) {
+				if isApostrophe(r) || isInvisible(r) {
 					// What follows decides; at the end of text it is
 					// no rune, and no letter.
 					if r2, _ := utf8.DecodeRune(text[i+size:]); isWordRune(r2) {
@@ -76,7 +85,13 @@ func textWords(text []byte) []textWord {
 			b = append(b, c)
 			i += size
 		}
-		out = append(out, textWord{word: strings.ToLower(string(b)), off: start, joined: joined, sameLine: len(out) > 0 && !broken})
+		w := textWord{word: strings.ToLower(string(b)), off: start, joined: joined, sameLine: len(out) > 0 && !broken}
+		if w.word == "not" && w.joined && len(out) > 0 && out[len(out)-1].word == "can" {
+			out[len(out)-1].word = "cannot" // "can not", one word
+			joined, broken = true, false
+			continue
+		}
+		out = append(out, w)
 		joined, broken = true, false
 	}
 	return out
@@ -140,11 +155,43 @@ func isApostrophe(r rune) bool {
 	return r == '\'' || r == '\u2019' || r == '\u02BC'
 }
 
+// ligature returns the two ASCII letters the ligature r joins: "ae" for
+// æ, "oe" for œ, in r's case ("AE" for Æ), or "" for any other rune. A
+// British text may write "anæsthesia", "fæcal" or "œdema".
+func ligature(r rune) string {
+	switch r {
+	case 'æ':
+		return "ae"
+	case 'Æ':
+		return "AE"
+	case 'œ':
+		return "oe"
+	case 'Œ':
+		return "OE"
+	}
+	return ""
+}
+
+// isInvisible reports whether r is a character a word processor or a
+// web page writes inside a word without showing it: a soft hyphen
+// (U+00AD, where a line may break), a zero-width space, non-joiner or
+// joiner (U+200B to U+200D), a word joiner (U+2060) or a zero-width
+// no-break space (U+FEFF). Between two letters it is read as nothing,
+// as an apostrophe is: "numb­ness" is "numbness". Elsewhere it joins two
+// words (see isJoiner).
+func isInvisible(r rune) bool {
+	switch r {
+	case '\u00AD', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return true
+	}
+	return false
+}
+
 // isWordRune reports whether r is a letter or digit of a word (see
-// wordByte).
+// wordByte), or a ligature of two (see ligature).
 func isWordRune(r rune) bool {
 	_, ok := wordByte(r)
-	return ok
+	return ok || ligature(r) != ""
 }
 
 func isWordByte(c byte) bool {
@@ -204,6 +251,17 @@ func isDeterminer(w string) bool {
 // "both" is not one (see isDeterminer).
 func isSide(w string) bool {
 	return w == "left" || w == "right"
+}
+
+// sidePrefix returns the side (see isSide) that w, a word as textWords
+// reads it, begins with, or "".
+func sidePrefix(w string) string {
+	for _, side := range []string{"left", "right"} {
+		if strings.HasPrefix(w, side) {
+			return side
+		}
+	}
+	return ""
 }
 
 // trimmed returns n without its first k words.
@@ -313,13 +371,20 @@ func (e *Engine) namedTerms(fi int, text []byte) []namedFlag {
 	var out []namedFlag
 	found := make([]bool, len(voc.entries))
 	for i := range words {
-		for _, ni := range voc.byFirst[words[i].word[0]] {
-			n := &voc.names[ni]
-			if found[n.entry] || !wordsAt(words, i, n.name) || spellsField(words, i, len(n.name.words)) {
-				continue
+		w := words[i].word
+		firsts := []byte{w[0]}
+		if side := sidePrefix(w); side != "" && len(side) < len(w) && w[len(side)] != w[0] {
+			firsts = append(firsts, w[len(side)]) // a name after a side run together with it
+		}
+		for _, c := range firsts {
+			for _, ni := range voc.byFirst[c] {
+				n := &voc.names[ni]
+				if found[n.entry] || !wordsAt(words, i, n.name) || spellsField(words, i, len(n.name.words)) {
+					continue
+				}
+				found[n.entry] = true
+				out = append(out, namedFlag{index: n.entry, off: words[i].off})
 			}
-			found[n.entry] = true
-			out = append(out, namedFlag{index: n.entry, off: words[i].off})
 		}
 	}
 	return out
@@ -354,7 +419,8 @@ func spellsField(words []textWord, i, n int) bool {
 // "numbness in the groin" is "numbness in my groin" and "numbness in
 // groin", as a chart or a person writes it. After the first word, text
 // may also say which side (see isSide) where want does not: "weak left
-// leg" is the name "weak leg".
+// leg" is the name "weak leg", and so are "weakLeftLeg" and, before
+// the name, "leftWeakLeg", a side run together with its words.
 func wordsAt(words []textWord, i int, want termName) bool {
 	loose := false // whether a determiner of want skipped parts it loosely
 	for k := 0; k < len(want.words); i++ {
@@ -378,12 +444,25 @@ func wordsAt(words []textWord, i int, want termName) bool {
 		}
 		loose = false
 		rest := words[i].word
-		for k < len(want.words) && strings.HasPrefix(rest, want.words[k]) {
-			rest = rest[len(want.words[k]):]
-			k++
-			if rest == "" {
+		for k < len(want.words) {
+			if strings.HasPrefix(rest, want.words[k]) {
+				rest = rest[len(want.words[k]):]
+				k++
+				if rest == "" {
+					break
+				}
+				continue
+			}
+			// A side run together with the words of the name, before
+			// them or between them ("leftLegWeakness", "weakLeftLeg"),
+			// as it may stand between them written apart; before a
+			// name of one word only where the name has more, so that
+			// a side does not make "CES" of "leftces".
+			side := sidePrefix(rest)
+			if side == "" || len(side) == len(rest) || (k == 0 && (len(rest) != len(words[i].word) || len(want.words) == 1)) {
 				break
 			}
+			rest = rest[len(side):]
 		}
 		if rest != "" {
 			return false
@@ -411,8 +490,11 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // run together, anywhere in the text: "saddle_numbness", "Saddle
 // numbness", "SADDLE-NUMBNESS" and "saddleNumbness" all name
 // saddle_numbness; an apostrophe within a word is read as nothing, so
-// "can't pee", "can’t pee" and "cant pee" all name the name "cant pee";
-// after a name's first word, an article or a possessive ("a", "the",
+// "can't pee", "can’t pee" and "cant pee" all name the name "cant pee",
+// and "can not" is read as "cannot"; "left" or "right" may stand before
+// or between a name's words, written apart or run together, so "weak
+// left leg" and "leftLegWeakness" name leg_weakness; after a name's
+// first word, an article or a possessive ("a", "the",
 // "my", "his"; not "both") may stand where the name has another one or
 // none, and the other way round, so "weakness in my leg" and "weakness
 // in leg" name the name "weakness in the leg"; "ces" names suspected_cauda_equina but
@@ -421,7 +503,10 @@ func wordsAt(words []textWord, i int, want termName) bool {
 // on the same line. What a
 // word processor or a web page writes for those joiners joins them too
 // (a no-break space, a Unicode dash or hyphen, a zero-width space), and
-// full-width letters are read as their ASCII letters. A text that looks
+// full-width letters are read as their ASCII letters; within a word, a
+// soft hyphen or a zero-width space is read as nothing, and the
+// ligatures æ and œ as "ae" and "oe", so "saddle anæsthesia" names
+// saddle_numbness. A text that looks
 // UTF-16 or UTF-32 (a byte order mark, or NUL bytes beside its first
 // ASCII character: a profile saved as "Unicode") is read both as it is
 // and as that encoding. A text that says "no saddle numbness" names it too:

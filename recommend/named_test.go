@@ -138,6 +138,30 @@ func TestNamedRedFlagsReachTriage(t *testing.T) {
 			urgency: recommend.UrgencyEmergency,
 		},
 		{
+			// The ligature is read as its letters: the name is
+			// "saddle anaesthesia", whole.
+			name:    "a name with a ligature, in the red flags",
+			in:      `{"red_flags": ["saddle an\u00e6sthesia"]}`,
+			flags:   []string{"saddle an\u00e6sthesia"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			// Full-width digits, as a keyboard set to Japanese types
+			// them: the pain of 9 beside belly pain.
+			name:    "a pain in full-width digits, in a string",
+			in:      `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": "\uff19"}`,
+			flags:   []string{"abdominal_pain_or_pulsation"},
+			urgency: recommend.UrgencyEmergency,
+		},
+		{
+			// An id in camel case, with the side: the words of
+			// leg_weakness.
+			name:    "a side run together with a red flag's words",
+			in:      `{"red_flags": ["leftLegWeakness"]}`,
+			flags:   []string{"leftLegWeakness"},
+			urgency: recommend.UrgencyUrgent,
+		},
+		{
 			name:  "in the red flags, too far from any to be a typo",
 			in:    "red_flags: [numb]\n",
 			flags: []string{"numb"},
@@ -465,6 +489,18 @@ func TestNamedRedFlags(t *testing.T) {
 		{"saddle\u2212numbness", []string{"saddle_numbness"}},
 		{"saddle\uff3fnumbness", []string{"saddle_numbness"}},
 		{"saddleNumbness", []string{"saddle_numbness"}},
+		// Within a word, a soft hyphen or a zero-width character is read
+		// as nothing, and the ligatures as their letters: a British
+		// text's "anæsthesia" is "anaesthesia".
+		{"saddle numb\u00adness", []string{"saddle_numbness"}},
+		{"saddle numb\u200bness", []string{"saddle_numbness"}},
+		{"saddle numb\u2060ness", []string{"saddle_numbness"}},
+		{"saddle an\u00e6sthesia", []string{"saddle_numbness"}},
+		{"SADDLE AN\u00c6STHESIA", []string{"saddle_numbness"}},
+		{"f\u00e6cal incontinence", []string{"bladder_bowel_dysfunction"}},
+		{"leuk\u00e6mia", []string{"history_of_cancer"}},
+		{"pro\u00adces\u00adses", nil},
+		{"saddle\u00e6numbness", nil},
 		// Saved as "Unicode": read as UTF-16 or UTF-32 too. A text that
 		// only looks so keeps what it names as it is.
 		{wide("\uFEFFleg_weakness, saddle numbness", 2, false), []string{"leg_weakness", "saddle_numbness"}},
@@ -555,6 +591,19 @@ func TestNamedRedFlags(t *testing.T) {
 		{"I cannot pass urine", []string{"bladder_bowel_dysfunction"}},
 		{"unable to urinate", []string{"bladder_bowel_dysfunction"}},
 		{"numb bottom", []string{"saddle_numbness"}},
+		// The clinic's words for the cauda equina signs.
+		{"saddle area numbness", []string{"saddle_numbness"}},
+		{"numbness in the saddle area", []string{"saddle_numbness"}},
+		{"altered saddle sensation", []string{"saddle_numbness"}},
+		{"I cannot feel my bottom", []string{"saddle_numbness"}},
+		{"9, and my bottom is numb", []string{"saddle_numbness"}},
+		{"my groin feels numb", []string{"saddle_numbness"}},
+		{"I can't control my bladder", []string{"bladder_bowel_dysfunction"}},
+		{"reduced bladder sensation", []string{"bladder_bowel_dysfunction"}},
+		{"incontinence of bowel", []string{"bladder_bowel_dysfunction"}},
+		{"both legs are weak", []string{"symptoms_in_both_legs", "leg_weakness"}},
+		{"both legs feel numb", []string{"symptoms_in_both_legs"}},
+		{"weakness of both legs", []string{"symptoms_in_both_legs"}},
 		{"Numbness around the anus", []string{"saddle_numbness"}},
 		// The words the disclaimer, the page and the emergency referral
 		// use for a red flag name it.
@@ -585,6 +634,10 @@ func TestNamedRedFlags(t *testing.T) {
 		{"can't lift my foot", []string{"leg_weakness"}},
 		{"Pott's disease", []string{"known_serious_spinal_condition"}},
 		{"can' t pee", nil},
+		// "can not" is "cannot".
+		{"I can not pee", []string{"bladder_bowel_dysfunction"}},
+		{"can not lift my foot", []string{"leg_weakness"}},
+		{"can\nnot pee", nil},
 		{"can\u02bct pee", []string{"bladder_bowel_dysfunction"}},
 		{"saddle' numbness", nil},
 		{"cant pee'", []string{"bladder_bowel_dysfunction"}},
@@ -639,6 +692,17 @@ func TestNamedRedFlags(t *testing.T) {
 		{"pain below my left knee", []string{"pain_below_knee"}},
 		{"my left leg is weak", []string{"leg_weakness"}},
 		{"Left leg weak", []string{"leg_weakness"}},
+		// A side run together with a name's words, as in an id written
+		// in camel case, before them or between them; not before a
+		// name of one word.
+		{"leftLegWeakness", []string{"leg_weakness"}},
+		{"weakLeftLeg", []string{"leg_weakness"}},
+		{"rightLegWeak", []string{"leg_weakness"}},
+		{"numbRightFoot", []string{"leg_numbness_or_tingling"}},
+		{"leftover", nil},
+		{"rightly", nil},
+		{"weakleft", nil},
+		{"leftces", nil},
 		{"weak left\nleg", nil},
 		{"weakness in my left hand", nil},
 		{"weak right now", nil},

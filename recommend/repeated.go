@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/backrules/backrules/internal/parse"
 )
 
 // A field given twice. An input that gives a number or a choice more
@@ -163,7 +165,7 @@ func (e *Engine) repeatedField(rp Repeated) repeatedField {
 	}
 	var rest []float64 // what is past maxRepeatedValues-2
 	for _, text := range rp.Values {
-		x, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		x, err := strconv.ParseFloat(strings.TrimSpace(parse.ASCIIDigits(text)), 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			continue // not a number; one too large is ±Inf, its bound
 		}

@@ -119,22 +119,24 @@ func (s *Server) writeUnsupported(w http.ResponseWriter, r *http.Request, limit 
 		// form's) is read as the request it is, for Triage: the pain
 		// beside the red flag counts too. The red flags it names were
 		// counted above, each with its problem.
-		if int64(len(text)) >= limit {
+		whole := int64(len(text)) < limit
+		if !whole {
 			text = append(text[:len(text):len(text)], ' ') // the start of a larger body: see writeTooLarge
 		}
 		// A bare profile sent to /explain, and an explain request sent
 		// to /recommend, are read as a 400 of the route reads them (see
-		// unreadExplainProfile and withWrappedProfile).
+		// unreadExplainProfile and namedterms.Wrapped); an explain
+		// request with a syntax error is read as far as it goes.
 		var read recommend.Profile
+		var req explainRequest
 		if r.URL.Path == "/explain" {
-			if req, _, _ := decodeExplain(text, eng); req.read {
-				read = withWrappedProfile(eng, req.Profile, text)
-			} else {
-				read, _ = decodeProfile(eng, text)
-			}
+			req, _, _ = decodeExplain(text, eng)
+		}
+		if req.read {
+			read = namedterms.Wrapped(eng, req.Profile, text, whole)
 		} else {
 			read, _ = decodeProfile(eng, text)
-			read = withWrappedProfile(eng, read, text)
+			read = namedterms.Wrapped(eng, read, text, whole)
 		}
 		namedterms.JoinProfile(&read, p)
 		p = read

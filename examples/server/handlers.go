@@ -226,7 +226,7 @@ func (s *Server) handleRecommend(w http.ResponseWriter, r *http.Request) {
 	p, err := decodeProfile(eng, body)
 	if err != nil {
 		if errors.Is(err, recommend.ErrInvalidProfile) {
-			p = withWrappedProfile(eng, p, body)
+			p = namedterms.Wrapped(eng, p, body, true)
 			s.writeInvalidProfile(w, r, eng, p, "invalid profile", profileProblems(err, "", nil), opts)
 			return
 		}
@@ -360,13 +360,15 @@ func recommendOptions(r *http.Request) (report.JSONOptions, []problem) {
 // body, or the address itself, reports. An entry of red_flags or
 // conditions in the query that the vocabulary lacks
 // (red_flags=saddle_numbnes) counts as the page counts it in its address
-// (web.FormAnswers): as what its "did you mean" names; the query's
-// problem names its parameter.
+// (web.FormAnswers): as what its "did you mean" names; and a number or a
+// choice in the query counts with the body's as a field given twice, as
+// the one whose referrals are the most pressing (web.JoinForm), so that
+// ?pain_level=9 beside the body's belly pain is the emergency the page's
+// address gives; the query's problem names its parameter.
 func (s *Server) writeInvalidQuery(w http.ResponseWriter, r *http.Request, eng *recommend.Engine, p recommend.Profile, probs []problem) {
 	probs = addNamedFlags(eng, &p, []byte(httpin.Text(r.URL.RawQuery)), probs)
 	if eng != nil {
-		qp, _ := web.FormAnswers(eng, r.URL.RawQuery)
-		namedterms.JoinProfile(&p, qp)
+		p = web.JoinForm(eng, p, r.URL.RawQuery)
 	}
 	s.writeInvalidProfile(w, r, eng, p, "invalid query", probs, report.JSONOptions{})
 }
@@ -696,7 +698,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		// referrals.
 		var p recommend.Profile
 		if req, _, _ := decodeExplain(body, eng); req.read && !over {
-			p = withWrappedProfile(eng, req.Profile, body)
+			p = namedterms.Wrapped(eng, req.Profile, body, true)
 		} else {
 			var named []problem
 			p, named = unreadExplainProfile(eng, body, !over)
@@ -722,7 +724,7 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 		} else {
 			// What the request gives beside its profile (a red flag
 			// outside the wrapper) counts too.
-			p = withWrappedProfile(eng, p, body)
+			p = namedterms.Wrapped(eng, p, body, true)
 		}
 		s.writeInvalidProfile(w, r, eng, p, "invalid explain request", probs, report.JSONOptions{})
 		return
@@ -773,48 +775,6 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 	httpjson.WriteBody(w, http.StatusOK, buf.Bytes())
 }
 
-// withWrappedProfile returns p, what /recommend or /explain could read of
-// body, a request with problems, with body's fields and the profile it
-// wraps under a "profile" key read as one profile, for the referrals of
-// the 400: an entry the vocabulary lacks as what its "did you mean"
-// names, a pain beside a red flag as the pain, a field given both inside
-// and outside as a field given twice. Before, /recommend read an explain
-// request's profile only for the names it held whole, and /explain did
-// not read a red flag given beside the profile at all
-// ({"red_flags": ["saddle_numbness"], "profile": {}, ...} got no
-// referral).
-func withWrappedProfile(eng *recommend.Engine, p recommend.Profile, body []byte) recommend.Profile {
-	if eng == nil {
-		return p
-	}
-	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\uFEFF")))
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return p
-	}
-	// Every profile the body wraps, a "profile" given twice too.
-	objs := [][]byte{body}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return p
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return p
-		}
-		if raw = bytes.TrimSpace(raw); key == "profile" && len(raw) > 0 && raw[0] == '{' {
-			objs = append(objs, raw)
-		}
-	}
-	if len(objs) == 1 {
-		return p
-	}
-	wp, _ := decodeProfile(eng, joinObjects(objs))
-	namedterms.JoinProfile(&wp, p)
-	return wp
-}
-
 // unreadExplainProfile returns, for body, an explain request whose
 // profile could not be read (whole is false for the start of a larger
 // body), the profile to triage and a problem for each term counted: what
@@ -834,6 +794,9 @@ func unreadExplainProfile(eng *recommend.Engine, body []byte, whole bool) (recom
 		body = append(body[:len(body):len(body)], ' ') // the start of a larger body: see writeTooLarge
 	}
 	read, _ := decodeProfile(eng, body)
+	// A profile wrapped as an explain request wraps it, read as far as
+	// a syntax error lets it be (a trailing comma), counts too.
+	read = namedterms.Wrapped(eng, read, body, whole)
 	namedterms.JoinProfile(&read, p)
 	return read, probs
 }
@@ -967,7 +930,7 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 			// twice as it does in one profile: the entries of every
 			// list, the most pressing number or choice. Its problems
 			// are not reported: their positions are not the body's.
-			p, _ = decodeProfile(eng, joinObjects(append([][]byte{rawProfile}, again...)))
+			p, _ = decodeProfile(eng, namedterms.JoinObjects(append([][]byte{rawProfile}, again...)))
 		}
 		req.Profile, req.read = p, true
 	}
@@ -975,24 +938,6 @@ func decodeExplain(body []byte, eng *recommend.Engine) (explainRequest, *textPos
 		return req, nil, probs
 	}
 	return req, at, nil
-}
-
-// joinObjects returns the JSON objects objs, each of which starts with
-// '{', as one object holding the members of each in turn.
-func joinObjects(objs [][]byte) []byte {
-	out := []byte{'{'}
-	for _, o := range objs {
-		inner := bytes.TrimSpace(o[1:])
-		inner = bytes.TrimSpace(bytes.TrimSuffix(inner, []byte("}")))
-		if len(inner) == 0 {
-			continue
-		}
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out = append(out, inner...)
-	}
-	return append(out, '}')
 }
 
 // skip returns the offset of the first byte at or after off that is not

@@ -411,6 +411,13 @@ func TestQueryEntryTheVocabularyLacks(t *testing.T) {
 		{"recommend: a condition misspelt, beside the body's cancer", "/recommend?conditions=sciatca", `{"red_flags": ["history_of_cancer"]}`, recommend.UrgencyEmergency},
 		{"recommend: an entry that stands for nothing", "/recommend?red_flags=zzz", `{}`, ""},
 		{"explain: a red flag misspelt", "/explain?red_flags=saddle_numbnes", `{"profile": {}, "movement": "walking"}`, recommend.UrgencyEmergency},
+		// A number in the query counts with the body's as a field given
+		// twice does, as the page's address counts it.
+		{"recommend: a pain of 9 beside the body's belly pain", "/recommend?pain_level=9", `{"red_flags": ["abdominal_pain_or_pulsation"]}`, recommend.UrgencyEmergency},
+		{"recommend: a pain of 9, the body's 3", "/recommend?pain_level=9", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 3}`, recommend.UrgencyEmergency},
+		{"recommend: a pain of 2, the body's 9", "/recommend?pain_level=2", `{"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}`, recommend.UrgencyEmergency},
+		{"recommend: an age of 40, no belly pain", "/recommend?age=40", `{"pain_level": 9}`, ""},
+		{"explain: a pain of 9 beside the profile's belly pain", "/explain?pain_level=9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"]}, "movement": "walking"}`, recommend.UrgencyEmergency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -457,6 +464,12 @@ func TestRecommendReadsAWrappedProfile(t *testing.T) {
 		{"a red flag misspelt beside the profile", `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 		{"the profile given twice, the higher pain first", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "profile": {"pain_level": 2}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 		{"after a byte order mark", "\uFEFF" + `{"red_flags": ["saddle_numbnes"], "profile": {"age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		// A syntax error after the profile, or in it, hides nothing the
+		// profile says before the error.
+		{"a trailing comma after the wrapper", `{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking",}`, recommend.UrgencyEmergency, true},
+		{"a trailing comma, belly pain with a pain of 9", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking",}`, recommend.UrgencyEmergency, true},
+		{"a trailing comma in the profile", `{"profile": {"red_flags": ["saddle_numbnes"],}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
+		{"a missing comma in the profile, after the pain", `{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9 "age": 40}, "movement": "walking"}`, recommend.UrgencyEmergency, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@
 package namedterms
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 
 	"github.com/backrules/backrules/recommend"
@@ -58,4 +60,87 @@ func Add(eng *recommend.Engine, p *recommend.Profile, text []byte, added func(fi
 	}
 	add(&p.RedFlags, RedFlags, eng.NamedRedFlags(text))
 	add(&p.Conditions, Conditions, eng.NamedReferralConditions(text))
+}
+
+// Wrapped returns p, what a handler could read of body, a request with
+// problems, with body's fields and each profile it wraps under a
+// "profile" key (an explain request's, given twice too) read by eng as
+// one profile, for the referrals of the answer that refuses it: an
+// entry the vocabulary lacks as what its "did you mean" names, a pain
+// beside a red flag as the pain, a field given both inside and outside
+// as a field given twice. A body with a syntax error is read as far as
+// it goes, as recommend.Engine.DecodeProfile reads one: the wrapped
+// profiles before the error count, and so does the part of one that the
+// error cuts short, so that a trailing comma does not hide what the
+// profile says. whole is false for the start of a larger body, which is
+// not read so, since the cut may leave a shorter value (of "pain_level":
+// 10, 1): p is returned as it is for it, as when body wraps no profile,
+// or eng is nil.
+func Wrapped(eng *recommend.Engine, p recommend.Profile, body []byte, whole bool) recommend.Profile {
+	if eng == nil || !whole {
+		return p
+	}
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\uFEFF")))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return p
+	}
+	// Every profile the body wraps, a "profile" given twice too, and the
+	// start of one a syntax error cuts short.
+	var objs [][]byte
+	var cutShort []byte
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			break
+		}
+		start := int(dec.InputOffset())
+		for start < len(body) && bytes.IndexByte([]byte(" \t\r\n:"), body[start]) >= 0 {
+			start++
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if key == "profile" && start < len(body) && body[start] == '{' {
+				cutShort = body[start:]
+			}
+			break
+		}
+		if raw = bytes.TrimSpace(raw); key == "profile" && len(raw) > 0 && raw[0] == '{' {
+			objs = append(objs, raw)
+		}
+	}
+	if len(objs) == 0 && cutShort == nil {
+		return p
+	}
+	// The wrapped profiles first, then the body's own fields, whose
+	// syntax error, if any, stops the reading only after them; a
+	// profile cut short instead of the body, last, read up to its error.
+	if cutShort != nil {
+		objs = append(objs, cutShort)
+	} else {
+		objs = append(objs, body)
+	}
+	wp, _ := eng.DecodeProfile(bytes.NewReader(JoinObjects(objs)))
+	JoinProfile(&wp, p)
+	return wp
+}
+
+// JoinObjects returns the JSON objects objs, each of which starts with
+// '{', as one object holding the members of each in turn. The last may
+// be cut short, or have a syntax error: the object returned has it
+// where the last one has it.
+func JoinObjects(objs [][]byte) []byte {
+	out := []byte{'{'}
+	for _, o := range objs {
+		inner := bytes.TrimSpace(o[1:])
+		inner = bytes.TrimSpace(bytes.TrimSuffix(inner, []byte("}")))
+		if len(inner) == 0 {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, inner...)
+	}
+	return append(out, '}')
 }

@@ -81,3 +81,43 @@ func TestJoinProfile(t *testing.T) {
 		t.Errorf("JoinProfile wrote to the array under p's red flags: %q", flags)
 	}
 }
+
+// TestWrapped checks that Wrapped reads the profiles a body wraps under
+// "profile" with the body's own fields as one profile, joined to what
+// the caller read, as far as a syntax error lets them be read, and that
+// it reads nothing of a body that wraps none, or of the start of a
+// larger one.
+func TestWrapped(t *testing.T) {
+	eng, err := recommend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := recommend.Profile{RedFlags: []string{"night_pain"}}
+	tests := []struct {
+		name, body string
+		whole      bool
+		want       recommend.Profile
+	}{
+		{"a wrapped profile, a field beside it", `{"profile": {"pain_level": 9}, "age": 40, "movement": "walking"}`, true,
+			recommend.Profile{PainLevel: 9, Age: 40, RedFlags: []string{"night_pain"}}},
+		{"a trailing comma after it", `{"profile": {"pain_level": 9}, "movement": "walking",}`, true,
+			recommend.Profile{PainLevel: 9, RedFlags: []string{"night_pain"}}},
+		{"a trailing comma in it", `{"profile": {"pain_level": 9, "age": 40,}, "movement": "walking"}`, true,
+			recommend.Profile{PainLevel: 9, Age: 40, RedFlags: []string{"night_pain"}}},
+		{"a syntax error before it", `{"movement": walking, "profile": {"pain_level": 9}}`, true, read},
+		{"none wrapped", `{"pain_level": 9}`, true, read},
+		{"not an object", `["profile"]`, true, read},
+		{"the start of a larger body", `{"profile": {"pain_level": 9}, "movement": "wal`, false, read},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := namedterms.Wrapped(eng, read, []byte(tt.body), tt.whole)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Wrapped (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if got := namedterms.Wrapped(nil, read, []byte(`{"profile": {"pain_level": 9}}`), true); !cmp.Equal(read, got) {
+		t.Errorf("Wrapped with a nil engine = %+v, want p as it is", got)
+	}
+}

@@ -146,6 +146,20 @@ var (
 // 7.5, 1e3), the only form ToJSON keeps.
 func IsJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
 
+// ASCIIDigits returns s with its full-width digits, point, minus and
+// plus signs (U+FF10 to U+FF19, U+FF0E, U+FF0D, U+FF0B), which a
+// keyboard set to type Japanese or Chinese writes, as their ASCII forms:
+// "９" is "9". Where s wants a number, a person typed one.
+func ASCIIDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 0xFF10 <= r && r <= 0xFF19, r == 0xFF0E, r == 0xFF0D, r == 0xFF0B:
+			return r - 0xFEE0
+		}
+		return r
+	}, s)
+}
+
 func (w *jsonWriter) scalar(n *yaml.Node) {
 	switch tag := n.ShortTag(); {
 	case tag == "!!null":

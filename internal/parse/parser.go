@@ -398,10 +398,10 @@ const ReservedMovementID = "referral"
 // set (a kind, an urgency, a step) is read with text instead: the
 // compile stage checks it against the set, with a did-you-mean, and a
 // second message here for the same mistake would add nothing.
-func (p *fileParser) id(n *yaml.Node, what string) (Text, bool) {
+func (p *fileParser) id(n *yaml.Node, what string, reserved ...string) (Text, bool) {
 	t, ok := p.text(n, what)
 	if ok && !idPattern.MatchString(t.S) {
-		p.iss.Add(t.Pos, "%s %q is not valid: %s", what, t.S, idRule(t.S))
+		p.iss.Add(t.Pos, "%s %q is not valid: %s", what, t.S, idRule(t.S, reserved...))
 		return t, false
 	}
 	return t, ok
@@ -430,11 +430,15 @@ func (p *fileParser) ids(n *yaml.Node, what string) []Text {
 }
 
 // idRule explains what an id looks like, with a corrected id for s when
-// lowercasing it and joining its words with '_' gives one.
-func idRule(s string) string {
+// lowercasing it and joining its words with '_' gives one, and it is not
+// one of the reserved ids, which would only be refused in turn.
+func idRule(s string, reserved ...string) string {
 	msg := "an id starts with a lowercase letter and uses only lowercase letters, digits, '_' and '-'"
 	fixed := strings.Join(strings.Fields(strings.ToLower(s)), "_")
-	if fixed != s && idPattern.MatchString(fixed) {
+	switch {
+	case slices.Contains(reserved, fixed):
+		msg += fmt.Sprintf(" (%q is reserved: choose another id)", fixed)
+	case fixed != s && idPattern.MatchString(fixed):
 		msg += fmt.Sprintf(" (did you mean %q?)", fixed)
 	}
 	return msg
@@ -844,7 +848,7 @@ func (p *fileParser) movement(n *yaml.Node) {
 				How: p.str(lf["how"], "the level's how")})
 		}
 	}
-	id, ok := p.id(f["id"], "the movement id")
+	id, ok := p.id(f["id"], "the movement id", ReservedMovementID)
 	if !ok {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/backrules/backrules/internal/httpin"
+	"github.com/backrules/backrules/internal/namedterms"
 	"github.com/backrules/backrules/recommend"
 )
 
@@ -122,6 +123,74 @@ func FormAnswers(eng *recommend.Engine, form string) (p recommend.Profile, given
 		}
 	}
 	return p, given
+}
+
+// JoinForm returns p, what one part of a request gave (a form, or a JSON
+// profile), with what FormAnswers counts of form, another part that is
+// not read as answers (the address), joined to it, so that neither part
+// lowers a referral the other reports: the red flags and the conditions
+// p lacks are added (namedterms.JoinProfile), and each number and choice
+// form gives is counted with p's, when p gives one, as a field given
+// twice is, as the value whose referrals are the most pressing
+// (recommend.Engine.CountRepeated): with belly pain, a pain of 9 in the
+// address and of 3 in the form count as 9.
+func JoinForm(eng *recommend.Engine, p recommend.Profile, form string) recommend.Profile {
+	fp, given := FormAnswers(eng, form)
+	namedterms.JoinProfile(&p, fp)
+	var reps []recommend.Repeated
+	for _, f := range numberFields {
+		if vals := given[f.name]; len(vals) > 0 {
+			if v := numberText(p, f.name); v != "" {
+				vals = append([]string{v}, vals...)
+			}
+			reps = append(reps, recommend.Repeated{Field: f.name, Values: vals})
+		}
+	}
+	for _, f := range choiceFields {
+		if vals := given[f.name]; len(vals) > 0 {
+			if v := choiceOf(p, f.name); v != "" {
+				vals = append([]string{v}, vals...)
+			}
+			reps = append(reps, recommend.Repeated{Field: f.name, Values: vals})
+		}
+	}
+	if len(reps) > 0 {
+		p, _ = eng.CountRepeated(p, reps)
+	}
+	return p
+}
+
+// numberText returns the number field named name of p as text, or ""
+// when p does not give it (0: Profile has no other way to say so).
+func numberText(p recommend.Profile, name string) string {
+	var v float64
+	switch name {
+	case "pain_level":
+		v = float64(p.PainLevel)
+	case "days_since_onset":
+		v = float64(p.DaysSinceOnset)
+	case "sitting_hours":
+		v = p.SittingHours
+	case "age":
+		v = float64(p.Age)
+	case "pregnancy_week":
+		v = float64(p.PregnancyWeek)
+	}
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// choiceOf returns the choice field named name of p.
+func choiceOf(p recommend.Profile, name string) string {
+	switch name {
+	case "sex":
+		return p.Sex
+	case "episode":
+		return p.Episode
+	}
+	return ""
 }
 
 // addGiven returns given, made when it is nil, with the values vals of

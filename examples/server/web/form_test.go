@@ -256,6 +256,13 @@ func TestAddressEntryTheVocabularyLacks(t *testing.T) {
 			"&#34;zzz&#34;: unknown red flag. It was given in the address of this page"},
 		{"post: the same entry posted, for comparison", http.MethodPost, "/", "application/x-www-form-urlencoded", "red_flags=saddle_numbnes",
 			http.StatusBadRequest, "emergency", "&#34;saddle_numbnes&#34;: unknown red flag (did you mean &#34;saddle_numbness&#34;?)."},
+		// A post's address counts as a GET's does.
+		{"post: a red flag misspelt in the address", http.MethodPost, "/?red_flags=saddle_numbnes", "application/x-www-form-urlencoded", "pain_level=3",
+			http.StatusBadRequest, "emergency", "&#34;red_flags&#34; was sent in the address, where the page does not read it as an answer, though what it says that can change a referral is counted, to be safe: send it in the form."},
+		{"post: a pain of 9 in the address, the form's 3 beside belly pain", http.MethodPost, "/?pain_level=9", "application/x-www-form-urlencoded", "pain_level=3&red_flags=abdominal_pain_or_pulsation",
+			http.StatusBadRequest, "emergency", ""},
+		{"post: a pain of 2 in the address, the form's 9 beside belly pain", http.MethodPost, "/?pain_level=2", "application/x-www-form-urlencoded", "pain_level=9&red_flags=abdominal_pain_or_pulsation",
+			http.StatusBadRequest, "emergency", ""},
 		{"415: a form sent as text, a red flag misspelt", http.MethodPost, "/", "text/plain", "red_flags=saddle_numbnes",
 			http.StatusUnsupportedMediaType, "emergency", "It was given in what was sent, which this page could not read as a form; toward any referral it is read as the form reads it, to be safe."},
 	}
@@ -284,6 +291,12 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 		{"post: a pain sent twice, the higher first", http.MethodPost, "/", form,
 			"red_flags=abdominal_pain_or_pulsation&pain_level=9&pain_level=2", http.StatusBadRequest, "emergency",
 			"&#34;9&#34; is counted toward any referral"},
+		{"post: a pain in full-width digits beside belly pain", http.MethodPost, "/", form,
+			"red_flags=abdominal_pain_or_pulsation&pain_level=%EF%BC%99", http.StatusBadRequest, "emergency",
+			"Enter a whole number from 0 to 10."},
+		{"post: a pain sent twice, the higher in full-width digits", http.MethodPost, "/", form,
+			"red_flags=abdominal_pain_or_pulsation&pain_level=2&pain_level=%EF%BC%99", http.StatusBadRequest, "emergency",
+			"is counted toward any referral"},
 		{"post: an age sent twice, the child's second", http.MethodPost, "/", form,
 			"age=40&age=12", http.StatusBadRequest, "routine",
 			"&#34;12&#34; is counted toward any referral"},
@@ -323,6 +336,15 @@ func TestPageCountsWhatChangesAReferral(t *testing.T) {
 		{"415: a form sent as text, an age alone", http.MethodPost, "/", "text/plain",
 			"age=12", http.StatusUnsupportedMediaType, "routine",
 			"Age in years was given in what was sent, which this page could not read as a form, so it is counted toward any referral, to be safe, and filled in below."},
+		// An explain request's JSON counts as the server's routes count
+		// it: its wrapped profile as a profile, as far as a syntax error
+		// lets it be read.
+		{"415: an explain request, a red flag misspelt", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking"}`, http.StatusUnsupportedMediaType, "emergency", ""},
+		{"415: an explain request, belly pain with a pain of 9", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["abdominal_pain_or_pulsation"], "pain_level": 9}, "movement": "walking"}`, http.StatusUnsupportedMediaType, "emergency", ""},
+		{"415: an explain request with a trailing comma", http.MethodPost, "/", "application/json",
+			`{"profile": {"red_flags": ["saddle_numbnes"]}, "movement": "walking",}`, http.StatusUnsupportedMediaType, "emergency", ""},
 		{"415: nothing named", http.MethodPost, "/", "application/json", `{"age": 40}`, http.StatusUnsupportedMediaType, "", ""},
 		{"415: a JSON profile that names no term and refers", http.MethodPost, "/", "application/json", `{"age": 12}`, http.StatusUnsupportedMediaType, "routine",
 			"This page reads answers sent from its form, and what was sent is not a form"},

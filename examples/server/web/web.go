@@ -49,6 +49,7 @@ import (
 	"github.com/backrules/backrules/internal/httpin"
 	"github.com/backrules/backrules/internal/mdsafe"
 	"github.com/backrules/backrules/internal/namedterms"
+	"github.com/backrules/backrules/internal/parse"
 	"github.com/backrules/backrules/internal/words"
 	"github.com/backrules/backrules/recommend"
 	"github.com/backrules/backrules/recommend/report"
@@ -498,6 +499,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		// another answer reports: the referrals of what could be read
 		// are shown above the form, the rest of the advice withheld.
 		tp, counted := in.triageProfile(eng, p, len(eprobs) == 0 && ci != nil)
+		if r.URL.RawQuery != "" {
+			// What the address says that can change a referral counts
+			// as a GET's address counts it: an entry the vocabulary
+			// lacks as what its "did you mean" names, a pain beside a
+			// red flag as the pain, the most pressing of the form's
+			// and the address's.
+			tp = JoinForm(eng, tp, r.URL.RawQuery)
+		}
 		pg.setProblems(countedProblems(voc, probs, counted))
 		if !h.showReferrals(w, r, eng, pg, tp) {
 			return
@@ -581,6 +590,10 @@ func (h *Handler) unsupported(w http.ResponseWriter, r *http.Request) {
 	var probs []problem
 	if isJSON {
 		p, _ = eng.DecodeProfile(bytes.NewReader(body))
+		// A profile wrapped as an explain request wraps it counts as
+		// the server's routes count it (a typo in it as what its "did
+		// you mean" names), read as far as a syntax error lets it be.
+		p = namedterms.Wrapped(eng, p, body, len(body) < MaxFormBytes)
 		var named recommend.Profile
 		probs = inBody.addNamed(eng, &named, body, nil)
 		namedterms.JoinProfile(&p, named)
@@ -809,7 +822,7 @@ func unknownFields(r *http.Request) (probs []problem, unread []string) {
 	}
 	query, parts := formValues(r.URL.RawQuery)
 	for _, k := range slices.Sorted(maps.Keys(query)) {
-		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it: send it in the form.", cutField(k))})
+		probs = append(probs, problem{"?" + k, fmt.Sprintf("%q was sent in the address, where the page does not read it as an answer, though what it says that can change a referral is counted, to be safe: send it in the form.", cutField(k))})
 		unread = append(unread, k)
 		unread = append(unread, query[k]...)
 	}
@@ -903,7 +916,8 @@ func typedNumber(vals []string, whole bool) (v float64, ok bool) {
 	if len(vals) != 1 {
 		return 0, false
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
+	// Full-width digits ("９") are the digits a person typed.
+	v, err := strconv.ParseFloat(strings.TrimSpace(parse.ASCIIDigits(vals[0])), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(v) {
 		return 0, false
 	}
