@@ -116,6 +116,23 @@ func readCheckIns(r *http.Request) checkInEntries {
 	return c
 }
 
+// unknownMovements returns the movements of the check-in fields that are
+// not movements of eng's rule set, such as a red flag's name sent as
+// ci_movement.
+func (c checkInEntries) unknownMovements(eng *recommend.Engine) []string {
+	known := map[string]bool{}
+	for _, m := range eng.Movements() {
+		known[m.ID] = true
+	}
+	var out []string
+	for _, id := range c.movements {
+		if !known[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // isCheckInField reports whether name is a check-in field of the form.
 func isCheckInField(name string) bool {
 	switch name {

@@ -428,3 +428,19 @@ func TestFollowCheckInPain(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckInMovementNamingARedFlag sends a red flag as a check-in's
+// movement with nothing reported for it: not a movement of the rule set,
+// nothing else reads it, so it counts as a red flag, as in any other field
+// the page cannot read. It got a 200 with no referral.
+func TestCheckInMovementNamingARedFlag(t *testing.T) {
+	h := newHandler(t, defaultEngine(t))
+	for _, id := range []string{"saddle_numbness", "numb bum", "saddle numbness"} {
+		t.Run(id, func(t *testing.T) {
+			body := post(h, url.Values{"conditions": {"chronic_stiffness"}, "ci_movement": {"walking", id}}).Body.String()
+			if !strings.Contains(body, "Emergency: get help now") {
+				t.Errorf("ci_movement=%q does not reach the emergency:\n%s", id, body)
+			}
+		})
+	}
+}

@@ -460,6 +460,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	probs = addNamed(eng, &p, []byte(strings.Join(in.notNumbers(), "\n")), probs,
 		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a red flag, to be safe.",
 		"%q was named in an answer that wants a number, which this page could not read, so it is counted as a condition toward any referral, to be safe.")
+	// So is one sent as a check-in's movement that the rule set does
+	// not have (ci_movement=saddle_numbness): with nothing reported for
+	// it, nothing else reads it.
+	probs = addNamed(eng, &p, []byte(strings.Join(in.ci.unknownMovements(eng), "\n")), probs,
+		"%q was named where this page could not read it, so it is counted as a red flag, to be safe.",
+		"%q was named where this page could not read it, so it is counted as a condition toward any referral, to be safe.")
 	probs = append(probs, eprobs...)
 	if len(eprobs) > 0 {
 		// None of the earlier check-ins is read then: a red flag they
