@@ -604,6 +604,12 @@ func TestNamedRedFlags(t *testing.T) {
 		{"both legs are weak", []string{"symptoms_in_both_legs", "leg_weakness"}},
 		{"both legs feel numb", []string{"symptoms_in_both_legs"}},
 		{"weakness of both legs", []string{"symptoms_in_both_legs"}},
+		// Both legs giving way, or tingling in both, is the emergency,
+		// not only the urgent weakness or the routine tingling of one.
+		{"both legs keep giving way", []string{"symptoms_in_both_legs", "leg_weakness"}},
+		{"both my legs gave way", []string{"symptoms_in_both_legs", "leg_weakness"}},
+		{"pins and needles in both legs", []string{"leg_numbness_or_tingling", "symptoms_in_both_legs"}},
+		{"both legs tingling", []string{"symptoms_in_both_legs"}},
 		{"Numbness around the anus", []string{"saddle_numbness"}},
 		// The words the disclaimer, the page and the emergency referral
 		// use for a red flag name it.
