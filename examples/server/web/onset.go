@@ -33,6 +33,7 @@ package web
 // every channel.
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -113,6 +114,9 @@ func (in *entries) moveOnsetOn(today int, ok bool) []problem {
 			break
 		}
 		moved = min(moved, recommend.MaxDaysSinceOnset)
+		if v == 0 {
+			in.onsetFromZero = &onsetState{Shown: 0, Day: today}
+		}
 		in.numbers[fieldOnset] = []string{strconv.Itoa(moved)}
 		in.onsetNote = fmt.Sprintf("Brought up to date for your check-in on day %d (it was %d on day %d). If a new episode has begun since, enter the days since it began.", today, v, prev.Day)
 		c.onsetNext = &onsetState{Shown: moved, Day: today}
@@ -120,6 +124,63 @@ func (in *entries) moveOnsetOn(today int, ok bool) []problem {
 		c.onsetNext = &onsetState{Shown: v, Day: today}
 	}
 	return probs
+}
+
+// keepOnsetZero undoes the move of an onset of 0 (see moveOnsetOn) when
+// the profile p, with the onset at 0, gets a referral that p, moved on,
+// does not. A rule set may read 0 as an onset not known: the default
+// rules read long-standing, stable pain with an onset of 0 as pain past
+// eight weeks, and moved on to 7 it lost the review of that pain. A move
+// must not lose a referral the same answers get without it, so the onset
+// stays 0, on the post's day, and the field says why.
+func (in *entries) keepOnsetZero(ctx context.Context, eng *recommend.Engine, p *recommend.Profile) {
+	if in.onsetFromZero == nil {
+		return
+	}
+	at0 := *p
+	at0.DaysSinceOnset = 0
+	moved, _ := eng.Triage(ctx, *p)
+	kept, _ := eng.Triage(ctx, at0)
+	if referralRules(kept).IsSubset(referralRules(moved)) {
+		return
+	}
+	p.DaysSinceOnset = 0
+	in.numbers[fieldOnset] = []string{"0"}
+	in.ci.onsetNext = in.onsetFromZero
+	in.onsetNote = fmt.Sprintf("Left at 0 for your check-in on day %d: read as 0, your answers get a referral they would not get if it were moved on. If you know the days since this episode began, enter them.", in.onsetFromZero.Day)
+}
+
+// ruleSet is a set of rule ids.
+type ruleSet map[string]bool
+
+// IsSubset reports whether every rule of s is in t.
+func (s ruleSet) IsSubset(t ruleSet) bool {
+	for id := range s {
+		if !t[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// referralRules returns the rules of the referrals of res, shown and
+// folded; none for a nil res.
+func referralRules(res *recommend.Result) ruleSet {
+	s := ruleSet{}
+	if res == nil {
+		return s
+	}
+	for _, r := range res.Referrals {
+		for _, id := range r.Rules {
+			s[id] = true
+		}
+	}
+	for _, r := range res.FoldedReferrals {
+		for _, id := range r.Rules {
+			s[id] = true
+		}
+	}
+	return s
 }
 
 // onsetTyped reads the days since onset as typed: one whole number from 0

@@ -95,6 +95,15 @@ func TestOnsetMovesOnWithCheckIns(t *testing.T) {
 			status: http.StatusOK, want: onsetOf{Box: "70", Hidden: "70@70", Note: moved("70", "0", "0")}, wantReview: true,
 		},
 		{
+			// The default rules read long-standing, stable pain with an
+			// onset of 0 as past eight weeks: moved on to 7, it lost the
+			// review of that pain.
+			name: "0 in long-standing, stable pain: left at 0, not to lose the review",
+			form: url.Values{"days_since_onset": {"0"}, "onset_shown": {"0"}, "onset_day": {"0"}, "episode": {"long_standing_stable"},
+				"check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "0", Hidden: "0@7", Note: "Left at 0 for your check-in on day 7: read as 0, your answers get a referral they would not get if it were moved on. If you know the days since this episode began, enter them."}, wantReview: true,
+		},
+		{
 			name: "left empty: not known, nothing to move on",
 			form: url.Values{"onset_shown": {"3"}, "onset_day": {"0"},
 				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},

@@ -482,6 +482,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			p.CheckIns = append(p.CheckIns, *ci)
 		}
 	}
+	in.keepOnsetZero(r.Context(), eng, &p)
 	if err := eng.Validate(p); err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
@@ -750,6 +751,9 @@ type entries struct {
 	// with the programme, and the pain now brought up to date with a
 	// check-in, for their fields (see onset.go).
 	onsetNote, painNote string
+	// onsetFromZero is the onset record to keep when an onset of 0 was
+	// moved on (see keepOnsetZero); nil when none was.
+	onsetFromZero *onsetState
 }
 
 func newEntries() entries {
