@@ -437,8 +437,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	earlier, eprobs := decodeEarlier(in.ci.earlier)
 	ci, cprobs := in.ci.newCheckIn()
 	// The onset moves on with the programme before anything reads it.
-	onsetProbs := in.moveOnsetOn(programmeDay(in.ci, earlier, eprobs, ci, cprobs))
-	onsetProbs = append(onsetProbs, in.followCheckInPain(ci)...)
+	today, dayOK := programmeDay(in.ci, earlier, eprobs, ci, cprobs)
+	onsetProbs := in.moveOnsetOn(today, dayOK)
+	onsetProbs = append(onsetProbs, in.followCheckInPain(ci, dayOK)...)
 	// The numbers that could not be accepted are 0 in p, so Validate
 	// finds the other problems, and the page shows them all at once;
 	// Triage reads them as typed (see triageProfile).
