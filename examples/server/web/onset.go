@@ -18,7 +18,8 @@ package web
 // and the field says so, with what to do if a new episode has begun. An
 // onset the person changed is taken as given, on the post's day. An
 // empty one is not known and never moves; one of 0, which the form asks
-// for when the pain began that day, does. Either way the days since
+// for when the pain began that day, does, unless read as 0 the answers get
+// a referral they would not moved on (see keepOnsetZero). Either way the days since
 // onset are at least the days the programme has run, so what it moves
 // to is never more than the pain has lasted.
 
@@ -33,6 +34,7 @@ package web
 // every channel.
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -61,13 +63,19 @@ type onsetState struct {
 // answers hold: the day of the check-in it adds, or else the latest
 // earlier check-in's, or 0 before the first. ok is false when that cannot
 // be told: an earlier check-in could not be read, or the check-in the post
-// adds has no day that can be read.
+// adds has no day that can be read, or one before the latest earlier
+// check-in's (a check-in that goes backwards is refused: moved back to
+// its day, 60 days since onset on day 14 read as 53 on the page of
+// problems, which lost the review of pain past eight weeks).
 func programmeDay(c checkInEntries, earlier []recommend.CheckIn, eprobs []problem, ci *recommend.CheckIn, cprobs []problem) (day int, ok bool) {
+	notBefore := func(day int) bool {
+		return len(earlier) == 0 || day >= earlier[len(earlier)-1].Day
+	}
 	switch {
 	case len(eprobs) > 0:
 		return 0, false
 	case ci != nil:
-		return ci.Day, true
+		return ci.Day, notBefore(ci.Day)
 	case len(cprobs) > 0:
 		// The post adds a check-in whose fields have problems: it holds
 		// on that check-in's day, when the day itself can be read.
@@ -75,7 +83,7 @@ func programmeDay(c checkInEntries, earlier []recommend.CheckIn, eprobs []proble
 			return 0, false
 		}
 		v, msg := wholeNumber(c.day, recommend.MaxCheckInDay)
-		return v, msg == ""
+		return v, msg == "" && notBefore(v)
 	case len(earlier) > 0:
 		return earlier[len(earlier)-1].Day, true
 	}
@@ -113,6 +121,9 @@ func (in *entries) moveOnsetOn(today int, ok bool) []problem {
 			break
 		}
 		moved = min(moved, recommend.MaxDaysSinceOnset)
+		if v == 0 {
+			in.onsetFromZero = &onsetState{Shown: 0, Day: today}
+		}
 		in.numbers[fieldOnset] = []string{strconv.Itoa(moved)}
 		in.onsetNote = fmt.Sprintf("Brought up to date for your check-in on day %d (it was %d on day %d). If a new episode has begun since, enter the days since it began.", today, v, prev.Day)
 		c.onsetNext = &onsetState{Shown: moved, Day: today}
@@ -120,6 +131,63 @@ func (in *entries) moveOnsetOn(today int, ok bool) []problem {
 		c.onsetNext = &onsetState{Shown: v, Day: today}
 	}
 	return probs
+}
+
+// keepOnsetZero undoes the move of an onset of 0 (see moveOnsetOn) when
+// the profile p, with the onset at 0, gets a referral that p, moved on,
+// does not. A rule set may read 0 as an onset not known: the default
+// rules read long-standing, stable pain with an onset of 0 as pain past
+// eight weeks, and moved on to 7 it lost the review of that pain. A move
+// must not lose a referral the same answers get without it, so the onset
+// stays 0, on the post's day, and the field says why.
+func (in *entries) keepOnsetZero(ctx context.Context, eng *recommend.Engine, p *recommend.Profile) {
+	if in.onsetFromZero == nil {
+		return
+	}
+	at0 := *p
+	at0.DaysSinceOnset = 0
+	moved, _ := eng.Triage(ctx, *p)
+	kept, _ := eng.Triage(ctx, at0)
+	if referralRules(kept).IsSubset(referralRules(moved)) {
+		return
+	}
+	p.DaysSinceOnset = 0
+	in.numbers[fieldOnset] = []string{"0"}
+	in.ci.onsetNext = in.onsetFromZero
+	in.onsetNote = fmt.Sprintf("Left at 0 for your check-in on day %d: read as 0, your answers get a referral they would not get if it were moved on. If you know the days since this episode began, enter them.", in.onsetFromZero.Day)
+}
+
+// ruleSet is a set of rule ids.
+type ruleSet map[string]bool
+
+// IsSubset reports whether every rule of s is in t.
+func (s ruleSet) IsSubset(t ruleSet) bool {
+	for id := range s {
+		if !t[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// referralRules returns the rules of the referrals of res, shown and
+// folded; none for a nil res.
+func referralRules(res *recommend.Result) ruleSet {
+	s := ruleSet{}
+	if res == nil {
+		return s
+	}
+	for _, r := range res.Referrals {
+		for _, id := range r.Rules {
+			s[id] = true
+		}
+	}
+	for _, r := range res.FoldedReferrals {
+		for _, id := range r.Rules {
+			s[id] = true
+		}
+	}
+	return s
 }
 
 // onsetTyped reads the days since onset as typed: one whole number from 0
@@ -155,8 +223,13 @@ func (c checkInEntries) onsetSent() (s onsetState, sent, readable bool) {
 // it (see the comment above), and sets the hidden pain field the page
 // writes (in.ci.painNext) and the note on the field (in.painNote). It
 // returns a problem when the hidden field was sent but cannot be read: the
-// pain is then left as it is, and the person asked to check it.
-func (in *entries) followCheckInPain(ci *recommend.CheckIn) []problem {
+// pain is then left as it is, and the person asked to check it. ok is
+// programmeDay's: when the post's day cannot be told (an earlier check-in
+// that cannot be read, a check-in that goes backwards), the pain is left
+// as it is too. The check-in is refused then, and the page of problems
+// read the pain it brought: 8 left as shown, with a refused check-in's 2,
+// lost the fracture check of severe pain with osteoporosis.
+func (in *entries) followCheckInPain(ci *recommend.CheckIn, ok bool) []problem {
 	c := &in.ci
 	var probs []problem
 	shown := -1 // no record
@@ -174,7 +247,7 @@ func (in *entries) followCheckInPain(ci *recommend.CheckIn) []problem {
 	switch {
 	case msg != "":
 		// Blank or not a number: nothing to follow or carry.
-	case ci != nil && v == shown && ci.PainLevel != v:
+	case ci != nil && ok && v == shown && ci.PainLevel != v:
 		in.numbers[fieldPain] = []string{strconv.Itoa(ci.PainLevel)}
 		in.painNote = fmt.Sprintf("Brought up to date with your check-in on day %d (it was %d). Change it if your pain now is different.", ci.Day, v)
 		c.painNext = &ci.PainLevel

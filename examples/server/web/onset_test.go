@@ -95,6 +95,15 @@ func TestOnsetMovesOnWithCheckIns(t *testing.T) {
 			status: http.StatusOK, want: onsetOf{Box: "70", Hidden: "70@70", Note: moved("70", "0", "0")}, wantReview: true,
 		},
 		{
+			// The default rules read long-standing, stable pain with an
+			// onset of 0 as past eight weeks: moved on to 7, it lost the
+			// review of that pain.
+			name: "0 in long-standing, stable pain: left at 0, not to lose the review",
+			form: url.Values{"days_since_onset": {"0"}, "onset_shown": {"0"}, "onset_day": {"0"}, "episode": {"long_standing_stable"},
+				"check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "0", Hidden: "0@7", Note: "Left at 0 for your check-in on day 7: read as 0, your answers get a referral they would not get if it were moved on. If you know the days since this episode began, enter them."}, wantReview: true,
+		},
+		{
 			name: "left empty: not known, nothing to move on",
 			form: url.Values{"onset_shown": {"3"}, "onset_day": {"0"},
 				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
@@ -119,6 +128,15 @@ func TestOnsetMovesOnWithCheckIns(t *testing.T) {
 				"check_in": {"{broken"}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
 			status: http.StatusBadRequest, want: onsetOf{Box: "3", Hidden: "3@0"},
 			problem: "is not a check-in",
+		},
+		{
+			// Moved back to the refused day 7, 60 days on day 14 read as
+			// 53, and the page of problems lost the review.
+			name: "a check-in that goes backwards is refused: the record is kept as it came",
+			form: url.Values{"days_since_onset": {"60"}, "onset_shown": {"60"}, "onset_day": {"14"},
+				"check_in": {day0, `{"day":14,"pain_level":5}`}, "ci_day": {"7"}, "ci_pain_level": {"5"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "60", Hidden: "60@14"}, wantReview: true,
+			problem: "goes backwards",
 		},
 		{
 			name: "a record that cannot be read is said, and not used",
@@ -204,6 +222,7 @@ func pagePain(body string) onsetOf {
 func TestPainFollowsCheckIns(t *testing.T) {
 	h := newHandler(t, defaultEngine(t))
 	const high = "Your pain is high today."
+	const fracture = "A bone in the spine can break without a fall"
 	day0 := `{"day":0,"pain_level":8}`
 	tests := []struct {
 		name     string
@@ -211,7 +230,10 @@ func TestPainFollowsCheckIns(t *testing.T) {
 		status   int
 		want     onsetOf
 		wantHigh bool
-		problem  string
+		// wantFracture is true when the page gives the fracture check
+		// of severe pain with osteoporosis.
+		wantFracture bool
+		problem      string
 	}{
 		{
 			name:   "first advice: the record starts",
@@ -250,6 +272,16 @@ func TestPainFollowsCheckIns(t *testing.T) {
 			problem: "Enter a whole number from 0 to 10.",
 		},
 		{
+			// The check-in is refused: read with its pain of 2, the page
+			// of problems lost the fracture check of pain 8 with
+			// osteoporosis.
+			name: "a check-in that goes backwards: left as it is",
+			form: url.Values{"pain_level": {"8"}, "pain_shown": {"8"}, "conditions": {"osteoporosis"}, "days_since_onset": {"20"},
+				"check_in": {day0, `{"day":14,"pain_level":8}`}, "ci_day": {"7"}, "ci_pain_level": {"2"}},
+			status: http.StatusBadRequest, want: onsetOf{Box: "8", Hidden: "8"}, wantFracture: true,
+			problem: "goes backwards",
+		},
+		{
 			name:   "a record that cannot be read is said, and not used",
 			form:   url.Values{"pain_level": {"8"}, "pain_shown": {"11"}, "check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"4"}},
 			status: http.StatusBadRequest, want: onsetOf{Box: "8", Hidden: "8"},
@@ -271,6 +303,9 @@ func TestPainFollowsCheckIns(t *testing.T) {
 			// caution.
 			if got := strings.Contains(body, high); got != tt.wantHigh {
 				t.Errorf("the high-pain caution on the page: %v, want %v", got, tt.wantHigh)
+			}
+			if got := strings.Contains(body, fracture); got != tt.wantFracture {
+				t.Errorf("the fracture check on the page: %v, want %v", got, tt.wantFracture)
 			}
 			if tt.problem != "" && !strings.Contains(body, tt.problem) {
 				t.Errorf("the page lacks the problem %q", tt.problem)
@@ -306,6 +341,9 @@ func TestProgrammeDay(t *testing.T) {
 		{"one earlier check-in", checkInEntries{}, earlier[1:], nil, nil, nil, 7, true},
 		{"a new check-in whose day has a problem", checkInEntries{day: []string{"21"}}, earlier, nil, nil, dayProblem, 0, false},
 		{"a new check-in whose day cannot be read", checkInEntries{day: []string{"soon"}}, earlier, nil, nil, painProblem, 0, false},
+		{"a new check-in before the latest earlier one", checkInEntries{}, earlier, nil, &recommend.CheckIn{Day: 3}, nil, 3, false},
+		{"a new check-in on the latest earlier one's day", checkInEntries{}, earlier, nil, &recommend.CheckIn{Day: 7}, nil, 7, true},
+		{"a new check-in with problems, its day before the latest earlier one", checkInEntries{day: []string{"3"}}, earlier, nil, nil, painProblem, 3, false},
 		{"an earlier check-in that cannot be read", checkInEntries{}, nil, []problem{{fieldCheckIn, "x"}}, &recommend.CheckIn{Day: 21}, nil, 0, false},
 	}
 	for _, tt := range tests {
@@ -400,24 +438,26 @@ func TestFollowCheckInPain(t *testing.T) {
 		box, shown []string
 		ci         *recommend.CheckIn
 		want       want
+		dayOK      bool
 	}{
-		{"unchanged: the check-in's pain", []string{"8"}, []string{"8"}, ci(4), want{Box: "4", Next: n(4), Noted: true}},
-		{"unchanged from 0", []string{"0"}, []string{"0"}, ci(3), want{Box: "3", Next: n(3), Noted: true}},
-		{"the same as the check-in's: no note", []string{"4"}, []string{"4"}, ci(4), want{Box: "4", Next: n(4)}},
-		{"changed: as given", []string{"9"}, []string{"8"}, ci(4), want{Box: "9", Next: n(9)}},
-		{"no check-in: as it is", []string{"8"}, []string{"8"}, nil, want{Box: "8", Next: n(8)}},
-		{"a blank record is none", []string{"8"}, []string{" "}, ci(4), want{Box: "8", Next: n(8)}},
-		{"blank: nothing to follow", []string{""}, []string{"0"}, ci(3), want{Box: ""}},
-		{"out of range: nothing to carry", []string{"11"}, nil, nil, want{Box: "11"}},
-		{"a record out of range: said", []string{"8"}, []string{"11"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}},
-		{"a record not a number: said", []string{"8"}, []string{"eight"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}},
+		{"unchanged: the check-in's pain", []string{"8"}, []string{"8"}, ci(4), want{Box: "4", Next: n(4), Noted: true}, true},
+		{"unchanged from 0", []string{"0"}, []string{"0"}, ci(3), want{Box: "3", Next: n(3), Noted: true}, true},
+		{"the same as the check-in's: no note", []string{"4"}, []string{"4"}, ci(4), want{Box: "4", Next: n(4)}, true},
+		{"changed: as given", []string{"9"}, []string{"8"}, ci(4), want{Box: "9", Next: n(9)}, true},
+		{"no check-in: as it is", []string{"8"}, []string{"8"}, nil, want{Box: "8", Next: n(8)}, true},
+		{"a blank record is none", []string{"8"}, []string{" "}, ci(4), want{Box: "8", Next: n(8)}, true},
+		{"blank: nothing to follow", []string{""}, []string{"0"}, ci(3), want{Box: ""}, true},
+		{"out of range: nothing to carry", []string{"11"}, nil, nil, want{Box: "11"}, true},
+		{"a record out of range: said", []string{"8"}, []string{"11"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}, true},
+		{"the day cannot be told: as it is", []string{"8"}, []string{"8"}, ci(2), want{Box: "8", Next: n(8)}, false},
+		{"a record not a number: said", []string{"8"}, []string{"eight"}, ci(4), want{Box: "8", Next: n(8), Problems: 1}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := newEntries()
 			in.numbers[fieldPain] = tt.box
 			in.ci.painShown = tt.shown
-			probs := in.followCheckInPain(tt.ci)
+			probs := in.followCheckInPain(tt.ci, tt.dayOK)
 			got := want{Next: in.ci.painNext, Problems: len(probs), Noted: in.painNote != ""}
 			if len(in.numbers[fieldPain]) > 0 {
 				got.Box = in.numbers[fieldPain][0]

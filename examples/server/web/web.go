@@ -437,8 +437,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	earlier, eprobs := decodeEarlier(in.ci.earlier)
 	ci, cprobs := in.ci.newCheckIn()
 	// The onset moves on with the programme before anything reads it.
-	onsetProbs := in.moveOnsetOn(programmeDay(in.ci, earlier, eprobs, ci, cprobs))
-	onsetProbs = append(onsetProbs, in.followCheckInPain(ci)...)
+	today, dayOK := programmeDay(in.ci, earlier, eprobs, ci, cprobs)
+	onsetProbs := in.moveOnsetOn(today, dayOK)
+	onsetProbs = append(onsetProbs, in.followCheckInPain(ci, dayOK)...)
 	// The numbers that could not be accepted are 0 in p, so Validate
 	// finds the other problems, and the page shows them all at once;
 	// Triage reads them as typed (see triageProfile).
@@ -482,6 +483,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 			p.CheckIns = append(p.CheckIns, *ci)
 		}
 	}
+	in.keepOnsetZero(r.Context(), eng, &p)
 	if err := eng.Validate(p); err != nil {
 		var pe *recommend.ProfileError
 		if !errors.As(err, &pe) {
@@ -750,6 +752,9 @@ type entries struct {
 	// with the programme, and the pain now brought up to date with a
 	// check-in, for their fields (see onset.go).
 	onsetNote, painNote string
+	// onsetFromZero is the onset record to keep when an onset of 0 was
+	// moved on (see keepOnsetZero); nil when none was.
+	onsetFromZero *onsetState
 }
 
 func newEntries() entries {
