@@ -18,10 +18,11 @@ package web
 // and the field says so, with what to do if a new episode has begun. An
 // onset the person changed is taken as given, on the post's day. An
 // empty one is not known and never moves; one of 0, which the form asks
-// for when the pain began that day, does, unless read as 0 the answers get
-// a referral they would not moved on (see keepOnsetZero). Either way the days since
-// onset are at least the days the programme has run, so what it moves
-// to is never more than the pain has lasted.
+// for when the pain began that day, does, unless the answers get a
+// referral with 0 that they would not get with the onset moved on (see
+// keepOnsetZero). Either way the days since onset are at least the days
+// the programme has run, so what it moves to is never more than the pain
+// has lasted.
 
 // The pain now follows the check-ins the same way. The advice reads the
 // higher of "Pain level now" and the latest check-in's pain, so a pain of
