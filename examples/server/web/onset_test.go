@@ -104,6 +104,14 @@ func TestOnsetMovesOnWithCheckIns(t *testing.T) {
 			status: http.StatusOK, want: onsetOf{Box: "0", Hidden: "0@7", Note: "Left at 0 for your check-in on day 7: read as 0, your answers get a referral they would not get if it were moved on. If you know the days since this episode began, enter them."}, wantReview: true,
 		},
 		{
+			// Only a 0 is kept: 3 in the same pain moves on, though the
+			// answers read with 0 would get the review.
+			name: "3 in long-standing, stable pain: moved on",
+			form: url.Values{"days_since_onset": {"3"}, "onset_shown": {"3"}, "onset_day": {"0"}, "episode": {"long_standing_stable"},
+				"check_in": {day0}, "ci_day": {"7"}, "ci_pain_level": {"5"}},
+			status: http.StatusOK, want: onsetOf{Box: "10", Hidden: "10@7", Note: moved("7", "3", "0")},
+		},
+		{
 			name: "left empty: not known, nothing to move on",
 			form: url.Values{"onset_shown": {"3"}, "onset_day": {"0"},
 				"check_in": {day0}, "ci_day": {"70"}, "ci_pain_level": {"5"}},
