@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -305,20 +306,19 @@ func (p *fileParser) prose(n *yaml.Node, what string) (Text, bool) {
 }
 
 // commentPos returns the position of n's line comment: the first # of it
-// on n's lines, or n's own position when it cannot be found.
+// from n's start on, or n's own position when it cannot be found.
 func (p *fileParser) commentPos(n *yaml.Node) FilePos {
-	lines := strings.Split(string(p.src), "\n")
-	for l := n.Line; l >= 1 && l <= len(lines); l++ {
-		line := lines[l-1]
-		from := 0
-		if l == n.Line {
-			from = runeOffset(line, n.Column-1)
-		}
-		if i := strings.Index(line[from:], n.LineComment); i >= 0 {
-			return FilePos{p.file, Pos{l, utf8.RuneCountInString(line[:from+i]) + 1}}
-		}
+	start := lineStart(p.src, n.Line)
+	if start < 0 {
+		return p.pos(n)
 	}
-	return p.pos(n)
+	line := Line(p.src, n.Line)
+	start += runeOffset(line, n.Column-1)
+	i := bytes.Index(p.src[start:], []byte(n.LineComment))
+	if i < 0 {
+		return p.pos(n)
+	}
+	return FilePos{p.file, PosAt(p.src, start+i)}
 }
 
 // runeOffset returns the byte offset of the k-th character of s (from 0),
